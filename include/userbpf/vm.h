@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * userbpf/vm.h - program objects, the helper registry and execution.
+ *
+ * A program is created from raw instructions; creation checks the
+ * structure (userbpf_insns_check), resolves helper ids against a helper
+ * table and pre-decodes the instructions for the interpreter.  A program
+ * is immutable afterwards and may run on many threads at once: all per-run
+ * state (registers, the 8 x 512-byte stack) lives in the caller's frame.
+ * A program can carry native code (set by the JIT), used in preference to
+ * the interpreter when present.
+ */
+#ifndef USERBPF_VM_H
+#define USERBPF_VM_H
+
+#include "common.h"
+#include "insn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define USERBPF_STACK_SIZE 512   /**< bytes per frame */
+#define USERBPF_MAX_CALL_FRAMES 8 /**< BPF-to-BPF call depth */
+#define USERBPF_MAX_TAIL_CALLS 33 /**< kernel's MAX_TAIL_CALL_CNT */
+
+struct userbpf_prog;
+struct userbpf_run;
+
+/* ==== Helper registry ==== */
+
+/** Argument kinds of a helper prototype (the kernel's bpf_arg_type). */
+enum userbpf_arg_type {
+	USERBPF_ARG_DONTCARE = 0,	/**< unused argument */
+	USERBPF_ARG_ANYTHING,		/**< any scalar or pointer */
+	USERBPF_ARG_CONST_MAP_PTR,	/**< a map from lddw map_fd */
+	USERBPF_ARG_PTR_TO_MAP_KEY,	/**< key_size readable bytes */
+	USERBPF_ARG_PTR_TO_MAP_VALUE,	/**< value_size readable bytes */
+	USERBPF_ARG_PTR_TO_MEM,		/**< readable, size in next arg */
+	USERBPF_ARG_PTR_TO_MEM_OR_NULL,
+	USERBPF_ARG_PTR_TO_UNINIT_MEM,	/**< writable, size in next arg */
+	USERBPF_ARG_CONST_SIZE,		/**< size > 0 of previous mem arg */
+	USERBPF_ARG_CONST_SIZE_OR_ZERO,
+	USERBPF_ARG_PTR_TO_CTX,
+	USERBPF_ARG_PTR_TO_FUNC,	/**< callback from lddw func */
+	USERBPF_ARG_PTR_TO_STACK_OR_NULL,
+	USERBPF_ARG_PTR_TO_LONG,	/**< 8 writable bytes */
+	USERBPF_ARG_PTR_TO_INT,		/**< 4 writable bytes */
+	USERBPF_ARG_PTR_TO_CONST_STR,	/**< NUL-terminated read-only string */
+	USERBPF_ARG_PTR_TO_SPIN_LOCK,
+	USERBPF_ARG_PTR_TO_ALLOC_MEM,	/**< memory from ringbuf_reserve */
+	USERBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO,
+	USERBPF_ARG_PTR_TO_BTF_ID,
+};
+
+/** Return kinds of a helper prototype (the kernel's bpf_return_type). */
+enum userbpf_ret_type {
+	USERBPF_RET_INTEGER = 0,
+	USERBPF_RET_VOID,
+	USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL,
+	USERBPF_RET_PTR_TO_ALLOC_MEM_OR_NULL, /**< size = the CONST_ALLOC_SIZE arg */
+	USERBPF_RET_PTR_TO_MEM_OR_NULL,
+};
+
+/** Prototype flags. */
+#define USERBPF_HELPER_GPL_ONLY (1u << 0)
+#define USERBPF_HELPER_PKT_ACCESS (1u << 1)
+#define USERBPF_HELPER_TAIL_CALL (1u << 2) /**< may switch program (id 12) */
+
+struct userbpf_helper_proto {
+	uint8_t ret;	 /**< enum userbpf_ret_type */
+	uint8_t args[5]; /**< enum userbpf_arg_type */
+	uint16_t flags;	 /**< USERBPF_HELPER_* */
+};
+
+/**
+ * A helper receives r1-r5 and the run it belongs to, and returns r0.
+ * Helpers must be thread-safe: one program may run on many threads.
+ */
+typedef uint64_t (*userbpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3,
+				      uint64_t r4, uint64_t r5,
+				      struct userbpf_run *run);
+
+struct userbpf_helper {
+	uint32_t id;	  /**< the kernel's BPF_FUNC_* number */
+	const char *name; /**< "bpf_map_lookup_elem" */
+	userbpf_helper_fn fn;
+	struct userbpf_helper_proto proto;
+};
+
+/**
+ * @brief The built-in helpers, sorted by id (the table the verifier and
+ * the interpreter both read). @param[out] cnt number of entries.
+ */
+USERBPF_API const struct userbpf_helper *userbpf_helpers_std(size_t *cnt);
+
+/** @brief Find a helper of the built-in table by id, or NULL. */
+USERBPF_API const struct userbpf_helper *userbpf_helper_by_id(uint32_t id);
+
+/** @brief Find a helper of the built-in table by name ("bpf_" optional). */
+USERBPF_API const struct userbpf_helper *userbpf_helper_by_name(const char *name);
+
+/* ==== Programs ==== */
+
+struct userbpf_prog_opts {
+	size_t sz;
+	const char *name;	/**< for messages; copied */
+	uint32_t prog_type;	/**< the kernel's BPF_PROG_TYPE_*, informational */
+	/** Helper table replacing the built-in one (NULL: built-ins). */
+	const struct userbpf_helper *helpers;
+	size_t helper_cnt;
+	/** Helpers added to (and overriding ids of) the table above. */
+	const struct userbpf_helper *extra_helpers;
+	size_t extra_helper_cnt;
+	/**
+	 * Resolves lddw pseudo sources (map_fd, map_value, btf_id, map_idx,
+	 * map_idx_value) to the 64-bit value the program sees, usually a
+	 * map pointer. Without it such lddw instructions fail with -EINVAL.
+	 */
+	int (*ld_imm64)(void *cookie, unsigned src_reg, int32_t imm,
+			int32_t next_imm, uint64_t *value);
+	void *ld_imm64_cookie;
+	/** Receives "at insn N: reason" when creation fails. */
+	char *err_buf;
+	size_t err_buf_sz;
+};
+#define userbpf_prog_opts__last_field err_buf_sz
+
+/**
+ * @brief Create a program: check its structure, resolve its helper calls
+ * and pre-decode it.  The instructions are copied.
+ * @return the program, or NULL with errno = EINVAL (bad program, unknown
+ * helper), E2BIG (0 or more than USERBPF_MAX_INSNS slots), ENOMEM.
+ */
+USERBPF_API struct userbpf_prog *
+userbpf_prog__new(const struct userbpf_insn *insns, size_t insn_cnt,
+		  const struct userbpf_prog_opts *opts);
+USERBPF_API void userbpf_prog__free(struct userbpf_prog *prog);
+USERBPF_API const char *userbpf_prog__name(const struct userbpf_prog *prog);
+USERBPF_API size_t userbpf_prog__insn_cnt(const struct userbpf_prog *prog);
+USERBPF_API const struct userbpf_insn *userbpf_prog__insns(const struct userbpf_prog *prog);
+
+/** Native entry point produced by a JIT: same contract as the interpreter. */
+typedef uint64_t (*userbpf_native_fn)(void *ctx, struct userbpf_run *run);
+/** @brief Attach (or with NULL detach) native code; the caller owns it. */
+USERBPF_API void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_native_fn fn);
+
+/* ==== Running ==== */
+
+/** A memory range a program may touch in checked mode. */
+struct userbpf_mem_region {
+	void *addr;
+	size_t size;
+	int writable;
+};
+
+#define USERBPF_RUN_CHECKED (1u << 0)	    /**< bounds-check every access */
+#define USERBPF_RUN_INTERPRETER (1u << 1)  /**< ignore native code */
+
+struct userbpf_run_opts {
+	size_t sz;
+	void *ctx;	   /**< r1 at entry; a region in checked mode */
+	size_t ctx_size;
+	void *data;	   /**< packet for LD_ABS/LD_IND; a region too */
+	size_t data_size;
+	const uint64_t *args; /**< if set, r1..r(arg_cnt) at entry */
+	size_t arg_cnt;
+	const struct userbpf_mem_region *regions; /**< more checked regions */
+	size_t region_cnt;
+	uint64_t insn_budget; /**< stop with -E2BIG after this many; 0 = none */
+	uint32_t flags;	      /**< USERBPF_RUN_* */
+	void *cookie;	      /**< for helpers: userbpf_run__cookie() */
+	char *err_buf;	      /**< receives the reason of a failed run */
+	size_t err_buf_sz;
+	uint64_t insn_count;  /**< out: instructions executed (budgeted runs) */
+};
+#define userbpf_run_opts__last_field insn_count
+
+/**
+ * @brief Run a program once.
+ * @param[out] retval r0 at the final exit.
+ * @return 0; -EFAULT for an out-of-bounds access in checked mode or a bad
+ * LD_ABS/LD_IND context; -E2BIG when the instruction budget ran out;
+ * -EINVAL for a call to a missing helper (callx) or bad options;
+ * -ELOOP when calls nest deeper than USERBPF_MAX_CALL_FRAMES.
+ * err_buf names the instruction: "out-of-bounds read of 8 bytes at insn 17".
+ */
+USERBPF_API int userbpf_prog__run(const struct userbpf_prog *prog,
+				  struct userbpf_run_opts *opts,
+				  uint64_t *retval);
+
+/* ==== Services for helpers ==== */
+
+USERBPF_API void *userbpf_run__cookie(const struct userbpf_run *run);
+USERBPF_API void *userbpf_run__ctx(const struct userbpf_run *run);
+USERBPF_API const struct userbpf_prog *userbpf_run__prog(const struct userbpf_run *run);
+/** @brief Let a checked run touch [addr, addr+size) (e.g. a map value). */
+USERBPF_API int userbpf_run__add_region(struct userbpf_run *run, void *addr,
+					size_t size, int writable);
+/** @brief From a tail-call helper: continue in prog after this helper. */
+USERBPF_API int userbpf_run__tail_call(struct userbpf_run *run,
+				       const struct userbpf_prog *prog);
+/** @brief Whether the run is in checked mode (helpers validate pointers). */
+USERBPF_API int userbpf_run__checked(const struct userbpf_run *run);
+/** @brief In checked mode, whether [addr, addr+size) is a region. */
+USERBPF_API int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr,
+				    size_t size, int write);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* USERBPF_VM_H */

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform.c - allocator, clock and print-callback plumbing.  Hosted
+ * defaults use libc; an embedder replaces them with userbpf_set_platform().
+ * Also: userbpf_strerror(), and the Nth-allocation fault injector used by
+ * the fault tests.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "userbpf/common.h"
+#include "alloc.h"
+#include "log.h"
+
+static struct userbpf_platform platform;
+
+int userbpf_set_platform(const struct userbpf_platform *p)
+{
+	struct userbpf_platform next = { 0 };
+
+	if (!p)
+		return -EINVAL;
+	if (p->sz < offsetof(struct userbpf_platform, cookie) + sizeof(void *))
+		return -EINVAL;
+	if (!p->alloc != !p->free)
+		return -EINVAL; /* both or neither */
+	memcpy(&next, p, sizeof(next));
+	platform = next;
+	return 0;
+}
+
+#ifdef USERBPF_FAULT_INJECT
+static unsigned long fault_countdown;
+void ub_fault_set(unsigned long n) { fault_countdown = n; }
+static int fault_now(void)
+{
+	return fault_countdown && --fault_countdown == 0;
+}
+#else
+void ub_fault_set(unsigned long n) { (void)n; }
+static int fault_now(void) { return 0; }
+#endif
+
+void *ub_alloc(size_t size)
+{
+	if (fault_now())
+		return NULL;
+	if (size == 0)
+		size = 1;
+	if (platform.alloc)
+		return platform.alloc(size, platform.cookie);
+	return calloc(1, size);
+}
+
+void *ub_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return ub_alloc(n * size);
+}
+
+void *ub_realloc(void *ptr, size_t size)
+{
+	if (fault_now())
+		return NULL;
+	if (platform.alloc)
+		return NULL; /* custom allocators do not grow in place */
+	return realloc(ptr, size ? size : 1);
+}
+
+void ub_free(void *ptr)
+{
+	if (!ptr)
+		return;
+	if (platform.free)
+		platform.free(ptr, platform.cookie);
+	else
+		free(ptr);
+}
+
+char *ub_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = ub_alloc(n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+uint64_t ub_clock_ns(int clock_id)
+{
+	struct timespec ts;
+
+	if (platform.clock_ns)
+		return platform.clock_ns(clock_id, platform.cookie);
+	if (clock_gettime((clockid_t)clock_id, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void userbpf_free(void *ptr)
+{
+	ub_free(ptr);
+}
+
+/* ==== Print callback ==== */
+
+/* Silent by default: the library never writes to stdout or stderr. */
+static userbpf_print_fn_t print_fn;
+
+userbpf_print_fn_t userbpf_set_print(userbpf_print_fn_t fn)
+{
+	userbpf_print_fn_t old = print_fn;
+
+	print_fn = fn;
+	return old;
+}
+
+void ub_log(enum userbpf_print_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!print_fn)
+		return;
+	va_start(ap, fmt);
+	print_fn(level, fmt, ap);
+	va_end(ap);
+}
+
+const char *userbpf_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 524:
+		return "Operation not supported (ENOTSUPP)";
+	default:
+		return strerror(err);
+	}
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * interp.c - runs programs: instantiates the interpreter template
+ * (interp_body.h) as fast, budgeted and checked variants, implements
+ * userbpf_prog__run() and the services helpers use during a run
+ * (regions, tail calls, callbacks into BPF code).
+ *
+ * Owns: one run's life: entry registers, choice of variant or native
+ * code, failure messages ("out-of-bounds read of 8 bytes at insn 17").
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "vm_int.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the interpreter's LE/BE handlers assume a little-endian host"
+#endif
+
+#define VM_FN vm_interp_fast
+#define VM_CHECKED 0
+#define VM_BUDGET 0
+#include "interp_body.h"
+#undef VM_FN
+#undef VM_CHECKED
+#undef VM_BUDGET
+
+#define VM_FN vm_interp_budget
+#define VM_CHECKED 0
+#define VM_BUDGET 1
+#include "interp_body.h"
+#undef VM_FN
+#undef VM_CHECKED
+#undef VM_BUDGET
+
+#define VM_FN vm_interp_checked
+#define VM_CHECKED 1
+#define VM_BUDGET 1
+#include "interp_body.h"
+#undef VM_FN
+#undef VM_CHECKED
+#undef VM_BUDGET
+
+bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
+	       bool write)
+{
+	unsigned i;
+
+	for (i = 0; i < run->region_cnt; i++) {
+		const struct vm_region *r = &run->regions[i];
+
+		if (addr >= r->lo && addr <= r->hi && size <= r->hi - addr)
+			return !write || r->writable;
+	}
+	return false;
+}
+
+static void set_region(struct userbpf_run *run, unsigned idx, void *addr,
+		       size_t size, bool writable)
+{
+	run->regions[idx].lo = (uintptr_t)addr;
+	run->regions[idx].hi = addr ? (uintptr_t)addr + size : 0;
+	run->regions[idx].writable = writable;
+}
+
+static vm_interp_fn pick_interp(const struct userbpf_run *run)
+{
+	if (run->checked)
+		return vm_interp_checked;
+	return run->budget != UINT64_MAX ? vm_interp_budget : vm_interp_fast;
+}
+
+static void report(struct userbpf_run *run, struct userbpf_run_opts *opts)
+{
+	char *buf = opts->err_buf;
+	size_t sz = opts->err_buf_sz;
+	const char *what = run->err_what ? run->err_what : userbpf_strerror(run->err);
+
+	if (!buf || !sz)
+		return;
+	if (run->err == -EFAULT && run->err_size)
+		isa_errf(buf, sz, "%s%s of %u bytes at insn %zu",
+			 strcmp(what, "misaligned atomic") ? "out-of-bounds " : "",
+			 what, run->err_size, run->err_pc);
+	else
+		isa_errf(buf, sz, "%s at insn %zu", what, run->err_pc);
+}
+
+int userbpf_prog__run(const struct userbpf_prog *prog,
+		      struct userbpf_run_opts *opts, uint64_t *retval)
+{
+	struct userbpf_run run;
+	uint64_t args[5] = { 0 };
+	uint64_t r0 = 0;
+	size_t i;
+	int err;
+
+	if (!prog || !opts || opts->sz < offsetof(struct userbpf_run_opts, insn_count) ||
+	    opts->arg_cnt > 5 || (opts->region_cnt && !opts->regions) ||
+	    opts->region_cnt > VM_MAX_REGIONS - VM_REGION_FIXED - 8)
+		return -EINVAL;
+	if (opts->err_buf && opts->err_buf_sz)
+		opts->err_buf[0] = '\0';
+	memset(&run, 0, sizeof(run));
+	run.prog = prog;
+	run.opts = opts;
+	run.ctx = opts->ctx;
+	run.data = opts->data;
+	run.data_size = opts->data_size;
+	run.checked = !!(opts->flags & USERBPF_RUN_CHECKED);
+	run.budget = opts->insn_budget ? opts->insn_budget : UINT64_MAX;
+	args[0] = (uint64_t)(uintptr_t)opts->ctx;
+	for (i = 0; i < opts->arg_cnt; i++)
+		args[i] = opts->args[i];
+	if (run.checked) {
+		set_region(&run, VM_REGION_CTX, opts->ctx, opts->ctx_size, true);
+		set_region(&run, VM_REGION_DATA, opts->data, opts->data_size, true);
+		for (i = 0; i < opts->region_cnt; i++)
+			set_region(&run, VM_REGION_FIXED + (unsigned)i,
+				   opts->regions[i].addr, opts->regions[i].size,
+				   opts->regions[i].writable);
+		run.region_cnt = VM_REGION_FIXED + (unsigned)opts->region_cnt;
+		run.region_dyn_next = run.region_cnt;
+	}
+	if (prog->native && !run.checked && run.budget == UINT64_MAX &&
+	    !(opts->flags & USERBPF_RUN_INTERPRETER) && opts->arg_cnt <= 1) {
+		r0 = prog->native(opts->ctx, &run);
+		err = run.abort_err;
+	} else {
+		err = pick_interp(&run)(&run, 0, args, &r0);
+	}
+	if (opts->insn_budget)
+		opts->insn_count = opts->insn_budget - (run.budget == UINT64_MAX ? 0 : run.budget);
+	if (err) {
+		run.err = err;
+		report(&run, opts);
+		return err;
+	}
+	if (retval)
+		*retval = r0;
+	return 0;
+}
+
+int vm_run_callback(struct userbpf_run *run, uint64_t fn,
+		    const uint64_t args[5], uint64_t *ret)
+{
+	const struct userbpf_prog *prog = run->prog;
+	uintptr_t lo = (uintptr_t)prog->code;
+	uintptr_t hi = (uintptr_t)(prog->code + prog->insn_cnt);
+	struct vm_region saved;
+	size_t entry;
+	int err;
+
+	if (fn < lo || fn >= hi || (fn - lo) % sizeof(struct vm_insn))
+		return -EINVAL;
+	if (run->callback_depth + 1 >= VM_MAX_NESTING)
+		return -E2BIG;
+	entry = (fn - lo) / sizeof(struct vm_insn);
+	run->callback_depth++;
+	saved = run->regions[run->callback_depth];
+	if (run->checked && run->region_cnt <= (unsigned)run->callback_depth)
+		run->region_cnt = (unsigned)run->callback_depth + 1;
+	err = pick_interp(run)(run, entry, args, ret);
+	run->regions[run->callback_depth] = saved;
+	run->callback_depth--;
+	run->prog = prog;
+	if (err && !run->abort_err)
+		run->abort_err = err; /* stop the outer program too */
+	return err;
+}
+
+/* ==== Services for helpers ==== */
+
+void *userbpf_run__cookie(const struct userbpf_run *run)
+{
+	return run->opts->cookie;
+}
+
+void *userbpf_run__ctx(const struct userbpf_run *run)
+{
+	return run->ctx;
+}
+
+const struct userbpf_prog *userbpf_run__prog(const struct userbpf_run *run)
+{
+	return run->prog;
+}
+
+int userbpf_run__checked(const struct userbpf_run *run)
+{
+	return run->checked;
+}
+
+int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr,
+			size_t size, int write)
+{
+	if (!run->checked)
+		return 1;
+	return vm_mem_ok(run, (uintptr_t)addr, size, write);
+}
+
+int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size,
+			    int writable)
+{
+	unsigned idx;
+
+	if (!run->checked || !addr)
+		return 0;
+	if (vm_mem_ok(run, (uintptr_t)addr, size, writable))
+		return 0;
+	if (run->region_cnt < VM_MAX_REGIONS) {
+		idx = run->region_cnt++;
+	} else {
+		/* Recycle the oldest helper-added slot. */
+		idx = run->region_dyn_next++;
+		if (run->region_dyn_next >= VM_MAX_REGIONS)
+			run->region_dyn_next = VM_REGION_FIXED + (unsigned)run->opts->region_cnt;
+	}
+	set_region(run, idx, addr, size, writable);
+	return 0;
+}
+
+int userbpf_run__tail_call(struct userbpf_run *run,
+			   const struct userbpf_prog *prog)
+{
+	if (!prog)
+		return -ENOENT;
+	if (run->tail_calls >= USERBPF_MAX_TAIL_CALLS)
+		return -E2BIG;
+	run->tail_calls++;
+	run->tail_target = prog;
+	return 0;
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * prog.c - the program object: creation (structural check, helper
+ * resolution, lddw resolution, pre-decoding for the interpreter), getters
+ * and destruction.
+ *
+ * Owns: struct userbpf_prog and its pre-decoded code.
+ * Does not own: safety (the verifier), execution (interp.c).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "vm_int.h"
+
+#define OPTS_HAS(opts, field)                                                 \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +       \
+				       sizeof((opts)->field))
+#define OPTS_GET(opts, field, def) (OPTS_HAS(opts, field) ? (opts)->field : (def))
+
+/* Reject option structs from a newer caller whose unknown tail is not 0. */
+static bool opts_tail_zero(const void *opts, size_t known, size_t sz)
+{
+	const uint8_t *p = opts;
+
+	for (; known < sz; known++)
+		if (p[known])
+			return false;
+	return true;
+}
+
+/*
+ * Build the id-indexed helper table: base table (or the built-ins), then
+ * the extras overriding by id.  Returns 0 or -ENOMEM / -EINVAL.
+ */
+static int build_helpers(struct userbpf_prog *prog,
+			 const struct userbpf_prog_opts *opts)
+{
+	const struct userbpf_helper *base = OPTS_GET(opts, helpers, NULL);
+	size_t base_cnt = OPTS_GET(opts, helper_cnt, 0);
+	const struct userbpf_helper *extra = OPTS_GET(opts, extra_helpers, NULL);
+	size_t extra_cnt = OPTS_GET(opts, extra_helper_cnt, 0);
+	uint32_t max_id = 0;
+	size_t i;
+
+	if (!base)
+		base = userbpf_helpers_std(&base_cnt);
+	if ((!extra && extra_cnt) || base_cnt > 65536 || extra_cnt > 65536)
+		return -EINVAL;
+	for (i = 0; i < base_cnt; i++)
+		max_id = base[i].id > max_id ? base[i].id : max_id;
+	for (i = 0; i < extra_cnt; i++)
+		max_id = extra[i].id > max_id ? extra[i].id : max_id;
+	if (max_id > 65535)
+		return -EINVAL;
+	prog->helper_id_cnt = max_id + 1;
+	prog->helper_by_id = ub_calloc(prog->helper_id_cnt,
+				       sizeof(*prog->helper_by_id));
+	if (!prog->helper_by_id)
+		return -ENOMEM;
+	for (i = 0; i < base_cnt; i++)
+		if (base[i].fn)
+			prog->helper_by_id[base[i].id] = &base[i];
+	for (i = 0; i < extra_cnt; i++)
+		if (extra[i].fn)
+			prog->helper_by_id[extra[i].id] = &extra[i];
+	return 0;
+}
+
+/* Pre-decode slot pc (already structurally checked). */
+static int decode_one(struct userbpf_prog *prog, size_t pc, uint8_t op,
+		      const struct userbpf_prog_opts *opts, char *errbuf,
+		      size_t errbuf_sz)
+{
+	const struct userbpf_insn *in = &prog->insns[pc];
+	struct vm_insn *out = &prog->code[pc];
+	const struct isa_info *row = &isa_table[op];
+
+	out->op = op;
+	out->dst = in->dst_reg;
+	out->src = in->src_reg;
+	out->off = in->off;
+	out->imm = in->imm;
+	if (row->flags & F_JMPL)
+		out->off = in->imm; /* gotol, local call: delta in imm */
+	switch (op) {
+	case ISA_CALLX:
+		out->dst = (uint8_t)isa_callx_reg(in);
+		break;
+	case ISA_CALL:
+		if ((uint32_t)in->imm >= prog->helper_id_cnt ||
+		    !prog->helper_by_id[in->imm]) {
+			isa_errf(errbuf, errbuf_sz,
+				 "at insn %zu: unknown helper id %u", pc,
+				 (uint32_t)in->imm);
+			return -EINVAL;
+		}
+		out->imm = (int64_t)(uintptr_t)prog->helper_by_id[in->imm];
+		break;
+	case ISA_CALL_KFUNC:
+		isa_errf(errbuf, errbuf_sz,
+			 "at insn %zu: kfunc calls are not supported "
+			 "(kfunc id %d)", pc, in->imm);
+		return -EINVAL;
+	case ISA_LDDW:
+		out->imm = (int64_t)((uint64_t)(uint32_t)in[0].imm |
+				     (uint64_t)(uint32_t)in[1].imm << 32);
+		break;
+	case ISA_LDDW_FUNC:
+		out->imm = (int64_t)(uintptr_t)&prog->code[pc + 1 + in->imm];
+		break;
+	default:
+		if (row->flags & F_LDDW) {
+			int (*resolve)(void *, unsigned, int32_t, int32_t,
+				       uint64_t *) = OPTS_GET(opts, ld_imm64, NULL);
+			uint64_t value = 0;
+			int err;
+
+			if (!resolve) {
+				isa_errf(errbuf, errbuf_sz,
+					 "at insn %zu: lddw with src_reg %u "
+					 "(map or BTF reference) needs a loader",
+					 pc, in->src_reg);
+				return -EINVAL;
+			}
+			err = resolve(OPTS_GET(opts, ld_imm64_cookie, NULL),
+				      in->src_reg, in[0].imm, in[1].imm, &value);
+			if (err) {
+				isa_errf(errbuf, errbuf_sz,
+					 "at insn %zu: cannot resolve lddw "
+					 "src_reg %u imm %d: %s", pc,
+					 in->src_reg, in->imm,
+					 userbpf_strerror(err));
+				return err < 0 ? err : -EINVAL;
+			}
+			out->imm = (int64_t)value;
+		}
+	}
+	return 0;
+}
+
+struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
+				       size_t insn_cnt,
+				       const struct userbpf_prog_opts *opts)
+{
+	char *errbuf = OPTS_GET(opts, err_buf, NULL);
+	size_t errbuf_sz = OPTS_GET(opts, err_buf_sz, 0);
+	struct userbpf_prog *prog = NULL;
+	uint8_t *ops = NULL;
+	size_t pc;
+	int err = -EINVAL;
+
+	if (errbuf && errbuf_sz)
+		errbuf[0] = '\0';
+	if ((!insns && insn_cnt) ||
+	    (opts && (opts->sz < sizeof(size_t) ||
+		      !opts_tail_zero(opts, sizeof(*opts), opts->sz))))
+		goto err_out;
+	if (insn_cnt == 0 || insn_cnt > USERBPF_MAX_INSNS) {
+		err = isa_check_program(insns, insn_cnt, NULL, errbuf,
+					errbuf_sz);
+		goto err_out;
+	}
+	err = -ENOMEM;
+	prog = ub_alloc(sizeof(*prog));
+	ops = ub_alloc(insn_cnt);
+	if (!prog || !ops)
+		goto err_out;
+	err = isa_check_program(insns, insn_cnt, ops, errbuf, errbuf_sz);
+	if (err)
+		goto err_out;
+	err = -ENOMEM;
+	prog->insn_cnt = insn_cnt;
+	prog->insns = ub_calloc(insn_cnt, sizeof(*insns));
+	prog->code = ub_calloc(insn_cnt, sizeof(*prog->code));
+	prog->name = ub_strdup(OPTS_GET(opts, name, NULL)
+				       ? OPTS_GET(opts, name, NULL)
+				       : "prog");
+	if (!prog->insns || !prog->code || !prog->name)
+		goto err_out;
+	memcpy(prog->insns, insns, insn_cnt * sizeof(*insns));
+	prog->prog_type = OPTS_GET(opts, prog_type, 0);
+	err = build_helpers(prog, opts);
+	if (err)
+		goto err_out;
+	for (pc = 0; pc < insn_cnt; pc++) {
+		if (ops[pc] == ISA_INVALID) {
+			prog->code[pc].op = ISA_INVALID;
+			continue;
+		}
+		err = decode_one(prog, pc, ops[pc], opts, errbuf, errbuf_sz);
+		if (err)
+			goto err_out;
+	}
+	ub_free(ops);
+	return prog;
+
+err_out:
+	ub_free(ops);
+	userbpf_prog__free(prog);
+	errno = -err;
+	return NULL;
+}
+
+void userbpf_prog__free(struct userbpf_prog *prog)
+{
+	if (!prog)
+		return;
+	ub_free(prog->name);
+	ub_free(prog->insns);
+	ub_free(prog->code);
+	ub_free(prog->helper_by_id);
+	ub_free(prog->helpers_owned);
+	ub_free(prog);
+}
+
+const char *userbpf_prog__name(const struct userbpf_prog *prog)
+{
+	return prog->name;
+}
+
+size_t userbpf_prog__insn_cnt(const struct userbpf_prog *prog)
+{
+	return prog->insn_cnt;
+}
+
+const struct userbpf_insn *userbpf_prog__insns(const struct userbpf_prog *prog)
+{
+	return prog->insns;
+}
+
+void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_native_fn fn)
+{
+	prog->native = fn;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vm_int.h - private structures of the program object and of one run.
+ *
+ * A program keeps the original instructions (for the disassembler, the
+ * verifier and the JIT) and a pre-decoded copy for the interpreter: one
+ * 16-byte struct vm_insn per slot, with the ISA row already looked up,
+ * immediates sign-extended, lddw values and helper pointers resolved.
+ */
+#ifndef USERBPF_VM_INT_H
+#define USERBPF_VM_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "userbpf/vm.h"
+#include "isa/isa.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+struct vm_insn {
+	uint8_t op;  /* ISA_<ID>; ISA_INVALID on lddw's second slot */
+	uint8_t dst;
+	uint8_t src;
+	uint8_t pad;
+	int32_t off; /* jumps and local calls: target = this + 1 + off */
+	int64_t imm; /* sign-extended imm; lddw: the 64-bit value;
+		      * CALL: const struct userbpf_helper * */
+};
+
+struct userbpf_prog {
+	char *name;
+	uint32_t prog_type;
+	size_t insn_cnt;
+	struct userbpf_insn *insns;  /* original encoding */
+	struct vm_insn *code;	     /* pre-decoded, insn_cnt entries */
+	/* helpers reachable by callx: dense by id */
+	const struct userbpf_helper **helper_by_id;
+	uint32_t helper_id_cnt;
+	struct userbpf_helper *helpers_owned; /* merged table, if any */
+	userbpf_native_fn native;
+	void *user_data;
+};
+
+#define VM_MAX_REGIONS 64
+#define VM_MAX_NESTING 4	/* callback nesting (bpf_loop in bpf_loop...) */
+#define VM_REGION_CTX VM_MAX_NESTING
+#define VM_REGION_DATA (VM_MAX_NESTING + 1)
+#define VM_REGION_FIXED (VM_MAX_NESTING + 2) /* first caller/dynamic slot */
+
+struct vm_region {
+	uintptr_t lo, hi; /* [lo, hi) */
+	bool writable;
+};
+
+struct vm_frame {
+	const struct vm_insn *ret;
+	const struct userbpf_prog *prog;
+	uint64_t saved[5]; /* r6-r10 */
+};
+
+struct userbpf_run {
+	const struct userbpf_prog *prog; /* current (changes on tail call) */
+	struct userbpf_run_opts *opts;
+	void *ctx;
+	uint8_t *data;
+	size_t data_size;
+	bool checked;
+	uint64_t budget;     /* remaining; UINT64_MAX = none */
+	uint32_t tail_calls;
+	int callback_depth;
+	/* requests from helpers, checked after each helper call */
+	const struct userbpf_prog *tail_target;
+	int abort_err;	      /* helper asked to stop the run */
+	/* failure report */
+	int err;
+	size_t err_pc;
+	const char *err_what;
+	unsigned err_size;
+	/* checked mode */
+	unsigned region_cnt, region_dyn_next;
+	struct vm_region regions[VM_MAX_REGIONS];
+};
+
+/* One interpreter entry, from slot entry of run->prog. */
+typedef int (*vm_interp_fn)(struct userbpf_run *run, size_t entry,
+			    const uint64_t args[5], uint64_t *ret);
+int vm_interp_fast(struct userbpf_run *run, size_t entry,
+		   const uint64_t args[5], uint64_t *ret);
+int vm_interp_budget(struct userbpf_run *run, size_t entry,
+		     const uint64_t args[5], uint64_t *ret);
+int vm_interp_checked(struct userbpf_run *run, size_t entry,
+		      const uint64_t args[5], uint64_t *ret);
+
+/* Checked-mode access test against the run's regions. */
+bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
+	       bool write);
+
+/*
+ * Run a BPF function of the current program from a helper (bpf_loop,
+ * for_each_map_elem callbacks).  fn is the value an lddw func() produced.
+ */
+int vm_run_callback(struct userbpf_run *run, uint64_t fn,
+		    const uint64_t args[5], uint64_t *ret);
+
+#endif /* USERBPF_VM_INT_H */
