@@ -35,6 +35,9 @@ LIB_SRCS   := $(sort $(wildcard src/*/*.c))
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
 TEST_SRCS  := $(sort $(wildcard tests/unit/*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
+# The native reference of the benchmarks is compiled by clang -O2 when present.
+BENCH_REF_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
+BENCH_REF_OBJS := $(patsubst %.c,$(BUILD)/obj/%.ref.o,$(wildcard bench/ref/*.c))
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TOOL_OBJS  := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -65,12 +68,17 @@ $(SHARED_LIB): $(LIB_OBJS) src/libuserbpf.map
 
 $(CLI): $(TOOL_OBJS) $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(STATIC_LIB) $(LDLIBS)
+	ln -sf userbpf $(BUILD)/userbpf-plugin
 
 $(TEST_BIN): $(TEST_OBJS) $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(STATIC_LIB) $(LDLIBS)
 
-$(BENCH_BIN): $(BENCH_OBJS) $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(STATIC_LIB) $(LDLIBS)
+$(BENCH_BIN): $(BENCH_OBJS) $(BENCH_REF_OBJS) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BENCH_REF_OBJS) $(STATIC_LIB) $(LDLIBS)
+
+$(BUILD)/obj/bench/ref/%.ref.o: bench/ref/%.c
+	@mkdir -p $(dir $@)
+	$(BENCH_REF_CC) -std=gnu11 -O2 -Wall -Werror -c $< -o $@
 
 # The suite: unit, data, property, CLI, kernel-oracle and corpus tests.
 test: all

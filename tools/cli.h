@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h - shared pieces of the command-line tool's subcommands.
+ */
+#ifndef USERBPF_CLI_H
+#define USERBPF_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "userbpf/userbpf.h"
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+extern const char *cli_prog_name;
+
+/* Print "userbpf: message" to stderr and exit with status. */
+void cli_die(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+/* Read a whole file (NULL or "-" = stdin), NUL-terminated; malloc'ed. */
+int cli_read_file(const char *path, uint8_t **data, size_t *len);
+int cli_parse_hex(const char *text, size_t text_len, uint8_t **out,
+		  size_t *out_len, size_t *bad);
+bool cli_looks_hex(const uint8_t *data, size_t len);
+/* Disassembly listing; returns the number of undecodable instructions. */
+int cli_print_insns(const struct userbpf_insn *insns, size_t cnt, bool bytes);
+
+#endif
