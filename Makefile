@@ -33,7 +33,7 @@ endif
 
 LIB_SRCS   := $(sort $(wildcard src/*/*.c))
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
-TEST_SRCS  := $(sort $(wildcard tests/unit/*.c))
+TEST_SRCS  := $(sort $(wildcard tests/unit/*.c)) fuzz/targets.c
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 # The native reference of the benchmarks is compiled by clang -O2 when present.
 BENCH_REF_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
@@ -50,7 +50,7 @@ CLI        := $(BUILD)/userbpf
 TEST_BIN   := $(BUILD)/test_runner
 BENCH_BIN  := $(BUILD)/bench
 
-.PHONY: all lib test bench fuzz examples clean format format-check docs
+.PHONY: all lib test check demo deps bench fuzz examples clean format format-check docs
 all: lib $(CLI) $(TEST_BIN) $(BENCH_BIN)
 lib: $(STATIC_LIB) $(SHARED_LIB)
 
@@ -84,19 +84,28 @@ $(BUILD)/obj/bench/ref/%.ref.o: bench/ref/%.c
 test: all
 	$(TEST_BIN) --build $(BUILD)
 
+# The README's two commands: dependencies (installed when root), build, run.
+deps:
+	@scripts/deps.sh
+check: deps
+	$(MAKE) test
+demo: deps
+	$(MAKE) all
+	BUILD=$(BUILD) scripts/demo.sh
+
 bench: $(BENCH_BIN)
 	$(BENCH_BIN)
 
 # ==== Fuzzing (clang + libFuzzer) ====
 FUZZ_CC    ?= clang
 FUZZ_BUILD := build-fuzz
-FUZZ_SRCS  := $(sort $(wildcard fuzz/*.c))
+FUZZ_SRCS  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/%)
 fuzz: $(FUZZ_BINS)
-$(FUZZ_BUILD)/%: fuzz/%.c $(LIB_SRCS)
+$(FUZZ_BUILD)/%: fuzz/%.c fuzz/targets.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 $(CPPFLAGS) -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(LIB_SRCS) $(LDLIBS)
+		-o $@ $< fuzz/targets.c $(LIB_SRCS) $(LDLIBS)
 
 clean:
 	rm -rf build build-san build-switch build-fuzz

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * targets.h - one-input bodies of the fuzz targets, shared by the
+ * libFuzzer entry points (fuzz/fuzz_*.c) and by the test runner, which
+ * replays every file of tests/corpus/<target>/ through them.
+ */
+#ifndef USERBPF_FUZZ_TARGETS_H
+#define USERBPF_FUZZ_TARGETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes -> [mem_len byte][memory][program]; checked, budgeted run. */
+int fuzz_bytecode_one(const uint8_t *data, size_t size);
+/* Bytes -> assembly text -> instructions -> disassembly. */
+int fuzz_asm_one(const uint8_t *data, size_t size);
+
+#endif
