@@ -432,10 +432,8 @@ int main(int argc, char **argv)
 		cli_prog_name = "userbpf-plugin";
 		return cmd_exec(argc, argv);
 	}
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 2)
+		cli_die(2, "no command given (see userbpf --help)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cli.c - the command-line tool from the outside: --help on every
+ * command, exit status 2 with a one-line message for bad arguments and
+ * malformed input, the bpf_conformance plugin protocol, asm/disasm
+ * round trips.
+ */
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+/*
+ * Run "BUILD/userbpf ARGS" (a shell fragment) with stdin_text on stdin;
+ * capture stdout into out and return the exit status (or -1).
+ */
+static int cli(const char *args, const char *stdin_text, char *out,
+	       size_t out_sz)
+{
+	char in_path[] = "/tmp/userbpf-cli-in-XXXXXX";
+	char cmd[2048];
+	FILE *p;
+	size_t n;
+	int fd, st;
+
+	fd = mkstemp(in_path);
+	if (fd < 0)
+		return -1;
+	if (stdin_text && write(fd, stdin_text, strlen(stdin_text)) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s/userbpf %s < %s 2>/dev/null",
+		 test_build_dir(), args, in_path);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, out_sz - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	unlink(in_path);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Exit status and first stderr line of a command. */
+static int cli_err(const char *args, const char *stdin_text, char *err,
+		   size_t err_sz)
+{
+	char cmd[2048];
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "printf '%%s' '%s' | %s/userbpf %s 2>&1 >/dev/null",
+		 stdin_text ? stdin_text : "", test_build_dir(), args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (!fgets(err, (int)err_sz, p))
+		err[0] = '\0';
+	while (fgetc(p) != EOF) /* must be a single line */
+		err[0] = '!';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(cli_help_everywhere)
+{
+	static const char *const cmds[] = { "--help", "asm --help",
+					    "disasm --help", "exec --help" };
+	char out[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		ASSERT_EQ(cli(cmds[i], "", out, sizeof(out)), 0);
+		ASSERT_CONTAINS(out, "usage: userbpf");
+	}
+}
+
+TEST(cli_bad_arguments)
+{
+	static const char *const bad[] = { "", "frobnicate", "asm --nope",
+					   "disasm --nope", "exec --nope",
+					   "exec --budget x", "exec 'zz'",
+					   "asm a b", "asm /nonexistent/file" };
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = cli_err(bad[i], "", err, sizeof(err));
+
+		if (rc != 2 || err[0] == '!' || !err[0]) {
+			test_fail(__FILE__, __LINE__,
+				  "'userbpf %s': status %d, stderr '%s' (want 2 "
+				  "and one line)", bad[i], rc, err);
+			return;
+		}
+	}
+}
+
+TEST(cli_malformed_input)
+{
+	char err[512];
+
+	/* not hex, odd length, not a multiple of 8 bytes, bad assembly */
+	ASSERT_EQ(cli_err("exec", "b7 0", err, sizeof(err)), 2);
+	ASSERT_EQ(cli_err("exec", "b7 00 00", err, sizeof(err)), 2);
+	ASSERT_CONTAINS(err, "not a whole");
+	ASSERT_EQ(cli_err("exec", "", err, sizeof(err)), 2);
+	ASSERT_EQ(cli_err("asm", "r0 = = 1", err, sizeof(err)), 2);
+	ASSERT_CONTAINS(err, "line 1");
+	ASSERT_EQ(cli_err("disasm", "00 11 22", err, sizeof(err)), 2);
+}
+
+TEST(cli_exec_plugin_protocol)
+{
+	char out[256];
+	char cmd[512];
+	FILE *p;
+
+	/* program as spaced hex pairs and as plain hex */
+	ASSERT_EQ(cli("exec", "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00\n",
+		      out, sizeof(out)), 0);
+	ASSERT_STREQ(out, "0x2a\n");
+	ASSERT_EQ(cli("exec", "b70000002a0000009500000000000000", out, sizeof(out)), 0);
+	ASSERT_STREQ(out, "0x2a\n");
+	/* r1 = memory, r2 = length: r0 = *(u32 *)(r1 + 0) + r2 */
+	ASSERT_EQ(cli("exec '01 02 00 00 ff'",
+		      "61 10 00 00 00 00 00 00 0f 20 00 00 00 00 00 00 "
+		      "95 00 00 00 00 00 00 00", out, sizeof(out)), 0);
+	ASSERT_STREQ(out, "0x206\n");
+	/* as the runner calls it: userbpf-plugin "<memory>" "<options>" */
+	snprintf(cmd, sizeof(cmd),
+		 "echo 'b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00' | "
+		 "%s/userbpf-plugin '' ''", test_build_dir());
+	p = popen(cmd, "r");
+	ASSERT_TRUE(p);
+	ASSERT_TRUE(fgets(out, sizeof(out), p));
+	ASSERT_EQ(pclose(p), 0);
+	ASSERT_STREQ(out, "0x7\n");
+	/* failures: non-zero status, message on stdout */
+	ASSERT_EQ(cli("exec '00'", "79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00",
+		      out, sizeof(out)), 1);
+	ASSERT_STREQ(out, "out-of-bounds read of 8 bytes at insn 0\n");
+	ASSERT_EQ(cli("exec", "8f 00 00 00 00 00 00 00 95 00 00 00 00 00 00 00",
+		      out, sizeof(out)), 1);
+	ASSERT_CONTAINS(out, "at insn 0: unknown opcode");
+}
+
+TEST(cli_asm_disasm_roundtrip)
+{
+	char hex[1024], listing[2048];
+
+	ASSERT_EQ(cli("asm", "r0 = 1\nloop: r0 += r1\nif r0 s< 100 goto loop\n"
+			     "lock *(u64 *)(r10 - 8) += r0\nexit\n",
+		      hex, sizeof(hex)), 0);
+	ASSERT_STREQ(hex, "b7 00 00 00 01 00 00 00\n"
+			  "0f 10 00 00 00 00 00 00\n"
+			  "c5 00 fe ff 64 00 00 00\n"
+			  "db 0a f8 ff 00 00 00 00\n"
+			  "95 00 00 00 00 00 00 00\n");
+	ASSERT_EQ(cli("disasm --no-bytes", hex, listing, sizeof(listing)), 0);
+	ASSERT_CONTAINS(listing, "     2:  if r0 s< 100 goto -2\n");
+	ASSERT_CONTAINS(listing, "lock *(u64 *)(r10 - 8) += r0");
+}
