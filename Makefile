@@ -115,4 +115,7 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(LIB_SRCS) $(TOOL_SRCS) src/*/*.h include/userbpf/*.h
 
+# Subsystem rules (BPF objects for examples and test fixtures, ...).
+-include $(sort $(wildcard mk/*.mk))
+
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d)
