@@ -200,6 +200,16 @@ USERBPF_API int userbpf_run__add_region(struct userbpf_run *run, void *addr,
 /** @brief From a tail-call helper: continue in prog after this helper. */
 USERBPF_API int userbpf_run__tail_call(struct userbpf_run *run,
 				       const struct userbpf_prog *prog);
+/**
+ * @brief From a helper: call a BPF function of the running program (the
+ * value an lddw func() instruction produced) with r1-r5 = args, on a
+ * fresh stack; the bpf_loop / for_each_map_elem callback mechanism.
+ * @return 0 with r0 in *ret; -EINVAL if fn is not a function of the
+ * program; -E2BIG when callbacks nest too deep; the callback's own error
+ * (which also stops the calling program).
+ */
+USERBPF_API int userbpf_run__call(struct userbpf_run *run, uint64_t fn,
+				  const uint64_t args[5], uint64_t *ret);
 /** @brief Whether the run is in checked mode (helpers validate pointers). */
 USERBPF_API int userbpf_run__checked(const struct userbpf_run *run);
 /** @brief In checked mode, whether [addr, addr+size) is a region. */

@@ -171,6 +171,12 @@ int vm_run_callback(struct userbpf_run *run, uint64_t fn,
 
 /* ==== Services for helpers ==== */
 
+int userbpf_run__call(struct userbpf_run *run, uint64_t fn,
+		      const uint64_t args[5], uint64_t *ret)
+{
+	return vm_run_callback(run, fn, args, ret);
+}
+
 void *userbpf_run__cookie(const struct userbpf_run *run)
 {
 	return run->opts->cookie;

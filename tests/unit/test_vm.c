@@ -99,3 +99,128 @@ TEST(vm_unknown_helper_rejected)
 	ASSERT_EQ(errno, EINVAL);
 	ASSERT_STREQ(err, "at insn 0: unknown helper id 9999");
 }
+
+/* ==== Tail calls and callbacks through custom helpers ==== */
+
+static struct userbpf_prog *tail_target;
+
+/* helper 12 (tail_call): r2 = "map", r3 = index; only index 0 exists */
+static uint64_t fake_tail_call(uint64_t r1, uint64_t r2, uint64_t r3,
+			       uint64_t r4, uint64_t r5, struct userbpf_run *run)
+{
+	(void)r1; (void)r2; (void)r4; (void)r5;
+	return (uint64_t)(int64_t)userbpf_run__tail_call(run, r3 == 0 ? tail_target : NULL);
+}
+
+/* helper 181 (loop): call callback r2 for i in [0, r1) with ctx r3 */
+static uint64_t fake_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+			  uint64_t r5, struct userbpf_run *run)
+{
+	uint64_t i, ret = 0;
+
+	(void)r4; (void)r5;
+	for (i = 0; i < r1; i++) {
+		uint64_t args[5] = { i, r3, 0, 0, 0 };
+
+		if (userbpf_run__call(run, r2, args, &ret))
+			return (uint64_t)-EINVAL;
+		if (ret)
+			return i + 1;
+	}
+	return i;
+}
+
+static const struct userbpf_helper test_helpers[] = {
+	{ 12, "bpf_tail_call", fake_tail_call,
+	  { .ret = USERBPF_RET_INTEGER, .flags = USERBPF_HELPER_TAIL_CALL } },
+	{ 181, "bpf_loop", fake_loop, { .ret = USERBPF_RET_INTEGER } },
+};
+
+TEST(vm_tail_call)
+{
+	struct userbpf_insn target[] = { USERBPF_MOV64_REG(0, 1), USERBPF_EXIT_INSN() };
+	/* r6 = ctx; tail_call(ctx, map, 1) fails -> falls through;
+	 * tail_call(ctx, map, 0) -> target returns r1 (= ctx) */
+	struct userbpf_insn caller[] = {
+		USERBPF_MOV64_REG(6, 1),
+		USERBPF_MOV64_IMM(3, 1),
+		USERBPF_CALL_HELPER(12),
+		USERBPF_MOV64_REG(7, 0),
+		USERBPF_MOV64_REG(1, 6),
+		USERBPF_MOV64_IMM(3, 0),
+		USERBPF_CALL_HELPER(12),
+		USERBPF_MOV64_IMM(0, 99), /* not reached */
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .extra_helpers = test_helpers,
+		     .extra_helper_cnt = 2);
+	uint8_t ctx[4];
+	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(ctx));
+	struct userbpf_prog *prog;
+	uint64_t r0;
+
+	tail_target = userbpf_prog__new(target, N(target), &po);
+	prog = userbpf_prog__new(caller, N(caller), &po);
+	ASSERT_TRUE(tail_target && prog);
+	ASSERT_OK(userbpf_prog__run(prog, &ro, &r0));
+	ASSERT_EQ(r0, (uintptr_t)ctx);
+	ro.flags = USERBPF_RUN_CHECKED;
+	ASSERT_OK(userbpf_prog__run(prog, &ro, &r0));
+	ASSERT_EQ(r0, (uintptr_t)ctx);
+	userbpf_prog__free(prog);
+
+	/* a program tail-calling itself stops after 33 tail calls */
+	{
+		struct userbpf_insn self[] = {
+			USERBPF_ALU64_IMM(UBPF_ADD, 1, 1), /* count in r1 */
+			USERBPF_MOV64_IMM(3, 0),
+			USERBPF_CALL_HELPER(12),
+			USERBPF_MOV64_REG(0, 1),
+			USERBPF_EXIT_INSN(),
+		};
+		USERBPF_OPTS(userbpf_run_opts, r2, .ctx = NULL);
+		userbpf_prog__free(tail_target);
+		tail_target = userbpf_prog__new(self, N(self), &po);
+		ASSERT_TRUE(tail_target);
+		ASSERT_OK(userbpf_prog__run(tail_target, &r2, &r0));
+		ASSERT_EQ(r0, USERBPF_MAX_TAIL_CALLS + 1);
+	}
+	userbpf_prog__free(tail_target);
+}
+
+TEST(vm_callback_loop)
+{
+	/* sum of i*2 for i < 10 through a callback writing to the caller's
+	 * stack via the ctx pointer: exercises nested stacks in checked mode */
+	struct userbpf_insn p[] = {
+		USERBPF_ST_MEM(UBPF_DW, 10, -8, 0),
+		USERBPF_MOV64_IMM(1, 10),
+		USERBPF_LD_IMM64_RAW(2, UBPF_PSEUDO_FUNC, 7),
+		USERBPF_MOV64_REG(3, 10),
+		USERBPF_ALU64_IMM(UBPF_ADD, 3, -8),
+		USERBPF_MOV64_IMM(4, 0),
+		USERBPF_CALL_HELPER(181),
+		USERBPF_LDX_MEM(UBPF_DW, 0, 10, -8),
+		USERBPF_EXIT_INSN(),
+		/* callback(i, ctx): *ctx += i * 2; return 0 */
+		USERBPF_ALU64_IMM(UBPF_MUL, 1, 2),
+		USERBPF_LDX_MEM(UBPF_DW, 3, 2, 0),
+		USERBPF_ALU64_REG(UBPF_ADD, 3, 1),
+		USERBPF_STX_MEM(UBPF_DW, 2, 3, 0),
+		USERBPF_MOV64_IMM(0, 0),
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .extra_helpers = test_helpers,
+		     .extra_helper_cnt = 2);
+	USERBPF_OPTS(userbpf_run_opts, ro);
+	struct userbpf_prog *prog = userbpf_prog__new(p, N(p), &po);
+	uint64_t r0 = 0;
+
+	ASSERT_TRUE(prog);
+	ASSERT_OK(userbpf_prog__run(prog, &ro, &r0));
+	ASSERT_EQ(r0, 90);
+	ro.flags = USERBPF_RUN_CHECKED;
+	ASSERT_OK(userbpf_prog__run(prog, &ro, &r0));
+	ASSERT_EQ(r0, 90);
+	userbpf_prog__free(prog);
+}
