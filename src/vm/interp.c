@@ -55,6 +55,77 @@ bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
 	return false;
 }
 
+/* Whether a NUL-terminated string starts at addr inside one region. */
+static bool str_ok(const struct userbpf_run *run, uintptr_t addr)
+{
+	unsigned i;
+
+	for (i = 0; i < run->region_cnt; i++) {
+		const struct vm_region *r = &run->regions[i];
+
+		if (addr >= r->lo && addr < r->hi)
+			return memchr((const void *)addr, 0, r->hi - addr) != NULL;
+	}
+	return false;
+}
+
+bool vm_helper_args_ok(struct userbpf_run *run, const struct userbpf_helper *h,
+		       const uint64_t reg[11])
+{
+	unsigned i;
+
+	for (i = 0; i < 5; i++) {
+		uint64_t p = reg[i + 1];
+		uint64_t size = i < 4 ? reg[i + 2] : 0;
+		bool next_is_size = i < 4 &&
+			(h->proto.args[i + 1] == USERBPF_ARG_CONST_SIZE ||
+			 h->proto.args[i + 1] == USERBPF_ARG_CONST_SIZE_OR_ZERO);
+		bool ok = true, write = false;
+		uint64_t need = 0;
+
+		switch (h->proto.args[i]) {
+		case USERBPF_ARG_PTR_TO_MEM_OR_NULL:
+			if (!p)
+				continue;
+			/* fall through */
+		case USERBPF_ARG_PTR_TO_MEM:
+		case USERBPF_ARG_PTR_TO_UNINIT_MEM:
+			write = h->proto.args[i] == USERBPF_ARG_PTR_TO_UNINIT_MEM;
+			need = next_is_size ? size : 0;
+			ok = need == 0 || vm_mem_ok(run, (uintptr_t)p, need, write);
+			break;
+		case USERBPF_ARG_PTR_TO_LONG:
+			need = 8, write = true;
+			ok = vm_mem_ok(run, (uintptr_t)p, 8, true);
+			break;
+		case USERBPF_ARG_PTR_TO_INT:
+			need = 4, write = true;
+			ok = vm_mem_ok(run, (uintptr_t)p, 4, true);
+			break;
+		case USERBPF_ARG_PTR_TO_CONST_STR:
+			ok = str_ok(run, (uintptr_t)p);
+			break;
+		case USERBPF_ARG_PTR_TO_CTX:
+			ok = p == (uint64_t)(uintptr_t)run->ctx;
+			break;
+		default:
+			continue;
+		}
+		if (!ok) {
+			isa_errf(run->err_detail, sizeof(run->err_detail),
+				 "%s: argument %u (r%u) is not %s%s memory%s",
+				 h->name, i + 1, i + 1,
+				 h->proto.args[i] == USERBPF_ARG_PTR_TO_CTX ? "the context" :
+				 write ? "writable" : "readable",
+				 h->proto.args[i] == USERBPF_ARG_PTR_TO_CONST_STR ? " string" : "",
+				 need ? " of the given size" : "");
+			run->err_what = run->err_detail;
+			return false;
+		}
+	}
+	return true;
+}
+
 static void set_region(struct userbpf_run *run, unsigned idx, void *addr,
 		       size_t size, bool writable)
 {
@@ -78,7 +149,7 @@ static void report(struct userbpf_run *run, struct userbpf_run_opts *opts)
 
 	if (!buf || !sz)
 		return;
-	if (run->err == -EFAULT && run->err_size)
+	if (run->err == -EFAULT && run->err_size && run->err_what != run->err_detail)
 		isa_errf(buf, sz, "%s%s of %u bytes at insn %zu",
 			 strcmp(what, "misaligned atomic") ? "out-of-bounds " : "",
 			 what, run->err_size, run->err_pc);

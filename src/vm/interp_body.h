@@ -231,6 +231,12 @@ dispatch:
 			(const struct userbpf_helper *)(uintptr_t)pc->imm;
 call_helper:
 		run->err_pc = PC_INDEX;
+#if VM_CHECKED
+		if (unlikely(!vm_helper_args_ok(run, h, reg))) {
+			run->err = -EFAULT;
+			goto out_err_pc;
+		}
+#endif
 		reg[0] = h->fn(reg[1], reg[2], reg[3], reg[4], reg[5], run);
 		if (unlikely(run->tail_target || run->abort_err)) {
 			if (run->abort_err) {

@@ -77,6 +77,7 @@ struct userbpf_run {
 	int err;
 	size_t err_pc;
 	const char *err_what;
+	char err_detail[96];
 	unsigned err_size;
 	/* checked mode */
 	unsigned region_cnt, region_dyn_next;
@@ -96,6 +97,14 @@ int vm_interp_checked(struct userbpf_run *run, size_t entry,
 /* Checked-mode access test against the run's regions. */
 bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
 	       bool write);
+
+/*
+ * Checked mode: memory arguments of a helper call, as its prototype
+ * describes them (mem + size pairs, long/int out-pointers, strings), lie
+ * in the run's regions.  On failure run->err_what names the argument.
+ */
+bool vm_helper_args_ok(struct userbpf_run *run, const struct userbpf_helper *h,
+		       const uint64_t reg[11]);
 
 /*
  * Run a BPF function of the current program from a helper (bpf_loop,
