@@ -172,6 +172,11 @@ struct userbpf_run_opts {
 	void *cookie;	      /**< for helpers: userbpf_run__cookie() */
 	char *err_buf;	      /**< receives the reason of a failed run */
 	size_t err_buf_sz;
+	/** bpf_printk/trace_printk lines of this run (NUL-terminated, no
+	 * newline); NULL sends them to the print callback at INFO level. */
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	uint64_t attach_cookie; /**< bpf_get_attach_cookie() */
+	uint64_t func_ip;       /**< bpf_get_func_ip() */
 	uint64_t insn_count;  /**< out: instructions executed (budgeted runs) */
 };
 #define userbpf_run_opts__last_field insn_count
@@ -212,6 +217,14 @@ USERBPF_API int userbpf_run__call(struct userbpf_run *run, uint64_t fn,
 				  const uint64_t args[5], uint64_t *ret);
 /** @brief Whether the run is in checked mode (helpers validate pointers). */
 USERBPF_API int userbpf_run__checked(const struct userbpf_run *run);
+/**
+ * @brief Whether ptr is a map this run may pass to map helpers: one the
+ * program references through lddw, or one a helper handed out during the
+ * run (map-in-map lookups).  Always true outside checked mode.
+ */
+USERBPF_API int userbpf_run__map_ok(const struct userbpf_run *run, const void *ptr);
+/** @brief Record a map pointer handed to the program (see map_ok). */
+USERBPF_API void userbpf_run__add_map(struct userbpf_run *run, const void *ptr);
 /** @brief In checked mode, whether [addr, addr+size) is a region. */
 USERBPF_API int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr,
 				    size_t size, int write);

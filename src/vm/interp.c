@@ -276,6 +276,30 @@ int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr,
 	return vm_mem_ok(run, (uintptr_t)addr, size, write);
 }
 
+int userbpf_run__map_ok(const struct userbpf_run *run, const void *ptr)
+{
+	size_t i;
+
+	if (!run->checked)
+		return 1;
+	if (!ptr)
+		return 0;
+	for (i = 0; i < run->prog->map_cnt; i++)
+		if (run->prog->maps[i] == ptr)
+			return 1;
+	for (i = 0; i < sizeof(run->dyn_maps) / sizeof(run->dyn_maps[0]); i++)
+		if (run->dyn_maps[i] == ptr)
+			return 1;
+	return 0;
+}
+
+void userbpf_run__add_map(struct userbpf_run *run, const void *ptr)
+{
+	if (!run->checked || userbpf_run__map_ok(run, ptr))
+		return;
+	run->dyn_maps[run->dyn_map_next++ % 8] = ptr;
+}
+
 int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size,
 			    int writable)
 {

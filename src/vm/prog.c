@@ -139,6 +139,27 @@ static int decode_one(struct userbpf_prog *prog, size_t pc, uint8_t op,
 	return 0;
 }
 
+/* Remember the map pointers lddw map_fd/map_idx resolved to. */
+static int collect_maps(struct userbpf_prog *prog)
+{
+	size_t pc, n = 0;
+
+	for (pc = 0; pc < prog->insn_cnt; pc++)
+		n += prog->code[pc].op == ISA_LDDW_MAP_FD ||
+		     prog->code[pc].op == ISA_LDDW_MAP_IDX;
+	if (!n)
+		return 0;
+	prog->maps = ub_calloc(n, sizeof(*prog->maps));
+	if (!prog->maps)
+		return -ENOMEM;
+	for (pc = 0; pc < prog->insn_cnt; pc++)
+		if (prog->code[pc].op == ISA_LDDW_MAP_FD ||
+		    prog->code[pc].op == ISA_LDDW_MAP_IDX)
+			prog->maps[prog->map_cnt++] =
+				(const void *)(uintptr_t)prog->code[pc].imm;
+	return 0;
+}
+
 struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
 				       size_t insn_cnt,
 				       const struct userbpf_prog_opts *opts)
@@ -192,6 +213,9 @@ struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
 		if (err)
 			goto err_out;
 	}
+	err = collect_maps(prog);
+	if (err)
+		goto err_out;
 	ub_free(ops);
 	return prog;
 
@@ -210,6 +234,7 @@ void userbpf_prog__free(struct userbpf_prog *prog)
 	ub_free(prog->insns);
 	ub_free(prog->code);
 	ub_free(prog->helper_by_id);
+	ub_free(prog->maps);
 	ub_free(prog->helpers_owned);
 	ub_free(prog);
 }

@@ -39,6 +39,9 @@ struct userbpf_prog {
 	const struct userbpf_helper **helper_by_id;
 	uint32_t helper_id_cnt;
 	struct userbpf_helper *helpers_owned; /* merged table, if any */
+	/* map pointers the program loads with lddw (checked-mode helpers) */
+	const void **maps;
+	size_t map_cnt;
 	userbpf_native_fn native;
 	void *user_data;
 };
@@ -79,6 +82,9 @@ struct userbpf_run {
 	const char *err_what;
 	char err_detail[96];
 	unsigned err_size;
+	/* maps handed out during the run (map-in-map lookups) */
+	const void *dyn_maps[8];
+	unsigned dyn_map_next;
 	/* checked mode */
 	unsigned region_cnt, region_dyn_next;
 	struct vm_region regions[VM_MAX_REGIONS];
