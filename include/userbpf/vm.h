@@ -137,6 +137,7 @@ userbpf_prog__new(const struct userbpf_insn *insns, size_t insn_cnt,
 		  const struct userbpf_prog_opts *opts);
 USERBPF_API void userbpf_prog__free(struct userbpf_prog *prog);
 USERBPF_API const char *userbpf_prog__name(const struct userbpf_prog *prog);
+USERBPF_API uint32_t userbpf_prog__type(const struct userbpf_prog *prog);
 USERBPF_API size_t userbpf_prog__insn_cnt(const struct userbpf_prog *prog);
 USERBPF_API const struct userbpf_insn *userbpf_prog__insns(const struct userbpf_prog *prog);
 

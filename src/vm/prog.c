@@ -244,6 +244,11 @@ const char *userbpf_prog__name(const struct userbpf_prog *prog)
 	return prog->name;
 }
 
+uint32_t userbpf_prog__type(const struct userbpf_prog *prog)
+{
+	return prog->prog_type;
+}
+
 size_t userbpf_prog__insn_cnt(const struct userbpf_prog *prog)
 {
 	return prog->insn_cnt;
