@@ -135,7 +135,14 @@ struct userbpf_prog_opts {
 USERBPF_API struct userbpf_prog *
 userbpf_prog__new(const struct userbpf_insn *insns, size_t insn_cnt,
 		  const struct userbpf_prog_opts *opts);
+/** @brief Drop the creator's reference (same as userbpf_prog__put). */
 USERBPF_API void userbpf_prog__free(struct userbpf_prog *prog);
+/** @brief Take a reference (prog arrays, fd tables hold programs). */
+USERBPF_API struct userbpf_prog *userbpf_prog__get(struct userbpf_prog *prog);
+/** @brief Drop a reference; the last one frees the program. */
+USERBPF_API void userbpf_prog__put(struct userbpf_prog *prog);
+/** @brief Process-wide unique id (like the kernel's prog id), from 1. */
+USERBPF_API uint32_t userbpf_prog__id(const struct userbpf_prog *prog);
 USERBPF_API const char *userbpf_prog__name(const struct userbpf_prog *prog);
 USERBPF_API uint32_t userbpf_prog__type(const struct userbpf_prog *prog);
 USERBPF_API size_t userbpf_prog__insn_cnt(const struct userbpf_prog *prog);

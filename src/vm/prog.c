@@ -160,6 +160,10 @@ static int collect_maps(struct userbpf_prog *prog)
 	return 0;
 }
 
+static uint32_t next_prog_id;
+
+static void prog_destroy(struct userbpf_prog *prog);
+
 struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
 				       size_t insn_cnt,
 				       const struct userbpf_prog_opts *opts)
@@ -217,19 +221,20 @@ struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
 	if (err)
 		goto err_out;
 	ub_free(ops);
+	prog->refcnt = 1;
+	prog->id = __atomic_add_fetch(&next_prog_id, 1, __ATOMIC_RELAXED);
 	return prog;
 
 err_out:
 	ub_free(ops);
-	userbpf_prog__free(prog);
+	if (prog)
+		prog_destroy(prog);
 	errno = -err;
 	return NULL;
 }
 
-void userbpf_prog__free(struct userbpf_prog *prog)
+static void prog_destroy(struct userbpf_prog *prog)
 {
-	if (!prog)
-		return;
 	ub_free(prog->name);
 	ub_free(prog->insns);
 	ub_free(prog->code);
@@ -237,6 +242,29 @@ void userbpf_prog__free(struct userbpf_prog *prog)
 	ub_free(prog->maps);
 	ub_free(prog->helpers_owned);
 	ub_free(prog);
+}
+
+struct userbpf_prog *userbpf_prog__get(struct userbpf_prog *prog)
+{
+	if (prog)
+		__atomic_add_fetch(&prog->refcnt, 1, __ATOMIC_RELAXED);
+	return prog;
+}
+
+void userbpf_prog__put(struct userbpf_prog *prog)
+{
+	if (prog && __atomic_sub_fetch(&prog->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+		prog_destroy(prog);
+}
+
+void userbpf_prog__free(struct userbpf_prog *prog)
+{
+	userbpf_prog__put(prog);
+}
+
+uint32_t userbpf_prog__id(const struct userbpf_prog *prog)
+{
+	return prog->id;
 }
 
 const char *userbpf_prog__name(const struct userbpf_prog *prog)

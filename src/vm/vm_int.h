@@ -30,6 +30,8 @@ struct vm_insn {
 };
 
 struct userbpf_prog {
+	int refcnt;	/* atomic */
+	uint32_t id;
 	char *name;
 	uint32_t prog_type;
 	size_t insn_cnt;
