@@ -120,6 +120,9 @@ struct userbpf_prog_opts {
 	int (*ld_imm64)(void *cookie, unsigned src_reg, int32_t imm,
 			int32_t next_imm, uint64_t *value);
 	void *ld_imm64_cookie;
+	/** Called once when the program is destroyed (drop map references). */
+	void (*on_free)(void *data);
+	void *on_free_data;
 	/** Receives "at insn N: reason" when creation fails. */
 	char *err_buf;
 	size_t err_buf_sz;

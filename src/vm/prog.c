@@ -222,6 +222,8 @@ struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
 		goto err_out;
 	ub_free(ops);
 	prog->refcnt = 1;
+	prog->on_free = OPTS_GET(opts, on_free, NULL);
+	prog->on_free_data = OPTS_GET(opts, on_free_data, NULL);
 	prog->id = __atomic_add_fetch(&next_prog_id, 1, __ATOMIC_RELAXED);
 	return prog;
 
@@ -235,6 +237,8 @@ err_out:
 
 static void prog_destroy(struct userbpf_prog *prog)
 {
+	if (prog->on_free)
+		prog->on_free(prog->on_free_data);
 	ub_free(prog->name);
 	ub_free(prog->insns);
 	ub_free(prog->code);

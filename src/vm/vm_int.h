@@ -45,6 +45,8 @@ struct userbpf_prog {
 	const void **maps;
 	size_t map_cnt;
 	userbpf_native_fn native;
+	void (*on_free)(void *data);
+	void *on_free_data;
 	void *user_data;
 };
 
