@@ -102,6 +102,14 @@ USERBPF_API const struct userbpf_helper *userbpf_helper_by_name(const char *name
 
 /* ==== Programs ==== */
 
+/** A memory range a program may touch in checked mode. */
+struct userbpf_mem_region {
+	void *addr;
+	size_t size;
+	int writable;
+};
+
+
 struct userbpf_prog_opts {
 	size_t sz;
 	const char *name;	/**< for messages; copied */
@@ -120,14 +128,21 @@ struct userbpf_prog_opts {
 	int (*ld_imm64)(void *cookie, unsigned src_reg, int32_t imm,
 			int32_t next_imm, uint64_t *value);
 	void *ld_imm64_cookie;
-	/** Called once when the program is destroyed (drop map references). */
-	void (*on_free)(void *data);
-	void *on_free_data;
 	/** Receives "at insn N: reason" when creation fails. */
 	char *err_buf;
 	size_t err_buf_sz;
+	/**
+	 * Memory the program may always touch in checked mode besides its
+	 * stack and context: global data (.data, .rodata, .bss values) it
+	 * addresses directly through lddw map_value.  Copied.
+	 */
+	const struct userbpf_mem_region *regions;
+	size_t region_cnt;
+	/** Called once when the program is destroyed (drop map references). */
+	void (*on_free)(void *data);
+	void *on_free_data;
 };
-#define userbpf_prog_opts__last_field err_buf_sz
+#define userbpf_prog_opts__last_field on_free_data
 
 /**
  * @brief Create a program: check its structure, resolve its helper calls
@@ -158,12 +173,6 @@ USERBPF_API void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_nat
 
 /* ==== Running ==== */
 
-/** A memory range a program may touch in checked mode. */
-struct userbpf_mem_region {
-	void *addr;
-	size_t size;
-	int writable;
-};
 
 #define USERBPF_RUN_CHECKED (1u << 0)	    /**< bounds-check every access */
 #define USERBPF_RUN_INTERPRETER (1u << 1)  /**< ignore native code */

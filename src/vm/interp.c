@@ -134,6 +134,15 @@ static void set_region(struct userbpf_run *run, unsigned idx, void *addr,
 	run->regions[idx].writable = writable;
 }
 
+void vm_add_prog_regions(struct userbpf_run *run, const struct userbpf_prog *prog)
+{
+	size_t i;
+
+	for (i = 0; i < prog->region_cnt; i++)
+		userbpf_run__add_region(run, prog->regions[i].addr, prog->regions[i].size,
+					prog->regions[i].writable);
+}
+
 static vm_interp_fn pick_interp(const struct userbpf_run *run)
 {
 	if (run->checked)
@@ -150,9 +159,9 @@ static void report(struct userbpf_run *run, struct userbpf_run_opts *opts)
 	if (!buf || !sz)
 		return;
 	if (run->err == -EFAULT && run->err_size && run->err_what != run->err_detail)
-		isa_errf(buf, sz, "%s%s of %u bytes at insn %zu",
+		isa_errf(buf, sz, "%s%s of %u byte%s at insn %zu",
 			 strcmp(what, "misaligned atomic") ? "out-of-bounds " : "",
-			 what, run->err_size, run->err_pc);
+			 what, run->err_size, run->err_size == 1 ? "" : "s", run->err_pc);
 	else
 		isa_errf(buf, sz, "%s at insn %zu", what, run->err_pc);
 }
@@ -192,6 +201,7 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 				   opts->regions[i].writable);
 		run.region_cnt = VM_REGION_FIXED + (unsigned)opts->region_cnt;
 		run.region_dyn_next = run.region_cnt;
+		vm_add_prog_regions(&run, prog);
 	}
 	if (prog->native && !run.checked && run.budget == UINT64_MAX &&
 	    !(opts->flags & USERBPF_RUN_INTERPRETER) && opts->arg_cnt <= 1) {
@@ -330,5 +340,7 @@ int userbpf_run__tail_call(struct userbpf_run *run,
 		return -E2BIG;
 	run->tail_calls++;
 	run->tail_target = prog;
+	if (run->checked)
+		vm_add_prog_regions(run, prog);
 	return 0;
 }

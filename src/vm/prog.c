@@ -220,6 +220,19 @@ struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
 	err = collect_maps(prog);
 	if (err)
 		goto err_out;
+	if (OPTS_GET(opts, region_cnt, 0)) {
+		const struct userbpf_mem_region *r = OPTS_GET(opts, regions, NULL);
+
+		err = -EINVAL;
+		if (!r || OPTS_GET(opts, region_cnt, 0) > 32)
+			goto err_out;
+		err = -ENOMEM;
+		prog->region_cnt = OPTS_GET(opts, region_cnt, 0);
+		prog->regions = ub_calloc(prog->region_cnt, sizeof(*r));
+		if (!prog->regions)
+			goto err_out;
+		memcpy(prog->regions, r, prog->region_cnt * sizeof(*r));
+	}
 	ub_free(ops);
 	prog->refcnt = 1;
 	prog->on_free = OPTS_GET(opts, on_free, NULL);
@@ -244,6 +257,7 @@ static void prog_destroy(struct userbpf_prog *prog)
 	ub_free(prog->code);
 	ub_free(prog->helper_by_id);
 	ub_free(prog->maps);
+	ub_free(prog->regions);
 	ub_free(prog->helpers_owned);
 	ub_free(prog);
 }

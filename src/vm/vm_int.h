@@ -41,6 +41,9 @@ struct userbpf_prog {
 	const struct userbpf_helper **helper_by_id;
 	uint32_t helper_id_cnt;
 	struct userbpf_helper *helpers_owned; /* merged table, if any */
+	/* checked mode: global data the program addresses directly */
+	struct userbpf_mem_region *regions;
+	size_t region_cnt;
 	/* map pointers the program loads with lddw (checked-mode helpers) */
 	const void **maps;
 	size_t map_cnt;
@@ -103,6 +106,9 @@ int vm_interp_budget(struct userbpf_run *run, size_t entry,
 		     const uint64_t args[5], uint64_t *ret);
 int vm_interp_checked(struct userbpf_run *run, size_t entry,
 		      const uint64_t args[5], uint64_t *ret);
+
+/* Checked mode: make a program's static regions (global data) usable. */
+void vm_add_prog_regions(struct userbpf_run *run, const struct userbpf_prog *prog);
 
 /* Checked-mode access test against the run's regions. */
 bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
