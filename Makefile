@@ -70,8 +70,10 @@ $(CLI): $(TOOL_OBJS) $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(STATIC_LIB) $(LDLIBS)
 	ln -sf userbpf $(BUILD)/userbpf-plugin
 
+# The tests compare against the kernel through libbpf (libbpf-dev).
+TEST_LDLIBS ?= -lbpf
 $(TEST_BIN): $(TEST_OBJS) $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(STATIC_LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(STATIC_LIB) $(TEST_LDLIBS) $(LDLIBS)
 
 $(BENCH_BIN): $(BENCH_OBJS) $(BENCH_REF_OBJS) $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BENCH_REF_OBJS) $(STATIC_LIB) $(LDLIBS)

@@ -1,10 +1,96 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * helpers.h - private declarations shared by the helper implementations.
+ * helpers.h - private declarations shared by the helper implementations
+ * and the registry table (std.c).  Every helper has the signature of
+ * userbpf_helper_fn and is named ub_helper_<kernel name>.
  */
 #ifndef USERBPF_HELPERS_H
 #define USERBPF_HELPERS_H
 
+#include <errno.h>
+#include <stdint.h>
+
 #include "userbpf/vm.h"
+#include "vm/vm_int.h"
+#include "userbpf/map.h"
+
+#define UB_UNUSED __attribute__((unused))
+#define UB_HELPER(NAME)                                                       \
+	uint64_t ub_helper_##NAME(uint64_t r1 UB_UNUSED, uint64_t r2 UB_UNUSED, \
+				  uint64_t r3 UB_UNUSED, uint64_t r4 UB_UNUSED, \
+				  uint64_t r5 UB_UNUSED,                        \
+				  struct userbpf_run *run UB_UNUSED)
+
+/* A negative errno as the helper's r0. */
+#define UB_ERR(E) ((uint64_t)(int64_t)(E))
+
+/* Map helpers (map_helpers.c) */
+UB_HELPER(map_lookup_elem);
+UB_HELPER(map_update_elem);
+UB_HELPER(map_delete_elem);
+UB_HELPER(map_push_elem);
+UB_HELPER(map_pop_elem);
+UB_HELPER(map_peek_elem);
+UB_HELPER(map_lookup_percpu_elem);
+UB_HELPER(for_each_map_elem);
+UB_HELPER(tail_call);
+UB_HELPER(spin_lock);
+UB_HELPER(spin_unlock);
+/* Ring and perf buffers (ringbuf_helpers.c) */
+UB_HELPER(ringbuf_output);
+UB_HELPER(ringbuf_reserve);
+UB_HELPER(ringbuf_submit);
+UB_HELPER(ringbuf_discard);
+UB_HELPER(ringbuf_query);
+UB_HELPER(perf_event_output);
+/* Printing (bprintf.c) */
+UB_HELPER(trace_printk);
+UB_HELPER(trace_vprintk);
+UB_HELPER(snprintf);
+/* Process and memory (task_helpers.c) */
+UB_HELPER(probe_read);
+UB_HELPER(probe_read_str);
+UB_HELPER(probe_read_user_str);
+UB_HELPER(get_current_pid_tgid);
+UB_HELPER(get_current_uid_gid);
+UB_HELPER(get_current_comm);
+UB_HELPER(get_func_ip);
+UB_HELPER(get_attach_cookie);
+UB_HELPER(get_stack);
+UB_HELPER(get_stackid);
+UB_HELPER(send_signal);
+UB_HELPER(send_signal_thread);
+/* Time, random, loops, strings (misc_helpers.c) */
+UB_HELPER(ktime_get_ns);
+UB_HELPER(ktime_get_boot_ns);
+UB_HELPER(ktime_get_coarse_ns);
+UB_HELPER(ktime_get_tai_ns);
+UB_HELPER(jiffies64);
+UB_HELPER(get_prandom_u32);
+UB_HELPER(get_smp_processor_id);
+UB_HELPER(get_numa_node_id);
+UB_HELPER(loop);
+UB_HELPER(strncmp);
+
+/*
+ * Copy size bytes from an arbitrary address of this process without ever
+ * faulting: 0, or -EFAULT when any byte is unmapped.
+ */
+int ub_safe_read(void *dst, const void *src, size_t size);
+/* NUL-terminated variant: bytes copied incl. the NUL, or -EFAULT. */
+long ub_safe_read_str(char *dst, const void *src, size_t size);
+
+/*
+ * Format like the kernel's bpf_bprintf: fmt with args[] (u64 each,
+ * %s/%p arguments read safely).  Writes at most size bytes incl. NUL
+ * into out; returns the length the full output needs incl. NUL, or
+ * -EINVAL for an unsupported or malformed format, a format that is not
+ * NUL-terminated within fmt_size, or more conversions than nargs.
+ */
+long ub_bprintf(char *out, size_t size, const char *fmt, size_t fmt_size,
+		const uint64_t *args, unsigned nargs, unsigned max_args);
+
+/* Deliver a bpf_printk line: run's trace callback or the print callback. */
+void ub_trace_emit(struct userbpf_run *run, const char *line, size_t len);
 
 #endif

@@ -2,79 +2,99 @@
 /*
  * std.c - the built-in helper registry: {id, name, function, prototype}
  * for every helper userbpf implements, sorted by the kernel's BPF_FUNC_*
- * id.  The interpreter resolves calls through it and the verifier reads
- * the prototypes; the CLI prints names from it.
- *
- * This file holds the table and the helpers that need no other subsystem
- * (time, random numbers, CPU id); map, ring buffer and tracing helpers
- * live beside their subsystems and are listed here.
+ * id.  The interpreter resolves calls through it, checked mode and the
+ * verifier read the prototypes (the kernel's bpf_func_proto), the CLI
+ * prints names from it.  Implementations live beside their subsystems
+ * (map_helpers.c, ringbuf_helpers.c, bprintf.c, task_helpers.c,
+ * misc_helpers.c).
  */
-#include <sched.h>
 #include <string.h>
-#include <time.h>
 
 #include "helpers.h"
-#include "util/alloc.h"
 
-static uint64_t ktime_get_ns(uint64_t r1, uint64_t r2, uint64_t r3,
-			     uint64_t r4, uint64_t r5, struct userbpf_run *run)
-{
-	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5; (void)run;
-	return ub_clock_ns(CLOCK_MONOTONIC);
-}
-
-static uint64_t ktime_get_boot_ns(uint64_t r1, uint64_t r2, uint64_t r3,
-				  uint64_t r4, uint64_t r5,
-				  struct userbpf_run *run)
-{
-	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5; (void)run;
-	return ub_clock_ns(CLOCK_BOOTTIME);
-}
-
-static uint64_t ktime_get_coarse_ns(uint64_t r1, uint64_t r2, uint64_t r3,
-				    uint64_t r4, uint64_t r5,
-				    struct userbpf_run *run)
-{
-	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5; (void)run;
-	return ub_clock_ns(CLOCK_MONOTONIC_COARSE);
-}
-
-/* xorshift64*, one state per thread, seeded from the clock and address. */
-static uint64_t get_prandom_u32(uint64_t r1, uint64_t r2, uint64_t r3,
-				uint64_t r4, uint64_t r5,
-				struct userbpf_run *run)
-{
-	static __thread uint64_t state;
-
-	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5; (void)run;
-	if (!state)
-		state = ub_clock_ns(CLOCK_MONOTONIC) ^
-			(uint64_t)(uintptr_t)&state ^ 0x9e3779b97f4a7c15ull;
-	state ^= state >> 12;
-	state ^= state << 25;
-	state ^= state >> 27;
-	return (uint32_t)((state * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static uint64_t get_smp_processor_id(uint64_t r1, uint64_t r2, uint64_t r3,
-				     uint64_t r4, uint64_t r5,
-				     struct userbpf_run *run)
-{
-	int cpu = sched_getcpu();
-
-	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5; (void)run;
-	return cpu < 0 ? 0 : (uint64_t)cpu;
-}
-
-#define ARGS0 { 0 }
-#define PROTO(RET, ...) { .ret = USERBPF_RET_##RET, .args = __VA_ARGS__ }
+#define A(X) USERBPF_ARG_##X
+#define P(RET, FLAGS, ...)                                                    \
+	{ .ret = USERBPF_RET_##RET, .args = { __VA_ARGS__ }, .flags = FLAGS }
+#define H(ID, NAME, FN, PROTO) { ID, "bpf_" #NAME, ub_helper_##FN, PROTO }
+#define GPL USERBPF_HELPER_GPL_ONLY
 
 static const struct userbpf_helper std_helpers[] = {
-	{ 5, "bpf_ktime_get_ns", ktime_get_ns, PROTO(INTEGER, ARGS0) },
-	{ 7, "bpf_get_prandom_u32", get_prandom_u32, PROTO(INTEGER, ARGS0) },
-	{ 8, "bpf_get_smp_processor_id", get_smp_processor_id, PROTO(INTEGER, ARGS0) },
-	{ 125, "bpf_ktime_get_boot_ns", ktime_get_boot_ns, PROTO(INTEGER, ARGS0) },
-	{ 160, "bpf_ktime_get_coarse_ns", ktime_get_coarse_ns, PROTO(INTEGER, ARGS0) },
+	H(1, map_lookup_elem, map_lookup_elem,
+	  P(PTR_TO_MAP_VALUE_OR_NULL, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY))),
+	H(2, map_update_elem, map_update_elem,
+	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(PTR_TO_MAP_VALUE), A(ANYTHING))),
+	H(3, map_delete_elem, map_delete_elem,
+	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY))),
+	H(4, probe_read, probe_read,
+	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(5, ktime_get_ns, ktime_get_ns, P(INTEGER, 0, 0)),
+	H(6, trace_printk, trace_printk,
+	  P(INTEGER, GPL, A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), A(ANYTHING), A(ANYTHING))),
+	H(7, get_prandom_u32, get_prandom_u32, P(INTEGER, 0, 0)),
+	H(8, get_smp_processor_id, get_smp_processor_id, P(INTEGER, 0, 0)),
+	H(12, tail_call, tail_call,
+	  P(INTEGER, USERBPF_HELPER_TAIL_CALL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING))),
+	H(14, get_current_pid_tgid, get_current_pid_tgid, P(INTEGER, 0, 0)),
+	H(15, get_current_uid_gid, get_current_uid_gid, P(INTEGER, 0, 0)),
+	H(16, get_current_comm, get_current_comm,
+	  P(INTEGER, 0, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE))),
+	H(25, perf_event_output, perf_event_output,
+	  P(INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING), A(PTR_TO_MEM),
+	    A(CONST_SIZE_OR_ZERO))),
+	H(27, get_stackid, get_stackid,
+	  P(INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING))),
+	H(42, get_numa_node_id, get_numa_node_id, P(INTEGER, 0, 0)),
+	H(45, probe_read_str, probe_read_str,
+	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(67, get_stack, get_stack,
+	  P(INTEGER, GPL, A(PTR_TO_CTX), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO),
+	    A(ANYTHING))),
+	H(87, map_push_elem, map_push_elem,
+	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE), A(ANYTHING))),
+	H(88, map_pop_elem, map_pop_elem,
+	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE))),
+	H(89, map_peek_elem, map_peek_elem,
+	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE))),
+	H(93, spin_lock, spin_lock, P(VOID, 0, A(PTR_TO_SPIN_LOCK))),
+	H(94, spin_unlock, spin_unlock, P(VOID, 0, A(PTR_TO_SPIN_LOCK))),
+	H(109, send_signal, send_signal, P(INTEGER, 0, A(ANYTHING))),
+	H(112, probe_read_user, probe_read,
+	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(113, probe_read_kernel, probe_read,
+	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(114, probe_read_user_str, probe_read_user_str,
+	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(115, probe_read_kernel_str, probe_read_str,
+	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(117, send_signal_thread, send_signal_thread, P(INTEGER, 0, A(ANYTHING))),
+	H(118, jiffies64, jiffies64, P(INTEGER, 0, 0)),
+	H(125, ktime_get_boot_ns, ktime_get_boot_ns, P(INTEGER, 0, 0)),
+	H(130, ringbuf_output, ringbuf_output,
+	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(131, ringbuf_reserve, ringbuf_reserve,
+	  P(PTR_TO_ALLOC_MEM_OR_NULL, 0, A(CONST_MAP_PTR), A(CONST_ALLOC_SIZE_OR_ZERO),
+	    A(ANYTHING))),
+	H(132, ringbuf_submit, ringbuf_submit, P(VOID, 0, A(PTR_TO_ALLOC_MEM), A(ANYTHING))),
+	H(133, ringbuf_discard, ringbuf_discard, P(VOID, 0, A(PTR_TO_ALLOC_MEM), A(ANYTHING))),
+	H(134, ringbuf_query, ringbuf_query, P(INTEGER, 0, A(CONST_MAP_PTR), A(ANYTHING))),
+	H(160, ktime_get_coarse_ns, ktime_get_coarse_ns, P(INTEGER, 0, 0)),
+	H(164, for_each_map_elem, for_each_map_elem,
+	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING))),
+	H(165, snprintf, snprintf,
+	  P(INTEGER, 0, A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO), A(PTR_TO_CONST_STR),
+	    A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO))),
+	H(173, get_func_ip, get_func_ip, P(INTEGER, GPL, A(PTR_TO_CTX))),
+	H(174, get_attach_cookie, get_attach_cookie, P(INTEGER, 0, A(PTR_TO_CTX))),
+	H(177, trace_vprintk, trace_vprintk,
+	  P(INTEGER, GPL, A(PTR_TO_MEM), A(CONST_SIZE), A(PTR_TO_MEM_OR_NULL),
+	    A(CONST_SIZE_OR_ZERO))),
+	H(181, loop, loop,
+	  P(INTEGER, 0, A(ANYTHING), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING))),
+	H(182, strncmp, strncmp,
+	  P(INTEGER, 0, A(PTR_TO_MEM), A(CONST_SIZE), A(PTR_TO_CONST_STR))),
+	H(195, map_lookup_percpu_elem, map_lookup_percpu_elem,
+	  P(PTR_TO_MAP_VALUE_OR_NULL, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(ANYTHING))),
+	H(208, ktime_get_tai_ns, ktime_get_tai_ns, P(INTEGER, 0, 0)),
 };
 
 const struct userbpf_helper *userbpf_helpers_std(size_t *cnt)
@@ -85,23 +105,28 @@ const struct userbpf_helper *userbpf_helpers_std(size_t *cnt)
 
 const struct userbpf_helper *userbpf_helper_by_id(uint32_t id)
 {
-	size_t i, cnt;
-	const struct userbpf_helper *h = userbpf_helpers_std(&cnt);
+	size_t lo = 0, hi = sizeof(std_helpers) / sizeof(std_helpers[0]);
 
-	for (i = 0; i < cnt; i++)
-		if (h[i].id == id)
-			return &h[i];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (std_helpers[mid].id == id)
+			return &std_helpers[mid];
+		if (std_helpers[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
 const struct userbpf_helper *userbpf_helper_by_name(const char *name)
 {
-	size_t i, cnt;
-	const struct userbpf_helper *h = userbpf_helpers_std(&cnt);
+	size_t i;
 
-	for (i = 0; i < cnt; i++)
-		if (!strcmp(h[i].name, name) ||
-		    (!strncmp(h[i].name, "bpf_", 4) && !strcmp(h[i].name + 4, name)))
-			return &h[i];
+	for (i = 0; i < sizeof(std_helpers) / sizeof(std_helpers[0]); i++)
+		if (!strcmp(std_helpers[i].name, name) ||
+		    !strcmp(std_helpers[i].name + 4, name))
+			return &std_helpers[i];
 	return NULL;
 }

@@ -166,9 +166,19 @@ static void report(struct userbpf_run *run, struct userbpf_run_opts *opts)
 		isa_errf(buf, sz, "%s at insn %zu", what, run->err_pc);
 }
 
+static void (*run_enter)(void);
+static void (*run_exit)(void);
+
+void vm_set_run_hooks(void (*enter)(void), void (*exit)(void))
+{
+	__atomic_store_n(&run_exit, exit, __ATOMIC_RELEASE);
+	__atomic_store_n(&run_enter, enter, __ATOMIC_RELEASE);
+}
+
 int userbpf_prog__run(const struct userbpf_prog *prog,
 		      struct userbpf_run_opts *opts, uint64_t *retval)
 {
+	void (*enter)(void), (*leave)(void);
 	struct userbpf_run run;
 	uint64_t args[5] = { 0 };
 	uint64_t r0 = 0;
@@ -203,6 +213,10 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 		run.region_dyn_next = run.region_cnt;
 		vm_add_prog_regions(&run, prog);
 	}
+	enter = __atomic_load_n(&run_enter, __ATOMIC_ACQUIRE);
+	leave = enter ? __atomic_load_n(&run_exit, __ATOMIC_ACQUIRE) : NULL;
+	if (enter)
+		enter();
 	if (prog->native && !run.checked && run.budget == UINT64_MAX &&
 	    !(opts->flags & USERBPF_RUN_INTERPRETER) && opts->arg_cnt <= 1) {
 		r0 = prog->native(opts->ctx, &run);
@@ -210,6 +224,8 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	} else {
 		err = pick_interp(&run)(&run, 0, args, &r0);
 	}
+	if (leave)
+		leave();
 	if (opts->insn_budget)
 		opts->insn_count = opts->insn_budget - (run.budget == UINT64_MAX ? 0 : run.budget);
 	if (err) {

@@ -97,6 +97,13 @@ struct userbpf_run {
 	struct vm_region regions[VM_MAX_REGIONS];
 };
 
+/*
+ * Hooks around every top-level run, installed by the map layer: enter a
+ * read-side critical section (map values a program holds stay valid) and
+ * pin the per-CPU slot the run uses.  NULL when no map exists.
+ */
+void vm_set_run_hooks(void (*enter)(void), void (*exit)(void));
+
 /* One interpreter entry, from slot entry of run->prog. */
 typedef int (*vm_interp_fn)(struct userbpf_run *run, size_t entry,
 			    const uint64_t args[5], uint64_t *ret);

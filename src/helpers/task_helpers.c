@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * task_helpers.c - helpers about the current process and its memory:
+ * probe_read family (never faults: reads go through process_vm_readv,
+ * which reports EFAULT for unmapped addresses), current pid/tgid,
+ * uid/gid, comm, the attach point's function IP and cookie, user stacks,
+ * signals.  In userbpf "kernel" and "user" memory are both this
+ * process's memory, so the _kernel and _user variants behave alike.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "maps/map.h"
+
+#define BPF_F_SKIP_FIELD_MASK 0xffull
+#define BPF_F_USER_STACK (1ull << 8)
+#define BPF_F_FAST_STACK_CMP (1ull << 9)
+#define BPF_F_REUSE_STACKID (1ull << 10)
+#define BPF_F_USER_BUILD_ID (1ull << 11)
+#define BPF_MAP_TYPE_STACK_TRACE 7
+#define MAX_STACK_DEPTH 127
+
+int ub_safe_read(void *dst, const void *src, size_t size)
+{
+	struct iovec local = { dst, size }, remote = { (void *)src, size };
+	ssize_t n;
+
+	if (size == 0)
+		return 0;
+	if ((uintptr_t)src + size < (uintptr_t)src)
+		return -EFAULT;
+	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	return n == (ssize_t)size ? 0 : -EFAULT;
+}
+
+/*
+ * Read up to size bytes of a string, page by page so that a string
+ * ending just before an unmapped page still reads.
+ */
+long ub_safe_read_str(char *dst, const void *src, size_t size)
+{
+	uintptr_t p = (uintptr_t)src;
+	size_t done = 0;
+
+	if (size == 0)
+		return 0;
+	while (done < size) {
+		size_t chunk = 4096 - ((p + done) & 4095);
+		char *nul;
+
+		if (chunk > size - done)
+			chunk = size - done;
+		if (ub_safe_read(dst + done, (const void *)(p + done), chunk))
+			return -EFAULT;
+		nul = memchr(dst + done, 0, chunk);
+		if (nul)
+			return (long)(nul - dst) + 1;
+		done += chunk;
+	}
+	dst[size - 1] = '\0';
+	return (long)size;
+}
+
+/* bpf_probe_read{,_user,_kernel}(dst, size, unsafe_ptr) */
+UB_HELPER(probe_read)
+{
+	void *dst = (void *)(uintptr_t)r1;
+
+	if (!userbpf_run__mem_ok(run, dst, r2, 1))
+		return UB_ERR(-EFAULT);
+	if (ub_safe_read(dst, (const void *)(uintptr_t)r3, r2)) {
+		memset(dst, 0, r2);
+		return UB_ERR(-EFAULT);
+	}
+	return 0;
+}
+
+/* bpf_probe_read{,_kernel}_str(dst, size, unsafe_ptr): bytes incl. NUL */
+UB_HELPER(probe_read_str)
+{
+	char *dst = (char *)(uintptr_t)r1;
+	long n;
+
+	if (!userbpf_run__mem_ok(run, dst, r2, 1))
+		return UB_ERR(-EFAULT);
+	n = ub_safe_read_str(dst, (const void *)(uintptr_t)r3, r2);
+	if (n < 0 && r2)
+		memset(dst, 0, r2);
+	return UB_ERR(n);
+}
+
+UB_HELPER(probe_read_user_str)
+{
+	return ub_helper_probe_read_str(r1, r2, r3, r4, r5, run);
+}
+
+UB_HELPER(get_current_pid_tgid)
+{
+	return (uint64_t)getpid() << 32 | (uint32_t)syscall(SYS_gettid);
+}
+
+UB_HELPER(get_current_uid_gid)
+{
+	return (uint64_t)getgid() << 32 | (uint32_t)getuid();
+}
+
+/* bpf_get_current_comm(buf, size): the thread name, NUL-terminated */
+UB_HELPER(get_current_comm)
+{
+	char comm[17] = "";
+	char *buf = (char *)(uintptr_t)r1;
+	size_t n;
+
+	if (r2 == 0)
+		return UB_ERR(-EINVAL);
+	if (!userbpf_run__mem_ok(run, buf, r2, 1))
+		return UB_ERR(-EFAULT);
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	n = strnlen(comm, 16);
+	if (n >= r2)
+		n = r2 - 1;
+	memset(buf, 0, r2);
+	memcpy(buf, comm, n);
+	return 0;
+}
+
+UB_HELPER(get_func_ip)
+{
+	return run->opts->func_ip;
+}
+
+UB_HELPER(get_attach_cookie)
+{
+	return run->opts->attach_cookie;
+}
+
+/*
+ * Walk the frame-pointer chain of the code that started the run: the
+ * user stack as the program's caller sees it.  Returns frames stored.
+ */
+static unsigned user_stack(uint64_t *ips, unsigned max, unsigned skip)
+{
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+	unsigned n = 0, seen = 0;
+
+	while (fp && n < max && seen < 256) {
+		uintptr_t frame[2]; /* saved fp, return address */
+
+		if (ub_safe_read(frame, (const void *)fp, sizeof(frame)) ||
+		    !frame[1] || frame[0] <= fp)
+			break;
+		if (seen++ >= skip)
+			ips[n++] = frame[1];
+		fp = frame[0];
+	}
+	return n;
+}
+
+/* bpf_get_stack(ctx, buf, size, flags): bytes written or -errno */
+UB_HELPER(get_stack)
+{
+	uint64_t ips[MAX_STACK_DEPTH];
+	unsigned n, max = (unsigned)(r3 / 8);
+
+	if (r4 & ~(BPF_F_SKIP_FIELD_MASK | BPF_F_USER_STACK | BPF_F_USER_BUILD_ID))
+		return UB_ERR(-EINVAL);
+	if ((r4 & BPF_F_USER_BUILD_ID) || r3 % 8)
+		return UB_ERR(-EINVAL);
+	if (!userbpf_run__mem_ok(run, (void *)(uintptr_t)r2, r3, 1))
+		return UB_ERR(-EFAULT);
+	if (!(r4 & BPF_F_USER_STACK))
+		return 0; /* no kernel stack in user space */
+	if (max > MAX_STACK_DEPTH)
+		max = MAX_STACK_DEPTH;
+	n = user_stack(ips, max, (unsigned)(r4 & BPF_F_SKIP_FIELD_MASK));
+	memcpy((void *)(uintptr_t)r2, ips, n * 8ull);
+	if (r3 > n * 8ull)
+		memset((uint8_t *)(uintptr_t)r2 + n * 8, 0, r3 - n * 8);
+	return n * 8ull;
+}
+
+/*
+ * bpf_get_stackid(ctx, stack_map, flags): id of the user stack in a
+ * STACK_TRACE map (hash of the IPs modulo max_entries, like the kernel);
+ * -EEXIST when another stack owns the bucket unless REUSE_STACKID.
+ */
+UB_HELPER(get_stackid)
+{
+	struct ub_map *map = (struct ub_map *)(uintptr_t)r2;
+	uint64_t ips[MAX_STACK_DEPTH] = { 0 };
+	uint64_t buf[MAX_STACK_DEPTH];
+	unsigned n, max;
+	uint32_t id;
+	void *old;
+
+	if (!userbpf_run__map_ok(run, map) || map->map_type != BPF_MAP_TYPE_STACK_TRACE)
+		return UB_ERR(-EINVAL);
+	if (r3 & ~(BPF_F_SKIP_FIELD_MASK | BPF_F_USER_STACK | BPF_F_FAST_STACK_CMP |
+		   BPF_F_REUSE_STACKID))
+		return UB_ERR(-EINVAL);
+	if (!(r3 & BPF_F_USER_STACK))
+		return UB_ERR(-EFAULT); /* no kernel stack: as if unavailable */
+	max = map->value_size / 8;
+	if (max > MAX_STACK_DEPTH)
+		max = MAX_STACK_DEPTH;
+	n = user_stack(ips, max, (unsigned)(r3 & BPF_F_SKIP_FIELD_MASK));
+	if (!n)
+		return UB_ERR(-EFAULT);
+	id = ub_jhash2((const uint32_t *)ips, n * 2, 0) % map->max_entries;
+	old = ub_map_lookup_elem(map, &id);
+	if (old && !(r3 & BPF_F_REUSE_STACKID)) {
+		memcpy(buf, old, max * 8);
+		return memcmp(buf, ips, max * 8) ? UB_ERR(-EEXIST) : id;
+	}
+	if (ub_map_update_elem(map, &id, ips, 0))
+		return UB_ERR(-ENOMEM);
+	return id;
+}
+
+UB_HELPER(send_signal)
+{
+	if (r1 == 0 || r1 >= 64)
+		return UB_ERR(-EINVAL);
+	return kill(getpid(), (int)r1) ? UB_ERR(-errno) : 0;
+}
+
+UB_HELPER(send_signal_thread)
+{
+	if (r1 == 0 || r1 >= 64)
+		return UB_ERR(-EINVAL);
+	return syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), (int)r1)
+		       ? UB_ERR(-errno) : 0;
+}

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * maps/ringbuf.c - BPF_MAP_TYPE_RINGBUF (kernel/bpf/ringbuf.c) and its
+ * consumer (libbpf's ring_buffer).
+ *
+ * Memory, one reservation of 3 + 2 x size/4096 pages:
+ *   page 0      header: a pointer back to the ring object (what a record's
+ *               pg_off leads to, like the kernel's struct bpf_ringbuf)
+ *   page 1      consumer position (unsigned long)
+ *   page 2      producer position
+ *   pages 3..   the data area of a memfd, mapped twice back to back, so
+ *               a record that wraps is contiguous in memory.
+ * Records: 8-byte header {u32 len | BUSY bit 31 | DISCARD bit 30,
+ * u32 pg_off = pages from the header back to page 0}, then the data; a
+ * record occupies round_up(len + 8, 8) bytes.
+ *
+ * Producers serialise on a spinlock to reserve (positions, pending_pos);
+ * submit/discard swap the header atomically; producer and consumer
+ * positions use release stores and acquire loads.  Wake-up goes through an
+ * eventfd: BPF_RB_FORCE_WAKEUP always, BPF_RB_NO_WAKEUP never, otherwise
+ * when the consumer has caught up with exactly this record.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "map.h"
+#include "util/alloc.h"
+
+#define RINGBUF_PGOFF 3	/* data starts 3 pages after the header page */
+#define RINGBUF_MAX_RECORD_SZ (UINT32_MAX / 4)
+
+struct ub_ringbuf_map {
+	struct ub_map map;
+	ub_spinlock_t lock;
+	unsigned long pending_pos;	/* under lock */
+	unsigned long mask;
+	unsigned char *region;
+	size_t region_size;
+	unsigned char *data;
+	unsigned long *consumer_pos;
+	unsigned long *producer_pos;
+	int memfd;
+	int efd;
+};
+
+struct userbpf_ringbuf {
+	struct ub_ringbuf_map *rb;
+	userbpf_ringbuf_sample_fn fn;
+	void *ctx;
+};
+
+static struct ub_ringbuf_map *to_rb(struct ub_map *map)
+{
+	return (struct ub_ringbuf_map *)map;
+}
+
+static int rb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
+{
+	uint64_t size = attr->max_entries;
+	struct ub_ringbuf_map *rb;
+	unsigned char *region;
+	size_t hdr = RINGBUF_PGOFF * UB_PAGE_SIZE;
+	void *p;
+
+	if (attr->map_flags & ~USERBPF_F_NUMA_NODE)
+		return -EINVAL;
+	if (attr->key_size || attr->value_size || !size || (size & (size - 1)) ||
+	    (size % UB_PAGE_SIZE))
+		return -EINVAL;
+	rb = ub_alloc(sizeof(*rb));
+	if (!rb)
+		return -ENOMEM;
+	ub_map_init_from_attr(&rb->map, attr);
+	rb->efd = -1;
+	rb->memfd = memfd_create("userbpf-ringbuf", MFD_CLOEXEC);
+	if (rb->memfd < 0 || ftruncate(rb->memfd, (off_t)(2 * UB_PAGE_SIZE + size)))
+		goto fail;
+	rb->region_size = hdr + 2 * size;
+	region = mmap(NULL, rb->region_size, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (region == MAP_FAILED)
+		goto fail;
+	rb->region = region;
+	p = mmap(region, UB_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	/* consumer page, producer page, data: file offsets 0 .. */
+	p = mmap(region + UB_PAGE_SIZE, 2 * UB_PAGE_SIZE + size,
+		 PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED, rb->memfd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	/* ... and the data area once more right after itself */
+	p = mmap(region + hdr + size, size, PROT_READ | PROT_WRITE,
+		 MAP_FIXED | MAP_SHARED, rb->memfd, 2 * UB_PAGE_SIZE);
+	if (p == MAP_FAILED)
+		goto fail;
+	memcpy(region, &rb, sizeof(rb));
+	rb->consumer_pos = (unsigned long *)(region + UB_PAGE_SIZE);
+	rb->producer_pos = (unsigned long *)(region + 2 * UB_PAGE_SIZE);
+	rb->data = region + hdr;
+	rb->mask = size - 1;
+	rb->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (rb->efd < 0)
+		goto fail;
+	*out = &rb->map;
+	return 0;
+fail:
+	if (rb->region)
+		munmap(rb->region, rb->region_size);
+	if (rb->memfd >= 0)
+		close(rb->memfd);
+	ub_free(rb);
+	return -ENOMEM;
+}
+
+static void rb_free(struct ub_map *map)
+{
+	struct ub_ringbuf_map *rb = to_rb(map);
+
+	munmap(rb->region, rb->region_size);
+	close(rb->memfd);
+	if (rb->efd >= 0)
+		close(rb->efd);
+	ub_free(rb);
+}
+
+static int rb_sys_lookup(struct ub_map *map, const void *key, void *value,
+			 uint64_t flags)
+{
+	(void)map;
+	(void)key;
+	(void)value;
+	(void)flags;
+	return -UB_ENOTSUPP;
+}
+
+static void *rb_lookup(struct ub_map *map, const void *key)
+{
+	(void)map;
+	(void)key;
+	return NULL;
+}
+
+static int rb_update(struct ub_map *map, const void *key, const void *value,
+		     uint64_t flags)
+{
+	(void)map;
+	(void)key;
+	(void)value;
+	(void)flags;
+	return -UB_ENOTSUPP;
+}
+
+static int rb_delete(struct ub_map *map, const void *key)
+{
+	(void)map;
+	(void)key;
+	return -UB_ENOTSUPP;
+}
+
+static int rb_get_next_key(struct ub_map *map, const void *key, void *next_key)
+{
+	(void)map;
+	(void)key;
+	(void)next_key;
+	return -UB_ENOTSUPP;
+}
+
+static void *rb_mmap_ptr(struct ub_map *map, size_t *size)
+{
+	struct ub_ringbuf_map *rb = to_rb(map);
+
+	if (size)
+		*size = rb->region_size - UB_PAGE_SIZE;
+	return rb->region + UB_PAGE_SIZE;
+}
+
+static uint32_t *hdr_len(void *hdr)
+{
+	return (uint32_t *)hdr;
+}
+
+/* __bpf_ringbuf_reserve(). */
+static void *rb_reserve(struct ub_ringbuf_map *rb, uint64_t size)
+{
+	unsigned long cons_pos, prod_pos, new_prod_pos, pend_pos, len;
+	unsigned char *hdr;
+	uint32_t pg_off;
+
+	if (size > RINGBUF_MAX_RECORD_SZ)
+		return NULL;
+	len = (size + USERBPF_RINGBUF_HDR_SZ + 7) & ~7UL;
+	if (len > rb->mask + 1)
+		return NULL;
+	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	ub_spin_lock(&rb->lock);
+	pend_pos = rb->pending_pos;
+	prod_pos = __atomic_load_n(rb->producer_pos, __ATOMIC_RELAXED);
+	new_prod_pos = prod_pos + len;
+	while (pend_pos < prod_pos) {
+		uint32_t hl = __atomic_load_n(hdr_len(rb->data + (pend_pos & rb->mask)),
+					      __ATOMIC_ACQUIRE);
+
+		if (hl & USERBPF_RINGBUF_BUSY_BIT)
+			break;
+		hl &= ~USERBPF_RINGBUF_DISCARD_BIT;
+		pend_pos += ((unsigned long)hl + USERBPF_RINGBUF_HDR_SZ + 7) & ~7UL;
+	}
+	rb->pending_pos = pend_pos;
+	if (new_prod_pos - cons_pos > rb->mask ||
+	    new_prod_pos - pend_pos > rb->mask) {
+		ub_spin_unlock(&rb->lock);
+		return NULL;
+	}
+	hdr = rb->data + (prod_pos & rb->mask);
+	pg_off = (uint32_t)(((uintptr_t)hdr & ~(uintptr_t)(UB_PAGE_SIZE - 1)) -
+			    (uintptr_t)rb->region) / UB_PAGE_SIZE;
+	__atomic_store_n(hdr_len(hdr), (uint32_t)size | USERBPF_RINGBUF_BUSY_BIT,
+			 __ATOMIC_RELAXED);
+	memcpy(hdr + 4, &pg_off, 4);
+	__atomic_store_n(rb->producer_pos, new_prod_pos, __ATOMIC_RELEASE);
+	ub_spin_unlock(&rb->lock);
+	return hdr + USERBPF_RINGBUF_HDR_SZ;
+}
+
+void *ub_ringbuf_reserve(struct ub_map *map, uint64_t size, uint64_t flags)
+{
+	if (flags || map->map_type != USERBPF_MAP_TYPE_RINGBUF)
+		return NULL;
+	return rb_reserve(to_rb(map), size);
+}
+
+static struct ub_ringbuf_map *rb_from_record(unsigned char *hdr)
+{
+	uint32_t pg_off;
+	unsigned char *region;
+	struct ub_ringbuf_map *rb;
+
+	memcpy(&pg_off, hdr + 4, 4);
+	region = (unsigned char *)((uintptr_t)hdr & ~(uintptr_t)(UB_PAGE_SIZE - 1)) -
+		 (size_t)pg_off * UB_PAGE_SIZE;
+	memcpy(&rb, region, sizeof(rb));
+	return rb;
+}
+
+static void rb_wakeup(struct ub_ringbuf_map *rb)
+{
+	uint64_t one = 1;
+
+	if (write(rb->efd, &one, sizeof(one)) < 0) {
+		/* counter saturated: a wake-up is pending anyway */
+	}
+}
+
+/* bpf_ringbuf_commit(). */
+static void rb_commit(void *sample, uint64_t flags, bool discard)
+{
+	unsigned char *hdr = (unsigned char *)sample - USERBPF_RINGBUF_HDR_SZ;
+	struct ub_ringbuf_map *rb = rb_from_record(hdr);
+	uint32_t new_len;
+	unsigned long rec_pos, cons_pos;
+
+	new_len = __atomic_load_n(hdr_len(hdr), __ATOMIC_RELAXED) ^
+		  USERBPF_RINGBUF_BUSY_BIT;
+	if (discard)
+		new_len |= USERBPF_RINGBUF_DISCARD_BIT;
+	__atomic_exchange_n(hdr_len(hdr), new_len, __ATOMIC_ACQ_REL);
+	rec_pos = (unsigned long)(hdr - rb->data);
+	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE) & rb->mask;
+	if (flags & USERBPF_RB_FORCE_WAKEUP)
+		rb_wakeup(rb);
+	else if (cons_pos == rec_pos && !(flags & USERBPF_RB_NO_WAKEUP))
+		rb_wakeup(rb);
+}
+
+void ub_ringbuf_submit(void *sample, uint64_t flags)
+{
+	rb_commit(sample, flags, false);
+}
+
+void ub_ringbuf_discard(void *sample, uint64_t flags)
+{
+	rb_commit(sample, flags, true);
+}
+
+long ub_ringbuf_output(struct ub_map *map, const void *data, uint64_t size,
+		       uint64_t flags)
+{
+	void *rec;
+
+	if (flags & ~(uint64_t)(USERBPF_RB_NO_WAKEUP | USERBPF_RB_FORCE_WAKEUP))
+		return -EINVAL;
+	if (map->map_type != USERBPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	rec = rb_reserve(to_rb(map), size);
+	if (!rec)
+		return -EAGAIN;
+	memcpy(rec, data, size);
+	rb_commit(rec, flags, false);
+	return 0;
+}
+
+uint64_t ub_ringbuf_query(struct ub_map *map, uint64_t flags)
+{
+	struct ub_ringbuf_map *rb = to_rb(map);
+
+	if (map->map_type != USERBPF_MAP_TYPE_RINGBUF)
+		return 0;
+	switch (flags) {
+	case USERBPF_RB_AVAIL_DATA:
+		return __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE) -
+		       __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	case USERBPF_RB_RING_SIZE:
+		return rb->mask + 1;
+	case USERBPF_RB_CONS_POS:
+		return __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	case USERBPF_RB_PROD_POS:
+		return __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+	default:
+		return 0;
+	}
+}
+
+int userbpf_ringbuf_map__areas(struct userbpf_map *pmap, void **consumer_pos,
+			       void **producer_pos, void **data, size_t *data_size)
+{
+	struct ub_map *map = ub_map_from(pmap);
+	struct ub_ringbuf_map *rb;
+
+	if (!map || map->map_type != USERBPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	rb = to_rb(map);
+	if (consumer_pos)
+		*consumer_pos = rb->consumer_pos;
+	if (producer_pos)
+		*producer_pos = rb->producer_pos;
+	if (data)
+		*data = rb->data;
+	if (data_size)
+		*data_size = rb->mask + 1;
+	return 0;
+}
+
+/* ==== consumer (libbpf ringbuf_process_ring) ==== */
+
+struct userbpf_ringbuf *userbpf_ringbuf__new(struct userbpf_map *pmap,
+					     userbpf_ringbuf_sample_fn fn, void *ctx)
+{
+	struct ub_map *map = ub_map_from(pmap);
+	struct userbpf_ringbuf *r;
+
+	if (!map || map->map_type != USERBPF_MAP_TYPE_RINGBUF || !fn) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = ub_alloc(sizeof(*r));
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->rb = to_rb(ub_map_get(map));
+	r->fn = fn;
+	r->ctx = ctx;
+	return r;
+}
+
+static int64_t process_ring(struct userbpf_ringbuf *r)
+{
+	struct ub_ringbuf_map *rb = r->rb;
+	unsigned long cons_pos, prod_pos;
+	int64_t cnt = 0;
+	bool got_new_data;
+	int err;
+
+	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	do {
+		got_new_data = false;
+		prod_pos = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+		while (cons_pos < prod_pos) {
+			unsigned char *hdr = rb->data + (cons_pos & rb->mask);
+			uint32_t len = __atomic_load_n(hdr_len(hdr), __ATOMIC_ACQUIRE);
+
+			if (len & USERBPF_RINGBUF_BUSY_BIT)
+				goto done;
+			got_new_data = true;
+			cons_pos += (((len << 2) >> 2) + USERBPF_RINGBUF_HDR_SZ + 7) & ~7UL;
+			if (!(len & USERBPF_RINGBUF_DISCARD_BIT)) {
+				err = r->fn(r->ctx, hdr + USERBPF_RINGBUF_HDR_SZ, len);
+				if (err < 0) {
+					__atomic_store_n(rb->consumer_pos, cons_pos,
+							 __ATOMIC_RELEASE);
+					return err;
+				}
+				cnt++;
+			}
+			__atomic_store_n(rb->consumer_pos, cons_pos, __ATOMIC_RELEASE);
+		}
+	} while (got_new_data);
+done:
+	return cnt;
+}
+
+int userbpf_ringbuf__consume(struct userbpf_ringbuf *r)
+{
+	uint64_t v;
+	int64_t n;
+
+	/* clear pending wake-ups first: later ones stay visible */
+	if (read(r->rb->efd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing pending */
+	}
+	n = process_ring(r);
+
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+int userbpf_ringbuf__poll(struct userbpf_ringbuf *r, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = r->rb->efd, .events = POLLIN };
+	int n = userbpf_ringbuf__consume(r);
+
+	if (n)
+		return n;
+	if (poll(&pfd, 1, timeout_ms) < 0)
+		return errno == EINTR ? 0 : -errno;
+	return userbpf_ringbuf__consume(r);
+}
+
+int userbpf_ringbuf__epoll_fd(const struct userbpf_ringbuf *r)
+{
+	return r->rb->efd;
+}
+
+void userbpf_ringbuf__free(struct userbpf_ringbuf *r)
+{
+	if (!r)
+		return;
+	ub_map_put(&r->rb->map);
+	ub_free(r);
+}
+
+const struct ub_map_ops ub_ringbuf_map_ops = {
+	.alloc = rb_alloc,
+	.free = rb_free,
+	.lookup = rb_lookup,
+	.update = rb_update,
+	.delete = rb_delete,
+	.get_next_key = rb_get_next_key,
+	.sys_lookup = rb_sys_lookup,
+	.mmap_ptr = rb_mmap_ptr,
+};

@@ -1,0 +1,928 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf_cmd.c - userbpf_bpf(): the kernel's bpf() commands over userbpf
+ * objects, with the kernel's attr rules (size, zero tails, per-command
+ * last field) and errno values, and the handle table that stands in for
+ * file descriptors.
+ *
+ * Owns: handles (lowest free number from 3, each holding a reference),
+ * attr validation, command dispatch, PROG_LOAD (lddw map references,
+ * license, log buffer), PROG_TEST_RUN, OBJ_GET_INFO_BY_FD, BTF_LOAD.
+ * Does not own: map semantics (src/maps), program execution (src/vm,
+ * src/progs).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "maps/map.h"
+#include "userbpf/progs.h"
+#include "userbpf/syscall.h"
+#include "util/alloc.h"
+#include "vm/vm_int.h"
+
+#define PAGE_SIZE_ATTR 4096u
+#define FIRST_FD 3
+#define MAX_FDS 65536
+#define BTF_MAGIC 0xeB9F
+
+/* ==== Handle table ==== */
+
+enum fd_kind { FD_NONE, FD_MAP, FD_PROG, FD_BTF };
+
+struct btf_obj {
+	uint32_t id;
+	uint32_t size;
+	uint8_t *data;
+};
+
+struct fd_entry {
+	enum fd_kind kind;
+	unsigned fmode; /* maps: UB_FMODE_* */
+	void *obj;
+};
+
+static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fd_entry *fds;
+static int fd_cap;
+static uint32_t next_btf_id;
+
+/* Install obj (reference already taken) at the lowest free handle. */
+static int fd_install(enum fd_kind kind, void *obj, unsigned fmode)
+{
+	int fd, err = -EMFILE;
+
+	pthread_mutex_lock(&fd_lock);
+	for (fd = FIRST_FD; fd < fd_cap; fd++)
+		if (fds[fd].kind == FD_NONE)
+			break;
+	if (fd >= fd_cap) {
+		int cap = fd_cap ? fd_cap * 2 : 64;
+		struct fd_entry *n;
+
+		if (cap > MAX_FDS)
+			goto out;
+		n = ub_calloc((size_t)cap, sizeof(*n));
+		err = -ENOMEM;
+		if (!n)
+			goto out;
+		if (fds)
+			memcpy(n, fds, (size_t)fd_cap * sizeof(*n));
+		ub_free(fds);
+		fds = n;
+		fd = fd_cap > FIRST_FD ? fd_cap : FIRST_FD;
+		fd_cap = cap;
+	}
+	fds[fd] = (struct fd_entry){ kind, fmode, obj };
+	err = fd;
+out:
+	pthread_mutex_unlock(&fd_lock);
+	return err;
+}
+
+static void obj_put(enum fd_kind kind, void *obj)
+{
+	struct btf_obj *btf = obj;
+
+	switch (kind) {
+	case FD_MAP:
+		ub_map_put(obj);
+		break;
+	case FD_PROG:
+		userbpf_prog__put(obj);
+		break;
+	case FD_BTF:
+		ub_free(btf->data);
+		ub_free(btf);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Look up fd with a new reference; -EBADF if closed. */
+static int fd_get(int fd, struct fd_entry *out)
+{
+	int err = -EBADF;
+
+	pthread_mutex_lock(&fd_lock);
+	if (fd >= FIRST_FD && fd < fd_cap && fds[fd].kind != FD_NONE) {
+		*out = fds[fd];
+		if (out->kind == FD_MAP)
+			ub_map_get(out->obj);
+		else if (out->kind == FD_PROG)
+			userbpf_prog__get(out->obj);
+		err = 0;
+	}
+	pthread_mutex_unlock(&fd_lock);
+	return err;
+}
+
+static void entry_put(struct fd_entry *e)
+{
+	if (e->kind == FD_MAP || e->kind == FD_PROG)
+		obj_put(e->kind, e->obj);
+}
+
+/* The map behind fd with a reference: -EBADF closed, -EINVAL not a map. */
+static int map_get(int fd, struct ub_map **map, unsigned *fmode)
+{
+	struct fd_entry e;
+	int err = fd_get(fd, &e);
+
+	if (err)
+		return err;
+	if (e.kind != FD_MAP) {
+		entry_put(&e);
+		return -EINVAL;
+	}
+	*map = e.obj;
+	if (fmode)
+		*fmode = e.fmode;
+	return 0;
+}
+
+static int prog_get(int fd, struct userbpf_prog **prog)
+{
+	struct fd_entry e;
+	int err = fd_get(fd, &e);
+
+	if (err)
+		return err;
+	if (e.kind != FD_PROG) {
+		entry_put(&e);
+		return -EINVAL;
+	}
+	*prog = e.obj;
+	return 0;
+}
+
+int userbpf_close(int fd)
+{
+	struct fd_entry e = { FD_NONE, 0, NULL };
+
+	pthread_mutex_lock(&fd_lock);
+	if (fd >= FIRST_FD && fd < fd_cap) {
+		e = fds[fd];
+		fds[fd].kind = FD_NONE;
+		fds[fd].obj = NULL;
+	}
+	pthread_mutex_unlock(&fd_lock);
+	if (e.kind == FD_NONE) {
+		errno = EBADF;
+		return -1;
+	}
+	obj_put(e.kind, e.obj);
+	return 0;
+}
+
+int userbpf_map_fd(struct userbpf_map *pmap)
+{
+	struct ub_map *map = ub_map_from(pmap);
+	int fd;
+
+	if (!map)
+		return -EINVAL;
+	ub_map_get(map);
+	fd = fd_install(FD_MAP, map, ub_map_default_fmode(map));
+	if (fd < 0)
+		ub_map_put(map);
+	return fd;
+}
+
+int userbpf_prog_fd(struct userbpf_prog *prog)
+{
+	int fd;
+
+	if (!prog)
+		return -EINVAL;
+	userbpf_prog__get(prog);
+	fd = fd_install(FD_PROG, prog, 0);
+	if (fd < 0)
+		userbpf_prog__put(prog);
+	return fd;
+}
+
+struct userbpf_map *userbpf_map_by_fd(int fd)
+{
+	struct ub_map *map;
+	int err = map_get(fd, &map, NULL);
+
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	ub_map_put(map); /* borrowed: the handle keeps it alive */
+	return ub_map_to_public(map);
+}
+
+struct userbpf_prog *userbpf_prog_by_fd(int fd)
+{
+	struct userbpf_prog *prog;
+	int err = prog_get(fd, &prog);
+
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	userbpf_prog__put(prog);
+	return prog;
+}
+
+/* ==== Handles stored in maps: prog arrays and map-in-map ==== */
+
+static void prog_ref_get(void *p) { userbpf_prog__get(p); }
+static void prog_ref_put(void *p) { userbpf_prog__put(p); }
+
+static void *prog_from_handle(uint32_t handle, uint32_t *prog_id, int *err)
+{
+	struct userbpf_prog *prog;
+
+	*err = prog_get((int)handle, &prog);
+	if (*err)
+		return NULL;
+	*prog_id = userbpf_prog__id(prog);
+	return prog;
+}
+
+static struct ub_map *map_from_handle(uint32_t handle, int *err)
+{
+	struct ub_map *map = NULL;
+
+	*err = map_get((int)handle, &map, NULL);
+	return *err ? NULL : map;
+}
+
+static const struct ub_prog_ref_ops prog_ref_ops = {
+	.get = prog_ref_get,
+	.put = prog_ref_put,
+	.from_handle = prog_from_handle,
+};
+
+static void install_resolvers(void)
+{
+	ub_prog_array_set_ref_ops(&prog_ref_ops);
+	ub_map_set_handle_resolver(map_from_handle);
+}
+
+/* ==== attr rules ==== */
+
+#define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
+
+/* Bytes after the command's last field must be zero (CHECK_ATTR). */
+static bool attr_tail_zero(const union bpf_attr *attr, size_t end)
+{
+	const uint8_t *p = (const uint8_t *)attr;
+	size_t i;
+
+	for (i = end; i < sizeof(*attr); i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void *uptr(uint64_t v)
+{
+	return (void *)(uintptr_t)v;
+}
+
+/* ==== Map commands ==== */
+
+static bool obj_name_ok(const char *name, size_t len, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < len && name[i]; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
+			return false;
+		out[i] = c;
+	}
+	if (i == len)
+		return false; /* not NUL-terminated */
+	out[i] = '\0';
+	return true;
+}
+
+static int cmd_map_create(union bpf_attr *a)
+{
+	USERBPF_OPTS(userbpf_map_create_opts, opts, .map_flags = a->map_flags,
+		     .map_extra = a->map_extra, .numa_node = a->numa_node);
+	struct ub_map *inner = NULL;
+	struct userbpf_map *map;
+	char name[BPF_OBJ_NAME_LEN];
+	int fd, err;
+
+	if (!attr_tail_zero(a, ATTR_END(map_extra)))
+		return -EINVAL;
+	if (!obj_name_ok(a->map_name, sizeof(a->map_name), name))
+		return -EINVAL;
+	if (a->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	    a->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+		err = map_get((int)a->inner_map_fd, &inner, NULL);
+		if (err)
+			return err == -EINVAL ? -EINVAL : -EBADF;
+		opts.inner_map = ub_map_to_public(inner);
+	}
+	map = userbpf_map__create(a->map_type, name, a->key_size, a->value_size,
+				  a->max_entries, &opts);
+	err = map ? 0 : -errno;
+	if (inner)
+		ub_map_put(inner);
+	if (err)
+		return err;
+	fd = fd_install(FD_MAP, ub_map_from(map), ub_map_default_fmode(ub_map_from(map)));
+	if (fd < 0)
+		userbpf_map__put(map);
+	return fd;
+}
+
+static int cmd_map_elem(int cmd, union bpf_attr *a)
+{
+	struct ub_map *map;
+	unsigned fmode;
+	size_t end;
+	int err;
+
+	switch (cmd) {
+	case BPF_MAP_DELETE_ELEM:
+		end = ATTR_END(key);
+		break;
+	case BPF_MAP_GET_NEXT_KEY:
+		end = ATTR_END(next_key);
+		break;
+	default:
+		end = ATTR_END(flags);
+	}
+	if (!attr_tail_zero(a, end))
+		return -EINVAL;
+	err = map_get((int)a->map_fd, &map, &fmode);
+	if (err)
+		return err;
+	switch (cmd) {
+	case BPF_MAP_LOOKUP_ELEM:
+		err = ub_map_sys_lookup_elem(map, fmode, uptr(a->key), uptr(a->value), a->flags);
+		break;
+	case BPF_MAP_UPDATE_ELEM:
+		err = ub_map_sys_update_elem(map, fmode, uptr(a->key), uptr(a->value), a->flags);
+		break;
+	case BPF_MAP_DELETE_ELEM:
+		err = ub_map_sys_delete_elem(map, fmode, uptr(a->key));
+		break;
+	case BPF_MAP_GET_NEXT_KEY:
+		err = ub_map_sys_get_next_key(map, fmode, uptr(a->key), uptr(a->next_key));
+		break;
+	default:
+		err = ub_map_sys_lookup_and_delete_elem(map, fmode, uptr(a->key),
+							uptr(a->value), a->flags);
+	}
+	ub_map_put(map);
+	return err;
+}
+
+static int cmd_map_freeze(union bpf_attr *a)
+{
+	struct ub_map *map;
+	unsigned fmode;
+	int err;
+
+	if (!attr_tail_zero(a, ATTR_END(map_fd)))
+		return -EINVAL;
+	err = map_get((int)a->map_fd, &map, &fmode);
+	if (err)
+		return err;
+	err = ub_map_sys_freeze(map, fmode);
+	ub_map_put(map);
+	return err;
+}
+
+static int cmd_map_batch(int cmd, union bpf_attr *a)
+{
+	struct ub_map_batch b = {
+		.in_batch = uptr(a->batch.in_batch),
+		.out_batch = uptr(a->batch.out_batch),
+		.keys = uptr(a->batch.keys),
+		.values = uptr(a->batch.values),
+		.count = &a->batch.count,
+		.elem_flags = a->batch.elem_flags,
+		.flags = a->batch.flags,
+	};
+	struct ub_map *map;
+	unsigned fmode;
+	int err, op;
+
+	if (!attr_tail_zero(a, ATTR_END(batch.flags)))
+		return -EINVAL;
+	err = map_get((int)a->batch.map_fd, &map, &fmode);
+	if (err)
+		return err;
+	op = cmd == BPF_MAP_LOOKUP_BATCH ? 0
+	     : cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH ? 1
+	     : cmd == BPF_MAP_UPDATE_BATCH ? 2 : 3;
+	err = ub_map_sys_batch(map, fmode, op, &b);
+	ub_map_put(map);
+	return err;
+}
+
+static int cmd_map_get_fd_by_id(union bpf_attr *a)
+{
+	struct ub_map *map;
+	int fd;
+
+	if (!attr_tail_zero(a, ATTR_END(open_flags)))
+		return -EINVAL;
+	if (a->open_flags & ~(BPF_F_RDONLY | BPF_F_WRONLY))
+		return -EINVAL;
+	map = ub_map_get_by_id(a->map_id);
+	if (!map)
+		return -ENOENT;
+	fd = fd_install(FD_MAP, map, ub_map_default_fmode(map));
+	if (fd < 0)
+		ub_map_put(map);
+	return fd;
+}
+
+/* ==== PROG_LOAD ==== */
+
+struct load_ctx {
+	const union bpf_attr *attr;
+	struct ub_map **maps; /* references the program keeps */
+	size_t map_cnt, map_cap;
+	int err;
+};
+
+static int keep_map(struct load_ctx *lc, struct ub_map *map)
+{
+	size_t i;
+
+	for (i = 0; i < lc->map_cnt; i++)
+		if (lc->maps[i] == map) {
+			ub_map_put(map);
+			return 0;
+		}
+	if (lc->map_cnt == lc->map_cap) {
+		size_t cap = lc->map_cap ? lc->map_cap * 2 : 8;
+		struct ub_map **n = ub_calloc(cap, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		if (lc->maps)
+			memcpy(n, lc->maps, lc->map_cnt * sizeof(*n));
+		ub_free(lc->maps);
+		lc->maps = n;
+		lc->map_cap = cap;
+	}
+	lc->maps[lc->map_cnt++] = map;
+	return 0;
+}
+
+struct prog_maps {
+	struct ub_map **maps;
+	size_t cnt;
+};
+
+static void release_maps(void *data)
+{
+	struct prog_maps *pm = data;
+	size_t i;
+
+	for (i = 0; i < pm->cnt; i++)
+		ub_map_put(pm->maps[i]);
+	ub_free(pm->maps);
+	ub_free(pm);
+}
+
+/*
+ * lddw pseudo sources: map_fd (1), map_value (2), map_idx (5) and
+ * map_idx_value (6) through fd_array.  Values become map pointers or
+ * addresses inside an array map's single value (direct value access).
+ */
+static int resolve_ld_imm64(void *cookie, unsigned src, int32_t imm, int32_t next_imm,
+			    uint64_t *value)
+{
+	struct load_ctx *lc = cookie;
+	struct ub_map *map;
+	int fd = imm, err;
+
+	if (src == BPF_PSEUDO_MAP_IDX || src == BPF_PSEUDO_MAP_IDX_VALUE) {
+		const int32_t *fd_array = uptr(lc->attr->fd_array);
+
+		if (!fd_array || imm < 0)
+			return -EINVAL;
+		fd = fd_array[imm];
+	} else if (src != BPF_PSEUDO_MAP_FD && src != BPF_PSEUDO_MAP_VALUE) {
+		return -EINVAL; /* BTF ids: no kernel types to point at */
+	}
+	err = map_get(fd, &map, NULL);
+	if (err)
+		return err == -EINVAL ? -EINVAL : -EBADF;
+	if (src == BPF_PSEUDO_MAP_FD || src == BPF_PSEUDO_MAP_IDX) {
+		*value = (uint64_t)(uintptr_t)map;
+	} else {
+		uint32_t key = 0;
+		uint8_t *base;
+
+		if (map->map_type != BPF_MAP_TYPE_ARRAY || map->max_entries != 1 ||
+		    next_imm < 0 || (uint32_t)next_imm >= map->value_size) {
+			ub_map_put(map);
+			return -EINVAL;
+		}
+		base = ub_map_lookup_elem(map, &key);
+		*value = (uint64_t)(uintptr_t)(base + next_imm);
+	}
+	err = keep_map(lc, map);
+	if (err)
+		ub_map_put(map);
+	return err;
+}
+
+static bool license_is_gpl(const char *l)
+{
+	static const char *const gpl[] = { "GPL", "GPL v2", "GPL and additional rights",
+					   "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL" };
+	size_t i;
+
+	for (i = 0; i < sizeof(gpl) / sizeof(gpl[0]); i++)
+		if (!strcmp(l, gpl[i]))
+			return true;
+	return false;
+}
+
+/* Write a verifier-style log; -ENOSPC when it did not fit. */
+static int log_write(const union bpf_attr *a, const char *msg)
+{
+	char *buf = uptr(a->log_buf);
+	size_t len = strlen(msg) + 1;
+
+	if (!a->log_level || !buf || !a->log_size)
+		return 0;
+	if (len > a->log_size) {
+		/* keep the tail, like the kernel's rotating log */
+		memcpy(buf, msg + len - a->log_size, a->log_size);
+		buf[a->log_size - 1] = '\0';
+		return -ENOSPC;
+	}
+	memcpy(buf, msg, len);
+	return 0;
+}
+
+static int cmd_prog_load(union bpf_attr *a)
+{
+	struct load_ctx lc = { .attr = a };
+	struct prog_maps *pm = NULL;
+	struct userbpf_prog *prog = NULL;
+	const struct userbpf_insn *insns = uptr(a->insns);
+	char license[128] = "", name[BPF_OBJ_NAME_LEN], msg[512] = "";
+	const struct userbpf_helper *extra;
+	size_t extra_cnt, i;
+	int fd, err;
+
+	if (!attr_tail_zero(a, ATTR_END(core_relo_rec_size)))
+		return -EINVAL;
+	if (!userbpf_prog_type_name(a->prog_type))
+		return -EINVAL;
+	if ((a->log_level && (!a->log_buf || !a->log_size)) ||
+	    (!a->log_level && (a->log_buf || a->log_size)) || a->log_level > 7)
+		return -EINVAL;
+	if (a->insn_cnt == 0 || a->insn_cnt > USERBPF_MAX_INSNS)
+		return -E2BIG;
+	if (!insns)
+		return -EFAULT;
+	if (!obj_name_ok(a->prog_name, sizeof(a->prog_name), name))
+		return -EINVAL;
+	if (a->license) {
+		strncpy(license, uptr(a->license), sizeof(license) - 1);
+	}
+	/* GPL-only helpers need a GPL-compatible license */
+	for (i = 0; i < a->insn_cnt; i++) {
+		const struct userbpf_helper *h;
+
+		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg)
+			continue;
+		h = userbpf_helper_by_id((uint32_t)insns[i].imm);
+		if (h && (h->proto.flags & USERBPF_HELPER_GPL_ONLY) && !license_is_gpl(license)) {
+			snprintf(msg, sizeof(msg),
+				 "cannot call GPL-restricted function from non-GPL "
+				 "compatible program\n");
+			log_write(a, msg);
+			return -EINVAL;
+		}
+	}
+	extra = userbpf_prog_type_helpers(a->prog_type, &extra_cnt);
+	{
+		USERBPF_OPTS(userbpf_prog_opts, po, .name = name, .prog_type = a->prog_type,
+			     .extra_helpers = extra, .extra_helper_cnt = extra_cnt,
+			     .ld_imm64 = resolve_ld_imm64, .ld_imm64_cookie = &lc,
+			     .err_buf = msg, .err_buf_sz = sizeof(msg) - 1);
+		pm = ub_alloc(sizeof(*pm));
+		if (!pm) {
+			err = -ENOMEM;
+			goto err_out;
+		}
+		po.on_free = release_maps;
+		po.on_free_data = pm;
+		prog = userbpf_prog__new(insns, a->insn_cnt, &po);
+		if (!prog) {
+			err = -errno;
+			ub_free(pm);
+			pm = NULL;
+			if (msg[0]) {
+				strcat(msg, "\n");
+				log_write(a, msg);
+			}
+			goto err_out;
+		}
+	}
+	pm->maps = lc.maps;
+	pm->cnt = lc.map_cnt;
+	lc.maps = NULL;
+	lc.map_cnt = 0;
+	snprintf(msg, sizeof(msg), "processed %u insns\n", a->insn_cnt);
+	if (a->log_level)
+		log_write(a, msg);
+	fd = fd_install(FD_PROG, prog, 0);
+	if (fd < 0)
+		userbpf_prog__put(prog);
+	return fd;
+
+err_out:
+	for (i = 0; i < lc.map_cnt; i++)
+		ub_map_put(lc.maps[i]);
+	ub_free(lc.maps);
+	return err;
+}
+
+/* ==== PROG_TEST_RUN ==== */
+
+static int cmd_prog_test_run(union bpf_attr *a)
+{
+	struct userbpf_prog *prog;
+	int err;
+
+	if (!attr_tail_zero(a, ATTR_END(test.batch_size)))
+		return -EINVAL;
+	if (a->test.flags & ~BPF_F_TEST_RUN_ON_CPU)
+		return -EINVAL;
+	if (!(a->test.flags & BPF_F_TEST_RUN_ON_CPU) && a->test.cpu)
+		return -EINVAL;
+	if ((a->test.ctx_size_in && !a->test.ctx_in) ||
+	    (a->test.data_size_in && !a->test.data_in))
+		return -EINVAL;
+	err = prog_get((int)a->test.prog_fd, &prog);
+	if (err)
+		return err;
+	{
+		USERBPF_OPTS(userbpf_test_run_opts, t,
+			     .data_in = uptr(a->test.data_in), .data_out = uptr(a->test.data_out),
+			     .data_size_in = a->test.data_size_in,
+			     .data_size_out = a->test.data_size_out,
+			     .ctx_in = uptr(a->test.ctx_in), .ctx_out = uptr(a->test.ctx_out),
+			     .ctx_size_in = a->test.ctx_size_in,
+			     .ctx_size_out = a->test.ctx_size_out,
+			     .repeat = (int)(a->test.repeat > 0x7fffffff ? 0x7fffffff : a->test.repeat));
+		err = userbpf_prog__test_run(prog, &t);
+		if (!err || err == -ENOSPC) {
+			a->test.retval = t.retval;
+			a->test.duration = t.duration;
+			a->test.data_size_out = t.data_size_out;
+			a->test.ctx_size_out = t.ctx_size_out;
+		}
+	}
+	userbpf_prog__put(prog);
+	return err;
+}
+
+/* ==== OBJ_GET_INFO_BY_FD ==== */
+
+static int copy_info(union bpf_attr *a, const void *info, size_t size)
+{
+	uint8_t *user = uptr(a->info.info);
+	uint32_t len = a->info.info_len;
+	size_t i;
+
+	if (!user)
+		return -EFAULT;
+	for (i = size; i < len; i++) /* a bigger caller struct must be zero */
+		if (user[i])
+			return -E2BIG;
+	if (len > size)
+		len = (uint32_t)size;
+	memcpy(user, info, len);
+	a->info.info_len = len;
+	return 0;
+}
+
+static uint64_t fnv1a(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ull;
+	return h;
+}
+
+static int cmd_obj_get_info(union bpf_attr *a)
+{
+	struct fd_entry e;
+	int err;
+
+	if (!attr_tail_zero(a, ATTR_END(info.info)))
+		return -EINVAL;
+	err = fd_get((int)a->info.bpf_fd, &e);
+	if (err)
+		return err;
+	if (e.kind == FD_MAP) {
+		struct ub_map *map = e.obj;
+		struct bpf_map_info info;
+
+		memset(&info, 0, sizeof(info));
+		info.type = map->map_type;
+		info.id = map->id;
+		info.key_size = map->key_size;
+		info.value_size = map->value_size;
+		info.max_entries = map->max_entries;
+		info.map_flags = map->map_flags;
+		info.map_extra = map->map_extra;
+		memcpy(info.name, map->name, sizeof(info.name));
+		err = copy_info(a, &info, sizeof(info));
+	} else if (e.kind == FD_PROG) {
+		struct userbpf_prog *prog = e.obj;
+		struct bpf_prog_info info;
+		size_t bytes = prog->insn_cnt * sizeof(struct userbpf_insn);
+		uint64_t tag = fnv1a(prog->insns, bytes);
+
+		memset(&info, 0, sizeof(info));
+		info.type = prog->prog_type;
+		info.id = prog->id;
+		memcpy(info.tag, &tag, sizeof(info.tag));
+		info.xlated_prog_len = (uint32_t)bytes;
+		strncpy(info.name, prog->name, sizeof(info.name) - 1);
+		if (a->info.info_len >= ATTR_END(info.info) - offsetof(union bpf_attr, info)) {
+			struct bpf_prog_info *u = uptr(a->info.info);
+
+			/* xlated instructions, if the caller gave room */
+			if (a->info.info_len >= offsetof(struct bpf_prog_info, xlated_prog_insns) + 8 &&
+			    u->xlated_prog_insns && u->xlated_prog_len) {
+				size_t n = u->xlated_prog_len < bytes ? u->xlated_prog_len : bytes;
+
+				memcpy(uptr(u->xlated_prog_insns), prog->insns, n);
+				info.xlated_prog_insns = u->xlated_prog_insns;
+			}
+		}
+		err = copy_info(a, &info, sizeof(info));
+	} else if (e.kind == FD_BTF) {
+		struct btf_obj *btf = e.obj;
+		struct bpf_btf_info info;
+
+		memset(&info, 0, sizeof(info));
+		info.id = btf->id;
+		info.btf_size = btf->size;
+		err = copy_info(a, &info, sizeof(info));
+	} else {
+		err = -EINVAL;
+	}
+	entry_put(&e);
+	return err;
+}
+
+/* ==== BTF_LOAD ==== */
+
+struct btf_header_raw {
+	uint16_t magic;
+	uint8_t version;
+	uint8_t flags;
+	uint32_t hdr_len;
+	uint32_t type_off, type_len, str_off, str_len;
+};
+
+static int cmd_btf_load(union bpf_attr *a)
+{
+	struct btf_header_raw h;
+	struct btf_obj *btf;
+	const uint8_t *data = uptr(a->btf);
+	int fd;
+
+	if (!attr_tail_zero(a, ATTR_END(btf_log_level)))
+		return -EINVAL;
+	if (a->btf_size > (16u << 20))
+		return -E2BIG;
+	if (!data || a->btf_size < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, data, sizeof(h));
+	if (h.magic != BTF_MAGIC || h.version != 1 || h.flags || h.hdr_len < sizeof(h) ||
+	    h.hdr_len > a->btf_size ||
+	    (uint64_t)h.type_off + h.type_len > a->btf_size - h.hdr_len ||
+	    (uint64_t)h.str_off + h.str_len > a->btf_size - h.hdr_len || h.str_len == 0 ||
+	    data[h.hdr_len + h.str_off] != 0 ||
+	    data[h.hdr_len + h.str_off + h.str_len - 1] != 0)
+		return -EINVAL;
+	btf = ub_alloc(sizeof(*btf));
+	if (!btf)
+		return -ENOMEM;
+	btf->data = ub_alloc(a->btf_size);
+	if (!btf->data) {
+		ub_free(btf);
+		return -ENOMEM;
+	}
+	memcpy(btf->data, data, a->btf_size);
+	btf->size = a->btf_size;
+	btf->id = __atomic_add_fetch(&next_btf_id, 1, __ATOMIC_RELAXED);
+	fd = fd_install(FD_BTF, btf, 0);
+	if (fd < 0) {
+		ub_free(btf->data);
+		ub_free(btf);
+	}
+	return fd;
+}
+
+/* ==== Entry point ==== */
+
+int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	union bpf_attr a;
+	int ret;
+
+	pthread_once(&once, install_resolvers);
+	if (!uattr) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (size > PAGE_SIZE_ATTR) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (size > sizeof(a)) {
+		const uint8_t *p = (const uint8_t *)uattr;
+		unsigned i;
+
+		for (i = sizeof(a); i < size; i++)
+			if (p[i]) {
+				errno = E2BIG;
+				return -1;
+			}
+		size = sizeof(a);
+	}
+	memset(&a, 0, sizeof(a));
+	memcpy(&a, uattr, size);
+	switch (cmd) {
+	case BPF_MAP_CREATE:
+		ret = cmd_map_create(&a);
+		break;
+	case BPF_MAP_LOOKUP_ELEM:
+	case BPF_MAP_UPDATE_ELEM:
+	case BPF_MAP_DELETE_ELEM:
+	case BPF_MAP_GET_NEXT_KEY:
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+		ret = cmd_map_elem(cmd, &a);
+		break;
+	case BPF_MAP_FREEZE:
+		ret = cmd_map_freeze(&a);
+		break;
+	case BPF_MAP_LOOKUP_BATCH:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case BPF_MAP_UPDATE_BATCH:
+	case BPF_MAP_DELETE_BATCH:
+		ret = cmd_map_batch(cmd, &a);
+		/* the kernel reports count even on failure */
+		if (size >= ATTR_END(batch.count))
+			uattr->batch.count = a.batch.count;
+		break;
+	case BPF_MAP_GET_FD_BY_ID:
+		ret = cmd_map_get_fd_by_id(&a);
+		break;
+	case BPF_PROG_LOAD:
+		ret = cmd_prog_load(&a);
+		break;
+	case BPF_PROG_TEST_RUN:
+		ret = cmd_prog_test_run(&a);
+		if ((ret == 0 || ret == -ENOSPC) && size >= ATTR_END(test.duration)) {
+			uattr->test.retval = a.test.retval;
+			uattr->test.duration = a.test.duration;
+			uattr->test.data_size_out = a.test.data_size_out;
+			if (size >= ATTR_END(test.ctx_size_out))
+				uattr->test.ctx_size_out = a.test.ctx_size_out;
+		}
+		break;
+	case BPF_OBJ_GET_INFO_BY_FD:
+		ret = cmd_obj_get_info(&a);
+		if (!ret)
+			uattr->info.info_len = a.info.info_len;
+		break;
+	case BPF_BTF_LOAD:
+		ret = cmd_btf_load(&a);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
