@@ -17,6 +17,8 @@ CFLAGS   ?= -O2 -g
 CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(CFLAGS_WARN) -fPIC -fvisibility=hidden $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS   += -lpthread -lm
+# Tests and benchmarks compare against the kernel through libbpf (libbpf-dev).
+TEST_LDLIBS ?= -lbpf
 
 ifneq ($(SANITIZER),)
 BUILD    := build-san
@@ -48,10 +50,11 @@ STATIC_LIB := $(BUILD)/libuserbpf.a
 SHARED_LIB := $(BUILD)/libuserbpf.so
 CLI        := $(BUILD)/userbpf
 TEST_BIN   := $(BUILD)/test_runner
-BENCH_BIN  := $(BUILD)/bench
+# One binary per bench/*.c: bench_interp.c -> $(BUILD)/bench_interp
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/%)
 
 .PHONY: all lib test check demo deps bench fuzz examples clean format format-check docs
-all: lib $(CLI) $(TEST_BIN) $(BENCH_BIN)
+all: lib $(CLI) $(TEST_BIN) $(BENCH_BINS)
 lib: $(STATIC_LIB) $(SHARED_LIB)
 
 $(BUILD)/obj/%.o: %.c
@@ -70,13 +73,11 @@ $(CLI): $(TOOL_OBJS) $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(STATIC_LIB) $(LDLIBS)
 	ln -sf userbpf $(BUILD)/userbpf-plugin
 
-# The tests compare against the kernel through libbpf (libbpf-dev).
-TEST_LDLIBS ?= -lbpf
 $(TEST_BIN): $(TEST_OBJS) $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(STATIC_LIB) $(TEST_LDLIBS) $(LDLIBS)
 
-$(BENCH_BIN): $(BENCH_OBJS) $(BENCH_REF_OBJS) $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BENCH_REF_OBJS) $(STATIC_LIB) $(LDLIBS)
+$(BUILD)/bench_%: $(BUILD)/obj/bench/bench_%.o $(BENCH_REF_OBJS) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(BENCH_REF_OBJS) $(STATIC_LIB) $(TEST_LDLIBS) $(LDLIBS)
 
 $(BUILD)/obj/bench/ref/%.ref.o: bench/ref/%.c
 	@mkdir -p $(dir $@)
@@ -95,8 +96,8 @@ demo: deps
 	$(MAKE) all
 	BUILD=$(BUILD) scripts/demo.sh
 
-bench: $(BENCH_BIN)
-	$(BENCH_BIN)
+bench: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
 
 # ==== Fuzzing (clang + libFuzzer) ====
 FUZZ_CC    ?= clang

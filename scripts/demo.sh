@@ -31,4 +31,4 @@ printf 'r0 = *(u64 *)(r1 + 4)\nexit\n' | "$U" exec --asm '00 11 22 33 44 55 66 7
 say "a runaway loop is stopped by the instruction budget:"
 printf 'l: goto l\nexit\n' | "$U" exec --asm --budget 1000000 || true
 say "interpreter speed (bench/, quick run):"
-"$B/bench" --quick
+"$B/bench_interp" --quick
