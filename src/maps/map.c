@@ -1182,7 +1182,36 @@ bool ub_map_meta_equal(const struct ub_map *meta, const struct ub_map *map)
  * Read sections nest per thread.
  */
 static atomic_ulong rcu_phase;
-static atomic_long rcu_readers[2];
+/*
+ * Reader counts per phase, striped over cache lines so that threads
+ * running programs concurrently do not share one counter line; each
+ * thread keeps its stripe, and synchronize sums the stripes.
+ */
+#define RCU_STRIPES 32
+struct rcu_stripe {
+	atomic_long n;
+	char pad[64 - sizeof(atomic_long)];
+};
+static struct rcu_stripe rcu_readers[2][RCU_STRIPES];
+static atomic_uint rcu_next_stripe;
+static __thread int rcu_stripe = -1;
+
+static atomic_long *rcu_counter(unsigned phase)
+{
+	if (rcu_stripe < 0)
+		rcu_stripe = (int)(atomic_fetch_add(&rcu_next_stripe, 1) % RCU_STRIPES);
+	return &rcu_readers[phase][rcu_stripe].n;
+}
+
+static long rcu_count(unsigned phase)
+{
+	long sum = 0;
+	int i;
+
+	for (i = 0; i < RCU_STRIPES; i++)
+		sum += atomic_load(&rcu_readers[phase][i].n);
+	return sum;
+}
 static pthread_mutex_t rcu_sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread unsigned rcu_nest;
 static __thread unsigned rcu_my_phase;
@@ -1195,10 +1224,10 @@ void ub_map_rcu_read_lock(void)
 		return;
 	for (;;) {
 		p = atomic_load(&rcu_phase) & 1;
-		atomic_fetch_add(&rcu_readers[p], 1);
+		atomic_fetch_add(rcu_counter((unsigned)p), 1);
 		if ((atomic_load(&rcu_phase) & 1) == p)
 			break;
-		atomic_fetch_sub(&rcu_readers[p], 1);
+		atomic_fetch_sub(rcu_counter((unsigned)p), 1);
 	}
 	rcu_my_phase = (unsigned)p;
 }
@@ -1207,7 +1236,7 @@ void ub_map_rcu_read_unlock(void)
 {
 	if (--rcu_nest)
 		return;
-	atomic_fetch_sub_explicit(&rcu_readers[rcu_my_phase], 1,
+	atomic_fetch_sub_explicit(rcu_counter(rcu_my_phase), 1,
 				  memory_order_release);
 }
 
@@ -1218,7 +1247,7 @@ void ub_map_rcu_synchronize(void)
 	pthread_mutex_lock(&rcu_sync_lock);
 	old = atomic_fetch_add(&rcu_phase, 1) & 1;
 	/* A synchronize from inside a read section would wait for itself. */
-	while (atomic_load(&rcu_readers[old]) > (rcu_nest && rcu_my_phase == old))
+	while (rcu_count((unsigned)old) > (rcu_nest && rcu_my_phase == old))
 		sched_yield();
 	pthread_mutex_unlock(&rcu_sync_lock);
 }
