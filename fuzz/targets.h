@@ -15,4 +15,10 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size);
 /* Bytes -> assembly text -> instructions -> disassembly. */
 int fuzz_asm_one(const uint8_t *data, size_t size);
 
+/*
+ * Bytes -> ELF object: open from memory, prepare (relocations, CO-RE),
+ * load when its maps are small, close.  Programs are never run.
+ */
+int fuzz_elf_one(const uint8_t *data, size_t size);
+
 #endif

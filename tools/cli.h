@@ -30,4 +30,11 @@ bool cli_looks_hex(const uint8_t *data, size_t len);
 /* Disassembly listing; returns the number of undecodable instructions. */
 int cli_print_insns(const struct userbpf_insn *insns, size_t cnt, bool bytes);
 
+/* cmd_object.c: subcommands on .bpf.o files */
+int cli_cmd_prog(int argc, char **argv);
+int cli_cmd_run(int argc, char **argv);
+int cli_cmd_map(int argc, char **argv);
+bool cli_is_object(const char *path);
+int cli_disasm_object(const char *path, const char *prog_name, bool bytes);
+
 #endif

@@ -6,6 +6,9 @@
  *   userbpf asm [FILE]            assembly text -> instruction bytes
  *   userbpf disasm [FILE]         instruction bytes (raw or hex) -> text
  *   userbpf exec [MEMORY_HEX]     run bytecode read from stdin
+ *   userbpf prog list OBJ         programs of a .bpf.o
+ *   userbpf run OBJ --prog NAME   test-run one program (cmd_object.c)
+ *   userbpf map dump OBJ          map contents, optionally after a run
  *
  * Exit status: 0 success, 1 the program failed to load or run, 2 bad
  * arguments or malformed input (always with a one-line message).
@@ -207,10 +210,12 @@ static int cmd_asm(int argc, char **argv)
 /* ==== userbpf disasm ==== */
 
 static const char disasm_usage[] =
-	"usage: userbpf disasm [FILE|-] [--no-bytes]\n"
+	"usage: userbpf disasm [FILE|-] [--no-bytes] [--prog NAME]\n"
 	"Disassemble BPF instructions given as raw bytes or as hex text\n"
 	"(detected automatically), one line per instruction:\n"
-	"       0:  b7 00 00 00 01 00 00 00  r0 = 1\n";
+	"       0:  b7 00 00 00 01 00 00 00  r0 = 1\n"
+	"FILE may be a BPF object (.bpf.o): every program (or --prog NAME) is\n"
+	"listed after relocation, with its source lines from BTF line info.\n";
 
 int cli_print_insns(const struct userbpf_insn *insns, size_t cnt, bool bytes)
 {
@@ -241,7 +246,7 @@ int cli_print_insns(const struct userbpf_insn *insns, size_t cnt, bool bytes)
 
 static int cmd_disasm(int argc, char **argv)
 {
-	const char *in = NULL;
+	const char *in = NULL, *prog = NULL;
 	bool bytes = true;
 	uint8_t *data, *raw;
 	size_t len, raw_len, bad_at;
@@ -253,6 +258,8 @@ static int cmd_disasm(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--no-bytes")) {
 			bytes = false;
+		} else if (!strcmp(argv[i], "--prog") && i + 1 < argc) {
+			prog = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			cli_die(2, "disasm: unknown option '%s' (see --help)", argv[i]);
 		} else if (!in) {
@@ -261,6 +268,10 @@ static int cmd_disasm(int argc, char **argv)
 			cli_die(2, "disasm: too many arguments (see --help)");
 		}
 	}
+	if (cli_is_object(in))
+		return cli_disasm_object(in, prog, bytes);
+	if (prog)
+		cli_die(2, "disasm: --prog needs a BPF object file");
 	rc = cli_read_file(in, &data, &len);
 	if (rc)
 		cli_die(2, "disasm: cannot read %s: %s", in ? in : "stdin", strerror(-rc));
@@ -373,6 +384,8 @@ static int cmd_exec(int argc, char **argv)
 	if (!prog) {
 		/* stdout: the conformance runner compares it with "-- error" */
 		printf("%s\n", err[0] ? err : strerror(errno));
+		free(mem);
+		free(code);
 		return 1;
 	}
 	{
@@ -388,8 +401,10 @@ static int cmd_exec(int argc, char **argv)
 		rc = userbpf_prog__run(prog, &ropts, &r0);
 	}
 	userbpf_prog__free(prog);
+	free(code);
 	if (rc) {
 		printf("%s\n", err[0] ? err : userbpf_strerror(rc));
+		free(mem);
 		return 1;
 	}
 	printf("0x%" PRIx64 "\n", r0);
@@ -400,7 +415,6 @@ static int cmd_exec(int argc, char **argv)
 			printf("%02x%s", mem[k], k + 1 < mem_len ? " " : "\n");
 	}
 	free(mem);
-	free(code);
 	return 0;
 }
 
@@ -410,6 +424,9 @@ static const struct cli_cmd cmds[] = {
 	{ "asm", cmd_asm, "assemble text into BPF instructions" },
 	{ "disasm", cmd_disasm, "disassemble BPF instructions" },
 	{ "exec", cmd_exec, "run raw bytecode on memory (bpf_conformance plugin)" },
+	{ "prog", cli_cmd_prog, "list the programs of a BPF object (prog list OBJ)" },
+	{ "run", cli_cmd_run, "test-run a program of a BPF object" },
+	{ "map", cli_cmd_map, "dump the maps of a BPF object (map dump OBJ)" },
 };
 
 static void usage(FILE *f)

@@ -62,3 +62,12 @@ TEST(corpus_asm)
 	if (test_verbose())
 		printf("corpus_asm: replayed %d inputs\n", n);
 }
+
+TEST(corpus_elf)
+{
+	int n = replay_dir("elf", fuzz_elf_one);
+
+	ASSERT_TRUE(n > 0);
+	if (test_verbose())
+		printf("corpus_elf: replayed %d inputs\n", n);
+}

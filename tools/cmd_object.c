@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_object.c - the subcommands that work on compiled BPF objects
+ * (.bpf.o): "prog list", "disasm OBJ" with source lines from BTF line
+ * info, "run" (a test run of one program with its output: retval,
+ * duration, bpf_printk lines, ring and perf buffer records, maps) and
+ * "map dump".  Built only on the public API.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "userbpf/map.h"
+#include "userbpf/object.h"
+#include "userbpf/progs.h"
+
+/* ==== Shared ==== */
+
+static struct userbpf_object *open_obj(const char *path, bool load)
+{
+	char err[512] = "";
+	USERBPF_OPTS(userbpf_object_open_opts, o, .err_buf = err, .err_buf_sz = sizeof(err));
+	struct userbpf_object *obj = userbpf_object__open_file(path, &o);
+	int rc;
+
+	if (!obj)
+		cli_die(1, "%s", err[0] ? err : strerror(errno));
+	if (load) {
+		rc = userbpf_object__load(obj);
+		if (rc) {
+			const char *msg = userbpf_object__errmsg(obj);
+
+			cli_die(1, "%s: load failed: %s", path,
+				msg && msg[0] ? msg : userbpf_strerror(rc));
+		}
+	}
+	return obj;
+}
+
+static void print_hex(FILE *f, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x%s", b[i], i + 1 < n ? " " : "");
+}
+
+static void print_json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_json_hex(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < n; i++)
+		printf("%02x", b[i]);
+	putchar('"');
+}
+
+static bool is_elf(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char magic[4] = "";
+	bool elf;
+
+	if (!f)
+		return false;
+	elf = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "\177ELF", 4);
+	fclose(f);
+	return elf;
+}
+
+/* ==== prog list ==== */
+
+static const char prog_usage[] =
+	"usage: userbpf prog list OBJ [--json]\n"
+	"List the programs of a BPF object: name, section, type, instructions.\n";
+
+static int cmd_prog_list(const char *path, bool json)
+{
+	struct userbpf_object *obj = open_obj(path, false);
+	struct userbpf_program *p = NULL;
+	bool first = true;
+
+	if (json)
+		printf("[");
+	else
+		printf("%-24s %-28s %-16s %s\n", "NAME", "SECTION", "TYPE", "INSNS");
+	while ((p = userbpf_object__next_program(obj, p))) {
+		const char *type = userbpf_prog_type_name(userbpf_program__type(p));
+
+		if (json) {
+			printf("%s{\"name\":", first ? "" : ",");
+			print_json_str(userbpf_program__name(p));
+			printf(",\"section\":");
+			print_json_str(userbpf_program__section_name(p));
+			printf(",\"type\":");
+			print_json_str(type ? type : "unknown");
+			printf(",\"insns\":%zu}", userbpf_program__insn_cnt(p));
+		} else {
+			printf("%-24s %-28s %-16s %zu\n", userbpf_program__name(p),
+			       userbpf_program__section_name(p), type ? type : "unknown",
+			       userbpf_program__insn_cnt(p));
+		}
+		first = false;
+	}
+	if (json)
+		printf("]\n");
+	userbpf_object__close(obj);
+	return 0;
+}
+
+int cli_cmd_prog(int argc, char **argv)
+{
+	bool json = false;
+	const char *path = NULL;
+	int i;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(prog_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "list"))
+		cli_die(2, "prog: unknown subcommand '%s' (see --help)", argv[1]);
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "--help")) {
+			fputs(prog_usage, stdout);
+			return 0;
+		} else if (argv[i][0] == '-')
+			cli_die(2, "prog list: unknown option '%s' (see --help)", argv[i]);
+		else if (!path)
+			path = argv[i];
+		else
+			cli_die(2, "prog list: too many arguments");
+	}
+	if (!path)
+		cli_die(2, "prog list: no object file given (see --help)");
+	return cmd_prog_list(path, json);
+}
+
+/* ==== disasm OBJ ==== */
+
+int cli_disasm_object(const char *path, const char *prog_name, bool bytes)
+{
+	struct userbpf_object *obj = open_obj(path, false);
+	struct userbpf_program *p = NULL;
+	int bad = 0, found = 0, rc;
+
+	/* relocated instructions: subprograms appended, calls fixed up */
+	rc = userbpf_object__prepare(obj);
+	if (rc)
+		cli_die(1, "%s: %s", path, userbpf_object__errmsg(obj) ? userbpf_object__errmsg(obj)
+								    : userbpf_strerror(rc));
+
+	while ((p = userbpf_object__next_program(obj, p))) {
+		const struct userbpf_insn *insns = userbpf_program__insns(p);
+		size_t cnt = userbpf_program__insn_cnt(p), li_cnt = 0, li = 0, pc = 0;
+		const struct userbpf_line_info *lines = userbpf_program__line_info(p, &li_cnt);
+		char text[256];
+		uint32_t last_line = 0;
+
+		if (prog_name && strcmp(prog_name, userbpf_program__name(p)))
+			continue;
+		found++;
+		printf("%s%s (section %s, %zu insns):\n", found > 1 ? "\n" : "",
+		       userbpf_program__name(p), userbpf_program__section_name(p), cnt);
+		while (pc < cnt) {
+			int n;
+
+			while (li < li_cnt && lines[li].insn_off <= pc) {
+				if (lines[li].insn_off == pc && lines[li].text &&
+				    lines[li].text[0] && lines[li].line != last_line)
+					printf("; %s @ %s:%u\n", lines[li].text, lines[li].file,
+					       lines[li].line);
+				last_line = lines[li].line;
+				li++;
+			}
+			n = userbpf_disasm_insn(&insns[pc], cnt - pc, text, sizeof(text));
+			printf("%6zu:", pc);
+			if (bytes) {
+				const uint8_t *b = (const uint8_t *)&insns[pc];
+
+				printf("  ");
+				print_hex(stdout, b, 8);
+			}
+			printf("  %s\n", text);
+			if (n < 0)
+				bad++;
+			pc += n > 0 ? (size_t)n : 1;
+		}
+	}
+	userbpf_object__close(obj);
+	if (prog_name && !found)
+		cli_die(1, "%s: no program named '%s'", path, prog_name);
+	return bad ? 1 : 0;
+}
+
+bool cli_is_object(const char *path)
+{
+	return path && is_elf(path);
+}
+
+/* ==== run and map dump ==== */
+
+static const char run_usage[] =
+	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
+	"                   [--repeat N] [--checked] [--maps] [--json]\n"
+	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN:\n"
+	"  --data FILE      input packet (raw bytes) for skb/XDP programs\n"
+	"  --ctx FILE       context bytes (__sk_buff fields, tracing arguments)\n"
+	"  --data-out FILE  write the packet after the run\n"
+	"  --repeat N       run N times; duration is the average\n"
+	"  --checked        bounds-check every memory access\n"
+	"  --maps           dump every map after the run\n"
+	"Prints retval, duration, bpf_printk lines, ring/perf buffer records.\n";
+
+static const char map_usage[] =
+	"usage: userbpf map dump OBJ [--map NAME] [--run PROG [run options]] [--json]\n"
+	"Load a BPF object and print its maps' contents, after test-running\n"
+	"PROG with the options of 'userbpf run' when --run is given.\n";
+
+struct run_args {
+	const char *path, *prog, *data, *ctx, *data_out, *map;
+	int repeat;
+	bool checked, maps, json, run;
+};
+
+struct output {
+	char **lines;
+	size_t cnt;
+};
+
+static void out_add(struct output *o, const char *line)
+{
+	char **n = realloc(o->lines, (o->cnt + 1) * sizeof(*n));
+
+	if (!n)
+		return;
+	o->lines = n;
+	o->lines[o->cnt++] = strdup(line);
+}
+
+static void trace_cb(void *cookie, const char *line, size_t len)
+{
+	(void)len;
+	out_add(cookie, line);
+}
+
+struct rec_ctx {
+	struct output *out;
+	const char *map;
+};
+
+static int ringbuf_cb(void *ctx, void *data, size_t size)
+{
+	struct rec_ctx *rc = ctx;
+	char *line = malloc(size * 3 + 64);
+	size_t i, n;
+
+	if (!line)
+		return 0;
+	n = (size_t)sprintf(line, "%s:", rc->map);
+	for (i = 0; i < size; i++)
+		n += (size_t)sprintf(line + n, " %02x", ((uint8_t *)data)[i]);
+	out_add(rc->out, line);
+	free(line);
+	return 0;
+}
+
+static void perf_cb(void *ctx, int cpu, void *data, uint32_t size)
+{
+	(void)cpu;
+	ringbuf_cb(ctx, data, size);
+}
+
+/* Read a whole file, or die naming it. */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	uint8_t *d;
+	int rc = cli_read_file(path, &d, len);
+
+	if (rc)
+		cli_die(2, "cannot read %s: %s", path, strerror(-rc));
+	return d;
+}
+
+static void dump_map(struct userbpf_object_map *om, bool json, bool first)
+{
+	struct userbpf_map *m = userbpf_object_map__map(om);
+	uint32_t type = userbpf_map__type(m), ks = userbpf_map__key_size(m);
+	uint32_t vs = userbpf_map__sys_value_size(m);
+	uint8_t *key = calloc(1, ks + 1), *next = calloc(1, ks + 1), *val = calloc(1, vs + 1);
+	const char *tname = userbpf_map_type_name(type);
+	bool have = false, efirst = true;
+	int n = 0;
+
+	if (json) {
+		printf("%s{\"name\":", first ? "" : ",");
+		print_json_str(userbpf_object_map__name(om));
+		printf(",\"type\":");
+		print_json_str(tname ? tname : "unknown");
+		printf(",\"entries\":[");
+	} else {
+		printf("map %s (%s, key %u, value %u, max %u):\n", userbpf_object_map__name(om),
+		       tname ? tname : "unknown", ks, userbpf_map__value_size(m),
+		       userbpf_map__max_entries(m));
+	}
+	if (type == USERBPF_MAP_TYPE_QUEUE || type == USERBPF_MAP_TYPE_STACK) {
+		/* peek only: dumping must not change the map */
+		if (!userbpf_map__lookup_elem(m, NULL, val, 0)) {
+			if (json) {
+				printf("{\"peek\":");
+				print_json_hex(val, vs);
+				printf("}");
+			} else {
+				printf("  peek: ");
+				print_hex(stdout, val, vs);
+				printf("\n");
+			}
+		}
+	} else if (ks && type != USERBPF_MAP_TYPE_RINGBUF && type != USERBPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+		   type != USERBPF_MAP_TYPE_BLOOM_FILTER) {
+		while (n < 100000 && !userbpf_map__get_next_key(m, have ? key : NULL, next)) {
+			memcpy(key, next, ks);
+			have = true;
+			n++;
+			if (userbpf_map__lookup_elem(m, key, val, 0))
+				continue;
+			if (json) {
+				printf("%s{\"key\":", efirst ? "" : ",");
+				print_json_hex(key, ks);
+				printf(",\"value\":");
+				print_json_hex(val, vs);
+				printf("}");
+			} else {
+				printf("  key: ");
+				print_hex(stdout, key, ks);
+				printf("  value: ");
+				print_hex(stdout, val, vs);
+				printf("\n");
+			}
+			efirst = false;
+		}
+	}
+	if (json)
+		printf("]}");
+	free(key);
+	free(next);
+	free(val);
+}
+
+static int do_run(struct run_args *ra)
+{
+	struct userbpf_object *obj = open_obj(ra->path, true);
+	struct userbpf_object_map *om = NULL;
+	struct output out = { 0 };
+	struct userbpf_program *p = NULL;
+	uint8_t *data = NULL, *ctx = NULL, *data_out = NULL, *ctx_out = NULL;
+	size_t data_len = 0, ctx_len = 0, i;
+	struct rec_ctx rcs[16];
+	struct userbpf_ringbuf *rbs[16];
+	struct userbpf_perf_buffer *pbs[16];
+	size_t nrb = 0, npb = 0;
+	char err[256] = "";
+	uint32_t retval = 0, duration = 0;
+	int rc = 0;
+	bool first;
+
+	if (ra->run) {
+		p = userbpf_object__find_program_by_name(obj, ra->prog);
+		if (!p)
+			cli_die(1, "%s: no program named '%s'", ra->path, ra->prog);
+		if (!userbpf_program__prog(p))
+			cli_die(1, "%s: program '%s' was not loaded", ra->path, ra->prog);
+	}
+	/* consumers for every ring and perf buffer of the object */
+	while ((om = userbpf_object__next_map(obj, om))) {
+		struct userbpf_map *m = userbpf_object_map__map(om);
+		uint32_t t = m ? userbpf_map__type(m) : 0;
+
+		if (nrb + npb >= 16 || !m)
+			continue;
+		rcs[nrb + npb] = (struct rec_ctx){ &out, userbpf_object_map__name(om) };
+		if (t == USERBPF_MAP_TYPE_RINGBUF) {
+			rbs[nrb] = userbpf_ringbuf__new(m, ringbuf_cb, &rcs[nrb + npb]);
+			if (rbs[nrb])
+				nrb++;
+		} else if (t == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+			pbs[npb] = userbpf_perf_buffer__new(m, 8, perf_cb, NULL, &rcs[nrb + npb]);
+			if (pbs[npb])
+				npb++;
+		}
+	}
+	if (ra->run) {
+		if (ra->data)
+			data = slurp(ra->data, &data_len);
+		if (ra->ctx)
+			ctx = slurp(ra->ctx, &ctx_len);
+		data_out = calloc(1, 65536);
+		ctx_out = calloc(1, 65536);
+		{
+			USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = data,
+				     .data_size_in = (uint32_t)data_len, .data_out = data_out,
+				     .data_size_out = 65536, .ctx_in = ctx,
+				     .ctx_size_in = (uint32_t)ctx_len,
+				     .ctx_out = ctx_len ? ctx_out : NULL,
+				     .ctx_size_out = ctx_len ? 65536 : 0, .repeat = ra->repeat,
+				     .flags = ra->checked ? USERBPF_RUN_CHECKED : 0,
+				     .cookie = &out, .trace_fn = trace_cb, .err_buf = err,
+				     .err_buf_sz = sizeof(err));
+			rc = userbpf_prog__test_run(userbpf_program__prog(p), &t);
+			if (rc)
+				cli_die(1, "%s: program '%s': %s", ra->path, ra->prog,
+					err[0] ? err : userbpf_strerror(rc));
+			retval = t.retval;
+			duration = t.duration;
+			if (ra->data_out) {
+				FILE *f = fopen(ra->data_out, "wb");
+
+				if (!f || fwrite(data_out, 1, t.data_size_out, f) != t.data_size_out)
+					cli_die(1, "cannot write %s", ra->data_out);
+				fclose(f);
+			}
+		}
+	}
+	for (i = 0; i < nrb; i++) {
+		userbpf_ringbuf__consume(rbs[i]);
+		userbpf_ringbuf__free(rbs[i]);
+	}
+	for (i = 0; i < npb; i++) {
+		userbpf_perf_buffer__consume(pbs[i]);
+		userbpf_perf_buffer__free(pbs[i]);
+	}
+	if (ra->json) {
+		printf("{");
+		if (ra->run) {
+			printf("\"retval\":%u,\"duration_ns\":%u,\"output\":[", retval, duration);
+			for (i = 0; i < out.cnt; i++) {
+				printf("%s", i ? "," : "");
+				print_json_str(out.lines[i]);
+			}
+			printf("]%s", ra->maps ? "," : "");
+		}
+		if (ra->maps) {
+			printf("\"maps\":[");
+			first = true;
+			om = NULL;
+			while ((om = userbpf_object__next_map(obj, om))) {
+				if (ra->map && strcmp(ra->map, userbpf_object_map__name(om)))
+					continue;
+				if (userbpf_object_map__map(om)) {
+					dump_map(om, true, first);
+					first = false;
+				}
+			}
+			printf("]");
+		}
+		printf("}\n");
+	} else {
+		if (ra->run) {
+			printf("retval: %u\nduration: %u ns\n", retval, duration);
+			for (i = 0; i < out.cnt; i++)
+				printf("%s\n", out.lines[i]);
+		}
+		if (ra->maps) {
+			om = NULL;
+			while ((om = userbpf_object__next_map(obj, om)))
+				if (userbpf_object_map__map(om) &&
+				    (!ra->map || !strcmp(ra->map, userbpf_object_map__name(om))))
+					dump_map(om, false, false);
+		}
+	}
+	for (i = 0; i < out.cnt; i++)
+		free(out.lines[i]);
+	free(out.lines);
+	free(data);
+	free(ctx);
+	free(data_out);
+	free(ctx_out);
+	userbpf_object__close(obj);
+	return 0;
+}
+
+/* Parse run options from argv[first..]; returns after the last one. */
+static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first,
+			   const char *who, const char *usage)
+{
+	int i;
+
+	for (i = first; i < argc; i++) {
+		const char *a = argv[i];
+		bool has = i + 1 < argc;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (!strcmp(a, "--prog") && has) {
+			ra->prog = argv[++i];
+		} else if (!strcmp(a, "--run") && has) {
+			ra->prog = argv[++i];
+			ra->run = true;
+		} else if (!strcmp(a, "--data") && has) {
+			ra->data = argv[++i];
+		} else if (!strcmp(a, "--ctx") && has) {
+			ra->ctx = argv[++i];
+		} else if (!strcmp(a, "--data-out") && has) {
+			ra->data_out = argv[++i];
+		} else if (!strcmp(a, "--map") && has) {
+			ra->map = argv[++i];
+		} else if (!strcmp(a, "--repeat") && has) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+
+			if (*end || n < 1 || n > 100000000)
+				cli_die(2, "%s: bad --repeat '%s'", who, argv[i]);
+			ra->repeat = (int)n;
+		} else if (!strcmp(a, "--checked")) {
+			ra->checked = true;
+		} else if (!strcmp(a, "--maps")) {
+			ra->maps = true;
+		} else if (!strcmp(a, "--json")) {
+			ra->json = true;
+		} else if (a[0] == '-') {
+			cli_die(2, "%s: unknown or incomplete option '%s' (see --help)", who, a);
+		} else if (!ra->path) {
+			ra->path = a;
+		} else {
+			cli_die(2, "%s: unexpected argument '%s' (see --help)", who, a);
+		}
+	}
+}
+
+int cli_cmd_run(int argc, char **argv)
+{
+	struct run_args ra = { .repeat = 1, .run = true };
+
+	parse_run_opts(&ra, argc, argv, 1, "run", run_usage);
+	if (!ra.path)
+		cli_die(2, "run: no object file given (see --help)");
+	if (!ra.prog)
+		cli_die(2, "run: --prog NAME is required (see userbpf prog list %s)", ra.path);
+	return do_run(&ra);
+}
+
+int cli_cmd_map(int argc, char **argv)
+{
+	struct run_args ra = { .repeat = 1, .maps = true };
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(map_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "dump"))
+		cli_die(2, "map: unknown subcommand '%s' (see --help)", argv[1]);
+	parse_run_opts(&ra, argc, argv, 2, "map dump", map_usage);
+	if (!ra.path)
+		cli_die(2, "map dump: no object file given (see --help)");
+	return do_run(&ra);
+}
