@@ -40,7 +40,7 @@ long ub_bprintf(char *out, size_t size, const char *fmt, size_t fmt_size,
 	end = strlen(fmt);
 	while (i < end) {
 		char spec[32], buf[MAX_STR_ARG + 64], str[MAX_STR_ARG];
-		size_t start = i, sl;
+		size_t start = i, sl, len_at;
 		int lmod = 0; /* 0 int, 1 long, 2 long long, -1 short, -2 char, 3 size */
 		char conv;
 		int n;
@@ -69,6 +69,7 @@ long ub_bprintf(char *out, size_t size, const char *fmt, size_t fmt_size,
 			while (fmt[i] >= '0' && fmt[i] <= '9')
 				i++;
 		}
+		len_at = i; /* the length modifier is not copied into spec */
 		if (fmt[i] == 'h') {
 			lmod = fmt[i + 1] == 'h' ? -2 : -1;
 			i += fmt[i + 1] == 'h' ? 2 : 1;
@@ -85,7 +86,7 @@ long ub_bprintf(char *out, size_t size, const char *fmt, size_t fmt_size,
 		i++;
 		if (argi >= nargs)
 			return -EINVAL;
-		sl = i - start - 1; /* spec without the conversion */
+		sl = len_at - start; /* flags, width, precision */
 		if (sl + 4 >= sizeof(spec))
 			return -EINVAL;
 		memcpy(spec, fmt + start, sl);
