@@ -164,3 +164,64 @@ TEST(cli_asm_disasm_roundtrip)
 	ASSERT_CONTAINS(listing, "     2:  if r0 s< 100 goto -2\n");
 	ASSERT_CONTAINS(listing, "lock *(u64 *)(r10 - 8) += r0");
 }
+
+/* ==== Commands on BPF objects ==== */
+
+static const char udp53[] =
+	"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
+	"\x45\x00\x00\x20\x12\x34\x00\x00\x40\x11\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02"
+	"\x30\x39\x00\x35\x00\x0c\x00\x00ping";
+
+TEST(cli_object_commands)
+{
+	char cmd[512], out[8192], err[512];
+	char pkt[] = "/tmp/userbpf-cli-pkt-XXXXXX";
+	int fd = mkstemp(pkt);
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(write(fd, udp53, sizeof(udp53) - 1), sizeof(udp53) - 1);
+	close(fd);
+
+	snprintf(cmd, sizeof(cmd), "prog list %s/examples/tail_calls.bpf.o", test_build_dir());
+	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out, "dispatch                 tc                           sched_cls");
+	ASSERT_CONTAINS(out, "handle_icmp");
+
+	snprintf(cmd, sizeof(cmd), "disasm %s/examples/call_chain.bpf.o --prog checksum --no-bytes",
+		 test_build_dir());
+	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out, "checksum (section socket");
+	ASSERT_CONTAINS(out, "; \treturn ip_checksum(skb);");
+	ASSERT_CONTAINS(out, "call 26"); /* bpf_skb_load_bytes in a subprogram */
+
+	/* UDP to port 53 is dropped (TC_ACT_SHOT = 2) by the .rodata config */
+	snprintf(cmd, sizeof(cmd), "run %s/examples/rodata_config.bpf.o --prog filter --data %s --json",
+		 test_build_dir(), pkt);
+	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out, "{\"retval\":2,\"duration_ns\":");
+	snprintf(cmd, sizeof(cmd), "run %s/examples/ringbuf_events.bpf.o --prog produce --data %s",
+		 test_build_dir(), pkt);
+	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out, "retval: 2\n");
+	ASSERT_CONTAINS(out, "events: 2e 00 00 00 11 00 00 00 0a 00 00 01 0a 00 00 02\n");
+	snprintf(cmd, sizeof(cmd), "map dump %s/examples/pkt_counter.bpf.o --run count_packets "
+		 "--data %s --map by_source --json", test_build_dir(), pkt);
+	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out, "\"maps\":[{\"name\":\"by_source\",\"type\":\"hash\",\"entries\":"
+			     "[{\"key\":\"0a000001\",\"value\":\"0100000000000000\"}]}]");
+
+	/* errors name the file and the program; usage errors exit 2 */
+	snprintf(cmd, sizeof(cmd), "run %s/examples/tail_calls.bpf.o --prog nope --data %s",
+		 test_build_dir(), pkt);
+	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 1);
+	ASSERT_CONTAINS(err, "tail_calls.bpf.o: no program named 'nope'");
+	snprintf(cmd, sizeof(cmd), "run %s/examples/tail_calls.bpf.o", test_build_dir());
+	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 2);
+	ASSERT_EQ(cli_err("run /nonexistent.bpf.o --prog x", "", err, sizeof(err)), 1);
+	ASSERT_CONTAINS(err, "/nonexistent.bpf.o");
+	ASSERT_EQ(cli_err("prog list /etc/hostname", "", err, sizeof(err)), 1);
+	ASSERT_EQ(cli_err("prog --help", "", err, sizeof(err)), 0);
+	ASSERT_EQ(cli_err("map --help", "", err, sizeof(err)), 0);
+	ASSERT_EQ(cli_err("run --help", "", err, sizeof(err)), 0);
+	unlink(pkt);
+}
