@@ -7,6 +7,7 @@
  * signals.  In userbpf "kernel" and "user" memory are both this
  * process's memory, so the _kernel and _user variants behave alike.
  */
+#include <execinfo.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -140,25 +141,26 @@ UB_HELPER(get_attach_cookie)
 }
 
 /*
- * Walk the frame-pointer chain of the code that started the run: the
- * user stack as the program's caller sees it.  Returns frames stored.
+ * The user stack as the code that started the run sees it: unwind this
+ * thread (unwind tables, no frame pointers needed), drop the frames of
+ * the run itself up to the return into userbpf_prog__run's caller, then
+ * skip more as asked.  Returns the number of addresses stored.
  */
-static unsigned user_stack(uint64_t *ips, unsigned max, unsigned skip)
+static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
+			   unsigned skip)
 {
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-	unsigned n = 0, seen = 0;
+	void *frames[MAX_STACK_DEPTH + 64];
+	int n = backtrace(frames, (int)(sizeof(frames) / sizeof(frames[0])));
+	int i = 0;
+	unsigned out = 0;
 
-	while (fp && n < max && seen < 256) {
-		uintptr_t frame[2]; /* saved fp, return address */
-
-		if (ub_safe_read(frame, (const void *)fp, sizeof(frame)) ||
-		    !frame[1] || frame[0] <= fp)
-			break;
-		if (seen++ >= skip)
-			ips[n++] = frame[1];
-		fp = frame[0];
-	}
-	return n;
+	while (i < n && frames[i] != run->caller_ra)
+		i++;
+	if (i == n)
+		i = 0; /* caller not found: the whole stack */
+	for (i += (int)skip; i < n && out < max; i++)
+		ips[out++] = (uint64_t)(uintptr_t)frames[i];
+	return out;
 }
 
 /* bpf_get_stack(ctx, buf, size, flags): bytes written or -errno */
@@ -177,7 +179,7 @@ UB_HELPER(get_stack)
 		return 0; /* no kernel stack in user space */
 	if (max > MAX_STACK_DEPTH)
 		max = MAX_STACK_DEPTH;
-	n = user_stack(ips, max, (unsigned)(r4 & BPF_F_SKIP_FIELD_MASK));
+	n = user_stack(run, ips, max, (unsigned)(r4 & BPF_F_SKIP_FIELD_MASK));
 	memcpy((void *)(uintptr_t)r2, ips, n * 8ull);
 	if (r3 > n * 8ull)
 		memset((uint8_t *)(uintptr_t)r2 + n * 8, 0, r3 - n * 8);
@@ -208,7 +210,7 @@ UB_HELPER(get_stackid)
 	max = map->value_size / 8;
 	if (max > MAX_STACK_DEPTH)
 		max = MAX_STACK_DEPTH;
-	n = user_stack(ips, max, (unsigned)(r3 & BPF_F_SKIP_FIELD_MASK));
+	n = user_stack(run, ips, max, (unsigned)(r3 & BPF_F_SKIP_FIELD_MASK));
 	if (!n)
 		return UB_ERR(-EFAULT);
 	id = ub_jhash2((const uint32_t *)ips, n * 2, 0) % map->max_entries;

@@ -37,6 +37,7 @@ const struct ub_map_ops *const ub_map_ops_by_type[USERBPF_MAP_TYPE_MAX] = {
 	[USERBPF_MAP_TYPE_PERF_EVENT_ARRAY] = &ub_perf_event_array_map_ops,
 	[USERBPF_MAP_TYPE_PERCPU_HASH] = &ub_percpu_hash_map_ops,
 	[USERBPF_MAP_TYPE_PERCPU_ARRAY] = &ub_percpu_array_map_ops,
+	[USERBPF_MAP_TYPE_STACK_TRACE] = &ub_stack_trace_map_ops,
 	[USERBPF_MAP_TYPE_LRU_HASH] = &ub_lru_hash_map_ops,
 	[USERBPF_MAP_TYPE_LRU_PERCPU_HASH] = &ub_lru_percpu_hash_map_ops,
 	[USERBPF_MAP_TYPE_LPM_TRIE] = &ub_lpm_trie_map_ops,

@@ -194,6 +194,7 @@ extern const char *const ub_map_type_names[USERBPF_MAP_TYPE_MAX];
 extern const struct ub_map_ops ub_array_map_ops;
 extern const struct ub_map_ops ub_percpu_array_map_ops;
 extern const struct ub_map_ops ub_hash_map_ops;
+extern const struct ub_map_ops ub_stack_trace_map_ops;
 extern const struct ub_map_ops ub_percpu_hash_map_ops;
 extern const struct ub_map_ops ub_lru_hash_map_ops;
 extern const struct ub_map_ops ub_lru_percpu_hash_map_ops;

@@ -194,6 +194,7 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	memset(&run, 0, sizeof(run));
 	run.prog = prog;
 	run.opts = opts;
+	run.caller_ra = __builtin_return_address(0);
 	run.ctx = opts->ctx;
 	run.data = opts->data;
 	run.data_size = opts->data_size;

@@ -80,6 +80,7 @@ struct userbpf_run {
 	uint64_t budget;     /* remaining; UINT64_MAX = none */
 	uint32_t tail_calls;
 	int callback_depth;
+	void *caller_ra;  /* return address into userbpf_prog__run's caller */
 	/* requests from helpers, checked after each helper call */
 	const struct userbpf_prog *tail_target;
 	int abort_err;	      /* helper asked to stop the run */

@@ -11,6 +11,7 @@
 
 #include "test.h"
 #include "userbpf/userbpf.h"
+#include "userbpf/map.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -183,4 +184,77 @@ TEST(helpers_checked_mode_memory_arguments)
 	ASSERT_ERR(err, -EFAULT);
 	ASSERT_STREQ(msg, "bpf_probe_read_user: argument 1 (r1) is not writable memory "
 			  "of the given size at insn 5");
+}
+
+static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
+{
+	(void)src, (void)imm, (void)next;
+	*value = (uint64_t)(uintptr_t)cookie;
+	return 0;
+}
+
+/* One call site, so repeated runs see the same user stack. */
+static __attribute__((noinline)) int run_once(struct userbpf_prog *prog,
+					      struct userbpf_run_opts *ro, uint64_t *r0)
+{
+	int err = userbpf_prog__run(prog, ro, r0);
+
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+	return err;
+}
+
+TEST(helpers_get_stackid_and_stack)
+{
+	struct userbpf_map *st = userbpf_map__create(USERBPF_MAP_TYPE_STACK_TRACE, "st", 4,
+						     8 * 16, 64, NULL);
+	/* r7 = get_stackid(ctx, st, USER); r0 = get_stack(ctx, buf, 64, USER);
+	 * ctx[0] = r7 */
+	struct userbpf_insn p[] = {
+		USERBPF_MOV64_REG(6, 1),
+		USERBPF_LD_IMM64_RAW(2, UBPF_PSEUDO_MAP_FD, 3),
+		USERBPF_MOV64_IMM(3, 1 << 8),
+		USERBPF_CALL_HELPER(27),
+		USERBPF_MOV64_REG(7, 0),
+		USERBPF_MOV64_REG(1, 6),
+		USERBPF_MOV64_REG(2, 10),
+		USERBPF_ALU64_IMM(UBPF_ADD, 2, -64),
+		USERBPF_MOV64_IMM(3, 64),
+		USERBPF_MOV64_IMM(4, 1 << 8),
+		USERBPF_CALL_HELPER(67),
+		USERBPF_STX_MEM(UBPF_DW, 6, 7, 0),
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = st);
+	struct userbpf_prog *prog;
+	int64_t ctx[1] = { -1 };
+	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(ctx));
+	uint64_t r0, ips[16] = { 0 };
+	int64_t ids[2];
+	uint32_t id;
+	volatile int rounds = 2; /* keeps the loop from being unrolled */
+	int k;
+
+	ASSERT_TRUE(st);
+	prog = userbpf_prog__new(p, N(p), &po);
+	ASSERT_TRUE(prog);
+	for (k = 0; k < rounds; k++) { /* one call site: the same stack twice */
+		ASSERT_OK(run_once(prog, &ro, &r0));
+		ids[k] = ctx[0];
+	}
+	ASSERT_EQ(ids[0], ids[1]);
+	/* at least the frame that called the run */
+	ASSERT_TRUE((int64_t)r0 >= 8 && r0 % 8 == 0);
+	ASSERT_TRUE(ctx[0] >= 0 && ctx[0] < 64);
+	id = (uint32_t)ctx[0];
+	ASSERT_OK(userbpf_map__lookup_elem(st, &id, ips, 0));
+	ASSERT_TRUE(ips[0] != 0);
+	/* user space reads and deletes stacks, never writes them */
+	ASSERT_ERR(userbpf_map__update_elem(st, &id, ips, 0), -EINVAL);
+	ASSERT_OK(userbpf_map__delete_elem(st, &id));
+	ASSERT_ERR(userbpf_map__lookup_elem(st, &id, ips, 0), -ENOENT);
+	/* kernel rules at creation: key u32, value a multiple of 8 */
+	ASSERT_TRUE(!userbpf_map__create(USERBPF_MAP_TYPE_STACK_TRACE, "st", 8, 64, 4, NULL));
+	ASSERT_TRUE(!userbpf_map__create(USERBPF_MAP_TYPE_STACK_TRACE, "st", 4, 12, 4, NULL));
+	userbpf_prog__free(prog);
+	userbpf_map__put(st);
 }
