@@ -8,5 +8,9 @@
 #include "common.h"
 #include "insn.h"
 #include "vm.h"
+#include "map.h"
+#include "progs.h"
+#include "object.h"
+/* userbpf/syscall.h (userbpf_bpf) needs <linux/bpf.h>: include it yourself. */
 
 #endif /* USERBPF_USERBPF_H */

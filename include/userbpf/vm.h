@@ -235,6 +235,12 @@ USERBPF_API int userbpf_run__tail_call(struct userbpf_run *run,
  */
 USERBPF_API int userbpf_run__call(struct userbpf_run *run, uint64_t fn,
 				  const uint64_t args[5], uint64_t *ret);
+/**
+ * @brief From a helper: stop the run after this helper returns; the run
+ * fails with err (a negative errno) and the message "<reason> at insn N".
+ * reason must stay valid for the rest of the run (a string literal).
+ */
+USERBPF_API void userbpf_run__abort(struct userbpf_run *run, int err, const char *reason);
 /** @brief Whether the run is in checked mode (helpers validate pointers). */
 USERBPF_API int userbpf_run__checked(const struct userbpf_run *run);
 /**

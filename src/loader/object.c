@@ -419,9 +419,8 @@ static uint64_t core_poison_helper(uint64_t r1, uint64_t r2, uint64_t r3,
 				   uint64_t r4, uint64_t r5, struct userbpf_run *run)
 {
 	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5;
-	run->err_what = "unresolved CO-RE relocation (instruction poisoned "
-			"by the loader)";
-	run->abort_err = -EINVAL;
+	userbpf_run__abort(run, -EINVAL, "unresolved CO-RE relocation "
+			   "(instruction poisoned by the loader)");
 	return 0;
 }
 

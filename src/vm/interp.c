@@ -290,6 +290,12 @@ const struct userbpf_prog *userbpf_run__prog(const struct userbpf_run *run)
 	return run->prog;
 }
 
+void userbpf_run__abort(struct userbpf_run *run, int err, const char *reason)
+{
+	run->err_what = reason;
+	run->abort_err = err < 0 ? err : -EINVAL;
+}
+
 int userbpf_run__checked(const struct userbpf_run *run)
 {
 	return run->checked;
