@@ -53,7 +53,7 @@ TEST_BIN   := $(BUILD)/test_runner
 # One binary per bench/*.c: bench_interp.c -> $(BUILD)/bench_interp
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/%)
 
-.PHONY: all lib test check demo deps bench fuzz examples clean format format-check docs
+.PHONY: all lib test headers-check check demo deps bench fuzz examples clean format format-check docs
 all: lib $(CLI) $(TEST_BIN) $(BENCH_BINS)
 lib: $(STATIC_LIB) $(SHARED_LIB)
 
@@ -84,8 +84,14 @@ $(BUILD)/obj/bench/ref/%.ref.o: bench/ref/%.c
 	$(BENCH_REF_CC) -std=gnu11 -O2 -Wall -Werror -c $< -o $@
 
 # The suite: unit, data, property, CLI, kernel-oracle and corpus tests.
-test: all
+test: all headers-check
 	$(TEST_BIN) --build $(BUILD)
+
+# Every public header compiles on its own (STYLE rule 10).
+headers-check:
+	@for h in include/userbpf/*.h; do \
+		printf '#include "%s"\n' "$$h" | $(CC) -std=gnu11 -Wall -Wextra -Werror \
+			-Iinclude -x c -c - -o /dev/null || exit 1; done
 
 # The README's two commands: dependencies (installed when root), build, run.
 deps:
