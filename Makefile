@@ -5,6 +5,7 @@
 #   make                      library (static + shared), CLI, tests, bench
 #   make test                 build and run the whole test suite
 #   make SANITIZER=address,undefined test   sanitizer build in build-san/
+#   make SANITIZER=thread tsan-test         concurrency tests under TSan (build-tsan/)
 #   make DISPATCH=switch test  interpreter with switch dispatch (build-switch/)
 #   make fuzz                 libFuzzer targets (clang) in build-fuzz/
 #   make examples             compile examples/*.bpf.c (clang -target bpf)
@@ -21,7 +22,7 @@ LDLIBS   += -lpthread -lm
 TEST_LDLIBS ?= -lbpf
 
 ifneq ($(SANITIZER),)
-BUILD    := build-san
+BUILD    := $(if $(filter thread,$(SANITIZER)),build-tsan,build-san)
 ALL_CFLAGS += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=$(SANITIZER)
 endif
@@ -53,7 +54,7 @@ TEST_BIN   := $(BUILD)/test_runner
 # One binary per bench/*.c: bench_interp.c -> $(BUILD)/bench_interp
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/%)
 
-.PHONY: all lib test headers-check check demo deps bench fuzz examples clean format format-check docs
+.PHONY: all lib test tsan-test headers-check check demo deps bench fuzz examples clean format format-check docs
 all: lib $(CLI) $(TEST_BIN) $(BENCH_BINS)
 lib: $(STATIC_LIB) $(SHARED_LIB)
 
@@ -87,6 +88,11 @@ $(BUILD)/obj/bench/ref/%.ref.o: bench/ref/%.c
 test: all headers-check
 	$(TEST_BIN) --build $(BUILD)
 
+# The multi-threaded tests (programs on many threads plus a reader) and
+# the VM under ThreadSanitizer.
+tsan-test: $(TEST_BIN)
+	$(TEST_BIN) --build $(BUILD) _stress vm_ progs_
+
 # Every public header compiles on its own (STYLE rule 10).
 headers-check:
 	@for h in include/userbpf/*.h; do \
@@ -117,7 +123,7 @@ $(FUZZ_BUILD)/%: fuzz/%.c fuzz/targets.c $(LIB_SRCS)
 		-o $@ $< fuzz/targets.c $(LIB_SRCS) $(LDLIBS)
 
 clean:
-	rm -rf build build-san build-switch build-fuzz
+	rm -rf build build-san build-tsan build-switch build-fuzz
 
 format:
 	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS) src/*/*.h include/userbpf/*.h
