@@ -107,6 +107,11 @@ struct userbpf_map_create_opts {
 	uint32_t numa_node;		/**< with USERBPF_F_NUMA_NODE */
 	const struct userbpf_map *inner_map; /**< template for map-in-map */
 	const char *name;		/**< overrides the name argument */
+	/**
+	 * Offset + 1 of a struct bpf_spin_lock inside the value (0: none),
+	 * as the value's BTF type says; enables BPF_F_LOCK.
+	 */
+	uint32_t spin_lock_off1;
 	size_t :0;
 };
 

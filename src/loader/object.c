@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "loader_int.h"
 #include "maps/map.h"
@@ -297,6 +298,33 @@ static uint32_t ringbuf_size(uint32_t sz)
 	return n > UINT32_MAX ? sz : (uint32_t)n;
 }
 
+/*
+ * Offset + 1 of a top-level struct bpf_spin_lock member of the value
+ * type (what BPF_F_LOCK locks), or 0.
+ */
+static uint32_t spin_lock_off1(const struct userbpf_btf *btf, uint32_t value_type_id)
+{
+	const struct ub_btf_type *t;
+	const struct ub_btf_member *m;
+	uint32_t i;
+
+	if (!btf || !value_type_id)
+		return 0;
+	t = ub_btf_skip_mods_typedefs(btf, value_type_id, NULL);
+	if (!t || ub_btf_kind(t) != 4 /* STRUCT */)
+		return 0;
+	m = ub_btf_members(t);
+	for (i = 0; i < ub_btf_vlen(t); i++) {
+		const struct ub_btf_type *mt = ub_btf_skip_mods_typedefs(btf, m[i].type, NULL);
+		uint32_t bit = ub_btf_kflag(t) ? m[i].offset & 0xffffff : m[i].offset;
+
+		if (mt && ub_btf_kind(mt) == 4 && !strcmp(ub_btf_type_name(btf, mt), "bpf_spin_lock") &&
+		    bit % 32 == 0)
+			return bit / 8 + 1;
+	}
+	return 0;
+}
+
 static int create_map(struct userbpf_object *obj, struct userbpf_object_map *m)
 {
 	struct userbpf_map_def def = m->def;
@@ -336,7 +364,8 @@ static int create_map(struct userbpf_object *obj, struct userbpf_object_map *m)
 	{
 		USERBPF_OPTS(userbpf_map_create_opts, copts, .map_flags = def.map_flags,
 			     .map_extra = def.map_extra, .numa_node = def.numa_node,
-			     .inner_map = inner);
+			     .inner_map = inner,
+			     .spin_lock_off1 = spin_lock_off1(obj->btf, def.btf_value_type_id));
 
 		m->map = userbpf_map__create(def.type, m->name, def.key_size,
 					     def.value_size, def.max_entries, &copts);

@@ -542,6 +542,8 @@ struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
 			return NULL;
 		}
 	}
+	uint32_t lock_off1;
+
 	attr.map_type = map_type;
 	attr.key_size = key_size;
 	attr.value_size = value_size;
@@ -559,12 +561,28 @@ struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
 	attr.inner_map = ub_map_from(OPT(inner_map, NULL));
 	if (OPT(name, NULL))
 		name = OPT(name, NULL);
+	lock_off1 = OPT(spin_lock_off1, 0);
 #undef OPT
+	if (lock_off1 && (lock_off1 - 1) % 4) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (lock_off1 && (uint64_t)lock_off1 - 1 + 4 > value_size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* like map_check_btf(): spin locks only in array and hash values */
+	if (lock_off1 && map_type != USERBPF_MAP_TYPE_ARRAY &&
+	    map_type != USERBPF_MAP_TYPE_HASH) {
+		errno = UB_ENOTSUPP;
+		return NULL;
+	}
 	err = map_create(&attr, name, &map);
 	if (err) {
 		errno = -err;
 		return NULL;
 	}
+	map->spin_lock_off1 = lock_off1;
 	return ub_map_to_public(map);
 }
 
@@ -722,6 +740,93 @@ int ub_map_update_value(struct ub_map *map, const void *key, const void *value,
 	return map->ops->update(map, key, value, flags);
 }
 
+/* ==== BPF_F_LOCK: copies under the value's bpf_spin_lock ==== */
+
+static void value_lock(struct ub_map *map, void *value)
+{
+	uint32_t *lock = (uint32_t *)((uint8_t *)value + map->spin_lock_off1 - 1);
+	uint32_t expected = 0;
+
+	while (!__atomic_compare_exchange_n(lock, &expected, 1, false, __ATOMIC_ACQUIRE,
+					    __ATOMIC_RELAXED)) {
+		expected = 0;
+		sched_yield();
+	}
+}
+
+static void value_unlock(struct ub_map *map, void *value)
+{
+	__atomic_store_n((uint32_t *)((uint8_t *)value + map->spin_lock_off1 - 1), 0,
+			 __ATOMIC_RELEASE);
+}
+
+/* copy_map_value_locked(): the lock word itself is never copied. */
+static void copy_locked(struct ub_map *map, void *dst, const void *src, void *locked)
+{
+	uint32_t off = map->spin_lock_off1 - 1;
+
+	value_lock(map, locked);
+	memcpy(dst, src, off);
+	memcpy((uint8_t *)dst + off + 4, (const uint8_t *)src + off + 4,
+	       map->value_size - off - 4);
+	value_unlock(map, locked);
+}
+
+static int lookup_locked(struct ub_map *map, const void *key, void *value)
+{
+	void *v;
+	int err = 0;
+
+	ub_map_rcu_read_lock();
+	v = map->ops->lookup ? map->ops->lookup(map, key) : NULL;
+	if (v) {
+		copy_locked(map, value, v, v);
+		memset((uint8_t *)value + map->spin_lock_off1 - 1, 0, 4);
+	} else {
+		err = -ENOENT;
+	}
+	ub_map_rcu_read_unlock();
+	return err;
+}
+
+/*
+ * Update with BPF_F_LOCK: an existing element is overwritten in place
+ * under its lock (array elements always exist); a missing hash key is
+ * inserted normally.
+ */
+static int update_locked(struct ub_map *map, const void *key, const void *value,
+			 uint64_t flags)
+{
+	uint64_t mode = flags & ~(uint64_t)USERBPF_F_LOCK;
+	void *v;
+	int err;
+
+	if (mode > USERBPF_EXIST)
+		return -EINVAL;
+	if (map->map_type == USERBPF_MAP_TYPE_ARRAY) {
+		uint32_t index;
+
+		memcpy(&index, key, sizeof(index));
+		if (index >= map->max_entries)
+			return -E2BIG;
+		if (mode == USERBPF_NOEXIST)
+			return -EEXIST;
+	}
+	ub_map_rcu_read_lock();
+	v = map->ops->lookup(map, key);
+	if (v) {
+		err = mode == USERBPF_NOEXIST ? -EEXIST : 0;
+		if (!err)
+			copy_locked(map, v, value, v);
+	} else if (mode == USERBPF_EXIST) {
+		err = -ENOENT;
+	} else {
+		err = map->ops->update(map, key, value, mode);
+	}
+	ub_map_rcu_read_unlock();
+	return err;
+}
+
 int ub_map_sys_lookup_elem(struct ub_map *map, unsigned fmode, const void *key,
 			   void *value, uint64_t flags)
 {
@@ -731,13 +836,15 @@ int ub_map_sys_lookup_elem(struct ub_map *map, unsigned fmode, const void *key,
 		return -EINVAL;
 	if (!(ub_map_sys_perms(map, fmode) & UB_FMODE_READ))
 		return -EPERM;
-	if (flags & USERBPF_F_LOCK)
-		return -EINVAL; /* no bpf_spin_lock in values without BTF */
+	if ((flags & USERBPF_F_LOCK) && !map->spin_lock_off1)
+		return -EINVAL; /* no bpf_spin_lock in the value */
 	err = check_key(map, key);
 	if (err)
 		return err;
 	if (!value)
 		return -EFAULT;
+	if (flags & USERBPF_F_LOCK)
+		return lookup_locked(map, key, value);
 	return ub_map_copy_value(map, key, value, flags);
 }
 
@@ -751,7 +858,7 @@ int ub_map_sys_update_elem(struct ub_map *map, unsigned fmode, const void *key,
 		err = -EPERM;
 		goto out;
 	}
-	if (flags & USERBPF_F_LOCK) {
+	if ((flags & USERBPF_F_LOCK) && !map->spin_lock_off1) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -762,7 +869,10 @@ int ub_map_sys_update_elem(struct ub_map *map, unsigned fmode, const void *key,
 		err = -EFAULT;
 		goto out;
 	}
-	err = ub_map_update_value(map, key, value, flags);
+	if (flags & USERBPF_F_LOCK)
+		err = update_locked(map, key, value, flags);
+	else
+		err = ub_map_update_value(map, key, value, flags);
 out:
 	write_active_dec(map);
 	return err;

@@ -128,6 +128,8 @@ struct ub_map {
 	atomic_long writecnt;		/* active syscall writers + writable mmaps */
 	unsigned fmode;			/* UB_FMODE_* from RDONLY/WRONLY at create */
 	ub_spinlock_t freeze_lock;
+	/* bpf_spin_lock in the value: offset + 1, or 0 (BPF_F_LOCK -> EINVAL) */
+	uint32_t spin_lock_off1;
 	/* Map-in-map: template copied at create (its type/sizes/flags). */
 	struct ub_map *inner_map_meta;
 	bool inner_map_meta_owned;

@@ -511,3 +511,73 @@ TEST(examples_vs_kernel)
 	printf("examples_vs_kernel: %u example runs identical to the kernel, %u skipped\n",
 	       compared, skipped);
 }
+
+/*
+ * BPF_F_LOCK on a map whose value holds a struct bpf_spin_lock (the
+ * helpers_tour example's "state") and on one without (EINVAL), against
+ * the kernel: same return values and the same values read back.
+ */
+TEST(examples_f_lock_vs_kernel)
+{
+	char path[256];
+	struct bpf_object *kobj;
+	struct userbpf_object *uobj;
+	struct bpf_map *km;
+	struct userbpf_map *um;
+	uint64_t kv[2], uv[2], in[2] = { 0, 77 };
+	uint32_t zero = 0;
+	int kfd;
+
+	snprintf(path, sizeof(path), "%s/examples/helpers_tour.bpf.o", test_build_dir());
+	uobj = userbpf_object__open_file(path, NULL);
+	ASSERT_TRUE(uobj);
+	ASSERT_OK(userbpf_object__load(uobj));
+	um = userbpf_object_map__map(userbpf_object__find_map_by_name(uobj, "state"));
+	ASSERT_TRUE(um);
+	libbpf_set_print(silent);
+	kobj = bpf_object__open_file(path, NULL);
+	if (!kobj || bpf_object__load(kobj)) {
+		userbpf_object__close(uobj);
+		if (kobj)
+			bpf_object__close(kobj);
+		test_skip("kernel refused to load helpers_tour (run as root to compare)");
+		return;
+	}
+	km = bpf_object__find_map_by_name(kobj, "state");
+	kfd = bpf_map__fd(km);
+	/* locked update then locked lookup: the lock word reads as 0 */
+	in[0] = 0xffffffff; /* a caller's lock word is never copied in */
+	ASSERT_EQ(userbpf_map__update_elem(um, &zero, in, BPF_F_LOCK),
+		  bpf_map_update_elem(kfd, &zero, in, BPF_F_LOCK));
+	memset(kv, 0xaa, sizeof(kv));
+	memset(uv, 0xaa, sizeof(uv));
+	ASSERT_EQ(userbpf_map__lookup_elem(um, &zero, uv, BPF_F_LOCK),
+		  bpf_map_lookup_elem_flags(kfd, &zero, kv, BPF_F_LOCK));
+	ASSERT_EQ(uv[0], kv[0]);
+	ASSERT_EQ(uv[1], kv[1]);
+	ASSERT_EQ(uv[1], 77);
+	/* NOEXIST on an array with F_LOCK, flags beyond EXIST, a bad index */
+	ASSERT_EQ(userbpf_map__update_elem(um, &zero, in, BPF_F_LOCK | BPF_NOEXIST),
+		  bpf_map_update_elem(kfd, &zero, in, BPF_F_LOCK | BPF_NOEXIST) ? -errno : 0);
+	zero = 5;
+	ASSERT_EQ(userbpf_map__update_elem(um, &zero, in, BPF_F_LOCK),
+		  bpf_map_update_elem(kfd, &zero, in, BPF_F_LOCK) ? -errno : 0);
+	zero = 0;
+	bpf_object__close(kobj);
+	userbpf_object__close(uobj);
+
+	/* a value without a spin lock: BPF_F_LOCK is EINVAL on both sides */
+	snprintf(path, sizeof(path), "%s/examples/pkt_counter.bpf.o", test_build_dir());
+	uobj = userbpf_object__open_file(path, NULL);
+	kobj = bpf_object__open_file(path, NULL);
+	ASSERT_TRUE(uobj && kobj);
+	ASSERT_OK(userbpf_object__load(uobj));
+	ASSERT_OK(bpf_object__load(kobj));
+	um = userbpf_object_map__map(userbpf_object__find_map_by_name(uobj, "bytes"));
+	kfd = bpf_map__fd(bpf_object__find_map_by_name(kobj, "bytes"));
+	ASSERT_EQ(userbpf_map__lookup_elem(um, &zero, uv, BPF_F_LOCK),
+		  bpf_map_lookup_elem_flags(kfd, &zero, kv, BPF_F_LOCK) ? -errno : 0);
+	ASSERT_EQ(userbpf_map__lookup_elem(um, &zero, uv, BPF_F_LOCK), -EINVAL);
+	bpf_object__close(kobj);
+	userbpf_object__close(uobj);
+}
