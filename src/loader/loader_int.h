@@ -249,6 +249,8 @@ int64_t ub_btf_resolve_size(const struct userbpf_btf *btf, uint32_t id);
 /* First type id with name and kind (kind < 0: any), or -ENOENT. */
 int64_t ub_btf_find_by_name_kind(const struct userbpf_btf *btf, const char *name,
 				 int kind);
+/* Offset + 1 of a top-level struct bpf_spin_lock in a value type, or 0. */
+uint32_t ub_btf_spin_lock_off1(const struct userbpf_btf *btf, uint32_t value_type_id);
 /* Kind name for messages ("struct", "typedef" ...). */
 const char *ub_btf_kind_str(const struct ub_btf_type *t);
 /* libbpf's bpf_core_essential_name_len(): name without "___flavor". */

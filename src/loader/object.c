@@ -302,7 +302,7 @@ static uint32_t ringbuf_size(uint32_t sz)
  * Offset + 1 of a top-level struct bpf_spin_lock member of the value
  * type (what BPF_F_LOCK locks), or 0.
  */
-static uint32_t spin_lock_off1(const struct userbpf_btf *btf, uint32_t value_type_id)
+uint32_t ub_btf_spin_lock_off1(const struct userbpf_btf *btf, uint32_t value_type_id)
 {
 	const struct ub_btf_type *t;
 	const struct ub_btf_member *m;
@@ -365,7 +365,7 @@ static int create_map(struct userbpf_object *obj, struct userbpf_object_map *m)
 		USERBPF_OPTS(userbpf_map_create_opts, copts, .map_flags = def.map_flags,
 			     .map_extra = def.map_extra, .numa_node = def.numa_node,
 			     .inner_map = inner,
-			     .spin_lock_off1 = spin_lock_off1(obj->btf, def.btf_value_type_id));
+			     .spin_lock_off1 = ub_btf_spin_lock_off1(obj->btf, def.btf_value_type_id));
 
 		m->map = userbpf_map__create(def.type, m->name, def.key_size,
 					     def.value_size, def.max_entries, &copts);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "loader/loader_int.h"
 #include "maps/map.h"
 #include "userbpf/progs.h"
 #include "userbpf/syscall.h"
@@ -327,6 +328,25 @@ static int cmd_map_create(union bpf_attr *a)
 		if (err)
 			return err == -EINVAL ? -EINVAL : -EBADF;
 		opts.inner_map = ub_map_to_public(inner);
+	}
+	if (a->btf_fd && a->btf_value_type_id) {
+		struct fd_entry e;
+
+		err = fd_get((int)a->btf_fd, &e);
+		if (err || e.kind != FD_BTF) {
+			if (inner)
+				ub_map_put(inner);
+			return err ? err : -EINVAL;
+		}
+		{
+			struct btf_obj *b = e.obj;
+			struct userbpf_btf *btf = userbpf_btf__parse_mem(b->data, b->size);
+
+			if (btf) {
+				opts.spin_lock_off1 = ub_btf_spin_lock_off1(btf, a->btf_value_type_id);
+				userbpf_btf__free(btf);
+			}
+		}
 	}
 	map = userbpf_map__create(a->map_type, name, a->key_size, a->value_size,
 				  a->max_entries, &opts);

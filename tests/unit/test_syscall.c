@@ -317,3 +317,62 @@ TEST(syscall_btf_load)
 	btf.magic = 0x1234;
 	ASSERT_EQ(ubpf(BPF_BTF_LOAD, &a, sizeof(a)), -EINVAL);
 }
+
+/* MAP_CREATE with a BTF value type holding a bpf_spin_lock enables
+ * BPF_F_LOCK through userbpf_bpf(); without BTF it is EINVAL. */
+TEST(syscall_f_lock_from_btf)
+{
+	static const char strs[] = "\0u32\0bpf_spin_lock\0val\0u64\0v\0lock";
+	/* name offsets in strs */
+	enum { S_U32 = 1, S_LOCKT = 5, S_VAL = 19, S_U64 = 23, S_V = 27, S_LOCK = 29 };
+	uint32_t types[] = {
+		/* 1: int u32 */ S_U32, 1u << 24, 4, 32,
+		/* 2: struct bpf_spin_lock { u32 val; } */ S_LOCKT, 4u << 24 | 1, 4,
+		S_VAL, 1, 0,
+		/* 3: int u64 */ S_U64, 1u << 24, 8, 64,
+		/* 4: struct { bpf_spin_lock lock; u64 v; } */ 0, 4u << 24 | 2, 16,
+		S_LOCK, 2, 0, S_V, 3, 64,
+	};
+	uint8_t blob[256];
+	struct { uint16_t magic; uint8_t version, flags; uint32_t hdr_len, type_off, type_len,
+		 str_off, str_len; } h = { 0xeB9F, 1, 0, 24, 0, sizeof(types), sizeof(types),
+					   sizeof(strs) };
+	union bpf_attr a;
+	uint64_t v[2] = { 0, 5 }, out[2];
+	uint32_t key = 0;
+	int btf, map, plain;
+
+	memcpy(blob, &h, 24);
+	memcpy(blob + 24, types, sizeof(types));
+	memcpy(blob + 24 + sizeof(types), strs, sizeof(strs));
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = (uint32_t)(24 + sizeof(types) + sizeof(strs));
+	btf = ubpf(BPF_BTF_LOAD, &a, sizeof(a));
+	ASSERT_TRUE(btf >= 0);
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 16;
+	a.max_entries = 1;
+	plain = ubpf(BPF_MAP_CREATE, &a, sizeof(a));
+	a.btf_fd = (uint32_t)btf;
+	a.btf_key_type_id = 1;
+	a.btf_value_type_id = 4;
+	map = ubpf(BPF_MAP_CREATE, &a, sizeof(a));
+	ASSERT_TRUE(plain >= 0 && map >= 0);
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map;
+	a.key = (uint64_t)(uintptr_t)&key;
+	a.value = (uint64_t)(uintptr_t)v;
+	a.flags = BPF_F_LOCK;
+	ASSERT_EQ(ubpf(BPF_MAP_UPDATE_ELEM, &a, sizeof(a)), 0);
+	a.value = (uint64_t)(uintptr_t)out;
+	ASSERT_EQ(ubpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)), 0);
+	ASSERT_EQ(out[1], 5);
+	a.map_fd = (uint32_t)plain;
+	ASSERT_EQ(ubpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)), -EINVAL);
+	userbpf_close(map);
+	userbpf_close(plain);
+	userbpf_close(btf);
+}
