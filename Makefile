@@ -54,6 +54,9 @@ TEST_BIN   := $(BUILD)/test_runner
 # One binary per bench/*.c: bench_interp.c -> $(BUILD)/bench_interp
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/%)
 
+# Keep intermediate objects (bench and fixtures are built through chains).
+.SECONDARY:
+
 .PHONY: all lib test tsan-test headers-check check demo deps bench fuzz examples clean format format-check docs
 all: lib $(CLI) $(TEST_BIN) $(BENCH_BINS)
 lib: $(STATIC_LIB) $(SHARED_LIB)
@@ -103,9 +106,9 @@ headers-check:
 deps:
 	@scripts/deps.sh
 check: deps
-	$(MAKE) test
+	@$(MAKE) --no-print-directory test
 demo: deps
-	$(MAKE) all
+	@$(MAKE) --no-print-directory all
 	BUILD=$(BUILD) scripts/demo.sh
 
 bench: $(BENCH_BINS)
