@@ -223,13 +223,15 @@ bool cli_is_object(const char *path)
 
 static const char run_usage[] =
 	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
-	"                   [--repeat N] [--checked] [--maps] [--json]\n"
+	"                   [--repeat N] [--unchecked] [--maps] [--json]\n"
 	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN:\n"
 	"  --data FILE      input packet (raw bytes) for skb/XDP programs\n"
 	"  --ctx FILE       context bytes (__sk_buff fields, tracing arguments)\n"
 	"  --data-out FILE  write the packet after the run\n"
 	"  --repeat N       run N times; duration is the average\n"
-	"  --checked        bounds-check every memory access\n"
+	"  --unchecked      skip the bounds checks on memory accesses (faster; by\n"
+	"                   default every access is checked, since no verifier\n"
+	"                   has vetted the program)\n"
 	"  --maps           dump every map after the run\n"
 	"Prints retval, duration, bpf_printk lines, ring/perf buffer records.\n";
 
@@ -535,6 +537,8 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->repeat = (int)n;
 		} else if (!strcmp(a, "--checked")) {
 			ra->checked = true;
+		} else if (!strcmp(a, "--unchecked")) {
+			ra->checked = false;
 		} else if (!strcmp(a, "--maps")) {
 			ra->maps = true;
 		} else if (!strcmp(a, "--json")) {
@@ -551,7 +555,7 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 
 int cli_cmd_run(int argc, char **argv)
 {
-	struct run_args ra = { .repeat = 1, .run = true };
+	struct run_args ra = { .repeat = 1, .run = true, .checked = true };
 
 	parse_run_opts(&ra, argc, argv, 1, "run", run_usage);
 	if (!ra.path)
@@ -563,7 +567,7 @@ int cli_cmd_run(int argc, char **argv)
 
 int cli_cmd_map(int argc, char **argv)
 {
-	struct run_args ra = { .repeat = 1, .maps = true };
+	struct run_args ra = { .repeat = 1, .maps = true, .checked = true };
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(map_usage, argc < 2 ? stderr : stdout);
