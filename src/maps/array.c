@@ -168,8 +168,7 @@ static int array_delete(struct ub_map *map, const void *key)
 	return -EINVAL;
 }
 
-static int array_get_next_key(struct ub_map *map, const void *key,
-			      void *next_key)
+int ub_array_get_next_key(struct ub_map *map, const void *key, void *next_key)
 {
 	uint32_t index = UINT32_MAX, next;
 
@@ -274,7 +273,7 @@ const struct ub_map_ops ub_array_map_ops = {
 	.lookup = array_lookup,
 	.update = array_update,
 	.delete = array_delete,
-	.get_next_key = array_get_next_key,
+	.get_next_key = ub_array_get_next_key,
 	.lookup_batch = ub_map_generic_lookup_batch,
 	.update_batch = ub_map_generic_update_batch,
 	.mmap_ptr = array_mmap_ptr,
@@ -289,7 +288,7 @@ const struct ub_map_ops ub_percpu_array_map_ops = {
 	.lookup = array_lookup,
 	.update = array_update,
 	.delete = array_delete,
-	.get_next_key = array_get_next_key,
+	.get_next_key = ub_array_get_next_key,
 	.sys_lookup = percpu_array_sys_lookup,
 	.sys_update = percpu_array_sys_update,
 	.lookup_batch = ub_map_generic_lookup_batch,

@@ -145,20 +145,7 @@ int ub_fd_array_sys_lookup_id(struct ub_map *map, const void *key, void *value,
 int ub_fd_array_get_next_key(struct ub_map *map, const void *key,
 				 void *next_key)
 {
-	uint32_t index = UINT32_MAX, next;
-
-	if (key)
-		memcpy(&index, key, sizeof(index));
-	if (index >= map->max_entries) {
-		next = 0;
-		memcpy(next_key, &next, sizeof(next));
-		return 0;
-	}
-	if (index == map->max_entries - 1)
-		return -ENOENT;
-	next = index + 1;
-	memcpy(next_key, &next, sizeof(next));
-	return 0;
+	return ub_array_get_next_key(map, key, next_key);
 }
 
 int ub_fd_array_update_prog_side(struct ub_map *map, const void *key,

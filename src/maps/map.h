@@ -283,6 +283,10 @@ int ub_map_sys_freeze(struct ub_map *map, unsigned fmode);
 int ub_map_sys_batch(struct ub_map *map, unsigned fmode, int cmd,
 		     const struct ub_map_batch *b);
 
+/* array_map_get_next_key(): index order; a missing or out-of-range key
+ * restarts at 0 (shared by the array and fd-array maps). */
+int ub_array_get_next_key(struct ub_map *map, const void *key, void *next_key);
+
 /* Generic batch implementations (kernel generic_map_*_batch). */
 int ub_map_generic_lookup_batch(struct ub_map *map, const struct ub_map_batch *b);
 int ub_map_generic_update_batch(struct ub_map *map, const struct ub_map_batch *b);
