@@ -36,7 +36,9 @@ endif
 
 LIB_SRCS   := $(sort $(wildcard src/*/*.c))
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
-TEST_SRCS  := $(sort $(wildcard tests/unit/*.c)) fuzz/targets.c
+# Every C file of a tests/ subfolder (unit/, sandbox/, verifier/, jit/ ...) but
+# the BPF sources of fixtures (*.bpf.c).
+TEST_SRCS  := $(sort $(filter-out %.bpf.c,$(wildcard tests/*/*.c))) fuzz/targets.c
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 # The native reference of the benchmarks is compiled by clang -O2 when present.
 BENCH_REF_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))

@@ -166,6 +166,9 @@ USERBPF_API uint32_t userbpf_prog__type(const struct userbpf_prog *prog);
 USERBPF_API size_t userbpf_prog__insn_cnt(const struct userbpf_prog *prog);
 USERBPF_API const struct userbpf_insn *userbpf_prog__insns(const struct userbpf_prog *prog);
 
+/** @brief Whether the verifier accepted the program (it may run unchecked). */
+USERBPF_API int userbpf_prog__verified(const struct userbpf_prog *prog);
+
 /** Native entry point produced by a JIT: same contract as the interpreter. */
 typedef uint64_t (*userbpf_native_fn)(void *ctx, struct userbpf_run *run);
 /** @brief Attach (or with NULL detach) native code; the caller owns it. */

@@ -309,3 +309,13 @@ void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_native_fn fn)
 {
 	prog->native = fn;
 }
+
+void vm_prog_set_verified(struct userbpf_prog *prog, bool verified)
+{
+	prog->verified = verified;
+}
+
+int userbpf_prog__verified(const struct userbpf_prog *prog)
+{
+	return prog->verified;
+}

@@ -48,6 +48,7 @@ struct userbpf_prog {
 	const void **maps;
 	size_t map_cnt;
 	userbpf_native_fn native;
+	bool verified;	/* set by the verifier: may run unchecked */
 	void (*on_free)(void *data);
 	void *on_free_data;
 	void *user_data;
@@ -104,6 +105,12 @@ struct userbpf_run {
  * pin the per-CPU slot the run uses.  NULL when no map exists.
  */
 void vm_set_run_hooks(void (*enter)(void), void (*exit)(void));
+
+/*
+ * Mark a program as accepted by the verifier (layer 5 calls down into the
+ * vm): only such a program may run without run-time checks.
+ */
+void vm_prog_set_verified(struct userbpf_prog *prog, bool verified);
 
 /* One interpreter entry, from slot entry of run->prog. */
 typedef int (*vm_interp_fn)(struct userbpf_run *run, size_t entry,
