@@ -31,6 +31,7 @@ BUILD    := build-switch
 CPPFLAGS += -DUSERBPF_VM_SWITCH
 endif
 ifneq ($(FAULT),)
+BUILD    := $(BUILD)-fault
 CPPFLAGS += -DUSERBPF_FAULT_INJECT
 endif
 
@@ -59,7 +60,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/%)
 # Keep intermediate objects (bench and fixtures are built through chains).
 .SECONDARY:
 
-.PHONY: all lib test tsan-test headers-check check demo deps bench fuzz examples clean format format-check docs
+.PHONY: all lib test tsan-test fault-test headers-check check demo deps bench fuzz examples clean format format-check docs
 all: lib $(CLI) $(TEST_BIN) $(BENCH_BINS)
 lib: $(STATIC_LIB) $(SHARED_LIB)
 
@@ -98,6 +99,11 @@ test: all headers-check
 tsan-test: $(TEST_BIN)
 	$(TEST_BIN) --build $(BUILD) _stress vm_ progs_
 
+# Every allocation-failure point of the loader, map creation and bpf()
+# commands, once each (make FAULT=1 [SANITIZER=address] fault-test).
+fault-test: $(TEST_BIN)
+	$(TEST_BIN) --build $(BUILD) fault_
+
 # Every public header compiles on its own (STYLE rule 10).
 headers-check:
 	@for h in include/userbpf/*.h; do \
@@ -128,7 +134,7 @@ $(FUZZ_BUILD)/%: fuzz/%.c fuzz/targets.c $(LIB_SRCS)
 		-o $@ $< fuzz/targets.c $(LIB_SRCS) $(LDLIBS)
 
 clean:
-	rm -rf build build-san build-tsan build-switch build-fuzz
+	rm -rf build build-san build-tsan build-switch build-fuzz build-fault build-san-fault
 
 format:
 	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS) src/*/*.h include/userbpf/*.h

@@ -170,6 +170,9 @@ int ub_htab_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	*out = &htab->map;
 	return 0;
 fail:
+	while (htab->nchunks)
+		ub_free(htab->chunks[--htab->nchunks]);
+	ub_free(htab->chunks);
 	ub_free(htab->buckets);
 	ub_free(htab);
 	return err;

@@ -23,5 +23,8 @@ uint64_t ub_clock_ns(int clock_id);
 
 /* Fail allocation number n (1-based) from now on; 0 disables. */
 void ub_fault_set(unsigned long n);
+/* Allocations still to go before the armed failure; 0 once it fired (or
+ * when disarmed, or outside the fault-injection build). */
+unsigned long ub_fault_pending(void);
 
 #endif

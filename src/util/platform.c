@@ -35,12 +35,14 @@ int userbpf_set_platform(const struct userbpf_platform *p)
 #ifdef USERBPF_FAULT_INJECT
 static unsigned long fault_countdown;
 void ub_fault_set(unsigned long n) { fault_countdown = n; }
+unsigned long ub_fault_pending(void) { return fault_countdown; }
 static int fault_now(void)
 {
 	return fault_countdown && --fault_countdown == 0;
 }
 #else
 void ub_fault_set(unsigned long n) { (void)n; }
+unsigned long ub_fault_pending(void) { return 0; }
 static int fault_now(void) { return 0; }
 #endif
 
