@@ -40,8 +40,8 @@ static bool skb_common_ok(uint32_t off, uint32_t size, bool write)
 		return !write && size == 8;
 	if (IN(tstamp))
 		return size == 8;
-	if (off == OFF(sk))
-		return !write && size == 8;
+	if (IN(sk)) /* inner bytes pass here but fail the rewrite later */
+		return off == OFF(sk) && !write && size == 8;
 	if (off == OFF(tstamp_type))
 		return false;
 	if (off >= END(tstamp_type) && off < OFF(hwtstamp))
