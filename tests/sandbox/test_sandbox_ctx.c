@@ -307,18 +307,28 @@ TEST(sandbox_ctx_access_table_vs_kernel)
 	for (ti = 0; ti < N(types); ti++)
 		for (si = 0; si < N(sizes); si++)
 			for (off = 0; off < types[ti].ctx_size + 4; off += sizes[si])
-				for (w = 0; w < 2; w++) {
+				for (w = 0; w < 4; w++) {
 					uint8_t sz = size_code[sizes[si]];
+					/* 0 load, 1 store (reg), 2 store (imm), 3 atomic add */
+					struct userbpf_insn acc[] = {
+						USERBPF_LDX_MEM(sz, 3, 1, (int16_t)off),
+						USERBPF_STX_MEM(sz, 1, 2, (int16_t)off),
+						USERBPF_ST_MEM(sz, 1, (int16_t)off, 0),
+						USERBPF_ATOMIC_OP(sz, UBPF_ADD, 1, 2, (int16_t)off),
+					};
 					struct userbpf_insn p[] = {
 						USERBPF_MOV64_IMM(2, 0),
-						w ? USERBPF_STX_MEM(sz, 1, 2, (int16_t)off)
-						  : USERBPF_LDX_MEM(sz, 3, 1, (int16_t)off),
+						acc[w],
 						USERBPF_MOV64_IMM(0, 0),
 						USERBPF_EXIT_INSN(),
 					};
 					struct run_out o;
-					int kv = kernel_verdict(types[ti].type, p, N(p));
+					int kv;
 					bool ours;
+
+					if (w == 3 && sizes[si] < 4)
+						continue; /* no such atomic */
+					kv = kernel_verdict(types[ti].type, p, N(p));
 
 					if (kv < 0) {
 						test_fail(__FILE__, __LINE__,
@@ -340,13 +350,14 @@ TEST(sandbox_ctx_access_table_vs_kernel)
 						printf("ctx_access mismatch: %s %s off=%u size=%u:"
 						       " kernel %s, userbpf %s (%s)\n",
 						       userbpf_prog_type_name(types[ti].type),
-						       w ? "write" : "read", off, sizes[si],
+						       w == 3 ? "atomic" : w ? "write" : "read",
+						       off, sizes[si],
 						       kv ? "accepts" : "rejects",
 						       ours ? "allows" : "refuses", o.msg);
 					}
 				}
-	printf("sandbox_ctx_access_table: %u of %u (type, off, size, read/write) context"
-	       " accesses agree with the kernel verifier (%u accepted by it)\n",
+	printf("sandbox_ctx_access_table: %u of %u (type, off, size, load/store/store-imm/atomic)"
+	       " context accesses agree with the kernel verifier (%u accepted by it)\n",
 	       agree, total, k_ok);
 	ASSERT_EQ(agree, total);
 }
