@@ -286,6 +286,7 @@ TEST(sandbox_ctx_access_table_vs_kernel)
 	} types[] = {
 		{ USERBPF_PROG_TYPE_SOCKET_FILTER, sizeof(struct __sk_buff) },
 		{ USERBPF_PROG_TYPE_SCHED_CLS, sizeof(struct __sk_buff) },
+		{ USERBPF_PROG_TYPE_SCHED_ACT, sizeof(struct __sk_buff) },
 		{ USERBPF_PROG_TYPE_CGROUP_SKB, sizeof(struct __sk_buff) },
 		{ USERBPF_PROG_TYPE_XDP, sizeof(struct xdp_md) },
 	};
