@@ -9,6 +9,12 @@
  * (pt_regs, tracepoint records, raw arguments) for tracing types.  The
  * 32-bit data/data_end fields of __sk_buff and xdp_md hold real addresses:
  * test runs place packets in the low 2 GiB of the address space.
+ * Checked test runs apply the kernel verifier's context rules per program
+ * type (e.g. data, data_end and len are read-only; socket filters may
+ * write only cb[]; xdp_md is read-only): a forbidden access stops the run
+ * with -EACCES and "invalid 4-byte write to __sk_buff field data at insn
+ * N".  Packet helpers and the copy-out use the packet bounds the test run
+ * set up, never the program-visible copies.
  */
 #ifndef USERBPF_PROGS_H
 #define USERBPF_PROGS_H

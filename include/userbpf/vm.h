@@ -201,8 +201,18 @@ struct userbpf_run_opts {
 	uint64_t attach_cookie; /**< bpf_get_attach_cookie() */
 	uint64_t func_ip;       /**< bpf_get_func_ip() */
 	uint64_t insn_count;  /**< out: instructions executed (budgeted runs) */
+	/**
+	 * Checked mode: vets every load, store and atomic (access 0, 1, 2)
+	 * that touches [ctx, ctx + ctx_size), at offset off from ctx, for the
+	 * running program's type; also keeps helper memory arguments out of
+	 * the context.  Returns 0, or a negative errno that stops the run,
+	 * with a reason written to why ("invalid write to __sk_buff field
+	 * data").  NULL: the whole context is readable and writable.
+	 */
+	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access,
+			  char *why, size_t why_sz);
 };
-#define userbpf_run_opts__last_field insn_count
+#define userbpf_run_opts__last_field ctx_access
 
 /**
  * @brief Run a program once.

@@ -3,7 +3,9 @@
  * prog_types.c - the program type table: names, context kind, and the
  * packet helpers skb and XDP programs get (bpf_skb_load_bytes,
  * bpf_skb_store_bytes, bpf_xdp_adjust_head/tail, bpf_csum_diff,
- * bpf_redirect).  Helpers find the packet from the context pointer.
+ * bpf_redirect).  Helpers find the packet from the context pointer and
+ * use the run's trusted bounds kept beside the context (struct ub_skb,
+ * struct ub_xdp), never the data/data_end/len the program can write.
  */
 #include <errno.h>
 #include <string.h>
@@ -54,6 +56,21 @@ enum ub_ctx_kind ub_prog_ctx_kind(uint32_t prog_type)
 	return t ? t->ctx : UB_CTX_RAW;
 }
 
+void ub_skb_sync(struct ub_skb *skb)
+{
+	skb->md.len = skb->len;
+	skb->md.data = (uint32_t)(uintptr_t)skb->data;
+	skb->md.data_end = (uint32_t)(uintptr_t)(skb->data + skb->len);
+	skb->md.data_meta = skb->md.data;
+}
+
+void ub_xdp_sync(struct ub_xdp *xdp)
+{
+	xdp->md.data = (uint32_t)(uintptr_t)xdp->data;
+	xdp->md.data_end = (uint32_t)(uintptr_t)xdp->data_end;
+	xdp->md.data_meta = xdp->md.data;
+}
+
 #define UNUSED __attribute__((unused))
 #define PKT_HELPER(NAME)                                                      \
 	static uint64_t NAME(uint64_t r1 UNUSED, uint64_t r2 UNUSED,          \
@@ -77,11 +94,11 @@ PKT_HELPER(skb_load_bytes)
 
 	if (!skb || !userbpf_run__mem_ok(run, (void *)(uintptr_t)r3, len, 1))
 		return ERR(-EFAULT);
-	if ((int32_t)off < 0 || len == 0 || (uint64_t)off + len > skb->md.len) {
+	if ((int32_t)off < 0 || len == 0 || (uint64_t)off + len > skb->len) {
 		memset((void *)(uintptr_t)r3, 0, len);
 		return ERR(-EFAULT);
 	}
-	memcpy((void *)(uintptr_t)r3, ub_u32_ptr(skb->md.data) + off, len);
+	memcpy((void *)(uintptr_t)r3, skb->data + off, len);
 	return 0;
 }
 
@@ -95,9 +112,10 @@ PKT_HELPER(skb_store_bytes)
 		return ERR(-EINVAL);
 	if (!userbpf_run__mem_ok(run, (void *)(uintptr_t)r3, len, 0))
 		return ERR(-EFAULT);
-	if ((int32_t)off < 0 || (uint64_t)off + len > skb->md.len)
+	if ((int32_t)off < 0 || (uint64_t)off + len > skb->len)
 		return ERR(-EFAULT);
-	memcpy(ub_u32_ptr(skb->md.data) + off, (const void *)(uintptr_t)r3, len);
+	memmove(skb->data + off, (const void *)(uintptr_t)r3, len);
+	ub_skb_sync(skb); /* the kernel recomputes the packet pointers */
 	return 0;
 }
 
@@ -110,11 +128,12 @@ PKT_HELPER(xdp_adjust_head)
 	if (r1 != (uint64_t)(uintptr_t)userbpf_run__ctx(run) || !r1)
 		return ERR(-EINVAL);
 	xdp = ub_container_of((void *)(uintptr_t)r1, struct ub_xdp, md);
-	data = ub_u32_ptr(xdp->md.data) + (int32_t)r2;
-	if (data < xdp->hard_start || data > ub_u32_ptr(xdp->md.data_end) - UB_ETH_HLEN)
+	if ((int64_t)(int32_t)r2 < xdp->hard_start - xdp->data ||
+	    (int64_t)(int32_t)r2 > (xdp->data_end - xdp->data) - UB_ETH_HLEN)
 		return ERR(-EINVAL);
-	xdp->md.data = (uint32_t)(uintptr_t)data;
-	xdp->md.data_meta = xdp->md.data;
+	data = xdp->data + (int32_t)r2;
+	xdp->data = data;
+	ub_xdp_sync(xdp);
 	return 0;
 }
 
@@ -127,12 +146,14 @@ PKT_HELPER(xdp_adjust_tail)
 	if (r1 != (uint64_t)(uintptr_t)userbpf_run__ctx(run) || !r1)
 		return ERR(-EINVAL);
 	xdp = ub_container_of((void *)(uintptr_t)r1, struct ub_xdp, md);
-	end = ub_u32_ptr(xdp->md.data_end) + (int32_t)r2;
-	if (end > xdp->frame_end || end < ub_u32_ptr(xdp->md.data) + UB_ETH_HLEN)
+	if ((int64_t)(int32_t)r2 > xdp->frame_end - xdp->data_end ||
+	    (int64_t)(int32_t)r2 < (xdp->data - xdp->data_end) + UB_ETH_HLEN)
 		return ERR(-EINVAL);
+	end = xdp->data_end + (int32_t)r2;
 	if ((int32_t)r2 > 0)
-		memset(ub_u32_ptr(xdp->md.data_end), 0, (size_t)(int32_t)r2);
-	xdp->md.data_end = (uint32_t)(uintptr_t)end;
+		memset(xdp->data_end, 0, (size_t)(int32_t)r2);
+	xdp->data_end = end;
+	ub_xdp_sync(xdp);
 	return 0;
 }
 

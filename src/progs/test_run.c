@@ -139,6 +139,7 @@ static void fill_run_opts(struct userbpf_run_opts *ro, const struct userbpf_test
 	ro->trace_fn = OPTS_HAS(t, trace_fn) ? t->trace_fn : NULL;
 	ro->err_buf = OPTS_HAS(t, err_buf) ? t->err_buf : NULL;
 	ro->err_buf_sz = OPTS_HAS(t, err_buf_sz) ? t->err_buf_sz : 0;
+	ro->ctx_access = ub_ctx_access; /* the kernel's rules, checked runs */
 }
 
 static int test_run_skb(const struct userbpf_prog *prog, struct userbpf_test_run_opts *t)
@@ -168,10 +169,9 @@ static int test_run_skb(const struct userbpf_prog *prog, struct userbpf_test_run
 	skb->md.ifindex = 1;
 	skb->md.pkt_type = pkt_type_of(mac);
 	skb->md.protocol = (uint32_t)mac[12] | (uint32_t)mac[13] << 8;
-	skb->md.len = t->data_size_in - (is_l2 ? 0 : UB_ETH_HLEN);
-	skb->md.data = (uint32_t)(uintptr_t)(is_l2 ? mac : mac + UB_ETH_HLEN);
-	skb->md.data_end = skb->md.data + skb->md.len;
-	skb->md.data_meta = skb->md.data;
+	skb->len = t->data_size_in - (is_l2 ? 0 : UB_ETH_HLEN);
+	skb->data = is_l2 ? mac : mac + UB_ETH_HLEN;
+	ub_skb_sync(skb);
 	skb->md.wire_len = t->data_size_in;
 	skb->md.gso_segs = 1;
 	err = skb_ctx_in(&skb->md, t->ctx_in, t->ctx_size_in);
@@ -180,8 +180,8 @@ static int test_run_skb(const struct userbpf_prog *prog, struct userbpf_test_run
 	fill_run_opts(&ro, t);
 	ro.ctx = &skb->md;
 	ro.ctx_size = sizeof(skb->md);
-	ro.data = ub_u32_ptr(skb->md.data);
-	ro.data_size = skb->md.len;
+	ro.data = skb->data;
+	ro.data_size = skb->len;
 	region = (struct userbpf_mem_region){ skb->head, (size_t)(skb->end - skb->head), 1 };
 	ro.regions = &region;
 	ro.region_cnt = 1;
@@ -191,13 +191,14 @@ static int test_run_skb(const struct userbpf_prog *prog, struct userbpf_test_run
 	t->retval = (uint32_t)r0;
 	if (OPTS_HAS(t, retval64))
 		t->retval64 = r0;
+	ub_skb_sync(skb); /* whatever the program wrote there */
 	/* data_out: the frame; for L3 program types the kernel pushes the
 	 * Ethernet header back zeroed */
 	if (!is_l2)
-		memset(ub_u32_ptr(skb->md.data) - UB_ETH_HLEN, 0, UB_ETH_HLEN);
+		memset(skb->data - UB_ETH_HLEN, 0, UB_ETH_HLEN);
 	err = copy_out(t->data_out, &t->data_size_out,
-		       ub_u32_ptr(skb->md.data) - (is_l2 ? 0 : UB_ETH_HLEN),
-		       skb->md.len + (is_l2 ? 0 : UB_ETH_HLEN));
+		       skb->data - (is_l2 ? 0 : UB_ETH_HLEN),
+		       skb->len + (is_l2 ? 0 : UB_ETH_HLEN));
 	err2 = copy_out(t->ctx_out, &t->ctx_size_out, &skb->md,
 			t->ctx_size_out < sizeof(skb->md) ? t->ctx_size_out : sizeof(skb->md));
 	err = err ? err : err2;
@@ -229,9 +230,9 @@ static int test_run_xdp(const struct userbpf_prog *prog, struct userbpf_test_run
 	xdp->frame_end = (uint8_t *)xdp + total;
 	data = xdp->hard_start + UB_XDP_HEADROOM;
 	memcpy(data, t->data_in, t->data_size_in);
-	xdp->md.data = (uint32_t)(uintptr_t)data;
-	xdp->md.data_meta = xdp->md.data;
-	xdp->md.data_end = xdp->md.data + t->data_size_in;
+	xdp->data = data;
+	xdp->data_end = data + t->data_size_in;
+	ub_xdp_sync(xdp);
 	xdp->md.ingress_ifindex = 1;
 	fill_run_opts(&ro, t);
 	ro.ctx = &xdp->md;
@@ -245,8 +246,9 @@ static int test_run_xdp(const struct userbpf_prog *prog, struct userbpf_test_run
 		t->retval = (uint32_t)r0;
 		if (OPTS_HAS(t, retval64))
 			t->retval64 = r0;
-		err = copy_out(t->data_out, &t->data_size_out, ub_u32_ptr(xdp->md.data),
-			       xdp->md.data_end - xdp->md.data);
+		ub_xdp_sync(xdp);
+		err = copy_out(t->data_out, &t->data_size_out, xdp->data,
+			       (size_t)(xdp->data_end - xdp->data));
 	}
 	free_low(&b);
 	return err;

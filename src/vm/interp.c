@@ -55,6 +55,29 @@ bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
 	return false;
 }
 
+static bool in_ctx(const struct userbpf_run *run, uintptr_t addr, uint64_t size)
+{
+	const struct vm_region *c = &run->regions[VM_REGION_CTX];
+
+	return size && addr < c->hi && addr + size > c->lo;
+}
+
+bool vm_ctx_access_ok(struct userbpf_run *run, uintptr_t addr, unsigned size, int access)
+{
+	int err;
+
+	if (!in_ctx(run, addr, size))
+		return true;
+	err = run->ctx_access(run->prog->prog_type,
+			      (uint32_t)(addr - run->regions[VM_REGION_CTX].lo), size, access,
+			      run->err_detail, sizeof(run->err_detail));
+	if (!err)
+		return true;
+	run->err = err;
+	run->err_what = run->err_detail;
+	return false;
+}
+
 /* Whether a NUL-terminated string starts at addr inside one region. */
 static bool str_ok(const struct userbpf_run *run, uintptr_t addr)
 {
@@ -93,6 +116,9 @@ bool vm_helper_args_ok(struct userbpf_run *run, const struct userbpf_helper *h,
 			write = h->proto.args[i] == USERBPF_ARG_PTR_TO_UNINIT_MEM;
 			need = next_is_size ? size : 0;
 			ok = need == 0 || vm_mem_ok(run, (uintptr_t)p, need, write);
+			/* with context rules, the context is no helper buffer */
+			if (ok && run->ctx_access && in_ctx(run, (uintptr_t)p, need))
+				ok = false;
 			break;
 		case USERBPF_ARG_PTR_TO_LONG:
 			need = 8, write = true;
@@ -200,9 +226,13 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	run.data_size = opts->data_size;
 	run.checked = !!(opts->flags & USERBPF_RUN_CHECKED);
 	run.budget = opts->insn_budget ? opts->insn_budget : UINT64_MAX;
+	if (opts->sz >= offsetof(struct userbpf_run_opts, ctx_access) + sizeof(opts->ctx_access))
+		run.ctx_access = opts->ctx_access;
 	args[0] = (uint64_t)(uintptr_t)opts->ctx;
 	for (i = 0; i < opts->arg_cnt; i++)
 		args[i] = opts->args[i];
+	if (!run.checked || !opts->ctx || !opts->ctx_size)
+		run.ctx_access = NULL;
 	if (run.checked) {
 		set_region(&run, VM_REGION_CTX, opts->ctx, opts->ctx_size, true);
 		set_region(&run, VM_REGION_DATA, opts->data, opts->data_size, true);

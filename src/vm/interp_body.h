@@ -90,6 +90,9 @@ int VM_FN(struct userbpf_run *run, size_t entry, const uint64_t args[5],
 			run->err_size = (SIZE);                              \
 			goto out_fault;                                      \
 		}                                                            \
+		if (unlikely(run->ctx_access != NULL) &&                     \
+		    !vm_ctx_access_ok(run, (ADDR), (SIZE), (WRITE)))         \
+			goto out_err_pc;                                     \
 	} while (0)
 #define CHECK_ALIGN(ADDR, SIZE)                                              \
 	do {                                                                 \
@@ -383,7 +386,7 @@ ld_pkt:
 	{                                                                    \
 		uintptr_t a_ = (uintptr_t)(DST + (int64_t)pc->off);          \
 		T *p_ = (T *)a_;                                             \
-		CHECK_MEM(a_, sizeof(T), true);                              \
+		CHECK_MEM(a_, sizeof(T), 2); /* 2: atomic */                 \
 		CHECK_ALIGN(a_, sizeof(T));                                  \
 		EXPR;                                                        \
 		NEXT();                                                      \

@@ -95,6 +95,8 @@ struct userbpf_run {
 	const void *dyn_maps[8];
 	unsigned dyn_map_next;
 	/* checked mode */
+	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access,
+			  char *why, size_t why_sz);
 	unsigned region_cnt, region_dyn_next;
 	struct vm_region regions[VM_MAX_REGIONS];
 };
@@ -128,6 +130,13 @@ void vm_add_prog_regions(struct userbpf_run *run, const struct userbpf_prog *pro
 /* Checked-mode access test against the run's regions. */
 bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
 	       bool write);
+
+/*
+ * Checked mode, with a context hook: whether an access (0 read, 1 write,
+ * 2 atomic) that may touch the context is allowed; on refusal sets
+ * run->err and the message.
+ */
+bool vm_ctx_access_ok(struct userbpf_run *run, uintptr_t addr, unsigned size, int access);
 
 /*
  * Checked mode: memory arguments of a helper call, as its prototype
