@@ -27,7 +27,8 @@ static struct userbpf_object *open_obj(const char *path, bool load)
 	int rc;
 
 	if (!obj)
-		cli_die(1, "%s", err[0] ? err : strerror(errno));
+		/* malformed or unreadable object: the README's status 2 */
+		cli_die(2, "%s", err[0] ? err : strerror(errno));
 	if (load) {
 		rc = userbpf_object__load(obj);
 		if (rc) {
