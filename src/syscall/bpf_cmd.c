@@ -114,10 +114,7 @@ static int fd_get(int fd, struct fd_entry *out)
 	int err = -EBADF;
 
 	pthread_mutex_lock(&fd_lock);
-	if (fd >= 0 && fd < FIRST_FD && fcntl(fd, F_GETFD) >= 0) {
-		/* an open descriptor that is no bpf object: the kernel's EINVAL */
-		err = -EINVAL;
-	} else if (fd >= FIRST_FD && fd < fd_cap && fds[fd].kind != FD_NONE) {
+	if (fd >= FIRST_FD && fd < fd_cap && fds[fd].kind != FD_NONE) {
 		*out = fds[fd];
 		if (out->kind == FD_MAP)
 			ub_map_get(out->obj);
@@ -129,6 +126,21 @@ static int fd_get(int fd, struct fd_entry *out)
 	return err;
 }
 
+/*
+ * Commands: descriptors 0-2 are never handles; when open (the standard
+ * streams) the kernel finds a file that is no bpf object: EINVAL, not
+ * EBADF.  Handle resolvers inside maps keep plain EBADF (the map layer
+ * then tries the number as an id).
+ */
+static int cmd_fd_get(int fd, struct fd_entry *out)
+{
+	int err = fd_get(fd, out);
+
+	if (err == -EBADF && fd >= 0 && fd < FIRST_FD && fcntl(fd, F_GETFD) >= 0)
+		err = -EINVAL;
+	return err;
+}
+
 static void entry_put(struct fd_entry *e)
 {
 	if (e->kind == FD_MAP || e->kind == FD_PROG)
@@ -136,10 +148,11 @@ static void entry_put(struct fd_entry *e)
 }
 
 /* The map behind fd with a reference: -EBADF closed, -EINVAL not a map. */
-static int map_get(int fd, struct ub_map **map, unsigned *fmode)
+static int map_get_from(int (*get)(int, struct fd_entry *), int fd, struct ub_map **map,
+			unsigned *fmode)
 {
 	struct fd_entry e;
-	int err = fd_get(fd, &e);
+	int err = get(fd, &e);
 
 	if (err)
 		return err;
@@ -153,10 +166,16 @@ static int map_get(int fd, struct ub_map **map, unsigned *fmode)
 	return 0;
 }
 
-static int prog_get(int fd, struct userbpf_prog **prog)
+static int map_get(int fd, struct ub_map **map, unsigned *fmode)
+{
+	return map_get_from(cmd_fd_get, fd, map, fmode);
+}
+
+static int prog_get_from(int (*get)(int, struct fd_entry *), int fd,
+			 struct userbpf_prog **prog)
 {
 	struct fd_entry e;
-	int err = fd_get(fd, &e);
+	int err = get(fd, &e);
 
 	if (err)
 		return err;
@@ -166,6 +185,11 @@ static int prog_get(int fd, struct userbpf_prog **prog)
 	}
 	*prog = e.obj;
 	return 0;
+}
+
+static int prog_get(int fd, struct userbpf_prog **prog)
+{
+	return prog_get_from(cmd_fd_get, fd, prog);
 }
 
 int userbpf_close(int fd)
@@ -249,7 +273,7 @@ static void *prog_from_handle(uint32_t handle, uint32_t *prog_id, int *err)
 {
 	struct userbpf_prog *prog;
 
-	*err = prog_get((int)handle, &prog);
+	*err = prog_get_from(fd_get, (int)handle, &prog);
 	if (*err)
 		return NULL;
 	*prog_id = userbpf_prog__id(prog);
@@ -260,7 +284,7 @@ static struct ub_map *map_from_handle(uint32_t handle, int *err)
 {
 	struct ub_map *map = NULL;
 
-	*err = map_get((int)handle, &map, NULL);
+	*err = map_get_from(fd_get, (int)handle, &map, NULL);
 	return *err ? NULL : map;
 }
 
@@ -395,6 +419,39 @@ static int cmd_map_elem(int cmd, union bpf_attr *a)
 	err = map_get((int)a->map_fd, &map, &fmode);
 	if (err)
 		return err;
+	/*
+	 * The kernel copies the value (or next key) out only after the
+	 * operation succeeded: a NULL output is EFAULT then, and the
+	 * operation's own error otherwise (ENOENT, ENOTSUPP...).
+	 */
+	if ((cmd == BPF_MAP_LOOKUP_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM) && !a->value) {
+		uint32_t vsize = ub_map_sys_value_size(map);
+		void *scratch = ub_calloc(1, vsize ? vsize : 1);
+
+		if (!scratch) {
+			err = -ENOMEM;
+		} else {
+			err = cmd == BPF_MAP_LOOKUP_ELEM
+			      ? ub_map_sys_lookup_elem(map, fmode, uptr(a->key), scratch, a->flags)
+			      : ub_map_sys_lookup_and_delete_elem(map, fmode, uptr(a->key),
+								  scratch, a->flags);
+			if (!err)
+				err = -EFAULT;
+			ub_free(scratch);
+		}
+		ub_map_put(map);
+		return err;
+	}
+	if (cmd == BPF_MAP_GET_NEXT_KEY && !a->next_key) {
+		void *scratch = ub_calloc(1, map->key_size ? map->key_size : 1);
+
+		err = scratch ? ub_map_sys_get_next_key(map, fmode, uptr(a->key), scratch) : -ENOMEM;
+		if (!err)
+			err = -EFAULT;
+		ub_free(scratch);
+		ub_map_put(map);
+		return err;
+	}
 	switch (cmd) {
 	case BPF_MAP_LOOKUP_ELEM:
 		err = ub_map_sys_lookup_elem(map, fmode, uptr(a->key), uptr(a->value), a->flags);
@@ -571,6 +628,9 @@ static int cmd_map_get_fd_by_id(union bpf_attr *a)
 		return -EINVAL;
 	if (a->open_flags & ~(BPF_F_RDONLY | BPF_F_WRONLY))
 		return -EINVAL;
+	/* bpf_get_file_flag(): read-only and write-only at once */
+	if ((a->open_flags & BPF_F_RDONLY) && (a->open_flags & BPF_F_WRONLY))
+		return -EINVAL;
 	map = ub_map_get_by_id(a->map_id);
 	if (!map)
 		return -ENOENT;
@@ -744,19 +804,19 @@ static int cmd_prog_load(union bpf_attr *a)
 	int fd, err;
 
 	/* bpf_prog_load()'s order: attr, insn count (before the buffer is
-	 * read), type, instructions, license, name; then bpf_check()'s log
-	 * attr rules */
+	 * read), instructions, license, type (find_prog_type() comes after
+	 * the copies), name; then bpf_check()'s log attr rules */
 	if (!attr_tail_zero(a, ATTR_END(core_relo_rec_size)))
 		return -EINVAL;
 	if (a->insn_cnt == 0 || a->insn_cnt > KERNEL_MAX_INSNS || a->insn_cnt > USERBPF_MAX_INSNS)
 		return -E2BIG;
-	if (!userbpf_prog_type_name(a->prog_type))
-		return -EINVAL;
 	if (!insns)
 		return -EFAULT;
 	if (!a->license)
 		return -EFAULT; /* strncpy_from_user() of NULL */
 	strncpy(license, uptr(a->license), sizeof(license) - 1);
+	if (!userbpf_prog_type_name(a->prog_type))
+		return -EINVAL;
 	if (!obj_name_ok(a->prog_name, sizeof(a->prog_name), name))
 		return -EINVAL;
 	/* bpf_verifier_log_attr_valid() */
@@ -906,7 +966,7 @@ static int cmd_obj_get_info(union bpf_attr *a)
 
 	if (!attr_tail_zero(a, ATTR_END(info.info)))
 		return -EINVAL;
-	err = fd_get((int)a->info.bpf_fd, &e);
+	err = cmd_fd_get((int)a->info.bpf_fd, &e);
 	if (err)
 		return err == -EBADF ? -EBADFD : err; /* bpf_obj_get_info_by_fd() */
 	if (e.kind == FD_MAP) {
@@ -985,6 +1045,8 @@ static int cmd_btf_load(union bpf_attr *a)
 		return -EINVAL;
 	if (a->btf_size > (16u << 20))
 		return -E2BIG;
+	if (!data && a->btf_size)
+		return -EFAULT; /* the copy in comes before the header checks */
 	if (!data || a->btf_size < sizeof(h))
 		return -EINVAL;
 	memcpy(&h, data, sizeof(h));

@@ -421,3 +421,183 @@ TEST(sandbox_syscall_cli_malformed_object)
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 2);
 }
+
+/* ==== Differential attrs: edge values for every command ==== */
+
+/* deterministic xorshift, so a mismatch replays */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state % n);
+}
+
+static uint32_t edge_u32(void)
+{
+	static const uint32_t v[] = { 0, 1, 2, 3, 4, 7, 8, 16, 64, 4096, 4097,
+				      0x7fffffff, 0x80000000u, 0xffffffffu };
+
+	return v[rnd(N(v))];
+}
+
+enum fd_pick { FD_ZERO, FD_CLOSED, FD_MAP, FD_PROG, FD_PICKS };
+
+/* A field that names an fd: the same object on both sides. */
+static uint32_t pick_fd(enum fd_pick p, bool kernel, const struct pair *map,
+			const struct pair *prog)
+{
+	switch (p) {
+	case FD_ZERO: return 0;
+	case FD_CLOSED: return 999;
+	case FD_MAP: return (uint32_t)(kernel ? map->k : map->u);
+	default: return (uint32_t)(kernel ? prog->k : prog->u);
+	}
+}
+
+static uint8_t kbuf[65536], ubuf[65536];
+
+/* A user pointer: NULL or a big zeroed buffer (never a wild address). */
+static uint64_t pick_ptr(bool kernel, unsigned which)
+{
+	return which ? P(kernel ? kbuf : ubuf) : 0;
+}
+
+static void fill_attr(int cmd, union bpf_attr *a, bool kernel, const uint32_t *sel,
+		      const struct pair *map, const struct pair *prog)
+{
+	static const uint32_t map_types[] = { BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY,
+					      BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_HASH,
+					      BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, 200 };
+
+	memset(a, 0, sizeof(*a));
+	switch (cmd) {
+	case BPF_MAP_CREATE:
+		a->map_type = map_types[sel[0] % N(map_types)];
+		a->key_size = sel[1];
+		a->value_size = sel[2];
+		a->max_entries = sel[3] > 4096 ? 4096 : sel[3]; /* no huge maps */
+		a->map_flags = sel[4] & 0x3ff;
+		break;
+	case BPF_MAP_LOOKUP_ELEM:
+	case BPF_MAP_UPDATE_ELEM:
+	case BPF_MAP_DELETE_ELEM:
+	case BPF_MAP_GET_NEXT_KEY:
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case BPF_MAP_FREEZE:
+		a->map_fd = pick_fd(sel[0] % FD_PICKS, kernel, map, prog);
+		a->key = pick_ptr(kernel, sel[1] & 1);
+		a->value = pick_ptr(kernel, sel[2] & 1);
+		if (cmd != BPF_MAP_DELETE_ELEM && cmd != BPF_MAP_GET_NEXT_KEY &&
+		    cmd != BPF_MAP_FREEZE)
+			a->flags = sel[3] & 7;
+		break;
+	case BPF_MAP_LOOKUP_BATCH:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case BPF_MAP_UPDATE_BATCH:
+	case BPF_MAP_DELETE_BATCH:
+		a->batch.map_fd = pick_fd(sel[0] % FD_PICKS, kernel, map, prog);
+		a->batch.keys = pick_ptr(kernel, sel[1] & 1);
+		a->batch.values = pick_ptr(kernel, sel[1] & 2);
+		a->batch.in_batch = pick_ptr(kernel, sel[1] & 4);
+		a->batch.out_batch = pick_ptr(kernel, sel[1] & 8);
+		a->batch.count = sel[2] > 64 ? 64 : sel[2];
+		a->batch.elem_flags = sel[3] & 5;
+		a->batch.flags = sel[4] & 1;
+		break;
+	case BPF_PROG_LOAD:
+		prog_attr(a);
+		if (sel[0] & 1)
+			a->insns = 0;
+		if (sel[0] & 2)
+			a->license = 0;
+		a->insn_cnt = sel[1] & 1 ? N(ret0) : sel[2];
+		if (sel[1] & 2) {
+			a->log_level = sel[3] & 31;
+			a->log_buf = pick_ptr(kernel, sel[4] & 1);
+			a->log_size = sel[4] & 2 ? 4096 : sel[4] & 4 ? 4 : 0;
+		}
+		if (sel[1] & 4)
+			a->prog_type = sel[3] & 1 ? 9999 : BPF_PROG_TYPE_XDP;
+		break;
+	case BPF_OBJ_GET_INFO_BY_FD:
+		a->info.bpf_fd = pick_fd(sel[0] % FD_PICKS, kernel, map, prog);
+		a->info.info = pick_ptr(kernel, sel[1] & 1);
+		a->info.info_len = sel[2];
+		break;
+	case BPF_PROG_GET_FD_BY_ID:
+	case BPF_MAP_GET_FD_BY_ID:
+		/* ids differ between the sides: only ones neither has */
+		a->prog_id = 0x7fff0000u + (sel[0] & 0xff);
+		a->open_flags = cmd == BPF_MAP_GET_FD_BY_ID ? (sel[1] & 0x1f) : 0;
+		break;
+	default: /* BPF_BTF_LOAD */
+		a->btf = pick_ptr(kernel, sel[0] & 1);
+		a->btf_size = sel[1] > 65536 ? sel[1] : sel[1] & 0xff; /* in the buffer */
+		break;
+	}
+}
+
+static bool makes_fd(int cmd)
+{
+	return cmd == BPF_MAP_CREATE || cmd == BPF_PROG_LOAD || cmd == BPF_BTF_LOAD ||
+	       cmd == BPF_PROG_GET_FD_BY_ID || cmd == BPF_MAP_GET_FD_BY_ID;
+}
+
+TEST(sandbox_syscall_differential_attrs)
+{
+	static const int cmds[] = { BPF_MAP_CREATE, BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM,
+				    BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
+				    BPF_MAP_LOOKUP_AND_DELETE_ELEM, BPF_MAP_FREEZE,
+				    BPF_MAP_LOOKUP_BATCH, BPF_MAP_LOOKUP_AND_DELETE_BATCH,
+				    BPF_MAP_UPDATE_BATCH, BPF_MAP_DELETE_BATCH, BPF_PROG_LOAD,
+				    BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_FD_BY_ID,
+				    BPF_MAP_GET_FD_BY_ID, BPF_BTF_LOAD };
+	unsigned calls = 0, mismatches = 0, i, c;
+	struct pair map, prog;
+	union bpf_attr pa;
+
+	if (!kernel_ok()) {
+		test_skip("kernel refuses bpf(): run as root to compare");
+		return;
+	}
+	map = map_pair(BPF_MAP_TYPE_ARRAY, 8, true);
+	prog_attr(&pa);
+	prog.k = kbpf(BPF_PROG_LOAD, &pa, sizeof(pa));
+	prog.u = ubpf(BPF_PROG_LOAD, &pa, sizeof(pa));
+	ASSERT_TRUE(map.k >= 0 && map.u >= 0 && prog.k >= 0 && prog.u >= 0);
+	for (c = 0; c < N(cmds); c++)
+		for (i = 0; i < 200; i++) {
+			uint32_t sel[5];
+			union bpf_attr ka, ua;
+			unsigned j;
+			int k, u;
+
+			for (j = 0; j < N(sel); j++)
+				sel[j] = rnd(2) ? edge_u32() : rnd(1u << 16);
+			fill_attr(cmds[c], &ka, true, sel, &map, &prog);
+			fill_attr(cmds[c], &ua, false, sel, &map, &prog);
+			memset(kbuf, 0, sizeof(kbuf));
+			memset(ubuf, 0, sizeof(ubuf));
+			k = kbpf(cmds[c], &ka, sizeof(ka));
+			u = ubpf(cmds[c], &ua, sizeof(ua));
+			calls++;
+			if ((k < 0 || u < 0) && k != u) {
+				mismatches++;
+				if (test_verbose())
+					printf("  mismatch cmd %d sel %u %u %u %u %u: kernel %d, "
+					       "userbpf %d\n", cmds[c], sel[0], sel[1], sel[2],
+					       sel[3], sel[4], k, u);
+			}
+			if (k >= 0 && makes_fd(cmds[c]))
+				close(k);
+			if (u >= 0 && makes_fd(cmds[c]))
+				userbpf_close(u);
+		}
+	printf("  differential attrs: %u calls compared, %u mismatches\n", calls, mismatches);
+	pair_close(&map);
+	pair_close(&prog);
+	ASSERT_EQ(mismatches, 0u);
+}
