@@ -280,10 +280,21 @@ static void *prog_from_handle(uint32_t handle, uint32_t *prog_id, int *err)
 	return prog;
 }
 
+/*
+ * Map-in-map values are handles inside a bpf() command and map IDs in the
+ * library API (userbpf_map__update_elem), whichever was called first.
+ */
+static __thread int in_bpf_cmd;
+
 static struct ub_map *map_from_handle(uint32_t handle, int *err)
 {
 	struct ub_map *map = NULL;
 
+	if (!in_bpf_cmd) {
+		map = ub_map_get_by_id(handle);
+		*err = map ? 0 : -EBADF;
+		return map;
+	}
 	*err = map_get_from(fd_get, (int)handle, &map, NULL);
 	return *err ? NULL : map;
 }
@@ -1106,6 +1117,7 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 	}
 	memset(&a, 0, sizeof(a));
 	memcpy(&a, uattr, size);
+	in_bpf_cmd++;
 	switch (cmd) {
 	case BPF_MAP_CREATE:
 		ret = cmd_map_create(&a);
@@ -1159,6 +1171,7 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 	default:
 		ret = -EINVAL;
 	}
+	in_bpf_cmd--;
 	if (ret < 0) {
 		errno = -ret;
 		return -1;
