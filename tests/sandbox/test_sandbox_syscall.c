@@ -513,7 +513,13 @@ static void fill_attr(int cmd, union bpf_attr *a, bool kernel, const uint32_t *s
 			a->insns = 0;
 		if (sel[0] & 2)
 			a->license = 0;
-		a->insn_cnt = sel[1] & 1 ? N(ret0) : sel[2];
+		{
+			/* counts that never read past the 2-insn buffer: the
+			 * real one, zero, or above the limit (E2BIG unread) */
+			static const uint32_t cnts[] = { 0, 1000001, 1u << 20, 0xffffffffu };
+
+			a->insn_cnt = sel[1] & 1 ? N(ret0) : cnts[sel[2] % N(cnts)];
+		}
 		if (sel[1] & 2) {
 			a->log_level = sel[3] & 31;
 			a->log_buf = pick_ptr(kernel, sel[4] & 1);
