@@ -26,8 +26,13 @@ static struct userbpf_object *open_obj(const char *path, bool load)
 	struct userbpf_object *obj = userbpf_object__open_file(path, &o);
 	int rc;
 
-	if (!obj)
-		cli_die(1, "%s", err[0] ? err : strerror(errno));
+	if (!obj) {
+		/* a file that cannot be read is a system error (1); one that
+		 * is not a valid object is malformed input (the README's 2) */
+		int io = errno == ENOENT || errno == EACCES || errno == EISDIR || errno == ENOMEM;
+
+		cli_die(io ? 1 : 2, "%s", err[0] ? err : strerror(errno));
+	}
 	if (load) {
 		rc = userbpf_object__load(obj);
 		if (rc) {

@@ -12,6 +12,7 @@
  * src/progs).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +29,10 @@
 #define FIRST_FD 3
 #define MAX_FDS 65536
 #define BTF_MAGIC 0xeB9F
+/* BPF_COMPLEXITY_LIMIT_INSNS: the kernel's cap for a privileged load */
+#define KERNEL_MAX_INSNS 1000000u
+/* BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED */
+#define KERNEL_LOG_MASK 15u
 
 /* ==== Handle table ==== */
 
@@ -121,6 +126,21 @@ static int fd_get(int fd, struct fd_entry *out)
 	return err;
 }
 
+/*
+ * Commands: descriptors 0-2 are never handles; when open (the standard
+ * streams) the kernel finds a file that is no bpf object: EINVAL, not
+ * EBADF.  Handle resolvers inside maps keep plain EBADF (the map layer
+ * then tries the number as an id).
+ */
+static int cmd_fd_get(int fd, struct fd_entry *out)
+{
+	int err = fd_get(fd, out);
+
+	if (err == -EBADF && fd >= 0 && fd < FIRST_FD && fcntl(fd, F_GETFD) >= 0)
+		err = -EINVAL;
+	return err;
+}
+
 static void entry_put(struct fd_entry *e)
 {
 	if (e->kind == FD_MAP || e->kind == FD_PROG)
@@ -128,10 +148,11 @@ static void entry_put(struct fd_entry *e)
 }
 
 /* The map behind fd with a reference: -EBADF closed, -EINVAL not a map. */
-static int map_get(int fd, struct ub_map **map, unsigned *fmode)
+static int map_get_from(int (*get)(int, struct fd_entry *), int fd, struct ub_map **map,
+			unsigned *fmode)
 {
 	struct fd_entry e;
-	int err = fd_get(fd, &e);
+	int err = get(fd, &e);
 
 	if (err)
 		return err;
@@ -145,10 +166,16 @@ static int map_get(int fd, struct ub_map **map, unsigned *fmode)
 	return 0;
 }
 
-static int prog_get(int fd, struct userbpf_prog **prog)
+static int map_get(int fd, struct ub_map **map, unsigned *fmode)
+{
+	return map_get_from(cmd_fd_get, fd, map, fmode);
+}
+
+static int prog_get_from(int (*get)(int, struct fd_entry *), int fd,
+			 struct userbpf_prog **prog)
 {
 	struct fd_entry e;
-	int err = fd_get(fd, &e);
+	int err = get(fd, &e);
 
 	if (err)
 		return err;
@@ -158,6 +185,11 @@ static int prog_get(int fd, struct userbpf_prog **prog)
 	}
 	*prog = e.obj;
 	return 0;
+}
+
+static int prog_get(int fd, struct userbpf_prog **prog)
+{
+	return prog_get_from(cmd_fd_get, fd, prog);
 }
 
 int userbpf_close(int fd)
@@ -241,18 +273,29 @@ static void *prog_from_handle(uint32_t handle, uint32_t *prog_id, int *err)
 {
 	struct userbpf_prog *prog;
 
-	*err = prog_get((int)handle, &prog);
+	*err = prog_get_from(fd_get, (int)handle, &prog);
 	if (*err)
 		return NULL;
 	*prog_id = userbpf_prog__id(prog);
 	return prog;
 }
 
+/*
+ * Map-in-map values are handles inside a bpf() command and map IDs in the
+ * library API (userbpf_map__update_elem), whichever was called first.
+ */
+static __thread int in_bpf_cmd;
+
 static struct ub_map *map_from_handle(uint32_t handle, int *err)
 {
 	struct ub_map *map = NULL;
 
-	*err = map_get((int)handle, &map, NULL);
+	if (!in_bpf_cmd) {
+		map = ub_map_get_by_id(handle);
+		*err = map ? 0 : -EBADF;
+		return map;
+	}
+	*err = map_get_from(fd_get, (int)handle, &map, NULL);
 	return *err ? NULL : map;
 }
 
@@ -380,9 +423,46 @@ static int cmd_map_elem(int cmd, union bpf_attr *a)
 	}
 	if (!attr_tail_zero(a, end))
 		return -EINVAL;
+	/* map_lookup_elem / map_lookup_and_delete_elem check flags first */
+	if ((cmd == BPF_MAP_LOOKUP_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM) &&
+	    (a->flags & ~(uint64_t)BPF_F_LOCK))
+		return -EINVAL;
 	err = map_get((int)a->map_fd, &map, &fmode);
 	if (err)
 		return err;
+	/*
+	 * The kernel copies the value (or next key) out only after the
+	 * operation succeeded: a NULL output is EFAULT then, and the
+	 * operation's own error otherwise (ENOENT, ENOTSUPP...).
+	 */
+	if ((cmd == BPF_MAP_LOOKUP_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM) && !a->value) {
+		uint32_t vsize = ub_map_sys_value_size(map);
+		void *scratch = ub_calloc(1, vsize ? vsize : 1);
+
+		if (!scratch) {
+			err = -ENOMEM;
+		} else {
+			err = cmd == BPF_MAP_LOOKUP_ELEM
+			      ? ub_map_sys_lookup_elem(map, fmode, uptr(a->key), scratch, a->flags)
+			      : ub_map_sys_lookup_and_delete_elem(map, fmode, uptr(a->key),
+								  scratch, a->flags);
+			if (!err)
+				err = -EFAULT;
+			ub_free(scratch);
+		}
+		ub_map_put(map);
+		return err;
+	}
+	if (cmd == BPF_MAP_GET_NEXT_KEY && !a->next_key) {
+		void *scratch = ub_calloc(1, map->key_size ? map->key_size : 1);
+
+		err = scratch ? ub_map_sys_get_next_key(map, fmode, uptr(a->key), scratch) : -ENOMEM;
+		if (!err)
+			err = -EFAULT;
+		ub_free(scratch);
+		ub_map_put(map);
+		return err;
+	}
 	switch (cmd) {
 	case BPF_MAP_LOOKUP_ELEM:
 		err = ub_map_sys_lookup_elem(map, fmode, uptr(a->key), uptr(a->value), a->flags);
@@ -420,6 +500,100 @@ static int cmd_map_freeze(union bpf_attr *a)
 	return err;
 }
 
+/*
+ * The kernel faults (EFAULT) only when it really copies through a NULL
+ * pointer, and that depends on the map's content: a lookup on an empty
+ * map is ENOENT even with NULL keys.  So a NULL output buffer is replaced
+ * by scratch memory, the command runs, and EFAULT is given when the
+ * kernel would have copied through it (with the count the kernel
+ * leaves).  Inputs (update/delete keys and values) are read before
+ * anything else is done, so NULL there is EFAULT once the flag checks
+ * (run with a zero count) pass.
+ */
+static int batch_null_inputs(struct ub_map *map, unsigned fmode, int op,
+			     const struct ub_map_batch *b, uint32_t *count)
+{
+	struct ub_map_batch z = *b;
+	uint32_t zero = 0;
+	int err;
+
+	if (!*count || (b->keys && (op == 3 || b->values)))
+		return 1; /* nothing to fake: run for real */
+	z.count = &zero;
+	err = ub_map_sys_batch(map, fmode, op, &z);
+	if (err)
+		return err;
+	*count = 0;
+	return -EFAULT;
+}
+
+static int batch_null_outputs(struct ub_map *map, unsigned fmode, int op,
+			      struct ub_map_batch *b)
+{
+	bool generic = map->ops->lookup_batch == ub_map_generic_lookup_batch;
+	bool null_keys = !b->keys, null_values = !b->values, null_out = !b->out_batch;
+	uint32_t vsize = ub_map_sys_value_size(map), n = *b->count;
+	uint8_t out_scratch[16];
+	void *keys = NULL, *values = NULL;
+	size_t out_size = generic ? map->key_size : sizeof(uint32_t);
+	struct ub_map_batch z = *b;
+	uint32_t zero = 0;
+	int err;
+
+	/* the checks before any copy (ops, permissions, flags) first */
+	z.count = &zero;
+	err = ub_map_sys_batch(map, fmode, op, &z);
+	if (err)
+		return err;
+	if (n > map->max_entries)
+		n = map->max_entries; /* a batch never returns more */
+	if (null_keys)
+		b->keys = keys = ub_calloc(n ? n : 1, map->key_size);
+	if (null_values)
+		b->values = values = ub_calloc(n ? n : 1, vsize);
+	if ((null_keys && !keys) || (null_values && !values)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (null_out) {
+		if (out_size > sizeof(out_scratch)) {
+			b->out_batch = ub_alloc(out_size);
+			if (!b->out_batch) {
+				err = -ENOMEM;
+				goto out;
+			}
+		} else {
+			b->out_batch = out_scratch;
+		}
+		memset(b->out_batch, 0xff, out_size);
+	}
+	err = ub_map_sys_batch(map, fmode, op, b);
+	if ((null_keys || null_values) && *b->count) {
+		/* the first element copied out faulted */
+		*b->count = 0;
+		err = -EFAULT;
+	} else if (null_out && generic) {
+		/* generic_map_lookup_batch: count written, then out_batch if cp */
+		if ((!err || err == -ENOENT) && *b->count)
+			err = -EFAULT;
+	} else if (null_out) {
+		/* htab batch: out_batch copied before the count, at the end */
+		uint32_t idx;
+
+		memcpy(&idx, b->out_batch, sizeof(idx));
+		if (idx != 0xffffffffu) {
+			*b->count = 0;
+			err = -EFAULT;
+		}
+	}
+	if (null_out && b->out_batch != out_scratch)
+		ub_free(b->out_batch);
+out:
+	ub_free(keys);
+	ub_free(values);
+	return err;
+}
+
 static int cmd_map_batch(int cmd, union bpf_attr *a)
 {
 	struct ub_map_batch b = {
@@ -443,7 +617,15 @@ static int cmd_map_batch(int cmd, union bpf_attr *a)
 	op = cmd == BPF_MAP_LOOKUP_BATCH ? 0
 	     : cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH ? 1
 	     : cmd == BPF_MAP_UPDATE_BATCH ? 2 : 3;
-	err = ub_map_sys_batch(map, fmode, op, &b);
+	if (op >= 2) {
+		err = batch_null_inputs(map, fmode, op, &b, &a->batch.count);
+		if (err == 1)
+			err = ub_map_sys_batch(map, fmode, op, &b);
+	} else if (a->batch.count && (!b.keys || !b.values || !b.out_batch)) {
+		err = batch_null_outputs(map, fmode, op, &b);
+	} else {
+		err = ub_map_sys_batch(map, fmode, op, &b);
+	}
 	ub_map_put(map);
 	return err;
 }
@@ -457,12 +639,43 @@ static int cmd_map_get_fd_by_id(union bpf_attr *a)
 		return -EINVAL;
 	if (a->open_flags & ~(BPF_F_RDONLY | BPF_F_WRONLY))
 		return -EINVAL;
+	/* bpf_get_file_flag(): read-only and write-only at once */
+	if ((a->open_flags & BPF_F_RDONLY) && (a->open_flags & BPF_F_WRONLY))
+		return -EINVAL;
 	map = ub_map_get_by_id(a->map_id);
 	if (!map)
 		return -ENOENT;
 	fd = fd_install(FD_MAP, map, ub_map_default_fmode(map));
 	if (fd < 0)
 		ub_map_put(map);
+	return fd;
+}
+
+/*
+ * BPF_PROG_GET_FD_BY_ID: a program is found while some handle holds it
+ * (programs made through the library without a handle have no id the
+ * command layer can see).  Unknown id: ENOENT, like bpf_prog_by_id().
+ */
+static int cmd_prog_get_fd_by_id(union bpf_attr *a)
+{
+	struct userbpf_prog *prog = NULL;
+	int fd;
+
+	if (!attr_tail_zero(a, ATTR_END(prog_id)))
+		return -EINVAL;
+	pthread_mutex_lock(&fd_lock);
+	for (fd = FIRST_FD; fd < fd_cap; fd++)
+		if (fds[fd].kind == FD_PROG && userbpf_prog__id(fds[fd].obj) == a->prog_id) {
+			prog = fds[fd].obj;
+			userbpf_prog__get(prog);
+			break;
+		}
+	pthread_mutex_unlock(&fd_lock);
+	if (!prog)
+		return -ENOENT;
+	fd = fd_install(FD_PROG, prog, 0);
+	if (fd < 0)
+		userbpf_prog__put(prog);
 	return fd;
 }
 
@@ -601,22 +814,26 @@ static int cmd_prog_load(union bpf_attr *a)
 	size_t extra_cnt, i;
 	int fd, err;
 
+	/* bpf_prog_load()'s order: attr, insn count (before the buffer is
+	 * read), instructions, license, type (find_prog_type() comes after
+	 * the copies), name; then bpf_check()'s log attr rules */
 	if (!attr_tail_zero(a, ATTR_END(core_relo_rec_size)))
 		return -EINVAL;
-	if (!userbpf_prog_type_name(a->prog_type))
-		return -EINVAL;
-	if ((a->log_level && (!a->log_buf || !a->log_size)) ||
-	    (!a->log_level && (a->log_buf || a->log_size)) || a->log_level > 7)
-		return -EINVAL;
-	if (a->insn_cnt == 0 || a->insn_cnt > USERBPF_MAX_INSNS)
+	if (a->insn_cnt == 0 || a->insn_cnt > KERNEL_MAX_INSNS || a->insn_cnt > USERBPF_MAX_INSNS)
 		return -E2BIG;
 	if (!insns)
 		return -EFAULT;
+	if (!a->license)
+		return -EFAULT; /* strncpy_from_user() of NULL */
+	strncpy(license, uptr(a->license), sizeof(license) - 1);
+	if (!userbpf_prog_type_name(a->prog_type))
+		return -EINVAL;
 	if (!obj_name_ok(a->prog_name, sizeof(a->prog_name), name))
 		return -EINVAL;
-	if (a->license) {
-		strncpy(license, uptr(a->license), sizeof(license) - 1);
-	}
+	/* bpf_verifier_log_attr_valid() */
+	if (!a->log_buf != !a->log_size || (a->log_buf && !a->log_level) ||
+	    (a->log_level & ~KERNEL_LOG_MASK) || a->log_size > (UINT32_MAX >> 2))
+		return -EINVAL;
 	/* GPL-only helpers need a GPL-compatible license */
 	for (i = 0; i < a->insn_cnt; i++) {
 		const struct userbpf_helper *h;
@@ -662,8 +879,11 @@ static int cmd_prog_load(union bpf_attr *a)
 	lc.maps = NULL;
 	lc.map_cnt = 0;
 	snprintf(msg, sizeof(msg), "processed %u insns\n", a->insn_cnt);
-	if (a->log_level)
-		log_write(a, msg);
+	if (a->log_level && log_write(a, msg) == -ENOSPC) {
+		/* the kernel fails a load whose log was truncated */
+		userbpf_prog__put(prog);
+		return -ENOSPC;
+	}
 	fd = fd_install(FD_PROG, prog, 0);
 	if (fd < 0)
 		userbpf_prog__put(prog);
@@ -724,14 +944,18 @@ static int copy_info(union bpf_attr *a, const void *info, size_t size)
 	uint32_t len = a->info.info_len;
 	size_t i;
 
-	if (!user)
+	/* bpf_check_uarg_tail_zero(): more than a page is E2BIG */
+	if (len > PAGE_SIZE_ATTR)
+		return -E2BIG;
+	if (!user && len)
 		return -EFAULT;
 	for (i = size; i < len; i++) /* a bigger caller struct must be zero */
 		if (user[i])
 			return -E2BIG;
 	if (len > size)
 		len = (uint32_t)size;
-	memcpy(user, info, len);
+	if (len)
+		memcpy(user, info, len);
 	a->info.info_len = len;
 	return 0;
 }
@@ -753,9 +977,9 @@ static int cmd_obj_get_info(union bpf_attr *a)
 
 	if (!attr_tail_zero(a, ATTR_END(info.info)))
 		return -EINVAL;
-	err = fd_get((int)a->info.bpf_fd, &e);
+	err = cmd_fd_get((int)a->info.bpf_fd, &e);
 	if (err)
-		return err;
+		return err == -EBADF ? -EBADFD : err; /* bpf_obj_get_info_by_fd() */
 	if (e.kind == FD_MAP) {
 		struct ub_map *map = e.obj;
 		struct bpf_map_info info;
@@ -782,7 +1006,8 @@ static int cmd_obj_get_info(union bpf_attr *a)
 		memcpy(info.tag, &tag, sizeof(info.tag));
 		info.xlated_prog_len = (uint32_t)bytes;
 		strncpy(info.name, prog->name, sizeof(info.name) - 1);
-		if (a->info.info_len >= ATTR_END(info.info) - offsetof(union bpf_attr, info)) {
+		if (a->info.info_len <= PAGE_SIZE_ATTR && a->info.info &&
+		    a->info.info_len >= ATTR_END(info.info) - offsetof(union bpf_attr, info)) {
 			struct bpf_prog_info *u = uptr(a->info.info);
 
 			/* xlated instructions, if the caller gave room */
@@ -831,6 +1056,8 @@ static int cmd_btf_load(union bpf_attr *a)
 		return -EINVAL;
 	if (a->btf_size > (16u << 20))
 		return -E2BIG;
+	if (!data && a->btf_size)
+		return -EFAULT; /* the copy in comes before the header checks */
 	if (!data || a->btf_size < sizeof(h))
 		return -EINVAL;
 	memcpy(&h, data, sizeof(h));
@@ -890,6 +1117,7 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 	}
 	memset(&a, 0, sizeof(a));
 	memcpy(&a, uattr, size);
+	in_bpf_cmd++;
 	switch (cmd) {
 	case BPF_MAP_CREATE:
 		ret = cmd_map_create(&a);
@@ -916,6 +1144,9 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 	case BPF_MAP_GET_FD_BY_ID:
 		ret = cmd_map_get_fd_by_id(&a);
 		break;
+	case BPF_PROG_GET_FD_BY_ID:
+		ret = cmd_prog_get_fd_by_id(&a);
+		break;
 	case BPF_PROG_LOAD:
 		ret = cmd_prog_load(&a);
 		break;
@@ -940,6 +1171,7 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 	default:
 		ret = -EINVAL;
 	}
+	in_bpf_cmd--;
 	if (ret < 0) {
 		errno = -ret;
 		return -1;

@@ -219,7 +219,7 @@ TEST(cli_object_commands)
 	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 2);
 	ASSERT_EQ(cli_err("run /nonexistent.bpf.o --prog x", "", err, sizeof(err)), 1);
 	ASSERT_CONTAINS(err, "/nonexistent.bpf.o");
-	ASSERT_EQ(cli_err("prog list /etc/hostname", "", err, sizeof(err)), 1);
+	ASSERT_EQ(cli_err("prog list /etc/hostname", "", err, sizeof(err)), 2); /* malformed object */
 	ASSERT_EQ(cli_err("prog --help", "", err, sizeof(err)), 0);
 	ASSERT_EQ(cli_err("map --help", "", err, sizeof(err)), 0);
 	ASSERT_EQ(cli_err("run --help", "", err, sizeof(err)), 0);
