@@ -171,7 +171,7 @@ static void report(struct userbpf_run *run, struct userbpf_run_opts *opts)
  * held is an error (the kernel's verifier rejects such a program);
  * records still reserved are discarded so the ring never blocks.
  */
-static int release_held(struct userbpf_run *run)
+static int release_held(struct userbpf_run *run, bool failed)
 {
 	int err = 0;
 
@@ -180,7 +180,8 @@ static int release_held(struct userbpf_run *run)
 
 		if (h->kind == VM_HELD_SPIN_LOCK && !err) {
 			err = -EINVAL;
-			run->err_what = "bpf_spin_lock still held at program exit";
+			if (!failed) /* else keep the first failure's reason */
+				run->err_what = "bpf_spin_lock still held at program exit";
 		}
 		if (h->release)
 			h->release(h->owner, h->ptr);
@@ -304,7 +305,7 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 		err = pick_interp(&run)(&run, 0, args, &r0);
 	}
 	if (run.held_cnt) {
-		int herr = release_held(&run);
+		int herr = release_held(&run, err != 0);
 
 		if (!err)
 			err = herr;
