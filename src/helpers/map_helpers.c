@@ -10,6 +10,7 @@
  * lookup returns become regions of the run.
  */
 #include <sched.h>
+#include <time.h>
 
 #include "helpers.h"
 #include "maps/map.h"
@@ -151,12 +152,20 @@ static long for_each_one(struct ub_map *map, const void *key, void *value,
 			     (uint64_t)(uintptr_t)value, fe->cb_ctx, 0 };
 	uint64_t ret = 0;
 
+	bool key_region = false;
+
 	if (userbpf_run__checked(fe->run)) {
-		userbpf_run__add_region(fe->run, (void *)(uintptr_t)key,
-					map->key_size, false);
+		/* the key may be a local of the map's walk: its region dies
+		 * with the callback */
+		key_region = !vm_mem_ok(fe->run, (uintptr_t)key, map->key_size, false);
+		if (key_region)
+			userbpf_run__add_region(fe->run, (void *)(uintptr_t)key,
+						map->key_size, false);
 		userbpf_run__add_region(fe->run, value, map->value_size, true);
 	}
 	fe->err = userbpf_run__call(fe->run, fe->fn, args, &ret);
+	if (key_region)
+		vm_del_region(fe->run, key);
 	if (fe->err)
 		return 1;
 	return ret ? 1 : 0;
@@ -198,19 +207,61 @@ UB_HELPER(tail_call)
 	return UB_ERR(userbpf_run__tail_call(run, prog));
 }
 
-/* struct bpf_spin_lock { u32 val; } inside a map value. */
+/*
+ * struct bpf_spin_lock { u32 val; } inside a map value.  A run holds at
+ * most one lock (the kernel's rule), recorded in the run: taking a second
+ * one, or unlocking one it does not hold, stops the run; a lock some
+ * other party never releases stops it after SPIN_LOCK_WAIT_NS; a lock
+ * still held at the end of the run is released and the run fails.
+ */
+#define SPIN_LOCK_WAIT_NS 500000000ull
+
+static void spin_lock_release(void *owner UB_UNUSED, void *lock)
+{
+	__atomic_store_n((uint32_t *)lock, 0, __ATOMIC_RELEASE);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 UB_HELPER(spin_lock)
 {
 	uint32_t *lock = (uint32_t *)(uintptr_t)r1;
 	uint32_t expected = 0;
+	uint64_t deadline = 0;
+	unsigned spins = 0;
 
 	if (!mem_arg(run, r1, 4, true) || (r1 & 3))
 		return UB_ERR(-EFAULT);
+	if (vm_held_count(run, VM_HELD_SPIN_LOCK)) {
+		userbpf_run__abort(run, -EDEADLK, "bpf_spin_lock while holding a lock");
+		return UB_ERR(-EDEADLK);
+	}
 	while (!__atomic_compare_exchange_n(lock, &expected, 1, false,
 					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 		expected = 0;
-		while (__atomic_load_n(lock, __ATOMIC_RELAXED))
+		while (__atomic_load_n(lock, __ATOMIC_RELAXED)) {
+			if ((++spins & 255) == 0) {
+				if (!deadline)
+					deadline = now_ns() + SPIN_LOCK_WAIT_NS;
+				else if (now_ns() > deadline) {
+					userbpf_run__abort(run, -EDEADLK,
+							   "bpf_spin_lock: lock never released");
+					return UB_ERR(-EDEADLK);
+				}
+			}
 			sched_yield();
+		}
+	}
+	if (vm_hold(run, VM_HELD_SPIN_LOCK, lock, NULL, spin_lock_release)) {
+		__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+		userbpf_run__abort(run, -ENOSPC, "bpf_spin_lock: run holds too much");
+		return UB_ERR(-ENOSPC);
 	}
 	return 0;
 }
@@ -221,6 +272,10 @@ UB_HELPER(spin_unlock)
 
 	if (!mem_arg(run, r1, 4, true) || (r1 & 3))
 		return UB_ERR(-EFAULT);
+	if (!vm_unhold(run, VM_HELD_SPIN_LOCK, lock, NULL)) {
+		userbpf_run__abort(run, -EINVAL, "bpf_spin_unlock of a lock the run does not hold");
+		return UB_ERR(-EINVAL);
+	}
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * ringbuf_helpers.c - bpf_ringbuf_output/reserve/submit/discard/query and
  * bpf_perf_event_output, over the ring buffer and perf event array maps.
- * Records reserved in checked mode become regions of the run.
+ * Records reserved become held resources of the run (and, in checked mode,
+ * regions until submit/discard).
  */
 #include "helpers.h"
 #include "maps/map.h"
@@ -31,7 +32,17 @@ UB_HELPER(ringbuf_output)
 	return (uint64_t)ub_ringbuf_output(map, (const void *)(uintptr_t)r2, r3, r4);
 }
 
-/* bpf_ringbuf_reserve(ringbuf, size, flags): record or NULL */
+/* End of a run with the record still reserved: give it back. */
+static void ringbuf_release(void *map, void *rec)
+{
+	ub_ringbuf_commit(map, rec, 0, true);
+}
+
+/*
+ * bpf_ringbuf_reserve(ringbuf, size, flags): record or NULL.  The run
+ * keeps every record it reserved; in checked mode the record is also a
+ * writable region until submit/discard.
+ */
 UB_HELPER(ringbuf_reserve)
 {
 	struct ub_map *map = ringbuf_arg(run, r1);
@@ -40,29 +51,50 @@ UB_HELPER(ringbuf_reserve)
 	if (!map)
 		return 0;
 	rec = ub_ringbuf_reserve(map, r2, r3);
-	if (rec)
-		userbpf_run__add_region(run, rec, r2, 1);
+	if (!rec)
+		return 0;
+	if (vm_hold(run, VM_HELD_RINGBUF_REC, rec, map, ringbuf_release)) {
+		/* too many records outstanding: the reservation fails */
+		ub_ringbuf_commit(map, rec, 0, true);
+		return 0;
+	}
+	userbpf_run__add_region(run, rec, r2, 1);
 	return (uint64_t)(uintptr_t)rec;
 }
 
 /*
- * submit/discard take the record the program got from reserve.  In
- * checked mode it must be a region the run knows (a reserved record); the
- * ring layer finds the ring from the record header like the kernel.
+ * submit/discard take exactly a record this run reserved and did not yet
+ * commit: the run's own list says so, never the memory before the record
+ * (the program can write there).  Anything else does nothing; in checked
+ * mode it stops the run.  After the commit the record is gone for the
+ * program.
  */
+static void ringbuf_commit(struct userbpf_run *run, uint64_t rec, uint64_t flags,
+			   bool discard)
+{
+	void *p = (void *)(uintptr_t)rec;
+	void *map;
+
+	if (!vm_unhold(run, VM_HELD_RINGBUF_REC, p, &map)) {
+		if (userbpf_run__checked(run))
+			userbpf_run__abort(run, -EINVAL, discard ?
+					   "bpf_ringbuf_discard of a pointer that is not a live reservation" :
+					   "bpf_ringbuf_submit of a pointer that is not a live reservation");
+		return;
+	}
+	vm_del_region(run, p);
+	ub_ringbuf_commit(map, p, flags, discard);
+}
+
 UB_HELPER(ringbuf_submit)
 {
-	if (!userbpf_run__mem_ok(run, (void *)(uintptr_t)r1, 1, 1))
-		return 0;
-	ub_ringbuf_submit((void *)(uintptr_t)r1, r2);
+	ringbuf_commit(run, r1, r2, false);
 	return 0;
 }
 
 UB_HELPER(ringbuf_discard)
 {
-	if (!userbpf_run__mem_ok(run, (void *)(uintptr_t)r1, 1, 1))
-		return 0;
-	ub_ringbuf_discard((void *)(uintptr_t)r1, r2);
+	ringbuf_commit(run, r1, r2, true);
 	return 0;
 }
 

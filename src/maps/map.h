@@ -329,6 +329,13 @@ bool ub_map_meta_equal(const struct ub_map *meta, const struct ub_map *map);
 void *ub_ringbuf_reserve(struct ub_map *map, uint64_t size, uint64_t flags);
 void ub_ringbuf_submit(void *sample, uint64_t flags);
 void ub_ringbuf_discard(void *sample, uint64_t flags);
+/*
+ * Commit a record of this ring (the ring is given, not read from the
+ * record header): -EINVAL when sample is not a reserved, uncommitted
+ * record of map, which is then left untouched.
+ */
+int ub_ringbuf_commit(struct ub_map *map, void *sample, uint64_t flags,
+		      bool discard);
 long ub_ringbuf_output(struct ub_map *map, const void *data, uint64_t size,
 		       uint64_t flags);
 uint64_t ub_ringbuf_query(struct ub_map *map, uint64_t flags);

@@ -257,11 +257,10 @@ static void rb_wakeup(struct ub_ringbuf_map *rb)
 	}
 }
 
-/* bpf_ringbuf_commit(). */
-static void rb_commit(void *sample, uint64_t flags, bool discard)
+/* bpf_ringbuf_commit(), on the ring rb the record belongs to. */
+static void rb_commit_on(struct ub_ringbuf_map *rb, unsigned char *hdr,
+			 uint64_t flags, bool discard)
 {
-	unsigned char *hdr = (unsigned char *)sample - USERBPF_RINGBUF_HDR_SZ;
-	struct ub_ringbuf_map *rb = rb_from_record(hdr);
 	uint32_t new_len;
 	unsigned long rec_pos, cons_pos;
 
@@ -276,6 +275,32 @@ static void rb_commit(void *sample, uint64_t flags, bool discard)
 		rb_wakeup(rb);
 	else if (cons_pos == rec_pos && !(flags & USERBPF_RB_NO_WAKEUP))
 		rb_wakeup(rb);
+}
+
+static void rb_commit(void *sample, uint64_t flags, bool discard)
+{
+	unsigned char *hdr = (unsigned char *)sample - USERBPF_RINGBUF_HDR_SZ;
+
+	rb_commit_on(rb_from_record(hdr), hdr, flags, discard);
+}
+
+int ub_ringbuf_commit(struct ub_map *map, void *sample, uint64_t flags,
+		      bool discard)
+{
+	struct ub_ringbuf_map *rb;
+	unsigned char *hdr = (unsigned char *)sample - USERBPF_RINGBUF_HDR_SZ;
+	uintptr_t off;
+
+	if (!map || map->map_type != USERBPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	rb = to_rb(map);
+	/* a record header lies in the first mapping of the data area */
+	off = (uintptr_t)hdr - (uintptr_t)rb->data;
+	if ((uintptr_t)hdr < (uintptr_t)rb->data || off > rb->mask || (off & 7) ||
+	    !(__atomic_load_n(hdr_len(hdr), __ATOMIC_ACQUIRE) & USERBPF_RINGBUF_BUSY_BIT))
+		return -EINVAL;
+	rb_commit_on(rb, hdr, flags, discard);
+	return 0;
 }
 
 void ub_ringbuf_submit(void *sample, uint64_t flags)

@@ -192,6 +192,85 @@ static void report(struct userbpf_run *run, struct userbpf_run_opts *opts)
 		isa_errf(buf, sz, "%s at insn %zu", what, run->err_pc);
 }
 
+/*
+ * End of a run: release what it still holds, newest first.  A lock still
+ * held is an error (the kernel's verifier rejects such a program);
+ * records still reserved are discarded so the ring never blocks.
+ */
+static int release_held(struct userbpf_run *run, bool failed)
+{
+	int err = 0;
+
+	while (run->held_cnt) {
+		struct vm_held *h = &run->held[--run->held_cnt];
+
+		if (h->kind == VM_HELD_SPIN_LOCK && !err) {
+			err = -EINVAL;
+			if (!failed) /* else keep the first failure's reason */
+				run->err_what = "bpf_spin_lock still held at program exit";
+		}
+		if (h->release)
+			h->release(h->owner, h->ptr);
+	}
+	return err;
+}
+
+int vm_hold(struct userbpf_run *run, enum vm_held_kind kind, void *ptr,
+	    void *owner, void (*release)(void *owner, void *ptr))
+{
+	struct vm_held *h;
+
+	if (run->held_cnt >= VM_MAX_HELD)
+		return -ENOSPC;
+	h = &run->held[run->held_cnt++];
+	h->ptr = ptr;
+	h->owner = owner;
+	h->release = release;
+	h->kind = (uint8_t)kind;
+	return 0;
+}
+
+bool vm_unhold(struct userbpf_run *run, enum vm_held_kind kind, const void *ptr,
+	       void **owner)
+{
+	unsigned i;
+
+	for (i = 0; i < run->held_cnt; i++) {
+		if (run->held[i].kind != kind || run->held[i].ptr != ptr)
+			continue;
+		if (owner)
+			*owner = run->held[i].owner;
+		run->held[i] = run->held[--run->held_cnt];
+		return true;
+	}
+	return false;
+}
+
+unsigned vm_held_count(const struct userbpf_run *run, enum vm_held_kind kind)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < run->held_cnt; i++)
+		n += run->held[i].kind == kind;
+	return n;
+}
+
+void vm_del_region(struct userbpf_run *run, const void *addr)
+{
+	unsigned i;
+
+	if (!run->checked)
+		return;
+	for (i = VM_REGION_FIXED + (unsigned)run->opts->region_cnt; i < run->region_cnt; i++) {
+		if (run->regions[i].lo != (uintptr_t)addr)
+			continue;
+		/* an empty slot no address lies in; add_region may reuse it */
+		run->regions[i].lo = UINTPTR_MAX;
+		run->regions[i].hi = 0;
+		run->regions[i].writable = false;
+	}
+}
+
 static void (*run_enter)(void);
 static void (*run_exit)(void);
 
@@ -254,6 +333,12 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 		err = run.abort_err;
 	} else {
 		err = pick_interp(&run)(&run, 0, args, &r0);
+	}
+	if (run.held_cnt) {
+		int herr = release_held(&run, err != 0);
+
+		if (!err)
+			err = herr;
 	}
 	if (leave)
 		leave();

@@ -240,7 +240,13 @@ call_helper:
 			goto out_err_pc;
 		}
 #endif
+#if VM_BUDGET
+		run->budget = budget; /* one budget: callbacks spend from it */
+#endif
 		reg[0] = h->fn(reg[1], reg[2], reg[3], reg[4], reg[5], run);
+#if VM_BUDGET
+		budget = run->budget;
+#endif
 		if (unlikely(run->tail_target || run->abort_err)) {
 			if (run->abort_err) {
 				run->err = run->abort_err;

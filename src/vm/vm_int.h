@@ -71,6 +71,21 @@ struct vm_frame {
 	uint64_t saved[5]; /* r6-r10 */
 };
 
+/*
+ * Things a run holds that must not outlive it (ring-buffer reservations,
+ * a bpf_spin_lock): helpers find them here by exact pointer, never from
+ * program memory, and the run releases what is left when it ends.
+ */
+#define VM_MAX_HELD 16
+enum vm_held_kind { VM_HELD_RINGBUF_REC = 1, VM_HELD_SPIN_LOCK = 2 };
+
+struct vm_held {
+	void *ptr;
+	void *owner;	/* e.g. the ring a record belongs to */
+	void (*release)(void *owner, void *ptr);
+	uint8_t kind;
+};
+
 struct userbpf_run {
 	const struct userbpf_prog *prog; /* current (changes on tail call) */
 	struct userbpf_run_opts *opts;
@@ -99,6 +114,9 @@ struct userbpf_run {
 			  char *why, size_t why_sz);
 	unsigned region_cnt, region_dyn_next;
 	struct vm_region regions[VM_MAX_REGIONS];
+	/* held resources, any mode */
+	unsigned held_cnt;
+	struct vm_held held[VM_MAX_HELD];
 };
 
 /*
@@ -152,5 +170,20 @@ bool vm_helper_args_ok(struct userbpf_run *run, const struct userbpf_helper *h,
  */
 int vm_run_callback(struct userbpf_run *run, uint64_t fn,
 		    const uint64_t args[5], uint64_t *ret);
+
+/*
+ * Held resources of a run.  vm_hold: -ENOSPC when the table is full.
+ * vm_unhold: removes the entry of that kind and exact pointer and gives
+ * its owner, false when the run does not hold it.  Left-over entries are
+ * released (release(owner, ptr)) when the run ends.
+ */
+int vm_hold(struct userbpf_run *run, enum vm_held_kind kind, void *ptr,
+	    void *owner, void (*release)(void *owner, void *ptr));
+bool vm_unhold(struct userbpf_run *run, enum vm_held_kind kind, const void *ptr,
+	       void **owner);
+unsigned vm_held_count(const struct userbpf_run *run, enum vm_held_kind kind);
+
+/* Checked mode: drop the helper-added region that starts at addr. */
+void vm_del_region(struct userbpf_run *run, const void *addr);
 
 #endif /* USERBPF_VM_INT_H */
