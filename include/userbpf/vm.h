@@ -179,6 +179,12 @@ USERBPF_API void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_nat
 
 #define USERBPF_RUN_CHECKED (1u << 0)	    /**< bounds-check every access */
 #define USERBPF_RUN_INTERPRETER (1u << 1)  /**< ignore native code */
+/**
+ * bpf_send_signal(_thread) may signal the calling process / thread.  A run
+ * inside a host (a test run) has no traced task of its own, so without this
+ * flag those helpers refuse with -EPERM instead of signalling the host.
+ */
+#define USERBPF_RUN_ALLOW_SIGNAL (1u << 2)
 
 struct userbpf_run_opts {
 	size_t sz;
@@ -256,6 +262,8 @@ USERBPF_API int userbpf_run__call(struct userbpf_run *run, uint64_t fn,
 USERBPF_API void userbpf_run__abort(struct userbpf_run *run, int err, const char *reason);
 /** @brief Whether the run is in checked mode (helpers validate pointers). */
 USERBPF_API int userbpf_run__checked(const struct userbpf_run *run);
+/** @brief The USERBPF_RUN_* flags the run was started with. */
+USERBPF_API uint32_t userbpf_run__flags(const struct userbpf_run *run);
 /**
  * @brief Whether ptr is a map this run may pass to map helpers: one the
  * program references through lddw, or one a helper handed out during the

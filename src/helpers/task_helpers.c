@@ -224,10 +224,17 @@ UB_HELPER(get_stackid)
 	return id;
 }
 
+/*
+ * The kernel signals the task the program runs for.  A run inside a host
+ * has none (the host is not the traced program), so the signal is refused
+ * unless the host opted in with USERBPF_RUN_ALLOW_SIGNAL.
+ */
 UB_HELPER(send_signal)
 {
 	if (r1 == 0 || r1 >= 64)
 		return UB_ERR(-EINVAL);
+	if (!(userbpf_run__flags(run) & USERBPF_RUN_ALLOW_SIGNAL))
+		return UB_ERR(-EPERM);
 	return kill(getpid(), (int)r1) ? UB_ERR(-errno) : 0;
 }
 
@@ -235,6 +242,8 @@ UB_HELPER(send_signal_thread)
 {
 	if (r1 == 0 || r1 >= 64)
 		return UB_ERR(-EINVAL);
+	if (!(userbpf_run__flags(run) & USERBPF_RUN_ALLOW_SIGNAL))
+		return UB_ERR(-EPERM);
 	return syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), (int)r1)
 		       ? UB_ERR(-errno) : 0;
 }

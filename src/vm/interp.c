@@ -416,6 +416,11 @@ int userbpf_run__checked(const struct userbpf_run *run)
 	return run->checked;
 }
 
+uint32_t userbpf_run__flags(const struct userbpf_run *run)
+{
+	return run->opts ? run->opts->flags : 0;
+}
+
 int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr,
 			size_t size, int write)
 {
