@@ -51,6 +51,19 @@ static void expose_value(struct userbpf_run *run, struct ub_map *map, void *valu
 				!(map->map_flags & USERBPF_F_RDONLY_PROG));
 }
 
+/*
+ * The kernel's verifier refuses a program that updates, deletes, pushes
+ * or pops a BPF_F_RDONLY_PROG map ("write into map forbidden", EACCES);
+ * without a verifier the run stops at the call with the same error.
+ */
+static bool prog_may_write(struct userbpf_run *run, const struct ub_map *map)
+{
+	if (!(map->map_flags & USERBPF_F_RDONLY_PROG))
+		return true;
+	userbpf_run__abort(run, -EACCES, "write into map forbidden");
+	return false;
+}
+
 UB_HELPER(map_lookup_elem)
 {
 	struct ub_map *map = map_arg(run, r1);
@@ -69,6 +82,8 @@ UB_HELPER(map_update_elem)
 
 	if (!map)
 		return UB_ERR(-EINVAL);
+	if (!prog_may_write(run, map))
+		return UB_ERR(-EACCES);
 	if (!mem_arg(run, r2, map->key_size, false) ||
 	    !mem_arg(run, r3, map->value_size, false))
 		return UB_ERR(-EFAULT);
@@ -82,6 +97,8 @@ UB_HELPER(map_delete_elem)
 
 	if (!map)
 		return UB_ERR(-EINVAL);
+	if (!prog_may_write(run, map))
+		return UB_ERR(-EACCES);
 	if (!mem_arg(run, r2, map->key_size, false))
 		return UB_ERR(-EFAULT);
 	return (uint64_t)ub_map_delete_elem(map, (const void *)(uintptr_t)r2);
@@ -93,6 +110,8 @@ UB_HELPER(map_push_elem)
 
 	if (!map)
 		return UB_ERR(-EINVAL);
+	if (!prog_may_write(run, map))
+		return UB_ERR(-EACCES);
 	if (!mem_arg(run, r2, map->value_size, false))
 		return UB_ERR(-EFAULT);
 	return (uint64_t)ub_map_push_elem(map, (const void *)(uintptr_t)r2, r3);
@@ -104,6 +123,8 @@ UB_HELPER(map_pop_elem)
 
 	if (!map)
 		return UB_ERR(-EINVAL);
+	if (!prog_may_write(run, map))
+		return UB_ERR(-EACCES);
 	if (!mem_arg(run, r2, map->value_size, true))
 		return UB_ERR(-EFAULT);
 	return (uint64_t)ub_map_pop_elem(map, (void *)(uintptr_t)r2);
@@ -161,7 +182,8 @@ static long for_each_one(struct ub_map *map, const void *key, void *value,
 		if (key_region)
 			userbpf_run__add_region(fe->run, (void *)(uintptr_t)key,
 						map->key_size, false);
-		userbpf_run__add_region(fe->run, value, map->value_size, true);
+		userbpf_run__add_region(fe->run, value, map->value_size,
+					!(map->map_flags & USERBPF_F_RDONLY_PROG));
 	}
 	fe->err = userbpf_run__call(fe->run, fe->fn, args, &ret);
 	if (key_region)
