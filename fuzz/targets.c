@@ -11,15 +11,145 @@
 
 /*
  * Layout: byte 0 = memory length (0..255), then that many bytes of
- * memory, then the program.  The program runs in checked mode with a
- * budget, twice (interpreter variants must agree), and is disassembled.
+ * memory, then the program.  The program is disassembled, then run
+ * differentially:
+ *
+ *  1. checked + budget, on its own exact-size heap copy of the memory
+ *     (ASan redzones on both sides, so an interpreter or helper access
+ *     one byte outside the run's memory aborts the fuzzer);
+ *  2. checked + budget again, on another copy, from a deeper C stack
+ *     (other stack and memory addresses): if 1 and 2 disagree, the
+ *     result depends on addresses (a leaked pointer), so it is not
+ *     compared;
+ *  3. when 1 ran without fault: unchecked with the same budget, and
+ *     unchecked without budget (the fast interpreter), each on its own
+ *     copy; each must give 0, the same r0 and the same memory bytes
+ *     as 1 (abort() otherwise: a crash for libFuzzer).  An unchecked
+ *     run touching anything checked mode refused is an ASan report.
+ *
+ * Every built-in helper is enabled.  Helpers whose result is not a
+ * function of the input (clocks, random numbers, CPU and NUMA ids) are
+ * replaced by fixed-value stand-ins so the variants stay comparable,
+ * and send_signal(_thread) by a stand-in that checks its argument as the
+ * real one does and signals nobody (the real ones would kill the fuzzer).
  */
+static uint64_t fuzz_fixed_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				  uint64_t r5, struct userbpf_run *run)
+{
+	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5, (void)run;
+	return 0x5eed;
+}
+
+static uint64_t fuzz_zero_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				 uint64_t r5, struct userbpf_run *run)
+{
+	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5, (void)run;
+	return 0;
+}
+
+static uint64_t fuzz_signal_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				   uint64_t r5, struct userbpf_run *run)
+{
+	(void)r2, (void)r3, (void)r4, (void)r5, (void)run;
+	return r1 == 0 || r1 >= 64 ? (uint64_t)-22 : 0;
+}
+
+static const struct userbpf_helper *fuzz_helpers(size_t *cnt)
+{
+	static struct userbpf_helper table[512];
+	static size_t table_cnt;
+	size_t n, i;
+	const struct userbpf_helper *h;
+
+	if (!table_cnt) {
+		h = userbpf_helpers_std(&n);
+		for (i = 0; i < n && i < 512; i++) {
+			table[i] = h[i];
+			switch (h[i].id) {
+			case 5: case 7: case 118: case 125: case 160: case 208:
+				table[i].fn = fuzz_fixed_helper;
+				break;
+			case 8: case 42:
+				table[i].fn = fuzz_zero_helper;
+				break;
+			case 109: case 117:
+				table[i].fn = fuzz_signal_helper;
+				break;
+			default:
+				break;
+			}
+		}
+		table_cnt = i;
+	}
+	*cnt = table_cnt;
+	return table;
+}
+
+struct fuzz_result {
+	int err;
+	uint64_t r0;
+	uint8_t *mem;
+};
+
+static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len,
+		     uint32_t flags, uint64_t budget, struct fuzz_result *res)
+{
+	uint8_t *mem = malloc(len ? len : 1);
+	uint64_t args[2];
+
+	res->mem = mem;
+	res->err = -12;
+	res->r0 = 0;
+	if (!mem)
+		return;
+	memcpy(mem, init, len);
+	args[0] = (uint64_t)(uintptr_t)mem;
+	args[1] = len;
+	{
+		USERBPF_OPTS(userbpf_run_opts, o, .ctx = mem, .ctx_size = len,
+			     .data = mem, .data_size = len, .args = args, .arg_cnt = 2,
+			     .insn_budget = budget, .flags = flags);
+
+		res->err = userbpf_prog__run(prog, &o, &res->r0);
+	}
+}
+
+/* The same run from a deeper C stack: other interpreter stack address. */
+__attribute__((noinline)) static void fuzz_run_deep(struct userbpf_prog *prog,
+						    const uint8_t *init, size_t len,
+						    uint32_t flags, uint64_t budget,
+						    struct fuzz_result *res)
+{
+	volatile uint8_t pad[4096];
+
+	pad[0] = 1;
+	fuzz_run(prog, init, len, flags, budget, res);
+	pad[4095] = pad[0];
+}
+
+/* Fill the C stack the next run's interpreter frame will occupy. */
+__attribute__((noinline)) static void fuzz_dirty_stack(int pattern)
+{
+	uint8_t pad[64 << 10];
+
+	memset(pad, pattern, sizeof(pad));
+	__asm__ volatile("" : : "r"(pad) : "memory");
+}
+
+static int fuzz_same(const struct fuzz_result *a, const struct fuzz_result *b, size_t len)
+{
+	return a->mem && b->mem && a->err == b->err && a->r0 == b->r0 &&
+	       !memcmp(a->mem, b->mem, len);
+}
+
+#define FUZZ_BUDGET 20000
+
 int fuzz_bytecode_one(const uint8_t *data, size_t size)
 {
 	struct userbpf_insn *insns;
 	struct userbpf_prog *prog;
-	uint8_t mem1[256], mem2[256];
-	size_t mem_len, cnt, pc;
+	size_t mem_len, cnt, pc, hcnt;
+	const uint8_t *init;
 	char buf[256];
 
 	if (size < 1)
@@ -27,8 +157,7 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 	mem_len = data[0];
 	if (size < 1 + mem_len)
 		return 0;
-	memcpy(mem1, data + 1, mem_len);
-	memcpy(mem2, data + 1, mem_len);
+	init = data + 1;
 	cnt = (size - 1 - mem_len) / sizeof(struct userbpf_insn);
 	if (cnt == 0)
 		return 0;
@@ -42,41 +171,59 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 		pc += n > 0 ? (size_t)n : 1;
 	}
 	{
-		/* every built-in helper except those that signal the process */
-		static struct userbpf_helper safe[256];
-		static size_t safe_cnt;
 		USERBPF_OPTS(userbpf_prog_opts, po);
 
-		if (!safe_cnt) {
-			size_t n, i;
-			const struct userbpf_helper *h = userbpf_helpers_std(&n);
-
-			for (i = 0; i < n && safe_cnt < 256; i++)
-				if (h[i].id != 109 && h[i].id != 117)
-					safe[safe_cnt++] = h[i];
-		}
-		po.helpers = safe;
-		po.helper_cnt = safe_cnt;
+		po.helpers = fuzz_helpers(&hcnt);
+		po.helper_cnt = hcnt;
 		prog = userbpf_prog__new(insns, cnt, &po);
 	}
 	if (prog) {
-		uint64_t args[2] = { (uint64_t)(uintptr_t)mem1, mem_len };
-		uint64_t r1 = 0, r2 = 0;
-		int e1, e2;
-		USERBPF_OPTS(userbpf_run_opts, o, .ctx = mem1, .ctx_size = mem_len,
-			     .data = mem1, .data_size = mem_len, .args = args,
-			     .arg_cnt = 2, .insn_budget = 20000,
-			     .flags = USERBPF_RUN_CHECKED);
+		struct fuzz_result chk, chk2, bud = { 0 }, fast = { 0 };
 
-		e1 = userbpf_prog__run(prog, &o, &r1);
-		/* Same program, same input, second memory copy: same outcome
-		 * unless it reads the clock or random numbers. */
-		args[0] = (uint64_t)(uintptr_t)mem2;
-		o.ctx = mem2;
-		o.data = mem2;
-		e2 = userbpf_prog__run(prog, &o, &r2);
-		(void)e1;
-		(void)e2;
+		fuzz_run(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk);
+		fuzz_run_deep(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk2);
+		/* Unchecked mode trusts helper arguments (a forged map pointer
+		 * checked mode refuses with an error code is dereferenced), so
+		 * programs calling helpers are compared in checked mode only;
+		 * bpf-to-bpf calls too: unchecked frames reuse stack a deeper
+		 * call left behind, so reads of unwritten stack differ; and
+		 * programs naming r10 (only checked mode zeroes the stack, so a
+		 * read of stack never written differs: the verifier refuses it,
+		 * the interpreter does not) are compared in checked mode only. */
+		int calls = 0;
+
+		for (pc = 0; pc < cnt; pc++)
+			if (insns[pc].code == 0x85 || insns[pc].dst_reg == 10 ||
+			    insns[pc].src_reg == 10)
+				calls = 1;
+		if (!calls && chk.err == 0 && chk2.err == 0 &&
+		    fuzz_same(&chk, &chk2, mem_len)) {
+			struct fuzz_result dirty = { 0 };
+
+			/* Unchecked mode does not clear the stack: a program that
+			 * reads stack it never wrote (the verifier refuses it)
+			 * sees leftovers.  The budgeted run on a zeroed and on a
+			 * 0xa5-filled C stack must agree, else not compared. */
+			fuzz_dirty_stack(0);
+			fuzz_run(prog, init, mem_len, USERBPF_RUN_INTERPRETER, FUZZ_BUDGET,
+				 &bud);
+			fuzz_dirty_stack(0xa5);
+			fuzz_run(prog, init, mem_len, USERBPF_RUN_INTERPRETER, FUZZ_BUDGET,
+				 &dirty);
+			if (fuzz_same(&bud, &dirty, mem_len)) {
+				if (!fuzz_same(&chk, &bud, mem_len))
+					abort(); /* budgeted unchecked disagrees with checked */
+				fuzz_dirty_stack(0x5a);
+				fuzz_run(prog, init, mem_len, USERBPF_RUN_INTERPRETER, 0, &fast);
+				if (!fuzz_same(&chk, &fast, mem_len))
+					abort(); /* fast interpreter disagrees with checked */
+			}
+			free(dirty.mem);
+		}
+		free(chk.mem);
+		free(chk2.mem);
+		free(bud.mem);
+		free(fast.mem);
 		userbpf_prog__free(prog);
 	}
 	free(insns);

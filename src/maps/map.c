@@ -182,30 +182,71 @@ int userbpf_num_possible_cpus(void)
 /*
  * Around every program run (installed into the VM with the first map):
  * a read-side critical section, so values and inner maps a program holds
- * outlive concurrent deletes, and a per-CPU slot fixed for the whole run
- * even if the thread migrates.  Nested runs (callbacks) only count.
+ * outlive concurrent deletes, and a per-CPU slot owned by the run for its
+ * whole length.  Threads migrate and outnumber CPUs, so the slot is not
+ * simply the CPU the run started on: each slot has an ownership flag that
+ * the outermost run claims with one CAS (its current CPU's slot first,
+ * then the others; if every slot is busy it yields and tries again) and
+ * releases at exit.  Two runs therefore never share a slot, so the
+ * kernel idiom "v = lookup(percpu, k); *v += 1" stays exact, and the
+ * common case costs one uncontended CAS, no lock.  Nested runs on the
+ * same thread (callbacks, a program run from a helper) keep the slot.
+ * A thread that chose its CPU with ub_set_current_cpu() claims nothing.
  */
+#define SLOT_FLAGS 4096
+
+static atomic_uchar slot_busy[SLOT_FLAGS];
 static __thread unsigned run_depth;
-static __thread bool run_pinned;
+static __thread int run_slot = -1;
+
+static bool slot_try(int slot)
+{
+	unsigned char free_ = 0;
+
+	return atomic_compare_exchange_strong_explicit(&slot_busy[slot], &free_, 1,
+						       memory_order_acquire,
+						       memory_order_relaxed);
+}
+
+static int slot_claim(void)
+{
+	int n = ub_num_possible_cpus();
+	int cpu, i, spins = 0;
+
+	if (n > SLOT_FLAGS)
+		n = SLOT_FLAGS;
+	for (;;) {
+		cpu = sched_getcpu();
+		cpu = cpu < 0 ? 0 : cpu % n;
+		for (i = 0; i < n; i++) {
+			int slot = (cpu + i) % n;
+
+			if (atomic_load_explicit(&slot_busy[slot], memory_order_relaxed) == 0 &&
+			    slot_try(slot))
+				return slot;
+		}
+		if (++spins > 8)
+			sched_yield();
+	}
+}
 
 static void run_enter(void)
 {
-	ub_map_rcu_read_lock();
 	if (run_depth++ == 0 && cpu_override < 0) {
-		int cpu = sched_getcpu();
-
-		cpu_override = cpu < 0 ? 0 : cpu;
-		run_pinned = true;
+		run_slot = slot_claim();
+		cpu_override = run_slot;
 	}
+	ub_map_rcu_read_lock();
 }
 
 static void run_exit(void)
 {
-	if (--run_depth == 0 && run_pinned) {
-		cpu_override = -1;
-		run_pinned = false;
-	}
 	ub_map_rcu_read_unlock();
+	if (--run_depth == 0 && run_slot >= 0) {
+		cpu_override = -1;
+		atomic_store_explicit(&slot_busy[run_slot], 0, memory_order_release);
+		run_slot = -1;
+	}
 }
 
 static void install_run_hooks(void)
