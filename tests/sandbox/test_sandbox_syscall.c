@@ -18,40 +18,10 @@
 #include "../unit/test.h"
 #include "userbpf/userbpf.h"
 #include "userbpf/syscall.h"
+#include "../unit/test_bpf.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define P(x) ((uint64_t)(uintptr_t)(x))
-
-static int kbpf(int cmd, union bpf_attr *a, unsigned size)
-{
-	int r = (int)syscall(__NR_bpf, cmd, a, size);
-
-	return r < 0 ? -errno : r;
-}
-
-static int ubpf(int cmd, union bpf_attr *a, unsigned size)
-{
-	int r = userbpf_bpf(cmd, a, size);
-
-	return r < 0 ? -errno : r;
-}
-
-static bool kernel_ok(void)
-{
-	union bpf_attr a;
-	int fd;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_ARRAY;
-	a.key_size = 4;
-	a.value_size = 4;
-	a.max_entries = 1;
-	fd = kbpf(BPF_MAP_CREATE, &a, sizeof(a));
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
 
 /* Both sides' fds of one map (or prog), created from the same attr. */
 struct pair {

@@ -14,40 +14,9 @@
 #include "test.h"
 #include "userbpf/userbpf.h"
 #include "userbpf/syscall.h"
+#include "test_bpf.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Result of one command: return value, or -errno. */
-static int kbpf(int cmd, union bpf_attr *a, unsigned size)
-{
-	int r = (int)syscall(__NR_bpf, cmd, a, size);
-
-	return r < 0 ? -errno : r;
-}
-
-static int ubpf(int cmd, union bpf_attr *a, unsigned size)
-{
-	int r = userbpf_bpf(cmd, a, size);
-
-	return r < 0 ? -errno : r;
-}
-
-static bool kernel_ok(void)
-{
-	union bpf_attr a;
-	int fd;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_ARRAY;
-	a.key_size = 4;
-	a.value_size = 4;
-	a.max_entries = 1;
-	fd = kbpf(BPF_MAP_CREATE, &a, sizeof(a));
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
 
 static void close_both(int kfd, int ufd)
 {
