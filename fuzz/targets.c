@@ -184,7 +184,7 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 		fuzz_run_deep(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk2);
 		/* Unchecked mode trusts helper arguments (a forged map pointer
 		 * checked mode refuses with an error code is dereferenced), so
-		 * programs calling helpers are compared in checked mode only;
+		 * programs calling helpers (call or callx) are compared in checked mode only;
 		 * bpf-to-bpf calls too: unchecked frames reuse stack a deeper
 		 * call left behind, so reads of unwritten stack differ; and
 		 * programs naming r10 (only checked mode zeroes the stack, so a
@@ -193,7 +193,8 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 		int calls = 0;
 
 		for (pc = 0; pc < cnt; pc++)
-			if (insns[pc].code == 0x85 || insns[pc].dst_reg == 10 ||
+			if (insns[pc].code == 0x85 /* call */ ||
+			    insns[pc].code == 0x8d /* callx */ || insns[pc].dst_reg == 10 ||
 			    insns[pc].src_reg == 10)
 				calls = 1;
 		if (!calls && chk.err == 0 && chk2.err == 0 &&
