@@ -91,6 +91,9 @@ struct fuzz_result {
 	uint8_t *mem;
 };
 
+/* The unchecked variants, asked for explicitly (unverified programs). */
+#define UNCHECKED_INTERP (USERBPF_RUN_INTERPRETER | USERBPF_RUN_UNCHECKED)
+
 static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len,
 		     uint32_t flags, uint64_t budget, struct fuzz_result *res)
 {
@@ -206,16 +209,14 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 			 * sees leftovers.  The budgeted run on a zeroed and on a
 			 * 0xa5-filled C stack must agree, else not compared. */
 			fuzz_dirty_stack(0);
-			fuzz_run(prog, init, mem_len, USERBPF_RUN_INTERPRETER, FUZZ_BUDGET,
-				 &bud);
+			fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &bud);
 			fuzz_dirty_stack(0xa5);
-			fuzz_run(prog, init, mem_len, USERBPF_RUN_INTERPRETER, FUZZ_BUDGET,
-				 &dirty);
+			fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &dirty);
 			if (fuzz_same(&bud, &dirty, mem_len)) {
 				if (!fuzz_same(&chk, &bud, mem_len))
 					abort(); /* budgeted unchecked disagrees with checked */
 				fuzz_dirty_stack(0x5a);
-				fuzz_run(prog, init, mem_len, USERBPF_RUN_INTERPRETER, 0, &fast);
+				fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, 0, &fast);
 				if (!fuzz_same(&chk, &fast, mem_len))
 					abort(); /* fast interpreter disagrees with checked */
 			}
