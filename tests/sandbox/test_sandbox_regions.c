@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_sandbox_regions.c - issue 11 item 5: checked mode never faults a
+ * valid program.  The regions a run holds are not a fixed table that
+ * silently recycles (200 map lookups in one run, then the first value is
+ * still readable), and a bpf_snprintf format in read-only global data
+ * (clang's .rodata.str1.1, a frozen array map behind lddw map_value) is
+ * accepted, through userbpf_bpf() as through the object loader.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "../unit/test.h"
+#include "../unit/test_bpf.h"
+#include "userbpf/userbpf.h"
+#include "userbpf/map.h"
+
+static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
+{
+	(void)src, (void)imm, (void)next;
+	*value = (uint64_t)(uintptr_t)cookie;
+	return 0;
+}
+
+#define LOOKUPS 200
+
+TEST(sandbox_regions_many_lookups_keep_first)
+{
+	struct userbpf_map *map = userbpf_map__create(USERBPF_MAP_TYPE_HASH, "h", 4, 8,
+						      LOOKUPS, NULL);
+	struct userbpf_insn p[LOOKUPS * 8 + 8];
+	size_t n = 0;
+	uint32_t k;
+	uint64_t r0 = 0;
+	char msg[200] = "";
+
+	ASSERT_TRUE(map != NULL);
+	for (k = 0; k < LOOKUPS; k++) {
+		uint64_t v = 1000 + k;
+
+		ASSERT_OK(userbpf_map__update_elem(map, &k, &v, 0));
+	}
+	/* for k in 0..LOOKUPS-1: r0 = lookup(map, &k); if !r0 exit; r9 = first r0 */
+	for (k = 0; k < LOOKUPS; k++) {
+		struct userbpf_insn step[] = {
+			USERBPF_ST_MEM(UBPF_W, 10, -4, (int32_t)k),
+			USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 0),
+			USERBPF_MOV64_REG(2, 10),
+			USERBPF_ALU64_IMM(UBPF_ADD, 2, -4),
+			USERBPF_CALL_HELPER(1),
+			USERBPF_JMP_IMM(UBPF_JNE, 0, 0, 1),
+			USERBPF_EXIT_INSN(),
+		};
+
+		memcpy(&p[n], step, sizeof(step));
+		n += sizeof(step) / sizeof(step[0]);
+		if (k == 0)
+			p[n++] = (struct userbpf_insn)USERBPF_MOV64_REG(9, 0);
+	}
+	/* the first value, read and written after all the others */
+	p[n++] = (struct userbpf_insn)USERBPF_LDX_MEM(UBPF_DW, 0, 9, 0);
+	p[n++] = (struct userbpf_insn)USERBPF_STX_MEM(UBPF_DW, 9, 0, 0);
+	p[n++] = (struct userbpf_insn)USERBPF_EXIT_INSN();
+	{
+		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
+			     .err_buf = msg, .err_buf_sz = sizeof(msg));
+		struct userbpf_prog *prog = userbpf_prog__new(p, n, &po);
+		USERBPF_OPTS(userbpf_run_opts, ro, .flags = USERBPF_RUN_CHECKED, .err_buf = msg,
+			     .err_buf_sz = sizeof(msg));
+
+		ASSERT_TRUE(prog != NULL);
+		ASSERT_OK(userbpf_prog__run(prog, &ro, &r0));
+		ASSERT_EQ(r0, 1000);
+		/* and again: each run starts with its own regions */
+		ASSERT_OK(userbpf_prog__run(prog, &ro, &r0));
+		ASSERT_EQ(r0, 1000);
+		userbpf_prog__free(prog);
+	}
+	userbpf_map__free(map);
+}
+
+/* bpf_snprintf(ctx, 32, rodata "v=%d", args on stack, 8) through bpf() */
+TEST(sandbox_regions_rodata_format_through_bpf)
+{
+	static const char fmt[16] = "v=%d";
+	uint32_t key = 0;
+	uint8_t pkt[64] = { 0 }, out[64];
+	union bpf_attr a;
+	int map_fd, fd;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = sizeof(fmt);
+	a.max_entries = 1;
+	a.map_flags = BPF_F_RDONLY_PROG;
+	map_fd = ubpf(BPF_MAP_CREATE, &a, sizeof(a));
+	ASSERT_TRUE(map_fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map_fd;
+	a.key = (uint64_t)(uintptr_t)&key;
+	a.value = (uint64_t)(uintptr_t)fmt;
+	ASSERT_OK(ubpf(BPF_MAP_UPDATE_ELEM, &a, sizeof(a)));
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map_fd;
+	ASSERT_OK(ubpf(BPF_MAP_FREEZE, &a, sizeof(a)));
+	{
+		/* a socket filter may call bpf_snprintf; out goes to a stack
+		 * buffer, then its first 8 bytes are r0 */
+		struct userbpf_insn p[] = {
+			USERBPF_ST_MEM(UBPF_DW, 10, -8, 42),	/* args[0] = 42 */
+			USERBPF_MOV64_REG(1, 10),
+			USERBPF_ALU64_IMM(UBPF_ADD, 1, -48),	/* out: fp-48, 32 bytes */
+			USERBPF_MOV64_IMM(2, 32),
+			USERBPF_RAW_INSN(UBPF_LD | UBPF_DW | UBPF_IMM, 3, UBPF_PSEUDO_MAP_VALUE, 0,
+					 map_fd),
+			USERBPF_RAW_INSN(0, 0, 0, 0, 0),
+			USERBPF_MOV64_REG(4, 10),
+			USERBPF_ALU64_IMM(UBPF_ADD, 4, -8),
+			USERBPF_MOV64_IMM(5, 8),
+			USERBPF_CALL_HELPER(165),
+			USERBPF_JMP_IMM(UBPF_JSLT, 0, 0, 1),
+			USERBPF_LDX_MEM(UBPF_DW, 0, 10, -48),
+			USERBPF_EXIT_INSN(),
+		};
+
+		memset(&a, 0, sizeof(a));
+		a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+		a.insns = (uint64_t)(uintptr_t)p;
+		a.insn_cnt = sizeof(p) / sizeof(p[0]);
+		a.license = (uint64_t)(uintptr_t)"GPL";
+		fd = ubpf(BPF_PROG_LOAD, &a, sizeof(a));
+	}
+	ASSERT_TRUE(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	a.test.data_in = (uint64_t)(uintptr_t)pkt;
+	a.test.data_size_in = sizeof(pkt);
+	a.test.data_out = (uint64_t)(uintptr_t)out;
+	a.test.data_size_out = sizeof(out);
+	ASSERT_OK(ubpf(BPF_PROG_TEST_RUN, &a, sizeof(a)));
+	/* "v=42\0" as the low bytes of r0 (retval is its low 32 bits) */
+	ASSERT_EQ(a.test.retval, 0x32343d76u);
+	userbpf_close(fd);
+	userbpf_close(map_fd);
+}
