@@ -43,12 +43,12 @@ TEST(sandbox_regions_many_lookups_keep_first)
 	/* for k in 0..LOOKUPS-1: r0 = lookup(map, &k); if !r0 exit; r9 = first r0 */
 	for (k = 0; k < LOOKUPS; k++) {
 		struct userbpf_insn step[] = {
-			USERBPF_ST_MEM(UBPF_W, 10, -4, (int32_t)k),
-			USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 0),
+			USERBPF_ST_MEM(USERBPF_W, 10, -4, (int32_t)k),
+			USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
 			USERBPF_MOV64_REG(2, 10),
-			USERBPF_ALU64_IMM(UBPF_ADD, 2, -4),
+			USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),
 			USERBPF_CALL_HELPER(1),
-			USERBPF_JMP_IMM(UBPF_JNE, 0, 0, 1),
+			USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 1),
 			USERBPF_EXIT_INSN(),
 		};
 
@@ -58,8 +58,8 @@ TEST(sandbox_regions_many_lookups_keep_first)
 			p[n++] = (struct userbpf_insn)USERBPF_MOV64_REG(9, 0);
 	}
 	/* the first value, read and written after all the others */
-	p[n++] = (struct userbpf_insn)USERBPF_LDX_MEM(UBPF_DW, 0, 9, 0);
-	p[n++] = (struct userbpf_insn)USERBPF_STX_MEM(UBPF_DW, 9, 0, 0);
+	p[n++] = (struct userbpf_insn)USERBPF_LDX_MEM(USERBPF_DW, 0, 9, 0);
+	p[n++] = (struct userbpf_insn)USERBPF_STX_MEM(USERBPF_DW, 9, 0, 0);
 	p[n++] = (struct userbpf_insn)USERBPF_EXIT_INSN();
 	{
 		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
@@ -108,19 +108,19 @@ TEST(sandbox_regions_rodata_format_through_bpf)
 		/* a socket filter may call bpf_snprintf; out goes to a stack
 		 * buffer, then its first 8 bytes are r0 */
 		struct userbpf_insn p[] = {
-			USERBPF_ST_MEM(UBPF_DW, 10, -8, 42),	/* args[0] = 42 */
+			USERBPF_ST_MEM(USERBPF_DW, 10, -8, 42),	/* args[0] = 42 */
 			USERBPF_MOV64_REG(1, 10),
-			USERBPF_ALU64_IMM(UBPF_ADD, 1, -48),	/* out: fp-48, 32 bytes */
+			USERBPF_ALU64_IMM(USERBPF_ADD, 1, -48),	/* out: fp-48, 32 bytes */
 			USERBPF_MOV64_IMM(2, 32),
-			USERBPF_RAW_INSN(UBPF_LD | UBPF_DW | UBPF_IMM, 3, UBPF_PSEUDO_MAP_VALUE, 0,
+			USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 3, USERBPF_PSEUDO_MAP_VALUE, 0,
 					 map_fd),
 			USERBPF_RAW_INSN(0, 0, 0, 0, 0),
 			USERBPF_MOV64_REG(4, 10),
-			USERBPF_ALU64_IMM(UBPF_ADD, 4, -8),
+			USERBPF_ALU64_IMM(USERBPF_ADD, 4, -8),
 			USERBPF_MOV64_IMM(5, 8),
 			USERBPF_CALL_HELPER(165),
-			USERBPF_JMP_IMM(UBPF_JSLT, 0, 0, 1),
-			USERBPF_LDX_MEM(UBPF_DW, 0, 10, -48),
+			USERBPF_JMP_IMM(USERBPF_JSLT, 0, 0, 1),
+			USERBPF_LDX_MEM(USERBPF_DW, 0, 10, -48),
 			USERBPF_EXIT_INSN(),
 		};
 
