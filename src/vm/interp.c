@@ -235,6 +235,13 @@ long userbpf_run__read_str(const struct userbpf_run *run, char *dst, const void 
 	return (long)size;
 }
 
+void vm_probe_read(const struct userbpf_run *run, void *dst, uintptr_t addr, size_t size)
+{
+	if (!(userbpf_run__flags(run) & USERBPF_RUN_HOST_READ) ||
+	    ub_safe_read(dst, (const void *)addr, size))
+		memset(dst, 0, size);
+}
+
 static void set_region(struct userbpf_run *run, unsigned idx, void *addr,
 		       size_t size, bool writable)
 {
@@ -424,6 +431,9 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 		      (!prog->verified && !(opts->flags & USERBPF_RUN_UNCHECKED));
 	run.budget = opts->insn_budget ? opts->insn_budget
 		     : run.checked ? USERBPF_DEFAULT_BUDGET : UINT64_MAX;
+	/* BTF-pointer loads of tracing types are fault-tolerant (PROBE_MEM) */
+	run.probe_mem = run.checked && (prog->prog_type == 26 /* tracing */ ||
+					prog->prog_type == 29 /* lsm */);
 	run.tail_calls = 0;
 	run.callback_depth = 0;
 	run.tail_target = NULL;

@@ -366,13 +366,38 @@ ld_pkt:
 	}
 
 	/* ==== Loads and stores (memcpy: BPF allows unaligned access) ==== */
+#if VM_CHECKED
+	/*
+	 * Tracing types (fentry/fexit, tp_btf, iter, lsm) load through BTF
+	 * pointers fault-tolerantly, as the kernel's BPF_PROBE_MEM: a load
+	 * outside the run's regions reads through the host-read policy (0
+	 * without USERBPF_RUN_HOST_READ or when unmapped) instead of failing.
+	 */
+#define LOAD_CHECKED(T)                                                      \
+	do {                                                                 \
+		if (unlikely(!vm_mem_ok(run, a_, sizeof(T), false))) {       \
+			if (!run->probe_mem) {                               \
+				run->err_what = "read";                      \
+				run->err_size = sizeof(T);                   \
+				goto out_fault;                              \
+			}                                                    \
+			vm_probe_read(run, &v_, a_, sizeof(T));              \
+			break;                                               \
+		}                                                            \
+		if (unlikely(run->ctx_access != NULL) &&                     \
+		    !vm_ctx_access_ok(run, a_, sizeof(T), false))            \
+			goto out_err_pc;                                     \
+		memcpy(&v_, (const void *)a_, sizeof(T));                    \
+	} while (0)
+#else
+#define LOAD_CHECKED(T) memcpy(&v_, (const void *)a_, sizeof(T))
+#endif
 #define LOAD(NAME, T, TO)                                                    \
 	VM_CASE(NAME)                                                        \
 	{                                                                    \
 		uintptr_t a_ = (uintptr_t)(SRC + (int64_t)pc->off);          \
 		T v_;                                                        \
-		CHECK_MEM(a_, sizeof(T), false);                             \
-		memcpy(&v_, (const void *)a_, sizeof(T));                    \
+		LOAD_CHECKED(T);                                             \
 		DST = (uint64_t)(TO)v_;                                      \
 		NEXT();                                                      \
 	}
@@ -384,6 +409,7 @@ ld_pkt:
 	LOAD(LDXSH, int16_t, int64_t)
 	LOAD(LDXSW, int32_t, int64_t)
 #undef LOAD
+#undef LOAD_CHECKED
 #define STORE(NAME, T, VAL)                                                  \
 	VM_CASE(NAME)                                                        \
 	{                                                                    \

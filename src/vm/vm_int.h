@@ -100,6 +100,7 @@ struct userbpf_run {
 	uint8_t *data;
 	size_t data_size;
 	bool checked;
+	bool probe_mem;	     /* checked: out-of-region loads read, not fail */
 	uint64_t budget;     /* remaining; UINT64_MAX = none */
 	uint32_t tail_calls;
 	int callback_depth;
@@ -162,6 +163,12 @@ int vm_interp_checked(struct userbpf_run *run, size_t entry,
 
 /* Checked mode: make a program's static regions (global data) usable. */
 void vm_add_prog_regions(struct userbpf_run *run, const struct userbpf_prog *prog);
+
+/*
+ * A fault-tolerant load (BPF_PROBE_MEM) of size bytes at addr into dst:
+ * through the host-read policy, zero-filled when not allowed or unmapped.
+ */
+void vm_probe_read(const struct userbpf_run *run, void *dst, uintptr_t addr, size_t size);
 
 /* Checked-mode access test against the run's regions. */
 bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,

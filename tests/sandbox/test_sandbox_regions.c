@@ -144,3 +144,86 @@ TEST(sandbox_regions_rodata_format_through_bpf)
 	userbpf_close(fd);
 	userbpf_close(map_fd);
 }
+
+/* ==== BTF-pointer loads of tracing programs (issue 11 item 4) ==== */
+
+struct fake_task {
+	uint64_t pad;
+	uint64_t pid;
+};
+
+/*
+ * ctx = u64 args[1]: r0 = *(u64 *)(args[0] + 8), a BTF-pointer load
+ * (task->pid) as fentry/tp_btf/lsm programs do.
+ */
+static int run_deref(uint32_t type, uint64_t ptr, uint32_t flags, uint64_t *r0, char *msg,
+		     size_t msg_sz)
+{
+	struct userbpf_insn p[] = {
+		USERBPF_LDX_MEM(USERBPF_DW, 1, 1, 0),
+		USERBPF_LDX_MEM(USERBPF_DW, 0, 1, 8),
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = type);
+	struct userbpf_prog *prog = userbpf_prog__new(p, 3, &po);
+	uint64_t args[1] = { ptr };
+	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = args, .ctx_size = sizeof(args),
+		     .flags = USERBPF_RUN_CHECKED | flags, .err_buf = msg, .err_buf_sz = msg_sz);
+	int err;
+
+	if (!prog)
+		return -errno;
+	*r0 = 0xdead;
+	err = userbpf_prog__run(prog, &ro, r0);
+	userbpf_prog__free(prog);
+	return err;
+}
+
+TEST(sandbox_btf_pointer_loads_fault_tolerant)
+{
+	static const uint32_t tolerant[] = { USERBPF_PROG_TYPE_TRACING, USERBPF_PROG_TYPE_LSM };
+	static struct fake_task task = { 1, 4242 };
+	char msg[128];
+	uint64_t r0;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		/* without host read: the host's memory reads as 0, no fault */
+		ASSERT_OK(run_deref(tolerant[i], (uint64_t)(uintptr_t)&task, 0, &r0, msg,
+				    sizeof(msg)));
+		ASSERT_EQ(r0, 0);
+		/* with it (a probe in the traced process): the true value */
+		ASSERT_OK(run_deref(tolerant[i], (uint64_t)(uintptr_t)&task,
+				    USERBPF_RUN_HOST_READ, &r0, msg, sizeof(msg)));
+		ASSERT_EQ(r0, 4242);
+		/* a bad pointer reads 0 either way, as BPF_PROBE_MEM does */
+		ASSERT_OK(run_deref(tolerant[i], 16, USERBPF_RUN_HOST_READ, &r0, msg,
+				    sizeof(msg)));
+		ASSERT_EQ(r0, 0);
+		ASSERT_OK(run_deref(tolerant[i], 0xffff800000000000ull, 0, &r0, msg, sizeof(msg)));
+		ASSERT_EQ(r0, 0);
+	}
+	/* other types still stop at an access outside their memory */
+	ASSERT_EQ(run_deref(USERBPF_PROG_TYPE_KPROBE, (uint64_t)(uintptr_t)&task,
+			    USERBPF_RUN_HOST_READ, &r0, msg, sizeof(msg)), -EFAULT);
+	ASSERT_STREQ(msg, "out-of-bounds read of 8 bytes at insn 1");
+	/* and stores stay checked for tracing programs too */
+	{
+		struct userbpf_insn p[] = {
+			USERBPF_LDX_MEM(USERBPF_DW, 1, 1, 0),
+			USERBPF_ST_MEM(USERBPF_DW, 1, 8, 1),
+			USERBPF_MOV64_IMM(0, 0),
+			USERBPF_EXIT_INSN(),
+		};
+		USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = USERBPF_PROG_TYPE_TRACING);
+		struct userbpf_prog *prog = userbpf_prog__new(p, 4, &po);
+		uint64_t args[1] = { (uint64_t)(uintptr_t)&task };
+		USERBPF_OPTS(userbpf_run_opts, ro, .ctx = args, .ctx_size = sizeof(args),
+			     .flags = USERBPF_RUN_CHECKED | USERBPF_RUN_HOST_READ);
+
+		ASSERT_TRUE(prog != NULL);
+		ASSERT_EQ(userbpf_prog__run(prog, &ro, &r0), -EFAULT);
+		ASSERT_EQ(task.pid, 4242);
+		userbpf_prog__free(prog);
+	}
+}
