@@ -75,7 +75,11 @@ struct userbpf_platform {
 	int (*read_mem)(void *dst, const void *src, size_t size, void *cookie);
 };
 
-/** @brief Install platform hooks before any other call. @return 0 or -EINVAL. */
+/**
+ * @brief Install platform hooks before any other call (memory the library
+ * allocated must be freed under the allocator that gave it).
+ * @return 0 or -EINVAL.
+ */
 USERBPF_API int userbpf_set_platform(const struct userbpf_platform *platform);
 
 /** @brief Free memory the library handed to the caller (userbpf_asm ...). */

@@ -411,12 +411,12 @@ static int resolve_ld_imm64(void *cookie, unsigned src_reg, int32_t imm,
 	uint8_t *base;
 	size_t size;
 
-	if (src_reg != UBPF_PSEUDO_MAP_IDX && src_reg != UBPF_PSEUDO_MAP_IDX_VALUE)
+	if (src_reg != USERBPF_PSEUDO_MAP_IDX && src_reg != USERBPF_PSEUDO_MAP_IDX_VALUE)
 		return -EINVAL;
 	if (imm < 0 || (size_t)imm >= obj->map_cnt || !obj->maps[imm].map)
 		return -ENOENT;
 	m = &obj->maps[imm];
-	if (src_reg == UBPF_PSEUDO_MAP_IDX) {
+	if (src_reg == USERBPF_PSEUDO_MAP_IDX) {
 		if (next_imm)
 			return -EINVAL;
 		*value = (uint64_t)(uintptr_t)m->map;
@@ -495,12 +495,12 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 	for (i = 0; i + 1 < prog->insn_cnt; i++) {
 		const struct userbpf_insn *insn = &prog->insns[i];
 
-		if (insn->code != (UBPF_LD | UBPF_IMM | UBPF_DW))
+		if (insn->code != (USERBPF_LD | USERBPF_IMM | USERBPF_DW))
 			continue;
-		if ((insn->src_reg == UBPF_PSEUDO_MAP_IDX ||
-		     insn->src_reg == UBPF_PSEUDO_MAP_IDX_VALUE) &&
+		if ((insn->src_reg == USERBPF_PSEUDO_MAP_IDX ||
+		     insn->src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE) &&
 		    insn->imm >= 0 && (size_t)insn->imm < obj->map_cnt) {
-			uint8_t bit = insn->src_reg == UBPF_PSEUDO_MAP_IDX ? 1 : 2;
+			uint8_t bit = insn->src_reg == USERBPF_PSEUDO_MAP_IDX ? 1 : 2;
 
 			n += !used[insn->imm];
 			nval += bit == 2 && !(used[insn->imm] & 2);
@@ -531,7 +531,7 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 			continue;
 		po->maps[po->map_cnt++] = userbpf_map__get(map);
 		if ((used[i] & 2) &&
-		    !resolve_ld_imm64(obj, UBPF_PSEUDO_MAP_IDX_VALUE, (int32_t)i, 0,
+		    !resolve_ld_imm64(obj, USERBPF_PSEUDO_MAP_IDX_VALUE, (int32_t)i, 0,
 				      &value))
 			po->regions[po->region_cnt++] = (struct userbpf_mem_region){
 				(void *)(uintptr_t)value, userbpf_map__value_size(map),
@@ -544,7 +544,7 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 
 static bool is_poison(const struct userbpf_insn *insn)
 {
-	return insn->code == (UBPF_JMP | UBPF_CALL) && insn->src_reg == 0 &&
+	return insn->code == (USERBPF_JMP | USERBPF_CALL) && insn->src_reg == 0 &&
 	       insn->imm == UB_CORE_POISON_IMM;
 }
 

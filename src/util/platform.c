@@ -48,6 +48,26 @@ unsigned long ub_fault_pending(void) { return 0; }
 static int fault_now(void) { return 0; }
 #endif
 
+/*
+ * A custom allocator has no realloc and no size query: each block it gives
+ * carries a header with the usable size in front, so that ub_realloc can
+ * move it.  libc blocks have no header.
+ */
+#define UB_HDR 16
+
+static void *custom_alloc(size_t size)
+{
+	uint8_t *p;
+
+	if (size > SIZE_MAX - UB_HDR)
+		return NULL;
+	p = platform.alloc(size + UB_HDR, platform.cookie);
+	if (!p)
+		return NULL;
+	memcpy(p, &size, sizeof(size));
+	return p + UB_HDR;
+}
+
 void *ub_alloc(size_t size)
 {
 	if (fault_now())
@@ -55,7 +75,7 @@ void *ub_alloc(size_t size)
 	if (size == 0)
 		size = 1;
 	if (platform.alloc)
-		return platform.alloc(size, platform.cookie);
+		return custom_alloc(size);
 	return calloc(1, size);
 }
 
@@ -68,11 +88,24 @@ void *ub_calloc(size_t n, size_t size)
 
 void *ub_realloc(void *ptr, size_t size)
 {
+	void *n;
+	size_t old;
+
 	if (fault_now())
 		return NULL;
-	if (platform.alloc)
-		return NULL; /* custom allocators do not grow in place */
-	return realloc(ptr, size ? size : 1);
+	if (size == 0)
+		size = 1;
+	if (!platform.alloc)
+		return realloc(ptr, size);
+	n = custom_alloc(size);
+	if (!n)
+		return NULL;
+	if (ptr) {
+		memcpy(&old, (uint8_t *)ptr - UB_HDR, sizeof(old));
+		memcpy(n, ptr, old < size ? old : size);
+		platform.free((uint8_t *)ptr - UB_HDR, platform.cookie);
+	}
+	return n;
 }
 
 void ub_free(void *ptr)
@@ -80,7 +113,7 @@ void ub_free(void *ptr)
 	if (!ptr)
 		return;
 	if (platform.free)
-		platform.free(ptr, platform.cookie);
+		platform.free((uint8_t *)ptr - UB_HDR, platform.cookie);
 	else
 		free(ptr);
 }

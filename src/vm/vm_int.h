@@ -54,7 +54,14 @@ struct userbpf_prog {
 	void *user_data;
 };
 
-#define VM_MAX_REGIONS 64
+/*
+ * Checked-mode regions: an inline table, grown on the heap when a run
+ * holds more (each distinct map value a helper hands out is one), up to
+ * VM_MAX_REGIONS; past that the run stops with -E2BIG.  Never recycled:
+ * a region lives until the run ends or what it names dies.
+ */
+#define VM_INLINE_REGIONS 24
+#define VM_MAX_REGIONS 65536
 #define VM_MAX_NESTING 4	/* callback nesting (bpf_loop in bpf_loop...) */
 #define VM_REGION_CTX VM_MAX_NESTING
 #define VM_REGION_DATA (VM_MAX_NESTING + 1)
@@ -93,6 +100,7 @@ struct userbpf_run {
 	uint8_t *data;
 	size_t data_size;
 	bool checked;
+	bool probe_mem;	     /* checked: out-of-region loads read, not fail */
 	uint64_t budget;     /* remaining; UINT64_MAX = none */
 	uint32_t tail_calls;
 	int callback_depth;
@@ -106,14 +114,15 @@ struct userbpf_run {
 	const char *err_what;
 	char err_detail[96];
 	unsigned err_size;
-	/* maps handed out during the run (map-in-map lookups) */
+	/* maps handed out during the run (map-in-map lookups); checked mode */
 	const void *dyn_maps[8];
 	unsigned dyn_map_next;
 	/* checked mode */
 	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access,
 			  char *why, size_t why_sz);
-	unsigned region_cnt, region_dyn_next;
-	struct vm_region regions[VM_MAX_REGIONS];
+	unsigned region_cnt, region_cap;
+	struct vm_region *regions; /* inline_regions, or a heap copy when grown */
+	struct vm_region inline_regions[VM_INLINE_REGIONS];
 	/* held resources, any mode */
 	unsigned held_cnt;
 	struct vm_held held[VM_MAX_HELD];
@@ -154,6 +163,12 @@ int vm_interp_checked(struct userbpf_run *run, size_t entry,
 
 /* Checked mode: make a program's static regions (global data) usable. */
 void vm_add_prog_regions(struct userbpf_run *run, const struct userbpf_prog *prog);
+
+/*
+ * A fault-tolerant load (BPF_PROBE_MEM) of size bytes at addr into dst:
+ * through the host-read policy, zero-filled when not allowed or unmapped.
+ */
+void vm_probe_read(const struct userbpf_run *run, void *dst, uintptr_t addr, size_t size);
 
 /* Checked-mode access test against the run's regions. */
 bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,

@@ -251,8 +251,8 @@ static bool calls_land_on_functions(const struct userbpf_program *p)
 
 	fi = userbpf_program__func_info(p, &nf);
 	for (i = 0; i < cnt; i++) {
-		bool call = insns[i].code == 0x85 && insns[i].src_reg == UBPF_PSEUDO_CALL;
-		bool func = insns[i].code == 0x18 && insns[i].src_reg == UBPF_PSEUDO_FUNC;
+		bool call = insns[i].code == 0x85 && insns[i].src_reg == USERBPF_PSEUDO_CALL;
+		bool func = insns[i].code == 0x18 && insns[i].src_reg == USERBPF_PSEUDO_FUNC;
 		int64_t target;
 		bool ok = false;
 
@@ -506,7 +506,7 @@ TEST(loader_globals_relocated_insns)
 	for (i = 0; i < n; i++) {
 		if (insns[i].code != 0x18)
 			continue;
-		ASSERT_EQ(insns[i].src_reg, UBPF_PSEUDO_MAP_IDX_VALUE);
+		ASSERT_EQ(insns[i].src_reg, USERBPF_PSEUDO_MAP_IDX_VALUE);
 		ASSERT_TRUE(insns[i].imm >= 0);
 		ASSERT_TRUE(insns[i + 1].imm >= 0);
 		seen++;
