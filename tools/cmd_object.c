@@ -228,7 +228,7 @@ bool cli_is_object(const char *path)
 
 static const char run_usage[] =
 	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
-	"                   [--repeat N] [--unchecked] [--maps] [--json]\n"
+	"                   [--repeat N] [--unchecked] [--allow-host-read] [--maps] [--json]\n"
 	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN:\n"
 	"  --data FILE      input packet (raw bytes) for skb/XDP programs\n"
 	"  --ctx FILE       context bytes (__sk_buff fields, tracing arguments)\n"
@@ -237,6 +237,9 @@ static const char run_usage[] =
 	"  --unchecked      skip the bounds checks on memory accesses (faster; by\n"
 	"                   default every access is checked, since no verifier\n"
 	"                   has vetted the program)\n"
+	"  --allow-host-read  let bpf_probe_read* and %s of bpf_printk/bpf_snprintf\n"
+	"                   read any address of this process (by default they read\n"
+	"                   only the run's own memory: context, packet, stack, maps)\n"
 	"  --maps           dump every map after the run\n"
 	"Prints retval, duration, bpf_printk lines, ring/perf buffer records.\n";
 
@@ -248,7 +251,7 @@ static const char map_usage[] =
 struct run_args {
 	const char *path, *prog, *data, *ctx, *data_out, *map;
 	int repeat;
-	bool checked, maps, json, run;
+	bool checked, maps, json, run, host_read;
 };
 
 struct output {
@@ -431,7 +434,9 @@ static int do_run(struct run_args *ra)
 				     .ctx_size_in = (uint32_t)ctx_len,
 				     .ctx_out = ctx_len ? ctx_out : NULL,
 				     .ctx_size_out = ctx_len ? 65536 : 0, .repeat = ra->repeat,
-				     .flags = ra->checked ? USERBPF_RUN_CHECKED : 0,
+				     .flags = (ra->checked ? USERBPF_RUN_CHECKED
+							   : USERBPF_RUN_UNCHECKED) |
+					      (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
 				     .cookie = &out, .trace_fn = trace_cb, .err_buf = err,
 				     .err_buf_sz = sizeof(err));
 			rc = userbpf_prog__test_run(userbpf_program__prog(p), &t);
@@ -544,6 +549,8 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->checked = true;
 		} else if (!strcmp(a, "--unchecked")) {
 			ra->checked = false;
+		} else if (!strcmp(a, "--allow-host-read")) {
+			ra->host_read = true;
 		} else if (!strcmp(a, "--maps")) {
 			ra->maps = true;
 		} else if (!strcmp(a, "--json")) {

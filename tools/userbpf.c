@@ -391,7 +391,7 @@ static int cmd_exec(int argc, char **argv)
 	{
 		USERBPF_OPTS(userbpf_run_opts, ropts, .ctx = mem, .ctx_size = mem_len,
 			     .data = mem, .data_size = mem_len,
-			     .flags = checked ? USERBPF_RUN_CHECKED : 0,
+			     .flags = checked ? USERBPF_RUN_CHECKED : USERBPF_RUN_UNCHECKED,
 			     .insn_budget = budget, .err_buf = err,
 			     .err_buf_sz = sizeof(err));
 		args[0] = (uint64_t)(uintptr_t)mem;

@@ -67,6 +67,12 @@ struct userbpf_platform {
 	void (*free)(void *ptr, void *cookie);
 	uint64_t (*clock_ns)(int clock_id, void *cookie); /**< CLOCK_* ids */
 	void *cookie;
+	/**
+	 * Copy size bytes from any address without faulting: 0, or non-zero
+	 * when a byte is not readable (bpf_probe_read with
+	 * USERBPF_RUN_HOST_READ).  Hosted default: process_vm_readv.
+	 */
+	int (*read_mem)(void *dst, const void *src, size_t size, void *cookie);
 };
 
 /** @brief Install platform hooks before any other call. @return 0 or -EINVAL. */

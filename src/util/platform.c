@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "userbpf/common.h"
 #include "alloc.h"
@@ -102,6 +104,52 @@ uint64_t ub_clock_ns(int clock_id)
 	if (clock_gettime((clockid_t)clock_id, &ts))
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ==== Reading any address without faulting ==== */
+
+int ub_safe_read(void *dst, const void *src, size_t size)
+{
+	struct iovec local = { dst, size }, remote = { (void *)src, size };
+	ssize_t n;
+
+	if (size == 0)
+		return 0;
+	if ((uintptr_t)src + size < (uintptr_t)src)
+		return -EFAULT;
+	if (platform.sz >= offsetof(struct userbpf_platform, read_mem) +
+				   sizeof(platform.read_mem) && platform.read_mem)
+		return platform.read_mem(dst, src, size, platform.cookie) ? -EFAULT : 0;
+	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	return n == (ssize_t)size ? 0 : -EFAULT;
+}
+
+/*
+ * Read up to size bytes of a string, page by page so that a string
+ * ending just before an unmapped page still reads.
+ */
+long ub_safe_read_str(char *dst, const void *src, size_t size)
+{
+	uintptr_t p = (uintptr_t)src;
+	size_t done = 0;
+
+	if (size == 0)
+		return 0;
+	while (done < size) {
+		size_t chunk = 4096 - ((p + done) & 4095);
+		char *nul;
+
+		if (chunk > size - done)
+			chunk = size - done;
+		if (ub_safe_read(dst + done, (const void *)(p + done), chunk))
+			return -EFAULT;
+		nul = memchr(dst + done, 0, chunk);
+		if (nul)
+			return (long)(nul - dst) + 1;
+		done += chunk;
+	}
+	dst[size - 1] = '\0';
+	return (long)size;
 }
 
 void userbpf_free(void *ptr)

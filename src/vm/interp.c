@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/alloc.h"
 #include "vm_int.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -150,6 +151,88 @@ bool vm_helper_args_ok(struct userbpf_run *run, const struct userbpf_helper *h,
 		}
 	}
 	return true;
+}
+
+/* Bytes readable from addr inside the range [lo, lo + size), else 0. */
+static size_t room_in(uintptr_t addr, const void *lo, size_t size)
+{
+	uintptr_t l = (uintptr_t)lo;
+
+	return lo && addr >= l && addr - l < size ? size - (addr - l) : 0;
+}
+
+/*
+ * The run's own memory readable from addr: bytes up to the end of the
+ * region holding it, 0 if none.  Checked runs keep every region in
+ * run->regions; other runs know their stacks (slots 0..callback_depth),
+ * the context, the packet, the caller's regions and the program's data.
+ */
+static size_t own_room(const struct userbpf_run *run, uintptr_t addr)
+{
+	const struct userbpf_run_opts *o = run->opts;
+	size_t i, n;
+
+	if (run->checked) {
+		for (i = 0; i < run->region_cnt; i++) {
+			const struct vm_region *r = &run->regions[i];
+
+			if (addr >= r->lo && addr < r->hi)
+				return r->hi - addr;
+		}
+		return 0;
+	}
+	for (i = 0; i <= (size_t)run->callback_depth; i++) {
+		const struct vm_region *r = &run->regions[i];
+
+		if (addr >= r->lo && addr < r->hi)
+			return r->hi - addr;
+	}
+	if ((n = room_in(addr, o->ctx, o->ctx_size)) || (n = room_in(addr, o->data, o->data_size)))
+		return n;
+	for (i = 0; i < o->region_cnt; i++)
+		if ((n = room_in(addr, o->regions[i].addr, o->regions[i].size)))
+			return n;
+	for (i = 0; i < run->prog->region_cnt; i++)
+		if ((n = room_in(addr, run->prog->regions[i].addr, run->prog->regions[i].size)))
+			return n;
+	return 0;
+}
+
+int userbpf_run__read(const struct userbpf_run *run, void *dst, const void *src,
+		      size_t size)
+{
+	if (size == 0)
+		return 0;
+	if (userbpf_run__flags(run) & USERBPF_RUN_HOST_READ)
+		return ub_safe_read(dst, src, size);
+	if (own_room(run, (uintptr_t)src) < size)
+		return -EFAULT;
+	memmove(dst, src, size);
+	return 0;
+}
+
+long userbpf_run__read_str(const struct userbpf_run *run, char *dst, const void *src,
+			   size_t size)
+{
+	size_t room, n;
+	const char *nul;
+
+	if (size == 0)
+		return 0;
+	if (userbpf_run__flags(run) & USERBPF_RUN_HOST_READ)
+		return ub_safe_read_str(dst, src, size);
+	room = own_room(run, (uintptr_t)src);
+	n = room < size ? room : size;
+	nul = n ? memchr(src, 0, n) : NULL;
+	if (nul) {
+		memmove(dst, src, (size_t)(nul - (const char *)src) + 1);
+		return nul - (const char *)src + 1;
+	}
+	if (room < size)
+		return -EFAULT; /* the string runs out of the run's memory */
+	memmove(dst, src, size - 1);
+	dst[size - 1] = '\0';
+	return (long)size;
 }
 
 static void set_region(struct userbpf_run *run, unsigned idx, void *addr,
@@ -303,8 +386,15 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	run.ctx = opts->ctx;
 	run.data = opts->data;
 	run.data_size = opts->data_size;
-	run.checked = !!(opts->flags & USERBPF_RUN_CHECKED);
-	run.budget = opts->insn_budget ? opts->insn_budget : UINT64_MAX;
+	/*
+	 * Only a verified program may run unchecked, unless the caller opts
+	 * out; checked runs always have a budget (a program cannot hang its
+	 * host).
+	 */
+	run.checked = (opts->flags & USERBPF_RUN_CHECKED) ||
+		      (!prog->verified && !(opts->flags & USERBPF_RUN_UNCHECKED));
+	run.budget = opts->insn_budget ? opts->insn_budget
+		     : run.checked ? USERBPF_DEFAULT_BUDGET : UINT64_MAX;
 	if (opts->sz >= offsetof(struct userbpf_run_opts, ctx_access) + sizeof(opts->ctx_access))
 		run.ctx_access = opts->ctx_access;
 	args[0] = (uint64_t)(uintptr_t)opts->ctx;

@@ -43,11 +43,14 @@ int VM_FN(struct userbpf_run *run, size_t entry, const uint64_t args[5],
 #if VM_CHECKED
 	/* Uninitialised stack reads stay deterministic in checked mode. */
 	memset(stack, 0, sizeof(stack));
-	/* Slots 0..VM_MAX_NESTING-1 hold the stacks of nested callbacks. */
+#endif
+	/*
+	 * Slots 0..VM_MAX_NESTING-1 hold the stacks of nested callbacks (in
+	 * every mode: the run's own memory for userbpf_run__read).
+	 */
 	run->regions[run->callback_depth].lo = (uintptr_t)stack;
 	run->regions[run->callback_depth].hi = (uintptr_t)(stack + sizeof(stack));
 	run->regions[run->callback_depth].writable = true;
-#endif
 
 #define DST reg[pc->dst]
 #define SRC reg[pc->src]

@@ -127,6 +127,16 @@ struct userbpf_run {
 void vm_set_run_hooks(void (*enter)(void), void (*exit)(void));
 
 /*
+ * userbpf_prog__new with the helper table used when opts gives none
+ * (defaults may be NULL: then only opts' helpers exist).  The vm never
+ * reaches up into the helper layer; src/helpers/std.c passes the
+ * built-in table.
+ */
+struct userbpf_prog *vm_prog_new(const struct userbpf_insn *insns, size_t insn_cnt,
+				 const struct userbpf_prog_opts *opts,
+				 const struct userbpf_helper *defaults, size_t default_cnt);
+
+/*
  * Mark a program as accepted by the verifier (layer 5 calls down into the
  * vm): only such a program may run without run-time checks.
  */

@@ -200,7 +200,7 @@ TEST(sandbox_ctx_store_bytes_uses_trusted_bounds)
 			USERBPF_EXIT_INSN(),		/* r0: load_bytes' result */
 		};
 
-		run_prog(USERBPF_PROG_TYPE_SCHED_CLS, p, N(p), 0, &o);
+		run_prog(USERBPF_PROG_TYPE_SCHED_CLS, p, N(p), USERBPF_RUN_UNCHECKED, &o);
 		ASSERT_OK(o.err);
 		ASSERT_TRUE(canary_intact(canary));
 		ASSERT_EQ((int32_t)o.retval, -EFAULT); /* 2000 is past the real packet */
@@ -244,7 +244,7 @@ TEST(sandbox_ctx_xdp_adjust_uses_trusted_bounds)
 			USERBPF_EXIT_INSN(),
 		};
 
-		run_prog(USERBPF_PROG_TYPE_XDP, p, N(p), 0, &o);
+		run_prog(USERBPF_PROG_TYPE_XDP, p, N(p), USERBPF_RUN_UNCHECKED, &o);
 		ASSERT_OK(o.err);
 		ASSERT_EQ(o.retval, 0);
 		ASSERT_TRUE(canary_intact(canary));

@@ -29,8 +29,8 @@
 enum mode { M_CHECKED, M_FAST, M_BUDGET };
 static const uint32_t mode_flags[] = {
 	[M_CHECKED] = USERBPF_RUN_CHECKED,
-	[M_FAST] = USERBPF_RUN_INTERPRETER,
-	[M_BUDGET] = USERBPF_RUN_INTERPRETER,
+	[M_FAST] = USERBPF_RUN_INTERPRETER | USERBPF_RUN_UNCHECKED,
+	[M_BUDGET] = USERBPF_RUN_INTERPRETER | USERBPF_RUN_UNCHECKED,
 };
 
 /* lddw map fd imm = index into the cookie's map table */

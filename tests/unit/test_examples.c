@@ -321,7 +321,9 @@ static int run_userbpf(const struct example *ex, struct obs *o, char *why, size_
 		USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = in->data,
 			     .data_size_in = in->data_size, .data_out = in->data ? o->data[i] : NULL,
 			     .data_size_out = in->data ? 256 : 0, .ctx_in = in->ctx,
-			     .ctx_size_in = in->ctx_size, .flags = (i & 1) ? USERBPF_RUN_CHECKED : 0,
+			     .ctx_size_in = in->ctx_size, .flags = ((i & 1) ? USERBPF_RUN_CHECKED : 0) |
+				     /* the kernel's probe_read reads this process */
+				     USERBPF_RUN_HOST_READ,
 			     .err_buf = err, .err_buf_sz = sizeof(err));
 
 		rc = userbpf_prog__test_run(userbpf_program__prog(p), &t);

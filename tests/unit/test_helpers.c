@@ -52,7 +52,8 @@ static uint64_t probe_read(uint64_t addr, uint64_t *first, int *err)
 	};
 	uint64_t ctx[1] = { 0 };
 	char msg[128];
-	uint64_t r0 = run(p, N(p), ctx, sizeof(ctx), USERBPF_RUN_CHECKED, err, msg, sizeof(msg));
+	uint64_t r0 = run(p, N(p), ctx, sizeof(ctx), USERBPF_RUN_CHECKED | USERBPF_RUN_HOST_READ,
+			  err, msg, sizeof(msg));
 
 	*first = ctx[0];
 	return r0;
@@ -93,9 +94,15 @@ TEST(helpers_probe_read_str)
 	};
 	int err;
 
-	ASSERT_EQ(run(p, N(p), buf, sizeof(buf), USERBPF_RUN_CHECKED, &err, NULL, 0), 6);
+	ASSERT_EQ(run(p, N(p), buf, sizeof(buf), USERBPF_RUN_CHECKED | USERBPF_RUN_HOST_READ,
+		      &err, NULL, 0), 6);
 	ASSERT_OK(err);
 	ASSERT_STREQ(buf, "hello");
+	/* without host read, the host's string is out of reach: a fault */
+	memset(buf, 'x', sizeof(buf));
+	ASSERT_EQ((int64_t)run(p, N(p), buf, sizeof(buf), USERBPF_RUN_CHECKED, &err, NULL, 0),
+		  -EFAULT);
+	ASSERT_EQ(buf[0], 0);
 	p[3] = (struct userbpf_insn)USERBPF_RAW_INSN(UBPF_LD | UBPF_DW | UBPF_IMM, 3, 0, 0, 16);
 	ASSERT_EQ((int64_t)run(p, N(p), buf, sizeof(buf), 0, &err, NULL, 0), -EFAULT);
 	ASSERT_EQ(buf[0], 0);

