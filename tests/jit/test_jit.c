@@ -458,3 +458,30 @@ TEST(jit_examples_run_natively)
 		userbpf_object__close(obj);
 	}
 }
+
+/* The open option: USERBPF_ENGINE_INTERP keeps every program off the JIT. */
+TEST(jit_object_engine_option)
+{
+	char path[256];
+	uint8_t pkt[64] = { 0 };
+	int engine;
+
+	snprintf(path, sizeof(path), "%s/examples/call_chain.bpf.o", test_build_dir());
+	for (engine = 0; engine <= USERBPF_ENGINE_INTERP; engine += USERBPF_ENGINE_INTERP) {
+		USERBPF_OPTS(userbpf_object_open_opts, oo, .engine = engine);
+		USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt),
+			     .flags = USERBPF_RUN_UNCHECKED);
+		struct userbpf_object *obj = userbpf_object__open_file(path, &oo);
+		struct userbpf_prog *prog;
+
+		ASSERT_TRUE(obj);
+		ASSERT_OK(userbpf_object__load(obj));
+		prog = userbpf_program__prog(userbpf_object__find_program_by_name(obj, "checksum"));
+		ASSERT_OK(userbpf_prog__test_run(prog, &t));
+		ASSERT_EQ(t.retval, 65535);
+		ASSERT_EQ(userbpf_prog__engine(prog), engine);
+		ASSERT_EQ(userbpf_prog__jited(prog, NULL) != NULL,
+			  HAVE_JIT && engine != USERBPF_ENGINE_INTERP);
+		userbpf_object__close(obj);
+	}
+}
