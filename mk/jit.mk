@@ -7,3 +7,11 @@ ifeq ($(HAVE_CAPSTONE),1)
 $(BUILD)/obj/tools/cmd_jited.o: CPPFLAGS += -DUSERBPF_HAVE_CAPSTONE
 $(CLI): LDLIBS += -lcapstone
 endif
+
+# bench_jit's workloads, compiled by clang -target bpf as well (the native
+# twin is built by the Makefile's bench/ref rule).
+BENCH_BPF_OBJS := $(BUILD)/bench/jit_workloads.bpf.o
+$(BUILD)/bench/%.bpf.o: bench/ref/%.c
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -I$(BPF_ARCH_INC) -Wall -Werror -c $< -o $@
+$(BUILD)/bench_jit: | $(BENCH_BPF_OBJS)
