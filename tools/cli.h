@@ -40,4 +40,10 @@ int cli_disasm_object(const char *path, const char *prog_name, bool bytes);
 /* cmd_verify.c */
 int cli_cmd_verify(int argc, char **argv);
 
+/* cmd_jited.c: disasm --jited and the --engine option */
+uint32_t cli_engine_flags(const char *name, const char *who);
+int cli_print_jited(struct userbpf_prog *prog);
+int cli_print_jited_insns(const struct userbpf_insn *insns, size_t cnt);
+int cli_print_jited_object(const char *path, const char *prog_name);
+
 #endif

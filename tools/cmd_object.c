@@ -228,7 +228,8 @@ bool cli_is_object(const char *path)
 
 static const char run_usage[] =
 	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
-	"                   [--repeat N] [--unchecked] [--allow-host-read] [--maps] [--json]\n"
+	"                   [--repeat N] [--unchecked] [--engine E] [--allow-host-read]\n"
+	"                   [--maps] [--json]\n"
 	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN:\n"
 	"  --data FILE      input packet (raw bytes) for skb/XDP programs\n"
 	"  --ctx FILE       context bytes (__sk_buff fields, tracing arguments)\n"
@@ -237,6 +238,8 @@ static const char run_usage[] =
 	"  --unchecked      skip the bounds checks on memory accesses (faster; by\n"
 	"                   default every access is checked, since no verifier\n"
 	"                   has vetted the program)\n"
+	"  --engine E       checked (the default), jit (native code, unchecked) or\n"
+	"                   interp (the fast interpreter, unchecked)\n"
 	"  --allow-host-read  let bpf_probe_read* and %s of bpf_printk/bpf_snprintf\n"
 	"                   read any address of this process (by default they read\n"
 	"                   only the run's own memory: context, packet, stack, maps)\n"
@@ -252,6 +255,7 @@ struct run_args {
 	const char *path, *prog, *data, *ctx, *data_out, *map;
 	int repeat;
 	bool checked, maps, json, run, host_read;
+	uint32_t engine; /* USERBPF_RUN_* of --engine, 0: --checked/--unchecked */
 };
 
 struct output {
@@ -434,8 +438,9 @@ static int do_run(struct run_args *ra)
 				     .ctx_size_in = (uint32_t)ctx_len,
 				     .ctx_out = ctx_len ? ctx_out : NULL,
 				     .ctx_size_out = ctx_len ? 65536 : 0, .repeat = ra->repeat,
-				     .flags = (ra->checked ? USERBPF_RUN_CHECKED
-							   : USERBPF_RUN_UNCHECKED) |
+				     .flags = (ra->engine ? ra->engine
+						 : ra->checked ? USERBPF_RUN_CHECKED
+							       : USERBPF_RUN_UNCHECKED) |
 					      (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
 				     .cookie = &out, .trace_fn = trace_cb, .err_buf = err,
 				     .err_buf_sz = sizeof(err));
@@ -549,6 +554,8 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->checked = true;
 		} else if (!strcmp(a, "--unchecked")) {
 			ra->checked = false;
+		} else if (!strcmp(a, "--engine") && has) {
+			ra->engine = cli_engine_flags(argv[++i], who);
 		} else if (!strcmp(a, "--allow-host-read")) {
 			ra->host_read = true;
 		} else if (!strcmp(a, "--maps")) {

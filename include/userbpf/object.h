@@ -140,9 +140,14 @@ struct userbpf_object_open_opts {
 	/** Receives the reason when open fails. */
 	char *err_buf;
 	size_t err_buf_sz;
+	/**
+	 * Engine of every program (enum userbpf_engine of userbpf/jit.h):
+	 * 0 = JIT for unchecked runs, USERBPF_ENGINE_INTERP = never compile.
+	 */
+	int engine;
 	size_t :0;
 };
-#define userbpf_object_open_opts__last_field err_buf_sz
+#define userbpf_object_open_opts__last_field engine
 
 /**
  * @brief Open an object file: parse ELF, BTF and BTF.ext, find programs,

@@ -8,6 +8,7 @@
 #include "common.h"
 #include "insn.h"
 #include "vm.h"
+#include "jit.h"
 #include "map.h"
 #include "progs.h"
 #include "object.h"

@@ -450,6 +450,7 @@ struct userbpf_object {
 	size_t helper_cnt;
 	const struct userbpf_helper *extra_helpers;
 	size_t extra_helper_cnt;
+	int engine; /* enum userbpf_engine, applied to every program */
 	int prepare_err; /* a failed prepare leaves programs half relocated */
 	bool prepared;
 	bool loaded;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "loader_int.h"
+#include "userbpf/jit.h"
 #include "maps/map.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -173,6 +174,7 @@ static struct userbpf_object *open_common(const void *buf, size_t size,
 	obj->helper_cnt = OPTS_GET(opts, helper_cnt, 0);
 	obj->extra_helpers = OPTS_GET(opts, extra_helpers, NULL);
 	obj->extra_helper_cnt = OPTS_GET(opts, extra_helper_cnt, 0);
+	obj->engine = OPTS_GET(opts, engine, 0);
 	if ((!obj->helpers && obj->helper_cnt) ||
 	    (!obj->extra_helpers && obj->extra_helper_cnt)) {
 		err = obj_err(obj, -EINVAL, "helper table NULL with a count");
@@ -608,6 +610,8 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 			     .err_buf = errbuf, .err_buf_sz = sizeof(errbuf));
 
 		prog->prog = userbpf_prog__new(insns, prog->insn_cnt, &popts);
+		if (prog->prog && obj->engine)
+			userbpf_prog__set_engine(prog->prog, (enum userbpf_engine)obj->engine);
 	}
 	err = prog->prog ? 0 : -errno;
 	if (err)
