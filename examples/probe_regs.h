@@ -3,7 +3,7 @@
  * probe_regs.h - for the tracing examples: the kernel's x86-64 struct
  * pt_regs (what vmlinux.h gives), so that bpf_tracing.h's BPF_KPROBE,
  * BPF_UPROBE, BPF_URETPROBE and PT_REGS_PARM* work without a vmlinux.h.
- * Include it before <bpf/bpf_tracing.h>, compile with -D__TARGET_ARCH_x86.
+ * Include it instead of <bpf/bpf_helpers.h> and <bpf/bpf_tracing.h>.
  */
 #ifndef USERBPF_EXAMPLES_PROBE_REGS_H
 #define USERBPF_EXAMPLES_PROBE_REGS_H
@@ -11,6 +11,9 @@
 #include <linux/bpf.h>
 #include <linux/types.h>
 
+#if !defined(__TARGET_ARCH_x86)
+#define __TARGET_ARCH_x86 /* the probes' registers are x86-64's */
+#endif
 #ifndef __VMLINUX_H__
 #define __VMLINUX_H__ /* bpf_tracing.h: kernel field names (di, si, ax ...) */
 #endif

@@ -427,6 +427,7 @@ static const struct cli_cmd cmds[] = {
 	{ "prog", cli_cmd_prog, "list the programs of a BPF object (prog list OBJ)" },
 	{ "run", cli_cmd_run, "test-run a program of a BPF object" },
 	{ "map", cli_cmd_map, "dump the maps of a BPF object (map dump OBJ)" },
+	{ "trace", cli_cmd_trace, "run a command with an object's probes attached (trace OBJ -- CMD)" },
 };
 
 static void usage(FILE *f)

@@ -11,6 +11,7 @@
 #include "map.h"
 #include "progs.h"
 #include "object.h"
+#include "probe.h"
 /* userbpf/syscall.h (userbpf_bpf) needs <linux/bpf.h>: include it yourself. */
 
 #endif /* USERBPF_USERBPF_H */
