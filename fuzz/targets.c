@@ -94,39 +94,47 @@ struct fuzz_result {
 /* The unchecked variants, asked for explicitly (unverified programs). */
 #define UNCHECKED_INTERP (USERBPF_RUN_INTERPRETER | USERBPF_RUN_UNCHECKED)
 
+/* One run in the caller's exact-size buffer AT (so ASan sees any access
+ * outside it); the memory after the run is copied into res->mem.  Runs that
+ * are compared across engines use the same buffer, so a program whose
+ * behaviour depends on the address it was given (r1 is that address) is
+ * still compared like with like; the second checked run uses another
+ * buffer to tell such programs apart. */
 static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len,
-		     uint32_t flags, uint64_t budget, struct fuzz_result *res)
+		     uint32_t flags, uint64_t budget, uint8_t *at,
+		     struct fuzz_result *res)
 {
-	uint8_t *mem = malloc(len ? len : 1);
 	uint64_t args[2];
 
-	res->mem = mem;
+	res->mem = malloc(len ? len : 1);
 	res->err = -12;
 	res->r0 = 0;
-	if (!mem)
+	if (!res->mem || !at)
 		return;
-	memcpy(mem, init, len);
-	args[0] = (uint64_t)(uintptr_t)mem;
+	memcpy(at, init, len);
+	args[0] = (uint64_t)(uintptr_t)at;
 	args[1] = len;
 	{
-		USERBPF_OPTS(userbpf_run_opts, o, .ctx = mem, .ctx_size = len,
-			     .data = mem, .data_size = len, .args = args, .arg_cnt = 2,
+		USERBPF_OPTS(userbpf_run_opts, o, .ctx = at, .ctx_size = len,
+			     .data = at, .data_size = len, .args = args, .arg_cnt = 2,
 			     .insn_budget = budget, .flags = flags);
 
 		res->err = userbpf_prog__run(prog, &o, &res->r0);
 	}
+	memcpy(res->mem, at, len);
 }
 
 /* The same run from a deeper C stack: other interpreter stack address. */
 __attribute__((noinline)) static void fuzz_run_deep(struct userbpf_prog *prog,
 						    const uint8_t *init, size_t len,
 						    uint32_t flags, uint64_t budget,
+						    uint8_t *at,
 						    struct fuzz_result *res)
 {
 	volatile uint8_t pad[4096];
 
 	pad[0] = 1;
-	fuzz_run(prog, init, len, flags, budget, res);
+	fuzz_run(prog, init, len, flags, budget, at, res);
 	pad[4095] = pad[0];
 }
 
@@ -182,9 +190,11 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 	}
 	if (prog) {
 		struct fuzz_result chk, chk2, bud = { 0 }, fast = { 0 };
+		uint8_t *at = malloc(mem_len ? mem_len : 1);
+		uint8_t *other = malloc(mem_len ? mem_len : 1);
 
-		fuzz_run(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk);
-		fuzz_run_deep(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk2);
+		fuzz_run(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, at, &chk);
+		fuzz_run_deep(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, other, &chk2);
 		/* Unchecked mode trusts helper arguments (a forged map pointer
 		 * checked mode refuses with an error code is dereferenced), so
 		 * programs calling helpers (call or callx) are compared in checked mode only;
@@ -209,14 +219,14 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 			 * sees leftovers.  The budgeted run on a zeroed and on a
 			 * 0xa5-filled C stack must agree, else not compared. */
 			fuzz_dirty_stack(0);
-			fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &bud);
+			fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, at, &bud);
 			fuzz_dirty_stack(0xa5);
-			fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &dirty);
+			fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, at, &dirty);
 			if (fuzz_same(&bud, &dirty, mem_len)) {
 				if (!fuzz_same(&chk, &bud, mem_len))
 					abort(); /* budgeted unchecked disagrees with checked */
 				fuzz_dirty_stack(0x5a);
-				fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, 0, &fast);
+				fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, 0, at, &fast);
 				if (!fuzz_same(&chk, &fast, mem_len))
 					abort(); /* fast interpreter disagrees with checked */
 			}
@@ -226,6 +236,8 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 		free(chk2.mem);
 		free(bud.mem);
 		free(fast.mem);
+		free(at);
+		free(other);
 		userbpf_prog__free(prog);
 	}
 	free(insns);
