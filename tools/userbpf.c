@@ -444,6 +444,7 @@ static const struct cli_cmd cmds[] = {
 	{ "run", cli_cmd_run, "test-run a program of a BPF object" },
 	{ "map", cli_cmd_map, "dump the maps of a BPF object (map dump OBJ)" },
 	{ "verify", cli_cmd_verify, "verify the programs of an object or raw bytecode" },
+	{ "trace", cli_cmd_trace, "run a command with an object's probes attached (trace OBJ -- CMD)" },
 };
 
 static void usage(FILE *f)

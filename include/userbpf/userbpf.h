@@ -13,6 +13,7 @@
 #include "progs.h"
 #include "object.h"
 #include "verifier.h"
+#include "probe.h"
 /* userbpf/syscall.h (userbpf_bpf) needs <linux/bpf.h>: include it yourself. */
 
 #endif /* USERBPF_USERBPF_H */
