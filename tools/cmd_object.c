@@ -19,12 +19,30 @@
 
 /* ==== Shared ==== */
 
+/* --btf FILE|kernel|ctx: the CO-RE target (default: kernel, else ctx) */
+static const char *opt_btf;
+
+static void set_btf_opt(struct userbpf_object_open_opts *o, const char *btf)
+{
+	if (!btf)
+		return;
+	if (!strcmp(btf, "kernel"))
+		o->core_target = USERBPF_CORE_TARGET_KERNEL;
+	else if (!strcmp(btf, "ctx"))
+		o->core_target = USERBPF_CORE_TARGET_CTX;
+	else
+		o->btf_custom_path = btf;
+}
+
 static struct userbpf_object *open_obj(const char *path, bool load)
 {
 	char err[512] = "";
 	USERBPF_OPTS(userbpf_object_open_opts, o, .err_buf = err, .err_buf_sz = sizeof(err));
-	struct userbpf_object *obj = userbpf_object__open_file(path, &o);
+	struct userbpf_object *obj;
 	int rc;
+
+	set_btf_opt(&o, opt_btf);
+	obj = userbpf_object__open_file(path, &o);
 
 	if (!obj) {
 		/* a file that cannot be read is a system error (1); one that
@@ -244,6 +262,10 @@ static const char run_usage[] =
 	"                   read any address of this process (by default they read\n"
 	"                   only the run's own memory: context, packet, stack, maps)\n"
 	"  --maps           dump every map after the run\n"
+	"  --btf FILE       resolve CO-RE relocations against FILE (raw BTF or an\n"
+	"                   ELF with .BTF); 'kernel' or 'ctx' for the running\n"
+	"                   kernel's BTF or userbpf's context BTF (default: the\n"
+	"                   kernel's where /sys/kernel/btf/vmlinux exists)\n"
 	"Prints retval, duration, bpf_printk lines, ring/perf buffer records.\n";
 
 static const char map_usage[] =
@@ -543,6 +565,8 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->data_out = argv[++i];
 		} else if (!strcmp(a, "--map") && has) {
 			ra->map = argv[++i];
+		} else if (!strcmp(a, "--btf") && has) {
+			opt_btf = argv[++i];
 		} else if (!strcmp(a, "--repeat") && has) {
 			char *end;
 			long n = strtol(argv[++i], &end, 10);
