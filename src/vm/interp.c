@@ -456,9 +456,10 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 		    opts->sz >= offsetof(struct userbpf_run_opts, ctx_access) +
 				sizeof(opts->ctx_access))
 			run.ctx_access = opts->ctx_access;
-		memset(run.dyn_maps, 0, sizeof(run.dyn_maps));
-		run.dyn_map_next = 0;
-		memset(run.inline_regions, 0, VM_REGION_FIXED * sizeof(run.inline_regions[0]));
+		run.dyn_map_next = 0; /* dyn_maps[0..next) are valid */
+		/* stacks of callbacks not entered yet: empty */
+		for (i = 1; i < VM_MAX_NESTING; i++)
+			set_region(&run, (unsigned)i, NULL, 0, false);
 		if (reserve_regions(&run, VM_REGION_FIXED + opts->region_cnt + prog->region_cnt))
 			return -ENOMEM;
 		set_region(&run, VM_REGION_CTX, opts->ctx, opts->ctx_size, true);
@@ -589,7 +590,8 @@ int userbpf_run__map_ok(const struct userbpf_run *run, const void *ptr)
 	for (i = 0; i < run->prog->map_cnt; i++)
 		if (run->prog->maps[i] == ptr)
 			return 1;
-	for (i = 0; i < sizeof(run->dyn_maps) / sizeof(run->dyn_maps[0]); i++)
+	for (i = 0; i < run->dyn_map_next && i < sizeof(run->dyn_maps) / sizeof(run->dyn_maps[0]);
+	     i++)
 		if (run->dyn_maps[i] == ptr)
 			return 1;
 	return 0;
