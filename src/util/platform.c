@@ -6,9 +6,11 @@
  * the fault tests.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -183,6 +185,44 @@ long ub_safe_read_str(char *dst, const void *src, size_t size)
 	}
 	dst[size - 1] = '\0';
 	return (long)size;
+}
+
+/* ==== Executable memory (JIT), write-xor-execute ==== */
+
+static bool platform_has_exec(void)
+{
+	return platform.sz >= offsetof(struct userbpf_platform, exec_free) +
+			      sizeof(platform.exec_free) &&
+	       platform.exec_alloc && platform.exec_seal && platform.exec_free;
+}
+
+void *ub_exec_alloc(size_t size)
+{
+	void *p;
+
+	if (fault_now() || size == 0)
+		return NULL;
+	if (platform_has_exec())
+		return platform.exec_alloc(size, platform.cookie);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int ub_exec_seal(void *ptr, size_t size)
+{
+	if (platform_has_exec())
+		return platform.exec_seal(ptr, size, platform.cookie) ? -EPERM : 0;
+	return mprotect(ptr, size, PROT_READ | PROT_EXEC) ? -errno : 0;
+}
+
+void ub_exec_free(void *ptr, size_t size)
+{
+	if (!ptr)
+		return;
+	if (platform_has_exec())
+		platform.exec_free(ptr, size, platform.cookie);
+	else
+		munmap(ptr, size);
 }
 
 void userbpf_free(void *ptr)

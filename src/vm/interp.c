@@ -479,6 +479,10 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	    !(opts->flags & USERBPF_RUN_INTERPRETER) && opts->arg_cnt <= 1) {
 		r0 = prog->native(opts->ctx, &run);
 		err = run.abort_err;
+	} else if (!run.checked && run.budget == UINT64_MAX &&
+		   !(opts->flags & USERBPF_RUN_INTERPRETER) &&
+		   jit_prog_ready((struct userbpf_prog *)prog)) {
+		err = jit_run(&run, 0, args, &r0);
 	} else {
 		err = pick_interp(&run)(&run, 0, args, &r0);
 	}
@@ -523,7 +527,10 @@ int vm_run_callback(struct userbpf_run *run, uint64_t fn,
 	saved = run->regions[run->callback_depth];
 	if (run->checked && run->region_cnt <= (unsigned)run->callback_depth)
 		run->region_cnt = (unsigned)run->callback_depth + 1;
-	err = pick_interp(run)(run, entry, args, ret);
+	if (run->jit && jit_entry_ok(prog, entry))
+		err = jit_run(run, entry, args, ret);
+	else
+		err = pick_interp(run)(run, entry, args, ret);
 	run->regions[run->callback_depth] = saved;
 	run->callback_depth--;
 	run->prog = prog;

@@ -29,6 +29,8 @@ struct vm_insn {
 		      * CALL: const struct userbpf_helper * */
 };
 
+struct jit_image; /* src/jit/jit_int.h */
+
 struct userbpf_prog {
 	int refcnt;	/* atomic */
 	uint32_t id;
@@ -49,6 +51,10 @@ struct userbpf_prog {
 	size_t map_cnt;
 	userbpf_native_fn native;
 	bool verified;	/* set by the verifier: may run unchecked */
+	/* JIT (src/jit): native image, compiled lazily at the first unchecked run */
+	struct jit_image *jit;
+	int jit_state;	/* 0 not tried, 1 compiled, -reason: failed (interpreter) */
+	uint8_t engine;	/* enum userbpf_engine */
 	void (*on_free)(void *data);
 	void *on_free_data;
 	void *user_data;
@@ -105,6 +111,10 @@ struct userbpf_run {
 	uint32_t tail_calls;
 	int callback_depth;
 	void *caller_ra;  /* return address into userbpf_prog__run's caller */
+	/* JIT (src/jit): this run executes native code */
+	bool jit;
+	uint32_t jit_depth; /* BPF-to-BPF call depth of the innermost entry */
+	void *jit_sp;	    /* stack pointer of the innermost native entry */
 	/* requests from helpers, checked after each helper call */
 	const struct userbpf_prog *tail_target;
 	int abort_err;	      /* helper asked to stop the run */
@@ -210,5 +220,20 @@ unsigned vm_held_count(const struct userbpf_run *run, enum vm_held_kind kind);
 
 /* Checked mode: drop the helper-added region that starts at addr. */
 void vm_del_region(struct userbpf_run *run, const void *addr);
+
+/*
+ * The JIT (src/jit/jit.c), called from the run path the way the kernel's
+ * core calls its arch JIT (bpf_prog_select_runtime).
+ *   jit_prog_ready: compile on first use (thread-safe, once); true when
+ *     native code exists for prog.  Never fails the run: on any failure
+ *     the program stays on the interpreter.
+ *   jit_run: like vm_interp_fast, on native code (entry must be slot 0 or
+ *     a function entry: a call or callback target).
+ *   jit_prog_free: release the image (program destruction).
+ */
+bool jit_prog_ready(struct userbpf_prog *prog);
+bool jit_entry_ok(const struct userbpf_prog *prog, size_t entry);
+int jit_run(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret);
+void jit_prog_free(struct userbpf_prog *prog);
 
 #endif /* USERBPF_VM_INT_H */

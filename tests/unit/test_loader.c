@@ -118,11 +118,19 @@ const size_t loader_test_helper_cnt = N(loader_test_helpers);
 struct userbpf_object *loader_open(const char *name, const char *btf_path,
 				   char *err, size_t err_sz)
 {
+	return loader_open_target(name, btf_path, USERBPF_CORE_TARGET_AUTO, err,
+				  err_sz);
+}
+
+struct userbpf_object *loader_open_target(const char *name, const char *btf_path,
+					  uint32_t core_target, char *err,
+					  size_t err_sz)
+{
 	char path[512];
 	USERBPF_OPTS(userbpf_object_open_opts, opts, .btf_custom_path = btf_path,
 		     .extra_helpers = loader_test_helpers,
 		     .extra_helper_cnt = N(loader_test_helpers), .err_buf = err,
-		     .err_buf_sz = err_sz);
+		     .err_buf_sz = err_sz, .core_target = core_target);
 
 	if (!loader_fixture(name, path, sizeof(path)))
 		return NULL;
