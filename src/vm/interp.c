@@ -457,8 +457,9 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 				sizeof(opts->ctx_access))
 			run.ctx_access = opts->ctx_access;
 		run.dyn_map_next = 0; /* dyn_maps[0..next) are valid */
-		/* stacks of callbacks not entered yet: empty */
-		for (i = 1; i < VM_MAX_NESTING; i++)
+		/* stacks: empty until the interpreter enters (slot 0 too: the
+		 * program's regions below are added against this table) */
+		for (i = 0; i < VM_MAX_NESTING; i++)
 			set_region(&run, (unsigned)i, NULL, 0, false);
 		if (reserve_regions(&run, VM_REGION_FIXED + opts->region_cnt + prog->region_cnt))
 			return -ENOMEM;
