@@ -598,8 +598,7 @@ int userbpf_run__map_ok(const struct userbpf_run *run, const void *ptr)
 	for (i = 0; i < run->prog->map_cnt; i++)
 		if (run->prog->maps[i] == ptr)
 			return 1;
-	for (i = 0; i < run->dyn_map_next && i < sizeof(run->dyn_maps) / sizeof(run->dyn_maps[0]);
-	     i++)
+	for (i = 0; i < run->dyn_map_next; i++)
 		if (run->dyn_maps[i] == ptr)
 			return 1;
 	return 0;
@@ -609,7 +608,12 @@ void userbpf_run__add_map(struct userbpf_run *run, const void *ptr)
 {
 	if (!run->checked || userbpf_run__map_ok(run, ptr))
 		return;
-	run->dyn_maps[run->dyn_map_next++ % 8] = ptr;
+	if (run->dyn_map_next >= VM_MAX_DYN_MAPS) {
+		/* never forget one silently: the program would fault later */
+		userbpf_run__abort(run, -E2BIG, "too many inner maps handed out in one checked run");
+		return;
+	}
+	run->dyn_maps[run->dyn_map_next++] = ptr;
 }
 
 int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size,

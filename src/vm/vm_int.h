@@ -69,6 +69,8 @@ struct userbpf_prog {
 #define VM_INLINE_REGIONS 24
 #define VM_MAX_REGIONS 65536
 #define VM_MAX_NESTING 4	/* callback nesting (bpf_loop in bpf_loop...) */
+/* inner maps one checked run may be handed (more stop the run, -E2BIG) */
+#define VM_MAX_DYN_MAPS 32
 #define VM_REGION_CTX VM_MAX_NESTING
 #define VM_REGION_DATA (VM_MAX_NESTING + 1)
 #define VM_REGION_FIXED (VM_MAX_NESTING + 2) /* first caller/dynamic slot */
@@ -125,7 +127,7 @@ struct userbpf_run {
 	char err_detail[96];
 	unsigned err_size;
 	/* maps handed out during the run (map-in-map lookups); checked mode */
-	const void *dyn_maps[8];
+	const void *dyn_maps[VM_MAX_DYN_MAPS];
 	unsigned dyn_map_next;
 	/* checked mode */
 	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access,
