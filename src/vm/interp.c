@@ -412,10 +412,11 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	if (opts->err_buf && opts->err_buf_sz)
 		opts->err_buf[0] = '\0';
 	/*
-	 * No memset of the whole run (per-call cost): every field a run
-	 * reads is set here; the region table and dyn_maps only in checked
-	 * mode, where they are used.
+	 * Per-call cost: only the head of the run (up to err_detail) is
+	 * zeroed; the region table, dyn_maps and held[] are set up below, in
+	 * the modes that use them.
 	 */
+	memset(&run, 0, offsetof(struct userbpf_run, err_detail));
 	run.prog = prog;
 	run.opts = opts;
 	run.caller_ra = __builtin_return_address(0);
@@ -434,14 +435,6 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	/* BTF-pointer loads of tracing types are fault-tolerant (PROBE_MEM) */
 	run.probe_mem = run.checked && (prog->prog_type == 26 /* tracing */ ||
 					prog->prog_type == 29 /* lsm */);
-	run.tail_calls = 0;
-	run.callback_depth = 0;
-	run.tail_target = NULL;
-	run.abort_err = 0;
-	run.err = 0;
-	run.err_pc = 0;
-	run.err_what = NULL;
-	run.err_size = 0;
 	run.ctx_access = NULL;
 	run.held_cnt = 0;
 	run.region_cnt = 0;

@@ -124,8 +124,13 @@ struct userbpf_run {
 	int err;
 	size_t err_pc;
 	const char *err_what;
-	char err_detail[96];
 	unsigned err_size;
+	/*
+	 * Everything above is zeroed at the start of every run (add small
+	 * fields there); what follows is set per mode, not cleared (per-call
+	 * cost: the run structure is large).
+	 */
+	char err_detail[96];
 	/* maps handed out during the run (map-in-map lookups); checked mode */
 	const void *dyn_maps[VM_MAX_DYN_MAPS];
 	unsigned dyn_map_next;
