@@ -450,6 +450,7 @@ struct userbpf_object {
 	size_t helper_cnt;
 	const struct userbpf_helper *extra_helpers;
 	size_t extra_helper_cnt;
+	bool unverified;	/* open option: skip the verifier at load */
 	int prepare_err; /* a failed prepare leaves programs half relocated */
 	bool prepared;
 	bool loaded;
