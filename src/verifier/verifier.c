@@ -472,7 +472,10 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 	case USERBPF_PROG_TYPE_TRACEPOINT:
 		if (off < 8)
 			return false;
-		limit = 8192;
+		/* Linux checks the record size when attaching (max_ctx_offset);
+		 * userbpf's records are the syscall ones: struct
+		 * trace_event_raw_sys_enter, 64 bytes, unless ctx_size says */
+		limit = 64;
 		break;
 	case USERBPF_PROG_TYPE_PERF_EVENT:
 		limit = 184;
@@ -1550,10 +1553,14 @@ static int pkt_range_side(const struct verif_reg *d, const struct verif_reg *s, 
 	return -1;
 }
 
+/* the kernel's reg_not_null(): only these decide "ptr == 0" statically
+ * (a ctx or stack pointer compared with 0 explores both sides there) */
 static bool never_null(const struct verif_reg *r)
 {
-	return is_ptr(r) && !(r->flags & PTR_MAYBE_NULL) && r->type != PTR_TO_PACKET_END &&
-	       r->type != PTR_TO_PACKET && r->type != PTR_TO_PACKET_META;
+	if (!is_ptr(r) || (r->flags & PTR_MAYBE_NULL))
+		return false;
+	return r->type == PTR_TO_MAP_VALUE || r->type == PTR_TO_MAP_KEY ||
+	       r->type == PTR_TO_MEM || r->type == CONST_PTR_TO_MAP;
 }
 
 static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx, int op,
