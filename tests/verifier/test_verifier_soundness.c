@@ -48,7 +48,7 @@ static void emit1(struct gen *g, struct userbpf_insn i)
 			emit1(G, e_[k_]);                                     \
 	} while (0)
 
-static const uint8_t sizes[] = { UBPF_B, UBPF_H, UBPF_W, UBPF_DW };
+static const uint8_t sizes[] = { USERBPF_B, USERBPF_H, USERBPF_W, USERBPF_DW };
 static const int sizeb[] = { 1, 2, 4, 8 };
 
 /* a scalar register (r6-r8) gets a value from the context */
@@ -61,15 +61,15 @@ static void g_ctx_scalar(struct gen *g)
 
 static void g_alu(struct gen *g)
 {
-	static const uint8_t ops[] = { UBPF_ADD, UBPF_SUB, UBPF_MUL, UBPF_AND, UBPF_OR,
-				       UBPF_XOR, UBPF_LSH, UBPF_RSH, UBPF_ARSH, UBPF_MOD,
-				       UBPF_DIV };
+	static const uint8_t ops[] = { USERBPF_ADD, USERBPF_SUB, USERBPF_MUL, USERBPF_AND, USERBPF_OR,
+				       USERBPF_XOR, USERBPF_LSH, USERBPF_RSH, USERBPF_ARSH, USERBPF_MOD,
+				       USERBPF_DIV };
 	int r = 6 + (int)rnd(g, 3), op = ops[rnd(g, sizeof(ops))];
 	int imm = (int)rnd(g, 64) - (rnd(g, 4) ? 0 : 32);
 
-	if (op == UBPF_MOD || op == UBPF_DIV)
+	if (op == USERBPF_MOD || op == USERBPF_DIV)
 		imm = imm ? imm : 7;
-	if (op == UBPF_LSH || op == UBPF_RSH || op == UBPF_ARSH)
+	if (op == USERBPF_LSH || op == USERBPF_RSH || op == USERBPF_ARSH)
 		imm &= 31;
 	if (rnd(g, 3) == 0)
 		emit(g, USERBPF_ALU64_REG(op, r, 6 + (int)rnd(g, 3)));
@@ -84,13 +84,13 @@ static void g_lookup(struct gen *g, bool *have_ptr)
 {
 	int kr = 6 + (int)rnd(g, 3);
 
-	emit(g, USERBPF_STX_MEM(UBPF_W, 10, kr, -4));
+	emit(g, USERBPF_STX_MEM(USERBPF_W, 10, kr, -4));
 	emit(g, USERBPF_MOV64_REG(2, 10));
-	emit(g, USERBPF_ALU64_IMM(UBPF_ADD, 2, -4));
-	emit(g, USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, (int32_t)rnd(g, 2)));
+	emit(g, USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4));
+	emit(g, USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, (int32_t)rnd(g, 2)));
 	emit(g, USERBPF_CALL_HELPER(1));
 	if (rnd(g, 8)) {
-		emit(g, USERBPF_JMP_IMM(UBPF_JNE, 0, 0, 2));
+		emit(g, USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 2));
 		emit(g, USERBPF_MOV64_IMM(0, 0));
 		emit(g, USERBPF_EXIT_INSN());
 	}
@@ -105,24 +105,24 @@ static void g_ptr_arith(struct gen *g)
 
 	switch (rnd(g, 4)) {
 	case 0:
-		emit(g, USERBPF_ALU64_IMM(UBPF_ADD, 5, (int)rnd(g, 72) - 8));
+		emit(g, USERBPF_ALU64_IMM(USERBPF_ADD, 5, (int)rnd(g, 72) - 8));
 		break;
 	case 1:
 		emit(g, USERBPF_MOV64_REG(4, r));
-		emit(g, USERBPF_ALU64_IMM(UBPF_AND, 4, (int)rnd(g, 64)));
-		emit(g, USERBPF_ALU64_REG(UBPF_ADD, 5, 4));
+		emit(g, USERBPF_ALU64_IMM(USERBPF_AND, 4, (int)rnd(g, 64)));
+		emit(g, USERBPF_ALU64_REG(USERBPF_ADD, 5, 4));
 		break;
 	case 2: {
-		static const uint8_t jops[] = { UBPF_JGT, UBPF_JGE, UBPF_JSGT, UBPF_JSGE };
+		static const uint8_t jops[] = { USERBPF_JGT, USERBPF_JGE, USERBPF_JSGT, USERBPF_JSGE };
 
 		emit(g, USERBPF_MOV64_REG(4, r));
 		emit(g, USERBPF_JMP_IMM(jops[rnd(g, 4)], 4, (int)rnd(g, 56), 2));
-		emit(g, USERBPF_ALU64_REG(UBPF_ADD, 5, 4));
+		emit(g, USERBPF_ALU64_REG(USERBPF_ADD, 5, 4));
 		emit(g, USERBPF_JMP_A(0));
 		break;
 	}
 	default:
-		emit(g, USERBPF_ALU64_REG(UBPF_ADD, 5, r));
+		emit(g, USERBPF_ALU64_REG(USERBPF_ADD, 5, r));
 		break;
 	}
 }
@@ -150,8 +150,8 @@ static void g_mem(struct gen *g, bool have_ptr)
 
 static void g_branch(struct gen *g)
 {
-	static const uint8_t jops[] = { UBPF_JEQ, UBPF_JNE, UBPF_JGT, UBPF_JLT, UBPF_JSGT,
-					UBPF_JSLE, UBPF_JSET, UBPF_JGE };
+	static const uint8_t jops[] = { USERBPF_JEQ, USERBPF_JNE, USERBPF_JGT, USERBPF_JLT, USERBPF_JSGT,
+					USERBPF_JSLE, USERBPF_JSET, USERBPF_JGE };
 	int r = 6 + (int)rnd(g, 3);
 
 	if (rnd(g, 2))
@@ -159,8 +159,8 @@ static void g_branch(struct gen *g)
 	else
 		emit(g, USERBPF_JMP32_IMM(jops[rnd(g, 8)], r, (int)rnd(g, 64), (int16_t)rnd(g, 3)));
 	/* the skipped instructions: harmless ones */
-	emit(g, USERBPF_ALU64_IMM(UBPF_ADD, 6 + (int)rnd(g, 3), 1));
-	emit(g, USERBPF_ALU64_IMM(UBPF_AND, 6 + (int)rnd(g, 3), 0xff));
+	emit(g, USERBPF_ALU64_IMM(USERBPF_ADD, 6 + (int)rnd(g, 3), 1));
+	emit(g, USERBPF_ALU64_IMM(USERBPF_AND, 6 + (int)rnd(g, 3), 0xff));
 	emit(g, USERBPF_MOV64_IMM(8, (int)rnd(g, 16)));
 }
 
@@ -168,21 +168,21 @@ static void g_loop(struct gen *g)
 {
 	/* r4 counts up to a small bound; r7 accumulates */
 	emit(g, USERBPF_MOV64_IMM(4, 0));
-	emit(g, USERBPF_ALU64_REG(UBPF_ADD, 7, 4));
-	emit(g, USERBPF_ALU64_IMM(UBPF_ADD, 4, 1));
-	emit(g, USERBPF_JMP_IMM(UBPF_JLT, 4, (int)rnd(g, 20) + 1, -3));
+	emit(g, USERBPF_ALU64_REG(USERBPF_ADD, 7, 4));
+	emit(g, USERBPF_ALU64_IMM(USERBPF_ADD, 4, 1));
+	emit(g, USERBPF_JMP_IMM(USERBPF_JLT, 4, (int)rnd(g, 20) + 1, -3));
 }
 
 static void g_ringbuf(struct gen *g)
 {
 	int sz = 8 * (1 + (int)rnd(g, 4));
 
-	emit(g, USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 2));
+	emit(g, USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 2));
 	emit(g, USERBPF_MOV64_IMM(2, sz));
 	emit(g, USERBPF_MOV64_IMM(3, 0));
 	emit(g, USERBPF_CALL_HELPER(131));
-	emit(g, USERBPF_JMP_IMM(UBPF_JEQ, 0, 0, 4));
-	emit(g, USERBPF_ST_MEM(UBPF_DW, 0, (int16_t)(8 * (int)rnd(g, 5)), 1));
+	emit(g, USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, 4));
+	emit(g, USERBPF_ST_MEM(USERBPF_DW, 0, (int16_t)(8 * (int)rnd(g, 5)), 1));
 	emit(g, USERBPF_MOV64_REG(1, 0));
 	emit(g, USERBPF_MOV64_IMM(2, 0));
 	emit(g, USERBPF_CALL_HELPER(rnd(g, 2) ? 132 : 133));
@@ -196,7 +196,7 @@ static void generate(struct gen *g)
 	g->n = 0;
 	emit(g, USERBPF_MOV64_REG(9, 1));
 	for (i = 6; i <= 8; i++)
-		emit(g, USERBPF_LDX_MEM(UBPF_DW, i, 9, (int16_t)(8 * (i - 6))));
+		emit(g, USERBPF_LDX_MEM(USERBPF_DW, i, 9, (int16_t)(8 * (i - 6))));
 	for (i = 0; i < steps && g->n < MAXI - 24; i++) {
 		switch (rnd(g, 9)) {
 		case 0: g_ctx_scalar(g); break;
@@ -220,7 +220,7 @@ static int resolve(void *cookie, unsigned src_reg, int32_t imm, int32_t next_imm
 {
 	(void)cookie;
 	(void)next_imm;
-	if (src_reg != UBPF_PSEUDO_MAP_FD || imm < 0 || imm > 2)
+	if (src_reg != USERBPF_PSEUDO_MAP_FD || imm < 0 || imm > 2)
 		return -EINVAL;
 	*value = (uint64_t)(uintptr_t)fmaps[imm];
 	return 0;

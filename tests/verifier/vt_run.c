@@ -63,7 +63,7 @@ static int syscall_verdict(const struct vcase *c, size_t n, char *log, size_t lo
 
 	memcpy(insns, c->insns, n * sizeof(insns[0]));
 	for (i = 0; i < n; i++) {
-		if (insns[i].code == 0x18 && insns[i].src_reg == UBPF_PSEUDO_MAP_FD) {
+		if (insns[i].code == 0x18 && insns[i].src_reg == USERBPF_PSEUDO_MAP_FD) {
 			int slot = insns[i].imm;
 			int m = slot >= 0 && slot < 2 ? user_map(c->maps[slot]) : -1;
 
@@ -128,7 +128,7 @@ static int kernel_verdict(const struct vcase *c, size_t n)
 		return -1;
 	memcpy(insns, c->insns, n * sizeof(insns[0]));
 	for (i = 0; i < n; i++) {
-		if (insns[i].code == 0x18 && insns[i].src_reg == UBPF_PSEUDO_MAP_FD) {
+		if (insns[i].code == 0x18 && insns[i].src_reg == USERBPF_PSEUDO_MAP_FD) {
 			int slot = insns[i].imm;
 			int m = slot >= 0 && slot < 2 ? kernel_map(c->maps[slot]) : -1;
 
