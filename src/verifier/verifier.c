@@ -147,9 +147,9 @@ static int find_map(struct verif_env *env, unsigned src_reg, int32_t imm)
 	const struct userbpf_verifier_opts *o = env->opts;
 	struct userbpf_verifier_map d;
 	struct verif_map *m;
-	bool by_idx = src_reg == UBPF_PSEUDO_MAP_IDX || src_reg == UBPF_PSEUDO_MAP_IDX_VALUE;
-	unsigned kind = (src_reg == UBPF_PSEUDO_MAP_VALUE ||
-			 src_reg == UBPF_PSEUDO_MAP_IDX_VALUE) ? 1 : 0;
+	bool by_idx = src_reg == USERBPF_PSEUDO_MAP_IDX || src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE;
+	unsigned kind = (src_reg == USERBPF_PSEUDO_MAP_VALUE ||
+			 src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE) ? 1 : 0;
 	int i;
 
 	(void)kind;

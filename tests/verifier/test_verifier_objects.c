@@ -82,7 +82,7 @@ TEST(verifier_every_row_has_rule)
 		memset(p, 0, sizeof(p));
 		p[n++] = USERBPF_MOV64_IMM(0, 0);
 		p[n++] = USERBPF_MOV64_IMM(2, 1);
-		p[n++] = USERBPF_ST_MEM(UBPF_DW, 10, -8, 0);
+		p[n++] = USERBPF_ST_MEM(USERBPF_DW, 10, -8, 0);
 		x = &p[n++];
 		x->code = r->opcode;
 		if (r->match == M_OFF)
@@ -139,7 +139,7 @@ TEST(verifier_log_names_insn_and_line)
 {
 	static char log[4096];
 	struct userbpf_verifier_line line = { 1, 42, "prog.bpf.c", "x = *p;" };
-	struct userbpf_insn p[] = { USERBPF_MOV64_IMM(1, 0), USERBPF_LDX_MEM(UBPF_DW, 0, 1, 0),
+	struct userbpf_insn p[] = { USERBPF_MOV64_IMM(1, 0), USERBPF_LDX_MEM(USERBPF_DW, 0, 1, 0),
 				    USERBPF_EXIT_INSN() };
 	struct userbpf_verifier_stats st;
 	USERBPF_OPTS(userbpf_verifier_opts, o, .prog_type = 1, .log_buf = log,
@@ -161,8 +161,8 @@ TEST(verifier_complexity_limit)
 {
 	/* a counter loop of 2^20 iterations exceeds 1M processed insns */
 	static char log[1 << 16];
-	struct userbpf_insn p[] = { USERBPF_MOV64_IMM(0, 0), USERBPF_ALU64_IMM(UBPF_ADD, 0, 1),
-				    USERBPF_JMP_IMM(UBPF_JLT, 0, 1 << 20, -2),
+	struct userbpf_insn p[] = { USERBPF_MOV64_IMM(0, 0), USERBPF_ALU64_IMM(USERBPF_ADD, 0, 1),
+				    USERBPF_JMP_IMM(USERBPF_JLT, 0, 1 << 20, -2),
 				    USERBPF_EXIT_INSN() };
 	USERBPF_OPTS(userbpf_verifier_opts, o, .prog_type = 1, .log_buf = log,
 		     .log_size = sizeof(log));

@@ -136,9 +136,9 @@ static const struct vcase cases[] = {
 	{ "callee falls into caller", { CALLL(1), EXIT, MOV(0, 1) }, 0, {0}, VT_REJECT, "last insn is not an exit or jmp" },
 	{ "jump from subprog into main", { CALLL(1), EXIT, MOV(0, 0), JA(-4), EXIT }, 0, {0}, VT_REJECT, "jump out of range" },
 	/* ==== bpf_loop ==== */
-	{ "bpf_loop callback", { MOV(1, 10), I(0x18, 2, UBPF_PSEUDO_FUNC, 0, 6), I(0, 0, 0, 0, 0), MOV(3, 0), MOV(4, 0), CALL(181), RET0, RET0 }, 0, {0}, VT_ACCEPT, NULL, true },
-	{ "bpf_loop callback returns 2", { MOV(1, 10), I(0x18, 2, UBPF_PSEUDO_FUNC, 0, 6), I(0, 0, 0, 0, 0), MOV(3, 0), MOV(4, 0), CALL(181), RET0, MOV(0, 2), EXIT }, 0, {0}, VT_REJECT, "should have been in [0, 1]" },
-	{ "bpf_loop counter in ctx", { ST(DW, 10, -8, 0), MOV(1, 100), I(0x18, 2, UBPF_PSEUDO_FUNC, 0, 7), I(0, 0, 0, 0, 0), MOVR(3, 10), ADDI(3, -8), MOV(4, 0), CALL(181), RET0, LDX(DW, 3, 2, 0), ADDI(3, 1), STX(DW, 2, 3, 0), RET0 }, 0, {0}, VT_ACCEPT, NULL, true },
+	{ "bpf_loop callback", { MOV(1, 10), I(0x18, 2, USERBPF_PSEUDO_FUNC, 0, 6), I(0, 0, 0, 0, 0), MOV(3, 0), MOV(4, 0), CALL(181), RET0, RET0 }, 0, {0}, VT_ACCEPT, NULL, true },
+	{ "bpf_loop callback returns 2", { MOV(1, 10), I(0x18, 2, USERBPF_PSEUDO_FUNC, 0, 6), I(0, 0, 0, 0, 0), MOV(3, 0), MOV(4, 0), CALL(181), RET0, MOV(0, 2), EXIT }, 0, {0}, VT_REJECT, "should have been in [0, 1]" },
+	{ "bpf_loop counter in ctx", { ST(DW, 10, -8, 0), MOV(1, 100), I(0x18, 2, USERBPF_PSEUDO_FUNC, 0, 7), I(0, 0, 0, 0, 0), MOVR(3, 10), ADDI(3, -8), MOV(4, 0), CALL(181), RET0, LDX(DW, 3, 2, 0), ADDI(3, 1), STX(DW, 2, 3, 0), RET0 }, 0, {0}, VT_ACCEPT, NULL, true },
 	/* ==== atomics ==== */
 	{ "atomic add on stack", { ST(DW, 10, -8, 0), MOV(1, 1), I(0xdb, 10, 1, -8, 0), RET0 }, 0, {0}, VT_ACCEPT, NULL },
 	{ "atomic fetch add on map value", { LOOKUP0, MOV(1, 1), I(0xdb, 0, 1, 0, 1), MOVR(0, 1), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
@@ -173,7 +173,7 @@ TEST(verifier_table)
 	/* generated: map value access, offsets x sizes, load and store */
 	{
 		static const int sizes[] = { 1, 2, 4, 8 };
-		static const uint8_t szc[] = { UBPF_B, UBPF_H, UBPF_W, UBPF_DW };
+		static const uint8_t szc[] = { USERBPF_B, USERBPF_H, USERBPF_W, USERBPF_DW };
 		int off, k, store;
 
 		for (store = 0; store < 2; store++)
@@ -254,7 +254,7 @@ TEST(verifier_table)
 		}
 		/* bounds from branches: if r0 > K goto out */
 		for (k = 30; k < 60; k++) {
-			static const uint8_t ops[] = { UBPF_JGT, UBPF_JGE };
+			static const uint8_t ops[] = { USERBPF_JGT, USERBPF_JGE };
 			int o;
 
 			for (o = 0; o < 2; o++) {

@@ -67,7 +67,7 @@ static int kernel_verdict(const struct vcase *c, size_t n)
 		return -1;
 	memcpy(insns, c->insns, n * sizeof(insns[0]));
 	for (i = 0; i < n; i++) {
-		if (insns[i].code == 0x18 && insns[i].src_reg == UBPF_PSEUDO_MAP_FD) {
+		if (insns[i].code == 0x18 && insns[i].src_reg == USERBPF_PSEUDO_MAP_FD) {
 			int slot = insns[i].imm;
 			int m = slot >= 0 && slot < 2 ? kernel_map(c->maps[slot]) : -1;
 
