@@ -435,6 +435,9 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	run.probe_mem = run.checked && (prog->prog_type == 26 /* tracing */ ||
 					prog->prog_type == 29 /* lsm */);
 	run.tail_calls = 0;
+	run.jit = false; /* jit_run sets it for native runs */
+	run.jit_depth = 0;
+	run.jit_sp = NULL;
 	run.callback_depth = 0;
 	run.tail_target = NULL;
 	run.abort_err = 0;
