@@ -100,6 +100,24 @@ USERBPF_API uint64_t userbpf_link__address(const struct userbpf_link *link);
 /** @brief enum userbpf_probe_mode the link actually uses. */
 USERBPF_API int userbpf_link__mode(const struct userbpf_link *link);
 
+/**
+ * @brief Run prog at the syscalls of every thread of this process.
+ * @param[in] tp "syscalls/sys_enter_NAME" / "syscalls/sys_exit_NAME" (a
+ *            tracepoint program: the kernel's record, args at offset 16,
+ *            ret at 16) or "sys_enter" / "sys_exit" (a raw tracepoint
+ *            program: args[0] = struct pt_regs *, args[1] = the syscall
+ *            number or the return value).
+ * @return a link, or NULL with errno: ENOENT unknown name, EOPNOTSUPP a
+ *         syscall that cannot be traced in process (clone, execve,
+ *         rt_sigreturn ...), EPERM/EACCES seccomp refused.
+ * Mechanism and costs: docs/probes.md (seccomp trap of the traced
+ * numbers only; it cannot be removed: after detach those syscalls still
+ * trap, and the filter survives exec).
+ */
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
+			      const struct userbpf_uprobe_opts *opts);
+
 /* ==== Programs of an object ==== */
 
 /** Options of userbpf_program__attach_opts(). */
