@@ -16,6 +16,16 @@
  *                           program (BPF_PROG_LOAD, ioctl SET_BPF), on
  *                           another copy of the function, same process
  *
+ * Syscall tracepoints (added cost per getppid() call, in a child process
+ * because a seccomp filter cannot be removed):
+ *
+ *   seccomp, untraced       a filter that traps another number only
+ *   seccomp trap + program  sys_enter_getppid with the empty program
+ *   syscall user dispatch   prctl(PR_SET_SYSCALL_USER_DISPATCH) trap and
+ *                           SIGSYS handler making the call (no program)
+ *   kernel tracepoint       perf_event_open(tracepoint syscalls/
+ *                           sys_enter_getppid) + a kernel BPF program
+ *
  * Each userbpf row runs the program as trusted (USERBPF_RUN_UNCHECKED: no
  * verifier is in the tree yet to vouch for it) and checked (the default
  * for an unverified program: every access checked, instruction budget).
@@ -28,6 +38,9 @@
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <ucontext.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +201,175 @@ static int kernel_uprobe(uint64_t addr, int *perf_fd, char *why, size_t why_sz)
 	return prog_fd;
 }
 
+/* ==== Syscalls ==== */
+
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+extern const char probe_sc_gate_end[];
+
+static double time_getppid(long n)
+{
+	double best = 1e30;
+	int b;
+
+	for (b = 0; b < 5; b++) {
+		uint64_t t0 = now_ns();
+		long i;
+
+		for (i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		double ns = (double)(now_ns() - t0) / (double)n;
+
+		if (ns < best)
+			best = ns;
+	}
+	return best;
+}
+
+static volatile char sud_selector;
+
+static void sud_handler(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+
+	(void)sig;
+	uc->uc_mcontext.gregs[REG_RAX] = probe_sc_gate(si->si_syscall, 0, 0, 0, 0, 0, 0);
+	sud_selector = 0; /* SYSCALL_DISPATCH_FILTER_ALLOW: lets rt_sigreturn through */
+}
+
+/* SUD: each call re-arms the selector, traps, and is made by the handler. */
+static double time_sud(long n, char *why, size_t why_sz)
+{
+	struct sigaction sa;
+	uint64_t t0;
+	long i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sud_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSYS, &sa, NULL);
+	if (prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1 /* ON */,
+		  (unsigned long)(uintptr_t)probe_sc_gate,
+		  (unsigned long)((uintptr_t)probe_sc_gate_end + 1 - (uintptr_t)probe_sc_gate),
+		  &sud_selector)) {
+		snprintf(why, why_sz, "prctl: %s", strerror(errno));
+		return -1;
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		sud_selector = 1; /* BLOCK */
+		syscall(SYS_getppid);
+	}
+	t0 = now_ns() - t0;
+	sud_selector = 0;
+	prctl(59, 0, 0, 0, 0);
+	return (double)t0 / (double)n;
+}
+
+static int kernel_tracepoint(int *perf_fd, char *why, size_t why_sz)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	struct perf_event_attr pa;
+	char buf[32];
+	int prog_fd, fd;
+	FILE *f = fopen("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id", "re");
+
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		snprintf(why, why_sz, "tracefs not mounted");
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	prog_fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (prog_fd < 0) {
+		snprintf(why, why_sz, "BPF_PROG_LOAD: %s", strerror(errno));
+		return -1;
+	}
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.config = strtoull(buf, NULL, 10);
+	pa.sample_period = 1;
+	pa.wakeup_events = 1;
+	fd = (int)syscall(SYS_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_sz, "perf_event_open: %s", strerror(errno));
+		close(prog_fd);
+		return -1;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+		snprintf(why, why_sz, "SET_BPF: %s", strerror(errno));
+		close(fd);
+		close(prog_fd);
+		return -1;
+	}
+	*perf_fd = fd;
+	return prog_fd;
+}
+
+/* In a child: the seccomp filter stays for the rest of its life. */
+static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
+{
+	double base, ns;
+	char why[128];
+	int pfd, kprog, st;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid > 0) {
+		waitpid(pid, &st, 0);
+		return;
+	}
+	base = time_getppid(n);
+	if (!json)
+		printf("%-34s %8.1f ns/call (subtracted below)\n", "getppid()", base);
+	kprog = kernel_tracepoint(&pfd, why, sizeof(why));
+	if (kprog < 0) {
+		report_na("kernel_sys_enter", "kernel tracepoint sys_enter + BPF", why);
+	} else {
+		report("kernel_sys_enter", "kernel tracepoint sys_enter + BPF", time_getppid(n),
+		       base, NULL);
+		close(pfd);
+		close(kprog);
+	}
+	ns = time_sud(ntrap, why, sizeof(why));
+	if (ns < 0)
+		report_na("sud_trap", "syscall user dispatch trap", why);
+	else
+		report("sud_trap", "syscall user dispatch trap", ns, base, NULL);
+	{
+		USERBPF_OPTS(userbpf_uprobe_opts, o, .run_flags = USERBPF_RUN_UNCHECKED);
+		struct userbpf_link *l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getpgid",
+								      &o);
+
+		if (!l) {
+			report_na("seccomp_untraced", "seccomp filter, untraced call", strerror(errno));
+			fflush(stdout);
+			_exit(0);
+		}
+		report("seccomp_untraced", "seccomp filter, untraced call", time_getppid(n), base,
+		       NULL);
+		l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o);
+		if (l)
+			report("seccomp_trap", "seccomp trap + program (trusted)", time_getppid(ntrap),
+			       base, NULL);
+	}
+	fflush(stdout);
+	_exit(0);
+}
+
 /* ==== References ==== */
 
 static void empty_trap(int sig)
@@ -329,6 +511,7 @@ int main(int argc, char **argv)
 		close(pfd);
 		close(kprog);
 	}
+	bench_syscalls(prog, n, nbp);
 	userbpf_prog__put(prog);
 	return 0;
 }
