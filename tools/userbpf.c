@@ -428,6 +428,7 @@ static const struct cli_cmd cmds[] = {
 	{ "run", cli_cmd_run, "test-run a program of a BPF object" },
 	{ "map", cli_cmd_map, "dump the maps of a BPF object (map dump OBJ)" },
 	{ "trace", cli_cmd_trace, "run a command with an object's probes attached (trace OBJ -- CMD)" },
+	{ "probes", cli_cmd_probes, "list attach points matching a pattern (probes PATTERN [BINARY])" },
 };
 
 static void usage(FILE *f)

@@ -118,6 +118,24 @@ USERBPF_API struct userbpf_link *
 userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 			      const struct userbpf_uprobe_opts *opts);
 
+/**
+ * @brief List the function symbols of an ELF file (.symtab, else .dynsym)
+ * whose name matches a glob pattern (fnmatch; NULL: all), as
+ * "bpftrace -l" does.  fn gets the name, the symbol value and its size.
+ * @return the number listed, or a negative errno (-ENOEXEC not ELF64).
+ */
+USERBPF_API int userbpf_probe__list_functions(const char *binary, const char *pattern,
+					      void (*fn)(void *ctx, const char *name,
+							 uint64_t vaddr, uint64_t size),
+					      void *ctx);
+
+/**
+ * @brief The i-th syscall name of this architecture ("read"), or NULL past
+ * the end; *traceable (optional) says whether syscall tracepoints can
+ * attach to it in process.
+ */
+USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable);
+
 /* ==== Programs of an object ==== */
 
 /** Options of userbpf_program__attach_opts(). */

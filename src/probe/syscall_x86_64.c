@@ -73,6 +73,15 @@ int probe_syscall_nr(const char *name)
 	return -1;
 }
 
+USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable)
+{
+	if (i < 0 || (size_t)i >= sizeof(syscall_names) / sizeof(syscall_names[0]))
+		return NULL;
+	if (traceable)
+		*traceable = !untrappable(syscall_names[i].nr);
+	return syscall_names[i].name;
+}
+
 /* ==== The gate: the only place traced syscalls are made from ==== */
 
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
