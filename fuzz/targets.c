@@ -94,47 +94,60 @@ struct fuzz_result {
 /* The unchecked variants, asked for explicitly (unverified programs). */
 #define UNCHECKED_INTERP (USERBPF_RUN_INTERPRETER | USERBPF_RUN_UNCHECKED)
 
-/* One run in the caller's exact-size buffer AT (so ASan sees any access
- * outside it); the memory after the run is copied into res->mem.  Runs that
- * are compared across engines use the same buffer, so a program whose
- * behaviour depends on the address it was given (r1 is that address) is
- * still compared like with like; the second checked run uses another
- * buffer to tell such programs apart. */
-static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len,
-		     uint32_t flags, uint64_t budget, uint8_t *at,
-		     struct fuzz_result *res)
+/*
+ * One run on a copy of init: in a fresh exact-size buffer, or at home (a
+ * buffer of len bytes the caller keeps, so that runs compared with each
+ * other see the same address: programs may branch on it).  res->mem is
+ * the memory after the run (a copy when run at home), freed by the caller.
+ */
+static void fuzz_run_at(struct userbpf_prog *prog, uint8_t *home, const uint8_t *init,
+			size_t len, uint32_t flags, uint64_t budget, struct fuzz_result *res)
 {
+	uint8_t *mem = home ? home : malloc(len ? len : 1);
 	uint64_t args[2];
 
-	res->mem = malloc(len ? len : 1);
+	res->mem = NULL;
 	res->err = -12;
 	res->r0 = 0;
-	if (!res->mem || !at)
+	if (!mem)
 		return;
-	memcpy(at, init, len);
-	args[0] = (uint64_t)(uintptr_t)at;
+	memcpy(mem, init, len);
+	args[0] = (uint64_t)(uintptr_t)mem;
 	args[1] = len;
 	{
-		USERBPF_OPTS(userbpf_run_opts, o, .ctx = at, .ctx_size = len,
-			     .data = at, .data_size = len, .args = args, .arg_cnt = 2,
+		USERBPF_OPTS(userbpf_run_opts, o, .ctx = mem, .ctx_size = len,
+			     .data = mem, .data_size = len, .args = args, .arg_cnt = 2,
 			     .insn_budget = budget, .flags = flags);
 
 		res->err = userbpf_prog__run(prog, &o, &res->r0);
 	}
-	memcpy(res->mem, at, len);
+	if (home) {
+		res->mem = malloc(len ? len : 1);
+		if (res->mem)
+			memcpy(res->mem, home, len);
+		else
+			res->err = -12;
+	} else {
+		res->mem = mem;
+	}
+}
+
+static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len,
+		     uint32_t flags, uint64_t budget, struct fuzz_result *res)
+{
+	fuzz_run_at(prog, NULL, init, len, flags, budget, res);
 }
 
 /* The same run from a deeper C stack: other interpreter stack address. */
 __attribute__((noinline)) static void fuzz_run_deep(struct userbpf_prog *prog,
 						    const uint8_t *init, size_t len,
 						    uint32_t flags, uint64_t budget,
-						    uint8_t *at,
 						    struct fuzz_result *res)
 {
 	volatile uint8_t pad[4096];
 
 	pad[0] = 1;
-	fuzz_run(prog, init, len, flags, budget, at, res);
+	fuzz_run(prog, init, len, flags, budget, res);
 	pad[4095] = pad[0];
 }
 
@@ -190,11 +203,13 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 	}
 	if (prog) {
 		struct fuzz_result chk, chk2, bud = { 0 }, fast = { 0 };
-		uint8_t *at = malloc(mem_len ? mem_len : 1);
-		uint8_t *other = malloc(mem_len ? mem_len : 1);
 
-		fuzz_run(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, at, &chk);
-		fuzz_run_deep(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, other, &chk2);
+		/* home: where the checked run and the unchecked ones it is
+		 * compared with all run (the second checked run is elsewhere) */
+		uint8_t *home = malloc(mem_len ? mem_len : 1);
+
+		fuzz_run_at(prog, home, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk);
+		fuzz_run_deep(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk2);
 		/* Unchecked mode trusts helper arguments (a forged map pointer
 		 * checked mode refuses with an error code is dereferenced), so
 		 * programs calling helpers (call or callx) are compared in checked mode only;
@@ -219,25 +234,24 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 			 * sees leftovers.  The budgeted run on a zeroed and on a
 			 * 0xa5-filled C stack must agree, else not compared. */
 			fuzz_dirty_stack(0);
-			fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, at, &bud);
+			fuzz_run_at(prog, home, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &bud);
 			fuzz_dirty_stack(0xa5);
-			fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, at, &dirty);
+			fuzz_run_at(prog, home, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &dirty);
 			if (fuzz_same(&bud, &dirty, mem_len)) {
 				if (!fuzz_same(&chk, &bud, mem_len))
 					abort(); /* budgeted unchecked disagrees with checked */
 				fuzz_dirty_stack(0x5a);
-				fuzz_run(prog, init, mem_len, UNCHECKED_INTERP, 0, at, &fast);
+				fuzz_run_at(prog, home, init, mem_len, UNCHECKED_INTERP, 0, &fast);
 				if (!fuzz_same(&chk, &fast, mem_len))
 					abort(); /* fast interpreter disagrees with checked */
 			}
 			free(dirty.mem);
 		}
+		free(home);
 		free(chk.mem);
 		free(chk2.mem);
 		free(bud.mem);
 		free(fast.mem);
-		free(at);
-		free(other);
 		userbpf_prog__free(prog);
 	}
 	free(insns);

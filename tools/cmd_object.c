@@ -19,12 +19,30 @@
 
 /* ==== Shared ==== */
 
+/* --btf FILE|kernel|ctx: the CO-RE target (default: kernel, else ctx) */
+static const char *opt_btf;
+
+static void set_btf_opt(struct userbpf_object_open_opts *o, const char *btf)
+{
+	if (!btf)
+		return;
+	if (!strcmp(btf, "kernel"))
+		o->core_target = USERBPF_CORE_TARGET_KERNEL;
+	else if (!strcmp(btf, "ctx"))
+		o->core_target = USERBPF_CORE_TARGET_CTX;
+	else
+		o->btf_custom_path = btf;
+}
+
 static struct userbpf_object *open_obj(const char *path, bool load)
 {
 	char err[512] = "";
 	USERBPF_OPTS(userbpf_object_open_opts, o, .err_buf = err, .err_buf_sz = sizeof(err));
-	struct userbpf_object *obj = userbpf_object__open_file(path, &o);
+	struct userbpf_object *obj;
 	int rc;
+
+	set_btf_opt(&o, opt_btf);
+	obj = userbpf_object__open_file(path, &o);
 
 	if (!obj) {
 		/* a file that cannot be read is a system error (1); one that
@@ -228,7 +246,8 @@ bool cli_is_object(const char *path)
 
 static const char run_usage[] =
 	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
-	"                   [--repeat N] [--unchecked] [--allow-host-read] [--maps] [--json]\n"
+	"                   [--repeat N] [--unchecked] [--engine E] [--allow-host-read]\n"
+	"                   [--maps] [--json]\n"
 	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN:\n"
 	"  --data FILE      input packet (raw bytes) for skb/XDP programs\n"
 	"  --ctx FILE       context bytes (__sk_buff fields, tracing arguments)\n"
@@ -237,10 +256,16 @@ static const char run_usage[] =
 	"  --unchecked      skip the bounds checks on memory accesses (faster; by\n"
 	"                   default every access is checked, since no verifier\n"
 	"                   has vetted the program)\n"
+	"  --engine E       checked (the default), jit (native code, unchecked) or\n"
+	"                   interp (the fast interpreter, unchecked)\n"
 	"  --allow-host-read  let bpf_probe_read* and %s of bpf_printk/bpf_snprintf\n"
 	"                   read any address of this process (by default they read\n"
 	"                   only the run's own memory: context, packet, stack, maps)\n"
 	"  --maps           dump every map after the run\n"
+	"  --btf FILE       resolve CO-RE relocations against FILE (raw BTF or an\n"
+	"                   ELF with .BTF); 'kernel' or 'ctx' for the running\n"
+	"                   kernel's BTF or userbpf's context BTF (default: the\n"
+	"                   kernel's where /sys/kernel/btf/vmlinux exists)\n"
 	"Prints retval, duration, bpf_printk lines, ring/perf buffer records.\n";
 
 static const char map_usage[] =
@@ -252,6 +277,7 @@ struct run_args {
 	const char *path, *prog, *data, *ctx, *data_out, *map;
 	int repeat;
 	bool checked, maps, json, run, host_read;
+	uint32_t engine; /* USERBPF_RUN_* of --engine, 0: --checked/--unchecked */
 };
 
 struct output {
@@ -434,8 +460,9 @@ static int do_run(struct run_args *ra)
 				     .ctx_size_in = (uint32_t)ctx_len,
 				     .ctx_out = ctx_len ? ctx_out : NULL,
 				     .ctx_size_out = ctx_len ? 65536 : 0, .repeat = ra->repeat,
-				     .flags = (ra->checked ? USERBPF_RUN_CHECKED
-							   : USERBPF_RUN_UNCHECKED) |
+				     .flags = (ra->engine ? ra->engine
+						 : ra->checked ? USERBPF_RUN_CHECKED
+							       : USERBPF_RUN_UNCHECKED) |
 					      (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
 				     .cookie = &out, .trace_fn = trace_cb, .err_buf = err,
 				     .err_buf_sz = sizeof(err));
@@ -538,6 +565,8 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->data_out = argv[++i];
 		} else if (!strcmp(a, "--map") && has) {
 			ra->map = argv[++i];
+		} else if (!strcmp(a, "--btf") && has) {
+			opt_btf = argv[++i];
 		} else if (!strcmp(a, "--repeat") && has) {
 			char *end;
 			long n = strtol(argv[++i], &end, 10);
@@ -549,6 +578,8 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->checked = true;
 		} else if (!strcmp(a, "--unchecked")) {
 			ra->checked = false;
+		} else if (!strcmp(a, "--engine") && has) {
+			ra->engine = cli_engine_flags(argv[++i], who);
 		} else if (!strcmp(a, "--allow-host-read")) {
 			ra->host_read = true;
 		} else if (!strcmp(a, "--maps")) {

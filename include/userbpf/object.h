@@ -107,6 +107,17 @@ enum userbpf_attach_type {
 
 /* ==== Opening and loading ==== */
 
+/** Which BTF CO-RE relocations resolve against without btf_custom_path. */
+enum userbpf_core_target {
+	/** The running kernel's /sys/kernel/btf/vmlinux where it exists,
+	 * else the context BTF userbpf ships (libbpf's behaviour). */
+	USERBPF_CORE_TARGET_AUTO = 0,
+	/** The kernel's BTF; load fails where there is none. */
+	USERBPF_CORE_TARGET_KERNEL = 1,
+	/** Only the shipped context BTF (reproducible across kernels). */
+	USERBPF_CORE_TARGET_CTX = 2,
+};
+
 struct userbpf_object_open_opts {
 	size_t sz; /**< sizeof(struct userbpf_object_open_opts) */
 	/**
@@ -117,7 +128,8 @@ struct userbpf_object_open_opts {
 	/**
 	 * Target BTF for CO-RE relocations: a raw BTF file such as
 	 * /sys/kernel/btf/vmlinux, or an ELF file with a .BTF section.
-	 * NULL: the BTF userbpf ships for its own context types (struct
+	 * NULL: chosen by core_target (by default the running kernel's BTF,
+	 * else the BTF userbpf ships for its own context types: struct
 	 * pt_regs, trace_event_raw_sys_enter/_exit, __sk_buff, xdp_md, ...).
 	 */
 	const char *btf_custom_path;
@@ -140,9 +152,16 @@ struct userbpf_object_open_opts {
 	/** Receives the reason when open fails. */
 	char *err_buf;
 	size_t err_buf_sz;
+	/**
+	 * Engine of every program (enum userbpf_engine of userbpf/jit.h):
+	 * 0 = JIT for unchecked runs, USERBPF_ENGINE_INTERP = never compile.
+	 */
+	int engine;
+	/** enum userbpf_core_target, when btf_custom_path is NULL. */
+	uint32_t core_target;
 	size_t :0;
 };
-#define userbpf_object_open_opts__last_field err_buf_sz
+#define userbpf_object_open_opts__last_field core_target
 
 /**
  * @brief Open an object file: parse ELF, BTF and BTF.ext, find programs,
@@ -194,6 +213,12 @@ USERBPF_API uint32_t userbpf_object__kversion(const struct userbpf_object *obj);
 USERBPF_API const char *userbpf_object__errmsg(const struct userbpf_object *obj);
 /** @brief The object's own BTF (.BTF), or NULL if it has none. */
 USERBPF_API const struct userbpf_btf *userbpf_object__btf(const struct userbpf_object *obj);
+/**
+ * @brief The BTF its CO-RE relocations were resolved against, once
+ * prepared; NULL before, or when the object has no CO-RE relocations.
+ */
+USERBPF_API const struct userbpf_btf *
+userbpf_object__target_btf(const struct userbpf_object *obj);
 
 /* ==== Programs ==== */
 
@@ -369,6 +394,11 @@ enum userbpf_btf_kind {
 USERBPF_API struct userbpf_btf *userbpf_btf__parse_file(const char *path);
 /** @brief Parse raw BTF from memory (copied). */
 USERBPF_API struct userbpf_btf *userbpf_btf__parse_mem(const void *buf, size_t size);
+/**
+ * @brief The running kernel's BTF (/sys/kernel/btf/vmlinux), parsed once
+ * per process and shared: never free it.  NULL + errno where absent.
+ */
+USERBPF_API const struct userbpf_btf *userbpf_btf__kernel(void);
 /** @brief The BTF userbpf ships for its context types. */
 USERBPF_API struct userbpf_btf *userbpf_btf__ctx(void);
 /** @brief Free a BTF from userbpf_btf__parse_*() or __ctx(). */

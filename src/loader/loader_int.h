@@ -446,10 +446,16 @@ struct userbpf_object {
 	char *kconfig_text; /* the 'kconfig' open option */
 	/* options */
 	char *btf_custom_path;
+	uint32_t core_target; /* enum userbpf_core_target */
+	/* what CO-RE resolved against (kept for the task layout); shared:
+	 * the process-wide kernel BTF, not ours to free */
+	struct userbpf_btf *target_btf;
+	bool target_shared;
 	const struct userbpf_helper *helpers;
 	size_t helper_cnt;
 	const struct userbpf_helper *extra_helpers;
 	size_t extra_helper_cnt;
+	int engine; /* enum userbpf_engine, applied to every program */
 	int prepare_err; /* a failed prepare leaves programs half relocated */
 	bool prepared;
 	bool loaded;
@@ -481,6 +487,14 @@ const struct ub_extern *ub_obj_find_extern(const struct userbpf_object *obj,
 					   size_t sym_idx);
 int ub_kconfig_fill(struct userbpf_object *obj, uint8_t *data, size_t size,
 		    const char *kconfig_text);
+/* target_btf.c */
+/* The running kernel's BTF, parsed and indexed once per process and
+ * never freed (read-only, shareable); NULL + errno when absent. */
+struct userbpf_btf *ub_kernel_btf(void);
+/* The CO-RE target of obj per its options: *shared when it is the
+ * kernel's (not to be freed).  0 or -errno (message set). */
+int ub_obj_target_btf(struct userbpf_object *obj, struct userbpf_btf **out,
+		      bool *shared);
 /* ctx_btf.c (generated) */
 extern const unsigned char ub_ctx_btf[];
 extern const size_t ub_ctx_btf_size;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "loader_int.h"
+#include "userbpf/jit.h"
 #include "maps/map.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -169,10 +170,16 @@ static struct userbpf_object *open_common(const void *buf, size_t size,
 	    (kconfig && !obj->kconfig_text))
 		goto err_out;
 	obj->err.file = obj->path;
+	obj->core_target = OPTS_GET(opts, core_target, USERBPF_CORE_TARGET_AUTO);
+	if (obj->core_target > USERBPF_CORE_TARGET_CTX) {
+		err = -EINVAL;
+		goto err_out;
+	}
 	obj->helpers = OPTS_GET(opts, helpers, NULL);
 	obj->helper_cnt = OPTS_GET(opts, helper_cnt, 0);
 	obj->extra_helpers = OPTS_GET(opts, extra_helpers, NULL);
 	obj->extra_helper_cnt = OPTS_GET(opts, extra_helper_cnt, 0);
+	obj->engine = OPTS_GET(opts, engine, 0);
 	if ((!obj->helpers && obj->helper_cnt) ||
 	    (!obj->extra_helpers && obj->extra_helper_cnt)) {
 		err = obj_err(obj, -EINVAL, "helper table NULL with a count");
@@ -260,21 +267,14 @@ int userbpf_object__prepare(struct userbpf_object *obj)
 	if (obj->prepare_err)
 		return obj->prepare_err;
 	ub_err_reset(&obj->err);
-	if (obj->btf_ext && obj->btf_ext->core_relo.sec_cnt) {
-		if (obj->btf_custom_path) {
-			target = userbpf_btf__parse_file(obj->btf_custom_path);
-			if (!target)
-				return obj_err(obj, -errno, "cannot load target BTF "
-					       "'%s'", obj->btf_custom_path);
-		} else {
-			target = userbpf_btf__ctx();
-			if (!target)
-				return obj_err(obj, -errno, "cannot parse userbpf's "
-					       "context BTF");
-		}
+	if (obj->btf_ext && obj->btf_ext->core_relo.sec_cnt && !obj->target_btf) {
+		err = ub_obj_target_btf(obj, &target, &obj->target_shared);
+		if (err)
+			return err;
+		obj->target_btf = target;
 	}
+	target = obj->target_btf;
 	err = ub_obj_relocate(obj, target);
-	userbpf_btf__free(target);
 	if (err) {
 		/* instructions may be half relocated: never retry */
 		obj->prepare_err = err;
@@ -411,12 +411,12 @@ static int resolve_ld_imm64(void *cookie, unsigned src_reg, int32_t imm,
 	uint8_t *base;
 	size_t size;
 
-	if (src_reg != UBPF_PSEUDO_MAP_IDX && src_reg != UBPF_PSEUDO_MAP_IDX_VALUE)
+	if (src_reg != USERBPF_PSEUDO_MAP_IDX && src_reg != USERBPF_PSEUDO_MAP_IDX_VALUE)
 		return -EINVAL;
 	if (imm < 0 || (size_t)imm >= obj->map_cnt || !obj->maps[imm].map)
 		return -ENOENT;
 	m = &obj->maps[imm];
-	if (src_reg == UBPF_PSEUDO_MAP_IDX) {
+	if (src_reg == USERBPF_PSEUDO_MAP_IDX) {
 		if (next_imm)
 			return -EINVAL;
 		*value = (uint64_t)(uintptr_t)m->map;
@@ -495,12 +495,12 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 	for (i = 0; i + 1 < prog->insn_cnt; i++) {
 		const struct userbpf_insn *insn = &prog->insns[i];
 
-		if (insn->code != (UBPF_LD | UBPF_IMM | UBPF_DW))
+		if (insn->code != (USERBPF_LD | USERBPF_IMM | USERBPF_DW))
 			continue;
-		if ((insn->src_reg == UBPF_PSEUDO_MAP_IDX ||
-		     insn->src_reg == UBPF_PSEUDO_MAP_IDX_VALUE) &&
+		if ((insn->src_reg == USERBPF_PSEUDO_MAP_IDX ||
+		     insn->src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE) &&
 		    insn->imm >= 0 && (size_t)insn->imm < obj->map_cnt) {
-			uint8_t bit = insn->src_reg == UBPF_PSEUDO_MAP_IDX ? 1 : 2;
+			uint8_t bit = insn->src_reg == USERBPF_PSEUDO_MAP_IDX ? 1 : 2;
 
 			n += !used[insn->imm];
 			nval += bit == 2 && !(used[insn->imm] & 2);
@@ -531,7 +531,7 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 			continue;
 		po->maps[po->map_cnt++] = userbpf_map__get(map);
 		if ((used[i] & 2) &&
-		    !resolve_ld_imm64(obj, UBPF_PSEUDO_MAP_IDX_VALUE, (int32_t)i, 0,
+		    !resolve_ld_imm64(obj, USERBPF_PSEUDO_MAP_IDX_VALUE, (int32_t)i, 0,
 				      &value))
 			po->regions[po->region_cnt++] = (struct userbpf_mem_region){
 				(void *)(uintptr_t)value, userbpf_map__value_size(map),
@@ -544,7 +544,7 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 
 static bool is_poison(const struct userbpf_insn *insn)
 {
-	return insn->code == (UBPF_JMP | UBPF_CALL) && insn->src_reg == 0 &&
+	return insn->code == (USERBPF_JMP | USERBPF_CALL) && insn->src_reg == 0 &&
 	       insn->imm == UB_CORE_POISON_IMM;
 }
 
@@ -608,6 +608,8 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 			     .err_buf = errbuf, .err_buf_sz = sizeof(errbuf));
 
 		prog->prog = userbpf_prog__new(insns, prog->insn_cnt, &popts);
+		if (prog->prog && obj->engine)
+			userbpf_prog__set_engine(prog->prog, (enum userbpf_engine)obj->engine);
 	}
 	err = prog->prog ? 0 : -errno;
 	if (err)
@@ -763,6 +765,8 @@ void userbpf_object__close(struct userbpf_object *obj)
 	ub_elf_free(&obj->elf);
 	ub_free(obj->buf);
 	ub_free(obj->btf_custom_path);
+	if (!obj->target_shared)
+		userbpf_btf__free(obj->target_btf);
 	ub_free(obj->name);
 	ub_free(obj->path);
 	ub_free(obj);
@@ -793,6 +797,11 @@ const char *userbpf_object__errmsg(const struct userbpf_object *obj)
 const struct userbpf_btf *userbpf_object__btf(const struct userbpf_object *obj)
 {
 	return obj ? obj->btf : NULL;
+}
+
+const struct userbpf_btf *userbpf_object__target_btf(const struct userbpf_object *obj)
+{
+	return obj ? obj->target_btf : NULL;
 }
 
 /* ==== Programs ==== */

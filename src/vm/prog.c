@@ -316,6 +316,7 @@ static void prog_destroy(struct userbpf_prog *prog)
 {
 	if (prog->on_free)
 		prog->on_free(prog->on_free_data);
+	jit_prog_free(prog);
 	ub_free(prog->name);
 	ub_free(prog->insns);
 	ub_free(prog->code);

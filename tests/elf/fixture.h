@@ -69,4 +69,8 @@ enum types_out {
 	TOUT_NR
 };
 
+/* vmlinux_net.bpf.c */
+#define NET_SHORT 1
+#define NET_NOT_IP 2
+
 #endif

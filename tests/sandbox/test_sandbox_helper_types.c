@@ -251,7 +251,7 @@ TEST(sandbox_host_read_probe_read_env)
 	{
 		struct userbpf_insn insns[] = {
 			USERBPF_MOV64_REG(3, 1),
-			USERBPF_ALU64_IMM(UBPF_ADD, 3, 32),
+			USERBPF_ALU64_IMM(USERBPF_ADD, 3, 32),
 			USERBPF_MOV64_IMM(2, 8),
 			USERBPF_CALL_HELPER(113),
 			USERBPF_EXIT_INSN(),
@@ -283,18 +283,18 @@ TEST(sandbox_host_read_printf_s_env)
 		 */
 		struct userbpf_insn insns[] = {
 			USERBPF_MOV64_REG(6, 1),
-			USERBPF_ST_MEM(UBPF_W, 10, -8, 0x7325), /* "%s\0\0" */
+			USERBPF_ST_MEM(USERBPF_W, 10, -8, 0x7325), /* "%s\0\0" */
 			USERBPF_LD_IMM64(7, (uint64_t)(uintptr_t)secret),
-			USERBPF_STX_MEM(UBPF_DW, 10, 7, -16),
+			USERBPF_STX_MEM(USERBPF_DW, 10, 7, -16),
 			USERBPF_MOV64_IMM(2, 64),
 			USERBPF_MOV64_REG(3, 10),
-			USERBPF_ALU64_IMM(UBPF_ADD, 3, -8),
+			USERBPF_ALU64_IMM(USERBPF_ADD, 3, -8),
 			USERBPF_MOV64_REG(4, 10),
-			USERBPF_ALU64_IMM(UBPF_ADD, 4, -16),
+			USERBPF_ALU64_IMM(USERBPF_ADD, 4, -16),
 			USERBPF_MOV64_IMM(5, 8),
 			USERBPF_CALL_HELPER(165),
 			USERBPF_MOV64_REG(1, 10),
-			USERBPF_ALU64_IMM(UBPF_ADD, 1, -8),
+			USERBPF_ALU64_IMM(USERBPF_ADD, 1, -8),
 			USERBPF_MOV64_IMM(2, 3),
 			USERBPF_MOV64_REG(3, 7),
 			USERBPF_CALL_HELPER(6),
@@ -356,14 +356,14 @@ TEST(sandbox_bpf_test_run_hostile_checked)
 	struct userbpf_insn write_host[] = {
 		USERBPF_LD_IMM64(1, (uint64_t)(uintptr_t)&host_secret),
 		USERBPF_MOV64_IMM(2, 0xbad),
-		USERBPF_STX_MEM(UBPF_DW, 1, 2, 0),
-		USERBPF_LDX_MEM(UBPF_DW, 0, 1, 0),
+		USERBPF_STX_MEM(USERBPF_DW, 1, 2, 0),
+		USERBPF_LDX_MEM(USERBPF_DW, 0, 1, 0),
 		USERBPF_EXIT_INSN(),
 	};
 	/* an endless loop: a budget stops it (USERBPF_DEFAULT_BUDGET if none) */
 	struct userbpf_insn spin[] = {
 		USERBPF_MOV64_IMM(0, 0),
-		USERBPF_JMP_IMM(UBPF_JA, 0, 0, -1),
+		USERBPF_JMP_IMM(USERBPF_JA, 0, 0, -1),
 		USERBPF_EXIT_INSN(),
 	};
 	uint32_t retval = 0;
@@ -423,12 +423,12 @@ TEST(sandbox_bpf_test_run_global_data)
 	ASSERT_TRUE(map_fd >= 0);
 	{
 		struct userbpf_insn p[] = {
-			USERBPF_RAW_INSN(UBPF_LD | UBPF_DW | UBPF_IMM, 1, UBPF_PSEUDO_MAP_VALUE, 0,
+			USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 1, USERBPF_PSEUDO_MAP_VALUE, 0,
 					 map_fd),
 			USERBPF_RAW_INSN(0, 0, 0, 0, 8),
 			USERBPF_MOV64_IMM(2, 77),
-			USERBPF_STX_MEM(UBPF_DW, 1, 2, 0),
-			USERBPF_LDX_MEM(UBPF_DW, 0, 1, 0),
+			USERBPF_STX_MEM(USERBPF_DW, 1, 2, 0),
+			USERBPF_LDX_MEM(USERBPF_DW, 0, 1, 0),
 			USERBPF_EXIT_INSN(),
 		};
 

@@ -118,11 +118,19 @@ const size_t loader_test_helper_cnt = N(loader_test_helpers);
 struct userbpf_object *loader_open(const char *name, const char *btf_path,
 				   char *err, size_t err_sz)
 {
+	return loader_open_target(name, btf_path, USERBPF_CORE_TARGET_AUTO, err,
+				  err_sz);
+}
+
+struct userbpf_object *loader_open_target(const char *name, const char *btf_path,
+					  uint32_t core_target, char *err,
+					  size_t err_sz)
+{
 	char path[512];
 	USERBPF_OPTS(userbpf_object_open_opts, opts, .btf_custom_path = btf_path,
 		     .extra_helpers = loader_test_helpers,
 		     .extra_helper_cnt = N(loader_test_helpers), .err_buf = err,
-		     .err_buf_sz = err_sz);
+		     .err_buf_sz = err_sz, .core_target = core_target);
 
 	if (!loader_fixture(name, path, sizeof(path)))
 		return NULL;
@@ -251,8 +259,8 @@ static bool calls_land_on_functions(const struct userbpf_program *p)
 
 	fi = userbpf_program__func_info(p, &nf);
 	for (i = 0; i < cnt; i++) {
-		bool call = insns[i].code == 0x85 && insns[i].src_reg == UBPF_PSEUDO_CALL;
-		bool func = insns[i].code == 0x18 && insns[i].src_reg == UBPF_PSEUDO_FUNC;
+		bool call = insns[i].code == 0x85 && insns[i].src_reg == USERBPF_PSEUDO_CALL;
+		bool func = insns[i].code == 0x18 && insns[i].src_reg == USERBPF_PSEUDO_FUNC;
 		int64_t target;
 		bool ok = false;
 
@@ -506,7 +514,7 @@ TEST(loader_globals_relocated_insns)
 	for (i = 0; i < n; i++) {
 		if (insns[i].code != 0x18)
 			continue;
-		ASSERT_EQ(insns[i].src_reg, UBPF_PSEUDO_MAP_IDX_VALUE);
+		ASSERT_EQ(insns[i].src_reg, USERBPF_PSEUDO_MAP_IDX_VALUE);
 		ASSERT_TRUE(insns[i].imm >= 0);
 		ASSERT_TRUE(insns[i + 1].imm >= 0);
 		seen++;

@@ -26,6 +26,10 @@ extern const size_t loader_test_helper_cnt;
 /* Open a fixture with the stand-in helpers (and btf_path if not NULL). */
 struct userbpf_object *loader_open(const char *name, const char *btf_path,
 				   char *err, size_t err_sz);
+/* The same with a CO-RE target choice (enum userbpf_core_target). */
+struct userbpf_object *loader_open_target(const char *name, const char *btf_path,
+					  uint32_t core_target, char *err,
+					  size_t err_sz);
 /* Open or return from the test (skipped if not built, failed on error). */
 #define LOADER_OPEN(OBJ, NAME, BTF, ERR)                                        \
 	do {                                                                   \

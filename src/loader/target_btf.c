@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * target_btf.c - the BTF that CO-RE relocations resolve against.
+ *
+ * Owns: the choice of target (libbpf's order: the open option's file,
+ * else the running kernel's /sys/kernel/btf/vmlinux, else the context
+ * BTF userbpf ships), and the process-wide copy of the kernel's BTF,
+ * parsed once (it is 5 MB and every CO-RE object needs it), indexed for
+ * candidate lookups up front so that it is read-only afterwards and can
+ * be shared by threads and objects.  It is never freed.
+ *
+ * Does not own: parsing (btf.c), matching (core.c).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "loader_int.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#define KERNEL_BTF_PATH "/sys/kernel/btf/vmlinux"
+
+static pthread_once_t kernel_once = PTHREAD_ONCE_INIT;
+static struct userbpf_btf *kernel_btf;
+static int kernel_err;
+
+static void kernel_btf_init(void)
+{
+	struct userbpf_btf *btf;
+	uint32_t *ids = NULL;
+	int ret;
+
+	if (access(KERNEL_BTF_PATH, R_OK)) {
+		kernel_err = -errno;
+		return;
+	}
+	btf = userbpf_btf__parse_file(KERNEL_BTF_PATH);
+	if (!btf) {
+		kernel_err = -errno;
+		ub_warn("%s: cannot parse: %s\n", KERNEL_BTF_PATH,
+			userbpf_strerror(kernel_err));
+		return;
+	}
+	/* build the candidate index now: shared readers never write */
+	ret = ub_btf_find_cands(btf, "task_struct", 11, USERBPF_BTF_KIND_STRUCT, &ids);
+	ub_free(ids);
+	if (ret < 0) {
+		kernel_err = ret;
+		userbpf_btf__free(btf);
+		return;
+	}
+	kernel_btf = btf;
+}
+
+struct userbpf_btf *ub_kernel_btf(void)
+{
+	pthread_once(&kernel_once, kernel_btf_init);
+	if (!kernel_btf)
+		errno = -kernel_err;
+	return kernel_btf;
+}
+
+const struct userbpf_btf *userbpf_btf__kernel(void)
+{
+	return ub_kernel_btf();
+}
+
+int ub_obj_target_btf(struct userbpf_object *obj, struct userbpf_btf **out,
+		      bool *shared)
+{
+	struct userbpf_btf *btf;
+	int err;
+
+	*shared = false;
+	if (obj->btf_custom_path) {
+		btf = userbpf_btf__parse_file(obj->btf_custom_path);
+		if (!btf) {
+			err = -errno;
+			return obj_err(obj, err, "cannot load target BTF '%s': %s",
+				       obj->btf_custom_path, userbpf_strerror(err));
+		}
+		*out = btf;
+		return 0;
+	}
+	if (obj->core_target != USERBPF_CORE_TARGET_CTX) {
+		btf = ub_kernel_btf();
+		if (btf) {
+			*shared = true;
+			*out = btf;
+			return 0;
+		}
+		err = -errno;
+		if (obj->core_target == USERBPF_CORE_TARGET_KERNEL)
+			return obj_err(obj, err, "no kernel BTF at "
+				       KERNEL_BTF_PATH ": %s", userbpf_strerror(err));
+	}
+	btf = userbpf_btf__ctx();
+	if (!btf)
+		return obj_err(obj, -errno, "cannot parse userbpf's context BTF");
+	*out = btf;
+	return 0;
+}
