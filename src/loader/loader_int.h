@@ -494,6 +494,8 @@ struct userbpf_btf *ub_kernel_btf(void);
  * kernel's (not to be freed).  0 or -errno (message set). */
 int ub_obj_target_btf(struct userbpf_object *obj, struct userbpf_btf **out,
 		      bool *shared);
+/* kernel_helpers.c: the kernel's name of helper id (no "bpf_"), or NULL */
+const char *ub_kernel_helper_name(uint32_t id);
 /* ctx_btf.c (generated) */
 extern const unsigned char ub_ctx_btf[];
 extern const size_t ub_ctx_btf_size;

@@ -372,11 +372,19 @@ static int create_map(struct userbpf_object *obj, struct userbpf_object_map *m)
 	userbpf_map__put(inner);
 	if (err)
 		return obj_err(obj, err, "map '%s': cannot create (type %s, key %u, "
-			       "value %u, max %u, flags 0x%x)", m->name,
+			       "value %u, max %u, flags 0x%x)%s", m->name,
 			       userbpf_map_type_name(def.type)
 				       ? userbpf_map_type_name(def.type) : "?",
 			       def.key_size, def.value_size, def.max_entries,
-			       def.map_flags);
+			       def.map_flags,
+			       !def.value_size && def.type != USERBPF_MAP_TYPE_RINGBUF &&
+			       def.type != USERBPF_MAP_TYPE_BLOOM_FILTER
+				       ? ": its value size is left to the loader "
+					 "(userbpf_object_map__set_value_size, "
+					 "--map-value-size)"
+			       : !def.max_entries ? ": its max_entries is left to "
+						    "the loader (userbpf_object_map__"
+						    "set_max_entries, --map-size)" : "");
 	if (m->def.kind == USERBPF_OBJECT_MAP_KCONFIG) {
 		err = ub_kconfig_fill(obj, m->initial, m->initial_size, obj->kconfig_text);
 		if (err)
@@ -547,6 +555,55 @@ static bool is_poison(const struct userbpf_insn *insn)
 }
 
 /* extra: the user's extra helpers followed by the poison stand-in. */
+static bool has_helper(const struct userbpf_object *obj,
+		       const struct userbpf_helper *extra, size_t extra_cnt, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < extra_cnt; i++)
+		if (extra[i].id == id)
+			return true;
+	if (!obj->helpers)
+		return userbpf_helper_by_id(id) != NULL;
+	for (i = 0; i < obj->helper_cnt; i++)
+		if (obj->helpers[i].id == id)
+			return true;
+	return false;
+}
+
+/*
+ * Every helper call must name a helper of the program's tables: refuse
+ * the others by the kernel's name for their id, as the kernel's verifier
+ * names a helper it does not know for the program type.
+ */
+static int check_helpers(struct userbpf_object *obj, const struct userbpf_program *prog,
+			 const struct userbpf_insn *insns,
+			 const struct userbpf_helper *extra, size_t extra_cnt)
+{
+	size_t i;
+
+	for (i = 0; i < prog->insn_cnt; i++) {
+		const struct userbpf_insn *in = &insns[i];
+		uint32_t id = (uint32_t)in->imm;
+		const char *kname;
+
+		if (in->code != 0x85 || in->src_reg != 0)
+			continue;
+		if (has_helper(obj, extra, extra_cnt, id))
+			continue;
+		kname = ub_kernel_helper_name(id);
+		if (kname)
+			return obj_err(obj, -EINVAL, "prog '%s' (sec '%s'): insn %zu "
+				       "calls helper bpf_%s#%u, which userbpf does "
+				       "not implement", prog->name, prog->sec_name, i,
+				       kname, id);
+		return obj_err(obj, -EINVAL, "prog '%s' (sec '%s'): insn %zu calls "
+			       "helper #%u, which is no kernel helper", prog->name,
+			       prog->sec_name, i, id);
+	}
+	return 0;
+}
+
 static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 		       const struct userbpf_helper *extra, size_t extra_cnt)
 {
@@ -588,6 +645,12 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 	if (extra_cnt)
 		memcpy(combined + type_cnt, extra, extra_cnt * sizeof(*combined));
 	extra_cnt += type_cnt;
+	err = check_helpers(obj, prog, insns, combined, extra_cnt);
+	if (err) {
+		ub_free(combined);
+		ub_free(copy);
+		return err;
+	}
 	po = prog_owned_get(obj, prog, combined, extra_cnt);
 	ub_free(combined);
 	if (!po) {

@@ -73,4 +73,11 @@ enum types_out {
 #define NET_SHORT 1
 #define NET_NOT_IP 2
 
+/* loadtime.bpf.c: slots of lt_out[] in .bss */
+enum lt_out_slot {
+	LT_PID, LT_U8, LT_S16, LT_U64, LT_VERBOSE, LT_MODE, LT_COMM0, LT_COMM15,
+	LT_COUNTER, LT_NR
+};
+#define LT_TAIL_RET 55
+
 #endif
