@@ -265,13 +265,20 @@ int userbpf_object__prepare(struct userbpf_object *obj)
 	if (obj->prepare_err)
 		return obj->prepare_err;
 	ub_err_reset(&obj->err);
-	if (obj->btf_ext && obj->btf_ext->core_relo.sec_cnt && !obj->target_btf) {
-		err = ub_obj_target_btf(obj, &target, &obj->target_shared);
+	if (obj->btf_ext && obj->btf_ext->core_relo.sec_cnt && !obj->target_ref) {
+		bool shared;
+
+		err = ub_obj_target_btf(obj, &target, &shared);
 		if (err)
 			return err;
-		obj->target_btf = target;
+		obj->target_ref = ub_btf_ref_new(target, !shared);
+		if (!obj->target_ref) {
+			if (!shared)
+				userbpf_btf__free(target);
+			return -ENOMEM;
+		}
 	}
-	target = obj->target_btf;
+	target = obj->target_ref ? obj->target_ref->btf : NULL;
 	err = ub_obj_relocate(obj, target);
 	if (err) {
 		/* instructions may be half relocated: never retry */
@@ -454,8 +461,9 @@ static uint64_t core_poison_helper(uint64_t r1, uint64_t r2, uint64_t r3,
 				   uint64_t r4, uint64_t r5, struct userbpf_run *run)
 {
 	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5;
-	userbpf_run__abort(run, -EINVAL, "unresolved CO-RE relocation "
-			   "(instruction poisoned by the loader)");
+	userbpf_run__abort(run, -EINVAL, "unresolved CO-RE relocation or call "
+			   "of an absent weak kfunc (instruction poisoned by the "
+			   "loader)");
 	return 0;
 }
 
@@ -467,6 +475,8 @@ static uint64_t core_poison_helper(uint64_t r1, uint64_t r2, uint64_t r3,
  */
 struct prog_owned {
 	struct userbpf_helper *helpers;
+	/* the object's CO-RE target: the layout of its task_struct */
+	struct ub_btf_ref *target_ref;
 	/* checked mode: the global data the program addresses directly */
 	struct userbpf_mem_region *regions;
 	size_t region_cnt;
@@ -481,9 +491,24 @@ static void prog_owned_put(void *data)
 
 	for (i = 0; i < po->map_cnt; i++)
 		userbpf_map__put(po->maps[i]);
+	ub_btf_ref_put(po->target_ref);
 	ub_free(po->helpers);
 	ub_free(po->regions);
 	ub_free(po);
+}
+
+const struct userbpf_btf *ub_prog_task_btf(const struct userbpf_prog *prog)
+{
+	const struct prog_owned *po = NULL;
+	struct userbpf_btf *k;
+
+	/* only programs this loader created carry a prog_owned */
+	if (prog && prog->on_free == prog_owned_put)
+		po = prog->on_free_data;
+	if (po && po->target_ref)
+		return po->target_ref->btf;
+	k = ub_kernel_btf();
+	return k ? k : ub_ctx_btf_shared();
 }
 
 static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
@@ -529,6 +554,7 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 		return NULL;
 	}
 	memcpy(po->helpers, extra, extra_cnt * sizeof(*extra));
+	po->target_ref = ub_btf_ref_get(obj->target_ref);
 	for (i = 0; i < obj->map_cnt; i++) {
 		struct userbpf_map *map = obj->maps[i].map;
 		uint64_t value;
@@ -561,12 +587,12 @@ static bool has_helper(const struct userbpf_object *obj,
 	size_t i;
 
 	for (i = 0; i < extra_cnt; i++)
-		if (extra[i].id == id)
+		if (extra[i].id == id && extra[i].fn)
 			return true;
 	if (!obj->helpers)
 		return userbpf_helper_by_id(id) != NULL;
 	for (i = 0; i < obj->helper_cnt; i++)
-		if (obj->helpers[i].id == id)
+		if (obj->helpers[i].id == id && obj->helpers[i].fn)
 			return true;
 	return false;
 }
@@ -635,16 +661,21 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 	/* the program type's helpers (packet access...) first, so the
 	 * user's extras override them by id */
 	type_helpers = userbpf_prog_type_helpers(prog->type, &type_cnt);
-	combined = ub_calloc(type_cnt + extra_cnt + 1, sizeof(*combined));
+	combined = ub_calloc(ub_loader_helper_cnt + type_cnt + extra_cnt + 1,
+			     sizeof(*combined));
 	if (!combined) {
 		ub_free(copy);
 		return -ENOMEM;
 	}
+	/* later rows override earlier ones of the same id */
+	memcpy(combined, ub_loader_helpers, ub_loader_helper_cnt * sizeof(*combined));
 	if (type_cnt)
-		memcpy(combined, type_helpers, type_cnt * sizeof(*combined));
+		memcpy(combined + ub_loader_helper_cnt, type_helpers,
+		       type_cnt * sizeof(*combined));
 	if (extra_cnt)
-		memcpy(combined + type_cnt, extra, extra_cnt * sizeof(*combined));
-	extra_cnt += type_cnt;
+		memcpy(combined + ub_loader_helper_cnt + type_cnt, extra,
+		       extra_cnt * sizeof(*combined));
+	extra_cnt += type_cnt + ub_loader_helper_cnt;
 	err = check_helpers(obj, prog, insns, combined, extra_cnt);
 	if (err) {
 		ub_free(combined);
@@ -824,8 +855,7 @@ void userbpf_object__close(struct userbpf_object *obj)
 	ub_elf_free(&obj->elf);
 	ub_free(obj->buf);
 	ub_free(obj->btf_custom_path);
-	if (!obj->target_shared)
-		userbpf_btf__free(obj->target_btf);
+	ub_btf_ref_put(obj->target_ref);
 	ub_free(obj->name);
 	ub_free(obj->path);
 	ub_free(obj);
@@ -860,7 +890,7 @@ const struct userbpf_btf *userbpf_object__btf(const struct userbpf_object *obj)
 
 const struct userbpf_btf *userbpf_object__target_btf(const struct userbpf_object *obj)
 {
-	return obj ? obj->target_btf : NULL;
+	return obj && obj->target_ref ? obj->target_ref->btf : NULL;
 }
 
 /* ==== Programs ==== */

@@ -7,9 +7,14 @@
  * run of the same object (libbpf) where the kernel allows it.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -446,4 +451,173 @@ TEST(loader_rw_cli_load_options)
 		ASSERT_CONTAINS(out, "cannot load target BTF '/nonexistent/btf'");
 	}
 	unlink(pkt);
+}
+
+/* ==== The current task, cgroup, pid namespace ==== */
+
+static uint64_t stat_field(const char *path, int want)
+{
+	char buf[1024], *p;
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int field;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	for (field = 3, p += 2; field < want; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	return strtoull(p, NULL, 10);
+}
+
+/* The kernel's id of our cgroup v2: its file handle (an independent way). */
+static uint64_t cgroup_id_by_handle(void)
+{
+	char line[4096], mnt[4096] = "", dir[4096], type[64], dev[256], path[8300] = "";
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh.handle_bytes = 8 };
+	FILE *f = fopen("/proc/self/mounts", "r");
+	int mount_id;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%255s %4095s %63s", dev, dir, type) == 3 &&
+		    !strcmp(type, "cgroup2") && !mnt[0])
+			strcpy(mnt, dir);
+	if (f)
+		fclose(f);
+	f = fopen("/proc/self/cgroup", "r");
+	while (mnt[0] && f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(path, sizeof(path), "%s%s", mnt, line + 3);
+		}
+	if (f)
+		fclose(f);
+	if (!path[0] || name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0))
+		return 0;
+	return h.id;
+}
+
+TEST(loader_rw_current_task_true_values)
+{
+	struct userbpf_object *obj;
+	char err[256] = "", val[64], path[64], pcomm[32] = "", comm[16] = "";
+	uint64_t *out, r0, start, hz = (uint64_t)sysconf(_SC_CLK_TCK);
+	struct stat ns;
+	size_t size;
+	char *tcomm, *tpcomm;
+	FILE *f;
+
+	if (access(VMLINUX, R_OK)) {
+		test_skip("%s not readable", VMLINUX);
+		return;
+	}
+	LOADER_OPEN(obj, "vmlinux_task", NULL, err);
+	ASSERT_OK(stat("/proc/self/ns/pid", &ns));
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)ns.st_dev);
+	ASSERT_OK(userbpf_object__set_global(obj, "ns_dev", val));
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)ns.st_ino);
+	ASSERT_OK(userbpf_object__set_global(obj, "ns_ino", val));
+	ASSERT_OK(userbpf_object__load(obj));
+	ASSERT_OK(loader_run(obj, "task_core_read", NULL, 0, &r0, err, sizeof(err)));
+	out = loader_data(obj, ".bss", &size);
+	ASSERT_TRUE(out != NULL);
+	ASSERT_EQ(out[TK_PID], (uint64_t)syscall(SYS_gettid));
+	ASSERT_EQ(out[TK_TGID], (uint64_t)getpid());
+	ASSERT_EQ(out[TK_PPID], (uint64_t)getppid());
+	ASSERT_EQ(out[TK_LEADER], (uint64_t)getpid());
+	ASSERT_EQ(out[TK_PIDTGID], (uint64_t)getpid() << 32 | (uint64_t)syscall(SYS_gettid));
+	ASSERT_EQ(out[TK_EXIT], 0);
+	ASSERT_EQ(out[TK_MM], 1);
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/stat", (long)syscall(SYS_gettid));
+	ASSERT_EQ(out[TK_FLAGS], stat_field(path, 9));
+	start = stat_field(path, 22) * (1000000000ull / hz);
+	ASSERT_EQ(out[TK_START], start);
+	/* names: ours and our parent's */
+	tcomm = (char *)out + TK_NR * 8;
+	tpcomm = tcomm + 16;
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	ASSERT_TRUE(!strncmp(tcomm, comm, 16));
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)getppid());
+	f = fopen(path, "r");
+	ASSERT_TRUE(f && fgets(pcomm, sizeof(pcomm), f));
+	fclose(f);
+	pcomm[strcspn(pcomm, "\n")] = '\0';
+	ASSERT_TRUE(!strncmp(tpcomm, pcomm, 15));
+	/* our own pid namespace: found, with our ids */
+	ASSERT_EQ(out[TK_NS_RET], 0);
+	ASSERT_EQ(out[TK_NS_PID], (uint64_t)syscall(SYS_gettid));
+	ASSERT_EQ(out[TK_NS_TGID], (uint64_t)getpid());
+	ASSERT_EQ(out[TK_CGROUP], cgroup_id_by_handle());
+	/* the BTF pointer read with plain loads */
+	ASSERT_OK(loader_run(obj, "task_btf_direct", NULL, 0, &r0, err, sizeof(err)));
+	ASSERT_EQ(out[TK_BTF_PID], (uint64_t)syscall(SYS_gettid));
+	ASSERT_EQ(out[TK_BTF_PPID], (uint64_t)getppid());
+	ASSERT_EQ(out[TK_BTF_MM], 1);
+	/* a weak kfunc userbpf lacks is absent: the guard skips the call */
+	ASSERT_OK(loader_run(obj, "weak_kfunc", NULL, 0, &r0, err, sizeof(err)));
+	ASSERT_EQ(r0, 2);
+	userbpf_object__close(obj);
+}
+
+/* Another thread sees itself, and a wrong namespace is refused. */
+static void *thread_task(void *arg)
+{
+	struct userbpf_object *obj = arg;
+	uint64_t r0, *out;
+	size_t size;
+	char err[128];
+
+	if (loader_run(obj, "task_core_read", NULL, 0, &r0, err, sizeof(err)))
+		return NULL;
+	out = loader_data(obj, ".bss", &size);
+	return (void *)(uintptr_t)(out[TK_PID] == (uint64_t)syscall(SYS_gettid) &&
+				   out[TK_TGID] == (uint64_t)getpid() &&
+				   out[TK_LEADER] == (uint64_t)getpid());
+}
+
+TEST(loader_rw_current_task_threads_and_kfuncs)
+{
+	struct userbpf_object *obj;
+	char err[256] = "";
+	uint64_t *out;
+	size_t size;
+	pthread_t t;
+	void *ok = NULL;
+
+	if (access(VMLINUX, R_OK)) {
+		test_skip("%s not readable", VMLINUX);
+		return;
+	}
+	LOADER_OPEN(obj, "vmlinux_task", NULL, err);
+	ASSERT_OK(userbpf_object__load(obj));
+	ASSERT_OK(pthread_create(&t, NULL, thread_task, obj));
+	ASSERT_OK(pthread_join(t, &ok));
+	ASSERT_TRUE(ok == (void *)1);
+	out = loader_data(obj, ".bss", &size);
+	/* ns_dev/ns_ino left 0: not our namespace */
+	ASSERT_EQ(out[TK_NS_RET], (uint64_t)(int64_t)-EINVAL);
+	ASSERT_EQ(out[TK_NS_PID], 0);
+	userbpf_object__close(obj);
+
+	/* a strong kfunc userbpf lacks: the load fails naming it */
+	LOADER_OPEN(obj, "vmlinux_task", NULL, err);
+	ASSERT_OK(userbpf_program__set_autoload(
+		userbpf_object__find_program_by_name(obj, "strong_kfunc"), true));
+	ASSERT_ERR(userbpf_object__load(obj), -ENOTSUP);
+	ASSERT_CONTAINS(userbpf_object__errmsg(obj), "prog 'strong_kfunc'");
+	ASSERT_CONTAINS(userbpf_object__errmsg(obj),
+			"kfunc 'bpf_rcu_read_lock___strong_missing' is not available");
+	userbpf_object__close(obj);
 }
