@@ -9,6 +9,7 @@
  * Prints a table (or one JSON object per line).  Instruction counts come
  * from a budgeted run (exact); times are the best of several batches of
  * runs of at least 100 ms, for the fast and the checked interpreter.
+ * Last line: the per-call cost of an empty program, fast and checked.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -112,6 +113,58 @@ static uint64_t native_run(const struct bench *b)
 		(OUT) = best_;                                              \
 	} while (0)
 
+/*
+ * Per-call cost: an empty program ("r0 = 0; exit") run 1,000,000 times
+ * between two clock reads, best of batches; fast (unchecked) and checked.
+ */
+static double per_call_ns(struct userbpf_prog *prog, uint32_t flags, int batches)
+{
+	uint8_t ctx[64] = { 0 };
+	USERBPF_OPTS(userbpf_run_opts, o, .ctx = ctx, .ctx_size = sizeof(ctx), .flags = flags);
+	double best = 1e300;
+	uint64_t r0 = 0, sink = 0;
+	int k, i;
+
+	for (k = 0; k < batches; k++) {
+		double t0 = now_ns(), el;
+
+		for (i = 0; i < 1000000; i++) {
+			userbpf_prog__run(prog, &o, &r0);
+			sink += r0;
+		}
+		el = (now_ns() - t0) / 1e6;
+		if (el < best)
+			best = el;
+	}
+	if (sink == 0x5a5a5a5a5a5a5a5aull)
+		putchar(' ');
+	return best;
+}
+
+static int bench_empty(bool json, int batches)
+{
+	static const struct userbpf_insn empty[] = {
+		USERBPF_MOV64_IMM(0, 0),
+		USERBPF_EXIT_INSN(),
+	};
+	struct userbpf_prog *prog = userbpf_prog__new(empty, 2, NULL);
+	double fast, checked;
+
+	if (!prog) {
+		fprintf(stderr, "bench empty: load failed\n");
+		return 1;
+	}
+	fast = per_call_ns(prog, USERBPF_RUN_UNCHECKED, batches);
+	checked = per_call_ns(prog, USERBPF_RUN_CHECKED, batches);
+	if (json)
+		printf("{\"program\":\"empty\",\"fast_ns_per_call\":%.1f,"
+		       "\"checked_ns_per_call\":%.1f}\n", fast, checked);
+	else
+		printf("empty program, per call: fast %.1f ns, checked %.1f ns\n", fast, checked);
+	userbpf_prog__free(prog);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool json = argc > 1 && !strcmp(argv[1], "--json");
@@ -149,7 +202,7 @@ int main(int argc, char **argv)
 		bench_args(b, args);
 		{
 			USERBPF_OPTS(userbpf_run_opts, o, .args = args, .arg_cnt = 2,
-				     .insn_budget = UINT64_MAX / 2);
+				     .insn_budget = UINT64_MAX / 2, .flags = USERBPF_RUN_UNCHECKED);
 			counter = 0;
 			if (userbpf_prog__run(prog, &o, &r0)) {
 				fprintf(stderr, "bench %s: run failed\n", b->name);
@@ -164,7 +217,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		{
-			USERBPF_OPTS(userbpf_run_opts, o, .args = args, .arg_cnt = 2);
+			USERBPF_OPTS(userbpf_run_opts, o, .args = args, .arg_cnt = 2,
+				     .flags = USERBPF_RUN_UNCHECKED);
 			TIME_BEST(batches, min_ns, (userbpf_prog__run(prog, &o, &r0), sink += r0), t_fast);
 		}
 		{
@@ -197,5 +251,5 @@ int main(int argc, char **argv)
 	if (!json)
 		printf("mean ns/insn %.3f, mean slowdown vs native %.1fx\n",
 		       sum_nsi / 5, sum_ratio / 5);
-	return 0;
+	return bench_empty(json, batches);
 }

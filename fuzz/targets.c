@@ -91,13 +91,22 @@ struct fuzz_result {
 	uint8_t *mem;
 };
 
-static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len,
-		     uint32_t flags, uint64_t budget, struct fuzz_result *res)
+/* The unchecked variants, asked for explicitly (unverified programs). */
+#define UNCHECKED_INTERP (USERBPF_RUN_INTERPRETER | USERBPF_RUN_UNCHECKED)
+
+/*
+ * One run on a copy of init: in a fresh exact-size buffer, or at home (a
+ * buffer of len bytes the caller keeps, so that runs compared with each
+ * other see the same address: programs may branch on it).  res->mem is
+ * the memory after the run (a copy when run at home), freed by the caller.
+ */
+static void fuzz_run_at(struct userbpf_prog *prog, uint8_t *home, const uint8_t *init,
+			size_t len, uint32_t flags, uint64_t budget, struct fuzz_result *res)
 {
-	uint8_t *mem = malloc(len ? len : 1);
+	uint8_t *mem = home ? home : malloc(len ? len : 1);
 	uint64_t args[2];
 
-	res->mem = mem;
+	res->mem = NULL;
 	res->err = -12;
 	res->r0 = 0;
 	if (!mem)
@@ -112,6 +121,21 @@ static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len,
 
 		res->err = userbpf_prog__run(prog, &o, &res->r0);
 	}
+	if (home) {
+		res->mem = malloc(len ? len : 1);
+		if (res->mem)
+			memcpy(res->mem, home, len);
+		else
+			res->err = -12;
+	} else {
+		res->mem = mem;
+	}
+}
+
+static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len,
+		     uint32_t flags, uint64_t budget, struct fuzz_result *res)
+{
+	fuzz_run_at(prog, NULL, init, len, flags, budget, res);
 }
 
 /* The same run from a deeper C stack: other interpreter stack address. */
@@ -180,7 +204,11 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 	if (prog) {
 		struct fuzz_result chk, chk2, bud = { 0 }, fast = { 0 };
 
-		fuzz_run(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk);
+		/* home: where the checked run and the unchecked ones it is
+		 * compared with all run (the second checked run is elsewhere) */
+		uint8_t *home = malloc(mem_len ? mem_len : 1);
+
+		fuzz_run_at(prog, home, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk);
 		fuzz_run_deep(prog, init, mem_len, USERBPF_RUN_CHECKED, FUZZ_BUDGET, &chk2);
 		/* Unchecked mode trusts helper arguments (a forged map pointer
 		 * checked mode refuses with an error code is dereferenced), so
@@ -206,21 +234,20 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 			 * sees leftovers.  The budgeted run on a zeroed and on a
 			 * 0xa5-filled C stack must agree, else not compared. */
 			fuzz_dirty_stack(0);
-			fuzz_run(prog, init, mem_len, USERBPF_RUN_INTERPRETER, FUZZ_BUDGET,
-				 &bud);
+			fuzz_run_at(prog, home, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &bud);
 			fuzz_dirty_stack(0xa5);
-			fuzz_run(prog, init, mem_len, USERBPF_RUN_INTERPRETER, FUZZ_BUDGET,
-				 &dirty);
+			fuzz_run_at(prog, home, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &dirty);
 			if (fuzz_same(&bud, &dirty, mem_len)) {
 				if (!fuzz_same(&chk, &bud, mem_len))
 					abort(); /* budgeted unchecked disagrees with checked */
 				fuzz_dirty_stack(0x5a);
-				fuzz_run(prog, init, mem_len, USERBPF_RUN_INTERPRETER, 0, &fast);
+				fuzz_run_at(prog, home, init, mem_len, UNCHECKED_INTERP, 0, &fast);
 				if (!fuzz_same(&chk, &fast, mem_len))
 					abort(); /* fast interpreter disagrees with checked */
 			}
 			free(dirty.mem);
 		}
+		free(home);
 		free(chk.mem);
 		free(chk2.mem);
 		free(bud.mem);

@@ -36,5 +36,15 @@ int cli_cmd_run(int argc, char **argv);
 int cli_cmd_map(int argc, char **argv);
 bool cli_is_object(const char *path);
 int cli_disasm_object(const char *path, const char *prog_name, bool bytes);
+int cli_cmd_trace(int argc, char **argv); /* cmd_trace.c */
+
+/* cmd_verify.c */
+int cli_cmd_verify(int argc, char **argv);
+
+/* cmd_jited.c: disasm --jited and the --engine option */
+uint32_t cli_engine_flags(const char *name, const char *who);
+int cli_print_jited(struct userbpf_prog *prog);
+int cli_print_jited_insns(const struct userbpf_insn *insns, size_t cnt);
+int cli_print_jited_object(const char *path, const char *prog_name);
 
 #endif

@@ -314,9 +314,9 @@ bool cli_is_object(const char *path)
 
 static const char run_usage[] =
 	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
-	"                   [--repeat N] [--unchecked] [--maps] [--json] [--btf FILE]\n"
-	"                   [--set NAME=VALUE]... [--map-size NAME=N]...\n"
-	"                   [--map-value-size NAME=N]...\n"
+	"                   [--repeat N] [--unchecked] [--engine E] [--allow-host-read]\n"
+	"                   [--maps] [--json] [--btf FILE] [--set NAME=VALUE]...\n"
+	"                   [--map-size NAME=N]... [--map-value-size NAME=N]...\n"
 	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN.\n"
 	"Only program NAME is loaded, with the programs its prog arrays hold:\n"
 	"  --data FILE      input packet (raw bytes) for skb/XDP programs\n"
@@ -326,6 +326,11 @@ static const char run_usage[] =
 	"  --unchecked      skip the bounds checks on memory accesses (faster; by\n"
 	"                   default every access is checked, since no verifier\n"
 	"                   has vetted the program)\n"
+	"  --engine E       checked (the default), jit (native code, unchecked) or\n"
+	"                   interp (the fast interpreter, unchecked)\n"
+	"  --allow-host-read  let bpf_probe_read* and %s of bpf_printk/bpf_snprintf\n"
+	"                   read any address of this process (by default they read\n"
+	"                   only the run's own memory: context, packet, stack, maps)\n"
 	"  --maps           dump every map after the run\n"
 	"  --set NAME=VALUE set a global variable of .rodata/.data/.bss before\n"
 	"                   load, typed by its BTF (integer, bool, enum, string)\n"
@@ -348,7 +353,8 @@ static const char map_usage[] =
 struct run_args {
 	const char *path, *prog, *data, *ctx, *data_out, *map;
 	int repeat;
-	bool checked, maps, json, run;
+	bool checked, maps, json, run, host_read;
+	uint32_t engine; /* USERBPF_RUN_* of --engine, 0: --checked/--unchecked */
 };
 
 struct output {
@@ -531,7 +537,10 @@ static int do_run(struct run_args *ra)
 				     .ctx_size_in = (uint32_t)ctx_len,
 				     .ctx_out = ctx_len ? ctx_out : NULL,
 				     .ctx_size_out = ctx_len ? 65536 : 0, .repeat = ra->repeat,
-				     .flags = ra->checked ? USERBPF_RUN_CHECKED : 0,
+				     .flags = (ra->engine ? ra->engine
+						 : ra->checked ? USERBPF_RUN_CHECKED
+							       : USERBPF_RUN_UNCHECKED) |
+					      (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
 				     .cookie = &out, .trace_fn = trace_cb, .err_buf = err,
 				     .err_buf_sz = sizeof(err));
 			rc = userbpf_prog__test_run(userbpf_program__prog(p), &t);
@@ -654,6 +663,10 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->checked = true;
 		} else if (!strcmp(a, "--unchecked")) {
 			ra->checked = false;
+		} else if (!strcmp(a, "--engine") && has) {
+			ra->engine = cli_engine_flags(argv[++i], who);
+		} else if (!strcmp(a, "--allow-host-read")) {
+			ra->host_read = true;
 		} else if (!strcmp(a, "--maps")) {
 			ra->maps = true;
 		} else if (!strcmp(a, "--json")) {

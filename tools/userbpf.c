@@ -210,12 +210,14 @@ static int cmd_asm(int argc, char **argv)
 /* ==== userbpf disasm ==== */
 
 static const char disasm_usage[] =
-	"usage: userbpf disasm [FILE|-] [--no-bytes] [--prog NAME]\n"
+	"usage: userbpf disasm [FILE|-] [--no-bytes] [--prog NAME] [--jited]\n"
 	"Disassemble BPF instructions given as raw bytes or as hex text\n"
 	"(detected automatically), one line per instruction:\n"
 	"       0:  b7 00 00 00 01 00 00 00  r0 = 1\n"
 	"FILE may be a BPF object (.bpf.o): every program (or --prog NAME) is\n"
-	"listed after relocation, with its source lines from BTF line info.\n";
+	"listed after relocation, with its source lines from BTF line info.\n"
+	"  --jited          compile with the JIT and show each instruction's native\n"
+	"                   x86-64 code under it (objects: after loading)\n";
 
 int cli_print_insns(const struct userbpf_insn *insns, size_t cnt, bool bytes)
 {
@@ -247,7 +249,7 @@ int cli_print_insns(const struct userbpf_insn *insns, size_t cnt, bool bytes)
 static int cmd_disasm(int argc, char **argv)
 {
 	const char *in = NULL, *prog = NULL;
-	bool bytes = true;
+	bool bytes = true, jited = false;
 	uint8_t *data, *raw;
 	size_t len, raw_len, bad_at;
 	int rc, i;
@@ -258,6 +260,8 @@ static int cmd_disasm(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--no-bytes")) {
 			bytes = false;
+		} else if (!strcmp(argv[i], "--jited")) {
+			jited = true;
 		} else if (!strcmp(argv[i], "--prog") && i + 1 < argc) {
 			prog = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -269,7 +273,7 @@ static int cmd_disasm(int argc, char **argv)
 		}
 	}
 	if (cli_is_object(in))
-		return cli_disasm_object(in, prog, bytes);
+		return jited ? cli_print_jited_object(in, prog) : cli_disasm_object(in, prog, bytes);
 	if (prog)
 		cli_die(2, "disasm: --prog needs a BPF object file");
 	rc = cli_read_file(in, &data, &len);
@@ -286,8 +290,12 @@ static int cmd_disasm(int argc, char **argv)
 	if (len % sizeof(struct userbpf_insn))
 		cli_die(2, "disasm: %zu bytes is not a whole number of 8-byte "
 			"instructions", len);
-	rc = cli_print_insns((const struct userbpf_insn *)data,
-			     len / sizeof(struct userbpf_insn), bytes);
+	if (jited)
+		rc = cli_print_jited_insns((const struct userbpf_insn *)data,
+					   len / sizeof(struct userbpf_insn));
+	else
+		rc = cli_print_insns((const struct userbpf_insn *)data,
+				     len / sizeof(struct userbpf_insn), bytes);
 	free(data);
 	return rc ? 1 : 0;
 }
@@ -306,12 +314,16 @@ static const char exec_usage[] =
 	"  --unchecked      skip the bounds checks on memory accesses (faster;\n"
 	"                   only for trusted programs)\n"
 	"  --budget N       stop after N instructions (default 1000000000, 0 = none)\n"
+	"  --engine E       checked (default: bounds checks and a budget), or for\n"
+	"                   trusted programs jit (native code) or interp (the fast\n"
+	"                   interpreter); jit and interp run without checks or budget\n"
 	"  --mem-out        also print the memory after the run, in hex\n";
 
 static int cmd_exec(int argc, char **argv)
 {
 	const char *mem_hex = NULL, *prog_path = NULL;
 	bool checked = true, is_asm = false, mem_out = false;
+	uint32_t engine = 0;
 	uint64_t budget = 1000000000ull;
 	uint8_t *text = NULL, *code = NULL, *mem = NULL;
 	size_t text_len, code_len = 0, mem_len = 0, bad_at, cnt;
@@ -331,6 +343,8 @@ static int cmd_exec(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--unchecked")) {
 			checked = false;
+		} else if (!strcmp(a, "--engine") && i + 1 < argc) {
+			engine = cli_engine_flags(argv[++i], "exec");
 		} else if (!strcmp(a, "--asm")) {
 			is_asm = true;
 		} else if (!strcmp(a, "--mem-out")) {
@@ -391,8 +405,10 @@ static int cmd_exec(int argc, char **argv)
 	{
 		USERBPF_OPTS(userbpf_run_opts, ropts, .ctx = mem, .ctx_size = mem_len,
 			     .data = mem, .data_size = mem_len,
-			     .flags = checked ? USERBPF_RUN_CHECKED : 0,
-			     .insn_budget = budget, .err_buf = err,
+			     .flags = engine ? engine : checked ? USERBPF_RUN_CHECKED
+								 : USERBPF_RUN_UNCHECKED,
+			     .insn_budget = engine & USERBPF_RUN_UNCHECKED ? 0 : budget,
+			     .err_buf = err,
 			     .err_buf_sz = sizeof(err));
 		args[0] = (uint64_t)(uintptr_t)mem;
 		args[1] = mem_len;
@@ -427,6 +443,8 @@ static const struct cli_cmd cmds[] = {
 	{ "prog", cli_cmd_prog, "list the programs of a BPF object (prog list OBJ)" },
 	{ "run", cli_cmd_run, "test-run a program of a BPF object" },
 	{ "map", cli_cmd_map, "dump the maps of a BPF object (map dump OBJ)" },
+	{ "verify", cli_cmd_verify, "verify the programs of an object or raw bytecode" },
+	{ "trace", cli_cmd_trace, "run a command with an object's probes attached (trace OBJ -- CMD)" },
 };
 
 static void usage(FILE *f)

@@ -67,9 +67,30 @@ struct userbpf_platform {
 	void (*free)(void *ptr, void *cookie);
 	uint64_t (*clock_ns)(int clock_id, void *cookie); /**< CLOCK_* ids */
 	void *cookie;
+	/**
+	 * Copy size bytes from any address without faulting: 0, or non-zero
+	 * when a byte is not readable (bpf_probe_read with
+	 * USERBPF_RUN_HOST_READ).  Hosted default: process_vm_readv.
+	 */
+	int (*read_mem)(void *dst, const void *src, size_t size, void *cookie);
+	/**
+	 * Executable memory for the JIT, write-xor-execute: exec_alloc
+	 * returns size bytes, writable and not executable (NULL on failure);
+	 * exec_seal turns them read + execute, never writable again (0, or
+	 * non-zero on failure); exec_free releases them.  All three or none.
+	 * Hosted default: mmap, mprotect, munmap.  An embedder without
+	 * executable memory returns NULL: programs stay on the interpreter.
+	 */
+	void *(*exec_alloc)(size_t size, void *cookie);
+	int (*exec_seal)(void *ptr, size_t size, void *cookie);
+	void (*exec_free)(void *ptr, size_t size, void *cookie);
 };
 
-/** @brief Install platform hooks before any other call. @return 0 or -EINVAL. */
+/**
+ * @brief Install platform hooks before any other call (memory the library
+ * allocated must be freed under the allocator that gave it).
+ * @return 0 or -EINVAL.
+ */
 USERBPF_API int userbpf_set_platform(const struct userbpf_platform *platform);
 
 /** @brief Free memory the library handed to the caller (userbpf_asm ...). */

@@ -152,6 +152,11 @@ struct userbpf_object_open_opts {
 	/** Receives the reason when open fails. */
 	char *err_buf;
 	size_t err_buf_sz;
+	/**
+	 * Engine of every program (enum userbpf_engine of userbpf/jit.h):
+	 * 0 = JIT for unchecked runs, USERBPF_ENGINE_INTERP = never compile.
+	 */
+	int engine;
 	/** enum userbpf_core_target, when btf_custom_path is NULL. */
 	uint32_t core_target;
 	size_t :0;

@@ -8,9 +8,12 @@
 #include "common.h"
 #include "insn.h"
 #include "vm.h"
+#include "jit.h"
 #include "map.h"
 #include "progs.h"
 #include "object.h"
+#include "verifier.h"
+#include "probe.h"
 /* userbpf/syscall.h (userbpf_bpf) needs <linux/bpf.h>: include it yourself. */
 
 #endif /* USERBPF_USERBPF_H */

@@ -71,6 +71,14 @@ struct userbpf_helper_proto {
 	uint8_t ret;	 /**< enum userbpf_ret_type */
 	uint8_t args[5]; /**< enum userbpf_arg_type */
 	uint16_t flags;	 /**< USERBPF_HELPER_* */
+	/**
+	 * Program types that may call it, one bit per BPF_PROG_TYPE_*
+	 * (USERBPF_PROG_TYPE_BIT); 0 = every type.  The built-in rows give
+	 * the kernel's availability (what its get_func_proto offers each
+	 * type); a program of another type is refused at creation with
+	 * EINVAL.  Programs of type 0 (unspecified) may call every helper.
+	 */
+	uint64_t prog_types;
 };
 
 /**
@@ -87,6 +95,9 @@ struct userbpf_helper {
 	userbpf_helper_fn fn;
 	struct userbpf_helper_proto proto;
 };
+
+/** The prog_types bit of a program type (the kernel's BPF_PROG_TYPE_*). */
+#define USERBPF_PROG_TYPE_BIT(type) (1ull << (type))
 
 /**
  * @brief The built-in helpers, sorted by id (the table the verifier and
@@ -148,7 +159,8 @@ struct userbpf_prog_opts {
  * @brief Create a program: check its structure, resolve its helper calls
  * and pre-decode it.  The instructions are copied.
  * @return the program, or NULL with errno = EINVAL (bad program, unknown
- * helper), E2BIG (0 or more than USERBPF_MAX_INSNS slots), ENOMEM.
+ * helper, a helper its type may not call: "at insn 3: program of type
+ * socket_filter cannot call helper bpf_probe_read#4"), E2BIG (0 or more than USERBPF_MAX_INSNS slots), ENOMEM.
  */
 USERBPF_API struct userbpf_prog *
 userbpf_prog__new(const struct userbpf_insn *insns, size_t insn_cnt,
@@ -177,7 +189,8 @@ USERBPF_API void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_nat
 /* ==== Running ==== */
 
 
-#define USERBPF_RUN_CHECKED (1u << 0)	    /**< bounds-check every access */
+#define USERBPF_RUN_CHECKED (1u << 0)	    /**< bounds-check every access (the default
+					     * for programs not verified) */
 #define USERBPF_RUN_INTERPRETER (1u << 1)  /**< ignore native code */
 /**
  * bpf_send_signal(_thread) may signal the calling process / thread.  A run
@@ -185,6 +198,31 @@ USERBPF_API void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_nat
  * flag those helpers refuse with -EPERM instead of signalling the host.
  */
 #define USERBPF_RUN_ALLOW_SIGNAL (1u << 2)
+/**
+ * What "user memory" and "kernel memory" mean for bpf_probe_read*
+ * (4, 45, 112-115) and for the %s conversion of bpf_snprintf,
+ * bpf_trace_printk and bpf_trace_vprintk.  Without this flag they read
+ * only the run's own memory (its stack, context, packet, the regions the
+ * caller gave, the program's global data, and in checked mode the map
+ * values it was handed): any other address reads as a fault (-EFAULT,
+ * destination zeroed), so a test run inside a host cannot read the host.
+ * With it they read any mapped address of this process, never faulting
+ * (a safe copy).  Probes running a program inside a traced process set it:
+ * there, the process is the program's "user memory".  The CLI sets it
+ * with --allow-host-read.
+ */
+#define USERBPF_RUN_HOST_READ (1u << 3)
+/**
+ * Run without checks even though the program is not verified: every
+ * run path (userbpf_prog__run, userbpf_prog__test_run, BPF_PROG_TEST_RUN)
+ * otherwise runs an unverified program checked, with a budget of
+ * USERBPF_DEFAULT_BUDGET instructions unless one is given.  For tests and
+ * benchmarks of trusted programs only: the program can then touch any
+ * memory of the process.  USERBPF_RUN_CHECKED wins over it.
+ */
+#define USERBPF_RUN_UNCHECKED (1u << 4)
+/** Instruction budget of an unverified run when the caller sets none. */
+#define USERBPF_DEFAULT_BUDGET 1000000000ull
 
 struct userbpf_run_opts {
 	size_t sz;
@@ -221,7 +259,10 @@ struct userbpf_run_opts {
 #define userbpf_run_opts__last_field ctx_access
 
 /**
- * @brief Run a program once.
+ * @brief Run a program once.  A program the verifier did not accept
+ * (userbpf_prog__verified) runs checked, with USERBPF_DEFAULT_BUDGET
+ * unless opts gives a budget, whatever the flags say, except with
+ * USERBPF_RUN_UNCHECKED; USERBPF_RUN_CHECKED checks a verified one too.
  * @param[out] retval r0 at the final exit.
  * @return 0; -EFAULT for an out-of-bounds access in checked mode or a bad
  * LD_ABS/LD_IND context; -E2BIG when the instruction budget ran out;
@@ -272,6 +313,21 @@ USERBPF_API uint32_t userbpf_run__flags(const struct userbpf_run *run);
 USERBPF_API int userbpf_run__map_ok(const struct userbpf_run *run, const void *ptr);
 /** @brief Record a map pointer handed to the program (see map_ok). */
 USERBPF_API void userbpf_run__add_map(struct userbpf_run *run, const void *ptr);
+/**
+ * @brief Copy size bytes from src as bpf_probe_read sees memory: with
+ * USERBPF_RUN_HOST_READ any mapped address of the process (never
+ * faulting), else only the run's own memory (see USERBPF_RUN_HOST_READ).
+ * @return 0, or -EFAULT (dst is then left for the caller to zero).
+ */
+USERBPF_API int userbpf_run__read(const struct userbpf_run *run, void *dst,
+				  const void *src, size_t size);
+/**
+ * @brief The string variant: copies up to size bytes, stopping after the
+ * NUL (dst is always NUL-terminated when size > 0).
+ * @return bytes copied including the NUL, or -EFAULT.
+ */
+USERBPF_API long userbpf_run__read_str(const struct userbpf_run *run, char *dst,
+				       const void *src, size_t size);
 /** @brief In checked mode, whether [addr, addr+size) is a region. */
 USERBPF_API int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr,
 				    size_t size, int write);

@@ -4,7 +4,9 @@
  * arguments), bpf_trace_vprintk and bpf_snprintf (up to 12, passed as a
  * u64 array), with the kernel's format rules (bpf_bprintf_prepare): %d %i
  * %u %x %X %o %c %s %p %% with flags, width, precision and the h/hh/l/ll/z
- * length modifiers; %s arguments are read without ever faulting.  Trace
+ * length modifiers; %s arguments, formats and argument arrays are read
+ * through the run's read policy (userbpf_run__read: only the run's own
+ * memory unless USERBPF_RUN_HOST_READ), never faulting.  Trace
  * lines go to the run's trace callback, else to the print callback.
  */
 #include <stdio.h>
@@ -29,8 +31,8 @@ static void put(char *out, size_t size, size_t *len, const char *s, size_t n)
 	*len += n;
 }
 
-long ub_bprintf(char *out, size_t size, const char *fmt, size_t fmt_size,
-		const uint64_t *args, unsigned nargs, unsigned max_args)
+long ub_bprintf(const struct userbpf_run *run, char *out, size_t size, const char *fmt,
+		size_t fmt_size, const uint64_t *args, unsigned nargs, unsigned max_args)
 {
 	size_t len = 0, i = 0, end;
 	unsigned argi = 0;
@@ -93,8 +95,8 @@ long ub_bprintf(char *out, size_t size, const char *fmt, size_t fmt_size,
 		spec[sl] = '\0';
 		switch (conv) {
 		case 's':
-			if (ub_safe_read_str(str, (const void *)(uintptr_t)args[argi],
-					     sizeof(str)) < 0)
+			if (userbpf_run__read_str(run, str, (const void *)(uintptr_t)args[argi],
+						  sizeof(str)) < 0)
 				strcpy(str, "(fault)");
 			strcat(spec, "s");
 			n = snprintf(buf, sizeof(buf), spec, str);
@@ -169,9 +171,9 @@ static uint64_t trace_common(struct userbpf_run *run, uint64_t fmt, uint64_t fmt
 
 	if (fmt_size == 0 || fmt_size > sizeof(fbuf))
 		return UB_ERR(-EINVAL);
-	if (ub_safe_read(fbuf, (const void *)(uintptr_t)fmt, fmt_size))
+	if (userbpf_run__read(run, fbuf, (const void *)(uintptr_t)fmt, fmt_size))
 		return UB_ERR(-EFAULT);
-	n = ub_bprintf(line, sizeof(line), fbuf, fmt_size, args, nargs, max);
+	n = ub_bprintf(run, line, sizeof(line), fbuf, fmt_size, args, nargs, max);
 	if (n < 0)
 		return UB_ERR(n);
 	ub_trace_emit(run, line, strlen(line));
@@ -195,7 +197,7 @@ static int get_args(struct userbpf_run *run, uint64_t data, uint64_t data_len,
 	*nargs = (unsigned)(data_len / 8);
 	if (data_len && !userbpf_run__mem_ok(run, (void *)(uintptr_t)data, data_len, 0))
 		return -EFAULT;
-	if (data_len && ub_safe_read(args, (const void *)(uintptr_t)data, data_len))
+	if (data_len && userbpf_run__read(run, args, (const void *)(uintptr_t)data, data_len))
 		return -EFAULT;
 	return 0;
 }
@@ -225,10 +227,10 @@ UB_HELPER(snprintf)
 		return UB_ERR(err);
 	if (r2 && !userbpf_run__mem_ok(run, (void *)(uintptr_t)r1, r2, 1))
 		return UB_ERR(-EFAULT);
-	n = ub_safe_read_str(fbuf, (const void *)(uintptr_t)r3, sizeof(fbuf));
+	n = userbpf_run__read_str(run, fbuf, (const void *)(uintptr_t)r3, sizeof(fbuf));
 	if (n < 0)
 		return UB_ERR(-EFAULT);
-	n = ub_bprintf((char *)(uintptr_t)r1, r2, fbuf, (size_t)n, args, nargs,
+	n = ub_bprintf(run, (char *)(uintptr_t)r1, r2, fbuf, (size_t)n, args, nargs,
 		       MAX_BPRINTF_ARGS);
 	return UB_ERR(n);
 }

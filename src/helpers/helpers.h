@@ -13,6 +13,7 @@
 #include "userbpf/vm.h"
 #include "vm/vm_int.h"
 #include "userbpf/map.h"
+#include "util/alloc.h"
 
 #define UB_UNUSED __attribute__((unused))
 #define UB_HELPER(NAME)                                                       \
@@ -72,23 +73,16 @@ UB_HELPER(get_numa_node_id);
 UB_HELPER(loop);
 UB_HELPER(strncmp);
 
-/*
- * Copy size bytes from an arbitrary address of this process without ever
- * faulting: 0, or -EFAULT when any byte is unmapped.
- */
-int ub_safe_read(void *dst, const void *src, size_t size);
-/* NUL-terminated variant: bytes copied incl. the NUL, or -EFAULT. */
-long ub_safe_read_str(char *dst, const void *src, size_t size);
 
 /*
  * Format like the kernel's bpf_bprintf: fmt with args[] (u64 each,
- * %s/%p arguments read safely).  Writes at most size bytes incl. NUL
+ * %s arguments read through run's read policy, userbpf_run__read_str).  Writes at most size bytes incl. NUL
  * into out; returns the length the full output needs incl. NUL, or
  * -EINVAL for an unsupported or malformed format, a format that is not
  * NUL-terminated within fmt_size, or more conversions than nargs.
  */
-long ub_bprintf(char *out, size_t size, const char *fmt, size_t fmt_size,
-		const uint64_t *args, unsigned nargs, unsigned max_args);
+long ub_bprintf(const struct userbpf_run *run, char *out, size_t size, const char *fmt,
+		size_t fmt_size, const uint64_t *args, unsigned nargs, unsigned max_args);
 
 /* Deliver a bpf_printk line: run's trace callback or the print callback. */
 void ub_trace_emit(struct userbpf_run *run, const char *line, size_t len);

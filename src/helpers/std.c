@@ -2,21 +2,64 @@
 /*
  * std.c - the built-in helper registry: {id, name, function, prototype}
  * for every helper userbpf implements, sorted by the kernel's BPF_FUNC_*
- * id.  The interpreter resolves calls through it, checked mode and the
- * verifier read the prototypes (the kernel's bpf_func_proto), the CLI
- * prints names from it.  Implementations live beside their subsystems
+ * id, with the program types that may call each (the kernel's
+ * get_func_proto per type).  The interpreter resolves calls through it,
+ * checked mode and the verifier read the prototypes (the kernel's
+ * bpf_func_proto), the CLI prints names from it.  userbpf_prog__new is
+ * here: it hands this table down to the vm as the default.  Implementations live beside their subsystems
  * (map_helpers.c, ringbuf_helpers.c, bprintf.c, task_helpers.c,
  * misc_helpers.c).
  */
 #include <string.h>
 
 #include "helpers.h"
+#include "task_struct.h"
+#include "userbpf/progs.h"
 
 #define A(X) USERBPF_ARG_##X
 #define P(RET, FLAGS, ...)                                                    \
 	{ .ret = USERBPF_RET_##RET, .args = { __VA_ARGS__ }, .flags = FLAGS }
+/* P with the program types that may call the helper (default: all) */
+#define PT(TYPES, RET, FLAGS, ...)                                            \
+	{ .ret = USERBPF_RET_##RET, .args = { __VA_ARGS__ }, .flags = FLAGS,  \
+	  .prog_types = TYPES }
 #define H(ID, NAME, FN, PROTO) { ID, "bpf_" #NAME, ub_helper_##FN, PROTO }
 #define GPL USERBPF_HELPER_GPL_ONLY
+
+/*
+ * Program types per helper: the kernel's get_func_proto of each type, as
+ * Linux 6.18 answers (tests/sandbox/test_sandbox_helper_types.c loads a
+ * call of every helper for every type in the kernel and compares).  Rows
+ * without a set are in bpf_base_func_proto: every type may call them.
+ */
+#define TB(X) USERBPF_PROG_TYPE_BIT(USERBPF_PROG_TYPE_##X)
+/* bpf_tracing_func_proto: kprobe_prog_func_proto and its siblings */
+#define TRACING_TYPES                                                         \
+	(TB(KPROBE) | TB(TRACEPOINT) | TB(PERF_EVENT) | TB(RAW_TRACEPOINT) |  \
+	 TB(RAW_TRACEPOINT_WRITABLE) | TB(TRACING) | TB(LSM) | TB(SYSCALL))
+/* bpf_get_attach_cookie: the tracing types but syscall programs */
+#define COOKIE_TYPES (TRACING_TYPES & ~TB(SYSCALL))
+/* bpf_get_socket_cookie: the types whose context has a socket */
+#define SOCKET_COOKIE_TYPES                                                   \
+	ALL_TYPES_BUT(TB(KPROBE) | TB(TRACEPOINT) | TB(XDP) | TB(PERF_EVENT) |  \
+		      TB(LWT_IN) | TB(LWT_OUT) | TB(LWT_XMIT) | TB(CGROUP_DEVICE) | \
+		      TB(SK_MSG) | TB(RAW_TRACEPOINT) | TB(LWT_SEG6LOCAL) |     \
+		      TB(FLOW_DISSECTOR) | TB(CGROUP_SYSCTL) |                  \
+		      TB(RAW_TRACEPOINT_WRITABLE) | TB(CGROUP_SOCKOPT) |        \
+		      TB(SK_LOOKUP) | TB(NETFILTER))
+/* every type: ~0 minus the named ones */
+#define ALL_TYPES_BUT(MASK) (~0ull & ~(TB(UNSPEC) | (MASK)))
+/* bpf_perf_event_output: not sk_reuseport, flow_dissector, netfilter, lirc */
+#define PERF_OUTPUT_TYPES                                                     \
+	ALL_TYPES_BUT(TB(LIRC_MODE2) | TB(SK_REUSEPORT) | TB(FLOW_DISSECTOR) | \
+		      TB(NETFILTER) | TB(STRUCT_OPS) | TB(EXT))
+/* bpf_ktime_get_coarse_ns: bpf_sk_base_func_proto users and sysctl */
+#define COARSE_NS_TYPES                                                       \
+	(TB(SOCKET_FILTER) | TB(SCHED_CLS) | TB(SCHED_ACT) | TB(XDP) |        \
+	 TB(CGROUP_SKB) | TB(CGROUP_SOCK) | TB(LWT_IN) | TB(LWT_OUT) |        \
+	 TB(LWT_XMIT) | TB(SOCK_OPS) | TB(SK_SKB) | TB(SK_MSG) |              \
+	 TB(CGROUP_SOCK_ADDR) | TB(LWT_SEG6LOCAL) | TB(SK_REUSEPORT) |        \
+	 TB(FLOW_DISSECTOR) | TB(CGROUP_SYSCTL) | TB(SK_LOOKUP))
 
 static const struct userbpf_helper std_helpers[] = {
 	H(1, map_lookup_elem, map_lookup_elem,
@@ -26,7 +69,7 @@ static const struct userbpf_helper std_helpers[] = {
 	H(3, map_delete_elem, map_delete_elem,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY))),
 	H(4, probe_read, probe_read,
-	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
 	H(5, ktime_get_ns, ktime_get_ns, P(INTEGER, 0, 0)),
 	H(6, trace_printk, trace_printk,
 	  P(INTEGER, GPL, A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), A(ANYTHING), A(ANYTHING))),
@@ -39,16 +82,20 @@ static const struct userbpf_helper std_helpers[] = {
 	H(16, get_current_comm, get_current_comm,
 	  P(INTEGER, 0, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE))),
 	H(25, perf_event_output, perf_event_output,
-	  P(INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING), A(PTR_TO_MEM),
+	  PT(PERF_OUTPUT_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING), A(PTR_TO_MEM),
 	    A(CONST_SIZE_OR_ZERO))),
 	H(27, get_stackid, get_stackid,
-	  P(INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING))),
+	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING))),
+	H(35, get_current_task, get_current_task, P(INTEGER, 0, 0)),
 	H(42, get_numa_node_id, get_numa_node_id, P(INTEGER, 0, 0)),
 	H(45, probe_read_str, probe_read_str,
-	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(46, get_socket_cookie, get_socket_cookie,
+	  PT(SOCKET_COOKIE_TYPES, INTEGER, 0, A(PTR_TO_CTX))),
 	H(67, get_stack, get_stack,
-	  P(INTEGER, GPL, A(PTR_TO_CTX), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO),
+	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO),
 	    A(ANYTHING))),
+	H(80, get_current_cgroup_id, get_current_cgroup_id, P(INTEGER, 0, 0)),
 	H(87, map_push_elem, map_push_elem,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE), A(ANYTHING))),
 	H(88, map_pop_elem, map_pop_elem,
@@ -68,6 +115,8 @@ static const struct userbpf_helper std_helpers[] = {
 	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
 	H(117, send_signal_thread, send_signal_thread, P(INTEGER, 0, A(ANYTHING))),
 	H(118, jiffies64, jiffies64, P(INTEGER, 0, 0)),
+	H(120, get_ns_current_pid_tgid, get_ns_current_pid_tgid,
+	  P(INTEGER, 0, A(ANYTHING), A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE))),
 	H(125, ktime_get_boot_ns, ktime_get_boot_ns, P(INTEGER, 0, 0)),
 	H(130, ringbuf_output, ringbuf_output,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
@@ -77,14 +126,15 @@ static const struct userbpf_helper std_helpers[] = {
 	H(132, ringbuf_submit, ringbuf_submit, P(VOID, 0, A(PTR_TO_ALLOC_MEM), A(ANYTHING))),
 	H(133, ringbuf_discard, ringbuf_discard, P(VOID, 0, A(PTR_TO_ALLOC_MEM), A(ANYTHING))),
 	H(134, ringbuf_query, ringbuf_query, P(INTEGER, 0, A(CONST_MAP_PTR), A(ANYTHING))),
-	H(160, ktime_get_coarse_ns, ktime_get_coarse_ns, P(INTEGER, 0, 0)),
+	H(158, get_current_task_btf, get_current_task, P(INTEGER, 0, 0)),
+	H(160, ktime_get_coarse_ns, ktime_get_coarse_ns, PT(COARSE_NS_TYPES, INTEGER, 0, 0)),
 	H(164, for_each_map_elem, for_each_map_elem,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING))),
 	H(165, snprintf, snprintf,
 	  P(INTEGER, 0, A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO), A(PTR_TO_CONST_STR),
 	    A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO))),
-	H(173, get_func_ip, get_func_ip, P(INTEGER, GPL, A(PTR_TO_CTX))),
-	H(174, get_attach_cookie, get_attach_cookie, P(INTEGER, 0, A(PTR_TO_CTX))),
+	H(173, get_func_ip, get_func_ip, PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_CTX))),
+	H(174, get_attach_cookie, get_attach_cookie, PT(COOKIE_TYPES, INTEGER, 0, A(PTR_TO_CTX))),
 	H(177, trace_vprintk, trace_vprintk,
 	  P(INTEGER, GPL, A(PTR_TO_MEM), A(CONST_SIZE), A(PTR_TO_MEM_OR_NULL),
 	    A(CONST_SIZE_OR_ZERO))),
@@ -96,6 +146,15 @@ static const struct userbpf_helper std_helpers[] = {
 	  P(PTR_TO_MAP_VALUE_OR_NULL, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(ANYTHING))),
 	H(208, ktime_get_tai_ns, ktime_get_tai_ns, P(INTEGER, 0, 0)),
 };
+
+/* The public constructor: the vm's, with the built-in table as default. */
+struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
+				       size_t insn_cnt,
+				       const struct userbpf_prog_opts *opts)
+{
+	return vm_prog_new(insns, insn_cnt, opts, std_helpers,
+			   sizeof(std_helpers) / sizeof(std_helpers[0]));
+}
 
 const struct userbpf_helper *userbpf_helpers_std(size_t *cnt)
 {

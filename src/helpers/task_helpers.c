@@ -5,7 +5,8 @@
  * which reports EFAULT for unmapped addresses), current pid/tgid,
  * uid/gid, comm, the attach point's function IP and cookie, user stacks,
  * signals.  In userbpf "kernel" and "user" memory are both this
- * process's memory, so the _kernel and _user variants behave alike.
+ * process's memory, so the _kernel and _user variants behave alike; which
+ * addresses they may read is the run's policy (USERBPF_RUN_HOST_READ).
  */
 #include <execinfo.h>
 #include <signal.h>
@@ -26,55 +27,17 @@
 #define BPF_MAP_TYPE_STACK_TRACE 7
 #define MAX_STACK_DEPTH 127
 
-int ub_safe_read(void *dst, const void *src, size_t size)
-{
-	struct iovec local = { dst, size }, remote = { (void *)src, size };
-	ssize_t n;
-
-	if (size == 0)
-		return 0;
-	if ((uintptr_t)src + size < (uintptr_t)src)
-		return -EFAULT;
-	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-	return n == (ssize_t)size ? 0 : -EFAULT;
-}
-
 /*
- * Read up to size bytes of a string, page by page so that a string
- * ending just before an unmapped page still reads.
+ * bpf_probe_read{,_user,_kernel}(dst, size, unsafe_ptr): what it may read
+ * is the run's policy (userbpf_run__read, USERBPF_RUN_HOST_READ).
  */
-long ub_safe_read_str(char *dst, const void *src, size_t size)
-{
-	uintptr_t p = (uintptr_t)src;
-	size_t done = 0;
-
-	if (size == 0)
-		return 0;
-	while (done < size) {
-		size_t chunk = 4096 - ((p + done) & 4095);
-		char *nul;
-
-		if (chunk > size - done)
-			chunk = size - done;
-		if (ub_safe_read(dst + done, (const void *)(p + done), chunk))
-			return -EFAULT;
-		nul = memchr(dst + done, 0, chunk);
-		if (nul)
-			return (long)(nul - dst) + 1;
-		done += chunk;
-	}
-	dst[size - 1] = '\0';
-	return (long)size;
-}
-
-/* bpf_probe_read{,_user,_kernel}(dst, size, unsafe_ptr) */
 UB_HELPER(probe_read)
 {
 	void *dst = (void *)(uintptr_t)r1;
 
 	if (!userbpf_run__mem_ok(run, dst, r2, 1))
 		return UB_ERR(-EFAULT);
-	if (ub_safe_read(dst, (const void *)(uintptr_t)r3, r2)) {
+	if (userbpf_run__read(run, dst, (const void *)(uintptr_t)r3, r2)) {
 		memset(dst, 0, r2);
 		return UB_ERR(-EFAULT);
 	}
@@ -89,7 +52,7 @@ UB_HELPER(probe_read_str)
 
 	if (!userbpf_run__mem_ok(run, dst, r2, 1))
 		return UB_ERR(-EFAULT);
-	n = ub_safe_read_str(dst, (const void *)(uintptr_t)r3, r2);
+	n = userbpf_run__read_str(run, dst, (const void *)(uintptr_t)r3, r2);
 	if (n < 0 && r2)
 		memset(dst, 0, r2);
 	return UB_ERR(n);

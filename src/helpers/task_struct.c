@@ -23,8 +23,8 @@
  * when the thread or the BTF changes, and freed at thread exit; a checked
  * run is given them as read-only regions.
  *
- * Does not own: choosing the BTF (the loader passes it), the helper
- * registry (std.c).
+ * Does not own: choosing the BTF (the loader sets ub_task_btf_hook), the
+ * helper registry (std.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -278,6 +278,15 @@ void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf)
 	if (img->btf != btf || img->tid != tid) {
 		if (build(img, btf))
 			return NULL;
+	} else {
+		/* a thread may rename itself (PR_SET_NAME) */
+		int64_t id = userbpf_btf__find_by_name_kind(btf, "task_struct",
+							    USERBPF_BTF_KIND_STRUCT);
+		char comm[16] = "";
+
+		prctl(PR_GET_NAME, comm, 0, 0, 0);
+		if (id > 0)
+			put(btf, (uint32_t)id, img->task_size, img->task, "comm", comm, 16);
 	}
 	if (run) {
 		userbpf_run__add_region(run, img->task, img->task_size, 0);
@@ -286,6 +295,19 @@ void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf)
 		userbpf_run__add_region(run, img->mm, img->mm_size, 0);
 	}
 	return img->task;
+}
+
+const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *prog);
+
+UB_HELPER(get_current_task)
+{
+	const struct userbpf_btf *btf = NULL;
+
+	if (ub_task_btf_hook)
+		btf = ub_task_btf_hook(userbpf_run__prog(run));
+	if (!btf)
+		btf = userbpf_btf__kernel();
+	return (uint64_t)(uintptr_t)ub_task_current(run, btf);
 }
 
 /* ==== Namespaces, cgroups, sockets ==== */

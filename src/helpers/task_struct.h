@@ -21,6 +21,15 @@ void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf);
 /* The calling thread's cgroup v2 id (0 without cgroup v2). */
 uint64_t ub_current_cgroup_id(void);
 
+/*
+ * The BTF a program's task_struct is laid out by, set by the loader (its
+ * object's CO-RE target); unset or NULL: the kernel's BTF, else the
+ * context BTF.
+ */
+extern const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *prog);
+
+uint64_t ub_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3,
+				    uint64_t r4, uint64_t r5, struct userbpf_run *run);
 uint64_t ub_helper_get_ns_current_pid_tgid(uint64_t r1, uint64_t r2, uint64_t r3,
 					   uint64_t r4, uint64_t r5,
 					   struct userbpf_run *run);

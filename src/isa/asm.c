@@ -229,8 +229,8 @@ static bool any_prefix(char ph, const struct isa_info *row)
 		return row->flags & (F_STORE | F_ATOMIC);
 	if (ph == 'D')
 		return (row->flags & F_LOAD) &&
-		       (row->opcode & 0xe0) == UBPF_MEM &&
-		       (row->opcode & 0x18) != UBPF_DW;
+		       (row->opcode & 0xe0) == USERBPF_MEM &&
+		       (row->opcode & 0x18) != USERBPF_DW;
 	return false;
 }
 

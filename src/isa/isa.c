@@ -135,8 +135,8 @@ static bool lddw_uses_next_imm(const struct isa_info *row)
 	return strstr(row->tmpl, "%q") || strstr(row->tmpl, "%n");
 }
 
-int isa_check_program(const struct userbpf_insn *insns, size_t cnt,
-		      uint8_t *ops, char *errbuf, size_t errbuf_sz)
+static int check_program(const struct userbpf_insn *insns, size_t cnt,
+			 uint8_t *ops, char *errbuf, size_t errbuf_sz)
 {
 	size_t pc;
 
@@ -238,21 +238,27 @@ int isa_check_program(const struct userbpf_insn *insns, size_t cnt,
 	return 0;
 }
 
+/* ops may be NULL: then a scratch array stands in for it. */
+int isa_check_program(const struct userbpf_insn *insns, size_t cnt,
+		      uint8_t *ops, char *errbuf, size_t errbuf_sz)
+{
+	uint8_t *scratch;
+	int err;
+
+	if (ops || cnt == 0 || cnt > USERBPF_MAX_INSNS)
+		return check_program(insns, cnt, ops, errbuf, errbuf_sz);
+	scratch = ub_alloc(cnt);
+	if (!scratch)
+		return -ENOMEM;
+	err = check_program(insns, cnt, scratch, errbuf, errbuf_sz);
+	ub_free(scratch);
+	return err;
+}
+
 int userbpf_insns_check(const struct userbpf_insn *insns, size_t insn_cnt,
 			char *errbuf, size_t errbuf_sz)
 {
-	uint8_t *ops;
-	int err;
-
 	if (!insns && insn_cnt)
 		return -EINVAL;
-	if (insn_cnt == 0 || insn_cnt > USERBPF_MAX_INSNS)
-		return isa_check_program(insns, insn_cnt, NULL, errbuf,
-					 errbuf_sz);
-	ops = ub_alloc(insn_cnt);
-	if (!ops)
-		return -ENOMEM;
-	err = isa_check_program(insns, insn_cnt, ops, errbuf, errbuf_sz);
-	ub_free(ops);
-	return err;
+	return isa_check_program(insns, insn_cnt, NULL, errbuf, errbuf_sz);
 }

@@ -994,15 +994,15 @@ out:
 
 static void poison(struct userbpf_insn *insn)
 {
-	*insn = USERBPF_RAW_INSN(UBPF_JMP | UBPF_CALL, 0, 0, 0, UB_CORE_POISON_IMM);
+	*insn = USERBPF_RAW_INSN(USERBPF_JMP | USERBPF_CALL, 0, 0, 0, UB_CORE_POISON_IMM);
 }
 
 static int size_to_bytes(uint8_t code)
 {
 	switch (code & 0x18) {
-	case UBPF_B: return 1;
-	case UBPF_H: return 2;
-	case UBPF_W: return 4;
+	case USERBPF_B: return 1;
+	case USERBPF_H: return 2;
+	case USERBPF_W: return 4;
 	default: return 8;
 	}
 }
@@ -1010,10 +1010,10 @@ static int size_to_bytes(uint8_t code)
 static int bytes_to_size(uint32_t n)
 {
 	switch (n) {
-	case 1: return UBPF_B;
-	case 2: return UBPF_H;
-	case 4: return UBPF_W;
-	case 8: return UBPF_DW;
+	case 1: return USERBPF_B;
+	case 2: return USERBPF_H;
+	case 4: return USERBPF_W;
+	case 8: return USERBPF_DW;
 	default: return -1;
 	}
 }
@@ -1024,7 +1024,7 @@ static int patch_insn(struct core_ctx *c, struct userbpf_insn *insn, size_t cnt,
 {
 	uint64_t orig = res->orig_val, val = res->new_val;
 	uint8_t cls = insn->code & 0x07;
-	bool lddw = insn->code == (UBPF_LD | UBPF_IMM | UBPF_DW);
+	bool lddw = insn->code == (USERBPF_LD | USERBPF_IMM | USERBPF_DW);
 
 	if (res->poison) {
 poison:
@@ -1034,9 +1034,9 @@ poison:
 		return 0;
 	}
 	switch (cls) {
-	case UBPF_ALU:
-	case UBPF_ALU64:
-		if (insn->code & UBPF_X)
+	case USERBPF_ALU:
+	case USERBPF_ALU64:
+		if (insn->code & USERBPF_X)
 			goto bad;
 		if (res->validate && (uint64_t)(int64_t)insn->imm != orig)
 			return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: "
@@ -1047,9 +1047,9 @@ poison:
 				       (unsigned long long)val);
 		insn->imm = (int32_t)(uint32_t)val;
 		return 0;
-	case UBPF_LDX:
-	case UBPF_ST:
-	case UBPF_STX:
+	case USERBPF_LDX:
+	case USERBPF_ST:
+	case USERBPF_STX:
 		if (res->validate && (uint64_t)(int64_t)insn->off != orig)
 			return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: "
 				       "unexpected insn %zu (LDX/ST/STX) offset: got "
@@ -1087,7 +1087,7 @@ poison:
 			insn->code = (uint8_t)((insn->code & 0xe7) | sz);
 		}
 		return 0;
-	case UBPF_LD: {
+	case USERBPF_LD: {
 		uint64_t imm;
 
 		if (!lddw || cnt < 2 || insn[0].src_reg || insn[0].off ||

@@ -456,6 +456,7 @@ struct userbpf_object {
 	size_t helper_cnt;
 	const struct userbpf_helper *extra_helpers;
 	size_t extra_helper_cnt;
+	int engine; /* enum userbpf_engine, applied to every program */
 	int prepare_err; /* a failed prepare leaves programs half relocated */
 	bool prepared;
 	bool loaded;
@@ -502,9 +503,7 @@ struct userbpf_btf *ub_ctx_btf_shared(void);
 /* The BTF a program's task_struct is laid out by: its object's CO-RE
  * target, else the kernel's, else the context BTF. */
 const struct userbpf_btf *ub_prog_task_btf(const struct userbpf_prog *prog);
-/* loader_helpers.c: helpers the loader gives every program */
-extern const struct userbpf_helper ub_loader_helpers[];
-extern const size_t ub_loader_helper_cnt;
+
 /* The running kernel's BTF, parsed and indexed once per process and
  * never freed (read-only, shareable); NULL + errno when absent. */
 struct userbpf_btf *ub_kernel_btf(void);

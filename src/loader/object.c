@@ -19,15 +19,18 @@
  * themselves (src/maps, src/vm).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "loader_int.h"
+#include "userbpf/jit.h"
 #include "maps/map.h"
 #include "util/alloc.h"
 #include "util/log.h"
 #include "vm/vm_int.h"
+#include "helpers/task_struct.h"
 
 #define OPTS_HAS(opts, field)                                                 \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +       \
@@ -178,6 +181,7 @@ static struct userbpf_object *open_common(const void *buf, size_t size,
 	obj->helper_cnt = OPTS_GET(opts, helper_cnt, 0);
 	obj->extra_helpers = OPTS_GET(opts, extra_helpers, NULL);
 	obj->extra_helper_cnt = OPTS_GET(opts, extra_helper_cnt, 0);
+	obj->engine = OPTS_GET(opts, engine, 0);
 	if ((!obj->helpers && obj->helper_cnt) ||
 	    (!obj->extra_helpers && obj->extra_helper_cnt)) {
 		err = obj_err(obj, -EINVAL, "helper table NULL with a count");
@@ -424,12 +428,12 @@ static int resolve_ld_imm64(void *cookie, unsigned src_reg, int32_t imm,
 	uint8_t *base;
 	size_t size;
 
-	if (src_reg != UBPF_PSEUDO_MAP_IDX && src_reg != UBPF_PSEUDO_MAP_IDX_VALUE)
+	if (src_reg != USERBPF_PSEUDO_MAP_IDX && src_reg != USERBPF_PSEUDO_MAP_IDX_VALUE)
 		return -EINVAL;
 	if (imm < 0 || (size_t)imm >= obj->map_cnt || !obj->maps[imm].map)
 		return -ENOENT;
 	m = &obj->maps[imm];
-	if (src_reg == UBPF_PSEUDO_MAP_IDX) {
+	if (src_reg == USERBPF_PSEUDO_MAP_IDX) {
 		if (next_imm)
 			return -EINVAL;
 		*value = (uint64_t)(uintptr_t)m->map;
@@ -526,12 +530,12 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 	for (i = 0; i + 1 < prog->insn_cnt; i++) {
 		const struct userbpf_insn *insn = &prog->insns[i];
 
-		if (insn->code != (UBPF_LD | UBPF_IMM | UBPF_DW))
+		if (insn->code != (USERBPF_LD | USERBPF_IMM | USERBPF_DW))
 			continue;
-		if ((insn->src_reg == UBPF_PSEUDO_MAP_IDX ||
-		     insn->src_reg == UBPF_PSEUDO_MAP_IDX_VALUE) &&
+		if ((insn->src_reg == USERBPF_PSEUDO_MAP_IDX ||
+		     insn->src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE) &&
 		    insn->imm >= 0 && (size_t)insn->imm < obj->map_cnt) {
-			uint8_t bit = insn->src_reg == UBPF_PSEUDO_MAP_IDX ? 1 : 2;
+			uint8_t bit = insn->src_reg == USERBPF_PSEUDO_MAP_IDX ? 1 : 2;
 
 			n += !used[insn->imm];
 			nval += bit == 2 && !(used[insn->imm] & 2);
@@ -563,7 +567,7 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 			continue;
 		po->maps[po->map_cnt++] = userbpf_map__get(map);
 		if ((used[i] & 2) &&
-		    !resolve_ld_imm64(obj, UBPF_PSEUDO_MAP_IDX_VALUE, (int32_t)i, 0,
+		    !resolve_ld_imm64(obj, USERBPF_PSEUDO_MAP_IDX_VALUE, (int32_t)i, 0,
 				      &value))
 			po->regions[po->region_cnt++] = (struct userbpf_mem_region){
 				(void *)(uintptr_t)value, userbpf_map__value_size(map),
@@ -576,7 +580,7 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 
 static bool is_poison(const struct userbpf_insn *insn)
 {
-	return insn->code == (UBPF_JMP | UBPF_CALL) && insn->src_reg == 0 &&
+	return insn->code == (USERBPF_JMP | USERBPF_CALL) && insn->src_reg == 0 &&
 	       insn->imm == UB_CORE_POISON_IMM;
 }
 
@@ -661,21 +665,16 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 	/* the program type's helpers (packet access...) first, so the
 	 * user's extras override them by id */
 	type_helpers = userbpf_prog_type_helpers(prog->type, &type_cnt);
-	combined = ub_calloc(ub_loader_helper_cnt + type_cnt + extra_cnt + 1,
-			     sizeof(*combined));
+	combined = ub_calloc(type_cnt + extra_cnt + 1, sizeof(*combined));
 	if (!combined) {
 		ub_free(copy);
 		return -ENOMEM;
 	}
-	/* later rows override earlier ones of the same id */
-	memcpy(combined, ub_loader_helpers, ub_loader_helper_cnt * sizeof(*combined));
 	if (type_cnt)
-		memcpy(combined + ub_loader_helper_cnt, type_helpers,
-		       type_cnt * sizeof(*combined));
+		memcpy(combined, type_helpers, type_cnt * sizeof(*combined));
 	if (extra_cnt)
-		memcpy(combined + ub_loader_helper_cnt + type_cnt, extra,
-		       extra_cnt * sizeof(*combined));
-	extra_cnt += type_cnt + ub_loader_helper_cnt;
+		memcpy(combined + type_cnt, extra, extra_cnt * sizeof(*combined));
+	extra_cnt += type_cnt;
 	err = check_helpers(obj, prog, insns, combined, extra_cnt);
 	if (err) {
 		ub_free(combined);
@@ -700,6 +699,8 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 			     .err_buf = errbuf, .err_buf_sz = sizeof(errbuf));
 
 		prog->prog = userbpf_prog__new(insns, prog->insn_cnt, &popts);
+		if (prog->prog && obj->engine)
+			userbpf_prog__set_engine(prog->prog, (enum userbpf_engine)obj->engine);
 	}
 	err = prog->prog ? 0 : -errno;
 	if (err)
@@ -774,8 +775,15 @@ static void unload(struct userbpf_object *obj)
 	}
 }
 
+static void set_task_hook(void)
+{
+	/* bpf_get_current_task lays the task out by the program's object */
+	ub_task_btf_hook = ub_prog_task_btf;
+}
+
 int userbpf_object__load(struct userbpf_object *obj)
 {
+	static pthread_once_t hook_once = PTHREAD_ONCE_INIT;
 	struct userbpf_helper *extra;
 	size_t i, extra_cnt;
 	int err;
@@ -784,6 +792,7 @@ int userbpf_object__load(struct userbpf_object *obj)
 		return -EINVAL;
 	if (obj->loaded)
 		return -EBUSY;
+	pthread_once(&hook_once, set_task_hook);
 	err = userbpf_object__prepare(obj);
 	if (err)
 		return err;

@@ -23,17 +23,17 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
-#define CODE_CALL (UBPF_JMP | UBPF_CALL)
-#define CODE_LDDW (UBPF_LD | UBPF_IMM | UBPF_DW)
+#define CODE_CALL (USERBPF_JMP | USERBPF_CALL)
+#define CODE_LDDW (USERBPF_LD | USERBPF_IMM | USERBPF_DW)
 
 static bool is_call(const struct userbpf_insn *insn)
 {
-	return insn->code == CODE_CALL && insn->src_reg == UBPF_PSEUDO_CALL;
+	return insn->code == CODE_CALL && insn->src_reg == USERBPF_PSEUDO_CALL;
 }
 
 static bool is_pseudo_func(const struct userbpf_insn *insn)
 {
-	return insn->code == CODE_LDDW && insn->src_reg == UBPF_PSEUDO_FUNC;
+	return insn->code == CODE_LDDW && insn->src_reg == USERBPF_PSEUDO_FUNC;
 }
 
 /* Append, growing geometrically: a file may hold many relocations. */
@@ -104,7 +104,7 @@ static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog
 		return add_relo(prog, &r);
 	}
 	if (insn->code == CODE_CALL) {
-		if (insn->src_reg != UBPF_PSEUDO_CALL)
+		if (insn->src_reg != USERBPF_PSEUDO_CALL)
 			return obj_err(obj, -EINVAL, "prog '%s': relo #%zu: call at "
 				       "insn %zu is not a bpf-to-bpf call", prog->name,
 				       relo_no, insn_idx);
@@ -162,7 +162,7 @@ static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog
 				       insn->imm);
 		r.type = UB_RELO_SUBPROG_ADDR;
 		r.sym_off = sym->st_value;
-		insn->src_reg = UBPF_PSEUDO_FUNC;
+		insn->src_reg = USERBPF_PSEUDO_FUNC;
 		return add_relo(prog, &r);
 	}
 	if (shndx == obj->maps_shndx || shndx == obj->legacy_maps_shndx) {
@@ -441,17 +441,17 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 
 		switch (r->type) {
 		case UB_RELO_LD64:
-			insn[0].src_reg = UBPF_PSEUDO_MAP_IDX;
+			insn[0].src_reg = USERBPF_PSEUDO_MAP_IDX;
 			insn[0].imm = (int32_t)r->map_idx;
 			insn[1].imm = 0;
 			break;
 		case UB_RELO_DATA:
 			insn[1].imm = (int32_t)((uint32_t)insn[0].imm + (uint32_t)r->sym_off);
-			insn[0].src_reg = UBPF_PSEUDO_MAP_IDX_VALUE;
+			insn[0].src_reg = USERBPF_PSEUDO_MAP_IDX_VALUE;
 			insn[0].imm = (int32_t)r->map_idx;
 			break;
 		case UB_RELO_SUBPROG_ADDR:
-			if (insn[0].src_reg != UBPF_PSEUDO_FUNC)
+			if (insn[0].src_reg != USERBPF_PSEUDO_FUNC)
 				return obj_err(obj, -EINVAL, "prog '%s': insn %u: bad "
 					       "function address lddw", main->name,
 					       r->insn_idx);

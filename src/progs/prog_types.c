@@ -188,15 +188,20 @@ PKT_HELPER(redirect)
 
 #define A(X) USERBPF_ARG_##X
 #define P(...) { .ret = USERBPF_RET_INTEGER, .args = { __VA_ARGS__ } }
+#define PT(TYPES, ...) { .ret = USERBPF_RET_INTEGER, .args = { __VA_ARGS__ }, .prog_types = TYPES }
+/* Program types that may call each (Linux 6.18's get_func_proto). */
+#define TB(X) USERBPF_PROG_TYPE_BIT(USERBPF_PROG_TYPE_##X)
+#define TC_TYPES (TB(SCHED_CLS) | TB(SCHED_ACT))
 
 static const struct userbpf_helper skb_helpers[] = {
 	{ 9, "bpf_skb_store_bytes", skb_store_bytes,
-	  P(A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING)) },
-	{ 23, "bpf_redirect", redirect, P(A(ANYTHING), A(ANYTHING)) },
+	  PT(TC_TYPES, A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING)) },
+	{ 23, "bpf_redirect", redirect, PT(TC_TYPES, A(ANYTHING), A(ANYTHING)) },
 	{ 26, "bpf_skb_load_bytes", skb_load_bytes,
-	  P(A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE)) },
+	  PT(TC_TYPES | TB(SOCKET_FILTER) | TB(CGROUP_SKB),
+	     A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE)) },
 	{ 28, "bpf_csum_diff", csum_diff,
-	  P(A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO), A(PTR_TO_MEM_OR_NULL),
+	  PT(TC_TYPES, A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO), A(PTR_TO_MEM_OR_NULL),
 	    A(CONST_SIZE_OR_ZERO), A(ANYTHING)) },
 };
 

@@ -773,6 +773,48 @@ static int resolve_ld_imm64(void *cookie, unsigned src, int32_t imm, int32_t nex
 	return err;
 }
 
+/*
+ * Checked runs may touch the map values lddw map_value points into (a
+ * program's global data): one region per map, at most max.
+ */
+static size_t value_regions(const union bpf_attr *a, const struct userbpf_insn *insns,
+			    struct userbpf_mem_region *r, size_t max)
+{
+	const int32_t *fd_array = uptr(a->fd_array);
+	size_t i, j, n = 0;
+
+	for (i = 0; i + 1 < a->insn_cnt; i++) {
+		const struct userbpf_insn *in = &insns[i];
+		struct ub_map *map;
+		uint32_t key = 0;
+		uint8_t *base;
+		int fd = in->imm;
+
+		if (in->code != (BPF_LD | BPF_DW | BPF_IMM))
+			continue;
+		i++; /* second slot */
+		if (in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) {
+			if (!fd_array || in->imm < 0)
+				continue;
+			fd = fd_array[in->imm];
+		} else if (in->src_reg != BPF_PSEUDO_MAP_VALUE) {
+			continue;
+		}
+		if (map_get(fd, &map, NULL))
+			continue;
+		base = map->map_type == BPF_MAP_TYPE_ARRAY && map->max_entries == 1
+			       ? ub_map_lookup_elem(map, &key) : NULL;
+		for (j = 0; base && j < n && r[j].addr != base; j++)
+			;
+		if (base && j == n && n < max)
+			r[n++] = (struct userbpf_mem_region){
+				base, map->value_size, !(map->map_flags & USERBPF_F_RDONLY_PROG)
+			};
+		ub_map_put(map);
+	}
+	return n;
+}
+
 static bool license_is_gpl(const char *l)
 {
 	static const char *const gpl[] = { "GPL", "GPL v2", "GPL and additional rights",
@@ -851,8 +893,11 @@ static int cmd_prog_load(union bpf_attr *a)
 	}
 	extra = userbpf_prog_type_helpers(a->prog_type, &extra_cnt);
 	{
+		struct userbpf_mem_region regions[32];
+		size_t region_cnt = value_regions(a, insns, regions, 32);
 		USERBPF_OPTS(userbpf_prog_opts, po, .name = name, .prog_type = a->prog_type,
 			     .extra_helpers = extra, .extra_helper_cnt = extra_cnt,
+			     .regions = regions, .region_cnt = region_cnt,
 			     .ld_imm64 = resolve_ld_imm64, .ld_imm64_cookie = &lc,
 			     .err_buf = msg, .err_buf_sz = sizeof(msg) - 1);
 		pm = ub_alloc(sizeof(*pm));

@@ -21,6 +21,24 @@ void ub_free(void *ptr);
 char *ub_strdup(const char *s);
 uint64_t ub_clock_ns(int clock_id);
 
+/*
+ * Copy size bytes from an arbitrary address of this process without ever
+ * faulting (process_vm_readv, or the platform's read_mem): 0, or -EFAULT
+ * when any byte is unmapped.
+ */
+int ub_safe_read(void *dst, const void *src, size_t size);
+/* NUL-terminated variant: bytes copied incl. the NUL, or -EFAULT. */
+long ub_safe_read_str(char *dst, const void *src, size_t size);
+
+/*
+ * JIT memory, W^X (platform exec_* hooks, else mmap/mprotect/munmap):
+ * ub_exec_alloc gives size writable bytes (NULL on failure), ub_exec_seal
+ * makes them read + execute (0 or -errno), ub_exec_free unmaps.
+ */
+void *ub_exec_alloc(size_t size);
+int ub_exec_seal(void *ptr, size_t size);
+void ub_exec_free(void *ptr, size_t size);
+
 /* Fail allocation number n (1-based) from now on; 0 disables. */
 void ub_fault_set(unsigned long n);
 /* Allocations still to go before the armed failure; 0 once it fired (or

@@ -6,10 +6,14 @@
  * the fault tests.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "userbpf/common.h"
 #include "alloc.h"
@@ -46,6 +50,26 @@ unsigned long ub_fault_pending(void) { return 0; }
 static int fault_now(void) { return 0; }
 #endif
 
+/*
+ * A custom allocator has no realloc and no size query: each block it gives
+ * carries a header with the usable size in front, so that ub_realloc can
+ * move it.  libc blocks have no header.
+ */
+#define UB_HDR 16
+
+static void *custom_alloc(size_t size)
+{
+	uint8_t *p;
+
+	if (size > SIZE_MAX - UB_HDR)
+		return NULL;
+	p = platform.alloc(size + UB_HDR, platform.cookie);
+	if (!p)
+		return NULL;
+	memcpy(p, &size, sizeof(size));
+	return p + UB_HDR;
+}
+
 void *ub_alloc(size_t size)
 {
 	if (fault_now())
@@ -53,7 +77,7 @@ void *ub_alloc(size_t size)
 	if (size == 0)
 		size = 1;
 	if (platform.alloc)
-		return platform.alloc(size, platform.cookie);
+		return custom_alloc(size);
 	return calloc(1, size);
 }
 
@@ -66,11 +90,24 @@ void *ub_calloc(size_t n, size_t size)
 
 void *ub_realloc(void *ptr, size_t size)
 {
+	void *n;
+	size_t old;
+
 	if (fault_now())
 		return NULL;
-	if (platform.alloc)
-		return NULL; /* custom allocators do not grow in place */
-	return realloc(ptr, size ? size : 1);
+	if (size == 0)
+		size = 1;
+	if (!platform.alloc)
+		return realloc(ptr, size);
+	n = custom_alloc(size);
+	if (!n)
+		return NULL;
+	if (ptr) {
+		memcpy(&old, (uint8_t *)ptr - UB_HDR, sizeof(old));
+		memcpy(n, ptr, old < size ? old : size);
+		platform.free((uint8_t *)ptr - UB_HDR, platform.cookie);
+	}
+	return n;
 }
 
 void ub_free(void *ptr)
@@ -78,7 +115,7 @@ void ub_free(void *ptr)
 	if (!ptr)
 		return;
 	if (platform.free)
-		platform.free(ptr, platform.cookie);
+		platform.free((uint8_t *)ptr - UB_HDR, platform.cookie);
 	else
 		free(ptr);
 }
@@ -102,6 +139,90 @@ uint64_t ub_clock_ns(int clock_id)
 	if (clock_gettime((clockid_t)clock_id, &ts))
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ==== Reading any address without faulting ==== */
+
+int ub_safe_read(void *dst, const void *src, size_t size)
+{
+	struct iovec local = { dst, size }, remote = { (void *)src, size };
+	ssize_t n;
+
+	if (size == 0)
+		return 0;
+	if ((uintptr_t)src + size < (uintptr_t)src)
+		return -EFAULT;
+	if (platform.sz >= offsetof(struct userbpf_platform, read_mem) +
+				   sizeof(platform.read_mem) && platform.read_mem)
+		return platform.read_mem(dst, src, size, platform.cookie) ? -EFAULT : 0;
+	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	return n == (ssize_t)size ? 0 : -EFAULT;
+}
+
+/*
+ * Read up to size bytes of a string, page by page so that a string
+ * ending just before an unmapped page still reads.
+ */
+long ub_safe_read_str(char *dst, const void *src, size_t size)
+{
+	uintptr_t p = (uintptr_t)src;
+	size_t done = 0;
+
+	if (size == 0)
+		return 0;
+	while (done < size) {
+		size_t chunk = 4096 - ((p + done) & 4095);
+		char *nul;
+
+		if (chunk > size - done)
+			chunk = size - done;
+		if (ub_safe_read(dst + done, (const void *)(p + done), chunk))
+			return -EFAULT;
+		nul = memchr(dst + done, 0, chunk);
+		if (nul)
+			return (long)(nul - dst) + 1;
+		done += chunk;
+	}
+	dst[size - 1] = '\0';
+	return (long)size;
+}
+
+/* ==== Executable memory (JIT), write-xor-execute ==== */
+
+static bool platform_has_exec(void)
+{
+	return platform.sz >= offsetof(struct userbpf_platform, exec_free) +
+			      sizeof(platform.exec_free) &&
+	       platform.exec_alloc && platform.exec_seal && platform.exec_free;
+}
+
+void *ub_exec_alloc(size_t size)
+{
+	void *p;
+
+	if (fault_now() || size == 0)
+		return NULL;
+	if (platform_has_exec())
+		return platform.exec_alloc(size, platform.cookie);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int ub_exec_seal(void *ptr, size_t size)
+{
+	if (platform_has_exec())
+		return platform.exec_seal(ptr, size, platform.cookie) ? -EPERM : 0;
+	return mprotect(ptr, size, PROT_READ | PROT_EXEC) ? -errno : 0;
+}
+
+void ub_exec_free(void *ptr, size_t size)
+{
+	if (!ptr)
+		return;
+	if (platform_has_exec())
+		platform.exec_free(ptr, size, platform.cookie);
+	else
+		munmap(ptr, size);
 }
 
 void userbpf_free(void *ptr)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/alloc.h"
 #include "vm_int.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -152,12 +153,126 @@ bool vm_helper_args_ok(struct userbpf_run *run, const struct userbpf_helper *h,
 	return true;
 }
 
+/* Bytes readable from addr inside the range [lo, lo + size), else 0. */
+static size_t room_in(uintptr_t addr, const void *lo, size_t size)
+{
+	uintptr_t l = (uintptr_t)lo;
+
+	return lo && addr >= l && addr - l < size ? size - (addr - l) : 0;
+}
+
+/*
+ * The run's own memory readable from addr: bytes up to the end of the
+ * region holding it, 0 if none.  Checked runs keep every region in
+ * run->regions; other runs know their stacks (slots 0..callback_depth),
+ * the context, the packet, the caller's regions and the program's data.
+ */
+static size_t own_room(const struct userbpf_run *run, uintptr_t addr)
+{
+	const struct userbpf_run_opts *o = run->opts;
+	size_t i, n;
+
+	if (run->checked) {
+		for (i = 0; i < run->region_cnt; i++) {
+			const struct vm_region *r = &run->regions[i];
+
+			if (addr >= r->lo && addr < r->hi)
+				return r->hi - addr;
+		}
+		return 0;
+	}
+	for (i = 0; i <= (size_t)run->callback_depth; i++) {
+		const struct vm_region *r = &run->regions[i];
+
+		if (addr >= r->lo && addr < r->hi)
+			return r->hi - addr;
+	}
+	if ((n = room_in(addr, o->ctx, o->ctx_size)) || (n = room_in(addr, o->data, o->data_size)))
+		return n;
+	for (i = 0; i < o->region_cnt; i++)
+		if ((n = room_in(addr, o->regions[i].addr, o->regions[i].size)))
+			return n;
+	for (i = 0; i < run->prog->region_cnt; i++)
+		if ((n = room_in(addr, run->prog->regions[i].addr, run->prog->regions[i].size)))
+			return n;
+	return 0;
+}
+
+int userbpf_run__read(const struct userbpf_run *run, void *dst, const void *src,
+		      size_t size)
+{
+	if (size == 0)
+		return 0;
+	if (userbpf_run__flags(run) & USERBPF_RUN_HOST_READ)
+		return ub_safe_read(dst, src, size);
+	if (own_room(run, (uintptr_t)src) < size)
+		return -EFAULT;
+	memmove(dst, src, size);
+	return 0;
+}
+
+long userbpf_run__read_str(const struct userbpf_run *run, char *dst, const void *src,
+			   size_t size)
+{
+	size_t room, n;
+	const char *nul;
+
+	if (size == 0)
+		return 0;
+	if (userbpf_run__flags(run) & USERBPF_RUN_HOST_READ)
+		return ub_safe_read_str(dst, src, size);
+	room = own_room(run, (uintptr_t)src);
+	n = room < size ? room : size;
+	nul = n ? memchr(src, 0, n) : NULL;
+	if (nul) {
+		memmove(dst, src, (size_t)(nul - (const char *)src) + 1);
+		return nul - (const char *)src + 1;
+	}
+	if (room < size)
+		return -EFAULT; /* the string runs out of the run's memory */
+	memmove(dst, src, size - 1);
+	dst[size - 1] = '\0';
+	return (long)size;
+}
+
+void vm_probe_read(const struct userbpf_run *run, void *dst, uintptr_t addr, size_t size)
+{
+	if (!(userbpf_run__flags(run) & USERBPF_RUN_HOST_READ) ||
+	    ub_safe_read(dst, (const void *)addr, size))
+		memset(dst, 0, size);
+}
+
 static void set_region(struct userbpf_run *run, unsigned idx, void *addr,
 		       size_t size, bool writable)
 {
 	run->regions[idx].lo = (uintptr_t)addr;
 	run->regions[idx].hi = addr ? (uintptr_t)addr + size : 0;
 	run->regions[idx].writable = writable;
+}
+
+/* Make room for at least need regions: 0, -ENOMEM or -E2BIG. */
+static int reserve_regions(struct userbpf_run *run, size_t need)
+{
+	struct vm_region *n;
+	size_t cap = run->region_cap;
+
+	if (need <= cap)
+		return 0;
+	if (need > VM_MAX_REGIONS)
+		return -E2BIG;
+	while (cap < need)
+		cap *= 2;
+	if (cap > VM_MAX_REGIONS)
+		cap = VM_MAX_REGIONS;
+	n = ub_calloc(cap, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	memcpy(n, run->regions, run->region_cnt * sizeof(*n));
+	if (run->regions != run->inline_regions)
+		ub_free(run->regions);
+	run->regions = n;
+	run->region_cap = (unsigned)cap;
+	return 0;
 }
 
 void vm_add_prog_regions(struct userbpf_run *run, const struct userbpf_prog *prog)
@@ -285,34 +400,67 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 {
 	void (*enter)(void), (*leave)(void);
 	struct userbpf_run run;
-	uint64_t args[5] = { 0 };
+	uint64_t args[5];
 	uint64_t r0 = 0;
 	size_t i;
 	int err;
 
 	if (!prog || !opts || opts->sz < offsetof(struct userbpf_run_opts, insn_count) ||
 	    opts->arg_cnt > 5 || (opts->region_cnt && !opts->regions) ||
-	    opts->region_cnt > VM_MAX_REGIONS - VM_REGION_FIXED - 8)
+	    opts->region_cnt > 1024)
 		return -EINVAL;
 	if (opts->err_buf && opts->err_buf_sz)
 		opts->err_buf[0] = '\0';
-	memset(&run, 0, sizeof(run));
+	/*
+	 * No memset of the whole run (per-call cost): every field a run
+	 * reads is set here; the region table and dyn_maps only in checked
+	 * mode, where they are used.
+	 */
 	run.prog = prog;
 	run.opts = opts;
 	run.caller_ra = __builtin_return_address(0);
 	run.ctx = opts->ctx;
 	run.data = opts->data;
 	run.data_size = opts->data_size;
-	run.checked = !!(opts->flags & USERBPF_RUN_CHECKED);
-	run.budget = opts->insn_budget ? opts->insn_budget : UINT64_MAX;
-	if (opts->sz >= offsetof(struct userbpf_run_opts, ctx_access) + sizeof(opts->ctx_access))
-		run.ctx_access = opts->ctx_access;
+	/*
+	 * Only a verified program may run unchecked, unless the caller opts
+	 * out; checked runs always have a budget (a program cannot hang its
+	 * host).
+	 */
+	run.checked = (opts->flags & USERBPF_RUN_CHECKED) ||
+		      (!prog->verified && !(opts->flags & USERBPF_RUN_UNCHECKED));
+	run.budget = opts->insn_budget ? opts->insn_budget
+		     : run.checked ? USERBPF_DEFAULT_BUDGET : UINT64_MAX;
+	/* BTF-pointer loads of tracing types are fault-tolerant (PROBE_MEM) */
+	run.probe_mem = run.checked && (prog->prog_type == 26 /* tracing */ ||
+					prog->prog_type == 29 /* lsm */);
+	run.tail_calls = 0;
+	run.callback_depth = 0;
+	run.tail_target = NULL;
+	run.abort_err = 0;
+	run.err = 0;
+	run.err_pc = 0;
+	run.err_what = NULL;
+	run.err_size = 0;
+	run.ctx_access = NULL;
+	run.held_cnt = 0;
+	run.region_cnt = 0;
+	run.regions = run.inline_regions;
+	run.region_cap = VM_INLINE_REGIONS;
 	args[0] = (uint64_t)(uintptr_t)opts->ctx;
+	args[1] = args[2] = args[3] = args[4] = 0;
 	for (i = 0; i < opts->arg_cnt; i++)
 		args[i] = opts->args[i];
-	if (!run.checked || !opts->ctx || !opts->ctx_size)
-		run.ctx_access = NULL;
 	if (run.checked) {
+		if (opts->ctx && opts->ctx_size &&
+		    opts->sz >= offsetof(struct userbpf_run_opts, ctx_access) +
+				sizeof(opts->ctx_access))
+			run.ctx_access = opts->ctx_access;
+		memset(run.dyn_maps, 0, sizeof(run.dyn_maps));
+		run.dyn_map_next = 0;
+		memset(run.inline_regions, 0, VM_REGION_FIXED * sizeof(run.inline_regions[0]));
+		if (reserve_regions(&run, VM_REGION_FIXED + opts->region_cnt + prog->region_cnt))
+			return -ENOMEM;
 		set_region(&run, VM_REGION_CTX, opts->ctx, opts->ctx_size, true);
 		set_region(&run, VM_REGION_DATA, opts->data, opts->data_size, true);
 		for (i = 0; i < opts->region_cnt; i++)
@@ -320,7 +468,6 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 				   opts->regions[i].addr, opts->regions[i].size,
 				   opts->regions[i].writable);
 		run.region_cnt = VM_REGION_FIXED + (unsigned)opts->region_cnt;
-		run.region_dyn_next = run.region_cnt;
 		vm_add_prog_regions(&run, prog);
 	}
 	enter = __atomic_load_n(&run_enter, __ATOMIC_ACQUIRE);
@@ -331,6 +478,10 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	    !(opts->flags & USERBPF_RUN_INTERPRETER) && opts->arg_cnt <= 1) {
 		r0 = prog->native(opts->ctx, &run);
 		err = run.abort_err;
+	} else if (!run.checked && run.budget == UINT64_MAX &&
+		   !(opts->flags & USERBPF_RUN_INTERPRETER) &&
+		   jit_prog_ready((struct userbpf_prog *)prog)) {
+		err = jit_run(&run, 0, args, &r0);
 	} else {
 		err = pick_interp(&run)(&run, 0, args, &r0);
 	}
@@ -342,6 +493,8 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	}
 	if (leave)
 		leave();
+	if (run.regions != run.inline_regions)
+		ub_free(run.regions);
 	if (opts->insn_budget)
 		opts->insn_count = opts->insn_budget - (run.budget == UINT64_MAX ? 0 : run.budget);
 	if (err) {
@@ -373,7 +526,10 @@ int vm_run_callback(struct userbpf_run *run, uint64_t fn,
 	saved = run->regions[run->callback_depth];
 	if (run->checked && run->region_cnt <= (unsigned)run->callback_depth)
 		run->region_cnt = (unsigned)run->callback_depth + 1;
-	err = pick_interp(run)(run, entry, args, ret);
+	if (run->jit && jit_entry_ok(prog, entry))
+		err = jit_run(run, entry, args, ret);
+	else
+		err = pick_interp(run)(run, entry, args, ret);
 	run->regions[run->callback_depth] = saved;
 	run->callback_depth--;
 	run->prog = prog;
@@ -457,18 +613,26 @@ int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size,
 			    int writable)
 {
 	unsigned idx;
+	int err;
 
 	if (!run->checked || !addr)
 		return 0;
 	if (vm_mem_ok(run, (uintptr_t)addr, size, writable))
 		return 0;
-	if (run->region_cnt < VM_MAX_REGIONS) {
-		idx = run->region_cnt++;
-	} else {
-		/* Recycle the oldest helper-added slot. */
-		idx = run->region_dyn_next++;
-		if (run->region_dyn_next >= VM_MAX_REGIONS)
-			run->region_dyn_next = VM_REGION_FIXED + (unsigned)run->opts->region_cnt;
+	/* reuse a slot vm_del_region emptied, else append (growing) */
+	for (idx = VM_REGION_FIXED + (unsigned)run->opts->region_cnt; idx < run->region_cnt; idx++)
+		if (run->regions[idx].lo == UINTPTR_MAX && !run->regions[idx].hi)
+			break;
+	if (idx == run->region_cnt) {
+		err = reserve_regions(run, (size_t)run->region_cnt + 1);
+		if (err) {
+			/* never forget a region silently: stop the run */
+			userbpf_run__abort(run, err, err == -E2BIG
+				? "too many memory regions (map values) in one checked run"
+				: "out of memory for checked-mode regions");
+			return err;
+		}
+		run->region_cnt++;
 	}
 	set_region(run, idx, addr, size, writable);
 	return 0;

@@ -40,13 +40,23 @@ int VM_FN(struct userbpf_run *run, size_t entry, const uint64_t args[5],
 	memcpy(&reg[1], args, 5 * sizeof(uint64_t));
 	reg[6] = reg[7] = reg[8] = reg[9] = 0;
 	reg[10] = (uint64_t)(uintptr_t)(stack + sizeof(stack));
-#if VM_CHECKED
-	/* Uninitialised stack reads stay deterministic in checked mode. */
-	memset(stack, 0, sizeof(stack));
-	/* Slots 0..VM_MAX_NESTING-1 hold the stacks of nested callbacks. */
+	/*
+	 * Slots 0..VM_MAX_NESTING-1 hold the stacks of nested callbacks (in
+	 * every mode: the run's own memory for userbpf_run__read).
+	 */
 	run->regions[run->callback_depth].lo = (uintptr_t)stack;
 	run->regions[run->callback_depth].hi = (uintptr_t)(stack + sizeof(stack));
 	run->regions[run->callback_depth].writable = true;
+#if VM_CHECKED
+	/*
+	 * Checked mode: the region covers only the frames in use (the
+	 * current one and its callers'), each zeroed when entered, so
+	 * uninitialised stack reads are deterministic and never see what
+	 * the host left on its C stack.
+	 */
+	memset(stack + sizeof(stack) - USERBPF_STACK_SIZE, 0, USERBPF_STACK_SIZE);
+	run->regions[run->callback_depth].lo =
+		(uintptr_t)(stack + sizeof(stack) - USERBPF_STACK_SIZE);
 #endif
 
 #define DST reg[pc->dst]
@@ -284,6 +294,10 @@ call_helper:
 		memcpy(frames[depth].saved, &reg[6], 5 * sizeof(uint64_t));
 		depth++;
 		reg[10] -= USERBPF_STACK_SIZE;
+#if VM_CHECKED
+		memset((void *)(uintptr_t)(reg[10] - USERBPF_STACK_SIZE), 0, USERBPF_STACK_SIZE);
+		run->regions[run->callback_depth].lo = (uintptr_t)(reg[10] - USERBPF_STACK_SIZE);
+#endif
 		JUMP(pc->off);
 	VM_CASE(EXIT)
 		if (depth == 0) {
@@ -295,6 +309,9 @@ call_helper:
 		}
 		depth--;
 		memcpy(&reg[6], frames[depth].saved, 5 * sizeof(uint64_t));
+#if VM_CHECKED
+		run->regions[run->callback_depth].lo += USERBPF_STACK_SIZE;
+#endif
 		pc = frames[depth].ret;
 		if (unlikely(frames[depth].prog != run->prog)) {
 			run->prog = frames[depth].prog;
@@ -349,13 +366,38 @@ ld_pkt:
 	}
 
 	/* ==== Loads and stores (memcpy: BPF allows unaligned access) ==== */
+#if VM_CHECKED
+	/*
+	 * Tracing types (fentry/fexit, tp_btf, iter, lsm) load through BTF
+	 * pointers fault-tolerantly, as the kernel's BPF_PROBE_MEM: a load
+	 * outside the run's regions reads through the host-read policy (0
+	 * without USERBPF_RUN_HOST_READ or when unmapped) instead of failing.
+	 */
+#define LOAD_CHECKED(T)                                                      \
+	do {                                                                 \
+		if (unlikely(!vm_mem_ok(run, a_, sizeof(T), false))) {       \
+			if (!run->probe_mem) {                               \
+				run->err_what = "read";                      \
+				run->err_size = sizeof(T);                   \
+				goto out_fault;                              \
+			}                                                    \
+			vm_probe_read(run, &v_, a_, sizeof(T));              \
+			break;                                               \
+		}                                                            \
+		if (unlikely(run->ctx_access != NULL) &&                     \
+		    !vm_ctx_access_ok(run, a_, sizeof(T), false))            \
+			goto out_err_pc;                                     \
+		memcpy(&v_, (const void *)a_, sizeof(T));                    \
+	} while (0)
+#else
+#define LOAD_CHECKED(T) memcpy(&v_, (const void *)a_, sizeof(T))
+#endif
 #define LOAD(NAME, T, TO)                                                    \
 	VM_CASE(NAME)                                                        \
 	{                                                                    \
 		uintptr_t a_ = (uintptr_t)(SRC + (int64_t)pc->off);          \
 		T v_;                                                        \
-		CHECK_MEM(a_, sizeof(T), false);                             \
-		memcpy(&v_, (const void *)a_, sizeof(T));                    \
+		LOAD_CHECKED(T);                                             \
 		DST = (uint64_t)(TO)v_;                                      \
 		NEXT();                                                      \
 	}
@@ -367,6 +409,7 @@ ld_pkt:
 	LOAD(LDXSH, int16_t, int64_t)
 	LOAD(LDXSW, int32_t, int64_t)
 #undef LOAD
+#undef LOAD_CHECKED
 #define STORE(NAME, T, VAL)                                                  \
 	VM_CASE(NAME)                                                        \
 	{                                                                    \

@@ -4,8 +4,11 @@
  * resolution, lddw resolution, pre-decoding for the interpreter), getters
  * and destruction.
  *
- * Owns: struct userbpf_prog and its pre-decoded code.
- * Does not own: safety (the verifier), execution (interp.c).
+ * Owns: struct userbpf_prog and its pre-decoded code; refusing calls to
+ * helpers the program's type may not call (userbpf_helper_proto.prog_types).
+ * Does not own: safety (the verifier), execution (interp.c), the helper
+ * table itself: the default table is handed in from above (vm_prog_new;
+ * userbpf_prog__new lives with the built-in helpers, src/helpers/std.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -29,12 +32,39 @@ static bool opts_tail_zero(const void *opts, size_t known, size_t sz)
 	return true;
 }
 
+/* Where a program's helpers come from: the base table and the extras. */
+struct helper_src {
+	const struct userbpf_helper *base, *extra;
+	size_t base_cnt, extra_cnt;
+};
+
+/* Names of program types as bpftool prints them, for messages. */
+static const char *const prog_type_names[] = {
+	"unspec", "socket_filter", "kprobe", "sched_cls", "sched_act", "tracepoint",
+	"xdp", "perf_event", "cgroup_skb", "cgroup_sock", "lwt_in", "lwt_out",
+	"lwt_xmit", "sock_ops", "sk_skb", "cgroup_device", "sk_msg",
+	"raw_tracepoint", "cgroup_sock_addr", "lwt_seg6local", "lirc_mode2",
+	"sk_reuseport", "flow_dissector", "cgroup_sysctl", "raw_tracepoint_writable",
+	"cgroup_sockopt", "tracing", "struct_ops", "ext", "lsm", "sk_lookup",
+	"syscall", "netfilter",
+};
+
+/* Whether a program of type may call h (see userbpf_helper_proto.prog_types). */
+static bool type_may_call(const struct userbpf_helper *h, uint32_t type)
+{
+	if (!h->proto.prog_types || type == 0)
+		return true;
+	return type < 64 && (h->proto.prog_types >> type & 1);
+}
+
 /*
- * Build the id-indexed helper table: base table (or the built-ins), then
- * the extras overriding by id.  Returns 0 or -ENOMEM / -EINVAL.
+ * Build the id-indexed helper table: base table (or the defaults handed
+ * in from above), then the extras overriding by id; rows the program's
+ * type may not call are left out.  Returns 0 or -ENOMEM / -EINVAL.
  */
 static int build_helpers(struct userbpf_prog *prog,
-			 const struct userbpf_prog_opts *opts)
+			 const struct userbpf_prog_opts *opts,
+			 struct helper_src *src)
 {
 	const struct userbpf_helper *base = OPTS_GET(opts, helpers, NULL);
 	size_t base_cnt = OPTS_GET(opts, helper_cnt, 0);
@@ -43,10 +73,17 @@ static int build_helpers(struct userbpf_prog *prog,
 	uint32_t max_id = 0;
 	size_t i;
 
-	if (!base)
-		base = userbpf_helpers_std(&base_cnt);
-	if ((!extra && extra_cnt) || base_cnt > 65536 || extra_cnt > 65536)
+	if (!base) {
+		base = src->base;
+		base_cnt = src->base_cnt;
+	}
+	if ((!base && base_cnt) || (!extra && extra_cnt) || base_cnt > 65536 ||
+	    extra_cnt > 65536)
 		return -EINVAL;
+	src->base = base;
+	src->base_cnt = base_cnt;
+	src->extra = extra;
+	src->extra_cnt = extra_cnt;
 	for (i = 0; i < base_cnt; i++)
 		max_id = base[i].id > max_id ? base[i].id : max_id;
 	for (i = 0; i < extra_cnt; i++)
@@ -59,18 +96,32 @@ static int build_helpers(struct userbpf_prog *prog,
 	if (!prog->helper_by_id)
 		return -ENOMEM;
 	for (i = 0; i < base_cnt; i++)
-		if (base[i].fn)
+		if (base[i].fn && type_may_call(&base[i], prog->prog_type))
 			prog->helper_by_id[base[i].id] = &base[i];
 	for (i = 0; i < extra_cnt; i++)
-		if (extra[i].fn)
+		if (extra[i].fn && type_may_call(&extra[i], prog->prog_type))
 			prog->helper_by_id[extra[i].id] = &extra[i];
 	return 0;
 }
 
+/* A row for id that the program's type may not call (for the message). */
+static const struct userbpf_helper *denied_row(const struct helper_src *src, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < src->extra_cnt; i++)
+		if (src->extra[i].id == id && src->extra[i].fn)
+			return &src->extra[i];
+	for (i = 0; i < src->base_cnt; i++)
+		if (src->base[i].id == id && src->base[i].fn)
+			return &src->base[i];
+	return NULL;
+}
+
 /* Pre-decode slot pc (already structurally checked). */
 static int decode_one(struct userbpf_prog *prog, size_t pc, uint8_t op,
-		      const struct userbpf_prog_opts *opts, char *errbuf,
-		      size_t errbuf_sz)
+		      const struct userbpf_prog_opts *opts,
+		      const struct helper_src *src, char *errbuf, size_t errbuf_sz)
 {
 	const struct userbpf_insn *in = &prog->insns[pc];
 	struct vm_insn *out = &prog->code[pc];
@@ -90,6 +141,18 @@ static int decode_one(struct userbpf_prog *prog, size_t pc, uint8_t op,
 	case ISA_CALL:
 		if ((uint32_t)in->imm >= prog->helper_id_cnt ||
 		    !prog->helper_by_id[in->imm]) {
+			const struct userbpf_helper *h = denied_row(src, (uint32_t)in->imm);
+
+			if (h) {
+				uint32_t t = prog->prog_type;
+
+				isa_errf(errbuf, errbuf_sz, "at insn %zu: program of type %s "
+					 "cannot call helper %s#%u", pc,
+					 t < sizeof(prog_type_names) / sizeof(prog_type_names[0])
+						 ? prog_type_names[t] : "?",
+					 h->name ? h->name : "?", h->id);
+				return -EINVAL;
+			}
 			isa_errf(errbuf, errbuf_sz,
 				 "at insn %zu: unknown helper id %u", pc,
 				 (uint32_t)in->imm);
@@ -164,10 +227,11 @@ static uint32_t next_prog_id;
 
 static void prog_destroy(struct userbpf_prog *prog);
 
-struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
-				       size_t insn_cnt,
-				       const struct userbpf_prog_opts *opts)
+struct userbpf_prog *vm_prog_new(const struct userbpf_insn *insns, size_t insn_cnt,
+				 const struct userbpf_prog_opts *opts,
+				 const struct userbpf_helper *defaults, size_t default_cnt)
 {
+	struct helper_src src = { .base = defaults, .base_cnt = default_cnt };
 	char *errbuf = OPTS_GET(opts, err_buf, NULL);
 	size_t errbuf_sz = OPTS_GET(opts, err_buf_sz, 0);
 	struct userbpf_prog *prog = NULL;
@@ -205,7 +269,7 @@ struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
 		goto err_out;
 	memcpy(prog->insns, insns, insn_cnt * sizeof(*insns));
 	prog->prog_type = OPTS_GET(opts, prog_type, 0);
-	err = build_helpers(prog, opts);
+	err = build_helpers(prog, opts, &src);
 	if (err)
 		goto err_out;
 	for (pc = 0; pc < insn_cnt; pc++) {
@@ -213,7 +277,7 @@ struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
 			prog->code[pc].op = ISA_INVALID;
 			continue;
 		}
-		err = decode_one(prog, pc, ops[pc], opts, errbuf, errbuf_sz);
+		err = decode_one(prog, pc, ops[pc], opts, &src, errbuf, errbuf_sz);
 		if (err)
 			goto err_out;
 	}
@@ -252,6 +316,7 @@ static void prog_destroy(struct userbpf_prog *prog)
 {
 	if (prog->on_free)
 		prog->on_free(prog->on_free_data);
+	jit_prog_free(prog);
 	ub_free(prog->name);
 	ub_free(prog->insns);
 	ub_free(prog->code);

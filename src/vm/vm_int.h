@@ -29,6 +29,8 @@ struct vm_insn {
 		      * CALL: const struct userbpf_helper * */
 };
 
+struct jit_image; /* src/jit/jit_int.h */
+
 struct userbpf_prog {
 	int refcnt;	/* atomic */
 	uint32_t id;
@@ -49,12 +51,23 @@ struct userbpf_prog {
 	size_t map_cnt;
 	userbpf_native_fn native;
 	bool verified;	/* set by the verifier: may run unchecked */
+	/* JIT (src/jit): native image, compiled lazily at the first unchecked run */
+	struct jit_image *jit;
+	int jit_state;	/* 0 not tried, 1 compiled, -reason: failed (interpreter) */
+	uint8_t engine;	/* enum userbpf_engine */
 	void (*on_free)(void *data);
 	void *on_free_data;
 	void *user_data;
 };
 
-#define VM_MAX_REGIONS 64
+/*
+ * Checked-mode regions: an inline table, grown on the heap when a run
+ * holds more (each distinct map value a helper hands out is one), up to
+ * VM_MAX_REGIONS; past that the run stops with -E2BIG.  Never recycled:
+ * a region lives until the run ends or what it names dies.
+ */
+#define VM_INLINE_REGIONS 24
+#define VM_MAX_REGIONS 65536
 #define VM_MAX_NESTING 4	/* callback nesting (bpf_loop in bpf_loop...) */
 #define VM_REGION_CTX VM_MAX_NESTING
 #define VM_REGION_DATA (VM_MAX_NESTING + 1)
@@ -93,10 +106,15 @@ struct userbpf_run {
 	uint8_t *data;
 	size_t data_size;
 	bool checked;
+	bool probe_mem;	     /* checked: out-of-region loads read, not fail */
 	uint64_t budget;     /* remaining; UINT64_MAX = none */
 	uint32_t tail_calls;
 	int callback_depth;
 	void *caller_ra;  /* return address into userbpf_prog__run's caller */
+	/* JIT (src/jit): this run executes native code */
+	bool jit;
+	uint32_t jit_depth; /* BPF-to-BPF call depth of the innermost entry */
+	void *jit_sp;	    /* stack pointer of the innermost native entry */
 	/* requests from helpers, checked after each helper call */
 	const struct userbpf_prog *tail_target;
 	int abort_err;	      /* helper asked to stop the run */
@@ -106,14 +124,15 @@ struct userbpf_run {
 	const char *err_what;
 	char err_detail[96];
 	unsigned err_size;
-	/* maps handed out during the run (map-in-map lookups) */
+	/* maps handed out during the run (map-in-map lookups); checked mode */
 	const void *dyn_maps[8];
 	unsigned dyn_map_next;
 	/* checked mode */
 	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access,
 			  char *why, size_t why_sz);
-	unsigned region_cnt, region_dyn_next;
-	struct vm_region regions[VM_MAX_REGIONS];
+	unsigned region_cnt, region_cap;
+	struct vm_region *regions; /* inline_regions, or a heap copy when grown */
+	struct vm_region inline_regions[VM_INLINE_REGIONS];
 	/* held resources, any mode */
 	unsigned held_cnt;
 	struct vm_held held[VM_MAX_HELD];
@@ -125,6 +144,16 @@ struct userbpf_run {
  * pin the per-CPU slot the run uses.  NULL when no map exists.
  */
 void vm_set_run_hooks(void (*enter)(void), void (*exit)(void));
+
+/*
+ * userbpf_prog__new with the helper table used when opts gives none
+ * (defaults may be NULL: then only opts' helpers exist).  The vm never
+ * reaches up into the helper layer; src/helpers/std.c passes the
+ * built-in table.
+ */
+struct userbpf_prog *vm_prog_new(const struct userbpf_insn *insns, size_t insn_cnt,
+				 const struct userbpf_prog_opts *opts,
+				 const struct userbpf_helper *defaults, size_t default_cnt);
 
 /*
  * Mark a program as accepted by the verifier (layer 5 calls down into the
@@ -144,6 +173,12 @@ int vm_interp_checked(struct userbpf_run *run, size_t entry,
 
 /* Checked mode: make a program's static regions (global data) usable. */
 void vm_add_prog_regions(struct userbpf_run *run, const struct userbpf_prog *prog);
+
+/*
+ * A fault-tolerant load (BPF_PROBE_MEM) of size bytes at addr into dst:
+ * through the host-read policy, zero-filled when not allowed or unmapped.
+ */
+void vm_probe_read(const struct userbpf_run *run, void *dst, uintptr_t addr, size_t size);
 
 /* Checked-mode access test against the run's regions. */
 bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
@@ -185,5 +220,20 @@ unsigned vm_held_count(const struct userbpf_run *run, enum vm_held_kind kind);
 
 /* Checked mode: drop the helper-added region that starts at addr. */
 void vm_del_region(struct userbpf_run *run, const void *addr);
+
+/*
+ * The JIT (src/jit/jit.c), called from the run path the way the kernel's
+ * core calls its arch JIT (bpf_prog_select_runtime).
+ *   jit_prog_ready: compile on first use (thread-safe, once); true when
+ *     native code exists for prog.  Never fails the run: on any failure
+ *     the program stays on the interpreter.
+ *   jit_run: like vm_interp_fast, on native code (entry must be slot 0 or
+ *     a function entry: a call or callback target).
+ *   jit_prog_free: release the image (program destruction).
+ */
+bool jit_prog_ready(struct userbpf_prog *prog);
+bool jit_entry_ok(const struct userbpf_prog *prog, size_t entry);
+int jit_run(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret);
+void jit_prog_free(struct userbpf_prog *prog);
 
 #endif /* USERBPF_VM_INT_H */

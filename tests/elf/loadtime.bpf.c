@@ -77,7 +77,7 @@ int lt_caller(struct __sk_buff *skb)
 /* bpf_sk_select_reuseport (82): a kernel helper userbpf lacks */
 static long (*const lt_missing)(void *, void *, void *, __u64) = (void *)82;
 
-SEC("tc")
+SEC("?tc") /* autoload off: the tests turn it on */
 int lt_needs_missing(struct __sk_buff *skb)
 {
 	return lt_missing(skb, 0, 0, 0);

@@ -49,7 +49,8 @@ int task_core_read(void *ctx)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
+/* autoload off: userbpf's verifier does not type BTF pointers yet */
+SEC("?tp_btf/sched_process_exec")
 int task_btf_direct(void *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();

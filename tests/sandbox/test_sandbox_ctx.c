@@ -84,13 +84,13 @@ TEST(sandbox_ctx_checked_write_data_refused)
 {
 	/* *(u32 *)(skb + data) = r1; kernel: invalid bpf_context access */
 	struct userbpf_insn p[] = {
-		USERBPF_STX_MEM(UBPF_W, 1, 1, SKB(data)),
+		USERBPF_STX_MEM(USERBPF_W, 1, 1, SKB(data)),
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
 	struct userbpf_insn q[] = {
 		USERBPF_MOV64_IMM(0, 0),
-		USERBPF_STX_MEM(UBPF_W, 1, 0, XDP(data_end)),
+		USERBPF_STX_MEM(USERBPF_W, 1, 0, XDP(data_end)),
 		USERBPF_EXIT_INSN(),
 	};
 	struct run_out o;
@@ -107,7 +107,7 @@ TEST(sandbox_ctx_checked_write_data_refused)
 	{
 		struct userbpf_insn a[] = {
 			USERBPF_MOV64_IMM(2, 1),
-			USERBPF_ATOMIC_OP(UBPF_W, UBPF_ADD, 1, 2, SKB(mark)),
+			USERBPF_ATOMIC_OP(USERBPF_W, USERBPF_ADD, 1, 2, SKB(mark)),
 			USERBPF_MOV64_IMM(0, 0),
 			USERBPF_EXIT_INSN(),
 		};
@@ -119,7 +119,7 @@ TEST(sandbox_ctx_checked_write_data_refused)
 	/* out of the context: a plain message with off and size */
 	{
 		struct userbpf_insn b[] = {
-			USERBPF_LDX_MEM(UBPF_W, 0, 1, 181),
+			USERBPF_LDX_MEM(USERBPF_W, 0, 1, 181),
 			USERBPF_EXIT_INSN(),
 		};
 
@@ -134,9 +134,9 @@ TEST(sandbox_ctx_allowed_writes_still_work)
 	/* tc: mark and cb[0] are writable; the run succeeds */
 	struct userbpf_insn p[] = {
 		USERBPF_MOV64_IMM(2, 7),
-		USERBPF_STX_MEM(UBPF_W, 1, 2, SKB(mark)),
-		USERBPF_STX_MEM(UBPF_W, 1, 2, SKB(cb[0])),
-		USERBPF_LDX_MEM(UBPF_W, 0, 1, SKB(mark)),
+		USERBPF_STX_MEM(USERBPF_W, 1, 2, SKB(mark)),
+		USERBPF_STX_MEM(USERBPF_W, 1, 2, SKB(cb[0])),
+		USERBPF_LDX_MEM(USERBPF_W, 0, 1, SKB(mark)),
 		USERBPF_EXIT_INSN(),
 	};
 	struct run_out o;
@@ -151,7 +151,7 @@ TEST(sandbox_ctx_helper_buffer_not_in_ctx)
 	/* bpf_skb_load_bytes(skb, 0, &skb->data, 4) would overwrite data */
 	struct userbpf_insn p[] = {
 		USERBPF_MOV64_REG(3, 1),
-		USERBPF_ALU64_IMM(UBPF_ADD, 3, SKB(data)),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 3, SKB(data)),
 		USERBPF_MOV64_IMM(2, 0),
 		USERBPF_MOV64_IMM(4, 4),
 		USERBPF_CALL_HELPER(26),
@@ -179,28 +179,28 @@ TEST(sandbox_ctx_store_bytes_uses_trusted_bounds)
 		struct userbpf_insn p[] = {
 			USERBPF_MOV64_REG(6, 1),
 			USERBPF_LD_IMM64(2, (uint64_t)(uintptr_t)canary),
-			USERBPF_STX_MEM(UBPF_W, 6, 2, SKB(data)),
-			USERBPF_ALU64_IMM(UBPF_ADD, 2, 4096),
-			USERBPF_STX_MEM(UBPF_W, 6, 2, SKB(data_end)),
-			USERBPF_ST_MEM(UBPF_W, 6, SKB(len), 4000),
-			USERBPF_ST_MEM(UBPF_W, 10, -8, 0x41414141),
+			USERBPF_STX_MEM(USERBPF_W, 6, 2, SKB(data)),
+			USERBPF_ALU64_IMM(USERBPF_ADD, 2, 4096),
+			USERBPF_STX_MEM(USERBPF_W, 6, 2, SKB(data_end)),
+			USERBPF_ST_MEM(USERBPF_W, 6, SKB(len), 4000),
+			USERBPF_ST_MEM(USERBPF_W, 10, -8, 0x41414141),
 			USERBPF_MOV64_REG(1, 6),
 			USERBPF_MOV64_IMM(2, 8),	/* offset inside the canary page */
 			USERBPF_MOV64_REG(3, 10),
-			USERBPF_ALU64_IMM(UBPF_ADD, 3, -8),
+			USERBPF_ALU64_IMM(USERBPF_ADD, 3, -8),
 			USERBPF_MOV64_IMM(4, 4),
 			USERBPF_MOV64_IMM(5, 0),
 			USERBPF_CALL_HELPER(9),		/* bpf_skb_store_bytes */
 			USERBPF_MOV64_REG(1, 6),	/* skb_load_bytes(skb, 2000, fp-16, 4) */
 			USERBPF_MOV64_IMM(2, 2000),
 			USERBPF_MOV64_REG(3, 10),
-			USERBPF_ALU64_IMM(UBPF_ADD, 3, -16),
+			USERBPF_ALU64_IMM(USERBPF_ADD, 3, -16),
 			USERBPF_MOV64_IMM(4, 4),
 			USERBPF_CALL_HELPER(26),
 			USERBPF_EXIT_INSN(),		/* r0: load_bytes' result */
 		};
 
-		run_prog(USERBPF_PROG_TYPE_SCHED_CLS, p, N(p), 0, &o);
+		run_prog(USERBPF_PROG_TYPE_SCHED_CLS, p, N(p), USERBPF_RUN_UNCHECKED, &o);
 		ASSERT_OK(o.err);
 		ASSERT_TRUE(canary_intact(canary));
 		ASSERT_EQ((int32_t)o.retval, -EFAULT); /* 2000 is past the real packet */
@@ -231,20 +231,20 @@ TEST(sandbox_ctx_xdp_adjust_uses_trusted_bounds)
 		struct userbpf_insn p[] = {
 			USERBPF_MOV64_REG(6, 1),
 			USERBPF_LD_IMM64(2, (uint64_t)(uintptr_t)canary + 100),
-			USERBPF_STX_MEM(UBPF_W, 6, 2, XDP(data)),
-			USERBPF_STX_MEM(UBPF_W, 6, 2, XDP(data_end)),
+			USERBPF_STX_MEM(USERBPF_W, 6, 2, XDP(data)),
+			USERBPF_STX_MEM(USERBPF_W, 6, 2, XDP(data_end)),
 			USERBPF_MOV64_IMM(2, 32),
 			USERBPF_CALL_HELPER(65),	/* bpf_xdp_adjust_tail */
-			USERBPF_JMP_IMM(UBPF_JNE, 0, 0, 6),
+			USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 6),
 			USERBPF_MOV64_REG(1, 6),
 			USERBPF_LD_IMM64(2, (uint64_t)(uintptr_t)canary + 3000),
-			USERBPF_STX_MEM(UBPF_W, 6, 2, XDP(data_end)),
+			USERBPF_STX_MEM(USERBPF_W, 6, 2, XDP(data_end)),
 			USERBPF_MOV64_IMM(2, -4),
 			USERBPF_CALL_HELPER(44),	/* bpf_xdp_adjust_head */
 			USERBPF_EXIT_INSN(),
 		};
 
-		run_prog(USERBPF_PROG_TYPE_XDP, p, N(p), 0, &o);
+		run_prog(USERBPF_PROG_TYPE_XDP, p, N(p), USERBPF_RUN_UNCHECKED, &o);
 		ASSERT_OK(o.err);
 		ASSERT_EQ(o.retval, 0);
 		ASSERT_TRUE(canary_intact(canary));
@@ -276,7 +276,7 @@ static int kernel_verdict(uint32_t type, const struct userbpf_insn *insns, size_
 	return errno == EACCES || errno == EINVAL ? 0 : -errno;
 }
 
-static const uint8_t size_code[9] = { [1] = UBPF_B, [2] = UBPF_H, [4] = UBPF_W, [8] = UBPF_DW };
+static const uint8_t size_code[9] = { [1] = USERBPF_B, [2] = USERBPF_H, [4] = USERBPF_W, [8] = USERBPF_DW };
 
 TEST(sandbox_ctx_access_table_vs_kernel)
 {
@@ -315,7 +315,7 @@ TEST(sandbox_ctx_access_table_vs_kernel)
 						USERBPF_LDX_MEM(sz, 3, 1, (int16_t)off),
 						USERBPF_STX_MEM(sz, 1, 2, (int16_t)off),
 						USERBPF_ST_MEM(sz, 1, (int16_t)off, 0),
-						USERBPF_ATOMIC_OP(sz, UBPF_ADD, 1, 2, (int16_t)off),
+						USERBPF_ATOMIC_OP(sz, USERBPF_ADD, 1, 2, (int16_t)off),
 					};
 					struct userbpf_insn p[] = {
 						USERBPF_MOV64_IMM(2, 0),

@@ -217,7 +217,7 @@ TEST(sandbox_held_patterns)
 TEST(sandbox_held_bad_lddw_source)
 {
 	struct userbpf_insn insns[] = {
-		USERBPF_RAW_INSN(UBPF_LD | UBPF_DW | UBPF_IMM, 1, 7, 0, 0),
+		USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 1, 7, 0, 0),
 		USERBPF_RAW_INSN(0, 0, 0, 0, 0),
 		USERBPF_EXIT_INSN(),
 	};

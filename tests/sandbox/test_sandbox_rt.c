@@ -29,8 +29,8 @@
 enum mode { M_CHECKED, M_FAST, M_BUDGET };
 static const uint32_t mode_flags[] = {
 	[M_CHECKED] = USERBPF_RUN_CHECKED,
-	[M_FAST] = USERBPF_RUN_INTERPRETER,
-	[M_BUDGET] = USERBPF_RUN_INTERPRETER,
+	[M_FAST] = USERBPF_RUN_INTERPRETER | USERBPF_RUN_UNCHECKED,
+	[M_BUDGET] = USERBPF_RUN_INTERPRETER | USERBPF_RUN_UNCHECKED,
 };
 
 /* lddw map fd imm = index into the cookie's map table */
@@ -93,10 +93,10 @@ static int output_value(struct userbpf_map **maps, uint64_t v)
 {
 	struct userbpf_insn p[] = {
 		USERBPF_LD_IMM64(1, v),
-		USERBPF_STX_MEM(UBPF_DW, 10, 1, -8),
-		USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 0),
+		USERBPF_STX_MEM(USERBPF_DW, 10, 1, -8),
+		USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
 		USERBPF_MOV64_REG(2, 10),
-		USERBPF_ALU64_IMM(UBPF_ADD, 2, -8),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 2, -8),
 		USERBPF_MOV64_IMM(3, 8),
 		USERBPF_MOV64_IMM(4, 0),
 		USERBPF_CALL_HELPER(H_RB_OUTPUT),
@@ -121,17 +121,17 @@ TEST(sandbox_rt_ringbuf_forged_record)
 						     4096, NULL);
 	struct userbpf_map *maps[1] = { rb };
 	struct userbpf_insn p[] = {
-		USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 0),
+		USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
 		USERBPF_MOV64_IMM(2, 16),
 		USERBPF_MOV64_IMM(3, 0),
 		USERBPF_CALL_HELPER(H_RB_RESERVE),
-		USERBPF_JMP_IMM(UBPF_JNE, 0, 0, 2),
+		USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 2),
 		USERBPF_MOV64_IMM(0, 1),
 		USERBPF_EXIT_INSN(),
-		USERBPF_ST_MEM(UBPF_W, 0, 0, (int32_t)(0x80000000u | 8)),
-		USERBPF_ST_MEM(UBPF_W, 0, 4, 3),
+		USERBPF_ST_MEM(USERBPF_W, 0, 0, (int32_t)(0x80000000u | 8)),
+		USERBPF_ST_MEM(USERBPF_W, 0, 4, 3),
 		USERBPF_MOV64_REG(1, 0),
-		USERBPF_ALU64_IMM(UBPF_ADD, 1, 8),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 1, 8),
 		USERBPF_MOV64_IMM(2, 0),
 		USERBPF_CALL_HELPER(H_RB_SUBMIT),
 		USERBPF_MOV64_IMM(0, 0),
@@ -174,11 +174,11 @@ TEST(sandbox_rt_ringbuf_stack_pointer_refused)
 						     4096, NULL);
 	struct userbpf_map *maps[1] = { rb };
 	struct userbpf_insn p[] = {
-		USERBPF_ST_MEM(UBPF_W, 10, -16, (int32_t)(0x80000000u | 8)),
-		USERBPF_ST_MEM(UBPF_W, 10, -12, 0),
-		USERBPF_ST_MEM(UBPF_DW, 10, -8, 0),
+		USERBPF_ST_MEM(USERBPF_W, 10, -16, (int32_t)(0x80000000u | 8)),
+		USERBPF_ST_MEM(USERBPF_W, 10, -12, 0),
+		USERBPF_ST_MEM(USERBPF_DW, 10, -8, 0),
 		USERBPF_MOV64_REG(1, 10),
-		USERBPF_ALU64_IMM(UBPF_ADD, 1, -8),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 1, -8),
 		USERBPF_MOV64_IMM(2, 0),
 		USERBPF_CALL_HELPER(H_RB_DISCARD),
 		USERBPF_MOV64_IMM(0, 0),
@@ -200,19 +200,19 @@ TEST(sandbox_rt_ringbuf_record_dies_at_submit)
 						     4096, NULL);
 	struct userbpf_map *maps[1] = { rb };
 	struct userbpf_insn p[] = {
-		USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 0),
+		USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
 		USERBPF_MOV64_IMM(2, 8),
 		USERBPF_MOV64_IMM(3, 0),
 		USERBPF_CALL_HELPER(H_RB_RESERVE),
-		USERBPF_JMP_IMM(UBPF_JNE, 0, 0, 2),
+		USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 2),
 		USERBPF_MOV64_IMM(0, 1),
 		USERBPF_EXIT_INSN(),
 		USERBPF_MOV64_REG(6, 0),
-		USERBPF_ST_MEM(UBPF_DW, 6, 0, 7),
+		USERBPF_ST_MEM(USERBPF_DW, 6, 0, 7),
 		USERBPF_MOV64_REG(1, 6),
 		USERBPF_MOV64_IMM(2, 0),
 		USERBPF_CALL_HELPER(H_RB_SUBMIT),
-		USERBPF_ST_MEM(UBPF_DW, 6, 0, 99), /* after submit */
+		USERBPF_ST_MEM(USERBPF_DW, 6, 0, 99), /* after submit */
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
@@ -244,15 +244,15 @@ TEST(sandbox_rt_ringbuf_double_commit)
 						     4096, NULL);
 	struct userbpf_map *maps[1] = { rb };
 	struct userbpf_insn p[] = {
-		USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 0),
+		USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
 		USERBPF_MOV64_IMM(2, 8),
 		USERBPF_MOV64_IMM(3, 0),
 		USERBPF_CALL_HELPER(H_RB_RESERVE),
-		USERBPF_JMP_IMM(UBPF_JNE, 0, 0, 2),
+		USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 2),
 		USERBPF_MOV64_IMM(0, 1),
 		USERBPF_EXIT_INSN(),
 		USERBPF_MOV64_REG(6, 0),
-		USERBPF_ST_MEM(UBPF_DW, 6, 0, 5),
+		USERBPF_ST_MEM(USERBPF_DW, 6, 0, 5),
 		USERBPF_MOV64_REG(1, 6),
 		USERBPF_MOV64_IMM(2, 0),
 		USERBPF_CALL_HELPER(H_RB_SUBMIT),
@@ -264,7 +264,7 @@ TEST(sandbox_rt_ringbuf_double_commit)
 	};
 	/* reserve and exit without submit */
 	struct userbpf_insn leak[] = {
-		USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 0),
+		USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
 		USERBPF_MOV64_IMM(2, 8),
 		USERBPF_MOV64_IMM(3, 0),
 		USERBPF_CALL_HELPER(H_RB_RESERVE),
@@ -316,14 +316,14 @@ TEST(sandbox_rt_nested_loop_budget)
 {
 	struct userbpf_insn p[] = {
 		/* 0 */ USERBPF_MOV64_IMM(1, 100),
-		/* 1 */ USERBPF_LD_IMM64_RAW(2, UBPF_PSEUDO_FUNC, 5), /* -> 7 */
+		/* 1 */ USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_FUNC, 5), /* -> 7 */
 		/* 3 */ USERBPF_MOV64_IMM(3, 0),
 		/* 4 */ USERBPF_MOV64_IMM(4, 0),
 		/* 5 */ USERBPF_CALL_HELPER(H_LOOP),
 		/* 6 */ USERBPF_EXIT_INSN(),
 		/* 7: outer callback */
 		/* 7 */ USERBPF_MOV64_IMM(1, 100),
-		/* 8 */ USERBPF_LD_IMM64_RAW(2, UBPF_PSEUDO_FUNC, 6), /* -> 15 */
+		/* 8 */ USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_FUNC, 6), /* -> 15 */
 		/* 10 */ USERBPF_MOV64_IMM(3, 0),
 		/* 11 */ USERBPF_MOV64_IMM(4, 0),
 		/* 12 */ USERBPF_CALL_HELPER(H_LOOP),
@@ -331,7 +331,7 @@ TEST(sandbox_rt_nested_loop_budget)
 		/* 14 */ USERBPF_EXIT_INSN(),
 		/* 15: inner callback */
 		/* 15 */ USERBPF_MOV64_IMM(0, 0),
-		/* 16 */ USERBPF_ALU64_IMM(UBPF_ADD, 0, 0),
+		/* 16 */ USERBPF_ALU64_IMM(USERBPF_ADD, 0, 0),
 		/* 17 */ USERBPF_EXIT_INSN(),
 	};
 	enum mode modes[] = { M_CHECKED, M_BUDGET };
@@ -360,12 +360,12 @@ static struct userbpf_map *lock_map(void)
 
 /* r6 = &value[0] of map 0, or exit 1 (insns 0..9) */
 #define LOOKUP_R6                                                   \
-	USERBPF_ST_MEM(UBPF_W, 10, -4, 0),                           \
-	USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 0),              \
+	USERBPF_ST_MEM(USERBPF_W, 10, -4, 0),                           \
+	USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),              \
 	USERBPF_MOV64_REG(2, 10),                                    \
-	USERBPF_ALU64_IMM(UBPF_ADD, 2, -4),                          \
+	USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                          \
 	USERBPF_CALL_HELPER(H_MAP_LOOKUP),                           \
-	USERBPF_JMP_IMM(UBPF_JNE, 0, 0, 2),                          \
+	USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 2),                          \
 	USERBPF_MOV64_IMM(0, 1),                                     \
 	USERBPF_EXIT_INSN(),                                         \
 	USERBPF_MOV64_REG(6, 0)
@@ -496,21 +496,21 @@ TEST(sandbox_rt_for_each_key_region_dies)
 						    NULL);
 	struct userbpf_map *maps[1] = { m };
 	struct userbpf_insn p[] = {
-		/* 0 */ USERBPF_ST_MEM(UBPF_DW, 10, -8, 0),
-		/* 1 */ USERBPF_LD_IMM64_RAW(1, UBPF_PSEUDO_MAP_FD, 0),
-		/* 3 */ USERBPF_LD_IMM64_RAW(2, UBPF_PSEUDO_FUNC, 9), /* -> 13 */
+		/* 0 */ USERBPF_ST_MEM(USERBPF_DW, 10, -8, 0),
+		/* 1 */ USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
+		/* 3 */ USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_FUNC, 9), /* -> 13 */
 		/* 5 */ USERBPF_MOV64_REG(3, 10),
-		/* 6 */ USERBPF_ALU64_IMM(UBPF_ADD, 3, -8),
+		/* 6 */ USERBPF_ALU64_IMM(USERBPF_ADD, 3, -8),
 		/* 7 */ USERBPF_MOV64_IMM(4, 0),
 		/* 8 */ USERBPF_CALL_HELPER(H_FOR_EACH),
-		/* 9 */ USERBPF_JMP_IMM(UBPF_JNE, 0, 2, 2), /* both elements seen */
-		/* 10 */ USERBPF_LDX_MEM(UBPF_DW, 1, 10, -8),
-		/* 11 */ USERBPF_LDX_MEM(UBPF_W, 0, 1, 0), /* the dead key */
+		/* 9 */ USERBPF_JMP_IMM(USERBPF_JNE, 0, 2, 2), /* both elements seen */
+		/* 10 */ USERBPF_LDX_MEM(USERBPF_DW, 1, 10, -8),
+		/* 11 */ USERBPF_LDX_MEM(USERBPF_W, 0, 1, 0), /* the dead key */
 		/* 12 */ USERBPF_EXIT_INSN(),
 		/* 13: callback(map, key, value, ctx): *ctx = key; and the key is
 		 * readable inside the callback */
-		/* 13 */ USERBPF_STX_MEM(UBPF_DW, 4, 2, 0),
-		/* 14 */ USERBPF_LDX_MEM(UBPF_W, 0, 2, 0),
+		/* 13 */ USERBPF_STX_MEM(USERBPF_DW, 4, 2, 0),
+		/* 14 */ USERBPF_LDX_MEM(USERBPF_W, 0, 2, 0),
 		/* 15 */ USERBPF_MOV64_IMM(0, 0),
 		/* 16 */ USERBPF_EXIT_INSN(),
 	};

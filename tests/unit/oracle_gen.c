@@ -261,7 +261,7 @@ static unsigned pick_dst(struct gen *g)
 	return r;
 }
 
-static const uint8_t size_codes[] = { UBPF_B, UBPF_H, UBPF_W, UBPF_DW };
+static const uint8_t size_codes[] = { USERBPF_B, USERBPF_H, USERBPF_W, USERBPF_DW };
 
 /* Size index 0..3 (1, 2, 4, 8 bytes). */
 static unsigned pick_size(struct gen *g)
@@ -284,20 +284,20 @@ static void gen_block(struct gen *g, unsigned stmts);
 
 static void gen_alu(struct gen *g)
 {
-	static const uint8_t ops[] = { UBPF_ADD, UBPF_SUB, UBPF_MUL, UBPF_DIV,
-				       UBPF_OR,	 UBPF_AND, UBPF_LSH, UBPF_RSH,
-				       UBPF_MOD, UBPF_XOR, UBPF_MOV, UBPF_ARSH };
+	static const uint8_t ops[] = { USERBPF_ADD, USERBPF_SUB, USERBPF_MUL, USERBPF_DIV,
+				       USERBPF_OR,	 USERBPF_AND, USERBPF_LSH, USERBPF_RSH,
+				       USERBPF_MOD, USERBPF_XOR, USERBPF_MOV, USERBPF_ARSH };
 	bool is64 = chance(g, 50);
-	uint8_t cls = is64 ? UBPF_ALU64 : UBPF_ALU;
+	uint8_t cls = is64 ? USERBPF_ALU64 : USERBPF_ALU;
 	uint8_t op = ops[rnd(g, N(ops))];
-	bool divmod = op == UBPF_DIV || op == UBPF_MOD;
-	bool shift = op == UBPF_LSH || op == UBPF_RSH || op == UBPF_ARSH;
+	bool divmod = op == USERBPF_DIV || op == USERBPF_MOD;
+	bool shift = op == USERBPF_LSH || op == USERBPF_RSH || op == USERBPF_ARSH;
 	int16_t off = divmod ? (int16_t)rnd(g, 2) : 0; /* 1: sdiv/smod */
 	unsigned dst = pick_dst(g);
 	int32_t imm;
 
 	if (chance(g, 45)) {
-		emit(g, USERBPF_RAW_INSN(cls | op | UBPF_X, dst, pick_reg(g), off, 0));
+		emit(g, USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, pick_reg(g), off, 0));
 		return;
 	}
 	if (shift)
@@ -306,7 +306,7 @@ static void gen_alu(struct gen *g)
 		imm = div_imm(g);
 	else
 		imm = rand_imm(g);
-	emit(g, USERBPF_RAW_INSN(cls | op | UBPF_K, dst, 0, off, imm));
+	emit(g, USERBPF_RAW_INSN(cls | op | USERBPF_K, dst, 0, off, imm));
 }
 
 /* Division and modulo by a register set to an edge value just before. */
@@ -318,8 +318,8 @@ static void gen_div(struct gen *g)
 		0xffffffff80000000ull, 2,
 	};
 	bool is64 = chance(g, 50);
-	uint8_t cls = is64 ? UBPF_ALU64 : UBPF_ALU;
-	uint8_t op = chance(g, 50) ? UBPF_DIV : UBPF_MOD;
+	uint8_t cls = is64 ? USERBPF_ALU64 : USERBPF_ALU;
+	uint8_t op = chance(g, 50) ? USERBPF_DIV : USERBPF_MOD;
 	int16_t off = chance(g, 65) ? 1 : 0;
 	unsigned dst = pick_dst(g), src;
 
@@ -331,7 +331,7 @@ static void gen_div(struct gen *g)
 				       : (chance(g, 50) ? 0x80000000ull
 							: 0xdead000080000000ull));
 	emit_const(g, src, divisors[rnd(g, N(divisors))]);
-	emit(g, USERBPF_RAW_INSN(cls | op | UBPF_X, dst, src, off, 0));
+	emit(g, USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, src, off, 0));
 }
 
 static void gen_unary(struct gen *g)
@@ -342,25 +342,25 @@ static void gen_unary(struct gen *g)
 
 	switch (rnd(g, 4)) {
 	case 0: /* neg */
-		emit(g, USERBPF_RAW_INSN((chance(g, 50) ? UBPF_ALU64 : UBPF_ALU) |
-						 UBPF_NEG | UBPF_K,
+		emit(g, USERBPF_RAW_INSN((chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU) |
+						 USERBPF_NEG | USERBPF_K,
 					 dst, 0, 0, 0));
 		break;
 	case 1: /* movsx */
 		if (chance(g, 50))
-			emit(g, USERBPF_RAW_INSN(UBPF_ALU64 | UBPF_MOV | UBPF_X, dst,
+			emit(g, USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_MOV | USERBPF_X, dst,
 						 pick_reg(g), (int16_t)(8 << rnd(g, 3)), 0));
 		else
-			emit(g, USERBPF_RAW_INSN(UBPF_ALU | UBPF_MOV | UBPF_X, dst,
+			emit(g, USERBPF_RAW_INSN(USERBPF_ALU | USERBPF_MOV | USERBPF_X, dst,
 						 pick_reg(g), (int16_t)(8 << rnd(g, 2)), 0));
 		break;
 	case 2: /* le/be */
-		emit(g, USERBPF_RAW_INSN(UBPF_ALU | UBPF_END |
-						 (chance(g, 50) ? UBPF_TO_BE : UBPF_TO_LE),
+		emit(g, USERBPF_RAW_INSN(USERBPF_ALU | USERBPF_END |
+						 (chance(g, 50) ? USERBPF_TO_BE : USERBPF_TO_LE),
 					 dst, 0, 0, width));
 		break;
 	default: /* bswap */
-		emit(g, USERBPF_RAW_INSN(UBPF_ALU64 | UBPF_END | UBPF_TO_LE, dst, 0, 0,
+		emit(g, USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_END | USERBPF_TO_LE, dst, 0, 0,
 					 width));
 		break;
 	}
@@ -376,15 +376,15 @@ static void gen_pkt_access(struct gen *g, unsigned base, int base_off, bool load
 	int off = (int)rnd(g, g->prog->data_len - bytes + 1) - base_off;
 
 	if (load) {
-		uint8_t mode = bytes < 8 && chance(g, 35) ? UBPF_MEMSX : UBPF_MEM;
+		uint8_t mode = bytes < 8 && chance(g, 35) ? USERBPF_MEMSX : USERBPF_MEM;
 
-		emit(g, USERBPF_RAW_INSN(UBPF_LDX | mode | size_codes[size],
+		emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size],
 					 pick_dst(g), base, (int16_t)off, 0));
 	} else if (chance(g, 35)) {
-		emit(g, USERBPF_RAW_INSN(UBPF_ST | UBPF_MEM | size_codes[size], base,
+		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], base,
 					 0, (int16_t)off, rand_imm(g)));
 	} else {
-		emit(g, USERBPF_RAW_INSN(UBPF_STX | UBPF_MEM | size_codes[size], base,
+		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], base,
 					 pick_reg(g), (int16_t)off, 0));
 	}
 }
@@ -396,7 +396,7 @@ static void gen_pkt_ptr(struct gen *g)
 	unsigned i, n = 1 + rnd(g, 3);
 
 	emit(g, USERBPF_MOV64_REG(R_SCRATCH, R_DATA));
-	emit(g, USERBPF_ALU64_IMM(UBPF_ADD, R_SCRATCH, k));
+	emit(g, USERBPF_ALU64_IMM(USERBPF_ADD, R_SCRATCH, k));
 	for (i = 0; i < n; i++)
 		gen_pkt_access(g, R_SCRATCH, k, chance(g, 50));
 }
@@ -413,10 +413,10 @@ static unsigned stack_base(struct gen *g)
 static void gen_stack_load(struct gen *g)
 {
 	unsigned size = pick_size(g), bytes = 1u << size;
-	uint8_t mode = bytes < 8 && chance(g, 40) ? UBPF_MEMSX : UBPF_MEM;
+	uint8_t mode = bytes < 8 && chance(g, 40) ? USERBPF_MEMSX : USERBPF_MEM;
 	unsigned base = stack_base(g);
 
-	emit(g, USERBPF_RAW_INSN(UBPF_LDX | mode | size_codes[size], pick_dst(g),
+	emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size], pick_dst(g),
 				 base, stack_off(g, bytes), 0));
 }
 
@@ -427,20 +427,20 @@ static void gen_stack_store(struct gen *g)
 	int16_t off = stack_off(g, bytes);
 
 	if (chance(g, 35))
-		emit(g, USERBPF_RAW_INSN(UBPF_ST | UBPF_MEM | size_codes[size], base,
+		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], base,
 					 0, off, rand_imm(g)));
 	else
-		emit(g, USERBPF_RAW_INSN(UBPF_STX | UBPF_MEM | size_codes[size], base,
+		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], base,
 					 pick_reg(g), off, 0));
 }
 
 static void gen_atomic(struct gen *g)
 {
 	static const int32_t ops[] = {
-		UBPF_ADD, UBPF_OR, UBPF_AND, UBPF_XOR,
-		UBPF_ADD | UBPF_FETCH, UBPF_OR | UBPF_FETCH,
-		UBPF_AND | UBPF_FETCH, UBPF_XOR | UBPF_FETCH,
-		UBPF_XCHG, UBPF_CMPXCHG,
+		USERBPF_ADD, USERBPF_OR, USERBPF_AND, USERBPF_XOR,
+		USERBPF_ADD | USERBPF_FETCH, USERBPF_OR | USERBPF_FETCH,
+		USERBPF_AND | USERBPF_FETCH, USERBPF_XOR | USERBPF_FETCH,
+		USERBPF_XCHG, USERBPF_CMPXCHG,
 	};
 	bool dw = chance(g, 50);
 	unsigned bytes = dw ? 8 : 4;
@@ -448,8 +448,8 @@ static void gen_atomic(struct gen *g)
 	int16_t off = stack_off(g, bytes);
 	unsigned base, src;
 
-	if (op == UBPF_CMPXCHG && (g->reserved & 1))
-		op = UBPF_XCHG; /* cmpxchg writes r0, a live loop counter */
+	if (op == USERBPF_CMPXCHG && (g->reserved & 1))
+		op = USERBPF_XCHG; /* cmpxchg writes r0, a live loop counter */
 	/*
 	 * Linux 6.18 bug (CVE-2026-43009, fixed upstream by 179ee84a8911
 	 * "bpf: Fix incorrect pruning due to atomic fetch precision
@@ -461,23 +461,23 @@ static void gen_atomic(struct gen *g)
 	 * slot first makes the verifier forget the spilled constant, so the
 	 * fetch always yields an unknown scalar.
 	 */
-	if (op & UBPF_FETCH) {
+	if (op & USERBPF_FETCH) {
 		emit(g, USERBPF_MOV64_IMM(R_SCRATCH, 0));
-		emit(g, USERBPF_ATOMIC_OP(dw ? UBPF_DW : UBPF_W, UBPF_OR, R_FP,
+		emit(g, USERBPF_ATOMIC_OP(dw ? USERBPF_DW : USERBPF_W, USERBPF_OR, R_FP,
 					  R_SCRATCH, off));
 	}
-	if (op == UBPF_CMPXCHG) {
+	if (op == USERBPF_CMPXCHG) {
 		src = pick_reg(g);
 		/* Half the time expect the current value: the swap happens. */
 		if (chance(g, 50))
-			emit(g, USERBPF_LDX_MEM(dw ? UBPF_DW : UBPF_W, 0, R_FP, off));
-	} else if (op & UBPF_FETCH) {
+			emit(g, USERBPF_LDX_MEM(dw ? USERBPF_DW : USERBPF_W, 0, R_FP, off));
+	} else if (op & USERBPF_FETCH) {
 		src = pick_dst(g); /* fetch and xchg write src */
 	} else {
 		src = pick_reg(g);
 	}
 	base = stack_base(g);
-	emit(g, USERBPF_ATOMIC_OP(dw ? UBPF_DW : UBPF_W, op, base, src, off));
+	emit(g, USERBPF_ATOMIC_OP(dw ? USERBPF_DW : USERBPF_W, op, base, src, off));
 	/*
 	 * Linux 6.18 bug: x86's lock cmpxchg leaves the upper half of rax
 	 * alone when the values match, so the verifier must insert a
@@ -485,7 +485,7 @@ static void gen_atomic(struct gen *g)
 	 * a 64-bit read of r0 lies on a path it explored, not on one it
 	 * pruned.  A 64-bit read right here always gets the zext inserted.
 	 */
-	if (op == UBPF_CMPXCHG && !dw)
+	if (op == USERBPF_CMPXCHG && !dw)
 		emit(g, USERBPF_MOV64_REG(pick_dst(g), 0));
 }
 
@@ -499,43 +499,43 @@ static void gen_stack_var(struct gen *g)
 	unsigned x = pick_dst(g), size = pick_size(g), bytes = 1u << size;
 	int16_t off = (int16_t)(-(mask + 8) + (int)(bytes * rnd(g, 8 / bytes)));
 
-	emit(g, USERBPF_RAW_INSN((chance(g, 50) ? UBPF_ALU64 : UBPF_ALU) | UBPF_AND |
-					 UBPF_K,
+	emit(g, USERBPF_RAW_INSN((chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU) | USERBPF_AND |
+					 USERBPF_K,
 				 x, 0, 0, mask));
 	emit(g, USERBPF_MOV64_REG(R_SCRATCH, R_FP));
-	emit(g, USERBPF_ALU64_REG(UBPF_ADD, R_SCRATCH, x));
+	emit(g, USERBPF_ALU64_REG(USERBPF_ADD, R_SCRATCH, x));
 	if (chance(g, 50))
-		emit(g, USERBPF_RAW_INSN(UBPF_LDX |
-						 (bytes < 8 && chance(g, 40) ? UBPF_MEMSX
-									   : UBPF_MEM) |
+		emit(g, USERBPF_RAW_INSN(USERBPF_LDX |
+						 (bytes < 8 && chance(g, 40) ? USERBPF_MEMSX
+									   : USERBPF_MEM) |
 						 size_codes[size],
 					 pick_dst(g), R_SCRATCH, off, 0));
 	else if (chance(g, 30))
-		emit(g, USERBPF_RAW_INSN(UBPF_ST | UBPF_MEM | size_codes[size],
+		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size],
 					 R_SCRATCH, 0, off, rand_imm(g)));
 	else
-		emit(g, USERBPF_RAW_INSN(UBPF_STX | UBPF_MEM | size_codes[size],
+		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size],
 					 R_SCRATCH, pick_reg(g), off, 0));
 }
 
 /* A conditional jump with offset 0 (patched by the caller). */
 static struct userbpf_insn rand_cond(struct gen *g)
 {
-	static const uint8_t conds[] = { UBPF_JEQ,  UBPF_JNE,  UBPF_JGT,  UBPF_JGE,
-					 UBPF_JLT,  UBPF_JLE,  UBPF_JSGT, UBPF_JSGE,
-					 UBPF_JSLT, UBPF_JSLE, UBPF_JSET };
-	uint8_t cls = chance(g, 40) ? UBPF_JMP32 : UBPF_JMP;
+	static const uint8_t conds[] = { USERBPF_JEQ,  USERBPF_JNE,  USERBPF_JGT,  USERBPF_JGE,
+					 USERBPF_JLT,  USERBPF_JLE,  USERBPF_JSGT, USERBPF_JSGE,
+					 USERBPF_JSLT, USERBPF_JSLE, USERBPF_JSET };
+	uint8_t cls = chance(g, 40) ? USERBPF_JMP32 : USERBPF_JMP;
 	uint8_t op = conds[rnd(g, N(conds))];
 	unsigned dst = pick_reg(g);
 	int32_t imm;
 
 	if (chance(g, 45))
-		return USERBPF_RAW_INSN(cls | op | UBPF_X, dst, pick_reg(g), 0, 0);
+		return USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, pick_reg(g), 0, 0);
 	if (chance(g, 50))
 		imm = (int32_t)rnd(g, 17) - 8;
 	else
 		imm = rand_imm(g);
-	return USERBPF_RAW_INSN(cls | op | UBPF_K, dst, 0, 0, imm);
+	return USERBPF_RAW_INSN(cls | op | USERBPF_K, dst, 0, 0, imm);
 }
 
 static void gen_if(struct gen *g)
@@ -555,7 +555,7 @@ static void gen_ifelse(struct gen *g)
 	emit(g, rand_cond(g));
 	gen_block(g, 1 + rnd(g, 3));
 	skip = here(g);
-	emit(g, gotol ? USERBPF_RAW_INSN(UBPF_JMP32 | UBPF_JA, 0, 0, 0, 0)
+	emit(g, gotol ? USERBPF_RAW_INSN(USERBPF_JMP32 | USERBPF_JA, 0, 0, 0, 0)
 		      : USERBPF_JMP_A(0));
 	g->prog->insns[at].off = (int16_t)jump_delta(at, here(g));
 	gen_block(g, 1 + rnd(g, 3));
@@ -577,8 +577,8 @@ static void gen_loop(struct gen *g)
 	unsigned c = pick_dst(g), style = rnd(g, 3);
 	/* Nested loops run at most twice: the verifier walks every iteration. */
 	int32_t n = 1 + (int32_t)rnd(g, g->loop_depth ? 2 : 4);
-	uint8_t alu = chance(g, 50) ? UBPF_ALU64 : UBPF_ALU;
-	uint8_t jmp = chance(g, 50) ? UBPF_JMP : UBPF_JMP32;
+	uint8_t alu = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU;
+	uint8_t jmp = chance(g, 50) ? USERBPF_JMP : USERBPF_JMP32;
 	size_t top;
 
 	if (chance(g, 50))
@@ -594,26 +594,26 @@ static void gen_loop(struct gen *g)
 	g->reserved &= ~(1u << c);
 	switch (style) {
 	case 0: {
-		static const uint8_t ne_zero[] = { UBPF_JNE, UBPF_JGT, UBPF_JSGT };
+		static const uint8_t ne_zero[] = { USERBPF_JNE, USERBPF_JGT, USERBPF_JSGT };
 
-		emit(g, USERBPF_RAW_INSN(alu | UBPF_SUB | UBPF_K, c, 0, 0, 1));
-		emit(g, USERBPF_RAW_INSN(jmp | ne_zero[rnd(g, 3)] | UBPF_K, c, 0,
+		emit(g, USERBPF_RAW_INSN(alu | USERBPF_SUB | USERBPF_K, c, 0, 0, 1));
+		emit(g, USERBPF_RAW_INSN(jmp | ne_zero[rnd(g, 3)] | USERBPF_K, c, 0,
 					 (int16_t)jump_delta(here(g), top), 0));
 		break;
 	}
 	case 1: {
-		static const uint8_t below[] = { UBPF_JLT, UBPF_JSLT, UBPF_JNE };
+		static const uint8_t below[] = { USERBPF_JLT, USERBPF_JSLT, USERBPF_JNE };
 
-		emit(g, USERBPF_RAW_INSN(alu | UBPF_ADD | UBPF_K, c, 0, 0, 1));
-		emit(g, USERBPF_RAW_INSN(jmp | below[rnd(g, 3)] | UBPF_K, c, 0,
+		emit(g, USERBPF_RAW_INSN(alu | USERBPF_ADD | USERBPF_K, c, 0, 0, 1));
+		emit(g, USERBPF_RAW_INSN(jmp | below[rnd(g, 3)] | USERBPF_K, c, 0,
 					 (int16_t)jump_delta(here(g), top), n));
 		break;
 	}
 	default:
-		emit(g, USERBPF_RAW_INSN(alu | UBPF_ADD | UBPF_K, c, 0, 0, -1));
-		emit(g, USERBPF_RAW_INSN(jmp | UBPF_JEQ | UBPF_K, c, 0, 1, 0));
+		emit(g, USERBPF_RAW_INSN(alu | USERBPF_ADD | USERBPF_K, c, 0, 0, -1));
+		emit(g, USERBPF_RAW_INSN(jmp | USERBPF_JEQ | USERBPF_K, c, 0, 1, 0));
 		if (chance(g, 50))
-			emit(g, USERBPF_RAW_INSN(UBPF_JMP32 | UBPF_JA, 0, 0, 0,
+			emit(g, USERBPF_RAW_INSN(USERBPF_JMP32 | USERBPF_JA, 0, 0, 0,
 						 jump_delta(here(g), top)));
 		else
 			emit(g, USERBPF_JMP_A((int16_t)jump_delta(here(g), top)));
@@ -702,7 +702,7 @@ static void gen_packet(struct gen *g)
 #define R_CTX 6
 #define SKF_LL_OFF (-0x200000) /* the kernel's magic negative offsets */
 
-static const uint8_t ld_sizes[] = { UBPF_B, UBPF_H, UBPF_W };
+static const uint8_t ld_sizes[] = { USERBPF_B, USERBPF_H, USERBPF_W };
 
 /*
  * An LD_ABS offset: mostly inside the visible packet, sometimes just past
@@ -750,33 +750,33 @@ static void gen_ld_ind(struct gen *g)
 		imm = (int32_t)rnd(g, 8);
 	if (chance(g, 4))
 		imm += chance(g, 50) ? 1 + (int32_t)rnd(g, 4) : -1 - (int32_t)rnd(g, 4);
-	emit(g, USERBPF_RAW_INSN((chance(g, 50) ? UBPF_ALU64 : UBPF_ALU) | UBPF_AND | UBPF_K,
+	emit(g, USERBPF_RAW_INSN((chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU) | USERBPF_AND | USERBPF_K,
 				 src, 0, 0, mask));
-	emit(g, USERBPF_RAW_INSN(UBPF_LD | UBPF_IND | ld_sizes[size], 0, src, 0, imm));
+	emit(g, USERBPF_RAW_INSN(USERBPF_LD | USERBPF_IND | ld_sizes[size], 0, src, 0, imm));
 }
 
 /* Fold r0 into r7-r9, or change r0 itself (r1-r5 are dead after LD_ABS). */
 static void gen_ld_fold(struct gen *g)
 {
-	static const uint8_t ops[] = { UBPF_ADD, UBPF_SUB, UBPF_XOR, UBPF_MUL,
-				       UBPF_OR, UBPF_MOV };
-	uint8_t cls = chance(g, 50) ? UBPF_ALU64 : UBPF_ALU;
+	static const uint8_t ops[] = { USERBPF_ADD, USERBPF_SUB, USERBPF_XOR, USERBPF_MUL,
+				       USERBPF_OR, USERBPF_MOV };
+	uint8_t cls = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU;
 
 	if (chance(g, 70)) {
-		emit(g, USERBPF_RAW_INSN(cls | ops[rnd(g, N(ops))] | UBPF_X,
+		emit(g, USERBPF_RAW_INSN(cls | ops[rnd(g, N(ops))] | USERBPF_X,
 					 7 + rnd(g, 3), 0, 0, 0));
 		return;
 	}
 	switch (rnd(g, 3)) {
 	case 0:
-		emit(g, USERBPF_RAW_INSN(cls | UBPF_LSH | UBPF_K, 0, 0, 0,
-					 (int32_t)rnd(g, cls == UBPF_ALU64 ? 64 : 32)));
+		emit(g, USERBPF_RAW_INSN(cls | USERBPF_LSH | USERBPF_K, 0, 0, 0,
+					 (int32_t)rnd(g, cls == USERBPF_ALU64 ? 64 : 32)));
 		break;
 	case 1:
-		emit(g, USERBPF_RAW_INSN(cls | UBPF_XOR | UBPF_K, 0, 0, 0, rand_imm(g)));
+		emit(g, USERBPF_RAW_INSN(cls | USERBPF_XOR | USERBPF_K, 0, 0, 0, rand_imm(g)));
 		break;
 	default:
-		emit(g, USERBPF_RAW_INSN(UBPF_ALU64 | UBPF_END | UBPF_TO_LE, 0, 0, 0,
+		emit(g, USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_END | USERBPF_TO_LE, 0, 0, 0,
 					 chance(g, 50) ? 32 : 64));
 		break;
 	}
@@ -789,7 +789,7 @@ static void gen_ld_stmt(struct gen *g, int depth)
 
 	switch (rnd(g, 10)) {
 	case 0: case 1: case 2:
-		emit(g, USERBPF_RAW_INSN(UBPF_LD | UBPF_ABS | ld_sizes[size], 0, 0, 0,
+		emit(g, USERBPF_RAW_INSN(USERBPF_LD | USERBPF_ABS | ld_sizes[size], 0, 0, 0,
 					 ld_abs_off(g, 1u << size)));
 		break;
 	case 3: case 4:
@@ -801,7 +801,7 @@ static void gen_ld_stmt(struct gen *g, int depth)
 			unsigned i, n = 1 + rnd(g, 2);
 
 			cond.dst_reg = (uint8_t)(chance(g, 50) ? 0 : 7 + rnd(g, 3));
-			if ((cond.code & UBPF_X))
+			if ((cond.code & USERBPF_X))
 				cond.src_reg = (uint8_t)(7 + rnd(g, 3));
 			at = here(g);
 			emit(g, cond);
@@ -834,16 +834,16 @@ static void gen_ld_abs_prog(struct gen *g)
 	for (i = 0; i < n; i++)
 		gen_ld_stmt(g, 0);
 	/* r0 = hash of r0 and r7-r9, upper half folded into the lower. */
-	emit(g, USERBPF_ALU64_REG(UBPF_XOR, 0, 7));
-	emit(g, USERBPF_ALU64_IMM(UBPF_MUL, 0, (int32_t)0x9e3779b1));
-	emit(g, USERBPF_ALU64_REG(UBPF_ADD, 0, 8));
+	emit(g, USERBPF_ALU64_REG(USERBPF_XOR, 0, 7));
+	emit(g, USERBPF_ALU64_IMM(USERBPF_MUL, 0, (int32_t)0x9e3779b1));
+	emit(g, USERBPF_ALU64_REG(USERBPF_ADD, 0, 8));
 	emit(g, USERBPF_MOV64_REG(1, 9));
-	emit(g, USERBPF_ALU64_IMM(UBPF_LSH, 1, 17));
-	emit(g, USERBPF_ALU64_REG(UBPF_XOR, 0, 1));
-	emit(g, USERBPF_ALU64_REG(UBPF_XOR, 0, 9));
+	emit(g, USERBPF_ALU64_IMM(USERBPF_LSH, 1, 17));
+	emit(g, USERBPF_ALU64_REG(USERBPF_XOR, 0, 1));
+	emit(g, USERBPF_ALU64_REG(USERBPF_XOR, 0, 9));
 	emit(g, USERBPF_MOV64_REG(1, 0));
-	emit(g, USERBPF_ALU64_IMM(UBPF_RSH, 1, 32));
-	emit(g, USERBPF_ALU64_REG(UBPF_XOR, 0, 1));
+	emit(g, USERBPF_ALU64_IMM(USERBPF_RSH, 1, 32));
+	emit(g, USERBPF_ALU64_REG(USERBPF_XOR, 0, 1));
 	emit(g, USERBPF_EXIT_INSN());
 }
 
@@ -852,8 +852,8 @@ static void gen_ld_abs_prog(struct gen *g)
 void oracle_set_prologue(struct oracle_prog *prog, enum oracle_prologue kind)
 {
 	if (kind == ORACLE_PROLOGUE_XDP_MD) {
-		prog->insns[0] = USERBPF_LDX_MEM(UBPF_W, R_DATA, 1, 0);
-		prog->insns[1] = USERBPF_LDX_MEM(UBPF_W, R_SCRATCH, 1, 4);
+		prog->insns[0] = USERBPF_LDX_MEM(USERBPF_W, R_DATA, 1, 0);
+		prog->insns[1] = USERBPF_LDX_MEM(USERBPF_W, R_SCRATCH, 1, 4);
 	} else {
 		prog->insns[0] = USERBPF_MOV64_REG(R_DATA, 1);
 		prog->insns[1] = USERBPF_MOV64_REG(R_SCRATCH, 2);
@@ -879,9 +879,9 @@ void oracle_gen(struct oracle_prog *prog, uint64_t seed, enum oracle_mix mix)
 	/* Prologue: the packet bounds check (slots 0-1 set below). */
 	prog->insn_cnt = 2;
 	emit(&g, USERBPF_MOV64_REG(7, R_DATA));
-	emit(&g, USERBPF_ALU64_IMM(UBPF_ADD, 7, (int32_t)prog->pkt_len));
+	emit(&g, USERBPF_ALU64_IMM(USERBPF_ADD, 7, (int32_t)prog->pkt_len));
 	bounds_check = here(&g);
-	emit(&g, USERBPF_JMP_REG(UBPF_JGT, 7, R_SCRATCH, 0));
+	emit(&g, USERBPF_JMP_REG(USERBPF_JGT, 7, R_SCRATCH, 0));
 	oracle_set_prologue(prog, ORACLE_PROLOGUE_XDP_MD);
 
 	/* Init: every register and stack byte the body may read. */
@@ -892,14 +892,14 @@ void oracle_gen(struct oracle_prog *prog, uint64_t seed, enum oracle_mix mix)
 
 		switch (rnd(&g, 4)) {
 		case 0:
-			emit(&g, USERBPF_ST_MEM(UBPF_DW, R_FP, off, rand_imm(&g)));
+			emit(&g, USERBPF_ST_MEM(USERBPF_DW, R_FP, off, rand_imm(&g)));
 			break;
 		case 1:
-			emit(&g, USERBPF_ST_MEM(UBPF_W, R_FP, off, rand_imm(&g)));
-			emit(&g, USERBPF_ST_MEM(UBPF_W, R_FP, off + 4, rand_imm(&g)));
+			emit(&g, USERBPF_ST_MEM(USERBPF_W, R_FP, off, rand_imm(&g)));
+			emit(&g, USERBPF_ST_MEM(USERBPF_W, R_FP, off + 4, rand_imm(&g)));
 			break;
 		default:
-			emit(&g, USERBPF_STX_MEM(UBPF_DW, R_FP, pick_reg(&g), off));
+			emit(&g, USERBPF_STX_MEM(USERBPF_DW, R_FP, pick_reg(&g), off));
 			break;
 		}
 	}
@@ -913,14 +913,14 @@ void oracle_gen(struct oracle_prog *prog, uint64_t seed, enum oracle_mix mix)
 	/* Epilogue: registers and stack slots into the packet, r0 back. */
 	assert(here(&g) + EPILOGUE_SLOTS <= ORACLE_MAX_INSNS);
 	for (i = 0; i < BODY_REGS; i++)
-		emit(&g, USERBPF_STX_MEM(UBPF_DW, R_DATA, i,
+		emit(&g, USERBPF_STX_MEM(USERBPF_DW, R_DATA, i,
 					 (int16_t)(prog->data_len + 8 * i)));
 	for (k = 0; k < ORACLE_STACK_SLOTS; k++) {
-		emit(&g, USERBPF_LDX_MEM(UBPF_DW, 1, R_FP, (int16_t)(-8 * (int)(k + 1))));
-		emit(&g, USERBPF_STX_MEM(UBPF_DW, R_DATA, 1,
+		emit(&g, USERBPF_LDX_MEM(USERBPF_DW, 1, R_FP, (int16_t)(-8 * (int)(k + 1))));
+		emit(&g, USERBPF_STX_MEM(USERBPF_DW, R_DATA, 1,
 					 (int16_t)(prog->data_len + ORACLE_REG_DUMP + 8 * k)));
 	}
-	emit(&g, USERBPF_LDX_MEM(UBPF_DW, 0, R_DATA, (int16_t)prog->data_len));
+	emit(&g, USERBPF_LDX_MEM(USERBPF_DW, 0, R_DATA, (int16_t)prog->data_len));
 	emit(&g, USERBPF_EXIT_INSN());
 	prog->insns[bounds_check].off = (int16_t)jump_delta(bounds_check, here(&g));
 	emit(&g, USERBPF_MOV64_IMM(0, ORACLE_FAIL_RETVAL));

@@ -398,15 +398,21 @@ static void insns_free(const struct data_case *dc, struct userbpf_insn *insns)
 
 /* ==== Running one file ==== */
 
-enum mode { MODE_FAST, MODE_CHECKED, MODE_BUDGET, MODE_COUNT };
-static const char *const mode_names[MODE_COUNT] = { "fast", "checked", "budget" };
+/*
+ * The engine loop: "interp" and "jit" are unchecked, unbudgeted runs
+ * (what a verified program gets) on the fast interpreter and on native
+ * code; "jit" also asserts that the program really compiled.
+ */
+enum mode { MODE_FAST, MODE_CHECKED, MODE_BUDGET, MODE_INTERP, MODE_JIT, MODE_COUNT };
+static const char *const mode_names[MODE_COUNT] = { "fast", "checked", "budget",
+						    "interp", "jit" };
 
 static bool mode_applies(const struct data_case *dc, enum mode m)
 {
 	if (dc->has_error && dc->err_no == EFAULT)
 		return m == MODE_CHECKED;
 	if (dc->has_error && dc->err_no == E2BIG)
-		return m != MODE_FAST;
+		return m != MODE_FAST && m != MODE_INTERP && m != MODE_JIT;
 	return true;
 }
 
@@ -466,9 +472,20 @@ static bool run_mode(const struct data_case *dc,
 		opts.insn_budget = dc->budget;
 	} else if (m == MODE_BUDGET) {
 		opts.insn_budget = dc->budget ? dc->budget : DEFAULT_BUDGET;
+	} else if (m == MODE_INTERP) {
+		opts.flags = USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER;
+	} else if (m == MODE_JIT) {
+		opts.flags = USERBPF_RUN_UNCHECKED;
 	}
 
 	rc = userbpf_prog__run(prog, &opts, &r0);
+#if defined(__x86_64__)
+	if (m == MODE_JIT && !userbpf_prog__jited(prog, NULL)) {
+		snprintf(why, why_sz, "mode jit: not compiled (%s)",
+			 userbpf_prog__jit_error(prog));
+		goto out;
+	}
+#endif
 	if (dc->has_error) {
 		if (rc == -dc->err_no && strstr(err, dc->err_msg))
 			ok = true;

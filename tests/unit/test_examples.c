@@ -268,7 +268,19 @@ static int u_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int run_userbpf(const struct example *ex, struct obs *o, char *why, size_t why_sz)
+/*
+ * Engines of the userbpf side: 0 the default (checked for these
+ * unverified programs on even inputs, explicitly checked on odd ones),
+ * 1 unchecked on the interpreter, 2 unchecked on native code (the JIT).
+ */
+#define ENGINE_CNT 3
+static const char *const engine_names[ENGINE_CNT] = { "default", "interp", "jit" };
+static const uint32_t engine_flags[ENGINE_CNT] = {
+	0, USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER, USERBPF_RUN_UNCHECKED,
+};
+
+static int run_userbpf(const struct example *ex, struct obs *o, int engine, char *why,
+		       size_t why_sz)
 {
 	char path[256], err[512] = "";
 	USERBPF_OPTS(userbpf_object_open_opts, oo, .err_buf = err, .err_buf_sz = sizeof(err));
@@ -321,7 +333,10 @@ static int run_userbpf(const struct example *ex, struct obs *o, char *why, size_
 		USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = in->data,
 			     .data_size_in = in->data_size, .data_out = in->data ? o->data[i] : NULL,
 			     .data_size_out = in->data ? 256 : 0, .ctx_in = in->ctx,
-			     .ctx_size_in = in->ctx_size, .flags = (i & 1) ? USERBPF_RUN_CHECKED : 0,
+			     .ctx_size_in = in->ctx_size,
+			     .flags = (engine ? engine_flags[engine] : (i & 1) ? USERBPF_RUN_CHECKED : 0) |
+				     /* the kernel's probe_read reads this process */
+				     USERBPF_RUN_HOST_READ,
 			     .err_buf = err, .err_buf_sz = sizeof(err));
 
 		rc = userbpf_prog__test_run(userbpf_program__prog(p), &t);
@@ -459,6 +474,7 @@ TEST(examples_vs_kernel)
 {
 	static struct obs u, k;
 	unsigned e, i, compared = 0, skipped = 0;
+	int engine;
 	char why[1024];
 
 	make_packets();
@@ -473,40 +489,44 @@ TEST(examples_vs_kernel)
 
 		snprintf(name, sizeof(name), "examples/%s:%s%s", ex->obj, ex->prog,
 			 ex->rodata_var ? "+rodata" : "");
-		memset(&u, 0, sizeof(u));
 		memset(&k, 0, sizeof(k));
-		if (run_userbpf(ex, &u, why, sizeof(why))) {
-			test_result(name, false, "userbpf: %s", why);
-			continue;
-		}
 		kr = run_kernel(ex, &k, why, sizeof(why));
 		if (kr) {
 			skipped++;
 			test_result_skip(name, why);
 			continue;
 		}
-		for (i = 0; i < ex->input_cnt; i++) {
-			if (u.retval[i] != k.retval[i] || u.data_size[i] != k.data_size[i] ||
-			    memcmp(u.data[i], k.data[i], k.data_size[i]))
-				break;
+		for (engine = 0; engine < ENGINE_CNT; engine++) {
+			snprintf(name, sizeof(name), "examples/%s:%s%s [%s]", ex->obj, ex->prog,
+				 ex->rodata_var ? "+rodata" : "", engine_names[engine]);
+			memset(&u, 0, sizeof(u));
+			if (run_userbpf(ex, &u, engine, why, sizeof(why))) {
+				test_result(name, false, "userbpf: %s", why);
+				continue;
+			}
+			for (i = 0; i < ex->input_cnt; i++) {
+				if (u.retval[i] != k.retval[i] || u.data_size[i] != k.data_size[i] ||
+				    memcmp(u.data[i], k.data[i], k.data_size[i]))
+					break;
+			}
+			if (i < ex->input_cnt) {
+				test_result(name, false, "input %u: retval %u vs kernel %u, data %u vs %u bytes",
+					    i, u.retval[i], k.retval[i], u.data_size[i], k.data_size[i]);
+				continue;
+			}
+			if (strcmp(u.records, k.records)) {
+				first_diff(u.records, k.records, why, sizeof(why));
+				test_result(name, false, "ring buffer records differ: %s", why);
+				continue;
+			}
+			if (strcmp(u.maps, k.maps)) {
+				first_diff(u.maps, k.maps, why, sizeof(why));
+				test_result(name, false, "maps differ: %s", why);
+				continue;
+			}
+			compared++;
+			test_result(name, true, "%s", "identical");
 		}
-		if (i < ex->input_cnt) {
-			test_result(name, false, "input %u: retval %u vs kernel %u, data %u vs %u bytes",
-				    i, u.retval[i], k.retval[i], u.data_size[i], k.data_size[i]);
-			continue;
-		}
-		if (strcmp(u.records, k.records)) {
-			first_diff(u.records, k.records, why, sizeof(why));
-			test_result(name, false, "ring buffer records differ: %s", why);
-			continue;
-		}
-		if (strcmp(u.maps, k.maps)) {
-			first_diff(u.maps, k.maps, why, sizeof(why));
-			test_result(name, false, "maps differ: %s", why);
-			continue;
-		}
-		compared++;
-		test_result(name, true, "%s", "identical");
 	}
 	printf("examples_vs_kernel: %u example runs identical to the kernel, %u skipped\n",
 	       compared, skipped);

@@ -40,19 +40,20 @@ static uint64_t probe_read(uint64_t addr, uint64_t *first, int *err)
 {
 	struct userbpf_insn p[] = {
 		USERBPF_MOV64_REG(6, 1),
-		USERBPF_ST_MEM(UBPF_DW, 10, -16, 0x5555),
+		USERBPF_ST_MEM(USERBPF_DW, 10, -16, 0x5555),
 		USERBPF_MOV64_REG(1, 10),
-		USERBPF_ALU64_IMM(UBPF_ADD, 1, -16),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 1, -16),
 		USERBPF_MOV64_IMM(2, 16),
 		USERBPF_LD_IMM64(3, addr),
 		USERBPF_CALL_HELPER(112),
-		USERBPF_LDX_MEM(UBPF_DW, 2, 10, -16),
-		USERBPF_STX_MEM(UBPF_DW, 6, 2, 0),
+		USERBPF_LDX_MEM(USERBPF_DW, 2, 10, -16),
+		USERBPF_STX_MEM(USERBPF_DW, 6, 2, 0),
 		USERBPF_EXIT_INSN(),
 	};
 	uint64_t ctx[1] = { 0 };
 	char msg[128];
-	uint64_t r0 = run(p, N(p), ctx, sizeof(ctx), USERBPF_RUN_CHECKED, err, msg, sizeof(msg));
+	uint64_t r0 = run(p, N(p), ctx, sizeof(ctx), USERBPF_RUN_CHECKED | USERBPF_RUN_HOST_READ,
+			  err, msg, sizeof(msg));
 
 	*first = ctx[0];
 	return r0;
@@ -93,10 +94,16 @@ TEST(helpers_probe_read_str)
 	};
 	int err;
 
-	ASSERT_EQ(run(p, N(p), buf, sizeof(buf), USERBPF_RUN_CHECKED, &err, NULL, 0), 6);
+	ASSERT_EQ(run(p, N(p), buf, sizeof(buf), USERBPF_RUN_CHECKED | USERBPF_RUN_HOST_READ,
+		      &err, NULL, 0), 6);
 	ASSERT_OK(err);
 	ASSERT_STREQ(buf, "hello");
-	p[3] = (struct userbpf_insn)USERBPF_RAW_INSN(UBPF_LD | UBPF_DW | UBPF_IMM, 3, 0, 0, 16);
+	/* without host read, the host's string is out of reach: a fault */
+	memset(buf, 'x', sizeof(buf));
+	ASSERT_EQ((int64_t)run(p, N(p), buf, sizeof(buf), USERBPF_RUN_CHECKED, &err, NULL, 0),
+		  -EFAULT);
+	ASSERT_EQ(buf[0], 0);
+	p[3] = (struct userbpf_insn)USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 3, 0, 0, 16);
 	ASSERT_EQ((int64_t)run(p, N(p), buf, sizeof(buf), 0, &err, NULL, 0), -EFAULT);
 	ASSERT_EQ(buf[0], 0);
 }
@@ -109,16 +116,16 @@ static int64_t snprintf_prog(const char *fmt, char *out, int *err)
 
 	p[n++] = USERBPF_MOV64_REG(6, 1);
 	for (i = 0; i < len; i++) /* fmt at r10 - 64 */
-		p[n++] = USERBPF_ST_MEM(UBPF_B, 10, (int16_t)(-64 + (int)i), fmt[i]);
+		p[n++] = USERBPF_ST_MEM(USERBPF_B, 10, (int16_t)(-64 + (int)i), fmt[i]);
 	if (n > 28)
 		return -1000;
-	p[n++] = USERBPF_ST_MEM(UBPF_DW, 10, -16, 42);
-	p[n++] = USERBPF_ST_MEM(UBPF_DW, 10, -8, -7);
+	p[n++] = USERBPF_ST_MEM(USERBPF_DW, 10, -16, 42);
+	p[n++] = USERBPF_ST_MEM(USERBPF_DW, 10, -8, -7);
 	{
 		struct userbpf_insn tail[] = {
 			USERBPF_MOV64_REG(1, 6), USERBPF_MOV64_IMM(2, 32),
-			USERBPF_MOV64_REG(3, 10), USERBPF_ALU64_IMM(UBPF_ADD, 3, -64),
-			USERBPF_MOV64_REG(4, 10), USERBPF_ALU64_IMM(UBPF_ADD, 4, -16),
+			USERBPF_MOV64_REG(3, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 3, -64),
+			USERBPF_MOV64_REG(4, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 4, -16),
 			USERBPF_MOV64_IMM(5, 16), USERBPF_CALL_HELPER(165), USERBPF_EXIT_INSN(),
 		};
 		struct userbpf_insn all[64];
@@ -149,7 +156,7 @@ TEST(helpers_loop_arguments)
 	/* bpf_loop(nr, callback, NULL, flags) with bad flags and a huge count */
 	struct userbpf_insn p[] = {
 		USERBPF_MOV64_IMM(1, 3),
-		USERBPF_LD_IMM64_RAW(2, UBPF_PSEUDO_FUNC, 5),
+		USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_FUNC, 5),
 		USERBPF_MOV64_IMM(3, 0),
 		USERBPF_MOV64_IMM(4, 1),
 		USERBPF_CALL_HELPER(181),
@@ -173,7 +180,7 @@ TEST(helpers_checked_mode_memory_arguments)
 		USERBPF_LD_IMM64(1, 0x1000),
 		USERBPF_MOV64_IMM(2, 8),
 		USERBPF_MOV64_REG(3, 10),
-		USERBPF_ALU64_IMM(UBPF_ADD, 3, -8),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 3, -8),
 		USERBPF_CALL_HELPER(112),
 		USERBPF_EXIT_INSN(),
 	};
@@ -211,17 +218,17 @@ TEST(helpers_get_stackid_and_stack)
 	 * ctx[0] = r7 */
 	struct userbpf_insn p[] = {
 		USERBPF_MOV64_REG(6, 1),
-		USERBPF_LD_IMM64_RAW(2, UBPF_PSEUDO_MAP_FD, 3),
+		USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_MAP_FD, 3),
 		USERBPF_MOV64_IMM(3, 1 << 8),
 		USERBPF_CALL_HELPER(27),
 		USERBPF_MOV64_REG(7, 0),
 		USERBPF_MOV64_REG(1, 6),
 		USERBPF_MOV64_REG(2, 10),
-		USERBPF_ALU64_IMM(UBPF_ADD, 2, -64),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 2, -64),
 		USERBPF_MOV64_IMM(3, 64),
 		USERBPF_MOV64_IMM(4, 1 << 8),
 		USERBPF_CALL_HELPER(67),
-		USERBPF_STX_MEM(UBPF_DW, 6, 7, 0),
+		USERBPF_STX_MEM(USERBPF_DW, 6, 7, 0),
 		USERBPF_EXIT_INSN(),
 	};
 	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = st);

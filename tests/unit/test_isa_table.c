@@ -72,7 +72,7 @@ TEST(isa_rows_executed_by_interpreter)
 		/* r1 = 5 (callx id), r2 = 0, stack slot initialised */
 		p[n++] = USERBPF_MOV64_IMM(1, 5);
 		p[n++] = USERBPF_MOV64_IMM(2, 0);
-		p[n++] = USERBPF_ST_MEM(UBPF_DW, 10, -8, 0);
+		p[n++] = USERBPF_ST_MEM(USERBPF_DW, 10, -8, 0);
 		k = canonical(op, &p[n]);
 		n += k;
 		p[n++] = USERBPF_EXIT_INSN();

@@ -141,8 +141,9 @@ int loader_run(struct userbpf_object *obj, const char *name, void *ctx,
 	       size_t ctx_size, uint64_t *ret, char *err, size_t err_sz)
 {
 	struct userbpf_program *p = userbpf_object__find_program_by_name(obj, name);
+	/* the fixtures' test helpers (loader_test_helpers) trust their arguments */
 	USERBPF_OPTS(userbpf_run_opts, ropts, .ctx = ctx, .ctx_size = ctx_size,
-		     .err_buf = err, .err_buf_sz = err_sz);
+		     .flags = USERBPF_RUN_UNCHECKED, .err_buf = err, .err_buf_sz = err_sz);
 
 	if (!p || !userbpf_program__prog(p))
 		return -ENOENT;
@@ -258,8 +259,8 @@ static bool calls_land_on_functions(const struct userbpf_program *p)
 
 	fi = userbpf_program__func_info(p, &nf);
 	for (i = 0; i < cnt; i++) {
-		bool call = insns[i].code == 0x85 && insns[i].src_reg == UBPF_PSEUDO_CALL;
-		bool func = insns[i].code == 0x18 && insns[i].src_reg == UBPF_PSEUDO_FUNC;
+		bool call = insns[i].code == 0x85 && insns[i].src_reg == USERBPF_PSEUDO_CALL;
+		bool func = insns[i].code == 0x18 && insns[i].src_reg == USERBPF_PSEUDO_FUNC;
 		int64_t target;
 		bool ok = false;
 
@@ -513,7 +514,7 @@ TEST(loader_globals_relocated_insns)
 	for (i = 0; i < n; i++) {
 		if (insns[i].code != 0x18)
 			continue;
-		ASSERT_EQ(insns[i].src_reg, UBPF_PSEUDO_MAP_IDX_VALUE);
+		ASSERT_EQ(insns[i].src_reg, USERBPF_PSEUDO_MAP_IDX_VALUE);
 		ASSERT_TRUE(insns[i].imm >= 0);
 		ASSERT_TRUE(insns[i + 1].imm >= 0);
 		seen++;

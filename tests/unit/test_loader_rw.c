@@ -344,6 +344,8 @@ TEST(loader_rw_map_value_size_and_load_only)
 	obj = open_loadtime(err, sizeof(err));
 	ASSERT_TRUE(obj != NULL);
 	size_stacks(obj);
+	ASSERT_OK(userbpf_program__set_autoload(
+		userbpf_object__find_program_by_name(obj, "lt_needs_missing"), true));
 	ASSERT_ERR(userbpf_object__load(obj), -EINVAL);
 	ASSERT_CONTAINS(userbpf_object__errmsg(obj), "prog 'lt_needs_missing'");
 	ASSERT_CONTAINS(userbpf_object__errmsg(obj), "calls helper bpf_sk_select_reuseport#82");
@@ -509,6 +511,23 @@ static uint64_t cgroup_id_by_handle(void)
 	return h.id;
 }
 
+/* A checked run (the CLI's default): the task images are its regions. */
+static int run_checked(struct userbpf_object *obj, const char *name, uint64_t *r0)
+{
+	struct userbpf_program *p = userbpf_object__find_program_by_name(obj, name);
+	char err[256] = "";
+	USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_CHECKED, .err_buf = err,
+		     .err_buf_sz = sizeof(err));
+	int rc;
+
+	if (!p || !userbpf_program__prog(p))
+		return -ENOENT;
+	rc = userbpf_prog__run(userbpf_program__prog(p), &o, r0);
+	if (rc)
+		test_fail(__FILE__, __LINE__, "%s: %s", name, err);
+	return rc;
+}
+
 TEST(loader_rw_current_task_true_values)
 {
 	struct userbpf_object *obj;
@@ -524,13 +543,15 @@ TEST(loader_rw_current_task_true_values)
 		return;
 	}
 	LOADER_OPEN(obj, "vmlinux_task", NULL, err);
+	ASSERT_OK(userbpf_program__set_autoload(
+		userbpf_object__find_program_by_name(obj, "task_btf_direct"), true));
 	ASSERT_OK(stat("/proc/self/ns/pid", &ns));
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)ns.st_dev);
 	ASSERT_OK(userbpf_object__set_global(obj, "ns_dev", val));
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)ns.st_ino);
 	ASSERT_OK(userbpf_object__set_global(obj, "ns_ino", val));
 	ASSERT_OK(userbpf_object__load(obj));
-	ASSERT_OK(loader_run(obj, "task_core_read", NULL, 0, &r0, err, sizeof(err)));
+	ASSERT_OK(run_checked(obj, "task_core_read", &r0));
 	out = loader_data(obj, ".bss", &size);
 	ASSERT_TRUE(out != NULL);
 	ASSERT_EQ(out[TK_PID], (uint64_t)syscall(SYS_gettid));
@@ -548,7 +569,8 @@ TEST(loader_rw_current_task_true_values)
 	tcomm = (char *)out + TK_NR * 8;
 	tpcomm = tcomm + 16;
 	prctl(PR_GET_NAME, comm, 0, 0, 0);
-	ASSERT_TRUE(!strncmp(tcomm, comm, 16));
+	if (strncmp(tcomm, comm, 16))
+		test_fail(__FILE__, __LINE__, "comm: task \"%.16s\", thread \"%.16s\"", tcomm, comm);
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)getppid());
 	f = fopen(path, "r");
 	ASSERT_TRUE(f && fgets(pcomm, sizeof(pcomm), f));
@@ -561,12 +583,12 @@ TEST(loader_rw_current_task_true_values)
 	ASSERT_EQ(out[TK_NS_TGID], (uint64_t)getpid());
 	ASSERT_EQ(out[TK_CGROUP], cgroup_id_by_handle());
 	/* the BTF pointer read with plain loads */
-	ASSERT_OK(loader_run(obj, "task_btf_direct", NULL, 0, &r0, err, sizeof(err)));
+	ASSERT_OK(run_checked(obj, "task_btf_direct", &r0));
 	ASSERT_EQ(out[TK_BTF_PID], (uint64_t)syscall(SYS_gettid));
 	ASSERT_EQ(out[TK_BTF_PPID], (uint64_t)getppid());
 	ASSERT_EQ(out[TK_BTF_MM], 1);
 	/* a weak kfunc userbpf lacks is absent: the guard skips the call */
-	ASSERT_OK(loader_run(obj, "weak_kfunc", NULL, 0, &r0, err, sizeof(err)));
+	ASSERT_OK(run_checked(obj, "weak_kfunc", &r0));
 	ASSERT_EQ(r0, 2);
 	userbpf_object__close(obj);
 }
@@ -579,7 +601,11 @@ static void *thread_task(void *arg)
 	size_t size;
 	char err[128];
 
-	if (loader_run(obj, "task_core_read", NULL, 0, &r0, err, sizeof(err)))
+	USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_CHECKED, .err_buf = err,
+		     .err_buf_sz = sizeof(err));
+
+	if (userbpf_prog__run(userbpf_program__prog(userbpf_object__find_program_by_name(
+				      obj, "task_core_read")), &o, &r0))
 		return NULL;
 	out = loader_data(obj, ".bss", &size);
 	return (void *)(uintptr_t)(out[TK_PID] == (uint64_t)syscall(SYS_gettid) &&

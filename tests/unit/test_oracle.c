@@ -122,12 +122,12 @@ static const char *kernel_unavailable(void)
 	const struct userbpf_insn probe_v4[] = {
 		USERBPF_MOV64_IMM(0, -8),
 		USERBPF_MOV64_IMM(1, -1),
-		USERBPF_RAW_INSN(UBPF_ALU64 | UBPF_DIV | UBPF_X, 0, 1, 1, 0),
-		USERBPF_RAW_INSN(UBPF_ALU64 | UBPF_MOV | UBPF_X, 0, 0, 8, 0),
-		USERBPF_STX_MEM(UBPF_DW, 10, 0, -8),
-		USERBPF_RAW_INSN(UBPF_LDX | UBPF_MEMSX | UBPF_B, 0, 10, -8, 0),
-		USERBPF_RAW_INSN(UBPF_ALU64 | UBPF_END | UBPF_TO_LE, 0, 0, 0, 16),
-		USERBPF_RAW_INSN(UBPF_JMP32 | UBPF_JA, 0, 0, 0, 0),
+		USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_DIV | USERBPF_X, 0, 1, 1, 0),
+		USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_MOV | USERBPF_X, 0, 0, 8, 0),
+		USERBPF_STX_MEM(USERBPF_DW, 10, 0, -8),
+		USERBPF_RAW_INSN(USERBPF_LDX | USERBPF_MEMSX | USERBPF_B, 0, 10, -8, 0),
+		USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_END | USERBPF_TO_LE, 0, 0, 0, 16),
+		USERBPF_RAW_INSN(USERBPF_JMP32 | USERBPF_JA, 0, 0, 0, 0),
 		USERBPF_EXIT_INSN(),
 	};
 	uint8_t pkt[64] = { 0 }, out[64];
@@ -240,7 +240,7 @@ static int ub_buffer_init(struct ub_buffer *b)
  * data and a dummy context (it only copies r1 to r6).
  */
 static int ub_run(const struct userbpf_prog *prog, const struct oracle_prog *p,
-		  struct ub_buffer *b, bool checked, uint64_t *r0, char *err,
+		  struct ub_buffer *b, int mode, uint64_t *r0, char *err,
 		  size_t err_sz)
 {
 	static uint64_t dummy_ctx[4];
@@ -265,7 +265,9 @@ static int ub_run(const struct userbpf_prog *prog, const struct oracle_prog *p,
 		opts.args = args;
 		opts.arg_cnt = 2;
 	}
-	if (checked) {
+	/* the kernel verified the program: mode 0 native code (JIT), 2 interpreter */
+	opts.flags = USERBPF_RUN_UNCHECKED | (mode == 2 ? USERBPF_RUN_INTERPRETER : 0);
+	if (mode == 1) {
 		opts.flags = USERBPF_RUN_CHECKED;
 		opts.regions = &region;
 		opts.region_cnt = p->socket_filter ? 0 : 1;
@@ -362,7 +364,7 @@ static bool compare_one(const char *test, const struct oracle_config *cfg,
 			uint64_t index, uint64_t seed, struct oracle_prog *p,
 			int fd, struct ub_buffer *b, bool report)
 {
-	static const char *const mode_names[] = { "fast", "checked" };
+	static const char *const mode_names[] = { "jit", "checked", "fast" };
 	uint8_t kernel_out[ORACLE_MAX_PKT + 64];
 	uint32_t out_len = 0, retval = 0;
 	struct userbpf_prog *prog;
@@ -389,11 +391,11 @@ static bool compare_one(const char *test, const struct oracle_config *cfg,
 							      : BPF_PROG_TYPE_XDP,
 					 .err_buf = err,
 					 .err_buf_sz = sizeof(err) });
-	for (mode = 0; mode < 2; mode++) {
+	for (mode = 0; mode < 3; mode++) {
 		uint64_t r0 = 0;
 
 		if (prog)
-			rc = ub_run(prog, p, b, mode == 1, &r0, err, sizeof(err));
+			rc = ub_run(prog, p, b, mode, &r0, err, sizeof(err));
 		else
 			rc = -errno;
 		if (!rc && (uint32_t)r0 == retval &&
@@ -500,7 +502,7 @@ static void oracle_test(const char *test, enum oracle_mix mix)
 	       " rejected by the kernel verifier), %" PRIu64 " mismatches\n",
 	       test, st.compared, st.rejected, st.mismatches);
 	if (test_verbose())
-		printf("%s: seed 0x%" PRIx64 ", %.2f s, fast and checked interpreter, %s\n",
+		printf("%s: seed 0x%" PRIx64 ", %.2f s, JIT, fast and checked interpreter, %s\n",
 		       test, cfg.seed,
 		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		       mix == ORACLE_MIX_LD_ABS ? "socket filter"

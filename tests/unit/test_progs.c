@@ -115,13 +115,13 @@ TEST(progs_socket_filter_ctx)
 {
 	/* r0 = skb->len | skb->protocol << 16 | pkt_type << 28 */
 	struct userbpf_insn p[] = {
-		USERBPF_LDX_MEM(UBPF_W, 0, 1, offsetof(struct __sk_buff, len)),
-		USERBPF_LDX_MEM(UBPF_W, 2, 1, offsetof(struct __sk_buff, protocol)),
-		USERBPF_ALU64_IMM(UBPF_LSH, 2, 16),
-		USERBPF_ALU64_REG(UBPF_OR, 0, 2),
-		USERBPF_LDX_MEM(UBPF_W, 2, 1, offsetof(struct __sk_buff, pkt_type)),
-		USERBPF_ALU64_IMM(UBPF_LSH, 2, 28),
-		USERBPF_ALU64_REG(UBPF_OR, 0, 2),
+		USERBPF_LDX_MEM(USERBPF_W, 0, 1, offsetof(struct __sk_buff, len)),
+		USERBPF_LDX_MEM(USERBPF_W, 2, 1, offsetof(struct __sk_buff, protocol)),
+		USERBPF_ALU64_IMM(USERBPF_LSH, 2, 16),
+		USERBPF_ALU64_REG(USERBPF_OR, 0, 2),
+		USERBPF_LDX_MEM(USERBPF_W, 2, 1, offsetof(struct __sk_buff, pkt_type)),
+		USERBPF_ALU64_IMM(USERBPF_LSH, 2, 28),
+		USERBPF_ALU64_REG(USERBPF_OR, 0, 2),
 		USERBPF_EXIT_INSN(),
 	};
 
@@ -134,11 +134,11 @@ TEST(progs_socket_filter_ld_abs)
 	/* LD_ABS sees the IP header at 0: version/IHL byte and protocol */
 	struct userbpf_insn p[] = {
 		USERBPF_MOV64_REG(6, 1),
-		USERBPF_RAW_INSN(UBPF_LD | UBPF_ABS | UBPF_B, 0, 0, 0, 0),
+		USERBPF_RAW_INSN(USERBPF_LD | USERBPF_ABS | USERBPF_B, 0, 0, 0, 0),
 		USERBPF_MOV64_REG(7, 0),
-		USERBPF_RAW_INSN(UBPF_LD | UBPF_ABS | UBPF_H, 0, 0, 0, 2),
-		USERBPF_ALU64_IMM(UBPF_LSH, 0, 8),
-		USERBPF_ALU64_REG(UBPF_OR, 0, 7),
+		USERBPF_RAW_INSN(USERBPF_LD | USERBPF_ABS | USERBPF_H, 0, 0, 0, 2),
+		USERBPF_ALU64_IMM(USERBPF_LSH, 0, 8),
+		USERBPF_ALU64_REG(USERBPF_OR, 0, 7),
 		USERBPF_EXIT_INSN(),
 	};
 
@@ -151,14 +151,14 @@ TEST(progs_tc_direct_packet_access)
 	/* data = skb->data; if (data + 14 > data_end) return 0;
 	 * rewrite the source MAC's last byte; return ethertype (BE16 as read) */
 	struct userbpf_insn p[] = {
-		USERBPF_LDX_MEM(UBPF_W, 2, 1, offsetof(struct __sk_buff, data)),
-		USERBPF_LDX_MEM(UBPF_W, 3, 1, offsetof(struct __sk_buff, data_end)),
+		USERBPF_LDX_MEM(USERBPF_W, 2, 1, offsetof(struct __sk_buff, data)),
+		USERBPF_LDX_MEM(USERBPF_W, 3, 1, offsetof(struct __sk_buff, data_end)),
 		USERBPF_MOV64_REG(4, 2),
-		USERBPF_ALU64_IMM(UBPF_ADD, 4, 14),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 4, 14),
 		USERBPF_MOV64_IMM(0, 0),
-		USERBPF_JMP_REG(UBPF_JGT, 4, 3, 3),
-		USERBPF_ST_MEM(UBPF_B, 2, 11, 0x77),
-		USERBPF_LDX_MEM(UBPF_H, 0, 2, 12),
+		USERBPF_JMP_REG(USERBPF_JGT, 4, 3, 3),
+		USERBPF_ST_MEM(USERBPF_B, 2, 11, 0x77),
+		USERBPF_LDX_MEM(USERBPF_H, 0, 2, 12),
 		USERBPF_EXIT_INSN(),
 		USERBPF_EXIT_INSN(),
 	};
@@ -175,12 +175,12 @@ TEST(progs_xdp_rewrite_and_adjust_head)
 		USERBPF_MOV64_IMM(2, 14),
 		USERBPF_CALL_HELPER(44),
 		USERBPF_MOV64_IMM(0, 0),
-		USERBPF_LDX_MEM(UBPF_W, 2, 6, offsetof(struct xdp_md, data)),
-		USERBPF_LDX_MEM(UBPF_W, 3, 6, offsetof(struct xdp_md, data_end)),
+		USERBPF_LDX_MEM(USERBPF_W, 2, 6, offsetof(struct xdp_md, data)),
+		USERBPF_LDX_MEM(USERBPF_W, 3, 6, offsetof(struct xdp_md, data_end)),
 		USERBPF_MOV64_REG(4, 2),
-		USERBPF_ALU64_IMM(UBPF_ADD, 4, 1),
-		USERBPF_JMP_REG(UBPF_JGT, 4, 3, 2),
-		USERBPF_ST_MEM(UBPF_B, 2, 0, 0x46),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 4, 1),
+		USERBPF_JMP_REG(USERBPF_JGT, 4, 3, 2),
+		USERBPF_ST_MEM(USERBPF_B, 2, 0, 0x46),
 		USERBPF_MOV64_IMM(0, 3),
 		USERBPF_EXIT_INSN(),
 	};

@@ -60,8 +60,8 @@ TEST(vm_checked_oob)
 {
 	uint8_t mem[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	struct userbpf_insn p[] = {
-		USERBPF_LDX_MEM(UBPF_DW, 0, 1, 0),
-		USERBPF_LDX_MEM(UBPF_DW, 0, 1, 1),
+		USERBPF_LDX_MEM(USERBPF_DW, 0, 1, 0),
+		USERBPF_LDX_MEM(USERBPF_DW, 0, 1, 1),
 		USERBPF_EXIT_INSN(),
 	};
 	uint64_t r0;
@@ -172,7 +172,7 @@ TEST(vm_tail_call)
 	/* a program tail-calling itself stops after 33 tail calls */
 	{
 		struct userbpf_insn self[] = {
-			USERBPF_ALU64_IMM(UBPF_ADD, 1, 1), /* count in r1 */
+			USERBPF_ALU64_IMM(USERBPF_ADD, 1, 1), /* count in r1 */
 			USERBPF_MOV64_IMM(3, 0),
 			USERBPF_CALL_HELPER(12),
 			USERBPF_MOV64_REG(0, 1),
@@ -193,20 +193,20 @@ TEST(vm_callback_loop)
 	/* sum of i*2 for i < 10 through a callback writing to the caller's
 	 * stack via the ctx pointer: exercises nested stacks in checked mode */
 	struct userbpf_insn p[] = {
-		USERBPF_ST_MEM(UBPF_DW, 10, -8, 0),
+		USERBPF_ST_MEM(USERBPF_DW, 10, -8, 0),
 		USERBPF_MOV64_IMM(1, 10),
-		USERBPF_LD_IMM64_RAW(2, UBPF_PSEUDO_FUNC, 7),
+		USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_FUNC, 7),
 		USERBPF_MOV64_REG(3, 10),
-		USERBPF_ALU64_IMM(UBPF_ADD, 3, -8),
+		USERBPF_ALU64_IMM(USERBPF_ADD, 3, -8),
 		USERBPF_MOV64_IMM(4, 0),
 		USERBPF_CALL_HELPER(181),
-		USERBPF_LDX_MEM(UBPF_DW, 0, 10, -8),
+		USERBPF_LDX_MEM(USERBPF_DW, 0, 10, -8),
 		USERBPF_EXIT_INSN(),
 		/* callback(i, ctx): *ctx += i * 2; return 0 */
-		USERBPF_ALU64_IMM(UBPF_MUL, 1, 2),
-		USERBPF_LDX_MEM(UBPF_DW, 3, 2, 0),
-		USERBPF_ALU64_REG(UBPF_ADD, 3, 1),
-		USERBPF_STX_MEM(UBPF_DW, 2, 3, 0),
+		USERBPF_ALU64_IMM(USERBPF_MUL, 1, 2),
+		USERBPF_LDX_MEM(USERBPF_DW, 3, 2, 0),
+		USERBPF_ALU64_REG(USERBPF_ADD, 3, 1),
+		USERBPF_STX_MEM(USERBPF_DW, 2, 3, 0),
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
@@ -223,4 +223,65 @@ TEST(vm_callback_loop)
 	ASSERT_OK(userbpf_prog__run(prog, &ro, &r0));
 	ASSERT_EQ(r0, 90);
 	userbpf_prog__free(prog);
+}
+
+/* ==== A custom allocator (userbpf_set_platform) ==== */
+
+static long plat_live, plat_allocs;
+
+static void *plat_alloc(size_t size, void *cookie)
+{
+	(void)cookie;
+	plat_live++;
+	plat_allocs++;
+	return calloc(1, size);
+}
+
+static void plat_free(void *ptr, void *cookie)
+{
+	(void)cookie;
+	plat_live--;
+	free(ptr);
+}
+
+TEST(vm_custom_allocator)
+{
+	struct userbpf_platform plat = { .sz = sizeof(plat), .alloc = plat_alloc,
+					 .free = plat_free };
+	struct userbpf_platform libc_again = { .sz = sizeof(libc_again) };
+	struct userbpf_insn *insns = NULL;
+	struct userbpf_prog *prog = NULL;
+	char text[64 * 20 + 32], err[128] = "";
+	size_t cnt = 0, i, n = 0;
+	uint64_t r0 = 0;
+	int rc_asm, rc_run = -1;
+
+	/* 64 instructions: the assembler grows its arrays (ub_realloc) */
+	for (i = 0; i < 64; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "r0 += 1\n");
+	snprintf(text + n, sizeof(text) - n, "exit\n");
+	ASSERT_OK(userbpf_set_platform(&plat));
+	rc_asm = userbpf_asm("r0 = 0\n", &insns, &cnt, err, sizeof(err));
+	if (!rc_asm) {
+		userbpf_free(insns);
+		rc_asm = userbpf_asm(text, &insns, &cnt, err, sizeof(err));
+	}
+	if (!rc_asm) {
+		prog = userbpf_prog__new(insns, cnt, NULL);
+		if (prog) {
+			USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_CHECKED);
+
+			rc_run = userbpf_prog__run(prog, &o, &r0);
+			userbpf_prog__free(prog);
+		}
+		userbpf_free(insns);
+	}
+	ASSERT_OK(userbpf_set_platform(&libc_again));
+	ASSERT_OK(rc_asm);
+	ASSERT_EQ(cnt, 65);
+	ASSERT_TRUE(prog != NULL);
+	ASSERT_OK(rc_run);
+	ASSERT_EQ(r0, 64);
+	ASSERT_TRUE(plat_allocs > 3);
+	ASSERT_EQ(plat_live, 0); /* every block went back to the same allocator */
 }

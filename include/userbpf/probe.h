@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * userbpf/probe.h - attach programs to points inside this process:
+ * function entry (uprobe) and return (uretprobe) probes, found by symbol
+ * name, name+offset or address in the executable and its loaded shared
+ * libraries; auto-attach of an object's programs from libbpf's section
+ * names (uprobe/PATH:FUNC, uretprobe/PATH:FUNC, bare uprobe given its
+ * target at attach).
+ *
+ * Programs run with the kernel's x86-64 struct pt_regs as context, so
+ * BPF_KPROBE, BPF_UPROBE, BPF_URETPROBE and PT_REGS_PARM* work unchanged;
+ * every run has USERBPF_RUN_HOST_READ (the traced process is this one).
+ * Each attach returns a link; userbpf_link__destroy() detaches it.
+ */
+#ifndef USERBPF_PROBE_H
+#define USERBPF_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "vm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct userbpf_link;
+struct userbpf_object;
+struct userbpf_program;
+
+/** Where a probe jumps to its programs. */
+enum userbpf_probe_mode {
+	/** Patch a jump to a trampoline; breakpoint where that is impossible. */
+	USERBPF_PROBE_AUTO = 0,
+	/** Only the jump (fail with -EOPNOTSUPP where it is impossible). */
+	USERBPF_PROBE_TRAMPOLINE = 1,
+	/** An int3 breakpoint, SIGTRAP and out-of-line execution. */
+	USERBPF_PROBE_BREAKPOINT = 2,
+};
+
+/** Options of userbpf_probe__attach_uprobe(); declare with USERBPF_OPTS(). */
+struct userbpf_uprobe_opts {
+	size_t sz;
+	uint64_t cookie;	/**< bpf_get_attach_cookie() */
+	uint32_t mode;		/**< enum userbpf_probe_mode */
+	uint32_t run_flags;	/**< USERBPF_RUN_* added to USERBPF_RUN_HOST_READ */
+	/** bpf_printk lines of the program's runs (NULL: print callback). */
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	void *trace_cookie;	/**< first argument of trace_fn */
+	/** Receives the reason when attach fails ("no symbol 'foo' in ..."). */
+	char *err_buf;
+	size_t err_buf_sz;
+	size_t :0;
+};
+#define userbpf_uprobe_opts__last_field err_buf_sz
+
+/**
+ * @brief Run prog at a function of this process.
+ * @param[in] prog a program (kprobe type); the link holds a reference.
+ * @param[in] binary path of the executable or of a loaded shared library
+ *            (any path naming the same file), or NULL: the executable
+ *            first, then every loaded library, in load order.
+ * @param[in] func symbol name (.symtab or .dynsym); NULL: offset is a file
+ *            offset in binary, or with binary NULL an address.
+ * @param[in] offset bytes after the symbol (name+offset).
+ * @param[in] retprobe run at the function's return (offset must be 0).
+ * @return a link, or NULL with errno: ENOENT no such symbol or library
+ *         (err_buf and the log name it), EOPNOTSUPP the spot cannot be
+ *         probed in the requested mode, EINVAL bad arguments, ENOMEM.
+ * Safe while other threads run the function.
+ */
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary,
+			     const char *func, uint64_t offset, bool retprobe,
+			     const struct userbpf_uprobe_opts *opts);
+
+/**
+ * @brief Resolve binary:func+offset (same rules as attach) to an address.
+ * @return 0, or -ENOENT with a message in err_buf.
+ */
+USERBPF_API int userbpf_probe__resolve(const char *binary, const char *func,
+				       uint64_t offset, uint64_t *addr,
+				       char *err_buf, size_t err_buf_sz);
+
+/**
+ * @brief Detach and free a link.  When it returns, no run of the link's
+ * program is in progress and none will start.  NULL is a no-op.
+ * @return 0.
+ */
+USERBPF_API int userbpf_link__destroy(struct userbpf_link *link);
+
+/** @brief Runs of the link's program so far. */
+USERBPF_API uint64_t userbpf_link__hits(const struct userbpf_link *link);
+/** @brief Hits skipped (a probe fired inside another probe's run) or failed. */
+USERBPF_API uint64_t userbpf_link__misses(const struct userbpf_link *link);
+/** @brief The probed address. */
+USERBPF_API uint64_t userbpf_link__address(const struct userbpf_link *link);
+/** @brief enum userbpf_probe_mode the link actually uses. */
+USERBPF_API int userbpf_link__mode(const struct userbpf_link *link);
+
+/* ==== Programs of an object ==== */
+
+/** Options of userbpf_program__attach_opts(). */
+struct userbpf_attach_opts {
+	size_t sz;
+	/** Target for sections without one (bare "uprobe"): "PATH:FUNC",
+	 * "FUNC", "PATH:FUNC+OFF" or "FUNC+OFF". */
+	const char *target;
+	uint32_t mode;		/**< enum userbpf_probe_mode */
+	uint32_t run_flags;
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	void *trace_cookie;
+	char *err_buf;
+	size_t err_buf_sz;
+	size_t :0;
+};
+#define userbpf_attach_opts__last_field err_buf_sz
+
+/**
+ * @brief Attach a loaded program by its section name: uprobe/PATH:FUNC,
+ * uretprobe/PATH:FUNC (PATH may be absolute, FUNC may be FUNC+OFF),
+ * uprobe.s/..., or a bare uprobe/uretprobe with opts->target.
+ * @return a link, or NULL with errno (EOPNOTSUPP for a section this
+ * process cannot attach, ENOENT, EINVAL a bare section without target).
+ */
+USERBPF_API struct userbpf_link *
+userbpf_program__attach_opts(const struct userbpf_program *prog,
+			     const struct userbpf_attach_opts *opts);
+
+/**
+ * @brief Whether userbpf_program__attach_opts() knows the program's
+ * section (uprobe family with a target, or a bare one).
+ */
+USERBPF_API bool userbpf_program__attachable(const struct userbpf_program *prog);
+
+/**
+ * @brief Attach every loaded program of obj whose section names its
+ * target (userbpf_program__attachable and a target in the section), the
+ * way a libbpf skeleton's __attach() does.
+ * @param[out] links up to links_max links, *cnt of them filled.
+ * @return 0; on error the links attached so far are destroyed, *cnt is 0
+ * and the error (as userbpf_program__attach_opts) is returned.
+ */
+USERBPF_API int userbpf_object__attach_all(const struct userbpf_object *obj,
+					   const struct userbpf_attach_opts *opts,
+					   struct userbpf_link **links, size_t links_max,
+					   size_t *cnt);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* USERBPF_PROBE_H */

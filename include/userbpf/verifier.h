@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * userbpf/verifier.h - the static verifier: instructions, a program type
+ * and descriptions of the maps the program names in; a verdict and a
+ * kernel-style log out.  Pure: it reads no map contents except the frozen
+ * read-only values it is handed, allocates only its own working state and
+ * never runs the program.  A program it accepts cannot access memory out
+ * of bounds on the fast interpreter (see docs/verifier-differences.md for
+ * where its verdicts differ from Linux's).
+ */
+#ifndef USERBPF_VERIFIER_H
+#define USERBPF_VERIFIER_H
+
+#include "common.h"
+#include "insn.h"
+#include "vm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What the verifier knows about one map a program references. */
+struct userbpf_verifier_map {
+	uint32_t type;		/**< USERBPF_MAP_TYPE_* (kernel numbering) */
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t map_flags;	/**< BPF_F_RDONLY_PROG (128) makes values read-only */
+	int32_t spin_lock_off;	/**< offset of a struct bpf_spin_lock in the value, -1: none */
+	/** Maps of maps: the inner map template; NULL otherwise. */
+	const struct userbpf_verifier_map *inner;
+	/**
+	 * Frozen read-only maps (.rodata): the value of key 0, value_size
+	 * bytes, so loads from it become constants as in the kernel. NULL
+	 * when the map is writable or not frozen.
+	 */
+	const void *frozen_value;
+};
+
+/** Source line of an instruction (BTF line info), for messages. */
+struct userbpf_verifier_line {
+	uint32_t insn_off;
+	uint32_t line;
+	const char *file;
+	const char *text;
+};
+
+/** Figures of one verification. */
+struct userbpf_verifier_stats {
+	uint32_t insn_processed;   /**< the kernel's "processed N insns" */
+	uint32_t total_states;     /**< checkpoints stored */
+	uint32_t peak_states;
+	uint32_t max_states_per_insn;
+	uint32_t stack_depth;      /**< bytes of the main program's frame */
+	uint32_t error_insn;       /**< insn of the rejection (when rejected) */
+	size_t log_true_size;      /**< bytes the whole log needed incl. NUL */
+};
+
+struct userbpf_verifier_opts {
+	size_t sz;
+	uint32_t prog_type;	/**< USERBPF_PROG_TYPE_* */
+	/** Raw contexts (tracing types): readable bytes; 0 = the type's default. */
+	uint32_t ctx_size;
+	/** License is GPL-compatible (GPL-only helpers allowed). */
+	int gpl;
+	/**
+	 * Maps named by lddw: map_idx / map_idx_value take maps[imm];
+	 * map_fd / map_value use map_desc when set, else maps[imm] too.
+	 */
+	const struct userbpf_verifier_map *maps;
+	size_t map_cnt;
+	int (*map_desc)(void *cookie, unsigned src_reg, int32_t imm,
+			struct userbpf_verifier_map *out);
+	void *map_desc_cookie;
+	/** Helper table (NULL: the built-ins plus the program type's). */
+	const struct userbpf_helper *helpers;
+	size_t helper_cnt;
+	/** Helpers added to (and overriding ids of) the table above. */
+	const struct userbpf_helper *extra_helpers;
+	size_t extra_helper_cnt;
+	/** Source lines, sorted by insn_off (optional). */
+	const struct userbpf_verifier_line *lines;
+	size_t line_cnt;
+	/** 0: errors only; 1: the path to the error; 2: every state. */
+	uint32_t log_level;
+	char *log_buf;		/**< receives the log, NUL-terminated; may be NULL */
+	size_t log_size;
+	struct userbpf_verifier_stats *stats; /**< filled when non-NULL */
+};
+#define userbpf_verifier_opts__last_field stats
+
+/**
+ * @brief Verify a program.
+ * @return 0 accepted; -EACCES rejected as unsafe; -EINVAL malformed
+ * (bad opcode, jump out of range, unreachable code, unknown map...);
+ * -E2BIG too complex (1,000,000 processed instructions); -ENOMEM.  The
+ * log names the instruction, the register or stack slot and the reason
+ * ("R1 invalid mem access 'map_value_or_null'").
+ */
+USERBPF_API int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
+			       const struct userbpf_verifier_opts *opts);
+
+struct userbpf_object;
+struct userbpf_program;
+
+/**
+ * @brief Verify one program of an object (prepared if needed): its maps,
+ * type, license and line info are described from the object; base
+ * supplies the log and stats (may be NULL).  Same returns as
+ * userbpf_verify().
+ */
+USERBPF_API int userbpf_program__verify(struct userbpf_object *obj,
+					const struct userbpf_program *prog,
+					const struct userbpf_verifier_opts *base);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# probe.mk - in-process probes (src/probe/) decode x86-64 instructions
+# with Zydis (libzydis-dev) to relocate the instructions a trampoline
+# displaces; without it attaching a probe fails with EOPNOTSUPP.
+ZYDIS_HEADER ?= /usr/include/Zydis/Zydis.h
+ifneq ($(wildcard $(ZYDIS_HEADER)),)
+CPPFLAGS += -DUSERBPF_HAVE_ZYDIS
+LDLIBS   += -lZydis
+endif
+
+# BPF fixtures of the probe tests (tests/probe/*.bpf.c) in $(BUILD)/probe/.
+PROBE_BPF_SRCS := $(sort $(wildcard tests/probe/*.bpf.c))
+ifneq ($(shell command -v $(BPF_CLANG) 2>/dev/null),)
+PROBE_FIXTURES := $(PROBE_BPF_SRCS:tests/probe/%.bpf.c=$(BUILD)/probe/%.bpf.o)
+endif
+all: $(PROBE_FIXTURES)
+$(TEST_BIN): | $(PROBE_FIXTURES)
+
+$(BUILD)/probe/%.bpf.o: tests/probe/%.bpf.c examples/probe_regs.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -D__TARGET_ARCH_x86 -I$(BPF_ARCH_INC) -Wall -Werror -c $< -o $@
+
+# The tracing agent "userbpf trace" preloads into the command it starts:
+# src/agent/agent.c (compiled with -DUSERBPF_AGENT) plus the library,
+# exporting nothing so it never interposes on the traced program.
+AGENT_LIB := $(BUILD)/libuserbpf-agent.so
+$(BUILD)/obj/src/agent/agent.agent.o: src/agent/agent.c src/agent/trace_proto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DUSERBPF_AGENT $(ALL_CFLAGS) -c $< -o $@
+$(AGENT_LIB): $(BUILD)/obj/src/agent/agent.agent.o $(LIB_OBJS) src/agent/agent.map
+	$(CC) -shared -Wl,--version-script=src/agent/agent.map $(LDFLAGS) -o $@ \
+		$(BUILD)/obj/src/agent/agent.agent.o $(LIB_OBJS) $(LDLIBS)
+all: $(AGENT_LIB)
+$(TEST_BIN): | $(AGENT_LIB)
+
+# The program the tracing examples run (examples/uprobe_target.c).
+PROBE_TARGET := $(BUILD)/examples/uprobe_target
+$(PROBE_TARGET): examples/uprobe_target.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Werror -o $@ $<
+all: $(PROBE_TARGET)
+$(TEST_BIN): | $(PROBE_TARGET)

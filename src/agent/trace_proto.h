@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trace_proto.h - the messages the tracing agent (agent.c, inside the
+ * traced command) sends to "userbpf trace" over a pipe.  Each message is
+ * one write() of at most PIPE_BUF bytes, so messages from many threads
+ * never interleave: a header, then len bytes of payload.
+ *
+ * This is the first step of the design in docs/probes.md: maps stay in
+ * the traced process and are sent at exit; the next step maps them (and
+ * ring buffers) in shared memory that the CLI reads directly.
+ */
+#ifndef USERBPF_TRACE_PROTO_H
+#define USERBPF_TRACE_PROTO_H
+
+#include <stdint.h>
+
+enum trace_msg_type {
+	TRACE_MSG_ERROR = 1,	 /* text: the agent could not start tracing */
+	TRACE_MSG_READY = 2,	 /* u32 number of attached programs */
+	TRACE_MSG_PRINTK = 3,	 /* a bpf_printk line (no newline) */
+	TRACE_MSG_RINGBUF = 4,	 /* map name, NUL, record bytes */
+	TRACE_MSG_MAP = 5,	 /* struct trace_map_info, then the name */
+	TRACE_MSG_ENTRY = 6,	 /* key bytes then value bytes of the last MAP */
+	TRACE_MSG_DONE = 7,	 /* the traced process is exiting */
+};
+
+struct trace_msg_hdr {
+	uint32_t type;
+	uint32_t len;
+};
+
+struct trace_map_info {
+	uint32_t type, key_size, value_size, max_entries;
+};
+
+/* Environment the CLI sets for the agent. */
+#define TRACE_ENV_OBJ "USERBPF_TRACE_OBJ"
+#define TRACE_ENV_FD "USERBPF_TRACE_FD"
+#define TRACE_ENV_PROGS "USERBPF_TRACE_PROGS"	/* comma-separated names */
+#define TRACE_MSG_MAX 4096			/* PIPE_BUF */
+
+#endif

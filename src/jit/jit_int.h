@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * jit_int.h - private interface between the backend-neutral JIT driver
+ * (jit.c) and an architecture back end (x86_64.c).
+ *
+ * The driver owns the passes (sizes converge, then one final emission
+ * whose length is asserted), the addrs[] array, executable memory and the
+ * fallback decision.  A back end owns one thing: emitting the whole image
+ * for one pass into a bounded buffer (or only measuring it when the
+ * buffer is NULL).
+ */
+#ifndef USERBPF_JIT_INT_H
+#define USERBPF_JIT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vm/vm_int.h"
+
+/* Why a compilation failed (the program then runs on the interpreter). */
+enum jit_error {
+	JIT_OK = 0,
+	JIT_E_UNSUPPORTED_ARCH = 1, /* no back end for this machine */
+	JIT_E_UNSUPPORTED_INSN,	    /* a row without an emitter (kfunc) */
+	JIT_E_NO_CONVERGENCE,	    /* sizes still changing after the pass cap */
+	JIT_E_SIZE_CHANGED,	    /* final pass differs from the converged one */
+	JIT_E_OVERFLOW,		    /* emission ran past the buffer */
+	JIT_E_NOMEM,		    /* allocation or executable mapping failed */
+	JIT_E_TOO_BIG,		    /* image above JIT_MAX_IMAGE */
+	JIT_E_DISABLED,		    /* engine forced to the interpreter */
+	JIT_E_COUNT
+};
+
+#define JIT_MAX_PASSES 20
+#define JIT_MAX_IMAGE (64u << 20)
+
+/* Per-program compiled image (struct userbpf_prog.jit). */
+struct jit_image {
+	uint8_t *code;	     /* executable, read-only */
+	size_t map_size;     /* bytes mapped */
+	size_t len;	     /* bytes of code */
+	size_t insn_cnt;
+	uint32_t *addrs;     /* insn_cnt + 1: native offset of each insn body */
+	uint8_t *is_entry;   /* insn_cnt: a function (prologue) starts here */
+	uint32_t prologue_len;
+	uint32_t body_start; /* offset of the first byte after trampoline+stubs */
+	/* trampoline: enter native code at target with r1-r5 = args */
+	int (*tramp)(const uint64_t args[5], struct userbpf_run *run,
+		     uint64_t *ret, const void *target);
+	unsigned passes;
+};
+
+/* One emission pass: the back end writes here (buf NULL: sizing only). */
+struct jit_ctx {
+	const struct userbpf_prog *prog;
+	uint8_t *buf;
+	size_t cap;
+	size_t len;
+	bool overflow;
+	uint32_t *addrs;     /* read: previous pass; written: this pass */
+	const uint8_t *is_entry;
+	uint32_t prologue_len;	/* out */
+	uint32_t body_start;	/* out */
+	uint32_t tramp_off;	/* out */
+	enum jit_error err;
+};
+
+/* Back end: emit the whole image once.  Returns JIT_OK or an error. */
+enum jit_error jit_arch_emit(struct jit_ctx *ctx);
+
+/* Run-time support called from native code (jit.c). */
+uint64_t jit_tail_call(struct userbpf_run *run, uint64_t ctx);
+
+/* Messages of the error stubs, shared with the interpreter's wording. */
+extern const char jit_msg_eloop[];
+extern const char jit_msg_callx[];
+extern const char jit_msg_nodata[];
+
+#endif /* USERBPF_JIT_INT_H */

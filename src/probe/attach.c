@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * attach.c - attach an object's programs by their section names, with
+ * libbpf's syntax: uprobe/PATH:FUNC, uretprobe/PATH:FUNC, FUNC+OFF,
+ * uprobe.s/ and uretprobe.s/ (sleepable: run like the others here), and
+ * bare uprobe/uretprobe sections given their target at attach.  An empty
+ * PATH (uprobe/:FUNC) or no PATH at all (FUNC) searches the whole process.
+ *
+ * Entry points: userbpf_program__attach_opts(), userbpf_object__attach_all().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe_int.h"
+#include "userbpf/object.h"
+
+struct target {
+	bool retprobe;
+	char binary[256];	/* "" = the whole process */
+	char func[128];
+	uint64_t offset;
+};
+
+/* "uprobe", "uretprobe", "uprobe.s", "uretprobe.s": 0/1 retprobe, -1 other */
+static int kind(const char *sec, size_t len)
+{
+	static const struct {
+		const char *name;
+		int ret;
+	} kinds[] = { { "uprobe", 0 }, { "uprobe.s", 0 }, { "uretprobe", 1 },
+		      { "uretprobe.s", 1 } };
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strlen(kinds[i].name) == len && !strncmp(sec, kinds[i].name, len))
+			return kinds[i].ret;
+	return -1;
+}
+
+/* Parse "PATH:FUNC[+OFF]", ":FUNC", "FUNC[+OFF]" into t. */
+static int parse_target(const char *s, struct target *t, char *err, size_t err_sz)
+{
+	const char *colon = strrchr(s, ':'), *fn = colon ? colon + 1 : s;
+	const char *plus = strchr(fn, '+');
+	size_t flen = plus ? (size_t)(plus - fn) : strlen(fn);
+
+	t->binary[0] = '\0';
+	if (colon) {
+		if ((size_t)(colon - s) >= sizeof(t->binary))
+			goto bad;
+		memcpy(t->binary, s, (size_t)(colon - s));
+		t->binary[colon - s] = '\0';
+	}
+	if (flen == 0 || flen >= sizeof(t->func))
+		goto bad;
+	memcpy(t->func, fn, flen);
+	t->func[flen] = '\0';
+	t->offset = 0;
+	if (plus) {
+		char *end;
+
+		t->offset = strtoull(plus + 1, &end, 0);
+		if (*end || end == plus + 1)
+			goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, err_sz, "invalid probe target '%s' (want PATH:FUNC[+OFFSET])", s);
+	return -EINVAL;
+}
+
+/* 1: has a target in the section, 0: bare, -EOPNOTSUPP: not a uprobe. */
+static int parse_section(const char *sec, struct target *t, char *err, size_t err_sz)
+{
+	const char *slash = strchr(sec, '/');
+	int k = kind(sec, slash ? (size_t)(slash - sec) : strlen(sec));
+
+	if (k < 0) {
+		snprintf(err, err_sz, "section '%s' is not a probe this process can attach", sec);
+		return -EOPNOTSUPP;
+	}
+	t->retprobe = k == 1;
+	if (!slash || !slash[1])
+		return 0;
+	return parse_target(slash + 1, t, err, err_sz) ?: 1;
+}
+
+USERBPF_API bool userbpf_program__attachable(const struct userbpf_program *prog)
+{
+	struct target t;
+	char err[8];
+	const char *sec = prog ? userbpf_program__section_name(prog) : NULL;
+
+	return sec && parse_section(sec, &t, err, sizeof(err)) >= 0;
+}
+
+USERBPF_API struct userbpf_link *
+userbpf_program__attach_opts(const struct userbpf_program *prog,
+			     const struct userbpf_attach_opts *opts)
+{
+	struct userbpf_attach_opts o = { 0 };
+	struct userbpf_prog *p;
+	struct target t;
+	char err[320] = "";
+	int ret;
+
+	if (opts) {
+		if (opts->sz < sizeof(size_t)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	if (!prog) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ret = parse_section(userbpf_program__section_name(prog), &t, err, sizeof(err));
+	if (ret == 0) {
+		if (!o.target) {
+			snprintf(err, sizeof(err), "program %s: section '%s' names no target",
+				 userbpf_program__name(prog), userbpf_program__section_name(prog));
+			ret = -EINVAL;
+		} else {
+			ret = parse_target(o.target, &t, err, sizeof(err));
+		}
+	}
+	p = userbpf_program__prog(prog);
+	if (ret >= 0 && !p) {
+		snprintf(err, sizeof(err), "program %s is not loaded", userbpf_program__name(prog));
+		ret = -EINVAL;
+	}
+	if (ret < 0) {
+		if (o.err_buf && o.err_buf_sz)
+			snprintf(o.err_buf, o.err_buf_sz, "%s", err);
+		errno = -ret;
+		return NULL;
+	}
+	{
+		USERBPF_OPTS(userbpf_uprobe_opts, uo, .mode = o.mode, .run_flags = o.run_flags,
+			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie,
+			     .err_buf = o.err_buf, .err_buf_sz = o.err_buf_sz);
+
+		return userbpf_probe__attach_uprobe(p, t.binary[0] ? t.binary : NULL, t.func,
+						    t.offset, t.retprobe, &uo);
+	}
+}
+
+USERBPF_API int userbpf_object__attach_all(const struct userbpf_object *obj,
+					   const struct userbpf_attach_opts *opts,
+					   struct userbpf_link **links, size_t links_max,
+					   size_t *cnt)
+{
+	struct userbpf_program *prog = NULL;
+	size_t n = 0;
+	int err = 0;
+
+	*cnt = 0;
+	while ((prog = userbpf_object__next_program(obj, prog))) {
+		struct target t;
+		char msg[8];
+
+		if (!userbpf_program__prog(prog) ||
+		    parse_section(userbpf_program__section_name(prog), &t, msg, sizeof(msg)) != 1)
+			continue;
+		if (n == links_max) {
+			err = -E2BIG;
+			break;
+		}
+		links[n] = userbpf_program__attach_opts(prog, opts);
+		if (!links[n]) {
+			err = -errno;
+			break;
+		}
+		n++;
+	}
+	if (err) {
+		while (n)
+			userbpf_link__destroy(links[--n]);
+		return err;
+	}
+	*cnt = n;
+	return 0;
+}

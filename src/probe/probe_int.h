@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * probe_int.h - internal interface of the probe module: symbol
+ * resolution (symbols.c), probe sites and their links (uprobe.c), and the
+ * architecture back end that patches code and generates trampolines
+ * (x86_64_tramp.c).
+ */
+#ifndef USERBPF_PROBE_INT_H
+#define USERBPF_PROBE_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "userbpf/probe.h"
+
+/* The kernel's x86-64 struct pt_regs (arch/x86/include/asm/ptrace.h). */
+struct probe_pt_regs {
+	uint64_t r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	uint64_t ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+#define PROBE_PT_REGS_SIZE 168
+
+/* ==== Symbols (symbols.c) ==== */
+
+/* A symbol found in a mapped ELF file. */
+struct probe_sym {
+	uint64_t addr;	/* runtime address of the symbol + offset */
+	uint64_t size;	/* symbol size (0 unknown) */
+	uint64_t start;	/* runtime address of the symbol itself */
+	char path[256];	/* file it was found in */
+};
+
+/*
+ * Resolve binary:func+offset in this process (see userbpf_probe__resolve).
+ * 0 or -ENOENT/-EINVAL with a message in err.
+ */
+int probe_sym_resolve(const char *binary, const char *func, uint64_t offset,
+		      struct probe_sym *out, char *err, size_t err_sz);
+
+/* ==== Sites and links (uprobe.c) ==== */
+
+#define PROBE_SITE_MAX_LINKS 16
+
+struct probe_site;
+
+/*
+ * A link: one program at one site.  Freed by userbpf_link__destroy once no
+ * run of it can be in progress (the site's two-counter grace period).
+ */
+struct userbpf_link {
+	struct probe_site *site;
+	struct userbpf_prog *prog;
+	bool retprobe;
+	int slot;
+	uint64_t cookie;
+	uint32_t run_flags;
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	void *trace_cookie;
+	_Atomic uint64_t hits;
+	_Atomic uint64_t misses;
+	_Atomic bool fault_reported;
+};
+
+/*
+ * A patched spot.  Never freed: threads may be inside its trampoline at
+ * any time, and return-probe frames keep pointing at it.  A site with no
+ * link left stays patched and runs no program (detach clears the slot).
+ */
+struct probe_site {
+	struct probe_site *next;
+	uint64_t addr;		/* patched address */
+	uint64_t func;		/* function start (retprobes need addr == func) */
+	int mode;		/* USERBPF_PROBE_TRAMPOLINE or _BREAKPOINT */
+	/* Links, entry and return, read by runs without a lock. */
+	_Atomic(struct userbpf_link *) links[PROBE_SITE_MAX_LINKS];
+	_Atomic int n_ret;	/* return links attached */
+	_Atomic int n_entry;
+	/* Grace period: runs count themselves in active[epoch & 1]. */
+	_Atomic unsigned epoch;
+	_Atomic long active[2];
+	/* Architecture part. */
+	uint8_t *tramp;		/* entry trampoline */
+	uint8_t orig[16];	/* bytes replaced */
+	size_t patch_len;	/* bytes replaced at addr (1 or 5) */
+	_Atomic bool patching;	/* int3 in place, patch not finished */
+};
+
+/* Called by the entry trampoline with the saved registers. */
+void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);
+/* Called by the return trampoline; returns the original return address. */
+uint64_t probe_site_return(struct probe_pt_regs *regs);
+
+/* ==== Architecture back end (x86_64_tramp.c) ==== */
+
+/*
+ * Generate the trampoline of site->addr and patch the code (int3 first,
+ * then the jump's tail, then its head, as the kernel's text_poke_bp).
+ * mode: USERBPF_PROBE_AUTO picks the jump when the spot allows it.
+ * 0, or -EOPNOTSUPP with the reason in err.  Called with the probe lock.
+ */
+int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size,
+		       char *err, size_t err_sz);
+/* The address functions return to while a return probe is pending. */
+uint64_t probe_arch_ret_tramp(void);
+
+#endif

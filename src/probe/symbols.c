@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * symbols.c - find a function of this process by name, the way a kernel
+ * keeps a ksym table: the executable and the shared libraries mapped in
+ * /proc/self/maps, their ELF .symtab and .dynsym (defined FUNC and IFUNC
+ * symbols; "name@VERSION" matches name), symbol vaddr -> file offset
+ * through the PT_LOAD headers -> runtime address through the mapping of
+ * that offset.  Does not read .gnu_debugdata (xz-compressed symtab) nor
+ * separate debug files.
+ *
+ * Entry point: probe_sym_resolve().  Runs at attach time only: it opens
+ * files and allocates, never on a probe's run path.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "probe_int.h"
+
+struct mapping {
+	uint64_t start, end, off;
+	unsigned long ino;
+	unsigned maj, min;
+	char path[256];
+};
+
+struct maps {
+	struct mapping *m;
+	size_t cnt;
+};
+
+static int read_maps(struct maps *maps)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	size_t cap = 0;
+
+	maps->m = NULL;
+	maps->cnt = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct mapping mp = { 0 };
+		char perms[8];
+		int pos = 0;
+		char *nl;
+
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %n", &mp.start, &mp.end,
+			   perms, &mp.off, &mp.maj, &mp.min, &mp.ino, &pos) < 7)
+			continue;
+		if (mp.ino == 0 || line[pos] != '/')
+			continue;
+		nl = strchr(line + pos, '\n');
+		if (nl)
+			*nl = '\0';
+		snprintf(mp.path, sizeof(mp.path), "%s", line + pos);
+		if (maps->cnt == cap) {
+			struct mapping *n = realloc(maps->m, (cap ? cap * 2 : 64) * sizeof(*n));
+
+			if (!n) {
+				fclose(f);
+				free(maps->m);
+				return -ENOMEM;
+			}
+			maps->m = n;
+			cap = cap ? cap * 2 : 64;
+		}
+		maps->m[maps->cnt++] = mp;
+	}
+	fclose(f);
+	return 0;
+}
+
+static bool same_file(const struct mapping *a, const struct mapping *b)
+{
+	return a->ino == b->ino && a->maj == b->maj && a->min == b->min;
+}
+
+/* Runtime address of file offset off of the file of mapping m, or 0. */
+static uint64_t off_to_addr(const struct maps *maps, const struct mapping *file, uint64_t off)
+{
+	size_t i;
+
+	for (i = 0; i < maps->cnt; i++) {
+		const struct mapping *m = &maps->m[i];
+
+		if (same_file(m, file) && off >= m->off && off - m->off < m->end - m->start)
+			return m->start + (off - m->off);
+	}
+	return 0;
+}
+
+struct elf_image {
+	const uint8_t *img;
+	size_t size;
+};
+
+static int map_file(const char *path, struct elf_image *e)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *p;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+		close(fd);
+		return -ENOEXEC;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -errno;
+	e->img = p;
+	e->size = (size_t)st.st_size;
+	if (memcmp(e->img, ELFMAG, SELFMAG) || e->img[EI_CLASS] != ELFCLASS64) {
+		munmap(p, e->size);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+static bool in_file(const struct elf_image *e, uint64_t off, uint64_t len)
+{
+	return off <= e->size && len <= e->size - off;
+}
+
+/* vaddr -> file offset through PT_LOAD; -1 when no segment holds it. */
+static int64_t vaddr_to_off(const struct elf_image *e, uint64_t vaddr)
+{
+	const Elf64_Ehdr *eh = (const void *)e->img;
+	int i;
+
+	if (!in_file(e, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
+		return -1;
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const void *)(e->img + eh->e_phoff + i * sizeof(*ph));
+
+		if (ph->p_type == PT_LOAD && vaddr >= ph->p_vaddr &&
+		    vaddr - ph->p_vaddr < ph->p_filesz)
+			return (int64_t)(vaddr - ph->p_vaddr + ph->p_offset);
+	}
+	return -1;
+}
+
+static bool name_matches(const char *sym, const char *want)
+{
+	size_t n = strlen(want);
+
+	return !strncmp(sym, want, n) && (sym[n] == '\0' || sym[n] == '@');
+}
+
+/* Find a defined function symbol; 0 with vaddr/size, or -ENOENT. */
+static int elf_find_func(const struct elf_image *e, const char *name, uint64_t *vaddr,
+			 uint64_t *size)
+{
+	const Elf64_Ehdr *eh = (const void *)e->img;
+	const Elf64_Shdr *sh;
+	int i, pass;
+
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    !in_file(e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
+		return -ENOENT;
+	sh = (const void *)(e->img + eh->e_shoff);
+	/* .symtab first (local functions too), then .dynsym */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < eh->e_shnum; i++) {
+			const Elf64_Shdr *s = &sh[i], *strs;
+			const char *str;
+			uint64_t k, n;
+
+			if (s->sh_type != (pass == 0 ? SHT_SYMTAB : SHT_DYNSYM))
+				continue;
+			if (s->sh_link >= eh->e_shnum || s->sh_entsize != sizeof(Elf64_Sym) ||
+			    !in_file(e, s->sh_offset, s->sh_size))
+				continue;
+			strs = &sh[s->sh_link];
+			if (!in_file(e, strs->sh_offset, strs->sh_size) || strs->sh_size == 0)
+				continue;
+			str = (const char *)e->img + strs->sh_offset;
+			n = s->sh_size / sizeof(Elf64_Sym);
+			for (k = 0; k < n; k++) {
+				const Elf64_Sym *sym = (const void *)(e->img + s->sh_offset +
+								      k * sizeof(Elf64_Sym));
+				int type = ELF64_ST_TYPE(sym->st_info);
+
+				if (sym->st_shndx == SHN_UNDEF || sym->st_name >= strs->sh_size ||
+				    (type != STT_FUNC && type != STT_GNU_IFUNC))
+					continue;
+				if (!memchr(str + sym->st_name, 0, strs->sh_size - sym->st_name))
+					continue;
+				if (name_matches(str + sym->st_name, name)) {
+					*vaddr = sym->st_value;
+					*size = sym->st_size;
+					return 0;
+				}
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+/* Look func up in the file of mapping file. */
+static int find_in_file(const struct maps *maps, const struct mapping *file, const char *func,
+			uint64_t offset, struct probe_sym *out)
+{
+	struct elf_image e = { NULL, 0 };
+	uint64_t vaddr, size, addr;
+	int64_t off;
+	int err;
+
+	err = map_file(file->path, &e);
+	if (err)
+		return err;
+	err = elf_find_func(&e, func, &vaddr, &size);
+	if (!err) {
+		off = vaddr_to_off(&e, vaddr);
+		addr = off < 0 ? 0 : off_to_addr(maps, file, (uint64_t)off);
+		if (!addr) {
+			err = -ENOENT;
+		} else {
+			out->start = addr;
+			out->addr = addr + offset;
+			out->size = size;
+			snprintf(out->path, sizeof(out->path), "%s", file->path);
+		}
+	}
+	munmap((void *)e.img, e.size);
+	return err;
+}
+
+int probe_sym_resolve(const char *binary, const char *func, uint64_t offset,
+		      struct probe_sym *out, char *err, size_t err_sz)
+{
+	struct maps maps;
+	struct mapping want = { 0 };
+	struct stat st;
+	size_t i, j;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!binary && !func) {
+		out->addr = out->start = offset;
+		return 0;
+	}
+	if (binary) {
+		if (stat(binary, &st)) {
+			snprintf(err, err_sz, "cannot open '%s': %s", binary, strerror(errno));
+			return -ENOENT;
+		}
+		want.ino = st.st_ino;
+		want.maj = major(st.st_dev);
+		want.min = minor(st.st_dev);
+	}
+	ret = read_maps(&maps);
+	if (ret) {
+		snprintf(err, err_sz, "cannot read /proc/self/maps: %s", strerror(-ret));
+		return ret;
+	}
+	ret = -ENOENT;
+	for (i = 0; i < maps.cnt; i++) {
+		const struct mapping *m = &maps.m[i];
+
+		if (binary && !same_file(m, &want))
+			continue;
+		/* each file once: skip if an earlier mapping is the same file */
+		for (j = 0; j < i; j++)
+			if (same_file(&maps.m[j], m))
+				break;
+		if (j < i)
+			continue;
+		if (!func) { /* file offset in binary */
+			out->addr = out->start = off_to_addr(&maps, m, offset);
+			snprintf(out->path, sizeof(out->path), "%s", m->path);
+			ret = out->addr ? 0 : -ENOENT;
+			if (ret)
+				snprintf(err, err_sz, "offset 0x%llx is not mapped from '%s'",
+					 (unsigned long long)offset, binary);
+			goto out;
+		}
+		if (!find_in_file(&maps, m, func, offset, out)) {
+			ret = 0;
+			goto out;
+		}
+		if (binary)
+			break;
+	}
+	if (binary && i == maps.cnt)
+		snprintf(err, err_sz, "'%s' is not loaded in this process", binary);
+	else if (binary)
+		snprintf(err, err_sz, "no function symbol '%s' in '%s'", func, binary);
+	else
+		snprintf(err, err_sz, "no function symbol '%s' in this process", func);
+out:
+	free(maps.m);
+	return ret;
+}
+
+USERBPF_API int userbpf_probe__resolve(const char *binary, const char *func,
+				       uint64_t offset, uint64_t *addr,
+				       char *err_buf, size_t err_buf_sz)
+{
+	struct probe_sym sym;
+	char tmp[1];
+	int err;
+
+	if (!err_buf) {
+		err_buf = tmp;
+		err_buf_sz = sizeof(tmp);
+	}
+	err = probe_sym_resolve(binary, func, offset, &sym, err_buf, err_buf_sz);
+	if (!err && addr)
+		*addr = sym.addr;
+	return err;
+}

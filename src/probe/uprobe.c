@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uprobe.c - uprobes and uretprobes inside this process: probe sites (one
+ * per patched address, never freed), links (a program at a site), the
+ * runs made from the trampolines, and the per-thread shadow stack of
+ * return probes.  Architecture-neutral: the back end (x86_64_tramp.c)
+ * patches code and calls probe_site_enter() / probe_site_return() with a
+ * kernel-layout struct pt_regs.
+ *
+ * Run path rules (a probe may fire anywhere: inside malloc, a signal
+ * handler, userbpf's own map code): no allocation, no lock; a probe that
+ * fires while this thread already runs a probe's program is skipped and
+ * counted as a miss (the kernel's bpf_prog_active rule).  Detach waits
+ * for runs in progress with a two-counter grace period (SRCU-like), so a
+ * destroyed link is never used again.
+ *
+ * Entry points: userbpf_probe__attach_uprobe(), userbpf_link__destroy().
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "probe_int.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct probe_site *sites;
+
+/* ==== Per-thread state ==== */
+
+/* A pending return: restored when the function returns. */
+struct ret_frame {
+	uint64_t ret_addr;	/* the caller's return address */
+	uint64_t sp;		/* rsp at entry (points at the return address) */
+	struct probe_site *site;
+};
+
+#define SHADOW_BYTES (64 * 1024)
+#define SHADOW_MAX (SHADOW_BYTES / sizeof(struct ret_frame))
+
+struct thread_state {
+	size_t depth;
+	struct ret_frame frames[];
+};
+
+#define TLS __thread __attribute__((tls_model("initial-exec")))
+static TLS struct thread_state *thread_shadow;
+static TLS int thread_in_probe;
+
+static pthread_key_t shadow_key;
+static pthread_once_t shadow_once = PTHREAD_ONCE_INIT;
+
+static void shadow_free(void *p)
+{
+	munmap(p, SHADOW_BYTES);
+}
+
+static void shadow_init(void)
+{
+	pthread_key_create(&shadow_key, shadow_free);
+}
+
+/* The calling thread's shadow stack: mmap'ed (never malloc) on first use. */
+static struct thread_state *shadow_get(void)
+{
+	struct thread_state *ts = thread_shadow;
+
+	if (ts)
+		return ts;
+	ts = mmap(NULL, SHADOW_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ts == MAP_FAILED)
+		return NULL;
+	ts->depth = 0;
+	thread_shadow = ts;
+	pthread_setspecific(shadow_key, ts);
+	return ts;
+}
+
+/* ==== Runs ==== */
+
+static void run_link(struct userbpf_link *link, struct probe_pt_regs *regs)
+{
+	char why[96];
+	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(*regs),
+		     .flags = USERBPF_RUN_HOST_READ | link->run_flags,
+		     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
+		     .attach_cookie = link->cookie, .func_ip = link->site->addr,
+		     .err_buf = why, .err_buf_sz = sizeof(why));
+	uint64_t r0;
+	int err;
+
+	why[0] = '\0';
+	err = userbpf_prog__run(link->prog, &ro, &r0);
+	if (err) {
+		atomic_fetch_add_explicit(&link->misses, 1, memory_order_relaxed);
+		/* report once (logging may allocate: once only) */
+		if (!atomic_exchange(&link->fault_reported, true))
+			ub_warn("probe at 0x%llx: program %s failed: %s\n",
+				(unsigned long long)link->site->addr,
+				userbpf_prog__name(link->prog), why);
+		return;
+	}
+	atomic_fetch_add_explicit(&link->hits, 1, memory_order_relaxed);
+}
+
+/* Run the site's links of one kind; returns with the grace counter released. */
+static void run_links(struct probe_site *site, struct probe_pt_regs *regs, bool ret)
+{
+	unsigned idx = atomic_load(&site->epoch) & 1;
+	int i;
+
+	atomic_fetch_add(&site->active[idx], 1);
+	for (i = 0; i < PROBE_SITE_MAX_LINKS; i++) {
+		struct userbpf_link *l = atomic_load_explicit(&site->links[i], memory_order_acquire);
+
+		if (l && l->retprobe == ret)
+			run_link(l, regs);
+	}
+	atomic_fetch_sub(&site->active[idx], 1);
+}
+
+static void count_miss(struct probe_site *site, bool ret)
+{
+	unsigned idx = atomic_load(&site->epoch) & 1;
+	int i;
+
+	atomic_fetch_add(&site->active[idx], 1);
+	for (i = 0; i < PROBE_SITE_MAX_LINKS; i++) {
+		struct userbpf_link *l = atomic_load_explicit(&site->links[i], memory_order_acquire);
+
+		if (l && l->retprobe == ret)
+			atomic_fetch_add_explicit(&l->misses, 1, memory_order_relaxed);
+	}
+	atomic_fetch_sub(&site->active[idx], 1);
+}
+
+void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
+{
+	if (thread_in_probe) {
+		count_miss(site, false);
+		return;
+	}
+	thread_in_probe = 1;
+	if (atomic_load_explicit(&site->n_entry, memory_order_relaxed))
+		run_links(site, regs, false);
+	if (atomic_load_explicit(&site->n_ret, memory_order_relaxed) && site->addr == site->func) {
+		struct thread_state *ts = shadow_get();
+
+		if (ts && ts->depth < SHADOW_MAX) {
+			uint64_t *ret_slot = (uint64_t *)(uintptr_t)regs->sp;
+			struct ret_frame *f = &ts->frames[ts->depth];
+
+			f->ret_addr = *ret_slot;
+			f->sp = regs->sp;
+			f->site = site;
+			ts->depth++;
+			*ret_slot = probe_arch_ret_tramp();
+		} else {
+			count_miss(site, true);
+		}
+	}
+	thread_in_probe = 0;
+}
+
+uint64_t probe_site_return(struct probe_pt_regs *regs)
+{
+	struct thread_state *ts = thread_shadow;
+	struct ret_frame f;
+	/* at the return trampoline, rsp = entry rsp + 8 */
+	uint64_t entry_sp = regs->sp - 8;
+
+	/* Frames deeper than this one were left without returning (longjmp,
+	 * exceptions): drop them. */
+	while (ts->depth > 1 && ts->frames[ts->depth - 1].sp < entry_sp)
+		ts->depth--;
+	f = ts->frames[--ts->depth];
+	regs->ip = f.ret_addr;
+	if (thread_in_probe) {
+		count_miss(f.site, true);
+		return f.ret_addr;
+	}
+	thread_in_probe = 1;
+	run_links(f.site, regs, true);
+	thread_in_probe = 0;
+	return f.ret_addr;
+}
+
+/* ==== Attach and detach ==== */
+
+/* Wait until no run that may have seen a cleared slot is in progress. */
+static void site_sync(struct probe_site *site)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		unsigned old = atomic_fetch_add(&site->epoch, 1) & 1;
+
+		int spins = 0;
+
+		while (atomic_load(&site->active[old])) {
+			if (++spins < 64)
+				sched_yield();
+			else
+				usleep(20); /* let a preempted run finish */
+		}
+	}
+}
+
+static struct probe_site *site_find(uint64_t addr)
+{
+	struct probe_site *s;
+
+	for (s = sites; s; s = s->next)
+		if (s->addr == addr)
+			return s;
+	return NULL;
+}
+
+static void set_err(char *buf, size_t sz, const char *msg)
+{
+	if (buf && sz)
+		snprintf(buf, sz, "%s", msg);
+}
+
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary,
+			     const char *func, uint64_t offset, bool retprobe,
+			     const struct userbpf_uprobe_opts *opts)
+{
+	struct userbpf_uprobe_opts o = { 0 };
+	struct userbpf_link *link = NULL;
+	struct probe_site *site;
+	struct probe_sym sym;
+	char err[320];
+	int ret, i;
+
+	if (opts) {
+		if (opts->sz < sizeof(size_t)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	err[0] = '\0';
+	pthread_once(&shadow_once, shadow_init);
+	if (!prog || o.mode > USERBPF_PROBE_BREAKPOINT) {
+		snprintf(err, sizeof(err), "invalid arguments");
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (retprobe && func && offset) {
+		snprintf(err, sizeof(err), "a return probe needs a function entry (offset 0), "
+			 "got %s+0x%llx", func ? func : "?", (unsigned long long)offset);
+		ret = -EINVAL;
+		goto fail;
+	}
+	ret = probe_sym_resolve(binary, func, offset, &sym, err, sizeof(err));
+	if (ret)
+		goto fail;
+	if (sym.size && offset >= sym.size) {
+		snprintf(err, sizeof(err), "offset 0x%llx is past the end of %s (%llu bytes)",
+			 (unsigned long long)offset, func, (unsigned long long)sym.size);
+		ret = -EINVAL;
+		goto fail;
+	}
+	link = ub_alloc(sizeof(*link));
+	if (!link) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	link->prog = userbpf_prog__get(prog);
+	link->retprobe = retprobe;
+	link->cookie = o.cookie;
+	link->run_flags = o.run_flags;
+	link->trace_fn = o.trace_fn;
+	link->trace_cookie = o.trace_cookie;
+
+	pthread_mutex_lock(&probe_lock);
+	site = site_find(sym.addr);
+	if (site && o.mode && site->mode != (int)o.mode) {
+		snprintf(err, sizeof(err), "0x%llx is already probed in the other mode",
+			 (unsigned long long)sym.addr);
+		ret = -EBUSY;
+		goto unlock;
+	}
+	if (!site) {
+		site = ub_alloc(sizeof(*site));
+		if (!site) {
+			ret = -ENOMEM;
+			goto unlock;
+		}
+		site->addr = sym.addr;
+		site->func = sym.start; /* without a name: the address itself */
+		ret = probe_arch_install(site, (int)o.mode, sym.size ? sym.size - offset : 0,
+					 err, sizeof(err));
+		if (ret) {
+			ub_free(site);
+			if (func) {
+				char tmp[sizeof(err)];
+
+				snprintf(tmp, sizeof(tmp), "cannot probe %s+0x%llx: %s", func,
+					 (unsigned long long)offset, err);
+				memcpy(err, tmp, sizeof(err));
+			}
+			goto unlock;
+		}
+		site->next = sites;
+		sites = site;
+	}
+	for (i = 0; i < PROBE_SITE_MAX_LINKS; i++)
+		if (!atomic_load(&site->links[i]))
+			break;
+	if (i == PROBE_SITE_MAX_LINKS) {
+		snprintf(err, sizeof(err), "too many probes at 0x%llx", (unsigned long long)sym.addr);
+		ret = -E2BIG;
+		goto unlock;
+	}
+	link->site = site;
+	link->slot = i;
+	if (retprobe)
+		atomic_fetch_add(&site->n_ret, 1);
+	else
+		atomic_fetch_add(&site->n_entry, 1);
+	atomic_store_explicit(&site->links[i], link, memory_order_release);
+	pthread_mutex_unlock(&probe_lock);
+	return link;
+unlock:
+	pthread_mutex_unlock(&probe_lock);
+fail:
+	if (link) {
+		userbpf_prog__put(link->prog);
+		ub_free(link);
+	}
+	if (err[0]) {
+		set_err(o.err_buf, o.err_buf_sz, err);
+		ub_warn("uprobe: %s\n", err);
+	}
+	errno = -ret;
+	return NULL;
+}
+
+USERBPF_API int userbpf_link__destroy(struct userbpf_link *link)
+{
+	struct probe_site *site;
+
+	if (!link)
+		return 0;
+	site = link->site;
+	pthread_mutex_lock(&probe_lock);
+	atomic_store(&site->links[link->slot], NULL);
+	if (link->retprobe)
+		atomic_fetch_sub(&site->n_ret, 1);
+	else
+		atomic_fetch_sub(&site->n_entry, 1);
+	site_sync(site);
+	pthread_mutex_unlock(&probe_lock);
+	userbpf_prog__put(link->prog);
+	ub_free(link);
+	return 0;
+}
+
+USERBPF_API uint64_t userbpf_link__hits(const struct userbpf_link *link)
+{
+	return link ? atomic_load(&((struct userbpf_link *)link)->hits) : 0;
+}
+
+USERBPF_API uint64_t userbpf_link__misses(const struct userbpf_link *link)
+{
+	return link ? atomic_load(&((struct userbpf_link *)link)->misses) : 0;
+}
+
+USERBPF_API uint64_t userbpf_link__address(const struct userbpf_link *link)
+{
+	return link ? link->site->addr : 0;
+}
+
+USERBPF_API int userbpf_link__mode(const struct userbpf_link *link)
+{
+	return link ? link->site->mode : -EINVAL;
+}

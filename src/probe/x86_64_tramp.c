@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_64_tramp.c - the x86-64 back end of in-process probes: trampolines,
+ * relocation of displaced instructions, code patching and the SIGTRAP
+ * handler of breakpoint probes.
+ *
+ * A site's entry trampoline, in executable memory within +-1.5 GiB of the
+ * site (so displaced RIP-relative operands still reach their targets):
+ *
+ *   lea rsp,[rsp-552]        skip the red zone, room for pt_regs + xmm0-15
+ *   pushfq; pop [rsp+144]    flags first: nothing below may change them
+ *   mov [rsp+off],reg ...    struct pt_regs in the kernel's layout; ip = site,
+ *   movdqu [rsp+168+16n],xmmN  sp = rsp at the site, cs/ss as the kernel's
+ *   mov rbx,rsp; and rsp,-16; call probe_site_enter(site, regs); mov rsp,rbx
+ *   restore registers, push [rsp+144]; popfq; lea rsp,[rsp+552]
+ *   displaced instructions, relocated          (RIP-relative disp fixed up,
+ *   jmp [rip]; dq site + displaced length       jmp/jcc/call made absolute)
+ *
+ * Patching (jump mode): int3 at the site, then the four tail bytes of
+ * "jmp rel32", then its head byte (the kernel's text_poke_bp order), with
+ * a core-serialising membarrier between steps; a thread that meets the
+ * int3 meanwhile is sent to the trampoline by the SIGTRAP handler, so no
+ * hit is lost.  Breakpoint mode keeps the int3: each hit traps and the
+ * handler resumes the thread in the trampoline (the program runs there,
+ * the first instruction runs out of line).  Code is written through
+ * /proc/self/mem, so text and trampoline pages stay read+exec (W^X).
+ *
+ * Known limit: a thread preempted between two instructions of the five
+ * bytes being replaced, at the moment of the patch, resumes inside the
+ * jump (the kernel avoids this for optprobes with synchronize_rcu_tasks).
+ * xmm0-15 are saved; the upper halves of ymm/zmm registers are not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/membarrier.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "probe_int.h"
+
+#ifdef USERBPF_HAVE_ZYDIS
+#include <Zydis/Zydis.h>
+
+#define FRAME 552	/* red zone 128 + pt_regs 168 + xmm 256 */
+#define REGS_XMM 168
+#define TRAMP_SLOT 1024	/* bytes per trampoline */
+#define CHUNK (64 * 1024)
+#define NEAR_RANGE (1536ull << 20)
+#define JMP_LEN 5
+
+static int mem_fd = -1;
+static bool have_sync_core;
+
+/* ==== Code buffer ==== */
+
+struct code {
+	uint8_t buf[TRAMP_SLOT];
+	size_t len;
+	bool overflow;
+};
+
+static void emit(struct code *c, const void *bytes, size_t n)
+{
+	if (c->len + n > sizeof(c->buf)) {
+		c->overflow = true;
+		return;
+	}
+	memcpy(c->buf + c->len, bytes, n);
+	c->len += n;
+}
+
+static void emit1(struct code *c, uint8_t b)
+{
+	emit(c, &b, 1);
+}
+
+static void emit4(struct code *c, uint32_t v)
+{
+	emit(c, &v, 4);
+}
+
+static void emit8(struct code *c, uint64_t v)
+{
+	emit(c, &v, 8);
+}
+
+/* register numbers: rax 0 rcx 1 rdx 2 rbx 3 rsp 4 rbp 5 rsi 6 rdi 7 r8.. */
+static const struct {
+	uint8_t reg;
+	uint8_t off;
+} gpr_slots[] = {
+	{ 15, 0 }, { 14, 8 }, { 13, 16 }, { 12, 24 }, { 5, 32 }, { 3, 40 }, { 11, 48 },
+	{ 10, 56 }, { 9, 64 }, { 8, 72 }, { 0, 80 }, { 1, 88 }, { 2, 96 }, { 6, 104 },
+	{ 7, 112 },
+};
+
+/* mov [rsp+disp32],reg (store) or mov reg,[rsp+disp32] (load) */
+static void emit_mov_rsp(struct code *c, bool load, uint8_t reg, uint32_t disp)
+{
+	emit1(c, 0x48 | (reg >= 8 ? 4 : 0));		/* REX.W (+R) */
+	emit1(c, load ? 0x8b : 0x89);
+	emit1(c, 0x84 | (reg & 7) << 3);		/* mod=10 rm=SIB */
+	emit1(c, 0x24);					/* base rsp */
+	emit4(c, disp);
+}
+
+/* movdqu [rsp+disp32],xmmN or movdqu xmmN,[rsp+disp32] */
+static void emit_xmm_rsp(struct code *c, bool load, uint8_t n, uint32_t disp)
+{
+	emit1(c, 0xf3);
+	if (n >= 8)
+		emit1(c, 0x44);				/* REX.R */
+	emit1(c, 0x0f);
+	emit1(c, load ? 0x6f : 0x7f);
+	emit1(c, 0x84 | (n & 7) << 3);
+	emit1(c, 0x24);
+	emit4(c, disp);
+}
+
+/* lea rsp,[rsp+disp32] (flags untouched) */
+static void emit_lea_rsp(struct code *c, int32_t disp)
+{
+	static const uint8_t op[] = { 0x48, 0x8d, 0xa4, 0x24 };
+
+	emit(c, op, sizeof(op));
+	emit4(c, (uint32_t)disp);
+}
+
+/* mov qword [rsp+disp32],simm32 */
+static void emit_movq_imm_rsp(struct code *c, uint32_t disp, int32_t imm)
+{
+	static const uint8_t op[] = { 0x48, 0xc7, 0x84, 0x24 };
+
+	emit(c, op, sizeof(op));
+	emit4(c, disp);
+	emit4(c, (uint32_t)imm);
+}
+
+/* jmp [rip+0]; dq target */
+static void emit_jmp_abs(struct code *c, uint64_t target)
+{
+	static const uint8_t op[] = { 0xff, 0x25, 0, 0, 0, 0 };
+
+	emit(c, op, sizeof(op));
+	emit8(c, target);
+}
+
+/*
+ * Save every register as struct pt_regs at rsp (after lea rsp,[rsp-extra]),
+ * call fn(arg or regs), and (if restore) restore them.  extra: bytes below
+ * the original rsp the frame takes.  ip: value of regs->ip (0: none).
+ */
+static void emit_save(struct code *c, int32_t extra, int32_t sp_adjust, uint64_t ip)
+{
+	static const uint8_t pushfq_pop[] = { 0x9c, 0x8f, 0x84, 0x24, 144, 0, 0, 0 };
+	size_t i;
+
+	emit_lea_rsp(c, -extra);
+	emit(c, pushfq_pop, sizeof(pushfq_pop));	/* flags -> [rsp+144] */
+	for (i = 0; i < sizeof(gpr_slots) / sizeof(gpr_slots[0]); i++)
+		emit_mov_rsp(c, false, gpr_slots[i].reg, gpr_slots[i].off);
+	for (i = 0; i < 16; i++)
+		emit_xmm_rsp(c, false, (uint8_t)i, REGS_XMM + 16 * (uint32_t)i);
+	/* lea rax,[rsp+extra+sp_adjust]; mov [rsp+152],rax */
+	emit(c, (const uint8_t[]){ 0x48, 0x8d, 0x84, 0x24 }, 4);
+	emit4(c, (uint32_t)(extra + sp_adjust));
+	emit_mov_rsp(c, false, 0, 152);
+	emit1(c, 0x48);					/* mov rax,imm64 */
+	emit1(c, 0xb8);
+	emit8(c, ip);
+	emit_mov_rsp(c, false, 0, 128);			/* ip */
+	emit_movq_imm_rsp(c, 120, -1);			/* orig_ax */
+	emit_movq_imm_rsp(c, 136, 0x33);		/* cs */
+	emit_movq_imm_rsp(c, 160, 0x2b);		/* ss */
+}
+
+/* mov rbx,rsp; and rsp,-16; mov rdi,arg0|rsp; mov rsi,rbx; call fn; mov rsp,rbx */
+static void emit_call(struct code *c, bool have_arg0, uint64_t arg0, uint64_t fn)
+{
+	emit(c, (const uint8_t[]){ 0x48, 0x89, 0xe3 }, 3);	/* mov rbx,rsp */
+	emit(c, (const uint8_t[]){ 0x48, 0x83, 0xe4, 0xf0 }, 4); /* and rsp,-16 */
+	if (have_arg0) {
+		emit(c, (const uint8_t[]){ 0x48, 0xbf }, 2);	/* mov rdi,imm64 */
+		emit8(c, arg0);
+		emit(c, (const uint8_t[]){ 0x48, 0x89, 0xde }, 3); /* mov rsi,rbx */
+	} else {
+		emit(c, (const uint8_t[]){ 0x48, 0x89, 0xdf }, 3); /* mov rdi,rbx */
+	}
+	emit(c, (const uint8_t[]){ 0x48, 0xb8 }, 2);		/* mov rax,imm64 */
+	emit8(c, fn);
+	emit(c, (const uint8_t[]){ 0xff, 0xd0 }, 2);		/* call rax */
+	emit(c, (const uint8_t[]){ 0x48, 0x89, 0xdc }, 3);	/* mov rsp,rbx */
+}
+
+static void emit_restore(struct code *c, int32_t extra)
+{
+	static const uint8_t push_popfq[] = { 0xff, 0xb4, 0x24, 144, 0, 0, 0, 0x9d };
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		emit_xmm_rsp(c, true, (uint8_t)i, REGS_XMM + 16 * (uint32_t)i);
+	for (i = 0; i < sizeof(gpr_slots) / sizeof(gpr_slots[0]); i++)
+		emit_mov_rsp(c, true, gpr_slots[i].reg, gpr_slots[i].off);
+	emit(c, push_popfq, sizeof(push_popfq));
+	emit_lea_rsp(c, extra);
+}
+
+/* ==== Executable memory near a site ==== */
+
+struct chunk {
+	struct chunk *next;
+	uint64_t base;
+	size_t used;
+};
+static struct chunk *chunks;
+
+static bool near(uint64_t a, uint64_t b)
+{
+	return (a > b ? a - b : b - a) < NEAR_RANGE;
+}
+
+/* Map a read+exec chunk in a free gap of the address space near addr. */
+static struct chunk *chunk_new(uint64_t addr)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	uint64_t prev_end = 0x10000, best = 0, best_dist = ~0ull;
+	char line[512];
+	struct chunk *ch;
+	void *p;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		uint64_t start = ~0ull, end = 0, cand;
+		bool more = fgets(line, sizeof(line), f) != NULL;
+
+		if (more && sscanf(line, "%lx-%lx", &start, &end) != 2)
+			continue;
+		if (!more)
+			start = 0x7ffffffff000ull;
+		if (start > prev_end && start - prev_end >= CHUNK) {
+			/* the gap's end nearest to addr */
+			cand = addr < prev_end ? prev_end : start - CHUNK;
+			if (addr >= prev_end && addr < start)
+				cand = (addr & ~(uint64_t)(CHUNK - 1));
+			if (cand >= prev_end && cand + CHUNK <= start && near(cand, addr)) {
+				uint64_t d = cand > addr ? cand - addr : addr - cand;
+
+				if (d < best_dist) {
+					best = cand;
+					best_dist = d;
+				}
+			}
+		}
+		if (!more)
+			break;
+		if (end > prev_end)
+			prev_end = end;
+	}
+	fclose(f);
+	if (!best)
+		return NULL;
+	p = mmap((void *)best, CHUNK, PROT_READ | PROT_EXEC,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if ((uint64_t)p != best) {
+		munmap(p, CHUNK);
+		return NULL;
+	}
+	ch = calloc(1, sizeof(*ch));
+	if (!ch) {
+		munmap(p, CHUNK);
+		return NULL;
+	}
+	ch->base = best;
+	ch->next = chunks;
+	chunks = ch;
+	return ch;
+}
+
+/* A TRAMP_SLOT-byte slot near addr (any address when addr is 0). */
+static uint64_t slot_alloc(uint64_t addr)
+{
+	struct chunk *ch;
+
+	for (ch = chunks; ch; ch = ch->next)
+		if (ch->used + TRAMP_SLOT <= CHUNK && (!addr || near(ch->base, addr)))
+			break;
+	if (!ch)
+		ch = chunk_new(addr ? addr : (uint64_t)(uintptr_t)&chunks);
+	if (!ch)
+		return 0;
+	ch->used += TRAMP_SLOT;
+	return ch->base + ch->used - TRAMP_SLOT;
+}
+
+/* ==== Writing code ==== */
+
+static void sync_cores(void)
+{
+	if (have_sync_core)
+		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* Write code bytes through /proc/self/mem (pages stay read+exec). */
+static int code_write(uint64_t addr, const void *buf, size_t len)
+{
+	ssize_t n = pwrite(mem_fd, buf, len, (off_t)addr);
+
+	if (n != (ssize_t)len)
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}
+
+/* ==== SIGTRAP: breakpoints and patches in progress ==== */
+
+#define MAX_TRAPS 4096
+static _Atomic uint64_t trap_addr[MAX_TRAPS];
+static uint64_t trap_tramp[MAX_TRAPS];
+static _Atomic int trap_cnt;
+static size_t trap_len[MAX_TRAPS];	/* bytes displaced at trap_addr[i] */
+
+/* An installed site whose displaced bytes overlap [addr, addr+len), or 0. */
+static uint64_t overlapping(uint64_t addr, size_t len)
+{
+	int i, n = atomic_load(&trap_cnt);
+
+	for (i = 0; i < n; i++) {
+		uint64_t a = atomic_load(&trap_addr[i]);
+
+		if (a < addr + len && addr < a + trap_len[i])
+			return a;
+	}
+	return 0;
+}
+static struct sigaction old_trap;
+
+static void trap_handler(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+	uint64_t at = (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 1;
+	int i, n = atomic_load_explicit(&trap_cnt, memory_order_acquire);
+
+	for (i = 0; i < n; i++) {
+		if (atomic_load_explicit(&trap_addr[i], memory_order_acquire) == at) {
+			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)trap_tramp[i];
+			return;
+		}
+	}
+	/* not ours */
+	if (old_trap.sa_flags & SA_SIGINFO) {
+		if (old_trap.sa_sigaction)
+			old_trap.sa_sigaction(sig, si, uc_);
+		return;
+	}
+	if (old_trap.sa_handler == SIG_IGN)
+		return;
+	if (old_trap.sa_handler != SIG_DFL) {
+		old_trap.sa_handler(sig);
+		return;
+	}
+	signal(SIGTRAP, SIG_DFL);
+	raise(SIGTRAP);
+}
+
+static int arch_init(void)
+{
+	static int done, result;
+	struct sigaction sa;
+
+	if (done)
+		return result;
+	done = 1;
+	mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (mem_fd < 0)
+		return result = -errno;
+	have_sync_core = syscall(SYS_membarrier,
+				 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = trap_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTRAP, &sa, &old_trap))
+		return result = -errno;
+	return result = 0;
+}
+
+/* ==== Relocation ==== */
+
+static ZydisDecoder decoder;
+
+/*
+ * Copy instructions from addr until at least need bytes are covered into
+ * c, relocated for their new place (c's final address is at).  *len gets
+ * the bytes displaced.  0, or -EOPNOTSUPP with a reason.
+ */
+static int relocate(struct code *c, uint64_t at, uint64_t addr, size_t need, size_t *len,
+		    char *err, size_t err_sz)
+{
+	size_t done = 0;
+
+	while (done < need) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		const uint8_t *p = (const uint8_t *)(uintptr_t)(addr + done);
+		uint64_t next = addr + done + 0, target;
+		uint8_t bytes[16];
+		int i;
+
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, p, 15, &in, ops))) {
+			snprintf(err, err_sz, "cannot decode the instruction at 0x%llx",
+				 (unsigned long long)(addr + done));
+			return -EOPNOTSUPP;
+		}
+		next += in.length;
+		memcpy(bytes, p, in.length);
+		if (!(in.attributes & ZYDIS_ATTRIB_IS_RELATIVE)) {
+			emit(c, bytes, in.length);
+		} else if (in.raw.imm[0].is_relative) {
+			target = next + (uint64_t)in.raw.imm[0].value.s;
+			if (in.mnemonic == ZYDIS_MNEMONIC_JMP) {
+				emit_jmp_abs(c, target);
+			} else if (in.mnemonic == ZYDIS_MNEMONIC_CALL) {
+				/* push the original return address, jump */
+				emit1(c, 0x68);				/* push imm32 */
+				emit4(c, (uint32_t)next);
+				emit(c, (const uint8_t[]){ 0xc7, 0x44, 0x24, 0x04 }, 4);
+				emit4(c, (uint32_t)(next >> 32));	/* mov [rsp+4],imm32 */
+				emit_jmp_abs(c, target);
+			} else if (in.meta.category == ZYDIS_CATEGORY_COND_BR &&
+				   in.mnemonic != ZYDIS_MNEMONIC_JCXZ &&
+				   in.mnemonic != ZYDIS_MNEMONIC_JECXZ &&
+				   in.mnemonic != ZYDIS_MNEMONIC_JRCXZ) {
+				/* j!cc +14; jmp [rip]; dq target */
+				emit1(c, 0x70 | ((in.opcode & 0xf) ^ 1));
+				emit1(c, 14);
+				emit_jmp_abs(c, target);
+			} else {
+				snprintf(err, err_sz, "cannot relocate the branch at 0x%llx",
+					 (unsigned long long)(addr + done));
+				return -EOPNOTSUPP;
+			}
+		} else {
+			/* RIP-relative memory operand: move the displacement */
+			int64_t disp;
+			uint64_t new_next = at + c->len + in.length;
+
+			for (i = 0; i < in.operand_count; i++)
+				if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+				    ops[i].mem.base == ZYDIS_REGISTER_RIP)
+					break;
+			if (i == in.operand_count || in.raw.disp.size != 32) {
+				snprintf(err, err_sz, "cannot relocate the instruction at 0x%llx",
+					 (unsigned long long)(addr + done));
+				return -EOPNOTSUPP;
+			}
+			target = next + (uint64_t)in.raw.disp.value;
+			disp = (int64_t)(target - new_next);
+			if (disp != (int32_t)disp) {
+				snprintf(err, err_sz, "RIP-relative operand at 0x%llx out of reach",
+					 (unsigned long long)(addr + done));
+				return -EOPNOTSUPP;
+			}
+			int32_t d32 = (int32_t)disp;
+
+			memcpy(bytes + in.raw.disp.offset, &d32, 4);
+			emit(c, bytes, in.length);
+		}
+		done += in.length;
+		if (done < need && (in.meta.category == ZYDIS_CATEGORY_RET ||
+				    in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
+				    in.mnemonic == ZYDIS_MNEMONIC_INT3 ||
+				    in.mnemonic == ZYDIS_MNEMONIC_UD2)) {
+			snprintf(err, err_sz, "the function ends after %zu bytes", done);
+			return -EOPNOTSUPP;
+		}
+	}
+	*len = done;
+	return c->overflow ? -E2BIG : 0;
+}
+
+/* Whether a relative branch of the function lands in (addr, addr+len). */
+static bool branch_into(uint64_t func, uint64_t size, uint64_t addr, size_t len)
+{
+	uint64_t off = 0;
+
+	while (off < size) {
+		ZydisDecodedInstruction in;
+		const uint8_t *p = (const uint8_t *)(uintptr_t)(func + off);
+
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, p,
+								size - off, &in)))
+			return true; /* cannot tell: assume the worst */
+		off += in.length;
+		if (in.raw.imm[0].is_relative) {
+			uint64_t t = func + off + (uint64_t)in.raw.imm[0].value.s;
+
+			if (t > addr && t < addr + len)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* ==== Trampolines ==== */
+
+static uint64_t ret_tramp;
+
+uint64_t probe_arch_ret_tramp(void)
+{
+	return ret_tramp;
+}
+
+static int make_ret_tramp(void)
+{
+	struct code c = { .len = 0 };
+	const int32_t extra = FRAME - 128;	/* no red zone needed after a ret */
+	uint64_t at;
+
+	if (ret_tramp)
+		return 0;
+	at = slot_alloc(0);
+	if (!at)
+		return -ENOMEM;
+	emit_lea_rsp(&c, -8);				/* the return address slot */
+	emit_save(&c, extra, 8, 0);
+	emit_call(&c, false, 0, (uint64_t)(uintptr_t)probe_site_return);
+	emit_mov_rsp(&c, false, 0, (uint32_t)extra);	/* slot = rax */
+	emit_restore(&c, extra);
+	emit1(&c, 0xc3);				/* ret */
+	if (c.overflow || code_write(at, c.buf, c.len))
+		return -EIO;
+	ret_tramp = at;
+	return 0;
+}
+
+int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
+		       size_t err_sz)
+{
+	struct code c = { .len = 0 };
+	uint64_t at, addr = site->addr;
+	size_t len = 0, need;
+	uint8_t jmp[JMP_LEN];
+	int ret, slot;
+	int32_t rel;
+
+	ret = arch_init();
+	if (ret) {
+		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+		return ret;
+	}
+	if (!decoder.machine_mode)
+		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	ret = make_ret_tramp();
+	if (ret) {
+		snprintf(err, err_sz, "cannot allocate the return trampoline");
+		return ret;
+	}
+	at = slot_alloc(addr);
+	if (!at) {
+		snprintf(err, err_sz, "no executable memory near 0x%llx", (unsigned long long)addr);
+		return -ENOMEM;
+	}
+	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
+		snprintf(err, err_sz, "too many probe sites");
+		return -E2BIG;
+	}
+	memcpy(site->orig, (const void *)(uintptr_t)addr, sizeof(site->orig));
+	need = mode == USERBPF_PROBE_BREAKPOINT ? 1 : JMP_LEN;
+	for (;;) {
+		c.len = 0;
+		c.overflow = false;
+		emit_save(&c, FRAME, 0, addr);
+		emit_call(&c, true, (uint64_t)(uintptr_t)site,
+			  (uint64_t)(uintptr_t)probe_site_enter);
+		emit_restore(&c, FRAME);
+		ret = relocate(&c, at, addr, need, &len, err, err_sz);
+		if (!ret && need == JMP_LEN && func_size && len > func_size) {
+			snprintf(err, err_sz, "the function is shorter than a jump (%llu bytes)",
+				 (unsigned long long)func_size);
+			ret = -EOPNOTSUPP;
+		}
+		if (!ret && overlapping(addr, len)) {
+			snprintf(err, err_sz, "overlaps the probe at 0x%llx",
+				 (unsigned long long)overlapping(addr, len));
+			ret = -EBUSY;
+		}
+		if (!ret && need == JMP_LEN && site->addr == site->func && func_size &&
+		    branch_into(site->func, func_size, addr, len)) {
+			snprintf(err, err_sz, "a branch lands inside the first %zu bytes", len);
+			ret = -EOPNOTSUPP;
+		}
+		if (ret && ret != -EBUSY && need == JMP_LEN && mode == USERBPF_PROBE_AUTO) {
+			need = 1; /* fall back to a breakpoint */
+			continue;
+		}
+		break;
+	}
+	if (ret)
+		return ret;
+	emit_jmp_abs(&c, addr + len);
+	if (c.overflow || code_write(at, c.buf, c.len)) {
+		snprintf(err, err_sz, "cannot write the trampoline");
+		return -EIO;
+	}
+	site->tramp = (uint8_t *)(uintptr_t)at;
+	site->patch_len = need == 1 ? 1 : JMP_LEN;
+	site->mode = need == 1 ? USERBPF_PROBE_BREAKPOINT : USERBPF_PROBE_TRAMPOLINE;
+
+	/* publish the trap redirection before the first int3 */
+	slot = atomic_load(&trap_cnt);
+	trap_tramp[slot] = at;
+	trap_len[slot] = len;
+	atomic_store_explicit(&trap_addr[slot], addr, memory_order_release);
+	atomic_store_explicit(&trap_cnt, slot + 1, memory_order_release);
+
+	ret = code_write(addr, (const uint8_t[]){ 0xcc }, 1);
+	if (ret) {
+		snprintf(err, err_sz, "cannot patch 0x%llx: %s", (unsigned long long)addr,
+			 strerror(-ret));
+		return ret;
+	}
+	sync_cores();
+	if (site->mode == USERBPF_PROBE_BREAKPOINT)
+		return 0;
+	rel = (int32_t)(at - (addr + JMP_LEN));
+	jmp[0] = 0xe9;
+	memcpy(jmp + 1, &rel, 4);
+	if (code_write(addr + 1, jmp + 1, 4))
+		return -EIO;
+	sync_cores();
+	if (code_write(addr, jmp, 1))
+		return -EIO;
+	sync_cores();
+	return 0;
+}
+
+#else /* !USERBPF_HAVE_ZYDIS */
+
+int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
+		       size_t err_sz)
+{
+	(void)site, (void)mode, (void)func_size;
+	snprintf(err, err_sz, "built without an x86-64 instruction decoder (libzydis-dev)");
+	return -EOPNOTSUPP;
+}
+
+uint64_t probe_arch_ret_tramp(void)
+{
+	return 0;
+}
+
+#endif

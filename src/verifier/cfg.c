@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cfg.c - the verifier's structure pass and register liveness.
+ *
+ * verif_check_structure(): every slot decodes to an insn.def row (or is
+ * lddw's second slot), registers are r0-r10, subprograms are found from
+ * local calls and lddw func references, jumps stay inside their
+ * subprogram and never land in lddw's second slot, every subprogram ends
+ * in exit or goto, every instruction is reachable.  It also marks the
+ * prune points (jump targets, conditional fall-throughs, callback entries)
+ * where the exploration stores states.  Messages are the kernel's
+ * ("jump out of range from insn 3 to 9", "unreachable insn 5").
+ *
+ * verif_compute_liveness(): the registers each instruction may read
+ * before writing, per subprogram (backward dataflow to a fixpoint); state
+ * comparison ignores dead registers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "verifier_int.h"
+#include "util/alloc.h"
+
+static bool is_lddw2(const struct verif_env *env, long i)
+{
+	return i >= 0 && (size_t)i < env->cnt && env->ops[i] < 0;
+}
+
+/* jump target of a branch row, or -1 */
+static long branch_target(const struct verif_env *env, size_t i)
+{
+	int op = env->ops[i];
+	const struct userbpf_insn *insn = &env->insns[i];
+
+	if (op == ISA_JA32)
+		return (long)i + 1 + insn->imm;
+	if (isa_table[op].flags & F_JMP)
+		return (long)i + 1 + insn->off;
+	return -1;
+}
+
+static long call_target(const struct verif_env *env, size_t i)
+{
+	int op = env->ops[i];
+
+	if (op == ISA_CALL_LOCAL || op == ISA_LDDW_FUNC)
+		return (long)i + 1 + env->insns[i].imm;
+	return -1;
+}
+
+static int add_subprog(struct verif_env *env, long start)
+{
+	int i;
+
+	for (i = 0; i < env->nsubprogs; i++)
+		if (env->subprogs[i].start == start)
+			return 0;
+	if (env->nsubprogs >= VERIF_MAX_SUBPROGS) {
+		verif_log(env, "too many subprograms: %d\n", env->nsubprogs + 1);
+		return -E2BIG;
+	}
+	env->subprogs[env->nsubprogs++].start = (int)start;
+	return 0;
+}
+
+static int cmp_subprog(const void *a, const void *b)
+{
+	return ((const struct verif_subprog *)a)->start -
+	       ((const struct verif_subprog *)b)->start;
+}
+
+int verif_check_structure(struct verif_env *env)
+{
+	size_t i, cnt = env->cnt;
+	int s, err;
+	long *work = NULL;
+	uint8_t *seen = NULL;
+	size_t top = 0;
+
+	if (!cnt) {
+		verif_log(env, "empty program\n");
+		return -EINVAL;
+	}
+	/* decode */
+	for (i = 0; i < cnt; i++) {
+		const struct userbpf_insn *insn = &env->insns[i];
+		const char *why = "unknown opcode";
+		int op = isa_decode(insn, &why);
+		uint8_t f;
+
+		if (op < 0) {
+			env->cur_insn = (int)i;
+			if (!isa_last_by_opcode[insn->code])
+				verif_log(env, "unknown opcode %02x\n", insn->code);
+			else
+				verif_log(env, "invalid insn %zu: %s\n", i, why);
+			return -EINVAL;
+		}
+		env->ops[i] = (int16_t)op;
+		f = isa_table[op].fields;
+		if (((f & U_DST) || (isa_table[op].flags & F_CALL)) && insn->dst_reg > 10) {
+			verif_log(env, "R%d is invalid\n", insn->dst_reg);
+			return -EINVAL;
+		}
+		if ((f & U_SRC) && insn->src_reg > 10) {
+			verif_log(env, "R%d is invalid\n", insn->src_reg);
+			return -EINVAL;
+		}
+		if (isa_table[op].flags & F_LDDW) {
+			if (i + 1 >= cnt || insn[1].code || insn[1].dst_reg || insn[1].src_reg ||
+			    insn[1].off) {
+				env->cur_insn = (int)i;
+				verif_log(env, "invalid bpf_ld_imm64 insn\n");
+				return -EINVAL;
+			}
+			env->ops[++i] = -1;
+		}
+	}
+	/* subprograms */
+	env->nsubprogs = 0;
+	if ((err = add_subprog(env, 0)))
+		return err;
+	for (i = 0; i < cnt; i++) {
+		long t;
+
+		if (env->ops[i] < 0 || (t = call_target(env, i)) < 0)
+			continue;
+		if (t < 0 || (size_t)t >= cnt || is_lddw2(env, t)) {
+			env->cur_insn = (int)i;
+			verif_log(env, "jump out of range from insn %zu to %ld\n", i, t);
+			return -EINVAL;
+		}
+		if ((err = add_subprog(env, t)))
+			return err;
+	}
+	qsort(env->subprogs, (size_t)env->nsubprogs, sizeof(env->subprogs[0]), cmp_subprog);
+	for (s = 0; s < env->nsubprogs; s++) {
+		env->subprogs[s].end = s + 1 < env->nsubprogs ? env->subprogs[s + 1].start
+							      : (int)cnt;
+		env->subprogs[s].stack_depth = 0;
+		for (i = (size_t)env->subprogs[s].start; i < (size_t)env->subprogs[s].end; i++)
+			env->subprog_of[i] = s;
+	}
+	/* jumps */
+	for (i = 0; i < cnt; i++) {
+		long t;
+
+		if (env->ops[i] < 0 ||
+		    (!(isa_table[env->ops[i]].flags & F_JMP) && env->ops[i] != ISA_JA32))
+			continue;
+		t = branch_target(env, i);
+		if (t < 0 || (size_t)t >= cnt) {
+			env->cur_insn = (int)i;
+			verif_log(env, "jump out of range from insn %zu to %ld\n", i, t);
+			return -EINVAL;
+		}
+		if (is_lddw2(env, t)) {
+			env->cur_insn = (int)i;
+			verif_log(env, "jump into the middle of ldimm64 insn %ld\n", t - 1);
+			return -EINVAL;
+		}
+		if (env->subprog_of[t] != env->subprog_of[i]) {
+			env->cur_insn = (int)i;
+			verif_log(env, "jump out of range from insn %zu to %ld\n", i, t);
+			return -EINVAL;
+		}
+		env->prune[t] |= 1;
+		if ((isa_table[env->ops[i]].flags & F_COND) && i + 1 < cnt)
+			env->prune[i + 1] |= 1;
+	}
+	for (s = 0; s < env->nsubprogs; s++) {
+		int last = env->subprogs[s].end - 1;
+		int op = env->ops[last];
+
+		if (op < 0 || (op != ISA_EXIT && op != ISA_JA && op != ISA_JA32)) {
+			env->cur_insn = last;
+			verif_log(env, "last insn is not an exit or jmp\n");
+			return -EINVAL;
+		}
+		env->prune[env->subprogs[s].start] |= 1;
+	}
+	/* reachability */
+	work = ub_calloc(cnt * 2 + 2, sizeof(*work));
+	seen = ub_calloc(cnt, 1);
+	if (!work || !seen) {
+		ub_free(work);
+		ub_free(seen);
+		return -ENOMEM;
+	}
+	work[top++] = 0;
+	seen[0] = 1;
+	while (top) {
+		long cur = work[--top], next[3];
+		int op = env->ops[cur], n = 0, k;
+		uint16_t fl = (uint16_t)isa_table[op].flags;
+
+		if (op == ISA_CALL_LOCAL || op == ISA_LDDW_FUNC) {
+			next[n++] = call_target(env, (size_t)cur);
+			if (op == ISA_LDDW_FUNC)
+				env->prune[next[n - 1]] |= 2; /* callback entry */
+		}
+		if (fl & F_EXIT) {
+			/* no successor */
+		} else if (op == ISA_JA || op == ISA_JA32) {
+			next[n++] = branch_target(env, (size_t)cur);
+		} else {
+			if (fl & F_COND)
+				next[n++] = branch_target(env, (size_t)cur);
+			next[n++] = cur + (long)isa_slots(op);
+		}
+		for (k = 0; k < n; k++) {
+			if (next[k] < 0 || (size_t)next[k] >= cnt) {
+				env->cur_insn = (int)cur;
+				verif_log(env, "jump out of range from insn %ld to %ld\n", cur,
+					  next[k]);
+				ub_free(work);
+				ub_free(seen);
+				return -EINVAL;
+			}
+			if (!seen[next[k]]) {
+				seen[next[k]] = 1;
+				work[top++] = next[k];
+			}
+		}
+	}
+	for (i = 0; i < cnt; i++) {
+		if (env->ops[i] >= 0 && !seen[i]) {
+			env->cur_insn = (int)i;
+			verif_log(env, "unreachable insn %zu\n", i);
+			ub_free(work);
+			ub_free(seen);
+			return -EINVAL;
+		}
+	}
+	ub_free(work);
+	ub_free(seen);
+	return 0;
+}
+
+/* ==== liveness ==== */
+
+#define R(N) (1u << (N))
+#define ARGS (R(1) | R(2) | R(3) | R(4) | R(5))
+#define CALLER_SAVED (R(0) | ARGS)
+
+static void use_def(const struct verif_env *env, size_t i, uint16_t *use, uint16_t *def)
+{
+	const struct userbpf_insn *insn = &env->insns[i];
+	int op = env->ops[i];
+	uint16_t fl = (uint16_t)isa_table[op].flags, fields = isa_table[op].fields;
+	uint16_t u = 0, d = 0;
+
+	if (fl & F_CALL) {
+		u = ARGS;
+		if (op == ISA_CALLX)
+			u |= R(isa_callx_reg(insn) & 15);
+		d = CALLER_SAVED;
+	} else if (fl & F_EXIT) {
+		u = R(0);
+	} else if (fl & F_LDPKT) {
+		u = R(6) | ((fields & U_SRC) ? R(insn->src_reg) : 0);
+		d = CALLER_SAVED;
+	} else if (fl & F_LDDW) {
+		d = R(insn->dst_reg);
+	} else if (fl & F_ALU) {
+		if (op != ISA_MOV64_IMM && op != ISA_MOV32_IMM && !(fields & U_SRC && (op == ISA_MOV64_REG || op == ISA_MOV32_REG || op == ISA_MOVSX64_8 || op == ISA_MOVSX64_16 || op == ISA_MOVSX64_32 || op == ISA_MOVSX32_8 || op == ISA_MOVSX32_16)))
+			u |= R(insn->dst_reg);
+		if (fields & U_SRC)
+			u |= R(insn->src_reg);
+		d = R(insn->dst_reg);
+	} else if (fl & F_LOAD) {
+		u = R(insn->src_reg);
+		d = R(insn->dst_reg);
+	} else if (fl & (F_STORE | F_ATOMIC)) {
+		u = R(insn->dst_reg);
+		if (fields & U_SRC)
+			u |= R(insn->src_reg);
+		if (fl & F_W0)
+			u |= R(0);
+		if (fl & F_WSRC)
+			d |= R(insn->src_reg);
+		if (fl & F_W0)
+			d |= R(0);
+	} else if (fl & F_COND) {
+		u = R(insn->dst_reg);
+		if (fields & U_SRC)
+			u |= R(insn->src_reg);
+	}
+	*use = u & 0x7ff;
+	*def = d & 0x7ff;
+}
+
+void verif_compute_liveness(struct verif_env *env)
+{
+	bool changed = true;
+	size_t cnt = env->cnt;
+	long i;
+
+	memset(env->live, 0, cnt * sizeof(env->live[0]));
+	while (changed) {
+		changed = false;
+		for (i = (long)cnt - 1; i >= 0; i--) {
+			int op = env->ops[i];
+			uint16_t use, def, out = 0, in;
+			uint16_t fl;
+
+			if (op < 0)
+				continue;
+			fl = (uint16_t)isa_table[op].flags;
+			use_def(env, (size_t)i, &use, &def);
+			if (!(fl & F_EXIT)) {
+				long t = branch_target(env, (size_t)i);
+
+				if (op == ISA_JA || op == ISA_JA32) {
+					out = env->live[t];
+				} else {
+					long n = i + (long)isa_slots(op);
+
+					if ((size_t)n < cnt)
+						out = env->live[n];
+					if ((fl & F_COND) && t >= 0 && (size_t)t < cnt)
+						out |= env->live[t];
+				}
+			}
+			in = (uint16_t)(use | (out & ~def));
+			if (in != env->live[i]) {
+				env->live[i] = in;
+				changed = true;
+			}
+		}
+	}
+}

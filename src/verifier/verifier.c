@@ -1,0 +1,2173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * verifier.c - the verifier's exploration loop and transfer functions:
+ * abstract interpretation of every path of a program in the manner of the
+ * Linux verifier (kernel/bpf/verifier.c, re-implemented here from its
+ * documented rules).  Registers carry a type (scalar, ctx, stack, map
+ * value, packet, ringbuf memory...) and a scalar domain (tnum.c); stack
+ * slots record spills; conditional jumps refine both successors; helper
+ * calls are checked against the registry's prototypes; ring-buffer
+ * references and spin locks are tracked to every exit; states are stored
+ * at prune points and a path whose state is covered by a fully explored
+ * one stops there (cfg.c finds the points, state.c compares).
+ *
+ * Entry point: userbpf_verify().  Privileged (root) rules throughout:
+ * pointer comparisons and leaks are allowed, uninitialised stack reads
+ * give unknown scalars, as Linux does for CAP_PERFMON + CAP_BPF loaders.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "verifier_int.h"
+#include "progs/progs_int.h"
+#include "util/alloc.h"
+
+/* ==== log ==== */
+
+void verif_log(struct verif_env *env, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	env->log_true += (size_t)n;
+	if (!env->log || !env->log_size)
+		return;
+	if (env->log_len + 1 < env->log_size) {
+		size_t room = env->log_size - 1 - env->log_len;
+		size_t k = (size_t)n < room ? (size_t)n : room;
+
+		memcpy(env->log + env->log_len, tmp, k);
+		env->log_len += k;
+		env->log[env->log_len] = '\0';
+	}
+}
+
+static void log_insn(struct verif_env *env, int i)
+{
+	char buf[160];
+
+	userbpf_disasm_insn(&env->insns[i], env->cnt - (size_t)i, buf, sizeof(buf));
+	verif_log(env, "%d: (%02x) %s\n", i, env->insns[i].code, buf);
+}
+
+static void log_line(struct verif_env *env, int i)
+{
+	const struct userbpf_verifier_opts *o = env->opts;
+	const struct userbpf_verifier_line *best = NULL;
+	size_t k;
+
+	for (k = 0; k < o->line_cnt; k++) {
+		if (o->lines[k].insn_off > (uint32_t)i)
+			break;
+		best = &o->lines[k];
+	}
+	if (best && best->line)
+		verif_log(env, "; %s @ %s:%u\n", best->text ? best->text : "",
+			  best->file ? best->file : "", best->line);
+}
+
+/* ==== helpers on registers ==== */
+
+#define VERIF_CORE_POISON 0xbad2310 /* libbpf's poisoned-call imm */
+#define ERR_ACCES(...) (verif_log(env, __VA_ARGS__), -EACCES)
+#define ERR_INVAL(...) (verif_log(env, __VA_ARGS__), -EINVAL)
+
+static struct verif_frame *cur_frame(struct verif_state *st)
+{
+	return st->frames[st->curframe];
+}
+
+static struct verif_reg *reg_of(struct verif_state *st, int regno)
+{
+	return &cur_frame(st)->regs[regno];
+}
+
+static bool is_ptr(const struct verif_reg *r)
+{
+	return r->type != NOT_INIT && r->type != SCALAR_VALUE;
+}
+
+static bool is_const(const struct verif_reg *r)
+{
+	return r->type == SCALAR_VALUE && tnum_is_const(r->v.t);
+}
+
+static bool is_null_const(const struct verif_reg *r)
+{
+	return is_const(r) && r->v.t.value == 0;
+}
+
+static int check_reg_read(struct verif_env *env, struct verif_state *st, int regno)
+{
+	if (reg_of(st, regno)->type == NOT_INIT)
+		return ERR_ACCES("R%d !read_ok\n", regno);
+	return 0;
+}
+
+static void reg_ptr(struct verif_reg *r, int type)
+{
+	verif_mark_not_init(r);
+	r->type = (uint8_t)type;
+	verif_scalar_const(&r->v, 0);
+}
+
+/* apply fn to every register and spilled register of the state */
+#define FOR_EACH_REG(st, r, BODY)                                             \
+	do {                                                                  \
+		int fi_, ri_;                                                 \
+		for (fi_ = 0; fi_ <= (st)->curframe; fi_++) {                 \
+			struct verif_frame *f_ = (st)->frames[fi_];           \
+			for (ri_ = 0; ri_ < 11; ri_++) {                      \
+				struct verif_reg *r = &f_->regs[ri_];         \
+				BODY;                                         \
+			}                                                     \
+			for (ri_ = 0; ri_ < f_->nslots; ri_++) {              \
+				struct verif_reg *r;                          \
+				if (f_->stack[ri_].type[0] != SLOT_SPILL)     \
+					continue;                             \
+				r = &f_->stack[ri_].spilled;                  \
+				BODY;                                         \
+			}                                                     \
+		}                                                             \
+	} while (0)
+
+/* ==== maps and helpers ==== */
+
+static int find_map(struct verif_env *env, unsigned src_reg, int32_t imm)
+{
+	const struct userbpf_verifier_opts *o = env->opts;
+	struct userbpf_verifier_map d;
+	struct verif_map *m;
+	bool by_idx = src_reg == USERBPF_PSEUDO_MAP_IDX || src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE;
+	unsigned kind = (src_reg == USERBPF_PSEUDO_MAP_VALUE ||
+			 src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE) ? 1 : 0;
+	int i;
+
+	(void)kind;
+	for (i = 0; i < env->nmaps; i++)
+		if (env->maps[i].imm == imm && env->maps[i].src_reg == (by_idx ? 5u : 1u))
+			return i;
+	memset(&d, 0, sizeof(d));
+	if (o->map_desc && !(by_idx && o->maps)) {
+		if (o->map_desc(o->map_desc_cookie, by_idx ? 5 : 1, imm, &d))
+			return -1;
+	} else {
+		if (!o->maps || imm < 0 || (size_t)imm >= o->map_cnt)
+			return -1;
+		d = o->maps[imm];
+	}
+	m = ub_realloc(env->maps, (size_t)(env->nmaps + 2) * sizeof(*m));
+	if (!m)
+		return -2;
+	env->maps = m;
+	m = &env->maps[env->nmaps];
+	memset(m, 0, sizeof(*m));
+	m->d = d;
+	m->src_reg = by_idx ? 5u : 1u;
+	m->imm = imm;
+	m->inner_idx = -1;
+	env->nmaps++;
+	if (d.inner) {
+		struct verif_map *in = &env->maps[env->nmaps];
+
+		memset(in, 0, sizeof(*in));
+		in->d = *d.inner;
+		in->d.inner = NULL;
+		in->src_reg = 0xff; /* never matched by lddw */
+		in->imm = -1;
+		in->inner_idx = -1;
+		env->maps[env->nmaps - 1].inner_idx = env->nmaps;
+		env->nmaps++;
+	}
+	return env->nmaps - (d.inner ? 2 : 1);
+}
+
+static const struct userbpf_helper *find_helper(struct verif_env *env, int32_t id)
+{
+	size_t i;
+
+	for (i = env->extra_cnt; i > 0; i--)
+		if (env->extra[i - 1].id == (uint32_t)id)
+			return &env->extra[i - 1];
+	for (i = 0; i < env->helper_cnt; i++)
+		if (env->helpers[i].id == (uint32_t)id)
+			return &env->helpers[i];
+	return NULL;
+}
+
+/* ==== memory access ==== */
+
+enum { ACC_READ, ACC_WRITE, ACC_ATOMIC, ACC_HELPER_READ, ACC_HELPER_WRITE };
+
+/* [off, off + size) inside [0, limit) with the register's variable part */
+static int check_region(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
+			int size, uint64_t limit, int kind)
+{
+	int64_t lo = reg->v.smin + off;
+	uint64_t hi;
+
+	if (reg->v.smin < 0 && !tnum_is_const(reg->v.t) &&
+	    (reg->v.smin <= -VERIF_MAX_VAR_OFF || lo < 0))
+		return ERR_ACCES("R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+				 regno);
+	if (reg->v.umax >= VERIF_MAX_VAR_OFF && (int64_t)reg->v.umax >= 0)
+		return ERR_ACCES("R%d unbounded memory access, make sure to bounds check any such access\n",
+				 regno);
+	if ((int64_t)reg->v.umax < 0 && reg->v.smax >= VERIF_MAX_VAR_OFF)
+		return ERR_ACCES("R%d unbounded memory access, make sure to bounds check any such access\n",
+				 regno);
+	hi = (uint64_t)(reg->v.smax + off);
+	if (lo < 0 || (uint64_t)lo + (uint64_t)size > limit || (int64_t)hi < 0 ||
+	    hi + (uint64_t)size > limit) {
+		int64_t bad = lo < 0 || (uint64_t)lo + (uint64_t)size > limit ? lo : (int64_t)hi;
+
+		switch (kind) {
+		case PTR_TO_MAP_VALUE:
+			return ERR_ACCES("invalid access to map value, value_size=%llu off=%lld size=%d\n",
+					 (unsigned long long)limit, (long long)bad, size);
+		case PTR_TO_MAP_KEY:
+			return ERR_ACCES("invalid access to map key, key_size=%llu off=%lld size=%d\n",
+					 (unsigned long long)limit, (long long)bad, size);
+		case PTR_TO_PACKET:
+		case PTR_TO_PACKET_META:
+			return ERR_ACCES("invalid access to packet, off=%lld size=%d, R%d(id=%u,off=%d,r=%u)\n",
+					 (long long)bad, size, regno, reg->id, reg->off, reg->range);
+		default:
+			return ERR_ACCES("invalid access to memory, mem_size=%llu off=%lld size=%d\n",
+					 (unsigned long long)limit, (long long)bad, size);
+		}
+	}
+	return 0;
+}
+
+static void scalar_of_size(struct verif_reg *dst, int size, bool sign_ext)
+{
+	verif_mark_unknown(dst);
+	if (size >= 8)
+		return;
+	if (sign_ext) {
+		int64_t half = 1ll << (size * 8 - 1);
+
+		dst->v.smin = -half;
+		dst->v.smax = half - 1;
+	} else {
+		dst->v.t = tnum_cast(tnum_unknown(), (uint8_t)size);
+	}
+	verif_scalar_sync(&dst->v);
+}
+
+static uint64_t load_le(const uint8_t *p, int size)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = size - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static uint64_t sext(uint64_t v, int size)
+{
+	int sh = 64 - size * 8;
+
+	return size >= 8 ? v : (uint64_t)(((int64_t)(v << sh)) >> sh);
+}
+
+/* the frame a stack pointer points into */
+static struct verif_frame *stack_frame(struct verif_state *st, const struct verif_reg *reg)
+{
+	return st->frames[reg->frameno];
+}
+
+static void note_depth(struct verif_env *env, struct verif_state *st, const struct verif_reg *reg,
+		       int64_t lo)
+{
+	int sp = stack_frame(st, reg)->subprog;
+
+	if (-lo > env->subprogs[sp].stack_depth)
+		env->subprogs[sp].stack_depth = (int)-lo;
+}
+
+static int stack_bounds(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
+			int size, int acc, int64_t *lo_out, int64_t *hi_out)
+{
+	static const char *const what[] = { " read from", " write to", " write to",
+					    " indirect access to", " indirect access to" };
+	int64_t lo, hi;
+
+	if (tnum_is_const(reg->v.t)) {
+		lo = hi = off + (int64_t)reg->v.t.value;
+		if (lo < -VERIF_STACK || lo + size > 0 || size <= 0)
+			return ERR_ACCES("invalid%s stack R%d off=%lld size=%d\n", what[acc], regno,
+					 (long long)lo, size);
+	} else {
+		lo = reg->v.smin + off;
+		hi = reg->v.smax + off;
+		if (reg->v.smin <= -VERIF_MAX_VAR_OFF || reg->v.smax >= VERIF_MAX_VAR_OFF ||
+		    lo < -VERIF_STACK || hi + size > 0)
+			return ERR_ACCES("invalid variable-offset%s stack R%d var_off=(%#llx; %#llx) off=%d size=%d\n",
+					 what[acc], regno, (unsigned long long)reg->v.t.value,
+					 (unsigned long long)reg->v.t.mask, off, size);
+	}
+	*lo_out = lo;
+	*hi_out = hi;
+	return 0;
+}
+
+static struct verif_slot *slot_at(struct verif_frame *f, int64_t byte_off, int *b)
+{
+	int j = (int)((-byte_off - 1) / 8);
+
+	*b = (int)((byte_off + VERIF_STACK) & 7);
+	return j < f->nslots ? &f->stack[j] : NULL;
+}
+
+/* mark [lo, hi + size) written with unknown bytes (helpers, var-off writes) */
+static int stack_clobber(struct verif_state *st, const struct verif_reg *reg, int64_t lo,
+			 int64_t end, uint8_t type)
+{
+	struct verif_frame *f = stack_frame(st, reg);
+	int64_t o;
+	int b;
+
+	if (verif_frame_grow(f, (int)((-lo + 7) / 8)))
+		return -ENOMEM;
+	for (o = lo; o < end; o++) {
+		struct verif_slot *s = slot_at(f, o, &b);
+
+		if (s->type[0] == SLOT_SPILL) {
+			memset(s->type, SLOT_MISC, 8);
+			verif_mark_not_init(&s->spilled);
+		}
+		s->type[b] = type;
+	}
+	return 0;
+}
+
+static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
+		       const struct verif_reg *reg, int off, int size,
+		       const struct verif_reg *val)
+{
+	int64_t lo, hi;
+	struct verif_frame *f = stack_frame(st, reg);
+	int err = stack_bounds(env, regno, reg, off, size, ACC_WRITE, &lo, &hi), b;
+	struct verif_slot *s;
+
+	if (err)
+		return err;
+	note_depth(env, st, reg, lo);
+	if (lo != hi) /* Linux 6.18 refuses these for root too (table test) */
+		return ERR_ACCES("variable offset stack write R%d prohibited\n", regno);
+	if (lo % size)
+		return ERR_ACCES("misaligned stack access off %lld size %d\n", (long long)lo, size);
+	if (verif_frame_grow(f, (int)((-lo + 7) / 8)))
+		return -ENOMEM;
+	s = slot_at(f, lo, &b);
+	if (size == 8 && val && val->type != NOT_INIT) {
+		memset(s->type, SLOT_SPILL, 8);
+		s->spilled = *val;
+		return 0;
+	}
+	return stack_clobber(st, reg, lo, lo + size,
+			     val && is_null_const(val) ? SLOT_ZERO : SLOT_MISC);
+}
+
+static int stack_read(struct verif_env *env, struct verif_state *st, int regno,
+		      const struct verif_reg *reg, int off, int size, struct verif_reg *dst,
+		      bool sign_ext)
+{
+	int64_t lo, hi, o;
+	struct verif_frame *f = stack_frame(st, reg);
+	int err = stack_bounds(env, regno, reg, off, size, ACC_READ, &lo, &hi), b;
+	struct verif_slot *s;
+	bool zero = true;
+
+	if (err)
+		return err;
+	note_depth(env, st, reg, lo);
+	if (lo != hi) {
+		if (dst)
+			scalar_of_size(dst, size, sign_ext);
+		return 0;
+	}
+	if (lo % size)
+		return ERR_ACCES("misaligned stack access off %lld size %d\n", (long long)lo, size);
+	s = slot_at(f, lo, &b);
+	if (s && s->type[0] == SLOT_SPILL) {
+		if (size == 8) {
+			if (dst)
+				*dst = s->spilled;
+			return 0;
+		}
+		if (s->spilled.type != SCALAR_VALUE)
+			return ERR_ACCES("invalid size of register fill\n");
+		if (dst) {
+			if (is_const(&s->spilled)) {
+				uint64_t v = s->spilled.v.t.value >> (8 * b);
+
+				v &= size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+				verif_mark_const(dst, sign_ext ? sext(v, size) : v);
+			} else {
+				scalar_of_size(dst, size, sign_ext);
+			}
+		}
+		return 0;
+	}
+	for (o = lo; o < lo + size; o++) {
+		s = slot_at(f, o, &b);
+		if (!s || s->type[b] != SLOT_ZERO)
+			zero = false;
+	}
+	if (dst) {
+		if (zero)
+			verif_mark_const(dst, 0);
+		else
+			scalar_of_size(dst, size, sign_ext);
+	}
+	return 0;
+}
+
+static bool may_access_pkt(uint32_t prog_type, bool write)
+{
+	switch (prog_type) {
+	case USERBPF_PROG_TYPE_SCHED_CLS:
+	case USERBPF_PROG_TYPE_SCHED_ACT:
+	case USERBPF_PROG_TYPE_XDP:
+	case USERBPF_PROG_TYPE_LWT_XMIT:
+	case USERBPF_PROG_TYPE_SK_SKB:
+	case USERBPF_PROG_TYPE_SK_MSG:
+		return true;
+	case USERBPF_PROG_TYPE_CGROUP_SKB:
+	case USERBPF_PROG_TYPE_LWT_IN:
+	case USERBPF_PROG_TYPE_LWT_OUT:
+	case USERBPF_PROG_TYPE_LWT_SEG6LOCAL:
+	case USERBPF_PROG_TYPE_SK_REUSEPORT:
+	case USERBPF_PROG_TYPE_FLOW_DISSECTOR:
+		return !write;
+	default:
+		return false;
+	}
+}
+
+/* raw (tracing) context rules: bpf_trace.c's *_is_valid_access */
+static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
+{
+	uint32_t limit;
+
+	if (off < 0 || off % size)
+		return false;
+	switch (env->prog_type) {
+	case USERBPF_PROG_TYPE_KPROBE:
+		limit = 168; /* struct pt_regs on x86-64 */
+		break;
+	case USERBPF_PROG_TYPE_TRACEPOINT:
+		if (off < 8)
+			return false;
+		limit = 8192;
+		break;
+	case USERBPF_PROG_TYPE_PERF_EVENT:
+		limit = 184;
+		break;
+	case USERBPF_PROG_TYPE_RAW_TRACEPOINT:
+	case USERBPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+	case USERBPF_PROG_TYPE_TRACING:
+	case USERBPF_PROG_TYPE_LSM:
+	case USERBPF_PROG_TYPE_EXT:
+		limit = 12 * 8;
+		break;
+	case USERBPF_PROG_TYPE_SYSCALL:
+		return off + size <= (int)(env->ctx_size ? env->ctx_size : 0xffff);
+	default:
+		if (!env->ctx_size)
+			return false;
+		return off + size <= (int)env->ctx_size;
+	}
+	if (env->ctx_size && env->ctx_size < limit)
+		limit = env->ctx_size;
+	return !write && (uint32_t)(off + size) <= limit;
+}
+
+static int check_ctx_access(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
+			    int size, int acc, struct verif_reg *dst)
+{
+	bool write = acc == ACC_WRITE || acc == ACC_ATOMIC;
+	int type = SCALAR_VALUE;
+
+	if (!tnum_is_const(reg->v.t))
+		return ERR_ACCES("variable ctx access var_off=(%#llx; %#llx) disallowed\n",
+				 (unsigned long long)reg->v.t.value,
+				 (unsigned long long)reg->v.t.mask);
+	if (reg->off || reg->v.t.value)
+		return ERR_ACCES("dereference of modified ctx ptr R%d off=%lld disallowed\n", regno,
+				 (long long)(reg->off + (int64_t)reg->v.t.value));
+	if (acc == ACC_ATOMIC)
+		return ERR_ACCES("BPF_ATOMIC stores into R%d ctx is not allowed\n", regno);
+	if (env->ctx_kind == UB_CTX_RAW) {
+		if (!raw_ctx_ok(env, off, size, write))
+			return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off, size);
+	} else {
+		if (off < 0 || !ub_ctx_access_ok(env->prog_type, (uint32_t)off, (uint32_t)size, write))
+			return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off, size);
+		if (!write) {
+			if (env->ctx_kind == UB_CTX_SKB) {
+				if (off == (int)offsetof(struct __sk_buff, data))
+					type = PTR_TO_PACKET;
+				else if (off == (int)offsetof(struct __sk_buff, data_end))
+					type = PTR_TO_PACKET_END;
+				else if (off == (int)offsetof(struct __sk_buff, data_meta))
+					type = PTR_TO_PACKET_META;
+			} else {
+				if (off == (int)offsetof(struct xdp_md, data))
+					type = PTR_TO_PACKET;
+				else if (off == (int)offsetof(struct xdp_md, data_end))
+					type = PTR_TO_PACKET_END;
+				else if (off == (int)offsetof(struct xdp_md, data_meta))
+					type = PTR_TO_PACKET_META;
+			}
+			if (type != SCALAR_VALUE && !may_access_pkt(env->prog_type, false))
+				type = SCALAR_VALUE;
+		}
+	}
+	if (dst) {
+		if (type == SCALAR_VALUE)
+			scalar_of_size(dst, size, false);
+		else
+			reg_ptr(dst, type);
+	}
+	return 0;
+}
+
+/*
+ * One load, store or atomic through register regno at insn offset off.
+ * dst receives a loaded value (may be NULL); val is the stored register
+ * (NULL for an immediate store, see imm).
+ */
+static int check_mem_access(struct verif_env *env, struct verif_state *st, int regno, int off,
+			    int size, int acc, struct verif_reg *dst, const struct verif_reg *val,
+			    bool sign_ext)
+{
+	struct verif_reg r = *reg_of(st, regno);
+	const struct verif_reg *reg = &r;
+	bool write = acc == ACC_WRITE || acc == ACC_ATOMIC || acc == ACC_HELPER_WRITE;
+	int err;
+
+	if (reg->type == NOT_INIT)
+		return ERR_ACCES("R%d !read_ok\n", regno);
+	if (reg->type == SCALAR_VALUE || (reg->flags & PTR_MAYBE_NULL) ||
+	    reg->type == CONST_PTR_TO_MAP || reg->type == PTR_TO_PACKET_END ||
+	    reg->type == PTR_TO_FUNC)
+		return ERR_ACCES("R%d invalid mem access '%s'\n", regno, verif_reg_type_name(reg));
+	if (acc == ACC_ATOMIC &&
+	    (reg->type == PTR_TO_PACKET || reg->type == PTR_TO_PACKET_META))
+		return ERR_ACCES("BPF_ATOMIC stores into R%d %s is not allowed\n", regno,
+				 verif_reg_type_name(reg));
+	if (acc == ACC_ATOMIC && !tnum_is_aligned(tnum_add(reg->v.t, tnum_const((uint64_t)(int64_t)(off + reg->off))), (uint64_t)size))
+		return ERR_ACCES("misaligned access off %d size %d\n", off + reg->off, size);
+	switch (reg->type) {
+	case PTR_TO_STACK:
+		if (write)
+			return stack_write(env, st, regno, reg, off + reg->off, size, val);
+		return stack_read(env, st, regno, reg, off + reg->off, size, dst, sign_ext);
+	case PTR_TO_MAP_VALUE: {
+		const struct verif_map *m = &env->maps[reg->map];
+
+		if (write && (m->d.map_flags & BPF_F_RDONLY_PROG))
+			return ERR_ACCES("write into map forbidden, value_size=%u off=%d size=%d\n",
+					 m->d.value_size, off + reg->off, size);
+		err = check_region(env, regno, reg, off + reg->off, size, m->d.value_size,
+				   PTR_TO_MAP_VALUE);
+		if (err)
+			return err;
+		if (m->d.spin_lock_off >= 0 && acc != ACC_HELPER_READ) {
+			int64_t lo = reg->v.smin + off + reg->off, hi = reg->v.smax + off + reg->off + size;
+
+			if (lo < m->d.spin_lock_off + 4 && hi > m->d.spin_lock_off)
+				return ERR_ACCES("bpf_spin_lock cannot be accessed directly by load/store\n");
+		}
+		if (dst) {
+			int64_t o = off + reg->off + (int64_t)reg->v.t.value;
+
+			if (m->d.frozen_value && (m->d.map_flags & BPF_F_RDONLY_PROG) &&
+			    tnum_is_const(reg->v.t) && o >= 0 &&
+			    (uint64_t)o + (uint64_t)size <= m->d.value_size)
+				verif_mark_const(dst, sign_ext ?
+					sext(load_le((const uint8_t *)m->d.frozen_value + o, size), size) :
+					load_le((const uint8_t *)m->d.frozen_value + o, size));
+			else
+				scalar_of_size(dst, size, sign_ext);
+		}
+		return 0;
+	}
+	case PTR_TO_MAP_KEY:
+		if (write)
+			return ERR_ACCES("write to change key R%d not allowed\n", regno);
+		err = check_region(env, regno, reg, off + reg->off, size,
+				   env->maps[reg->map].d.key_size, PTR_TO_MAP_KEY);
+		if (!err && dst)
+			scalar_of_size(dst, size, sign_ext);
+		return err;
+	case PTR_TO_MEM:
+		if (write && (reg->flags & MEM_RDONLY))
+			return ERR_ACCES("cannot write into %s\n", verif_reg_type_name(reg));
+		err = check_region(env, regno, reg, off + reg->off, size, reg->mem_size, PTR_TO_MEM);
+		if (!err && dst)
+			scalar_of_size(dst, size, sign_ext);
+		return err;
+	case PTR_TO_CTX:
+		if (acc == ACC_HELPER_READ || acc == ACC_HELPER_WRITE)
+			return ERR_ACCES("R%d type=ctx expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf\n",
+					 regno);
+		return check_ctx_access(env, regno, reg, off, size, acc, dst);
+	case PTR_TO_PACKET:
+	case PTR_TO_PACKET_META:
+		if (!may_access_pkt(env->prog_type, write))
+			return ERR_ACCES("cannot write into packet\n");
+		if (reg->v.smin < 0)
+			return ERR_ACCES("R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+					 regno);
+		if (off + reg->off < 0 || (int64_t)off + reg->off + size > (int64_t)reg->range)
+			return ERR_ACCES("invalid access to packet, off=%d size=%d, R%d(id=%u,off=%d,r=%u)\n",
+					 off + reg->off, size, regno, reg->id, reg->off, reg->range);
+		err = 0;
+		if (dst)
+			scalar_of_size(dst, size, sign_ext);
+		return err;
+	default:
+		return ERR_ACCES("R%d invalid mem access '%s'\n", regno, verif_reg_type_name(reg));
+	}
+}
+
+/* ==== helper calls ==== */
+
+enum {
+	MT_HASH = 1, MT_ARRAY = 2, MT_PROG_ARRAY = 3, MT_PERF_EVENT_ARRAY = 4,
+	MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_STACK_TRACE = 7, MT_LRU_HASH = 9,
+	MT_LRU_PERCPU_HASH = 10, MT_LPM_TRIE = 11, MT_ARRAY_OF_MAPS = 12,
+	MT_HASH_OF_MAPS = 13, MT_QUEUE = 22, MT_STACK = 23, MT_RINGBUF = 27,
+	MT_BLOOM = 30, MT_USER_RINGBUF = 31,
+};
+
+/* check_map_func_compatibility(): which helper may take which map */
+static int check_map_func(struct verif_env *env, const struct verif_map *m, int id,
+			  const char *name)
+{
+	uint32_t t = m->d.type;
+	bool ok = true;
+
+	switch (t) {
+	case MT_PROG_ARRAY:
+		ok = id == 12;
+		break;
+	case MT_PERF_EVENT_ARRAY:
+		ok = id == 25 || id == 22 || id == 55 || id == 41 || id == 121;
+		break;
+	case MT_RINGBUF:
+		ok = id == 130 || id == 131 || id == 134 || id == 198;
+		break;
+	case MT_STACK_TRACE:
+		ok = id == 27;
+		break;
+	case MT_QUEUE:
+	case MT_STACK:
+		ok = id == 87 || id == 88 || id == 89;
+		break;
+	case MT_BLOOM:
+		ok = id == 87 || id == 89;
+		break;
+	case MT_ARRAY_OF_MAPS:
+	case MT_HASH_OF_MAPS:
+		ok = id == 1;
+		break;
+	case MT_USER_RINGBUF:
+		ok = id == 209;
+		break;
+	default:
+		break;
+	}
+	if (ok) {
+		switch (id) {
+		case 12: ok = t == MT_PROG_ARRAY; break;
+		case 25: ok = t == MT_PERF_EVENT_ARRAY; break;
+		case 130: case 131: case 134: ok = t == MT_RINGBUF; break;
+		case 27: ok = t == MT_STACK_TRACE; break;
+		case 88: ok = t == MT_QUEUE || t == MT_STACK; break;
+		case 87: case 89: ok = t == MT_QUEUE || t == MT_STACK || t == MT_BLOOM; break;
+		case 195: ok = t == MT_PERCPU_ARRAY || t == MT_PERCPU_HASH ||
+			       t == MT_LRU_PERCPU_HASH; break;
+		case 164: ok = t == MT_HASH || t == MT_ARRAY || t == MT_PERCPU_HASH ||
+			       t == MT_PERCPU_ARRAY || t == MT_LRU_HASH ||
+			       t == MT_LRU_PERCPU_HASH; break;
+		default: break;
+		}
+	}
+	if (!ok)
+		return ERR_INVAL("cannot pass map_type %u into func %s#%d\n", t, name, id);
+	return 0;
+}
+
+/* helpers that may move packet data (bpf_helper_changes_pkt_data) */
+static bool changes_pkt_data(int id)
+{
+	switch (id) {
+	case 9: case 10: case 11: case 18: case 19: case 31: case 32: case 38: case 39:
+	case 43: case 44: case 50: case 54: case 65: case 78:
+		return true;
+	default:
+		return false;
+	}
+}
+
+struct call_meta {
+	int map;
+	int mem_regno;
+	bool mem_null;
+	bool mem_write;
+	int64_t alloc_size;
+	int func;
+	uint32_t release;
+	int lock_regno;
+};
+
+static const char *const mem_types =
+	"fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf";
+
+/* size bytes readable (or writable) at the pointer in regno */
+static int check_helper_mem(struct verif_env *env, struct verif_state *st, int regno,
+			    uint64_t size, bool write)
+{
+	struct verif_reg *reg = reg_of(st, regno);
+	int64_t lo, hi;
+	int err;
+
+	if (!size)
+		return 0;
+	switch (reg->type) {
+	case PTR_TO_STACK:
+		err = stack_bounds(env, regno, reg, reg->off, (int)size, ACC_HELPER_READ + write,
+				   &lo, &hi);
+		if (err)
+			return err;
+		note_depth(env, st, reg, lo);
+		if (write)
+			return stack_clobber(st, reg, lo, hi + (int64_t)size, SLOT_MISC);
+		return 0; /* root may pass uninitialised stack */
+	case PTR_TO_MAP_VALUE:
+	case PTR_TO_MAP_KEY:
+	case PTR_TO_MEM:
+	case PTR_TO_PACKET:
+	case PTR_TO_PACKET_META:
+		return check_mem_access(env, st, regno, 0, (int)size,
+					write ? ACC_HELPER_WRITE : ACC_HELPER_READ, NULL, NULL, false);
+	default:
+		return ERR_ACCES("R%d type=%s expected=%s\n", regno, verif_reg_type_name(reg),
+				 mem_types);
+	}
+}
+
+static int check_size_arg(struct verif_env *env, struct verif_state *st, int regno,
+			  struct call_meta *meta, bool zero_ok)
+{
+	struct verif_reg *reg = reg_of(st, regno);
+
+	if (reg->type != SCALAR_VALUE)
+		return ERR_ACCES("R%d type=%s expected=scalar\n", regno, verif_reg_type_name(reg));
+	if (reg->v.smin < 0)
+		return ERR_ACCES("R%d min value is negative, either use unsigned or 'var &= const'\n",
+				 regno);
+	if (!reg->v.umin && !zero_ok)
+		return ERR_ACCES("R%d invalid zero-sized read: u64=[%llu,%llu]\n", regno,
+				 (unsigned long long)reg->v.umin, (unsigned long long)reg->v.umax);
+	if (reg->v.umax >= VERIF_MAX_VAR_OFF)
+		return ERR_ACCES("R%d unbounded memory access, use 'var &= const' or 'if (var < const)'\n",
+				 regno);
+	if (meta->mem_regno < 0)
+		return 0;
+	if (meta->mem_null) {
+		if (reg->v.umax)
+			return ERR_ACCES("R%d type=scalar expected=%s\n", meta->mem_regno, mem_types);
+		return 0;
+	}
+	return check_helper_mem(env, st, meta->mem_regno, reg->v.umax, meta->mem_write);
+}
+
+static int check_map_arg_mem(struct verif_env *env, struct verif_state *st, int regno,
+			     const struct call_meta *meta, bool key, bool write)
+{
+	const struct verif_map *m;
+
+	if (meta->map < 0)
+		return ERR_ACCES("invalid map_ptr to access map->%s\n", key ? "key" : "value");
+	m = &env->maps[meta->map];
+	return check_helper_mem(env, st, regno, key ? m->d.key_size : m->d.value_size, write);
+}
+
+static int check_arg(struct verif_env *env, struct verif_state *st, int regno, int arg_type,
+		     const struct userbpf_helper *h, struct call_meta *meta)
+{
+	struct verif_reg *reg = reg_of(st, regno);
+	int err;
+
+	if (arg_type == USERBPF_ARG_DONTCARE)
+		return 0;
+	if ((err = check_reg_read(env, st, regno)))
+		return err;
+	switch (arg_type) {
+	case USERBPF_ARG_ANYTHING:
+		return 0;
+	case USERBPF_ARG_CONST_MAP_PTR:
+		if (reg->type != CONST_PTR_TO_MAP || (reg->flags & PTR_MAYBE_NULL))
+			return ERR_ACCES("R%d type=%s expected=map_ptr\n", regno,
+					 verif_reg_type_name(reg));
+		meta->map = reg->map;
+		return check_map_func(env, &env->maps[reg->map], (int)h->id, h->name);
+	case USERBPF_ARG_PTR_TO_MAP_KEY:
+		return check_map_arg_mem(env, st, regno, meta, true, false);
+	case USERBPF_ARG_PTR_TO_MAP_VALUE:
+		return check_map_arg_mem(env, st, regno, meta, false, h->id == 88 || h->id == 89);
+	case USERBPF_ARG_PTR_TO_MEM_OR_NULL:
+	case USERBPF_ARG_PTR_TO_MEM:
+	case USERBPF_ARG_PTR_TO_UNINIT_MEM:
+		meta->mem_regno = regno;
+		meta->mem_write = arg_type == USERBPF_ARG_PTR_TO_UNINIT_MEM;
+		meta->mem_null = arg_type == USERBPF_ARG_PTR_TO_MEM_OR_NULL && is_null_const(reg);
+		if (meta->mem_null)
+			return 0;
+		switch (reg->type) {
+		case PTR_TO_STACK: case PTR_TO_MAP_VALUE: case PTR_TO_MAP_KEY: case PTR_TO_MEM:
+		case PTR_TO_PACKET: case PTR_TO_PACKET_META:
+			if (!(reg->flags & PTR_MAYBE_NULL))
+				return 0;
+			/* fallthrough */
+		default:
+			return ERR_ACCES("R%d type=%s expected=%s\n", regno,
+					 verif_reg_type_name(reg), mem_types);
+		}
+	case USERBPF_ARG_CONST_SIZE:
+	case USERBPF_ARG_CONST_SIZE_OR_ZERO:
+		err = check_size_arg(env, st, regno, meta, arg_type == USERBPF_ARG_CONST_SIZE_OR_ZERO);
+		meta->mem_regno = -1;
+		return err;
+	case USERBPF_ARG_PTR_TO_CTX:
+		if (reg->type != PTR_TO_CTX)
+			return ERR_ACCES("R%d type=%s expected=ctx\n", regno, verif_reg_type_name(reg));
+		if (reg->off || !tnum_equals_const(reg->v.t, 0))
+			return ERR_ACCES("dereference of modified ctx ptr R%d off=%d disallowed\n",
+					 regno, reg->off);
+		return 0;
+	case USERBPF_ARG_PTR_TO_FUNC:
+		if (reg->type != PTR_TO_FUNC)
+			return ERR_ACCES("R%d type=%s expected=func\n", regno, verif_reg_type_name(reg));
+		meta->func = reg->subprog;
+		return 0;
+	case USERBPF_ARG_PTR_TO_STACK_OR_NULL:
+		if (is_null_const(reg) || (reg->type == PTR_TO_STACK))
+			return 0;
+		return ERR_ACCES("R%d type=%s expected=fp\n", regno, verif_reg_type_name(reg));
+	case USERBPF_ARG_PTR_TO_LONG:
+	case USERBPF_ARG_PTR_TO_INT:
+		if (reg->type != PTR_TO_STACK && reg->type != PTR_TO_MAP_VALUE)
+			return ERR_ACCES("R%d type=%s expected=fp, map_value\n", regno,
+					 verif_reg_type_name(reg));
+		return check_helper_mem(env, st, regno, arg_type == USERBPF_ARG_PTR_TO_LONG ? 8 : 4,
+					true);
+	case USERBPF_ARG_PTR_TO_CONST_STR: {
+		const struct verif_map *m;
+		int64_t o;
+		uint32_t k;
+
+		if (reg->type != PTR_TO_MAP_VALUE || (reg->flags & PTR_MAYBE_NULL))
+			return ERR_ACCES("R%d type=%s expected=map_value\n", regno,
+					 verif_reg_type_name(reg));
+		m = &env->maps[reg->map];
+		if (!(m->d.map_flags & BPF_F_RDONLY_PROG))
+			return ERR_ACCES("R%d does not point to a readonly map'\n", regno);
+		if (!tnum_is_const(reg->v.t))
+			return ERR_ACCES("R%d is not a constant address'\n", regno);
+		o = reg->off + (int64_t)reg->v.t.value;
+		if (o < 0 || (uint64_t)o >= m->d.value_size)
+			return ERR_ACCES("invalid access to map value, value_size=%u off=%lld size=1\n",
+					 m->d.value_size, (long long)o);
+		if (m->d.frozen_value) {
+			for (k = (uint32_t)o; k < m->d.value_size; k++)
+				if (!((const char *)m->d.frozen_value)[k])
+					return 0;
+			return ERR_ACCES("string is not zero-terminated\n");
+		}
+		return 0;
+	}
+	case USERBPF_ARG_PTR_TO_SPIN_LOCK: {
+		const struct verif_map *m;
+		int64_t o;
+
+		if (reg->type != PTR_TO_MAP_VALUE || (reg->flags & PTR_MAYBE_NULL))
+			return ERR_ACCES("R%d type=%s expected=map_value\n", regno,
+					 verif_reg_type_name(reg));
+		m = &env->maps[reg->map];
+		if (!tnum_is_const(reg->v.t))
+			return ERR_ACCES("R%d doesn't have constant offset. bpf_spin_lock has to be at the constant offset\n",
+					 regno);
+		if (m->d.spin_lock_off < 0)
+			return ERR_ACCES("map has no valid bpf_spin_lock\n");
+		o = reg->off + (int64_t)reg->v.t.value;
+		if (o != m->d.spin_lock_off)
+			return ERR_ACCES("off %lld doesn't point to 'struct bpf_spin_lock' that is at %d\n",
+					 (long long)o, m->d.spin_lock_off);
+		meta->lock_regno = regno;
+		return 0;
+	}
+	case USERBPF_ARG_PTR_TO_ALLOC_MEM:
+		if (reg->type != PTR_TO_MEM || !(reg->flags & MEM_RINGBUF) ||
+		    (reg->flags & PTR_MAYBE_NULL) || !reg->ref_obj_id)
+			return ERR_ACCES("R%d type=%s expected=ringbuf_mem\n", regno,
+					 verif_reg_type_name(reg));
+		if (reg->off || !tnum_equals_const(reg->v.t, 0))
+			return ERR_ACCES("R%d must have zero offset when passed to release func\n",
+					 regno);
+		meta->release = reg->ref_obj_id;
+		return 0;
+	case USERBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+		if (!is_const(reg))
+			return ERR_ACCES("R%d is not a known constant'\n", regno);
+		meta->alloc_size = (int64_t)reg->v.t.value;
+		return 0;
+	case USERBPF_ARG_PTR_TO_BTF_ID:
+		if (!is_ptr(reg))
+			return ERR_ACCES("R%d type=%s expected=ptr_\n", regno, verif_reg_type_name(reg));
+		return 0;
+	default:
+		return ERR_ACCES("R%d unsupported argument type %d\n", regno, arg_type);
+	}
+}
+
+static void release_ref(struct verif_state *st, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < st->nrefs; i++) {
+		if (st->refs[i].id == id) {
+			st->refs[i] = st->refs[--st->nrefs];
+			break;
+		}
+	}
+	FOR_EACH_REG(st, r, {
+		if (r->ref_obj_id == id)
+			verif_mark_unknown(r);
+	});
+}
+
+static int acquire_ref(struct verif_env *env, struct verif_state *st, int insn)
+{
+	if (st->nrefs >= VERIF_MAX_REFS)
+		return ERR_ACCES("too many acquired references\n");
+	st->refs[st->nrefs].id = ++env->id_gen;
+	st->refs[st->nrefs].insn = insn;
+	st->nrefs++;
+	return (int)env->id_gen;
+}
+
+static void clear_pkt_pointers(struct verif_state *st)
+{
+	FOR_EACH_REG(st, r, {
+		if (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
+		    r->type == PTR_TO_PACKET_END)
+			verif_mark_unknown(r);
+	});
+}
+
+/* the callee frame of a bpf_loop / for_each_map_elem callback */
+static int setup_callback_frame(struct verif_env *env, struct verif_state *st, int id,
+				int callsite, int subprog, const struct call_meta *meta)
+{
+	struct verif_frame *caller = cur_frame(st), *f;
+
+	if (st->curframe + 1 >= VERIF_MAX_FRAMES)
+		return ERR_ACCES("the call stack of %d frames is too deep !\n", st->curframe + 2);
+	f = verif_frame_new(callsite, subprog);
+	if (!f)
+		return -ENOMEM;
+	f->cb_kind = id;
+	reg_ptr(&f->regs[10], PTR_TO_STACK);
+	f->regs[10].frameno = (uint8_t)(st->curframe + 1);
+	if (id == 181) { /* bpf_loop: cb(u32 index, void *ctx) */
+		verif_mark_unknown(&f->regs[1]);
+		f->regs[1].v.t = tnum_range(0, 0xffffffffu);
+		verif_scalar_sync(&f->regs[1].v);
+		f->regs[2] = caller->regs[3];
+	} else { /* for_each_map_elem: cb(map, key, value, ctx) */
+		f->regs[1] = caller->regs[1];
+		reg_ptr(&f->regs[2], PTR_TO_MAP_KEY);
+		f->regs[2].map = meta->map;
+		reg_ptr(&f->regs[3], PTR_TO_MAP_VALUE);
+		f->regs[3].map = meta->map;
+		f->regs[4] = caller->regs[3];
+	}
+	memcpy(f->cb_regs, f->regs, sizeof(f->cb_regs));
+	st->frames[++st->curframe] = f;
+	return 0;
+}
+
+static int check_helper_call(struct verif_env *env, struct verif_state *st, int idx,
+			     int *next, bool *pushed_cb)
+{
+	const struct userbpf_insn *insn = &env->insns[idx];
+	const struct userbpf_helper *h = find_helper(env, insn->imm);
+	struct call_meta meta = { .map = -1, .mem_regno = -1, .func = -1, .lock_regno = -1 };
+	struct verif_frame *f = cur_frame(st);
+	struct verif_reg *r0;
+	int i, err;
+
+	*pushed_cb = false;
+	if (!h)
+		return ERR_INVAL("invalid func unknown#%d\n", insn->imm);
+	if ((h->proto.flags & USERBPF_HELPER_GPL_ONLY) && !env->opts->gpl)
+		return ERR_INVAL("cannot call GPL-restricted function from non-GPL compatible program\n");
+	if (st->lock_id && h->id != 94)
+		return ERR_ACCES("function calls are not allowed while holding a lock\n");
+	for (i = 0; i < 5; i++) {
+		/* bpf_trace_printk's kernel prototype declares only fmt and
+		 * size: the variadic r3-r5 may be unset */
+		if (h->id == 6 && i >= 2)
+			break;
+		err = check_arg(env, st, i + 1, h->proto.args[i], h, &meta);
+		if (err)
+			return err;
+	}
+	if (h->id == 93) { /* spin_lock */
+		struct verif_reg *lr = reg_of(st, meta.lock_regno);
+
+		if (st->lock_id)
+			return ERR_ACCES("Locking two bpf_spin_locks are not allowed\n");
+		st->lock_id = lr->id ? lr->id : 0xffffffffu;
+		st->lock_map = lr->map;
+		st->lock_off = lr->off;
+	} else if (h->id == 94) {
+		struct verif_reg *lr = reg_of(st, meta.lock_regno);
+
+		if (!st->lock_id)
+			return ERR_ACCES("bpf_spin_unlock without taking a lock\n");
+		if (st->lock_map != lr->map || (lr->id ? lr->id : 0xffffffffu) != st->lock_id)
+			return ERR_ACCES("bpf_spin_unlock of different lock\n");
+		st->lock_id = 0;
+	}
+	if (h->proto.flags & USERBPF_HELPER_TAIL_CALL || h->id == 12) {
+		if (st->nrefs)
+			return ERR_ACCES("tail_call would lead to reference leak\n");
+	}
+	if (meta.release)
+		release_ref(st, meta.release);
+	if (changes_pkt_data((int)h->id))
+		clear_pkt_pointers(st);
+	/* callbacks: explore "not called" here, "called" in a pushed state */
+	if (meta.func >= 0 && (h->id == 181 || h->id == 164)) {
+		struct verif_state *cb = verif_state_copy(st);
+
+		if (!cb)
+			return -ENOMEM;
+		err = setup_callback_frame(env, cb, (int)h->id, idx, meta.func, &meta);
+		if (err) {
+			verif_state_free(cb);
+			return err;
+		}
+		/* caller r1-r5 are dead in the callee's view of the caller */
+		for (i = 1; i <= 5; i++)
+			verif_mark_not_init(&cb->frames[cb->curframe - 1]->regs[i]);
+		cb->insn = env->subprogs[meta.func].start;
+		if (env->stack_len >= VERIF_MAX_JMP_SEQ) {
+			verif_state_free(cb);
+			return ERR_ACCES("The sequence of %d jumps is too complex.\n", env->stack_len);
+		}
+		if (env->stack_len == env->stack_cap) {
+			int cap = env->stack_cap ? env->stack_cap * 2 : 64;
+			struct verif_stack_elem *s = ub_realloc(env->stack, (size_t)cap * sizeof(*s));
+
+			if (!s) {
+				verif_state_free(cb);
+				return -ENOMEM;
+			}
+			env->stack = s;
+			env->stack_cap = cap;
+		}
+		if (cb->parent)
+			cb->parent->branches++;
+		env->stack[env->stack_len].st = cb;
+		env->stack[env->stack_len].insn = cb->insn;
+		env->stack[env->stack_len].prev = idx;
+		env->stack_len++;
+		*pushed_cb = true;
+	}
+	for (i = 1; i <= 5; i++)
+		verif_mark_not_init(&f->regs[i]);
+	r0 = &f->regs[0];
+	switch (h->proto.ret) {
+	case USERBPF_RET_VOID:
+		verif_mark_not_init(r0);
+		break;
+	case USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL:
+		if (meta.map < 0)
+			return ERR_INVAL("kernel subsystem misconfigured verifier\n");
+		if (env->maps[meta.map].inner_idx >= 0) {
+			reg_ptr(r0, CONST_PTR_TO_MAP);
+			r0->map = env->maps[meta.map].inner_idx;
+		} else {
+			reg_ptr(r0, PTR_TO_MAP_VALUE);
+			r0->map = meta.map;
+		}
+		r0->flags = PTR_MAYBE_NULL;
+		r0->id = ++env->id_gen;
+		break;
+	case USERBPF_RET_PTR_TO_ALLOC_MEM_OR_NULL: {
+		int id = acquire_ref(env, st, idx);
+
+		if (id < 0)
+			return id;
+		reg_ptr(r0, PTR_TO_MEM);
+		r0->flags = PTR_MAYBE_NULL | MEM_RINGBUF;
+		r0->mem_size = (uint32_t)meta.alloc_size;
+		r0->id = (uint32_t)id;
+		r0->ref_obj_id = (uint32_t)id;
+		break;
+	}
+	case USERBPF_RET_PTR_TO_MEM_OR_NULL:
+		reg_ptr(r0, PTR_TO_MEM);
+		r0->flags = PTR_MAYBE_NULL;
+		r0->id = ++env->id_gen;
+		break;
+	default:
+		verif_mark_unknown(r0);
+		break;
+	}
+	*next = idx + 1;
+	return 0;
+}
+
+/* ==== ALU ==== */
+
+static const char *const alu_names[16] = {
+	"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=",
+	"endian", "?", "?",
+};
+
+static void mark_linked(struct verif_state *st, struct verif_reg *dst, struct verif_reg *src,
+			struct verif_env *env)
+{
+	if (src->type == SCALAR_VALUE && !tnum_is_const(src->v.t)) {
+		if (!src->id)
+			src->id = ++env->id_gen;
+	}
+	*dst = *src;
+	(void)st;
+}
+
+static int adjust_ptr(struct verif_env *env, int dst_regno, struct verif_reg *dst,
+		      const struct verif_reg *ptr, const struct verif_reg *off, uint8_t op)
+{
+	struct verif_reg res = *ptr;
+
+	if (ptr->flags & PTR_MAYBE_NULL)
+		return ERR_ACCES("R%d pointer arithmetic on %s prohibited, null-check it first\n",
+				 dst_regno, verif_reg_type_name(ptr));
+	if (op != 0x00 && op != 0x10) {
+		if (op == 0x40 || op == 0x50 || op == 0xa0)
+			return ERR_ACCES("R%d bitwise operator %s on pointer prohibited\n", dst_regno,
+					 alu_names[op >> 4]);
+		return ERR_ACCES("R%d pointer arithmetic with %s operator prohibited\n", dst_regno,
+				 alu_names[op >> 4]);
+	}
+	switch (ptr->type) {
+	case CONST_PTR_TO_MAP:
+		if (is_const(off) && !off->v.t.value && op == 0x00)
+			break;
+		/* fallthrough */
+	case PTR_TO_PACKET_END:
+	case PTR_TO_FUNC:
+		return ERR_ACCES("R%d pointer arithmetic on %s prohibited\n", dst_regno,
+				 verif_reg_type_name(ptr));
+	default:
+		break;
+	}
+	if (off->v.smin <= -VERIF_MAX_VAR_OFF || off->v.smax >= VERIF_MAX_VAR_OFF) {
+		if (is_const(off))
+			return ERR_ACCES("value %lld makes %s pointer be out of bounds\n",
+					 (long long)off->v.smin, verif_reg_type_name(ptr));
+		return ERR_ACCES("math between %s pointer and register with unbounded min value is not allowed\n",
+				 verif_reg_type_name(ptr));
+	}
+	if (is_const(off)) {
+		int64_t c = op == 0x10 ? -(int64_t)off->v.t.value : (int64_t)off->v.t.value;
+		int64_t n = res.off + c;
+
+		if (n <= -VERIF_MAX_VAR_OFF || n >= VERIF_MAX_VAR_OFF)
+			return ERR_ACCES("value %lld makes %s pointer be out of bounds\n", (long long)c,
+					 verif_reg_type_name(ptr));
+		res.off = (int32_t)n;
+	} else {
+		verif_scalar_alu(&res.v, &off->v, op, false);
+		if (res.v.smin <= -VERIF_MAX_VAR_OFF || res.v.smax >= VERIF_MAX_VAR_OFF ||
+		    !verif_scalar_valid(&res.v))
+			return ERR_ACCES("math between %s pointer and register with unbounded min value is not allowed\n",
+					 verif_reg_type_name(ptr));
+		if (ptr->type == PTR_TO_PACKET || ptr->type == PTR_TO_PACKET_META) {
+			res.id = ++env->id_gen;
+			res.range = 0;
+		}
+	}
+	*dst = res;
+	return 0;
+}
+
+static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int op)
+{
+	const struct userbpf_insn *insn = &env->insns[idx];
+	bool alu32 = isa_table[op].flags & F_ALU32;
+	bool use_src = isa_table[op].fields & U_SRC;
+	uint8_t code = insn->code & 0xf0;
+	struct verif_reg *dst = reg_of(st, insn->dst_reg), src;
+	int err;
+
+	if (use_src) {
+		if ((err = check_reg_read(env, st, insn->src_reg)))
+			return err;
+		src = *reg_of(st, insn->src_reg);
+	} else {
+		verif_mark_const(&src, alu32 ? (uint32_t)insn->imm : (uint64_t)(int64_t)insn->imm);
+	}
+	if (insn->dst_reg == 10)
+		return ERR_ACCES("frame pointer is read only\n");
+	/* moves */
+	if (code == 0xb0) {
+		if (op == ISA_MOV64_REG) {
+			mark_linked(st, dst, reg_of(st, insn->src_reg), env);
+			if (dst->type == SCALAR_VALUE && tnum_is_const(dst->v.t))
+				dst->id = 0;
+			return 0;
+		}
+		if (op == ISA_MOV64_IMM || op == ISA_MOV32_IMM) {
+			verif_mark_const(dst, src.v.t.value);
+			return 0;
+		}
+		if (src.type != SCALAR_VALUE) {
+			verif_mark_unknown(dst); /* root: partial copy of a pointer */
+			if (op == ISA_MOV32_REG)
+				verif_scalar_zext32(&dst->v);
+			return 0;
+		}
+		if (op == ISA_MOV32_REG) {
+			*dst = src;
+			dst->id = 0;
+			verif_scalar_zext32(&dst->v);
+			return 0;
+		}
+		/* movsx */
+		{
+			int size = op == ISA_MOVSX64_8 || op == ISA_MOVSX32_8 ? 1 :
+				   op == ISA_MOVSX64_16 || op == ISA_MOVSX32_16 ? 2 : 4;
+
+			if (is_const(&src)) {
+				verif_mark_const(dst, sext(src.v.t.value, size));
+			} else {
+				scalar_of_size(dst, size, true);
+				if ((uint64_t)src.v.smax < (1ull << (size * 8 - 1)) && src.v.smin >= 0) {
+					dst->v = src.v; /* value unchanged by the sign extension */
+					dst->id = 0;
+				}
+			}
+			if (alu32)
+				verif_scalar_zext32(&dst->v);
+			return 0;
+		}
+	}
+	if ((err = check_reg_read(env, st, insn->dst_reg)))
+		return err;
+	/* unary */
+	if (code == 0x80 || code == 0xd0) {
+		if (dst->type != SCALAR_VALUE) {
+			verif_mark_unknown(dst);
+			return 0;
+		}
+		dst->id = 0;
+		if (code == 0x80) {
+			verif_scalar_alu(&dst->v, &dst->v, 0x80, alu32);
+			return 0;
+		}
+		{
+			int bits = insn->imm;
+			bool swap = op != ISA_LE16 && op != ISA_LE32 && op != ISA_LE64;
+
+			if (is_const(dst)) {
+				uint64_t v = dst->v.t.value;
+
+				if (bits == 16)
+					v = swap ? __builtin_bswap16((uint16_t)v) : (uint16_t)v;
+				else if (bits == 32)
+					v = swap ? __builtin_bswap32((uint32_t)v) : (uint32_t)v;
+				else
+					v = swap ? __builtin_bswap64(v) : v;
+				verif_mark_const(dst, v);
+			} else if (!swap) {
+				dst->v.t = tnum_cast(dst->v.t, (uint8_t)(bits / 8));
+				verif_scalar_from_tnum(&dst->v);
+			} else if (bits < 64) {
+				scalar_of_size(dst, bits / 8, false);
+			} else {
+				verif_mark_unknown(dst);
+			}
+			return 0;
+		}
+	}
+	/* binary */
+	if (!use_src) {
+		if ((code == 0x30 || code == 0x90) && insn->imm == 0)
+			return ERR_INVAL("div by zero\n");
+		if ((code == 0x60 || code == 0x70 || code == 0xc0) &&
+		    (insn->imm < 0 || insn->imm >= (alu32 ? 32 : 64)))
+			return ERR_INVAL("invalid shift %d\n", insn->imm);
+	}
+	if (is_ptr(dst) || is_ptr(&src)) {
+		if (alu32) {
+			if (code == 0x10 || !is_ptr(dst)) {
+				verif_mark_unknown(dst);
+				verif_scalar_zext32(&dst->v);
+				return 0;
+			}
+			return ERR_ACCES("R%d 32-bit pointer arithmetic prohibited\n", insn->dst_reg);
+		}
+		if (is_ptr(dst) && is_ptr(&src)) {
+			if (code == 0x10) {
+				verif_mark_unknown(dst);
+				return 0;
+			}
+			return ERR_ACCES("R%d pointer %s pointer prohibited\n", insn->dst_reg,
+					 alu_names[code >> 4]);
+		}
+		if (is_ptr(&src)) {
+			if (code == 0x10)
+				return ERR_ACCES("R%d tried to subtract pointer from scalar\n",
+						 insn->dst_reg);
+			if (code != 0x00)
+				return ERR_ACCES("R%d pointer arithmetic with %s operator prohibited\n",
+						 insn->dst_reg, alu_names[code >> 4]);
+			{
+				struct verif_reg scal = *dst;
+
+				return adjust_ptr(env, insn->dst_reg, dst, &src, &scal, 0x00);
+			}
+		}
+		return adjust_ptr(env, insn->dst_reg, dst, dst, &src, code);
+	}
+	/* scalar op scalar */
+	dst->id = 0;
+	verif_scalar_alu(&dst->v, &src.v,
+			 (uint8_t)code | (insn->off == 1 && (code == 0x30 || code == 0x90) ? 0x100 : 0),
+			 alu32);
+	if (!verif_scalar_valid(&dst->v))
+		verif_mark_unknown(dst);
+	return 0;
+}
+
+/* ==== exploration stack ==== */
+
+static int push_state(struct verif_env *env, struct verif_state *st, int insn, int prev)
+{
+	if (env->stack_len >= VERIF_MAX_JMP_SEQ) {
+		verif_state_free(st);
+		return ERR_ACCES("The sequence of %d jumps is too complex.\n", env->stack_len);
+	}
+	if (env->stack_len == env->stack_cap) {
+		int cap = env->stack_cap ? env->stack_cap * 2 : 64;
+		struct verif_stack_elem *s = ub_realloc(env->stack, (size_t)cap * sizeof(*s));
+
+		if (!s) {
+			verif_state_free(st);
+			return -ENOMEM;
+		}
+		env->stack = s;
+		env->stack_cap = cap;
+	}
+	if (st->parent)
+		st->parent->branches++;
+	st->insn = insn;
+	env->stack[env->stack_len].st = st;
+	env->stack[env->stack_len].insn = insn;
+	env->stack[env->stack_len].prev = prev;
+	env->stack_len++;
+	return 0;
+}
+
+static void path_end(struct verif_state *st)
+{
+	struct verif_state *p = st->parent;
+
+	while (p) {
+		p->branches--;
+		if (p->branches > 0)
+			break;
+		p = p->parent;
+	}
+}
+
+/* ==== jumps ==== */
+
+static void mark_ptr_or_null(struct verif_env *env, struct verif_state *st, uint32_t id,
+			     bool is_null)
+{
+	int i;
+
+	FOR_EACH_REG(st, r, {
+		if (r->id == id && (r->flags & PTR_MAYBE_NULL)) {
+			if (is_null) {
+				verif_mark_const(r, 0);
+			} else {
+				r->flags &= (uint8_t)~PTR_MAYBE_NULL;
+				if (r->type == PTR_TO_MAP_VALUE &&
+				    env->maps[r->map].d.spin_lock_off < 0)
+					r->id = 0;
+			}
+		}
+	});
+	if (is_null) {
+		for (i = 0; i < st->nrefs; i++) {
+			if (st->refs[i].id == id) {
+				st->refs[i] = st->refs[--st->nrefs];
+				break;
+			}
+		}
+	}
+}
+
+static void sync_linked(struct verif_state *st, const struct verif_reg *known)
+{
+	if (known->type != SCALAR_VALUE || !known->id)
+		return;
+	FOR_EACH_REG(st, r, {
+		if (r->type == SCALAR_VALUE && r->id == known->id)
+			r->v = known->v;
+	});
+}
+
+static void find_good_pkt_pointers(struct verif_state *st, const struct verif_reg *pkt)
+{
+	uint32_t range;
+
+	if (pkt->off < 0 || pkt->v.umax > VERIF_MAX_PACKET_OFF ||
+	    pkt->off > VERIF_MAX_PACKET_OFF || pkt->v.smin < 0)
+		return;
+	range = (uint32_t)pkt->off;
+	FOR_EACH_REG(st, r, {
+		if (r->type == pkt->type && r->id == pkt->id && r->range < range)
+			r->range = range;
+	});
+}
+
+/*
+ * Packet range learned from a comparison of a packet pointer with
+ * packet_end (or packet_meta with packet): which successor knows
+ * "pkt <= end".  Returns 1 for the taken branch, 0 for the fall-through,
+ * -1 when the comparison teaches nothing.
+ */
+static int pkt_range_side(const struct verif_reg *d, const struct verif_reg *s, uint8_t code,
+			  bool *dst_is_pkt)
+{
+	bool d_pkt = (d->type == PTR_TO_PACKET && s->type == PTR_TO_PACKET_END) ||
+		     (d->type == PTR_TO_PACKET_META && s->type == PTR_TO_PACKET);
+	bool s_pkt = (s->type == PTR_TO_PACKET && d->type == PTR_TO_PACKET_END) ||
+		     (s->type == PTR_TO_PACKET_META && d->type == PTR_TO_PACKET);
+
+	*dst_is_pkt = d_pkt;
+	if (d_pkt) {
+		switch (code) {
+		case 0x20: return 0; /* pkt > end: fall-through has pkt <= end */
+		case 0x30: return 0;
+		case 0xa0: return 1; /* pkt < end */
+		case 0xb0: return 1;
+		default: return -1;
+		}
+	}
+	if (s_pkt) {
+		switch (code) {
+		case 0x20: return 1; /* end > pkt */
+		case 0x30: return 1;
+		case 0xa0: return 0; /* end < pkt: fall-through end >= pkt */
+		case 0xb0: return 0;
+		default: return -1;
+		}
+	}
+	return -1;
+}
+
+static bool never_null(const struct verif_reg *r)
+{
+	return is_ptr(r) && !(r->flags & PTR_MAYBE_NULL) && r->type != PTR_TO_PACKET_END &&
+	       r->type != PTR_TO_PACKET && r->type != PTR_TO_PACKET_META;
+}
+
+static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx, int op,
+			  int *next)
+{
+	const struct userbpf_insn *insn = &env->insns[idx];
+	bool use_src = isa_table[op].fields & U_SRC;
+	bool jmp32 = (insn->code & 0x07) == 0x06;
+	uint8_t code = insn->code & 0xf0;
+	int target = idx + 1 + insn->off, taken = -1, err, side;
+	struct verif_reg *dst, *src, imm;
+	struct verif_state *other;
+	bool dst_is_pkt;
+
+	if ((err = check_reg_read(env, st, insn->dst_reg)))
+		return err;
+	if (use_src && (err = check_reg_read(env, st, insn->src_reg)))
+		return err;
+	dst = reg_of(st, insn->dst_reg);
+	if (use_src) {
+		src = reg_of(st, insn->src_reg);
+	} else {
+		verif_mark_const(&imm, jmp32 ? (uint32_t)insn->imm : (uint64_t)(int64_t)insn->imm);
+		src = &imm;
+	}
+	if (dst->type == SCALAR_VALUE && src->type == SCALAR_VALUE) {
+		taken = verif_scalar_branch(&dst->v, &src->v, code, jmp32);
+	} else if (!jmp32 && (code == 0x10 || code == 0x50)) {
+		if ((never_null(dst) && is_null_const(src)) || (never_null(src) && is_null_const(dst)))
+			taken = code == 0x50;
+	}
+	if (taken == 1) {
+		*next = target;
+		return 0;
+	}
+	if (taken == 0) {
+		*next = idx + 1;
+		return 0;
+	}
+	other = verif_state_copy(st);
+	if (!other)
+		return -ENOMEM;
+	if (dst->type == SCALAR_VALUE && src->type == SCALAR_VALUE) {
+		struct verif_reg *od = &other->frames[other->curframe]->regs[insn->dst_reg];
+		struct verif_reg oimm = imm, *os = use_src ? &other->frames[other->curframe]->regs[insn->src_reg] : &oimm;
+		bool same = use_src && insn->src_reg == insn->dst_reg;
+
+		if (same) {
+			/* r == r: one side is a tautology, the other impossible */
+			struct verif_scalar tmp = dst->v;
+
+			verif_scalar_refine(&od->v, &tmp, code, jmp32, true);
+			tmp = dst->v;
+			verif_scalar_refine(&dst->v, &tmp, code, jmp32, false);
+		} else {
+			verif_scalar_refine(&od->v, &os->v, code, jmp32, true);
+			verif_scalar_refine(&dst->v, &src->v, code, jmp32, false);
+		}
+		if (!verif_scalar_valid(&od->v) || (!same && !verif_scalar_valid(&os->v))) {
+			verif_state_free(other);
+			other = NULL;
+		} else {
+			sync_linked(other, od);
+			if (use_src && !same)
+				sync_linked(other, os);
+		}
+		if (!verif_scalar_valid(&dst->v) || (!same && !verif_scalar_valid(&src->v))) {
+			if (!other) /* neither side feasible: dead path */
+				return ERR_ACCES("R%d invalid register bounds after branch\n",
+						 insn->dst_reg);
+			/* only the taken side is feasible: continue there */
+			path_end(st);
+			verif_state_free(st);
+			env->cur = other;
+			*next = -2;
+			return 0;
+		}
+		sync_linked(st, dst);
+		if (use_src && !same)
+			sync_linked(st, src);
+	} else if (!jmp32 && (code == 0x10 || code == 0x50) &&
+		   ((dst->flags & PTR_MAYBE_NULL && is_null_const(src)) ||
+		    (src->flags & PTR_MAYBE_NULL && is_null_const(dst)))) {
+		uint32_t id = (dst->flags & PTR_MAYBE_NULL) ? dst->id : src->id;
+
+		/* jeq: taken side null; jne: taken side non-null */
+		mark_ptr_or_null(env, other, id, code == 0x10);
+		mark_ptr_or_null(env, st, id, code != 0x10);
+	} else if (!jmp32 && (side = pkt_range_side(dst, src, code, &dst_is_pkt)) >= 0) {
+		struct verif_state *s = side ? other : st;
+		int regno = dst_is_pkt ? insn->dst_reg : insn->src_reg;
+
+		find_good_pkt_pointers(s, &s->frames[s->curframe]->regs[regno]);
+	}
+	if (other) {
+		err = push_state(env, other, target, idx);
+		if (err)
+			return err;
+	}
+	*next = idx + 1;
+	return 0;
+}
+
+/* ==== calls and exits ==== */
+
+static int check_local_call(struct verif_env *env, struct verif_state *st, int idx, int *next)
+{
+	int target = idx + 1 + env->insns[idx].imm, sp = env->subprog_of[target], i;
+	struct verif_frame *f, *caller = cur_frame(st);
+
+	if (st->lock_id)
+		return ERR_ACCES("function calls are not allowed while holding a lock\n");
+	if (st->curframe + 1 >= VERIF_MAX_FRAMES)
+		return ERR_ACCES("the call stack of %d frames is too deep !\n", st->curframe + 2);
+	f = verif_frame_new(idx, sp);
+	if (!f)
+		return -ENOMEM;
+	for (i = 1; i <= 5; i++)
+		f->regs[i] = caller->regs[i];
+	reg_ptr(&f->regs[10], PTR_TO_STACK);
+	f->regs[10].frameno = (uint8_t)(st->curframe + 1);
+	st->frames[++st->curframe] = f;
+	*next = target;
+	return 0;
+}
+
+static int check_exit(struct verif_env *env, struct verif_state *st, int idx, int *next)
+{
+	struct verif_frame *f = cur_frame(st), *caller;
+	struct verif_reg r0;
+	int err, i;
+
+	(void)idx;
+	if ((err = check_reg_read(env, st, 0)))
+		return err;
+	if (st->lock_id)
+		return ERR_ACCES("BPF_EXIT instruction in %s cannot be used inside bpf_spin_lock-ed region\n",
+				 st->curframe ? "subprog" : "main prog");
+	if (!st->curframe) {
+		if (st->nrefs)
+			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n", st->refs[0].id,
+					 st->refs[0].insn);
+		*next = -1;
+		return 0;
+	}
+	r0 = f->regs[0];
+	if (r0.type == PTR_TO_STACK && r0.frameno == st->curframe)
+		return ERR_ACCES("cannot return stack pointer to the caller frame\n");
+	if (f->cb_kind) {
+		struct verif_state *again;
+
+		if (r0.type != SCALAR_VALUE)
+			return ERR_ACCES("At callback return the register R0 is not a known value (%s)\n",
+					 verif_reg_type_name(&r0));
+		if (r0.v.smin < 0 || r0.v.smax > 1)
+			return ERR_ACCES("At callback return the register R0 has smin=%lld smax=%lld should have been in [0, 1]\n",
+					 (long long)r0.v.smin, (long long)r0.v.smax);
+		/* another iteration: fresh callee frame, caller scalars widened */
+		again = verif_state_copy(st);
+		if (!again)
+			return -ENOMEM;
+		{
+			struct verif_frame *cf = again->frames[again->curframe];
+			int fi, j, b;
+
+			for (i = 0; i < 11; i++)
+				verif_mark_not_init(&cf->regs[i]);
+			memcpy(cf->regs, cf->cb_regs, sizeof(cf->cb_regs));
+			reg_ptr(&cf->regs[10], PTR_TO_STACK);
+			cf->regs[10].frameno = (uint8_t)again->curframe;
+			ub_free(cf->stack);
+			cf->stack = NULL;
+			cf->nslots = 0;
+			for (fi = 0; fi < again->curframe; fi++) {
+				struct verif_frame *pf = again->frames[fi];
+
+				for (j = 0; j < pf->nslots; j++) {
+					struct verif_slot *s = &pf->stack[j];
+
+					if (s->type[0] == SLOT_SPILL) {
+						if (s->spilled.type == SCALAR_VALUE)
+							verif_mark_unknown(&s->spilled);
+						continue;
+					}
+					for (b = 0; b < 8; b++)
+						if (s->type[b] == SLOT_ZERO)
+							s->type[b] = SLOT_MISC;
+				}
+			}
+			again->is_cb_reentry = true;
+		}
+		err = push_state(env, again, env->subprogs[f->subprog].start, idx);
+		if (err)
+			return err;
+		verif_mark_unknown(&r0);
+	}
+	caller = st->frames[st->curframe - 1];
+	*next = f->callsite + 1;
+	ub_free(f->stack);
+	ub_free(f);
+	st->frames[st->curframe] = NULL;
+	st->curframe--;
+	caller->regs[0] = r0;
+	for (i = 1; i <= 5; i++)
+		verif_mark_not_init(&caller->regs[i]);
+	return 0;
+}
+
+/* ==== loads of immediates and packets ==== */
+
+static int check_lddw(struct verif_env *env, struct verif_state *st, int idx, int op)
+{
+	const struct userbpf_insn *insn = &env->insns[idx];
+	struct verif_reg *dst = reg_of(st, insn->dst_reg);
+	int m, i;
+
+	if (insn->dst_reg == 10)
+		return ERR_ACCES("frame pointer is read only\n");
+	switch (op) {
+	case ISA_LDDW:
+		verif_mark_const(dst, (uint32_t)insn->imm | ((uint64_t)(uint32_t)insn[1].imm << 32));
+		return 0;
+	case ISA_LDDW_FUNC: {
+		int target = idx + 1 + insn->imm;
+
+		reg_ptr(dst, PTR_TO_FUNC);
+		dst->subprog = -1;
+		for (i = 0; i < env->nsubprogs; i++)
+			if (env->subprogs[i].start == target)
+				dst->subprog = i;
+		return 0;
+	}
+	case ISA_LDDW_BTF_ID:
+		verif_mark_unknown(dst); /* ksym: no BTF here, an opaque scalar */
+		return 0;
+	default:
+		break;
+	}
+	m = find_map(env, insn->src_reg, insn->imm);
+	if (m == -2)
+		return -ENOMEM;
+	if (m < 0)
+		return ERR_INVAL("fd %d is not pointing to valid bpf_map\n", insn->imm);
+	if (op == ISA_LDDW_MAP_FD || op == ISA_LDDW_MAP_IDX) {
+		if (insn[1].imm)
+			return ERR_INVAL("invalid bpf_ld_imm64 insn\n");
+		reg_ptr(dst, CONST_PTR_TO_MAP);
+		dst->map = m;
+		return 0;
+	}
+	if (env->maps[m].d.type != MT_ARRAY || (uint32_t)insn[1].imm >= env->maps[m].d.value_size)
+		return ERR_INVAL("invalid access to map value pointer, value_size=%u off=%u\n",
+				 env->maps[m].d.value_size, (uint32_t)insn[1].imm);
+	reg_ptr(dst, PTR_TO_MAP_VALUE);
+	dst->map = m;
+	dst->off = insn[1].imm;
+	return 0;
+}
+
+static int check_ld_pkt(struct verif_env *env, struct verif_state *st, int idx, int op)
+{
+	const struct userbpf_insn *insn = &env->insns[idx];
+	struct verif_frame *f = cur_frame(st);
+	int i, err, size = (insn->code & 0x18) == 0x00 ? 4 : (insn->code & 0x18) == 0x08 ? 2 : 1;
+
+	if (env->ctx_kind != UB_CTX_SKB)
+		return ERR_INVAL("BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
+	if (st->lock_id)
+		return ERR_INVAL("BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region\n");
+	if (st->nrefs)
+		return ERR_INVAL("BPF_LD_[ABS|IND] would lead to reference leak\n");
+	if ((err = check_reg_read(env, st, 6)))
+		return err;
+	if (f->regs[6].type != PTR_TO_CTX)
+		return ERR_INVAL("at the time of BPF_LD_ABS|IND R6 != pointer to skb\n");
+	if ((isa_table[op].fields & U_SRC) && (err = check_reg_read(env, st, insn->src_reg)))
+		return err;
+	for (i = 1; i <= 5; i++)
+		verif_mark_not_init(&f->regs[i]);
+	scalar_of_size(&f->regs[0], size, false);
+	return 0;
+}
+
+static int insn_size(const struct userbpf_insn *insn)
+{
+	switch (insn->code & 0x18) {
+	case 0x00: return 4;
+	case 0x08: return 2;
+	case 0x10: return 1;
+	default: return 8;
+	}
+}
+
+/* one instruction; *next = following insn, -1 path done, -2 env->cur replaced */
+static int step(struct verif_env *env, struct verif_state *st, int idx, int *next)
+{
+	const struct userbpf_insn *insn = &env->insns[idx];
+	int op = env->ops[idx], err;
+	uint16_t fl = (uint16_t)isa_table[op].flags;
+
+	*next = idx + 1;
+	if (fl & F_ALU)
+		return check_alu(env, st, idx, op);
+	if (fl & F_LDDW) {
+		*next = idx + 2;
+		return check_lddw(env, st, idx, op);
+	}
+	if (fl & F_LDPKT)
+		return check_ld_pkt(env, st, idx, op);
+	if (fl & F_LOAD) {
+		struct verif_reg tmp;
+
+		if ((err = check_reg_read(env, st, insn->src_reg)))
+			return err;
+		if (insn->dst_reg == 10)
+			return ERR_ACCES("frame pointer is read only\n");
+		verif_mark_unknown(&tmp);
+		err = check_mem_access(env, st, insn->src_reg, insn->off, insn_size(insn), ACC_READ,
+				       &tmp, NULL, (insn->code & 0xe0) == 0x80);
+		if (!err)
+			*reg_of(st, insn->dst_reg) = tmp;
+		return err;
+	}
+	if (fl & F_STORE) {
+		struct verif_reg val;
+		bool imm = (insn->code & 0x07) == 0x02;
+
+		if ((err = check_reg_read(env, st, insn->dst_reg)))
+			return err;
+		if (imm) {
+			verif_mark_const(&val, insn_size(insn) == 8 ? (uint64_t)(int64_t)insn->imm
+								    : (uint32_t)insn->imm);
+		} else {
+			if ((err = check_reg_read(env, st, insn->src_reg)))
+				return err;
+			val = *reg_of(st, insn->src_reg);
+		}
+		env->st_imm = imm;
+		err = check_mem_access(env, st, insn->dst_reg, insn->off, insn_size(insn), ACC_WRITE,
+				       NULL, &val, false);
+		env->st_imm = false;
+		return err;
+	}
+	if (fl & F_ATOMIC) {
+		int size = insn_size(insn);
+		struct verif_reg old;
+
+		if ((err = check_reg_read(env, st, insn->dst_reg)) ||
+		    (err = check_reg_read(env, st, insn->src_reg)))
+			return err;
+		if ((fl & F_W0) && (err = check_reg_read(env, st, 0)))
+			return err;
+		verif_mark_unknown(&old);
+		err = check_mem_access(env, st, insn->dst_reg, insn->off, size, ACC_READ, &old, NULL,
+				       false);
+		if (!err)
+			err = check_mem_access(env, st, insn->dst_reg, insn->off, size, ACC_ATOMIC,
+					       NULL, NULL, false);
+		if (err)
+			return err;
+		if (old.type != SCALAR_VALUE)
+			verif_mark_unknown(&old);
+		if (fl & F_WSRC)
+			*reg_of(st, insn->src_reg) = old;
+		if (fl & F_W0)
+			*reg_of(st, 0) = old;
+		return 0;
+	}
+	if (op == ISA_JA) {
+		*next = idx + 1 + insn->off;
+		return 0;
+	}
+	if (op == ISA_JA32) {
+		*next = idx + 1 + insn->imm;
+		return 0;
+	}
+	if (fl & F_COND)
+		return check_cond_jmp(env, st, idx, op, next);
+	if (op == ISA_CALL && insn->imm == VERIF_CORE_POISON) {
+		/* libbpf's marker for an unresolved CO-RE relocation: the
+		 * loader's stand-in aborts the run here, so the path ends */
+		verif_log(env, "%d: unresolved CO-RE relocation: the run stops here\n", idx);
+		*next = -1;
+		return 0;
+	}
+	if (op == ISA_CALL) {
+		bool cb;
+
+		return check_helper_call(env, st, idx, next, &cb);
+	}
+	if (op == ISA_CALL_LOCAL)
+		return check_local_call(env, st, idx, next);
+	if (op == ISA_CALL_KFUNC)
+		return ERR_INVAL("calling kernel functions is not supported\n");
+	if (op == ISA_CALLX)
+		return ERR_INVAL("unknown opcode %02x\n", insn->code);
+	if (fl & F_EXIT)
+		return check_exit(env, st, idx, next);
+	return ERR_INVAL("unknown opcode %02x\n", insn->code);
+}
+
+/* ==== pruning ==== */
+
+static int is_state_visited(struct verif_env *env, struct verif_state *st, int idx)
+{
+	struct verif_sl *sl, *n;
+	struct verif_state *cp;
+
+	for (sl = env->explored[idx]; sl; sl = sl->next) {
+		struct verif_state *old = sl->st;
+
+		if (old->branches > 0) {
+			if ((env->prune[idx] & 2) && st->frames[st->curframe]->cb_kind &&
+			    verif_states_equal(env, old, st, false))
+				return 1;
+			if (verif_states_equal(env, old, st, true))
+				return ERR_INVAL("infinite loop detected at insn %d\n", idx);
+			continue;
+		}
+		if (verif_states_equal(env, old, st, false))
+			return 1;
+	}
+	if (env->states_per_insn[idx] >= 64)
+		return 0;
+	cp = verif_state_copy(st);
+	n = ub_alloc(sizeof(*n));
+	if (!cp || !n) {
+		verif_state_free(cp);
+		ub_free(n);
+		return -ENOMEM;
+	}
+	cp->branches = 1;
+	cp->parent = st->parent;
+	cp->insn = idx;
+	st->parent = cp;
+	n->st = cp;
+	n->next = env->explored[idx];
+	env->explored[idx] = n;
+	env->states_per_insn[idx]++;
+	env->total_states++;
+	if (env->states_per_insn[idx] > env->peak_states)
+		env->peak_states = env->states_per_insn[idx];
+	return 0;
+}
+
+/* ==== main loop ==== */
+
+static int do_check(struct verif_env *env)
+{
+	struct verif_state *st = verif_state_new();
+	struct verif_frame *f = verif_frame_new(-1, 0);
+	int idx = 0, prev = -1, next, err;
+
+	if (!st || !f) {
+		ub_free(st);
+		ub_free(f);
+		return -ENOMEM;
+	}
+	st->frames[0] = f;
+	reg_ptr(&f->regs[1], PTR_TO_CTX);
+	reg_ptr(&f->regs[10], PTR_TO_STACK);
+	env->cur = st;
+	for (;;) {
+		st = env->cur;
+		env->cur_insn = idx;
+		if (++env->processed > VERIF_MAX_INSNS) {
+			verif_log(env, "BPF program is too large. Processed %u insn\n", env->processed);
+			return -E2BIG;
+		}
+		st->insn = idx;
+		if (env->prune[idx]) {
+			err = is_state_visited(env, st, idx);
+			if (err < 0)
+				return err;
+			if (err == 1) {
+				if (env->log_level >= 1)
+					verif_log(env, "%d: safe\n", idx);
+				goto pop;
+			}
+		}
+		if (env->log_level >= 2) {
+			verif_log(env, "%d:", idx);
+			verif_print_state(env, st);
+		}
+		if (env->log_level >= 1)
+			log_insn(env, idx);
+		err = step(env, st, idx, &next);
+		if (err)
+			return err;
+		if (next == -2) { /* env->cur replaced by the feasible side */
+			env->cur->insn = env->insns[idx].off + idx + 1;
+			prev = idx;
+			idx = env->cur->insn;
+			continue;
+		}
+		if (next >= 0) {
+			prev = idx;
+			idx = next;
+			continue;
+		}
+pop:
+		path_end(st);
+		verif_state_free(st);
+		env->cur = NULL;
+		if (!env->stack_len)
+			return 0;
+		env->stack_len--;
+		env->cur = env->stack[env->stack_len].st;
+		idx = env->stack[env->stack_len].insn;
+		prev = env->stack[env->stack_len].prev;
+		if (env->log_level >= 1) {
+			verif_log(env, "from %d to %d:", prev, idx);
+			verif_print_state(env, env->cur);
+		}
+	}
+}
+
+/* combined stack depth of every call chain (check_max_stack_depth) */
+static int check_stack_depth(struct verif_env *env, int sp, int depth, int frames)
+{
+	int i, d = env->subprogs[sp].stack_depth, err;
+
+	d = d ? (d + 31) / 32 * 32 : 32;
+	depth += d;
+	if (frames > VERIF_MAX_FRAMES)
+		return ERR_ACCES("the call stack of %d frames is too deep !\n", frames);
+	if (depth > VERIF_STACK)
+		return ERR_ACCES("combined stack size of %d calls is %d. Too large\n", frames, depth);
+	for (i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
+		if (env->ops[i] == ISA_CALL_LOCAL || env->ops[i] == ISA_LDDW_FUNC) {
+			int t = env->subprog_of[i + 1 + env->insns[i].imm];
+
+			if (t == sp)
+				continue; /* recursion is bounded by the exploration */
+			err = check_stack_depth(env, t, depth, frames + 1);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static void env_free(struct verif_env *env)
+{
+	size_t i;
+
+	if (env->explored) {
+		for (i = 0; i < env->cnt; i++) {
+			struct verif_sl *sl = env->explored[i], *n;
+
+			for (; sl; sl = n) {
+				n = sl->next;
+				verif_state_free(sl->st);
+				ub_free(sl);
+			}
+		}
+	}
+	while (env->stack_len > 0)
+		verif_state_free(env->stack[--env->stack_len].st);
+	verif_state_free(env->cur);
+	ub_free(env->stack);
+	ub_free(env->explored);
+	ub_free(env->ops);
+	ub_free(env->subprog_of);
+	ub_free(env->prune);
+	ub_free(env->live);
+	ub_free(env->states_per_insn);
+	ub_free(env->maps);
+}
+
+int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
+		   const struct userbpf_verifier_opts *opts)
+{
+	struct verif_env env;
+	static const struct userbpf_verifier_opts none = { .sz = sizeof(none) };
+	int err;
+
+	if (!opts)
+		opts = &none;
+	if (!insns && insn_cnt)
+		return -EINVAL;
+	if (opts->sz < offsetof(struct userbpf_verifier_opts, stats))
+		return -EINVAL;
+	if (insn_cnt > VERIF_MAX_INSNS)
+		return -E2BIG;
+	memset(&env, 0, sizeof(env));
+	env.insns = insns;
+	env.cnt = insn_cnt;
+	env.opts = opts;
+	env.prog_type = opts->prog_type;
+	env.ctx_size = opts->ctx_size;
+	env.ctx_kind = ub_prog_ctx_kind(opts->prog_type);
+	env.log = opts->log_buf;
+	env.log_size = opts->log_buf ? opts->log_size : 0;
+	env.log_level = opts->log_level;
+	if (env.log && env.log_size)
+		env.log[0] = '\0';
+	if (opts->helpers) {
+		env.helpers = opts->helpers;
+		env.helper_cnt = opts->helper_cnt;
+	} else {
+		env.helpers = userbpf_helpers_std(&env.helper_cnt);
+	}
+	env.extra = opts->extra_helpers;
+	env.extra_cnt = opts->extra_helper_cnt;
+	if (!opts->helpers && !opts->extra_helpers)
+		env.extra = userbpf_prog_type_helpers(opts->prog_type, &env.extra_cnt);
+	if (insn_cnt) {
+		env.ops = ub_calloc(insn_cnt, sizeof(*env.ops));
+		env.subprog_of = ub_calloc(insn_cnt, sizeof(*env.subprog_of));
+		env.prune = ub_calloc(insn_cnt, 1);
+		env.live = ub_calloc(insn_cnt, sizeof(*env.live));
+		env.explored = ub_calloc(insn_cnt, sizeof(*env.explored));
+		env.states_per_insn = ub_calloc(insn_cnt, sizeof(*env.states_per_insn));
+		if (!env.ops || !env.subprog_of || !env.prune || !env.live || !env.explored ||
+		    !env.states_per_insn) {
+			env_free(&env);
+			return -ENOMEM;
+		}
+	}
+	env.cur_insn = -1;
+	err = verif_check_structure(&env);
+	if (!err) {
+		verif_compute_liveness(&env);
+		err = do_check(&env);
+	}
+	if (!err)
+		err = check_stack_depth(&env, 0, 0, 1);
+	if (err && err != -ENOMEM && env.cur_insn >= 0 && (size_t)env.cur_insn < insn_cnt) {
+		/* name the instruction (and its source line) next to the reason */
+		char tail[600] = "";
+
+		if (env.log && env.log_size) {
+			/* move the reason after the insn line at level 0 */
+			size_t start = env.log_len;
+
+			while (start > 0 && env.log[start - 1] != '\n')
+				start--;
+			(void)start;
+		}
+		if (env.log_level == 0) {
+			log_line(&env, env.cur_insn);
+			log_insn(&env, env.cur_insn);
+		}
+		verif_log(&env, "verification failed at insn %d%s\n", env.cur_insn, tail);
+	}
+	verif_log(&env, "processed %u insns (limit %u) max_states_per_insn %u total_states %u peak_states %u mark_read 0\n",
+		  env.processed, VERIF_MAX_INSNS, env.peak_states, env.total_states,
+		  env.peak_states);
+	if (opts->sz >= offsetof(struct userbpf_verifier_opts, stats) + sizeof(opts->stats) &&
+	    opts->stats) {
+		struct userbpf_verifier_stats *s = opts->stats;
+
+		s->insn_processed = env.processed;
+		s->total_states = env.total_states;
+		s->peak_states = env.peak_states;
+		s->max_states_per_insn = env.peak_states;
+		s->stack_depth = env.nsubprogs ? (uint32_t)env.subprogs[0].stack_depth : 0;
+		s->error_insn = err ? (uint32_t)env.cur_insn : 0;
+		s->log_true_size = env.log_true + 1;
+	}
+	env_free(&env);
+	return err;
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * verifier_int.h - private state of one verification: the environment
+ * (program, decoded rows, subprograms, liveness, maps, helpers, log) and
+ * the abstract machine state (registers, stack slots, frames, references)
+ * shared by cfg.c (structure pass, liveness), state.c (copy, compare,
+ * print) and verifier.c (transfer functions and the exploration loop).
+ */
+#ifndef USERBPF_VERIFIER_INT_H
+#define USERBPF_VERIFIER_INT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "userbpf/verifier.h"
+#include "isa/isa.h"
+#include "tnum.h"
+
+#define VERIF_MAX_INSNS 1000000u	 /* processed-insn limit (kernel) */
+#define VERIF_MAX_JMP_SEQ 8192		 /* pending branches (kernel) */
+#define VERIF_MAX_FRAMES 8
+#define VERIF_MAX_SUBPROGS 256
+#define VERIF_STACK 512
+#define VERIF_MAX_VAR_OFF (1 << 29)
+#define VERIF_MAX_PACKET_OFF 0xffff
+#define VERIF_MAX_REFS 64
+
+enum verif_reg_type {
+	NOT_INIT = 0,
+	SCALAR_VALUE,
+	PTR_TO_CTX,
+	CONST_PTR_TO_MAP,
+	PTR_TO_MAP_VALUE,
+	PTR_TO_MAP_KEY,
+	PTR_TO_STACK,
+	PTR_TO_PACKET_META,
+	PTR_TO_PACKET,
+	PTR_TO_PACKET_END,
+	PTR_TO_MEM,
+	PTR_TO_FUNC,
+	VERIF_REG_TYPES
+};
+
+/* reg flags */
+#define PTR_MAYBE_NULL 0x1
+#define MEM_RDONLY 0x2
+#define MEM_RINGBUF 0x4
+
+struct verif_reg {
+	uint8_t type;
+	uint8_t flags;
+	uint8_t frameno;	/* PTR_TO_STACK: owning frame */
+	int32_t off;		/* fixed part of a pointer's offset */
+	struct verif_scalar v;	/* value, or variable part of a pointer offset */
+	uint32_t id;		/* null check / packet range / linked scalars */
+	uint32_t ref_obj_id;	/* acquired reference (ringbuf record) */
+	int32_t map;		/* map value, const map: index in env->maps */
+	uint32_t range;		/* packet: bytes known in bounds */
+	uint32_t mem_size;	/* PTR_TO_MEM */
+	int32_t subprog;	/* PTR_TO_FUNC */
+};
+
+enum { SLOT_INVALID = 0, SLOT_MISC, SLOT_ZERO, SLOT_SPILL };
+
+struct verif_slot {
+	uint8_t type[8];	/* per byte: SLOT_* */
+	struct verif_reg spilled;	/* SLOT_SPILL (all 8 bytes) */
+};
+
+struct verif_frame {
+	struct verif_reg regs[11];
+	int callsite;		/* call insn in the caller, -1 for main */
+	int subprog;
+	int cb_kind;		/* callback frame: helper id, else 0 */
+	struct verif_reg cb_regs[6];	/* callback frame: r0-r5 at entry */
+	int nslots;		/* stack slots allocated (8 bytes each, from fp down) */
+	struct verif_slot *stack;
+};
+
+struct verif_ref {
+	uint32_t id;
+	int insn;
+};
+
+struct verif_state {
+	struct verif_frame *frames[VERIF_MAX_FRAMES];
+	int curframe;
+	int nrefs;
+	struct verif_ref refs[VERIF_MAX_REFS];
+	uint32_t lock_id;	/* 0: no spin lock held */
+	int32_t lock_map;
+	int32_t lock_off;
+	/* exploration bookkeeping */
+	struct verif_state *parent;
+	int branches;
+	int insn;
+	bool is_cb_reentry;
+};
+
+struct verif_sl {
+	struct verif_state *st;
+	struct verif_sl *next;
+};
+
+struct verif_subprog {
+	int start;
+	int end;		/* one past the last insn */
+	int stack_depth;	/* deepest byte touched, positive */
+};
+
+struct verif_map {
+	struct userbpf_verifier_map d;
+	struct userbpf_verifier_map inner; /* copy of *d.inner */
+	int inner_idx;		/* env->maps index of the inner template, -1 */
+	unsigned src_reg;
+	int32_t imm;
+};
+
+struct verif_stack_elem {
+	struct verif_state *st;
+	int insn;
+	int prev;
+};
+
+struct verif_env {
+	const struct userbpf_insn *insns;
+	size_t cnt;
+	const struct userbpf_verifier_opts *opts;
+	uint32_t prog_type;
+	uint32_t ctx_size;
+	int ctx_kind;		/* 0 raw, 1 skb, 2 xdp */
+	int16_t *ops;		/* row per slot, -1 for lddw's 2nd slot */
+	int *subprog_of;	/* insn -> subprog index */
+	uint8_t *prune;		/* prune point / callback entry (2) */
+	uint16_t *live;		/* registers live before each insn */
+	struct verif_subprog subprogs[VERIF_MAX_SUBPROGS + 1];
+	int nsubprogs;
+	struct verif_map *maps;
+	int nmaps;
+	/* helpers */
+	const struct userbpf_helper *helpers;
+	size_t helper_cnt;
+	const struct userbpf_helper *extra;
+	size_t extra_cnt;
+	/* exploration */
+	struct verif_sl **explored;
+	struct verif_stack_elem *stack;
+	int stack_len, stack_cap;
+	uint32_t id_gen;
+	uint32_t processed;
+	uint32_t total_states, peak_states, cur_states;
+	uint32_t *states_per_insn;
+	int cur_insn;
+	int prev_insn;
+	/* log */
+	char *log;
+	size_t log_size, log_len, log_true;
+	uint32_t log_level;
+	bool err_logged;
+	bool st_imm;		/* the access being checked is BPF_ST */
+	struct verif_state *cur;
+};
+
+/* ==== log (verifier.c) ==== */
+void verif_log(struct verif_env *env, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ==== structure pass and liveness (cfg.c) ==== */
+int verif_check_structure(struct verif_env *env);
+void verif_compute_liveness(struct verif_env *env);
+
+/* ==== states (state.c) ==== */
+struct verif_state *verif_state_new(void);
+struct verif_state *verif_state_copy(const struct verif_state *st);
+void verif_state_free(struct verif_state *st);
+struct verif_frame *verif_frame_new(int callsite, int subprog);
+int verif_frame_grow(struct verif_frame *f, int nslots);
+/* old covers cur (prune), or old equals cur exactly (loop detection) */
+bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
+			const struct verif_state *cur, bool exact);
+void verif_print_state(struct verif_env *env, const struct verif_state *st);
+void verif_print_reg(struct verif_env *env, const struct verif_reg *r);
+const char *verif_reg_type_name(const struct verif_reg *r);
+
+void verif_mark_unknown(struct verif_reg *r);
+void verif_mark_not_init(struct verif_reg *r);
+void verif_mark_const(struct verif_reg *r, uint64_t v);
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * verify_object.c - glue between an opened object and the verifier:
+ * userbpf_program__verify() describes the object's maps (type, sizes,
+ * flags, inner template, frozen .rodata contents, the bpf_spin_lock
+ * offset found through BTF), the program type, the license and the BTF
+ * line info, then runs userbpf_verify() on the relocated instructions.
+ * Uses only the public object API; the loader calls it at load time.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "userbpf/object.h"
+#include "userbpf/verifier.h"
+#include "util/alloc.h"
+
+static bool license_is_gpl(const char *l)
+{
+	static const char *const ok[] = { "GPL", "GPL v2", "GPL and additional rights",
+					  "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL" };
+	size_t i;
+
+	if (!l)
+		return false;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(l, ok[i]))
+			return true;
+	return false;
+}
+
+/* offset of the struct bpf_spin_lock member of a map value, or -1 */
+static int32_t spin_lock_off(const struct userbpf_btf *btf, uint32_t value_type)
+{
+	static const char *const names[] = { "lock", "spin", "spinlock", "l", "sl" };
+	int64_t id, off;
+	size_t i;
+
+	if (!btf || !value_type || userbpf_btf__find_by_name_kind(btf, "bpf_spin_lock", 4) <= 0)
+		return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		off = userbpf_btf__member_bit_offset(btf, value_type, names[i], NULL);
+		if (off < 0 || off % 32)
+			continue;
+		id = userbpf_btf__resolve_size(btf, value_type);
+		if (id >= 0)
+			return (int32_t)(off / 8);
+	}
+	return -1;
+}
+
+int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_program *prog,
+			    const struct userbpf_verifier_opts *base)
+{
+	struct userbpf_verifier_opts o;
+	struct userbpf_verifier_map *maps = NULL, *inner = NULL;
+	struct userbpf_verifier_line *lines = NULL;
+	const struct userbpf_line_info *li;
+	const struct userbpf_btf *btf = userbpf_object__btf(obj);
+	struct userbpf_object_map *m = NULL;
+	size_t n = 0, i, li_cnt = 0;
+	int err;
+
+	if (!obj || !prog)
+		return -EINVAL;
+	err = userbpf_object__prepare(obj);
+	if (err)
+		return err;
+	memset(&o, 0, sizeof(o));
+	if (base)
+		memcpy(&o, base, base->sz < sizeof(o) ? base->sz : sizeof(o));
+	o.sz = sizeof(o);
+	while ((m = userbpf_object__next_map(obj, m)))
+		n++;
+	maps = ub_calloc(n + 1, sizeof(*maps));
+	inner = ub_calloc(n + 1, sizeof(*inner));
+	if (!maps || !inner) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0, m = NULL; (m = userbpf_object__next_map(obj, m)); i++) {
+		struct userbpf_map_def d;
+
+		memset(&d, 0, sizeof(d));
+		userbpf_object_map__def(m, &d);
+		maps[i].type = d.type;
+		maps[i].key_size = d.key_size;
+		maps[i].value_size = d.value_size;
+		maps[i].max_entries = d.max_entries;
+		maps[i].map_flags = d.map_flags;
+		maps[i].spin_lock_off = spin_lock_off(btf, d.btf_value_type_id);
+		if (d.has_inner) {
+			inner[i].type = d.inner_type;
+			inner[i].key_size = d.inner_key_size;
+			inner[i].value_size = d.inner_value_size;
+			inner[i].max_entries = d.inner_max_entries;
+			inner[i].map_flags = d.inner_map_flags;
+			inner[i].spin_lock_off = -1;
+			maps[i].inner = &inner[i];
+		}
+		if (d.map_flags & 128) { /* BPF_F_RDONLY_PROG: .rodata, .kconfig */
+			size_t sz = 0;
+			void *v = userbpf_object_map__initial_value(m, &sz);
+
+			if (v && sz >= d.value_size)
+				maps[i].frozen_value = v;
+		}
+	}
+	li = userbpf_program__line_info(prog, &li_cnt);
+	if (li_cnt) {
+		lines = ub_calloc(li_cnt, sizeof(*lines));
+		if (!lines) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < li_cnt; i++) {
+			lines[i].insn_off = li[i].insn_off;
+			lines[i].line = li[i].line;
+			lines[i].file = li[i].file;
+			lines[i].text = li[i].text;
+		}
+	}
+	o.prog_type = userbpf_program__type(prog);
+	o.gpl = license_is_gpl(userbpf_program__license(prog));
+	o.maps = maps;
+	o.map_cnt = n;
+	o.map_desc = NULL;
+	o.lines = lines;
+	o.line_cnt = li_cnt;
+	err = userbpf_verify(userbpf_program__insns(prog), userbpf_program__insn_cnt(prog), &o);
+out:
+	ub_free(maps);
+	ub_free(inner);
+	ub_free(lines);
+	return err;
+}

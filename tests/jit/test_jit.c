@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_jit.c - the JIT's own tests: every insn.def row has an emitter,
+ * generated programs give the interpreter's results on native code
+ * (registers, stack and memory, no kernel needed), the run-time errors of
+ * native code match the interpreter's (call depth, callx, packet loads),
+ * write-xor-execute memory, fallback to the interpreter when the platform
+ * has no executable memory, engine selection, and the example objects
+ * that use tail calls and callbacks really run natively.
+ *
+ * The data tests (test_data.c, modes "interp" and "jit"), the kernel
+ * oracle (test_oracle.c, mode "jit") and the examples
+ * (test_examples.c, engine "jit") run on both engines as well.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "isa/isa.h"
+#include "../unit/test.h"
+#include "../unit/oracle_gen.h"
+#include "userbpf/userbpf.h"
+
+#if defined(__x86_64__)
+#define HAVE_JIT 1
+#else
+#define HAVE_JIT 0
+#endif
+
+static int fake_ld_imm64(void *cookie, unsigned src_reg, int32_t imm, int32_t next_imm,
+			 uint64_t *value)
+{
+	(void)cookie;
+	(void)src_reg;
+	*value = 0x100000 + (uint64_t)(uint32_t)imm + (uint64_t)(uint32_t)next_imm;
+	return 0;
+}
+
+/* One instruction of row op with harmless operands (compiled, never run). */
+static size_t row_program(int op, struct userbpf_insn *out)
+{
+	const struct isa_info *row = &isa_table[op];
+	struct userbpf_insn in = { .code = row->opcode };
+	size_t n = 0;
+
+	if (row->fields & U_DST)
+		in.dst_reg = (row->flags & (F_STORE | F_ATOMIC)) ? 10 : 1;
+	if (row->fields & U_SRC)
+		in.src_reg = (row->flags & F_LOAD) ? 10 : 2;
+	if (row->fields & U_OFF)
+		in.off = (row->flags & (F_LOAD | F_STORE | F_ATOMIC)) ? -8 : 1;
+	if (row->fields & U_IMM)
+		in.imm = (row->flags & (F_JMPL | F_CALL | F_LDDW)) ? 1 : 3;
+	if (op == ISA_CALLX)
+		in.dst_reg = 1;
+	switch (row->match) {
+	case M_OFF: in.off = (int16_t)row->mval; break;
+	case M_IMM: in.imm = row->mval; break;
+	case M_SRC: in.src_reg = (uint8_t)row->mval; break;
+	}
+	out[n++] = in;
+	if (row->flags & F_LDDW)
+		out[n++] = (struct userbpf_insn){ .imm = 0 };
+	out[n++] = (struct userbpf_insn){ .code = 0xb7 };	/* r0 = 0 */
+	out[n++] = (struct userbpf_insn){ .code = 0x95 };	/* exit */
+	return n;
+}
+
+/*
+ * Every row of insn.def compiles, and every row but the ones whose
+ * semantics are "no operation" on this host (le64) emits code of its own.
+ * kfunc calls are rejected at creation, on both engines.
+ */
+TEST(jit_every_row_has_an_emitter)
+{
+	struct userbpf_insn insns[8];
+	char err[256];
+	int op, compiled = 0;
+
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	for (op = 0; op < ISA_OP_COUNT; op++) {
+		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = fake_ld_imm64,
+			     .err_buf = err, .err_buf_sz = sizeof(err));
+		size_t n = row_program(op, insns);
+		struct userbpf_prog *p = userbpf_prog__new(insns, n, &po);
+		long start, end;
+
+		if (op == ISA_CALL_KFUNC) {
+			ASSERT_TRUE(p == NULL);
+			continue;
+		}
+		if (!p) {
+			test_fail(__FILE__, __LINE__, "row %s: %s", isa_table[op].name, err);
+			return;
+		}
+		if (userbpf_prog__jit(p)) {
+			test_fail(__FILE__, __LINE__, "row %s: %s", isa_table[op].name,
+				  userbpf_prog__jit_error(p));
+			userbpf_prog__free(p);
+			return;
+		}
+		start = userbpf_prog__jited_offset(p, 0);
+		end = userbpf_prog__jited_offset(p, isa_slots(op));
+		if (op != ISA_LE64 && end <= start) {
+			test_fail(__FILE__, __LINE__, "row %s emitted no code", isa_table[op].name);
+			userbpf_prog__free(p);
+			return;
+		}
+		compiled++;
+		userbpf_prog__free(p);
+	}
+	ASSERT_EQ(compiled, ISA_OP_COUNT - 1);
+}
+
+/* ==== Generated programs: native code against the interpreter ==== */
+
+static int gen_run(const struct userbpf_prog *prog, const struct oracle_prog *p, uint8_t *buf,
+		   uint32_t flags, uint64_t *r0, char *err, size_t err_sz)
+{
+	static uint64_t dummy_ctx[4];
+	uint64_t args[2] = { (uint64_t)(uintptr_t)buf, (uint64_t)(uintptr_t)(buf + p->pkt_len) };
+	USERBPF_OPTS(userbpf_run_opts, opts, .err_buf = err, .err_buf_sz = err_sz,
+		     .flags = USERBPF_RUN_UNCHECKED | flags);
+
+	memcpy(buf, p->pkt, p->pkt_len);
+	if (p->socket_filter) {
+		opts.ctx = dummy_ctx;
+		opts.ctx_size = sizeof(dummy_ctx);
+		opts.data = buf + ORACLE_ETH_HLEN;
+		opts.data_size = p->data_len;
+	} else {
+		opts.args = args;
+		opts.arg_cnt = 2;
+	}
+	*r0 = 0;
+	return userbpf_prog__run(prog, &opts, r0);
+}
+
+/*
+ * The kernel oracle's program generator without the kernel: 600 programs
+ * of each mix, same r0, same error and the same memory (which holds every
+ * register and the stack at the end) on both engines.
+ */
+TEST(jit_generated_programs_match_interpreter)
+{
+	static struct oracle_prog p;
+	static uint8_t a[ORACLE_MAX_PKT], b[ORACLE_MAX_PKT];
+	unsigned mix, i, compared = 0;
+	char ea[256], eb[256];
+
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	for (mix = 0; mix < ORACLE_MIX_CNT; mix++) {
+		for (i = 0; i < 600; i++) {
+			struct userbpf_prog *prog;
+			uint64_t ra, rb;
+			int ca, cb;
+
+			oracle_gen(&p, oracle_seed(0x7a11f00dull, 100 + mix, i), (enum oracle_mix)mix);
+			if (!p.socket_filter)
+				oracle_set_prologue(&p, ORACLE_PROLOGUE_ARGS);
+			prog = userbpf_prog__new(p.insns, p.insn_cnt, NULL);
+			ASSERT_TRUE(prog != NULL);
+			ca = gen_run(prog, &p, a, USERBPF_RUN_INTERPRETER, &ra, ea, sizeof(ea));
+			cb = gen_run(prog, &p, b, 0, &rb, eb, sizeof(eb));
+			if (!userbpf_prog__jited(prog, NULL) || ca != cb || ra != rb ||
+			    memcmp(a, b, p.pkt_len)) {
+				test_fail(__FILE__, __LINE__,
+					  "%s program %u: interp %d r0 0x%" PRIx64 " vs jit %d "
+					  "r0 0x%" PRIx64 " (%s)%s", oracle_mix_name((enum oracle_mix)mix),
+					  i, ca, ra, cb, rb, userbpf_prog__jit_error(prog) ?
+					  userbpf_prog__jit_error(prog) : "compiled",
+					  memcmp(a, b, p.pkt_len) ? ", memory differs" : "");
+				userbpf_prog__free(prog);
+				return;
+			}
+			compared++;
+			userbpf_prog__free(prog);
+		}
+	}
+	ASSERT_EQ(compared, 600 * ORACLE_MIX_CNT);
+}
+
+/* ==== Run-time errors, both engines ==== */
+
+static int run_src(const char *src, uint32_t flags, void *data, size_t data_size,
+		   uint64_t *r0, char *err, size_t err_sz, int *jited)
+{
+	struct userbpf_insn *insns;
+	struct userbpf_prog *p;
+	size_t cnt;
+	char aerr[256];
+	int rc;
+	USERBPF_OPTS(userbpf_run_opts, opts, .flags = USERBPF_RUN_UNCHECKED | flags,
+		     .data = data, .data_size = data_size, .ctx = data,
+		     .err_buf = err, .err_buf_sz = err_sz);
+
+	rc = userbpf_asm(src, &insns, &cnt, aerr, sizeof(aerr));
+	if (rc)
+		return -1000;
+	p = userbpf_prog__new(insns, cnt, NULL);
+	userbpf_free(insns);
+	if (!p)
+		return -1001;
+	*r0 = 0;
+	rc = userbpf_prog__run(p, &opts, r0);
+	*jited = userbpf_prog__jited(p, NULL) != NULL;
+	userbpf_prog__free(p);
+	return rc;
+}
+
+static void same_on_both(const char *src, void *data, size_t size, int want_rc,
+			 uint64_t want_r0, const char *want_msg)
+{
+	int engine;
+
+	for (engine = 0; engine < 2; engine++) {
+		char err[256] = "";
+		uint64_t r0 = 0;
+		int jited = -1;
+		int rc = run_src(src, engine ? 0 : USERBPF_RUN_INTERPRETER, data, size, &r0,
+				 err, sizeof(err), &jited);
+
+		if (rc != want_rc || (!rc && r0 != want_r0) ||
+		    (want_msg && !strstr(err, want_msg)) || (HAVE_JIT && jited != engine)) {
+			test_fail(__FILE__, __LINE__,
+				  "%s: rc %d r0 %" PRIu64 " \"%s\" (jited %d), want rc %d r0 %"
+				  PRIu64 " \"%s\"", engine ? "jit" : "interp", rc, r0, err, jited,
+				  want_rc, want_r0, want_msg ? want_msg : "");
+			return;
+		}
+	}
+}
+
+TEST(jit_runtime_errors_match_interpreter)
+{
+	uint8_t pkt[6] = { 1, 2, 3, 4, 5, 6 };
+
+	/* unbounded recursion: 8 frames, then -ELOOP at the call */
+	same_on_both("r0 = 0\ncall +1\nexit\nr0 += 1\ncall -2\nexit\n", NULL, 0, -ELOOP, 0,
+		     "call stack deeper than 8 frames at insn 4");
+	/* 7 nested calls are fine: r0 counts the frames */
+	same_on_both("r1 = 7\nr0 = 0\ncall +1\nexit\nr0 += 1\nr1 += -1\nif r1 == 0 goto +1\n"
+		     "call -4\nexit\n", NULL, 0, 0, 7, NULL);
+	/* callx of an id without a helper */
+	same_on_both("r0 = 0\nr5 = 100000\ncallx r5\nexit\n", NULL, 0, -EINVAL, 0,
+		     "callx to unknown helper at insn 2");
+	/* callx of a real helper (bpf_get_prandom_u32 = 7 returns a u32) */
+	same_on_both("r5 = 7\ncallx r5\nr0 >>= 32\nexit\n", NULL, 0, 0, 0, NULL);
+	/* packet loads: no packet, in bounds (network order), out of bounds */
+	same_on_both("r0 = *(u16 *)skb[0]\nexit\n", NULL, 0, -EINVAL, 0,
+		     "packet load without packet data at insn 0");
+	same_on_both("r0 = *(u32 *)skb[2]\nexit\n", pkt, sizeof(pkt), 0, 0x03040506, NULL);
+	same_on_both("r1 = 3\nr0 = *(u16 *)skb[r1 + 1]\nexit\n", pkt, sizeof(pkt), 0, 0x0506,
+		     NULL);
+	same_on_both("r6 = 9\nr0 = *(u32 *)skb[3]\nr0 = r6\nexit\n", pkt, sizeof(pkt), 0, 0,
+		     NULL);
+	same_on_both("r1 = -1\nr0 = *(u8 *)skb[r1 + 0]\nr0 = 5\nexit\n", pkt, sizeof(pkt), 0,
+		     0, NULL);
+	/* an out-of-bounds packet load inside a BPF-to-BPF call ends everything */
+	same_on_both("call +2\nr0 = 77\nexit\nr0 = *(u8 *)skb[100]\nr0 = 1\nexit\n", pkt,
+		     sizeof(pkt), 0, 0, NULL);
+	/* r6-r9 survive calls; r10 is per frame */
+	same_on_both("r6 = 1\nr7 = 2\nr8 = 3\nr9 = 4\n*(u64 *)(r10 - 8) = 10\ncall +5\n"
+		     "r0 = *(u64 *)(r10 - 8)\nr0 += r6\nr0 += r9\nexit\n"
+		     "r6 = 100\nr9 = 100\n*(u64 *)(r10 - 8) = 1000\nr0 = 0\nexit\n",
+		     NULL, 0, 0, 15, NULL);
+}
+
+/* ==== Memory, fallback, engines ==== */
+
+TEST(jit_code_is_write_xor_execute)
+{
+	uint64_t r0;
+	struct userbpf_insn *insns;
+	struct userbpf_prog *p;
+	size_t cnt, size;
+	char line[512], err[64];
+	const void *code;
+	FILE *f;
+	int found = 0;
+
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	ASSERT_OK(userbpf_asm("r0 = 42\nexit\n", &insns, &cnt, err, sizeof(err)));
+	p = userbpf_prog__new(insns, cnt, NULL);
+	userbpf_free(insns);
+	ASSERT_TRUE(p);
+	ASSERT_OK(userbpf_prog__jit(p));
+	code = userbpf_prog__jited(p, &size);
+	ASSERT_TRUE(code && size > 0);
+	f = fopen("/proc/self/maps", "r");
+	ASSERT_TRUE(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+			continue;
+		if ((uintptr_t)code >= lo && (uintptr_t)code < hi) {
+			found = 1;
+			ASSERT_TRUE(perms[0] == 'r' && perms[1] == '-' && perms[2] == 'x');
+		}
+	}
+	fclose(f);
+	ASSERT_TRUE(found);
+	{
+		USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_UNCHECKED);
+
+		ASSERT_OK(userbpf_prog__run(p, &o, &r0));
+		ASSERT_EQ(r0, 42);
+	}
+	userbpf_prog__free(p);
+}
+
+static int exec_allocs;
+static void *no_exec_alloc(size_t size, void *cookie)
+{
+	(void)size;
+	(void)cookie;
+	exec_allocs++;
+	return NULL;
+}
+static int no_exec_seal(void *p, size_t size, void *cookie)
+{
+	(void)p, (void)size, (void)cookie;
+	return -1;
+}
+static void no_exec_free(void *p, size_t size, void *cookie)
+{
+	(void)p, (void)size, (void)cookie;
+}
+
+/* A platform without executable memory: the program runs interpreted. */
+TEST(jit_falls_back_without_executable_memory)
+{
+	struct userbpf_platform plat = { .sz = sizeof(plat), .exec_alloc = no_exec_alloc,
+					 .exec_seal = no_exec_seal, .exec_free = no_exec_free };
+	struct userbpf_platform dflt = { .sz = sizeof(dflt) };
+	struct userbpf_insn *insns;
+	struct userbpf_prog *p;
+	size_t cnt;
+	char err[64];
+	uint64_t r0 = 0;
+	int rc, jit_rc;
+	const char *why;
+	USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_UNCHECKED);
+
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	ASSERT_OK(userbpf_asm("r0 = 6\nr0 *= 7\nexit\n", &insns, &cnt, err, sizeof(err)));
+	p = userbpf_prog__new(insns, cnt, NULL);
+	userbpf_free(insns);
+	ASSERT_TRUE(p);
+	ASSERT_OK(userbpf_set_platform(&plat));
+	rc = userbpf_prog__run(p, &o, &r0);
+	jit_rc = userbpf_prog__jit(p);
+	ASSERT_OK(userbpf_set_platform(&dflt));
+	why = userbpf_prog__jit_error(p);
+	ASSERT_OK(rc);
+	ASSERT_EQ(r0, 42);
+	ASSERT_EQ(jit_rc, -ENOMEM);
+	ASSERT_TRUE(exec_allocs == 1); /* tried once, never again */
+	ASSERT_TRUE(why && strstr(why, "no memory"));
+	ASSERT_TRUE(userbpf_prog__jited(p, NULL) == NULL);
+	userbpf_prog__free(p);
+}
+
+TEST(jit_engine_selection)
+{
+	struct userbpf_insn *insns;
+	struct userbpf_prog *p;
+	size_t cnt;
+	char err[64];
+	uint64_t r0 = 0;
+	USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_UNCHECKED);
+
+	ASSERT_OK(userbpf_asm("r0 = 5\nexit\n", &insns, &cnt, err, sizeof(err)));
+	p = userbpf_prog__new(insns, cnt, NULL);
+	userbpf_free(insns);
+	ASSERT_TRUE(p);
+	ASSERT_EQ(userbpf_prog__set_engine(p, (enum userbpf_engine)7), -EINVAL);
+	ASSERT_OK(userbpf_prog__set_engine(p, USERBPF_ENGINE_INTERP));
+	ASSERT_EQ(userbpf_prog__engine(p), USERBPF_ENGINE_INTERP);
+	ASSERT_OK(userbpf_prog__run(p, &o, &r0));
+	ASSERT_EQ(r0, 5);
+	ASSERT_TRUE(userbpf_prog__jited(p, NULL) == NULL);
+	ASSERT_EQ(userbpf_prog__jit(p), -ENOTSUP);
+	/* checked and budgeted runs never compile */
+	ASSERT_OK(userbpf_prog__set_engine(p, USERBPF_ENGINE_DEFAULT));
+	o.flags = USERBPF_RUN_CHECKED;
+	ASSERT_OK(userbpf_prog__run(p, &o, &r0));
+	o.flags = USERBPF_RUN_UNCHECKED;
+	o.insn_budget = 100;
+	ASSERT_OK(userbpf_prog__run(p, &o, &r0));
+	ASSERT_TRUE(userbpf_prog__jited(p, NULL) == NULL);
+	o.insn_budget = 0;
+	ASSERT_OK(userbpf_prog__run(p, &o, &r0));
+	ASSERT_EQ(r0, 5);
+#if HAVE_JIT
+	ASSERT_TRUE(userbpf_prog__jited(p, NULL) != NULL);
+	ASSERT_TRUE(userbpf_prog__jit_error(p) == NULL);
+#endif
+	userbpf_prog__free(p);
+}
+
+/*
+ * Example objects with tail calls (tail_calls), bpf_loop callbacks
+ * (loops) and BPF-to-BPF calls (call_chain) compile and run natively;
+ * their results against the kernel are checked by examples_vs_kernel.
+ */
+TEST(jit_examples_run_natively)
+{
+	static const char *const objs[][2] = {
+		{ "tail_calls", "dispatch" }, { "loops", "iterate" }, { "call_chain", "checksum" },
+	};
+	unsigned i;
+
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	for (i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		char path[256];
+		uint8_t pkt[64] = { 0 }, ctx[64] = { 0 };
+		struct userbpf_object *obj;
+		struct userbpf_program *prog;
+		USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt),
+			     .flags = USERBPF_RUN_UNCHECKED);
+
+		snprintf(path, sizeof(path), "%s/examples/%s.bpf.o", test_build_dir(), objs[i][0]);
+		obj = userbpf_object__open_file(path, NULL);
+		ASSERT_TRUE(obj);
+		ASSERT_OK(userbpf_object__load(obj));
+		prog = userbpf_object__find_program_by_name(obj, objs[i][1]);
+		ASSERT_TRUE(prog);
+		if (i == 1) {
+			t.ctx_in = ctx;
+			t.ctx_size_in = 8;
+			t.data_in = NULL;
+			t.data_size_in = 0;
+		}
+		ASSERT_OK(userbpf_prog__test_run(userbpf_program__prog(prog), &t));
+		if (!userbpf_prog__jited(userbpf_program__prog(prog), NULL)) {
+			test_fail(__FILE__, __LINE__, "%s not compiled: %s", objs[i][0],
+				  userbpf_prog__jit_error(userbpf_program__prog(prog)));
+			userbpf_object__close(obj);
+			return;
+		}
+		userbpf_object__close(obj);
+	}
+}
+
+/* The open option: USERBPF_ENGINE_INTERP keeps every program off the JIT. */
+TEST(jit_object_engine_option)
+{
+	char path[256];
+	uint8_t pkt[64] = { 0 };
+	int engine;
+
+	snprintf(path, sizeof(path), "%s/examples/call_chain.bpf.o", test_build_dir());
+	for (engine = 0; engine <= USERBPF_ENGINE_INTERP; engine += USERBPF_ENGINE_INTERP) {
+		USERBPF_OPTS(userbpf_object_open_opts, oo, .engine = engine);
+		USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt),
+			     .flags = USERBPF_RUN_UNCHECKED);
+		struct userbpf_object *obj = userbpf_object__open_file(path, &oo);
+		struct userbpf_prog *prog;
+
+		ASSERT_TRUE(obj);
+		ASSERT_OK(userbpf_object__load(obj));
+		prog = userbpf_program__prog(userbpf_object__find_program_by_name(obj, "checksum"));
+		ASSERT_OK(userbpf_prog__test_run(prog, &t));
+		ASSERT_EQ(t.retval, 65535);
+		ASSERT_EQ(userbpf_prog__engine(prog), engine);
+		ASSERT_EQ(userbpf_prog__jited(prog, NULL) != NULL,
+			  HAVE_JIT && engine != USERBPF_ENGINE_INTERP);
+		userbpf_object__close(obj);
+	}
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_trace.c - end-to-end tests of "userbpf trace" with the examples:
+ * uprobe (arguments and return value of a function of the traced
+ * program, printed live), malloc (uprobe + uretprobe on libc malloc, a
+ * bcc-style log2 histogram at exit), --json, the command's output and
+ * exit status passed through, a signal death passed through, an object
+ * whose probe cannot attach reported with its reason.
+ *
+ * Skipped in sanitizer builds: the agent (built with the sanitizer
+ * runtime) cannot be preloaded into an uninstrumented command.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../unit/test.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+/* Run a shell command; its stdout (and stderr if asked) into out. */
+static int run(const char *cmd, char *out, size_t out_sz)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+	int status;
+
+	out[0] = '\0';
+	if (!p)
+		return -1;
+	while (n + 1 < out_sz) {
+		size_t got = fread(out + n, 1, out_sz - 1 - n, p);
+
+		if (!got)
+			break;
+		n += got;
+	}
+	out[n] = '\0';
+	status = pclose(p);
+	return status;
+}
+
+/* The lines of IN that start with PREFIX, in order, into OUT: the events
+ * and the command's own output share one pipe and may interleave. */
+static void lines_with(const char *in, const char *prefix, char *out, size_t size)
+{
+	size_t n = 0, plen = strlen(prefix);
+
+	out[0] = '\0';
+	while (*in) {
+		const char *eol = strchr(in, '\n');
+		size_t len = eol ? (size_t)(eol - in) + 1 : strlen(in);
+
+		if (!strncmp(in, prefix, plen) && n + len < size) {
+			memcpy(out + n, in, len);
+			n += len;
+			out[n] = '\0';
+		}
+		in += len;
+	}
+}
+
+static bool ready(void)
+{
+	char path[512];
+
+	if (SANITIZED) {
+		test_skip("the agent cannot be preloaded into an uninstrumented command "
+			  "in a sanitizer build");
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/examples/uprobe.bpf.o", test_build_dir());
+	if (access(path, R_OK)) {
+		test_skip("%s missing (clang?)", path);
+		return false;
+	}
+	return true;
+}
+
+TEST(trace_uprobe_example)
+{
+	char cmd[1024], out[8192], events[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target 3 7",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 7); /* the command's status */
+	lines_with(out, "uprobe_add ", events, sizeof(events));
+	ASSERT_STREQ(events, "uprobe_add ENTRY: a = 0, b = 0\n"
+			     "uprobe_add EXIT: return = 0\n"
+			     "uprobe_add ENTRY: a = 1, b = 10\n"
+			     "uprobe_add EXIT: return = 11\n"
+			     "uprobe_add ENTRY: a = 2, b = 20\n"
+			     "uprobe_add EXIT: return = 22\n");
+	/* the command's own output, in its order */
+	ASSERT_TRUE(strstr(out, "\n0\n") || !strncmp(out, "0\n", 2));
+	ASSERT_TRUE(strstr(out, "\n11\n") && strstr(out, "\n22\n") &&
+		    strstr(out, "\n11\n") < strstr(out, "\n22\n"));
+	ASSERT_CONTAINS(out, "@calls:\n  [0] = 3\n  [1] = 3\n");
+}
+
+TEST(trace_malloc_example)
+{
+	char cmd[1024], out[16384];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	if (access("/lib/x86_64-linux-gnu/libc.so.6", R_OK)) {
+		test_skip("no /lib/x86_64-linux-gnu/libc.so.6");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/malloc.bpf.o -- %s/examples/uprobe_target 18",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "@size_hist:\n                   value : count    distribution\n");
+	/* the target's own mallocs of 2^i bytes, one per bucket at least */
+	ASSERT_CONTAINS(out, "     65536 -> 131071     : 1        |");
+	ASSERT_CONTAINS(out, "    131072 -> 262143     : 1        |");
+	ASSERT_CONTAINS(out, "@stats:\n  [0] = ");
+}
+
+TEST(trace_json_and_signal)
+{
+	char cmd[1024], out[16384];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --json %s/examples/uprobe.bpf.o --prog add_entry -- "
+		 "%s/examples/uprobe_target 2",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "{\"type\":\"printk\",\"msg\":\"uprobe_add ENTRY: a = 1, b = 10\"}\n");
+	ASSERT_TRUE(!strstr(out, "EXIT")); /* only --prog add_entry */
+	ASSERT_CONTAINS(out, "{\"type\":\"map\",\"map\":\"calls\",\"key\":0,\"value\":2}\n"
+			     "{\"type\":\"map\",\"map\":\"calls\",\"key\":1,\"value\":0}\n");
+	/* a command killed by a signal: we die of the same signal */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_CONTAINS(out, "status=138"); /* 128 + SIGUSR1 */
+}
+
+TEST(trace_attach_error)
+{
+	char cmd[1024], out[4096];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	/* the uprobe example's symbol does not exist in /bin/true */
+	snprintf(cmd, sizeof(cmd), "%s/userbpf trace %s/examples/uprobe.bpf.o -- true 2>&1", b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 1);
+	ASSERT_CONTAINS(out, "userbpf: trace: cannot attach add_entry: no function symbol "
+			     "'uprobe_add' in '/proc/self/exe'");
+}

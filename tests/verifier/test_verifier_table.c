@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_verifier_table.c - the verifier's table: hand-written cases for
+ * every rule (structure, registers, stack, maps, null checks, packets,
+ * context, helpers, references, loops, calls) plus generated families
+ * (map value offsets x sizes, stack offsets, context fields per program
+ * type, bounds learned from masks and branches).  Each case also runs on
+ * the kernel (vt_run.c); the agreement is printed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#include "vtest.h"
+#include "../unit/test.h"
+
+static const struct vcase cases[] = {
+	/* ==== structure ==== */
+	{ "ret 0", { RET0 }, 0, {0}, VT_ACCEPT, NULL },
+	{ "r0 not set at exit", { EXIT }, 0, {0}, VT_REJECT, "R0 !read_ok" },
+	{ "fall off the end", { MOV(0, 0) }, 0, {0}, VT_REJECT, "last insn is not an exit or jmp" },
+	{ "jump out of range", { MOV(0, 0), JA(5), EXIT }, 0, {0}, VT_REJECT, "jump out of range" },
+	{ "jump backwards out of range", { MOV(0, 0), JA(-3), EXIT }, 0, {0}, VT_REJECT, "jump out of range" },
+	{ "jump into lddw", { MOV(0, 0), JA(1), LD64(1, 1), EXIT }, 0, {0}, VT_REJECT, "jump into the middle of ldimm64" },
+	{ "unreachable insn", { MOV(0, 0), EXIT, MOV(0, 1), EXIT }, 0, {0}, VT_REJECT, "unreachable insn 2" },
+	{ "unknown opcode", { I(0xff, 0, 0, 0, 0), RET0 }, 0, {0}, VT_REJECT, "unknown opcode ff" },
+	{ "bad register", { MOV(11, 0), RET0 }, 0, {0}, VT_REJECT, "R11 is invalid" },
+	{ "write to r10", { MOV(10, 0), RET0 }, 0, {0}, VT_REJECT, "frame pointer is read only" },
+	{ "jump to self, exit unreachable", { MOV(0, 0), JA(-1), EXIT }, 0, {0}, VT_REJECT, "unreachable insn 2" },
+	{ "infinite loop", { MOV(0, 0), JI(JEQ, 0, 0, -1), EXIT }, 0, {0}, VT_REJECT, "infinite loop detected" },
+	{ "bounded loop", { MOV(0, 0), ADDI(0, 1), JI(JLT, 0, 10, -2), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "loop with unknown bound never ends", { MOV(1, 0), MOV(0, 0), ADDI(0, 0), JI(JEQ, 1, 0, -2), EXIT }, 0, {0}, VT_REJECT, "infinite loop" },
+	{ "lddw 64-bit constant", { LD64(0, 0x1122334455667788ll), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "truncated lddw", { I(0x18, 0, 0, 0, 1) }, 0, {0}, VT_REJECT, NULL },
+	{ "read uninit r2", { MOVR(0, 2), EXIT }, 0, {0}, VT_REJECT, "R2 !read_ok" },
+	{ "div by zero imm", { MOV(0, 1), ALUI(DIV, 0, 0), EXIT }, 0, {0}, VT_REJECT, "div by zero" },
+	{ "div by zero reg ok", { MOV(0, 1), MOV(1, 0), ALUR(DIV, 0, 1), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "shift too big", { MOV(0, 1), ALUI(LSH, 0, 64), EXIT }, 0, {0}, VT_REJECT, "invalid shift" },
+	{ "32-bit shift too big", { MOV(0, 1), ALU32I(LSH, 0, 32), EXIT }, 0, {0}, VT_REJECT, "invalid shift" },
+	/* ==== pointers ==== */
+	{ "ctx pointer returned", { MOVR(0, 1), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "pointer + pointer", { MOVR(0, 10), ALUR(ADD, 0, 10), RET0 }, 0, {0}, VT_REJECT, "pointer += pointer" },
+	{ "pointer - pointer is scalar", { MOVR(0, 10), ALUR(SUB, 0, 10), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "pointer * 2", { MOVR(2, 10), ALUI(MUL, 2, 2), RET0 }, 0, {0}, VT_REJECT, "pointer arithmetic with *= operator" },
+	{ "pointer & 1", { MOVR(2, 10), ALUI(AND, 2, 1), RET0 }, 0, {0}, VT_REJECT, "bitwise operator &= on pointer" },
+	{ "32-bit pointer add", { MOVR(2, 10), ALU32I(ADD, 2, 1), RET0 }, 0, {0}, VT_REJECT, "32-bit pointer arithmetic" },
+	{ "deref scalar", { MOV(1, 0), LDX(DW, 0, 1, 0), EXIT }, 0, {0}, VT_REJECT, "R1 invalid mem access 'scalar'" },
+	{ "deref uninit", { LDX(DW, 0, 3, 0), EXIT }, 0, {0}, VT_REJECT, "R3 !read_ok" },
+	/* ==== stack ==== */
+	{ "stack spill and fill pointer", { STX(DW, 10, 1, -8), LDX(DW, 2, 10, -8), LDX(W, 0, 2, 0), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "partial fill of spilled pointer", { STX(DW, 10, 1, -8), LDX(W, 0, 10, -8), EXIT }, 0, {0}, VT_REJECT, "invalid size of register fill" },
+	{ "stack out of bounds below", { ST(DW, 10, -520, 0), RET0 }, 0, {0}, VT_REJECT, "invalid write to stack" },
+	{ "stack out of bounds above", { ST(DW, 10, 0, 0), RET0 }, 0, {0}, VT_REJECT, "invalid write to stack" },
+	{ "stack misaligned", { ST(W, 10, -6, 0), RET0 }, 0, {0}, VT_REJECT, "misaligned stack access" },
+	{ "stack write via copy of fp", { MOVR(2, 10), ADDI(2, -16), ST(DW, 2, 0, 1), LDX(DW, 0, 10, -16), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "stack const spill keeps value", { MOV(1, 8), STX(DW, 10, 1, -8), LDX(DW, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), ST(DW, 2, -16, 0), RET0 }, 0, {0}, VT_ACCEPT, NULL },
+	{ "stack var offset out of bounds", { MOVR(6, 1), CALL(7), ALUI(AND, 0, 1023), MOVR(2, 10), ALUR(SUB, 2, 0), ST(B, 2, -1, 0), RET0 }, 0, {0}, VT_REJECT, "invalid variable-offset" },
+	{ "stack var offset in bounds", { CALL(7), ALUI(AND, 0, 63), MOVR(2, 10), ALUR(SUB, 2, 0), ST(B, 2, -1, 0), RET0 }, 0, {0}, VT_REJECT, "variable offset stack" },
+	/* ==== map values ==== */
+	{ "lookup without null check", { ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), LDX(DW, 0, 0, 0), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "R0 invalid mem access 'map_value_or_null'" },
+	{ "lookup with null check", { LOOKUP0, LDX(DW, 0, 0, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "null check on a copy", { ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), MOVR(6, 0), JI(JEQ, 6, 0, 2), LDX(DW, 0, 0, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "arith on map_value_or_null", { ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), ADDI(0, 8), RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "pointer arithmetic on map_value_or_null prohibited" },
+	{ "map value past end", { LOOKUP0, LDX(DW, 0, 0, 48), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "invalid access to map value, value_size=48 off=48 size=8" },
+	{ "map value negative", { LOOKUP0, LDX(DW, 0, 0, -8), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "invalid access to map value" },
+	{ "map value unbounded index", { LOOKUP0, MOVR(6, 0), CALL(7), ALUR(ADD, 6, 0), LDX(B, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "unbounded" },
+	{ "map value bounded by jgt", { LOOKUP0, MOVR(6, 0), CALL(7), JI(JGT, 0, 40, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "map value bounded by jgt off by one", { LOOKUP0, MOVR(6, 0), CALL(7), JI(JGT, 0, 41, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "invalid access to map value" },
+	{ "map value signed bound needs min", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(LSH, 0, 32), ALUI(ARSH, 0, 32), JI(JSGT, 0, 40, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_REJECT, NULL },
+	{ "map value signed bound both sides", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(LSH, 0, 32), ALUI(ARSH, 0, 32), JI(JSGT, 0, 40, 4), JI(JSLT, 0, 0, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "bound learned on a copy (linked scalars)", { LOOKUP0, MOVR(6, 0), CALL(7), MOVR(1, 0), JI(JGT, 1, 40, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "jmp32 bound", { LOOKUP0, MOVR(6, 0), CALL(7), J32I(JGT, 0, 40, 4), MOVR(1, 0), ALUI(AND, 1, 0xff), ALUR(ADD, 6, 1), LDX(B, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "read-only map write", { LOOKUP0, ST(DW, 0, 0, 1), RET0 }, 0, {VT_ARRAY_RO}, VT_REJECT, "write into map forbidden" },
+	{ "read-only map read", { LOOKUP0, LDX(DW, 0, 0, 8), EXIT }, 0, {VT_ARRAY_RO}, VT_ACCEPT, NULL },
+	{ "map pointer arithmetic", { LDMAP(1, 0), ADDI(1, 8), RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "pointer arithmetic on map_ptr prohibited" },
+	{ "deref map pointer", { LDMAP(1, 0), LDX(DW, 0, 1, 0), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "invalid mem access 'map_ptr'", true },
+	{ "update with stack key and value", { ST(DW, 10, -8, 0), ST(DW, 10, -16, 7), MOVR(2, 10), ADDI(2, -8), MOVR(3, 10), ADDI(3, -16), MOV(4, 0), LDMAP(1, 0), CALL(2), EXIT }, 0, {VT_HASH}, VT_ACCEPT, NULL },
+	{ "update key too small on stack", { ST(W, 10, -4, 0), MOVR(2, 10), ADDI(2, -4), MOVR(3, 10), ADDI(3, -16), MOV(4, 0), LDMAP(1, 0), CALL(2), EXIT }, 0, {VT_HASH}, VT_REJECT, "invalid indirect access to stack" },
+	{ "lookup key is a scalar", { MOV(2, 0), LDMAP(1, 0), CALL(1), RET0 }, 0, {VT_HASH}, VT_REJECT, "R2 type=scalar expected=" },
+	{ "lookup map arg not a map", { MOVR(2, 10), ADDI(2, -8), MOV(1, 0), CALL(1), RET0 }, 0, {0}, VT_REJECT, "R1 type=scalar expected=map_ptr" },
+	{ "lookup in ringbuf refused", { ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), RET0 }, 0, {VT_RINGBUF}, VT_REJECT, "cannot pass map_type 27 into func bpf_map_lookup_elem#1" },
+	{ "tail call needs prog array", { LDMAP(2, 0), MOV(3, 0), CALL(12), RET0 }, 0, {VT_HASH}, VT_REJECT, "cannot pass map_type 1" },
+	{ "tail call", { LDMAP(2, 0), MOV(3, 0), CALL(12), RET0 }, 0, {VT_PROG_ARRAY}, VT_ACCEPT, NULL },
+	{ "queue push/pop", { ST(DW, 10, -8, 3), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), MOV(3, 0), CALL(87), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(88), RET0 }, 0, {VT_QUEUE}, VT_ACCEPT, NULL },
+	{ "two maps", { LOOKUP0, MOVR(6, 0), ST(DW, 10, -16, 0), MOVR(2, 10), ADDI(2, -16), LDMAP(1, 1), CALL(1), JI(JEQ, 0, 0, 2), LDX(DW, 0, 0, 0), EXIT, LDX(DW, 0, 6, 40), EXIT }, 0, {VT_ARRAY48, VT_HASH}, VT_ACCEPT, NULL },
+	/* ==== helpers ==== */
+	{ "unknown helper", { CALL(9999), RET0 }, 0, {0}, VT_REJECT, "invalid func unknown#9999" },
+	{ "probe_read to stack", { MOVR(1, 10), ADDI(1, -16), MOV(2, 16), MOV(3, 0), CALL(4), RET0 }, KP, {0}, VT_ACCEPT, NULL },
+	{ "probe_read too big for stack", { MOVR(1, 10), ADDI(1, -16), MOV(2, 24), MOV(3, 0), CALL(4), RET0 }, KP, {0}, VT_REJECT, "invalid indirect access to stack" },
+	{ "probe_read unbounded size", { CALL(7), MOVR(2, 0), MOVR(1, 10), ADDI(1, -16), MOV(3, 0), CALL(4), RET0 }, KP, {0}, VT_REJECT, "R2" },
+	{ "probe_read bounded size", { CALL(7), MOVR(2, 0), ALUI(AND, 2, 15), MOVR(1, 10), ADDI(1, -16), MOV(3, 0), CALL(4), RET0 }, KP, {0}, VT_ACCEPT, NULL },
+	{ "get_current_comm zero size", { MOVR(1, 10), ADDI(1, -16), MOV(2, 0), CALL(16), RET0 }, KP, {0}, VT_REJECT, "invalid zero-sized read" },
+	{ "helper clobbers r1-r5", { MOV(1, 1), CALL(5), MOVR(0, 1), EXIT }, 0, {0}, VT_REJECT, "R1 !read_ok" },
+	{ "helper keeps r6-r9", { MOV(6, 1), CALL(5), MOVR(0, 6), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "ctx argument must be ctx", { MOVR(1, 10), LDMAP(2, 0), MOV(3, 0), CALL(12), RET0 }, 0, {VT_PROG_ARRAY}, VT_REJECT, "R1 type=fp expected=ctx" },
+	/* ==== ring buffer references ==== */
+	{ "ringbuf reserve + submit", { LDMAP(1, 0), MOV(2, 16), MOV(3, 0), CALL(131), JI(JEQ, 0, 0, 6), ST(DW, 0, 8, 1), MOVR(1, 0), MOV(2, 0), CALL(132), RET0, RET0 }, 0, {VT_RINGBUF}, VT_ACCEPT, NULL },
+	{ "ringbuf record leaked", { LDMAP(1, 0), MOV(2, 16), MOV(3, 0), CALL(131), RET0 }, 0, {VT_RINGBUF}, VT_REJECT, "Unreleased reference" },
+	{ "ringbuf leaked on one path", { LDMAP(1, 0), MOV(2, 16), MOV(3, 0), CALL(131), JI(JEQ, 0, 0, 6), MOVR(6, 0), CALL(7), JI(JEQ, 0, 0, 3), MOVR(1, 6), MOV(2, 0), CALL(133), RET0 }, 0, {VT_RINGBUF}, VT_REJECT, "Unreleased reference" },
+	{ "ringbuf record past end", { LDMAP(1, 0), MOV(2, 16), MOV(3, 0), CALL(131), JI(JEQ, 0, 0, 6), ST(DW, 0, 16, 1), MOVR(1, 0), MOV(2, 0), CALL(132), RET0, RET0 }, 0, {VT_RINGBUF}, VT_REJECT, "invalid access to memory, mem_size=16 off=16 size=8" },
+	{ "ringbuf record used without null check", { LDMAP(1, 0), MOV(2, 16), MOV(3, 0), CALL(131), ST(DW, 0, 0, 1), MOVR(1, 0), MOV(2, 0), CALL(132), RET0 }, 0, {VT_RINGBUF}, VT_REJECT, "invalid mem access 'ringbuf_mem_or_null'" },
+	{ "ringbuf use after submit", { LDMAP(1, 0), MOV(2, 16), MOV(3, 0), CALL(131), JI(JEQ, 0, 0, 7), MOVR(6, 0), MOVR(1, 0), MOV(2, 0), CALL(132), ST(DW, 6, 0, 1), RET0, RET0 }, 0, {VT_RINGBUF}, VT_REJECT, "invalid mem access 'scalar'" },
+	{ "ringbuf double submit", { LDMAP(1, 0), MOV(2, 16), MOV(3, 0), CALL(131), JI(JEQ, 0, 0, 7), MOVR(6, 0), MOVR(1, 0), MOV(2, 0), CALL(132), MOVR(1, 6), MOV(2, 0), CALL(132), RET0 }, 0, {VT_RINGBUF}, VT_REJECT, "expected=ringbuf_mem" },
+	{ "ringbuf reserve size not constant", { CALL(7), MOVR(2, 0), LDMAP(1, 0), MOV(3, 0), CALL(131), RET0 }, 0, {VT_RINGBUF}, VT_REJECT, "is not a known constant" },
+	{ "ringbuf submit with offset", { LDMAP(1, 0), MOV(2, 16), MOV(3, 0), CALL(131), JI(JEQ, 0, 0, 6), MOVR(1, 0), ADDI(1, 8), MOV(2, 0), CALL(132), RET0, RET0 }, 0, {VT_RINGBUF}, VT_REJECT, "must have zero offset" },
+	{ "ringbuf output from stack", { ST(DW, 10, -8, 1), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), MOV(3, 8), MOV(4, 0), CALL(130), RET0 }, 0, {VT_RINGBUF}, VT_ACCEPT, NULL },
+	/* ==== packets ==== */
+	{ "xdp packet read after check", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(4, 2), ADDI(4, 14), JR(JGT, 4, 3, 2), LDX(B, 0, 2, 13), EXIT, RET0 }, XDP, {0}, VT_ACCEPT, NULL },
+	{ "xdp packet read past checked range", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(4, 2), ADDI(4, 14), JR(JGT, 4, 3, 2), LDX(B, 0, 2, 14), EXIT, RET0 }, XDP, {0}, VT_REJECT, "invalid access to packet" },
+	{ "xdp packet read without check", { LDX(W, 2, 1, 0), LDX(B, 0, 2, 0), EXIT }, XDP, {0}, VT_REJECT, "invalid access to packet" },
+	{ "xdp check reversed (end < pkt)", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(4, 2), ADDI(4, 8), JR(JLT, 3, 4, 2), LDX(DW, 0, 2, 0), EXIT, RET0 }, XDP, {0}, VT_ACCEPT, NULL },
+	{ "xdp packet write", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), ST(B, 2, 0, 1), RET0 }, XDP, {0}, VT_ACCEPT, NULL },
+	{ "pkt_end arithmetic", { LDX(W, 3, 1, 4), ADDI(3, 1), RET0 }, XDP, {0}, VT_REJECT, "pointer arithmetic on pkt_end prohibited" },
+	{ "tc packet read after check", { LDX(W, 2, 1, 76), LDX(W, 3, 1, 80), MOVR(4, 2), ADDI(4, 14), JR(JGT, 4, 3, 2), LDX(H, 0, 2, 12), EXIT, RET0 }, TC, {0}, VT_ACCEPT, NULL },
+	{ "socket filter cannot read data", { LDX(W, 2, 1, 76), RET0 }, SF, {0}, VT_REJECT, "invalid bpf_context access" },
+	{ "packet pointer dies after adjust_head", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 5), MOVR(6, 2), MOV(2, 0), CALL(44), LDX(B, 0, 6, 0), EXIT, RET0 }, XDP, {0}, VT_REJECT, "invalid mem access 'scalar'" },
+	{ "ld_abs in socket filter", { MOVR(6, 1), I(0x30, 0, 0, 0, 12), EXIT }, SF, {0}, VT_ACCEPT, NULL },
+	{ "ld_abs in xdp", { MOVR(6, 1), I(0x30, 0, 0, 0, 12), EXIT }, XDP, {0}, VT_REJECT, "not allowed for this program type" },
+	/* ==== context ==== */
+	{ "ctx var offset", { MOVR(6, 1), CALL(7), ALUI(AND, 0, 4), ALUR(ADD, 6, 0), LDX(W, 0, 6, 0), EXIT }, SF, {0}, VT_REJECT, "variable ctx access" },
+	{ "modified ctx", { ADDI(1, 4), LDX(W, 0, 1, 0), EXIT }, SF, {0}, VT_REJECT, "dereference of modified ctx ptr" },
+	{ "ctx store imm", { ST(W, 1, 48, 0), RET0 }, SF, {0}, VT_ACCEPT, NULL },
+	{ "ctx store reg cb", { MOV(2, 0), STX(W, 1, 2, 48), RET0 }, SF, {0}, VT_ACCEPT, NULL },
+	{ "kprobe ctx read", { LDX(DW, 0, 1, 112), EXIT }, KP, {0}, VT_ACCEPT, NULL },
+	{ "kprobe ctx past pt_regs", { LDX(DW, 0, 1, 168), EXIT }, KP, {0}, VT_REJECT, "invalid bpf_context access" },
+	{ "kprobe ctx write", { MOV(2, 0), STX(DW, 1, 2, 0), RET0 }, KP, {0}, VT_REJECT, "invalid bpf_context access" },
+	{ "tracepoint common fields", { LDX(DW, 0, 1, 0), EXIT }, TP, {0}, VT_REJECT, "invalid bpf_context access" },
+	{ "tracepoint field", { LDX(DW, 0, 1, 16), EXIT }, TP, {0}, VT_ACCEPT, NULL },
+	/* ==== calls ==== */
+	{ "bpf-to-bpf call", { MOV(1, 3), CALLL(1), EXIT, MOVR(0, 1), ADDI(0, 1), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "callee reads caller r6", { MOV(6, 3), CALLL(1), EXIT, MOVR(0, 6), EXIT }, 0, {0}, VT_REJECT, "R6 !read_ok" },
+	{ "callee returns its stack pointer", { CALLL(2), RET0, EXIT, MOVR(0, 10), ADDI(0, -8), EXIT }, 0, {0}, VT_REJECT, NULL, true },
+	{ "caller stack passed to callee", { ST(DW, 10, -8, 4), MOVR(1, 10), ADDI(1, -8), CALLL(1), EXIT, LDX(DW, 0, 1, 0), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "call out of range", { CALLL(5), RET0 }, 0, {0}, VT_REJECT, "jump out of range" },
+	{ "recursion too deep", { CALLL(-1), RET0 }, 0, {0}, VT_REJECT, NULL },
+	{ "callee falls into caller", { CALLL(1), EXIT, MOV(0, 1) }, 0, {0}, VT_REJECT, "last insn is not an exit or jmp" },
+	{ "jump from subprog into main", { CALLL(1), EXIT, MOV(0, 0), JA(-4), EXIT }, 0, {0}, VT_REJECT, "jump out of range" },
+	/* ==== bpf_loop ==== */
+	{ "bpf_loop callback", { MOV(1, 10), I(0x18, 2, USERBPF_PSEUDO_FUNC, 0, 6), I(0, 0, 0, 0, 0), MOV(3, 0), MOV(4, 0), CALL(181), RET0, RET0 }, 0, {0}, VT_ACCEPT, NULL, true },
+	{ "bpf_loop callback returns 2", { MOV(1, 10), I(0x18, 2, USERBPF_PSEUDO_FUNC, 0, 6), I(0, 0, 0, 0, 0), MOV(3, 0), MOV(4, 0), CALL(181), RET0, MOV(0, 2), EXIT }, 0, {0}, VT_REJECT, "should have been in [0, 1]" },
+	{ "bpf_loop counter in ctx", { ST(DW, 10, -8, 0), MOV(1, 100), I(0x18, 2, USERBPF_PSEUDO_FUNC, 0, 7), I(0, 0, 0, 0, 0), MOVR(3, 10), ADDI(3, -8), MOV(4, 0), CALL(181), RET0, LDX(DW, 3, 2, 0), ADDI(3, 1), STX(DW, 2, 3, 0), RET0 }, 0, {0}, VT_ACCEPT, NULL, true },
+	/* ==== atomics ==== */
+	{ "atomic add on stack", { ST(DW, 10, -8, 0), MOV(1, 1), I(0xdb, 10, 1, -8, 0), RET0 }, 0, {0}, VT_ACCEPT, NULL },
+	{ "atomic fetch add on map value", { LOOKUP0, MOV(1, 1), I(0xdb, 0, 1, 0, 1), MOVR(0, 1), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "atomic on ctx", { MOV(2, 1), I(0xc3, 1, 2, 0, 0), RET0 }, SF, {0}, VT_REJECT, "BPF_ATOMIC stores into R1 ctx" },
+	{ "atomic misaligned", { LOOKUP0, MOV(1, 1), I(0xdb, 0, 1, 4, 0), RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "misaligned" },
+	{ "cmpxchg needs r0", { ST(DW, 10, -8, 0), MOV(1, 1), I(0xdb, 10, 1, -8, 0xf1), RET0 }, 0, {0}, VT_REJECT, "R0 !read_ok" },
+	/* ==== bounds ==== */
+	{ "dead branch pruned by constants", { MOV(1, 5), JI(JGT, 1, 10, 2), RET0, LDX(DW, 0, 3, 0), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "live branch checked", { MOV(1, 5), JI(JGT, 1, 2, 2), RET0, LDX(DW, 0, 3, 0), EXIT }, 0, {0}, VT_REJECT, "R3 !read_ok" },
+	{ "and mask bound", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(AND, 0, 31), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 8), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "rsh bound", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(RSH, 0, 59), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "rsh bound too weak", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(RSH, 0, 58), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "invalid access to map value" },
+	{ "mod bound", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(MOD, 0, 40), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL, true },
+	{ "32-bit and bound", { LOOKUP0, MOVR(6, 0), CALL(7), ALU32I(AND, 0, 15), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "jset clears bits", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(AND, 0, 0xff), JI(JSET, 0, 0xe0, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "reg-reg bound", { LOOKUP0, MOVR(6, 0), CALL(7), MOV(1, 40), JR(JGT, 0, 1, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "bound lost by add", { LOOKUP0, MOVR(6, 0), CALL(7), JI(JGT, 0, 40, 4), ALUI(ADD, 0, 8), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "invalid access to map value" },
+	{ "spilled scalar keeps bound", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(AND, 0, 7), STX(DW, 10, 0, -16), LDX(DW, 1, 10, -16), ALUR(ADD, 6, 1), LDX(DW, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+};
+
+TEST(verifier_table)
+{
+	struct vstats st = { 0 };
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why[0] = 0;
+		if (!vt_run_case(&cases[i], &st, why, sizeof(why)))
+			test_fail(__FILE__, __LINE__, "case \"%s\": %s", cases[i].desc, why);
+	}
+	/* generated: map value access, offsets x sizes, load and store */
+	{
+		static const int sizes[] = { 1, 2, 4, 8 };
+		static const uint8_t szc[] = { USERBPF_B, USERBPF_H, USERBPF_W, USERBPF_DW };
+		int off, k, store;
+
+		for (store = 0; store < 2; store++)
+			for (off = -8; off <= 56; off += 4)
+				for (k = 0; k < 4; k++) {
+					struct vcase c = { "map value access", { LOOKUP0 }, 0,
+							   { VT_ARRAY48 }, VT_ACCEPT, NULL };
+					int n = 9;
+
+					if (store)
+						c.insns[n++] = USERBPF_ST_MEM(szc[k], 0, (int16_t)off, 1);
+					else
+						c.insns[n++] = USERBPF_LDX_MEM(szc[k], 1, 0, (int16_t)off);
+					c.insns[n++] = MOV(0, 0);
+					c.insns[n++] = EXIT;
+					c.expect = off >= 0 && off + sizes[k] <= 48 ? VT_ACCEPT : VT_REJECT;
+					c.errstr = c.expect ? NULL : "invalid access to map value";
+					why[0] = 0;
+					if (!vt_run_case(&c, &st, why, sizeof(why)))
+						test_fail(__FILE__, __LINE__, "map value %s off %d size %d: %s",
+							  store ? "store" : "load", off, sizes[k], why);
+				}
+		/* stack: store then load, offsets x sizes */
+		for (off = -528; off <= 8; off += 4)
+			for (k = 0; k < 4; k++) {
+				struct vcase c = { "stack access", { { 0 } }, 0, { 0 }, VT_ACCEPT, NULL, false };
+
+				c.insns[0] = USERBPF_ST_MEM(szc[k], 10, (int16_t)off, 0);
+				c.insns[1] = USERBPF_LDX_MEM(szc[k], 0, 10, (int16_t)off);
+				c.insns[2] = EXIT;
+				c.expect = off >= -512 && off + sizes[k] <= 0 && off % sizes[k] == 0 ?
+					   VT_ACCEPT : VT_REJECT;
+				why[0] = 0;
+				if (!vt_run_case(&c, &st, why, sizeof(why)))
+					test_fail(__FILE__, __LINE__, "stack off %d size %d: %s", off,
+						  sizes[k], why);
+			}
+		/* context reads per program type: the kernel decides (oracle) */
+		{
+			static const uint32_t types[] = { SF, TC, XDP, KP, TP };
+			size_t t;
+
+			for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+				for (off = 0; off < (types[t] == XDP ? 32 : 192); off += 4)
+					for (k = 0; k < 4; k++) {
+						struct vcase c = { "ctx read", { { 0 } }, types[t], { 0 },
+								   VT_ACCEPT, NULL };
+						bool ok;
+
+						c.insns[0] = USERBPF_LDX_MEM(szc[k], 0, 1, (int16_t)off);
+						c.insns[1] = MOV(0, 0);
+						c.insns[2] = EXIT;
+						/* expectation: userbpf's own verdict; the kernel
+						 * comparison is the check */
+						{
+							USERBPF_OPTS(userbpf_verifier_opts, o,
+								     .prog_type = types[t]);
+							ok = !userbpf_verify(c.insns, 3, &o);
+						}
+						c.expect = ok ? VT_ACCEPT : VT_REJECT;
+						why[0] = 0;
+						if (!vt_run_case(&c, &st, why, sizeof(why)))
+							test_fail(__FILE__, __LINE__,
+								  "ctx type %u off %d size %d: %s",
+								  types[t], off, sizes[k], why);
+					}
+		}
+		/* bounds from masks: r0 & mask indexes a 48-byte value */
+		for (k = 0; k < 64; k++) {
+			struct vcase c = { "mask bound", { LOOKUP0, MOVR(6, 0), CALL(7),
+				ALUI(AND, 0, k), ALUR(ADD, 6, 0), LDX(B, 0, 6, 0), EXIT }, 0,
+				{ VT_ARRAY48 }, VT_ACCEPT, NULL };
+
+			c.expect = k < 48 ? VT_ACCEPT : VT_REJECT;
+			why[0] = 0;
+			if (!vt_run_case(&c, &st, why, sizeof(why)))
+				test_fail(__FILE__, __LINE__, "mask %d: %s", k, why);
+		}
+		/* bounds from branches: if r0 > K goto out */
+		for (k = 30; k < 60; k++) {
+			static const uint8_t ops[] = { USERBPF_JGT, USERBPF_JGE };
+			int o;
+
+			for (o = 0; o < 2; o++) {
+				struct vcase c = { "branch bound", { LOOKUP0, MOVR(6, 0), CALL(7),
+					USERBPF_JMP_IMM(ops[o], 0, k, 3), ALUR(ADD, 6, 0),
+					LDX(B, 0, 6, 0), EXIT, RET0 }, 0, { VT_ARRAY48 },
+					VT_ACCEPT, NULL };
+
+				c.expect = (o == 0 ? k : k - 1) < 48 ? VT_ACCEPT : VT_REJECT;
+				why[0] = 0;
+				if (!vt_run_case(&c, &st, why, sizeof(why)))
+					test_fail(__FILE__, __LINE__, "branch bound op %d k %d: %s", o,
+						  k, why);
+			}
+		}
+	}
+	printf("verifier table: %d cases, %d as expected; kernel ran %d, agreed %d, "
+	       "kernel-only rejects %d, userbpf-only rejects %d\n", st.cases, st.passed, st.k_run,
+	       st.k_agree, st.k_only_reject, st.k_only_accept);
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vt_run.c - runs one verifier table case on userbpf and on the kernel
+ * (see vtest.h).  Kernel maps are created once per template and reused.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vtest.h"
+#include "../unit/test.h"
+
+struct tmpl {
+	uint32_t type, key, value, max, flags;
+};
+
+static const struct tmpl tmpls[VT_MAP_KINDS] = {
+	[VT_HASH] = { 1, 8, 8, 16, 0 },
+	[VT_ARRAY48] = { 2, 4, 48, 1, 0 },
+	[VT_RINGBUF] = { 27, 0, 0, 4096, 0 },
+	[VT_PROG_ARRAY] = { 3, 4, 4, 4, 0 },
+	[VT_ARRAY_RO] = { 2, 4, 16, 1, 128 },
+	[VT_QUEUE] = { 22, 0, 8, 16, 0 },
+};
+
+static int kfd[VT_MAP_KINDS];
+static int kernel_state; /* 0 unknown, 1 usable, -1 not */
+
+static int kernel_map(int kind)
+{
+	if (!kfd[kind]) {
+		LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = tmpls[kind].flags);
+		int fd = bpf_map_create(tmpls[kind].type, NULL, tmpls[kind].key, tmpls[kind].value,
+					tmpls[kind].max, &o);
+
+		kfd[kind] = fd < 0 ? -1 : fd;
+		if (fd >= 0 && tmpls[kind].flags & 128)
+			bpf_map_freeze(fd);
+	}
+	return kfd[kind];
+}
+
+static size_t case_len(const struct vcase *c)
+{
+	size_t n = VT_MAX_INSNS;
+
+	while (n && !c->insns[n - 1].code && !c->insns[n - 1].imm && !c->insns[n - 1].dst_reg &&
+	       !c->insns[n - 1].src_reg && !c->insns[n - 1].off)
+		n--;
+	/* a trailing lddw second slot is all zeros except imm */
+	if (n && c->insns[n - 1].code == 0x18)
+		n++;
+	return n;
+}
+
+/* 1 accepted, 0 rejected, -1 not run */
+static int kernel_verdict(const struct vcase *c, size_t n)
+{
+	struct bpf_insn insns[VT_MAX_INSNS];
+	size_t i;
+	int fd;
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
+
+	if (kernel_state < 0 || c->kernel_skip)
+		return -1;
+	memcpy(insns, c->insns, n * sizeof(insns[0]));
+	for (i = 0; i < n; i++) {
+		if (insns[i].code == 0x18 && insns[i].src_reg == USERBPF_PSEUDO_MAP_FD) {
+			int slot = insns[i].imm;
+			int m = slot >= 0 && slot < 2 ? kernel_map(c->maps[slot]) : -1;
+
+			if (m < 0)
+				return -1;
+			insns[i].imm = m;
+		}
+	}
+	fd = bpf_prog_load(c->prog_type ? c->prog_type : 1, NULL, "GPL", insns, n, &o);
+	if (fd >= 0) {
+		close(fd);
+		kernel_state = 1;
+		return 1;
+	}
+	if (errno == EPERM && kernel_state == 0) {
+		kernel_state = -1;
+		return -1;
+	}
+	return errno == EACCES || errno == EINVAL || errno == E2BIG || errno == ENOTSUP ||
+	       errno == EFAULT ? 0 : -1;
+}
+
+bool vt_run_case(const struct vcase *c, struct vstats *st, char *why, size_t why_sz)
+{
+	struct userbpf_verifier_map maps[2];
+	static char log[1 << 16];
+	size_t n = case_len(c);
+	int err, i, k;
+	bool ok;
+
+	memset(maps, 0, sizeof(maps));
+	for (i = 0; i < 2; i++) {
+		const struct tmpl *t = &tmpls[c->maps[i]];
+
+		maps[i].type = t->type;
+		maps[i].key_size = t->key;
+		maps[i].value_size = t->value;
+		maps[i].max_entries = t->max;
+		maps[i].map_flags = t->flags;
+		maps[i].spin_lock_off = -1;
+	}
+	{
+		USERBPF_OPTS(userbpf_verifier_opts, o, .prog_type = c->prog_type ? c->prog_type : 1,
+			     .gpl = 1, .maps = maps, .map_cnt = 2, .log_level = 1, .log_buf = log,
+			     .log_size = sizeof(log));
+
+		err = userbpf_verify(c->insns, n, &o);
+	}
+	st->cases++;
+	ok = (err == 0) == (c->expect == VT_ACCEPT);
+	if (ok && err && c->errstr && !strstr(log, c->errstr)) {
+		ok = false;
+		snprintf(why, why_sz, "message: want \"%s\"", c->errstr);
+	} else if (!ok) {
+		snprintf(why, why_sz, "userbpf %s (%d), expected %s", err ? "rejected" : "accepted",
+			 err, c->expect == VT_ACCEPT ? "accept" : "reject");
+	}
+	if (!ok && test_verbose())
+		fprintf(stderr, "--- %s\n%s", c->desc, log);
+	if (ok)
+		st->passed++;
+	k = kernel_verdict(c, n);
+	if (k >= 0) {
+		st->k_run++;
+		if (k == (err == 0)) {
+			st->k_agree++;
+		} else if (k == 0) {
+			st->k_only_reject++;
+			ok = false;
+			snprintf(why, why_sz, "kernel rejects, userbpf accepts");
+		} else {
+			st->k_only_accept++;
+			if (test_verbose())
+				fprintf(stderr, "kernel accepts, userbpf rejects: %s\n", c->desc);
+		}
+	}
+	return ok;
+}
