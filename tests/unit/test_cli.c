@@ -222,7 +222,7 @@ TEST(cli_object_commands)
 	/* errors name the file and the program; usage errors exit 2 */
 	snprintf(cmd, sizeof(cmd), "run %s/examples/tail_calls.bpf.o --prog nope --data %s",
 		 test_build_dir(), pkt);
-	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 1);
+	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 2); /* an unknown name: usage */
 	ASSERT_CONTAINS(err, "tail_calls.bpf.o: no program named 'nope'");
 	snprintf(cmd, sizeof(cmd), "run %s/examples/tail_calls.bpf.o", test_build_dir());
 	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 2);
