@@ -259,8 +259,10 @@ static bool frame_equal(struct verif_env *env, struct idmap *map, const struct v
 	for (i = 0; i < 10; i++) {
 		if (!(live & (1u << i)))
 			continue;
-		/* a scalar whose value no safety check will ever see */
-		if (!exact && !(precise & (1u << i)) && o->regs[i].type == SCALAR_VALUE &&
+		/* a scalar whose value no safety check or branch will ever see:
+		 * it cannot change what happens next (also for loop detection:
+		 * equal up to such values, a loop repeats forever) */
+		if (!(precise & (1u << i)) && o->regs[i].type == SCALAR_VALUE &&
 		    c->regs[i].type == SCALAR_VALUE)
 			continue;
 		if (!regsafe(map, &o->regs[i], &c->regs[i], exact))
