@@ -331,3 +331,110 @@ void verif_compute_liveness(struct verif_env *env)
 		}
 	}
 }
+
+/* ==== precision ==== */
+
+/*
+ * Registers whose exact value may matter for safety from insn i on (the
+ * static counterpart of the kernel's precision marking): values reaching
+ * a memory address, a helper argument, a branch, a store (it may be
+ * loaded back) or a subprogram's return.  The main program's return value
+ * and values that only feed dead or unchecked computations do not.  The
+ * comparison treats any two scalars as equal in a register outside this
+ * set, so such paths prune.
+ */
+static uint16_t precise_in(const struct verif_env *env, size_t i, uint16_t out)
+{
+	const struct userbpf_insn *insn = &env->insns[i];
+	int op = env->ops[i];
+	uint16_t fl = (uint16_t)isa_table[op].flags, fields = isa_table[op].fields;
+	uint16_t d = (uint16_t)R(insn->dst_reg & 15), in;
+
+	if (fl & F_CALL) {
+		in = (uint16_t)((out & ~CALLER_SAVED) | ARGS);
+		if (op == ISA_CALLX)
+			in |= (uint16_t)R(isa_callx_reg(insn) & 15);
+		return in;
+	}
+	if (fl & F_EXIT)
+		return env->subprog_of[i] == 0 ? 0 : R(0);
+	if (fl & F_LDPKT) {
+		in = (uint16_t)((out & ~CALLER_SAVED) | R(6));
+		if (fields & U_SRC)
+			in |= (uint16_t)R(insn->src_reg);
+		return in;
+	}
+	if (fl & F_LDDW)
+		return (uint16_t)(out & ~d);
+	if (fl & F_ALU) {
+		bool mov = op == ISA_MOV64_IMM || op == ISA_MOV32_IMM || op == ISA_MOV64_REG ||
+			   op == ISA_MOV32_REG || op == ISA_MOVSX64_8 || op == ISA_MOVSX64_16 ||
+			   op == ISA_MOVSX64_32 || op == ISA_MOVSX32_8 || op == ISA_MOVSX32_16;
+
+		in = (uint16_t)(out & ~d);
+		if (out & d) {
+			if (!mov)
+				in |= d;
+			if (fields & U_SRC)
+				in |= (uint16_t)R(insn->src_reg);
+		}
+		return in;
+	}
+	if (fl & F_LOAD)
+		return (uint16_t)((out & ~d) | R(insn->src_reg));
+	if (fl & (F_STORE | F_ATOMIC)) {
+		in = (uint16_t)(out | d);
+		if (fields & U_SRC)
+			in |= (uint16_t)R(insn->src_reg);
+		if (fl & F_W0)
+			in |= R(0);
+		return in;
+	}
+	if (fl & F_COND) {
+		in = (uint16_t)(out | d);
+		if (fields & U_SRC)
+			in |= (uint16_t)R(insn->src_reg);
+		return in;
+	}
+	return out;
+}
+
+void verif_compute_precise(struct verif_env *env)
+{
+	bool changed = true;
+	size_t cnt = env->cnt;
+	long i;
+
+	memset(env->precise, 0, cnt * sizeof(env->precise[0]));
+	while (changed) {
+		changed = false;
+		for (i = (long)cnt - 1; i >= 0; i--) {
+			int op = env->ops[i];
+			uint16_t out = 0, in;
+			uint16_t fl;
+
+			if (op < 0)
+				continue;
+			fl = (uint16_t)isa_table[op].flags;
+			if (!(fl & F_EXIT)) {
+				long t = branch_target(env, (size_t)i);
+
+				if (op == ISA_JA || op == ISA_JA32) {
+					out = env->precise[t];
+				} else {
+					long n = i + (long)isa_slots(op);
+
+					if ((size_t)n < cnt)
+						out = env->precise[n];
+					if ((fl & F_COND) && t >= 0 && (size_t)t < cnt)
+						out |= env->precise[t];
+				}
+			}
+			in = (uint16_t)(precise_in(env, (size_t)i, out) & 0x7ff);
+			if (in != env->precise[i]) {
+				env->precise[i] = in;
+				changed = true;
+			}
+		}
+	}
+}

@@ -250,7 +250,7 @@ static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struc
 }
 
 static bool frame_equal(struct verif_env *env, struct idmap *map, const struct verif_frame *o,
-			const struct verif_frame *c, uint16_t live, bool exact)
+			const struct verif_frame *c, uint16_t live, uint16_t precise, bool exact)
 {
 	int i, n;
 
@@ -258,6 +258,12 @@ static bool frame_equal(struct verif_env *env, struct idmap *map, const struct v
 		return false;
 	for (i = 0; i < 10; i++) {
 		if (!(live & (1u << i)))
+			continue;
+		/* a scalar whose value no safety check or branch will ever see:
+		 * it cannot change what happens next (also for loop detection:
+		 * equal up to such values, a loop repeats forever) */
+		if (!(precise & (1u << i)) && o->regs[i].type == SCALAR_VALUE &&
+		    c->regs[i].type == SCALAR_VALUE)
 			continue;
 		if (!regsafe(map, &o->regs[i], &c->regs[i], exact))
 			return false;
@@ -289,13 +295,16 @@ bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 		if (!check_ids(&map, old->refs[i].id, cur->refs[i].id))
 			return false;
 	for (i = 0; i <= old->curframe; i++) {
-		uint16_t live;
+		uint16_t live, precise;
 
-		if (i == old->curframe)
+		if (i == old->curframe) {
 			live = env->live[cur->insn];
-		else
+			precise = env->precise[cur->insn];
+		} else {
 			live = (uint16_t)(env->live[old->frames[i + 1]->callsite + 1] & 0x3c0);
-		if (!frame_equal(env, &map, old->frames[i], cur->frames[i], live, exact))
+			precise = (uint16_t)(env->precise[old->frames[i + 1]->callsite + 1] & 0x3c0);
+		}
+		if (!frame_equal(env, &map, old->frames[i], cur->frames[i], live, precise, exact))
 			return false;
 	}
 	return true;

@@ -2139,6 +2139,7 @@ static void env_free(struct verif_env *env)
 	ub_free(env->subprog_of);
 	ub_free(env->prune);
 	ub_free(env->live);
+	ub_free(env->precise);
 	ub_free(env->states_per_insn);
 	ub_free(env->maps);
 }
@@ -2185,9 +2186,10 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		env.subprog_of = ub_calloc(insn_cnt, sizeof(*env.subprog_of));
 		env.prune = ub_calloc(insn_cnt, 1);
 		env.live = ub_calloc(insn_cnt, sizeof(*env.live));
+		env.precise = ub_calloc(insn_cnt, sizeof(*env.precise));
 		env.explored = ub_calloc(insn_cnt, sizeof(*env.explored));
 		env.states_per_insn = ub_calloc(insn_cnt, sizeof(*env.states_per_insn));
-		if (!env.ops || !env.subprog_of || !env.prune || !env.live || !env.explored ||
+		if (!env.ops || !env.subprog_of || !env.prune || !env.live || !env.precise || !env.explored ||
 		    !env.states_per_insn) {
 			env_free(&env);
 			return -ENOMEM;
@@ -2197,6 +2199,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	err = verif_check_structure(&env);
 	if (!err) {
 		verif_compute_liveness(&env);
+		verif_compute_precise(&env);
 		err = do_check(&env);
 	}
 	if (!err)

@@ -135,6 +135,7 @@ struct verif_env {
 	int *subprog_of;	/* insn -> subprog index */
 	uint8_t *prune;		/* prune point / callback entry (2) */
 	uint16_t *live;		/* registers live before each insn */
+	uint16_t *precise;	/* registers whose exact value matters (cfg.c) */
 	struct verif_subprog subprogs[VERIF_MAX_SUBPROGS + 1];
 	int nsubprogs;
 	struct verif_map *maps;
@@ -170,6 +171,7 @@ void verif_log(struct verif_env *env, const char *fmt, ...)
 /* ==== structure pass and liveness (cfg.c) ==== */
 int verif_check_structure(struct verif_env *env);
 void verif_compute_liveness(struct verif_env *env);
+void verif_compute_precise(struct verif_env *env);
 
 /* ==== states (state.c) ==== */
 struct verif_state *verif_state_new(void);

@@ -29,6 +29,7 @@ static const struct vcase cases[] = {
 	{ "jump to self, exit unreachable", { MOV(0, 0), JA(-1), EXIT }, 0, {0}, VT_REJECT, "unreachable insn 2" },
 	{ "infinite loop", { MOV(0, 0), JI(JEQ, 0, 0, -1), EXIT }, 0, {0}, VT_REJECT, "infinite loop detected" },
 	{ "ctx == 0 explores both sides (kernel selftest cfg 'conditional loop')", { MOVR(0, 1), MOVR(2, 0), MOVR(3, 0), JI(JEQ, 1, 0, -3), EXIT }, 0, {0}, VT_REJECT, "infinite loop detected" },
+	{ "loop changing only an unused value (fuzzer timeout)", { MOV(0, 0), ALU32I(SUB, 0, 5), JA(-2) }, 0, {0}, VT_REJECT, "infinite loop detected" },
 	{ "bounded loop", { MOV(0, 0), ADDI(0, 1), JI(JLT, 0, 10, -2), EXIT }, 0, {0}, VT_ACCEPT, NULL },
 	{ "loop with unknown bound never ends", { MOV(1, 0), MOV(0, 0), ADDI(0, 0), JI(JEQ, 1, 0, -2), EXIT }, 0, {0}, VT_REJECT, "infinite loop" },
 	{ "lddw 64-bit constant", { LD64(0, 0x1122334455667788ll), EXIT }, 0, {0}, VT_ACCEPT, NULL },
