@@ -587,6 +587,17 @@ TEST(loader_rw_current_task_true_values)
 	ASSERT_EQ(out[TK_BTF_PID], (uint64_t)syscall(SYS_gettid));
 	ASSERT_EQ(out[TK_BTF_PPID], (uint64_t)getppid());
 	ASSERT_EQ(out[TK_BTF_MM], 1);
+	/* bpf_get_task_stack: our user stack (frames), no kernel stack,
+	 * no walking another task's user stack */
+	{
+		int64_t *st = userbpf_object__global(obj, "tk_stack", NULL, NULL);
+
+		ASSERT_OK(run_checked(obj, "task_stack", &r0));
+		ASSERT_TRUE(st != NULL);
+		ASSERT_TRUE(st[0] > 0 && st[0] % 8 == 0 && st[0] <= 32);
+		ASSERT_EQ(st[1], 0);
+		ASSERT_EQ(st[2], -EFAULT);
+	}
 	/* a weak kfunc userbpf lacks is absent: the guard skips the call */
 	ASSERT_OK(run_checked(obj, "weak_kfunc", &r0));
 	ASSERT_EQ(r0, 2);
