@@ -129,7 +129,7 @@ static const struct userbpf_helper std_helpers[] = {
 	H(133, ringbuf_discard, ringbuf_discard, P(VOID, 0, A(PTR_TO_ALLOC_MEM), A(ANYTHING))),
 	H(134, ringbuf_query, ringbuf_query, P(INTEGER, 0, A(CONST_MAP_PTR), A(ANYTHING))),
 	H(141, get_task_stack, get_task_stack,
-	  PT(TRACING_TYPES, INTEGER, 0, A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	  P(INTEGER, 0, A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
 	H(158, get_current_task_btf, get_current_task, P(INTEGER, 0, 0)),
 	H(160, ktime_get_coarse_ns, ktime_get_coarse_ns, PT(COARSE_NS_TYPES, INTEGER, 0, 0)),
 	H(164, for_each_map_elem, for_each_map_elem,
