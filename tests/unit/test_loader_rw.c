@@ -438,6 +438,12 @@ TEST(loader_rw_cli_load_options)
 	snprintf(args, sizeof(args), "run %s --data %s --prog lt_read", path, pkt);
 	ASSERT_EQ(cli_run(args, out, sizeof(out)), 1);
 	ASSERT_CONTAINS(out, "--map-value-size");
+	/* a tracing program without --ctx runs on a zeroed context */
+	if (loader_fixture("vmlinux_core", path, sizeof(path))) {
+		snprintf(args, sizeof(args), "run %s --prog core_regs", path);
+		ASSERT_EQ(cli_run(args, out, sizeof(out)), 0);
+		ASSERT_CONTAINS(out, "retval: 0\n");
+	}
 	/* --btf: the CO-RE target of a vmlinux.h program */
 	if (loader_fixture("vmlinux_net", path, sizeof(path))) {
 		snprintf(args, sizeof(args), "run %s --data %s --prog tc_iphdr", path, pkt);
