@@ -159,9 +159,18 @@ struct userbpf_object_open_opts {
 	int engine;
 	/** enum userbpf_core_target, when btf_custom_path is NULL. */
 	uint32_t core_target;
+	/**
+	 * Load without the verifier: programs then run only in checked
+	 * mode.  Default 0: userbpf_object__load() verifies every program
+	 * (userbpf_program__verify) as the kernel does; a rejected program
+	 * fails the load with -EACCES/-EINVAL/-E2BIG, the reason in
+	 * userbpf_object__errmsg() and the whole log through the print
+	 * callback; accepted programs are marked verified (unchecked runs).
+	 */
+	int unverified;
 	size_t :0;
 };
-#define userbpf_object_open_opts__last_field core_target
+#define userbpf_object_open_opts__last_field unverified
 
 /**
  * @brief Open an object file: parse ELF, BTF and BTF.ext, find programs,

@@ -457,6 +457,7 @@ struct userbpf_object {
 	const struct userbpf_helper *extra_helpers;
 	size_t extra_helper_cnt;
 	int engine; /* enum userbpf_engine, applied to every program */
+	bool unverified;	/* open option: skip the verifier at load */
 	int prepare_err; /* a failed prepare leaves programs half relocated */
 	bool prepared;
 	bool loaded;

@@ -30,6 +30,7 @@
 #include "util/alloc.h"
 #include "util/log.h"
 #include "vm/vm_int.h"
+#include "userbpf/verifier.h"
 #include "helpers/task_struct.h"
 
 #define OPTS_HAS(opts, field)                                                 \
@@ -182,6 +183,7 @@ static struct userbpf_object *open_common(const void *buf, size_t size,
 	obj->extra_helpers = OPTS_GET(opts, extra_helpers, NULL);
 	obj->extra_helper_cnt = OPTS_GET(opts, extra_helper_cnt, 0);
 	obj->engine = OPTS_GET(opts, engine, 0);
+	obj->unverified = OPTS_GET(opts, unverified, 0) != 0;
 	if ((!obj->helpers && obj->helper_cnt) ||
 	    (!obj->extra_helpers && obj->extra_helper_cnt)) {
 		err = obj_err(obj, -EINVAL, "helper table NULL with a count");
@@ -584,6 +586,50 @@ static bool is_poison(const struct userbpf_insn *insn)
 	       insn->imm == UB_CORE_POISON_IMM;
 }
 
+/*
+ * The verifier hook (issue 12): verify with the same helper tables the
+ * program was created with; accepted programs are marked verified (they
+ * may run unchecked), a rejection frees the program and fails the load
+ * with the reason (full log through the print callback).
+ */
+static int verify_prog(struct userbpf_object *obj, struct userbpf_program *prog,
+		       const struct userbpf_helper *extra, size_t extra_cnt)
+{
+	size_t log_sz = 1 << 16;
+	char *log = ub_alloc(log_sz), *reason, *end;
+	int err;
+
+	if (!log)
+		return -ENOMEM;
+	{
+		USERBPF_OPTS(userbpf_verifier_opts, vo, .helpers = obj->helpers,
+			     .helper_cnt = obj->helper_cnt, .extra_helpers = extra,
+			     .extra_helper_cnt = extra ? extra_cnt : 0, .log_buf = log,
+			     .log_size = log_sz);
+
+		err = userbpf_program__verify(obj, prog, &vo);
+	}
+	if (!err) {
+		vm_prog_set_verified(prog->prog, true);
+		ub_free(log);
+		return 0;
+	}
+	ub_warn("prog '%s': verifier rejected it:\n%s", prog->name, log);
+	userbpf_prog__free(prog->prog);
+	prog->prog = NULL;
+	/* the reason: the log up to "verification failed at insn N" */
+	reason = log;
+	end = strstr(log, "\nprocessed ");
+	if (end)
+		*end = '\0';
+	while (strlen(reason) > 400 && strchr(reason, '\n'))
+		reason = strchr(reason, '\n') + 1;
+	err = obj_err(obj, err, "prog '%s': verifier rejected the program:\n%s",
+		      prog->name, reason);
+	ub_free(log);
+	return err;
+}
+
 /* extra: the user's extra helpers followed by the poison stand-in. */
 static bool has_helper(const struct userbpf_object *obj,
 		       const struct userbpf_helper *extra, size_t extra_cnt, uint32_t id)
@@ -705,6 +751,8 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 	err = prog->prog ? 0 : -errno;
 	if (err)
 		prog_owned_put(po); /* on_free runs only for created programs */
+	else if (!obj->unverified)
+		err = verify_prog(obj, prog, po->helpers, extra_cnt); /* issue 12: on by default */
 	ub_free(copy);
 	if (err)
 		return obj_err(obj, err, "prog '%s' (sec '%s'): %s", prog->name,
