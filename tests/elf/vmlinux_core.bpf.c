@@ -41,7 +41,9 @@ int BPF_KPROBE(core_regs, int dfd, const char *filename)
 }
 
 /* ctx points at a task_struct laid out like the target BTF says */
-SEC("raw_tp/core_task")
+/* autoload off: a raw context read as a task_struct, for the CO-RE tests
+ * only (they turn it on); a verified load refuses such context reads */
+SEC("?raw_tp/core_task")
 int core_task(void *ctx)
 {
 	struct task_struct *t = ctx;
@@ -74,7 +76,7 @@ int core_tp(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* task_struct::prio exists in the kernel, not in userbpf's context BTF */
-SEC("raw_tp/core_poisoned")
+SEC("?raw_tp/core_poisoned") /* as core_task */
 int core_poisoned(void *ctx)
 {
 	struct task_struct *t = ctx;
