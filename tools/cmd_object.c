@@ -320,7 +320,8 @@ static const char run_usage[] =
 	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN.\n"
 	"Only program NAME is loaded, with the programs its prog arrays hold:\n"
 	"  --data FILE      input packet (raw bytes) for skb/XDP programs\n"
-	"  --ctx FILE       context bytes (__sk_buff fields, tracing arguments)\n"
+	"  --ctx FILE       context bytes (__sk_buff fields, tracing arguments);\n"
+	"                   without it a non-packet program gets 4096 zero bytes\n"
 	"  --data-out FILE  write the packet after the run\n"
 	"  --repeat N       run N times; duration is the average\n"
 	"  --unchecked      skip the bounds checks on memory accesses (faster; by\n"
@@ -481,6 +482,29 @@ static void dump_map(struct userbpf_object_map *om, bool json, bool first)
 	free(val);
 }
 
+/* Without --ctx, tracing and other non-packet programs run on this many
+ * zero bytes (any context struct fits: pt_regs, tracepoint records...). */
+#define DEFAULT_CTX_SIZE 4096
+
+static bool is_packet_type(uint32_t type)
+{
+	switch (type) {
+	case USERBPF_PROG_TYPE_SOCKET_FILTER:
+	case USERBPF_PROG_TYPE_SCHED_CLS:
+	case USERBPF_PROG_TYPE_SCHED_ACT:
+	case USERBPF_PROG_TYPE_XDP:
+	case USERBPF_PROG_TYPE_CGROUP_SKB:
+	case USERBPF_PROG_TYPE_LWT_IN:
+	case USERBPF_PROG_TYPE_LWT_OUT:
+	case USERBPF_PROG_TYPE_LWT_XMIT:
+	case USERBPF_PROG_TYPE_SK_SKB:
+	case USERBPF_PROG_TYPE_FLOW_DISSECTOR:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int do_run(struct run_args *ra)
 {
 	struct userbpf_object *obj = open_obj(ra->path, true);
@@ -526,8 +550,15 @@ static int do_run(struct run_args *ra)
 	if (ra->run) {
 		if (ra->data)
 			data = slurp(ra->data, &data_len);
-		if (ra->ctx)
+		if (ra->ctx) {
 			ctx = slurp(ra->ctx, &ctx_len);
+		} else if (!ra->data && !is_packet_type(userbpf_program__type(p))) {
+			/* a zeroed context, as a tool's first test run gives */
+			ctx_len = DEFAULT_CTX_SIZE;
+			ctx = calloc(1, ctx_len);
+			if (!ctx)
+				cli_die(1, "out of memory");
+		}
 		data_out = calloc(1, 65536);
 		ctx_out = calloc(1, 65536);
 		{

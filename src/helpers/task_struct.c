@@ -310,6 +310,26 @@ UB_HELPER(get_current_task)
 	return (uint64_t)(uintptr_t)ub_task_current(run, btf);
 }
 
+/*
+ * bpf_get_task_stack(task, buf, size, flags): the current task's stack as
+ * bpf_get_stack gives it (its user stack with BPF_F_USER_STACK, no
+ * kernel stack in user space); another task's user stack cannot be
+ * walked from here: -EFAULT, its (absent) kernel stack: 0 bytes.
+ */
+UB_HELPER(get_task_stack)
+{
+	struct task_img *img;
+
+	pthread_once(&img_once, img_key_init);
+	img = pthread_getspecific(img_key);
+	if (img && r1 && (uint8_t *)(uintptr_t)r1 == img->task &&
+	    img->tid == (pid_t)syscall(SYS_gettid))
+		return ub_helper_get_stack(0, r2, r3, r4, r5, run);
+	if (r4 & (1ull << 8) /* BPF_F_USER_STACK */)
+		return UB_ERR(-EFAULT);
+	return ub_helper_get_stack(0, r2, r3, r4, r5, run);
+}
+
 /* ==== Namespaces, cgroups, sockets ==== */
 
 /* struct bpf_pidns_info */

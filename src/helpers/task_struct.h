@@ -30,6 +30,12 @@ extern const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *
 
 uint64_t ub_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3,
 				    uint64_t r4, uint64_t r5, struct userbpf_run *run);
+uint64_t ub_helper_get_task_stack(uint64_t r1, uint64_t r2, uint64_t r3,
+				  uint64_t r4, uint64_t r5, struct userbpf_run *run);
+/* maps/cgroup_array.c */
+uint64_t ub_helper_current_task_under_cgroup(uint64_t r1, uint64_t r2, uint64_t r3,
+					     uint64_t r4, uint64_t r5,
+					     struct userbpf_run *run);
 uint64_t ub_helper_get_ns_current_pid_tgid(uint64_t r1, uint64_t r2, uint64_t r3,
 					   uint64_t r4, uint64_t r5,
 					   struct userbpf_run *run);

@@ -47,6 +47,7 @@ const struct ub_map_ops *const ub_map_ops_by_type[USERBPF_MAP_TYPE_MAX] = {
 	[USERBPF_MAP_TYPE_STACK] = &ub_stack_map_ops,
 	[USERBPF_MAP_TYPE_RINGBUF] = &ub_ringbuf_map_ops,
 	[USERBPF_MAP_TYPE_BLOOM_FILTER] = &ub_bloom_map_ops,
+	[USERBPF_MAP_TYPE_CGROUP_ARRAY] = &ub_cgroup_array_map_ops,
 };
 
 /* libbpf's map_type_name[] (what bpftool prints). */

@@ -207,6 +207,7 @@ extern const struct ub_map_ops ub_bloom_map_ops;
 extern const struct ub_map_ops ub_ringbuf_map_ops;
 extern const struct ub_map_ops ub_perf_event_array_map_ops;
 extern const struct ub_map_ops ub_prog_array_map_ops;
+extern const struct ub_map_ops ub_cgroup_array_map_ops;
 extern const struct ub_map_ops ub_array_of_maps_map_ops;
 extern const struct ub_map_ops ub_hash_of_maps_map_ops;
 

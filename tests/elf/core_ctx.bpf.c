@@ -58,7 +58,8 @@ int ctx_tp(struct trace_event_raw_sys_enter___mini *ctx)
 	return 0;
 }
 
-SEC("raw_tp/ctx_task")
+/* autoload off: the CO-RE tests turn it on (a raw context as a task) */
+SEC("?raw_tp/ctx_task")
 int ctx_task(struct task_struct___mini *t)
 {
 	out[OUT_TGID] = t->tgid;

@@ -41,7 +41,9 @@ int BPF_KPROBE(core_regs, int dfd, const char *filename)
 }
 
 /* ctx points at a task_struct laid out like the target BTF says */
-SEC("raw_tp/core_task")
+/* autoload off: a raw context read as a task_struct, for the CO-RE tests
+ * only (they turn it on); a verified load refuses such context reads */
+SEC("?raw_tp/core_task")
 int core_task(void *ctx)
 {
 	struct task_struct *t = ctx;
@@ -50,7 +52,9 @@ int core_task(void *ctx)
 	return t->pid;
 }
 
-SEC("tc")
+/* autoload off: it reads a struct sk_buff from a raw context, which a
+ * checked run of a tc program rightly refuses; the CO-RE tests turn it on */
+SEC("?tc")
 int core_bitfield(struct __sk_buff *ctx)
 {
 	struct sk_buff *skb = (void *)ctx;
@@ -72,7 +76,7 @@ int core_tp(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* task_struct::prio exists in the kernel, not in userbpf's context BTF */
-SEC("raw_tp/core_poisoned")
+SEC("?raw_tp/core_poisoned") /* as core_task */
 int core_poisoned(void *ctx)
 {
 	struct task_struct *t = ctx;

@@ -61,6 +61,21 @@ int task_btf_direct(void *ctx)
 	return 0;
 }
 
+__s64 tk_stack[3];
+
+SEC("tp/sched/sched_switch")
+int task_stack(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 ips[4];
+
+	tk_stack[0] = bpf_get_task_stack(task, ips, sizeof(ips), BPF_F_USER_STACK);
+	tk_stack[1] = bpf_get_task_stack(task, ips, sizeof(ips), 0);
+	tk_stack[2] = bpf_get_task_stack(BPF_CORE_READ(task, real_parent), ips, sizeof(ips),
+					 BPF_F_USER_STACK);
+	return 0;
+}
+
 extern void bpf_rcu_read_lock___nonexistent(void) __ksym __weak;
 
 SEC("tp/sched/sched_process_exit")

@@ -137,6 +137,13 @@ static bool core_env_open(struct core_env *e, const char *fixture, bool kernel)
 			test_fail(__FILE__, __LINE__, "open: %s", err);
 		return false;
 	}
+	{
+		struct userbpf_program *p = NULL;
+
+		/* the fixtures' SEC("?...") programs too */
+		while ((p = userbpf_object__next_program(e->obj, p)))
+			userbpf_program__set_autoload(p, true);
+	}
 	if (userbpf_object__load(e->obj)) {
 		test_fail(__FILE__, __LINE__, "load: %s", userbpf_object__errmsg(e->obj));
 		return false;

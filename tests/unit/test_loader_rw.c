@@ -438,6 +438,12 @@ TEST(loader_rw_cli_load_options)
 	snprintf(args, sizeof(args), "run %s --data %s --prog lt_read", path, pkt);
 	ASSERT_EQ(cli_run(args, out, sizeof(out)), 1);
 	ASSERT_CONTAINS(out, "--map-value-size");
+	/* a tracing program without --ctx runs on a zeroed context */
+	if (loader_fixture("vmlinux_core", path, sizeof(path))) {
+		snprintf(args, sizeof(args), "run %s --prog core_regs", path);
+		ASSERT_EQ(cli_run(args, out, sizeof(out)), 0);
+		ASSERT_CONTAINS(out, "retval: 0\n");
+	}
 	/* --btf: the CO-RE target of a vmlinux.h program */
 	if (loader_fixture("vmlinux_net", path, sizeof(path))) {
 		snprintf(args, sizeof(args), "run %s --data %s --prog tc_iphdr", path, pkt);
@@ -587,6 +593,17 @@ TEST(loader_rw_current_task_true_values)
 	ASSERT_EQ(out[TK_BTF_PID], (uint64_t)syscall(SYS_gettid));
 	ASSERT_EQ(out[TK_BTF_PPID], (uint64_t)getppid());
 	ASSERT_EQ(out[TK_BTF_MM], 1);
+	/* bpf_get_task_stack: our user stack (frames), no kernel stack,
+	 * no walking another task's user stack */
+	{
+		int64_t *st = userbpf_object__global(obj, "tk_stack", NULL, NULL);
+
+		ASSERT_OK(run_checked(obj, "task_stack", &r0));
+		ASSERT_TRUE(st != NULL);
+		ASSERT_TRUE(st[0] > 0 && st[0] % 8 == 0 && st[0] <= 32);
+		ASSERT_EQ(st[1], 0);
+		ASSERT_EQ(st[2], -EFAULT);
+	}
 	/* a weak kfunc userbpf lacks is absent: the guard skips the call */
 	ASSERT_OK(run_checked(obj, "weak_kfunc", &r0));
 	ASSERT_EQ(r0, 2);
@@ -646,4 +663,96 @@ TEST(loader_rw_current_task_threads_and_kfuncs)
 	ASSERT_CONTAINS(userbpf_object__errmsg(obj),
 			"kfunc 'bpf_rcu_read_lock___strong_missing' is not available");
 	userbpf_object__close(obj);
+}
+
+/* ==== CGROUP_ARRAY and bpf_current_task_under_cgroup ==== */
+
+static bool cgroup2_dir(char *mnt, size_t size)
+{
+	char line[4096], dev[256], dir[4096], type[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%255s %4095s %63s", dev, dir, type) == 3 &&
+		    !strcmp(type, "cgroup2") && strlen(dir) < size) {
+			strcpy(mnt, dir);
+			found = true;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int64_t cg_run(struct userbpf_object *obj, uint64_t *ret)
+{
+	uint64_t r0 = 0;
+	int64_t *res;
+	size_t size;
+
+	if (run_checked(obj, "cg_filter", &r0))
+		return INT64_MIN;
+	*ret = r0;
+	res = loader_data(obj, ".bss", &size);
+	return res[0];
+}
+
+TEST(loader_rw_cgroup_array_filter)
+{
+	char mnt[4096], sub[4200], err[256] = "";
+	struct userbpf_object *obj;
+	struct userbpf_map *m;
+	uint32_t idx, fd_root, fd_sub, fd_tmp;
+	uint64_t r0;
+	int kfd;
+
+	if (!cgroup2_dir(mnt, sizeof(mnt))) {
+		test_skip("no cgroup v2 mount");
+		return;
+	}
+	snprintf(sub, sizeof(sub), "%s/userbpf-test-%d", mnt, (int)getpid());
+	if (mkdir(sub, 0755) && errno != EEXIST) {
+		test_skip("cannot create a cgroup: %s", strerror(errno));
+		return;
+	}
+	LOADER_OPEN(obj, "cgroup_filter", NULL, err);
+	ASSERT_OK(userbpf_object__set_global(obj, "filter_cg", "true"));
+	ASSERT_OK(userbpf_object__load(obj));
+	m = userbpf_object_map__map(userbpf_object__find_map_by_name(obj, "cgroup_map"));
+	ASSERT_TRUE(m != NULL);
+	/* an empty slot: -EAGAIN, and the filter drops the event */
+	ASSERT_EQ(cg_run(obj, &r0), -EAGAIN);
+	ASSERT_EQ(r0, 0);
+	fd_root = (uint32_t)open(mnt, O_RDONLY | O_DIRECTORY);
+	fd_sub = (uint32_t)open(sub, O_RDONLY | O_DIRECTORY);
+	fd_tmp = (uint32_t)open("/tmp", O_RDONLY | O_DIRECTORY);
+	idx = 0;
+	/* not a cgroup: EBADF, as the kernel's map says */
+	ASSERT_ERR(userbpf_map__update_elem(m, &idx, &fd_tmp, 0), -EBADF);
+	kfd = bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, NULL, 4, 4, 2, NULL);
+	if (kfd >= 0) {
+		ASSERT_TRUE(bpf_map_update_elem(kfd, &idx, &fd_tmp, 0) < 0 && errno == EBADF);
+		ASSERT_OK(bpf_map_update_elem(kfd, &idx, &fd_root, 0));
+		close(kfd);
+	}
+	/* the root holds us: 1, the event passes */
+	ASSERT_OK(userbpf_map__update_elem(m, &idx, &fd_root, 0));
+	ASSERT_EQ(cg_run(obj, &r0), 1);
+	ASSERT_EQ(r0, 1);
+	/* a cgroup we are not in: 0 */
+	ASSERT_OK(userbpf_map__update_elem(m, &idx, &fd_sub, 0));
+	ASSERT_EQ(cg_run(obj, &r0), 0);
+	ASSERT_EQ(r0, 0);
+	userbpf_object__close(obj);
+
+	/* past the end: -E2BIG */
+	LOADER_OPEN(obj, "cgroup_filter", NULL, err);
+	ASSERT_OK(userbpf_object__set_global(obj, "cg_index", "2"));
+	ASSERT_OK(userbpf_object__load(obj));
+	ASSERT_EQ(cg_run(obj, &r0), -E2BIG);
+	userbpf_object__close(obj);
+	close((int)fd_root);
+	close((int)fd_sub);
+	close((int)fd_tmp);
+	rmdir(sub);
 }
