@@ -154,7 +154,7 @@ static int bench_empty(bool json, int batches)
 		fprintf(stderr, "bench empty: load failed\n");
 		return 1;
 	}
-	fast = per_call_ns(prog, USERBPF_RUN_UNCHECKED, batches);
+	fast = per_call_ns(prog, USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER, batches);
 	checked = per_call_ns(prog, USERBPF_RUN_CHECKED, batches);
 	if (json)
 		printf("{\"program\":\"empty\",\"fast_ns_per_call\":%.1f,"
@@ -217,8 +217,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		{
+			/* the interpreter, not the JIT (bench_jit measures that) */
 			USERBPF_OPTS(userbpf_run_opts, o, .args = args, .arg_cnt = 2,
-				     .flags = USERBPF_RUN_UNCHECKED);
+				     .flags = USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER);
 			TIME_BEST(batches, min_ns, (userbpf_prog__run(prog, &o, &r0), sink += r0), t_fast);
 		}
 		{
