@@ -37,6 +37,7 @@ int cli_cmd_map(int argc, char **argv);
 bool cli_is_object(const char *path);
 int cli_disasm_object(const char *path, const char *prog_name, bool bytes);
 int cli_cmd_trace(int argc, char **argv); /* cmd_trace.c */
+int cli_cmd_probes(int argc, char **argv); /* cmd_probes.c */
 
 /* cmd_verify.c */
 int cli_cmd_verify(int argc, char **argv);

@@ -445,6 +445,7 @@ static const struct cli_cmd cmds[] = {
 	{ "map", cli_cmd_map, "dump the maps of a BPF object (map dump OBJ)" },
 	{ "verify", cli_cmd_verify, "verify the programs of an object or raw bytecode" },
 	{ "trace", cli_cmd_trace, "run a command with an object's probes attached (trace OBJ -- CMD)" },
+	{ "probes", cli_cmd_probes, "list attach points matching a pattern (probes PATTERN [BINARY])" },
 };
 
 static void usage(FILE *f)

@@ -100,6 +100,42 @@ USERBPF_API uint64_t userbpf_link__address(const struct userbpf_link *link);
 /** @brief enum userbpf_probe_mode the link actually uses. */
 USERBPF_API int userbpf_link__mode(const struct userbpf_link *link);
 
+/**
+ * @brief Run prog at the syscalls of every thread of this process.
+ * @param[in] tp "syscalls/sys_enter_NAME" / "syscalls/sys_exit_NAME" (a
+ *            tracepoint program: the kernel's record, args at offset 16,
+ *            ret at 16) or "sys_enter" / "sys_exit" (a raw tracepoint
+ *            program: args[0] = struct pt_regs *, args[1] = the syscall
+ *            number or the return value).
+ * @return a link, or NULL with errno: ENOENT unknown name, EOPNOTSUPP a
+ *         syscall that cannot be traced in process (clone, execve,
+ *         rt_sigreturn ...), EPERM/EACCES seccomp refused.
+ * Mechanism and costs: docs/probes.md (seccomp trap of the traced
+ * numbers only; it cannot be removed: after detach those syscalls still
+ * trap, and the filter survives exec).
+ */
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
+			      const struct userbpf_uprobe_opts *opts);
+
+/**
+ * @brief List the function symbols of an ELF file (.symtab, else .dynsym)
+ * whose name matches a glob pattern (fnmatch; NULL: all), as
+ * "bpftrace -l" does.  fn gets the name, the symbol value and its size.
+ * @return the number listed, or a negative errno (-ENOEXEC not ELF64).
+ */
+USERBPF_API int userbpf_probe__list_functions(const char *binary, const char *pattern,
+					      void (*fn)(void *ctx, const char *name,
+							 uint64_t vaddr, uint64_t size),
+					      void *ctx);
+
+/**
+ * @brief The i-th syscall name of this architecture ("read"), or NULL past
+ * the end; *traceable (optional) says whether syscall tracepoints can
+ * attach to it in process.
+ */
+USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable);
+
 /* ==== Programs of an object ==== */
 
 /** Options of userbpf_program__attach_opts(). */

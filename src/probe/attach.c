@@ -5,6 +5,8 @@
  * uprobe.s/ and uretprobe.s/ (sleepable: run like the others here), and
  * bare uprobe/uretprobe sections given their target at attach.  An empty
  * PATH (uprobe/:FUNC) or no PATH at all (FUNC) searches the whole process.
+ * Syscall tracepoints: tracepoint/syscalls/sys_enter_NAME (tp/ too),
+ * sys_exit_NAME, raw_tracepoint/sys_enter and sys_exit (raw_tp/ too).
  *
  * Entry points: userbpf_program__attach_opts(), userbpf_object__attach_all().
  */
@@ -71,12 +73,35 @@ bad:
 	return -EINVAL;
 }
 
+/* The syscall tracepoint a section names ("syscalls/sys_enter_write",
+ * "sys_enter"), or NULL. */
+static const char *syscall_tp(const char *sec)
+{
+	static const char *const tp[] = { "tracepoint/", "tp/" };
+	static const char *const raw[] = { "raw_tracepoint/", "raw_tp/" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		size_t n = strlen(tp[i]);
+
+		if (!strncmp(sec, tp[i], n) && !strncmp(sec + n, "syscalls/sys_e", 14))
+			return sec + n;
+		n = strlen(raw[i]);
+		if (!strncmp(sec, raw[i], n) &&
+		    (!strcmp(sec + n, "sys_enter") || !strcmp(sec + n, "sys_exit")))
+			return sec + n;
+	}
+	return NULL;
+}
+
 /* 1: has a target in the section, 0: bare, -EOPNOTSUPP: not a uprobe. */
 static int parse_section(const char *sec, struct target *t, char *err, size_t err_sz)
 {
 	const char *slash = strchr(sec, '/');
 	int k = kind(sec, slash ? (size_t)(slash - sec) : strlen(sec));
 
+	if (syscall_tp(sec))
+		return 1;
 	if (k < 0) {
 		snprintf(err, err_sz, "section '%s' is not a probe this process can attach", sec);
 		return -EOPNOTSUPP;
@@ -117,6 +142,15 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 		errno = EINVAL;
 		return NULL;
 	}
+	p = userbpf_program__prog(prog);
+	if (p && syscall_tp(userbpf_program__section_name(prog))) {
+		USERBPF_OPTS(userbpf_uprobe_opts, so, .run_flags = o.run_flags,
+			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie,
+			     .err_buf = o.err_buf, .err_buf_sz = o.err_buf_sz);
+
+		return userbpf_probe__attach_syscall(p, syscall_tp(userbpf_program__section_name(prog)),
+						     &so);
+	}
 	ret = parse_section(userbpf_program__section_name(prog), &t, err, sizeof(err));
 	if (ret == 0) {
 		if (!o.target) {
@@ -127,7 +161,6 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 			ret = parse_target(o.target, &t, err, sizeof(err));
 		}
 	}
-	p = userbpf_program__prog(prog);
 	if (ret >= 0 && !p) {
 		snprintf(err, sizeof(err), "program %s is not loaded", userbpf_program__name(prog));
 		ret = -EINVAL;

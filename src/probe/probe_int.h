@@ -52,8 +52,9 @@ struct probe_site;
 struct userbpf_link {
 	struct probe_site *site;
 	struct userbpf_prog *prog;
-	bool retprobe;
+	bool retprobe;		/* return probe, or sys_exit side */
 	int slot;
+	int sc_nr;		/* syscall links (site NULL): number, -1 all */
 	uint64_t cookie;
 	uint32_t run_flags;
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
@@ -91,6 +92,15 @@ struct probe_site {
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);
 /* Called by the return trampoline; returns the original return address. */
 uint64_t probe_site_return(struct probe_pt_regs *regs);
+
+/* ==== Syscall tracepoints (syscall_x86_64.c) ==== */
+
+/* Number of a syscall by name ("write"), or -1. */
+int probe_syscall_nr(const char *name);
+/* Start running link (retprobe = exit side) at syscall nr (-1: all). */
+int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz);
+/* Stop; when it returns no run of the link is in progress. */
+void probe_syscall_detach(struct userbpf_link *link);
 
 /* ==== Architecture back end (x86_64_tramp.c) ==== */
 

@@ -14,6 +14,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,19 +158,24 @@ static bool name_matches(const char *sym, const char *want)
 	return !strncmp(sym, want, n) && (sym[n] == '\0' || sym[n] == '@');
 }
 
-/* Find a defined function symbol; 0 with vaddr/size, or -ENOENT. */
-static int elf_find_func(const struct elf_image *e, const char *name, uint64_t *vaddr,
-			 uint64_t *size)
+/*
+ * Call fn for each defined FUNC/IFUNC symbol: .symtab when the file has
+ * one (it holds the dynamic ones too), else .dynsym.  fn returns non-zero
+ * to stop; that value is returned (0 when every symbol was seen).
+ */
+static int elf_for_each_func(const struct elf_image *e,
+			     int (*fn)(void *ctx, const char *name, uint64_t vaddr, uint64_t size),
+			     void *ctx)
 {
 	const Elf64_Ehdr *eh = (const void *)e->img;
 	const Elf64_Shdr *sh;
-	int i, pass;
+	int i, pass, ret;
+	bool have_symtab = false;
 
 	if (eh->e_shentsize != sizeof(Elf64_Shdr) ||
 	    !in_file(e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
-		return -ENOENT;
+		return 0;
 	sh = (const void *)(e->img + eh->e_shoff);
-	/* .symtab first (local functions too), then .dynsym */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < eh->e_shnum; i++) {
 			const Elf64_Shdr *s = &sh[i], *strs;
@@ -196,15 +202,46 @@ static int elf_find_func(const struct elf_image *e, const char *name, uint64_t *
 					continue;
 				if (!memchr(str + sym->st_name, 0, strs->sh_size - sym->st_name))
 					continue;
-				if (name_matches(str + sym->st_name, name)) {
-					*vaddr = sym->st_value;
-					*size = sym->st_size;
-					return 0;
-				}
+				if (pass == 0)
+					have_symtab = true;
+				ret = fn(ctx, str + sym->st_name, sym->st_value, sym->st_size);
+				if (ret)
+					return ret;
 			}
 		}
+		if (have_symtab)
+			break;
 	}
-	return -ENOENT;
+	return 0;
+}
+
+struct find_ctx {
+	const char *name;
+	uint64_t vaddr, size;
+};
+
+static int find_cb(void *ctx, const char *name, uint64_t vaddr, uint64_t size)
+{
+	struct find_ctx *f = ctx;
+
+	if (!name_matches(name, f->name))
+		return 0;
+	f->vaddr = vaddr;
+	f->size = size;
+	return 1;
+}
+
+/* Find a defined function symbol; 0 with vaddr/size, or -ENOENT. */
+static int elf_find_func(const struct elf_image *e, const char *name, uint64_t *vaddr,
+			 uint64_t *size)
+{
+	struct find_ctx f = { name, 0, 0 };
+
+	if (!elf_for_each_func(e, find_cb, &f))
+		return -ENOENT;
+	*vaddr = f.vaddr;
+	*size = f.size;
+	return 0;
 }
 
 /* Look func up in the file of mapping file. */
@@ -319,4 +356,38 @@ USERBPF_API int userbpf_probe__resolve(const char *binary, const char *func,
 	if (!err && addr)
 		*addr = sym.addr;
 	return err;
+}
+
+struct list_ctx {
+	const char *pattern;
+	void (*fn)(void *ctx, const char *name, uint64_t vaddr, uint64_t size);
+	void *ctx;
+	int cnt;
+};
+
+static int list_cb(void *ctx, const char *name, uint64_t vaddr, uint64_t size)
+{
+	struct list_ctx *l = ctx;
+
+	if (!l->pattern || !fnmatch(l->pattern, name, 0)) {
+		l->fn(l->ctx, name, vaddr, size);
+		l->cnt++;
+	}
+	return 0;
+}
+
+USERBPF_API int userbpf_probe__list_functions(const char *binary, const char *pattern,
+					      void (*fn)(void *ctx, const char *name,
+							 uint64_t vaddr, uint64_t size),
+					      void *ctx)
+{
+	struct elf_image e = { NULL, 0 };
+	struct list_ctx l = { pattern, fn, ctx, 0 };
+	int err = map_file(binary, &e);
+
+	if (err)
+		return err;
+	elf_for_each_func(&e, list_cb, &l);
+	munmap((void *)e.img, e.size);
+	return l.cnt;
 }

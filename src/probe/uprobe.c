@@ -351,6 +351,12 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link)
 	if (!link)
 		return 0;
 	site = link->site;
+	if (!site) {
+		probe_syscall_detach(link);
+		userbpf_prog__put(link->prog);
+		ub_free(link);
+		return 0;
+	}
 	pthread_mutex_lock(&probe_lock);
 	atomic_store(&site->links[link->slot], NULL);
 	if (link->retprobe)
@@ -376,10 +382,70 @@ USERBPF_API uint64_t userbpf_link__misses(const struct userbpf_link *link)
 
 USERBPF_API uint64_t userbpf_link__address(const struct userbpf_link *link)
 {
-	return link ? link->site->addr : 0;
+	return link && link->site ? link->site->addr : 0;
 }
 
 USERBPF_API int userbpf_link__mode(const struct userbpf_link *link)
 {
-	return link ? link->site->mode : -EINVAL;
+	return link && link->site ? link->site->mode : -EINVAL;
+}
+
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
+			      const struct userbpf_uprobe_opts *opts)
+{
+	struct userbpf_uprobe_opts o = { 0 };
+	struct userbpf_link *link;
+	char err[256] = "";
+	bool exit_side = false;
+	int nr = -1, ret;
+
+	if (opts) {
+		if (opts->sz < sizeof(size_t)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	if (!prog || !tp) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!strncmp(tp, "syscalls/sys_enter_", 19) || !strncmp(tp, "syscalls/sys_exit_", 18)) {
+		exit_side = tp[14] == 'x';
+		nr = probe_syscall_nr(tp + (exit_side ? 18 : 19));
+		if (nr < 0) {
+			snprintf(err, sizeof(err), "no syscall named '%s'", tp + (exit_side ? 18 : 19));
+			ret = -ENOENT;
+			goto fail;
+		}
+	} else if (!strcmp(tp, "sys_enter") || !strcmp(tp, "sys_exit")) {
+		exit_side = tp[5] == 'x';
+	} else {
+		snprintf(err, sizeof(err), "unknown syscall tracepoint '%s'", tp);
+		ret = -ENOENT;
+		goto fail;
+	}
+	link = ub_alloc(sizeof(*link));
+	if (!link) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	link->prog = userbpf_prog__get(prog);
+	link->retprobe = exit_side;
+	link->cookie = o.cookie;
+	link->run_flags = o.run_flags;
+	link->trace_fn = o.trace_fn;
+	link->trace_cookie = o.trace_cookie;
+	ret = probe_syscall_attach(link, nr, err, sizeof(err));
+	if (!ret)
+		return link;
+	userbpf_prog__put(link->prog);
+	ub_free(link);
+fail:
+	set_err(o.err_buf, o.err_buf_sz, err);
+	if (err[0])
+		ub_warn("syscall probe: %s\n", err);
+	errno = -ret;
+	return NULL;
 }

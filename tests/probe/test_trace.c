@@ -178,3 +178,24 @@ TEST(trace_attach_error)
 	ASSERT_CONTAINS(out, "userbpf: trace: cannot attach add_entry: no function symbol "
 			     "'uprobe_add' in '/proc/self/exe'");
 }
+
+TEST(trace_minimal_example)
+{
+	char cmd[1024], out[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/minimal.bpf.o -- %s/examples/uprobe_target 2 4",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 4);
+	/* one write of "0\n11\n" (stdout is a pipe: fully buffered); the event
+	 * and the write itself reach the terminal in either order */
+	ASSERT_CONTAINS(out, ": write(fd=1, count=5)\n");
+	ASSERT_CONTAINS(out, "0\n11\n");
+	ASSERT_CONTAINS(out, "@minimal.bss:\n  [0] = 1\n");
+}

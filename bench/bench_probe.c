@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_probe.c - per-hit cost of an in-process probe running an empty
+ * program (r0 = 0; exit), in ns per call of the probed function minus the
+ * same call unprobed:
+ *
+ *   uprobe    trampoline    jump patched at the entry (the fast path)
+ *   uprobe    breakpoint    int3 + SIGTRAP, resumed in the trampoline
+ *   uretprobe trampoline    entry trampoline + return trampoline
+ *   uprobe+uretprobe        both on one function
+ *   bare int3               int3 + an empty SIGTRAP handler: the floor of
+ *                           the breakpoint path on this machine
+ *   empty run               userbpf_prog__run of the program alone: the
+ *                           floor of every userbpf row
+ *   kernel uprobe           perf_event_open(uprobe PMU) + a kernel BPF
+ *                           program (BPF_PROG_LOAD, ioctl SET_BPF), on
+ *                           another copy of the function, same process
+ *
+ * Syscall tracepoints (added cost per getppid() call, in a child process
+ * because a seccomp filter cannot be removed):
+ *
+ *   seccomp, untraced       a filter that traps another number only
+ *   seccomp trap + program  sys_enter_getppid with the empty program
+ *   syscall user dispatch   prctl(PR_SET_SYSCALL_USER_DISPATCH) trap and
+ *                           SIGSYS handler making the call (no program)
+ *   kernel tracepoint       perf_event_open(tracepoint syscalls/
+ *                           sys_enter_getppid) + a kernel BPF program
+ *
+ * Each userbpf row runs the program as trusted (USERBPF_RUN_UNCHECKED: no
+ * verifier is in the tree yet to vouch for it) and checked (the default
+ * for an unverified program: every access checked, instruction budget).
+ * Figures are the best of 5 batches.  Where the kernel refuses (not root,
+ * no uprobe PMU) its row says why.  Usage: bench_probe [--json] [--quick]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "userbpf/userbpf.h"
+
+long bench_fn_base(long a);
+long bench_fn_tramp(long a);
+long bench_fn_bp(long a);
+long bench_fn_ret(long a);
+long bench_fn_both(long a);
+long bench_fn_kernel(long a);
+#define BENCH_FN(name)                                                         \
+	".globl " #name "\n.type " #name ",@function\n" #name ":\n"            \
+	" push %rbp\n mov %rsp,%rbp\n lea 1(%rdi),%rax\n pop %rbp\n ret\n"     \
+	".size " #name ",.-" #name "\n"
+__asm__(".text\n" BENCH_FN(bench_fn_base) BENCH_FN(bench_fn_tramp) BENCH_FN(bench_fn_bp)
+		BENCH_FN(bench_fn_ret) BENCH_FN(bench_fn_both) BENCH_FN(bench_fn_kernel));
+
+static bool json;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Best ns per call of fn over 5 batches of n calls. */
+static double time_calls(long (*volatile fn)(long), long n)
+{
+	double best = 1e30;
+	int b;
+
+	for (b = 0; b < 5; b++) {
+		uint64_t t0 = now_ns();
+		long i, s = 0;
+
+		for (i = 0; i < n; i++)
+			s += fn(i);
+		if (s != n * (n + 1) / 2) {
+			fprintf(stderr, "bench_probe: wrong result\n");
+			exit(1);
+		}
+		double ns = (double)(now_ns() - t0) / (double)n;
+
+		if (ns < best)
+			best = ns;
+	}
+	return best;
+}
+
+static void report(const char *id, const char *what, double ns, double base, const char *note)
+{
+	if (json)
+		printf("{\"bench\":\"probe\",\"id\":\"%s\",\"ns_per_hit\":%.1f}\n", id, ns - base);
+	else
+		printf("%-34s %8.1f ns/hit%s%s\n", what, ns - base, note ? "  " : "",
+		       note ? note : "");
+}
+
+static void report_na(const char *id, const char *what, const char *why)
+{
+	if (json)
+		printf("{\"bench\":\"probe\",\"id\":\"%s\",\"error\":\"%s\"}\n", id, why);
+	else
+		printf("%-34s      n/a       (%s)\n", what, why);
+}
+
+/* ==== Kernel uprobe ==== */
+
+/* File offset of addr in its mapping, and the mapped file's path. */
+static int file_offset(uint64_t addr, char *path, size_t path_sz, uint64_t *off)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t start, end, foff;
+		int pos = 0;
+
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*s %n", &start, &end, &foff, &pos) < 3)
+			continue;
+		if (addr >= start && addr < end && line[pos] == '/') {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(path, path_sz, "%s", line + pos);
+			*off = addr - start + foff;
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+static int kernel_uprobe(uint64_t addr, int *perf_fd, char *why, size_t why_sz)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	struct perf_event_attr pa;
+	char path[512], buf[32];
+	uint64_t off = 0;
+	int prog_fd, fd, type;
+	FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "re");
+
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		snprintf(why, why_sz, "no uprobe PMU");
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	type = atoi(buf);
+	if (file_offset(addr, path, sizeof(path), &off)) {
+		snprintf(why, why_sz, "cannot find the file offset");
+		return -1;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_KPROBE;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	prog_fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (prog_fd < 0) {
+		snprintf(why, why_sz, "BPF_PROG_LOAD: %s", strerror(errno));
+		return -1;
+	}
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = (uint32_t)type;
+	pa.config1 = (uint64_t)(uintptr_t)path;
+	pa.config2 = off;
+	pa.sample_period = 1;
+	pa.wakeup_events = 1;
+	fd = (int)syscall(SYS_perf_event_open, &pa, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_sz, "perf_event_open: %s", strerror(errno));
+		close(prog_fd);
+		return -1;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+		snprintf(why, why_sz, "SET_BPF: %s", strerror(errno));
+		close(fd);
+		close(prog_fd);
+		return -1;
+	}
+	*perf_fd = fd;
+	return prog_fd;
+}
+
+/* ==== Syscalls ==== */
+
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+extern const char probe_sc_gate_end[];
+
+static double time_getppid(long n)
+{
+	double best = 1e30;
+	int b;
+
+	for (b = 0; b < 5; b++) {
+		uint64_t t0 = now_ns();
+		long i;
+
+		for (i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		double ns = (double)(now_ns() - t0) / (double)n;
+
+		if (ns < best)
+			best = ns;
+	}
+	return best;
+}
+
+static volatile char sud_selector;
+
+static void sud_handler(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+
+	(void)sig;
+	uc->uc_mcontext.gregs[REG_RAX] = probe_sc_gate(si->si_syscall, 0, 0, 0, 0, 0, 0);
+	sud_selector = 0; /* SYSCALL_DISPATCH_FILTER_ALLOW: lets rt_sigreturn through */
+}
+
+/* SUD: each call re-arms the selector, traps, and is made by the handler. */
+static double time_sud(long n, char *why, size_t why_sz)
+{
+	struct sigaction sa;
+	uint64_t t0;
+	long i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sud_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSYS, &sa, NULL);
+	if (prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1 /* ON */,
+		  (unsigned long)(uintptr_t)probe_sc_gate,
+		  (unsigned long)((uintptr_t)probe_sc_gate_end + 1 - (uintptr_t)probe_sc_gate),
+		  &sud_selector)) {
+		snprintf(why, why_sz, "prctl: %s", strerror(errno));
+		return -1;
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		sud_selector = 1; /* BLOCK */
+		syscall(SYS_getppid);
+	}
+	t0 = now_ns() - t0;
+	sud_selector = 0;
+	prctl(59, 0, 0, 0, 0);
+	return (double)t0 / (double)n;
+}
+
+static int kernel_tracepoint(int *perf_fd, char *why, size_t why_sz)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	struct perf_event_attr pa;
+	char buf[32];
+	int prog_fd, fd;
+	FILE *f = fopen("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id", "re");
+
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		snprintf(why, why_sz, "tracefs not mounted");
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	prog_fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (prog_fd < 0) {
+		snprintf(why, why_sz, "BPF_PROG_LOAD: %s", strerror(errno));
+		return -1;
+	}
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.config = strtoull(buf, NULL, 10);
+	pa.sample_period = 1;
+	pa.wakeup_events = 1;
+	fd = (int)syscall(SYS_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_sz, "perf_event_open: %s", strerror(errno));
+		close(prog_fd);
+		return -1;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+		snprintf(why, why_sz, "SET_BPF: %s", strerror(errno));
+		close(fd);
+		close(prog_fd);
+		return -1;
+	}
+	*perf_fd = fd;
+	return prog_fd;
+}
+
+/* In a child: the seccomp filter stays for the rest of its life. */
+static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
+{
+	double base, ns;
+	char why[128];
+	int pfd, kprog, st;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid > 0) {
+		waitpid(pid, &st, 0);
+		return;
+	}
+	base = time_getppid(n);
+	if (!json)
+		printf("%-34s %8.1f ns/call (subtracted below)\n", "getppid()", base);
+	kprog = kernel_tracepoint(&pfd, why, sizeof(why));
+	if (kprog < 0) {
+		report_na("kernel_sys_enter", "kernel tracepoint sys_enter + BPF", why);
+	} else {
+		report("kernel_sys_enter", "kernel tracepoint sys_enter + BPF", time_getppid(n),
+		       base, NULL);
+		close(pfd);
+		close(kprog);
+	}
+	ns = time_sud(ntrap, why, sizeof(why));
+	if (ns < 0)
+		report_na("sud_trap", "syscall user dispatch trap", why);
+	else
+		report("sud_trap", "syscall user dispatch trap", ns, base, NULL);
+	{
+		USERBPF_OPTS(userbpf_uprobe_opts, o, .run_flags = USERBPF_RUN_UNCHECKED);
+		struct userbpf_link *l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getpgid",
+								      &o);
+
+		if (!l) {
+			report_na("seccomp_untraced", "seccomp filter, untraced call", strerror(errno));
+			fflush(stdout);
+			_exit(0);
+		}
+		report("seccomp_untraced", "seccomp filter, untraced call", time_getppid(n), base,
+		       NULL);
+		l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o);
+		if (l)
+			report("seccomp_trap", "seccomp trap + program (trusted)", time_getppid(ntrap),
+			       base, NULL);
+	}
+	fflush(stdout);
+	_exit(0);
+}
+
+/* ==== References ==== */
+
+static void empty_trap(int sig)
+{
+	(void)sig;
+}
+
+static double bare_int3(long n)
+{
+	struct sigaction sa, old;
+	uint64_t t0;
+	long i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = empty_trap;
+	sigaction(SIGTRAP, &sa, &old);
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		__asm__ volatile("int3");
+	t0 = now_ns() - t0;
+	sigaction(SIGTRAP, &old, NULL);
+	return (double)t0 / (double)n;
+}
+
+static double empty_run(struct userbpf_prog *prog, uint32_t flags, long n)
+{
+	uint64_t regs[21] = { 0 }, r0, t0, best = ~0ull;
+	int b;
+	long i;
+
+	for (b = 0; b < 5; b++) {
+		t0 = now_ns();
+		for (i = 0; i < n; i++) {
+			USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(regs),
+				     .flags = flags | USERBPF_RUN_HOST_READ);
+
+			userbpf_prog__run(prog, &ro, &r0);
+		}
+		t0 = now_ns() - t0;
+		if (t0 < best)
+			best = t0;
+	}
+	return (double)best / (double)n;
+}
+
+/* ==== userbpf ==== */
+
+static struct userbpf_link *attach(struct userbpf_prog *prog, long (*fn)(long), bool ret,
+				   uint32_t mode, uint32_t flags)
+{
+	USERBPF_OPTS(userbpf_uprobe_opts, o, .mode = mode, .run_flags = flags);
+	struct userbpf_link *l = userbpf_probe__attach_uprobe(prog, NULL, NULL,
+							      (uint64_t)(uintptr_t)fn, ret, &o);
+
+	if (!l) {
+		fprintf(stderr, "bench_probe: attach: %s\n", strerror(errno));
+		exit(1);
+	}
+	return l;
+}
+
+int main(int argc, char **argv)
+{
+	struct userbpf_insn empty[] = { USERBPF_MOV64_IMM(0, 0), USERBPF_EXIT_INSN() };
+	USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = USERBPF_PROG_TYPE_KPROBE,
+		     .name = "empty");
+	struct userbpf_prog *prog;
+	long n = 2000000, nbp = 100000;
+	double base;
+	char why[128];
+	int i, pfd = -1, kprog;
+	static const struct {
+		const char *name;
+		uint32_t flags;
+	} kinds[] = { { "trusted", USERBPF_RUN_UNCHECKED }, { "checked", 0 } };
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "--quick"))
+			n = 200000, nbp = 20000;
+	}
+	prog = userbpf_prog__new(empty, 2, &po);
+	if (!prog)
+		return 1;
+	base = time_calls(bench_fn_base, n);
+	if (!json)
+		printf("%-34s %8.1f ns/call (subtracted below)\n", "unprobed call", base);
+	report("bare_int3", "bare int3 + SIGTRAP (reference)", bare_int3(nbp), 0, NULL);
+	for (i = 0; i < 2; i++) {
+		char rid[64], rwhat[64];
+
+		snprintf(rid, sizeof(rid), "empty_run_%s", kinds[i].name);
+		snprintf(rwhat, sizeof(rwhat), "empty run, no probe (%s)", kinds[i].name);
+		report(rid, rwhat, empty_run(prog, kinds[i].flags, n), 0, NULL);
+	}
+	for (i = 0; i < 2; i++) {
+		struct userbpf_link *a, *b;
+		char id[64], what[64];
+		double ns;
+
+		a = attach(prog, bench_fn_tramp, false, USERBPF_PROBE_TRAMPOLINE, kinds[i].flags);
+		ns = time_calls(bench_fn_tramp, n);
+		snprintf(id, sizeof(id), "uprobe_trampoline_%s", kinds[i].name);
+		snprintf(what, sizeof(what), "uprobe trampoline (%s)", kinds[i].name);
+		report(id, what, ns, base, NULL);
+		userbpf_link__destroy(a);
+
+		a = attach(prog, bench_fn_bp, false, USERBPF_PROBE_BREAKPOINT, kinds[i].flags);
+		ns = time_calls(bench_fn_bp, nbp);
+		snprintf(id, sizeof(id), "uprobe_breakpoint_%s", kinds[i].name);
+		snprintf(what, sizeof(what), "uprobe breakpoint (%s)", kinds[i].name);
+		report(id, what, ns, base, NULL);
+		userbpf_link__destroy(a);
+
+		a = attach(prog, bench_fn_ret, true, USERBPF_PROBE_TRAMPOLINE, kinds[i].flags);
+		ns = time_calls(bench_fn_ret, n);
+		snprintf(id, sizeof(id), "uretprobe_trampoline_%s", kinds[i].name);
+		snprintf(what, sizeof(what), "uretprobe trampoline (%s)", kinds[i].name);
+		report(id, what, ns, base, NULL);
+		userbpf_link__destroy(a);
+
+		a = attach(prog, bench_fn_both, false, USERBPF_PROBE_TRAMPOLINE, kinds[i].flags);
+		b = attach(prog, bench_fn_both, true, USERBPF_PROBE_TRAMPOLINE, kinds[i].flags);
+		ns = time_calls(bench_fn_both, n);
+		snprintf(id, sizeof(id), "uprobe_uretprobe_%s", kinds[i].name);
+		snprintf(what, sizeof(what), "uprobe + uretprobe (%s)", kinds[i].name);
+		report(id, what, ns, base, NULL);
+		userbpf_link__destroy(a);
+		userbpf_link__destroy(b);
+	}
+	kprog = kernel_uprobe((uint64_t)(uintptr_t)bench_fn_kernel, &pfd, why, sizeof(why));
+	if (kprog < 0) {
+		report_na("kernel_uprobe", "kernel uprobe (perf_event + BPF)", why);
+	} else {
+		double ns = time_calls(bench_fn_kernel, nbp);
+
+		report("kernel_uprobe", "kernel uprobe (perf_event + BPF)", ns, base, NULL);
+		close(pfd);
+		close(kprog);
+	}
+	bench_syscalls(prog, n, nbp);
+	userbpf_prog__put(prog);
+	return 0;
+}

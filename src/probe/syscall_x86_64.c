@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * syscall_x86_64.c - syscall tracepoints inside this process (x86-64
+ * Linux): tracepoint/syscalls/sys_enter_NAME and sys_exit_NAME with the
+ * kernel's tracepoint record layouts, raw_tracepoint/sys_enter and
+ * sys_exit (args[0] = struct pt_regs *, args[1] = id or return value).
+ *
+ * Mechanism (docs/probes.md has the measurements): a seccomp filter with
+ * SECCOMP_RET_TRAP for the traced syscall numbers only (all threads,
+ * SECCOMP_FILTER_FLAG_TSYNC); the SIGSYS handler runs the enter programs,
+ * makes the syscall itself through a gate whose address range the filter
+ * allows, stores the result in the interrupted thread's rax and runs the
+ * exit programs.  Untraced syscalls never trap.  Syscalls that cannot run
+ * inside a signal handler (rt_sigreturn, clone, clone3, fork, vfork,
+ * execve, execveat, rt_sigprocmask, rt_sigsuspend, sigaltstack,
+ * restart_syscall) are never trapped: attaching to them fails with
+ * EOPNOTSUPP, and raw sys_enter/sys_exit do not see them.
+ *
+ * Limits: a seccomp filter cannot be removed, so after the last detach the
+ * traced numbers still trap (the handler then only makes the syscall);
+ * the filter survives exec (a new image that makes a traced syscall
+ * without the agent dies of SIGSYS); it needs no_new_privs, which this
+ * sets.  Programs run with USERBPF_RUN_HOST_READ.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "probe_int.h"
+#include "util/alloc.h"
+
+static const struct {
+	const char *name;
+	int nr;
+} syscall_names[] = {
+#include "syscall_names_x86_64.h"
+};
+
+/* Never trapped: they cannot be made from inside a signal handler. */
+static bool untrappable(int nr)
+{
+	switch (nr) {
+	case SYS_rt_sigreturn: case SYS_clone: case SYS_fork: case SYS_vfork:
+	case SYS_execve: case SYS_execveat: case SYS_rt_sigprocmask:
+	case SYS_rt_sigsuspend: case SYS_sigaltstack: case SYS_restart_syscall:
+#ifdef SYS_clone3
+	case SYS_clone3:
+#endif
+		return true;
+	default:
+		return false;
+	}
+}
+
+int probe_syscall_nr(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(syscall_names) / sizeof(syscall_names[0]); i++)
+		if (!strcmp(syscall_names[i].name, name))
+			return syscall_names[i].nr;
+	return -1;
+}
+
+USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable)
+{
+	if (i < 0 || (size_t)i >= sizeof(syscall_names) / sizeof(syscall_names[0]))
+		return NULL;
+	if (traceable)
+		*traceable = !untrappable(syscall_names[i].nr);
+	return syscall_names[i].name;
+}
+
+/* ==== The gate: the only place traced syscalls are made from ==== */
+
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+extern const char probe_sc_gate_end[];
+__asm__(".text\n.globl probe_sc_gate\n.hidden probe_sc_gate\n.type probe_sc_gate,@function\n"
+	"probe_sc_gate:\n"
+	" mov %rdi,%rax\n mov %rsi,%rdi\n mov %rdx,%rsi\n mov %rcx,%rdx\n"
+	" mov %r8,%r10\n mov %r9,%r8\n mov 8(%rsp),%r9\n syscall\n"
+	".globl probe_sc_gate_end\n.hidden probe_sc_gate_end\nprobe_sc_gate_end:\n"
+	" ret\n.size probe_sc_gate,.-probe_sc_gate\n");
+
+/* ==== Links ==== */
+
+#define SC_MAX_LINKS 64
+static pthread_mutex_t sc_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(struct userbpf_link *) sc_links[SC_MAX_LINKS];
+static _Atomic unsigned sc_epoch;
+static _Atomic long sc_active[2];
+static bool trapped[512];	/* numbers a filter traps */
+static bool all_trapped;
+static __thread __attribute__((tls_model("initial-exec"))) int sc_in_handler;
+
+/* The kernel's tracepoint records (format files under events/syscalls). */
+struct sc_enter_rec {
+	uint16_t common_type;
+	uint8_t common_flags, common_preempt_count;
+	int32_t common_pid;
+	int32_t syscall_nr;
+	uint32_t pad;
+	uint64_t args[6];
+};
+
+struct sc_exit_rec {
+	uint16_t common_type;
+	uint8_t common_flags, common_preempt_count;
+	int32_t common_pid;
+	int32_t syscall_nr;
+	uint32_t pad;
+	int64_t ret;
+};
+
+static void regs_from_uc(struct probe_pt_regs *r, const ucontext_t *uc, int nr)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+
+	r->r15 = (uint64_t)g[REG_R15], r->r14 = (uint64_t)g[REG_R14];
+	r->r13 = (uint64_t)g[REG_R13], r->r12 = (uint64_t)g[REG_R12];
+	r->bp = (uint64_t)g[REG_RBP], r->bx = (uint64_t)g[REG_RBX];
+	r->r11 = (uint64_t)g[REG_R11], r->r10 = (uint64_t)g[REG_R10];
+	r->r9 = (uint64_t)g[REG_R9], r->r8 = (uint64_t)g[REG_R8];
+	r->ax = (uint64_t)-ENOSYS, r->cx = (uint64_t)g[REG_RCX];
+	r->dx = (uint64_t)g[REG_RDX], r->si = (uint64_t)g[REG_RSI];
+	r->di = (uint64_t)g[REG_RDI], r->orig_ax = (uint64_t)nr;
+	r->ip = (uint64_t)g[REG_RIP], r->cs = 0x33;
+	r->flags = (uint64_t)g[REG_EFL], r->sp = (uint64_t)g[REG_RSP], r->ss = 0x2b;
+}
+
+static void run_one(struct userbpf_link *l, void *ctx, size_t size)
+{
+	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = size,
+		     .flags = USERBPF_RUN_HOST_READ | l->run_flags, .cookie = l->trace_cookie,
+		     .trace_fn = l->trace_fn, .attach_cookie = l->cookie);
+	uint64_t r0;
+
+	if (userbpf_prog__run(l->prog, &ro, &r0))
+		atomic_fetch_add_explicit(&l->misses, 1, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&l->hits, 1, memory_order_relaxed);
+}
+
+/* Run the links of one side (exit or not) that match nr. */
+static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const uint64_t args[6],
+		     int64_t ret)
+{
+	unsigned idx = atomic_load(&sc_epoch) & 1;
+	int i;
+
+	atomic_fetch_add(&sc_active[idx], 1);
+	for (i = 0; i < SC_MAX_LINKS; i++) {
+		struct userbpf_link *l = atomic_load_explicit(&sc_links[i], memory_order_acquire);
+
+		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr))
+			continue;
+		if (l->sc_nr < 0) { /* raw: args[0] = regs, args[1] = id or ret */
+			uint64_t raw[2] = { (uint64_t)(uintptr_t)regs,
+					    exit_side ? (uint64_t)ret : (uint64_t)nr };
+
+			run_one(l, raw, sizeof(raw));
+		} else if (!exit_side) {
+			struct sc_enter_rec rec = { .common_pid = (int32_t)syscall(SYS_gettid),
+						    .syscall_nr = nr };
+
+			memcpy(rec.args, args, sizeof(rec.args));
+			run_one(l, &rec, sizeof(rec));
+		} else {
+			struct sc_exit_rec rec = { .common_pid = (int32_t)syscall(SYS_gettid),
+						   .syscall_nr = nr, .ret = ret };
+
+			run_one(l, &rec, sizeof(rec));
+		}
+	}
+	atomic_fetch_sub(&sc_active[idx], 1);
+}
+
+static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+	greg_t *g = uc->uc_mcontext.gregs;
+	int nr = si->si_syscall, saved_errno = errno;
+	uint64_t args[6] = { (uint64_t)g[REG_RDI], (uint64_t)g[REG_RSI], (uint64_t)g[REG_RDX],
+			     (uint64_t)g[REG_R10], (uint64_t)g[REG_R8], (uint64_t)g[REG_R9] };
+	struct probe_pt_regs regs;
+	long ret;
+
+	(void)sig;
+	if (sc_in_handler) { /* a syscall made by a program's helper */
+		g[REG_RAX] = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2],
+					   (long)args[3], (long)args[4], (long)args[5]);
+		errno = saved_errno;
+		return;
+	}
+	sc_in_handler = 1;
+	regs_from_uc(&regs, uc, nr);
+	run_side(false, nr, &regs, args, 0);
+	sc_in_handler = 0;
+	ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
+			    (long)args[4], (long)args[5]);
+	g[REG_RAX] = ret;
+	sc_in_handler = 1;
+	regs.ax = (uint64_t)ret;
+	run_side(true, nr, &regs, args, ret);
+	sc_in_handler = 0;
+	errno = saved_errno;
+}
+
+/* Install a filter trapping nr (or every trappable number when nr < 0). */
+static int install_filter(int nr, char *err, size_t err_sz)
+{
+	uint64_t lo = (uint64_t)(uintptr_t)probe_sc_gate;
+	uint64_t hi = (uint64_t)(uintptr_t)probe_sc_gate_end + 1;
+	static bool handler_set;
+	struct sock_filter f[64];
+	struct sock_fprog prog;
+	int n = 0, k;
+	static const int never[] = { SYS_rt_sigreturn, SYS_clone, SYS_fork, SYS_vfork,
+				     SYS_execve, SYS_execveat, SYS_rt_sigprocmask,
+				     SYS_rt_sigsuspend, SYS_sigaltstack, SYS_restart_syscall,
+#ifdef SYS_clone3
+				     SYS_clone3,
+#endif
+	};
+	const int nnever = (int)(sizeof(never) / sizeof(never[0]));
+
+	if ((lo >> 32) != (hi >> 32)) {
+		snprintf(err, err_sz, "the syscall gate straddles a 4 GiB boundary");
+		return -EOPNOTSUPP;
+	}
+	if (!handler_set) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = sigsys_handler;
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGSYS, &sa, NULL))
+			return -errno;
+		handler_set = true;
+	}
+#define STMT(code, k_) (f[n++] = (struct sock_filter)BPF_STMT(code, k_))
+#define JUMP(code, k_, jt, jf) (f[n++] = (struct sock_filter)BPF_JUMP(code, k_, jt, jf))
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	/* from the gate: allow */
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 4);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
+	JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 2);
+	JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 1, 0);
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	if (nr >= 0) {
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1);
+		STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	} else {
+		for (k = 0; k < nnever; k++) /* ALLOW is nnever - k jumps ahead */
+			JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)never[k], (uint8_t)(nnever - k), 0);
+		STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+#undef STMT
+#undef JUMP
+	prog.len = (unsigned short)n;
+	prog.filter = f;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		snprintf(err, err_sz, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		return -errno;
+	}
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog)) {
+		snprintf(err, err_sz, "seccomp: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
+{
+	int i, ret = 0;
+
+	if (nr >= 512 || (nr >= 0 && untrappable(nr))) {
+		snprintf(err, err_sz, "syscall %d cannot be traced in process", nr);
+		return -EOPNOTSUPP;
+	}
+	pthread_mutex_lock(&sc_lock);
+	for (i = 0; i < SC_MAX_LINKS; i++)
+		if (!atomic_load(&sc_links[i]))
+			break;
+	if (i == SC_MAX_LINKS) {
+		snprintf(err, err_sz, "too many syscall probes");
+		ret = -E2BIG;
+		goto out;
+	}
+	if (!all_trapped && (nr < 0 || !trapped[nr])) {
+		ret = install_filter(nr, err, err_sz);
+		if (ret)
+			goto out;
+		if (nr < 0)
+			all_trapped = true;
+		else
+			trapped[nr] = true;
+	}
+	link->sc_nr = nr;
+	link->slot = i;
+	atomic_store_explicit(&sc_links[i], link, memory_order_release);
+out:
+	pthread_mutex_unlock(&sc_lock);
+	return ret;
+}
+
+void probe_syscall_detach(struct userbpf_link *link)
+{
+	int k;
+
+	pthread_mutex_lock(&sc_lock);
+	atomic_store(&sc_links[link->slot], NULL);
+	for (k = 0; k < 2; k++) {
+		unsigned old = atomic_fetch_add(&sc_epoch, 1) & 1;
+
+		while (atomic_load(&sc_active[old]))
+			sched_yield();
+	}
+	pthread_mutex_unlock(&sc_lock);
+}

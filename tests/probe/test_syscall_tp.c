@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_syscall_tp.c - syscall tracepoints in process: sys_enter_NAME and
+ * sys_exit_NAME records (arguments at offset 16, return value at 16, the
+ * number at 8), raw sys_enter (args[1] = number), detach, untraceable and
+ * unknown syscalls.  The seccomp filter cannot be removed, so each test
+ * runs in a forked child and reports its map values through a pipe.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../unit/test.h"
+#include "userbpf/map.h"
+#include "userbpf/probe.h"
+#include "userbpf/progs.h"
+#include "userbpf/vm.h"
+
+static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
+{
+	(void)src, (void)imm, (void)next;
+	*value = (uint64_t)(uintptr_t)cookie;
+	return 0;
+}
+
+#define LOOKUP(K, SKIP)                                                   \
+	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0), \
+		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4), \
+		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
+
+/* map[0] += 1; map[1] = ctx[16..24); map[2] = ctx[8..16) */
+static struct userbpf_prog *counter(uint32_t type, struct userbpf_map **mapp)
+{
+	struct userbpf_map *map = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "sc", 4, 8, 4, NULL);
+	struct userbpf_insn p[] = {
+		USERBPF_MOV64_REG(6, 1),
+		LOOKUP(0, 2),
+		USERBPF_MOV64_IMM(1, 1),
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		LOOKUP(1, 2),
+		USERBPF_LDX_MEM(USERBPF_DW, 1, 6, 16),
+		USERBPF_STX_MEM(USERBPF_DW, 0, 1, 0),
+		LOOKUP(2, 2),
+		USERBPF_LDX_MEM(USERBPF_DW, 1, 6, 8),
+		USERBPF_STX_MEM(USERBPF_DW, 0, 1, 0),
+		USERBPF_MOV64_IMM(0, 0),
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
+		     .prog_type = type, .name = "sc");
+
+	*mapp = map;
+	return map ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;
+}
+
+static uint64_t get(struct userbpf_map *m, uint32_t k)
+{
+	uint64_t v = 0;
+
+	userbpf_map__lookup_elem(m, &k, &v, 0);
+	return v;
+}
+
+/* Child side: attach, make syscalls, report 9 values (or an errno). */
+static void child(int fd)
+{
+	struct userbpf_map *me, *mx, *mr;
+	struct userbpf_prog *pe = counter(USERBPF_PROG_TYPE_TRACEPOINT, &me);
+	struct userbpf_prog *px = counter(USERBPF_PROG_TYPE_TRACEPOINT, &mx);
+	struct userbpf_prog *pr = counter(USERBPF_PROG_TYPE_RAW_TRACEPOINT, &mr);
+	struct userbpf_link *le, *lx, *lr;
+	uint64_t out[10] = { 0 };
+	int i;
+
+	le = userbpf_probe__attach_syscall(pe, "syscalls/sys_enter_lseek", NULL);
+	lx = userbpf_probe__attach_syscall(px, "syscalls/sys_exit_lseek", NULL);
+	lr = userbpf_probe__attach_syscall(pr, "sys_enter", NULL);
+	if (!le || !lx || !lr) {
+		out[9] = (uint64_t)errno;
+		goto report;
+	}
+	for (i = 0; i < 3; i++)
+		out[8] += (uint64_t)syscall(SYS_lseek, 77, 1000 + i, SEEK_SET) == (uint64_t)-1 &&
+			  errno == EBADF;
+	out[0] = get(me, 0);	/* 3 */
+	out[1] = get(me, 1);	/* fd 77 */
+	out[2] = get(me, 2);	/* nr 8 */
+	out[3] = get(mx, 0);	/* 3 */
+	out[4] = get(mx, 1);	/* -EBADF */
+	out[5] = get(mr, 0);	/* >= 3: every syscall */
+	userbpf_link__destroy(le);
+	syscall(SYS_lseek, 77, 5, SEEK_SET);
+	out[6] = get(me, 0);	/* still 3 after detach */
+	out[7] = get(mx, 0);	/* 4 */
+report:
+	if (write(fd, out, sizeof(out)) != sizeof(out))
+		_exit(2);
+	_exit(0);
+}
+
+TEST(syscall_tp_enter_exit_raw)
+{
+	int p[2], st;
+	uint64_t v[10];
+	pid_t pid;
+
+	ASSERT_OK(pipe(p));
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		child(p[1]);
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
+	close(p[0]);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(v[9], 0); /* attach errno */
+	ASSERT_EQ(v[8], 3); /* the syscalls still work: EBADF each */
+	ASSERT_EQ(v[0], 3);
+	ASSERT_EQ(v[1], 77);
+	ASSERT_EQ(v[2], SYS_lseek);
+	ASSERT_EQ(v[3], 3);
+	ASSERT_EQ(v[4], (uint64_t)-EBADF);
+	ASSERT_TRUE(v[5] >= 3);
+	ASSERT_EQ(v[6], 3);
+	ASSERT_EQ(v[7], 4);
+}
+
+TEST(syscall_tp_errors)
+{
+	struct userbpf_map *m;
+	struct userbpf_prog *p = counter(USERBPF_PROG_TYPE_TRACEPOINT, &m);
+	char err[128];
+	USERBPF_OPTS(userbpf_uprobe_opts, o, .err_buf = err, .err_buf_sz = sizeof(err));
+
+	ASSERT_TRUE(p);
+	/* neither installs a filter: safe in the test process */
+	ASSERT_TRUE(!userbpf_probe__attach_syscall(p, "syscalls/sys_enter_nosuch", &o));
+	ASSERT_EQ(errno, ENOENT);
+	ASSERT_STREQ(err, "no syscall named 'nosuch'");
+	ASSERT_TRUE(!userbpf_probe__attach_syscall(p, "syscalls/sys_enter_execve", &o));
+	ASSERT_EQ(errno, EOPNOTSUPP);
+	ASSERT_STREQ(err, "syscall 59 cannot be traced in process");
+	userbpf_prog__put(p);
+	userbpf_map__put(m);
+}
