@@ -578,12 +578,13 @@ int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, ch
 	memcpy(site->orig, (const void *)(uintptr_t)addr, sizeof(site->orig));
 	need = mode == USERBPF_PROBE_BREAKPOINT ? 1 : JMP_LEN;
 	/*
-	 * Before decoding: inside another probe's patched bytes the decoder
-	 * would read that probe's jump (layout-dependent garbage).
+	 * Before decoding: at an address inside another probe's patched
+	 * bytes the decoder would read that probe's jump (layout-dependent
+	 * garbage).
 	 */
-	if (overlapping(addr, need)) {
+	if (overlapping(addr, 1)) {
 		snprintf(err, err_sz, "overlaps the probe at 0x%llx",
-			 (unsigned long long)overlapping(addr, need));
+			 (unsigned long long)overlapping(addr, 1));
 		return -EBUSY;
 	}
 	for (;;) {
