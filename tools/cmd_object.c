@@ -327,8 +327,9 @@ static const char run_usage[] =
 	"  --unchecked      skip the bounds checks on memory accesses (faster; by\n"
 	"                   default every access is checked, since no verifier\n"
 	"                   has vetted the program)\n"
-	"  --engine E       checked (the default), jit (native code, unchecked) or\n"
-	"                   interp (the fast interpreter, unchecked)\n"
+	"  --engine E       checked, jit (native code, unchecked) or interp (the fast\n"
+	"                   interpreter, unchecked); default: checked, or jit for a\n"
+	"                   program the verifier accepted\n"
 	"  --allow-host-read  let bpf_probe_read* and %s of bpf_printk/bpf_snprintf\n"
 	"                   read any address of this process (by default they read\n"
 	"                   only the run's own memory: context, packet, stack, maps)\n"
@@ -355,6 +356,7 @@ struct run_args {
 	const char *path, *prog, *data, *ctx, *data_out, *map;
 	int repeat;
 	bool checked, maps, json, run, host_read;
+	bool mode_set;	 /* --checked or --unchecked given */
 	uint32_t engine; /* USERBPF_RUN_* of --engine, 0: --checked/--unchecked */
 };
 
@@ -568,7 +570,9 @@ static int do_run(struct run_args *ra)
 				     .ctx_size_in = (uint32_t)ctx_len,
 				     .ctx_out = ctx_len ? ctx_out : NULL,
 				     .ctx_size_out = ctx_len ? 65536 : 0, .repeat = ra->repeat,
+				     /* default 0: checked unless verified (then the JIT) */
 				     .flags = (ra->engine ? ra->engine
+						 : !ra->mode_set ? 0
 						 : ra->checked ? USERBPF_RUN_CHECKED
 							       : USERBPF_RUN_UNCHECKED) |
 					      (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
@@ -692,8 +696,10 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->repeat = (int)n;
 		} else if (!strcmp(a, "--checked")) {
 			ra->checked = true;
+			ra->mode_set = true;
 		} else if (!strcmp(a, "--unchecked")) {
 			ra->checked = false;
+			ra->mode_set = true;
 		} else if (!strcmp(a, "--engine") && has) {
 			ra->engine = cli_engine_flags(argv[++i], who);
 		} else if (!strcmp(a, "--allow-host-read")) {

@@ -577,6 +577,16 @@ int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, ch
 	}
 	memcpy(site->orig, (const void *)(uintptr_t)addr, sizeof(site->orig));
 	need = mode == USERBPF_PROBE_BREAKPOINT ? 1 : JMP_LEN;
+	/*
+	 * Before decoding: at an address inside another probe's patched
+	 * bytes the decoder would read that probe's jump (layout-dependent
+	 * garbage).
+	 */
+	if (overlapping(addr, 1)) {
+		snprintf(err, err_sz, "overlaps the probe at 0x%llx",
+			 (unsigned long long)overlapping(addr, 1));
+		return -EBUSY;
+	}
 	for (;;) {
 		c.len = 0;
 		c.overflow = false;

@@ -485,3 +485,54 @@ TEST(jit_object_engine_option)
 		userbpf_object__close(obj);
 	}
 }
+
+/* ==== Code-size properties of the emitters (what each one leaves out) ==== */
+
+/* Native bytes of slot `insn` in src (compiled, never run). */
+static long insn_bytes(const char *src, size_t insn)
+{
+	struct userbpf_insn *insns;
+	struct userbpf_prog *p;
+	size_t cnt;
+	char err[128];
+	long n = -1;
+
+	if (userbpf_asm(src, &insns, &cnt, err, sizeof(err)))
+		return -1;
+	p = userbpf_prog__new(insns, cnt, NULL);
+	userbpf_free(insns);
+	if (p && !userbpf_prog__jit(p))
+		n = userbpf_prog__jited_offset(p, insn + 1) - userbpf_prog__jited_offset(p, insn);
+	userbpf_prog__free(p);
+	return n;
+}
+
+/*
+ * A constant divisor needs neither the zero check nor the -1 check (the
+ * register form has both); shifts rely on x86's own count masking; a
+ * compare with 0 is a test; a jump to the next instruction is no code;
+ * mov of a register to itself is no code; a 64-bit constant that fits in
+ * 32 bits is not a movabs.  Results of all of these are covered by the
+ * data tests on both engines.
+ */
+TEST(jit_emitter_sizes)
+{
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	/* 17 bytes: mov r11, 3; mov r9, rdx; xor edx, edx; div r11; mov rdx, r9 */
+	ASSERT_EQ(insn_bytes("r0 = 9\nr0 /= 3\nexit\n", 1), 17);
+	ASSERT_EQ(insn_bytes("r0 = 9\nr1 = 3\nr0 /= r1\nexit\n", 2), 17 - 3 + 3 + 2 + 2 + 2);
+	ASSERT_EQ(insn_bytes("r0 = 9\nr0 s/= 3\nexit\n", 1), 17);
+	ASSERT_EQ(insn_bytes("r0 = 9\nr1 = 3\nr0 s/= r1\nexit\n", 2),
+		  17 - 3 + 3 + 2 + 4 + 2 + 2 + 2 + 2 + 3);
+	ASSERT_EQ(insn_bytes("r0 = 9\nr0 /= 0\nexit\n", 1), 2);	    /* xor eax, eax */
+	ASSERT_EQ(insn_bytes("r0 = 9\nr0 <<= 65\nexit\n", 1), 4);   /* shl rax, 1 */
+	ASSERT_EQ(insn_bytes("r0 = 9\nr4 = 3\nr0 <<= r4\nexit\n", 2), 3); /* shl rax, cl */
+	ASSERT_EQ(insn_bytes("r0 = 9\nif r0 == 0 goto +1\nr0 = 1\nexit\n", 1), 3 + 2);
+	ASSERT_EQ(insn_bytes("r0 = 9\nif r0 > 5 goto +0\nexit\n", 1), 0);
+	ASSERT_EQ(insn_bytes("r0 = 9\nr0 = r0\nexit\n", 1), 0);
+	ASSERT_EQ(insn_bytes("r0 = 0x7fffffff ll\nexit\n", 0), 5);  /* mov eax, imm32 */
+	ASSERT_EQ(insn_bytes("r0 = 0x123456789 ll\nexit\n", 0), 10); /* movabs */
+}
