@@ -10,7 +10,9 @@ endif
 
 # bench_jit's workloads, compiled by clang -target bpf as well (the native
 # twin is built by the Makefile's bench/ref rule).
+ifneq ($(shell command -v $(BPF_CLANG) 2>/dev/null),)
 BENCH_BPF_OBJS := $(BUILD)/bench/jit_workloads.bpf.o
+endif
 $(BUILD)/bench/%.bpf.o: bench/ref/%.c
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) $(BPF_CFLAGS) -I$(BPF_ARCH_INC) -Wall -Werror -c $< -o $@

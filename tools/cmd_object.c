@@ -34,6 +34,73 @@ static void set_btf_opt(struct userbpf_object_open_opts *o, const char *btf)
 		o->btf_custom_path = btf;
 }
 
+/* What a loader sets before load: --set, --map-size, --map-value-size. */
+struct pre_load {
+	const char *kind; /* "set", "map-size", "map-value-size" */
+	const char *arg;  /* NAME=VALUE */
+};
+static struct pre_load pre_loads[64];
+static size_t pre_load_cnt;
+/* --prog NAME: load only it and what it tail-calls */
+static const char *opt_only_prog;
+
+static void add_pre_load(const char *kind, const char *arg)
+{
+	if (!strchr(arg, '=') || arg[0] == '=')
+		cli_die(2, "--%s: '%s' is not NAME=VALUE", kind, arg);
+	if (pre_load_cnt >= sizeof(pre_loads) / sizeof(pre_loads[0]))
+		cli_die(2, "--%s: too many", kind);
+	pre_loads[pre_load_cnt++] = (struct pre_load){ kind, arg };
+}
+
+static void apply_pre_loads(struct userbpf_object *obj, const char *path)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < pre_load_cnt; i++) {
+		const char *eq = strchr(pre_loads[i].arg, '=');
+		char name[256];
+		size_t len = (size_t)(eq - pre_loads[i].arg);
+
+		if (len >= sizeof(name))
+			cli_die(2, "--%s: name too long", pre_loads[i].kind);
+		memcpy(name, pre_loads[i].arg, len);
+		name[len] = '\0';
+		if (!strcmp(pre_loads[i].kind, "set")) {
+			rc = userbpf_object__set_global(obj, name, eq + 1);
+			if (rc)
+				cli_die(2, "%s (--set %s)", userbpf_object__errmsg(obj)[0]
+					? userbpf_object__errmsg(obj) : userbpf_strerror(rc),
+					pre_loads[i].arg);
+		} else {
+			struct userbpf_object_map *m = userbpf_object__find_map_by_name(obj, name);
+			char *end;
+			unsigned long long n;
+
+			if (!m)
+				cli_die(2, "%s: --%s: no map named '%s'", path,
+					pre_loads[i].kind, name);
+			errno = 0;
+			n = strtoull(eq + 1, &end, 0);
+			if (!eq[1] || *end || errno || n == 0 || n > UINT32_MAX || eq[1] == '-')
+				cli_die(2, "%s: --%s %s: '%s' is not a size from 1 to %u",
+					path, pre_loads[i].kind, name, eq + 1, UINT32_MAX);
+			rc = !strcmp(pre_loads[i].kind, "map-size")
+				     ? userbpf_object_map__set_max_entries(m, (uint32_t)n)
+				     : userbpf_object_map__set_value_size(m, (uint32_t)n);
+			if (rc)
+				cli_die(2, "%s: --%s %s: cannot resize this map: %s", path,
+					pre_loads[i].kind, name, userbpf_strerror(rc));
+		}
+	}
+	if (opt_only_prog) {
+		rc = userbpf_object__load_only(obj, opt_only_prog);
+		if (rc)
+			cli_die(2, "%s (--prog)", userbpf_object__errmsg(obj));
+	}
+}
+
 static struct userbpf_object *open_obj(const char *path, bool load)
 {
 	char err[512] = "";
@@ -52,6 +119,7 @@ static struct userbpf_object *open_obj(const char *path, bool load)
 		cli_die(io ? 1 : 2, "%s", err[0] ? err : strerror(errno));
 	}
 	if (load) {
+		apply_pre_loads(obj, path);
 		rc = userbpf_object__load(obj);
 		if (rc) {
 			const char *msg = userbpf_object__errmsg(obj);
@@ -247,8 +315,10 @@ bool cli_is_object(const char *path)
 static const char run_usage[] =
 	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
 	"                   [--repeat N] [--unchecked] [--engine E] [--allow-host-read]\n"
-	"                   [--maps] [--json]\n"
-	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN:\n"
+	"                   [--maps] [--json] [--btf FILE] [--set NAME=VALUE]...\n"
+	"                   [--map-size NAME=N]... [--map-value-size NAME=N]...\n"
+	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN.\n"
+	"Only program NAME is loaded, with the programs its prog arrays hold:\n"
 	"  --data FILE      input packet (raw bytes) for skb/XDP programs\n"
 	"  --ctx FILE       context bytes (__sk_buff fields, tracing arguments)\n"
 	"  --data-out FILE  write the packet after the run\n"
@@ -262,6 +332,10 @@ static const char run_usage[] =
 	"                   read any address of this process (by default they read\n"
 	"                   only the run's own memory: context, packet, stack, maps)\n"
 	"  --maps           dump every map after the run\n"
+	"  --set NAME=VALUE set a global variable of .rodata/.data/.bss before\n"
+	"                   load, typed by its BTF (integer, bool, enum, string)\n"
+	"  --map-size NAME=N        max_entries of map NAME\n"
+	"  --map-value-size NAME=N  value size of map NAME (stack-trace maps)\n"
 	"  --btf FILE       resolve CO-RE relocations against FILE (raw BTF or an\n"
 	"                   ELF with .BTF); 'kernel' or 'ctx' for the running\n"
 	"                   kernel's BTF or userbpf's context BTF (default: the\n"
@@ -271,7 +345,10 @@ static const char run_usage[] =
 static const char map_usage[] =
 	"usage: userbpf map dump OBJ [--map NAME] [--run PROG [run options]] [--json]\n"
 	"Load a BPF object and print its maps' contents, after test-running\n"
-	"PROG with the options of 'userbpf run' when --run is given.\n";
+	"PROG with the options of 'userbpf run' when --run is given (then\n"
+	"only PROG and the programs its prog arrays hold are loaded).  The\n"
+	"load options of 'userbpf run' apply: --btf, --set, --map-size,\n"
+	"--map-value-size.\n";
 
 struct run_args {
 	const char *path, *prog, *data, *ctx, *data_out, *map;
@@ -554,9 +631,17 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			exit(0);
 		} else if (!strcmp(a, "--prog") && has) {
 			ra->prog = argv[++i];
+			opt_only_prog = ra->prog;
+		} else if (!strcmp(a, "--set") && has) {
+			add_pre_load("set", argv[++i]);
+		} else if (!strcmp(a, "--map-size") && has) {
+			add_pre_load("map-size", argv[++i]);
+		} else if (!strcmp(a, "--map-value-size") && has) {
+			add_pre_load("map-value-size", argv[++i]);
 		} else if (!strcmp(a, "--run") && has) {
 			ra->prog = argv[++i];
 			ra->run = true;
+			opt_only_prog = ra->prog;
 		} else if (!strcmp(a, "--data") && has) {
 			ra->data = argv[++i];
 		} else if (!strcmp(a, "--ctx") && has) {

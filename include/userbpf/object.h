@@ -159,9 +159,18 @@ struct userbpf_object_open_opts {
 	int engine;
 	/** enum userbpf_core_target, when btf_custom_path is NULL. */
 	uint32_t core_target;
+	/**
+	 * Load without the verifier: programs then run only in checked
+	 * mode.  Default 0: userbpf_object__load() verifies every program
+	 * (userbpf_program__verify) as the kernel does; a rejected program
+	 * fails the load with -EACCES/-EINVAL/-E2BIG, the reason in
+	 * userbpf_object__errmsg() and the whole log through the print
+	 * callback; accepted programs are marked verified (unchecked runs).
+	 */
+	int unverified;
 	size_t :0;
 };
-#define userbpf_object_open_opts__last_field core_target
+#define userbpf_object_open_opts__last_field unverified
 
 /**
  * @brief Open an object file: parse ELF, BTF and BTF.ext, find programs,
@@ -360,6 +369,46 @@ USERBPF_API void *userbpf_object_map__initial_value(struct userbpf_object_map *m
 /** @brief Replace the initial contents before load (size must match). */
 USERBPF_API int userbpf_object_map__set_initial_value(struct userbpf_object_map *map,
 						      const void *data, size_t size);
+/**
+ * @brief Change the value size before load (bpf_map__set_value_size():
+ * tools size their stack-trace maps in user space).  -EBUSY once loaded,
+ * -EINVAL for global data or 0.
+ */
+USERBPF_API int userbpf_object_map__set_value_size(struct userbpf_object_map *map,
+						   uint32_t size);
+
+/* ==== Before load: globals and which programs load ==== */
+
+/**
+ * @brief A global variable of .rodata, .data, .bss (or their custom
+ * sections) by name, found through the object's BTF: before load its
+ * initial value (writable, as a skeleton's skel->rodata->x), afterwards
+ * its live memory.  NULL with errno ENOENT if there is none.
+ * @param[out] size its size in bytes (may be NULL)
+ * @param[out] btf_type_id its type in userbpf_object__btf() (may be NULL)
+ */
+USERBPF_API void *userbpf_object__global(struct userbpf_object *obj, const char *name,
+					 size_t *size, uint32_t *btf_type_id);
+/**
+ * @brief Set a global variable from text, typed by its BTF type:
+ * integers (decimal, 0x hex, 0 octal; range-checked for their size),
+ * bools ("true", "false", 1, 0), enums (an enumerator name or a number),
+ * char arrays (a string that fits with its NUL; the rest zeroed).
+ * Before load for every section; after load only .data/.bss (live).
+ * @return 0; -ENOENT no such variable; -EINVAL/-ERANGE/-E2BIG bad value;
+ * -ENOTSUP a type text cannot set; -EPERM .rodata after load.  The
+ * message (userbpf_object__errmsg) names the variable and the value.
+ */
+USERBPF_API int userbpf_object__set_global(struct userbpf_object *obj, const char *name,
+					   const char *value);
+/**
+ * @brief Load only program `name` and what it may tail-call (the
+ * programs the object's prog arrays are initialised with): autoload is
+ * turned off for every other program, as a loader does with
+ * bpf_program__set_autoload().  -ENOENT (message set) if no such program;
+ * -EBUSY once prepared or loaded (CO-RE skipped the programs not loaded).
+ */
+USERBPF_API int userbpf_object__load_only(struct userbpf_object *obj, const char *name);
 
 /* ==== BTF ==== */
 

@@ -311,7 +311,10 @@ USERBPF_API uint32_t userbpf_run__flags(const struct userbpf_run *run);
  * run (map-in-map lookups).  Always true outside checked mode.
  */
 USERBPF_API int userbpf_run__map_ok(const struct userbpf_run *run, const void *ptr);
-/** @brief Record a map pointer handed to the program (see map_ok). */
+/**
+ * @brief Record a map pointer handed to the program (see map_ok).  A
+ * checked run holds up to 32; one more stops the run with -E2BIG.
+ */
 USERBPF_API void userbpf_run__add_map(struct userbpf_run *run, const void *ptr);
 /**
  * @brief Copy size bytes from src as bpf_probe_read sees memory: with

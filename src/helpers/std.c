@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "task_struct.h"
 #include "userbpf/progs.h"
 
 #define A(X) USERBPF_ARG_##X
@@ -38,6 +39,14 @@
 	 TB(RAW_TRACEPOINT_WRITABLE) | TB(TRACING) | TB(LSM) | TB(SYSCALL))
 /* bpf_get_attach_cookie: the tracing types but syscall programs */
 #define COOKIE_TYPES (TRACING_TYPES & ~TB(SYSCALL))
+/* bpf_get_socket_cookie: the types whose context has a socket */
+#define SOCKET_COOKIE_TYPES                                                   \
+	ALL_TYPES_BUT(TB(KPROBE) | TB(TRACEPOINT) | TB(XDP) | TB(PERF_EVENT) |  \
+		      TB(LWT_IN) | TB(LWT_OUT) | TB(LWT_XMIT) | TB(CGROUP_DEVICE) | \
+		      TB(SK_MSG) | TB(RAW_TRACEPOINT) | TB(LWT_SEG6LOCAL) |     \
+		      TB(FLOW_DISSECTOR) | TB(CGROUP_SYSCTL) |                  \
+		      TB(RAW_TRACEPOINT_WRITABLE) | TB(CGROUP_SOCKOPT) |        \
+		      TB(SK_LOOKUP) | TB(NETFILTER))
 /* every type: ~0 minus the named ones */
 #define ALL_TYPES_BUT(MASK) (~0ull & ~(TB(UNSPEC) | (MASK)))
 /* bpf_perf_event_output: not sk_reuseport, flow_dissector, netfilter, lirc */
@@ -77,12 +86,16 @@ static const struct userbpf_helper std_helpers[] = {
 	    A(CONST_SIZE_OR_ZERO))),
 	H(27, get_stackid, get_stackid,
 	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING))),
+	H(35, get_current_task, get_current_task, P(INTEGER, 0, 0)),
 	H(42, get_numa_node_id, get_numa_node_id, P(INTEGER, 0, 0)),
 	H(45, probe_read_str, probe_read_str,
 	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	H(46, get_socket_cookie, get_socket_cookie,
+	  PT(SOCKET_COOKIE_TYPES, INTEGER, 0, A(PTR_TO_CTX))),
 	H(67, get_stack, get_stack,
 	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO),
 	    A(ANYTHING))),
+	H(80, get_current_cgroup_id, get_current_cgroup_id, P(INTEGER, 0, 0)),
 	H(87, map_push_elem, map_push_elem,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE), A(ANYTHING))),
 	H(88, map_pop_elem, map_pop_elem,
@@ -102,6 +115,8 @@ static const struct userbpf_helper std_helpers[] = {
 	  P(INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
 	H(117, send_signal_thread, send_signal_thread, P(INTEGER, 0, A(ANYTHING))),
 	H(118, jiffies64, jiffies64, P(INTEGER, 0, 0)),
+	H(120, get_ns_current_pid_tgid, get_ns_current_pid_tgid,
+	  P(INTEGER, 0, A(ANYTHING), A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE))),
 	H(125, ktime_get_boot_ns, ktime_get_boot_ns, P(INTEGER, 0, 0)),
 	H(130, ringbuf_output, ringbuf_output,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
@@ -111,6 +126,7 @@ static const struct userbpf_helper std_helpers[] = {
 	H(132, ringbuf_submit, ringbuf_submit, P(VOID, 0, A(PTR_TO_ALLOC_MEM), A(ANYTHING))),
 	H(133, ringbuf_discard, ringbuf_discard, P(VOID, 0, A(PTR_TO_ALLOC_MEM), A(ANYTHING))),
 	H(134, ringbuf_query, ringbuf_query, P(INTEGER, 0, A(CONST_MAP_PTR), A(ANYTHING))),
+	H(158, get_current_task_btf, get_current_task, P(INTEGER, 0, 0)),
 	H(160, ktime_get_coarse_ns, ktime_get_coarse_ns, PT(COARSE_NS_TYPES, INTEGER, 0, 0)),
 	H(164, for_each_map_elem, for_each_map_elem,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING))),

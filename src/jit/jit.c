@@ -81,15 +81,19 @@ static void find_entries(const struct userbpf_prog *prog, uint8_t *is_entry)
 }
 
 /*
- * Compile prog: passes with a NULL buffer until addrs[] and the length
- * stop changing (at most JIT_MAX_PASSES), then the final emission into
- * fresh writable memory, checked against the converged layout, sealed
- * read + execute.  Returns the image or NULL with *why set.
+ * Compile prog: passes until addrs[] and the length stop changing (at most
+ * JIT_MAX_PASSES).  The first pass only measures; later passes write into
+ * a heap buffer of the first pass's size, so the pass that confirms the
+ * layout (same length, same addrs[] as the pass before, hence every
+ * forward jump resolved against final addresses) is the final image,
+ * copied into fresh write-xor-execute memory and sealed.  Returns the
+ * image or NULL with *why set.
  */
 static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error *why)
 {
 	struct jit_image *img = ub_alloc(sizeof(*img));
 	uint32_t *prev = NULL;
+	uint8_t *tmp = NULL;
 	struct jit_ctx c;
 	size_t n = prog->insn_cnt, pass, len = 0;
 	enum jit_error err = JIT_E_NOMEM;
@@ -116,42 +120,53 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 			goto fail;
 		}
 		memcpy(prev, img->addrs, (n + 1) * sizeof(*prev));
-		c.buf = NULL;
 		err = jit_arch_emit(&c);
+		if (err == JIT_E_OVERFLOW) {
+			/* grew past the first pass: measure only from now on */
+			c.buf = NULL;
+			c.cap = 0;
+			err = JIT_OK;
+		}
 		if (err)
 			goto fail;
-		if (pass && c.len == len && !memcmp(prev, img->addrs, (n + 1) * sizeof(*prev)))
+		if (pass && c.len == len && c.buf &&
+		    !memcmp(prev, img->addrs, (n + 1) * sizeof(*prev)))
 			break;
 		len = c.len;
+		if (!tmp) {
+			err = JIT_E_NOMEM;
+			tmp = ub_alloc(len);
+			if (!tmp)
+				goto fail;
+			c.buf = tmp;
+			c.cap = len;
+		}
 	}
 	img->passes = (unsigned)pass + 1;
+	err = JIT_E_SIZE_CHANGED;
+	if (c.len != len || c.overflow)
+		goto fail; /* the final pass must match the converged layout */
 	err = JIT_E_NOMEM;
 	img->map_size = page_round(len);
 	img->code = ub_exec_alloc(img->map_size);
 	if (!img->code)
 		goto fail;
-	memset(img->code, 0xcc, img->map_size); /* slack: int3 */
-	c.buf = img->code;
-	c.cap = img->map_size;
-	err = jit_arch_emit(&c);
-	if (!err && (c.len != len || memcmp(prev, img->addrs, (n + 1) * sizeof(*prev))))
-		err = JIT_E_SIZE_CHANGED;
-	if (err)
+	memcpy(img->code, tmp, len);
+	memset(img->code + len, 0xcc, img->map_size - len); /* slack: int3 */
+	if (ub_exec_seal(img->code, img->map_size))
 		goto fail;
-	if (ub_exec_seal(img->code, img->map_size)) {
-		err = JIT_E_NOMEM;
-		goto fail;
-	}
 	img->len = len;
 	img->prologue_len = c.prologue_len;
 	img->body_start = c.body_start;
 	img->tramp = (int (*)(const uint64_t *, struct userbpf_run *, uint64_t *,
 			      const void *))(void *)(img->code + c.tramp_off);
 	ub_free(prev);
+	ub_free(tmp);
 	*why = JIT_OK;
 	return img;
 fail:
 	ub_free(prev);
+	ub_free(tmp);
 	image_free(img);
 	*why = err;
 	return NULL;

@@ -347,6 +347,8 @@ enum ub_reloc_type {
 	UB_RELO_DATA,	      /* lddw into global data: map_idx + sym_off */
 	UB_RELO_CALL,	      /* bpf-to-bpf call: sym_off in .text */
 	UB_RELO_SUBPROG_ADDR, /* lddw of a function address */
+	UB_RELO_KSYM,	      /* __ksym extern: map_idx 1 if weak, sym_off
+			       * its symbol index */
 };
 
 struct ub_reloc {
@@ -447,15 +449,15 @@ struct userbpf_object {
 	/* options */
 	char *btf_custom_path;
 	uint32_t core_target; /* enum userbpf_core_target */
-	/* what CO-RE resolved against (kept for the task layout); shared:
-	 * the process-wide kernel BTF, not ours to free */
-	struct userbpf_btf *target_btf;
-	bool target_shared;
+	/* what CO-RE resolved against, kept for the task layout of
+	 * bpf_get_current_task; its programs hold references */
+	struct ub_btf_ref *target_ref;
 	const struct userbpf_helper *helpers;
 	size_t helper_cnt;
 	const struct userbpf_helper *extra_helpers;
 	size_t extra_helper_cnt;
 	int engine; /* enum userbpf_engine, applied to every program */
+	bool unverified;	/* open option: skip the verifier at load */
 	int prepare_err; /* a failed prepare leaves programs half relocated */
 	bool prepared;
 	bool loaded;
@@ -488,6 +490,21 @@ const struct ub_extern *ub_obj_find_extern(const struct userbpf_object *obj,
 int ub_kconfig_fill(struct userbpf_object *obj, uint8_t *data, size_t size,
 		    const char *kconfig_text);
 /* target_btf.c */
+/* A BTF shared by an object and its programs (which may outlive it). */
+struct ub_btf_ref {
+	struct userbpf_btf *btf;
+	bool owned; /* false: the process-wide kernel or context BTF */
+	int refs;
+};
+struct ub_btf_ref *ub_btf_ref_new(struct userbpf_btf *btf, bool owned);
+struct ub_btf_ref *ub_btf_ref_get(struct ub_btf_ref *ref);
+void ub_btf_ref_put(struct ub_btf_ref *ref);
+/* userbpf's context BTF, parsed once per process (never freed) */
+struct userbpf_btf *ub_ctx_btf_shared(void);
+/* The BTF a program's task_struct is laid out by: its object's CO-RE
+ * target, else the kernel's, else the context BTF. */
+const struct userbpf_btf *ub_prog_task_btf(const struct userbpf_prog *prog);
+
 /* The running kernel's BTF, parsed and indexed once per process and
  * never freed (read-only, shareable); NULL + errno when absent. */
 struct userbpf_btf *ub_kernel_btf(void);
@@ -495,6 +512,8 @@ struct userbpf_btf *ub_kernel_btf(void);
  * kernel's (not to be freed).  0 or -errno (message set). */
 int ub_obj_target_btf(struct userbpf_object *obj, struct userbpf_btf **out,
 		      bool *shared);
+/* kernel_helpers.c: the kernel's name of helper id (no "bpf_"), or NULL */
+const char *ub_kernel_helper_name(uint32_t id);
 /* ctx_btf.c (generated) */
 extern const unsigned char ub_ctx_btf[];
 extern const size_t ub_ctx_btf_size;

@@ -19,6 +19,7 @@
  * themselves (src/maps, src/vm).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 #include "util/alloc.h"
 #include "util/log.h"
 #include "vm/vm_int.h"
+#include "userbpf/verifier.h"
+#include "helpers/task_struct.h"
 
 #define OPTS_HAS(opts, field)                                                 \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +       \
@@ -180,6 +183,7 @@ static struct userbpf_object *open_common(const void *buf, size_t size,
 	obj->extra_helpers = OPTS_GET(opts, extra_helpers, NULL);
 	obj->extra_helper_cnt = OPTS_GET(opts, extra_helper_cnt, 0);
 	obj->engine = OPTS_GET(opts, engine, 0);
+	obj->unverified = OPTS_GET(opts, unverified, 0) != 0;
 	if ((!obj->helpers && obj->helper_cnt) ||
 	    (!obj->extra_helpers && obj->extra_helper_cnt)) {
 		err = obj_err(obj, -EINVAL, "helper table NULL with a count");
@@ -267,13 +271,20 @@ int userbpf_object__prepare(struct userbpf_object *obj)
 	if (obj->prepare_err)
 		return obj->prepare_err;
 	ub_err_reset(&obj->err);
-	if (obj->btf_ext && obj->btf_ext->core_relo.sec_cnt && !obj->target_btf) {
-		err = ub_obj_target_btf(obj, &target, &obj->target_shared);
+	if (obj->btf_ext && obj->btf_ext->core_relo.sec_cnt && !obj->target_ref) {
+		bool shared;
+
+		err = ub_obj_target_btf(obj, &target, &shared);
 		if (err)
 			return err;
-		obj->target_btf = target;
+		obj->target_ref = ub_btf_ref_new(target, !shared);
+		if (!obj->target_ref) {
+			if (!shared)
+				userbpf_btf__free(target);
+			return -ENOMEM;
+		}
 	}
-	target = obj->target_btf;
+	target = obj->target_ref ? obj->target_ref->btf : NULL;
 	err = ub_obj_relocate(obj, target);
 	if (err) {
 		/* instructions may be half relocated: never retry */
@@ -374,11 +385,19 @@ static int create_map(struct userbpf_object *obj, struct userbpf_object_map *m)
 	userbpf_map__put(inner);
 	if (err)
 		return obj_err(obj, err, "map '%s': cannot create (type %s, key %u, "
-			       "value %u, max %u, flags 0x%x)", m->name,
+			       "value %u, max %u, flags 0x%x)%s", m->name,
 			       userbpf_map_type_name(def.type)
 				       ? userbpf_map_type_name(def.type) : "?",
 			       def.key_size, def.value_size, def.max_entries,
-			       def.map_flags);
+			       def.map_flags,
+			       !def.value_size && def.type != USERBPF_MAP_TYPE_RINGBUF &&
+			       def.type != USERBPF_MAP_TYPE_BLOOM_FILTER
+				       ? ": its value size is left to the loader "
+					 "(userbpf_object_map__set_value_size, "
+					 "--map-value-size)"
+			       : !def.max_entries ? ": its max_entries is left to "
+						    "the loader (userbpf_object_map__"
+						    "set_max_entries, --map-size)" : "");
 	if (m->def.kind == USERBPF_OBJECT_MAP_KCONFIG) {
 		err = ub_kconfig_fill(obj, m->initial, m->initial_size, obj->kconfig_text);
 		if (err)
@@ -448,8 +467,9 @@ static uint64_t core_poison_helper(uint64_t r1, uint64_t r2, uint64_t r3,
 				   uint64_t r4, uint64_t r5, struct userbpf_run *run)
 {
 	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5;
-	userbpf_run__abort(run, -EINVAL, "unresolved CO-RE relocation "
-			   "(instruction poisoned by the loader)");
+	userbpf_run__abort(run, -EINVAL, "unresolved CO-RE relocation or call "
+			   "of an absent weak kfunc (instruction poisoned by the "
+			   "loader)");
 	return 0;
 }
 
@@ -461,6 +481,8 @@ static uint64_t core_poison_helper(uint64_t r1, uint64_t r2, uint64_t r3,
  */
 struct prog_owned {
 	struct userbpf_helper *helpers;
+	/* the object's CO-RE target: the layout of its task_struct */
+	struct ub_btf_ref *target_ref;
 	/* checked mode: the global data the program addresses directly */
 	struct userbpf_mem_region *regions;
 	size_t region_cnt;
@@ -475,9 +497,24 @@ static void prog_owned_put(void *data)
 
 	for (i = 0; i < po->map_cnt; i++)
 		userbpf_map__put(po->maps[i]);
+	ub_btf_ref_put(po->target_ref);
 	ub_free(po->helpers);
 	ub_free(po->regions);
 	ub_free(po);
+}
+
+const struct userbpf_btf *ub_prog_task_btf(const struct userbpf_prog *prog)
+{
+	const struct prog_owned *po = NULL;
+	struct userbpf_btf *k;
+
+	/* only programs this loader created carry a prog_owned */
+	if (prog && prog->on_free == prog_owned_put)
+		po = prog->on_free_data;
+	if (po && po->target_ref)
+		return po->target_ref->btf;
+	k = ub_kernel_btf();
+	return k ? k : ub_ctx_btf_shared();
 }
 
 static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
@@ -523,6 +560,7 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 		return NULL;
 	}
 	memcpy(po->helpers, extra, extra_cnt * sizeof(*extra));
+	po->target_ref = ub_btf_ref_get(obj->target_ref);
 	for (i = 0; i < obj->map_cnt; i++) {
 		struct userbpf_map *map = obj->maps[i].map;
 		uint64_t value;
@@ -548,7 +586,100 @@ static bool is_poison(const struct userbpf_insn *insn)
 	       insn->imm == UB_CORE_POISON_IMM;
 }
 
+/*
+ * The verifier hook (issue 12): verify with the same helper tables the
+ * program was created with; accepted programs are marked verified (they
+ * may run unchecked), a rejection frees the program and fails the load
+ * with the reason (full log through the print callback).
+ */
+static int verify_prog(struct userbpf_object *obj, struct userbpf_program *prog,
+		       const struct userbpf_helper *extra, size_t extra_cnt)
+{
+	size_t log_sz = 1 << 16;
+	char *log = ub_alloc(log_sz), *reason, *end;
+	int err;
+
+	if (!log)
+		return -ENOMEM;
+	{
+		USERBPF_OPTS(userbpf_verifier_opts, vo, .helpers = obj->helpers,
+			     .helper_cnt = obj->helper_cnt, .extra_helpers = extra,
+			     .extra_helper_cnt = extra ? extra_cnt : 0, .log_buf = log,
+			     .log_size = log_sz);
+
+		err = userbpf_program__verify(obj, prog, &vo);
+	}
+	if (!err) {
+		vm_prog_set_verified(prog->prog, true);
+		ub_free(log);
+		return 0;
+	}
+	ub_warn("prog '%s': verifier rejected it:\n%s", prog->name, log);
+	userbpf_prog__free(prog->prog);
+	prog->prog = NULL;
+	/* the reason: the log up to "verification failed at insn N" */
+	reason = log;
+	end = strstr(log, "\nprocessed ");
+	if (end)
+		*end = '\0';
+	while (strlen(reason) > 400 && strchr(reason, '\n'))
+		reason = strchr(reason, '\n') + 1;
+	err = obj_err(obj, err, "prog '%s': verifier rejected the program:\n%s",
+		      prog->name, reason);
+	ub_free(log);
+	return err;
+}
+
 /* extra: the user's extra helpers followed by the poison stand-in. */
+static bool has_helper(const struct userbpf_object *obj,
+		       const struct userbpf_helper *extra, size_t extra_cnt, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < extra_cnt; i++)
+		if (extra[i].id == id && extra[i].fn)
+			return true;
+	if (!obj->helpers)
+		return userbpf_helper_by_id(id) != NULL;
+	for (i = 0; i < obj->helper_cnt; i++)
+		if (obj->helpers[i].id == id && obj->helpers[i].fn)
+			return true;
+	return false;
+}
+
+/*
+ * Every helper call must name a helper of the program's tables: refuse
+ * the others by the kernel's name for their id, as the kernel's verifier
+ * names a helper it does not know for the program type.
+ */
+static int check_helpers(struct userbpf_object *obj, const struct userbpf_program *prog,
+			 const struct userbpf_insn *insns,
+			 const struct userbpf_helper *extra, size_t extra_cnt)
+{
+	size_t i;
+
+	for (i = 0; i < prog->insn_cnt; i++) {
+		const struct userbpf_insn *in = &insns[i];
+		uint32_t id = (uint32_t)in->imm;
+		const char *kname;
+
+		if (in->code != 0x85 || in->src_reg != 0)
+			continue;
+		if (has_helper(obj, extra, extra_cnt, id))
+			continue;
+		kname = ub_kernel_helper_name(id);
+		if (kname)
+			return obj_err(obj, -EINVAL, "prog '%s' (sec '%s'): insn %zu "
+				       "calls helper bpf_%s#%u, which userbpf does "
+				       "not implement", prog->name, prog->sec_name, i,
+				       kname, id);
+		return obj_err(obj, -EINVAL, "prog '%s' (sec '%s'): insn %zu calls "
+			       "helper #%u, which is no kernel helper", prog->name,
+			       prog->sec_name, i, id);
+	}
+	return 0;
+}
+
 static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 		       const struct userbpf_helper *extra, size_t extra_cnt)
 {
@@ -590,6 +721,12 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 	if (extra_cnt)
 		memcpy(combined + type_cnt, extra, extra_cnt * sizeof(*combined));
 	extra_cnt += type_cnt;
+	err = check_helpers(obj, prog, insns, combined, extra_cnt);
+	if (err) {
+		ub_free(combined);
+		ub_free(copy);
+		return err;
+	}
 	po = prog_owned_get(obj, prog, combined, extra_cnt);
 	ub_free(combined);
 	if (!po) {
@@ -614,6 +751,8 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 	err = prog->prog ? 0 : -errno;
 	if (err)
 		prog_owned_put(po); /* on_free runs only for created programs */
+	else if (!obj->unverified)
+		err = verify_prog(obj, prog, po->helpers, extra_cnt); /* issue 12: on by default */
 	ub_free(copy);
 	if (err)
 		return obj_err(obj, err, "prog '%s' (sec '%s'): %s", prog->name,
@@ -684,8 +823,15 @@ static void unload(struct userbpf_object *obj)
 	}
 }
 
+static void set_task_hook(void)
+{
+	/* bpf_get_current_task lays the task out by the program's object */
+	ub_task_btf_hook = ub_prog_task_btf;
+}
+
 int userbpf_object__load(struct userbpf_object *obj)
 {
+	static pthread_once_t hook_once = PTHREAD_ONCE_INIT;
 	struct userbpf_helper *extra;
 	size_t i, extra_cnt;
 	int err;
@@ -694,6 +840,7 @@ int userbpf_object__load(struct userbpf_object *obj)
 		return -EINVAL;
 	if (obj->loaded)
 		return -EBUSY;
+	pthread_once(&hook_once, set_task_hook);
 	err = userbpf_object__prepare(obj);
 	if (err)
 		return err;
@@ -765,8 +912,7 @@ void userbpf_object__close(struct userbpf_object *obj)
 	ub_elf_free(&obj->elf);
 	ub_free(obj->buf);
 	ub_free(obj->btf_custom_path);
-	if (!obj->target_shared)
-		userbpf_btf__free(obj->target_btf);
+	ub_btf_ref_put(obj->target_ref);
 	ub_free(obj->name);
 	ub_free(obj->path);
 	ub_free(obj);
@@ -801,7 +947,7 @@ const struct userbpf_btf *userbpf_object__btf(const struct userbpf_object *obj)
 
 const struct userbpf_btf *userbpf_object__target_btf(const struct userbpf_object *obj)
 {
-	return obj ? obj->target_btf : NULL;
+	return obj && obj->target_ref ? obj->target_ref->btf : NULL;
 }
 
 /* ==== Programs ==== */

@@ -71,6 +71,8 @@ static int map_idx_at(const struct userbpf_object *obj, size_t sec_idx,
 	return -1;
 }
 
+#define PSEUDO_KFUNC_CALL 2 /* BPF_PSEUDO_KFUNC_CALL */
+
 /* libbpf's bpf_program__record_reloc(). */
 static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog,
 			size_t insn_idx, const Elf64_Sym *sym, const char *sym_name,
@@ -82,6 +84,25 @@ static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog
 	int bind = ELF64_ST_BIND(sym->st_info), type = ELF64_ST_TYPE(sym->st_info);
 	int map_idx;
 
+	if (shndx == SHN_UNDEF && (bind == STB_GLOBAL || bind == STB_WEAK) &&
+	    !ub_obj_find_extern(obj, (size_t)(sym - obj->elf.syms))) {
+		/* a __ksym extern: a kfunc called or addressed, or a kernel
+		 * variable; settled per program at relocation */
+		bool call = insn->code == CODE_CALL;
+
+		if ((call && insn->src_reg > PSEUDO_KFUNC_CALL) ||
+		    (!call && (insn->code != CODE_LDDW || insn_idx + 1 >= prog->insn_cnt)))
+			return obj_err(obj, -EINVAL, "prog '%s': relo #%zu: invalid "
+				       "relo against extern '%s' for insn %zu (code "
+				       "0x%02x)", prog->name, relo_no, sym_name,
+				       insn_idx, insn->code);
+		if (call)
+			insn->src_reg = PSEUDO_KFUNC_CALL; /* as libbpf marks it */
+		r.type = UB_RELO_KSYM;
+		r.map_idx = bind == STB_WEAK;
+		r.sym_off = (uint64_t)(sym - obj->elf.syms);
+		return add_relo(prog, &r);
+	}
 	if (insn->code == CODE_CALL) {
 		if (insn->src_reg != USERBPF_PSEUDO_CALL)
 			return obj_err(obj, -EINVAL, "prog '%s': relo #%zu: call at "
@@ -437,6 +458,34 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 			break;
 		case UB_RELO_CALL:
 			break; /* done by reloc_code() */
+		case UB_RELO_KSYM: {
+			const char *name = ub_elf_sym_name(&obj->elf, &obj->elf.syms[r->sym_off]);
+
+			if (!r->map_idx) {
+				/* strong: the load needs it, and userbpf has no
+				 * kernel symbols (a program not loaded is let be) */
+				if (!main->autoload)
+					break;
+				return obj_err(obj, -ENOTSUP, "prog '%s': insn %u: %s "
+					       "'%s' is not available: userbpf has no "
+					       "kernel symbols or kfuncs (declare it __weak "
+					       "and guard it with bpf_ksym_exists())",
+					       main->name, r->insn_idx,
+					       insn->code == CODE_CALL ? "kfunc" : "__ksym",
+					       name ? name : "?");
+			}
+			/* weak: absent, as libbpf resolves a missing weak ksym */
+			if (insn->code == CODE_CALL) {
+				insn->src_reg = 0;
+				insn->off = 0;
+				insn->imm = (int32_t)UB_CORE_POISON_IMM;
+			} else {
+				insn[0].src_reg = 0;
+				insn[0].imm = 0;
+				insn[1].imm = 0;
+			}
+			break;
+		}
 		}
 	}
 	return 0;

@@ -61,6 +61,48 @@ struct userbpf_btf *ub_kernel_btf(void)
 	return kernel_btf;
 }
 
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+static struct userbpf_btf *ctx_btf;
+
+static void ctx_btf_init(void)
+{
+	ctx_btf = userbpf_btf__ctx();
+}
+
+struct userbpf_btf *ub_ctx_btf_shared(void)
+{
+	pthread_once(&ctx_once, ctx_btf_init);
+	return ctx_btf;
+}
+
+struct ub_btf_ref *ub_btf_ref_new(struct userbpf_btf *btf, bool owned)
+{
+	struct ub_btf_ref *ref = ub_alloc(sizeof(*ref));
+
+	if (!ref)
+		return NULL;
+	ref->btf = btf;
+	ref->owned = owned;
+	ref->refs = 1;
+	return ref;
+}
+
+struct ub_btf_ref *ub_btf_ref_get(struct ub_btf_ref *ref)
+{
+	if (ref)
+		__atomic_add_fetch(&ref->refs, 1, __ATOMIC_RELAXED);
+	return ref;
+}
+
+void ub_btf_ref_put(struct ub_btf_ref *ref)
+{
+	if (!ref || __atomic_sub_fetch(&ref->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (ref->owned)
+		userbpf_btf__free(ref->btf);
+	ub_free(ref);
+}
+
 const struct userbpf_btf *userbpf_btf__kernel(void)
 {
 	return ub_kernel_btf();

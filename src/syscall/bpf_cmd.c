@@ -22,6 +22,7 @@
 #include "maps/map.h"
 #include "userbpf/progs.h"
 #include "userbpf/syscall.h"
+#include "userbpf/verifier.h"
 #include "util/alloc.h"
 #include "vm/vm_int.h"
 
@@ -845,6 +846,86 @@ static int log_write(const union bpf_attr *a, const char *msg)
 	return 0;
 }
 
+/*
+ * The verifier's view of a map named by a lddw of the program being
+ * loaded (map_fd / map_idx through fd_array): type, sizes, flags, spin
+ * lock, inner template, and the value of a frozen read-only array.
+ */
+static int verifier_map_desc(void *cookie, unsigned src, int32_t imm,
+			     struct userbpf_verifier_map *out)
+{
+	struct load_ctx *lc = cookie;
+	struct ub_map *map, *in;
+	int fd = imm;
+
+	if (src == BPF_PSEUDO_MAP_IDX) {
+		const int32_t *fd_array = uptr(lc->attr->fd_array);
+
+		if (!fd_array || imm < 0)
+			return -EINVAL;
+		fd = fd_array[imm];
+	}
+	if (map_get(fd, &map, NULL))
+		return -EBADF;
+	memset(out, 0, sizeof(*out));
+	out->type = map->map_type;
+	out->key_size = map->key_size;
+	out->value_size = map->value_size;
+	out->max_entries = map->max_entries;
+	out->map_flags = map->map_flags;
+	out->spin_lock_off = map->spin_lock_off1 ? (int32_t)map->spin_lock_off1 - 1 : -1;
+	in = map->inner_map_meta;
+	if (in) {
+		static __thread struct userbpf_verifier_map inner;
+
+		memset(&inner, 0, sizeof(inner));
+		inner.type = in->map_type;
+		inner.key_size = in->key_size;
+		inner.value_size = in->value_size;
+		inner.max_entries = in->max_entries;
+		inner.map_flags = in->map_flags;
+		inner.spin_lock_off = -1;
+		out->inner = &inner; /* copied by the verifier at once */
+	}
+	if (map->map_type == BPF_MAP_TYPE_ARRAY && map->max_entries == 1 &&
+	    (map->map_flags & USERBPF_F_RDONLY_PROG) && atomic_load(&map->frozen)) {
+		uint32_t key = 0;
+
+		out->frozen_value = ub_map_lookup_elem(map, &key);
+	}
+	ub_map_put(map); /* the program holds its own reference (keep_map) */
+	return 0;
+}
+
+/*
+ * BPF_PROG_LOAD verifies, as the kernel does (issue 12): the log goes to
+ * log_buf at log_level, a rejection fails the load (-EACCES, -EINVAL,
+ * -E2BIG) and frees the program, an accepted program is marked verified
+ * (it may run unchecked); a log that did not fit fails with -ENOSPC.
+ */
+static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_prog *prog,
+			 const char *license, const struct userbpf_helper *extra,
+			 size_t extra_cnt)
+{
+	struct userbpf_verifier_stats st;
+	char *buf = uptr(a->log_buf);
+	int err;
+	USERBPF_OPTS(userbpf_verifier_opts, vo, .prog_type = a->prog_type,
+		     .gpl = license_is_gpl(license), .map_desc = verifier_map_desc,
+		     .map_desc_cookie = lc, .extra_helpers = extra,
+		     .extra_helper_cnt = extra_cnt, .log_level = a->log_level,
+		     .log_buf = a->log_level ? buf : NULL,
+		     .log_size = a->log_level ? a->log_size : 0, .stats = &st);
+
+	memset(&st, 0, sizeof(st));
+	err = userbpf_verify(uptr(a->insns), a->insn_cnt, &vo);
+	if (!err && a->log_level && buf && st.log_true_size > a->log_size)
+		err = -ENOSPC;
+	if (!err)
+		vm_prog_set_verified(prog, true);
+	return err;
+}
+
 static int cmd_prog_load(union bpf_attr *a)
 {
 	struct load_ctx lc = { .attr = a };
@@ -923,11 +1004,11 @@ static int cmd_prog_load(union bpf_attr *a)
 	pm->cnt = lc.map_cnt;
 	lc.maps = NULL;
 	lc.map_cnt = 0;
-	snprintf(msg, sizeof(msg), "processed %u insns\n", a->insn_cnt);
-	if (a->log_level && log_write(a, msg) == -ENOSPC) {
-		/* the kernel fails a load whose log was truncated */
+	lc.attr = a;
+	err = verify_loaded(a, &lc, prog, license, extra, extra_cnt);
+	if (err) {
 		userbpf_prog__put(prog);
-		return -ENOSPC;
+		return err;
 	}
 	fd = fd_install(FD_PROG, prog, 0);
 	if (fd < 0)

@@ -123,8 +123,9 @@ int verif_check_structure(struct verif_env *env)
 	for (i = 0; i < cnt; i++) {
 		long t;
 
-		if (env->ops[i] < 0 || (t = call_target(env, i)) < 0)
+		if (env->ops[i] != ISA_CALL_LOCAL && env->ops[i] != ISA_LDDW_FUNC)
 			continue;
+		t = call_target(env, i);
 		if (t < 0 || (size_t)t >= cnt || is_lddw2(env, t)) {
 			env->cur_insn = (int)i;
 			verif_log(env, "jump out of range from insn %zu to %ld\n", i, t);

@@ -472,7 +472,10 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 	case USERBPF_PROG_TYPE_TRACEPOINT:
 		if (off < 8)
 			return false;
-		limit = 8192;
+		/* Linux checks the record size when attaching (max_ctx_offset);
+		 * userbpf's records are the syscall ones: struct
+		 * trace_event_raw_sys_enter, 64 bytes, unless ctx_size says */
+		limit = 64;
 		break;
 	case USERBPF_PROG_TYPE_PERF_EVENT:
 		limit = 184;
@@ -1015,9 +1018,46 @@ static int setup_callback_frame(struct verif_env *env, struct verif_state *st, i
 	return 0;
 }
 
+/*
+ * bpf_map_lookup_elem on an array with a key the verifier knows and that
+ * is below max_entries: the lookup cannot return NULL (Linux 6.18 does
+ * the same).  The key is read from the stack (a spilled constant or
+ * zero bytes).
+ */
+static bool const_array_key(struct verif_env *env, struct verif_state *st,
+			    const struct userbpf_helper *h, const struct call_meta *meta)
+{
+	const struct verif_reg *k = reg_of(st, 2);
+	const struct verif_map *m;
+	struct verif_frame *f;
+	int64_t off;
+	int b, i;
+	uint32_t key = 0;
+
+	if (h->id != 1 || meta->map < 0 || k->type != PTR_TO_STACK || !tnum_is_const(k->v.t))
+		return false;
+	m = &env->maps[meta->map];
+	if ((m->d.type != MT_ARRAY && m->d.type != MT_PERCPU_ARRAY) || m->d.key_size != 4)
+		return false;
+	off = k->off + (int64_t)k->v.t.value;
+	if (off < -VERIF_STACK || off > -4)
+		return false;
+	f = stack_frame(st, k);
+	/* Linux takes zero bytes, or a spill of exactly key_size bytes (not
+	 * modelled here: 8-byte spills only), so only the zero key */
+	for (i = 0; i < 4; i++) {
+		struct verif_slot *t = slot_at(f, off + i, &b);
+
+		if (!t || t->type[b] != SLOT_ZERO)
+			return false;
+	}
+	return key < m->d.max_entries;
+}
+
 static int check_helper_call(struct verif_env *env, struct verif_state *st, int idx,
 			     int *next, bool *pushed_cb)
 {
+	bool const_key;
 	const struct userbpf_insn *insn = &env->insns[idx];
 	const struct userbpf_helper *h = find_helper(env, insn->imm);
 	struct call_meta meta = { .map = -1, .mem_regno = -1, .func = -1, .lock_regno = -1 };
@@ -1028,6 +1068,10 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 	*pushed_cb = false;
 	if (!h)
 		return ERR_INVAL("invalid func unknown#%d\n", insn->imm);
+	if (h->proto.prog_types && env->prog_type &&
+	    !(h->proto.prog_types & USERBPF_PROG_TYPE_BIT(env->prog_type)))
+		return ERR_INVAL("program of this type cannot use helper %s#%d\n", h->name,
+				 insn->imm);
 	if ((h->proto.flags & USERBPF_HELPER_GPL_ONLY) && !env->opts->gpl)
 		return ERR_INVAL("cannot call GPL-restricted function from non-GPL compatible program\n");
 	if (st->lock_id && h->id != 94)
@@ -1104,6 +1148,7 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		env->stack_len++;
 		*pushed_cb = true;
 	}
+	const_key = const_array_key(env, st, h, &meta);
 	for (i = 1; i <= 5; i++)
 		verif_mark_not_init(&f->regs[i]);
 	r0 = &f->regs[0];
@@ -1123,6 +1168,11 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		}
 		r0->flags = PTR_MAYBE_NULL;
 		r0->id = ++env->id_gen;
+		if (const_key && r0->type == PTR_TO_MAP_VALUE) {
+			/* array lookup with a constant in-range key cannot fail */
+			r0->flags = 0;
+			r0->id = 0;
+		}
 		break;
 	case USERBPF_RET_PTR_TO_ALLOC_MEM_OR_NULL: {
 		int id = acquire_ref(env, st, idx);
@@ -1503,10 +1553,14 @@ static int pkt_range_side(const struct verif_reg *d, const struct verif_reg *s, 
 	return -1;
 }
 
+/* the kernel's reg_not_null(): only these decide "ptr == 0" statically
+ * (a ctx or stack pointer compared with 0 explores both sides there) */
 static bool never_null(const struct verif_reg *r)
 {
-	return is_ptr(r) && !(r->flags & PTR_MAYBE_NULL) && r->type != PTR_TO_PACKET_END &&
-	       r->type != PTR_TO_PACKET && r->type != PTR_TO_PACKET_META;
+	if (!is_ptr(r) || (r->flags & PTR_MAYBE_NULL))
+		return false;
+	return r->type == PTR_TO_MAP_VALUE || r->type == PTR_TO_MAP_KEY ||
+	       r->type == PTR_TO_MEM || r->type == CONST_PTR_TO_MAP;
 }
 
 static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx, int op,
@@ -1705,6 +1759,17 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 	}
 	caller = st->frames[st->curframe - 1];
 	*next = f->callsite + 1;
+	/* pointers into the dying frame (spilled into a caller's stack) die too */
+	{
+		int dying = st->curframe;
+
+		st->curframe--;
+		FOR_EACH_REG(st, r, {
+			if (r->type == PTR_TO_STACK && r->frameno >= dying)
+				verif_mark_unknown(r);
+		});
+		st->curframe++;
+	}
 	ub_free(f->stack);
 	ub_free(f);
 	st->frames[st->curframe] = NULL;
@@ -1757,7 +1822,8 @@ static int check_lddw(struct verif_env *env, struct verif_state *st, int idx, in
 		dst->map = m;
 		return 0;
 	}
-	if (env->maps[m].d.type != MT_ARRAY || (uint32_t)insn[1].imm >= env->maps[m].d.value_size)
+	if (env->maps[m].d.type != MT_ARRAY || env->maps[m].d.max_entries != 1 ||
+	    (uint32_t)insn[1].imm >= env->maps[m].d.value_size)
 		return ERR_INVAL("invalid access to map value pointer, value_size=%u off=%u\n",
 				 env->maps[m].d.value_size, (uint32_t)insn[1].imm);
 	reg_ptr(dst, PTR_TO_MAP_VALUE);

@@ -412,10 +412,11 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	if (opts->err_buf && opts->err_buf_sz)
 		opts->err_buf[0] = '\0';
 	/*
-	 * No memset of the whole run (per-call cost): every field a run
-	 * reads is set here; the region table and dyn_maps only in checked
-	 * mode, where they are used.
+	 * Per-call cost: only the head of the run (up to err_detail) is
+	 * zeroed; the region table, dyn_maps and held[] are set up below, in
+	 * the modes that use them.
 	 */
+	memset(&run, 0, offsetof(struct userbpf_run, err_detail));
 	run.prog = prog;
 	run.opts = opts;
 	run.caller_ra = __builtin_return_address(0);
@@ -434,17 +435,6 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	/* BTF-pointer loads of tracing types are fault-tolerant (PROBE_MEM) */
 	run.probe_mem = run.checked && (prog->prog_type == 26 /* tracing */ ||
 					prog->prog_type == 29 /* lsm */);
-	run.tail_calls = 0;
-	run.jit = false; /* jit_run sets it for native runs */
-	run.jit_depth = 0;
-	run.jit_sp = NULL;
-	run.callback_depth = 0;
-	run.tail_target = NULL;
-	run.abort_err = 0;
-	run.err = 0;
-	run.err_pc = 0;
-	run.err_what = NULL;
-	run.err_size = 0;
 	run.ctx_access = NULL;
 	run.held_cnt = 0;
 	run.region_cnt = 0;
@@ -459,9 +449,11 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 		    opts->sz >= offsetof(struct userbpf_run_opts, ctx_access) +
 				sizeof(opts->ctx_access))
 			run.ctx_access = opts->ctx_access;
-		memset(run.dyn_maps, 0, sizeof(run.dyn_maps));
-		run.dyn_map_next = 0;
-		memset(run.inline_regions, 0, VM_REGION_FIXED * sizeof(run.inline_regions[0]));
+		run.dyn_map_next = 0; /* dyn_maps[0..next) are valid */
+		/* stacks: empty until the interpreter enters (slot 0 too: the
+		 * program's regions below are added against this table) */
+		for (i = 0; i < VM_MAX_NESTING; i++)
+			set_region(&run, (unsigned)i, NULL, 0, false);
 		if (reserve_regions(&run, VM_REGION_FIXED + opts->region_cnt + prog->region_cnt))
 			return -ENOMEM;
 		set_region(&run, VM_REGION_CTX, opts->ctx, opts->ctx_size, true);
@@ -599,7 +591,7 @@ int userbpf_run__map_ok(const struct userbpf_run *run, const void *ptr)
 	for (i = 0; i < run->prog->map_cnt; i++)
 		if (run->prog->maps[i] == ptr)
 			return 1;
-	for (i = 0; i < sizeof(run->dyn_maps) / sizeof(run->dyn_maps[0]); i++)
+	for (i = 0; i < run->dyn_map_next; i++)
 		if (run->dyn_maps[i] == ptr)
 			return 1;
 	return 0;
@@ -609,7 +601,12 @@ void userbpf_run__add_map(struct userbpf_run *run, const void *ptr)
 {
 	if (!run->checked || userbpf_run__map_ok(run, ptr))
 		return;
-	run->dyn_maps[run->dyn_map_next++ % 8] = ptr;
+	if (run->dyn_map_next >= VM_MAX_DYN_MAPS) {
+		/* never forget one silently: the program would fault later */
+		userbpf_run__abort(run, -E2BIG, "too many inner maps handed out in one checked run");
+		return;
+	}
+	run->dyn_maps[run->dyn_map_next++] = ptr;
 }
 
 int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size,

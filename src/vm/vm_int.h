@@ -69,6 +69,8 @@ struct userbpf_prog {
 #define VM_INLINE_REGIONS 24
 #define VM_MAX_REGIONS 65536
 #define VM_MAX_NESTING 4	/* callback nesting (bpf_loop in bpf_loop...) */
+/* inner maps one checked run may be handed (more stop the run, -E2BIG) */
+#define VM_MAX_DYN_MAPS 32
 #define VM_REGION_CTX VM_MAX_NESTING
 #define VM_REGION_DATA (VM_MAX_NESTING + 1)
 #define VM_REGION_FIXED (VM_MAX_NESTING + 2) /* first caller/dynamic slot */
@@ -122,10 +124,15 @@ struct userbpf_run {
 	int err;
 	size_t err_pc;
 	const char *err_what;
-	char err_detail[96];
 	unsigned err_size;
+	/*
+	 * Everything above is zeroed at the start of every run (add small
+	 * fields there); what follows is set per mode, not cleared (per-call
+	 * cost: the run structure is large).
+	 */
+	char err_detail[96];
 	/* maps handed out during the run (map-in-map lookups); checked mode */
-	const void *dyn_maps[8];
+	const void *dyn_maps[VM_MAX_DYN_MAPS];
 	unsigned dyn_map_next;
 	/* checked mode */
 	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access,

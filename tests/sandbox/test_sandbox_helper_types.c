@@ -369,11 +369,12 @@ TEST(sandbox_bpf_test_run_hostile_checked)
 	uint32_t retval = 0;
 	int fd;
 
+	/* BPF_PROG_LOAD verifies (issue 12): refused at load, as by Linux */
 	fd = bpf_load(write_host, 6, NULL);
-	ASSERT_TRUE(fd >= 0);
-	ASSERT_EQ(bpf_test_run(fd, &retval), -EFAULT);
+	ASSERT_EQ(fd, -EACCES);
+	(void)retval;
+	(void)bpf_test_run;
 	ASSERT_EQ(host_secret, 0x5ec2e7);
-	userbpf_close(fd);
 	/* userbpf_prog__run and userbpf_prog__test_run default to checked too */
 	{
 		USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = USERBPF_PROG_TYPE_SOCKET_FILTER);

@@ -227,3 +227,51 @@ TEST(sandbox_btf_pointer_loads_fault_tolerant)
 		userbpf_prog__free(prog);
 	}
 }
+
+/* ==== A run's region table starts clean ==== */
+
+/* Fill the C stack below the caller with a repeating 3-word pattern. */
+__attribute__((noinline)) static void dirty_stack(unsigned rotation)
+{
+	volatile uint64_t pad[2048];
+	static const uint64_t words[3] = { 0, ~0ull, 1 };
+	size_t i;
+
+	for (i = 0; i < 2048; i++)
+		pad[i] = words[(i + rotation) % 3];
+	(void)pad[rotation];
+}
+
+__attribute__((noinline)) static int run_after_dirty(struct userbpf_prog *prog, unsigned rotation,
+						     uint64_t *r0)
+{
+	USERBPF_OPTS(userbpf_run_opts, ro, .flags = USERBPF_RUN_CHECKED);
+
+	dirty_stack(rotation);
+	return userbpf_prog__run(prog, &ro, r0);
+}
+
+TEST(sandbox_regions_program_data_with_dirty_stack)
+{
+	/* the program reads its global data (a region of the program); a
+	 * stale stack slot that seemed to cover it must not hide it */
+	static uint64_t global = 31337;
+	struct userbpf_mem_region reg = { &global, sizeof(global), 0 };
+	struct userbpf_insn p[] = {
+		USERBPF_LD_IMM64(1, (uint64_t)(uintptr_t)&global),
+		USERBPF_LDX_MEM(USERBPF_DW, 0, 1, 0),
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .regions = &reg, .region_cnt = 1);
+	struct userbpf_prog *prog = userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
+	unsigned rot;
+
+	ASSERT_TRUE(prog != NULL);
+	for (rot = 0; rot < 3; rot++) {
+		uint64_t r0 = 0;
+
+		ASSERT_OK(run_after_dirty(prog, rot, &r0));
+		ASSERT_EQ(r0, 31337);
+	}
+	userbpf_prog__free(prog);
+}

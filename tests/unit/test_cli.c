@@ -199,6 +199,15 @@ TEST(cli_object_commands)
 		 test_build_dir(), pkt);
 	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
 	ASSERT_CONTAINS(out, "{\"retval\":2,\"duration_ns\":");
+	/* --allow-host-read widens what probe_read/%s may read (the library's
+	 * USERBPF_RUN_HOST_READ; tests/sandbox checks its effect) */
+	snprintf(cmd, sizeof(cmd), "run %s/examples/rodata_config.bpf.o --prog filter --data %s "
+		 "--allow-host-read --json", test_build_dir(), pkt);
+	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out, "{\"retval\":2,\"duration_ns\":");
+	snprintf(cmd, sizeof(cmd), "map dump %s/examples/pkt_counter.bpf.o --run count_packets "
+		 "--data %s --map by_source --allow-host-read --json", test_build_dir(), pkt);
+	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
 	snprintf(cmd, sizeof(cmd), "run %s/examples/ringbuf_events.bpf.o --prog produce --data %s",
 		 test_build_dir(), pkt);
 	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
@@ -213,7 +222,7 @@ TEST(cli_object_commands)
 	/* errors name the file and the program; usage errors exit 2 */
 	snprintf(cmd, sizeof(cmd), "run %s/examples/tail_calls.bpf.o --prog nope --data %s",
 		 test_build_dir(), pkt);
-	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 1);
+	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 2); /* an unknown name: usage */
 	ASSERT_CONTAINS(err, "tail_calls.bpf.o: no program named 'nope'");
 	snprintf(cmd, sizeof(cmd), "run %s/examples/tail_calls.bpf.o", test_build_dir());
 	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 2);

@@ -50,13 +50,16 @@
  *   fast      flags 0, no budget
  *   checked   USERBPF_RUN_CHECKED, mem as ctx (a region), budget N or none
  *   budget    flags 0, insn_budget N (or a large default)
+ *   interp    USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER, no budget
+ *   jit       USERBPF_RUN_UNCHECKED, no budget: native code (the JIT; the
+ *             run fails the file if the program did not compile on x86-64)
  * All must give the same r0 and mem-after, or the same error.  A file
  * expecting EFAULT (an out-of-bounds access) runs in checked mode only, as
  * the other modes would really touch that memory; one expecting E2BIG
  * (budget exhausted) skips the fast mode, which has no budget.  Every
  * file runs first through userbpf_prog__new; an expected error it reports
- * (a bad program) passes without any run.  Native code (a JIT) becomes one
- * more mode here when it exists.
+ * (a bad program) passes without any run.  E2BIG files skip interp and jit
+ * too (no budget).
  *
  * Expected values are computed independently of userbpf (by hand, an
  * explicit-masking model of the ISA, and where the kernel accepts the

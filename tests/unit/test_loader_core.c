@@ -360,7 +360,8 @@ TEST(loader_kconfig)
 				"CONFIG_DEFAULT_HOSTNAME=\"userbpf\"\n",
 		     .extra_helpers = loader_test_helpers,
 		     .extra_helper_cnt = loader_test_helper_cnt,
-		     .err_buf = err, .err_buf_sz = sizeof(err));
+		     .err_buf = err, .err_buf_sz = sizeof(err),
+		     .unverified = 1 /* stand-in helper prototypes */);
 
 	if (!loader_fixture("vmlinux_kconfig", path, sizeof(path)))
 		return;

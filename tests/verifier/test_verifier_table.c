@@ -28,6 +28,7 @@ static const struct vcase cases[] = {
 	{ "write to r10", { MOV(10, 0), RET0 }, 0, {0}, VT_REJECT, "frame pointer is read only" },
 	{ "jump to self, exit unreachable", { MOV(0, 0), JA(-1), EXIT }, 0, {0}, VT_REJECT, "unreachable insn 2" },
 	{ "infinite loop", { MOV(0, 0), JI(JEQ, 0, 0, -1), EXIT }, 0, {0}, VT_REJECT, "infinite loop detected" },
+	{ "ctx == 0 explores both sides (kernel selftest cfg 'conditional loop')", { MOVR(0, 1), MOVR(2, 0), MOVR(3, 0), JI(JEQ, 1, 0, -3), EXIT }, 0, {0}, VT_REJECT, "infinite loop detected" },
 	{ "bounded loop", { MOV(0, 0), ADDI(0, 1), JI(JLT, 0, 10, -2), EXIT }, 0, {0}, VT_ACCEPT, NULL },
 	{ "loop with unknown bound never ends", { MOV(1, 0), MOV(0, 0), ADDI(0, 0), JI(JEQ, 1, 0, -2), EXIT }, 0, {0}, VT_REJECT, "infinite loop" },
 	{ "lddw 64-bit constant", { LD64(0, 0x1122334455667788ll), EXIT }, 0, {0}, VT_ACCEPT, NULL },
@@ -58,6 +59,10 @@ static const struct vcase cases[] = {
 	{ "stack var offset in bounds", { CALL(7), ALUI(AND, 0, 63), MOVR(2, 10), ALUR(SUB, 2, 0), ST(B, 2, -1, 0), RET0 }, 0, {0}, VT_REJECT, "variable offset stack" },
 	/* ==== map values ==== */
 	{ "lookup without null check", { ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), LDX(DW, 0, 0, 0), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "R0 invalid mem access 'map_value_or_null'" },
+	{ "array lookup with constant zero key needs no null check", { MOV32(1, 0), STX(W, 10, 1, -4), MOVR(2, 10), ADDI(2, -4), LDMAP(1, 0), CALL(1), LDX(DW, 0, 0, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "hash lookup with constant key still needs it", { MOV32(1, 0), STX(W, 10, 1, -4), ST(W, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), LDX(DW, 0, 0, 0), EXIT }, 0, {VT_HASH}, VT_REJECT, "map_value_or_null" },
+	{ "array lookup with 8-byte spilled key", { ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), LDX(DW, 0, 0, 0), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "map_value_or_null" },
+	{ "func reference out of range (fuzzer crash)", { I(0x18, 2, USERBPF_PSEUDO_FUNC, 0, -100), I(0, 0, 0, 0, 0), RET0 }, 0, {0}, VT_REJECT, "jump out of range" },
 	{ "lookup with null check", { LOOKUP0, LDX(DW, 0, 0, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
 	{ "null check on a copy", { ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), MOVR(6, 0), JI(JEQ, 6, 0, 2), LDX(DW, 0, 0, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
 	{ "arith on map_value_or_null", { ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), ADDI(0, 8), RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "pointer arithmetic on map_value_or_null prohibited" },

@@ -11,6 +11,7 @@
 
 #include "vtest.h"
 #include "../unit/test.h"
+#include "../unit/test_bpf.h"
 
 struct tmpl {
 	uint32_t type, key, value, max, flags;
@@ -26,6 +27,66 @@ static const struct tmpl tmpls[VT_MAP_KINDS] = {
 };
 
 static int kfd[VT_MAP_KINDS];
+static int ufd[VT_MAP_KINDS];
+
+/* the same map as a userbpf bpf() handle */
+static int user_map(int kind)
+{
+	if (!ufd[kind]) {
+		union bpf_attr a;
+		int fd;
+
+		memset(&a, 0, sizeof(a));
+		a.map_type = tmpls[kind].type;
+		a.key_size = tmpls[kind].key;
+		a.value_size = tmpls[kind].value;
+		a.max_entries = tmpls[kind].max;
+		a.map_flags = tmpls[kind].flags;
+		fd = ubpf(BPF_MAP_CREATE, &a, sizeof(a));
+		if (fd >= 0 && (tmpls[kind].flags & 128)) {
+			memset(&a, 0, sizeof(a));
+			a.map_fd = (uint32_t)fd;
+			ubpf(BPF_MAP_FREEZE, &a, sizeof(a));
+		}
+		ufd[kind] = fd < 0 ? -1 : fd;
+	}
+	return ufd[kind];
+}
+
+/* userbpf's BPF_PROG_LOAD verdict: 1 loaded, 0 refused, -1 not run */
+static int syscall_verdict(const struct vcase *c, size_t n, char *log, size_t log_sz)
+{
+	struct userbpf_insn insns[VT_MAX_INSNS];
+	union bpf_attr a;
+	size_t i;
+	int fd;
+
+	memcpy(insns, c->insns, n * sizeof(insns[0]));
+	for (i = 0; i < n; i++) {
+		if (insns[i].code == 0x18 && insns[i].src_reg == USERBPF_PSEUDO_MAP_FD) {
+			int slot = insns[i].imm;
+			int m = slot >= 0 && slot < 2 ? user_map(c->maps[slot]) : -1;
+
+			if (m < 0)
+				return -1;
+			insns[i].imm = m;
+		}
+	}
+	memset(&a, 0, sizeof(a));
+	a.prog_type = c->prog_type ? c->prog_type : 1;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = (uint32_t)n;
+	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.log_level = 1;
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = (uint32_t)log_sz;
+	fd = ubpf(BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd >= 0) {
+		userbpf_close(fd);
+		return 1;
+	}
+	return fd == -ENOSPC ? -1 : 0;
+}
 static int kernel_state; /* 0 unknown, 1 usable, -1 not */
 
 static int kernel_map(int kind)
@@ -127,6 +188,16 @@ bool vt_run_case(const struct vcase *c, struct vstats *st, char *why, size_t why
 	}
 	if (!ok && test_verbose())
 		fprintf(stderr, "--- %s\n%s", c->desc, log);
+	{
+		static char slog[1 << 16];
+		int u = syscall_verdict(c, n, slog, sizeof(slog));
+
+		if (u >= 0 && u != (err == 0)) {
+			ok = false;
+			snprintf(why, why_sz, "BPF_PROG_LOAD %s, userbpf_verify %s",
+				 u ? "loads" : "refuses", err ? "rejects" : "accepts");
+		}
+	}
 	if (ok)
 		st->passed++;
 	k = kernel_verdict(c, n);

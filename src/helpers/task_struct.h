@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * task_struct.h - the current task as a struct task_struct image laid
+ * out by a BTF (task_struct.c), for the helpers that return it.
+ */
+#ifndef USERBPF_TASK_STRUCT_H
+#define USERBPF_TASK_STRUCT_H
+
+#include <stdint.h>
+
+#include "userbpf/vm.h"
+
+struct userbpf_btf;
+
+/*
+ * The calling thread's task_struct laid out by btf's struct task_struct
+ * (NULL without one, or on ENOMEM); valid until the thread exits or asks
+ * with another BTF.  With run, its images become read-only regions.
+ */
+void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf);
+/* The calling thread's cgroup v2 id (0 without cgroup v2). */
+uint64_t ub_current_cgroup_id(void);
+
+/*
+ * The BTF a program's task_struct is laid out by, set by the loader (its
+ * object's CO-RE target); unset or NULL: the kernel's BTF, else the
+ * context BTF.
+ */
+extern const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *prog);
+
+uint64_t ub_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3,
+				    uint64_t r4, uint64_t r5, struct userbpf_run *run);
+uint64_t ub_helper_get_ns_current_pid_tgid(uint64_t r1, uint64_t r2, uint64_t r3,
+					   uint64_t r4, uint64_t r5,
+					   struct userbpf_run *run);
+uint64_t ub_helper_get_current_cgroup_id(uint64_t r1, uint64_t r2, uint64_t r3,
+					 uint64_t r4, uint64_t r5, struct userbpf_run *run);
+uint64_t ub_helper_get_socket_cookie(uint64_t r1, uint64_t r2, uint64_t r3,
+				     uint64_t r4, uint64_t r5, struct userbpf_run *run);
+
+#endif

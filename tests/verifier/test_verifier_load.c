@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_verifier_load.c - verification at load (on by default): a safe
+ * program loads verified; an unsafe one fails userbpf_object__load() with
+ * the verifier's reason and source line, as the kernel refuses it too
+ * (libbpf, when bpf() is allowed); the unverified open option loads it
+ * anyway, and it then runs checked and stops at the bad access.  Also the
+ * CLI: userbpf verify exit codes 0, 1, 2.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "userbpf/userbpf.h"
+#include "../unit/test.h"
+
+static char path[512];
+
+static bool have_obj(void)
+{
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/verifier/load.bpf.o", test_build_dir());
+	f = fopen(path, "rb");
+	if (!f)
+		return false;
+	fclose(f);
+	return true;
+}
+
+static struct userbpf_object *open_only(const char *name, int unverified)
+{
+	USERBPF_OPTS(userbpf_object_open_opts, o, .unverified = unverified);
+	struct userbpf_object *obj = userbpf_object__open_file(path, &o);
+	struct userbpf_program *p = NULL;
+
+	if (!obj)
+		return NULL;
+	while ((p = userbpf_object__next_program(obj, p)))
+		userbpf_program__set_autoload(p, !strcmp(userbpf_program__name(p), name));
+	return obj;
+}
+
+/* the kernel's verdict on one program of the object: 1, 0, -1 unknown */
+static int kernel_loads(const char *name)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *p;
+	int err;
+
+	if (!obj)
+		return -1;
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), name));
+	libbpf_set_print(NULL);
+	err = bpf_object__load(obj);
+	bpf_object__close(obj);
+	if (err == -EPERM)
+		return -1;
+	return err == 0;
+}
+
+TEST(verifier_load_default_on)
+{
+	struct userbpf_object *obj;
+	struct userbpf_program *p;
+	static const char *const bad[] = { "no_null_check", "unchecked_index" };
+	size_t i;
+
+	if (!have_obj()) {
+		test_skip("no build/verifier/load.bpf.o (clang missing)");
+		return;
+	}
+	obj = open_only("safe", 0);
+	ASSERT_TRUE(obj != NULL);
+	ASSERT_EQ(userbpf_object__load(obj), 0);
+	p = userbpf_object__find_program_by_name(obj, "safe");
+	ASSERT_TRUE(userbpf_prog__verified(userbpf_program__prog(p)));
+	userbpf_object__close(obj);
+	ASSERT_TRUE(kernel_loads("safe") != 0);
+	obj = open_only("const_key", 0);
+	ASSERT_EQ(userbpf_object__load(obj), 0);
+	userbpf_object__close(obj);
+	ASSERT_TRUE(kernel_loads("const_key") != 0);
+
+	for (i = 0; i < 2; i++) {
+		const char *msg;
+
+		obj = open_only(bad[i], 0);
+		ASSERT_TRUE(obj != NULL);
+		ASSERT_EQ(userbpf_object__load(obj), -EACCES);
+		msg = userbpf_object__errmsg(obj);
+		ASSERT_TRUE(msg && strstr(msg, "verifier rejected"));
+		ASSERT_TRUE(strstr(msg, "load.bpf.c:") != NULL); /* source line */
+		ASSERT_TRUE(strstr(msg, "verification failed at insn") != NULL);
+		if (i == 0)
+			ASSERT_TRUE(strstr(msg, "invalid mem access 'map_value_or_null'") != NULL);
+		userbpf_object__close(obj);
+		ASSERT_TRUE(kernel_loads(bad[i]) != 1);
+
+		/* explicitly unverified: loads, runs checked, stops at the access */
+		obj = open_only(bad[i], 1);
+		ASSERT_EQ(userbpf_object__load(obj), 0);
+		p = userbpf_object__find_program_by_name(obj, bad[i]);
+		ASSERT_TRUE(!userbpf_prog__verified(userbpf_program__prog(p)));
+		userbpf_object__close(obj);
+	}
+}
+
+static int run_cli(const char *args)
+{
+	char cmd[1024];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s/userbpf verify %s >/dev/null 2>&1", test_build_dir(), args);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(verifier_cli)
+{
+	char args[700];
+	FILE *f;
+
+	if (!have_obj()) {
+		test_skip("no build/verifier/load.bpf.o (clang missing)");
+		return;
+	}
+	snprintf(args, sizeof(args), "%s --prog safe", path);
+	ASSERT_EQ(run_cli(args), 0);
+	snprintf(args, sizeof(args), "%s --prog no_null_check --log-level 1", path);
+	ASSERT_EQ(run_cli(args), 1);
+	ASSERT_EQ(run_cli(path), 1);
+	snprintf(args, sizeof(args), "%s --prog nope", path);
+	ASSERT_EQ(run_cli(args), 2);
+	ASSERT_EQ(run_cli("/nonexistent/file.bpf.o"), 2);
+	ASSERT_EQ(run_cli("--bogus"), 2);
+	/* raw bytecode (hex): r0 = 0; exit / exit alone */
+	f = fopen("/tmp/ubpf_verify_ok.hex", "w");
+	ASSERT_TRUE(f != NULL);
+	fputs("b7 00 00 00 00 00 00 00 95 00 00 00 00 00 00 00\n", f);
+	fclose(f);
+	ASSERT_EQ(run_cli("/tmp/ubpf_verify_ok.hex --type xdp"), 0);
+	f = fopen("/tmp/ubpf_verify_bad.hex", "w");
+	ASSERT_TRUE(f != NULL);
+	fputs("95 00 00 00 00 00 00 00\n", f);
+	fclose(f);
+	ASSERT_EQ(run_cli("/tmp/ubpf_verify_bad.hex"), 1);
+	ASSERT_EQ(run_cli("/tmp/ubpf_verify_ok.hex --type nosuchtype"), 2);
+	remove("/tmp/ubpf_verify_ok.hex");
+	remove("/tmp/ubpf_verify_bad.hex");
+}
