@@ -26,9 +26,10 @@
  *   kernel tracepoint       perf_event_open(tracepoint syscalls/
  *                           sys_enter_getppid) + a kernel BPF program
  *
- * Each userbpf row runs the program as trusted (USERBPF_RUN_UNCHECKED: no
- * verifier is in the tree yet to vouch for it) and checked (the default
- * for an unverified program: every access checked, instruction budget).
+ * Each userbpf row runs the program three ways: jit (USERBPF_RUN_UNCHECKED,
+ * the program is trusted and runs as native code), interp (the same on
+ * the interpreter) and checked (the default for an unverified program:
+ * every access checked, an instruction budget).
  * Figures are the best of 5 batches.  Where the kernel refuses (not root,
  * no uprobe PMU) its row says why.  Usage: bench_probe [--json] [--quick]
  */
@@ -363,7 +364,7 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		       NULL);
 		l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o);
 		if (l)
-			report("seccomp_trap", "seccomp trap + program (trusted)", time_getppid(ntrap),
+			report("seccomp_trap", "seccomp trap + program (jit)", time_getppid(ntrap),
 			       base, NULL);
 	}
 	fflush(stdout);
@@ -444,7 +445,10 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		uint32_t flags;
-	} kinds[] = { { "trusted", USERBPF_RUN_UNCHECKED }, { "checked", 0 } };
+	} kinds[] = { { "jit", USERBPF_RUN_UNCHECKED },
+		      { "interp", USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER },
+		      { "checked", 0 } };
+	const int nkinds = (int)(sizeof(kinds) / sizeof(kinds[0]));
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -459,14 +463,14 @@ int main(int argc, char **argv)
 	if (!json)
 		printf("%-34s %8.1f ns/call (subtracted below)\n", "unprobed call", base);
 	report("bare_int3", "bare int3 + SIGTRAP (reference)", bare_int3(nbp), 0, NULL);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < nkinds; i++) {
 		char rid[64], rwhat[64];
 
 		snprintf(rid, sizeof(rid), "empty_run_%s", kinds[i].name);
 		snprintf(rwhat, sizeof(rwhat), "empty run, no probe (%s)", kinds[i].name);
 		report(rid, rwhat, empty_run(prog, kinds[i].flags, n), 0, NULL);
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < nkinds; i++) {
 		struct userbpf_link *a, *b;
 		char id[64], what[64];
 		double ns;

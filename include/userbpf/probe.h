@@ -93,7 +93,12 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link);
 
 /** @brief Runs of the link's program so far. */
 USERBPF_API uint64_t userbpf_link__hits(const struct userbpf_link *link);
-/** @brief Hits skipped (a probe fired inside another probe's run) or failed. */
+/**
+ * @brief Hits skipped (a probe fired inside another probe's run) or failed.
+ * A run that fails (checked mode: an access outside its memory, the
+ * instruction budget) stops the link's program for good: the function
+ * keeps running, the failure is logged once.
+ */
 USERBPF_API uint64_t userbpf_link__misses(const struct userbpf_link *link);
 /** @brief The probed address. */
 USERBPF_API uint64_t userbpf_link__address(const struct userbpf_link *link);

@@ -62,6 +62,7 @@ struct userbpf_link {
 	_Atomic uint64_t hits;
 	_Atomic uint64_t misses;
 	_Atomic bool fault_reported;
+	_Atomic bool disabled;	/* its program failed: it runs no more */
 };
 
 /*

@@ -146,9 +146,10 @@ static void run_one(struct userbpf_link *l, void *ctx, size_t size)
 		     .trace_fn = l->trace_fn, .attach_cookie = l->cookie);
 	uint64_t r0;
 
-	if (userbpf_prog__run(l->prog, &ro, &r0))
+	if (userbpf_prog__run(l->prog, &ro, &r0)) { /* stopped for good, as uprobes */
+		atomic_store(&l->disabled, true);
 		atomic_fetch_add_explicit(&l->misses, 1, memory_order_relaxed);
-	else
+	} else
 		atomic_fetch_add_explicit(&l->hits, 1, memory_order_relaxed);
 }
 
@@ -163,7 +164,8 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 	for (i = 0; i < SC_MAX_LINKS; i++) {
 		struct userbpf_link *l = atomic_load_explicit(&sc_links[i], memory_order_acquire);
 
-		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr))
+		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) ||
+		    atomic_load_explicit(&l->disabled, memory_order_relaxed))
 			continue;
 		if (l->sc_nr < 0) { /* raw: args[0] = regs, args[1] = id or ret */
 			uint64_t raw[2] = { (uint64_t)(uintptr_t)regs,

@@ -10,7 +10,9 @@
  * Run path rules (a probe may fire anywhere: inside malloc, a signal
  * handler, userbpf's own map code): no allocation, no lock; a probe that
  * fires while this thread already runs a probe's program is skipped and
- * counted as a miss (the kernel's bpf_prog_active rule).  Detach waits
+ * counted as a miss (the kernel's bpf_prog_active rule).  A program whose
+ * run fails (a checked run's bad access, its budget) is stopped for good
+ * and reported once; the traced program keeps running.  Detach waits
  * for runs in progress with a two-counter grace period (SRCU-like), so a
  * destroyed link is never used again.
  *
@@ -97,10 +99,12 @@ static void run_link(struct userbpf_link *link, struct probe_pt_regs *regs)
 	why[0] = '\0';
 	err = userbpf_prog__run(link->prog, &ro, &r0);
 	if (err) {
+		/* The kernel would never have loaded it; here it is stopped
+		 * (the link stays until destroyed) and reported once. */
+		atomic_store(&link->disabled, true);
 		atomic_fetch_add_explicit(&link->misses, 1, memory_order_relaxed);
-		/* report once (logging may allocate: once only) */
 		if (!atomic_exchange(&link->fault_reported, true))
-			ub_warn("probe at 0x%llx: program %s failed: %s\n",
+			ub_warn("probe at 0x%llx: program %s failed and is detached: %s\n",
 				(unsigned long long)link->site->addr,
 				userbpf_prog__name(link->prog), why);
 		return;
@@ -118,7 +122,8 @@ static void run_links(struct probe_site *site, struct probe_pt_regs *regs, bool 
 	for (i = 0; i < PROBE_SITE_MAX_LINKS; i++) {
 		struct userbpf_link *l = atomic_load_explicit(&site->links[i], memory_order_acquire);
 
-		if (l && l->retprobe == ret)
+		if (l && l->retprobe == ret && !atomic_load_explicit(&l->disabled,
+								     memory_order_relaxed))
 			run_link(l, regs);
 	}
 	atomic_fetch_sub(&site->active[idx], 1);

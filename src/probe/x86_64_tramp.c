@@ -575,6 +575,11 @@ int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, ch
 		snprintf(err, err_sz, "too many probe sites");
 		return -E2BIG;
 	}
+	if (overlapping(addr, 1)) { /* inside bytes another probe replaced */
+		snprintf(err, err_sz, "overlaps the probe at 0x%llx",
+			 (unsigned long long)overlapping(addr, 1));
+		return -EBUSY;
+	}
 	memcpy(site->orig, (const void *)(uintptr_t)addr, sizeof(site->orig));
 	need = mode == USERBPF_PROBE_BREAKPOINT ? 1 : JMP_LEN;
 	/*

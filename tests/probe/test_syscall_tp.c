@@ -30,7 +30,7 @@ static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, ui
 		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4), \
 		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
 
-/* map[0] += 1; map[1] = ctx[16..24); map[2] = ctx[8..16) */
+/* map[0] += 1; map[1] = ctx[16..24) (raw: ctx[0..8), the regs); map[2] = ctx[8..16) */
 static struct userbpf_prog *counter(uint32_t type, struct userbpf_map **mapp)
 {
 	struct userbpf_map *map = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "sc", 4, 8, 4, NULL);
@@ -40,7 +40,7 @@ static struct userbpf_prog *counter(uint32_t type, struct userbpf_map **mapp)
 		USERBPF_MOV64_IMM(1, 1),
 		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
 		LOOKUP(1, 2),
-		USERBPF_LDX_MEM(USERBPF_DW, 1, 6, 16),
+		USERBPF_LDX_MEM(USERBPF_DW, 1, 6, type == USERBPF_PROG_TYPE_RAW_TRACEPOINT ? 0 : 16),
 		USERBPF_STX_MEM(USERBPF_DW, 0, 1, 0),
 		LOOKUP(2, 2),
 		USERBPF_LDX_MEM(USERBPF_DW, 1, 6, 8),

@@ -476,3 +476,32 @@ TEST(uprobe_threads_patch_live)
 	userbpf_prog__put(prog);
 	userbpf_map__put(map);
 }
+
+long probe_t_fault(long a);
+__asm__(".globl probe_t_fault\n.type probe_t_fault,@function\n"
+	"probe_t_fault:\n push %rbp\n mov %rsp,%rbp\n lea 2(%rdi),%rax\n pop %rbp\n ret\n"
+	".size probe_t_fault,.-probe_t_fault\n");
+
+/* A program that faults (checked run, read past its context) is stopped
+ * and the function keeps working. */
+TEST(uprobe_faulting_program_detached)
+{
+	struct userbpf_insn p[] = {
+		USERBPF_LDX_MEM(USERBPF_DW, 0, 1, 4096),
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = USERBPF_PROG_TYPE_KPROBE);
+	struct userbpf_prog *prog = userbpf_prog__new(p, 2, &po);
+	long (*volatile fn)(long) = probe_t_fault;
+	struct userbpf_link *link;
+
+	ASSERT_TRUE(prog);
+	link = userbpf_probe__attach_uprobe(prog, NULL, "probe_t_fault", 0, false, NULL);
+	ASSERT_TRUE(link);
+	ASSERT_EQ(fn(1), 3);
+	ASSERT_EQ(fn(2), 4);
+	ASSERT_EQ(userbpf_link__hits(link), 0);
+	ASSERT_EQ(userbpf_link__misses(link), 1); /* the second call ran nothing */
+	userbpf_link__destroy(link);
+	userbpf_prog__put(prog);
+}
