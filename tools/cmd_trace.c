@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_trace.c - "userbpf trace OBJ [--prog NAME]... [--json] -- COMMAND
- * ARGS...": run COMMAND with the tracing agent preloaded (LD_PRELOAD of
+ * cmd_trace.c - "userbpf trace OBJ [--prog NAME]... [--json] [--follow] --
+ * COMMAND ARGS...": run COMMAND with the tracing agent preloaded (LD_PRELOAD of
  * libuserbpf-agent.so, next to this binary or $USERBPF_AGENT), which
  * loads OBJ inside it and attaches its probe programs; print bpf_printk
  * lines and ring-buffer records live, and the maps when the command ends
@@ -9,6 +9,9 @@
  * u64 values).  The command's stdin/stdout/stderr are its own; its exit
  * status is ours, and if a signal killed it we die of the same signal.
  * SIGINT/SIGTERM/SIGHUP reaching us are passed on to the command.
+ * --follow: the command's children are traced too (forks, and exec'd
+ * images, which load the agent again); each process sends its own map
+ * snapshots and they are merged here at the end (counters added).
  *
  * Exit status: the command's; 1 when tracing could not start; 2 usage.
  */
@@ -26,7 +29,7 @@
 #include "cli.h"
 
 static pid_t child = -1;
-static bool json;
+static bool json, follow;
 
 static void forward(int sig)
 {
@@ -36,7 +39,7 @@ static void forward(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] -- COMMAND [ARGS...]\n",
+	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] [--follow] -- COMMAND [ARGS...]\n",
 		cli_prog_name);
 	exit(2);
 }
@@ -190,13 +193,166 @@ static void print_map(const struct map_dump *m)
 	}
 }
 
+/* ==== Snapshots of many sources (--follow) ==== */
+
+/* The last snapshot of one map from one source (pid, src). */
+struct snap {
+	uint32_t pid, src;
+	struct map_dump d;
+};
+
+static struct snap *snaps;
+static size_t snap_cnt, snap_cap;
+/* The snapshot each source is sending entries for. */
+static struct cur_src {
+	uint32_t pid, src;
+	size_t snap;
+} *curs;
+static size_t cur_cnt, cur_cap;
+
+static void *grow(void *p, size_t *cap, size_t elem)
+{
+	size_t n = *cap ? *cap * 2 : 16;
+	void *q = realloc(p, n * elem);
+
+	if (!q)
+		cli_die(1, "out of memory");
+	*cap = n;
+	return q;
+}
+
+static void start_snapshot(uint32_t pid, uint32_t src, const struct trace_map_info *info,
+			   const char *name)
+{
+	size_t i;
+	struct snap *s = NULL;
+
+	for (i = 0; i < snap_cnt; i++)
+		if (snaps[i].pid == pid && snaps[i].src == src && !strcmp(snaps[i].d.name, name))
+			s = &snaps[i];
+	if (!s) {
+		if (snap_cnt == snap_cap)
+			snaps = grow(snaps, &snap_cap, sizeof(*snaps));
+		s = &snaps[snap_cnt++];
+		memset(s, 0, sizeof(*s));
+		s->pid = pid;
+		s->src = src;
+		snprintf(s->d.name, sizeof(s->d.name), "%s", name);
+	}
+	s->d.info = *info;
+	s->d.cnt = 0;	/* a newer snapshot replaces the older one */
+	for (i = 0; i < cur_cnt; i++)
+		if (curs[i].pid == pid && curs[i].src == src)
+			break;
+	if (i == cur_cnt) {
+		if (cur_cnt == cur_cap)
+			curs = grow(curs, &cur_cap, sizeof(*curs));
+		cur_cnt++;
+		curs[i].pid = pid;
+		curs[i].src = src;
+	}
+	curs[i].snap = (size_t)(s - snaps);
+}
+
+static void add_entry(struct map_dump *m, const uint8_t *e)
+{
+	size_t esz = m->info.key_size + m->info.value_size;
+
+	if (m->cnt == m->cap)
+		m->entries = grow(m->entries, &m->cap, esz);
+	memcpy(m->entries + m->cnt * esz, e, esz);
+	m->cnt++;
+}
+
+static void snapshot_entry(uint32_t pid, uint32_t src, const uint8_t *e, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < cur_cnt; i++)
+		if (curs[i].pid == pid && curs[i].src == src) {
+			struct map_dump *m = &snaps[curs[i].snap].d;
+
+			if (len == m->info.key_size + m->info.value_size)
+				add_entry(m, e);
+			return;
+		}
+}
+
+/* Counters add up across processes: maps of the hash and array families
+ * with 4- or 8-byte values, not the global-variable maps ("obj.bss"). */
+static bool summable(const struct map_dump *m)
+{
+	uint32_t t = m->info.type;
+
+	return !strchr(m->name, '.') && (m->info.value_size == 4 || m->info.value_size == 8) &&
+	       (t == USERBPF_MAP_TYPE_HASH || t == USERBPF_MAP_TYPE_ARRAY ||
+		t == USERBPF_MAP_TYPE_LRU_HASH);
+}
+
+/* Merge src into dst: a key already there is added to or replaced. */
+static void merge_into(struct map_dump *dst, const struct map_dump *src)
+{
+	size_t ks = dst->info.key_size, vs = dst->info.value_size, esz = ks + vs, i, j;
+
+	if (src->info.key_size != ks || src->info.value_size != vs)
+		return;
+	for (i = 0; i < src->cnt; i++) {
+		const uint8_t *e = src->entries + i * esz;
+
+		for (j = 0; j < dst->cnt; j++)
+			if (!memcmp(dst->entries + j * esz, e, ks))
+				break;
+		if (j == dst->cnt) {
+			add_entry(dst, e);
+		} else if (summable(dst)) {
+			uint64_t a = 0, b = 0;
+
+			memcpy(&a, dst->entries + j * esz + ks, vs);
+			memcpy(&b, e + ks, vs);
+			a += b;
+			memcpy(dst->entries + j * esz + ks, &a, vs);
+		} else {
+			memcpy(dst->entries + j * esz, e, esz);
+		}
+	}
+}
+
+/* Print every map: the snapshots of one name merged, in first-seen order. */
+static void print_maps(void)
+{
+	size_t i, j, printed = 0;
+
+	for (i = 0; i < snap_cnt; i++) {
+		struct map_dump all;
+		bool seen = false;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(snaps[j].d.name, snaps[i].d.name))
+				seen = true;
+		if (seen)
+			continue;
+		memset(&all, 0, sizeof(all));
+		snprintf(all.name, sizeof(all.name), "%s", snaps[i].d.name);
+		all.info = snaps[i].d.info;
+		for (j = i; j < snap_cnt; j++)
+			if (!strcmp(snaps[j].d.name, all.name))
+				merge_into(&all, &snaps[j].d);
+		if (!json && printed++)
+			putchar('\n');
+		print_map(&all);
+		free(all.entries);
+	}
+	for (i = 0; i < snap_cnt; i++)
+		free(snaps[i].d.entries);
+	free(snaps);
+	free(curs);
+}
+
 /* ==== Events ==== */
 
-/* Read messages until EOF; returns 0, or 1 if the agent reported an error. */
+/* Read messages until EOF; returns 0, or 1 if an agent reported an error. */
 static int consume(int fd)
 {
-	struct map_dump maps[32];
-	size_t map_cnt = 0, i;
 	uint8_t *buf = malloc(TRACE_MSG_MAX + 1);
 	struct trace_msg_hdr h;
 	int ret = 0;
@@ -216,7 +372,7 @@ static int consume(int fd)
 			break;
 		case TRACE_MSG_PRINTK:
 			if (json) {
-				printf("{\"type\":\"printk\",\"msg\":");
+				printf("{\"type\":\"printk\",\"pid\":%u,\"msg\":", h.pid);
 				print_json_str((char *)buf, h.len);
 				printf("}\n");
 			} else {
@@ -230,7 +386,7 @@ static int consume(int fd)
 			if (nl == h.len)
 				break;
 			if (json) {
-				printf("{\"type\":\"ringbuf\",\"map\":");
+				printf("{\"type\":\"ringbuf\",\"pid\":%u,\"map\":", h.pid);
 				print_json_str((char *)buf, nl);
 				printf(",\"data\":\"");
 				print_hex(buf + nl + 1, h.len - nl - 1, false);
@@ -244,44 +400,24 @@ static int consume(int fd)
 			break;
 		}
 		case TRACE_MSG_MAP:
-			if (map_cnt == sizeof(maps) / sizeof(maps[0]) ||
-			    h.len < sizeof(struct trace_map_info))
+			if (h.len < sizeof(struct trace_map_info))
 				break;
-			memset(&maps[map_cnt], 0, sizeof(maps[0]));
-			memcpy(&maps[map_cnt].info, buf, sizeof(struct trace_map_info));
-			snprintf(maps[map_cnt].name, sizeof(maps[0].name), "%s",
-				 (char *)buf + sizeof(struct trace_map_info));
-			map_cnt++;
-			break;
-		case TRACE_MSG_ENTRY: {
-			struct map_dump *m = map_cnt ? &maps[map_cnt - 1] : NULL;
-			size_t esz = m ? m->info.key_size + m->info.value_size : 0;
+			{
+				struct trace_map_info info;
 
-			if (!m || h.len != esz)
-				break;
-			if (m->cnt == m->cap) {
-				size_t cap = m->cap ? m->cap * 2 : 16;
-				uint8_t *n = realloc(m->entries, cap * esz);
-
-				if (!n)
-					cli_die(1, "out of memory");
-				m->entries = n;
-				m->cap = cap;
+				memcpy(&info, buf, sizeof(info));
+				start_snapshot(h.pid, h.src, &info,
+					       (char *)buf + sizeof(struct trace_map_info));
 			}
-			memcpy(m->entries + m->cnt * esz, buf, esz);
-			m->cnt++;
 			break;
-		}
+		case TRACE_MSG_ENTRY:
+			snapshot_entry(h.pid, h.src, buf, h.len);
+			break;
 		default:
 			break;
 		}
 	}
-	for (i = 0; i < map_cnt; i++) {
-		if (!json && i)
-			putchar('\n');
-		print_map(&maps[i]);
-		free(maps[i].entries);
-	}
+	print_maps();
 	fflush(stdout);
 	free(buf);
 	return ret;
@@ -321,6 +457,8 @@ int cli_cmd_trace(int argc, char **argv)
 			break;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
+			follow = true;
 		} else if (!strcmp(argv[i], "--prog") && i + 1 < argc) {
 			size_t l = strlen(progs);
 
@@ -353,6 +491,8 @@ int cli_cmd_trace(int argc, char **argv)
 		setenv(TRACE_ENV_FD, fdbuf, 1);
 		if (progs[0])
 			setenv(TRACE_ENV_PROGS, progs, 1);
+		if (follow)
+			setenv(TRACE_ENV_FOLLOW, "1", 1);
 		setenv("LD_PRELOAD", agent, 1);
 		execvp(argv[i], argv + i);
 		fprintf(stderr, "%s: trace: %s: %s\n", cli_prog_name, argv[i], strerror(errno));

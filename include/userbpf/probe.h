@@ -124,6 +124,41 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 			      const struct userbpf_uprobe_opts *opts);
 
 /**
+ * @brief Run prog at a tracepoint of this process, libbpf's
+ * bpf_program__attach_tracepoint(prog, category, name):
+ * "syscalls"/"sys_enter_NAME"|"sys_exit_NAME" (as
+ * userbpf_probe__attach_syscall) or the process events
+ * "sched"/"sched_process_exec"|"sched_process_exit"|"sched_process_fork"
+ * with the kernel's record layouts (__data_loc strings included).
+ * Process events fire: exec when the host calls
+ * userbpf_probe__process_exec(), exit when it calls
+ * userbpf_probe__process_exit(), fork by itself in the child right after
+ * fork() (pthread_atfork; the helpers there see the child).
+ * @return a link, or NULL with errno (ENOENT unknown tracepoint).
+ */
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_tracepoint(struct userbpf_prog *prog, const char *category,
+				 const char *name, const struct userbpf_uprobe_opts *opts);
+
+/**
+ * @brief Fire sched/sched_process_exec in the calling thread: this image
+ * was just exec'd from filename (the path given to execve, as the
+ * kernel's bprm->filename; getauxval(AT_EXECFN)).  old_pid <= 0: getpid().
+ * Call it once the new image's programs are attached.
+ * @return 0, -EINVAL filename NULL.
+ */
+USERBPF_API int userbpf_probe__process_exec(const char *filename, int old_pid);
+
+/**
+ * @brief Fire sched/sched_process_exit for the calling thread (pid = its
+ * tid, comm = its name, prio 120); group_dead: the whole process is
+ * exiting.  The host calls it from exit paths (the agent: its destructor
+ * and _exit()).
+ * @return 0.
+ */
+USERBPF_API int userbpf_probe__process_exit(bool group_dead);
+
+/**
  * @brief List the function symbols of an ELF file (.symtab, else .dynsym)
  * whose name matches a glob pattern (fnmatch; NULL: all), as
  * "bpftrace -l" does.  fn gets the name, the symbol value and its size.

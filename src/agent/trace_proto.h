@@ -24,9 +24,18 @@ enum trace_msg_type {
 	TRACE_MSG_DONE = 7,	 /* the traced process is exiting */
 };
 
+/*
+ * pid and src name the agent that sent it: with --follow many processes
+ * (and successive images of one pid) write to the same pipe.  A MAP
+ * message starts a snapshot of that map from that source, replacing the
+ * source's earlier snapshot of the same map; the CLI merges the last
+ * snapshots of every source at the end (docs/probes.md, "--follow").
+ */
 struct trace_msg_hdr {
 	uint32_t type;
 	uint32_t len;
+	uint32_t pid;
+	uint32_t src;
 };
 
 struct trace_map_info {
@@ -37,6 +46,7 @@ struct trace_map_info {
 #define TRACE_ENV_OBJ "USERBPF_TRACE_OBJ"
 #define TRACE_ENV_FD "USERBPF_TRACE_FD"
 #define TRACE_ENV_PROGS "USERBPF_TRACE_PROGS"	/* comma-separated names */
+#define TRACE_ENV_FOLLOW "USERBPF_TRACE_FOLLOW"	/* "1": trace children too */
 #define TRACE_MSG_MAX 4096			/* PIPE_BUF */
 
 #endif

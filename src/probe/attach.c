@@ -6,7 +6,8 @@
  * bare uprobe/uretprobe sections given their target at attach.  An empty
  * PATH (uprobe/:FUNC) or no PATH at all (FUNC) searches the whole process.
  * Syscall tracepoints: tracepoint/syscalls/sys_enter_NAME (tp/ too),
- * sys_exit_NAME, raw_tracepoint/sys_enter and sys_exit (raw_tp/ too).
+ * sys_exit_NAME, raw_tracepoint/sys_enter and sys_exit (raw_tp/ too);
+ * process events: tracepoint/sched/sched_process_exec|exit|fork.
  *
  * Entry points: userbpf_program__attach_opts(), userbpf_object__attach_all().
  */
@@ -84,7 +85,8 @@ static const char *syscall_tp(const char *sec)
 	for (i = 0; i < 2; i++) {
 		size_t n = strlen(tp[i]);
 
-		if (!strncmp(sec, tp[i], n) && !strncmp(sec + n, "syscalls/sys_e", 14))
+		if (!strncmp(sec, tp[i], n) && (!strncmp(sec + n, "syscalls/sys_e", 14) ||
+						 probe_pe_kind(sec + n)))
 			return sec + n;
 		n = strlen(raw[i]);
 		if (!strncmp(sec, raw[i], n) &&

@@ -55,6 +55,7 @@ struct userbpf_link {
 	bool retprobe;		/* return probe, or sys_exit side */
 	int slot;
 	int sc_nr;		/* syscall links (site NULL): number, -1 all */
+	int pe_kind;		/* process-event links (PROBE_PE_*), else 0 */
 	uint64_t cookie;
 	uint32_t run_flags;
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
@@ -102,6 +103,17 @@ int probe_syscall_nr(const char *name);
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz);
 /* Stop; when it returns no run of the link is in progress. */
 void probe_syscall_detach(struct userbpf_link *link);
+
+/* ==== Process events (process_events.c) ==== */
+
+enum { PROBE_PE_EXEC = 1, PROBE_PE_EXIT = 2, PROBE_PE_FORK = 3 };
+
+/* PROBE_PE_* of a "sched/sched_process_*" name, or 0. */
+int probe_pe_kind(const char *tp);
+/* Start running link at its event; 0 or -errno with err filled. */
+int probe_pe_attach(struct userbpf_link *link, int kind, char *err, size_t err_sz);
+/* Stop; when it returns no run of the link is in progress. */
+void probe_pe_detach(struct userbpf_link *link);
 
 /* ==== Architecture back end (x86_64_tramp.c) ==== */
 

@@ -150,7 +150,8 @@ TEST(trace_json_and_signal)
 		 b, b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	ASSERT_CONTAINS(out, "{\"type\":\"printk\",\"msg\":\"uprobe_add ENTRY: a = 1, b = 10\"}\n");
+	ASSERT_CONTAINS(out, ",\"msg\":\"uprobe_add ENTRY: a = 1, b = 10\"}\n");
+	ASSERT_CONTAINS(out, "{\"type\":\"printk\",\"pid\":");
 	ASSERT_TRUE(!strstr(out, "EXIT")); /* only --prog add_entry */
 	ASSERT_CONTAINS(out, "{\"type\":\"map\",\"map\":\"calls\",\"key\":0,\"value\":2}\n"
 			     "{\"type\":\"map\",\"map\":\"calls\",\"key\":1,\"value\":0}\n");
@@ -198,4 +199,130 @@ TEST(trace_minimal_example)
 	ASSERT_CONTAINS(out, ": write(fd=1, count=5)\n");
 	ASSERT_CONTAINS(out, "0\n11\n");
 	ASSERT_CONTAINS(out, "@minimal.bss:\n  [0] = 1\n");
+}
+
+/* examples/bootstrap.bpf.c's ring-buffer record */
+struct boot_event {
+	int pid, ppid;
+	unsigned exit_code, exit_event;
+	unsigned long long duration_ns;
+	char comm[16];
+	char filename[136];
+};
+
+/* The ring-buffer records of --json output, decoded; returns how many. */
+static int boot_events(const char *out, struct boot_event *ev, int max)
+{
+	const char *p = out;
+	int n = 0;
+
+	while (n < max && (p = strstr(p, "\"map\":\"rb\",\"data\":\""))) {
+		uint8_t raw[sizeof(struct boot_event)];
+		size_t i;
+
+		p += strlen("\"map\":\"rb\",\"data\":\"");
+		memset(raw, 0, sizeof(raw));
+		for (i = 0; i < sizeof(raw) && p[0] != '"' && p[1] != '"'; i++, p += 2)
+			sscanf(p, "%2hhx", &raw[i]);
+		memcpy(&ev[n++], raw, sizeof(raw));
+	}
+	return n;
+}
+
+static const struct boot_event *find_event(const struct boot_event *ev, int n, bool exit_ev,
+					   const char *comm)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if ((bool)ev[i].exit_event == exit_ev && !strcmp(ev[i].comm, comm))
+			return &ev[i];
+	return NULL;
+}
+
+TEST(trace_bootstrap_follow)
+{
+	char cmd[1024], out[32768];
+	const char *b = test_build_dir();
+	struct boot_event ev[32];
+	const struct boot_event *sh, *echo, *sleep_x, *sleep_e, *sh_x;
+	int st, n;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --follow --json %s/examples/bootstrap.bpf.o -- "
+		 "sh -c '/bin/echo hi; /bin/sleep 0.05; exit 5'",
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 5);
+	ASSERT_CONTAINS(out, "hi\n");
+	n = boot_events(out, ev, 32);
+	ASSERT_EQ(n, 6); /* exec and exit of sh, echo and sleep */
+	sh = find_event(ev, n, false, "sh");
+	echo = find_event(ev, n, false, "echo");
+	sleep_e = find_event(ev, n, false, "sleep");
+	sleep_x = find_event(ev, n, true, "sleep");
+	sh_x = find_event(ev, n, true, "sh");
+	ASSERT_TRUE(sh && echo && sleep_e && sleep_x && sh_x && find_event(ev, n, true, "echo"));
+	ASSERT_TRUE(strstr(sh->filename, "sh") != NULL);
+	ASSERT_STREQ(echo->filename, "/bin/echo");
+	ASSERT_STREQ(sleep_e->filename, "/bin/sleep");
+	ASSERT_EQ(echo->ppid, sh->pid);
+	ASSERT_EQ(sleep_x->pid, sleep_e->pid);
+	ASSERT_EQ(sh_x->pid, sh->pid);
+	/* durations: sleep ran 50 ms at least, sh outlived it */
+	ASSERT_TRUE(sleep_x->duration_ns >= 50000000ull && sleep_x->duration_ns < 5000000000ull);
+	ASSERT_TRUE(sh_x->duration_ns > sleep_x->duration_ns);
+	/* the counts of the three processes add up */
+	ASSERT_CONTAINS(out, "{\"type\":\"map\",\"map\":\"counts\",\"key\":0,\"value\":3}\n"
+			     "{\"type\":\"map\",\"map\":\"counts\",\"key\":1,\"value\":3}\n");
+
+	/* without --follow only the command itself is traced */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --json %s/examples/bootstrap.bpf.o -- "
+		 "sh -c '/bin/echo hi; /bin/true'",
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	n = boot_events(out, ev, 32);
+	ASSERT_EQ(n, 2);
+	ASSERT_TRUE(find_event(ev, n, false, "sh") && find_event(ev, n, true, "sh"));
+	ASSERT_CONTAINS(out, "\"map\":\"counts\",\"key\":0,\"value\":1}\n");
+}
+
+TEST(trace_execsnoop_follow)
+{
+	char cmd[1024], out[16384], events[4096];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	/* a subshell forks without exec; its child execs: a grandchild */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --follow %s/examples/execsnoop.bpf.o -- "
+		 "sh -c '/bin/true; (/bin/echo sub; exit 0); echo $$ >/dev/null'",
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	lines_with(out, "EXEC ", events, sizeof(events));
+	ASSERT_CONTAINS(events, "EXEC sh ");
+	ASSERT_CONTAINS(events, " /bin/true\n");
+	ASSERT_CONTAINS(events, " /bin/echo\n");
+	ASSERT_CONTAINS(out, "sub\n");
+	ASSERT_CONTAINS(out, "@execs:\n");
+	/* three execs: sh (by the CLI), true (by sh) and echo (by the subshell) */
+	{
+		const char *m = strstr(out, "@execs:\n");
+		int total = 0, v;
+
+		while (m && (m = strstr(m, "] = "))) {
+			m += 4;
+			if (sscanf(m, "%d", &v) == 1)
+				total += v;
+		}
+		ASSERT_EQ(total, 3);
+	}
 }
