@@ -9,6 +9,8 @@
  * u64 values).  The command's stdin/stdout/stderr are its own; its exit
  * status is ours, and if a signal killed it we die of the same signal.
  * SIGINT/SIGTERM/SIGHUP reaching us are passed on to the command.
+ * --freq HZ: SEC("perf_event") programs sample at HZ per second of CPU
+ * time (49 by default); stack-trace maps print symbolised.
  * --follow: the command's children are traced too (forks, and exec'd
  * images, which load the agent again); each process sends its own map
  * snapshots and they are merged here at the end (counters added).
@@ -39,7 +41,7 @@ static void forward(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] [--follow] -- COMMAND [ARGS...]\n",
+	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] -- COMMAND [ARGS...]\n",
 		cli_prog_name);
 	exit(2);
 }
@@ -159,9 +161,102 @@ static void print_log2_hist(const struct map_dump *m)
 	}
 }
 
+/* Symbols of stack addresses, as the traced processes named them. */
+static struct sym {
+	uint64_t addr;
+	char *name;
+} *syms;
+static size_t sym_cnt, sym_cap;
+
+static const char *sym_name(uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < sym_cnt; i++)
+		if (syms[i].addr == addr)
+			return syms[i].name;
+	return NULL;
+}
+
+static void add_sym(const uint8_t *buf, size_t len)
+{
+	uint64_t addr;
+
+	if (len < 8)
+		return;
+	memcpy(&addr, buf, 8);
+	if (sym_name(addr))
+		return;
+	if (sym_cnt == sym_cap) {
+		size_t n = sym_cap ? sym_cap * 2 : 64;
+		struct sym *q = realloc(syms, n * sizeof(*q));
+
+		if (!q)
+			cli_die(1, "out of memory");
+		syms = q;
+		sym_cap = n;
+	}
+	syms[sym_cnt].addr = addr;
+	syms[sym_cnt].name = strndup((const char *)buf + 8, len - 8);
+	if (syms[sym_cnt].name)
+		sym_cnt++;
+}
+
+/* A stack-trace map: each stack's frames, symbolised, innermost first. */
+static void print_stacks(const struct map_dump *m)
+{
+	size_t esz = m->info.key_size + m->info.value_size, i, k;
+
+	if (!json)
+		printf("@%s:\n", m->name);
+	for (i = 0; i < m->cnt; i++) {
+		const uint8_t *e = m->entries + i * esz;
+
+		if (json) {
+			printf("{\"type\":\"map\",\"map\":");
+			print_json_str(m->name, strlen(m->name));
+			printf(",\"key\":");
+			print_field(e, m->info.key_size);
+			printf(",\"value\":[");
+		} else {
+			printf("  [");
+			print_field(e, m->info.key_size);
+			printf("]:\n");
+		}
+		for (k = 0; k < m->info.value_size / 8; k++) {
+			uint64_t ip;
+			const char *name;
+			char hex[24];
+
+			memcpy(&ip, e + m->info.key_size + k * 8, 8);
+			if (!ip)
+				break;
+			name = sym_name(ip);
+			if (!name) {
+				snprintf(hex, sizeof(hex), "0x%" PRIx64, ip);
+				name = hex;
+			}
+			if (json) {
+				if (k)
+					putchar(',');
+				print_json_str(name, strlen(name));
+			} else {
+				printf("    %s\n", name);
+			}
+		}
+		if (json)
+			printf("]}\n");
+	}
+}
+
 static void print_map(const struct map_dump *m)
 {
 	size_t esz = m->info.key_size + m->info.value_size, i;
+
+	if (m->info.type == USERBPF_MAP_TYPE_STACK_TRACE && m->info.value_size % 8 == 0) {
+		print_stacks(m);
+		return;
+	}
 
 	if (json) {
 		for (i = 0; i < m->cnt; i++) {
@@ -413,6 +508,9 @@ static int consume(int fd)
 		case TRACE_MSG_ENTRY:
 			snapshot_entry(h.pid, h.src, buf, h.len);
 			break;
+		case TRACE_MSG_SYM:
+			add_sym(buf, h.len);
+			break;
 		default:
 			break;
 		}
@@ -420,6 +518,9 @@ static int consume(int fd)
 	print_maps();
 	fflush(stdout);
 	free(buf);
+	while (sym_cnt)
+		free(syms[--sym_cnt].name);
+	free(syms);
 	return ret;
 }
 
@@ -447,7 +548,7 @@ static void agent_path(char *out, size_t sz)
 int cli_cmd_trace(int argc, char **argv)
 {
 	char agent[PATH_MAX], obj_path[PATH_MAX], fdbuf[16], progs[1024] = "";
-	const char *obj = NULL;
+	const char *obj = NULL, *freq = NULL;
 	int i, pipefd[2], status, agent_err;
 	struct sigaction sa;
 
@@ -459,6 +560,10 @@ int cli_cmd_trace(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
 			follow = true;
+		} else if (!strcmp(argv[i], "--freq") && i + 1 < argc) {
+			freq = argv[++i];
+			if (strtoull(freq, NULL, 10) == 0)
+				usage();
 		} else if (!strcmp(argv[i], "--prog") && i + 1 < argc) {
 			size_t l = strlen(progs);
 
@@ -493,6 +598,8 @@ int cli_cmd_trace(int argc, char **argv)
 			setenv(TRACE_ENV_PROGS, progs, 1);
 		if (follow)
 			setenv(TRACE_ENV_FOLLOW, "1", 1);
+		if (freq)
+			setenv(TRACE_ENV_FREQ, freq, 1);
 		setenv("LD_PRELOAD", agent, 1);
 		execvp(argv[i], argv + i);
 		fprintf(stderr, "%s: trace: %s: %s\n", cli_prog_name, argv[i], strerror(errno));

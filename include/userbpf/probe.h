@@ -158,6 +158,50 @@ USERBPF_API int userbpf_probe__process_exec(const char *filename, int old_pid);
  */
 USERBPF_API int userbpf_probe__process_exit(bool group_dead);
 
+/* ==== Sampling: SEC("perf_event") ==== */
+
+/** userbpf_perf_event_opts.flags */
+#define USERBPF_PERF_ONE_CPU 0x1 /**< keep only samples taken on opts.cpu */
+
+/** Options of userbpf_probe__attach_perf_event(); declare with USERBPF_OPTS(). */
+struct userbpf_perf_event_opts {
+	size_t sz;
+	uint64_t sample_freq;	/**< samples per second of CPU time, or 0 */
+	uint64_t sample_period;	/**< ns of CPU time between samples (freq 0) */
+	int tid;		/**< 0: all threads; else this thread of this process */
+	int cpu;		/**< with USERBPF_PERF_ONE_CPU */
+	uint32_t flags;		/**< USERBPF_PERF_* */
+	uint32_t run_flags;
+	uint64_t cookie;	/**< bpf_get_attach_cookie() */
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	void *trace_cookie;
+	char *err_buf;
+	size_t err_buf_sz;
+	size_t :0;
+};
+#define userbpf_perf_event_opts__last_field err_buf_sz
+
+/**
+ * @brief Run prog (a perf_event program) every sample_period ns of CPU
+ * time this process (or thread tid) consumes, on the thread that consumed
+ * it, with the kernel's struct bpf_perf_event_data: the interrupted
+ * thread's struct pt_regs, sample_period (ns), addr 0.  What
+ * perf_event_open(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK,
+ * .sample_freq = F, pid, cpu) gives a profiler: map it with
+ * sample_freq = F, tid = pid when pid names a thread of this process
+ * (0 for the process), and per-CPU events with USERBPF_PERF_ONE_CPU and
+ * cpu = N (each sample is then counted by the one link of its CPU).
+ * bpf_get_stackid/bpf_get_stack with BPF_F_USER_STACK start at the
+ * interrupted instruction.
+ * Mechanism (docs/probes.md): a POSIX CPU-time timer sending SIGPROF;
+ * a SIGPROF that is not ours goes to the handler installed before.
+ * @return a link, or NULL with errno: EINVAL no frequency or period,
+ *         E2BIG too many links, or timer_create's error.
+ */
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_perf_event(struct userbpf_prog *prog,
+				 const struct userbpf_perf_event_opts *opts);
+
 /**
  * @brief List the function symbols of an ELF file (.symtab, else .dynsym)
  * whose name matches a glob pattern (fnmatch; NULL: all), as
@@ -168,6 +212,14 @@ USERBPF_API int userbpf_probe__list_functions(const char *binary, const char *pa
 					      void (*fn)(void *ctx, const char *name,
 							 uint64_t vaddr, uint64_t size),
 					      void *ctx);
+
+/**
+ * @brief Name the function of this process holding addr, for stacks:
+ * "name+0xOFF (file)" from the symbol tables of the mapped file, or
+ * "0xVADDR (file)" / "0xADDR" when no symbol covers it.
+ * @return 0, or -ENOENT (buf still gets the hex form).
+ */
+USERBPF_API int userbpf_probe__symbolize(uint64_t addr, char *buf, size_t buf_sz);
 
 /**
  * @brief The i-th syscall name of this architecture ("read"), or NULL past
@@ -190,14 +242,19 @@ struct userbpf_attach_opts {
 	void *trace_cookie;
 	char *err_buf;
 	size_t err_buf_sz;
+	/** SEC("perf_event"): samples per second of CPU time (see
+	 * userbpf_probe__attach_perf_event); required for that section. */
+	uint64_t sample_freq;
 	size_t :0;
 };
-#define userbpf_attach_opts__last_field err_buf_sz
+#define userbpf_attach_opts__last_field sample_freq
 
 /**
  * @brief Attach a loaded program by its section name: uprobe/PATH:FUNC,
  * uretprobe/PATH:FUNC (PATH may be absolute, FUNC may be FUNC+OFF),
- * uprobe.s/..., or a bare uprobe/uretprobe with opts->target.
+ * uprobe.s/..., or a bare uprobe/uretprobe with opts->target;
+ * tracepoint/syscalls/..., tracepoint/sched/sched_process_*, raw
+ * sys_enter/sys_exit; perf_event with opts->sample_freq (whole process).
  * @return a link, or NULL with errno (EOPNOTSUPP for a section this
  * process cannot attach, ENOENT, EINVAL a bare section without target).
  */

@@ -171,6 +171,22 @@ static void unpreload(void)
 
 /* ==== Maps ==== */
 
+/* The symbols of a stack's addresses: the process knows its layout. */
+static void send_syms(const uint8_t *ips, size_t n)
+{
+	char name[256];
+	uint64_t ip;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&ip, ips + i * 8, 8);
+		if (!ip)
+			break;
+		userbpf_probe__symbolize(ip, name, sizeof(name));
+		send_msg(TRACE_MSG_SYM, &ip, sizeof(ip), name, strlen(name));
+	}
+}
+
 static void send_map(struct userbpf_object_map *m)
 {
 	struct userbpf_map *map = userbpf_object_map__map(m);
@@ -201,6 +217,8 @@ static void send_map(struct userbpf_object_map *m)
 		memcpy(entry, key, info.key_size);
 		memcpy(entry + info.key_size, val, info.value_size);
 		send_msg(TRACE_MSG_ENTRY, entry, info.key_size + info.value_size, NULL, 0);
+		if (info.type == USERBPF_MAP_TYPE_STACK_TRACE)
+			send_syms(val, info.value_size / 8);
 	}
 }
 
@@ -305,8 +323,10 @@ __attribute__((constructor)) static void agent_start(void)
 	struct userbpf_program *p = NULL;
 	const char *execfn;
 	char err[512];
+	const char *freq = getenv(TRACE_ENV_FREQ);
 	USERBPF_OPTS(userbpf_attach_opts, ao, .trace_fn = on_printk, .err_buf = err,
-		     .err_buf_sz = sizeof(err));
+		     .err_buf_sz = sizeof(err),
+		     .sample_freq = freq ? strtoull(freq, NULL, 10) : 49);
 
 	if (!path || !fd)
 		return;
@@ -320,6 +340,7 @@ __attribute__((constructor)) static void agent_start(void)
 		unsetenv(TRACE_ENV_OBJ);
 		unsetenv(TRACE_ENV_FD);
 		unsetenv(TRACE_ENV_PROGS);
+		unsetenv(TRACE_ENV_FREQ);
 		unpreload();
 	}
 	pthread_atfork(NULL, NULL, child_after_fork);
@@ -333,7 +354,8 @@ __attribute__((constructor)) static void agent_start(void)
 
 		if (!wanted(progs, userbpf_program__name(p)))
 			continue;
-		if (!progs && (!userbpf_program__attachable(p) || !strchr(sec, '/')))
+		if (!progs && (!userbpf_program__attachable(p) || !strchr(sec, '/')) &&
+		    strcmp(sec, "perf_event"))
 			continue;
 		if (link_cnt == MAX_LINKS)
 			fail("too many programs in %s%s", path, "");

@@ -22,6 +22,7 @@ enum trace_msg_type {
 	TRACE_MSG_MAP = 5,	 /* struct trace_map_info, then the name */
 	TRACE_MSG_ENTRY = 6,	 /* key bytes then value bytes of the last MAP */
 	TRACE_MSG_DONE = 7,	 /* the traced process is exiting */
+	TRACE_MSG_SYM = 8,	 /* u64 address, then its symbol ("f+0x1c (file)") */
 };
 
 /*
@@ -47,6 +48,7 @@ struct trace_map_info {
 #define TRACE_ENV_FD "USERBPF_TRACE_FD"
 #define TRACE_ENV_PROGS "USERBPF_TRACE_PROGS"	/* comma-separated names */
 #define TRACE_ENV_FOLLOW "USERBPF_TRACE_FOLLOW"	/* "1": trace children too */
+#define TRACE_ENV_FREQ "USERBPF_TRACE_FREQ"	/* perf_event programs' Hz (49) */
 #define TRACE_MSG_MAX 4096			/* PIPE_BUF */
 
 #endif

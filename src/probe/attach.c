@@ -7,7 +7,8 @@
  * PATH (uprobe/:FUNC) or no PATH at all (FUNC) searches the whole process.
  * Syscall tracepoints: tracepoint/syscalls/sys_enter_NAME (tp/ too),
  * sys_exit_NAME, raw_tracepoint/sys_enter and sys_exit (raw_tp/ too);
- * process events: tracepoint/sched/sched_process_exec|exit|fork.
+ * process events: tracepoint/sched/sched_process_exec|exit|fork;
+ * perf_event (given its sample frequency at attach).
  *
  * Entry points: userbpf_program__attach_opts(), userbpf_object__attach_all().
  */
@@ -104,6 +105,8 @@ static int parse_section(const char *sec, struct target *t, char *err, size_t er
 
 	if (syscall_tp(sec))
 		return 1;
+	if (!strcmp(sec, "perf_event"))
+		return 0; /* bare: needs a frequency */
 	if (k < 0) {
 		snprintf(err, err_sz, "section '%s' is not a probe this process can attach", sec);
 		return -EOPNOTSUPP;
@@ -152,6 +155,14 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 
 		return userbpf_probe__attach_syscall(p, syscall_tp(userbpf_program__section_name(prog)),
 						     &so);
+	}
+	if (p && !strcmp(userbpf_program__section_name(prog), "perf_event")) {
+		USERBPF_OPTS(userbpf_perf_event_opts, po, .sample_freq = o.sample_freq,
+			     .run_flags = o.run_flags, .trace_fn = o.trace_fn,
+			     .trace_cookie = o.trace_cookie, .err_buf = o.err_buf,
+			     .err_buf_sz = o.err_buf_sz);
+
+		return userbpf_probe__attach_perf_event(p, &po);
 	}
 	ret = parse_section(userbpf_program__section_name(prog), &t, err, sizeof(err));
 	if (ret == 0) {

@@ -56,6 +56,9 @@ struct userbpf_link {
 	int slot;
 	int sc_nr;		/* syscall links (site NULL): number, -1 all */
 	int pe_kind;		/* process-event links (PROBE_PE_*), else 0 */
+	int cpu;		/* perf_event: only samples on this CPU, -1 any */
+	uint64_t period_ns;	/* perf_event: CPU time between samples */
+	void *timer;		/* perf_event: its POSIX timer (timer_t) */
 	uint64_t cookie;
 	uint32_t run_flags;
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
@@ -90,6 +93,10 @@ struct probe_site {
 	_Atomic bool patching;	/* int3 in place, patch not finished */
 };
 
+/* Non-zero while this thread runs a probe's program (uprobe.c): a probe
+ * or sample that fires then is skipped (the kernel's bpf_prog_active). */
+extern __thread __attribute__((tls_model("initial-exec"))) int probe_thread_in_probe;
+
 /* Called by the entry trampoline with the saved registers. */
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);
 /* Called by the return trampoline; returns the original return address. */
@@ -106,7 +113,7 @@ void probe_syscall_detach(struct userbpf_link *link);
 
 /* ==== Process events (process_events.c) ==== */
 
-enum { PROBE_PE_EXEC = 1, PROBE_PE_EXIT = 2, PROBE_PE_FORK = 3 };
+enum { PROBE_PE_EXEC = 1, PROBE_PE_EXIT = 2, PROBE_PE_FORK = 3, PROBE_PE_PERF = 4 };
 
 /* PROBE_PE_* of a "sched/sched_process_*" name, or 0. */
 int probe_pe_kind(const char *tp);
@@ -114,6 +121,13 @@ int probe_pe_kind(const char *tp);
 int probe_pe_attach(struct userbpf_link *link, int kind, char *err, size_t err_sz);
 /* Stop; when it returns no run of the link is in progress. */
 void probe_pe_detach(struct userbpf_link *link);
+
+/* ==== Sampling (perf_event_x86_64.c) ==== */
+
+/* Start link's CPU-time timer (tid 0: the process's); 0 or -errno. */
+int probe_perf_attach(struct userbpf_link *link, int tid, char *err, size_t err_sz);
+/* Stop; when it returns no run of the link is in progress. */
+void probe_perf_detach(struct userbpf_link *link);
 
 /* ==== Architecture back end (x86_64_tramp.c) ==== */
 

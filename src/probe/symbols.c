@@ -391,3 +391,82 @@ USERBPF_API int userbpf_probe__list_functions(const char *binary, const char *pa
 	munmap((void *)e.img, e.size);
 	return l.cnt;
 }
+
+/* ==== Address to symbol (stacks) ==== */
+
+/* file offset -> vaddr through PT_LOAD; -1 when no segment holds it. */
+static int64_t off_to_vaddr(const struct elf_image *e, uint64_t off)
+{
+	const Elf64_Ehdr *eh = (const void *)e->img;
+	int i;
+
+	if (!in_file(e, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
+		return -1;
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const void *)(e->img + eh->e_phoff + i * sizeof(*ph));
+
+		if (ph->p_type == PT_LOAD && off >= ph->p_offset && off - ph->p_offset < ph->p_filesz)
+			return (int64_t)(off - ph->p_offset + ph->p_vaddr);
+	}
+	return -1;
+}
+
+struct near_ctx {
+	uint64_t vaddr;		/* wanted */
+	uint64_t best;		/* start of the best symbol so far */
+	char name[128];
+};
+
+static int near_cb(void *ctx, const char *name, uint64_t vaddr, uint64_t size)
+{
+	struct near_ctx *n = ctx;
+
+	if (vaddr > n->vaddr || (size && n->vaddr - vaddr >= size) || !name[0])
+		return 0;
+	if (!n->name[0] || vaddr > n->best) {
+		n->best = vaddr;
+		snprintf(n->name, sizeof(n->name), "%s", name);
+	}
+	return 0;
+}
+
+USERBPF_API int userbpf_probe__symbolize(uint64_t addr, char *buf, size_t buf_sz)
+{
+	struct maps maps;
+	struct elf_image e = { NULL, 0 };
+	struct near_ctx n = { 0, 0, "" };
+	const struct mapping *m = NULL;
+	const char *base;
+	int64_t va;
+	size_t i;
+	int ret = read_maps(&maps);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < maps.cnt && !m; i++)
+		if (addr >= maps.m[i].start && addr < maps.m[i].end)
+			m = &maps.m[i];
+	ret = -ENOENT;
+	if (m && !map_file(m->path, &e)) {
+		va = off_to_vaddr(&e, addr - m->start + m->off);
+		if (va >= 0) {
+			n.vaddr = (uint64_t)va;
+			elf_for_each_func(&e, near_cb, &n);
+		}
+		munmap((void *)e.img, e.size);
+		base = strrchr(m->path, '/');
+		base = base ? base + 1 : m->path;
+		if (n.name[0]) {
+			snprintf(buf, buf_sz, "%s+0x%llx (%s)", n.name,
+				 (unsigned long long)(n.vaddr - n.best), base);
+			ret = 0;
+		} else if (va >= 0) {
+			snprintf(buf, buf_sz, "0x%llx (%s)", (unsigned long long)va, base);
+			ret = 0;
+		}
+	}
+	if (ret)
+		snprintf(buf, buf_sz, "0x%llx", (unsigned long long)addr);
+	free(maps.m);
+	return ret;
+}

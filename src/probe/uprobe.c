@@ -52,7 +52,8 @@ struct thread_state {
 
 #define TLS __thread __attribute__((tls_model("initial-exec")))
 static TLS struct thread_state *thread_shadow;
-static TLS int thread_in_probe;
+TLS int probe_thread_in_probe;
+#define thread_in_probe probe_thread_in_probe
 
 static pthread_key_t shadow_key;
 static pthread_once_t shadow_once = PTHREAD_ONCE_INIT;
@@ -357,7 +358,9 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link)
 		return 0;
 	site = link->site;
 	if (!site) {
-		if (link->pe_kind)
+		if (link->pe_kind == PROBE_PE_PERF)
+			probe_perf_detach(link);
+		else if (link->pe_kind)
 			probe_pe_detach(link);
 		else
 			probe_syscall_detach(link);

@@ -326,3 +326,30 @@ TEST(trace_execsnoop_follow)
 		ASSERT_EQ(total, 3);
 	}
 }
+
+TEST(trace_profile_example)
+{
+	char cmd[1024], out[32768];
+	const char *b = test_build_dir();
+	const char *t;
+	unsigned long samples = 0;
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --freq 99 %s/examples/profile.bpf.o -- "
+		 "%s/examples/uprobe_target spin 300",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "spun ");
+	/* symbolised user stacks: the spinning function, called from main */
+	ASSERT_CONTAINS(out, "@stacks:\n  [");
+	ASSERT_CONTAINS(out, "\n    spin_here+0x");
+	ASSERT_CONTAINS(out, " (uprobe_target)\n    main+0x");
+	t = strstr(out, "@totals:\n  [0] = ");
+	ASSERT_TRUE(t && sscanf(t + strlen("@totals:\n  [0] = "), "%lu", &samples) == 1);
+	/* 300 ms of CPU at 99 Hz: about 30 */
+	ASSERT_TRUE(samples >= 5 && samples <= 60);
+}
