@@ -40,3 +40,15 @@ $(PROBE_TARGET): examples/uprobe_target.c
 	$(CC) -O2 -g -Wall -Werror -o $@ $<
 all: $(PROBE_TARGET)
 $(TEST_BIN): | $(PROBE_TARGET)
+
+# The USDT example's target (examples/usdt_target.c) needs sys/sdt.h
+# (systemtap-sdt-dev); without it the USDT tests skip.
+SDT_HEADER ?= /usr/include/x86_64-linux-gnu/sys/sdt.h
+ifneq ($(wildcard $(SDT_HEADER) /usr/include/sys/sdt.h),)
+USDT_TARGET := $(BUILD)/examples/usdt_target
+$(USDT_TARGET): examples/usdt_target.c
+	@mkdir -p $(dir $@)
+	$(CC) -O0 -g -Wall -Werror -o $@ $<
+all: $(USDT_TARGET)
+$(TEST_BIN): | $(USDT_TARGET)
+endif

@@ -202,6 +202,50 @@ USERBPF_API struct userbpf_link *
 userbpf_probe__attach_perf_event(struct userbpf_prog *prog,
 				 const struct userbpf_perf_event_opts *opts);
 
+/* ==== USDT: SEC("usdt/PATH:PROVIDER:NAME") ==== */
+
+/** Options of userbpf_program__attach_usdt(); declare with USERBPF_OPTS(). */
+struct userbpf_usdt_opts {
+	size_t sz;
+	uint64_t usdt_cookie;	/**< bpf_usdt_cookie() */
+	uint32_t mode;		/**< enum userbpf_probe_mode of the uprobes */
+	uint32_t run_flags;
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	void *trace_cookie;
+	char *err_buf;
+	size_t err_buf_sz;
+	size_t :0;
+};
+#define userbpf_usdt_opts__last_field err_buf_sz
+
+/**
+ * @brief Run prog (written with libbpf's <bpf/usdt.bpf.h>: BPF_USDT,
+ * bpf_usdt_arg) at every USDT probe provider:name of binary (a file
+ * mapped in this process; its .note.stapsdt notes), libbpf's
+ * bpf_program__attach_usdt for pid = this process.  As libbpf does, the
+ * loader side fills the object's __bpf_usdt_specs (argument specs) and
+ * __bpf_usdt_ip_to_spec_id maps, attaches a uprobe per location with the
+ * spec id as attach cookie and raises the probe's semaphore while
+ * attached.  Arguments: constants, registers, OFF(%REG) dereferences.
+ * @return a link (userbpf_link__destroy detaches every location), or
+ *         NULL with errno: ENOENT no such probe, EOPNOTSUPP an argument
+ *         form not supported, EINVAL no usdt.bpf.h maps; err_buf says.
+ */
+USERBPF_API struct userbpf_link *
+userbpf_program__attach_usdt(const struct userbpf_program *prog, const char *binary,
+			     const char *provider, const char *name,
+			     const struct userbpf_usdt_opts *opts);
+
+/**
+ * @brief List the USDT probes of an ELF file whose "provider:name"
+ * matches a glob (NULL: all); fn gets provider, name, argument string.
+ * @return the number listed, or a negative errno.
+ */
+USERBPF_API int userbpf_probe__list_usdt(const char *binary, const char *pattern,
+					 void (*fn)(void *ctx, const char *provider,
+						    const char *name, const char *args),
+					 void *ctx);
+
 /**
  * @brief List the function symbols of an ELF file (.symtab, else .dynsym)
  * whose name matches a glob pattern (fnmatch; NULL: all), as

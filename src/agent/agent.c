@@ -203,6 +203,7 @@ static void send_map(struct userbpf_object_map *m)
 	info.max_entries = userbpf_map__max_entries(map);
 	if (info.type == USERBPF_MAP_TYPE_RINGBUF || info.type == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY ||
 	    info.type == USERBPF_MAP_TYPE_PROG_ARRAY || strstr(name, ".rodata") ||
+	    !strncmp(name, "__bpf_usdt_", 11) || /* usdt.bpf.h's own maps */
 	    strstr(name, ".kconfig") || info.key_size > sizeof(key) ||
 	    info.value_size + info.key_size > sizeof(val) - 64)
 		return;

@@ -39,6 +39,18 @@ struct probe_sym {
 int probe_sym_resolve(const char *binary, const char *func, uint64_t offset,
 		      struct probe_sym *out, char *err, size_t err_sz);
 
+/* A SystemTap SDT note (USDT probe) of an ELF file. */
+struct probe_usdt_note {
+	char provider[64], name[64], args[256];
+	uint64_t pc_vaddr, sema_vaddr;	/* as linked (prelink-corrected) */
+	uint64_t pc_off, sema_off;	/* file offsets; sema_off 0: none */
+};
+
+/* Each .note.stapsdt note of path (fn returns non-zero to stop): the
+ * number of notes, or -errno. */
+int probe_usdt_notes(const char *path, int (*fn)(void *ctx, const struct probe_usdt_note *n),
+		     void *ctx);
+
 /* ==== Sites and links (uprobe.c) ==== */
 
 #define PROBE_SITE_MAX_LINKS 16
@@ -59,6 +71,9 @@ struct userbpf_link {
 	int cpu;		/* perf_event: only samples on this CPU, -1 any */
 	uint64_t period_ns;	/* perf_event: CPU time between samples */
 	void *timer;		/* perf_event: its POSIX timer (timer_t) */
+	struct userbpf_link **subs;	/* usdt: a uprobe link per location */
+	void **semas;			/* usdt: semaphore per location, or NULL */
+	size_t n_subs;
 	uint64_t cookie;
 	uint32_t run_flags;
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
@@ -113,7 +128,11 @@ void probe_syscall_detach(struct userbpf_link *link);
 
 /* ==== Process events (process_events.c) ==== */
 
-enum { PROBE_PE_EXEC = 1, PROBE_PE_EXIT = 2, PROBE_PE_FORK = 3, PROBE_PE_PERF = 4 };
+enum { PROBE_PE_EXEC = 1, PROBE_PE_EXIT = 2, PROBE_PE_FORK = 3, PROBE_PE_PERF = 4,
+       PROBE_PE_USDT = 5 };
+
+/* A USDT link's uprobes and semaphores go (usdt.c). */
+void probe_usdt_detach(struct userbpf_link *link);
 
 /* PROBE_PE_* of a "sched/sched_process_*" name, or 0. */
 int probe_pe_kind(const char *tp);

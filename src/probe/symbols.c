@@ -470,3 +470,111 @@ USERBPF_API int userbpf_probe__symbolize(uint64_t addr, char *buf, size_t buf_sz
 	free(maps.m);
 	return ret;
 }
+
+/* ==== USDT notes (.note.stapsdt) ==== */
+
+/*
+ * Call fn for each SystemTap SDT note of an ELF file: type 3, owner
+ * "stapsdt", descriptor = pc, base, semaphore (u64 each), then provider,
+ * name and argument strings.  Addresses are corrected for prelinking by
+ * the .stapsdt.base section, as libbpf does, and given as file offsets
+ * (0 for no semaphore).  Returns the number of notes seen, or -errno.
+ */
+int probe_usdt_notes(const char *path, int (*fn)(void *ctx, const struct probe_usdt_note *n),
+		     void *ctx)
+{
+	struct elf_image e = { NULL, 0 };
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh, *notes = NULL, *names;
+	uint64_t base_addr = 0;
+	int err = map_file(path, &e), i, cnt = 0;
+
+	if (err)
+		return err;
+	eh = (const void *)e.img;
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shstrndx >= eh->e_shnum ||
+	    !in_file(&e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
+		goto out;
+	sh = (const void *)(e.img + eh->e_shoff);
+	names = &sh[eh->e_shstrndx];
+	if (!in_file(&e, names->sh_offset, names->sh_size))
+		goto out;
+	for (i = 0; i < eh->e_shnum; i++) {
+		const char *n = (const char *)e.img + names->sh_offset + sh[i].sh_name;
+
+		if (sh[i].sh_name >= names->sh_size ||
+		    !memchr(n, 0, names->sh_size - sh[i].sh_name))
+			continue;
+		if (!strcmp(n, ".note.stapsdt") && sh[i].sh_type == SHT_NOTE)
+			notes = &sh[i];
+		else if (!strcmp(n, ".stapsdt.base"))
+			base_addr = sh[i].sh_addr;
+	}
+	if (!notes || !in_file(&e, notes->sh_offset, notes->sh_size))
+		goto out;
+	{
+		const uint8_t *p = e.img + notes->sh_offset, *end = p + notes->sh_size;
+
+		while (p + sizeof(Elf64_Nhdr) <= end) {
+			const Elf64_Nhdr *nh = (const void *)p;
+			const uint8_t *nm = p + sizeof(*nh);
+			const uint8_t *desc = nm + ((nh->n_namesz + 3) & ~3u);
+			const uint8_t *next = desc + ((nh->n_descsz + 3) & ~3u);
+			struct probe_usdt_note note;
+			const char *s, *dend;
+			uint64_t a[3];
+			int64_t off;
+
+			if (next > end || desc > end)
+				break;
+			p = next;
+			if (nh->n_type != 3 || nh->n_namesz != 8 || memcmp(nm, "stapsdt", 8) ||
+			    nh->n_descsz < 3 * 8 + 3)
+				continue;
+			memcpy(a, desc, sizeof(a));
+			s = (const char *)desc + 24;
+			dend = (const char *)desc + nh->n_descsz;
+			memset(&note, 0, sizeof(note));
+			if (base_addr && a[1]) { /* prelink adjustment */
+				a[0] += base_addr - a[1];
+				if (a[2])
+					a[2] += base_addr - a[1];
+			}
+#define TAKE(field)                                                                  \
+	do {                                                                         \
+		const char *z = memchr(s, 0, (size_t)(dend - s));                    \
+		if (!z)                                                              \
+			goto skip;                                                   \
+		snprintf(note.field, sizeof(note.field), "%s", s);                   \
+		s = z + 1;                                                           \
+	} while (0)
+			TAKE(provider);
+			TAKE(name);
+			if (s < dend)
+				TAKE(args);
+#undef TAKE
+			note.pc_vaddr = a[0];
+			note.sema_vaddr = a[2];
+			off = vaddr_to_off(&e, a[0]);
+			if (off < 0)
+				continue;
+			note.pc_off = (uint64_t)off;
+			if (a[2]) {
+				/* the semaphore lives in .probes (data): its file
+				 * offset through the PT_LOAD holding it */
+				off = vaddr_to_off(&e, a[2]);
+				note.sema_off = off < 0 ? 0 : (uint64_t)off;
+			}
+			cnt++;
+			err = fn(ctx, &note);
+			if (err)
+				goto out;
+			continue;
+skip:
+			;
+		}
+	}
+out:
+	munmap((void *)e.img, e.size);
+	return err < 0 ? err : cnt;
+}

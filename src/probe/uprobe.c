@@ -360,6 +360,8 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link)
 	if (!site) {
 		if (link->pe_kind == PROBE_PE_PERF)
 			probe_perf_detach(link);
+		else if (link->pe_kind == PROBE_PE_USDT)
+			probe_usdt_detach(link);
 		else if (link->pe_kind)
 			probe_pe_detach(link);
 		else

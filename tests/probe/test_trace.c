@@ -353,3 +353,41 @@ TEST(trace_profile_example)
 	/* 300 ms of CPU at 99 Hz: about 30 */
 	ASSERT_TRUE(samples >= 5 && samples <= 60);
 }
+
+TEST(trace_usdt_example)
+{
+	char cmd[1024], out[16384], events[4096];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd), "%s/examples/usdt_target", b);
+	if (access(cmd, X_OK)) {
+		test_skip("%s missing (no sys/sdt.h: install systemtap-sdt-dev)", cmd);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/usdt.bpf.o -- %s/examples/usdt_target 3", b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* memory-operand arguments, a string read through one, a constant */
+	lines_with(out, "tick ", events, sizeof(events));
+	ASSERT_STREQ(events, "tick i=0 sq=0 msg=hello k=42\n"
+			     "tick i=1 sq=1 msg=hello k=42\n"
+			     "tick i=2 sq=4 msg=hello k=42\n");
+	/* the semaphore was raised while attached */
+	ASSERT_CONTAINS(out, "ticks 3 traced 3\n");
+	ASSERT_CONTAINS(out, "@ticks:\n  [0] = 3\n  [1] = 5\n");
+	ASSERT_TRUE(!strstr(out, "__bpf_usdt"));
+	/* untraced, nobody raises it */
+	snprintf(cmd, sizeof(cmd), "%s/examples/usdt_target 2", b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_CONTAINS(out, "ticks 2 traced 0\n");
+	/* listed as bpftrace -l lists USDT probes */
+	snprintf(cmd, sizeof(cmd), "%s/userbpf probes 'userbpf:*' %s/examples/usdt_target", b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "usdt:");
+	ASSERT_CONTAINS(out, "/examples/usdt_target:userbpf:tick\n");
+}
