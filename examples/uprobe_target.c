@@ -4,7 +4,8 @@
  * "uprobe_target N [STATUS]" calls uprobe_add(i, 10 * i) for i < N,
  * prints each sum, then does N mallocs of 2^i bytes and exits with STATUS.
  * "uprobe_target spin MS" burns MS milliseconds of CPU time in
- * spin_here() (the profile example's target).
+ * spin_here() (the profile example's target); "uprobe_target nap N"
+ * calls nap(i) for i < N, sleeping i milliseconds (funclatency's).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +33,25 @@ __attribute__((noinline)) unsigned long spin_here(long ms)
 	return x;
 }
 
+/* Sleep ms milliseconds. */
+__attribute__((noinline)) int nap(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	return nanosleep(&ts, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 3, i;
 	void *volatile p;
 
+	if (argc > 2 && !strcmp(argv[1], "nap")) {
+		for (i = 0; i < atoi(argv[2]); i++)
+			nap(i);
+		printf("napped %d\n", atoi(argv[2]));
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[1], "spin")) {
 		printf("spun %lu\n", spin_here(atol(argv[2])) & 1);
 		return 0;

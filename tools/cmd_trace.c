@@ -114,20 +114,41 @@ struct map_dump {
 	size_t cnt, cap;
 };
 
-static bool is_hist(const struct map_dump *m)
+/* A histogram: u32 bucket keys, u32/u64 counts, array or hash. */
+static bool hist_shaped(const struct map_dump *m)
 {
-	return strstr(m->name, "hist") && m->info.key_size == 4 &&
-	       (m->info.value_size == 8 || m->info.value_size == 4) &&
+	return m->info.key_size == 4 && (m->info.value_size == 8 || m->info.value_size == 4) &&
 	       (m->info.type == USERBPF_MAP_TYPE_ARRAY || m->info.type == USERBPF_MAP_TYPE_HASH);
 }
 
-/* bcc's print_log2_hist */
-static void print_log2_hist(const struct map_dump *m)
+/* Name says "hist": log2 buckets; "lhist"/"linear": linear buckets. */
+static int hist_kind(const struct map_dump *m)
 {
-	uint64_t slots[64] = { 0 }, max = 0;
-	size_t esz = m->info.key_size + m->info.value_size, i;
-	int last = -1, k;
+	if (!hist_shaped(m))
+		return 0;
+	if (strstr(m->name, "lhist") || strstr(m->name, "linear"))
+		return 2;
+	return strstr(m->name, "hist") ? 1 : 0;
+}
 
+/* The unit bcc puts in the header: from the map's name, else "value". */
+static const char *hist_unit(const struct map_dump *m)
+{
+	static const char *const units[] = { "nsecs", "usecs", "msecs", "kbytes", "bytes" };
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strstr(m->name, units[i]))
+			return units[i];
+	return "value";
+}
+
+/* Buckets of a histogram map: counts by u32 key (keys >= n dropped). */
+static void hist_slots(const struct map_dump *m, uint64_t *slots, size_t n)
+{
+	size_t esz = m->info.key_size + m->info.value_size, i;
+
+	memset(slots, 0, n * sizeof(*slots));
 	for (i = 0; i < m->cnt; i++) {
 		const uint8_t *e = m->entries + i * esz;
 		uint32_t key;
@@ -135,30 +156,132 @@ static void print_log2_hist(const struct map_dump *m)
 
 		memcpy(&key, e, 4);
 		memcpy(&v, e + 4, m->info.value_size);
-		if (key < 64)
+		if (key < n)
 			slots[key] += v;
 	}
+}
+
+static void print_stars(uint64_t val, uint64_t max, int width)
+{
+	int n = max ? (int)(val * (uint64_t)width / max) : 0, i;
+
+	if (n > width)
+		n = width;
+	for (i = 0; i < n; i++)
+		putchar('*');
+	for (; i < width; i++)
+		putchar(' ');
+	if (val > max)
+		putchar('+');
+}
+
+/* libbpf-tools' (bcc's) print_log2_hist */
+static void print_log2_hist(const struct map_dump *m)
+{
+	uint64_t slots[64], max = 0;
+	int last = -1, k, stars, width;
+
+	hist_slots(m, slots, 64);
 	for (k = 0; k < 64; k++) {
 		if (slots[k])
 			last = k;
 		if (slots[k] > max)
 			max = slots[k];
 	}
+	stars = last <= 32 ? 40 : 20;
+	width = last <= 32 ? 10 : 20;
 	printf("@%s:\n", m->name);
-	printf("%24s : count    distribution\n", "value");
+	printf("%*s%-*s : count    distribution\n", last <= 32 ? 5 : 15, "",
+	       last <= 32 ? 19 : 29, hist_unit(m));
 	for (k = 0; k <= last; k++) {
 		uint64_t low = (1ull << (k + 1)) >> 1, high = (1ull << (k + 1)) - 1;
-		char stars[41];
-		int n = max ? (int)(slots[k] * 40 / max) : 0;
 
 		if (low == high)
 			low--;
-		memset(stars, '*', (size_t)n);
-		memset(stars + n, ' ', (size_t)(40 - n));
-		stars[40] = '\0';
-		printf("%10" PRIu64 " -> %-10" PRIu64 " : %-8" PRIu64 " |%s|\n", low, high,
-		       slots[k], stars);
+		printf("%*" PRIu64 " -> %-*" PRIu64 " : %-8" PRIu64 " |", width, low, width, high,
+		       slots[k]);
+		print_stars(slots[k], max, stars);
+		printf("|\n");
 	}
+}
+
+/* libbpf-tools' print_linear_hist with base 0, step 1: key = value */
+static void print_linear_hist(const struct map_dump *m)
+{
+	uint64_t *slots, max = 0;
+	size_t n = m->info.max_entries ? m->info.max_entries : 1, k;
+	long first = -1, last = -1;
+
+	if (n > 65536)
+		n = 65536;
+	slots = calloc(n, sizeof(*slots));
+	if (!slots)
+		cli_die(1, "out of memory");
+	hist_slots(m, slots, n);
+	for (k = 0; k < n; k++) {
+		if (slots[k] && first < 0)
+			first = (long)k;
+		if (slots[k])
+			last = (long)k;
+		if (slots[k] > max)
+			max = slots[k];
+	}
+	printf("@%s:\n", m->name);
+	printf("     %-13s : count     distribution\n", hist_unit(m));
+	for (k = first < 0 ? 0 : (size_t)first; first >= 0 && (long)k <= last; k++) {
+		printf("        %-10zu : %-8" PRIu64 " |", k, slots[k]);
+		print_stars(slots[k], max, 40);
+		printf("|\n");
+	}
+	free(slots);
+}
+
+/* A map named *syscall* with u32 keys: syscall numbers, shown by name,
+ * the most frequent first (as syscount prints them). */
+static bool print_syscall_counts(const struct map_dump *m)
+{
+	size_t esz = m->info.key_size + m->info.value_size, i, j;
+	size_t *order;
+
+	if (json || !strstr(m->name, "syscall") || !hist_shaped(m))
+		return false;
+	order = malloc((m->cnt + 1) * sizeof(*order));
+	if (!order)
+		cli_die(1, "out of memory");
+	for (i = 0; i < m->cnt; i++)
+		order[i] = i;
+	for (i = 1; i < m->cnt; i++) /* insertion sort by count, descending */
+		for (j = i; j > 0; j--) {
+			uint64_t a = 0, b = 0;
+			size_t t;
+
+			memcpy(&a, m->entries + order[j - 1] * esz + 4, m->info.value_size);
+			memcpy(&b, m->entries + order[j] * esz + 4, m->info.value_size);
+			if (a >= b)
+				break;
+			t = order[j], order[j] = order[j - 1], order[j - 1] = t;
+		}
+	printf("@%s:\n%-22s %8s\n", m->name, "SYSCALL", "COUNT");
+	for (i = 0; i < m->cnt; i++) {
+		const uint8_t *e = m->entries + order[i] * esz;
+		uint32_t nr;
+		uint64_t v = 0;
+		const char *name;
+		char num[16];
+
+		memcpy(&nr, e, 4);
+		memcpy(&v, e + 4, m->info.value_size);
+		if (!v)
+			continue;
+		name = userbpf_probe__syscall_name_of((int)nr);
+		if (!name) {
+			snprintf(num, sizeof(num), "%u", nr);
+			name = num;
+		}
+		printf("%-22s %8" PRIu64 "\n", name, v);
+	}
+	free(order);
+	return true;
 }
 
 /* Symbols of stack addresses, as the traced processes named them. */
@@ -272,10 +395,16 @@ static void print_map(const struct map_dump *m)
 		}
 		return;
 	}
-	if (is_hist(m)) {
+	if (!json && hist_kind(m) == 1) {
 		print_log2_hist(m);
 		return;
 	}
+	if (!json && hist_kind(m) == 2) {
+		print_linear_hist(m);
+		return;
+	}
+	if (print_syscall_counts(m))
+		return;
 	printf("@%s:\n", m->name);
 	for (i = 0; i < m->cnt; i++) {
 		const uint8_t *e = m->entries + i * esz;

@@ -272,6 +272,9 @@ USERBPF_API int userbpf_probe__symbolize(uint64_t addr, char *buf, size_t buf_sz
  */
 USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable);
 
+/** @brief The name of syscall number nr of this architecture, or NULL. */
+USERBPF_API const char *userbpf_probe__syscall_name_of(int nr);
+
 /* ==== Programs of an object ==== */
 
 /** Options of userbpf_program__attach_opts(). */

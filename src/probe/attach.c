@@ -87,6 +87,8 @@ static const char *syscall_tp(const char *sec)
 		size_t n = strlen(tp[i]);
 
 		if (!strncmp(sec, tp[i], n) && (!strncmp(sec + n, "syscalls/sys_e", 14) ||
+						 !strcmp(sec + n, "raw_syscalls/sys_enter") ||
+						 !strcmp(sec + n, "raw_syscalls/sys_exit") ||
 						 probe_pe_kind(sec + n)))
 			return sec + n;
 		n = strlen(raw[i]);

@@ -66,7 +66,8 @@ struct userbpf_link {
 	struct userbpf_prog *prog;
 	bool retprobe;		/* return probe, or sys_exit side */
 	int slot;
-	int sc_nr;		/* syscall links (site NULL): number, -1 all */
+	int sc_nr;		/* syscall links (site NULL): number, -1 all (raw
+				 * context), -2 all (tracepoint record) */
 	int pe_kind;		/* process-event links (PROBE_PE_*), else 0 */
 	int cpu;		/* perf_event: only samples on this CPU, -1 any */
 	uint64_t period_ns;	/* perf_event: CPU time between samples */
@@ -121,7 +122,8 @@ uint64_t probe_site_return(struct probe_pt_regs *regs);
 
 /* Number of a syscall by name ("write"), or -1. */
 int probe_syscall_nr(const char *name);
-/* Start running link (retprobe = exit side) at syscall nr (-1: all). */
+/* Start running link (retprobe = exit side) at syscall nr (-1: all, raw
+ * context; -2: all, the tracepoint record). */
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz);
 /* Stop; when it returns no run of the link is in progress. */
 void probe_syscall_detach(struct userbpf_link *link);

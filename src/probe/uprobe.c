@@ -434,6 +434,9 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 		}
 	} else if (!strcmp(tp, "sys_enter") || !strcmp(tp, "sys_exit")) {
 		exit_side = tp[5] == 'x';
+	} else if (!strcmp(tp, "raw_syscalls/sys_enter") || !strcmp(tp, "raw_syscalls/sys_exit")) {
+		exit_side = tp[18] == 'x';
+		nr = -2;
 	} else if (!(pe = probe_pe_kind(tp))) {
 		snprintf(err, sizeof(err), "unknown tracepoint '%s'", tp);
 		ret = -ENOENT;

@@ -129,7 +129,7 @@ TEST(trace_malloc_example)
 		 b, b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	ASSERT_CONTAINS(out, "@size_hist:\n                   value : count    distribution\n");
+	ASSERT_CONTAINS(out, "@size_hist:\n     value               : count    distribution\n");
 	/* the target's own mallocs of 2^i bytes, one per bucket at least */
 	ASSERT_CONTAINS(out, "     65536 -> 131071     : 1        |");
 	ASSERT_CONTAINS(out, "    131072 -> 262143     : 1        |");
@@ -390,4 +390,82 @@ TEST(trace_usdt_example)
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "usdt:");
 	ASSERT_CONTAINS(out, "/examples/usdt_target:userbpf:tick\n");
+}
+
+TEST(trace_syscount_example)
+{
+	char cmd[1024], out[16384];
+	const char *b = test_build_dir();
+	const char *m;
+	unsigned long n = 0;
+	int st;
+
+	if (!ready())
+		return;
+	/* uprobe_target 2 prints with one write and exits */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/syscount.bpf.o -- %s/examples/uprobe_target 2 3",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 3);
+	ASSERT_CONTAINS(out, "@syscalls:\nSYSCALL                   COUNT\n");
+	/* the one write of "0\n11\n" and the exit_group */
+	m = strstr(out, "\nwrite ");
+	ASSERT_TRUE(m && sscanf(m + 7, "%lu", &n) == 1);
+	ASSERT_EQ(n, 1);
+	/* (exit_group comes after the agent detached at exit: not counted) */
+	ASSERT_CONTAINS(out, "@failed_syscalls:\n");
+}
+
+TEST(trace_opensnoop_example)
+{
+	char cmd[1024], out[16384], events[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/opensnoop.bpf.o -- cat /etc/hostname "
+		 "/nonexistent/userbpf 2>/dev/null",
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 1); /* cat's status: one file missing */
+	lines_with(out, "", events, sizeof(events));
+	/* PID COMM FD ERR PATH: fd 3 for the file, -1 and ENOENT (2) for the other */
+	ASSERT_CONTAINS(events, " cat                 3   0 /etc/hostname\n");
+	ASSERT_CONTAINS(events, " cat                -1   2 /nonexistent/userbpf\n");
+	ASSERT_CONTAINS(out, "@opens:\n  [0] = ");
+}
+
+TEST(trace_funclatency_example)
+{
+	char cmd[1024], out[16384];
+	const char *b = test_build_dir();
+	const char *h, *p;
+	unsigned long total = 0, low, high, cnt;
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/funclatency.bpf.o -- %s/examples/uprobe_target nap 6",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "napped 6\n");
+	h = strstr(out, "@hist_usecs:\n     usecs               : count    distribution\n");
+	ASSERT_TRUE(h != NULL);
+	/* six calls; nap(5) slept 5 ms at least: nothing below its bucket is
+	 * that long, and the last bucket holds >= 4096 us */
+	for (p = strchr(h + 13, '\n') + 1; sscanf(p, " %lu -> %lu : %lu", &low, &high, &cnt) == 3;
+	     p = strchr(p, '\n') + 1) {
+		total += cnt;
+		if (!strchr(p, '\n'))
+			break;
+	}
+	ASSERT_EQ(total, 6);
+	ASSERT_TRUE(high >= 8191 && cnt >= 1);
 }
