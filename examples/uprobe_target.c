@@ -5,7 +5,9 @@
  * prints each sum, then does N mallocs of 2^i bytes and exits with STATUS.
  * "uprobe_target spin MS" burns MS milliseconds of CPU time in
  * spin_here() (the profile example's target); "uprobe_target nap N"
- * calls nap(i) for i < N, sleeping i milliseconds (funclatency's).
+ * calls nap(i) for i < N, sleeping i milliseconds (funclatency's);
+ * "uprobe_target loop N MS" calls uprobe_add(i, 10 * i) N times, MS
+ * milliseconds apart (a running process for "userbpf trace --pid").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,16 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 3, i;
 	void *volatile p;
 
+	if (argc > 3 && !strcmp(argv[1], "loop")) {
+		long sum = 0;
+
+		for (i = 0; i < atoi(argv[2]); i++) {
+			sum += uprobe_add(i, 10 * i);
+			nap(atoi(argv[3]));
+		}
+		printf("looped %d sum %ld\n", atoi(argv[2]), sum);
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[1], "nap")) {
 		for (i = 0; i < atoi(argv[2]); i++)
 			nap(i);

@@ -11,6 +11,9 @@
  * SIGINT/SIGTERM/SIGHUP reaching us are passed on to the command.
  * --freq HZ: SEC("perf_event") programs sample at HZ per second of CPU
  * time (49 by default); stack-trace maps print symbolised.
+ * --pid PID: inject the agent into a running process (ptrace + dlopen,
+ * src/agent/inject_x86_64.c) and trace it until it exits or we get
+ * SIGINT/SIGTERM, which detaches the agent and leaves the process running.
  * --follow: the command's children are traced too (forks, and exec'd
  * images, which load the agent again); each process sends its own map
  * snapshots and they are merged here at the end (counters added).
@@ -24,6 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,8 +50,9 @@ static void forward(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] -- COMMAND [ARGS...]\n",
-		cli_prog_name);
+	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] -- "
+		"COMMAND [ARGS...]\n       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] "
+		"--pid PID\n", cli_prog_name, cli_prog_name);
 	exit(2);
 }
 
@@ -674,10 +684,89 @@ static void agent_path(char *out, size_t sz)
 	snprintf(out, sz, "%s/libuserbpf-agent.so", self);
 }
 
+/* ==== --pid: a running process ==== */
+
+static int ctl_fd = -1;
+
+/* SIGINT/SIGTERM with --pid: ask the agent to detach (it sends the maps
+ * and closes; the process keeps running). */
+static void ask_detach(int sig)
+{
+	char c = 'd';
+
+	(void)sig;
+	if (ctl_fd >= 0 && write(ctl_fd, &c, 1) < 0)
+		ctl_fd = -1;
+}
+
+static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const char *progs,
+		     const char *freq)
+{
+	char conf[128], name[80], err[512];
+	struct sockaddr_un sa;
+	struct stat st;
+	struct pollfd pfd;
+	struct sigaction act;
+	socklen_t alen;
+	FILE *f;
+	int ls, cs, fd, ret;
+
+	snprintf(name, sizeof(name), "userbpf-trace-%d-%d", (int)getpid(), (int)pid);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path + 1, name, strlen(name)); /* abstract: nothing to clean */
+	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, alen) || listen(ls, 4))
+		cli_die(1, "trace: socket: %s", strerror(errno));
+	snprintf(conf, sizeof(conf), TRACE_INJECT_CONF, (int)pid);
+	unlink(conf);
+	fd = open(conf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		cli_die(1, "trace: %s: %s", conf, strerror(errno));
+	fprintf(f, "obj=%s\nprogs=%s\nfreq=%s\nsock=%s\n", obj_path, progs, freq ? freq : "",
+		name);
+	snprintf(err, sizeof(err), "/proc/%d", (int)pid);
+	if (!stat(err, &st) && fchown(fd, st.st_uid, st.st_gid)) {
+		/* the process may not read it: the injection below reports that */
+	}
+	fclose(f);
+	ret = agent_inject(pid, agent, err, sizeof(err));
+	if (ret) {
+		unlink(conf);
+		cli_die(1, "trace: --pid %d: %s", (int)pid, err);
+	}
+	pfd.fd = ls;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) != 1) {
+		unlink(conf);
+		cli_die(1, "trace: --pid %d: the agent was loaded but did not connect (could it "
+			"read %s?)", (int)pid, conf);
+	}
+	cs = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	close(ls);
+	if (cs < 0)
+		cli_die(1, "trace: accept: %s", strerror(errno));
+	ctl_fd = cs;
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = ask_detach;
+	act.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &act, NULL);
+	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGHUP, &act, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ret = consume(cs);
+	ctl_fd = -1;
+	close(cs);
+	return ret ? 1 : 0;
+}
+
 int cli_cmd_trace(int argc, char **argv)
 {
 	char agent[PATH_MAX], obj_path[PATH_MAX], fdbuf[16], progs[1024] = "";
 	const char *obj = NULL, *freq = NULL;
+	long pid = 0;
 	int i, pipefd[2], status, agent_err;
 	struct sigaction sa;
 
@@ -689,6 +778,10 @@ int cli_cmd_trace(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
 			follow = true;
+		} else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
+			pid = strtol(argv[++i], NULL, 10);
+			if (pid <= 0)
+				usage();
 		} else if (!strcmp(argv[i], "--freq") && i + 1 < argc) {
 			freq = argv[++i];
 			if (strtoull(freq, NULL, 10) == 0)
@@ -705,13 +798,26 @@ int cli_cmd_trace(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!obj || i >= argc)
+	if (!obj || (i >= argc) == !pid || (pid && follow))
 		usage();
 	if (!realpath(obj, obj_path))
 		cli_die(2, "trace: %s: %s", obj, strerror(errno));
 	agent_path(agent, sizeof(agent));
 	if (access(agent, R_OK))
 		cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
+	if (pid) { /* the build of the agent made for dlopen */
+		const char *env = getenv("USERBPF_AGENT_PID");
+		char *slash = strrchr(agent, '/');
+
+		if (env)
+			snprintf(agent, sizeof(agent), "%s", env);
+		else if (slash)
+			snprintf(slash + 1, sizeof(agent) - (size_t)(slash + 1 - agent),
+				 "libuserbpf-agent-pid.so");
+		if (access(agent, R_OK))
+			cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
+		return trace_pid((pid_t)pid, obj_path, agent, progs, freq);
+	}
 	if (pipe(pipefd))
 		cli_die(1, "trace: pipe: %s", strerror(errno));
 	fflush(NULL);

@@ -22,6 +22,11 @@
  * events and its own snapshot as a new source.  The CLI adds up the
  * snapshots of all sources (trace_proto.h).
  *
+ * Injected into a running process ("userbpf trace --pid", dlopen through
+ * ptrace: inject_x86_64.c) it finds its settings in TRACE_INJECT_CONF,
+ * sends over a socket to the CLI, fires no exec event, and detaches when
+ * the CLI sends a byte or goes away (Ctrl-C), leaving the process running.
+ *
  * Compiled into the agent only (-DUSERBPF_AGENT); in the library this
  * file is empty.  Exports (agent.map): _exit, _Exit, execve, execv,
  * execvp, execvpe.
@@ -36,8 +41,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/auxv.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +61,7 @@ long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6
 #define MAX_RINGS 8
 
 static int out_fd = -1;
+static bool out_is_sock;
 static uint32_t my_pid, my_src;
 static bool follow;
 static struct userbpf_object *obj;
@@ -99,9 +108,11 @@ static void send_msg(uint32_t type, const void *a, size_t alen, const void *b, s
 		memcpy(buf + sizeof(h), a, alen);
 	if (blen)
 		memcpy(buf + sizeof(h) + alen, b, blen);
-	do
-		n = probe_sc_gate(SYS_write, out_fd, (long)(uintptr_t)buf,
-				  (long)(sizeof(h) + h.len), 0, 0, 0);
+	do /* a socket (--pid): no SIGPIPE into the traced process */
+		n = out_is_sock ? probe_sc_gate(SYS_sendto, out_fd, (long)(uintptr_t)buf,
+						(long)(sizeof(h) + h.len), MSG_NOSIGNAL, 0, 0)
+				: probe_sc_gate(SYS_write, out_fd, (long)(uintptr_t)buf,
+						(long)(sizeof(h) + h.len), 0, 0, 0);
 	while (n == -EINTR);
 }
 
@@ -315,28 +326,114 @@ static void save_env(const char *path, const char *fd, const char *progs)
 		snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", pre);
 }
 
+static void setv(char *dst, size_t n, const char *src)
+{
+	size_t l = strnlen(src, n - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
+/* Injected by "userbpf trace --pid": the CLI left the settings in
+ * TRACE_INJECT_CONF (pid = ours); connect to its socket.  Values are
+ * static (they live as long as the agent). */
+static bool read_injected(const char **path, const char **progs, const char **freq)
+{
+	static char obj_v[PATH_MAX], progs_v[1024], freq_v[32], sock_v[108];
+	char conf[128], line[PATH_MAX + 16];
+	struct sockaddr_un sa;
+	FILE *f;
+	int fd;
+
+	snprintf(conf, sizeof(conf), TRACE_INJECT_CONF, (int)getpid());
+	f = fopen(conf, "re");
+	if (!f)
+		return false;
+	unlink(conf);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "obj=", 4))
+			setv(obj_v, sizeof(obj_v), line + 4);
+		else if (!strncmp(line, "progs=", 6))
+			setv(progs_v, sizeof(progs_v), line + 6);
+		else if (!strncmp(line, "freq=", 5))
+			setv(freq_v, sizeof(freq_v), line + 5);
+		else if (!strncmp(line, "sock=", 5))
+			setv(sock_v, sizeof(sock_v), line + 5);
+	}
+	fclose(f);
+	if (!obj_v[0] || !sock_v[0])
+		return false;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path + 1, sock_v, strlen(sock_v)); /* abstract name */
+	if (connect(fd, (struct sockaddr *)&sa,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sock_v)))) {
+		close(fd);
+		return false;
+	}
+	out_fd = fd;
+	out_is_sock = true;
+	*path = obj_v;
+	*progs = progs_v[0] ? progs_v : NULL;
+	*freq = freq_v[0] ? freq_v : NULL;
+	return true;
+}
+
+/* Injected mode: the CLI asks us to detach (a byte, or it went away). */
+static void *control(void *arg)
+{
+	char c;
+	size_t i;
+
+	(void)arg;
+	while (read(out_fd, &c, 1) < 0 && errno == EINTR)
+		;
+	if (atomic_exchange(&finished, true))
+		return NULL;
+	for (i = 0; i < link_cnt; i++)
+		userbpf_link__destroy(links[i]);
+	atomic_store(&stopping, true);
+	if (poller_started)
+		pthread_join(poller, NULL);
+	snapshot();
+	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
+	shutdown(out_fd, SHUT_RDWR);
+	return NULL;
+}
+
 __attribute__((constructor)) static void agent_start(void)
 {
 	const char *path = getenv(TRACE_ENV_OBJ), *fd = getenv(TRACE_ENV_FD);
 	const char *fol = getenv(TRACE_ENV_FOLLOW);
+	const char *freq = getenv(TRACE_ENV_FREQ), *inj_progs = NULL;
 	char *progs = getenv(TRACE_ENV_PROGS) ? strdup(getenv(TRACE_ENV_PROGS)) : NULL;
 	struct userbpf_object_map *m = NULL;
 	struct userbpf_program *p = NULL;
 	const char *execfn;
 	char err[512];
-	const char *freq = getenv(TRACE_ENV_FREQ);
+	bool injected = false;
 	USERBPF_OPTS(userbpf_attach_opts, ao, .trace_fn = on_printk, .err_buf = err,
-		     .err_buf_sz = sizeof(err),
-		     .sample_freq = freq ? strtoull(freq, NULL, 10) : 49);
+		     .err_buf_sz = sizeof(err));
 
-	if (!path || !fd)
-		return;
+	if (!path || !fd) {
+		if (!read_injected(&path, &inj_progs, &freq))
+			return;
+		injected = true;
+		free(progs);
+		progs = inj_progs ? strdup(inj_progs) : NULL;
+	}
+	ao.sample_freq = freq ? strtoull(freq, NULL, 10) : 49;
 	new_source();
-	out_fd = atoi(fd);
-	follow = fol && !strcmp(fol, "1");
+	if (!injected)
+		out_fd = atoi(fd);
+	follow = !injected && fol && !strcmp(fol, "1");
 	if (follow) {
 		save_env(path, fd, progs);
-	} else {
+	} else if (!injected) {
 		fcntl(out_fd, F_SETFD, FD_CLOEXEC);
 		unsetenv(TRACE_ENV_OBJ);
 		unsetenv(TRACE_ENV_FD);
@@ -385,6 +482,13 @@ __attribute__((constructor)) static void agent_start(void)
 		uint32_t n = (uint32_t)link_cnt;
 
 		send_msg(TRACE_MSG_READY, &n, sizeof(n), NULL, 0);
+	}
+	if (injected) { /* attached to a running image: no exec happened */
+		pthread_t t;
+
+		if (!pthread_create(&t, NULL, control, NULL))
+			pthread_detach(t);
+		return;
 	}
 	execfn = (const char *)getauxval(AT_EXECFN);
 	userbpf_probe__process_exec(execfn ? execfn : "", 0);

@@ -12,7 +12,9 @@
 #ifndef USERBPF_TRACE_PROTO_H
 #define USERBPF_TRACE_PROTO_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum trace_msg_type {
 	TRACE_MSG_ERROR = 1,	 /* text: the agent could not start tracing */
@@ -50,5 +52,13 @@ struct trace_map_info {
 #define TRACE_ENV_FOLLOW "USERBPF_TRACE_FOLLOW"	/* "1": trace children too */
 #define TRACE_ENV_FREQ "USERBPF_TRACE_FREQ"	/* perf_event programs' Hz (49) */
 #define TRACE_MSG_MAX 4096			/* PIPE_BUF */
+
+/* --pid: the settings file the CLI leaves for the injected agent (%d =
+ * the target's pid; lines obj=, progs=, freq=, sock= (abstract socket)). */
+#define TRACE_INJECT_CONF "/tmp/userbpf-agent-%d.conf"
+
+/* Make process pid dlopen(agent) through ptrace (inject_x86_64.c):
+ * 0, or -errno with the reason in err. */
+int agent_inject(pid_t pid, const char *agent, char *err, size_t err_sz);
 
 #endif

@@ -94,6 +94,10 @@ struct ub_sample_stack {
 	const uint64_t *ips;
 	unsigned n;
 };
+#ifdef USERBPF_TLS_DYNAMIC /* the dlopen'ed agent of --pid (mk/probe.mk) */
+extern __thread struct ub_sample_stack ub_sample_stack;
+#else
 extern __thread __attribute__((tls_model("initial-exec"))) struct ub_sample_stack ub_sample_stack;
+#endif
 
 #endif

@@ -114,7 +114,11 @@ UB_HELPER(get_attach_cookie)
  * interrupted thread before the run (the unwinder cannot cross the JIT's
  * frames) and leaves the frames from the interrupted instruction on here.
  */
+#ifdef USERBPF_TLS_DYNAMIC
+__thread struct ub_sample_stack ub_sample_stack;
+#else
 __thread __attribute__((tls_model("initial-exec"))) struct ub_sample_stack ub_sample_stack;
+#endif
 
 /*
  * A perf_event program runs in a signal handler: its stack starts at the

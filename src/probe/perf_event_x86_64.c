@@ -77,7 +77,6 @@ static void regs_from_uc(struct probe_pt_regs *r, const ucontext_t *uc)
 }
 
 #define SAMPLE_FRAMES 192
-static __thread __attribute__((tls_model("initial-exec"))) void *sample_frames[SAMPLE_FRAMES];
 
 /*
  * Unwind this thread from here through the signal frame (unwind tables,
@@ -85,7 +84,7 @@ static __thread __attribute__((tls_model("initial-exec"))) void *sample_frames[S
  * the interrupted instruction on for the stack helpers.  The unwinder is
  * warmed up at attach (its first use loads libgcc_s).
  */
-static void unwind_interrupted(uint64_t ip)
+static void unwind_interrupted(void **sample_frames, uint64_t ip)
 {
 	int n = backtrace(sample_frames, SAMPLE_FRAMES), i;
 
@@ -101,6 +100,7 @@ static void unwind_interrupted(uint64_t ip)
 static void run_sample(struct userbpf_link *l, const ucontext_t *uc)
 {
 	struct perf_ctx ctx;
+	void *frames[SAMPLE_FRAMES]; /* the unwound stack, during the run */
 	uint64_t r0;
 
 	if (l->cpu >= 0 && sched_getcpu() != l->cpu)
@@ -113,7 +113,7 @@ static void run_sample(struct userbpf_link *l, const ucontext_t *uc)
 	ctx.sample_period = l->period_ns;
 	ctx.addr = 0;
 	probe_thread_in_probe = 1;
-	unwind_interrupted(ctx.regs.ip); /* a few µs: samples are rare */
+	unwind_interrupted(frames, ctx.regs.ip); /* a few µs: samples are rare */
 	{
 		USERBPF_OPTS(userbpf_run_opts, ro, .ctx = &ctx, .ctx_size = sizeof(ctx),
 			     .flags = USERBPF_RUN_HOST_READ | l->run_flags,

@@ -109,9 +109,21 @@ struct probe_site {
 	_Atomic bool patching;	/* int3 in place, patch not finished */
 };
 
+/*
+ * Thread-local data the run path reads: initial-exec (no allocation, no
+ * lock on first use in a thread, safe in signal handlers).  The agent
+ * injected with --pid is dlopen'ed, where the static TLS space is small:
+ * its build (-DUSERBPF_TLS_DYNAMIC, mk/probe.mk) uses the dynamic model.
+ */
+#ifdef USERBPF_TLS_DYNAMIC
+#define PROBE_TLS __thread
+#else
+#define PROBE_TLS __thread __attribute__((tls_model("initial-exec")))
+#endif
+
 /* Non-zero while this thread runs a probe's program (uprobe.c): a probe
  * or sample that fires then is skipped (the kernel's bpf_prog_active). */
-extern __thread __attribute__((tls_model("initial-exec"))) int probe_thread_in_probe;
+extern PROBE_TLS int probe_thread_in_probe;
 
 /* Called by the entry trampoline with the saved registers. */
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);

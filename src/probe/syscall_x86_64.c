@@ -114,7 +114,7 @@ static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512];	/* numbers a filter traps */
 static bool all_trapped;
-static __thread __attribute__((tls_model("initial-exec"))) int sc_in_handler;
+static PROBE_TLS int sc_in_handler;
 
 /* The kernel's tracepoint records (format files under events/syscalls). */
 struct sc_enter_rec {

@@ -50,7 +50,7 @@ struct thread_state {
 	struct ret_frame frames[];
 };
 
-#define TLS __thread __attribute__((tls_model("initial-exec")))
+#define TLS PROBE_TLS
 static TLS struct thread_state *thread_shadow;
 TLS int probe_thread_in_probe;
 #define thread_in_probe probe_thread_in_probe

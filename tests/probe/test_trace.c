@@ -469,3 +469,101 @@ TEST(trace_funclatency_example)
 	ASSERT_EQ(total, 6);
 	ASSERT_TRUE(high >= 8191 && cnt >= 1);
 }
+
+/* Start "uprobe_target loop N MS" in the background; its pid. */
+static pid_t start_loop(const char *b, const char *n, const char *ms, int out_fd)
+{
+	char path[512];
+	pid_t p = fork();
+
+	if (p == 0) {
+		snprintf(path, sizeof(path), "%s/examples/uprobe_target", b);
+		dup2(out_fd, 1);
+		execl(path, path, "loop", n, ms, (char *)NULL);
+		_exit(127);
+	}
+	return p;
+}
+
+TEST(trace_pid_attach_and_detach)
+{
+	char cmd[1024], out[32768], tout[256];
+	const char *b = test_build_dir();
+	unsigned long entries = 0, exits = 0;
+	const char *m;
+	int st, fds[2];
+	ssize_t n;
+	pid_t t;
+
+	if (!ready())
+		return;
+	/* attach to a running process; it exits normally, the maps come then */
+	ASSERT_OK(pipe(fds));
+	t = start_loop(b, "30", "20", fds[1]);
+	close(fds[1]);
+	usleep(100000);
+	snprintf(cmd, sizeof(cmd), "%s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1", b,
+		 b, (int)t);
+	st = run(cmd, out, sizeof(out));
+	n = read(fds[0], tout, sizeof(tout) - 1);
+	close(fds[0]);
+	tout[n > 0 ? n : 0] = '\0';
+	ASSERT_EQ(waitpid(t, &st, 0), t);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_STREQ(tout, "looped 30 sum 4785\n"); /* its results unchanged */
+	ASSERT_CONTAINS(out, "uprobe_add ENTRY: a = 29, b = 290\n"
+			     "uprobe_add EXIT: return = 319\n");
+	m = strstr(out, "@calls:\n  [0] = ");
+	ASSERT_TRUE(m && sscanf(m, "@calls:\n  [0] = %lu\n  [1] = %lu", &entries, &exits) == 2);
+	ASSERT_TRUE(entries >= 5 && entries <= 30 && exits == entries);
+
+	/* SIGINT to the CLI detaches: the process runs on, untraced */
+	ASSERT_OK(pipe(fds));
+	t = start_loop(b, "80", "10", fds[1]);
+	close(fds[1]);
+	usleep(100000);
+	snprintf(cmd, sizeof(cmd),
+		 "timeout --preserve-status -s INT 0.4 %s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1; "
+		 "echo status=$?", b, b, (int)t);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_EQ(waitpid(t, &st, 0), t);
+	n = read(fds[0], tout, sizeof(tout) - 1);
+	close(fds[0]);
+	tout[n > 0 ? n : 0] = '\0';
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_STREQ(tout, "looped 80 sum 34760\n");
+	ASSERT_CONTAINS(out, "@calls:\n  [0] = ");
+	ASSERT_CONTAINS(out, "status=0\n");
+	m = strstr(out, "@calls:\n  [0] = ");
+	ASSERT_TRUE(m && sscanf(m, "@calls:\n  [0] = %lu", &entries) == 1);
+	ASSERT_TRUE(entries >= 1 && entries < 80);
+}
+
+TEST(trace_pid_refused_without_privilege)
+{
+	char cmd[1024], out[4096];
+	const char *b = test_build_dir();
+	int st, fds[2];
+	pid_t t;
+
+	if (!ready())
+		return;
+	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK)) {
+		test_skip("needs root and setpriv to drop privileges");
+		return;
+	}
+	ASSERT_OK(pipe(fds));
+	t = start_loop(b, "20", "10", fds[1]);
+	close(fds[1]);
+	/* nobody may not ptrace a root process */
+	snprintf(cmd, sizeof(cmd),
+		 "setpriv --reuid=65534 --regid=65534 --clear-groups %s/userbpf trace "
+		 "%s/examples/uprobe.bpf.o --pid %d 2>&1; echo status=$?",
+		 b, b, (int)t);
+	st = run(cmd, out, sizeof(out));
+	waitpid(t, &st, 0);
+	close(fds[0]);
+	ASSERT_CONTAINS(out, "cannot attach to process");
+	ASSERT_CONTAINS(out, "Operation not permitted");
+	ASSERT_CONTAINS(out, "status=1\n");
+}
