@@ -109,6 +109,12 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 		goto fail;
 	find_entries(prog, img->is_entry);
 	c.prog = prog;
+	if (prog->jit_blind) {
+		/* not a secret from the host, unpredictable to the program */
+		c.blind_seed = ub_clock_ns(1 /* CLOCK_MONOTONIC */) ^
+			       (uint64_t)(uintptr_t)img ^ ((uint64_t)(uintptr_t)&c << 17);
+		img->blinded = true;
+	}
 	c.addrs = img->addrs;
 	c.is_entry = img->is_entry;
 	/* Pessimistic start: every forward jump first takes its long form. */
@@ -290,6 +296,23 @@ int userbpf_prog__set_engine(struct userbpf_prog *prog, enum userbpf_engine engi
 enum userbpf_engine userbpf_prog__engine(const struct userbpf_prog *prog)
 {
 	return (enum userbpf_engine)prog->engine;
+}
+
+int userbpf_prog__set_jit_blinding(struct userbpf_prog *prog, bool on)
+{
+	if (!prog)
+		return -EINVAL;
+	if (__atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE) == 1)
+		return prog->jit_blind == on ? 0 : -EBUSY;
+	prog->jit_blind = on;
+	return 0;
+}
+
+bool userbpf_prog__jit_blinded(const struct userbpf_prog *prog)
+{
+	const struct jit_image *img = prog ? __atomic_load_n(&prog->jit, __ATOMIC_ACQUIRE) : NULL;
+
+	return img && img->blinded;
 }
 
 int userbpf_prog__jit(struct userbpf_prog *prog)

@@ -49,6 +49,7 @@ struct jit_image {
 	int (*tramp)(const uint64_t args[5], struct userbpf_run *run,
 		     uint64_t *ret, const void *target);
 	unsigned passes;
+	bool blinded;	     /* compiled with constant blinding */
 };
 
 /* One emission pass: the back end writes here (buf NULL: sizing only). */
@@ -63,8 +64,26 @@ struct jit_ctx {
 	uint32_t prologue_len;	/* out */
 	uint32_t body_start;	/* out */
 	uint32_t tramp_off;	/* out */
+	/*
+	 * Constant blinding (0: off): every immediate a program supplies is
+	 * emitted as (imm ^ r), r, and an xor in a scratch register, with r
+	 * derived from this seed and the instruction index (the same value
+	 * in every pass, so layouts converge).
+	 */
+	uint64_t blind_seed;
 	enum jit_error err;
 };
+
+/* The blinding value of instruction pc (never 0). */
+static inline uint64_t jit_blind_rnd(uint64_t seed, size_t pc)
+{
+	uint64_t z = seed + (pc + 1) * 0x9e3779b97f4a7c15ull; /* splitmix64 */
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z ? z : 0x5bd1e9955bd1e995ull;
+}
 
 /* Back end: emit the whole image once.  Returns JIT_OK or an error. */
 enum jit_error jit_arch_emit(struct jit_ctx *ctx);

@@ -139,40 +139,39 @@ static int gen_run(const struct userbpf_prog *prog, const struct oracle_prog *p,
 }
 
 /*
- * The kernel oracle's program generator without the kernel: 600 programs
+ * The kernel oracle's program generator without the kernel: n programs
  * of each mix, same r0, same error and the same memory (which holds every
- * register and the stack at the end) on both engines.
+ * register and the stack at the end) on both engines; blind: the native
+ * code is compiled with constant blinding.
  */
-TEST(jit_generated_programs_match_interpreter)
+static void generated_match(unsigned n, bool blind, uint64_t seed)
 {
 	static struct oracle_prog p;
 	static uint8_t a[ORACLE_MAX_PKT], b[ORACLE_MAX_PKT];
 	unsigned mix, i, compared = 0;
 	char ea[256], eb[256];
 
-#if !HAVE_JIT
-	test_skip("no JIT back end for this machine");
-	return;
-#endif
 	for (mix = 0; mix < ORACLE_MIX_CNT; mix++) {
-		for (i = 0; i < 600; i++) {
+		for (i = 0; i < n; i++) {
 			struct userbpf_prog *prog;
 			uint64_t ra, rb;
 			int ca, cb;
 
-			oracle_gen(&p, oracle_seed(0x7a11f00dull, 100 + mix, i), (enum oracle_mix)mix);
+			oracle_gen(&p, oracle_seed(seed, 100 + mix, i), (enum oracle_mix)mix);
 			if (!p.socket_filter)
 				oracle_set_prologue(&p, ORACLE_PROLOGUE_ARGS);
 			prog = userbpf_prog__new(p.insns, p.insn_cnt, NULL);
 			ASSERT_TRUE(prog != NULL);
+			ASSERT_EQ(userbpf_prog__set_jit_blinding(prog, blind), 0);
 			ca = gen_run(prog, &p, a, USERBPF_RUN_INTERPRETER, &ra, ea, sizeof(ea));
 			cb = gen_run(prog, &p, b, 0, &rb, eb, sizeof(eb));
 			if (!userbpf_prog__jited(prog, NULL) || ca != cb || ra != rb ||
-			    memcmp(a, b, p.pkt_len)) {
+			    memcmp(a, b, p.pkt_len) || userbpf_prog__jit_blinded(prog) != blind) {
 				test_fail(__FILE__, __LINE__,
-					  "%s program %u: interp %d r0 0x%" PRIx64 " vs jit %d "
+					  "%s program %u%s: interp %d r0 0x%" PRIx64 " vs jit %d "
 					  "r0 0x%" PRIx64 " (%s)%s", oracle_mix_name((enum oracle_mix)mix),
-					  i, ca, ra, cb, rb, userbpf_prog__jit_error(prog) ?
+					  i, blind ? " (blinded)" : "", ca, ra, cb, rb,
+					  userbpf_prog__jit_error(prog) ?
 					  userbpf_prog__jit_error(prog) : "compiled",
 					  memcmp(a, b, p.pkt_len) ? ", memory differs" : "");
 				userbpf_prog__free(prog);
@@ -182,7 +181,112 @@ TEST(jit_generated_programs_match_interpreter)
 			userbpf_prog__free(prog);
 		}
 	}
-	ASSERT_EQ(compared, 600 * ORACLE_MIX_CNT);
+	ASSERT_EQ(compared, n * ORACLE_MIX_CNT);
+}
+
+TEST(jit_generated_programs_match_interpreter)
+{
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	generated_match(600, false, 0x7a11f00dull);
+}
+
+TEST(jit_blinded_programs_match_interpreter)
+{
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	generated_match(300, true, 0xb11d5eedull);
+}
+
+/* Whether the 4 bytes of v occur anywhere in [p, p + n). */
+static bool has_bytes(const uint8_t *p, size_t n, const void *v, size_t vn)
+{
+	size_t i;
+
+	for (i = 0; i + vn <= n; i++)
+		if (!memcmp(p + i, v, vn))
+			return true;
+	return false;
+}
+
+/*
+ * Every kind of program-supplied immediate (ALU, mul, div, compare, jset,
+ * store, lddw, 32- and 64-bit forms): verbatim in the native code without
+ * blinding, absent with it, and the results agree.
+ */
+TEST(jit_blinding_hides_every_immediate)
+{
+	static const char src[] =
+		"r0 = 0x41424344\n"
+		"w1 = 0x45464748\n"
+		"r0 += 0x494a4b4c\n"
+		"w1 ^= 0x4d4e4f50\n"
+		"r0 *= 0x51525354\n"
+		"r0 /= 0x55565758\n"
+		"if r1 == 0x595a5b5c goto +1\n"
+		"r0 |= 0x5d5e5f60\n"
+		"if w1 & 0x61626364 goto +1\n"
+		"r0 &= 0x65666768\n"
+		"*(u32 *)(r10 - 8) = 0x696a6b6c\n"
+		"*(u64 *)(r10 - 16) = 0x6d6e6f70\n"
+		"r2 = *(u32 *)(r10 - 8)\n"
+		"r0 += r2\n"
+		"r2 = *(u64 *)(r10 - 16)\n"
+		"r0 += r2\n"
+		"r3 = 0x7172737475767778 ll\n"
+		"r0 += r3\n"
+		"exit\n";
+	static const uint32_t imms[] = {
+		0x41424344, 0x45464748, 0x494a4b4c, 0x4d4e4f50, 0x51525354, 0x55565758,
+		0x595a5b5c, 0x5d5e5f60, 0x61626364, 0x65666768, 0x696a6b6c, 0x6d6e6f70,
+		0x75767778, 0x71727374,
+	};
+	uint64_t r[3] = { 0 };
+	int blind;
+
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	for (blind = 0; blind < 3; blind++) {
+		struct userbpf_insn *insns;
+		struct userbpf_prog *p;
+		const uint8_t *code;
+		size_t cnt, size, i;
+		char aerr[128];
+		USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_UNCHECKED |
+			     (blind == 2 ? USERBPF_RUN_INTERPRETER : 0));
+
+		ASSERT_EQ(userbpf_asm(src, &insns, &cnt, aerr, sizeof(aerr)), 0);
+		p = userbpf_prog__new(insns, cnt, NULL);
+		userbpf_free(insns);
+		ASSERT_TRUE(p != NULL);
+		ASSERT_EQ(userbpf_prog__set_jit_blinding(p, blind == 1), 0);
+		ASSERT_EQ(userbpf_prog__run(p, &o, &r[blind]), 0);
+		if (blind < 2) {
+			code = userbpf_prog__jited(p, &size);
+			ASSERT_TRUE(code != NULL);
+			ASSERT_EQ(userbpf_prog__jit_blinded(p), blind == 1);
+			for (i = 0; i < sizeof(imms) / sizeof(imms[0]); i++) {
+				if (has_bytes(code, size, &imms[i], 4) != !blind) {
+					test_fail(__FILE__, __LINE__, "0x%08x %s the %s code",
+						  imms[i], blind ? "appears in" : "is missing from",
+						  blind ? "blinded" : "plain");
+					userbpf_prog__free(p);
+					return;
+				}
+			}
+			/* compiled: the setting can no longer change */
+			ASSERT_EQ(userbpf_prog__set_jit_blinding(p, !blind), -EBUSY);
+		}
+		userbpf_prog__free(p);
+	}
+	ASSERT_EQ(r[0], r[2]);
+	ASSERT_EQ(r[1], r[2]);
 }
 
 /* ==== Run-time errors, both engines ==== */
