@@ -353,6 +353,8 @@ long ub_perf_event_output(struct ub_map *map, uint64_t flags, const void *data,
 void ub_map_rcu_read_lock(void);
 void ub_map_rcu_read_unlock(void);
 void ub_map_rcu_synchronize(void);
+/* Depth of this thread's read sections (0: outside any). */
+unsigned ub_map_rcu_nesting(void);
 /*
  * Run fn(arg) after a grace period.  Queued work runs at the end of the
  * next syscall-side command (outside every map lock) or when a map is
