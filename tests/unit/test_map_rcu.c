@@ -115,3 +115,82 @@ TEST(rcu_stress_grace_period_waits_for_runs_and_readers)
 	userbpf_prog__free(prog);
 	userbpf_map__put(map);
 }
+
+/* ==== Lookups without the bucket lock ==== */
+
+#define CHURN_KEYS 12
+static atomic_int churn_stop;
+static atomic_long churn_rounds;
+
+static void *churn_thread(void *arg)
+{
+	struct userbpf_map *map = arg;
+	uint64_t v = 1;
+	uint32_t k;
+
+	while (!atomic_load(&churn_stop)) {
+		for (k = 100; k < 100 + CHURN_KEYS; k++)
+			userbpf_map__update_elem(map, &k, &v, USERBPF_ANY);
+		for (k = 100; k < 100 + CHURN_KEYS; k++)
+			userbpf_map__delete_elem(map, &k);
+		atomic_fetch_add(&churn_rounds, 1);
+	}
+	return NULL;
+}
+
+static void *stable_reader(void *arg)
+{
+	struct ub_map *map = ub_map_from(arg);
+	long misses = 0;
+	int i;
+	uint32_t k;
+
+	/* at least 20000 rounds, and until the churn did 10000 of its own */
+	for (i = 0; i < 20000 || atomic_load(&churn_rounds) < 10000; i++) {
+		for (k = 0; k < 4; k++) {
+			const uint64_t *v = ub_map_lookup_elem(map, &k);
+
+			if (!v || __atomic_load_n(v, __ATOMIC_RELAXED) != k * 10 + 7)
+				misses++;
+		}
+	}
+	return (void *)misses;
+}
+
+/*
+ * Program-side lookups walk bucket chains without the lock while another
+ * thread inserts and deletes keys of the same buckets as fast as it can
+ * (deleted elements are reused at once, so walkers get moved to other
+ * chains): the keys that never change are always found, with their value.
+ */
+TEST(rcu_stress_lockless_lookup_never_misses)
+{
+	USERBPF_OPTS(userbpf_map_create_opts, mo);
+	struct userbpf_map *map;
+	pthread_t churn, readers[2];
+	uint32_t k;
+	int i;
+
+	/* 16 buckets, 4 stable keys and 12 churning ones: shared chains */
+	map = userbpf_map__create(USERBPF_MAP_TYPE_HASH, "lockless", 4, 8, 16, &mo);
+	ASSERT_TRUE(map != NULL);
+	for (k = 0; k < 4; k++) {
+		uint64_t v = k * 10 + 7;
+
+		ASSERT_EQ(userbpf_map__update_elem(map, &k, &v, USERBPF_NOEXIST), 0);
+	}
+	atomic_store(&churn_stop, 0);
+	atomic_store(&churn_rounds, 0);
+	ASSERT_EQ(pthread_create(&churn, NULL, churn_thread, map), 0);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(pthread_create(&readers[i], NULL, stable_reader, map), 0);
+	for (i = 0; i < 2; i++) {
+		void *misses;
+
+		ASSERT_EQ(pthread_join(readers[i], &misses), 0);
+		ASSERT_EQ((long)misses, 0);
+	}
+	atomic_store(&churn_stop, 1);
+	ASSERT_EQ(pthread_join(churn, NULL), 0);
+	userbpf_map__put(map);
+}
