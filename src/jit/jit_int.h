@@ -50,6 +50,22 @@ struct jit_image {
 		     uint64_t *ret, const void *target);
 	unsigned passes;
 	bool blinded;	     /* compiled with constant blinding */
+	unsigned direct_lookups; /* map lookups done without the helper */
+};
+
+/*
+ * A bpf_map_lookup_elem() call whose map is known at compile time (r1
+ * loaded by lddw map in the same basic block) and done without the
+ * helper: JIT_DIRECT_CALL calls fn(map, key) directly (no run argument,
+ * no abort or tail-call checks: a lookup has neither);
+ * JIT_DIRECT_ARRAY computes the value address inline (array maps), the
+ * kernel's map_gen_lookup.  Only for unblinded images.
+ */
+enum jit_direct_kind { JIT_DIRECT_NONE, JIT_DIRECT_CALL, JIT_DIRECT_ARRAY };
+struct jit_direct {
+	uint8_t kind;
+	uint32_t stride, max_entries;
+	const void *ptr; /* CALL: the function; ARRAY: the first value */
 };
 
 /* One emission pass: the back end writes here (buf NULL: sizing only). */
@@ -71,6 +87,7 @@ struct jit_ctx {
 	 * in every pass, so layouts converge).
 	 */
 	uint64_t blind_seed;
+	const struct jit_direct *direct; /* insn_cnt entries, or NULL */
 	enum jit_error err;
 };
 

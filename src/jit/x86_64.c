@@ -691,6 +691,36 @@ static void emit_helper_call(struct jit_ctx *c, const struct stubs *st, size_t p
 	(void)pc;
 }
 
+/*
+ * bpf_map_lookup_elem(map, key) without the helper (struct jit_direct):
+ * r1 (rdi) holds the map and r2 (rsi) the key, as for the helper.
+ */
+static void emit_direct_lookup(struct jit_ctx *c, const struct jit_direct *dl)
+{
+	struct block found;
+	struct jit_ctx *f;
+
+	if (dl->kind == JIT_DIRECT_CALL) {
+		emit_call_abs(c, dl->ptr);			/* call lookup(map, key) */
+		return;
+	}
+	/* array: index below max_entries -> base + index * stride, else 0 */
+	f = block_init(&found);
+	emit_op(f, 0, true, RAX, RAX, false, (const uint8_t[]){ 0x69 }, 1);
+	emit_modrm_rr(f, RAX, RAX);				/* imul rax, rax, stride */
+	emit4(f, dl->stride);
+	emit_mov_imm64(f, TMP2, (uint64_t)(uintptr_t)dl->ptr);	/* movabs r11, base */
+	emit_rr(f, true, 0x01, TMP2, RAX);			/* add rax, r11 */
+	emit_mem(c, 0, false, false, (const uint8_t[]){ 0x8b }, 1, RAX, RSI, 0); /* mov eax, [rsi] */
+	emit_op(c, 0, false, 0, RAX, false, (const uint8_t[]){ 0x81 }, 1);
+	emit_modrm_rr(c, 7, RAX);				/* cmp eax, max_entries */
+	emit4(c, dl->max_entries);
+	emit_jump_over(c, CC_AE, found.c.len + 2);		/* jae .none */
+	emit_block(c, &found);
+	emit_jump_over(c, -1, 2);				/* jmp .done */
+	EMIT(0x31, 0xc0);					/* .none: xor eax, eax */
+}								/* .done: */
+
 static const uint8_t jcc_of[ISA_OP_COUNT] = {
 #define J(NAME, CC) [ISA_##NAME##_IMM] = CC, [ISA_##NAME##_REG] = CC,     \
 		    [ISA_##NAME##32_IMM] = CC, [ISA_##NAME##32_REG] = CC,
@@ -995,6 +1025,10 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	case ISA_CALL: {
 		const struct userbpf_helper *h = (const struct userbpf_helper *)(uintptr_t)in->imm;
 
+		if (c->direct && c->direct[pc].kind) {
+			emit_direct_lookup(c, &c->direct[pc]);
+			break;
+		}
 		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc, true); /* mov [r12+err_pc], pc */
 		emit_helper_call(c, st, pc, (const void *)h->fn);
 		break;

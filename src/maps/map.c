@@ -1334,6 +1334,29 @@ void *ub_map_lookup_elem(struct ub_map *map, const void *key)
 	return map->ops->lookup ? map->ops->lookup(map, key) : NULL;
 }
 
+bool ub_map_is_live(const void *ptr)
+{
+	bool found = false;
+	size_t i;
+
+	pthread_mutex_lock(&id_lock);
+	for (i = 0; i < id_count && !found; i++)
+		found = id_maps[i] == ptr;
+	pthread_mutex_unlock(&id_lock);
+	return found;
+}
+
+void ub_map_direct_lookup(struct ub_map *map, struct ub_map_direct *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (map->ops->direct_lookup) {
+		map->ops->direct_lookup(map, d);
+	} else if (map->ops->lookup) {
+		d->kind = UB_DIRECT_CALL;
+		d->fn = map->ops->lookup;
+	}
+}
+
 long ub_map_update_elem(struct ub_map *map, const void *key, const void *value,
 			uint64_t flags)
 {
