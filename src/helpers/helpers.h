@@ -44,6 +44,13 @@ UB_HELPER(ringbuf_submit);
 UB_HELPER(ringbuf_discard);
 UB_HELPER(ringbuf_query);
 UB_HELPER(perf_event_output);
+/* Sock maps (sock_helpers.c) */
+UB_HELPER(sk_redirect_map);
+UB_HELPER(sock_map_update);
+UB_HELPER(msg_redirect_map);
+UB_HELPER(sock_hash_update);
+UB_HELPER(msg_redirect_hash);
+UB_HELPER(sk_redirect_hash);
 /* Printing (bprintf.c) */
 UB_HELPER(trace_printk);
 UB_HELPER(trace_vprintk);
