@@ -44,6 +44,8 @@ UB_HELPER(ringbuf_submit);
 UB_HELPER(ringbuf_discard);
 UB_HELPER(ringbuf_query);
 UB_HELPER(perf_event_output);
+/* bpf_probe_write_user (write_user.c) */
+UB_HELPER(probe_write_user);
 /* Sock maps (sock_helpers.c) */
 UB_HELPER(sk_redirect_map);
 UB_HELPER(sock_map_update);

@@ -87,6 +87,8 @@ static const struct userbpf_helper std_helpers[] = {
 	H(27, get_stackid, get_stackid,
 	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING))),
 	H(35, get_current_task, get_current_task, P(INTEGER, 0, 0)),
+	H(36, probe_write_user, probe_write_user,
+	  PT(TRACING_TYPES, INTEGER, GPL, A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE))),
 	H(37, current_task_under_cgroup, current_task_under_cgroup,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(ANYTHING))),
 	H(42, get_numa_node_id, get_numa_node_id, P(INTEGER, 0, 0)),
