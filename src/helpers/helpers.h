@@ -46,6 +46,11 @@ UB_HELPER(ringbuf_query);
 UB_HELPER(perf_event_output);
 /* bpf_probe_write_user (write_user.c) */
 UB_HELPER(probe_write_user);
+/* User ring buffer and dynptrs (dynptr_helpers.c) */
+UB_HELPER(dynptr_read);
+UB_HELPER(dynptr_write);
+UB_HELPER(dynptr_data);
+UB_HELPER(user_ringbuf_drain);
 /* Sock maps (sock_helpers.c) */
 UB_HELPER(sk_redirect_map);
 UB_HELPER(sock_map_update);

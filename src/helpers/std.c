@@ -166,7 +166,17 @@ static const struct userbpf_helper std_helpers[] = {
 	  P(INTEGER, 0, A(PTR_TO_MEM), A(CONST_SIZE), A(PTR_TO_CONST_STR))),
 	H(195, map_lookup_percpu_elem, map_lookup_percpu_elem,
 	  P(PTR_TO_MAP_VALUE_OR_NULL, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(ANYTHING))),
+	H(201, dynptr_read, dynptr_read,
+	  P(INTEGER, 0, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(PTR_TO_DYNPTR), A(ANYTHING),
+	    A(ANYTHING))),
+	H(202, dynptr_write, dynptr_write,
+	  P(INTEGER, 0, A(PTR_TO_DYNPTR), A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO),
+	    A(ANYTHING))),
+	H(203, dynptr_data, dynptr_data,
+	  P(PTR_TO_MEM_OR_NULL, 0, A(PTR_TO_DYNPTR), A(ANYTHING), A(CONST_ALLOC_SIZE_OR_ZERO))),
 	H(208, ktime_get_tai_ns, ktime_get_tai_ns, P(INTEGER, 0, 0)),
+	H(209, user_ringbuf_drain, user_ringbuf_drain,
+	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING))),
 };
 
 /* The public constructor: the vm's, with the built-in table as default. */

@@ -50,6 +50,7 @@ const struct ub_map_ops *const ub_map_ops_by_type[USERBPF_MAP_TYPE_MAX] = {
 	[USERBPF_MAP_TYPE_CGROUP_ARRAY] = &ub_cgroup_array_map_ops,
 	[USERBPF_MAP_TYPE_SOCKMAP] = &ub_sockmap_map_ops,
 	[USERBPF_MAP_TYPE_SOCKHASH] = &ub_sockhash_map_ops,
+	[USERBPF_MAP_TYPE_USER_RINGBUF] = &ub_user_ringbuf_map_ops,
 };
 
 /* libbpf's map_type_name[] (what bpftool prints). */
