@@ -51,6 +51,9 @@ UB_HELPER(dynptr_read);
 UB_HELPER(dynptr_write);
 UB_HELPER(dynptr_data);
 UB_HELPER(user_ringbuf_drain);
+/* Iterator output (seq_helpers.c) */
+UB_HELPER(seq_printf);
+UB_HELPER(seq_write);
 /* Sock maps (sock_helpers.c) */
 UB_HELPER(sk_redirect_map);
 UB_HELPER(sock_map_update);
