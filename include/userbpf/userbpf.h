@@ -15,6 +15,7 @@
 #include "verifier.h"
 #include "probe.h"
 #include "iter.h"
+#include "sysctl.h"
 /* userbpf/syscall.h (userbpf_bpf) needs <linux/bpf.h>: include it yourself. */
 
 #endif /* USERBPF_USERBPF_H */

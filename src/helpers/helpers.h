@@ -54,6 +54,11 @@ UB_HELPER(user_ringbuf_drain);
 /* Iterator output (seq_helpers.c) */
 UB_HELPER(seq_printf);
 UB_HELPER(seq_write);
+/* cgroup/sysctl (sysctl_helpers.c) */
+UB_HELPER(sysctl_get_name);
+UB_HELPER(sysctl_get_current_value);
+UB_HELPER(sysctl_get_new_value);
+UB_HELPER(sysctl_set_new_value);
 /* Sock maps (sock_helpers.c) */
 UB_HELPER(sk_redirect_map);
 UB_HELPER(sock_map_update);
