@@ -41,6 +41,9 @@ const struct ub_map_ops *const ub_map_ops_by_type[USERBPF_MAP_TYPE_MAX] = {
 	[USERBPF_MAP_TYPE_RINGBUF] = &ub_ringbuf_map_ops,
 	[USERBPF_MAP_TYPE_BLOOM_FILTER] = &ub_bloom_map_ops,
 	[USERBPF_MAP_TYPE_CGROUP_ARRAY] = &ub_cgroup_array_map_ops,
+	[USERBPF_MAP_TYPE_SOCKMAP] = &ub_sockmap_map_ops,
+	[USERBPF_MAP_TYPE_SOCKHASH] = &ub_sockhash_map_ops,
+	[USERBPF_MAP_TYPE_USER_RINGBUF] = &ub_user_ringbuf_map_ops,
 };
 
 /* libbpf's map_type_name[] (what bpftool prints). */
@@ -60,10 +63,10 @@ const char *const ub_map_type_names[USERBPF_MAP_TYPE_MAX] = {
 	[USERBPF_MAP_TYPE_ARRAY_OF_MAPS] = "array_of_maps",
 	[USERBPF_MAP_TYPE_HASH_OF_MAPS] = "hash_of_maps",
 	[14] = "devmap",
-	[15] = "sockmap",
+	[USERBPF_MAP_TYPE_SOCKMAP] = "sockmap",
 	[16] = "cpumap",
 	[17] = "xskmap",
-	[18] = "sockhash",
+	[USERBPF_MAP_TYPE_SOCKHASH] = "sockhash",
 	[19] = "cgroup_storage",
 	[20] = "reuseport_sockarray",
 	[21] = "percpu_cgroup_storage",
