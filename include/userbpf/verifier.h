@@ -86,8 +86,14 @@ struct userbpf_verifier_opts {
 	char *log_buf;		/**< receives the log, NUL-terminated; may be NULL */
 	size_t log_size;
 	struct userbpf_verifier_stats *stats; /**< filled when non-NULL */
+	/**
+	 * The kernel's expected_attach_type (enum userbpf_attach_type): it
+	 * selects the allowed return values of cgroup programs (recvmsg4:
+	 * 1, bind4: 0..3...) and of fentry/fexit (0), as check_return_code.
+	 */
+	uint32_t expected_attach_type;
 };
-#define userbpf_verifier_opts__last_field stats
+#define userbpf_verifier_opts__last_field expected_attach_type
 
 /**
  * @brief Verify a program.

@@ -365,8 +365,9 @@ static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 	if (err)
 		return err;
 	note_depth(env, st, reg, lo);
-	if (lo != hi) /* Linux 6.18 refuses these for root too (table test) */
-		return ERR_ACCES("variable offset stack write R%d prohibited\n", regno);
+	if (lo != hi) /* root: every byte the write may touch becomes unknown
+		       * (the kernel's check_stack_write_var_off) */
+		return stack_clobber(st, reg, lo, hi + size, SLOT_MISC);
 	if (lo % size)
 		return ERR_ACCES("misaligned stack access off %lld size %d\n", (long long)lo, size);
 	if (verif_frame_grow(f, (int)((-lo + 7) / 8)))
@@ -500,7 +501,7 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 }
 
 static int check_ctx_access(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
-			    int size, int acc, struct verif_reg *dst)
+			    int size, int acc, struct verif_reg *dst, bool sign_ext)
 {
 	bool write = acc == ACC_WRITE || acc == ACC_ATOMIC;
 	int type = SCALAR_VALUE;
@@ -538,6 +539,10 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 			}
 			if (type != SCALAR_VALUE && !may_access_pkt(env->prog_type, false))
 				type = SCALAR_VALUE;
+			/* the kernel refuses sign-extending loads of data/data_end/meta */
+			if (type != SCALAR_VALUE && sign_ext)
+				return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off,
+						 size);
 		}
 	}
 	if (dst) {
@@ -586,6 +591,9 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 		if (write && (m->d.map_flags & BPF_F_RDONLY_PROG))
 			return ERR_ACCES("write into map forbidden, value_size=%u off=%d size=%d\n",
 					 m->d.value_size, off + reg->off, size);
+		if (!write && (m->d.map_flags & VERIF_F_WRONLY_PROG))
+			return ERR_ACCES("read from map forbidden, value_size=%u off=%d size=%d\n",
+					 m->d.value_size, off + reg->off, size);
 		err = check_region(env, regno, reg, off + reg->off, size, m->d.value_size,
 				   PTR_TO_MAP_VALUE);
 		if (err)
@@ -629,7 +637,7 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 		if (acc == ACC_HELPER_READ || acc == ACC_HELPER_WRITE)
 			return ERR_ACCES("R%d type=ctx expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf\n",
 					 regno);
-		return check_ctx_access(env, regno, reg, off, size, acc, dst);
+		return check_ctx_access(env, regno, reg, off, size, acc, dst, sign_ext);
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
 		if (!may_access_pkt(env->prog_type, write))
@@ -656,8 +664,31 @@ enum {
 	MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_STACK_TRACE = 7, MT_LRU_HASH = 9,
 	MT_LRU_PERCPU_HASH = 10, MT_LPM_TRIE = 11, MT_ARRAY_OF_MAPS = 12,
 	MT_HASH_OF_MAPS = 13, MT_QUEUE = 22, MT_STACK = 23, MT_RINGBUF = 27,
-	MT_BLOOM = 30, MT_USER_RINGBUF = 31,
+	MT_BLOOM = 30, MT_USER_RINGBUF = 31, MT_SOCKMAP = 15, MT_SOCKHASH = 18,
+	MT_CGROUP_STORAGE = 19, MT_REUSEPORT_SOCKARRAY = 20, MT_PERCPU_CGROUP_STORAGE = 21,
+	MT_SK_STORAGE = 24, MT_INODE_STORAGE = 28, MT_TASK_STORAGE = 29, MT_CGRP_STORAGE = 32,
 };
+
+/* may_update_sockmap(): the program types that may update/delete sockmap entries */
+static bool may_update_sockmap(struct verif_env *env, int id)
+{
+	switch (env->prog_type) {
+	case USERBPF_PROG_TYPE_SOCK_OPS:
+		return id == 3;
+	case USERBPF_PROG_TYPE_SOCKET_FILTER:
+	case USERBPF_PROG_TYPE_SCHED_CLS:
+	case USERBPF_PROG_TYPE_SCHED_ACT:
+	case USERBPF_PROG_TYPE_XDP:
+	case USERBPF_PROG_TYPE_SK_REUSEPORT:
+	case USERBPF_PROG_TYPE_FLOW_DISSECTOR:
+	case USERBPF_PROG_TYPE_SK_LOOKUP:
+		return true;
+	case USERBPF_PROG_TYPE_TRACING:
+		return env->eat == 28; /* BPF_TRACE_ITER */
+	default:
+		return false;
+	}
+}
 
 /* check_map_func_compatibility(): which helper may take which map */
 static int check_map_func(struct verif_env *env, const struct verif_map *m, int id,
@@ -693,6 +724,33 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 	case MT_USER_RINGBUF:
 		ok = id == 209;
 		break;
+	case MT_CGROUP_STORAGE:
+	case MT_PERCPU_CGROUP_STORAGE:
+		ok = id == 81;
+		break;
+	case MT_SK_STORAGE:
+		ok = id == 107 || id == 108;
+		break;
+	case MT_INODE_STORAGE:
+		ok = id == 145 || id == 146;
+		break;
+	case MT_TASK_STORAGE:
+		ok = id == 156 || id == 157;
+		break;
+	case MT_CGRP_STORAGE:
+		ok = id == 210 || id == 211;
+		break;
+	case MT_SOCKMAP:
+	case MT_SOCKHASH:
+		/* a lookup returns a referenced socket (not modelled here);
+		 * updates and deletes only where the kernel's
+		 * may_update_sockmap() allows them */
+		ok = id == 52 || id == 53 || id == 60 || id == 70 || id == 71 || id == 72 ||
+		     id == 82 || ((id == 2 || id == 3) && may_update_sockmap(env, id));
+		break;
+	case MT_REUSEPORT_SOCKARRAY:
+		ok = id == 82;
+		break;
 	default:
 		break;
 	}
@@ -702,6 +760,14 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 		case 25: ok = t == MT_PERF_EVENT_ARRAY; break;
 		case 130: case 131: case 134: ok = t == MT_RINGBUF; break;
 		case 27: ok = t == MT_STACK_TRACE; break;
+		case 81: ok = t == MT_CGROUP_STORAGE || t == MT_PERCPU_CGROUP_STORAGE; break;
+		case 107: case 108: ok = t == MT_SK_STORAGE; break;
+		case 145: case 146: ok = t == MT_INODE_STORAGE; break;
+		case 156: case 157: ok = t == MT_TASK_STORAGE; break;
+		case 210: case 211: ok = t == MT_CGRP_STORAGE; break;
+		case 52: case 53: case 60: ok = t == MT_SOCKMAP; break;
+		case 70: case 71: case 72: ok = t == MT_SOCKHASH; break;
+		case 82: ok = t == MT_SOCKMAP || t == MT_SOCKHASH || t == MT_REUSEPORT_SOCKARRAY; break;
 		case 88: ok = t == MT_QUEUE || t == MT_STACK; break;
 		case 87: case 89: ok = t == MT_QUEUE || t == MT_STACK || t == MT_BLOOM; break;
 		case 195: ok = t == MT_PERCPU_ARRAY || t == MT_PERCPU_HASH ||
@@ -721,8 +787,22 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 static bool changes_pkt_data(int id)
 {
 	switch (id) {
-	case 9: case 10: case 11: case 18: case 19: case 31: case 32: case 38: case 39:
-	case 43: case 44: case 50: case 54: case 65: case 78:
+	case 9: case 10: case 11: case 12: case 13: case 18: case 19: case 31: case 38:
+	case 39: case 43: case 44: case 50: case 54: case 63: case 65: case 73: case 74:
+	case 75: case 76: case 90: case 91: case 143:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* helpers whose prototype has the kernel's .pkt_access = true: the only
+ * ones that may take a packet pointer as a memory argument */
+static bool helper_pkt_access(int id)
+{
+	switch (id) {
+	case 1: case 2: case 3: case 28: case 84: case 85: case 87: case 99: case 100:
+	case 110: case 195: case 204: case 205: case 206: case 207:
 		return true;
 	default:
 		return false;
@@ -751,8 +831,14 @@ static int check_helper_mem(struct verif_env *env, struct verif_state *st, int r
 	int64_t lo, hi;
 	int err;
 
-	if (!size)
+	if (!size) {
+		/* a zero-sized access needs no memory, but the kernel still
+		 * bounds a variable stack pointer (check_stack_range_initialized) */
+		if (reg->type == PTR_TO_STACK && !tnum_is_const(reg->v.t))
+			return stack_bounds(env, regno, reg, reg->off, 0, ACC_HELPER_READ + write,
+					    &lo, &hi);
 		return 0;
+	}
 	switch (reg->type) {
 	case PTR_TO_STACK:
 		err = stack_bounds(env, regno, reg, reg->off, (int)size, ACC_HELPER_READ + write,
@@ -833,12 +919,19 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 		meta->map = reg->map;
 		return check_map_func(env, &env->maps[reg->map], (int)h->id, h->name);
 	case USERBPF_ARG_PTR_TO_MAP_KEY:
-		return check_map_arg_mem(env, st, regno, meta, true, false);
 	case USERBPF_ARG_PTR_TO_MAP_VALUE:
+		if ((reg->type == PTR_TO_PACKET || reg->type == PTR_TO_PACKET_META) &&
+		    !helper_pkt_access((int)h->id))
+			return ERR_ACCES("helper access to the packet is not allowed\n");
+		if (arg_type == USERBPF_ARG_PTR_TO_MAP_KEY)
+			return check_map_arg_mem(env, st, regno, meta, true, false);
 		return check_map_arg_mem(env, st, regno, meta, false, h->id == 88 || h->id == 89);
 	case USERBPF_ARG_PTR_TO_MEM_OR_NULL:
 	case USERBPF_ARG_PTR_TO_MEM:
 	case USERBPF_ARG_PTR_TO_UNINIT_MEM:
+		if ((reg->type == PTR_TO_PACKET || reg->type == PTR_TO_PACKET_META) &&
+		    !helper_pkt_access((int)h->id))
+			return ERR_ACCES("helper access to the packet is not allowed\n");
 		meta->mem_regno = regno;
 		meta->mem_write = arg_type == USERBPF_ARG_PTR_TO_UNINIT_MEM;
 		meta->mem_null = arg_type == USERBPF_ARG_PTR_TO_MEM_OR_NULL && is_null_const(reg);
@@ -1169,9 +1262,11 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		r0->flags = PTR_MAYBE_NULL;
 		r0->id = ++env->id_gen;
 		if (const_key && r0->type == PTR_TO_MAP_VALUE) {
-			/* array lookup with a constant in-range key cannot fail */
+			/* array lookup with a constant in-range key cannot fail; a
+			 * value with a spin lock keeps its id (the lock's identity) */
 			r0->flags = 0;
-			r0->id = 0;
+			if (env->maps[meta.map].d.spin_lock_off < 0)
+				r0->id = 0;
 		}
 		break;
 	case USERBPF_RET_PTR_TO_ALLOC_MEM_OR_NULL: {
@@ -1232,6 +1327,8 @@ static int adjust_ptr(struct verif_env *env, int dst_regno, struct verif_reg *ds
 		return ERR_ACCES("R%d pointer arithmetic with %s operator prohibited\n", dst_regno,
 				 alu_names[op >> 4]);
 	}
+	if (op == 0x10 && ptr->type == PTR_TO_STACK)
+		return ERR_ACCES("R%d subtraction from stack pointer prohibited\n", dst_regno);
 	switch (ptr->type) {
 	case CONST_PTR_TO_MAP:
 		if (is_const(off) && !off->v.t.value && op == 0x00)
@@ -1526,10 +1623,13 @@ static void find_good_pkt_pointers(struct verif_state *st, const struct verif_re
 static int pkt_range_side(const struct verif_reg *d, const struct verif_reg *s, uint8_t code,
 			  bool *dst_is_pkt)
 {
+	/* meta is compared with the packet start itself (reg_is_init_pkt_pointer) */
+	bool d_start = d->type == PTR_TO_PACKET && !d->off && tnum_equals_const(d->v.t, 0);
+	bool s_start = s->type == PTR_TO_PACKET && !s->off && tnum_equals_const(s->v.t, 0);
 	bool d_pkt = (d->type == PTR_TO_PACKET && s->type == PTR_TO_PACKET_END) ||
-		     (d->type == PTR_TO_PACKET_META && s->type == PTR_TO_PACKET);
+		     (d->type == PTR_TO_PACKET_META && s_start);
 	bool s_pkt = (s->type == PTR_TO_PACKET && d->type == PTR_TO_PACKET_END) ||
-		     (s->type == PTR_TO_PACKET_META && d->type == PTR_TO_PACKET);
+		     (s->type == PTR_TO_PACKET_META && d_start);
 
 	*dst_is_pkt = d_pkt;
 	if (d_pkt) {
@@ -1687,6 +1787,75 @@ static int check_local_call(struct verif_env *env, struct verif_state *st, int i
 	return 0;
 }
 
+/*
+ * The return values a program type may produce (the kernel's
+ * check_return_code): cgroup programs 0..1 (recvmsg/getpeername/
+ * getsockname: 1, bind: 0..3, egress skb: 0..3), netfilter and sk_lookup
+ * 0..1, fentry/fexit 0, kprobe sessions 0..1; the others any value.  LSM
+ * hooks' ranges come from the kernel's BTF of the hook (not modelled).
+ */
+static bool ret_range(const struct verif_env *env, int64_t *plo, int64_t *phi)
+{
+	int64_t lo = 0, hi = 1;
+	uint32_t eat = env->eat;
+
+	switch (env->prog_type) {
+	case USERBPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		if (eat == 19 || eat == 20 || eat == 51 || eat == 29 || eat == 30 || eat == 52 ||
+		    eat == 31 || eat == 32 || eat == 53)
+			lo = 1;
+		if (eat == 8 || eat == 9)
+			hi = 3;
+		break;
+	case USERBPF_PROG_TYPE_CGROUP_SKB:
+		if (eat == 1)
+			hi = 3;
+		break;
+	case USERBPF_PROG_TYPE_CGROUP_SOCK:
+	case USERBPF_PROG_TYPE_SOCK_OPS:
+	case USERBPF_PROG_TYPE_CGROUP_DEVICE:
+	case USERBPF_PROG_TYPE_CGROUP_SYSCTL:
+	case USERBPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case USERBPF_PROG_TYPE_SK_LOOKUP:
+	case USERBPF_PROG_TYPE_NETFILTER:
+		break;
+	case USERBPF_PROG_TYPE_TRACING:
+		if (eat != 24 && eat != 25)
+			return false;
+		hi = 0;
+		break;
+	case USERBPF_PROG_TYPE_KPROBE:
+		if (eat != 56)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	*plo = lo;
+	*phi = hi;
+	return true;
+}
+
+static int check_return_code(struct verif_env *env, const struct verif_reg *r0)
+{
+	int64_t lo, hi;
+
+	if (!ret_range(env, &lo, &hi))
+		return 0;
+	if (r0->type != SCALAR_VALUE)
+		return ERR_INVAL("At program exit the register R0 is not a known value (%s)\n",
+				 verif_reg_type_name(r0));
+	if (r0->v.smin < lo || r0->v.smax > hi) {
+		if (tnum_is_const(r0->v.t) || r0->v.smin != INT64_MIN || r0->v.smax != INT64_MAX)
+			return ERR_INVAL("At program exit the register R0 has smin=%lld smax=%lld should have been in [%lld, %lld]\n",
+					 (long long)r0->v.smin, (long long)r0->v.smax, (long long)lo,
+					 (long long)hi);
+		return ERR_INVAL("At program exit the register R0 has unknown scalar value should have been in [%lld, %lld]\n",
+				 (long long)lo, (long long)hi);
+	}
+	return 0;
+}
+
 static int check_exit(struct verif_env *env, struct verif_state *st, int idx, int *next)
 {
 	struct verif_frame *f = cur_frame(st), *caller;
@@ -1703,6 +1872,8 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		if (st->nrefs)
 			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n", st->refs[0].id,
 					 st->refs[0].insn);
+		if ((err = check_return_code(env, &f->regs[0])))
+			return err;
 		*next = -1;
 		return 0;
 	}
@@ -1850,9 +2021,29 @@ static int check_ld_pkt(struct verif_env *env, struct verif_state *st, int idx, 
 		return ERR_INVAL("at the time of BPF_LD_ABS|IND R6 != pointer to skb\n");
 	if ((isa_table[op].fields & U_SRC) && (err = check_reg_read(env, st, insn->src_reg)))
 		return err;
+	for (i = 0; i <= st->curframe; i++)
+		if (st->frames[i]->cb_kind)
+			return ERR_INVAL("cannot use BPF_LD_[ABS|IND] within callback\n");
 	for (i = 1; i <= 5; i++)
 		verif_mark_not_init(&f->regs[i]);
 	scalar_of_size(&f->regs[0], size, false);
+	if (st->curframe) {
+		/* the load's hidden exit (r0 = 0) leaves the subprogram: the
+		 * normal path continues in a pushed state, this one returns */
+		struct verif_state *cont = verif_state_copy(st);
+		int next, err2;
+
+		if (!cont)
+			return -ENOMEM;
+		err2 = push_state(env, cont, idx + 1, idx);
+		if (err2)
+			return err2;
+		verif_mark_const(&f->regs[0], 0);
+		err2 = check_exit(env, st, idx, &next);
+		if (err2)
+			return err2;
+		return next + 1; /* > 0: continue at next */
+	}
 	return 0;
 }
 
@@ -1880,8 +2071,14 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 		*next = idx + 2;
 		return check_lddw(env, st, idx, op);
 	}
-	if (fl & F_LDPKT)
-		return check_ld_pkt(env, st, idx, op);
+	if (fl & F_LDPKT) {
+		err = check_ld_pkt(env, st, idx, op);
+		if (err > 0) { /* left the subprogram */
+			*next = err - 1;
+			return 0;
+		}
+		return err;
+	}
 	if (fl & F_LOAD) {
 		struct verif_reg tmp;
 
@@ -2098,15 +2295,15 @@ static int check_stack_depth(struct verif_env *env, int sp, int depth, int frame
 	d = d ? (d + 31) / 32 * 32 : 32;
 	depth += d;
 	if (frames > VERIF_MAX_FRAMES)
-		return ERR_ACCES("the call stack of %d frames is too deep !\n", frames);
+		return ERR_ACCES("the call stack of %d frames is too deep !\n", frames - 1);
 	if (depth > VERIF_STACK)
 		return ERR_ACCES("combined stack size of %d calls is %d. Too large\n", frames, depth);
 	for (i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
 		if (env->ops[i] == ISA_CALL_LOCAL || env->ops[i] == ISA_LDDW_FUNC) {
 			int t = env->subprog_of[i + 1 + env->insns[i].imm];
 
-			if (t == sp)
-				continue; /* recursion is bounded by the exploration */
+			/* recursion: the chain grows past the frame limit, as in
+			 * the kernel's check_max_stack_depth() */
 			err = check_stack_depth(env, t, depth, frames + 1);
 			if (err)
 				return err;
@@ -2165,6 +2362,9 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	env.opts = opts;
 	env.prog_type = opts->prog_type;
 	env.ctx_size = opts->ctx_size;
+	if (opts->sz >= offsetof(struct userbpf_verifier_opts, expected_attach_type) +
+			sizeof(opts->expected_attach_type))
+		env.eat = opts->expected_attach_type;
 	env.ctx_kind = ub_prog_ctx_kind(opts->prog_type);
 	env.log = opts->log_buf;
 	env.log_size = opts->log_buf ? opts->log_size : 0;
@@ -2197,6 +2397,11 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	}
 	env.cur_insn = -1;
 	err = verif_check_structure(&env);
+	{
+		int64_t lo, hi;
+
+		env.ret_checked = ret_range(&env, &lo, &hi);
+	}
 	if (!err) {
 		verif_compute_liveness(&env);
 		verif_compute_precise(&env);

@@ -26,6 +26,7 @@
 #define VERIF_MAX_VAR_OFF (1 << 29)
 #define VERIF_MAX_PACKET_OFF 0xffff
 #define VERIF_MAX_REFS 64
+#define VERIF_F_WRONLY_PROG (1u << 8) /* BPF_F_WRONLY_PROG */
 
 enum verif_reg_type {
 	NOT_INIT = 0,
@@ -130,6 +131,8 @@ struct verif_env {
 	const struct userbpf_verifier_opts *opts;
 	uint32_t prog_type;
 	uint32_t ctx_size;
+	uint32_t eat;		/* expected attach type (opts) */
+	bool ret_checked;	/* the type restricts the main program's r0 */
 	int ctx_kind;		/* 0 raw, 1 skb, 2 xdp */
 	int16_t *ops;		/* row per slot, -1 for lddw's 2nd slot */
 	int *subprog_of;	/* insn -> subprog index */

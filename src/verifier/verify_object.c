@@ -48,6 +48,18 @@ static int32_t spin_lock_off(const struct userbpf_btf *btf, uint32_t value_type)
 	return -1;
 }
 
+/* an object names its maps by index (relocated lddw); a raw map fd in its
+ * code names no map, as in the kernel ("fd 0 is not pointing to valid bpf_map") */
+static int no_fd_maps(void *cookie, unsigned src_reg, int32_t imm,
+		      struct userbpf_verifier_map *out)
+{
+	(void)cookie;
+	(void)src_reg;
+	(void)imm;
+	(void)out;
+	return -1;
+}
+
 int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_program *prog,
 			    const struct userbpf_verifier_opts *base)
 {
@@ -123,7 +135,8 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 	o.gpl = license_is_gpl(userbpf_program__license(prog));
 	o.maps = maps;
 	o.map_cnt = n;
-	o.map_desc = NULL;
+	o.map_desc = no_fd_maps;
+	o.expected_attach_type = userbpf_program__expected_attach_type(prog);
 	o.lines = lines;
 	o.line_cnt = li_cnt;
 	err = userbpf_verify(userbpf_program__insns(prog), userbpf_program__insn_cnt(prog), &o);
