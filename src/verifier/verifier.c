@@ -1600,14 +1600,17 @@ static void sync_linked(struct verif_state *st, const struct verif_reg *known)
 	});
 }
 
-static void find_good_pkt_pointers(struct verif_state *st, const struct verif_reg *pkt)
+/* right_open: the comparison was strict (pkt < end), one more byte is in */
+static void find_good_pkt_pointers(struct verif_state *st, const struct verif_reg *pkt,
+				   bool right_open)
 {
 	uint32_t range;
 
-	if (pkt->off < 0 || pkt->v.umax > VERIF_MAX_PACKET_OFF ||
-	    pkt->off > VERIF_MAX_PACKET_OFF || pkt->v.smin < 0)
+	if (pkt->off < 0 || (pkt->off == 0 && right_open) || pkt->v.umax > VERIF_MAX_PACKET_OFF ||
+	    pkt->off > VERIF_MAX_PACKET_OFF || pkt->v.umax + (uint64_t)pkt->off > VERIF_MAX_PACKET_OFF ||
+	    pkt->v.smin < 0)
 		return;
-	range = (uint32_t)pkt->off;
+	range = (uint32_t)pkt->off + (right_open ? 1 : 0);
 	FOR_EACH_REG(st, r, {
 		if (r->type == pkt->type && r->id == pkt->id && r->range < range)
 			r->range = range;
@@ -1621,7 +1624,7 @@ static void find_good_pkt_pointers(struct verif_state *st, const struct verif_re
  * -1 when the comparison teaches nothing.
  */
 static int pkt_range_side(const struct verif_reg *d, const struct verif_reg *s, uint8_t code,
-			  bool *dst_is_pkt)
+			  bool *dst_is_pkt, bool *open)
 {
 	/* meta is compared with the packet start itself (reg_is_init_pkt_pointer) */
 	bool d_start = d->type == PTR_TO_PACKET && !d->off && tnum_equals_const(d->v.t, 0);
@@ -1632,6 +1635,9 @@ static int pkt_range_side(const struct verif_reg *d, const struct verif_reg *s, 
 		     (s->type == PTR_TO_PACKET_META && d_start);
 
 	*dst_is_pkt = d_pkt;
+	/* strict on the side that learns: pkt >= end false, pkt < end true,
+	 * end > pkt true, end <= pkt false */
+	*open = code == 0x30 || code == 0xa0 ? d_pkt : code == 0x20 || code == 0xb0 ? s_pkt : false;
 	if (d_pkt) {
 		switch (code) {
 		case 0x20: return 0; /* pkt > end: fall-through has pkt <= end */
@@ -1673,7 +1679,7 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 	int target = idx + 1 + insn->off, taken = -1, err, side;
 	struct verif_reg *dst, *src, imm;
 	struct verif_state *other;
-	bool dst_is_pkt;
+	bool dst_is_pkt, open;
 
 	if ((err = check_reg_read(env, st, insn->dst_reg)))
 		return err;
@@ -1749,11 +1755,12 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		/* jeq: taken side null; jne: taken side non-null */
 		mark_ptr_or_null(env, other, id, code == 0x10);
 		mark_ptr_or_null(env, st, id, code != 0x10);
-	} else if (!jmp32 && (side = pkt_range_side(dst, src, code, &dst_is_pkt)) >= 0) {
+	} else if (!jmp32 && use_src &&
+		   (side = pkt_range_side(dst, src, code, &dst_is_pkt, &open)) >= 0) {
 		struct verif_state *s = side ? other : st;
 		int regno = dst_is_pkt ? insn->dst_reg : insn->src_reg;
 
-		find_good_pkt_pointers(s, &s->frames[s->curframe]->regs[regno]);
+		find_good_pkt_pointers(s, &s->frames[s->curframe]->regs[regno], open);
 	}
 	if (other) {
 		err = push_state(env, other, target, idx);
@@ -2103,9 +2110,17 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 			verif_mark_const(&val, insn_size(insn) == 8 ? (uint64_t)(int64_t)insn->imm
 								    : (uint32_t)insn->imm);
 		} else {
+			struct verif_reg *sr = reg_of(st, insn->src_reg);
+
 			if ((err = check_reg_read(env, st, insn->src_reg)))
 				return err;
-			val = *reg_of(st, insn->src_reg);
+			/* a spilled unknown scalar stays linked to its register
+			 * (bounds learned on a fill apply to both, as in Linux) */
+			if (insn_size(insn) == 8 && sr->type == SCALAR_VALUE &&
+			    !tnum_is_const(sr->v.t) && !sr->id &&
+			    reg_of(st, insn->dst_reg)->type == PTR_TO_STACK)
+				sr->id = ++env->id_gen;
+			val = *sr;
 		}
 		env->st_imm = imm;
 		err = check_mem_access(env, st, insn->dst_reg, insn->off, insn_size(insn), ACC_WRITE,
