@@ -187,6 +187,12 @@ static const struct vcase cases[] = {
 	{ "bounded recursion exceeds 8 frames (loops1 'bounded recursion')", { MOV(1, 0), CALLL(1), EXIT, ADDI(1, 1), MOVR(0, 1), JI(JLT, 1, 4, 1), EXIT, CALLL(-5), EXIT }, TP, {0}, VT_REJECT, "the call stack of 8 frames is too deep" },
 	{ "ld_abs in a subprog may leave it with r0 = 0 (ld_ind 'subprog early exit')", { MOVR(6, 1), CALLL(4), JI(JNE, 0, 0, 1), MOVR(0, 9), MOV(0, 0), EXIT, MOVR(6, 1), I(0x30, 0, 0, 0, 12), MOV(0, 1), EXIT }, SF, {0}, VT_REJECT, "R9 !read_ok" },
 	{ "ld_abs in a subprog, caller ready for the early exit", { MOV(9, 0), MOVR(6, 1), CALLL(4), JI(JNE, 0, 0, 1), MOVR(0, 9), MOV(0, 0), EXIT, MOVR(6, 1), I(0x30, 0, 0, 0, 12), MOV(0, 1), EXIT }, SF, {0}, VT_ACCEPT, NULL, true },
+	{ "end > pkt + 7 makes 8 bytes readable (xdp 'data corner case good access')", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(1, 2), ADDI(1, 7), JR(JGT, 3, 1, 1), JA(1), LDX(DW, 0, 1, -7), MOV(0, 0), EXIT }, XDP, {0}, VT_ACCEPT, NULL },
+	{ "end > pkt + 6 does not make 8 bytes readable", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(1, 2), ADDI(1, 6), JR(JGT, 3, 1, 1), JA(1), LDX(DW, 0, 1, -6), MOV(0, 0), EXIT }, XDP, {0}, VT_REJECT, "invalid access to packet" },
+	{ "pkt + 7 < end makes 8 bytes readable", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(1, 2), ADDI(1, 7), JR(JLT, 1, 3, 1), JA(1), LDX(DW, 0, 1, -7), MOV(0, 0), EXIT }, XDP, {0}, VT_ACCEPT, NULL },
+	{ "pkt + 7 <= end makes 7 bytes readable, not 8", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(1, 2), ADDI(1, 7), JR(JLE, 1, 3, 1), JA(1), LDX(DW, 0, 1, -7), MOV(0, 0), EXIT }, XDP, {0}, VT_REJECT, "invalid access to packet" },
+	{ "bound learned on a filled spill applies to the register (spill_fill 'spill 64bit of 64bit')", { LOOKUP0, MOVR(6, 0), CALL(7), STX(DW, 10, 0, -16), LDX(DW, 1, 10, -16), JI(JGT, 1, 40, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "spill link broken by a new value", { LOOKUP0, MOVR(6, 0), CALL(7), STX(DW, 10, 0, -16), CALL(7), LDX(DW, 1, 10, -16), JI(JGT, 1, 40, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "unbounded" },
 	{ "spilled scalar keeps bound", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(AND, 0, 7), STX(DW, 10, 0, -16), LDX(DW, 1, 10, -16), ALUR(ADD, 6, 1), LDX(DW, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
 };
 
