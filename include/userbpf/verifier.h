@@ -54,6 +54,14 @@ struct userbpf_verifier_stats {
 	uint32_t stack_depth;      /**< bytes of the main program's frame */
 	uint32_t error_insn;       /**< insn of the rejection (when rejected) */
 	size_t log_true_size;      /**< bytes the whole log needed incl. NUL */
+	/**
+	 * Loads through BTF-typed pointers (tracing contexts, iterators,
+	 * bpf_get_current_task_btf): the kernel turns them into fault-tolerant
+	 * BPF_PROBE_MEM loads.  A program with any must run in checked mode,
+	 * where such loads are fault-tolerant; the loader does not mark it
+	 * verified.
+	 */
+	uint32_t probe_mem_insns;
 };
 
 struct userbpf_verifier_opts {

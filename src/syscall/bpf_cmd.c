@@ -922,8 +922,8 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 	err = userbpf_verify(uptr(a->insns), a->insn_cnt, &vo);
 	if (!err && a->log_level && buf && st.log_true_size > a->log_size)
 		err = -ENOSPC;
-	if (!err)
-		vm_prog_set_verified(prog, true);
+	if (!err) /* PROBE_MEM loads run on the checked engine */
+		vm_prog_set_verified(prog, !st.probe_mem_insns);
 	return err;
 }
 

@@ -545,11 +545,20 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 						 size);
 		}
 	}
+	/* tracing (tp_btf, fentry/fexit, iterators) and LSM contexts are
+	 * arrays of u64 arguments; a whole word may be a kernel object
+	 * pointer (the kernel types it from the target's BTF): it becomes a
+	 * PTR_TO_BTF_ID, read fault-tolerantly, degrading to a scalar under
+	 * any arithmetic but adding a constant */
 	if (dst) {
 		if (type == SCALAR_VALUE)
 			scalar_of_size(dst, size, false);
 		else
 			reg_ptr(dst, type);
+		if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
+		    (env->prog_type == USERBPF_PROG_TYPE_TRACING ||
+		     env->prog_type == USERBPF_PROG_TYPE_LSM))
+			dst->flags |= SCALAR_BTF_PTR;
 	}
 	return 0;
 }
@@ -570,6 +579,19 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 
 	if (reg->type == NOT_INIT)
 		return ERR_ACCES("R%d !read_ok\n", regno);
+	if (reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR) &&
+	    (acc == ACC_READ || acc == ACC_WRITE || acc == ACC_ATOMIC)) {
+		/* a kernel object pointer: fault-tolerant reads only */
+		if (write)
+			return ERR_ACCES("only read is supported\n");
+		env->probe_mem++;
+		if (dst) {
+			scalar_of_size(dst, size, sign_ext);
+			if (size == 8)
+				dst->flags |= SCALAR_BTF_PTR;
+		}
+		return 0;
+	}
 	if (reg->type == SCALAR_VALUE || (reg->flags & PTR_MAYBE_NULL) ||
 	    reg->type == CONST_PTR_TO_MAP || reg->type == PTR_TO_PACKET_END ||
 	    reg->type == PTR_TO_FUNC)
@@ -1036,7 +1058,7 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 		meta->alloc_size = (int64_t)reg->v.t.value;
 		return 0;
 	case USERBPF_ARG_PTR_TO_BTF_ID:
-		if (!is_ptr(reg))
+		if (!is_ptr(reg) && !(reg->flags & SCALAR_BTF_PTR))
 			return ERR_ACCES("R%d type=%s expected=ptr_\n", regno, verif_reg_type_name(reg));
 		return 0;
 	default:
@@ -1288,6 +1310,8 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		break;
 	default:
 		verif_mark_unknown(r0);
+		if (h->id == 158) /* bpf_get_current_task_btf: a trusted task_struct */
+			r0->flags |= SCALAR_BTF_PTR;
 		break;
 	}
 	*next = idx + 1;
@@ -1410,6 +1434,7 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 		if (op == ISA_MOV32_REG) {
 			*dst = src;
 			dst->id = 0;
+			dst->flags = 0;
 			verif_scalar_zext32(&dst->v);
 			return 0;
 		}
@@ -1441,6 +1466,7 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 			return 0;
 		}
 		dst->id = 0;
+		dst->flags = 0;
 		if (code == 0x80) {
 			verif_scalar_alu(&dst->v, &dst->v, 0x80, alu32);
 			return 0;
@@ -1510,8 +1536,10 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 		}
 		return adjust_ptr(env, insn->dst_reg, dst, dst, &src, code);
 	}
-	/* scalar op scalar */
+	/* scalar op scalar; only adding a constant keeps a kernel pointer */
 	dst->id = 0;
+	if (alu32 || (code != 0x00 && code != 0x10) || !is_const(&src))
+		dst->flags &= (uint8_t)~SCALAR_BTF_PTR;
 	verif_scalar_alu(&dst->v, &src.v,
 			 (uint8_t)code | (insn->off == 1 && (code == 0x30 || code == 0x90) ? 0x100 : 0),
 			 alu32);
@@ -2456,6 +2484,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		s->stack_depth = env.nsubprogs ? (uint32_t)env.subprogs[0].stack_depth : 0;
 		s->error_insn = err ? (uint32_t)env.cur_insn : 0;
 		s->log_true_size = env.log_true + 1;
+		s->probe_mem_insns = env.probe_mem;
 	}
 	env_free(&env);
 	return err;

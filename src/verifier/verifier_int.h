@@ -48,6 +48,17 @@ enum verif_reg_type {
 #define PTR_MAYBE_NULL 0x1
 #define MEM_RDONLY 0x2
 #define MEM_RINGBUF 0x4
+/*
+ * A scalar that may be a kernel object pointer (tracing and LSM context
+ * words, their loads, bpf_get_current_task_btf): the kernel types these
+ * from the attach target's BTF as PTR_TO_BTF_ID and makes their loads
+ * fault-tolerant (BPF_PROBE_MEM).  Without that BTF userbpf keeps them
+ * scalars (their bounds refine as numbers) that may also be read through;
+ * such reads are counted and make the program run checked, where loads
+ * of tracing types are fault-tolerant.  Any arithmetic but adding a
+ * constant drops the flag.
+ */
+#define SCALAR_BTF_PTR 0x8
 
 struct verif_reg {
 	uint8_t type;
@@ -154,6 +165,7 @@ struct verif_env {
 	int stack_len, stack_cap;
 	uint32_t id_gen;
 	uint32_t processed;
+	uint32_t probe_mem;	/* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
 	uint32_t total_states, peak_states, cur_states;
 	uint32_t *states_per_insn;
 	int cur_insn;
