@@ -2206,9 +2206,11 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 	if (op == ISA_CALL_LOCAL)
 		return check_local_call(env, st, idx, next);
 	if (op == ISA_CALL_KFUNC)
-		return ERR_INVAL("calling kernel functions is not supported\n");
+		return ERR_INVAL("calling kernel function btf_id %d is not supported: userbpf has no kernel functions (kfuncs); declare it __weak and guard it with bpf_ksym_exists()\n",
+				 insn->imm);
 	if (op == ISA_CALLX)
-		return ERR_INVAL("unknown opcode %02x\n", insn->code);
+		return ERR_INVAL("unknown opcode %02x: indirect calls (callx r%d) are not supported, as in Linux\n",
+				 insn->code, isa_callx_reg(insn) & 15);
 	if (fl & F_EXIT)
 		return check_exit(env, st, idx, next);
 	return ERR_INVAL("unknown opcode %02x\n", insn->code);

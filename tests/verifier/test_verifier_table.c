@@ -95,6 +95,8 @@ static const struct vcase cases[] = {
 	{ "two maps", { LOOKUP0, MOVR(6, 0), ST(DW, 10, -16, 0), MOVR(2, 10), ADDI(2, -16), LDMAP(1, 1), CALL(1), JI(JEQ, 0, 0, 2), LDX(DW, 0, 0, 0), EXIT, LDX(DW, 0, 6, 40), EXIT }, 0, {VT_ARRAY48, VT_HASH}, VT_ACCEPT, NULL },
 	/* ==== helpers ==== */
 	{ "unknown helper", { CALL(9999), RET0 }, 0, {0}, VT_REJECT, "invalid func unknown#9999" },
+	{ "kfunc call", { I(0x85, 0, 2, 0, 1234), RET0 }, 0, {0}, VT_REJECT, "calling kernel function btf_id 1234 is not supported", true },
+	{ "callx", { MOV(2, 0), I(0x8d, 2, 0, 0, 0), RET0 }, 0, {0}, VT_REJECT, "indirect calls (callx r2) are not supported" },
 	{ "probe_read to stack", { MOVR(1, 10), ADDI(1, -16), MOV(2, 16), MOV(3, 0), CALL(4), RET0 }, KP, {0}, VT_ACCEPT, NULL },
 	{ "probe_read too big for stack", { MOVR(1, 10), ADDI(1, -16), MOV(2, 24), MOV(3, 0), CALL(4), RET0 }, KP, {0}, VT_REJECT, "invalid indirect access to stack" },
 	{ "probe_read unbounded size", { CALL(7), MOVR(2, 0), MOVR(1, 10), ADDI(1, -16), MOV(3, 0), CALL(4), RET0 }, KP, {0}, VT_REJECT, "R2" },
