@@ -184,7 +184,7 @@ int cli_packet_run(struct userbpf_prog *prog, const char *prog_name,
 	{
 		USERBPF_OPTS(userbpf_packet_runner_opts, ro, .flags = o->flags,
 			     .cookie = o->trace_cookie, .trace_fn = o->trace_fn, .err_buf = s.err,
-			     .err_buf_sz = sizeof(s.err), .tstamp_from_packet = o->iface != NULL);
+			     .err_buf_sz = sizeof(s.err), .live = o->iface != NULL);
 		s.runner = userbpf_packet_runner__new(prog, &ro);
 	}
 	if (!s.runner) {

@@ -38,7 +38,9 @@ extern "C" {
 #define USERBPF_PACKET_OTHERHOST 3
 #define USERBPF_PACKET_OUTGOING 4
 /** pkt_type unknown: derived from the destination MAC as eth_type_trans()
- * does on the loopback device (the BPF_PROG_TEST_RUN rule). */
+ * does on the loopback device (the BPF_PROG_TEST_RUN rule): HOST for
+ * 00:00:00:00:00:00, MULTICAST for any group address (broadcast too: lo
+ * has no broadcast address), OTHERHOST otherwise. */
 #define USERBPF_PACKET_TYPE_FROM_MAC 0xffffffffu
 
 /** One frame from a source (Ethernet link layer). */
@@ -69,11 +71,15 @@ struct userbpf_packet_runner_opts {
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
 	char *err_buf;	   /**< why the last run failed */
 	size_t err_buf_sz;
-	/** tc: write the context's tstamp from the packet's receive time
-	 * (a live skb's tstamp); 0 keeps it 0 as BPF_PROG_TEST_RUN does. */
-	uint32_t tstamp_from_packet;
+	/**
+	 * Non-zero: the frames come from a live interface, and a tc program
+	 * sees what a clsact ingress skb holds: tstamp = the receive time,
+	 * wire_len = len.  0 (capture files): those fields read 0, as in
+	 * BPF_PROG_TEST_RUN, so runs compare with the kernel's test runs.
+	 */
+	uint32_t live;
 };
-#define userbpf_packet_runner_opts__last_field tstamp_from_packet
+#define userbpf_packet_runner_opts__last_field live
 
 /**
  * @brief A runner for prog (socket filter, sched_cls, sched_act or XDP),

@@ -37,7 +37,7 @@ struct userbpf_packet_runner {
 	uint32_t type;
 	enum ub_ctx_kind kind;
 	bool is_sk_filter;
-	bool tstamp_from_packet;
+	bool live; /* clsact ingress fields (tstamp, wire_len) */
 	void *map; /* MAP_32BIT buffer: ub_skb/ub_xdp, headroom, frame, tailroom */
 	size_t map_size;
 	struct userbpf_run_opts ro;
@@ -70,7 +70,7 @@ userbpf_packet_runner__new(const struct userbpf_prog *prog,
 	r->type = type;
 	r->kind = ub_prog_ctx_kind(type);
 	r->is_sk_filter = type == USERBPF_PROG_TYPE_SOCKET_FILTER;
-	r->tstamp_from_packet = OPTS_GET(opts, tstamp_from_packet, 0) != 0;
+	r->live = OPTS_GET(opts, live, 0) != 0;
 	r->map_size = CTX_ROOM + UB_XDP_HEADROOM + USERBPF_PACKET_MAX + TAILROOM;
 #ifdef MAP_32BIT
 	r->map = mmap(NULL, r->map_size, PROT_READ | PROT_WRITE,
@@ -102,14 +102,17 @@ void userbpf_packet_runner__free(struct userbpf_packet_runner *r)
 	ub_free(r);
 }
 
-/* eth_type_trans() on a device whose address is 00:00:00:00:00:00 (lo) */
+/*
+ * eth_type_trans() on the loopback device, whose address and broadcast
+ * address are both 00:00:00:00:00:00: ff:ff:ff:ff:ff:ff is then just a
+ * multicast address (PACKET_MULTICAST, as the kernel's test run says).
+ */
 static uint32_t pkt_type_of(const uint8_t *mac)
 {
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	static const uint8_t zero[6];
 
 	if (mac[0] & 1)
-		return memcmp(mac, bcast, 6) ? USERBPF_PACKET_MULTICAST : USERBPF_PACKET_BROADCAST;
+		return USERBPF_PACKET_MULTICAST;
 	return memcmp(mac, zero, 6) ? USERBPF_PACKET_OTHERHOST : USERBPF_PACKET_HOST;
 }
 
@@ -140,10 +143,13 @@ static int run_skb(struct userbpf_packet_runner *r, const struct userbpf_packet 
 	 * capture file (0, as a test run without ctx_in) and outgoing frames */
 	if (pkt->ifindex && pkt->pkt_type != USERBPF_PACKET_OUTGOING)
 		skb->md.ingress_ifindex = pkt->ifindex;
-	skb->md.wire_len = pkt->wire_len > len ? pkt->wire_len : len;
-	skb->md.gso_segs = 1;
-	if (r->tstamp_from_packet && !r->is_sk_filter)
+	/* sch_handle_ingress() sets the qdisc pkt_len (wire_len) and the
+	 * skb keeps its receive time; a test run leaves both 0, and neither
+	 * sets gso_segs for a frame that is not GSO */
+	if (r->live && !r->is_sk_filter) {
+		skb->md.wire_len = pkt->wire_len > len ? pkt->wire_len : len;
 		skb->md.tstamp = pkt->tstamp_ns;
+	}
 	r->ro.ctx = &skb->md;
 	r->ro.ctx_size = sizeof(skb->md);
 	r->ro.data = skb->data; /* LD_ABS/LD_IND */
