@@ -14,6 +14,7 @@
 #include "object.h"
 #include "verifier.h"
 #include "probe.h"
+#include "packet.h"
 /* userbpf/syscall.h (userbpf_bpf) needs <linux/bpf.h>: include it yourself. */
 
 #endif /* USERBPF_USERBPF_H */
