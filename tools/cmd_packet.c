@@ -256,6 +256,7 @@ static bool is_pkt_type(uint32_t t)
 int cli_cmd_trace_iface(int argc, char **argv)
 {
 	char **nargv = calloc((size_t)argc + 3, sizeof(*nargv));
+	char *picked = NULL;
 	const char *obj_path = NULL;
 	bool has_prog = false;
 	int i, nargc = 0, rc;
@@ -287,12 +288,16 @@ int cli_cmd_trace_iface(int argc, char **argv)
 		if (!p)
 			cli_die(2, "trace --iface: %s has no socket filter, tc or XDP program",
 				obj_path);
-		nargv[nargc++] = (char *)"--prog";
-		nargv[nargc++] = strdup(userbpf_program__name(p));
+		picked = strdup(userbpf_program__name(p));
 		userbpf_object__close(obj);
+		if (!picked)
+			cli_die(1, "out of memory");
+		nargv[nargc++] = (char *)"--prog";
+		nargv[nargc++] = picked;
 	}
 	nargv[nargc] = NULL;
 	rc = cli_cmd_run(nargc, nargv);
+	free(picked);
 	free(nargv);
 	return rc;
 }

@@ -58,66 +58,100 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* The CLI runs of packet_live_trace_examples, in one namespace. */
+static const char *const live_cmds[] = {
+	"trace %s/examples/tc_ttl.bpf.o --iface lo",
+	"trace %s/examples/http_sniff.bpf.o --iface lo",
+	"run %s/packet/ctx_dump.bpf.o --prog xdp_dump --iface lo",
+	"run %s/packet/ctx_dump.bpf.o --prog sk_fields --iface lo --json",
+};
+#define LIVE_CMDS (sizeof(live_cmds) / sizeof(live_cmds[0]))
+
 TEST(packet_live_trace_examples)
 {
-	char cmd[4096], out1[128], out2[128], err1[128], err2[128];
+	char cmd[8192], out[LIVE_CMDS][128], err[LIVE_CMDS][128], one[512];
 	const char *b = test_build_dir();
-	char *o1 = NULL, *o2 = NULL;
+	char *o[LIVE_CMDS] = { 0 }, *at;
+	size_t i, len;
 	int rc;
 
-	if (!have_file("examples/tc_ttl.bpf.o") || !have_file("examples/http_sniff.bpf.o")) {
-		test_skip("examples not built (clang missing)");
+	if (!have_file("examples/tc_ttl.bpf.o") || !have_file("examples/http_sniff.bpf.o") ||
+	    !have_file("packet/ctx_dump.bpf.o")) {
+		test_skip("BPF objects not built (clang missing)");
 		return;
 	}
 	if (system("command -v unshare >/dev/null 2>&1")) {
 		test_skip("unshare (util-linux) missing");
 		return;
 	}
-	snprintf(out1, sizeof(out1), "/tmp/packets_live_%d_ttl.out", (int)getpid());
-	snprintf(out2, sizeof(out2), "/tmp/packets_live_%d_http.out", (int)getpid());
-	snprintf(err1, sizeof(err1), "/tmp/packets_live_%d_ttl.err", (int)getpid());
-	snprintf(err2, sizeof(err2), "/tmp/packets_live_%d_http.err", (int)getpid());
-	snprintf(cmd, sizeof(cmd),
-		 "unshare -n sh -c 'G=%s/packet/traffic_gen; $G --lo-up || exit 3; "
-		 "%s/userbpf trace %s/examples/tc_ttl.bpf.o --iface lo >%s 2>%s & A=$!; "
-		 "%s/userbpf trace %s/examples/http_sniff.bpf.o --iface lo >%s 2>%s & B=$!; "
-		 "for i in $(seq 100); do grep -q capturing %s && grep -q capturing %s && break; "
-		 "sleep 0.05; done; $G || exit 4; sleep 0.3; kill -INT $A $B; "
-		 "wait $A || exit 5; wait $B || exit 6' >/dev/null 2>&1",
-		 b, b, b, out1, err1, b, b, out2, err2, err1, err2);
+	len = (size_t)snprintf(cmd, sizeof(cmd),
+			       "unshare -n sh -c 'G=%s/packet/traffic_gen; $G --lo-up || exit 3; ",
+			       b);
+	for (i = 0; i < LIVE_CMDS; i++) {
+		snprintf(out[i], sizeof(out[i]), "/tmp/packets_live_%d_%zu.out", (int)getpid(), i);
+		snprintf(err[i], sizeof(err[i]), "/tmp/packets_live_%d_%zu.err", (int)getpid(), i);
+		snprintf(one, sizeof(one), live_cmds[i], b);
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len,
+					"%s/userbpf %s >%s 2>%s & P%zu=$!; ", b, one, out[i], err[i],
+					i);
+	}
+	len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "for i in $(seq 100); do ");
+	for (i = 0; i < LIVE_CMDS; i++)
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "grep -q capturing %s && ",
+					err[i]);
+	len += (size_t)snprintf(cmd + len, sizeof(cmd) - len,
+				"break; sleep 0.05; done; $G || exit 4; sleep 0.3; kill -INT");
+	for (i = 0; i < LIVE_CMDS; i++)
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " $P%zu", i);
+	for (i = 0; i < LIVE_CMDS; i++)
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "; wait $P%zu || exit %zu", i,
+					10 + i);
+	snprintf(cmd + len, sizeof(cmd) - len, "' >/dev/null 2>&1");
 	rc = system(cmd);
-	o1 = slurp(out1);
-	o2 = slurp(out2);
+	for (i = 0; i < LIVE_CMDS; i++)
+		o[i] = slurp(out[i]);
 	if (WIFEXITED(rc) && WEXITSTATUS(rc) == 3) {
 		test_skip("no private network namespace (unshare -n refused)");
 		goto out;
 	}
 	if (rc) {
-		char *e1 = slurp(err1);
+		char *e = WIFEXITED(rc) && WEXITSTATUS(rc) >= 10 && WEXITSTATUS(rc) < 10 + (int)LIVE_CMDS
+				  ? slurp(err[WEXITSTATUS(rc) - 10])
+				  : NULL;
 
-		test_fail(__FILE__, __LINE__, "status %d; tc_ttl stderr: %s", rc, e1 ? e1 : "");
-		free(e1);
+		test_fail(__FILE__, __LINE__, "status %d; stderr: %s", rc, e ? e : "");
+		free(e);
 		goto out;
 	}
+	for (i = 0; i < LIVE_CMDS; i++)
+		ASSERT_TRUE(o[i] != NULL);
 	/* tc sees each frame once (ingress), here the UDP datagram */
-	ASSERT_TRUE(o1 && o2);
-	ASSERT_EQ(pt_count(o1, "IPv4 packet: tot_len 128, ttl 33\n"), 1);
-	ASSERT_CONTAINS(o1, "IPv4 packet: tot_len 60, ttl 64\n"); /* SYN */
-	ASSERT_CONTAINS(o1, "outgoing frames skipped");
-	ASSERT_CONTAINS(o1, "TC_ACT_OK");
-	ASSERT_EQ(pt_count(o1, "IPv4 packet:"), pt_count(o1, "events: "));
+	ASSERT_EQ(pt_count(o[0], "IPv4 packet: tot_len 128, ttl 33\n"), 1);
+	ASSERT_CONTAINS(o[0], "IPv4 packet: tot_len 60, ttl 64\n"); /* SYN */
+	ASSERT_CONTAINS(o[0], "outgoing frames skipped");
+	ASSERT_CONTAINS(o[0], "TC_ACT_OK");
+	ASSERT_EQ(pt_count(o[0], "IPv4 packet:"), pt_count(o[0], "events: "));
 	/* a packet socket's filter sees both directions of lo: twice each */
-	ASSERT_EQ(pt_count(o2, "GET /packet-traffic/1 HTTP/1.1\n"), 2);
-	ASSERT_EQ(pt_count(o2, "POST /packet-traffic/2 HTTP/1.1\n"), 2);
-	ASSERT_CONTAINS(o2, "accept (whole)       4\n");
-	ASSERT_CONTAINS(o2, "key: 00 00 00 00  value: 02 00 00 00 00 00 00 00"); /* GET */
+	ASSERT_EQ(pt_count(o[1], "GET /packet-traffic/1 HTTP/1.1\n"), 2);
+	ASSERT_EQ(pt_count(o[1], "POST /packet-traffic/2 HTTP/1.1\n"), 2);
+	ASSERT_CONTAINS(o[1], "accept (whole)       4\n");
+	ASSERT_CONTAINS(o[1], "key: 00 00 00 00  value: 02 00 00 00 00 00 00 00"); /* GET */
+	/* XDP: TCP passes, UDP is dropped, ICMP (port unreachable) bounced */
+	ASSERT_CONTAINS(o[2], "XDP_PASS");
+	ASSERT_CONTAINS(o[2], "XDP_DROP             1\n");
+	ASSERT_CONTAINS(o[2], "XDP_TX               1\n");
+	at = strstr(o[2], "packets: ");
+	ASSERT_TRUE(at != NULL);
+	ASSERT_EQ(pt_count(o[2], "fields: "), strtoul(at + 9, NULL, 10)); /* a record each */
+	/* socket filter results of 20..71 bytes: every frame kept truncated */
+	ASSERT_CONTAINS(o[3], "\"verdicts\":{\"drop\":0,\"accept\":0,\"truncate\":");
+	ASSERT_TRUE(!strstr(o[3], "\"truncate\":0}"));
 out:
-	free(o1);
-	free(o2);
-	unlink(out1);
-	unlink(out2);
-	unlink(err1);
-	unlink(err2);
+	for (i = 0; i < LIVE_CMDS; i++) {
+		free(o[i]);
+		unlink(out[i]);
+		unlink(err[i]);
+	}
 }
 
 /* ==== The kernel's packet socket as oracle (in a namespaced child) ==== */
