@@ -14,13 +14,11 @@
  *
  * Not here: PROG_ARRAY, PERF_EVENT_ARRAY, ARRAY_OF_MAPS (own files).
  */
-#include <errno.h>
-#include <limits.h>
-#include <string.h>
-#include <sys/mman.h>
+#include "util/ubc.h"
 
 #include "map.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 
 #define ARRAY_CREATE_FLAG_MASK                                              \
 	(USERBPF_F_NUMA_NODE | USERBPF_F_MMAPABLE | UB_F_ACCESS_MASK |      \
@@ -89,9 +87,8 @@ static int array_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 		void *p;
 
 		size = (size + UB_PAGE_SIZE - 1) & ~(uint64_t)(UB_PAGE_SIZE - 1);
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		p = ub_pages_alloc(size);
+		if (!p)
 			goto nomem;
 		array->values = p;
 		array->mmapped = true;
@@ -113,7 +110,7 @@ static void array_free(struct ub_map *map)
 	struct ub_array *array = to_array(map);
 
 	if (array->mmapped)
-		munmap(array->values, array->values_size);
+		ub_pages_free(array->values, array->values_size);
 	else
 		ub_free(array->values);
 	ub_free(array);
@@ -137,6 +134,22 @@ static void *array_lookup(struct ub_map *map, const void *key)
 		return NULL;
 	return elem_ptr(array, index,
 			array->percpu ? (uint32_t)ub_current_cpu() : 0);
+}
+
+/* array_map_gen_lookup(): the JIT computes the address itself. */
+static void array_direct_lookup(struct ub_map *map, struct ub_map_direct *d)
+{
+	struct ub_array *array = to_array(map);
+
+	if (array->percpu) {
+		d->kind = UB_DIRECT_CALL;
+		d->fn = array_lookup;
+		return;
+	}
+	d->kind = UB_DIRECT_ARRAY;
+	d->base = array->values;
+	d->stride = array->elem_size;
+	d->max_entries = map->max_entries;
 }
 
 /* array_map_update_elem(): program side (per-CPU: this CPU's slot). */
@@ -271,6 +284,7 @@ const struct ub_map_ops ub_array_map_ops = {
 	.alloc = array_alloc,
 	.free = array_free,
 	.lookup = array_lookup,
+	.direct_lookup = array_direct_lookup,
 	.update = array_update,
 	.delete = array_delete,
 	.get_next_key = ub_array_get_next_key,

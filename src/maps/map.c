@@ -14,18 +14,11 @@
  * Entry points: userbpf_map__create(), userbpf_map__*_elem(),
  * userbpf_map__*_batch(), userbpf_map__freeze(), ub_map_lookup_elem() ...
  */
-#include <ctype.h>
-#include <errno.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/random.h>
-#include <unistd.h>
+#include "util/ubc.h"
 
 #include "map.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 #include "vm/vm_int.h"
 
 /* ==== Registry ==== */
@@ -48,6 +41,9 @@ const struct ub_map_ops *const ub_map_ops_by_type[USERBPF_MAP_TYPE_MAX] = {
 	[USERBPF_MAP_TYPE_RINGBUF] = &ub_ringbuf_map_ops,
 	[USERBPF_MAP_TYPE_BLOOM_FILTER] = &ub_bloom_map_ops,
 	[USERBPF_MAP_TYPE_CGROUP_ARRAY] = &ub_cgroup_array_map_ops,
+	[USERBPF_MAP_TYPE_SOCKMAP] = &ub_sockmap_map_ops,
+	[USERBPF_MAP_TYPE_SOCKHASH] = &ub_sockhash_map_ops,
+	[USERBPF_MAP_TYPE_USER_RINGBUF] = &ub_user_ringbuf_map_ops,
 };
 
 /* libbpf's map_type_name[] (what bpftool prints). */
@@ -67,10 +63,10 @@ const char *const ub_map_type_names[USERBPF_MAP_TYPE_MAX] = {
 	[USERBPF_MAP_TYPE_ARRAY_OF_MAPS] = "array_of_maps",
 	[USERBPF_MAP_TYPE_HASH_OF_MAPS] = "hash_of_maps",
 	[14] = "devmap",
-	[15] = "sockmap",
+	[USERBPF_MAP_TYPE_SOCKMAP] = "sockmap",
 	[16] = "cpumap",
 	[17] = "xskmap",
-	[18] = "sockhash",
+	[USERBPF_MAP_TYPE_SOCKHASH] = "sockhash",
 	[19] = "cgroup_storage",
 	[20] = "reuseport_sockarray",
 	[21] = "percpu_cgroup_storage",
@@ -128,40 +124,14 @@ static bool is_hash_family(uint32_t type)
 /* ==== CPUs ==== */
 
 static atomic_int possible_cpus;
-static __thread int cpu_override = -1;
+static UB_TLS int cpu_override = -1;
 
+/* The platform's possible CPUs (/sys/devices/system/cpu/possible hosted). */
 static int read_possible_cpus(void)
 {
-	char buf[256];
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-	int max = -1;
-	char *p, *end;
+	uint32_t n = ub_platform_cpu_count();
 
-	if (f) {
-		if (fgets(buf, sizeof(buf), f)) {
-			/* "0-3,5,7-8": the highest id + 1 (libbpf's rule) */
-			for (p = buf; *p && *p != '\n';) {
-				long a = strtol(p, &end, 10), b = a;
-
-				if (end == p)
-					break;
-				p = end;
-				if (*p == '-') {
-					b = strtol(p + 1, &end, 10);
-					p = end;
-				}
-				if (b > max)
-					max = (int)b;
-				if (*p == ',')
-					p++;
-			}
-		}
-		fclose(f);
-	}
-	if (max >= 0)
-		return max + 1;
-	max = (int)sysconf(_SC_NPROCESSORS_CONF);
-	return max > 0 ? max : 1;
+	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
 int ub_num_possible_cpus(void)
@@ -185,69 +155,128 @@ int userbpf_num_possible_cpus(void)
  * a read-side critical section, so values and inner maps a program holds
  * outlive concurrent deletes, and a per-CPU slot owned by the run for its
  * whole length.  Threads migrate and outnumber CPUs, so the slot is not
- * simply the CPU the run started on: each slot has an ownership flag that
- * the outermost run claims with one CAS (its current CPU's slot first,
- * then the others; if every slot is busy it yields and tries again) and
- * releases at exit.  Two runs therefore never share a slot, so the
- * kernel idiom "v = lookup(percpu, k); *v += 1" stays exact, and the
- * common case costs one uncontended CAS, no lock.  Nested runs on the
- * same thread (callbacks, a program run from a helper) keep the slot.
- * A thread that chose its CPU with ub_set_current_cpu() claims nothing.
+ * simply the CPU the run started on: each slot has an ownership word that
+ * the outermost run claims with one CAS (the slot it had last time first,
+ * then its current CPU's and the others; if every slot is busy it yields
+ * and tries again) and releases at exit.  Two runs therefore never share
+ * a slot, so the kernel idiom "v = lookup(percpu, k); *v += 1" stays
+ * exact.  Nested runs on the same thread (callbacks, a program run from
+ * a helper) keep the slot.  A thread that chose its CPU with
+ * ub_set_current_cpu() claims nothing.
+ *
+ * The same CAS is the run's RCU announcement: the word carries SLOT_READER
+ * and the grace-period phase the reader entered (see the RCU section), so
+ * the common case costs one uncontended CAS at entry and one release
+ * store at exit, no shared counter.  Words sit on cache lines of their
+ * own: runs on different CPUs never share a line.
  */
 #define SLOT_FLAGS 4096
+#define SLOT_BUSY 2ul
+#define SLOT_READER 4ul /* bit 0: the phase the reader announced */
 
-static atomic_uchar slot_busy[SLOT_FLAGS];
-static __thread unsigned run_depth;
-static __thread int run_slot = -1;
+struct run_slot {
+	atomic_ulong w;
+	char pad[64 - sizeof(atomic_ulong)];
+};
+static struct run_slot run_slots[SLOT_FLAGS];
+static UB_TLS unsigned run_depth;
+static UB_TLS int run_slot = -1;
+static UB_TLS int last_slot = -1;
+static UB_TLS bool rcu_slot_section; /* the outermost section is run_slot's */
 
-static bool slot_try(int slot)
+static unsigned long rcu_phase_now(void);
+static void rcu_slot_entered(unsigned phase);
+static void rcu_slot_left(void);
+
+/*
+ * Try slot: with announce, the word becomes BUSY | READER | phase and is
+ * re-published until the phase it names is still current after the
+ * publication (the reader protocol of ub_map_rcu_read_lock()).
+ */
+static bool slot_try(int slot, bool announce)
 {
-	unsigned char free_ = 0;
+	atomic_ulong *w = &run_slots[slot].w;
+	unsigned long free_ = 0, p;
 
-	return atomic_compare_exchange_strong_explicit(&slot_busy[slot], &free_, 1,
-						       memory_order_acquire,
-						       memory_order_relaxed);
+	if (atomic_load_explicit(w, memory_order_relaxed))
+		return false;
+	p = announce ? SLOT_READER | (rcu_phase_now() & 1) : 0;
+	if (!atomic_compare_exchange_strong(w, &free_, SLOT_BUSY | p))
+		return false;
+	if (announce) {
+		for (;;) {
+			unsigned long q = rcu_phase_now() & 1;
+
+			if (q == (p & 1))
+				break;
+			p = SLOT_READER | q;
+			atomic_store(w, SLOT_BUSY | p);
+		}
+		rcu_slot_entered((unsigned)(p & 1));
+	}
+	return true;
 }
 
-static int slot_claim(void)
+static int slot_claim(bool announce)
 {
 	int n = ub_num_possible_cpus();
 	int cpu, i, spins = 0;
 
 	if (n > SLOT_FLAGS)
 		n = SLOT_FLAGS;
+	if (last_slot >= 0 && last_slot < n && slot_try(last_slot, announce))
+		return last_slot;
 	for (;;) {
-		cpu = sched_getcpu();
+		cpu = (int)ub_platform_cpu_id();
 		cpu = cpu < 0 ? 0 : cpu % n;
 		for (i = 0; i < n; i++) {
 			int slot = (cpu + i) % n;
 
-			if (atomic_load_explicit(&slot_busy[slot], memory_order_relaxed) == 0 &&
-			    slot_try(slot))
-				return slot;
+			if (slot_try(slot, announce))
+				return last_slot = slot;
 		}
 		if (++spins > 8)
-			sched_yield();
+			ub_platform_yield();
 	}
 }
 
 static void run_enter(void)
 {
 	if (run_depth++ == 0 && cpu_override < 0) {
-		run_slot = slot_claim();
+		bool announce = !rcu_slot_section && ub_map_rcu_nesting() == 0;
+
+		run_slot = slot_claim(announce);
 		cpu_override = run_slot;
+		if (announce) {
+			rcu_slot_section = true;
+			return;
+		}
 	}
 	ub_map_rcu_read_lock();
 }
 
+/*
+ * The thread's state is cleared before the slot is released (a probe may
+ * interrupt this function and run a program of its own on this thread).
+ */
 static void run_exit(void)
 {
-	ub_map_rcu_read_unlock();
 	if (--run_depth == 0 && run_slot >= 0) {
-		cpu_override = -1;
-		atomic_store_explicit(&slot_busy[run_slot], 0, memory_order_release);
+		int slot = run_slot;
+		bool section = rcu_slot_section;
+
 		run_slot = -1;
+		rcu_slot_section = false;
+		cpu_override = -1;
+		atomic_signal_fence(memory_order_seq_cst);
+		if (section)
+			rcu_slot_left();
+		else
+			ub_map_rcu_read_unlock();
+		atomic_store_explicit(&run_slots[slot].w, 0, memory_order_release);
+		return;
 	}
+	ub_map_rcu_read_unlock();
 }
 
 static void install_run_hooks(void)
@@ -266,7 +295,7 @@ int ub_current_cpu(void)
 	int cpu = cpu_override;
 
 	if (cpu < 0) {
-		cpu = sched_getcpu();
+		cpu = (int)ub_platform_cpu_id();
 		if (cpu < 0)
 			cpu = 0;
 	}
@@ -275,7 +304,7 @@ int ub_current_cpu(void)
 
 /* ==== IDs and references ==== */
 
-static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
+static ub_lock_t id_lock = UB_LOCK_INIT;
 static uint32_t next_id;
 static struct ub_map **id_maps;	/* sorted by id (ids only grow) */
 static size_t id_count, id_cap;
@@ -284,7 +313,7 @@ static int id_register(struct ub_map *map)
 {
 	int err = 0;
 
-	pthread_mutex_lock(&id_lock);
+	ub_lock(&id_lock);
 	if (id_count == id_cap) {
 		size_t cap = id_cap ? id_cap * 2 : 64;
 		struct ub_map **n = ub_calloc(cap, sizeof(*n));
@@ -306,7 +335,7 @@ static int id_register(struct ub_map *map)
 	map->id = ++next_id;
 	id_maps[id_count++] = map;
 out:
-	pthread_mutex_unlock(&id_lock);
+	ub_unlock(&id_lock);
 	return err;
 }
 
@@ -369,15 +398,15 @@ void ub_map_put(struct ub_map *map)
 				return;
 			continue;
 		}
-		pthread_mutex_lock(&id_lock);
+		ub_lock(&id_lock);
 		if (atomic_fetch_sub_explicit(&map->refcnt, 1,
 					      memory_order_acq_rel) == 1) {
 			id_unregister_locked(map);
-			pthread_mutex_unlock(&id_lock);
+			ub_unlock(&id_lock);
 			map_destroy(map);
 			return;
 		}
-		pthread_mutex_unlock(&id_lock);
+		ub_unlock(&id_lock);
 		return;
 	}
 }
@@ -387,7 +416,7 @@ struct ub_map *ub_map_get_by_id(uint32_t id)
 	struct ub_map *map = NULL;
 	size_t i;
 
-	pthread_mutex_lock(&id_lock);
+	ub_lock(&id_lock);
 	i = id_find(id);
 	if (i < id_count && id_maps[i]->id == id) {
 		map = id_maps[i];
@@ -396,7 +425,7 @@ struct ub_map *ub_map_get_by_id(uint32_t id)
 		else
 			map = NULL;
 	}
-	pthread_mutex_unlock(&id_lock);
+	ub_unlock(&id_lock);
 	return map;
 }
 
@@ -471,14 +500,11 @@ void ub_map_init_from_attr(struct ub_map *map, const struct ub_map_attr *attr)
 
 static bool numa_node_ok(uint32_t node)
 {
-	char path[64];
-
 	if (node == 0)
 		return true;
 	if (node >= 1024)
 		return false;
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u", node);
-	return access(path, F_OK) == 0;
+	return ub_numa_node_online(node);
 }
 
 /* bpf_obj_name_cpy(): [A-Za-z0-9_.] only. */
@@ -564,7 +590,7 @@ static int map_create(const struct ub_map_attr *attr, const char *name,
 	return 0;
 }
 
-static pthread_once_t run_hooks_once = PTHREAD_ONCE_INIT;
+static ub_once_t run_hooks_once = UB_ONCE_INIT;
 
 struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
 					uint32_t key_size, uint32_t value_size,
@@ -575,7 +601,7 @@ struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
 	struct ub_map *map = NULL;
 	int err;
 
-	pthread_once(&run_hooks_once, install_run_hooks);
+	ub_once(&run_hooks_once, install_run_hooks);
 	if (opts) {
 		if (opts->sz < sizeof(size_t) ||
 		    (opts->sz > sizeof(*opts) &&
@@ -792,7 +818,7 @@ static void value_lock(struct ub_map *map, void *value)
 	while (!__atomic_compare_exchange_n(lock, &expected, 1, false, __ATOMIC_ACQUIRE,
 					    __ATOMIC_RELAXED)) {
 		expected = 0;
-		sched_yield();
+		ub_platform_yield();
 	}
 }
 
@@ -1275,6 +1301,29 @@ void *ub_map_lookup_elem(struct ub_map *map, const void *key)
 	return map->ops->lookup ? map->ops->lookup(map, key) : NULL;
 }
 
+bool ub_map_is_live(const void *ptr)
+{
+	bool found = false;
+	size_t i;
+
+	ub_lock(&id_lock);
+	for (i = 0; i < id_count && !found; i++)
+		found = id_maps[i] == ptr;
+	ub_unlock(&id_lock);
+	return found;
+}
+
+void ub_map_direct_lookup(struct ub_map *map, struct ub_map_direct *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (map->ops->direct_lookup) {
+		map->ops->direct_lookup(map, d);
+	} else if (map->ops->lookup) {
+		d->kind = UB_DIRECT_CALL;
+		d->fn = map->ops->lookup;
+	}
+}
+
 long ub_map_update_elem(struct ub_map *map, const void *key, const void *value,
 			uint64_t flags)
 {
@@ -1329,16 +1378,19 @@ bool ub_map_meta_equal(const struct ub_map *meta, const struct ub_map *map)
 /* ==== Grace periods ==== */
 
 /*
- * Two-phase reader counting: a reader announces itself in the current
- * phase and re-checks the phase (so a flip it raced with is retried);
- * synchronize flips the phase and waits for the old phase to drain.
- * Read sections nest per thread.
+ * Two-phase reader announcements: a reader announces itself in the
+ * current phase and re-checks the phase (so a flip it raced with is
+ * retried); synchronize flips the phase and waits until no reader of the
+ * old phase remains.  A program run announces through its run slot's
+ * word (above); other readers (map operations from the syscall side, runs
+ * on threads with a chosen CPU) through counters.  Read sections nest
+ * per thread: only the outermost one announces.
  */
 static atomic_ulong rcu_phase;
 /*
  * Reader counts per phase, striped over cache lines so that threads
- * running programs concurrently do not share one counter line; each
- * thread keeps its stripe, and synchronize sums the stripes.
+ * reading concurrently do not share one counter line; each thread keeps
+ * its stripe, and synchronize sums the stripes.
  */
 #define RCU_STRIPES 32
 struct rcu_stripe {
@@ -1347,7 +1399,7 @@ struct rcu_stripe {
 };
 static struct rcu_stripe rcu_readers[2][RCU_STRIPES];
 static atomic_uint rcu_next_stripe;
-static __thread int rcu_stripe = -1;
+static UB_TLS int rcu_stripe = -1;
 
 static atomic_long *rcu_counter(unsigned phase)
 {
@@ -1365,9 +1417,49 @@ static long rcu_count(unsigned phase)
 		sum += atomic_load(&rcu_readers[phase][i].n);
 	return sum;
 }
-static pthread_mutex_t rcu_sync_lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread unsigned rcu_nest;
-static __thread unsigned rcu_my_phase;
+
+/* Run slots announcing phase, except skip. */
+static long rcu_slot_count(unsigned phase, int skip)
+{
+	int n = ub_num_possible_cpus(), i;
+	long sum = 0;
+
+	if (n > SLOT_FLAGS)
+		n = SLOT_FLAGS;
+	for (i = 0; i < n; i++) {
+		unsigned long w = atomic_load(&run_slots[i].w);
+
+		if (i != skip && (w & SLOT_READER) && (w & 1) == phase)
+			sum++;
+	}
+	return sum;
+}
+
+static ub_lock_t rcu_sync_lock = UB_LOCK_INIT;
+static UB_TLS unsigned rcu_nest;
+static UB_TLS unsigned rcu_my_phase;
+
+static unsigned long rcu_phase_now(void)
+{
+	return atomic_load(&rcu_phase);
+}
+
+/* A run slot now announces this thread's outermost read section. */
+static void rcu_slot_entered(unsigned phase)
+{
+	rcu_nest = 1;
+	rcu_my_phase = phase;
+}
+
+static void rcu_slot_left(void)
+{
+	rcu_nest--;
+}
+
+unsigned ub_map_rcu_nesting(void)
+{
+	return rcu_nest;
+}
 
 void ub_map_rcu_read_lock(void)
 {
@@ -1396,13 +1488,16 @@ void ub_map_rcu_read_unlock(void)
 void ub_map_rcu_synchronize(void)
 {
 	unsigned long old;
+	/* a synchronize from inside a read section must not wait for itself */
+	bool mine = rcu_nest && !rcu_slot_section;
+	int my_slot = rcu_nest && rcu_slot_section ? run_slot : -1;
 
-	pthread_mutex_lock(&rcu_sync_lock);
+	ub_lock(&rcu_sync_lock);
 	old = atomic_fetch_add(&rcu_phase, 1) & 1;
-	/* A synchronize from inside a read section would wait for itself. */
-	while (rcu_count((unsigned)old) > (rcu_nest && rcu_my_phase == old))
-		sched_yield();
-	pthread_mutex_unlock(&rcu_sync_lock);
+	while (rcu_count((unsigned)old) > (mine && rcu_my_phase == old) ||
+	       rcu_slot_count((unsigned)old, my_slot))
+		ub_platform_yield();
+	ub_unlock(&rcu_sync_lock);
 }
 
 /* ==== Utilities ==== */
@@ -1510,8 +1605,7 @@ uint32_t ub_map_random_u32(void)
 {
 	uint32_t v = 0;
 
-	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-		v = (uint32_t)random();
+	ub_random_bytes(&v, sizeof(v));
 	return v;
 }
 
@@ -1570,7 +1664,7 @@ struct defer_item {
 	struct defer_item *next;
 };
 
-static pthread_mutex_t defer_lock = PTHREAD_MUTEX_INITIALIZER;
+static ub_lock_t defer_lock = UB_LOCK_INIT;
 static struct defer_item *defer_list;
 static atomic_int defer_pending;
 
@@ -1592,11 +1686,11 @@ void ub_map_defer(void (*fn)(void *), void *arg)
 	}
 	it->fn = fn;
 	it->arg = arg;
-	pthread_mutex_lock(&defer_lock);
+	ub_lock(&defer_lock);
 	it->next = defer_list;
 	defer_list = it;
 	pending = atomic_fetch_add(&defer_pending, 1) + 1;
-	pthread_mutex_unlock(&defer_lock);
+	ub_unlock(&defer_lock);
 	/*
 	 * Bound the backlog of program-side deletes (LPM nodes): reclaim
 	 * inline once it grows, unless this thread is itself a reader.
@@ -1615,11 +1709,11 @@ void ub_map_defer_flush(void)
 		/* a reader cannot wait for a grace period it holds open */
 		return;
 	}
-	pthread_mutex_lock(&defer_lock);
+	ub_lock(&defer_lock);
 	list = defer_list;
 	defer_list = NULL;
 	atomic_store(&defer_pending, 0);
-	pthread_mutex_unlock(&defer_lock);
+	ub_unlock(&defer_lock);
 	if (!list)
 		return;
 	ub_map_rcu_synchronize();
