@@ -311,6 +311,19 @@ int launch_epoll_ctl(int epfd, int op, int fd, void *ev)
 	return 0;
 }
 
+bool launch_epoll_has_rings(int epfd)
+{
+	bool has = false;
+	int i;
+
+	pthread_mutex_lock(&ep_lock);
+	for (i = 0; i < MAX_EP; i++)
+		if (ep_rings[i].map && ep_rings[i].epfd == epfd)
+			has = true;
+	pthread_mutex_unlock(&ep_lock);
+	return has;
+}
+
 /* Before waiting on epfd: clear the wake-up of each empty ring. */
 void launch_epoll_prepare(int epfd)
 {

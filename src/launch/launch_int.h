@@ -62,6 +62,9 @@ struct lobj {
 	uint32_t link_type;	/* LINK: BPF_LINK_TYPE_* */
 	uint32_t attach_type;	/* LINK: BPF_* attach type */
 	struct lobj *pe;	/* LINK over a perf event (a reference) */
+	int pid;		/* PERF: perf_event_open's pid */
+	void *dptr;		/* MAP/PROG in a domain: the shared object */
+	int att_slot;		/* PERF: domain-wide attachment slot, or -1 */
 };
 
 /* ==== libc functions the wrappers forward to (interpose.c) ==== */
@@ -82,6 +85,10 @@ struct launch_real {
 	int (*epoll_pwait)(int, void *, int, int, const void *);
 	int (*faccessat)(int, const char *, int, int);
 	int (*access)(const char *, int);
+	int (*munmap)(void *, size_t);
+	int (*memfd_create)(const char *, unsigned int);
+	int (*ftruncate)(int, off_t);
+	int (*eventfd)(unsigned int, int);
 };
 extern struct launch_real launch_real;
 void launch_init_real(void);
@@ -101,6 +108,8 @@ void lobj_forget(int fd);
 void lobj_dup(int oldfd, int newfd);
 /* Userbpf handle of fd (MAP/PROG/BTF of this table): >= 0, or -errno. */
 int lobj_handle(int fd, int kind);
+/* Empty the table without releasing anything (a forked child). */
+void lobj_abandon_all(void);
 /* Walk every object (with the table lock held: fn must not call back). */
 void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx);
 
@@ -121,7 +130,19 @@ int launch_special_open(const char *path, int flags);
 void *launch_mmap(void *addr, size_t len, int prot, int flags, struct lobj *obj, off_t off);
 int launch_epoll_ctl(int epfd, int op, int fd, void *ev);
 void launch_epoll_prepare(int epfd);
+bool launch_epoll_has_rings(int epfd);
 const char *launch_trace_path(void);
+
+/* ==== domain mode (sync.c) ==== */
+/* Set while the library runs a command for us: its anonymous mmaps,
+ * memfds and eventfds are then made domain-wide. */
+extern __thread int launch_in_lib;
+void launch_domain_start(void);
+void launch_domain_exit(void);
+/* Attach prog (public pointer) in this process as attachment a says:
+ * a link or NULL with errno. */
+struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target,
+					 uint64_t offset, bool retprobe, uint64_t cookie);
 
 /* Message on stderr ("userbpf launch: ..."), for refusals. */
 void launch_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
