@@ -139,7 +139,7 @@ static long cmd_map_create(union bpf_attr *a, unsigned int size)
 static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
 {
 	int type = map_type_of((int)a->map_fd), err;
-	uint32_t fdval;
+	uint32_t fdval, uattr_map_fd = a->map_fd;
 
 	err = xlate(&a->map_fd, LOBJ_MAP);
 	if (err)
@@ -155,10 +155,16 @@ static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
 				return err;
 			a->value = (uint64_t)(uintptr_t)&fdval;
 			break;
-		case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-			launch_log("perf event arrays take no events in a process yet: use a "
-				   "BPF ring buffer (BPF_MAP_TYPE_RINGBUF)");
-			return -EOPNOTSUPP;
+		case BPF_MAP_TYPE_PERF_EVENT_ARRAY: {
+			struct lobj *m = lobj_get((int)uattr_map_fd);
+			uint32_t key;
+
+			memcpy(&fdval, uptr(a->value), sizeof(fdval));
+			memcpy(&key, uptr(a->key), sizeof(key));
+			err = m ? launch_perfbuf_set(m, key, (int)fdval) : -EBADF;
+			lobj_put(m);
+			return err;
+		}
 		default:
 			break;
 		}

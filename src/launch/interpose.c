@@ -168,6 +168,8 @@ EXPORT int munmap(void *addr, size_t len)
 		domain_pages_free(addr);
 		return 0;
 	}
+	if (launch_perfbuf_active())
+		launch_perfbuf_unmap(addr);
 	return launch_real.munmap(addr, len);
 }
 
@@ -487,7 +489,8 @@ static int sliced_wait(int epfd, struct epoll_event *ev, int max, int timeout,
 EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
 	launch_init_real();
-	if (domain_active() && timeout != 0 && launch_epoll_has_rings(epfd))
+	if (timeout != 0 && (launch_perfbuf_active() ||
+			     (domain_active() && launch_epoll_has_rings(epfd))))
 		return sliced_wait(epfd, ev, max, timeout, NULL, false);
 	launch_epoll_prepare(epfd);
 	return launch_real.epoll_wait(epfd, ev, max, timeout);
@@ -497,7 +500,8 @@ EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
 		       const sigset_t *mask)
 {
 	launch_init_real();
-	if (domain_active() && timeout != 0 && launch_epoll_has_rings(epfd))
+	if (timeout != 0 && (launch_perfbuf_active() ||
+			     (domain_active() && launch_epoll_has_rings(epfd))))
 		return sliced_wait(epfd, ev, max, timeout, mask, true);
 	launch_epoll_prepare(epfd);
 	return launch_real.epoll_pwait(epfd, ev, max, timeout, mask);

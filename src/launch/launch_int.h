@@ -40,7 +40,7 @@ struct userbpf_ringbuf;
 #define LAUNCH_TP_RAW_SYS_EXIT 2
 
 enum lobj_kind { LOBJ_MAP = 1, LOBJ_PROG, LOBJ_BTF, LOBJ_PERF, LOBJ_LINK };
-enum lperf_kind { LPERF_UPROBE = 1, LPERF_TRACEPOINT };
+enum lperf_kind { LPERF_UPROBE = 1, LPERF_TRACEPOINT, LPERF_OUTPUT };
 
 struct lobj {
 	int kind;		/* enum lobj_kind */
@@ -65,6 +65,12 @@ struct lobj {
 	int pid;		/* PERF: perf_event_open's pid */
 	void *dptr;		/* MAP/PROG in a domain: the shared object */
 	int att_slot;		/* PERF: domain-wide attachment slot, or -1 */
+	/* PERF of kind LPERF_OUTPUT: the kernel-layout ring libbpf maps */
+	void *ring;
+	size_t ring_size;
+	int cpu;
+	/* MAP of type PERF_EVENT_ARRAY: the bridge to libbpf's rings */
+	struct pb_bridge *bridge;
 };
 
 /* ==== libc functions the wrappers forward to (interpose.c) ==== */
@@ -97,6 +103,8 @@ void launch_init_real(void);
 struct lobj *lobj_new(int kind);
 /* A new real descriptor for obj (consumes one reference): fd or -errno. */
 int lobj_install(struct lobj *obj, const char *name);
+/* Same, over an existing real descriptor (an eventfd). */
+int lobj_install_fd(struct lobj *obj, int fd);
 /* The object behind fd with a new reference, or NULL. */
 struct lobj *lobj_get(int fd);
 /* Same, only if of kind; *err = -EBADF (not ours) / -EINVAL (other kind). */
@@ -123,6 +131,18 @@ int launch_link_create(void *attr);
 int launch_raw_tp_open(void *attr);
 void launch_lobj_release(struct lobj *obj);	/* perf.c: PERF / LINK teardown */
 uint32_t launch_next_link_id(void);
+
+/* perfbuf.c: perf buffers (BPF output events) bridged to userbpf's */
+int launch_perfbuf_open(int cpu);
+void *launch_perfbuf_mmap(struct lobj *pe, void *addr, size_t len, int flags);
+/* BPF_MAP_UPDATE_ELEM of a perf event array: 0 or -errno. */
+int launch_perfbuf_set(struct lobj *map, uint32_t key, int pfd);
+void launch_perfbuf_release(struct lobj *obj);
+bool launch_perfbuf_active(void);
+/* Move records into libbpf's rings and signal them (before a wait). */
+void launch_perfbuf_pump(void);
+/* munmap of a ring libbpf mapped: forget it. */
+void launch_perfbuf_unmap(void *addr);
 
 /* Special files: a new descriptor with the content served for path, or
  * -1 (not special, errno untouched) / -2 (special, errno set). */

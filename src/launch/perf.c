@@ -263,11 +263,8 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 			   "(use a uprobe or a syscall tracepoint)", fn ? fn : "?");
 		return -ENOENT;
 	}
-	if (attr->type == PERF_TYPE_SOFTWARE && attr->config == PERF_COUNT_SW_BPF_OUTPUT) {
-		launch_log("perf buffers (BPF output events) are not available under launch "
-			   "yet: use a BPF ring buffer");
-		return -ENOENT;
-	}
+	if (attr->type == PERF_TYPE_SOFTWARE && attr->config == PERF_COUNT_SW_BPF_OUTPUT)
+		return launch_perfbuf_open(cpu);
 	if (attr->type == PERF_TYPE_SOFTWARE || attr->type == PERF_TYPE_HARDWARE) {
 		launch_log("perf_event_open type %u config %llu: sampling events are not "
 			   "available under launch", attr->type, (unsigned long long)attr->config);

@@ -42,6 +42,7 @@ static void lobj_release(struct lobj *obj)
 		domain_obj_unuse(obj->kind == LOBJ_MAP ? DOM_MAP : DOM_PROG, obj->dptr);
 	if (obj->kind == LOBJ_PERF || obj->kind == LOBJ_LINK)
 		launch_lobj_release(obj);
+	launch_perfbuf_release(obj);
 	if (obj->rb)
 		userbpf_ringbuf__free(obj->rb);
 	if (obj->h >= 0)
@@ -66,7 +67,11 @@ void lobj_put(struct lobj *obj)
 
 int lobj_install(struct lobj *obj, const char *name)
 {
-	int fd = launch_real.memfd_create(name, MFD_CLOEXEC);
+	return lobj_install_fd(obj, launch_real.memfd_create(name, MFD_CLOEXEC));
+}
+
+int lobj_install_fd(struct lobj *obj, int fd)
+{
 
 	if (fd < 0) {
 		int err = -errno;

@@ -155,9 +155,10 @@ TEST(launch_hello_needs_launch_unprivileged)
 	ASSERT_TRUE(WEXITSTATUS(st) != 0); /* load or attach refused */
 }
 
-/* Ids, dup'ed descriptors, test runs, and the refusals of what a process
- * cannot provide: errno as an older kernel gives it, a message, no crash. */
-TEST(launch_ids_dup_and_refusals)
+/* Ids, dup'ed descriptors, test runs, a perf buffer, and the refusals of
+ * what a process cannot provide: errno as an older kernel gives it, a
+ * message, no crash.  Run privately and in a domain. */
+static void ids_dup_and_refusals(const char *domain_opt)
 {
 	char tmp[128], cmd[1024], out[8192], err[8192], path[256];
 	const char *b = test_build_dir();
@@ -170,15 +171,15 @@ TEST(launch_ids_dup_and_refusals)
 	tmpdir(tmp, sizeof(tmp));
 	snprintf(path, sizeof(path), "%s/refuse.err", tmp);
 	snprintf(cmd, sizeof(cmd),
-		 "TMPDIR=%s %s%s/userbpf launch --domain refuse -- %s/launch/refuse 2>%s",
-		 tmp, drop(), b, b, path);
+		 "TMPDIR=%s %s%s/userbpf launch %s -- %s/launch/refuse 2>%s",
+		 tmp, drop(), b, domain_opt, b, path);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
-	ASSERT_STREQ(out, "progs 2 end 2\nmaps 2\nby id: 0 sock\ndup lookup: 0 42\n"
+	ASSERT_STREQ(out, "progs 3 end 2\nmaps 2\nby id: 0 sock\ndup lookup: 0 42\n"
 			  "test_run: 0 retval 42\n"
-			  "kprobe attach: refused errno 2\nperf buffer: refused errno 2\n"
-			  "fentry load: -22\n");
+			  "kprobe attach: refused errno 2\nperf buffer: ok\n"
+			  "perf sample 7\nperf sample 9\nfentry load: -22\n");
 	f = fopen(path, "r");
 	ASSERT_TRUE(f != NULL);
 	n = fread(err, 1, sizeof(err) - 1, f);
@@ -186,10 +187,19 @@ TEST(launch_ids_dup_and_refusals)
 	fclose(f);
 	ASSERT_CONTAINS(err, "userbpf launch: kprobe on 'do_unlinkat': kernel functions "
 			     "cannot be probed in a process");
-	ASSERT_CONTAINS(err, "userbpf launch: perf buffers (BPF output events)");
 	ASSERT_CONTAINS(err, "userbpf launch: program 'fe': attaching to kernel functions");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
+}
+
+TEST(launch_ids_dup_and_refusals)
+{
+	ids_dup_and_refusals("");
+}
+
+TEST(launch_ids_dup_and_refusals_domain)
+{
+	ids_dup_and_refusals("--domain refuse");
 }
 
 /* A domain: the loader's tracepoint runs in a child started in the domain

@@ -3,12 +3,19 @@
  * refuse.bpf.c - the launch tests' application for descriptors, ids and
  * refusals (refuse.c): a kprobe on a kernel function and an fentry
  * program (both refused the way an older kernel refuses), a perf event
- * array (perf buffers refused), an array map used through dup'ed
+ * array written by a uprobe (libbpf's perf_buffer), an array map used through dup'ed
  * descriptors, a socket filter test-run.
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
 #include <bpf/bpf_helpers.h>
+
+#define __VMLINUX_H__ /* bpf_tracing.h: the kernel's pt_regs field names */
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+#include <bpf/bpf_tracing.h>
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
@@ -32,6 +39,16 @@ int kp(void *ctx)
 SEC("fentry/do_unlinkat")
 int fe(void *ctx)
 {
+	return 0;
+}
+
+/* a uprobe sending its argument through the perf buffer */
+SEC("uprobe")
+int BPF_KPROBE(ping, int v)
+{
+	__u64 x = (__u64)v;
+
+	bpf_perf_event_output(ctx, &pb, BPF_F_CURRENT_CPU, &x, sizeof(x));
 	return 0;
 }
 

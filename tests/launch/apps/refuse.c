@@ -2,9 +2,9 @@
 /*
  * refuse.c - run by test_launch.c under "userbpf launch": map and program
  * ids (GET_NEXT_ID, GET_FD_BY_ID, OBJ_GET_INFO_BY_FD), map descriptors
- * that survive dup + close of the original, PROG_TEST_RUN, and the clean
- * refusals: kprobe attach (ENOENT), perf buffers (ENOENT), an fentry
- * program (EINVAL at load).  Prints one line per check.
+ * that survive dup + close of the original, PROG_TEST_RUN, a perf buffer
+ * fed by a uprobe, and the clean refusals: kprobe attach (ENOENT), an
+ * fentry program (EINVAL at load).  Prints one line per check.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -23,12 +23,25 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+static int samples;
+
+__attribute__((noinline)) int rf_ping(int v)
+{
+	__asm__ volatile("" ::: "memory");
+	return v;
+}
+
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
+	__u64 v;
+
 	(void)ctx;
 	(void)cpu;
-	(void)data;
-	(void)size;
+	if (size < sizeof(v))
+		return;
+	memcpy(&v, data, sizeof(v));
+	printf("perf sample %llu\n", (unsigned long long)v);
+	samples++;
 }
 
 int main(void)
@@ -36,7 +49,9 @@ int main(void)
 	struct refuse_bpf *skel;
 	struct bpf_prog_info info;
 	struct perf_buffer *pb;
-	struct bpf_link *link;
+	struct bpf_link *link, *pl;
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "rf_ping");
+	int tries;
 	__u32 id = 0, len, key = 1, progs = 0, maps = 0;
 	__u64 val = 42, out = 0;
 	int fd, dfd, err;
@@ -76,7 +91,14 @@ int main(void)
 	link = bpf_program__attach(skel->progs.kp);
 	printf("kprobe attach: %s errno %d\n", link ? "ok" : "refused", errno);
 	pb = perf_buffer__new(bpf_map__fd(skel->maps.pb), 8, on_sample, NULL, NULL, NULL);
-	printf("perf buffer: %s errno %d\n", pb ? "ok" : "refused", errno);
+	printf("perf buffer: %s\n", pb ? "ok" : "refused");
+	pl = bpf_program__attach_uprobe_opts(skel->progs.ping, 0, "/proc/self/exe", 0, &uo);
+	rf_ping(7);
+	rf_ping(9);
+	for (tries = 0; pb && samples < 2 && tries < 50; tries++)
+		perf_buffer__poll(pb, 100);
+	bpf_link__destroy(pl);
+	perf_buffer__free(pb);
 	refuse_bpf__destroy(skel);
 	skel = refuse_bpf__open();
 	if (!skel)
