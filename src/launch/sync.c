@@ -119,8 +119,16 @@ static void start_thread(void)
 	pthread_attr_t at;
 	sigset_t all, old;
 
-	/* the thread takes no signals (the application's handlers) */
+	/* the thread takes none of the application's signals, but the
+	 * probe layer's (SIGSYS of syscall tracepoints, SIGTRAP of
+	 * breakpoints) and faults: those blocked would kill the process */
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGFPE);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
