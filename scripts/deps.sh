@@ -5,7 +5,7 @@
 # apt-get; otherwise it lists what is missing and carries on (tests that
 # need a missing tool skip themselves with a message).
 set -u
-pkgs=(gcc make clang llvm libc6-dev linux-libc-dev libbpf-dev bpftool
+pkgs=(gcc make clang llvm libc6-dev linux-libc-dev libbpf-dev bpftool pkg-config
       clang-19 llvm-19 libclang-rt-14-dev libcapstone-dev libzydis-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -559,8 +559,10 @@ static int emit_datasec_struct(struct gen *g, struct userbpf_object_map *map, co
 	uint64_t off = 0;
 	int err = datasec_vars(g, map, &v, &n);
 
-	if (err || !n)
+	if (err || !n) {
+		free(v);
 		return err;
+	}
 	outf(&g->o, "\tstruct %s__%s {\n", g->name, ident);
 	for (i = 0; i < n && !err; i++) {
 		if (v[i].offset > off)
