@@ -6,10 +6,10 @@
 # the libbpf-bootstrap way: clang -target bpf, bpftool gen skeleton, link
 # Debian's libbpf.
 LAUNCH_LIB  := $(BUILD)/libuserbpf-launch.so
-LAUNCH_SRCS := $(sort $(wildcard src/launch/*.c))
+LAUNCH_SRCS := $(sort $(wildcard src/launch/*.c src/domain/*.c))
 LAUNCH_OBJS := $(LAUNCH_SRCS:%.c=$(BUILD)/obj/%.launch.o)
 
-$(BUILD)/obj/src/launch/%.launch.o: src/launch/%.c src/launch/launch_int.h
+$(BUILD)/obj/src/%.launch.o: src/%.c src/launch/launch_int.h src/domain/domain.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DUSERBPF_LAUNCH $(ALL_CFLAGS) -c $< -o $@
 $(LAUNCH_LIB): $(LAUNCH_OBJS) $(LIB_OBJS) src/launch/launch.map

@@ -6,7 +6,11 @@
  * perf_event_open(), ioctl, mmap and sysfs/tracefs reads are answered by
  * userbpf inside the process (src/launch/).  The domain is a directory,
  * $TMPDIR/userbpf-UID/NAME ("default" without --domain), holding the
- * trace_pipe file its bpf_printk lines go to.
+ * trace_pipe file its bpf_printk lines go to.  With --domain the
+ * processes share one BPF object space (src/domain/): the arena file
+ * lives in that directory and the command runs with address-space
+ * randomisation off, so the interposer sits at the same address in every
+ * process of the domain.
  *
  * "userbpf trace-pipe [--domain NAME] [--no-follow]" prints that file and
  * follows it, as "cat /sys/kernel/tracing/trace_pipe" does.
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,7 +77,9 @@ static void launch_usage(void)
 int cli_cmd_launch(int argc, char **argv)
 {
 	char lib[PATH_MAX], dir[PATH_MAX], pipe_path[PATH_MAX + 16], preload[2 * PATH_MAX];
+	char arena[PATH_MAX + 16];
 	const char *domain = "default", *old;
+	bool shared = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -81,6 +88,7 @@ int cli_cmd_launch(int argc, char **argv)
 			break;
 		} else if (!strcmp(argv[i], "--domain") && i + 1 < argc) {
 			domain = argv[++i];
+			shared = true;
 		} else if (argv[i][0] != '-') {
 			break;
 		} else {
@@ -100,6 +108,16 @@ int cli_cmd_launch(int argc, char **argv)
 	setenv("LD_PRELOAD", preload, 1);
 	setenv("USERBPF_DOMAIN", domain, 1);
 	setenv("USERBPF_TRACE_PIPE", pipe_path, 1);
+	if (shared) {
+		int pers = personality(0xffffffff);
+
+		snprintf(arena, sizeof(arena), "%s/arena", dir);
+		setenv("USERBPF_DOMAIN_ARENA", arena, 1);
+		if (pers != -1 && !(pers & ADDR_NO_RANDOMIZE))
+			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
+	} else {
+		unsetenv("USERBPF_DOMAIN_ARENA");
+	}
 	execvp(argv[i], argv + i);
 	cli_die(127, "launch: %s: %s", argv[i], strerror(errno));
 }
@@ -163,6 +181,9 @@ int cli_cmd_domain(int argc, char **argv)
 		cli_die(2, "usage: %s domain rm NAME", cli_prog_name);
 	domain_dir(argv[2], dir, sizeof(dir), false);
 	snprintf(path, sizeof(path), "%s/trace_pipe", dir);
+	if (unlink(path) && errno != ENOENT)
+		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/arena", dir);
 	if (unlink(path) && errno != ENOENT)
 		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
 	if (rmdir(dir))

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/domain.h"
 #include "launch_int.h"
 #include "userbpf/syscall.h"
 #include "userbpf/userbpf.h"
@@ -33,9 +34,14 @@ static void *uptr(uint64_t v)
 /* Result of userbpf_bpf as -errno / value. */
 static long ub_call(int cmd, union bpf_attr *a, unsigned int size)
 {
-	int ret = userbpf_bpf(cmd, a, size);
+	int ret;
 
-	return ret < 0 ? -errno : ret;
+	launch_in_lib++;
+	ret = userbpf_bpf(cmd, a, size);
+	if (ret < 0)
+		ret = -errno;
+	launch_in_lib--;
+	return ret;
 }
 
 /* The id of the object behind userbpf handle h (0 on failure). */
@@ -76,6 +82,13 @@ static long wrap(int kind, long h, uint32_t map_type)
 	obj->h = (int)h;
 	obj->map_type = map_type;
 	obj->id = handle_id((int)h, kind);
+	if (domain_active() && kind == LOBJ_MAP) {
+		obj->dptr = userbpf_map_by_fd((int)h);
+		obj->id = domain_obj_use(DOM_MAP, obj->dptr);
+	} else if (domain_active() && kind == LOBJ_PROG) {
+		obj->dptr = userbpf_prog_by_fd((int)h);
+		obj->id = domain_obj_use(DOM_PROG, obj->dptr);
+	}
 	return lobj_install(obj, names[kind]);
 }
 
@@ -126,7 +139,7 @@ static long cmd_map_create(union bpf_attr *a, unsigned int size)
 static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
 {
 	int type = map_type_of((int)a->map_fd), err;
-	uint32_t fdval;
+	uint32_t fdval, uattr_map_fd = a->map_fd;
 
 	err = xlate(&a->map_fd, LOBJ_MAP);
 	if (err)
@@ -142,10 +155,16 @@ static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
 				return err;
 			a->value = (uint64_t)(uintptr_t)&fdval;
 			break;
-		case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-			launch_log("perf event arrays take no events in a process yet: use a "
-				   "BPF ring buffer (BPF_MAP_TYPE_RINGBUF)");
-			return -EOPNOTSUPP;
+		case BPF_MAP_TYPE_PERF_EVENT_ARRAY: {
+			struct lobj *m = lobj_get((int)uattr_map_fd);
+			uint32_t key;
+
+			memcpy(&fdval, uptr(a->value), sizeof(fdval));
+			memcpy(&key, uptr(a->key), sizeof(key));
+			err = m ? launch_perfbuf_set(m, key, (int)fdval) : -EBADF;
+			lobj_put(m);
+			return err;
+		}
 		default:
 			break;
 		}
@@ -267,6 +286,11 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 
 	if (a->open_flags)
 		return -EINVAL;
+	if (domain_active() && (kind == LOBJ_MAP || kind == LOBJ_PROG)) {
+		a->next_id = domain_obj_next_id(kind == LOBJ_MAP ? DOM_MAP : DOM_PROG,
+						 a->start_id);
+		return a->next_id ? 0 : -ENOENT;
+	}
 	lobj_each(id_visit, &w);
 	if (w.max > max_seen[kind])
 		max_seen[kind] = w.max;
@@ -301,6 +325,19 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 	struct id_walk w = { .want = a->prog_id };
 	long h;
 
+	if (domain_active() && (cmd == BPF_MAP_GET_FD_BY_ID || cmd == BPF_PROG_GET_FD_BY_ID)) {
+		void *p = domain_obj_by_id(cmd == BPF_MAP_GET_FD_BY_ID ? DOM_MAP : DOM_PROG,
+					   a->map_id);
+
+		if (!p)
+			return -ENOENT;
+		launch_in_lib++;
+		h = cmd == BPF_MAP_GET_FD_BY_ID ? userbpf_map_fd(p) : userbpf_prog_fd(p);
+		launch_in_lib--;
+		if (cmd == BPF_MAP_GET_FD_BY_ID)
+			return wrap(LOBJ_MAP, h, userbpf_map__type(p));
+		return wrap(LOBJ_PROG, h, 0);
+	}
 	if (cmd == BPF_MAP_GET_FD_BY_ID) {
 		h = ub_call(cmd, a, size);
 		return h < 0 ? h : wrap(LOBJ_MAP, h, h < 0 ? 0 :
@@ -343,11 +380,74 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 		return -EINVAL;
 	}
 	a->info.bpf_fd = (uint32_t)obj->h;
-	lobj_put(obj);
 	ret = ub_call(BPF_OBJ_GET_INFO_BY_FD, a, size);
 	if (!ret)
 		uattr->info.info_len = a->info.info_len;
+	/* ids are the domain's (id at offset 4 of map and prog info) */
+	if (!ret && obj->dptr && a->info.info_len >= 8) {
+		uint32_t id = obj->id;
+
+		memcpy((uint8_t *)uptr(a->info.info) + 4, &id, sizeof(id));
+	}
+	lobj_put(obj);
 	return ret;
+}
+
+/* ==== pins (a domain's /sys/fs/bpf) ==== */
+
+static long cmd_obj_pin(union bpf_attr *a)
+{
+	const char *path = uptr(a->pathname);
+	struct lobj *obj;
+	int err;
+
+	if (!path)
+		return -EFAULT;
+	if (!domain_active()) {
+		launch_log("pinning '%s' needs a domain (userbpf launch --domain NAME)", path);
+		return -EPERM;
+	}
+	if (strncmp(path, "/sys/fs/bpf/", 12))
+		return -EPERM; /* not on bpffs */
+	obj = lobj_get((int)a->bpf_fd);
+	if (!obj)
+		return -EBADF;
+	if (!obj->dptr) {
+		lobj_put(obj);
+		return -EINVAL;
+	}
+	err = domain_pin(path, obj->kind == LOBJ_MAP ? DOM_MAP : DOM_PROG, obj->dptr);
+	if (!err) {
+		/* the pin holds a reference for the life of the domain */
+		if (obj->kind == LOBJ_MAP)
+			userbpf_map__get(obj->dptr);
+		else
+			userbpf_prog__get(obj->dptr);
+	}
+	lobj_put(obj);
+	return err;
+}
+
+static long cmd_obj_get(union bpf_attr *a)
+{
+	const char *path = uptr(a->pathname);
+	void *p;
+	int kind;
+	long h;
+
+	if (!path)
+		return -EFAULT;
+	if (!domain_active())
+		return -ENOENT;
+	p = domain_pin_get(path, &kind);
+	if (!p)
+		return -ENOENT;
+	launch_in_lib++;
+	h = kind == DOM_MAP ? userbpf_map_fd(p) : userbpf_prog_fd(p);
+	launch_in_lib--;
+	if (kind == DOM_MAP)
+		return wrap(LOBJ_MAP, h, userbpf_map__type(p));
+	return wrap(LOBJ_PROG, h, 0);
 }
 
 /* ==== entry ==== */
@@ -430,6 +530,10 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 		lobj_put(m);
 		return a.prog_bind_map.flags ? -EINVAL : 0;
 	}
+	case BPF_OBJ_PIN:
+		return cmd_obj_pin(&a);
+	case BPF_OBJ_GET:
+		return cmd_obj_get(&a);
 	case BPF_LINK_CREATE:
 		return launch_link_create(&a);
 	case BPF_RAW_TRACEPOINT_OPEN:

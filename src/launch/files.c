@@ -198,6 +198,8 @@ void *launch_mmap(void *addr, size_t len, int prot, int flags, struct lobj *obj,
 	uint8_t *src, *dst, *base;
 	size_t done = 0;
 
+	if (obj->kind == LOBJ_PERF && obj->pe_kind == LPERF_OUTPUT)
+		return launch_perfbuf_mmap(obj, addr, len, flags);
 	if (obj->kind != LOBJ_MAP || !map) {
 		errno = ENODEV;
 		return MAP_FAILED;
@@ -278,6 +280,10 @@ int launch_epoll_ctl(int epfd, int op, int fd, void *ev)
 
 	if (!obj)
 		return 1; /* not ours */
+	if (obj->kind == LOBJ_PERF && obj->pe_kind == LPERF_OUTPUT) {
+		lobj_put(obj);
+		return 1; /* an eventfd: epoll it as it is */
+	}
 	if (obj->kind != LOBJ_MAP || obj->map_type != BPF_MAP_TYPE_RINGBUF) {
 		lobj_put(obj);
 		errno = EPERM; /* a file without poll support */
@@ -311,11 +317,26 @@ int launch_epoll_ctl(int epfd, int op, int fd, void *ev)
 	return 0;
 }
 
+bool launch_epoll_has_rings(int epfd)
+{
+	bool has = false;
+	int i;
+
+	pthread_mutex_lock(&ep_lock);
+	for (i = 0; i < MAX_EP; i++)
+		if (ep_rings[i].map && ep_rings[i].epfd == epfd)
+			has = true;
+	pthread_mutex_unlock(&ep_lock);
+	return has;
+}
+
 /* Before waiting on epfd: clear the wake-up of each empty ring. */
 void launch_epoll_prepare(int epfd)
 {
 	int i;
 
+	if (launch_perfbuf_active())
+		launch_perfbuf_pump();
 	pthread_mutex_lock(&ep_lock);
 	for (i = 0; i < MAX_EP; i++) {
 		void *cons, *prod, *data;

@@ -17,12 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "domain/domain.h"
 #include "launch_int.h"
 #include "userbpf/userbpf.h"
 
@@ -50,6 +54,10 @@ void launch_init_real(void)
 	R(epoll_pwait);
 	R(faccessat);
 	R(access);
+	R(munmap);
+	R(memfd_create);
+	R(ftruncate);
+	R(eventfd);
 	R(syscall);
 #undef R
 }
@@ -63,10 +71,106 @@ static int print_fn(enum userbpf_print_level level, const char *fmt, va_list arg
 	return 0;
 }
 
-__attribute__((constructor)) static void launch_ctor(void)
+__attribute__((constructor(101))) static void launch_ctor(void)
 {
 	launch_init_real();
 	userbpf_set_print(print_fn);
+	launch_domain_start();
+}
+
+__attribute__((destructor)) static void launch_dtor(void)
+{
+	launch_domain_exit();
+}
+
+/* ==== files the library makes domain-wide (a ring buffer's memfd) ==== */
+
+#define MAX_VFILES 64
+static pthread_mutex_t vf_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vfile {
+	int fd;
+	uint8_t *base;	/* its pages in the arena (after ftruncate) */
+	size_t size;
+} vfiles[MAX_VFILES];
+
+static struct vfile *vfile_of(int fd)
+{
+	int i;
+
+	for (i = 0; i < MAX_VFILES; i++)
+		if (vfiles[i].fd == fd && vfiles[i].fd > 0)
+			return &vfiles[i];
+	return NULL;
+}
+
+EXPORT int memfd_create(const char *name, unsigned int flags)
+{
+	int fd, i;
+
+	launch_init_real();
+	fd = launch_real.memfd_create(name, flags);
+	if (fd < 0 || !domain_active() || !launch_in_lib)
+		return fd;
+	pthread_mutex_lock(&vf_lock);
+	for (i = 0; i < MAX_VFILES && vfiles[i].fd > 0; i++)
+		;
+	if (i < MAX_VFILES)
+		vfiles[i] = (struct vfile){ fd, NULL, 0 };
+	pthread_mutex_unlock(&vf_lock);
+	return fd;
+}
+
+EXPORT int ftruncate(int fd, off_t len)
+{
+	struct vfile *v;
+
+	launch_init_real();
+	pthread_mutex_lock(&vf_lock);
+	v = vfile_of(fd);
+	if (v && !v->base) {
+		v->base = domain_pages((size_t)len);
+		v->size = (size_t)len;
+		pthread_mutex_unlock(&vf_lock);
+		if (!v->base) {
+			errno = ENOSPC;
+			return -1;
+		}
+		return 0;
+	}
+	pthread_mutex_unlock(&vf_lock);
+	return launch_real.ftruncate(fd, len);
+}
+
+EXPORT int eventfd(unsigned int count, int flags)
+{
+	int fd, hi;
+
+	launch_init_real();
+	fd = launch_real.eventfd(count, flags);
+	if (fd < 0 || !domain_active() || !launch_in_lib)
+		return fd;
+	/* the number is stored in shared objects: keep it out of the way of
+	 * other processes' descriptors (theirs is closed: writes fail) */
+	hi = launch_real.fcntl(fd, (flags & EFD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 3000);
+	if (hi >= 0) {
+		launch_real.close(fd);
+		fd = hi;
+	}
+	return fd;
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	launch_init_real();
+	if (domain_owns(addr)) {
+		/* arena memory is never unmapped: a page run goes back to the
+		 * allocator, anything else stays */
+		domain_pages_free(addr);
+		return 0;
+	}
+	if (launch_perfbuf_active())
+		launch_perfbuf_unmap(addr);
+	return launch_real.munmap(addr, len);
 }
 
 static long ret_errno(long r)
@@ -103,6 +207,14 @@ EXPORT int close(int fd)
 {
 	launch_init_real();
 	lobj_forget(fd);
+	if (domain_active()) {
+		pthread_mutex_lock(&vf_lock);
+		struct vfile *v = vfile_of(fd);
+
+		if (v)
+			v->fd = 0;
+		pthread_mutex_unlock(&vf_lock);
+	}
 	return launch_real.close(fd);
 }
 
@@ -127,6 +239,34 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 	void *p;
 
 	launch_init_real();
+	if (domain_active()) {
+		struct vfile *v;
+
+		if ((flags & MAP_ANONYMOUS) && launch_in_lib) {
+			/* the library's map storage: shared with the domain */
+			if ((flags & MAP_FIXED) && domain_owns(addr))
+				return addr;
+			if (!(flags & MAP_FIXED)) {
+				p = domain_pages(len);
+				if (!p)
+					errno = ENOMEM;
+				return p ? p : MAP_FAILED;
+			}
+		}
+		pthread_mutex_lock(&vf_lock);
+		v = fd >= 0 ? vfile_of(fd) : NULL;
+		if (v && v->base && (flags & MAP_FIXED) && domain_owns(addr)) {
+			uint64_t o = domain_offset(v->base) + (uint64_t)off;
+
+			pthread_mutex_unlock(&vf_lock);
+			p = launch_real.mmap(addr, len, prot, MAP_SHARED | MAP_FIXED, domain_fd(),
+					     (off_t)o);
+			if (p != MAP_FAILED)
+				domain_alias_add(addr, len, o);
+			return p;
+		}
+		pthread_mutex_unlock(&vf_lock);
+	}
 	if (fd < 0 || (flags & MAP_ANONYMOUS) || !(obj = lobj_get(fd)))
 		return launch_real.mmap(addr, len, prot, flags, fd, off);
 	p = launch_mmap(addr, len, prot, flags, obj, off);
@@ -315,9 +455,43 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return launch_real.epoll_ctl(epfd, op, fd, ev);
 }
 
+/*
+ * In a domain, producers in other processes cannot signal this process's
+ * eventfd: a wait on rings is cut into 20 ms slices, each after a check
+ * of the rings (launch_epoll_prepare re-arms the eventfd of a ring that
+ * holds records).
+ */
+static int sliced_wait(int epfd, struct epoll_event *ev, int max, int timeout,
+		       const sigset_t *mask, bool pwait)
+{
+	struct timespec t0, t1;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int slice = 20;
+		long spent;
+
+		launch_epoll_prepare(epfd);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		spent = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (timeout >= 0 && spent >= timeout)
+			slice = 0;
+		else if (timeout >= 0 && timeout - spent < slice)
+			slice = (int)(timeout - spent);
+		r = pwait ? launch_real.epoll_pwait(epfd, ev, max, slice, mask) :
+			    launch_real.epoll_wait(epfd, ev, max, slice);
+		if (r != 0 || slice == 0)
+			return r;
+	}
+}
+
 EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
 	launch_init_real();
+	if (timeout != 0 && (launch_perfbuf_active() ||
+			     (domain_active() && launch_epoll_has_rings(epfd))))
+		return sliced_wait(epfd, ev, max, timeout, NULL, false);
 	launch_epoll_prepare(epfd);
 	return launch_real.epoll_wait(epfd, ev, max, timeout);
 }
@@ -326,6 +500,9 @@ EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
 		       const sigset_t *mask)
 {
 	launch_init_real();
+	if (timeout != 0 && (launch_perfbuf_active() ||
+			     (domain_active() && launch_epoll_has_rings(epfd))))
+		return sliced_wait(epfd, ev, max, timeout, mask, true);
 	launch_epoll_prepare(epfd);
 	return launch_real.epoll_pwait(epfd, ev, max, timeout, mask);
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "domain/domain.h"
 #include "launch_int.h"
 #include "userbpf/probe.h"
 #include "userbpf/syscall.h"
@@ -44,6 +45,7 @@ uint32_t launch_next_link_id(void)
 /* ==== bpf_printk -> trace_pipe ==== */
 
 static int trace_fd = -1;
+static __thread char last_err[256];
 
 static void on_printk(void *cookie, const char *line, size_t len)
 {
@@ -78,29 +80,45 @@ static void trace_open(void)
 
 /* ==== attaching ==== */
 
-/* Attach prog (handle prog_h, owned by pe afterwards) to perf event pe. */
-static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
+struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target,
+					 uint64_t offset, bool retprobe, uint64_t cookie)
 {
-	struct userbpf_prog *prog = userbpf_prog_by_fd(prog_h);
 	char err[256] = "";
 	USERBPF_OPTS(userbpf_uprobe_opts, o, .cookie = cookie, .trace_fn = on_printk,
 		     .err_buf = err, .err_buf_sz = sizeof(err));
+	struct userbpf_link *l;
+
+	trace_open();
+	if (kind == LPERF_UPROBE)
+		l = userbpf_probe__attach_uprobe(prog, target, NULL, offset, retprobe, &o);
+	else
+		l = userbpf_probe__attach_syscall(prog, target, &o);
+	if (!l) {
+		int e = errno;
+
+		snprintf(last_err, sizeof(last_err), "%s", err[0] ? err : strerror(e));
+		errno = e;
+	}
+	return l;
+}
+
+/* Attach prog (handle prog_h, owned by pe afterwards) to perf event pe:
+ * here, and in a domain in every process the event covers. */
+static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
+{
+	struct userbpf_prog *prog = userbpf_prog_by_fd(prog_h);
+	const char *target = pe->pe_kind == LPERF_UPROBE ? pe->path : pe->tp;
 
 	if (!prog)
 		return -EINVAL;
 	if (pe->ul)
 		return -EEXIST;
-	trace_open();
-	if (pe->pe_kind == LPERF_UPROBE)
-		pe->ul = userbpf_probe__attach_uprobe(prog, pe->path, NULL, pe->offset,
-						      pe->retprobe, &o);
-	else
-		pe->ul = userbpf_probe__attach_syscall(prog, pe->tp, &o);
+	pe->ul = launch_attach_local(prog, pe->pe_kind, target, pe->offset, pe->retprobe,
+				     cookie);
 	if (!pe->ul) {
 		int e = errno;
 
-		launch_log("attach %s: %s", pe->pe_kind == LPERF_UPROBE ? pe->path : pe->tp,
-			   err[0] ? err : strerror(e));
+		launch_log("attach %s: %s", target, last_err);
 		return -e;
 	}
 	pe->prog_h = prog_h;
@@ -114,9 +132,40 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		a.info.info_len = sizeof(info);
 		a.info.info = (uint64_t)(uintptr_t)&info;
 		if (!userbpf_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)))
-			pe->prog_id = info.id;
+			pe->prog_id = domain_active() ? domain_obj_id(DOM_PROG, prog) : info.id;
+	}
+	/* tracepoints are system-wide; uprobes with pid -1 cover every process */
+	if (domain_active() && (pe->pe_kind == LPERF_TRACEPOINT || pe->pid == -1)) {
+		struct dom_attach da;
+
+		memset(&da, 0, sizeof(da));
+		da.kind = pe->pe_kind == LPERF_UPROBE ? DOM_ATT_UPROBE : DOM_ATT_TP;
+		da.retprobe = pe->retprobe;
+		da.pid = -1;
+		da.owner = getpid();
+		da.offset = pe->offset;
+		da.cookie = cookie;
+		da.prog = userbpf_prog__get(prog);
+		snprintf(da.target, sizeof(da.target), "%s", target);
+		pe->att_slot = domain_attach_add(&da);
+		if (pe->att_slot < 0)
+			userbpf_prog__put(prog);
 	}
 	return 0;
+}
+
+static void pe_detach(struct lobj *pe)
+{
+	struct dom_attach da;
+
+	if (pe->att_slot >= 0) {
+		if (domain_attach_get(pe->att_slot, &da))
+			userbpf_prog__put(da.prog);
+		domain_attach_del(pe->att_slot);
+		pe->att_slot = -1;
+	}
+	userbpf_link__destroy(pe->ul);
+	pe->ul = NULL;
 }
 
 /* A new handle on the program behind descriptor fd. */
@@ -136,16 +185,14 @@ void launch_lobj_release(struct lobj *obj)
 		struct lobj *pe = obj->pe;
 
 		/* closing the link detaches the program from the event */
-		userbpf_link__destroy(pe->ul);
-		pe->ul = NULL;
+		pe_detach(pe);
 		if (pe->prog_h >= 0)
 			userbpf_close(pe->prog_h);
 		pe->prog_h = -1;
 		lobj_put(pe);
 		obj->pe = NULL;
 	}
-	userbpf_link__destroy(obj->ul);
-	obj->ul = NULL;
+	pe_detach(obj);
 }
 
 /* ==== perf_event_open ==== */
@@ -191,6 +238,7 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 		if (!pe)
 			return -ENOMEM;
 		pe->pe_kind = LPERF_UPROBE;
+		pe->pid = pid;
 		pe->retprobe = attr->config & 1;
 		pe->path = strdup(path);
 		pe->offset = attr->config2;
@@ -215,11 +263,8 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 			   "(use a uprobe or a syscall tracepoint)", fn ? fn : "?");
 		return -ENOENT;
 	}
-	if (attr->type == PERF_TYPE_SOFTWARE && attr->config == PERF_COUNT_SW_BPF_OUTPUT) {
-		launch_log("perf buffers (BPF output events) are not available under launch "
-			   "yet: use a BPF ring buffer");
-		return -ENOENT;
-	}
+	if (attr->type == PERF_TYPE_SOFTWARE && attr->config == PERF_COUNT_SW_BPF_OUTPUT)
+		return launch_perfbuf_open(cpu);
 	if (attr->type == PERF_TYPE_SOFTWARE || attr->type == PERF_TYPE_HARDWARE) {
 		launch_log("perf_event_open type %u config %llu: sampling events are not "
 			   "available under launch", attr->type, (unsigned long long)attr->config);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "domain/domain.h"
 #include "launch_int.h"
 #include "userbpf/syscall.h"
 
@@ -30,13 +31,18 @@ struct lobj *lobj_new(int kind)
 	obj->refs = 1;
 	obj->h = -1;
 	obj->prog_h = -1;
+	obj->att_slot = -1;
 	return obj;
 }
 
 static void lobj_release(struct lobj *obj)
 {
+	launch_in_lib++;
+	if (obj->dptr)
+		domain_obj_unuse(obj->kind == LOBJ_MAP ? DOM_MAP : DOM_PROG, obj->dptr);
 	if (obj->kind == LOBJ_PERF || obj->kind == LOBJ_LINK)
 		launch_lobj_release(obj);
+	launch_perfbuf_release(obj);
 	if (obj->rb)
 		userbpf_ringbuf__free(obj->rb);
 	if (obj->h >= 0)
@@ -45,6 +51,7 @@ static void lobj_release(struct lobj *obj)
 		userbpf_close(obj->prog_h);
 	free(obj->path);
 	free(obj);
+	launch_in_lib--;
 }
 
 void lobj_put(struct lobj *obj)
@@ -60,7 +67,11 @@ void lobj_put(struct lobj *obj)
 
 int lobj_install(struct lobj *obj, const char *name)
 {
-	int fd = memfd_create(name, MFD_CLOEXEC);
+	return lobj_install_fd(obj, launch_real.memfd_create(name, MFD_CLOEXEC));
+}
+
+int lobj_install_fd(struct lobj *obj, int fd)
+{
 
 	if (fd < 0) {
 		int err = -errno;
@@ -146,6 +157,13 @@ int lobj_handle(int fd, int kind)
 	h = obj->h;
 	lobj_put(obj);
 	return h;
+}
+
+void lobj_abandon_all(void)
+{
+	pthread_mutex_lock(&tab_lock);
+	memset(tab, 0, sizeof(tab));
+	pthread_mutex_unlock(&tab_lock);
 }
 
 void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx)

@@ -154,3 +154,109 @@ TEST(launch_hello_needs_launch_unprivileged)
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_TRUE(WEXITSTATUS(st) != 0); /* load or attach refused */
 }
+
+/* Ids, dup'ed descriptors, test runs, a perf buffer, and the refusals of
+ * what a process cannot provide: errno as an older kernel gives it, a
+ * message, no crash.  Run privately and in a domain. */
+static void ids_dup_and_refusals(const char *domain_opt)
+{
+	char tmp[128], cmd[1024], out[8192], err[8192], path[256];
+	const char *b = test_build_dir();
+	FILE *f;
+	size_t n;
+	int st;
+
+	if (!ready("refuse"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(path, sizeof(path), "%s/refuse.err", tmp);
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch %s -- %s/launch/refuse 2>%s",
+		 tmp, drop(), b, domain_opt, b, path);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "progs 3 end 2\nmaps 2\nby id: 0 sock\ndup lookup: 0 42\n"
+			  "test_run: 0 retval 42\n"
+			  "kprobe attach: refused errno 2\nperf buffer: ok\n"
+			  "perf sample 7\nperf sample 9\nfentry load: -22\n");
+	f = fopen(path, "r");
+	ASSERT_TRUE(f != NULL);
+	n = fread(err, 1, sizeof(err) - 1, f);
+	err[n] = '\0';
+	fclose(f);
+	ASSERT_CONTAINS(err, "userbpf launch: kprobe on 'do_unlinkat': kernel functions "
+			     "cannot be probed in a process");
+	ASSERT_CONTAINS(err, "userbpf launch: program 'fe': attaching to kernel functions");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+TEST(launch_ids_dup_and_refusals)
+{
+	ids_dup_and_refusals("");
+}
+
+TEST(launch_ids_dup_and_refusals_domain)
+{
+	ids_dup_and_refusals("--domain refuse");
+}
+
+/* A domain: the loader's tracepoint runs in a child started in the domain
+ * (an unmodified /bin/echo), its ring buffer and hash map are shared; the
+ * domain ends with its last process. */
+TEST(launch_domain_child_runs_loader_programs)
+{
+	char tmp[128], cmd[1024], out[8192], path[256];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dloader"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain dl -- %s/launch/dloader /bin/echo hi",
+		 tmp, drop(), b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "hi\nevent: comm=echo fd=1 count=3\nchild exit 0, events 1\n"
+			  "child writes in map: 1\n");
+	snprintf(path, sizeof(path), "%s/userbpf-%u/dl/arena", tmp,
+		 getuid() == 0 ? 65534u : (unsigned)getuid());
+	ASSERT_TRUE(access(path, F_OK) != 0); /* the last process removed it */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+/* bpftool in a domain: it lists the loader's program and maps, dumps the
+ * program's instructions and the pinned map. */
+TEST(launch_domain_bpftool)
+{
+	char tmp[128], cmd[2048], out[65536];
+	const char *b = test_build_dir();
+	const char *bpftool = access("/usr/sbin/bpftool", X_OK) ? "bpftool" : "/usr/sbin/bpftool";
+	int st;
+
+	if (!ready("dloader"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain bt -- %s/launch/dloader /bin/sh -c "
+		 "'%s prog show; %s map show; %s prog dump xlated name on_write; "
+		 "%s map dump pinned /sys/fs/bpf/dl_counts'",
+		 tmp, drop(), b, b, bpftool, bpftool, bpftool, bpftool);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_CONTAINS(out, ": tracepoint  name on_write  tag ");
+	ASSERT_CONTAINS(out, ": hash  name counts  flags 0x0\n\tkey 4B  value 8B  max_entries 64\n");
+	ASSERT_CONTAINS(out, ": ringbuf  name events  flags 0x0\n");
+	ASSERT_CONTAINS(out, "   1: (85) call bpf_get_current_pid_tgid#14\n");
+	/* the earlier bpftool runs wrote: the pinned map dump shows them */
+	ASSERT_CONTAINS(out, "\nkey: ");
+	ASSERT_CONTAINS(out, " elements\n");
+	ASSERT_TRUE(!strstr(out, "Found 0 elements"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
