@@ -11,8 +11,8 @@
 # hand-written examples/apps/vmlinux_fallback/vmlinux.h is used (force it
 # with APPS_VMLINUX=fallback).  Without clang, bpftool or libbpf-dev the
 # applications are not built and their tests skip saying so.
-# uprobe_embed is the uprobe example over "userbpf gen skeleton" and
-# libuserbpf alone (no libbpf).
+# uprobe_embed and minimal_embed are those examples over "userbpf gen
+# skeleton" and libuserbpf alone (no libbpf).
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, CLI,
 #       interposer and agent, userbpf.pc (pkg-config --cflags --libs userbpf)
@@ -36,7 +36,7 @@ ifneq ($(and $(shell command -v $(BPF_CLANG) 2>/dev/null),$(APPS_BPFTOOL),$(wild
 APPS_BINS := $(APPS:%=$(APPS_DIR)/%)
 endif
 ifneq ($(shell command -v $(BPF_CLANG) 2>/dev/null),)
-APPS_EMBED := $(APPS_DIR)/uprobe_embed
+APPS_EMBED := $(APPS_DIR)/uprobe_embed $(APPS_DIR)/minimal_embed
 endif
 
 .PHONY: apps install
@@ -59,10 +59,10 @@ $(APPS_DIR)/%.skel.h: $(APPS_DIR)/%.bpf.o
 $(APPS_BINS): $(APPS_DIR)/%: examples/apps/%.c $(APPS_DIR)/%.skel.h $(APPS_HDRS)
 	$(CC) -g -O2 -Wall -Werror -I$(APPS_DIR) -Iexamples/apps $< -o $@ -lbpf -lelf -lz
 
-# The same uprobe.bpf.o, wrapped by userbpf's skeleton, linked with libuserbpf.
+# The same X.bpf.o, wrapped by userbpf's skeleton, linked with libuserbpf.
 $(APPS_DIR)/%.userbpf.skel.h: $(APPS_DIR)/%.bpf.o $(CLI)
 	$(CLI) gen skeleton $< > $@.tmp && mv $@.tmp $@
-$(APPS_DIR)/uprobe_embed: examples/apps/uprobe_embed.c $(APPS_DIR)/uprobe.userbpf.skel.h \
+$(APPS_EMBED): $(APPS_DIR)/%_embed: examples/apps/%_embed.c $(APPS_DIR)/%.userbpf.skel.h \
 			  $(APPS_HDRS) $(STATIC_LIB)
 	$(CC) -g -O2 -Wall -Wextra -Werror -Iinclude -I$(APPS_DIR) -Iexamples/apps $(LDFLAGS) \
 		$< -o $@ $(STATIC_LIB) $(LDLIBS)

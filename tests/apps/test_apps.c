@@ -10,8 +10,9 @@
  *                    fields, pids);
  *   apps_kernel_X    the oracle: the same binary on the real kernel with
  *                    real libbpf, as root, through the same checker;
- *   apps_embed_*     the uprobe example over userbpf's own skeleton and
- *                    libuserbpf (no libbpf, no interposer, no root);
+ *   apps_embed_*     the uprobe and minimal examples over userbpf's own
+ *                    skeleton and libuserbpf (no libbpf, no interposer,
+ *                    no root);
  *   apps_gen_*       the skeleton's layouts (static asserts against the
  *                    loader's offsets), globals set before load and read
  *                    live after, usage errors;
@@ -457,6 +458,28 @@ TEST(apps_embed_uprobe)
 			  r.status, r.out, r.err);
 	ASSERT_STREQ(r.out, uprobe_want);
 	ASSERT_TRUE(!strstr(r.out, "libbpf"));
+}
+
+/* minimal_embed: the write tracepoint on its own syscalls, in process,
+ * bpf_printk lines through the attach callback: minimal's output. */
+TEST(apps_embed_minimal)
+{
+	char cmd[512];
+	static struct result r;
+	const char *bad;
+
+	if (!app_built("minimal_embed"))
+		return;
+	snprintf(cmd, sizeof(cmd), "%s/apps/minimal_embed 3", test_build_dir());
+	run_cmd(cmd, true, NULL, &r);
+	if (!exited_ok(&r)) {
+		test_fail(__FILE__, __LINE__, "status 0x%x, stdout \"%s\", stderr \"%s\"",
+			  r.status, r.out, r.err);
+		return;
+	}
+	bad = check_minimal(r.out);
+	if (bad)
+		test_fail(__FILE__, __LINE__, "%s", bad);
 }
 
 /* The header of every example object compiles (the layouts' static
