@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * userbpf/common.h - definitions shared by every public header: the export
- * macro, size-tagged option structs, the print callback and the platform
- * hooks (allocator, clock) that let a kernel or firmware embed the core.
+ * macro, size-tagged option structs, the print callback; the platform
+ * interface (userbpf/platform.h) that lets a kernel or firmware embed the
+ * core is included from here.
  *
  * Error convention for the whole library: functions returning int return 0
  * (or a count) on success and a negative errno value on failure.
@@ -14,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+
+#include "platform.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,13 +43,6 @@ extern "C" {
 		__##NAME;                                                 \
 	})
 
-/** Log levels of the print callback (libbpf's order). */
-enum userbpf_print_level {
-	USERBPF_WARN,
-	USERBPF_INFO,
-	USERBPF_DEBUG,
-};
-
 typedef int (*userbpf_print_fn_t)(enum userbpf_print_level level,
 				  const char *fmt, va_list args);
 
@@ -56,42 +52,6 @@ typedef int (*userbpf_print_fn_t)(enum userbpf_print_level level,
  * @return the previous callback.
  */
 USERBPF_API userbpf_print_fn_t userbpf_set_print(userbpf_print_fn_t fn);
-
-/**
- * @brief Platform services for freestanding embedders. Any NULL member
- * keeps the default (libc malloc/free, clock_gettime).
- */
-struct userbpf_platform {
-	size_t sz;
-	void *(*alloc)(size_t size, void *cookie);   /**< zeroed memory */
-	void (*free)(void *ptr, void *cookie);
-	uint64_t (*clock_ns)(int clock_id, void *cookie); /**< CLOCK_* ids */
-	void *cookie;
-	/**
-	 * Copy size bytes from any address without faulting: 0, or non-zero
-	 * when a byte is not readable (bpf_probe_read with
-	 * USERBPF_RUN_HOST_READ).  Hosted default: process_vm_readv.
-	 */
-	int (*read_mem)(void *dst, const void *src, size_t size, void *cookie);
-	/**
-	 * Executable memory for the JIT, write-xor-execute: exec_alloc
-	 * returns size bytes, writable and not executable (NULL on failure);
-	 * exec_seal turns them read + execute, never writable again (0, or
-	 * non-zero on failure); exec_free releases them.  All three or none.
-	 * Hosted default: mmap, mprotect, munmap.  An embedder without
-	 * executable memory returns NULL: programs stay on the interpreter.
-	 */
-	void *(*exec_alloc)(size_t size, void *cookie);
-	int (*exec_seal)(void *ptr, size_t size, void *cookie);
-	void (*exec_free)(void *ptr, size_t size, void *cookie);
-};
-
-/**
- * @brief Install platform hooks before any other call (memory the library
- * allocated must be freed under the allocator that gave it).
- * @return 0 or -EINVAL.
- */
-USERBPF_API int userbpf_set_platform(const struct userbpf_platform *platform);
 
 /** @brief Free memory the library handed to the caller (userbpf_asm ...). */
 USERBPF_API void userbpf_free(void *ptr);
