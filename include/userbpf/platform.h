@@ -50,6 +50,7 @@ enum userbpf_print_level {
 /* Clock ids passed to clock_ns (Linux CLOCK_* values). */
 #define USERBPF_CLOCK_REALTIME 0
 #define USERBPF_CLOCK_MONOTONIC 1
+#define USERBPF_CLOCK_MONOTONIC_COARSE 6
 #define USERBPF_CLOCK_BOOTTIME 7
 #define USERBPF_CLOCK_TAI 11
 
@@ -75,8 +76,8 @@ struct userbpf_platform {
 	void (*free)(void *ptr, void *cookie);
 
 	/**
-	 * Nanoseconds of clock clock_id (USERBPF_CLOCK_*; MONOTONIC, BOOTTIME,
-	 * REALTIME and TAI are asked for).  Called by bpf_ktime_get_ns() and
+	 * Nanoseconds of clock clock_id (USERBPF_CLOCK_*; MONOTONIC, MONOTONIC_COARSE,
+	 * BOOTTIME, REALTIME and TAI are asked for).  Called by bpf_ktime_get_ns() and
 	 * friends while programs run: lock-free, interrupt-safe.
 	 * Fallback: 0.  Hosted default clock_gettime.
 	 */
@@ -204,6 +205,24 @@ struct userbpf_platform {
 	 */
 	int (*event_wait)(int handle, int timeout_ms, void *cookie);
 	void (*event_close)(int handle, void *cookie);
+
+	/* ---- The current task (helpers; called while programs run) ---- */
+
+	/**
+	 * bpf_get_current_pid_tgid(): tgid << 32 | pid (thread id) of the
+	 * task the program runs for, or a negative errno.  Fallback -EINVAL
+	 * (what Linux returns without a task).  Hosted getpid and gettid.
+	 */
+	int64_t (*current_pid_tgid)(void *cookie);
+	/** bpf_get_current_uid_gid(): gid << 32 | uid, or a negative errno.
+	 * Fallback -EINVAL.  Hosted getuid and getgid. */
+	int64_t (*current_uid_gid)(void *cookie);
+	/**
+	 * bpf_get_current_comm(): the task's name, NUL-terminated, into buf
+	 * (size >= 1; at most 16 bytes are used): 0 or a negative errno.
+	 * Fallback -EINVAL.  Hosted prctl(PR_GET_NAME).
+	 */
+	int (*current_comm)(char *buf, size_t size, void *cookie);
 };
 
 /**

@@ -9,8 +9,7 @@
  * memory unless USERBPF_RUN_HOST_READ), never faulting.  Trace
  * lines go to the run's trace callback, else to the print callback.
  */
-#include <stdio.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "helpers.h"
 #include "util/log.h"

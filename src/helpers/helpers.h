@@ -7,7 +7,7 @@
 #ifndef USERBPF_HELPERS_H
 #define USERBPF_HELPERS_H
 
-#include <errno.h>
+#include "util/ubc.h"
 #include <stdint.h>
 
 #include "userbpf/vm.h"

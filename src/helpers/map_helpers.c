@@ -9,11 +9,11 @@
  * and every key/value pointer must lie in the run's regions; values a
  * lookup returns become regions of the run.
  */
-#include <sched.h>
-#include <time.h>
 
 #include "helpers.h"
 #include "maps/map.h"
+#include "util/alloc.h"
+#include "util/platform_int.h"
 
 #define BPF_MAP_TYPE_PROG_ARRAY 3
 #define BPF_MAP_TYPE_ARRAY_OF_MAPS 12
@@ -245,10 +245,7 @@ static void spin_lock_release(void *owner UB_UNUSED, void *lock)
 
 static uint64_t now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return ub_clock_ns(CLOCK_MONOTONIC);
 }
 
 UB_HELPER(spin_lock)
@@ -277,7 +274,7 @@ UB_HELPER(spin_lock)
 					return UB_ERR(-EDEADLK);
 				}
 			}
-			sched_yield();
+			ub_platform_yield();
 		}
 	}
 	if (vm_hold(run, VM_HELD_SPIN_LOCK, lock, NULL, spin_lock_release)) {

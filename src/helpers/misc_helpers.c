@@ -3,8 +3,7 @@
  * misc_helpers.c - helpers needing no other subsystem: clocks, random
  * numbers, the CPU number, bpf_loop and bpf_strncmp.
  */
-#include <string.h>
-#include <time.h>
+#include "util/ubc.h"
 
 #include "helpers.h"
 #include "maps/map.h"
@@ -41,7 +40,7 @@ UB_HELPER(jiffies64)
 /* xorshift64*, one state per thread, seeded from the clock and address. */
 UB_HELPER(get_prandom_u32)
 {
-	static __thread uint64_t state;
+	static UB_TLS uint64_t state;
 
 	if (!state)
 		state = ub_clock_ns(CLOCK_MONOTONIC) ^

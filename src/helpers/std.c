@@ -10,7 +10,7 @@
  * (map_helpers.c, ringbuf_helpers.c, bprintf.c, task_helpers.c,
  * misc_helpers.c).
  */
-#include <string.h>
+#include "util/ubc.h"
 
 #include "helpers.h"
 #include "task_struct.h"

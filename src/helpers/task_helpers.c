@@ -8,16 +8,17 @@
  * process's memory, so the _kernel and _user variants behave alike; which
  * addresses they may read is the run's policy (USERBPF_RUN_HOST_READ).
  */
+#include "util/ubc.h"
+#if __STDC_HOSTED__
 #include <execinfo.h>
 #include <signal.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
+#endif
 
 #include "helpers.h"
 #include "maps/map.h"
+#include "util/platform_int.h"
 
 #define BPF_F_SKIP_FIELD_MASK 0xffull
 #define BPF_F_USER_STACK (1ull << 8)
@@ -65,12 +66,12 @@ UB_HELPER(probe_read_user_str)
 
 UB_HELPER(get_current_pid_tgid)
 {
-	return (uint64_t)getpid() << 32 | (uint32_t)syscall(SYS_gettid);
+	return (uint64_t)ub_current_pid_tgid();
 }
 
 UB_HELPER(get_current_uid_gid)
 {
-	return (uint64_t)getgid() << 32 | (uint32_t)getuid();
+	return (uint64_t)ub_current_uid_gid();
 }
 
 /* bpf_get_current_comm(buf, size): the thread name, NUL-terminated */
@@ -84,7 +85,10 @@ UB_HELPER(get_current_comm)
 		return UB_ERR(-EINVAL);
 	if (!userbpf_run__mem_ok(run, buf, r2, 1))
 		return UB_ERR(-EFAULT);
-	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	if (ub_current_comm(comm, sizeof(comm))) {
+		memset(buf, 0, r2);
+		return UB_ERR(-EINVAL);
+	}
 	n = strnlen(comm, 16);
 	if (n >= r2)
 		n = r2 - 1;
@@ -113,7 +117,11 @@ static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
 			   unsigned skip)
 {
 	void *frames[MAX_STACK_DEPTH + 64];
+#if __STDC_HOSTED__
 	int n = backtrace(frames, (int)(sizeof(frames) / sizeof(frames[0])));
+#else
+	int n = 0; /* the freestanding core has no unwinder: no user stack */
+#endif
 	int i = 0;
 	unsigned out = 0;
 
@@ -198,7 +206,11 @@ UB_HELPER(send_signal)
 		return UB_ERR(-EINVAL);
 	if (!(userbpf_run__flags(run) & USERBPF_RUN_ALLOW_SIGNAL))
 		return UB_ERR(-EPERM);
+#if __STDC_HOSTED__
 	return kill(getpid(), (int)r1) ? UB_ERR(-errno) : 0;
+#else
+	return UB_ERR(-EOPNOTSUPP); /* no signals in the freestanding core */
+#endif
 }
 
 UB_HELPER(send_signal_thread)
@@ -207,6 +219,10 @@ UB_HELPER(send_signal_thread)
 		return UB_ERR(-EINVAL);
 	if (!(userbpf_run__flags(run) & USERBPF_RUN_ALLOW_SIGNAL))
 		return UB_ERR(-EPERM);
+#if __STDC_HOSTED__
 	return syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), (int)r1)
 		       ? UB_ERR(-errno) : 0;
+#else
+	return UB_ERR(-EOPNOTSUPP);
+#endif
 }

@@ -12,10 +12,7 @@
  *
  * Entry point: userbpf_asm().
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "isa.h"
 #include "util/alloc.h"

@@ -14,10 +14,8 @@
  *
  * Entry point: userbpf_disasm_insn().
  */
-#include <errno.h>
-#include <inttypes.h>
+#include "util/ubc.h"
 #include <stdarg.h>
-#include <stdio.h>
 
 #include "isa.h"
 

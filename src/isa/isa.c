@@ -9,10 +9,8 @@
  *
  * Entry points: isa_decode(), isa_check_program(), userbpf_insns_check().
  */
-#include <errno.h>
+#include "util/ubc.h"
 #include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "isa.h"
 #include "util/alloc.h"

@@ -11,8 +11,7 @@
  *
  * Does not own: instruction encodings (x86_64.c), run semantics (vm).
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "jit_int.h"
 #include "userbpf/jit.h"

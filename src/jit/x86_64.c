@@ -34,9 +34,8 @@
  * anywhere (any call depth) unwinds in one step: the error exit reloads
  * rsp from run->jit_sp and returns run->err.
  */
-#include <errno.h>
+#include "util/ubc.h"
 #include <stddef.h>
-#include <string.h>
 
 #include "jit_int.h"
 

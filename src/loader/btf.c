@@ -19,8 +19,7 @@
  * < type_cnt; every name offset is inside the NUL-terminated string
  * section.  Reference cycles are possible: walks are depth-limited.
  */
-#include <errno.h>
-#include <stdlib.h>
+#include "util/ubc.h"
 
 #include "loader_int.h"
 #include "util/alloc.h"

@@ -11,7 +11,7 @@
  * Does not own: interpreting the records: string offsets inside them are
  * offsets into .BTF and are checked where used (relo.c, core.c).
  */
-#include <errno.h>
+#include "util/ubc.h"
 
 #include "loader_int.h"
 #include "util/alloc.h"

@@ -20,7 +20,7 @@
  * walk is depth-limited and the whole matching of one relocation runs
  * under a step budget.
  */
-#include <errno.h>
+#include "util/ubc.h"
 #include <limits.h>
 
 #include "loader_int.h"

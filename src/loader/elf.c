@@ -15,10 +15,8 @@
  * Entry points: ub_elf_parse(), ub_elf_sec_data(), ub_elf_str(),
  * ub_elf_sym_name().
  */
-#include <errno.h>
+#include "util/ubc.h"
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "loader_int.h"
 #include "util/alloc.h"
@@ -329,8 +327,18 @@ size_t ub_elf_find_sec(const struct ub_elf *elf, const char *name)
 
 /* ==== Files ==== */
 
+/*
+ * Host only: the freestanding core has no files (it opens objects from
+ * memory) and returns -EOPNOTSUPP.
+ */
 int ub_read_file(const char *path, uint8_t **out, size_t *out_size)
 {
+#if !__STDC_HOSTED__
+	(void)path;
+	*out = NULL;
+	*out_size = 0;
+	return -EOPNOTSUPP;
+#else
 	size_t cap = 1 << 16, len = 0;
 	uint8_t *buf = NULL;
 	FILE *f;
@@ -380,6 +388,7 @@ int ub_read_file(const char *path, uint8_t **out, size_t *out_size)
 	}
 	*out = buf;
 	*out_size = len;
+#endif
 	return 0;
 }
 

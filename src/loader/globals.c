@@ -11,9 +11,7 @@
  * Does not own: the global-data maps themselves (maps_spec.c) or their
  * creation (object.c).
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <stdlib.h>
+#include "util/ubc.h"
 
 #include "loader_int.h"
 #include "util/alloc.h"
@@ -190,7 +188,7 @@ static int set_enum(struct userbpf_object *obj, const char *name,
 	const struct userbpf_btf *btf = obj->btf;
 	uint32_t i, n = ub_btf_vlen(t), size = t->size_type;
 	bool is64 = ub_btf_kind(t) == USERBPF_BTF_KIND_ENUM64;
-	int64_t sv;
+	int64_t sv = 0;
 	uint64_t v;
 
 	if (size == 0 || size > 8)

@@ -16,11 +16,22 @@
  * space meaning: relocations against them fail), lddw rewriting (relo.c).
  * /proc/config.gz is not read (it would need zlib).
  */
-#include <ctype.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include "util/ubc.h"
+#if __STDC_HOSTED__
 #include <sys/utsname.h>
+#else
+/* The freestanding core knows no kernel release: LINUX_KERNEL_VERSION is
+ * 0 and no /boot/config is read (the 'kconfig' open option still works). */
+struct utsname {
+	char release[65];
+};
+static inline int uname(struct utsname *u)
+{
+	u->release[0] = '\0';
+	return 0;
+}
+#define sscanf(s, ...) ((void)(s), 0)
+#endif
 
 #include "loader_int.h"
 #include "util/alloc.h"

@@ -17,11 +17,11 @@
 #ifndef USERBPF_LOADER_INT_H
 #define USERBPF_LOADER_INT_H
 
-#include <elf.h>
+#include "util/ub_elf.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "userbpf/object.h"
 

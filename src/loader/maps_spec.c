@@ -13,9 +13,7 @@
  *
  * Does not own: map creation (object.c), lddw relocations (relo.c).
  */
-#include <ctype.h>
-#include <errno.h>
-#include <stdio.h>
+#include "util/ubc.h"
 
 #include "loader_int.h"
 #include "util/alloc.h"

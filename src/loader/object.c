@@ -18,16 +18,13 @@
  * maps_spec.c), relocation (relo.c, core.c), maps and programs
  * themselves (src/maps, src/vm).
  */
-#include <errno.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "loader_int.h"
 #include "userbpf/jit.h"
 #include "maps/map.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 #include "util/log.h"
 #include "vm/vm_int.h"
 #include "userbpf/verifier.h"
@@ -831,7 +828,7 @@ static void set_task_hook(void)
 
 int userbpf_object__load(struct userbpf_object *obj)
 {
-	static pthread_once_t hook_once = PTHREAD_ONCE_INIT;
+	static ub_once_t hook_once = UB_ONCE_INIT;
 	struct userbpf_helper *extra;
 	size_t i, extra_cnt;
 	int err;
@@ -840,7 +837,7 @@ int userbpf_object__load(struct userbpf_object *obj)
 		return -EINVAL;
 	if (obj->loaded)
 		return -EBUSY;
-	pthread_once(&hook_once, set_task_hook);
+	ub_once(&hook_once, set_task_hook);
 	err = userbpf_object__prepare(obj);
 	if (err)
 		return err;

@@ -16,8 +16,7 @@
  * Does not own: CO-RE (core.c), turning map indexes into map pointers
  * (the ld_imm64 resolver in object.c).
  */
-#include <errno.h>
-#include <stdlib.h>
+#include "util/ubc.h"
 
 #include "loader_int.h"
 #include "util/alloc.h"

@@ -12,8 +12,7 @@
  *
  * Does not own: relocations (relo.c), line/func info (relo.c).
  */
-#include <errno.h>
-#include <stdlib.h>
+#include "util/ubc.h"
 
 #include "loader_int.h"
 #include "util/alloc.h"

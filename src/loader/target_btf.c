@@ -11,17 +11,19 @@
  *
  * Does not own: parsing (btf.c), matching (core.c).
  */
-#include <errno.h>
-#include <pthread.h>
+#include "util/ubc.h"
+#if __STDC_HOSTED__
 #include <unistd.h>
+#endif
 
 #include "loader_int.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 #include "util/log.h"
 
 #define KERNEL_BTF_PATH "/sys/kernel/btf/vmlinux"
 
-static pthread_once_t kernel_once = PTHREAD_ONCE_INIT;
+static ub_once_t kernel_once = UB_ONCE_INIT;
 static struct userbpf_btf *kernel_btf;
 static int kernel_err;
 
@@ -31,10 +33,17 @@ static void kernel_btf_init(void)
 	uint32_t *ids = NULL;
 	int ret;
 
+#if __STDC_HOSTED__
 	if (access(KERNEL_BTF_PATH, R_OK)) {
 		kernel_err = -errno;
 		return;
 	}
+#else
+	if (1) {
+		kernel_err = -ENOENT; /* no files: no running kernel's BTF */
+		return;
+	}
+#endif
 	btf = userbpf_btf__parse_file(KERNEL_BTF_PATH);
 	if (!btf) {
 		kernel_err = -errno;
@@ -55,13 +64,13 @@ static void kernel_btf_init(void)
 
 struct userbpf_btf *ub_kernel_btf(void)
 {
-	pthread_once(&kernel_once, kernel_btf_init);
+	ub_once(&kernel_once, kernel_btf_init);
 	if (!kernel_btf)
 		errno = -kernel_err;
 	return kernel_btf;
 }
 
-static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+static ub_once_t ctx_once = UB_ONCE_INIT;
 static struct userbpf_btf *ctx_btf;
 
 static void ctx_btf_init(void)
@@ -71,7 +80,7 @@ static void ctx_btf_init(void)
 
 struct userbpf_btf *ub_ctx_btf_shared(void)
 {
-	pthread_once(&ctx_once, ctx_btf_init);
+	ub_once(&ctx_once, ctx_btf_init);
 	return ctx_btf;
 }
 

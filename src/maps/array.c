@@ -14,13 +14,11 @@
  *
  * Not here: PROG_ARRAY, PERF_EVENT_ARRAY, ARRAY_OF_MAPS (own files).
  */
-#include <errno.h>
-#include <limits.h>
-#include <string.h>
-#include <sys/mman.h>
+#include "util/ubc.h"
 
 #include "map.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 
 #define ARRAY_CREATE_FLAG_MASK                                              \
 	(USERBPF_F_NUMA_NODE | USERBPF_F_MMAPABLE | UB_F_ACCESS_MASK |      \
@@ -89,9 +87,8 @@ static int array_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 		void *p;
 
 		size = (size + UB_PAGE_SIZE - 1) & ~(uint64_t)(UB_PAGE_SIZE - 1);
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		p = ub_pages_alloc(size);
+		if (!p)
 			goto nomem;
 		array->values = p;
 		array->mmapped = true;
@@ -113,7 +110,7 @@ static void array_free(struct ub_map *map)
 	struct ub_array *array = to_array(map);
 
 	if (array->mmapped)
-		munmap(array->values, array->values_size);
+		ub_pages_free(array->values, array->values_size);
 	else
 		ub_free(array->values);
 	ub_free(array);

@@ -8,8 +8,7 @@
  * peek = lookup (the value is the input: 0 "maybe present", -ENOENT
  * "definitely absent").
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "map.h"
 #include "util/alloc.h"

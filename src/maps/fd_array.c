@@ -6,8 +6,7 @@
  * lock-free by programs and swapped under a spinlock by the syscall side;
  * a replaced object is released after a grace period (ub_map_defer).
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "fd_array.h"
 #include "util/alloc.h"

@@ -28,8 +28,7 @@
  * place).  Per-CPU and HASH_OF_MAPS values are updated in place, as in
  * Linux (htab_map_update_elem_in_place()), which keeps bucket order.
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "htab.h"
 #include "util/alloc.h"

@@ -12,8 +12,7 @@
  * nodes are freed after a grace period (ub_map_defer), so a value pointer
  * handed to a program stays valid for its run.
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "map.h"
 #include "util/alloc.h"

@@ -16,7 +16,7 @@
  * Locking: lru_lock protects the list and is taken before a bucket lock
  * (the evictor unlinks its victim under the victim's bucket lock).
  */
-#include <errno.h>
+#include "util/ubc.h"
 
 #include "htab.h"
 

@@ -14,18 +14,11 @@
  * Entry points: userbpf_map__create(), userbpf_map__*_elem(),
  * userbpf_map__*_batch(), userbpf_map__freeze(), ub_map_lookup_elem() ...
  */
-#include <ctype.h>
-#include <errno.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/random.h>
-#include <unistd.h>
+#include "util/ubc.h"
 
 #include "map.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 #include "vm/vm_int.h"
 
 /* ==== Registry ==== */
@@ -128,40 +121,14 @@ static bool is_hash_family(uint32_t type)
 /* ==== CPUs ==== */
 
 static atomic_int possible_cpus;
-static __thread int cpu_override = -1;
+static UB_TLS int cpu_override = -1;
 
+/* The platform's possible CPUs (/sys/devices/system/cpu/possible hosted). */
 static int read_possible_cpus(void)
 {
-	char buf[256];
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-	int max = -1;
-	char *p, *end;
+	uint32_t n = ub_platform_cpu_count();
 
-	if (f) {
-		if (fgets(buf, sizeof(buf), f)) {
-			/* "0-3,5,7-8": the highest id + 1 (libbpf's rule) */
-			for (p = buf; *p && *p != '\n';) {
-				long a = strtol(p, &end, 10), b = a;
-
-				if (end == p)
-					break;
-				p = end;
-				if (*p == '-') {
-					b = strtol(p + 1, &end, 10);
-					p = end;
-				}
-				if (b > max)
-					max = (int)b;
-				if (*p == ',')
-					p++;
-			}
-		}
-		fclose(f);
-	}
-	if (max >= 0)
-		return max + 1;
-	max = (int)sysconf(_SC_NPROCESSORS_CONF);
-	return max > 0 ? max : 1;
+	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
 int ub_num_possible_cpus(void)
@@ -197,8 +164,8 @@ int userbpf_num_possible_cpus(void)
 #define SLOT_FLAGS 4096
 
 static atomic_uchar slot_busy[SLOT_FLAGS];
-static __thread unsigned run_depth;
-static __thread int run_slot = -1;
+static UB_TLS unsigned run_depth;
+static UB_TLS int run_slot = -1;
 
 static bool slot_try(int slot)
 {
@@ -217,7 +184,7 @@ static int slot_claim(void)
 	if (n > SLOT_FLAGS)
 		n = SLOT_FLAGS;
 	for (;;) {
-		cpu = sched_getcpu();
+		cpu = (int)ub_platform_cpu_id();
 		cpu = cpu < 0 ? 0 : cpu % n;
 		for (i = 0; i < n; i++) {
 			int slot = (cpu + i) % n;
@@ -227,7 +194,7 @@ static int slot_claim(void)
 				return slot;
 		}
 		if (++spins > 8)
-			sched_yield();
+			ub_platform_yield();
 	}
 }
 
@@ -266,7 +233,7 @@ int ub_current_cpu(void)
 	int cpu = cpu_override;
 
 	if (cpu < 0) {
-		cpu = sched_getcpu();
+		cpu = (int)ub_platform_cpu_id();
 		if (cpu < 0)
 			cpu = 0;
 	}
@@ -275,7 +242,7 @@ int ub_current_cpu(void)
 
 /* ==== IDs and references ==== */
 
-static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
+static ub_lock_t id_lock = UB_LOCK_INIT;
 static uint32_t next_id;
 static struct ub_map **id_maps;	/* sorted by id (ids only grow) */
 static size_t id_count, id_cap;
@@ -284,7 +251,7 @@ static int id_register(struct ub_map *map)
 {
 	int err = 0;
 
-	pthread_mutex_lock(&id_lock);
+	ub_lock(&id_lock);
 	if (id_count == id_cap) {
 		size_t cap = id_cap ? id_cap * 2 : 64;
 		struct ub_map **n = ub_calloc(cap, sizeof(*n));
@@ -306,7 +273,7 @@ static int id_register(struct ub_map *map)
 	map->id = ++next_id;
 	id_maps[id_count++] = map;
 out:
-	pthread_mutex_unlock(&id_lock);
+	ub_unlock(&id_lock);
 	return err;
 }
 
@@ -369,15 +336,15 @@ void ub_map_put(struct ub_map *map)
 				return;
 			continue;
 		}
-		pthread_mutex_lock(&id_lock);
+		ub_lock(&id_lock);
 		if (atomic_fetch_sub_explicit(&map->refcnt, 1,
 					      memory_order_acq_rel) == 1) {
 			id_unregister_locked(map);
-			pthread_mutex_unlock(&id_lock);
+			ub_unlock(&id_lock);
 			map_destroy(map);
 			return;
 		}
-		pthread_mutex_unlock(&id_lock);
+		ub_unlock(&id_lock);
 		return;
 	}
 }
@@ -387,7 +354,7 @@ struct ub_map *ub_map_get_by_id(uint32_t id)
 	struct ub_map *map = NULL;
 	size_t i;
 
-	pthread_mutex_lock(&id_lock);
+	ub_lock(&id_lock);
 	i = id_find(id);
 	if (i < id_count && id_maps[i]->id == id) {
 		map = id_maps[i];
@@ -396,7 +363,7 @@ struct ub_map *ub_map_get_by_id(uint32_t id)
 		else
 			map = NULL;
 	}
-	pthread_mutex_unlock(&id_lock);
+	ub_unlock(&id_lock);
 	return map;
 }
 
@@ -471,14 +438,11 @@ void ub_map_init_from_attr(struct ub_map *map, const struct ub_map_attr *attr)
 
 static bool numa_node_ok(uint32_t node)
 {
-	char path[64];
-
 	if (node == 0)
 		return true;
 	if (node >= 1024)
 		return false;
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u", node);
-	return access(path, F_OK) == 0;
+	return ub_numa_node_online(node);
 }
 
 /* bpf_obj_name_cpy(): [A-Za-z0-9_.] only. */
@@ -564,7 +528,7 @@ static int map_create(const struct ub_map_attr *attr, const char *name,
 	return 0;
 }
 
-static pthread_once_t run_hooks_once = PTHREAD_ONCE_INIT;
+static ub_once_t run_hooks_once = UB_ONCE_INIT;
 
 struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
 					uint32_t key_size, uint32_t value_size,
@@ -575,7 +539,7 @@ struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
 	struct ub_map *map = NULL;
 	int err;
 
-	pthread_once(&run_hooks_once, install_run_hooks);
+	ub_once(&run_hooks_once, install_run_hooks);
 	if (opts) {
 		if (opts->sz < sizeof(size_t) ||
 		    (opts->sz > sizeof(*opts) &&
@@ -792,7 +756,7 @@ static void value_lock(struct ub_map *map, void *value)
 	while (!__atomic_compare_exchange_n(lock, &expected, 1, false, __ATOMIC_ACQUIRE,
 					    __ATOMIC_RELAXED)) {
 		expected = 0;
-		sched_yield();
+		ub_platform_yield();
 	}
 }
 
@@ -1347,7 +1311,7 @@ struct rcu_stripe {
 };
 static struct rcu_stripe rcu_readers[2][RCU_STRIPES];
 static atomic_uint rcu_next_stripe;
-static __thread int rcu_stripe = -1;
+static UB_TLS int rcu_stripe = -1;
 
 static atomic_long *rcu_counter(unsigned phase)
 {
@@ -1365,9 +1329,9 @@ static long rcu_count(unsigned phase)
 		sum += atomic_load(&rcu_readers[phase][i].n);
 	return sum;
 }
-static pthread_mutex_t rcu_sync_lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread unsigned rcu_nest;
-static __thread unsigned rcu_my_phase;
+static ub_lock_t rcu_sync_lock = UB_LOCK_INIT;
+static UB_TLS unsigned rcu_nest;
+static UB_TLS unsigned rcu_my_phase;
 
 void ub_map_rcu_read_lock(void)
 {
@@ -1397,12 +1361,12 @@ void ub_map_rcu_synchronize(void)
 {
 	unsigned long old;
 
-	pthread_mutex_lock(&rcu_sync_lock);
+	ub_lock(&rcu_sync_lock);
 	old = atomic_fetch_add(&rcu_phase, 1) & 1;
 	/* A synchronize from inside a read section would wait for itself. */
 	while (rcu_count((unsigned)old) > (rcu_nest && rcu_my_phase == old))
-		sched_yield();
-	pthread_mutex_unlock(&rcu_sync_lock);
+		ub_platform_yield();
+	ub_unlock(&rcu_sync_lock);
 }
 
 /* ==== Utilities ==== */
@@ -1510,8 +1474,7 @@ uint32_t ub_map_random_u32(void)
 {
 	uint32_t v = 0;
 
-	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-		v = (uint32_t)random();
+	ub_random_bytes(&v, sizeof(v));
 	return v;
 }
 
@@ -1570,7 +1533,7 @@ struct defer_item {
 	struct defer_item *next;
 };
 
-static pthread_mutex_t defer_lock = PTHREAD_MUTEX_INITIALIZER;
+static ub_lock_t defer_lock = UB_LOCK_INIT;
 static struct defer_item *defer_list;
 static atomic_int defer_pending;
 
@@ -1592,11 +1555,11 @@ void ub_map_defer(void (*fn)(void *), void *arg)
 	}
 	it->fn = fn;
 	it->arg = arg;
-	pthread_mutex_lock(&defer_lock);
+	ub_lock(&defer_lock);
 	it->next = defer_list;
 	defer_list = it;
 	pending = atomic_fetch_add(&defer_pending, 1) + 1;
-	pthread_mutex_unlock(&defer_lock);
+	ub_unlock(&defer_lock);
 	/*
 	 * Bound the backlog of program-side deletes (LPM nodes): reclaim
 	 * inline once it grows, unless this thread is itself a reader.
@@ -1615,11 +1578,11 @@ void ub_map_defer_flush(void)
 		/* a reader cannot wait for a grace period it holds open */
 		return;
 	}
-	pthread_mutex_lock(&defer_lock);
+	ub_lock(&defer_lock);
 	list = defer_list;
 	defer_list = NULL;
 	atomic_store(&defer_pending, 0);
-	pthread_mutex_unlock(&defer_lock);
+	ub_unlock(&defer_lock);
 	if (!list)
 		return;
 	ub_map_rcu_synchronize();

@@ -15,7 +15,7 @@
 #ifndef USERBPF_MAPS_MAP_H
 #define USERBPF_MAPS_MAP_H
 
-#include <errno.h>
+#include "util/ubc.h"
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -205,9 +205,9 @@ extern const struct ub_map_ops ub_stack_map_ops;
 extern const struct ub_map_ops ub_lpm_trie_map_ops;
 extern const struct ub_map_ops ub_bloom_map_ops;
 extern const struct ub_map_ops ub_ringbuf_map_ops;
-extern const struct ub_map_ops ub_perf_event_array_map_ops;
+extern const struct ub_map_ops ub_perf_event_array_map_ops UB_HOST_OPTIONAL;
 extern const struct ub_map_ops ub_prog_array_map_ops;
-extern const struct ub_map_ops ub_cgroup_array_map_ops;
+extern const struct ub_map_ops ub_cgroup_array_map_ops UB_HOST_OPTIONAL;
 extern const struct ub_map_ops ub_array_of_maps_map_ops;
 extern const struct ub_map_ops ub_hash_of_maps_map_ops;
 

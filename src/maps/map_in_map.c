@@ -10,8 +10,7 @@
  * program side gets the inner struct ub_map * itself.  Inner maps dropped
  * from a slot are released after a grace period.
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "fd_array.h"
 #include "htab.h"

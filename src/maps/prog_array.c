@@ -8,8 +8,7 @@
  * call in flight (inside an RCU read section) never sees freed memory.
  * Syscall lookup returns the program ID, like Linux.
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "fd_array.h"
 

@@ -7,8 +7,7 @@
  * Popped values are copied out under the lock, so nothing is ever freed
  * while the map lives.
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "map.h"
 #include "util/alloc.h"

@@ -8,7 +8,8 @@
  *               pg_off leads to, like the kernel's struct bpf_ringbuf)
  *   page 1      consumer position (unsigned long)
  *   page 2      producer position
- *   pages 3..   the data area of a memfd, mapped twice back to back, so
+ *   pages 3..   the data area, mapped twice back to back (the platform's
+ *               ring_alloc: a memfd on the host), so
  *               a record that wraps is contiguous in memory.
  * Records: 8-byte header {u32 len | BUSY bit 31 | DISCARD bit 30,
  * u32 pg_off = pages from the header back to page 0}, then the data; a
@@ -20,15 +21,11 @@
  * eventfd: BPF_RB_FORCE_WAKEUP always, BPF_RB_NO_WAKEUP never, otherwise
  * when the consumer has caught up with exactly this record.
  */
-#include <errno.h>
-#include <poll.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include "util/ubc.h"
 
 #include "map.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 
 #define RINGBUF_PGOFF 3	/* data starts 3 pages after the header page */
 #define RINGBUF_MAX_RECORD_SZ (UINT32_MAX / 4)
@@ -43,8 +40,8 @@ struct ub_ringbuf_map {
 	unsigned char *data;
 	unsigned long *consumer_pos;
 	unsigned long *producer_pos;
-	int memfd;
-	int efd;
+	void *ring_handle;	/* platform ring_alloc's */
+	int efd;		/* platform wakeup event, or -1 */
 };
 
 struct userbpf_ringbuf {
@@ -64,7 +61,6 @@ static int rb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	struct ub_ringbuf_map *rb;
 	unsigned char *region;
 	size_t hdr = RINGBUF_PGOFF * UB_PAGE_SIZE;
-	void *p;
 
 	if (attr->map_flags & ~USERBPF_F_NUMA_NODE)
 		return -EINVAL;
@@ -76,44 +72,27 @@ static int rb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 		return -ENOMEM;
 	ub_map_init_from_attr(&rb->map, attr);
 	rb->efd = -1;
-	rb->memfd = memfd_create("userbpf-ringbuf", MFD_CLOEXEC);
-	if (rb->memfd < 0 || ftruncate(rb->memfd, (off_t)(2 * UB_PAGE_SIZE + size)))
-		goto fail;
+	if (!ub_ring_supported()) {
+		ub_free(rb);
+		return -UB_ENOTSUPP; /* the platform cannot map memory twice */
+	}
+	/* header page, consumer page, producer page, data, data again */
 	rb->region_size = hdr + 2 * size;
-	region = mmap(NULL, rb->region_size, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (region == MAP_FAILED)
+	region = ub_ring_alloc(hdr, (size_t)size, &rb->ring_handle);
+	if (!region)
 		goto fail;
 	rb->region = region;
-	p = mmap(region, UB_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		goto fail;
-	/* consumer page, producer page, data: file offsets 0 .. */
-	p = mmap(region + UB_PAGE_SIZE, 2 * UB_PAGE_SIZE + size,
-		 PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED, rb->memfd, 0);
-	if (p == MAP_FAILED)
-		goto fail;
-	/* ... and the data area once more right after itself */
-	p = mmap(region + hdr + size, size, PROT_READ | PROT_WRITE,
-		 MAP_FIXED | MAP_SHARED, rb->memfd, 2 * UB_PAGE_SIZE);
-	if (p == MAP_FAILED)
-		goto fail;
 	memcpy(region, &rb, sizeof(rb));
 	rb->consumer_pos = (unsigned long *)(region + UB_PAGE_SIZE);
 	rb->producer_pos = (unsigned long *)(region + 2 * UB_PAGE_SIZE);
 	rb->data = region + hdr;
 	rb->mask = size - 1;
-	rb->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (rb->efd < 0)
-		goto fail;
+	rb->efd = ub_event_open();
 	*out = &rb->map;
 	return 0;
 fail:
 	if (rb->region)
-		munmap(rb->region, rb->region_size);
-	if (rb->memfd >= 0)
-		close(rb->memfd);
+		ub_ring_free(rb->region, hdr, (size_t)size, rb->ring_handle);
 	ub_free(rb);
 	return -ENOMEM;
 }
@@ -122,10 +101,9 @@ static void rb_free(struct ub_map *map)
 {
 	struct ub_ringbuf_map *rb = to_rb(map);
 
-	munmap(rb->region, rb->region_size);
-	close(rb->memfd);
-	if (rb->efd >= 0)
-		close(rb->efd);
+	ub_ring_free(rb->region, RINGBUF_PGOFF * UB_PAGE_SIZE,
+		     (rb->region_size - RINGBUF_PGOFF * UB_PAGE_SIZE) / 2, rb->ring_handle);
+	ub_event_close(rb->efd);
 	ub_free(rb);
 }
 
@@ -250,11 +228,7 @@ static struct ub_ringbuf_map *rb_from_record(unsigned char *hdr)
 
 static void rb_wakeup(struct ub_ringbuf_map *rb)
 {
-	uint64_t one = 1;
-
-	if (write(rb->efd, &one, sizeof(one)) < 0) {
-		/* counter saturated: a wake-up is pending anyway */
-	}
+	ub_event_signal(rb->efd);
 }
 
 /* bpf_ringbuf_commit(), on the ring rb the record belongs to. */
@@ -432,13 +406,10 @@ done:
 
 int userbpf_ringbuf__consume(struct userbpf_ringbuf *r)
 {
-	uint64_t v;
 	int64_t n;
 
 	/* clear pending wake-ups first: later ones stay visible */
-	if (read(r->rb->efd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: nothing pending */
-	}
+	ub_event_wait(r->rb->efd, 0);
 	n = process_ring(r);
 
 	return n > INT32_MAX ? INT32_MAX : (int)n;
@@ -446,13 +417,13 @@ int userbpf_ringbuf__consume(struct userbpf_ringbuf *r)
 
 int userbpf_ringbuf__poll(struct userbpf_ringbuf *r, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = r->rb->efd, .events = POLLIN };
 	int n = userbpf_ringbuf__consume(r);
 
 	if (n)
 		return n;
-	if (poll(&pfd, 1, timeout_ms) < 0)
-		return errno == EINTR ? 0 : -errno;
+	n = ub_event_wait(r->rb->efd, timeout_ms);
+	if (n < 0)
+		return n;
 	return userbpf_ringbuf__consume(r);
 }
 

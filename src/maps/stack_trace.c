@@ -7,7 +7,7 @@
  * syscall rule that user space may read and delete stacks but never
  * write them (EINVAL).
  */
-#include <errno.h>
+#include "util/ubc.h"
 
 #include "htab.h"
 

@@ -8,8 +8,7 @@
  * the verifier can call ub_ctx_access_ok() directly.  Rules are those of
  * a privileged loader (root: CAP_PERFMON, CAP_SYS_ADMIN).
  */
-#include <errno.h>
-#include <stdio.h>
+#include "util/ubc.h"
 
 #include "progs_int.h"
 

@@ -7,8 +7,7 @@
  * use the run's trusted bounds kept beside the context (struct ub_skb,
  * struct ub_xdp), never the data/data_end/len the program can write.
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "progs_int.h"
 

@@ -11,12 +11,8 @@
  * Does not own: map semantics (src/maps), program execution (src/vm,
  * src/progs).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
+#include "util/ubc.h"
 #include <stdbool.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "loader/loader_int.h"
 #include "maps/map.h"
@@ -24,6 +20,7 @@
 #include "userbpf/syscall.h"
 #include "userbpf/verifier.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 #include "vm/vm_int.h"
 
 #define PAGE_SIZE_ATTR 4096u
@@ -51,7 +48,7 @@ struct fd_entry {
 	void *obj;
 };
 
-static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
+static ub_lock_t fd_lock = UB_LOCK_INIT;
 static struct fd_entry *fds;
 static int fd_cap;
 static uint32_t next_btf_id;
@@ -61,7 +58,7 @@ static int fd_install(enum fd_kind kind, void *obj, unsigned fmode)
 {
 	int fd, err = -EMFILE;
 
-	pthread_mutex_lock(&fd_lock);
+	ub_lock(&fd_lock);
 	for (fd = FIRST_FD; fd < fd_cap; fd++)
 		if (fds[fd].kind == FD_NONE)
 			break;
@@ -85,7 +82,7 @@ static int fd_install(enum fd_kind kind, void *obj, unsigned fmode)
 	fds[fd] = (struct fd_entry){ kind, fmode, obj };
 	err = fd;
 out:
-	pthread_mutex_unlock(&fd_lock);
+	ub_unlock(&fd_lock);
 	return err;
 }
 
@@ -114,7 +111,7 @@ static int fd_get(int fd, struct fd_entry *out)
 {
 	int err = -EBADF;
 
-	pthread_mutex_lock(&fd_lock);
+	ub_lock(&fd_lock);
 	if (fd >= FIRST_FD && fd < fd_cap && fds[fd].kind != FD_NONE) {
 		*out = fds[fd];
 		if (out->kind == FD_MAP)
@@ -123,7 +120,7 @@ static int fd_get(int fd, struct fd_entry *out)
 			userbpf_prog__get(out->obj);
 		err = 0;
 	}
-	pthread_mutex_unlock(&fd_lock);
+	ub_unlock(&fd_lock);
 	return err;
 }
 
@@ -137,7 +134,7 @@ static int cmd_fd_get(int fd, struct fd_entry *out)
 {
 	int err = fd_get(fd, out);
 
-	if (err == -EBADF && fd >= 0 && fd < FIRST_FD && fcntl(fd, F_GETFD) >= 0)
+	if (err == -EBADF && fd >= 0 && fd < FIRST_FD && ub_host_fd_is_open(fd))
 		err = -EINVAL;
 	return err;
 }
@@ -197,13 +194,13 @@ int userbpf_close(int fd)
 {
 	struct fd_entry e = { FD_NONE, 0, NULL };
 
-	pthread_mutex_lock(&fd_lock);
+	ub_lock(&fd_lock);
 	if (fd >= FIRST_FD && fd < fd_cap) {
 		e = fds[fd];
 		fds[fd].kind = FD_NONE;
 		fds[fd].obj = NULL;
 	}
-	pthread_mutex_unlock(&fd_lock);
+	ub_unlock(&fd_lock);
 	if (e.kind == FD_NONE) {
 		errno = EBADF;
 		return -1;
@@ -285,7 +282,7 @@ static void *prog_from_handle(uint32_t handle, uint32_t *prog_id, int *err)
  * Map-in-map values are handles inside a bpf() command and map IDs in the
  * library API (userbpf_map__update_elem), whichever was called first.
  */
-static __thread int in_bpf_cmd;
+static UB_TLS int in_bpf_cmd;
 
 static struct ub_map *map_from_handle(uint32_t handle, int *err)
 {
@@ -664,14 +661,14 @@ static int cmd_prog_get_fd_by_id(union bpf_attr *a)
 
 	if (!attr_tail_zero(a, ATTR_END(prog_id)))
 		return -EINVAL;
-	pthread_mutex_lock(&fd_lock);
+	ub_lock(&fd_lock);
 	for (fd = FIRST_FD; fd < fd_cap; fd++)
 		if (fds[fd].kind == FD_PROG && userbpf_prog__id(fds[fd].obj) == a->prog_id) {
 			prog = fds[fd].obj;
 			userbpf_prog__get(prog);
 			break;
 		}
-	pthread_mutex_unlock(&fd_lock);
+	ub_unlock(&fd_lock);
 	if (!prog)
 		return -ENOENT;
 	fd = fd_install(FD_PROG, prog, 0);
@@ -876,7 +873,7 @@ static int verifier_map_desc(void *cookie, unsigned src, int32_t imm,
 	out->spin_lock_off = map->spin_lock_off1 ? (int32_t)map->spin_lock_off1 - 1 : -1;
 	in = map->inner_map_meta;
 	if (in) {
-		static __thread struct userbpf_verifier_map inner;
+		static UB_TLS struct userbpf_verifier_map inner;
 
 		memset(&inner, 0, sizeof(inner));
 		inner.type = in->map_type;
@@ -1217,11 +1214,11 @@ static int cmd_btf_load(union bpf_attr *a)
 
 int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	static ub_once_t once = UB_ONCE_INIT;
 	union bpf_attr a;
 	int ret;
 
-	pthread_once(&once, install_resolvers);
+	ub_once(&once, install_resolvers);
 	if (!uattr) {
 		errno = EFAULT;
 		return -1;

@@ -1,40 +1,60 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * platform.c - allocator, clock and print-callback plumbing.  Hosted
- * defaults use libc; an embedder replaces them with userbpf_set_platform().
- * Also: userbpf_strerror(), and the Nth-allocation fault injector used by
- * the fault tests.
+ * util/platform.c - the core's side of the platform interface
+ * (userbpf/platform.h): the installed table, the allocator with its
+ * fault injector, the clock, CPUs, locks, "user" memory, randomness,
+ * shareable and ring memory, wakeups, executable memory, the print
+ * callback, userbpf_strerror().
+ *
+ * Freestanding C: no libc.  A member the embedder left NULL falls back to
+ * the hosted default (ub_posix_platform, util/platform_posix.c) in the
+ * hosted library, and to the core's fallback documented in platform.h in
+ * the freestanding archive.
  */
-#include <errno.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "userbpf/common.h"
+#include "ubc.h"
 #include "alloc.h"
 #include "log.h"
+#include "platform_int.h"
 
 static struct userbpf_platform platform;
+
+#if __STDC_HOSTED__
+#define DEFAULT(member) (ub_posix_platform.member)
+#else
+#define DEFAULT(member) NULL
+#endif
+
+/* The member if the caller's table has it and set it, else the default. */
+#define HAS(member)                                                         \
+	(platform.sz >= offsetof(struct userbpf_platform, member) +         \
+			sizeof(platform.member) && platform.member)
+#define PICK(member) (HAS(member) ? platform.member : DEFAULT(member))
 
 int userbpf_set_platform(const struct userbpf_platform *p)
 {
 	struct userbpf_platform next = { 0 };
+	size_t n;
 
 	if (!p)
 		return -EINVAL;
 	if (p->sz < offsetof(struct userbpf_platform, cookie) + sizeof(void *))
 		return -EINVAL;
-	if (!p->alloc != !p->free)
+	n = p->sz < sizeof(next) ? p->sz : sizeof(next);
+	memcpy(&next, p, n);
+	next.sz = n;
+	if (!next.alloc != !next.free)
 		return -EINVAL; /* both or neither */
-	memcpy(&next, p, sizeof(next));
+	if (!next.pages_alloc != !next.pages_free || !next.ring_alloc != !next.ring_free)
+		return -EINVAL;
+	if ((next.event_open || next.event_signal || next.event_wait || next.event_close) &&
+	    !(next.event_open && next.event_signal && next.event_wait && next.event_close))
+		return -EINVAL;
 	platform = next;
 	return 0;
 }
+
+/* ==== Allocation ==== */
 
 #ifdef USERBPF_FAULT_INJECT
 static unsigned long fault_countdown;
@@ -51,9 +71,9 @@ static int fault_now(void) { return 0; }
 #endif
 
 /*
- * A custom allocator has no realloc and no size query: each block it gives
- * carries a header with the usable size in front, so that ub_realloc can
- * move it.  libc blocks have no header.
+ * A platform allocator has no realloc and no size query: each block it
+ * gives carries a header with the usable size in front, so that
+ * ub_realloc can move it.  Blocks of the hosted default (libc) have none.
  */
 #define UB_HDR 16
 
@@ -78,7 +98,11 @@ void *ub_alloc(size_t size)
 		size = 1;
 	if (platform.alloc)
 		return custom_alloc(size);
-	return calloc(1, size);
+#if __STDC_HOSTED__
+	return ub_host_calloc(size);
+#else
+	return NULL;
+#endif
 }
 
 void *ub_calloc(size_t n, size_t size)
@@ -97,8 +121,13 @@ void *ub_realloc(void *ptr, size_t size)
 		return NULL;
 	if (size == 0)
 		size = 1;
-	if (!platform.alloc)
-		return realloc(ptr, size);
+	if (!platform.alloc) {
+#if __STDC_HOSTED__
+		return ub_host_realloc(ptr, size);
+#else
+		return NULL;
+#endif
+	}
 	n = custom_alloc(size);
 	if (!n)
 		return NULL;
@@ -116,13 +145,15 @@ void ub_free(void *ptr)
 		return;
 	if (platform.free)
 		platform.free((uint8_t *)ptr - UB_HDR, platform.cookie);
+#if __STDC_HOSTED__
 	else
-		free(ptr);
+		ub_host_free(ptr);
+#endif
 }
 
 char *ub_strdup(const char *s)
 {
-	size_t n = strlen(s) + 1;
+	size_t n = ub_strlen(s) + 1;
 	char *d = ub_alloc(n);
 
 	if (d)
@@ -130,33 +161,120 @@ char *ub_strdup(const char *s)
 	return d;
 }
 
-uint64_t ub_clock_ns(int clock_id)
+void userbpf_free(void *ptr)
 {
-	struct timespec ts;
-
-	if (platform.clock_ns)
-		return platform.clock_ns(clock_id, platform.cookie);
-	if (clock_gettime((clockid_t)clock_id, &ts))
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	ub_free(ptr);
 }
 
-/* ==== Reading any address without faulting ==== */
+/* ==== Clock, CPUs, locks ==== */
+
+uint64_t ub_clock_ns(int clock_id)
+{
+	uint64_t (*fn)(int, void *) = PICK(clock_ns);
+
+	return fn ? fn(clock_id, platform.cookie) : 0;
+}
+
+uint32_t ub_platform_cpu_count(void)
+{
+	uint32_t (*fn)(void *) = PICK(cpu_count);
+	uint32_t n = fn ? fn(platform.cookie) : 1;
+
+	return n ? n : 1;
+}
+
+uint32_t ub_platform_cpu_id(void)
+{
+	uint32_t (*fn)(void *) = PICK(cpu_id);
+
+	return fn ? fn(platform.cookie) : 0;
+}
+
+void ub_platform_yield(void)
+{
+	void (*fn)(void *) = PICK(yield);
+
+	if (fn)
+		fn(platform.cookie);
+	else
+		ub_cpu_relax();
+}
+
+void ub_lock(ub_lock_t *l)
+{
+	unsigned spins = 0;
+
+	for (;;) {
+		if (!__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+			return;
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			if (++spins < 64)
+				ub_cpu_relax();
+			else
+				ub_platform_yield();
+		}
+	}
+}
+
+void ub_unlock(ub_lock_t *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+void ub_once(ub_once_t *once, void (*fn)(void))
+{
+	int state = __atomic_load_n(&once->state, __ATOMIC_ACQUIRE);
+
+	if (state == 2)
+		return;
+	state = 0;
+	if (__atomic_compare_exchange_n(&once->state, &state, 1, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+		fn();
+		__atomic_store_n(&once->state, 2, __ATOMIC_RELEASE);
+		return;
+	}
+	while (__atomic_load_n(&once->state, __ATOMIC_ACQUIRE) != 2)
+		ub_platform_yield();
+}
+
+/* ==== Memory of others: user pointers, unreadable addresses ==== */
+
+int ub_copy_from_user(void *dst, const void *user_src, size_t size)
+{
+	int (*fn)(void *, const void *, size_t, void *) = PICK(copy_from_user);
+
+	if (!size)
+		return 0;
+	if (fn)
+		return fn(dst, user_src, size, platform.cookie) ? -EFAULT : 0;
+	memcpy(dst, user_src, size);
+	return 0;
+}
+
+int ub_copy_to_user(void *user_dst, const void *src, size_t size)
+{
+	int (*fn)(void *, const void *, size_t, void *) = PICK(copy_to_user);
+
+	if (!size)
+		return 0;
+	if (fn)
+		return fn(user_dst, src, size, platform.cookie) ? -EFAULT : 0;
+	memcpy(user_dst, src, size);
+	return 0;
+}
 
 int ub_safe_read(void *dst, const void *src, size_t size)
 {
-	struct iovec local = { dst, size }, remote = { (void *)src, size };
-	ssize_t n;
+	int (*fn)(void *, const void *, size_t, void *) = PICK(read_mem);
 
 	if (size == 0)
 		return 0;
 	if ((uintptr_t)src + size < (uintptr_t)src)
 		return -EFAULT;
-	if (platform.sz >= offsetof(struct userbpf_platform, read_mem) +
-				   sizeof(platform.read_mem) && platform.read_mem)
-		return platform.read_mem(dst, src, size, platform.cookie) ? -EFAULT : 0;
-	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-	return n == (ssize_t)size ? 0 : -EFAULT;
+	if (!fn)
+		return -EFAULT;
+	return fn(dst, src, size, platform.cookie) ? -EFAULT : 0;
 }
 
 /*
@@ -178,7 +296,7 @@ long ub_safe_read_str(char *dst, const void *src, size_t size)
 			chunk = size - done;
 		if (ub_safe_read(dst + done, (const void *)(p + done), chunk))
 			return -EFAULT;
-		nul = memchr(dst + done, 0, chunk);
+		nul = ub_memchr(dst + done, 0, chunk);
 		if (nul)
 			return (long)(nul - dst) + 1;
 		done += chunk;
@@ -187,32 +305,189 @@ long ub_safe_read_str(char *dst, const void *src, size_t size)
 	return (long)size;
 }
 
+bool ub_numa_node_online(uint32_t node)
+{
+#if __STDC_HOSTED__
+	return ub_host_numa_node_online(node);
+#else
+	return node == 0;
+#endif
+}
+
+bool ub_host_fd_is_open(int fd)
+{
+#if __STDC_HOSTED__
+	return ub_posix_fd_is_open(fd);
+#else
+	(void)fd;
+	return false;
+#endif
+}
+
+int64_t ub_current_pid_tgid(void)
+{
+	int64_t (*fn)(void *) = PICK(current_pid_tgid);
+
+	return fn ? fn(platform.cookie) : -EINVAL;
+}
+
+int64_t ub_current_uid_gid(void)
+{
+	int64_t (*fn)(void *) = PICK(current_uid_gid);
+
+	return fn ? fn(platform.cookie) : -EINVAL;
+}
+
+int ub_current_comm(char *buf, size_t size)
+{
+	int (*fn)(char *, size_t, void *) = PICK(current_comm);
+
+	return fn ? fn(buf, size, platform.cookie) : -EINVAL;
+}
+
+/* ==== Randomness ==== */
+
+static uint64_t rand_state;
+
+void ub_random_bytes(void *buf, size_t size)
+{
+	int (*fn)(void *, size_t, void *) = PICK(random);
+	uint8_t *b = buf;
+	size_t i;
+
+	if (fn && !fn(buf, size, platform.cookie))
+		return;
+	/* splitmix64 seeded from the clock: not secret, only spread */
+	for (i = 0; i < size; i++) {
+		uint64_t z, s = __atomic_add_fetch(&rand_state, 0x9e3779b97f4a7c15ull,
+						   __ATOMIC_RELAXED);
+
+		z = s ^ ub_clock_ns(USERBPF_CLOCK_MONOTONIC);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		b[i] = (uint8_t)(z ^ (z >> 31));
+	}
+}
+
+/* ==== Shareable pages, ring memory, wakeups ==== */
+
+void *ub_pages_alloc(size_t size)
+{
+	void *(*fn)(size_t, void *) = PICK(pages_alloc);
+	uint8_t *raw, *p;
+
+	if (size == 0)
+		return NULL;
+	if (fn)
+		return fn(size, platform.cookie);
+	/* fallback: page-aligned ub_alloc memory, the raw pointer below it */
+	raw = ub_alloc(size + 4096 + sizeof(void *));
+	if (!raw)
+		return NULL;
+	p = (uint8_t *)(((uintptr_t)raw + sizeof(void *) + 4095) & ~(uintptr_t)4095);
+	memcpy(p - sizeof(void *), &raw, sizeof(void *));
+	return p;
+}
+
+void ub_pages_free(void *ptr, size_t size)
+{
+	void (*fn)(void *, size_t, void *) = PICK(pages_free);
+	void *raw;
+
+	if (!ptr)
+		return;
+	if (fn) {
+		fn(ptr, size, platform.cookie);
+		return;
+	}
+	memcpy(&raw, (uint8_t *)ptr - sizeof(void *), sizeof(void *));
+	ub_free(raw);
+}
+
+void *ub_ring_alloc(size_t head, size_t data, void **handle)
+{
+	void *(*fn)(size_t, size_t, void **, void *) = PICK(ring_alloc);
+
+	*handle = NULL;
+	if (!fn)
+		return NULL;
+	return fn(head, data, handle, platform.cookie);
+}
+
+bool ub_ring_supported(void)
+{
+	return PICK(ring_alloc) != NULL;
+}
+
+void ub_ring_free(void *region, size_t head, size_t data, void *handle)
+{
+	void (*fn)(void *, size_t, size_t, void *, void *) = PICK(ring_free);
+
+	if (region && fn)
+		fn(region, head, data, handle, platform.cookie);
+}
+
+int ub_event_open(void)
+{
+	int (*fn)(void *) = PICK(event_open);
+
+	return fn ? fn(platform.cookie) : -1;
+}
+
+void ub_event_signal(int handle)
+{
+	void (*fn)(int, void *) = PICK(event_signal);
+
+	if (fn && handle >= 0)
+		fn(handle, platform.cookie);
+}
+
+int ub_event_wait(int handle, int timeout_ms)
+{
+	int (*fn)(int, int, void *) = PICK(event_wait);
+
+	if (!fn || handle < 0)
+		return 0;
+	return fn(handle, timeout_ms, platform.cookie);
+}
+
+void ub_event_close(int handle)
+{
+	void (*fn)(int, void *) = PICK(event_close);
+
+	if (fn && handle >= 0)
+		fn(handle, platform.cookie);
+}
+
 /* ==== Executable memory (JIT), write-xor-execute ==== */
 
 static bool platform_has_exec(void)
 {
-	return platform.sz >= offsetof(struct userbpf_platform, exec_free) +
-			      sizeof(platform.exec_free) &&
-	       platform.exec_alloc && platform.exec_seal && platform.exec_free;
+	return HAS(exec_alloc) && HAS(exec_seal) && HAS(exec_free);
 }
 
 void *ub_exec_alloc(size_t size)
 {
-	void *p;
-
 	if (fault_now() || size == 0)
 		return NULL;
 	if (platform_has_exec())
 		return platform.exec_alloc(size, platform.cookie);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+#if __STDC_HOSTED__
+	return ub_posix_platform.exec_alloc(size, NULL);
+#else
+	return NULL;
+#endif
 }
 
 int ub_exec_seal(void *ptr, size_t size)
 {
 	if (platform_has_exec())
 		return platform.exec_seal(ptr, size, platform.cookie) ? -EPERM : 0;
-	return mprotect(ptr, size, PROT_READ | PROT_EXEC) ? -errno : 0;
+#if __STDC_HOSTED__
+	return ub_posix_platform.exec_seal(ptr, size, NULL) ? -EPERM : 0;
+#else
+	return -EPERM;
+#endif
 }
 
 void ub_exec_free(void *ptr, size_t size)
@@ -221,13 +496,10 @@ void ub_exec_free(void *ptr, size_t size)
 		return;
 	if (platform_has_exec())
 		platform.exec_free(ptr, size, platform.cookie);
+#if __STDC_HOSTED__
 	else
-		munmap(ptr, size);
-}
-
-void userbpf_free(void *ptr)
-{
-	ub_free(ptr);
+		ub_posix_platform.exec_free(ptr, size, NULL);
+#endif
 }
 
 /* ==== Print callback ==== */
@@ -245,23 +517,30 @@ userbpf_print_fn_t userbpf_set_print(userbpf_print_fn_t fn)
 
 void ub_log(enum userbpf_print_level level, const char *fmt, ...)
 {
+	void (*log)(enum userbpf_print_level, const char *, void *) = PICK(log);
 	va_list ap;
 
-	if (!print_fn)
-		return;
-	va_start(ap, fmt);
-	print_fn(level, fmt, ap);
-	va_end(ap);
+	if (print_fn) {
+		va_start(ap, fmt);
+		print_fn(level, fmt, ap);
+		va_end(ap);
+	} else if (log) {
+		char msg[512];
+
+		va_start(ap, fmt);
+		ub_vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		log(level, msg, platform.cookie);
+	}
 }
 
 const char *userbpf_strerror(int err)
 {
+#if __STDC_HOSTED__
 	if (err < 0)
 		err = -err;
-	switch (err) {
-	case 524:
-		return "Operation not supported (ENOTSUPP)";
-	default:
-		return strerror(err);
-	}
+	if (err != ENOTSUPP)
+		return strerror(err); /* libc's text, "Unknown error N" included */
+#endif
+	return ub_strerror(err);
 }

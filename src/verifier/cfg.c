@@ -15,8 +15,7 @@
  * before writing, per subprogram (backward dataflow to a fixpoint); state
  * comparison ignores dead registers.
  */
-#include <stdlib.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "verifier_int.h"
 #include "util/alloc.h"

@@ -8,8 +8,7 @@
  * cfg.c's liveness) are ignored by the comparison; ids are compared as a
  * consistent renaming, as in the kernel's check_ids().
  */
-#include <stdio.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "verifier_int.h"
 #include "util/alloc.h"
@@ -281,7 +280,7 @@ static bool frame_equal(struct verif_env *env, struct idmap *map, const struct v
 bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 			const struct verif_state *cur, bool exact)
 {
-	static __thread struct idmap map;
+	static UB_TLS struct idmap map;
 	int i;
 
 	if (old->curframe != cur->curframe || old->nrefs != cur->nrefs ||
@@ -329,7 +328,7 @@ static const char *const type_names[VERIF_REG_TYPES] = {
 
 const char *verif_reg_type_name(const struct verif_reg *r)
 {
-	static __thread char buf[48];
+	static UB_TLS char buf[48];
 	const char *base = r->type < VERIF_REG_TYPES ? type_names[r->type] : "?";
 
 	if (r->type == PTR_TO_MEM && (r->flags & MEM_RINGBUF))

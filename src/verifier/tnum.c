@@ -8,7 +8,7 @@
  * Entry points: verif_scalar_sync, verif_scalar_alu, verif_scalar_refine,
  * verif_scalar_branch.  Does not know registers, pointers or programs.
  */
-#include <stdio.h>
+#include "util/ubc.h"
 
 #include "tnum.h"
 

@@ -16,8 +16,7 @@
  * give unknown scalars, as Linux does for CAP_PERFMON + CAP_BPF loaders.
  */
 #include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "verifier_int.h"
 #include "progs/progs_int.h"

@@ -9,7 +9,7 @@
 #ifndef USERBPF_VERIFIER_INT_H
 #define USERBPF_VERIFIER_INT_H
 
-#include <errno.h>
+#include "util/ubc.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -7,8 +7,7 @@
  * line info, then runs userbpf_verify() on the relocated instructions.
  * Uses only the public object API; the loader calls it at load time.
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "userbpf/object.h"
 #include "userbpf/verifier.h"

@@ -8,8 +8,7 @@
  * Owns: one run's life: entry registers, choice of variant or native
  * code, failure messages ("out-of-bounds read of 8 bytes at insn 17").
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "util/alloc.h"
 #include "vm_int.h"

@@ -10,8 +10,7 @@
  * table itself: the default table is handed in from above (vm_prog_new;
  * userbpf_prog__new lives with the built-in helpers, src/helpers/std.c).
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "util/alloc.h"
 #include "vm_int.h"

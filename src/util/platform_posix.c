@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util/platform_posix.c - the hosted platform: the POSIX (Linux) defaults
+ * of every member of struct userbpf_platform, used for each member the
+ * application did not set.  Host-only: the freestanding core archive
+ * (make core) does not contain this file.
+ *
+ * Owns: libc allocation, clock_gettime, process_vm_readv reads, mmap'd
+ * JIT memory, /sys CPU counting and sched_getcpu, sched_yield, getrandom,
+ * anonymous pages, the memfd ring mapping, eventfd wakeups.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "userbpf/common.h"
+#include "platform_int.h"
+
+void *ub_host_calloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void *ub_host_realloc(void *ptr, size_t size)
+{
+	return realloc(ptr, size);
+}
+
+void ub_host_free(void *ptr)
+{
+	free(ptr);
+}
+
+bool ub_host_numa_node_online(uint32_t node)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u", node);
+	return access(path, F_OK) == 0;
+}
+
+bool ub_posix_fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+static uint64_t posix_clock_ns(int clock_id, void *cookie)
+{
+	struct timespec ts;
+
+	(void)cookie;
+	if (clock_gettime((clockid_t)clock_id, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int posix_read_mem(void *dst, const void *src, size_t size, void *cookie)
+{
+	struct iovec local = { dst, size }, remote = { (void *)src, size };
+
+	(void)cookie;
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -1;
+}
+
+static void *posix_exec_alloc(size_t size, void *cookie)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)cookie;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int posix_exec_seal(void *ptr, size_t size, void *cookie)
+{
+	(void)cookie;
+	return mprotect(ptr, size, PROT_READ | PROT_EXEC);
+}
+
+static void posix_exec_free(void *ptr, size_t size, void *cookie)
+{
+	(void)cookie;
+	munmap(ptr, size);
+}
+
+/* "0-3,5,7-8": the highest id + 1 (libbpf's rule). */
+static uint32_t posix_cpu_count(void *cookie)
+{
+	char buf[256];
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+	long max = -1;
+	char *p, *end;
+
+	(void)cookie;
+	if (f) {
+		if (fgets(buf, sizeof(buf), f)) {
+			for (p = buf; *p && *p != '\n';) {
+				long a = strtol(p, &end, 10), b = a;
+
+				if (end == p)
+					break;
+				p = end;
+				if (*p == '-') {
+					b = strtol(p + 1, &end, 10);
+					p = end;
+				}
+				if (b > max)
+					max = b;
+				if (*p == ',')
+					p++;
+			}
+		}
+		fclose(f);
+	}
+	if (max >= 0)
+		return (uint32_t)max + 1;
+	max = sysconf(_SC_NPROCESSORS_CONF);
+	return max > 0 ? (uint32_t)max : 1;
+}
+
+static uint32_t posix_cpu_id(void *cookie)
+{
+	int cpu = sched_getcpu();
+
+	(void)cookie;
+	return cpu < 0 ? 0 : (uint32_t)cpu;
+}
+
+static void posix_yield(void *cookie)
+{
+	(void)cookie;
+	sched_yield();
+}
+
+static int posix_random(void *buf, size_t size, void *cookie)
+{
+	(void)cookie;
+	return getrandom(buf, size, 0) == (ssize_t)size ? 0 : -1;
+}
+
+static void *posix_pages_alloc(size_t size, void *cookie)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	(void)cookie;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void posix_pages_free(void *ptr, size_t size, void *cookie)
+{
+	(void)cookie;
+	munmap(ptr, size);
+}
+
+/*
+ * [private head pages][shared: head's last 2 pages + data][data again]:
+ * one memfd holds the position pages and the data; the head's first pages
+ * are private to the library.  The handle is the memfd.
+ */
+static void *posix_ring_alloc(size_t head, size_t data, void **handle, void *cookie)
+{
+	size_t shared = 2 * 4096;
+	unsigned char *region;
+	int memfd;
+	void *p;
+
+	(void)cookie;
+	if (head < shared)
+		return NULL;
+	memfd = memfd_create("userbpf-ringbuf", MFD_CLOEXEC);
+	if (memfd < 0)
+		return NULL;
+	if (ftruncate(memfd, (off_t)(shared + data)))
+		goto fail_fd;
+	region = mmap(NULL, head + 2 * data, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (region == MAP_FAILED)
+		goto fail_fd;
+	if (head > shared) {
+		p = mmap(region, head - shared, PROT_READ | PROT_WRITE,
+			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			goto fail;
+	}
+	/* consumer page, producer page, data: file offsets 0 .. */
+	p = mmap(region + head - shared, shared + data, PROT_READ | PROT_WRITE,
+		 MAP_FIXED | MAP_SHARED, memfd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	/* ... and the data area once more right after itself */
+	p = mmap(region + head + data, data, PROT_READ | PROT_WRITE,
+		 MAP_FIXED | MAP_SHARED, memfd, (off_t)shared);
+	if (p == MAP_FAILED)
+		goto fail;
+	*handle = (void *)(intptr_t)memfd;
+	return region;
+fail:
+	munmap(region, head + 2 * data);
+fail_fd:
+	close(memfd);
+	return NULL;
+}
+
+static void posix_ring_free(void *region, size_t head, size_t data, void *handle,
+			    void *cookie)
+{
+	(void)cookie;
+	munmap(region, head + 2 * data);
+	close((int)(intptr_t)handle);
+}
+
+static int posix_event_open(void *cookie)
+{
+	(void)cookie;
+	return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+static void posix_event_signal(int fd, void *cookie)
+{
+	uint64_t one = 1;
+
+	(void)cookie;
+	if (write(fd, &one, sizeof(one)) < 0) {
+		/* counter saturated: a wakeup is pending anyway */
+	}
+}
+
+static int posix_event_wait(int fd, int timeout_ms, void *cookie)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t v;
+	int n;
+
+	(void)cookie;
+	n = poll(&pfd, 1, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (n == 0)
+		return 0;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 1;
+}
+
+static void posix_event_close(int fd, void *cookie)
+{
+	(void)cookie;
+	close(fd);
+}
+
+static int64_t posix_current_pid_tgid(void *cookie)
+{
+	(void)cookie;
+	return (int64_t)((uint64_t)getpid() << 32 | (uint32_t)gettid());
+}
+
+static int64_t posix_current_uid_gid(void *cookie)
+{
+	(void)cookie;
+	return (int64_t)((uint64_t)getgid() << 32 | (uint32_t)getuid());
+}
+
+static int posix_current_comm(char *buf, size_t size, void *cookie)
+{
+	char comm[17] = "";
+
+	(void)cookie;
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	snprintf(buf, size, "%s", comm);
+	return 0;
+}
+
+/* alloc/free stay NULL: ub_alloc uses libc directly (no block header). */
+const struct userbpf_platform ub_posix_platform = {
+	.sz = sizeof(struct userbpf_platform),
+	.clock_ns = posix_clock_ns,
+	.read_mem = posix_read_mem,
+	.exec_alloc = posix_exec_alloc,
+	.exec_seal = posix_exec_seal,
+	.exec_free = posix_exec_free,
+	.cpu_count = posix_cpu_count,
+	.cpu_id = posix_cpu_id,
+	.yield = posix_yield,
+	.random = posix_random,
+	.pages_alloc = posix_pages_alloc,
+	.pages_free = posix_pages_free,
+	.ring_alloc = posix_ring_alloc,
+	.ring_free = posix_ring_free,
+	.event_open = posix_event_open,
+	.event_signal = posix_event_signal,
+	.event_wait = posix_event_wait,
+	.event_close = posix_event_close,
+	.current_pid_tgid = posix_current_pid_tgid,
+	.current_uid_gid = posix_current_uid_gid,
+	.current_comm = posix_current_comm,
+};
