@@ -18,6 +18,8 @@
 #define DIRECT_MAP 0xffff800000000000UL
 #define EXEC_BASE  0xffffffff81000000UL	/* out-of-line slots and JIT code */
 #define EXEC_SIZE  (16UL << 20)
+#define VMAP_BASE  0xffffffff82000000UL	/* ring buffers */
+#define VMAP_SIZE  (32UL << 20)
 #define PAGE_SIZE  4096UL
 #define USER_TOP   0x0000800000000000UL
 
@@ -104,8 +106,15 @@ uint64_t *pml4_new_user(void);
 void pml4_free_user(uint64_t *pml4);
 void load_cr3(uint64_t *pml4);
 int kernel_text_poke(void *addr, const void *src, size_t n);
-void *exec_alloc(size_t size);		/* RX pages in the kernel's reach */
+void *exec_alloc(size_t size);		/* RW NX pages near the kernel text */
 void exec_free(void *p, size_t size);
+int exec_seal(void *p, size_t size);
+void *vmap_pages(const uint64_t *pas, size_t n);
+void vunmap_pages(void *va, size_t n);
+void *pages_alloc_virt(size_t n);	/* contiguous, zeroed, direct-mapped */
+void pages_free_virt(void *va, size_t n);
+uint64_t kernel_va_to_phys(uint64_t va);
+#define PTE_SHARED (1UL << 9)	/* user mapping of kernel memory: not freed with the task */
 int exec_write(void *dst, const void *src, size_t n);
 void mm_stats(size_t *pages_used, size_t *pages_total);
 
@@ -186,8 +195,11 @@ int insn_length(const uint8_t *p);
 void bpfk_init(void);
 long sys_bpf(int cmd, const void *uattr, unsigned size);
 long sys_perf_event_open(const void *uattr, int pid, int cpu, int group_fd, unsigned long flags);
+long sys_open(const char *upath, int flags);
+void perf_sw_tick(struct pt_regs *regs);
 
 /* the probe targets */
 long ksys_kill(long pid, long sig);
+long kbench_target(long x);
 
 #endif

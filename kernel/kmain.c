@@ -37,6 +37,22 @@ static void sse_init(void)
 	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
 }
 
+/* is name in the comma-separated list at p (ended by a space or NUL)? */
+static bool in_list(const char *p, const char *name)
+{
+	size_t nl = strlen(name);
+
+	while (*p && *p != ' ') {
+		if (!strncmp(p, name, nl) && (p[nl] == ',' || p[nl] == ' ' || !p[nl]))
+			return true;
+		while (*p && *p != ' ' && *p != ',')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
 static const char *cmdline_arg(const char *cmdline, const char *key)
 {
 	size_t kl = strlen(key);
@@ -86,9 +102,7 @@ void kmain(uint32_t mb_info_phys, uint32_t magic)
 
 	only = cmdline_arg(cmdline, "run");
 	for (const struct user_prog *p = _user_progs_start; p < _user_progs_end; p++) {
-		size_t nl = strlen(p->name);
-
-		if (only && (strncmp(only, p->name, nl) || (only[nl] && only[nl] != ' ' && only[nl] != ',')))
+		if (only && !in_list(only, p->name))
 			continue;
 		ran++;
 		if (task_run(p->name, p->start, p->end - p->start))

@@ -145,8 +145,13 @@ int insn_length(const uint8_t *p)
 
 static uint8_t *slot_alloc(void)
 {
-	if (!slot_page && !(slot_page = exec_alloc(PAGE_SIZE)))
-		return NULL;
+	if (!slot_page) {
+		slot_page = exec_alloc(PAGE_SIZE);
+		if (!slot_page)
+			return NULL;
+		memset(slot_page, 0xcc, PAGE_SIZE);
+		exec_seal(slot_page, PAGE_SIZE);
+	}
 	for (int i = 0; i < (int)(PAGE_SIZE / SLOT_SIZE); i++)
 		if (!(slots_bits[i / 32] & (1U << (i % 32)))) {
 			slots_bits[i / 32] |= 1U << (i % 32);

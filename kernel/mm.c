@@ -9,7 +9,8 @@
  *   0xffffffff80000000 + phys     the kernel image in 4 KiB pages:
  *                                  text RX, rodata R NX, data RW NX
  *   0xffffffff81000000 (16 MiB)    executable area (kprobe slots, JIT):
- *                                  RX, written only through text_poke
+ *                                  RW NX until sealed, then RX
+ *   0xffffffff82000000 (32 MiB)    vmap area (ring buffers mapped twice)
  * The kernel half (PML4 256-511) is shared by every address space.
  */
 #include "kernel.h"
@@ -17,6 +18,7 @@
 #define MAX_PAGES (1UL << 18)	/* 1 GiB */
 #define KIMG_PTS 8		/* 16 MiB of kernel image */
 #define EXEC_PTS 8		/* 16 MiB of executable area */
+#define VMAP_PTS 16		/* 32 MiB of vmap area (ring buffers) */
 
 extern char _text[], _etext[], _erodata[], _end[];
 
@@ -25,10 +27,11 @@ static uint64_t dm_pdpt[512] __attribute__((aligned(4096)));
 static uint64_t dm_pd[512] __attribute__((aligned(4096)));
 static uint64_t k_pdpt[512] __attribute__((aligned(4096)));
 static uint64_t k_pd[512] __attribute__((aligned(4096)));
-static uint64_t k_pt[KIMG_PTS + EXEC_PTS][512] __attribute__((aligned(4096)));
+static uint64_t k_pt[KIMG_PTS + EXEC_PTS + VMAP_PTS][512] __attribute__((aligned(4096)));
 static uint8_t page_map[MAX_PAGES / 8];
 static uint64_t npages, first_free, pages_used;
 static uint8_t exec_map[EXEC_SIZE / PAGE_SIZE];
+static uint8_t vmap_map[VMAP_SIZE / PAGE_SIZE];
 
 static inline bool pg_test(uint64_t p) { return page_map[p >> 3] & (1 << (p & 7)); }
 static inline void pg_set(uint64_t p) { page_map[p >> 3] |= 1 << (p & 7); }
@@ -136,7 +139,7 @@ void mm_init(uint64_t mem_top)
 			fl |= PTE_NX;
 		k_pt[i / 512][i % 512] = i * PAGE_SIZE | fl;
 	}
-	for (int i = 0; i < KIMG_PTS + EXEC_PTS; i++)
+	for (int i = 0; i < KIMG_PTS + EXEC_PTS + VMAP_PTS; i++)
 		k_pd[i] = ((uint64_t)k_pt[i] - KERNEL_VMA) | PTE_P | PTE_W;
 	k_pdpt[510] = ((uint64_t)k_pd - KERNEL_VMA) | PTE_P | PTE_W;
 	kpml4[511] = ((uint64_t)k_pdpt - KERNEL_VMA) | PTE_P | PTE_W;
@@ -199,7 +202,7 @@ static void free_level(uint64_t *table, int level)
 			continue;
 		if (level > 0)
 			free_level(phys_to_virt(table[i] & PTE_ADDR), level - 1);
-		if (level > 0 || !(table[i] & (1UL << 9)))	/* bit 9: shared page, not ours */
+		if (level > 0 || !(table[i] & PTE_SHARED))
 			page_free(table[i] & PTE_ADDR);
 	}
 }
@@ -268,7 +271,8 @@ void *exec_alloc(size_t size)
 			if (!pa)
 				break;
 			exec_map[p + i] = 1;
-			k_pt[KIMG_PTS + (p + i) / 512][(p + i) % 512] = pa | PTE_P;	/* RX */
+			/* writable, not executable until exec_seal() */
+			k_pt[KIMG_PTS + (p + i) / 512][(p + i) % 512] = pa | PTE_P | PTE_W | PTE_NX;
 			invlpg(EXEC_BASE + (p + i) * PAGE_SIZE);
 		}
 		if (i < n) {
@@ -296,6 +300,102 @@ void exec_free(void *ptr, size_t size)
 		invlpg(EXEC_BASE + (p + i) * PAGE_SIZE);
 		exec_map[p + i] = 0;
 	}
+}
+
+/* W^X: the pages become read + execute, never writable again (but
+ * through kernel_text_poke, which kprobe slots use) */
+int exec_seal(void *ptr, size_t size)
+{
+	uint64_t p = ((uint64_t)ptr - EXEC_BASE) / PAGE_SIZE;
+	uint64_t n = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t *pte = &k_pt[KIMG_PTS + (p + i) / 512][(p + i) % 512];
+
+		if (!exec_map[p + i])
+			return -22;
+		*pte = (*pte & PTE_ADDR) | PTE_P;
+		invlpg(EXEC_BASE + (p + i) * PAGE_SIZE);
+	}
+	return 0;
+}
+
+/*
+ * vmap: npages_map virtual pages backed by the physical pages pas[]
+ * (entries may repeat: a ring buffer's data is mapped twice); RW, NX.
+ */
+void *vmap_pages(const uint64_t *pas, size_t n)
+{
+	uint64_t f = irq_save();
+
+	for (uint64_t p = 0; p + n <= ARRAY_SIZE(vmap_map); p++) {
+		uint64_t i;
+
+		for (i = 0; i < n && !vmap_map[p + i]; i++)
+			;
+		if (i < n) {
+			p += i;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t j = p + i;
+
+			vmap_map[j] = 1;
+			k_pt[KIMG_PTS + EXEC_PTS + j / 512][j % 512] = pas[i] | PTE_P | PTE_W | PTE_NX;
+			invlpg(VMAP_BASE + j * PAGE_SIZE);
+		}
+		irq_restore(f);
+		return (void *)(VMAP_BASE + p * PAGE_SIZE);
+	}
+	irq_restore(f);
+	return NULL;
+}
+
+void vunmap_pages(void *va, size_t n)
+{
+	uint64_t p = ((uint64_t)va - VMAP_BASE) / PAGE_SIZE;
+
+	for (uint64_t i = 0; i < n; i++) {
+		k_pt[KIMG_PTS + EXEC_PTS + (p + i) / 512][(p + i) % 512] = 0;
+		invlpg(VMAP_BASE + (p + i) * PAGE_SIZE);
+		vmap_map[p + i] = 0;
+	}
+}
+
+void *pages_alloc_virt(size_t n)
+{
+	uint64_t pa = pages_alloc(n);
+
+	return pa ? phys_to_virt(pa) : NULL;
+}
+
+void pages_free_virt(void *va, size_t n)
+{
+	pages_free(virt_to_phys(va), n);
+}
+
+/* the physical address behind a kernel-half address, 0 if unmapped */
+uint64_t kernel_va_to_phys(uint64_t va)
+{
+	uint64_t *t = kpml4;
+
+	if (va < DIRECT_MAP)
+		return 0;
+	for (int level = 3; level >= 0; level--) {
+		uint64_t e = t[(va >> (12 + 9 * level)) & 511];
+
+		if (!(e & PTE_P))
+			return 0;
+		if (level == 0)
+			return (e & PTE_ADDR) + (va & 0xfff);
+		if (e & PTE_PS) {
+			uint64_t sz = 1UL << (12 + 9 * level);
+
+			return (e & PTE_ADDR & ~(sz - 1)) + (va & (sz - 1));
+		}
+		t = phys_to_virt(e & PTE_ADDR);
+	}
+	return 0;
 }
 
 int exec_write(void *dst, const void *src, size_t n)

@@ -162,8 +162,10 @@ void trap_dispatch(struct pt_regs *regs, unsigned vec)
 		return;
 	}
 	if (vec >= 32 && vec < 48) {
-		if (vec == 32)
+		if (vec == 32) {
 			jiffies++;
+			perf_sw_tick(regs);
+		}
 		if (vec >= 40)
 			outb(0xa0, 0x20);
 		outb(0x20, 0x20);

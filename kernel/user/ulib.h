@@ -31,6 +31,7 @@ static inline long sys_read(int fd, void *buf, size_t n) { return syscall3(0, fd
 static inline long sys_write(int fd, const void *buf, size_t n) { return syscall3(1, fd, buf, n); }
 static inline long sys_close(int fd) { return syscall3(3, fd, 0, 0); }
 static inline long sys_ioctl(int fd, unsigned long cmd, unsigned long arg) { return syscall3(16, fd, cmd, arg); }
+static inline long sys_open(const char *path, int flags) { return syscall3(2, path, flags, 0); }
 static inline long sys_getpid(void) { return syscall3(39, 0, 0, 0); }
 static inline long sys_kill(long pid, long sig) { return syscall3(62, pid, sig, 0); }
 static inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
