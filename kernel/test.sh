@@ -52,5 +52,5 @@ for boot in main reject; do
 	fi
 	echo "kernel-test: boot '$boot' passed ($(grep -c . "$log") console lines)"
 done
-grep -h "kprobe hit cost" "$KBUILD"/console-*.txt 2>/dev/null | tr -d '\r'
+grep -h -e "kprobe hit cost" -e "kbench:" -e "TSC" "$KBUILD"/console-*.txt 2>/dev/null | tr -d '\r'
 exit $fail
