@@ -267,6 +267,10 @@ static long map_mmap(struct file *f, uint64_t uaddr, size_t len, uint64_t pgoff,
 	}
 	if (pgoff * PAGE_SIZE > avail || len > avail - pgoff * PAGE_SIZE)
 		return -EINVAL;
+	/* the mapping keeps the map alive until the task exits, as a vma would */
+	if (current->nmapped == ARRAY_SIZE(current->mapped))
+		return -ENOMEM;
+	current->mapped[current->nmapped++] = userbpf_map__get(map);
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		uint64_t pa = kernel_va_to_phys((uint64_t)base + pgoff * PAGE_SIZE + off);
 
@@ -279,6 +283,13 @@ static long map_mmap(struct file *f, uint64_t uaddr, size_t len, uint64_t pgoff,
 
 static const struct file_ops map_ops = { .mmap = map_mmap, .release = bpf_release };
 static const struct file_ops bpf_ops = { .release = bpf_release };
+
+/* the task is gone (its page tables too): drop what its mappings held */
+void bpfk_task_exit(struct task *t)
+{
+	while (t->nmapped)
+		userbpf_map__put(t->mapped[--t->nmapped]);
+}
 
 /* install core handle h at fd h of the current task */
 static long install_handle(int h, int kind)

@@ -117,6 +117,7 @@ uint64_t kernel_va_to_phys(uint64_t va);
 #define PTE_SHARED (1UL << 9)	/* user mapping of kernel memory: not freed with the task */
 int exec_write(void *dst, const void *src, size_t n);
 void mm_stats(size_t *pages_used, size_t *pages_total);
+size_t kmalloc_live_bytes(void);
 
 /* trap.c */
 void gdt_idt_init(void);
@@ -143,6 +144,8 @@ struct task {
 	int exit_code;
 	uint64_t kstack_top;
 	uint64_t saved_rsp;	/* kernel rsp to return to when the task exits */
+	void *mapped[16];	/* maps with pages mapped into the task */
+	int nmapped;
 };
 extern struct task *current;
 int task_run(const char *name, const void *elf, size_t len);
@@ -193,6 +196,7 @@ int insn_length(const uint8_t *p);
 
 /* bpfk.c: the core, embedded */
 void bpfk_init(void);
+void bpfk_task_exit(struct task *t);
 long sys_bpf(int cmd, const void *uattr, unsigned size);
 long sys_perf_event_open(const void *uattr, int pid, int cpu, int group_fd, unsigned long flags);
 long sys_open(const char *upath, int flags);

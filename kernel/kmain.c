@@ -99,6 +99,13 @@ void kmain(uint32_t mb_info_phys, uint32_t magic)
 	}
 	kprobe_selftest();
 	bpfk_init();
+	{
+		size_t used, total;
+
+		mm_stats(&used, &total);
+		kprintf("[kernel] before the tasks: %lu KiB of pages in use, %lu bytes kmalloc'ed\n",
+			used * 4, kmalloc_live_bytes());
+	}
 
 	only = cmdline_arg(cmdline, "run");
 	for (const struct user_prog *p = _user_progs_start; p < _user_progs_end; p++) {
@@ -108,7 +115,13 @@ void kmain(uint32_t mb_info_phys, uint32_t magic)
 		if (task_run(p->name, p->start, p->end - p->start))
 			failed++;
 	}
-	kprintf("[kernel] %d task(s) run, %d failed; uptime %lu ticks; halting\n", ran, failed,
-		(unsigned long)jiffies);
+	{
+		size_t used, total;
+
+		mm_stats(&used, &total);
+		kprintf("[kernel] %d task(s) run, %d failed; uptime %lu ticks; %lu KiB of pages in "
+			"use, %lu bytes kmalloc'ed; halting\n", ran, failed, (unsigned long)jiffies,
+			used * 4, kmalloc_live_bytes());
+	}
 	qemu_exit(failed ? 1 : 0);
 }

@@ -411,6 +411,12 @@ struct kmhdr {
 };
 #define KM_MAGIC 0x6b6d616c6c6f6321UL
 static void *free_lists[7];
+static size_t kmalloc_live;	/* bytes handed out and not freed */
+
+size_t kmalloc_live_bytes(void)
+{
+	return kmalloc_live;
+}
 
 void *kmalloc(size_t size)
 {
@@ -451,6 +457,7 @@ void *kmalloc(size_t size)
 		h->size = n << 32;
 	}
 	h->magic = KM_MAGIC;
+	kmalloc_live += h->size >> 32 ? (h->size >> 32) * PAGE_SIZE : h->size;
 	return h + 1;
 }
 
@@ -473,6 +480,7 @@ void kfree(void *p)
 	if (h->magic != KM_MAGIC)
 		panic("kfree: bad pointer %p", p);
 	h->magic = 0;
+	kmalloc_live -= h->size >> 32 ? (h->size >> 32) * PAGE_SIZE : h->size;
 	if (h->size >> 32) {
 		pages_free(virt_to_phys(h), h->size >> 32);
 	} else {

@@ -143,6 +143,7 @@ int task_run(const char *name, const void *elf, size_t len)
 	files_close(t);
 	current = NULL;
 	pml4_free_user(t->pml4);
+	bpfk_task_exit(t);
 	kprintf("[kernel] user task %s exited with code %ld\n", name, code);
 	kfree(t);
 	return (int)code;
