@@ -343,6 +343,7 @@ bool kprobe_debug(struct pt_regs *regs)
 void kretprobe_handler(struct pt_regs *regs)
 {
 	uint64_t *ret_slot = (uint64_t *)(regs + 1);
+	uint64_t flags = irq_save();	/* handlers run with interrupts off */
 	struct kprobe_point *pt;
 
 	if (ret_depth <= 0)
@@ -355,7 +356,7 @@ void kretprobe_handler(struct pt_regs *regs)
 	regs->cs = 0x08;
 	regs->ss = 0x10;
 	regs->orig_rax = ~0UL;
-	__asm__ volatile("pushfq; popq %0" : "=r"(regs->eflags));
+	regs->eflags = flags;
 	if (!in_handler) {
 		in_handler = true;
 		run_handlers(pt->ret, regs);
@@ -363,4 +364,5 @@ void kretprobe_handler(struct pt_regs *regs)
 	} else {
 		kprobe_missed++;
 	}
+	irq_restore(flags);
 }

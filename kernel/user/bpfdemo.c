@@ -217,6 +217,8 @@ int main(void)
 	if (!calls || !rets || !events || ring_map(&ring, events->fd, events->max_entries))
 		return 1;
 
+	printf("perf_event_open(kprobe no_such_function) = %ld\n",
+	       kprobe_open("no_such_function", false));
 	n = 0;
 	for (int i = 0; i < obj.nprogs; i++) {
 		if (!strcmp(obj.progs[i].name, "empty") || !obj.progs[i].func)
