@@ -365,12 +365,18 @@ long sys_bpf(int cmd, const void *uattr, unsigned size)
 		return ret;
 	if (cmd == BPF_PROG_LOAD) {
 		struct userbpf_prog *prog = userbpf_prog_by_fd(ret);
+		const void *code;
 		size_t jsz = 0;
 
 		if (prog && userbpf_prog__verified(prog) && userbpf_prog__jit(prog) == 0 &&
-		    userbpf_prog__jited(prog, &jsz))
-			kprintf("[bpf] prog '%s': verified, %lu insns, JIT %lu bytes\n",
-				userbpf_prog__name(prog), userbpf_prog__insn_cnt(prog), jsz);
+		    (code = userbpf_prog__jited(prog, &jsz))) {
+			uint64_t *pte = pte_lookup(kernel_pml4(), (uint64_t)code, false, 0);
+			bool rx = pte && (*pte & (PTE_P | PTE_W | PTE_NX)) == PTE_P;
+
+			kprintf("[bpf] prog '%s': verified, %lu insns, JIT %lu bytes at %p (%s)\n",
+				userbpf_prog__name(prog), userbpf_prog__insn_cnt(prog), jsz, code,
+				rx ? "RX" : "NOT read+execute only");
+		}
 		else if (prog)
 			kprintf("[bpf] prog '%s': verified, %lu insns, interpreter (%s)\n",
 				userbpf_prog__name(prog), userbpf_prog__insn_cnt(prog),

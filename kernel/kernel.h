@@ -193,6 +193,7 @@ void unregister_kprobe(struct kprobe *kp);
 bool kprobe_int3(struct pt_regs *regs);
 bool kprobe_debug(struct pt_regs *regs);
 int insn_length(const uint8_t *p);
+const uint8_t *kprobe_slot(const struct kprobe *kp);	/* its out-of-line slot */
 
 /* bpfk.c: the core, embedded */
 void bpfk_init(void);

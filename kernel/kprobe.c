@@ -280,6 +280,11 @@ void unregister_kprobe(struct kprobe *kp)
 	kfree(pt);
 }
 
+const uint8_t *kprobe_slot(const struct kprobe *kp)
+{
+	return kp->point ? kp->point->slot : NULL;
+}
+
 static void run_handlers(struct kprobe *kp, struct pt_regs *regs)
 {
 	for (; kp; kp = kp->next) {

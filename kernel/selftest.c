@@ -33,6 +33,29 @@ static __noinline long selftest_caller(long pid)
 	return fn(pid, 0) + 0 * (long)__builtin_frame_address(0);
 }
 
+static const char rodata_probe[] = "rodata";
+static long data_probe = 1;
+
+static uint64_t pte_of(const void *va)
+{
+	uint64_t *pte = pte_lookup(kernel_pml4(), (uint64_t)va, false, 0);
+
+	return pte ? *pte : 0;
+}
+
+/* the kernel image's page permissions: text RX, rodata R+NX, data RW+NX */
+static void check_wx(const uint8_t *slot)
+{
+	uint64_t t = pte_of((const void *)ksys_kill), r = pte_of(rodata_probe),
+		 d = pte_of(&data_probe), s = pte_of(slot);
+
+	if ((t & (PTE_P | PTE_W | PTE_NX)) != PTE_P || (r & (PTE_P | PTE_W | PTE_NX)) != (PTE_P | PTE_NX) ||
+	    (d & (PTE_P | PTE_W | PTE_NX)) != (PTE_P | PTE_W | PTE_NX) ||
+	    (s & (PTE_P | PTE_W | PTE_NX)) != PTE_P)
+		panic("selftest: page permissions text %lx rodata %lx data %lx slot %lx", t, r, d, s);
+	kprintf("[selftest] page permissions: text RX, rodata R NX, data RW NX, kprobe slot RX: ok\n");
+}
+
 void kprobe_selftest(void);
 void kprobe_selftest(void)
 {
@@ -45,6 +68,7 @@ void kprobe_selftest(void)
 	memcpy(before, (const void *)ksym_address("ksys_kill"), sizeof(before));
 	if ((err = register_kprobe(&kp)) || (err = register_kprobe(&rp)))
 		panic("selftest: register_kprobe: %d", err);
+	check_wx(kprobe_slot(&kp));
 	for (long pid = 100; pid < 103; pid++)
 		r = selftest_caller(pid);
 	if (kp.hits != 3 || rp.hits != 3 || seen_sum != 303 || (long)seen_ret != -3 || r != -3)

@@ -45,6 +45,11 @@ for boot in main reject; do
 		}' "$log"; then
 		fail=1
 	fi
+	# every JIT-compiled program must sit in read + execute pages
+	if grep -a "JIT .* bytes at" "$log" | grep -qv "(RX)"; then
+		echo "kernel-test: boot '$boot': JIT code not mapped read + execute only"
+		fail=1
+	fi
 	if [ $fail -ne 0 ]; then
 		echo "---- console transcript ($log) ----"
 		tr -d '\r' < "$log" | sed -n '/userbpf kernel/,$p'
