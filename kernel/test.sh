@@ -14,7 +14,7 @@ if ! command -v "$QEMU" >/dev/null 2>&1; then
 fi
 accel="-accel tcg"
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	accel="-accel kvm -cpu host"
+	accel="-accel kvm -accel tcg -cpu max"	# TCG if KVM cannot start
 fi
 
 fail=0
