@@ -123,5 +123,5 @@ void kmain(uint32_t mb_info_phys, uint32_t magic)
 			"use, %lu bytes kmalloc'ed; halting\n", ran, failed, (unsigned long)jiffies,
 			used * 4, kmalloc_live_bytes());
 	}
-	qemu_exit(failed ? 1 : 0);
+	qemu_exit(failed);
 }

@@ -139,11 +139,12 @@ static const char *const exc_names[32] = {
 
 static void die(struct pt_regs *regs, unsigned vec)
 {
-	kprintf("\nEXCEPTION %u (%s) err=%lx rip=%016lx cs=%lx rflags=%lx rsp=%016lx",
-		vec, vec < 32 && exc_names[vec] ? exc_names[vec] : "?", regs->orig_rax, regs->rip,
-		regs->cs, regs->eflags, regs->rsp);
+	kprintf("\nEXCEPTION %u (%s) err=%lx", vec,
+		vec < 32 && exc_names[vec] ? exc_names[vec] : "?", regs->orig_rax);
 	if (vec == 14)
 		kprintf(" cr2=%016lx", read_cr2());
+	kprintf(" rip=%016lx cs=%lx rflags=%lx rsp=%016lx", regs->rip, regs->cs, regs->eflags,
+		regs->rsp);
 	kprintf("\n rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx rbp=%lx\n", regs->rax,
 		regs->rbx, regs->rcx, regs->rdx, regs->rsi, regs->rdi, regs->rbp);
 	if ((regs->cs & 3) == 3 && current) {
