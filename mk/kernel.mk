@@ -22,7 +22,8 @@ KERNEL_SRCS  := $(sort $(wildcard kernel/*.c))
 KERNEL_ASMS  := kernel/boot.S kernel/entry.S
 KERNEL_OBJS  := $(KERNEL_SRCS:kernel/%.c=$(KBUILD)/%.o) $(KERNEL_ASMS:kernel/%.S=$(KBUILD)/%.o) \
 		$(KBUILD)/user_progs.o
-# The user programs linked into the image, run in this order at boot.
+# The user programs linked into the image; the kernel runs them one after
+# another, in this order, or those named by "run=a,b" on its command line.
 KERNEL_USER_PROGS := hello bpfdemo reject fault
 KERNEL_USER_ELFS  := $(KERNEL_USER_PROGS:%=$(KBUILD)/user/%.elf)
 KERNEL_ULIB  := $(KBUILD)/user/crt0.o $(KBUILD)/user/ulib.o $(KBUILD)/user/format.o
