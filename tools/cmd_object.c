@@ -314,7 +314,8 @@ bool cli_is_object(const char *path)
 
 static const char run_usage[] =
 	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
-	"                   [--repeat N] [--unchecked] [--engine E] [--allow-host-read]\n"
+	"                   [--repeat N] [--unchecked] [--engine E] [--jit-harden]\n"
+	"                   [--allow-host-read]\n"
 	"                   [--maps] [--json] [--btf FILE] [--set NAME=VALUE]...\n"
 	"                   [--map-size NAME=N]... [--map-value-size NAME=N]...\n"
 	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN.\n"
@@ -330,6 +331,8 @@ static const char run_usage[] =
 	"  --engine E       checked, jit (native code, unchecked) or interp (the fast\n"
 	"                   interpreter, unchecked); default: checked, or jit for a\n"
 	"                   program the verifier accepted\n"
+	"  --jit-harden     JIT with constant blinding (the kernel's bpf_jit_harden):\n"
+	"                   no constant of the program appears in native code\n"
 	"  --allow-host-read  let bpf_probe_read* and %s of bpf_printk/bpf_snprintf\n"
 	"                   read any address of this process (by default they read\n"
 	"                   only the run's own memory: context, packet, stack, maps)\n"
@@ -358,6 +361,7 @@ struct run_args {
 	bool checked, maps, json, run, host_read;
 	bool mode_set;	 /* --checked or --unchecked given */
 	uint32_t engine; /* USERBPF_RUN_* of --engine, 0: --checked/--unchecked */
+	bool harden;	 /* --jit-harden */
 };
 
 struct output {
@@ -578,6 +582,8 @@ static int do_run(struct run_args *ra)
 					      (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
 				     .cookie = &out, .trace_fn = trace_cb, .err_buf = err,
 				     .err_buf_sz = sizeof(err));
+			if (ra->harden)
+				userbpf_prog__set_jit_blinding(userbpf_program__prog(p), true);
 			rc = userbpf_prog__test_run(userbpf_program__prog(p), &t);
 			if (rc)
 				cli_die(1, "%s: program '%s': %s", ra->path, ra->prog,
@@ -702,6 +708,8 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->mode_set = true;
 		} else if (!strcmp(a, "--engine") && has) {
 			ra->engine = cli_engine_flags(argv[++i], who);
+		} else if (!strcmp(a, "--jit-harden")) {
+			ra->harden = true;
 		} else if (!strcmp(a, "--allow-host-read")) {
 			ra->host_read = true;
 		} else if (!strcmp(a, "--maps")) {

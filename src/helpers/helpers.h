@@ -44,6 +44,28 @@ UB_HELPER(ringbuf_submit);
 UB_HELPER(ringbuf_discard);
 UB_HELPER(ringbuf_query);
 UB_HELPER(perf_event_output);
+/* bpf_probe_write_user (write_user.c) */
+UB_HELPER(probe_write_user);
+/* User ring buffer and dynptrs (dynptr_helpers.c) */
+UB_HELPER(dynptr_read);
+UB_HELPER(dynptr_write);
+UB_HELPER(dynptr_data);
+UB_HELPER(user_ringbuf_drain);
+/* Iterator output (seq_helpers.c) */
+UB_HELPER(seq_printf);
+UB_HELPER(seq_write);
+/* cgroup/sysctl (sysctl_helpers.c) */
+UB_HELPER(sysctl_get_name);
+UB_HELPER(sysctl_get_current_value);
+UB_HELPER(sysctl_get_new_value);
+UB_HELPER(sysctl_set_new_value);
+/* Sock maps (sock_helpers.c) */
+UB_HELPER(sk_redirect_map);
+UB_HELPER(sock_map_update);
+UB_HELPER(msg_redirect_map);
+UB_HELPER(sock_hash_update);
+UB_HELPER(msg_redirect_hash);
+UB_HELPER(sk_redirect_hash);
 /* Printing (bprintf.c) */
 UB_HELPER(trace_printk);
 UB_HELPER(trace_vprintk);

@@ -488,6 +488,22 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 		break;
 	case USERBPF_PROG_TYPE_SYSCALL:
 		return off + size <= (int)(env->ctx_size ? env->ctx_size : 0xffff);
+	/* sock_ops, sk_msg, cgroup/sysctl: their uapi structs, fields read as
+	 * scalars (their pointer fields too: no direct packet access) */
+	case USERBPF_PROG_TYPE_SOCK_OPS:
+		/* writable: reply/replylong[] (4..19) and sk_txhash (164) */
+		if (write)
+			return size == 4 && ((off >= 4 && off < 20) || off == 164);
+		limit = 224; /* struct bpf_sock_ops */
+		break;
+	case USERBPF_PROG_TYPE_SK_MSG:
+		limit = 80; /* struct sk_msg_md */
+		break;
+	case USERBPF_PROG_TYPE_CGROUP_SYSCTL:
+		if (write) /* file_pos */
+			return size == 4 && off == 4;
+		limit = 8; /* struct bpf_sysctl */
+		break;
 	default:
 		if (!env->ctx_size)
 			return false;
@@ -655,7 +671,7 @@ enum {
 	MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_STACK_TRACE = 7, MT_LRU_HASH = 9,
 	MT_LRU_PERCPU_HASH = 10, MT_LPM_TRIE = 11, MT_ARRAY_OF_MAPS = 12,
 	MT_HASH_OF_MAPS = 13, MT_QUEUE = 22, MT_STACK = 23, MT_RINGBUF = 27,
-	MT_BLOOM = 30, MT_USER_RINGBUF = 31,
+	MT_BLOOM = 30, MT_USER_RINGBUF = 31, MT_SOCKMAP = 15, MT_SOCKHASH = 18,
 };
 
 /* check_map_func_compatibility(): which helper may take which map */
@@ -692,6 +708,14 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 	case MT_USER_RINGBUF:
 		ok = id == 209;
 		break;
+	case MT_SOCKMAP: /* sk_redirect_map, sock_map_update, msg_redirect_map */
+		ok = id == 52 || id == 53 || id == 60 || id == 82 || id == 1 || id == 2 ||
+		     id == 3;
+		break;
+	case MT_SOCKHASH: /* sk_redirect_hash, sock_hash_update, msg_redirect_hash */
+		ok = id == 72 || id == 70 || id == 71 || id == 82 || id == 1 || id == 2 ||
+		     id == 3;
+		break;
 	default:
 		break;
 	}
@@ -701,6 +725,8 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 		case 25: ok = t == MT_PERF_EVENT_ARRAY; break;
 		case 130: case 131: case 134: ok = t == MT_RINGBUF; break;
 		case 27: ok = t == MT_STACK_TRACE; break;
+		case 52: case 53: case 60: ok = t == MT_SOCKMAP; break;
+		case 70: case 71: case 72: ok = t == MT_SOCKHASH; break;
 		case 88: ok = t == MT_QUEUE || t == MT_STACK; break;
 		case 87: case 89: ok = t == MT_QUEUE || t == MT_STACK || t == MT_BLOOM; break;
 		case 195: ok = t == MT_PERCPU_ARRAY || t == MT_PERCPU_HASH ||
@@ -1004,6 +1030,14 @@ static int setup_callback_frame(struct verif_env *env, struct verif_state *st, i
 		f->regs[1].v.t = tnum_range(0, 0xffffffffu);
 		verif_scalar_sync(&f->regs[1].v);
 		f->regs[2] = caller->regs[3];
+	} else if (id == 209) { /* user_ringbuf_drain: cb(dynptr, ctx) */
+		/* dynptrs are not modelled: the 16-byte struct bpf_dynptr is
+		 * read-only memory, and the dynptr helpers (their argument type
+		 * unsupported here) refuse it */
+		reg_ptr(&f->regs[1], PTR_TO_MEM);
+		f->regs[1].mem_size = 16;
+		f->regs[1].flags = MEM_RDONLY;
+		f->regs[2] = caller->regs[3];
 	} else { /* for_each_map_elem: cb(map, key, value, ctx) */
 		f->regs[1] = caller->regs[1];
 		reg_ptr(&f->regs[2], PTR_TO_MAP_KEY);
@@ -1110,7 +1144,7 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 	if (changes_pkt_data((int)h->id))
 		clear_pkt_pointers(st);
 	/* callbacks: explore "not called" here, "called" in a pushed state */
-	if (meta.func >= 0 && (h->id == 181 || h->id == 164)) {
+	if (meta.func >= 0 && (h->id == 181 || h->id == 164 || h->id == 209)) {
 		struct verif_state *cb = verif_state_copy(st);
 
 		if (!cb)
