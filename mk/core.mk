@@ -22,7 +22,8 @@ CORE_HOST_ONLY := src/util/platform_posix.c src/maps/cgroup_array.c \
 	src/maps/perf_event_array.c src/helpers/task_struct.c \
 	src/progs/test_run.c
 CORE_SRC_DIRS := isa vm verifier maps helpers jit loader syscall progs util
-CORE_SRCS := $(filter-out $(CORE_HOST_ONLY),\
+# ... and every *_host.c / *_posix.c file (the naming rule for OS-only code).
+CORE_SRCS := $(filter-out $(CORE_HOST_ONLY) %_host.c %_posix.c,\
 	$(sort $(wildcard $(CORE_SRC_DIRS:%=src/%/*.c))))
 
 CROSS    ?=
