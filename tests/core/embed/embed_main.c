@@ -18,7 +18,7 @@
  *     block count where the first one left it (no per-object leak).
  *
  * usage: core_embed FIXTURE.bpf.o [OBJECT.bpf.o ...] [--host-only OBJECT.bpf.o ...]
- * (objects after --host-only need a host-only map type: load must fail
+ * (objects after --host-only need a host-only map type or helper: load must fail
  * with EINVAL in the core)
  * Prints one line per check; exit status 0 when all pass.
  * tests/core/test_core.c runs it from the suite.
@@ -491,7 +491,7 @@ int main(int argc, char **argv)
 		obj = buf ? userbpf_object__open_mem(buf, size, NULL) : NULL;
 		err = obj ? userbpf_object__load(obj) : -1000;
 		if (host_only)
-			CHECK(err == -EINVAL, "%s (host-only map type) fails in the core: %s", argv[i],
+			CHECK(err == -EINVAL, "%s (host-only map type or helper) fails in the core: %s", argv[i],
 			      obj ? userbpf_object__errmsg(obj) : "not opened");
 		else
 			CHECK(err == 0, "%s loads in the core (%d%s%s)", argv[i], err,
