@@ -140,7 +140,7 @@ static int kernel_records(unsigned char rec[2][SLOTS][VAL], char *why, size_t wh
 	FILE *f = fopen("/proc/self/mounts", "r");
 
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %255s %63s", dir, type) == 2 && !strcmp(type, "cgroup2")) {
+		if (sscanf(line, "%*s %127s %63s", dir, type) == 2 && !strcmp(type, "cgroup2")) {
 			snprintf(mnt, sizeof(mnt), "%s", dir);
 			break;
 		}
