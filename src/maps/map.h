@@ -63,7 +63,7 @@ static inline void ub_spin_lock(ub_spinlock_t *l)
 		if (!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
 			return;
 		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
-			__builtin_ia32_pause();
+			ub_cpu_relax();
 	}
 }
 
