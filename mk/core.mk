@@ -20,7 +20,7 @@
 # Host-only files (OS services; the hosted library has them, the core not):
 CORE_HOST_ONLY := src/util/platform_posix.c src/maps/cgroup_array.c \
 	src/maps/perf_event_array.c src/helpers/task_struct.c \
-	src/progs/test_run.c
+	src/progs/test_run.c src/maps/user_ringbuf.c
 CORE_SRC_DIRS := isa vm verifier maps helpers jit loader syscall progs util
 # ... and every *_host.c / *_posix.c file (the naming rule for OS-only code).
 CORE_SRCS := $(filter-out $(CORE_HOST_ONLY) %_host.c %_posix.c,\
