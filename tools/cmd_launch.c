@@ -8,7 +8,7 @@
  * $TMPDIR/userbpf-UID/NAME ("default" without --domain), holding the
  * trace_pipe file its bpf_printk lines go to.  With --domain the
  * processes share one BPF object space (src/domain/): the arena file
- * lives in that directory and the command runs with address-space
+ * lives on /dev/shm (or in that directory) and the command runs with address-space
  * randomisation off, so the interposer sits at the same address in every
  * process of the domain.
  *
@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,22 @@ static void domain_dir(const char *name, char *out, size_t sz, bool create)
 	snprintf(out, sz, "%s/%s", base, name);
 	if (create && mkdir(out, 0700) && errno != EEXIST)
 		cli_die(1, "launch: %s: %s", out, strerror(errno));
+}
+
+/* The domain's arena: on /dev/shm (memory) when writable, named after
+ * the domain directory, else in the directory itself. */
+static void arena_path(const char *dir, const char *name, char *out, size_t sz)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *p;
+
+	for (p = dir; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	if (!access("/dev/shm", W_OK | X_OK))
+		snprintf(out, sz, "/dev/shm/userbpf-%u-%016llx-%s", (unsigned)getuid(),
+			 (unsigned long long)h, name);
+	else
+		snprintf(out, sz, "%s/arena", dir);
 }
 
 static void lib_path(char *out, size_t sz)
@@ -111,7 +128,7 @@ int cli_cmd_launch(int argc, char **argv)
 	if (shared) {
 		int pers = personality(0xffffffff);
 
-		snprintf(arena, sizeof(arena), "%s/arena", dir);
+		arena_path(dir, domain, arena, sizeof(arena));
 		setenv("USERBPF_DOMAIN_ARENA", arena, 1);
 		if (pers != -1 && !(pers & ADDR_NO_RANDOMIZE))
 			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
@@ -184,6 +201,9 @@ int cli_cmd_domain(int argc, char **argv)
 	if (unlink(path) && errno != ENOENT)
 		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
 	snprintf(path, sizeof(path), "%s/arena", dir);
+	if (unlink(path) && errno != ENOENT)
+		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
+	arena_path(dir, argv[2], path, sizeof(path));
 	if (unlink(path) && errno != ENOENT)
 		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
 	if (rmdir(dir))

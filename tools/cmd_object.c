@@ -16,6 +16,7 @@
 #include "userbpf/map.h"
 #include "userbpf/object.h"
 #include "userbpf/progs.h"
+#include "userbpf/verifier.h"
 
 /* ==== Shared ==== */
 
@@ -182,7 +183,9 @@ static bool is_elf(const char *path)
 
 static const char prog_usage[] =
 	"usage: userbpf prog list OBJ [--json]\n"
-	"List the programs of a BPF object: name, section, type, instructions.\n";
+	"List the programs of a BPF object: name, section, type, instructions, the\n"
+	"verifier's verdict (ok, probe: ok but runs checked for kernel-pointer loads,\n"
+	"rejected) and the instructions it processed.\n";
 
 static int cmd_prog_list(const char *path, bool json)
 {
@@ -193,9 +196,21 @@ static int cmd_prog_list(const char *path, bool json)
 	if (json)
 		printf("[");
 	else
-		printf("%-24s %-28s %-16s %s\n", "NAME", "SECTION", "TYPE", "INSNS");
+		printf("%-24s %-28s %-16s %-6s %-9s %s\n", "NAME", "SECTION", "TYPE", "INSNS",
+		       "VERIFIER", "PROCESSED");
 	while ((p = userbpf_object__next_program(obj, p))) {
 		const char *type = userbpf_prog_type_name(userbpf_program__type(p));
+		struct userbpf_verifier_stats st = { 0 };
+		const char *verdict;
+		int verr;
+
+		{
+			USERBPF_OPTS(userbpf_verifier_opts, vo, .stats = &st);
+
+			verr = userbpf_program__verify(obj, p, &vo);
+		}
+		verdict = verr == -EACCES || verr == -EINVAL || verr == -E2BIG ? "rejected" :
+			  verr ? "error" : st.probe_mem_insns ? "probe" : "ok";
 
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
@@ -204,11 +219,12 @@ static int cmd_prog_list(const char *path, bool json)
 			print_json_str(userbpf_program__section_name(p));
 			printf(",\"type\":");
 			print_json_str(type ? type : "unknown");
-			printf(",\"insns\":%zu}", userbpf_program__insn_cnt(p));
+			printf(",\"insns\":%zu,\"verifier\":\"%s\",\"processed\":%u}",
+			       userbpf_program__insn_cnt(p), verdict, st.insn_processed);
 		} else {
-			printf("%-24s %-28s %-16s %zu\n", userbpf_program__name(p),
+			printf("%-24s %-28s %-16s %-6zu %-9s %u\n", userbpf_program__name(p),
 			       userbpf_program__section_name(p), type ? type : "unknown",
-			       userbpf_program__insn_cnt(p));
+			       userbpf_program__insn_cnt(p), verdict, st.insn_processed);
 		}
 		first = false;
 	}
@@ -314,7 +330,8 @@ bool cli_is_object(const char *path)
 
 static const char run_usage[] =
 	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
-	"                   [--repeat N] [--unchecked] [--engine E] [--allow-host-read]\n"
+	"                   [--repeat N] [--unchecked] [--engine E] [--jit-harden]\n"
+	"                   [--allow-host-read]\n"
 	"                   [--maps] [--json] [--btf FILE] [--set NAME=VALUE]...\n"
 	"                   [--map-size NAME=N]... [--map-value-size NAME=N]...\n"
 	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN.\n"
@@ -330,6 +347,8 @@ static const char run_usage[] =
 	"  --engine E       checked, jit (native code, unchecked) or interp (the fast\n"
 	"                   interpreter, unchecked); default: checked, or jit for a\n"
 	"                   program the verifier accepted\n"
+	"  --jit-harden     JIT with constant blinding (the kernel's bpf_jit_harden):\n"
+	"                   no constant of the program appears in native code\n"
 	"  --allow-host-read  let bpf_probe_read* and %s of bpf_printk/bpf_snprintf\n"
 	"                   read any address of this process (by default they read\n"
 	"                   only the run's own memory: context, packet, stack, maps)\n"
@@ -358,6 +377,7 @@ struct run_args {
 	bool checked, maps, json, run, host_read;
 	bool mode_set;	 /* --checked or --unchecked given */
 	uint32_t engine; /* USERBPF_RUN_* of --engine, 0: --checked/--unchecked */
+	bool harden;	 /* --jit-harden */
 };
 
 struct output {
@@ -578,6 +598,8 @@ static int do_run(struct run_args *ra)
 					      (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
 				     .cookie = &out, .trace_fn = trace_cb, .err_buf = err,
 				     .err_buf_sz = sizeof(err));
+			if (ra->harden)
+				userbpf_prog__set_jit_blinding(userbpf_program__prog(p), true);
 			rc = userbpf_prog__test_run(userbpf_program__prog(p), &t);
 			if (rc)
 				cli_die(1, "%s: program '%s': %s", ra->path, ra->prog,
@@ -702,6 +724,8 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->mode_set = true;
 		} else if (!strcmp(a, "--engine") && has) {
 			ra->engine = cli_engine_flags(argv[++i], who);
+		} else if (!strcmp(a, "--jit-harden")) {
+			ra->harden = true;
 		} else if (!strcmp(a, "--allow-host-read")) {
 			ra->host_read = true;
 		} else if (!strcmp(a, "--maps")) {

@@ -14,6 +14,8 @@
 #include "object.h"
 #include "verifier.h"
 #include "probe.h"
+#include "iter.h"
+#include "sysctl.h"
 /* userbpf/syscall.h (userbpf_bpf) needs <linux/bpf.h>: include it yourself. */
 
 #endif /* USERBPF_USERBPF_H */

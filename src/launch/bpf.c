@@ -182,6 +182,24 @@ static bool kernel_attach(const union bpf_attr *a)
 	return false;
 }
 
+/*
+ * libbpf turns what it could not resolve into calls of helpers that do
+ * not exist (a map it did not create, a failed CO-RE relocation, a weak
+ * kfunc), counting on the kernel verifier to find them dead: the
+ * kernel refuses such a call only on a path it can reach.  userbpf's
+ * VM refuses unknown helper ids anywhere, so they become "r0 = 0": on a
+ * dead path nothing changes, and on a live one r0 holds what a failed
+ * lookup returns.
+ */
+static bool poisoned(const struct bpf_insn *in)
+{
+	uint32_t imm = (uint32_t)in->imm;
+
+	if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg)
+		return false;
+	return (imm >= 2001000000u && imm < 2003000000u) || imm == 0xbad2310u;
+}
+
 static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 {
 	struct bpf_insn *insns = NULL;
@@ -202,6 +220,9 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		if (!insns)
 			return -ENOMEM;
 		memcpy(insns, src, n * sizeof(*insns));
+		for (i = 0; i < n; i++)
+			if (poisoned(&insns[i]))
+				insns[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
 		for (i = 0; i + 1 < n; i++) {
 			uint32_t v;
 

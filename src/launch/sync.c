@@ -29,6 +29,8 @@
 
 __thread int launch_in_lib;
 
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
 #define MAX_LOCAL 512
 
 /* Per attachment slot: the serial attached here and its link. */
@@ -73,7 +75,10 @@ static void *sync_thread(void *arg)
 		struct timespec ts = { 1, 0 };
 
 		sync_once();
-		syscall(SYS_futex, domain_gen(), FUTEX_WAIT, g, &ts, NULL, 0);
+		/* through the probe gate: the application's syscall
+		 * tracepoints never see userbpf's own waits */
+		probe_sc_gate(SYS_futex, (long)(uintptr_t)domain_gen(), FUTEX_WAIT, g,
+			      (long)(uintptr_t)&ts, 0, 0);
 	}
 	return NULL;
 }
@@ -119,8 +124,16 @@ static void start_thread(void)
 	pthread_attr_t at;
 	sigset_t all, old;
 
-	/* the thread takes no signals (the application's handlers) */
+	/* the thread takes none of the application's signals, but the
+	 * probe layer's (SIGSYS of syscall tracepoints, SIGTRAP of
+	 * breakpoints) and faults: those blocked would kill the process */
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGFPE);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);

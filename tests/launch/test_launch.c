@@ -118,7 +118,7 @@ TEST(launch_hello_libbpf_app)
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
-	ASSERT_STREQ(out, "sum 0\nsum 11\nsum 22\n"
+	ASSERT_STREQ(out, "sum 0\nsum 11\nsum 22\ngetppid 4\n"
 			  "enter a=0 b=0\nexit ret=0\n"
 			  "enter a=1 b=10\nexit ret=33\n"
 			  "enter a=2 b=20\nexit ret=66\n"
@@ -222,9 +222,23 @@ TEST(launch_domain_child_runs_loader_programs)
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_STREQ(out, "hi\nevent: comm=echo fd=1 count=3\nchild exit 0, events 1\n"
 			  "child writes in map: 1\n");
-	snprintf(path, sizeof(path), "%s/userbpf-%u/dl/arena", tmp,
-		 getuid() == 0 ? 65534u : (unsigned)getuid());
-	ASSERT_TRUE(access(path, F_OK) != 0); /* the last process removed it */
+	{
+		/* the arena (cmd_launch.c: /dev/shm, named by the domain
+		 * directory's FNV-1a hash, or the directory) is gone */
+		unsigned uid = getuid() == 0 ? 65534u : (unsigned)getuid();
+		uint64_t h = 0xcbf29ce484222325ull;
+		char dir[200];
+		const char *p;
+
+		snprintf(dir, sizeof(dir), "%.128s/userbpf-%u/dl", tmp, uid);
+		for (p = dir; *p; p++)
+			h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+		snprintf(path, sizeof(path), "/dev/shm/userbpf-%u-%016llx-dl", uid,
+			 (unsigned long long)h);
+		ASSERT_TRUE(access(path, F_OK) != 0);
+		snprintf(path, sizeof(path), "%s/arena", dir);
+		ASSERT_TRUE(access(path, F_OK) != 0);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
 }

@@ -4,7 +4,7 @@
  * tracepoint with a pid filter set through skel->bss and bpf_printk, a
  * .rodata option set before load, a uprobe and a uretprobe on a function
  * of the application sending events through a ring buffer, a hash map
- * read from user space.
+ * read from user space, a raw sys_enter tracepoint counting getppid.
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -49,6 +49,17 @@ int handle_write(struct sys_enter_rec *ctx)
 		return 0;
 	__sync_fetch_and_add(&writes, 1);
 	bpf_printk("write fd=%d count=%d", (int)ctx->args[0], (int)ctx->args[2]);
+	return 0;
+}
+
+__u64 getppids = 0;
+
+/* raw sys_enter: args[0] the registers, args[1] the syscall number */
+SEC("raw_tp/sys_enter")
+int count_getppid(struct bpf_raw_tracepoint_args *ctx)
+{
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == (__u32)my_pid && ctx->args[1] == 110)
+		__sync_fetch_and_add(&getppids, 1);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  * under "userbpf launch" as an ordinary user: .rodata set before load,
  * skel->bss written and read while programs run, a tracepoint, a uprobe
  * and a uretprobe on lh_add, a ring buffer polled with ring_buffer__poll
- * (epoll), a hash map read with bpf_map__lookup_elem, prog info.
+ * (epoll), a hash map read with bpf_map__lookup_elem, prog info, a raw
+ * sys_enter tracepoint.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -86,6 +87,9 @@ int main(void)
 		fflush(stdout);
 	}
 	val = skel->bss->writes;
+	for (i = 0; i < 4; i++)
+		getppid();
+	printf("getppid %llu\n", (unsigned long long)skel->bss->getppids);
 	for (tries = 0; got < 6 && tries < 50; tries++)
 		ring_buffer__poll(rb, 100);
 	printf("writes %llu\n", (unsigned long long)val);
