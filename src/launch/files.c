@@ -147,6 +147,16 @@ int launch_special_open(const char *path, int flags)
 		return fd;
 	}
 	if ((rest = after(rest, "events/"))) {
+		static const char *const sched[] = { "sched/sched_process_exec/id",
+						     "sched/sched_process_exit/id",
+						     "sched/sched_process_fork/id" };
+		unsigned i;
+
+		for (i = 0; i < 3; i++)
+			if (!strcmp(rest, sched[i])) {
+				snprintf(buf, sizeof(buf), "%d\n", LAUNCH_TP_SCHED_BASE + (int)i);
+				return content_fd(buf);
+			}
 		id = tp_id(rest);
 		if (!id) {
 			errno = ENOENT;
