@@ -274,3 +274,26 @@ TEST(launch_domain_bpftool)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
 }
+
+/* sched_process_exec/exit of a child started in the domain (filename
+ * through __data_loc), and CPU-clock sampling of the loader. */
+TEST(launch_domain_process_events_and_sampling)
+{
+	char tmp[128], cmd[1024], out[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dexec"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain dx -- %s/launch/dexec /bin/true",
+		 tmp, drop(), b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "exec /bin/true\nexit true\nchild exit 0\nsampling: attached\n"
+			  "samples: many\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
