@@ -147,13 +147,11 @@ int launch_special_open(const char *path, int flags)
 		return fd;
 	}
 	if ((rest = after(rest, "events/"))) {
-		static const char *const sched[] = { "sched/sched_process_exec/id",
-						     "sched/sched_process_exit/id",
-						     "sched/sched_process_fork/id" };
 		unsigned i;
 
-		for (i = 0; i < 3; i++)
-			if (!strcmp(rest, sched[i])) {
+		for (i = 0; i < LAUNCH_TP_EXTRA_CNT; i++)
+			if (!strncmp(rest, launch_tp_extra[i], strlen(launch_tp_extra[i])) &&
+			    !strcmp(rest + strlen(launch_tp_extra[i]), "/id")) {
 				snprintf(buf, sizeof(buf), "%d\n", LAUNCH_TP_SCHED_BASE + (int)i);
 				return content_fd(buf);
 			}

@@ -36,8 +36,10 @@ struct userbpf_ringbuf;
 /* Tracepoint ids served under events/syscalls/: enter = base + 2 i,
  * exit = base + 2 i + 1, i the index of userbpf_probe__syscall_name(). */
 #define LAUNCH_TP_ID_BASE 0x40000
-/* sched/sched_process_{exec,exit,fork}: base + 0, 1, 2 */
+/* Other tracepoints served: base + their index in launch_tp_extra[] */
 #define LAUNCH_TP_SCHED_BASE 0x3f000
+#define LAUNCH_TP_EXTRA_CNT 5
+extern const char *const launch_tp_extra[LAUNCH_TP_EXTRA_CNT];
 #define LAUNCH_TP_RAW_SYS_ENTER 1
 #define LAUNCH_TP_RAW_SYS_EXIT 2
 

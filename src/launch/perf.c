@@ -35,6 +35,12 @@
  * the syscall tracepoints (the agent does the same). */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
+/* Tracepoints beyond syscalls/sys_{enter,exit}_NAME (ids in launch_int.h) */
+const char *const launch_tp_extra[LAUNCH_TP_EXTRA_CNT] = {
+	"sched/sched_process_exec", "sched/sched_process_exit", "sched/sched_process_fork",
+	"raw_syscalls/sys_enter", "raw_syscalls/sys_exit",
+};
+
 static uint32_t link_ids;
 
 uint32_t launch_next_link_id(void)
@@ -235,11 +241,8 @@ static bool tp_name_of(uint64_t id, char *out, size_t sz)
 	bool traceable;
 	const char *name;
 
-	static const char *const sched[] = { "sched_process_exec", "sched_process_exit",
-					     "sched_process_fork" };
-
-	if (id >= LAUNCH_TP_SCHED_BASE && id < LAUNCH_TP_SCHED_BASE + 3) {
-		snprintf(out, sz, "sched/%s", sched[id - LAUNCH_TP_SCHED_BASE]);
+	if (id >= LAUNCH_TP_SCHED_BASE && id < LAUNCH_TP_SCHED_BASE + LAUNCH_TP_EXTRA_CNT) {
+		snprintf(out, sz, "%s", launch_tp_extra[id - LAUNCH_TP_SCHED_BASE]);
 		return true;
 	}
 	if (id < LAUNCH_TP_ID_BASE)

@@ -118,7 +118,7 @@ TEST(launch_hello_libbpf_app)
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
-	ASSERT_STREQ(out, "sum 0\nsum 11\nsum 22\ngetppid 4\n"
+	ASSERT_STREQ(out, "sum 0\nsum 11\nsum 22\ngetppid 4 4\n"
 			  "enter a=0 b=0\nexit ret=0\n"
 			  "enter a=1 b=10\nexit ret=33\n"
 			  "enter a=2 b=20\nexit ret=66\n"
