@@ -70,6 +70,18 @@ static bool ready(const char *app)
 		test_skip("running as root without setpriv to drop privileges");
 		return false;
 	}
+	if (getuid() == 0) {
+		char cmd[700];
+
+		/* the unprivileged user must reach the build (a checkout
+		 * under a private home directory would not be) */
+		snprintf(cmd, sizeof(cmd), "%s test -x %s/userbpf -a -r %s", drop(),
+			 test_build_dir(), path);
+		if (system(cmd)) {
+			test_skip("user nobody cannot reach %s", path);
+			return false;
+		}
+	}
 	return true;
 }
 
