@@ -42,6 +42,23 @@ int cli_cmd_probes(int argc, char **argv); /* cmd_probes.c */
 int cli_cmd_launch(int argc, char **argv);
 int cli_cmd_trace_pipe(int argc, char **argv);
 int cli_cmd_domain(int argc, char **argv);
+int cli_cmd_gen(int argc, char **argv); /* cmd_gen.c */
+
+/* cmd_packet.c: run --pcap/--iface, trace --iface */
+struct cli_packet_opts {
+	const char *pcap, *iface;
+	uint64_t count;	 /* live: stop after this many frames (0: no limit) */
+	double seconds;	 /* live: stop after this long (0: no limit) */
+	uint32_t flags;	 /* USERBPF_RUN_* */
+	bool json;
+	void (*drain)(void *ctx); /* print what the program emitted so far */
+	void *drain_ctx;
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	void *trace_cookie;
+};
+int cli_packet_run(struct userbpf_prog *prog, const char *prog_name,
+		   const struct cli_packet_opts *o);
+int cli_cmd_trace_iface(int argc, char **argv);
 
 /* cmd_verify.c */
 int cli_cmd_verify(int argc, char **argv);

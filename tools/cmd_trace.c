@@ -52,7 +52,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] -- "
 		"COMMAND [ARGS...]\n       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] "
-		"--pid PID\n", cli_prog_name, cli_prog_name);
+		"--pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
+		"[--duration S] [--json]\n", cli_prog_name, cli_prog_name, cli_prog_name);
 	exit(2);
 }
 
@@ -770,6 +771,9 @@ int cli_cmd_trace(int argc, char **argv)
 	int i, pipefd[2], status, agent_err;
 	struct sigaction sa;
 
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--iface")) /* live packets: cmd_packet.c */
+			return cli_cmd_trace_iface(argc, argv);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
