@@ -28,6 +28,7 @@
 
 #include "domain/domain.h"
 #include "launch_int.h"
+#include "userbpf/probe.h"
 #include "userbpf/userbpf.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -80,7 +81,23 @@ __attribute__((constructor(101))) static void launch_ctor(void)
 
 __attribute__((destructor)) static void launch_dtor(void)
 {
+	/* sched_process_exit, then leave the domain */
+	userbpf_probe__process_exit(true);
 	launch_domain_exit();
+}
+
+/* A process that ends with _exit runs no destructor: the exit event and
+ * the domain's bookkeeping happen here. */
+EXPORT void _exit(int status)
+{
+	typedef void (*exit_fn)(int) __attribute__((noreturn));
+	static exit_fn real_exit;
+
+	if (!real_exit)
+		real_exit = (exit_fn)dlsym(RTLD_NEXT, "_exit");
+	userbpf_probe__process_exit(true);
+	launch_domain_exit();
+	real_exit(status);
 }
 
 /* ==== files the library makes domain-wide (a ring buffer's memfd) ==== */
