@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "domain/domain.h"
+#include "helpers/task_struct.h"
 #include "launch_int.h"
 #include "userbpf/probe.h"
 #include "userbpf/userbpf.h"
@@ -72,11 +73,19 @@ static int print_fn(enum userbpf_print_level level, const char *fmt, va_list arg
 	return 0;
 }
 
+/* exit(status) and a return from main: task->exit_code for the exit event */
+static void on_exit_status(int status, void *arg)
+{
+	(void)arg;
+	ub_task_exit_code = (uint32_t)(status & 0xff) << 8;
+}
+
 __attribute__((constructor(101))) static void launch_ctor(void)
 {
 	launch_init_real();
 	userbpf_set_print(print_fn);
 	launch_domain_start();
+	on_exit(on_exit_status, NULL);
 }
 
 __attribute__((destructor)) static void launch_dtor(void)
@@ -95,6 +104,7 @@ EXPORT void _exit(int status)
 
 	if (!real_exit)
 		real_exit = (exit_fn)dlsym(RTLD_NEXT, "_exit");
+	ub_task_exit_code = (uint32_t)(status & 0xff) << 8;
 	userbpf_probe__process_exit(true);
 	launch_domain_exit();
 	real_exit(status);
