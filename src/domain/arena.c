@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -139,6 +140,39 @@ void domain_bump(void)
 	probe_sc_gate(SYS_futex, (long)(uintptr_t)&hdr->gen, FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
 }
 
+/* A member process that still runs (not gone, not a zombie). */
+static bool proc_alive(int pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = launch_real.open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* no procfs: trust kill() */
+	n = read(fd, buf, sizeof(buf) - 1);
+	launch_real.close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+/* Whether a member other than this process is alive (file lock held). */
+static bool members_alive(void)
+{
+	int i, me = getpid();
+
+	for (i = 0; i < MAX_PROCS; i++)
+		if (hdr->procs[i] && hdr->procs[i] != me && proc_alive(hdr->procs[i]))
+			return true;
+	return false;
+}
+
 int domain_join(const char *path)
 {
 	struct stat st;
@@ -157,11 +191,28 @@ int domain_join(const char *path)
 	if (p == MAP_FAILED)
 		goto fail;
 	if (p != (void *)DOMAIN_BASE) {
-		munmap(p, DOMAIN_SIZE);
+		launch_real.munmap(p, DOMAIN_SIZE);
 		errno = EADDRINUSE;
 		goto fail;
 	}
 	hdr = p;
+	/* an arena whose members are all gone (killed, or an older build)
+	 * starts over: nothing in it is reachable any more */
+	if (hdr->magic == DOM_MAGIC && !members_alive()) {
+		launch_real.munmap(p, DOMAIN_SIZE);
+		hdr = NULL;
+		if (ftruncate(fd, 0) || ftruncate(fd, (off_t)DOMAIN_SIZE))
+			goto fail;
+		p = launch_real.mmap((void *)DOMAIN_BASE, DOMAIN_SIZE, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+		if (p != (void *)DOMAIN_BASE) {
+			if (p != MAP_FAILED)
+				launch_real.munmap(p, DOMAIN_SIZE);
+			errno = EADDRINUSE;
+			goto fail;
+		}
+		hdr = p;
+	}
 	if (hdr->magic != DOM_MAGIC) {
 		hdr->version = DOM_VERSION;
 		hdr->marker = (uint64_t)(uintptr_t)domain_join;
@@ -170,7 +221,7 @@ int domain_join(const char *path)
 	} else if (hdr->version != DOM_VERSION ||
 		   hdr->marker != (uint64_t)(uintptr_t)domain_join) {
 		/* userbpf sits elsewhere here: its pointers would not work */
-		munmap(p, DOMAIN_SIZE);
+		launch_real.munmap(p, DOMAIN_SIZE);
 		hdr = NULL;
 		errno = EXDEV;
 		goto fail;
@@ -214,7 +265,7 @@ void domain_leave(void)
 	for (i = 0; i < MAX_PROCS; i++) {
 		if (!hdr->procs[i])
 			continue;
-		if (hdr->procs[i] == me || (kill(hdr->procs[i], 0) && errno == ESRCH))
+		if (hdr->procs[i] == me || !proc_alive(hdr->procs[i]))
 			hdr->procs[i] = 0;
 		else
 			alive++;

@@ -309,3 +309,29 @@ TEST(launch_domain_process_events_and_sampling)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
 }
+
+/* A domain whose processes were killed (SIGKILL: no exit path ran, its
+ * pin and members stay in the arena) starts over with the next process. */
+TEST(launch_domain_killed_members_start_over)
+{
+	char tmp[128], cmd[2048], out[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dloader"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "%s sh -c 'export TMPDIR=%s; %s/userbpf launch --domain ko -- %s/launch/dloader "
+		 "/bin/sleep 5 >/dev/null 2>&1 & p=$!; sleep 1; "
+		 "kill -9 $(cat /proc/$p/task/$p/children) $p; wait $p; "
+		 "%s/userbpf launch --domain ko -- %s/launch/dloader /bin/echo hi'",
+		 drop(), tmp, b, b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "hi\nevent: comm=echo fd=1 count=3\nchild exit 0, events 1\n"
+			  "child writes in map: 1\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
