@@ -38,6 +38,10 @@ bool cli_is_object(const char *path);
 int cli_disasm_object(const char *path, const char *prog_name, bool bytes);
 int cli_cmd_trace(int argc, char **argv); /* cmd_trace.c */
 int cli_cmd_probes(int argc, char **argv); /* cmd_probes.c */
+/* cmd_launch.c */
+int cli_cmd_launch(int argc, char **argv);
+int cli_cmd_trace_pipe(int argc, char **argv);
+int cli_cmd_domain(int argc, char **argv);
 
 /* cmd_packet.c: run --pcap/--iface, trace --iface */
 struct cli_packet_opts {

@@ -16,6 +16,7 @@
 #include "userbpf/map.h"
 #include "userbpf/object.h"
 #include "userbpf/progs.h"
+#include "userbpf/verifier.h"
 
 /* ==== Shared ==== */
 
@@ -182,7 +183,9 @@ static bool is_elf(const char *path)
 
 static const char prog_usage[] =
 	"usage: userbpf prog list OBJ [--json]\n"
-	"List the programs of a BPF object: name, section, type, instructions.\n";
+	"List the programs of a BPF object: name, section, type, instructions, the\n"
+	"verifier's verdict (ok, probe: ok but runs checked for kernel-pointer loads,\n"
+	"rejected) and the instructions it processed.\n";
 
 static int cmd_prog_list(const char *path, bool json)
 {
@@ -193,9 +196,21 @@ static int cmd_prog_list(const char *path, bool json)
 	if (json)
 		printf("[");
 	else
-		printf("%-24s %-28s %-16s %s\n", "NAME", "SECTION", "TYPE", "INSNS");
+		printf("%-24s %-28s %-16s %-6s %-9s %s\n", "NAME", "SECTION", "TYPE", "INSNS",
+		       "VERIFIER", "PROCESSED");
 	while ((p = userbpf_object__next_program(obj, p))) {
 		const char *type = userbpf_prog_type_name(userbpf_program__type(p));
+		struct userbpf_verifier_stats st = { 0 };
+		const char *verdict;
+		int verr;
+
+		{
+			USERBPF_OPTS(userbpf_verifier_opts, vo, .stats = &st);
+
+			verr = userbpf_program__verify(obj, p, &vo);
+		}
+		verdict = verr == -EACCES || verr == -EINVAL || verr == -E2BIG ? "rejected" :
+			  verr ? "error" : st.probe_mem_insns ? "probe" : "ok";
 
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
@@ -204,11 +219,12 @@ static int cmd_prog_list(const char *path, bool json)
 			print_json_str(userbpf_program__section_name(p));
 			printf(",\"type\":");
 			print_json_str(type ? type : "unknown");
-			printf(",\"insns\":%zu}", userbpf_program__insn_cnt(p));
+			printf(",\"insns\":%zu,\"verifier\":\"%s\",\"processed\":%u}",
+			       userbpf_program__insn_cnt(p), verdict, st.insn_processed);
 		} else {
-			printf("%-24s %-28s %-16s %zu\n", userbpf_program__name(p),
+			printf("%-24s %-28s %-16s %-6zu %-9s %u\n", userbpf_program__name(p),
 			       userbpf_program__section_name(p), type ? type : "unknown",
-			       userbpf_program__insn_cnt(p));
+			       userbpf_program__insn_cnt(p), verdict, st.insn_processed);
 		}
 		first = false;
 	}
