@@ -42,6 +42,7 @@ int cli_cmd_probes(int argc, char **argv); /* cmd_probes.c */
 int cli_cmd_launch(int argc, char **argv);
 int cli_cmd_trace_pipe(int argc, char **argv);
 int cli_cmd_domain(int argc, char **argv);
+int cli_cmd_gen(int argc, char **argv); /* cmd_gen.c */
 
 /* cmd_packet.c: run --pcap/--iface, trace --iface */
 struct cli_packet_opts {

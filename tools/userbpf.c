@@ -449,6 +449,7 @@ static const struct cli_cmd cmds[] = {
 	{ "trace-pipe", cli_cmd_trace_pipe, "print a domain's bpf_printk output (trace-pipe [--domain D])" },
 	{ "domain", cli_cmd_domain, "remove a launch domain (domain rm NAME)" },
 	{ "probes", cli_cmd_probes, "list attach points matching a pattern (probes PATTERN [BINARY])" },
+	{ "gen", cli_cmd_gen, "generate a skeleton header over userbpf's API (gen skeleton OBJ)" },
 };
 
 static void usage(FILE *f)
