@@ -64,6 +64,7 @@ static const char *const live_cmds[] = {
 	"trace %s/examples/http_sniff.bpf.o --iface lo",
 	"run %s/packet/ctx_dump.bpf.o --prog xdp_dump --iface lo",
 	"run %s/packet/ctx_dump.bpf.o --prog sk_fields --iface lo --json",
+	"run %s/packet/ctx_dump.bpf.o --prog tc_dump --iface lo --count 3",
 };
 #define LIVE_CMDS (sizeof(live_cmds) / sizeof(live_cmds[0]))
 
@@ -146,6 +147,10 @@ TEST(packet_live_trace_examples)
 	/* socket filter results of 20..71 bytes: every frame kept truncated */
 	ASSERT_CONTAINS(o[3], "\"verdicts\":{\"drop\":0,\"accept\":0,\"truncate\":");
 	ASSERT_TRUE(!strstr(o[3], "\"truncate\":0}"));
+	/* --count 3: stops by itself after three frames */
+	at = strstr(o[4], "packets: 3");
+	ASSERT_TRUE(at && (at[10] == ' ' || at[10] == '\n'));
+	ASSERT_EQ(pt_count(o[4], "fields: "), 3);
 out:
 	for (i = 0; i < LIVE_CMDS; i++) {
 		free(o[i]);

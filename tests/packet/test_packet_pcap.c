@@ -556,3 +556,96 @@ TEST(packet_pcap_tcpdump_loopback)
 	free(out);
 	unlink(pcap);
 }
+
+/* ==== Link types: Linux cooked captures (SLL) ==== */
+
+struct sll_seen {
+	uint32_t pkt_type[4], caplen[4], wire[4];
+	uint8_t head[4][16];
+	size_t n;
+};
+
+static int sll_cb(void *cookie, const struct userbpf_packet *pkt)
+{
+	struct sll_seen *s = cookie;
+
+	if (s->n < 4) {
+		s->pkt_type[s->n] = pkt->pkt_type;
+		s->caplen[s->n] = pkt->caplen;
+		s->wire[s->n] = pkt->wire_len;
+		memcpy(s->head[s->n], pkt->data, 16);
+	}
+	s->n++;
+	return 0;
+}
+
+TEST(packet_pcap_linux_cooked)
+{
+	/* "tcpdump -i any" records: a 16-byte SLL header (packet type,
+	 * ARPHRD, address length, address, protocol) before the packet */
+	static const uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17 };
+	uint8_t hdr[24] = { 0 }, rec[16], sll[16];
+	uint32_t v;
+	char pcap[256], err[256] = "";
+	struct sll_seen s = { 0 };
+	FILE *f;
+	int i;
+
+	pcap_path(pcap, sizeof(pcap), "sll");
+	f = fopen(pcap, "wb");
+	ASSERT_TRUE(f != NULL);
+	v = 0xa1b2c3d4, memcpy(hdr, &v, 4);
+	hdr[4] = 2, hdr[6] = 4;
+	v = 65535, memcpy(hdr + 16, &v, 4);
+	v = 113, memcpy(hdr + 20, &v, 4); /* LINKTYPE_LINUX_SLL */
+	fwrite(hdr, 1, sizeof(hdr), f);
+	for (i = 0; i < 2; i++) {
+		memset(sll, 0, sizeof(sll));
+		sll[1] = i ? 4 : 0;	/* PACKET_OUTGOING, PACKET_HOST */
+		sll[3] = 1;		/* ARPHRD_ETHER */
+		sll[14] = 0x08;		/* ETH_P_IP */
+		v = 0, memcpy(rec, &v, 4), memcpy(rec + 4, &v, 4);
+		v = 16 + 28, memcpy(rec + 8, &v, 4);
+		v = 16 + 28 + (uint32_t)i * 100, memcpy(rec + 12, &v, 4); /* 2nd: snapped */
+		fwrite(rec, 1, 16, f);
+		fwrite(sll, 1, 16, f);
+		fwrite(ip, 1, sizeof(ip), f);
+	}
+	fclose(f);
+	ASSERT_EQ(userbpf_packet_pcap__foreach(pcap, sll_cb, &s, err, sizeof(err)), 2);
+	unlink(pcap);
+	ASSERT_EQ(s.n, 2);
+	ASSERT_EQ(s.pkt_type[0], USERBPF_PACKET_HOST);
+	ASSERT_EQ(s.pkt_type[1], USERBPF_PACKET_OUTGOING);
+	/* a zero-MAC Ethernet header with the SLL protocol, then the packet */
+	ASSERT_EQ(s.caplen[0], 14 + 28);
+	ASSERT_EQ(s.wire[1], 14 + 28 + 100);
+	ASSERT_EQ(s.head[0][12], 0x08);
+	ASSERT_EQ(s.head[0][13], 0x00);
+	ASSERT_EQ(s.head[0][14], 0x45);
+	ASSERT_EQ(s.head[0][0] | s.head[0][5] | s.head[0][6] | s.head[0][11], 0);
+}
+
+TEST(packet_pcap_unsupported_link_type)
+{
+	uint8_t hdr[24] = { 0 };
+	uint32_t v;
+	char pcap[256], err[256] = "";
+	FILE *f;
+
+	pcap_path(pcap, sizeof(pcap), "802_11");
+	f = fopen(pcap, "wb");
+	ASSERT_TRUE(f != NULL);
+	v = 0xa1b2c3d4, memcpy(hdr, &v, 4);
+	hdr[4] = 2, hdr[6] = 4;
+	v = 65535, memcpy(hdr + 16, &v, 4);
+	v = 105, memcpy(hdr + 20, &v, 4); /* IEEE 802.11 */
+	fwrite(hdr, 1, sizeof(hdr), f);
+	fclose(f);
+	ASSERT_EQ(userbpf_packet_pcap__foreach(pcap, sll_cb, NULL, err, sizeof(err)),
+		  -EPROTONOSUPPORT);
+	unlink(pcap);
+	ASSERT_CONTAINS(err, "is not supported");
+	ASSERT_EQ(userbpf_packet_pcap__foreach("/nonexistent.pcap", sll_cb, NULL, err,
+					       sizeof(err)), -ENOENT);
+}
