@@ -33,8 +33,8 @@ struct ub_dynptr {
 	uint32_t offset;
 };
 
-static __thread struct ub_dynptr drain_slots[MAX_DRAIN_NESTING];
-static __thread int drain_depth;
+static UB_TLS struct ub_dynptr drain_slots[MAX_DRAIN_NESTING];
+static UB_TLS int drain_depth;
 
 /* The dynptr argument r, or NULL when it is not readable or not set. */
 static struct ub_dynptr *dynptr_arg(struct userbpf_run *run, uint64_t r)
