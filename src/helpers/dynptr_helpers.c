@@ -159,8 +159,7 @@ UB_HELPER(user_ringbuf_drain)
 	size_t size;
 	long ret;
 
-	if (!userbpf_run__map_ok(run, map) || !map ||
-	    ub_user_ringbuf_data_area(map, &data, &size))
+	if (!userbpf_run__map_ok(run, map) || !map || ub_user_ringbuf_data_area(map, &data, &size))
 		return UB_ERR(-EINVAL);
 	if (drain_depth >= MAX_DRAIN_NESTING)
 		return UB_ERR(-E2BIG);

@@ -46,8 +46,8 @@ struct ub_user_ringbuf_map {
 	unsigned char *data;
 	unsigned long *consumer_pos;
 	unsigned long *producer_pos;
-	void *ring_handle;	/* platform ring_alloc's */
-	int efd;		/* platform wakeup event, or -1 */
+	void *ring_handle; /* platform ring_alloc's */
+	int efd;	   /* platform wakeup event, or -1 */
 };
 
 struct userbpf_user_ringbuf {
@@ -119,8 +119,7 @@ static void *urb_lookup(struct ub_map *map, const void *key)
 	return NULL;
 }
 
-static int urb_update(struct ub_map *map, const void *key, const void *value,
-		      uint64_t flags)
+static int urb_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	(void)map, (void)key, (void)value, (void)flags;
 	return -UB_ENOTSUPP;
@@ -179,8 +178,7 @@ static int urb_peek(struct ub_user_ringbuf_map *rb, void **sample, uint32_t *siz
 	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
 	if (cons_pos >= prod_pos)
 		return -ENODATA;
-	hdr_len = __atomic_load_n((uint32_t *)(rb->data + (cons_pos & rb->mask)),
-				  __ATOMIC_ACQUIRE);
+	hdr_len = __atomic_load_n((uint32_t *)(rb->data + (cons_pos & rb->mask)), __ATOMIC_ACQUIRE);
 	flags = hdr_len & (USERBPF_RINGBUF_BUSY_BIT | USERBPF_RINGBUF_DISCARD_BIT);
 	sample_len = hdr_len & ~flags;
 	total_len = ((uint64_t)sample_len + USERBPF_RINGBUF_HDR_SZ + 7) & ~7ull;
@@ -209,8 +207,7 @@ static void urb_release(struct ub_user_ringbuf_map *rb, uint32_t size)
 	__atomic_store_n(rb->consumer_pos, cons + rounded, __ATOMIC_RELEASE);
 }
 
-long ub_user_ringbuf_drain(struct ub_map *map, ub_user_ringbuf_cb cb, void *ctx,
-			   uint64_t flags)
+long ub_user_ringbuf_drain(struct ub_map *map, ub_user_ringbuf_cb cb, void *ctx, uint64_t flags)
 {
 	struct ub_user_ringbuf_map *rb;
 	long samples, discarded = 0, ret = 0;

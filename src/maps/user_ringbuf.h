@@ -18,8 +18,7 @@ typedef long (*ub_user_ringbuf_cb)(void *sample, uint32_t size, void *ctx);
  * producer position), -E2BIG (a record larger than the ring), -EBUSY
  * (another drain is running).
  */
-long ub_user_ringbuf_drain(struct ub_map *map, ub_user_ringbuf_cb cb, void *ctx,
-			   uint64_t flags);
+long ub_user_ringbuf_drain(struct ub_map *map, ub_user_ringbuf_cb cb, void *ctx, uint64_t flags);
 /* The data area (mapped twice: 2 x ring size bytes), for checked runs. */
 int ub_user_ringbuf_data_area(struct ub_map *map, void **data, size_t *size);
 
