@@ -16,6 +16,7 @@
 #include "probe.h"
 #include "iter.h"
 #include "sysctl.h"
+#include "packet.h"
 /* userbpf/syscall.h (userbpf_bpf) needs <linux/bpf.h>: include it yourself. */
 
 #endif /* USERBPF_USERBPF_H */

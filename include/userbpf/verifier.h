@@ -54,6 +54,14 @@ struct userbpf_verifier_stats {
 	uint32_t stack_depth;      /**< bytes of the main program's frame */
 	uint32_t error_insn;       /**< insn of the rejection (when rejected) */
 	size_t log_true_size;      /**< bytes the whole log needed incl. NUL */
+	/**
+	 * Loads through BTF-typed pointers (tracing contexts, iterators,
+	 * bpf_get_current_task_btf): the kernel turns them into fault-tolerant
+	 * BPF_PROBE_MEM loads.  A program with any must run in checked mode,
+	 * where such loads are fault-tolerant; the loader does not mark it
+	 * verified.
+	 */
+	uint32_t probe_mem_insns;
 };
 
 struct userbpf_verifier_opts {
@@ -86,8 +94,14 @@ struct userbpf_verifier_opts {
 	char *log_buf;		/**< receives the log, NUL-terminated; may be NULL */
 	size_t log_size;
 	struct userbpf_verifier_stats *stats; /**< filled when non-NULL */
+	/**
+	 * The kernel's expected_attach_type (enum userbpf_attach_type): it
+	 * selects the allowed return values of cgroup programs (recvmsg4:
+	 * 1, bind4: 0..3...) and of fentry/fexit (0), as check_return_code.
+	 */
+	uint32_t expected_attach_type;
 };
-#define userbpf_verifier_opts__last_field stats
+#define userbpf_verifier_opts__last_field expected_attach_type
 
 /**
  * @brief Verify a program.

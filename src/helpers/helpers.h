@@ -109,4 +109,17 @@ long ub_bprintf(const struct userbpf_run *run, char *out, size_t size, const cha
 /* Deliver a bpf_printk line: run's trace callback or the print callback. */
 void ub_trace_emit(struct userbpf_run *run, const char *line, size_t len);
 
+/* The interrupted thread's stack, unwound by the probe module before a
+ * perf_event program's run (ips[0] = the interrupted instruction);
+ * n = 0 when absent.  task_helpers.c. */
+struct ub_sample_stack {
+	const uint64_t *ips;
+	unsigned n;
+};
+#ifdef USERBPF_TLS_DYNAMIC /* the dlopen'ed agent of --pid (mk/probe.mk) */
+extern __thread struct ub_sample_stack ub_sample_stack;
+#else
+extern __thread __attribute__((tls_model("initial-exec"))) struct ub_sample_stack ub_sample_stack;
+#endif
+
 #endif

@@ -599,16 +599,19 @@ static int verify_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 
 	if (!log)
 		return -ENOMEM;
+	struct userbpf_verifier_stats vst = { 0 };
 	{
 		USERBPF_OPTS(userbpf_verifier_opts, vo, .helpers = obj->helpers,
 			     .helper_cnt = obj->helper_cnt, .extra_helpers = extra,
 			     .extra_helper_cnt = extra ? extra_cnt : 0, .log_buf = log,
-			     .log_size = log_sz);
+			     .log_size = log_sz, .stats = &vst);
 
 		err = userbpf_program__verify(obj, prog, &vo);
 	}
 	if (!err) {
-		vm_prog_set_verified(prog->prog, true);
+		/* loads through kernel object pointers need the checked
+		 * engine's fault-tolerant loads (the kernel's PROBE_MEM) */
+		vm_prog_set_verified(prog->prog, !vst.probe_mem_insns);
 		ub_free(log);
 		return 0;
 	}

@@ -912,14 +912,15 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 		     .map_desc_cookie = lc, .extra_helpers = extra,
 		     .extra_helper_cnt = extra_cnt, .log_level = a->log_level,
 		     .log_buf = a->log_level ? buf : NULL,
-		     .log_size = a->log_level ? a->log_size : 0, .stats = &st);
+		     .log_size = a->log_level ? a->log_size : 0, .stats = &st,
+		     .expected_attach_type = a->expected_attach_type);
 
 	memset(&st, 0, sizeof(st));
 	err = userbpf_verify(uptr(a->insns), a->insn_cnt, &vo);
 	if (!err && a->log_level && buf && st.log_true_size > a->log_size)
 		err = -ENOSPC;
-	if (!err)
-		vm_prog_set_verified(prog, true);
+	if (!err) /* PROBE_MEM loads run on the checked engine */
+		vm_prog_set_verified(prog, !st.probe_mem_insns);
 	return err;
 }
 

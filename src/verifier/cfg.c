@@ -356,7 +356,7 @@ static uint16_t precise_in(const struct verif_env *env, size_t i, uint16_t out)
 		return in;
 	}
 	if (fl & F_EXIT)
-		return env->subprog_of[i] == 0 ? 0 : R(0);
+		return env->subprog_of[i] == 0 && !env->ret_checked ? 0 : R(0);
 	if (fl & F_LDPKT) {
 		in = (uint16_t)((out & ~CALLER_SAVED) | R(6));
 		if (fields & U_SRC)

@@ -293,6 +293,10 @@ bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 	for (i = 0; i < old->nrefs; i++)
 		if (!check_ids(&map, old->refs[i].id, cur->refs[i].id))
 			return false;
+	/* the held lock's identity is part of the renaming (the kernel's
+	 * check_ids on active_lock.id): the unlock must name the same value */
+	if (old->lock_id && !check_ids(&map, old->lock_id, cur->lock_id))
+		return false;
 	for (i = 0; i <= old->curframe; i++) {
 		uint16_t live, precise;
 

@@ -469,6 +469,15 @@ void verif_scalar_alu(struct verif_scalar *dst, const struct verif_scalar *src,
 	}
 	if (op == 0x80)
 		src = dst;
+	if ((op == 0x60 || op == 0x70 || op == 0xc0) &&
+	    (alu32 ? (src->umax & 0xffffffffu) >= 32 || src->u32max >= 32 : src->umax >= 64)) {
+		/* a count of the width or more: the kernel leaves the result
+		 * unknown (architectures differ), and so does userbpf */
+		verif_scalar_unknown(dst);
+		if (alu32)
+			verif_scalar_zext32(dst);
+		return;
+	}
 	if (tnum_is_const(dst->t) && tnum_is_const(src->t)) {
 		uint64_t a = dst->t.value, b = src->t.value, r;
 

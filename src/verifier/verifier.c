@@ -364,8 +364,9 @@ static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 	if (err)
 		return err;
 	note_depth(env, st, reg, lo);
-	if (lo != hi) /* Linux 6.18 refuses these for root too (table test) */
-		return ERR_ACCES("variable offset stack write R%d prohibited\n", regno);
+	if (lo != hi) /* root: every byte the write may touch becomes unknown
+		       * (the kernel's check_stack_write_var_off) */
+		return stack_clobber(st, reg, lo, hi + size, SLOT_MISC);
 	if (lo % size)
 		return ERR_ACCES("misaligned stack access off %lld size %d\n", (long long)lo, size);
 	if (verif_frame_grow(f, (int)((-lo + 7) / 8)))
@@ -515,7 +516,7 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 }
 
 static int check_ctx_access(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
-			    int size, int acc, struct verif_reg *dst)
+			    int size, int acc, struct verif_reg *dst, bool sign_ext)
 {
 	bool write = acc == ACC_WRITE || acc == ACC_ATOMIC;
 	int type = SCALAR_VALUE;
@@ -553,13 +554,26 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 			}
 			if (type != SCALAR_VALUE && !may_access_pkt(env->prog_type, false))
 				type = SCALAR_VALUE;
+			/* the kernel refuses sign-extending loads of data/data_end/meta */
+			if (type != SCALAR_VALUE && sign_ext)
+				return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off,
+						 size);
 		}
 	}
+	/* tracing (tp_btf, fentry/fexit, iterators) and LSM contexts are
+	 * arrays of u64 arguments; a whole word may be a kernel object
+	 * pointer (the kernel types it from the target's BTF): it becomes a
+	 * PTR_TO_BTF_ID, read fault-tolerantly, degrading to a scalar under
+	 * any arithmetic but adding a constant */
 	if (dst) {
 		if (type == SCALAR_VALUE)
 			scalar_of_size(dst, size, false);
 		else
 			reg_ptr(dst, type);
+		if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
+		    (env->prog_type == USERBPF_PROG_TYPE_TRACING ||
+		     env->prog_type == USERBPF_PROG_TYPE_LSM))
+			dst->flags |= SCALAR_BTF_PTR;
 	}
 	return 0;
 }
@@ -580,6 +594,19 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 
 	if (reg->type == NOT_INIT)
 		return ERR_ACCES("R%d !read_ok\n", regno);
+	if (reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR) &&
+	    (acc == ACC_READ || acc == ACC_WRITE || acc == ACC_ATOMIC)) {
+		/* a kernel object pointer: fault-tolerant reads only */
+		if (write)
+			return ERR_ACCES("only read is supported\n");
+		env->probe_mem++;
+		if (dst) {
+			scalar_of_size(dst, size, sign_ext);
+			if (size == 8)
+				dst->flags |= SCALAR_BTF_PTR;
+		}
+		return 0;
+	}
 	if (reg->type == SCALAR_VALUE || (reg->flags & PTR_MAYBE_NULL) ||
 	    reg->type == CONST_PTR_TO_MAP || reg->type == PTR_TO_PACKET_END ||
 	    reg->type == PTR_TO_FUNC)
@@ -600,6 +627,9 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 
 		if (write && (m->d.map_flags & BPF_F_RDONLY_PROG))
 			return ERR_ACCES("write into map forbidden, value_size=%u off=%d size=%d\n",
+					 m->d.value_size, off + reg->off, size);
+		if (!write && (m->d.map_flags & VERIF_F_WRONLY_PROG))
+			return ERR_ACCES("read from map forbidden, value_size=%u off=%d size=%d\n",
 					 m->d.value_size, off + reg->off, size);
 		err = check_region(env, regno, reg, off + reg->off, size, m->d.value_size,
 				   PTR_TO_MAP_VALUE);
@@ -644,7 +674,7 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 		if (acc == ACC_HELPER_READ || acc == ACC_HELPER_WRITE)
 			return ERR_ACCES("R%d type=ctx expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf\n",
 					 regno);
-		return check_ctx_access(env, regno, reg, off, size, acc, dst);
+		return check_ctx_access(env, regno, reg, off, size, acc, dst, sign_ext);
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
 		if (!may_access_pkt(env->prog_type, write))
@@ -672,7 +702,30 @@ enum {
 	MT_LRU_PERCPU_HASH = 10, MT_LPM_TRIE = 11, MT_ARRAY_OF_MAPS = 12,
 	MT_HASH_OF_MAPS = 13, MT_QUEUE = 22, MT_STACK = 23, MT_RINGBUF = 27,
 	MT_BLOOM = 30, MT_USER_RINGBUF = 31, MT_SOCKMAP = 15, MT_SOCKHASH = 18,
+	MT_CGROUP_STORAGE = 19, MT_REUSEPORT_SOCKARRAY = 20, MT_PERCPU_CGROUP_STORAGE = 21,
+	MT_SK_STORAGE = 24, MT_INODE_STORAGE = 28, MT_TASK_STORAGE = 29, MT_CGRP_STORAGE = 32,
 };
+
+/* may_update_sockmap(): the program types that may update/delete sockmap entries */
+static bool may_update_sockmap(struct verif_env *env, int id)
+{
+	switch (env->prog_type) {
+	case USERBPF_PROG_TYPE_SOCK_OPS:
+		return id == 3;
+	case USERBPF_PROG_TYPE_SOCKET_FILTER:
+	case USERBPF_PROG_TYPE_SCHED_CLS:
+	case USERBPF_PROG_TYPE_SCHED_ACT:
+	case USERBPF_PROG_TYPE_XDP:
+	case USERBPF_PROG_TYPE_SK_REUSEPORT:
+	case USERBPF_PROG_TYPE_FLOW_DISSECTOR:
+	case USERBPF_PROG_TYPE_SK_LOOKUP:
+		return true;
+	case USERBPF_PROG_TYPE_TRACING:
+		return env->eat == 28; /* BPF_TRACE_ITER */
+	default:
+		return false;
+	}
+}
 
 /* check_map_func_compatibility(): which helper may take which map */
 static int check_map_func(struct verif_env *env, const struct verif_map *m, int id,
@@ -708,13 +761,32 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 	case MT_USER_RINGBUF:
 		ok = id == 209;
 		break;
-	case MT_SOCKMAP: /* sk_redirect_map, sock_map_update, msg_redirect_map */
-		ok = id == 52 || id == 53 || id == 60 || id == 82 || id == 1 || id == 2 ||
-		     id == 3;
+	case MT_CGROUP_STORAGE:
+	case MT_PERCPU_CGROUP_STORAGE:
+		ok = id == 81;
 		break;
-	case MT_SOCKHASH: /* sk_redirect_hash, sock_hash_update, msg_redirect_hash */
-		ok = id == 72 || id == 70 || id == 71 || id == 82 || id == 1 || id == 2 ||
-		     id == 3;
+	case MT_SK_STORAGE:
+		ok = id == 107 || id == 108;
+		break;
+	case MT_INODE_STORAGE:
+		ok = id == 145 || id == 146;
+		break;
+	case MT_TASK_STORAGE:
+		ok = id == 156 || id == 157;
+		break;
+	case MT_CGRP_STORAGE:
+		ok = id == 210 || id == 211;
+		break;
+	case MT_SOCKMAP:
+	case MT_SOCKHASH:
+		/* a lookup returns a referenced socket (not modelled here);
+		 * updates and deletes only where the kernel's
+		 * may_update_sockmap() allows them */
+		ok = id == 52 || id == 53 || id == 60 || id == 70 || id == 71 || id == 72 ||
+		     id == 82 || ((id == 2 || id == 3) && may_update_sockmap(env, id));
+		break;
+	case MT_REUSEPORT_SOCKARRAY:
+		ok = id == 82;
 		break;
 	default:
 		break;
@@ -725,8 +797,14 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 		case 25: ok = t == MT_PERF_EVENT_ARRAY; break;
 		case 130: case 131: case 134: ok = t == MT_RINGBUF; break;
 		case 27: ok = t == MT_STACK_TRACE; break;
+		case 81: ok = t == MT_CGROUP_STORAGE || t == MT_PERCPU_CGROUP_STORAGE; break;
+		case 107: case 108: ok = t == MT_SK_STORAGE; break;
+		case 145: case 146: ok = t == MT_INODE_STORAGE; break;
+		case 156: case 157: ok = t == MT_TASK_STORAGE; break;
+		case 210: case 211: ok = t == MT_CGRP_STORAGE; break;
 		case 52: case 53: case 60: ok = t == MT_SOCKMAP; break;
 		case 70: case 71: case 72: ok = t == MT_SOCKHASH; break;
+		case 82: ok = t == MT_SOCKMAP || t == MT_SOCKHASH || t == MT_REUSEPORT_SOCKARRAY; break;
 		case 88: ok = t == MT_QUEUE || t == MT_STACK; break;
 		case 87: case 89: ok = t == MT_QUEUE || t == MT_STACK || t == MT_BLOOM; break;
 		case 195: ok = t == MT_PERCPU_ARRAY || t == MT_PERCPU_HASH ||
@@ -746,8 +824,22 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 static bool changes_pkt_data(int id)
 {
 	switch (id) {
-	case 9: case 10: case 11: case 18: case 19: case 31: case 32: case 38: case 39:
-	case 43: case 44: case 50: case 54: case 65: case 78:
+	case 9: case 10: case 11: case 12: case 13: case 18: case 19: case 31: case 38:
+	case 39: case 43: case 44: case 50: case 54: case 63: case 65: case 73: case 74:
+	case 75: case 76: case 90: case 91: case 143:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* helpers whose prototype has the kernel's .pkt_access = true: the only
+ * ones that may take a packet pointer as a memory argument */
+static bool helper_pkt_access(int id)
+{
+	switch (id) {
+	case 1: case 2: case 3: case 28: case 84: case 85: case 87: case 99: case 100:
+	case 110: case 195: case 204: case 205: case 206: case 207:
 		return true;
 	default:
 		return false;
@@ -776,8 +868,14 @@ static int check_helper_mem(struct verif_env *env, struct verif_state *st, int r
 	int64_t lo, hi;
 	int err;
 
-	if (!size)
+	if (!size) {
+		/* a zero-sized access needs no memory, but the kernel still
+		 * bounds a variable stack pointer (check_stack_range_initialized) */
+		if (reg->type == PTR_TO_STACK && !tnum_is_const(reg->v.t))
+			return stack_bounds(env, regno, reg, reg->off, 0, ACC_HELPER_READ + write,
+					    &lo, &hi);
 		return 0;
+	}
 	switch (reg->type) {
 	case PTR_TO_STACK:
 		err = stack_bounds(env, regno, reg, reg->off, (int)size, ACC_HELPER_READ + write,
@@ -858,12 +956,19 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 		meta->map = reg->map;
 		return check_map_func(env, &env->maps[reg->map], (int)h->id, h->name);
 	case USERBPF_ARG_PTR_TO_MAP_KEY:
-		return check_map_arg_mem(env, st, regno, meta, true, false);
 	case USERBPF_ARG_PTR_TO_MAP_VALUE:
+		if ((reg->type == PTR_TO_PACKET || reg->type == PTR_TO_PACKET_META) &&
+		    !helper_pkt_access((int)h->id))
+			return ERR_ACCES("helper access to the packet is not allowed\n");
+		if (arg_type == USERBPF_ARG_PTR_TO_MAP_KEY)
+			return check_map_arg_mem(env, st, regno, meta, true, false);
 		return check_map_arg_mem(env, st, regno, meta, false, h->id == 88 || h->id == 89);
 	case USERBPF_ARG_PTR_TO_MEM_OR_NULL:
 	case USERBPF_ARG_PTR_TO_MEM:
 	case USERBPF_ARG_PTR_TO_UNINIT_MEM:
+		if ((reg->type == PTR_TO_PACKET || reg->type == PTR_TO_PACKET_META) &&
+		    !helper_pkt_access((int)h->id))
+			return ERR_ACCES("helper access to the packet is not allowed\n");
 		meta->mem_regno = regno;
 		meta->mem_write = arg_type == USERBPF_ARG_PTR_TO_UNINIT_MEM;
 		meta->mem_null = arg_type == USERBPF_ARG_PTR_TO_MEM_OR_NULL && is_null_const(reg);
@@ -968,7 +1073,7 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 		meta->alloc_size = (int64_t)reg->v.t.value;
 		return 0;
 	case USERBPF_ARG_PTR_TO_BTF_ID:
-		if (!is_ptr(reg))
+		if (!is_ptr(reg) && !(reg->flags & SCALAR_BTF_PTR))
 			return ERR_ACCES("R%d type=%s expected=ptr_\n", regno, verif_reg_type_name(reg));
 		return 0;
 	default:
@@ -1202,9 +1307,11 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		r0->flags = PTR_MAYBE_NULL;
 		r0->id = ++env->id_gen;
 		if (const_key && r0->type == PTR_TO_MAP_VALUE) {
-			/* array lookup with a constant in-range key cannot fail */
+			/* array lookup with a constant in-range key cannot fail; a
+			 * value with a spin lock keeps its id (the lock's identity) */
 			r0->flags = 0;
-			r0->id = 0;
+			if (env->maps[meta.map].d.spin_lock_off < 0)
+				r0->id = 0;
 		}
 		break;
 	case USERBPF_RET_PTR_TO_ALLOC_MEM_OR_NULL: {
@@ -1226,6 +1333,8 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		break;
 	default:
 		verif_mark_unknown(r0);
+		if (h->id == 158) /* bpf_get_current_task_btf: a trusted task_struct */
+			r0->flags |= SCALAR_BTF_PTR;
 		break;
 	}
 	*next = idx + 1;
@@ -1265,6 +1374,8 @@ static int adjust_ptr(struct verif_env *env, int dst_regno, struct verif_reg *ds
 		return ERR_ACCES("R%d pointer arithmetic with %s operator prohibited\n", dst_regno,
 				 alu_names[op >> 4]);
 	}
+	if (op == 0x10 && ptr->type == PTR_TO_STACK)
+		return ERR_ACCES("R%d subtraction from stack pointer prohibited\n", dst_regno);
 	switch (ptr->type) {
 	case CONST_PTR_TO_MAP:
 		if (is_const(off) && !off->v.t.value && op == 0x00)
@@ -1346,6 +1457,7 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 		if (op == ISA_MOV32_REG) {
 			*dst = src;
 			dst->id = 0;
+			dst->flags = 0;
 			verif_scalar_zext32(&dst->v);
 			return 0;
 		}
@@ -1377,6 +1489,7 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 			return 0;
 		}
 		dst->id = 0;
+		dst->flags = 0;
 		if (code == 0x80) {
 			verif_scalar_alu(&dst->v, &dst->v, 0x80, alu32);
 			return 0;
@@ -1446,8 +1559,10 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 		}
 		return adjust_ptr(env, insn->dst_reg, dst, dst, &src, code);
 	}
-	/* scalar op scalar */
+	/* scalar op scalar; only adding a constant keeps a kernel pointer */
 	dst->id = 0;
+	if (alu32 || (code != 0x00 && code != 0x10) || !is_const(&src))
+		dst->flags &= (uint8_t)~SCALAR_BTF_PTR;
 	verif_scalar_alu(&dst->v, &src.v,
 			 (uint8_t)code | (insn->off == 1 && (code == 0x30 || code == 0x90) ? 0x100 : 0),
 			 alu32);
@@ -1536,14 +1651,17 @@ static void sync_linked(struct verif_state *st, const struct verif_reg *known)
 	});
 }
 
-static void find_good_pkt_pointers(struct verif_state *st, const struct verif_reg *pkt)
+/* right_open: the comparison was strict (pkt < end), one more byte is in */
+static void find_good_pkt_pointers(struct verif_state *st, const struct verif_reg *pkt,
+				   bool right_open)
 {
 	uint32_t range;
 
-	if (pkt->off < 0 || pkt->v.umax > VERIF_MAX_PACKET_OFF ||
-	    pkt->off > VERIF_MAX_PACKET_OFF || pkt->v.smin < 0)
+	if (pkt->off < 0 || (pkt->off == 0 && right_open) || pkt->v.umax > VERIF_MAX_PACKET_OFF ||
+	    pkt->off > VERIF_MAX_PACKET_OFF || pkt->v.umax + (uint64_t)pkt->off > VERIF_MAX_PACKET_OFF ||
+	    pkt->v.smin < 0)
 		return;
-	range = (uint32_t)pkt->off;
+	range = (uint32_t)pkt->off + (right_open ? 1 : 0);
 	FOR_EACH_REG(st, r, {
 		if (r->type == pkt->type && r->id == pkt->id && r->range < range)
 			r->range = range;
@@ -1557,14 +1675,20 @@ static void find_good_pkt_pointers(struct verif_state *st, const struct verif_re
  * -1 when the comparison teaches nothing.
  */
 static int pkt_range_side(const struct verif_reg *d, const struct verif_reg *s, uint8_t code,
-			  bool *dst_is_pkt)
+			  bool *dst_is_pkt, bool *open)
 {
+	/* meta is compared with the packet start itself (reg_is_init_pkt_pointer) */
+	bool d_start = d->type == PTR_TO_PACKET && !d->off && tnum_equals_const(d->v.t, 0);
+	bool s_start = s->type == PTR_TO_PACKET && !s->off && tnum_equals_const(s->v.t, 0);
 	bool d_pkt = (d->type == PTR_TO_PACKET && s->type == PTR_TO_PACKET_END) ||
-		     (d->type == PTR_TO_PACKET_META && s->type == PTR_TO_PACKET);
+		     (d->type == PTR_TO_PACKET_META && s_start);
 	bool s_pkt = (s->type == PTR_TO_PACKET && d->type == PTR_TO_PACKET_END) ||
-		     (s->type == PTR_TO_PACKET_META && d->type == PTR_TO_PACKET);
+		     (s->type == PTR_TO_PACKET_META && d_start);
 
 	*dst_is_pkt = d_pkt;
+	/* strict on the side that learns: pkt >= end false, pkt < end true,
+	 * end > pkt true, end <= pkt false */
+	*open = code == 0x30 || code == 0xa0 ? d_pkt : code == 0x20 || code == 0xb0 ? s_pkt : false;
 	if (d_pkt) {
 		switch (code) {
 		case 0x20: return 0; /* pkt > end: fall-through has pkt <= end */
@@ -1606,7 +1730,7 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 	int target = idx + 1 + insn->off, taken = -1, err, side;
 	struct verif_reg *dst, *src, imm;
 	struct verif_state *other;
-	bool dst_is_pkt;
+	bool dst_is_pkt, open;
 
 	if ((err = check_reg_read(env, st, insn->dst_reg)))
 		return err;
@@ -1682,11 +1806,12 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		/* jeq: taken side null; jne: taken side non-null */
 		mark_ptr_or_null(env, other, id, code == 0x10);
 		mark_ptr_or_null(env, st, id, code != 0x10);
-	} else if (!jmp32 && (side = pkt_range_side(dst, src, code, &dst_is_pkt)) >= 0) {
+	} else if (!jmp32 && use_src &&
+		   (side = pkt_range_side(dst, src, code, &dst_is_pkt, &open)) >= 0) {
 		struct verif_state *s = side ? other : st;
 		int regno = dst_is_pkt ? insn->dst_reg : insn->src_reg;
 
-		find_good_pkt_pointers(s, &s->frames[s->curframe]->regs[regno]);
+		find_good_pkt_pointers(s, &s->frames[s->curframe]->regs[regno], open);
 	}
 	if (other) {
 		err = push_state(env, other, target, idx);
@@ -1720,6 +1845,75 @@ static int check_local_call(struct verif_env *env, struct verif_state *st, int i
 	return 0;
 }
 
+/*
+ * The return values a program type may produce (the kernel's
+ * check_return_code): cgroup programs 0..1 (recvmsg/getpeername/
+ * getsockname: 1, bind: 0..3, egress skb: 0..3), netfilter and sk_lookup
+ * 0..1, fentry/fexit 0, kprobe sessions 0..1; the others any value.  LSM
+ * hooks' ranges come from the kernel's BTF of the hook (not modelled).
+ */
+static bool ret_range(const struct verif_env *env, int64_t *plo, int64_t *phi)
+{
+	int64_t lo = 0, hi = 1;
+	uint32_t eat = env->eat;
+
+	switch (env->prog_type) {
+	case USERBPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		if (eat == 19 || eat == 20 || eat == 51 || eat == 29 || eat == 30 || eat == 52 ||
+		    eat == 31 || eat == 32 || eat == 53)
+			lo = 1;
+		if (eat == 8 || eat == 9)
+			hi = 3;
+		break;
+	case USERBPF_PROG_TYPE_CGROUP_SKB:
+		if (eat == 1)
+			hi = 3;
+		break;
+	case USERBPF_PROG_TYPE_CGROUP_SOCK:
+	case USERBPF_PROG_TYPE_SOCK_OPS:
+	case USERBPF_PROG_TYPE_CGROUP_DEVICE:
+	case USERBPF_PROG_TYPE_CGROUP_SYSCTL:
+	case USERBPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case USERBPF_PROG_TYPE_SK_LOOKUP:
+	case USERBPF_PROG_TYPE_NETFILTER:
+		break;
+	case USERBPF_PROG_TYPE_TRACING:
+		if (eat != 24 && eat != 25)
+			return false;
+		hi = 0;
+		break;
+	case USERBPF_PROG_TYPE_KPROBE:
+		if (eat != 56)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	*plo = lo;
+	*phi = hi;
+	return true;
+}
+
+static int check_return_code(struct verif_env *env, const struct verif_reg *r0)
+{
+	int64_t lo, hi;
+
+	if (!ret_range(env, &lo, &hi))
+		return 0;
+	if (r0->type != SCALAR_VALUE)
+		return ERR_INVAL("At program exit the register R0 is not a known value (%s)\n",
+				 verif_reg_type_name(r0));
+	if (r0->v.smin < lo || r0->v.smax > hi) {
+		if (tnum_is_const(r0->v.t) || r0->v.smin != INT64_MIN || r0->v.smax != INT64_MAX)
+			return ERR_INVAL("At program exit the register R0 has smin=%lld smax=%lld should have been in [%lld, %lld]\n",
+					 (long long)r0->v.smin, (long long)r0->v.smax, (long long)lo,
+					 (long long)hi);
+		return ERR_INVAL("At program exit the register R0 has unknown scalar value should have been in [%lld, %lld]\n",
+				 (long long)lo, (long long)hi);
+	}
+	return 0;
+}
+
 static int check_exit(struct verif_env *env, struct verif_state *st, int idx, int *next)
 {
 	struct verif_frame *f = cur_frame(st), *caller;
@@ -1736,6 +1930,8 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		if (st->nrefs)
 			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n", st->refs[0].id,
 					 st->refs[0].insn);
+		if ((err = check_return_code(env, &f->regs[0])))
+			return err;
 		*next = -1;
 		return 0;
 	}
@@ -1883,9 +2079,29 @@ static int check_ld_pkt(struct verif_env *env, struct verif_state *st, int idx, 
 		return ERR_INVAL("at the time of BPF_LD_ABS|IND R6 != pointer to skb\n");
 	if ((isa_table[op].fields & U_SRC) && (err = check_reg_read(env, st, insn->src_reg)))
 		return err;
+	for (i = 0; i <= st->curframe; i++)
+		if (st->frames[i]->cb_kind)
+			return ERR_INVAL("cannot use BPF_LD_[ABS|IND] within callback\n");
 	for (i = 1; i <= 5; i++)
 		verif_mark_not_init(&f->regs[i]);
 	scalar_of_size(&f->regs[0], size, false);
+	if (st->curframe) {
+		/* the load's hidden exit (r0 = 0) leaves the subprogram: the
+		 * normal path continues in a pushed state, this one returns */
+		struct verif_state *cont = verif_state_copy(st);
+		int next, err2;
+
+		if (!cont)
+			return -ENOMEM;
+		err2 = push_state(env, cont, idx + 1, idx);
+		if (err2)
+			return err2;
+		verif_mark_const(&f->regs[0], 0);
+		err2 = check_exit(env, st, idx, &next);
+		if (err2)
+			return err2;
+		return next + 1; /* > 0: continue at next */
+	}
 	return 0;
 }
 
@@ -1913,8 +2129,14 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 		*next = idx + 2;
 		return check_lddw(env, st, idx, op);
 	}
-	if (fl & F_LDPKT)
-		return check_ld_pkt(env, st, idx, op);
+	if (fl & F_LDPKT) {
+		err = check_ld_pkt(env, st, idx, op);
+		if (err > 0) { /* left the subprogram */
+			*next = err - 1;
+			return 0;
+		}
+		return err;
+	}
 	if (fl & F_LOAD) {
 		struct verif_reg tmp;
 
@@ -1939,9 +2161,17 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 			verif_mark_const(&val, insn_size(insn) == 8 ? (uint64_t)(int64_t)insn->imm
 								    : (uint32_t)insn->imm);
 		} else {
+			struct verif_reg *sr = reg_of(st, insn->src_reg);
+
 			if ((err = check_reg_read(env, st, insn->src_reg)))
 				return err;
-			val = *reg_of(st, insn->src_reg);
+			/* a spilled unknown scalar stays linked to its register
+			 * (bounds learned on a fill apply to both, as in Linux) */
+			if (insn_size(insn) == 8 && sr->type == SCALAR_VALUE &&
+			    !tnum_is_const(sr->v.t) && !sr->id &&
+			    reg_of(st, insn->dst_reg)->type == PTR_TO_STACK)
+				sr->id = ++env->id_gen;
+			val = *sr;
 		}
 		env->st_imm = imm;
 		err = check_mem_access(env, st, insn->dst_reg, insn->off, insn_size(insn), ACC_WRITE,
@@ -1999,9 +2229,11 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 	if (op == ISA_CALL_LOCAL)
 		return check_local_call(env, st, idx, next);
 	if (op == ISA_CALL_KFUNC)
-		return ERR_INVAL("calling kernel functions is not supported\n");
+		return ERR_INVAL("calling kernel function btf_id %d is not supported: userbpf has no kernel functions (kfuncs); declare it __weak and guard it with bpf_ksym_exists()\n",
+				 insn->imm);
 	if (op == ISA_CALLX)
-		return ERR_INVAL("unknown opcode %02x\n", insn->code);
+		return ERR_INVAL("unknown opcode %02x: indirect calls (callx r%d) are not supported, as in Linux\n",
+				 insn->code, isa_callx_reg(insn) & 15);
 	if (fl & F_EXIT)
 		return check_exit(env, st, idx, next);
 	return ERR_INVAL("unknown opcode %02x\n", insn->code);
@@ -2131,15 +2363,15 @@ static int check_stack_depth(struct verif_env *env, int sp, int depth, int frame
 	d = d ? (d + 31) / 32 * 32 : 32;
 	depth += d;
 	if (frames > VERIF_MAX_FRAMES)
-		return ERR_ACCES("the call stack of %d frames is too deep !\n", frames);
+		return ERR_ACCES("the call stack of %d frames is too deep !\n", frames - 1);
 	if (depth > VERIF_STACK)
 		return ERR_ACCES("combined stack size of %d calls is %d. Too large\n", frames, depth);
 	for (i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
 		if (env->ops[i] == ISA_CALL_LOCAL || env->ops[i] == ISA_LDDW_FUNC) {
 			int t = env->subprog_of[i + 1 + env->insns[i].imm];
 
-			if (t == sp)
-				continue; /* recursion is bounded by the exploration */
+			/* recursion: the chain grows past the frame limit, as in
+			 * the kernel's check_max_stack_depth() */
 			err = check_stack_depth(env, t, depth, frames + 1);
 			if (err)
 				return err;
@@ -2198,6 +2430,9 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	env.opts = opts;
 	env.prog_type = opts->prog_type;
 	env.ctx_size = opts->ctx_size;
+	if (opts->sz >= offsetof(struct userbpf_verifier_opts, expected_attach_type) +
+			sizeof(opts->expected_attach_type))
+		env.eat = opts->expected_attach_type;
 	env.ctx_kind = ub_prog_ctx_kind(opts->prog_type);
 	env.log = opts->log_buf;
 	env.log_size = opts->log_buf ? opts->log_size : 0;
@@ -2230,6 +2465,11 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	}
 	env.cur_insn = -1;
 	err = verif_check_structure(&env);
+	{
+		int64_t lo, hi;
+
+		env.ret_checked = ret_range(&env, &lo, &hi);
+	}
 	if (!err) {
 		verif_compute_liveness(&env);
 		verif_compute_precise(&env);
@@ -2269,6 +2509,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		s->stack_depth = env.nsubprogs ? (uint32_t)env.subprogs[0].stack_depth : 0;
 		s->error_insn = err ? (uint32_t)env.cur_insn : 0;
 		s->log_true_size = env.log_true + 1;
+		s->probe_mem_insns = env.probe_mem;
 	}
 	env_free(&env);
 	return err;

@@ -26,6 +26,7 @@
 #define VERIF_MAX_VAR_OFF (1 << 29)
 #define VERIF_MAX_PACKET_OFF 0xffff
 #define VERIF_MAX_REFS 64
+#define VERIF_F_WRONLY_PROG (1u << 8) /* BPF_F_WRONLY_PROG */
 
 enum verif_reg_type {
 	NOT_INIT = 0,
@@ -47,6 +48,17 @@ enum verif_reg_type {
 #define PTR_MAYBE_NULL 0x1
 #define MEM_RDONLY 0x2
 #define MEM_RINGBUF 0x4
+/*
+ * A scalar that may be a kernel object pointer (tracing and LSM context
+ * words, their loads, bpf_get_current_task_btf): the kernel types these
+ * from the attach target's BTF as PTR_TO_BTF_ID and makes their loads
+ * fault-tolerant (BPF_PROBE_MEM).  Without that BTF userbpf keeps them
+ * scalars (their bounds refine as numbers) that may also be read through;
+ * such reads are counted and make the program run checked, where loads
+ * of tracing types are fault-tolerant.  Any arithmetic but adding a
+ * constant drops the flag.
+ */
+#define SCALAR_BTF_PTR 0x8
 
 struct verif_reg {
 	uint8_t type;
@@ -130,6 +142,8 @@ struct verif_env {
 	const struct userbpf_verifier_opts *opts;
 	uint32_t prog_type;
 	uint32_t ctx_size;
+	uint32_t eat;		/* expected attach type (opts) */
+	bool ret_checked;	/* the type restricts the main program's r0 */
 	int ctx_kind;		/* 0 raw, 1 skb, 2 xdp */
 	int16_t *ops;		/* row per slot, -1 for lddw's 2nd slot */
 	int *subprog_of;	/* insn -> subprog index */
@@ -151,6 +165,7 @@ struct verif_env {
 	int stack_len, stack_cap;
 	uint32_t id_gen;
 	uint32_t processed;
+	uint32_t probe_mem;	/* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
 	uint32_t total_states, peak_states, cur_states;
 	uint32_t *states_per_insn;
 	int cur_insn;

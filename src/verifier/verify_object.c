@@ -11,6 +11,7 @@
 
 #include "userbpf/object.h"
 #include "userbpf/verifier.h"
+#include "loader/loader_int.h"
 #include "util/alloc.h"
 
 static bool license_is_gpl(const char *l)
@@ -47,12 +48,25 @@ static int32_t spin_lock_off(const struct userbpf_btf *btf, uint32_t value_type)
 	return -1;
 }
 
+/* an object names its maps by index (relocated lddw); a raw map fd in its
+ * code names no map, as in the kernel ("fd 0 is not pointing to valid bpf_map") */
+static int no_fd_maps(void *cookie, unsigned src_reg, int32_t imm,
+		      struct userbpf_verifier_map *out)
+{
+	(void)cookie;
+	(void)src_reg;
+	(void)imm;
+	(void)out;
+	return -1;
+}
+
 int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_program *prog,
 			    const struct userbpf_verifier_opts *base)
 {
 	struct userbpf_verifier_opts o;
 	struct userbpf_verifier_map *maps = NULL, *inner = NULL;
 	struct userbpf_verifier_line *lines = NULL;
+	uint8_t **kcfg = NULL;
 	const struct userbpf_line_info *li;
 	const struct userbpf_btf *btf = userbpf_object__btf(obj);
 	struct userbpf_object_map *m = NULL;
@@ -72,7 +86,8 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 		n++;
 	maps = ub_calloc(n + 1, sizeof(*maps));
 	inner = ub_calloc(n + 1, sizeof(*inner));
-	if (!maps || !inner) {
+	kcfg = ub_calloc(n + 1, sizeof(*kcfg));
+	if (!maps || !inner || !kcfg) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -102,6 +117,19 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 
 			if (v && sz >= d.value_size)
 				maps[i].frozen_value = v;
+			/* .kconfig: the values the load will freeze in it
+			 * (LINUX_KERNEL_VERSION from uname...), not the ELF zeros */
+			if (v && sz && d.kind == USERBPF_OBJECT_MAP_KCONFIG) {
+				kcfg[i] = ub_alloc(sz);
+				if (!kcfg[i]) {
+					err = -ENOMEM;
+					goto out;
+				}
+				memcpy(kcfg[i], v, sz);
+				if (ub_kconfig_fill(obj, kcfg[i], sz, obj->kconfig_text))
+					memcpy(kcfg[i], v, sz);
+				maps[i].frozen_value = kcfg[i];
+			}
 		}
 	}
 	li = userbpf_program__line_info(prog, &li_cnt);
@@ -122,11 +150,15 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 	o.gpl = license_is_gpl(userbpf_program__license(prog));
 	o.maps = maps;
 	o.map_cnt = n;
-	o.map_desc = NULL;
+	o.map_desc = no_fd_maps;
+	o.expected_attach_type = userbpf_program__expected_attach_type(prog);
 	o.lines = lines;
 	o.line_cnt = li_cnt;
 	err = userbpf_verify(userbpf_program__insns(prog), userbpf_program__insn_cnt(prog), &o);
 out:
+	for (i = 0; kcfg && i < n; i++)
+		ub_free(kcfg[i]);
+	ub_free(kcfg);
 	ub_free(maps);
 	ub_free(inner);
 	ub_free(lines);

@@ -152,3 +152,28 @@ TEST(verifier_cli)
 	remove("/tmp/ubpf_verify_ok.hex");
 	remove("/tmp/ubpf_verify_bad.hex");
 }
+
+/* userbpf prog list: each program's verdict and processed-insn count */
+TEST(verifier_prog_list_verdicts)
+{
+	char cmd[700], out[4096] = "";
+	size_t n;
+	FILE *p;
+
+	if (!have_obj()) {
+		test_skip("no build/verifier/load.bpf.o (clang missing)");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/userbpf prog list %s 2>/dev/null", test_build_dir(), path);
+	p = popen(cmd, "r");
+	ASSERT_TRUE(p != NULL);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	ASSERT_EQ(pclose(p), 0);
+	ASSERT_CONTAINS(out, "VERIFIER  PROCESSED");
+	ASSERT_TRUE(strstr(out, "safe ") && strstr(strstr(out, "safe "), " ok "));
+	ASSERT_TRUE(strstr(out, "no_null_check") &&
+		    strstr(strstr(out, "no_null_check"), "rejected"));
+	ASSERT_TRUE(strstr(out, "unchecked_index") &&
+		    strstr(strstr(out, "unchecked_index"), "rejected"));
+}

@@ -24,6 +24,7 @@ static const struct tmpl tmpls[VT_MAP_KINDS] = {
 	[VT_PROG_ARRAY] = { 3, 4, 4, 4, 0 },
 	[VT_ARRAY_RO] = { 2, 4, 16, 1, 128 },
 	[VT_QUEUE] = { 22, 0, 8, 16, 0 },
+	[VT_ARRAY_WO] = { 2, 4, 16, 1, 256 },
 };
 
 static int kfd[VT_MAP_KINDS];

@@ -27,6 +27,7 @@ enum {
 	VT_PROG_ARRAY,	/* 4 slots */
 	VT_ARRAY_RO,	/* key 4, value 16, 1 entry, BPF_F_RDONLY_PROG */
 	VT_QUEUE,	/* value 8, 16 entries */
+	VT_ARRAY_WO,	/* key 4, value 16, 1 entry, BPF_F_WRONLY_PROG */
 	VT_MAP_KINDS
 };
 
