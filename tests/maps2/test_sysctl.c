@@ -130,18 +130,18 @@ static void child(const char *procs)
 /* The kernel's records, or a negative errno when the kernel refuses. */
 static int kernel_records(unsigned char rec[2][SLOTS][VAL], char *why, size_t why_sz)
 {
-	char dir[128], procs[160];
+	char dir[320], procs[352];
 	struct prog_buf p;
 	int map, prog, cg, err = 0, status;
 	pid_t pid;
 	uint32_t k;
 
-	char line[512], mnt[256] = "", type[64];
+	char line[512], mnt[256] = "", type[64], field[256];
 	FILE *f = fopen("/proc/self/mounts", "r");
 
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %255s %63s", dir, type) == 2 && !strcmp(type, "cgroup2")) {
-			snprintf(mnt, sizeof(mnt), "%s", dir);
+		if (sscanf(line, "%*s %255s %63s", field, type) == 2 && !strcmp(type, "cgroup2")) {
+			snprintf(mnt, sizeof(mnt), "%s", field);
 			break;
 		}
 	if (f)
