@@ -20,11 +20,10 @@
 # Host-only files (OS services; the hosted library has them, the core not):
 CORE_HOST_ONLY := src/util/platform_posix.c src/maps/cgroup_array.c \
 	src/maps/perf_event_array.c src/helpers/task_struct.c \
-	src/progs/test_run.c src/maps/sock_host.c src/maps/sockmap.c \
-	src/maps/sockhash.c src/helpers/sock_helpers.c \
-	src/helpers/write_user_host.c src/helpers/iter_host.c
+	src/progs/test_run.c
 CORE_SRC_DIRS := isa vm verifier maps helpers jit loader syscall progs util
-CORE_SRCS := $(filter-out $(CORE_HOST_ONLY),\
+# and every file named *_host.c.
+CORE_SRCS := $(filter-out $(CORE_HOST_ONLY) %_host.c,\
 	$(sort $(wildcard $(CORE_SRC_DIRS:%=src/%/*.c))))
 
 CROSS    ?=

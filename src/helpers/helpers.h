@@ -59,13 +59,13 @@ UB_HELPER(sysctl_get_name);
 UB_HELPER(sysctl_get_current_value);
 UB_HELPER(sysctl_get_new_value);
 UB_HELPER(sysctl_set_new_value);
-/* Sock maps (sock_helpers.c, host only) */
-UB_HELPER(sk_redirect_map) UB_HOST_OPTIONAL;
-UB_HELPER(sock_map_update) UB_HOST_OPTIONAL;
-UB_HELPER(msg_redirect_map) UB_HOST_OPTIONAL;
-UB_HELPER(sock_hash_update) UB_HOST_OPTIONAL;
-UB_HELPER(msg_redirect_hash) UB_HOST_OPTIONAL;
-UB_HELPER(sk_redirect_hash) UB_HOST_OPTIONAL;
+/* Sock maps (sock_helpers.c; the OS part in maps/sock_host.c) */
+UB_HELPER(sk_redirect_map);
+UB_HELPER(sock_map_update);
+UB_HELPER(msg_redirect_map);
+UB_HELPER(sock_hash_update);
+UB_HELPER(msg_redirect_hash);
+UB_HELPER(sk_redirect_hash);
 /* Printing (bprintf.c) */
 UB_HELPER(trace_printk);
 UB_HELPER(trace_vprintk);
