@@ -18,8 +18,8 @@ extern "C" {
 
 struct userbpf_iter_opts {
 	size_t sz;
-	uint32_t run_flags;	/**< USERBPF_RUN_* for each program run */
-	uint64_t session_id;	/**< meta->session_id */
+	uint32_t run_flags;  /**< USERBPF_RUN_* for each program run */
+	uint64_t session_id; /**< meta->session_id */
 };
 #define userbpf_iter_opts__last_field session_id
 
@@ -33,9 +33,8 @@ struct userbpf_iter_opts {
  * not fit in size - 1 bytes (buf holds the records before it); -EINVAL
  * for bad arguments; the error of a failed program run.
  */
-USERBPF_API long userbpf_iter__run(const struct userbpf_prog *prog, const char *target,
-				   char *buf, size_t size,
-				   const struct userbpf_iter_opts *opts);
+USERBPF_API long userbpf_iter__run(const struct userbpf_prog *prog, const char *target, char *buf,
+				   size_t size, const struct userbpf_iter_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -23,16 +23,16 @@ extern "C" {
  * helpers refuse (-EINVAL) any other context.
  */
 struct userbpf_sysctl_ctx {
-	uint32_t write;		/**< the program's bpf_sysctl.write: 1 for a write */
-	uint32_t file_pos;	/**< bpf_sysctl.file_pos (the program may change it) */
-	uint64_t magic;		/**< USERBPF_SYSCTL_CTX_MAGIC */
-	const char *name;	/**< full name below /proc/sys: "kernel/ostype" */
-	const char *cur_val;	/**< the current value as text ("Linux\n") */
+	uint32_t write;	     /**< the program's bpf_sysctl.write: 1 for a write */
+	uint32_t file_pos;   /**< bpf_sysctl.file_pos (the program may change it) */
+	uint64_t magic;	     /**< USERBPF_SYSCTL_CTX_MAGIC */
+	const char *name;    /**< full name below /proc/sys: "kernel/ostype" */
+	const char *cur_val; /**< the current value as text ("Linux\n") */
 	size_t cur_len;
-	char *new_val;		/**< a write's new value (writable buffer), or NULL */
-	size_t new_len;		/**< its length; set_new_value changes it */
-	size_t new_cap;		/**< bytes new_val can hold */
-	int new_updated;	/**< set to 1 by bpf_sysctl_set_new_value */
+	char *new_val;	 /**< a write's new value (writable buffer), or NULL */
+	size_t new_len;	 /**< its length; set_new_value changes it */
+	size_t new_cap;	 /**< bytes new_val can hold */
+	int new_updated; /**< set to 1 by bpf_sysctl_set_new_value */
 };
 
 #ifdef __cplusplus

@@ -33,8 +33,8 @@ struct ub_dynptr {
 	uint32_t offset;
 };
 
-static __thread struct ub_dynptr drain_slots[MAX_DRAIN_NESTING];
-static __thread int drain_depth;
+static UB_TLS struct ub_dynptr drain_slots[MAX_DRAIN_NESTING];
+static UB_TLS int drain_depth;
 
 /* The dynptr argument r, or NULL when it is not readable or not set. */
 static struct ub_dynptr *dynptr_arg(struct userbpf_run *run, uint64_t r)
@@ -159,12 +159,7 @@ UB_HELPER(user_ringbuf_drain)
 	size_t size;
 	long ret;
 
-#if !__STDC_HOSTED__
-	if (!ub_user_ringbuf_data_area) /* freestanding core: no such maps */
-		return UB_ERR(-EINVAL);
-#endif
-	if (!userbpf_run__map_ok(run, map) || !map ||
-	    ub_user_ringbuf_data_area(map, &data, &size))
+	if (!userbpf_run__map_ok(run, map) || !map || ub_user_ringbuf_data_area(map, &data, &size))
 		return UB_ERR(-EINVAL);
 	if (drain_depth >= MAX_DRAIN_NESTING)
 		return UB_ERR(-E2BIG);

@@ -59,7 +59,7 @@ UB_HELPER(sysctl_get_name);
 UB_HELPER(sysctl_get_current_value);
 UB_HELPER(sysctl_get_new_value);
 UB_HELPER(sysctl_set_new_value);
-/* Sock maps (sock_helpers.c) */
+/* Sock maps (sock_helpers.c; the OS part in maps/sock_host.c) */
 UB_HELPER(sk_redirect_map);
 UB_HELPER(sock_map_update);
 UB_HELPER(msg_redirect_map);

@@ -17,9 +17,8 @@
 #include "userbpf/iter.h"
 #include "userbpf/object.h"
 
-#define HAS(opts, field)                                                      \
-	((opts) && (opts)->sz >= offsetof(struct userbpf_iter_opts, field) +  \
-			       sizeof((opts)->field))
+#define HAS(opts, field)                                                                           \
+	((opts) && (opts)->sz >= offsetof(struct userbpf_iter_opts, field) + sizeof((opts)->field))
 
 struct bpf_iter_meta {
 	void *seq;
@@ -35,15 +34,15 @@ struct bpf_iter_ctx {
 static int run_one(const struct userbpf_prog *prog, struct bpf_iter_ctx *ctx,
 		   struct userbpf_mem_region *regions, size_t region_cnt, uint32_t flags)
 {
-	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(*ctx),
-		     .regions = regions, .region_cnt = region_cnt, .flags = flags);
+	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(*ctx), .regions = regions,
+		     .region_cnt = region_cnt, .flags = flags);
 	uint64_t r0;
 
 	return userbpf_prog__run(prog, &ro, &r0);
 }
 
-long userbpf_iter__run(const struct userbpf_prog *prog, const char *target, char *buf,
-		       size_t size, const struct userbpf_iter_opts *opts)
+long userbpf_iter__run(const struct userbpf_prog *prog, const char *target, char *buf, size_t size,
+		       const struct userbpf_iter_opts *opts)
 {
 	struct ub_seq seq = { .buf = buf, .size = size };
 	struct bpf_iter_meta meta = { .seq = &seq };
@@ -67,11 +66,12 @@ long userbpf_iter__run(const struct userbpf_prog *prog, const char *target, char
 			btf = userbpf_btf__kernel();
 		ctx.object = ub_task_current(NULL, btf);
 		id = btf ? userbpf_btf__find_by_name_kind(btf, "task_struct",
-							  USERBPF_BTF_KIND_STRUCT) : -1;
+							  USERBPF_BTF_KIND_STRUCT) :
+			   -1;
 		tsize = id > 0 ? userbpf_btf__resolve_size(btf, (uint32_t)id) : -1;
 		if (ctx.object && tsize > 0) {
-			regions[region_cnt++] = (struct userbpf_mem_region){ ctx.object,
-									    (size_t)tsize, 0 };
+			regions[region_cnt++] =
+				(struct userbpf_mem_region){ ctx.object, (size_t)tsize, 0 };
 			err = run_one(prog, &ctx, regions, region_cnt, flags);
 			if (!seq.overflow)
 				meta.seq_num++;

@@ -7,8 +7,7 @@
 #ifndef USERBPF_HELPERS_SEQ_H
 #define USERBPF_HELPERS_SEQ_H
 
-#include <stdbool.h>
-#include <stddef.h>
+#include "util/ubc.h"
 
 struct ub_seq {
 	char *buf;

@@ -18,7 +18,7 @@
 #define MAX_BPRINTF_ARGS 12
 #define FMT_MAX 1024
 
-static __thread struct ub_seq *current_seq;
+static UB_TLS struct ub_seq *current_seq;
 
 void ub_seq_set_current(struct ub_seq *seq)
 {

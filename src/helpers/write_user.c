@@ -20,6 +20,13 @@
 #include "helpers.h"
 #include "write_user.h"
 
+/* The host's write exists (weak in the freestanding core). */
+#if __STDC_HOSTED__
+#define HOST_WRITE_AVAILABLE 1
+#else
+#define HOST_WRITE_AVAILABLE (ub_host_write_user != NULL)
+#endif
+
 /* dst..dst+size is memory the run may read as its own (not the host). */
 static bool own_memory(struct userbpf_run *run, const void *dst, size_t size)
 {
@@ -44,7 +51,7 @@ UB_HELPER(probe_write_user)
 	if (!userbpf_run__mem_ok(run, src, size, 0))
 		return UB_ERR(-EFAULT);
 	if (userbpf_run__flags(run) & USERBPF_RUN_HOST_READ)
-		return UB_ERR(ub_host_write_user(dst, src, size));
+		return UB_ERR(HOST_WRITE_AVAILABLE ? ub_host_write_user(dst, src, size) : -EFAULT);
 	if (userbpf_run__checked(run)) {
 		if (!userbpf_run__mem_ok(run, dst, size, 1))
 			return UB_ERR(-EFAULT);

@@ -230,7 +230,7 @@ extern const struct ub_map_ops ub_array_of_maps_map_ops;
 extern const struct ub_map_ops ub_hash_of_maps_map_ops;
 extern const struct ub_map_ops ub_sockmap_map_ops;
 extern const struct ub_map_ops ub_sockhash_map_ops;
-extern const struct ub_map_ops ub_user_ringbuf_map_ops UB_HOST_OPTIONAL;
+extern const struct ub_map_ops ub_user_ringbuf_map_ops;
 
 static inline struct ub_map *ub_map_from(const struct userbpf_map *map)
 {

@@ -120,8 +120,7 @@ int ub_sock_from_fd(uint64_t ufd, struct ub_sock *out)
 		if (out->type == SOCK_STREAM && !connected(fd))
 			return -EOPNOTSUPP;
 	} else if (out->family == AF_VSOCK) {
-		if ((out->type == SOCK_STREAM || out->type == SOCK_SEQPACKET) &&
-		    !connected(fd))
+		if ((out->type == SOCK_STREAM || out->type == SOCK_SEQPACKET) && !connected(fd))
 			return -EOPNOTSUPP;
 	} else {
 		return -EOPNOTSUPP;

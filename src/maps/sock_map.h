@@ -21,8 +21,7 @@
 #define UB_MAP_TYPE_SOCKMAP USERBPF_MAP_TYPE_SOCKMAP
 #define UB_MAP_TYPE_SOCKHASH USERBPF_MAP_TYPE_SOCKHASH
 /* SOCK_CREATE_FLAG_MASK */
-#define UB_SOCK_CREATE_FLAGS                                                  \
-	(USERBPF_F_NUMA_NODE | USERBPF_F_RDONLY | USERBPF_F_WRONLY)
+#define UB_SOCK_CREATE_FLAGS (USERBPF_F_NUMA_NODE | USERBPF_F_RDONLY | USERBPF_F_WRONLY)
 /* BPF_F_INGRESS, SK_DROP, SK_PASS */
 #define UB_SOCK_F_INGRESS 1u
 #define UB_SK_DROP 0
@@ -55,8 +54,7 @@ bool ub_sock_is_vsock(const struct ub_sock *s);
 
 /* Syscall-side value of an element: the cookie with value_size 8, else
  * -ENOSPC (sock_map_lookup_sys()). */
-int ub_sock_sys_value(const struct ub_map *map, const struct ub_sock *s,
-		      void *value);
+int ub_sock_sys_value(const struct ub_map *map, const struct ub_sock *s, void *value);
 
 /*
  * Program side (the redirect and update helpers).  The socket at key,

@@ -106,8 +106,7 @@ static uint32_t key_hash(const struct ub_sockhash *sh, const void *key)
  * The link to the element of key in its bucket, under the lock; elements
  * of closed sockets met on the way are unlinked and freed.
  */
-static struct sh_elem **find_locked(struct ub_sockhash *sh, const void *key,
-				    uint32_t hash)
+static struct sh_elem **find_locked(struct ub_sockhash *sh, const void *key, uint32_t hash)
 {
 	struct sh_elem **pp = &sh->buckets[hash & (sh->n_buckets - 1)];
 
@@ -143,8 +142,8 @@ int ub_sockhash_get(struct ub_map *map, const void *key, struct ub_sock *out)
 }
 
 /* sock_hash_update_common(). */
-static int sockhash_set(struct ub_sockhash *sh, const void *key,
-			const struct ub_sock *sock, uint64_t flags)
+static int sockhash_set(struct ub_sockhash *sh, const void *key, const struct ub_sock *sock,
+			uint64_t flags)
 {
 	uint32_t hash = key_hash(sh, key);
 	struct sh_elem **pp, *e;
@@ -181,8 +180,8 @@ static int sockhash_set(struct ub_sockhash *sh, const void *key,
 	return err;
 }
 
-static int sockhash_sys_update(struct ub_map *map, const void *key,
-			       const void *value, uint64_t flags)
+static int sockhash_sys_update(struct ub_map *map, const void *key, const void *value,
+			       uint64_t flags)
 {
 	struct ub_sock sock;
 	uint64_t fd;
@@ -202,8 +201,7 @@ static int sockhash_sys_update(struct ub_map *map, const void *key,
 	return sockhash_set(to_sh(map), key, &sock, flags);
 }
 
-static int sockhash_sys_lookup(struct ub_map *map, const void *key, void *value,
-			       uint64_t flags)
+static int sockhash_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	struct ub_sock s;
 
@@ -222,8 +220,8 @@ static void *sockhash_lookup(struct ub_map *map, const void *key)
 	return NULL;
 }
 
-static int sockhash_update_prog(struct ub_map *map, const void *key,
-				const void *value, uint64_t flags)
+static int sockhash_update_prog(struct ub_map *map, const void *key, const void *value,
+				uint64_t flags)
 {
 	(void)map;
 	(void)key;
@@ -271,8 +269,7 @@ static struct sh_elem *first_from(struct ub_sockhash *sh, uint32_t b)
 }
 
 /* sock_hash_get_next_key(). */
-static int sockhash_get_next_key(struct ub_map *map, const void *key,
-				 void *next_key)
+static int sockhash_get_next_key(struct ub_map *map, const void *key, void *next_key)
 {
 	struct ub_sockhash *sh = to_sh(map);
 	struct sh_elem **pp = NULL, *next = NULL;

@@ -26,7 +26,7 @@
 struct ub_sockmap {
 	struct ub_map map;
 	ub_spinlock_t lock;
-	struct ub_sock *socks;	/* max_entries slots; fd < 0: empty */
+	struct ub_sock *socks; /* max_entries slots; fd < 0: empty */
 };
 
 static struct ub_sockmap *to_sm(struct ub_map *map)
@@ -95,8 +95,8 @@ int ub_sockmap_get(struct ub_map *map, uint32_t index, struct ub_sock *out)
 }
 
 /* sock_map_update_common(). */
-static int sockmap_set(struct ub_sockmap *sm, uint32_t index,
-		       const struct ub_sock *sock, uint64_t flags)
+static int sockmap_set(struct ub_sockmap *sm, uint32_t index, const struct ub_sock *sock,
+		       uint64_t flags)
 {
 	struct ub_sock *old;
 	int err = 0;
@@ -117,8 +117,8 @@ static int sockmap_set(struct ub_sockmap *sm, uint32_t index,
 	return err;
 }
 
-static int sockmap_sys_update(struct ub_map *map, const void *key,
-			      const void *value, uint64_t flags)
+static int sockmap_sys_update(struct ub_map *map, const void *key, const void *value,
+			      uint64_t flags)
 {
 	struct ub_sock sock;
 	uint64_t fd;
@@ -140,8 +140,7 @@ static int sockmap_sys_update(struct ub_map *map, const void *key,
 	return sockmap_set(to_sm(map), index, &sock, flags);
 }
 
-int ub_sock_sys_value(const struct ub_map *map, const struct ub_sock *s,
-		      void *value)
+int ub_sock_sys_value(const struct ub_map *map, const struct ub_sock *s, void *value)
 {
 	if (map->value_size != 8)
 		return -ENOSPC;
@@ -149,8 +148,7 @@ int ub_sock_sys_value(const struct ub_map *map, const struct ub_sock *s,
 	return 0;
 }
 
-static int sockmap_sys_lookup(struct ub_map *map, const void *key, void *value,
-			      uint64_t flags)
+static int sockmap_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	struct ub_sock s;
 	uint32_t index;
@@ -172,8 +170,8 @@ static void *sockmap_lookup(struct ub_map *map, const void *key)
 }
 
 /* Program-side bpf_map_update_elem: the value would be a struct sock. */
-static int sockmap_update_prog(struct ub_map *map, const void *key,
-			       const void *value, uint64_t flags)
+static int sockmap_update_prog(struct ub_map *map, const void *key, const void *value,
+			       uint64_t flags)
 {
 	(void)map;
 	(void)key;
@@ -202,8 +200,7 @@ static int sockmap_delete(struct ub_map *map, const void *key)
 }
 
 /* sock_map_get_next_key(): NULL or out of range -> 0, last -> ENOENT. */
-static int sockmap_get_next_key(struct ub_map *map, const void *key,
-				void *next_key)
+static int sockmap_get_next_key(struct ub_map *map, const void *key, void *next_key)
 {
 	uint32_t index = UINT32_MAX, next;
 

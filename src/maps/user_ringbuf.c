@@ -23,14 +23,15 @@
  * record longer than the ring -E2BIG (the drain then stops); a busy
  * record ends the drain.  The producer is single-threaded, as libbpf's.
  * Wake-ups (the kernel's irq_work that lets a blocked producer retry)
- * go through the platform's wakeup events (an eventfd on the host).
+ * go through the platform's event (an eventfd on the host); the memory
+ * is the platform's double-mapped ring memory, as RINGBUF's.
  */
 #include "util/ubc.h"
 
 #include "map.h"
-#include "util/platform_int.h"
 #include "user_ringbuf.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 
 #define URB_PGOFF 3
 #define URB_MAX_SAMPLES (128 * 1024)
@@ -45,8 +46,8 @@ struct ub_user_ringbuf_map {
 	unsigned char *data;
 	unsigned long *consumer_pos;
 	unsigned long *producer_pos;
-	void *ring_handle;	/* platform ring_alloc's */
-	int efd;		/* platform wakeup event, or -1 */
+	void *ring_handle; /* platform ring_alloc's */
+	int efd;	   /* platform wakeup event, or -1 */
 };
 
 struct userbpf_user_ringbuf {
@@ -72,21 +73,20 @@ static int urb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	if (attr->key_size || attr->value_size || !size || (size & (size - 1)) ||
 	    (size % UB_PAGE_SIZE))
 		return -EINVAL;
+	if (!ub_ring_supported())
+		return -UB_ENOTSUPP; /* the platform cannot map memory twice */
 	rb = ub_alloc(sizeof(*rb));
 	if (!rb)
 		return -ENOMEM;
 	memset(rb, 0, sizeof(*rb));
 	ub_map_init_from_attr(&rb->map, attr);
-	rb->efd = -1;
-	if (!ub_ring_supported()) {
-		ub_free(rb);
-		return -UB_ENOTSUPP; /* the platform cannot map memory twice */
-	}
 	/* header page, consumer page, producer page, data, data again */
 	rb->region_size = hdr + 2 * size;
 	region = ub_ring_alloc(hdr, (size_t)size, &rb->ring_handle);
-	if (!region)
-		goto fail;
+	if (!region) {
+		ub_free(rb);
+		return -ENOMEM;
+	}
 	rb->region = region;
 	memcpy(region, &rb, sizeof(rb));
 	rb->consumer_pos = (unsigned long *)(region + UB_PAGE_SIZE);
@@ -96,19 +96,13 @@ static int urb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	rb->efd = ub_event_open();
 	*out = &rb->map;
 	return 0;
-fail:
-	if (rb->region)
-		ub_ring_free(rb->region, hdr, (size_t)size, rb->ring_handle);
-	ub_free(rb);
-	return -ENOMEM;
 }
 
 static void urb_free(struct ub_map *map)
 {
 	struct ub_user_ringbuf_map *rb = to_urb(map);
 
-	ub_ring_free(rb->region, URB_PGOFF * UB_PAGE_SIZE,
-		     (rb->region_size - URB_PGOFF * UB_PAGE_SIZE) / 2, rb->ring_handle);
+	ub_ring_free(rb->region, URB_PGOFF * UB_PAGE_SIZE, rb->mask + 1, rb->ring_handle);
 	ub_event_close(rb->efd);
 	ub_free(rb);
 }
@@ -125,8 +119,7 @@ static void *urb_lookup(struct ub_map *map, const void *key)
 	return NULL;
 }
 
-static int urb_update(struct ub_map *map, const void *key, const void *value,
-		      uint64_t flags)
+static int urb_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	(void)map, (void)key, (void)value, (void)flags;
 	return -UB_ENOTSUPP;
@@ -185,8 +178,7 @@ static int urb_peek(struct ub_user_ringbuf_map *rb, void **sample, uint32_t *siz
 	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
 	if (cons_pos >= prod_pos)
 		return -ENODATA;
-	hdr_len = __atomic_load_n((uint32_t *)(rb->data + (cons_pos & rb->mask)),
-				  __ATOMIC_ACQUIRE);
+	hdr_len = __atomic_load_n((uint32_t *)(rb->data + (cons_pos & rb->mask)), __ATOMIC_ACQUIRE);
 	flags = hdr_len & (USERBPF_RINGBUF_BUSY_BIT | USERBPF_RINGBUF_DISCARD_BIT);
 	sample_len = hdr_len & ~flags;
 	total_len = ((uint64_t)sample_len + USERBPF_RINGBUF_HDR_SZ + 7) & ~7ull;
@@ -215,8 +207,7 @@ static void urb_release(struct ub_user_ringbuf_map *rb, uint32_t size)
 	__atomic_store_n(rb->consumer_pos, cons + rounded, __ATOMIC_RELEASE);
 }
 
-long ub_user_ringbuf_drain(struct ub_map *map, ub_user_ringbuf_cb cb, void *ctx,
-			   uint64_t flags)
+long ub_user_ringbuf_drain(struct ub_map *map, ub_user_ringbuf_cb cb, void *ctx, uint64_t flags)
 {
 	struct ub_user_ringbuf_map *rb;
 	long samples, discarded = 0, ret = 0;
@@ -348,16 +339,16 @@ void *userbpf_user_ringbuf__reserve_blocking(struct userbpf_user_ringbuf *u, uin
 		return NULL;
 	}
 	for (;;) {
-		int n;
+		int err;
 
 		sample = userbpf_user_ringbuf__reserve(u, size);
 		if (sample || errno != ENOSPC)
 			return sample;
 		if (timeout_ms != -1 && remaining <= 0)
 			break;
-		n = ub_event_wait(u->rb->efd, remaining);
-		if (n < 0) {
-			errno = -n;
+		err = ub_event_wait(u->rb->efd, remaining);
+		if (err < 0 && err != -EINTR) {
+			errno = -err;
 			return NULL;
 		}
 		if (timeout_ms != -1)

@@ -49,7 +49,8 @@ static void put_str(struct prog_buf *a, int off, const char *s)
 		ld[1].imm = (int32_t)(uint32_t)(v >> 32);
 		emit(a, ld[0]);
 		emit(a, ld[1]);
-		emit(a, (struct userbpf_insn)USERBPF_STX_MEM(USERBPF_DW, 10, 1, (int16_t)(-off + 8 * (int)k)));
+		emit(a, (struct userbpf_insn)USERBPF_STX_MEM(USERBPF_DW, 10, 1,
+							     (int16_t)(-off + 8 * (int)k)));
 	}
 }
 
@@ -84,9 +85,9 @@ static int build(struct prog_buf *a)
 	int skip_at, end_at;
 
 	a->n = 0;
-	emit(a, (struct userbpf_insn)USERBPF_LDX_MEM(USERBPF_DW, 6, 1, 0));  /* meta */
-	emit(a, (struct userbpf_insn)USERBPF_LDX_MEM(USERBPF_DW, 7, 1, 8));  /* task */
-	emit(a, (struct userbpf_insn)USERBPF_LDX_MEM(USERBPF_DW, 9, 6, 0));  /* seq */
+	emit(a, (struct userbpf_insn)USERBPF_LDX_MEM(USERBPF_DW, 6, 1, 0)); /* meta */
+	emit(a, (struct userbpf_insn)USERBPF_LDX_MEM(USERBPF_DW, 7, 1, 8)); /* task */
+	emit(a, (struct userbpf_insn)USERBPF_LDX_MEM(USERBPF_DW, 9, 6, 0)); /* seq */
 	end_at = a->n;
 	emit(a, (struct userbpf_insn)USERBPF_JMP_IMM(USERBPF_JEQ, 7, 0, 0)); /* -> END */
 	emit(a, (struct userbpf_insn)USERBPF_LDX_MEM(USERBPF_DW, 8, 6, 16)); /* seq_num */
@@ -193,8 +194,7 @@ static void *iter_thread(void *arg)
 	return NULL;
 }
 
-static long iter_run(const struct userbpf_prog *prog, const char *target, char *buf,
-		     size_t size)
+static long iter_run(const struct userbpf_prog *prog, const char *target, char *buf, size_t size)
 {
 	struct iter_call c = { prog, target, buf, size, -ESRCH };
 	pthread_t t;
@@ -254,7 +254,9 @@ TEST(maps2_seq_overflow_and_outside_iterators)
 	/* outside an iterator run the seq_file pointer is refused: a context
 	 * whose meta->seq is forged */
 	{
-		struct { uint64_t seq, session, num; } meta = { 0x1000, 0, 1 };
+		struct {
+			uint64_t seq, session, num;
+		} meta = { 0x1000, 0, 1 };
 		static struct prog_buf b;
 
 		b.n = 0;

@@ -28,13 +28,33 @@
 
 /* ==== sockets of every kind the kernel distinguishes ==== */
 
-enum { S_LISTEN, S_CLIENT, S_ACCEPTED, S_TCP_UNBOUND, S_UDP, S_UDP_BOUND,
-       S_UNIX_STREAM, S_UNIX_DGRAM, S_UNIX_UNCONN, S_PIPE, S_CLOSED, S_NUM };
+enum {
+	S_LISTEN,
+	S_CLIENT,
+	S_ACCEPTED,
+	S_TCP_UNBOUND,
+	S_UDP,
+	S_UDP_BOUND,
+	S_UNIX_STREAM,
+	S_UNIX_DGRAM,
+	S_UNIX_UNCONN,
+	S_PIPE,
+	S_CLOSED,
+	S_NUM
+};
 
 static const char *const sock_names[S_NUM] = {
-	"tcp listener", "tcp client", "tcp accepted", "tcp unbound", "udp unbound",
-	"udp bound", "unix stream pair", "unix dgram pair", "unix stream unconnected",
-	"pipe", "closed fd",
+	"tcp listener",
+	"tcp client",
+	"tcp accepted",
+	"tcp unbound",
+	"udp unbound",
+	"udp bound",
+	"unix stream pair",
+	"unix dgram pair",
+	"unix stream unconnected",
+	"pipe",
+	"closed fd",
 };
 
 struct socks {
@@ -45,8 +65,7 @@ struct socks {
 
 static int socks_open(struct socks *s)
 {
-	struct sockaddr_in b = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in b = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(s->addr);
 	int sp[2], dp[2], pp[2];
 
@@ -169,8 +188,8 @@ static bool same_lookup(struct pair *p, const void *key, int *out)
 
 	*out = u;
 	if (k != u || kv != uv)
-		printf("  lookup: kernel %d (%llu), userbpf %d (%llu)\n", k,
-		       (unsigned long long)kv, u, (unsigned long long)uv);
+		printf("  lookup: kernel %d (%llu), userbpf %d (%llu)\n", k, (unsigned long long)kv,
+		       u, (unsigned long long)uv);
 	return k == u && kv == uv;
 }
 
@@ -185,28 +204,44 @@ static bool same_delete(struct pair *p, const void *key, int *out)
 	return k == u;
 }
 
-#define SKIP_WITHOUT_KERNEL()                                                   \
-	do {                                                                    \
-		int e_ = kernel_available();                                    \
-		if (e_) {                                                       \
-			test_skip("the kernel refuses BPF_MAP_TYPE_SOCKMAP (%s): " \
-				  "kernel oracle skipped", strerror(-e_));      \
-			return;                                                 \
-		}                                                               \
+#define SKIP_WITHOUT_KERNEL()                                                                      \
+	do {                                                                                       \
+		int e_ = kernel_available();                                                       \
+		if (e_) {                                                                          \
+			test_skip("the kernel refuses BPF_MAP_TYPE_SOCKMAP (%s): "                 \
+				  "kernel oracle skipped",                                         \
+				  strerror(-e_));                                                  \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 /* ==== creation ==== */
 
 TEST(maps2_sockmap_create_matches_kernel)
 {
-	static const struct { uint32_t ks, vs, max, flags; } c[] = {
-		{ 4, 4, 4, 0 }, { 4, 8, 4, 0 }, { 4, 2, 4, 0 }, { 4, 16, 4, 0 },
-		{ 4, 0, 4, 0 }, { 8, 4, 4, 0 }, { 0, 4, 4, 0 }, { 1, 4, 4, 0 },
-		{ 20, 4, 4, 0 }, { 512, 4, 4, 0 }, { 513, 4, 4, 0 }, { 600, 8, 4, 0 },
-		{ 4, 4, 0, 0 }, { 4, 4, 4, 1 /* NO_PREALLOC */ },
-		{ 4, 4, 4, 4 /* NUMA_NODE */ }, { 4, 4, 4, 8 /* RDONLY */ },
-		{ 4, 4, 4, 16 /* WRONLY */ }, { 4, 4, 4, 24 /* both */ },
-		{ 4, 4, 4, 128 /* RDONLY_PROG */ }, { 4, 4, 4, 1024 /* MMAPABLE */ },
+	static const struct {
+		uint32_t ks, vs, max, flags;
+	} c[] = {
+		{ 4, 4, 4, 0 },
+		{ 4, 8, 4, 0 },
+		{ 4, 2, 4, 0 },
+		{ 4, 16, 4, 0 },
+		{ 4, 0, 4, 0 },
+		{ 8, 4, 4, 0 },
+		{ 0, 4, 4, 0 },
+		{ 1, 4, 4, 0 },
+		{ 20, 4, 4, 0 },
+		{ 512, 4, 4, 0 },
+		{ 513, 4, 4, 0 },
+		{ 600, 8, 4, 0 },
+		{ 4, 4, 0, 0 },
+		{ 4, 4, 4, 1 /* NO_PREALLOC */ },
+		{ 4, 4, 4, 4 /* NUMA_NODE */ },
+		{ 4, 4, 4, 8 /* RDONLY */ },
+		{ 4, 4, 4, 16 /* WRONLY */ },
+		{ 4, 4, 4, 24 /* both */ },
+		{ 4, 4, 4, 128 /* RDONLY_PROG */ },
+		{ 4, 4, 4, 1024 /* MMAPABLE */ },
 	};
 	static const uint32_t types[] = { USERBPF_MAP_TYPE_SOCKMAP, USERBPF_MAP_TYPE_SOCKHASH };
 	unsigned t, i, n = 0;
@@ -218,8 +253,8 @@ TEST(maps2_sockmap_create_matches_kernel)
 			USERBPF_OPTS(userbpf_map_create_opts, uo, .map_flags = c[i].flags);
 			int kfd = bpf_map_create(types[t], NULL, c[i].ks, c[i].vs, c[i].max, &ko);
 			int k = kfd < 0 ? -errno : 0;
-			struct userbpf_map *m = userbpf_map__create(types[t], "c", c[i].ks, c[i].vs,
-								    c[i].max, &uo);
+			struct userbpf_map *m =
+				userbpf_map__create(types[t], "c", c[i].ks, c[i].vs, c[i].max, &uo);
 			int u = m ? 0 : -errno;
 
 			if (kfd >= 0)
@@ -228,8 +263,8 @@ TEST(maps2_sockmap_create_matches_kernel)
 			if (k != u)
 				test_fail(__FILE__, __LINE__,
 					  "type %u key %u value %u max %u flags %#x: kernel %d, "
-					  "userbpf %d", types[t], c[i].ks, c[i].vs, c[i].max,
-					  c[i].flags, k, u);
+					  "userbpf %d",
+					  types[t], c[i].ks, c[i].vs, c[i].max, c[i].flags, k, u);
 			n++;
 		}
 	ASSERT_EQ(n, 2 * N(c));
@@ -256,8 +291,9 @@ TEST(maps2_sockmap_update_by_socket_kind_matches_kernel)
 				int r, l;
 
 				if (!same_update(&p, &key, s.fd[i], 0, &r))
-					test_fail(__FILE__, __LINE__, "type %u value %u: %s differs",
-						  types[t], vs, sock_names[i]);
+					test_fail(__FILE__, __LINE__,
+						  "type %u value %u: %s differs", types[t], vs,
+						  sock_names[i]);
 				if (r)
 					continue;
 				ok_count++;
@@ -271,7 +307,8 @@ TEST(maps2_sockmap_update_by_socket_kind_matches_kernel)
 					socklen_t len = sizeof(c2);
 
 					ASSERT_OK(userbpf_map__lookup_elem(p.um, &key, &c1, 0));
-					ASSERT_OK(getsockopt(s.fd[i], SOL_SOCKET, SO_COOKIE, &c2, &len));
+					ASSERT_OK(getsockopt(s.fd[i], SOL_SOCKET, SO_COOKIE, &c2,
+							     &len));
 					ASSERT_EQ(c1, c2);
 				}
 				ASSERT_TRUE(same_delete(&p, &key, &r));
@@ -393,8 +430,8 @@ TEST(maps2_sockhash_element_commands_match_kernel)
 
 TEST(maps2_sockhash_keys_of_any_size)
 {
-	struct userbpf_map *m = userbpf_map__create(USERBPF_MAP_TYPE_SOCKHASH, "h", 20, 8, 64,
-						    NULL);
+	struct userbpf_map *m =
+		userbpf_map__create(USERBPF_MAP_TYPE_SOCKHASH, "h", 20, 8, 64, NULL);
 	struct socks s;
 	unsigned char key[20];
 	uint64_t fd;
@@ -470,8 +507,8 @@ static int map_desc(void *cookie, unsigned src, int32_t imm, struct userbpf_veri
  * r0 = helper(ctx, map, key, flags): the key u32 on the stack (hash) or
  * in r3 (array helpers).
  */
-static void redirect_prog(struct userbpf_insn *p, int map_imm, int helper, bool hash,
-			  uint32_t key, int32_t flags)
+static void redirect_prog(struct userbpf_insn *p, int map_imm, int helper, bool hash, uint32_t key,
+			  int32_t flags)
 {
 	struct userbpf_insn insns[] = {
 		USERBPF_ST_MEM(USERBPF_W, 10, -4, (int32_t)key),
@@ -556,8 +593,8 @@ TEST(maps2_sock_redirect_helpers_verdicts)
 		struct userbpf_insn p[8];
 
 		redirect_prog(p, 0, 70, true, 4, 0);
-		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map,
-			     .ld_imm64_cookie = h, .prog_type = USERBPF_PROG_TYPE_SOCK_OPS);
+		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = h,
+			     .prog_type = USERBPF_PROG_TYPE_SOCK_OPS);
 		uint64_t ctx[28] = { 0 }, r0 = 0;
 		USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(ctx),
 			     .flags = USERBPF_RUN_CHECKED);
@@ -576,14 +613,23 @@ TEST(maps2_sock_redirect_helpers_verdicts)
 /* The verifier takes what the kernel takes: helper x map type x prog type. */
 TEST(maps2_sock_helpers_load_like_kernel)
 {
-	static const struct { uint32_t prog_type; int helper; bool hash; } c[] = {
-		{ USERBPF_PROG_TYPE_SK_MSG, 71, true }, { USERBPF_PROG_TYPE_SK_MSG, 60, false },
-		{ USERBPF_PROG_TYPE_SK_SKB, 72, true }, { USERBPF_PROG_TYPE_SK_SKB, 52, false },
-		{ USERBPF_PROG_TYPE_SOCK_OPS, 70, true }, { USERBPF_PROG_TYPE_SOCK_OPS, 53, true },
+	static const struct {
+		uint32_t prog_type;
+		int helper;
+		bool hash;
+	} c[] = {
+		{ USERBPF_PROG_TYPE_SK_MSG, 71, true },
+		{ USERBPF_PROG_TYPE_SK_MSG, 60, false },
+		{ USERBPF_PROG_TYPE_SK_SKB, 72, true },
+		{ USERBPF_PROG_TYPE_SK_SKB, 52, false },
+		{ USERBPF_PROG_TYPE_SOCK_OPS, 70, true },
+		{ USERBPF_PROG_TYPE_SOCK_OPS, 53, true },
 		/* wrong map type for the helper */
-		{ USERBPF_PROG_TYPE_SK_MSG, 71, false }, { USERBPF_PROG_TYPE_SK_SKB, 52, true },
+		{ USERBPF_PROG_TYPE_SK_MSG, 71, false },
+		{ USERBPF_PROG_TYPE_SK_SKB, 52, true },
 		/* wrong program type */
-		{ USERBPF_PROG_TYPE_SK_SKB, 71, true }, { USERBPF_PROG_TYPE_SOCKET_FILTER, 52, false },
+		{ USERBPF_PROG_TYPE_SK_SKB, 71, true },
+		{ USERBPF_PROG_TYPE_SOCKET_FILTER, 52, false },
 	};
 	struct pair ph, pa;
 	unsigned i;
@@ -594,7 +640,9 @@ TEST(maps2_sock_helpers_load_like_kernel)
 	for (i = 0; i < N(c); i++) {
 		/* the map: hash-type helpers and "wrong map" rows swap */
 		bool use_hash = (c[i].helper == 70 || c[i].helper == 71 || c[i].helper == 72) ==
-				c[i].hash ? c[i].hash : !c[i].hash;
+						c[i].hash ?
+					c[i].hash :
+					!c[i].hash;
 		struct pair *p = use_hash ? &ph : &pa;
 		struct userbpf_insn insns[9];
 		char log[512] = "";

@@ -186,8 +186,8 @@ static int drain_both(struct side *s, int32_t flags, uint32_t *kret, uint32_t *u
 	lo.func_info_cnt = 2;
 	lo.func_info_rec_size = sizeof(fi[0]);
 	drain_prog(p, s->kfd, flags);
-	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL",
-			   (const struct bpf_insn *)p, N(p), &lo);
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL", (const struct bpf_insn *)p,
+			   N(p), &lo);
 	close(btf_fd);
 	if (fd < 0) {
 		err = -errno;
@@ -210,25 +210,36 @@ static int drain_both(struct side *s, int32_t flags, uint32_t *kret, uint32_t *u
 	return 0;
 }
 
-#define SKIP_WITHOUT_KERNEL(S)                                                     \
-	do {                                                                       \
-		int e_ = sides_open(S);                                            \
-		if (e_ == -EPERM || e_ == -EINVAL || e_ == -EACCES) {              \
-			sides_close(S);                                            \
-			test_skip("the kernel refuses a USER_RINGBUF map (%s): "   \
-				  "kernel oracle skipped", strerror(-e_));         \
-			return;                                                    \
-		}                                                                  \
-		ASSERT_OK(e_);                                                     \
+#define SKIP_WITHOUT_KERNEL(S)                                                                     \
+	do {                                                                                       \
+		int e_ = sides_open(S);                                                            \
+		if (e_ == -EPERM || e_ == -EINVAL || e_ == -EACCES) {                              \
+			sides_close(S);                                                            \
+			test_skip("the kernel refuses a USER_RINGBUF map (%s): "                   \
+				  "kernel oracle skipped",                                         \
+				  strerror(-e_));                                                  \
+			return;                                                                    \
+		}                                                                                  \
+		ASSERT_OK(e_);                                                                     \
 	} while (0)
 
 TEST(maps2_user_ringbuf_create_matches_kernel)
 {
-	static const struct { uint32_t ks, vs, max, flags; } c[] = {
-		{ 0, 0, 4096, 0 }, { 0, 0, 8192, 0 }, { 0, 0, 12288, 0 }, { 0, 0, 4097, 0 },
-		{ 0, 0, 0, 0 }, { 4, 0, 4096, 0 }, { 0, 4, 4096, 0 }, { 0, 0, 4096, 1 },
-		{ 0, 0, 4096, 4 /* NUMA_NODE */ }, { 0, 0, 4096, 1024 /* MMAPABLE */ },
-		{ 0, 0, 2048, 0 }, { 0, 0, 1u << 20, 0 },
+	static const struct {
+		uint32_t ks, vs, max, flags;
+	} c[] = {
+		{ 0, 0, 4096, 0 },
+		{ 0, 0, 8192, 0 },
+		{ 0, 0, 12288, 0 },
+		{ 0, 0, 4097, 0 },
+		{ 0, 0, 0, 0 },
+		{ 4, 0, 4096, 0 },
+		{ 0, 4, 4096, 0 },
+		{ 0, 0, 4096, 1 },
+		{ 0, 0, 4096, 4 /* NUMA_NODE */ },
+		{ 0, 0, 4096, 1024 /* MMAPABLE */ },
+		{ 0, 0, 2048, 0 },
+		{ 0, 0, 1u << 20, 0 },
 	};
 	unsigned i;
 
@@ -275,8 +286,8 @@ TEST(maps2_user_ringbuf_element_commands_match_kernel)
 	ASSERT_ERR(userbpf_map__lookup_elem(s.um, NULL, &v, 0), -524);
 	/* a producer only for USER_RINGBUF maps */
 	{
-		struct userbpf_map *rb = userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0,
-							     4096, NULL);
+		struct userbpf_map *rb =
+			userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0, 4096, NULL);
 
 		ASSERT_TRUE(rb);
 		ASSERT_TRUE(!userbpf_user_ringbuf__new(rb));

@@ -49,8 +49,8 @@ static int64_t kernel_write(uintptr_t dst, int *err)
 	int fd;
 
 	write_prog(p, dst);
-	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL",
-			   (const struct bpf_insn *)p, N(p), &lo);
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL", (const struct bpf_insn *)p,
+			   N(p), &lo);
 	if (fd < 0) {
 		*err = -errno;
 		return 0;
@@ -85,11 +85,15 @@ static uint64_t target[2];
 TEST(maps2_probe_write_user_matches_kernel)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	unsigned char *ro_page = mmap(NULL, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-				      -1, 0);
+	unsigned char *ro_page =
+		mmap(NULL, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned char *gone = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	const struct { const char *what; uintptr_t dst; int64_t want; } c[] = {
+	const struct {
+		const char *what;
+		uintptr_t dst;
+		int64_t want;
+	} c[] = {
 		{ "writable buffer", (uintptr_t)&target[0], 0 },
 		{ "read-only page", (uintptr_t)ro_page, -EFAULT },
 		{ "unmapped page", (uintptr_t)gone, -EFAULT },
@@ -105,7 +109,8 @@ TEST(maps2_probe_write_user_matches_kernel)
 	if (err) {
 		test_skip("the kernel refuses a raw_tracepoint program calling "
 			  "bpf_probe_write_user (%s; a locked-down kernel refuses it to every "
-			  "program type): kernel oracle skipped", strerror(-err));
+			  "program type): kernel oracle skipped",
+			  strerror(-err));
 		munmap(ro_page, (size_t)page);
 		return;
 	}
