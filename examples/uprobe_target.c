@@ -3,9 +3,16 @@
  * uprobe_target - the program the uprobe example traces:
  * "uprobe_target N [STATUS]" calls uprobe_add(i, 10 * i) for i < N,
  * prints each sum, then does N mallocs of 2^i bytes and exits with STATUS.
+ * "uprobe_target spin MS" burns MS milliseconds of CPU time in
+ * spin_here() (the profile example's target); "uprobe_target nap N"
+ * calls nap(i) for i < N, sleeping i milliseconds (funclatency's);
+ * "uprobe_target loop N MS" calls uprobe_add(i, 10 * i) N times, MS
+ * milliseconds apart (a running process for "userbpf trace --pid").
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 __attribute__((noinline)) int uprobe_add(int a, int b)
 {
@@ -13,10 +20,54 @@ __attribute__((noinline)) int uprobe_add(int a, int b)
 	return a + b;
 }
 
+/* Spin until ms of this process's CPU time have gone by. */
+__attribute__((noinline)) unsigned long spin_here(long ms)
+{
+	struct timespec t0, t;
+	volatile unsigned long x = 0;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do {
+		for (int k = 0; k < 100000; k++)
+			x += (unsigned long)k;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+	return x;
+}
+
+/* Sleep ms milliseconds. */
+__attribute__((noinline)) int nap(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	return nanosleep(&ts, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 3, i;
 	void *volatile p;
+
+	if (argc > 3 && !strcmp(argv[1], "loop")) {
+		long sum = 0;
+
+		for (i = 0; i < atoi(argv[2]); i++) {
+			sum += uprobe_add(i, 10 * i);
+			nap(atoi(argv[3]));
+		}
+		printf("looped %d sum %ld\n", atoi(argv[2]), sum);
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "nap")) {
+		for (i = 0; i < atoi(argv[2]); i++)
+			nap(i);
+		printf("napped %d\n", atoi(argv[2]));
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "spin")) {
+		printf("spun %lu\n", spin_here(atol(argv[2])) & 1);
+		return 0;
+	}
 
 	for (i = 0; i < n; i++)
 		printf("%d\n", uprobe_add(i, 10 * i));

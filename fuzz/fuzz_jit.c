@@ -9,7 +9,8 @@
  * packet); the patches mutate it.  Every program userbpf's verifier
  * accepts runs unchecked on the fast interpreter and on native code from
  * the same packet; r0, the error and the packet (registers and stack
- * dumped into it) must be identical, else abort().
+ * dumped into it) must be identical, else abort().  Bit 7 of the mix
+ * byte compiles with constant blinding.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prog = userbpf_prog__new(p.insns, p.insn_cnt, NULL);
 	if (!prog)
 		return 0;
+	userbpf_prog__set_jit_blinding(prog, data[8] & 0x80);
 	e_interp = run(prog, &p, buf, USERBPF_RUN_INTERPRETER, &r_interp);
 	memcpy(after_interp, buf, p.pkt_len);
 	e_jit = run(prog, &p, buf, 0, &r_jit);

@@ -40,3 +40,34 @@ $(PROBE_TARGET): examples/uprobe_target.c
 	$(CC) -O2 -g -Wall -Werror -o $@ $<
 all: $(PROBE_TARGET)
 $(TEST_BIN): | $(PROBE_TARGET)
+
+# The USDT example's target (examples/usdt_target.c) needs sys/sdt.h
+# (systemtap-sdt-dev); without it the USDT tests skip.
+SDT_HEADER ?= /usr/include/x86_64-linux-gnu/sys/sdt.h
+ifneq ($(wildcard $(SDT_HEADER) /usr/include/sys/sdt.h),)
+USDT_TARGET := $(BUILD)/examples/usdt_target
+$(USDT_TARGET): examples/usdt_target.c
+	@mkdir -p $(dir $@)
+	$(CC) -O0 -g -Wall -Werror -o $@ $<
+all: $(USDT_TARGET)
+$(TEST_BIN): | $(USDT_TARGET)
+endif
+
+# The agent "userbpf trace --pid" injects (dlopen through ptrace): the
+# same, but the files with initial-exec thread-locals are recompiled with
+# the dynamic TLS model (-DUSERBPF_TLS_DYNAMIC), since a dlopen'ed library
+# gets little static TLS space.
+AGENT_PID_LIB := $(BUILD)/libuserbpf-agent-pid.so
+TLS_IE_SRCS := src/probe/uprobe.c src/probe/syscall_x86_64.c src/probe/perf_event_x86_64.c \
+	src/helpers/task_helpers.c
+TLS_GD_OBJS := $(TLS_IE_SRCS:%.c=$(BUILD)/obj/%.tlsgd.o)
+$(BUILD)/obj/%.tlsgd.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DUSERBPF_TLS_DYNAMIC $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+-include $(TLS_GD_OBJS:.o=.d)
+$(AGENT_PID_LIB): $(BUILD)/obj/src/agent/agent.agent.o $(LIB_OBJS) $(TLS_GD_OBJS) src/agent/agent.map
+	$(CC) -shared -Wl,--version-script=src/agent/agent.map $(LDFLAGS) -o $@ \
+		$(BUILD)/obj/src/agent/agent.agent.o \
+		$(filter-out $(TLS_IE_SRCS:%.c=$(BUILD)/obj/%.o),$(LIB_OBJS)) $(TLS_GD_OBJS) $(LDLIBS)
+all: $(AGENT_PID_LIB)
+$(TEST_BIN): | $(AGENT_PID_LIB)

@@ -5,8 +5,7 @@
 # apt-get; otherwise it lists what is missing and carries on (tests that
 # need a missing tool skip themselves with a message).
 set -u
-pkgs=(gcc make clang llvm libc6-dev linux-libc-dev libbpf-dev bpftool
-      clang-19 llvm-19 libclang-rt-14-dev libcapstone-dev libzydis-dev)
+pkgs=($(grep -v '^#' "$(dirname "$0")/packages.txt"))
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

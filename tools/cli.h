@@ -38,6 +38,27 @@ bool cli_is_object(const char *path);
 int cli_disasm_object(const char *path, const char *prog_name, bool bytes);
 int cli_cmd_trace(int argc, char **argv); /* cmd_trace.c */
 int cli_cmd_probes(int argc, char **argv); /* cmd_probes.c */
+/* cmd_launch.c */
+int cli_cmd_launch(int argc, char **argv);
+int cli_cmd_trace_pipe(int argc, char **argv);
+int cli_cmd_domain(int argc, char **argv);
+int cli_cmd_gen(int argc, char **argv); /* cmd_gen.c */
+
+/* cmd_packet.c: run --pcap/--iface, trace --iface */
+struct cli_packet_opts {
+	const char *pcap, *iface;
+	uint64_t count;	 /* live: stop after this many frames (0: no limit) */
+	double seconds;	 /* live: stop after this long (0: no limit) */
+	uint32_t flags;	 /* USERBPF_RUN_* */
+	bool json;
+	void (*drain)(void *ctx); /* print what the program emitted so far */
+	void *drain_ctx;
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	void *trace_cookie;
+};
+int cli_packet_run(struct userbpf_prog *prog, const char *prog_name,
+		   const struct cli_packet_opts *o);
+int cli_cmd_trace_iface(int argc, char **argv);
 
 /* cmd_verify.c */
 int cli_cmd_verify(int argc, char **argv);

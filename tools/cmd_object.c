@@ -330,9 +330,11 @@ bool cli_is_object(const char *path)
 
 static const char run_usage[] =
 	"usage: userbpf run OBJ --prog NAME [--data FILE] [--ctx FILE] [--data-out FILE]\n"
-	"                   [--repeat N] [--unchecked] [--engine E] [--allow-host-read]\n"
+	"                   [--repeat N] [--unchecked] [--engine E] [--jit-harden]\n"
+	"                   [--allow-host-read]\n"
 	"                   [--maps] [--json] [--btf FILE] [--set NAME=VALUE]...\n"
 	"                   [--map-size NAME=N]... [--map-value-size NAME=N]...\n"
+	"                   [--pcap FILE | --iface IF [--count N] [--duration S]]\n"
 	"Load a BPF object and test-run one program, like BPF_PROG_TEST_RUN.\n"
 	"Only program NAME is loaded, with the programs its prog arrays hold:\n"
 	"  --data FILE      input packet (raw bytes) for skb/XDP programs\n"
@@ -346,6 +348,8 @@ static const char run_usage[] =
 	"  --engine E       checked, jit (native code, unchecked) or interp (the fast\n"
 	"                   interpreter, unchecked); default: checked, or jit for a\n"
 	"                   program the verifier accepted\n"
+	"  --jit-harden     JIT with constant blinding (the kernel's bpf_jit_harden):\n"
+	"                   no constant of the program appears in native code\n"
 	"  --allow-host-read  let bpf_probe_read* and %s of bpf_printk/bpf_snprintf\n"
 	"                   read any address of this process (by default they read\n"
 	"                   only the run's own memory: context, packet, stack, maps)\n"
@@ -358,7 +362,14 @@ static const char run_usage[] =
 	"                   ELF with .BTF); 'kernel' or 'ctx' for the running\n"
 	"                   kernel's BTF or userbpf's context BTF (default: the\n"
 	"                   kernel's where /sys/kernel/btf/vmlinux exists)\n"
-	"Prints retval, duration, bpf_printk lines, ring/perf buffer records.\n";
+	"  --pcap FILE      run a socket filter, tc or XDP program on every frame\n"
+	"                   of a capture file (pcap/pcapng) with the kernel's context\n"
+	"  --iface IF       the same on the live frames of interface IF (AF_PACKET,\n"
+	"                   needs CAP_NET_RAW); until --count N frames, --duration S\n"
+	"                   seconds or Ctrl-C\n"
+	"Prints retval, duration, bpf_printk lines, ring/perf buffer records;\n"
+	"with --pcap/--iface the verdict counts, the program's output as it comes\n"
+	"and the maps at the end (docs/packets.md).\n";
 
 static const char map_usage[] =
 	"usage: userbpf map dump OBJ [--map NAME] [--run PROG [run options]] [--json]\n"
@@ -370,10 +381,14 @@ static const char map_usage[] =
 
 struct run_args {
 	const char *path, *prog, *data, *ctx, *data_out, *map;
+	const char *pcap, *iface; /* packet runs (cmd_packet.c) */
+	uint64_t count;
+	double seconds;
 	int repeat;
 	bool checked, maps, json, run, host_read;
 	bool mode_set;	 /* --checked or --unchecked given */
 	uint32_t engine; /* USERBPF_RUN_* of --engine, 0: --checked/--unchecked */
+	bool harden;	 /* --jit-harden */
 };
 
 struct output {
@@ -523,6 +538,35 @@ static bool is_packet_type(uint32_t type)
 	}
 }
 
+/* Packet runs print what the program emitted after every frame. */
+struct drain_ctx {
+	struct output *out;
+	struct userbpf_ringbuf **rbs;
+	size_t nrb;
+	struct userbpf_perf_buffer **pbs;
+	size_t npb;
+	bool json; /* keep the lines for the JSON document */
+};
+
+static void drain(void *p)
+{
+	struct drain_ctx *d = p;
+	size_t i;
+
+	for (i = 0; i < d->nrb; i++)
+		userbpf_ringbuf__consume(d->rbs[i]);
+	for (i = 0; i < d->npb; i++)
+		userbpf_perf_buffer__consume(d->pbs[i]);
+	if (d->json || !d->out->cnt)
+		return;
+	for (i = 0; i < d->out->cnt; i++) {
+		printf("%s\n", d->out->lines[i]);
+		free(d->out->lines[i]);
+	}
+	d->out->cnt = 0;
+	fflush(stdout);
+}
+
 static int do_run(struct run_args *ra)
 {
 	struct userbpf_object *obj = open_obj(ra->path, true);
@@ -565,7 +609,43 @@ static int do_run(struct run_args *ra)
 				npb++;
 		}
 	}
-	if (ra->run) {
+	if (ra->run && (ra->pcap || ra->iface)) {
+		struct drain_ctx dc = { &out, rbs, nrb, pbs, npb, ra->json };
+		struct cli_packet_opts po = {
+			.pcap = ra->pcap, .iface = ra->iface, .count = ra->count,
+			.seconds = ra->seconds, .json = ra->json, .drain = drain, .drain_ctx = &dc,
+			.trace_fn = trace_cb, .trace_cookie = &out,
+			.flags = (ra->engine ? ra->engine
+				  : !ra->mode_set ? 0
+				  : ra->checked ? USERBPF_RUN_CHECKED : USERBPF_RUN_UNCHECKED) |
+				 (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
+		};
+
+		if (ra->json)
+			printf("{");
+		cli_packet_run(userbpf_program__prog(p), ra->prog, &po);
+		ra->maps = true;
+		ra->run = false; /* the maps and output follow as for a test run */
+		if (ra->json) {
+			printf(",\"output\":[");
+			for (i = 0; i < out.cnt; i++) {
+				printf("%s", i ? "," : "");
+				print_json_str(out.lines[i]);
+			}
+			printf("],\"maps\":[");
+			first = true;
+			om = NULL;
+			while ((om = userbpf_object__next_map(obj, om))) {
+				if (userbpf_object_map__map(om)) {
+					dump_map(om, true, first);
+					first = false;
+				}
+			}
+			printf("]}\n");
+			ra->maps = false;
+			ra->json = false;
+		}
+	} else if (ra->run) {
 		if (ra->data)
 			data = slurp(ra->data, &data_len);
 		if (ra->ctx) {
@@ -594,6 +674,8 @@ static int do_run(struct run_args *ra)
 					      (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
 				     .cookie = &out, .trace_fn = trace_cb, .err_buf = err,
 				     .err_buf_sz = sizeof(err));
+			if (ra->harden)
+				userbpf_prog__set_jit_blinding(userbpf_program__prog(p), true);
 			rc = userbpf_prog__test_run(userbpf_program__prog(p), &t);
 			if (rc)
 				cli_die(1, "%s: program '%s': %s", ra->path, ra->prog,
@@ -693,6 +775,24 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->prog = argv[++i];
 			ra->run = true;
 			opt_only_prog = ra->prog;
+		} else if (!strcmp(a, "--pcap") && has) {
+			ra->pcap = argv[++i];
+		} else if (!strcmp(a, "--iface") && has) {
+			ra->iface = argv[++i];
+		} else if (!strcmp(a, "--count") && has) {
+			char *end;
+			long long n = strtoll(argv[++i], &end, 10);
+
+			if (*end || n < 1)
+				cli_die(2, "%s: bad --count '%s'", who, argv[i]);
+			ra->count = (uint64_t)n;
+		} else if (!strcmp(a, "--duration") && has) {
+			char *end;
+			double d = strtod(argv[++i], &end);
+
+			if (*end || !(d > 0) || d > 1e7)
+				cli_die(2, "%s: bad --duration '%s'", who, argv[i]);
+			ra->seconds = d;
 		} else if (!strcmp(a, "--data") && has) {
 			ra->data = argv[++i];
 		} else if (!strcmp(a, "--ctx") && has) {
@@ -718,6 +818,8 @@ static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first
 			ra->mode_set = true;
 		} else if (!strcmp(a, "--engine") && has) {
 			ra->engine = cli_engine_flags(argv[++i], who);
+		} else if (!strcmp(a, "--jit-harden")) {
+			ra->harden = true;
 		} else if (!strcmp(a, "--allow-host-read")) {
 			ra->host_read = true;
 		} else if (!strcmp(a, "--maps")) {
@@ -743,6 +845,11 @@ int cli_cmd_run(int argc, char **argv)
 		cli_die(2, "run: no object file given (see --help)");
 	if (!ra.prog)
 		cli_die(2, "run: --prog NAME is required (see userbpf prog list %s)", ra.path);
+	if (ra.pcap && ra.iface)
+		cli_die(2, "run: --pcap and --iface exclude each other");
+	if ((ra.pcap || ra.iface) && (ra.data || ra.ctx || ra.data_out || ra.repeat > 1))
+		cli_die(2, "run: --data, --ctx, --data-out and --repeat are for test runs, "
+			   "not --pcap/--iface");
 	return do_run(&ra);
 }
 

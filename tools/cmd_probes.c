@@ -4,7 +4,10 @@
  * attach points matching a glob, as "bpftrace -l" does:
  *
  *   tracepoint:syscalls:sys_enter_NAME / sys_exit_NAME   (traceable ones)
+ *   tracepoint:sched:sched_process_exec|exit|fork         (process events)
+ *   software:cpu-clock                                    (perf_event programs)
  *   uprobe:PATH:FUNC                                      (function symbols)
+ *   usdt:PATH:PROVIDER:NAME                               (.note.stapsdt)
  *
  * of the given binaries, or with --pid N of every executable file mapped
  * by process N.  The pattern matches the whole probe name
@@ -45,6 +48,21 @@ static void on_func(void *ctx, const char *name, uint64_t vaddr, uint64_t size)
 	}
 }
 
+static void on_usdt(void *ctx, const char *provider, const char *name, const char *args)
+{
+	struct list *l = ctx;
+	char full[1024], last[160];
+
+	(void)args;
+	snprintf(full, sizeof(full), "usdt:%s:%s:%s", l->path, provider, name);
+	snprintf(last, sizeof(last), "%s:%s", provider, name);
+	/* "PROVIDER:NAME" patterns match that part too */
+	if (matches(l->pattern, full, name) || !fnmatch(l->pattern, last, 0)) {
+		puts(full);
+		l->cnt++;
+	}
+}
+
 static void list_binary(struct list *l, const char *path)
 {
 	int n;
@@ -53,6 +71,25 @@ static void list_binary(struct list *l, const char *path)
 	n = userbpf_probe__list_functions(path, NULL, on_func, l);
 	if (n < 0)
 		fprintf(stderr, "%s: probes: %s: %s\n", cli_prog_name, path, strerror(-n));
+	else
+		userbpf_probe__list_usdt(path, NULL, on_usdt, l);
+}
+
+static void list_fixed(struct list *l)
+{
+	static const char *const fixed[][2] = {
+		{ "tracepoint:sched:sched_process_exec", "sched_process_exec" },
+		{ "tracepoint:sched:sched_process_exit", "sched_process_exit" },
+		{ "tracepoint:sched:sched_process_fork", "sched_process_fork" },
+		{ "software:cpu-clock", "cpu-clock" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (matches(l->pattern, fixed[i][0], fixed[i][1])) {
+			puts(fixed[i][0]);
+			l->cnt++;
+		}
 }
 
 int cli_cmd_probes(int argc, char **argv)
@@ -92,6 +129,7 @@ int cli_cmd_probes(int argc, char **argv)
 			}
 		}
 	}
+	list_fixed(&l);
 	if (pid) {
 		char maps[64], line[1024], seen[64][512];
 		int nseen = 0, k;

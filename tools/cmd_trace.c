@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_trace.c - "userbpf trace OBJ [--prog NAME]... [--json] -- COMMAND
- * ARGS...": run COMMAND with the tracing agent preloaded (LD_PRELOAD of
+ * cmd_trace.c - "userbpf trace OBJ [--prog NAME]... [--json] [--follow] --
+ * COMMAND ARGS...": run COMMAND with the tracing agent preloaded (LD_PRELOAD of
  * libuserbpf-agent.so, next to this binary or $USERBPF_AGENT), which
  * loads OBJ inside it and attaches its probe programs; print bpf_printk
  * lines and ring-buffer records live, and the maps when the command ends
@@ -9,6 +9,14 @@
  * u64 values).  The command's stdin/stdout/stderr are its own; its exit
  * status is ours, and if a signal killed it we die of the same signal.
  * SIGINT/SIGTERM/SIGHUP reaching us are passed on to the command.
+ * --freq HZ: SEC("perf_event") programs sample at HZ per second of CPU
+ * time (49 by default); stack-trace maps print symbolised.
+ * --pid PID: inject the agent into a running process (ptrace + dlopen,
+ * src/agent/inject_x86_64.c) and trace it until it exits or we get
+ * SIGINT/SIGTERM, which detaches the agent and leaves the process running.
+ * --follow: the command's children are traced too (forks, and exec'd
+ * images, which load the agent again); each process sends its own map
+ * snapshots and they are merged here at the end (counters added).
  *
  * Exit status: the command's; 1 when tracing could not start; 2 usage.
  */
@@ -19,6 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +40,7 @@
 #include "cli.h"
 
 static pid_t child = -1;
-static bool json;
+static bool json, follow;
 
 static void forward(int sig)
 {
@@ -36,8 +50,10 @@ static void forward(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] -- COMMAND [ARGS...]\n",
-		cli_prog_name);
+	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] -- "
+		"COMMAND [ARGS...]\n       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] "
+		"--pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
+		"[--duration S] [--json]\n", cli_prog_name, cli_prog_name, cli_prog_name);
 	exit(2);
 }
 
@@ -109,20 +125,41 @@ struct map_dump {
 	size_t cnt, cap;
 };
 
-static bool is_hist(const struct map_dump *m)
+/* A histogram: u32 bucket keys, u32/u64 counts, array or hash. */
+static bool hist_shaped(const struct map_dump *m)
 {
-	return strstr(m->name, "hist") && m->info.key_size == 4 &&
-	       (m->info.value_size == 8 || m->info.value_size == 4) &&
+	return m->info.key_size == 4 && (m->info.value_size == 8 || m->info.value_size == 4) &&
 	       (m->info.type == USERBPF_MAP_TYPE_ARRAY || m->info.type == USERBPF_MAP_TYPE_HASH);
 }
 
-/* bcc's print_log2_hist */
-static void print_log2_hist(const struct map_dump *m)
+/* Name says "hist": log2 buckets; "lhist"/"linear": linear buckets. */
+static int hist_kind(const struct map_dump *m)
 {
-	uint64_t slots[64] = { 0 }, max = 0;
-	size_t esz = m->info.key_size + m->info.value_size, i;
-	int last = -1, k;
+	if (!hist_shaped(m))
+		return 0;
+	if (strstr(m->name, "lhist") || strstr(m->name, "linear"))
+		return 2;
+	return strstr(m->name, "hist") ? 1 : 0;
+}
 
+/* The unit bcc puts in the header: from the map's name, else "value". */
+static const char *hist_unit(const struct map_dump *m)
+{
+	static const char *const units[] = { "nsecs", "usecs", "msecs", "kbytes", "bytes" };
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strstr(m->name, units[i]))
+			return units[i];
+	return "value";
+}
+
+/* Buckets of a histogram map: counts by u32 key (keys >= n dropped). */
+static void hist_slots(const struct map_dump *m, uint64_t *slots, size_t n)
+{
+	size_t esz = m->info.key_size + m->info.value_size, i;
+
+	memset(slots, 0, n * sizeof(*slots));
 	for (i = 0; i < m->cnt; i++) {
 		const uint8_t *e = m->entries + i * esz;
 		uint32_t key;
@@ -130,35 +167,230 @@ static void print_log2_hist(const struct map_dump *m)
 
 		memcpy(&key, e, 4);
 		memcpy(&v, e + 4, m->info.value_size);
-		if (key < 64)
+		if (key < n)
 			slots[key] += v;
 	}
+}
+
+static void print_stars(uint64_t val, uint64_t max, int width)
+{
+	int n = max ? (int)(val * (uint64_t)width / max) : 0, i;
+
+	if (n > width)
+		n = width;
+	for (i = 0; i < n; i++)
+		putchar('*');
+	for (; i < width; i++)
+		putchar(' ');
+	if (val > max)
+		putchar('+');
+}
+
+/* libbpf-tools' (bcc's) print_log2_hist */
+static void print_log2_hist(const struct map_dump *m)
+{
+	uint64_t slots[64], max = 0;
+	int last = -1, k, stars, width;
+
+	hist_slots(m, slots, 64);
 	for (k = 0; k < 64; k++) {
 		if (slots[k])
 			last = k;
 		if (slots[k] > max)
 			max = slots[k];
 	}
+	stars = last <= 32 ? 40 : 20;
+	width = last <= 32 ? 10 : 20;
 	printf("@%s:\n", m->name);
-	printf("%24s : count    distribution\n", "value");
+	printf("%*s%-*s : count    distribution\n", last <= 32 ? 5 : 15, "",
+	       last <= 32 ? 19 : 29, hist_unit(m));
 	for (k = 0; k <= last; k++) {
 		uint64_t low = (1ull << (k + 1)) >> 1, high = (1ull << (k + 1)) - 1;
-		char stars[41];
-		int n = max ? (int)(slots[k] * 40 / max) : 0;
 
 		if (low == high)
 			low--;
-		memset(stars, '*', (size_t)n);
-		memset(stars + n, ' ', (size_t)(40 - n));
-		stars[40] = '\0';
-		printf("%10" PRIu64 " -> %-10" PRIu64 " : %-8" PRIu64 " |%s|\n", low, high,
-		       slots[k], stars);
+		printf("%*" PRIu64 " -> %-*" PRIu64 " : %-8" PRIu64 " |", width, low, width, high,
+		       slots[k]);
+		print_stars(slots[k], max, stars);
+		printf("|\n");
+	}
+}
+
+/* libbpf-tools' print_linear_hist with base 0, step 1: key = value */
+static void print_linear_hist(const struct map_dump *m)
+{
+	uint64_t *slots, max = 0;
+	size_t n = m->info.max_entries ? m->info.max_entries : 1, k;
+	long first = -1, last = -1;
+
+	if (n > 65536)
+		n = 65536;
+	slots = calloc(n, sizeof(*slots));
+	if (!slots)
+		cli_die(1, "out of memory");
+	hist_slots(m, slots, n);
+	for (k = 0; k < n; k++) {
+		if (slots[k] && first < 0)
+			first = (long)k;
+		if (slots[k])
+			last = (long)k;
+		if (slots[k] > max)
+			max = slots[k];
+	}
+	printf("@%s:\n", m->name);
+	printf("     %-13s : count     distribution\n", hist_unit(m));
+	for (k = first < 0 ? 0 : (size_t)first; first >= 0 && (long)k <= last; k++) {
+		printf("        %-10zu : %-8" PRIu64 " |", k, slots[k]);
+		print_stars(slots[k], max, 40);
+		printf("|\n");
+	}
+	free(slots);
+}
+
+/* A map named *syscall* with u32 keys: syscall numbers, shown by name,
+ * the most frequent first (as syscount prints them). */
+static bool print_syscall_counts(const struct map_dump *m)
+{
+	size_t esz = m->info.key_size + m->info.value_size, i, j;
+	size_t *order;
+
+	if (json || !strstr(m->name, "syscall") || !hist_shaped(m))
+		return false;
+	order = malloc((m->cnt + 1) * sizeof(*order));
+	if (!order)
+		cli_die(1, "out of memory");
+	for (i = 0; i < m->cnt; i++)
+		order[i] = i;
+	for (i = 1; i < m->cnt; i++) /* insertion sort by count, descending */
+		for (j = i; j > 0; j--) {
+			uint64_t a = 0, b = 0;
+			size_t t;
+
+			memcpy(&a, m->entries + order[j - 1] * esz + 4, m->info.value_size);
+			memcpy(&b, m->entries + order[j] * esz + 4, m->info.value_size);
+			if (a >= b)
+				break;
+			t = order[j], order[j] = order[j - 1], order[j - 1] = t;
+		}
+	printf("@%s:\n%-22s %8s\n", m->name, "SYSCALL", "COUNT");
+	for (i = 0; i < m->cnt; i++) {
+		const uint8_t *e = m->entries + order[i] * esz;
+		uint32_t nr;
+		uint64_t v = 0;
+		const char *name;
+		char num[16];
+
+		memcpy(&nr, e, 4);
+		memcpy(&v, e + 4, m->info.value_size);
+		if (!v)
+			continue;
+		name = userbpf_probe__syscall_name_of((int)nr);
+		if (!name) {
+			snprintf(num, sizeof(num), "%u", nr);
+			name = num;
+		}
+		printf("%-22s %8" PRIu64 "\n", name, v);
+	}
+	free(order);
+	return true;
+}
+
+/* Symbols of stack addresses, as the traced processes named them. */
+static struct sym {
+	uint64_t addr;
+	char *name;
+} *syms;
+static size_t sym_cnt, sym_cap;
+
+static const char *sym_name(uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < sym_cnt; i++)
+		if (syms[i].addr == addr)
+			return syms[i].name;
+	return NULL;
+}
+
+static void add_sym(const uint8_t *buf, size_t len)
+{
+	uint64_t addr;
+
+	if (len < 8)
+		return;
+	memcpy(&addr, buf, 8);
+	if (sym_name(addr))
+		return;
+	if (sym_cnt == sym_cap) {
+		size_t n = sym_cap ? sym_cap * 2 : 64;
+		struct sym *q = realloc(syms, n * sizeof(*q));
+
+		if (!q)
+			cli_die(1, "out of memory");
+		syms = q;
+		sym_cap = n;
+	}
+	syms[sym_cnt].addr = addr;
+	syms[sym_cnt].name = strndup((const char *)buf + 8, len - 8);
+	if (syms[sym_cnt].name)
+		sym_cnt++;
+}
+
+/* A stack-trace map: each stack's frames, symbolised, innermost first. */
+static void print_stacks(const struct map_dump *m)
+{
+	size_t esz = m->info.key_size + m->info.value_size, i, k;
+
+	if (!json)
+		printf("@%s:\n", m->name);
+	for (i = 0; i < m->cnt; i++) {
+		const uint8_t *e = m->entries + i * esz;
+
+		if (json) {
+			printf("{\"type\":\"map\",\"map\":");
+			print_json_str(m->name, strlen(m->name));
+			printf(",\"key\":");
+			print_field(e, m->info.key_size);
+			printf(",\"value\":[");
+		} else {
+			printf("  [");
+			print_field(e, m->info.key_size);
+			printf("]:\n");
+		}
+		for (k = 0; k < m->info.value_size / 8; k++) {
+			uint64_t ip;
+			const char *name;
+			char hex[24];
+
+			memcpy(&ip, e + m->info.key_size + k * 8, 8);
+			if (!ip)
+				break;
+			name = sym_name(ip);
+			if (!name) {
+				snprintf(hex, sizeof(hex), "0x%" PRIx64, ip);
+				name = hex;
+			}
+			if (json) {
+				if (k)
+					putchar(',');
+				print_json_str(name, strlen(name));
+			} else {
+				printf("    %s\n", name);
+			}
+		}
+		if (json)
+			printf("]}\n");
 	}
 }
 
 static void print_map(const struct map_dump *m)
 {
 	size_t esz = m->info.key_size + m->info.value_size, i;
+
+	if (m->info.type == USERBPF_MAP_TYPE_STACK_TRACE && m->info.value_size % 8 == 0) {
+		print_stacks(m);
+		return;
+	}
 
 	if (json) {
 		for (i = 0; i < m->cnt; i++) {
@@ -174,10 +406,16 @@ static void print_map(const struct map_dump *m)
 		}
 		return;
 	}
-	if (is_hist(m)) {
+	if (!json && hist_kind(m) == 1) {
 		print_log2_hist(m);
 		return;
 	}
+	if (!json && hist_kind(m) == 2) {
+		print_linear_hist(m);
+		return;
+	}
+	if (print_syscall_counts(m))
+		return;
 	printf("@%s:\n", m->name);
 	for (i = 0; i < m->cnt; i++) {
 		const uint8_t *e = m->entries + i * esz;
@@ -190,13 +428,166 @@ static void print_map(const struct map_dump *m)
 	}
 }
 
+/* ==== Snapshots of many sources (--follow) ==== */
+
+/* The last snapshot of one map from one source (pid, src). */
+struct snap {
+	uint32_t pid, src;
+	struct map_dump d;
+};
+
+static struct snap *snaps;
+static size_t snap_cnt, snap_cap;
+/* The snapshot each source is sending entries for. */
+static struct cur_src {
+	uint32_t pid, src;
+	size_t snap;
+} *curs;
+static size_t cur_cnt, cur_cap;
+
+static void *grow(void *p, size_t *cap, size_t elem)
+{
+	size_t n = *cap ? *cap * 2 : 16;
+	void *q = realloc(p, n * elem);
+
+	if (!q)
+		cli_die(1, "out of memory");
+	*cap = n;
+	return q;
+}
+
+static void start_snapshot(uint32_t pid, uint32_t src, const struct trace_map_info *info,
+			   const char *name)
+{
+	size_t i;
+	struct snap *s = NULL;
+
+	for (i = 0; i < snap_cnt; i++)
+		if (snaps[i].pid == pid && snaps[i].src == src && !strcmp(snaps[i].d.name, name))
+			s = &snaps[i];
+	if (!s) {
+		if (snap_cnt == snap_cap)
+			snaps = grow(snaps, &snap_cap, sizeof(*snaps));
+		s = &snaps[snap_cnt++];
+		memset(s, 0, sizeof(*s));
+		s->pid = pid;
+		s->src = src;
+		snprintf(s->d.name, sizeof(s->d.name), "%s", name);
+	}
+	s->d.info = *info;
+	s->d.cnt = 0;	/* a newer snapshot replaces the older one */
+	for (i = 0; i < cur_cnt; i++)
+		if (curs[i].pid == pid && curs[i].src == src)
+			break;
+	if (i == cur_cnt) {
+		if (cur_cnt == cur_cap)
+			curs = grow(curs, &cur_cap, sizeof(*curs));
+		cur_cnt++;
+		curs[i].pid = pid;
+		curs[i].src = src;
+	}
+	curs[i].snap = (size_t)(s - snaps);
+}
+
+static void add_entry(struct map_dump *m, const uint8_t *e)
+{
+	size_t esz = m->info.key_size + m->info.value_size;
+
+	if (m->cnt == m->cap)
+		m->entries = grow(m->entries, &m->cap, esz);
+	memcpy(m->entries + m->cnt * esz, e, esz);
+	m->cnt++;
+}
+
+static void snapshot_entry(uint32_t pid, uint32_t src, const uint8_t *e, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < cur_cnt; i++)
+		if (curs[i].pid == pid && curs[i].src == src) {
+			struct map_dump *m = &snaps[curs[i].snap].d;
+
+			if (len == m->info.key_size + m->info.value_size)
+				add_entry(m, e);
+			return;
+		}
+}
+
+/* Counters add up across processes: maps of the hash and array families
+ * with 4- or 8-byte values, not the global-variable maps ("obj.bss"). */
+static bool summable(const struct map_dump *m)
+{
+	uint32_t t = m->info.type;
+
+	return !strchr(m->name, '.') && (m->info.value_size == 4 || m->info.value_size == 8) &&
+	       (t == USERBPF_MAP_TYPE_HASH || t == USERBPF_MAP_TYPE_ARRAY ||
+		t == USERBPF_MAP_TYPE_LRU_HASH);
+}
+
+/* Merge src into dst: a key already there is added to or replaced. */
+static void merge_into(struct map_dump *dst, const struct map_dump *src)
+{
+	size_t ks = dst->info.key_size, vs = dst->info.value_size, esz = ks + vs, i, j;
+
+	if (src->info.key_size != ks || src->info.value_size != vs)
+		return;
+	for (i = 0; i < src->cnt; i++) {
+		const uint8_t *e = src->entries + i * esz;
+
+		for (j = 0; j < dst->cnt; j++)
+			if (!memcmp(dst->entries + j * esz, e, ks))
+				break;
+		if (j == dst->cnt) {
+			add_entry(dst, e);
+		} else if (summable(dst)) {
+			uint64_t a = 0, b = 0;
+
+			memcpy(&a, dst->entries + j * esz + ks, vs);
+			memcpy(&b, e + ks, vs);
+			a += b;
+			memcpy(dst->entries + j * esz + ks, &a, vs);
+		} else {
+			memcpy(dst->entries + j * esz, e, esz);
+		}
+	}
+}
+
+/* Print every map: the snapshots of one name merged, in first-seen order. */
+static void print_maps(void)
+{
+	size_t i, j, printed = 0;
+
+	for (i = 0; i < snap_cnt; i++) {
+		struct map_dump all;
+		bool seen = false;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(snaps[j].d.name, snaps[i].d.name))
+				seen = true;
+		if (seen)
+			continue;
+		memset(&all, 0, sizeof(all));
+		snprintf(all.name, sizeof(all.name), "%s", snaps[i].d.name);
+		all.info = snaps[i].d.info;
+		for (j = i; j < snap_cnt; j++)
+			if (!strcmp(snaps[j].d.name, all.name))
+				merge_into(&all, &snaps[j].d);
+		if (!json && printed++)
+			putchar('\n');
+		print_map(&all);
+		free(all.entries);
+	}
+	for (i = 0; i < snap_cnt; i++)
+		free(snaps[i].d.entries);
+	free(snaps);
+	free(curs);
+}
+
 /* ==== Events ==== */
 
-/* Read messages until EOF; returns 0, or 1 if the agent reported an error. */
+/* Read messages until EOF; returns 0, or 1 if an agent reported an error. */
 static int consume(int fd)
 {
-	struct map_dump maps[32];
-	size_t map_cnt = 0, i;
 	uint8_t *buf = malloc(TRACE_MSG_MAX + 1);
 	struct trace_msg_hdr h;
 	int ret = 0;
@@ -216,7 +607,7 @@ static int consume(int fd)
 			break;
 		case TRACE_MSG_PRINTK:
 			if (json) {
-				printf("{\"type\":\"printk\",\"msg\":");
+				printf("{\"type\":\"printk\",\"pid\":%u,\"msg\":", h.pid);
 				print_json_str((char *)buf, h.len);
 				printf("}\n");
 			} else {
@@ -230,7 +621,7 @@ static int consume(int fd)
 			if (nl == h.len)
 				break;
 			if (json) {
-				printf("{\"type\":\"ringbuf\",\"map\":");
+				printf("{\"type\":\"ringbuf\",\"pid\":%u,\"map\":", h.pid);
 				print_json_str((char *)buf, nl);
 				printf(",\"data\":\"");
 				print_hex(buf + nl + 1, h.len - nl - 1, false);
@@ -244,46 +635,32 @@ static int consume(int fd)
 			break;
 		}
 		case TRACE_MSG_MAP:
-			if (map_cnt == sizeof(maps) / sizeof(maps[0]) ||
-			    h.len < sizeof(struct trace_map_info))
+			if (h.len < sizeof(struct trace_map_info))
 				break;
-			memset(&maps[map_cnt], 0, sizeof(maps[0]));
-			memcpy(&maps[map_cnt].info, buf, sizeof(struct trace_map_info));
-			snprintf(maps[map_cnt].name, sizeof(maps[0].name), "%s",
-				 (char *)buf + sizeof(struct trace_map_info));
-			map_cnt++;
-			break;
-		case TRACE_MSG_ENTRY: {
-			struct map_dump *m = map_cnt ? &maps[map_cnt - 1] : NULL;
-			size_t esz = m ? m->info.key_size + m->info.value_size : 0;
+			{
+				struct trace_map_info info;
 
-			if (!m || h.len != esz)
-				break;
-			if (m->cnt == m->cap) {
-				size_t cap = m->cap ? m->cap * 2 : 16;
-				uint8_t *n = realloc(m->entries, cap * esz);
-
-				if (!n)
-					cli_die(1, "out of memory");
-				m->entries = n;
-				m->cap = cap;
+				memcpy(&info, buf, sizeof(info));
+				start_snapshot(h.pid, h.src, &info,
+					       (char *)buf + sizeof(struct trace_map_info));
 			}
-			memcpy(m->entries + m->cnt * esz, buf, esz);
-			m->cnt++;
 			break;
-		}
+		case TRACE_MSG_ENTRY:
+			snapshot_entry(h.pid, h.src, buf, h.len);
+			break;
+		case TRACE_MSG_SYM:
+			add_sym(buf, h.len);
+			break;
 		default:
 			break;
 		}
 	}
-	for (i = 0; i < map_cnt; i++) {
-		if (!json && i)
-			putchar('\n');
-		print_map(&maps[i]);
-		free(maps[i].entries);
-	}
+	print_maps();
 	fflush(stdout);
 	free(buf);
+	while (sym_cnt)
+		free(syms[--sym_cnt].name);
+	free(syms);
 	return ret;
 }
 
@@ -308,19 +685,111 @@ static void agent_path(char *out, size_t sz)
 	snprintf(out, sz, "%s/libuserbpf-agent.so", self);
 }
 
+/* ==== --pid: a running process ==== */
+
+static int ctl_fd = -1;
+
+/* SIGINT/SIGTERM with --pid: ask the agent to detach (it sends the maps
+ * and closes; the process keeps running). */
+static void ask_detach(int sig)
+{
+	char c = 'd';
+
+	(void)sig;
+	if (ctl_fd >= 0 && write(ctl_fd, &c, 1) < 0)
+		ctl_fd = -1;
+}
+
+static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const char *progs,
+		     const char *freq)
+{
+	char conf[128], name[80], err[512];
+	struct sockaddr_un sa;
+	struct stat st;
+	struct pollfd pfd;
+	struct sigaction act;
+	socklen_t alen;
+	FILE *f;
+	int ls, cs, fd, ret;
+
+	snprintf(name, sizeof(name), "userbpf-trace-%d-%d", (int)getpid(), (int)pid);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path + 1, name, strlen(name)); /* abstract: nothing to clean */
+	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, alen) || listen(ls, 4))
+		cli_die(1, "trace: socket: %s", strerror(errno));
+	snprintf(conf, sizeof(conf), TRACE_INJECT_CONF, (int)pid);
+	unlink(conf);
+	fd = open(conf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		cli_die(1, "trace: %s: %s", conf, strerror(errno));
+	fprintf(f, "obj=%s\nprogs=%s\nfreq=%s\nsock=%s\n", obj_path, progs, freq ? freq : "",
+		name);
+	snprintf(err, sizeof(err), "/proc/%d", (int)pid);
+	if (!stat(err, &st) && fchown(fd, st.st_uid, st.st_gid)) {
+		/* the process may not read it: the injection below reports that */
+	}
+	fclose(f);
+	ret = agent_inject(pid, agent, err, sizeof(err));
+	if (ret) {
+		unlink(conf);
+		cli_die(1, "trace: --pid %d: %s", (int)pid, err);
+	}
+	pfd.fd = ls;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) != 1) {
+		unlink(conf);
+		cli_die(1, "trace: --pid %d: the agent was loaded but did not connect (could it "
+			"read %s?)", (int)pid, conf);
+	}
+	cs = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	close(ls);
+	if (cs < 0)
+		cli_die(1, "trace: accept: %s", strerror(errno));
+	ctl_fd = cs;
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = ask_detach;
+	act.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &act, NULL);
+	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGHUP, &act, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ret = consume(cs);
+	ctl_fd = -1;
+	close(cs);
+	return ret ? 1 : 0;
+}
+
 int cli_cmd_trace(int argc, char **argv)
 {
 	char agent[PATH_MAX], obj_path[PATH_MAX], fdbuf[16], progs[1024] = "";
-	const char *obj = NULL;
+	const char *obj = NULL, *freq = NULL;
+	long pid = 0;
 	int i, pipefd[2], status, agent_err;
 	struct sigaction sa;
 
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--iface")) /* live packets: cmd_packet.c */
+			return cli_cmd_trace_iface(argc, argv);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
+			follow = true;
+		} else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
+			pid = strtol(argv[++i], NULL, 10);
+			if (pid <= 0)
+				usage();
+		} else if (!strcmp(argv[i], "--freq") && i + 1 < argc) {
+			freq = argv[++i];
+			if (strtoull(freq, NULL, 10) == 0)
+				usage();
 		} else if (!strcmp(argv[i], "--prog") && i + 1 < argc) {
 			size_t l = strlen(progs);
 
@@ -333,13 +802,26 @@ int cli_cmd_trace(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!obj || i >= argc)
+	if (!obj || (i >= argc) == !pid || (pid && follow))
 		usage();
 	if (!realpath(obj, obj_path))
 		cli_die(2, "trace: %s: %s", obj, strerror(errno));
 	agent_path(agent, sizeof(agent));
 	if (access(agent, R_OK))
 		cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
+	if (pid) { /* the build of the agent made for dlopen */
+		const char *env = getenv("USERBPF_AGENT_PID");
+		char *slash = strrchr(agent, '/');
+
+		if (env)
+			snprintf(agent, sizeof(agent), "%s", env);
+		else if (slash)
+			snprintf(slash + 1, sizeof(agent) - (size_t)(slash + 1 - agent),
+				 "libuserbpf-agent-pid.so");
+		if (access(agent, R_OK))
+			cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
+		return trace_pid((pid_t)pid, obj_path, agent, progs, freq);
+	}
 	if (pipe(pipefd))
 		cli_die(1, "trace: pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -353,6 +835,10 @@ int cli_cmd_trace(int argc, char **argv)
 		setenv(TRACE_ENV_FD, fdbuf, 1);
 		if (progs[0])
 			setenv(TRACE_ENV_PROGS, progs, 1);
+		if (follow)
+			setenv(TRACE_ENV_FOLLOW, "1", 1);
+		if (freq)
+			setenv(TRACE_ENV_FREQ, freq, 1);
 		setenv("LD_PRELOAD", agent, 1);
 		execvp(argv[i], argv + i);
 		fprintf(stderr, "%s: trace: %s: %s\n", cli_prog_name, argv[i], strerror(errno));

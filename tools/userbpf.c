@@ -445,7 +445,11 @@ static const struct cli_cmd cmds[] = {
 	{ "map", cli_cmd_map, "dump the maps of a BPF object (map dump OBJ)" },
 	{ "verify", cli_cmd_verify, "verify the programs of an object or raw bytecode" },
 	{ "trace", cli_cmd_trace, "run a command with an object's probes attached (trace OBJ -- CMD)" },
+	{ "launch", cli_cmd_launch, "run a libbpf application on userbpf (launch [--domain D] -- APP)" },
+	{ "trace-pipe", cli_cmd_trace_pipe, "print a domain's bpf_printk output (trace-pipe [--domain D])" },
+	{ "domain", cli_cmd_domain, "remove a launch domain (domain rm NAME)" },
 	{ "probes", cli_cmd_probes, "list attach points matching a pattern (probes PATTERN [BINARY])" },
+	{ "gen", cli_cmd_gen, "generate a skeleton header over userbpf's API (gen skeleton OBJ)" },
 };
 
 static void usage(FILE *f)

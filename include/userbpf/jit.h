@@ -15,6 +15,8 @@
 #ifndef USERBPF_JIT_H
 #define USERBPF_JIT_H
 
+#include <stdbool.h>
+
 #include "common.h"
 #include "vm.h"
 
@@ -32,6 +34,19 @@ enum userbpf_engine {
 /** @brief Choose the engine of later runs. @return 0 or -EINVAL. */
 USERBPF_API int userbpf_prog__set_engine(struct userbpf_prog *prog, enum userbpf_engine engine);
 USERBPF_API enum userbpf_engine userbpf_prog__engine(const struct userbpf_prog *prog);
+
+/**
+ * @brief Constant blinding, the kernel's bpf_jit_harden: with it on, no
+ * immediate the program supplies (ALU, compare, store and 64-bit load
+ * constants) appears verbatim in executable memory; each is emitted as
+ * (imm ^ r) and r with an xor, r random per instruction.  Costs one or
+ * two instructions per constant.  Takes effect at compilation, so set it
+ * before the first run.
+ * @return 0, -EINVAL, or -EBUSY when the program is already compiled.
+ */
+USERBPF_API int userbpf_prog__set_jit_blinding(struct userbpf_prog *prog, bool on);
+/** @brief Whether the native code of prog was compiled with blinding. */
+USERBPF_API bool userbpf_prog__jit_blinded(const struct userbpf_prog *prog);
 
 /**
  * @brief Compile now (idempotent, thread-safe).

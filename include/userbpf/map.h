@@ -48,6 +48,8 @@ enum userbpf_map_type {
 	USERBPF_MAP_TYPE_LPM_TRIE = 11,
 	USERBPF_MAP_TYPE_ARRAY_OF_MAPS = 12,
 	USERBPF_MAP_TYPE_HASH_OF_MAPS = 13,
+	USERBPF_MAP_TYPE_SOCKMAP = 15,
+	USERBPF_MAP_TYPE_SOCKHASH = 18,
 	USERBPF_MAP_TYPE_QUEUE = 22,
 	USERBPF_MAP_TYPE_STACK = 23,
 	USERBPF_MAP_TYPE_RINGBUF = 27,
@@ -241,6 +243,38 @@ USERBPF_API void userbpf_ringbuf__free(struct userbpf_ringbuf *rb);
 USERBPF_API int userbpf_ringbuf_map__areas(struct userbpf_map *map, void **consumer_pos,
 					   void **producer_pos, void **data,
 					   size_t *data_size);
+
+/* ==== User ring buffer producer (libbpf's user_ring_buffer) ====
+ *
+ * User space writes samples into a USER_RINGBUF map; programs consume
+ * them with bpf_user_ringbuf_drain().  One producer thread at a time, as
+ * with libbpf.  The memory layout is the kernel's.
+ */
+
+struct userbpf_user_ringbuf;
+
+/** @brief Producer of one USER_RINGBUF map; NULL + errno EINVAL otherwise. */
+USERBPF_API struct userbpf_user_ringbuf *userbpf_user_ringbuf__new(struct userbpf_map *map);
+/**
+ * @brief Reserve size bytes for a sample (8-byte aligned, contiguous).
+ * @return the sample, or NULL with errno E2BIG (larger than the ring, or
+ * a size with bit 30 or 31 set) or ENOSPC (not enough free space now).
+ */
+USERBPF_API void *userbpf_user_ringbuf__reserve(struct userbpf_user_ringbuf *rb, uint32_t size);
+/**
+ * @brief As reserve, waiting up to timeout_ms (-1: forever) for a drain
+ * to free space; after the timeout one last try (errno ENOSPC).  Other
+ * negative timeouts: EINVAL.
+ */
+USERBPF_API void *userbpf_user_ringbuf__reserve_blocking(struct userbpf_user_ringbuf *rb,
+							 uint32_t size, int timeout_ms);
+/** @brief Publish a reserved sample to the consumer. */
+USERBPF_API void userbpf_user_ringbuf__submit(struct userbpf_user_ringbuf *rb, void *sample);
+/** @brief Give a reserved sample back: the drain skips it. */
+USERBPF_API void userbpf_user_ringbuf__discard(struct userbpf_user_ringbuf *rb, void *sample);
+/** @brief An fd that becomes readable when a drain freed space (eventfd). */
+USERBPF_API int userbpf_user_ringbuf__epoll_fd(const struct userbpf_user_ringbuf *rb);
+USERBPF_API void userbpf_user_ringbuf__free(struct userbpf_user_ringbuf *rb);
 
 /* ==== Perf buffer consumer (libbpf's perf_buffer) ==== */
 

@@ -124,6 +124,129 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 			      const struct userbpf_uprobe_opts *opts);
 
 /**
+ * @brief Run prog at a tracepoint of this process, libbpf's
+ * bpf_program__attach_tracepoint(prog, category, name):
+ * "syscalls"/"sys_enter_NAME"|"sys_exit_NAME" (as
+ * userbpf_probe__attach_syscall) or the process events
+ * "sched"/"sched_process_exec"|"sched_process_exit"|"sched_process_fork"
+ * with the kernel's record layouts (__data_loc strings included).
+ * Process events fire: exec when the host calls
+ * userbpf_probe__process_exec(), exit when it calls
+ * userbpf_probe__process_exit(), fork by itself in the child right after
+ * fork() (pthread_atfork; the helpers there see the child).
+ * @return a link, or NULL with errno (ENOENT unknown tracepoint).
+ */
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_tracepoint(struct userbpf_prog *prog, const char *category,
+				 const char *name, const struct userbpf_uprobe_opts *opts);
+
+/**
+ * @brief Fire sched/sched_process_exec in the calling thread: this image
+ * was just exec'd from filename (the path given to execve, as the
+ * kernel's bprm->filename; getauxval(AT_EXECFN)).  old_pid <= 0: getpid().
+ * Call it once the new image's programs are attached.
+ * @return 0, -EINVAL filename NULL.
+ */
+USERBPF_API int userbpf_probe__process_exec(const char *filename, int old_pid);
+
+/**
+ * @brief Fire sched/sched_process_exit for the calling thread (pid = its
+ * tid, comm = its name, prio 120); group_dead: the whole process is
+ * exiting.  The host calls it from exit paths (the agent: its destructor
+ * and _exit()).
+ * @return 0.
+ */
+USERBPF_API int userbpf_probe__process_exit(bool group_dead);
+
+/* ==== Sampling: SEC("perf_event") ==== */
+
+/** userbpf_perf_event_opts.flags */
+#define USERBPF_PERF_ONE_CPU 0x1 /**< keep only samples taken on opts.cpu */
+
+/** Options of userbpf_probe__attach_perf_event(); declare with USERBPF_OPTS(). */
+struct userbpf_perf_event_opts {
+	size_t sz;
+	uint64_t sample_freq;	/**< samples per second of CPU time, or 0 */
+	uint64_t sample_period;	/**< ns of CPU time between samples (freq 0) */
+	int tid;		/**< 0: all threads; else this thread of this process */
+	int cpu;		/**< with USERBPF_PERF_ONE_CPU */
+	uint32_t flags;		/**< USERBPF_PERF_* */
+	uint32_t run_flags;
+	uint64_t cookie;	/**< bpf_get_attach_cookie() */
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	void *trace_cookie;
+	char *err_buf;
+	size_t err_buf_sz;
+	size_t :0;
+};
+#define userbpf_perf_event_opts__last_field err_buf_sz
+
+/**
+ * @brief Run prog (a perf_event program) every sample_period ns of CPU
+ * time this process (or thread tid) consumes, on the thread that consumed
+ * it, with the kernel's struct bpf_perf_event_data: the interrupted
+ * thread's struct pt_regs, sample_period (ns), addr 0.  What
+ * perf_event_open(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK,
+ * .sample_freq = F, pid, cpu) gives a profiler: map it with
+ * sample_freq = F, tid = pid when pid names a thread of this process
+ * (0 for the process), and per-CPU events with USERBPF_PERF_ONE_CPU and
+ * cpu = N (each sample is then counted by the one link of its CPU).
+ * bpf_get_stackid/bpf_get_stack with BPF_F_USER_STACK start at the
+ * interrupted instruction.
+ * Mechanism (docs/probes.md): a POSIX CPU-time timer sending SIGPROF;
+ * a SIGPROF that is not ours goes to the handler installed before.
+ * @return a link, or NULL with errno: EINVAL no frequency or period,
+ *         E2BIG too many links, or timer_create's error.
+ */
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_perf_event(struct userbpf_prog *prog,
+				 const struct userbpf_perf_event_opts *opts);
+
+/* ==== USDT: SEC("usdt/PATH:PROVIDER:NAME") ==== */
+
+/** Options of userbpf_program__attach_usdt(); declare with USERBPF_OPTS(). */
+struct userbpf_usdt_opts {
+	size_t sz;
+	uint64_t usdt_cookie;	/**< bpf_usdt_cookie() */
+	uint32_t mode;		/**< enum userbpf_probe_mode of the uprobes */
+	uint32_t run_flags;
+	void (*trace_fn)(void *cookie, const char *line, size_t len);
+	void *trace_cookie;
+	char *err_buf;
+	size_t err_buf_sz;
+	size_t :0;
+};
+#define userbpf_usdt_opts__last_field err_buf_sz
+
+/**
+ * @brief Run prog (written with libbpf's <bpf/usdt.bpf.h>: BPF_USDT,
+ * bpf_usdt_arg) at every USDT probe provider:name of binary (a file
+ * mapped in this process; its .note.stapsdt notes), libbpf's
+ * bpf_program__attach_usdt for pid = this process.  As libbpf does, the
+ * loader side fills the object's __bpf_usdt_specs (argument specs) and
+ * __bpf_usdt_ip_to_spec_id maps, attaches a uprobe per location with the
+ * spec id as attach cookie and raises the probe's semaphore while
+ * attached.  Arguments: constants, registers, OFF(%REG) dereferences.
+ * @return a link (userbpf_link__destroy detaches every location), or
+ *         NULL with errno: ENOENT no such probe, EOPNOTSUPP an argument
+ *         form not supported, EINVAL no usdt.bpf.h maps; err_buf says.
+ */
+USERBPF_API struct userbpf_link *
+userbpf_program__attach_usdt(const struct userbpf_program *prog, const char *binary,
+			     const char *provider, const char *name,
+			     const struct userbpf_usdt_opts *opts);
+
+/**
+ * @brief List the USDT probes of an ELF file whose "provider:name"
+ * matches a glob (NULL: all); fn gets provider, name, argument string.
+ * @return the number listed, or a negative errno.
+ */
+USERBPF_API int userbpf_probe__list_usdt(const char *binary, const char *pattern,
+					 void (*fn)(void *ctx, const char *provider,
+						    const char *name, const char *args),
+					 void *ctx);
+
+/**
  * @brief List the function symbols of an ELF file (.symtab, else .dynsym)
  * whose name matches a glob pattern (fnmatch; NULL: all), as
  * "bpftrace -l" does.  fn gets the name, the symbol value and its size.
@@ -135,11 +258,22 @@ USERBPF_API int userbpf_probe__list_functions(const char *binary, const char *pa
 					      void *ctx);
 
 /**
+ * @brief Name the function of this process holding addr, for stacks:
+ * "name+0xOFF (file)" from the symbol tables of the mapped file, or
+ * "0xVADDR (file)" / "0xADDR" when no symbol covers it.
+ * @return 0, or -ENOENT (buf still gets the hex form).
+ */
+USERBPF_API int userbpf_probe__symbolize(uint64_t addr, char *buf, size_t buf_sz);
+
+/**
  * @brief The i-th syscall name of this architecture ("read"), or NULL past
  * the end; *traceable (optional) says whether syscall tracepoints can
  * attach to it in process.
  */
 USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable);
+
+/** @brief The name of syscall number nr of this architecture, or NULL. */
+USERBPF_API const char *userbpf_probe__syscall_name_of(int nr);
 
 /* ==== Programs of an object ==== */
 
@@ -155,14 +289,19 @@ struct userbpf_attach_opts {
 	void *trace_cookie;
 	char *err_buf;
 	size_t err_buf_sz;
+	/** SEC("perf_event"): samples per second of CPU time (see
+	 * userbpf_probe__attach_perf_event); required for that section. */
+	uint64_t sample_freq;
 	size_t :0;
 };
-#define userbpf_attach_opts__last_field err_buf_sz
+#define userbpf_attach_opts__last_field sample_freq
 
 /**
  * @brief Attach a loaded program by its section name: uprobe/PATH:FUNC,
  * uretprobe/PATH:FUNC (PATH may be absolute, FUNC may be FUNC+OFF),
- * uprobe.s/..., or a bare uprobe/uretprobe with opts->target.
+ * uprobe.s/..., or a bare uprobe/uretprobe with opts->target;
+ * tracepoint/syscalls/..., tracepoint/sched/sched_process_*, raw
+ * sys_enter/sys_exit; perf_event with opts->sample_freq (whole process).
  * @return a link, or NULL with errno (EOPNOTSUPP for a section this
  * process cannot attach, ENOENT, EINVAL a bare section without target).
  */

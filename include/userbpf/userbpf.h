@@ -14,6 +14,9 @@
 #include "object.h"
 #include "verifier.h"
 #include "probe.h"
+#include "iter.h"
+#include "sysctl.h"
+#include "packet.h"
 /* userbpf/syscall.h (userbpf_bpf) needs <linux/bpf.h>: include it yourself. */
 
 #endif /* USERBPF_USERBPF_H */

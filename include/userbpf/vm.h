@@ -51,6 +51,7 @@ enum userbpf_arg_type {
 	USERBPF_ARG_PTR_TO_ALLOC_MEM,	/**< memory from ringbuf_reserve */
 	USERBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO,
 	USERBPF_ARG_PTR_TO_BTF_ID,
+	USERBPF_ARG_PTR_TO_DYNPTR,	/**< a struct bpf_dynptr (16 bytes) */
 };
 
 /** Return kinds of a helper prototype (the kernel's bpf_return_type). */

@@ -4,25 +4,49 @@
  * rules in mk/probe.mk) that "userbpf trace" preloads into the command it
  * starts.  At startup it loads the object named in USERBPF_TRACE_OBJ,
  * attaches its probe programs (all with a target in their section, or the
- * ones named in USERBPF_TRACE_PROGS) and sends bpf_printk lines and
- * ring-buffer records to the CLI as they happen (trace_proto.h, over the
- * fd in USERBPF_TRACE_FD); at exit it detaches and sends every map.
+ * ones named in USERBPF_TRACE_PROGS), fires sched_process_exec and sends
+ * bpf_printk lines and ring-buffer records to the CLI as they happen
+ * (trace_proto.h, over the fd in USERBPF_TRACE_FD); at exit (exit(), or
+ * _exit() which it interposes) it fires sched_process_exit, detaches and
+ * sends a snapshot of every map; before an execve (interposed too) it
+ * sends a snapshot, since the image and its maps are about to go.
  *
- * It removes its variables and itself from LD_PRELOAD so the command's
- * children run untraced, and marks the fd close-on-exec.
+ * Children: without USERBPF_TRACE_FOLLOW it removes its variables and
+ * itself from LD_PRELOAD, marks the fd close-on-exec, and a forked child
+ * stops sending (its probes still run on its copy of the maps).  With
+ * USERBPF_TRACE_FOLLOW=1 the variables stay (and the interposed execve
+ * family puts them back into an environment that lacks them), so every
+ * exec'd image loads the agent again; a forked child empties its copies
+ * of the object's maps (not the global-variable ones), drops ring-buffer
+ * records its parent has yet to read, restarts the poller, and sends
+ * events and its own snapshot as a new source.  The CLI adds up the
+ * snapshots of all sources (trace_proto.h).
+ *
+ * Injected into a running process ("userbpf trace --pid", dlopen through
+ * ptrace: inject_x86_64.c) it finds its settings in TRACE_INJECT_CONF,
+ * sends over a socket to the CLI, fires no exec event, and detaches when
+ * the CLI sends a byte or goes away (Ctrl-C), leaving the process running.
  *
  * Compiled into the agent only (-DUSERBPF_AGENT); in the library this
- * file is empty.
+ * file is empty.  Exports (agent.map): _exit, _Exit, execve, execv,
+ * execvp, execvpe.
  */
 #ifdef USERBPF_AGENT
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/auxv.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "trace_proto.h"
@@ -37,6 +61,9 @@ long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6
 #define MAX_RINGS 8
 
 static int out_fd = -1;
+static bool out_is_sock;
+static uint32_t my_pid, my_src;
+static bool follow;
 static struct userbpf_object *obj;
 static struct userbpf_link *links[MAX_LINKS];
 static size_t link_cnt;
@@ -47,13 +74,25 @@ static struct ring {
 static size_t ring_cnt;
 static pthread_t poller;
 static bool poller_started;
-static atomic_bool stopping;
+static atomic_bool stopping, dropping, finished;
+/* What a followed child needs in its environment. */
+static char env_obj[PATH_MAX + 32], env_fd[48], env_progs[1100], env_preload[PATH_MAX + 32];
+static const char env_follow[] = TRACE_ENV_FOLLOW "=1";
+
+static void new_source(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	my_pid = (uint32_t)getpid();
+	my_src = (uint32_t)ts.tv_nsec ^ (uint32_t)ts.tv_sec << 20 ^ my_pid << 8;
+}
 
 /* One message in one write (truncated to TRACE_MSG_MAX). */
 static void send_msg(uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
 	uint8_t buf[TRACE_MSG_MAX];
-	struct trace_msg_hdr h = { type, 0 };
+	struct trace_msg_hdr h = { type, 0, my_pid, my_src };
 	size_t room = sizeof(buf) - sizeof(h);
 	ssize_t n;
 
@@ -69,9 +108,11 @@ static void send_msg(uint32_t type, const void *a, size_t alen, const void *b, s
 		memcpy(buf + sizeof(h), a, alen);
 	if (blen)
 		memcpy(buf + sizeof(h) + alen, b, blen);
-	do
-		n = probe_sc_gate(SYS_write, out_fd, (long)(uintptr_t)buf,
-				  (long)(sizeof(h) + h.len), 0, 0, 0);
+	do /* a socket (--pid): no SIGPIPE into the traced process */
+		n = out_is_sock ? probe_sc_gate(SYS_sendto, out_fd, (long)(uintptr_t)buf,
+						(long)(sizeof(h) + h.len), MSG_NOSIGNAL, 0, 0)
+				: probe_sc_gate(SYS_write, out_fd, (long)(uintptr_t)buf,
+						(long)(sizeof(h) + h.len), 0, 0, 0);
 	while (n == -EINTR);
 }
 
@@ -85,7 +126,8 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct ring *r = ctx;
 
-	send_msg(TRACE_MSG_RINGBUF, r->name, strlen(r->name) + 1, data, size);
+	if (!atomic_load(&dropping))
+		send_msg(TRACE_MSG_RINGBUF, r->name, strlen(r->name) + 1, data, size);
 	return 0;
 }
 
@@ -98,6 +140,11 @@ static void *poll_rings(void *arg)
 		for (i = 0; i < ring_cnt; i++)
 			userbpf_ringbuf__poll(rings[i].rb, ring_cnt == 1 ? 50 : 10);
 	return NULL;
+}
+
+static void start_poller(void)
+{
+	poller_started = ring_cnt && !pthread_create(&poller, NULL, poll_rings, NULL);
 }
 
 static void fail(const char *fmt, const char *a, const char *b)
@@ -133,24 +180,268 @@ static void unpreload(void)
 		unsetenv("LD_PRELOAD");
 }
 
+/* ==== Maps ==== */
+
+/* The symbols of a stack's addresses: the process knows its layout. */
+static void send_syms(const uint8_t *ips, size_t n)
+{
+	char name[256];
+	uint64_t ip;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&ip, ips + i * 8, 8);
+		if (!ip)
+			break;
+		userbpf_probe__symbolize(ip, name, sizeof(name));
+		send_msg(TRACE_MSG_SYM, &ip, sizeof(ip), name, strlen(name));
+	}
+}
+
+static void send_map(struct userbpf_object_map *m)
+{
+	struct userbpf_map *map = userbpf_object_map__map(m);
+	struct trace_map_info info;
+	const char *name = userbpf_object_map__name(m);
+	uint8_t key[512], next[512], val[TRACE_MSG_MAX];
+	void *prev = NULL;
+
+	if (!map)
+		return;
+	info.type = userbpf_map__type(map);
+	info.key_size = userbpf_map__key_size(map);
+	info.value_size = userbpf_map__sys_value_size(map);
+	info.max_entries = userbpf_map__max_entries(map);
+	if (info.type == USERBPF_MAP_TYPE_RINGBUF || info.type == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY ||
+	    info.type == USERBPF_MAP_TYPE_PROG_ARRAY || strstr(name, ".rodata") ||
+	    !strncmp(name, "__bpf_usdt_", 11) || /* usdt.bpf.h's own maps */
+	    strstr(name, ".kconfig") || info.key_size > sizeof(key) ||
+	    info.value_size + info.key_size > sizeof(val) - 64)
+		return;
+	send_msg(TRACE_MSG_MAP, &info, sizeof(info), name, strlen(name) + 1);
+	while (!userbpf_map__get_next_key(map, prev, next)) {
+		uint8_t entry[sizeof(key) + sizeof(val)];
+
+		memcpy(key, next, info.key_size);
+		prev = key;
+		if (userbpf_map__lookup_elem(map, key, val, 0))
+			continue;
+		memcpy(entry, key, info.key_size);
+		memcpy(entry + info.key_size, val, info.value_size);
+		send_msg(TRACE_MSG_ENTRY, entry, info.key_size + info.value_size, NULL, 0);
+		if (info.type == USERBPF_MAP_TYPE_STACK_TRACE)
+			send_syms(val, info.value_size / 8);
+	}
+}
+
+/* A forked child starts its maps empty (globals kept): the parent's
+ * snapshot already has what happened before the fork. */
+static void clear_maps(void)
+{
+	struct userbpf_object_map *m = NULL;
+	uint8_t key[512], zero[TRACE_MSG_MAX];
+
+	memset(zero, 0, sizeof(zero));
+	while ((m = userbpf_object__next_map(obj, m))) {
+		struct userbpf_map *map = userbpf_object_map__map(m);
+		uint32_t t, i;
+
+		if (!map || strchr(userbpf_object_map__name(m), '.') ||
+		    userbpf_map__key_size(map) > sizeof(key) ||
+		    userbpf_map__sys_value_size(map) > sizeof(zero))
+			continue;
+		t = userbpf_map__type(map);
+		if (t == USERBPF_MAP_TYPE_HASH || t == USERBPF_MAP_TYPE_LRU_HASH ||
+		    t == USERBPF_MAP_TYPE_PERCPU_HASH || t == USERBPF_MAP_TYPE_LRU_PERCPU_HASH) {
+			while (!userbpf_map__get_next_key(map, NULL, key))
+				if (userbpf_map__delete_elem(map, key))
+					break;
+		} else if (t == USERBPF_MAP_TYPE_ARRAY || t == USERBPF_MAP_TYPE_PERCPU_ARRAY) {
+			for (i = 0; i < userbpf_map__max_entries(map); i++)
+				userbpf_map__update_elem(map, &i, zero, 0);
+		}
+	}
+}
+
+/* Send ring records still queued and a snapshot of every map. */
+static void snapshot(void)
+{
+	struct userbpf_object_map *m = NULL;
+	size_t i;
+
+	for (i = 0; i < ring_cnt; i++)
+		userbpf_ringbuf__consume(rings[i].rb);
+	while ((m = userbpf_object__next_map(obj, m)))
+		send_map(m);
+}
+
+/* The process is exiting: exit event, detach, last snapshot.  Once. */
+static void finish(void)
+{
+	size_t i;
+
+	/* a vfork child shares our memory: it must not end our tracing */
+	if (!obj || out_fd < 0 || (uint32_t)syscall(SYS_getpid) != my_pid ||
+	    atomic_exchange(&finished, true))
+		return;
+	userbpf_probe__process_exit(true);
+	for (i = 0; i < link_cnt; i++)
+		userbpf_link__destroy(links[i]);
+	atomic_store(&stopping, true);
+	if (poller_started)
+		pthread_join(poller, NULL);
+	snapshot();
+	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
+	close(out_fd);
+	out_fd = -1;
+}
+
+/* ==== Children ==== */
+
+static void child_after_fork(void)
+{
+	if (!follow) {
+		out_fd = -1;	/* untraced: its probes run on its own copies */
+		return;
+	}
+	new_source();
+	atomic_store(&dropping, true);
+	for (size_t i = 0; i < ring_cnt; i++)
+		userbpf_ringbuf__consume(rings[i].rb);
+	atomic_store(&dropping, false);
+	clear_maps();
+	start_poller();
+}
+
+/* Remember the variables a followed child must see. */
+static void save_env(const char *path, const char *fd, const char *progs)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	snprintf(env_obj, sizeof(env_obj), "%s=%s", TRACE_ENV_OBJ, path);
+	snprintf(env_fd, sizeof(env_fd), "%s=%s", TRACE_ENV_FD, fd);
+	if (progs)
+		snprintf(env_progs, sizeof(env_progs), "%s=%s", TRACE_ENV_PROGS, progs);
+	if (pre)
+		snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", pre);
+}
+
+static void setv(char *dst, size_t n, const char *src)
+{
+	size_t l = strnlen(src, n - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
+/* Injected by "userbpf trace --pid": the CLI left the settings in
+ * TRACE_INJECT_CONF (pid = ours); connect to its socket.  Values are
+ * static (they live as long as the agent). */
+static bool read_injected(const char **path, const char **progs, const char **freq)
+{
+	static char obj_v[PATH_MAX], progs_v[1024], freq_v[32], sock_v[108];
+	char conf[128], line[PATH_MAX + 16];
+	struct sockaddr_un sa;
+	FILE *f;
+	int fd;
+
+	snprintf(conf, sizeof(conf), TRACE_INJECT_CONF, (int)getpid());
+	f = fopen(conf, "re");
+	if (!f)
+		return false;
+	unlink(conf);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "obj=", 4))
+			setv(obj_v, sizeof(obj_v), line + 4);
+		else if (!strncmp(line, "progs=", 6))
+			setv(progs_v, sizeof(progs_v), line + 6);
+		else if (!strncmp(line, "freq=", 5))
+			setv(freq_v, sizeof(freq_v), line + 5);
+		else if (!strncmp(line, "sock=", 5))
+			setv(sock_v, sizeof(sock_v), line + 5);
+	}
+	fclose(f);
+	if (!obj_v[0] || !sock_v[0])
+		return false;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path + 1, sock_v, strlen(sock_v)); /* abstract name */
+	if (connect(fd, (struct sockaddr *)&sa,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sock_v)))) {
+		close(fd);
+		return false;
+	}
+	out_fd = fd;
+	out_is_sock = true;
+	*path = obj_v;
+	*progs = progs_v[0] ? progs_v : NULL;
+	*freq = freq_v[0] ? freq_v : NULL;
+	return true;
+}
+
+/* Injected mode: the CLI asks us to detach (a byte, or it went away). */
+static void *control(void *arg)
+{
+	char c;
+	size_t i;
+
+	(void)arg;
+	while (read(out_fd, &c, 1) < 0 && errno == EINTR)
+		;
+	if (atomic_exchange(&finished, true))
+		return NULL;
+	for (i = 0; i < link_cnt; i++)
+		userbpf_link__destroy(links[i]);
+	atomic_store(&stopping, true);
+	if (poller_started)
+		pthread_join(poller, NULL);
+	snapshot();
+	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
+	shutdown(out_fd, SHUT_RDWR);
+	return NULL;
+}
+
 __attribute__((constructor)) static void agent_start(void)
 {
 	const char *path = getenv(TRACE_ENV_OBJ), *fd = getenv(TRACE_ENV_FD);
+	const char *fol = getenv(TRACE_ENV_FOLLOW);
+	const char *freq = getenv(TRACE_ENV_FREQ), *inj_progs = NULL;
 	char *progs = getenv(TRACE_ENV_PROGS) ? strdup(getenv(TRACE_ENV_PROGS)) : NULL;
 	struct userbpf_object_map *m = NULL;
 	struct userbpf_program *p = NULL;
+	const char *execfn;
 	char err[512];
+	bool injected = false;
 	USERBPF_OPTS(userbpf_attach_opts, ao, .trace_fn = on_printk, .err_buf = err,
 		     .err_buf_sz = sizeof(err));
 
-	if (!path || !fd)
-		return;
-	out_fd = atoi(fd);
-	fcntl(out_fd, F_SETFD, FD_CLOEXEC);
-	unsetenv(TRACE_ENV_OBJ);
-	unsetenv(TRACE_ENV_FD);
-	unsetenv(TRACE_ENV_PROGS);
-	unpreload();
+	if (!path || !fd) {
+		if (!read_injected(&path, &inj_progs, &freq))
+			return;
+		injected = true;
+		free(progs);
+		progs = inj_progs ? strdup(inj_progs) : NULL;
+	}
+	ao.sample_freq = freq ? strtoull(freq, NULL, 10) : 49;
+	new_source();
+	if (!injected)
+		out_fd = atoi(fd);
+	follow = !injected && fol && !strcmp(fol, "1");
+	if (follow) {
+		save_env(path, fd, progs);
+	} else if (!injected) {
+		fcntl(out_fd, F_SETFD, FD_CLOEXEC);
+		unsetenv(TRACE_ENV_OBJ);
+		unsetenv(TRACE_ENV_FD);
+		unsetenv(TRACE_ENV_PROGS);
+		unsetenv(TRACE_ENV_FREQ);
+		unpreload();
+	}
+	pthread_atfork(NULL, NULL, child_after_fork);
 	obj = userbpf_object__open_file(path, NULL);
 	if (!obj)
 		fail("cannot open %s: %s", path, strerror(errno));
@@ -161,7 +452,8 @@ __attribute__((constructor)) static void agent_start(void)
 
 		if (!wanted(progs, userbpf_program__name(p)))
 			continue;
-		if (!progs && (!userbpf_program__attachable(p) || !strchr(sec, '/')))
+		if (!progs && (!userbpf_program__attachable(p) || !strchr(sec, '/')) &&
+		    strcmp(sec, "perf_event"))
 			continue;
 		if (link_cnt == MAX_LINKS)
 			fail("too many programs in %s%s", path, "");
@@ -185,67 +477,133 @@ __attribute__((constructor)) static void agent_start(void)
 		if (rings[ring_cnt].rb)
 			ring_cnt++;
 	}
-	if (ring_cnt && !pthread_create(&poller, NULL, poll_rings, NULL))
-		poller_started = true;
+	start_poller();
 	{
 		uint32_t n = (uint32_t)link_cnt;
 
 		send_msg(TRACE_MSG_READY, &n, sizeof(n), NULL, 0);
 	}
-}
+	if (injected) { /* attached to a running image: no exec happened */
+		pthread_t t;
 
-static void send_map(struct userbpf_object_map *m)
-{
-	struct userbpf_map *map = userbpf_object_map__map(m);
-	struct trace_map_info info;
-	const char *name = userbpf_object_map__name(m);
-	uint8_t key[512], next[512], val[TRACE_MSG_MAX];
-	void *prev = NULL;
-
-	if (!map)
+		if (!pthread_create(&t, NULL, control, NULL))
+			pthread_detach(t);
 		return;
-	info.type = userbpf_map__type(map);
-	info.key_size = userbpf_map__key_size(map);
-	info.value_size = userbpf_map__sys_value_size(map);
-	info.max_entries = userbpf_map__max_entries(map);
-	if (info.type == USERBPF_MAP_TYPE_RINGBUF || info.type == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY ||
-	    info.type == USERBPF_MAP_TYPE_PROG_ARRAY || strstr(name, ".rodata") ||
-	    strstr(name, ".kconfig") || info.key_size > sizeof(key) ||
-	    info.value_size + info.key_size > sizeof(val) - 64)
-		return;
-	send_msg(TRACE_MSG_MAP, &info, sizeof(info), name, strlen(name) + 1);
-	while (!userbpf_map__get_next_key(map, prev, next)) {
-		uint8_t entry[sizeof(key) + sizeof(val)];
-
-		memcpy(key, next, info.key_size);
-		prev = key;
-		if (userbpf_map__lookup_elem(map, key, val, 0))
-			continue;
-		memcpy(entry, key, info.key_size);
-		memcpy(entry + info.key_size, val, info.value_size);
-		send_msg(TRACE_MSG_ENTRY, entry, info.key_size + info.value_size, NULL, 0);
 	}
+	execfn = (const char *)getauxval(AT_EXECFN);
+	userbpf_probe__process_exec(execfn ? execfn : "", 0);
 }
 
 __attribute__((destructor)) static void agent_stop(void)
 {
-	struct userbpf_object_map *m = NULL;
-	size_t i;
+	finish();
+}
 
-	if (!obj)
-		return;
-	for (i = 0; i < link_cnt; i++)
-		userbpf_link__destroy(links[i]);
-	atomic_store(&stopping, true);
-	if (poller_started)
-		pthread_join(poller, NULL);
-	for (i = 0; i < ring_cnt; i++)
-		userbpf_ringbuf__consume(rings[i].rb);
-	while ((m = userbpf_object__next_map(obj, m)))
-		send_map(m);
-	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
-	close(out_fd);
-	out_fd = -1;
+/* ==== Interposed: the process ends or replaces its image ==== */
+
+__attribute__((visibility("default"), noreturn)) void _exit(int status)
+{
+	finish();
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+__attribute__((visibility("default"), noreturn)) void _Exit(int status)
+{
+	_exit(status);
+}
+
+/* envp, with the variables a followed image needs added where missing
+ * (NULL: envp itself will do). */
+static char **follow_env(char *const envp[])
+{
+	const char *need[5] = { env_obj, env_fd, env_follow, env_preload, env_progs };
+	size_t n = 0, i, k, extra = 0;
+	char **out;
+
+	if (!follow || !envp)
+		return NULL;
+	while (envp[n])
+		n++;
+	out = malloc((n + 6) * sizeof(*out));
+	if (!out)
+		return NULL;
+	memcpy(out, envp, n * sizeof(*out));
+	for (k = 0; k < 5; k++) {
+		const char *eq = strchr(need[k], '=');
+		bool found = false;
+
+		if (!need[k][0] || !eq)
+			continue;
+		for (i = 0; i < n; i++)
+			if (!strncmp(envp[i], need[k], (size_t)(eq - need[k]) + 1))
+				found = true;
+		if (!found)
+			out[n + extra++] = (char *)need[k];
+	}
+	out[n + extra] = NULL;
+	return out;
+}
+
+__attribute__((visibility("default"))) int execve(const char *file, char *const argv[],
+						  char *const envp[])
+{
+	char **env = follow_env(envp);
+	int ret;
+
+	if (obj && out_fd >= 0 && !atomic_load(&finished) &&
+	    (uint32_t)syscall(SYS_getpid) == my_pid)
+		snapshot();
+	ret = (int)syscall(SYS_execve, file, argv, env ? env : envp);
+	free(env);
+	return ret;
+}
+
+__attribute__((visibility("default"))) int execvpe(const char *file, char *const argv[],
+						   char *const envp[])
+{
+	const char *path = getenv("PATH"), *p;
+	char buf[PATH_MAX];
+	int err = ENOENT;
+
+	if (!*file) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (strchr(file, '/'))
+		return execve(file, argv, envp);
+	for (p = path ? path : "/bin:/usr/bin"; ; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t len = (size_t)(end - p);
+
+		if (len + strlen(file) + 2 <= sizeof(buf)) {
+			if (len)
+				memcpy(buf, p, len);
+			else
+				buf[len++] = '.';
+			snprintf(buf + len, sizeof(buf) - len, "/%s", file);
+			execve(buf, argv, envp);
+			if (errno == EACCES)
+				err = EACCES;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				return -1;
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	errno = err;
+	return -1;
+}
+
+__attribute__((visibility("default"))) int execv(const char *file, char *const argv[])
+{
+	return execve(file, argv, environ);
+}
+
+__attribute__((visibility("default"))) int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
 }
 
 #else

@@ -12,7 +12,9 @@
 #ifndef USERBPF_TRACE_PROTO_H
 #define USERBPF_TRACE_PROTO_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum trace_msg_type {
 	TRACE_MSG_ERROR = 1,	 /* text: the agent could not start tracing */
@@ -22,11 +24,21 @@ enum trace_msg_type {
 	TRACE_MSG_MAP = 5,	 /* struct trace_map_info, then the name */
 	TRACE_MSG_ENTRY = 6,	 /* key bytes then value bytes of the last MAP */
 	TRACE_MSG_DONE = 7,	 /* the traced process is exiting */
+	TRACE_MSG_SYM = 8,	 /* u64 address, then its symbol ("f+0x1c (file)") */
 };
 
+/*
+ * pid and src name the agent that sent it: with --follow many processes
+ * (and successive images of one pid) write to the same pipe.  A MAP
+ * message starts a snapshot of that map from that source, replacing the
+ * source's earlier snapshot of the same map; the CLI merges the last
+ * snapshots of every source at the end (docs/probes.md, "--follow").
+ */
 struct trace_msg_hdr {
 	uint32_t type;
 	uint32_t len;
+	uint32_t pid;
+	uint32_t src;
 };
 
 struct trace_map_info {
@@ -37,6 +49,16 @@ struct trace_map_info {
 #define TRACE_ENV_OBJ "USERBPF_TRACE_OBJ"
 #define TRACE_ENV_FD "USERBPF_TRACE_FD"
 #define TRACE_ENV_PROGS "USERBPF_TRACE_PROGS"	/* comma-separated names */
+#define TRACE_ENV_FOLLOW "USERBPF_TRACE_FOLLOW"	/* "1": trace children too */
+#define TRACE_ENV_FREQ "USERBPF_TRACE_FREQ"	/* perf_event programs' Hz (49) */
 #define TRACE_MSG_MAX 4096			/* PIPE_BUF */
+
+/* --pid: the settings file the CLI leaves for the injected agent (%d =
+ * the target's pid; lines obj=, progs=, freq=, sock= (abstract socket)). */
+#define TRACE_INJECT_CONF "/tmp/userbpf-agent-%d.conf"
+
+/* Make process pid dlopen(agent) through ptrace (inject_x86_64.c):
+ * 0, or -errno with the reason in err. */
+int agent_inject(pid_t pid, const char *agent, char *err, size_t err_sz);
 
 #endif

@@ -44,6 +44,28 @@ UB_HELPER(ringbuf_submit);
 UB_HELPER(ringbuf_discard);
 UB_HELPER(ringbuf_query);
 UB_HELPER(perf_event_output);
+/* bpf_probe_write_user (write_user.c) */
+UB_HELPER(probe_write_user);
+/* User ring buffer and dynptrs (dynptr_helpers.c) */
+UB_HELPER(dynptr_read);
+UB_HELPER(dynptr_write);
+UB_HELPER(dynptr_data);
+UB_HELPER(user_ringbuf_drain);
+/* Iterator output (seq_helpers.c) */
+UB_HELPER(seq_printf);
+UB_HELPER(seq_write);
+/* cgroup/sysctl (sysctl_helpers.c) */
+UB_HELPER(sysctl_get_name);
+UB_HELPER(sysctl_get_current_value);
+UB_HELPER(sysctl_get_new_value);
+UB_HELPER(sysctl_set_new_value);
+/* Sock maps (sock_helpers.c) */
+UB_HELPER(sk_redirect_map);
+UB_HELPER(sock_map_update);
+UB_HELPER(msg_redirect_map);
+UB_HELPER(sock_hash_update);
+UB_HELPER(msg_redirect_hash);
+UB_HELPER(sk_redirect_hash);
 /* Printing (bprintf.c) */
 UB_HELPER(trace_printk);
 UB_HELPER(trace_vprintk);
@@ -86,5 +108,18 @@ long ub_bprintf(const struct userbpf_run *run, char *out, size_t size, const cha
 
 /* Deliver a bpf_printk line: run's trace callback or the print callback. */
 void ub_trace_emit(struct userbpf_run *run, const char *line, size_t len);
+
+/* The interrupted thread's stack, unwound by the probe module before a
+ * perf_event program's run (ips[0] = the interrupted instruction);
+ * n = 0 when absent.  task_helpers.c. */
+struct ub_sample_stack {
+	const uint64_t *ips;
+	unsigned n;
+};
+#ifdef USERBPF_TLS_DYNAMIC /* the dlopen'ed agent of --pid (mk/probe.mk) */
+extern __thread struct ub_sample_stack ub_sample_stack;
+#else
+extern __thread __attribute__((tls_model("initial-exec"))) struct ub_sample_stack ub_sample_stack;
+#endif
 
 #endif

@@ -113,18 +113,65 @@ UB_HELPER(get_attach_cookie)
  * the run itself up to the return into userbpf_prog__run's caller, then
  * skip more as asked.  Returns the number of addresses stored.
  */
+/*
+ * A sampled stack (perf_event programs): the probe module unwinds the
+ * interrupted thread before the run (the unwinder cannot cross the JIT's
+ * frames) and leaves the frames from the interrupted instruction on here.
+ */
+#ifdef USERBPF_TLS_DYNAMIC
+__thread struct ub_sample_stack ub_sample_stack;
+#else
+__thread __attribute__((tls_model("initial-exec"))) struct ub_sample_stack ub_sample_stack;
+#endif
+
+/*
+ * A perf_event program runs in a signal handler: its stack starts at the
+ * interrupted instruction (regs->ip, the context's first struct pt_regs):
+ * the frames the probe module unwound, or else the frame-pointer chain
+ * from regs->bp, as the kernel's perf_callchain_user walks it.
+ */
+static unsigned sampled_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
+			      unsigned skip)
+{
+	const uint64_t *regs = userbpf_run__ctx(run);
+	uint64_t ip = regs[16], fp = regs[4], next[2]; /* pt_regs ip, bp */
+	unsigned out = 0, k;
+
+	if (ub_sample_stack.n && ub_sample_stack.ips[0] == ip) {
+		for (k = skip; k < ub_sample_stack.n && out < max; k++)
+			ips[out++] = ub_sample_stack.ips[k];
+		return out;
+	}
+	if (skip == 0 && max)
+		ips[out++] = ip;
+	for (k = 1; out < max && k < 128 && fp && !(fp & 7); k++) {
+		if (ub_safe_read(next, (const void *)(uintptr_t)fp, sizeof(next)) || !next[1])
+			break;
+		if (k >= skip)
+			ips[out++] = next[1];
+		if (next[0] <= fp)
+			break;
+		fp = next[0];
+	}
+	return out;
+}
+
 static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
 			   unsigned skip)
 {
 	void *frames[MAX_STACK_DEPTH + 64];
-#if __STDC_HOSTED__
-	int n = backtrace(frames, (int)(sizeof(frames) / sizeof(frames[0])));
-#else
-	int n = 0; /* the freestanding core has no unwinder: no user stack */
-#endif
-	int i = 0;
+	const struct userbpf_prog *prog = userbpf_run__prog(run);
+	int n, i = 0;
 	unsigned out = 0;
 
+	if (prog && userbpf_prog__type(prog) == 7 /* BPF_PROG_TYPE_PERF_EVENT */ &&
+	    userbpf_run__ctx(run))
+		return sampled_stack(run, ips, max, skip);
+#if __STDC_HOSTED__
+	n = backtrace(frames, (int)(sizeof(frames) / sizeof(frames[0])));
+#else
+	n = 0; /* the freestanding core has no unwinder: no user stack */
+#endif
 	while (i < n && frames[i] != run->caller_ra)
 		i++;
 	if (i == n)

@@ -14,6 +14,7 @@
 #include "util/ubc.h"
 
 #include "jit_int.h"
+#include "maps/map.h"
 #include "userbpf/jit.h"
 #include "util/alloc.h"
 
@@ -80,6 +81,94 @@ static void find_entries(const struct userbpf_prog *prog, uint8_t *is_entry)
 }
 
 /*
+ * Direct map lookups (struct jit_direct): for every call of the built-in
+ * bpf_map_lookup_elem whose r1 comes from an lddw map_fd/map_idx earlier
+ * in the same basic block (no jump target, entry or control transfer in
+ * between, nothing else writing r1), and whose map is a live map of this
+ * process, ask the map layer how to look up without the helper.  Returns
+ * the number of calls planned.
+ */
+static unsigned plan_direct(const struct userbpf_prog *prog, const uint8_t *is_entry,
+			    struct jit_direct *dir)
+{
+	size_t n = prog->insn_cnt, pc, q, i, cnt;
+	const struct userbpf_helper *std = userbpf_helpers_std(&cnt);
+	userbpf_helper_fn lookup_fn = NULL;
+	uint8_t *target;
+	unsigned planned = 0;
+
+	for (i = 0; i < cnt; i++)
+		if (std[i].id == 1)
+			lookup_fn = std[i].fn;
+	target = ub_calloc(n + 1, 1);
+	if (!target || !lookup_fn) {
+		ub_free(target);
+		return 0;
+	}
+	for (pc = 0; pc < n; pc++) {
+		const struct vm_insn *in = &prog->code[pc];
+		uint16_t fl;
+
+		if (in->op == ISA_INVALID)
+			continue;
+		fl = isa_table[in->op].flags;
+		if (fl & F_JMP)
+			target[pc + 1 + (size_t)(int64_t)in->off] = 1;
+		else if ((fl & F_JMPL) && !(fl & F_CALL))
+			target[pc + 1 + (size_t)(int64_t)(int32_t)in->imm] = 1;
+	}
+	for (pc = 0; pc < n; pc++) {
+		const struct vm_insn *in = &prog->code[pc];
+		const struct userbpf_helper *h;
+		const void *map = NULL;
+		struct ub_map_direct d;
+
+		if (in->op != ISA_CALL)
+			continue;
+		h = (const struct userbpf_helper *)(uintptr_t)in->imm;
+		if (h->id != 1 || h->fn != lookup_fn)
+			continue;
+		for (q = pc; q > 0 && !target[q] && !is_entry[q];) {
+			const struct vm_insn *d_in = &prog->code[--q];
+			uint16_t fl;
+
+			if (d_in->op == ISA_INVALID) {
+				if (!q)
+					break;
+				d_in = &prog->code[--q]; /* the lddw itself */
+			}
+			if ((d_in->op == ISA_LDDW_MAP_FD || d_in->op == ISA_LDDW_MAP_IDX) &&
+			    d_in->dst == 1) {
+				map = (const void *)(uintptr_t)d_in->imm;
+				break;
+			}
+			fl = isa_table[d_in->op].flags;
+			if ((fl & (F_JMP | F_JMPL | F_CALL | F_EXIT)) ||
+			    ((fl & F_WDST) && d_in->dst == 1) ||
+			    ((fl & F_WSRC) && d_in->src == 1))
+				break;
+		}
+		if (!map || !ub_map_is_live(map))
+			continue;
+		ub_map_direct_lookup((struct ub_map *)(uintptr_t)map, &d);
+		if (d.kind == UB_DIRECT_CALL) {
+			dir[pc].kind = JIT_DIRECT_CALL;
+			dir[pc].ptr = (const void *)d.fn;
+		} else if (d.kind == UB_DIRECT_ARRAY && d.stride <= INT32_MAX) {
+			dir[pc].kind = JIT_DIRECT_ARRAY;
+			dir[pc].ptr = d.base;
+			dir[pc].stride = d.stride;
+			dir[pc].max_entries = d.max_entries;
+		} else {
+			continue;
+		}
+		planned++;
+	}
+	ub_free(target);
+	return planned;
+}
+
+/*
  * Compile prog: passes until addrs[] and the length stop changing (at most
  * JIT_MAX_PASSES).  The first pass only measures; later passes write into
  * a heap buffer of the first pass's size, so the pass that confirms the
@@ -93,6 +182,7 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	struct jit_image *img = ub_alloc(sizeof(*img));
 	uint32_t *prev = NULL;
 	uint8_t *tmp = NULL;
+	struct jit_direct *dir = NULL;
 	struct jit_ctx c;
 	size_t n = prog->insn_cnt, pass, len = 0;
 	enum jit_error err = JIT_E_NOMEM;
@@ -108,6 +198,19 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 		goto fail;
 	find_entries(prog, img->is_entry);
 	c.prog = prog;
+	if (!prog->jit_blind) {
+		dir = ub_calloc(n, sizeof(*dir));
+		if (!dir)
+			goto fail;
+		img->direct_lookups = plan_direct(prog, img->is_entry, dir);
+		c.direct = dir;
+	}
+	if (prog->jit_blind) {
+		/* not a secret from the host, unpredictable to the program */
+		c.blind_seed = ub_clock_ns(1 /* CLOCK_MONOTONIC */) ^
+			       (uint64_t)(uintptr_t)img ^ ((uint64_t)(uintptr_t)&c << 17);
+		img->blinded = true;
+	}
 	c.addrs = img->addrs;
 	c.is_entry = img->is_entry;
 	/* Pessimistic start: every forward jump first takes its long form. */
@@ -161,11 +264,13 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 			      const void *))(void *)(img->code + c.tramp_off);
 	ub_free(prev);
 	ub_free(tmp);
+	ub_free(dir);
 	*why = JIT_OK;
 	return img;
 fail:
 	ub_free(prev);
 	ub_free(tmp);
+	ub_free(dir);
 	image_free(img);
 	*why = err;
 	return NULL;
@@ -289,6 +394,23 @@ int userbpf_prog__set_engine(struct userbpf_prog *prog, enum userbpf_engine engi
 enum userbpf_engine userbpf_prog__engine(const struct userbpf_prog *prog)
 {
 	return (enum userbpf_engine)prog->engine;
+}
+
+int userbpf_prog__set_jit_blinding(struct userbpf_prog *prog, bool on)
+{
+	if (!prog)
+		return -EINVAL;
+	if (__atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE) == 1)
+		return prog->jit_blind == on ? 0 : -EBUSY;
+	prog->jit_blind = on;
+	return 0;
+}
+
+bool userbpf_prog__jit_blinded(const struct userbpf_prog *prog)
+{
+	const struct jit_image *img = prog ? __atomic_load_n(&prog->jit, __ATOMIC_ACQUIRE) : NULL;
+
+	return img && img->blinded;
 }
 
 int userbpf_prog__jit(struct userbpf_prog *prog)

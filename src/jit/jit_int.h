@@ -49,6 +49,23 @@ struct jit_image {
 	int (*tramp)(const uint64_t args[5], struct userbpf_run *run,
 		     uint64_t *ret, const void *target);
 	unsigned passes;
+	bool blinded;	     /* compiled with constant blinding */
+	unsigned direct_lookups; /* map lookups done without the helper */
+};
+
+/*
+ * A bpf_map_lookup_elem() call whose map is known at compile time (r1
+ * loaded by lddw map in the same basic block) and done without the
+ * helper: JIT_DIRECT_CALL calls fn(map, key) directly (no run argument,
+ * no abort or tail-call checks: a lookup has neither);
+ * JIT_DIRECT_ARRAY computes the value address inline (array maps), the
+ * kernel's map_gen_lookup.  Only for unblinded images.
+ */
+enum jit_direct_kind { JIT_DIRECT_NONE, JIT_DIRECT_CALL, JIT_DIRECT_ARRAY };
+struct jit_direct {
+	uint8_t kind;
+	uint32_t stride, max_entries;
+	const void *ptr; /* CALL: the function; ARRAY: the first value */
 };
 
 /* One emission pass: the back end writes here (buf NULL: sizing only). */
@@ -63,8 +80,27 @@ struct jit_ctx {
 	uint32_t prologue_len;	/* out */
 	uint32_t body_start;	/* out */
 	uint32_t tramp_off;	/* out */
+	/*
+	 * Constant blinding (0: off): every immediate a program supplies is
+	 * emitted as (imm ^ r), r, and an xor in a scratch register, with r
+	 * derived from this seed and the instruction index (the same value
+	 * in every pass, so layouts converge).
+	 */
+	uint64_t blind_seed;
+	const struct jit_direct *direct; /* insn_cnt entries, or NULL */
 	enum jit_error err;
 };
+
+/* The blinding value of instruction pc (never 0). */
+static inline uint64_t jit_blind_rnd(uint64_t seed, size_t pc)
+{
+	uint64_t z = seed + (pc + 1) * 0x9e3779b97f4a7c15ull; /* splitmix64 */
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z ? z : 0x5bd1e9955bd1e995ull;
+}
 
 /* Back end: emit the whole image once.  Returns JIT_OK or an error. */
 enum jit_error jit_arch_emit(struct jit_ctx *ctx);

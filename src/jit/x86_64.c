@@ -690,6 +690,36 @@ static void emit_helper_call(struct jit_ctx *c, const struct stubs *st, size_t p
 	(void)pc;
 }
 
+/*
+ * bpf_map_lookup_elem(map, key) without the helper (struct jit_direct):
+ * r1 (rdi) holds the map and r2 (rsi) the key, as for the helper.
+ */
+static void emit_direct_lookup(struct jit_ctx *c, const struct jit_direct *dl)
+{
+	struct block found;
+	struct jit_ctx *f;
+
+	if (dl->kind == JIT_DIRECT_CALL) {
+		emit_call_abs(c, dl->ptr);			/* call lookup(map, key) */
+		return;
+	}
+	/* array: index below max_entries -> base + index * stride, else 0 */
+	f = block_init(&found);
+	emit_op(f, 0, true, RAX, RAX, false, (const uint8_t[]){ 0x69 }, 1);
+	emit_modrm_rr(f, RAX, RAX);				/* imul rax, rax, stride */
+	emit4(f, dl->stride);
+	emit_mov_imm64(f, TMP2, (uint64_t)(uintptr_t)dl->ptr);	/* movabs r11, base */
+	emit_rr(f, true, 0x01, TMP2, RAX);			/* add rax, r11 */
+	emit_mem(c, 0, false, false, (const uint8_t[]){ 0x8b }, 1, RAX, RSI, 0); /* mov eax, [rsi] */
+	emit_op(c, 0, false, 0, RAX, false, (const uint8_t[]){ 0x81 }, 1);
+	emit_modrm_rr(c, 7, RAX);				/* cmp eax, max_entries */
+	emit4(c, dl->max_entries);
+	emit_jump_over(c, CC_AE, found.c.len + 2);		/* jae .none */
+	emit_block(c, &found);
+	emit_jump_over(c, -1, 2);				/* jmp .done */
+	EMIT(0x31, 0xc0);					/* .none: xor eax, eax */
+}								/* .done: */
+
 static const uint8_t jcc_of[ISA_OP_COUNT] = {
 #define J(NAME, CC) [ISA_##NAME##_IMM] = CC, [ISA_##NAME##_REG] = CC,     \
 		    [ISA_##NAME##32_IMM] = CC, [ISA_##NAME##32_REG] = CC,
@@ -698,6 +728,109 @@ static const uint8_t jcc_of[ISA_OP_COUNT] = {
 	J(JSET, CC_NE)
 #undef J
 };
+
+/* ==== Constant blinding ==== */
+
+/*
+ * reg = the program's constant imm, without imm appearing in the code:
+ * mov reg, imm ^ r; xor reg, r.  w: the 64-bit form (both immediates
+ * sign-extended, so reg = sext(imm)); else the 32-bit form (upper half
+ * zeroed).
+ */
+static void emit_blind_const(struct jit_ctx *c, size_t pc, bool w, int reg, int32_t imm)
+{
+	uint32_t r = (uint32_t)jit_blind_rnd(c->blind_seed, pc);
+
+	if (w) {
+		emit_op(c, 0, true, 0, reg, false, (const uint8_t[]){ 0xc7 }, 1);
+		emit_modrm_rr(c, 0, reg);			/* mov reg, sext(imm ^ r) */
+		emit4(c, (uint32_t)imm ^ r);
+	} else {
+		if (reg >= 8)
+			emit1(c, 0x41);
+		emit1(c, (uint8_t)(0xb8 + (reg & 7)));		/* mov reg32, imm ^ r */
+		emit4(c, (uint32_t)imm ^ r);
+	}
+	emit_op(c, 0, w, 0, reg, false, (const uint8_t[]){ 0x81 }, 1);
+	emit_modrm_rr(c, 6, reg);				/* xor reg, r */
+	emit4(c, r);
+}
+
+/*
+ * The blinded forms of every instruction with a program-supplied
+ * immediate (the rows bpf_jit_blind_insn() rewrites in the kernel): the
+ * constant goes to a scratch register and the register form of the
+ * instruction follows.  Shift counts and packet-load offsets are not
+ * blinded (nor are they in Linux).  Returns false for other rows.
+ */
+static bool emit_blinded(struct jit_ctx *c, const struct stubs *st, size_t pc)
+{
+	const struct vm_insn *in = &c->prog->code[pc];
+	const struct isa_info *row = &isa_table[in->op];
+	int op = in->op;
+	int d = reg_map[in->dst <= 10 ? in->dst : 0];
+	int32_t imm = (int32_t)in->imm;
+	bool w = !(row->flags & F_ALU32), jmp64 = (row->opcode & 7) == 5;
+	uint8_t alu;
+
+	switch (op) {
+	case ISA_MOV64_IMM: case ISA_MOV32_IMM:
+		emit_blind_const(c, pc, w, d, imm);		/* dst = imm */
+		return true;
+	case ISA_ADD64_IMM: case ISA_ADD32_IMM: alu = 0x01; goto alu;
+	case ISA_SUB64_IMM: case ISA_SUB32_IMM: alu = 0x29; goto alu;
+	case ISA_OR64_IMM: case ISA_OR32_IMM: alu = 0x09; goto alu;
+	case ISA_AND64_IMM: case ISA_AND32_IMM: alu = 0x21; goto alu;
+	case ISA_XOR64_IMM: case ISA_XOR32_IMM: alu = 0x31;
+alu:
+		emit_blind_const(c, pc, w, TMP, imm);		/* r10 = imm */
+		emit_rr(c, w, alu, TMP, d);			/* add/sub/or/and/xor dst, r10 */
+		return true;
+	case ISA_MUL64_IMM: case ISA_MUL32_IMM:
+		emit_blind_const(c, pc, w, TMP, imm);		/* r10 = imm */
+		emit_op(c, 0, w, d, TMP, false, (const uint8_t[]){ 0x0f, 0xaf }, 2);
+		emit_modrm_rr(c, d, TMP);			/* imul dst, r10 */
+		return true;
+	case ISA_DIV64_IMM: case ISA_DIV32_IMM: case ISA_MOD64_IMM: case ISA_MOD32_IMM:
+	case ISA_SDIV64_IMM: case ISA_SDIV32_IMM: case ISA_SMOD64_IMM: case ISA_SMOD32_IMM:
+		emit_blind_const(c, pc, w, TMP2, imm);		/* r11 = imm */
+		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, false, TMP2, 0);
+		return true;
+	case ISA_JEQ_IMM: case ISA_JNE_IMM: case ISA_JGT_IMM: case ISA_JGE_IMM:
+	case ISA_JLT_IMM: case ISA_JLE_IMM: case ISA_JSGT_IMM: case ISA_JSGE_IMM:
+	case ISA_JSLT_IMM: case ISA_JSLE_IMM: case ISA_JSET_IMM:
+	case ISA_JEQ32_IMM: case ISA_JNE32_IMM: case ISA_JGT32_IMM: case ISA_JGE32_IMM:
+	case ISA_JLT32_IMM: case ISA_JLE32_IMM: case ISA_JSGT32_IMM: case ISA_JSGE32_IMM:
+	case ISA_JSLT32_IMM: case ISA_JSLE32_IMM: case ISA_JSET32_IMM:
+		if (in->off == 0)
+			return true;				/* falls through either way */
+		emit_blind_const(c, pc, jmp64, TMP, imm);	/* r10 = imm */
+		emit_rr(c, jmp64, op == ISA_JSET_IMM || op == ISA_JSET32_IMM ? 0x85 : 0x39,
+			TMP, d);				/* cmp/test dst, r10 */
+		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
+		return true;
+	case ISA_STB: case ISA_STH: case ISA_STW: case ISA_STDW:
+		emit_blind_const(c, pc, op == ISA_STDW, TMP, imm); /* r10 = imm */
+		emit_store_reg(c, op == ISA_STB ? ISA_STXB : op == ISA_STH ? ISA_STXH :
+			       op == ISA_STW ? ISA_STXW : ISA_STXDW, d, TMP, in->off);
+		return true;					/* mov [dst+off], r10 */
+	case ISA_LDDW: case ISA_LDDW_MAP_FD: case ISA_LDDW_MAP_VAL: case ISA_LDDW_BTF_ID:
+	case ISA_LDDW_FUNC: case ISA_LDDW_MAP_IDX: case ISA_LDDW_MAP_IDX_VAL: {
+		uint64_t r = jit_blind_rnd(c->blind_seed, pc);
+
+		emit1(c, (uint8_t)(0x48 | (d >> 3)));
+		emit1(c, (uint8_t)(0xb8 + (d & 7)));		/* movabs dst, imm64 ^ r */
+		emit8(c, (uint64_t)in->imm ^ r);
+		emit1(c, 0x49);
+		emit1(c, (uint8_t)(0xb8 + (TMP & 7)));		/* movabs r10, r */
+		emit8(c, r);
+		emit_rr(c, true, 0x31, TMP, d);			/* xor dst, r10 */
+		return true;
+	}
+	}
+	(void)st;
+	return false;
+}
 
 static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 {
@@ -712,6 +845,8 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 
 	if (op == ISA_INVALID)
 		return true; /* lddw's second slot: no code */
+	if (c->blind_seed && emit_blinded(c, st, pc))
+		return true;
 	row = &isa_table[op];
 	w = !(row->flags & F_ALU32);
 	switch (op) {
@@ -889,6 +1024,10 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	case ISA_CALL: {
 		const struct userbpf_helper *h = (const struct userbpf_helper *)(uintptr_t)in->imm;
 
+		if (c->direct && c->direct[pc].kind) {
+			emit_direct_lookup(c, &c->direct[pc]);
+			break;
+		}
 		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc, true); /* mov [r12+err_pc], pc */
 		emit_helper_call(c, st, pc, (const void *)h->fn);
 		break;

@@ -388,6 +388,7 @@ static int create_map(struct userbpf_object *obj, struct userbpf_object_map *m)
 			       def.key_size, def.value_size, def.max_entries,
 			       def.map_flags,
 			       !def.value_size && def.type != USERBPF_MAP_TYPE_RINGBUF &&
+			       def.type != USERBPF_MAP_TYPE_USER_RINGBUF &&
 			       def.type != USERBPF_MAP_TYPE_BLOOM_FILTER
 				       ? ": its value size is left to the loader "
 					 "(userbpf_object_map__set_value_size, "

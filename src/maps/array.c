@@ -136,6 +136,22 @@ static void *array_lookup(struct ub_map *map, const void *key)
 			array->percpu ? (uint32_t)ub_current_cpu() : 0);
 }
 
+/* array_map_gen_lookup(): the JIT computes the address itself. */
+static void array_direct_lookup(struct ub_map *map, struct ub_map_direct *d)
+{
+	struct ub_array *array = to_array(map);
+
+	if (array->percpu) {
+		d->kind = UB_DIRECT_CALL;
+		d->fn = array_lookup;
+		return;
+	}
+	d->kind = UB_DIRECT_ARRAY;
+	d->base = array->values;
+	d->stride = array->elem_size;
+	d->max_entries = map->max_entries;
+}
+
 /* array_map_update_elem(): program side (per-CPU: this CPU's slot). */
 static int array_update(struct ub_map *map, const void *key, const void *value,
 			uint64_t flags)
@@ -268,6 +284,7 @@ const struct ub_map_ops ub_array_map_ops = {
 	.alloc = array_alloc,
 	.free = array_free,
 	.lookup = array_lookup,
+	.direct_lookup = array_direct_lookup,
 	.update = array_update,
 	.delete = array_delete,
 	.get_next_key = ub_array_get_next_key,

@@ -8,9 +8,13 @@
  * their bucket.  With BPF_F_ZERO_SEED, get_next_key and batch results are
  * therefore identical to Linux's; otherwise the seed is random.
  *
- * Locking: one spinlock per bucket; every access to a chain (lookup,
- * update, delete, get_next_key, batch) holds that bucket's lock.  Lock
- * order: LRU list lock, then a bucket lock, then the pool lock.
+ * Locking: one spinlock per bucket; every change of a chain (update,
+ * delete) and every syscall-side walk (get_next_key, batch) holds that
+ * bucket's lock.  Lookups take no lock: chains are published with
+ * release stores and end in nulls markers (htab.h), so a lookup that an
+ * element's reuse sent into another chain notices and starts over, as
+ * the kernel's lookup_nulls_elem_raw() does.  Lock order: LRU list lock,
+ * then a bucket lock, then the pool lock.
  *
  * Memory reclamation: elements come from a per-map pool and are never
  * returned to the allocator while the map lives.  A deleted element goes
@@ -120,6 +124,7 @@ int ub_htab_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	uint64_t elem_size;
 	int ncpus = ub_num_possible_cpus();
 	int err = -ENOMEM;
+	uint32_t i;
 
 	htab = ub_alloc(sizeof(*htab));
 	if (!htab)
@@ -154,6 +159,8 @@ int ub_htab_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	htab->buckets = ub_calloc(htab->n_buckets, sizeof(*htab->buckets));
 	if (!htab->buckets)
 		goto fail;
+	for (i = 0; i < htab->n_buckets; i++)
+		htab->buckets[i].head = ub_htab_nulls(i);
 	/* spare elements for replacing values, as the kernel's extra_elems */
 	htab->pool_max = htab->map.max_entries;
 	if (!htab->percpu && !htab->lru && !htab->fd)
@@ -187,7 +194,7 @@ void ub_htab_free(struct ub_map *map)
 		for (i = 0; i < htab->n_buckets; i++) {
 			struct ub_htab_elem *e;
 
-			for (e = htab->buckets[i].head; e; e = e->next)
+			for (e = htab->buckets[i].head; !ub_htab_is_nulls(e); e = e->next)
 				ub_htab_release_value(htab, e);
 		}
 	}
@@ -266,7 +273,7 @@ static struct ub_htab_elem *lookup_raw(struct ub_htab *htab,
 {
 	struct ub_htab_elem *e;
 
-	for (e = b->head; e; e = e->next)
+	for (e = b->head; !ub_htab_is_nulls(e); e = e->next)
 		if (e->hash == hash &&
 		    !memcmp(ub_htab_elem_key(e), key, htab->map.key_size))
 			return e;
@@ -275,23 +282,67 @@ static struct ub_htab_elem *lookup_raw(struct ub_htab *htab,
 
 static void unlink_elem(struct ub_htab_bucket *b, struct ub_htab_elem *e)
 {
-	struct ub_htab_elem **pp;
-
-	for (pp = &b->head; *pp; pp = &(*pp)->next) {
-		if (*pp == e) {
-			*pp = e->next;
-			break;
-		}
-	}
-	e->next = NULL;
+	ub_htab_unlink(b, e);
 	e->linked = false;
 }
 
+/* Publish e at the head of b (bucket lock held). */
 static void link_head(struct ub_htab_bucket *b, struct ub_htab_elem *e)
 {
-	e->next = b->head;
+	__atomic_store_n(&e->next, b->head, __ATOMIC_RELAXED);
 	e->linked = true;
-	b->head = e;
+	__atomic_store_n(&b->head, e, __ATOMIC_RELEASE);
+}
+
+/*
+ * Whether element e holds key, read without the bucket lock: the
+ * element's key words are loaded one at a time (a concurrent reuse may
+ * rewrite them; the caller accepts a stale match as the kernel's
+ * lookup_nulls_elem_raw() does).  Keys are stored in 8-byte words, zero
+ * padded.
+ */
+static bool key_equal_lockless(const struct ub_htab_elem *e, const void *key, uint32_t size)
+{
+	const uint64_t *w = e->data;
+	const unsigned char *k = key;
+	uint64_t a, b;
+	uint32_t i;
+
+	for (i = 0; i + 8 <= size; i += 8) {
+		memcpy(&b, k + i, 8);
+		if (__atomic_load_n(&w[i / 8], __ATOMIC_RELAXED) != b)
+			return false;
+	}
+	if (i == size)
+		return true;
+	b = 0;
+	memcpy(&b, k + i, size - i);
+	a = __atomic_load_n(&w[i / 8], __ATOMIC_RELAXED);
+	return a == b; /* the padding of a stored key is zero */
+}
+
+/*
+ * Lookup without the bucket lock (the program side: no lock on the run
+ * path, and a probe that interrupts a thread inside this map's update
+ * still finds its keys).  Elements are reused at once after a delete, so
+ * a walk may wander into another bucket's chain: it then ends at a nulls
+ * marker that is not its bucket's, and starts over.
+ */
+static struct ub_htab_elem *lookup_lockless(struct ub_htab *htab, uint32_t hash,
+					    const void *key)
+{
+	uint32_t idx = hash & (htab->n_buckets - 1);
+	struct ub_htab_bucket *b = &htab->buckets[idx];
+	struct ub_htab_elem *e;
+
+again:
+	for (e = ub_htab_first(b); !ub_htab_is_nulls(e); e = ub_htab_next(e))
+		if (__atomic_load_n(&e->hash, __ATOMIC_RELAXED) == hash &&
+		    key_equal_lockless(e, key, htab->map.key_size))
+			return e;
+	if (e != ub_htab_nulls(idx))
+		goto again;
+	return NULL;
 }
 
 static uint32_t htab_hash(const struct ub_htab *htab, const void *key)
@@ -303,12 +354,10 @@ void *ub_htab_lookup(struct ub_map *map, const void *key)
 {
 	struct ub_htab *htab = ub_to_htab(map);
 	uint32_t hash = htab_hash(htab, key);
-	struct ub_htab_bucket *b = bucket_of(htab, hash);
 	struct ub_htab_elem *e;
 	void *value = NULL;
 
-	ub_spin_lock(&b->lock);
-	e = lookup_raw(htab, b, hash, key);
+	e = lookup_lockless(htab, hash, key);
 	if (e) {
 		value = ub_htab_elem_value(htab, e);
 		if (htab->percpu)
@@ -319,7 +368,6 @@ void *ub_htab_lookup(struct ub_map *map, const void *key)
 		    !atomic_load_explicit(&e->ref, memory_order_relaxed))
 			atomic_store_explicit(&e->ref, true, memory_order_relaxed);
 	}
-	ub_spin_unlock(&b->lock);
 	return value;
 }
 
@@ -362,10 +410,24 @@ static void fill_value(struct ub_htab *htab, struct ub_htab_elem *e,
 static void init_elem(struct ub_htab *htab, struct ub_htab_elem *e,
 		      const void *key, uint32_t hash)
 {
-	e->hash = hash;
-	e->next = NULL;
+	uint64_t *w = ub_htab_elem_key(e);
+	uint32_t i;
+
+	/*
+	 * A lockless lookup may still be walking through e (deleted, now
+	 * reused): point it at no bucket so that it starts over, and write
+	 * hash and key with atomic stores, word by word, zero padded.
+	 */
+	__atomic_store_n(&e->next, ub_htab_nulls(htab->n_buckets), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->hash, hash, __ATOMIC_RELAXED);
 	atomic_store_explicit(&e->ref, false, memory_order_relaxed);
-	memcpy(ub_htab_elem_key(e), key, htab->map.key_size);
+	for (i = 0; i < htab->key_slot; i += 8) {
+		uint64_t v = 0;
+
+		memcpy(&v, (const unsigned char *)key + i,
+		       htab->map.key_size - i < 8 ? htab->map.key_size - i : 8);
+		__atomic_store_n(&w[i / 8], v, __ATOMIC_RELAXED);
+	}
 	/* zero the padding so copies of rounded values are deterministic */
 	if (!htab->percpu)
 		ub_map_zero((unsigned char *)ub_htab_elem_value(htab, e),
@@ -551,7 +613,7 @@ int ub_htab_get_next_key(struct ub_map *map, const void *key, void *next_key)
 		ub_spin_lock(&b->lock);
 		e = lookup_raw(htab, b, hash, key);
 		if (e) {
-			if (e->next) {
+			if (!ub_htab_is_nulls(e->next)) {
 				memcpy(next_key, ub_htab_elem_key(e->next),
 				       map->key_size);
 				ub_spin_unlock(&b->lock);
@@ -564,7 +626,7 @@ int ub_htab_get_next_key(struct ub_map *map, const void *key, void *next_key)
 	for (; i < htab->n_buckets; i++) {
 		b = &htab->buckets[i];
 		ub_spin_lock(&b->lock);
-		if (b->head) {
+		if (!ub_htab_is_nulls(b->head)) {
 			memcpy(next_key, ub_htab_elem_key(b->head), map->key_size);
 			ub_spin_unlock(&b->lock);
 			return 0;
@@ -664,7 +726,7 @@ static int htab_batch(struct ub_map *map, const struct ub_map_batch *bt,
 
 		ub_spin_lock(&b->lock);
 		cnt = 0;
-		for (e = b->head; e; e = e->next)
+		for (e = b->head; !ub_htab_is_nulls(e); e = e->next)
 			cnt++;
 		if (cnt > max_count - total) {
 			if (total == 0)
@@ -672,7 +734,7 @@ static int htab_batch(struct ub_map *map, const struct ub_map_batch *bt,
 			ub_spin_unlock(&b->lock);
 			break;
 		}
-		for (e = b->head; e; e = next) {
+		for (e = b->head; !ub_htab_is_nulls(e); e = next) {
 			next = e->next;
 			memcpy((unsigned char *)bt->keys + (size_t)total * map->key_size,
 			       ub_htab_elem_key(e), map->key_size);
@@ -741,10 +803,10 @@ long ub_htab_for_each(struct ub_map *map, ub_map_for_each_cb cb, void *ctx,
 			uint32_t k = 0;
 
 			ub_spin_lock(&b->lock);
-			for (e = b->head; e && k < idx; e = e->next)
+			for (e = b->head; !ub_htab_is_nulls(e) && k < idx; e = e->next)
 				k++;
 			ub_spin_unlock(&b->lock);
-			if (!e)
+			if (ub_htab_is_nulls(e))
 				break;
 			num++;
 			if (cb(map, ub_htab_elem_key(e),

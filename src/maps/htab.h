@@ -10,7 +10,12 @@
 #include "map.h"
 
 struct ub_htab_elem {
-	struct ub_htab_elem *next;	/* bucket chain (bucket lock) */
+	/*
+	 * Bucket chain: written under the bucket lock, read without it by
+	 * lookups (acquire loads).  A chain ends in a nulls marker naming its
+	 * bucket (ub_htab_nulls), as the kernel's hlist_nulls does.
+	 */
+	struct ub_htab_elem *next;
 	struct ub_htab_elem *free_next;	/* pool free list (pool lock) */
 	struct ub_htab_elem *lru_prev;	/* LRU list (lru lock) */
 	struct ub_htab_elem *lru_next;
@@ -23,8 +28,48 @@ struct ub_htab_elem {
 
 struct ub_htab_bucket {
 	ub_spinlock_t lock;
-	struct ub_htab_elem *head;
+	struct ub_htab_elem *head;	/* first element or the nulls marker */
 };
+
+/*
+ * Chain ends: odd values, bucket index << 1 | 1.  A lookup that reaches
+ * the nulls of another bucket walked through an element that was deleted
+ * and reused meanwhile, and starts over.  Index n_buckets marks an
+ * element being initialised (in no bucket).
+ */
+static inline struct ub_htab_elem *ub_htab_nulls(uint32_t bucket)
+{
+	return (struct ub_htab_elem *)(((uintptr_t)bucket << 1) | 1);
+}
+
+static inline bool ub_htab_is_nulls(const struct ub_htab_elem *e)
+{
+	return (uintptr_t)e & 1;
+}
+
+static inline struct ub_htab_elem *ub_htab_first(struct ub_htab_bucket *b)
+{
+	return __atomic_load_n(&b->head, __ATOMIC_ACQUIRE);
+}
+
+static inline struct ub_htab_elem *ub_htab_next(struct ub_htab_elem *e)
+{
+	return __atomic_load_n(&e->next, __ATOMIC_ACQUIRE);
+}
+
+/* Remove e from b's chain (bucket lock held); e->next stays, for readers. */
+static inline bool ub_htab_unlink(struct ub_htab_bucket *b, struct ub_htab_elem *e)
+{
+	struct ub_htab_elem **pp;
+
+	for (pp = &b->head; !ub_htab_is_nulls(*pp); pp = &(*pp)->next) {
+		if (*pp == e) {
+			__atomic_store_n(pp, ub_htab_next(e), __ATOMIC_RELEASE);
+			return true;
+		}
+	}
+	return false;
+}
 
 struct ub_htab;
 

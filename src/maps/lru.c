@@ -48,19 +48,12 @@ static void list_add_head(struct ub_htab *htab, struct ub_htab_elem *e)
 static bool evict_from_htab(struct ub_htab *htab, struct ub_htab_elem *e)
 {
 	struct ub_htab_bucket *b = &htab->buckets[e->hash & (htab->n_buckets - 1)];
-	struct ub_htab_elem **pp;
-	bool found = false;
+	bool found;
 
 	ub_spin_lock(&b->lock);
-	for (pp = &b->head; *pp; pp = &(*pp)->next) {
-		if (*pp == e) {
-			*pp = e->next;
-			e->next = NULL;
-			e->linked = false;
-			found = true;
-			break;
-		}
-	}
+	found = ub_htab_unlink(b, e);
+	if (found)
+		e->linked = false;
 	ub_spin_unlock(&b->lock);
 	return found;
 }

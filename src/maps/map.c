@@ -41,6 +41,9 @@ const struct ub_map_ops *const ub_map_ops_by_type[USERBPF_MAP_TYPE_MAX] = {
 	[USERBPF_MAP_TYPE_RINGBUF] = &ub_ringbuf_map_ops,
 	[USERBPF_MAP_TYPE_BLOOM_FILTER] = &ub_bloom_map_ops,
 	[USERBPF_MAP_TYPE_CGROUP_ARRAY] = &ub_cgroup_array_map_ops,
+	[USERBPF_MAP_TYPE_SOCKMAP] = &ub_sockmap_map_ops,
+	[USERBPF_MAP_TYPE_SOCKHASH] = &ub_sockhash_map_ops,
+	[USERBPF_MAP_TYPE_USER_RINGBUF] = &ub_user_ringbuf_map_ops,
 };
 
 /* libbpf's map_type_name[] (what bpftool prints). */
@@ -60,10 +63,10 @@ const char *const ub_map_type_names[USERBPF_MAP_TYPE_MAX] = {
 	[USERBPF_MAP_TYPE_ARRAY_OF_MAPS] = "array_of_maps",
 	[USERBPF_MAP_TYPE_HASH_OF_MAPS] = "hash_of_maps",
 	[14] = "devmap",
-	[15] = "sockmap",
+	[USERBPF_MAP_TYPE_SOCKMAP] = "sockmap",
 	[16] = "cpumap",
 	[17] = "xskmap",
-	[18] = "sockhash",
+	[USERBPF_MAP_TYPE_SOCKHASH] = "sockhash",
 	[19] = "cgroup_storage",
 	[20] = "reuseport_sockarray",
 	[21] = "percpu_cgroup_storage",
@@ -152,46 +155,85 @@ int userbpf_num_possible_cpus(void)
  * a read-side critical section, so values and inner maps a program holds
  * outlive concurrent deletes, and a per-CPU slot owned by the run for its
  * whole length.  Threads migrate and outnumber CPUs, so the slot is not
- * simply the CPU the run started on: each slot has an ownership flag that
- * the outermost run claims with one CAS (its current CPU's slot first,
- * then the others; if every slot is busy it yields and tries again) and
- * releases at exit.  Two runs therefore never share a slot, so the
- * kernel idiom "v = lookup(percpu, k); *v += 1" stays exact, and the
- * common case costs one uncontended CAS, no lock.  Nested runs on the
- * same thread (callbacks, a program run from a helper) keep the slot.
- * A thread that chose its CPU with ub_set_current_cpu() claims nothing.
+ * simply the CPU the run started on: each slot has an ownership word that
+ * the outermost run claims with one CAS (the slot it had last time first,
+ * then its current CPU's and the others; if every slot is busy it yields
+ * and tries again) and releases at exit.  Two runs therefore never share
+ * a slot, so the kernel idiom "v = lookup(percpu, k); *v += 1" stays
+ * exact.  Nested runs on the same thread (callbacks, a program run from
+ * a helper) keep the slot.  A thread that chose its CPU with
+ * ub_set_current_cpu() claims nothing.
+ *
+ * The same CAS is the run's RCU announcement: the word carries SLOT_READER
+ * and the grace-period phase the reader entered (see the RCU section), so
+ * the common case costs one uncontended CAS at entry and one release
+ * store at exit, no shared counter.  Words sit on cache lines of their
+ * own: runs on different CPUs never share a line.
  */
 #define SLOT_FLAGS 4096
+#define SLOT_BUSY 2ul
+#define SLOT_READER 4ul /* bit 0: the phase the reader announced */
 
-static atomic_uchar slot_busy[SLOT_FLAGS];
+struct run_slot {
+	atomic_ulong w;
+	char pad[64 - sizeof(atomic_ulong)];
+};
+static struct run_slot run_slots[SLOT_FLAGS];
 static UB_TLS unsigned run_depth;
 static UB_TLS int run_slot = -1;
+static UB_TLS int last_slot = -1;
+static UB_TLS bool rcu_slot_section; /* the outermost section is run_slot's */
 
-static bool slot_try(int slot)
+static unsigned long rcu_phase_now(void);
+static void rcu_slot_entered(unsigned phase);
+static void rcu_slot_left(void);
+
+/*
+ * Try slot: with announce, the word becomes BUSY | READER | phase and is
+ * re-published until the phase it names is still current after the
+ * publication (the reader protocol of ub_map_rcu_read_lock()).
+ */
+static bool slot_try(int slot, bool announce)
 {
-	unsigned char free_ = 0;
+	atomic_ulong *w = &run_slots[slot].w;
+	unsigned long free_ = 0, p;
 
-	return atomic_compare_exchange_strong_explicit(&slot_busy[slot], &free_, 1,
-						       memory_order_acquire,
-						       memory_order_relaxed);
+	if (atomic_load_explicit(w, memory_order_relaxed))
+		return false;
+	p = announce ? SLOT_READER | (rcu_phase_now() & 1) : 0;
+	if (!atomic_compare_exchange_strong(w, &free_, SLOT_BUSY | p))
+		return false;
+	if (announce) {
+		for (;;) {
+			unsigned long q = rcu_phase_now() & 1;
+
+			if (q == (p & 1))
+				break;
+			p = SLOT_READER | q;
+			atomic_store(w, SLOT_BUSY | p);
+		}
+		rcu_slot_entered((unsigned)(p & 1));
+	}
+	return true;
 }
 
-static int slot_claim(void)
+static int slot_claim(bool announce)
 {
 	int n = ub_num_possible_cpus();
 	int cpu, i, spins = 0;
 
 	if (n > SLOT_FLAGS)
 		n = SLOT_FLAGS;
+	if (last_slot >= 0 && last_slot < n && slot_try(last_slot, announce))
+		return last_slot;
 	for (;;) {
 		cpu = (int)ub_platform_cpu_id();
 		cpu = cpu < 0 ? 0 : cpu % n;
 		for (i = 0; i < n; i++) {
 			int slot = (cpu + i) % n;
 
-			if (atomic_load_explicit(&slot_busy[slot], memory_order_relaxed) == 0 &&
-			    slot_try(slot))
-				return slot;
+			if (slot_try(slot, announce))
+				return last_slot = slot;
 		}
 		if (++spins > 8)
 			ub_platform_yield();
@@ -201,20 +243,40 @@ static int slot_claim(void)
 static void run_enter(void)
 {
 	if (run_depth++ == 0 && cpu_override < 0) {
-		run_slot = slot_claim();
+		bool announce = !rcu_slot_section && ub_map_rcu_nesting() == 0;
+
+		run_slot = slot_claim(announce);
 		cpu_override = run_slot;
+		if (announce) {
+			rcu_slot_section = true;
+			return;
+		}
 	}
 	ub_map_rcu_read_lock();
 }
 
+/*
+ * The thread's state is cleared before the slot is released (a probe may
+ * interrupt this function and run a program of its own on this thread).
+ */
 static void run_exit(void)
 {
-	ub_map_rcu_read_unlock();
 	if (--run_depth == 0 && run_slot >= 0) {
-		cpu_override = -1;
-		atomic_store_explicit(&slot_busy[run_slot], 0, memory_order_release);
+		int slot = run_slot;
+		bool section = rcu_slot_section;
+
 		run_slot = -1;
+		rcu_slot_section = false;
+		cpu_override = -1;
+		atomic_signal_fence(memory_order_seq_cst);
+		if (section)
+			rcu_slot_left();
+		else
+			ub_map_rcu_read_unlock();
+		atomic_store_explicit(&run_slots[slot].w, 0, memory_order_release);
+		return;
 	}
+	ub_map_rcu_read_unlock();
 }
 
 static void install_run_hooks(void)
@@ -1239,6 +1301,29 @@ void *ub_map_lookup_elem(struct ub_map *map, const void *key)
 	return map->ops->lookup ? map->ops->lookup(map, key) : NULL;
 }
 
+bool ub_map_is_live(const void *ptr)
+{
+	bool found = false;
+	size_t i;
+
+	ub_lock(&id_lock);
+	for (i = 0; i < id_count && !found; i++)
+		found = id_maps[i] == ptr;
+	ub_unlock(&id_lock);
+	return found;
+}
+
+void ub_map_direct_lookup(struct ub_map *map, struct ub_map_direct *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (map->ops->direct_lookup) {
+		map->ops->direct_lookup(map, d);
+	} else if (map->ops->lookup) {
+		d->kind = UB_DIRECT_CALL;
+		d->fn = map->ops->lookup;
+	}
+}
+
 long ub_map_update_elem(struct ub_map *map, const void *key, const void *value,
 			uint64_t flags)
 {
@@ -1293,16 +1378,19 @@ bool ub_map_meta_equal(const struct ub_map *meta, const struct ub_map *map)
 /* ==== Grace periods ==== */
 
 /*
- * Two-phase reader counting: a reader announces itself in the current
- * phase and re-checks the phase (so a flip it raced with is retried);
- * synchronize flips the phase and waits for the old phase to drain.
- * Read sections nest per thread.
+ * Two-phase reader announcements: a reader announces itself in the
+ * current phase and re-checks the phase (so a flip it raced with is
+ * retried); synchronize flips the phase and waits until no reader of the
+ * old phase remains.  A program run announces through its run slot's
+ * word (above); other readers (map operations from the syscall side, runs
+ * on threads with a chosen CPU) through counters.  Read sections nest
+ * per thread: only the outermost one announces.
  */
 static atomic_ulong rcu_phase;
 /*
  * Reader counts per phase, striped over cache lines so that threads
- * running programs concurrently do not share one counter line; each
- * thread keeps its stripe, and synchronize sums the stripes.
+ * reading concurrently do not share one counter line; each thread keeps
+ * its stripe, and synchronize sums the stripes.
  */
 #define RCU_STRIPES 32
 struct rcu_stripe {
@@ -1329,9 +1417,49 @@ static long rcu_count(unsigned phase)
 		sum += atomic_load(&rcu_readers[phase][i].n);
 	return sum;
 }
+
+/* Run slots announcing phase, except skip. */
+static long rcu_slot_count(unsigned phase, int skip)
+{
+	int n = ub_num_possible_cpus(), i;
+	long sum = 0;
+
+	if (n > SLOT_FLAGS)
+		n = SLOT_FLAGS;
+	for (i = 0; i < n; i++) {
+		unsigned long w = atomic_load(&run_slots[i].w);
+
+		if (i != skip && (w & SLOT_READER) && (w & 1) == phase)
+			sum++;
+	}
+	return sum;
+}
+
 static ub_lock_t rcu_sync_lock = UB_LOCK_INIT;
 static UB_TLS unsigned rcu_nest;
 static UB_TLS unsigned rcu_my_phase;
+
+static unsigned long rcu_phase_now(void)
+{
+	return atomic_load(&rcu_phase);
+}
+
+/* A run slot now announces this thread's outermost read section. */
+static void rcu_slot_entered(unsigned phase)
+{
+	rcu_nest = 1;
+	rcu_my_phase = phase;
+}
+
+static void rcu_slot_left(void)
+{
+	rcu_nest--;
+}
+
+unsigned ub_map_rcu_nesting(void)
+{
+	return rcu_nest;
+}
 
 void ub_map_rcu_read_lock(void)
 {
@@ -1360,11 +1488,14 @@ void ub_map_rcu_read_unlock(void)
 void ub_map_rcu_synchronize(void)
 {
 	unsigned long old;
+	/* a synchronize from inside a read section must not wait for itself */
+	bool mine = rcu_nest && !rcu_slot_section;
+	int my_slot = rcu_nest && rcu_slot_section ? run_slot : -1;
 
 	ub_lock(&rcu_sync_lock);
 	old = atomic_fetch_add(&rcu_phase, 1) & 1;
-	/* A synchronize from inside a read section would wait for itself. */
-	while (rcu_count((unsigned)old) > (rcu_nest && rcu_my_phase == old))
+	while (rcu_count((unsigned)old) > (mine && rcu_my_phase == old) ||
+	       rcu_slot_count((unsigned)old, my_slot))
 		ub_platform_yield();
 	ub_unlock(&rcu_sync_lock);
 }

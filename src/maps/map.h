@@ -142,6 +142,22 @@ struct ub_map {
  * A NULL op means "not supported" with the kernel's errno for that slot
  * (see map.c).
  */
+/*
+ * A program-side lookup without the helper, for the JIT (the kernel's
+ * map_gen_lookup and its direct map_lookup_elem calls): UB_DIRECT_ARRAY:
+ * the value of u32 index i is base + i * stride for i < max_entries, else
+ * none; UB_DIRECT_CALL: fn(map, key), exactly what the helper does in an
+ * unchecked run.  Valid for the map's lifetime.
+ */
+enum ub_direct_kind { UB_DIRECT_NONE, UB_DIRECT_CALL, UB_DIRECT_ARRAY };
+struct ub_map_direct {
+	enum ub_direct_kind kind;
+	void *(*fn)(struct ub_map *map, const void *key);
+	unsigned char *base;
+	uint32_t stride;
+	uint32_t max_entries;
+};
+
 struct ub_map_ops {
 	/* Validate attributes before allocation (kernel map_alloc_check). */
 	int (*alloc_check)(const struct ub_map_attr *attr);
@@ -180,6 +196,8 @@ struct ub_map_ops {
 	int (*update_batch)(struct ub_map *map, const struct ub_map_batch *b);
 	int (*delete_batch)(struct ub_map *map, const struct ub_map_batch *b);
 
+	/* How the JIT may inline lookups (NULL: call lookup); see below. */
+	void (*direct_lookup)(struct ub_map *map, struct ub_map_direct *d);
 	/* mmap-able storage (BPF_F_MMAPABLE arrays, ring buffers). */
 	void *(*mmap_ptr)(struct ub_map *map, size_t *size);
 	/* bpf_for_each_map_elem(): number of elements visited, or -errno. */
@@ -210,6 +228,9 @@ extern const struct ub_map_ops ub_prog_array_map_ops;
 extern const struct ub_map_ops ub_cgroup_array_map_ops UB_HOST_OPTIONAL;
 extern const struct ub_map_ops ub_array_of_maps_map_ops;
 extern const struct ub_map_ops ub_hash_of_maps_map_ops;
+extern const struct ub_map_ops ub_sockmap_map_ops;
+extern const struct ub_map_ops ub_sockhash_map_ops;
+extern const struct ub_map_ops ub_user_ringbuf_map_ops;
 
 static inline struct ub_map *ub_map_from(const struct userbpf_map *map)
 {
@@ -245,6 +266,9 @@ void ub_set_current_cpu(int cpu);
 /* ==== Program-side entry points (the helpers call these) ==== */
 
 void *ub_map_lookup_elem(struct ub_map *map, const void *key);
+void ub_map_direct_lookup(struct ub_map *map, struct ub_map_direct *d);
+/* Whether ptr is a map of this process that has not been freed. */
+bool ub_map_is_live(const void *ptr);
 long ub_map_update_elem(struct ub_map *map, const void *key, const void *value,
 			uint64_t flags);
 long ub_map_delete_elem(struct ub_map *map, const void *key);
@@ -353,6 +377,8 @@ long ub_perf_event_output(struct ub_map *map, uint64_t flags, const void *data,
 void ub_map_rcu_read_lock(void);
 void ub_map_rcu_read_unlock(void);
 void ub_map_rcu_synchronize(void);
+/* Depth of this thread's read sections (0: outside any). */
+unsigned ub_map_rcu_nesting(void);
 /*
  * Run fn(arg) after a grace period.  Queued work runs at the end of the
  * next syscall-side command (outside every map lock) or when a map is

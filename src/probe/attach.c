@@ -6,7 +6,9 @@
  * bare uprobe/uretprobe sections given their target at attach.  An empty
  * PATH (uprobe/:FUNC) or no PATH at all (FUNC) searches the whole process.
  * Syscall tracepoints: tracepoint/syscalls/sys_enter_NAME (tp/ too),
- * sys_exit_NAME, raw_tracepoint/sys_enter and sys_exit (raw_tp/ too).
+ * sys_exit_NAME, raw_tracepoint/sys_enter and sys_exit (raw_tp/ too);
+ * process events: tracepoint/sched/sched_process_exec|exit|fork;
+ * perf_event (given its sample frequency at attach); usdt/PATH:PROVIDER:NAME.
  *
  * Entry points: userbpf_program__attach_opts(), userbpf_object__attach_all().
  */
@@ -84,7 +86,10 @@ static const char *syscall_tp(const char *sec)
 	for (i = 0; i < 2; i++) {
 		size_t n = strlen(tp[i]);
 
-		if (!strncmp(sec, tp[i], n) && !strncmp(sec + n, "syscalls/sys_e", 14))
+		if (!strncmp(sec, tp[i], n) && (!strncmp(sec + n, "syscalls/sys_e", 14) ||
+						 !strcmp(sec + n, "raw_syscalls/sys_enter") ||
+						 !strcmp(sec + n, "raw_syscalls/sys_exit") ||
+						 probe_pe_kind(sec + n)))
 			return sec + n;
 		n = strlen(raw[i]);
 		if (!strncmp(sec, raw[i], n) &&
@@ -94,6 +99,37 @@ static const char *syscall_tp(const char *sec)
 	return NULL;
 }
 
+/* "usdt/..." or "usdt.s/..." with a target */
+static bool is_usdt(const char *sec)
+{
+	return (!strncmp(sec, "usdt/", 5) || !strncmp(sec, "usdt.s/", 7)) &&
+	       strchr(sec, '/')[1];
+}
+
+/* "PATH:PROVIDER:NAME" (PATH may hold ':' only before the last two). */
+static int parse_usdt(const char *s, char *bin, char *prov, char *name, char *err,
+		      size_t err_sz)
+{
+	const char *c2 = strrchr(s, ':'), *c1;
+
+	if (!c2 || c2 == s)
+		goto bad;
+	for (c1 = c2 - 1; c1 > s && *c1 != ':'; c1--)
+		;
+	if (*c1 != ':' || c1 == s || (size_t)(c1 - s) >= 256 || (size_t)(c2 - c1) > 64 ||
+	    strlen(c2 + 1) >= 64 || !c2[1])
+		goto bad;
+	memcpy(bin, s, (size_t)(c1 - s));
+	bin[c1 - s] = '\0';
+	memcpy(prov, c1 + 1, (size_t)(c2 - c1 - 1));
+	prov[c2 - c1 - 1] = '\0';
+	strcpy(name, c2 + 1);
+	return 0;
+bad:
+	snprintf(err, err_sz, "invalid USDT target '%s' (want PATH:PROVIDER:NAME)", s);
+	return -EINVAL;
+}
+
 /* 1: has a target in the section, 0: bare, -EOPNOTSUPP: not a uprobe. */
 static int parse_section(const char *sec, struct target *t, char *err, size_t err_sz)
 {
@@ -101,6 +137,10 @@ static int parse_section(const char *sec, struct target *t, char *err, size_t er
 	int k = kind(sec, slash ? (size_t)(slash - sec) : strlen(sec));
 
 	if (syscall_tp(sec))
+		return 1;
+	if (!strcmp(sec, "perf_event"))
+		return 0; /* bare: needs a frequency */
+	if (is_usdt(sec))
 		return 1;
 	if (k < 0) {
 		snprintf(err, err_sz, "section '%s' is not a probe this process can attach", sec);
@@ -150,6 +190,29 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 
 		return userbpf_probe__attach_syscall(p, syscall_tp(userbpf_program__section_name(prog)),
 						     &so);
+	}
+	if (p && !strcmp(userbpf_program__section_name(prog), "perf_event")) {
+		USERBPF_OPTS(userbpf_perf_event_opts, po, .sample_freq = o.sample_freq,
+			     .run_flags = o.run_flags, .trace_fn = o.trace_fn,
+			     .trace_cookie = o.trace_cookie, .err_buf = o.err_buf,
+			     .err_buf_sz = o.err_buf_sz);
+
+		return userbpf_probe__attach_perf_event(p, &po);
+	}
+	if (p && is_usdt(userbpf_program__section_name(prog))) {
+		char bin[256], prov[64], name[64];
+		USERBPF_OPTS(userbpf_usdt_opts, uo, .mode = o.mode, .run_flags = o.run_flags,
+			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie,
+			     .err_buf = o.err_buf, .err_buf_sz = o.err_buf_sz);
+
+		ret = parse_usdt(strchr(userbpf_program__section_name(prog), '/') + 1, bin, prov,
+				 name, err, sizeof(err));
+		if (!ret)
+			return userbpf_program__attach_usdt(prog, bin, prov, name, &uo);
+		if (o.err_buf && o.err_buf_sz)
+			snprintf(o.err_buf, o.err_buf_sz, "%s", err);
+		errno = -ret;
+		return NULL;
 	}
 	ret = parse_section(userbpf_program__section_name(prog), &t, err, sizeof(err));
 	if (ret == 0) {

@@ -39,6 +39,18 @@ struct probe_sym {
 int probe_sym_resolve(const char *binary, const char *func, uint64_t offset,
 		      struct probe_sym *out, char *err, size_t err_sz);
 
+/* A SystemTap SDT note (USDT probe) of an ELF file. */
+struct probe_usdt_note {
+	char provider[64], name[64], args[256];
+	uint64_t pc_vaddr, sema_vaddr;	/* as linked (prelink-corrected) */
+	uint64_t pc_off, sema_off;	/* file offsets; sema_off 0: none */
+};
+
+/* Each .note.stapsdt note of path (fn returns non-zero to stop): the
+ * number of notes, or -errno. */
+int probe_usdt_notes(const char *path, int (*fn)(void *ctx, const struct probe_usdt_note *n),
+		     void *ctx);
+
 /* ==== Sites and links (uprobe.c) ==== */
 
 #define PROBE_SITE_MAX_LINKS 16
@@ -54,7 +66,15 @@ struct userbpf_link {
 	struct userbpf_prog *prog;
 	bool retprobe;		/* return probe, or sys_exit side */
 	int slot;
-	int sc_nr;		/* syscall links (site NULL): number, -1 all */
+	int sc_nr;		/* syscall links (site NULL): number, -1 all (raw
+				 * context), -2 all (tracepoint record) */
+	int pe_kind;		/* process-event links (PROBE_PE_*), else 0 */
+	int cpu;		/* perf_event: only samples on this CPU, -1 any */
+	uint64_t period_ns;	/* perf_event: CPU time between samples */
+	void *timer;		/* perf_event: its POSIX timer (timer_t) */
+	struct userbpf_link **subs;	/* usdt: a uprobe link per location */
+	void **semas;			/* usdt: semaphore per location, or NULL */
+	size_t n_subs;
 	uint64_t cookie;
 	uint32_t run_flags;
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
@@ -89,6 +109,22 @@ struct probe_site {
 	_Atomic bool patching;	/* int3 in place, patch not finished */
 };
 
+/*
+ * Thread-local data the run path reads: initial-exec (no allocation, no
+ * lock on first use in a thread, safe in signal handlers).  The agent
+ * injected with --pid is dlopen'ed, where the static TLS space is small:
+ * its build (-DUSERBPF_TLS_DYNAMIC, mk/probe.mk) uses the dynamic model.
+ */
+#ifdef USERBPF_TLS_DYNAMIC
+#define PROBE_TLS __thread
+#else
+#define PROBE_TLS __thread __attribute__((tls_model("initial-exec")))
+#endif
+
+/* Non-zero while this thread runs a probe's program (uprobe.c): a probe
+ * or sample that fires then is skipped (the kernel's bpf_prog_active). */
+extern PROBE_TLS int probe_thread_in_probe;
+
 /* Called by the entry trampoline with the saved registers. */
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);
 /* Called by the return trampoline; returns the original return address. */
@@ -98,10 +134,33 @@ uint64_t probe_site_return(struct probe_pt_regs *regs);
 
 /* Number of a syscall by name ("write"), or -1. */
 int probe_syscall_nr(const char *name);
-/* Start running link (retprobe = exit side) at syscall nr (-1: all). */
+/* Start running link (retprobe = exit side) at syscall nr (-1: all, raw
+ * context; -2: all, the tracepoint record). */
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz);
 /* Stop; when it returns no run of the link is in progress. */
 void probe_syscall_detach(struct userbpf_link *link);
+
+/* ==== Process events (process_events.c) ==== */
+
+enum { PROBE_PE_EXEC = 1, PROBE_PE_EXIT = 2, PROBE_PE_FORK = 3, PROBE_PE_PERF = 4,
+       PROBE_PE_USDT = 5 };
+
+/* A USDT link's uprobes and semaphores go (usdt.c). */
+void probe_usdt_detach(struct userbpf_link *link);
+
+/* PROBE_PE_* of a "sched/sched_process_*" name, or 0. */
+int probe_pe_kind(const char *tp);
+/* Start running link at its event; 0 or -errno with err filled. */
+int probe_pe_attach(struct userbpf_link *link, int kind, char *err, size_t err_sz);
+/* Stop; when it returns no run of the link is in progress. */
+void probe_pe_detach(struct userbpf_link *link);
+
+/* ==== Sampling (perf_event_x86_64.c) ==== */
+
+/* Start link's CPU-time timer (tid 0: the process's); 0 or -errno. */
+int probe_perf_attach(struct userbpf_link *link, int tid, char *err, size_t err_sz);
+/* Stop; when it returns no run of the link is in progress. */
+void probe_perf_detach(struct userbpf_link *link);
 
 /* ==== Architecture back end (x86_64_tramp.c) ==== */
 

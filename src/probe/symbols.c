@@ -391,3 +391,190 @@ USERBPF_API int userbpf_probe__list_functions(const char *binary, const char *pa
 	munmap((void *)e.img, e.size);
 	return l.cnt;
 }
+
+/* ==== Address to symbol (stacks) ==== */
+
+/* file offset -> vaddr through PT_LOAD; -1 when no segment holds it. */
+static int64_t off_to_vaddr(const struct elf_image *e, uint64_t off)
+{
+	const Elf64_Ehdr *eh = (const void *)e->img;
+	int i;
+
+	if (!in_file(e, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
+		return -1;
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const void *)(e->img + eh->e_phoff + i * sizeof(*ph));
+
+		if (ph->p_type == PT_LOAD && off >= ph->p_offset && off - ph->p_offset < ph->p_filesz)
+			return (int64_t)(off - ph->p_offset + ph->p_vaddr);
+	}
+	return -1;
+}
+
+struct near_ctx {
+	uint64_t vaddr;		/* wanted */
+	uint64_t best;		/* start of the best symbol so far */
+	char name[128];
+};
+
+static int near_cb(void *ctx, const char *name, uint64_t vaddr, uint64_t size)
+{
+	struct near_ctx *n = ctx;
+
+	if (vaddr > n->vaddr || (size && n->vaddr - vaddr >= size) || !name[0])
+		return 0;
+	if (!n->name[0] || vaddr > n->best) {
+		n->best = vaddr;
+		snprintf(n->name, sizeof(n->name), "%s", name);
+	}
+	return 0;
+}
+
+USERBPF_API int userbpf_probe__symbolize(uint64_t addr, char *buf, size_t buf_sz)
+{
+	struct maps maps;
+	struct elf_image e = { NULL, 0 };
+	struct near_ctx n = { 0, 0, "" };
+	const struct mapping *m = NULL;
+	const char *base;
+	int64_t va;
+	size_t i;
+	int ret = read_maps(&maps);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < maps.cnt && !m; i++)
+		if (addr >= maps.m[i].start && addr < maps.m[i].end)
+			m = &maps.m[i];
+	ret = -ENOENT;
+	if (m && !map_file(m->path, &e)) {
+		va = off_to_vaddr(&e, addr - m->start + m->off);
+		if (va >= 0) {
+			n.vaddr = (uint64_t)va;
+			elf_for_each_func(&e, near_cb, &n);
+		}
+		munmap((void *)e.img, e.size);
+		base = strrchr(m->path, '/');
+		base = base ? base + 1 : m->path;
+		if (n.name[0]) {
+			snprintf(buf, buf_sz, "%s+0x%llx (%s)", n.name,
+				 (unsigned long long)(n.vaddr - n.best), base);
+			ret = 0;
+		} else if (va >= 0) {
+			snprintf(buf, buf_sz, "0x%llx (%s)", (unsigned long long)va, base);
+			ret = 0;
+		}
+	}
+	if (ret)
+		snprintf(buf, buf_sz, "0x%llx", (unsigned long long)addr);
+	free(maps.m);
+	return ret;
+}
+
+/* ==== USDT notes (.note.stapsdt) ==== */
+
+/*
+ * Call fn for each SystemTap SDT note of an ELF file: type 3, owner
+ * "stapsdt", descriptor = pc, base, semaphore (u64 each), then provider,
+ * name and argument strings.  Addresses are corrected for prelinking by
+ * the .stapsdt.base section, as libbpf does, and given as file offsets
+ * (0 for no semaphore).  Returns the number of notes seen, or -errno.
+ */
+int probe_usdt_notes(const char *path, int (*fn)(void *ctx, const struct probe_usdt_note *n),
+		     void *ctx)
+{
+	struct elf_image e = { NULL, 0 };
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh, *notes = NULL, *names;
+	uint64_t base_addr = 0;
+	int err = map_file(path, &e), i, cnt = 0;
+
+	if (err)
+		return err;
+	eh = (const void *)e.img;
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shstrndx >= eh->e_shnum ||
+	    !in_file(&e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
+		goto out;
+	sh = (const void *)(e.img + eh->e_shoff);
+	names = &sh[eh->e_shstrndx];
+	if (!in_file(&e, names->sh_offset, names->sh_size))
+		goto out;
+	for (i = 0; i < eh->e_shnum; i++) {
+		const char *n = (const char *)e.img + names->sh_offset + sh[i].sh_name;
+
+		if (sh[i].sh_name >= names->sh_size ||
+		    !memchr(n, 0, names->sh_size - sh[i].sh_name))
+			continue;
+		if (!strcmp(n, ".note.stapsdt") && sh[i].sh_type == SHT_NOTE)
+			notes = &sh[i];
+		else if (!strcmp(n, ".stapsdt.base"))
+			base_addr = sh[i].sh_addr;
+	}
+	if (!notes || !in_file(&e, notes->sh_offset, notes->sh_size))
+		goto out;
+	{
+		const uint8_t *p = e.img + notes->sh_offset, *end = p + notes->sh_size;
+
+		while (p + sizeof(Elf64_Nhdr) <= end) {
+			const Elf64_Nhdr *nh = (const void *)p;
+			const uint8_t *nm = p + sizeof(*nh);
+			const uint8_t *desc = nm + ((nh->n_namesz + 3) & ~3u);
+			const uint8_t *next = desc + ((nh->n_descsz + 3) & ~3u);
+			struct probe_usdt_note note;
+			const char *s, *dend;
+			uint64_t a[3];
+			int64_t off;
+
+			if (next > end || desc > end)
+				break;
+			p = next;
+			if (nh->n_type != 3 || nh->n_namesz != 8 || memcmp(nm, "stapsdt", 8) ||
+			    nh->n_descsz < 3 * 8 + 3)
+				continue;
+			memcpy(a, desc, sizeof(a));
+			s = (const char *)desc + 24;
+			dend = (const char *)desc + nh->n_descsz;
+			memset(&note, 0, sizeof(note));
+			if (base_addr && a[1]) { /* prelink adjustment */
+				a[0] += base_addr - a[1];
+				if (a[2])
+					a[2] += base_addr - a[1];
+			}
+#define TAKE(field)                                                                  \
+	do {                                                                         \
+		const char *z = memchr(s, 0, (size_t)(dend - s));                    \
+		if (!z)                                                              \
+			goto skip;                                                   \
+		snprintf(note.field, sizeof(note.field), "%s", s);                   \
+		s = z + 1;                                                           \
+	} while (0)
+			TAKE(provider);
+			TAKE(name);
+			if (s < dend)
+				TAKE(args);
+#undef TAKE
+			note.pc_vaddr = a[0];
+			note.sema_vaddr = a[2];
+			off = vaddr_to_off(&e, a[0]);
+			if (off < 0)
+				continue;
+			note.pc_off = (uint64_t)off;
+			if (a[2]) {
+				/* the semaphore lives in .probes (data): its file
+				 * offset through the PT_LOAD holding it */
+				off = vaddr_to_off(&e, a[2]);
+				note.sema_off = off < 0 ? 0 : (uint64_t)off;
+			}
+			cnt++;
+			err = fn(ctx, &note);
+			if (err)
+				goto out;
+			continue;
+skip:
+			;
+		}
+	}
+out:
+	munmap((void *)e.img, e.size);
+	return err < 0 ? err : cnt;
+}

@@ -2,8 +2,10 @@
 /*
  * syscall_x86_64.c - syscall tracepoints inside this process (x86-64
  * Linux): tracepoint/syscalls/sys_enter_NAME and sys_exit_NAME with the
- * kernel's tracepoint record layouts, raw_tracepoint/sys_enter and
- * sys_exit (args[0] = struct pt_regs *, args[1] = id or return value).
+ * kernel's tracepoint record layouts, tracepoint/raw_syscalls/sys_enter
+ * and sys_exit (the same records for every syscall), raw_tracepoint/
+ * sys_enter and sys_exit (args[0] = struct pt_regs *, args[1] = id or
+ * return value).
  *
  * Mechanism (docs/probes.md has the measurements): a seccomp filter with
  * SECCOMP_RET_TRAP for the traced syscall numbers only (all threads,
@@ -82,6 +84,16 @@ USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable)
 	return syscall_names[i].name;
 }
 
+USERBPF_API const char *userbpf_probe__syscall_name_of(int nr)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(syscall_names) / sizeof(syscall_names[0]); i++)
+		if (syscall_names[i].nr == nr)
+			return syscall_names[i].name;
+	return NULL;
+}
+
 /* ==== The gate: the only place traced syscalls are made from ==== */
 
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -102,7 +114,7 @@ static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512];	/* numbers a filter traps */
 static bool all_trapped;
-static __thread __attribute__((tls_model("initial-exec"))) int sc_in_handler;
+static PROBE_TLS int sc_in_handler;
 
 /* The kernel's tracepoint records (format files under events/syscalls). */
 struct sc_enter_rec {
@@ -167,7 +179,7 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) ||
 		    atomic_load_explicit(&l->disabled, memory_order_relaxed))
 			continue;
-		if (l->sc_nr < 0) { /* raw: args[0] = regs, args[1] = id or ret */
+		if (l->sc_nr == -1) { /* raw: args[0] = regs, args[1] = id or ret */
 			uint64_t raw[2] = { (uint64_t)(uintptr_t)regs,
 					    exit_side ? (uint64_t)ret : (uint64_t)nr };
 

@@ -50,9 +50,10 @@ struct thread_state {
 	struct ret_frame frames[];
 };
 
-#define TLS __thread __attribute__((tls_model("initial-exec")))
+#define TLS PROBE_TLS
 static TLS struct thread_state *thread_shadow;
-static TLS int thread_in_probe;
+TLS int probe_thread_in_probe;
+#define thread_in_probe probe_thread_in_probe
 
 static pthread_key_t shadow_key;
 static pthread_once_t shadow_once = PTHREAD_ONCE_INIT;
@@ -357,7 +358,14 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link)
 		return 0;
 	site = link->site;
 	if (!site) {
-		probe_syscall_detach(link);
+		if (link->pe_kind == PROBE_PE_PERF)
+			probe_perf_detach(link);
+		else if (link->pe_kind == PROBE_PE_USDT)
+			probe_usdt_detach(link);
+		else if (link->pe_kind)
+			probe_pe_detach(link);
+		else
+			probe_syscall_detach(link);
 		userbpf_prog__put(link->prog);
 		ub_free(link);
 		return 0;
@@ -403,7 +411,7 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 	struct userbpf_link *link;
 	char err[256] = "";
 	bool exit_side = false;
-	int nr = -1, ret;
+	int nr = -1, ret, pe = 0;
 
 	if (opts) {
 		if (opts->sz < sizeof(size_t)) {
@@ -426,8 +434,11 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 		}
 	} else if (!strcmp(tp, "sys_enter") || !strcmp(tp, "sys_exit")) {
 		exit_side = tp[5] == 'x';
-	} else {
-		snprintf(err, sizeof(err), "unknown syscall tracepoint '%s'", tp);
+	} else if (!strcmp(tp, "raw_syscalls/sys_enter") || !strcmp(tp, "raw_syscalls/sys_exit")) {
+		exit_side = tp[18] == 'x';
+		nr = -2;
+	} else if (!(pe = probe_pe_kind(tp))) {
+		snprintf(err, sizeof(err), "unknown tracepoint '%s'", tp);
 		ret = -ENOENT;
 		goto fail;
 	}
@@ -442,7 +453,8 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 	link->run_flags = o.run_flags;
 	link->trace_fn = o.trace_fn;
 	link->trace_cookie = o.trace_cookie;
-	ret = probe_syscall_attach(link, nr, err, sizeof(err));
+	ret = pe ? probe_pe_attach(link, pe, err, sizeof(err))
+		 : probe_syscall_attach(link, nr, err, sizeof(err));
 	if (!ret)
 		return link;
 	userbpf_prog__put(link->prog);
@@ -453,4 +465,18 @@ fail:
 		ub_warn("syscall probe: %s\n", err);
 	errno = -ret;
 	return NULL;
+}
+
+USERBPF_API struct userbpf_link *
+userbpf_probe__attach_tracepoint(struct userbpf_prog *prog, const char *category,
+				 const char *name, const struct userbpf_uprobe_opts *opts)
+{
+	char tp[160];
+
+	if (!category || !name ||
+	    (size_t)snprintf(tp, sizeof(tp), "%s/%s", category, name) >= sizeof(tp)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return userbpf_probe__attach_syscall(prog, tp, opts);
 }

@@ -489,6 +489,22 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 		break;
 	case USERBPF_PROG_TYPE_SYSCALL:
 		return off + size <= (int)(env->ctx_size ? env->ctx_size : 0xffff);
+	/* sock_ops, sk_msg, cgroup/sysctl: their uapi structs, fields read as
+	 * scalars (their pointer fields too: no direct packet access) */
+	case USERBPF_PROG_TYPE_SOCK_OPS:
+		/* writable: reply/replylong[] (4..19) and sk_txhash (164) */
+		if (write)
+			return size == 4 && ((off >= 4 && off < 20) || off == 164);
+		limit = 224; /* struct bpf_sock_ops */
+		break;
+	case USERBPF_PROG_TYPE_SK_MSG:
+		limit = 80; /* struct sk_msg_md */
+		break;
+	case USERBPF_PROG_TYPE_CGROUP_SYSCTL:
+		if (write) /* file_pos */
+			return size == 4 && off == 4;
+		limit = 8; /* struct bpf_sysctl */
+		break;
 	default:
 		if (!env->ctx_size)
 			return false;
@@ -1119,6 +1135,14 @@ static int setup_callback_frame(struct verif_env *env, struct verif_state *st, i
 		f->regs[1].v.t = tnum_range(0, 0xffffffffu);
 		verif_scalar_sync(&f->regs[1].v);
 		f->regs[2] = caller->regs[3];
+	} else if (id == 209) { /* user_ringbuf_drain: cb(dynptr, ctx) */
+		/* dynptrs are not modelled: the 16-byte struct bpf_dynptr is
+		 * read-only memory, and the dynptr helpers (their argument type
+		 * unsupported here) refuse it */
+		reg_ptr(&f->regs[1], PTR_TO_MEM);
+		f->regs[1].mem_size = 16;
+		f->regs[1].flags = MEM_RDONLY;
+		f->regs[2] = caller->regs[3];
 	} else { /* for_each_map_elem: cb(map, key, value, ctx) */
 		f->regs[1] = caller->regs[1];
 		reg_ptr(&f->regs[2], PTR_TO_MAP_KEY);
@@ -1225,7 +1249,7 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 	if (changes_pkt_data((int)h->id))
 		clear_pkt_pointers(st);
 	/* callbacks: explore "not called" here, "called" in a pushed state */
-	if (meta.func >= 0 && (h->id == 181 || h->id == 164)) {
+	if (meta.func >= 0 && (h->id == 181 || h->id == 164 || h->id == 209)) {
 		struct verif_state *cb = verif_state_copy(st);
 
 		if (!cb)

@@ -55,6 +55,7 @@ struct userbpf_prog {
 	struct jit_image *jit;
 	int jit_state;	/* 0 not tried, 1 compiled, -reason: failed (interpreter) */
 	uint8_t engine;	/* enum userbpf_engine */
+	bool jit_blind;	/* JIT with constant blinding (userbpf/jit.h) */
 	void (*on_free)(void *data);
 	void *on_free_data;
 	void *user_data;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "isa/isa.h"
+#include "jit/jit_int.h"
 #include "../unit/test.h"
 #include "../unit/oracle_gen.h"
 #include "userbpf/userbpf.h"
@@ -139,40 +140,39 @@ static int gen_run(const struct userbpf_prog *prog, const struct oracle_prog *p,
 }
 
 /*
- * The kernel oracle's program generator without the kernel: 600 programs
+ * The kernel oracle's program generator without the kernel: n programs
  * of each mix, same r0, same error and the same memory (which holds every
- * register and the stack at the end) on both engines.
+ * register and the stack at the end) on both engines; blind: the native
+ * code is compiled with constant blinding.
  */
-TEST(jit_generated_programs_match_interpreter)
+static void generated_match(unsigned n, bool blind, uint64_t seed)
 {
 	static struct oracle_prog p;
 	static uint8_t a[ORACLE_MAX_PKT], b[ORACLE_MAX_PKT];
 	unsigned mix, i, compared = 0;
 	char ea[256], eb[256];
 
-#if !HAVE_JIT
-	test_skip("no JIT back end for this machine");
-	return;
-#endif
 	for (mix = 0; mix < ORACLE_MIX_CNT; mix++) {
-		for (i = 0; i < 600; i++) {
+		for (i = 0; i < n; i++) {
 			struct userbpf_prog *prog;
 			uint64_t ra, rb;
 			int ca, cb;
 
-			oracle_gen(&p, oracle_seed(0x7a11f00dull, 100 + mix, i), (enum oracle_mix)mix);
+			oracle_gen(&p, oracle_seed(seed, 100 + mix, i), (enum oracle_mix)mix);
 			if (!p.socket_filter)
 				oracle_set_prologue(&p, ORACLE_PROLOGUE_ARGS);
 			prog = userbpf_prog__new(p.insns, p.insn_cnt, NULL);
 			ASSERT_TRUE(prog != NULL);
+			ASSERT_EQ(userbpf_prog__set_jit_blinding(prog, blind), 0);
 			ca = gen_run(prog, &p, a, USERBPF_RUN_INTERPRETER, &ra, ea, sizeof(ea));
 			cb = gen_run(prog, &p, b, 0, &rb, eb, sizeof(eb));
 			if (!userbpf_prog__jited(prog, NULL) || ca != cb || ra != rb ||
-			    memcmp(a, b, p.pkt_len)) {
+			    memcmp(a, b, p.pkt_len) || userbpf_prog__jit_blinded(prog) != blind) {
 				test_fail(__FILE__, __LINE__,
-					  "%s program %u: interp %d r0 0x%" PRIx64 " vs jit %d "
+					  "%s program %u%s: interp %d r0 0x%" PRIx64 " vs jit %d "
 					  "r0 0x%" PRIx64 " (%s)%s", oracle_mix_name((enum oracle_mix)mix),
-					  i, ca, ra, cb, rb, userbpf_prog__jit_error(prog) ?
+					  i, blind ? " (blinded)" : "", ca, ra, cb, rb,
+					  userbpf_prog__jit_error(prog) ?
 					  userbpf_prog__jit_error(prog) : "compiled",
 					  memcmp(a, b, p.pkt_len) ? ", memory differs" : "");
 				userbpf_prog__free(prog);
@@ -182,7 +182,112 @@ TEST(jit_generated_programs_match_interpreter)
 			userbpf_prog__free(prog);
 		}
 	}
-	ASSERT_EQ(compared, 600 * ORACLE_MIX_CNT);
+	ASSERT_EQ(compared, n * ORACLE_MIX_CNT);
+}
+
+TEST(jit_generated_programs_match_interpreter)
+{
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	generated_match(600, false, 0x7a11f00dull);
+}
+
+TEST(jit_blinded_programs_match_interpreter)
+{
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	generated_match(300, true, 0xb11d5eedull);
+}
+
+/* Whether the 4 bytes of v occur anywhere in [p, p + n). */
+static bool has_bytes(const uint8_t *p, size_t n, const void *v, size_t vn)
+{
+	size_t i;
+
+	for (i = 0; i + vn <= n; i++)
+		if (!memcmp(p + i, v, vn))
+			return true;
+	return false;
+}
+
+/*
+ * Every kind of program-supplied immediate (ALU, mul, div, compare, jset,
+ * store, lddw, 32- and 64-bit forms): verbatim in the native code without
+ * blinding, absent with it, and the results agree.
+ */
+TEST(jit_blinding_hides_every_immediate)
+{
+	static const char src[] =
+		"r0 = 0x41424344\n"
+		"w1 = 0x45464748\n"
+		"r0 += 0x494a4b4c\n"
+		"w1 ^= 0x4d4e4f50\n"
+		"r0 *= 0x51525354\n"
+		"r0 /= 0x55565758\n"
+		"if r1 == 0x595a5b5c goto +1\n"
+		"r0 |= 0x5d5e5f60\n"
+		"if w1 & 0x61626364 goto +1\n"
+		"r0 &= 0x65666768\n"
+		"*(u32 *)(r10 - 8) = 0x696a6b6c\n"
+		"*(u64 *)(r10 - 16) = 0x6d6e6f70\n"
+		"r2 = *(u32 *)(r10 - 8)\n"
+		"r0 += r2\n"
+		"r2 = *(u64 *)(r10 - 16)\n"
+		"r0 += r2\n"
+		"r3 = 0x7172737475767778 ll\n"
+		"r0 += r3\n"
+		"exit\n";
+	static const uint32_t imms[] = {
+		0x41424344, 0x45464748, 0x494a4b4c, 0x4d4e4f50, 0x51525354, 0x55565758,
+		0x595a5b5c, 0x5d5e5f60, 0x61626364, 0x65666768, 0x696a6b6c, 0x6d6e6f70,
+		0x75767778, 0x71727374,
+	};
+	uint64_t r[3] = { 0 };
+	int blind;
+
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	for (blind = 0; blind < 3; blind++) {
+		struct userbpf_insn *insns;
+		struct userbpf_prog *p;
+		const uint8_t *code;
+		size_t cnt, size, i;
+		char aerr[128];
+		USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_UNCHECKED |
+			     (blind == 2 ? USERBPF_RUN_INTERPRETER : 0));
+
+		ASSERT_EQ(userbpf_asm(src, &insns, &cnt, aerr, sizeof(aerr)), 0);
+		p = userbpf_prog__new(insns, cnt, NULL);
+		userbpf_free(insns);
+		ASSERT_TRUE(p != NULL);
+		ASSERT_EQ(userbpf_prog__set_jit_blinding(p, blind == 1), 0);
+		ASSERT_EQ(userbpf_prog__run(p, &o, &r[blind]), 0);
+		if (blind < 2) {
+			code = userbpf_prog__jited(p, &size);
+			ASSERT_TRUE(code != NULL);
+			ASSERT_EQ(userbpf_prog__jit_blinded(p), blind == 1);
+			for (i = 0; i < sizeof(imms) / sizeof(imms[0]); i++) {
+				if (has_bytes(code, size, &imms[i], 4) != !blind) {
+					test_fail(__FILE__, __LINE__, "0x%08x %s the %s code",
+						  imms[i], blind ? "appears in" : "is missing from",
+						  blind ? "blinded" : "plain");
+					userbpf_prog__free(p);
+					return;
+				}
+			}
+			/* compiled: the setting can no longer change */
+			ASSERT_EQ(userbpf_prog__set_jit_blinding(p, !blind), -EBUSY);
+		}
+		userbpf_prog__free(p);
+	}
+	ASSERT_EQ(r[0], r[2]);
+	ASSERT_EQ(r[1], r[2]);
 }
 
 /* ==== Run-time errors, both engines ==== */
@@ -535,4 +640,147 @@ TEST(jit_emitter_sizes)
 	ASSERT_EQ(insn_bytes("r0 = 9\nr0 = r0\nexit\n", 1), 0);
 	ASSERT_EQ(insn_bytes("r0 = 0x7fffffff ll\nexit\n", 0), 5);  /* mov eax, imm32 */
 	ASSERT_EQ(insn_bytes("r0 = 0x123456789 ll\nexit\n", 0), 10); /* movabs */
+}
+
+/* ==== Direct map lookups ==== */
+
+static struct userbpf_map *dl_maps[3];
+
+static int dl_resolve(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
+{
+	(void)cookie, (void)src, (void)next;
+	if (imm < 1 || imm > 3)
+		return -EINVAL;
+	*value = (uint64_t)(uintptr_t)dl_maps[imm - 1];
+	return 0;
+}
+
+/*
+ * Lookups of an array (inline), a per-CPU array and a hash map (direct
+ * calls), hits and misses, a write through the returned pointer, and two
+ * calls that must keep the helper (r1 rewritten after the lddw; a jump
+ * target between lddw and call): the same r0 and map contents on both
+ * engines, and exactly the eligible calls planned.
+ */
+TEST(jit_direct_map_lookups_match_interpreter)
+{
+	static const char src[] =
+		"r6 = 0\n"
+		"*(u32 *)(r10 - 4) = 2\n"
+		"r2 = r10\n"
+		"r2 += -4\n"
+		"r1 = map_fd(1) ll\n"
+		"call 1\n"			/* arr[2]: inline, hit */
+		"if r0 == 0 goto +2\n"
+		"r1 = *(u64 *)(r0 + 0)\n"
+		"r6 += r1\n"
+		"*(u32 *)(r10 - 4) = 4\n"
+		"r2 = r10\n"
+		"r2 += -4\n"
+		"r1 = map_fd(1) ll\n"
+		"call 1\n"			/* arr[4]: inline, out of range */
+		"if r0 != 0 goto +1\n"
+		"r6 += 1000\n"
+		"*(u32 *)(r10 - 4) = 3\n"
+		"r2 = r10\n"
+		"r2 += -4\n"
+		"r1 = map_fd(1) ll\n"
+		"call 1\n"			/* arr[3] += 5 through the pointer */
+		"if r0 == 0 goto +2\n"
+		"r1 = 5\n"
+		"lock *(u64 *)(r0 + 0) += r1\n"
+		"*(u32 *)(r10 - 4) = 7\n"
+		"r2 = r10\n"
+		"r2 += -4\n"
+		"r1 = map_fd(3) ll\n"
+		"call 1\n"			/* hsh[7]: direct call, hit */
+		"if r0 == 0 goto +2\n"
+		"r1 = *(u64 *)(r0 + 0)\n"
+		"r6 += r1\n"
+		"*(u32 *)(r10 - 4) = 9\n"
+		"r2 = r10\n"
+		"r2 += -4\n"
+		"r1 = map_fd(3) ll\n"
+		"call 1\n"			/* hsh[9]: direct call, miss */
+		"if r0 != 0 goto +1\n"
+		"r6 += 10000\n"
+		"*(u32 *)(r10 - 4) = 1\n"
+		"r2 = r10\n"
+		"r2 += -4\n"
+		"r1 = map_fd(2) ll\n"
+		"call 1\n"			/* pca[1]: direct call */
+		"if r0 == 0 goto +1\n"
+		"*(u64 *)(r0 + 0) = 77\n"
+		"*(u32 *)(r10 - 4) = 2\n"
+		"r2 = r10\n"
+		"r2 += -4\n"
+		"r1 = map_fd(1) ll\n"
+		"r7 = r1\n"
+		"r1 = r7\n"
+		"call 1\n"			/* r1 rewritten: the helper */
+		"if r0 == 0 goto +2\n"
+		"r1 = *(u64 *)(r0 + 0)\n"
+		"r6 += r1\n"
+		"r1 = map_fd(1) ll\n"
+		"r2 = r10\n"
+		"if r6 == 0 goto +0\n"
+		"r2 += -4\n"			/* a jump target: the helper */
+		"call 1\n"
+		"if r0 == 0 goto +2\n"
+		"r1 = *(u64 *)(r0 + 0)\n"
+		"r6 += r1\n"
+		"r0 = r6\n"
+		"exit\n";
+	uint64_t r[2] = { 0, 0 }, a3[2] = { 0, 0 };
+	int engine;
+
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	for (engine = 0; engine < 2; engine++) {
+		USERBPF_OPTS(userbpf_map_create_opts, mo);
+		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = dl_resolve);
+		USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_UNCHECKED |
+			     (engine ? 0 : USERBPF_RUN_INTERPRETER));
+		struct userbpf_insn *insns;
+		struct userbpf_prog *p;
+		uint32_t k;
+		uint64_t v;
+		size_t cnt;
+		char aerr[128];
+		int i;
+
+		dl_maps[0] = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "arr", 4, 8, 4, &mo);
+		dl_maps[1] = userbpf_map__create(USERBPF_MAP_TYPE_PERCPU_ARRAY, "pca", 4, 8, 4, &mo);
+		dl_maps[2] = userbpf_map__create(USERBPF_MAP_TYPE_HASH, "hsh", 4, 8, 8, &mo);
+		for (i = 0; i < 3; i++)
+			ASSERT_TRUE(dl_maps[i] != NULL);
+		for (k = 0; k < 4; k++) {
+			v = 100 + k;
+			ASSERT_EQ(userbpf_map__update_elem(dl_maps[0], &k, &v, 0), 0);
+		}
+		k = 7;
+		v = 40;
+		ASSERT_EQ(userbpf_map__update_elem(dl_maps[2], &k, &v, 0), 0);
+		ASSERT_EQ(userbpf_asm(src, &insns, &cnt, aerr, sizeof(aerr)), 0);
+		p = userbpf_prog__new(insns, cnt, &po);
+		userbpf_free(insns);
+		ASSERT_TRUE(p != NULL);
+		ASSERT_EQ(userbpf_prog__run(p, &o, &r[engine]), 0);
+		if (engine) {
+			ASSERT_TRUE(userbpf_prog__jited(p, NULL) != NULL);
+			/* arr x3 inline, hsh x2 and pca direct; the last two not */
+			ASSERT_EQ(p->jit->direct_lookups, 6);
+		}
+		k = 3;
+		ASSERT_EQ(userbpf_map__lookup_elem(dl_maps[0], &k, &a3[engine], 0), 0);
+		userbpf_prog__free(p);
+		for (i = 0; i < 3; i++)
+			userbpf_map__put(dl_maps[i]);
+	}
+	ASSERT_EQ(r[0], 102 + 1000 + 40 + 10000 + 102 + 102);
+	ASSERT_EQ(r[1], r[0]);
+	ASSERT_EQ(a3[0], 108);
+	ASSERT_EQ(a3[1], 108);
 }

@@ -83,3 +83,22 @@ TEST(jit_cli_run_and_disasm_jited)
 	unlink("/tmp/userbpf-jit-cli.pkt");
 	ASSERT_TRUE(strstr(out, "retval: 65535\n") != NULL);
 }
+
+/* --jit-harden: the same result as without it, on native code. */
+TEST(jit_cli_run_hardened)
+{
+	char cmd[512], out[1 << 14];
+
+#if !defined(__x86_64__)
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	snprintf(cmd, sizeof(cmd), "%s/userbpf run %s/examples/loops.bpf.o --prog iterate "
+		 "--engine jit --jit-harden 2>&1", test_build_dir(), test_build_dir());
+	ASSERT_EQ(sh(cmd, out, sizeof(out)), 0);
+	ASSERT_TRUE(strstr(out, "retval: 1500\n") != NULL);
+	snprintf(cmd, sizeof(cmd), "%s/userbpf run %s/examples/loops.bpf.o --prog iterate "
+		 "--engine interp 2>&1", test_build_dir(), test_build_dir());
+	ASSERT_EQ(sh(cmd, out, sizeof(out)), 0);
+	ASSERT_TRUE(strstr(out, "retval: 1500\n") != NULL);
+}

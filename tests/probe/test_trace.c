@@ -129,7 +129,7 @@ TEST(trace_malloc_example)
 		 b, b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	ASSERT_CONTAINS(out, "@size_hist:\n                   value : count    distribution\n");
+	ASSERT_CONTAINS(out, "@size_hist:\n     value               : count    distribution\n");
 	/* the target's own mallocs of 2^i bytes, one per bucket at least */
 	ASSERT_CONTAINS(out, "     65536 -> 131071     : 1        |");
 	ASSERT_CONTAINS(out, "    131072 -> 262143     : 1        |");
@@ -150,7 +150,8 @@ TEST(trace_json_and_signal)
 		 b, b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	ASSERT_CONTAINS(out, "{\"type\":\"printk\",\"msg\":\"uprobe_add ENTRY: a = 1, b = 10\"}\n");
+	ASSERT_CONTAINS(out, ",\"msg\":\"uprobe_add ENTRY: a = 1, b = 10\"}\n");
+	ASSERT_CONTAINS(out, "{\"type\":\"printk\",\"pid\":");
 	ASSERT_TRUE(!strstr(out, "EXIT")); /* only --prog add_entry */
 	ASSERT_CONTAINS(out, "{\"type\":\"map\",\"map\":\"calls\",\"key\":0,\"value\":2}\n"
 			     "{\"type\":\"map\",\"map\":\"calls\",\"key\":1,\"value\":0}\n");
@@ -198,4 +199,371 @@ TEST(trace_minimal_example)
 	ASSERT_CONTAINS(out, ": write(fd=1, count=5)\n");
 	ASSERT_CONTAINS(out, "0\n11\n");
 	ASSERT_CONTAINS(out, "@minimal.bss:\n  [0] = 1\n");
+}
+
+/* examples/bootstrap.bpf.c's ring-buffer record */
+struct boot_event {
+	int pid, ppid;
+	unsigned exit_code, exit_event;
+	unsigned long long duration_ns;
+	char comm[16];
+	char filename[136];
+};
+
+/* The ring-buffer records of --json output, decoded; returns how many. */
+static int boot_events(const char *out, struct boot_event *ev, int max)
+{
+	const char *p = out;
+	int n = 0;
+
+	while (n < max && (p = strstr(p, "\"map\":\"rb\",\"data\":\""))) {
+		uint8_t raw[sizeof(struct boot_event)];
+		size_t i;
+
+		p += strlen("\"map\":\"rb\",\"data\":\"");
+		memset(raw, 0, sizeof(raw));
+		for (i = 0; i < sizeof(raw) && p[0] != '"' && p[1] != '"'; i++, p += 2)
+			sscanf(p, "%2hhx", &raw[i]);
+		memcpy(&ev[n++], raw, sizeof(raw));
+	}
+	return n;
+}
+
+static const struct boot_event *find_event(const struct boot_event *ev, int n, bool exit_ev,
+					   const char *comm)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if ((bool)ev[i].exit_event == exit_ev && !strcmp(ev[i].comm, comm))
+			return &ev[i];
+	return NULL;
+}
+
+TEST(trace_bootstrap_follow)
+{
+	char cmd[1024], out[32768];
+	const char *b = test_build_dir();
+	struct boot_event ev[32];
+	const struct boot_event *sh, *echo, *sleep_x, *sleep_e, *sh_x;
+	int st, n;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --follow --json %s/examples/bootstrap.bpf.o -- "
+		 "sh -c '/bin/echo hi; /bin/sleep 0.05; exit 5'",
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 5);
+	ASSERT_CONTAINS(out, "hi\n");
+	n = boot_events(out, ev, 32);
+	ASSERT_EQ(n, 6); /* exec and exit of sh, echo and sleep */
+	sh = find_event(ev, n, false, "sh");
+	echo = find_event(ev, n, false, "echo");
+	sleep_e = find_event(ev, n, false, "sleep");
+	sleep_x = find_event(ev, n, true, "sleep");
+	sh_x = find_event(ev, n, true, "sh");
+	ASSERT_TRUE(sh && echo && sleep_e && sleep_x && sh_x && find_event(ev, n, true, "echo"));
+	ASSERT_TRUE(strstr(sh->filename, "sh") != NULL);
+	ASSERT_STREQ(echo->filename, "/bin/echo");
+	ASSERT_STREQ(sleep_e->filename, "/bin/sleep");
+	ASSERT_EQ(echo->ppid, sh->pid);
+	ASSERT_EQ(sleep_x->pid, sleep_e->pid);
+	ASSERT_EQ(sh_x->pid, sh->pid);
+	/* durations: sleep ran 50 ms at least, sh outlived it */
+	ASSERT_TRUE(sleep_x->duration_ns >= 50000000ull && sleep_x->duration_ns < 5000000000ull);
+	ASSERT_TRUE(sh_x->duration_ns > sleep_x->duration_ns);
+	/* the counts of the three processes add up */
+	ASSERT_CONTAINS(out, "{\"type\":\"map\",\"map\":\"counts\",\"key\":0,\"value\":3}\n"
+			     "{\"type\":\"map\",\"map\":\"counts\",\"key\":1,\"value\":3}\n");
+
+	/* without --follow only the command itself is traced */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --json %s/examples/bootstrap.bpf.o -- "
+		 "sh -c '/bin/echo hi; /bin/true'",
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	n = boot_events(out, ev, 32);
+	ASSERT_EQ(n, 2);
+	ASSERT_TRUE(find_event(ev, n, false, "sh") && find_event(ev, n, true, "sh"));
+	ASSERT_CONTAINS(out, "\"map\":\"counts\",\"key\":0,\"value\":1}\n");
+}
+
+TEST(trace_execsnoop_follow)
+{
+	char cmd[1024], out[16384], events[4096];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	/* a subshell forks without exec; its child execs: a grandchild */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --follow %s/examples/execsnoop.bpf.o -- "
+		 "sh -c '/bin/true; (/bin/echo sub; exit 0); echo $$ >/dev/null'",
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	lines_with(out, "EXEC ", events, sizeof(events));
+	ASSERT_CONTAINS(events, "EXEC sh ");
+	ASSERT_CONTAINS(events, " /bin/true\n");
+	ASSERT_CONTAINS(events, " /bin/echo\n");
+	ASSERT_CONTAINS(out, "sub\n");
+	ASSERT_CONTAINS(out, "@execs:\n");
+	/* three execs: sh (by the CLI), true (by sh) and echo (by the subshell) */
+	{
+		const char *m = strstr(out, "@execs:\n");
+		int total = 0, v;
+
+		while (m && (m = strstr(m, "] = "))) {
+			m += 4;
+			if (sscanf(m, "%d", &v) == 1)
+				total += v;
+		}
+		ASSERT_EQ(total, 3);
+	}
+}
+
+TEST(trace_profile_example)
+{
+	char cmd[1024], out[32768];
+	const char *b = test_build_dir();
+	const char *t;
+	unsigned long samples = 0;
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --freq 99 %s/examples/profile.bpf.o -- "
+		 "%s/examples/uprobe_target spin 300",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "spun ");
+	/* symbolised user stacks: the spinning function, called from main */
+	ASSERT_CONTAINS(out, "@stacks:\n  [");
+	ASSERT_CONTAINS(out, "\n    spin_here+0x");
+	ASSERT_CONTAINS(out, " (uprobe_target)\n    main+0x");
+	t = strstr(out, "@totals:\n  [0] = ");
+	ASSERT_TRUE(t && sscanf(t + strlen("@totals:\n  [0] = "), "%lu", &samples) == 1);
+	/* 300 ms of CPU at 99 Hz: about 30 */
+	ASSERT_TRUE(samples >= 5 && samples <= 60);
+}
+
+TEST(trace_usdt_example)
+{
+	char cmd[1024], out[16384], events[4096];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd), "%s/examples/usdt_target", b);
+	if (access(cmd, X_OK)) {
+		test_skip("%s missing (no sys/sdt.h: install systemtap-sdt-dev)", cmd);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/usdt.bpf.o -- %s/examples/usdt_target 3", b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* memory-operand arguments, a string read through one, a constant */
+	lines_with(out, "tick ", events, sizeof(events));
+	ASSERT_STREQ(events, "tick i=0 sq=0 msg=hello k=42\n"
+			     "tick i=1 sq=1 msg=hello k=42\n"
+			     "tick i=2 sq=4 msg=hello k=42\n");
+	/* the semaphore was raised while attached */
+	ASSERT_CONTAINS(out, "ticks 3 traced 3\n");
+	ASSERT_CONTAINS(out, "@ticks:\n  [0] = 3\n  [1] = 5\n");
+	ASSERT_TRUE(!strstr(out, "__bpf_usdt"));
+	/* untraced, nobody raises it */
+	snprintf(cmd, sizeof(cmd), "%s/examples/usdt_target 2", b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_CONTAINS(out, "ticks 2 traced 0\n");
+	/* listed as bpftrace -l lists USDT probes */
+	snprintf(cmd, sizeof(cmd), "%s/userbpf probes 'userbpf:*' %s/examples/usdt_target", b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "usdt:");
+	ASSERT_CONTAINS(out, "/examples/usdt_target:userbpf:tick\n");
+}
+
+TEST(trace_syscount_example)
+{
+	char cmd[1024], out[16384];
+	const char *b = test_build_dir();
+	const char *m;
+	unsigned long n = 0;
+	int st;
+
+	if (!ready())
+		return;
+	/* uprobe_target 2 prints with one write and exits */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/syscount.bpf.o -- %s/examples/uprobe_target 2 3",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 3);
+	ASSERT_CONTAINS(out, "@syscalls:\nSYSCALL                   COUNT\n");
+	/* the one write of "0\n11\n" and the exit_group */
+	m = strstr(out, "\nwrite ");
+	ASSERT_TRUE(m && sscanf(m + 7, "%lu", &n) == 1);
+	ASSERT_EQ(n, 1);
+	/* (exit_group comes after the agent detached at exit: not counted) */
+	ASSERT_CONTAINS(out, "@failed_syscalls:\n");
+}
+
+TEST(trace_opensnoop_example)
+{
+	char cmd[1024], out[16384], events[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/opensnoop.bpf.o -- cat /etc/hostname "
+		 "/nonexistent/userbpf 2>/dev/null",
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 1); /* cat's status: one file missing */
+	lines_with(out, "", events, sizeof(events));
+	/* PID COMM FD ERR PATH: fd 3 for the file, -1 and ENOENT (2) for the other */
+	ASSERT_CONTAINS(events, " cat                 3   0 /etc/hostname\n");
+	ASSERT_CONTAINS(events, " cat                -1   2 /nonexistent/userbpf\n");
+	ASSERT_CONTAINS(out, "@opens:\n  [0] = ");
+}
+
+TEST(trace_funclatency_example)
+{
+	char cmd[1024], out[16384];
+	const char *b = test_build_dir();
+	const char *h, *p;
+	unsigned long total = 0, low, high, cnt;
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/funclatency.bpf.o -- %s/examples/uprobe_target nap 6",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "napped 6\n");
+	h = strstr(out, "@hist_usecs:\n     usecs               : count    distribution\n");
+	ASSERT_TRUE(h != NULL);
+	/* six calls; nap(5) slept 5 ms at least: nothing below its bucket is
+	 * that long, and the last bucket holds >= 4096 us */
+	for (p = strchr(h + 13, '\n') + 1; sscanf(p, " %lu -> %lu : %lu", &low, &high, &cnt) == 3;
+	     p = strchr(p, '\n') + 1) {
+		total += cnt;
+		if (!strchr(p, '\n'))
+			break;
+	}
+	ASSERT_EQ(total, 6);
+	ASSERT_TRUE(high >= 8191 && cnt >= 1);
+}
+
+/* Start "uprobe_target loop N MS" in the background; its pid. */
+static pid_t start_loop(const char *b, const char *n, const char *ms, int out_fd)
+{
+	char path[512];
+	pid_t p = fork();
+
+	if (p == 0) {
+		snprintf(path, sizeof(path), "%s/examples/uprobe_target", b);
+		dup2(out_fd, 1);
+		execl(path, path, "loop", n, ms, (char *)NULL);
+		_exit(127);
+	}
+	return p;
+}
+
+TEST(trace_pid_attach_and_detach)
+{
+	char cmd[1024], out[32768], tout[256];
+	const char *b = test_build_dir();
+	unsigned long entries = 0, exits = 0;
+	const char *m;
+	int st, fds[2];
+	ssize_t n;
+	pid_t t;
+
+	if (!ready())
+		return;
+	/* attach to a running process; it exits normally, the maps come then */
+	ASSERT_OK(pipe(fds));
+	t = start_loop(b, "30", "20", fds[1]);
+	close(fds[1]);
+	usleep(100000);
+	snprintf(cmd, sizeof(cmd), "%s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1", b,
+		 b, (int)t);
+	st = run(cmd, out, sizeof(out));
+	n = read(fds[0], tout, sizeof(tout) - 1);
+	close(fds[0]);
+	tout[n > 0 ? n : 0] = '\0';
+	ASSERT_EQ(waitpid(t, &st, 0), t);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_STREQ(tout, "looped 30 sum 4785\n"); /* its results unchanged */
+	ASSERT_CONTAINS(out, "uprobe_add ENTRY: a = 29, b = 290\n"
+			     "uprobe_add EXIT: return = 319\n");
+	m = strstr(out, "@calls:\n  [0] = ");
+	ASSERT_TRUE(m && sscanf(m, "@calls:\n  [0] = %lu\n  [1] = %lu", &entries, &exits) == 2);
+	ASSERT_TRUE(entries >= 5 && entries <= 30 && exits == entries);
+
+	/* SIGINT to the CLI detaches: the process runs on, untraced */
+	ASSERT_OK(pipe(fds));
+	t = start_loop(b, "80", "10", fds[1]);
+	close(fds[1]);
+	usleep(100000);
+	snprintf(cmd, sizeof(cmd),
+		 "timeout --preserve-status -s INT 0.4 %s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1; "
+		 "echo status=$?", b, b, (int)t);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_EQ(waitpid(t, &st, 0), t);
+	n = read(fds[0], tout, sizeof(tout) - 1);
+	close(fds[0]);
+	tout[n > 0 ? n : 0] = '\0';
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_STREQ(tout, "looped 80 sum 34760\n");
+	ASSERT_CONTAINS(out, "@calls:\n  [0] = ");
+	ASSERT_CONTAINS(out, "status=0\n");
+	m = strstr(out, "@calls:\n  [0] = ");
+	ASSERT_TRUE(m && sscanf(m, "@calls:\n  [0] = %lu", &entries) == 1);
+	ASSERT_TRUE(entries >= 1 && entries < 80);
+}
+
+TEST(trace_pid_refused_without_privilege)
+{
+	char cmd[1024], out[4096];
+	const char *b = test_build_dir();
+	int st, fds[2];
+	pid_t t;
+
+	if (!ready())
+		return;
+	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK)) {
+		test_skip("needs root and setpriv to drop privileges");
+		return;
+	}
+	ASSERT_OK(pipe(fds));
+	t = start_loop(b, "20", "10", fds[1]);
+	close(fds[1]);
+	/* nobody may not ptrace a root process */
+	snprintf(cmd, sizeof(cmd),
+		 "setpriv --reuid=65534 --regid=65534 --clear-groups %s/userbpf trace "
+		 "%s/examples/uprobe.bpf.o --pid %d 2>&1; echo status=$?",
+		 b, b, (int)t);
+	st = run(cmd, out, sizeof(out));
+	waitpid(t, &st, 0);
+	close(fds[0]);
+	ASSERT_CONTAINS(out, "cannot attach to process");
+	ASSERT_CONTAINS(out, "Operation not permitted");
+	ASSERT_CONTAINS(out, "status=1\n");
 }

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: MIT
+# launch.mk - the interposer "userbpf launch" preloads into an unmodified
+# libbpf application (src/launch/*.c compiled with -DUSERBPF_LAUNCH, plus
+# the library), exporting only the libc functions of src/launch/launch.map.
+# The tests' libbpf applications (tests/launch/apps/*.bpf.c + *.c) are built
+# the libbpf-bootstrap way: clang -target bpf, bpftool gen skeleton, link
+# Debian's libbpf.
+LAUNCH_LIB  := $(BUILD)/libuserbpf-launch.so
+LAUNCH_SRCS := $(sort $(wildcard src/launch/*.c src/domain/*.c))
+LAUNCH_OBJS := $(LAUNCH_SRCS:%.c=$(BUILD)/obj/%.launch.o)
+
+$(BUILD)/obj/src/%.launch.o: src/%.c src/launch/launch_int.h src/domain/domain.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DUSERBPF_LAUNCH $(ALL_CFLAGS) -c $< -o $@
+$(LAUNCH_LIB): $(LAUNCH_OBJS) $(LIB_OBJS) src/launch/launch.map
+	$(CC) -shared -Wl,--version-script=src/launch/launch.map $(LDFLAGS) -o $@ \
+		$(LAUNCH_OBJS) $(LIB_OBJS) $(LDLIBS) -ldl
+all: $(LAUNCH_LIB)
+$(TEST_BIN): | $(LAUNCH_LIB)
+
+# Test applications: $(BUILD)/launch/NAME from tests/launch/apps/NAME.bpf.c and
+# tests/launch/apps/NAME.c, when clang, bpftool and libbpf-dev are present.
+LAUNCH_BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || ls /usr/sbin/bpftool 2>/dev/null)
+LAUNCH_APP_SRCS := $(sort $(wildcard tests/launch/apps/*.bpf.c))
+ifneq ($(and $(shell command -v $(BPF_CLANG) 2>/dev/null),$(LAUNCH_BPFTOOL),$(wildcard /usr/include/bpf/libbpf.h)),)
+LAUNCH_APPS := $(LAUNCH_APP_SRCS:tests/launch/apps/%.bpf.c=$(BUILD)/launch/%)
+endif
+all: $(LAUNCH_APPS)
+$(TEST_BIN): | $(LAUNCH_APPS)
+
+$(BUILD)/launch/%.bpf.o: tests/launch/apps/%.bpf.c tests/launch/apps/%.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BPF_ARCH_INC) -Wall -Werror -c $< -o $@
+$(BUILD)/launch/%.skel.h: $(BUILD)/launch/%.bpf.o
+	$(LAUNCH_BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+# -rdynamic and no PIE: uprobe targets in the application keep their symbols
+$(BUILD)/launch/%: tests/launch/apps/%.c $(BUILD)/launch/%.skel.h
+	$(CC) -g -O1 -Wall -Werror -I$(BUILD)/launch -o $@ $< -lbpf -lelf -lz

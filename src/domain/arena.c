@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arena.c - the domain's shared arena (domain.h): joining and leaving,
+ * the allocator the library uses while in a domain, page runs for map
+ * storage, the object registry with domain ids, pins, domain-wide
+ * attachments and the aliases of ring buffers.
+ *
+ * Allocator: size classes of 32 << k bytes (k < 16) with a free list
+ * each; bigger blocks and page runs come from page-granular runs (free
+ * runs are reused first-fit, never split or merged).  Every block has a
+ * 16-byte header (class, or page count).  One spinlock (an atomic in the
+ * header) guards the allocator and the tables.  A process killed while
+ * holding it stops the domain: "userbpf domain rm" clears it.
+ */
+#ifdef USERBPF_LAUNCH
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "domain.h"
+#include "launch/launch_int.h"
+
+#define DOM_MAGIC 0x44504255u /* "UBPD" */
+#define DOM_VERSION 1
+#define PAGE 4096ul
+#define MAX_OBJS 4096
+#define MAX_PINS 256
+#define MAX_ATTACH 512
+#define MAX_ALIAS 256
+#define NCLASS 16
+#define MAX_PROCS 1024
+#define HEAP_START (2ul << 20)
+
+struct dom_obj {
+	uint32_t kind, id;
+	int32_t users;
+	uint32_t pinned;
+	void *ptr;
+};
+
+struct dom_pin {
+	char path[240];
+	uint32_t kind;
+	void *ptr;
+};
+
+struct dom_alias {
+	void *addr;
+	uint64_t len, off;
+};
+
+struct blk {
+	uint32_t magic, cls;	/* cls < NCLASS, or NCLASS: a page run */
+	uint64_t pages;		/* page run: its pages */
+};
+#define BLK_MAGIC 0xb10cb10cu
+
+struct dom_hdr {
+	uint32_t magic, version;
+	uint64_t marker;	/* address of domain_join in the creator */
+	int lock;
+	int32_t nprocs;
+	uint32_t gen;		/* futex word */
+	uint32_t next_id[3];
+	uint32_t attach_serial;
+	uint64_t bump;		/* next unused offset */
+	uint64_t free_cls[NCLASS];	/* offsets of free blocks (next in block) */
+	uint64_t free_runs;	/* offsets of free page runs */
+	uint32_t nalias;
+	int32_t procs[MAX_PROCS];	/* members (pid; exec keeps the pid) */
+	struct dom_alias alias[MAX_ALIAS];
+	struct dom_obj objs[MAX_OBJS];
+	struct dom_pin pins[MAX_PINS];
+	struct dom_attach att[MAX_ATTACH];
+};
+
+/* the probe layer's syscall gate (never seen by syscall tracepoints) */
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+static struct dom_hdr *hdr;
+static int arena_fd = -1;
+static char arena_path[512];
+static uint32_t aliases_applied;
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&hdr->lock, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&hdr->lock, 0, __ATOMIC_RELEASE);
+}
+
+static void *at(uint64_t off)
+{
+	return (uint8_t *)DOMAIN_BASE + off;
+}
+
+bool domain_active(void)
+{
+	return hdr != NULL;
+}
+
+int domain_fd(void)
+{
+	return arena_fd;
+}
+
+bool domain_owns(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return hdr && a >= DOMAIN_BASE && a < DOMAIN_BASE + DOMAIN_SIZE;
+}
+
+uint64_t domain_offset(const void *p)
+{
+	return (uintptr_t)p - DOMAIN_BASE;
+}
+
+uint32_t *domain_gen(void)
+{
+	return &hdr->gen;
+}
+
+void domain_bump(void)
+{
+	__atomic_add_fetch(&hdr->gen, 1, __ATOMIC_RELEASE);
+	probe_sc_gate(SYS_futex, (long)(uintptr_t)&hdr->gen, FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
+}
+
+int domain_join(const char *path)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	fd = launch_real.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) || fstat(fd, &st))
+		goto fail;
+	if (st.st_size == 0 && ftruncate(fd, (off_t)DOMAIN_SIZE))
+		goto fail;
+	p = launch_real.mmap((void *)DOMAIN_BASE, DOMAIN_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	if (p != (void *)DOMAIN_BASE) {
+		munmap(p, DOMAIN_SIZE);
+		errno = EADDRINUSE;
+		goto fail;
+	}
+	hdr = p;
+	if (hdr->magic != DOM_MAGIC) {
+		hdr->version = DOM_VERSION;
+		hdr->marker = (uint64_t)(uintptr_t)domain_join;
+		hdr->bump = HEAP_START;
+		hdr->magic = DOM_MAGIC;
+	} else if (hdr->version != DOM_VERSION ||
+		   hdr->marker != (uint64_t)(uintptr_t)domain_join) {
+		/* userbpf sits elsewhere here: its pointers would not work */
+		munmap(p, DOMAIN_SIZE);
+		hdr = NULL;
+		errno = EXDEV;
+		goto fail;
+	}
+	{
+		int i, free_slot = -1, me = getpid();
+
+		/* an exec'd member keeps its pid: it is the same member */
+		for (i = 0; i < MAX_PROCS; i++) {
+			if (hdr->procs[i] == me)
+				break;
+			if (!hdr->procs[i] && free_slot < 0)
+				free_slot = i;
+		}
+		if (i == MAX_PROCS && free_slot >= 0)
+			hdr->procs[free_slot] = me;
+	}
+	flock(fd, LOCK_UN);
+	arena_fd = fd;
+	snprintf(arena_path, sizeof(arena_path), "%s", path);
+	domain_alias_sync();
+	return 0;
+fail:
+	{
+		int e = errno;
+
+		launch_real.close(fd);
+		return -e;
+	}
+}
+
+/* The domain ends with its last member: members that died without
+ * leaving (killed) are pruned here. */
+void domain_leave(void)
+{
+	int i, me = getpid(), alive = 0;
+
+	if (!hdr)
+		return;
+	flock(arena_fd, LOCK_EX);
+	for (i = 0; i < MAX_PROCS; i++) {
+		if (!hdr->procs[i])
+			continue;
+		if (hdr->procs[i] == me || (kill(hdr->procs[i], 0) && errno == ESRCH))
+			hdr->procs[i] = 0;
+		else
+			alive++;
+	}
+	if (!alive)
+		unlink(arena_path);
+	flock(arena_fd, LOCK_UN);
+}
+
+/* ==== allocator ==== */
+
+static uint64_t take_pages(uint64_t pages)
+{
+	uint64_t *prev = &hdr->free_runs, off;
+
+	while ((off = *prev)) {
+		struct blk *b = at(off);
+
+		if (b->pages >= pages && b->pages <= pages * 2) {
+			uint64_t keep = b->pages;
+
+			*prev = *(uint64_t *)((uint8_t *)b + sizeof(*b));
+			memset(b, 0, keep * PAGE);
+			b->pages = keep;
+			return off;
+		}
+		prev = (uint64_t *)((uint8_t *)b + sizeof(*b));
+	}
+	off = (hdr->bump + PAGE - 1) & ~(PAGE - 1);
+	if (off + pages * PAGE > DOMAIN_SIZE)
+		return 0;
+	hdr->bump = off + pages * PAGE;
+	((struct blk *)at(off))->pages = pages;
+	return off;
+}
+
+void *domain_alloc(size_t size)
+{
+	size_t need = size + sizeof(struct blk);
+	uint32_t cls = 0;
+	uint64_t off;
+	struct blk *b;
+
+	if (!hdr || size > DOMAIN_SIZE / 2)
+		return NULL;
+	while (cls < NCLASS && (32ul << cls) < need)
+		cls++;
+	lock();
+	if (cls < NCLASS) {
+		off = hdr->free_cls[cls];
+		if (off) {
+			b = at(off);
+			hdr->free_cls[cls] = *(uint64_t *)(b + 1);
+			memset(b, 0, 32ul << cls);
+		} else {
+			off = (hdr->bump + 15) & ~15ul;
+			if (off + (32ul << cls) > DOMAIN_SIZE) {
+				unlock();
+				return NULL;
+			}
+			hdr->bump = off + (32ul << cls);
+			b = at(off);
+		}
+	} else {
+		off = take_pages((need + PAGE - 1) / PAGE);
+		if (!off) {
+			unlock();
+			return NULL;
+		}
+		b = at(off);
+	}
+	b->magic = BLK_MAGIC;
+	b->cls = cls;
+	unlock();
+	return b + 1;
+}
+
+static void free_run_locked(uint64_t off)
+{
+	struct blk *b = at(off);
+
+	*(uint64_t *)(b + 1) = hdr->free_runs;
+	hdr->free_runs = off;
+}
+
+void domain_free(void *p)
+{
+	struct blk *b;
+
+	if (!p || !domain_owns(p))
+		return;
+	b = (struct blk *)p - 1;
+	if (b->magic != BLK_MAGIC)
+		return;
+	lock();
+	b->magic = 0;
+	if (b->cls < NCLASS) {
+		*(uint64_t *)(b + 1) = hdr->free_cls[b->cls];
+		hdr->free_cls[b->cls] = domain_offset(b);
+	} else {
+		free_run_locked(domain_offset(b));
+	}
+	unlock();
+}
+
+/* Page runs for map storage: the run starts one page before the pointer
+ * (its header page), so the storage itself is page-aligned. */
+void *domain_pages(size_t len)
+{
+	uint64_t off;
+	struct blk *b;
+
+	if (!hdr)
+		return NULL;
+	lock();
+	off = take_pages((len + PAGE - 1) / PAGE + 1);
+	if (off) {
+		b = at(off);
+		b->magic = BLK_MAGIC;
+		b->cls = NCLASS + 1;
+	}
+	unlock();
+	return off ? (uint8_t *)at(off) + PAGE : NULL;
+}
+
+bool domain_pages_free(void *p)
+{
+	struct blk *b;
+	uint32_t i;
+
+	if (!domain_owns(p) || ((uintptr_t)p & (PAGE - 1)))
+		return false;
+	b = (struct blk *)((uint8_t *)p - PAGE);
+	if (b->magic != BLK_MAGIC || b->cls != NCLASS + 1)
+		return false;
+	lock();
+	b->magic = 0;
+	/* a run with aliases keeps them: never reused */
+	for (i = 0; i < hdr->nalias; i++)
+		if ((uint8_t *)hdr->alias[i].addr >= (uint8_t *)p &&
+		    (uint8_t *)hdr->alias[i].addr < (uint8_t *)p + (b->pages - 1) * PAGE)
+			break;
+	if (i == hdr->nalias)
+		free_run_locked(domain_offset(b));
+	unlock();
+	return true;
+}
+
+int domain_alias_add(void *addr, size_t len, uint64_t off)
+{
+	int err = 0;
+
+	lock();
+	if (hdr->nalias >= MAX_ALIAS)
+		err = -ENOSPC;
+	else
+		hdr->alias[hdr->nalias++] = (struct dom_alias){ addr, len, off };
+	unlock();
+	if (!err)
+		domain_bump();
+	return err;
+}
+
+void domain_alias_sync(void)
+{
+	uint32_t n = __atomic_load_n(&hdr->nalias, __ATOMIC_ACQUIRE);
+
+	for (; aliases_applied < n; aliases_applied++) {
+		struct dom_alias *a = &hdr->alias[aliases_applied];
+
+		launch_real.mmap(a->addr, a->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+				 arena_fd, (off_t)a->off);
+	}
+}
+
+/* ==== registry ==== */
+
+static struct dom_obj *find_obj(int kind, const void *ptr)
+{
+	int i;
+
+	for (i = 0; i < MAX_OBJS; i++)
+		if (hdr->objs[i].kind == (uint32_t)kind && hdr->objs[i].ptr == ptr)
+			return &hdr->objs[i];
+	return NULL;
+}
+
+uint32_t domain_obj_use(int kind, void *ptr)
+{
+	struct dom_obj *o;
+	uint32_t id = 0;
+	int i;
+
+	lock();
+	o = find_obj(kind, ptr);
+	if (!o) {
+		for (i = 0; i < MAX_OBJS && hdr->objs[i].kind; i++)
+			;
+		if (i < MAX_OBJS) {
+			o = &hdr->objs[i];
+			o->kind = (uint32_t)kind;
+			o->ptr = ptr;
+			o->users = 0;
+			o->pinned = 0;
+			o->id = ++hdr->next_id[kind];
+		}
+	}
+	if (o) {
+		o->users++;
+		id = o->id;
+	}
+	unlock();
+	return id;
+}
+
+void domain_obj_unuse(int kind, void *ptr)
+{
+	struct dom_obj *o;
+
+	lock();
+	o = find_obj(kind, ptr);
+	if (o && --o->users <= 0 && !o->pinned)
+		memset(o, 0, sizeof(*o));
+	unlock();
+}
+
+uint32_t domain_obj_id(int kind, const void *ptr)
+{
+	struct dom_obj *o;
+	uint32_t id;
+
+	lock();
+	o = find_obj(kind, ptr);
+	id = o ? o->id : 0;
+	unlock();
+	return id;
+}
+
+void *domain_obj_by_id(int kind, uint32_t id)
+{
+	void *p = NULL;
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_OBJS; i++)
+		if (hdr->objs[i].kind == (uint32_t)kind && hdr->objs[i].id == id)
+			p = hdr->objs[i].ptr;
+	unlock();
+	return p;
+}
+
+uint32_t domain_obj_next_id(int kind, uint32_t start)
+{
+	uint32_t best = 0;
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_OBJS; i++)
+		if (hdr->objs[i].kind == (uint32_t)kind && hdr->objs[i].id > start &&
+		    (!best || hdr->objs[i].id < best))
+			best = hdr->objs[i].id;
+	unlock();
+	return best;
+}
+
+/* ==== pins ==== */
+
+int domain_pin(const char *path, int kind, void *ptr)
+{
+	struct dom_obj *o;
+	int i, free_slot = -1, err = 0;
+
+	if (strlen(path) >= sizeof(hdr->pins[0].path))
+		return -ENAMETOOLONG;
+	lock();
+	for (i = 0; i < MAX_PINS; i++) {
+		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
+			err = -EEXIST;
+			goto out;
+		}
+		if (!hdr->pins[i].ptr && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0) {
+		err = -ENOSPC;
+		goto out;
+	}
+	snprintf(hdr->pins[free_slot].path, sizeof(hdr->pins[0].path), "%s", path);
+	hdr->pins[free_slot].kind = (uint32_t)kind;
+	hdr->pins[free_slot].ptr = ptr;
+	o = find_obj(kind, ptr);
+	if (o)
+		o->pinned++;
+out:
+	unlock();
+	return err;
+}
+
+void *domain_pin_get(const char *path, int *kind)
+{
+	void *p = NULL;
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_PINS; i++)
+		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
+			p = hdr->pins[i].ptr;
+			*kind = (int)hdr->pins[i].kind;
+		}
+	unlock();
+	return p;
+}
+
+/* ==== attachments ==== */
+
+int domain_attach_add(const struct dom_attach *a)
+{
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_ATTACH && hdr->att[i].active; i++)
+		;
+	if (i < MAX_ATTACH) {
+		hdr->att[i] = *a;
+		hdr->att[i].serial = ++hdr->attach_serial;
+		__atomic_store_n(&hdr->att[i].active, 1, __ATOMIC_RELEASE);
+	}
+	unlock();
+	if (i == MAX_ATTACH)
+		return -ENOSPC;
+	domain_bump();
+	return i;
+}
+
+void domain_attach_del(int slot)
+{
+	if (slot < 0 || slot >= MAX_ATTACH)
+		return;
+	lock();
+	hdr->att[slot].active = 0;
+	unlock();
+	domain_bump();
+}
+
+int domain_attach_count(void)
+{
+	return MAX_ATTACH;
+}
+
+bool domain_attach_get(int i, struct dom_attach *out)
+{
+	bool ok;
+
+	lock();
+	ok = hdr->att[i].active;
+	if (ok)
+		*out = hdr->att[i];
+	unlock();
+	return ok;
+}
+#endif /* USERBPF_LAUNCH */

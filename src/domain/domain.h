@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * domain.h - a userbpf domain: the BPF object space of a tree of
+ * processes, in one shared file (the arena) mapped at the same fixed
+ * address in every process of the domain, so the pointers inside userbpf
+ * objects stay valid everywhere.  "userbpf launch --domain NAME" starts
+ * processes in a domain with address randomisation off, so the
+ * interposer (and with it every function pointer userbpf stores) sits at
+ * the same address too; a process whose interposer is elsewhere refuses
+ * to join.
+ *
+ * The arena holds: a header (process count, id counters, a futex word
+ * bumped when attachments change), the allocator that replaces the
+ * library's (userbpf_set_platform), page runs for map storage, the
+ * registry of objects (maps and programs with their domain ids and the
+ * number of descriptors open on them), pins, domain-wide attachments, and
+ * the aliases (a ring buffer's data pages mapped twice) every process
+ * applies.  Locks in the arena are atomic spinlocks (process-shared by
+ * construction).
+ *
+ * Compiled only into the launch interposer (-DUSERBPF_LAUNCH).
+ */
+#ifndef USERBPF_DOMAIN_H
+#define USERBPF_DOMAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DOMAIN_BASE 0x200000000000UL
+#define DOMAIN_SIZE (1UL << 32)
+
+enum dom_kind { DOM_MAP = 1, DOM_PROG = 2 };
+enum dom_attach_kind { DOM_ATT_UPROBE = 1, DOM_ATT_TP = 2 };
+
+struct dom_attach {
+	uint32_t active;
+	uint32_t kind;		/* enum dom_attach_kind */
+	uint32_t retprobe;
+	int32_t pid;		/* -1 every process, else only this one */
+	int32_t owner;		/* pid that attached it (attached there already) */
+	uint32_t serial;	/* distinguishes reuses of the slot */
+	uint64_t offset;
+	uint64_t cookie;
+	void *prog;		/* struct userbpf_prog *, a reference */
+	char target[256];	/* binary path, or tracepoint "cat/name" */
+};
+
+/* Join (or create) the domain whose arena file is path.  0, or -errno
+ * (then the process runs with a private object space). */
+int domain_join(const char *path);
+bool domain_active(void);
+/* This process leaves (destructor): the last one removes the arena. */
+void domain_leave(void);
+
+/* Allocator (the library's platform alloc/free while in a domain). */
+void *domain_alloc(size_t size);
+void domain_free(void *p);
+/* Page-aligned zeroed run for map storage / 0 on failure; free by address. */
+void *domain_pages(size_t len);
+bool domain_owns(const void *p);
+/* Free a page run that starts at p; false if p starts none. */
+bool domain_pages_free(void *p);
+/* Offset in the arena file of an address inside it. */
+uint64_t domain_offset(const void *p);
+int domain_fd(void);
+/* Record that [addr, addr+len) shows arena file offset off (every
+ * process maps it so when it syncs). */
+int domain_alias_add(void *addr, size_t len, uint64_t off);
+/* Map every recorded alias not yet applied in this process. */
+void domain_alias_sync(void);
+
+/* Registry of objects: domain id of ptr, adding it (users + 1). */
+uint32_t domain_obj_use(int kind, void *ptr);
+/* One descriptor fewer on ptr. */
+void domain_obj_unuse(int kind, void *ptr);
+uint32_t domain_obj_id(int kind, const void *ptr);
+/* Object with that id (no reference), or NULL. */
+void *domain_obj_by_id(int kind, uint32_t id);
+/* Smallest id above start, or 0. */
+uint32_t domain_obj_next_id(int kind, uint32_t start);
+
+/* Pins: 0 / -EEXIST / -ENOSPC; get returns the object or NULL (ENOENT). */
+int domain_pin(const char *path, int kind, void *ptr);
+void *domain_pin_get(const char *path, int *kind);
+
+/* Domain-wide attachments: slot index or -errno; deactivate by slot. */
+int domain_attach_add(const struct dom_attach *a);
+void domain_attach_del(int slot);
+/* Copy of slot i if active (false past the end / inactive). */
+int domain_attach_count(void);
+bool domain_attach_get(int i, struct dom_attach *out);
+/* Futex word bumped on every change of attachments or aliases. */
+uint32_t *domain_gen(void);
+void domain_bump(void);
+
+#endif

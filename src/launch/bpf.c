@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf.c - the bpf() system call of a launched application: every command
+ * libbpf and bpftool issue, answered by userbpf_bpf() over the userbpf
+ * handles behind the application's descriptors.  Owns the translation of
+ * descriptors inside attrs (map_fd, prog_fd, btf_fd, inner_map_fd, the
+ * map references in PROG_LOAD instructions and fd_array, the program /
+ * map descriptors stored as values of prog arrays and map-in-maps), the
+ * commands the command layer does not have (GET_NEXT_ID for maps,
+ * programs, BTF and links, BTF_GET_FD_BY_ID, LINK_GET_FD_BY_ID,
+ * PROG_BIND_MAP, OBJ_PIN / OBJ_GET, LINK_CREATE, RAW_TRACEPOINT_OPEN,
+ * link info), and the refusals of what a process cannot provide
+ * (programs attached to kernel functions), with a message.
+ */
+#ifdef USERBPF_LAUNCH
+#include <errno.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/domain.h"
+#include "launch_int.h"
+#include "userbpf/syscall.h"
+#include "userbpf/userbpf.h"
+
+#define ATTR_END(f) (offsetof(union bpf_attr, f) + sizeof(((union bpf_attr *)0)->f))
+
+static void *uptr(uint64_t v)
+{
+	return (void *)(uintptr_t)v;
+}
+
+/* Result of userbpf_bpf as -errno / value. */
+static long ub_call(int cmd, union bpf_attr *a, unsigned int size)
+{
+	int ret;
+
+	launch_in_lib++;
+	ret = userbpf_bpf(cmd, a, size);
+	if (ret < 0)
+		ret = -errno;
+	launch_in_lib--;
+	return ret;
+}
+
+/* The id of the object behind userbpf handle h (0 on failure). */
+static uint32_t handle_id(int h, int kind)
+{
+	union bpf_attr a;
+	union {
+		struct bpf_map_info map;
+		struct bpf_prog_info prog;
+		struct bpf_btf_info btf;
+	} info;
+	uint32_t len = kind == LOBJ_MAP ? sizeof(info.map) :
+		       kind == LOBJ_PROG ? sizeof(info.prog) : sizeof(info.btf);
+
+	memset(&a, 0, sizeof(a));
+	memset(&info, 0, sizeof(info));
+	a.info.bpf_fd = (uint32_t)h;
+	a.info.info_len = len;
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	if (userbpf_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) < 0)
+		return 0;
+	return kind == LOBJ_MAP ? info.map.id : kind == LOBJ_PROG ? info.prog.id : info.btf.id;
+}
+
+/* Wrap a new userbpf handle into a descriptor (the handle is consumed). */
+static long wrap(int kind, long h, uint32_t map_type)
+{
+	static const char *const names[] = { "", "bpf-map", "bpf-prog", "btf" };
+	struct lobj *obj;
+
+	if (h < 0)
+		return h;
+	obj = lobj_new(kind);
+	if (!obj) {
+		userbpf_close((int)h);
+		return -ENOMEM;
+	}
+	obj->h = (int)h;
+	obj->map_type = map_type;
+	obj->id = handle_id((int)h, kind);
+	if (domain_active() && kind == LOBJ_MAP) {
+		obj->dptr = userbpf_map_by_fd((int)h);
+		obj->id = domain_obj_use(DOM_MAP, obj->dptr);
+	} else if (domain_active() && kind == LOBJ_PROG) {
+		obj->dptr = userbpf_prog_by_fd((int)h);
+		obj->id = domain_obj_use(DOM_PROG, obj->dptr);
+	}
+	return lobj_install(obj, names[kind]);
+}
+
+/* fd field of kind -> handle, in place; 0 or -errno. */
+static int xlate(uint32_t *field, int kind)
+{
+	int h = lobj_handle((int)*field, kind);
+
+	if (h < 0)
+		return h;
+	*field = (uint32_t)h;
+	return 0;
+}
+
+static int map_type_of(int fd)
+{
+	struct lobj *obj = lobj_get(fd);
+	int t = obj && obj->kind == LOBJ_MAP ? (int)obj->map_type : -1;
+
+	lobj_put(obj);
+	return t;
+}
+
+/* ==== commands on maps ==== */
+
+static long cmd_map_create(union bpf_attr *a, unsigned int size)
+{
+	int err;
+
+	if (a->btf_key_type_id || a->btf_value_type_id || a->btf_vmlinux_value_type_id) {
+		err = xlate(&a->btf_fd, LOBJ_BTF);
+		if (err)
+			return err;
+	}
+	if (a->btf_vmlinux_value_type_id) {
+		launch_log("map '%.16s': struct_ops maps (kernel structures) are not "
+			   "available in a process", a->map_name);
+		return -EOPNOTSUPP;
+	}
+	if (a->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS || a->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+		err = xlate(&a->inner_map_fd, LOBJ_MAP);
+		if (err)
+			return err;
+	}
+	return wrap(LOBJ_MAP, ub_call(BPF_MAP_CREATE, a, size), a->map_type);
+}
+
+static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
+{
+	int type = map_type_of((int)a->map_fd), err;
+	uint32_t fdval, uattr_map_fd = a->map_fd;
+
+	err = xlate(&a->map_fd, LOBJ_MAP);
+	if (err)
+		return err;
+	if (cmd == BPF_MAP_UPDATE_ELEM && a->value) {
+		switch (type) {
+		case BPF_MAP_TYPE_PROG_ARRAY:
+		case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+		case BPF_MAP_TYPE_HASH_OF_MAPS:
+			memcpy(&fdval, uptr(a->value), sizeof(fdval));
+			err = xlate(&fdval, type == BPF_MAP_TYPE_PROG_ARRAY ? LOBJ_PROG : LOBJ_MAP);
+			if (err)
+				return err;
+			a->value = (uint64_t)(uintptr_t)&fdval;
+			break;
+		case BPF_MAP_TYPE_PERF_EVENT_ARRAY: {
+			struct lobj *m = lobj_get((int)uattr_map_fd);
+			uint32_t key;
+
+			memcpy(&fdval, uptr(a->value), sizeof(fdval));
+			memcpy(&key, uptr(a->key), sizeof(key));
+			err = m ? launch_perfbuf_set(m, key, (int)fdval) : -EBADF;
+			lobj_put(m);
+			return err;
+		}
+		default:
+			break;
+		}
+	}
+	return ub_call(cmd, a, size);
+}
+
+/* ==== PROG_LOAD ==== */
+
+static bool kernel_attach(const union bpf_attr *a)
+{
+	if (a->prog_type == BPF_PROG_TYPE_TRACING || a->prog_type == BPF_PROG_TYPE_LSM ||
+	    a->prog_type == BPF_PROG_TYPE_EXT || a->prog_type == BPF_PROG_TYPE_STRUCT_OPS)
+		return a->attach_btf_id || a->attach_prog_fd;
+	return false;
+}
+
+/*
+ * libbpf turns what it could not resolve into calls of helpers that do
+ * not exist (a map it did not create, a failed CO-RE relocation, a weak
+ * kfunc), counting on the kernel verifier to find them dead: the
+ * kernel refuses such a call only on a path it can reach.  userbpf's
+ * VM refuses unknown helper ids anywhere, so they become "r0 = 0": on a
+ * dead path nothing changes, and on a live one r0 holds what a failed
+ * lookup returns.
+ */
+static bool poisoned(const struct bpf_insn *in)
+{
+	uint32_t imm = (uint32_t)in->imm;
+
+	if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg)
+		return false;
+	return (imm >= 2001000000u && imm < 2003000000u) || imm == 0xbad2310u;
+}
+
+static long cmd_prog_load(union bpf_attr *a, unsigned int size)
+{
+	struct bpf_insn *insns = NULL;
+	int32_t *fds = NULL;
+	size_t i, n = a->insn_cnt, fd_cnt = 0;
+	long ret;
+
+	if (kernel_attach(a)) {
+		launch_log("program '%.16s': attaching to kernel functions (fentry, fexit, "
+			   "tp_btf, lsm, freplace) is not available in a process",
+			   a->prog_name);
+		return -EINVAL;
+	}
+	if (a->insns && n && n <= 1000000) {
+		const struct bpf_insn *src = uptr(a->insns);
+
+		insns = malloc(n * sizeof(*insns));
+		if (!insns)
+			return -ENOMEM;
+		memcpy(insns, src, n * sizeof(*insns));
+		for (i = 0; i < n; i++)
+			if (poisoned(&insns[i]))
+				insns[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
+		for (i = 0; i + 1 < n; i++) {
+			uint32_t v;
+
+			if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+				continue;
+			if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+			    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
+				v = (uint32_t)insns[i].imm;
+				ret = xlate(&v, LOBJ_MAP);
+				if (ret)
+					goto out;
+				insns[i].imm = (int32_t)v;
+			} else if ((insns[i].src_reg == BPF_PSEUDO_MAP_IDX ||
+				    insns[i].src_reg == BPF_PSEUDO_MAP_IDX_VALUE) &&
+				   insns[i].imm >= 0 && (size_t)insns[i].imm + 1 > fd_cnt) {
+				fd_cnt = (size_t)insns[i].imm + 1;
+			}
+			i++;
+		}
+		a->insns = (uint64_t)(uintptr_t)insns;
+	}
+	if (a->fd_array && fd_cnt) {
+		const int32_t *src = uptr(a->fd_array);
+
+		fds = malloc(fd_cnt * sizeof(*fds));
+		ret = -ENOMEM;
+		if (!fds)
+			goto out;
+		for (i = 0; i < fd_cnt; i++) {
+			uint32_t v = (uint32_t)src[i];
+
+			ret = xlate(&v, LOBJ_MAP);
+			if (ret)
+				goto out;
+			fds[i] = (int32_t)v;
+		}
+		a->fd_array = (uint64_t)(uintptr_t)fds;
+	}
+	if (a->prog_btf_fd)
+		xlate(&a->prog_btf_fd, LOBJ_BTF);
+	ret = wrap(LOBJ_PROG, ub_call(BPF_PROG_LOAD, a, size), 0);
+out:
+	free(insns);
+	free(fds);
+	return ret;
+}
+
+/* ==== ids ==== */
+
+struct id_walk {
+	int kind;
+	uint32_t start, best, max;
+	struct lobj *found;	/* with wanted id (GET_FD_BY_ID) */
+	uint32_t want;
+};
+
+static void id_visit(struct lobj *obj, void *ctx)
+{
+	struct id_walk *w = ctx;
+
+	if (obj->kind != w->kind || !obj->id)
+		return;
+	if (obj->id > w->max)
+		w->max = obj->id;
+	if (obj->id > w->start && (!w->best || obj->id < w->best))
+		w->best = obj->id;
+	if (w->want && obj->id == w->want && !w->found) {
+		__atomic_add_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL);
+		w->found = obj;
+	}
+}
+
+static uint32_t max_seen[LOBJ_LINK + 1];
+
+static long cmd_get_next_id(int cmd, union bpf_attr *a)
+{
+	int kind = cmd == BPF_MAP_GET_NEXT_ID ? LOBJ_MAP :
+		   cmd == BPF_PROG_GET_NEXT_ID ? LOBJ_PROG :
+		   cmd == BPF_BTF_GET_NEXT_ID ? LOBJ_BTF : LOBJ_LINK;
+	struct id_walk w = { .kind = kind, .start = a->start_id };
+	uint32_t id;
+
+	if (a->open_flags)
+		return -EINVAL;
+	if (domain_active() && (kind == LOBJ_MAP || kind == LOBJ_PROG)) {
+		a->next_id = domain_obj_next_id(kind == LOBJ_MAP ? DOM_MAP : DOM_PROG,
+						 a->start_id);
+		return a->next_id ? 0 : -ENOENT;
+	}
+	lobj_each(id_visit, &w);
+	if (w.max > max_seen[kind])
+		max_seen[kind] = w.max;
+	/* objects without a descriptor (a map only a program holds) */
+	if (kind == LOBJ_MAP || kind == LOBJ_PROG) {
+		for (id = a->start_id + 1; id <= max_seen[kind] && (!w.best || id < w.best); id++) {
+			union bpf_attr g;
+			int h;
+
+			memset(&g, 0, sizeof(g));
+			if (kind == LOBJ_MAP)
+				g.map_id = id;
+			else
+				g.prog_id = id;
+			h = userbpf_bpf(kind == LOBJ_MAP ? BPF_MAP_GET_FD_BY_ID :
+				       BPF_PROG_GET_FD_BY_ID, &g, sizeof(g));
+			if (h >= 0) {
+				userbpf_close(h);
+				w.best = id;
+				break;
+			}
+		}
+	}
+	if (!w.best)
+		return -ENOENT;
+	a->next_id = w.best;
+	return 0;
+}
+
+static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
+{
+	struct id_walk w = { .want = a->prog_id };
+	long h;
+
+	if (domain_active() && (cmd == BPF_MAP_GET_FD_BY_ID || cmd == BPF_PROG_GET_FD_BY_ID)) {
+		void *p = domain_obj_by_id(cmd == BPF_MAP_GET_FD_BY_ID ? DOM_MAP : DOM_PROG,
+					   a->map_id);
+
+		if (!p)
+			return -ENOENT;
+		launch_in_lib++;
+		h = cmd == BPF_MAP_GET_FD_BY_ID ? userbpf_map_fd(p) : userbpf_prog_fd(p);
+		launch_in_lib--;
+		if (cmd == BPF_MAP_GET_FD_BY_ID)
+			return wrap(LOBJ_MAP, h, userbpf_map__type(p));
+		return wrap(LOBJ_PROG, h, 0);
+	}
+	if (cmd == BPF_MAP_GET_FD_BY_ID) {
+		h = ub_call(cmd, a, size);
+		return h < 0 ? h : wrap(LOBJ_MAP, h, h < 0 ? 0 :
+					userbpf_map__type(userbpf_map_by_fd((int)h)));
+	}
+	if (cmd == BPF_PROG_GET_FD_BY_ID)
+		return wrap(LOBJ_PROG, ub_call(cmd, a, size), 0);
+	w.kind = cmd == BPF_BTF_GET_FD_BY_ID ? LOBJ_BTF : LOBJ_LINK;
+	lobj_each(id_visit, &w);
+	if (!w.found)
+		return -ENOENT;
+	/* the new descriptor shares the object (the walk's reference) */
+	return lobj_install(w.found, w.kind == LOBJ_BTF ? "btf" : "bpf-link");
+}
+
+/* ==== info ==== */
+
+static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_attr *uattr)
+{
+	struct lobj *obj = lobj_get((int)a->info.bpf_fd);
+	long ret;
+
+	if (!obj)
+		return -EBADF;
+	if (obj->kind == LOBJ_LINK) {
+		struct bpf_link_info info;
+		uint32_t len = a->info.info_len < sizeof(info) ? a->info.info_len : sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		info.type = obj->link_type;
+		info.id = obj->id;
+		info.prog_id = obj->prog_id;
+		memcpy(uptr(a->info.info), &info, len);
+		uattr->info.info_len = len;
+		lobj_put(obj);
+		return 0;
+	}
+	if (obj->h < 0) {
+		lobj_put(obj);
+		return -EINVAL;
+	}
+	a->info.bpf_fd = (uint32_t)obj->h;
+	ret = ub_call(BPF_OBJ_GET_INFO_BY_FD, a, size);
+	if (!ret)
+		uattr->info.info_len = a->info.info_len;
+	/* ids are the domain's (id at offset 4 of map and prog info) */
+	if (!ret && obj->dptr && a->info.info_len >= 8) {
+		uint32_t id = obj->id;
+
+		memcpy((uint8_t *)uptr(a->info.info) + 4, &id, sizeof(id));
+	}
+	lobj_put(obj);
+	return ret;
+}
+
+/* ==== pins (a domain's /sys/fs/bpf) ==== */
+
+static long cmd_obj_pin(union bpf_attr *a)
+{
+	const char *path = uptr(a->pathname);
+	struct lobj *obj;
+	int err;
+
+	if (!path)
+		return -EFAULT;
+	if (!domain_active()) {
+		launch_log("pinning '%s' needs a domain (userbpf launch --domain NAME)", path);
+		return -EPERM;
+	}
+	if (strncmp(path, "/sys/fs/bpf/", 12))
+		return -EPERM; /* not on bpffs */
+	obj = lobj_get((int)a->bpf_fd);
+	if (!obj)
+		return -EBADF;
+	if (!obj->dptr) {
+		lobj_put(obj);
+		return -EINVAL;
+	}
+	err = domain_pin(path, obj->kind == LOBJ_MAP ? DOM_MAP : DOM_PROG, obj->dptr);
+	if (!err) {
+		/* the pin holds a reference for the life of the domain */
+		if (obj->kind == LOBJ_MAP)
+			userbpf_map__get(obj->dptr);
+		else
+			userbpf_prog__get(obj->dptr);
+	}
+	lobj_put(obj);
+	return err;
+}
+
+static long cmd_obj_get(union bpf_attr *a)
+{
+	const char *path = uptr(a->pathname);
+	void *p;
+	int kind;
+	long h;
+
+	if (!path)
+		return -EFAULT;
+	if (!domain_active())
+		return -ENOENT;
+	p = domain_pin_get(path, &kind);
+	if (!p)
+		return -ENOENT;
+	launch_in_lib++;
+	h = kind == DOM_MAP ? userbpf_map_fd(p) : userbpf_prog_fd(p);
+	launch_in_lib--;
+	if (kind == DOM_MAP)
+		return wrap(LOBJ_MAP, h, userbpf_map__type(p));
+	return wrap(LOBJ_PROG, h, 0);
+}
+
+/* ==== entry ==== */
+
+long launch_bpf(int cmd, void *uattr_p, unsigned int size)
+{
+	union bpf_attr *uattr = uattr_p, a;
+	long ret;
+	int err;
+
+	if (!uattr)
+		return -EFAULT;
+	memset(&a, 0, sizeof(a));
+	memcpy(&a, uattr, size < sizeof(a) ? size : sizeof(a));
+	switch (cmd) {
+	case BPF_MAP_CREATE:
+		return cmd_map_create(&a, size);
+	case BPF_MAP_LOOKUP_ELEM:
+	case BPF_MAP_UPDATE_ELEM:
+	case BPF_MAP_DELETE_ELEM:
+	case BPF_MAP_GET_NEXT_KEY:
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+		return cmd_map_elem(cmd, &a, size);
+	case BPF_MAP_FREEZE:
+		err = xlate(&a.map_fd, LOBJ_MAP);
+		return err ? err : ub_call(cmd, &a, size);
+	case BPF_MAP_LOOKUP_BATCH:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case BPF_MAP_UPDATE_BATCH:
+	case BPF_MAP_DELETE_BATCH:
+		err = xlate(&a.batch.map_fd, LOBJ_MAP);
+		if (err)
+			return err;
+		ret = ub_call(cmd, &a, size);
+		if (size >= ATTR_END(batch.count))
+			uattr->batch.count = a.batch.count;
+		return ret;
+	case BPF_PROG_LOAD:
+		return cmd_prog_load(&a, size);
+	case BPF_PROG_TEST_RUN:
+		err = xlate(&a.test.prog_fd, LOBJ_PROG);
+		if (err)
+			return err;
+		ret = ub_call(cmd, &a, size);
+		if ((ret == 0 || ret == -ENOSPC) && size >= ATTR_END(test.duration)) {
+			uattr->test.retval = a.test.retval;
+			uattr->test.duration = a.test.duration;
+			uattr->test.data_size_out = a.test.data_size_out;
+			if (size >= ATTR_END(test.ctx_size_out))
+				uattr->test.ctx_size_out = a.test.ctx_size_out;
+		}
+		return ret;
+	case BPF_OBJ_GET_INFO_BY_FD:
+		return cmd_obj_get_info(&a, size, uattr);
+	case BPF_BTF_LOAD:
+		return wrap(LOBJ_BTF, ub_call(cmd, &a, size), 0);
+	case BPF_MAP_GET_NEXT_ID:
+	case BPF_PROG_GET_NEXT_ID:
+	case BPF_BTF_GET_NEXT_ID:
+	case BPF_LINK_GET_NEXT_ID:
+		ret = cmd_get_next_id(cmd, &a);
+		if (!ret)
+			uattr->next_id = a.next_id;
+		return ret;
+	case BPF_MAP_GET_FD_BY_ID:
+	case BPF_PROG_GET_FD_BY_ID:
+	case BPF_BTF_GET_FD_BY_ID:
+	case BPF_LINK_GET_FD_BY_ID:
+		return cmd_get_fd_by_id(cmd, &a, size);
+	case BPF_PROG_BIND_MAP: {
+		struct lobj *p = lobj_get_kind((int)a.prog_bind_map.prog_fd, LOBJ_PROG, &err);
+		struct lobj *m;
+
+		if (!p)
+			return err;
+		lobj_put(p);
+		m = lobj_get_kind((int)a.prog_bind_map.map_fd, LOBJ_MAP, &err);
+		if (!m)
+			return err;
+		lobj_put(m);
+		return a.prog_bind_map.flags ? -EINVAL : 0;
+	}
+	case BPF_OBJ_PIN:
+		return cmd_obj_pin(&a);
+	case BPF_OBJ_GET:
+		return cmd_obj_get(&a);
+	case BPF_LINK_CREATE:
+		return launch_link_create(&a);
+	case BPF_RAW_TRACEPOINT_OPEN:
+		return launch_raw_tp_open(&a);
+	default:
+		return -EINVAL;
+	}
+}
+#endif /* USERBPF_LAUNCH */

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * interpose.c - the libc functions libuserbpf-launch.so exports in front
+ * of libc (LD_PRELOAD): syscall() (bpf, perf_event_open, close), ioctl,
+ * close, mmap, open/openat/fopen of the files userbpf serves, dup/dup2/
+ * dup3/fcntl(F_DUPFD*), epoll_ctl/epoll_wait/epoll_pwait.  Each one
+ * looks at its descriptor or path and either answers from userbpf or
+ * forwards to the next definition (libc) unchanged.  The exported set is
+ * src/launch/launch.map; everything else of the library stays hidden so
+ * the application's own libbpf never binds to userbpf's symbols.
+ */
+#ifdef USERBPF_LAUNCH
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "domain/domain.h"
+#include "launch_int.h"
+#include "userbpf/userbpf.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct launch_real launch_real;
+
+void launch_init_real(void)
+{
+	if (launch_real.syscall)
+		return;
+#define R(name) launch_real.name = (__typeof__(launch_real.name))dlsym(RTLD_NEXT, #name)
+	R(ioctl);
+	R(close);
+	R(mmap);
+	R(open);
+	R(openat);
+	R(fopen);
+	R(dup);
+	R(dup2);
+	R(dup3);
+	R(fcntl);
+	R(epoll_ctl);
+	R(epoll_wait);
+	R(epoll_pwait);
+	R(faccessat);
+	R(access);
+	R(munmap);
+	R(memfd_create);
+	R(ftruncate);
+	R(eventfd);
+	R(syscall);
+#undef R
+}
+
+static int print_fn(enum userbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == USERBPF_WARN || launch_verbose()) {
+		fprintf(stderr, "userbpf launch: ");
+		vfprintf(stderr, fmt, args);
+	}
+	return 0;
+}
+
+__attribute__((constructor(101))) static void launch_ctor(void)
+{
+	launch_init_real();
+	userbpf_set_print(print_fn);
+	launch_domain_start();
+}
+
+__attribute__((destructor)) static void launch_dtor(void)
+{
+	launch_domain_exit();
+}
+
+/* ==== files the library makes domain-wide (a ring buffer's memfd) ==== */
+
+#define MAX_VFILES 64
+static pthread_mutex_t vf_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vfile {
+	int fd;
+	uint8_t *base;	/* its pages in the arena (after ftruncate) */
+	size_t size;
+} vfiles[MAX_VFILES];
+
+static struct vfile *vfile_of(int fd)
+{
+	int i;
+
+	for (i = 0; i < MAX_VFILES; i++)
+		if (vfiles[i].fd == fd && vfiles[i].fd > 0)
+			return &vfiles[i];
+	return NULL;
+}
+
+EXPORT int memfd_create(const char *name, unsigned int flags)
+{
+	int fd, i;
+
+	launch_init_real();
+	fd = launch_real.memfd_create(name, flags);
+	if (fd < 0 || !domain_active() || !launch_in_lib)
+		return fd;
+	pthread_mutex_lock(&vf_lock);
+	for (i = 0; i < MAX_VFILES && vfiles[i].fd > 0; i++)
+		;
+	if (i < MAX_VFILES)
+		vfiles[i] = (struct vfile){ fd, NULL, 0 };
+	pthread_mutex_unlock(&vf_lock);
+	return fd;
+}
+
+EXPORT int ftruncate(int fd, off_t len)
+{
+	struct vfile *v;
+
+	launch_init_real();
+	pthread_mutex_lock(&vf_lock);
+	v = vfile_of(fd);
+	if (v && !v->base) {
+		v->base = domain_pages((size_t)len);
+		v->size = (size_t)len;
+		pthread_mutex_unlock(&vf_lock);
+		if (!v->base) {
+			errno = ENOSPC;
+			return -1;
+		}
+		return 0;
+	}
+	pthread_mutex_unlock(&vf_lock);
+	return launch_real.ftruncate(fd, len);
+}
+
+EXPORT int eventfd(unsigned int count, int flags)
+{
+	int fd, hi;
+
+	launch_init_real();
+	fd = launch_real.eventfd(count, flags);
+	if (fd < 0 || !domain_active() || !launch_in_lib)
+		return fd;
+	/* the number is stored in shared objects: keep it out of the way of
+	 * other processes' descriptors (theirs is closed: writes fail) */
+	hi = launch_real.fcntl(fd, (flags & EFD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 3000);
+	if (hi >= 0) {
+		launch_real.close(fd);
+		fd = hi;
+	}
+	return fd;
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	launch_init_real();
+	if (domain_owns(addr)) {
+		/* arena memory is never unmapped: a page run goes back to the
+		 * allocator, anything else stays */
+		domain_pages_free(addr);
+		return 0;
+	}
+	if (launch_perfbuf_active())
+		launch_perfbuf_unmap(addr);
+	return launch_real.munmap(addr, len);
+}
+
+static long ret_errno(long r)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+EXPORT long syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6];
+	int i;
+
+	launch_init_real();
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (nr == SYS_bpf)
+		return ret_errno(launch_bpf((int)a[0], (void *)a[1], (unsigned int)a[2]));
+	if (nr == SYS_perf_event_open)
+		return ret_errno(launch_perf_event_open((void *)a[0], (pid_t)a[1], (int)a[2],
+							(int)a[3], (unsigned long)a[4]));
+	if (nr == SYS_close)
+		lobj_forget((int)a[0]);
+	return launch_real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+EXPORT int close(int fd)
+{
+	launch_init_real();
+	lobj_forget(fd);
+	if (domain_active()) {
+		pthread_mutex_lock(&vf_lock);
+		struct vfile *v = vfile_of(fd);
+
+		if (v)
+			v->fd = 0;
+		pthread_mutex_unlock(&vf_lock);
+	}
+	return launch_real.close(fd);
+}
+
+EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	unsigned long arg;
+	int ret;
+
+	launch_init_real();
+	va_start(ap, req);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (launch_perf_ioctl(fd, req, arg, &ret))
+		return (int)ret_errno(ret);
+	return launch_real.ioctl(fd, req, arg);
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct lobj *obj;
+	void *p;
+
+	launch_init_real();
+	if (domain_active()) {
+		struct vfile *v;
+
+		if ((flags & MAP_ANONYMOUS) && launch_in_lib) {
+			/* the library's map storage: shared with the domain */
+			if ((flags & MAP_FIXED) && domain_owns(addr))
+				return addr;
+			if (!(flags & MAP_FIXED)) {
+				p = domain_pages(len);
+				if (!p)
+					errno = ENOMEM;
+				return p ? p : MAP_FAILED;
+			}
+		}
+		pthread_mutex_lock(&vf_lock);
+		v = fd >= 0 ? vfile_of(fd) : NULL;
+		if (v && v->base && (flags & MAP_FIXED) && domain_owns(addr)) {
+			uint64_t o = domain_offset(v->base) + (uint64_t)off;
+
+			pthread_mutex_unlock(&vf_lock);
+			p = launch_real.mmap(addr, len, prot, MAP_SHARED | MAP_FIXED, domain_fd(),
+					     (off_t)o);
+			if (p != MAP_FAILED)
+				domain_alias_add(addr, len, o);
+			return p;
+		}
+		pthread_mutex_unlock(&vf_lock);
+	}
+	if (fd < 0 || (flags & MAP_ANONYMOUS) || !(obj = lobj_get(fd)))
+		return launch_real.mmap(addr, len, prot, flags, fd, off);
+	p = launch_mmap(addr, len, prot, flags, obj, off);
+	lobj_put(obj);
+	return p;
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
+}
+
+static int open_mode(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? va_arg(ap, int) : 0;
+}
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode, fd;
+
+	launch_init_real();
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	fd = launch_special_open(path, flags);
+	if (fd >= 0)
+		return fd;
+	if (fd == -2)
+		return -1;
+	return launch_real.open(path, flags, mode);
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	return open(path, flags, mode);
+}
+
+int __open_2(const char *path, int flags);
+EXPORT int __open_2(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+int __open64_2(const char *path, int flags);
+EXPORT int __open64_2(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode, fd;
+
+	launch_init_real();
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (path[0] == '/') {
+		fd = launch_special_open(path, flags);
+		if (fd >= 0)
+			return fd;
+		if (fd == -2)
+			return -1;
+	}
+	return launch_real.openat(dirfd, path, flags, mode);
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	return openat(dirfd, path, flags, mode);
+}
+
+int __openat_2(int dirfd, const char *path, int flags);
+EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return openat(dirfd, path, flags);
+}
+
+EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	int fd;
+
+	launch_init_real();
+	fd = launch_special_open(path, O_RDONLY);
+	if (fd >= 0) {
+		FILE *f = fdopen(fd, "r");
+
+		if (!f)
+			launch_real.close(fd);
+		return f;
+	}
+	if (fd == -2)
+		return NULL;
+	return launch_real.fopen(path, mode);
+}
+
+EXPORT FILE *fopen64(const char *path, const char *mode)
+{
+	return fopen(path, mode);
+}
+
+EXPORT int dup(int fd)
+{
+	int n;
+
+	launch_init_real();
+	n = launch_real.dup(fd);
+	if (n >= 0)
+		lobj_dup(fd, n);
+	return n;
+}
+
+EXPORT int dup2(int fd, int to)
+{
+	int n;
+
+	launch_init_real();
+	n = launch_real.dup2(fd, to);
+	if (n >= 0)
+		lobj_dup(fd, n);
+	return n;
+}
+
+EXPORT int dup3(int fd, int to, int flags)
+{
+	int n;
+
+	launch_init_real();
+	n = launch_real.dup3(fd, to, flags);
+	if (n >= 0)
+		lobj_dup(fd, n);
+	return n;
+}
+
+EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	unsigned long arg;
+	int n;
+
+	launch_init_real();
+	va_start(ap, cmd);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	n = launch_real.fcntl(fd, cmd, arg);
+	if (n >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		lobj_dup(fd, n);
+	return n;
+}
+
+int fcntl64(int fd, int cmd, ...);
+EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	unsigned long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	return fcntl(fd, cmd, arg);
+}
+
+EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r;
+
+	launch_init_real();
+	r = launch_epoll_ctl(epfd, op, fd, ev);
+	if (r != 1)
+		return r;
+	return launch_real.epoll_ctl(epfd, op, fd, ev);
+}
+
+/*
+ * In a domain, producers in other processes cannot signal this process's
+ * eventfd: a wait on rings is cut into 20 ms slices, each after a check
+ * of the rings (launch_epoll_prepare re-arms the eventfd of a ring that
+ * holds records).
+ */
+static int sliced_wait(int epfd, struct epoll_event *ev, int max, int timeout,
+		       const sigset_t *mask, bool pwait)
+{
+	struct timespec t0, t1;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int slice = 20;
+		long spent;
+
+		launch_epoll_prepare(epfd);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		spent = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (timeout >= 0 && spent >= timeout)
+			slice = 0;
+		else if (timeout >= 0 && timeout - spent < slice)
+			slice = (int)(timeout - spent);
+		r = pwait ? launch_real.epoll_pwait(epfd, ev, max, slice, mask) :
+			    launch_real.epoll_wait(epfd, ev, max, slice);
+		if (r != 0 || slice == 0)
+			return r;
+	}
+}
+
+EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	launch_init_real();
+	if (timeout != 0 && (launch_perfbuf_active() ||
+			     (domain_active() && launch_epoll_has_rings(epfd))))
+		return sliced_wait(epfd, ev, max, timeout, NULL, false);
+	launch_epoll_prepare(epfd);
+	return launch_real.epoll_wait(epfd, ev, max, timeout);
+}
+
+EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+		       const sigset_t *mask)
+{
+	launch_init_real();
+	if (timeout != 0 && (launch_perfbuf_active() ||
+			     (domain_active() && launch_epoll_has_rings(epfd))))
+		return sliced_wait(epfd, ev, max, timeout, mask, true);
+	launch_epoll_prepare(epfd);
+	return launch_real.epoll_pwait(epfd, ev, max, timeout, mask);
+}
+#endif /* USERBPF_LAUNCH */

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * launch_int.h - internals of the launch interposer (libuserbpf-launch.so,
+ * preloaded by "userbpf launch"): the table of real descriptors that stand
+ * for userbpf objects, the libc functions it forwards to, and the entry
+ * points of its parts (bpf.c: bpf() commands; perf.c: perf_event_open,
+ * its ioctls and links; files.c: sysfs/tracefs files, mmap, epoll).
+ *
+ * Every object the application sees is a real descriptor (a memfd or an
+ * eventfd) so it can be closed, dup'ed, polled and mixed with its files;
+ * the table maps that descriptor to a struct lobj holding the userbpf
+ * handle (userbpf_bpf) or the probe state.  dup'ed descriptors share one
+ * lobj (refs counts them plus internal references).
+ *
+ * Compiled only into the interposer (-DUSERBPF_LAUNCH, mk/launch.mk).
+ */
+#ifndef USERBPF_LAUNCH_INT_H
+#define USERBPF_LAUNCH_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct userbpf_link;
+struct userbpf_ringbuf;
+
+#define LAUNCH_MAX_FD 65536
+
+/* PMU types served in /sys/bus/event_source/devices/{uprobe,kprobe}/type:
+ * values no kernel PMU uses, so a stray event never reaches the kernel. */
+#define LAUNCH_UPROBE_TYPE 0x7ff0
+#define LAUNCH_KPROBE_TYPE 0x7ff1
+/* Tracepoint ids served under events/syscalls/: enter = base + 2 i,
+ * exit = base + 2 i + 1, i the index of userbpf_probe__syscall_name(). */
+#define LAUNCH_TP_ID_BASE 0x40000
+#define LAUNCH_TP_RAW_SYS_ENTER 1
+#define LAUNCH_TP_RAW_SYS_EXIT 2
+
+enum lobj_kind { LOBJ_MAP = 1, LOBJ_PROG, LOBJ_BTF, LOBJ_PERF, LOBJ_LINK };
+enum lperf_kind { LPERF_UPROBE = 1, LPERF_TRACEPOINT, LPERF_OUTPUT };
+
+struct lobj {
+	int kind;		/* enum lobj_kind */
+	int refs;		/* descriptors + internal references */
+	int h;			/* userbpf handle (MAP, PROG, BTF); -1 none */
+	uint32_t id;		/* object id (maps, progs, BTF, links) */
+	uint32_t map_type;	/* MAP */
+	struct userbpf_ringbuf *rb;	/* MAP of type RINGBUF: wake-up source */
+	/* PERF: what perf_event_open described */
+	int pe_kind;		/* enum lperf_kind */
+	bool retprobe;
+	char *path;		/* uprobe binary */
+	uint64_t offset;	/* uprobe file offset */
+	char tp[96];		/* "syscalls/sys_enter_write" / "sys_enter" */
+	/* PERF and LINK: the attachment */
+	struct userbpf_link *ul;
+	int prog_h;		/* handle of the attached program (own reference) */
+	uint32_t prog_id;
+	uint32_t link_type;	/* LINK: BPF_LINK_TYPE_* */
+	uint32_t attach_type;	/* LINK: BPF_* attach type */
+	struct lobj *pe;	/* LINK over a perf event (a reference) */
+	int pid;		/* PERF: perf_event_open's pid */
+	void *dptr;		/* MAP/PROG in a domain: the shared object */
+	int att_slot;		/* PERF: domain-wide attachment slot, or -1 */
+	/* PERF of kind LPERF_OUTPUT: the kernel-layout ring libbpf maps */
+	void *ring;
+	size_t ring_size;
+	int cpu;
+	/* MAP of type PERF_EVENT_ARRAY: the bridge to libbpf's rings */
+	struct pb_bridge *bridge;
+};
+
+/* ==== libc functions the wrappers forward to (interpose.c) ==== */
+struct launch_real {
+	long (*syscall)(long, ...);
+	int (*ioctl)(int, unsigned long, ...);
+	int (*close)(int);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*open)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	FILE *(*fopen)(const char *, const char *);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*epoll_ctl)(int, int, int, void *);
+	int (*epoll_wait)(int, void *, int, int);
+	int (*epoll_pwait)(int, void *, int, int, const void *);
+	int (*faccessat)(int, const char *, int, int);
+	int (*access)(const char *, int);
+	int (*munmap)(void *, size_t);
+	int (*memfd_create)(const char *, unsigned int);
+	int (*ftruncate)(int, off_t);
+	int (*eventfd)(unsigned int, int);
+};
+extern struct launch_real launch_real;
+void launch_init_real(void);
+
+/* ==== descriptor table (table.c) ==== */
+struct lobj *lobj_new(int kind);
+/* A new real descriptor for obj (consumes one reference): fd or -errno. */
+int lobj_install(struct lobj *obj, const char *name);
+/* Same, over an existing real descriptor (an eventfd). */
+int lobj_install_fd(struct lobj *obj, int fd);
+/* The object behind fd with a new reference, or NULL. */
+struct lobj *lobj_get(int fd);
+/* Same, only if of kind; *err = -EBADF (not ours) / -EINVAL (other kind). */
+struct lobj *lobj_get_kind(int fd, int kind, int *err);
+void lobj_put(struct lobj *obj);
+/* fd was closed (or replaced by dup2): drop its reference. */
+void lobj_forget(int fd);
+/* newfd now refers to the same object as oldfd. */
+void lobj_dup(int oldfd, int newfd);
+/* Userbpf handle of fd (MAP/PROG/BTF of this table): >= 0, or -errno. */
+int lobj_handle(int fd, int kind);
+/* Empty the table without releasing anything (a forked child). */
+void lobj_abandon_all(void);
+/* Walk every object (with the table lock held: fn must not call back). */
+void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx);
+
+/* ==== parts ==== */
+long launch_bpf(int cmd, void *attr, unsigned int size);
+long launch_perf_event_open(void *attr, pid_t pid, int cpu, int group_fd,
+			    unsigned long flags);
+/* ioctl on a perf event descriptor: 1 handled (*ret set), 0 not ours. */
+int launch_perf_ioctl(int fd, unsigned long req, unsigned long arg, int *ret);
+int launch_link_create(void *attr);
+int launch_raw_tp_open(void *attr);
+void launch_lobj_release(struct lobj *obj);	/* perf.c: PERF / LINK teardown */
+uint32_t launch_next_link_id(void);
+
+/* perfbuf.c: perf buffers (BPF output events) bridged to userbpf's */
+int launch_perfbuf_open(int cpu);
+void *launch_perfbuf_mmap(struct lobj *pe, void *addr, size_t len, int flags);
+/* BPF_MAP_UPDATE_ELEM of a perf event array: 0 or -errno. */
+int launch_perfbuf_set(struct lobj *map, uint32_t key, int pfd);
+void launch_perfbuf_release(struct lobj *obj);
+bool launch_perfbuf_active(void);
+/* Move records into libbpf's rings and signal them (before a wait). */
+void launch_perfbuf_pump(void);
+/* munmap of a ring libbpf mapped: forget it. */
+void launch_perfbuf_unmap(void *addr);
+
+/* Special files: a new descriptor with the content served for path, or
+ * -1 (not special, errno untouched) / -2 (special, errno set). */
+int launch_special_open(const char *path, int flags);
+void *launch_mmap(void *addr, size_t len, int prot, int flags, struct lobj *obj, off_t off);
+int launch_epoll_ctl(int epfd, int op, int fd, void *ev);
+void launch_epoll_prepare(int epfd);
+bool launch_epoll_has_rings(int epfd);
+const char *launch_trace_path(void);
+
+/* ==== domain mode (sync.c) ==== */
+/* Set while the library runs a command for us: its anonymous mmaps,
+ * memfds and eventfds are then made domain-wide. */
+extern __thread int launch_in_lib;
+void launch_domain_start(void);
+void launch_domain_exit(void);
+/* Attach prog (public pointer) in this process as attachment a says:
+ * a link or NULL with errno. */
+struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target,
+					 uint64_t offset, bool retprobe, uint64_t cookie);
+
+/* Message on stderr ("userbpf launch: ..."), for refusals. */
+void launch_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool launch_verbose(void);
+
+#endif

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * perf.c - perf_event_open() of a launched application and what attaches
+ * programs to its events: uprobes and uretprobes (the PMU type served in
+ * /sys/bus/event_source/devices/uprobe/type; binary path and file offset
+ * as libbpf passes them in config1/config2), syscall tracepoints (the ids
+ * served under events/syscalls/), PERF_EVENT_IOC_SET_BPF / _ENABLE /
+ * _DISABLE, BPF_LINK_CREATE with BPF_PERF_EVENT, BPF_RAW_TRACEPOINT_OPEN
+ * for sys_enter / sys_exit; all through the probe layer's public API.
+ * bpf_printk lines go to the launch's trace_pipe file in the kernel's
+ * trace_pipe line format.
+ *
+ * Refused the way a kernel without the feature refuses, with a message:
+ * kprobes (a process has no kernel functions; ksyscall included, since
+ * the probe layer has no kprobe-context syscall hooks), BPF output events
+ * (perf buffers), CPU-clock sampling, hardware events.
+ */
+#ifdef USERBPF_LAUNCH
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domain/domain.h"
+#include "launch_int.h"
+#include "userbpf/probe.h"
+#include "userbpf/syscall.h"
+
+/* The probe layer's syscall gate: our own trace writes never trap into
+ * the syscall tracepoints (the agent does the same). */
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+static uint32_t link_ids;
+
+uint32_t launch_next_link_id(void)
+{
+	return __atomic_add_fetch(&link_ids, 1, __ATOMIC_RELAXED);
+}
+
+/* ==== bpf_printk -> trace_pipe ==== */
+
+static int trace_fd = -1;
+static __thread char last_err[256];
+
+static void on_printk(void *cookie, const char *line, size_t len)
+{
+	char buf[640], comm[17] = "";
+	struct timespec ts;
+	int n;
+	long tid = probe_sc_gate(SYS_gettid, 0, 0, 0, 0, 0, 0);
+
+	(void)cookie;
+	if (trace_fd < 0)
+		return;
+	probe_sc_gate(SYS_prctl, 16 /* PR_GET_NAME */, (long)(uintptr_t)comm, 0, 0, 0, 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	while (len && line[len - 1] == '\n')
+		len--;
+	if (len > 500)
+		len = 500;
+	n = snprintf(buf, sizeof(buf), "%16s-%-7ld [%03d] ..... %5ld.%06ld: bpf_trace_printk: %.*s\n",
+		     comm, tid, 0, (long)ts.tv_sec, ts.tv_nsec / 1000, (int)len, line);
+	if (n > (int)sizeof(buf))
+		n = sizeof(buf);
+	probe_sc_gate(SYS_write, trace_fd, (long)(uintptr_t)buf, n, 0, 0, 0);
+}
+
+static void trace_open(void)
+{
+	const char *p = launch_trace_path();
+
+	if (trace_fd < 0 && p)
+		trace_fd = launch_real.open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
+/* ==== attaching ==== */
+
+struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target,
+					 uint64_t offset, bool retprobe, uint64_t cookie)
+{
+	char err[256] = "";
+	USERBPF_OPTS(userbpf_uprobe_opts, o, .cookie = cookie, .trace_fn = on_printk,
+		     .err_buf = err, .err_buf_sz = sizeof(err));
+	struct userbpf_link *l;
+
+	trace_open();
+	if (kind == LPERF_UPROBE)
+		l = userbpf_probe__attach_uprobe(prog, target, NULL, offset, retprobe, &o);
+	else
+		l = userbpf_probe__attach_syscall(prog, target, &o);
+	if (!l) {
+		int e = errno;
+
+		snprintf(last_err, sizeof(last_err), "%s", err[0] ? err : strerror(e));
+		errno = e;
+	}
+	return l;
+}
+
+/* Attach prog (handle prog_h, owned by pe afterwards) to perf event pe:
+ * here, and in a domain in every process the event covers. */
+static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
+{
+	struct userbpf_prog *prog = userbpf_prog_by_fd(prog_h);
+	const char *target = pe->pe_kind == LPERF_UPROBE ? pe->path : pe->tp;
+
+	if (!prog)
+		return -EINVAL;
+	if (pe->ul)
+		return -EEXIST;
+	pe->ul = launch_attach_local(prog, pe->pe_kind, target, pe->offset, pe->retprobe,
+				     cookie);
+	if (!pe->ul) {
+		int e = errno;
+
+		launch_log("attach %s: %s", target, last_err);
+		return -e;
+	}
+	pe->prog_h = prog_h;
+	{
+		union bpf_attr a;
+		struct bpf_prog_info info;
+
+		memset(&a, 0, sizeof(a));
+		memset(&info, 0, sizeof(info));
+		a.info.bpf_fd = (uint32_t)prog_h;
+		a.info.info_len = sizeof(info);
+		a.info.info = (uint64_t)(uintptr_t)&info;
+		if (!userbpf_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)))
+			pe->prog_id = domain_active() ? domain_obj_id(DOM_PROG, prog) : info.id;
+	}
+	/* tracepoints are system-wide; uprobes with pid -1 cover every process */
+	if (domain_active() && (pe->pe_kind == LPERF_TRACEPOINT || pe->pid == -1)) {
+		struct dom_attach da;
+
+		memset(&da, 0, sizeof(da));
+		da.kind = pe->pe_kind == LPERF_UPROBE ? DOM_ATT_UPROBE : DOM_ATT_TP;
+		da.retprobe = pe->retprobe;
+		da.pid = -1;
+		da.owner = getpid();
+		da.offset = pe->offset;
+		da.cookie = cookie;
+		da.prog = userbpf_prog__get(prog);
+		snprintf(da.target, sizeof(da.target), "%s", target);
+		pe->att_slot = domain_attach_add(&da);
+		if (pe->att_slot < 0)
+			userbpf_prog__put(prog);
+	}
+	return 0;
+}
+
+static void pe_detach(struct lobj *pe)
+{
+	struct dom_attach da;
+
+	if (pe->att_slot >= 0) {
+		if (domain_attach_get(pe->att_slot, &da))
+			userbpf_prog__put(da.prog);
+		domain_attach_del(pe->att_slot);
+		pe->att_slot = -1;
+	}
+	userbpf_link__destroy(pe->ul);
+	pe->ul = NULL;
+}
+
+/* A new handle on the program behind descriptor fd. */
+static int prog_ref(int fd)
+{
+	int h = lobj_handle(fd, LOBJ_PROG);
+
+	if (h < 0)
+		return h;
+	h = userbpf_prog_fd(userbpf_prog_by_fd(h));
+	return h;
+}
+
+void launch_lobj_release(struct lobj *obj)
+{
+	if (obj->kind == LOBJ_LINK && obj->pe) {
+		struct lobj *pe = obj->pe;
+
+		/* closing the link detaches the program from the event */
+		pe_detach(pe);
+		if (pe->prog_h >= 0)
+			userbpf_close(pe->prog_h);
+		pe->prog_h = -1;
+		lobj_put(pe);
+		obj->pe = NULL;
+	}
+	pe_detach(obj);
+}
+
+/* ==== perf_event_open ==== */
+
+static bool tp_name_of(uint64_t id, char *out, size_t sz)
+{
+	uint64_t i;
+	bool traceable;
+	const char *name;
+
+	if (id < LAUNCH_TP_ID_BASE)
+		return false;
+	i = (id - LAUNCH_TP_ID_BASE) / 2;
+	name = userbpf_probe__syscall_name((int)i, &traceable);
+	if (!name || i > 4096)
+		return false;
+	snprintf(out, sz, "syscalls/sys_%s_%s", (id - LAUNCH_TP_ID_BASE) % 2 ? "exit" : "enter",
+		 name);
+	return true;
+}
+
+long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsigned long flags)
+{
+	struct perf_event_attr *attr = attr_p;
+	struct lobj *pe;
+
+	(void)group_fd;
+	(void)flags;
+	if (!attr)
+		return -EFAULT;
+	if (pid > 0 && pid != getpid()) {
+		launch_log("perf_event_open: pid %d: only the launched process itself "
+			   "can be probed", (int)pid);
+		return -ESRCH;
+	}
+	(void)cpu;
+	if (attr->type == LAUNCH_UPROBE_TYPE) {
+		const char *path = (const char *)(uintptr_t)attr->config1;
+
+		if (!path)
+			return -EINVAL;
+		pe = lobj_new(LOBJ_PERF);
+		if (!pe)
+			return -ENOMEM;
+		pe->pe_kind = LPERF_UPROBE;
+		pe->pid = pid;
+		pe->retprobe = attr->config & 1;
+		pe->path = strdup(path);
+		pe->offset = attr->config2;
+		return lobj_install(pe, "perf_event");
+	}
+	if (attr->type == PERF_TYPE_TRACEPOINT) {
+		char name[96];
+
+		if (!tp_name_of(attr->config, name, sizeof(name)))
+			return -EINVAL;
+		pe = lobj_new(LOBJ_PERF);
+		if (!pe)
+			return -ENOMEM;
+		pe->pe_kind = LPERF_TRACEPOINT;
+		snprintf(pe->tp, sizeof(pe->tp), "%s", name);
+		return lobj_install(pe, "perf_event");
+	}
+	if (attr->type == LAUNCH_KPROBE_TYPE) {
+		const char *fn = (const char *)(uintptr_t)attr->config1;
+
+		launch_log("kprobe on '%s': kernel functions cannot be probed in a process "
+			   "(use a uprobe or a syscall tracepoint)", fn ? fn : "?");
+		return -ENOENT;
+	}
+	if (attr->type == PERF_TYPE_SOFTWARE && attr->config == PERF_COUNT_SW_BPF_OUTPUT)
+		return launch_perfbuf_open(cpu);
+	if (attr->type == PERF_TYPE_SOFTWARE || attr->type == PERF_TYPE_HARDWARE) {
+		launch_log("perf_event_open type %u config %llu: sampling events are not "
+			   "available under launch", attr->type, (unsigned long long)attr->config);
+		return -EOPNOTSUPP;
+	}
+	launch_log("perf_event_open type %u: not available under launch", attr->type);
+	return -ENOENT;
+}
+
+int launch_perf_ioctl(int fd, unsigned long req, unsigned long arg, int *ret)
+{
+	struct lobj *pe = lobj_get(fd);
+	int h;
+
+	if (!pe)
+		return 0;
+	if (pe->kind != LOBJ_PERF) {
+		lobj_put(pe);
+		if (pe->kind == LOBJ_MAP || pe->kind == LOBJ_PROG || pe->kind == LOBJ_BTF ||
+		    pe->kind == LOBJ_LINK) {
+			*ret = -ENOTTY;
+			return 1;
+		}
+		return 0;
+	}
+	switch (req) {
+	case PERF_EVENT_IOC_SET_BPF:
+		h = prog_ref((int)arg);
+		if (h < 0) {
+			*ret = h == -EINVAL ? -EINVAL : -EBADF;
+			break;
+		}
+		*ret = pe_attach(pe, h, 0);
+		if (*ret)
+			userbpf_close(h);
+		break;
+	case PERF_EVENT_IOC_ENABLE:
+	case PERF_EVENT_IOC_DISABLE:
+	case PERF_EVENT_IOC_RESET:
+		*ret = 0;
+		break;
+	default:
+		*ret = -ENOTTY;
+	}
+	lobj_put(pe);
+	return 1;
+}
+
+/* ==== links ==== */
+
+int launch_link_create(void *attr_p)
+{
+	union bpf_attr *a = attr_p;
+	struct lobj *pe, *link;
+	int h, err;
+
+	h = lobj_handle((int)a->link_create.prog_fd, LOBJ_PROG);
+	if (h < 0)
+		return h;
+	if (a->link_create.attach_type != BPF_PERF_EVENT) {
+		launch_log("BPF_LINK_CREATE attach type %u: not available in a process",
+			   a->link_create.attach_type);
+		return -EINVAL;
+	}
+	pe = lobj_get_kind((int)a->link_create.target_fd, LOBJ_PERF, &err);
+	if (!pe)
+		return err == -EINVAL ? -EINVAL : -EBADF;
+	h = prog_ref((int)a->link_create.prog_fd);
+	if (h < 0) {
+		lobj_put(pe);
+		return h;
+	}
+	err = pe_attach(pe, h, a->link_create.perf_event.bpf_cookie);
+	if (err) {
+		userbpf_close(h);
+		lobj_put(pe);
+		return err;
+	}
+	link = lobj_new(LOBJ_LINK);
+	if (!link) {
+		lobj_put(pe);
+		return -ENOMEM;
+	}
+	link->pe = pe; /* the walk's reference */
+	link->link_type = BPF_LINK_TYPE_PERF_EVENT;
+	link->attach_type = BPF_PERF_EVENT;
+	link->prog_id = pe->prog_id;
+	link->id = launch_next_link_id();
+	return lobj_install(link, "bpf-link");
+}
+
+int launch_raw_tp_open(void *attr_p)
+{
+	union bpf_attr *a = attr_p;
+	const char *name = (const char *)(uintptr_t)a->raw_tracepoint.name;
+	struct lobj *link;
+	int h, err;
+
+	h = prog_ref((int)a->raw_tracepoint.prog_fd);
+	if (h < 0)
+		return h;
+	if (!name || (strcmp(name, "sys_enter") && strcmp(name, "sys_exit"))) {
+		launch_log("raw tracepoint '%s': only sys_enter and sys_exit exist in a process",
+			   name ? name : "(BTF target)");
+		userbpf_close(h);
+		return -ENOENT;
+	}
+	link = lobj_new(LOBJ_PERF);
+	if (!link) {
+		userbpf_close(h);
+		return -ENOMEM;
+	}
+	link->pe_kind = LPERF_TRACEPOINT;
+	snprintf(link->tp, sizeof(link->tp), "%s", name);
+	err = pe_attach(link, h, 0);
+	if (err) {
+		userbpf_close(h);
+		lobj_put(link);
+		return err;
+	}
+	link->kind = LOBJ_LINK;
+	link->link_type = BPF_LINK_TYPE_RAW_TRACEPOINT;
+	link->id = launch_next_link_id();
+	return lobj_install(link, "bpf-link");
+}
+#endif /* USERBPF_LAUNCH */

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sync.c - a launched process inside a domain: joining it at startup
+ * (USERBPF_DOMAIN_ARENA, set by "userbpf launch --domain"), the
+ * library's allocator moved into the arena, and the attachments other
+ * processes of the domain made: a thread waits on the domain's futex
+ * word and attaches here every domain-wide attachment (syscall
+ * tracepoints; uprobes with pid -1 whose binary this process maps), and
+ * detaches those that went away.  The first sync runs before main, so a
+ * process started in the domain runs the domain's programs from its
+ * first instruction on.  Leaving (a destructor) releases the process's
+ * descriptors and the attachments it owns.
+ */
+#ifdef USERBPF_LAUNCH
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domain/domain.h"
+#include "launch_int.h"
+#include "userbpf/probe.h"
+#include "userbpf/userbpf.h"
+
+__thread int launch_in_lib;
+
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+#define MAX_LOCAL 512
+
+/* Per attachment slot: the serial attached here and its link. */
+static struct local {
+	uint32_t serial;
+	bool tried;
+	struct userbpf_link *link;
+} local[MAX_LOCAL];
+static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t my_pid;
+
+static void sync_once(void)
+{
+	struct dom_attach a;
+	int i, n = domain_attach_count();
+
+	pthread_mutex_lock(&sync_lock);
+	domain_alias_sync();
+	for (i = 0; i < n && i < MAX_LOCAL; i++) {
+		bool on = domain_attach_get(i, &a);
+
+		if (local[i].serial && (!on || a.serial != local[i].serial)) {
+			userbpf_link__destroy(local[i].link);
+			local[i] = (struct local){ 0 };
+		}
+		if (!on || local[i].serial || a.owner == my_pid || (a.pid != -1 && a.pid != my_pid))
+			continue;
+		local[i].serial = a.serial;
+		local[i].tried = true;
+		/* a uprobe on a binary this process does not map fails: fine */
+		local[i].link = launch_attach_local(a.prog, (int)a.kind, a.target, a.offset,
+						    a.retprobe, a.cookie);
+	}
+	pthread_mutex_unlock(&sync_lock);
+}
+
+static void *sync_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uint32_t g = __atomic_load_n(domain_gen(), __ATOMIC_ACQUIRE);
+		struct timespec ts = { 1, 0 };
+
+		sync_once();
+		/* through the probe gate: the application's syscall
+		 * tracepoints never see userbpf's own waits */
+		probe_sc_gate(SYS_futex, (long)(uintptr_t)domain_gen(), FUTEX_WAIT, g,
+			      (long)(uintptr_t)&ts, 0, 0);
+	}
+	return NULL;
+}
+
+static void *plat_alloc(size_t size, void *cookie)
+{
+	(void)cookie;
+	return domain_alloc(size);
+}
+
+static void plat_free(void *p, void *cookie)
+{
+	(void)cookie;
+	domain_free(p);
+}
+
+/* No JIT in a domain: code must be at the same address everywhere. */
+static void *plat_exec_alloc(size_t size, void *cookie)
+{
+	(void)size;
+	(void)cookie;
+	return NULL;
+}
+
+static int plat_exec_seal(void *p, size_t size, void *cookie)
+{
+	(void)p;
+	(void)size;
+	(void)cookie;
+	return -1;
+}
+
+static void plat_exec_free(void *p, size_t size, void *cookie)
+{
+	(void)p;
+	(void)size;
+	(void)cookie;
+}
+
+static void start_thread(void)
+{
+	pthread_t t;
+	pthread_attr_t at;
+	sigset_t all, old;
+
+	/* the thread takes none of the application's signals, but the
+	 * probe layer's (SIGSYS of syscall tracepoints, SIGTRAP of
+	 * breakpoints) and faults: those blocked would kill the process */
+	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGFPE);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &at, sync_thread, NULL))
+		launch_log("domain: cannot start the sync thread");
+	pthread_attr_destroy(&at);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static bool forked;
+
+/*
+ * A child forked without exec shares the arena with its parent but has
+ * copies of the library's per-process tables, which point into it: it
+ * keeps the probes it inherited and takes part in nothing else (its
+ * descriptors are left to the parent, no sync thread).  After exec it
+ * joins as a process of its own.
+ */
+static void after_fork_child(void)
+{
+	forked = true;
+	lobj_abandon_all();
+}
+
+void launch_domain_start(void)
+{
+	const char *path = getenv("USERBPF_DOMAIN_ARENA");
+	struct userbpf_platform plat = {
+		.sz = sizeof(plat),
+		.alloc = plat_alloc,
+		.free = plat_free,
+		.exec_alloc = plat_exec_alloc,
+		.exec_seal = plat_exec_seal,
+		.exec_free = plat_exec_free,
+	};
+	int err;
+
+	if (!path || !path[0])
+		return;
+	err = domain_join(path);
+	if (err) {
+		launch_log("domain %s: cannot join (%s)%s: objects stay private to this "
+			   "process", path, strerror(-err),
+			   err == -EXDEV ? " - the interposer is at another address" : "");
+		return;
+	}
+	userbpf_set_platform(&plat);
+	my_pid = getpid();
+	sync_once();
+	start_thread();
+	pthread_atfork(NULL, NULL, after_fork_child);
+}
+
+void launch_domain_exit(void)
+{
+	int fd;
+
+	if (!domain_active() || forked)
+		return;
+	/* release what this process holds (its attachments, its users) */
+	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
+		lobj_forget(fd);
+	domain_leave();
+}
+#endif /* USERBPF_LAUNCH */

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * table.c - the launch interposer's descriptor table: real descriptors
+ * (memfds, so they behave as files for close, dup, fcntl, poll and
+ * /proc/self/fd) that stand for userbpf maps, programs, BTF objects,
+ * perf events and links.  Owns struct lobj lifetimes: the last reference
+ * closes the userbpf handle or tears the attachment down (perf.c).
+ */
+#ifdef USERBPF_LAUNCH
+#include <errno.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "domain/domain.h"
+#include "launch_int.h"
+#include "userbpf/syscall.h"
+
+static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lobj *tab[LAUNCH_MAX_FD];
+
+struct lobj *lobj_new(int kind)
+{
+	struct lobj *obj = calloc(1, sizeof(*obj));
+
+	if (!obj)
+		return NULL;
+	obj->kind = kind;
+	obj->refs = 1;
+	obj->h = -1;
+	obj->prog_h = -1;
+	obj->att_slot = -1;
+	return obj;
+}
+
+static void lobj_release(struct lobj *obj)
+{
+	launch_in_lib++;
+	if (obj->dptr)
+		domain_obj_unuse(obj->kind == LOBJ_MAP ? DOM_MAP : DOM_PROG, obj->dptr);
+	if (obj->kind == LOBJ_PERF || obj->kind == LOBJ_LINK)
+		launch_lobj_release(obj);
+	launch_perfbuf_release(obj);
+	if (obj->rb)
+		userbpf_ringbuf__free(obj->rb);
+	if (obj->h >= 0)
+		userbpf_close(obj->h);
+	if (obj->prog_h >= 0)
+		userbpf_close(obj->prog_h);
+	free(obj->path);
+	free(obj);
+	launch_in_lib--;
+}
+
+void lobj_put(struct lobj *obj)
+{
+	int left;
+
+	if (!obj)
+		return;
+	left = __atomic_sub_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL);
+	if (!left)
+		lobj_release(obj);
+}
+
+int lobj_install(struct lobj *obj, const char *name)
+{
+	return lobj_install_fd(obj, launch_real.memfd_create(name, MFD_CLOEXEC));
+}
+
+int lobj_install_fd(struct lobj *obj, int fd)
+{
+
+	if (fd < 0) {
+		int err = -errno;
+
+		lobj_put(obj);
+		return err;
+	}
+	if (fd >= LAUNCH_MAX_FD) {
+		launch_real.close(fd);
+		lobj_put(obj);
+		return -EMFILE;
+	}
+	pthread_mutex_lock(&tab_lock);
+	tab[fd] = obj;
+	pthread_mutex_unlock(&tab_lock);
+	return fd;
+}
+
+struct lobj *lobj_get(int fd)
+{
+	struct lobj *obj = NULL;
+
+	if (fd < 0 || fd >= LAUNCH_MAX_FD)
+		return NULL;
+	pthread_mutex_lock(&tab_lock);
+	obj = tab[fd];
+	if (obj)
+		__atomic_add_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&tab_lock);
+	return obj;
+}
+
+struct lobj *lobj_get_kind(int fd, int kind, int *err)
+{
+	struct lobj *obj = lobj_get(fd);
+
+	if (!obj) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (obj->kind != kind) {
+		lobj_put(obj);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return obj;
+}
+
+void lobj_forget(int fd)
+{
+	struct lobj *obj;
+
+	if (fd < 0 || fd >= LAUNCH_MAX_FD)
+		return;
+	pthread_mutex_lock(&tab_lock);
+	obj = tab[fd];
+	tab[fd] = NULL;
+	pthread_mutex_unlock(&tab_lock);
+	lobj_put(obj);
+}
+
+void lobj_dup(int oldfd, int newfd)
+{
+	struct lobj *obj, *old = NULL;
+
+	if (newfd < 0 || newfd >= LAUNCH_MAX_FD || newfd == oldfd)
+		return;
+	obj = lobj_get(oldfd);
+	pthread_mutex_lock(&tab_lock);
+	old = tab[newfd];
+	tab[newfd] = obj;
+	pthread_mutex_unlock(&tab_lock);
+	lobj_put(old);
+}
+
+int lobj_handle(int fd, int kind)
+{
+	int err, h;
+	struct lobj *obj = lobj_get_kind(fd, kind, &err);
+
+	if (!obj)
+		return err;
+	h = obj->h;
+	lobj_put(obj);
+	return h;
+}
+
+void lobj_abandon_all(void)
+{
+	pthread_mutex_lock(&tab_lock);
+	memset(tab, 0, sizeof(tab));
+	pthread_mutex_unlock(&tab_lock);
+}
+
+void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx)
+{
+	int fd;
+
+	pthread_mutex_lock(&tab_lock);
+	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
+		if (tab[fd])
+			fn(tab[fd], ctx);
+	pthread_mutex_unlock(&tab_lock);
+}
+#endif /* USERBPF_LAUNCH */

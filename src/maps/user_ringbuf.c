@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+/*
+ * maps/user_ringbuf.c - BPF_MAP_TYPE_USER_RINGBUF (kernel/bpf/ringbuf.c):
+ * a ring buffer that user space produces into and programs consume with
+ * bpf_user_ringbuf_drain (209); and its producer, libbpf's
+ * user_ring_buffer (userbpf_user_ringbuf__*).
+ *
+ * Layout, the kernel's (and RINGBUF's, ringbuf.c): page 0 a header (the
+ * ring object), page 1 the consumer position (written by the drain), page
+ * 2 the producer position (written by user space), then the data area
+ * mapped twice back to back so that a sample that wraps is contiguous.
+ * Records: 8-byte header {u32 len | BUSY bit 31 | DISCARD bit 30, u32
+ * pad}, then the sample; a record takes round_up(len + 8, 8) bytes.
+ *
+ * Creation [6.18 verified, tests/maps2/test_user_ringbuf.c]: as RINGBUF
+ * (key and value size 0, max_entries a power-of-2 multiple of the page
+ * size, only BPF_F_NUMA_NODE); element commands ENOTSUPP.
+ *
+ * The drain (__bpf_user_ringbuf_peek and friends): one consumer at a
+ * time (another gets -EBUSY); at most 128 Ki samples per call; a
+ * discarded sample is skipped and not counted; a producer position not a
+ * multiple of 8 or a record longer than what was produced is -EINVAL, a
+ * record longer than the ring -E2BIG (the drain then stops); a busy
+ * record ends the drain.  The producer is single-threaded, as libbpf's.
+ * Wake-ups (the kernel's irq_work that lets a blocked producer retry)
+ * go through an eventfd.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "map.h"
+#include "user_ringbuf.h"
+#include "util/alloc.h"
+
+#define URB_PGOFF 3
+#define URB_MAX_SAMPLES (128 * 1024)
+#define DYNPTR_MAX_SIZE ((1u << 24) - 1)
+
+struct ub_user_ringbuf_map {
+	struct ub_map map;
+	atomic_int busy;
+	unsigned long mask;
+	unsigned char *region;
+	size_t region_size;
+	unsigned char *data;
+	unsigned long *consumer_pos;
+	unsigned long *producer_pos;
+	int memfd;
+	int efd;
+};
+
+struct userbpf_user_ringbuf {
+	struct ub_user_ringbuf_map *rb;
+};
+
+static struct ub_user_ringbuf_map *to_urb(struct ub_map *map)
+{
+	return (struct ub_user_ringbuf_map *)map;
+}
+
+/* ==== the map ==== */
+
+static int urb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
+{
+	uint64_t size = attr->max_entries;
+	struct ub_user_ringbuf_map *rb;
+	size_t hdr = URB_PGOFF * UB_PAGE_SIZE;
+	unsigned char *region;
+	void *p;
+
+	if (attr->map_flags & ~USERBPF_F_NUMA_NODE)
+		return -EINVAL;
+	if (attr->key_size || attr->value_size || !size || (size & (size - 1)) ||
+	    (size % UB_PAGE_SIZE))
+		return -EINVAL;
+	rb = ub_alloc(sizeof(*rb));
+	if (!rb)
+		return -ENOMEM;
+	memset(rb, 0, sizeof(*rb));
+	ub_map_init_from_attr(&rb->map, attr);
+	rb->efd = -1;
+	rb->memfd = memfd_create("userbpf-user-ringbuf", MFD_CLOEXEC);
+	if (rb->memfd < 0 || ftruncate(rb->memfd, (off_t)(2 * UB_PAGE_SIZE + size)))
+		goto fail;
+	rb->region_size = hdr + 2 * size;
+	region = mmap(NULL, rb->region_size, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (region == MAP_FAILED)
+		goto fail;
+	rb->region = region;
+	p = mmap(region, UB_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	p = mmap(region + UB_PAGE_SIZE, 2 * UB_PAGE_SIZE + size, PROT_READ | PROT_WRITE,
+		 MAP_FIXED | MAP_SHARED, rb->memfd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	p = mmap(region + hdr + size, size, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED,
+		 rb->memfd, 2 * UB_PAGE_SIZE);
+	if (p == MAP_FAILED)
+		goto fail;
+	memcpy(region, &rb, sizeof(rb));
+	rb->consumer_pos = (unsigned long *)(region + UB_PAGE_SIZE);
+	rb->producer_pos = (unsigned long *)(region + 2 * UB_PAGE_SIZE);
+	rb->data = region + hdr;
+	rb->mask = size - 1;
+	rb->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (rb->efd < 0)
+		goto fail;
+	*out = &rb->map;
+	return 0;
+fail:
+	if (rb->region)
+		munmap(rb->region, rb->region_size);
+	if (rb->memfd >= 0)
+		close(rb->memfd);
+	ub_free(rb);
+	return -ENOMEM;
+}
+
+static void urb_free(struct ub_map *map)
+{
+	struct ub_user_ringbuf_map *rb = to_urb(map);
+
+	munmap(rb->region, rb->region_size);
+	close(rb->memfd);
+	if (rb->efd >= 0)
+		close(rb->efd);
+	ub_free(rb);
+}
+
+static int urb_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
+{
+	(void)map, (void)key, (void)value, (void)flags;
+	return -UB_ENOTSUPP;
+}
+
+static void *urb_lookup(struct ub_map *map, const void *key)
+{
+	(void)map, (void)key;
+	return NULL;
+}
+
+static int urb_update(struct ub_map *map, const void *key, const void *value,
+		      uint64_t flags)
+{
+	(void)map, (void)key, (void)value, (void)flags;
+	return -UB_ENOTSUPP;
+}
+
+static int urb_delete(struct ub_map *map, const void *key)
+{
+	(void)map, (void)key;
+	return -UB_ENOTSUPP;
+}
+
+static int urb_get_next_key(struct ub_map *map, const void *key, void *next_key)
+{
+	(void)map, (void)key, (void)next_key;
+	return -UB_ENOTSUPP;
+}
+
+static void *urb_mmap_ptr(struct ub_map *map, size_t *size)
+{
+	struct ub_user_ringbuf_map *rb = to_urb(map);
+
+	if (size)
+		*size = rb->region_size - UB_PAGE_SIZE;
+	return rb->region + UB_PAGE_SIZE;
+}
+
+const struct ub_map_ops ub_user_ringbuf_map_ops = {
+	.alloc = urb_alloc,
+	.free = urb_free,
+	.lookup = urb_lookup,
+	.update = urb_update,
+	.delete = urb_delete,
+	.get_next_key = urb_get_next_key,
+	.sys_lookup = urb_sys_lookup,
+	.mmap_ptr = urb_mmap_ptr,
+};
+
+/* ==== the consumer: bpf_user_ringbuf_drain ==== */
+
+static void urb_wakeup(struct ub_user_ringbuf_map *rb)
+{
+	uint64_t one = 1;
+
+	if (write(rb->efd, &one, sizeof(one)) < 0) {
+		/* counter saturated: a wake-up is pending anyway */
+	}
+}
+
+/* __bpf_user_ringbuf_peek(): 0 with the sample, -ENODATA, -EAGAIN
+ * (discarded, skipped), -EINVAL or -E2BIG (a corrupt record). */
+static int urb_peek(struct ub_user_ringbuf_map *rb, void **sample, uint32_t *size)
+{
+	unsigned long cons_pos, prod_pos;
+	uint32_t hdr_len, flags, sample_len;
+	uint64_t total_len;
+
+	prod_pos = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+	if (prod_pos % 8)
+		return -EINVAL;
+	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	if (cons_pos >= prod_pos)
+		return -ENODATA;
+	hdr_len = __atomic_load_n((uint32_t *)(rb->data + (cons_pos & rb->mask)),
+				  __ATOMIC_ACQUIRE);
+	flags = hdr_len & (USERBPF_RINGBUF_BUSY_BIT | USERBPF_RINGBUF_DISCARD_BIT);
+	sample_len = hdr_len & ~flags;
+	total_len = ((uint64_t)sample_len + USERBPF_RINGBUF_HDR_SZ + 7) & ~7ull;
+	if (total_len > prod_pos - cons_pos)
+		return -EINVAL;
+	if (total_len > rb->mask + 1)
+		return -E2BIG;
+	if (sample_len > DYNPTR_MAX_SIZE)
+		return -E2BIG;
+	if (flags & USERBPF_RINGBUF_DISCARD_BIT) {
+		__atomic_store_n(rb->consumer_pos, cons_pos + total_len, __ATOMIC_RELEASE);
+		return -EAGAIN;
+	}
+	if (flags & USERBPF_RINGBUF_BUSY_BIT)
+		return -ENODATA;
+	*sample = rb->data + ((cons_pos + USERBPF_RINGBUF_HDR_SZ) & rb->mask);
+	*size = sample_len;
+	return 0;
+}
+
+static void urb_release(struct ub_user_ringbuf_map *rb, uint32_t size)
+{
+	unsigned long cons = __atomic_load_n(rb->consumer_pos, __ATOMIC_RELAXED);
+	unsigned long rounded = ((unsigned long)size + USERBPF_RINGBUF_HDR_SZ + 7) & ~7ul;
+
+	__atomic_store_n(rb->consumer_pos, cons + rounded, __ATOMIC_RELEASE);
+}
+
+long ub_user_ringbuf_drain(struct ub_map *map, ub_user_ringbuf_cb cb, void *ctx,
+			   uint64_t flags)
+{
+	struct ub_user_ringbuf_map *rb;
+	long samples, discarded = 0, ret = 0;
+	int busy = 0;
+
+	if (flags & ~(uint64_t)(USERBPF_RB_NO_WAKEUP | USERBPF_RB_FORCE_WAKEUP))
+		return -EINVAL;
+	if (map->map_type != USERBPF_MAP_TYPE_USER_RINGBUF)
+		return -EINVAL;
+	rb = to_urb(map);
+	if (!atomic_compare_exchange_strong(&rb->busy, &busy, 1))
+		return -EBUSY;
+	for (samples = 0; samples < URB_MAX_SAMPLES && ret == 0; samples++) {
+		void *sample;
+		uint32_t size;
+		int err = urb_peek(rb, &sample, &size);
+
+		if (err == -ENODATA)
+			break;
+		if (err == -EAGAIN) {
+			discarded++;
+			continue;
+		}
+		if (err) {
+			ret = err;
+			goto out;
+		}
+		ret = cb(sample, size, ctx);
+		urb_release(rb, size);
+		if (ret < 0) { /* the callback's run failed: stop, report it */
+			samples++;
+			goto out;
+		}
+	}
+	ret = samples - discarded;
+out:
+	atomic_store_explicit(&rb->busy, 0, memory_order_release);
+	if (flags & USERBPF_RB_FORCE_WAKEUP)
+		urb_wakeup(rb);
+	else if (!(flags & USERBPF_RB_NO_WAKEUP) && samples > 0)
+		urb_wakeup(rb);
+	return ret;
+}
+
+int ub_user_ringbuf_data_area(struct ub_map *map, void **data, size_t *size)
+{
+	struct ub_user_ringbuf_map *rb;
+
+	if (map->map_type != USERBPF_MAP_TYPE_USER_RINGBUF)
+		return -EINVAL;
+	rb = to_urb(map);
+	*data = rb->data;
+	*size = 2 * (rb->mask + 1);
+	return 0;
+}
+
+/* ==== the producer (libbpf's user_ring_buffer) ==== */
+
+struct userbpf_user_ringbuf *userbpf_user_ringbuf__new(struct userbpf_map *pmap)
+{
+	struct ub_map *map = ub_map_from(pmap);
+	struct userbpf_user_ringbuf *u;
+
+	if (!map || map->map_type != USERBPF_MAP_TYPE_USER_RINGBUF) {
+		errno = EINVAL;
+		return NULL;
+	}
+	u = ub_alloc(sizeof(*u));
+	if (!u) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	u->rb = to_urb(ub_map_get(map));
+	return u;
+}
+
+void userbpf_user_ringbuf__free(struct userbpf_user_ringbuf *u)
+{
+	if (!u)
+		return;
+	ub_map_put(&u->rb->map);
+	ub_free(u);
+}
+
+void *userbpf_user_ringbuf__reserve(struct userbpf_user_ringbuf *u, uint32_t size)
+{
+	struct ub_user_ringbuf_map *rb = u->rb;
+	unsigned long cons_pos, prod_pos;
+	uint64_t avail, total, max = rb->mask + 1;
+	uint32_t *hdr;
+
+	if (size & (USERBPF_RINGBUF_BUSY_BIT | USERBPF_RINGBUF_DISCARD_BIT)) {
+		errno = E2BIG;
+		return NULL;
+	}
+	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	prod_pos = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+	avail = max - (prod_pos - cons_pos);
+	total = ((uint64_t)size + USERBPF_RINGBUF_HDR_SZ + 7) / 8 * 8;
+	if (total > max) {
+		errno = E2BIG;
+		return NULL;
+	}
+	if (avail < total) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	hdr = (uint32_t *)(rb->data + (prod_pos & rb->mask));
+	hdr[0] = size | USERBPF_RINGBUF_BUSY_BIT;
+	hdr[1] = 0;
+	__atomic_store_n(rb->producer_pos, prod_pos + total, __ATOMIC_RELEASE);
+	return rb->data + ((prod_pos + USERBPF_RINGBUF_HDR_SZ) & rb->mask);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void *userbpf_user_ringbuf__reserve_blocking(struct userbpf_user_ringbuf *u, uint32_t size,
+					     int timeout_ms)
+{
+	uint64_t start = now_ms();
+	int remaining = timeout_ms;
+	void *sample;
+
+	if (timeout_ms < 0 && timeout_ms != -1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = u->rb->efd, .events = POLLIN };
+		uint64_t v;
+
+		sample = userbpf_user_ringbuf__reserve(u, size);
+		if (sample || errno != ENOSPC)
+			return sample;
+		if (timeout_ms != -1 && remaining <= 0)
+			break;
+		if (poll(&pfd, 1, remaining) < 0 && errno != EINTR)
+			return NULL;
+		if (read(u->rb->efd, &v, sizeof(v)) < 0) {
+			/* nothing pending */
+		}
+		if (timeout_ms != -1)
+			remaining = timeout_ms - (int)(now_ms() - start);
+	}
+	/* one more try after the timeout, as libbpf */
+	return userbpf_user_ringbuf__reserve(u, size);
+}
+
+static void commit(struct userbpf_user_ringbuf *u, void *sample, bool discard)
+{
+	struct ub_user_ringbuf_map *rb = u->rb;
+	uintptr_t off = rb->mask + 1 + (uintptr_t)((unsigned char *)sample - rb->data) -
+			USERBPF_RINGBUF_HDR_SZ;
+	uint32_t *hdr = (uint32_t *)(rb->data + (off & rb->mask));
+	uint32_t new_len = __atomic_load_n(hdr, __ATOMIC_RELAXED) & ~USERBPF_RINGBUF_BUSY_BIT;
+
+	if (discard)
+		new_len |= USERBPF_RINGBUF_DISCARD_BIT;
+	__atomic_exchange_n(hdr, new_len, __ATOMIC_ACQ_REL);
+}
+
+void userbpf_user_ringbuf__submit(struct userbpf_user_ringbuf *u, void *sample)
+{
+	commit(u, sample, false);
+}
+
+void userbpf_user_ringbuf__discard(struct userbpf_user_ringbuf *u, void *sample)
+{
+	commit(u, sample, true);
+}
+
+int userbpf_user_ringbuf__epoll_fd(const struct userbpf_user_ringbuf *u)
+{
+	return u->rb->efd;
+}

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_launch.c - end-to-end tests of "userbpf launch": libbpf
+ * applications built the libbpf-bootstrap way (tests/launch/apps/, a
+ * bpftool skeleton and Debian's libbpf, rules in mk/launch.mk) run
+ * unchanged under the interposer as an ordinary user (privileges dropped
+ * to nobody when the suite runs as root, where the kernel refuses bpf()),
+ * their output and trace_pipe lines checked exactly.
+ *
+ * Skipped in sanitizer builds: the interposer (built with the sanitizer
+ * runtime) cannot be preloaded into an uninstrumented application.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../unit/test.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+/* Run a shell command, stdout (+ stderr when asked by the command) into out. */
+static int run(const char *cmd, char *out, size_t out_sz)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!p)
+		return -1;
+	while (n + 1 < out_sz) {
+		size_t got = fread(out + n, 1, out_sz - 1 - n, p);
+
+		if (!got)
+			break;
+		n += got;
+	}
+	out[n] = '\0';
+	return pclose(p);
+}
+
+/* "setpriv ... " when root: the applications run as nobody. */
+static const char *drop(void)
+{
+	return getuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+}
+
+static bool ready(const char *app)
+{
+	char path[512];
+
+	if (SANITIZED) {
+		test_skip("the interposer cannot be preloaded into an uninstrumented "
+			  "application in a sanitizer build");
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/launch/%s", test_build_dir(), app);
+	if (access(path, X_OK)) {
+		test_skip("%s missing (clang, bpftool, libbpf-dev?)", path);
+		return false;
+	}
+	if (getuid() == 0 && access("/usr/bin/setpriv", X_OK)) {
+		test_skip("running as root without setpriv to drop privileges");
+		return false;
+	}
+	return true;
+}
+
+/* A fresh TMPDIR the unprivileged application can write its domain in. */
+static void tmpdir(char *out, size_t sz)
+{
+	snprintf(out, sz, "/tmp/launch_test_%d", (int)getpid());
+	mkdir(out, 0777);
+	chmod(out, 01777);
+}
+
+/* Strip the variable prefix of trace_pipe lines ("  comm-pid [cpu] ...
+ * ts: ") so the rest can be compared exactly. */
+static void trace_tails(const char *in, char *out, size_t sz)
+{
+	const char *key = "bpf_trace_printk: ";
+	size_t n = 0;
+
+	out[0] = '\0';
+	while ((in = strstr(in, key))) {
+		const char *eol = strchr(in, '\n');
+		size_t len;
+
+		in += strlen(key);
+		len = eol ? (size_t)(eol - in) + 1 : strlen(in);
+		if (n + len + 1 > sz)
+			break;
+		memcpy(out + n, in, len);
+		n += len;
+		out[n] = '\0';
+		in += len;
+	}
+}
+
+TEST(launch_hello_libbpf_app)
+{
+	char tmp[128], cmd[1024], out[8192], pipe_out[8192], tails[4096];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("hello"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch --domain hello -- %s/launch/hello",
+		 tmp, drop(), b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "sum 0\nsum 11\nsum 22\ngetppid 4\n"
+			  "enter a=0 b=0\nexit ret=0\n"
+			  "enter a=1 b=10\nexit ret=33\n"
+			  "enter a=2 b=20\nexit ret=66\n"
+			  "writes 3\ncalls 3\nprog handle_write type 5\ndone\n");
+	/* bpf_printk lines, through the domain's trace_pipe */
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf trace-pipe --domain hello --no-follow",
+		 tmp, drop(), b);
+	st = run(cmd, pipe_out, sizeof(pipe_out));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_CONTAINS(pipe_out, "hello-");
+	trace_tails(pipe_out, tails, sizeof(tails));
+	ASSERT_STREQ(tails, "write fd=1 count=6\nwrite fd=1 count=7\nwrite fd=1 count=7\n");
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf domain rm hello && rmdir %s/userbpf-* %s",
+		 tmp, drop(), b, tmp, tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+/* Without the interposer, the same application is refused by the kernel
+ * as an ordinary user: the launch test above proves userbpf answered. */
+TEST(launch_hello_needs_launch_unprivileged)
+{
+	char cmd[1024], out[8192];
+	int st;
+
+	if (!ready("hello"))
+		return;
+	if (getuid() != 0) {
+		test_skip("needs root to drop to an unprivileged user");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s%s/launch/hello 2>/dev/null", drop(), test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_TRUE(WEXITSTATUS(st) != 0); /* load or attach refused */
+}
+
+/* Ids, dup'ed descriptors, test runs, a perf buffer, and the refusals of
+ * what a process cannot provide: errno as an older kernel gives it, a
+ * message, no crash.  Run privately and in a domain. */
+static void ids_dup_and_refusals(const char *domain_opt)
+{
+	char tmp[128], cmd[1024], out[8192], err[8192], path[256];
+	const char *b = test_build_dir();
+	FILE *f;
+	size_t n;
+	int st;
+
+	if (!ready("refuse"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(path, sizeof(path), "%s/refuse.err", tmp);
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch %s -- %s/launch/refuse 2>%s",
+		 tmp, drop(), b, domain_opt, b, path);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "progs 3 end 2\nmaps 2\nby id: 0 sock\ndup lookup: 0 42\n"
+			  "test_run: 0 retval 42\n"
+			  "kprobe attach: refused errno 2\nperf buffer: ok\n"
+			  "perf sample 7\nperf sample 9\nfentry load: -22\n");
+	f = fopen(path, "r");
+	ASSERT_TRUE(f != NULL);
+	n = fread(err, 1, sizeof(err) - 1, f);
+	err[n] = '\0';
+	fclose(f);
+	ASSERT_CONTAINS(err, "userbpf launch: kprobe on 'do_unlinkat': kernel functions "
+			     "cannot be probed in a process");
+	ASSERT_CONTAINS(err, "userbpf launch: program 'fe': attaching to kernel functions");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+TEST(launch_ids_dup_and_refusals)
+{
+	ids_dup_and_refusals("");
+}
+
+TEST(launch_ids_dup_and_refusals_domain)
+{
+	ids_dup_and_refusals("--domain refuse");
+}
+
+/* A domain: the loader's tracepoint runs in a child started in the domain
+ * (an unmodified /bin/echo), its ring buffer and hash map are shared; the
+ * domain ends with its last process. */
+TEST(launch_domain_child_runs_loader_programs)
+{
+	char tmp[128], cmd[1024], out[8192], path[256];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dloader"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain dl -- %s/launch/dloader /bin/echo hi",
+		 tmp, drop(), b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "hi\nevent: comm=echo fd=1 count=3\nchild exit 0, events 1\n"
+			  "child writes in map: 1\n");
+	{
+		/* the arena (cmd_launch.c: /dev/shm, named by the domain
+		 * directory's FNV-1a hash, or the directory) is gone */
+		unsigned uid = getuid() == 0 ? 65534u : (unsigned)getuid();
+		uint64_t h = 0xcbf29ce484222325ull;
+		char dir[200];
+		const char *p;
+
+		snprintf(dir, sizeof(dir), "%.128s/userbpf-%u/dl", tmp, uid);
+		for (p = dir; *p; p++)
+			h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+		snprintf(path, sizeof(path), "/dev/shm/userbpf-%u-%016llx-dl", uid,
+			 (unsigned long long)h);
+		ASSERT_TRUE(access(path, F_OK) != 0);
+		snprintf(path, sizeof(path), "%s/arena", dir);
+		ASSERT_TRUE(access(path, F_OK) != 0);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+/* bpftool in a domain: it lists the loader's program and maps, dumps the
+ * program's instructions and the pinned map. */
+TEST(launch_domain_bpftool)
+{
+	char tmp[128], cmd[2048], out[65536];
+	const char *b = test_build_dir();
+	const char *bpftool = access("/usr/sbin/bpftool", X_OK) ? "bpftool" : "/usr/sbin/bpftool";
+	int st;
+
+	if (!ready("dloader"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain bt -- %s/launch/dloader /bin/sh -c "
+		 "'%s prog show; %s map show; %s prog dump xlated name on_write; "
+		 "%s map dump pinned /sys/fs/bpf/dl_counts'",
+		 tmp, drop(), b, b, bpftool, bpftool, bpftool, bpftool);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_CONTAINS(out, ": tracepoint  name on_write  tag ");
+	ASSERT_CONTAINS(out, ": hash  name counts  flags 0x0\n\tkey 4B  value 8B  max_entries 64\n");
+	ASSERT_CONTAINS(out, ": ringbuf  name events  flags 0x0\n");
+	ASSERT_CONTAINS(out, "   1: (85) call bpf_get_current_pid_tgid#14\n");
+	/* the earlier bpftool runs wrote: the pinned map dump shows them */
+	ASSERT_CONTAINS(out, "\nkey: ");
+	ASSERT_CONTAINS(out, " elements\n");
+	ASSERT_TRUE(!strstr(out, "Found 0 elements"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_launch.c - "userbpf launch [--domain NAME] -- PROGRAM ARGS...":
+ * runs an unmodified libbpf application with libuserbpf-launch.so (next
+ * to this binary, or $USERBPF_LAUNCH_LIB) preloaded, so its bpf(),
+ * perf_event_open(), ioctl, mmap and sysfs/tracefs reads are answered by
+ * userbpf inside the process (src/launch/).  The domain is a directory,
+ * $TMPDIR/userbpf-UID/NAME ("default" without --domain), holding the
+ * trace_pipe file its bpf_printk lines go to.  With --domain the
+ * processes share one BPF object space (src/domain/): the arena file
+ * lives on /dev/shm (or in that directory) and the command runs with address-space
+ * randomisation off, so the interposer sits at the same address in every
+ * process of the domain.
+ *
+ * "userbpf trace-pipe [--domain NAME] [--no-follow]" prints that file and
+ * follows it, as "cat /sys/kernel/tracing/trace_pipe" does.
+ * "userbpf domain rm NAME" removes a domain's directory.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void domain_dir(const char *name, char *out, size_t sz, bool create)
+{
+	const char *tmp = getenv("TMPDIR");
+	char base[PATH_MAX - 128];
+
+	if (!name || !name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		cli_die(2, "bad domain name '%s'", name ? name : "");
+	snprintf(base, sizeof(base), "%s/userbpf-%u", tmp && tmp[0] ? tmp : "/tmp",
+		 (unsigned)getuid());
+	if (create && mkdir(base, 0700) && errno != EEXIST)
+		cli_die(1, "launch: %s: %s", base, strerror(errno));
+	snprintf(out, sz, "%s/%s", base, name);
+	if (create && mkdir(out, 0700) && errno != EEXIST)
+		cli_die(1, "launch: %s: %s", out, strerror(errno));
+}
+
+/* The domain's arena: on /dev/shm (memory) when writable, named after
+ * the domain directory, else in the directory itself. */
+static void arena_path(const char *dir, const char *name, char *out, size_t sz)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *p;
+
+	for (p = dir; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	if (!access("/dev/shm", W_OK | X_OK))
+		snprintf(out, sz, "/dev/shm/userbpf-%u-%016llx-%s", (unsigned)getuid(),
+			 (unsigned long long)h, name);
+	else
+		snprintf(out, sz, "%s/arena", dir);
+}
+
+static void lib_path(char *out, size_t sz)
+{
+	const char *env = getenv("USERBPF_LAUNCH_LIB");
+	char self[PATH_MAX - 64];
+	ssize_t n;
+	char *slash;
+
+	if (env) {
+		snprintf(out, sz, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		cli_die(1, "launch: cannot find the interposer: set USERBPF_LAUNCH_LIB");
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(out, sz, "%s/libuserbpf-launch.so", self);
+}
+
+static void launch_usage(void)
+{
+	fprintf(stderr, "usage: %s launch [--domain NAME] -- PROGRAM [ARGS...]\n"
+			"Run an unmodified libbpf application with userbpf answering bpf(),\n"
+			"perf_event_open() and the tracefs/sysfs files it uses.\n",
+		cli_prog_name);
+	exit(2);
+}
+
+int cli_cmd_launch(int argc, char **argv)
+{
+	char lib[PATH_MAX], dir[PATH_MAX], pipe_path[PATH_MAX + 16], preload[2 * PATH_MAX];
+	char arena[PATH_MAX + 16];
+	const char *domain = "default", *old;
+	bool shared = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "--domain") && i + 1 < argc) {
+			domain = argv[++i];
+			shared = true;
+		} else if (argv[i][0] != '-') {
+			break;
+		} else {
+			launch_usage();
+		}
+	}
+	if (i >= argc)
+		launch_usage();
+	lib_path(lib, sizeof(lib));
+	if (access(lib, R_OK))
+		cli_die(1, "launch: interposer %s: %s", lib, strerror(errno));
+	domain_dir(domain, dir, sizeof(dir), true);
+	snprintf(pipe_path, sizeof(pipe_path), "%s/trace_pipe", dir);
+	old = getenv("LD_PRELOAD");
+	snprintf(preload, sizeof(preload), "%s%s%s", lib, old && old[0] ? ":" : "",
+		 old ? old : "");
+	setenv("LD_PRELOAD", preload, 1);
+	setenv("USERBPF_DOMAIN", domain, 1);
+	setenv("USERBPF_TRACE_PIPE", pipe_path, 1);
+	if (shared) {
+		int pers = personality(0xffffffff);
+
+		arena_path(dir, domain, arena, sizeof(arena));
+		setenv("USERBPF_DOMAIN_ARENA", arena, 1);
+		if (pers != -1 && !(pers & ADDR_NO_RANDOMIZE))
+			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
+	} else {
+		unsetenv("USERBPF_DOMAIN_ARENA");
+	}
+	execvp(argv[i], argv + i);
+	cli_die(127, "launch: %s: %s", argv[i], strerror(errno));
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_sig(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int cli_cmd_trace_pipe(int argc, char **argv)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], buf[4096];
+	const char *domain = "default";
+	bool follow = true;
+	FILE *f;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--domain") && i + 1 < argc)
+			domain = argv[++i];
+		else if (!strcmp(argv[i], "--no-follow"))
+			follow = false;
+		else
+			cli_die(2, "usage: %s trace-pipe [--domain NAME] [--no-follow]",
+				cli_prog_name);
+	}
+	domain_dir(domain, dir, sizeof(dir), false);
+	snprintf(path, sizeof(path), "%s/trace_pipe", dir);
+	f = fopen(path, "r");
+	if (!f && follow)
+		domain_dir(domain, dir, sizeof(dir), true), f = fopen(path, "a+");
+	if (!f)
+		cli_die(1, "trace-pipe: %s: %s", path, strerror(errno));
+	signal(SIGINT, on_sig);
+	signal(SIGTERM, on_sig);
+	while (!stop) {
+		size_t n = fread(buf, 1, sizeof(buf), f);
+
+		if (n) {
+			fwrite(buf, 1, n, stdout);
+			fflush(stdout);
+			continue;
+		}
+		if (!follow)
+			break;
+		clearerr(f);
+		usleep(100000);
+	}
+	fclose(f);
+	return 0;
+}
+
+int cli_cmd_domain(int argc, char **argv)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+
+	if (argc != 3 || strcmp(argv[1], "rm"))
+		cli_die(2, "usage: %s domain rm NAME", cli_prog_name);
+	domain_dir(argv[2], dir, sizeof(dir), false);
+	snprintf(path, sizeof(path), "%s/trace_pipe", dir);
+	if (unlink(path) && errno != ENOENT)
+		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/arena", dir);
+	if (unlink(path) && errno != ENOENT)
+		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
+	arena_path(dir, argv[2], path, sizeof(path));
+	if (unlink(path) && errno != ENOENT)
+		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
+	if (rmdir(dir))
+		cli_die(1, "domain rm: %s: %s", dir, strerror(errno));
+	return 0;
+}
