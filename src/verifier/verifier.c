@@ -492,11 +492,20 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 	/* sock_ops, sk_msg, cgroup/sysctl: their uapi structs, fields read as
 	 * scalars (their pointer fields too: no direct packet access) */
 	case USERBPF_PROG_TYPE_SOCK_OPS:
-		/* writable: reply/replylong[] (4..19) and sk_txhash (164) */
+		/* sock_ops_is_valid_access(): writable are reply (4) and
+		 * sk_txhash (164); bytes_received/acked (168, 176), the pointers
+		 * sk, skb_data, skb_data_end (184..207) and skb_hwtstamp (216)
+		 * are read whole (8 bytes), skb_tcp_flags (212) narrowly, every
+		 * other field as 4 bytes */
 		if (write)
-			return size == 4 && ((off >= 4 && off < 20) || off == 164);
-		limit = 224; /* struct bpf_sock_ops */
-		break;
+			return size == 4 && (off == 4 || off == 164);
+		if (off >= 224)
+			return false;
+		if ((off >= 168 && off < 208) || off >= 216)
+			return size == 8;
+		if (off == 212) /* skb_tcp_flags: narrow reads of its first bytes */
+			return size <= 4;
+		return size == 4;
 	case USERBPF_PROG_TYPE_SK_MSG:
 		limit = 80; /* struct sk_msg_md */
 		break;
