@@ -7,6 +7,10 @@
  *   uprobe    trampoline    jump patched at the entry (the fast path)
  *   uprobe    breakpoint    int3 + SIGTRAP, resumed in the trampoline
  *   uretprobe trampoline    entry trampoline + return trampoline
+ *   uretprobe breakpoint    int3 at the entry + return trampoline
+ *   usdt                    a sys/sdt.h probe (the nop patched like a
+ *                           uprobe) running a program that reads its one
+ *                           argument with bpf_usdt_arg (build/probe/usdt.bpf.o)
  *   uprobe+uretprobe        both on one function
  *   bare int3               int3 + an empty SIGTRAP handler: the floor of
  *                           the breakpoint path on this machine
@@ -51,6 +55,8 @@
 #include <unistd.h>
 
 #include "userbpf/userbpf.h"
+#include "userbpf/object.h"
+#include "userbpf/probe.h"
 
 long bench_fn_base(long a);
 long bench_fn_tramp(long a);
@@ -58,12 +64,27 @@ long bench_fn_bp(long a);
 long bench_fn_ret(long a);
 long bench_fn_both(long a);
 long bench_fn_kernel(long a);
+long bench_fn_retbp(long a);
 #define BENCH_FN(name)                                                         \
 	".globl " #name "\n.type " #name ",@function\n" #name ":\n"            \
 	" push %rbp\n mov %rsp,%rbp\n lea 1(%rdi),%rax\n pop %rbp\n ret\n"     \
 	".size " #name ",.-" #name "\n"
 __asm__(".text\n" BENCH_FN(bench_fn_base) BENCH_FN(bench_fn_tramp) BENCH_FN(bench_fn_bp)
-		BENCH_FN(bench_fn_ret) BENCH_FN(bench_fn_both) BENCH_FN(bench_fn_kernel));
+		BENCH_FN(bench_fn_ret) BENCH_FN(bench_fn_both) BENCH_FN(bench_fn_kernel)
+			BENCH_FN(bench_fn_retbp));
+
+#if __has_include(<sys/sdt.h>)
+#include <sys/sdt.h>
+#define HAVE_SDT 1
+__attribute__((noinline)) static long bench_fn_usdt(long a)
+{
+	STAP_PROBE1(ubbench, hit, a);
+	__asm__ volatile("" ::: "memory");
+	return a + 1;
+}
+#else
+#define HAVE_SDT 0
+#endif
 
 static bool json;
 
@@ -432,6 +453,54 @@ static struct userbpf_link *attach(struct userbpf_prog *prog, long (*fn)(long), 
 	return l;
 }
 
+struct kind {
+	const char *name;
+	uint32_t flags;
+};
+
+/* USDT: build/probe/usdt.bpf.o's bench_usdt on this binary's ubbench:hit */
+static void bench_usdt(const char *self, long n, const struct kind *kinds, int nkinds)
+{
+#if HAVE_SDT
+	char path[1024], why[256] = "";
+	const char *slash = strrchr(self, '/');
+	struct userbpf_object *obj;
+	struct userbpf_program *p;
+	double base = time_calls(bench_fn_usdt, n);
+	int i;
+
+	snprintf(path, sizeof(path), "%.*s/probe/usdt.bpf.o", slash ? (int)(slash - self) : 1,
+		 slash ? self : ".");
+	obj = userbpf_object__open_file(path, NULL);
+	if (!obj || userbpf_object__load(obj)) {
+		report_na("usdt", "usdt", "build/probe/usdt.bpf.o missing or not loadable");
+		userbpf_object__close(obj);
+		return;
+	}
+	p = userbpf_object__find_program_by_name(obj, "bench_usdt");
+	for (i = 0; i < nkinds && p; i++) {
+		USERBPF_OPTS(userbpf_usdt_opts, o, .run_flags = kinds[i].flags, .err_buf = why,
+			     .err_buf_sz = sizeof(why));
+		struct userbpf_link *l = userbpf_program__attach_usdt(p, "/proc/self/exe", "ubbench",
+								      "hit", &o);
+		char id[64], what[64];
+
+		snprintf(id, sizeof(id), "usdt_%s", kinds[i].name);
+		snprintf(what, sizeof(what), "usdt, 1 arg read (%s)", kinds[i].name);
+		if (!l) {
+			report_na(id, what, why);
+			continue;
+		}
+		report(id, what, time_calls(bench_fn_usdt, n), base, NULL);
+		userbpf_link__destroy(l);
+	}
+	userbpf_object__close(obj);
+#else
+	(void)self, (void)n, (void)kinds, (void)nkinds;
+	report_na("usdt", "usdt", "no sys/sdt.h");
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	struct userbpf_insn empty[] = { USERBPF_MOV64_IMM(0, 0), USERBPF_EXIT_INSN() };
@@ -442,10 +511,7 @@ int main(int argc, char **argv)
 	double base;
 	char why[128];
 	int i, pfd = -1, kprog;
-	static const struct {
-		const char *name;
-		uint32_t flags;
-	} kinds[] = { { "jit", USERBPF_RUN_UNCHECKED },
+	static const struct kind kinds[] = { { "jit", USERBPF_RUN_UNCHECKED },
 		      { "interp", USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER },
 		      { "checked", 0 } };
 	const int nkinds = (int)(sizeof(kinds) / sizeof(kinds[0]));
@@ -496,6 +562,13 @@ int main(int argc, char **argv)
 		report(id, what, ns, base, NULL);
 		userbpf_link__destroy(a);
 
+		a = attach(prog, bench_fn_retbp, true, USERBPF_PROBE_BREAKPOINT, kinds[i].flags);
+		ns = time_calls(bench_fn_retbp, nbp);
+		snprintf(id, sizeof(id), "uretprobe_breakpoint_%s", kinds[i].name);
+		snprintf(what, sizeof(what), "uretprobe breakpoint (%s)", kinds[i].name);
+		report(id, what, ns, base, NULL);
+		userbpf_link__destroy(a);
+
 		a = attach(prog, bench_fn_both, false, USERBPF_PROBE_TRAMPOLINE, kinds[i].flags);
 		b = attach(prog, bench_fn_both, true, USERBPF_PROBE_TRAMPOLINE, kinds[i].flags);
 		ns = time_calls(bench_fn_both, n);
@@ -505,6 +578,7 @@ int main(int argc, char **argv)
 		userbpf_link__destroy(a);
 		userbpf_link__destroy(b);
 	}
+	bench_usdt(argv[0], n, kinds, nkinds);
 	kprog = kernel_uprobe((uint64_t)(uintptr_t)bench_fn_kernel, &pfd, why, sizeof(why));
 	if (kprog < 0) {
 		report_na("kernel_uprobe", "kernel uprobe (perf_event + BPF)", why);

@@ -7,8 +7,14 @@
  * spin_here() (the profile example's target); "uprobe_target nap N"
  * calls nap(i) for i < N, sleeping i milliseconds (funclatency's);
  * "uprobe_target loop N MS" calls uprobe_add(i, 10 * i) N times, MS
- * milliseconds apart (a running process for "userbpf trace --pid").
+ * milliseconds apart (a running process for "userbpf trace --pid");
+ * "uprobe_target fork N": parent and a forked child each call
+ * uprobe_add N times; "uprobe_target exec N PROG...": N calls, then
+ * execvp(PROG...); "uprobe_target quit N STATUS": N calls, then _exit()
+ * from inside a function the uretprobe watches (the robustness tests).
  */
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +41,13 @@ __attribute__((noinline)) unsigned long spin_here(long ms)
 	return x;
 }
 
+/* _exit(status) from a function that never returns. */
+__attribute__((noinline, noreturn)) void quit_inside(int status)
+{
+	__asm__ volatile("" ::: "memory");
+	_exit(status);
+}
+
 /* Sleep ms milliseconds. */
 __attribute__((noinline)) int nap(int ms)
 {
@@ -48,6 +61,31 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 3, i;
 	void *volatile p;
 
+	if (argc > 2 && !strcmp(argv[1], "fork")) {
+		pid_t c = fork();
+		int st = 0;
+
+		for (i = 0; i < atoi(argv[2]); i++)
+			uprobe_add(i, c ? 1 : 2);
+		if (c == 0)
+			_exit(0);
+		waitpid(c, &st, 0);
+		printf("forked %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		return 0;
+	}
+	if (argc > 3 && !strcmp(argv[1], "exec")) {
+		for (i = 0; i < atoi(argv[2]); i++)
+			uprobe_add(i, i);
+		fflush(stdout);
+		execvp(argv[3], argv + 3);
+		return 127;
+	}
+	if (argc > 3 && !strcmp(argv[1], "quit")) {
+		for (i = 0; i < atoi(argv[2]); i++)
+			uprobe_add(i, i);
+		fflush(stdout);
+		quit_inside(atoi(argv[3]));
+	}
 	if (argc > 3 && !strcmp(argv[1], "loop")) {
 		long sum = 0;
 

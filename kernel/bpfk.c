@@ -29,9 +29,6 @@
 #define E2BIG 7
 #define EOPNOTSUPP 95
 
-/* The core reports bpf() failures as -1 plus its errno (see the report). */
-extern int ub_errno;
-
 enum { F_MAP = 1, F_PROG, F_BTF, F_PERF, F_SYSFS };
 #define KPROBE_PMU_TYPE 6	/* /sys/bus/event_source/devices/kprobe/type */
 
@@ -320,8 +317,122 @@ static struct userbpf_prog *prog_of_fd(int fd)
 	return f && f->kind == F_PROG ? userbpf_prog_by_fd(f->handle) : NULL;
 }
 
+#define U(p) ((const void *)(uintptr_t)(p))
+
+static bool ustr_ok(uint64_t p, size_t max)
+{
+	char c;
+
+	for (size_t i = 0; i < max; i++) {
+		if (copy_from_user(&c, (const char *)U(p) + i, 1))
+			return false;
+		if (!c)
+			return true;
+	}
+	return true;	/* the reader stops at max anyway */
+}
+
+/*
+ * The core copies union bpf_attr through the platform's user-copy
+ * functions but dereferences the pointers inside it (keys, values,
+ * instructions, log and info buffers) directly: check here that each
+ * range the command will touch is mapped user memory (writable where the
+ * core writes), so a task can neither make the kernel fault nor point it
+ * at kernel memory.  No preemption and one CPU: the mappings cannot
+ * change before the core runs.  Nested pointers the kernel does not check
+ * (fd_array, func_info, line_info, most bpf_prog_info arrays) are refused.
+ */
+static int check_attr_ranges(int cmd, const union bpf_attr *a, unsigned size)
+{
+	struct userbpf_map *map = NULL;
+	uint32_t ks = 0, vs = 0, tok;
+
+	switch (cmd) {
+	case BPF_MAP_LOOKUP_ELEM: case BPF_MAP_UPDATE_ELEM: case BPF_MAP_DELETE_ELEM:
+	case BPF_MAP_GET_NEXT_KEY: case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+		map = userbpf_map_by_fd((int)a->map_fd);
+		break;
+	case BPF_MAP_LOOKUP_BATCH: case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case BPF_MAP_UPDATE_BATCH: case BPF_MAP_DELETE_BATCH:
+		map = userbpf_map_by_fd((int)a->batch.map_fd);
+		break;
+	}
+	if (map) {
+		ks = userbpf_map__key_size(map);
+		vs = userbpf_map__sys_value_size(map);
+	}
+	switch (cmd) {
+	case BPF_MAP_LOOKUP_ELEM:
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+		return user_range_mapped(U(a->key), ks, false) &&
+		       user_range_mapped(U(a->value), vs, true) ? 0 : -EFAULT;
+	case BPF_MAP_UPDATE_ELEM:
+		return user_range_mapped(U(a->key), ks, false) &&
+		       user_range_mapped(U(a->value), vs, false) ? 0 : -EFAULT;
+	case BPF_MAP_DELETE_ELEM:
+		return user_range_mapped(U(a->key), ks, false) ? 0 : -EFAULT;
+	case BPF_MAP_GET_NEXT_KEY:
+		return user_range_mapped(U(a->key), a->key ? ks : 0, false) &&
+		       user_range_mapped(U(a->next_key), ks, true) ? 0 : -EFAULT;
+	case BPF_MAP_LOOKUP_BATCH: case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case BPF_MAP_UPDATE_BATCH: case BPF_MAP_DELETE_BATCH: {
+		bool out = cmd == BPF_MAP_LOOKUP_BATCH || cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH;
+		uint64_t n = a->batch.count;
+
+		tok = ks > 4 ? ks : 4;	/* hash maps: a 4-byte bucket index */
+		if (size < 48)
+			return 0;	/* the core rejects a short attr */
+		return user_range_mapped(U(a->batch.in_batch), a->batch.in_batch ? tok : 0, false) &&
+		       user_range_mapped(U(a->batch.out_batch), a->batch.out_batch ? tok : 0, true) &&
+		       user_range_mapped(U(a->batch.keys), n * ks, out) &&
+		       user_range_mapped(U(a->batch.values),
+					 cmd == BPF_MAP_DELETE_BATCH ? 0 : n * vs, out)
+			       ? 0 : -EFAULT;
+	}
+	case BPF_PROG_LOAD:
+		if (a->fd_array || a->func_info || a->line_info)
+			return -EINVAL;
+		return user_range_mapped(U(a->insns), (uint64_t)a->insn_cnt * 8, false) &&
+		       (!a->license || ustr_ok(a->license, 128)) &&
+		       user_range_mapped(U(a->log_buf), a->log_buf ? a->log_size : 0, true)
+			       ? 0 : -EFAULT;
+	case BPF_BTF_LOAD:
+		return user_range_mapped(U(a->btf), a->btf_size, false) &&
+		       user_range_mapped(U(a->btf_log_buf), a->btf_log_buf ? a->btf_log_size : 0,
+					 true) ? 0 : -EFAULT;
+	case BPF_PROG_TEST_RUN:
+		return user_range_mapped(U(a->test.data_in), a->test.data_size_in, false) &&
+		       user_range_mapped(U(a->test.data_out), a->test.data_out ? a->test.data_size_out : 0, true) &&
+		       user_range_mapped(U(a->test.ctx_in), a->test.ctx_size_in, false) &&
+		       user_range_mapped(U(a->test.ctx_out), a->test.ctx_out ? a->test.ctx_size_out : 0, true)
+			       ? 0 : -EFAULT;
+	case BPF_OBJ_GET_INFO_BY_FD: {
+		struct file *f = fd_get((int)a->info.bpf_fd);
+		struct bpf_prog_info pi;
+		size_t n = a->info.info_len < sizeof(pi) ? a->info.info_len : sizeof(pi);
+
+		if (!user_range_mapped(U(a->info.info), a->info.info_len, true))
+			return -EFAULT;
+		if (!f || f->kind != F_PROG)
+			return 0;
+		memset(&pi, 0, sizeof(pi));
+		if (copy_from_user(&pi, U(a->info.info), n))
+			return -EFAULT;
+		if (pi.jited_ksyms || pi.jited_func_lens || pi.func_info || pi.line_info ||
+		    pi.jited_line_info || pi.prog_tags)
+			return -EINVAL;
+		return user_range_mapped(U(pi.xlated_prog_insns), pi.xlated_prog_len, true) &&
+		       user_range_mapped(U(pi.jited_prog_insns), pi.jited_prog_len, true) &&
+		       user_range_mapped(U(pi.map_ids), (uint64_t)pi.nr_map_ids * 4, true)
+			       ? 0 : -EFAULT;
+	}
+	}
+	return 0;
+}
+
 long sys_bpf(int cmd, const void *uattr, unsigned size)
 {
+	union bpf_attr a;
 	int ret, kind = 0;
 
 	if (!user_range_ok(uattr, size))
@@ -345,9 +456,15 @@ long sys_bpf(int cmd, const void *uattr, unsigned size)
 				return -EBADF;
 		}
 	}
+	memset(&a, 0, sizeof(a));
+	if (copy_from_user(&a, uattr, size < sizeof(a) ? size : sizeof(a)))
+		return -EFAULT;
+	ret = check_attr_ranges(cmd, &a, size);
+	if (ret)
+		return ret;
 	ret = userbpf_bpf(cmd, (union bpf_attr *)uattr, size);
 	if (ret < 0)
-		return -ub_errno;
+		return -userbpf_errno();
 	switch (cmd) {
 	case BPF_MAP_CREATE:
 	case BPF_MAP_GET_FD_BY_ID:

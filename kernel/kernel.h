@@ -154,6 +154,7 @@ int copy_from_user(void *dst, const void *usrc, size_t n);
 int copy_to_user(void *udst, const void *src, size_t n);
 long strncpy_from_user(char *dst, const char *usrc, size_t n);
 bool user_range_ok(const void *uaddr, size_t n);
+bool user_range_mapped(const void *uaddr, size_t n, bool write);
 
 /* syscall.c */
 void syscall_dispatch(struct pt_regs *regs);

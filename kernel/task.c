@@ -175,6 +175,21 @@ bool user_range_ok(const void *uaddr, size_t n)
 	return va < USER_TOP && n <= USER_TOP - va;
 }
 
+/* every page of [uaddr, uaddr + n) is a present user page (writable if asked) */
+bool user_range_mapped(const void *uaddr, size_t n, bool write)
+{
+	uint64_t va = (uint64_t)uaddr;
+
+	if (!n)
+		return true;
+	if (!user_range_ok(uaddr, n))
+		return false;
+	for (uint64_t p = va & ~0xfffUL; p < va + n; p += PAGE_SIZE)
+		if (!user_page(p, write))
+			return false;
+	return true;
+}
+
 static int copy_user(void *kbuf, uint64_t va, size_t n, bool to_user)
 {
 	uint8_t *k = kbuf;

@@ -11,8 +11,8 @@
 # hand-written examples/apps/vmlinux_fallback/vmlinux.h is used (force it
 # with APPS_VMLINUX=fallback).  Without clang, bpftool or libbpf-dev the
 # applications are not built and their tests skip saying so.
-# uprobe_embed and minimal_embed are those examples over "userbpf gen
-# skeleton" and libuserbpf alone (no libbpf).
+# uprobe_embed, minimal_embed and profile_embed are those examples over
+# "userbpf gen skeleton" and libuserbpf alone (no libbpf).
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=]   library, headers, CLI,
 #       interposer and agent, userbpf.pc (pkg-config --cflags --libs userbpf)
@@ -36,7 +36,7 @@ ifneq ($(and $(shell command -v $(BPF_CLANG) 2>/dev/null),$(APPS_BPFTOOL),$(wild
 APPS_BINS := $(APPS:%=$(APPS_DIR)/%)
 endif
 ifneq ($(shell command -v $(BPF_CLANG) 2>/dev/null),)
-APPS_EMBED := $(APPS_DIR)/uprobe_embed $(APPS_DIR)/minimal_embed
+APPS_EMBED := $(APPS_DIR)/uprobe_embed $(APPS_DIR)/minimal_embed $(APPS_DIR)/profile_embed
 endif
 
 .PHONY: apps install

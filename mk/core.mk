@@ -22,7 +22,8 @@ CORE_HOST_ONLY := src/util/platform_posix.c src/maps/cgroup_array.c \
 	src/maps/perf_event_array.c src/helpers/task_struct.c \
 	src/progs/test_run.c
 CORE_SRC_DIRS := isa vm verifier maps helpers jit loader syscall progs util
-CORE_SRCS := $(filter-out $(CORE_HOST_ONLY),\
+# ... and every *_host.c / *_posix.c file (the naming rule for OS-only code).
+CORE_SRCS := $(filter-out $(CORE_HOST_ONLY) %_host.c %_posix.c,\
 	$(sort $(wildcard $(CORE_SRC_DIRS:%=src/%/*.c))))
 
 CROSS    ?=
@@ -39,7 +40,7 @@ CORE_UAPI ?= /usr/include
 # Interrupt- and kernel-safe code generation: no red zone, no FP/SIMD
 # registers (a kernel saves only the general registers on a trap).
 CORE_ARCH_CFLAGS_x86_64  := -mno-red-zone -mgeneral-regs-only
-CORE_ARCH_CFLAGS_aarch64 := -mgeneral-regs-only
+CORE_ARCH_CFLAGS_aarch64 := -mgeneral-regs-only -mno-outline-atomics
 CORE_ARCH_CFLAGS_riscv64 := -march=rv64imac_zicsr_zifencei -mabi=lp64
 CORE_ARCH_CFLAGS ?= $(CORE_ARCH_CFLAGS_$(CORE_ARCH))
 CORE_CFLAGS ?= -O2 -g
@@ -68,3 +69,38 @@ $(CORE_DIR)/libuserbpf-core.a: $(CORE_SRCS:%.c=$(CORE_DIR)/obj/%.o)
 	rm -f $@ && $(CORE_AR) rcs $@ $^
 
 -include $(wildcard $(CORE_DIR)/obj/src/*/*.d)
+
+# ==== The core's tests (tests/core/): built by 'make test' ====
+# core_embed: tests/core/embed/embed_main.c linked against the freestanding
+# archive (not the hosted library), with its fixture compiled by clang.
+CORE_EMBED := $(CORE_DIR)/core_embed
+CORE_EMBED_BPF := $(CORE_DIR)/embed.bpf.o
+# Examples that load in the core, and ones that need a host-only map type
+# or helper (perf event array, bpf_get_current_task): a fixed list, as in
+# tests/core/test_core.c, so new examples do not change this test.
+CORE_EMBED_EXAMPLES := minimal log2_hist loops tail_calls call_chain lpm_route \
+	map_in_map rodata_config flow_table helpers_tour
+CORE_HOST_EXAMPLES := ringbuf_events bootstrap execsnoop
+$(CORE_EMBED): tests/core/embed/embed_main.c $(CORE_DIR)/libuserbpf-core.a
+	$(CC) -std=gnu11 $(CFLAGS_WARN) -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< \
+		$(CORE_DIR)/libuserbpf-core.a
+$(CORE_EMBED_BPF): tests/core/embed/embed.bpf.c examples/probe_regs.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -I$(BPF_ARCH_INC) -Wall -Werror -c $< -o $@
+
+core-test: $(CORE_DIR)/libuserbpf-core.a $(if $(CROSS),,$(CORE_EMBED) $(CORE_EMBED_BPF) \
+		$(CORE_EMBED_EXAMPLES:%=$(BUILD)/examples/%.bpf.o) $(CORE_HOST_EXAMPLES:%=$(BUILD)/examples/%.bpf.o))
+	CORE_NM=$(CORE_NM) CORE_LD=$(if $(CROSS),$(CROSS)ld,ld) CORE_ARCH=$(CORE_ARCH) \
+		sh tests/core/check_symbols.sh $(CORE_DIR)/libuserbpf-core.a
+ifeq ($(CROSS),)
+	$(CORE_EMBED) $(CORE_EMBED_BPF) $(CORE_EMBED_EXAMPLES:%=$(BUILD)/examples/%.bpf.o) \
+		--host-only $(CORE_HOST_EXAMPLES:%=$(BUILD)/examples/%.bpf.o)
+endif
+test: $(CORE_DIR)/libuserbpf-core.a $(CORE_EMBED) $(CORE_EMBED_BPF)
+
+# text/data/bss of the archive, with and without the JIT (x86-64 back end).
+core-size: $(CORE_DIR)/libuserbpf-core.a
+	@$(CORE_SIZE) -t $(CORE_DIR)/libuserbpf-core.a | tail -1 | \
+		awk '{printf "core (%s): text %d data %d bss %d total %d bytes\n", "$(CORE_ARCH)", $$1, $$2, $$3, $$4}'
+	@$(CORE_SIZE) -t $(filter-out %/jit/jit.o %/jit/x86_64.o,$(CORE_SRCS:%.c=$(CORE_DIR)/obj/%.o)) | tail -1 | \
+		awk '{printf "core without JIT (%s): text %d data %d bss %d total %d bytes\n", "$(CORE_ARCH)", $$1, $$2, $$3, $$4}'

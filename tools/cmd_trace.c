@@ -605,6 +605,15 @@ static int consume(int fd)
 			break;
 		case TRACE_MSG_READY:
 			break;
+		case TRACE_MSG_WARN: {
+			static bool warned;
+
+			if (!warned)
+				fprintf(stderr, "%s: trace: warning: %s\n", cli_prog_name,
+					(char *)buf);
+			warned = true;
+			break;
+		}
 		case TRACE_MSG_PRINTK:
 			if (json) {
 				printf("{\"type\":\"printk\",\"pid\":%u,\"msg\":", h.pid);

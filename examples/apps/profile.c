@@ -2,12 +2,14 @@
 /*
  * profile.c - perf-event sampling as libbpf-bootstrap's "profile" does it,
  * on this process: perf_event_open(PERF_COUNT_SW_CPU_CLOCK, one sample
- * per millisecond of CPU time, pid 0 = this process, any CPU), the
- * program attached with bpf_program__attach_perf_event(), then MS
- * milliseconds (default 200) of CPU time burnt in burn(), a function in
- * its own section so its address range is known exactly.  Prints how
- * many samples the program saw, how many fell inside burn(), and the
- * hottest addresses from the hash map:
+ * per PERIOD_MS ms of CPU time, pid 0 = this process, any CPU), the
+ * program attached with bpf_program__attach_perf_event(), then MS ms of
+ * CPU time burnt in burn() (profile_burn.h), a function in its own
+ * section so its address range is known exactly.  Prints how many
+ * samples the program saw, how many fell inside burn(), and the hottest
+ * address from the hash map:
+ *
+ *   profile [MS [PERIOD_MS]]      (default 200 and 1)
  *
  *   samples: N
  *   in burn(): M
@@ -27,35 +29,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "profile_burn.h"
 #include "profile.skel.h"
-
-/* The linker defines these around the section "burn_text". */
-extern const char __start_burn_text[], __stop_burn_text[];
-
-static volatile uint64_t sink;
-
-static long long cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* Spin until ms milliseconds of CPU time were used. */
-__attribute__((noinline, section("burn_text"))) static void burn(long long ms)
-{
-	long long end = cpu_ms() + ms;
-	uint64_t x = 1;
-
-	while (cpu_ms() < end) {
-		int i;
-
-		for (i = 0; i < 100000; i++)
-			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		sink = x;
-	}
-}
 
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -70,12 +45,14 @@ int main(int argc, char **argv)
 		.size = sizeof(attr),
 		.type = PERF_TYPE_SOFTWARE,
 		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.sample_period = 1000000, /* ns of CPU time */
+		.sample_period = 1000000, /* ns of CPU time; argv[2] ms */
 	};
 	struct bpf_link *link = NULL;
 	struct profile_bpf *skel;
-	uint64_t key, next, cnt, in_burn = 0, best_ip = 0, best = 0, distinct = 0;
+	struct profile_report r = { 0 };
+	uint64_t key, next, cnt;
 	long long ms = argc > 1 ? atoll(argv[1]) : 200;
+	long long period_ms = argc > 2 ? atoll(argv[2]) : 1;
 	int pfd = -1, fd, err = 1;
 	void *prev = NULL;
 
@@ -90,6 +67,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "failed to load the BPF skeleton: %s\n", strerror(errno));
 		goto out;
 	}
+	attr.sample_period = (unsigned long long)period_ms * 1000000;
 	pfd = syscall(__NR_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	if (pfd < 0) {
 		fprintf(stderr, "perf_event_open: %s\n", strerror(errno));
@@ -108,25 +86,11 @@ int main(int argc, char **argv)
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &cnt))
-			continue;
-		distinct++;
-		if (key >= (uintptr_t)__start_burn_text && key < (uintptr_t)__stop_burn_text)
-			in_burn += cnt;
-		if (cnt > best) {
-			best = cnt;
-			best_ip = key;
-		}
+		if (!bpf_map_lookup_elem(fd, &key, &cnt))
+			report_add(&r, key, cnt);
 	}
-	printf("samples: %llu\n", (unsigned long long)skel->bss->samples);
-	printf("in burn(): %llu\n", (unsigned long long)in_burn);
-	printf("distinct ips: %llu\n", (unsigned long long)distinct);
-	if (best_ip >= (uintptr_t)__start_burn_text && best_ip < (uintptr_t)__stop_burn_text)
-		printf("hot: burn+0x%llx %llu\n",
-		       (unsigned long long)(best_ip - (uintptr_t)__start_burn_text),
-		       (unsigned long long)best);
-	else
-		printf("hot: 0x%llx %llu\n", (unsigned long long)best_ip, (unsigned long long)best);
+	r.samples = skel->bss->samples;
+	report_print(&r);
 	err = skel->bss->samples ? 0 : 1;
 out:
 	bpf_link__destroy(link);

@@ -234,6 +234,14 @@ struct userbpf_platform {
  */
 USERBPF_API int userbpf_set_platform(const struct userbpf_platform *platform);
 
+/**
+ * @brief The error number the library last stored for the calling thread
+ * (constructors that return NULL, userbpf_bpf() returning -1): libc's
+ * errno in the hosted library, the core's own per-thread variable in the
+ * freestanding core (which has no libc errno).
+ */
+USERBPF_API int userbpf_errno(void);
+
 #ifdef __cplusplus
 }
 #endif

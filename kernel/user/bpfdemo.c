@@ -217,6 +217,14 @@ int main(void)
 	if (!calls || !rets || !events || ring_map(&ring, events->fd, events->max_entries))
 		return 1;
 
+	{
+		uint32_t k = 7;
+		uint64_t v;
+
+		printf("MAP_LOOKUP_ELEM with a kernel key pointer = %ld, kernel value pointer = %ld\n",
+		       bpf_map_lookup(calls->fd, (void *)0xffffffff80100000UL, &v),
+		       bpf_map_lookup(calls->fd, &k, (void *)0xffffffff80100000UL));
+	}
 	printf("perf_event_open(kprobe no_such_function) = %ld\n",
 	       kprobe_open("no_such_function", false));
 	n = 0;

@@ -25,6 +25,7 @@ enum trace_msg_type {
 	TRACE_MSG_ENTRY = 6,	 /* key bytes then value bytes of the last MAP */
 	TRACE_MSG_DONE = 7,	 /* the traced process is exiting */
 	TRACE_MSG_SYM = 8,	 /* u64 address, then its symbol ("f+0x1c (file)") */
+	TRACE_MSG_WARN = 9,	 /* text: a limit the user should know about */
 };
 
 /*

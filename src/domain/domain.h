@@ -31,7 +31,7 @@
 #define DOMAIN_SIZE (1UL << 32)
 
 enum dom_kind { DOM_MAP = 1, DOM_PROG = 2 };
-enum dom_attach_kind { DOM_ATT_UPROBE = 1, DOM_ATT_TP = 2 };
+enum dom_attach_kind { DOM_ATT_UPROBE = 1, DOM_ATT_TP = 2, DOM_ATT_SAMPLE = 4 };
 
 struct dom_attach {
 	uint32_t active;
@@ -42,6 +42,8 @@ struct dom_attach {
 	uint32_t serial;	/* distinguishes reuses of the slot */
 	uint64_t offset;
 	uint64_t cookie;
+	uint64_t freq, period;	/* SAMPLE */
+	int32_t cpu;		/* SAMPLE: -1 any */
 	void *prog;		/* struct userbpf_prog *, a reference */
 	char target[256];	/* binary path, or tracepoint "cat/name" */
 };

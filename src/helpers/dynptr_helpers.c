@@ -159,6 +159,10 @@ UB_HELPER(user_ringbuf_drain)
 	size_t size;
 	long ret;
 
+#if !__STDC_HOSTED__
+	if (!ub_user_ringbuf_data_area) /* freestanding core: no such maps */
+		return UB_ERR(-EINVAL);
+#endif
 	if (!userbpf_run__map_ok(run, map) || !map ||
 	    ub_user_ringbuf_data_area(map, &data, &size))
 		return UB_ERR(-EINVAL);

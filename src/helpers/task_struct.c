@@ -13,7 +13,7 @@
  *   start_time,        the thread's start in ns since boot (field 22, in
  *   start_boottime     clock ticks, so precise to 1/HZ)
  *   prio, static_prio, normal_prio   120 + nice
- *   exit_code          0 (running)
+ *   exit_code          ub_task_exit_code (0 while running)
  *   mm, active_mm      a zeroed struct mm_struct (non-NULL: a user process)
  *   real_parent, parent  the parent process's task (pid, tgid, comm)
  *   group_leader       the main thread's task (pid = tgid = getpid())
@@ -244,7 +244,7 @@ static int build(struct task_img *img, const struct userbpf_btf *btf)
 	put_u64(btf, id, (size_t)size, img->task, "flags", flags);
 	put_u64(btf, id, (size_t)size, img->task, "start_time", ticks_to_ns(start));
 	put_u64(btf, id, (size_t)size, img->task, "start_boottime", ticks_to_ns(start));
-	put_u32(btf, id, (size_t)size, img->task, "exit_code", 0);
+	put_u32(btf, id, (size_t)size, img->task, "exit_code", ub_task_exit_code);
 	put_u32(btf, id, (size_t)size, img->task, "prio", (uint32_t)(120 + prio));
 	put_u32(btf, id, (size_t)size, img->task, "static_prio", (uint32_t)(120 + prio));
 	put_u32(btf, id, (size_t)size, img->task, "normal_prio", (uint32_t)(120 + prio));
@@ -285,8 +285,11 @@ void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf)
 		char comm[16] = "";
 
 		prctl(PR_GET_NAME, comm, 0, 0, 0);
-		if (id > 0)
+		if (id > 0) {
 			put(btf, (uint32_t)id, img->task_size, img->task, "comm", comm, 16);
+			put_u32(btf, (uint32_t)id, img->task_size, img->task, "exit_code",
+				ub_task_exit_code);
+		}
 	}
 	if (run) {
 		userbpf_run__add_region(run, img->task, img->task_size, 0);
@@ -298,6 +301,7 @@ void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf)
 }
 
 const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *prog);
+uint32_t ub_task_exit_code;
 
 UB_HELPER(get_current_task)
 {

@@ -20,6 +20,12 @@ struct userbpf_btf;
  * with another BTF.  With run, its images become read-only regions.
  */
 void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf);
+/*
+ * task->exit_code of the calling process (the kernel's: status << 8 | signal),
+ * 0 while it runs; a host that sees the process exit (the launch
+ * interposer) sets it before firing sched_process_exit.
+ */
+extern uint32_t ub_task_exit_code;
 /* The calling thread's cgroup v2 id (0 without cgroup v2). */
 uint64_t ub_current_cgroup_id(void);
 

@@ -147,6 +147,14 @@ int launch_special_open(const char *path, int flags)
 		return fd;
 	}
 	if ((rest = after(rest, "events/"))) {
+		unsigned i;
+
+		for (i = 0; i < LAUNCH_TP_EXTRA_CNT; i++)
+			if (!strncmp(rest, launch_tp_extra[i], strlen(launch_tp_extra[i])) &&
+			    !strcmp(rest + strlen(launch_tp_extra[i]), "/id")) {
+				snprintf(buf, sizeof(buf), "%d\n", LAUNCH_TP_SCHED_BASE + (int)i);
+				return content_fd(buf);
+			}
 		id = tp_id(rest);
 		if (!id) {
 			errno = ENOENT;

@@ -27,7 +27,9 @@
 #include <unistd.h>
 
 #include "domain/domain.h"
+#include "helpers/task_struct.h"
 #include "launch_int.h"
+#include "userbpf/probe.h"
 #include "userbpf/userbpf.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -71,16 +73,41 @@ static int print_fn(enum userbpf_print_level level, const char *fmt, va_list arg
 	return 0;
 }
 
+/* exit(status) and a return from main: task->exit_code for the exit event */
+static void on_exit_status(int status, void *arg)
+{
+	(void)arg;
+	ub_task_exit_code = (uint32_t)(status & 0xff) << 8;
+}
+
 __attribute__((constructor(101))) static void launch_ctor(void)
 {
 	launch_init_real();
 	userbpf_set_print(print_fn);
 	launch_domain_start();
+	on_exit(on_exit_status, NULL);
 }
 
 __attribute__((destructor)) static void launch_dtor(void)
 {
+	/* sched_process_exit, then leave the domain */
+	userbpf_probe__process_exit(true);
 	launch_domain_exit();
+}
+
+/* A process that ends with _exit runs no destructor: the exit event and
+ * the domain's bookkeeping happen here. */
+EXPORT void _exit(int status)
+{
+	typedef void (*exit_fn)(int) __attribute__((noreturn));
+	static exit_fn real_exit;
+
+	if (!real_exit)
+		real_exit = (exit_fn)dlsym(RTLD_NEXT, "_exit");
+	ub_task_exit_code = (uint32_t)(status & 0xff) << 8;
+	userbpf_probe__process_exit(true);
+	launch_domain_exit();
+	real_exit(status);
 }
 
 /* ==== files the library makes domain-wide (a ring buffer's memfd) ==== */

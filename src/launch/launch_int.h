@@ -36,11 +36,15 @@ struct userbpf_ringbuf;
 /* Tracepoint ids served under events/syscalls/: enter = base + 2 i,
  * exit = base + 2 i + 1, i the index of userbpf_probe__syscall_name(). */
 #define LAUNCH_TP_ID_BASE 0x40000
+/* Other tracepoints served: base + their index in launch_tp_extra[] */
+#define LAUNCH_TP_SCHED_BASE 0x3f000
+#define LAUNCH_TP_EXTRA_CNT 5
+extern const char *const launch_tp_extra[LAUNCH_TP_EXTRA_CNT];
 #define LAUNCH_TP_RAW_SYS_ENTER 1
 #define LAUNCH_TP_RAW_SYS_EXIT 2
 
 enum lobj_kind { LOBJ_MAP = 1, LOBJ_PROG, LOBJ_BTF, LOBJ_PERF, LOBJ_LINK };
-enum lperf_kind { LPERF_UPROBE = 1, LPERF_TRACEPOINT, LPERF_OUTPUT };
+enum lperf_kind { LPERF_UPROBE = 1, LPERF_TRACEPOINT, LPERF_OUTPUT, LPERF_SAMPLE };
 
 struct lobj {
 	int kind;		/* enum lobj_kind */
@@ -65,6 +69,8 @@ struct lobj {
 	int pid;		/* PERF: perf_event_open's pid */
 	void *dptr;		/* MAP/PROG in a domain: the shared object */
 	int att_slot;		/* PERF: domain-wide attachment slot, or -1 */
+	/* PERF of kind LPERF_SAMPLE: CPU-clock sampling */
+	uint64_t freq, period;
 	/* PERF of kind LPERF_OUTPUT: the kernel-layout ring libbpf maps */
 	void *ring;
 	size_t ring_size;
@@ -163,6 +169,9 @@ void launch_domain_exit(void);
  * a link or NULL with errno. */
 struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target,
 					 uint64_t offset, bool retprobe, uint64_t cookie);
+/* CPU-clock sampling of this process: a link or NULL with errno. */
+struct userbpf_link *launch_attach_sample(void *prog, uint64_t freq, uint64_t period, int cpu,
+					  uint64_t cookie);
 
 /* Message on stderr ("userbpf launch: ..."), for refusals. */
 void launch_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

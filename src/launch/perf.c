@@ -35,6 +35,12 @@
  * the syscall tracepoints (the agent does the same). */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
+/* Tracepoints beyond syscalls/sys_{enter,exit}_NAME (ids in launch_int.h) */
+const char *const launch_tp_extra[LAUNCH_TP_EXTRA_CNT] = {
+	"sched/sched_process_exec", "sched/sched_process_exit", "sched/sched_process_fork",
+	"raw_syscalls/sys_enter", "raw_syscalls/sys_exit",
+};
+
 static uint32_t link_ids;
 
 uint32_t launch_next_link_id(void)
@@ -91,8 +97,31 @@ struct userbpf_link *launch_attach_local(void *prog, int kind, const char *targe
 	trace_open();
 	if (kind == LPERF_UPROBE)
 		l = userbpf_probe__attach_uprobe(prog, target, NULL, offset, retprobe, &o);
+	else if (!strncmp(target, "sched/", 6))
+		l = userbpf_probe__attach_tracepoint(prog, "sched", target + 6, &o);
 	else
 		l = userbpf_probe__attach_syscall(prog, target, &o);
+	if (!l) {
+		int e = errno;
+
+		snprintf(last_err, sizeof(last_err), "%s", err[0] ? err : strerror(e));
+		errno = e;
+	}
+	return l;
+}
+
+struct userbpf_link *launch_attach_sample(void *prog, uint64_t freq, uint64_t period, int cpu,
+					  uint64_t cookie)
+{
+	char err[256] = "";
+	USERBPF_OPTS(userbpf_perf_event_opts, o, .sample_freq = freq,
+		     .sample_period = freq ? 0 : period, .cpu = cpu < 0 ? 0 : cpu,
+		     .flags = cpu >= 0 ? USERBPF_PERF_ONE_CPU : 0, .cookie = cookie,
+		     .trace_fn = on_printk, .err_buf = err, .err_buf_sz = sizeof(err));
+	struct userbpf_link *l;
+
+	trace_open();
+	l = userbpf_probe__attach_perf_event(prog, &o);
 	if (!l) {
 		int e = errno;
 
@@ -107,14 +136,18 @@ struct userbpf_link *launch_attach_local(void *prog, int kind, const char *targe
 static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 {
 	struct userbpf_prog *prog = userbpf_prog_by_fd(prog_h);
-	const char *target = pe->pe_kind == LPERF_UPROBE ? pe->path : pe->tp;
+	const char *target = pe->pe_kind == LPERF_UPROBE ? pe->path :
+			     pe->pe_kind == LPERF_SAMPLE ? "cpu-clock" : pe->tp;
 
 	if (!prog)
 		return -EINVAL;
 	if (pe->ul)
 		return -EEXIST;
-	pe->ul = launch_attach_local(prog, pe->pe_kind, target, pe->offset, pe->retprobe,
-				     cookie);
+	if (pe->pe_kind == LPERF_SAMPLE)
+		pe->ul = launch_attach_sample(prog, pe->freq, pe->period, pe->cpu, cookie);
+	else
+		pe->ul = launch_attach_local(prog, pe->pe_kind, target, pe->offset,
+					     pe->retprobe, cookie);
 	if (!pe->ul) {
 		int e = errno;
 
@@ -136,10 +169,15 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 	}
 	/* tracepoints are system-wide; uprobes with pid -1 cover every process */
 	if (domain_active() && (pe->pe_kind == LPERF_TRACEPOINT || pe->pid == -1)) {
+		/* sampling with pid -1 covers every process too */
 		struct dom_attach da;
 
 		memset(&da, 0, sizeof(da));
-		da.kind = pe->pe_kind == LPERF_UPROBE ? DOM_ATT_UPROBE : DOM_ATT_TP;
+		da.kind = pe->pe_kind == LPERF_UPROBE ? DOM_ATT_UPROBE :
+			  pe->pe_kind == LPERF_SAMPLE ? DOM_ATT_SAMPLE : DOM_ATT_TP;
+		da.freq = pe->freq;
+		da.period = pe->period;
+		da.cpu = pe->cpu;
 		da.retprobe = pe->retprobe;
 		da.pid = -1;
 		da.owner = getpid();
@@ -203,6 +241,10 @@ static bool tp_name_of(uint64_t id, char *out, size_t sz)
 	bool traceable;
 	const char *name;
 
+	if (id >= LAUNCH_TP_SCHED_BASE && id < LAUNCH_TP_SCHED_BASE + LAUNCH_TP_EXTRA_CNT) {
+		snprintf(out, sz, "%s", launch_tp_extra[id - LAUNCH_TP_SCHED_BASE]);
+		return true;
+	}
 	if (id < LAUNCH_TP_ID_BASE)
 		return false;
 	i = (id - LAUNCH_TP_ID_BASE) / 2;
@@ -265,8 +307,29 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 	}
 	if (attr->type == PERF_TYPE_SOFTWARE && attr->config == PERF_COUNT_SW_BPF_OUTPUT)
 		return launch_perfbuf_open(cpu);
+	if ((attr->type == PERF_TYPE_SOFTWARE &&
+	     (attr->config == PERF_COUNT_SW_CPU_CLOCK || attr->config == PERF_COUNT_SW_TASK_CLOCK)) ||
+	    (attr->type == PERF_TYPE_HARDWARE && attr->config == PERF_COUNT_HW_CPU_CYCLES)) {
+		/* CPU time of this process stands for the clock (and cycles) */
+		if (!attr->sample_period) {
+			launch_log("perf_event_open: counting events (no sampling) are not "
+				   "available under launch");
+			return -EOPNOTSUPP;
+		}
+		pe = lobj_new(LOBJ_PERF);
+		if (!pe)
+			return -ENOMEM;
+		pe->pe_kind = LPERF_SAMPLE;
+		pe->pid = pid;
+		pe->cpu = cpu;
+		if (attr->freq)
+			pe->freq = attr->sample_freq;
+		else
+			pe->period = attr->sample_period;
+		return lobj_install(pe, "perf_event");
+	}
 	if (attr->type == PERF_TYPE_SOFTWARE || attr->type == PERF_TYPE_HARDWARE) {
-		launch_log("perf_event_open type %u config %llu: sampling events are not "
+		launch_log("perf_event_open type %u config %llu: this event is not "
 			   "available under launch", attr->type, (unsigned long long)attr->config);
 		return -EOPNOTSUPP;
 	}

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,8 +62,12 @@ static void sync_once(void)
 		local[i].serial = a.serial;
 		local[i].tried = true;
 		/* a uprobe on a binary this process does not map fails: fine */
-		local[i].link = launch_attach_local(a.prog, (int)a.kind, a.target, a.offset,
-						    a.retprobe, a.cookie);
+		if (a.kind == DOM_ATT_SAMPLE)
+			local[i].link = launch_attach_sample(a.prog, a.freq, a.period, a.cpu,
+							     a.cookie);
+		else
+			local[i].link = launch_attach_local(a.prog, (int)a.kind, a.target,
+							    a.offset, a.retprobe, a.cookie);
 	}
 	pthread_mutex_unlock(&sync_lock);
 }
@@ -185,6 +190,12 @@ void launch_domain_start(void)
 	sync_once();
 	start_thread();
 	pthread_atfork(NULL, NULL, after_fork_child);
+	/* this image was exec'd in the domain: sched_process_exec */
+	{
+		const char *fn = (const char *)getauxval(AT_EXECFN);
+
+		userbpf_probe__process_exec(fn ? fn : "", 0);
+	}
 }
 
 void launch_domain_exit(void)

@@ -63,7 +63,7 @@ static inline void ub_spin_lock(ub_spinlock_t *l)
 		if (!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
 			return;
 		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
-			__builtin_ia32_pause();
+			ub_cpu_relax();
 	}
 }
 
@@ -230,7 +230,7 @@ extern const struct ub_map_ops ub_array_of_maps_map_ops;
 extern const struct ub_map_ops ub_hash_of_maps_map_ops;
 extern const struct ub_map_ops ub_sockmap_map_ops;
 extern const struct ub_map_ops ub_sockhash_map_ops;
-extern const struct ub_map_ops ub_user_ringbuf_map_ops;
+extern const struct ub_map_ops ub_user_ringbuf_map_ops UB_HOST_OPTIONAL;
 
 static inline struct ub_map *ub_map_from(const struct userbpf_map *map)
 {

@@ -18,8 +18,7 @@
  * hashing is the kernel's jhash with a random seed.  Elements whose
  * socket has closed are dropped when met (sock_map.h).
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "sock_map.h"
 #include "util/alloc.h"

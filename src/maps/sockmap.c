@@ -18,8 +18,7 @@
  * hands them a struct sock, which userbpf has not got): their lookup
  * finds nothing.
  */
-#include <errno.h>
-#include <string.h>
+#include "util/ubc.h"
 
 #include "sock_map.h"
 #include "util/alloc.h"

@@ -23,17 +23,12 @@
  * record longer than the ring -E2BIG (the drain then stops); a busy
  * record ends the drain.  The producer is single-threaded, as libbpf's.
  * Wake-ups (the kernel's irq_work that lets a blocked producer retry)
- * go through an eventfd.
+ * go through the platform's wakeup events (an eventfd on the host).
  */
-#include <errno.h>
-#include <poll.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <time.h>
-#include <unistd.h>
+#include "util/ubc.h"
 
 #include "map.h"
+#include "util/platform_int.h"
 #include "user_ringbuf.h"
 #include "util/alloc.h"
 
@@ -50,8 +45,8 @@ struct ub_user_ringbuf_map {
 	unsigned char *data;
 	unsigned long *consumer_pos;
 	unsigned long *producer_pos;
-	int memfd;
-	int efd;
+	void *ring_handle;	/* platform ring_alloc's */
+	int efd;		/* platform wakeup event, or -1 */
 };
 
 struct userbpf_user_ringbuf {
@@ -71,7 +66,6 @@ static int urb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	struct ub_user_ringbuf_map *rb;
 	size_t hdr = URB_PGOFF * UB_PAGE_SIZE;
 	unsigned char *region;
-	void *p;
 
 	if (attr->map_flags & ~USERBPF_F_NUMA_NODE)
 		return -EINVAL;
@@ -84,42 +78,27 @@ static int urb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	memset(rb, 0, sizeof(*rb));
 	ub_map_init_from_attr(&rb->map, attr);
 	rb->efd = -1;
-	rb->memfd = memfd_create("userbpf-user-ringbuf", MFD_CLOEXEC);
-	if (rb->memfd < 0 || ftruncate(rb->memfd, (off_t)(2 * UB_PAGE_SIZE + size)))
-		goto fail;
+	if (!ub_ring_supported()) {
+		ub_free(rb);
+		return -UB_ENOTSUPP; /* the platform cannot map memory twice */
+	}
+	/* header page, consumer page, producer page, data, data again */
 	rb->region_size = hdr + 2 * size;
-	region = mmap(NULL, rb->region_size, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (region == MAP_FAILED)
+	region = ub_ring_alloc(hdr, (size_t)size, &rb->ring_handle);
+	if (!region)
 		goto fail;
 	rb->region = region;
-	p = mmap(region, UB_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		goto fail;
-	p = mmap(region + UB_PAGE_SIZE, 2 * UB_PAGE_SIZE + size, PROT_READ | PROT_WRITE,
-		 MAP_FIXED | MAP_SHARED, rb->memfd, 0);
-	if (p == MAP_FAILED)
-		goto fail;
-	p = mmap(region + hdr + size, size, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED,
-		 rb->memfd, 2 * UB_PAGE_SIZE);
-	if (p == MAP_FAILED)
-		goto fail;
 	memcpy(region, &rb, sizeof(rb));
 	rb->consumer_pos = (unsigned long *)(region + UB_PAGE_SIZE);
 	rb->producer_pos = (unsigned long *)(region + 2 * UB_PAGE_SIZE);
 	rb->data = region + hdr;
 	rb->mask = size - 1;
-	rb->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (rb->efd < 0)
-		goto fail;
+	rb->efd = ub_event_open();
 	*out = &rb->map;
 	return 0;
 fail:
 	if (rb->region)
-		munmap(rb->region, rb->region_size);
-	if (rb->memfd >= 0)
-		close(rb->memfd);
+		ub_ring_free(rb->region, hdr, (size_t)size, rb->ring_handle);
 	ub_free(rb);
 	return -ENOMEM;
 }
@@ -128,10 +107,9 @@ static void urb_free(struct ub_map *map)
 {
 	struct ub_user_ringbuf_map *rb = to_urb(map);
 
-	munmap(rb->region, rb->region_size);
-	close(rb->memfd);
-	if (rb->efd >= 0)
-		close(rb->efd);
+	ub_ring_free(rb->region, URB_PGOFF * UB_PAGE_SIZE,
+		     (rb->region_size - URB_PGOFF * UB_PAGE_SIZE) / 2, rb->ring_handle);
+	ub_event_close(rb->efd);
 	ub_free(rb);
 }
 
@@ -190,11 +168,7 @@ const struct ub_map_ops ub_user_ringbuf_map_ops = {
 
 static void urb_wakeup(struct ub_user_ringbuf_map *rb)
 {
-	uint64_t one = 1;
-
-	if (write(rb->efd, &one, sizeof(one)) < 0) {
-		/* counter saturated: a wake-up is pending anyway */
-	}
+	ub_event_signal(rb->efd);
 }
 
 /* __bpf_user_ringbuf_peek(): 0 with the sample, -ENODATA, -EAGAIN
@@ -359,10 +333,7 @@ void *userbpf_user_ringbuf__reserve(struct userbpf_user_ringbuf *u, uint32_t siz
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return ub_clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 void *userbpf_user_ringbuf__reserve_blocking(struct userbpf_user_ringbuf *u, uint32_t size,
@@ -377,18 +348,17 @@ void *userbpf_user_ringbuf__reserve_blocking(struct userbpf_user_ringbuf *u, uin
 		return NULL;
 	}
 	for (;;) {
-		struct pollfd pfd = { .fd = u->rb->efd, .events = POLLIN };
-		uint64_t v;
+		int n;
 
 		sample = userbpf_user_ringbuf__reserve(u, size);
 		if (sample || errno != ENOSPC)
 			return sample;
 		if (timeout_ms != -1 && remaining <= 0)
 			break;
-		if (poll(&pfd, 1, remaining) < 0 && errno != EINTR)
+		n = ub_event_wait(u->rb->efd, remaining);
+		if (n < 0) {
+			errno = -n;
 			return NULL;
-		if (read(u->rb->efd, &v, sizeof(v)) < 0) {
-			/* nothing pending */
 		}
 		if (timeout_ms != -1)
 			remaining = timeout_ms - (int)(now_ms() - start);

@@ -148,7 +148,12 @@ static void count_miss(struct probe_site *site, bool ret)
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 {
 	if (thread_in_probe) {
+		/* nested (a signal handler, a helper): neither the entry
+		 * programs nor the return hook; both count the miss */
 		count_miss(site, false);
+		if (atomic_load_explicit(&site->n_ret, memory_order_relaxed) &&
+		    site->addr == site->func)
+			count_miss(site, true);
 		return;
 	}
 	thread_in_probe = 1;
@@ -164,6 +169,7 @@ void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 			f->ret_addr = *ret_slot;
 			f->sp = regs->sp;
 			f->site = site;
+			atomic_signal_fence(memory_order_seq_cst);
 			ts->depth++;
 			*ret_slot = probe_arch_ret_tramp();
 		} else {
@@ -184,7 +190,10 @@ uint64_t probe_site_return(struct probe_pt_regs *regs)
 	 * exceptions): drop them. */
 	while (ts->depth > 1 && ts->frames[ts->depth - 1].sp < entry_sp)
 		ts->depth--;
-	f = ts->frames[--ts->depth];
+	/* copy, then pop: a signal handler probing in between pushes above */
+	f = ts->frames[ts->depth - 1];
+	atomic_signal_fence(memory_order_seq_cst);
+	ts->depth--;
 	regs->ip = f.ret_addr;
 	if (thread_in_probe) {
 		count_miss(f.site, true);

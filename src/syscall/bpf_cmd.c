@@ -1229,18 +1229,30 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 		return -1;
 	}
 	if (size > sizeof(a)) {
+		/* the attr is the caller's (user) memory: platform copies */
 		const uint8_t *p = (const uint8_t *)uattr;
-		unsigned i;
+		uint8_t tail[64];
+		unsigned i, j, n;
 
-		for (i = sizeof(a); i < size; i++)
-			if (p[i]) {
-				errno = E2BIG;
+		for (i = sizeof(a); i < size; i += n) {
+			n = size - i < sizeof(tail) ? size - i : (unsigned)sizeof(tail);
+			if (ub_copy_from_user(tail, p + i, n)) {
+				errno = EFAULT;
 				return -1;
 			}
+			for (j = 0; j < n; j++)
+				if (tail[j]) {
+					errno = E2BIG;
+					return -1;
+				}
+		}
 		size = sizeof(a);
 	}
 	memset(&a, 0, sizeof(a));
-	memcpy(&a, uattr, size);
+	if (ub_copy_from_user(&a, uattr, size)) {
+		errno = EFAULT;
+		return -1;
+	}
 	in_bpf_cmd++;
 	switch (cmd) {
 	case BPF_MAP_CREATE:
@@ -1263,7 +1275,8 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 		ret = cmd_map_batch(cmd, &a);
 		/* the kernel reports count even on failure */
 		if (size >= ATTR_END(batch.count))
-			uattr->batch.count = a.batch.count;
+			ub_copy_to_user(&uattr->batch.count, &a.batch.count,
+					sizeof(a.batch.count));
 		break;
 	case BPF_MAP_GET_FD_BY_ID:
 		ret = cmd_map_get_fd_by_id(&a);
@@ -1277,17 +1290,23 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 	case BPF_PROG_TEST_RUN:
 		ret = cmd_prog_test_run(&a);
 		if ((ret == 0 || ret == -ENOSPC) && size >= ATTR_END(test.duration)) {
-			uattr->test.retval = a.test.retval;
-			uattr->test.duration = a.test.duration;
-			uattr->test.data_size_out = a.test.data_size_out;
+			ub_copy_to_user(&uattr->test.retval, &a.test.retval,
+					sizeof(a.test.retval));
+			ub_copy_to_user(&uattr->test.duration, &a.test.duration,
+					sizeof(a.test.duration));
+			ub_copy_to_user(&uattr->test.data_size_out, &a.test.data_size_out,
+					sizeof(a.test.data_size_out));
 			if (size >= ATTR_END(test.ctx_size_out))
-				uattr->test.ctx_size_out = a.test.ctx_size_out;
+				ub_copy_to_user(&uattr->test.ctx_size_out,
+						&a.test.ctx_size_out,
+						sizeof(a.test.ctx_size_out));
 		}
 		break;
 	case BPF_OBJ_GET_INFO_BY_FD:
 		ret = cmd_obj_get_info(&a);
 		if (!ret)
-			uattr->info.info_len = a.info.info_len;
+			ub_copy_to_user(&uattr->info.info_len, &a.info.info_len,
+					sizeof(a.info.info_len));
 		break;
 	case BPF_BTF_LOAD:
 		ret = cmd_btf_load(&a);

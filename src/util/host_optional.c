@@ -9,6 +9,8 @@
  *                             packet memory and a timer: host only)
  *   ub_perf_event_output     -EINVAL (no perf event array map exists)
  *   ub_task_btf_hook         NULL (no synthetic task_struct)
+ * (The socket queries of the sock maps and bpf_probe_write_user's host
+ * write are answered by util/host_fallback.c.)
  */
 #include "ubc.h"
 

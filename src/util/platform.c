@@ -534,6 +534,11 @@ void ub_log(enum userbpf_print_level level, const char *fmt, ...)
 	}
 }
 
+int userbpf_errno(void)
+{
+	return errno;
+}
+
 const char *userbpf_strerror(int err)
 {
 #if __STDC_HOSTED__

@@ -202,7 +202,10 @@ int userbpf_run__read(const struct userbpf_run *run, void *dst, const void *src,
 {
 	if (size == 0)
 		return 0;
-	if (userbpf_run__flags(run) & USERBPF_RUN_HOST_READ)
+	/* the run's own memory (context, stack, regions) cannot fault: no
+	 * syscall for it (usdt.bpf.h reads registers from the context so) */
+	if ((userbpf_run__flags(run) & USERBPF_RUN_HOST_READ) &&
+	    own_room(run, (uintptr_t)src) < size)
 		return ub_safe_read(dst, src, size);
 	if (own_room(run, (uintptr_t)src) < size)
 		return -EFAULT;

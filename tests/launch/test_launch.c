@@ -70,6 +70,18 @@ static bool ready(const char *app)
 		test_skip("running as root without setpriv to drop privileges");
 		return false;
 	}
+	if (getuid() == 0) {
+		char cmd[700];
+
+		/* the unprivileged user must reach the build (a checkout
+		 * under a private home directory would not be) */
+		snprintf(cmd, sizeof(cmd), "%s test -x %s/userbpf -a -r %s", drop(),
+			 test_build_dir(), path);
+		if (system(cmd)) {
+			test_skip("user nobody cannot reach %s", path);
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -118,7 +130,7 @@ TEST(launch_hello_libbpf_app)
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
-	ASSERT_STREQ(out, "sum 0\nsum 11\nsum 22\ngetppid 4\n"
+	ASSERT_STREQ(out, "sum 0\nsum 11\nsum 22\ngetppid 4 4\n"
 			  "enter a=0 b=0\nexit ret=0\n"
 			  "enter a=1 b=10\nexit ret=33\n"
 			  "enter a=2 b=20\nexit ret=66\n"
@@ -271,6 +283,29 @@ TEST(launch_domain_bpftool)
 	ASSERT_CONTAINS(out, "\nkey: ");
 	ASSERT_CONTAINS(out, " elements\n");
 	ASSERT_TRUE(!strstr(out, "Found 0 elements"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+/* sched_process_exec/exit of a child started in the domain (filename
+ * through __data_loc), and CPU-clock sampling of the loader. */
+TEST(launch_domain_process_events_and_sampling)
+{
+	char tmp[128], cmd[1024], out[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dexec"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain dx -- %s/launch/dexec /bin/true",
+		 tmp, drop(), b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "exec /bin/true\nexit true\nchild exit 0\nsampling: attached\n"
+			  "samples: many\n");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
 }

@@ -136,12 +136,12 @@ static int kernel_records(unsigned char rec[2][SLOTS][VAL], char *why, size_t wh
 	pid_t pid;
 	uint32_t k;
 
-	char line[512], mnt[256] = "", type[64];
+	char line[512], mnt[256] = "", type[64], path[256];
 	FILE *f = fopen("/proc/self/mounts", "r");
 
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %255s %63s", dir, type) == 2 && !strcmp(type, "cgroup2")) {
-			snprintf(mnt, sizeof(mnt), "%s", dir);
+		if (sscanf(line, "%*s %255s %63s", path, type) == 2 && !strcmp(type, "cgroup2")) {
+			snprintf(mnt, sizeof(mnt), "%s", path);
 			break;
 		}
 	if (f)

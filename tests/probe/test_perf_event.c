@@ -169,11 +169,11 @@ TEST(perf_event_one_thread_and_cpu)
 		o.cpu = cpu == 0 ? 1 : 0;
 		other = userbpf_probe__attach_perf_event(sample_prog(obj), &o);
 		perf_burn(150);
+		ASSERT_TRUE(other);
+		ASSERT_EQ(userbpf_link__hits(other), 0);
 		userbpf_link__destroy(other);
 		sched_setaffinity(0, sizeof(old), &old);
-		ASSERT_TRUE(other);
 		ASSERT_EQ(seen(obj, 0), 0);
-		ASSERT_TRUE(userbpf_link__hits(other) == 0);
 	}
 	userbpf_object__close(obj);
 }

@@ -567,3 +567,65 @@ TEST(trace_pid_refused_without_privilege)
 	ASSERT_CONTAINS(out, "Operation not permitted");
 	ASSERT_CONTAINS(out, "status=1\n");
 }
+
+/* @calls of the uprobe example in out: entries and returns. */
+static bool calls_of(const char *out, unsigned long *entries, unsigned long *exits)
+{
+	const char *m = strstr(out, "@calls:\n  [0] = ");
+
+	return m && sscanf(m, "@calls:\n  [0] = %lu\n  [1] = %lu", entries, exits) == 2;
+}
+
+TEST(trace_robust_fork_exec_early_exit)
+{
+	char cmd[1024], out[32768];
+	const char *b = test_build_dir();
+	unsigned long e = 0, x = 0;
+	int st;
+
+	if (!ready())
+		return;
+	/* a fork: without --follow only the parent's 4 calls are counted and
+	 * the child (same probes, its own copies) does not report twice */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target fork 4",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "forked 0\n");
+	ASSERT_TRUE(calls_of(out, &e, &x));
+	ASSERT_EQ(e, 4);
+	ASSERT_EQ(x, 4);
+	ASSERT_TRUE(strstr(out, "@calls:") == strrchr(strstr(out, "@calls:"), '@'));
+	/* with --follow the child's 4 calls are added */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --follow %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target "
+		 "fork 4",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_TRUE(calls_of(out, &e, &x));
+	ASSERT_EQ(e, 8);
+	ASSERT_EQ(x, 8);
+	/* an exec: the maps of the image that execs are sent before it goes */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target exec 3 "
+		 "sh -c 'exit 6'",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 6); /* the new image's status */
+	ASSERT_TRUE(calls_of(out, &e, &x));
+	ASSERT_EQ(e, 3);
+	ASSERT_EQ(x, 3);
+	/* _exit() from inside a function: the maps still come, the status too */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target quit 5 9",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 9);
+	ASSERT_TRUE(calls_of(out, &e, &x));
+	ASSERT_EQ(e, 5);
+	ASSERT_EQ(x, 5);
+}

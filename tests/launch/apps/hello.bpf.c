@@ -4,7 +4,8 @@
  * tracepoint with a pid filter set through skel->bss and bpf_printk, a
  * .rodata option set before load, a uprobe and a uretprobe on a function
  * of the application sending events through a ring buffer, a hash map
- * read from user space, a raw sys_enter tracepoint counting getppid.
+ * read from user space, a raw sys_enter tracepoint and a
+ * raw_syscalls/sys_enter tracepoint counting getppid.
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -60,6 +61,17 @@ int count_getppid(struct bpf_raw_tracepoint_args *ctx)
 {
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == (__u32)my_pid && ctx->args[1] == 110)
 		__sync_fetch_and_add(&getppids, 1);
+	return 0;
+}
+
+__u64 getppids_tp = 0;
+
+/* tracepoint/raw_syscalls/sys_enter: the kernel's sys_enter record */
+SEC("tracepoint/raw_syscalls/sys_enter")
+int count_getppid_tp(struct sys_enter_rec *ctx)
+{
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == (__u32)my_pid && ctx->id == 110)
+		__sync_fetch_and_add(&getppids_tp, 1);
 	return 0;
 }
 

@@ -89,7 +89,8 @@ int main(void)
 	val = skel->bss->writes;
 	for (i = 0; i < 4; i++)
 		getppid();
-	printf("getppid %llu\n", (unsigned long long)skel->bss->getppids);
+	printf("getppid %llu %llu\n", (unsigned long long)skel->bss->getppids,
+	       (unsigned long long)skel->bss->getppids_tp);
 	for (tries = 0; got < 6 && tries < 50; tries++)
 		ring_buffer__poll(rb, 100);
 	printf("writes %llu\n", (unsigned long long)val);
