@@ -3,8 +3,9 @@
  * fuzz_verifier.c - libFuzzer target for the verifier.  Input: byte 0
  * picks the program type, the rest is the program.  The verifier runs
  * with a full (level 2) log and three map descriptions (array, hash, ring
- * buffer); it must never crash or leak whatever the bytes.  A program it
- * accepts is then run in checked mode on a 168-byte context: any check
+ * buffer); it must never crash or leak whatever the bytes.  A kprobe or
+ * tracing (kernel-pointer loads, fault-tolerant in checked mode) program
+ * it accepts is then run in checked mode on a 168-byte context: any check
  * that trips means the verifier accepted an unsafe program, and the
  * target aborts (a crash for libFuzzer).
  */
@@ -35,11 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ 1, 4, 48, 8, 0, -1, NULL, NULL },
 		{ 27, 0, 0, 4096, 0, -1, NULL, NULL },
 	};
-	static const uint32_t types[] = { 1, 2, 3, 5, 6, 17, 31 };
+	static const uint32_t types[] = { 1, 2, 3, 5, 6, 17, 31, 26 };
 	static char log[1 << 16];
 	struct userbpf_insn *insns;
 	struct userbpf_prog *prog;
 	size_t cnt;
+	uint32_t type;
 	int err;
 
 	if (size < 9)
@@ -62,8 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		err = userbpf_verify(insns, cnt, &o);
 	}
-	if (!err && types[data[0] % (sizeof(types) / sizeof(types[0]))] == 2) {
-		USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = 2, .ld_imm64 = resolve);
+	type = types[data[0] % (sizeof(types) / sizeof(types[0]))];
+	if (!err && (type == 2 || type == 26)) {
+		USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = type, .ld_imm64 = resolve);
 
 		prog = userbpf_prog__new(insns, cnt, &po);
 		if (prog) {

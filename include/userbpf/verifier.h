@@ -100,8 +100,15 @@ struct userbpf_verifier_opts {
 	 * 1, bind4: 0..3...) and of fentry/fexit (0), as check_return_code.
 	 */
 	uint32_t expected_attach_type;
+	/**
+	 * When non-NULL: the range [ret_range[0], ret_range[1]] the main
+	 * program's 32-bit return value must lie in, overriding the type's
+	 * rule (LSM hooks: [-4095, 0] for an int hook, [0, 1] for a bool one,
+	 * from the kernel's BTF of the hook).
+	 */
+	const int32_t *ret_range;
 };
-#define userbpf_verifier_opts__last_field expected_attach_type
+#define userbpf_verifier_opts__last_field ret_range
 
 /**
  * @brief Verify a program.

@@ -225,6 +225,16 @@ static void deduce32(struct verif_scalar *s)
 	if ((uint32_t)s->s32min <= (uint32_t)s->s32max) {
 		s->u32min = MAX(s->u32min, (uint32_t)s->s32min);
 		s->u32max = MIN(s->u32max, (uint32_t)s->s32max);
+	} else if (s->u32max < (uint32_t)s->s32min) {
+		/* the signed range crosses the sign boundary and the unsigned
+		 * one meets only its non-negative part (or below, its negative
+		 * part): each range narrows the other (the kernel's
+		 * __reg32_deduce_bounds) */
+		s->s32min = (int32_t)s->u32min;
+		s->u32max = MIN(s->u32max, (uint32_t)s->s32max);
+	} else if ((uint32_t)s->s32max < s->u32min) {
+		s->s32max = (int32_t)s->u32max;
+		s->u32min = MAX(s->u32min, (uint32_t)s->s32min);
 	}
 }
 
@@ -240,6 +250,15 @@ static void deduce64(struct verif_scalar *s)
 	if ((uint64_t)s->smin <= (uint64_t)s->smax) {
 		s->umin = MAX(s->umin, (uint64_t)s->smin);
 		s->umax = MIN(s->umax, (uint64_t)s->smax);
+	} else if (s->umax < (uint64_t)s->smin) {
+		/* signed range across the sign boundary, unsigned range on its
+		 * non-negative side only (__reg64_deduce_bounds) */
+		s->smin = (int64_t)s->umin;
+		s->umax = MIN(s->umax, (uint64_t)s->smax);
+	} else if ((uint64_t)s->smax < s->umin) {
+		/* ... or on its negative side only */
+		s->smax = (int64_t)s->umax;
+		s->umin = MAX(s->umin, (uint64_t)s->smin);
 	}
 	/* the low half is bounded by the 32-bit ranges whatever the high half */
 	nu_min = (s->umin & ~0xffffffffull) | s->u32min;

@@ -492,11 +492,20 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 	/* sock_ops, sk_msg, cgroup/sysctl: their uapi structs, fields read as
 	 * scalars (their pointer fields too: no direct packet access) */
 	case USERBPF_PROG_TYPE_SOCK_OPS:
-		/* writable: reply/replylong[] (4..19) and sk_txhash (164) */
+		/* sock_ops_is_valid_access(): writable are reply (4) and
+		 * sk_txhash (164); bytes_received/acked (168, 176), the pointers
+		 * sk, skb_data, skb_data_end (184..207) and skb_hwtstamp (216)
+		 * are read whole (8 bytes), skb_tcp_flags (212) narrowly, every
+		 * other field as 4 bytes */
 		if (write)
-			return size == 4 && ((off >= 4 && off < 20) || off == 164);
-		limit = 224; /* struct bpf_sock_ops */
-		break;
+			return size == 4 && (off == 4 || off == 164);
+		if (off >= 224)
+			return false;
+		if ((off >= 168 && off < 208) || off >= 216)
+			return size == 8;
+		if (off == 212) /* skb_tcp_flags: narrow reads of its first bytes */
+			return size <= 4;
+		return size == 4;
 	case USERBPF_PROG_TYPE_SK_MSG:
 		limit = 80; /* struct sk_msg_md */
 		break;
@@ -1857,6 +1866,12 @@ static bool ret_range(const struct verif_env *env, int64_t *plo, int64_t *phi)
 	int64_t lo = 0, hi = 1;
 	uint32_t eat = env->eat;
 
+	if (env->ret_range) {
+		*plo = env->ret_range[0];
+		*phi = env->ret_range[1];
+		return true;
+	}
+
 	switch (env->prog_type) {
 	case USERBPF_PROG_TYPE_CGROUP_SOCK_ADDR:
 		if (eat == 19 || eat == 20 || eat == 51 || eat == 29 || eat == 30 || eat == 52 ||
@@ -1903,6 +1918,12 @@ static int check_return_code(struct verif_env *env, const struct verif_reg *r0)
 	if (r0->type != SCALAR_VALUE)
 		return ERR_INVAL("At program exit the register R0 is not a known value (%s)\n",
 				 verif_reg_type_name(r0));
+	if (env->ret_range) { /* LSM: the hook's int return, 32 bits */
+		if (r0->v.s32min < lo || r0->v.s32max > hi)
+			return ERR_INVAL("At program exit the register R0 has smin=%d smax=%d should have been in [%lld, %lld]\n",
+					 r0->v.s32min, r0->v.s32max, (long long)lo, (long long)hi);
+		return 0;
+	}
 	if (r0->v.smin < lo || r0->v.smax > hi) {
 		if (tnum_is_const(r0->v.t) || r0->v.smin != INT64_MIN || r0->v.smax != INT64_MAX)
 			return ERR_INVAL("At program exit the register R0 has smin=%lld smax=%lld should have been in [%lld, %lld]\n",
@@ -2433,6 +2454,8 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	if (opts->sz >= offsetof(struct userbpf_verifier_opts, expected_attach_type) +
 			sizeof(opts->expected_attach_type))
 		env.eat = opts->expected_attach_type;
+	if (opts->sz >= offsetof(struct userbpf_verifier_opts, ret_range) + sizeof(opts->ret_range))
+		env.ret_range = opts->ret_range;
 	env.ctx_kind = ub_prog_ctx_kind(opts->prog_type);
 	env.log = opts->log_buf;
 	env.log_size = opts->log_buf ? opts->log_size : 0;

@@ -144,6 +144,7 @@ struct verif_env {
 	uint32_t ctx_size;
 	uint32_t eat;		/* expected attach type (opts) */
 	bool ret_checked;	/* the type restricts the main program's r0 */
+	const int32_t *ret_range; /* opts: a 32-bit range for r0 (LSM) */
 	int ctx_kind;		/* 0 raw, 1 skb, 2 xdp */
 	int16_t *ops;		/* row per slot, -1 for lddw's 2nd slot */
 	int *subprog_of;	/* insn -> subprog index */

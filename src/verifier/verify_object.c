@@ -60,6 +60,68 @@ static int no_fd_maps(void *cookie, unsigned src_reg, int32_t imm,
 	return -1;
 }
 
+/*
+ * LSM programs: the hook's return type in the kernel BTF (bpf_lsm_HOOK):
+ * an int hook returns 0 or -errno ([-4095, 0]), the kernel's bool hooks
+ * 0 or 1, a void hook anything (false).  The kernel's bpf_lsm_get_retval_range.
+ */
+/* hooks the kernel refuses to attach BPF LSM programs to (bpf_lsm.c) */
+static bool lsm_hook_disabled(const struct userbpf_program *prog)
+{
+	static const char *const disabled[] = {
+		"vm_enough_memory", "inode_need_killpriv", "inode_getsecurity",
+		"inode_listsecurity", "inode_copy_up_xattr", "getselfattr", "getprocattr",
+		"setprocattr", "key_getsecurity", "audit_rule_match", "xfrm_decode_session",
+		"ismaclabel",
+	};
+	const char *sec = userbpf_program__section_name(prog), *hook;
+	size_t i;
+
+	if (userbpf_program__type(prog) != USERBPF_PROG_TYPE_LSM || !sec ||
+	    !(hook = strchr(sec, '/')))
+		return false;
+	for (i = 0; i < sizeof(disabled) / sizeof(disabled[0]); i++)
+		if (!strcmp(hook + 1, disabled[i]))
+			return true;
+	return false;
+}
+
+static bool lsm_ret_range(const struct userbpf_program *prog, int32_t range[2])
+{
+	static const char *const bool_hooks[] = { "inode_xattr_skipcap",
+						  "xfrm_state_pol_flow_match",
+						  "audit_rule_known" };
+	const char *sec = userbpf_program__section_name(prog), *hook;
+	const struct userbpf_btf *k;
+	const struct ub_btf_type *t;
+	char name[160];
+	int64_t id;
+	size_t i;
+
+	if (userbpf_program__type(prog) != USERBPF_PROG_TYPE_LSM || !sec ||
+	    userbpf_program__expected_attach_type(prog) != 27 /* BPF_LSM_MAC */)
+		return false;
+	hook = strchr(sec, '/');
+	k = userbpf_btf__kernel();
+	if (!hook || !k)
+		return false;
+	hook++;
+	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
+	id = userbpf_btf__find_by_name_kind(k, name, USERBPF_BTF_KIND_FUNC);
+	if (id <= 0 || !(t = ub_btf_type_by_id(k, (uint32_t)id)) ||
+	    !(t = ub_btf_type_by_id(k, t->size_type)) || !t->size_type)
+		return false; /* unknown or void hook: any value */
+	range[0] = -4095;
+	range[1] = 0;
+	for (i = 0; i < sizeof(bool_hooks) / sizeof(bool_hooks[0]); i++) {
+		if (!strcmp(hook, bool_hooks[i])) {
+			range[0] = 0;
+			range[1] = 1;
+		}
+	}
+	return true;
+}
+
 int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_program *prog,
 			    const struct userbpf_verifier_opts *base)
 {
@@ -67,6 +129,7 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 	struct userbpf_verifier_map *maps = NULL, *inner = NULL;
 	struct userbpf_verifier_line *lines = NULL;
 	uint8_t **kcfg = NULL;
+	int32_t lsm_range[2];
 	const struct userbpf_line_info *li;
 	const struct userbpf_btf *btf = userbpf_object__btf(obj);
 	struct userbpf_object_map *m = NULL;
@@ -152,6 +215,16 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 	o.map_cnt = n;
 	o.map_desc = no_fd_maps;
 	o.expected_attach_type = userbpf_program__expected_attach_type(prog);
+	if (!o.ret_range && lsm_ret_range(prog, lsm_range))
+		o.ret_range = lsm_range;
+	if (lsm_hook_disabled(prog)) {
+		if (o.log_buf && o.log_size)
+			snprintf(o.log_buf, o.log_size, "%s points to disabled hook bpf_lsm_%s\n",
+				 userbpf_program__section_name(prog),
+				 strchr(userbpf_program__section_name(prog), '/') + 1);
+		err = -EINVAL;
+		goto out;
+	}
 	o.lines = lines;
 	o.line_cnt = li_cnt;
 	err = userbpf_verify(userbpf_program__insns(prog), userbpf_program__insn_cnt(prog), &o);

@@ -10,6 +10,7 @@
  * attach target in the kernel, so these cases are userbpf-only.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "userbpf/userbpf.h"
@@ -101,4 +102,48 @@ TEST(verifier_btf_ptr_probe_mem)
 			test_fail(__FILE__, __LINE__, "%s: %u PROBE_MEM loads, want %u", c->desc,
 				  st.probe_mem_insns, c->probe_mem);
 	}
+}
+
+/* LSM: the hook's return range from the kernel BTF, and disabled hooks */
+TEST(verifier_lsm_return_ranges)
+{
+	static const struct {
+		const char *name;
+		int err;
+		const char *msg;
+	} want[] = {
+		{ "errno_ok", 0, NULL },
+		{ "positive_bad", -EINVAL, "should have been in [-4095, 0]" },
+		{ "void_hook_any", 0, NULL },
+		{ "disabled_hook", -EINVAL, "points to disabled hook bpf_lsm_getprocattr" },
+	};
+	char path[512], log[8192];
+	struct userbpf_object *obj;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/verifier/lsm.bpf.o", test_build_dir());
+	if (!userbpf_btf__kernel()) {
+		test_skip("no kernel BTF (/sys/kernel/btf/vmlinux)");
+		return;
+	}
+	obj = userbpf_object__open_file(path, NULL);
+	if (!obj) {
+		test_skip("no build/verifier/lsm.bpf.o (clang missing)");
+		return;
+	}
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct userbpf_program *p = userbpf_object__find_program_by_name(obj, want[i].name);
+		USERBPF_OPTS(userbpf_verifier_opts, o, .log_buf = log, .log_size = sizeof(log));
+		int err;
+
+		ASSERT_TRUE(p != NULL);
+		if (!p)
+			break;
+		log[0] = 0;
+		err = userbpf_program__verify(obj, p, &o);
+		if (err != want[i].err || (want[i].msg && !strstr(log, want[i].msg)))
+			test_fail(__FILE__, __LINE__, "%s: %d, want %d (%s)\n%s", want[i].name, err,
+				  want[i].err, want[i].msg ? want[i].msg : "", log);
+	}
+	userbpf_object__close(obj);
 }

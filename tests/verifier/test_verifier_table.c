@@ -195,6 +195,15 @@ static const struct vcase cases[] = {
 	{ "pkt + 7 <= end makes 7 bytes readable, not 8", { LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOVR(1, 2), ADDI(1, 7), JR(JLE, 1, 3, 1), JA(1), LDX(DW, 0, 1, -7), MOV(0, 0), EXIT }, XDP, {0}, VT_REJECT, "invalid access to packet" },
 	{ "bound learned on a filled spill applies to the register (spill_fill 'spill 64bit of 64bit')", { LOOKUP0, MOVR(6, 0), CALL(7), STX(DW, 10, 0, -16), LDX(DW, 1, 10, -16), JI(JGT, 1, 40, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
 	{ "spill link broken by a new value", { LOOKUP0, MOVR(6, 0), CALL(7), STX(DW, 10, 0, -16), CALL(7), LDX(DW, 1, 10, -16), JI(JGT, 1, 40, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "unbounded" },
+	{ "s8 value above 2^64-256 unsigned is non-negative (bounds 'deduct positive overlap')", { CALL(7), I(0xbf, 0, 0, 8, 0), LD64(1, (long long)0xffffffffffffff00ull), JR(JGT, 0, 1, 2), JI(JLT, 0, 128, 1), LDX(DW, 0, 9, 0), RET0 }, 0, {0}, VT_ACCEPT, NULL },
+	{ "s8 value, the negative side stays possible", { CALL(7), I(0xbf, 0, 0, 8, 0), LD64(1, (long long)0xffffffffffffff00ull), JR(JGT, 0, 1, 1), LDX(DW, 0, 9, 0), RET0 }, 0, {0}, VT_REJECT, "R9 !read_ok" },
+	{ "sock_ops narrow read of the sk pointer (ctx 'invalid narrow load')", { LDX(W, 2, 1, 188), RET0 }, 13, {0}, VT_REJECT, "invalid bpf_context access off=188 size=4" },
+	{ "sock_ops 8-byte read of bytes_received", { LDX(DW, 2, 1, 168), RET0 }, 13, {0}, VT_ACCEPT, NULL },
+	{ "sock_ops 4-byte read of bytes_received", { LDX(W, 2, 1, 168), RET0 }, 13, {0}, VT_REJECT, "invalid bpf_context access" },
+	{ "sock_ops narrow read of skb_tcp_flags", { LDX(B, 2, 1, 212), RET0 }, 13, {0}, VT_ACCEPT, NULL },
+	{ "sock_ops narrow read inside skb_tcp_flags", { LDX(B, 2, 1, 213), RET0 }, 13, {0}, VT_REJECT, "invalid bpf_context access" },
+	{ "sock_ops write of reply", { ST(W, 1, 4, 1), RET0 }, 13, {0}, VT_ACCEPT, NULL },
+	{ "sock_ops write of replylong[1]", { ST(W, 1, 8, 1), RET0 }, 13, {0}, VT_REJECT, "invalid bpf_context access" },
 	{ "spilled scalar keeps bound", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(AND, 0, 7), STX(DW, 10, 0, -16), LDX(DW, 1, 10, -16), ALUR(ADD, 6, 1), LDX(DW, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
 };
 

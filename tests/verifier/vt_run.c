@@ -81,11 +81,16 @@ static int syscall_verdict(const struct vcase *c, size_t n, char *log, size_t lo
 	a.log_level = 1;
 	a.log_buf = (uint64_t)(uintptr_t)log;
 	a.log_size = (uint32_t)log_sz;
+	log[0] = 0;
 	fd = ubpf(BPF_PROG_LOAD, &a, sizeof(a));
 	if (fd >= 0) {
 		userbpf_close(fd);
 		return 1;
 	}
+	/* refused before the verifier ran (a program type the bpf() layer
+	 * does not create): not comparable */
+	if (!log[0])
+		return -1;
 	return fd == -ENOSPC ? -1 : 0;
 }
 static int kernel_state; /* 0 unknown, 1 usable, -1 not */
