@@ -170,7 +170,7 @@ int userbpf_num_possible_cpus(void)
  * store at exit, no shared counter.  Words sit on cache lines of their
  * own: runs on different CPUs never share a line.
  */
-#define SLOT_FLAGS 4096
+#define SLOT_FLAGS 512 /* runs at once; machines with more CPUs use the first 512 */
 #define SLOT_BUSY 2ul
 #define SLOT_READER 4ul /* bit 0: the phase the reader announced */
 
