@@ -62,6 +62,13 @@ struct userbpf_verifier_stats {
 	 * verified.
 	 */
 	uint32_t probe_mem_insns;
+	/**
+	 * Reads of stack bytes no path wrote before (loads and helper
+	 * arguments): allowed to root, as in the kernel, and the value is
+	 * whatever the stack held: it may differ between the interpreter
+	 * and the JIT (differential tests skip such programs).
+	 */
+	uint32_t uninit_stack_reads;
 };
 
 struct userbpf_verifier_opts {

@@ -394,6 +394,13 @@ static int stack_read(struct verif_env *env, struct verif_state *st, int regno,
 	if (err)
 		return err;
 	note_depth(env, st, reg, lo);
+	for (o = lo; o < hi + size; o++) {
+		s = slot_at(f, o, &b);
+		if (!s || s->type[b] == SLOT_INVALID) {
+			env->uninit_stack++; /* root reads it as an unknown value */
+			break;
+		}
+	}
 	if (lo != hi) {
 		if (dst)
 			scalar_of_size(dst, size, sign_ext);
@@ -894,6 +901,20 @@ static int check_helper_mem(struct verif_env *env, struct verif_state *st, int r
 		note_depth(env, st, reg, lo);
 		if (write)
 			return stack_clobber(st, reg, lo, hi + (int64_t)size, SLOT_MISC);
+		{
+			struct verif_frame *f = stack_frame(st, reg);
+			int64_t o;
+			int b;
+
+			for (o = lo; o < hi + (int64_t)size; o++) {
+				struct verif_slot *s = slot_at(f, o, &b);
+
+				if (!s || s->type[b] == SLOT_INVALID) {
+					env->uninit_stack++;
+					break;
+				}
+			}
+		}
 		return 0; /* root may pass uninitialised stack */
 	case PTR_TO_MAP_VALUE:
 	case PTR_TO_MAP_KEY:
@@ -2533,6 +2554,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		s->error_insn = err ? (uint32_t)env.cur_insn : 0;
 		s->log_true_size = env.log_true + 1;
 		s->probe_mem_insns = env.probe_mem;
+		s->uninit_stack_reads = env.uninit_stack;
 	}
 	env_free(&env);
 	return err;

@@ -167,6 +167,7 @@ struct verif_env {
 	uint32_t id_gen;
 	uint32_t processed;
 	uint32_t probe_mem;	/* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
+	uint32_t uninit_stack;	/* reads of never-written stack bytes (root may) */
 	uint32_t total_states, peak_states, cur_states;
 	uint32_t *states_per_insn;
 	int cur_insn;

@@ -177,3 +177,32 @@ TEST(verifier_prog_list_verdicts)
 	ASSERT_TRUE(strstr(out, "unchecked_index") &&
 		    strstr(strstr(out, "unchecked_index"), "rejected"));
 }
+
+/*
+ * Reads of never-written stack bytes are allowed to root, as in the
+ * kernel, and counted: their value is whatever the stack held, so the
+ * JIT/interpreter differential fuzzer skips such programs (a fuzz_jit
+ * "mismatch" of 2026-12-05 was an r10-3 byte read before any write).
+ */
+TEST(verifier_counts_uninitialised_stack_reads)
+{
+	static const struct userbpf_insn uninit[] = {
+		USERBPF_ST_MEM(USERBPF_W, 10, -8, 120),
+		USERBPF_LDX_MEM(USERBPF_DW, 0, 10, -8), /* bytes -4..-1 never written */
+		USERBPF_EXIT_INSN(),
+	};
+	static const struct userbpf_insn init[] = {
+		USERBPF_ST_MEM(USERBPF_DW, 10, -8, 120),
+		USERBPF_LDX_MEM(USERBPF_DW, 0, 10, -8),
+		USERBPF_EXIT_INSN(),
+	};
+	struct userbpf_verifier_stats st = { 0 };
+	USERBPF_OPTS(userbpf_verifier_opts, o, .prog_type = USERBPF_PROG_TYPE_XDP, .gpl = 1,
+		     .stats = &st);
+
+	ASSERT_EQ(userbpf_verify(uninit, 3, &o), 0);
+	ASSERT_TRUE(st.uninit_stack_reads > 0);
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(userbpf_verify(init, 3, &o), 0);
+	ASSERT_EQ(st.uninit_stack_reads, 0);
+}
