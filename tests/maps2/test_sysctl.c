@@ -22,7 +22,7 @@
 #include "userbpf/sysctl.h"
 #include "userbpf/vm.h"
 
-#define VAL 72	/* { s64 ret; char buf[64]; } */
+#define VAL 72 /* { s64 ret; char buf[64]; } */
 #define SLOTS 7
 
 struct prog_buf {
@@ -167,7 +167,8 @@ static int kernel_records(unsigned char rec[2][SLOTS][VAL], char *why, size_t wh
 	}
 	if (cg < 0 || map < 0 || prog < 0) {
 		err = -errno;
-		snprintf(why, why_sz, "the kernel refuses the program or map (%s)", strerror(errno));
+		snprintf(why, why_sz, "the kernel refuses the program or map (%s)",
+			 strerror(errno));
 		goto out;
 	}
 	if (bpf_prog_attach(prog, cg, BPF_CGROUP_SYSCTL, 0)) {
@@ -209,15 +210,23 @@ static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, ui
 /* userbpf's records for the same two accesses. */
 static int userbpf_records(unsigned char rec[2][SLOTS][VAL])
 {
-	struct userbpf_map *m = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "rec", 4, VAL, 16, NULL);
+	struct userbpf_map *m =
+		userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "rec", 4, VAL, 16, NULL);
 	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = m,
 		     .prog_type = USERBPF_PROG_TYPE_CGROUP_SYSCTL);
 	char ostype[64], domain[64], newval[4096] = "abc";
 	struct userbpf_sysctl_ctx c[2] = {
-		{ .write = 0, .magic = USERBPF_SYSCTL_CTX_MAGIC, .name = "kernel/ostype",
+		{ .write = 0,
+		  .magic = USERBPF_SYSCTL_CTX_MAGIC,
+		  .name = "kernel/ostype",
 		  .cur_val = ostype },
-		{ .write = 1, .magic = USERBPF_SYSCTL_CTX_MAGIC, .name = "kernel/domainname",
-		  .cur_val = domain, .new_val = newval, .new_len = 3, .new_cap = sizeof(newval) },
+		{ .write = 1,
+		  .magic = USERBPF_SYSCTL_CTX_MAGIC,
+		  .name = "kernel/domainname",
+		  .cur_val = domain,
+		  .new_val = newval,
+		  .new_len = 3,
+		  .new_cap = sizeof(newval) },
 	};
 	struct prog_buf p;
 	struct userbpf_prog *prog;
@@ -295,10 +304,11 @@ TEST(maps2_sysctl_helpers_match_kernel)
 
 				memcpy(&kr, krec[w][s], 8);
 				memcpy(&ur, urec[w][s], 8);
-				test_fail(__FILE__, __LINE__,
-					  "write %d slot %d: kernel %lld \"%.64s\", userbpf %lld \"%.64s\"",
-					  w, s, (long long)kr, (char *)krec[w][s] + 8, (long long)ur,
-					  (char *)urec[w][s] + 8);
+				test_fail(
+					__FILE__, __LINE__,
+					"write %d slot %d: kernel %lld \"%.64s\", userbpf %lld \"%.64s\"",
+					w, s, (long long)kr, (char *)krec[w][s] + 8, (long long)ur,
+					(char *)urec[w][s] + 8);
 			}
 }
 
@@ -306,12 +316,9 @@ TEST(maps2_sysctl_helpers_match_kernel)
 TEST(maps2_sysctl_helpers_refuse_other_contexts)
 {
 	struct userbpf_insn p[] = {
-		USERBPF_MOV64_REG(2, 10),
-		USERBPF_ALU64_IMM(USERBPF_ADD, 2, -16),
-		USERBPF_MOV64_IMM(3, 16),
-		USERBPF_MOV64_IMM(4, 0),
-		USERBPF_CALL_HELPER(101),
-		USERBPF_EXIT_INSN(),
+		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -16),
+		USERBPF_MOV64_IMM(3, 16), USERBPF_MOV64_IMM(4, 0),
+		USERBPF_CALL_HELPER(101), USERBPF_EXIT_INSN(),
 	};
 	USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = USERBPF_PROG_TYPE_CGROUP_SYSCTL);
 	struct userbpf_prog *prog = userbpf_prog__new(p, 6, &po);
