@@ -1997,6 +1997,7 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 			struct verif_frame *cf = again->frames[again->curframe];
 			int fi, j, b;
 
+			cf->cb_iter++;
 			for (i = 0; i < 11; i++)
 				verif_mark_not_init(&cf->regs[i]);
 			memcpy(cf->regs, cf->cb_regs, sizeof(cf->cb_regs));
@@ -2295,8 +2296,21 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 			if ((env->prune[idx] & 2) && st->frames[st->curframe]->cb_kind &&
 			    verif_states_equal(env, old, st, false))
 				return 1;
-			if (verif_states_equal(env, old, st, true))
+			if (verif_states_equal(env, old, st, true)) {
+				/*
+				 * The same state in an earlier iteration of the
+				 * callback (its callers' scalars widened): the
+				 * iterations converged, as the kernel's
+				 * RANGE_WITHIN hit at the callsite.  Within one
+				 * iteration it is a real loop.
+				 */
+				if (st->frames[st->curframe]->cb_kind &&
+				    old->curframe == st->curframe &&
+				    old->frames[old->curframe]->cb_iter !=
+					    st->frames[st->curframe]->cb_iter)
+					return 1;
 				return ERR_INVAL("infinite loop detected at insn %d\n", idx);
+			}
 			continue;
 		}
 		if (verif_states_equal(env, old, st, false))

@@ -86,6 +86,7 @@ struct verif_frame {
 	int callsite;		/* call insn in the caller, -1 for main */
 	int subprog;
 	int cb_kind;		/* callback frame: helper id, else 0 */
+	int cb_iter;		/* callback frame: which explored iteration */
 	struct verif_reg cb_regs[6];	/* callback frame: r0-r5 at entry */
 	int nslots;		/* stack slots allocated (8 bytes each, from fp down) */
 	struct verif_slot *stack;

@@ -206,3 +206,58 @@ TEST(verifier_counts_uninitialised_stack_reads)
 	ASSERT_EQ(userbpf_verify(init, 3, &o), 0);
 	ASSERT_EQ(st.uninit_stack_reads, 0);
 }
+
+/*
+ * bpf_loop callbacks are explored iteration after iteration until the
+ * states converge: a state equal to one of an earlier iteration is that
+ * convergence (the kernel loads this program), while a state repeating
+ * within one iteration is still an infinite loop.
+ */
+TEST(verifier_callback_iterations_converge)
+{
+	static const char forever[] =
+		"r1 = 16\n"
+		"r2 = func(cb) ll\n"
+		"r3 = 0\n"
+		"r4 = 0\n"
+		"call 181\n"
+		"r0 = 0\n"
+		"exit\n"
+		"cb:\n"
+		"r0 = 0\n"
+		"spin:\n"
+		"goto spin\n";
+	struct userbpf_insn *insns;
+	size_t cnt;
+	char err[128], log[4096];
+	USERBPF_OPTS(userbpf_verifier_opts, o, .prog_type = USERBPF_PROG_TYPE_SYSCALL, .gpl = 1,
+		     .log_buf = log, .log_size = sizeof(log));
+
+	char objpath[512];
+	struct userbpf_object *obj;
+	struct userbpf_program *p;
+	uint64_t r0 = 0;
+
+	/* clang's code: 168 = sum of weights[i] * i, as the kernel computes */
+	snprintf(objpath, sizeof(objpath), "%s/verifier/callback_loop.bpf.o", test_build_dir());
+	obj = userbpf_object__open_file(objpath, NULL);
+	if (!obj) {
+		test_skip("no build/verifier/callback_loop.bpf.o (clang missing)");
+		return;
+	}
+	ASSERT_EQ(userbpf_object__load(obj), 0);
+	p = userbpf_object__find_program_by_name(obj, "weighted");
+	ASSERT_TRUE(p != NULL);
+	{
+		uint8_t ctx[8] = { 0 };
+		USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(ctx));
+
+		ASSERT_EQ(userbpf_prog__run(userbpf_program__prog(p), &ro, &r0), 0);
+	}
+	ASSERT_EQ(r0, 168);
+	userbpf_object__close(obj);
+	ASSERT_EQ(userbpf_asm(forever, &insns, &cnt, err, sizeof(err)), 0);
+	ASSERT_EQ(userbpf_verify(insns, cnt, &o), -EINVAL);
+	ASSERT_TRUE(strstr(log, "infinite loop detected") != NULL);
+	userbpf_free(insns);
+}
