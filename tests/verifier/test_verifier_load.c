@@ -215,18 +215,17 @@ TEST(verifier_counts_uninitialised_stack_reads)
  */
 TEST(verifier_callback_iterations_converge)
 {
-	static const char forever[] =
-		"r1 = 16\n"
-		"r2 = func(cb) ll\n"
-		"r3 = 0\n"
-		"r4 = 0\n"
-		"call 181\n"
-		"r0 = 0\n"
-		"exit\n"
-		"cb:\n"
-		"r0 = 0\n"
-		"spin:\n"
-		"goto spin\n";
+	static const char forever[] = "r1 = 16\n"
+				      "r2 = func(cb) ll\n"
+				      "r3 = 0\n"
+				      "r4 = 0\n"
+				      "call 181\n"
+				      "r0 = 0\n"
+				      "exit\n"
+				      "cb:\n"
+				      "r0 = 0\n"
+				      "spin:\n"
+				      "goto spin\n";
 	struct userbpf_insn *insns;
 	size_t cnt;
 	char err[128], log[4096];
