@@ -138,11 +138,14 @@ $(FUZZ_BUILD)/%: fuzz/%.c fuzz/targets.c $(LIB_SRCS)
 clean:
 	rm -rf build build-san build-tsan build-switch build-fuzz build-fault build-san-fault
 
-# clang-format 19 with .clang-format, on the files listed in
-# .clang-format-files (the ones already in the house format; add a file
-# there once `make format FORMAT_FILES=path` has formatted it).
+# clang-format 19 with .clang-format, on every C source and header of the
+# tree except the paths listed in .clang-format-ignore (code that must
+# keep another project's layout).  Data tables that one row a line keeps
+# readable are fenced with clang-format off/on comments.
 CLANG_FORMAT ?= $(shell command -v clang-format-19 || command -v clang-format)
-FORMAT_FILES ?= $(shell grep -v '^\#' .clang-format-files)
+FORMAT_IGNORE := $(shell grep -v '^\#' .clang-format-ignore)
+FORMAT_FILES ?= $(filter-out $(FORMAT_IGNORE),$(shell git ls-files '*.c' '*.h' 2>/dev/null || \
+	find src include tools tests bench fuzz examples kernel -name '*.[ch]'))
 format:
 	$(CLANG_FORMAT) -i $(FORMAT_FILES)
 format-check:

@@ -32,28 +32,33 @@ struct bench {
 };
 
 static const struct bench benches[] = {
-	{ "arith", "r0 = 0\n r2 = 7\nloop:\n r0 += r1\n r0 ^= r2\n r2 = r0\n"
-		   " r2 *= 3\n r2 >>= 1\n r1 -= 1\n if r1 != 0 goto loop\n exit\n",
+	{ "arith",
+	  "r0 = 0\n r2 = 7\nloop:\n r0 += r1\n r0 ^= r2\n r2 = r0\n"
+	  " r2 *= 3\n r2 >>= 1\n r1 -= 1\n if r1 != 0 goto loop\n exit\n",
 	  100000 },
-	{ "memcpy", "r3 = r2\n r3 <<= 3\n r3 += r1\n r4 = 0\n r5 = r1\nloop:\n"
-		    " r6 = *(u64 *)(r5 + 0)\n *(u64 *)(r3 + 0) = r6\n r5 += 8\n"
-		    " r3 += 8\n r4 += 1\n if r4 < r2 goto loop\n r0 = r6\n exit\n",
+	{ "memcpy",
+	  "r3 = r2\n r3 <<= 3\n r3 += r1\n r4 = 0\n r5 = r1\nloop:\n"
+	  " r6 = *(u64 *)(r5 + 0)\n *(u64 *)(r3 + 0) = r6\n r5 += 8\n"
+	  " r3 += 8\n r4 += 1\n if r4 < r2 goto loop\n r0 = r6\n exit\n",
 	  MEM_WORDS },
-	{ "branchy", "r2 = 1\n r0 = 0\n r3 = 6364136223846793005 ll\n"
-		     " r4 = 1442695040888963407 ll\nloop:\n r2 *= r3\n r2 += r4\n"
-		     " r5 = r2\n r5 >>= 40\n r5 &= 1\n if r5 == 0 goto other\n"
-		     " r0 += 3\n goto after\nother:\n r5 = r2\n r5 >>= 50\n"
-		     " r0 ^= r5\nafter:\n r5 = r2\n r5 >>= 33\n r5 &= 1\n"
-		     " if r5 == 0 goto skip\n r0 -= 1\nskip:\n r1 -= 1\n"
-		     " if r1 != 0 goto loop\n exit\n",
+	{ "branchy",
+	  "r2 = 1\n r0 = 0\n r3 = 6364136223846793005 ll\n"
+	  " r4 = 1442695040888963407 ll\nloop:\n r2 *= r3\n r2 += r4\n"
+	  " r5 = r2\n r5 >>= 40\n r5 &= 1\n if r5 == 0 goto other\n"
+	  " r0 += 3\n goto after\nother:\n r5 = r2\n r5 >>= 50\n"
+	  " r0 ^= r5\nafter:\n r5 = r2\n r5 >>= 33\n r5 &= 1\n"
+	  " if r5 == 0 goto skip\n r0 -= 1\nskip:\n r1 -= 1\n"
+	  " if r1 != 0 goto loop\n exit\n",
 	  100000 },
-	{ "calls", "r6 = r1\n r0 = 0\nloop:\n r1 = r0\n r2 = r6\n call leaf\n"
-		   " r6 -= 1\n if r6 != 0 goto loop\n exit\nleaf:\n r0 = r1\n"
-		   " r0 <<= 1\n r0 += r2\n exit\n",
+	{ "calls",
+	  "r6 = r1\n r0 = 0\nloop:\n r1 = r0\n r2 = r6\n call leaf\n"
+	  " r6 -= 1\n if r6 != 0 goto loop\n exit\nleaf:\n r0 = r1\n"
+	  " r0 <<= 1\n r0 += r2\n exit\n",
 	  100000 },
-	{ "atomics", "r0 = 0\nloop:\n lock *(u64 *)(r1 + 0) += r2\n r3 = 1\n"
-		     " r3 = atomic_fetch_add((u64 *)(r1 + 0), r3)\n r0 += r3\n"
-		     " r2 -= 1\n if r2 != 0 goto loop\n exit\n",
+	{ "atomics",
+	  "r0 = 0\nloop:\n lock *(u64 *)(r1 + 0) += r2\n r3 = 1\n"
+	  " r3 = atomic_fetch_add((u64 *)(r1 + 0), r3)\n r0 += r3\n"
+	  " r2 -= 1\n if r2 != 0 goto loop\n exit\n",
 	  100000 },
 };
 
@@ -98,21 +103,21 @@ static uint64_t native_run(const struct bench *b)
 }
 
 /* Best-of-batches time of one call of fn, in ns. */
-#define TIME_BEST(BATCHES, MIN_NS, EXPR, OUT)                               \
-	do {                                                                \
-		double best_ = 1e300;                                       \
-		int k_;                                                     \
-		for (k_ = 0; k_ < (BATCHES); k_++) {                        \
-			double t0_ = now_ns(), el_;                         \
-			uint64_t reps_ = 0;                                 \
-			do {                                                \
-				EXPR;                                       \
-				reps_++;                                    \
-			} while ((el_ = now_ns() - t0_) < (MIN_NS));        \
-			if (el_ / (double)reps_ < best_)                    \
-				best_ = el_ / (double)reps_;                \
-		}                                                           \
-		(OUT) = best_;                                              \
+#define TIME_BEST(BATCHES, MIN_NS, EXPR, OUT)                                                      \
+	do {                                                                                       \
+		double best_ = 1e300;                                                              \
+		int k_;                                                                            \
+		for (k_ = 0; k_ < (BATCHES); k_++) {                                               \
+			double t0_ = now_ns(), el_;                                                \
+			uint64_t reps_ = 0;                                                        \
+			do {                                                                       \
+				EXPR;                                                              \
+				reps_++;                                                           \
+			} while ((el_ = now_ns() - t0_) < (MIN_NS));                               \
+			if (el_ / (double)reps_ < best_)                                           \
+				best_ = el_ / (double)reps_;                                       \
+		}                                                                                  \
+		(OUT) = best_;                                                                     \
 	} while (0)
 
 /*
@@ -161,7 +166,8 @@ static int bench_empty(bool json, int batches)
 	checked = per_call_ns(prog, USERBPF_RUN_CHECKED, batches);
 	if (json)
 		printf("{\"program\":\"empty\",\"fast_ns_per_call\":%.1f,"
-		       "\"checked_ns_per_call\":%.1f}\n", fast, checked);
+		       "\"checked_ns_per_call\":%.1f}\n",
+		       fast, checked);
 	else
 		printf("empty program, per call: fast %.1f ns, checked %.1f ns\n", fast, checked);
 	userbpf_prog__free(prog);
@@ -180,8 +186,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(mem); i++)
 		mem[i] = (uint8_t)(i * 7 + 1);
 	if (!json)
-		printf("%-8s %10s %12s %9s %9s %12s %8s\n", "program", "insns/run",
-		       "interp ns", "ns/insn", "checked", "native ns", "ratio");
+		printf("%-8s %10s %12s %9s %9s %12s %8s\n", "program", "insns/run", "interp ns",
+		       "ns/insn", "checked", "native ns", "ratio");
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
 		const struct bench *b = &benches[i];
 		struct userbpf_insn *insns;
@@ -215,23 +221,25 @@ int main(int argc, char **argv)
 		}
 		r0_native = native_run(b);
 		if (r0 != r0_native) {
-			fprintf(stderr, "bench %s: interpreter r0 0x%" PRIx64
-				" != native 0x%" PRIx64 "\n", b->name, r0, r0_native);
+			fprintf(stderr,
+				"bench %s: interpreter r0 0x%" PRIx64 " != native 0x%" PRIx64 "\n",
+				b->name, r0, r0_native);
 			return 1;
 		}
 		{
 			USERBPF_OPTS(userbpf_run_opts, o, .args = args, .arg_cnt = 2,
 				     .flags = INTERP_FAST);
-			TIME_BEST(batches, min_ns, (userbpf_prog__run(prog, &o, &r0), sink += r0), t_fast);
+			TIME_BEST(batches, min_ns, (userbpf_prog__run(prog, &o, &r0), sink += r0),
+				  t_fast);
 		}
 		{
-			struct userbpf_mem_region regions[2] = {
-				{ mem, sizeof(mem), 1 }, { &counter, sizeof(counter), 1 }
-			};
+			struct userbpf_mem_region regions[2] = { { mem, sizeof(mem), 1 },
+								 { &counter, sizeof(counter), 1 } };
 			USERBPF_OPTS(userbpf_run_opts, o, .args = args, .arg_cnt = 2,
 				     .regions = regions, .region_cnt = 2,
 				     .flags = USERBPF_RUN_CHECKED);
-			TIME_BEST(batches, min_ns, (userbpf_prog__run(prog, &o, &r0), sink += r0), t_checked);
+			TIME_BEST(batches, min_ns, (userbpf_prog__run(prog, &o, &r0), sink += r0),
+				  t_checked);
 		}
 		TIME_BEST(batches, min_ns, sink += native_run(b), t_native);
 		if (json)
@@ -242,8 +250,8 @@ int main(int argc, char **argv)
 			       b->name, executed, t_fast, t_fast / (double)executed,
 			       t_checked / (double)executed, t_native, t_fast / t_native);
 		else
-			printf("%-8s %10" PRIu64 " %12.0f %9.3f %9.3f %12.0f %7.1fx\n",
-			       b->name, executed, t_fast, t_fast / (double)executed,
+			printf("%-8s %10" PRIu64 " %12.0f %9.3f %9.3f %12.0f %7.1fx\n", b->name,
+			       executed, t_fast, t_fast / (double)executed,
 			       t_checked / (double)executed, t_native, t_fast / t_native);
 		sum_nsi += t_fast / (double)executed;
 		sum_ratio += t_fast / t_native;
@@ -252,7 +260,7 @@ int main(int argc, char **argv)
 			putchar(' '); /* keep sink alive */
 	}
 	if (!json)
-		printf("mean ns/insn %.3f, mean slowdown vs native %.1fx\n",
-		       sum_nsi / 5, sum_ratio / 5);
+		printf("mean ns/insn %.3f, mean slowdown vs native %.1fx\n", sum_nsi / 5,
+		       sum_ratio / 5);
 	return bench_empty(json, batches);
 }

@@ -29,9 +29,11 @@
 #include "userbpf/userbpf.h"
 
 /* The native twins (bench/ref/jit_workloads.c, clang -O2). */
-#define WORKLOADS(X)                                                         \
-	X(crc32) X(sieve) X(bubble_sort) X(string_search) X(fibonacci)        \
-	X(mem_copy) X(packet_parser) X(division) X(hash_counter)
+/* clang-format off */
+#define WORKLOADS(X) \
+	X(crc32) X(sieve) X(bubble_sort) X(string_search) X(fibonacci) X(mem_copy) \
+	X(packet_parser) X(division) X(hash_counter)
+/* clang-format on */
 #define DECL(name) int wl_##name(void *ctx);
 WORKLOADS(DECL)
 #undef DECL
@@ -66,23 +68,23 @@ static double now_ns(void)
  * chunks of 256 between clock reads (a thread-CPU clock read is a system
  * call) until it has lasted MIN_NS.
  */
-#define TIME_BEST(BATCHES, MIN_NS, EXPR, OUT)                               \
-	do {                                                                \
-		double best_ = 1e300;                                       \
-		int k_, c_;                                                 \
-		for (k_ = 0; k_ < (BATCHES); k_++) {                        \
-			double t0_ = now_ns(), el_;                         \
-			uint64_t reps_ = 0;                                 \
-			do {                                                \
-				for (c_ = 0; c_ < 256; c_++) {              \
-					EXPR;                               \
-				}                                           \
-				reps_ += 256;                               \
-			} while ((el_ = now_ns() - t0_) < (MIN_NS));        \
-			if (el_ / (double)reps_ < best_)                    \
-				best_ = el_ / (double)reps_;                \
-		}                                                           \
-		(OUT) = best_;                                              \
+#define TIME_BEST(BATCHES, MIN_NS, EXPR, OUT)                                                      \
+	do {                                                                                       \
+		double best_ = 1e300;                                                              \
+		int k_, c_;                                                                        \
+		for (k_ = 0; k_ < (BATCHES); k_++) {                                               \
+			double t0_ = now_ns(), el_;                                                \
+			uint64_t reps_ = 0;                                                        \
+			do {                                                                       \
+				for (c_ = 0; c_ < 256; c_++) {                                     \
+					EXPR;                                                      \
+				}                                                                  \
+				reps_ += 256;                                                      \
+			} while ((el_ = now_ns() - t0_) < (MIN_NS));                               \
+			if (el_ / (double)reps_ < best_)                                           \
+				best_ = el_ / (double)reps_;                                       \
+		}                                                                                  \
+		(OUT) = best_;                                                                     \
 	} while (0)
 
 static int silent(enum libbpf_print_level l, const char *f, va_list a)
@@ -235,7 +237,8 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%.*s/bench/jit_workloads.bpf.o",
 		 slash ? (int)(slash - argv[0]) : 1, slash ? argv[0] : ".");
 	{
-		USERBPF_OPTS(userbpf_object_open_opts, oo, .err_buf = err, .err_buf_sz = sizeof(err));
+		USERBPF_OPTS(userbpf_object_open_opts, oo, .err_buf = err,
+			     .err_buf_sz = sizeof(err));
 
 		obj = userbpf_object__open_file(path, &oo);
 		if (obj && userbpf_object__load(obj)) {
@@ -302,8 +305,8 @@ int main(int argc, char **argv)
 		    !userbpf_prog__jited(prog, NULL)) {
 			fprintf(stderr, "bench_jit: %s: native %u, interp %u, jit %u (%s)\n",
 				w->name, (uint32_t)rn, (uint32_t)ri, (uint32_t)rj,
-				userbpf_prog__jit_error(prog) ? userbpf_prog__jit_error(prog)
-							      : "compiled");
+				userbpf_prog__jit_error(prog) ? userbpf_prog__jit_error(prog) :
+								"compiled");
 			fail = 1;
 			continue;
 		}
@@ -325,8 +328,8 @@ int main(int argc, char **argv)
 		}
 		if (json)
 			printf("{\"workload\":\"%s\",\"native_ns\":%.1f,\"interp_ns\":%.1f,"
-			       "\"jit_ns\":%.1f,\"kernel_ns\":%.1f}\n", w->name, t_native,
-			       t_interp, t_jit, t_kernel);
+			       "\"jit_ns\":%.1f,\"kernel_ns\":%.1f}\n",
+			       w->name, t_native, t_interp, t_jit, t_kernel);
 		else if (t_kernel > 0)
 			printf("%-14s %10.1f %10.1f %10.1f %10.1f %8.2f %8.2f %8.2f\n", w->name,
 			       t_native, t_interp, t_jit, t_kernel, t_interp / t_native,
@@ -351,7 +354,8 @@ int main(int argc, char **argv)
 		printf("kernel JIT: skipped, %s\n", kernel_note);
 	if (verify_note)
 		printf("userbpf verifier: not every workload verifies (%s); all were timed "
-		       "unverified, unchecked\n", verify_note);
+		       "unverified, unchecked\n",
+		       verify_note);
 	{
 		static const struct userbpf_insn empty[] = {
 			USERBPF_MOV64_IMM(0, 0),
@@ -362,8 +366,8 @@ int main(int argc, char **argv)
 		uint64_t sink = 0;
 		uint8_t ctx[64];
 
-		e_interp = per_call_ns(prog, USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER,
-				       batches);
+		e_interp =
+			per_call_ns(prog, USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER, batches);
 		e_jit = per_call_ns(prog, USERBPF_RUN_UNCHECKED, batches);
 		e_checked = per_call_ns(prog, USERBPF_RUN_CHECKED, batches);
 		TIME_BEST(batches, 2e7, sink += ((uint64_t (*volatile)(void *))empty_native)(ctx),
@@ -372,12 +376,12 @@ int main(int argc, char **argv)
 			putchar(' ');
 		if (json)
 			printf("{\"program\":\"empty\",\"interp_ns\":%.1f,\"jit_ns\":%.1f,"
-			       "\"checked_ns\":%.1f,\"native_ns\":%.1f}\n", e_interp, e_jit,
-			       e_checked, e_native);
+			       "\"checked_ns\":%.1f,\"native_ns\":%.1f}\n",
+			       e_interp, e_jit, e_checked, e_native);
 		else
 			printf("empty program, per call (userbpf_prog__run): interp %.1f ns, "
-			       "jit %.1f ns, checked %.1f ns; native call %.1f ns\n", e_interp,
-			       e_jit, e_checked, e_native);
+			       "jit %.1f ns, checked %.1f ns; native call %.1f ns\n",
+			       e_interp, e_jit, e_checked, e_native);
 		userbpf_prog__free(prog);
 	}
 	{

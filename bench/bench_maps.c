@@ -54,14 +54,14 @@
 #include "userbpf/progs.h"
 #include "userbpf/syscall.h"
 
-#define N_OPS 1000	   /* helper calls per program run */
-#define KEY_MASK 255	   /* keys the lookup/update loops cycle through: */
+#define N_OPS 1000	    /* helper calls per program run */
+#define KEY_MASK 255	    /* keys the lookup/update loops cycle through: */
 #define KEYS (KEY_MASK + 1) /* 0 .. KEY_MASK */
-#define HASH_ENTRIES 1024  /* hash capacity: 256 of 1024 slots used */
-#define LRU_ENTRIES 512	   /* < N_OPS distinct keys: every insert evicts */
-#define LRU_PREFILL 100000 /* first key of the prefill (outside 0..N_OPS) */
-#define RB_SIZE (4u << 20) /* ring bytes: 256 runs of 16-byte records */
-#define RB_RECORD 8	   /* payload bytes per record */
+#define HASH_ENTRIES 1024   /* hash capacity: 256 of 1024 slots used */
+#define LRU_ENTRIES 512	    /* < N_OPS distinct keys: every insert evicts */
+#define LRU_PREFILL 100000  /* first key of the prefill (outside 0..N_OPS) */
+#define RB_SIZE (4u << 20)  /* ring bytes: 256 runs of 16-byte records */
+#define RB_RECORD 8	    /* payload bytes per record */
 #define MAX_REPEAT (1 << 20)
 #define MAX_BATCHES 16
 
@@ -81,37 +81,36 @@ static const char lookup_text[] =
 	"	r7 = 0\n"
 	"loop:	r1 = r6\n"
 	"	r1 &= " STR(KEY_MASK) "\n"
-	"	*(u32 *)(r10 - 4) = w1\n"
-	"	r1 = map_fd(%d) ll\n"
-	"	r2 = r10\n"
-	"	r2 += -4\n"
-	"	call 1\n" /* bpf_map_lookup_elem */
-	"	if r0 == 0 goto next\n"
-	"	r1 = *(u64 *)(r0 + 0)\n"
-	"	r7 += r1\n"
-	"next:	r6 += 1\n"
-	"	if r6 < " STR(N_OPS) " goto loop\n"
-	"	r0 = r7\n"
-	"	exit\n";
+				      "	*(u32 *)(r10 - 4) = w1\n"
+				      "	r1 = map_fd(%d) ll\n"
+				      "	r2 = r10\n"
+				      "	r2 += -4\n"
+				      "	call 1\n" /* bpf_map_lookup_elem */
+				      "	if r0 == 0 goto next\n"
+				      "	r1 = *(u64 *)(r0 + 0)\n"
+				      "	r7 += r1\n"
+				      "next:	r6 += 1\n"
+				      "	if r6 < " STR(N_OPS) " goto loop\n"
+							     "	r0 = r7\n"
+							     "	exit\n";
 
 /* The lookup loop with the call replaced by r0 = 0: the loop's own cost. */
-static const char loop_text[] =
-	"	r6 = 0\n"
-	"	r7 = 0\n"
-	"loop:	r1 = r6\n"
-	"	r1 &= " STR(KEY_MASK) "\n"
-	"	*(u32 *)(r10 - 4) = w1\n"
-	"	r1 = map_fd(%d) ll\n"
-	"	r2 = r10\n"
-	"	r2 += -4\n"
-	"	r0 = 0\n"
-	"	if r0 == 0 goto next\n"
-	"	r1 = *(u64 *)(r0 + 0)\n"
-	"	r7 += r1\n"
-	"next:	r6 += 1\n"
-	"	if r6 < " STR(N_OPS) " goto loop\n"
-	"	r0 = r7\n"
-	"	exit\n";
+static const char loop_text[] = "	r6 = 0\n"
+				"	r7 = 0\n"
+				"loop:	r1 = r6\n"
+				"	r1 &= " STR(KEY_MASK) "\n"
+							      "	*(u32 *)(r10 - 4) = w1\n"
+							      "	r1 = map_fd(%d) ll\n"
+							      "	r2 = r10\n"
+							      "	r2 += -4\n"
+							      "	r0 = 0\n"
+							      "	if r0 == 0 goto next\n"
+							      "	r1 = *(u64 *)(r0 + 0)\n"
+							      "	r7 += r1\n"
+							      "next:	r6 += 1\n"
+							      "	if r6 < " STR(N_OPS) " goto loop\n"
+										     "	r0 = r7\n"
+										     "	exit\n";
 
 /* key = i & (KEYS - 1): existing keys (array, hash). */
 static const char update_text[] =
@@ -119,41 +118,40 @@ static const char update_text[] =
 	"	r7 = 0\n"
 	"loop:	r1 = r6\n"
 	"	r1 &= " STR(KEY_MASK) "\n"
-	"	*(u32 *)(r10 - 4) = w1\n"
-	"	*(u64 *)(r10 - 16) = r6\n"
-	"	r1 = map_fd(%d) ll\n"
-	"	r2 = r10\n"
-	"	r2 += -4\n"
-	"	r3 = r10\n"
-	"	r3 += -16\n"
-	"	r4 = 0\n" /* BPF_ANY */
-	"	call 2\n" /* bpf_map_update_elem */
-	"	if r0 == 0 goto next\n"
-	"	r7 += 1\n"
-	"next:	r6 += 1\n"
-	"	if r6 < " STR(N_OPS) " goto loop\n"
-	"	r0 = r7\n"
-	"	exit\n";
+				      "	*(u32 *)(r10 - 4) = w1\n"
+				      "	*(u64 *)(r10 - 16) = r6\n"
+				      "	r1 = map_fd(%d) ll\n"
+				      "	r2 = r10\n"
+				      "	r2 += -4\n"
+				      "	r3 = r10\n"
+				      "	r3 += -16\n"
+				      "	r4 = 0\n" /* BPF_ANY */
+				      "	call 2\n" /* bpf_map_update_elem */
+				      "	if r0 == 0 goto next\n"
+				      "	r7 += 1\n"
+				      "next:	r6 += 1\n"
+				      "	if r6 < " STR(N_OPS) " goto loop\n"
+							     "	r0 = r7\n"
+							     "	exit\n";
 
 /* key = i: N_OPS keys cycling through LRU_ENTRIES slots, all misses. */
-static const char churn_text[] =
-	"	r6 = 0\n"
-	"	r7 = 0\n"
-	"loop:	*(u32 *)(r10 - 4) = w6\n"
-	"	*(u64 *)(r10 - 16) = r6\n"
-	"	r1 = map_fd(%d) ll\n"
-	"	r2 = r10\n"
-	"	r2 += -4\n"
-	"	r3 = r10\n"
-	"	r3 += -16\n"
-	"	r4 = 0\n"
-	"	call 2\n"
-	"	if r0 == 0 goto next\n"
-	"	r7 += 1\n"
-	"next:	r6 += 1\n"
-	"	if r6 < " STR(N_OPS) " goto loop\n"
-	"	r0 = r7\n"
-	"	exit\n";
+static const char churn_text[] = "	r6 = 0\n"
+				 "	r7 = 0\n"
+				 "loop:	*(u32 *)(r10 - 4) = w6\n"
+				 "	*(u64 *)(r10 - 16) = r6\n"
+				 "	r1 = map_fd(%d) ll\n"
+				 "	r2 = r10\n"
+				 "	r2 += -4\n"
+				 "	r3 = r10\n"
+				 "	r3 += -16\n"
+				 "	r4 = 0\n"
+				 "	call 2\n"
+				 "	if r0 == 0 goto next\n"
+				 "	r7 += 1\n"
+				 "next:	r6 += 1\n"
+				 "	if r6 < " STR(N_OPS) " goto loop\n"
+							     "	r0 = r7\n"
+							     "	exit\n";
 
 /* reserve RB_RECORD bytes, write them, submit (flags 0: default wake-up). */
 static const char ringbuf_text[] =
@@ -161,19 +159,19 @@ static const char ringbuf_text[] =
 	"	r7 = 0\n"
 	"loop:	r1 = map_fd(%d) ll\n"
 	"	r2 = " STR(RB_RECORD) "\n"
-	"	r3 = 0\n"
-	"	call 131\n" /* bpf_ringbuf_reserve */
-	"	if r0 == 0 goto fail\n"
-	"	*(u64 *)(r0 + 0) = r6\n"
-	"	r1 = r0\n"
-	"	r2 = 0\n"
-	"	call 132\n" /* bpf_ringbuf_submit */
-	"	goto next\n"
-	"fail:	r7 += 1\n"
-	"next:	r6 += 1\n"
-	"	if r6 < " STR(N_OPS) " goto loop\n"
-	"	r0 = r7\n"
-	"	exit\n";
+				      "	r3 = 0\n"
+				      "	call 131\n" /* bpf_ringbuf_reserve */
+				      "	if r0 == 0 goto fail\n"
+				      "	*(u64 *)(r0 + 0) = r6\n"
+				      "	r1 = r0\n"
+				      "	r2 = 0\n"
+				      "	call 132\n" /* bpf_ringbuf_submit */
+				      "	goto next\n"
+				      "fail:	r7 += 1\n"
+				      "next:	r6 += 1\n"
+				      "	if r6 < " STR(N_OPS) " goto loop\n"
+							     "	r0 = r7\n"
+							     "	exit\n";
 
 enum api_kind { API_NONE, API_LOOKUP, API_UPDATE, API_CHURN };
 
@@ -187,20 +185,20 @@ struct op {
 };
 
 static const struct op ops[] = {
-	{ "array lookup", "array_lookup", BPF_MAP_TYPE_ARRAY, 4, 8, KEYS,
-	  lookup_text, API_LOOKUP, true },
-	{ "array update", "array_update", BPF_MAP_TYPE_ARRAY, 4, 8, KEYS,
+	{ "array lookup", "array_lookup", BPF_MAP_TYPE_ARRAY, 4, 8, KEYS, lookup_text, API_LOOKUP,
+	  true },
+	{ "array update", "array_update", BPF_MAP_TYPE_ARRAY, 4, 8, KEYS, update_text, API_UPDATE,
+	  false },
+	{ "hash lookup (hit)", "hash_lookup", BPF_MAP_TYPE_HASH, 4, 8, HASH_ENTRIES, lookup_text,
+	  API_LOOKUP, true },
+	{ "hash update (existing)", "hash_update", BPF_MAP_TYPE_HASH, 4, 8, HASH_ENTRIES,
 	  update_text, API_UPDATE, false },
-	{ "hash lookup (hit)", "hash_lookup", BPF_MAP_TYPE_HASH, 4, 8, HASH_ENTRIES,
-	  lookup_text, API_LOOKUP, true },
-	{ "hash update (existing)", "hash_update", BPF_MAP_TYPE_HASH, 4, 8,
-	  HASH_ENTRIES, update_text, API_UPDATE, false },
-	{ "lru hash churn (evict)", "lru_churn", BPF_MAP_TYPE_LRU_HASH, 4, 8,
-	  LRU_ENTRIES, churn_text, API_CHURN, false },
-	{ "ringbuf reserve+submit", "ringbuf_reserve_submit", BPF_MAP_TYPE_RINGBUF,
-	  0, 0, RB_SIZE, ringbuf_text, API_NONE, false },
-	{ "loop only (no call)", "loop_only", BPF_MAP_TYPE_ARRAY, 4, 8, KEYS,
-	  loop_text, API_NONE, false },
+	{ "lru hash churn (evict)", "lru_churn", BPF_MAP_TYPE_LRU_HASH, 4, 8, LRU_ENTRIES,
+	  churn_text, API_CHURN, false },
+	{ "ringbuf reserve+submit", "ringbuf_reserve_submit", BPF_MAP_TYPE_RINGBUF, 0, 0, RB_SIZE,
+	  ringbuf_text, API_NONE, false },
+	{ "loop only (no call)", "loop_only", BPF_MAP_TYPE_ARRAY, 4, 8, KEYS, loop_text, API_NONE,
+	  false },
 };
 
 /* ==== Timing ==== */
@@ -249,9 +247,8 @@ static uint8_t packet[64];
 static int run_userbpf(struct runner *r, int repeat, uint32_t *duration, uint32_t *retval)
 {
 	/* the kernel verified the same program: the fast path, as the kernel runs it */
-	USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = packet,
-		     .data_size_in = sizeof(packet), .repeat = repeat,
-		     .flags = USERBPF_RUN_UNCHECKED);
+	USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = packet, .data_size_in = sizeof(packet),
+		     .repeat = repeat, .flags = USERBPF_RUN_UNCHECKED);
 	int err = userbpf_prog__test_run(r->ub_prog, &t);
 
 	if (err)
@@ -264,8 +261,8 @@ static int run_userbpf(struct runner *r, int repeat, uint32_t *duration, uint32_
 
 static int run_kernel(struct runner *r, int repeat, uint32_t *duration, uint32_t *retval)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = packet,
-		    .data_size_in = sizeof(packet), .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = packet, .data_size_in = sizeof(packet),
+		    .repeat = repeat);
 	int err = bpf_prog_test_run_opts(r->kernel_fd, &t);
 
 	if (err)
@@ -439,8 +436,8 @@ static const char *log_reason(char *log)
 			log[--n] = '\0';
 		p = strrchr(log, '\n');
 		p = p ? p + 1 : log;
-		if (p == log || (strncmp(p, "processed ", 10) &&
-				 strncmp(p, "verification time", 17)))
+		if (p == log ||
+		    (strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17)))
 			return p;
 		*p = '\0';
 	}
@@ -458,8 +455,8 @@ static int k_prog_load(const struct op *op, int map_fd, char *why, size_t why_sz
 		snprintf(why, why_sz, "assembler");
 		return -1;
 	}
-	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_maps", "GPL",
-			   (const struct bpf_insn *)insns, cnt, NULL);
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_maps", "GPL", (const struct bpf_insn *)insns,
+			   cnt, NULL);
 	if (fd < 0) {
 		/* again with a log, for the reason */
 		LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log),
@@ -470,8 +467,7 @@ static int k_prog_load(const struct op *op, int map_fd, char *why, size_t why_sz
 		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_maps", "GPL",
 				   (const struct bpf_insn *)insns, cnt, &o);
 		if (fd < 0)
-			snprintf(why, why_sz, "PROG_LOAD: %s: %s", strerror(err),
-				 log_reason(log));
+			snprintf(why, why_sz, "PROG_LOAD: %s: %s", strerror(err), log_reason(log));
 	}
 	userbpf_free(insns);
 	return fd;
@@ -498,14 +494,14 @@ static int api_batch(const struct op *op, struct userbpf_map *ub, int kfd, uint3
 		value = i;
 		switch (op->api) {
 		case API_LOOKUP:
-			err = ub ? userbpf_map__lookup_elem(ub, &key, &value, 0)
-				 : (bpf_map_lookup_elem(kfd, &key, &value) ? -errno : 0);
+			err = ub ? userbpf_map__lookup_elem(ub, &key, &value, 0) :
+				   (bpf_map_lookup_elem(kfd, &key, &value) ? -errno : 0);
 			sink += value;
 			break;
 		case API_UPDATE:
 		case API_CHURN:
-			err = ub ? userbpf_map__update_elem(ub, &key, &value, USERBPF_ANY)
-				 : (bpf_map_update_elem(kfd, &key, &value, BPF_ANY) ? -errno : 0);
+			err = ub ? userbpf_map__update_elem(ub, &key, &value, USERBPF_ANY) :
+				   (bpf_map_update_elem(kfd, &key, &value, BPF_ANY) ? -errno : 0);
 			break;
 		default:
 			return -EINVAL;
@@ -661,8 +657,8 @@ struct result {
 };
 
 /* Measure prog (userbpf) or kernel side of op with runner r. */
-static int measure_prog(const struct op *op, struct runner *r, struct userbpf_map *ub_map,
-			int kfd, struct timing *ns_per_op, uint64_t *retval, uint64_t *records,
+static int measure_prog(const struct op *op, struct runner *r, struct userbpf_map *ub_map, int kfd,
+			struct timing *ns_per_op, uint64_t *retval, uint64_t *records,
 			uint64_t *dropped)
 {
 	struct consumer c;
@@ -698,8 +694,7 @@ static int bench_op(const struct op *op, struct result *res)
 	/* userbpf: map, prefill, program through the bpf() commands */
 	ub_map_fd = ub_map_create(op);
 	if (ub_map_fd < 0) {
-		fprintf(stderr, "bench_maps %s: userbpf MAP_CREATE: %s\n", op->id,
-			strerror(errno));
+		fprintf(stderr, "bench_maps %s: userbpf MAP_CREATE: %s\n", op->id, strerror(errno));
 		return -1;
 	}
 	ub_map = userbpf_map_by_fd(ub_map_fd);
@@ -718,8 +713,7 @@ static int bench_op(const struct op *op, struct result *res)
 	}
 	if ((err = measure_prog(op, &ur, ub_map, -1, &res->prog, &res->prog_retval,
 				&res->prog_records, &res->prog_dropped))) {
-		fprintf(stderr, "bench_maps %s: userbpf test run: %s\n", op->id,
-			strerror(-err));
+		fprintf(stderr, "bench_maps %s: userbpf test run: %s\n", op->id, strerror(-err));
 		return -1;
 	}
 
@@ -732,8 +726,7 @@ static int bench_op(const struct op *op, struct result *res)
 		goto out;
 	}
 	if ((err = prefill(op, k_update, (void *)(intptr_t)kmap_fd))) {
-		snprintf(res->kernel_why, sizeof(res->kernel_why), "prefill: %s",
-			 strerror(-err));
+		snprintf(res->kernel_why, sizeof(res->kernel_why), "prefill: %s", strerror(-err));
 		goto out;
 	}
 	kr.kernel_fd = k_prog_load(op, kmap_fd, res->kernel_why, sizeof(res->kernel_why));
@@ -900,8 +893,10 @@ int main(int argc, char **argv)
 			if (!strcmp(argv[i], ops[j].id))
 				break;
 		if (j == (int)(sizeof(ops) / sizeof(ops[0]))) {
-			fprintf(stderr, "usage: %s [--json] [--quick] [OPERATION...]\n"
-				"operations:", argv[0]);
+			fprintf(stderr,
+				"usage: %s [--json] [--quick] [OPERATION...]\n"
+				"operations:",
+				argv[0]);
 			for (j = 0; j < (int)(sizeof(ops) / sizeof(ops[0])); j++)
 				fprintf(stderr, " %s", ops[j].id);
 			fprintf(stderr, "\n");
@@ -924,16 +919,19 @@ int main(int argc, char **argv)
 			strcpy(uts.release, "?");
 		printf("map operations, ns/op; prog = userbpf interpreter, %d calls per run; "
 		       "kernel = Linux %s, BPF_PROG_TEST_RUN, jit %s\n",
-		       N_OPS, uts.release, jit == 1 ? "on" : jit == 0 ? "off" : "?");
+		       N_OPS, uts.release,
+		       jit == 1 ? "on" :
+		       jit == 0 ? "off" :
+				  "?");
 		if (producer_cpu >= 0)
 			printf("runs on cpu %d, ring buffer consumers on cpu %d; best of %d "
-			       "batches of %.0f ms\n", producer_cpu, consumer_cpu, batches,
-			       min_ns / 1e6);
+			       "batches of %.0f ms\n",
+			       producer_cpu, consumer_cpu, batches, min_ns / 1e6);
 		else
-			printf("not pinned (one CPU); best of %d batches of %.0f ms\n",
-			       batches, min_ns / 1e6);
-		printf("%-24s %11s %11s %13s %8s %12s\n", "operation", "api ns/op",
-		       "prog ns/op", "kernel ns/op", "ratio", "ksys ns/op");
+			printf("not pinned (one CPU); best of %d batches of %.0f ms\n", batches,
+			       min_ns / 1e6);
+		printf("%-24s %11s %11s %13s %8s %12s\n", "operation", "api ns/op", "prog ns/op",
+		       "kernel ns/op", "ratio", "ksys ns/op");
 	}
 	for (i = 0; i < (int)(sizeof(ops) / sizeof(ops[0])); i++) {
 		struct result r;

@@ -187,12 +187,16 @@ static double run_userbpf(struct userbpf_object *obj, const char *prog, const ch
 
 		c.n = 0;
 		if (from_pcap) {
-			if (userbpf_packet_pcap__foreach(pcap_path, on_frame, &c, NULL, 0) != FRAMES)
+			if (userbpf_packet_pcap__foreach(pcap_path, on_frame, &c, NULL, 0) !=
+			    FRAMES)
 				c.err = 1;
 		} else {
 			for (i = 0; i < FRAMES && !c.err; i++) {
-				struct userbpf_packet pkt = { frames[i].data, frames[i].len,
-							      frames[i].len, 0, 0,
+				struct userbpf_packet pkt = { frames[i].data,
+							      frames[i].len,
+							      frames[i].len,
+							      0,
+							      0,
 							      USERBPF_PACKET_TYPE_FROM_MAC };
 
 				on_frame(&c, &pkt);
@@ -351,7 +355,8 @@ int main(int argc, char **argv)
 			}
 			if (json)
 				printf("{\"program\":\"%s\",\"engine\":\"%s\",\"runner_ns\":%.1f,"
-				       "\"pcap_ns\":%.1f}\n", w[i].prog, eng[e].name, r, p);
+				       "\"pcap_ns\":%.1f}\n",
+				       w[i].prog, eng[e].name, r, p);
 			else
 				printf("%-14s %-8s %8.1f (%5.2f) %8.1f (%5.2f)\n", w[i].prog,
 				       eng[e].name, r, 1e3 / r, p, 1e3 / p);

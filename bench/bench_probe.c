@@ -65,9 +65,9 @@ long bench_fn_ret(long a);
 long bench_fn_both(long a);
 long bench_fn_kernel(long a);
 long bench_fn_retbp(long a);
-#define BENCH_FN(name)                                                         \
-	".globl " #name "\n.type " #name ",@function\n" #name ":\n"            \
-	" push %rbp\n mov %rsp,%rbp\n lea 1(%rdi),%rax\n pop %rbp\n ret\n"     \
+#define BENCH_FN(name)                                                                             \
+	".globl " #name "\n.type " #name ",@function\n" #name ":\n"                                \
+	" push %rbp\n mov %rsp,%rbp\n lea 1(%rdi),%rax\n pop %rbp\n ret\n"                         \
 	".size " #name ",.-" #name "\n"
 __asm__(".text\n" BENCH_FN(bench_fn_base) BENCH_FN(bench_fn_tramp) BENCH_FN(bench_fn_bp)
 		BENCH_FN(bench_fn_ret) BENCH_FN(bench_fn_both) BENCH_FN(bench_fn_kernel)
@@ -373,11 +373,12 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		report("sud_trap", "syscall user dispatch trap", ns, base, NULL);
 	{
 		USERBPF_OPTS(userbpf_uprobe_opts, o, .run_flags = USERBPF_RUN_UNCHECKED);
-		struct userbpf_link *l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getpgid",
-								      &o);
+		struct userbpf_link *l =
+			userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getpgid", &o);
 
 		if (!l) {
-			report_na("seccomp_untraced", "seccomp filter, untraced call", strerror(errno));
+			report_na("seccomp_untraced", "seccomp filter, untraced call",
+				  strerror(errno));
 			fflush(stdout);
 			_exit(0);
 		}
@@ -443,8 +444,8 @@ static struct userbpf_link *attach(struct userbpf_prog *prog, long (*fn)(long), 
 				   uint32_t mode, uint32_t flags)
 {
 	USERBPF_OPTS(userbpf_uprobe_opts, o, .mode = mode, .run_flags = flags);
-	struct userbpf_link *l = userbpf_probe__attach_uprobe(prog, NULL, NULL,
-							      (uint64_t)(uintptr_t)fn, ret, &o);
+	struct userbpf_link *l =
+		userbpf_probe__attach_uprobe(prog, NULL, NULL, (uint64_t)(uintptr_t)fn, ret, &o);
 
 	if (!l) {
 		fprintf(stderr, "bench_probe: attach: %s\n", strerror(errno));
@@ -481,8 +482,8 @@ static void bench_usdt(const char *self, long n, const struct kind *kinds, int n
 	for (i = 0; i < nkinds && p; i++) {
 		USERBPF_OPTS(userbpf_usdt_opts, o, .run_flags = kinds[i].flags, .err_buf = why,
 			     .err_buf_sz = sizeof(why));
-		struct userbpf_link *l = userbpf_program__attach_usdt(p, "/proc/self/exe", "ubbench",
-								      "hit", &o);
+		struct userbpf_link *l =
+			userbpf_program__attach_usdt(p, "/proc/self/exe", "ubbench", "hit", &o);
 		char id[64], what[64];
 
 		snprintf(id, sizeof(id), "usdt_%s", kinds[i].name);
@@ -504,16 +505,16 @@ static void bench_usdt(const char *self, long n, const struct kind *kinds, int n
 int main(int argc, char **argv)
 {
 	struct userbpf_insn empty[] = { USERBPF_MOV64_IMM(0, 0), USERBPF_EXIT_INSN() };
-	USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = USERBPF_PROG_TYPE_KPROBE,
-		     .name = "empty");
+	USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = USERBPF_PROG_TYPE_KPROBE, .name = "empty");
 	struct userbpf_prog *prog;
 	long n = 2000000, nbp = 100000;
 	double base;
 	char why[128];
 	int i, pfd = -1, kprog;
 	static const struct kind kinds[] = { { "jit", USERBPF_RUN_UNCHECKED },
-		      { "interp", USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER },
-		      { "checked", 0 } };
+					     { "interp",
+					       USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER },
+					     { "checked", 0 } };
 	const int nkinds = (int)(sizeof(kinds) / sizeof(kinds[0]));
 
 	for (i = 1; i < argc; i++) {

@@ -22,7 +22,7 @@ struct task_struct {
 /* The kernel's record of sched/sched_process_exec (vmlinux.h's name). */
 struct trace_event_raw_sched_process_exec {
 	__u64 common;
-	__u32 __data_loc_filename;	/* length << 16 | offset */
+	__u32 __data_loc_filename; /* length << 16 | offset */
 	int pid;
 	int old_pid;
 };
@@ -31,7 +31,7 @@ struct event {
 	int pid;
 	int ppid;
 	unsigned int exit_code;
-	unsigned int exit_event;	/* 0 exec, 1 exit */
+	unsigned int exit_event; /* 0 exec, 1 exit */
 	unsigned long long duration_ns;
 	char comm[16];
 	char filename[136];

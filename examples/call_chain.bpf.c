@@ -19,8 +19,8 @@ static __noinline __u32 fold(__u32 sum)
 	return (sum & 0xffff) + (sum >> 16);
 }
 
-static __noinline __u32 sum_words(struct __sk_buff *skb, __u32 off, __u32 words,
-				  __u32 seed, __u32 scale)
+static __noinline __u32 sum_words(struct __sk_buff *skb, __u32 off, __u32 words, __u32 seed,
+				  __u32 scale)
 {
 	__u32 sum = seed;
 	__u16 w;

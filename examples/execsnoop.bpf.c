@@ -24,8 +24,8 @@ struct trace_event_raw_sched_process_exec {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
-	__type(key, int);	/* parent pid */
-	__type(value, __u64);	/* execs of its children */
+	__type(key, int);     /* parent pid */
+	__type(value, __u64); /* execs of its children */
 } execs SEC(".maps");
 
 SEC("tracepoint/sched/sched_process_exec")

@@ -13,8 +13,8 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
-	__type(key, __u32);	/* tid */
-	__type(value, __u64);	/* entry time, ns */
+	__type(key, __u32);   /* tid */
+	__type(value, __u64); /* entry time, ns */
 } starts SEC(".maps");
 
 struct {

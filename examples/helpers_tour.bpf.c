@@ -12,7 +12,7 @@
 #include <bpf/bpf_helpers.h>
 
 struct args {
-	__u64 word_ptr;	/* user address of a u64 */
+	__u64 word_ptr; /* user address of a u64 */
 	__u64 str_ptr;	/* user address of a string */
 	__u32 x;
 };

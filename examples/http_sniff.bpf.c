@@ -19,9 +19,9 @@
 enum { M_GET, M_POST, M_PUT, M_DELETE, M_HEAD, M_OPTIONS, M_PATCH, M_CNT };
 
 struct http_event {
-	__u32 saddr;	/* network order */
+	__u32 saddr; /* network order */
 	__u32 daddr;
-	__u16 sport;	/* host order */
+	__u16 sport; /* host order */
 	__u16 dport;
 	__u32 method;
 	char line[LINE_MAX]; /* the request line, NUL-terminated */

@@ -49,7 +49,7 @@ int iterate(struct args *a)
 		sum += i;
 	}
 	for (i = 1; i <= 5; i++) {
-		__u32 key = i;	/* the loop variable itself stays in a register */
+		__u32 key = i; /* the loop variable itself stays in a register */
 		__u64 v = i * 100;
 
 		bpf_map_update_elem(&values, &key, &v, BPF_ANY);

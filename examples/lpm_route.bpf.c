@@ -30,8 +30,7 @@ struct {
 	__uint(map_extra, 3);
 } blocked SEC(".maps");
 
-static __always_inline void add_route(__u32 a, __u32 b, __u32 c, __u32 d, __u32 len,
-				      __u32 action)
+static __always_inline void add_route(__u32 a, __u32 b, __u32 c, __u32 d, __u32 len, __u32 action)
 {
 	struct lpm_key k = { len, bpf_htonl(a << 24 | b << 16 | c << 8 | d) };
 
@@ -43,9 +42,9 @@ int setup(struct xdp_md *ctx)
 {
 	__u32 bad = bpf_htonl(192u << 24 | 168u << 16 | 66u << 8 | 6);
 
-	add_route(10, 0, 0, 0, 8, 3);      /* 10/8 -> XDP_TX */
-	add_route(10, 0, 0, 0, 16, 4);     /* 10.0/16 -> XDP_REDIRECT */
-	add_route(10, 0, 0, 2, 32, 1);     /* 10.0.0.2/32 -> XDP_DROP */
+	add_route(10, 0, 0, 0, 8, 3);  /* 10/8 -> XDP_TX */
+	add_route(10, 0, 0, 0, 16, 4); /* 10.0/16 -> XDP_REDIRECT */
+	add_route(10, 0, 0, 2, 32, 1); /* 10.0.0.2/32 -> XDP_DROP */
 	bpf_map_push_elem(&blocked, &bad, BPF_ANY);
 	return XDP_PASS;
 }

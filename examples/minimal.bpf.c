@@ -10,7 +10,7 @@
 
 /* The kernel's record of syscalls/sys_enter_* (vmlinux.h's name). */
 struct trace_event_raw_sys_enter {
-	__u64 common;		/* type, flags, preempt count, pid */
+	__u64 common; /* type, flags, preempt count, pid */
 	long id;
 	unsigned long args[6];
 };

@@ -29,7 +29,7 @@ struct args_t {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
-	__type(key, __u32);	/* tid */
+	__type(key, __u32); /* tid */
 	__type(value, struct args_t);
 } start SEC(".maps");
 

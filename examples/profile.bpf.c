@@ -27,8 +27,8 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
-	__type(key, int);	/* stack id (negative: no stack) */
-	__type(value, __u64);	/* samples */
+	__type(key, int);     /* stack id (negative: no stack) */
+	__type(value, __u64); /* samples */
 } counts SEC(".maps");
 
 /* 0: samples, 1: CPU time sampled in ns (sum of sample_period) */

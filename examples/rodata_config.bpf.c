@@ -9,12 +9,12 @@
 #include "common.h"
 #include <linux/udp.h>
 
-const volatile __u16 blocked_port = 53;	/* .rodata */
-const volatile __u32 verdict_on_match = 2;	/* .rodata */
-__u64 matched;					/* .bss */
-__u64 seen;					/* .bss */
-__u32 min_len = 20;				/* .data */
-__u64 short_packets SEC(".data.stats");	/* .data.stats */
+const volatile __u16 blocked_port = 53;	   /* .rodata */
+const volatile __u32 verdict_on_match = 2; /* .rodata */
+__u64 matched;				   /* .bss */
+__u64 seen;				   /* .bss */
+__u32 min_len = 20;			   /* .data */
+__u64 short_packets SEC(".data.stats");	   /* .data.stats */
 
 SEC("tc")
 int filter(struct __sk_buff *skb)

@@ -24,19 +24,28 @@ static __always_inline int count(__u32 slot)
 }
 
 SEC("tc")
-int handle_tcp(struct __sk_buff *skb) { return count(0); }
+int handle_tcp(struct __sk_buff *skb)
+{
+	return count(0);
+}
 
 SEC("tc")
-int handle_udp(struct __sk_buff *skb) { return count(1); }
+int handle_udp(struct __sk_buff *skb)
+{
+	return count(1);
+}
 
 SEC("tc")
-int handle_icmp(struct __sk_buff *skb) { return count(2); }
+int handle_icmp(struct __sk_buff *skb)
+{
+	return count(2);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 3);
 	__uint(key_size, sizeof(__u32));
-	__array(values, int (void *));
+	__array(values, int(void *));
 } handlers SEC(".maps") = {
 	.values = {
 		[0] = (void *)&handle_tcp,

@@ -14,9 +14,9 @@
 
 /* One ring-buffer record per IPv4 packet (16 bytes). */
 struct ttl_event {
-	__u32 saddr;	/* network order */
+	__u32 saddr; /* network order */
 	__u32 daddr;
-	__u16 tot_len;	/* host order */
+	__u16 tot_len; /* host order */
 	__u8 ttl;
 	__u8 protocol;
 	__u32 ifindex;

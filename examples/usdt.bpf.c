@@ -16,7 +16,7 @@ struct {
 	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u64);
-} ticks SEC(".maps");	/* 0: hits, 1: sum of the squares */
+} ticks SEC(".maps"); /* 0: hits, 1: sum of the squares */
 
 SEC("usdt//proc/self/exe:userbpf:tick")
 int BPF_USDT(on_tick, int i, long sq, const char *msg, int k)

@@ -17,8 +17,7 @@
 
 static struct userbpf_map *maps[3];
 
-static int resolve(void *cookie, unsigned src_reg, int32_t imm, int32_t next_imm,
-		   uint64_t *value)
+static int resolve(void *cookie, unsigned src_reg, int32_t imm, int32_t next_imm, uint64_t *value)
 {
 	(void)cookie;
 	(void)next_imm;

@@ -33,22 +33,22 @@
  * and send_signal(_thread) by a stand-in that checks its argument as the
  * real one does and signals nobody (the real ones would kill the fuzzer).
  */
-static uint64_t fuzz_fixed_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-				  uint64_t r5, struct userbpf_run *run)
+static uint64_t fuzz_fixed_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				  struct userbpf_run *run)
 {
 	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5, (void)run;
 	return 0x5eed;
 }
 
-static uint64_t fuzz_zero_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-				 uint64_t r5, struct userbpf_run *run)
+static uint64_t fuzz_zero_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				 struct userbpf_run *run)
 {
 	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5, (void)run;
 	return 0;
 }
 
-static uint64_t fuzz_signal_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-				   uint64_t r5, struct userbpf_run *run)
+static uint64_t fuzz_signal_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				   struct userbpf_run *run)
 {
 	(void)r2, (void)r3, (void)r4, (void)r5, (void)run;
 	return r1 == 0 || r1 >= 64 ? (uint64_t)-22 : 0;
@@ -66,13 +66,20 @@ static const struct userbpf_helper *fuzz_helpers(size_t *cnt)
 		for (i = 0; i < n && i < 512; i++) {
 			table[i] = h[i];
 			switch (h[i].id) {
-			case 5: case 7: case 118: case 125: case 160: case 208:
+			case 5:
+			case 7:
+			case 118:
+			case 125:
+			case 160:
+			case 208:
 				table[i].fn = fuzz_fixed_helper;
 				break;
-			case 8: case 42:
+			case 8:
+			case 42:
 				table[i].fn = fuzz_zero_helper;
 				break;
-			case 109: case 117:
+			case 109:
+			case 117:
 				table[i].fn = fuzz_signal_helper;
 				break;
 			default:
@@ -100,8 +107,8 @@ struct fuzz_result {
  * other see the same address: programs may branch on it).  res->mem is
  * the memory after the run (a copy when run at home), freed by the caller.
  */
-static void fuzz_run_at(struct userbpf_prog *prog, uint8_t *home, const uint8_t *init,
-			size_t len, uint32_t flags, uint64_t budget, struct fuzz_result *res)
+static void fuzz_run_at(struct userbpf_prog *prog, uint8_t *home, const uint8_t *init, size_t len,
+			uint32_t flags, uint64_t budget, struct fuzz_result *res)
 {
 	uint8_t *mem = home ? home : malloc(len ? len : 1);
 	uint64_t args[2];
@@ -115,9 +122,9 @@ static void fuzz_run_at(struct userbpf_prog *prog, uint8_t *home, const uint8_t 
 	args[0] = (uint64_t)(uintptr_t)mem;
 	args[1] = len;
 	{
-		USERBPF_OPTS(userbpf_run_opts, o, .ctx = mem, .ctx_size = len,
-			     .data = mem, .data_size = len, .args = args, .arg_cnt = 2,
-			     .insn_budget = budget, .flags = flags);
+		USERBPF_OPTS(userbpf_run_opts, o, .ctx = mem, .ctx_size = len, .data = mem,
+			     .data_size = len, .args = args, .arg_cnt = 2, .insn_budget = budget,
+			     .flags = flags);
 
 		res->err = userbpf_prog__run(prog, &o, &res->r0);
 	}
@@ -132,16 +139,15 @@ static void fuzz_run_at(struct userbpf_prog *prog, uint8_t *home, const uint8_t 
 	}
 }
 
-static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len,
-		     uint32_t flags, uint64_t budget, struct fuzz_result *res)
+static void fuzz_run(struct userbpf_prog *prog, const uint8_t *init, size_t len, uint32_t flags,
+		     uint64_t budget, struct fuzz_result *res)
 {
 	fuzz_run_at(prog, NULL, init, len, flags, budget, res);
 }
 
 /* The same run from a deeper C stack: other interpreter stack address. */
-__attribute__((noinline)) static void fuzz_run_deep(struct userbpf_prog *prog,
-						    const uint8_t *init, size_t len,
-						    uint32_t flags, uint64_t budget,
+__attribute__((noinline)) static void fuzz_run_deep(struct userbpf_prog *prog, const uint8_t *init,
+						    size_t len, uint32_t flags, uint64_t budget,
 						    struct fuzz_result *res)
 {
 	volatile uint8_t pad[4096];
@@ -225,8 +231,7 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 			    insns[pc].code == 0x8d /* callx */ || insns[pc].dst_reg == 10 ||
 			    insns[pc].src_reg == 10)
 				calls = 1;
-		if (!calls && chk.err == 0 && chk2.err == 0 &&
-		    fuzz_same(&chk, &chk2, mem_len)) {
+		if (!calls && chk.err == 0 && chk2.err == 0 && fuzz_same(&chk, &chk2, mem_len)) {
 			struct fuzz_result dirty = { 0 };
 
 			/* Unchecked mode does not clear the stack: a program that
@@ -236,7 +241,8 @@ int fuzz_bytecode_one(const uint8_t *data, size_t size)
 			fuzz_dirty_stack(0);
 			fuzz_run_at(prog, home, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &bud);
 			fuzz_dirty_stack(0xa5);
-			fuzz_run_at(prog, home, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET, &dirty);
+			fuzz_run_at(prog, home, init, mem_len, UNCHECKED_INTERP, FUZZ_BUDGET,
+				    &dirty);
 			if (fuzz_same(&bud, &dirty, mem_len)) {
 				if (!fuzz_same(&chk, &bud, mem_len))
 					abort(); /* budgeted unchecked disagrees with checked */
@@ -271,8 +277,7 @@ int fuzz_asm_one(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	if (userbpf_asm(text, &insns, &cnt, err, sizeof(err)) == 0) {
 		for (pc = 0; pc < cnt;) {
-			int n = userbpf_disasm_insn(&insns[pc], cnt - pc, buf,
-						    sizeof(buf));
+			int n = userbpf_disasm_insn(&insns[pc], cnt - pc, buf, sizeof(buf));
 
 			pc += n > 0 ? (size_t)n : 1;
 		}
@@ -286,11 +291,15 @@ int fuzz_asm_one(const uint8_t *data, size_t size)
 
 #include "userbpf/object.h"
 
-static uint64_t fuzz_elf_nop_helper(uint64_t r1, uint64_t r2, uint64_t r3,
-				    uint64_t r4, uint64_t r5,
+static uint64_t fuzz_elf_nop_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 				    struct userbpf_run *run)
 {
-	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5; (void)run;
+	(void)r1;
+	(void)r2;
+	(void)r3;
+	(void)r4;
+	(void)r5;
+	(void)run;
 	return 0;
 }
 
@@ -306,10 +315,10 @@ static const struct userbpf_helper *fuzz_elf_helpers(size_t *cnt)
 
 	if (!table[0].fn)
 		for (i = 0; i < 212; i++)
-			table[i] = (struct userbpf_helper){
-				(uint32_t)i + 1, "fuzz_nop", fuzz_elf_nop_helper,
-				{ .ret = USERBPF_RET_INTEGER }
-			};
+			table[i] = (struct userbpf_helper){ (uint32_t)i + 1,
+							    "fuzz_nop",
+							    fuzz_elf_nop_helper,
+							    { .ret = USERBPF_RET_INTEGER } };
 	*cnt = 212;
 	return table;
 }
@@ -324,8 +333,7 @@ static int fuzz_elf_small_maps(struct userbpf_object *obj)
 		struct userbpf_map_def d;
 
 		userbpf_object_map__def(m, &d);
-		if (d.max_entries > (1u << 16) || d.key_size > 4096 ||
-		    d.value_size > (1u << 20))
+		if (d.max_entries > (1u << 16) || d.key_size > 4096 || d.value_size > (1u << 20))
 			return 0;
 		total += (uint64_t)d.max_entries * (d.key_size + d.value_size + 64);
 	}
@@ -338,8 +346,8 @@ int fuzz_elf_one(const uint8_t *data, size_t size)
 	size_t helper_cnt;
 	const struct userbpf_helper *helpers = fuzz_elf_helpers(&helper_cnt);
 	USERBPF_OPTS(userbpf_object_open_opts, opts, .object_name = "fuzz.o",
-		     .extra_helpers = helpers, .extra_helper_cnt = helper_cnt,
-		     .err_buf = err, .err_buf_sz = sizeof(err));
+		     .extra_helpers = helpers, .extra_helper_cnt = helper_cnt, .err_buf = err,
+		     .err_buf_sz = sizeof(err));
 	struct userbpf_object *obj;
 	struct userbpf_program *p = NULL;
 

@@ -30,7 +30,7 @@
 #define EOPNOTSUPP 95
 
 enum { F_MAP = 1, F_PROG, F_BTF, F_PERF, F_SYSFS };
-#define KPROBE_PMU_TYPE 6	/* /sys/bus/event_source/devices/kprobe/type */
+#define KPROBE_PMU_TYPE 6 /* /sys/bus/event_source/devices/kprobe/type */
 
 static uint64_t tsc_hz;
 static uint64_t rng_state;
@@ -329,7 +329,7 @@ static bool ustr_ok(uint64_t p, size_t max)
 		if (!c)
 			return true;
 	}
-	return true;	/* the reader stops at max anyway */
+	return true; /* the reader stops at max anyway */
 }
 
 /*
@@ -348,12 +348,17 @@ static int check_attr_ranges(int cmd, const union bpf_attr *a, unsigned size)
 	uint32_t ks = 0, vs = 0, tok;
 
 	switch (cmd) {
-	case BPF_MAP_LOOKUP_ELEM: case BPF_MAP_UPDATE_ELEM: case BPF_MAP_DELETE_ELEM:
-	case BPF_MAP_GET_NEXT_KEY: case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case BPF_MAP_LOOKUP_ELEM:
+	case BPF_MAP_UPDATE_ELEM:
+	case BPF_MAP_DELETE_ELEM:
+	case BPF_MAP_GET_NEXT_KEY:
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
 		map = userbpf_map_by_fd((int)a->map_fd);
 		break;
-	case BPF_MAP_LOOKUP_BATCH: case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
-	case BPF_MAP_UPDATE_BATCH: case BPF_MAP_DELETE_BATCH:
+	case BPF_MAP_LOOKUP_BATCH:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case BPF_MAP_UPDATE_BATCH:
+	case BPF_MAP_DELETE_BATCH:
 		map = userbpf_map_by_fd((int)a->batch.map_fd);
 		break;
 	}
@@ -365,47 +370,71 @@ static int check_attr_ranges(int cmd, const union bpf_attr *a, unsigned size)
 	case BPF_MAP_LOOKUP_ELEM:
 	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
 		return user_range_mapped(U(a->key), ks, false) &&
-		       user_range_mapped(U(a->value), vs, true) ? 0 : -EFAULT;
+				       user_range_mapped(U(a->value), vs, true) ?
+			       0 :
+			       -EFAULT;
 	case BPF_MAP_UPDATE_ELEM:
 		return user_range_mapped(U(a->key), ks, false) &&
-		       user_range_mapped(U(a->value), vs, false) ? 0 : -EFAULT;
+				       user_range_mapped(U(a->value), vs, false) ?
+			       0 :
+			       -EFAULT;
 	case BPF_MAP_DELETE_ELEM:
 		return user_range_mapped(U(a->key), ks, false) ? 0 : -EFAULT;
 	case BPF_MAP_GET_NEXT_KEY:
 		return user_range_mapped(U(a->key), a->key ? ks : 0, false) &&
-		       user_range_mapped(U(a->next_key), ks, true) ? 0 : -EFAULT;
-	case BPF_MAP_LOOKUP_BATCH: case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
-	case BPF_MAP_UPDATE_BATCH: case BPF_MAP_DELETE_BATCH: {
+				       user_range_mapped(U(a->next_key), ks, true) ?
+			       0 :
+			       -EFAULT;
+	case BPF_MAP_LOOKUP_BATCH:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+	case BPF_MAP_UPDATE_BATCH:
+	case BPF_MAP_DELETE_BATCH: {
 		bool out = cmd == BPF_MAP_LOOKUP_BATCH || cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH;
 		uint64_t n = a->batch.count;
 
-		tok = ks > 4 ? ks : 4;	/* hash maps: a 4-byte bucket index */
+		tok = ks > 4 ? ks : 4; /* hash maps: a 4-byte bucket index */
 		if (size < 48)
-			return 0;	/* the core rejects a short attr */
-		return user_range_mapped(U(a->batch.in_batch), a->batch.in_batch ? tok : 0, false) &&
-		       user_range_mapped(U(a->batch.out_batch), a->batch.out_batch ? tok : 0, true) &&
-		       user_range_mapped(U(a->batch.keys), n * ks, out) &&
-		       user_range_mapped(U(a->batch.values),
-					 cmd == BPF_MAP_DELETE_BATCH ? 0 : n * vs, out)
-			       ? 0 : -EFAULT;
+			return 0; /* the core rejects a short attr */
+		return user_range_mapped(U(a->batch.in_batch), a->batch.in_batch ? tok : 0,
+					 false) &&
+				       user_range_mapped(U(a->batch.out_batch),
+							 a->batch.out_batch ? tok : 0, true) &&
+				       user_range_mapped(U(a->batch.keys), n * ks, out) &&
+				       user_range_mapped(U(a->batch.values),
+							 cmd == BPF_MAP_DELETE_BATCH ? 0 : n * vs,
+							 out) ?
+			       0 :
+			       -EFAULT;
 	}
 	case BPF_PROG_LOAD:
 		if (a->fd_array || a->func_info || a->line_info)
 			return -EINVAL;
 		return user_range_mapped(U(a->insns), (uint64_t)a->insn_cnt * 8, false) &&
-		       (!a->license || ustr_ok(a->license, 128)) &&
-		       user_range_mapped(U(a->log_buf), a->log_buf ? a->log_size : 0, true)
-			       ? 0 : -EFAULT;
+				       (!a->license || ustr_ok(a->license, 128)) &&
+				       user_range_mapped(U(a->log_buf),
+							 a->log_buf ? a->log_size : 0, true) ?
+			       0 :
+			       -EFAULT;
 	case BPF_BTF_LOAD:
 		return user_range_mapped(U(a->btf), a->btf_size, false) &&
-		       user_range_mapped(U(a->btf_log_buf), a->btf_log_buf ? a->btf_log_size : 0,
-					 true) ? 0 : -EFAULT;
+				       user_range_mapped(U(a->btf_log_buf),
+							 a->btf_log_buf ? a->btf_log_size : 0,
+							 true) ?
+			       0 :
+			       -EFAULT;
 	case BPF_PROG_TEST_RUN:
 		return user_range_mapped(U(a->test.data_in), a->test.data_size_in, false) &&
-		       user_range_mapped(U(a->test.data_out), a->test.data_out ? a->test.data_size_out : 0, true) &&
-		       user_range_mapped(U(a->test.ctx_in), a->test.ctx_size_in, false) &&
-		       user_range_mapped(U(a->test.ctx_out), a->test.ctx_out ? a->test.ctx_size_out : 0, true)
-			       ? 0 : -EFAULT;
+				       user_range_mapped(U(a->test.data_out),
+							 a->test.data_out ? a->test.data_size_out :
+									    0,
+							 true) &&
+				       user_range_mapped(U(a->test.ctx_in), a->test.ctx_size_in,
+							 false) &&
+				       user_range_mapped(U(a->test.ctx_out),
+							 a->test.ctx_out ? a->test.ctx_size_out : 0,
+							 true) ?
+			       0 :
+			       -EFAULT;
 	case BPF_OBJ_GET_INFO_BY_FD: {
 		struct file *f = fd_get((int)a->info.bpf_fd);
 		struct bpf_prog_info pi;
@@ -422,9 +451,12 @@ static int check_attr_ranges(int cmd, const union bpf_attr *a, unsigned size)
 		    pi.jited_line_info || pi.prog_tags)
 			return -EINVAL;
 		return user_range_mapped(U(pi.xlated_prog_insns), pi.xlated_prog_len, true) &&
-		       user_range_mapped(U(pi.jited_prog_insns), pi.jited_prog_len, true) &&
-		       user_range_mapped(U(pi.map_ids), (uint64_t)pi.nr_map_ids * 4, true)
-			       ? 0 : -EFAULT;
+				       user_range_mapped(U(pi.jited_prog_insns), pi.jited_prog_len,
+							 true) &&
+				       user_range_mapped(U(pi.map_ids), (uint64_t)pi.nr_map_ids * 4,
+							 true) ?
+			       0 :
+			       -EFAULT;
 	}
 	}
 	return 0;
@@ -493,11 +525,11 @@ long sys_bpf(int cmd, const void *uattr, unsigned size)
 			kprintf("[bpf] prog '%s': verified, %lu insns, JIT %lu bytes at %p (%s)\n",
 				userbpf_prog__name(prog), userbpf_prog__insn_cnt(prog), jsz, code,
 				rx ? "RX" : "NOT read+execute only");
-		}
-		else if (prog)
+		} else if (prog)
 			kprintf("[bpf] prog '%s': verified, %lu insns, interpreter (%s)\n",
 				userbpf_prog__name(prog), userbpf_prog__insn_cnt(prog),
-				userbpf_prog__jit_error(prog) ? userbpf_prog__jit_error(prog) : "no JIT");
+				userbpf_prog__jit_error(prog) ? userbpf_prog__jit_error(prog) :
+								"no JIT");
 	}
 	return install_handle(ret, kind);
 }
@@ -572,7 +604,7 @@ void perf_sw_tick(struct pt_regs *regs)
 	for (struct perf_ev *ev = sw_events; ev; ev = ev->next_sw) {
 		if (!ev->enabled)
 			continue;
-		ev->count += 10000000;	/* ns per 100 Hz tick */
+		ev->count += 10000000; /* ns per 100 Hz tick */
 		if (ev->prog) {
 			ctx.regs = *regs;
 			ctx.sample_period = 10000000;
@@ -611,7 +643,8 @@ static long perf_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 		prog = prog_of_fd((int)arg);
 		if (!prog)
 			return -EBADF;
-		want = ev->type == KPROBE_PMU_TYPE ? BPF_PROG_TYPE_KPROBE : BPF_PROG_TYPE_PERF_EVENT;
+		want = ev->type == KPROBE_PMU_TYPE ? BPF_PROG_TYPE_KPROBE :
+						     BPF_PROG_TYPE_PERF_EVENT;
 		if (userbpf_prog__type(prog) != want)
 			return -EINVAL;
 		if (ev->prog)
@@ -619,7 +652,7 @@ static long perf_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 		ev->prog = userbpf_prog__get(prog);
 		return 0;
 	}
-	return -25;	/* ENOTTY */
+	return -25; /* ENOTTY */
 }
 
 static void perf_release(struct file *f)
@@ -640,7 +673,9 @@ static void perf_release(struct file *f)
 }
 
 static const struct file_ops perf_ops = {
-	.read = perf_read, .ioctl = perf_ioctl, .release = perf_release,
+	.read = perf_read,
+	.ioctl = perf_ioctl,
+	.release = perf_release,
 };
 
 long sys_perf_event_open(const void *uattr, int pid, int cpu, int group_fd, unsigned long flags)
@@ -685,10 +720,10 @@ long sys_perf_event_open(const void *uattr, int pid, int cpu, int group_fd, unsi
 		if (err < 0)
 			goto fail;
 		ev->kp.symbol = ev->func;
-		ev->kp.is_ret = attr.config & 1;	/* format/retprobe: config:0 */
+		ev->kp.is_ret = attr.config & 1; /* format/retprobe: config:0 */
 		ev->kp.handler = perf_kprobe_handler;
 		ev->kp.data = ev;
-		if (attr.config2)	/* probe_offset */
+		if (attr.config2) /* probe_offset */
 			ev->kp.addr = ksym_address(ev->func) + attr.config2;
 		if ((err = register_kprobe(&ev->kp)))
 			goto fail;

@@ -11,12 +11,12 @@
 
 void serial_init(void)
 {
-	outb(COM1 + 1, 0x00);	/* no interrupts */
-	outb(COM1 + 3, 0x80);	/* DLAB */
-	outb(COM1 + 0, 0x01);	/* 115200 baud */
+	outb(COM1 + 1, 0x00); /* no interrupts */
+	outb(COM1 + 3, 0x80); /* DLAB */
+	outb(COM1 + 0, 0x01); /* 115200 baud */
 	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03);	/* 8N1 */
-	outb(COM1 + 2, 0xc7);	/* FIFO */
+	outb(COM1 + 3, 0x03); /* 8N1 */
+	outb(COM1 + 2, 0xc7); /* FIFO */
 	outb(COM1 + 4, 0x03);
 }
 
@@ -56,7 +56,7 @@ int kprintf(const char *fmt, ...)
 
 void qemu_exit(int code)
 {
-	outb(0xf4, (uint8_t)code);	/* isa-debug-exit: QEMU exits (code << 1) | 1 */
+	outb(0xf4, (uint8_t)code); /* isa-debug-exit: QEMU exits (code << 1) | 1 */
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

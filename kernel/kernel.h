@@ -16,12 +16,12 @@
 
 #define KERNEL_VMA 0xffffffff80000000UL
 #define DIRECT_MAP 0xffff800000000000UL
-#define EXEC_BASE  0xffffffff81000000UL	/* out-of-line slots and JIT code */
-#define EXEC_SIZE  (16UL << 20)
-#define VMAP_BASE  0xffffffff82000000UL	/* ring buffers */
-#define VMAP_SIZE  (32UL << 20)
-#define PAGE_SIZE  4096UL
-#define USER_TOP   0x0000800000000000UL
+#define EXEC_BASE 0xffffffff81000000UL /* out-of-line slots and JIT code */
+#define EXEC_SIZE (16UL << 20)
+#define VMAP_BASE 0xffffffff82000000UL /* ring buffers */
+#define VMAP_SIZE (32UL << 20)
+#define PAGE_SIZE 4096UL
+#define USER_TOP 0x0000800000000000UL
 
 #define __unused __attribute__((unused))
 #define __noinline __attribute__((noinline))
@@ -52,7 +52,10 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 
 /* cpu */
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
@@ -71,7 +74,10 @@ static inline uint64_t read_cr2(void)
 	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
 	return v;
 }
-static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+static inline void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
 static inline uint64_t irq_save(void)
 {
 	uint64_t f;
@@ -85,16 +91,19 @@ static inline void irq_restore(uint64_t f)
 }
 
 /* mm.c */
-#define PTE_P   (1UL << 0)
-#define PTE_W   (1UL << 1)
-#define PTE_U   (1UL << 2)
-#define PTE_PS  (1UL << 7)
-#define PTE_NX  (1UL << 63)
+#define PTE_P (1UL << 0)
+#define PTE_W (1UL << 1)
+#define PTE_U (1UL << 2)
+#define PTE_PS (1UL << 7)
+#define PTE_NX (1UL << 63)
 #define PTE_ADDR 0x000ffffffffff000UL
-static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + DIRECT_MAP); }
+static inline void *phys_to_virt(uint64_t pa)
+{
+	return (void *)(pa + DIRECT_MAP);
+}
 uint64_t virt_to_phys(const void *va);
 void mm_init(uint64_t mem_top);
-uint64_t page_alloc(void);		/* a zeroed physical page, 0 when none */
+uint64_t page_alloc(void); /* a zeroed physical page, 0 when none */
 void page_free(uint64_t pa);
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
@@ -106,15 +115,15 @@ uint64_t *pml4_new_user(void);
 void pml4_free_user(uint64_t *pml4);
 void load_cr3(uint64_t *pml4);
 int kernel_text_poke(void *addr, const void *src, size_t n);
-void *exec_alloc(size_t size);		/* RW NX pages near the kernel text */
+void *exec_alloc(size_t size); /* RW NX pages near the kernel text */
 void exec_free(void *p, size_t size);
 int exec_seal(void *p, size_t size);
 void *vmap_pages(const uint64_t *pas, size_t n);
 void vunmap_pages(void *va, size_t n);
-void *pages_alloc_virt(size_t n);	/* contiguous, zeroed, direct-mapped */
+void *pages_alloc_virt(size_t n); /* contiguous, zeroed, direct-mapped */
 void pages_free_virt(void *va, size_t n);
 uint64_t kernel_va_to_phys(uint64_t va);
-#define PTE_SHARED (1UL << 9)	/* user mapping of kernel memory: not freed with the task */
+#define PTE_SHARED (1UL << 9) /* user mapping of kernel memory: not freed with the task */
 int exec_write(void *dst, const void *src, size_t n);
 void mm_stats(size_t *pages_used, size_t *pages_total);
 size_t kmalloc_live_bytes(void);
@@ -143,8 +152,8 @@ struct task {
 	struct file *files[MAX_FDS];
 	int exit_code;
 	uint64_t kstack_top;
-	uint64_t saved_rsp;	/* kernel rsp to return to when the task exits */
-	void *mapped[16];	/* maps with pages mapped into the task */
+	uint64_t saved_rsp; /* kernel rsp to return to when the task exits */
+	void *mapped[16];   /* maps with pages mapped into the task */
 	int nmapped;
 };
 extern struct task *current;
@@ -170,7 +179,7 @@ struct file {
 	int refs;
 	int kind;
 	void *priv;
-	int handle;	/* core handle for bpf objects */
+	int handle; /* core handle for bpf objects */
 };
 int fd_install(struct file *f);
 int console_open(void);
@@ -186,7 +195,7 @@ struct kprobe {
 	kprobe_handler_t handler;
 	void *data;
 	uint64_t hits;
-	struct kprobe *next;	/* on the same probe point */
+	struct kprobe *next; /* on the same probe point */
 	struct kprobe_point *point;
 };
 int register_kprobe(struct kprobe *kp);
@@ -194,7 +203,7 @@ void unregister_kprobe(struct kprobe *kp);
 bool kprobe_int3(struct pt_regs *regs);
 bool kprobe_debug(struct pt_regs *regs);
 int insn_length(const uint8_t *p);
-const uint8_t *kprobe_slot(const struct kprobe *kp);	/* its out-of-line slot */
+const uint8_t *kprobe_slot(const struct kprobe *kp); /* its out-of-line slot */
 
 /* bpfk.c: the core, embedded */
 void bpfk_init(void);

@@ -29,11 +29,11 @@ static void sse_init(void)
 	uint64_t cr0, cr4;
 
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	cr0 &= ~(1UL << 2);	/* EM */
-	cr0 |= 1UL << 1;	/* MP */
+	cr0 &= ~(1UL << 2); /* EM */
+	cr0 |= 1UL << 1;    /* MP */
 	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0));
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-	cr4 |= (1UL << 9) | (1UL << 10);	/* OSFXSR, OSXMMEXCPT */
+	cr4 |= (1UL << 9) | (1UL << 10); /* OSFXSR, OSXMMEXCPT */
 	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
 }
 
@@ -120,8 +120,8 @@ void kmain(uint32_t mb_info_phys, uint32_t magic)
 
 		mm_stats(&used, &total);
 		kprintf("[kernel] %d task(s) run, %d failed; uptime %lu ticks; %lu KiB of pages in "
-			"use, %lu bytes kmalloc'ed; halting\n", ran, failed, (unsigned long)jiffies,
-			used * 4, kmalloc_live_bytes());
+			"use, %lu bytes kmalloc'ed; halting\n",
+			ran, failed, (unsigned long)jiffies, used * 4, kmalloc_live_bytes());
 	}
 	qemu_exit(failed);
 }

@@ -50,7 +50,7 @@ extern char _text[], _etext[];
 void kretprobe_trampoline(void);
 void kretprobe_handler(struct pt_regs *regs);
 
-static int rip_disp_at;	/* set by modrm_len: offset of a RIP-relative disp32 */
+static int rip_disp_at; /* set by modrm_len: offset of a RIP-relative disp32 */
 
 /* length of a ModRM operand (ModRM, SIB, displacement) */
 static int modrm_len(const uint8_t *p)
@@ -66,7 +66,7 @@ static int modrm_len(const uint8_t *p)
 			n += 4;
 	}
 	if (mod == 0 && rm == 5) {
-		rip_disp_at = 1;	/* relative to the ModRM byte; fixed up below */
+		rip_disp_at = 1; /* relative to the ModRM byte; fixed up below */
 		return 5;
 	}
 	if (mod == 1)
@@ -118,22 +118,37 @@ int insn_length(const uint8_t *p)
 	if (op >= 0xb8 && op <= 0xbf)
 		return (int)(p - s) + (rexw ? 8 : opsize ? 2 : 4);
 	switch (op) {
-	case 0x01: case 0x03: case 0x09: case 0x0b: case 0x21: case 0x23: case 0x29:
-	case 0x2b: case 0x31: case 0x33: case 0x39: case 0x3b: case 0x85: case 0x89:
-	case 0x8b: case 0x8d:
+	case 0x01:
+	case 0x03:
+	case 0x09:
+	case 0x0b:
+	case 0x21:
+	case 0x23:
+	case 0x29:
+	case 0x2b:
+	case 0x31:
+	case 0x33:
+	case 0x39:
+	case 0x3b:
+	case 0x85:
+	case 0x89:
+	case 0x8b:
+	case 0x8d:
 		m = modrm_len(p);
 		rip_disp_at = rip_disp_at ? (int)(p - s) + 1 : 0;
 		return (int)(p - s) + m;
-	case 0x83: case 0xc6:
+	case 0x83:
+	case 0xc6:
 		m = modrm_len(p);
 		rip_disp_at = rip_disp_at ? (int)(p - s) + 1 : 0;
 		return (int)(p - s) + m + 1;
-	case 0x81: case 0xc7:
+	case 0x81:
+	case 0xc7:
 		m = modrm_len(p);
 		rip_disp_at = rip_disp_at ? (int)(p - s) + 1 : 0;
 		return (int)(p - s) + m + (opsize ? 2 : 4);
 	case 0x0f:
-		if (*p == 0x1e || *p == 0x1f) {	/* endbr64 (f3 0f 1e fa), nopw */
+		if (*p == 0x1e || *p == 0x1f) { /* endbr64 (f3 0f 1e fa), nopw */
 			m = modrm_len(p + 1);
 			rip_disp_at = rip_disp_at ? (int)(p + 1 - s) + 1 : 0;
 			return (int)(p + 1 - s) + m;
@@ -188,7 +203,7 @@ int register_kprobe(struct kprobe *kp)
 	if (!addr && kp->symbol)
 		addr = ksym_address(kp->symbol);
 	if (!addr || addr < (uint64_t)_text || addr >= (uint64_t)_etext)
-		return -2;	/* ENOENT: no such kernel function */
+		return -2; /* ENOENT: no such kernel function */
 	name = ksym_lookup(addr, &off);
 	kp->addr = addr;
 	for (pt = points; pt && pt->addr != addr; pt = pt->next)
@@ -199,7 +214,7 @@ int register_kprobe(struct kprobe *kp)
 		if (len <= 0 || len > 15) {
 			kprintf("[kprobe] %s+0x%lx: first instruction cannot be stepped out of line\n",
 				name, off);
-			return -95;	/* EOPNOTSUPP */
+			return -95; /* EOPNOTSUPP */
 		}
 		pt = kzalloc(sizeof(*pt));
 		if (!pt)
@@ -214,7 +229,7 @@ int register_kprobe(struct kprobe *kp)
 		}
 		memset(nops, 0xcc, sizeof(nops));
 		memcpy(nops, pt->orig, len);
-		if (rip_disp >= 0) {	/* keep a RIP-relative operand's target */
+		if (rip_disp >= 0) { /* keep a RIP-relative operand's target */
 			int32_t disp;
 
 			memcpy(&disp, nops + rip_disp, 4);
@@ -348,7 +363,7 @@ bool kprobe_debug(struct pt_regs *regs)
 void kretprobe_handler(struct pt_regs *regs)
 {
 	uint64_t *ret_slot = (uint64_t *)(regs + 1);
-	uint64_t flags = irq_save();	/* handlers run with interrupts off */
+	uint64_t flags = irq_save(); /* handlers run with interrupts off */
 	struct kprobe_point *pt;
 
 	if (ret_depth <= 0)

@@ -12,7 +12,7 @@
 
 struct ksym {
 	uint64_t addr;
-	uint64_t name;	/* offset into ksym_names */
+	uint64_t name; /* offset into ksym_names */
 };
 extern const uint64_t ksym_num;
 extern const struct ksym ksym_table[];

@@ -15,10 +15,10 @@
  */
 #include "kernel.h"
 
-#define MAX_PAGES (1UL << 18)	/* 1 GiB */
-#define KIMG_PTS 8		/* 16 MiB of kernel image */
-#define EXEC_PTS 8		/* 16 MiB of executable area */
-#define VMAP_PTS 16		/* 32 MiB of vmap area (ring buffers) */
+#define MAX_PAGES (1UL << 18) /* 1 GiB */
+#define KIMG_PTS 8	      /* 16 MiB of kernel image */
+#define EXEC_PTS 8	      /* 16 MiB of executable area */
+#define VMAP_PTS 16	      /* 32 MiB of vmap area (ring buffers) */
 
 extern char _text[], _etext[], _erodata[], _end[];
 
@@ -33,9 +33,18 @@ static uint64_t npages, first_free, pages_used;
 static uint8_t exec_map[EXEC_SIZE / PAGE_SIZE];
 static uint8_t vmap_map[VMAP_SIZE / PAGE_SIZE];
 
-static inline bool pg_test(uint64_t p) { return page_map[p >> 3] & (1 << (p & 7)); }
-static inline void pg_set(uint64_t p) { page_map[p >> 3] |= 1 << (p & 7); }
-static inline void pg_clr(uint64_t p) { page_map[p >> 3] &= ~(1 << (p & 7)); }
+static inline bool pg_test(uint64_t p)
+{
+	return page_map[p >> 3] & (1 << (p & 7));
+}
+static inline void pg_set(uint64_t p)
+{
+	page_map[p >> 3] |= 1 << (p & 7);
+}
+static inline void pg_clr(uint64_t p)
+{
+	page_map[p >> 3] &= ~(1 << (p & 7));
+}
 
 uint64_t *kernel_pml4(void)
 {
@@ -341,7 +350,8 @@ void *vmap_pages(const uint64_t *pas, size_t n)
 			uint64_t j = p + i;
 
 			vmap_map[j] = 1;
-			k_pt[KIMG_PTS + EXEC_PTS + j / 512][j % 512] = pas[i] | PTE_P | PTE_W | PTE_NX;
+			k_pt[KIMG_PTS + EXEC_PTS + j / 512][j % 512] = pas[i] | PTE_P | PTE_W |
+								       PTE_NX;
 			invlpg(VMAP_BASE + j * PAGE_SIZE);
 		}
 		irq_restore(f);
@@ -406,12 +416,12 @@ int exec_write(void *dst, const void *src, size_t n)
 /* kmalloc: power-of-two classes 32..2048 carved from pages, larger
  * requests as contiguous pages; a 16-byte header holds the size. */
 struct kmhdr {
-	uint64_t size;	/* class size, or page count << 32 */
+	uint64_t size; /* class size, or page count << 32 */
 	uint64_t magic;
 };
 #define KM_MAGIC 0x6b6d616c6c6f6321UL
 static void *free_lists[7];
-static size_t kmalloc_live;	/* bytes handed out and not freed */
+static size_t kmalloc_live; /* bytes handed out and not freed */
 
 size_t kmalloc_live_bytes(void)
 {

@@ -49,10 +49,12 @@ static void check_wx(const uint8_t *slot)
 	uint64_t t = pte_of((const void *)ksys_kill), r = pte_of(rodata_probe),
 		 d = pte_of(&data_probe), s = pte_of(slot);
 
-	if ((t & (PTE_P | PTE_W | PTE_NX)) != PTE_P || (r & (PTE_P | PTE_W | PTE_NX)) != (PTE_P | PTE_NX) ||
+	if ((t & (PTE_P | PTE_W | PTE_NX)) != PTE_P ||
+	    (r & (PTE_P | PTE_W | PTE_NX)) != (PTE_P | PTE_NX) ||
 	    (d & (PTE_P | PTE_W | PTE_NX)) != (PTE_P | PTE_W | PTE_NX) ||
 	    (s & (PTE_P | PTE_W | PTE_NX)) != PTE_P)
-		panic("selftest: page permissions text %lx rodata %lx data %lx slot %lx", t, r, d, s);
+		panic("selftest: page permissions text %lx rodata %lx data %lx slot %lx", t, r, d,
+		      s);
 	kprintf("[selftest] page permissions: text RX, rodata R NX, data RW NX, kprobe slot RX: ok\n");
 }
 

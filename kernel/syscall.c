@@ -127,7 +127,7 @@ static long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, uin
 	len = ALIGN_UP(len, PAGE_SIZE);
 	va = current->mmap_next;
 	(void)addr;
-	if (flags & 0x20) {	/* MAP_ANONYMOUS */
+	if (flags & 0x20) { /* MAP_ANONYMOUS */
 		for (uint64_t o = 0; o < len; o += PAGE_SIZE) {
 			uint64_t pa = page_alloc();
 
@@ -147,7 +147,7 @@ static long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, uin
 		if (err)
 			return err;
 	}
-	current->mmap_next += len + PAGE_SIZE;	/* a guard page between mappings */
+	current->mmap_next += len + PAGE_SIZE; /* a guard page between mappings */
 	return (long)va;
 }
 
@@ -195,7 +195,7 @@ void syscall_dispatch(struct pt_regs *regs)
 	case 2:
 		ret = sys_open((const char *)a0, (int)a1);
 		break;
-	case 257:	/* openat: absolute paths only */
+	case 257: /* openat: absolute paths only */
 		ret = sys_open((const char *)a1, (int)a2);
 		break;
 	case 500:

@@ -38,14 +38,14 @@ static int load_elf(struct task *t, const uint8_t *img, size_t len, uint64_t *en
 	const struct elf64_ehdr *eh = (const void *)img;
 
 	if (len < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 ||
-	    eh->machine != 62 || eh->phentsize != sizeof(struct elf64_phdr) ||
-	    eh->phoff > len || eh->phnum > (len - eh->phoff) / sizeof(struct elf64_phdr))
-		return -8;	/* ENOEXEC */
+	    eh->machine != 62 || eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > len ||
+	    eh->phnum > (len - eh->phoff) / sizeof(struct elf64_phdr))
+		return -8; /* ENOEXEC */
 	for (unsigned i = 0; i < eh->phnum; i++) {
 		const struct elf64_phdr *ph = (const void *)(img + eh->phoff + i * sizeof(*ph));
 		uint64_t flags = PTE_U | PTE_P;
 
-		if (ph->type != 1)	/* PT_LOAD */
+		if (ph->type != 1) /* PT_LOAD */
 			continue;
 		if (ph->offset > len || ph->filesz > len - ph->offset || ph->filesz > ph->memsz ||
 		    ph->vaddr >= USER_MMAP_BASE || ph->memsz > USER_MMAP_BASE - ph->vaddr)
@@ -54,7 +54,8 @@ static int load_elf(struct task *t, const uint8_t *img, size_t len, uint64_t *en
 			flags |= PTE_W;
 		if (!(ph->flags & 1))
 			flags |= PTE_NX;
-		for (uint64_t va = ph->vaddr & ~0xfffUL; va < ph->vaddr + ph->memsz; va += PAGE_SIZE) {
+		for (uint64_t va = ph->vaddr & ~0xfffUL; va < ph->vaddr + ph->memsz;
+		     va += PAGE_SIZE) {
 			uint64_t *pte = pte_lookup(t->pml4, va, true, PTE_U);
 			uint64_t pa;
 
@@ -72,8 +73,9 @@ static int load_elf(struct task *t, const uint8_t *img, size_t len, uint64_t *en
 			}
 			/* copy the part of the file that falls in this page */
 			uint64_t lo = va > ph->vaddr ? va : ph->vaddr;
-			uint64_t hi = va + PAGE_SIZE < ph->vaddr + ph->filesz ? va + PAGE_SIZE
-									       : ph->vaddr + ph->filesz;
+			uint64_t hi = va + PAGE_SIZE < ph->vaddr + ph->filesz ?
+					      va + PAGE_SIZE :
+					      ph->vaddr + ph->filesz;
 			if (lo < hi)
 				memcpy((char *)phys_to_virt(pa) + (lo - va),
 				       img + ph->offset + (lo - ph->vaddr), hi - lo);
@@ -119,8 +121,8 @@ int task_run(const char *name, const void *elf, size_t len)
 		uint64_t pa = page_alloc();
 
 		err = pa ? map_page(t->pml4, USER_STACK_TOP - i * PAGE_SIZE, pa,
-				    PTE_U | PTE_W | PTE_NX)
-			 : -12;
+				    PTE_U | PTE_W | PTE_NX) :
+			   -12;
 	}
 	if (err) {
 		kprintf("task %s: cannot load (%d)\n", name, err);
@@ -233,5 +235,5 @@ long strncpy_from_user(char *dst, const char *usrc, size_t n)
 		if (!dst[i])
 			return (long)i;
 	}
-	return -36;	/* ENAMETOOLONG */
+	return -36; /* ENAMETOOLONG */
 }

@@ -38,7 +38,7 @@ static void set_gate(int vec, uint64_t handler, int dpl)
 	idt[vec].off0 = handler & 0xffff;
 	idt[vec].sel = 0x08;
 	idt[vec].ist = 0;
-	idt[vec].type = 0x8e | (dpl << 5);	/* present, interrupt gate */
+	idt[vec].type = 0x8e | (dpl << 5); /* present, interrupt gate */
 	idt[vec].off1 = (handler >> 16) & 0xffff;
 	idt[vec].off2 = handler >> 32;
 	idt[vec].reserved = 0;
@@ -53,10 +53,10 @@ void gdt_idt_init(void)
 	uint64_t t = (uint64_t)&tss;
 
 	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffUL;	/* 0x08 kernel code */
-	gdt[2] = 0x00cf92000000ffffUL;	/* 0x10 kernel data */
-	gdt[3] = 0x00cff2000000ffffUL;	/* 0x18 user data (DPL 3) */
-	gdt[4] = 0x00affa000000ffffUL;	/* 0x20 user code (DPL 3) */
+	gdt[1] = 0x00af9a000000ffffUL; /* 0x08 kernel code */
+	gdt[2] = 0x00cf92000000ffffUL; /* 0x10 kernel data */
+	gdt[3] = 0x00cff2000000ffffUL; /* 0x18 user data (DPL 3) */
+	gdt[4] = 0x00affa000000ffffUL; /* 0x20 user code (DPL 3) */
 	gdt[5] = (sizeof(tss) - 1) | ((t & 0xffffff) << 16) | (0x89UL << 40) |
 		 (((t >> 24) & 0xff) << 56);
 	gdt[6] = t >> 32;
@@ -131,10 +131,27 @@ __noinline void dump_stack(void)
 }
 
 static const char *const exc_names[32] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-	"invalid opcode", "device not available", "double fault", "coprocessor", "invalid TSS",
-	"segment not present", "stack fault", "general protection", "page fault", "reserved",
-	"x87 FPU", "alignment check", "machine check", "SIMD", "virtualization",
+	"divide error",
+	"debug",
+	"NMI",
+	"breakpoint",
+	"overflow",
+	"bound range",
+	"invalid opcode",
+	"device not available",
+	"double fault",
+	"coprocessor",
+	"invalid TSS",
+	"segment not present",
+	"stack fault",
+	"general protection",
+	"page fault",
+	"reserved",
+	"x87 FPU",
+	"alignment check",
+	"machine check",
+	"SIMD",
+	"virtualization",
 };
 
 static void die(struct pt_regs *regs, unsigned vec)

@@ -20,12 +20,10 @@ struct cli_cmd {
 extern const char *cli_prog_name;
 
 /* Print "userbpf: message" to stderr and exit with status. */
-void cli_die(int status, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+void cli_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* Read a whole file (NULL or "-" = stdin), NUL-terminated; malloc'ed. */
 int cli_read_file(const char *path, uint8_t **data, size_t *len);
-int cli_parse_hex(const char *text, size_t text_len, uint8_t **out,
-		  size_t *out_len, size_t *bad);
+int cli_parse_hex(const char *text, size_t text_len, uint8_t **out, size_t *out_len, size_t *bad);
 bool cli_looks_hex(const uint8_t *data, size_t len);
 /* Disassembly listing; returns the number of undecodable instructions. */
 int cli_print_insns(const struct userbpf_insn *insns, size_t cnt, bool bytes);
@@ -36,7 +34,7 @@ int cli_cmd_run(int argc, char **argv);
 int cli_cmd_map(int argc, char **argv);
 bool cli_is_object(const char *path);
 int cli_disasm_object(const char *path, const char *prog_name, bool bytes);
-int cli_cmd_trace(int argc, char **argv); /* cmd_trace.c */
+int cli_cmd_trace(int argc, char **argv);  /* cmd_trace.c */
 int cli_cmd_probes(int argc, char **argv); /* cmd_probes.c */
 /* cmd_launch.c */
 int cli_cmd_launch(int argc, char **argv);
@@ -47,9 +45,9 @@ int cli_cmd_gen(int argc, char **argv); /* cmd_gen.c */
 /* cmd_packet.c: run --pcap/--iface, trace --iface */
 struct cli_packet_opts {
 	const char *pcap, *iface;
-	uint64_t count;	 /* live: stop after this many frames (0: no limit) */
-	double seconds;	 /* live: stop after this long (0: no limit) */
-	uint32_t flags;	 /* USERBPF_RUN_* */
+	uint64_t count; /* live: stop after this many frames (0: no limit) */
+	double seconds; /* live: stop after this long (0: no limit) */
+	uint32_t flags; /* USERBPF_RUN_* */
 	bool json;
 	void (*drain)(void *ctx); /* print what the program emitted so far */
 	void *drain_ctx;

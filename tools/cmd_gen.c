@@ -43,14 +43,14 @@ struct gtype {
 	uint32_t vlen;
 	bool kflag;
 	uint32_t name_off;
-	uint32_t size_type;	/* size, or the referenced type */
-	const uint8_t *extra;	/* kind-specific records after the header */
+	uint32_t size_type;   /* size, or the referenced type */
+	const uint8_t *extra; /* kind-specific records after the header */
 };
 
 struct gbtf {
 	const uint8_t *strs;
 	uint32_t str_len;
-	struct gtype *types;	/* [0] is void */
+	struct gtype *types; /* [0] is void */
 	uint32_t cnt;
 };
 
@@ -257,7 +257,8 @@ static void outf(struct out *o, const char *fmt, ...)
 
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+		n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt,
+			      ap);
 		va_end(ap);
 		if (n < 0) {
 			o->err = -EINVAL;
@@ -299,10 +300,13 @@ static int emit_body(struct out *o, const struct gbtf *b, const struct gtype *t,
 	if (t->kind == USERBPF_BTF_KIND_ENUM || t->kind == USERBPF_BTF_KIND_ENUM64) {
 		outf(o, "{\n");
 		for (i = 0; i < t->vlen; i++) {
-			const uint8_t *e = t->extra + (t->kind == USERBPF_BTF_KIND_ENUM ? 8 : 12) * i;
-			long long v = t->kind == USERBPF_BTF_KIND_ENUM
-				? (t->kflag ? (long long)rd32(e + 4) : (long long)(int32_t)rd32(e + 4))
-				: (long long)((uint64_t)rd32(e + 8) << 32 | rd32(e + 4));
+			const uint8_t *e =
+				t->extra + (t->kind == USERBPF_BTF_KIND_ENUM ? 8 : 12) * i;
+			long long v =
+				t->kind == USERBPF_BTF_KIND_ENUM ?
+					(t->kflag ? (long long)rd32(e + 4) :
+						    (long long)(int32_t)rd32(e + 4)) :
+					(long long)((uint64_t)rd32(e + 8) << 32 | rd32(e + 4));
 
 			indent(o, level + 1);
 			outf(o, "%s = %lld,\n", bname(b, rd32(e)), v);
@@ -373,9 +377,12 @@ static int emit_decl(struct out *o, const struct gbtf *b, uint32_t id, const cha
 	case USERBPF_BTF_KIND_ENUM64:
 	case USERBPF_BTF_KIND_FWD: {
 		const char *kw = t->kind == USERBPF_BTF_KIND_UNION ||
-				 (t->kind == USERBPF_BTF_KIND_FWD && t->kflag) ? "union"
-				 : t->kind == USERBPF_BTF_KIND_STRUCT || t->kind == USERBPF_BTF_KIND_FWD
-				 ? "struct" : "enum";
+						 (t->kind == USERBPF_BTF_KIND_FWD && t->kflag) ?
+					 "union" :
+				 t->kind == USERBPF_BTF_KIND_STRUCT ||
+						 t->kind == USERBPF_BTF_KIND_FWD ?
+					 "struct" :
+					 "enum";
 		const char *name = bname(b, t->name_off);
 
 		if (name[0]) {
@@ -435,7 +442,7 @@ static int emit_decl(struct out *o, const struct gbtf *b, uint32_t id, const cha
 /* ==== The skeleton ==== */
 
 struct gen {
-	const char *name;	/* C identifier prefix */
+	const char *name; /* C identifier prefix */
 	struct userbpf_object *obj;
 	struct gbtf btf;
 	bool have_btf;
@@ -535,9 +542,10 @@ static int datasec_vars(struct gen *g, struct userbpf_object_map *map, struct va
 		p = userbpf_object__global(g->obj, name, &size, NULL);
 		if (!p || !base || p < base || (size_t)(p - base) + size > data_size) {
 			free(v);
-			fprintf(stderr, "%s: gen skeleton: variable '%s' of %s not found in its "
-				"section\n", cli_prog_name, name,
-				userbpf_object_map__section_name(map));
+			fprintf(stderr,
+				"%s: gen skeleton: variable '%s' of %s not found in its "
+				"section\n",
+				cli_prog_name, name, userbpf_object_map__section_name(map));
 			return -EINVAL;
 		}
 		v[n].name = name;
@@ -577,7 +585,8 @@ static int emit_datasec_struct(struct gen *g, struct userbpf_object_map *map, co
 	outf(&g->o, "\t} *%s;\n", ident);
 	free(v);
 	if (err)
-		fprintf(stderr, "%s: gen skeleton: cannot write a C type for a variable of %s: %s\n",
+		fprintf(stderr,
+			"%s: gen skeleton: cannot write a C type for a variable of %s: %s\n",
 			cli_prog_name, userbpf_object_map__section_name(map), strerror(-err));
 	return err;
 }
@@ -603,12 +612,14 @@ static int emit_asserts(struct gen *g)
 			return err;
 		map_ident(map, ident, sizeof(ident));
 		for (i = 0; i < n; i++) {
-			outf(&g->o, "\t_Static_assert(sizeof(s->%s->%s) == %llu, "
-			     "\"unexpected size of '%s'\");\n", ident, v[i].name,
-			     (unsigned long long)v[i].size, v[i].name);
-			outf(&g->o, "\t_Static_assert(offsetof(struct %s__%s, %s) == %llu, "
-			     "\"unexpected offset of '%s'\");\n", g->name, ident, v[i].name,
-			     (unsigned long long)v[i].offset, v[i].name);
+			outf(&g->o,
+			     "\t_Static_assert(sizeof(s->%s->%s) == %llu, "
+			     "\"unexpected size of '%s'\");\n",
+			     ident, v[i].name, (unsigned long long)v[i].size, v[i].name);
+			outf(&g->o,
+			     "\t_Static_assert(offsetof(struct %s__%s, %s) == %llu, "
+			     "\"unexpected offset of '%s'\");\n",
+			     g->name, ident, v[i].name, (unsigned long long)v[i].offset, v[i].name);
 		}
 		free(v);
 	}
@@ -653,7 +664,8 @@ static int generate(struct gen *g, const uint8_t *elf, size_t len)
 		guard[i] = (char)toupper((unsigned char)N[i]);
 	guard[i] = '\0';
 
-	outf(&g->o, "/* SPDX-License-Identifier: MIT */\n\n"
+	outf(&g->o,
+	     "/* SPDX-License-Identifier: MIT */\n\n"
 	     "/* THIS FILE IS AUTOGENERATED BY userbpf gen skeleton! */\n"
 	     "/*\n * Skeleton of %s over userbpf's own API (no libbpf).  Build with\n"
 	     " * `pkg-config --cflags --libs userbpf`.  Include the definitions of the\n"
@@ -662,7 +674,7 @@ static int generate(struct gen *g, const uint8_t *elf, size_t len)
 	outf(&g->o, "#ifndef __%s_USERBPF_SKEL_H__\n#define __%s_USERBPF_SKEL_H__\n\n", guard,
 	     guard);
 	outf(&g->o, "#include <errno.h>\n#include <stddef.h>\n#include <stdlib.h>\n"
-	     "#include <string.h>\n#include <userbpf/userbpf.h>\n\n");
+		    "#include <string.h>\n#include <userbpf/userbpf.h>\n\n");
 
 	/* struct N */
 	outf(&g->o, "struct %s {\n\tstruct userbpf_object *obj;\n\tstruct {\n", N);
@@ -697,14 +709,18 @@ static int generate(struct gen *g, const uint8_t *elf, size_t len)
 		outf(&g->o, "\tuserbpf_link__destroy(s->links.%s);\n\ts->links.%s = NULL;\n", p, p);
 	}
 	outf(&g->o, "}\n\n");
-	outf(&g->o, "static inline void\n%s__destroy(struct %s *s)\n{\n"
+	outf(&g->o,
+	     "static inline void\n%s__destroy(struct %s *s)\n{\n"
 	     "\tif (!s)\n\t\treturn;\n\t%s__detach(s);\n\tuserbpf_object__close(s->obj);\n"
-	     "\tfree(s);\n}\n\n", N, N, N);
+	     "\tfree(s);\n}\n\n",
+	     N, N, N);
 
 	/* global-data pointers: the initial values before load, the live
 	 * memory after */
-	outf(&g->o, "static inline int\n%s__map_data(struct %s *s)\n{\n"
-	     "\tsize_t sz __attribute__((unused));\n\n", N, N);
+	outf(&g->o,
+	     "static inline int\n%s__map_data(struct %s *s)\n{\n"
+	     "\tsize_t sz __attribute__((unused));\n\n",
+	     N, N);
 	while ((map = userbpf_object__next_map(g->obj, map))) {
 		struct var *v;
 		uint64_t need = 0;
@@ -722,75 +738,104 @@ static int generate(struct gen *g, const uint8_t *elf, size_t len)
 		if (!n)
 			continue;
 		map_ident(map, ident, sizeof(ident));
-		outf(&g->o, "\ts->%s = (struct %s__%s *)userbpf_object_map__initial_value("
+		outf(&g->o,
+		     "\ts->%s = (struct %s__%s *)userbpf_object_map__initial_value("
 		     "s->maps.%s, &sz);\n\tif (!s->%s || sz < %llu)\n\t\treturn -EINVAL;\n",
 		     ident, N, ident, ident, ident, (unsigned long long)need);
 	}
 	outf(&g->o, "\treturn 0;\n}\n\n");
 
 	/* __open_opts, __open */
-	outf(&g->o, "static inline struct %s *\n%s__open_opts(const struct "
-	     "userbpf_object_open_opts *opts)\n{\n", N, N);
-	outf(&g->o, "\tstruct userbpf_object_open_opts o;\n\tstruct %s *s;\n\tconst void *elf;\n"
-	     "\tsize_t sz;\n\tint err = -ENOENT;\n\n", N);
-	outf(&g->o, "\tmemset(&o, 0, sizeof(o));\n\tif (opts)\n\t\tmemcpy(&o, opts, opts->sz < "
+	outf(&g->o,
+	     "static inline struct %s *\n%s__open_opts(const struct "
+	     "userbpf_object_open_opts *opts)\n{\n",
+	     N, N);
+	outf(&g->o,
+	     "\tstruct userbpf_object_open_opts o;\n\tstruct %s *s;\n\tconst void *elf;\n"
+	     "\tsize_t sz;\n\tint err = -ENOENT;\n\n",
+	     N);
+	outf(&g->o,
+	     "\tmemset(&o, 0, sizeof(o));\n\tif (opts)\n\t\tmemcpy(&o, opts, opts->sz < "
 	     "sizeof(o) ? opts->sz : sizeof(o));\n\to.sz = sizeof(o);\n"
-	     "\tif (!o.object_name)\n\t\to.object_name = \"%s\";\n", userbpf_object__name(g->obj));
-	outf(&g->o, "\ts = (struct %s *)calloc(1, sizeof(*s));\n\tif (!s) {\n"
+	     "\tif (!o.object_name)\n\t\to.object_name = \"%s\";\n",
+	     userbpf_object__name(g->obj));
+	outf(&g->o,
+	     "\ts = (struct %s *)calloc(1, sizeof(*s));\n\tif (!s) {\n"
 	     "\t\terrno = ENOMEM;\n\t\treturn NULL;\n\t}\n\telf = %s__elf_bytes(&sz);\n"
 	     "\ts->obj = userbpf_object__open_mem(elf, sz, &o);\n\tif (!s->obj) {\n"
-	     "\t\terr = -errno;\n\t\tgoto err_out;\n\t}\n", N, N);
+	     "\t\terr = -errno;\n\t\tgoto err_out;\n\t}\n",
+	     N, N);
 	while ((map = userbpf_object__next_map(g->obj, map))) {
 		const char *lookup = userbpf_object_map__name(map);
 
 		map_ident(map, ident, sizeof(ident));
 		if (is_data_map(map))
 			lookup = userbpf_object_map__section_name(map);
-		outf(&g->o, "\ts->maps.%s = userbpf_object__find_map_by_name(s->obj, \"%s\");\n"
-		     "\tif (!s->maps.%s)\n\t\tgoto err_out;\n", ident, lookup, ident);
+		outf(&g->o,
+		     "\ts->maps.%s = userbpf_object__find_map_by_name(s->obj, \"%s\");\n"
+		     "\tif (!s->maps.%s)\n\t\tgoto err_out;\n",
+		     ident, lookup, ident);
 	}
 	while ((prog = userbpf_object__next_program(g->obj, prog))) {
 		const char *p = userbpf_program__name(prog);
 
-		outf(&g->o, "\ts->progs.%s = userbpf_object__find_program_by_name(s->obj, \"%s\");\n"
-		     "\tif (!s->progs.%s)\n\t\tgoto err_out;\n", p, p, p);
+		outf(&g->o,
+		     "\ts->progs.%s = userbpf_object__find_program_by_name(s->obj, \"%s\");\n"
+		     "\tif (!s->progs.%s)\n\t\tgoto err_out;\n",
+		     p, p, p);
 	}
-	outf(&g->o, "\terr = %s__map_data(s);\n\tif (err)\n\t\tgoto err_out;\n\treturn s;\n"
-	     "err_out:\n\t%s__destroy(s);\n\terrno = -err;\n\treturn NULL;\n}\n\n", N, N);
-	outf(&g->o, "static inline struct %s *\n%s__open(void)\n{\n"
-	     "\treturn %s__open_opts(NULL);\n}\n\n", N, N, N);
+	outf(&g->o,
+	     "\terr = %s__map_data(s);\n\tif (err)\n\t\tgoto err_out;\n\treturn s;\n"
+	     "err_out:\n\t%s__destroy(s);\n\terrno = -err;\n\treturn NULL;\n}\n\n",
+	     N, N);
+	outf(&g->o,
+	     "static inline struct %s *\n%s__open(void)\n{\n"
+	     "\treturn %s__open_opts(NULL);\n}\n\n",
+	     N, N, N);
 
 	/* __load, __open_and_load */
-	outf(&g->o, "static inline int\n%s__load(struct %s *s)\n{\n"
+	outf(&g->o,
+	     "static inline int\n%s__load(struct %s *s)\n{\n"
 	     "\tint err = userbpf_object__load(s->obj);\n\n"
 	     "\tif (!err)\n\t\terr = %s__map_data(s);\n\tif (err)\n\t\terrno = -err;\n"
-	     "\treturn err;\n}\n\n", N, N, N);
-	outf(&g->o, "static inline struct %s *\n%s__open_and_load(void)\n{\n"
+	     "\treturn err;\n}\n\n",
+	     N, N, N);
+	outf(&g->o,
+	     "static inline struct %s *\n%s__open_and_load(void)\n{\n"
 	     "\tstruct %s *s = %s__open();\n\tint err;\n\n\tif (!s)\n\t\treturn NULL;\n"
 	     "\terr = %s__load(s);\n\tif (err) {\n\t\t%s__destroy(s);\n\t\terrno = -err;\n"
-	     "\t\treturn NULL;\n\t}\n\treturn s;\n}\n\n", N, N, N, N, N, N);
+	     "\t\treturn NULL;\n\t}\n\treturn s;\n}\n\n",
+	     N, N, N, N, N, N);
 
 	/* __attach_opts, __attach */
-	outf(&g->o, "static inline int\n%s__attach_opts(struct %s *s, "
-	     "const struct userbpf_attach_opts *opts)\n{\n", N, N);
-	outf(&g->o, "\tstruct userbpf_attach_opts o;\n\n\tmemset(&o, 0, sizeof(o));\n"
+	outf(&g->o,
+	     "static inline int\n%s__attach_opts(struct %s *s, "
+	     "const struct userbpf_attach_opts *opts)\n{\n",
+	     N, N);
+	outf(&g->o,
+	     "\tstruct userbpf_attach_opts o;\n\n\tmemset(&o, 0, sizeof(o));\n"
 	     "\tif (opts)\n\t\tmemcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));\n"
 	     "\to.sz = sizeof(o);\n\to.target = NULL;\n\t(void)s;\n\t(void)o;\n");
 	while ((prog = userbpf_object__next_program(g->obj, prog))) {
 		const char *p = userbpf_program__name(prog);
 
 		if (!auto_attach(prog)) {
-			outf(&g->o, "\t/* %s: section \"%s\" names no target: attach it yourself */\n",
-			     p, userbpf_program__section_name(prog));
+			outf(&g->o,
+			     "\t/* %s: section \"%s\" names no target: attach it yourself */\n", p,
+			     userbpf_program__section_name(prog));
 			continue;
 		}
-		outf(&g->o, "\tif (!s->links.%s && userbpf_program__prog(s->progs.%s)) {\n"
+		outf(&g->o,
+		     "\tif (!s->links.%s && userbpf_program__prog(s->progs.%s)) {\n"
 		     "\t\ts->links.%s = userbpf_program__attach_opts(s->progs.%s, &o);\n"
-		     "\t\tif (!s->links.%s)\n\t\t\treturn -errno;\n\t}\n", p, p, p, p, p);
+		     "\t\tif (!s->links.%s)\n\t\t\treturn -errno;\n\t}\n",
+		     p, p, p, p, p);
 	}
 	outf(&g->o, "\treturn 0;\n}\n\n");
-	outf(&g->o, "static inline int\n%s__attach(struct %s *s)\n{\n"
-	     "\treturn %s__attach_opts(s, NULL);\n}\n\n", N, N, N);
+	outf(&g->o,
+	     "static inline int\n%s__attach(struct %s *s)\n{\n"
+	     "\treturn %s__attach_opts(s, NULL);\n}\n\n",
+	     N, N, N);
 
 	err = emit_asserts(g);
 	if (err)

@@ -77,14 +77,15 @@ int cli_print_jited(struct userbpf_prog *prog)
 
 	if (rc) {
 		printf("; %s: not compiled (%s): runs on the interpreter\n",
-		       userbpf_prog__name(prog), userbpf_prog__jit_error(prog) ?
-		       userbpf_prog__jit_error(prog) : userbpf_strerror(rc));
+		       userbpf_prog__name(prog),
+		       userbpf_prog__jit_error(prog) ? userbpf_prog__jit_error(prog) :
+						       userbpf_strerror(rc));
 		return 1;
 	}
 	code = userbpf_prog__jited(prog, &size);
 	printf("; %s: %zu BPF instructions, %zu bytes of x86-64 (trampoline and "
-	       "shared stubs 0-%lx)%s\n", userbpf_prog__name(prog), cnt, size,
-	       userbpf_prog__jited_offset(prog, 0),
+	       "shared stubs 0-%lx)%s\n",
+	       userbpf_prog__name(prog), cnt, size, userbpf_prog__jited_offset(prog, 0),
 #ifdef USERBPF_HAVE_CAPSTONE
 	       ""
 #else

@@ -84,9 +84,10 @@ static void lib_path(char *out, size_t sz)
 
 static void launch_usage(void)
 {
-	fprintf(stderr, "usage: %s launch [--domain NAME] -- PROGRAM [ARGS...]\n"
-			"Run an unmodified libbpf application with userbpf answering bpf(),\n"
-			"perf_event_open() and the tracefs/sysfs files it uses.\n",
+	fprintf(stderr,
+		"usage: %s launch [--domain NAME] -- PROGRAM [ARGS...]\n"
+		"Run an unmodified libbpf application with userbpf answering bpf(),\n"
+		"perf_event_open() and the tracefs/sysfs files it uses.\n",
 		cli_prog_name);
 	exit(2);
 }
@@ -120,8 +121,7 @@ int cli_cmd_launch(int argc, char **argv)
 	domain_dir(domain, dir, sizeof(dir), true);
 	snprintf(pipe_path, sizeof(pipe_path), "%s/trace_pipe", dir);
 	old = getenv("LD_PRELOAD");
-	snprintf(preload, sizeof(preload), "%s%s%s", lib, old && old[0] ? ":" : "",
-		 old ? old : "");
+	snprintf(preload, sizeof(preload), "%s%s%s", lib, old && old[0] ? ":" : "", old ? old : "");
 	setenv("LD_PRELOAD", preload, 1);
 	setenv("USERBPF_DOMAIN", domain, 1);
 	setenv("USERBPF_TRACE_PIPE", pipe_path, 1);

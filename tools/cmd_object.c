@@ -71,8 +71,10 @@ static void apply_pre_loads(struct userbpf_object *obj, const char *path)
 		if (!strcmp(pre_loads[i].kind, "set")) {
 			rc = userbpf_object__set_global(obj, name, eq + 1);
 			if (rc)
-				cli_die(2, "%s (--set %s)", userbpf_object__errmsg(obj)[0]
-					? userbpf_object__errmsg(obj) : userbpf_strerror(rc),
+				cli_die(2, "%s (--set %s)",
+					userbpf_object__errmsg(obj)[0] ?
+						userbpf_object__errmsg(obj) :
+						userbpf_strerror(rc),
 					pre_loads[i].arg);
 		} else {
 			struct userbpf_object_map *m = userbpf_object__find_map_by_name(obj, name);
@@ -80,16 +82,16 @@ static void apply_pre_loads(struct userbpf_object *obj, const char *path)
 			unsigned long long n;
 
 			if (!m)
-				cli_die(2, "%s: --%s: no map named '%s'", path,
-					pre_loads[i].kind, name);
+				cli_die(2, "%s: --%s: no map named '%s'", path, pre_loads[i].kind,
+					name);
 			errno = 0;
 			n = strtoull(eq + 1, &end, 0);
 			if (!eq[1] || *end || errno || n == 0 || n > UINT32_MAX || eq[1] == '-')
-				cli_die(2, "%s: --%s %s: '%s' is not a size from 1 to %u",
-					path, pre_loads[i].kind, name, eq + 1, UINT32_MAX);
-			rc = !strcmp(pre_loads[i].kind, "map-size")
-				     ? userbpf_object_map__set_max_entries(m, (uint32_t)n)
-				     : userbpf_object_map__set_value_size(m, (uint32_t)n);
+				cli_die(2, "%s: --%s %s: '%s' is not a size from 1 to %u", path,
+					pre_loads[i].kind, name, eq + 1, UINT32_MAX);
+			rc = !strcmp(pre_loads[i].kind, "map-size") ?
+				     userbpf_object_map__set_max_entries(m, (uint32_t)n) :
+				     userbpf_object_map__set_value_size(m, (uint32_t)n);
 			if (rc)
 				cli_die(2, "%s: --%s %s: cannot resize this map: %s", path,
 					pre_loads[i].kind, name, userbpf_strerror(rc));
@@ -210,7 +212,9 @@ static int cmd_prog_list(const char *path, bool json)
 			verr = userbpf_program__verify(obj, p, &vo);
 		}
 		verdict = verr == -EACCES || verr == -EINVAL || verr == -E2BIG ? "rejected" :
-			  verr ? "error" : st.probe_mem_insns ? "probe" : "ok";
+			  verr						       ? "error" :
+			  st.probe_mem_insns				       ? "probe" :
+										 "ok";
 
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
@@ -275,8 +279,9 @@ int cli_disasm_object(const char *path, const char *prog_name, bool bytes)
 	/* relocated instructions: subprograms appended, calls fixed up */
 	rc = userbpf_object__prepare(obj);
 	if (rc)
-		cli_die(1, "%s: %s", path, userbpf_object__errmsg(obj) ? userbpf_object__errmsg(obj)
-								    : userbpf_strerror(rc));
+		cli_die(1, "%s: %s", path,
+			userbpf_object__errmsg(obj) ? userbpf_object__errmsg(obj) :
+						      userbpf_strerror(rc));
 
 	while ((p = userbpf_object__next_program(obj, p))) {
 		const struct userbpf_insn *insns = userbpf_program__insns(p);
@@ -484,7 +489,8 @@ static void dump_map(struct userbpf_object_map *om, bool json, bool first)
 				printf("\n");
 			}
 		}
-	} else if (ks && type != USERBPF_MAP_TYPE_RINGBUF && type != USERBPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+	} else if (ks && type != USERBPF_MAP_TYPE_RINGBUF &&
+		   type != USERBPF_MAP_TYPE_PERF_EVENT_ARRAY &&
 		   type != USERBPF_MAP_TYPE_BLOOM_FILTER) {
 		while (n < 100000 && !userbpf_map__get_next_key(m, have ? key : NULL, next)) {
 			memcpy(key, next, ks);
@@ -612,12 +618,19 @@ static int do_run(struct run_args *ra)
 	if (ra->run && (ra->pcap || ra->iface)) {
 		struct drain_ctx dc = { &out, rbs, nrb, pbs, npb, ra->json };
 		struct cli_packet_opts po = {
-			.pcap = ra->pcap, .iface = ra->iface, .count = ra->count,
-			.seconds = ra->seconds, .json = ra->json, .drain = drain, .drain_ctx = &dc,
-			.trace_fn = trace_cb, .trace_cookie = &out,
-			.flags = (ra->engine ? ra->engine
-				  : !ra->mode_set ? 0
-				  : ra->checked ? USERBPF_RUN_CHECKED : USERBPF_RUN_UNCHECKED) |
+			.pcap = ra->pcap,
+			.iface = ra->iface,
+			.count = ra->count,
+			.seconds = ra->seconds,
+			.json = ra->json,
+			.drain = drain,
+			.drain_ctx = &dc,
+			.trace_fn = trace_cb,
+			.trace_cookie = &out,
+			.flags = (ra->engine	? ra->engine :
+				  !ra->mode_set ? 0 :
+				  ra->checked	? USERBPF_RUN_CHECKED :
+						  USERBPF_RUN_UNCHECKED) |
 				 (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
 		};
 
@@ -667,10 +680,10 @@ static int do_run(struct run_args *ra)
 				     .ctx_out = ctx_len ? ctx_out : NULL,
 				     .ctx_size_out = ctx_len ? 65536 : 0, .repeat = ra->repeat,
 				     /* default 0: checked unless verified (then the JIT) */
-				     .flags = (ra->engine ? ra->engine
-						 : !ra->mode_set ? 0
-						 : ra->checked ? USERBPF_RUN_CHECKED
-							       : USERBPF_RUN_UNCHECKED) |
+				     .flags = (ra->engine    ? ra->engine :
+					       !ra->mode_set ? 0 :
+					       ra->checked   ? USERBPF_RUN_CHECKED :
+							       USERBPF_RUN_UNCHECKED) |
 					      (ra->host_read ? USERBPF_RUN_HOST_READ : 0),
 				     .cookie = &out, .trace_fn = trace_cb, .err_buf = err,
 				     .err_buf_sz = sizeof(err));
@@ -685,7 +698,8 @@ static int do_run(struct run_args *ra)
 			if (ra->data_out) {
 				FILE *f = fopen(ra->data_out, "wb");
 
-				if (!f || fwrite(data_out, 1, t.data_size_out, f) != t.data_size_out)
+				if (!f ||
+				    fwrite(data_out, 1, t.data_size_out, f) != t.data_size_out)
 					cli_die(1, "cannot write %s", ra->data_out);
 				fclose(f);
 			}
@@ -750,8 +764,8 @@ static int do_run(struct run_args *ra)
 }
 
 /* Parse run options from argv[first..]; returns after the last one. */
-static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first,
-			   const char *who, const char *usage)
+static void parse_run_opts(struct run_args *ra, int argc, char **argv, int first, const char *who,
+			   const char *usage)
 {
 	int i;
 

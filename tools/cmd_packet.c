@@ -67,7 +67,8 @@ static int on_packet(void *cookie, const struct userbpf_packet *pkt)
 	uint64_t r0 = 0;
 	int rc;
 
-	if (s->type != USERBPF_PROG_TYPE_SOCKET_FILTER && pkt->pkt_type == USERBPF_PACKET_OUTGOING) {
+	if (s->type != USERBPF_PROG_TYPE_SOCKET_FILTER &&
+	    pkt->pkt_type == USERBPF_PACKET_OUTGOING) {
 		s->skipped++; /* not seen by an ingress hook */
 		return 0;
 	}
@@ -191,8 +192,10 @@ int cli_packet_run(struct userbpf_prog *prog, const char *prog_name,
 		const char *tn = userbpf_prog_type_name(type);
 
 		if (errno == EINVAL)
-			cli_die(2, "program '%s' is of type %s: --pcap and --iface run socket "
-				   "filter, tc and XDP programs", prog_name, tn ? tn : "unknown");
+			cli_die(2,
+				"program '%s' is of type %s: --pcap and --iface run socket "
+				"filter, tc and XDP programs",
+				prog_name, tn ? tn : "unknown");
 		cli_die(1, "program '%s': %s", prog_name, strerror(errno));
 	}
 	if (o->pcap) {
@@ -201,7 +204,8 @@ int cli_packet_run(struct userbpf_prog *prog, const char *prog_name,
 			cli_die(n == -EPROTONOSUPPORT || n == -EINVAL ? 2 : 1, "%s",
 				err[0] ? err : userbpf_strerror((int)n));
 	} else {
-		struct userbpf_packet_live *l = userbpf_packet_live__open(o->iface, err, sizeof(err));
+		struct userbpf_packet_live *l =
+			userbpf_packet_live__open(o->iface, err, sizeof(err));
 		double end = o->seconds > 0 ? mono_s() + o->seconds : 0;
 
 		if (!l)
@@ -270,8 +274,8 @@ int cli_cmd_trace_iface(int argc, char **argv)
 				   "interface)");
 		if (!strcmp(argv[i], "--prog"))
 			has_prog = true;
-		if (argv[i][0] != '-' && !obj_path && (i == 1 || argv[i - 1][0] != '-' ||
-						       !strcmp(argv[i - 1], "--json")))
+		if (argv[i][0] != '-' && !obj_path &&
+		    (i == 1 || argv[i - 1][0] != '-' || !strcmp(argv[i - 1], "--json")))
 			obj_path = argv[i];
 		nargv[nargc++] = argv[i];
 	}

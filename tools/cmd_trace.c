@@ -50,10 +50,12 @@ static void forward(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] -- "
+	fprintf(stderr,
+		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] -- "
 		"COMMAND [ARGS...]\n       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] "
 		"--pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
-		"[--duration S] [--json]\n", cli_prog_name, cli_prog_name, cli_prog_name);
+		"[--duration S] [--json]\n",
+		cli_prog_name, cli_prog_name, cli_prog_name);
 	exit(2);
 }
 
@@ -121,7 +123,7 @@ static void print_field(const uint8_t *p, size_t n)
 struct map_dump {
 	char name[64];
 	struct trace_map_info info;
-	uint8_t *entries;	/* key + value each */
+	uint8_t *entries; /* key + value each */
 	size_t cnt, cap;
 };
 
@@ -202,8 +204,8 @@ static void print_log2_hist(const struct map_dump *m)
 	stars = last <= 32 ? 40 : 20;
 	width = last <= 32 ? 10 : 20;
 	printf("@%s:\n", m->name);
-	printf("%*s%-*s : count    distribution\n", last <= 32 ? 5 : 15, "",
-	       last <= 32 ? 19 : 29, hist_unit(m));
+	printf("%*s%-*s : count    distribution\n", last <= 32 ? 5 : 15, "", last <= 32 ? 19 : 29,
+	       hist_unit(m));
 	for (k = 0; k <= last; k++) {
 		uint64_t low = (1ull << (k + 1)) >> 1, high = (1ull << (k + 1)) - 1;
 
@@ -475,7 +477,7 @@ static void start_snapshot(uint32_t pid, uint32_t src, const struct trace_map_in
 		snprintf(s->d.name, sizeof(s->d.name), "%s", name);
 	}
 	s->d.info = *info;
-	s->d.cnt = 0;	/* a newer snapshot replaces the older one */
+	s->d.cnt = 0; /* a newer snapshot replaces the older one */
 	for (i = 0; i < cur_cnt; i++)
 		if (curs[i].pid == pid && curs[i].src == src)
 			break;
@@ -735,8 +737,7 @@ static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const c
 	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f)
 		cli_die(1, "trace: %s: %s", conf, strerror(errno));
-	fprintf(f, "obj=%s\nprogs=%s\nfreq=%s\nsock=%s\n", obj_path, progs, freq ? freq : "",
-		name);
+	fprintf(f, "obj=%s\nprogs=%s\nfreq=%s\nsock=%s\n", obj_path, progs, freq ? freq : "", name);
 	snprintf(err, sizeof(err), "/proc/%d", (int)pid);
 	if (!stat(err, &st) && fchown(fd, st.st_uid, st.st_gid)) {
 		/* the process may not read it: the injection below reports that */
@@ -751,8 +752,10 @@ static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const c
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, 10000) != 1) {
 		unlink(conf);
-		cli_die(1, "trace: --pid %d: the agent was loaded but did not connect (could it "
-			"read %s?)", (int)pid, conf);
+		cli_die(1,
+			"trace: --pid %d: the agent was loaded but did not connect (could it "
+			"read %s?)",
+			(int)pid, conf);
 	}
 	cs = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
 	close(ls);

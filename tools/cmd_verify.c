@@ -107,7 +107,8 @@ int cli_cmd_verify(int argc, char **argv)
 		cli_die(1, "out of memory");
 	if (cli_is_object(path)) {
 		char err[512] = "";
-		USERBPF_OPTS(userbpf_object_open_opts, oo, .err_buf = err, .err_buf_sz = sizeof(err));
+		USERBPF_OPTS(userbpf_object_open_opts, oo, .err_buf = err,
+			     .err_buf_sz = sizeof(err));
 		struct userbpf_object *obj = userbpf_object__open_file(path, &oo);
 		struct userbpf_program *p = NULL;
 		int e;

@@ -101,8 +101,7 @@ static int hexval(int c)
  * together ("b70000"), optional "0x" before a pair.  Returns 0 or -EINVAL
  * with the offending position in *bad.
  */
-int cli_parse_hex(const char *text, size_t text_len, uint8_t **out,
-		  size_t *out_len, size_t *bad)
+int cli_parse_hex(const char *text, size_t text_len, uint8_t **out, size_t *out_len, size_t *bad)
 {
 	uint8_t *buf = malloc(text_len / 2 + 1);
 	size_t i = 0, n = 0;
@@ -112,8 +111,8 @@ int cli_parse_hex(const char *text, size_t text_len, uint8_t **out,
 	while (i < text_len) {
 		int hi, lo;
 
-		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
-		    text[i] == '\r' || text[i] == ',') {
+		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' ||
+		    text[i] == ',') {
 			i++;
 			continue;
 		}
@@ -235,8 +234,8 @@ int cli_print_insns(const struct userbpf_insn *insns, size_t cnt, bool bytes)
 
 			printf("%6zu:", pc + s);
 			if (bytes)
-				printf("  %02x %02x %02x %02x %02x %02x %02x %02x",
-				       b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+				printf("  %02x %02x %02x %02x %02x %02x %02x %02x", b[0], b[1],
+				       b[2], b[3], b[4], b[5], b[6], b[7]);
 			printf("  %s\n", s == 0 ? line : "");
 		}
 		if (n < 0)
@@ -273,7 +272,8 @@ static int cmd_disasm(int argc, char **argv)
 		}
 	}
 	if (cli_is_object(in))
-		return jited ? cli_print_jited_object(in, prog) : cli_disasm_object(in, prog, bytes);
+		return jited ? cli_print_jited_object(in, prog) :
+			       cli_disasm_object(in, prog, bytes);
 	if (prog)
 		cli_die(2, "disasm: --prog needs a BPF object file");
 	rc = cli_read_file(in, &data, &len);
@@ -288,8 +288,10 @@ static int cmd_disasm(int argc, char **argv)
 		len = raw_len;
 	}
 	if (len % sizeof(struct userbpf_insn))
-		cli_die(2, "disasm: %zu bytes is not a whole number of 8-byte "
-			"instructions", len);
+		cli_die(2,
+			"disasm: %zu bytes is not a whole number of 8-byte "
+			"instructions",
+			len);
 	if (jited)
 		rc = cli_print_jited_insns((const struct userbpf_insn *)data,
 					   len / sizeof(struct userbpf_insn));
@@ -387,11 +389,13 @@ static int cmd_exec(int argc, char **argv)
 	}
 	free(text);
 	if (code_len == 0 || code_len % sizeof(struct userbpf_insn))
-		cli_die(2, "exec: program of %zu bytes is not a whole, non-zero "
-			"number of 8-byte instructions", code_len);
+		cli_die(2,
+			"exec: program of %zu bytes is not a whole, non-zero "
+			"number of 8-byte instructions",
+			code_len);
 	{
-		USERBPF_OPTS(userbpf_prog_opts, popts, .name = "exec",
-			     .err_buf = err, .err_buf_sz = sizeof(err));
+		USERBPF_OPTS(userbpf_prog_opts, popts, .name = "exec", .err_buf = err,
+			     .err_buf_sz = sizeof(err));
 		prog = userbpf_prog__new((const struct userbpf_insn *)code,
 					 code_len / sizeof(struct userbpf_insn), &popts);
 	}
@@ -403,13 +407,13 @@ static int cmd_exec(int argc, char **argv)
 		return 1;
 	}
 	{
-		USERBPF_OPTS(userbpf_run_opts, ropts, .ctx = mem, .ctx_size = mem_len,
-			     .data = mem, .data_size = mem_len,
-			     .flags = engine ? engine : checked ? USERBPF_RUN_CHECKED
-								 : USERBPF_RUN_UNCHECKED,
+		USERBPF_OPTS(userbpf_run_opts, ropts, .ctx = mem, .ctx_size = mem_len, .data = mem,
+			     .data_size = mem_len,
+			     .flags = engine  ? engine :
+				      checked ? USERBPF_RUN_CHECKED :
+						USERBPF_RUN_UNCHECKED,
 			     .insn_budget = engine & USERBPF_RUN_UNCHECKED ? 0 : budget,
-			     .err_buf = err,
-			     .err_buf_sz = sizeof(err));
+			     .err_buf = err, .err_buf_sz = sizeof(err));
 		args[0] = (uint64_t)(uintptr_t)mem;
 		args[1] = mem_len;
 		ropts.args = args;
@@ -444,11 +448,15 @@ static const struct cli_cmd cmds[] = {
 	{ "run", cli_cmd_run, "test-run a program of a BPF object" },
 	{ "map", cli_cmd_map, "dump the maps of a BPF object (map dump OBJ)" },
 	{ "verify", cli_cmd_verify, "verify the programs of an object or raw bytecode" },
-	{ "trace", cli_cmd_trace, "run a command with an object's probes attached (trace OBJ -- CMD)" },
-	{ "launch", cli_cmd_launch, "run a libbpf application on userbpf (launch [--domain D] -- APP)" },
-	{ "trace-pipe", cli_cmd_trace_pipe, "print a domain's bpf_printk output (trace-pipe [--domain D])" },
+	{ "trace", cli_cmd_trace,
+	  "run a command with an object's probes attached (trace OBJ -- CMD)" },
+	{ "launch", cli_cmd_launch,
+	  "run a libbpf application on userbpf (launch [--domain D] -- APP)" },
+	{ "trace-pipe", cli_cmd_trace_pipe,
+	  "print a domain's bpf_printk output (trace-pipe [--domain D])" },
 	{ "domain", cli_cmd_domain, "remove a launch domain (domain rm NAME)" },
-	{ "probes", cli_cmd_probes, "list attach points matching a pattern (probes PATTERN [BINARY])" },
+	{ "probes", cli_cmd_probes,
+	  "list attach points matching a pattern (probes PATTERN [BINARY])" },
 	{ "gen", cli_cmd_gen, "generate a skeleton header over userbpf's API (gen skeleton OBJ)" },
 };
 
@@ -474,8 +482,7 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2)
 		cli_die(2, "no command given (see userbpf --help)");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
 	}

@@ -166,8 +166,8 @@ static void fill_packets(void)
 			f[i & (PKT_LEN - 1)] = (u8)(p * 13 + i * 7);
 		f[12] = p == 5 ? 0x86 : 0x08; /* one IPv6 frame */
 		f[13] = p == 5 ? 0xdd : 0x00;
-		f[14] = (u8)(0x45 + (p & 1));  /* IHL 5 or 6 */
-		f[23] = (p & 2) ? 6 : 17;       /* TCP or UDP */
+		f[14] = (u8)(0x45 + (p & 1)); /* IHL 5 or 6 */
+		f[23] = (p & 2) ? 6 : 17;     /* TCP or UDP */
 	}
 }
 
@@ -234,7 +234,10 @@ struct {
 #define COUNTS_INSERT(k, v) bpf_map_update_elem(&wl_counts, (k), (v), BPF_ANY)
 #else
 /* Native stand-in for the map: open addressing, 64 slots, same contract. */
-static struct { u32 key, used; u64 value; } wl_table[64];
+static struct {
+	u32 key, used;
+	u64 value;
+} wl_table[64];
 
 static u64 *counts_lookup(const u32 *key)
 {

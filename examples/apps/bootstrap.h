@@ -11,9 +11,9 @@ struct event {
 	int ppid;
 	unsigned int exit_code;
 	unsigned int exit_event;	/* 0 exec, 1 exit */
-	unsigned long long duration_ns;	/* exit: time since its exec, else 0 */
+	unsigned long long duration_ns; /* exit: time since its exec, else 0 */
 	char comm[TASK_COMM_LEN];
-	char filename[MAX_FILENAME_LEN + 1];	/* exec: the file executed */
+	char filename[MAX_FILENAME_LEN + 1]; /* exec: the file executed */
 };
 
 #endif

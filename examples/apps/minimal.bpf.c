@@ -21,7 +21,6 @@ int handle_write(struct trace_event_raw_sys_enter *ctx)
 	if (pid != my_pid)
 		return 0;
 	writes++;
-	bpf_printk("minimal: pid %d wrote %ld bytes (write %ld)", pid, (long)ctx->args[2],
-		   writes);
+	bpf_printk("minimal: pid %d wrote %ld bytes (write %ld)", pid, (long)ctx->args[2], writes);
 	return 0;
 }

@@ -59,8 +59,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	{
-		USERBPF_OPTS(userbpf_attach_opts, opts, .trace_fn = on_trace,
-			     .err_buf = err_buf, .err_buf_sz = sizeof(err_buf));
+		USERBPF_OPTS(userbpf_attach_opts, opts, .trace_fn = on_trace, .err_buf = err_buf,
+			     .err_buf_sz = sizeof(err_buf));
 
 		if (minimal_bpf__attach_opts(skel, &opts)) {
 			fprintf(stderr, "failed to attach: %s\n",

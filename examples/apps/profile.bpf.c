@@ -14,8 +14,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u64);	/* instruction pointer */
-	__type(value, __u64);	/* samples */
+	__type(key, __u64);   /* instruction pointer */
+	__type(value, __u64); /* samples */
 } ips SEC(".maps");
 
 const volatile int target_pid = 0;

@@ -52,8 +52,8 @@ int main(int argc, char **argv)
 	}
 	{
 		USERBPF_OPTS(userbpf_perf_event_opts, opts,
-			     .sample_period = (uint64_t)period_ms * 1000000,
-			     .err_buf = err_buf, .err_buf_sz = sizeof(err_buf));
+			     .sample_period = (uint64_t)period_ms * 1000000, .err_buf = err_buf,
+			     .err_buf_sz = sizeof(err_buf));
 
 		skel->links.do_sample = userbpf_probe__attach_perf_event(
 			userbpf_program__prog(skel->progs.do_sample), &opts);

@@ -35,13 +35,26 @@ static const struct {
 	int nr;
 	const char *name;
 } names[] = {
-	{ SYS_read, "read" }, { SYS_write, "write" }, { SYS_close, "close" }, { SYS_dup, "dup" },
-	{ SYS_getppid, "getppid" }, { SYS_getpid, "getpid" }, { SYS_openat, "openat" },
-	{ SYS_mmap, "mmap" }, { SYS_munmap, "munmap" }, { SYS_ioctl, "ioctl" },
-	{ SYS_bpf, "bpf" }, { SYS_fstat, "fstat" }, { SYS_newfstatat, "newfstatat" },
-	{ SYS_brk, "brk" }, { SYS_futex, "futex" }, { SYS_epoll_wait, "epoll_wait" },
-	{ SYS_perf_event_open, "perf_event_open" }, { SYS_rt_sigaction, "rt_sigaction" },
-	{ SYS_rt_sigprocmask, "rt_sigprocmask" }, { SYS_clock_gettime, "clock_gettime" },
+	{ SYS_read, "read" },
+	{ SYS_write, "write" },
+	{ SYS_close, "close" },
+	{ SYS_dup, "dup" },
+	{ SYS_getppid, "getppid" },
+	{ SYS_getpid, "getpid" },
+	{ SYS_openat, "openat" },
+	{ SYS_mmap, "mmap" },
+	{ SYS_munmap, "munmap" },
+	{ SYS_ioctl, "ioctl" },
+	{ SYS_bpf, "bpf" },
+	{ SYS_fstat, "fstat" },
+	{ SYS_newfstatat, "newfstatat" },
+	{ SYS_brk, "brk" },
+	{ SYS_futex, "futex" },
+	{ SYS_epoll_wait, "epoll_wait" },
+	{ SYS_perf_event_open, "perf_event_open" },
+	{ SYS_rt_sigaction, "rt_sigaction" },
+	{ SYS_rt_sigprocmask, "rt_sigprocmask" },
+	{ SYS_clock_gettime, "clock_gettime" },
 };
 
 struct row {

@@ -46,11 +46,11 @@ int main(int argc, char **argv)
 	{
 		/* bare sections: the target is given at attach, as with
 		 * bpf_uprobe_opts.func_name (this executable first) */
-		USERBPF_OPTS(userbpf_attach_opts, opts, .target = "uprobed_add",
-			     .err_buf = err_buf, .err_buf_sz = sizeof(err_buf));
+		USERBPF_OPTS(userbpf_attach_opts, opts, .target = "uprobed_add", .err_buf = err_buf,
+			     .err_buf_sz = sizeof(err_buf));
 
-		skel->links.uprobe_add = userbpf_program__attach_opts(skel->progs.uprobe_add,
-								      &opts);
+		skel->links.uprobe_add =
+			userbpf_program__attach_opts(skel->progs.uprobe_add, &opts);
 		if (skel->links.uprobe_add)
 			skel->links.uretprobe_add =
 				userbpf_program__attach_opts(skel->progs.uretprobe_add, &opts);

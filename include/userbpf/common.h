@@ -34,17 +34,15 @@ extern "C" {
  *
  * USERBPF_OPTS(userbpf_run_opts, opts, .ctx = buf, .ctx_size = 64);
  */
-#define USERBPF_OPTS(TYPE, NAME, ...)                                     \
-	struct TYPE NAME = ({                                             \
-		struct TYPE __##NAME;                                     \
-		__builtin_memset(&__##NAME, 0, sizeof(__##NAME));         \
-		__##NAME = (struct TYPE){ .sz = sizeof(struct TYPE),      \
-					  __VA_ARGS__ };                  \
-		__##NAME;                                                 \
+#define USERBPF_OPTS(TYPE, NAME, ...)                                                              \
+	struct TYPE NAME = ({                                                                      \
+		struct TYPE __##NAME;                                                              \
+		__builtin_memset(&__##NAME, 0, sizeof(__##NAME));                                  \
+		__##NAME = (struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };                \
+		__##NAME;                                                                          \
 	})
 
-typedef int (*userbpf_print_fn_t)(enum userbpf_print_level level,
-				  const char *fmt, va_list args);
+typedef int (*userbpf_print_fn_t)(enum userbpf_print_level level, const char *fmt, va_list args);
 
 /**
  * @brief Route the library's diagnostics. The library never writes to

@@ -98,33 +98,47 @@ struct userbpf_insn {
 #define USERBPF_PSEUDO_CALL 1
 #define USERBPF_PSEUDO_KFUNC_CALL 2
 
-#define USERBPF_RAW_INSN(CODE, DST, SRC, OFF, IMM)                           \
-	((struct userbpf_insn){ .code = (CODE), .dst_reg = (DST),            \
-				.src_reg = (SRC), .off = (OFF), .imm = (IMM) })
-#define USERBPF_ALU64_IMM(OP, DST, IMM) USERBPF_RAW_INSN(USERBPF_ALU64 | (OP) | USERBPF_K, DST, 0, 0, IMM)
-#define USERBPF_ALU64_REG(OP, DST, SRC) USERBPF_RAW_INSN(USERBPF_ALU64 | (OP) | USERBPF_X, DST, SRC, 0, 0)
-#define USERBPF_ALU32_IMM(OP, DST, IMM) USERBPF_RAW_INSN(USERBPF_ALU | (OP) | USERBPF_K, DST, 0, 0, IMM)
-#define USERBPF_ALU32_REG(OP, DST, SRC) USERBPF_RAW_INSN(USERBPF_ALU | (OP) | USERBPF_X, DST, SRC, 0, 0)
+#define USERBPF_RAW_INSN(CODE, DST, SRC, OFF, IMM)                                                 \
+	((struct userbpf_insn){                                                                    \
+		.code = (CODE), .dst_reg = (DST), .src_reg = (SRC), .off = (OFF), .imm = (IMM) })
+#define USERBPF_ALU64_IMM(OP, DST, IMM)                                                            \
+	USERBPF_RAW_INSN(USERBPF_ALU64 | (OP) | USERBPF_K, DST, 0, 0, IMM)
+#define USERBPF_ALU64_REG(OP, DST, SRC)                                                            \
+	USERBPF_RAW_INSN(USERBPF_ALU64 | (OP) | USERBPF_X, DST, SRC, 0, 0)
+#define USERBPF_ALU32_IMM(OP, DST, IMM)                                                            \
+	USERBPF_RAW_INSN(USERBPF_ALU | (OP) | USERBPF_K, DST, 0, 0, IMM)
+#define USERBPF_ALU32_REG(OP, DST, SRC)                                                            \
+	USERBPF_RAW_INSN(USERBPF_ALU | (OP) | USERBPF_X, DST, SRC, 0, 0)
 #define USERBPF_MOV64_IMM(DST, IMM) USERBPF_ALU64_IMM(USERBPF_MOV, DST, IMM)
 #define USERBPF_MOV64_REG(DST, SRC) USERBPF_ALU64_REG(USERBPF_MOV, DST, SRC)
 #define USERBPF_MOV32_IMM(DST, IMM) USERBPF_ALU32_IMM(USERBPF_MOV, DST, IMM)
 #define USERBPF_MOV32_REG(DST, SRC) USERBPF_ALU32_REG(USERBPF_MOV, DST, SRC)
-#define USERBPF_LDX_MEM(SZ, DST, SRC, OFF) USERBPF_RAW_INSN(USERBPF_LDX | USERBPF_MEM | (SZ), DST, SRC, OFF, 0)
-#define USERBPF_STX_MEM(SZ, DST, SRC, OFF) USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | (SZ), DST, SRC, OFF, 0)
-#define USERBPF_ST_MEM(SZ, DST, OFF, IMM) USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | (SZ), DST, 0, OFF, IMM)
-#define USERBPF_ATOMIC_OP(SZ, OP, DST, SRC, OFF) USERBPF_RAW_INSN(USERBPF_STX | USERBPF_ATOMIC | (SZ), DST, SRC, OFF, OP)
-#define USERBPF_JMP_IMM(OP, DST, IMM, OFF) USERBPF_RAW_INSN(USERBPF_JMP | (OP) | USERBPF_K, DST, 0, OFF, IMM)
-#define USERBPF_JMP_REG(OP, DST, SRC, OFF) USERBPF_RAW_INSN(USERBPF_JMP | (OP) | USERBPF_X, DST, SRC, OFF, 0)
-#define USERBPF_JMP32_IMM(OP, DST, IMM, OFF) USERBPF_RAW_INSN(USERBPF_JMP32 | (OP) | USERBPF_K, DST, 0, OFF, IMM)
-#define USERBPF_JMP32_REG(OP, DST, SRC, OFF) USERBPF_RAW_INSN(USERBPF_JMP32 | (OP) | USERBPF_X, DST, SRC, OFF, 0)
+#define USERBPF_LDX_MEM(SZ, DST, SRC, OFF)                                                         \
+	USERBPF_RAW_INSN(USERBPF_LDX | USERBPF_MEM | (SZ), DST, SRC, OFF, 0)
+#define USERBPF_STX_MEM(SZ, DST, SRC, OFF)                                                         \
+	USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | (SZ), DST, SRC, OFF, 0)
+#define USERBPF_ST_MEM(SZ, DST, OFF, IMM)                                                          \
+	USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | (SZ), DST, 0, OFF, IMM)
+#define USERBPF_ATOMIC_OP(SZ, OP, DST, SRC, OFF)                                                   \
+	USERBPF_RAW_INSN(USERBPF_STX | USERBPF_ATOMIC | (SZ), DST, SRC, OFF, OP)
+#define USERBPF_JMP_IMM(OP, DST, IMM, OFF)                                                         \
+	USERBPF_RAW_INSN(USERBPF_JMP | (OP) | USERBPF_K, DST, 0, OFF, IMM)
+#define USERBPF_JMP_REG(OP, DST, SRC, OFF)                                                         \
+	USERBPF_RAW_INSN(USERBPF_JMP | (OP) | USERBPF_X, DST, SRC, OFF, 0)
+#define USERBPF_JMP32_IMM(OP, DST, IMM, OFF)                                                       \
+	USERBPF_RAW_INSN(USERBPF_JMP32 | (OP) | USERBPF_K, DST, 0, OFF, IMM)
+#define USERBPF_JMP32_REG(OP, DST, SRC, OFF)                                                       \
+	USERBPF_RAW_INSN(USERBPF_JMP32 | (OP) | USERBPF_X, DST, SRC, OFF, 0)
 #define USERBPF_JMP_A(OFF) USERBPF_RAW_INSN(USERBPF_JMP | USERBPF_JA, 0, 0, OFF, 0)
 #define USERBPF_CALL_HELPER(ID) USERBPF_RAW_INSN(USERBPF_JMP | USERBPF_CALL, 0, 0, 0, ID)
-#define USERBPF_CALL_LOCAL(DELTA) USERBPF_RAW_INSN(USERBPF_JMP | USERBPF_CALL, 0, USERBPF_PSEUDO_CALL, 0, DELTA)
+#define USERBPF_CALL_LOCAL(DELTA)                                                                  \
+	USERBPF_RAW_INSN(USERBPF_JMP | USERBPF_CALL, 0, USERBPF_PSEUDO_CALL, 0, DELTA)
 #define USERBPF_EXIT_INSN() USERBPF_RAW_INSN(USERBPF_JMP | USERBPF_EXIT, 0, 0, 0, 0)
 /* Two slots: use as an initialiser pair inside an array. */
-#define USERBPF_LD_IMM64_RAW(DST, SRC, IMM)                                  \
-	USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, DST, SRC, 0, (int32_t)(uint32_t)(IMM)), \
-	USERBPF_RAW_INSN(0, 0, 0, 0, (int32_t)(uint32_t)((uint64_t)(IMM) >> 32))
+#define USERBPF_LD_IMM64_RAW(DST, SRC, IMM)                                                        \
+	USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, DST, SRC, 0,                       \
+			 (int32_t)(uint32_t)(IMM)),                                                \
+		USERBPF_RAW_INSN(0, 0, 0, 0, (int32_t)(uint32_t)((uint64_t)(IMM) >> 32))
 #define USERBPF_LD_IMM64(DST, IMM) USERBPF_LD_IMM64_RAW(DST, 0, IMM)
 
 /**
@@ -136,8 +150,8 @@ struct userbpf_insn {
  * @param[out] errbuf    optional; receives "line N: reason" on failure
  * @return 0, -EINVAL for a syntax error, -ENOMEM.
  */
-USERBPF_API int userbpf_asm(const char *text, struct userbpf_insn **insns,
-			    size_t *insn_cnt, char *errbuf, size_t errbuf_sz);
+USERBPF_API int userbpf_asm(const char *text, struct userbpf_insn **insns, size_t *insn_cnt,
+			    char *errbuf, size_t errbuf_sz);
 
 /**
  * @brief Disassemble one instruction (two slots for lddw) into buf.
@@ -145,8 +159,8 @@ USERBPF_API int userbpf_asm(const char *text, struct userbpf_insn **insns,
  * instruction the ISA does not define (buf then holds ".insn 0x..." form
  * with the reason).
  */
-USERBPF_API int userbpf_disasm_insn(const struct userbpf_insn *insns,
-				    size_t remaining, char *buf, size_t buf_sz);
+USERBPF_API int userbpf_disasm_insn(const struct userbpf_insn *insns, size_t remaining, char *buf,
+				    size_t buf_sz);
 
 /**
  * @brief Check the structure of a program: every instruction defined by
@@ -155,8 +169,7 @@ USERBPF_API int userbpf_disasm_insn(const struct userbpf_insn *insns,
  * an lddw, and an exit or jump as the last instruction.
  * @return 0, or -EINVAL with "at insn N: reason" in errbuf.
  */
-USERBPF_API int userbpf_insns_check(const struct userbpf_insn *insns,
-				    size_t insn_cnt, char *errbuf,
+USERBPF_API int userbpf_insns_check(const struct userbpf_insn *insns, size_t insn_cnt, char *errbuf,
 				    size_t errbuf_sz);
 
 #ifdef __cplusplus

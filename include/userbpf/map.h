@@ -103,18 +103,18 @@ struct userbpf_map;
 
 /** Options of userbpf_map__create(); declare with USERBPF_OPTS(). */
 struct userbpf_map_create_opts {
-	size_t sz;			/**< sizeof(struct userbpf_map_create_opts) */
-	uint32_t map_flags;		/**< USERBPF_F_* */
-	uint64_t map_extra;		/**< bloom filter: number of hashes */
-	uint32_t numa_node;		/**< with USERBPF_F_NUMA_NODE */
+	size_t sz;			     /**< sizeof(struct userbpf_map_create_opts) */
+	uint32_t map_flags;		     /**< USERBPF_F_* */
+	uint64_t map_extra;		     /**< bloom filter: number of hashes */
+	uint32_t numa_node;		     /**< with USERBPF_F_NUMA_NODE */
 	const struct userbpf_map *inner_map; /**< template for map-in-map */
-	const char *name;		/**< overrides the name argument */
+	const char *name;		     /**< overrides the name argument */
 	/**
 	 * Offset + 1 of a struct bpf_spin_lock inside the value (0: none),
 	 * as the value's BTF type says; enables BPF_F_LOCK.
 	 */
 	uint32_t spin_lock_off1;
-	size_t :0;
+	size_t : 0;
 };
 
 /**
@@ -125,10 +125,10 @@ struct userbpf_map_create_opts {
  * @return a handle holding one reference, or NULL with errno set to the
  *         errno Linux gives for the same attributes.
  */
-USERBPF_API struct userbpf_map *
-userbpf_map__create(uint32_t map_type, const char *name, uint32_t key_size,
-		    uint32_t value_size, uint32_t max_entries,
-		    const struct userbpf_map_create_opts *opts);
+USERBPF_API struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
+						    uint32_t key_size, uint32_t value_size,
+						    uint32_t max_entries,
+						    const struct userbpf_map_create_opts *opts);
 /** @brief Take one more reference. @return map. */
 USERBPF_API struct userbpf_map *userbpf_map__get(struct userbpf_map *map);
 /** @brief Drop a reference; the last one frees the map. NULL is a no-op. */
@@ -168,20 +168,18 @@ USERBPF_API void *userbpf_map__mmap_ptr(struct userbpf_map *map, size_t *size);
 /* ==== Element commands (kernel syscall semantics) ==== */
 
 /** @brief BPF_MAP_LOOKUP_ELEM. flags: 0 or USERBPF_F_LOCK. */
-USERBPF_API int userbpf_map__lookup_elem(struct userbpf_map *map, const void *key,
-					 void *value, uint64_t flags);
+USERBPF_API int userbpf_map__lookup_elem(struct userbpf_map *map, const void *key, void *value,
+					 uint64_t flags);
 /** @brief BPF_MAP_UPDATE_ELEM. flags: USERBPF_ANY/NOEXIST/EXIST [| F_LOCK]. */
 USERBPF_API int userbpf_map__update_elem(struct userbpf_map *map, const void *key,
 					 const void *value, uint64_t flags);
 /** @brief BPF_MAP_DELETE_ELEM. */
 USERBPF_API int userbpf_map__delete_elem(struct userbpf_map *map, const void *key);
 /** @brief BPF_MAP_GET_NEXT_KEY; key NULL gives the first key. */
-USERBPF_API int userbpf_map__get_next_key(struct userbpf_map *map, const void *key,
-					  void *next_key);
+USERBPF_API int userbpf_map__get_next_key(struct userbpf_map *map, const void *key, void *next_key);
 /** @brief BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash types; pop for queue/stack). */
-USERBPF_API int userbpf_map__lookup_and_delete_elem(struct userbpf_map *map,
-						    const void *key, void *value,
-						    uint64_t flags);
+USERBPF_API int userbpf_map__lookup_and_delete_elem(struct userbpf_map *map, const void *key,
+						    void *value, uint64_t flags);
 /** @brief BPF_MAP_FREEZE: syscall-side writes fail with EPERM afterwards. */
 USERBPF_API int userbpf_map__freeze(struct userbpf_map *map);
 /** @brief True once frozen. */
@@ -198,20 +196,16 @@ USERBPF_API bool userbpf_map__is_frozen(const struct userbpf_map *map);
  */
 USERBPF_API int userbpf_map__lookup_batch(struct userbpf_map *map, const void *in_batch,
 					  void *out_batch, void *keys, void *values,
-					  uint32_t *count, uint64_t elem_flags,
-					  uint64_t flags);
-USERBPF_API int userbpf_map__lookup_and_delete_batch(struct userbpf_map *map,
-						     const void *in_batch,
-						     void *out_batch, void *keys,
-						     void *values, uint32_t *count,
-						     uint64_t elem_flags,
+					  uint32_t *count, uint64_t elem_flags, uint64_t flags);
+USERBPF_API int userbpf_map__lookup_and_delete_batch(struct userbpf_map *map, const void *in_batch,
+						     void *out_batch, void *keys, void *values,
+						     uint32_t *count, uint64_t elem_flags,
 						     uint64_t flags);
 USERBPF_API int userbpf_map__update_batch(struct userbpf_map *map, const void *keys,
-					  const void *values, uint32_t *count,
-					  uint64_t elem_flags, uint64_t flags);
-USERBPF_API int userbpf_map__delete_batch(struct userbpf_map *map, const void *keys,
-					  uint32_t *count, uint64_t elem_flags,
+					  const void *values, uint32_t *count, uint64_t elem_flags,
 					  uint64_t flags);
+USERBPF_API int userbpf_map__delete_batch(struct userbpf_map *map, const void *keys,
+					  uint32_t *count, uint64_t elem_flags, uint64_t flags);
 
 /* ==== Ring buffer consumer (libbpf's ring_buffer) ==== */
 
@@ -222,8 +216,7 @@ typedef int (*userbpf_ringbuf_sample_fn)(void *ctx, void *data, size_t size);
 
 /** @brief Consumer of one RINGBUF map. NULL + errno (EINVAL) on a wrong map. */
 USERBPF_API struct userbpf_ringbuf *userbpf_ringbuf__new(struct userbpf_map *map,
-							 userbpf_ringbuf_sample_fn fn,
-							 void *ctx);
+							 userbpf_ringbuf_sample_fn fn, void *ctx);
 /**
  * @brief Wait up to timeout_ms (-1: forever) for data, then consume.
  * @return records consumed (>= 0) or a negative errno.
@@ -241,8 +234,7 @@ USERBPF_API void userbpf_ringbuf__free(struct userbpf_ringbuf *rb);
  * position page and the data area (mapped twice back to back).
  */
 USERBPF_API int userbpf_ringbuf_map__areas(struct userbpf_map *map, void **consumer_pos,
-					   void **producer_pos, void **data,
-					   size_t *data_size);
+					   void **producer_pos, void **data, size_t *data_size);
 
 /* ==== User ring buffer producer (libbpf's user_ring_buffer) ====
  *
@@ -280,8 +272,7 @@ USERBPF_API void userbpf_user_ringbuf__free(struct userbpf_user_ringbuf *rb);
 
 struct userbpf_perf_buffer;
 
-typedef void (*userbpf_perf_buffer_sample_fn)(void *ctx, int cpu, void *data,
-					      uint32_t size);
+typedef void (*userbpf_perf_buffer_sample_fn)(void *ctx, int cpu, void *data, uint32_t size);
 typedef void (*userbpf_perf_buffer_lost_fn)(void *ctx, int cpu, uint64_t cnt);
 
 /**

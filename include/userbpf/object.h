@@ -43,7 +43,6 @@ struct userbpf_btf;
 
 /* Program types (enum userbpf_prog_type) come from progs.h. */
 
-
 /** Expected attach types: the kernel's enum bpf_attach_type. */
 enum userbpf_attach_type {
 	USERBPF_CGROUP_INET_INGRESS = 0,
@@ -168,7 +167,7 @@ struct userbpf_object_open_opts {
 	 * callback; accepted programs are marked verified (unchecked runs).
 	 */
 	int unverified;
-	size_t :0;
+	size_t : 0;
 };
 #define userbpf_object_open_opts__last_field unverified
 
@@ -180,16 +179,14 @@ struct userbpf_object_open_opts {
  * E2BIG too large, ENOTSUP unsupported feature, ENOMEM).
  */
 USERBPF_API struct userbpf_object *
-userbpf_object__open_file(const char *path,
-			  const struct userbpf_object_open_opts *opts);
+userbpf_object__open_file(const char *path, const struct userbpf_object_open_opts *opts);
 
 /**
  * @brief Open an object from memory.  The bytes are copied; the caller
  * may free them once this returns.
  */
 USERBPF_API struct userbpf_object *
-userbpf_object__open_mem(const void *buf, size_t size,
-			 const struct userbpf_object_open_opts *opts);
+userbpf_object__open_mem(const void *buf, size_t size, const struct userbpf_object_open_opts *opts);
 
 /**
  * @brief Apply CO-RE and ELF relocations (calls, subprograms, map and
@@ -226,18 +223,15 @@ USERBPF_API const struct userbpf_btf *userbpf_object__btf(const struct userbpf_o
  * @brief The BTF its CO-RE relocations were resolved against, once
  * prepared; NULL before, or when the object has no CO-RE relocations.
  */
-USERBPF_API const struct userbpf_btf *
-userbpf_object__target_btf(const struct userbpf_object *obj);
+USERBPF_API const struct userbpf_btf *userbpf_object__target_btf(const struct userbpf_object *obj);
 
 /* ==== Programs ==== */
 
 /** @brief Iterate entry programs (not .text subprograms); NULL starts. */
 USERBPF_API struct userbpf_program *
-userbpf_object__next_program(const struct userbpf_object *obj,
-			     const struct userbpf_program *prev);
+userbpf_object__next_program(const struct userbpf_object *obj, const struct userbpf_program *prev);
 USERBPF_API struct userbpf_program *
-userbpf_object__find_program_by_name(const struct userbpf_object *obj,
-				     const char *name);
+userbpf_object__find_program_by_name(const struct userbpf_object *obj, const char *name);
 
 USERBPF_API const char *userbpf_program__name(const struct userbpf_program *prog);
 USERBPF_API const char *userbpf_program__section_name(const struct userbpf_program *prog);
@@ -271,18 +265,18 @@ USERBPF_API struct userbpf_prog *userbpf_program__prog(const struct userbpf_prog
 
 /** One BTF line_info record, for source interleaving. */
 struct userbpf_line_info {
-	uint32_t insn_off;	/**< instruction index in userbpf_program__insns() */
-	uint32_t line;		/**< 1-based source line */
-	uint32_t col;		/**< column */
-	const char *file;	/**< source file name ("" if unknown) */
-	const char *text;	/**< source line text ("" if unknown) */
+	uint32_t insn_off; /**< instruction index in userbpf_program__insns() */
+	uint32_t line;	   /**< 1-based source line */
+	uint32_t col;	   /**< column */
+	const char *file;  /**< source file name ("" if unknown) */
+	const char *text;  /**< source line text ("" if unknown) */
 };
 
 /** One BTF func_info record: where each function starts. */
 struct userbpf_func_info {
-	uint32_t insn_off;	/**< instruction index in userbpf_program__insns() */
-	uint32_t btf_type_id;	/**< BTF FUNC type */
-	const char *name;	/**< function name */
+	uint32_t insn_off;    /**< instruction index in userbpf_program__insns() */
+	uint32_t btf_type_id; /**< BTF FUNC type */
+	const char *name;     /**< function name */
 };
 
 /**
@@ -304,22 +298,22 @@ enum userbpf_object_map_kind {
 	USERBPF_OBJECT_MAP_DATA = 2,	/**< .data, .data.* */
 	USERBPF_OBJECT_MAP_RODATA = 3,	/**< .rodata, .rodata.* */
 	USERBPF_OBJECT_MAP_BSS = 4,	/**< .bss, .bss.* */
-	USERBPF_OBJECT_MAP_KCONFIG = 5,	/**< extern ... __kconfig values */
+	USERBPF_OBJECT_MAP_KCONFIG = 5, /**< extern ... __kconfig values */
 };
 
 /** A map definition as parsed from the object. */
 struct userbpf_map_def {
-	uint32_t type;		/**< USERBPF_MAP_TYPE_* */
+	uint32_t type; /**< USERBPF_MAP_TYPE_* */
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;
 	uint32_t map_flags;
 	uint32_t numa_node;
 	uint64_t map_extra;
-	uint32_t pinning;	/**< 0 none, 1 by name (accepted, not acted on) */
-	uint32_t btf_key_type_id;   /**< 0 if not given by type */
+	uint32_t pinning;	  /**< 0 none, 1 by name (accepted, not acted on) */
+	uint32_t btf_key_type_id; /**< 0 if not given by type */
 	uint32_t btf_value_type_id;
-	uint32_t kind;		/**< enum userbpf_object_map_kind */
+	uint32_t kind; /**< enum userbpf_object_map_kind */
 	/** Map-in-map: the inner definition (has_inner set). */
 	uint32_t has_inner;
 	uint32_t inner_type;
@@ -330,15 +324,13 @@ struct userbpf_map_def {
 };
 
 USERBPF_API struct userbpf_object_map *
-userbpf_object__next_map(const struct userbpf_object *obj,
-			 const struct userbpf_object_map *prev);
+userbpf_object__next_map(const struct userbpf_object *obj, const struct userbpf_object_map *prev);
 /**
  * @brief Find a map by name: its own name, or for global data its
  * section name (".rodata", ".data.cfg").
  */
 USERBPF_API struct userbpf_object_map *
-userbpf_object__find_map_by_name(const struct userbpf_object *obj,
-				 const char *name);
+userbpf_object__find_map_by_name(const struct userbpf_object *obj, const char *name);
 
 /**
  * @brief Name: the variable name for .maps and maps, libbpf's internal
@@ -364,8 +356,7 @@ USERBPF_API struct userbpf_map *userbpf_object_map__map(const struct userbpf_obj
  * .rodata configuration here, as with a libbpf skeleton); after load,
  * the live value memory of the array.  NULL for other maps.
  */
-USERBPF_API void *userbpf_object_map__initial_value(struct userbpf_object_map *map,
-						    size_t *size);
+USERBPF_API void *userbpf_object_map__initial_value(struct userbpf_object_map *map, size_t *size);
 /** @brief Replace the initial contents before load (size must match). */
 USERBPF_API int userbpf_object_map__set_initial_value(struct userbpf_object_map *map,
 						      const void *data, size_t size);
@@ -374,8 +365,7 @@ USERBPF_API int userbpf_object_map__set_initial_value(struct userbpf_object_map 
  * tools size their stack-trace maps in user space).  -EBUSY once loaded,
  * -EINVAL for global data or 0.
  */
-USERBPF_API int userbpf_object_map__set_value_size(struct userbpf_object_map *map,
-						   uint32_t size);
+USERBPF_API int userbpf_object_map__set_value_size(struct userbpf_object_map *map, uint32_t size);
 
 /* ==== Before load: globals and which programs load ==== */
 
@@ -387,8 +377,8 @@ USERBPF_API int userbpf_object_map__set_value_size(struct userbpf_object_map *ma
  * @param[out] size its size in bytes (may be NULL)
  * @param[out] btf_type_id its type in userbpf_object__btf() (may be NULL)
  */
-USERBPF_API void *userbpf_object__global(struct userbpf_object *obj, const char *name,
-					 size_t *size, uint32_t *btf_type_id);
+USERBPF_API void *userbpf_object__global(struct userbpf_object *obj, const char *name, size_t *size,
+					 uint32_t *btf_type_id);
 /**
  * @brief Set a global variable from text, typed by its BTF type:
  * integers (decimal, 0x hex, 0 octal; range-checked for their size),
@@ -459,8 +449,8 @@ USERBPF_API int userbpf_btf__kind(const struct userbpf_btf *btf, uint32_t id);
 /** @brief Name of a type ("" when anonymous), or NULL for a bad id. */
 USERBPF_API const char *userbpf_btf__name(const struct userbpf_btf *btf, uint32_t id);
 /** @brief First type with this name and kind: its id, or -ENOENT. */
-USERBPF_API int64_t userbpf_btf__find_by_name_kind(const struct userbpf_btf *btf,
-						   const char *name, int kind);
+USERBPF_API int64_t userbpf_btf__find_by_name_kind(const struct userbpf_btf *btf, const char *name,
+						   int kind);
 /** @brief Skip typedefs and modifiers: the underlying id, or -errno. */
 USERBPF_API int64_t userbpf_btf__resolve_type(const struct userbpf_btf *btf, uint32_t id);
 /** @brief Size in bytes of a type, or -EINVAL / -E2BIG. */
@@ -470,9 +460,8 @@ USERBPF_API int64_t userbpf_btf__resolve_size(const struct userbpf_btf *btf, uin
  * looking through anonymous members; -ENOENT if absent.
  * @param[out] bitfield_size bits of a bitfield member, else 0 (may be NULL)
  */
-USERBPF_API int64_t userbpf_btf__member_bit_offset(const struct userbpf_btf *btf,
-						   uint32_t id, const char *name,
-						   uint32_t *bitfield_size);
+USERBPF_API int64_t userbpf_btf__member_bit_offset(const struct userbpf_btf *btf, uint32_t id,
+						   const char *name, uint32_t *bitfield_size);
 
 #ifdef __cplusplus
 }

@@ -65,11 +65,11 @@ struct userbpf_packet_runner;
 
 struct userbpf_packet_runner_opts {
 	size_t sz;
-	uint32_t flags;	   /**< USERBPF_RUN_* of every run */
+	uint32_t flags;	      /**< USERBPF_RUN_* of every run */
 	uint64_t insn_budget; /**< per run; 0 = the library default */
-	void *cookie;	   /**< passed to trace_fn */
+	void *cookie;	      /**< passed to trace_fn */
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
-	char *err_buf;	   /**< why the last run failed */
+	char *err_buf; /**< why the last run failed */
 	size_t err_buf_sz;
 	/**
 	 * Non-zero: the frames come from a live interface, and a tc program
@@ -105,8 +105,8 @@ USERBPF_API void userbpf_packet_runner__free(struct userbpf_packet_runner *r);
  * (-EFAULT, -EACCES ... with the reason in opts.err_buf).
  */
 USERBPF_API int userbpf_packet_runner__run(struct userbpf_packet_runner *r,
-					   const struct userbpf_packet *pkt,
-					   uint64_t *retval, uint32_t *out_len);
+					   const struct userbpf_packet *pkt, uint64_t *retval,
+					   uint32_t *out_len);
 
 /**
  * @brief The kernel's name of a verdict of a program of prog_type:
@@ -127,8 +127,8 @@ USERBPF_API const char *userbpf_packet_verdict_name(uint32_t prog_type, uint64_t
  * err), -EPROTONOSUPPORT (another link type), -EOPNOTSUPP (built
  * without libpcap).
  */
-USERBPF_API long userbpf_packet_pcap__foreach(const char *path, userbpf_packet_cb cb,
-					      void *cookie, char *err, size_t err_sz);
+USERBPF_API long userbpf_packet_pcap__foreach(const char *path, userbpf_packet_cb cb, void *cookie,
+					      char *err, size_t err_sz);
 
 /* ==== Live capture (AF_PACKET) ==== */
 
@@ -141,8 +141,8 @@ struct userbpf_packet_live;
  * @return NULL with errno: EPERM without CAP_NET_RAW (err names the
  * capability), ENODEV for an unknown interface.
  */
-USERBPF_API struct userbpf_packet_live *userbpf_packet_live__open(const char *ifname,
-								  char *err, size_t err_sz);
+USERBPF_API struct userbpf_packet_live *userbpf_packet_live__open(const char *ifname, char *err,
+								  size_t err_sz);
 /** @brief The interface's index. */
 USERBPF_API uint32_t userbpf_packet_live__ifindex(const struct userbpf_packet_live *l);
 /**

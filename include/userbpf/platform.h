@@ -185,8 +185,7 @@ struct userbpf_platform {
 	 * Hosted default memfd + three mmaps.
 	 */
 	void *(*ring_alloc)(size_t head, size_t data, void **handle, void *cookie);
-	void (*ring_free)(void *region, size_t head, size_t data, void *handle,
-			  void *cookie);
+	void (*ring_free)(void *region, size_t head, size_t data, void *handle, void *cookie);
 
 	/* ---- Wakeups (ring buffer consumers) ---- */
 

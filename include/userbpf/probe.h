@@ -43,16 +43,16 @@ enum userbpf_probe_mode {
 /** Options of userbpf_probe__attach_uprobe(); declare with USERBPF_OPTS(). */
 struct userbpf_uprobe_opts {
 	size_t sz;
-	uint64_t cookie;	/**< bpf_get_attach_cookie() */
-	uint32_t mode;		/**< enum userbpf_probe_mode */
-	uint32_t run_flags;	/**< USERBPF_RUN_* added to USERBPF_RUN_HOST_READ */
+	uint64_t cookie;    /**< bpf_get_attach_cookie() */
+	uint32_t mode;	    /**< enum userbpf_probe_mode */
+	uint32_t run_flags; /**< USERBPF_RUN_* added to USERBPF_RUN_HOST_READ */
 	/** bpf_printk lines of the program's runs (NULL: print callback). */
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
-	void *trace_cookie;	/**< first argument of trace_fn */
+	void *trace_cookie; /**< first argument of trace_fn */
 	/** Receives the reason when attach fails ("no symbol 'foo' in ..."). */
 	char *err_buf;
 	size_t err_buf_sz;
-	size_t :0;
+	size_t : 0;
 };
 #define userbpf_uprobe_opts__last_field err_buf_sz
 
@@ -72,17 +72,16 @@ struct userbpf_uprobe_opts {
  * Safe while other threads run the function.
  */
 USERBPF_API struct userbpf_link *
-userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary,
-			     const char *func, uint64_t offset, bool retprobe,
+userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary, const char *func,
+			     uint64_t offset, bool retprobe,
 			     const struct userbpf_uprobe_opts *opts);
 
 /**
  * @brief Resolve binary:func+offset (same rules as attach) to an address.
  * @return 0, or -ENOENT with a message in err_buf.
  */
-USERBPF_API int userbpf_probe__resolve(const char *binary, const char *func,
-				       uint64_t offset, uint64_t *addr,
-				       char *err_buf, size_t err_buf_sz);
+USERBPF_API int userbpf_probe__resolve(const char *binary, const char *func, uint64_t offset,
+				       uint64_t *addr, char *err_buf, size_t err_buf_sz);
 
 /**
  * @brief Detach and free a link.  When it returns, no run of the link's
@@ -137,8 +136,8 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
  * @return a link, or NULL with errno (ENOENT unknown tracepoint).
  */
 USERBPF_API struct userbpf_link *
-userbpf_probe__attach_tracepoint(struct userbpf_prog *prog, const char *category,
-				 const char *name, const struct userbpf_uprobe_opts *opts);
+userbpf_probe__attach_tracepoint(struct userbpf_prog *prog, const char *category, const char *name,
+				 const struct userbpf_uprobe_opts *opts);
 
 /**
  * @brief Fire sched/sched_process_exec in the calling thread: this image
@@ -167,17 +166,17 @@ USERBPF_API int userbpf_probe__process_exit(bool group_dead);
 struct userbpf_perf_event_opts {
 	size_t sz;
 	uint64_t sample_freq;	/**< samples per second of CPU time, or 0 */
-	uint64_t sample_period;	/**< ns of CPU time between samples (freq 0) */
+	uint64_t sample_period; /**< ns of CPU time between samples (freq 0) */
 	int tid;		/**< 0: all threads; else this thread of this process */
 	int cpu;		/**< with USERBPF_PERF_ONE_CPU */
 	uint32_t flags;		/**< USERBPF_PERF_* */
 	uint32_t run_flags;
-	uint64_t cookie;	/**< bpf_get_attach_cookie() */
+	uint64_t cookie; /**< bpf_get_attach_cookie() */
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
 	void *trace_cookie;
 	char *err_buf;
 	size_t err_buf_sz;
-	size_t :0;
+	size_t : 0;
 };
 #define userbpf_perf_event_opts__last_field err_buf_sz
 
@@ -207,14 +206,14 @@ userbpf_probe__attach_perf_event(struct userbpf_prog *prog,
 /** Options of userbpf_program__attach_usdt(); declare with USERBPF_OPTS(). */
 struct userbpf_usdt_opts {
 	size_t sz;
-	uint64_t usdt_cookie;	/**< bpf_usdt_cookie() */
-	uint32_t mode;		/**< enum userbpf_probe_mode of the uprobes */
+	uint64_t usdt_cookie; /**< bpf_usdt_cookie() */
+	uint32_t mode;	      /**< enum userbpf_probe_mode of the uprobes */
 	uint32_t run_flags;
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
 	void *trace_cookie;
 	char *err_buf;
 	size_t err_buf_sz;
-	size_t :0;
+	size_t : 0;
 };
 #define userbpf_usdt_opts__last_field err_buf_sz
 
@@ -231,10 +230,11 @@ struct userbpf_usdt_opts {
  *         NULL with errno: ENOENT no such probe, EOPNOTSUPP an argument
  *         form not supported, EINVAL no usdt.bpf.h maps; err_buf says.
  */
-USERBPF_API struct userbpf_link *
-userbpf_program__attach_usdt(const struct userbpf_program *prog, const char *binary,
-			     const char *provider, const char *name,
-			     const struct userbpf_usdt_opts *opts);
+USERBPF_API struct userbpf_link *userbpf_program__attach_usdt(const struct userbpf_program *prog,
+							      const char *binary,
+							      const char *provider,
+							      const char *name,
+							      const struct userbpf_usdt_opts *opts);
 
 /**
  * @brief List the USDT probes of an ELF file whose "provider:name"
@@ -283,7 +283,7 @@ struct userbpf_attach_opts {
 	/** Target for sections without one (bare "uprobe"): "PATH:FUNC",
 	 * "FUNC", "PATH:FUNC+OFF" or "FUNC+OFF". */
 	const char *target;
-	uint32_t mode;		/**< enum userbpf_probe_mode */
+	uint32_t mode; /**< enum userbpf_probe_mode */
 	uint32_t run_flags;
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
 	void *trace_cookie;
@@ -292,7 +292,7 @@ struct userbpf_attach_opts {
 	/** SEC("perf_event"): samples per second of CPU time (see
 	 * userbpf_probe__attach_perf_event); required for that section. */
 	uint64_t sample_freq;
-	size_t :0;
+	size_t : 0;
 };
 #define userbpf_attach_opts__last_field sample_freq
 

@@ -70,27 +70,26 @@ USERBPF_API const char *userbpf_prog_type_name(uint32_t prog_type);
  * @brief Helpers a program type gets on top of the built-in table (packet
  * access for skb and XDP programs).  @param[out] cnt entries.
  */
-USERBPF_API const struct userbpf_helper *userbpf_prog_type_helpers(uint32_t prog_type,
-								   size_t *cnt);
+USERBPF_API const struct userbpf_helper *userbpf_prog_type_helpers(uint32_t prog_type, size_t *cnt);
 
 /** Options and results of a test run (libbpf's bpf_test_run_opts). */
 struct userbpf_test_run_opts {
 	size_t sz;
-	const void *data_in;	/**< packet (skb, XDP) */
-	void *data_out;		/**< packet after the run, may be NULL */
+	const void *data_in; /**< packet (skb, XDP) */
+	void *data_out;	     /**< packet after the run, may be NULL */
 	uint32_t data_size_in;
-	uint32_t data_size_out;	/**< in: buffer size; out: bytes of output */
+	uint32_t data_size_out; /**< in: buffer size; out: bytes of output */
 	const void *ctx_in;	/**< context: __sk_buff/xdp_md fields, or raw bytes */
 	void *ctx_out;
 	uint32_t ctx_size_in;
-	uint32_t ctx_size_out;	/**< in: buffer size; out: bytes of output */
-	uint32_t retval;	/**< out: r0 as u32 */
-	int repeat;		/**< runs; 0 means 1 */
-	uint32_t duration;	/**< out: average ns per run */
-	uint32_t flags;		/**< USERBPF_RUN_CHECKED ... */
-	uint64_t retval64;	/**< out: the full r0 */
-	uint64_t insn_budget;	/**< per run; 0 = none */
-	void *cookie;		/**< passed to trace_fn */
+	uint32_t ctx_size_out; /**< in: buffer size; out: bytes of output */
+	uint32_t retval;       /**< out: r0 as u32 */
+	int repeat;	       /**< runs; 0 means 1 */
+	uint32_t duration;     /**< out: average ns per run */
+	uint32_t flags;	       /**< USERBPF_RUN_CHECKED ... */
+	uint64_t retval64;     /**< out: the full r0 */
+	uint64_t insn_budget;  /**< per run; 0 = none */
+	void *cookie;	       /**< passed to trace_fn */
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
 	char *err_buf;
 	size_t err_buf_sz;

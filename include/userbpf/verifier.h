@@ -21,12 +21,12 @@ extern "C" {
 
 /** What the verifier knows about one map a program references. */
 struct userbpf_verifier_map {
-	uint32_t type;		/**< USERBPF_MAP_TYPE_* (kernel numbering) */
+	uint32_t type; /**< USERBPF_MAP_TYPE_* (kernel numbering) */
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;
-	uint32_t map_flags;	/**< BPF_F_RDONLY_PROG (128) makes values read-only */
-	int32_t spin_lock_off;	/**< offset of a struct bpf_spin_lock in the value, -1: none */
+	uint32_t map_flags;    /**< BPF_F_RDONLY_PROG (128) makes values read-only */
+	int32_t spin_lock_off; /**< offset of a struct bpf_spin_lock in the value, -1: none */
 	/** Maps of maps: the inner map template; NULL otherwise. */
 	const struct userbpf_verifier_map *inner;
 	/**
@@ -47,13 +47,13 @@ struct userbpf_verifier_line {
 
 /** Figures of one verification. */
 struct userbpf_verifier_stats {
-	uint32_t insn_processed;   /**< the kernel's "processed N insns" */
-	uint32_t total_states;     /**< checkpoints stored */
+	uint32_t insn_processed; /**< the kernel's "processed N insns" */
+	uint32_t total_states;	 /**< checkpoints stored */
 	uint32_t peak_states;
 	uint32_t max_states_per_insn;
-	uint32_t stack_depth;      /**< bytes of the main program's frame */
-	uint32_t error_insn;       /**< insn of the rejection (when rejected) */
-	size_t log_true_size;      /**< bytes the whole log needed incl. NUL */
+	uint32_t stack_depth; /**< bytes of the main program's frame */
+	uint32_t error_insn;  /**< insn of the rejection (when rejected) */
+	size_t log_true_size; /**< bytes the whole log needed incl. NUL */
 	/**
 	 * Loads through BTF-typed pointers (tracing contexts, iterators,
 	 * bpf_get_current_task_btf): the kernel turns them into fault-tolerant
@@ -73,7 +73,7 @@ struct userbpf_verifier_stats {
 
 struct userbpf_verifier_opts {
 	size_t sz;
-	uint32_t prog_type;	/**< USERBPF_PROG_TYPE_* */
+	uint32_t prog_type; /**< USERBPF_PROG_TYPE_* */
 	/** Raw contexts (tracing types): readable bytes; 0 = the type's default. */
 	uint32_t ctx_size;
 	/** License is GPL-compatible (GPL-only helpers allowed). */
@@ -98,7 +98,7 @@ struct userbpf_verifier_opts {
 	size_t line_cnt;
 	/** 0: errors only; 1: the path to the error; 2: every state. */
 	uint32_t log_level;
-	char *log_buf;		/**< receives the log, NUL-terminated; may be NULL */
+	char *log_buf; /**< receives the log, NUL-terminated; may be NULL */
 	size_t log_size;
 	struct userbpf_verifier_stats *stats; /**< filled when non-NULL */
 	/**

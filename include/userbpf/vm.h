@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define USERBPF_STACK_SIZE 512   /**< bytes per frame */
+#define USERBPF_STACK_SIZE 512	  /**< bytes per frame */
 #define USERBPF_MAX_CALL_FRAMES 8 /**< BPF-to-BPF call depth */
 #define USERBPF_MAX_TAIL_CALLS 33 /**< kernel's MAX_TAIL_CALL_CNT */
 
@@ -31,27 +31,27 @@ struct userbpf_run;
 
 /** Argument kinds of a helper prototype (the kernel's bpf_arg_type). */
 enum userbpf_arg_type {
-	USERBPF_ARG_DONTCARE = 0,	/**< unused argument */
-	USERBPF_ARG_ANYTHING,		/**< any scalar or pointer */
-	USERBPF_ARG_CONST_MAP_PTR,	/**< a map from lddw map_fd */
-	USERBPF_ARG_PTR_TO_MAP_KEY,	/**< key_size readable bytes */
-	USERBPF_ARG_PTR_TO_MAP_VALUE,	/**< value_size readable bytes */
-	USERBPF_ARG_PTR_TO_MEM,		/**< readable, size in next arg */
+	USERBPF_ARG_DONTCARE = 0,     /**< unused argument */
+	USERBPF_ARG_ANYTHING,	      /**< any scalar or pointer */
+	USERBPF_ARG_CONST_MAP_PTR,    /**< a map from lddw map_fd */
+	USERBPF_ARG_PTR_TO_MAP_KEY,   /**< key_size readable bytes */
+	USERBPF_ARG_PTR_TO_MAP_VALUE, /**< value_size readable bytes */
+	USERBPF_ARG_PTR_TO_MEM,	      /**< readable, size in next arg */
 	USERBPF_ARG_PTR_TO_MEM_OR_NULL,
-	USERBPF_ARG_PTR_TO_UNINIT_MEM,	/**< writable, size in next arg */
-	USERBPF_ARG_CONST_SIZE,		/**< size > 0 of previous mem arg */
+	USERBPF_ARG_PTR_TO_UNINIT_MEM, /**< writable, size in next arg */
+	USERBPF_ARG_CONST_SIZE,	       /**< size > 0 of previous mem arg */
 	USERBPF_ARG_CONST_SIZE_OR_ZERO,
 	USERBPF_ARG_PTR_TO_CTX,
-	USERBPF_ARG_PTR_TO_FUNC,	/**< callback from lddw func */
+	USERBPF_ARG_PTR_TO_FUNC, /**< callback from lddw func */
 	USERBPF_ARG_PTR_TO_STACK_OR_NULL,
-	USERBPF_ARG_PTR_TO_LONG,	/**< 8 writable bytes */
-	USERBPF_ARG_PTR_TO_INT,		/**< 4 writable bytes */
-	USERBPF_ARG_PTR_TO_CONST_STR,	/**< NUL-terminated read-only string */
+	USERBPF_ARG_PTR_TO_LONG,      /**< 8 writable bytes */
+	USERBPF_ARG_PTR_TO_INT,	      /**< 4 writable bytes */
+	USERBPF_ARG_PTR_TO_CONST_STR, /**< NUL-terminated read-only string */
 	USERBPF_ARG_PTR_TO_SPIN_LOCK,
-	USERBPF_ARG_PTR_TO_ALLOC_MEM,	/**< memory from ringbuf_reserve */
+	USERBPF_ARG_PTR_TO_ALLOC_MEM, /**< memory from ringbuf_reserve */
 	USERBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO,
 	USERBPF_ARG_PTR_TO_BTF_ID,
-	USERBPF_ARG_PTR_TO_DYNPTR,	/**< a struct bpf_dynptr (16 bytes) */
+	USERBPF_ARG_PTR_TO_DYNPTR, /**< a struct bpf_dynptr (16 bytes) */
 };
 
 /** Return kinds of a helper prototype (the kernel's bpf_return_type). */
@@ -86,9 +86,8 @@ struct userbpf_helper_proto {
  * A helper receives r1-r5 and the run it belongs to, and returns r0.
  * Helpers must be thread-safe: one program may run on many threads.
  */
-typedef uint64_t (*userbpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3,
-				      uint64_t r4, uint64_t r5,
-				      struct userbpf_run *run);
+typedef uint64_t (*userbpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5, struct userbpf_run *run);
 
 struct userbpf_helper {
 	uint32_t id;	  /**< the kernel's BPF_FUNC_* number */
@@ -121,11 +120,10 @@ struct userbpf_mem_region {
 	int writable;
 };
 
-
 struct userbpf_prog_opts {
 	size_t sz;
-	const char *name;	/**< for messages; copied */
-	uint32_t prog_type;	/**< the kernel's BPF_PROG_TYPE_*, informational */
+	const char *name;   /**< for messages; copied */
+	uint32_t prog_type; /**< the kernel's BPF_PROG_TYPE_*, informational */
 	/** Helper table replacing the built-in one (NULL: built-ins). */
 	const struct userbpf_helper *helpers;
 	size_t helper_cnt;
@@ -137,8 +135,8 @@ struct userbpf_prog_opts {
 	 * map_idx_value) to the 64-bit value the program sees, usually a
 	 * map pointer. Without it such lddw instructions fail with -EINVAL.
 	 */
-	int (*ld_imm64)(void *cookie, unsigned src_reg, int32_t imm,
-			int32_t next_imm, uint64_t *value);
+	int (*ld_imm64)(void *cookie, unsigned src_reg, int32_t imm, int32_t next_imm,
+			uint64_t *value);
 	void *ld_imm64_cookie;
 	/** Receives "at insn N: reason" when creation fails. */
 	char *err_buf;
@@ -163,9 +161,9 @@ struct userbpf_prog_opts {
  * helper, a helper its type may not call: "at insn 3: program of type
  * socket_filter cannot call helper bpf_probe_read#4"), E2BIG (0 or more than USERBPF_MAX_INSNS slots), ENOMEM.
  */
-USERBPF_API struct userbpf_prog *
-userbpf_prog__new(const struct userbpf_insn *insns, size_t insn_cnt,
-		  const struct userbpf_prog_opts *opts);
+USERBPF_API struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
+						   size_t insn_cnt,
+						   const struct userbpf_prog_opts *opts);
 /** @brief Drop the creator's reference (same as userbpf_prog__put). */
 USERBPF_API void userbpf_prog__free(struct userbpf_prog *prog);
 /** @brief Take a reference (prog arrays, fd tables hold programs). */
@@ -189,10 +187,10 @@ USERBPF_API void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_nat
 
 /* ==== Running ==== */
 
-
-#define USERBPF_RUN_CHECKED (1u << 0)	    /**< bounds-check every access (the default
+#define USERBPF_RUN_CHECKED                                                                        \
+	(1u << 0)			  /**< bounds-check every access (the default
 					     * for programs not verified) */
-#define USERBPF_RUN_INTERPRETER (1u << 1)  /**< ignore native code */
+#define USERBPF_RUN_INTERPRETER (1u << 1) /**< ignore native code */
 /**
  * bpf_send_signal(_thread) may signal the calling process / thread.  A run
  * inside a host (a test run) has no traced task of its own, so without this
@@ -227,9 +225,9 @@ USERBPF_API void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_nat
 
 struct userbpf_run_opts {
 	size_t sz;
-	void *ctx;	   /**< r1 at entry; a region in checked mode */
+	void *ctx; /**< r1 at entry; a region in checked mode */
 	size_t ctx_size;
-	void *data;	   /**< packet for LD_ABS/LD_IND; a region too */
+	void *data; /**< packet for LD_ABS/LD_IND; a region too */
 	size_t data_size;
 	const uint64_t *args; /**< if set, r1..r(arg_cnt) at entry */
 	size_t arg_cnt;
@@ -244,8 +242,8 @@ struct userbpf_run_opts {
 	 * newline); NULL sends them to the print callback at INFO level. */
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
 	uint64_t attach_cookie; /**< bpf_get_attach_cookie() */
-	uint64_t func_ip;       /**< bpf_get_func_ip() */
-	uint64_t insn_count;  /**< out: instructions executed (budgeted runs) */
+	uint64_t func_ip;	/**< bpf_get_func_ip() */
+	uint64_t insn_count;	/**< out: instructions executed (budgeted runs) */
 	/**
 	 * Checked mode: vets every load, store and atomic (access 0, 1, 2)
 	 * that touches [ctx, ctx + ctx_size), at offset off from ctx, for the
@@ -254,8 +252,8 @@ struct userbpf_run_opts {
 	 * with a reason written to why ("invalid write to __sk_buff field
 	 * data").  NULL: the whole context is readable and writable.
 	 */
-	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access,
-			  char *why, size_t why_sz);
+	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access, char *why,
+			  size_t why_sz);
 };
 #define userbpf_run_opts__last_field ctx_access
 
@@ -271,8 +269,7 @@ struct userbpf_run_opts {
  * -ELOOP when calls nest deeper than USERBPF_MAX_CALL_FRAMES.
  * err_buf names the instruction: "out-of-bounds read of 8 bytes at insn 17".
  */
-USERBPF_API int userbpf_prog__run(const struct userbpf_prog *prog,
-				  struct userbpf_run_opts *opts,
+USERBPF_API int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
 				  uint64_t *retval);
 
 /* ==== Services for helpers ==== */
@@ -281,11 +278,10 @@ USERBPF_API void *userbpf_run__cookie(const struct userbpf_run *run);
 USERBPF_API void *userbpf_run__ctx(const struct userbpf_run *run);
 USERBPF_API const struct userbpf_prog *userbpf_run__prog(const struct userbpf_run *run);
 /** @brief Let a checked run touch [addr, addr+size) (e.g. a map value). */
-USERBPF_API int userbpf_run__add_region(struct userbpf_run *run, void *addr,
-					size_t size, int writable);
+USERBPF_API int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size,
+					int writable);
 /** @brief From a tail-call helper: continue in prog after this helper. */
-USERBPF_API int userbpf_run__tail_call(struct userbpf_run *run,
-				       const struct userbpf_prog *prog);
+USERBPF_API int userbpf_run__tail_call(struct userbpf_run *run, const struct userbpf_prog *prog);
 /**
  * @brief From a helper: call a BPF function of the running program (the
  * value an lddw func() instruction produced) with r1-r5 = args, on a
@@ -294,8 +290,8 @@ USERBPF_API int userbpf_run__tail_call(struct userbpf_run *run,
  * program; -E2BIG when callbacks nest too deep; the callback's own error
  * (which also stops the calling program).
  */
-USERBPF_API int userbpf_run__call(struct userbpf_run *run, uint64_t fn,
-				  const uint64_t args[5], uint64_t *ret);
+USERBPF_API int userbpf_run__call(struct userbpf_run *run, uint64_t fn, const uint64_t args[5],
+				  uint64_t *ret);
 /**
  * @brief From a helper: stop the run after this helper returns; the run
  * fails with err (a negative errno) and the message "<reason> at insn N".
@@ -323,18 +319,18 @@ USERBPF_API void userbpf_run__add_map(struct userbpf_run *run, const void *ptr);
  * faulting), else only the run's own memory (see USERBPF_RUN_HOST_READ).
  * @return 0, or -EFAULT (dst is then left for the caller to zero).
  */
-USERBPF_API int userbpf_run__read(const struct userbpf_run *run, void *dst,
-				  const void *src, size_t size);
+USERBPF_API int userbpf_run__read(const struct userbpf_run *run, void *dst, const void *src,
+				  size_t size);
 /**
  * @brief The string variant: copies up to size bytes, stopping after the
  * NUL (dst is always NUL-terminated when size > 0).
  * @return bytes copied including the NUL, or -EFAULT.
  */
-USERBPF_API long userbpf_run__read_str(const struct userbpf_run *run, char *dst,
-				       const void *src, size_t size);
+USERBPF_API long userbpf_run__read_str(const struct userbpf_run *run, char *dst, const void *src,
+				       size_t size);
 /** @brief In checked mode, whether [addr, addr+size) is a region. */
-USERBPF_API int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr,
-				    size_t size, int write);
+USERBPF_API int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr, size_t size,
+				    int write);
 
 #ifdef __cplusplus
 }

@@ -51,8 +51,8 @@ static long kprobe_open(const char *func, bool retprobe)
 {
 	struct perf_event_attr attr;
 	long type = read_sysfs_int("/sys/bus/event_source/devices/kprobe/type", NULL);
-	long bit = read_sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe",
-				  "config:");
+	long bit =
+		read_sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:");
 
 	if (type < 0 || bit < 0)
 		return type < 0 ? type : bit;
@@ -60,8 +60,8 @@ static long kprobe_open(const char *func, bool retprobe)
 	attr.size = sizeof(attr);
 	attr.type = (uint32_t)type;
 	attr.config = retprobe ? 1UL << bit : 0;
-	attr.config1 = (uint64_t)func;	/* kprobe_func */
-	attr.config2 = 0;		/* probe_offset */
+	attr.config1 = (uint64_t)func; /* kprobe_func */
+	attr.config2 = 0;	       /* probe_offset */
 	return sys_perf_event_open(&attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
@@ -160,17 +160,18 @@ static int ring_consume(struct ring *r, uint64_t *last_ts)
 	int n = 0;
 
 	while (cons < prod) {
-		uint32_t hdr = __atomic_load_n((uint32_t *)(r->data + (cons & r->mask)),
-					       __ATOMIC_ACQUIRE);
+		uint32_t hdr =
+			__atomic_load_n((uint32_t *)(r->data + (cons & r->mask)), __ATOMIC_ACQUIRE);
 		uint32_t len = hdr & ~(3U << 30);
 
-		if (hdr & (1U << 31))	/* BUSY: not committed yet */
+		if (hdr & (1U << 31)) /* BUSY: not committed yet */
 			break;
-		if (!(hdr & (1U << 30))) {	/* not discarded */
+		if (!(hdr & (1U << 30))) { /* not discarded */
 			const struct kill_event *e = (const void *)(r->data + (cons & r->mask) + 8);
 
 			printf("event: kill(pid=%u, sig=%u) at ip %lx, ts %s\n", e->pid, e->sig,
-			       (unsigned long)e->ip, e->ts_ns >= *last_ts ? "increasing" : "DECREASING");
+			       (unsigned long)e->ip,
+			       e->ts_ns >= *last_ts ? "increasing" : "DECREASING");
 			*last_ts = e->ts_ns;
 			n++;
 		}
@@ -302,7 +303,7 @@ int main(void)
 			printf("software event: setup failed (%ld)\n", pfd);
 			return 1;
 		}
-		while (ns < 50000000)	/* spin in user mode for 5 timer ticks */
+		while (ns < 50000000) /* spin in user mode for 5 timer ticks */
 			sys_read((int)pfd, &ns, sizeof(ns));
 		sys_ioctl((int)pfd, PERF_EVENT_IOC_DISABLE, 0);
 		sys_read((int)pfd, &ns, sizeof(ns));
@@ -331,8 +332,8 @@ int main(void)
 		trap = sys_kbench(iters);
 		sys_close((int)pfd);
 		printf("kbench: %ld calls; cycles/call: %ld unprobed, %ld probed (event disabled), "
-		       "%ld probed (empty program)\n", iters, base / iters, trap / iters,
-		       probed / iters);
+		       "%ld probed (empty program)\n",
+		       iters, base / iters, trap / iters, probed / iters);
 		printf("kprobe hit cost: %ld cycles per hit with an empty eBPF program "
 		       "(%ld of them the breakpoint and single-step)\n",
 		       (probed - base) / iters, (trap - base) / iters);

@@ -122,10 +122,24 @@ static int btf_parse(const uint8_t *data, size_t size)
 		size_t extra = 0;
 
 		switch (kind) {
-		case 1: case 14: case 17: extra = 4; break;	/* INT, VAR, DECL_TAG */
-		case 3: extra = 12; break;			/* ARRAY */
-		case 4: case 5: case 15: case 19: extra = 12 * (size_t)vlen; break;
-		case 6: case 13: extra = 8 * (size_t)vlen; break;
+		case 1:
+		case 14:
+		case 17:
+			extra = 4;
+			break; /* INT, VAR, DECL_TAG */
+		case 3:
+			extra = 12;
+			break; /* ARRAY */
+		case 4:
+		case 5:
+		case 15:
+		case 19:
+			extra = 12 * (size_t)vlen;
+			break;
+		case 6:
+		case 13:
+			extra = 8 * (size_t)vlen;
+			break;
 		}
 		btf.t[btf.n++] = t;
 		p += sizeof(*t) + extra;
@@ -170,7 +184,12 @@ static long btf_size(uint32_t id)
 	if (!t)
 		return -1;
 	switch (btf_kind(t)) {
-	case 1: case 4: case 5: case 6: case 16: case 19:
+	case 1:
+	case 4:
+	case 5:
+	case 6:
+	case 16:
+	case 19:
 		return t->size_type;
 	case 2:
 		return 8;
@@ -224,11 +243,14 @@ static int parse_maps(struct bo_obj *o)
 				long v = btf_uint(m[1]);
 
 				if (!strcmp(n, "key") || !strcmp(n, "value")) {
-					long sz = pt && btf_kind(pt) == 2 ? btf_size(pt->size_type) : -1;
+					long sz = pt && btf_kind(pt) == 2 ?
+							  btf_size(pt->size_type) :
+							  -1;
 
 					if (sz <= 0)
 						return bad("map key/value type");
-					*(n[0] == 'k' ? &map->key_size : &map->value_size) = (uint32_t)sz;
+					*(n[0] == 'k' ? &map->key_size : &map->value_size) =
+						(uint32_t)sz;
 					continue;
 				}
 				if (v < 0)
@@ -525,9 +547,10 @@ int bo_load_prog(struct bo_obj *o, struct bo_prog *p, char *log, size_t log_size
 				return bad("relocation");
 			sym = (const struct elf_sym *)o->syms + symi;
 			insn = &p->insns[(off - p->off) / 8];
-			if (insn->code != (BPF_LD | BPF_IMM | BPF_DW) || !(m = map_for_symbol(o, sym)))
+			if (insn->code != (BPF_LD | BPF_IMM | BPF_DW) ||
+			    !(m = map_for_symbol(o, sym)))
 				return bad("relocation target");
-			if (m->shndx >= 0) {	/* global data: map value + offset */
+			if (m->shndx >= 0) { /* global data: map value + offset */
 				insn[1].imm = insn->imm + (int32_t)sym->value;
 				insn->src_reg = BPF_PSEUDO_MAP_VALUE;
 			} else {

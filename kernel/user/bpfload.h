@@ -20,19 +20,19 @@
 struct bo_map {
 	char name[BPF_OBJ_NAME_LEN];
 	uint32_t type, key_size, value_size, max_entries, flags;
-	int shndx;		/* a data section (.rodata ...) backs it, or -1 */
-	const void *init;	/* initial value of a data map */
+	int shndx;	  /* a data section (.rodata ...) backs it, or -1 */
+	const void *init; /* initial value of a data map */
 	int fd;
 };
 
 struct bo_prog {
 	char name[64];
 	const char *sec;
-	const char *func;	/* the probed kernel function */
+	const char *func; /* the probed kernel function */
 	bool is_ret;
 	uint32_t type;
 	int shndx;
-	uint64_t off;		/* in its section */
+	uint64_t off; /* in its section */
 	size_t cnt;
 	struct bpf_insn *insns;
 	int fd;

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 
 #define __TARGET_ARCH_x86
-#define __VMLINUX_H__	/* bpf_tracing.h: the kernel's field names (di, si, ax ...) */
+#define __VMLINUX_H__ /* bpf_tracing.h: the kernel's field names (di, si, ax ...) */
 /* the kernel's x86-64 struct pt_regs, the context of kprobe programs */
 struct pt_regs {
 	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;

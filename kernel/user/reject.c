@@ -8,7 +8,8 @@
 #include "bpfload.h"
 #include "ulib.h"
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 
 static char log_buf[4096];
 
@@ -23,14 +24,15 @@ int main(void)
 		return 1;
 	}
 	struct bpf_insn prog[] = {
-		INSN(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, 0),	/* *(u32 *)(fp - 4) = 0 */
+		INSN(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, 0), /* *(u32 *)(fp - 4) = 0 */
 		INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
 		INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4),
 		INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, (int)map),
 		INSN(0, 0, 0, 0, 0),
 		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
-		INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 1, 0),	/* if r0 == NULL skip */
-		INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_0, 8, 0),	/* r0 = value[8..16) */
+		INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 1, 0), /* if r0 == NULL skip */
+		INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_0, 8,
+		     0), /* r0 = value[8..16) */
 		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
@@ -46,5 +48,5 @@ int main(void)
 	fd = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
 	printf("reject: BPF_PROG_LOAD of an out-of-bounds map value read = %ld\n", fd);
 	printf("reject: verifier log:\n%s\n", log_buf);
-	return fd == -13 ? 0 : 1;	/* EACCES, as Linux */
+	return fd == -13 ? 0 : 1; /* EACCES, as Linux */
 }

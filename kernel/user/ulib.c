@@ -73,7 +73,7 @@ void *malloc(size_t n)
 	if (!heap || (size_t)(heap_end - heap) < n) {
 		size_t chunk = n > (1 << 20) ? n : (1 << 20);
 
-		heap = sys_mmap(0, chunk, 3, 0x22, -1, 0);	/* RW, private anonymous */
+		heap = sys_mmap(0, chunk, 3, 0x22, -1, 0); /* RW, private anonymous */
 		if ((long)heap < 0 && (long)heap > -4096)
 			return NULL;
 		heap_end = heap + chunk;

@@ -110,8 +110,8 @@ static void send_msg(uint32_t type, const void *a, size_t alen, const void *b, s
 		memcpy(buf + sizeof(h) + alen, b, blen);
 	do /* a socket (--pid): no SIGPIPE into the traced process */
 		n = out_is_sock ? probe_sc_gate(SYS_sendto, out_fd, (long)(uintptr_t)buf,
-						(long)(sizeof(h) + h.len), MSG_NOSIGNAL, 0, 0)
-				: probe_sc_gate(SYS_write, out_fd, (long)(uintptr_t)buf,
+						(long)(sizeof(h) + h.len), MSG_NOSIGNAL, 0, 0) :
+				  probe_sc_gate(SYS_write, out_fd, (long)(uintptr_t)buf,
 						(long)(sizeof(h) + h.len), 0, 0, 0);
 	while (n == -EINTR);
 }
@@ -212,7 +212,8 @@ static void send_map(struct userbpf_object_map *m)
 	info.key_size = userbpf_map__key_size(map);
 	info.value_size = userbpf_map__sys_value_size(map);
 	info.max_entries = userbpf_map__max_entries(map);
-	if (info.type == USERBPF_MAP_TYPE_RINGBUF || info.type == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY ||
+	if (info.type == USERBPF_MAP_TYPE_RINGBUF ||
+	    info.type == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY ||
 	    info.type == USERBPF_MAP_TYPE_PROG_ARRAY || strstr(name, ".rodata") ||
 	    !strncmp(name, "__bpf_usdt_", 11) || /* usdt.bpf.h's own maps */
 	    strstr(name, ".kconfig") || info.key_size > sizeof(key) ||
@@ -301,7 +302,7 @@ static void finish(void)
 static void child_after_fork(void)
 {
 	if (!follow) {
-		out_fd = -1;	/* untraced: its probes run on its own copies */
+		out_fd = -1; /* untraced: its probes run on its own copies */
 		return;
 	}
 	new_source();
@@ -580,7 +581,7 @@ __attribute__((visibility("default"))) int execvpe(const char *file, char *const
 	}
 	if (strchr(file, '/'))
 		return execve(file, argv, envp);
-	for (p = path ? path : "/bin:/usr/bin"; ; p++) {
+	for (p = path ? path : "/bin:/usr/bin";; p++) {
 		const char *end = strchrnul(p, ':');
 		size_t len = (size_t)(end - p);
 

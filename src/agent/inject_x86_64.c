@@ -43,7 +43,8 @@ static unsigned long map_base(pid_t pid, const struct stat *file)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%*x %*s %lx %x:%x %lu", &start, &off, &maj, &min, &ino) == 5 &&
+		if (sscanf(line, "%lx-%*x %*s %lx %x:%x %lu", &start, &off, &maj, &min, &ino) ==
+			    5 &&
 		    off == 0 && ino == file->st_ino) {
 			fclose(f);
 			return start;
@@ -93,8 +94,10 @@ int agent_inject(pid_t pid, const char *agent, char *err, size_t err_sz)
 	base_here = (unsigned long)info.dli_fbase;
 	if (ptrace(PTRACE_ATTACH, pid, NULL, NULL)) {
 		ret = -errno;
-		snprintf(err, err_sz, "cannot attach to process %d: %s (ptrace needs the same user "
-			 "and no yama restriction, or CAP_SYS_PTRACE)", (int)pid, strerror(errno));
+		snprintf(err, err_sz,
+			 "cannot attach to process %d: %s (ptrace needs the same user "
+			 "and no yama restriction, or CAP_SYS_PTRACE)",
+			 (int)pid, strerror(errno));
 		return ret;
 	}
 	ret = wait_stop(pid, &sig);
@@ -124,7 +127,8 @@ int agent_inject(pid_t pid, const char *agent, char *err, size_t err_sz)
 	remote.iov_len = len;
 	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != (ssize_t)len) {
 		ret = -errno;
-		snprintf(err, err_sz, "cannot write into process %d: %s", (int)pid, strerror(errno));
+		snprintf(err, err_sz, "cannot write into process %d: %s", (int)pid,
+			 strerror(errno));
 		goto detach;
 	}
 	r.rsp = str - 64 - 8; /* as after a call: rsp % 16 == 8 */
@@ -134,7 +138,8 @@ int agent_inject(pid_t pid, const char *agent, char *err, size_t err_sz)
 	remote.iov_len = 8;
 	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != 8) {
 		ret = -errno;
-		snprintf(err, err_sz, "cannot write into process %d: %s", (int)pid, strerror(errno));
+		snprintf(err, err_sz, "cannot write into process %d: %s", (int)pid,
+			 strerror(errno));
 		goto detach;
 	}
 	r.rip = fn;

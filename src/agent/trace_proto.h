@@ -17,15 +17,15 @@
 #include <sys/types.h>
 
 enum trace_msg_type {
-	TRACE_MSG_ERROR = 1,	 /* text: the agent could not start tracing */
-	TRACE_MSG_READY = 2,	 /* u32 number of attached programs */
-	TRACE_MSG_PRINTK = 3,	 /* a bpf_printk line (no newline) */
-	TRACE_MSG_RINGBUF = 4,	 /* map name, NUL, record bytes */
-	TRACE_MSG_MAP = 5,	 /* struct trace_map_info, then the name */
-	TRACE_MSG_ENTRY = 6,	 /* key bytes then value bytes of the last MAP */
-	TRACE_MSG_DONE = 7,	 /* the traced process is exiting */
-	TRACE_MSG_SYM = 8,	 /* u64 address, then its symbol ("f+0x1c (file)") */
-	TRACE_MSG_WARN = 9,	 /* text: a limit the user should know about */
+	TRACE_MSG_ERROR = 1,   /* text: the agent could not start tracing */
+	TRACE_MSG_READY = 2,   /* u32 number of attached programs */
+	TRACE_MSG_PRINTK = 3,  /* a bpf_printk line (no newline) */
+	TRACE_MSG_RINGBUF = 4, /* map name, NUL, record bytes */
+	TRACE_MSG_MAP = 5,     /* struct trace_map_info, then the name */
+	TRACE_MSG_ENTRY = 6,   /* key bytes then value bytes of the last MAP */
+	TRACE_MSG_DONE = 7,    /* the traced process is exiting */
+	TRACE_MSG_SYM = 8,     /* u64 address, then its symbol ("f+0x1c (file)") */
+	TRACE_MSG_WARN = 9,    /* text: a limit the user should know about */
 };
 
 /*
@@ -50,7 +50,7 @@ struct trace_map_info {
 #define TRACE_ENV_OBJ "USERBPF_TRACE_OBJ"
 #define TRACE_ENV_FD "USERBPF_TRACE_FD"
 #define TRACE_ENV_PROGS "USERBPF_TRACE_PROGS"	/* comma-separated names */
-#define TRACE_ENV_FOLLOW "USERBPF_TRACE_FOLLOW"	/* "1": trace children too */
+#define TRACE_ENV_FOLLOW "USERBPF_TRACE_FOLLOW" /* "1": trace children too */
 #define TRACE_ENV_FREQ "USERBPF_TRACE_FREQ"	/* perf_event programs' Hz (49) */
 #define TRACE_MSG_MAX 4096			/* PIPE_BUF */
 

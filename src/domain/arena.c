@@ -59,24 +59,24 @@ struct dom_alias {
 };
 
 struct blk {
-	uint32_t magic, cls;	/* cls < NCLASS, or NCLASS: a page run */
-	uint64_t pages;		/* page run: its pages */
+	uint32_t magic, cls; /* cls < NCLASS, or NCLASS: a page run */
+	uint64_t pages;	     /* page run: its pages */
 };
 #define BLK_MAGIC 0xb10cb10cu
 
 struct dom_hdr {
 	uint32_t magic, version;
-	uint64_t marker;	/* address of domain_join in the creator */
+	uint64_t marker; /* address of domain_join in the creator */
 	int lock;
 	int32_t nprocs;
-	uint32_t gen;		/* futex word */
+	uint32_t gen; /* futex word */
 	uint32_t next_id[3];
 	uint32_t attach_serial;
-	uint64_t bump;		/* next unused offset */
-	uint64_t free_cls[NCLASS];	/* offsets of free blocks (next in block) */
-	uint64_t free_runs;	/* offsets of free page runs */
+	uint64_t bump;		   /* next unused offset */
+	uint64_t free_cls[NCLASS]; /* offsets of free blocks (next in block) */
+	uint64_t free_runs;	   /* offsets of free page runs */
 	uint32_t nalias;
-	int32_t procs[MAX_PROCS];	/* members (pid; exec keeps the pid) */
+	int32_t procs[MAX_PROCS]; /* members (pid; exec keeps the pid) */
 	struct dom_alias alias[MAX_ALIAS];
 	struct dom_obj objs[MAX_OBJS];
 	struct dom_pin pins[MAX_PINS];
@@ -218,8 +218,7 @@ int domain_join(const char *path)
 		hdr->marker = (uint64_t)(uintptr_t)domain_join;
 		hdr->bump = HEAP_START;
 		hdr->magic = DOM_MAGIC;
-	} else if (hdr->version != DOM_VERSION ||
-		   hdr->marker != (uint64_t)(uintptr_t)domain_join) {
+	} else if (hdr->version != DOM_VERSION || hdr->marker != (uint64_t)(uintptr_t)domain_join) {
 		/* userbpf sits elsewhere here: its pointers would not work */
 		launch_real.munmap(p, DOMAIN_SIZE);
 		hdr = NULL;
@@ -244,13 +243,12 @@ int domain_join(const char *path)
 	snprintf(arena_path, sizeof(arena_path), "%s", path);
 	domain_alias_sync();
 	return 0;
-fail:
-	{
-		int e = errno;
+fail: {
+	int e = errno;
 
-		launch_real.close(fd);
-		return -e;
-	}
+	launch_real.close(fd);
+	return -e;
+}
 }
 
 /* The domain ends with its last member: members that died without

@@ -35,17 +35,17 @@ enum dom_attach_kind { DOM_ATT_UPROBE = 1, DOM_ATT_TP = 2, DOM_ATT_SAMPLE = 4 };
 
 struct dom_attach {
 	uint32_t active;
-	uint32_t kind;		/* enum dom_attach_kind */
+	uint32_t kind; /* enum dom_attach_kind */
 	uint32_t retprobe;
-	int32_t pid;		/* -1 every process, else only this one */
-	int32_t owner;		/* pid that attached it (attached there already) */
-	uint32_t serial;	/* distinguishes reuses of the slot */
+	int32_t pid;	 /* -1 every process, else only this one */
+	int32_t owner;	 /* pid that attached it (attached there already) */
+	uint32_t serial; /* distinguishes reuses of the slot */
 	uint64_t offset;
 	uint64_t cookie;
-	uint64_t freq, period;	/* SAMPLE */
-	int32_t cpu;		/* SAMPLE: -1 any */
-	void *prog;		/* struct userbpf_prog *, a reference */
-	char target[256];	/* binary path, or tracepoint "cat/name" */
+	uint64_t freq, period; /* SAMPLE */
+	int32_t cpu;	       /* SAMPLE: -1 any */
+	void *prog;	       /* struct userbpf_prog *, a reference */
+	char target[256];      /* binary path, or tracepoint "cat/name" */
 };
 
 /* Join (or create) the domain whose arena file is path.  0, or -errno

@@ -108,8 +108,7 @@ long ub_bprintf(const struct userbpf_run *run, char *out, size_t size, const cha
 			/* %pK, %px, %ps, %pS: print the address */
 			if (fmt[i] && strchr("KxsSB", fmt[i]))
 				i++;
-			n = snprintf(buf, sizeof(buf), "0x%llx",
-				     (unsigned long long)args[argi]);
+			n = snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)args[argi]);
 			break;
 		default: {
 			bool is_signed = conv == 'd' || conv == 'i';
@@ -126,9 +125,8 @@ long ub_bprintf(const struct userbpf_run *run, char *out, size_t size, const cha
 				v = is_signed ? (uint64_t)(int64_t)(int16_t)v : (uint16_t)v;
 			else if (lmod == -2)
 				v = is_signed ? (uint64_t)(int64_t)(int8_t)v : (uint8_t)v;
-			n = is_signed ? snprintf(buf, sizeof(buf), spec, (long long)v)
-				      : snprintf(buf, sizeof(buf), spec,
-						 (unsigned long long)v);
+			n = is_signed ? snprintf(buf, sizeof(buf), spec, (long long)v) :
+					snprintf(buf, sizeof(buf), spec, (unsigned long long)v);
 		}
 		}
 		if (n < 0)
@@ -147,8 +145,9 @@ void ub_trace_emit(struct userbpf_run *run, const char *line, size_t len)
 
 	while (len && line[len - 1] == '\n')
 		len--;
-	if (opts && opts->sz >= offsetof(struct userbpf_run_opts, trace_fn) +
-				      sizeof(opts->trace_fn) && opts->trace_fn) {
+	if (opts &&
+	    opts->sz >= offsetof(struct userbpf_run_opts, trace_fn) + sizeof(opts->trace_fn) &&
+	    opts->trace_fn) {
 		char tmp[TRACE_LINE_MAX];
 
 		if (len >= sizeof(tmp))
@@ -188,8 +187,8 @@ UB_HELPER(trace_printk)
 }
 
 /* Copy a u64 argument array of data_len bytes (a multiple of 8). */
-static int get_args(struct userbpf_run *run, uint64_t data, uint64_t data_len,
-		    uint64_t *args, unsigned *nargs)
+static int get_args(struct userbpf_run *run, uint64_t data, uint64_t data_len, uint64_t *args,
+		    unsigned *nargs)
 {
 	if (data_len % 8 || data_len > MAX_BPRINTF_ARGS * 8 || (!data && data_len))
 		return -EINVAL;

@@ -16,11 +16,10 @@
 #include "util/alloc.h"
 
 #define UB_UNUSED __attribute__((unused))
-#define UB_HELPER(NAME)                                                       \
-	uint64_t ub_helper_##NAME(uint64_t r1 UB_UNUSED, uint64_t r2 UB_UNUSED, \
-				  uint64_t r3 UB_UNUSED, uint64_t r4 UB_UNUSED, \
-				  uint64_t r5 UB_UNUSED,                        \
-				  struct userbpf_run *run UB_UNUSED)
+#define UB_HELPER(NAME)                                                                            \
+	uint64_t ub_helper_##NAME(uint64_t r1 UB_UNUSED, uint64_t r2 UB_UNUSED,                    \
+				  uint64_t r3 UB_UNUSED, uint64_t r4 UB_UNUSED,                    \
+				  uint64_t r5 UB_UNUSED, struct userbpf_run *run UB_UNUSED)
 
 /* A negative errno as the helper's r0. */
 #define UB_ERR(E) ((uint64_t)(int64_t)(E))
@@ -94,7 +93,6 @@ UB_HELPER(get_smp_processor_id);
 UB_HELPER(get_numa_node_id);
 UB_HELPER(loop);
 UB_HELPER(strncmp);
-
 
 /*
  * Format like the kernel's bpf_bprintf: fmt with args[] (u64 each,

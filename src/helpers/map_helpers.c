@@ -84,8 +84,7 @@ UB_HELPER(map_update_elem)
 		return UB_ERR(-EINVAL);
 	if (!prog_may_write(run, map))
 		return UB_ERR(-EACCES);
-	if (!mem_arg(run, r2, map->key_size, false) ||
-	    !mem_arg(run, r3, map->value_size, false))
+	if (!mem_arg(run, r2, map->key_size, false) || !mem_arg(run, r3, map->value_size, false))
 		return UB_ERR(-EFAULT);
 	return (uint64_t)ub_map_update_elem(map, (const void *)(uintptr_t)r2,
 					    (const void *)(uintptr_t)r3, r4);
@@ -165,8 +164,7 @@ struct for_each_ctx {
 };
 
 /* One element: callback(map, key, value, ctx); 0 continues, 1 stops. */
-static long for_each_one(struct ub_map *map, const void *key, void *value,
-			 void *ctx)
+static long for_each_one(struct ub_map *map, const void *key, void *value, void *ctx)
 {
 	struct for_each_ctx *fe = ctx;
 	uint64_t args[5] = { (uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)key,
@@ -180,8 +178,8 @@ static long for_each_one(struct ub_map *map, const void *key, void *value,
 		 * with the callback */
 		key_region = !vm_mem_ok(fe->run, (uintptr_t)key, map->key_size, false);
 		if (key_region)
-			userbpf_run__add_region(fe->run, (void *)(uintptr_t)key,
-						map->key_size, false);
+			userbpf_run__add_region(fe->run, (void *)(uintptr_t)key, map->key_size,
+						false);
 		userbpf_run__add_region(fe->run, value, map->value_size,
 					!(map->map_flags & USERBPF_F_RDONLY_PROG));
 	}
@@ -261,8 +259,8 @@ UB_HELPER(spin_lock)
 		userbpf_run__abort(run, -EDEADLK, "bpf_spin_lock while holding a lock");
 		return UB_ERR(-EDEADLK);
 	}
-	while (!__atomic_compare_exchange_n(lock, &expected, 1, false,
-					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+	while (!__atomic_compare_exchange_n(lock, &expected, 1, false, __ATOMIC_ACQUIRE,
+					    __ATOMIC_RELAXED)) {
 		expected = 0;
 		while (__atomic_load_n(lock, __ATOMIC_RELAXED)) {
 			if ((++spins & 255) == 0) {

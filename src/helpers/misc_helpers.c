@@ -43,8 +43,8 @@ UB_HELPER(get_prandom_u32)
 	static UB_TLS uint64_t state;
 
 	if (!state)
-		state = ub_clock_ns(CLOCK_MONOTONIC) ^
-			(uint64_t)(uintptr_t)&state ^ 0x9e3779b97f4a7c15ull;
+		state = ub_clock_ns(CLOCK_MONOTONIC) ^ (uint64_t)(uintptr_t)&state ^
+			0x9e3779b97f4a7c15ull;
 	state ^= state >> 12;
 	state ^= state << 25;
 	state ^= state >> 27;

@@ -69,17 +69,18 @@ UB_HELPER(ringbuf_reserve)
  * mode it stops the run.  After the commit the record is gone for the
  * program.
  */
-static void ringbuf_commit(struct userbpf_run *run, uint64_t rec, uint64_t flags,
-			   bool discard)
+static void ringbuf_commit(struct userbpf_run *run, uint64_t rec, uint64_t flags, bool discard)
 {
 	void *p = (void *)(uintptr_t)rec;
 	void *map;
 
 	if (!vm_unhold(run, VM_HELD_RINGBUF_REC, p, &map)) {
 		if (userbpf_run__checked(run))
-			userbpf_run__abort(run, -EINVAL, discard ?
-					   "bpf_ringbuf_discard of a pointer that is not a live reservation" :
-					   "bpf_ringbuf_submit of a pointer that is not a live reservation");
+			userbpf_run__abort(
+				run, -EINVAL,
+				discard ?
+					"bpf_ringbuf_discard of a pointer that is not a live reservation" :
+					"bpf_ringbuf_submit of a pointer that is not a live reservation");
 		return;
 	}
 	vm_del_region(run, p);
@@ -110,8 +111,7 @@ UB_HELPER(perf_event_output)
 {
 	struct ub_map *map = (struct ub_map *)(uintptr_t)r2;
 
-	if (!userbpf_run__map_ok(run, map) ||
-	    map->map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+	if (!userbpf_run__map_ok(run, map) || map->map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 		return UB_ERR(-EINVAL);
 	if (!userbpf_run__mem_ok(run, (void *)(uintptr_t)r4, r5, 0))
 		return UB_ERR(-EFAULT);

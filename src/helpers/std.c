@@ -17,12 +17,10 @@
 #include "userbpf/progs.h"
 
 #define A(X) USERBPF_ARG_##X
-#define P(RET, FLAGS, ...)                                                    \
-	{ .ret = USERBPF_RET_##RET, .args = { __VA_ARGS__ }, .flags = FLAGS }
+#define P(RET, FLAGS, ...) { .ret = USERBPF_RET_##RET, .args = { __VA_ARGS__ }, .flags = FLAGS }
 /* P with the program types that may call the helper (default: all) */
-#define PT(TYPES, RET, FLAGS, ...)                                            \
-	{ .ret = USERBPF_RET_##RET, .args = { __VA_ARGS__ }, .flags = FLAGS,  \
-	  .prog_types = TYPES }
+#define PT(TYPES, RET, FLAGS, ...)                                                                 \
+	{ .ret = USERBPF_RET_##RET, .args = { __VA_ARGS__ }, .flags = FLAGS, .prog_types = TYPES }
 #define H(ID, NAME, FN, PROTO) { ID, "bpf_" #NAME, ub_helper_##FN, PROTO }
 #define GPL USERBPF_HELPER_GPL_ONLY
 
@@ -34,31 +32,29 @@
  */
 #define TB(X) USERBPF_PROG_TYPE_BIT(USERBPF_PROG_TYPE_##X)
 /* bpf_tracing_func_proto: kprobe_prog_func_proto and its siblings */
-#define TRACING_TYPES                                                         \
-	(TB(KPROBE) | TB(TRACEPOINT) | TB(PERF_EVENT) | TB(RAW_TRACEPOINT) |  \
+#define TRACING_TYPES                                                                              \
+	(TB(KPROBE) | TB(TRACEPOINT) | TB(PERF_EVENT) | TB(RAW_TRACEPOINT) |                       \
 	 TB(RAW_TRACEPOINT_WRITABLE) | TB(TRACING) | TB(LSM) | TB(SYSCALL))
 /* bpf_get_attach_cookie: the tracing types but syscall programs */
 #define COOKIE_TYPES (TRACING_TYPES & ~TB(SYSCALL))
 /* bpf_get_socket_cookie: the types whose context has a socket */
-#define SOCKET_COOKIE_TYPES                                                   \
-	ALL_TYPES_BUT(TB(KPROBE) | TB(TRACEPOINT) | TB(XDP) | TB(PERF_EVENT) |  \
-		      TB(LWT_IN) | TB(LWT_OUT) | TB(LWT_XMIT) | TB(CGROUP_DEVICE) | \
-		      TB(SK_MSG) | TB(RAW_TRACEPOINT) | TB(LWT_SEG6LOCAL) |     \
-		      TB(FLOW_DISSECTOR) | TB(CGROUP_SYSCTL) |                  \
-		      TB(RAW_TRACEPOINT_WRITABLE) | TB(CGROUP_SOCKOPT) |        \
+#define SOCKET_COOKIE_TYPES                                                                        \
+	ALL_TYPES_BUT(TB(KPROBE) | TB(TRACEPOINT) | TB(XDP) | TB(PERF_EVENT) | TB(LWT_IN) |        \
+		      TB(LWT_OUT) | TB(LWT_XMIT) | TB(CGROUP_DEVICE) | TB(SK_MSG) |                \
+		      TB(RAW_TRACEPOINT) | TB(LWT_SEG6LOCAL) | TB(FLOW_DISSECTOR) |                \
+		      TB(CGROUP_SYSCTL) | TB(RAW_TRACEPOINT_WRITABLE) | TB(CGROUP_SOCKOPT) |       \
 		      TB(SK_LOOKUP) | TB(NETFILTER))
 /* every type: ~0 minus the named ones */
 #define ALL_TYPES_BUT(MASK) (~0ull & ~(TB(UNSPEC) | (MASK)))
 /* bpf_perf_event_output: not sk_reuseport, flow_dissector, netfilter, lirc */
-#define PERF_OUTPUT_TYPES                                                     \
-	ALL_TYPES_BUT(TB(LIRC_MODE2) | TB(SK_REUSEPORT) | TB(FLOW_DISSECTOR) | \
-		      TB(NETFILTER) | TB(STRUCT_OPS) | TB(EXT))
+#define PERF_OUTPUT_TYPES                                                                          \
+	ALL_TYPES_BUT(TB(LIRC_MODE2) | TB(SK_REUSEPORT) | TB(FLOW_DISSECTOR) | TB(NETFILTER) |     \
+		      TB(STRUCT_OPS) | TB(EXT))
 /* bpf_ktime_get_coarse_ns: bpf_sk_base_func_proto users and sysctl */
-#define COARSE_NS_TYPES                                                       \
-	(TB(SOCKET_FILTER) | TB(SCHED_CLS) | TB(SCHED_ACT) | TB(XDP) |        \
-	 TB(CGROUP_SKB) | TB(CGROUP_SOCK) | TB(LWT_IN) | TB(LWT_OUT) |        \
-	 TB(LWT_XMIT) | TB(SOCK_OPS) | TB(SK_SKB) | TB(SK_MSG) |              \
-	 TB(CGROUP_SOCK_ADDR) | TB(LWT_SEG6LOCAL) | TB(SK_REUSEPORT) |        \
+#define COARSE_NS_TYPES                                                                            \
+	(TB(SOCKET_FILTER) | TB(SCHED_CLS) | TB(SCHED_ACT) | TB(XDP) | TB(CGROUP_SKB) |            \
+	 TB(CGROUP_SOCK) | TB(LWT_IN) | TB(LWT_OUT) | TB(LWT_XMIT) | TB(SOCK_OPS) | TB(SK_SKB) |   \
+	 TB(SK_MSG) | TB(CGROUP_SOCK_ADDR) | TB(LWT_SEG6LOCAL) | TB(SK_REUSEPORT) |                \
 	 TB(FLOW_DISSECTOR) | TB(CGROUP_SYSCTL) | TB(SK_LOOKUP))
 
 static const struct userbpf_helper std_helpers[] = {
@@ -66,10 +62,10 @@ static const struct userbpf_helper std_helpers[] = {
 	  P(PTR_TO_MAP_VALUE_OR_NULL, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY))),
 	H(2, map_update_elem, map_update_elem,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(PTR_TO_MAP_VALUE), A(ANYTHING))),
-	H(3, map_delete_elem, map_delete_elem,
-	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY))),
+	H(3, map_delete_elem, map_delete_elem, P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY))),
 	H(4, probe_read, probe_read,
-	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO),
+	     A(ANYTHING))),
 	H(5, ktime_get_ns, ktime_get_ns, P(INTEGER, 0, 0)),
 	H(6, trace_printk, trace_printk,
 	  P(INTEGER, GPL, A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), A(ANYTHING), A(ANYTHING))),
@@ -82,8 +78,8 @@ static const struct userbpf_helper std_helpers[] = {
 	H(16, get_current_comm, get_current_comm,
 	  P(INTEGER, 0, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE))),
 	H(25, perf_event_output, perf_event_output,
-	  PT(PERF_OUTPUT_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING), A(PTR_TO_MEM),
-	    A(CONST_SIZE_OR_ZERO))),
+	  PT(PERF_OUTPUT_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING),
+	     A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO))),
 	H(27, get_stackid, get_stackid,
 	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING))),
 	H(35, get_current_task, get_current_task, P(INTEGER, 0, 0)),
@@ -93,7 +89,8 @@ static const struct userbpf_helper std_helpers[] = {
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(ANYTHING))),
 	H(42, get_numa_node_id, get_numa_node_id, P(INTEGER, 0, 0)),
 	H(45, probe_read_str, probe_read_str,
-	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
+	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO),
+	     A(ANYTHING))),
 	H(46, get_socket_cookie, get_socket_cookie,
 	  PT(SOCKET_COOKIE_TYPES, INTEGER, 0, A(PTR_TO_CTX))),
 	H(52, sk_redirect_map, sk_redirect_map,
@@ -104,8 +101,8 @@ static const struct userbpf_helper std_helpers[] = {
 	H(60, msg_redirect_map, msg_redirect_map,
 	  PT(TB(SK_MSG), INTEGER, 0, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING), A(ANYTHING))),
 	H(67, get_stack, get_stack,
-	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE_OR_ZERO),
-	    A(ANYTHING))),
+	  PT(TRACING_TYPES, INTEGER, GPL, A(PTR_TO_CTX), A(PTR_TO_UNINIT_MEM),
+	     A(CONST_SIZE_OR_ZERO), A(ANYTHING))),
 	H(70, sock_hash_update, sock_hash_update,
 	  PT(TB(SOCK_OPS), INTEGER, 0, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY),
 	     A(ANYTHING))),
@@ -118,10 +115,8 @@ static const struct userbpf_helper std_helpers[] = {
 	H(80, get_current_cgroup_id, get_current_cgroup_id, P(INTEGER, 0, 0)),
 	H(87, map_push_elem, map_push_elem,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE), A(ANYTHING))),
-	H(88, map_pop_elem, map_pop_elem,
-	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE))),
-	H(89, map_peek_elem, map_peek_elem,
-	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE))),
+	H(88, map_pop_elem, map_pop_elem, P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE))),
+	H(89, map_peek_elem, map_peek_elem, P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE))),
 	H(93, spin_lock, spin_lock, P(VOID, 0, A(PTR_TO_SPIN_LOCK))),
 	H(94, spin_unlock, spin_unlock, P(VOID, 0, A(PTR_TO_SPIN_LOCK))),
 	H(101, sysctl_get_name, sysctl_get_name,
@@ -176,8 +171,7 @@ static const struct userbpf_helper std_helpers[] = {
 	    A(CONST_SIZE_OR_ZERO))),
 	H(181, loop, loop,
 	  P(INTEGER, 0, A(ANYTHING), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING))),
-	H(182, strncmp, strncmp,
-	  P(INTEGER, 0, A(PTR_TO_MEM), A(CONST_SIZE), A(PTR_TO_CONST_STR))),
+	H(182, strncmp, strncmp, P(INTEGER, 0, A(PTR_TO_MEM), A(CONST_SIZE), A(PTR_TO_CONST_STR))),
 	H(195, map_lookup_percpu_elem, map_lookup_percpu_elem,
 	  P(PTR_TO_MAP_VALUE_OR_NULL, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY), A(ANYTHING))),
 	H(201, dynptr_read, dynptr_read,
@@ -194,8 +188,7 @@ static const struct userbpf_helper std_helpers[] = {
 };
 
 /* The public constructor: the vm's, with the built-in table as default. */
-struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns,
-				       size_t insn_cnt,
+struct userbpf_prog *userbpf_prog__new(const struct userbpf_insn *insns, size_t insn_cnt,
 				       const struct userbpf_prog_opts *opts)
 {
 	return vm_prog_new(insns, insn_cnt, opts, std_helpers,
@@ -230,8 +223,7 @@ const struct userbpf_helper *userbpf_helper_by_name(const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof(std_helpers) / sizeof(std_helpers[0]); i++)
-		if (!strcmp(std_helpers[i].name, name) ||
-		    !strcmp(std_helpers[i].name + 4, name))
+		if (!strcmp(std_helpers[i].name, name) || !strcmp(std_helpers[i].name + 4, name))
 			return &std_helpers[i];
 	return NULL;
 }

@@ -130,8 +130,7 @@ __thread __attribute__((tls_model("initial-exec"))) struct ub_sample_stack ub_sa
  * the frames the probe module unwound, or else the frame-pointer chain
  * from regs->bp, as the kernel's perf_callchain_user walks it.
  */
-static unsigned sampled_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
-			      unsigned skip)
+static unsigned sampled_stack(struct userbpf_run *run, uint64_t *ips, unsigned max, unsigned skip)
 {
 	const uint64_t *regs = userbpf_run__ctx(run);
 	uint64_t ip = regs[16], fp = regs[4], next[2]; /* pt_regs ip, bp */
@@ -156,8 +155,7 @@ static unsigned sampled_stack(struct userbpf_run *run, uint64_t *ips, unsigned m
 	return out;
 }
 
-static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
-			   unsigned skip)
+static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max, unsigned skip)
 {
 	void *frames[MAX_STACK_DEPTH + 64];
 	const struct userbpf_prog *prog = userbpf_run__prog(run);
@@ -267,8 +265,7 @@ UB_HELPER(send_signal_thread)
 	if (!(userbpf_run__flags(run) & USERBPF_RUN_ALLOW_SIGNAL))
 		return UB_ERR(-EPERM);
 #if __STDC_HOSTED__
-	return syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), (int)r1)
-		       ? UB_ERR(-errno) : 0;
+	return syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), (int)r1) ? UB_ERR(-errno) : 0;
 #else
 	return UB_ERR(-EOPNOTSUPP);
 #endif

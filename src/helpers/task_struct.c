@@ -72,8 +72,8 @@ static void img_key_init(void)
 }
 
 /* Byte offset of member name in struct task_struct, or -1. */
-static int64_t member_off(const struct userbpf_btf *btf, uint32_t id, const char *name,
-			  size_t size, size_t struct_size)
+static int64_t member_off(const struct userbpf_btf *btf, uint32_t id, const char *name, size_t size,
+			  size_t struct_size)
 {
 	uint32_t bits = 0;
 	int64_t off = userbpf_btf__member_bit_offset(btf, id, name, &bits);
@@ -83,8 +83,8 @@ static int64_t member_off(const struct userbpf_btf *btf, uint32_t id, const char
 	return off / 8;
 }
 
-static void put(const struct userbpf_btf *btf, uint32_t id, size_t struct_size,
-		uint8_t *img, const char *name, const void *val, size_t size)
+static void put(const struct userbpf_btf *btf, uint32_t id, size_t struct_size, uint8_t *img,
+		const char *name, const void *val, size_t size)
 {
 	int64_t off = member_off(btf, id, name, size, struct_size);
 
@@ -157,10 +157,9 @@ static uint64_t ticks_to_ns(uint64_t ticks)
 
 static int build(struct task_img *img, const struct userbpf_btf *btf)
 {
-	int64_t tid_id = userbpf_btf__find_by_name_kind(btf, "task_struct",
-							USERBPF_BTF_KIND_STRUCT);
-	int64_t mm_id = userbpf_btf__find_by_name_kind(btf, "mm_struct",
-						       USERBPF_BTF_KIND_STRUCT);
+	int64_t tid_id =
+		userbpf_btf__find_by_name_kind(btf, "task_struct", USERBPF_BTF_KIND_STRUCT);
+	int64_t mm_id = userbpf_btf__find_by_name_kind(btf, "mm_struct", USERBPF_BTF_KIND_STRUCT);
 	int64_t size, mm_size = 64;
 	pid_t tid = (pid_t)syscall(SYS_gettid), pid = getpid(), ppid = getppid();
 	char path[64], comm[16] = "";
@@ -213,8 +212,7 @@ static int build(struct task_img *img, const struct userbpf_btf *btf)
 		put(btf, id, (size_t)size, img->parent, "comm", pcomm, 16);
 		put_u64(btf, id, (size_t)size, img->parent, "flags", pflags);
 		put_u64(btf, id, (size_t)size, img->parent, "start_time", ticks_to_ns(pstart));
-		put_u64(btf, id, (size_t)size, img->parent, "start_boottime",
-			ticks_to_ns(pstart));
+		put_u64(btf, id, (size_t)size, img->parent, "start_boottime", ticks_to_ns(pstart));
 	}
 	/* the main thread */
 	{
@@ -280,8 +278,8 @@ void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf)
 			return NULL;
 	} else {
 		/* a thread may rename itself (PR_SET_NAME) */
-		int64_t id = userbpf_btf__find_by_name_kind(btf, "task_struct",
-							    USERBPF_BTF_KIND_STRUCT);
+		int64_t id =
+			userbpf_btf__find_by_name_kind(btf, "task_struct", USERBPF_BTF_KIND_STRUCT);
 		char comm[16] = "";
 
 		prctl(PR_GET_NAME, comm, 0, 0, 0);

@@ -36,20 +36,18 @@ uint64_t ub_current_cgroup_id(void);
  */
 extern const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *prog);
 
-uint64_t ub_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3,
-				    uint64_t r4, uint64_t r5, struct userbpf_run *run) UB_HOST_OPTIONAL;
-uint64_t ub_helper_get_task_stack(uint64_t r1, uint64_t r2, uint64_t r3,
-				  uint64_t r4, uint64_t r5, struct userbpf_run *run) UB_HOST_OPTIONAL;
+uint64_t ub_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				    struct userbpf_run *run) UB_HOST_OPTIONAL;
+uint64_t ub_helper_get_task_stack(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				  struct userbpf_run *run) UB_HOST_OPTIONAL;
 /* maps/cgroup_array.c */
-uint64_t ub_helper_current_task_under_cgroup(uint64_t r1, uint64_t r2, uint64_t r3,
-					     uint64_t r4, uint64_t r5,
-					     struct userbpf_run *run) UB_HOST_OPTIONAL;
-uint64_t ub_helper_get_ns_current_pid_tgid(uint64_t r1, uint64_t r2, uint64_t r3,
-					   uint64_t r4, uint64_t r5,
-					   struct userbpf_run *run) UB_HOST_OPTIONAL;
-uint64_t ub_helper_get_current_cgroup_id(uint64_t r1, uint64_t r2, uint64_t r3,
-					 uint64_t r4, uint64_t r5, struct userbpf_run *run) UB_HOST_OPTIONAL;
-uint64_t ub_helper_get_socket_cookie(uint64_t r1, uint64_t r2, uint64_t r3,
-				     uint64_t r4, uint64_t r5, struct userbpf_run *run) UB_HOST_OPTIONAL;
+uint64_t ub_helper_current_task_under_cgroup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+					     uint64_t r5, struct userbpf_run *run) UB_HOST_OPTIONAL;
+uint64_t ub_helper_get_ns_current_pid_tgid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+					   uint64_t r5, struct userbpf_run *run) UB_HOST_OPTIONAL;
+uint64_t ub_helper_get_current_cgroup_id(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+					 uint64_t r5, struct userbpf_run *run) UB_HOST_OPTIONAL;
+uint64_t ub_helper_get_socket_cookie(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5, struct userbpf_run *run) UB_HOST_OPTIONAL;
 
 #endif

@@ -32,8 +32,7 @@ static int peek(const struct cur *c)
 
 static bool is_space(int ch)
 {
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' ||
-	       ch == '\f';
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
 }
 
 static bool is_digit(int ch)
@@ -43,8 +42,7 @@ static bool is_digit(int ch)
 
 static bool is_ident_start(int ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	       ch == '_' || ch == '.';
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '.';
 }
 
 /* Characters that glue into one token: mnemonics, numbers, names. */
@@ -79,10 +77,10 @@ static size_t skip_ident(struct cur *c)
 /* What one template match produced. */
 struct operands {
 	struct userbpf_insn insn[2]; /* lddw fills both slots */
-	unsigned set;                /* U_DST / U_SRC already given */
-	const char *label;           /* jump operand given as a label */
+	unsigned set;		     /* U_DST / U_SRC already given */
+	const char *label;	     /* jump operand given as a label */
 	size_t label_len;
-	bool label_in_imm;           /* %J (imm) rather than %j (off) */
+	bool label_in_imm; /* %J (imm) rather than %j (off) */
 };
 
 /*
@@ -97,14 +95,14 @@ struct fail {
 };
 
 /* Record the operand [start, c) as bad, unless an error came first. */
-static void fail_at(struct fail *f, const struct cur *start,
-		    const struct cur *c, const char *what, const char *tail)
+static void fail_at(struct fail *f, const struct cur *start, const struct cur *c, const char *what,
+		    const char *tail)
 {
 	if (f->pos)
 		return;
 	f->pos = start->p;
-	snprintf(f->why, sizeof(f->why), "%s '%.*s'%s", what,
-		 (int)(c->p - start->p), start->p, tail);
+	snprintf(f->why, sizeof(f->why), "%s '%.*s'%s", what, (int)(c->p - start->p), start->p,
+		 tail);
 }
 
 /*
@@ -113,8 +111,7 @@ static void fail_at(struct fail *f, const struct cur *start,
  * (cursor unchanged), -1 when it is one but does not fit 64 bits (cursor
  * after it).  A sign is accepted only when allow_sign.
  */
-static int parse_number(struct cur *c, bool allow_sign, bool *neg,
-			uint64_t *mag)
+static int parse_number(struct cur *c, bool allow_sign, bool *neg, uint64_t *mag)
 {
 	struct cur save = *c;
 	unsigned base = 10, digits = 0;
@@ -124,8 +121,7 @@ static int parse_number(struct cur *c, bool allow_sign, bool *neg,
 	*neg = false;
 	if (allow_sign && (peek(c) == '+' || peek(c) == '-'))
 		*neg = *c->p++ == '-';
-	if (peek(c) == '0' && c->p + 1 < c->end &&
-	    (c->p[1] == 'x' || c->p[1] == 'X')) {
+	if (peek(c) == '0' && c->p + 1 < c->end && (c->p[1] == 'x' || c->p[1] == 'X')) {
 		base = 16;
 		c->p += 2;
 	}
@@ -154,8 +150,7 @@ static int parse_number(struct cur *c, bool allow_sign, bool *neg,
 }
 
 /* Signed value in [min, max] of a parsed sign and magnitude. */
-static bool fits(bool neg, uint64_t mag, int64_t min, int64_t max,
-		 int64_t *out)
+static bool fits(bool neg, uint64_t mag, int64_t min, int64_t max, int64_t *out)
 {
 	if (neg) {
 		if (mag > (uint64_t)-min)
@@ -174,9 +169,8 @@ static bool fits(bool neg, uint64_t mag, int64_t min, int64_t max,
  * shape mismatch.  Otherwise true with *out, or with *out = 0 and
  * "<what> '<text>' out of range" recorded in f.
  */
-static bool parse_ranged(struct cur *c, bool allow_sign, int64_t min,
-			 int64_t max, const char *what, int64_t *out,
-			 struct fail *f)
+static bool parse_ranged(struct cur *c, bool allow_sign, int64_t min, int64_t max, const char *what,
+			 int64_t *out, struct fail *f)
 {
 	struct cur start = *c;
 	uint64_t mag;
@@ -225,8 +219,7 @@ static bool any_prefix(char ph, const struct isa_info *row)
 	if (ph == 'S' || ph == 's')
 		return row->flags & (F_STORE | F_ATOMIC);
 	if (ph == 'D')
-		return (row->flags & F_LOAD) &&
-		       (row->opcode & 0xe0) == USERBPF_MEM &&
+		return (row->flags & F_LOAD) && (row->opcode & 0xe0) == USERBPF_MEM &&
 		       (row->opcode & 0x18) != USERBPF_DW;
 	return false;
 }
@@ -235,8 +228,8 @@ static bool any_prefix(char ph, const struct isa_info *row)
  * A register r0-r10 (or w0-w10) for %D %d %S %s.  A placeholder repeated in
  * a template ("%D = -%D") must name the same register again.
  */
-static bool parse_reg(struct cur *c, char ph, const struct isa_info *row,
-		      struct operands *o, struct fail *f)
+static bool parse_reg(struct cur *c, char ph, const struct isa_info *row, struct operands *o,
+		      struct fail *f)
 {
 	struct cur start = *c;
 	int prefix = peek(c);
@@ -246,8 +239,7 @@ static bool parse_reg(struct cur *c, char ph, const struct isa_info *row,
 
 	if (prefix != 'r' && prefix != 'w')
 		return false;
-	if (!any_prefix(ph, row) &&
-	    prefix != (ph == 'D' || ph == 'S' ? 'r' : 'w'))
+	if (!any_prefix(ph, row) && prefix != (ph == 'D' || ph == 'S' ? 'r' : 'w'))
 		return false;
 	c->p++;
 	if (!is_digit(peek(c)))
@@ -263,8 +255,7 @@ static bool parse_reg(struct cur *c, char ph, const struct isa_info *row,
 	}
 	old = is_dst ? o->insn[0].dst_reg : o->insn[0].src_reg;
 	if ((o->set & field) && old != num)
-		fail_at(f, &start, c, "expected the same register again, got",
-			"");
+		fail_at(f, &start, c, "expected the same register again, got", "");
 	o->set |= field;
 	if (is_dst)
 		o->insn[0].dst_reg = num & 0xf;
@@ -278,8 +269,7 @@ static bool parse_reg(struct cur *c, char ph, const struct isa_info *row,
  * ("+2", "-3"), so that "call 1" (helper) and "call +1" (local) differ, or
  * a label resolved once the whole text is read.
  */
-static bool parse_jump(struct cur *c, char ph, struct operands *o,
-		       struct fail *f)
+static bool parse_jump(struct cur *c, char ph, struct operands *o, struct fail *f)
 {
 	bool in_imm = ph == 'J';
 	const char *name = c->p;
@@ -294,9 +284,8 @@ static bool parse_jump(struct cur *c, char ph, struct operands *o,
 	}
 	if (peek(c) != '+' && peek(c) != '-')
 		return false;
-	if (!parse_ranged(c, true, in_imm ? INT32_MIN : INT16_MIN,
-			  in_imm ? INT32_MAX : INT16_MAX, "jump offset", &v,
-			  f))
+	if (!parse_ranged(c, true, in_imm ? INT32_MIN : INT16_MIN, in_imm ? INT32_MAX : INT16_MAX,
+			  "jump offset", &v, f))
 		return false;
 	if (in_imm)
 		o->insn[0].imm = (int32_t)v;
@@ -335,8 +324,8 @@ static bool parse_mem_off(struct cur *c, struct operands *o, struct fail *f)
  * shape mismatch; true otherwise, with a reason recorded in f when the
  * operand has a bad value.
  */
-static bool parse_operand(struct cur *c, char ph, const struct isa_info *row,
-			  struct operands *o, struct fail *f)
+static bool parse_operand(struct cur *c, char ph, const struct isa_info *row, struct operands *o,
+			  struct fail *f)
 {
 	int64_t v;
 
@@ -348,14 +337,12 @@ static bool parse_operand(struct cur *c, char ph, const struct isa_info *row,
 		return parse_reg(c, ph, row, o, f);
 	case 'i':
 	case 'n':
-		if (!parse_ranged(c, true, INT32_MIN, UINT32_MAX, "immediate",
-				  &v, f))
+		if (!parse_ranged(c, true, INT32_MIN, UINT32_MAX, "immediate", &v, f))
 			return false;
 		o->insn[ph == 'n'].imm = (int32_t)(uint32_t)v;
 		return true;
 	case 'u':
-		if (!parse_ranged(c, false, 0, UINT32_MAX, "immediate", &v,
-				  f))
+		if (!parse_ranged(c, false, 0, UINT32_MAX, "immediate", &v, f))
 			return false;
 		o->insn[0].imm = (int32_t)(uint32_t)v;
 		return true;
@@ -381,8 +368,7 @@ static bool parse_operand(struct cur *c, char ph, const struct isa_info *row,
  * MATCH field) and returns true.  A line of the right shape with a bad
  * operand returns false with the reason in *f, unless f already has one.
  */
-static bool match_row(int op, const struct cur *line, struct operands *o,
-		      struct fail *f)
+static bool match_row(int op, const struct cur *line, struct operands *o, struct fail *f)
 {
 	const struct isa_info *row = &isa_table[op];
 	struct fail bad = { 0 };
@@ -500,24 +486,20 @@ static void *grow(void *arr, size_t *cap, size_t need, size_t size)
 	return p;
 }
 
-static int add_label(struct asm_state *st, const char *name, size_t len,
-		     unsigned line)
+static int add_label(struct asm_state *st, const char *name, size_t len, unsigned line)
 {
-	struct label *labels = grow(st->labels, &st->label_cap,
-				    st->label_cnt + 1, sizeof(*labels));
+	struct label *labels = grow(st->labels, &st->label_cap, st->label_cnt + 1, sizeof(*labels));
 
 	if (!labels)
 		return -ENOMEM;
 	st->labels = labels;
-	st->labels[st->label_cnt++] = (struct label){
-		.name = name, .len = len, .pc = st->cnt, .line = line
-	};
+	st->labels[st->label_cnt++] =
+		(struct label){ .name = name, .len = len, .pc = st->cnt, .line = line };
 	return 0;
 }
 
 /* Append the matched instruction (two slots for lddw) and its fixup. */
-static int emit(struct asm_state *st, int op, const struct operands *o,
-		unsigned line)
+static int emit(struct asm_state *st, int op, const struct operands *o, unsigned line)
 {
 	unsigned slots = isa_slots(op);
 	struct userbpf_insn *insns;
@@ -528,15 +510,15 @@ static int emit(struct asm_state *st, int op, const struct operands *o,
 		return -ENOMEM;
 	st->insns = insns;
 	if (o->label) {
-		fixups = grow(st->fixups, &st->fixup_cap, st->fixup_cnt + 1,
-			      sizeof(*fixups));
+		fixups = grow(st->fixups, &st->fixup_cap, st->fixup_cnt + 1, sizeof(*fixups));
 		if (!fixups)
 			return -ENOMEM;
 		st->fixups = fixups;
-		st->fixups[st->fixup_cnt++] = (struct fixup){
-			.name = o->label, .len = o->label_len, .pc = st->cnt,
-			.line = line, .in_imm = o->label_in_imm
-		};
+		st->fixups[st->fixup_cnt++] = (struct fixup){ .name = o->label,
+							      .len = o->label_len,
+							      .pc = st->cnt,
+							      .line = line,
+							      .in_imm = o->label_in_imm };
 	}
 	memcpy(&st->insns[st->cnt], o->insn, slots * sizeof(*st->insns));
 	st->cnt += slots;
@@ -549,8 +531,7 @@ static int emit(struct asm_state *st, int op, const struct operands *o,
 static const char *code_end(const char *p, const char *end)
 {
 	for (; p < end; p++)
-		if (*p == '#' || *p == ';' ||
-		    (*p == '/' && p + 1 < end && p[1] == '/'))
+		if (*p == '#' || *p == ';' || (*p == '/' && p + 1 < end && p[1] == '/'))
 			return p;
 	return end;
 }
@@ -576,25 +557,23 @@ static int assemble_insn(struct asm_state *st, struct cur *c, unsigned line)
 			/* a template that cannot express its row */
 			isa_errf(st->errbuf, st->errbuf_sz,
 				 "line %u: internal error: '%.*s' as %s does "
-				 "not decode (%s)", line, (int)(c->end - c->p),
-				 c->p, isa_table[op].name, why);
+				 "not decode (%s)",
+				 line, (int)(c->end - c->p), c->p, isa_table[op].name, why);
 			return -EINVAL;
 		}
 		return emit(st, op, &o, line);
 	}
 	if (f.pos)
-		isa_errf(st->errbuf, st->errbuf_sz, "line %u: %s in '%.*s'",
-			 line, f.why, (int)(c->end - c->p), c->p);
+		isa_errf(st->errbuf, st->errbuf_sz, "line %u: %s in '%.*s'", line, f.why,
+			 (int)(c->end - c->p), c->p);
 	else
-		isa_errf(st->errbuf, st->errbuf_sz,
-			 "line %u: unknown instruction '%.*s'", line,
+		isa_errf(st->errbuf, st->errbuf_sz, "line %u: unknown instruction '%.*s'", line,
 			 (int)(c->end - c->p), c->p);
 	return -EINVAL;
 }
 
 /* One source line: any number of "name:" labels, then an instruction. */
-static int assemble_line(struct asm_state *st, const char *p, const char *end,
-			 unsigned line)
+static int assemble_line(struct asm_state *st, const char *p, const char *end, unsigned line)
 {
 	struct cur c = { .p = p, .end = code_end(p, end) };
 	int err;
@@ -659,16 +638,15 @@ static int resolve_labels(struct asm_state *st)
 	size_t i;
 
 	if (st->label_cnt)
-		qsort(st->labels, st->label_cnt, sizeof(*st->labels),
-		      label_cmp);
+		qsort(st->labels, st->label_cnt, sizeof(*st->labels), label_cmp);
 	for (i = 1; i < st->label_cnt; i++) {
 		const struct label *a = &st->labels[i - 1], *b = &st->labels[i];
 
 		if (a->len == b->len && !memcmp(a->name, b->name, a->len)) {
 			isa_errf(st->errbuf, st->errbuf_sz,
 				 "line %u: duplicate label '%.*s' (first at "
-				 "line %u)", b->line, (int)b->len, b->name,
-				 a->line);
+				 "line %u)",
+				 b->line, (int)b->len, b->name, a->line);
 			return -EINVAL;
 		}
 	}
@@ -679,20 +657,18 @@ static int resolve_labels(struct asm_state *st)
 		int64_t delta;
 
 		if (st->label_cnt)
-			l = bsearch(&key, st->labels, st->label_cnt,
-				    sizeof(*l), label_key_cmp);
+			l = bsearch(&key, st->labels, st->label_cnt, sizeof(*l), label_key_cmp);
 		if (!l) {
-			isa_errf(st->errbuf, st->errbuf_sz,
-				 "line %u: undefined label '%.*s'", fx->line,
-				 (int)fx->len, fx->name);
+			isa_errf(st->errbuf, st->errbuf_sz, "line %u: undefined label '%.*s'",
+				 fx->line, (int)fx->len, fx->name);
 			return -EINVAL;
 		}
 		delta = (int64_t)l->pc - (int64_t)fx->pc - 1;
-		if (fx->in_imm ? delta < INT32_MIN || delta > INT32_MAX
-			       : delta < INT16_MIN || delta > INT16_MAX) {
+		if (fx->in_imm ? delta < INT32_MIN || delta > INT32_MAX :
+				 delta < INT16_MIN || delta > INT16_MAX) {
 			isa_errf(st->errbuf, st->errbuf_sz,
-				 "line %u: jump to label '%.*s' out of range",
-				 fx->line, (int)fx->len, fx->name);
+				 "line %u: jump to label '%.*s' out of range", fx->line,
+				 (int)fx->len, fx->name);
 			return -EINVAL;
 		}
 		if (fx->in_imm)
@@ -712,8 +688,8 @@ static int resolve_labels(struct asm_state *st)
  * *insn_cnt 0, and errbuf says "line N: reason".  Returns 0, -EINVAL
  * (syntax, range, labels) or -ENOMEM.  Cost: O(lines * rows) matching.
  */
-int userbpf_asm(const char *text, struct userbpf_insn **insns,
-		size_t *insn_cnt, char *errbuf, size_t errbuf_sz)
+int userbpf_asm(const char *text, struct userbpf_insn **insns, size_t *insn_cnt, char *errbuf,
+		size_t errbuf_sz)
 {
 	struct asm_state st = { .errbuf = errbuf, .errbuf_sz = errbuf_sz };
 	const char *p = text;

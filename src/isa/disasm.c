@@ -30,8 +30,7 @@ struct out {
 	size_t len;
 };
 
-static void out_printf(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void out_printf(struct out *o, const char *fmt, ...)
 {
@@ -54,8 +53,7 @@ static void out_printf(struct out *o, const char *fmt, ...)
  */
 static void put_imm64(struct out *o, const struct userbpf_insn *insns)
 {
-	uint64_t v = (uint64_t)(uint32_t)insns[0].imm |
-		     (uint64_t)(uint32_t)insns[1].imm << 32;
+	uint64_t v = (uint64_t)(uint32_t)insns[0].imm | (uint64_t)(uint32_t)insns[1].imm << 32;
 	int64_t s = (int64_t)v;
 
 	if (s >= INT32_MIN && s <= (int64_t)UINT32_MAX)
@@ -65,8 +63,7 @@ static void put_imm64(struct out *o, const struct userbpf_insn *insns)
 }
 
 /* Expand one placeholder letter (the character after '%'). */
-static void put_operand(struct out *o, char ph, int op,
-			const struct userbpf_insn *insns)
+static void put_operand(struct out *o, char ph, int op, const struct userbpf_insn *insns)
 {
 	const struct userbpf_insn *insn = &insns[0];
 	unsigned dst = op == ISA_CALLX ? isa_callx_reg(insn) : insn->dst_reg;
@@ -108,8 +105,7 @@ static void put_operand(struct out *o, char ph, int op,
 	}
 }
 
-static void expand_template(struct out *o, int op,
-			    const struct userbpf_insn *insns)
+static void expand_template(struct out *o, int op, const struct userbpf_insn *insns)
 {
 	const char *t;
 
@@ -125,12 +121,11 @@ static void expand_template(struct out *o, int op,
 }
 
 /* The raw fields of an undefined instruction, and why it is undefined. */
-static int put_raw(struct out *o, const struct userbpf_insn *insn,
-		   const char *why)
+static int put_raw(struct out *o, const struct userbpf_insn *insn, const char *why)
 {
-	out_printf(o, ".insn 0x%02x 0x%02x 0x%04x 0x%08" PRIx32 " ; %s",
-		   insn->code, (unsigned)(insn->src_reg << 4 | insn->dst_reg),
-		   (unsigned)(uint16_t)insn->off, (uint32_t)insn->imm, why);
+	out_printf(o, ".insn 0x%02x 0x%02x 0x%04x 0x%08" PRIx32 " ; %s", insn->code,
+		   (unsigned)(insn->src_reg << 4 | insn->dst_reg), (unsigned)(uint16_t)insn->off,
+		   (uint32_t)insn->imm, why);
 	return -EINVAL;
 }
 
@@ -139,8 +134,7 @@ static int put_raw(struct out *o, const struct userbpf_insn *insn,
  * The text only carries what the template shows, so anything else must be
  * zero for the line to assemble back to the same bytes.
  */
-static const char *lddw_tail_problem(int op, const struct userbpf_insn *insns,
-				     size_t remaining)
+static const char *lddw_tail_problem(int op, const struct userbpf_insn *insns, size_t remaining)
 {
 	const struct userbpf_insn *tail = &insns[1];
 	const char *tmpl = isa_table[op].tmpl;
@@ -166,8 +160,8 @@ static const char *lddw_tail_problem(int op, const struct userbpf_insn *insns,
  * printed as found (r11..r15 included): checking them is isa_check_program's
  * job.
  */
-int userbpf_disasm_insn(const struct userbpf_insn *insns, size_t remaining,
-			char *buf, size_t buf_sz)
+int userbpf_disasm_insn(const struct userbpf_insn *insns, size_t remaining, char *buf,
+			size_t buf_sz)
 {
 	struct out o = { .buf = buf, .sz = buf ? buf_sz : 0 };
 	const char *why = "unknown opcode";

@@ -16,10 +16,16 @@
 #include "util/alloc.h"
 
 const struct isa_info isa_table[ISA_OP_COUNT] = {
-#define INSN(ID, OPC, MATCH, MVAL, FIELDS, FLAGS, CPU, TMPL, SEM)              \
-	[ISA_##ID] = { .name = #ID, .tmpl = TMPL, .semantics = SEM,            \
-		       .mval = MVAL, .flags = FLAGS, .opcode = OPC,            \
-		       .match = MATCH, .fields = FIELDS, .cpu = CPU },
+#define INSN(ID, OPC, MATCH, MVAL, FIELDS, FLAGS, CPU, TMPL, SEM)                                  \
+	[ISA_##ID] = { .name = #ID,                                                                \
+		       .tmpl = TMPL,                                                               \
+		       .semantics = SEM,                                                           \
+		       .mval = MVAL,                                                               \
+		       .flags = FLAGS,                                                             \
+		       .opcode = OPC,                                                              \
+		       .match = MATCH,                                                             \
+		       .fields = FIELDS,                                                           \
+		       .cpu = CPU },
 #include "insn.def"
 #undef INSN
 };
@@ -49,8 +55,7 @@ void isa_errf(char *errbuf, size_t errbuf_sz, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool row_matches(const struct isa_info *row,
-			const struct userbpf_insn *insn)
+static bool row_matches(const struct isa_info *row, const struct userbpf_insn *insn)
 {
 	switch (row->match) {
 	case M_OFF:
@@ -133,8 +138,8 @@ static bool lddw_uses_next_imm(const struct isa_info *row)
 	return strstr(row->tmpl, "%q") || strstr(row->tmpl, "%n");
 }
 
-static int check_program(const struct userbpf_insn *insns, size_t cnt,
-			 uint8_t *ops, char *errbuf, size_t errbuf_sz)
+static int check_program(const struct userbpf_insn *insns, size_t cnt, uint8_t *ops, char *errbuf,
+			 size_t errbuf_sz)
 {
 	size_t pc;
 
@@ -143,8 +148,7 @@ static int check_program(const struct userbpf_insn *insns, size_t cnt,
 		return -E2BIG;
 	}
 	if (cnt > USERBPF_MAX_INSNS) {
-		isa_errf(errbuf, errbuf_sz,
-			 "program has %zu instructions, limit is %u", cnt,
+		isa_errf(errbuf, errbuf_sz, "program has %zu instructions, limit is %u", cnt,
 			 USERBPF_MAX_INSNS);
 		return -E2BIG;
 	}
@@ -157,28 +161,24 @@ static int check_program(const struct userbpf_insn *insns, size_t cnt,
 		unsigned bad_reg;
 
 		if (op < 0) {
-			isa_errf(errbuf, errbuf_sz,
-				 "at insn %zu: %s (opcode 0x%02x)", pc, why,
+			isa_errf(errbuf, errbuf_sz, "at insn %zu: %s (opcode 0x%02x)", pc, why,
 				 insn->code);
 			return -EINVAL;
 		}
 		row = &isa_table[op];
 		ops[pc] = (uint8_t)op;
-		bad_reg = insn->dst_reg > 10   ? insn->dst_reg
-			  : insn->src_reg > 10 ? insn->src_reg
-			  : (op == ISA_CALLX && isa_callx_reg(insn) > 10)
-				  ? isa_callx_reg(insn)
-				  : 0;
+		bad_reg = insn->dst_reg > 10				? insn->dst_reg :
+			  insn->src_reg > 10				? insn->src_reg :
+			  (op == ISA_CALLX && isa_callx_reg(insn) > 10) ? isa_callx_reg(insn) :
+									  0;
 		if (bad_reg) {
-			isa_errf(errbuf, errbuf_sz,
-				 "at insn %zu: invalid register r%u", pc,
+			isa_errf(errbuf, errbuf_sz, "at insn %zu: invalid register r%u", pc,
 				 bad_reg);
 			return -EINVAL;
 		}
 		if (((row->flags & F_WDST) && insn->dst_reg == 10) ||
 		    ((row->flags & F_WSRC) && insn->src_reg == 10)) {
-			isa_errf(errbuf, errbuf_sz,
-				 "at insn %zu: frame pointer r10 is read only",
+			isa_errf(errbuf, errbuf_sz, "at insn %zu: frame pointer r10 is read only",
 				 pc);
 			return -EINVAL;
 		}
@@ -186,7 +186,8 @@ static int check_program(const struct userbpf_insn *insns, size_t cnt,
 			if (pc + 1 >= cnt || !lddw_tail_ok(&insns[pc + 1])) {
 				isa_errf(errbuf, errbuf_sz,
 					 "at insn %zu: invalid lddw: second "
-					 "slot missing or not zero", pc);
+					 "slot missing or not zero",
+					 pc);
 				return -EINVAL;
 			}
 			if (!lddw_uses_next_imm(row) && insns[pc + 1].imm) {
@@ -216,20 +217,20 @@ static int check_program(const struct userbpf_insn *insns, size_t cnt,
 		if (target < 0 || target >= (int64_t)cnt) {
 			isa_errf(errbuf, errbuf_sz,
 				 "at insn %zu: jump out of range from insn %zu "
-				 "to %lld", pc, pc, (long long)target);
+				 "to %lld",
+				 pc, pc, (long long)target);
 			return -EINVAL;
 		}
 		if (ops[target] == ISA_INVALID) {
 			isa_errf(errbuf, errbuf_sz,
 				 "at insn %zu: jump into the middle of lddw at "
-				 "insn %lld", pc, (long long)target - 1);
+				 "insn %lld",
+				 pc, (long long)target - 1);
 			return -EINVAL;
 		}
 	}
-	if (ops[cnt - 1] != ISA_EXIT && ops[cnt - 1] != ISA_JA &&
-	    ops[cnt - 1] != ISA_JA32) {
-		isa_errf(errbuf, errbuf_sz,
-			 "at insn %zu: last insn is not an exit or jmp",
+	if (ops[cnt - 1] != ISA_EXIT && ops[cnt - 1] != ISA_JA && ops[cnt - 1] != ISA_JA32) {
+		isa_errf(errbuf, errbuf_sz, "at insn %zu: last insn is not an exit or jmp",
 			 cnt - 1);
 		return -EINVAL;
 	}
@@ -237,8 +238,8 @@ static int check_program(const struct userbpf_insn *insns, size_t cnt,
 }
 
 /* ops may be NULL: then a scratch array stands in for it. */
-int isa_check_program(const struct userbpf_insn *insns, size_t cnt,
-		      uint8_t *ops, char *errbuf, size_t errbuf_sz)
+int isa_check_program(const struct userbpf_insn *insns, size_t cnt, uint8_t *ops, char *errbuf,
+		      size_t errbuf_sz)
 {
 	uint8_t *scratch;
 	int err;
@@ -253,8 +254,8 @@ int isa_check_program(const struct userbpf_insn *insns, size_t cnt,
 	return err;
 }
 
-int userbpf_insns_check(const struct userbpf_insn *insns, size_t insn_cnt,
-			char *errbuf, size_t errbuf_sz)
+int userbpf_insns_check(const struct userbpf_insn *insns, size_t insn_cnt, char *errbuf,
+			size_t errbuf_sz)
 {
 	if (!insns && insn_cnt)
 		return -EINVAL;

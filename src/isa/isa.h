@@ -23,21 +23,21 @@ enum isa_match { M_NONE, M_OFF, M_IMM, M_SRC };
 #define U_IMM 0x8
 
 /* FLAGS column */
-#define F_ALU    0x0001 /* arithmetic, result in dst */
-#define F_ALU32  0x0002 /* 32-bit result, zero-extended */
-#define F_WDST   0x0004 /* writes dst */
-#define F_WSRC   0x0008 /* writes src (atomic fetch, xchg) */
-#define F_W0     0x0010 /* writes r0 (cmpxchg) */
-#define F_JMP    0x0020 /* branch target in off */
-#define F_JMPL   0x0040 /* branch/call target in imm */
-#define F_COND   0x0080 /* conditional branch */
-#define F_CALL   0x0100
-#define F_EXIT   0x0200
-#define F_LDDW   0x0400 /* two slots */
-#define F_LOAD   0x0800
-#define F_STORE  0x1000
+#define F_ALU 0x0001   /* arithmetic, result in dst */
+#define F_ALU32 0x0002 /* 32-bit result, zero-extended */
+#define F_WDST 0x0004  /* writes dst */
+#define F_WSRC 0x0008  /* writes src (atomic fetch, xchg) */
+#define F_W0 0x0010    /* writes r0 (cmpxchg) */
+#define F_JMP 0x0020   /* branch target in off */
+#define F_JMPL 0x0040  /* branch/call target in imm */
+#define F_COND 0x0080  /* conditional branch */
+#define F_CALL 0x0100
+#define F_EXIT 0x0200
+#define F_LDDW 0x0400 /* two slots */
+#define F_LOAD 0x0800
+#define F_STORE 0x1000
 #define F_ATOMIC 0x2000
-#define F_LDPKT  0x4000 /* LD_ABS / LD_IND */
+#define F_LDPKT 0x4000 /* LD_ABS / LD_IND */
 
 enum isa_op {
 #define INSN(ID, ...) ISA_##ID,
@@ -89,8 +89,8 @@ static inline unsigned isa_slots(int op)
  * is non-NULL it receives the row of every slot (ISA_INVALID for lddw's
  * second slot).  Messages go to errbuf as "at insn N: reason".
  */
-int isa_check_program(const struct userbpf_insn *insns, size_t cnt,
-		      uint8_t *ops, char *errbuf, size_t errbuf_sz);
+int isa_check_program(const struct userbpf_insn *insns, size_t cnt, uint8_t *ops, char *errbuf,
+		      size_t errbuf_sz);
 
 /* Format into errbuf (always NUL-terminated, truncated if needed). */
 void isa_errf(char *errbuf, size_t errbuf_sz, const char *fmt, ...)

@@ -37,11 +37,17 @@ static const char *const jit_error_text[JIT_E_COUNT] = {
 static int jit_error_errno(enum jit_error e)
 {
 	switch (e) {
-	case JIT_OK: return 0;
-	case JIT_E_UNSUPPORTED_ARCH: case JIT_E_DISABLED: return -ENOTSUP;
-	case JIT_E_NOMEM: return -ENOMEM;
-	case JIT_E_TOO_BIG: return -E2BIG;
-	default: return -EINVAL;
+	case JIT_OK:
+		return 0;
+	case JIT_E_UNSUPPORTED_ARCH:
+	case JIT_E_DISABLED:
+		return -ENOTSUP;
+	case JIT_E_NOMEM:
+		return -ENOMEM;
+	case JIT_E_TOO_BIG:
+		return -E2BIG;
+	default:
+		return -EINVAL;
 	}
 }
 
@@ -144,8 +150,7 @@ static unsigned plan_direct(const struct userbpf_prog *prog, const uint8_t *is_e
 			}
 			fl = isa_table[d_in->op].flags;
 			if ((fl & (F_JMP | F_JMPL | F_CALL | F_EXIT)) ||
-			    ((fl & F_WDST) && d_in->dst == 1) ||
-			    ((fl & F_WSRC) && d_in->src == 1))
+			    ((fl & F_WDST) && d_in->dst == 1) || ((fl & F_WSRC) && d_in->src == 1))
 				break;
 		}
 		if (!map || !ub_map_is_live(map))
@@ -207,8 +212,8 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	}
 	if (prog->jit_blind) {
 		/* not a secret from the host, unpredictable to the program */
-		c.blind_seed = ub_clock_ns(1 /* CLOCK_MONOTONIC */) ^
-			       (uint64_t)(uintptr_t)img ^ ((uint64_t)(uintptr_t)&c << 17);
+		c.blind_seed = ub_clock_ns(1 /* CLOCK_MONOTONIC */) ^ (uint64_t)(uintptr_t)img ^
+			       ((uint64_t)(uintptr_t)&c << 17);
 		img->blinded = true;
 	}
 	c.addrs = img->addrs;
@@ -260,8 +265,8 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	img->len = len;
 	img->prologue_len = c.prologue_len;
 	img->body_start = c.body_start;
-	img->tramp = (int (*)(const uint64_t *, struct userbpf_run *, uint64_t *,
-			      const void *))(void *)(img->code + c.tramp_off);
+	img->tramp = (int (*)(const uint64_t *, struct userbpf_run *, uint64_t *, const void *))(
+		void *)(img->code + c.tramp_off);
 	ub_free(prev);
 	ub_free(tmp);
 	ub_free(dir);
@@ -295,8 +300,8 @@ static int prog_compile(struct userbpf_prog *prog)
 					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 		return __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE);
 	}
-	if (!__atomic_compare_exchange_n(&prog->jit, &expected, img, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!__atomic_compare_exchange_n(&prog->jit, &expected, img, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
 		image_free(img);
 	__atomic_store_n(&prog->jit_state, 1, __ATOMIC_RELEASE);
 	return 1;
@@ -420,7 +425,7 @@ int userbpf_prog__jit(struct userbpf_prog *prog)
 	if (!prog)
 		return -EINVAL;
 	state = prog_compile(prog);
-	return state == 1 ? 0 : jit_error_errno((enum jit_error)-state);
+	return state == 1 ? 0 : jit_error_errno((enum jit_error) - state);
 }
 
 const char *userbpf_prog__jit_error(const struct userbpf_prog *prog)

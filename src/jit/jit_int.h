@@ -37,19 +37,19 @@ enum jit_error {
 
 /* Per-program compiled image (struct userbpf_prog.jit). */
 struct jit_image {
-	uint8_t *code;	     /* executable, read-only */
-	size_t map_size;     /* bytes mapped */
-	size_t len;	     /* bytes of code */
+	uint8_t *code;	 /* executable, read-only */
+	size_t map_size; /* bytes mapped */
+	size_t len;	 /* bytes of code */
 	size_t insn_cnt;
-	uint32_t *addrs;     /* insn_cnt + 1: native offset of each insn body */
-	uint8_t *is_entry;   /* insn_cnt: a function (prologue) starts here */
+	uint32_t *addrs;   /* insn_cnt + 1: native offset of each insn body */
+	uint8_t *is_entry; /* insn_cnt: a function (prologue) starts here */
 	uint32_t prologue_len;
 	uint32_t body_start; /* offset of the first byte after trampoline+stubs */
 	/* trampoline: enter native code at target with r1-r5 = args */
-	int (*tramp)(const uint64_t args[5], struct userbpf_run *run,
-		     uint64_t *ret, const void *target);
+	int (*tramp)(const uint64_t args[5], struct userbpf_run *run, uint64_t *ret,
+		     const void *target);
 	unsigned passes;
-	bool blinded;	     /* compiled with constant blinding */
+	bool blinded;		 /* compiled with constant blinding */
 	unsigned direct_lookups; /* map lookups done without the helper */
 };
 
@@ -75,11 +75,11 @@ struct jit_ctx {
 	size_t cap;
 	size_t len;
 	bool overflow;
-	uint32_t *addrs;     /* read: previous pass; written: this pass */
+	uint32_t *addrs; /* read: previous pass; written: this pass */
 	const uint8_t *is_entry;
-	uint32_t prologue_len;	/* out */
-	uint32_t body_start;	/* out */
-	uint32_t tramp_off;	/* out */
+	uint32_t prologue_len; /* out */
+	uint32_t body_start;   /* out */
+	uint32_t tramp_off;    /* out */
 	/*
 	 * Constant blinding (0: off): every immediate a program supplies is
 	 * emitted as (imm ^ r), r, and an xor in a scratch register, with r

@@ -42,8 +42,22 @@
 #if defined(__x86_64__)
 
 enum x86_reg {
-	RAX = 0, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
-	R8, R9, R10, R11, R12, R13, R14, R15,
+	RAX = 0,
+	RCX,
+	RDX,
+	RBX,
+	RSP,
+	RBP,
+	RSI,
+	RDI,
+	R8,
+	R9,
+	R10,
+	R11,
+	R12,
+	R13,
+	R14,
+	R15,
 };
 
 /* BPF register -> x86-64 register. */
@@ -60,20 +74,31 @@ static const uint8_t reg_map[11] = {
 	[9] = R15,  /* callee-saved */
 	[10] = RBP, /* frame pointer: top of this function's 512 bytes */
 };
-#define AUX R9	  /* scratch; 6th C argument at helper calls */
-#define TMP R10	  /* scratch */
-#define TMP2 R11  /* scratch; call target */
+#define AUX R9	   /* scratch; 6th C argument at helper calls */
+#define TMP R10	   /* scratch */
+#define TMP2 R11   /* scratch; call target */
 #define RUNREG R12 /* struct userbpf_run * for the whole execution */
 
-#define FRAME_STACK 528	  /* BPF stack + r1 slot + padding */
-#define R1_SLOT (-520)	  /* rbp-relative */
-#define TRAMP_FRAME 64	  /* rbp - rsp in the trampoline body */
+#define FRAME_STACK 528 /* BPF stack + r1 slot + padding */
+#define R1_SLOT (-520)	/* rbp-relative */
+#define TRAMP_FRAME 64	/* rbp - rsp in the trampoline body */
 
 #define RUN_OFF(field) ((int32_t)offsetof(struct userbpf_run, field))
 
 /* x86 condition codes */
-enum cc { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7,
-	  CC_S = 8, CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf };
+enum cc {
+	CC_B = 2,
+	CC_AE = 3,
+	CC_E = 4,
+	CC_NE = 5,
+	CC_BE = 6,
+	CC_A = 7,
+	CC_S = 8,
+	CC_L = 0xc,
+	CC_GE = 0xd,
+	CC_LE = 0xe,
+	CC_G = 0xf
+};
 
 /* Offsets of the shared stubs in this pass (they precede all bodies). */
 struct stubs {
@@ -110,10 +135,10 @@ static void emit8(struct jit_ctx *c, uint64_t v)
 	emit(c, &v, 8);
 }
 
-#define EMIT(...)                                                            \
-	do {                                                                 \
-		const uint8_t b_[] = { __VA_ARGS__ };                        \
-		emit(c, b_, sizeof(b_));                                     \
+#define EMIT(...)                                                                                  \
+	do {                                                                                       \
+		const uint8_t b_[] = { __VA_ARGS__ };                                              \
+		emit(c, b_, sizeof(b_));                                                           \
 	} while (0)
 
 static bool is_imm8(int64_t v)
@@ -131,8 +156,8 @@ static bool is_simm32(int64_t v)
  * goes to REX.R / REX.B; byte_regs: force a REX when an 8-bit operand is
  * spl/bpl/sil/dil (else the encoding means ah/ch/dh/bh).
  */
-static void emit_op(struct jit_ctx *c, uint8_t pfx, bool w, int reg, int rm,
-		    bool byte_regs, const uint8_t *op, size_t op_len)
+static void emit_op(struct jit_ctx *c, uint8_t pfx, bool w, int reg, int rm, bool byte_regs,
+		    const uint8_t *op, size_t op_len)
 {
 	uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg >> 3) & 1) << 2 | ((rm >> 3) & 1));
 
@@ -171,8 +196,8 @@ static void emit_rr(struct jit_ctx *c, bool w, uint8_t opc, int reg, int rm)
 }
 
 /* op [base + disp] with reg field (one- or two-byte opcode) */
-static void emit_mem(struct jit_ctx *c, uint8_t pfx, bool w, bool byte_regs,
-		     const uint8_t *op, size_t op_len, int reg, int base, int32_t disp)
+static void emit_mem(struct jit_ctx *c, uint8_t pfx, bool w, bool byte_regs, const uint8_t *op,
+		     size_t op_len, int reg, int base, int32_t disp)
 {
 	emit_op(c, pfx, w, reg, base, byte_regs, op, op_len);
 	emit_modrm_mem(c, reg, base, disp);
@@ -182,26 +207,26 @@ static void emit_mem(struct jit_ctx *c, uint8_t pfx, bool w, bool byte_regs,
 
 static void emit_mov_rr(struct jit_ctx *c, bool w, int dst, int src)
 {
-	emit_rr(c, w, 0x89, src, dst);				/* mov dst, src */
+	emit_rr(c, w, 0x89, src, dst); /* mov dst, src */
 }
 
 /* dst = 64-bit constant, shortest encoding. */
 static void emit_mov_imm64(struct jit_ctx *c, int dst, uint64_t v)
 {
 	if (v == 0) {
-		emit_rr(c, false, 0x31, dst, dst);		/* xor dst32, dst32 */
+		emit_rr(c, false, 0x31, dst, dst); /* xor dst32, dst32 */
 	} else if (v <= UINT32_MAX) {
 		if (dst >= 8)
 			emit1(c, 0x41);
-		emit1(c, (uint8_t)(0xb8 + (dst & 7)));		/* mov dst32, imm32 */
+		emit1(c, (uint8_t)(0xb8 + (dst & 7))); /* mov dst32, imm32 */
 		emit4(c, (uint32_t)v);
 	} else if (is_simm32((int64_t)v)) {
 		emit_op(c, 0, true, 0, dst, false, (const uint8_t[]){ 0xc7 }, 1);
-		emit_modrm_rr(c, 0, dst);			/* mov dst, simm32 */
+		emit_modrm_rr(c, 0, dst); /* mov dst, simm32 */
 		emit4(c, (uint32_t)v);
 	} else {
 		emit1(c, (uint8_t)(0x48 | (dst >> 3)));
-		emit1(c, (uint8_t)(0xb8 + (dst & 7)));		/* movabs dst, imm64 */
+		emit1(c, (uint8_t)(0xb8 + (dst & 7))); /* movabs dst, imm64 */
 		emit8(c, v);
 	}
 }
@@ -211,11 +236,11 @@ static void emit_alu_imm(struct jit_ctx *c, bool w, int digit, int dst, int32_t 
 {
 	if (is_imm8(imm)) {
 		emit_op(c, 0, w, 0, dst, false, (const uint8_t[]){ 0x83 }, 1);
-		emit_modrm_rr(c, digit, dst);			/* op dst, simm8 */
+		emit_modrm_rr(c, digit, dst); /* op dst, simm8 */
 		emit1(c, (uint8_t)imm);
 	} else {
 		emit_op(c, 0, w, 0, dst, false, (const uint8_t[]){ 0x81 }, 1);
-		emit_modrm_rr(c, digit, dst);			/* op dst, imm32 */
+		emit_modrm_rr(c, digit, dst); /* op dst, imm32 */
 		emit4(c, (uint32_t)imm);
 	}
 }
@@ -224,47 +249,47 @@ static void emit_alu_imm(struct jit_ctx *c, bool w, int digit, int dst, int32_t 
 static void emit_shift_imm(struct jit_ctx *c, bool w, int digit, int dst, uint8_t n)
 {
 	emit_op(c, 0, w, 0, dst, false, (const uint8_t[]){ 0xc1 }, 1);
-	emit_modrm_rr(c, digit, dst);				/* shl/shr/sar dst, n */
+	emit_modrm_rr(c, digit, dst); /* shl/shr/sar dst, n */
 	emit1(c, n);
 }
 
 static void emit_shift_cl(struct jit_ctx *c, bool w, int digit, int dst)
 {
 	emit_op(c, 0, w, 0, dst, false, (const uint8_t[]){ 0xd3 }, 1);
-	emit_modrm_rr(c, digit, dst);				/* shl/shr/sar dst, cl */
+	emit_modrm_rr(c, digit, dst); /* shl/shr/sar dst, cl */
 }
 
 /* Unary group 3: digit 3 neg, 6 div, 7 idiv. */
 static void emit_grp3(struct jit_ctx *c, bool w, int digit, int rm)
 {
 	emit_op(c, 0, w, 0, rm, false, (const uint8_t[]){ 0xf7 }, 1);
-	emit_modrm_rr(c, digit, rm);				/* neg/div/idiv rm */
+	emit_modrm_rr(c, digit, rm); /* neg/div/idiv rm */
 }
 
 static void emit_movzx16(struct jit_ctx *c, int dst, int src)
 {
 	emit_op(c, 0, false, dst, src, false, (const uint8_t[]){ 0x0f, 0xb7 }, 2);
-	emit_modrm_rr(c, dst, src);				/* movzx dst32, src16 */
+	emit_modrm_rr(c, dst, src); /* movzx dst32, src16 */
 }
 
 static void emit_call_abs(struct jit_ctx *c, const void *fn)
 {
-	emit_mov_imm64(c, TMP2, (uint64_t)(uintptr_t)fn);	/* movabs r11, fn */
-	EMIT(0x41, 0xff, 0xd3);					/* call r11 */
+	emit_mov_imm64(c, TMP2, (uint64_t)(uintptr_t)fn); /* movabs r11, fn */
+	EMIT(0x41, 0xff, 0xd3);				  /* call r11 */
 }
 
 /* mov qword [r12 + off], simm32 */
 static void emit_run_store_imm(struct jit_ctx *c, int32_t off, int32_t v, bool w)
 {
 	emit_mem(c, 0, w, false, (const uint8_t[]){ 0xc7 }, 1, 0, RUNREG, off);
-	emit4(c, (uint32_t)v);					/* mov [r12+off], imm32 */
+	emit4(c, (uint32_t)v); /* mov [r12+off], imm32 */
 }
 
 /* cmp [r12 + off], 0 */
 static void emit_run_test_zero(struct jit_ctx *c, int32_t off, bool w)
 {
 	emit_mem(c, 0, w, false, (const uint8_t[]){ 0x83 }, 1, 7, RUNREG, off);
-	emit1(c, 0);						/* cmp [r12+off], 0 */
+	emit1(c, 0); /* cmp [r12+off], 0 */
 }
 
 /* Jump (cc < 0: jmp) to an absolute image offset; short when allowed and it fits. */
@@ -273,16 +298,16 @@ static void emit_jump(struct jit_ctx *c, int cc, int64_t target, bool allow_shor
 	int64_t rel = target - (int64_t)(c->len + 2);
 
 	if (allow_short && is_imm8(rel)) {
-		emit1(c, (uint8_t)(cc < 0 ? 0xeb : 0x70 + cc));	/* jcc/jmp rel8 */
+		emit1(c, (uint8_t)(cc < 0 ? 0xeb : 0x70 + cc)); /* jcc/jmp rel8 */
 		emit1(c, (uint8_t)rel);
 		return;
 	}
 	if (cc < 0) {
 		rel = target - (int64_t)(c->len + 5);
-		emit1(c, 0xe9);					/* jmp rel32 */
+		emit1(c, 0xe9); /* jmp rel32 */
 	} else {
 		rel = target - (int64_t)(c->len + 6);
-		EMIT(0x0f, (uint8_t)(0x80 + cc));		/* jcc rel32 */
+		EMIT(0x0f, (uint8_t)(0x80 + cc)); /* jcc rel32 */
 	}
 	emit4(c, (uint32_t)(int32_t)rel);
 }
@@ -290,7 +315,7 @@ static void emit_jump(struct jit_ctx *c, int cc, int64_t target, bool allow_shor
 /* Forward short jump over `skip` bytes (local labels inside one insn). */
 static void emit_jump_over(struct jit_ctx *c, int cc, size_t skip)
 {
-	emit1(c, (uint8_t)(cc < 0 ? 0xeb : 0x70 + cc));		/* jcc/jmp +skip */
+	emit1(c, (uint8_t)(cc < 0 ? 0xeb : 0x70 + cc)); /* jcc/jmp +skip */
 	emit1(c, (uint8_t)skip);
 }
 
@@ -320,34 +345,34 @@ static void emit_block(struct jit_ctx *c, const struct block *b)
 
 static void emit_prologue(struct jit_ctx *c)
 {
-	EMIT(0x55);						/* push rbp */
-	EMIT(0x48, 0x89, 0xe5);					/* mov rbp, rsp */
-	EMIT(0x48, 0x81, 0xec);					/* sub rsp, FRAME_STACK */
+	EMIT(0x55);		/* push rbp */
+	EMIT(0x48, 0x89, 0xe5); /* mov rbp, rsp */
+	EMIT(0x48, 0x81, 0xec); /* sub rsp, FRAME_STACK */
 	emit4(c, FRAME_STACK);
-	EMIT(0x53);						/* push rbx */
-	EMIT(0x41, 0x55);					/* push r13 */
-	EMIT(0x41, 0x56);					/* push r14 */
-	EMIT(0x41, 0x57);					/* push r15 */
+	EMIT(0x53);	  /* push rbx */
+	EMIT(0x41, 0x55); /* push r13 */
+	EMIT(0x41, 0x56); /* push r14 */
+	EMIT(0x41, 0x57); /* push r15 */
 }
 
 static void emit_epilogue(struct jit_ctx *c)
 {
-	EMIT(0x41, 0x5f);					/* pop r15 */
-	EMIT(0x41, 0x5e);					/* pop r14 */
-	EMIT(0x41, 0x5d);					/* pop r13 */
-	EMIT(0x5b);						/* pop rbx */
-	EMIT(0xc9);						/* leave */
-	EMIT(0xc3);						/* ret */
+	EMIT(0x41, 0x5f); /* pop r15 */
+	EMIT(0x41, 0x5e); /* pop r14 */
+	EMIT(0x41, 0x5d); /* pop r13 */
+	EMIT(0x5b);	  /* pop rbx */
+	EMIT(0xc9);	  /* leave */
+	EMIT(0xc3);	  /* ret */
 }
 
 /* Set run->err and run->err_what, then unwind. */
 static void emit_fail_stub(struct jit_ctx *c, const struct stubs *s, int err, const char *what)
 {
-	emit_run_store_imm(c, RUN_OFF(err), err, false);	/* mov dword [r12+err], -E */
-	emit_mov_imm64(c, TMP2, (uint64_t)(uintptr_t)what);	/* movabs r11, what */
+	emit_run_store_imm(c, RUN_OFF(err), err, false);    /* mov dword [r12+err], -E */
+	emit_mov_imm64(c, TMP2, (uint64_t)(uintptr_t)what); /* movabs r11, what */
 	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x89 }, 1, TMP2, RUNREG,
-		 RUN_OFF(err_what));				/* mov [r12+err_what], r11 */
-	emit_jump(c, -1, s->error_exit, true);			/* jmp error_exit */
+		 RUN_OFF(err_what));	       /* mov [r12+err_what], r11 */
+	emit_jump(c, -1, s->error_exit, true); /* jmp error_exit */
 }
 
 /*
@@ -356,63 +381,69 @@ static void emit_fail_stub(struct jit_ctx *c, const struct stubs *s, int err, co
  */
 static void emit_trampoline(struct jit_ctx *c, struct stubs *s)
 {
-	EMIT(0x55);						/* push rbp */
-	EMIT(0x48, 0x89, 0xe5);					/* mov rbp, rsp */
-	EMIT(0x53);						/* push rbx */
-	EMIT(0x41, 0x54);					/* push r12 */
-	EMIT(0x41, 0x55);					/* push r13 */
-	EMIT(0x41, 0x56);					/* push r14 */
-	EMIT(0x41, 0x57);					/* push r15 */
-	EMIT(0x52);						/* push rdx (ret), rbp-48 */
-	emit_mov_rr(c, true, RUNREG, RSI);			/* mov r12, rsi */
+	EMIT(0x55);			   /* push rbp */
+	EMIT(0x48, 0x89, 0xe5);		   /* mov rbp, rsp */
+	EMIT(0x53);			   /* push rbx */
+	EMIT(0x41, 0x54);		   /* push r12 */
+	EMIT(0x41, 0x55);		   /* push r13 */
+	EMIT(0x41, 0x56);		   /* push r14 */
+	EMIT(0x41, 0x57);		   /* push r15 */
+	EMIT(0x52);			   /* push rdx (ret), rbp-48 */
+	emit_mov_rr(c, true, RUNREG, RSI); /* mov r12, rsi */
 	emit_mem(c, 0, false, false, (const uint8_t[]){ 0xff }, 1, 6, RUNREG,
-		 RUN_OFF(jit_sp));				/* push [r12+jit_sp], rbp-56 */
-	EMIT(0x48, 0x83, 0xec, 0x08);				/* sub rsp, 8 */
+		 RUN_OFF(jit_sp));    /* push [r12+jit_sp], rbp-56 */
+	EMIT(0x48, 0x83, 0xec, 0x08); /* sub rsp, 8 */
 	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x89 }, 1, RSP, RUNREG,
-		 RUN_OFF(jit_sp));				/* mov [r12+jit_sp], rsp */
-	emit_mov_rr(c, true, TMP2, RCX);			/* mov r11, rcx */
-	emit_mov_rr(c, true, RAX, RDI);				/* mov rax, rdi */
-	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RDI, RAX, 0);	 /* mov rdi, [rax] */
-	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RSI, RAX, 8);	 /* mov rsi, [rax+8] */
-	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RDX, RAX, 16); /* mov rdx, [rax+16] */
-	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RCX, RAX, 24); /* mov rcx, [rax+24] */
-	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, R8, RAX, 32);	 /* mov r8, [rax+32] */
-	EMIT(0x41, 0xff, 0xd3);					/* call r11 */
+		 RUN_OFF(jit_sp));	 /* mov [r12+jit_sp], rsp */
+	emit_mov_rr(c, true, TMP2, RCX); /* mov r11, rcx */
+	emit_mov_rr(c, true, RAX, RDI);	 /* mov rax, rdi */
+	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RDI, RAX, 0); /* mov rdi, [rax] */
+	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RSI, RAX,
+		 8); /* mov rsi, [rax+8] */
+	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RDX, RAX,
+		 16); /* mov rdx, [rax+16] */
+	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RCX, RAX,
+		 24); /* mov rcx, [rax+24] */
+	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, R8, RAX,
+		 32);		/* mov r8, [rax+32] */
+	EMIT(0x41, 0xff, 0xd3); /* call r11 */
 	/* normal_exit: rax = r0, rbp = the trampoline's frame */
 	s->normal_exit = (uint32_t)c->len;
-	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RDX, RBP, -48); /* mov rdx, [rbp-48] */
-	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x89 }, 1, RAX, RDX, 0);	  /* mov [rdx], rax */
-	EMIT(0x31, 0xc0);					/* xor eax, eax */
+	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RDX, RBP,
+		 -48); /* mov rdx, [rbp-48] */
+	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x89 }, 1, RAX, RDX, 0); /* mov [rdx], rax */
+	EMIT(0x31, 0xc0);							/* xor eax, eax */
 	{
 		uint32_t common_out = (uint32_t)c->len;
 
-		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, TMP2, RBP, -56); /* mov r11, [rbp-56] */
+		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, TMP2, RBP,
+			 -56); /* mov r11, [rbp-56] */
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x89 }, 1, TMP2, RUNREG,
-			 RUN_OFF(jit_sp));			/* mov [r12+jit_sp], r11 */
-		EMIT(0x48, 0x8d, 0x65, 0xd8);			/* lea rsp, [rbp-40] */
-		EMIT(0x41, 0x5f);				/* pop r15 */
-		EMIT(0x41, 0x5e);				/* pop r14 */
-		EMIT(0x41, 0x5d);				/* pop r13 */
-		EMIT(0x41, 0x5c);				/* pop r12 */
-		EMIT(0x5b);					/* pop rbx */
-		EMIT(0x5d);					/* pop rbp */
-		EMIT(0xc3);					/* ret */
+			 RUN_OFF(jit_sp));    /* mov [r12+jit_sp], r11 */
+		EMIT(0x48, 0x8d, 0x65, 0xd8); /* lea rsp, [rbp-40] */
+		EMIT(0x41, 0x5f);	      /* pop r15 */
+		EMIT(0x41, 0x5e);	      /* pop r14 */
+		EMIT(0x41, 0x5d);	      /* pop r13 */
+		EMIT(0x41, 0x5c);	      /* pop r12 */
+		EMIT(0x5b);		      /* pop rbx */
+		EMIT(0x5d);		      /* pop rbp */
+		EMIT(0xc3);		      /* ret */
 		/* error_exit: any depth; run->err holds the error */
 		s->error_exit = (uint32_t)c->len;
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RSP, RUNREG,
-			 RUN_OFF(jit_sp));			/* mov rsp, [r12+jit_sp] */
-		EMIT(0x48, 0x8d, 0x6c, 0x24, TRAMP_FRAME);	/* lea rbp, [rsp+64] */
+			 RUN_OFF(jit_sp));		   /* mov rsp, [r12+jit_sp] */
+		EMIT(0x48, 0x8d, 0x6c, 0x24, TRAMP_FRAME); /* lea rbp, [rsp+64] */
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0x8b }, 1, RAX, RUNREG,
-			 RUN_OFF(err));				/* mov eax, [r12+err] */
-		emit_jump(c, -1, common_out, true);		/* jmp common_out */
+			 RUN_OFF(err));		    /* mov eax, [r12+err] */
+		emit_jump(c, -1, common_out, true); /* jmp common_out */
 	}
 	/* abort: a helper (or a callback, or a tail-called program) failed */
 	s->abort = (uint32_t)c->len;
 	emit_mem(c, 0, false, false, (const uint8_t[]){ 0x8b }, 1, RAX, RUNREG,
-		 RUN_OFF(abort_err));				/* mov eax, [r12+abort_err] */
+		 RUN_OFF(abort_err)); /* mov eax, [r12+abort_err] */
 	emit_mem(c, 0, false, false, (const uint8_t[]){ 0x89 }, 1, RAX, RUNREG,
-		 RUN_OFF(err));					/* mov [r12+err], eax */
-	emit_jump(c, -1, s->error_exit, true);			/* jmp error_exit */
+		 RUN_OFF(err));		       /* mov [r12+err], eax */
+	emit_jump(c, -1, s->error_exit, true); /* jmp error_exit */
 	s->eloop = (uint32_t)c->len;
 	emit_fail_stub(c, s, -ELOOP, jit_msg_eloop);
 	s->callx = (uint32_t)c->len;
@@ -421,18 +452,19 @@ static void emit_trampoline(struct jit_ctx *c, struct stubs *s)
 	emit_fail_stub(c, s, -EINVAL, jit_msg_nodata);
 	/* pktoob: LD_ABS/LD_IND out of bounds ends the program with r0 = 0 */
 	s->pktoob = (uint32_t)c->len;
-	EMIT(0x31, 0xc0);					/* xor eax, eax */
+	EMIT(0x31, 0xc0); /* xor eax, eax */
 	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RSP, RUNREG,
-		 RUN_OFF(jit_sp));				/* mov rsp, [r12+jit_sp] */
-	EMIT(0x48, 0x8d, 0x6c, 0x24, TRAMP_FRAME);		/* lea rbp, [rsp+64] */
-	emit_jump(c, -1, s->normal_exit, false);		/* jmp normal_exit */
+		 RUN_OFF(jit_sp));		   /* mov rsp, [r12+jit_sp] */
+	EMIT(0x48, 0x8d, 0x6c, 0x24, TRAMP_FRAME); /* lea rbp, [rsp+64] */
+	emit_jump(c, -1, s->normal_exit, false);   /* jmp normal_exit */
 	/* tail: run->tail_target is set; run it, then return its r0 */
 	s->tail = (uint32_t)c->len;
-	emit_mov_rr(c, true, RDI, RUNREG);			/* mov rdi, r12 */
-	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RSI, RBP, R1_SLOT); /* mov rsi, [rbp-520] */
-	emit_call_abs(c, (const void *)jit_tail_call);		/* call jit_tail_call */
-	emit_run_test_zero(c, RUN_OFF(abort_err), false);	/* cmp dword [r12+abort_err], 0 */
-	emit_jump(c, CC_NE, s->abort, true);			/* jne abort */
+	emit_mov_rr(c, true, RDI, RUNREG); /* mov rdi, r12 */
+	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RSI, RBP,
+		 R1_SLOT);				  /* mov rsi, [rbp-520] */
+	emit_call_abs(c, (const void *)jit_tail_call);	  /* call jit_tail_call */
+	emit_run_test_zero(c, RUN_OFF(abort_err), false); /* cmp dword [r12+abort_err], 0 */
+	emit_jump(c, CC_NE, s->abort, true);		  /* jne abort */
 	emit_epilogue(c);
 }
 
@@ -454,46 +486,46 @@ static void div_normal(struct jit_ctx *c, bool w, bool sign, bool mod, int d)
 	int res = mod ? RDX : RAX;
 
 	if (d != RAX)
-		emit_mov_rr(c, true, TMP, RAX);			/* mov r10, rax */
+		emit_mov_rr(c, true, TMP, RAX); /* mov r10, rax */
 	if (d != RDX)
-		emit_mov_rr(c, true, AUX, RDX);			/* mov r9, rdx */
+		emit_mov_rr(c, true, AUX, RDX); /* mov r9, rdx */
 	if (d != RAX)
-		emit_mov_rr(c, w, RAX, d);			/* mov rax, dst */
+		emit_mov_rr(c, w, RAX, d); /* mov rax, dst */
 	if (sign) {
 		if (w)
-			EMIT(0x48, 0x99);			/* cqo */
+			EMIT(0x48, 0x99); /* cqo */
 		else
-			EMIT(0x99);				/* cdq */
+			EMIT(0x99); /* cdq */
 	} else {
-		EMIT(0x31, 0xd2);				/* xor edx, edx */
+		EMIT(0x31, 0xd2); /* xor edx, edx */
 	}
-	emit_grp3(c, w, sign ? 7 : 6, TMP2);			/* div/idiv r11 */
+	emit_grp3(c, w, sign ? 7 : 6, TMP2); /* div/idiv r11 */
 	if (d != res)
-		emit_mov_rr(c, w, d, res);			/* mov dst, rax/rdx */
+		emit_mov_rr(c, w, d, res); /* mov dst, rax/rdx */
 	if (d != RAX)
-		emit_mov_rr(c, true, RAX, TMP);			/* mov rax, r10 */
+		emit_mov_rr(c, true, RAX, TMP); /* mov rax, r10 */
 	if (d != RDX)
-		emit_mov_rr(c, true, RDX, AUX);			/* mov rdx, r9 */
+		emit_mov_rr(c, true, RDX, AUX); /* mov rdx, r9 */
 }
 
 static void div_by_zero(struct jit_ctx *c, bool w, bool mod, int d)
 {
 	if (!mod)
-		emit_rr(c, false, 0x31, d, d);			/* xor dst32, dst32 */
+		emit_rr(c, false, 0x31, d, d); /* xor dst32, dst32 */
 	else if (!w)
-		emit_mov_rr(c, false, d, d);			/* mov dst32, dst32 */
+		emit_mov_rr(c, false, d, d); /* mov dst32, dst32 */
 }
 
 static void div_by_minus1(struct jit_ctx *c, bool w, bool mod, int d)
 {
 	if (mod)
-		emit_rr(c, false, 0x31, d, d);			/* xor dst32, dst32 */
+		emit_rr(c, false, 0x31, d, d); /* xor dst32, dst32 */
 	else
-		emit_grp3(c, w, 3, d);				/* neg dst */
+		emit_grp3(c, w, 3, d); /* neg dst */
 }
 
-static void emit_div(struct jit_ctx *c, bool w, bool sign, bool mod, int d,
-		     bool is_imm, int s, int32_t imm)
+static void emit_div(struct jit_ctx *c, bool w, bool sign, bool mod, int d, bool is_imm, int s,
+		     int32_t imm)
 {
 	struct block zero, minus1, normal;
 
@@ -506,52 +538,53 @@ static void emit_div(struct jit_ctx *c, bool w, bool sign, bool mod, int d,
 			div_by_minus1(c, w, mod, d);
 			return;
 		}
-		emit_mov_imm64(c, TMP2, w ? (uint64_t)(int64_t)imm : (uint32_t)imm); /* mov r11, imm */
+		emit_mov_imm64(c, TMP2,
+			       w ? (uint64_t)(int64_t)imm : (uint32_t)imm); /* mov r11, imm */
 		div_normal(c, w, sign, mod, d);
 		return;
 	}
-	emit_mov_rr(c, w, TMP2, s);				/* mov r11, src */
+	emit_mov_rr(c, w, TMP2, s); /* mov r11, src */
 	div_by_zero(block_init(&zero), w, mod, d);
 	div_by_minus1(block_init(&minus1), w, mod, d);
 	div_normal(block_init(&normal), w, sign, mod, d);
-	emit_rr(c, w, 0x85, TMP2, TMP2);			/* test r11, r11 */
+	emit_rr(c, w, 0x85, TMP2, TMP2); /* test r11, r11 */
 	if (!sign) {
-		emit_jump_over(c, CC_E, normal.c.len + 2);	/* jz .zero */
+		emit_jump_over(c, CC_E, normal.c.len + 2); /* jz .zero */
 		emit_block(c, &normal);
-		emit_jump_over(c, -1, zero.c.len);		/* jmp .done */
-		emit_block(c, &zero);				/* .zero: */
-		return;						/* .done: */
+		emit_jump_over(c, -1, zero.c.len); /* jmp .done */
+		emit_block(c, &zero);		   /* .zero: */
+		return;				   /* .done: */
 	}
-	emit_jump_over(c, CC_E, 4 + 2 + normal.c.len + 2);	/* jz .zero */
+	emit_jump_over(c, CC_E, 4 + 2 + normal.c.len + 2); /* jz .zero */
 	emit_op(c, 0, w, 0, TMP2, false, (const uint8_t[]){ 0x83 }, 1);
 	emit_modrm_rr(c, 7, TMP2);
-	emit1(c, 0xff);						/* cmp r11, -1 */
+	emit1(c, 0xff);						    /* cmp r11, -1 */
 	emit_jump_over(c, CC_E, normal.c.len + 2 + zero.c.len + 2); /* je .minus1 */
 	emit_block(c, &normal);
-	emit_jump_over(c, -1, zero.c.len + 2 + minus1.c.len);	/* jmp .done */
-	emit_block(c, &zero);					/* .zero: */
-	emit_jump_over(c, -1, minus1.c.len);			/* jmp .done */
-	emit_block(c, &minus1);					/* .minus1: */
-}								/* .done: */
+	emit_jump_over(c, -1, zero.c.len + 2 + minus1.c.len); /* jmp .done */
+	emit_block(c, &zero);				      /* .zero: */
+	emit_jump_over(c, -1, minus1.c.len);		      /* jmp .done */
+	emit_block(c, &minus1);				      /* .minus1: */
+} /* .done: */
 
 /* Shift by register: x86 takes the count in cl (BPF r4). */
 static void emit_shift_reg(struct jit_ctx *c, bool w, int digit, int d, int s)
 {
 	if (s == RCX) {
-		emit_shift_cl(c, w, digit, d);			/* shl dst, cl */
+		emit_shift_cl(c, w, digit, d); /* shl dst, cl */
 	} else {
-		emit_mov_rr(c, true, TMP2, RCX);		/* mov r11, rcx */
-		emit_mov_rr(c, true, RCX, s);			/* mov rcx, src */
+		emit_mov_rr(c, true, TMP2, RCX); /* mov r11, rcx */
+		emit_mov_rr(c, true, RCX, s);	 /* mov rcx, src */
 		if (d == RCX) {
-			emit_shift_cl(c, w, digit, TMP2);	/* shl r11, cl */
-			emit_mov_rr(c, true, RCX, TMP2);	/* mov rcx, r11 */
+			emit_shift_cl(c, w, digit, TMP2); /* shl r11, cl */
+			emit_mov_rr(c, true, RCX, TMP2);  /* mov rcx, r11 */
 		} else {
-			emit_shift_cl(c, w, digit, d);		/* shl dst, cl */
-			emit_mov_rr(c, true, RCX, TMP2);	/* mov rcx, r11 */
+			emit_shift_cl(c, w, digit, d);	 /* shl dst, cl */
+			emit_mov_rr(c, true, RCX, TMP2); /* mov rcx, r11 */
 		}
 	}
 	if (!w)
-		emit_mov_rr(c, false, d, d);	/* mov dst32, dst32: count 0 leaves bits */
+		emit_mov_rr(c, false, d, d); /* mov dst32, dst32: count 0 leaves bits */
 }
 
 /* Loads and stores: opcode bytes per size. */
@@ -560,25 +593,25 @@ static void emit_load(struct jit_ctx *c, int op, int d, int s, int32_t off)
 	switch (op) {
 	case ISA_LDXB:
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0x0f, 0xb6 }, 2, d, s, off);
-		break;						/* movzx dst32, byte [src+off] */
+		break; /* movzx dst32, byte [src+off] */
 	case ISA_LDXH:
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0x0f, 0xb7 }, 2, d, s, off);
-		break;						/* movzx dst32, word [src+off] */
+		break; /* movzx dst32, word [src+off] */
 	case ISA_LDXW:
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0x8b }, 1, d, s, off);
-		break;						/* mov dst32, [src+off] */
+		break; /* mov dst32, [src+off] */
 	case ISA_LDXDW:
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, d, s, off);
-		break;						/* mov dst, [src+off] */
+		break; /* mov dst, [src+off] */
 	case ISA_LDXSB:
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x0f, 0xbe }, 2, d, s, off);
-		break;						/* movsx dst, byte [src+off] */
+		break; /* movsx dst, byte [src+off] */
 	case ISA_LDXSH:
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x0f, 0xbf }, 2, d, s, off);
-		break;						/* movsx dst, word [src+off] */
+		break; /* movsx dst, word [src+off] */
 	case ISA_LDXSW:
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x63 }, 1, d, s, off);
-		break;						/* movsxd dst, [src+off] */
+		break; /* movsxd dst, [src+off] */
 	}
 }
 
@@ -587,16 +620,16 @@ static void emit_store_reg(struct jit_ctx *c, int op, int d, int s, int32_t off)
 	switch (op) {
 	case ISA_STXB:
 		emit_mem(c, 0, false, true, (const uint8_t[]){ 0x88 }, 1, s, d, off);
-		break;						/* mov byte [dst+off], src8 */
+		break; /* mov byte [dst+off], src8 */
 	case ISA_STXH:
 		emit_mem(c, 0x66, false, false, (const uint8_t[]){ 0x89 }, 1, s, d, off);
-		break;						/* mov word [dst+off], src16 */
+		break; /* mov word [dst+off], src16 */
 	case ISA_STXW:
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0x89 }, 1, s, d, off);
-		break;						/* mov dword [dst+off], src32 */
+		break; /* mov dword [dst+off], src32 */
 	case ISA_STXDW:
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x89 }, 1, s, d, off);
-		break;						/* mov qword [dst+off], src */
+		break; /* mov qword [dst+off], src */
 	}
 }
 
@@ -605,20 +638,20 @@ static void emit_store_imm(struct jit_ctx *c, int op, int d, int32_t off, int32_
 	switch (op) {
 	case ISA_STB:
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0xc6 }, 1, 0, d, off);
-		emit1(c, (uint8_t)imm);				/* mov byte [dst+off], imm8 */
+		emit1(c, (uint8_t)imm); /* mov byte [dst+off], imm8 */
 		break;
 	case ISA_STH:
 		emit_mem(c, 0x66, false, false, (const uint8_t[]){ 0xc7 }, 1, 0, d, off);
-		emit1(c, (uint8_t)imm);				/* mov word [dst+off], imm16 */
+		emit1(c, (uint8_t)imm); /* mov word [dst+off], imm16 */
 		emit1(c, (uint8_t)(imm >> 8));
 		break;
 	case ISA_STW:
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0xc7 }, 1, 0, d, off);
-		emit4(c, (uint32_t)imm);			/* mov dword [dst+off], imm32 */
+		emit4(c, (uint32_t)imm); /* mov dword [dst+off], imm32 */
 		break;
 	case ISA_STDW:
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0xc7 }, 1, 0, d, off);
-		emit4(c, (uint32_t)imm);			/* mov qword [dst+off], simm32 */
+		emit4(c, (uint32_t)imm); /* mov qword [dst+off], simm32 */
 		break;
 	}
 }
@@ -631,25 +664,37 @@ static void emit_atomic(struct jit_ctx *c, int op, int d, int s, int32_t off)
 	uint8_t alu = 0;
 
 	switch (kind) {
-	case 0x00: alu = 0x01; break; /* add */
-	case 0x40: alu = 0x09; break; /* or */
-	case 0x50: alu = 0x21; break; /* and */
-	case 0xa0: alu = 0x31; break; /* xor */
+	case 0x00:
+		alu = 0x01;
+		break; /* add */
+	case 0x40:
+		alu = 0x09;
+		break; /* or */
+	case 0x50:
+		alu = 0x21;
+		break; /* and */
+	case 0xa0:
+		alu = 0x31;
+		break; /* xor */
 	}
 	switch (kind) {
-	case 0x00: case 0x40: case 0x50: case 0xa0:
-		emit_mem(c, 0xf0, w, false, &alu, 1, s, d, off); /* lock add/or/and/xor [dst+off], src */
+	case 0x00:
+	case 0x40:
+	case 0x50:
+	case 0xa0:
+		emit_mem(c, 0xf0, w, false, &alu, 1, s, d,
+			 off); /* lock add/or/and/xor [dst+off], src */
 		return;
 	case 0x01:
 		emit_mem(c, 0xf0, w, false, (const uint8_t[]){ 0x0f, 0xc1 }, 2, s, d, off);
-		return;						/* lock xadd [dst+off], src */
+		return; /* lock xadd [dst+off], src */
 	case 0xe1:
 		emit_mem(c, 0, w, false, (const uint8_t[]){ 0x87 }, 1, s, d, off);
-		return;						/* xchg [dst+off], src */
+		return; /* xchg [dst+off], src */
 	case 0xf1:
 		emit_mem(c, 0xf0, w, false, (const uint8_t[]){ 0x0f, 0xb1 }, 2, s, d, off);
-		if (!w)						/* lock cmpxchg [dst+off], src */
-			emit_mov_rr(c, false, RAX, RAX);	/* mov eax, eax */
+		if (!w)					 /* lock cmpxchg [dst+off], src */
+			emit_mov_rr(c, false, RAX, RAX); /* mov eax, eax */
 		return;
 	}
 	/* fetch_or / fetch_and / fetch_xor: a cmpxchg loop */
@@ -658,35 +703,37 @@ static void emit_atomic(struct jit_ctx *c, int op, int d, int s, int32_t off)
 		int operand = s == RAX ? TMP : s;
 		size_t loop;
 
-		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8d }, 1, AUX, d, off); /* lea r9, [dst+off] */
-		emit_mov_rr(c, true, TMP, RAX);			/* mov r10, rax */
-		emit_mem(c, 0, w, false, (const uint8_t[]){ 0x8b }, 1, RAX, AUX, 0); /* mov rax, [r9] */
-		loop = c->len;					/* .loop: */
-		emit_mov_rr(c, w, TMP2, RAX);			/* mov r11, rax */
-		emit_rr(c, w, alu, operand, TMP2);		/* or/and/xor r11, src */
+		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8d }, 1, AUX, d,
+			 off);			/* lea r9, [dst+off] */
+		emit_mov_rr(c, true, TMP, RAX); /* mov r10, rax */
+		emit_mem(c, 0, w, false, (const uint8_t[]){ 0x8b }, 1, RAX, AUX,
+			 0);			   /* mov rax, [r9] */
+		loop = c->len;			   /* .loop: */
+		emit_mov_rr(c, w, TMP2, RAX);	   /* mov r11, rax */
+		emit_rr(c, w, alu, operand, TMP2); /* or/and/xor r11, src */
 		emit_mem(c, 0xf0, w, false, (const uint8_t[]){ 0x0f, 0xb1 }, 2, TMP2, AUX, 0);
-								/* lock cmpxchg [r9], r11 */
-		emit_jump(c, CC_NE, (int64_t)loop, true);	/* jne .loop */
-		emit_mov_rr(c, w, s, RAX);			/* mov src, rax */
+		/* lock cmpxchg [r9], r11 */
+		emit_jump(c, CC_NE, (int64_t)loop, true); /* jne .loop */
+		emit_mov_rr(c, w, s, RAX);		  /* mov src, rax */
 		if (s != RAX)
-			emit_mov_rr(c, true, RAX, TMP);		/* mov rax, r10 */
+			emit_mov_rr(c, true, RAX, TMP); /* mov rax, r10 */
 	}
 }
 
 /* Helper call: r1-r5 in place, run in r9; then abort / tail-call checks. */
-static void emit_helper_call(struct jit_ctx *c, const struct stubs *st, size_t pc,
-			     const void *fn)
+static void emit_helper_call(struct jit_ctx *c, const struct stubs *st, size_t pc, const void *fn)
 {
-	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x89 }, 1, RDI, RBP, R1_SLOT); /* mov [rbp-520], rdi */
-	emit_mov_rr(c, true, AUX, RUNREG);			/* mov r9, r12 */
+	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x89 }, 1, RDI, RBP,
+		 R1_SLOT);		   /* mov [rbp-520], rdi */
+	emit_mov_rr(c, true, AUX, RUNREG); /* mov r9, r12 */
 	if (fn)
-		emit_call_abs(c, fn);				/* call fn */
+		emit_call_abs(c, fn); /* call fn */
 	else
-		EMIT(0x41, 0xff, 0xd3);				/* call r11 */
-	emit_run_test_zero(c, RUN_OFF(abort_err), false);	/* cmp dword [r12+abort_err], 0 */
-	emit_jump(c, CC_NE, st->abort, false);			/* jne abort */
-	emit_run_test_zero(c, RUN_OFF(tail_target), true);	/* cmp qword [r12+tail_target], 0 */
-	emit_jump(c, CC_NE, st->tail, false);			/* jne tail */
+		EMIT(0x41, 0xff, 0xd3);			   /* call r11 */
+	emit_run_test_zero(c, RUN_OFF(abort_err), false);  /* cmp dword [r12+abort_err], 0 */
+	emit_jump(c, CC_NE, st->abort, false);		   /* jne abort */
+	emit_run_test_zero(c, RUN_OFF(tail_target), true); /* cmp qword [r12+tail_target], 0 */
+	emit_jump(c, CC_NE, st->tail, false);		   /* jne tail */
 	(void)pc;
 }
 
@@ -700,32 +747,33 @@ static void emit_direct_lookup(struct jit_ctx *c, const struct jit_direct *dl)
 	struct jit_ctx *f;
 
 	if (dl->kind == JIT_DIRECT_CALL) {
-		emit_call_abs(c, dl->ptr);			/* call lookup(map, key) */
+		emit_call_abs(c, dl->ptr); /* call lookup(map, key) */
 		return;
 	}
 	/* array: index below max_entries -> base + index * stride, else 0 */
 	f = block_init(&found);
 	emit_op(f, 0, true, RAX, RAX, false, (const uint8_t[]){ 0x69 }, 1);
-	emit_modrm_rr(f, RAX, RAX);				/* imul rax, rax, stride */
+	emit_modrm_rr(f, RAX, RAX); /* imul rax, rax, stride */
 	emit4(f, dl->stride);
-	emit_mov_imm64(f, TMP2, (uint64_t)(uintptr_t)dl->ptr);	/* movabs r11, base */
-	emit_rr(f, true, 0x01, TMP2, RAX);			/* add rax, r11 */
-	emit_mem(c, 0, false, false, (const uint8_t[]){ 0x8b }, 1, RAX, RSI, 0); /* mov eax, [rsi] */
+	emit_mov_imm64(f, TMP2, (uint64_t)(uintptr_t)dl->ptr); /* movabs r11, base */
+	emit_rr(f, true, 0x01, TMP2, RAX);		       /* add rax, r11 */
+	emit_mem(c, 0, false, false, (const uint8_t[]){ 0x8b }, 1, RAX, RSI,
+		 0); /* mov eax, [rsi] */
 	emit_op(c, 0, false, 0, RAX, false, (const uint8_t[]){ 0x81 }, 1);
-	emit_modrm_rr(c, 7, RAX);				/* cmp eax, max_entries */
+	emit_modrm_rr(c, 7, RAX); /* cmp eax, max_entries */
 	emit4(c, dl->max_entries);
-	emit_jump_over(c, CC_AE, found.c.len + 2);		/* jae .none */
+	emit_jump_over(c, CC_AE, found.c.len + 2); /* jae .none */
 	emit_block(c, &found);
-	emit_jump_over(c, -1, 2);				/* jmp .done */
-	EMIT(0x31, 0xc0);					/* .none: xor eax, eax */
-}								/* .done: */
+	emit_jump_over(c, -1, 2); /* jmp .done */
+	EMIT(0x31, 0xc0);	  /* .none: xor eax, eax */
+} /* .done: */
 
 static const uint8_t jcc_of[ISA_OP_COUNT] = {
-#define J(NAME, CC) [ISA_##NAME##_IMM] = CC, [ISA_##NAME##_REG] = CC,     \
-		    [ISA_##NAME##32_IMM] = CC, [ISA_##NAME##32_REG] = CC,
-	J(JEQ, CC_E) J(JNE, CC_NE) J(JGT, CC_A) J(JGE, CC_AE) J(JLT, CC_B)
-	J(JLE, CC_BE) J(JSGT, CC_G) J(JSGE, CC_GE) J(JSLT, CC_L) J(JSLE, CC_LE)
-	J(JSET, CC_NE)
+#define J(NAME, CC)                                                                                \
+	[ISA_##NAME##_IMM] = CC, [ISA_##NAME##_REG] = CC, [ISA_##NAME##32_IMM] = CC,               \
+	[ISA_##NAME##32_REG] = CC,
+	J(JEQ, CC_E) J(JNE, CC_NE) J(JGT, CC_A) J(JGE, CC_AE) J(JLT, CC_B) J(JLE, CC_BE)
+		J(JSGT, CC_G) J(JSGE, CC_GE) J(JSLT, CC_L) J(JSLE, CC_LE) J(JSET, CC_NE)
 #undef J
 };
 
@@ -743,16 +791,16 @@ static void emit_blind_const(struct jit_ctx *c, size_t pc, bool w, int reg, int3
 
 	if (w) {
 		emit_op(c, 0, true, 0, reg, false, (const uint8_t[]){ 0xc7 }, 1);
-		emit_modrm_rr(c, 0, reg);			/* mov reg, sext(imm ^ r) */
+		emit_modrm_rr(c, 0, reg); /* mov reg, sext(imm ^ r) */
 		emit4(c, (uint32_t)imm ^ r);
 	} else {
 		if (reg >= 8)
 			emit1(c, 0x41);
-		emit1(c, (uint8_t)(0xb8 + (reg & 7)));		/* mov reg32, imm ^ r */
+		emit1(c, (uint8_t)(0xb8 + (reg & 7))); /* mov reg32, imm ^ r */
 		emit4(c, (uint32_t)imm ^ r);
 	}
 	emit_op(c, 0, w, 0, reg, false, (const uint8_t[]){ 0x81 }, 1);
-	emit_modrm_rr(c, 6, reg);				/* xor reg, r */
+	emit_modrm_rr(c, 6, reg); /* xor reg, r */
 	emit4(c, r);
 }
 
@@ -774,57 +822,107 @@ static bool emit_blinded(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	uint8_t alu;
 
 	switch (op) {
-	case ISA_MOV64_IMM: case ISA_MOV32_IMM:
-		emit_blind_const(c, pc, w, d, imm);		/* dst = imm */
+	case ISA_MOV64_IMM:
+	case ISA_MOV32_IMM:
+		emit_blind_const(c, pc, w, d, imm); /* dst = imm */
 		return true;
-	case ISA_ADD64_IMM: case ISA_ADD32_IMM: alu = 0x01; goto alu;
-	case ISA_SUB64_IMM: case ISA_SUB32_IMM: alu = 0x29; goto alu;
-	case ISA_OR64_IMM: case ISA_OR32_IMM: alu = 0x09; goto alu;
-	case ISA_AND64_IMM: case ISA_AND32_IMM: alu = 0x21; goto alu;
-	case ISA_XOR64_IMM: case ISA_XOR32_IMM: alu = 0x31;
+	case ISA_ADD64_IMM:
+	case ISA_ADD32_IMM:
+		alu = 0x01;
+		goto alu;
+	case ISA_SUB64_IMM:
+	case ISA_SUB32_IMM:
+		alu = 0x29;
+		goto alu;
+	case ISA_OR64_IMM:
+	case ISA_OR32_IMM:
+		alu = 0x09;
+		goto alu;
+	case ISA_AND64_IMM:
+	case ISA_AND32_IMM:
+		alu = 0x21;
+		goto alu;
+	case ISA_XOR64_IMM:
+	case ISA_XOR32_IMM:
+		alu = 0x31;
 alu:
-		emit_blind_const(c, pc, w, TMP, imm);		/* r10 = imm */
-		emit_rr(c, w, alu, TMP, d);			/* add/sub/or/and/xor dst, r10 */
+		emit_blind_const(c, pc, w, TMP, imm); /* r10 = imm */
+		emit_rr(c, w, alu, TMP, d);	      /* add/sub/or/and/xor dst, r10 */
 		return true;
-	case ISA_MUL64_IMM: case ISA_MUL32_IMM:
-		emit_blind_const(c, pc, w, TMP, imm);		/* r10 = imm */
+	case ISA_MUL64_IMM:
+	case ISA_MUL32_IMM:
+		emit_blind_const(c, pc, w, TMP, imm); /* r10 = imm */
 		emit_op(c, 0, w, d, TMP, false, (const uint8_t[]){ 0x0f, 0xaf }, 2);
-		emit_modrm_rr(c, d, TMP);			/* imul dst, r10 */
+		emit_modrm_rr(c, d, TMP); /* imul dst, r10 */
 		return true;
-	case ISA_DIV64_IMM: case ISA_DIV32_IMM: case ISA_MOD64_IMM: case ISA_MOD32_IMM:
-	case ISA_SDIV64_IMM: case ISA_SDIV32_IMM: case ISA_SMOD64_IMM: case ISA_SMOD32_IMM:
-		emit_blind_const(c, pc, w, TMP2, imm);		/* r11 = imm */
+	case ISA_DIV64_IMM:
+	case ISA_DIV32_IMM:
+	case ISA_MOD64_IMM:
+	case ISA_MOD32_IMM:
+	case ISA_SDIV64_IMM:
+	case ISA_SDIV32_IMM:
+	case ISA_SMOD64_IMM:
+	case ISA_SMOD32_IMM:
+		emit_blind_const(c, pc, w, TMP2, imm); /* r11 = imm */
 		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, false, TMP2, 0);
 		return true;
-	case ISA_JEQ_IMM: case ISA_JNE_IMM: case ISA_JGT_IMM: case ISA_JGE_IMM:
-	case ISA_JLT_IMM: case ISA_JLE_IMM: case ISA_JSGT_IMM: case ISA_JSGE_IMM:
-	case ISA_JSLT_IMM: case ISA_JSLE_IMM: case ISA_JSET_IMM:
-	case ISA_JEQ32_IMM: case ISA_JNE32_IMM: case ISA_JGT32_IMM: case ISA_JGE32_IMM:
-	case ISA_JLT32_IMM: case ISA_JLE32_IMM: case ISA_JSGT32_IMM: case ISA_JSGE32_IMM:
-	case ISA_JSLT32_IMM: case ISA_JSLE32_IMM: case ISA_JSET32_IMM:
+	case ISA_JEQ_IMM:
+	case ISA_JNE_IMM:
+	case ISA_JGT_IMM:
+	case ISA_JGE_IMM:
+	case ISA_JLT_IMM:
+	case ISA_JLE_IMM:
+	case ISA_JSGT_IMM:
+	case ISA_JSGE_IMM:
+	case ISA_JSLT_IMM:
+	case ISA_JSLE_IMM:
+	case ISA_JSET_IMM:
+	case ISA_JEQ32_IMM:
+	case ISA_JNE32_IMM:
+	case ISA_JGT32_IMM:
+	case ISA_JGE32_IMM:
+	case ISA_JLT32_IMM:
+	case ISA_JLE32_IMM:
+	case ISA_JSGT32_IMM:
+	case ISA_JSGE32_IMM:
+	case ISA_JSLT32_IMM:
+	case ISA_JSLE32_IMM:
+	case ISA_JSET32_IMM:
 		if (in->off == 0)
-			return true;				/* falls through either way */
-		emit_blind_const(c, pc, jmp64, TMP, imm);	/* r10 = imm */
-		emit_rr(c, jmp64, op == ISA_JSET_IMM || op == ISA_JSET32_IMM ? 0x85 : 0x39,
-			TMP, d);				/* cmp/test dst, r10 */
+			return true;			  /* falls through either way */
+		emit_blind_const(c, pc, jmp64, TMP, imm); /* r10 = imm */
+		emit_rr(c, jmp64, op == ISA_JSET_IMM || op == ISA_JSET32_IMM ? 0x85 : 0x39, TMP,
+			d);						     /* cmp/test dst, r10 */
 		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
 		return true;
-	case ISA_STB: case ISA_STH: case ISA_STW: case ISA_STDW:
+	case ISA_STB:
+	case ISA_STH:
+	case ISA_STW:
+	case ISA_STDW:
 		emit_blind_const(c, pc, op == ISA_STDW, TMP, imm); /* r10 = imm */
-		emit_store_reg(c, op == ISA_STB ? ISA_STXB : op == ISA_STH ? ISA_STXH :
-			       op == ISA_STW ? ISA_STXW : ISA_STXDW, d, TMP, in->off);
-		return true;					/* mov [dst+off], r10 */
-	case ISA_LDDW: case ISA_LDDW_MAP_FD: case ISA_LDDW_MAP_VAL: case ISA_LDDW_BTF_ID:
-	case ISA_LDDW_FUNC: case ISA_LDDW_MAP_IDX: case ISA_LDDW_MAP_IDX_VAL: {
+		emit_store_reg(c,
+			       op == ISA_STB ? ISA_STXB :
+			       op == ISA_STH ? ISA_STXH :
+			       op == ISA_STW ? ISA_STXW :
+					       ISA_STXDW,
+			       d, TMP, in->off);
+		return true; /* mov [dst+off], r10 */
+	case ISA_LDDW:
+	case ISA_LDDW_MAP_FD:
+	case ISA_LDDW_MAP_VAL:
+	case ISA_LDDW_BTF_ID:
+	case ISA_LDDW_FUNC:
+	case ISA_LDDW_MAP_IDX:
+	case ISA_LDDW_MAP_IDX_VAL: {
 		uint64_t r = jit_blind_rnd(c->blind_seed, pc);
 
 		emit1(c, (uint8_t)(0x48 | (d >> 3)));
-		emit1(c, (uint8_t)(0xb8 + (d & 7)));		/* movabs dst, imm64 ^ r */
+		emit1(c, (uint8_t)(0xb8 + (d & 7))); /* movabs dst, imm64 ^ r */
 		emit8(c, (uint64_t)in->imm ^ r);
 		emit1(c, 0x49);
-		emit1(c, (uint8_t)(0xb8 + (TMP & 7)));		/* movabs r10, r */
+		emit1(c, (uint8_t)(0xb8 + (TMP & 7))); /* movabs r10, r */
 		emit8(c, r);
-		emit_rr(c, true, 0x31, TMP, d);			/* xor dst, r10 */
+		emit_rr(c, true, 0x31, TMP, d); /* xor dst, r10 */
 		return true;
 	}
 	}
@@ -851,172 +949,240 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	w = !(row->flags & F_ALU32);
 	switch (op) {
 	/* ==== ALU ==== */
-	case ISA_ADD64_IMM: case ISA_ADD32_IMM:
-		emit_alu_imm(c, w, 0, d, imm);			/* add dst, imm */
+	case ISA_ADD64_IMM:
+	case ISA_ADD32_IMM:
+		emit_alu_imm(c, w, 0, d, imm); /* add dst, imm */
 		if (!w && imm == 0)
 			emit_mov_rr(c, false, d, d);
 		break;
-	case ISA_SUB64_IMM: case ISA_SUB32_IMM:
-		emit_alu_imm(c, w, 5, d, imm);			/* sub dst, imm */
+	case ISA_SUB64_IMM:
+	case ISA_SUB32_IMM:
+		emit_alu_imm(c, w, 5, d, imm); /* sub dst, imm */
 		break;
-	case ISA_OR64_IMM: case ISA_OR32_IMM:
-		emit_alu_imm(c, w, 1, d, imm);			/* or dst, imm */
+	case ISA_OR64_IMM:
+	case ISA_OR32_IMM:
+		emit_alu_imm(c, w, 1, d, imm); /* or dst, imm */
 		break;
-	case ISA_AND64_IMM: case ISA_AND32_IMM:
-		emit_alu_imm(c, w, 4, d, imm);			/* and dst, imm */
+	case ISA_AND64_IMM:
+	case ISA_AND32_IMM:
+		emit_alu_imm(c, w, 4, d, imm); /* and dst, imm */
 		break;
-	case ISA_XOR64_IMM: case ISA_XOR32_IMM:
-		emit_alu_imm(c, w, 6, d, imm);			/* xor dst, imm */
+	case ISA_XOR64_IMM:
+	case ISA_XOR32_IMM:
+		emit_alu_imm(c, w, 6, d, imm); /* xor dst, imm */
 		break;
-	case ISA_ADD64_REG: case ISA_ADD32_REG:
-		emit_rr(c, w, 0x01, s, d);			/* add dst, src */
+	case ISA_ADD64_REG:
+	case ISA_ADD32_REG:
+		emit_rr(c, w, 0x01, s, d); /* add dst, src */
 		break;
-	case ISA_SUB64_REG: case ISA_SUB32_REG:
-		emit_rr(c, w, 0x29, s, d);			/* sub dst, src */
+	case ISA_SUB64_REG:
+	case ISA_SUB32_REG:
+		emit_rr(c, w, 0x29, s, d); /* sub dst, src */
 		break;
-	case ISA_OR64_REG: case ISA_OR32_REG:
-		emit_rr(c, w, 0x09, s, d);			/* or dst, src */
+	case ISA_OR64_REG:
+	case ISA_OR32_REG:
+		emit_rr(c, w, 0x09, s, d); /* or dst, src */
 		break;
-	case ISA_AND64_REG: case ISA_AND32_REG:
-		emit_rr(c, w, 0x21, s, d);			/* and dst, src */
+	case ISA_AND64_REG:
+	case ISA_AND32_REG:
+		emit_rr(c, w, 0x21, s, d); /* and dst, src */
 		break;
-	case ISA_XOR64_REG: case ISA_XOR32_REG:
-		emit_rr(c, w, 0x31, s, d);			/* xor dst, src */
+	case ISA_XOR64_REG:
+	case ISA_XOR32_REG:
+		emit_rr(c, w, 0x31, s, d); /* xor dst, src */
 		break;
-	case ISA_MUL64_IMM: case ISA_MUL32_IMM:
+	case ISA_MUL64_IMM:
+	case ISA_MUL32_IMM:
 		if (is_imm8(imm)) {
 			emit_op(c, 0, w, d, d, false, (const uint8_t[]){ 0x6b }, 1);
-			emit_modrm_rr(c, d, d);			/* imul dst, dst, imm8 */
+			emit_modrm_rr(c, d, d); /* imul dst, dst, imm8 */
 			emit1(c, (uint8_t)imm);
 		} else {
 			emit_op(c, 0, w, d, d, false, (const uint8_t[]){ 0x69 }, 1);
-			emit_modrm_rr(c, d, d);			/* imul dst, dst, imm32 */
+			emit_modrm_rr(c, d, d); /* imul dst, dst, imm32 */
 			emit4(c, (uint32_t)imm);
 		}
 		break;
-	case ISA_MUL64_REG: case ISA_MUL32_REG:
+	case ISA_MUL64_REG:
+	case ISA_MUL32_REG:
 		emit_op(c, 0, w, d, s, false, (const uint8_t[]){ 0x0f, 0xaf }, 2);
-		emit_modrm_rr(c, d, s);				/* imul dst, src */
+		emit_modrm_rr(c, d, s); /* imul dst, src */
 		break;
-	case ISA_DIV64_IMM: case ISA_DIV32_IMM: case ISA_MOD64_IMM: case ISA_MOD32_IMM:
-	case ISA_SDIV64_IMM: case ISA_SDIV32_IMM: case ISA_SMOD64_IMM: case ISA_SMOD32_IMM:
+	case ISA_DIV64_IMM:
+	case ISA_DIV32_IMM:
+	case ISA_MOD64_IMM:
+	case ISA_MOD32_IMM:
+	case ISA_SDIV64_IMM:
+	case ISA_SDIV32_IMM:
+	case ISA_SMOD64_IMM:
+	case ISA_SMOD32_IMM:
 		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, true, 0, imm);
 		break;
-	case ISA_DIV64_REG: case ISA_DIV32_REG: case ISA_MOD64_REG: case ISA_MOD32_REG:
-	case ISA_SDIV64_REG: case ISA_SDIV32_REG: case ISA_SMOD64_REG: case ISA_SMOD32_REG:
+	case ISA_DIV64_REG:
+	case ISA_DIV32_REG:
+	case ISA_MOD64_REG:
+	case ISA_MOD32_REG:
+	case ISA_SDIV64_REG:
+	case ISA_SDIV32_REG:
+	case ISA_SMOD64_REG:
+	case ISA_SMOD32_REG:
 		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, false, s, 0);
 		break;
-	case ISA_LSH64_IMM: case ISA_LSH32_IMM:
-	case ISA_RSH64_IMM: case ISA_RSH32_IMM:
-	case ISA_ARSH64_IMM: case ISA_ARSH32_IMM: {
+	case ISA_LSH64_IMM:
+	case ISA_LSH32_IMM:
+	case ISA_RSH64_IMM:
+	case ISA_RSH32_IMM:
+	case ISA_ARSH64_IMM:
+	case ISA_ARSH32_IMM: {
 		int digit = (row->opcode & 0xf0) == 0x60 ? 4 : (row->opcode & 0xf0) == 0x70 ? 5 : 7;
 		uint8_t n = (uint8_t)(imm & (w ? 63 : 31));
 
 		if (n)
-			emit_shift_imm(c, w, digit, d, n);	/* shl/shr/sar dst, n */
+			emit_shift_imm(c, w, digit, d, n); /* shl/shr/sar dst, n */
 		else if (!w)
-			emit_mov_rr(c, false, d, d);		/* mov dst32, dst32 */
+			emit_mov_rr(c, false, d, d); /* mov dst32, dst32 */
 		break;
 	}
-	case ISA_LSH64_REG: case ISA_LSH32_REG:
-	case ISA_RSH64_REG: case ISA_RSH32_REG:
-	case ISA_ARSH64_REG: case ISA_ARSH32_REG: {
+	case ISA_LSH64_REG:
+	case ISA_LSH32_REG:
+	case ISA_RSH64_REG:
+	case ISA_RSH32_REG:
+	case ISA_ARSH64_REG:
+	case ISA_ARSH32_REG: {
 		int digit = (row->opcode & 0xf0) == 0x60 ? 4 : (row->opcode & 0xf0) == 0x70 ? 5 : 7;
 
 		emit_shift_reg(c, w, digit, d, s);
 		break;
 	}
-	case ISA_NEG64: case ISA_NEG32:
-		emit_grp3(c, w, 3, d);				/* neg dst */
+	case ISA_NEG64:
+	case ISA_NEG32:
+		emit_grp3(c, w, 3, d); /* neg dst */
 		break;
 	case ISA_MOV64_IMM:
-		emit_mov_imm64(c, d, (uint64_t)(int64_t)imm);	/* mov dst, imm */
+		emit_mov_imm64(c, d, (uint64_t)(int64_t)imm); /* mov dst, imm */
 		break;
 	case ISA_MOV32_IMM:
-		emit_mov_imm64(c, d, (uint32_t)imm);		/* mov dst32, imm */
+		emit_mov_imm64(c, d, (uint32_t)imm); /* mov dst32, imm */
 		break;
 	case ISA_MOV64_REG:
 		if (d != s)
-			emit_mov_rr(c, true, d, s);		/* mov dst, src */
+			emit_mov_rr(c, true, d, s); /* mov dst, src */
 		break;
 	case ISA_MOV32_REG:
-		emit_mov_rr(c, false, d, s);			/* mov dst32, src32 */
+		emit_mov_rr(c, false, d, s); /* mov dst32, src32 */
 		break;
-	case ISA_MOVSX64_8: case ISA_MOVSX32_8:
+	case ISA_MOVSX64_8:
+	case ISA_MOVSX32_8:
 		emit_op(c, 0, w, d, s, true, (const uint8_t[]){ 0x0f, 0xbe }, 2);
-		emit_modrm_rr(c, d, s);				/* movsx dst, src8 */
+		emit_modrm_rr(c, d, s); /* movsx dst, src8 */
 		break;
-	case ISA_MOVSX64_16: case ISA_MOVSX32_16:
+	case ISA_MOVSX64_16:
+	case ISA_MOVSX32_16:
 		emit_op(c, 0, w, d, s, false, (const uint8_t[]){ 0x0f, 0xbf }, 2);
-		emit_modrm_rr(c, d, s);				/* movsx dst, src16 */
+		emit_modrm_rr(c, d, s); /* movsx dst, src16 */
 		break;
 	case ISA_MOVSX64_32:
 		emit_op(c, 0, true, d, s, false, (const uint8_t[]){ 0x63 }, 1);
-		emit_modrm_rr(c, d, s);				/* movsxd dst, src32 */
+		emit_modrm_rr(c, d, s); /* movsxd dst, src32 */
 		break;
 	case ISA_LE16:
-		emit_movzx16(c, d, d);				/* movzx dst32, dst16 */
+		emit_movzx16(c, d, d); /* movzx dst32, dst16 */
 		break;
 	case ISA_LE32:
-		emit_mov_rr(c, false, d, d);			/* mov dst32, dst32 */
+		emit_mov_rr(c, false, d, d); /* mov dst32, dst32 */
 		break;
 	case ISA_LE64:
-		break;						/* nothing: little-endian host */
-	case ISA_BE16: case ISA_BSWAP16:
+		break; /* nothing: little-endian host */
+	case ISA_BE16:
+	case ISA_BSWAP16:
 		emit_op(c, 0x66, false, 0, d, false, (const uint8_t[]){ 0xc1 }, 1);
-		emit_modrm_rr(c, 1, d);				/* ror dst16, 8 */
+		emit_modrm_rr(c, 1, d); /* ror dst16, 8 */
 		emit1(c, 8);
-		emit_movzx16(c, d, d);				/* movzx dst32, dst16 */
+		emit_movzx16(c, d, d); /* movzx dst32, dst16 */
 		break;
-	case ISA_BE32: case ISA_BSWAP32:
+	case ISA_BE32:
+	case ISA_BSWAP32:
 		emit_op(c, 0, false, 0, d, false, (const uint8_t[]){ 0x0f }, 1);
-		emit1(c, (uint8_t)(0xc8 + (d & 7)));		/* bswap dst32 */
+		emit1(c, (uint8_t)(0xc8 + (d & 7))); /* bswap dst32 */
 		break;
-	case ISA_BE64: case ISA_BSWAP64:
+	case ISA_BE64:
+	case ISA_BSWAP64:
 		emit_op(c, 0, true, 0, d, false, (const uint8_t[]){ 0x0f }, 1);
-		emit1(c, (uint8_t)(0xc8 + (d & 7)));		/* bswap dst */
+		emit1(c, (uint8_t)(0xc8 + (d & 7))); /* bswap dst */
 		break;
 
 	/* ==== Jumps ==== */
-	case ISA_JA: case ISA_JA32:
+	case ISA_JA:
+	case ISA_JA32:
 		if (in->off != 0)
 			emit_jump(c, -1, jump_target(c, pc, in->off), true); /* jmp target */
 		break;
-	case ISA_JEQ_IMM: case ISA_JNE_IMM: case ISA_JGT_IMM: case ISA_JGE_IMM:
-	case ISA_JLT_IMM: case ISA_JLE_IMM: case ISA_JSGT_IMM: case ISA_JSGE_IMM:
-	case ISA_JSLT_IMM: case ISA_JSLE_IMM:
-	case ISA_JEQ32_IMM: case ISA_JNE32_IMM: case ISA_JGT32_IMM: case ISA_JGE32_IMM:
-	case ISA_JLT32_IMM: case ISA_JLE32_IMM: case ISA_JSGT32_IMM: case ISA_JSGE32_IMM:
-	case ISA_JSLT32_IMM: case ISA_JSLE32_IMM:
+	case ISA_JEQ_IMM:
+	case ISA_JNE_IMM:
+	case ISA_JGT_IMM:
+	case ISA_JGE_IMM:
+	case ISA_JLT_IMM:
+	case ISA_JLE_IMM:
+	case ISA_JSGT_IMM:
+	case ISA_JSGE_IMM:
+	case ISA_JSLT_IMM:
+	case ISA_JSLE_IMM:
+	case ISA_JEQ32_IMM:
+	case ISA_JNE32_IMM:
+	case ISA_JGT32_IMM:
+	case ISA_JGE32_IMM:
+	case ISA_JLT32_IMM:
+	case ISA_JLE32_IMM:
+	case ISA_JSGT32_IMM:
+	case ISA_JSGE32_IMM:
+	case ISA_JSLT32_IMM:
+	case ISA_JSLE32_IMM:
 		w = (row->opcode & 7) == 5; /* class JMP (64-bit) or JMP32 */
 		if (in->off == 0)
-			break;					/* falls through either way */
+			break; /* falls through either way */
 		if (imm == 0)
-			emit_rr(c, w, 0x85, d, d);		/* test dst, dst */
+			emit_rr(c, w, 0x85, d, d); /* test dst, dst */
 		else
-			emit_alu_imm(c, w, 7, d, imm);		/* cmp dst, imm */
+			emit_alu_imm(c, w, 7, d, imm);			     /* cmp dst, imm */
 		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
 		break;
-	case ISA_JSET_IMM: case ISA_JSET32_IMM:
+	case ISA_JSET_IMM:
+	case ISA_JSET32_IMM:
 		w = (row->opcode & 7) == 5;
 		if (in->off == 0)
 			break;
 		emit_op(c, 0, w, 0, d, false, (const uint8_t[]){ 0xf7 }, 1);
-		emit_modrm_rr(c, 0, d);				/* test dst, imm32 */
+		emit_modrm_rr(c, 0, d); /* test dst, imm32 */
 		emit4(c, (uint32_t)imm);
 		emit_jump(c, CC_NE, jump_target(c, pc, in->off), true); /* jnz target */
 		break;
-	case ISA_JEQ_REG: case ISA_JNE_REG: case ISA_JGT_REG: case ISA_JGE_REG:
-	case ISA_JLT_REG: case ISA_JLE_REG: case ISA_JSGT_REG: case ISA_JSGE_REG:
-	case ISA_JSLT_REG: case ISA_JSLE_REG: case ISA_JSET_REG:
-	case ISA_JEQ32_REG: case ISA_JNE32_REG: case ISA_JGT32_REG: case ISA_JGE32_REG:
-	case ISA_JLT32_REG: case ISA_JLE32_REG: case ISA_JSGT32_REG: case ISA_JSGE32_REG:
-	case ISA_JSLT32_REG: case ISA_JSLE32_REG: case ISA_JSET32_REG:
+	case ISA_JEQ_REG:
+	case ISA_JNE_REG:
+	case ISA_JGT_REG:
+	case ISA_JGE_REG:
+	case ISA_JLT_REG:
+	case ISA_JLE_REG:
+	case ISA_JSGT_REG:
+	case ISA_JSGE_REG:
+	case ISA_JSLT_REG:
+	case ISA_JSLE_REG:
+	case ISA_JSET_REG:
+	case ISA_JEQ32_REG:
+	case ISA_JNE32_REG:
+	case ISA_JGT32_REG:
+	case ISA_JGE32_REG:
+	case ISA_JLT32_REG:
+	case ISA_JLE32_REG:
+	case ISA_JSGT32_REG:
+	case ISA_JSGE32_REG:
+	case ISA_JSLT32_REG:
+	case ISA_JSLE32_REG:
+	case ISA_JSET32_REG:
 		w = (row->opcode & 7) == 5;
 		if (in->off == 0)
 			break;
 		emit_rr(c, w, op == ISA_JSET_REG || op == ISA_JSET32_REG ? 0x85 : 0x39, s, d);
-								/* cmp/test dst, src */
+		/* cmp/test dst, src */
 		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
 		break;
 
@@ -1028,23 +1194,27 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 			emit_direct_lookup(c, &c->direct[pc]);
 			break;
 		}
-		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc, true); /* mov [r12+err_pc], pc */
+		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc,
+				   true); /* mov [r12+err_pc], pc */
 		emit_helper_call(c, st, pc, (const void *)h->fn);
 		break;
 	}
 	case ISA_CALLX:
-		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc, true); /* mov [r12+err_pc], pc */
-		emit_mov_rr(c, true, TMP2, d);			/* mov r11, dst */
+		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc,
+				   true);      /* mov [r12+err_pc], pc */
+		emit_mov_rr(c, true, TMP2, d); /* mov r11, dst */
 		emit_op(c, 0, true, 0, TMP2, false, (const uint8_t[]){ 0x81 }, 1);
-		emit_modrm_rr(c, 7, TMP2);			/* cmp r11, helper_id_cnt */
+		emit_modrm_rr(c, 7, TMP2); /* cmp r11, helper_id_cnt */
 		emit4(c, prog->helper_id_cnt);
-		emit_jump(c, CC_AE, st->callx, false);		/* jae callx_fail */
-		emit_shift_imm(c, true, 4, TMP2, 3);		/* shl r11, 3 */
-		emit_mov_imm64(c, TMP, (uint64_t)(uintptr_t)prog->helper_by_id); /* movabs r10, table */
-		emit_rr(c, true, 0x01, TMP, TMP2);		/* add r11, r10 */
-		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, TMP2, TMP2, 0); /* mov r11, [r11] */
-		emit_rr(c, true, 0x85, TMP2, TMP2);		/* test r11, r11 */
-		emit_jump(c, CC_E, st->callx, false);		/* jz callx_fail */
+		emit_jump(c, CC_AE, st->callx, false); /* jae callx_fail */
+		emit_shift_imm(c, true, 4, TMP2, 3);   /* shl r11, 3 */
+		emit_mov_imm64(c, TMP,
+			       (uint64_t)(uintptr_t)prog->helper_by_id); /* movabs r10, table */
+		emit_rr(c, true, 0x01, TMP, TMP2);			 /* add r11, r10 */
+		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, TMP2, TMP2,
+			 0);			      /* mov r11, [r11] */
+		emit_rr(c, true, 0x85, TMP2, TMP2);   /* test r11, r11 */
+		emit_jump(c, CC_E, st->callx, false); /* jz callx_fail */
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, TMP2, TMP2,
 			 (int32_t)offsetof(struct userbpf_helper, fn)); /* mov r11, [r11+fn] */
 		emit_helper_call(c, st, pc, NULL);
@@ -1052,22 +1222,23 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	case ISA_CALL_LOCAL: {
 		size_t target = pc + 1 + (size_t)(int64_t)in->off;
 
-		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc, true); /* mov [r12+err_pc], pc */
+		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc,
+				   true); /* mov [r12+err_pc], pc */
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0x83 }, 1, 7, RUNREG,
 			 RUN_OFF(jit_depth));
-		emit1(c, USERBPF_MAX_CALL_FRAMES - 2);		/* cmp dword [r12+depth], 6 */
-		emit_jump(c, CC_A, st->eloop, false);		/* ja eloop */
+		emit1(c, USERBPF_MAX_CALL_FRAMES - 2); /* cmp dword [r12+depth], 6 */
+		emit_jump(c, CC_A, st->eloop, false);  /* ja eloop */
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0xff }, 1, 0, RUNREG,
-			 RUN_OFF(jit_depth));			/* inc dword [r12+depth] */
+			 RUN_OFF(jit_depth)); /* inc dword [r12+depth] */
 		{
 			int64_t fn = (int64_t)c->addrs[target] - c->prologue_len;
 			int64_t rel = fn - (int64_t)(c->len + 5);
 
-			emit1(c, 0xe8);				/* call fn */
+			emit1(c, 0xe8); /* call fn */
 			emit4(c, (uint32_t)(int32_t)rel);
 		}
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0xff }, 1, 1, RUNREG,
-			 RUN_OFF(jit_depth));			/* dec dword [r12+depth] */
+			 RUN_OFF(jit_depth)); /* dec dword [r12+depth] */
 		break;
 	}
 	case ISA_EXIT:
@@ -1075,62 +1246,87 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 		break;
 
 	/* ==== 64-bit immediates ==== */
-	case ISA_LDDW: case ISA_LDDW_MAP_FD: case ISA_LDDW_MAP_VAL: case ISA_LDDW_BTF_ID:
-	case ISA_LDDW_FUNC: case ISA_LDDW_MAP_IDX: case ISA_LDDW_MAP_IDX_VAL:
-		emit_mov_imm64(c, d, (uint64_t)in->imm);	/* mov dst, imm64 */
+	case ISA_LDDW:
+	case ISA_LDDW_MAP_FD:
+	case ISA_LDDW_MAP_VAL:
+	case ISA_LDDW_BTF_ID:
+	case ISA_LDDW_FUNC:
+	case ISA_LDDW_MAP_IDX:
+	case ISA_LDDW_MAP_IDX_VAL:
+		emit_mov_imm64(c, d, (uint64_t)in->imm); /* mov dst, imm64 */
 		break;
 
 	/* ==== Legacy packet loads ==== */
-	case ISA_LDABS_B: case ISA_LDABS_H: case ISA_LDABS_W:
-	case ISA_LDIND_B: case ISA_LDIND_H: case ISA_LDIND_W: {
-		unsigned size = (row->opcode & 0x18) == 0x10 ? 1 : (row->opcode & 0x18) == 0x08 ? 2 : 4;
+	case ISA_LDABS_B:
+	case ISA_LDABS_H:
+	case ISA_LDABS_W:
+	case ISA_LDIND_B:
+	case ISA_LDIND_H:
+	case ISA_LDIND_W: {
+		unsigned size = (row->opcode & 0x18) == 0x10 ? 1 :
+				(row->opcode & 0x18) == 0x08 ? 2 :
+							       4;
 
-		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc, true); /* mov [r12+err_pc], pc */
+		emit_run_store_imm(c, RUN_OFF(err_pc), (int32_t)pc,
+				   true); /* mov [r12+err_pc], pc */
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, TMP2, RUNREG,
-			 RUN_OFF(data));			/* mov r11, [r12+data] */
-		emit_rr(c, true, 0x85, TMP2, TMP2);		/* test r11, r11 */
-		emit_jump(c, CC_E, st->nodata, false);		/* jz nodata */
+			 RUN_OFF(data));	       /* mov r11, [r12+data] */
+		emit_rr(c, true, 0x85, TMP2, TMP2);    /* test r11, r11 */
+		emit_jump(c, CC_E, st->nodata, false); /* jz nodata */
 		if (row->flags & F_LDPKT && (row->fields & U_SRC)) {
-			emit_mov_rr(c, false, TMP, s);		/* mov r10d, src32 */
-			emit_alu_imm(c, false, 0, TMP, imm);	/* add r10d, imm */
+			emit_mov_rr(c, false, TMP, s);	     /* mov r10d, src32 */
+			emit_alu_imm(c, false, 0, TMP, imm); /* add r10d, imm */
 			emit_op(c, 0, true, TMP, TMP, false, (const uint8_t[]){ 0x63 }, 1);
-			emit_modrm_rr(c, TMP, TMP);		/* movsxd r10, r10d */
+			emit_modrm_rr(c, TMP, TMP); /* movsxd r10, r10d */
 		} else {
 			emit_mov_imm64(c, TMP, (uint64_t)(int64_t)imm); /* mov r10, imm */
 		}
-		emit_rr(c, true, 0x85, TMP, TMP);		/* test r10, r10 */
-		emit_jump(c, CC_S, st->pktoob, false);		/* js pktoob */
+		emit_rr(c, true, 0x85, TMP, TMP);      /* test r10, r10 */
+		emit_jump(c, CC_S, st->pktoob, false); /* js pktoob */
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8d }, 1, AUX, TMP, (int32_t)size);
-								/* lea r9, [r10+size] */
+		/* lea r9, [r10+size] */
 		emit_mem(c, 0, true, false, (const uint8_t[]){ 0x3b }, 1, AUX, RUNREG,
-			 RUN_OFF(data_size));			/* cmp r9, [r12+data_size] */
-		emit_jump(c, CC_A, st->pktoob, false);		/* ja pktoob */
-		emit_rr(c, true, 0x01, TMP, TMP2);		/* add r11, r10 */
+			 RUN_OFF(data_size));	       /* cmp r9, [r12+data_size] */
+		emit_jump(c, CC_A, st->pktoob, false); /* ja pktoob */
+		emit_rr(c, true, 0x01, TMP, TMP2);     /* add r11, r10 */
 		if (size == 1) {
-			emit_mem(c, 0, false, false, (const uint8_t[]){ 0x0f, 0xb6 }, 2, RAX, TMP2, 0);
-								/* movzx eax, byte [r11] */
+			emit_mem(c, 0, false, false, (const uint8_t[]){ 0x0f, 0xb6 }, 2, RAX, TMP2,
+				 0);
+			/* movzx eax, byte [r11] */
 		} else if (size == 2) {
-			emit_mem(c, 0, false, false, (const uint8_t[]){ 0x0f, 0xb7 }, 2, RAX, TMP2, 0);
-								/* movzx eax, word [r11] */
-			EMIT(0x66, 0xc1, 0xc0, 0x08);		/* rol ax, 8 */
-			emit_movzx16(c, RAX, RAX);		/* movzx eax, ax */
+			emit_mem(c, 0, false, false, (const uint8_t[]){ 0x0f, 0xb7 }, 2, RAX, TMP2,
+				 0);
+			/* movzx eax, word [r11] */
+			EMIT(0x66, 0xc1, 0xc0, 0x08); /* rol ax, 8 */
+			emit_movzx16(c, RAX, RAX);    /* movzx eax, ax */
 		} else {
 			emit_mem(c, 0, false, false, (const uint8_t[]){ 0x8b }, 1, RAX, TMP2, 0);
-								/* mov eax, [r11] */
-			EMIT(0x0f, 0xc8);			/* bswap eax */
+			/* mov eax, [r11] */
+			EMIT(0x0f, 0xc8); /* bswap eax */
 		}
 		break;
 	}
 
 	/* ==== Memory ==== */
-	case ISA_LDXB: case ISA_LDXH: case ISA_LDXW: case ISA_LDXDW:
-	case ISA_LDXSB: case ISA_LDXSH: case ISA_LDXSW:
+	case ISA_LDXB:
+	case ISA_LDXH:
+	case ISA_LDXW:
+	case ISA_LDXDW:
+	case ISA_LDXSB:
+	case ISA_LDXSH:
+	case ISA_LDXSW:
 		emit_load(c, op, d, s, in->off);
 		break;
-	case ISA_STB: case ISA_STH: case ISA_STW: case ISA_STDW:
+	case ISA_STB:
+	case ISA_STH:
+	case ISA_STW:
+	case ISA_STDW:
 		emit_store_imm(c, op, d, in->off, imm);
 		break;
-	case ISA_STXB: case ISA_STXH: case ISA_STXW: case ISA_STXDW:
+	case ISA_STXB:
+	case ISA_STXH:
+	case ISA_STXW:
+	case ISA_STXDW:
 		emit_store_reg(c, op, d, s, in->off);
 		break;
 	default:
@@ -1187,7 +1383,7 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 	}
 	c->addrs[prog->insn_cnt] = (uint32_t)c->len;
 	/* Falling off the end is rejected at creation; trap if it happens. */
-	emit1(c, 0xcc);						/* int3 */
+	emit1(c, 0xcc); /* int3 */
 	return c->overflow ? JIT_E_OVERFLOW : JIT_OK;
 }
 

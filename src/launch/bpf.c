@@ -53,8 +53,9 @@ static uint32_t handle_id(int h, int kind)
 		struct bpf_prog_info prog;
 		struct bpf_btf_info btf;
 	} info;
-	uint32_t len = kind == LOBJ_MAP ? sizeof(info.map) :
-		       kind == LOBJ_PROG ? sizeof(info.prog) : sizeof(info.btf);
+	uint32_t len = kind == LOBJ_MAP	 ? sizeof(info.map) :
+		       kind == LOBJ_PROG ? sizeof(info.prog) :
+					   sizeof(info.btf);
 
 	memset(&a, 0, sizeof(a));
 	memset(&info, 0, sizeof(info));
@@ -125,7 +126,8 @@ static long cmd_map_create(union bpf_attr *a, unsigned int size)
 	}
 	if (a->btf_vmlinux_value_type_id) {
 		launch_log("map '%.16s': struct_ops maps (kernel structures) are not "
-			   "available in a process", a->map_name);
+			   "available in a process",
+			   a->map_name);
 		return -EOPNOTSUPP;
 	}
 	if (a->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS || a->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) {
@@ -275,7 +277,7 @@ out:
 struct id_walk {
 	int kind;
 	uint32_t start, best, max;
-	struct lobj *found;	/* with wanted id (GET_FD_BY_ID) */
+	struct lobj *found; /* with wanted id (GET_FD_BY_ID) */
 	uint32_t want;
 };
 
@@ -299,17 +301,17 @@ static uint32_t max_seen[LOBJ_LINK + 1];
 
 static long cmd_get_next_id(int cmd, union bpf_attr *a)
 {
-	int kind = cmd == BPF_MAP_GET_NEXT_ID ? LOBJ_MAP :
+	int kind = cmd == BPF_MAP_GET_NEXT_ID  ? LOBJ_MAP :
 		   cmd == BPF_PROG_GET_NEXT_ID ? LOBJ_PROG :
-		   cmd == BPF_BTF_GET_NEXT_ID ? LOBJ_BTF : LOBJ_LINK;
+		   cmd == BPF_BTF_GET_NEXT_ID  ? LOBJ_BTF :
+						 LOBJ_LINK;
 	struct id_walk w = { .kind = kind, .start = a->start_id };
 	uint32_t id;
 
 	if (a->open_flags)
 		return -EINVAL;
 	if (domain_active() && (kind == LOBJ_MAP || kind == LOBJ_PROG)) {
-		a->next_id = domain_obj_next_id(kind == LOBJ_MAP ? DOM_MAP : DOM_PROG,
-						 a->start_id);
+		a->next_id = domain_obj_next_id(kind == LOBJ_MAP ? DOM_MAP : DOM_PROG, a->start_id);
 		return a->next_id ? 0 : -ENOENT;
 	}
 	lobj_each(id_visit, &w);
@@ -327,7 +329,8 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 			else
 				g.prog_id = id;
 			h = userbpf_bpf(kind == LOBJ_MAP ? BPF_MAP_GET_FD_BY_ID :
-				       BPF_PROG_GET_FD_BY_ID, &g, sizeof(g));
+							   BPF_PROG_GET_FD_BY_ID,
+					&g, sizeof(g));
 			if (h >= 0) {
 				userbpf_close(h);
 				w.best = id;
@@ -361,8 +364,9 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 	}
 	if (cmd == BPF_MAP_GET_FD_BY_ID) {
 		h = ub_call(cmd, a, size);
-		return h < 0 ? h : wrap(LOBJ_MAP, h, h < 0 ? 0 :
-					userbpf_map__type(userbpf_map_by_fd((int)h)));
+		return h < 0 ? h :
+			       wrap(LOBJ_MAP, h,
+				    h < 0 ? 0 : userbpf_map__type(userbpf_map_by_fd((int)h)));
 	}
 	if (cmd == BPF_PROG_GET_FD_BY_ID)
 		return wrap(LOBJ_PROG, ub_call(cmd, a, size), 0);

@@ -185,7 +185,7 @@ static uintptr_t vma_end(uintptr_t addr)
 	if (fd < 0)
 		return 0;
 	while (!found && (n = probe_sc_gate(SYS_read, fd, (long)(uintptr_t)(buf + have),
-					   (long)(sizeof(buf) - 1 - have), 0, 0, 0)) > 0) {
+					    (long)(sizeof(buf) - 1 - have), 0, 0, 0)) > 0) {
 		char *line = buf, *nl;
 
 		have += (size_t)n;

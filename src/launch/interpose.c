@@ -116,7 +116,7 @@ EXPORT void _exit(int status)
 static pthread_mutex_t vf_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfile {
 	int fd;
-	uint8_t *base;	/* its pages in the arena (after ftruncate) */
+	uint8_t *base; /* its pages in the arena (after ftruncate) */
 	size_t size;
 } vfiles[MAX_VFILES];
 
@@ -488,8 +488,8 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
  * of the rings (launch_epoll_prepare re-arms the eventfd of a ring that
  * holds records).
  */
-static int sliced_wait(int epfd, struct epoll_event *ev, int max, int timeout,
-		       const sigset_t *mask, bool pwait)
+static int sliced_wait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask,
+		       bool pwait)
 {
 	struct timespec t0, t1;
 	int r;
@@ -516,19 +516,18 @@ static int sliced_wait(int epfd, struct epoll_event *ev, int max, int timeout,
 EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
 	launch_init_real();
-	if (timeout != 0 && (launch_perfbuf_active() ||
-			     (domain_active() && launch_epoll_has_rings(epfd))))
+	if (timeout != 0 &&
+	    (launch_perfbuf_active() || (domain_active() && launch_epoll_has_rings(epfd))))
 		return sliced_wait(epfd, ev, max, timeout, NULL, false);
 	launch_epoll_prepare(epfd);
 	return launch_real.epoll_wait(epfd, ev, max, timeout);
 }
 
-EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
-		       const sigset_t *mask)
+EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
 {
 	launch_init_real();
-	if (timeout != 0 && (launch_perfbuf_active() ||
-			     (domain_active() && launch_epoll_has_rings(epfd))))
+	if (timeout != 0 &&
+	    (launch_perfbuf_active() || (domain_active() && launch_epoll_has_rings(epfd))))
 		return sliced_wait(epfd, ev, max, timeout, mask, true);
 	launch_epoll_prepare(epfd);
 	return launch_real.epoll_pwait(epfd, ev, max, timeout, mask);

@@ -47,28 +47,28 @@ enum lobj_kind { LOBJ_MAP = 1, LOBJ_PROG, LOBJ_BTF, LOBJ_PERF, LOBJ_LINK };
 enum lperf_kind { LPERF_UPROBE = 1, LPERF_TRACEPOINT, LPERF_OUTPUT, LPERF_SAMPLE };
 
 struct lobj {
-	int kind;		/* enum lobj_kind */
-	int refs;		/* descriptors + internal references */
-	int h;			/* userbpf handle (MAP, PROG, BTF); -1 none */
-	uint32_t id;		/* object id (maps, progs, BTF, links) */
-	uint32_t map_type;	/* MAP */
-	struct userbpf_ringbuf *rb;	/* MAP of type RINGBUF: wake-up source */
+	int kind;		    /* enum lobj_kind */
+	int refs;		    /* descriptors + internal references */
+	int h;			    /* userbpf handle (MAP, PROG, BTF); -1 none */
+	uint32_t id;		    /* object id (maps, progs, BTF, links) */
+	uint32_t map_type;	    /* MAP */
+	struct userbpf_ringbuf *rb; /* MAP of type RINGBUF: wake-up source */
 	/* PERF: what perf_event_open described */
-	int pe_kind;		/* enum lperf_kind */
+	int pe_kind; /* enum lperf_kind */
 	bool retprobe;
-	char *path;		/* uprobe binary */
-	uint64_t offset;	/* uprobe file offset */
-	char tp[96];		/* "syscalls/sys_enter_write" / "sys_enter" */
+	char *path;	 /* uprobe binary */
+	uint64_t offset; /* uprobe file offset */
+	char tp[96];	 /* "syscalls/sys_enter_write" / "sys_enter" */
 	/* PERF and LINK: the attachment */
 	struct userbpf_link *ul;
-	int prog_h;		/* handle of the attached program (own reference) */
+	int prog_h; /* handle of the attached program (own reference) */
 	uint32_t prog_id;
-	uint32_t link_type;	/* LINK: BPF_LINK_TYPE_* */
-	uint32_t attach_type;	/* LINK: BPF_* attach type */
-	struct lobj *pe;	/* LINK over a perf event (a reference) */
-	int pid;		/* PERF: perf_event_open's pid */
-	void *dptr;		/* MAP/PROG in a domain: the shared object */
-	int att_slot;		/* PERF: domain-wide attachment slot, or -1 */
+	uint32_t link_type;   /* LINK: BPF_LINK_TYPE_* */
+	uint32_t attach_type; /* LINK: BPF_* attach type */
+	struct lobj *pe;      /* LINK over a perf event (a reference) */
+	int pid;	      /* PERF: perf_event_open's pid */
+	void *dptr;	      /* MAP/PROG in a domain: the shared object */
+	int att_slot;	      /* PERF: domain-wide attachment slot, or -1 */
 	/* PERF of kind LPERF_SAMPLE: CPU-clock sampling */
 	uint64_t freq, period;
 	/* PERF of kind LPERF_OUTPUT: the kernel-layout ring libbpf maps */
@@ -129,13 +129,12 @@ void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx);
 
 /* ==== parts ==== */
 long launch_bpf(int cmd, void *attr, unsigned int size);
-long launch_perf_event_open(void *attr, pid_t pid, int cpu, int group_fd,
-			    unsigned long flags);
+long launch_perf_event_open(void *attr, pid_t pid, int cpu, int group_fd, unsigned long flags);
 /* ioctl on a perf event descriptor: 1 handled (*ret set), 0 not ours. */
 int launch_perf_ioctl(int fd, unsigned long req, unsigned long arg, int *ret);
 int launch_link_create(void *attr);
 int launch_raw_tp_open(void *attr);
-void launch_lobj_release(struct lobj *obj);	/* perf.c: PERF / LINK teardown */
+void launch_lobj_release(struct lobj *obj); /* perf.c: PERF / LINK teardown */
 uint32_t launch_next_link_id(void);
 
 /* perfbuf.c: perf buffers (BPF output events) bridged to userbpf's */
@@ -167,8 +166,8 @@ void launch_domain_start(void);
 void launch_domain_exit(void);
 /* Attach prog (public pointer) in this process as attachment a says:
  * a link or NULL with errno. */
-struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target,
-					 uint64_t offset, bool retprobe, uint64_t cookie);
+struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target, uint64_t offset,
+					 bool retprobe, uint64_t cookie);
 /* CPU-clock sampling of this process: a link or NULL with errno. */
 struct userbpf_link *launch_attach_sample(void *prog, uint64_t freq, uint64_t period, int cpu,
 					  uint64_t cookie);

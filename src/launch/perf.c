@@ -38,7 +38,7 @@ long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6
 /* Tracepoints beyond syscalls/sys_{enter,exit}_NAME (ids in launch_int.h) */
 const char *const launch_tp_extra[LAUNCH_TP_EXTRA_CNT] = {
 	"sched/sched_process_exec", "sched/sched_process_exit", "sched/sched_process_fork",
-	"raw_syscalls/sys_enter", "raw_syscalls/sys_exit",
+	"raw_syscalls/sys_enter",   "raw_syscalls/sys_exit",
 };
 
 static uint32_t link_ids;
@@ -69,8 +69,9 @@ static void on_printk(void *cookie, const char *line, size_t len)
 		len--;
 	if (len > 500)
 		len = 500;
-	n = snprintf(buf, sizeof(buf), "%16s-%-7ld [%03d] ..... %5ld.%06ld: bpf_trace_printk: %.*s\n",
-		     comm, tid, 0, (long)ts.tv_sec, ts.tv_nsec / 1000, (int)len, line);
+	n = snprintf(buf, sizeof(buf),
+		     "%16s-%-7ld [%03d] ..... %5ld.%06ld: bpf_trace_printk: %.*s\n", comm, tid, 0,
+		     (long)ts.tv_sec, ts.tv_nsec / 1000, (int)len, line);
 	if (n > (int)sizeof(buf))
 		n = sizeof(buf);
 	probe_sc_gate(SYS_write, trace_fd, (long)(uintptr_t)buf, n, 0, 0, 0);
@@ -86,8 +87,8 @@ static void trace_open(void)
 
 /* ==== attaching ==== */
 
-struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target,
-					 uint64_t offset, bool retprobe, uint64_t cookie)
+struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target, uint64_t offset,
+					 bool retprobe, uint64_t cookie)
 {
 	char err[256] = "";
 	USERBPF_OPTS(userbpf_uprobe_opts, o, .cookie = cookie, .trace_fn = on_printk,
@@ -137,7 +138,8 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 {
 	struct userbpf_prog *prog = userbpf_prog_by_fd(prog_h);
 	const char *target = pe->pe_kind == LPERF_UPROBE ? pe->path :
-			     pe->pe_kind == LPERF_SAMPLE ? "cpu-clock" : pe->tp;
+			     pe->pe_kind == LPERF_SAMPLE ? "cpu-clock" :
+							   pe->tp;
 
 	if (!prog)
 		return -EINVAL;
@@ -146,8 +148,8 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 	if (pe->pe_kind == LPERF_SAMPLE)
 		pe->ul = launch_attach_sample(prog, pe->freq, pe->period, pe->cpu, cookie);
 	else
-		pe->ul = launch_attach_local(prog, pe->pe_kind, target, pe->offset,
-					     pe->retprobe, cookie);
+		pe->ul = launch_attach_local(prog, pe->pe_kind, target, pe->offset, pe->retprobe,
+					     cookie);
 	if (!pe->ul) {
 		int e = errno;
 
@@ -174,7 +176,8 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 
 		memset(&da, 0, sizeof(da));
 		da.kind = pe->pe_kind == LPERF_UPROBE ? DOM_ATT_UPROBE :
-			  pe->pe_kind == LPERF_SAMPLE ? DOM_ATT_SAMPLE : DOM_ATT_TP;
+			  pe->pe_kind == LPERF_SAMPLE ? DOM_ATT_SAMPLE :
+							DOM_ATT_TP;
 		da.freq = pe->freq;
 		da.period = pe->period;
 		da.cpu = pe->cpu;
@@ -267,7 +270,8 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 		return -EFAULT;
 	if (pid > 0 && pid != getpid()) {
 		launch_log("perf_event_open: pid %d: only the launched process itself "
-			   "can be probed", (int)pid);
+			   "can be probed",
+			   (int)pid);
 		return -ESRCH;
 	}
 	(void)cpu;
@@ -302,13 +306,14 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 		const char *fn = (const char *)(uintptr_t)attr->config1;
 
 		launch_log("kprobe on '%s': kernel functions cannot be probed in a process "
-			   "(use a uprobe or a syscall tracepoint)", fn ? fn : "?");
+			   "(use a uprobe or a syscall tracepoint)",
+			   fn ? fn : "?");
 		return -ENOENT;
 	}
 	if (attr->type == PERF_TYPE_SOFTWARE && attr->config == PERF_COUNT_SW_BPF_OUTPUT)
 		return launch_perfbuf_open(cpu);
-	if ((attr->type == PERF_TYPE_SOFTWARE &&
-	     (attr->config == PERF_COUNT_SW_CPU_CLOCK || attr->config == PERF_COUNT_SW_TASK_CLOCK)) ||
+	if ((attr->type == PERF_TYPE_SOFTWARE && (attr->config == PERF_COUNT_SW_CPU_CLOCK ||
+						  attr->config == PERF_COUNT_SW_TASK_CLOCK)) ||
 	    (attr->type == PERF_TYPE_HARDWARE && attr->config == PERF_COUNT_HW_CPU_CYCLES)) {
 		/* CPU time of this process stands for the clock (and cycles) */
 		if (!attr->sample_period) {
@@ -330,7 +335,8 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 	}
 	if (attr->type == PERF_TYPE_SOFTWARE || attr->type == PERF_TYPE_HARDWARE) {
 		launch_log("perf_event_open type %u config %llu: this event is not "
-			   "available under launch", attr->type, (unsigned long long)attr->config);
+			   "available under launch",
+			   attr->type, (unsigned long long)attr->config);
 		return -EOPNOTSUPP;
 	}
 	launch_log("perf_event_open type %u: not available under launch", attr->type);

@@ -30,7 +30,7 @@
 
 struct pb_bridge {
 	struct userbpf_perf_buffer *pb;
-	struct lobj *out[MAX_OUT];	/* by CPU slot; references */
+	struct lobj *out[MAX_OUT]; /* by CPU slot; references */
 	struct pb_bridge *next;
 };
 
@@ -95,8 +95,8 @@ void launch_perfbuf_unmap(void *addr)
 }
 
 /* Append one record to a libbpf ring: false when it does not fit. */
-static bool ring_put(struct lobj *pe, const void *hdr, size_t hlen, const void *data,
-		     size_t dlen, size_t total)
+static bool ring_put(struct lobj *pe, const void *hdr, size_t hlen, const void *data, size_t dlen,
+		     size_t total)
 {
 	struct perf_event_mmap_page *pg = pe->ring;
 	uint8_t *base;
@@ -209,8 +209,8 @@ int launch_perfbuf_set(struct lobj *map, uint32_t key, int pfd)
 		b = calloc(1, sizeof(*b));
 		if (b) {
 			launch_in_lib++;
-			b->pb = userbpf_perf_buffer__new(userbpf_map_by_fd(map->h), pages, on_sample,
-							 on_lost, b);
+			b->pb = userbpf_perf_buffer__new(userbpf_map_by_fd(map->h), pages,
+							 on_sample, on_lost, b);
 			launch_in_lib--;
 			if (!b->pb) {
 				free(b);

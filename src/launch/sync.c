@@ -63,11 +63,11 @@ static void sync_once(void)
 		local[i].tried = true;
 		/* a uprobe on a binary this process does not map fails: fine */
 		if (a.kind == DOM_ATT_SAMPLE)
-			local[i].link = launch_attach_sample(a.prog, a.freq, a.period, a.cpu,
-							     a.cookie);
+			local[i].link =
+				launch_attach_sample(a.prog, a.freq, a.period, a.cpu, a.cookie);
 		else
-			local[i].link = launch_attach_local(a.prog, (int)a.kind, a.target,
-							    a.offset, a.retprobe, a.cookie);
+			local[i].link = launch_attach_local(a.prog, (int)a.kind, a.target, a.offset,
+							    a.retprobe, a.cookie);
 	}
 	pthread_mutex_unlock(&sync_lock);
 }
@@ -181,7 +181,8 @@ void launch_domain_start(void)
 	err = domain_join(path);
 	if (err) {
 		launch_log("domain %s: cannot join (%s)%s: objects stay private to this "
-			   "process", path, strerror(-err),
+			   "process",
+			   path, strerror(-err),
 			   err == -EXDEV ? " - the interposer is at another address" : "");
 		return;
 	}

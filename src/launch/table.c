@@ -72,7 +72,6 @@ int lobj_install(struct lobj *obj, const char *name)
 
 int lobj_install_fd(struct lobj *obj, int fd)
 {
-
 	if (fd < 0) {
 		int err = -errno;
 

@@ -40,17 +40,16 @@ struct btf_header {
 static const struct ub_btf_type void_type;
 
 static const char *const kind_names[] = {
-	"unknown", "int", "ptr", "array", "struct", "union", "enum", "fwd",
-	"typedef", "volatile", "const", "restrict", "func", "func_proto",
-	"var", "datasec", "float", "decl_tag", "type_tag", "enum64",
+	"unknown", "int",     "ptr",	  "array",    "struct",	  "union",  "enum",
+	"fwd",	   "typedef", "volatile", "const",    "restrict", "func",   "func_proto",
+	"var",	   "datasec", "float",	  "decl_tag", "type_tag", "enum64",
 };
 
 const char *ub_btf_kind_str(const struct ub_btf_type *t)
 {
 	uint32_t k = ub_btf_kind(t);
 
-	return k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k]
-							       : "unknown";
+	return k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "unknown";
 }
 
 /* ==== Parsing ==== */
@@ -106,8 +105,8 @@ static bool id_ok(const struct userbpf_btf *btf, uint32_t id)
 }
 
 /* Check the references and names of type id. */
-static int check_type(const struct userbpf_btf *btf, uint32_t id,
-		      const char *sec, struct ub_err *err)
+static int check_type(const struct userbpf_btf *btf, uint32_t id, const char *sec,
+		      struct ub_err *err)
 {
 	const struct ub_btf_type *t = ub_btf_type_by_id(btf, id);
 	uint32_t i, vlen = ub_btf_vlen(t), kind = ub_btf_kind(t);
@@ -116,8 +115,8 @@ static int check_type(const struct userbpf_btf *btf, uint32_t id,
 	if (!str_ok(btf, t->name_off))
 		return ub_errf(err, -EINVAL,
 			       "sec '%s': type [%u] %s: name offset %u outside the "
-			       "string section", sec, id, ub_btf_kind_str(t),
-			       t->name_off);
+			       "string section",
+			       sec, id, ub_btf_kind_str(t), t->name_off);
 	switch (kind) {
 	case USERBPF_BTF_KIND_INT: {
 		uint32_t bits = ub_btf_int_bits(t), off = ub_btf_int_offset(t);
@@ -125,8 +124,7 @@ static int check_type(const struct userbpf_btf *btf, uint32_t id,
 		if (t->size_type != 1 && t->size_type != 2 && t->size_type != 4 &&
 		    t->size_type != 8 && t->size_type != 16)
 			what = "int size";
-		else if (bits == 0 || bits > 128 ||
-			 off + bits > t->size_type * 8)
+		else if (bits == 0 || bits > 128 || off + bits > t->size_type * 8)
 			what = "int bits";
 		break;
 	}
@@ -137,9 +135,8 @@ static int check_type(const struct userbpf_btf *btf, uint32_t id,
 		break;
 	case USERBPF_BTF_KIND_ENUM:
 	case USERBPF_BTF_KIND_ENUM64: {
-		size_t rec = kind == USERBPF_BTF_KIND_ENUM
-				     ? sizeof(struct ub_btf_enum)
-				     : sizeof(struct ub_btf_enum64);
+		size_t rec = kind == USERBPF_BTF_KIND_ENUM ? sizeof(struct ub_btf_enum) :
+							     sizeof(struct ub_btf_enum64);
 		const uint8_t *p = ub_btf_extra(t);
 
 		if (t->size_type != 1 && t->size_type != 2 && t->size_type != 4 &&
@@ -221,14 +218,13 @@ static int check_type(const struct userbpf_btf *btf, uint32_t id,
 		break;
 	}
 	if (what)
-		return ub_errf(err, -EINVAL, "sec '%s': type [%u] %s '%s': invalid %s",
-			       sec, id, ub_btf_kind_str(t), ub_btf_type_name(btf, t),
-			       what);
+		return ub_errf(err, -EINVAL, "sec '%s': type [%u] %s '%s': invalid %s", sec, id,
+			       ub_btf_kind_str(t), ub_btf_type_name(btf, t), what);
 	return 0;
 }
 
-int ub_btf_parse(const uint8_t *data, size_t size, const char *sec,
-		 struct ub_err *err, struct userbpf_btf **out)
+int ub_btf_parse(const uint8_t *data, size_t size, const char *sec, struct ub_err *err,
+		 struct userbpf_btf **out)
 {
 	struct userbpf_btf *btf = NULL;
 	struct btf_header hdr;
@@ -240,47 +236,58 @@ int ub_btf_parse(const uint8_t *data, size_t size, const char *sec,
 	*out = NULL;
 	memset(&hdr, 0, sizeof(hdr));
 	if (size < 8)
-		return ub_errf(err, -EINVAL, "sec '%s': %zu bytes: too small for a "
-			       "BTF header", sec, size);
+		return ub_errf(err, -EINVAL,
+			       "sec '%s': %zu bytes: too small for a "
+			       "BTF header",
+			       sec, size);
 	memcpy(&hdr, data, 8);
 	if (hdr.magic == 0x9FeB)
-		return ub_errf(err, -ENOTSUP, "sec '%s': big-endian BTF is not "
-			       "supported", sec);
+		return ub_errf(err, -ENOTSUP,
+			       "sec '%s': big-endian BTF is not "
+			       "supported",
+			       sec);
 	if (hdr.magic != UB_BTF_MAGIC)
-		return ub_errf(err, -EINVAL, "sec '%s': bad BTF magic 0x%04x", sec,
-			       hdr.magic);
+		return ub_errf(err, -EINVAL, "sec '%s': bad BTF magic 0x%04x", sec, hdr.magic);
 	if (hdr.version != 1)
-		return ub_errf(err, -ENOTSUP, "sec '%s': BTF version %u (want 1)",
-			       sec, hdr.version);
+		return ub_errf(err, -ENOTSUP, "sec '%s': BTF version %u (want 1)", sec,
+			       hdr.version);
 	if (hdr.hdr_len < BTF_HDR_SZ || hdr.hdr_len > size)
-		return ub_errf(err, -EINVAL, "sec '%s': BTF header length %u "
-			       "(section %zu bytes)", sec, hdr.hdr_len, size);
+		return ub_errf(err, -EINVAL,
+			       "sec '%s': BTF header length %u "
+			       "(section %zu bytes)",
+			       sec, hdr.hdr_len, size);
 	memcpy(&hdr, data, BTF_HDR_SZ);
 	for (i = BTF_HDR_SZ; i < hdr.hdr_len; i++)
 		if (data[i])
-			return ub_errf(err, -E2BIG, "sec '%s': unknown non-zero BTF "
-				       "header field at byte %zu", sec, i);
+			return ub_errf(err, -E2BIG,
+				       "sec '%s': unknown non-zero BTF "
+				       "header field at byte %zu",
+				       sec, i);
 	data_len = size - hdr.hdr_len;
 	if ((uint64_t)hdr.type_off + hdr.type_len > data_len ||
 	    (uint64_t)hdr.str_off + hdr.str_len > data_len)
 		return ub_errf(err, -EINVAL,
 			       "sec '%s': type [+%u, %u bytes) or string [+%u, %u "
-			       "bytes) section beyond %llu bytes of data", sec,
-			       hdr.type_off, hdr.type_len, hdr.str_off, hdr.str_len,
+			       "bytes) section beyond %llu bytes of data",
+			       sec, hdr.type_off, hdr.type_len, hdr.str_off, hdr.str_len,
 			       (unsigned long long)data_len);
 	if (hdr.type_off % 4 || hdr.type_len % 4)
-		return ub_errf(err, -EINVAL, "sec '%s': unaligned type section "
-			       "(offset %u, length %u)", sec, hdr.type_off,
-			       hdr.type_len);
-	if (hdr.type_len && hdr.str_len &&
-	    hdr.type_off < (uint64_t)hdr.str_off + hdr.str_len &&
+		return ub_errf(err, -EINVAL,
+			       "sec '%s': unaligned type section "
+			       "(offset %u, length %u)",
+			       sec, hdr.type_off, hdr.type_len);
+	if (hdr.type_len && hdr.str_len && hdr.type_off < (uint64_t)hdr.str_off + hdr.str_len &&
 	    hdr.str_off < (uint64_t)hdr.type_off + hdr.type_len)
-		return ub_errf(err, -EINVAL, "sec '%s': type and string sections "
-			       "overlap", sec);
+		return ub_errf(err, -EINVAL,
+			       "sec '%s': type and string sections "
+			       "overlap",
+			       sec);
 	if (hdr.str_len == 0 || data[hdr.hdr_len + hdr.str_off] != '\0' ||
 	    data[hdr.hdr_len + hdr.str_off + hdr.str_len - 1] != '\0')
-		return ub_errf(err, -EINVAL, "sec '%s': string section must start "
-			       "and end with a NUL byte", sec);
+		return ub_errf(err, -EINVAL,
+			       "sec '%s': string section must start "
+			       "and end with a NUL byte",
+			       sec);
 
 	btf = ub_alloc(sizeof(*btf));
 	if (!btf)
@@ -302,23 +309,27 @@ int ub_btf_parse(const uint8_t *data, size_t size, const char *sec,
 		int64_t extra;
 
 		if (btf->types_len - off < sizeof(t)) {
-			ret = ub_errf(err, -EINVAL, "sec '%s': type [%u]: truncated "
-				      "header at offset %llu", sec, cnt,
-				      (unsigned long long)off);
+			ret = ub_errf(err, -EINVAL,
+				      "sec '%s': type [%u]: truncated "
+				      "header at offset %llu",
+				      sec, cnt, (unsigned long long)off);
 			goto err_out;
 		}
 		memcpy(&t, btf->types + off, sizeof(t));
 		extra = extra_size(&t);
 		if (extra < 0 || ub_btf_kind(&t) == USERBPF_BTF_KIND_UNKN) {
-			ret = ub_errf(err, -EINVAL, "sec '%s': type [%u]: unknown kind "
-				      "%u", sec, cnt, ub_btf_kind(&t));
+			ret = ub_errf(err, -EINVAL,
+				      "sec '%s': type [%u]: unknown kind "
+				      "%u",
+				      sec, cnt, ub_btf_kind(&t));
 			goto err_out;
 		}
 		if ((uint64_t)extra > btf->types_len - off - sizeof(t)) {
-			ret = ub_errf(err, -EINVAL, "sec '%s': type [%u] %s: %lld "
+			ret = ub_errf(err, -EINVAL,
+				      "sec '%s': type [%u] %s: %lld "
 				      "bytes of members past the end of the type "
-				      "section", sec, cnt, ub_btf_kind_str(&t),
-				      (long long)extra);
+				      "section",
+				      sec, cnt, ub_btf_kind_str(&t), (long long)extra);
 			goto err_out;
 		}
 		if (cnt == UINT32_MAX) {
@@ -399,15 +410,14 @@ const char *ub_btf_type_name(const struct userbpf_btf *btf, const struct ub_btf_
 	return s ? s : "";
 }
 
-static const struct ub_btf_type *skip(const struct userbpf_btf *btf, uint32_t id,
-				      uint32_t *res_id, bool typedefs)
+static const struct ub_btf_type *skip(const struct userbpf_btf *btf, uint32_t id, uint32_t *res_id,
+				      bool typedefs)
 {
 	const struct ub_btf_type *t = ub_btf_type_by_id(btf, id);
 	int depth;
 
 	for (depth = 0; t && depth < UB_BTF_MAX_DEPTH; depth++) {
-		if (!ub_btf_is_mod(t) &&
-		    !(typedefs && ub_btf_kind(t) == USERBPF_BTF_KIND_TYPEDEF))
+		if (!ub_btf_is_mod(t) && !(typedefs && ub_btf_kind(t) == USERBPF_BTF_KIND_TYPEDEF))
 			break;
 		id = t->size_type;
 		t = ub_btf_type_by_id(btf, id);
@@ -419,14 +429,14 @@ static const struct ub_btf_type *skip(const struct userbpf_btf *btf, uint32_t id
 	return t;
 }
 
-const struct ub_btf_type *ub_btf_skip_mods_typedefs(const struct userbpf_btf *btf,
-						    uint32_t id, uint32_t *res_id)
+const struct ub_btf_type *ub_btf_skip_mods_typedefs(const struct userbpf_btf *btf, uint32_t id,
+						    uint32_t *res_id)
 {
 	return skip(btf, id, res_id, true);
 }
 
-const struct ub_btf_type *ub_btf_skip_mods(const struct userbpf_btf *btf,
-					   uint32_t id, uint32_t *res_id)
+const struct ub_btf_type *ub_btf_skip_mods(const struct userbpf_btf *btf, uint32_t id,
+					   uint32_t *res_id)
 {
 	return skip(btf, id, res_id, false);
 }
@@ -481,8 +491,7 @@ done:
 	return (int64_t)(nelems * size);
 }
 
-int64_t ub_btf_find_by_name_kind(const struct userbpf_btf *btf, const char *name,
-				 int kind)
+int64_t ub_btf_find_by_name_kind(const struct userbpf_btf *btf, const char *name, int kind)
 {
 	uint32_t id;
 
@@ -506,8 +515,7 @@ int64_t ub_btf_find_by_name_kind(const struct userbpf_btf *btf, const char *name
 /* "X___Y" with X and Y not underscores separates a flavour suffix. */
 static bool is_flavor_sep(const char *s)
 {
-	return s[0] != '_' && s[1] == '_' && s[2] == '_' && s[3] == '_' &&
-	       s[4] != '_';
+	return s[0] != '_' && s[1] == '_' && s[2] == '_' && s[3] == '_' && s[4] != '_';
 }
 
 size_t ub_btf_essential_name_len(const char *name)
@@ -575,8 +583,8 @@ static bool kind_core_compat(uint32_t a, uint32_t b)
 	       (b == USERBPF_BTF_KIND_ENUM || b == USERBPF_BTF_KIND_ENUM64);
 }
 
-int ub_btf_find_cands(struct userbpf_btf *target, const char *name, size_t len,
-		      uint32_t kind, uint32_t **ids)
+int ub_btf_find_cands(struct userbpf_btf *target, const char *name, size_t len, uint32_t kind,
+		      uint32_t **ids)
 {
 	struct ub_btf_name_index *idx;
 	uint32_t hash = name_hash(name, len);
@@ -715,8 +723,7 @@ const char *userbpf_btf__name(const struct userbpf_btf *btf, uint32_t id)
 	return t ? ub_btf_type_name(btf, t) : NULL;
 }
 
-int64_t userbpf_btf__find_by_name_kind(const struct userbpf_btf *btf,
-				       const char *name, int kind)
+int64_t userbpf_btf__find_by_name_kind(const struct userbpf_btf *btf, const char *name, int kind)
 {
 	if (!btf)
 		return -EINVAL;
@@ -745,9 +752,8 @@ int64_t userbpf_btf__resolve_size(const struct userbpf_btf *btf, uint32_t id)
  * Depth-first search through anonymous members.  *budget bounds the total
  * work: a hostile BTF can nest a struct in itself many times over.
  */
-static int64_t member_offset(const struct userbpf_btf *btf, uint32_t id,
-			     const char *name, uint32_t *bitfield_size,
-			     int depth, unsigned *budget)
+static int64_t member_offset(const struct userbpf_btf *btf, uint32_t id, const char *name,
+			     uint32_t *bitfield_size, int depth, unsigned *budget)
 {
 	const struct ub_btf_type *t = ub_btf_skip_mods_typedefs(btf, id, NULL);
 	uint32_t i;
@@ -767,8 +773,8 @@ static int64_t member_offset(const struct userbpf_btf *btf, uint32_t id,
 			return ub_btf_member_bit_offset(t, i);
 		}
 		if (!mname || !mname[0]) {
-			int64_t off = member_offset(btf, m->type, name, bitfield_size,
-						    depth + 1, budget);
+			int64_t off =
+				member_offset(btf, m->type, name, bitfield_size, depth + 1, budget);
 
 			if (off >= 0)
 				return off + ub_btf_member_bit_offset(t, i);
@@ -779,8 +785,8 @@ static int64_t member_offset(const struct userbpf_btf *btf, uint32_t id,
 	return -ENOENT;
 }
 
-int64_t userbpf_btf__member_bit_offset(const struct userbpf_btf *btf, uint32_t id,
-				       const char *name, uint32_t *bitfield_size)
+int64_t userbpf_btf__member_bit_offset(const struct userbpf_btf *btf, uint32_t id, const char *name,
+				       uint32_t *bitfield_size)
 {
 	const struct ub_btf_type *t;
 	unsigned budget = 1u << 16;

@@ -32,9 +32,9 @@ struct btf_ext_header {
 #define EXT_HDR_MIN 24u
 #define EXT_HDR_CORE 32u
 
-static int setup_info(struct ub_btf_ext *ext, const char *what, uint32_t off,
-		      uint32_t len, uint32_t hdr_len, size_t min_rec,
-		      struct ub_btf_ext_info *info, struct ub_err *err)
+static int setup_info(struct ub_btf_ext *ext, const char *what, uint32_t off, uint32_t len,
+		      uint32_t hdr_len, size_t min_rec, struct ub_btf_ext_info *info,
+		      struct ub_err *err)
 {
 	const uint8_t *p, *end;
 	uint32_t rec_size;
@@ -43,25 +43,28 @@ static int setup_info(struct ub_btf_ext *ext, const char *what, uint32_t off,
 	if (len == 0)
 		return 0;
 	if (off % 4)
-		return ub_errf(err, -EINVAL, "sec '.BTF.ext': %s not aligned to 4 "
-			       "bytes (offset %u)", what, off);
+		return ub_errf(err, -EINVAL,
+			       "sec '.BTF.ext': %s not aligned to 4 "
+			       "bytes (offset %u)",
+			       what, off);
 	if ((uint64_t)hdr_len + off + len > ext->size)
-		return ub_errf(err, -EINVAL, "sec '.BTF.ext': %s [+%u, %u bytes) "
-			       "beyond the end of the section (%zu bytes)", what,
-			       off, len, ext->size);
+		return ub_errf(err, -EINVAL,
+			       "sec '.BTF.ext': %s [+%u, %u bytes) "
+			       "beyond the end of the section (%zu bytes)",
+			       what, off, len, ext->size);
 	if (len < sizeof(uint32_t))
-		return ub_errf(err, -EINVAL, "sec '.BTF.ext': %s: no record size",
-			       what);
+		return ub_errf(err, -EINVAL, "sec '.BTF.ext': %s: no record size", what);
 	p = ext->data + hdr_len + off;
 	end = p + len;
 	memcpy(&rec_size, p, sizeof(rec_size));
 	if (rec_size < min_rec || rec_size % 4)
-		return ub_errf(err, -EINVAL, "sec '.BTF.ext': %s: invalid record "
-			       "size %u", what, rec_size);
+		return ub_errf(err, -EINVAL,
+			       "sec '.BTF.ext': %s: invalid record "
+			       "size %u",
+			       what, rec_size);
 	p += sizeof(uint32_t);
 	if (p == end)
-		return ub_errf(err, -EINVAL, "sec '.BTF.ext': %s has no records",
-			       what);
+		return ub_errf(err, -EINVAL, "sec '.BTF.ext': %s has no records", what);
 	/* Pass 1: count and check; pass 2: index. */
 	for (n = 0; n < 2; n++) {
 		const uint8_t *q = p;
@@ -72,13 +75,17 @@ static int setup_info(struct ub_btf_ext *ext, const char *what, uint32_t off,
 			uint64_t total;
 
 			if ((size_t)(end - q) < sizeof(hdr))
-				return ub_errf(err, -EINVAL, "sec '.BTF.ext': %s: "
-					       "truncated section header", what);
+				return ub_errf(err, -EINVAL,
+					       "sec '.BTF.ext': %s: "
+					       "truncated section header",
+					       what);
 			memcpy(hdr, q, sizeof(hdr));
 			total = sizeof(hdr) + (uint64_t)hdr[1] * rec_size;
 			if (hdr[1] == 0 || total > (uint64_t)(end - q))
-				return ub_errf(err, -EINVAL, "sec '.BTF.ext': %s: "
-					       "bad record count %u", what, hdr[1]);
+				return ub_errf(err, -EINVAL,
+					       "sec '.BTF.ext': %s: "
+					       "bad record count %u",
+					       what, hdr[1]);
 			if (n == 1) {
 				info->secs[cnt].sec_name_off = hdr[0];
 				info->secs[cnt].cnt = hdr[1];
@@ -98,8 +105,7 @@ static int setup_info(struct ub_btf_ext *ext, const char *what, uint32_t off,
 	return 0;
 }
 
-int ub_btf_ext_parse(const uint8_t *data, size_t size, struct ub_err *err,
-		     struct ub_btf_ext **out)
+int ub_btf_ext_parse(const uint8_t *data, size_t size, struct ub_err *err, struct ub_btf_ext **out)
 {
 	struct btf_ext_header hdr;
 	struct ub_btf_ext *ext;
@@ -108,18 +114,18 @@ int ub_btf_ext_parse(const uint8_t *data, size_t size, struct ub_err *err,
 	*out = NULL;
 	memset(&hdr, 0, sizeof(hdr));
 	if (size < 8)
-		return ub_errf(err, -EINVAL, "sec '.BTF.ext': %zu bytes: too small",
-			       size);
+		return ub_errf(err, -EINVAL, "sec '.BTF.ext': %zu bytes: too small", size);
 	memcpy(&hdr, data, 8);
 	if (hdr.magic != UB_BTF_MAGIC)
 		return ub_errf(err, hdr.magic == 0x9FeB ? -ENOTSUP : -EINVAL,
 			       "sec '.BTF.ext': bad magic 0x%04x", hdr.magic);
 	if (hdr.version != 1)
-		return ub_errf(err, -ENOTSUP, "sec '.BTF.ext': version %u (want 1)",
-			       hdr.version);
+		return ub_errf(err, -ENOTSUP, "sec '.BTF.ext': version %u (want 1)", hdr.version);
 	if (hdr.hdr_len < EXT_HDR_MIN || hdr.hdr_len > size)
-		return ub_errf(err, -EINVAL, "sec '.BTF.ext': header length %u "
-			       "(section %zu bytes)", hdr.hdr_len, size);
+		return ub_errf(err, -EINVAL,
+			       "sec '.BTF.ext': header length %u "
+			       "(section %zu bytes)",
+			       hdr.hdr_len, size);
 	memcpy(&hdr, data, hdr.hdr_len < sizeof(hdr) ? hdr.hdr_len : sizeof(hdr));
 	if (hdr.hdr_len < EXT_HDR_CORE)
 		hdr.core_relo_off = hdr.core_relo_len = 0;
@@ -134,18 +140,15 @@ int ub_btf_ext_parse(const uint8_t *data, size_t size, struct ub_err *err,
 	}
 	memcpy(ext->data, data, size);
 	ext->size = size;
-	ret = setup_info(ext, "func_info", hdr.func_info_off, hdr.func_info_len,
-			 hdr.hdr_len, sizeof(struct ub_bpf_func_info),
-			 &ext->func_info, err);
+	ret = setup_info(ext, "func_info", hdr.func_info_off, hdr.func_info_len, hdr.hdr_len,
+			 sizeof(struct ub_bpf_func_info), &ext->func_info, err);
 	if (!ret)
-		ret = setup_info(ext, "line_info", hdr.line_info_off,
-				 hdr.line_info_len, hdr.hdr_len,
-				 sizeof(struct ub_bpf_line_info), &ext->line_info,
+		ret = setup_info(ext, "line_info", hdr.line_info_off, hdr.line_info_len,
+				 hdr.hdr_len, sizeof(struct ub_bpf_line_info), &ext->line_info,
 				 err);
 	if (!ret)
-		ret = setup_info(ext, "core_relo", hdr.core_relo_off,
-				 hdr.core_relo_len, hdr.hdr_len,
-				 sizeof(struct ub_core_relo), &ext->core_relo, err);
+		ret = setup_info(ext, "core_relo", hdr.core_relo_off, hdr.core_relo_len,
+				 hdr.hdr_len, sizeof(struct ub_core_relo), &ext->core_relo, err);
 	if (ret) {
 		ub_btf_ext_free(ext);
 		return ret;

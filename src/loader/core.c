@@ -61,15 +61,14 @@ struct core_ctx {
 };
 
 static const char *const kind_names[] = {
-	"byte_off", "byte_sz", "field_exists", "signed", "lshift_u64",
-	"rshift_u64", "local_type_id", "target_type_id", "type_exists",
-	"type_size", "enumval_exists", "enumval_value", "type_matches",
+	"byte_off",	  "byte_sz",	   "field_exists",   "signed",	    "lshift_u64",
+	"rshift_u64",	  "local_type_id", "target_type_id", "type_exists", "type_size",
+	"enumval_exists", "enumval_value", "type_matches",
 };
 
 static const char *kind_str(uint32_t kind)
 {
-	return kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind]
-								 : "unknown";
+	return kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "unknown";
 }
 
 static bool is_field_based(uint32_t k)
@@ -80,8 +79,7 @@ static bool is_field_based(uint32_t k)
 static bool is_type_based(uint32_t k)
 {
 	return k == UB_CORE_TYPE_ID_LOCAL || k == UB_CORE_TYPE_ID_TARGET ||
-	       k == UB_CORE_TYPE_EXISTS || k == UB_CORE_TYPE_SIZE ||
-	       k == UB_CORE_TYPE_MATCHES;
+	       k == UB_CORE_TYPE_EXISTS || k == UB_CORE_TYPE_SIZE || k == UB_CORE_TYPE_MATCHES;
 }
 
 static bool is_enumval_based(uint32_t k)
@@ -99,8 +97,7 @@ static bool budget(struct core_ctx *c)
 
 static bool kind_compat(const struct ub_btf_type *a, const struct ub_btf_type *b)
 {
-	return ub_btf_kind(a) == ub_btf_kind(b) ||
-	       (ub_btf_is_any_enum(a) && ub_btf_is_any_enum(b));
+	return ub_btf_kind(a) == ub_btf_kind(b) || (ub_btf_is_any_enum(a) && ub_btf_is_any_enum(b));
 }
 
 static uint32_t enum_name_off(const struct ub_btf_type *t, uint32_t i)
@@ -183,8 +180,7 @@ static int parse_spec(const struct userbpf_btf *btf, const struct ub_core_relo *
 	acc->idx = access_idx;
 	spec->len++;
 	if (is_enumval_based(relo->kind)) {
-		if (!ub_btf_is_any_enum(t) || spec->raw_len > 1 ||
-		    access_idx >= ub_btf_vlen(t))
+		if (!ub_btf_is_any_enum(t) || spec->raw_len > 1 || access_idx >= ub_btf_vlen(t))
 			return -EINVAL;
 		acc->name = ub_btf_str(btf, enum_name_off(t, access_idx));
 		return acc->name ? 0 : -EINVAL;
@@ -245,8 +241,8 @@ static int parse_spec(const struct userbpf_btf *btf, const struct ub_core_relo *
 /* ==== Matching ==== */
 
 /* libbpf's bpf_core_fields_are_compat(). */
-static int fields_compat(struct core_ctx *c, const struct userbpf_btf *lb,
-			 uint32_t lid, const struct userbpf_btf *tb, uint32_t tid)
+static int fields_compat(struct core_ctx *c, const struct userbpf_btf *lb, uint32_t lid,
+			 const struct userbpf_btf *tb, uint32_t tid)
 {
 	int depth;
 
@@ -317,8 +313,7 @@ static int match_member(struct core_ctx *c, const struct userbpf_btf *lb,
 		spec->raw_spec[spec->raw_len++] = i;
 		tname = ub_btf_str(tb, m->name_off);
 		if (!tname || !*tname) {
-			found = match_member(c, lb, local_acc, tb, m->type, spec,
-					     next_targ_id);
+			found = match_member(c, lb, local_acc, tb, m->type, spec, next_targ_id);
 			if (found)
 				return found;
 		} else if (lname && !strcmp(lname, tname)) {
@@ -406,8 +401,8 @@ static int types_compat(struct core_ctx *c, const struct userbpf_btf *lb, uint32
 	}
 }
 
-static bool names_match(const struct userbpf_btf *lb, uint32_t loff,
-			const struct userbpf_btf *tb, uint32_t toff)
+static bool names_match(const struct userbpf_btf *lb, uint32_t loff, const struct userbpf_btf *tb,
+			uint32_t toff)
 {
 	const char *ln = ub_btf_str(lb, loff), *tn = ub_btf_str(tb, toff);
 	size_t ll, tl;
@@ -433,8 +428,7 @@ static int enums_match(struct core_ctx *c, const struct userbpf_btf *lb,
 		for (j = 0; j < tn && !matched; j++) {
 			if (!budget(c))
 				return -EINVAL;
-			matched = names_match(lb, enum_name_off(lt, i), tb,
-					      enum_name_off(tt, j));
+			matched = names_match(lb, enum_name_off(lt, i), tb, enum_name_off(tt, j));
 		}
 		if (!matched)
 			return 0;
@@ -443,8 +437,7 @@ static int enums_match(struct core_ctx *c, const struct userbpf_btf *lb,
 }
 
 static int types_match(struct core_ctx *c, const struct userbpf_btf *lb, uint32_t lid,
-		       const struct userbpf_btf *tb, uint32_t tid, bool behind_ptr,
-		       int level);
+		       const struct userbpf_btf *tb, uint32_t tid, bool behind_ptr, int level);
 
 static int composites_match(struct core_ctx *c, const struct userbpf_btf *lb,
 			    const struct ub_btf_type *lt, const struct userbpf_btf *tb,
@@ -464,8 +457,7 @@ static int composites_match(struct core_ctx *c, const struct userbpf_btf *lb,
 
 			if (!names_match(lb, lm->name_off, tb, tm->name_off))
 				continue;
-			err = types_match(c, lb, lm->type, tb, tm->type, behind_ptr,
-					  level - 1);
+			err = types_match(c, lb, lm->type, tb, tm->type, behind_ptr, level - 1);
 			if (err < 0)
 				return err;
 			if (err > 0) {
@@ -481,8 +473,7 @@ static int composites_match(struct core_ctx *c, const struct userbpf_btf *lb,
 
 /* libbpf's __bpf_core_types_match(). */
 static int types_match(struct core_ctx *c, const struct userbpf_btf *lb, uint32_t lid,
-		       const struct userbpf_btf *tb, uint32_t tid, bool behind_ptr,
-		       int level)
+		       const struct userbpf_btf *tb, uint32_t tid, bool behind_ptr, int level)
 {
 	int depth = UB_BTF_MAX_DEPTH;
 
@@ -560,8 +551,8 @@ static int types_match(struct core_ctx *c, const struct userbpf_btf *lb, uint32_
 				return 0;
 			tp = ub_btf_extra(tt);
 			for (i = 0; i < n; i++) {
-				int err = types_match(c, lb, lp[i].type, tb, tp[i].type,
-						      behind_ptr, level - 1);
+				int err = types_match(c, lb, lp[i].type, tb, tp[i].type, behind_ptr,
+						      level - 1);
 
 				if (err <= 0)
 					return err;
@@ -578,8 +569,7 @@ static int types_match(struct core_ctx *c, const struct userbpf_btf *lb, uint32_
 
 /* libbpf's bpf_core_spec_match(): 1 match, 0 no match, <0 error. */
 static int spec_match(struct core_ctx *c, const struct core_spec *local,
-		      const struct userbpf_btf *tb, uint32_t targ_id,
-		      struct core_spec *targ)
+		      const struct userbpf_btf *tb, uint32_t targ_id, struct core_spec *targ)
 {
 	const struct core_acc *lacc;
 	struct core_acc *tacc;
@@ -591,16 +581,15 @@ static int spec_match(struct core_ctx *c, const struct core_spec *local,
 	targ->kind = local->kind;
 	if (is_type_based(local->kind)) {
 		if (local->kind == UB_CORE_TYPE_MATCHES)
-			return types_match(c, local->btf, local->root_type_id, tb,
-					   targ_id, false, UB_BTF_MAX_DEPTH);
+			return types_match(c, local->btf, local->root_type_id, tb, targ_id, false,
+					   UB_BTF_MAX_DEPTH);
 		return types_compat(c, local->btf, local->root_type_id, tb, targ_id,
 				    UB_BTF_MAX_DEPTH);
 	}
 	lacc = &local->spec[0];
 	tacc = &targ->spec[0];
 	if (is_enumval_based(local->kind)) {
-		const struct ub_btf_type *tt = ub_btf_skip_mods_typedefs(tb, targ_id,
-									 &targ_id);
+		const struct ub_btf_type *tt = ub_btf_skip_mods_typedefs(tb, targ_id, &targ_id);
 		size_t llen = ub_btf_essential_name_len(lacc->name);
 		uint32_t j;
 
@@ -624,14 +613,13 @@ static int spec_match(struct core_ctx *c, const struct core_spec *local,
 	if (!is_field_based(local->kind))
 		return -EINVAL;
 	for (i = 0; i < local->len; i++, lacc++, tacc++) {
-		const struct ub_btf_type *tt = ub_btf_skip_mods_typedefs(tb, targ_id,
-									 &targ_id);
+		const struct ub_btf_type *tt = ub_btf_skip_mods_typedefs(tb, targ_id, &targ_id);
 
 		if (!tt)
 			return -EINVAL;
 		if (lacc->name) {
-			int matched = match_member(c, local->btf, lacc, tb, targ_id,
-						   targ, &targ_id);
+			int matched =
+				match_member(c, local->btf, lacc, tb, targ_id, targ, &targ_id);
 
 			if (matched <= 0)
 				return matched;
@@ -702,17 +690,17 @@ static int calc_field(const struct core_ctx *c, const struct ub_core_relo *relo,
 				return -EINVAL;
 			*val = (uint64_t)sz;
 		} else {
-			obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: %s can't be "
-				"applied to an array access at insn %u", c->prog_name,
-				c->relo_no, kind_str(relo->kind), relo->insn_off / 8);
+			obj_err(c->obj, -EINVAL,
+				"prog '%s': relo #%zu: %s can't be "
+				"applied to an array access at insn %u",
+				c->prog_name, c->relo_no, kind_str(relo->kind), relo->insn_off / 8);
 			return -EINVAL;
 		}
 		if (validate)
 			*validate = true;
 		return 0;
 	}
-	mt = ub_btf_skip_mods_typedefs(spec->btf, ub_btf_members(t)[acc->idx].type,
-				       &field_type_id);
+	mt = ub_btf_skip_mods_typedefs(spec->btf, ub_btf_members(t)[acc->idx].type, &field_type_id);
 	if (!mt)
 		return -EINVAL;
 	bit_off = spec->bit_offset;
@@ -726,7 +714,8 @@ static int calc_field(const struct core_ctx *c, const struct ub_core_relo *relo,
 		byte_off = (uint32_t)(bit_off / 8 / byte_sz * byte_sz);
 		while (bit_off + bit_sz - (uint64_t)byte_off * 8 > (uint64_t)byte_sz * 8) {
 			if (byte_sz >= 8) {
-				obj_err(c->obj, -E2BIG, "prog '%s': relo #%zu: bitfield "
+				obj_err(c->obj, -E2BIG,
+					"prog '%s': relo #%zu: bitfield "
 					"at insn %u can't be read with a 64-bit load",
 					c->prog_name, c->relo_no, relo->insn_off / 8);
 				return -E2BIG;
@@ -776,8 +765,8 @@ static int calc_field(const struct core_ctx *c, const struct ub_core_relo *relo,
 	return 0;
 }
 
-static int calc_type(const struct ub_core_relo *relo, const struct core_spec *spec,
-		     uint64_t *val, bool *validate)
+static int calc_type(const struct ub_core_relo *relo, const struct core_spec *spec, uint64_t *val,
+		     bool *validate)
 {
 	int64_t sz;
 
@@ -825,12 +814,12 @@ static int calc_enumval(const struct ub_core_relo *relo, const struct core_spec 
 		if (!t || !ub_btf_is_any_enum(t) || spec->spec[0].idx >= ub_btf_vlen(t))
 			return -EINVAL;
 		if (ub_btf_kind(t) == USERBPF_BTF_KIND_ENUM) {
-			*val = (uint64_t)(int64_t)((const struct ub_btf_enum *)
-							   ub_btf_extra(t))[spec->spec[0].idx].val;
+			*val = (uint64_t)(int64_t)((const struct ub_btf_enum *)ub_btf_extra(
+				t))[spec->spec[0].idx]
+				       .val;
 		} else {
 			const struct ub_btf_enum64 *e =
-				(const struct ub_btf_enum64 *)ub_btf_extra(t) +
-				spec->spec[0].idx;
+				(const struct ub_btf_enum64 *)ub_btf_extra(t) + spec->spec[0].idx;
 
 			*val = (uint64_t)e->val_hi32 << 32 | e->val_lo32;
 		}
@@ -851,8 +840,8 @@ static int calc_relo(struct core_ctx *c, const struct ub_core_relo *relo,
 	memset(res, 0, sizeof(*res));
 	res->validate = true;
 	if (is_field_based(relo->kind)) {
-		err = calc_field(c, relo, local, &res->orig_val, &res->orig_sz,
-				 &res->orig_type_id, &res->validate);
+		err = calc_field(c, relo, local, &res->orig_val, &res->orig_sz, &res->orig_type_id,
+				 &res->validate);
 		if (!err)
 			err = calc_field(c, relo, targ, &res->new_val, &res->new_sz,
 					 &res->new_type_id, NULL);
@@ -887,9 +876,11 @@ done:
 		res->poison = true;
 		err = 0;
 	} else if (err == -EOPNOTSUPP) {
-		obj_err(c->obj, err, "prog '%s': relo #%zu: unrecognized CO-RE "
-			"relocation %s (%u) at insn %u", c->prog_name, c->relo_no,
-			kind_str(relo->kind), relo->kind, relo->insn_off / 8);
+		obj_err(c->obj, err,
+			"prog '%s': relo #%zu: unrecognized CO-RE "
+			"relocation %s (%u) at insn %u",
+			c->prog_name, c->relo_no, kind_str(relo->kind), relo->kind,
+			relo->insn_off / 8);
 	}
 	return err;
 }
@@ -908,9 +899,10 @@ static int resolve_relo(struct core_ctx *c, const struct userbpf_btf *local_btf,
 	lt = ub_btf_type_by_id(local_btf, relo->type_id);
 	acc_str = ub_btf_str(local_btf, relo->access_str_off);
 	if (!lt || !acc_str)
-		return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: bad type id "
-			       "%u or access string offset %u", c->prog_name,
-			       c->relo_no, relo->type_id, relo->access_str_off);
+		return obj_err(c->obj, -EINVAL,
+			       "prog '%s': relo #%zu: bad type id "
+			       "%u or access string offset %u",
+			       c->prog_name, c->relo_no, relo->type_id, relo->access_str_off);
 	lname = ub_btf_type_name(local_btf, lt);
 	specs = ub_calloc(3, sizeof(*specs));
 	if (!specs)
@@ -920,11 +912,11 @@ static int resolve_relo(struct core_ctx *c, const struct userbpf_btf *local_btf,
 	targ = &specs[2];
 	err = parse_spec(local_btf, relo, local);
 	if (err) {
-		err = obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: parsing [%u] "
-			      "%s %s + %s failed: %s", c->prog_name, c->relo_no,
-			      relo->type_id, ub_btf_kind_str(lt),
-			      lname[0] ? lname : "<anon>", acc_str,
-			      userbpf_strerror(err));
+		err = obj_err(c->obj, -EINVAL,
+			      "prog '%s': relo #%zu: parsing [%u] "
+			      "%s %s + %s failed: %s",
+			      c->prog_name, c->relo_no, relo->type_id, ub_btf_kind_str(lt),
+			      lname[0] ? lname : "<anon>", acc_str, userbpf_strerror(err));
 		goto out;
 	}
 	if (relo->kind == UB_CORE_TYPE_ID_LOCAL) {
@@ -933,13 +925,14 @@ static int resolve_relo(struct core_ctx *c, const struct userbpf_btf *local_btf,
 		goto out;
 	}
 	if (!lname[0]) {
-		err = obj_err(c->obj, -EOPNOTSUPP, "prog '%s': relo #%zu: <%s> "
-			      "relocation of an anonymous type", c->prog_name,
-			      c->relo_no, kind_str(relo->kind));
+		err = obj_err(c->obj, -EOPNOTSUPP,
+			      "prog '%s': relo #%zu: <%s> "
+			      "relocation of an anonymous type",
+			      c->prog_name, c->relo_no, kind_str(relo->kind));
 		goto out;
 	}
-	n = ub_btf_find_cands(targ_btf, lname, ub_btf_essential_name_len(lname),
-			      ub_btf_kind(lt), &cands);
+	n = ub_btf_find_cands(targ_btf, lname, ub_btf_essential_name_len(lname), ub_btf_kind(lt),
+			      &cands);
 	if (n < 0) {
 		err = n;
 		goto out;
@@ -949,9 +942,10 @@ static int resolve_relo(struct core_ctx *c, const struct userbpf_btf *local_btf,
 
 		err = spec_match(c, local, targ_btf, cands[i], cand);
 		if (err < 0) {
-			err = obj_err(c->obj, err, "prog '%s': relo #%zu: error "
-				      "matching candidate [%u] of '%s'", c->prog_name,
-				      c->relo_no, cands[i], lname);
+			err = obj_err(c->obj, err,
+				      "prog '%s': relo #%zu: error "
+				      "matching candidate [%u] of '%s'",
+				      c->prog_name, c->relo_no, cands[i], lname);
 			goto out;
 		}
 		if (err == 0)
@@ -963,14 +957,16 @@ static int resolve_relo(struct core_ctx *c, const struct userbpf_btf *local_btf,
 			*res = cres;
 			*targ = *cand;
 		} else if (cand->bit_offset != targ->bit_offset) {
-			err = obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: field "
+			err = obj_err(c->obj, -EINVAL,
+				      "prog '%s': relo #%zu: field "
 				      "offset ambiguity for '%s': %llu != %llu",
 				      c->prog_name, c->relo_no, lname,
 				      (unsigned long long)cand->bit_offset,
 				      (unsigned long long)targ->bit_offset);
 			goto out;
 		} else if (cres.poison != res->poison || cres.new_val != res->new_val) {
-			err = obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: "
+			err = obj_err(c->obj, -EINVAL,
+				      "prog '%s': relo #%zu: "
 				      "relocation decision ambiguity for '%s'",
 				      c->prog_name, c->relo_no, lname);
 			goto out;
@@ -979,9 +975,8 @@ static int resolve_relo(struct core_ctx *c, const struct userbpf_btf *local_btf,
 	}
 	err = 0;
 	if (j == 0) {
-		ub_debug("%s: prog '%s': relo #%zu: no target for '%s' (%s)\n",
-			 c->obj->path, c->prog_name, c->relo_no, lname,
-			 kind_str(relo->kind));
+		ub_debug("%s: prog '%s': relo #%zu: no target for '%s' (%s)\n", c->obj->path,
+			 c->prog_name, c->relo_no, lname, kind_str(relo->kind));
 		err = calc_relo(c, relo, local, NULL, res);
 	}
 out:
@@ -1000,27 +995,36 @@ static void poison(struct userbpf_insn *insn)
 static int size_to_bytes(uint8_t code)
 {
 	switch (code & 0x18) {
-	case USERBPF_B: return 1;
-	case USERBPF_H: return 2;
-	case USERBPF_W: return 4;
-	default: return 8;
+	case USERBPF_B:
+		return 1;
+	case USERBPF_H:
+		return 2;
+	case USERBPF_W:
+		return 4;
+	default:
+		return 8;
 	}
 }
 
 static int bytes_to_size(uint32_t n)
 {
 	switch (n) {
-	case 1: return USERBPF_B;
-	case 2: return USERBPF_H;
-	case 4: return USERBPF_W;
-	case 8: return USERBPF_DW;
-	default: return -1;
+	case 1:
+		return USERBPF_B;
+	case 2:
+		return USERBPF_H;
+	case 4:
+		return USERBPF_W;
+	case 8:
+		return USERBPF_DW;
+	default:
+		return -1;
 	}
 }
 
 /* libbpf's bpf_core_patch_insn(). cnt = slots from insn to the end. */
-static int patch_insn(struct core_ctx *c, struct userbpf_insn *insn, size_t cnt,
-		      size_t insn_idx, const struct core_res *res)
+static int patch_insn(struct core_ctx *c, struct userbpf_insn *insn, size_t cnt, size_t insn_idx,
+		      const struct core_res *res)
 {
 	uint64_t orig = res->orig_val, val = res->new_val;
 	uint8_t cls = insn->code & 0x07;
@@ -1039,29 +1043,29 @@ poison:
 		if (insn->code & USERBPF_X)
 			goto bad;
 		if (res->validate && (uint64_t)(int64_t)insn->imm != orig)
-			return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: "
+			return obj_err(c->obj, -EINVAL,
+				       "prog '%s': relo #%zu: "
 				       "unexpected insn %zu (ALU) value: got %d, "
-				       "expected %llu -> %llu", c->prog_name,
-				       c->relo_no, insn_idx, insn->imm,
-				       (unsigned long long)orig,
-				       (unsigned long long)val);
+				       "expected %llu -> %llu",
+				       c->prog_name, c->relo_no, insn_idx, insn->imm,
+				       (unsigned long long)orig, (unsigned long long)val);
 		insn->imm = (int32_t)(uint32_t)val;
 		return 0;
 	case USERBPF_LDX:
 	case USERBPF_ST:
 	case USERBPF_STX:
 		if (res->validate && (uint64_t)(int64_t)insn->off != orig)
-			return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: "
+			return obj_err(c->obj, -EINVAL,
+				       "prog '%s': relo #%zu: "
 				       "unexpected insn %zu (LDX/ST/STX) offset: got "
-				       "%d, expected %llu -> %llu", c->prog_name,
-				       c->relo_no, insn_idx, insn->off,
-				       (unsigned long long)orig,
-				       (unsigned long long)val);
+				       "%d, expected %llu -> %llu",
+				       c->prog_name, c->relo_no, insn_idx, insn->off,
+				       (unsigned long long)orig, (unsigned long long)val);
 		if (val > SHRT_MAX)
-			return obj_err(c->obj, -ERANGE, "prog '%s': relo #%zu: insn "
+			return obj_err(c->obj, -ERANGE,
+				       "prog '%s': relo #%zu: insn "
 				       "%zu (LDX/ST/STX) offset too big: %llu",
-				       c->prog_name, c->relo_no, insn_idx,
-				       (unsigned long long)val);
+				       c->prog_name, c->relo_no, insn_idx, (unsigned long long)val);
 		if (res->fail_memsz_adjust) {
 			ub_debug("%s: prog '%s': relo #%zu: insn %zu accesses a field "
 				 "of a different size and type: poisoned\n",
@@ -1073,36 +1077,38 @@ poison:
 			int sz;
 
 			if (size_to_bytes(insn->code) != (int)res->orig_sz)
-				return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: "
+				return obj_err(c->obj, -EINVAL,
+					       "prog '%s': relo #%zu: "
 					       "insn %zu: unexpected memory size %d, "
-					       "expected %u", c->prog_name, c->relo_no,
-					       insn_idx, size_to_bytes(insn->code),
-					       res->orig_sz);
+					       "expected %u",
+					       c->prog_name, c->relo_no, insn_idx,
+					       size_to_bytes(insn->code), res->orig_sz);
 			sz = bytes_to_size(res->new_sz);
 			if (sz < 0)
-				return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: "
+				return obj_err(c->obj, -EINVAL,
+					       "prog '%s': relo #%zu: "
 					       "insn %zu: invalid new memory size %u",
-					       c->prog_name, c->relo_no, insn_idx,
-					       res->new_sz);
+					       c->prog_name, c->relo_no, insn_idx, res->new_sz);
 			insn->code = (uint8_t)((insn->code & 0xe7) | sz);
 		}
 		return 0;
 	case USERBPF_LD: {
 		uint64_t imm;
 
-		if (!lddw || cnt < 2 || insn[0].src_reg || insn[0].off ||
-		    insn[1].code || insn[1].dst_reg || insn[1].src_reg || insn[1].off)
-			return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: insn %zu "
-				       "(lddw) has unexpected form", c->prog_name,
-				       c->relo_no, insn_idx);
+		if (!lddw || cnt < 2 || insn[0].src_reg || insn[0].off || insn[1].code ||
+		    insn[1].dst_reg || insn[1].src_reg || insn[1].off)
+			return obj_err(c->obj, -EINVAL,
+				       "prog '%s': relo #%zu: insn %zu "
+				       "(lddw) has unexpected form",
+				       c->prog_name, c->relo_no, insn_idx);
 		imm = (uint32_t)insn[0].imm | (uint64_t)(uint32_t)insn[1].imm << 32;
 		if (res->validate && imm != orig)
-			return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: "
+			return obj_err(c->obj, -EINVAL,
+				       "prog '%s': relo #%zu: "
 				       "unexpected insn %zu (lddw) value: got %llu, "
-				       "expected %llu -> %llu", c->prog_name,
-				       c->relo_no, insn_idx, (unsigned long long)imm,
-				       (unsigned long long)orig,
-				       (unsigned long long)val);
+				       "expected %llu -> %llu",
+				       c->prog_name, c->relo_no, insn_idx, (unsigned long long)imm,
+				       (unsigned long long)orig, (unsigned long long)val);
 		insn[0].imm = (int32_t)(uint32_t)val;
 		insn[1].imm = (int32_t)(uint32_t)(val >> 32);
 		return 0;
@@ -1111,9 +1117,10 @@ poison:
 		break;
 	}
 bad:
-	return obj_err(c->obj, -EINVAL, "prog '%s': relo #%zu: trying to relocate "
-		       "unrecognized insn %zu, code 0x%02x", c->prog_name,
-		       c->relo_no, insn_idx, insn->code);
+	return obj_err(c->obj, -EINVAL,
+		       "prog '%s': relo #%zu: trying to relocate "
+		       "unrecognized insn %zu, code 0x%02x",
+		       c->prog_name, c->relo_no, insn_idx, insn->code);
 }
 
 /* ==== Driver ==== */
@@ -1125,7 +1132,8 @@ int ub_obj_relocate_core(struct userbpf_object *obj, struct userbpf_btf *target)
 	int err;
 
 	if (!obj->btf)
-		return obj_err(obj, -EINVAL, "sec '.BTF.ext': CO-RE relocations "
+		return obj_err(obj, -EINVAL,
+			       "sec '.BTF.ext': CO-RE relocations "
 			       "without .BTF");
 	if (!target)
 		return obj_err(obj, -EINVAL, "CO-RE relocations need a target BTF");
@@ -1135,16 +1143,19 @@ int ub_obj_relocate_core(struct userbpf_object *obj, struct userbpf_btf *target)
 		size_t sec_idx;
 
 		if (!sec_name)
-			return obj_err(obj, -EINVAL, "sec '.BTF.ext': core_relo "
+			return obj_err(obj, -EINVAL,
+				       "sec '.BTF.ext': core_relo "
 				       "section name offset %u out of range",
 				       sec->sec_name_off);
 		sec_idx = ub_elf_find_sec(&obj->elf, sec_name);
 		if (!sec_idx)
-			return obj_err(obj, -EINVAL, "sec '.BTF.ext': CO-RE "
+			return obj_err(obj, -EINVAL,
+				       "sec '.BTF.ext': CO-RE "
 				       "relocations for unknown section '%s'",
 				       sec_name);
 		for (i = 0; i < sec->cnt; i++, relo_no++) {
-			struct core_ctx c = { .obj = obj, .relo_no = relo_no,
+			struct core_ctx c = { .obj = obj,
+					      .relo_no = relo_no,
 					      .steps = STEP_BUDGET };
 			struct userbpf_program *prog;
 			struct ub_core_relo rec;
@@ -1153,15 +1164,16 @@ int ub_obj_relocate_core(struct userbpf_object *obj, struct userbpf_btf *target)
 
 			ub_btf_ext_rec(info, sec, i, &rec, sizeof(rec));
 			if (rec.insn_off % UB_INSN_SZ)
-				return obj_err(obj, -EINVAL, "sec '%s': CO-RE relo "
+				return obj_err(obj, -EINVAL,
+					       "sec '%s': CO-RE relo "
 					       "#%zu: misaligned insn offset %u",
 					       sec_name, relo_no, rec.insn_off);
 			insn_idx = rec.insn_off / UB_INSN_SZ;
 			prog = ub_obj_find_prog_by_sec_insn(obj, sec_idx, insn_idx);
 			if (!prog) {
 				ub_debug("%s: sec '%s': CO-RE relo #%zu for insn %zu "
-					 "outside any function, skipped\n", obj->path,
-					 sec_name, relo_no, insn_idx);
+					 "outside any function, skipped\n",
+					 obj->path, sec_name, relo_no, insn_idx);
 				continue;
 			}
 			if (!prog->autoload && !prog->is_subprog)
@@ -1171,12 +1183,12 @@ int ub_obj_relocate_core(struct userbpf_object *obj, struct userbpf_btf *target)
 			err = resolve_relo(&c, obj->btf, target, &rec, &res);
 			if (!err)
 				err = patch_insn(&c, &prog->insns[insn_idx],
-						 prog->sec_insn_cnt - insn_idx, insn_idx,
-						 &res);
+						 prog->sec_insn_cnt - insn_idx, insn_idx, &res);
 			if (err)
-				return obj_err(obj, err, "prog '%s': CO-RE relo #%zu "
-					       "(%s) at insn %zu failed", prog->name,
-					       relo_no, kind_str(rec.kind), insn_idx);
+				return obj_err(obj, err,
+					       "prog '%s': CO-RE relo #%zu "
+					       "(%s) at insn %zu failed",
+					       prog->name, relo_no, kind_str(rec.kind), insn_idx);
 		}
 	}
 	return 0;

@@ -35,8 +35,7 @@ int ub_errf(struct ub_err *e, int err, const char *fmt, ...)
 	ub_warn("%s: %s (%s)\n", e && e->file ? e->file : "<bpf object>", msg,
 		userbpf_strerror(err));
 	if (e && e->buf && e->size && !e->buf[0])
-		snprintf(e->buf, e->size, "%s: %s", e->file ? e->file : "<bpf object>",
-			 msg);
+		snprintf(e->buf, e->size, "%s: %s", e->file ? e->file : "<bpf object>", msg);
 	return err;
 }
 
@@ -77,8 +76,7 @@ static const char *extent_name(const struct ub_elf *elf, size_t idx)
  * Real objects never overlap; a file whose sections do is malformed
  * (and would let one section's bytes be parsed as two things).
  */
-static int check_overlaps(struct ub_elf *elf, const Elf64_Ehdr *eh,
-			  struct ub_err *err)
+static int check_overlaps(struct ub_elf *elf, const Elf64_Ehdr *eh, struct ub_err *err)
 {
 	struct extent *ex;
 	size_t i, n = 0;
@@ -88,8 +86,7 @@ static int check_overlaps(struct ub_elf *elf, const Elf64_Ehdr *eh,
 	if (!ex)
 		return -ENOMEM;
 	ex[n++] = (struct extent){ 0, sizeof(*eh), SIZE_MAX };
-	ex[n++] = (struct extent){ eh->e_shoff,
-				   eh->e_shoff + elf->shnum * sizeof(Elf64_Shdr),
+	ex[n++] = (struct extent){ eh->e_shoff, eh->e_shoff + elf->shnum * sizeof(Elf64_Shdr),
 				   SIZE_MAX };
 	for (i = 1; i < elf->shnum; i++) {
 		const Elf64_Shdr *sh = &elf->shdrs[i];
@@ -103,8 +100,7 @@ static int check_overlaps(struct ub_elf *elf, const Elf64_Ehdr *eh,
 		if (ex[i].off < ex[i - 1].end) {
 			ret = ub_errf(err, -EINVAL,
 				      "sections '%s' and '%s' overlap at offset 0x%llx",
-				      extent_name(elf, ex[i - 1].idx),
-				      extent_name(elf, ex[i].idx),
+				      extent_name(elf, ex[i - 1].idx), extent_name(elf, ex[i].idx),
 				      (unsigned long long)ex[i].off);
 			break;
 		}
@@ -123,8 +119,7 @@ static int parse_symtab(struct ub_elf *elf, struct ub_err *err)
 		if (elf->shdrs[i].sh_type != SHT_SYMTAB)
 			continue;
 		if (idx)
-			return ub_errf(err, -EINVAL,
-				       "multiple symbol tables ('%s' and '%s')",
+			return ub_errf(err, -EINVAL, "multiple symbol tables ('%s' and '%s')",
 				       elf->sec_names[idx], elf->sec_names[i]);
 		idx = i;
 	}
@@ -135,13 +130,12 @@ static int parse_symtab(struct ub_elf *elf, struct ub_err *err)
 	if (sh->sh_entsize != sizeof(Elf64_Sym) || sh->sh_size % sizeof(Elf64_Sym))
 		return ub_errf(err, -EINVAL,
 			       "sec '%s': entry size %llu / size %llu is not a "
-			       "table of %zu-byte symbols", name,
-			       (unsigned long long)sh->sh_entsize,
+			       "table of %zu-byte symbols",
+			       name, (unsigned long long)sh->sh_entsize,
 			       (unsigned long long)sh->sh_size, sizeof(Elf64_Sym));
 	if (sh->sh_link == 0 || sh->sh_link >= elf->shnum ||
 	    elf->shdrs[sh->sh_link].sh_type != SHT_STRTAB)
-		return ub_errf(err, -EINVAL,
-			       "sec '%s': link %u is not a string table", name,
+		return ub_errf(err, -EINVAL, "sec '%s': link %u is not a string table", name,
 			       sh->sh_link);
 	elf->symtab_idx = idx;
 	elf->strtab_idx = sh->sh_link;
@@ -156,23 +150,24 @@ static int parse_symtab(struct ub_elf *elf, struct ub_err *err)
 		if (sym->st_shndx == SHN_XINDEX)
 			return ub_errf(err, -ENOTSUP,
 				       "sec '%s': symbol %zu uses extended section "
-				       "indexes (SHN_XINDEX)", name, i);
+				       "indexes (SHN_XINDEX)",
+				       name, i);
 		if (sym->st_shndx != SHN_UNDEF && sym->st_shndx < SHN_LORESERVE &&
 		    sym->st_shndx >= elf->shnum)
 			return ub_errf(err, -EINVAL,
 				       "sec '%s': symbol %zu: section index %u out "
-				       "of range (%zu sections)", name, i,
-				       sym->st_shndx, elf->shnum);
+				       "of range (%zu sections)",
+				       name, i, sym->st_shndx, elf->shnum);
 		if (!ub_elf_str(elf, elf->strtab_idx, sym->st_name))
 			return ub_errf(err, -EINVAL,
 				       "sec '%s': symbol %zu: name offset %u outside "
-				       "the string table", name, i, sym->st_name);
+				       "the string table",
+				       name, i, sym->st_name);
 	}
 	return 0;
 }
 
-int ub_elf_parse(struct ub_elf *elf, const uint8_t *data, size_t size,
-		 struct ub_err *err)
+int ub_elf_parse(struct ub_elf *elf, const uint8_t *data, size_t size, struct ub_err *err)
 {
 	Elf64_Ehdr eh;
 	Elf64_Shdr sh0;
@@ -184,8 +179,7 @@ int ub_elf_parse(struct ub_elf *elf, const uint8_t *data, size_t size,
 	elf->data = data;
 	elf->size = size;
 	if (size < sizeof(eh))
-		return ub_errf(err, -ENOEXEC,
-			       "%zu bytes: too small for an ELF header", size);
+		return ub_errf(err, -ENOEXEC, "%zu bytes: too small for an ELF header", size);
 	memcpy(&eh, data, sizeof(eh));
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG))
 		return ub_errf(err, -ENOEXEC, "not an ELF file (bad magic)");
@@ -193,27 +187,25 @@ int ub_elf_parse(struct ub_elf *elf, const uint8_t *data, size_t size,
 		return ub_errf(err, -ENOEXEC, "not a 64-bit ELF file (class %u)",
 			       eh.e_ident[EI_CLASS]);
 	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return ub_errf(err, -ENOEXEC,
-			       "not a little-endian ELF file (data encoding %u)",
+		return ub_errf(err, -ENOEXEC, "not a little-endian ELF file (data encoding %u)",
 			       eh.e_ident[EI_DATA]);
 	if (eh.e_type != ET_REL)
-		return ub_errf(err, -ENOEXEC,
-			       "not a relocatable object (e_type %u, want ET_REL)",
+		return ub_errf(err, -ENOEXEC, "not a relocatable object (e_type %u, want ET_REL)",
 			       eh.e_type);
 	/* Old LLVM wrote EM_NONE; libbpf accepts it too. */
 	if (eh.e_machine != EM_BPF && eh.e_machine != EM_NONE)
-		return ub_errf(err, -ENOEXEC,
-			       "not a BPF object (e_machine %u, want %u)",
+		return ub_errf(err, -ENOEXEC, "not a BPF object (e_machine %u, want %u)",
 			       eh.e_machine, EM_BPF);
 	if (eh.e_shoff == 0)
 		return ub_errf(err, -EINVAL, "no section header table");
 	if (eh.e_shentsize != sizeof(Elf64_Shdr))
-		return ub_errf(err, -EINVAL, "section header size %u, want %zu",
-			       eh.e_shentsize, sizeof(Elf64_Shdr));
+		return ub_errf(err, -EINVAL, "section header size %u, want %zu", eh.e_shentsize,
+			       sizeof(Elf64_Shdr));
 	if (!range_ok(eh.e_shoff, sizeof(sh0), size))
 		return ub_errf(err, -EINVAL,
 			       "section header table at 0x%llx outside the file "
-			       "(%zu bytes)", (unsigned long long)eh.e_shoff, size);
+			       "(%zu bytes)",
+			       (unsigned long long)eh.e_shoff, size);
 	memcpy(&sh0, data + eh.e_shoff, sizeof(sh0));
 	shnum = eh.e_shnum ? eh.e_shnum : sh0.sh_size;
 	shstrndx = eh.e_shstrndx == SHN_XINDEX ? sh0.sh_link : eh.e_shstrndx;
@@ -221,8 +213,8 @@ int ub_elf_parse(struct ub_elf *elf, const uint8_t *data, size_t size,
 	    !range_ok(eh.e_shoff, shnum * sizeof(Elf64_Shdr), size))
 		return ub_errf(err, -EINVAL,
 			       "%llu section headers at 0x%llx do not fit in the "
-			       "file (%zu bytes)", (unsigned long long)shnum,
-			       (unsigned long long)eh.e_shoff, size);
+			       "file (%zu bytes)",
+			       (unsigned long long)shnum, (unsigned long long)eh.e_shoff, size);
 	elf->shnum = (size_t)shnum;
 	elf->shdrs = ub_calloc(elf->shnum, sizeof(Elf64_Shdr));
 	elf->sec_names = ub_calloc(elf->shnum, sizeof(char *));
@@ -238,24 +230,23 @@ int ub_elf_parse(struct ub_elf *elf, const uint8_t *data, size_t size,
 		if (!range_ok(sh->sh_offset, sh->sh_size, size))
 			return ub_errf(err, -EINVAL,
 				       "section %zu: bytes [0x%llx, +0x%llx) outside "
-				       "the file (%zu bytes)", i,
-				       (unsigned long long)sh->sh_offset,
+				       "the file (%zu bytes)",
+				       i, (unsigned long long)sh->sh_offset,
 				       (unsigned long long)sh->sh_size, size);
 	}
-	if (shstrndx == 0 || shstrndx >= elf->shnum ||
-	    elf->shdrs[shstrndx].sh_type != SHT_STRTAB)
+	if (shstrndx == 0 || shstrndx >= elf->shnum || elf->shdrs[shstrndx].sh_type != SHT_STRTAB)
 		return ub_errf(err, -EINVAL,
 			       "section name table index %llu is not a string "
-			       "table", (unsigned long long)shstrndx);
+			       "table",
+			       (unsigned long long)shstrndx);
 	for (i = 0; i < elf->shnum; i++) {
-		const char *name = ub_elf_str(elf, (size_t)shstrndx,
-					      elf->shdrs[i].sh_name);
+		const char *name = ub_elf_str(elf, (size_t)shstrndx, elf->shdrs[i].sh_name);
 
 		if (!name)
 			return ub_errf(err, -EINVAL,
 				       "section %zu: name offset %u outside the "
-				       "section name table", i,
-				       elf->shdrs[i].sh_name);
+				       "section name table",
+				       i, elf->shdrs[i].sh_name);
 		elf->sec_names[i] = i ? name : "";
 	}
 	ret = check_overlaps(elf, &eh, err);
@@ -396,8 +387,7 @@ int ub_read_file(const char *path, uint8_t **out, size_t *out_size)
 
 /* Order by (section, name, index); the index makes the first of
  * duplicate names win, deterministically. */
-static int sym_key_cmp(const struct ub_elf *elf, uint32_t a, size_t shndx,
-		       const char *name)
+static int sym_key_cmp(const struct ub_elf *elf, uint32_t a, size_t shndx, const char *name)
 {
 	const Elf64_Sym *s = &elf->syms[a];
 
@@ -409,8 +399,7 @@ static int sym_key_cmp(const struct ub_elf *elf, uint32_t a, size_t shndx,
 static int sym_cmp(const struct ub_elf *elf, uint32_t a, uint32_t b)
 {
 	const Elf64_Sym *y = &elf->syms[b];
-	int c = sym_key_cmp(elf, a, y->st_shndx,
-			    ub_elf_str(elf, elf->strtab_idx, y->st_name));
+	int c = sym_key_cmp(elf, a, y->st_shndx, ub_elf_str(elf, elf->strtab_idx, y->st_name));
 
 	return c ? c : (a < b ? -1 : a > b);
 }
@@ -457,8 +446,7 @@ static bool is_data_sym(const Elf64_Sym *sym)
 	return type == STT_OBJECT || type == STT_NOTYPE;
 }
 
-const Elf64_Sym *ub_elf_find_data_sym(struct ub_elf *elf, size_t shndx,
-				      const char *name)
+const Elf64_Sym *ub_elf_find_data_sym(struct ub_elf *elf, size_t shndx, const char *name)
 {
 	size_t lo, hi, i;
 
@@ -481,8 +469,7 @@ const Elf64_Sym *ub_elf_find_data_sym(struct ub_elf *elf, size_t shndx,
 		else
 			hi = mid;
 	}
-	if (lo < elf->data_sym_cnt &&
-	    sym_key_cmp(elf, elf->data_sym_idx[lo], shndx, name) == 0)
+	if (lo < elf->data_sym_cnt && sym_key_cmp(elf, elf->data_sym_idx[lo], shndx, name) == 0)
 		return &elf->syms[elf->data_sym_idx[lo]];
 	return NULL;
 }

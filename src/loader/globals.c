@@ -25,15 +25,16 @@ struct global_ref {
 	uint32_t size;
 };
 
-static int find_global(struct userbpf_object *obj, const char *name,
-		       struct global_ref *ref)
+static int find_global(struct userbpf_object *obj, const char *name, struct global_ref *ref)
 {
 	const struct userbpf_btf *btf = obj->btf;
 	size_t m;
 
 	if (!btf)
-		return obj_err(obj, -ENOENT, "no global variable '%s': the object "
-			       "has no BTF", name);
+		return obj_err(obj, -ENOENT,
+			       "no global variable '%s': the object "
+			       "has no BTF",
+			       name);
 	for (m = 0; m < obj->map_cnt; m++) {
 		struct userbpf_object_map *map = &obj->maps[m];
 		const struct ub_btf_var_secinfo *vsi;
@@ -56,8 +57,10 @@ static int find_global(struct userbpf_object *obj, const char *name,
 			    strcmp(ub_btf_type_name(btf, v), name))
 				continue;
 			if ((uint64_t)vsi[i].offset + vsi[i].size > map->initial_size)
-				return obj_err(obj, -EINVAL, "global '%s' lies outside "
-					       "section '%s'", name, map->sec_name);
+				return obj_err(obj, -EINVAL,
+					       "global '%s' lies outside "
+					       "section '%s'",
+					       name, map->sec_name);
 			ref->map = map;
 			ref->type_id = v->size_type;
 			ref->offset = vsi[i].offset;
@@ -65,12 +68,14 @@ static int find_global(struct userbpf_object *obj, const char *name,
 			return 0;
 		}
 	}
-	return obj_err(obj, -ENOENT, "no global variable '%s' in .rodata, .data "
-		       "or .bss", name);
+	return obj_err(obj, -ENOENT,
+		       "no global variable '%s' in .rodata, .data "
+		       "or .bss",
+		       name);
 }
 
-void *userbpf_object__global(struct userbpf_object *obj, const char *name,
-			     size_t *size, uint32_t *btf_type_id)
+void *userbpf_object__global(struct userbpf_object *obj, const char *name, size_t *size,
+			     uint32_t *btf_type_id)
 {
 	struct global_ref ref;
 	uint8_t *base;
@@ -131,16 +136,18 @@ static void store(uint8_t *dst, uint64_t v, uint32_t size)
 	memcpy(dst, &v, size);
 }
 
-static int set_int(struct userbpf_object *obj, const char *name,
-		   const struct ub_btf_type *t, uint8_t *dst, const char *val)
+static int set_int(struct userbpf_object *obj, const char *name, const struct ub_btf_type *t,
+		   uint8_t *dst, const char *val)
 {
 	uint32_t size = t->size_type, enc = ub_btf_int_encoding(t);
 	uint32_t bits = ub_btf_int_bits(t);
 	int err;
 
 	if (size > 8 || ub_btf_int_offset(t) || bits != size * 8)
-		return obj_err(obj, -ENOTSUP, "global '%s': cannot set a %u-bit "
-			       "integer", name, bits);
+		return obj_err(obj, -ENOTSUP,
+			       "global '%s': cannot set a %u-bit "
+			       "integer",
+			       name, bits);
 	if (enc & UB_BTF_INT_BOOL) {
 		uint64_t b;
 
@@ -151,8 +158,10 @@ static int set_int(struct userbpf_object *obj, const char *name,
 		else if (!parse_uint(val, &b) && b <= 1)
 			;
 		else
-			return obj_err(obj, -EINVAL, "global '%s' is a bool: '%s' is "
-				       "not true, false, 1 or 0", name, val);
+			return obj_err(obj, -EINVAL,
+				       "global '%s' is a bool: '%s' is "
+				       "not true, false, 1 or 0",
+				       name, val);
 		store(dst, b, size);
 		return 0;
 	}
@@ -163,8 +172,10 @@ static int set_int(struct userbpf_object *obj, const char *name,
 		if (!err && (v > lim || v < -lim - 1))
 			err = -ERANGE;
 		if (err)
-			return obj_err(obj, err, "global '%s': '%s' is not a %u-byte "
-				       "signed integer", name, val, size);
+			return obj_err(obj, err,
+				       "global '%s': '%s' is not a %u-byte "
+				       "signed integer",
+				       name, val, size);
 		store(dst, (uint64_t)v, size);
 		return 0;
 	}
@@ -175,15 +186,17 @@ static int set_int(struct userbpf_object *obj, const char *name,
 		if (!err && v > lim)
 			err = -ERANGE;
 		if (err)
-			return obj_err(obj, err, "global '%s': '%s' is not a %u-byte "
-				       "unsigned integer", name, val, size);
+			return obj_err(obj, err,
+				       "global '%s': '%s' is not a %u-byte "
+				       "unsigned integer",
+				       name, val, size);
 		store(dst, v, size);
 	}
 	return 0;
 }
 
-static int set_enum(struct userbpf_object *obj, const char *name,
-		    const struct ub_btf_type *t, uint8_t *dst, const char *val)
+static int set_enum(struct userbpf_object *obj, const char *name, const struct ub_btf_type *t,
+		    uint8_t *dst, const char *val)
 {
 	const struct userbpf_btf *btf = obj->btf;
 	uint32_t i, n = ub_btf_vlen(t), size = t->size_type;
@@ -197,12 +210,14 @@ static int set_enum(struct userbpf_object *obj, const char *name,
 		uint32_t off;
 
 		if (is64) {
-			const struct ub_btf_enum64 *e = (const struct ub_btf_enum64 *)ub_btf_extra(t) + i;
+			const struct ub_btf_enum64 *e =
+				(const struct ub_btf_enum64 *)ub_btf_extra(t) + i;
 
 			off = e->name_off;
 			v = (uint64_t)e->val_hi32 << 32 | e->val_lo32;
 		} else {
-			const struct ub_btf_enum *e = (const struct ub_btf_enum *)ub_btf_extra(t) + i;
+			const struct ub_btf_enum *e =
+				(const struct ub_btf_enum *)ub_btf_extra(t) + i;
 
 			off = e->name_off;
 			v = ub_btf_kflag(t) ? (uint64_t)(int64_t)e->val : (uint32_t)e->val;
@@ -222,36 +237,42 @@ static int set_enum(struct userbpf_object *obj, const char *name,
 			fits = size == 8 || !(v >> (size * 8));
 		}
 		if (!fits)
-			return obj_err(obj, -ERANGE, "global '%s': %s does not fit "
-				       "its %u-byte enum", name, val, size);
+			return obj_err(obj, -ERANGE,
+				       "global '%s': %s does not fit "
+				       "its %u-byte enum",
+				       name, val, size);
 		store(dst, v, size);
 		return 0;
 	}
-	return obj_err(obj, -EINVAL, "global '%s': '%s' is no enumerator of enum "
-		       "%s nor a number", name, val, ub_btf_type_name(btf, t));
+	return obj_err(obj, -EINVAL,
+		       "global '%s': '%s' is no enumerator of enum "
+		       "%s nor a number",
+		       name, val, ub_btf_type_name(btf, t));
 }
 
-static int set_chars(struct userbpf_object *obj, const char *name,
-		     const struct ub_btf_type *t, uint8_t *dst, const char *val)
+static int set_chars(struct userbpf_object *obj, const char *name, const struct ub_btf_type *t,
+		     uint8_t *dst, const char *val)
 {
 	const struct ub_btf_array *a = ub_btf_array(t);
 	const struct ub_btf_type *et = ub_btf_skip_mods_typedefs(obj->btf, a->type, NULL);
 	size_t len = strlen(val);
 
 	if (!et || ub_btf_kind(et) != USERBPF_BTF_KIND_INT || et->size_type != 1)
-		return obj_err(obj, -ENOTSUP, "global '%s': only arrays of char "
-			       "can be set (as a string)", name);
+		return obj_err(obj, -ENOTSUP,
+			       "global '%s': only arrays of char "
+			       "can be set (as a string)",
+			       name);
 	if (len >= a->nelems)
-		return obj_err(obj, -E2BIG, "global '%s': string of %zu characters "
-			       "does not fit char[%u] with its NUL", name, len,
-			       a->nelems);
+		return obj_err(obj, -E2BIG,
+			       "global '%s': string of %zu characters "
+			       "does not fit char[%u] with its NUL",
+			       name, len, a->nelems);
 	memset(dst, 0, a->nelems);
 	memcpy(dst, val, len);
 	return 0;
 }
 
-int userbpf_object__set_global(struct userbpf_object *obj, const char *name,
-			       const char *value)
+int userbpf_object__set_global(struct userbpf_object *obj, const char *name, const char *value)
 {
 	const struct ub_btf_type *t;
 	struct global_ref ref;
@@ -265,8 +286,10 @@ int userbpf_object__set_global(struct userbpf_object *obj, const char *name,
 	if (err)
 		return err;
 	if (obj->loaded && ref.map->def.kind == USERBPF_OBJECT_MAP_RODATA)
-		return obj_err(obj, -EPERM, "global '%s': %s is read-only once "
-			       "loaded", name, ref.map->sec_name);
+		return obj_err(obj, -EPERM,
+			       "global '%s': %s is read-only once "
+			       "loaded",
+			       name, ref.map->sec_name);
 	t = ub_btf_skip_mods_typedefs(obj->btf, ref.type_id, NULL);
 	if (!t)
 		return obj_err(obj, -EINVAL, "global '%s': bad BTF type", name);
@@ -286,17 +309,18 @@ int userbpf_object__set_global(struct userbpf_object *obj, const char *name,
 		err = t->size_type > ref.size ? -EINVAL : set_enum(obj, name, t, tmp, value);
 		break;
 	case USERBPF_BTF_KIND_ARRAY:
-		err = ub_btf_array(t)->nelems > ref.size ? -EINVAL
-							  : set_chars(obj, name, t, tmp, value);
+		err = ub_btf_array(t)->nelems > ref.size ? -EINVAL :
+							   set_chars(obj, name, t, tmp, value);
 		break;
 	default:
-		err = obj_err(obj, -ENOTSUP, "global '%s': cannot set a %s from "
+		err = obj_err(obj, -ENOTSUP,
+			      "global '%s': cannot set a %s from "
 			      "text (integers, bools, enums and char arrays can be)",
 			      name, ub_btf_kind_str(t));
 	}
 	if (!err) {
-		size_t n = ub_btf_kind(t) == USERBPF_BTF_KIND_ARRAY ? ub_btf_array(t)->nelems
-								  : t->size_type;
+		size_t n = ub_btf_kind(t) == USERBPF_BTF_KIND_ARRAY ? ub_btf_array(t)->nelems :
+								      t->size_type;
 
 		memcpy(base + ref.offset, tmp, n);
 	}
@@ -344,8 +368,7 @@ int userbpf_object__load_only(struct userbpf_object *obj, const char *name)
 		if (map->def.type != USERBPF_MAP_TYPE_PROG_ARRAY)
 			continue;
 		for (s = 0; s < map->init_slot_cnt; s++)
-			if (map->init_slots[s] >= 0 &&
-			    (size_t)map->init_slots[s] < obj->prog_cnt)
+			if (map->init_slots[s] >= 0 && (size_t)map->init_slots[s] < obj->prog_cnt)
 				obj->progs[map->init_slots[s]].autoload = true;
 	}
 	return 0;

@@ -64,8 +64,7 @@ static int kcfg_type(const struct userbpf_btf *btf, uint32_t id, bool *is_signed
 		return KCFG_INT;
 	}
 	case USERBPF_BTF_KIND_ENUM:
-		return t->size_type == 4 && !strcmp(name, "libbpf_tristate")
-			       ? KCFG_TRISTATE : -1;
+		return t->size_type == 4 && !strcmp(name, "libbpf_tristate") ? KCFG_TRISTATE : -1;
 	case USERBPF_BTF_KIND_ARRAY: {
 		const struct ub_btf_type *e =
 			ub_btf_skip_mods_typedefs(btf, ub_btf_array(t)->type, NULL);
@@ -100,9 +99,8 @@ int ub_obj_collect_externs(struct userbpf_object *obj)
 	for (i = 0; i < obj->elf.sym_cnt; i++) {
 		const Elf64_Sym *sym = &obj->elf.syms[i];
 
-		n += sym->st_shndx == SHN_UNDEF &&
-		     (ELF64_ST_BIND(sym->st_info) == STB_GLOBAL ||
-		      ELF64_ST_BIND(sym->st_info) == STB_WEAK);
+		n += sym->st_shndx == SHN_UNDEF && (ELF64_ST_BIND(sym->st_info) == STB_GLOBAL ||
+						    ELF64_ST_BIND(sym->st_info) == STB_WEAK);
 	}
 	obj->externs = ub_calloc(n ? n : 1, sizeof(*obj->externs));
 	if (!obj->externs)
@@ -137,13 +135,17 @@ int ub_obj_collect_externs(struct userbpf_object *obj)
 		ext->type = kcfg_type(obj->btf, ext->type_id, &ext->is_signed);
 		size = ub_btf_resolve_size(obj->btf, ext->type_id);
 		if (ext->type < 0 || size <= 0 || size > 4096)
-			return obj_err(obj, -ENOTSUP, "sec '.kconfig': extern '%s' has "
-				       "an unsupported type", name);
+			return obj_err(obj, -ENOTSUP,
+				       "sec '.kconfig': extern '%s' has "
+				       "an unsupported type",
+				       name);
 		if (strncmp(name, "CONFIG_", 7) && strcmp(name, "LINUX_KERNEL_VERSION") &&
 		    strcmp(name, "LINUX_HAS_BPF_COOKIE") &&
 		    strcmp(name, "LINUX_HAS_SYSCALL_WRAPPER"))
-			return obj_err(obj, -EINVAL, "sec '.kconfig': unrecognized "
-				       "extern '%s'", name);
+			return obj_err(obj, -EINVAL,
+				       "sec '.kconfig': unrecognized "
+				       "extern '%s'",
+				       name);
 		ext->size = (uint32_t)size;
 		/* natural alignment of the scalar, bytes for char arrays */
 		if (ext->type != KCFG_CHAR_ARR)
@@ -156,8 +158,7 @@ int ub_obj_collect_externs(struct userbpf_object *obj)
 	return 0;
 }
 
-const struct ub_extern *ub_obj_find_extern(const struct userbpf_object *obj,
-					   size_t sym_idx)
+const struct ub_extern *ub_obj_find_extern(const struct userbpf_object *obj, size_t sym_idx)
 {
 	size_t i;
 
@@ -169,8 +170,8 @@ const struct ub_extern *ub_obj_find_extern(const struct userbpf_object *obj,
 
 /* ==== Values ==== */
 
-static int set_value(struct userbpf_object *obj, const struct ub_extern *ext,
-		     uint8_t *data, const char *value)
+static int set_value(struct userbpf_object *obj, const struct ub_extern *ext, uint8_t *data,
+		     const char *value)
 {
 	uint8_t *dst = data + ext->off;
 
@@ -187,9 +188,10 @@ static int set_value(struct userbpf_object *obj, const struct ub_extern *ext,
 		else if (!strcmp(value, "m") && ext->type != KCFG_BOOL)
 			v = ext->type == KCFG_CHAR ? 'm' : 2;
 		else
-			return obj_err(obj, -EINVAL, "extern (kcfg) '%s': value '%s' "
-				       "is not y/n%s", ext->name, value,
-				       ext->type == KCFG_BOOL ? "" : "/m");
+			return obj_err(obj, -EINVAL,
+				       "extern (kcfg) '%s': value '%s' "
+				       "is not y/n%s",
+				       ext->name, value, ext->type == KCFG_BOOL ? "" : "/m");
 		if (ext->type == KCFG_TRISTATE)
 			memcpy(dst, &v, 4);
 		else
@@ -200,8 +202,10 @@ static int set_value(struct userbpf_object *obj, const struct ub_extern *ext,
 		size_t len = strlen(value);
 
 		if (len < 2 || value[0] != '"' || value[len - 1] != '"')
-			return obj_err(obj, -EINVAL, "extern (kcfg) '%s': value '%s' "
-				       "is not a string", ext->name, value);
+			return obj_err(obj, -EINVAL,
+				       "extern (kcfg) '%s': value '%s' "
+				       "is not a string",
+				       ext->name, value);
 		len -= 2;
 		if (len >= ext->size)
 			len = ext->size - 1; /* truncated, as libbpf does */
@@ -214,11 +218,12 @@ static int set_value(struct userbpf_object *obj, const struct ub_extern *ext,
 		uint64_t v;
 
 		errno = 0;
-		v = ext->is_signed ? (uint64_t)strtoll(value, &end, 0)
-				   : strtoull(value, &end, 0);
+		v = ext->is_signed ? (uint64_t)strtoll(value, &end, 0) : strtoull(value, &end, 0);
 		if (errno || end == value || *end)
-			return obj_err(obj, -EINVAL, "extern (kcfg) '%s': value '%s' "
-				       "is not an integer", ext->name, value);
+			return obj_err(obj, -EINVAL,
+				       "extern (kcfg) '%s': value '%s' "
+				       "is not an integer",
+				       ext->name, value);
 		memcpy(dst, &v, ext->size); /* little-endian: the low bytes */
 		return 0;
 	}
@@ -227,8 +232,7 @@ static int set_value(struct userbpf_object *obj, const struct ub_extern *ext,
 }
 
 /* Apply "CONFIG_X=value" lines of text to externs not yet set. */
-static int apply_config(struct userbpf_object *obj, uint8_t *data, bool *set,
-			const char *text)
+static int apply_config(struct userbpf_object *obj, uint8_t *data, bool *set, const char *text)
 {
 	const char *line = text;
 	int err;
@@ -247,8 +251,7 @@ static int apply_config(struct userbpf_object *obj, uint8_t *data, bool *set,
 			for (i = 0; i < obj->extern_cnt; i++) {
 				if (set[i] || strcmp(obj->externs[i].name, buf))
 					continue;
-				err = set_value(obj, &obj->externs[i], data,
-						buf + (eq - line) + 1);
+				err = set_value(obj, &obj->externs[i], data, buf + (eq - line) + 1);
 				if (err)
 					return err;
 				set[i] = true;
@@ -296,8 +299,10 @@ int ub_kconfig_fill(struct userbpf_object *obj, uint8_t *data, size_t size,
 		else
 			continue;
 		if (ext->type != KCFG_INT && ext->type != KCFG_BOOL)
-			err = obj_err(obj, -EINVAL, "extern (kcfg) '%s' must be an "
-				      "integer or bool", ext->name);
+			err = obj_err(obj, -EINVAL,
+				      "extern (kcfg) '%s' must be an "
+				      "integer or bool",
+				      ext->name);
 		else
 			memcpy(data + ext->off, &v, ext->size);
 		set[i] = true;
@@ -323,7 +328,8 @@ int ub_kconfig_fill(struct userbpf_object *obj, uint8_t *data, size_t size,
 	}
 	for (i = 0; i < obj->extern_cnt && !err; i++)
 		if (!set[i] && !obj->externs[i].weak)
-			err = obj_err(obj, -ENOENT, "extern (kcfg) '%s': value not "
+			err = obj_err(obj, -ENOENT,
+				      "extern (kcfg) '%s': value not "
 				      "found (give it with the 'kconfig' open option)",
 				      obj->externs[i].name);
 	ub_free(set);

@@ -58,8 +58,7 @@ struct ub_err {
 	const char *file; /* prefix of every message */
 };
 
-int ub_errf(struct ub_err *e, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int ub_errf(struct ub_err *e, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ub_err_reset(struct ub_err *e);
 
 /* ==== ELF ==== */
@@ -72,14 +71,13 @@ struct ub_elf {
 	const char **sec_names; /* NUL-terminated, "" when unnamed */
 	size_t symtab_idx;	/* 0: no symbol table */
 	size_t strtab_idx;
-	Elf64_Sym *syms;	/* copied, st_shndx validated */
+	Elf64_Sym *syms; /* copied, st_shndx validated */
 	size_t sym_cnt;
 	uint32_t *data_sym_idx; /* data symbols by (shndx, name), lazily */
 	size_t data_sym_cnt;
 };
 
-int ub_elf_parse(struct ub_elf *elf, const uint8_t *data, size_t size,
-		 struct ub_err *err);
+int ub_elf_parse(struct ub_elf *elf, const uint8_t *data, size_t size, struct ub_err *err);
 void ub_elf_free(struct ub_elf *elf);
 /* Section bytes (NULL for NOBITS or a bad index); *size = sh_size. */
 const uint8_t *ub_elf_sec_data(const struct ub_elf *elf, size_t idx, size_t *size);
@@ -93,8 +91,7 @@ size_t ub_elf_find_sec(const struct ub_elf *elf, const char *name);
  * The data symbol (STT_OBJECT or STT_NOTYPE, not a section symbol) named
  * name in section shndx, or NULL.  O(log n) after a first sort.
  */
-const Elf64_Sym *ub_elf_find_data_sym(struct ub_elf *elf, size_t shndx,
-				      const char *name);
+const Elf64_Sym *ub_elf_find_data_sym(struct ub_elf *elf, size_t shndx, const char *name);
 /* Read a whole file into ub_alloc'd memory. 0 or -errno. */
 int ub_read_file(const char *path, uint8_t **buf, size_t *size);
 
@@ -149,12 +146,12 @@ struct ub_btf_decl_tag {
 struct ub_btf_name_index;
 
 struct userbpf_btf {
-	uint8_t *types;	   /* type section (4-byte aligned copy) */
+	uint8_t *types; /* type section (4-byte aligned copy) */
 	size_t types_len;
-	char *strs;	   /* string section, strs[strs_len - 1] == '\0' */
+	char *strs; /* string section, strs[strs_len - 1] == '\0' */
 	size_t strs_len;
-	uint32_t type_cnt; /* including void (id 0) */
-	uint32_t *offs;	   /* offs[id]: byte offset in types, id >= 1 */
+	uint32_t type_cnt;		 /* including void (id 0) */
+	uint32_t *offs;			 /* offs[id]: byte offset in types, id >= 1 */
 	struct ub_btf_name_index *index; /* built on first CO-RE lookup */
 };
 
@@ -177,8 +174,7 @@ static inline bool ub_btf_is_composite(const struct ub_btf_type *t)
 }
 static inline bool ub_btf_is_any_enum(const struct ub_btf_type *t)
 {
-	return ub_btf_kind(t) == USERBPF_BTF_KIND_ENUM ||
-	       ub_btf_kind(t) == USERBPF_BTF_KIND_ENUM64;
+	return ub_btf_kind(t) == USERBPF_BTF_KIND_ENUM || ub_btf_kind(t) == USERBPF_BTF_KIND_ENUM64;
 }
 static inline bool ub_btf_is_mod(const struct ub_btf_type *t)
 {
@@ -212,15 +208,13 @@ static inline uint32_t ub_btf_int_bits(const struct ub_btf_type *t)
 {
 	return *(const uint32_t *)(t + 1) & 0xff;
 }
-static inline uint32_t ub_btf_member_bit_offset(const struct ub_btf_type *t,
-						uint32_t idx)
+static inline uint32_t ub_btf_member_bit_offset(const struct ub_btf_type *t, uint32_t idx)
 {
 	uint32_t off = ub_btf_members(t)[idx].offset;
 
 	return ub_btf_kflag(t) ? off & 0xffffff : off;
 }
-static inline uint32_t ub_btf_member_bitfield_size(const struct ub_btf_type *t,
-						   uint32_t idx)
+static inline uint32_t ub_btf_member_bitfield_size(const struct ub_btf_type *t, uint32_t idx)
 {
 	return ub_btf_kflag(t) ? ub_btf_members(t)[idx].offset >> 24 : 0;
 }
@@ -229,8 +223,8 @@ static inline uint32_t ub_btf_member_bitfield_size(const struct ub_btf_type *t,
  * Parse and validate raw BTF (header, every type's layout and references,
  * string offsets).  The bytes are copied.  Errors name "sec_name".
  */
-int ub_btf_parse(const uint8_t *data, size_t size, const char *sec_name,
-		 struct ub_err *err, struct userbpf_btf **out);
+int ub_btf_parse(const uint8_t *data, size_t size, const char *sec_name, struct ub_err *err,
+		 struct userbpf_btf **out);
 void ub_btf_free(struct userbpf_btf *btf);
 /* Type by id (id 0 is void), or NULL when out of range. */
 const struct ub_btf_type *ub_btf_type_by_id(const struct userbpf_btf *btf, uint32_t id);
@@ -239,16 +233,15 @@ const char *ub_btf_str(const struct userbpf_btf *btf, uint32_t off);
 /* Name of a type: "" when anonymous or invalid. */
 const char *ub_btf_type_name(const struct userbpf_btf *btf, const struct ub_btf_type *t);
 /* Skip typedefs and modifiers; NULL on a bad id or a cycle. */
-const struct ub_btf_type *ub_btf_skip_mods_typedefs(const struct userbpf_btf *btf,
-						    uint32_t id, uint32_t *res_id);
+const struct ub_btf_type *ub_btf_skip_mods_typedefs(const struct userbpf_btf *btf, uint32_t id,
+						    uint32_t *res_id);
 /* Skip modifiers only (typedefs kept). */
-const struct ub_btf_type *ub_btf_skip_mods(const struct userbpf_btf *btf,
-					   uint32_t id, uint32_t *res_id);
+const struct ub_btf_type *ub_btf_skip_mods(const struct userbpf_btf *btf, uint32_t id,
+					   uint32_t *res_id);
 /* Size in bytes; -EINVAL (no size, cycle), -E2BIG (over 4 GiB). */
 int64_t ub_btf_resolve_size(const struct userbpf_btf *btf, uint32_t id);
 /* First type id with name and kind (kind < 0: any), or -ENOENT. */
-int64_t ub_btf_find_by_name_kind(const struct userbpf_btf *btf, const char *name,
-				 int kind);
+int64_t ub_btf_find_by_name_kind(const struct userbpf_btf *btf, const char *name, int kind);
 /* Offset + 1 of a top-level struct bpf_spin_lock in a value type, or 0. */
 uint32_t ub_btf_spin_lock_off1(const struct userbpf_btf *btf, uint32_t value_type_id);
 /* Kind name for messages ("struct", "typedef" ...). */
@@ -260,8 +253,8 @@ size_t ub_btf_essential_name_len(const char *name);
  * kind CO-RE considers compatible with kind.  Builds the index on first
  * use.  Returns the count (ids in *ids, owned by the caller) or -errno.
  */
-int ub_btf_find_cands(struct userbpf_btf *target, const char *name, size_t len,
-		      uint32_t kind, uint32_t **ids);
+int ub_btf_find_cands(struct userbpf_btf *target, const char *name, size_t len, uint32_t kind,
+		      uint32_t **ids);
 
 /* ==== BTF.ext ==== */
 
@@ -302,7 +295,7 @@ enum ub_core_kind {
 struct ub_btf_ext_sec {
 	uint32_t sec_name_off; /* in .BTF strings */
 	uint32_t cnt;
-	const uint8_t *recs;   /* cnt records of rec_size bytes */
+	const uint8_t *recs; /* cnt records of rec_size bytes */
 };
 struct ub_btf_ext_info {
 	uint32_t rec_size;
@@ -315,13 +308,12 @@ struct ub_btf_ext {
 	struct ub_btf_ext_info func_info, line_info, core_relo;
 };
 
-int ub_btf_ext_parse(const uint8_t *data, size_t size, struct ub_err *err,
-		     struct ub_btf_ext **out);
+int ub_btf_ext_parse(const uint8_t *data, size_t size, struct ub_err *err, struct ub_btf_ext **out);
 void ub_btf_ext_free(struct ub_btf_ext *ext);
 /* Copy record i of sec (the known prefix of it) into out. */
 static inline void ub_btf_ext_rec(const struct ub_btf_ext_info *info,
-				  const struct ub_btf_ext_sec *sec, size_t i,
-				  void *out, size_t out_size)
+				  const struct ub_btf_ext_sec *sec, size_t i, void *out,
+				  size_t out_size)
 {
 	memcpy(out, sec->recs + i * info->rec_size, out_size);
 }
@@ -395,7 +387,7 @@ struct userbpf_object_map {
 	char *name;
 	const char *sec_name;
 	size_t sec_idx;
-	uint64_t sec_offset; /* symbol offset inside its section */
+	uint64_t sec_offset;  /* symbol offset inside its section */
 	uint32_t btf_var_idx; /* .maps: index in the DATASEC */
 	struct userbpf_map_def def;
 	/* prog-array / map-in-map initialisers: -1 empty, else a map index
@@ -414,9 +406,9 @@ struct ub_extern {
 	const char *name; /* in the ELF string table */
 	size_t sym_idx;
 	uint32_t type_id;
-	int type;	  /* kconfig.c's enum kcfg_type */
+	int type; /* kconfig.c's enum kcfg_type */
 	uint32_t size;
-	uint64_t off;	  /* in the .kconfig map value */
+	uint64_t off; /* in the .kconfig map value */
 	bool is_signed;
 	bool weak;
 };
@@ -425,7 +417,7 @@ struct ub_extern {
 
 struct userbpf_object {
 	char *name;
-	char *path; /* for messages */
+	char *path;   /* for messages */
 	uint8_t *buf; /* copy of the file */
 	size_t size;
 	struct ub_elf elf;
@@ -456,8 +448,8 @@ struct userbpf_object {
 	size_t helper_cnt;
 	const struct userbpf_helper *extra_helpers;
 	size_t extra_helper_cnt;
-	int engine; /* enum userbpf_engine, applied to every program */
-	bool unverified;	/* open option: skip the verifier at load */
+	int engine;	 /* enum userbpf_engine, applied to every program */
+	bool unverified; /* open option: skip the verifier at load */
 	int prepare_err; /* a failed prepare leaves programs half relocated */
 	bool prepared;
 	bool loaded;
@@ -485,8 +477,7 @@ int ub_obj_relocate_core(struct userbpf_object *obj, struct userbpf_btf *target)
 void ub_btf_fixup_datasecs(struct userbpf_object *obj);
 /* kconfig.c */
 int ub_obj_collect_externs(struct userbpf_object *obj);
-const struct ub_extern *ub_obj_find_extern(const struct userbpf_object *obj,
-					   size_t sym_idx);
+const struct ub_extern *ub_obj_find_extern(const struct userbpf_object *obj, size_t sym_idx);
 int ub_kconfig_fill(struct userbpf_object *obj, uint8_t *data, size_t size,
 		    const char *kconfig_text);
 /* target_btf.c */
@@ -510,8 +501,7 @@ const struct userbpf_btf *ub_prog_task_btf(const struct userbpf_prog *prog);
 struct userbpf_btf *ub_kernel_btf(void);
 /* The CO-RE target of obj per its options: *shared when it is the
  * kernel's (not to be freed).  0 or -errno (message set). */
-int ub_obj_target_btf(struct userbpf_object *obj, struct userbpf_btf **out,
-		      bool *shared);
+int ub_obj_target_btf(struct userbpf_object *obj, struct userbpf_btf **out, bool *shared);
 /* kernel_helpers.c: the kernel's name of helper id (no "bpf_"), or NULL */
 const char *ub_kernel_helper_name(uint32_t id);
 /* ctx_btf.c (generated) */

@@ -27,8 +27,7 @@
 
 bool ub_map_is_map_in_map(uint32_t type)
 {
-	return type == USERBPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	       type == USERBPF_MAP_TYPE_HASH_OF_MAPS;
+	return type == USERBPF_MAP_TYPE_ARRAY_OF_MAPS || type == USERBPF_MAP_TYPE_HASH_OF_MAPS;
 }
 
 /* A new zeroed map entry; the array grows geometrically. */
@@ -53,8 +52,7 @@ static struct userbpf_object_map *add_map(struct userbpf_object *obj)
 	return m;
 }
 
-static const Elf64_Sym *find_data_sym(struct userbpf_object *obj,
-				      size_t sec_idx, const char *name)
+static const Elf64_Sym *find_data_sym(struct userbpf_object *obj, size_t sec_idx, const char *name)
 {
 	return ub_elf_find_data_sym(&obj->elf, sec_idx, name);
 }
@@ -127,13 +125,16 @@ static int get_field_int(struct userbpf_object *obj, const char *map_name,
 		return 0;
 	}
 	if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_PTR)
-		return obj_err(obj, -EINVAL, "map '%s': attr '%s': expected PTR, "
-			       "got %s", map_name, name, t ? ub_btf_kind_str(t) : "?");
+		return obj_err(obj, -EINVAL,
+			       "map '%s': attr '%s': expected PTR, "
+			       "got %s",
+			       map_name, name, t ? ub_btf_kind_str(t) : "?");
 	arr = ub_btf_type_by_id(btf, t->size_type);
 	if (!arr || ub_btf_kind(arr) != USERBPF_BTF_KIND_ARRAY)
-		return obj_err(obj, -EINVAL, "map '%s': attr '%s': expected ARRAY, "
-			       "got %s", map_name, name,
-			       arr ? ub_btf_kind_str(arr) : "?");
+		return obj_err(obj, -EINVAL,
+			       "map '%s': attr '%s': expected ARRAY, "
+			       "got %s",
+			       map_name, name, arr ? ub_btf_kind_str(arr) : "?");
 	*res = ub_btf_array(arr)->nelems;
 	return 0;
 }
@@ -147,18 +148,17 @@ static int get_field_u32(struct userbpf_object *obj, const char *map_name,
 	if (err)
 		return err;
 	if (v > UINT32_MAX)
-		return obj_err(obj, -EINVAL, "map '%s': attr '%s': value %llu "
-			       "does not fit 32 bits", map_name,
-			       ub_btf_str(obj->btf, m->name_off),
-			       (unsigned long long)v);
+		return obj_err(obj, -EINVAL,
+			       "map '%s': attr '%s': value %llu "
+			       "does not fit 32 bits",
+			       map_name, ub_btf_str(obj->btf, m->name_off), (unsigned long long)v);
 	*res = (uint32_t)v;
 	return 0;
 }
 
 /* __type(key, T): typeof(T) *key -> size and type id of T. */
 static int get_field_type(struct userbpf_object *obj, const char *map_name,
-			  const struct ub_btf_member *m, uint32_t *size,
-			  uint32_t *type_id)
+			  const struct ub_btf_member *m, uint32_t *size, uint32_t *type_id)
 {
 	const struct userbpf_btf *btf = obj->btf;
 	const char *name = ub_btf_str(btf, m->name_off);
@@ -166,16 +166,18 @@ static int get_field_type(struct userbpf_object *obj, const char *map_name,
 	int64_t sz;
 
 	if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_PTR)
-		return obj_err(obj, -EINVAL, "map '%s': %s spec is not PTR: %s",
-			       map_name, name, t ? ub_btf_kind_str(t) : "?");
+		return obj_err(obj, -EINVAL, "map '%s': %s spec is not PTR: %s", map_name, name,
+			       t ? ub_btf_kind_str(t) : "?");
 	sz = ub_btf_resolve_size(btf, t->size_type);
 	if (sz < 0 || sz > UINT32_MAX)
 		return obj_err(obj, sz < 0 ? (int)sz : -E2BIG,
-			       "map '%s': can't determine %s size for type [%u]",
-			       map_name, name, t->size_type);
+			       "map '%s': can't determine %s size for type [%u]", map_name, name,
+			       t->size_type);
 	if (*size && *size != (uint32_t)sz)
-		return obj_err(obj, -EINVAL, "map '%s': conflicting %s size %u != "
-			       "%lld", map_name, name, *size, (long long)sz);
+		return obj_err(obj, -EINVAL,
+			       "map '%s': conflicting %s size %u != "
+			       "%lld",
+			       map_name, name, *size, (long long)sz);
 	*size = (uint32_t)sz;
 	*type_id = t->size_type;
 	return 0;
@@ -198,8 +200,10 @@ static int parse_map_def(struct userbpf_object *obj, const char *map_name,
 		const char *name = ub_btf_str(btf, m->name_off);
 
 		if (!name || !name[0])
-			return obj_err(obj, -EINVAL, "map '%s': member %u has no "
-				       "name", map_name, i);
+			return obj_err(obj, -EINVAL,
+				       "map '%s': member %u has no "
+				       "name",
+				       map_name, i);
 		if (!strcmp(name, "type")) {
 			err = get_field_u32(obj, map_name, m, &out->type);
 		} else if (!strcmp(name, "max_entries")) {
@@ -209,13 +213,14 @@ static int parse_map_def(struct userbpf_object *obj, const char *map_name,
 		} else if (!strcmp(name, "numa_node")) {
 			err = get_field_u32(obj, map_name, m, &out->numa_node);
 		} else if (!strcmp(name, "key_size") || !strcmp(name, "value_size")) {
-			uint32_t sz, *dst = name[0] == 'k' ? &out->key_size
-							   : &out->value_size;
+			uint32_t sz, *dst = name[0] == 'k' ? &out->key_size : &out->value_size;
 
 			err = get_field_u32(obj, map_name, m, &sz);
 			if (!err && *dst && *dst != sz)
-				err = obj_err(obj, -EINVAL, "map '%s': conflicting "
-					      "%s %u != %u", map_name, name, *dst, sz);
+				err = obj_err(obj, -EINVAL,
+					      "map '%s': conflicting "
+					      "%s %u != %u",
+					      map_name, name, *dst, sz);
 			if (!err)
 				*dst = sz;
 		} else if (!strcmp(name, "key")) {
@@ -228,64 +233,80 @@ static int parse_map_def(struct userbpf_object *obj, const char *map_name,
 			err = get_field_int(obj, map_name, m, &out->map_extra);
 		} else if (!strcmp(name, "pinning")) {
 			if (!inner)
-				return obj_err(obj, -EINVAL, "map '%s': inner def "
-					       "can't be pinned", map_name);
+				return obj_err(obj, -EINVAL,
+					       "map '%s': inner def "
+					       "can't be pinned",
+					       map_name);
 			err = get_field_u32(obj, map_name, m, &out->pinning);
 			if (!err && out->pinning > 1)
-				err = obj_err(obj, -EINVAL, "map '%s': invalid "
-					      "pinning value %u", map_name,
-					      out->pinning);
+				err = obj_err(obj, -EINVAL,
+					      "map '%s': invalid "
+					      "pinning value %u",
+					      map_name, out->pinning);
 		} else if (!strcmp(name, "values")) {
 			bool mim = ub_map_is_map_in_map(out->type);
 			bool prog_array = out->type == USERBPF_MAP_TYPE_PROG_ARRAY;
 			const struct ub_btf_type *t;
 
 			if (!inner)
-				return obj_err(obj, -ENOTSUP, "map '%s': multi-level "
-					       "inner maps not supported", map_name);
+				return obj_err(obj, -ENOTSUP,
+					       "map '%s': multi-level "
+					       "inner maps not supported",
+					       map_name);
 			if (i != vlen - 1)
-				return obj_err(obj, -EINVAL, "map '%s': '%s' member "
-					       "should be last", map_name, name);
+				return obj_err(obj, -EINVAL,
+					       "map '%s': '%s' member "
+					       "should be last",
+					       map_name, name);
 			if (!mim && !prog_array)
-				return obj_err(obj, -ENOTSUP, "map '%s': should be "
-					       "map-in-map or prog-array", map_name);
+				return obj_err(obj, -ENOTSUP,
+					       "map '%s': should be "
+					       "map-in-map or prog-array",
+					       map_name);
 			if (out->value_size && out->value_size != 4)
-				return obj_err(obj, -EINVAL, "map '%s': conflicting "
-					       "value size %u != 4", map_name,
-					       out->value_size);
+				return obj_err(obj, -EINVAL,
+					       "map '%s': conflicting "
+					       "value size %u != 4",
+					       map_name, out->value_size);
 			out->value_size = 4;
 			t = ub_btf_type_by_id(btf, m->type);
 			if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_ARRAY ||
 			    ub_btf_array(t)->nelems)
-				return obj_err(obj, -EINVAL, "map '%s': values spec "
-					       "is not a zero-sized array", map_name);
+				return obj_err(obj, -EINVAL,
+					       "map '%s': values spec "
+					       "is not a zero-sized array",
+					       map_name);
 			t = ub_btf_skip_mods_typedefs(btf, ub_btf_array(t)->type, NULL);
 			if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_PTR)
-				return obj_err(obj, -EINVAL, "map '%s': values def "
-					       "is of unexpected kind %s", map_name,
-					       t ? ub_btf_kind_str(t) : "?");
+				return obj_err(obj, -EINVAL,
+					       "map '%s': values def "
+					       "is of unexpected kind %s",
+					       map_name, t ? ub_btf_kind_str(t) : "?");
 			t = ub_btf_skip_mods_typedefs(btf, t->size_type, NULL);
 			if (prog_array) {
 				if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_FUNC_PROTO)
-					return obj_err(obj, -EINVAL, "map '%s': "
+					return obj_err(obj, -EINVAL,
+						       "map '%s': "
 						       "prog-array value def is "
 						       "of unexpected kind %s",
-						       map_name,
-						       t ? ub_btf_kind_str(t) : "?");
+						       map_name, t ? ub_btf_kind_str(t) : "?");
 				continue;
 			}
 			if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_STRUCT)
-				return obj_err(obj, -EINVAL, "map '%s': map-in-map "
+				return obj_err(obj, -EINVAL,
+					       "map '%s': map-in-map "
 					       "inner def is of unexpected kind %s",
 					       map_name, t ? ub_btf_kind_str(t) : "?");
 			err = parse_map_def(obj, map_name, t, inner, NULL);
 			if (!err && inner->type == USERBPF_MAP_TYPE_UNSPEC)
-				err = obj_err(obj, -EINVAL, "map '%s.inner': map "
-					      "type isn't specified", map_name);
+				err = obj_err(obj, -EINVAL,
+					      "map '%s.inner': map "
+					      "type isn't specified",
+					      map_name);
 			out->has_inner = 1;
 		} else {
-			ub_debug("%s: map '%s': ignoring unknown field '%s'\n",
-				 obj->path, map_name, name);
+			ub_debug("%s: map '%s': ignoring unknown field '%s'\n", obj->path, map_name,
+				 name);
 		}
 	}
 	return err;
@@ -302,11 +323,13 @@ static int init_btf_maps(struct userbpf_object *obj)
 	int err;
 
 	if (!btf)
-		return obj_err(obj, -EINVAL, "sec '.maps': BTF-defined maps need "
+		return obj_err(obj, -EINVAL,
+			       "sec '.maps': BTF-defined maps need "
 			       "a .BTF section (compile with -g)");
 	sec_id = ub_btf_find_by_name_kind(btf, ".maps", USERBPF_BTF_KIND_DATASEC);
 	if (sec_id < 0)
-		return obj_err(obj, -EINVAL, "sec '.maps': DATASEC '.maps' not "
+		return obj_err(obj, -EINVAL,
+			       "sec '.maps': DATASEC '.maps' not "
 			       "found in BTF");
 	sec = ub_btf_type_by_id(btf, (uint32_t)sec_id);
 	vsi = ub_btf_extra(sec);
@@ -320,29 +343,40 @@ static int init_btf_maps(struct userbpf_object *obj)
 		uint32_t linkage;
 
 		if (ub_btf_kind(var) != USERBPF_BTF_KIND_VAR)
-			return obj_err(obj, -EINVAL, "sec '.maps': entry %u is a %s, "
-				       "not a VAR", i, ub_btf_kind_str(var));
+			return obj_err(obj, -EINVAL,
+				       "sec '.maps': entry %u is a %s, "
+				       "not a VAR",
+				       i, ub_btf_kind_str(var));
 		if (!name[0])
-			return obj_err(obj, -EINVAL, "sec '.maps': map #%u has no "
-				       "name", i);
+			return obj_err(obj, -EINVAL,
+				       "sec '.maps': map #%u has no "
+				       "name",
+				       i);
 		linkage = ((const struct ub_btf_var *)ub_btf_extra(var))->linkage;
 		if (linkage != BTF_VAR_GLOBAL_ALLOCATED && linkage != BTF_VAR_STATIC)
-			return obj_err(obj, -ENOTSUP, "map '%s': unsupported map "
-				       "linkage %u", name, linkage);
+			return obj_err(obj, -ENOTSUP,
+				       "map '%s': unsupported map "
+				       "linkage %u",
+				       name, linkage);
 		def = ub_btf_skip_mods_typedefs(btf, var->size_type, NULL);
 		if (!def || ub_btf_kind(def) != USERBPF_BTF_KIND_STRUCT)
-			return obj_err(obj, -EINVAL, "map '%s': unexpected def kind "
-				       "%s", name, def ? ub_btf_kind_str(def) : "?");
+			return obj_err(obj, -EINVAL,
+				       "map '%s': unexpected def kind "
+				       "%s",
+				       name, def ? ub_btf_kind_str(def) : "?");
 		sym = find_data_sym(obj, obj->maps_shndx, name);
 		if (!sym)
-			return obj_err(obj, -EINVAL, "map '%s': no symbol in section "
-				       "'.maps'", name);
+			return obj_err(obj, -EINVAL,
+				       "map '%s': no symbol in section "
+				       "'.maps'",
+				       name);
 		if (sym->st_value > sec_size || vsi[i].size > sec_size - sym->st_value ||
 		    def->size_type > vsi[i].size)
-			return obj_err(obj, -EINVAL, "map '%s': BTF data is corrupted "
+			return obj_err(obj, -EINVAL,
+				       "map '%s': BTF data is corrupted "
 				       "(offset %llu, size %u, def size %u, section "
-				       "%llu bytes)", name,
-				       (unsigned long long)sym->st_value, vsi[i].size,
+				       "%llu bytes)",
+				       name, (unsigned long long)sym->st_value, vsi[i].size,
 				       def->size_type, (unsigned long long)sec_size);
 		map = add_map(obj);
 		if (!map)
@@ -360,8 +394,10 @@ static int init_btf_maps(struct userbpf_object *obj)
 		if (err)
 			return err;
 		if (map->def.type == USERBPF_MAP_TYPE_UNSPEC)
-			return obj_err(obj, -EINVAL, "map '%s': map type isn't "
-				       "specified", name);
+			return obj_err(obj, -EINVAL,
+				       "map '%s': map type isn't "
+				       "specified",
+				       name);
 		if (map->def.has_inner) {
 			map->def.inner_type = inner.type;
 			map->def.inner_key_size = inner.key_size;
@@ -393,8 +429,10 @@ static int init_legacy_maps(struct userbpf_object *obj)
 	if (!nr)
 		return 0;
 	if (!size || size % nr)
-		return obj_err(obj, -EINVAL, "sec 'maps': unable to determine map "
-			       "definition size: %zu maps in %zu bytes", nr, size);
+		return obj_err(obj, -EINVAL,
+			       "sec 'maps': unable to determine map "
+			       "definition size: %zu maps in %zu bytes",
+			       nr, size);
 	def_sz = size / nr;
 	for (i = 0; i < obj->elf.sym_cnt; i++) {
 		const Elf64_Sym *sym = &obj->elf.syms[i];
@@ -407,19 +445,22 @@ static int init_legacy_maps(struct userbpf_object *obj)
 			continue;
 		name = ub_elf_sym_name(&obj->elf, sym);
 		if (!name || !name[0])
-			return obj_err(obj, -EINVAL, "sec 'maps': map symbol %zu has "
-				       "no name", i);
+			return obj_err(obj, -EINVAL,
+				       "sec 'maps': map symbol %zu has "
+				       "no name",
+				       i);
 		if (sym->st_value > size || def_sz > size - sym->st_value)
-			return obj_err(obj, -EINVAL, "sec 'maps': map '%s' at offset "
-				       "%llu crosses the section end", name,
-				       (unsigned long long)sym->st_value);
+			return obj_err(obj, -EINVAL,
+				       "sec 'maps': map '%s' at offset "
+				       "%llu crosses the section end",
+				       name, (unsigned long long)sym->st_value);
 		memset(&def, 0, sizeof(def));
-		memcpy(&def, data + sym->st_value,
-		       def_sz < sizeof(def) ? def_sz : sizeof(def));
+		memcpy(&def, data + sym->st_value, def_sz < sizeof(def) ? def_sz : sizeof(def));
 		/* a bigger definition than ours: extra bytes must be 0 */
 		for (j = sizeof(def); j < def_sz; j++)
 			if (data[sym->st_value + j])
-				return obj_err(obj, -EINVAL, "map '%s': unknown "
+				return obj_err(obj, -EINVAL,
+					       "map '%s': unknown "
 					       "non-zero bytes in its definition",
 					       name);
 		map = add_map(obj);
@@ -469,8 +510,7 @@ static char *internal_map_name(const struct userbpf_object *obj, const char *rea
 		if (pfx_len > strlen(obj->name))
 			pfx_len = strlen(obj->name);
 	}
-	snprintf(name, sizeof(name), "%.*s%.*s", (int)pfx_len, obj->name,
-		 (int)sfx_len, real);
+	snprintf(name, sizeof(name), "%.*s%.*s", (int)pfx_len, obj->name, (int)sfx_len, real);
 	for (p = name; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.')
 			*p = '_';
@@ -492,19 +532,19 @@ static int init_data_maps(struct userbpf_object *obj)
 		if (sh->sh_type == SHT_PROGBITS && !(sh->sh_flags & SHF_EXECINSTR) &&
 		    sec_is(name, ".data"))
 			kind = USERBPF_OBJECT_MAP_DATA;
-		else if (sh->sh_type == SHT_PROGBITS &&
-			 !(sh->sh_flags & SHF_EXECINSTR) && sec_is(name, ".rodata"))
+		else if (sh->sh_type == SHT_PROGBITS && !(sh->sh_flags & SHF_EXECINSTR) &&
+			 sec_is(name, ".rodata"))
 			kind = USERBPF_OBJECT_MAP_RODATA;
 		else if (sh->sh_type == SHT_NOBITS && sec_is(name, ".bss"))
 			kind = USERBPF_OBJECT_MAP_BSS;
 		else
 			continue;
 		if (sh->sh_size > UB_DATA_MAX_SIZE)
-			return obj_err(obj, -E2BIG, "sec '%s': %llu bytes of global "
+			return obj_err(obj, -E2BIG,
+				       "sec '%s': %llu bytes of global "
 				       "data exceed the %u-byte limit of array "
-				       "map values", name,
-				       (unsigned long long)sh->sh_size,
-				       UB_DATA_MAX_SIZE);
+				       "map values",
+				       name, (unsigned long long)sh->sh_size, UB_DATA_MAX_SIZE);
 		map = add_map(obj);
 		if (!map)
 			return -ENOMEM;
@@ -574,8 +614,7 @@ int ub_obj_init_maps(struct userbpf_object *obj)
 
 /* ==== .rel.maps: prog-array and map-in-map initialisers ==== */
 
-static struct userbpf_program *find_entry_prog(struct userbpf_object *obj,
-					       const char *name)
+static struct userbpf_program *find_entry_prog(struct userbpf_object *obj, const char *name)
 {
 	size_t i;
 
@@ -615,18 +654,21 @@ int ub_obj_collect_map_relos(struct userbpf_object *obj, size_t rel_idx)
 
 		memcpy(&rel, data + i * sizeof(rel), sizeof(rel));
 		if (ELF64_R_SYM(rel.r_info) >= elf->sym_cnt)
-			return obj_err(obj, -EINVAL, "sec '.rel.maps': relo #%zu: "
-				       "symbol index %llu out of range", i,
-				       (unsigned long long)ELF64_R_SYM(rel.r_info));
+			return obj_err(obj, -EINVAL,
+				       "sec '.rel.maps': relo #%zu: "
+				       "symbol index %llu out of range",
+				       i, (unsigned long long)ELF64_R_SYM(rel.r_info));
 		if (ELF64_R_TYPE(rel.r_info) != UB_R_BPF_64_ABS64 &&
 		    ELF64_R_TYPE(rel.r_info) != UB_R_BPF_64_64)
-			return obj_err(obj, -EINVAL, "sec '.rel.maps': relo #%zu: "
-				       "unexpected type %llu", i,
-				       (unsigned long long)ELF64_R_TYPE(rel.r_info));
+			return obj_err(obj, -EINVAL,
+				       "sec '.rel.maps': relo #%zu: "
+				       "unexpected type %llu",
+				       i, (unsigned long long)ELF64_R_TYPE(rel.r_info));
 		if (rel.r_offset > maps_size || maps_size - rel.r_offset < 8)
-			return obj_err(obj, -EINVAL, "sec '.rel.maps': relo #%zu: "
-				       "offset %llu outside '.maps'", i,
-				       (unsigned long long)rel.r_offset);
+			return obj_err(obj, -EINVAL,
+				       "sec '.rel.maps': relo #%zu: "
+				       "offset %llu outside '.maps'",
+				       i, (unsigned long long)rel.r_offset);
 		sym = &elf->syms[ELF64_R_SYM(rel.r_info)];
 		name = ub_elf_sym_name(elf, sym);
 		if (!name)
@@ -644,59 +686,69 @@ int ub_obj_collect_map_relos(struct userbpf_object *obj, size_t rel_idx)
 			}
 		}
 		if (!map)
-			return obj_err(obj, -EINVAL, "sec '.rel.maps': relo #%zu: "
-				       "no map at offset %llu for '%s'", i,
-				       (unsigned long long)rel.r_offset, name);
+			return obj_err(obj, -EINVAL,
+				       "sec '.rel.maps': relo #%zu: "
+				       "no map at offset %llu for '%s'",
+				       i, (unsigned long long)rel.r_offset, name);
 		if (ub_map_is_map_in_map(map->def.type)) {
 			const struct userbpf_object_map *t =
-				(const struct userbpf_object_map *)
-					userbpf_object__find_map_by_name(obj, name);
+				(const struct userbpf_object_map *)userbpf_object__find_map_by_name(
+					obj, name);
 
 			if (sym->st_shndx != obj->maps_shndx || !t ||
 			    t->def.kind != USERBPF_OBJECT_MAP_BTF)
-				return obj_err(obj, -EINVAL, "map '%s': slot value "
+				return obj_err(obj, -EINVAL,
+					       "map '%s': slot value "
 					       "'%s' isn't a BTF-defined map",
 					       map->name, name);
 			if (map->def.type == USERBPF_MAP_TYPE_HASH_OF_MAPS &&
 			    map->def.key_size != 4)
-				return obj_err(obj, -EINVAL, "map '%s': hash-of-maps "
+				return obj_err(obj, -EINVAL,
+					       "map '%s': hash-of-maps "
 					       "with initialisers needs key size "
-					       "4", map->name);
+					       "4",
+					       map->name);
 			target = t - obj->maps;
 		} else if (map->def.type == USERBPF_MAP_TYPE_PROG_ARRAY) {
 			const struct userbpf_program *p = find_entry_prog(obj, name);
 
 			if (!p || p->sec_idx != sym->st_shndx ||
 			    p->sec_insn_off * UB_INSN_SZ != sym->st_value)
-				return obj_err(obj, -EINVAL, "map '%s': slot value "
+				return obj_err(obj, -EINVAL,
+					       "map '%s': slot value "
 					       "'%s' isn't an entry-point program",
 					       map->name, name);
 			target = p - obj->progs;
 		} else {
-			return obj_err(obj, -EINVAL, "map '%s': initialiser '%s' "
+			return obj_err(obj, -EINVAL,
+				       "map '%s': initialiser '%s' "
 				       "for a map that is neither map-in-map nor "
-				       "prog array", map->name, name);
+				       "prog array",
+				       map->name, name);
 		}
 		var = ub_btf_type_by_id(btf, vsi->type);
 		def = ub_btf_skip_mods_typedefs(btf, var->size_type, NULL);
 		if (!def || ub_btf_vlen(def) == 0)
-			return obj_err(obj, -EINVAL, "map '%s': no values member",
-				       map->name);
+			return obj_err(obj, -EINVAL, "map '%s': no values member", map->name);
 		member = &ub_btf_members(def)[ub_btf_vlen(def) - 1];
 		mname = ub_btf_str(btf, member->name_off);
 		if (!mname || strcmp(mname, "values"))
-			return obj_err(obj, -EINVAL, "map '%s': relocation outside "
-				       "'values'", map->name);
+			return obj_err(obj, -EINVAL,
+				       "map '%s': relocation outside "
+				       "'values'",
+				       map->name);
 		moff = ub_btf_member_bit_offset(def, ub_btf_vlen(def) - 1) / 8;
 		if (rel.r_offset - map->sec_offset < moff ||
 		    (rel.r_offset - map->sec_offset - moff) % 8)
-			return obj_err(obj, -EINVAL, "map '%s': misaligned "
-				       "initialiser for '%s'", map->name, name);
+			return obj_err(obj, -EINVAL,
+				       "map '%s': misaligned "
+				       "initialiser for '%s'",
+				       map->name, name);
 		slot = (rel.r_offset - map->sec_offset - moff) / 8;
 		if (slot >= map->init_slot_cnt) {
 			/* geometric growth: relocations may come in any order */
-			size_t cnt = map->init_slot_cnt * 2 > slot + 1
-					     ? map->init_slot_cnt * 2 : slot + 1;
+			size_t cnt = map->init_slot_cnt * 2 > slot + 1 ? map->init_slot_cnt * 2 :
+									 slot + 1;
 			int64_t *slots = ub_calloc(cnt, sizeof(*slots));
 			size_t k;
 

@@ -30,9 +30,8 @@
 #include "userbpf/verifier.h"
 #include "helpers/task_struct.h"
 
-#define OPTS_HAS(opts, field)                                                 \
-	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +       \
-				       sizeof((opts)->field))
+#define OPTS_HAS(opts, field)                                                                      \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
 #define OPTS_GET(opts, field, def) (OPTS_HAS(opts, field) ? (opts)->field : (def))
 
 /* Helper id standing in for libbpf's poison call (0xbad2310) at run
@@ -71,15 +70,17 @@ static int collect_special_sections(struct userbpf_object *obj)
 		const uint8_t *data = ub_elf_sec_data(elf, i, &size);
 
 		if (!strcmp(name, "license") && data) {
-			size_t n = size < sizeof(obj->license) - 1 ? size
-								   : sizeof(obj->license) - 1;
+			size_t n = size < sizeof(obj->license) - 1 ? size :
+								     sizeof(obj->license) - 1;
 
 			memcpy(obj->license, data, n);
 			obj->license[n] = '\0';
 		} else if (!strcmp(name, "version") && data) {
 			if (size != sizeof(uint32_t))
-				return obj_err(obj, -EINVAL, "sec 'version': %zu bytes, "
-					       "want 4", size);
+				return obj_err(obj, -EINVAL,
+					       "sec 'version': %zu bytes, "
+					       "want 4",
+					       size);
 			memcpy(&obj->kversion, data, sizeof(uint32_t));
 		} else if (!strcmp(name, ".maps") && !obj->maps_shndx) {
 			if (sh->sh_type != SHT_PROGBITS)
@@ -128,8 +129,8 @@ static char *default_name(const char *path)
 	return name;
 }
 
-static struct userbpf_object *open_common(const void *buf, size_t size,
-					  const char *path, bool copy_buf,
+static struct userbpf_object *open_common(const void *buf, size_t size, const char *path,
+					  bool copy_buf,
 					  const struct userbpf_object_open_opts *opts)
 {
 	const char *name = OPTS_GET(opts, object_name, NULL);
@@ -152,8 +153,7 @@ static struct userbpf_object *open_common(const void *buf, size_t size,
 	obj->err.buf = obj->errmsg;
 	obj->err.size = sizeof(obj->errmsg);
 	obj->path = ub_strdup(path);
-	obj->name = name ? ub_strdup(name) : copy_buf ? ub_strdup("mem")
-						       : default_name(path);
+	obj->name = name ? ub_strdup(name) : copy_buf ? ub_strdup("mem") : default_name(path);
 	if (copy_buf) {
 		obj->buf = ub_alloc(size);
 		if (obj->buf)
@@ -181,8 +181,7 @@ static struct userbpf_object *open_common(const void *buf, size_t size,
 	obj->extra_helper_cnt = OPTS_GET(opts, extra_helper_cnt, 0);
 	obj->engine = OPTS_GET(opts, engine, 0);
 	obj->unverified = OPTS_GET(opts, unverified, 0) != 0;
-	if ((!obj->helpers && obj->helper_cnt) ||
-	    (!obj->extra_helpers && obj->extra_helper_cnt)) {
+	if ((!obj->helpers && obj->helper_cnt) || (!obj->extra_helpers && obj->extra_helper_cnt)) {
 		err = obj_err(obj, -EINVAL, "helper table NULL with a count");
 		goto err_out;
 	}
@@ -223,9 +222,9 @@ struct userbpf_object *userbpf_object__open_mem(const void *buf, size_t size,
 		errno = EINVAL;
 		return NULL;
 	}
-	return open_common(buf, size, OPTS_GET(opts, object_name, NULL)
-					      ? OPTS_GET(opts, object_name, NULL)
-					      : "<memory>",
+	return open_common(buf, size,
+			   OPTS_GET(opts, object_name, NULL) ? OPTS_GET(opts, object_name, NULL) :
+							       "<memory>",
 			   true, opts);
 }
 
@@ -326,8 +325,8 @@ uint32_t ub_btf_spin_lock_off1(const struct userbpf_btf *btf, uint32_t value_typ
 		const struct ub_btf_type *mt = ub_btf_skip_mods_typedefs(btf, m[i].type, NULL);
 		uint32_t bit = ub_btf_kflag(t) ? m[i].offset & 0xffffff : m[i].offset;
 
-		if (mt && ub_btf_kind(mt) == 4 && !strcmp(ub_btf_type_name(btf, mt), "bpf_spin_lock") &&
-		    bit % 32 == 0)
+		if (mt && ub_btf_kind(mt) == 4 &&
+		    !strcmp(ub_btf_type_name(btf, mt), "bpf_spin_lock") && bit % 32 == 0)
 			return bit / 8 + 1;
 	}
 	return 0;
@@ -347,55 +346,56 @@ static int create_map(struct userbpf_object *obj, struct userbpf_object_map *m)
 		if (!def.max_entries)
 			def.max_entries = (uint32_t)userbpf_num_possible_cpus();
 	}
-	if (def.type == USERBPF_MAP_TYPE_RINGBUF ||
-	    def.type == USERBPF_MAP_TYPE_USER_RINGBUF)
+	if (def.type == USERBPF_MAP_TYPE_RINGBUF || def.type == USERBPF_MAP_TYPE_USER_RINGBUF)
 		def.max_entries = ringbuf_size(def.max_entries);
 	if (def.has_inner) {
 		char name[UB_OBJ_NAME_LEN + 8];
-		USERBPF_OPTS(userbpf_map_create_opts, iopts,
-			     .map_flags = def.inner_map_flags);
+		USERBPF_OPTS(userbpf_map_create_opts, iopts, .map_flags = def.inner_map_flags);
 
 		snprintf(name, sizeof(name), "%.9s.inner", m->name);
 		inner = userbpf_map__create(def.inner_type, name, def.inner_key_size,
-					    def.inner_value_size,
-					    def.inner_max_entries, &iopts);
+					    def.inner_value_size, def.inner_max_entries, &iopts);
 		if (!inner)
-			return obj_err(obj, -errno, "map '%s.inner': cannot create "
+			return obj_err(obj, -errno,
+				       "map '%s.inner': cannot create "
 				       "the inner map template (type %s, key %u, "
-				       "value %u, max %u)", m->name,
-				       userbpf_map_type_name(def.inner_type)
-					       ? userbpf_map_type_name(def.inner_type)
-					       : "?",
+				       "value %u, max %u)",
+				       m->name,
+				       userbpf_map_type_name(def.inner_type) ?
+					       userbpf_map_type_name(def.inner_type) :
+					       "?",
 				       def.inner_key_size, def.inner_value_size,
 				       def.inner_max_entries);
 	}
 	{
-		USERBPF_OPTS(userbpf_map_create_opts, copts, .map_flags = def.map_flags,
-			     .map_extra = def.map_extra, .numa_node = def.numa_node,
-			     .inner_map = inner,
-			     .spin_lock_off1 = ub_btf_spin_lock_off1(obj->btf, def.btf_value_type_id));
+		USERBPF_OPTS(
+			userbpf_map_create_opts, copts, .map_flags = def.map_flags,
+			.map_extra = def.map_extra, .numa_node = def.numa_node, .inner_map = inner,
+			.spin_lock_off1 = ub_btf_spin_lock_off1(obj->btf, def.btf_value_type_id));
 
-		m->map = userbpf_map__create(def.type, m->name, def.key_size,
-					     def.value_size, def.max_entries, &copts);
+		m->map = userbpf_map__create(def.type, m->name, def.key_size, def.value_size,
+					     def.max_entries, &copts);
 	}
 	err = m->map ? 0 : -errno;
 	userbpf_map__put(inner);
 	if (err)
-		return obj_err(obj, err, "map '%s': cannot create (type %s, key %u, "
-			       "value %u, max %u, flags 0x%x)%s", m->name,
-			       userbpf_map_type_name(def.type)
-				       ? userbpf_map_type_name(def.type) : "?",
-			       def.key_size, def.value_size, def.max_entries,
-			       def.map_flags,
+		return obj_err(obj, err,
+			       "map '%s': cannot create (type %s, key %u, "
+			       "value %u, max %u, flags 0x%x)%s",
+			       m->name,
+			       userbpf_map_type_name(def.type) ? userbpf_map_type_name(def.type) :
+								 "?",
+			       def.key_size, def.value_size, def.max_entries, def.map_flags,
 			       !def.value_size && def.type != USERBPF_MAP_TYPE_RINGBUF &&
-			       def.type != USERBPF_MAP_TYPE_USER_RINGBUF &&
-			       def.type != USERBPF_MAP_TYPE_BLOOM_FILTER
-				       ? ": its value size is left to the loader "
-					 "(userbpf_object_map__set_value_size, "
-					 "--map-value-size)"
-			       : !def.max_entries ? ": its max_entries is left to "
-						    "the loader (userbpf_object_map__"
-						    "set_max_entries, --map-size)" : "");
+					       def.type != USERBPF_MAP_TYPE_USER_RINGBUF &&
+					       def.type != USERBPF_MAP_TYPE_BLOOM_FILTER ?
+				       ": its value size is left to the loader "
+				       "(userbpf_object_map__set_value_size, "
+				       "--map-value-size)" :
+			       !def.max_entries ? ": its max_entries is left to "
+						  "the loader (userbpf_object_map__"
+						  "set_max_entries, --map-size)" :
+						  "");
 	if (m->def.kind == USERBPF_OBJECT_MAP_KCONFIG) {
 		err = ub_kconfig_fill(obj, m->initial, m->initial_size, obj->kconfig_text);
 		if (err)
@@ -406,22 +406,23 @@ static int create_map(struct userbpf_object *obj, struct userbpf_object_map *m)
 
 		err = userbpf_map__update_elem(m->map, &zero, m->initial, 0);
 		if (err)
-			return obj_err(obj, err, "map '%s': cannot set the initial "
-				       "contents of '%s'", m->name, m->sec_name);
+			return obj_err(obj, err,
+				       "map '%s': cannot set the initial "
+				       "contents of '%s'",
+				       m->name, m->sec_name);
 		if (m->def.kind == USERBPF_OBJECT_MAP_RODATA ||
 		    m->def.kind == USERBPF_OBJECT_MAP_KCONFIG) {
 			err = userbpf_map__freeze(m->map);
 			if (err)
-				return obj_err(obj, err, "map '%s': cannot freeze",
-					       m->name);
+				return obj_err(obj, err, "map '%s': cannot freeze", m->name);
 		}
 	}
 	return 0;
 }
 
 /* The ld_imm64 resolver: map_idx -> map, map_idx_value -> value + off. */
-static int resolve_ld_imm64(void *cookie, unsigned src_reg, int32_t imm,
-			    int32_t next_imm, uint64_t *value)
+static int resolve_ld_imm64(void *cookie, unsigned src_reg, int32_t imm, int32_t next_imm,
+			    uint64_t *value)
 {
 	struct userbpf_object *obj = cookie;
 	struct userbpf_object_map *m;
@@ -461,11 +462,16 @@ static int resolve_ld_imm64(void *cookie, unsigned src_reg, int32_t imm,
  * marker call.  The kernel's verifier rejects it only if reachable; here
  * it loads and fails the run if it is ever executed.
  */
-static uint64_t core_poison_helper(uint64_t r1, uint64_t r2, uint64_t r3,
-				   uint64_t r4, uint64_t r5, struct userbpf_run *run)
+static uint64_t core_poison_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				   struct userbpf_run *run)
 {
-	(void)r1; (void)r2; (void)r3; (void)r4; (void)r5;
-	userbpf_run__abort(run, -EINVAL, "unresolved CO-RE relocation or call "
+	(void)r1;
+	(void)r2;
+	(void)r3;
+	(void)r4;
+	(void)r5;
+	userbpf_run__abort(run, -EINVAL,
+			   "unresolved CO-RE relocation or call "
 			   "of an absent weak kfunc (instruction poisoned by the "
 			   "loader)");
 	return 0;
@@ -517,8 +523,7 @@ const struct userbpf_btf *ub_prog_task_btf(const struct userbpf_prog *prog)
 
 static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 					 const struct userbpf_program *prog,
-					 const struct userbpf_helper *extra,
-					 size_t extra_cnt)
+					 const struct userbpf_helper *extra, size_t extra_cnt)
 {
 	struct prog_owned *po;
 	uint8_t *used; /* 1: lddw map_idx, 2: lddw map_idx_value */
@@ -567,8 +572,7 @@ static struct prog_owned *prog_owned_get(struct userbpf_object *obj,
 			continue;
 		po->maps[po->map_cnt++] = userbpf_map__get(map);
 		if ((used[i] & 2) &&
-		    !resolve_ld_imm64(obj, USERBPF_PSEUDO_MAP_IDX_VALUE, (int32_t)i, 0,
-				      &value))
+		    !resolve_ld_imm64(obj, USERBPF_PSEUDO_MAP_IDX_VALUE, (int32_t)i, 0, &value))
 			po->regions[po->region_cnt++] = (struct userbpf_mem_region){
 				(void *)(uintptr_t)value, userbpf_map__value_size(map),
 				!(userbpf_map__flags(map) & USERBPF_F_RDONLY_PROG)
@@ -625,15 +629,15 @@ static int verify_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 		*end = '\0';
 	while (strlen(reason) > 400 && strchr(reason, '\n'))
 		reason = strchr(reason, '\n') + 1;
-	err = obj_err(obj, err, "prog '%s': verifier rejected the program:\n%s",
-		      prog->name, reason);
+	err = obj_err(obj, err, "prog '%s': verifier rejected the program:\n%s", prog->name,
+		      reason);
 	ub_free(log);
 	return err;
 }
 
 /* extra: the user's extra helpers followed by the poison stand-in. */
-static bool has_helper(const struct userbpf_object *obj,
-		       const struct userbpf_helper *extra, size_t extra_cnt, uint32_t id)
+static bool has_helper(const struct userbpf_object *obj, const struct userbpf_helper *extra,
+		       size_t extra_cnt, uint32_t id)
 {
 	size_t i;
 
@@ -654,8 +658,8 @@ static bool has_helper(const struct userbpf_object *obj,
  * names a helper it does not know for the program type.
  */
 static int check_helpers(struct userbpf_object *obj, const struct userbpf_program *prog,
-			 const struct userbpf_insn *insns,
-			 const struct userbpf_helper *extra, size_t extra_cnt)
+			 const struct userbpf_insn *insns, const struct userbpf_helper *extra,
+			 size_t extra_cnt)
 {
 	size_t i;
 
@@ -670,13 +674,15 @@ static int check_helpers(struct userbpf_object *obj, const struct userbpf_progra
 			continue;
 		kname = ub_kernel_helper_name(id);
 		if (kname)
-			return obj_err(obj, -EINVAL, "prog '%s' (sec '%s'): insn %zu "
+			return obj_err(obj, -EINVAL,
+				       "prog '%s' (sec '%s'): insn %zu "
 				       "calls helper bpf_%s#%u, which userbpf does "
-				       "not implement", prog->name, prog->sec_name, i,
-				       kname, id);
-		return obj_err(obj, -EINVAL, "prog '%s' (sec '%s'): insn %zu calls "
-			       "helper #%u, which is no kernel helper", prog->name,
-			       prog->sec_name, i, id);
+				       "not implement",
+				       prog->name, prog->sec_name, i, kname, id);
+		return obj_err(obj, -EINVAL,
+			       "prog '%s' (sec '%s'): insn %zu calls "
+			       "helper #%u, which is no kernel helper",
+			       prog->name, prog->sec_name, i, id);
 	}
 	return 0;
 }
@@ -735,15 +741,13 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 		return -ENOMEM;
 	}
 	{
-		USERBPF_OPTS(userbpf_prog_opts, popts, .name = prog->name,
-			     .prog_type = prog->type, .helpers = obj->helpers,
-			     .helper_cnt = obj->helper_cnt,
-			     .extra_helpers = po->helpers,
-			     .extra_helper_cnt = extra_cnt,
+		USERBPF_OPTS(userbpf_prog_opts, popts, .name = prog->name, .prog_type = prog->type,
+			     .helpers = obj->helpers, .helper_cnt = obj->helper_cnt,
+			     .extra_helpers = po->helpers, .extra_helper_cnt = extra_cnt,
 			     .ld_imm64 = resolve_ld_imm64, .ld_imm64_cookie = obj,
 			     .regions = po->regions, .region_cnt = po->region_cnt,
-			     .on_free = prog_owned_put, .on_free_data = po,
-			     .err_buf = errbuf, .err_buf_sz = sizeof(errbuf));
+			     .on_free = prog_owned_put, .on_free_data = po, .err_buf = errbuf,
+			     .err_buf_sz = sizeof(errbuf));
 
 		prog->prog = userbpf_prog__new(insns, prog->insn_cnt, &popts);
 		if (prog->prog && obj->engine)
@@ -756,8 +760,8 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 		err = verify_prog(obj, prog, po->helpers, extra_cnt); /* issue 12: on by default */
 	ub_free(copy);
 	if (err)
-		return obj_err(obj, err, "prog '%s' (sec '%s'): %s", prog->name,
-			       prog->sec_name, errbuf[0] ? errbuf : "cannot create");
+		return obj_err(obj, err, "prog '%s' (sec '%s'): %s", prog->name, prog->sec_name,
+			       errbuf[0] ? errbuf : "cannot create");
 	return 0;
 }
 
@@ -777,22 +781,26 @@ static int fill_init_slots(struct userbpf_object *obj, struct userbpf_object_map
 
 			err = userbpf_map__update_elem(m->map, &key, &id, 0);
 			if (err)
-				return obj_err(obj, err, "map '%s': cannot set slot "
-					       "%zu to map '%s'", m->name, i, t->name);
+				return obj_err(obj, err,
+					       "map '%s': cannot set slot "
+					       "%zu to map '%s'",
+					       m->name, i, t->name);
 		} else {
 			const struct userbpf_program *p = &obj->progs[m->init_slots[i]];
 
 			if (!p->prog)
-				return obj_err(obj, -EINVAL, "map '%s': slot %zu: "
-					       "program '%s' is not loaded", m->name,
-					       i, p->name);
+				return obj_err(obj, -EINVAL,
+					       "map '%s': slot %zu: "
+					       "program '%s' is not loaded",
+					       m->name, i, p->name);
 			/* the maps layer's entry point: no fd/handle needed */
 			err = ub_prog_array_set(ub_map_from(m->map), key, p->prog,
 						userbpf_prog__id(p->prog));
 			if (err)
-				return obj_err(obj, err, "map '%s': cannot set slot "
-					       "%zu to program '%s'", m->name, i,
-					       p->name);
+				return obj_err(obj, err,
+					       "map '%s': cannot set slot "
+					       "%zu to program '%s'",
+					       m->name, i, p->name);
 		}
 	}
 	return 0;
@@ -852,12 +860,11 @@ int userbpf_object__load(struct userbpf_object *obj)
 	if (!extra)
 		return -ENOMEM;
 	if (obj->extra_helper_cnt)
-		memcpy(extra, obj->extra_helpers,
-		       obj->extra_helper_cnt * sizeof(*extra));
-	extra[extra_cnt - 1] = (struct userbpf_helper){
-		POISON_HELPER_ID, "bpf_core_poison", core_poison_helper,
-		{ .ret = USERBPF_RET_INTEGER }
-	};
+		memcpy(extra, obj->extra_helpers, obj->extra_helper_cnt * sizeof(*extra));
+	extra[extra_cnt - 1] = (struct userbpf_helper){ POISON_HELPER_ID,
+							"bpf_core_poison",
+							core_poison_helper,
+							{ .ret = USERBPF_RET_INTEGER } };
 	for (i = 0; i < obj->map_cnt && !err; i++)
 		err = create_map(obj, &obj->maps[i]);
 	for (i = 0; i < obj->prog_cnt && !err; i++) {
@@ -866,7 +873,8 @@ int userbpf_object__load(struct userbpf_object *obj)
 		if (prog->is_subprog || !prog->autoload)
 			continue;
 		if (prog->type == USERBPF_PROG_TYPE_UNSPEC)
-			err = obj_err(obj, -EINVAL, "prog '%s': missing BPF prog "
+			err = obj_err(obj, -EINVAL,
+				      "prog '%s': missing BPF prog "
 				      "type, check ELF section name '%s'",
 				      prog->name, prog->sec_name);
 		else
@@ -1106,8 +1114,7 @@ const char *userbpf_object_map__section_name(const struct userbpf_object_map *ma
 	return map->sec_name;
 }
 
-int userbpf_object_map__def(const struct userbpf_object_map *map,
-			    struct userbpf_map_def *def)
+int userbpf_object_map__def(const struct userbpf_object_map *map, struct userbpf_map_def *def)
 {
 	if (!map || !def)
 		return -EINVAL;
@@ -1135,8 +1142,7 @@ uint32_t userbpf_object_map__max_entries(const struct userbpf_object_map *map)
 	return map->def.max_entries;
 }
 
-int userbpf_object_map__set_max_entries(struct userbpf_object_map *map,
-					uint32_t max_entries)
+int userbpf_object_map__set_max_entries(struct userbpf_object_map *map, uint32_t max_entries)
 {
 	if (map->obj->loaded)
 		return -EBUSY;
@@ -1170,8 +1176,8 @@ void *userbpf_object_map__initial_value(struct userbpf_object_map *map, size_t *
 	return map->initial;
 }
 
-int userbpf_object_map__set_initial_value(struct userbpf_object_map *map,
-					  const void *data, size_t size)
+int userbpf_object_map__set_initial_value(struct userbpf_object_map *map, const void *data,
+					  size_t size)
 {
 	if (map->obj->loaded)
 		return -EBUSY;

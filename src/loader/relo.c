@@ -54,8 +54,8 @@ static int add_relo(struct userbpf_program *prog, const struct ub_reloc *r)
 	return 0;
 }
 
-static int map_idx_at(const struct userbpf_object *obj, size_t sec_idx,
-		      uint64_t sec_offset, bool data)
+static int map_idx_at(const struct userbpf_object *obj, size_t sec_idx, uint64_t sec_offset,
+		      bool data)
 {
 	size_t i;
 
@@ -73,9 +73,8 @@ static int map_idx_at(const struct userbpf_object *obj, size_t sec_idx,
 #define PSEUDO_KFUNC_CALL 2 /* BPF_PSEUDO_KFUNC_CALL */
 
 /* libbpf's bpf_program__record_reloc(). */
-static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog,
-			size_t insn_idx, const Elf64_Sym *sym, const char *sym_name,
-			size_t relo_no)
+static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog, size_t insn_idx,
+			const Elf64_Sym *sym, const char *sym_name, size_t relo_no)
 {
 	struct userbpf_insn *insn = &prog->insns[insn_idx];
 	size_t shndx = sym->st_shndx;
@@ -91,10 +90,11 @@ static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog
 
 		if ((call && insn->src_reg > PSEUDO_KFUNC_CALL) ||
 		    (!call && (insn->code != CODE_LDDW || insn_idx + 1 >= prog->insn_cnt)))
-			return obj_err(obj, -EINVAL, "prog '%s': relo #%zu: invalid "
+			return obj_err(obj, -EINVAL,
+				       "prog '%s': relo #%zu: invalid "
 				       "relo against extern '%s' for insn %zu (code "
-				       "0x%02x)", prog->name, relo_no, sym_name,
-				       insn_idx, insn->code);
+				       "0x%02x)",
+				       prog->name, relo_no, sym_name, insn_idx, insn->code);
 		if (call)
 			insn->src_reg = PSEUDO_KFUNC_CALL; /* as libbpf marks it */
 		r.type = UB_RELO_KSYM;
@@ -104,37 +104,42 @@ static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog
 	}
 	if (insn->code == CODE_CALL) {
 		if (insn->src_reg != USERBPF_PSEUDO_CALL)
-			return obj_err(obj, -EINVAL, "prog '%s': relo #%zu: call at "
-				       "insn %zu is not a bpf-to-bpf call", prog->name,
-				       relo_no, insn_idx);
+			return obj_err(obj, -EINVAL,
+				       "prog '%s': relo #%zu: call at "
+				       "insn %zu is not a bpf-to-bpf call",
+				       prog->name, relo_no, insn_idx);
 		if (!obj->text_shndx || shndx != obj->text_shndx)
-			return obj_err(obj, -EINVAL, "prog '%s': relo #%zu: bad call "
+			return obj_err(obj, -EINVAL,
+				       "prog '%s': relo #%zu: bad call "
 				       "relo against '%s' in section '%s' at insn %zu",
 				       prog->name, relo_no, sym_name,
-				       shndx < obj->elf.shnum ? obj->elf.sec_names[shndx]
-							      : "?", insn_idx);
+				       shndx < obj->elf.shnum ? obj->elf.sec_names[shndx] : "?",
+				       insn_idx);
 		if (sym->st_value % UB_INSN_SZ)
-			return obj_err(obj, -EINVAL, "prog '%s': relo #%zu: call to "
-				       "misaligned '%s' at insn %zu", prog->name,
-				       relo_no, sym_name, insn_idx);
+			return obj_err(obj, -EINVAL,
+				       "prog '%s': relo #%zu: call to "
+				       "misaligned '%s' at insn %zu",
+				       prog->name, relo_no, sym_name, insn_idx);
 		r.type = UB_RELO_CALL;
 		r.sym_off = sym->st_value;
 		return add_relo(prog, &r);
 	}
 	if (insn->code != CODE_LDDW || insn_idx + 1 >= prog->insn_cnt)
-		return obj_err(obj, -EINVAL, "prog '%s': relo #%zu: invalid relo "
-			       "against '%s' for insn %zu (code 0x%02x)", prog->name,
-			       relo_no, sym_name, insn_idx, insn->code);
+		return obj_err(obj, -EINVAL,
+			       "prog '%s': relo #%zu: invalid relo "
+			       "against '%s' for insn %zu (code 0x%02x)",
+			       prog->name, relo_no, sym_name, insn_idx, insn->code);
 	if (shndx == SHN_UNDEF && (bind == STB_GLOBAL || bind == STB_WEAK)) {
 		const struct ub_extern *ext =
 			ub_obj_find_extern(obj, (size_t)(sym - obj->elf.syms));
 		size_t i;
 
 		if (!ext)
-			return obj_err(obj, -ENOTSUP, "prog '%s': insn %zu: extern "
+			return obj_err(obj, -ENOTSUP,
+				       "prog '%s': insn %zu: extern "
 				       "'%s' is not a __kconfig variable (.ksyms "
-				       "are not supported)", prog->name, insn_idx,
-				       sym_name);
+				       "are not supported)",
+				       prog->name, insn_idx, sym_name);
 		for (i = 0; i < obj->map_cnt; i++)
 			if (obj->maps[i].def.kind == USERBPF_OBJECT_MAP_KCONFIG)
 				break;
@@ -146,19 +151,20 @@ static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog
 		return add_relo(prog, &r);
 	}
 	if (shndx == SHN_UNDEF || shndx >= SHN_LORESERVE || shndx >= obj->elf.shnum)
-		return obj_err(obj, -EINVAL, "prog '%s': insn %zu: relo for '%s' "
+		return obj_err(obj, -EINVAL,
+			       "prog '%s': insn %zu: relo for '%s' "
 			       "in special section 0x%zx; forgot to initialise "
-			       "a global variable?", prog->name, insn_idx, sym_name,
-			       shndx);
-	if (shndx == obj->text_shndx &&
-	    ((bind == STB_LOCAL && type == STT_SECTION) ||
-	     (bind == STB_GLOBAL && type == STT_FUNC))) {
+			       "a global variable?",
+			       prog->name, insn_idx, sym_name, shndx);
+	if (shndx == obj->text_shndx && ((bind == STB_LOCAL && type == STT_SECTION) ||
+					 (bind == STB_GLOBAL && type == STT_FUNC))) {
 		if (sym->st_value % UB_INSN_SZ || insn->imm % (int32_t)UB_INSN_SZ)
-			return obj_err(obj, -EINVAL, "prog '%s': insn %zu: bad "
+			return obj_err(obj, -EINVAL,
+				       "prog '%s': insn %zu: bad "
 				       "subprog address relo against '%s' at "
-				       "offset %llu%+d", prog->name, insn_idx,
-				       sym_name, (unsigned long long)sym->st_value,
-				       insn->imm);
+				       "offset %llu%+d",
+				       prog->name, insn_idx, sym_name,
+				       (unsigned long long)sym->st_value, insn->imm);
 		r.type = UB_RELO_SUBPROG_ADDR;
 		r.sym_off = sym->st_value;
 		insn->src_reg = USERBPF_PSEUDO_FUNC;
@@ -167,10 +173,10 @@ static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog
 	if (shndx == obj->maps_shndx || shndx == obj->legacy_maps_shndx) {
 		map_idx = map_idx_at(obj, shndx, sym->st_value, false);
 		if (map_idx < 0)
-			return obj_err(obj, -EINVAL, "prog '%s': insn %zu: no map "
+			return obj_err(obj, -EINVAL,
+				       "prog '%s': insn %zu: no map "
 				       "for '%s' in section '%s' at offset %llu",
-				       prog->name, insn_idx, sym_name,
-				       obj->elf.sec_names[shndx],
+				       prog->name, insn_idx, sym_name, obj->elf.sec_names[shndx],
 				       (unsigned long long)sym->st_value);
 		r.type = UB_RELO_LD64;
 		r.map_idx = (uint32_t)map_idx;
@@ -178,9 +184,10 @@ static int record_reloc(struct userbpf_object *obj, struct userbpf_program *prog
 	}
 	map_idx = map_idx_at(obj, shndx, 0, true);
 	if (map_idx < 0 || obj->maps[map_idx].def.kind < USERBPF_OBJECT_MAP_DATA)
-		return obj_err(obj, -EINVAL, "prog '%s': insn %zu: bad data relo "
-			       "against '%s' in section '%s'", prog->name, insn_idx,
-			       sym_name, obj->elf.sec_names[shndx]);
+		return obj_err(obj, -EINVAL,
+			       "prog '%s': insn %zu: bad data relo "
+			       "against '%s' in section '%s'",
+			       prog->name, insn_idx, sym_name, obj->elf.sec_names[shndx]);
 	r.type = UB_RELO_DATA;
 	r.map_idx = (uint32_t)map_idx;
 	r.sym_off = sym->st_value;
@@ -206,12 +213,16 @@ static int collect_prog_relos(struct userbpf_object *obj, size_t rel_idx)
 
 		memcpy(&rel, data + i * sizeof(rel), sizeof(rel));
 		if (ELF64_R_SYM(rel.r_info) >= elf->sym_cnt)
-			return obj_err(obj, -EINVAL, "sec '%s': relo #%zu: symbol "
-				       "index %llu out of range", elf->sec_names[rel_idx],
-				       i, (unsigned long long)ELF64_R_SYM(rel.r_info));
+			return obj_err(obj, -EINVAL,
+				       "sec '%s': relo #%zu: symbol "
+				       "index %llu out of range",
+				       elf->sec_names[rel_idx], i,
+				       (unsigned long long)ELF64_R_SYM(rel.r_info));
 		if (rel.r_offset % UB_INSN_SZ || rel.r_offset >= elf->shdrs[sec].sh_size)
-			return obj_err(obj, -EINVAL, "sec '%s': relo #%zu: invalid "
-				       "offset 0x%llx", elf->sec_names[rel_idx], i,
+			return obj_err(obj, -EINVAL,
+				       "sec '%s': relo #%zu: invalid "
+				       "offset 0x%llx",
+				       elf->sec_names[rel_idx], i,
 				       (unsigned long long)rel.r_offset);
 		sym = &elf->syms[ELF64_R_SYM(rel.r_info)];
 		sym_name = ub_elf_sym_name(elf, sym);
@@ -221,12 +232,11 @@ static int collect_prog_relos(struct userbpf_object *obj, size_t rel_idx)
 		prog = ub_obj_find_prog_by_sec_insn(obj, sec, insn_idx);
 		if (!prog) {
 			ub_debug("%s: sec '%s': relo #%zu for insn %zu outside any "
-				 "function, skipped\n", obj->path, sec_name, i,
-				 insn_idx);
+				 "function, skipped\n",
+				 obj->path, sec_name, i, insn_idx);
 			continue;
 		}
-		err = record_reloc(obj, prog, insn_idx - prog->sec_insn_off, sym,
-				   sym_name, i);
+		err = record_reloc(obj, prog, insn_idx - prog->sec_insn_off, sym, sym_name, i);
 		if (err)
 			return err;
 	}
@@ -254,22 +264,23 @@ int ub_obj_collect_relos(struct userbpf_object *obj)
 			continue;
 		if (target == 0 || target >= elf->shnum)
 			continue; /* not ours to judge: nothing refers to it */
-		if (target != obj->maps_shndx &&
-		    !(elf->shdrs[target].sh_type == SHT_PROGBITS &&
-		      (elf->shdrs[target].sh_flags & SHF_EXECINSTR)))
+		if (target != obj->maps_shndx && !(elf->shdrs[target].sh_type == SHT_PROGBITS &&
+						   (elf->shdrs[target].sh_flags & SHF_EXECINSTR)))
 			continue; /* .rel.BTF, .rel.debug_*, .rel.data ... */
 		if (sh->sh_type == SHT_RELA)
-			return obj_err(obj, -ENOTSUP, "sec '%s': RELA relocations "
-				       "are not supported", elf->sec_names[i]);
-		if (sh->sh_entsize != sizeof(Elf64_Rel) ||
-		    sh->sh_size % sizeof(Elf64_Rel))
-			return obj_err(obj, -EINVAL, "sec '%s': entry size %llu / "
+			return obj_err(obj, -ENOTSUP,
+				       "sec '%s': RELA relocations "
+				       "are not supported",
+				       elf->sec_names[i]);
+		if (sh->sh_entsize != sizeof(Elf64_Rel) || sh->sh_size % sizeof(Elf64_Rel))
+			return obj_err(obj, -EINVAL,
+				       "sec '%s': entry size %llu / "
 				       "size %llu is not a table of relocations",
-				       elf->sec_names[i],
-				       (unsigned long long)sh->sh_entsize,
+				       elf->sec_names[i], (unsigned long long)sh->sh_entsize,
 				       (unsigned long long)sh->sh_size);
 		if (!elf->symtab_idx || sh->sh_link != elf->symtab_idx)
-			return obj_err(obj, -EINVAL, "sec '%s': relocations against "
+			return obj_err(obj, -EINVAL,
+				       "sec '%s': relocations against "
 				       "section %u, not the symbol table",
 				       elf->sec_names[i], sh->sh_link);
 		if (target == obj->maps_shndx)
@@ -281,16 +292,16 @@ int ub_obj_collect_relos(struct userbpf_object *obj)
 	}
 	for (i = 0; i < obj->prog_cnt; i++)
 		if (obj->progs[i].relo_cnt > 1)
-			qsort(obj->progs[i].relos, obj->progs[i].relo_cnt,
-			      sizeof(struct ub_reloc), cmp_relo);
+			qsort(obj->progs[i].relos, obj->progs[i].relo_cnt, sizeof(struct ub_reloc),
+			      cmp_relo);
 	return 0;
 }
 
 /* ==== Linking subprograms ==== */
 
 /* The relocation the file gives for insn_idx of prog (own ones only). */
-static const struct ub_reloc *find_relo(const struct userbpf_program *prog,
-					size_t own_cnt, size_t insn_idx)
+static const struct ub_reloc *find_relo(const struct userbpf_program *prog, size_t own_cnt,
+					size_t insn_idx)
 {
 	size_t lo = 0, hi = own_cnt;
 
@@ -309,16 +320,16 @@ static const struct ub_reloc *find_relo(const struct userbpf_program *prog,
 
 /* Append subprog's instructions and relocations to main. */
 static int append_subprog(struct userbpf_object *obj, struct userbpf_program *main,
-			  struct userbpf_program *sub, size_t *main_relo_cap,
-			  size_t sub_own_relos)
+			  struct userbpf_program *sub, size_t *main_relo_cap, size_t sub_own_relos)
 {
 	struct userbpf_insn *insns;
 	size_t i;
 
 	if (main->insn_cnt + sub->sec_insn_cnt > USERBPF_MAX_INSNS)
-		return obj_err(obj, -E2BIG, "prog '%s': more than %u instructions "
-			       "with subprogram '%s'", main->name,
-			       USERBPF_MAX_INSNS, sub->name);
+		return obj_err(obj, -E2BIG,
+			       "prog '%s': more than %u instructions "
+			       "with subprogram '%s'",
+			       main->name, USERBPF_MAX_INSNS, sub->name);
 	insns = ub_calloc(main->insn_cnt + sub->sec_insn_cnt, sizeof(*insns));
 	if (!insns)
 		return -ENOMEM;
@@ -359,8 +370,7 @@ static int append_subprog(struct userbpf_object *obj, struct userbpf_program *ma
  * lddw gets its target appended (once) and its immediate rewritten.
  */
 static int reloc_code(struct userbpf_object *obj, struct userbpf_program *main,
-		      const size_t *own_relos, struct userbpf_program **work,
-		      size_t *appended)
+		      const size_t *own_relos, struct userbpf_program **work, size_t *appended)
 {
 	size_t work_cnt = 0, w, relo_cap = main->relo_cap, i;
 	int err = 0;
@@ -383,34 +393,35 @@ static int reloc_code(struct userbpf_object *obj, struct userbpf_program *main,
 			relo = find_relo(prog, own, insn_idx);
 			if (relo && relo->type != UB_RELO_CALL &&
 			    relo->type != UB_RELO_SUBPROG_ADDR) {
-				err = obj_err(obj, -EINVAL, "prog '%s': insn %zu: "
+				err = obj_err(obj, -EINVAL,
+					      "prog '%s': insn %zu: "
 					      "unexpected relocation for a call",
 					      prog->name, insn_idx);
 				break;
 			}
 			if (relo && relo->type == UB_RELO_CALL)
-				sub_idx = (int64_t)(relo->sym_off / UB_INSN_SZ) +
-					  insn->imm + 1;
+				sub_idx = (int64_t)(relo->sym_off / UB_INSN_SZ) + insn->imm + 1;
 			else if (relo)
-				sub_idx = ((int64_t)relo->sym_off + insn->imm) /
-					  (int64_t)UB_INSN_SZ;
+				sub_idx =
+					((int64_t)relo->sym_off + insn->imm) / (int64_t)UB_INSN_SZ;
 			else if (is_pseudo_func(insn)) {
-				err = obj_err(obj, -EINVAL, "prog '%s': insn %zu: "
+				err = obj_err(obj, -EINVAL,
+					      "prog '%s': insn %zu: "
 					      "missing subprog address relocation",
 					      prog->name, insn_idx);
 				break;
 			} else
-				sub_idx = (int64_t)(prog->sec_insn_off + insn_idx) +
-					  insn->imm + 1;
-			sub = sub_idx >= 0 && obj->text_shndx
-				      ? ub_obj_find_prog_by_sec_insn(obj, obj->text_shndx,
-								     (size_t)sub_idx)
-				      : NULL;
+				sub_idx = (int64_t)(prog->sec_insn_off + insn_idx) + insn->imm + 1;
+			sub = sub_idx >= 0 && obj->text_shndx ?
+				      ub_obj_find_prog_by_sec_insn(obj, obj->text_shndx,
+								   (size_t)sub_idx) :
+				      NULL;
 			if (!sub) {
-				err = obj_err(obj, -EINVAL, "prog '%s': insn %zu: call "
+				err = obj_err(obj, -EINVAL,
+					      "prog '%s': insn %zu: call "
 					      "to no function in .text (target "
-					      "insn %lld)", prog->name, insn_idx,
-					      (long long)sub_idx);
+					      "insn %lld)",
+					      prog->name, insn_idx, (long long)sub_idx);
 				break;
 			}
 			if (sub->sub_insn_off == 0) {
@@ -451,9 +462,10 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 			break;
 		case UB_RELO_SUBPROG_ADDR:
 			if (insn[0].src_reg != USERBPF_PSEUDO_FUNC)
-				return obj_err(obj, -EINVAL, "prog '%s': insn %u: bad "
-					       "function address lddw", main->name,
-					       r->insn_idx);
+				return obj_err(obj, -EINVAL,
+					       "prog '%s': insn %u: bad "
+					       "function address lddw",
+					       main->name, r->insn_idx);
 			break;
 		case UB_RELO_CALL:
 			break; /* done by reloc_code() */
@@ -465,7 +477,8 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 				 * kernel symbols (a program not loaded is let be) */
 				if (!main->autoload)
 					break;
-				return obj_err(obj, -ENOTSUP, "prog '%s': insn %u: %s "
+				return obj_err(obj, -ENOTSUP,
+					       "prog '%s': insn %u: %s "
 					       "'%s' is not available: userbpf has no "
 					       "kernel symbols or kfuncs (declare it __weak "
 					       "and guard it with bpf_ksym_exists())",
@@ -493,9 +506,8 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 /* ==== Line and function info ==== */
 
 /* Records of ext_info for section sec_name inside [off, off + cnt). */
-static const struct ub_btf_ext_sec *ext_sec(const struct userbpf_object *obj,
-					    const struct ub_btf_ext_info *info,
-					    const char *sec_name)
+static const struct ub_btf_ext_sec *
+ext_sec(const struct userbpf_object *obj, const struct ub_btf_ext_info *info, const char *sec_name)
 {
 	size_t i;
 
@@ -520,12 +532,12 @@ static int collect_ext_info(struct userbpf_object *obj, struct userbpf_program *
 	if (ls) {
 		size_t n = 0;
 
-		for (i = 0; i < ls->cnt; i++) { /* count first: records of */
+		for (i = 0; i < ls->cnt; i++) {	     /* count first: records of */
 			struct ub_bpf_line_info rec; /* other functions abound */
 
 			ub_btf_ext_rec(&ext->line_info, ls, i, &rec, sizeof(rec));
-			n += rec.insn_off % UB_INSN_SZ == 0 &&
-			     rec.insn_off / UB_INSN_SZ >= lo && rec.insn_off / UB_INSN_SZ < hi;
+			n += rec.insn_off % UB_INSN_SZ == 0 && rec.insn_off / UB_INSN_SZ >= lo &&
+			     rec.insn_off / UB_INSN_SZ < hi;
 		}
 		prog->line_info = ub_calloc(n ? n : 1, sizeof(*prog->line_info));
 		if (!prog->line_info)
@@ -556,8 +568,8 @@ static int collect_ext_info(struct userbpf_object *obj, struct userbpf_program *
 			struct ub_bpf_func_info rec;
 
 			ub_btf_ext_rec(&ext->func_info, fs, i, &rec, sizeof(rec));
-			n += rec.insn_off % UB_INSN_SZ == 0 &&
-			     rec.insn_off / UB_INSN_SZ >= lo && rec.insn_off / UB_INSN_SZ < hi;
+			n += rec.insn_off % UB_INSN_SZ == 0 && rec.insn_off / UB_INSN_SZ >= lo &&
+			     rec.insn_off / UB_INSN_SZ < hi;
 		}
 		prog->func_info = ub_calloc(n ? n : 1, sizeof(*prog->func_info));
 		if (!prog->func_info)
@@ -574,8 +586,9 @@ static int collect_ext_info(struct userbpf_object *obj, struct userbpf_program *
 			t = ub_btf_type_by_id(obj->btf, rec.type_id);
 			fi->insn_off = rec.insn_off / UB_INSN_SZ - (uint32_t)lo;
 			fi->btf_type_id = rec.type_id;
-			fi->name = t && ub_btf_kind(t) == USERBPF_BTF_KIND_FUNC
-					   ? ub_btf_type_name(obj->btf, t) : "";
+			fi->name = t && ub_btf_kind(t) == USERBPF_BTF_KIND_FUNC ?
+					   ub_btf_type_name(obj->btf, t) :
+					   "";
 			prog->func_info_cnt++;
 		}
 	}
@@ -598,8 +611,8 @@ int ub_obj_collect_ext_info(struct userbpf_object *obj)
 }
 
 /* After linking: main's info followed by each appended subprogram's. */
-static int link_ext_info(struct userbpf_program *main,
-			 struct userbpf_program *const *subs, size_t sub_cnt)
+static int link_ext_info(struct userbpf_program *main, struct userbpf_program *const *subs,
+			 size_t sub_cnt)
 {
 	struct userbpf_line_info *li;
 	struct userbpf_func_info *fi;

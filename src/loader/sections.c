@@ -30,7 +30,8 @@
  */
 static const struct ub_sec_def section_defs[] = {
 	SEC_DEF("socket", SOCKET_FILTER, 0, UB_SEC_NONE),
-	SEC_DEF("sk_reuseport/migrate", SK_REUSEPORT, A(SK_REUSEPORT_SELECT_OR_MIGRATE), UB_SEC_NONE),
+	SEC_DEF("sk_reuseport/migrate", SK_REUSEPORT, A(SK_REUSEPORT_SELECT_OR_MIGRATE),
+		UB_SEC_NONE),
 	SEC_DEF("sk_reuseport", SK_REUSEPORT, A(SK_REUSEPORT_SELECT), UB_SEC_NONE),
 	SEC_DEF("kprobe+", KPROBE, 0, UB_SEC_NONE),
 	SEC_DEF("uprobe+", KPROBE, 0, UB_SEC_NONE),
@@ -118,10 +119,12 @@ static const struct ub_sec_def section_defs[] = {
 	SEC_DEF("cgroup/recvmsg_unix", CGROUP_SOCK_ADDR, A(CGROUP_UNIX_RECVMSG), UB_SEC_NONE),
 	SEC_DEF("cgroup/getpeername4", CGROUP_SOCK_ADDR, A(CGROUP_INET4_GETPEERNAME), UB_SEC_NONE),
 	SEC_DEF("cgroup/getpeername6", CGROUP_SOCK_ADDR, A(CGROUP_INET6_GETPEERNAME), UB_SEC_NONE),
-	SEC_DEF("cgroup/getpeername_unix", CGROUP_SOCK_ADDR, A(CGROUP_UNIX_GETPEERNAME), UB_SEC_NONE),
+	SEC_DEF("cgroup/getpeername_unix", CGROUP_SOCK_ADDR, A(CGROUP_UNIX_GETPEERNAME),
+		UB_SEC_NONE),
 	SEC_DEF("cgroup/getsockname4", CGROUP_SOCK_ADDR, A(CGROUP_INET4_GETSOCKNAME), UB_SEC_NONE),
 	SEC_DEF("cgroup/getsockname6", CGROUP_SOCK_ADDR, A(CGROUP_INET6_GETSOCKNAME), UB_SEC_NONE),
-	SEC_DEF("cgroup/getsockname_unix", CGROUP_SOCK_ADDR, A(CGROUP_UNIX_GETSOCKNAME), UB_SEC_NONE),
+	SEC_DEF("cgroup/getsockname_unix", CGROUP_SOCK_ADDR, A(CGROUP_UNIX_GETSOCKNAME),
+		UB_SEC_NONE),
 	SEC_DEF("cgroup/sysctl", CGROUP_SYSCTL, A(CGROUP_SYSCTL), UB_SEC_NONE),
 	SEC_DEF("cgroup/getsockopt", CGROUP_SOCKOPT, A(CGROUP_GETSOCKOPT), UB_SEC_NONE),
 	SEC_DEF("cgroup/setsockopt", CGROUP_SOCKOPT, A(CGROUP_SETSOCKOPT), UB_SEC_NONE),
@@ -184,12 +187,11 @@ static bool is_prog_section(const struct ub_elf *elf, size_t idx)
 {
 	const Elf64_Shdr *sh = &elf->shdrs[idx];
 
-	return sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_EXECINSTR) &&
-	       sh->sh_size > 0;
+	return sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_EXECINSTR) && sh->sh_size > 0;
 }
 
-static int init_prog(struct userbpf_object *obj, struct userbpf_program *prog,
-		     size_t sec_idx, const Elf64_Sym *sym, const char *name)
+static int init_prog(struct userbpf_object *obj, struct userbpf_program *prog, size_t sec_idx,
+		     const Elf64_Sym *sym, const char *name)
 {
 	const char *sec_name = obj->elf.sec_names[sec_idx];
 	const uint8_t *data = ub_elf_sec_data(&obj->elf, sec_idx, NULL);
@@ -218,8 +220,8 @@ static int init_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 		return 0;
 	prog->sec_def = ub_sec_def_find(sec_name);
 	if (!prog->sec_def) {
-		ub_debug("%s: prog '%s': unrecognised section name '%s'\n",
-			 obj->path, name, sec_name);
+		ub_debug("%s: prog '%s': unrecognised section name '%s'\n", obj->path, name,
+			 sec_name);
 		return 0;
 	}
 	prog->type = prog->sec_def->prog_type;
@@ -230,8 +232,8 @@ static int init_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 }
 
 /* Check one STT_FUNC symbol of an executable section. */
-static int check_func_sym(struct userbpf_object *obj, size_t sec_idx,
-			  const Elf64_Sym *sym, const char *name)
+static int check_func_sym(struct userbpf_object *obj, size_t sec_idx, const Elf64_Sym *sym,
+			  const char *name)
 {
 	const char *sec_name = obj->elf.sec_names[sec_idx];
 	uint64_t sec_size = obj->elf.shdrs[sec_idx].sh_size;
@@ -239,22 +241,19 @@ static int check_func_sym(struct userbpf_object *obj, size_t sec_idx,
 	if (sym->st_value % UB_INSN_SZ || sym->st_size % UB_INSN_SZ)
 		return obj_err(obj, -EINVAL,
 			       "sec '%s': program '%s': offset %llu or size %llu "
-			       "not a multiple of %u", sec_name, name,
-			       (unsigned long long)sym->st_value,
+			       "not a multiple of %u",
+			       sec_name, name, (unsigned long long)sym->st_value,
 			       (unsigned long long)sym->st_size, UB_INSN_SZ);
 	if (sym->st_size == 0)
-		return obj_err(obj, -EINVAL, "sec '%s': program '%s' is empty",
-			       sec_name, name);
+		return obj_err(obj, -EINVAL, "sec '%s': program '%s' is empty", sec_name, name);
 	if (sym->st_value > sec_size || sym->st_size > sec_size - sym->st_value)
 		return obj_err(obj, -EINVAL,
 			       "sec '%s': program '%s' at offset %llu (%llu bytes) "
-			       "crosses the section end (%llu bytes)", sec_name,
-			       name, (unsigned long long)sym->st_value,
-			       (unsigned long long)sym->st_size,
-			       (unsigned long long)sec_size);
+			       "crosses the section end (%llu bytes)",
+			       sec_name, name, (unsigned long long)sym->st_value,
+			       (unsigned long long)sym->st_size, (unsigned long long)sec_size);
 	if (sec_idx != obj->text_shndx && ELF64_ST_BIND(sym->st_info) == STB_LOCAL)
-		return obj_err(obj, -ENOTSUP,
-			       "sec '%s': program '%s' is static and not supported",
+		return obj_err(obj, -ENOTSUP, "sec '%s': program '%s' is static and not supported",
 			       sec_name, name);
 	return 0;
 }
@@ -270,14 +269,15 @@ int ub_obj_collect_programs(struct userbpf_object *obj)
 		const Elf64_Sym *sym = &elf->syms[i];
 		const char *name;
 
-		if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC ||
-		    sym->st_shndx == SHN_UNDEF || sym->st_shndx >= elf->shnum ||
-		    !is_prog_section(elf, sym->st_shndx))
+		if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_shndx == SHN_UNDEF ||
+		    sym->st_shndx >= elf->shnum || !is_prog_section(elf, sym->st_shndx))
 			continue;
 		name = ub_elf_sym_name(elf, sym);
 		if (!name || !name[0])
-			return obj_err(obj, -EINVAL, "sec '%s': function symbol %zu "
-				       "has no name", elf->sec_names[sym->st_shndx], i);
+			return obj_err(obj, -EINVAL,
+				       "sec '%s': function symbol %zu "
+				       "has no name",
+				       elf->sec_names[sym->st_shndx], i);
 		err = check_func_sym(obj, sym->st_shndx, sym, name);
 		if (err)
 			return err;
@@ -285,9 +285,10 @@ int ub_obj_collect_programs(struct userbpf_object *obj)
 	}
 	for (i = 1; i < elf->shnum; i++)
 		if (is_prog_section(elf, i) && elf->shdrs[i].sh_size % UB_INSN_SZ)
-			return obj_err(obj, -EINVAL, "sec '%s': size %llu is not a "
-				       "multiple of %u", elf->sec_names[i],
-				       (unsigned long long)elf->shdrs[i].sh_size,
+			return obj_err(obj, -EINVAL,
+				       "sec '%s': size %llu is not a "
+				       "multiple of %u",
+				       elf->sec_names[i], (unsigned long long)elf->shdrs[i].sh_size,
 				       UB_INSN_SZ);
 	obj->progs = ub_calloc(n ? n : 1, sizeof(*obj->progs));
 	if (!obj->progs)
@@ -295,12 +296,11 @@ int ub_obj_collect_programs(struct userbpf_object *obj)
 	for (i = 0; i < elf->sym_cnt; i++) {
 		const Elf64_Sym *sym = &elf->syms[i];
 
-		if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC ||
-		    sym->st_shndx == SHN_UNDEF || sym->st_shndx >= elf->shnum ||
-		    !is_prog_section(elf, sym->st_shndx))
+		if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_shndx == SHN_UNDEF ||
+		    sym->st_shndx >= elf->shnum || !is_prog_section(elf, sym->st_shndx))
 			continue;
-		err = init_prog(obj, &obj->progs[obj->prog_cnt++], sym->st_shndx,
-				sym, ub_elf_sym_name(elf, sym));
+		err = init_prog(obj, &obj->progs[obj->prog_cnt++], sym->st_shndx, sym,
+				ub_elf_sym_name(elf, sym));
 		if (err)
 			return err;
 	}
@@ -308,10 +308,11 @@ int ub_obj_collect_programs(struct userbpf_object *obj)
 	for (i = 1; i < obj->prog_cnt; i++) {
 		const struct userbpf_program *a = &obj->progs[i - 1], *b = &obj->progs[i];
 
-		if (a->sec_idx == b->sec_idx &&
-		    a->sec_insn_off + a->sec_insn_cnt > b->sec_insn_off)
-			return obj_err(obj, -EINVAL, "sec '%s': programs '%s' and "
-				       "'%s' overlap", a->sec_name, a->name, b->name);
+		if (a->sec_idx == b->sec_idx && a->sec_insn_off + a->sec_insn_cnt > b->sec_insn_off)
+			return obj_err(obj, -EINVAL,
+				       "sec '%s': programs '%s' and "
+				       "'%s' overlap",
+				       a->sec_name, a->name, b->name);
 	}
 	return 0;
 }
@@ -326,8 +327,7 @@ struct userbpf_program *ub_obj_find_prog_by_sec_insn(const struct userbpf_object
 		size_t mid = lo + (hi - lo) / 2;
 		const struct userbpf_program *p = &obj->progs[mid];
 
-		if (p->sec_idx < sec_idx ||
-		    (p->sec_idx == sec_idx && p->sec_insn_off <= insn_idx))
+		if (p->sec_idx < sec_idx || (p->sec_idx == sec_idx && p->sec_insn_off <= insn_idx))
 			lo = mid + 1;
 		else
 			hi = mid;

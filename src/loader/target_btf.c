@@ -47,8 +47,7 @@ static void kernel_btf_init(void)
 	btf = userbpf_btf__parse_file(KERNEL_BTF_PATH);
 	if (!btf) {
 		kernel_err = -errno;
-		ub_warn("%s: cannot parse: %s\n", KERNEL_BTF_PATH,
-			userbpf_strerror(kernel_err));
+		ub_warn("%s: cannot parse: %s\n", KERNEL_BTF_PATH, userbpf_strerror(kernel_err));
 		return;
 	}
 	/* build the candidate index now: shared readers never write */
@@ -117,8 +116,7 @@ const struct userbpf_btf *userbpf_btf__kernel(void)
 	return ub_kernel_btf();
 }
 
-int ub_obj_target_btf(struct userbpf_object *obj, struct userbpf_btf **out,
-		      bool *shared)
+int ub_obj_target_btf(struct userbpf_object *obj, struct userbpf_btf **out, bool *shared)
 {
 	struct userbpf_btf *btf;
 	int err;
@@ -143,8 +141,8 @@ int ub_obj_target_btf(struct userbpf_object *obj, struct userbpf_btf **out,
 		}
 		err = -errno;
 		if (obj->core_target == USERBPF_CORE_TARGET_KERNEL)
-			return obj_err(obj, err, "no kernel BTF at "
-				       KERNEL_BTF_PATH ": %s", userbpf_strerror(err));
+			return obj_err(obj, err, "no kernel BTF at " KERNEL_BTF_PATH ": %s",
+				       userbpf_strerror(err));
 	}
 	btf = userbpf_btf__ctx();
 	if (!btf)

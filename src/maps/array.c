@@ -20,17 +20,17 @@
 #include "util/alloc.h"
 #include "util/platform_int.h"
 
-#define ARRAY_CREATE_FLAG_MASK                                              \
-	(USERBPF_F_NUMA_NODE | USERBPF_F_MMAPABLE | UB_F_ACCESS_MASK |      \
-	 USERBPF_F_PRESERVE_ELEMS | USERBPF_F_INNER_MAP)
+#define ARRAY_CREATE_FLAG_MASK                                                                     \
+	(USERBPF_F_NUMA_NODE | USERBPF_F_MMAPABLE | UB_F_ACCESS_MASK | USERBPF_F_PRESERVE_ELEMS |  \
+	 USERBPF_F_INNER_MAP)
 
 struct ub_array {
 	struct ub_map map;
-	uint32_t elem_size;	/* round_up(value_size, 8) */
-	uint32_t ncpus;		/* per-CPU slots per element (1 if not) */
+	uint32_t elem_size; /* round_up(value_size, 8) */
+	uint32_t ncpus;	    /* per-CPU slots per element (1 if not) */
 	bool percpu;
-	bool mmapped;		/* values come from mmap() */
-	size_t values_size;	/* bytes at values */
+	bool mmapped;	    /* values come from mmap() */
+	size_t values_size; /* bytes at values */
 	unsigned char *values;
 };
 
@@ -43,8 +43,7 @@ static int array_alloc_check(const struct ub_map_attr *attr)
 {
 	bool percpu = attr->map_type == USERBPF_MAP_TYPE_PERCPU_ARRAY;
 
-	if (attr->max_entries == 0 || attr->key_size != 4 ||
-	    attr->value_size == 0 ||
+	if (attr->max_entries == 0 || attr->key_size != 4 || attr->value_size == 0 ||
 	    (attr->map_flags & ~ARRAY_CREATE_FLAG_MASK) ||
 	    !ub_map_flags_access_ok(attr->map_flags) ||
 	    (percpu && attr->numa_node != UB_NUMA_NO_NODE))
@@ -117,11 +116,9 @@ static void array_free(struct ub_map *map)
 }
 
 /* Slot of element index for cpu. */
-static unsigned char *elem_ptr(struct ub_array *array, uint32_t index,
-			       uint32_t cpu)
+static unsigned char *elem_ptr(struct ub_array *array, uint32_t index, uint32_t cpu)
 {
-	return array->values +
-	       ((size_t)index * array->ncpus + cpu) * array->elem_size;
+	return array->values + ((size_t)index * array->ncpus + cpu) * array->elem_size;
 }
 
 static void *array_lookup(struct ub_map *map, const void *key)
@@ -132,8 +129,7 @@ static void *array_lookup(struct ub_map *map, const void *key)
 	memcpy(&index, key, sizeof(index));
 	if (index >= map->max_entries)
 		return NULL;
-	return elem_ptr(array, index,
-			array->percpu ? (uint32_t)ub_current_cpu() : 0);
+	return elem_ptr(array, index, array->percpu ? (uint32_t)ub_current_cpu() : 0);
 }
 
 /* array_map_gen_lookup(): the JIT computes the address itself. */
@@ -153,8 +149,7 @@ static void array_direct_lookup(struct ub_map *map, struct ub_map_direct *d)
 }
 
 /* array_map_update_elem(): program side (per-CPU: this CPU's slot). */
-static int array_update(struct ub_map *map, const void *key, const void *value,
-			uint64_t flags)
+static int array_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct ub_array *array = to_array(map);
 	uint32_t index;
@@ -168,8 +163,7 @@ static int array_update(struct ub_map *map, const void *key, const void *value,
 		return -EEXIST;
 	if (flags & USERBPF_F_LOCK)
 		return -EINVAL; /* no bpf_spin_lock in the value */
-	ub_map_copy_to(elem_ptr(array, index,
-				array->percpu ? (uint32_t)ub_current_cpu() : 0),
+	ub_map_copy_to(elem_ptr(array, index, array->percpu ? (uint32_t)ub_current_cpu() : 0),
 		       value, map->value_size);
 	return 0;
 }
@@ -200,8 +194,7 @@ int ub_array_get_next_key(struct ub_map *map, const void *key, void *next_key)
 }
 
 /* bpf_percpu_array_copy(): every CPU, round_up(value_size, 8) each. */
-static int percpu_array_sys_lookup(struct ub_map *map, const void *key,
-				   void *value, uint64_t flags)
+static int percpu_array_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	struct ub_array *array = to_array(map);
 	uint32_t index, cpu;
@@ -217,8 +210,8 @@ static int percpu_array_sys_lookup(struct ub_map *map, const void *key,
 }
 
 /* bpf_percpu_array_update(). */
-static int percpu_array_sys_update(struct ub_map *map, const void *key,
-				   const void *value, uint64_t flags)
+static int percpu_array_sys_update(struct ub_map *map, const void *key, const void *value,
+				   uint64_t flags)
 {
 	struct ub_array *array = to_array(map);
 	uint32_t index, cpu;
@@ -232,8 +225,7 @@ static int percpu_array_sys_update(struct ub_map *map, const void *key,
 		return -EEXIST;
 	for (cpu = 0; cpu < array->ncpus; cpu++)
 		ub_map_copy_to(elem_ptr(array, index, cpu),
-			       (const unsigned char *)value +
-				       (size_t)cpu * array->elem_size,
+			       (const unsigned char *)value + (size_t)cpu * array->elem_size,
 			       array->elem_size);
 	return 0;
 }
@@ -251,8 +243,7 @@ static void *array_mmap_ptr(struct ub_map *map, size_t *size)
 	return array->values;
 }
 
-static long array_for_each(struct ub_map *map, ub_map_for_each_cb cb,
-			   void *ctx, uint64_t flags)
+static long array_for_each(struct ub_map *map, ub_map_for_each_cb cb, void *ctx, uint64_t flags)
 {
 	struct ub_array *array = to_array(map);
 	uint32_t cpu = array->percpu ? (uint32_t)ub_current_cpu() : 0;
@@ -273,8 +264,7 @@ static long array_for_each(struct ub_map *map, ub_map_for_each_cb cb,
 static bool array_meta_equal(const struct ub_map *meta, const struct ub_map *map)
 {
 	/* array_map_meta_equal(): sizes must match unless BPF_F_INNER_MAP */
-	if (!(meta->map_flags & USERBPF_F_INNER_MAP) &&
-	    meta->max_entries != map->max_entries)
+	if (!(meta->map_flags & USERBPF_F_INNER_MAP) && meta->max_entries != map->max_entries)
 		return false;
 	return true;
 }

@@ -13,8 +13,7 @@
 #include "map.h"
 #include "util/alloc.h"
 
-#define BLOOM_CREATE_FLAG_MASK                                              \
-	(USERBPF_F_NUMA_NODE | USERBPF_F_ZERO_SEED | UB_F_ACCESS_MASK)
+#define BLOOM_CREATE_FLAG_MASK (USERBPF_F_NUMA_NODE | USERBPF_F_ZERO_SEED | UB_F_ACCESS_MASK)
 
 struct ub_bloom {
 	struct ub_map map;
@@ -29,8 +28,8 @@ static struct ub_bloom *to_bloom(struct ub_map *map)
 	return (struct ub_bloom *)map;
 }
 
-static uint32_t bloom_hash(struct ub_bloom *bloom, const void *value,
-			   uint32_t value_size, uint32_t index)
+static uint32_t bloom_hash(struct ub_bloom *bloom, const void *value, uint32_t value_size,
+			   uint32_t index)
 {
 	uint32_t h;
 
@@ -54,18 +53,15 @@ static int bloom_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	uint64_t bitset_bytes;
 	struct ub_bloom *bloom;
 
-	if (attr->key_size != 0 || attr->value_size == 0 ||
-	    attr->max_entries == 0 ||
+	if (attr->key_size != 0 || attr->value_size == 0 || attr->max_entries == 0 ||
 	    (attr->map_flags & ~BLOOM_CREATE_FLAG_MASK) ||
-	    !ub_map_flags_access_ok(attr->map_flags) ||
-	    (attr->map_extra & ~0xFULL))
+	    !ub_map_flags_access_ok(attr->map_flags) || (attr->map_extra & ~0xFULL))
 		return -EINVAL;
 	nr_hash_funcs = (uint32_t)attr->map_extra;
 	if (nr_hash_funcs == 0)
 		nr_hash_funcs = 5;
 	if (__builtin_mul_overflow(attr->max_entries, nr_hash_funcs, &nr_bits) ||
-	    __builtin_mul_overflow(nr_bits / 5, 7u, &nr_bits) ||
-	    nr_bits > (1UL << 31)) {
+	    __builtin_mul_overflow(nr_bits / 5, 7u, &nr_bits) || nr_bits > (1UL << 31)) {
 		bitset_bytes = ((uint64_t)UINT32_MAX + 7) / 8;
 		bitset_mask = UINT32_MAX;
 	} else {
@@ -108,8 +104,7 @@ static int bloom_peek(struct ub_map *map, void *value)
 
 	for (i = 0; i < bloom->nr_hash_funcs; i++) {
 		h = bloom_hash(bloom, value, map->value_size, i);
-		if (!(__atomic_load_n(&bloom->bitset[h / (8 * sizeof(long))],
-				      __ATOMIC_RELAXED) &
+		if (!(__atomic_load_n(&bloom->bitset[h / (8 * sizeof(long))], __ATOMIC_RELAXED) &
 		      (1UL << (h % (8 * sizeof(long))))))
 			return -ENOENT;
 	}
@@ -145,8 +140,7 @@ static void *bloom_lookup(struct ub_map *map, const void *key)
 	return NULL; /* programs use peek; the verifier forbids lookup */
 }
 
-static int bloom_update(struct ub_map *map, const void *key, const void *value,
-			uint64_t flags)
+static int bloom_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	(void)map;
 	(void)key;
@@ -162,8 +156,7 @@ static int bloom_delete(struct ub_map *map, const void *key)
 	return -EOPNOTSUPP;
 }
 
-static int bloom_get_next_key(struct ub_map *map, const void *key,
-			      void *next_key)
+static int bloom_get_next_key(struct ub_map *map, const void *key, void *next_key)
 {
 	(void)map;
 	(void)key;

@@ -67,8 +67,8 @@ static size_t cgroup2_prefix(const char *abs)
 }
 
 /* cgroup_get_from_fd(): a cgroup v2 directory, else -EBADF. */
-static int cgroup_array_sys_update(struct ub_map *map, const void *key,
-				   const void *value, uint64_t flags)
+static int cgroup_array_sys_update(struct ub_map *map, const void *key, const void *value,
+				   uint64_t flags)
 {
 	char link[64], abs[4096];
 	struct cgroup_slot *slot;
@@ -151,18 +151,20 @@ static bool current_cgroup(char *path, size_t size)
  * cgroup is the slot's or below it, 0 when not; -E2BIG for an index past
  * the end, -EAGAIN for an empty slot (the kernel's answers).
  */
-uint64_t ub_helper_current_task_under_cgroup(uint64_t r1, uint64_t r2, uint64_t r3,
-					     uint64_t r4, uint64_t r5,
-					     struct userbpf_run *run)
+uint64_t ub_helper_current_task_under_cgroup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+					     uint64_t r5, struct userbpf_run *run)
 {
-	struct ub_map *map = userbpf_run__map_ok(run, (const void *)(uintptr_t)r1)
-				     ? (struct ub_map *)(uintptr_t)r1 : NULL;
+	struct ub_map *map = userbpf_run__map_ok(run, (const void *)(uintptr_t)r1) ?
+				     (struct ub_map *)(uintptr_t)r1 :
+				     NULL;
 	uint32_t index = (uint32_t)r2;
 	const struct cgroup_slot *slot;
 	char cur[4096];
 	size_t n;
 
-	(void)r3; (void)r4; (void)r5;
+	(void)r3;
+	(void)r4;
+	(void)r5;
 	if (!map || map->map_type != USERBPF_MAP_TYPE_CGROUP_ARRAY)
 		return UB_ERR(-EINVAL);
 	if (index >= map->max_entries)

@@ -21,9 +21,8 @@ int ub_fd_array_alloc_check(const struct ub_map_attr *attr)
 		return -EINVAL;
 	/* array_map_alloc_check() */
 	if (attr->max_entries == 0 || attr->key_size != 4 ||
-	    (attr->map_flags &
-	     ~(USERBPF_F_NUMA_NODE | USERBPF_F_MMAPABLE | UB_F_ACCESS_MASK |
-	       USERBPF_F_PRESERVE_ELEMS | USERBPF_F_INNER_MAP)))
+	    (attr->map_flags & ~(USERBPF_F_NUMA_NODE | USERBPF_F_MMAPABLE | UB_F_ACCESS_MASK |
+				 USERBPF_F_PRESERVE_ELEMS | USERBPF_F_INNER_MAP)))
 		return -EINVAL;
 	if (attr->map_flags & (USERBPF_F_MMAPABLE | USERBPF_F_INNER_MAP))
 		return -EINVAL;
@@ -114,12 +113,10 @@ void *ub_fd_array_get(struct ub_map *map, const void *key)
 	memcpy(&index, key, sizeof(index));
 	if (index >= map->max_entries)
 		return NULL;
-	return atomic_load_explicit(&ub_to_fd_array(map)->ptrs[index],
-				    memory_order_acquire);
+	return atomic_load_explicit(&ub_to_fd_array(map)->ptrs[index], memory_order_acquire);
 }
 
-int ub_fd_array_sys_lookup_id(struct ub_map *map, const void *key, void *value,
-			      uint64_t flags)
+int ub_fd_array_sys_lookup_id(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	struct ub_fd_array *a = ub_to_fd_array(map);
 	uint32_t index, id = 0;
@@ -141,14 +138,13 @@ int ub_fd_array_sys_lookup_id(struct ub_map *map, const void *key, void *value,
 	return 0;
 }
 
-int ub_fd_array_get_next_key(struct ub_map *map, const void *key,
-				 void *next_key)
+int ub_fd_array_get_next_key(struct ub_map *map, const void *key, void *next_key)
 {
 	return ub_array_get_next_key(map, key, next_key);
 }
 
-int ub_fd_array_update_prog_side(struct ub_map *map, const void *key,
-				 const void *value, uint64_t flags)
+int ub_fd_array_update_prog_side(struct ub_map *map, const void *key, const void *value,
+				 uint64_t flags)
 {
 	(void)map;
 	(void)key;

@@ -12,10 +12,10 @@
 
 struct ub_fd_array {
 	struct ub_map map;
-	ub_spinlock_t lock;		/* writers */
-	void *_Atomic *ptrs;		/* max_entries slots */
-	uint32_t *ids;			/* object IDs (under lock) */
-	void (*put)(void *obj);		/* release a slot's object, deferred */
+	ub_spinlock_t lock;	/* writers */
+	void *_Atomic *ptrs;	/* max_entries slots */
+	uint32_t *ids;		/* object IDs (under lock) */
+	void (*put)(void *obj); /* release a slot's object, deferred */
 };
 
 static inline struct ub_fd_array *ub_to_fd_array(const struct ub_map *map)
@@ -33,13 +33,11 @@ int ub_fd_array_delete(struct ub_map *map, const void *key);
 /* Object at key (program side), or NULL. */
 void *ub_fd_array_get(struct ub_map *map, const void *key);
 /* Syscall lookup: the object's ID. */
-int ub_fd_array_sys_lookup_id(struct ub_map *map, const void *key, void *value,
-			      uint64_t flags);
+int ub_fd_array_sys_lookup_id(struct ub_map *map, const void *key, void *value, uint64_t flags);
 
-int ub_fd_array_get_next_key(struct ub_map *map, const void *key,
-			     void *next_key);
+int ub_fd_array_get_next_key(struct ub_map *map, const void *key, void *next_key);
 /* Program-side update of an fd array: not allowed (EINVAL). */
-int ub_fd_array_update_prog_side(struct ub_map *map, const void *key,
-				 const void *value, uint64_t flags);
+int ub_fd_array_update_prog_side(struct ub_map *map, const void *key, const void *value,
+				 uint64_t flags);
 
 #endif

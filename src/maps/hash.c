@@ -37,8 +37,8 @@
 #include "htab.h"
 #include "util/alloc.h"
 
-#define HTAB_CREATE_FLAG_MASK                                                \
-	(USERBPF_F_NO_PREALLOC | USERBPF_F_NO_COMMON_LRU | USERBPF_F_NUMA_NODE | \
+#define HTAB_CREATE_FLAG_MASK                                                                      \
+	(USERBPF_F_NO_PREALLOC | USERBPF_F_NO_COMMON_LRU | USERBPF_F_NUMA_NODE |                   \
 	 UB_F_ACCESS_MASK | USERBPF_F_ZERO_SEED)
 #define HTAB_ELEM_HDR 48 /* sizeof(struct htab_elem) in the kernel */
 #define POOL_CHUNK 64
@@ -47,14 +47,12 @@
 
 static bool type_is_percpu(uint32_t type)
 {
-	return type == USERBPF_MAP_TYPE_PERCPU_HASH ||
-	       type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH;
+	return type == USERBPF_MAP_TYPE_PERCPU_HASH || type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
 static bool type_is_lru(uint32_t type)
 {
-	return type == USERBPF_MAP_TYPE_LRU_HASH ||
-	       type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH;
+	return type == USERBPF_MAP_TYPE_LRU_HASH || type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
 /* htab_map_alloc_check(). */
@@ -65,8 +63,7 @@ int ub_htab_alloc_check(const struct ub_map_attr *attr)
 	bool percpu_lru = attr->map_flags & USERBPF_F_NO_COMMON_LRU;
 	bool prealloc = !(attr->map_flags & USERBPF_F_NO_PREALLOC);
 
-	if ((attr->map_flags & ~HTAB_CREATE_FLAG_MASK) ||
-	    !ub_map_flags_access_ok(attr->map_flags))
+	if ((attr->map_flags & ~HTAB_CREATE_FLAG_MASK) || !ub_map_flags_access_ok(attr->map_flags))
 		return -EINVAL;
 	if (!lru && percpu_lru)
 		return -EINVAL;
@@ -74,11 +71,9 @@ int ub_htab_alloc_check(const struct ub_map_attr *attr)
 		return -UB_ENOTSUPP;
 	if (attr->numa_node != UB_NUMA_NO_NODE && (percpu || percpu_lru))
 		return -EINVAL;
-	if (attr->max_entries == 0 || attr->key_size == 0 ||
-	    attr->value_size == 0)
+	if (attr->max_entries == 0 || attr->key_size == 0 || attr->value_size == 0)
 		return -EINVAL;
-	if ((uint64_t)attr->key_size + attr->value_size >=
-	    UB_KMALLOC_MAX_SIZE - HTAB_ELEM_HDR)
+	if ((uint64_t)attr->key_size + attr->value_size >= UB_KMALLOC_MAX_SIZE - HTAB_ELEM_HDR)
 		return -E2BIG;
 	if (percpu && ub_round_up(attr->value_size, 8) > UB_PCPU_MIN_UNIT_SIZE)
 		return -E2BIG;
@@ -107,8 +102,7 @@ static int pool_grow(struct ub_htab *htab, size_t n)
 		return -ENOMEM;
 	htab->chunks[htab->nchunks++] = chunk;
 	for (i = 0; i < n; i++) {
-		struct ub_htab_elem *e =
-			(struct ub_htab_elem *)(chunk + i * htab->elem_size);
+		struct ub_htab_elem *e = (struct ub_htab_elem *)(chunk + i * htab->elem_size);
 
 		e->free_next = htab->free_list;
 		htab->free_list = e;
@@ -150,8 +144,7 @@ int ub_htab_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	htab->n_buckets = (uint32_t)ub_roundup_pow2_u64(htab->map.max_entries);
 	htab->key_slot = ub_round_up(attr->key_size, 8);
 	htab->value_slot = ub_round_up(attr->value_size, 8) * htab->ncpus;
-	elem_size = sizeof(struct ub_htab_elem) + htab->key_slot +
-		    (uint64_t)htab->value_slot;
+	elem_size = sizeof(struct ub_htab_elem) + htab->key_slot + (uint64_t)htab->value_slot;
 	elem_size = (elem_size + 7) & ~7ULL;
 	htab->elem_size = (uint32_t)elem_size;
 	if (!(attr->map_flags & USERBPF_F_ZERO_SEED))
@@ -267,15 +260,13 @@ static struct ub_htab_bucket *bucket_of(struct ub_htab *htab, uint32_t hash)
 	return &htab->buckets[hash & (htab->n_buckets - 1)];
 }
 
-static struct ub_htab_elem *lookup_raw(struct ub_htab *htab,
-				       struct ub_htab_bucket *b, uint32_t hash,
-				       const void *key)
+static struct ub_htab_elem *lookup_raw(struct ub_htab *htab, struct ub_htab_bucket *b,
+				       uint32_t hash, const void *key)
 {
 	struct ub_htab_elem *e;
 
 	for (e = b->head; !ub_htab_is_nulls(e); e = e->next)
-		if (e->hash == hash &&
-		    !memcmp(ub_htab_elem_key(e), key, htab->map.key_size))
+		if (e->hash == hash && !memcmp(ub_htab_elem_key(e), key, htab->map.key_size))
 			return e;
 	return NULL;
 }
@@ -328,8 +319,7 @@ static bool key_equal_lockless(const struct ub_htab_elem *e, const void *key, ui
  * a walk may wander into another bucket's chain: it then ends at a nulls
  * marker that is not its bucket's, and starts over.
  */
-static struct ub_htab_elem *lookup_lockless(struct ub_htab *htab, uint32_t hash,
-					    const void *key)
+static struct ub_htab_elem *lookup_lockless(struct ub_htab *htab, uint32_t hash, const void *key)
 {
 	uint32_t idx = hash & (htab->n_buckets - 1);
 	struct ub_htab_bucket *b = &htab->buckets[idx];
@@ -362,18 +352,16 @@ void *ub_htab_lookup(struct ub_map *map, const void *key)
 		value = ub_htab_elem_value(htab, e);
 		if (htab->percpu)
 			value = (unsigned char *)value +
-				(size_t)ub_current_cpu() *
-					ub_round_up(map->value_size, 8);
-		if (htab->lru &&
-		    !atomic_load_explicit(&e->ref, memory_order_relaxed))
+				(size_t)ub_current_cpu() * ub_round_up(map->value_size, 8);
+		if (htab->lru && !atomic_load_explicit(&e->ref, memory_order_relaxed))
 			atomic_store_explicit(&e->ref, true, memory_order_relaxed);
 	}
 	return value;
 }
 
 /* Write a value into a (new or existing) element's storage. */
-static void fill_value(struct ub_htab *htab, struct ub_htab_elem *e,
-		       const void *value, bool sys, bool is_new)
+static void fill_value(struct ub_htab *htab, struct ub_htab_elem *e, const void *value, bool sys,
+		       bool is_new)
 {
 	unsigned char *dst = ub_htab_elem_value(htab, e);
 	uint32_t size = ub_round_up(htab->map.value_size, 8);
@@ -392,23 +380,20 @@ static void fill_value(struct ub_htab *htab, struct ub_htab_elem *e,
 		/* syscall layout: every CPU, rounded */
 		for (cpu = 0; cpu < htab->ncpus; cpu++)
 			ub_map_copy_to(dst + (size_t)cpu * size,
-				       (const unsigned char *)value + (size_t)cpu * size,
-				       size);
+				       (const unsigned char *)value + (size_t)cpu * size, size);
 		return;
 	}
 	/* program: this CPU's slot; a new element zeroes the others */
 	cur = (uint32_t)ub_current_cpu();
 	for (cpu = 0; cpu < htab->ncpus; cpu++) {
 		if (cpu == cur)
-			ub_map_copy_to(dst + (size_t)cpu * size, value,
-				       htab->map.value_size);
+			ub_map_copy_to(dst + (size_t)cpu * size, value, htab->map.value_size);
 		else if (is_new)
 			ub_map_zero(dst + (size_t)cpu * size, size);
 	}
 }
 
-static void init_elem(struct ub_htab *htab, struct ub_htab_elem *e,
-		      const void *key, uint32_t hash)
+static void init_elem(struct ub_htab *htab, struct ub_htab_elem *e, const void *key, uint32_t hash)
 {
 	uint64_t *w = ub_htab_elem_key(e);
 	uint32_t i;
@@ -430,8 +415,7 @@ static void init_elem(struct ub_htab *htab, struct ub_htab_elem *e,
 	}
 	/* zero the padding so copies of rounded values are deterministic */
 	if (!htab->percpu)
-		ub_map_zero((unsigned char *)ub_htab_elem_value(htab, e),
-			    htab->value_slot);
+		ub_map_zero((unsigned char *)ub_htab_elem_value(htab, e), htab->value_slot);
 }
 
 static int check_flags(struct ub_htab_elem *old, uint64_t flags)
@@ -445,8 +429,8 @@ static int check_flags(struct ub_htab_elem *old, uint64_t flags)
 }
 
 /* LRU update (htab_lru_map_update_elem / htab_lru_percpu_...). */
-static int lru_update(struct ub_htab *htab, const void *key, const void *value,
-		      uint64_t flags, bool sys)
+static int lru_update(struct ub_htab *htab, const void *key, const void *value, uint64_t flags,
+		      bool sys)
 {
 	uint32_t hash = htab_hash(htab, key);
 	struct ub_htab_bucket *b = bucket_of(htab, hash);
@@ -483,8 +467,7 @@ static int lru_update(struct ub_htab *htab, const void *key, const void *value,
 	} else {
 		link_head(b, new_elem);
 		if (old) {
-			atomic_store_explicit(&new_elem->ref, true,
-					      memory_order_relaxed);
+			atomic_store_explicit(&new_elem->ref, true, memory_order_relaxed);
 			unlink_elem(b, old);
 		}
 		ub_spin_unlock(&b->lock);
@@ -500,8 +483,8 @@ unlock:
 	return err;
 }
 
-int ub_htab_update_common(struct ub_htab *htab, const void *key,
-			  const void *value, uint64_t flags, bool sys)
+int ub_htab_update_common(struct ub_htab *htab, const void *key, const void *value, uint64_t flags,
+			  bool sys)
 {
 	uint32_t hash;
 	struct ub_htab_bucket *b;
@@ -569,14 +552,12 @@ unlock:
 	return err;
 }
 
-static int htab_update(struct ub_map *map, const void *key, const void *value,
-		       uint64_t flags)
+static int htab_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	return ub_htab_update_common(ub_to_htab(map), key, value, flags, false);
 }
 
-static int htab_sys_update(struct ub_map *map, const void *key,
-			   const void *value, uint64_t flags)
+static int htab_sys_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	return ub_htab_update_common(ub_to_htab(map), key, value, flags, true);
 }
@@ -614,8 +595,7 @@ int ub_htab_get_next_key(struct ub_map *map, const void *key, void *next_key)
 		e = lookup_raw(htab, b, hash, key);
 		if (e) {
 			if (!ub_htab_is_nulls(e->next)) {
-				memcpy(next_key, ub_htab_elem_key(e->next),
-				       map->key_size);
+				memcpy(next_key, ub_htab_elem_key(e->next), map->key_size);
 				ub_spin_unlock(&b->lock);
 				return 0;
 			}
@@ -637,8 +617,7 @@ int ub_htab_get_next_key(struct ub_map *map, const void *key, void *next_key)
 }
 
 /* Syscall layout of one element's value (per-CPU: every CPU). */
-static void copy_sys_value(struct ub_htab *htab, struct ub_htab_elem *e,
-			   void *dst)
+static void copy_sys_value(struct ub_htab *htab, struct ub_htab_elem *e, void *dst)
 {
 	if (htab->fd) {
 		struct ub_map *inner;
@@ -648,16 +627,13 @@ static void copy_sys_value(struct ub_htab *htab, struct ub_htab_elem *e,
 		id = inner ? inner->id : 0;
 		memcpy(dst, &id, sizeof(id));
 	} else if (htab->percpu) {
-		ub_map_copy_from(dst, ub_htab_elem_value(htab, e),
-				 htab->value_slot);
+		ub_map_copy_from(dst, ub_htab_elem_value(htab, e), htab->value_slot);
 	} else {
-		ub_map_copy_from(dst, ub_htab_elem_value(htab, e),
-				 htab->map.value_size);
+		ub_map_copy_from(dst, ub_htab_elem_value(htab, e), htab->map.value_size);
 	}
 }
 
-int ub_htab_sys_lookup(struct ub_map *map, const void *key, void *value,
-		       uint64_t flags)
+int ub_htab_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	struct ub_htab *htab = ub_to_htab(map);
 	uint32_t hash = htab_hash(htab, key);
@@ -673,8 +649,7 @@ int ub_htab_sys_lookup(struct ub_map *map, const void *key, void *value,
 	return e ? 0 : -ENOENT;
 }
 
-int ub_htab_lookup_and_delete(struct ub_map *map, const void *key, void *value,
-			      uint64_t flags)
+int ub_htab_lookup_and_delete(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	struct ub_htab *htab = ub_to_htab(map);
 	uint32_t hash = htab_hash(htab, key);
@@ -696,8 +671,7 @@ int ub_htab_lookup_and_delete(struct ub_map *map, const void *key, void *value,
 }
 
 /* __htab_map_lookup_and_delete_batch(): whole buckets, u32 cursor. */
-static int htab_batch(struct ub_map *map, const struct ub_map_batch *bt,
-		      bool do_delete)
+static int htab_batch(struct ub_map *map, const struct ub_map_batch *bt, bool do_delete)
 {
 	struct ub_htab *htab = ub_to_htab(map);
 	uint32_t value_size = ub_map_sys_value_size(map);
@@ -739,8 +713,7 @@ static int htab_batch(struct ub_map *map, const struct ub_map_batch *bt,
 			memcpy((unsigned char *)bt->keys + (size_t)total * map->key_size,
 			       ub_htab_elem_key(e), map->key_size);
 			copy_sys_value(htab, e,
-				       (unsigned char *)bt->values +
-					       (size_t)total * value_size);
+				       (unsigned char *)bt->values + (size_t)total * value_size);
 			total++;
 			if (do_delete) {
 				unlink_elem(b, e);
@@ -771,8 +744,7 @@ int ub_htab_lookup_batch(struct ub_map *map, const struct ub_map_batch *b)
 	return htab_batch(map, b, false);
 }
 
-int ub_htab_lookup_and_delete_batch(struct ub_map *map,
-				    const struct ub_map_batch *b)
+int ub_htab_lookup_and_delete_batch(struct ub_map *map, const struct ub_map_batch *b)
 {
 	return htab_batch(map, b, true);
 }
@@ -783,13 +755,11 @@ int ub_htab_lookup_and_delete_batch(struct ub_map *map,
  * index in the bucket after each call (a concurrent delete can make it
  * skip an element, as RCU walks can in the kernel).
  */
-long ub_htab_for_each(struct ub_map *map, ub_map_for_each_cb cb, void *ctx,
-		      uint64_t flags)
+long ub_htab_for_each(struct ub_map *map, ub_map_for_each_cb cb, void *ctx, uint64_t flags)
 {
 	struct ub_htab *htab = ub_to_htab(map);
-	uint32_t cpu_off = htab->percpu ? (uint32_t)ub_current_cpu() *
-						  ub_round_up(map->value_size, 8)
-					: 0;
+	uint32_t cpu_off =
+		htab->percpu ? (uint32_t)ub_current_cpu() * ub_round_up(map->value_size, 8) : 0;
 	long num = 0;
 	uint32_t i;
 
@@ -810,8 +780,7 @@ long ub_htab_for_each(struct ub_map *map, ub_map_for_each_cb cb, void *ctx,
 				break;
 			num++;
 			if (cb(map, ub_htab_elem_key(e),
-			       (unsigned char *)ub_htab_elem_value(htab, e) + cpu_off,
-			       ctx))
+			       (unsigned char *)ub_htab_elem_value(htab, e) + cpu_off, ctx))
 				return num;
 		}
 	}

@@ -16,19 +16,19 @@ struct ub_htab_elem {
 	 * bucket (ub_htab_nulls), as the kernel's hlist_nulls does.
 	 */
 	struct ub_htab_elem *next;
-	struct ub_htab_elem *free_next;	/* pool free list (pool lock) */
+	struct ub_htab_elem *free_next; /* pool free list (pool lock) */
 	struct ub_htab_elem *lru_prev;	/* LRU list (lru lock) */
 	struct ub_htab_elem *lru_next;
 	uint32_t hash;
-	atomic_bool ref;		/* LRU: referenced since last scan */
-	atomic_bool linked;		/* in a bucket (written under bucket lock) */
-	bool on_lru;			/* on the LRU list (lru lock) */
-	uint64_t data[];		/* key (rounded to 8), then value */
+	atomic_bool ref;    /* LRU: referenced since last scan */
+	atomic_bool linked; /* in a bucket (written under bucket lock) */
+	bool on_lru;	    /* on the LRU list (lru lock) */
+	uint64_t data[];    /* key (rounded to 8), then value */
 };
 
 struct ub_htab_bucket {
 	ub_spinlock_t lock;
-	struct ub_htab_elem *head;	/* first element or the nulls marker */
+	struct ub_htab_elem *head; /* first element or the nulls marker */
 };
 
 /*
@@ -78,14 +78,14 @@ struct ub_htab {
 	struct ub_htab_bucket *buckets;
 	uint32_t n_buckets;
 	uint32_t hashrnd;
-	uint32_t key_slot;	/* round_up(key_size, 8) */
-	uint32_t value_slot;	/* bytes of value storage per element */
+	uint32_t key_slot;   /* round_up(key_size, 8) */
+	uint32_t value_slot; /* bytes of value storage per element */
 	uint32_t elem_size;
 	uint32_t ncpus;
 	bool percpu;
 	bool lru;
-	bool fd;		/* values are struct ub_map * (HASH_OF_MAPS) */
-	atomic_uint count;	/* live elements (non-LRU) */
+	bool fd;	   /* values are struct ub_map * (HASH_OF_MAPS) */
+	atomic_uint count; /* live elements (non-LRU) */
 	/* element pool: never returned to the allocator before the map */
 	ub_spinlock_t pool_lock;
 	struct ub_htab_elem *free_list;
@@ -107,8 +107,7 @@ static inline void *ub_htab_elem_key(struct ub_htab_elem *e)
 	return e->data;
 }
 
-static inline void *ub_htab_elem_value(const struct ub_htab *htab,
-				       struct ub_htab_elem *e)
+static inline void *ub_htab_elem_value(const struct ub_htab *htab, struct ub_htab_elem *e)
 {
 	return (unsigned char *)e->data + htab->key_slot;
 }
@@ -123,19 +122,15 @@ void ub_htab_pool_put(struct ub_htab *htab, struct ub_htab_elem *e);
 
 /* Core operations; sys selects the syscall value layout for per-CPU. */
 void *ub_htab_lookup(struct ub_map *map, const void *key);
-int ub_htab_update_common(struct ub_htab *htab, const void *key,
-			  const void *value, uint64_t flags, bool sys);
+int ub_htab_update_common(struct ub_htab *htab, const void *key, const void *value, uint64_t flags,
+			  bool sys);
 int ub_htab_delete(struct ub_map *map, const void *key);
 int ub_htab_get_next_key(struct ub_map *map, const void *key, void *next_key);
-int ub_htab_lookup_and_delete(struct ub_map *map, const void *key, void *value,
-			      uint64_t flags);
-int ub_htab_sys_lookup(struct ub_map *map, const void *key, void *value,
-		       uint64_t flags);
+int ub_htab_lookup_and_delete(struct ub_map *map, const void *key, void *value, uint64_t flags);
+int ub_htab_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags);
 int ub_htab_lookup_batch(struct ub_map *map, const struct ub_map_batch *b);
-int ub_htab_lookup_and_delete_batch(struct ub_map *map,
-				    const struct ub_map_batch *b);
-long ub_htab_for_each(struct ub_map *map, ub_map_for_each_cb cb, void *ctx,
-		      uint64_t flags);
+int ub_htab_lookup_and_delete_batch(struct ub_map *map, const struct ub_map_batch *b);
+long ub_htab_for_each(struct ub_map *map, ub_map_for_each_cb cb, void *ctx, uint64_t flags);
 
 /* LRU list (lru.c). */
 void ub_lru_init(struct ub_htab *htab);

@@ -23,15 +23,14 @@
 #define LPM_VAL_SIZE_MAX (UB_KMALLOC_MAX_SIZE - LPM_DATA_SIZE_MAX - LPM_NODE_SIZE)
 #define LPM_KEY_SIZE_MIN (4 + LPM_DATA_SIZE_MIN)
 #define LPM_KEY_SIZE_MAX (4 + LPM_DATA_SIZE_MAX)
-#define LPM_CREATE_FLAG_MASK                                               \
-	(USERBPF_F_NO_PREALLOC | USERBPF_F_NUMA_NODE | UB_F_ACCESS_MASK)
+#define LPM_CREATE_FLAG_MASK (USERBPF_F_NO_PREALLOC | USERBPF_F_NUMA_NODE | UB_F_ACCESS_MASK)
 #define LPM_TREE_NODE_FLAG_IM 1u
 
 struct lpm_node {
 	struct lpm_node *child[2];
 	uint32_t prefixlen;
 	uint32_t flags;
-	uint64_t data[];	/* data_size bytes, then the value (8-aligned) */
+	uint64_t data[]; /* data_size bytes, then the value (8-aligned) */
 };
 
 struct ub_lpm {
@@ -41,7 +40,7 @@ struct ub_lpm {
 	uint32_t n_entries;
 	uint32_t data_size;
 	uint32_t max_prefixlen;
-	uint32_t value_off;	/* round_up(data_size, 8) */
+	uint32_t value_off; /* round_up(data_size, 8) */
 };
 
 static struct ub_lpm *to_lpm(struct ub_map *map)
@@ -78,17 +77,18 @@ static int extract_bit(const unsigned char *data, size_t index)
 }
 
 /* Bits of node that match key, limited to both prefix lengths. */
-static uint32_t longest_prefix_match(const struct ub_lpm *trie,
-				     struct lpm_node *node, const void *key)
+static uint32_t longest_prefix_match(const struct ub_lpm *trie, struct lpm_node *node,
+				     const void *key)
 {
-	uint32_t limit = node->prefixlen < key_prefixlen(key) ? node->prefixlen
-							       : key_prefixlen(key);
+	uint32_t limit = node->prefixlen < key_prefixlen(key) ? node->prefixlen :
+								key_prefixlen(key);
 	const unsigned char *a = node_data(node), *b = key_data(key);
 	uint32_t prefixlen = 0, i;
 
 	for (i = 0; i < trie->data_size; i++) {
 		/* number of equal leading bits in this byte (0..8) */
-		uint32_t b8 = (a[i] ^ b[i]) ? (uint32_t)__builtin_clz((uint32_t)(a[i] ^ b[i])) - 24 : 8;
+		uint32_t b8 =
+			(a[i] ^ b[i]) ? (uint32_t)__builtin_clz((uint32_t)(a[i] ^ b[i])) - 24 : 8;
 		prefixlen += b8;
 		if (prefixlen >= limit)
 			return limit;
@@ -102,13 +102,10 @@ static int lpm_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 {
 	struct ub_lpm *trie;
 
-	if (attr->max_entries == 0 ||
-	    !(attr->map_flags & USERBPF_F_NO_PREALLOC) ||
-	    (attr->map_flags & ~LPM_CREATE_FLAG_MASK) ||
-	    !ub_map_flags_access_ok(attr->map_flags) ||
-	    attr->key_size < LPM_KEY_SIZE_MIN ||
-	    attr->key_size > LPM_KEY_SIZE_MAX || attr->value_size < 1 ||
-	    attr->value_size > LPM_VAL_SIZE_MAX)
+	if (attr->max_entries == 0 || !(attr->map_flags & USERBPF_F_NO_PREALLOC) ||
+	    (attr->map_flags & ~LPM_CREATE_FLAG_MASK) || !ub_map_flags_access_ok(attr->map_flags) ||
+	    attr->key_size < LPM_KEY_SIZE_MIN || attr->key_size > LPM_KEY_SIZE_MAX ||
+	    attr->value_size < 1 || attr->value_size > LPM_VAL_SIZE_MAX)
 		return -EINVAL;
 	trie = ub_alloc(sizeof(*trie));
 	if (!trie)
@@ -189,8 +186,7 @@ static void *lpm_lookup(struct ub_map *map, const void *key)
 	return n ? node_value(trie, n) : NULL;
 }
 
-static int lpm_sys_lookup(struct ub_map *map, const void *key, void *value,
-			  uint64_t flags)
+static int lpm_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	struct ub_lpm *trie = to_lpm(map);
 	struct lpm_node *n;
@@ -215,8 +211,7 @@ static int check_add_elem(struct ub_lpm *trie, uint64_t flags)
 }
 
 /* trie_update_elem(). */
-static int lpm_update(struct ub_map *map, const void *key, const void *value,
-		      uint64_t flags)
+static int lpm_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct ub_lpm *trie = to_lpm(map);
 	struct lpm_node *node, *im_node, *new_node, *free_node = NULL;
@@ -381,13 +376,11 @@ static int lpm_get_next_key(struct ub_map *map, const void *key, void *next_key)
 	for (node = search_root; node;) {
 		stack[++stack_ptr] = node;
 		matchlen = longest_prefix_match(trie, node, key);
-		if (node->prefixlen != matchlen ||
-		    node->prefixlen == key_prefixlen(key))
+		if (node->prefixlen != matchlen || node->prefixlen == key_prefixlen(key))
 			break;
 		node = node->child[extract_bit(key_data(key), node->prefixlen)];
 	}
-	if (!node || node->prefixlen != matchlen ||
-	    (node->flags & LPM_TREE_NODE_FLAG_IM))
+	if (!node || node->prefixlen != matchlen || (node->flags & LPM_TREE_NODE_FLAG_IM))
 		goto find_leftmost;
 	node = stack[stack_ptr];
 	while (stack_ptr > 0) {

@@ -71,8 +71,7 @@ struct ub_htab_elem *ub_lru_pop_free(struct ub_htab *htab)
 		e = htab->lru_head.lru_prev;
 		if (e == &htab->lru_head)
 			break;
-		if (atomic_load_explicit(&e->ref, memory_order_relaxed) &&
-		    scans < LRU_MAX_SCANS) {
+		if (atomic_load_explicit(&e->ref, memory_order_relaxed) && scans < LRU_MAX_SCANS) {
 			atomic_store_explicit(&e->ref, false, memory_order_relaxed);
 			list_del(e);
 			list_add_head(htab, e);
@@ -108,14 +107,12 @@ void ub_lru_push_free(struct ub_htab *htab, struct ub_htab_elem *e)
 	ub_htab_pool_put(htab, e);
 }
 
-static int lru_update(struct ub_map *map, const void *key, const void *value,
-		      uint64_t flags)
+static int lru_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	return ub_htab_update_common(ub_to_htab(map), key, value, flags, false);
 }
 
-static int lru_sys_update(struct ub_map *map, const void *key,
-			  const void *value, uint64_t flags)
+static int lru_sys_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	return ub_htab_update_common(ub_to_htab(map), key, value, flags, true);
 }

@@ -93,17 +93,14 @@ const char *userbpf_map_type_name(uint32_t map_type)
 
 static bool is_percpu_type(uint32_t type)
 {
-	return type == USERBPF_MAP_TYPE_PERCPU_HASH ||
-	       type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH ||
+	return type == USERBPF_MAP_TYPE_PERCPU_HASH || type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH ||
 	       type == USERBPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
 static bool is_fd_map_type(uint32_t type)
 {
-	return type == USERBPF_MAP_TYPE_PROG_ARRAY ||
-	       type == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY ||
-	       type == USERBPF_MAP_TYPE_CGROUP_ARRAY ||
-	       type == USERBPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	return type == USERBPF_MAP_TYPE_PROG_ARRAY || type == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY ||
+	       type == USERBPF_MAP_TYPE_CGROUP_ARRAY || type == USERBPF_MAP_TYPE_ARRAY_OF_MAPS ||
 	       type == USERBPF_MAP_TYPE_HASH_OF_MAPS;
 }
 
@@ -115,10 +112,8 @@ static bool is_queue_like(uint32_t type)
 
 static bool is_hash_family(uint32_t type)
 {
-	return type == USERBPF_MAP_TYPE_HASH ||
-	       type == USERBPF_MAP_TYPE_PERCPU_HASH ||
-	       type == USERBPF_MAP_TYPE_LRU_HASH ||
-	       type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH;
+	return type == USERBPF_MAP_TYPE_HASH || type == USERBPF_MAP_TYPE_PERCPU_HASH ||
+	       type == USERBPF_MAP_TYPE_LRU_HASH || type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
 /* ==== CPUs ==== */
@@ -306,7 +301,7 @@ int ub_current_cpu(void)
 
 static ub_lock_t id_lock = UB_LOCK_INIT;
 static uint32_t next_id;
-static struct ub_map **id_maps;	/* sorted by id (ids only grow) */
+static struct ub_map **id_maps; /* sorted by id (ids only grow) */
 static size_t id_count, id_cap;
 
 static int id_register(struct ub_map *map)
@@ -360,8 +355,7 @@ static void id_unregister_locked(struct ub_map *map)
 	size_t i = id_find(map->id);
 
 	if (i < id_count && id_maps[i] == map) {
-		memmove(&id_maps[i], &id_maps[i + 1],
-			(id_count - i - 1) * sizeof(*id_maps));
+		memmove(&id_maps[i], &id_maps[i + 1], (id_count - i - 1) * sizeof(*id_maps));
 		id_count--;
 	}
 }
@@ -392,15 +386,14 @@ void ub_map_put(struct ub_map *map)
 		int old = atomic_load_explicit(&map->refcnt, memory_order_relaxed);
 
 		if (old > 1) {
-			if (atomic_compare_exchange_weak_explicit(
-				    &map->refcnt, &old, old - 1,
-				    memory_order_release, memory_order_relaxed))
+			if (atomic_compare_exchange_weak_explicit(&map->refcnt, &old, old - 1,
+								  memory_order_release,
+								  memory_order_relaxed))
 				return;
 			continue;
 		}
 		ub_lock(&id_lock);
-		if (atomic_fetch_sub_explicit(&map->refcnt, 1,
-					      memory_order_acq_rel) == 1) {
+		if (atomic_fetch_sub_explicit(&map->refcnt, 1, memory_order_acq_rel) == 1) {
 			id_unregister_locked(map);
 			ub_unlock(&id_lock);
 			map_destroy(map);
@@ -536,8 +529,7 @@ static bool opts_tail_zero(const void *opts, size_t known, size_t sz)
 	return true;
 }
 
-static int map_create(const struct ub_map_attr *attr, const char *name,
-		      struct ub_map **out)
+static int map_create(const struct ub_map_attr *attr, const char *name, struct ub_map **out)
 {
 	const struct ub_map_ops *ops;
 	struct ub_map *map = NULL;
@@ -546,19 +538,17 @@ static int map_create(const struct ub_map_attr *attr, const char *name,
 
 	if (attr->map_flags & USERBPF_F_TOKEN_FD)
 		return -EINVAL; /* no BPF tokens here */
-	if (attr->map_type != USERBPF_MAP_TYPE_BLOOM_FILTER &&
-	    attr->map_type != 33 /* arena */ && attr->map_extra)
+	if (attr->map_type != USERBPF_MAP_TYPE_BLOOM_FILTER && attr->map_type != 33 /* arena */ &&
+	    attr->map_extra)
 		return -EINVAL;
 	/* bpf_get_file_flag() */
-	if ((attr->map_flags & USERBPF_F_RDONLY) &&
-	    (attr->map_flags & USERBPF_F_WRONLY))
+	if ((attr->map_flags & USERBPF_F_RDONLY) && (attr->map_flags & USERBPF_F_WRONLY))
 		return -EINVAL;
 	if (attr->map_flags & USERBPF_F_RDONLY)
 		fmode = UB_FMODE_READ;
 	else if (attr->map_flags & USERBPF_F_WRONLY)
 		fmode = UB_FMODE_WRITE;
-	if (attr->numa_node != UB_NUMA_NO_NODE &&
-	    !numa_node_ok((uint32_t)attr->numa_node))
+	if (attr->numa_node != UB_NUMA_NO_NODE && !numa_node_ok((uint32_t)attr->numa_node))
 		return -EINVAL;
 	if (attr->map_type >= USERBPF_MAP_TYPE_MAX)
 		return -EINVAL;
@@ -592,9 +582,8 @@ static int map_create(const struct ub_map_attr *attr, const char *name,
 
 static ub_once_t run_hooks_once = UB_ONCE_INIT;
 
-struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
-					uint32_t key_size, uint32_t value_size,
-					uint32_t max_entries,
+struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name, uint32_t key_size,
+					uint32_t value_size, uint32_t max_entries,
 					const struct userbpf_map_create_opts *opts)
 {
 	struct ub_map_attr attr = { 0 };
@@ -604,8 +593,7 @@ struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
 	ub_once(&run_hooks_once, install_run_hooks);
 	if (opts) {
 		if (opts->sz < sizeof(size_t) ||
-		    (opts->sz > sizeof(*opts) &&
-		     !opts_tail_zero(opts, sizeof(*opts), opts->sz))) {
+		    (opts->sz > sizeof(*opts) && !opts_tail_zero(opts, sizeof(*opts), opts->sz))) {
 			errno = EINVAL;
 			return NULL;
 		}
@@ -617,11 +605,11 @@ struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
 	attr.value_size = value_size;
 	attr.max_entries = max_entries;
 	attr.numa_node = UB_NUMA_NO_NODE;
-#define OPT(field, def)                                                        \
-	(opts && opts->sz >= offsetof(struct userbpf_map_create_opts, field) + \
-				     sizeof(opts->field)                       \
-		 ? opts->field                                                 \
-		 : (def))
+#define OPT(field, def)                                                                            \
+	(opts && opts->sz >= offsetof(struct userbpf_map_create_opts, field) +                     \
+					 sizeof(opts->field) ?                                     \
+		 opts->field :                                                                     \
+		 (def))
 	attr.map_flags = OPT(map_flags, 0);
 	attr.map_extra = OPT(map_extra, 0);
 	if (attr.map_flags & USERBPF_F_NUMA_NODE)
@@ -640,8 +628,7 @@ struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name,
 		return NULL;
 	}
 	/* like map_check_btf(): spin locks only in array and hash values */
-	if (lock_off1 && map_type != USERBPF_MAP_TYPE_ARRAY &&
-	    map_type != USERBPF_MAP_TYPE_HASH) {
+	if (lock_off1 && map_type != USERBPF_MAP_TYPE_ARRAY && map_type != USERBPF_MAP_TYPE_HASH) {
 		errno = UB_ENOTSUPP;
 		return NULL;
 	}
@@ -704,8 +691,7 @@ bool userbpf_map__is_frozen(const struct userbpf_map *map)
 uint32_t ub_map_sys_value_size(const struct ub_map *map)
 {
 	if (is_percpu_type(map->map_type))
-		return ub_round_up(map->value_size, 8) *
-		       (uint32_t)ub_num_possible_cpus();
+		return ub_round_up(map->value_size, 8) * (uint32_t)ub_num_possible_cpus();
 	if (is_fd_map_type(map->map_type))
 		return sizeof(uint32_t);
 	return map->value_size;
@@ -777,8 +763,7 @@ static int check_key(const struct ub_map *map, const void *key)
 	return key ? 0 : -EFAULT;
 }
 
-int ub_map_copy_value(struct ub_map *map, const void *key, void *value,
-		      uint64_t flags)
+int ub_map_copy_value(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	void *ptr;
 
@@ -796,8 +781,7 @@ int ub_map_copy_value(struct ub_map *map, const void *key, void *value,
 	return ptr ? 0 : -ENOENT;
 }
 
-int ub_map_update_value(struct ub_map *map, const void *key, const void *value,
-			uint64_t flags)
+int ub_map_update_value(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	if (is_queue_like(map->map_type))
 		return map->ops->push ? map->ops->push(map, value, flags) : -UB_ENOTSUPP;
@@ -835,8 +819,7 @@ static void copy_locked(struct ub_map *map, void *dst, const void *src, void *lo
 
 	value_lock(map, locked);
 	memcpy(dst, src, off);
-	memcpy((uint8_t *)dst + off + 4, (const uint8_t *)src + off + 4,
-	       map->value_size - off - 4);
+	memcpy((uint8_t *)dst + off + 4, (const uint8_t *)src + off + 4, map->value_size - off - 4);
 	value_unlock(map, locked);
 }
 
@@ -862,8 +845,7 @@ static int lookup_locked(struct ub_map *map, const void *key, void *value)
  * under its lock (array elements always exist); a missing hash key is
  * inserted normally.
  */
-static int update_locked(struct ub_map *map, const void *key, const void *value,
-			 uint64_t flags)
+static int update_locked(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	uint64_t mode = flags & ~(uint64_t)USERBPF_F_LOCK;
 	void *v;
@@ -895,8 +877,8 @@ static int update_locked(struct ub_map *map, const void *key, const void *value,
 	return err;
 }
 
-int ub_map_sys_lookup_elem(struct ub_map *map, unsigned fmode, const void *key,
-			   void *value, uint64_t flags)
+int ub_map_sys_lookup_elem(struct ub_map *map, unsigned fmode, const void *key, void *value,
+			   uint64_t flags)
 {
 	int err;
 
@@ -916,8 +898,8 @@ int ub_map_sys_lookup_elem(struct ub_map *map, unsigned fmode, const void *key,
 	return ub_map_copy_value(map, key, value, flags);
 }
 
-int ub_map_sys_update_elem(struct ub_map *map, unsigned fmode, const void *key,
-			   const void *value, uint64_t flags)
+int ub_map_sys_update_elem(struct ub_map *map, unsigned fmode, const void *key, const void *value,
+			   uint64_t flags)
 {
 	int err;
 
@@ -964,8 +946,7 @@ out:
 	return err;
 }
 
-int ub_map_sys_get_next_key(struct ub_map *map, unsigned fmode,
-			    const void *key, void *next_key)
+int ub_map_sys_get_next_key(struct ub_map *map, unsigned fmode, const void *key, void *next_key)
 {
 	if (!(ub_map_sys_perms(map, fmode) & UB_FMODE_READ))
 		return -EPERM;
@@ -978,9 +959,8 @@ int ub_map_sys_get_next_key(struct ub_map *map, unsigned fmode,
 	return map->ops->get_next_key(map, key, next_key);
 }
 
-int ub_map_sys_lookup_and_delete_elem(struct ub_map *map, unsigned fmode,
-				      const void *key, void *value,
-				      uint64_t flags)
+int ub_map_sys_lookup_and_delete_elem(struct ub_map *map, unsigned fmode, const void *key,
+				      void *value, uint64_t flags)
 {
 	unsigned perms;
 	int err;
@@ -993,8 +973,8 @@ int ub_map_sys_lookup_and_delete_elem(struct ub_map *map, unsigned fmode,
 		err = -EPERM;
 		goto out;
 	}
-	if (flags && (map->map_type == USERBPF_MAP_TYPE_QUEUE ||
-		      map->map_type == USERBPF_MAP_TYPE_STACK)) {
+	if (flags &&
+	    (map->map_type == USERBPF_MAP_TYPE_QUEUE || map->map_type == USERBPF_MAP_TYPE_STACK)) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -1010,8 +990,7 @@ int ub_map_sys_lookup_and_delete_elem(struct ub_map *map, unsigned fmode,
 		goto out;
 	}
 	err = -UB_ENOTSUPP;
-	if (map->map_type == USERBPF_MAP_TYPE_QUEUE ||
-	    map->map_type == USERBPF_MAP_TYPE_STACK) {
+	if (map->map_type == USERBPF_MAP_TYPE_QUEUE || map->map_type == USERBPF_MAP_TYPE_STACK) {
 		err = map->ops->pop(map, value);
 	} else if (is_hash_family(map->map_type) && map->ops->lookup_and_delete) {
 		err = map->ops->lookup_and_delete(map, key, value, flags);
@@ -1038,8 +1017,7 @@ int ub_map_sys_freeze(struct ub_map *map, unsigned fmode)
 	return err;
 }
 
-int ub_map_sys_batch(struct ub_map *map, unsigned fmode, int cmd,
-		     const struct ub_map_batch *b)
+int ub_map_sys_batch(struct ub_map *map, unsigned fmode, int cmd, const struct ub_map_batch *b)
 {
 	bool has_read = cmd == 0 || cmd == 1;
 	bool has_write = cmd != 0;
@@ -1057,10 +1035,18 @@ int ub_map_sys_batch(struct ub_map *map, unsigned fmode, int cmd,
 		goto out;
 	}
 	switch (cmd) {
-	case 0: fn = map->ops->lookup_batch; break;
-	case 1: fn = map->ops->lookup_and_delete_batch; break;
-	case 2: fn = map->ops->update_batch; break;
-	case 3: fn = map->ops->delete_batch; break;
+	case 0:
+		fn = map->ops->lookup_batch;
+		break;
+	case 1:
+		fn = map->ops->lookup_and_delete_batch;
+		break;
+	case 2:
+		fn = map->ops->update_batch;
+		break;
+	case 3:
+		fn = map->ops->delete_batch;
+		break;
 	}
 	err = fn ? fn(map, b) : -UB_ENOTSUPP;
 out:
@@ -1111,10 +1097,10 @@ int ub_map_generic_lookup_batch(struct ub_map *map, const struct ub_map_batch *b
 		if (err != -ENOENT) {
 			if (err)
 				goto out;
-			memcpy((unsigned char *)b->keys + (size_t)cp * map->key_size,
-			       key, map->key_size);
-			memcpy((unsigned char *)b->values + (size_t)cp * value_size,
-			       value, value_size);
+			memcpy((unsigned char *)b->keys + (size_t)cp * map->key_size, key,
+			       map->key_size);
+			memcpy((unsigned char *)b->values + (size_t)cp * value_size, value,
+			       value_size);
 			cp++;
 		}
 		/* the key just visited becomes the cursor */
@@ -1151,8 +1137,7 @@ int ub_map_generic_update_batch(struct ub_map *map, const struct ub_map_batch *b
 	for (cp = 0; cp < max_count; cp++) {
 		err = ub_map_update_value(
 			map, (const unsigned char *)b->keys + (size_t)cp * map->key_size,
-			(const unsigned char *)b->values + (size_t)cp * value_size,
-			b->elem_flags);
+			(const unsigned char *)b->values + (size_t)cp * value_size, b->elem_flags);
 		if (err)
 			break;
 	}
@@ -1176,8 +1161,8 @@ int ub_map_generic_delete_batch(struct ub_map *map, const struct ub_map_batch *b
 		return 0;
 	*b->count = 0;
 	for (cp = 0; cp < max_count; cp++) {
-		err = map->ops->delete(
-			map, (const unsigned char *)b->keys + (size_t)cp * map->key_size);
+		err = map->ops->delete(map,
+				       (const unsigned char *)b->keys + (size_t)cp * map->key_size);
 		if (err)
 			break;
 	}
@@ -1187,16 +1172,15 @@ int ub_map_generic_delete_batch(struct ub_map *map, const struct ub_map_batch *b
 
 /* ---- public syscall-side wrappers ---- */
 
-int userbpf_map__lookup_elem(struct userbpf_map *pmap, const void *key,
-			     void *value, uint64_t flags)
+int userbpf_map__lookup_elem(struct userbpf_map *pmap, const void *key, void *value, uint64_t flags)
 {
 	struct ub_map *map = ub_map_from(pmap);
 
 	return ub_map_sys_lookup_elem(map, map->fmode, key, value, flags);
 }
 
-int userbpf_map__update_elem(struct userbpf_map *pmap, const void *key,
-			     const void *value, uint64_t flags)
+int userbpf_map__update_elem(struct userbpf_map *pmap, const void *key, const void *value,
+			     uint64_t flags)
 {
 	struct ub_map *map = ub_map_from(pmap);
 
@@ -1216,21 +1200,19 @@ int userbpf_map__delete_elem(struct userbpf_map *pmap, const void *key)
 	return err;
 }
 
-int userbpf_map__get_next_key(struct userbpf_map *pmap, const void *key,
-			      void *next_key)
+int userbpf_map__get_next_key(struct userbpf_map *pmap, const void *key, void *next_key)
 {
 	struct ub_map *map = ub_map_from(pmap);
 
 	return ub_map_sys_get_next_key(map, map->fmode, key, next_key);
 }
 
-int userbpf_map__lookup_and_delete_elem(struct userbpf_map *pmap, const void *key,
-					void *value, uint64_t flags)
+int userbpf_map__lookup_and_delete_elem(struct userbpf_map *pmap, const void *key, void *value,
+					uint64_t flags)
 {
 	struct ub_map *map = ub_map_from(pmap);
 
-	int err = ub_map_sys_lookup_and_delete_elem(map, map->fmode, key, value,
-						    flags);
+	int err = ub_map_sys_lookup_and_delete_elem(map, map->fmode, key, value, flags);
 
 	ub_map_defer_flush();
 	return err;
@@ -1243,9 +1225,9 @@ int userbpf_map__freeze(struct userbpf_map *pmap)
 	return ub_map_sys_freeze(map, map->fmode);
 }
 
-static int do_batch(struct userbpf_map *pmap, int cmd, const void *in_batch,
-		    void *out_batch, const void *keys, const void *values,
-		    uint32_t *count, uint64_t elem_flags, uint64_t flags)
+static int do_batch(struct userbpf_map *pmap, int cmd, const void *in_batch, void *out_batch,
+		    const void *keys, const void *values, uint32_t *count, uint64_t elem_flags,
+		    uint64_t flags)
 {
 	struct ub_map *map = ub_map_from(pmap);
 	struct ub_map_batch b = {
@@ -1264,32 +1246,28 @@ static int do_batch(struct userbpf_map *pmap, int cmd, const void *in_batch,
 	return err;
 }
 
-int userbpf_map__lookup_batch(struct userbpf_map *map, const void *in_batch,
-			      void *out_batch, void *keys, void *values,
-			      uint32_t *count, uint64_t elem_flags, uint64_t flags)
+int userbpf_map__lookup_batch(struct userbpf_map *map, const void *in_batch, void *out_batch,
+			      void *keys, void *values, uint32_t *count, uint64_t elem_flags,
+			      uint64_t flags)
 {
-	return do_batch(map, 0, in_batch, out_batch, keys, values, count,
-			elem_flags, flags);
+	return do_batch(map, 0, in_batch, out_batch, keys, values, count, elem_flags, flags);
 }
 
-int userbpf_map__lookup_and_delete_batch(struct userbpf_map *map,
-					 const void *in_batch, void *out_batch,
-					 void *keys, void *values, uint32_t *count,
+int userbpf_map__lookup_and_delete_batch(struct userbpf_map *map, const void *in_batch,
+					 void *out_batch, void *keys, void *values, uint32_t *count,
 					 uint64_t elem_flags, uint64_t flags)
 {
-	return do_batch(map, 1, in_batch, out_batch, keys, values, count,
-			elem_flags, flags);
+	return do_batch(map, 1, in_batch, out_batch, keys, values, count, elem_flags, flags);
 }
 
-int userbpf_map__update_batch(struct userbpf_map *map, const void *keys,
-			      const void *values, uint32_t *count,
-			      uint64_t elem_flags, uint64_t flags)
+int userbpf_map__update_batch(struct userbpf_map *map, const void *keys, const void *values,
+			      uint32_t *count, uint64_t elem_flags, uint64_t flags)
 {
 	return do_batch(map, 2, NULL, NULL, keys, values, count, elem_flags, flags);
 }
 
-int userbpf_map__delete_batch(struct userbpf_map *map, const void *keys,
-			      uint32_t *count, uint64_t elem_flags, uint64_t flags)
+int userbpf_map__delete_batch(struct userbpf_map *map, const void *keys, uint32_t *count,
+			      uint64_t elem_flags, uint64_t flags)
 {
 	return do_batch(map, 3, NULL, NULL, keys, NULL, count, elem_flags, flags);
 }
@@ -1324,11 +1302,9 @@ void ub_map_direct_lookup(struct ub_map *map, struct ub_map_direct *d)
 	}
 }
 
-long ub_map_update_elem(struct ub_map *map, const void *key, const void *value,
-			uint64_t flags)
+long ub_map_update_elem(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
-	return map->ops->update ? map->ops->update(map, key, value, flags)
-				: -EINVAL;
+	return map->ops->update ? map->ops->update(map, key, value, flags) : -EINVAL;
 }
 
 long ub_map_delete_elem(struct ub_map *map, const void *key)
@@ -1351,8 +1327,7 @@ long ub_map_peek_elem(struct ub_map *map, void *value)
 	return map->ops->peek ? map->ops->peek(map, value) : -EINVAL;
 }
 
-long ub_map_for_each_elem(struct ub_map *map, ub_map_for_each_cb cb, void *ctx,
-			  uint64_t flags)
+long ub_map_for_each_elem(struct ub_map *map, ub_map_for_each_cb cb, void *ctx, uint64_t flags)
 {
 	if (flags)
 		return -EINVAL;
@@ -1367,8 +1342,7 @@ bool ub_map_meta_equal(const struct ub_map *meta, const struct ub_map *map)
 {
 	/* No BTF records here, so only the plain fields. */
 	if (meta->map_type != map->map_type || meta->key_size != map->key_size ||
-	    meta->value_size != map->value_size ||
-	    meta->map_flags != map->map_flags)
+	    meta->value_size != map->value_size || meta->map_flags != map->map_flags)
 		return false;
 	if (meta->ops->meta_equal)
 		return meta->ops->meta_equal(meta, map);
@@ -1481,8 +1455,7 @@ void ub_map_rcu_read_unlock(void)
 {
 	if (--rcu_nest)
 		return;
-	atomic_fetch_sub_explicit(rcu_counter(rcu_my_phase), 1,
-				  memory_order_release);
+	atomic_fetch_sub_explicit(rcu_counter(rcu_my_phase), 1, memory_order_release);
 }
 
 void ub_map_rcu_synchronize(void)
@@ -1508,24 +1481,43 @@ static inline uint32_t rol32(uint32_t w, unsigned s)
 }
 
 #define JHASH_INITVAL 0xdeadbeef
-#define jhash_mix(a, b, c)                                                 \
-	do {                                                               \
-		a -= c; a ^= rol32(c, 4); c += b;                          \
-		b -= a; b ^= rol32(a, 6); a += c;                          \
-		c -= b; c ^= rol32(b, 8); b += a;                          \
-		a -= c; a ^= rol32(c, 16); c += b;                         \
-		b -= a; b ^= rol32(a, 19); a += c;                         \
-		c -= b; c ^= rol32(b, 4); b += a;                          \
+#define jhash_mix(a, b, c)                                                                         \
+	do {                                                                                       \
+		a -= c;                                                                            \
+		a ^= rol32(c, 4);                                                                  \
+		c += b;                                                                            \
+		b -= a;                                                                            \
+		b ^= rol32(a, 6);                                                                  \
+		a += c;                                                                            \
+		c -= b;                                                                            \
+		c ^= rol32(b, 8);                                                                  \
+		b += a;                                                                            \
+		a -= c;                                                                            \
+		a ^= rol32(c, 16);                                                                 \
+		c += b;                                                                            \
+		b -= a;                                                                            \
+		b ^= rol32(a, 19);                                                                 \
+		a += c;                                                                            \
+		c -= b;                                                                            \
+		c ^= rol32(b, 4);                                                                  \
+		b += a;                                                                            \
 	} while (0)
-#define jhash_final(a, b, c)                                               \
-	do {                                                               \
-		c ^= b; c -= rol32(b, 14);                                 \
-		a ^= c; a -= rol32(c, 11);                                 \
-		b ^= a; b -= rol32(a, 25);                                 \
-		c ^= b; c -= rol32(b, 16);                                 \
-		a ^= c; a -= rol32(c, 4);                                  \
-		b ^= a; b -= rol32(a, 14);                                 \
-		c ^= b; c -= rol32(b, 24);                                 \
+#define jhash_final(a, b, c)                                                                       \
+	do {                                                                                       \
+		c ^= b;                                                                            \
+		c -= rol32(b, 14);                                                                 \
+		a ^= c;                                                                            \
+		a -= rol32(c, 11);                                                                 \
+		b ^= a;                                                                            \
+		b -= rol32(a, 25);                                                                 \
+		c ^= b;                                                                            \
+		c -= rol32(b, 16);                                                                 \
+		a ^= c;                                                                            \
+		a -= rol32(c, 4);                                                                  \
+		b ^= a;                                                                            \
+		b -= rol32(a, 14);                                                                 \
+		c ^= b;                                                                            \
+		c -= rol32(b, 24);                                                                 \
 	} while (0)
 
 static inline uint32_t get_u32(const uint8_t *p)
@@ -1552,17 +1544,28 @@ uint32_t ub_jhash(const void *key, uint32_t length, uint32_t initval)
 		k += 12;
 	}
 	switch (length) {
-	case 12: c += (uint32_t)k[11] << 24; /* fall through */
-	case 11: c += (uint32_t)k[10] << 16; /* fall through */
-	case 10: c += (uint32_t)k[9] << 8; /* fall through */
-	case 9: c += k[8]; /* fall through */
-	case 8: b += (uint32_t)k[7] << 24; /* fall through */
-	case 7: b += (uint32_t)k[6] << 16; /* fall through */
-	case 6: b += (uint32_t)k[5] << 8; /* fall through */
-	case 5: b += k[4]; /* fall through */
-	case 4: a += (uint32_t)k[3] << 24; /* fall through */
-	case 3: a += (uint32_t)k[2] << 16; /* fall through */
-	case 2: a += (uint32_t)k[1] << 8; /* fall through */
+	case 12:
+		c += (uint32_t)k[11] << 24; /* fall through */
+	case 11:
+		c += (uint32_t)k[10] << 16; /* fall through */
+	case 10:
+		c += (uint32_t)k[9] << 8; /* fall through */
+	case 9:
+		c += k[8]; /* fall through */
+	case 8:
+		b += (uint32_t)k[7] << 24; /* fall through */
+	case 7:
+		b += (uint32_t)k[6] << 16; /* fall through */
+	case 6:
+		b += (uint32_t)k[5] << 8; /* fall through */
+	case 5:
+		b += k[4]; /* fall through */
+	case 4:
+		a += (uint32_t)k[3] << 24; /* fall through */
+	case 3:
+		a += (uint32_t)k[2] << 16; /* fall through */
+	case 2:
+		a += (uint32_t)k[1] << 8; /* fall through */
 	case 1:
 		a += k[0];
 		jhash_final(a, b, c);
@@ -1589,8 +1592,10 @@ uint32_t ub_jhash2(const uint32_t *k, uint32_t length, uint32_t initval)
 		p += 12;
 	}
 	switch (length) {
-	case 3: c += get_u32(p + 8); /* fall through */
-	case 2: b += get_u32(p + 4); /* fall through */
+	case 3:
+		c += get_u32(p + 8); /* fall through */
+	case 2:
+		b += get_u32(p + 4); /* fall through */
 	case 1:
 		a += get_u32(p);
 		jhash_final(a, b, c);
@@ -1617,8 +1622,7 @@ void ub_map_copy_from(void *dst, const void *map_src, size_t size)
 
 	if (((uintptr_t)s & 7) == 0) {
 		for (; i + 8 <= size; i += 8) {
-			uint64_t v = __atomic_load_n((const uint64_t *)(s + i),
-						     __ATOMIC_RELAXED);
+			uint64_t v = __atomic_load_n((const uint64_t *)(s + i), __ATOMIC_RELAXED);
 			memcpy(d + i, &v, 8);
 		}
 	}

@@ -27,13 +27,12 @@
 #define UB_OBJ_NAME_LEN 16
 #define UB_PAGE_SIZE 4096u
 /* Kernel limits we mirror. */
-#define UB_KMALLOC_MAX_SIZE (4u << 20)	/* x86-64 SLUB: 4 MiB */
+#define UB_KMALLOC_MAX_SIZE (4u << 20) /* x86-64 SLUB: 4 MiB */
 #define UB_PCPU_MIN_UNIT_SIZE (32u << 10)
 #define UB_NUMA_NO_NODE (-1)
 
-#define UB_F_ACCESS_MASK                                                  \
-	(USERBPF_F_RDONLY | USERBPF_F_RDONLY_PROG | USERBPF_F_WRONLY |    \
-	 USERBPF_F_WRONLY_PROG)
+#define UB_F_ACCESS_MASK                                                                           \
+	(USERBPF_F_RDONLY | USERBPF_F_RDONLY_PROG | USERBPF_F_WRONLY | USERBPF_F_WRONLY_PROG)
 
 /* fmode bits: what a handle may do from the syscall side. */
 #define UB_FMODE_READ 1u
@@ -90,8 +89,8 @@ struct ub_map_attr {
 	uint32_t max_entries;
 	uint32_t map_flags;
 	uint64_t map_extra;
-	int numa_node;			/* UB_NUMA_NO_NODE unless F_NUMA_NODE */
-	struct ub_map *inner_map;	/* map-in-map template, or NULL */
+	int numa_node;		  /* UB_NUMA_NO_NODE unless F_NUMA_NODE */
+	struct ub_map *inner_map; /* map-in-map template, or NULL */
 };
 
 /* One batch command, pointers straight from the caller. */
@@ -109,8 +108,7 @@ struct ub_map_batch {
  * bpf_for_each_map_elem() callback: returns 0 to continue, 1 to stop.
  * value is the calling CPU's slot for per-CPU maps.
  */
-typedef long (*ub_map_for_each_cb)(struct ub_map *map, const void *key,
-				   void *value, void *ctx);
+typedef long (*ub_map_for_each_cb)(struct ub_map *map, const void *key, void *value, void *ctx);
 
 struct ub_map {
 	const struct ub_map_ops *ops;
@@ -125,8 +123,8 @@ struct ub_map {
 	char name[UB_OBJ_NAME_LEN];
 	atomic_int refcnt;
 	atomic_bool frozen;
-	atomic_long writecnt;		/* active syscall writers + writable mmaps */
-	unsigned fmode;			/* UB_FMODE_* from RDONLY/WRONLY at create */
+	atomic_long writecnt; /* active syscall writers + writable mmaps */
+	unsigned fmode;	      /* UB_FMODE_* from RDONLY/WRONLY at create */
 	ub_spinlock_t freeze_lock;
 	/* bpf_spin_lock in the value: offset + 1, or 0 (BPF_F_LOCK -> EINVAL) */
 	uint32_t spin_lock_off1;
@@ -168,13 +166,11 @@ struct ub_map_ops {
 	/* Program side: pointer to the value in place, or NULL. */
 	void *(*lookup)(struct ub_map *map, const void *key);
 	/* Program side update (per-CPU maps: this CPU's slot only). */
-	int (*update)(struct ub_map *map, const void *key, const void *value,
-		      uint64_t flags);
+	int (*update)(struct ub_map *map, const void *key, const void *value, uint64_t flags);
 	int (*delete)(struct ub_map *map, const void *key);
 	int (*get_next_key)(struct ub_map *map, const void *key, void *next_key);
 	/* Syscall side; value in the syscall layout. */
-	int (*lookup_and_delete)(struct ub_map *map, const void *key,
-				 void *value, uint64_t flags);
+	int (*lookup_and_delete)(struct ub_map *map, const void *key, void *value, uint64_t flags);
 	int (*push)(struct ub_map *map, const void *value, uint64_t flags);
 	int (*pop)(struct ub_map *map, void *value);
 	int (*peek)(struct ub_map *map, void *value);
@@ -184,15 +180,12 @@ struct ub_map_ops {
 	 * CPU; fd maps: u32 handles).  NULL: lookup + copy value_size bytes,
 	 * and update() respectively.
 	 */
-	int (*sys_lookup)(struct ub_map *map, const void *key, void *value,
-			  uint64_t flags);
-	int (*sys_update)(struct ub_map *map, const void *key,
-			  const void *value, uint64_t flags);
+	int (*sys_lookup)(struct ub_map *map, const void *key, void *value, uint64_t flags);
+	int (*sys_update)(struct ub_map *map, const void *key, const void *value, uint64_t flags);
 
 	/* Batch operations; NULL → ENOTSUPP. */
 	int (*lookup_batch)(struct ub_map *map, const struct ub_map_batch *b);
-	int (*lookup_and_delete_batch)(struct ub_map *map,
-				       const struct ub_map_batch *b);
+	int (*lookup_and_delete_batch)(struct ub_map *map, const struct ub_map_batch *b);
 	int (*update_batch)(struct ub_map *map, const struct ub_map_batch *b);
 	int (*delete_batch)(struct ub_map *map, const struct ub_map_batch *b);
 
@@ -201,8 +194,7 @@ struct ub_map_ops {
 	/* mmap-able storage (BPF_F_MMAPABLE arrays, ring buffers). */
 	void *(*mmap_ptr)(struct ub_map *map, size_t *size);
 	/* bpf_for_each_map_elem(): number of elements visited, or -errno. */
-	long (*for_each)(struct ub_map *map, ub_map_for_each_cb cb, void *ctx,
-			 uint64_t flags);
+	long (*for_each)(struct ub_map *map, ub_map_for_each_cb cb, void *ctx, uint64_t flags);
 	/* Inner-map compatibility beyond the generic rule, or NULL. */
 	bool (*meta_equal)(const struct ub_map *meta, const struct ub_map *map);
 };
@@ -269,14 +261,12 @@ void *ub_map_lookup_elem(struct ub_map *map, const void *key);
 void ub_map_direct_lookup(struct ub_map *map, struct ub_map_direct *d);
 /* Whether ptr is a map of this process that has not been freed. */
 bool ub_map_is_live(const void *ptr);
-long ub_map_update_elem(struct ub_map *map, const void *key, const void *value,
-			uint64_t flags);
+long ub_map_update_elem(struct ub_map *map, const void *key, const void *value, uint64_t flags);
 long ub_map_delete_elem(struct ub_map *map, const void *key);
 long ub_map_push_elem(struct ub_map *map, const void *value, uint64_t flags);
 long ub_map_pop_elem(struct ub_map *map, void *value);
 long ub_map_peek_elem(struct ub_map *map, void *value);
-long ub_map_for_each_elem(struct ub_map *map, ub_map_for_each_cb cb, void *ctx,
-			  uint64_t flags);
+long ub_map_for_each_elem(struct ub_map *map, ub_map_for_each_cb cb, void *ctx, uint64_t flags);
 
 /* ==== Syscall side with an explicit fmode (for the bpf() fd layer) ==== */
 
@@ -287,26 +277,21 @@ unsigned ub_map_default_fmode(const struct ub_map *map);
 /* Syscall value size (see userbpf_map__sys_value_size()). */
 uint32_t ub_map_sys_value_size(const struct ub_map *map);
 /* bpf_map_copy_value(): one element in the syscall layout. */
-int ub_map_copy_value(struct ub_map *map, const void *key, void *value,
-		      uint64_t flags);
+int ub_map_copy_value(struct ub_map *map, const void *key, void *value, uint64_t flags);
 /* bpf_map_update_value(). */
-int ub_map_update_value(struct ub_map *map, const void *key, const void *value,
-			uint64_t flags);
+int ub_map_update_value(struct ub_map *map, const void *key, const void *value, uint64_t flags);
 
-int ub_map_sys_lookup_elem(struct ub_map *map, unsigned fmode, const void *key,
-			   void *value, uint64_t flags);
-int ub_map_sys_update_elem(struct ub_map *map, unsigned fmode, const void *key,
-			   const void *value, uint64_t flags);
+int ub_map_sys_lookup_elem(struct ub_map *map, unsigned fmode, const void *key, void *value,
+			   uint64_t flags);
+int ub_map_sys_update_elem(struct ub_map *map, unsigned fmode, const void *key, const void *value,
+			   uint64_t flags);
 int ub_map_sys_delete_elem(struct ub_map *map, unsigned fmode, const void *key);
-int ub_map_sys_get_next_key(struct ub_map *map, unsigned fmode,
-			    const void *key, void *next_key);
-int ub_map_sys_lookup_and_delete_elem(struct ub_map *map, unsigned fmode,
-				      const void *key, void *value,
-				      uint64_t flags);
+int ub_map_sys_get_next_key(struct ub_map *map, unsigned fmode, const void *key, void *next_key);
+int ub_map_sys_lookup_and_delete_elem(struct ub_map *map, unsigned fmode, const void *key,
+				      void *value, uint64_t flags);
 int ub_map_sys_freeze(struct ub_map *map, unsigned fmode);
 /* cmd: 0 lookup, 1 lookup_and_delete, 2 update, 3 delete. */
-int ub_map_sys_batch(struct ub_map *map, unsigned fmode, int cmd,
-		     const struct ub_map_batch *b);
+int ub_map_sys_batch(struct ub_map *map, unsigned fmode, int cmd, const struct ub_map_batch *b);
 
 /* array_map_get_next_key(): index order; a missing or out-of-range key
  * restarts at 0 (shared by the array and fd-array maps). */
@@ -337,8 +322,7 @@ struct ub_prog_ref_ops {
 };
 void ub_prog_array_set_ref_ops(const struct ub_prog_ref_ops *ops);
 /* Store prog (NULL clears) at index with a new reference. 0 or -errno. */
-int ub_prog_array_set(struct ub_map *map, uint32_t index, void *prog,
-		      uint32_t prog_id);
+int ub_prog_array_set(struct ub_map *map, uint32_t index, void *prog, uint32_t prog_id);
 /* Tail-call target at index, or NULL; valid inside an RCU read section. */
 void *ub_prog_array_get(struct ub_map *map, uint32_t index);
 
@@ -359,14 +343,11 @@ void ub_ringbuf_discard(void *sample, uint64_t flags);
  * record header): -EINVAL when sample is not a reserved, uncommitted
  * record of map, which is then left untouched.
  */
-int ub_ringbuf_commit(struct ub_map *map, void *sample, uint64_t flags,
-		      bool discard);
-long ub_ringbuf_output(struct ub_map *map, const void *data, uint64_t size,
-		       uint64_t flags);
+int ub_ringbuf_commit(struct ub_map *map, void *sample, uint64_t flags, bool discard);
+long ub_ringbuf_output(struct ub_map *map, const void *data, uint64_t size, uint64_t flags);
 uint64_t ub_ringbuf_query(struct ub_map *map, uint64_t flags);
 /* bpf_perf_event_output(): flags' low 32 bits are the index. */
-long ub_perf_event_output(struct ub_map *map, uint64_t flags, const void *data,
-			  uint64_t size);
+long ub_perf_event_output(struct ub_map *map, uint64_t flags, const void *data, uint64_t size);
 
 /* ==== Grace periods ====
  *

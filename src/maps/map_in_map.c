@@ -37,8 +37,7 @@ static int inner_meta_get(const struct ub_map_attr *attr, struct ub_map **meta)
 	return 0;
 }
 
-static int array_of_maps_alloc(const struct ub_map_attr *attr,
-			       struct ub_map **out)
+static int array_of_maps_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 {
 	struct ub_map *meta;
 	int err = inner_meta_get(attr, &meta);
@@ -57,8 +56,7 @@ static int array_of_maps_alloc(const struct ub_map_attr *attr,
 }
 
 /* bpf_map_fd_get_ptr(): a referenced inner map compatible with meta. */
-static struct ub_map *inner_from_value(struct ub_map *outer, const void *value,
-				       int *err)
+static struct ub_map *inner_from_value(struct ub_map *outer, const void *value, int *err)
 {
 	uint32_t handle;
 	struct ub_map *inner;
@@ -75,8 +73,8 @@ static struct ub_map *inner_from_value(struct ub_map *outer, const void *value,
 	return inner;
 }
 
-static int array_of_maps_sys_update(struct ub_map *map, const void *key,
-				    const void *value, uint64_t flags)
+static int array_of_maps_sys_update(struct ub_map *map, const void *key, const void *value,
+				    uint64_t flags)
 {
 	struct ub_map *inner;
 	uint32_t index;
@@ -119,8 +117,7 @@ static int hash_of_maps_alloc_check(const struct ub_map_attr *attr)
 	return ub_htab_alloc_check(attr);
 }
 
-static int hash_of_maps_alloc(const struct ub_map_attr *attr,
-			      struct ub_map **out)
+static int hash_of_maps_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 {
 	struct ub_map *meta;
 	int err = inner_meta_get(attr, &meta);
@@ -144,8 +141,8 @@ static void *hash_of_maps_lookup(struct ub_map *map, const void *key)
 	return slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : NULL;
 }
 
-static int hash_of_maps_sys_update(struct ub_map *map, const void *key,
-				   const void *value, uint64_t flags)
+static int hash_of_maps_sys_update(struct ub_map *map, const void *key, const void *value,
+				   uint64_t flags)
 {
 	struct ub_map *inner;
 	int err = 0;

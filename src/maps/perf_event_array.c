@@ -30,14 +30,14 @@
 #include "util/alloc.h"
 
 struct ub_perf_ring {
-	int cpu;			/* the event's CPU */
-	ub_spinlock_t lock;		/* producers */
-	uint64_t lost;			/* under lock */
+	int cpu;	    /* the event's CPU */
+	ub_spinlock_t lock; /* producers */
+	uint64_t lost;	    /* under lock */
 	struct perf_event_mmap_page *page;
 	unsigned char *data;
-	size_t data_size;		/* power of 2 */
+	size_t data_size; /* power of 2 */
 	size_t mmap_size;
-	int efd;			/* shared with the perf buffer */
+	int efd; /* shared with the perf buffer */
 };
 
 struct userbpf_perf_buffer {
@@ -48,7 +48,7 @@ struct userbpf_perf_buffer {
 	int efd;
 	int nrings;
 	struct ub_perf_ring **rings;
-	unsigned char *tmp;		/* for records that wrap */
+	unsigned char *tmp; /* for records that wrap */
 	size_t tmp_size;
 };
 
@@ -66,8 +66,7 @@ static int perf_array_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	return ub_fd_array_alloc(attr, out);
 }
 
-static int perf_array_sys_lookup(struct ub_map *map, const void *key,
-				 void *value, uint64_t flags)
+static int perf_array_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	(void)map;
 	(void)key;
@@ -76,8 +75,8 @@ static int perf_array_sys_lookup(struct ub_map *map, const void *key,
 	return -UB_ENOTSUPP;
 }
 
-static int perf_array_sys_update(struct ub_map *map, const void *key,
-				 const void *value, uint64_t flags)
+static int perf_array_sys_update(struct ub_map *map, const void *key, const void *value,
+				 uint64_t flags)
 {
 	uint32_t index;
 
@@ -98,8 +97,7 @@ static void *perf_array_lookup(struct ub_map *map, const void *key)
 }
 
 /* Write len bytes at ring offset pos, wrapping. */
-static void ring_write(struct ub_perf_ring *r, uint64_t pos, const void *src,
-		       size_t len)
+static void ring_write(struct ub_perf_ring *r, uint64_t pos, const void *src, size_t len)
 {
 	size_t off = pos & (r->data_size - 1), first = r->data_size - off;
 
@@ -109,8 +107,7 @@ static void ring_write(struct ub_perf_ring *r, uint64_t pos, const void *src,
 	memcpy(r->data, (const unsigned char *)src + first, len - first);
 }
 
-long ub_perf_event_output(struct ub_map *map, uint64_t flags, const void *data,
-			  uint64_t size)
+long ub_perf_event_output(struct ub_map *map, uint64_t flags, const void *data, uint64_t size)
 {
 	struct ub_fd_array *a = ub_to_fd_array(map);
 	uint64_t index = flags & USERBPF_F_INDEX_MASK;
@@ -189,17 +186,16 @@ long ub_perf_event_output(struct ub_map *map, uint64_t flags, const void *data,
 
 /* ==== consumer ==== */
 
-struct userbpf_perf_buffer *
-userbpf_perf_buffer__new(struct userbpf_map *pmap, size_t page_cnt,
-			 userbpf_perf_buffer_sample_fn sample_cb,
-			 userbpf_perf_buffer_lost_fn lost_cb, void *ctx)
+struct userbpf_perf_buffer *userbpf_perf_buffer__new(struct userbpf_map *pmap, size_t page_cnt,
+						     userbpf_perf_buffer_sample_fn sample_cb,
+						     userbpf_perf_buffer_lost_fn lost_cb, void *ctx)
 {
 	struct ub_map *map = ub_map_from(pmap);
 	struct userbpf_perf_buffer *pb;
 	int ncpus = ub_num_possible_cpus(), i, err = -ENOMEM;
 
-	if (!map || map->map_type != USERBPF_MAP_TYPE_PERF_EVENT_ARRAY ||
-	    !page_cnt || (page_cnt & (page_cnt - 1)) || !sample_cb) {
+	if (!map || map->map_type != USERBPF_MAP_TYPE_PERF_EVENT_ARRAY || !page_cnt ||
+	    (page_cnt & (page_cnt - 1)) || !sample_cb) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -225,8 +221,8 @@ userbpf_perf_buffer__new(struct userbpf_map *pmap, size_t page_cnt,
 		r->efd = pb->efd;
 		r->data_size = page_cnt * UB_PAGE_SIZE;
 		r->mmap_size = r->data_size + UB_PAGE_SIZE;
-		p = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
 		if (p == MAP_FAILED) {
 			ub_free(r);
 			goto fail;
@@ -268,8 +264,7 @@ static int ring_consume(struct userbpf_perf_buffer *pb, struct ub_perf_ring *r)
 			size_t first = r->data_size - off;
 
 			memcpy(&hdr, r->data + off, first);
-			memcpy((unsigned char *)&hdr + first, r->data,
-			       sizeof(hdr) - first);
+			memcpy((unsigned char *)&hdr + first, r->data, sizeof(hdr) - first);
 		}
 		if (off + hdr.size <= r->data_size) {
 			rec = r->data + off;

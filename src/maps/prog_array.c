@@ -38,8 +38,7 @@ static int prog_array_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 	return err;
 }
 
-int ub_prog_array_set(struct ub_map *map, uint32_t index, void *prog,
-		      uint32_t prog_id)
+int ub_prog_array_set(struct ub_map *map, uint32_t index, void *prog, uint32_t prog_id)
 {
 	const struct ub_prog_ref_ops *ops = atomic_load(&prog_ops);
 	int err;
@@ -64,8 +63,8 @@ void *ub_prog_array_get(struct ub_map *map, uint32_t index)
 }
 
 /* bpf_fd_array_map_update_elem() with a program handle as the value. */
-static int prog_array_sys_update(struct ub_map *map, const void *key,
-				 const void *value, uint64_t flags)
+static int prog_array_sys_update(struct ub_map *map, const void *key, const void *value,
+				 uint64_t flags)
 {
 	const struct ub_prog_ref_ops *ops = atomic_load(&prog_ops);
 	uint32_t index, handle, id = 0;
@@ -96,7 +95,6 @@ static void *prog_array_lookup(struct ub_map *map, const void *key)
 	return NULL; /* programs reach entries only through tail calls */
 }
 
-
 const struct ub_map_ops ub_prog_array_map_ops = {
 	.alloc_check = ub_fd_array_alloc_check,
 	.alloc = prog_array_alloc,
@@ -108,4 +106,3 @@ const struct ub_map_ops ub_prog_array_map_ops = {
 	.sys_lookup = ub_fd_array_sys_lookup_id,
 	.sys_update = prog_array_sys_update,
 };
-

@@ -12,13 +12,12 @@
 #include "map.h"
 #include "util/alloc.h"
 
-#define QUEUE_STACK_CREATE_FLAG_MASK                                       \
-	(USERBPF_F_NUMA_NODE | UB_F_ACCESS_MASK)
+#define QUEUE_STACK_CREATE_FLAG_MASK (USERBPF_F_NUMA_NODE | UB_F_ACCESS_MASK)
 
 struct ub_qs {
 	struct ub_map map;
 	ub_spinlock_t lock;
-	uint32_t head, tail, size;	/* size = max_entries + 1 */
+	uint32_t head, tail, size; /* size = max_entries + 1 */
 	unsigned char *elements;
 };
 
@@ -29,8 +28,7 @@ static struct ub_qs *to_qs(struct ub_map *map)
 
 static int qs_alloc_check(const struct ub_map_attr *attr)
 {
-	if (attr->max_entries == 0 || attr->key_size != 0 ||
-	    attr->value_size == 0 ||
+	if (attr->max_entries == 0 || attr->key_size != 0 || attr->value_size == 0 ||
 	    (attr->map_flags & ~QUEUE_STACK_CREATE_FLAG_MASK) ||
 	    !ub_map_flags_access_ok(attr->map_flags))
 		return -EINVAL;
@@ -124,10 +122,22 @@ static int stack_get(struct ub_map *map, void *value, bool delete)
 	return 0;
 }
 
-static int queue_peek(struct ub_map *map, void *value) { return queue_get(map, value, false); }
-static int queue_pop(struct ub_map *map, void *value) { return queue_get(map, value, true); }
-static int stack_peek(struct ub_map *map, void *value) { return stack_get(map, value, false); }
-static int stack_pop(struct ub_map *map, void *value) { return stack_get(map, value, true); }
+static int queue_peek(struct ub_map *map, void *value)
+{
+	return queue_get(map, value, false);
+}
+static int queue_pop(struct ub_map *map, void *value)
+{
+	return queue_get(map, value, true);
+}
+static int stack_peek(struct ub_map *map, void *value)
+{
+	return stack_get(map, value, false);
+}
+static int stack_pop(struct ub_map *map, void *value)
+{
+	return stack_get(map, value, true);
+}
 
 /* queue_stack_map_push_elem(). */
 static int qs_push(struct ub_map *map, const void *value, uint64_t flags)
@@ -162,8 +172,7 @@ static void *qs_lookup(struct ub_map *map, const void *key)
 	return NULL;
 }
 
-static int qs_update(struct ub_map *map, const void *key, const void *value,
-		     uint64_t flags)
+static int qs_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	(void)map;
 	(void)key;

@@ -27,21 +27,21 @@
 #include "util/alloc.h"
 #include "util/platform_int.h"
 
-#define RINGBUF_PGOFF 3	/* data starts 3 pages after the header page */
+#define RINGBUF_PGOFF 3 /* data starts 3 pages after the header page */
 #define RINGBUF_MAX_RECORD_SZ (UINT32_MAX / 4)
 
 struct ub_ringbuf_map {
 	struct ub_map map;
 	ub_spinlock_t lock;
-	unsigned long pending_pos;	/* under lock */
+	unsigned long pending_pos; /* under lock */
 	unsigned long mask;
 	unsigned char *region;
 	size_t region_size;
 	unsigned char *data;
 	unsigned long *consumer_pos;
 	unsigned long *producer_pos;
-	void *ring_handle;	/* platform ring_alloc's */
-	int efd;		/* platform wakeup event, or -1 */
+	void *ring_handle; /* platform ring_alloc's */
+	int efd;	   /* platform wakeup event, or -1 */
 };
 
 struct userbpf_ringbuf {
@@ -107,8 +107,7 @@ static void rb_free(struct ub_map *map)
 	ub_free(rb);
 }
 
-static int rb_sys_lookup(struct ub_map *map, const void *key, void *value,
-			 uint64_t flags)
+static int rb_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
 	(void)map;
 	(void)key;
@@ -124,8 +123,7 @@ static void *rb_lookup(struct ub_map *map, const void *key)
 	return NULL;
 }
 
-static int rb_update(struct ub_map *map, const void *key, const void *value,
-		     uint64_t flags)
+static int rb_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	(void)map;
 	(void)key;
@@ -190,16 +188,15 @@ static void *rb_reserve(struct ub_ringbuf_map *rb, uint64_t size)
 		pend_pos += ((unsigned long)hl + USERBPF_RINGBUF_HDR_SZ + 7) & ~7UL;
 	}
 	rb->pending_pos = pend_pos;
-	if (new_prod_pos - cons_pos > rb->mask ||
-	    new_prod_pos - pend_pos > rb->mask) {
+	if (new_prod_pos - cons_pos > rb->mask || new_prod_pos - pend_pos > rb->mask) {
 		ub_spin_unlock(&rb->lock);
 		return NULL;
 	}
 	hdr = rb->data + (prod_pos & rb->mask);
 	pg_off = (uint32_t)(((uintptr_t)hdr & ~(uintptr_t)(UB_PAGE_SIZE - 1)) -
-			    (uintptr_t)rb->region) / UB_PAGE_SIZE;
-	__atomic_store_n(hdr_len(hdr), (uint32_t)size | USERBPF_RINGBUF_BUSY_BIT,
-			 __ATOMIC_RELAXED);
+			    (uintptr_t)rb->region) /
+		 UB_PAGE_SIZE;
+	__atomic_store_n(hdr_len(hdr), (uint32_t)size | USERBPF_RINGBUF_BUSY_BIT, __ATOMIC_RELAXED);
 	memcpy(hdr + 4, &pg_off, 4);
 	__atomic_store_n(rb->producer_pos, new_prod_pos, __ATOMIC_RELEASE);
 	ub_spin_unlock(&rb->lock);
@@ -232,14 +229,13 @@ static void rb_wakeup(struct ub_ringbuf_map *rb)
 }
 
 /* bpf_ringbuf_commit(), on the ring rb the record belongs to. */
-static void rb_commit_on(struct ub_ringbuf_map *rb, unsigned char *hdr,
-			 uint64_t flags, bool discard)
+static void rb_commit_on(struct ub_ringbuf_map *rb, unsigned char *hdr, uint64_t flags,
+			 bool discard)
 {
 	uint32_t new_len;
 	unsigned long rec_pos, cons_pos;
 
-	new_len = __atomic_load_n(hdr_len(hdr), __ATOMIC_RELAXED) ^
-		  USERBPF_RINGBUF_BUSY_BIT;
+	new_len = __atomic_load_n(hdr_len(hdr), __ATOMIC_RELAXED) ^ USERBPF_RINGBUF_BUSY_BIT;
 	if (discard)
 		new_len |= USERBPF_RINGBUF_DISCARD_BIT;
 	__atomic_exchange_n(hdr_len(hdr), new_len, __ATOMIC_ACQ_REL);
@@ -258,8 +254,7 @@ static void rb_commit(void *sample, uint64_t flags, bool discard)
 	rb_commit_on(rb_from_record(hdr), hdr, flags, discard);
 }
 
-int ub_ringbuf_commit(struct ub_map *map, void *sample, uint64_t flags,
-		      bool discard)
+int ub_ringbuf_commit(struct ub_map *map, void *sample, uint64_t flags, bool discard)
 {
 	struct ub_ringbuf_map *rb;
 	unsigned char *hdr = (unsigned char *)sample - USERBPF_RINGBUF_HDR_SZ;
@@ -287,8 +282,7 @@ void ub_ringbuf_discard(void *sample, uint64_t flags)
 	rb_commit(sample, flags, true);
 }
 
-long ub_ringbuf_output(struct ub_map *map, const void *data, uint64_t size,
-		       uint64_t flags)
+long ub_ringbuf_output(struct ub_map *map, const void *data, uint64_t size, uint64_t flags)
 {
 	void *rec;
 
@@ -325,8 +319,8 @@ uint64_t ub_ringbuf_query(struct ub_map *map, uint64_t flags)
 	}
 }
 
-int userbpf_ringbuf_map__areas(struct userbpf_map *pmap, void **consumer_pos,
-			       void **producer_pos, void **data, size_t *data_size)
+int userbpf_ringbuf_map__areas(struct userbpf_map *pmap, void **consumer_pos, void **producer_pos,
+			       void **data, size_t *data_size)
 {
 	struct ub_map *map = ub_map_from(pmap);
 	struct ub_ringbuf_map *rb;
@@ -347,8 +341,8 @@ int userbpf_ringbuf_map__areas(struct userbpf_map *pmap, void **consumer_pos,
 
 /* ==== consumer (libbpf ringbuf_process_ring) ==== */
 
-struct userbpf_ringbuf *userbpf_ringbuf__new(struct userbpf_map *pmap,
-					     userbpf_ringbuf_sample_fn fn, void *ctx)
+struct userbpf_ringbuf *userbpf_ringbuf__new(struct userbpf_map *pmap, userbpf_ringbuf_sample_fn fn,
+					     void *ctx)
 {
 	struct ub_map *map = ub_map_from(pmap);
 	struct userbpf_ringbuf *r;

@@ -11,9 +11,8 @@
 
 #include "htab.h"
 
-#define STACK_CREATE_FLAG_MASK                                                \
-	(USERBPF_F_NUMA_NODE | USERBPF_F_RDONLY | USERBPF_F_WRONLY |          \
-	 USERBPF_F_STACK_BUILD_ID)
+#define STACK_CREATE_FLAG_MASK                                                                     \
+	(USERBPF_F_NUMA_NODE | USERBPF_F_RDONLY | USERBPF_F_WRONLY | USERBPF_F_STACK_BUILD_ID)
 #define MAX_STACK_DEPTH 127 /* sysctl_perf_event_max_stack */
 
 static int stack_alloc_check(const struct ub_map_attr *attr)
@@ -34,15 +33,13 @@ static int stack_alloc_check(const struct ub_map_attr *attr)
 }
 
 /* Program side (bpf_get_stackid): replace or insert. */
-static int stack_update(struct ub_map *map, const void *key, const void *value,
-			uint64_t flags)
+static int stack_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	return ub_htab_update_common(ub_to_htab(map), key, value, flags, false);
 }
 
 /* The kernel's stack_map_update_elem: not from user space. */
-static int stack_sys_update(struct ub_map *map, const void *key, const void *value,
-			    uint64_t flags)
+static int stack_sys_update(struct ub_map *map, const void *key, const void *value, uint64_t flags)
 {
 	(void)map, (void)key, (void)value, (void)flags;
 	return -EINVAL;

@@ -22,7 +22,7 @@
 
 struct target {
 	bool retprobe;
-	char binary[256];	/* "" = the whole process */
+	char binary[256]; /* "" = the whole process */
 	char func[128];
 	uint64_t offset;
 };
@@ -33,8 +33,7 @@ static int kind(const char *sec, size_t len)
 	static const struct {
 		const char *name;
 		int ret;
-	} kinds[] = { { "uprobe", 0 }, { "uprobe.s", 0 }, { "uretprobe", 1 },
-		      { "uretprobe.s", 1 } };
+	} kinds[] = { { "uprobe", 0 }, { "uprobe.s", 0 }, { "uretprobe", 1 }, { "uretprobe.s", 1 } };
 	size_t i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -86,10 +85,10 @@ static const char *syscall_tp(const char *sec)
 	for (i = 0; i < 2; i++) {
 		size_t n = strlen(tp[i]);
 
-		if (!strncmp(sec, tp[i], n) && (!strncmp(sec + n, "syscalls/sys_e", 14) ||
-						 !strcmp(sec + n, "raw_syscalls/sys_enter") ||
-						 !strcmp(sec + n, "raw_syscalls/sys_exit") ||
-						 probe_pe_kind(sec + n)))
+		if (!strncmp(sec, tp[i], n) &&
+		    (!strncmp(sec + n, "syscalls/sys_e", 14) ||
+		     !strcmp(sec + n, "raw_syscalls/sys_enter") ||
+		     !strcmp(sec + n, "raw_syscalls/sys_exit") || probe_pe_kind(sec + n)))
 			return sec + n;
 		n = strlen(raw[i]);
 		if (!strncmp(sec, raw[i], n) &&
@@ -102,13 +101,11 @@ static const char *syscall_tp(const char *sec)
 /* "usdt/..." or "usdt.s/..." with a target */
 static bool is_usdt(const char *sec)
 {
-	return (!strncmp(sec, "usdt/", 5) || !strncmp(sec, "usdt.s/", 7)) &&
-	       strchr(sec, '/')[1];
+	return (!strncmp(sec, "usdt/", 5) || !strncmp(sec, "usdt.s/", 7)) && strchr(sec, '/')[1];
 }
 
 /* "PATH:PROVIDER:NAME" (PATH may hold ':' only before the last two). */
-static int parse_usdt(const char *s, char *bin, char *prov, char *name, char *err,
-		      size_t err_sz)
+static int parse_usdt(const char *s, char *bin, char *prov, char *name, char *err, size_t err_sz)
 {
 	const char *c2 = strrchr(s, ':'), *c1;
 
@@ -188,8 +185,8 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie,
 			     .err_buf = o.err_buf, .err_buf_sz = o.err_buf_sz);
 
-		return userbpf_probe__attach_syscall(p, syscall_tp(userbpf_program__section_name(prog)),
-						     &so);
+		return userbpf_probe__attach_syscall(
+			p, syscall_tp(userbpf_program__section_name(prog)), &so);
 	}
 	if (p && !strcmp(userbpf_program__section_name(prog), "perf_event")) {
 		USERBPF_OPTS(userbpf_perf_event_opts, po, .sample_freq = o.sample_freq,

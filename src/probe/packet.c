@@ -24,7 +24,7 @@
 #include "userbpf/packet.h"
 #include "util/alloc.h"
 
-#define OPTS_HAS(opts, field)                                                 \
+#define OPTS_HAS(opts, field)                                                                      \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
 #define OPTS_GET(opts, field, def) (OPTS_HAS(opts, field) ? (opts)->field : (def))
 
@@ -116,8 +116,8 @@ static uint32_t pkt_type_of(const uint8_t *mac)
 	return memcmp(mac, zero, 6) ? USERBPF_PACKET_OTHERHOST : USERBPF_PACKET_HOST;
 }
 
-static int run_skb(struct userbpf_packet_runner *r, const struct userbpf_packet *pkt,
-		   uint32_t len, uint64_t *retval, uint32_t *out_len)
+static int run_skb(struct userbpf_packet_runner *r, const struct userbpf_packet *pkt, uint32_t len,
+		   uint64_t *retval, uint32_t *out_len)
 {
 	struct ub_skb *skb = r->map;
 	uint8_t *mac;
@@ -135,8 +135,8 @@ static int run_skb(struct userbpf_packet_runner *r, const struct userbpf_packet 
 	skb->data = mac;
 	skb->len = len;
 	ub_skb_sync(skb);
-	skb->md.pkt_type = pkt->pkt_type == USERBPF_PACKET_TYPE_FROM_MAC ? pkt_type_of(mac)
-									: pkt->pkt_type;
+	skb->md.pkt_type = pkt->pkt_type == USERBPF_PACKET_TYPE_FROM_MAC ? pkt_type_of(mac) :
+									   pkt->pkt_type;
 	skb->md.protocol = (uint32_t)mac[12] | (uint32_t)mac[13] << 8;
 	skb->md.ifindex = ifindex;
 	/* skb_iif: the device a received frame came in on; unknown for a
@@ -163,8 +163,8 @@ static int run_skb(struct userbpf_packet_runner *r, const struct userbpf_packet 
 	return err;
 }
 
-static int run_xdp(struct userbpf_packet_runner *r, const struct userbpf_packet *pkt,
-		   uint32_t len, uint64_t *retval, uint32_t *out_len)
+static int run_xdp(struct userbpf_packet_runner *r, const struct userbpf_packet *pkt, uint32_t len,
+		   uint64_t *retval, uint32_t *out_len)
 {
 	struct ub_xdp *xdp = r->map;
 	int err;
@@ -191,9 +191,8 @@ static int run_xdp(struct userbpf_packet_runner *r, const struct userbpf_packet 
 	return err;
 }
 
-int userbpf_packet_runner__run(struct userbpf_packet_runner *r,
-			       const struct userbpf_packet *pkt, uint64_t *retval,
-			       uint32_t *out_len)
+int userbpf_packet_runner__run(struct userbpf_packet_runner *r, const struct userbpf_packet *pkt,
+			       uint64_t *retval, uint32_t *out_len)
 {
 	uint32_t len;
 	uint64_t r0 = 0;

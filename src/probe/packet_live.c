@@ -33,8 +33,7 @@ struct userbpf_packet_live {
 	uint8_t buf[USERBPF_PACKET_MAX];
 };
 
-struct userbpf_packet_live *userbpf_packet_live__open(const char *ifname, char *err,
-						      size_t err_sz)
+struct userbpf_packet_live *userbpf_packet_live__open(const char *ifname, char *err, size_t err_sz)
 {
 	struct userbpf_packet_live *l;
 	struct sockaddr_ll sll = { 0 };
@@ -60,10 +59,10 @@ struct userbpf_packet_live *userbpf_packet_live__open(const char *ifname, char *
 		e = errno;
 		if (err && err_sz)
 			snprintf(err, err_sz,
-				 e == EPERM || e == EACCES
-					 ? "cannot capture on '%s': an AF_PACKET socket needs "
-					   "CAP_NET_RAW (run as root or grant cap_net_raw)"
-					 : "cannot capture on '%s': AF_PACKET socket: %s",
+				 e == EPERM || e == EACCES ?
+					 "cannot capture on '%s': an AF_PACKET socket needs "
+					 "CAP_NET_RAW (run as root or grant cap_net_raw)" :
+					 "cannot capture on '%s': AF_PACKET socket: %s",
 				 ifname, strerror(e));
 		errno = e == EACCES ? EPERM : e;
 		return NULL;
@@ -136,8 +135,8 @@ static int recv_one(struct userbpf_packet_live *l, struct userbpf_packet *pkt)
 	return 1;
 }
 
-long userbpf_packet_live__poll(struct userbpf_packet_live *l, int timeout_ms,
-			       userbpf_packet_cb cb, void *cookie)
+long userbpf_packet_live__poll(struct userbpf_packet_live *l, int timeout_ms, userbpf_packet_cb cb,
+			       void *cookie)
 {
 	struct pollfd pfd;
 	struct userbpf_packet pkt;
@@ -176,8 +175,7 @@ void userbpf_packet_live__close(struct userbpf_packet_live *l)
 
 #else /* !__linux__ */
 
-struct userbpf_packet_live *userbpf_packet_live__open(const char *ifname, char *err,
-						      size_t err_sz)
+struct userbpf_packet_live *userbpf_packet_live__open(const char *ifname, char *err, size_t err_sz)
 {
 	(void)ifname;
 	if (err && err_sz)
@@ -192,8 +190,8 @@ uint32_t userbpf_packet_live__ifindex(const struct userbpf_packet_live *l)
 	return 0;
 }
 
-long userbpf_packet_live__poll(struct userbpf_packet_live *l, int timeout_ms,
-			       userbpf_packet_cb cb, void *cookie)
+long userbpf_packet_live__poll(struct userbpf_packet_live *l, int timeout_ms, userbpf_packet_cb cb,
+			       void *cookie)
 {
 	(void)l;
 	(void)timeout_ms;

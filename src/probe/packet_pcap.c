@@ -96,8 +96,8 @@ static int to_ethernet(int dlt, const struct pcap_pkthdr *h, const uint8_t *byte
 	return 0;
 }
 
-long userbpf_packet_pcap__foreach(const char *path, userbpf_packet_cb cb, void *cookie,
-				  char *err, size_t err_sz)
+long userbpf_packet_pcap__foreach(const char *path, userbpf_packet_cb cb, void *cookie, char *err,
+				  size_t err_sz)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_pkthdr *h;
@@ -124,10 +124,13 @@ long userbpf_packet_pcap__foreach(const char *path, userbpf_packet_cb cb, void *
 	if (dlt != DLT_EN10MB && dlt != DLT_RAW && dlt != LINKTYPE_IPV4 && dlt != LINKTYPE_IPV6 &&
 	    dlt != DLT_LINUX_SLL && dlt != DLT_LINUX_SLL2) {
 		if (err && err_sz)
-			snprintf(err, err_sz, "%s: link type %s (%d) is not supported "
+			snprintf(err, err_sz,
+				 "%s: link type %s (%d) is not supported "
 				 "(Ethernet, raw IP and Linux cooked captures are)",
-				 path, pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt)
-								      : "?", dlt);
+				 path,
+				 pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) :
+								  "?",
+				 dlt);
 		pcap_close(p);
 		return -EPROTONOSUPPORT;
 	}
@@ -160,8 +163,8 @@ long userbpf_packet_pcap__foreach(const char *path, userbpf_packet_cb cb, void *
 
 #else /* !USERBPF_HAVE_PCAP */
 
-long userbpf_packet_pcap__foreach(const char *path, userbpf_packet_cb cb, void *cookie,
-				  char *err, size_t err_sz)
+long userbpf_packet_pcap__foreach(const char *path, userbpf_packet_cb cb, void *cookie, char *err,
+				  size_t err_sz)
 {
 	(void)path;
 	(void)cb;

@@ -204,8 +204,8 @@ int probe_perf_attach(struct userbpf_link *link, int tid, char *err, size_t err_
 	}
 	if (timer_create(clk, &sev, &timer)) {
 		ret = -errno;
-		snprintf(err, err_sz, "timer_create(%s CPU clock): %s", tid > 0 ? "thread" : "process",
-			 strerror(errno));
+		snprintf(err, err_sz, "timer_create(%s CPU clock): %s",
+			 tid > 0 ? "thread" : "process", strerror(errno));
 		goto out;
 	}
 	link->slot = i;
@@ -257,9 +257,9 @@ userbpf_probe__attach_perf_event(struct userbpf_prog *prog,
 		}
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
-	if (!prog || (!o.sample_freq && !o.sample_period) ||
-	    o.sample_freq > 1000000000u) {
-		snprintf(err, sizeof(err), "perf_event: give sample_freq (1..1e9 Hz) or "
+	if (!prog || (!o.sample_freq && !o.sample_period) || o.sample_freq > 1000000000u) {
+		snprintf(err, sizeof(err),
+			 "perf_event: give sample_freq (1..1e9 Hz) or "
 			 "sample_period (ns)");
 		ret = -EINVAL;
 		goto fail;

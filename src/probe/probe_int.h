@@ -28,22 +28,22 @@ struct probe_pt_regs {
 struct probe_sym {
 	uint64_t addr;	/* runtime address of the symbol + offset */
 	uint64_t size;	/* symbol size (0 unknown) */
-	uint64_t start;	/* runtime address of the symbol itself */
-	char path[256];	/* file it was found in */
+	uint64_t start; /* runtime address of the symbol itself */
+	char path[256]; /* file it was found in */
 };
 
 /*
  * Resolve binary:func+offset in this process (see userbpf_probe__resolve).
  * 0 or -ENOENT/-EINVAL with a message in err.
  */
-int probe_sym_resolve(const char *binary, const char *func, uint64_t offset,
-		      struct probe_sym *out, char *err, size_t err_sz);
+int probe_sym_resolve(const char *binary, const char *func, uint64_t offset, struct probe_sym *out,
+		      char *err, size_t err_sz);
 
 /* A SystemTap SDT note (USDT probe) of an ELF file. */
 struct probe_usdt_note {
 	char provider[64], name[64], args[256];
-	uint64_t pc_vaddr, sema_vaddr;	/* as linked (prelink-corrected) */
-	uint64_t pc_off, sema_off;	/* file offsets; sema_off 0: none */
+	uint64_t pc_vaddr, sema_vaddr; /* as linked (prelink-corrected) */
+	uint64_t pc_off, sema_off;     /* file offsets; sema_off 0: none */
 };
 
 /* Each .note.stapsdt note of path (fn returns non-zero to stop): the
@@ -64,16 +64,16 @@ struct probe_site;
 struct userbpf_link {
 	struct probe_site *site;
 	struct userbpf_prog *prog;
-	bool retprobe;		/* return probe, or sys_exit side */
+	bool retprobe; /* return probe, or sys_exit side */
 	int slot;
-	int sc_nr;		/* syscall links (site NULL): number, -1 all (raw
+	int sc_nr;		    /* syscall links (site NULL): number, -1 all (raw
 				 * context), -2 all (tracepoint record) */
-	int pe_kind;		/* process-event links (PROBE_PE_*), else 0 */
-	int cpu;		/* perf_event: only samples on this CPU, -1 any */
-	uint64_t period_ns;	/* perf_event: CPU time between samples */
-	void *timer;		/* perf_event: its POSIX timer (timer_t) */
-	struct userbpf_link **subs;	/* usdt: a uprobe link per location */
-	void **semas;			/* usdt: semaphore per location, or NULL */
+	int pe_kind;		    /* process-event links (PROBE_PE_*), else 0 */
+	int cpu;		    /* perf_event: only samples on this CPU, -1 any */
+	uint64_t period_ns;	    /* perf_event: CPU time between samples */
+	void *timer;		    /* perf_event: its POSIX timer (timer_t) */
+	struct userbpf_link **subs; /* usdt: a uprobe link per location */
+	void **semas;		    /* usdt: semaphore per location, or NULL */
 	size_t n_subs;
 	uint64_t cookie;
 	uint32_t run_flags;
@@ -82,7 +82,7 @@ struct userbpf_link {
 	_Atomic uint64_t hits;
 	_Atomic uint64_t misses;
 	_Atomic bool fault_reported;
-	_Atomic bool disabled;	/* its program failed: it runs no more */
+	_Atomic bool disabled; /* its program failed: it runs no more */
 };
 
 /*
@@ -92,21 +92,21 @@ struct userbpf_link {
  */
 struct probe_site {
 	struct probe_site *next;
-	uint64_t addr;		/* patched address */
-	uint64_t func;		/* function start (retprobes need addr == func) */
-	int mode;		/* USERBPF_PROBE_TRAMPOLINE or _BREAKPOINT */
+	uint64_t addr; /* patched address */
+	uint64_t func; /* function start (retprobes need addr == func) */
+	int mode;      /* USERBPF_PROBE_TRAMPOLINE or _BREAKPOINT */
 	/* Links, entry and return, read by runs without a lock. */
 	_Atomic(struct userbpf_link *) links[PROBE_SITE_MAX_LINKS];
-	_Atomic int n_ret;	/* return links attached */
+	_Atomic int n_ret; /* return links attached */
 	_Atomic int n_entry;
 	/* Grace period: runs count themselves in active[epoch & 1]. */
 	_Atomic unsigned epoch;
 	_Atomic long active[2];
 	/* Architecture part. */
-	uint8_t *tramp;		/* entry trampoline */
-	uint8_t orig[16];	/* bytes replaced */
-	size_t patch_len;	/* bytes replaced at addr (1 or 5) */
-	_Atomic bool patching;	/* int3 in place, patch not finished */
+	uint8_t *tramp;	       /* entry trampoline */
+	uint8_t orig[16];      /* bytes replaced */
+	size_t patch_len;      /* bytes replaced at addr (1 or 5) */
+	_Atomic bool patching; /* int3 in place, patch not finished */
 };
 
 /*
@@ -142,8 +142,13 @@ void probe_syscall_detach(struct userbpf_link *link);
 
 /* ==== Process events (process_events.c) ==== */
 
-enum { PROBE_PE_EXEC = 1, PROBE_PE_EXIT = 2, PROBE_PE_FORK = 3, PROBE_PE_PERF = 4,
-       PROBE_PE_USDT = 5 };
+enum {
+	PROBE_PE_EXEC = 1,
+	PROBE_PE_EXIT = 2,
+	PROBE_PE_FORK = 3,
+	PROBE_PE_PERF = 4,
+	PROBE_PE_USDT = 5
+};
 
 /* A USDT link's uprobes and semaphores go (usdt.c). */
 void probe_usdt_detach(struct userbpf_link *link);
@@ -170,8 +175,8 @@ void probe_perf_detach(struct userbpf_link *link);
  * mode: USERBPF_PROBE_AUTO picks the jump when the spot allows it.
  * 0, or -EOPNOTSUPP with the reason in err.  Called with the probe lock.
  */
-int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size,
-		       char *err, size_t err_sz);
+int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
+		       size_t err_sz);
 /* The address functions return to while a return probe is pending. */
 uint64_t probe_arch_ret_tramp(void);
 

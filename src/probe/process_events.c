@@ -126,7 +126,8 @@ static void run_kind(int kind, void *rec, size_t size)
 				atomic_fetch_add(&l->misses, 1);
 				if (!atomic_exchange(&l->fault_reported, true))
 					ub_warn("process event: program %s failed and is "
-						"detached\n", userbpf_prog__name(l->prog));
+						"detached\n",
+						userbpf_prog__name(l->prog));
 			} else {
 				atomic_fetch_add(&l->hits, 1);
 			}
@@ -156,8 +157,8 @@ USERBPF_API int userbpf_probe__process_exec(const char *filename, int old_pid)
 	rec.c.common_pid = pid;
 	rec.pid = pid;
 	rec.old_pid = old_pid > 0 ? old_pid : pid;
-	rec.filename_loc = put_str(rec.data, sizeof(rec.data), offsetof(struct pe_exec_rec, data),
-				   filename);
+	rec.filename_loc =
+		put_str(rec.data, sizeof(rec.data), offsetof(struct pe_exec_rec, data), filename);
 	run_kind(PROBE_PE_EXEC, &rec,
 		 offsetof(struct pe_exec_rec, data) + (rec.filename_loc >> 16));
 	return 0;

@@ -53,8 +53,8 @@ static int read_maps(struct maps *maps)
 		int pos = 0;
 		char *nl;
 
-		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %n", &mp.start, &mp.end,
-			   perms, &mp.off, &mp.maj, &mp.min, &mp.ino, &pos) < 7)
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %n", &mp.start, &mp.end, perms, &mp.off,
+			   &mp.maj, &mp.min, &mp.ino, &pos) < 7)
 			continue;
 		if (mp.ino == 0 || line[pos] != '/')
 			continue;
@@ -273,8 +273,8 @@ static int find_in_file(const struct maps *maps, const struct mapping *file, con
 	return err;
 }
 
-int probe_sym_resolve(const char *binary, const char *func, uint64_t offset,
-		      struct probe_sym *out, char *err, size_t err_sz)
+int probe_sym_resolve(const char *binary, const char *func, uint64_t offset, struct probe_sym *out,
+		      char *err, size_t err_sz)
 {
 	struct maps maps;
 	struct mapping want = { 0 };
@@ -340,9 +340,8 @@ out:
 	return ret;
 }
 
-USERBPF_API int userbpf_probe__resolve(const char *binary, const char *func,
-				       uint64_t offset, uint64_t *addr,
-				       char *err_buf, size_t err_buf_sz)
+USERBPF_API int userbpf_probe__resolve(const char *binary, const char *func, uint64_t offset,
+				       uint64_t *addr, char *err_buf, size_t err_buf_sz)
 {
 	struct probe_sym sym;
 	char tmp[1];
@@ -405,15 +404,16 @@ static int64_t off_to_vaddr(const struct elf_image *e, uint64_t off)
 	for (i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const void *)(e->img + eh->e_phoff + i * sizeof(*ph));
 
-		if (ph->p_type == PT_LOAD && off >= ph->p_offset && off - ph->p_offset < ph->p_filesz)
+		if (ph->p_type == PT_LOAD && off >= ph->p_offset &&
+		    off - ph->p_offset < ph->p_filesz)
 			return (int64_t)(off - ph->p_offset + ph->p_vaddr);
 	}
 	return -1;
 }
 
 struct near_ctx {
-	uint64_t vaddr;		/* wanted */
-	uint64_t best;		/* start of the best symbol so far */
+	uint64_t vaddr; /* wanted */
+	uint64_t best;	/* start of the best symbol so far */
 	char name[128];
 };
 
@@ -540,13 +540,13 @@ int probe_usdt_notes(const char *path, int (*fn)(void *ctx, const struct probe_u
 				if (a[2])
 					a[2] += base_addr - a[1];
 			}
-#define TAKE(field)                                                                  \
-	do {                                                                         \
-		const char *z = memchr(s, 0, (size_t)(dend - s));                    \
-		if (!z)                                                              \
-			goto skip;                                                   \
-		snprintf(note.field, sizeof(note.field), "%s", s);                   \
-		s = z + 1;                                                           \
+#define TAKE(field)                                                                                \
+	do {                                                                                       \
+		const char *z = memchr(s, 0, (size_t)(dend - s));                                  \
+		if (!z)                                                                            \
+			goto skip;                                                                 \
+		snprintf(note.field, sizeof(note.field), "%s", s);                                 \
+		s = z + 1;                                                                         \
 	} while (0)
 			TAKE(provider);
 			TAKE(name);
@@ -570,8 +570,7 @@ int probe_usdt_notes(const char *path, int (*fn)(void *ctx, const struct probe_u
 			if (err)
 				goto out;
 			continue;
-skip:
-			;
+skip:;
 		}
 	}
 out:

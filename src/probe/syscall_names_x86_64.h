@@ -5,6 +5,7 @@
  * asm/unistd_64.h (Debian linux-libc-dev) with:
  *   grep "#define __NR_" unistd_64.h | awk '{sub("__NR_","",$2); print "\t{ \"" $2 "\", " $3 " },"}'
  */
+/* clang-format off */
 	{ "read", 0 },
 	{ "write", 1 },
 	{ "open", 2 },
@@ -367,3 +368,4 @@
 	{ "process_mrelease", 448 },
 	{ "futex_waitv", 449 },
 	{ "set_mempolicy_home_node", 450 },
+	/* clang-format on */

@@ -53,9 +53,16 @@ static const struct {
 static bool untrappable(int nr)
 {
 	switch (nr) {
-	case SYS_rt_sigreturn: case SYS_clone: case SYS_fork: case SYS_vfork:
-	case SYS_execve: case SYS_execveat: case SYS_rt_sigprocmask:
-	case SYS_rt_sigsuspend: case SYS_sigaltstack: case SYS_restart_syscall:
+	case SYS_rt_sigreturn:
+	case SYS_clone:
+	case SYS_fork:
+	case SYS_vfork:
+	case SYS_execve:
+	case SYS_execveat:
+	case SYS_rt_sigprocmask:
+	case SYS_rt_sigsuspend:
+	case SYS_sigaltstack:
+	case SYS_restart_syscall:
 #ifdef SYS_clone3
 	case SYS_clone3:
 #endif
@@ -112,7 +119,7 @@ static pthread_mutex_t sc_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(struct userbpf_link *) sc_links[SC_MAX_LINKS];
 static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
-static bool trapped[512];	/* numbers a filter traps */
+static bool trapped[512]; /* numbers a filter traps */
 static bool all_trapped;
 static PROBE_TLS int sc_in_handler;
 
@@ -192,7 +199,8 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 			run_one(l, &rec, sizeof(rec));
 		} else {
 			struct sc_exit_rec rec = { .common_pid = (int32_t)syscall(SYS_gettid),
-						   .syscall_nr = nr, .ret = ret };
+						   .syscall_nr = nr,
+						   .ret = ret };
 
 			run_one(l, &rec, sizeof(rec));
 		}
@@ -206,7 +214,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 	greg_t *g = uc->uc_mcontext.gregs;
 	int nr = si->si_syscall, saved_errno = errno;
 	uint64_t args[6] = { (uint64_t)g[REG_RDI], (uint64_t)g[REG_RSI], (uint64_t)g[REG_RDX],
-			     (uint64_t)g[REG_R10], (uint64_t)g[REG_R8], (uint64_t)g[REG_R9] };
+			     (uint64_t)g[REG_R10], (uint64_t)g[REG_R8],	 (uint64_t)g[REG_R9] };
 	struct probe_pt_regs regs;
 	long ret;
 
@@ -240,11 +248,12 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	struct sock_filter f[64];
 	struct sock_fprog prog;
 	int n = 0, k;
-	static const int never[] = { SYS_rt_sigreturn, SYS_clone, SYS_fork, SYS_vfork,
-				     SYS_execve, SYS_execveat, SYS_rt_sigprocmask,
-				     SYS_rt_sigsuspend, SYS_sigaltstack, SYS_restart_syscall,
+	static const int never[] = {
+		SYS_rt_sigreturn, SYS_clone,	       SYS_fork,	   SYS_vfork,
+		SYS_execve,	  SYS_execveat,	       SYS_rt_sigprocmask, SYS_rt_sigsuspend,
+		SYS_sigaltstack,  SYS_restart_syscall,
 #ifdef SYS_clone3
-				     SYS_clone3,
+		SYS_clone3,
 #endif
 	};
 	const int nnever = (int)(sizeof(never) / sizeof(never[0]));
@@ -283,7 +292,8 @@ static int install_filter(int nr, char *err, size_t err_sz)
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	} else {
 		for (k = 0; k < nnever; k++) /* ALLOW is nnever - k jumps ahead */
-			JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)never[k], (uint8_t)(nnever - k), 0);
+			JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)never[k], (uint8_t)(nnever - k),
+			     0);
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}

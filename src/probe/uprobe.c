@@ -37,8 +37,8 @@ static struct probe_site *sites;
 
 /* A pending return: restored when the function returns. */
 struct ret_frame {
-	uint64_t ret_addr;	/* the caller's return address */
-	uint64_t sp;		/* rsp at entry (points at the return address) */
+	uint64_t ret_addr; /* the caller's return address */
+	uint64_t sp;	   /* rsp at entry (points at the return address) */
 	struct probe_site *site;
 };
 
@@ -90,10 +90,9 @@ static void run_link(struct userbpf_link *link, struct probe_pt_regs *regs)
 {
 	char why[96];
 	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(*regs),
-		     .flags = USERBPF_RUN_HOST_READ | link->run_flags,
-		     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
-		     .attach_cookie = link->cookie, .func_ip = link->site->addr,
-		     .err_buf = why, .err_buf_sz = sizeof(why));
+		     .flags = USERBPF_RUN_HOST_READ | link->run_flags, .cookie = link->trace_cookie,
+		     .trace_fn = link->trace_fn, .attach_cookie = link->cookie,
+		     .func_ip = link->site->addr, .err_buf = why, .err_buf_sz = sizeof(why));
 	uint64_t r0;
 	int err;
 
@@ -121,10 +120,11 @@ static void run_links(struct probe_site *site, struct probe_pt_regs *regs, bool 
 
 	atomic_fetch_add(&site->active[idx], 1);
 	for (i = 0; i < PROBE_SITE_MAX_LINKS; i++) {
-		struct userbpf_link *l = atomic_load_explicit(&site->links[i], memory_order_acquire);
+		struct userbpf_link *l =
+			atomic_load_explicit(&site->links[i], memory_order_acquire);
 
-		if (l && l->retprobe == ret && !atomic_load_explicit(&l->disabled,
-								     memory_order_relaxed))
+		if (l && l->retprobe == ret &&
+		    !atomic_load_explicit(&l->disabled, memory_order_relaxed))
 			run_link(l, regs);
 	}
 	atomic_fetch_sub(&site->active[idx], 1);
@@ -137,7 +137,8 @@ static void count_miss(struct probe_site *site, bool ret)
 
 	atomic_fetch_add(&site->active[idx], 1);
 	for (i = 0; i < PROBE_SITE_MAX_LINKS; i++) {
-		struct userbpf_link *l = atomic_load_explicit(&site->links[i], memory_order_acquire);
+		struct userbpf_link *l =
+			atomic_load_explicit(&site->links[i], memory_order_acquire);
 
 		if (l && l->retprobe == ret)
 			atomic_fetch_add_explicit(&l->misses, 1, memory_order_relaxed);
@@ -243,9 +244,8 @@ static void set_err(char *buf, size_t sz, const char *msg)
 }
 
 USERBPF_API struct userbpf_link *
-userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary,
-			     const char *func, uint64_t offset, bool retprobe,
-			     const struct userbpf_uprobe_opts *opts)
+userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary, const char *func,
+			     uint64_t offset, bool retprobe, const struct userbpf_uprobe_opts *opts)
 {
 	struct userbpf_uprobe_opts o = { 0 };
 	struct userbpf_link *link = NULL;
@@ -269,8 +269,10 @@ userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary,
 		goto fail;
 	}
 	if (retprobe && func && offset) {
-		snprintf(err, sizeof(err), "a return probe needs a function entry (offset 0), "
-			 "got %s+0x%llx", func ? func : "?", (unsigned long long)offset);
+		snprintf(err, sizeof(err),
+			 "a return probe needs a function entry (offset 0), "
+			 "got %s+0x%llx",
+			 func ? func : "?", (unsigned long long)offset);
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -311,8 +313,8 @@ userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary,
 		}
 		site->addr = sym.addr;
 		site->func = sym.start; /* without a name: the address itself */
-		ret = probe_arch_install(site, (int)o.mode, sym.size ? sym.size - offset : 0,
-					 err, sizeof(err));
+		ret = probe_arch_install(site, (int)o.mode, sym.size ? sym.size - offset : 0, err,
+					 sizeof(err));
 		if (ret) {
 			ub_free(site);
 			if (func) {
@@ -331,7 +333,8 @@ userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary,
 		if (!atomic_load(&site->links[i]))
 			break;
 	if (i == PROBE_SITE_MAX_LINKS) {
-		snprintf(err, sizeof(err), "too many probes at 0x%llx", (unsigned long long)sym.addr);
+		snprintf(err, sizeof(err), "too many probes at 0x%llx",
+			 (unsigned long long)sym.addr);
 		ret = -E2BIG;
 		goto unlock;
 	}
@@ -437,7 +440,8 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 		exit_side = tp[14] == 'x';
 		nr = probe_syscall_nr(tp + (exit_side ? 18 : 19));
 		if (nr < 0) {
-			snprintf(err, sizeof(err), "no syscall named '%s'", tp + (exit_side ? 18 : 19));
+			snprintf(err, sizeof(err), "no syscall named '%s'",
+				 tp + (exit_side ? 18 : 19));
 			ret = -ENOENT;
 			goto fail;
 		}
@@ -462,8 +466,8 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 	link->run_flags = o.run_flags;
 	link->trace_fn = o.trace_fn;
 	link->trace_cookie = o.trace_cookie;
-	ret = pe ? probe_pe_attach(link, pe, err, sizeof(err))
-		 : probe_syscall_attach(link, nr, err, sizeof(err));
+	ret = pe ? probe_pe_attach(link, pe, err, sizeof(err)) :
+		   probe_syscall_attach(link, nr, err, sizeof(err));
 	if (!ret)
 		return link;
 	userbpf_prog__put(link->prog);
@@ -477,8 +481,8 @@ fail:
 }
 
 USERBPF_API struct userbpf_link *
-userbpf_probe__attach_tracepoint(struct userbpf_prog *prog, const char *category,
-				 const char *name, const struct userbpf_uprobe_opts *opts)
+userbpf_probe__attach_tracepoint(struct userbpf_prog *prog, const char *category, const char *name,
+				 const struct userbpf_uprobe_opts *opts)
 {
 	char tp[160];
 

@@ -36,7 +36,7 @@
 #define USDT_MAX_ARGS 12
 struct usdt_arg_spec {
 	uint64_t val_off;
-	uint32_t arg_type;	/* 0 const, 1 reg, 2 reg deref */
+	uint32_t arg_type; /* 0 const, 1 reg, 2 reg deref */
 	int16_t reg_off;
 	uint8_t arg_signed;
 	int8_t arg_bitshift;
@@ -59,14 +59,22 @@ static int reg_off(const char *r)
 		int off;
 	} regs[] = {
 		{ { "rip", "eip", "ip", NULL }, 128 },
-		{ { "rax", "eax", "ax", "al" }, 80 }, { { "rbx", "ebx", "bx", "bl" }, 40 },
-		{ { "rcx", "ecx", "cx", "cl" }, 88 }, { { "rdx", "edx", "dx", "dl" }, 96 },
-		{ { "rsi", "esi", "si", "sil" }, 104 }, { { "rdi", "edi", "di", "dil" }, 112 },
-		{ { "rbp", "ebp", "bp", "bpl" }, 32 }, { { "rsp", "esp", "sp", "spl" }, 152 },
-		{ { "r8", "r8d", "r8w", "r8b" }, 72 }, { { "r9", "r9d", "r9w", "r9b" }, 64 },
-		{ { "r10", "r10d", "r10w", "r10b" }, 56 }, { { "r11", "r11d", "r11w", "r11b" }, 48 },
-		{ { "r12", "r12d", "r12w", "r12b" }, 24 }, { { "r13", "r13d", "r13w", "r13b" }, 16 },
-		{ { "r14", "r14d", "r14w", "r14b" }, 8 }, { { "r15", "r15d", "r15w", "r15b" }, 0 },
+		{ { "rax", "eax", "ax", "al" }, 80 },
+		{ { "rbx", "ebx", "bx", "bl" }, 40 },
+		{ { "rcx", "ecx", "cx", "cl" }, 88 },
+		{ { "rdx", "edx", "dx", "dl" }, 96 },
+		{ { "rsi", "esi", "si", "sil" }, 104 },
+		{ { "rdi", "edi", "di", "dil" }, 112 },
+		{ { "rbp", "ebp", "bp", "bpl" }, 32 },
+		{ { "rsp", "esp", "sp", "spl" }, 152 },
+		{ { "r8", "r8d", "r8w", "r8b" }, 72 },
+		{ { "r9", "r9d", "r9w", "r9b" }, 64 },
+		{ { "r10", "r10d", "r10w", "r10b" }, 56 },
+		{ { "r11", "r11d", "r11w", "r11b" }, 48 },
+		{ { "r12", "r12d", "r12w", "r12b" }, 24 },
+		{ { "r13", "r13d", "r13w", "r13b" }, 16 },
+		{ { "r14", "r14d", "r14w", "r14b" }, 8 },
+		{ { "r15", "r15d", "r15w", "r15b" }, 0 },
 	};
 	size_t i, k;
 
@@ -102,8 +110,10 @@ static int parse_arg(const char *tok, struct usdt_arg_spec *a, char *err, size_t
 		a->arg_type = 2;
 		a->reg_off = (int16_t)reg_off(reg);
 	} else {
-		snprintf(err, err_sz, "USDT argument '%s' not supported (only $CONST, %%REG and "
-			 "OFF(%%REG))", tok);
+		snprintf(err, err_sz,
+			 "USDT argument '%s' not supported (only $CONST, %%REG and "
+			 "OFF(%%REG))",
+			 tok);
 		return -EOPNOTSUPP;
 	}
 	if (a->arg_type && a->reg_off < 0) {
@@ -195,10 +205,11 @@ static struct userbpf_map *obj_map(const struct userbpf_program *prog, const cha
 	return m ? userbpf_object_map__map(m) : NULL;
 }
 
-USERBPF_API struct userbpf_link *
-userbpf_program__attach_usdt(const struct userbpf_program *prog, const char *binary,
-			     const char *provider, const char *name,
-			     const struct userbpf_usdt_opts *opts)
+USERBPF_API struct userbpf_link *userbpf_program__attach_usdt(const struct userbpf_program *prog,
+							      const char *binary,
+							      const char *provider,
+							      const char *name,
+							      const struct userbpf_usdt_opts *opts)
 {
 	struct userbpf_usdt_opts o = { 0 };
 	struct collect *c = NULL;
@@ -216,7 +227,8 @@ userbpf_program__attach_usdt(const struct userbpf_program *prog, const char *bin
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
 	if (!p || !binary || !provider || !name) {
-		snprintf(err, sizeof(err), "USDT: a loaded program, a binary, a provider and a "
+		snprintf(err, sizeof(err),
+			 "USDT: a loaded program, a binary, a provider and a "
 			 "name are needed");
 		ret = -EINVAL;
 		goto out;
@@ -224,8 +236,10 @@ userbpf_program__attach_usdt(const struct userbpf_program *prog, const char *bin
 	specs = obj_map(prog, "__bpf_usdt_specs");
 	ips = obj_map(prog, "__bpf_usdt_ip_to_spec_id");
 	if (!specs || userbpf_map__value_size(specs) != sizeof(struct usdt_spec)) {
-		snprintf(err, sizeof(err), "program %s: no __bpf_usdt_specs map of libbpf's "
-			 "layout (include <bpf/usdt.bpf.h>)", userbpf_program__name(prog));
+		snprintf(err, sizeof(err),
+			 "program %s: no __bpf_usdt_specs map of libbpf's "
+			 "layout (include <bpf/usdt.bpf.h>)",
+			 userbpf_program__name(prog));
 		ret = -EINVAL;
 		goto out;
 	}
@@ -264,8 +278,8 @@ userbpf_program__attach_usdt(const struct userbpf_program *prog, const char *bin
 		uint32_t id32;
 		int id;
 		USERBPF_OPTS(userbpf_uprobe_opts, uo, .mode = o.mode, .run_flags = o.run_flags,
-			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie,
-			     .err_buf = err, .err_buf_sz = sizeof(err));
+			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie, .err_buf = err,
+			     .err_buf_sz = sizeof(err));
 
 		ret = parse_args(n->args, &spec, err, sizeof(err));
 		if (ret)
@@ -286,7 +300,8 @@ userbpf_program__attach_usdt(const struct userbpf_program *prog, const char *bin
 		if (!ret && ips)
 			ret = userbpf_map__update_elem(ips, &key, &id32, 0);
 		if (ret) {
-			snprintf(err, sizeof(err), "cannot store the USDT spec: %s", strerror(-ret));
+			snprintf(err, sizeof(err), "cannot store the USDT spec: %s",
+				 strerror(-ret));
 			goto out;
 		}
 		uo.cookie = (uint64_t)id;
@@ -297,7 +312,8 @@ userbpf_program__attach_usdt(const struct userbpf_program *prog, const char *bin
 		}
 		link->subs[link->n_subs++] = sub;
 		if (n->sema_vaddr) { /* same load bias as the probe's address */
-			uint16_t *sema = (uint16_t *)(uintptr_t)(addr - n->pc_vaddr + n->sema_vaddr);
+			uint16_t *sema =
+				(uint16_t *)(uintptr_t)(addr - n->pc_vaddr + n->sema_vaddr);
 
 			__atomic_fetch_add(sema, 1, __ATOMIC_SEQ_CST);
 			link->semas[i] = sema;

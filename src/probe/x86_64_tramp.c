@@ -48,9 +48,9 @@
 #ifdef USERBPF_HAVE_ZYDIS
 #include <Zydis/Zydis.h>
 
-#define FRAME 552	/* red zone 128 + pt_regs 168 + xmm 256 */
+#define FRAME 552 /* red zone 128 + pt_regs 168 + xmm 256 */
 #define REGS_XMM 168
-#define TRAMP_SLOT 1024	/* bytes per trampoline */
+#define TRAMP_SLOT 1024 /* bytes per trampoline */
 #define CHUNK (64 * 1024)
 #define NEAR_RANGE (1536ull << 20)
 #define JMP_LEN 5
@@ -96,18 +96,17 @@ static const struct {
 	uint8_t reg;
 	uint8_t off;
 } gpr_slots[] = {
-	{ 15, 0 }, { 14, 8 }, { 13, 16 }, { 12, 24 }, { 5, 32 }, { 3, 40 }, { 11, 48 },
-	{ 10, 56 }, { 9, 64 }, { 8, 72 }, { 0, 80 }, { 1, 88 }, { 2, 96 }, { 6, 104 },
-	{ 7, 112 },
+	{ 15, 0 }, { 14, 8 }, { 13, 16 }, { 12, 24 }, { 5, 32 }, { 3, 40 },  { 11, 48 }, { 10, 56 },
+	{ 9, 64 }, { 8, 72 }, { 0, 80 },  { 1, 88 },  { 2, 96 }, { 6, 104 }, { 7, 112 },
 };
 
 /* mov [rsp+disp32],reg (store) or mov reg,[rsp+disp32] (load) */
 static void emit_mov_rsp(struct code *c, bool load, uint8_t reg, uint32_t disp)
 {
-	emit1(c, 0x48 | (reg >= 8 ? 4 : 0));		/* REX.W (+R) */
+	emit1(c, 0x48 | (reg >= 8 ? 4 : 0)); /* REX.W (+R) */
 	emit1(c, load ? 0x8b : 0x89);
-	emit1(c, 0x84 | (reg & 7) << 3);		/* mod=10 rm=SIB */
-	emit1(c, 0x24);					/* base rsp */
+	emit1(c, 0x84 | (reg & 7) << 3); /* mod=10 rm=SIB */
+	emit1(c, 0x24);			 /* base rsp */
 	emit4(c, disp);
 }
 
@@ -116,7 +115,7 @@ static void emit_xmm_rsp(struct code *c, bool load, uint8_t n, uint32_t disp)
 {
 	emit1(c, 0xf3);
 	if (n >= 8)
-		emit1(c, 0x44);				/* REX.R */
+		emit1(c, 0x44); /* REX.R */
 	emit1(c, 0x0f);
 	emit1(c, load ? 0x6f : 0x7f);
 	emit1(c, 0x84 | (n & 7) << 3);
@@ -163,7 +162,7 @@ static void emit_save(struct code *c, int32_t extra, int32_t sp_adjust, uint64_t
 	size_t i;
 
 	emit_lea_rsp(c, -extra);
-	emit(c, pushfq_pop, sizeof(pushfq_pop));	/* flags -> [rsp+144] */
+	emit(c, pushfq_pop, sizeof(pushfq_pop)); /* flags -> [rsp+144] */
 	for (i = 0; i < sizeof(gpr_slots) / sizeof(gpr_slots[0]); i++)
 		emit_mov_rsp(c, false, gpr_slots[i].reg, gpr_slots[i].off);
 	for (i = 0; i < 16; i++)
@@ -172,31 +171,31 @@ static void emit_save(struct code *c, int32_t extra, int32_t sp_adjust, uint64_t
 	emit(c, (const uint8_t[]){ 0x48, 0x8d, 0x84, 0x24 }, 4);
 	emit4(c, (uint32_t)(extra + sp_adjust));
 	emit_mov_rsp(c, false, 0, 152);
-	emit1(c, 0x48);					/* mov rax,imm64 */
+	emit1(c, 0x48); /* mov rax,imm64 */
 	emit1(c, 0xb8);
 	emit8(c, ip);
-	emit_mov_rsp(c, false, 0, 128);			/* ip */
-	emit_movq_imm_rsp(c, 120, -1);			/* orig_ax */
-	emit_movq_imm_rsp(c, 136, 0x33);		/* cs */
-	emit_movq_imm_rsp(c, 160, 0x2b);		/* ss */
+	emit_mov_rsp(c, false, 0, 128);	 /* ip */
+	emit_movq_imm_rsp(c, 120, -1);	 /* orig_ax */
+	emit_movq_imm_rsp(c, 136, 0x33); /* cs */
+	emit_movq_imm_rsp(c, 160, 0x2b); /* ss */
 }
 
 /* mov rbx,rsp; and rsp,-16; mov rdi,arg0|rsp; mov rsi,rbx; call fn; mov rsp,rbx */
 static void emit_call(struct code *c, bool have_arg0, uint64_t arg0, uint64_t fn)
 {
-	emit(c, (const uint8_t[]){ 0x48, 0x89, 0xe3 }, 3);	/* mov rbx,rsp */
+	emit(c, (const uint8_t[]){ 0x48, 0x89, 0xe3 }, 3);	 /* mov rbx,rsp */
 	emit(c, (const uint8_t[]){ 0x48, 0x83, 0xe4, 0xf0 }, 4); /* and rsp,-16 */
 	if (have_arg0) {
-		emit(c, (const uint8_t[]){ 0x48, 0xbf }, 2);	/* mov rdi,imm64 */
+		emit(c, (const uint8_t[]){ 0x48, 0xbf }, 2); /* mov rdi,imm64 */
 		emit8(c, arg0);
 		emit(c, (const uint8_t[]){ 0x48, 0x89, 0xde }, 3); /* mov rsi,rbx */
 	} else {
 		emit(c, (const uint8_t[]){ 0x48, 0x89, 0xdf }, 3); /* mov rdi,rbx */
 	}
-	emit(c, (const uint8_t[]){ 0x48, 0xb8 }, 2);		/* mov rax,imm64 */
+	emit(c, (const uint8_t[]){ 0x48, 0xb8 }, 2); /* mov rax,imm64 */
 	emit8(c, fn);
-	emit(c, (const uint8_t[]){ 0xff, 0xd0 }, 2);		/* call rax */
-	emit(c, (const uint8_t[]){ 0x48, 0x89, 0xdc }, 3);	/* mov rsp,rbx */
+	emit(c, (const uint8_t[]){ 0xff, 0xd0 }, 2);	   /* call rax */
+	emit(c, (const uint8_t[]){ 0x48, 0x89, 0xdc }, 3); /* mov rsp,rbx */
 }
 
 static void emit_restore(struct code *c, int32_t extra)
@@ -328,7 +327,7 @@ static int code_write(uint64_t addr, const void *buf, size_t len)
 static _Atomic uint64_t trap_addr[MAX_TRAPS];
 static uint64_t trap_tramp[MAX_TRAPS];
 static _Atomic int trap_cnt;
-static size_t trap_len[MAX_TRAPS];	/* bytes displaced at trap_addr[i] */
+static size_t trap_len[MAX_TRAPS]; /* bytes displaced at trap_addr[i] */
 
 /* An installed site whose displaced bytes overlap [addr, addr+len), or 0. */
 static uint64_t overlapping(uint64_t addr, size_t len)
@@ -404,8 +403,8 @@ static ZydisDecoder decoder;
  * c, relocated for their new place (c's final address is at).  *len gets
  * the bytes displaced.  0, or -EOPNOTSUPP with a reason.
  */
-static int relocate(struct code *c, uint64_t at, uint64_t addr, size_t need, size_t *len,
-		    char *err, size_t err_sz)
+static int relocate(struct code *c, uint64_t at, uint64_t addr, size_t need, size_t *len, char *err,
+		    size_t err_sz)
 {
 	size_t done = 0;
 
@@ -432,10 +431,10 @@ static int relocate(struct code *c, uint64_t at, uint64_t addr, size_t need, siz
 				emit_jmp_abs(c, target);
 			} else if (in.mnemonic == ZYDIS_MNEMONIC_CALL) {
 				/* push the original return address, jump */
-				emit1(c, 0x68);				/* push imm32 */
+				emit1(c, 0x68); /* push imm32 */
 				emit4(c, (uint32_t)next);
 				emit(c, (const uint8_t[]){ 0xc7, 0x44, 0x24, 0x04 }, 4);
-				emit4(c, (uint32_t)(next >> 32));	/* mov [rsp+4],imm32 */
+				emit4(c, (uint32_t)(next >> 32)); /* mov [rsp+4],imm32 */
 				emit_jmp_abs(c, target);
 			} else if (in.meta.category == ZYDIS_CATEGORY_COND_BR &&
 				   in.mnemonic != ZYDIS_MNEMONIC_JCXZ &&
@@ -477,10 +476,10 @@ static int relocate(struct code *c, uint64_t at, uint64_t addr, size_t need, siz
 			emit(c, bytes, in.length);
 		}
 		done += in.length;
-		if (done < need && (in.meta.category == ZYDIS_CATEGORY_RET ||
-				    in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
-				    in.mnemonic == ZYDIS_MNEMONIC_INT3 ||
-				    in.mnemonic == ZYDIS_MNEMONIC_UD2)) {
+		if (done < need &&
+		    (in.meta.category == ZYDIS_CATEGORY_RET ||
+		     in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
+		     in.mnemonic == ZYDIS_MNEMONIC_INT3 || in.mnemonic == ZYDIS_MNEMONIC_UD2)) {
 			snprintf(err, err_sz, "the function ends after %zu bytes", done);
 			return -EOPNOTSUPP;
 		}
@@ -498,8 +497,8 @@ static bool branch_into(uint64_t func, uint64_t size, uint64_t addr, size_t len)
 		ZydisDecodedInstruction in;
 		const uint8_t *p = (const uint8_t *)(uintptr_t)(func + off);
 
-		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, p,
-								size - off, &in)))
+		if (!ZYAN_SUCCESS(
+			    ZydisDecoderDecodeInstruction(&decoder, NULL, p, size - off, &in)))
 			return true; /* cannot tell: assume the worst */
 		off += in.length;
 		if (in.raw.imm[0].is_relative) {
@@ -524,7 +523,7 @@ uint64_t probe_arch_ret_tramp(void)
 static int make_ret_tramp(void)
 {
 	struct code c = { .len = 0 };
-	const int32_t extra = FRAME - 128;	/* no red zone needed after a ret */
+	const int32_t extra = FRAME - 128; /* no red zone needed after a ret */
 	uint64_t at;
 
 	if (ret_tramp)
@@ -532,12 +531,12 @@ static int make_ret_tramp(void)
 	at = slot_alloc(0);
 	if (!at)
 		return -ENOMEM;
-	emit_lea_rsp(&c, -8);				/* the return address slot */
+	emit_lea_rsp(&c, -8); /* the return address slot */
 	emit_save(&c, extra, 8, 0);
 	emit_call(&c, false, 0, (uint64_t)(uintptr_t)probe_site_return);
-	emit_mov_rsp(&c, false, 0, (uint32_t)extra);	/* slot = rax */
+	emit_mov_rsp(&c, false, 0, (uint32_t)extra); /* slot = rax */
 	emit_restore(&c, extra);
-	emit1(&c, 0xc3);				/* ret */
+	emit1(&c, 0xc3); /* ret */
 	if (c.overflow || code_write(at, c.buf, c.len))
 		return -EIO;
 	ret_tramp = at;

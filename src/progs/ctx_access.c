@@ -114,22 +114,28 @@ struct field {
 
 #define F(S, N) { #N, (uint32_t)offsetof(struct S, N), sizeof(((struct S *)0)->N) }
 static const struct field skb_fields[] = {
-	F(__sk_buff, len), F(__sk_buff, pkt_type), F(__sk_buff, mark),
-	F(__sk_buff, queue_mapping), F(__sk_buff, protocol), F(__sk_buff, vlan_present),
-	F(__sk_buff, vlan_tci), F(__sk_buff, vlan_proto), F(__sk_buff, priority),
-	F(__sk_buff, ingress_ifindex), F(__sk_buff, ifindex), F(__sk_buff, tc_index),
-	F(__sk_buff, cb), F(__sk_buff, hash), F(__sk_buff, tc_classid),
-	F(__sk_buff, data), F(__sk_buff, data_end), F(__sk_buff, napi_id),
-	F(__sk_buff, family), F(__sk_buff, remote_ip4), F(__sk_buff, local_ip4),
-	F(__sk_buff, remote_ip6), F(__sk_buff, local_ip6), F(__sk_buff, remote_port),
-	F(__sk_buff, local_port), F(__sk_buff, data_meta), F(__sk_buff, flow_keys),
-	F(__sk_buff, tstamp), F(__sk_buff, wire_len), F(__sk_buff, gso_segs),
-	F(__sk_buff, sk), F(__sk_buff, gso_size), F(__sk_buff, tstamp_type),
-	F(__sk_buff, hwtstamp),
+	F(__sk_buff, len),	   F(__sk_buff, pkt_type),
+	F(__sk_buff, mark),	   F(__sk_buff, queue_mapping),
+	F(__sk_buff, protocol),	   F(__sk_buff, vlan_present),
+	F(__sk_buff, vlan_tci),	   F(__sk_buff, vlan_proto),
+	F(__sk_buff, priority),	   F(__sk_buff, ingress_ifindex),
+	F(__sk_buff, ifindex),	   F(__sk_buff, tc_index),
+	F(__sk_buff, cb),	   F(__sk_buff, hash),
+	F(__sk_buff, tc_classid),  F(__sk_buff, data),
+	F(__sk_buff, data_end),	   F(__sk_buff, napi_id),
+	F(__sk_buff, family),	   F(__sk_buff, remote_ip4),
+	F(__sk_buff, local_ip4),   F(__sk_buff, remote_ip6),
+	F(__sk_buff, local_ip6),   F(__sk_buff, remote_port),
+	F(__sk_buff, local_port),  F(__sk_buff, data_meta),
+	F(__sk_buff, flow_keys),   F(__sk_buff, tstamp),
+	F(__sk_buff, wire_len),	   F(__sk_buff, gso_segs),
+	F(__sk_buff, sk),	   F(__sk_buff, gso_size),
+	F(__sk_buff, tstamp_type), F(__sk_buff, hwtstamp),
 };
 static const struct field xdp_fields[] = {
-	F(xdp_md, data), F(xdp_md, data_end), F(xdp_md, data_meta),
-	F(xdp_md, ingress_ifindex), F(xdp_md, rx_queue_index), F(xdp_md, egress_ifindex),
+	F(xdp_md, data),	   F(xdp_md, data_end),
+	F(xdp_md, data_meta),	   F(xdp_md, ingress_ifindex),
+	F(xdp_md, rx_queue_index), F(xdp_md, egress_ifindex),
 };
 #undef F
 
@@ -143,8 +149,8 @@ static const char *field_at(const struct field *f, size_t n, uint32_t off)
 	return NULL;
 }
 
-int ub_ctx_access(uint32_t prog_type, uint32_t off, uint32_t size, int access,
-		  char *why, size_t why_sz)
+int ub_ctx_access(uint32_t prog_type, uint32_t off, uint32_t size, int access, char *why,
+		  size_t why_sz)
 {
 	enum ub_ctx_kind kind = ub_prog_ctx_kind(prog_type);
 	const char *st = kind == UB_CTX_XDP ? "xdp_md" : "__sk_buff";

@@ -18,16 +18,11 @@ struct prog_type_info {
 };
 
 static const struct prog_type_info types[] = {
-	{ 1, "socket_filter", UB_CTX_SKB },
-	{ 2, "kprobe", UB_CTX_RAW },
-	{ 3, "sched_cls", UB_CTX_SKB },
-	{ 4, "sched_act", UB_CTX_SKB },
-	{ 5, "tracepoint", UB_CTX_RAW },
-	{ 6, "xdp", UB_CTX_XDP },
-	{ 7, "perf_event", UB_CTX_RAW },
-	{ 8, "cgroup_skb", UB_CTX_SKB },
-	{ 17, "raw_tracepoint", UB_CTX_RAW },
-	{ 26, "tracing", UB_CTX_RAW },
+	{ 1, "socket_filter", UB_CTX_SKB },   { 2, "kprobe", UB_CTX_RAW },
+	{ 3, "sched_cls", UB_CTX_SKB },	      { 4, "sched_act", UB_CTX_SKB },
+	{ 5, "tracepoint", UB_CTX_RAW },      { 6, "xdp", UB_CTX_XDP },
+	{ 7, "perf_event", UB_CTX_RAW },      { 8, "cgroup_skb", UB_CTX_SKB },
+	{ 17, "raw_tracepoint", UB_CTX_RAW }, { 26, "tracing", UB_CTX_RAW },
 	{ 31, "syscall", UB_CTX_RAW },
 };
 
@@ -71,10 +66,10 @@ void ub_xdp_sync(struct ub_xdp *xdp)
 }
 
 #define UNUSED __attribute__((unused))
-#define PKT_HELPER(NAME)                                                      \
-	static uint64_t NAME(uint64_t r1 UNUSED, uint64_t r2 UNUSED,          \
-			     uint64_t r3 UNUSED, uint64_t r4 UNUSED,          \
-			     uint64_t r5 UNUSED, struct userbpf_run *run UNUSED)
+#define PKT_HELPER(NAME)                                                                           \
+	static uint64_t NAME(uint64_t r1 UNUSED, uint64_t r2 UNUSED, uint64_t r3 UNUSED,           \
+			     uint64_t r4 UNUSED, uint64_t r5 UNUSED,                               \
+			     struct userbpf_run *run UNUSED)
 #define ERR(E) ((uint64_t)(int64_t)(E))
 
 /* The skb behind a context pointer, if it is the run's context. */
@@ -186,7 +181,10 @@ PKT_HELPER(redirect)
 }
 
 #define A(X) USERBPF_ARG_##X
-#define P(...) { .ret = USERBPF_RET_INTEGER, .args = { __VA_ARGS__ } }
+#define P(...)                                                                                     \
+	{                                                                                          \
+		.ret = USERBPF_RET_INTEGER, .args = { __VA_ARGS__ }                                \
+	}
 #define PT(TYPES, ...) { .ret = USERBPF_RET_INTEGER, .args = { __VA_ARGS__ }, .prog_types = TYPES }
 /* Program types that may call each (Linux 6.18's get_func_proto). */
 #define TB(X) USERBPF_PROG_TYPE_BIT(USERBPF_PROG_TYPE_##X)
@@ -197,11 +195,11 @@ static const struct userbpf_helper skb_helpers[] = {
 	  PT(TC_TYPES, A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING)) },
 	{ 23, "bpf_redirect", redirect, PT(TC_TYPES, A(ANYTHING), A(ANYTHING)) },
 	{ 26, "bpf_skb_load_bytes", skb_load_bytes,
-	  PT(TC_TYPES | TB(SOCKET_FILTER) | TB(CGROUP_SKB),
-	     A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE)) },
+	  PT(TC_TYPES | TB(SOCKET_FILTER) | TB(CGROUP_SKB), A(PTR_TO_CTX), A(ANYTHING),
+	     A(PTR_TO_UNINIT_MEM), A(CONST_SIZE)) },
 	{ 28, "bpf_csum_diff", csum_diff,
 	  PT(TC_TYPES, A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO), A(PTR_TO_MEM_OR_NULL),
-	    A(CONST_SIZE_OR_ZERO), A(ANYTHING)) },
+	     A(CONST_SIZE_OR_ZERO), A(ANYTHING)) },
 };
 
 static const struct userbpf_helper xdp_helpers[] = {

@@ -25,11 +25,11 @@
  * context copy, which an unchecked program can overwrite.
  */
 struct ub_skb {
-	uint8_t *head;	/* buffer start */
-	uint8_t *end;	/* buffer end */
-	uint8_t *mac;	/* Ethernet header */
-	uint8_t *data;	/* trusted: first byte the program sees */
-	uint32_t len;	/* trusted: bytes from data */
+	uint8_t *head;	     /* buffer start */
+	uint8_t *end;	     /* buffer end */
+	uint8_t *mac;	     /* Ethernet header */
+	uint8_t *data;	     /* trusted: first byte the program sees */
+	uint32_t len;	     /* trusted: bytes from data */
 	struct __sk_buff md; /* what the program sees */
 };
 
@@ -41,7 +41,7 @@ struct ub_xdp {
 	struct xdp_md md;
 };
 
-#define ub_container_of(ptr, type, member)                                    \
+#define ub_container_of(ptr, type, member)                                                         \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 static inline uint8_t *ub_u32_ptr(uint32_t v)
@@ -65,8 +65,8 @@ bool ub_ctx_access_ok(uint32_t prog_type, uint32_t off, uint32_t size, bool writ
  * The same as a run's ctx_access hook: access 0 read, 1 write, 2 atomic
  * (never allowed on __sk_buff or xdp_md); 0 or -EACCES with a reason.
  */
-int ub_ctx_access(uint32_t prog_type, uint32_t off, uint32_t size, int access,
-		  char *why, size_t why_sz);
+int ub_ctx_access(uint32_t prog_type, uint32_t off, uint32_t size, int access, char *why,
+		  size_t why_sz);
 
 /* Refresh the program-visible packet fields from the trusted bounds. */
 void ub_skb_sync(struct ub_skb *skb);

@@ -19,7 +19,7 @@
 #include "progs_int.h"
 #include "util/alloc.h"
 
-#define OPTS_HAS(opts, field)                                                 \
+#define OPTS_HAS(opts, field)                                                                      \
 	((opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
 
 struct pkt_buf {
@@ -31,8 +31,8 @@ struct pkt_buf {
 static void *alloc_low(struct pkt_buf *b, size_t size)
 {
 #ifdef MAP_32BIT
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+		       -1, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;
@@ -90,9 +90,9 @@ static int skb_ctx_in(struct __sk_buff *md, const void *in, uint32_t size)
 	if (size > sizeof(c))
 		return -EINVAL;
 	memcpy(&c, in, size);
-	if (c.len || c.pkt_type || c.queue_mapping || c.protocol || c.vlan_present ||
-	    c.vlan_tci || c.vlan_proto || c.tc_index || c.hash || c.tc_classid ||
-	    c.data || c.data_end || c.napi_id || c.data_meta)
+	if (c.len || c.pkt_type || c.queue_mapping || c.protocol || c.vlan_present || c.vlan_tci ||
+	    c.vlan_proto || c.tc_index || c.hash || c.tc_classid || c.data || c.data_end ||
+	    c.napi_id || c.data_meta)
 		return -EINVAL;
 	md->mark = c.mark;
 	md->priority = c.priority;
@@ -155,8 +155,7 @@ static int test_run_skb(const struct userbpf_prog *prog, struct userbpf_test_run
 	uint64_t r0 = 0;
 	int err, err2;
 
-	if (!t->data_in || t->data_size_in < UB_ETH_HLEN ||
-	    t->data_size_in > UB_PKT_MAX - 320)
+	if (!t->data_in || t->data_size_in < UB_ETH_HLEN || t->data_size_in > UB_PKT_MAX - 320)
 		return -EINVAL;
 	skb = alloc_low(&b, total);
 	if (!skb)
@@ -196,8 +195,7 @@ static int test_run_skb(const struct userbpf_prog *prog, struct userbpf_test_run
 	 * Ethernet header back zeroed */
 	if (!is_l2)
 		memset(skb->data - UB_ETH_HLEN, 0, UB_ETH_HLEN);
-	err = copy_out(t->data_out, &t->data_size_out,
-		       skb->data - (is_l2 ? 0 : UB_ETH_HLEN),
+	err = copy_out(t->data_out, &t->data_size_out, skb->data - (is_l2 ? 0 : UB_ETH_HLEN),
 		       skb->len + (is_l2 ? 0 : UB_ETH_HLEN));
 	err2 = copy_out(t->ctx_out, &t->ctx_size_out, &skb->md,
 			t->ctx_size_out < sizeof(skb->md) ? t->ctx_size_out : sizeof(skb->md));
@@ -218,8 +216,7 @@ static int test_run_xdp(const struct userbpf_prog *prog, struct userbpf_test_run
 	uint64_t r0 = 0;
 	int err;
 
-	if (!t->data_in || t->data_size_in < UB_ETH_HLEN ||
-	    t->data_size_in > UB_PKT_MAX - 320)
+	if (!t->data_in || t->data_size_in < UB_ETH_HLEN || t->data_size_in > UB_PKT_MAX - 320)
 		return -EINVAL;
 	if (t->ctx_in && t->ctx_size_in > sizeof(struct xdp_md))
 		return -EINVAL;
@@ -285,8 +282,7 @@ static int test_run_raw(const struct userbpf_prog *prog, struct userbpf_test_run
 	return err;
 }
 
-int userbpf_prog__test_run(const struct userbpf_prog *prog,
-			   struct userbpf_test_run_opts *opts)
+int userbpf_prog__test_run(const struct userbpf_prog *prog, struct userbpf_test_run_opts *opts)
 {
 	if (!prog || !opts || opts->sz < offsetof(struct userbpf_test_run_opts, retval64))
 		return -EINVAL;

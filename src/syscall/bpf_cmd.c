@@ -169,8 +169,7 @@ static int map_get(int fd, struct ub_map **map, unsigned *fmode)
 	return map_get_from(cmd_fd_get, fd, map, fmode);
 }
 
-static int prog_get_from(int (*get)(int, struct fd_entry *), int fd,
-			 struct userbpf_prog **prog)
+static int prog_get_from(int (*get)(int, struct fd_entry *), int fd, struct userbpf_prog **prog)
 {
 	struct fd_entry e;
 	int err = get(fd, &e);
@@ -264,8 +263,14 @@ struct userbpf_prog *userbpf_prog_by_fd(int fd)
 
 /* ==== Handles stored in maps: prog arrays and map-in-map ==== */
 
-static void prog_ref_get(void *p) { userbpf_prog__get(p); }
-static void prog_ref_put(void *p) { userbpf_prog__put(p); }
+static void prog_ref_get(void *p)
+{
+	userbpf_prog__get(p);
+}
+static void prog_ref_put(void *p)
+{
+	userbpf_prog__put(p);
+}
 
 static void *prog_from_handle(uint32_t handle, uint32_t *prog_id, int *err)
 {
@@ -339,8 +344,8 @@ static bool obj_name_ok(const char *name, size_t len, char *out)
 	for (i = 0; i < len && name[i]; i++) {
 		char c = name[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.'))
 			return false;
 		out[i] = c;
 	}
@@ -363,8 +368,7 @@ static int cmd_map_create(union bpf_attr *a)
 		return -EINVAL;
 	if (!obj_name_ok(a->map_name, sizeof(a->map_name), name))
 		return -EINVAL;
-	if (a->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	    a->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+	if (a->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS || a->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) {
 		err = map_get((int)a->inner_map_fd, &inner, NULL);
 		if (err)
 			return err == -EINVAL ? -EINVAL : -EBADF;
@@ -384,13 +388,14 @@ static int cmd_map_create(union bpf_attr *a)
 			struct userbpf_btf *btf = userbpf_btf__parse_mem(b->data, b->size);
 
 			if (btf) {
-				opts.spin_lock_off1 = ub_btf_spin_lock_off1(btf, a->btf_value_type_id);
+				opts.spin_lock_off1 =
+					ub_btf_spin_lock_off1(btf, a->btf_value_type_id);
 				userbpf_btf__free(btf);
 			}
 		}
 	}
-	map = userbpf_map__create(a->map_type, name, a->key_size, a->value_size,
-				  a->max_entries, &opts);
+	map = userbpf_map__create(a->map_type, name, a->key_size, a->value_size, a->max_entries,
+				  &opts);
 	err = map ? 0 : -errno;
 	if (inner)
 		ub_map_put(inner);
@@ -440,10 +445,11 @@ static int cmd_map_elem(int cmd, union bpf_attr *a)
 		if (!scratch) {
 			err = -ENOMEM;
 		} else {
-			err = cmd == BPF_MAP_LOOKUP_ELEM
-			      ? ub_map_sys_lookup_elem(map, fmode, uptr(a->key), scratch, a->flags)
-			      : ub_map_sys_lookup_and_delete_elem(map, fmode, uptr(a->key),
-								  scratch, a->flags);
+			err = cmd == BPF_MAP_LOOKUP_ELEM ?
+				      ub_map_sys_lookup_elem(map, fmode, uptr(a->key), scratch,
+							     a->flags) :
+				      ub_map_sys_lookup_and_delete_elem(map, fmode, uptr(a->key),
+									scratch, a->flags);
 			if (!err)
 				err = -EFAULT;
 			ub_free(scratch);
@@ -454,7 +460,8 @@ static int cmd_map_elem(int cmd, union bpf_attr *a)
 	if (cmd == BPF_MAP_GET_NEXT_KEY && !a->next_key) {
 		void *scratch = ub_calloc(1, map->key_size ? map->key_size : 1);
 
-		err = scratch ? ub_map_sys_get_next_key(map, fmode, uptr(a->key), scratch) : -ENOMEM;
+		err = scratch ? ub_map_sys_get_next_key(map, fmode, uptr(a->key), scratch) :
+				-ENOMEM;
 		if (!err)
 			err = -EFAULT;
 		ub_free(scratch);
@@ -475,8 +482,8 @@ static int cmd_map_elem(int cmd, union bpf_attr *a)
 		err = ub_map_sys_get_next_key(map, fmode, uptr(a->key), uptr(a->next_key));
 		break;
 	default:
-		err = ub_map_sys_lookup_and_delete_elem(map, fmode, uptr(a->key),
-							uptr(a->value), a->flags);
+		err = ub_map_sys_lookup_and_delete_elem(map, fmode, uptr(a->key), uptr(a->value),
+							a->flags);
 	}
 	ub_map_put(map);
 	return err;
@@ -525,8 +532,7 @@ static int batch_null_inputs(struct ub_map *map, unsigned fmode, int op,
 	return -EFAULT;
 }
 
-static int batch_null_outputs(struct ub_map *map, unsigned fmode, int op,
-			      struct ub_map_batch *b)
+static int batch_null_outputs(struct ub_map *map, unsigned fmode, int op, struct ub_map_batch *b)
 {
 	bool generic = map->ops->lookup_batch == ub_map_generic_lookup_batch;
 	bool null_keys = !b->keys, null_values = !b->values, null_out = !b->out_batch;
@@ -612,9 +618,10 @@ static int cmd_map_batch(int cmd, union bpf_attr *a)
 	err = map_get((int)a->batch.map_fd, &map, &fmode);
 	if (err)
 		return err;
-	op = cmd == BPF_MAP_LOOKUP_BATCH ? 0
-	     : cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH ? 1
-	     : cmd == BPF_MAP_UPDATE_BATCH ? 2 : 3;
+	op = cmd == BPF_MAP_LOOKUP_BATCH	    ? 0 :
+	     cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH ? 1 :
+	     cmd == BPF_MAP_UPDATE_BATCH	    ? 2 :
+						      3;
 	if (op >= 2) {
 		err = batch_null_inputs(map, fmode, op, &b, &a->batch.count);
 		if (err == 1)
@@ -757,8 +764,8 @@ static int resolve_ld_imm64(void *cookie, unsigned src, int32_t imm, int32_t nex
 		uint32_t key = 0;
 		uint8_t *base;
 
-		if (map->map_type != BPF_MAP_TYPE_ARRAY || map->max_entries != 1 ||
-		    next_imm < 0 || (uint32_t)next_imm >= map->value_size) {
+		if (map->map_type != BPF_MAP_TYPE_ARRAY || map->max_entries != 1 || next_imm < 0 ||
+		    (uint32_t)next_imm >= map->value_size) {
 			ub_map_put(map);
 			return -EINVAL;
 		}
@@ -800,8 +807,9 @@ static size_t value_regions(const union bpf_attr *a, const struct userbpf_insn *
 		}
 		if (map_get(fd, &map, NULL))
 			continue;
-		base = map->map_type == BPF_MAP_TYPE_ARRAY && map->max_entries == 1
-			       ? ub_map_lookup_elem(map, &key) : NULL;
+		base = map->map_type == BPF_MAP_TYPE_ARRAY && map->max_entries == 1 ?
+			       ub_map_lookup_elem(map, &key) :
+			       NULL;
 		for (j = 0; base && j < n && r[j].addr != base; j++)
 			;
 		if (base && j == n && n < max)
@@ -815,8 +823,10 @@ static size_t value_regions(const union bpf_attr *a, const struct userbpf_insn *
 
 static bool license_is_gpl(const char *l)
 {
-	static const char *const gpl[] = { "GPL", "GPL v2", "GPL and additional rights",
-					   "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL" };
+	static const char *const gpl[] = {
+		"GPL",		"GPL v2",	"GPL and additional rights",
+		"Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"
+	};
 	size_t i;
 
 	for (i = 0; i < sizeof(gpl) / sizeof(gpl[0]); i++)
@@ -901,17 +911,15 @@ static int verifier_map_desc(void *cookie, unsigned src, int32_t imm,
  * (it may run unchecked); a log that did not fit fails with -ENOSPC.
  */
 static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_prog *prog,
-			 const char *license, const struct userbpf_helper *extra,
-			 size_t extra_cnt)
+			 const char *license, const struct userbpf_helper *extra, size_t extra_cnt)
 {
 	struct userbpf_verifier_stats st;
 	char *buf = uptr(a->log_buf);
 	int err;
 	USERBPF_OPTS(userbpf_verifier_opts, vo, .prog_type = a->prog_type,
 		     .gpl = license_is_gpl(license), .map_desc = verifier_map_desc,
-		     .map_desc_cookie = lc, .extra_helpers = extra,
-		     .extra_helper_cnt = extra_cnt, .log_level = a->log_level,
-		     .log_buf = a->log_level ? buf : NULL,
+		     .map_desc_cookie = lc, .extra_helpers = extra, .extra_helper_cnt = extra_cnt,
+		     .log_level = a->log_level, .log_buf = a->log_level ? buf : NULL,
 		     .log_size = a->log_level ? a->log_size : 0, .stats = &st,
 		     .expected_attach_type = a->expected_attach_type);
 
@@ -977,8 +985,8 @@ static int cmd_prog_load(union bpf_attr *a)
 		USERBPF_OPTS(userbpf_prog_opts, po, .name = name, .prog_type = a->prog_type,
 			     .extra_helpers = extra, .extra_helper_cnt = extra_cnt,
 			     .regions = regions, .region_cnt = region_cnt,
-			     .ld_imm64 = resolve_ld_imm64, .ld_imm64_cookie = &lc,
-			     .err_buf = msg, .err_buf_sz = sizeof(msg) - 1);
+			     .ld_imm64 = resolve_ld_imm64, .ld_imm64_cookie = &lc, .err_buf = msg,
+			     .err_buf_sz = sizeof(msg) - 1);
 		pm = ub_alloc(sizeof(*pm));
 		if (!pm) {
 			err = -ENOMEM;
@@ -1033,21 +1041,19 @@ static int cmd_prog_test_run(union bpf_attr *a)
 		return -EINVAL;
 	if (!(a->test.flags & BPF_F_TEST_RUN_ON_CPU) && a->test.cpu)
 		return -EINVAL;
-	if ((a->test.ctx_size_in && !a->test.ctx_in) ||
-	    (a->test.data_size_in && !a->test.data_in))
+	if ((a->test.ctx_size_in && !a->test.ctx_in) || (a->test.data_size_in && !a->test.data_in))
 		return -EINVAL;
 	err = prog_get((int)a->test.prog_fd, &prog);
 	if (err)
 		return err;
 	{
-		USERBPF_OPTS(userbpf_test_run_opts, t,
-			     .data_in = uptr(a->test.data_in), .data_out = uptr(a->test.data_out),
-			     .data_size_in = a->test.data_size_in,
-			     .data_size_out = a->test.data_size_out,
-			     .ctx_in = uptr(a->test.ctx_in), .ctx_out = uptr(a->test.ctx_out),
-			     .ctx_size_in = a->test.ctx_size_in,
-			     .ctx_size_out = a->test.ctx_size_out,
-			     .repeat = (int)(a->test.repeat > 0x7fffffff ? 0x7fffffff : a->test.repeat));
+		USERBPF_OPTS(
+			userbpf_test_run_opts, t, .data_in = uptr(a->test.data_in),
+			.data_out = uptr(a->test.data_out), .data_size_in = a->test.data_size_in,
+			.data_size_out = a->test.data_size_out, .ctx_in = uptr(a->test.ctx_in),
+			.ctx_out = uptr(a->test.ctx_out), .ctx_size_in = a->test.ctx_size_in,
+			.ctx_size_out = a->test.ctx_size_out,
+			.repeat = (int)(a->test.repeat > 0x7fffffff ? 0x7fffffff : a->test.repeat));
 		err = userbpf_prog__test_run(prog, &t);
 		if (!err || err == -ENOSPC) {
 			a->test.retval = t.retval;
@@ -1135,7 +1141,8 @@ static int cmd_obj_get_info(union bpf_attr *a)
 			struct bpf_prog_info *u = uptr(a->info.info);
 
 			/* xlated instructions, if the caller gave room */
-			if (a->info.info_len >= offsetof(struct bpf_prog_info, xlated_prog_insns) + 8 &&
+			if (a->info.info_len >=
+				    offsetof(struct bpf_prog_info, xlated_prog_insns) + 8 &&
 			    u->xlated_prog_insns && u->xlated_prog_len) {
 				size_t n = u->xlated_prog_len < bytes ? u->xlated_prog_len : bytes;
 
@@ -1189,8 +1196,7 @@ static int cmd_btf_load(union bpf_attr *a)
 	    h.hdr_len > a->btf_size ||
 	    (uint64_t)h.type_off + h.type_len > a->btf_size - h.hdr_len ||
 	    (uint64_t)h.str_off + h.str_len > a->btf_size - h.hdr_len || h.str_len == 0 ||
-	    data[h.hdr_len + h.str_off] != 0 ||
-	    data[h.hdr_len + h.str_off + h.str_len - 1] != 0)
+	    data[h.hdr_len + h.str_off] != 0 || data[h.hdr_len + h.str_off + h.str_len - 1] != 0)
 		return -EINVAL;
 	btf = ub_alloc(sizeof(*btf));
 	if (!btf)
@@ -1275,8 +1281,7 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 		ret = cmd_map_batch(cmd, &a);
 		/* the kernel reports count even on failure */
 		if (size >= ATTR_END(batch.count))
-			ub_copy_to_user(&uattr->batch.count, &a.batch.count,
-					sizeof(a.batch.count));
+			ub_copy_to_user(&uattr->batch.count, &a.batch.count, sizeof(a.batch.count));
 		break;
 	case BPF_MAP_GET_FD_BY_ID:
 		ret = cmd_map_get_fd_by_id(&a);
@@ -1290,15 +1295,13 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 	case BPF_PROG_TEST_RUN:
 		ret = cmd_prog_test_run(&a);
 		if ((ret == 0 || ret == -ENOSPC) && size >= ATTR_END(test.duration)) {
-			ub_copy_to_user(&uattr->test.retval, &a.test.retval,
-					sizeof(a.test.retval));
+			ub_copy_to_user(&uattr->test.retval, &a.test.retval, sizeof(a.test.retval));
 			ub_copy_to_user(&uattr->test.duration, &a.test.duration,
 					sizeof(a.test.duration));
 			ub_copy_to_user(&uattr->test.data_size_out, &a.test.data_size_out,
 					sizeof(a.test.data_size_out));
 			if (size >= ATTR_END(test.ctx_size_out))
-				ub_copy_to_user(&uattr->test.ctx_size_out,
-						&a.test.ctx_size_out,
+				ub_copy_to_user(&uattr->test.ctx_size_out, &a.test.ctx_size_out,
 						sizeof(a.test.ctx_size_out));
 		}
 		break;

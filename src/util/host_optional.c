@@ -37,5 +37,6 @@ __attribute__((weak)) long ub_perf_event_output(struct ub_map *map, uint64_t fla
 	return -EINVAL;
 }
 
-__attribute__((weak)) const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *prog);
+__attribute__((weak))
+const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *prog);
 #endif

@@ -26,9 +26,9 @@ static struct userbpf_platform platform;
 #endif
 
 /* The member if the caller's table has it and set it, else the default. */
-#define HAS(member)                                                         \
-	(platform.sz >= offsetof(struct userbpf_platform, member) +         \
-			sizeof(platform.member) && platform.member)
+#define HAS(member)                                                                                \
+	(platform.sz >= offsetof(struct userbpf_platform, member) + sizeof(platform.member) &&     \
+	 platform.member)
 #define PICK(member) (HAS(member) ? platform.member : DEFAULT(member))
 
 int userbpf_set_platform(const struct userbpf_platform *p)
@@ -58,16 +58,31 @@ int userbpf_set_platform(const struct userbpf_platform *p)
 
 #ifdef USERBPF_FAULT_INJECT
 static unsigned long fault_countdown;
-void ub_fault_set(unsigned long n) { fault_countdown = n; }
-unsigned long ub_fault_pending(void) { return fault_countdown; }
+void ub_fault_set(unsigned long n)
+{
+	fault_countdown = n;
+}
+unsigned long ub_fault_pending(void)
+{
+	return fault_countdown;
+}
 static int fault_now(void)
 {
 	return fault_countdown && --fault_countdown == 0;
 }
 #else
-void ub_fault_set(unsigned long n) { (void)n; }
-unsigned long ub_fault_pending(void) { return 0; }
-static int fault_now(void) { return 0; }
+void ub_fault_set(unsigned long n)
+{
+	(void)n;
+}
+unsigned long ub_fault_pending(void)
+{
+	return 0;
+}
+static int fault_now(void)
+{
+	return 0;
+}
 #endif
 
 /*
@@ -228,8 +243,8 @@ void ub_once(ub_once_t *once, void (*fn)(void))
 	if (state == 2)
 		return;
 	state = 0;
-	if (__atomic_compare_exchange_n(&once->state, &state, 1, false,
-					__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+	if (__atomic_compare_exchange_n(&once->state, &state, 1, false, __ATOMIC_ACQUIRE,
+					__ATOMIC_ACQUIRE)) {
 		fn();
 		__atomic_store_n(&once->state, 2, __ATOMIC_RELEASE);
 		return;

@@ -39,7 +39,7 @@ void ub_unlock(ub_lock_t *l);
 
 /* pthread_once: fn runs exactly once; concurrent callers wait for it. */
 typedef struct {
-	int state;		/* 0 new, 1 running, 2 done */
+	int state; /* 0 new, 1 running, 2 done */
 } ub_once_t;
 #define UB_ONCE_INIT { 0 }
 void ub_once(ub_once_t *once, void (*fn)(void));

@@ -182,8 +182,8 @@ static void *posix_ring_alloc(size_t head, size_t data, void **handle, void *coo
 		return NULL;
 	if (ftruncate(memfd, (off_t)(shared + data)))
 		goto fail_fd;
-	region = mmap(NULL, head + 2 * data, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	region = mmap(NULL, head + 2 * data, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		      -1, 0);
 	if (region == MAP_FAILED)
 		goto fail_fd;
 	if (head > shared) {
@@ -198,8 +198,8 @@ static void *posix_ring_alloc(size_t head, size_t data, void **handle, void *coo
 	if (p == MAP_FAILED)
 		goto fail;
 	/* ... and the data area once more right after itself */
-	p = mmap(region + head + data, data, PROT_READ | PROT_WRITE,
-		 MAP_FIXED | MAP_SHARED, memfd, (off_t)shared);
+	p = mmap(region + head + data, data, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED, memfd,
+		 (off_t)shared);
 	if (p == MAP_FAILED)
 		goto fail;
 	*handle = (void *)(intptr_t)memfd;
@@ -211,8 +211,7 @@ fail_fd:
 	return NULL;
 }
 
-static void posix_ring_free(void *region, size_t head, size_t data, void *handle,
-			    void *cookie)
+static void posix_ring_free(void *region, size_t head, size_t data, void *handle, void *cookie)
 {
 	(void)cookie;
 	munmap(region, head + 2 * data);

@@ -54,20 +54,33 @@ long long ub_strtoll(const char *s, char **end, int base);
 unsigned long long ub_strtoull(const char *s, char **end, int base);
 int ub_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
-int ub_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void ub_qsort(void *base, size_t n, size_t size,
-	      int (*cmp)(const void *, const void *));
+int ub_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ub_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 void *ub_bsearch(const void *key, const void *base, size_t n, size_t size,
 		 int (*cmp)(const void *, const void *));
 /* Text of an errno value (positive or negative), never NULL. */
 const char *ub_strerror(int err);
 
-static inline int ub_isdigit(int c) { return c >= '0' && c <= '9'; }
-static inline int ub_isupper(int c) { return c >= 'A' && c <= 'Z'; }
-static inline int ub_islower(int c) { return c >= 'a' && c <= 'z'; }
-static inline int ub_isalpha(int c) { return ub_isupper(c) || ub_islower(c); }
-static inline int ub_isalnum(int c) { return ub_isalpha(c) || ub_isdigit(c); }
+static inline int ub_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+static inline int ub_isupper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+static inline int ub_islower(int c)
+{
+	return c >= 'a' && c <= 'z';
+}
+static inline int ub_isalpha(int c)
+{
+	return ub_isupper(c) || ub_islower(c);
+}
+static inline int ub_isalnum(int c)
+{
+	return ub_isalpha(c) || ub_isdigit(c);
+}
 static inline int ub_isxdigit(int c)
 {
 	return ub_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -76,9 +89,18 @@ static inline int ub_isspace(int c)
 {
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }
-static inline int ub_isprint(int c) { return c >= 0x20 && c < 0x7f; }
-static inline int ub_tolower(int c) { return ub_isupper(c) ? c + 32 : c; }
-static inline int ub_toupper(int c) { return ub_islower(c) ? c - 32 : c; }
+static inline int ub_isprint(int c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+static inline int ub_tolower(int c)
+{
+	return ub_isupper(c) ? c + 32 : c;
+}
+static inline int ub_toupper(int c)
+{
+	return ub_islower(c) ? c - 32 : c;
+}
 
 /* A pause inside spin loops, on any architecture. */
 static inline void ub_cpu_relax(void)

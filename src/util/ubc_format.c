@@ -15,7 +15,7 @@
 struct out {
 	char *buf;
 	size_t size;
-	size_t len;		/* bytes the full text has so far */
+	size_t len; /* bytes the full text has so far */
 };
 
 static void put(struct out *o, char c)
@@ -37,8 +37,8 @@ static void pad(struct out *o, char c, int n)
 #define F_HASH 8
 #define F_ZERO 16
 
-static void put_number(struct out *o, unsigned long long v, bool neg, unsigned base,
-		       bool upper, int flags, int width, int prec)
+static void put_number(struct out *o, unsigned long long v, bool neg, unsigned base, bool upper,
+		       int flags, int width, int prec)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -51,7 +51,7 @@ static void put_number(struct out *o, unsigned long long v, bool neg, unsigned b
 		v /= base;
 	}
 	if (prec < 0 && n == 0)
-		tmp[n++] = '0';	/* no precision: "0" */
+		tmp[n++] = '0'; /* no precision: "0" */
 	if (neg)
 		prefix = "-";
 	else if (flags & F_PLUS)
@@ -112,12 +112,18 @@ int ub_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		p++;
 		for (;; p++) {
-			if (*p == '-') flags |= F_MINUS;
-			else if (*p == '+') flags |= F_PLUS;
-			else if (*p == ' ') flags |= F_SPACE;
-			else if (*p == '#') flags |= F_HASH;
-			else if (*p == '0') flags |= F_ZERO;
-			else break;
+			if (*p == '-')
+				flags |= F_MINUS;
+			else if (*p == '+')
+				flags |= F_PLUS;
+			else if (*p == ' ')
+				flags |= F_SPACE;
+			else if (*p == '#')
+				flags |= F_HASH;
+			else if (*p == '0')
+				flags |= F_ZERO;
+			else
+				break;
 		}
 		if (*p == '*') {
 			width = va_arg(ap, int);
@@ -143,23 +149,34 @@ int ub_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		/* lng: -2 hh, -1 h, 0 int, 1 long, 2 long long, 3 size_t/ptrdiff/intmax */
 		for (;; p++) {
-			if (*p == 'h') lng--;
-			else if (*p == 'l') lng++;
-			else if (*p == 'L' || *p == 'q') lng = 2;
-			else if (*p == 'z' || *p == 't') lng = sizeof(size_t) == sizeof(long) ? 1 : 2;
-			else if (*p == 'j') lng = 2;
-			else break;
+			if (*p == 'h')
+				lng--;
+			else if (*p == 'l')
+				lng++;
+			else if (*p == 'L' || *p == 'q')
+				lng = 2;
+			else if (*p == 'z' || *p == 't')
+				lng = sizeof(size_t) == sizeof(long) ? 1 : 2;
+			else if (*p == 'j')
+				lng = 2;
+			else
+				break;
 		}
 		switch (*p) {
 		case 'd':
 		case 'i': {
 			long long s;
 
-			if (lng >= 2) s = va_arg(ap, long long);
-			else if (lng == 1) s = va_arg(ap, long);
-			else s = va_arg(ap, int);
-			if (lng == -1) s = (short)s;
-			if (lng <= -2) s = (signed char)s;
+			if (lng >= 2)
+				s = va_arg(ap, long long);
+			else if (lng == 1)
+				s = va_arg(ap, long);
+			else
+				s = va_arg(ap, int);
+			if (lng == -1)
+				s = (short)s;
+			if (lng <= -2)
+				s = (signed char)s;
 			neg = s < 0;
 			v = neg ? 0ULL - (unsigned long long)s : (unsigned long long)s;
 			put_number(&o, v, neg, 10, false, flags, width, prec);
@@ -169,12 +186,20 @@ int ub_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'x':
 		case 'X':
 		case 'o':
-			if (lng >= 2) v = va_arg(ap, unsigned long long);
-			else if (lng == 1) v = va_arg(ap, unsigned long);
-			else v = va_arg(ap, unsigned int);
-			if (lng == -1) v = (unsigned short)v;
-			if (lng <= -2) v = (unsigned char)v;
-			put_number(&o, v, false, *p == 'u' ? 10 : *p == 'o' ? 8 : 16,
+			if (lng >= 2)
+				v = va_arg(ap, unsigned long long);
+			else if (lng == 1)
+				v = va_arg(ap, unsigned long);
+			else
+				v = va_arg(ap, unsigned int);
+			if (lng == -1)
+				v = (unsigned short)v;
+			if (lng <= -2)
+				v = (unsigned char)v;
+			put_number(&o, v, false,
+				   *p == 'u' ? 10 :
+				   *p == 'o' ? 8 :
+					       16,
 				   *p == 'X', flags & ~(F_PLUS | F_SPACE), width, prec);
 			break;
 		case 'p': {
@@ -183,8 +208,8 @@ int ub_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			if (!ptr)
 				put_string(&o, "(nil)", flags, width, -1);
 			else
-				put_number(&o, (uintptr_t)ptr, false, 16, false,
-					   flags | F_HASH, width, prec);
+				put_number(&o, (uintptr_t)ptr, false, 16, false, flags | F_HASH,
+					   width, prec);
 			break;
 		}
 		case 'c': {

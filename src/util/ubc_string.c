@@ -158,8 +158,8 @@ static int digit_value(int c)
  * The magnitude of the number at s: *neg gets the sign, *overflow whether
  * it exceeded 64 bits, *end the first unparsed byte (s when no digit).
  */
-static unsigned long long parse_number(const char *s, char **end, int base,
-				       bool *neg, bool *overflow)
+static unsigned long long parse_number(const char *s, char **end, int base, bool *neg,
+				       bool *overflow)
 {
 	const char *p = s, *digits;
 	unsigned long long v = 0;
@@ -208,7 +208,8 @@ long long ub_strtoll(const char *s, char **end, int base)
 	bool neg, overflow;
 	unsigned long long v = parse_number(s, end, base, &neg, &overflow);
 
-	if (overflow || v > (neg ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX)) {
+	if (overflow ||
+	    v > (neg ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX)) {
 		errno = ERANGE;
 		return neg ? LLONG_MIN : LLONG_MAX;
 	}
@@ -335,8 +336,7 @@ const char *ub_strerror(int err)
 		err = -err;
 	if (err == ENOTSUPP)
 		return "Operation not supported (ENOTSUPP)";
-	if ((size_t)err < sizeof(ub_errno_text) / sizeof(ub_errno_text[0]) &&
-	    ub_errno_text[err])
+	if ((size_t)err < sizeof(ub_errno_text) / sizeof(ub_errno_text[0]) && ub_errno_text[err])
 		return ub_errno_text[err];
 	return "Unknown error";
 }

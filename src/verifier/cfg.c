@@ -64,8 +64,7 @@ static int add_subprog(struct verif_env *env, long start)
 
 static int cmp_subprog(const void *a, const void *b)
 {
-	return ((const struct verif_subprog *)a)->start -
-	       ((const struct verif_subprog *)b)->start;
+	return ((const struct verif_subprog *)a)->start - ((const struct verif_subprog *)b)->start;
 }
 
 int verif_check_structure(struct verif_env *env)
@@ -135,8 +134,8 @@ int verif_check_structure(struct verif_env *env)
 	}
 	qsort(env->subprogs, (size_t)env->nsubprogs, sizeof(env->subprogs[0]), cmp_subprog);
 	for (s = 0; s < env->nsubprogs; s++) {
-		env->subprogs[s].end = s + 1 < env->nsubprogs ? env->subprogs[s + 1].start
-							      : (int)cnt;
+		env->subprogs[s].end = s + 1 < env->nsubprogs ? env->subprogs[s + 1].start :
+								(int)cnt;
 		env->subprogs[s].stack_depth = 0;
 		for (i = (size_t)env->subprogs[s].start; i < (size_t)env->subprogs[s].end; i++)
 			env->subprog_of[i] = s;
@@ -263,7 +262,11 @@ static void use_def(const struct verif_env *env, size_t i, uint16_t *use, uint16
 	} else if (fl & F_LDDW) {
 		d = R(insn->dst_reg);
 	} else if (fl & F_ALU) {
-		if (op != ISA_MOV64_IMM && op != ISA_MOV32_IMM && !(fields & U_SRC && (op == ISA_MOV64_REG || op == ISA_MOV32_REG || op == ISA_MOVSX64_8 || op == ISA_MOVSX64_16 || op == ISA_MOVSX64_32 || op == ISA_MOVSX32_8 || op == ISA_MOVSX32_16)))
+		if (op != ISA_MOV64_IMM && op != ISA_MOV32_IMM &&
+		    !(fields & U_SRC &&
+		      (op == ISA_MOV64_REG || op == ISA_MOV32_REG || op == ISA_MOVSX64_8 ||
+		       op == ISA_MOVSX64_16 || op == ISA_MOVSX64_32 || op == ISA_MOVSX32_8 ||
+		       op == ISA_MOVSX32_16)))
 			u |= R(insn->dst_reg);
 		if (fields & U_SRC)
 			u |= R(insn->src_reg);

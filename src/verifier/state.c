@@ -305,7 +305,8 @@ bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 			precise = env->precise[cur->insn];
 		} else {
 			live = (uint16_t)(env->live[old->frames[i + 1]->callsite + 1] & 0x3c0);
-			precise = (uint16_t)(env->precise[old->frames[i + 1]->callsite + 1] & 0x3c0);
+			precise =
+				(uint16_t)(env->precise[old->frames[i + 1]->callsite + 1] & 0x3c0);
 		}
 		if (!frame_equal(env, &map, old->frames[i], cur->frames[i], live, precise, exact))
 			return false;

@@ -50,8 +50,7 @@ struct tnum tnum_arshift(struct tnum a, uint8_t shift, uint8_t insn_bitness)
 	if (insn_bitness == 32)
 		return TNUM((uint32_t)((int32_t)a.value >> shift),
 			    (uint32_t)((int32_t)a.mask >> shift));
-	return TNUM((uint64_t)((int64_t)a.value >> shift),
-		    (uint64_t)((int64_t)a.mask >> shift));
+	return TNUM((uint64_t)((int64_t)a.value >> shift), (uint64_t)((int64_t)a.mask >> shift));
 }
 
 struct tnum tnum_add(struct tnum a, struct tnum b)
@@ -320,8 +319,8 @@ bool verif_scalar_equal(const struct verif_scalar *a, const struct verif_scalar 
 {
 	return a->umin == b->umin && a->umax == b->umax && a->smin == b->smin &&
 	       a->smax == b->smax && a->u32min == b->u32min && a->u32max == b->u32max &&
-	       a->s32min == b->s32min && a->s32max == b->s32max &&
-	       a->t.value == b->t.value && a->t.mask == b->t.mask;
+	       a->s32min == b->s32min && a->s32max == b->s32max && a->t.value == b->t.value &&
+	       a->t.mask == b->t.mask;
 }
 
 /* ==== ALU ==== */
@@ -340,30 +339,42 @@ static bool sub_overflows_s64(int64_t a, int64_t b, int64_t *r)
 static uint64_t alu_const(uint64_t a, uint64_t b, unsigned op, bool sdiv)
 {
 	switch (op) {
-	case 0x00: return a + b;
-	case 0x10: return a - b;
-	case 0x20: return a * b;
+	case 0x00:
+		return a + b;
+	case 0x10:
+		return a - b;
+	case 0x20:
+		return a * b;
 	case 0x30:
 		if (!b)
 			return 0;
 		if (sdiv)
-			return ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? a :
-			       (uint64_t)((int64_t)a / (int64_t)b);
+			return ((int64_t)a == INT64_MIN && (int64_t)b == -1) ?
+				       a :
+				       (uint64_t)((int64_t)a / (int64_t)b);
 		return a / b;
-	case 0x40: return a | b;
-	case 0x50: return a & b;
-	case 0x60: return a << (b & 63);
-	case 0x70: return a >> (b & 63);
-	case 0x80: return -a;
+	case 0x40:
+		return a | b;
+	case 0x50:
+		return a & b;
+	case 0x60:
+		return a << (b & 63);
+	case 0x70:
+		return a >> (b & 63);
+	case 0x80:
+		return -a;
 	case 0x90:
 		if (!b)
 			return a;
 		if (sdiv)
 			return (int64_t)b == -1 ? 0 : (uint64_t)((int64_t)a % (int64_t)b);
 		return a % b;
-	case 0xa0: return a ^ b;
-	case 0xc0: return (uint64_t)((int64_t)a >> (b & 63));
-	default: return 0;
+	case 0xa0:
+		return a ^ b;
+	case 0xc0:
+		return (uint64_t)((int64_t)a >> (b & 63));
+	default:
+		return 0;
 	}
 }
 
@@ -476,8 +487,8 @@ static void low32(struct verif_scalar *o, const struct verif_scalar *s)
 	verif_scalar_zext32(o);
 }
 
-void verif_scalar_alu(struct verif_scalar *dst, const struct verif_scalar *src,
-		      unsigned op, bool alu32)
+void verif_scalar_alu(struct verif_scalar *dst, const struct verif_scalar *src, unsigned op,
+		      bool alu32)
 {
 	bool sdiv = false;
 	struct verif_scalar d, s;
@@ -643,34 +654,45 @@ static bool tconst(const struct view *v)
 static uint8_t negate(uint8_t op)
 {
 	switch (op) {
-	case 0x10: return 0x50;
-	case 0x50: return 0x10;
-	case 0x20: return 0xb0; /* gt -> le */
-	case 0xb0: return 0x20;
-	case 0x30: return 0xa0; /* ge -> lt */
-	case 0xa0: return 0x30;
-	case 0x60: return 0xd0; /* sgt -> sle */
-	case 0xd0: return 0x60;
-	case 0x70: return 0xc0; /* sge -> slt */
-	case 0xc0: return 0x70;
-	default: return op;
+	case 0x10:
+		return 0x50;
+	case 0x50:
+		return 0x10;
+	case 0x20:
+		return 0xb0; /* gt -> le */
+	case 0xb0:
+		return 0x20;
+	case 0x30:
+		return 0xa0; /* ge -> lt */
+	case 0xa0:
+		return 0x30;
+	case 0x60:
+		return 0xd0; /* sgt -> sle */
+	case 0xd0:
+		return 0x60;
+	case 0x70:
+		return 0xc0; /* sge -> slt */
+	case 0xc0:
+		return 0x70;
+	default:
+		return op;
 	}
 }
 
-int verif_scalar_branch(const struct verif_scalar *dst, const struct verif_scalar *src,
-			uint8_t op, bool jmp32)
+int verif_scalar_branch(const struct verif_scalar *dst, const struct verif_scalar *src, uint8_t op,
+			bool jmp32)
 {
 	struct view d = get_view(dst, jmp32), s = get_view(src, jmp32);
 
 	switch (op) {
-	case 0x10: /* jeq */
+	case 0x10:   /* jeq */
 	case 0x50: { /* jne */
 		int eq = -1;
 
 		if (tconst(&d) && tconst(&s))
 			eq = d.t.value == s.t.value;
-		else if (d.umin > s.umax || d.umax < s.umin || d.smin > s.smax ||
-			 d.smax < s.smin || ((d.t.value ^ s.t.value) & ~(d.t.mask | s.t.mask)))
+		else if (d.umin > s.umax || d.umax < s.umin || d.smin > s.smax || d.smax < s.smin ||
+			 ((d.t.value ^ s.t.value) & ~(d.t.mask | s.t.mask)))
 			eq = 0;
 		if (eq < 0)
 			return -1;
@@ -682,15 +704,24 @@ int verif_scalar_branch(const struct verif_scalar *dst, const struct verif_scala
 		if (!((d.t.value | d.t.mask) & (s.t.value | s.t.mask)))
 			return 0;
 		return -1;
-	case 0x20: return d.umin > s.umax ? 1 : d.umax <= s.umin ? 0 : -1;
-	case 0x30: return d.umin >= s.umax ? 1 : d.umax < s.umin ? 0 : -1;
-	case 0xa0: return d.umax < s.umin ? 1 : d.umin >= s.umax ? 0 : -1;
-	case 0xb0: return d.umax <= s.umin ? 1 : d.umin > s.umax ? 0 : -1;
-	case 0x60: return d.smin > s.smax ? 1 : d.smax <= s.smin ? 0 : -1;
-	case 0x70: return d.smin >= s.smax ? 1 : d.smax < s.smin ? 0 : -1;
-	case 0xc0: return d.smax < s.smin ? 1 : d.smin >= s.smax ? 0 : -1;
-	case 0xd0: return d.smax <= s.smin ? 1 : d.smin > s.smax ? 0 : -1;
-	default: return -1;
+	case 0x20:
+		return d.umin > s.umax ? 1 : d.umax <= s.umin ? 0 : -1;
+	case 0x30:
+		return d.umin >= s.umax ? 1 : d.umax < s.umin ? 0 : -1;
+	case 0xa0:
+		return d.umax < s.umin ? 1 : d.umin >= s.umax ? 0 : -1;
+	case 0xb0:
+		return d.umax <= s.umin ? 1 : d.umin > s.umax ? 0 : -1;
+	case 0x60:
+		return d.smin > s.smax ? 1 : d.smax <= s.smin ? 0 : -1;
+	case 0x70:
+		return d.smin >= s.smax ? 1 : d.smax < s.smin ? 0 : -1;
+	case 0xc0:
+		return d.smax < s.smin ? 1 : d.smin >= s.smax ? 0 : -1;
+	case 0xd0:
+		return d.smax <= s.smin ? 1 : d.smin > s.smax ? 0 : -1;
+	default:
+		return -1;
 	}
 }
 
@@ -787,8 +818,8 @@ static void refine_view(struct view *d, struct view *s, uint8_t op)
 	}
 }
 
-void verif_scalar_refine(struct verif_scalar *dst, struct verif_scalar *src,
-			 uint8_t op, bool jmp32, bool taken)
+void verif_scalar_refine(struct verif_scalar *dst, struct verif_scalar *src, uint8_t op, bool jmp32,
+			 bool taken)
 {
 	struct view d = get_view(dst, jmp32), s = get_view(src, jmp32);
 

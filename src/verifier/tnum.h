@@ -20,9 +20,18 @@ struct tnum {
 
 #define TNUM(V, M) ((struct tnum){ .value = (V), .mask = (M) })
 
-static inline struct tnum tnum_const(uint64_t v) { return TNUM(v, 0); }
-static inline struct tnum tnum_unknown(void) { return TNUM(0, ~0ull); }
-static inline bool tnum_is_const(struct tnum a) { return !a.mask; }
+static inline struct tnum tnum_const(uint64_t v)
+{
+	return TNUM(v, 0);
+}
+static inline struct tnum tnum_unknown(void)
+{
+	return TNUM(0, ~0ull);
+}
+static inline bool tnum_is_const(struct tnum a)
+{
+	return !a.mask;
+}
 static inline bool tnum_equals_const(struct tnum a, uint64_t b)
 {
 	return tnum_is_const(a) && a.value == b;
@@ -89,18 +98,18 @@ bool verif_scalar_equal(const struct verif_scalar *a, const struct verif_scalar 
  * 0xc0 arsh), 64- or 32-bit.  Returns false for an op this domain does not
  * model (result then unknown, still sound).
  */
-void verif_scalar_alu(struct verif_scalar *dst, const struct verif_scalar *src,
-		      unsigned op, bool alu32);
+void verif_scalar_alu(struct verif_scalar *dst, const struct verif_scalar *src, unsigned op,
+		      bool alu32);
 
 /*
  * Branch refinement: restrict dst and src to the values for which
  * "dst OP src" is taken (taken = true) or not; op is the BPF jump op
  * (0x10 jeq ... 0xd0 jsle).  jmp32 compares the low halves.
  */
-void verif_scalar_refine(struct verif_scalar *dst, struct verif_scalar *src,
-			 uint8_t op, bool jmp32, bool taken);
+void verif_scalar_refine(struct verif_scalar *dst, struct verif_scalar *src, uint8_t op, bool jmp32,
+			 bool taken);
 /* 1 taken always, 0 never, -1 unknown */
-int verif_scalar_branch(const struct verif_scalar *dst, const struct verif_scalar *src,
-			uint8_t op, bool jmp32);
+int verif_scalar_branch(const struct verif_scalar *dst, const struct verif_scalar *src, uint8_t op,
+			bool jmp32);
 
 #endif

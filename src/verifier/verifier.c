@@ -120,23 +120,23 @@ static void reg_ptr(struct verif_reg *r, int type)
 }
 
 /* apply fn to every register and spilled register of the state */
-#define FOR_EACH_REG(st, r, BODY)                                             \
-	do {                                                                  \
-		int fi_, ri_;                                                 \
-		for (fi_ = 0; fi_ <= (st)->curframe; fi_++) {                 \
-			struct verif_frame *f_ = (st)->frames[fi_];           \
-			for (ri_ = 0; ri_ < 11; ri_++) {                      \
-				struct verif_reg *r = &f_->regs[ri_];         \
-				BODY;                                         \
-			}                                                     \
-			for (ri_ = 0; ri_ < f_->nslots; ri_++) {              \
-				struct verif_reg *r;                          \
-				if (f_->stack[ri_].type[0] != SLOT_SPILL)     \
-					continue;                             \
-				r = &f_->stack[ri_].spilled;                  \
-				BODY;                                         \
-			}                                                     \
-		}                                                             \
+#define FOR_EACH_REG(st, r, BODY)                                                                  \
+	do {                                                                                       \
+		int fi_, ri_;                                                                      \
+		for (fi_ = 0; fi_ <= (st)->curframe; fi_++) {                                      \
+			struct verif_frame *f_ = (st)->frames[fi_];                                \
+			for (ri_ = 0; ri_ < 11; ri_++) {                                           \
+				struct verif_reg *r = &f_->regs[ri_];                              \
+				BODY;                                                              \
+			}                                                                          \
+			for (ri_ = 0; ri_ < f_->nslots; ri_++) {                                   \
+				struct verif_reg *r;                                               \
+				if (f_->stack[ri_].type[0] != SLOT_SPILL)                          \
+					continue;                                                  \
+				r = &f_->stack[ri_].spilled;                                       \
+				BODY;                                                              \
+			}                                                                          \
+		}                                                                                  \
 	} while (0)
 
 /* ==== maps and helpers ==== */
@@ -147,8 +147,10 @@ static int find_map(struct verif_env *env, unsigned src_reg, int32_t imm)
 	struct userbpf_verifier_map d;
 	struct verif_map *m;
 	bool by_idx = src_reg == USERBPF_PSEUDO_MAP_IDX || src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE;
-	unsigned kind = (src_reg == USERBPF_PSEUDO_MAP_VALUE ||
-			 src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE) ? 1 : 0;
+	unsigned kind =
+		(src_reg == USERBPF_PSEUDO_MAP_VALUE || src_reg == USERBPF_PSEUDO_MAP_IDX_VALUE) ?
+			1 :
+			0;
 	int i;
 
 	(void)kind;
@@ -216,14 +218,17 @@ static int check_region(struct verif_env *env, int regno, const struct verif_reg
 
 	if (reg->v.smin < 0 && !tnum_is_const(reg->v.t) &&
 	    (reg->v.smin <= -VERIF_MAX_VAR_OFF || lo < 0))
-		return ERR_ACCES("R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
-				 regno);
+		return ERR_ACCES(
+			"R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+			regno);
 	if (reg->v.umax >= VERIF_MAX_VAR_OFF && (int64_t)reg->v.umax >= 0)
-		return ERR_ACCES("R%d unbounded memory access, make sure to bounds check any such access\n",
-				 regno);
+		return ERR_ACCES(
+			"R%d unbounded memory access, make sure to bounds check any such access\n",
+			regno);
 	if ((int64_t)reg->v.umax < 0 && reg->v.smax >= VERIF_MAX_VAR_OFF)
-		return ERR_ACCES("R%d unbounded memory access, make sure to bounds check any such access\n",
-				 regno);
+		return ERR_ACCES(
+			"R%d unbounded memory access, make sure to bounds check any such access\n",
+			regno);
 	hi = (uint64_t)(reg->v.smax + off);
 	if (lo < 0 || (uint64_t)lo + (uint64_t)size > limit || (int64_t)hi < 0 ||
 	    hi + (uint64_t)size > limit) {
@@ -231,18 +236,22 @@ static int check_region(struct verif_env *env, int regno, const struct verif_reg
 
 		switch (kind) {
 		case PTR_TO_MAP_VALUE:
-			return ERR_ACCES("invalid access to map value, value_size=%llu off=%lld size=%d\n",
-					 (unsigned long long)limit, (long long)bad, size);
+			return ERR_ACCES(
+				"invalid access to map value, value_size=%llu off=%lld size=%d\n",
+				(unsigned long long)limit, (long long)bad, size);
 		case PTR_TO_MAP_KEY:
-			return ERR_ACCES("invalid access to map key, key_size=%llu off=%lld size=%d\n",
-					 (unsigned long long)limit, (long long)bad, size);
+			return ERR_ACCES(
+				"invalid access to map key, key_size=%llu off=%lld size=%d\n",
+				(unsigned long long)limit, (long long)bad, size);
 		case PTR_TO_PACKET:
 		case PTR_TO_PACKET_META:
-			return ERR_ACCES("invalid access to packet, off=%lld size=%d, R%d(id=%u,off=%d,r=%u)\n",
-					 (long long)bad, size, regno, reg->id, reg->off, reg->range);
+			return ERR_ACCES(
+				"invalid access to packet, off=%lld size=%d, R%d(id=%u,off=%d,r=%u)\n",
+				(long long)bad, size, regno, reg->id, reg->off, reg->range);
 		default:
-			return ERR_ACCES("invalid access to memory, mem_size=%llu off=%lld size=%d\n",
-					 (unsigned long long)limit, (long long)bad, size);
+			return ERR_ACCES(
+				"invalid access to memory, mem_size=%llu off=%lld size=%d\n",
+				(unsigned long long)limit, (long long)bad, size);
 		}
 	}
 	return 0;
@@ -313,9 +322,10 @@ static int stack_bounds(struct verif_env *env, int regno, const struct verif_reg
 		hi = reg->v.smax + off;
 		if (reg->v.smin <= -VERIF_MAX_VAR_OFF || reg->v.smax >= VERIF_MAX_VAR_OFF ||
 		    lo < -VERIF_STACK || hi + size > 0)
-			return ERR_ACCES("invalid variable-offset%s stack R%d var_off=(%#llx; %#llx) off=%d size=%d\n",
-					 what[acc], regno, (unsigned long long)reg->v.t.value,
-					 (unsigned long long)reg->v.t.mask, off, size);
+			return ERR_ACCES(
+				"invalid variable-offset%s stack R%d var_off=(%#llx; %#llx) off=%d size=%d\n",
+				what[acc], regno, (unsigned long long)reg->v.t.value,
+				(unsigned long long)reg->v.t.mask, off, size);
 	}
 	*lo_out = lo;
 	*hi_out = hi;
@@ -353,8 +363,7 @@ static int stack_clobber(struct verif_state *st, const struct verif_reg *reg, in
 }
 
 static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
-		       const struct verif_reg *reg, int off, int size,
-		       const struct verif_reg *val)
+		       const struct verif_reg *reg, int off, int size, const struct verif_reg *val)
 {
 	int64_t lo, hi;
 	struct verif_frame *f = stack_frame(st, reg);
@@ -550,7 +559,8 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 		if (!raw_ctx_ok(env, off, size, write))
 			return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off, size);
 	} else {
-		if (off < 0 || !ub_ctx_access_ok(env->prog_type, (uint32_t)off, (uint32_t)size, write))
+		if (off < 0 ||
+		    !ub_ctx_access_ok(env->prog_type, (uint32_t)off, (uint32_t)size, write))
 			return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off, size);
 		if (!write) {
 			if (env->ctx_kind == UB_CTX_SKB) {
@@ -627,11 +637,12 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 	    reg->type == CONST_PTR_TO_MAP || reg->type == PTR_TO_PACKET_END ||
 	    reg->type == PTR_TO_FUNC)
 		return ERR_ACCES("R%d invalid mem access '%s'\n", regno, verif_reg_type_name(reg));
-	if (acc == ACC_ATOMIC &&
-	    (reg->type == PTR_TO_PACKET || reg->type == PTR_TO_PACKET_META))
+	if (acc == ACC_ATOMIC && (reg->type == PTR_TO_PACKET || reg->type == PTR_TO_PACKET_META))
 		return ERR_ACCES("BPF_ATOMIC stores into R%d %s is not allowed\n", regno,
 				 verif_reg_type_name(reg));
-	if (acc == ACC_ATOMIC && !tnum_is_aligned(tnum_add(reg->v.t, tnum_const((uint64_t)(int64_t)(off + reg->off))), (uint64_t)size))
+	if (acc == ACC_ATOMIC &&
+	    !tnum_is_aligned(tnum_add(reg->v.t, tnum_const((uint64_t)(int64_t)(off + reg->off))),
+			     (uint64_t)size))
 		return ERR_ACCES("misaligned access off %d size %d\n", off + reg->off, size);
 	switch (reg->type) {
 	case PTR_TO_STACK:
@@ -652,10 +663,12 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 		if (err)
 			return err;
 		if (m->d.spin_lock_off >= 0 && acc != ACC_HELPER_READ) {
-			int64_t lo = reg->v.smin + off + reg->off, hi = reg->v.smax + off + reg->off + size;
+			int64_t lo = reg->v.smin + off + reg->off,
+				hi = reg->v.smax + off + reg->off + size;
 
 			if (lo < m->d.spin_lock_off + 4 && hi > m->d.spin_lock_off)
-				return ERR_ACCES("bpf_spin_lock cannot be accessed directly by load/store\n");
+				return ERR_ACCES(
+					"bpf_spin_lock cannot be accessed directly by load/store\n");
 		}
 		if (dst) {
 			int64_t o = off + reg->off + (int64_t)reg->v.t.value;
@@ -663,9 +676,14 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 			if (m->d.frozen_value && (m->d.map_flags & BPF_F_RDONLY_PROG) &&
 			    tnum_is_const(reg->v.t) && o >= 0 &&
 			    (uint64_t)o + (uint64_t)size <= m->d.value_size)
-				verif_mark_const(dst, sign_ext ?
-					sext(load_le((const uint8_t *)m->d.frozen_value + o, size), size) :
-					load_le((const uint8_t *)m->d.frozen_value + o, size));
+				verif_mark_const(
+					dst,
+					sign_ext ?
+						sext(load_le((const uint8_t *)m->d.frozen_value + o,
+							     size),
+						     size) :
+						load_le((const uint8_t *)m->d.frozen_value + o,
+							size));
 			else
 				scalar_of_size(dst, size, sign_ext);
 		}
@@ -682,25 +700,29 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 	case PTR_TO_MEM:
 		if (write && (reg->flags & MEM_RDONLY))
 			return ERR_ACCES("cannot write into %s\n", verif_reg_type_name(reg));
-		err = check_region(env, regno, reg, off + reg->off, size, reg->mem_size, PTR_TO_MEM);
+		err = check_region(env, regno, reg, off + reg->off, size, reg->mem_size,
+				   PTR_TO_MEM);
 		if (!err && dst)
 			scalar_of_size(dst, size, sign_ext);
 		return err;
 	case PTR_TO_CTX:
 		if (acc == ACC_HELPER_READ || acc == ACC_HELPER_WRITE)
-			return ERR_ACCES("R%d type=ctx expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf\n",
-					 regno);
+			return ERR_ACCES(
+				"R%d type=ctx expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf\n",
+				regno);
 		return check_ctx_access(env, regno, reg, off, size, acc, dst, sign_ext);
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
 		if (!may_access_pkt(env->prog_type, write))
 			return ERR_ACCES("cannot write into packet\n");
 		if (reg->v.smin < 0)
-			return ERR_ACCES("R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
-					 regno);
+			return ERR_ACCES(
+				"R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+				regno);
 		if (off + reg->off < 0 || (int64_t)off + reg->off + size > (int64_t)reg->range)
-			return ERR_ACCES("invalid access to packet, off=%d size=%d, R%d(id=%u,off=%d,r=%u)\n",
-					 off + reg->off, size, regno, reg->id, reg->off, reg->range);
+			return ERR_ACCES(
+				"invalid access to packet, off=%d size=%d, R%d(id=%u,off=%d,r=%u)\n",
+				off + reg->off, size, regno, reg->id, reg->off, reg->range);
 		err = 0;
 		if (dst)
 			scalar_of_size(dst, size, sign_ext);
@@ -713,13 +735,32 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 /* ==== helper calls ==== */
 
 enum {
-	MT_HASH = 1, MT_ARRAY = 2, MT_PROG_ARRAY = 3, MT_PERF_EVENT_ARRAY = 4,
-	MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_STACK_TRACE = 7, MT_LRU_HASH = 9,
-	MT_LRU_PERCPU_HASH = 10, MT_LPM_TRIE = 11, MT_ARRAY_OF_MAPS = 12,
-	MT_HASH_OF_MAPS = 13, MT_QUEUE = 22, MT_STACK = 23, MT_RINGBUF = 27,
-	MT_BLOOM = 30, MT_USER_RINGBUF = 31, MT_SOCKMAP = 15, MT_SOCKHASH = 18,
-	MT_CGROUP_STORAGE = 19, MT_REUSEPORT_SOCKARRAY = 20, MT_PERCPU_CGROUP_STORAGE = 21,
-	MT_SK_STORAGE = 24, MT_INODE_STORAGE = 28, MT_TASK_STORAGE = 29, MT_CGRP_STORAGE = 32,
+	MT_HASH = 1,
+	MT_ARRAY = 2,
+	MT_PROG_ARRAY = 3,
+	MT_PERF_EVENT_ARRAY = 4,
+	MT_PERCPU_HASH = 5,
+	MT_PERCPU_ARRAY = 6,
+	MT_STACK_TRACE = 7,
+	MT_LRU_HASH = 9,
+	MT_LRU_PERCPU_HASH = 10,
+	MT_LPM_TRIE = 11,
+	MT_ARRAY_OF_MAPS = 12,
+	MT_HASH_OF_MAPS = 13,
+	MT_QUEUE = 22,
+	MT_STACK = 23,
+	MT_RINGBUF = 27,
+	MT_BLOOM = 30,
+	MT_USER_RINGBUF = 31,
+	MT_SOCKMAP = 15,
+	MT_SOCKHASH = 18,
+	MT_CGROUP_STORAGE = 19,
+	MT_REUSEPORT_SOCKARRAY = 20,
+	MT_PERCPU_CGROUP_STORAGE = 21,
+	MT_SK_STORAGE = 24,
+	MT_INODE_STORAGE = 28,
+	MT_TASK_STORAGE = 29,
+	MT_CGRP_STORAGE = 32,
 };
 
 /* may_update_sockmap(): the program types that may update/delete sockmap entries */
@@ -809,26 +850,68 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 	}
 	if (ok) {
 		switch (id) {
-		case 12: ok = t == MT_PROG_ARRAY; break;
-		case 25: ok = t == MT_PERF_EVENT_ARRAY; break;
-		case 130: case 131: case 134: ok = t == MT_RINGBUF; break;
-		case 27: ok = t == MT_STACK_TRACE; break;
-		case 81: ok = t == MT_CGROUP_STORAGE || t == MT_PERCPU_CGROUP_STORAGE; break;
-		case 107: case 108: ok = t == MT_SK_STORAGE; break;
-		case 145: case 146: ok = t == MT_INODE_STORAGE; break;
-		case 156: case 157: ok = t == MT_TASK_STORAGE; break;
-		case 210: case 211: ok = t == MT_CGRP_STORAGE; break;
-		case 52: case 53: case 60: ok = t == MT_SOCKMAP; break;
-		case 70: case 71: case 72: ok = t == MT_SOCKHASH; break;
-		case 82: ok = t == MT_SOCKMAP || t == MT_SOCKHASH || t == MT_REUSEPORT_SOCKARRAY; break;
-		case 88: ok = t == MT_QUEUE || t == MT_STACK; break;
-		case 87: case 89: ok = t == MT_QUEUE || t == MT_STACK || t == MT_BLOOM; break;
-		case 195: ok = t == MT_PERCPU_ARRAY || t == MT_PERCPU_HASH ||
-			       t == MT_LRU_PERCPU_HASH; break;
-		case 164: ok = t == MT_HASH || t == MT_ARRAY || t == MT_PERCPU_HASH ||
-			       t == MT_PERCPU_ARRAY || t == MT_LRU_HASH ||
-			       t == MT_LRU_PERCPU_HASH; break;
-		default: break;
+		case 12:
+			ok = t == MT_PROG_ARRAY;
+			break;
+		case 25:
+			ok = t == MT_PERF_EVENT_ARRAY;
+			break;
+		case 130:
+		case 131:
+		case 134:
+			ok = t == MT_RINGBUF;
+			break;
+		case 27:
+			ok = t == MT_STACK_TRACE;
+			break;
+		case 81:
+			ok = t == MT_CGROUP_STORAGE || t == MT_PERCPU_CGROUP_STORAGE;
+			break;
+		case 107:
+		case 108:
+			ok = t == MT_SK_STORAGE;
+			break;
+		case 145:
+		case 146:
+			ok = t == MT_INODE_STORAGE;
+			break;
+		case 156:
+		case 157:
+			ok = t == MT_TASK_STORAGE;
+			break;
+		case 210:
+		case 211:
+			ok = t == MT_CGRP_STORAGE;
+			break;
+		case 52:
+		case 53:
+		case 60:
+			ok = t == MT_SOCKMAP;
+			break;
+		case 70:
+		case 71:
+		case 72:
+			ok = t == MT_SOCKHASH;
+			break;
+		case 82:
+			ok = t == MT_SOCKMAP || t == MT_SOCKHASH || t == MT_REUSEPORT_SOCKARRAY;
+			break;
+		case 88:
+			ok = t == MT_QUEUE || t == MT_STACK;
+			break;
+		case 87:
+		case 89:
+			ok = t == MT_QUEUE || t == MT_STACK || t == MT_BLOOM;
+			break;
+		case 195:
+			ok = t == MT_PERCPU_ARRAY || t == MT_PERCPU_HASH || t == MT_LRU_PERCPU_HASH;
+			break;
+		case 164:
+			ok = t == MT_HASH || t == MT_ARRAY || t == MT_PERCPU_HASH ||
+			     t == MT_PERCPU_ARRAY || t == MT_LRU_HASH || t == MT_LRU_PERCPU_HASH;
+			break;
+		default:
+			break;
 		}
 	}
 	if (!ok)
@@ -840,9 +923,29 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 static bool changes_pkt_data(int id)
 {
 	switch (id) {
-	case 9: case 10: case 11: case 12: case 13: case 18: case 19: case 31: case 38:
-	case 39: case 43: case 44: case 50: case 54: case 63: case 65: case 73: case 74:
-	case 75: case 76: case 90: case 91: case 143:
+	case 9:
+	case 10:
+	case 11:
+	case 12:
+	case 13:
+	case 18:
+	case 19:
+	case 31:
+	case 38:
+	case 39:
+	case 43:
+	case 44:
+	case 50:
+	case 54:
+	case 63:
+	case 65:
+	case 73:
+	case 74:
+	case 75:
+	case 76:
+	case 90:
+	case 91:
+	case 143:
 		return true;
 	default:
 		return false;
@@ -854,8 +957,21 @@ static bool changes_pkt_data(int id)
 static bool helper_pkt_access(int id)
 {
 	switch (id) {
-	case 1: case 2: case 3: case 28: case 84: case 85: case 87: case 99: case 100:
-	case 110: case 195: case 204: case 205: case 206: case 207:
+	case 1:
+	case 2:
+	case 3:
+	case 28:
+	case 84:
+	case 85:
+	case 87:
+	case 99:
+	case 100:
+	case 110:
+	case 195:
+	case 204:
+	case 205:
+	case 206:
+	case 207:
 		return true;
 	default:
 		return false;
@@ -873,12 +989,11 @@ struct call_meta {
 	int lock_regno;
 };
 
-static const char *const mem_types =
-	"fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf";
+static const char *const mem_types = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf";
 
 /* size bytes readable (or writable) at the pointer in regno */
-static int check_helper_mem(struct verif_env *env, struct verif_state *st, int regno,
-			    uint64_t size, bool write)
+static int check_helper_mem(struct verif_env *env, struct verif_state *st, int regno, uint64_t size,
+			    bool write)
 {
 	struct verif_reg *reg = reg_of(st, regno);
 	int64_t lo, hi;
@@ -922,7 +1037,8 @@ static int check_helper_mem(struct verif_env *env, struct verif_state *st, int r
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
 		return check_mem_access(env, st, regno, 0, (int)size,
-					write ? ACC_HELPER_WRITE : ACC_HELPER_READ, NULL, NULL, false);
+					write ? ACC_HELPER_WRITE : ACC_HELPER_READ, NULL, NULL,
+					false);
 	default:
 		return ERR_ACCES("R%d type=%s expected=%s\n", regno, verif_reg_type_name(reg),
 				 mem_types);
@@ -937,19 +1053,22 @@ static int check_size_arg(struct verif_env *env, struct verif_state *st, int reg
 	if (reg->type != SCALAR_VALUE)
 		return ERR_ACCES("R%d type=%s expected=scalar\n", regno, verif_reg_type_name(reg));
 	if (reg->v.smin < 0)
-		return ERR_ACCES("R%d min value is negative, either use unsigned or 'var &= const'\n",
-				 regno);
+		return ERR_ACCES(
+			"R%d min value is negative, either use unsigned or 'var &= const'\n",
+			regno);
 	if (!reg->v.umin && !zero_ok)
 		return ERR_ACCES("R%d invalid zero-sized read: u64=[%llu,%llu]\n", regno,
 				 (unsigned long long)reg->v.umin, (unsigned long long)reg->v.umax);
 	if (reg->v.umax >= VERIF_MAX_VAR_OFF)
-		return ERR_ACCES("R%d unbounded memory access, use 'var &= const' or 'if (var < const)'\n",
-				 regno);
+		return ERR_ACCES(
+			"R%d unbounded memory access, use 'var &= const' or 'if (var < const)'\n",
+			regno);
 	if (meta->mem_regno < 0)
 		return 0;
 	if (meta->mem_null) {
 		if (reg->v.umax)
-			return ERR_ACCES("R%d type=scalar expected=%s\n", meta->mem_regno, mem_types);
+			return ERR_ACCES("R%d type=scalar expected=%s\n", meta->mem_regno,
+					 mem_types);
 		return 0;
 	}
 	return check_helper_mem(env, st, meta->mem_regno, reg->v.umax, meta->mem_write);
@@ -1005,8 +1124,12 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 		if (meta->mem_null)
 			return 0;
 		switch (reg->type) {
-		case PTR_TO_STACK: case PTR_TO_MAP_VALUE: case PTR_TO_MAP_KEY: case PTR_TO_MEM:
-		case PTR_TO_PACKET: case PTR_TO_PACKET_META:
+		case PTR_TO_STACK:
+		case PTR_TO_MAP_VALUE:
+		case PTR_TO_MAP_KEY:
+		case PTR_TO_MEM:
+		case PTR_TO_PACKET:
+		case PTR_TO_PACKET_META:
 			if (!(reg->flags & PTR_MAYBE_NULL))
 				return 0;
 			/* fallthrough */
@@ -1016,19 +1139,22 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 		}
 	case USERBPF_ARG_CONST_SIZE:
 	case USERBPF_ARG_CONST_SIZE_OR_ZERO:
-		err = check_size_arg(env, st, regno, meta, arg_type == USERBPF_ARG_CONST_SIZE_OR_ZERO);
+		err = check_size_arg(env, st, regno, meta,
+				     arg_type == USERBPF_ARG_CONST_SIZE_OR_ZERO);
 		meta->mem_regno = -1;
 		return err;
 	case USERBPF_ARG_PTR_TO_CTX:
 		if (reg->type != PTR_TO_CTX)
-			return ERR_ACCES("R%d type=%s expected=ctx\n", regno, verif_reg_type_name(reg));
+			return ERR_ACCES("R%d type=%s expected=ctx\n", regno,
+					 verif_reg_type_name(reg));
 		if (reg->off || !tnum_equals_const(reg->v.t, 0))
 			return ERR_ACCES("dereference of modified ctx ptr R%d off=%d disallowed\n",
 					 regno, reg->off);
 		return 0;
 	case USERBPF_ARG_PTR_TO_FUNC:
 		if (reg->type != PTR_TO_FUNC)
-			return ERR_ACCES("R%d type=%s expected=func\n", regno, verif_reg_type_name(reg));
+			return ERR_ACCES("R%d type=%s expected=func\n", regno,
+					 verif_reg_type_name(reg));
 		meta->func = reg->subprog;
 		return 0;
 	case USERBPF_ARG_PTR_TO_STACK_OR_NULL:
@@ -1057,8 +1183,9 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 			return ERR_ACCES("R%d is not a constant address'\n", regno);
 		o = reg->off + (int64_t)reg->v.t.value;
 		if (o < 0 || (uint64_t)o >= m->d.value_size)
-			return ERR_ACCES("invalid access to map value, value_size=%u off=%lld size=1\n",
-					 m->d.value_size, (long long)o);
+			return ERR_ACCES(
+				"invalid access to map value, value_size=%u off=%lld size=1\n",
+				m->d.value_size, (long long)o);
 		if (m->d.frozen_value) {
 			for (k = (uint32_t)o; k < m->d.value_size; k++)
 				if (!((const char *)m->d.frozen_value)[k])
@@ -1076,14 +1203,16 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 					 verif_reg_type_name(reg));
 		m = &env->maps[reg->map];
 		if (!tnum_is_const(reg->v.t))
-			return ERR_ACCES("R%d doesn't have constant offset. bpf_spin_lock has to be at the constant offset\n",
-					 regno);
+			return ERR_ACCES(
+				"R%d doesn't have constant offset. bpf_spin_lock has to be at the constant offset\n",
+				regno);
 		if (m->d.spin_lock_off < 0)
 			return ERR_ACCES("map has no valid bpf_spin_lock\n");
 		o = reg->off + (int64_t)reg->v.t.value;
 		if (o != m->d.spin_lock_off)
-			return ERR_ACCES("off %lld doesn't point to 'struct bpf_spin_lock' that is at %d\n",
-					 (long long)o, m->d.spin_lock_off);
+			return ERR_ACCES(
+				"off %lld doesn't point to 'struct bpf_spin_lock' that is at %d\n",
+				(long long)o, m->d.spin_lock_off);
 		meta->lock_regno = regno;
 		return 0;
 	}
@@ -1104,7 +1233,8 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 		return 0;
 	case USERBPF_ARG_PTR_TO_BTF_ID:
 		if (!is_ptr(reg) && !(reg->flags & SCALAR_BTF_PTR))
-			return ERR_ACCES("R%d type=%s expected=ptr_\n", regno, verif_reg_type_name(reg));
+			return ERR_ACCES("R%d type=%s expected=ptr_\n", regno,
+					 verif_reg_type_name(reg));
 		return 0;
 	default:
 		return ERR_ACCES("R%d unsupported argument type %d\n", regno, arg_type);
@@ -1124,7 +1254,8 @@ static void release_ref(struct verif_state *st, uint32_t id)
 	FOR_EACH_REG(st, r, {
 		if (r->ref_obj_id == id)
 			verif_mark_unknown(r);
-	});
+	})
+		;
 }
 
 static int acquire_ref(struct verif_env *env, struct verif_state *st, int insn)
@@ -1143,12 +1274,13 @@ static void clear_pkt_pointers(struct verif_state *st)
 		if (r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
 		    r->type == PTR_TO_PACKET_END)
 			verif_mark_unknown(r);
-	});
+	})
+		;
 }
 
 /* the callee frame of a bpf_loop / for_each_map_elem callback */
-static int setup_callback_frame(struct verif_env *env, struct verif_state *st, int id,
-				int callsite, int subprog, const struct call_meta *meta)
+static int setup_callback_frame(struct verif_env *env, struct verif_state *st, int id, int callsite,
+				int subprog, const struct call_meta *meta)
 {
 	struct verif_frame *caller = cur_frame(st), *f;
 
@@ -1222,8 +1354,8 @@ static bool const_array_key(struct verif_env *env, struct verif_state *st,
 	return key < m->d.max_entries;
 }
 
-static int check_helper_call(struct verif_env *env, struct verif_state *st, int idx,
-			     int *next, bool *pushed_cb)
+static int check_helper_call(struct verif_env *env, struct verif_state *st, int idx, int *next,
+			     bool *pushed_cb)
 {
 	bool const_key;
 	const struct userbpf_insn *insn = &env->insns[idx];
@@ -1241,7 +1373,8 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		return ERR_INVAL("program of this type cannot use helper %s#%d\n", h->name,
 				 insn->imm);
 	if ((h->proto.flags & USERBPF_HELPER_GPL_ONLY) && !env->opts->gpl)
-		return ERR_INVAL("cannot call GPL-restricted function from non-GPL compatible program\n");
+		return ERR_INVAL(
+			"cannot call GPL-restricted function from non-GPL compatible program\n");
 	if (st->lock_id && h->id != 94)
 		return ERR_ACCES("function calls are not allowed while holding a lock\n");
 	for (i = 0; i < 5; i++) {
@@ -1295,11 +1428,13 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		cb->insn = env->subprogs[meta.func].start;
 		if (env->stack_len >= VERIF_MAX_JMP_SEQ) {
 			verif_state_free(cb);
-			return ERR_ACCES("The sequence of %d jumps is too complex.\n", env->stack_len);
+			return ERR_ACCES("The sequence of %d jumps is too complex.\n",
+					 env->stack_len);
 		}
 		if (env->stack_len == env->stack_cap) {
 			int cap = env->stack_cap ? env->stack_cap * 2 : 64;
-			struct verif_stack_elem *s = ub_realloc(env->stack, (size_t)cap * sizeof(*s));
+			struct verif_stack_elem *s =
+				ub_realloc(env->stack, (size_t)cap * sizeof(*s));
 
 			if (!s) {
 				verif_state_free(cb);
@@ -1374,8 +1509,8 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 /* ==== ALU ==== */
 
 static const char *const alu_names[16] = {
-	"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=",
-	"endian", "?", "?",
+	"+=",  "-=", "*=", "/=", "|=",	 "&=",	   "<<=", ">>=",
+	"neg", "%=", "^=", "=",	 "s>>=", "endian", "?",	  "?",
 };
 
 static void mark_linked(struct verif_state *st, struct verif_reg *dst, struct verif_reg *src,
@@ -1399,8 +1534,8 @@ static int adjust_ptr(struct verif_env *env, int dst_regno, struct verif_reg *ds
 				 dst_regno, verif_reg_type_name(ptr));
 	if (op != 0x00 && op != 0x10) {
 		if (op == 0x40 || op == 0x50 || op == 0xa0)
-			return ERR_ACCES("R%d bitwise operator %s on pointer prohibited\n", dst_regno,
-					 alu_names[op >> 4]);
+			return ERR_ACCES("R%d bitwise operator %s on pointer prohibited\n",
+					 dst_regno, alu_names[op >> 4]);
 		return ERR_ACCES("R%d pointer arithmetic with %s operator prohibited\n", dst_regno,
 				 alu_names[op >> 4]);
 	}
@@ -1422,23 +1557,25 @@ static int adjust_ptr(struct verif_env *env, int dst_regno, struct verif_reg *ds
 		if (is_const(off))
 			return ERR_ACCES("value %lld makes %s pointer be out of bounds\n",
 					 (long long)off->v.smin, verif_reg_type_name(ptr));
-		return ERR_ACCES("math between %s pointer and register with unbounded min value is not allowed\n",
-				 verif_reg_type_name(ptr));
+		return ERR_ACCES(
+			"math between %s pointer and register with unbounded min value is not allowed\n",
+			verif_reg_type_name(ptr));
 	}
 	if (is_const(off)) {
 		int64_t c = op == 0x10 ? -(int64_t)off->v.t.value : (int64_t)off->v.t.value;
 		int64_t n = res.off + c;
 
 		if (n <= -VERIF_MAX_VAR_OFF || n >= VERIF_MAX_VAR_OFF)
-			return ERR_ACCES("value %lld makes %s pointer be out of bounds\n", (long long)c,
-					 verif_reg_type_name(ptr));
+			return ERR_ACCES("value %lld makes %s pointer be out of bounds\n",
+					 (long long)c, verif_reg_type_name(ptr));
 		res.off = (int32_t)n;
 	} else {
 		verif_scalar_alu(&res.v, &off->v, op, false);
 		if (res.v.smin <= -VERIF_MAX_VAR_OFF || res.v.smax >= VERIF_MAX_VAR_OFF ||
 		    !verif_scalar_valid(&res.v))
-			return ERR_ACCES("math between %s pointer and register with unbounded min value is not allowed\n",
-					 verif_reg_type_name(ptr));
+			return ERR_ACCES(
+				"math between %s pointer and register with unbounded min value is not allowed\n",
+				verif_reg_type_name(ptr));
 		if (ptr->type == PTR_TO_PACKET || ptr->type == PTR_TO_PACKET_META) {
 			res.id = ++env->id_gen;
 			res.range = 0;
@@ -1493,14 +1630,16 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 		}
 		/* movsx */
 		{
-			int size = op == ISA_MOVSX64_8 || op == ISA_MOVSX32_8 ? 1 :
-				   op == ISA_MOVSX64_16 || op == ISA_MOVSX32_16 ? 2 : 4;
+			int size = op == ISA_MOVSX64_8 || op == ISA_MOVSX32_8	? 1 :
+				   op == ISA_MOVSX64_16 || op == ISA_MOVSX32_16 ? 2 :
+										  4;
 
 			if (is_const(&src)) {
 				verif_mark_const(dst, sext(src.v.t.value, size));
 			} else {
 				scalar_of_size(dst, size, true);
-				if ((uint64_t)src.v.smax < (1ull << (size * 8 - 1)) && src.v.smin >= 0) {
+				if ((uint64_t)src.v.smax < (1ull << (size * 8 - 1)) &&
+				    src.v.smin >= 0) {
 					dst->v = src.v; /* value unchanged by the sign extension */
 					dst->id = 0;
 				}
@@ -1564,7 +1703,8 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 				verif_scalar_zext32(&dst->v);
 				return 0;
 			}
-			return ERR_ACCES("R%d 32-bit pointer arithmetic prohibited\n", insn->dst_reg);
+			return ERR_ACCES("R%d 32-bit pointer arithmetic prohibited\n",
+					 insn->dst_reg);
 		}
 		if (is_ptr(dst) && is_ptr(&src)) {
 			if (code == 0x10) {
@@ -1579,8 +1719,9 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 				return ERR_ACCES("R%d tried to subtract pointer from scalar\n",
 						 insn->dst_reg);
 			if (code != 0x00)
-				return ERR_ACCES("R%d pointer arithmetic with %s operator prohibited\n",
-						 insn->dst_reg, alu_names[code >> 4]);
+				return ERR_ACCES(
+					"R%d pointer arithmetic with %s operator prohibited\n",
+					insn->dst_reg, alu_names[code >> 4]);
 			{
 				struct verif_reg scal = *dst;
 
@@ -1594,7 +1735,8 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 	if (alu32 || (code != 0x00 && code != 0x10) || !is_const(&src))
 		dst->flags &= (uint8_t)~SCALAR_BTF_PTR;
 	verif_scalar_alu(&dst->v, &src.v,
-			 (uint8_t)code | (insn->off == 1 && (code == 0x30 || code == 0x90) ? 0x100 : 0),
+			 (uint8_t)code |
+				 (insn->off == 1 && (code == 0x30 || code == 0x90) ? 0x100 : 0),
 			 alu32);
 	if (!verif_scalar_valid(&dst->v))
 		verif_mark_unknown(dst);
@@ -1660,7 +1802,8 @@ static void mark_ptr_or_null(struct verif_env *env, struct verif_state *st, uint
 					r->id = 0;
 			}
 		}
-	});
+	})
+		;
 	if (is_null) {
 		for (i = 0; i < st->nrefs; i++) {
 			if (st->refs[i].id == id) {
@@ -1678,7 +1821,8 @@ static void sync_linked(struct verif_state *st, const struct verif_reg *known)
 	FOR_EACH_REG(st, r, {
 		if (r->type == SCALAR_VALUE && r->id == known->id)
 			r->v = known->v;
-	});
+	})
+		;
 }
 
 /* right_open: the comparison was strict (pkt < end), one more byte is in */
@@ -1688,14 +1832,15 @@ static void find_good_pkt_pointers(struct verif_state *st, const struct verif_re
 	uint32_t range;
 
 	if (pkt->off < 0 || (pkt->off == 0 && right_open) || pkt->v.umax > VERIF_MAX_PACKET_OFF ||
-	    pkt->off > VERIF_MAX_PACKET_OFF || pkt->v.umax + (uint64_t)pkt->off > VERIF_MAX_PACKET_OFF ||
-	    pkt->v.smin < 0)
+	    pkt->off > VERIF_MAX_PACKET_OFF ||
+	    pkt->v.umax + (uint64_t)pkt->off > VERIF_MAX_PACKET_OFF || pkt->v.smin < 0)
 		return;
 	range = (uint32_t)pkt->off + (right_open ? 1 : 0);
 	FOR_EACH_REG(st, r, {
 		if (r->type == pkt->type && r->id == pkt->id && r->range < range)
 			r->range = range;
-	});
+	})
+		;
 }
 
 /*
@@ -1721,20 +1866,30 @@ static int pkt_range_side(const struct verif_reg *d, const struct verif_reg *s, 
 	*open = code == 0x30 || code == 0xa0 ? d_pkt : code == 0x20 || code == 0xb0 ? s_pkt : false;
 	if (d_pkt) {
 		switch (code) {
-		case 0x20: return 0; /* pkt > end: fall-through has pkt <= end */
-		case 0x30: return 0;
-		case 0xa0: return 1; /* pkt < end */
-		case 0xb0: return 1;
-		default: return -1;
+		case 0x20:
+			return 0; /* pkt > end: fall-through has pkt <= end */
+		case 0x30:
+			return 0;
+		case 0xa0:
+			return 1; /* pkt < end */
+		case 0xb0:
+			return 1;
+		default:
+			return -1;
 		}
 	}
 	if (s_pkt) {
 		switch (code) {
-		case 0x20: return 1; /* end > pkt */
-		case 0x30: return 1;
-		case 0xa0: return 0; /* end < pkt: fall-through end >= pkt */
-		case 0xb0: return 0;
-		default: return -1;
+		case 0x20:
+			return 1; /* end > pkt */
+		case 0x30:
+			return 1;
+		case 0xa0:
+			return 0; /* end < pkt: fall-through end >= pkt */
+		case 0xb0:
+			return 0;
+		default:
+			return -1;
 		}
 	}
 	return -1;
@@ -1746,12 +1901,11 @@ static bool never_null(const struct verif_reg *r)
 {
 	if (!is_ptr(r) || (r->flags & PTR_MAYBE_NULL))
 		return false;
-	return r->type == PTR_TO_MAP_VALUE || r->type == PTR_TO_MAP_KEY ||
-	       r->type == PTR_TO_MEM || r->type == CONST_PTR_TO_MAP;
+	return r->type == PTR_TO_MAP_VALUE || r->type == PTR_TO_MAP_KEY || r->type == PTR_TO_MEM ||
+	       r->type == CONST_PTR_TO_MAP;
 }
 
-static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx, int op,
-			  int *next)
+static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx, int op, int *next)
 {
 	const struct userbpf_insn *insn = &env->insns[idx];
 	bool use_src = isa_table[op].fields & U_SRC;
@@ -1776,7 +1930,8 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 	if (dst->type == SCALAR_VALUE && src->type == SCALAR_VALUE) {
 		taken = verif_scalar_branch(&dst->v, &src->v, code, jmp32);
 	} else if (!jmp32 && (code == 0x10 || code == 0x50)) {
-		if ((never_null(dst) && is_null_const(src)) || (never_null(src) && is_null_const(dst)))
+		if ((never_null(dst) && is_null_const(src)) ||
+		    (never_null(src) && is_null_const(dst)))
 			taken = code == 0x50;
 	}
 	if (taken == 1) {
@@ -1792,7 +1947,10 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		return -ENOMEM;
 	if (dst->type == SCALAR_VALUE && src->type == SCALAR_VALUE) {
 		struct verif_reg *od = &other->frames[other->curframe]->regs[insn->dst_reg];
-		struct verif_reg oimm = imm, *os = use_src ? &other->frames[other->curframe]->regs[insn->src_reg] : &oimm;
+		struct verif_reg oimm = imm,
+				 *os = use_src ?
+					       &other->frames[other->curframe]->regs[insn->src_reg] :
+					       &oimm;
 		bool same = use_src && insn->src_reg == insn->dst_reg;
 
 		if (same) {
@@ -1941,17 +2099,20 @@ static int check_return_code(struct verif_env *env, const struct verif_reg *r0)
 				 verif_reg_type_name(r0));
 	if (env->ret_range) { /* LSM: the hook's int return, 32 bits */
 		if (r0->v.s32min < lo || r0->v.s32max > hi)
-			return ERR_INVAL("At program exit the register R0 has smin=%d smax=%d should have been in [%lld, %lld]\n",
-					 r0->v.s32min, r0->v.s32max, (long long)lo, (long long)hi);
+			return ERR_INVAL(
+				"At program exit the register R0 has smin=%d smax=%d should have been in [%lld, %lld]\n",
+				r0->v.s32min, r0->v.s32max, (long long)lo, (long long)hi);
 		return 0;
 	}
 	if (r0->v.smin < lo || r0->v.smax > hi) {
 		if (tnum_is_const(r0->v.t) || r0->v.smin != INT64_MIN || r0->v.smax != INT64_MAX)
-			return ERR_INVAL("At program exit the register R0 has smin=%lld smax=%lld should have been in [%lld, %lld]\n",
-					 (long long)r0->v.smin, (long long)r0->v.smax, (long long)lo,
-					 (long long)hi);
-		return ERR_INVAL("At program exit the register R0 has unknown scalar value should have been in [%lld, %lld]\n",
-				 (long long)lo, (long long)hi);
+			return ERR_INVAL(
+				"At program exit the register R0 has smin=%lld smax=%lld should have been in [%lld, %lld]\n",
+				(long long)r0->v.smin, (long long)r0->v.smax, (long long)lo,
+				(long long)hi);
+		return ERR_INVAL(
+			"At program exit the register R0 has unknown scalar value should have been in [%lld, %lld]\n",
+			(long long)lo, (long long)hi);
 	}
 	return 0;
 }
@@ -1966,12 +2127,13 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 	if ((err = check_reg_read(env, st, 0)))
 		return err;
 	if (st->lock_id)
-		return ERR_ACCES("BPF_EXIT instruction in %s cannot be used inside bpf_spin_lock-ed region\n",
-				 st->curframe ? "subprog" : "main prog");
+		return ERR_ACCES(
+			"BPF_EXIT instruction in %s cannot be used inside bpf_spin_lock-ed region\n",
+			st->curframe ? "subprog" : "main prog");
 	if (!st->curframe) {
 		if (st->nrefs)
-			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n", st->refs[0].id,
-					 st->refs[0].insn);
+			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n",
+					 st->refs[0].id, st->refs[0].insn);
 		if ((err = check_return_code(env, &f->regs[0])))
 			return err;
 		*next = -1;
@@ -1984,11 +2146,13 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		struct verif_state *again;
 
 		if (r0.type != SCALAR_VALUE)
-			return ERR_ACCES("At callback return the register R0 is not a known value (%s)\n",
-					 verif_reg_type_name(&r0));
+			return ERR_ACCES(
+				"At callback return the register R0 is not a known value (%s)\n",
+				verif_reg_type_name(&r0));
 		if (r0.v.smin < 0 || r0.v.smax > 1)
-			return ERR_ACCES("At callback return the register R0 has smin=%lld smax=%lld should have been in [0, 1]\n",
-					 (long long)r0.v.smin, (long long)r0.v.smax);
+			return ERR_ACCES(
+				"At callback return the register R0 has smin=%lld smax=%lld should have been in [0, 1]\n",
+				(long long)r0.v.smin, (long long)r0.v.smax);
 		/* another iteration: fresh callee frame, caller scalars widened */
 		again = verif_state_copy(st);
 		if (!again)
@@ -2039,7 +2203,8 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		FOR_EACH_REG(st, r, {
 			if (r->type == PTR_TO_STACK && r->frameno >= dying)
 				verif_mark_unknown(r);
-		});
+		})
+			;
 		st->curframe++;
 	}
 	ub_free(f->stack);
@@ -2064,7 +2229,8 @@ static int check_lddw(struct verif_env *env, struct verif_state *st, int idx, in
 		return ERR_ACCES("frame pointer is read only\n");
 	switch (op) {
 	case ISA_LDDW:
-		verif_mark_const(dst, (uint32_t)insn->imm | ((uint64_t)(uint32_t)insn[1].imm << 32));
+		verif_mark_const(dst,
+				 (uint32_t)insn->imm | ((uint64_t)(uint32_t)insn[1].imm << 32));
 		return 0;
 	case ISA_LDDW_FUNC: {
 		int target = idx + 1 + insn->imm;
@@ -2111,9 +2277,11 @@ static int check_ld_pkt(struct verif_env *env, struct verif_state *st, int idx, 
 	int i, err, size = (insn->code & 0x18) == 0x00 ? 4 : (insn->code & 0x18) == 0x08 ? 2 : 1;
 
 	if (env->ctx_kind != UB_CTX_SKB)
-		return ERR_INVAL("BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
+		return ERR_INVAL(
+			"BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
 	if (st->lock_id)
-		return ERR_INVAL("BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region\n");
+		return ERR_INVAL(
+			"BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region\n");
 	if (st->nrefs)
 		return ERR_INVAL("BPF_LD_[ABS|IND] would lead to reference leak\n");
 	if ((err = check_reg_read(env, st, 6)))
@@ -2151,10 +2319,14 @@ static int check_ld_pkt(struct verif_env *env, struct verif_state *st, int idx, 
 static int insn_size(const struct userbpf_insn *insn)
 {
 	switch (insn->code & 0x18) {
-	case 0x00: return 4;
-	case 0x08: return 2;
-	case 0x10: return 1;
-	default: return 8;
+	case 0x00:
+		return 4;
+	case 0x08:
+		return 2;
+	case 0x10:
+		return 1;
+	default:
+		return 8;
 	}
 }
 
@@ -2201,8 +2373,8 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 		if ((err = check_reg_read(env, st, insn->dst_reg)))
 			return err;
 		if (imm) {
-			verif_mark_const(&val, insn_size(insn) == 8 ? (uint64_t)(int64_t)insn->imm
-								    : (uint32_t)insn->imm);
+			verif_mark_const(&val, insn_size(insn) == 8 ? (uint64_t)(int64_t)insn->imm :
+								      (uint32_t)insn->imm);
 		} else {
 			struct verif_reg *sr = reg_of(st, insn->src_reg);
 
@@ -2217,8 +2389,8 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 			val = *sr;
 		}
 		env->st_imm = imm;
-		err = check_mem_access(env, st, insn->dst_reg, insn->off, insn_size(insn), ACC_WRITE,
-				       NULL, &val, false);
+		err = check_mem_access(env, st, insn->dst_reg, insn->off, insn_size(insn),
+				       ACC_WRITE, NULL, &val, false);
 		env->st_imm = false;
 		return err;
 	}
@@ -2232,8 +2404,8 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 		if ((fl & F_W0) && (err = check_reg_read(env, st, 0)))
 			return err;
 		verif_mark_unknown(&old);
-		err = check_mem_access(env, st, insn->dst_reg, insn->off, size, ACC_READ, &old, NULL,
-				       false);
+		err = check_mem_access(env, st, insn->dst_reg, insn->off, size, ACC_READ, &old,
+				       NULL, false);
 		if (!err)
 			err = check_mem_access(env, st, insn->dst_reg, insn->off, size, ACC_ATOMIC,
 					       NULL, NULL, false);
@@ -2272,11 +2444,13 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 	if (op == ISA_CALL_LOCAL)
 		return check_local_call(env, st, idx, next);
 	if (op == ISA_CALL_KFUNC)
-		return ERR_INVAL("calling kernel function btf_id %d is not supported: userbpf has no kernel functions (kfuncs); declare it __weak and guard it with bpf_ksym_exists()\n",
-				 insn->imm);
+		return ERR_INVAL(
+			"calling kernel function btf_id %d is not supported: userbpf has no kernel functions (kfuncs); declare it __weak and guard it with bpf_ksym_exists()\n",
+			insn->imm);
 	if (op == ISA_CALLX)
-		return ERR_INVAL("unknown opcode %02x: indirect calls (callx r%d) are not supported, as in Linux\n",
-				 insn->code, isa_callx_reg(insn) & 15);
+		return ERR_INVAL(
+			"unknown opcode %02x: indirect calls (callx r%d) are not supported, as in Linux\n",
+			insn->code, isa_callx_reg(insn) & 15);
 	if (fl & F_EXIT)
 		return check_exit(env, st, idx, next);
 	return ERR_INVAL("unknown opcode %02x\n", insn->code);
@@ -2360,7 +2534,8 @@ static int do_check(struct verif_env *env)
 		st = env->cur;
 		env->cur_insn = idx;
 		if (++env->processed > VERIF_MAX_INSNS) {
-			verif_log(env, "BPF program is too large. Processed %u insn\n", env->processed);
+			verif_log(env, "BPF program is too large. Processed %u insn\n",
+				  env->processed);
 			return -E2BIG;
 		}
 		st->insn = idx;
@@ -2421,7 +2596,8 @@ static int check_stack_depth(struct verif_env *env, int sp, int depth, int frame
 	if (frames > VERIF_MAX_FRAMES)
 		return ERR_ACCES("the call stack of %d frames is too deep !\n", frames - 1);
 	if (depth > VERIF_STACK)
-		return ERR_ACCES("combined stack size of %d calls is %d. Too large\n", frames, depth);
+		return ERR_ACCES("combined stack size of %d calls is %d. Too large\n", frames,
+				 depth);
 	for (i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
 		if (env->ops[i] == ISA_CALL_LOCAL || env->ops[i] == ISA_LDDW_FUNC) {
 			int t = env->subprog_of[i + 1 + env->insns[i].imm];
@@ -2487,7 +2663,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	env.prog_type = opts->prog_type;
 	env.ctx_size = opts->ctx_size;
 	if (opts->sz >= offsetof(struct userbpf_verifier_opts, expected_attach_type) +
-			sizeof(opts->expected_attach_type))
+				sizeof(opts->expected_attach_type))
 		env.eat = opts->expected_attach_type;
 	if (opts->sz >= offsetof(struct userbpf_verifier_opts, ret_range) + sizeof(opts->ret_range))
 		env.ret_range = opts->ret_range;
@@ -2515,8 +2691,8 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		env.precise = ub_calloc(insn_cnt, sizeof(*env.precise));
 		env.explored = ub_calloc(insn_cnt, sizeof(*env.explored));
 		env.states_per_insn = ub_calloc(insn_cnt, sizeof(*env.states_per_insn));
-		if (!env.ops || !env.subprog_of || !env.prune || !env.live || !env.precise || !env.explored ||
-		    !env.states_per_insn) {
+		if (!env.ops || !env.subprog_of || !env.prune || !env.live || !env.precise ||
+		    !env.explored || !env.states_per_insn) {
 			env_free(&env);
 			return -ENOMEM;
 		}
@@ -2553,9 +2729,10 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		}
 		verif_log(&env, "verification failed at insn %d%s\n", env.cur_insn, tail);
 	}
-	verif_log(&env, "processed %u insns (limit %u) max_states_per_insn %u total_states %u peak_states %u mark_read 0\n",
-		  env.processed, VERIF_MAX_INSNS, env.peak_states, env.total_states,
-		  env.peak_states);
+	verif_log(
+		&env,
+		"processed %u insns (limit %u) max_states_per_insn %u total_states %u peak_states %u mark_read 0\n",
+		env.processed, VERIF_MAX_INSNS, env.peak_states, env.total_states, env.peak_states);
 	if (opts->sz >= offsetof(struct userbpf_verifier_opts, stats) + sizeof(opts->stats) &&
 	    opts->stats) {
 		struct userbpf_verifier_stats *s = opts->stats;

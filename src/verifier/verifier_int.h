@@ -18,8 +18,8 @@
 #include "isa/isa.h"
 #include "tnum.h"
 
-#define VERIF_MAX_INSNS 1000000u	 /* processed-insn limit (kernel) */
-#define VERIF_MAX_JMP_SEQ 8192		 /* pending branches (kernel) */
+#define VERIF_MAX_INSNS 1000000u /* processed-insn limit (kernel) */
+#define VERIF_MAX_JMP_SEQ 8192	 /* pending branches (kernel) */
 #define VERIF_MAX_FRAMES 8
 #define VERIF_MAX_SUBPROGS 256
 #define VERIF_STACK 512
@@ -63,32 +63,32 @@ enum verif_reg_type {
 struct verif_reg {
 	uint8_t type;
 	uint8_t flags;
-	uint8_t frameno;	/* PTR_TO_STACK: owning frame */
-	int32_t off;		/* fixed part of a pointer's offset */
-	struct verif_scalar v;	/* value, or variable part of a pointer offset */
-	uint32_t id;		/* null check / packet range / linked scalars */
-	uint32_t ref_obj_id;	/* acquired reference (ringbuf record) */
-	int32_t map;		/* map value, const map: index in env->maps */
-	uint32_t range;		/* packet: bytes known in bounds */
-	uint32_t mem_size;	/* PTR_TO_MEM */
-	int32_t subprog;	/* PTR_TO_FUNC */
+	uint8_t frameno;       /* PTR_TO_STACK: owning frame */
+	int32_t off;	       /* fixed part of a pointer's offset */
+	struct verif_scalar v; /* value, or variable part of a pointer offset */
+	uint32_t id;	       /* null check / packet range / linked scalars */
+	uint32_t ref_obj_id;   /* acquired reference (ringbuf record) */
+	int32_t map;	       /* map value, const map: index in env->maps */
+	uint32_t range;	       /* packet: bytes known in bounds */
+	uint32_t mem_size;     /* PTR_TO_MEM */
+	int32_t subprog;       /* PTR_TO_FUNC */
 };
 
 enum { SLOT_INVALID = 0, SLOT_MISC, SLOT_ZERO, SLOT_SPILL };
 
 struct verif_slot {
-	uint8_t type[8];	/* per byte: SLOT_* */
-	struct verif_reg spilled;	/* SLOT_SPILL (all 8 bytes) */
+	uint8_t type[8];	  /* per byte: SLOT_* */
+	struct verif_reg spilled; /* SLOT_SPILL (all 8 bytes) */
 };
 
 struct verif_frame {
 	struct verif_reg regs[11];
-	int callsite;		/* call insn in the caller, -1 for main */
+	int callsite; /* call insn in the caller, -1 for main */
 	int subprog;
-	int cb_kind;		/* callback frame: helper id, else 0 */
-	int cb_iter;		/* callback frame: which explored iteration */
-	struct verif_reg cb_regs[6];	/* callback frame: r0-r5 at entry */
-	int nslots;		/* stack slots allocated (8 bytes each, from fp down) */
+	int cb_kind;		     /* callback frame: helper id, else 0 */
+	int cb_iter;		     /* callback frame: which explored iteration */
+	struct verif_reg cb_regs[6]; /* callback frame: r0-r5 at entry */
+	int nslots;		     /* stack slots allocated (8 bytes each, from fp down) */
 	struct verif_slot *stack;
 };
 
@@ -102,7 +102,7 @@ struct verif_state {
 	int curframe;
 	int nrefs;
 	struct verif_ref refs[VERIF_MAX_REFS];
-	uint32_t lock_id;	/* 0: no spin lock held */
+	uint32_t lock_id; /* 0: no spin lock held */
 	int32_t lock_map;
 	int32_t lock_off;
 	/* exploration bookkeeping */
@@ -119,14 +119,14 @@ struct verif_sl {
 
 struct verif_subprog {
 	int start;
-	int end;		/* one past the last insn */
-	int stack_depth;	/* deepest byte touched, positive */
+	int end;	 /* one past the last insn */
+	int stack_depth; /* deepest byte touched, positive */
 };
 
 struct verif_map {
 	struct userbpf_verifier_map d;
 	struct userbpf_verifier_map inner; /* copy of *d.inner */
-	int inner_idx;		/* env->maps index of the inner template, -1 */
+	int inner_idx;			   /* env->maps index of the inner template, -1 */
 	unsigned src_reg;
 	int32_t imm;
 };
@@ -143,15 +143,15 @@ struct verif_env {
 	const struct userbpf_verifier_opts *opts;
 	uint32_t prog_type;
 	uint32_t ctx_size;
-	uint32_t eat;		/* expected attach type (opts) */
-	bool ret_checked;	/* the type restricts the main program's r0 */
+	uint32_t eat;		  /* expected attach type (opts) */
+	bool ret_checked;	  /* the type restricts the main program's r0 */
 	const int32_t *ret_range; /* opts: a 32-bit range for r0 (LSM) */
-	int ctx_kind;		/* 0 raw, 1 skb, 2 xdp */
-	int16_t *ops;		/* row per slot, -1 for lddw's 2nd slot */
-	int *subprog_of;	/* insn -> subprog index */
-	uint8_t *prune;		/* prune point / callback entry (2) */
-	uint16_t *live;		/* registers live before each insn */
-	uint16_t *precise;	/* registers whose exact value matters (cfg.c) */
+	int ctx_kind;		  /* 0 raw, 1 skb, 2 xdp */
+	int16_t *ops;		  /* row per slot, -1 for lddw's 2nd slot */
+	int *subprog_of;	  /* insn -> subprog index */
+	uint8_t *prune;		  /* prune point / callback entry (2) */
+	uint16_t *live;		  /* registers live before each insn */
+	uint16_t *precise;	  /* registers whose exact value matters (cfg.c) */
 	struct verif_subprog subprogs[VERIF_MAX_SUBPROGS + 1];
 	int nsubprogs;
 	struct verif_map *maps;
@@ -167,8 +167,8 @@ struct verif_env {
 	int stack_len, stack_cap;
 	uint32_t id_gen;
 	uint32_t processed;
-	uint32_t probe_mem;	/* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
-	uint32_t uninit_stack;	/* reads of never-written stack bytes (root may) */
+	uint32_t probe_mem;    /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
+	uint32_t uninit_stack; /* reads of never-written stack bytes (root may) */
 	uint32_t total_states, peak_states, cur_states;
 	uint32_t *states_per_insn;
 	int cur_insn;
@@ -178,13 +178,12 @@ struct verif_env {
 	size_t log_size, log_len, log_true;
 	uint32_t log_level;
 	bool err_logged;
-	bool st_imm;		/* the access being checked is BPF_ST */
+	bool st_imm; /* the access being checked is BPF_ST */
 	struct verif_state *cur;
 };
 
 /* ==== log (verifier.c) ==== */
-void verif_log(struct verif_env *env, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void verif_log(struct verif_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ==== structure pass and liveness (cfg.c) ==== */
 int verif_check_structure(struct verif_env *env);

@@ -16,8 +16,10 @@
 
 static bool license_is_gpl(const char *l)
 {
-	static const char *const ok[] = { "GPL", "GPL v2", "GPL and additional rights",
-					  "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL" };
+	static const char *const ok[] = {
+		"GPL",		"GPL v2",	"GPL and additional rights",
+		"Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"
+	};
 	size_t i;
 
 	if (!l)
@@ -50,8 +52,7 @@ static int32_t spin_lock_off(const struct userbpf_btf *btf, uint32_t value_type)
 
 /* an object names its maps by index (relocated lddw); a raw map fd in its
  * code names no map, as in the kernel ("fd 0 is not pointing to valid bpf_map") */
-static int no_fd_maps(void *cookie, unsigned src_reg, int32_t imm,
-		      struct userbpf_verifier_map *out)
+static int no_fd_maps(void *cookie, unsigned src_reg, int32_t imm, struct userbpf_verifier_map *out)
 {
 	(void)cookie;
 	(void)src_reg;
@@ -69,10 +70,10 @@ static int no_fd_maps(void *cookie, unsigned src_reg, int32_t imm,
 static bool lsm_hook_disabled(const struct userbpf_program *prog)
 {
 	static const char *const disabled[] = {
-		"vm_enough_memory", "inode_need_killpriv", "inode_getsecurity",
-		"inode_listsecurity", "inode_copy_up_xattr", "getselfattr", "getprocattr",
-		"setprocattr", "key_getsecurity", "audit_rule_match", "xfrm_decode_session",
-		"ismaclabel",
+		"vm_enough_memory",   "inode_need_killpriv", "inode_getsecurity",
+		"inode_listsecurity", "inode_copy_up_xattr", "getselfattr",
+		"getprocattr",	      "setprocattr",	     "key_getsecurity",
+		"audit_rule_match",   "xfrm_decode_session", "ismaclabel",
 	};
 	const char *sec = userbpf_program__section_name(prog), *hook;
 	size_t i;
@@ -89,8 +90,7 @@ static bool lsm_hook_disabled(const struct userbpf_program *prog)
 static bool lsm_ret_range(const struct userbpf_program *prog, int32_t range[2])
 {
 	static const char *const bool_hooks[] = { "inode_xattr_skipcap",
-						  "xfrm_state_pol_flow_match",
-						  "audit_rule_known" };
+						  "xfrm_state_pol_flow_match", "audit_rule_known" };
 	const char *sec = userbpf_program__section_name(prog), *hook;
 	const struct userbpf_btf *k;
 	const struct ub_btf_type *t;

@@ -41,8 +41,7 @@
 #undef VM_CHECKED
 #undef VM_BUDGET
 
-bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
-	       bool write)
+bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size, bool write)
 {
 	unsigned i;
 
@@ -101,8 +100,8 @@ bool vm_helper_args_ok(struct userbpf_run *run, const struct userbpf_helper *h,
 		uint64_t p = reg[i + 1];
 		uint64_t size = i < 4 ? reg[i + 2] : 0;
 		bool next_is_size = i < 4 &&
-			(h->proto.args[i + 1] == USERBPF_ARG_CONST_SIZE ||
-			 h->proto.args[i + 1] == USERBPF_ARG_CONST_SIZE_OR_ZERO);
+				    (h->proto.args[i + 1] == USERBPF_ARG_CONST_SIZE ||
+				     h->proto.args[i + 1] == USERBPF_ARG_CONST_SIZE_OR_ZERO);
 		bool ok = true, write = false;
 		uint64_t need = 0;
 
@@ -139,10 +138,11 @@ bool vm_helper_args_ok(struct userbpf_run *run, const struct userbpf_helper *h,
 		}
 		if (!ok) {
 			isa_errf(run->err_detail, sizeof(run->err_detail),
-				 "%s: argument %u (r%u) is not %s%s memory%s",
-				 h->name, i + 1, i + 1,
+				 "%s: argument %u (r%u) is not %s%s memory%s", h->name, i + 1,
+				 i + 1,
 				 h->proto.args[i] == USERBPF_ARG_PTR_TO_CTX ? "the context" :
-				 write ? "writable" : "readable",
+				 write					    ? "writable" :
+									      "readable",
 				 h->proto.args[i] == USERBPF_ARG_PTR_TO_CONST_STR ? " string" : "",
 				 need ? " of the given size" : "");
 			run->err_what = run->err_detail;
@@ -197,8 +197,7 @@ static size_t own_room(const struct userbpf_run *run, uintptr_t addr)
 	return 0;
 }
 
-int userbpf_run__read(const struct userbpf_run *run, void *dst, const void *src,
-		      size_t size)
+int userbpf_run__read(const struct userbpf_run *run, void *dst, const void *src, size_t size)
 {
 	if (size == 0)
 		return 0;
@@ -213,8 +212,7 @@ int userbpf_run__read(const struct userbpf_run *run, void *dst, const void *src,
 	return 0;
 }
 
-long userbpf_run__read_str(const struct userbpf_run *run, char *dst, const void *src,
-			   size_t size)
+long userbpf_run__read_str(const struct userbpf_run *run, char *dst, const void *src, size_t size)
 {
 	size_t room, n;
 	const char *nul;
@@ -244,8 +242,8 @@ void vm_probe_read(const struct userbpf_run *run, void *dst, uintptr_t addr, siz
 		memset(dst, 0, size);
 }
 
-static void set_region(struct userbpf_run *run, unsigned idx, void *addr,
-		       size_t size, bool writable)
+static void set_region(struct userbpf_run *run, unsigned idx, void *addr, size_t size,
+		       bool writable)
 {
 	run->regions[idx].lo = (uintptr_t)addr;
 	run->regions[idx].hi = addr ? (uintptr_t)addr + size : 0;
@@ -303,8 +301,8 @@ static void report(struct userbpf_run *run, struct userbpf_run_opts *opts)
 		return;
 	if (run->err == -EFAULT && run->err_size && run->err_what != run->err_detail)
 		isa_errf(buf, sz, "%s%s of %u byte%s at insn %zu",
-			 strcmp(what, "misaligned atomic") ? "out-of-bounds " : "",
-			 what, run->err_size, run->err_size == 1 ? "" : "s", run->err_pc);
+			 strcmp(what, "misaligned atomic") ? "out-of-bounds " : "", what,
+			 run->err_size, run->err_size == 1 ? "" : "s", run->err_pc);
 	else
 		isa_errf(buf, sz, "%s at insn %zu", what, run->err_pc);
 }
@@ -332,8 +330,8 @@ static int release_held(struct userbpf_run *run, bool failed)
 	return err;
 }
 
-int vm_hold(struct userbpf_run *run, enum vm_held_kind kind, void *ptr,
-	    void *owner, void (*release)(void *owner, void *ptr))
+int vm_hold(struct userbpf_run *run, enum vm_held_kind kind, void *ptr, void *owner,
+	    void (*release)(void *owner, void *ptr))
 {
 	struct vm_held *h;
 
@@ -347,8 +345,7 @@ int vm_hold(struct userbpf_run *run, enum vm_held_kind kind, void *ptr,
 	return 0;
 }
 
-bool vm_unhold(struct userbpf_run *run, enum vm_held_kind kind, const void *ptr,
-	       void **owner)
+bool vm_unhold(struct userbpf_run *run, enum vm_held_kind kind, const void *ptr, void **owner)
 {
 	unsigned i;
 
@@ -397,8 +394,8 @@ void vm_set_run_hooks(void (*enter)(void), void (*exit)(void))
 	__atomic_store_n(&run_enter, enter, __ATOMIC_RELEASE);
 }
 
-int userbpf_prog__run(const struct userbpf_prog *prog,
-		      struct userbpf_run_opts *opts, uint64_t *retval)
+int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
+		      uint64_t *retval)
 {
 	void (*enter)(void), (*leave)(void);
 	struct userbpf_run run;
@@ -408,8 +405,7 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	int err;
 
 	if (!prog || !opts || opts->sz < offsetof(struct userbpf_run_opts, insn_count) ||
-	    opts->arg_cnt > 5 || (opts->region_cnt && !opts->regions) ||
-	    opts->region_cnt > 1024)
+	    opts->arg_cnt > 5 || (opts->region_cnt && !opts->regions) || opts->region_cnt > 1024)
 		return -EINVAL;
 	if (opts->err_buf && opts->err_buf_sz)
 		opts->err_buf[0] = '\0';
@@ -432,11 +428,12 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	 */
 	run.checked = (opts->flags & USERBPF_RUN_CHECKED) ||
 		      (!prog->verified && !(opts->flags & USERBPF_RUN_UNCHECKED));
-	run.budget = opts->insn_budget ? opts->insn_budget
-		     : run.checked ? USERBPF_DEFAULT_BUDGET : UINT64_MAX;
+	run.budget = opts->insn_budget ? opts->insn_budget :
+		     run.checked       ? USERBPF_DEFAULT_BUDGET :
+					 UINT64_MAX;
 	/* BTF-pointer loads of tracing types are fault-tolerant (PROBE_MEM) */
-	run.probe_mem = run.checked && (prog->prog_type == 26 /* tracing */ ||
-					prog->prog_type == 29 /* lsm */);
+	run.probe_mem = run.checked &&
+			(prog->prog_type == 26 /* tracing */ || prog->prog_type == 29 /* lsm */);
 	run.ctx_access = NULL;
 	run.held_cnt = 0;
 	run.region_cnt = 0;
@@ -449,7 +446,7 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	if (run.checked) {
 		if (opts->ctx && opts->ctx_size &&
 		    opts->sz >= offsetof(struct userbpf_run_opts, ctx_access) +
-				sizeof(opts->ctx_access))
+					sizeof(opts->ctx_access))
 			run.ctx_access = opts->ctx_access;
 		run.dyn_map_next = 0; /* dyn_maps[0..next) are valid */
 		/* stacks: empty until the interpreter enters (slot 0 too: the
@@ -461,9 +458,8 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 		set_region(&run, VM_REGION_CTX, opts->ctx, opts->ctx_size, true);
 		set_region(&run, VM_REGION_DATA, opts->data, opts->data_size, true);
 		for (i = 0; i < opts->region_cnt; i++)
-			set_region(&run, VM_REGION_FIXED + (unsigned)i,
-				   opts->regions[i].addr, opts->regions[i].size,
-				   opts->regions[i].writable);
+			set_region(&run, VM_REGION_FIXED + (unsigned)i, opts->regions[i].addr,
+				   opts->regions[i].size, opts->regions[i].writable);
 		run.region_cnt = VM_REGION_FIXED + (unsigned)opts->region_cnt;
 		vm_add_prog_regions(&run, prog);
 	}
@@ -504,8 +500,7 @@ int userbpf_prog__run(const struct userbpf_prog *prog,
 	return 0;
 }
 
-int vm_run_callback(struct userbpf_run *run, uint64_t fn,
-		    const uint64_t args[5], uint64_t *ret)
+int vm_run_callback(struct userbpf_run *run, uint64_t fn, const uint64_t args[5], uint64_t *ret)
 {
 	const struct userbpf_prog *prog = run->prog;
 	uintptr_t lo = (uintptr_t)prog->code;
@@ -537,8 +532,7 @@ int vm_run_callback(struct userbpf_run *run, uint64_t fn,
 
 /* ==== Services for helpers ==== */
 
-int userbpf_run__call(struct userbpf_run *run, uint64_t fn,
-		      const uint64_t args[5], uint64_t *ret)
+int userbpf_run__call(struct userbpf_run *run, uint64_t fn, const uint64_t args[5], uint64_t *ret)
 {
 	return vm_run_callback(run, fn, args, ret);
 }
@@ -574,8 +568,7 @@ uint32_t userbpf_run__flags(const struct userbpf_run *run)
 	return run->opts ? run->opts->flags : 0;
 }
 
-int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr,
-			size_t size, int write)
+int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr, size_t size, int write)
 {
 	if (!run->checked)
 		return 1;
@@ -605,14 +598,14 @@ void userbpf_run__add_map(struct userbpf_run *run, const void *ptr)
 		return;
 	if (run->dyn_map_next >= VM_MAX_DYN_MAPS) {
 		/* never forget one silently: the program would fault later */
-		userbpf_run__abort(run, -E2BIG, "too many inner maps handed out in one checked run");
+		userbpf_run__abort(run, -E2BIG,
+				   "too many inner maps handed out in one checked run");
 		return;
 	}
 	run->dyn_maps[run->dyn_map_next++] = ptr;
 }
 
-int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size,
-			    int writable)
+int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size, int writable)
 {
 	unsigned idx;
 	int err;
@@ -629,9 +622,11 @@ int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size,
 		err = reserve_regions(run, (size_t)run->region_cnt + 1);
 		if (err) {
 			/* never forget a region silently: stop the run */
-			userbpf_run__abort(run, err, err == -E2BIG
-				? "too many memory regions (map values) in one checked run"
-				: "out of memory for checked-mode regions");
+			userbpf_run__abort(
+				run, err,
+				err == -E2BIG ?
+					"too many memory regions (map values) in one checked run" :
+					"out of memory for checked-mode regions");
 			return err;
 		}
 		run->region_cnt++;
@@ -640,8 +635,7 @@ int userbpf_run__add_region(struct userbpf_run *run, void *addr, size_t size,
 	return 0;
 }
 
-int userbpf_run__tail_call(struct userbpf_run *run,
-			   const struct userbpf_prog *prog)
+int userbpf_run__tail_call(struct userbpf_run *run, const struct userbpf_prog *prog)
 {
 	if (!prog)
 		return -ENOENT;

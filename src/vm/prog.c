@@ -15,9 +15,8 @@
 #include "util/alloc.h"
 #include "vm_int.h"
 
-#define OPTS_HAS(opts, field)                                                 \
-	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +       \
-				       sizeof((opts)->field))
+#define OPTS_HAS(opts, field)                                                                      \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
 #define OPTS_GET(opts, field, def) (OPTS_HAS(opts, field) ? (opts)->field : (def))
 
 /* Reject option structs from a newer caller whose unknown tail is not 0. */
@@ -39,13 +38,39 @@ struct helper_src {
 
 /* Names of program types as bpftool prints them, for messages. */
 static const char *const prog_type_names[] = {
-	"unspec", "socket_filter", "kprobe", "sched_cls", "sched_act", "tracepoint",
-	"xdp", "perf_event", "cgroup_skb", "cgroup_sock", "lwt_in", "lwt_out",
-	"lwt_xmit", "sock_ops", "sk_skb", "cgroup_device", "sk_msg",
-	"raw_tracepoint", "cgroup_sock_addr", "lwt_seg6local", "lirc_mode2",
-	"sk_reuseport", "flow_dissector", "cgroup_sysctl", "raw_tracepoint_writable",
-	"cgroup_sockopt", "tracing", "struct_ops", "ext", "lsm", "sk_lookup",
-	"syscall", "netfilter",
+	"unspec",
+	"socket_filter",
+	"kprobe",
+	"sched_cls",
+	"sched_act",
+	"tracepoint",
+	"xdp",
+	"perf_event",
+	"cgroup_skb",
+	"cgroup_sock",
+	"lwt_in",
+	"lwt_out",
+	"lwt_xmit",
+	"sock_ops",
+	"sk_skb",
+	"cgroup_device",
+	"sk_msg",
+	"raw_tracepoint",
+	"cgroup_sock_addr",
+	"lwt_seg6local",
+	"lirc_mode2",
+	"sk_reuseport",
+	"flow_dissector",
+	"cgroup_sysctl",
+	"raw_tracepoint_writable",
+	"cgroup_sockopt",
+	"tracing",
+	"struct_ops",
+	"ext",
+	"lsm",
+	"sk_lookup",
+	"syscall",
+	"netfilter",
 };
 
 /* Whether a program of type may call h (see userbpf_helper_proto.prog_types). */
@@ -61,8 +86,7 @@ static bool type_may_call(const struct userbpf_helper *h, uint32_t type)
  * in from above), then the extras overriding by id; rows the program's
  * type may not call are left out.  Returns 0 or -ENOMEM / -EINVAL.
  */
-static int build_helpers(struct userbpf_prog *prog,
-			 const struct userbpf_prog_opts *opts,
+static int build_helpers(struct userbpf_prog *prog, const struct userbpf_prog_opts *opts,
 			 struct helper_src *src)
 {
 	const struct userbpf_helper *base = OPTS_GET(opts, helpers, NULL);
@@ -76,8 +100,7 @@ static int build_helpers(struct userbpf_prog *prog,
 		base = src->base;
 		base_cnt = src->base_cnt;
 	}
-	if ((!base && base_cnt) || (!extra && extra_cnt) || base_cnt > 65536 ||
-	    extra_cnt > 65536)
+	if ((!base && base_cnt) || (!extra && extra_cnt) || base_cnt > 65536 || extra_cnt > 65536)
 		return -EINVAL;
 	src->base = base;
 	src->base_cnt = base_cnt;
@@ -90,8 +113,7 @@ static int build_helpers(struct userbpf_prog *prog,
 	if (max_id > 65535)
 		return -EINVAL;
 	prog->helper_id_cnt = max_id + 1;
-	prog->helper_by_id = ub_calloc(prog->helper_id_cnt,
-				       sizeof(*prog->helper_by_id));
+	prog->helper_by_id = ub_calloc(prog->helper_id_cnt, sizeof(*prog->helper_by_id));
 	if (!prog->helper_by_id)
 		return -ENOMEM;
 	for (i = 0; i < base_cnt; i++)
@@ -119,8 +141,8 @@ static const struct userbpf_helper *denied_row(const struct helper_src *src, uin
 
 /* Pre-decode slot pc (already structurally checked). */
 static int decode_one(struct userbpf_prog *prog, size_t pc, uint8_t op,
-		      const struct userbpf_prog_opts *opts,
-		      const struct helper_src *src, char *errbuf, size_t errbuf_sz)
+		      const struct userbpf_prog_opts *opts, const struct helper_src *src,
+		      char *errbuf, size_t errbuf_sz)
 {
 	const struct userbpf_insn *in = &prog->insns[pc];
 	struct vm_insn *out = &prog->code[pc];
@@ -138,22 +160,23 @@ static int decode_one(struct userbpf_prog *prog, size_t pc, uint8_t op,
 		out->dst = (uint8_t)isa_callx_reg(in);
 		break;
 	case ISA_CALL:
-		if ((uint32_t)in->imm >= prog->helper_id_cnt ||
-		    !prog->helper_by_id[in->imm]) {
+		if ((uint32_t)in->imm >= prog->helper_id_cnt || !prog->helper_by_id[in->imm]) {
 			const struct userbpf_helper *h = denied_row(src, (uint32_t)in->imm);
 
 			if (h) {
 				uint32_t t = prog->prog_type;
 
-				isa_errf(errbuf, errbuf_sz, "at insn %zu: program of type %s "
-					 "cannot call helper %s#%u", pc,
-					 t < sizeof(prog_type_names) / sizeof(prog_type_names[0])
-						 ? prog_type_names[t] : "?",
+				isa_errf(errbuf, errbuf_sz,
+					 "at insn %zu: program of type %s "
+					 "cannot call helper %s#%u",
+					 pc,
+					 t < sizeof(prog_type_names) / sizeof(prog_type_names[0]) ?
+						 prog_type_names[t] :
+						 "?",
 					 h->name ? h->name : "?", h->id);
 				return -EINVAL;
 			}
-			isa_errf(errbuf, errbuf_sz,
-				 "at insn %zu: unknown helper id %u", pc,
+			isa_errf(errbuf, errbuf_sz, "at insn %zu: unknown helper id %u", pc,
 				 (uint32_t)in->imm);
 			return -EINVAL;
 		}
@@ -162,19 +185,20 @@ static int decode_one(struct userbpf_prog *prog, size_t pc, uint8_t op,
 	case ISA_CALL_KFUNC:
 		isa_errf(errbuf, errbuf_sz,
 			 "at insn %zu: kfunc calls are not supported "
-			 "(kfunc id %d)", pc, in->imm);
+			 "(kfunc id %d)",
+			 pc, in->imm);
 		return -EINVAL;
 	case ISA_LDDW:
-		out->imm = (int64_t)((uint64_t)(uint32_t)in[0].imm |
-				     (uint64_t)(uint32_t)in[1].imm << 32);
+		out->imm = (int64_t)((uint64_t)(uint32_t)in[0].imm | (uint64_t)(uint32_t)in[1].imm
+									     << 32);
 		break;
 	case ISA_LDDW_FUNC:
 		out->imm = (int64_t)(uintptr_t)&prog->code[pc + 1 + in->imm];
 		break;
 	default:
 		if (row->flags & F_LDDW) {
-			int (*resolve)(void *, unsigned, int32_t, int32_t,
-				       uint64_t *) = OPTS_GET(opts, ld_imm64, NULL);
+			int (*resolve)(void *, unsigned, int32_t, int32_t, uint64_t *) =
+				OPTS_GET(opts, ld_imm64, NULL);
 			uint64_t value = 0;
 			int err;
 
@@ -185,14 +209,13 @@ static int decode_one(struct userbpf_prog *prog, size_t pc, uint8_t op,
 					 pc, in->src_reg);
 				return -EINVAL;
 			}
-			err = resolve(OPTS_GET(opts, ld_imm64_cookie, NULL),
-				      in->src_reg, in[0].imm, in[1].imm, &value);
+			err = resolve(OPTS_GET(opts, ld_imm64_cookie, NULL), in->src_reg, in[0].imm,
+				      in[1].imm, &value);
 			if (err) {
 				isa_errf(errbuf, errbuf_sz,
 					 "at insn %zu: cannot resolve lddw "
-					 "src_reg %u imm %d: %s", pc,
-					 in->src_reg, in->imm,
-					 userbpf_strerror(err));
+					 "src_reg %u imm %d: %s",
+					 pc, in->src_reg, in->imm, userbpf_strerror(err));
 				return err < 0 ? err : -EINVAL;
 			}
 			out->imm = (int64_t)value;
@@ -207,18 +230,15 @@ static int collect_maps(struct userbpf_prog *prog)
 	size_t pc, n = 0;
 
 	for (pc = 0; pc < prog->insn_cnt; pc++)
-		n += prog->code[pc].op == ISA_LDDW_MAP_FD ||
-		     prog->code[pc].op == ISA_LDDW_MAP_IDX;
+		n += prog->code[pc].op == ISA_LDDW_MAP_FD || prog->code[pc].op == ISA_LDDW_MAP_IDX;
 	if (!n)
 		return 0;
 	prog->maps = ub_calloc(n, sizeof(*prog->maps));
 	if (!prog->maps)
 		return -ENOMEM;
 	for (pc = 0; pc < prog->insn_cnt; pc++)
-		if (prog->code[pc].op == ISA_LDDW_MAP_FD ||
-		    prog->code[pc].op == ISA_LDDW_MAP_IDX)
-			prog->maps[prog->map_cnt++] =
-				(const void *)(uintptr_t)prog->code[pc].imm;
+		if (prog->code[pc].op == ISA_LDDW_MAP_FD || prog->code[pc].op == ISA_LDDW_MAP_IDX)
+			prog->maps[prog->map_cnt++] = (const void *)(uintptr_t)prog->code[pc].imm;
 	return 0;
 }
 
@@ -241,12 +261,10 @@ struct userbpf_prog *vm_prog_new(const struct userbpf_insn *insns, size_t insn_c
 	if (errbuf && errbuf_sz)
 		errbuf[0] = '\0';
 	if ((!insns && insn_cnt) ||
-	    (opts && (opts->sz < sizeof(size_t) ||
-		      !opts_tail_zero(opts, sizeof(*opts), opts->sz))))
+	    (opts && (opts->sz < sizeof(size_t) || !opts_tail_zero(opts, sizeof(*opts), opts->sz))))
 		goto err_out;
 	if (insn_cnt == 0 || insn_cnt > USERBPF_MAX_INSNS) {
-		err = isa_check_program(insns, insn_cnt, NULL, errbuf,
-					errbuf_sz);
+		err = isa_check_program(insns, insn_cnt, NULL, errbuf, errbuf_sz);
 		goto err_out;
 	}
 	err = -ENOMEM;
@@ -261,9 +279,7 @@ struct userbpf_prog *vm_prog_new(const struct userbpf_insn *insns, size_t insn_c
 	prog->insn_cnt = insn_cnt;
 	prog->insns = ub_calloc(insn_cnt, sizeof(*insns));
 	prog->code = ub_calloc(insn_cnt, sizeof(*prog->code));
-	prog->name = ub_strdup(OPTS_GET(opts, name, NULL)
-				       ? OPTS_GET(opts, name, NULL)
-				       : "prog");
+	prog->name = ub_strdup(OPTS_GET(opts, name, NULL) ? OPTS_GET(opts, name, NULL) : "prog");
 	if (!prog->insns || !prog->code || !prog->name)
 		goto err_out;
 	memcpy(prog->insns, insns, insn_cnt * sizeof(*insns));

@@ -20,7 +20,7 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 struct vm_insn {
-	uint8_t op;  /* ISA_<ID>; ISA_INVALID on lddw's second slot */
+	uint8_t op; /* ISA_<ID>; ISA_INVALID on lddw's second slot */
 	uint8_t dst;
 	uint8_t src;
 	uint8_t pad;
@@ -32,13 +32,13 @@ struct vm_insn {
 struct jit_image; /* src/jit/jit_int.h */
 
 struct userbpf_prog {
-	int refcnt;	/* atomic */
+	int refcnt; /* atomic */
 	uint32_t id;
 	char *name;
 	uint32_t prog_type;
 	size_t insn_cnt;
-	struct userbpf_insn *insns;  /* original encoding */
-	struct vm_insn *code;	     /* pre-decoded, insn_cnt entries */
+	struct userbpf_insn *insns; /* original encoding */
+	struct vm_insn *code;	    /* pre-decoded, insn_cnt entries */
 	/* helpers reachable by callx: dense by id */
 	const struct userbpf_helper **helper_by_id;
 	uint32_t helper_id_cnt;
@@ -50,12 +50,12 @@ struct userbpf_prog {
 	const void **maps;
 	size_t map_cnt;
 	userbpf_native_fn native;
-	bool verified;	/* set by the verifier: may run unchecked */
+	bool verified; /* set by the verifier: may run unchecked */
 	/* JIT (src/jit): native image, compiled lazily at the first unchecked run */
 	struct jit_image *jit;
 	int jit_state;	/* 0 not tried, 1 compiled, -reason: failed (interpreter) */
-	uint8_t engine;	/* enum userbpf_engine */
-	bool jit_blind;	/* JIT with constant blinding (userbpf/jit.h) */
+	uint8_t engine; /* enum userbpf_engine */
+	bool jit_blind; /* JIT with constant blinding (userbpf/jit.h) */
 	void (*on_free)(void *data);
 	void *on_free_data;
 	void *user_data;
@@ -69,7 +69,7 @@ struct userbpf_prog {
  */
 #define VM_INLINE_REGIONS 24
 #define VM_MAX_REGIONS 65536
-#define VM_MAX_NESTING 4	/* callback nesting (bpf_loop in bpf_loop...) */
+#define VM_MAX_NESTING 4 /* callback nesting (bpf_loop in bpf_loop...) */
 /* inner maps one checked run may be handed (more stop the run, -E2BIG) */
 #define VM_MAX_DYN_MAPS 32
 #define VM_REGION_CTX VM_MAX_NESTING
@@ -97,7 +97,7 @@ enum vm_held_kind { VM_HELD_RINGBUF_REC = 1, VM_HELD_SPIN_LOCK = 2 };
 
 struct vm_held {
 	void *ptr;
-	void *owner;	/* e.g. the ring a record belongs to */
+	void *owner; /* e.g. the ring a record belongs to */
 	void (*release)(void *owner, void *ptr);
 	uint8_t kind;
 };
@@ -109,18 +109,18 @@ struct userbpf_run {
 	uint8_t *data;
 	size_t data_size;
 	bool checked;
-	bool probe_mem;	     /* checked: out-of-region loads read, not fail */
-	uint64_t budget;     /* remaining; UINT64_MAX = none */
+	bool probe_mem;	 /* checked: out-of-region loads read, not fail */
+	uint64_t budget; /* remaining; UINT64_MAX = none */
 	uint32_t tail_calls;
 	int callback_depth;
-	void *caller_ra;  /* return address into userbpf_prog__run's caller */
+	void *caller_ra; /* return address into userbpf_prog__run's caller */
 	/* JIT (src/jit): this run executes native code */
 	bool jit;
 	uint32_t jit_depth; /* BPF-to-BPF call depth of the innermost entry */
 	void *jit_sp;	    /* stack pointer of the innermost native entry */
 	/* requests from helpers, checked after each helper call */
 	const struct userbpf_prog *tail_target;
-	int abort_err;	      /* helper asked to stop the run */
+	int abort_err; /* helper asked to stop the run */
 	/* failure report */
 	int err;
 	size_t err_pc;
@@ -136,8 +136,8 @@ struct userbpf_run {
 	const void *dyn_maps[VM_MAX_DYN_MAPS];
 	unsigned dyn_map_next;
 	/* checked mode */
-	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access,
-			  char *why, size_t why_sz);
+	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access, char *why,
+			  size_t why_sz);
 	unsigned region_cnt, region_cap;
 	struct vm_region *regions; /* inline_regions, or a heap copy when grown */
 	struct vm_region inline_regions[VM_INLINE_REGIONS];
@@ -170,14 +170,11 @@ struct userbpf_prog *vm_prog_new(const struct userbpf_insn *insns, size_t insn_c
 void vm_prog_set_verified(struct userbpf_prog *prog, bool verified);
 
 /* One interpreter entry, from slot entry of run->prog. */
-typedef int (*vm_interp_fn)(struct userbpf_run *run, size_t entry,
-			    const uint64_t args[5], uint64_t *ret);
-int vm_interp_fast(struct userbpf_run *run, size_t entry,
-		   const uint64_t args[5], uint64_t *ret);
-int vm_interp_budget(struct userbpf_run *run, size_t entry,
-		     const uint64_t args[5], uint64_t *ret);
-int vm_interp_checked(struct userbpf_run *run, size_t entry,
-		      const uint64_t args[5], uint64_t *ret);
+typedef int (*vm_interp_fn)(struct userbpf_run *run, size_t entry, const uint64_t args[5],
+			    uint64_t *ret);
+int vm_interp_fast(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret);
+int vm_interp_budget(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret);
+int vm_interp_checked(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret);
 
 /* Checked mode: make a program's static regions (global data) usable. */
 void vm_add_prog_regions(struct userbpf_run *run, const struct userbpf_prog *prog);
@@ -189,8 +186,7 @@ void vm_add_prog_regions(struct userbpf_run *run, const struct userbpf_prog *pro
 void vm_probe_read(const struct userbpf_run *run, void *dst, uintptr_t addr, size_t size);
 
 /* Checked-mode access test against the run's regions. */
-bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size,
-	       bool write);
+bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size, bool write);
 
 /*
  * Checked mode, with a context hook: whether an access (0 read, 1 write,
@@ -211,8 +207,7 @@ bool vm_helper_args_ok(struct userbpf_run *run, const struct userbpf_helper *h,
  * Run a BPF function of the current program from a helper (bpf_loop,
  * for_each_map_elem callbacks).  fn is the value an lddw func() produced.
  */
-int vm_run_callback(struct userbpf_run *run, uint64_t fn,
-		    const uint64_t args[5], uint64_t *ret);
+int vm_run_callback(struct userbpf_run *run, uint64_t fn, const uint64_t args[5], uint64_t *ret);
 
 /*
  * Held resources of a run.  vm_hold: -ENOSPC when the table is full.
@@ -220,10 +215,9 @@ int vm_run_callback(struct userbpf_run *run, uint64_t fn,
  * its owner, false when the run does not hold it.  Left-over entries are
  * released (release(owner, ptr)) when the run ends.
  */
-int vm_hold(struct userbpf_run *run, enum vm_held_kind kind, void *ptr,
-	    void *owner, void (*release)(void *owner, void *ptr));
-bool vm_unhold(struct userbpf_run *run, enum vm_held_kind kind, const void *ptr,
-	       void **owner);
+int vm_hold(struct userbpf_run *run, enum vm_held_kind kind, void *ptr, void *owner,
+	    void (*release)(void *owner, void *ptr));
+bool vm_unhold(struct userbpf_run *run, enum vm_held_kind kind, const void *ptr, void **owner);
 unsigned vm_held_count(const struct userbpf_run *run, enum vm_held_kind kind);
 
 /* Checked mode: drop the helper-added region that starts at addr. */

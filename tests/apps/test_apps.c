@@ -57,7 +57,7 @@
 /* ==== Running commands ==== */
 
 struct result {
-	int status;		/* waitpid status; -1 could not run */
+	int status; /* waitpid status; -1 could not run */
 	char out[16384];
 	char err[8192];
 };
@@ -203,7 +203,8 @@ static const char *check_minimal(const char *out)
 		 "minimal: pid %d wrote 1 bytes (write 1)\n"
 		 "minimal: pid %d wrote 2 bytes (write 2)\n"
 		 "minimal: pid %d wrote 3 bytes (write 3)\n"
-		 "writes seen: 3\n", pid, pid, pid);
+		 "writes seen: 3\n",
+		 pid, pid, pid);
 	return strcmp(out, want) ? fail("got \"%s\", want \"%s\"", out, want) : NULL;
 }
 
@@ -240,17 +241,15 @@ static const char *check_bootstrap(const char *out)
 	return strcmp(out, want) ? fail("got \"%s\", want \"%s\"", out, want) : NULL;
 }
 
-static const char uprobe_want[] =
-	"add(0, 1)\nadd -> 1\nsub(0, 3)\nsub -> -3\n"
-	"add(1, 3)\nadd -> 4\nsub(10, 3)\nsub -> 7\n"
-	"add(2, 5)\nadd -> 7\nsub(20, 3)\nsub -> 17\n"
-	"records: 12\n";
+static const char uprobe_want[] = "add(0, 1)\nadd -> 1\nsub(0, 3)\nsub -> -3\n"
+				  "add(1, 3)\nadd -> 4\nsub(10, 3)\nsub -> 7\n"
+				  "add(2, 5)\nadd -> 7\nsub(20, 3)\nsub -> 17\n"
+				  "records: 12\n";
 
 /* uprobe 3 */
 static const char *check_uprobe(const char *out)
 {
-	return strcmp(out, uprobe_want) ? fail("got \"%s\", want \"%s\"", out, uprobe_want)
-					: NULL;
+	return strcmp(out, uprobe_want) ? fail("got \"%s\", want \"%s\"", out, uprobe_want) : NULL;
 }
 
 /* profile 300 10: about 30 CPU-clock samples (one per 10 ms of CPU time),
@@ -262,8 +261,8 @@ static const char *check_profile(const char *out)
 {
 	unsigned long long samples, in_burn, distinct;
 
-	if (sscanf(out, "samples: %llu\nin burn(): %llu\ndistinct ips: %llu\n", &samples,
-		   &in_burn, &distinct) != 3)
+	if (sscanf(out, "samples: %llu\nin burn(): %llu\ndistinct ips: %llu\n", &samples, &in_burn,
+		   &distinct) != 3)
 		return fail("unexpected output \"%s\"", out);
 	if (samples < 15 || samples > 60)
 		return fail("%llu samples for 300 ms of CPU time at 100 Hz", samples);
@@ -311,10 +310,8 @@ struct app {
 };
 
 static const struct app apps[] = {
-	{ "minimal", "3", check_minimal, NULL },
-	{ "bootstrap", "", check_bootstrap, NULL },
-	{ "uprobe", "3", check_uprobe, NULL },
-	{ "profile", "300 10", check_profile, NULL },
+	{ "minimal", "3", check_minimal, NULL },      { "bootstrap", "", check_bootstrap, NULL },
+	{ "uprobe", "3", check_uprobe, NULL },	      { "profile", "300 10", check_profile, NULL },
 	{ "syscount", "1000", check_syscount, NULL },
 };
 
@@ -380,15 +377,19 @@ static void launch_app(const char *name)
 		return;
 	if (a->launch_missing) {
 		test_skip("userbpf launch lacks %s (%s)", a->launch_missing,
-			  first_line(r.err[0] ? r.err : bad ? bad : "no output", line,
-				     sizeof(line)));
+			  first_line(r.err[0] ? r.err :
+				     bad      ? bad :
+						"no output",
+				     line, sizeof(line)));
 		return;
 	}
 	if (bad)
 		test_fail(__FILE__, __LINE__, "%s under launch: %s", name, bad);
 	else
-		test_fail(__FILE__, __LINE__, "%s under launch: status 0x%x, stdout \"%s\", "
-			  "stderr \"%s\"", name, r.status, r.out, r.err);
+		test_fail(__FILE__, __LINE__,
+			  "%s under launch: status 0x%x, stdout \"%s\", "
+			  "stderr \"%s\"",
+			  name, r.status, r.out, r.err);
 }
 
 /* The oracle: the same binary as root with real libbpf and kernel. */
@@ -407,14 +408,16 @@ static void kernel_app(const char *name)
 	}
 	snprintf(cmd, sizeof(cmd), "%s/apps/%s %s", test_build_dir(), name, a->args);
 	run_cmd(cmd, false, NULL, &r);
-	if (!exited_ok(&r) && (strstr(r.err, "Operation not permitted") ||
-			       strstr(r.err, "Permission denied"))) {
+	if (!exited_ok(&r) &&
+	    (strstr(r.err, "Operation not permitted") || strstr(r.err, "Permission denied"))) {
 		test_skip("the kernel refuses: %s", first_line(r.err, line, sizeof(line)));
 		return;
 	}
 	if (!exited_ok(&r)) {
-		test_fail(__FILE__, __LINE__, "%s on the kernel: status 0x%x, stdout \"%s\", "
-			  "stderr \"%s\"", name, r.status, r.out, r.err);
+		test_fail(__FILE__, __LINE__,
+			  "%s on the kernel: status 0x%x, stdout \"%s\", "
+			  "stderr \"%s\"",
+			  name, r.status, r.out, r.err);
 		return;
 	}
 	bad = a->check(r.out);
@@ -422,16 +425,46 @@ static void kernel_app(const char *name)
 		test_fail(__FILE__, __LINE__, "%s on the kernel: %s", name, bad);
 }
 
-TEST(apps_launch_minimal) { launch_app("minimal"); }
-TEST(apps_launch_bootstrap) { launch_app("bootstrap"); }
-TEST(apps_launch_uprobe) { launch_app("uprobe"); }
-TEST(apps_launch_profile) { launch_app("profile"); }
-TEST(apps_launch_syscount) { launch_app("syscount"); }
-TEST(apps_kernel_minimal) { kernel_app("minimal"); }
-TEST(apps_kernel_bootstrap) { kernel_app("bootstrap"); }
-TEST(apps_kernel_uprobe) { kernel_app("uprobe"); }
-TEST(apps_kernel_profile) { kernel_app("profile"); }
-TEST(apps_kernel_syscount) { kernel_app("syscount"); }
+TEST(apps_launch_minimal)
+{
+	launch_app("minimal");
+}
+TEST(apps_launch_bootstrap)
+{
+	launch_app("bootstrap");
+}
+TEST(apps_launch_uprobe)
+{
+	launch_app("uprobe");
+}
+TEST(apps_launch_profile)
+{
+	launch_app("profile");
+}
+TEST(apps_launch_syscount)
+{
+	launch_app("syscount");
+}
+TEST(apps_kernel_minimal)
+{
+	kernel_app("minimal");
+}
+TEST(apps_kernel_bootstrap)
+{
+	kernel_app("bootstrap");
+}
+TEST(apps_kernel_uprobe)
+{
+	kernel_app("uprobe");
+}
+TEST(apps_kernel_profile)
+{
+	kernel_app("profile");
+}
+TEST(apps_kernel_syscount)
+{
+	kernel_app("syscount");
+}
 
 /* Without launch, as an ordinary user, the kernel refuses the same
  * binary: the launch runs above are userbpf's doing. */
@@ -467,8 +500,8 @@ TEST(apps_embed_uprobe)
 	snprintf(cmd, sizeof(cmd), "%s/apps/uprobe_embed 3", test_build_dir());
 	run_cmd(cmd, true, NULL, &r);
 	if (!exited_ok(&r))
-		test_fail(__FILE__, __LINE__, "status 0x%x, stdout \"%s\", stderr \"%s\"",
-			  r.status, r.out, r.err);
+		test_fail(__FILE__, __LINE__, "status 0x%x, stdout \"%s\", stderr \"%s\"", r.status,
+			  r.out, r.err);
 	ASSERT_STREQ(r.out, uprobe_want);
 	ASSERT_TRUE(!strstr(r.out, "libbpf"));
 }
@@ -486,8 +519,8 @@ TEST(apps_embed_minimal)
 	snprintf(cmd, sizeof(cmd), "%s/apps/minimal_embed 3", test_build_dir());
 	run_cmd(cmd, true, NULL, &r);
 	if (!exited_ok(&r)) {
-		test_fail(__FILE__, __LINE__, "status 0x%x, stdout \"%s\", stderr \"%s\"",
-			  r.status, r.out, r.err);
+		test_fail(__FILE__, __LINE__, "status 0x%x, stdout \"%s\", stderr \"%s\"", r.status,
+			  r.out, r.err);
 		return;
 	}
 	bad = check_minimal(r.out);
@@ -508,8 +541,8 @@ TEST(apps_embed_profile)
 	snprintf(cmd, sizeof(cmd), "%s/apps/profile_embed 300 10", test_build_dir());
 	run_cmd(cmd, true, NULL, &r);
 	if (!exited_ok(&r)) {
-		test_fail(__FILE__, __LINE__, "status 0x%x, stdout \"%s\", stderr \"%s\"",
-			  r.status, r.out, r.err);
+		test_fail(__FILE__, __LINE__, "status 0x%x, stdout \"%s\", stderr \"%s\"", r.status,
+			  r.out, r.err);
 		return;
 	}
 	bad = check_profile(r.out);
@@ -564,14 +597,16 @@ TEST(apps_gen_skeleton_compiles)
 		f = fopen(path, "w");
 		if (!f)
 			break;
-		fprintf(f, "%s#include \"%s.h\"\n"
+		fprintf(f,
+			"%s#include \"%s.h\"\n"
 			"void check(struct %s *s);\n"
 			"void check(struct %s *s) { %s__assert(s); }\n",
 			objs[i].pre, name, name, name, name);
 		fclose(f);
-		snprintf(cmd, sizeof(cmd), "cc -std=gnu11 -Wall -Wextra -Werror -Wmissing-prototypes "
-			 "-Iinclude -Iexamples/apps -Itests/apps -I%s -c %s -o %s/%s.o", tmp, path,
-			 tmp, name);
+		snprintf(cmd, sizeof(cmd),
+			 "cc -std=gnu11 -Wall -Wextra -Werror -Wmissing-prototypes "
+			 "-Iinclude -Iexamples/apps -Itests/apps -I%s -c %s -o %s/%s.o",
+			 tmp, path, tmp, name);
 		run_cmd(cmd, false, NULL, &r);
 		test_result(objs[i].obj, exited_ok(&r), "%s", r.err);
 	}
@@ -659,10 +694,11 @@ TEST(apps_gen_skeleton_globals)
 	fputs(gen_driver, f);
 	fclose(f);
 	/* the shared library under its soname, next to the driver */
-	snprintf(cmd, sizeof(cmd), "cp %s/libuserbpf.so %s/libuserbpf.so.0 && "
+	snprintf(cmd, sizeof(cmd),
+		 "cp %s/libuserbpf.so %s/libuserbpf.so.0 && "
 		 "cc -std=gnu11 -Wall -Wextra -Werror %s -Iinclude -Itests/apps "
-		 "-I%s %s -o %s/driver -L%s -luserbpf -Wl,-rpath,%s", lib, tmp, SANITIZE_FLAGS,
-		 tmp, path, tmp, lib, tmp);
+		 "-I%s %s -o %s/driver -L%s -luserbpf -Wl,-rpath,%s",
+		 lib, tmp, SANITIZE_FLAGS, tmp, path, tmp, lib, tmp);
 	run_cmd(cmd, false, NULL, &r);
 	if (!exited_ok(&r)) {
 		test_fail(__FILE__, __LINE__, "driver does not build: %s", r.err);
@@ -673,17 +709,17 @@ TEST(apps_gen_skeleton_globals)
 	run_cmd(cmd, true, NULL, &r);
 	remove_tmp(tmp);
 	if (!exited_ok(&r))
-		test_fail(__FILE__, __LINE__, "driver: status 0x%x, stderr \"%s\"", r.status, r.err);
+		test_fail(__FILE__, __LINE__, "driver: status 0x%x, stderr \"%s\"", r.status,
+			  r.err);
 	/* 40 + 1000 + 6 + 3 + 7 + 3 + 9 = 1068, doubled (MODE_MUL);
 	 * then 40 + 1000 + 100 + 3 + 0 + 3 + 9 = 1155, doubled */
-	ASSERT_STREQ(r.out,
-		     "data counter=5 msg=hi arr=1,2,3,4 custom=7,3\n"
-		     "rodata a=1 name=cfg limit=10 mode=1 enabled=1\n"
-		     "retval 2 result 2136\n"
-		     "pairs[1] x=1 y=40 flag=Z\n"
-		     "retval 2 result 2310\n"
-		     "pairs[1] x=2\n"
-		     "links (nil) maps counts .data.custom .bss\n");
+	ASSERT_STREQ(r.out, "data counter=5 msg=hi arr=1,2,3,4 custom=7,3\n"
+			    "rodata a=1 name=cfg limit=10 mode=1 enabled=1\n"
+			    "retval 2 result 2136\n"
+			    "pairs[1] x=1 y=40 flag=Z\n"
+			    "retval 2 result 2310\n"
+			    "pairs[1] x=2\n"
+			    "links (nil) maps counts .data.custom .bss\n");
 }
 
 TEST(apps_gen_skeleton_usage)
@@ -735,16 +771,20 @@ TEST(apps_install_pkg_config)
 	if (!app_built("uprobe"))
 		return;
 	make_tmp(tmp, sizeof(tmp), "install");
-	snprintf(cmd, sizeof(cmd), "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s "
-		 "--no-print-directory install PREFIX=%s/usr", tmp);
+	snprintf(cmd, sizeof(cmd),
+		 "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s "
+		 "--no-print-directory install PREFIX=%s/usr",
+		 tmp);
 	run_cmd(cmd, false, NULL, &r);
 	if (!exited_ok(&r)) {
 		test_fail(__FILE__, __LINE__, "make install: %s", r.err);
 		remove_tmp(tmp);
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "PKG_CONFIG_PATH=%s/usr/lib/pkgconfig pkg-config --cflags "
-		 "--libs userbpf", tmp);
+	snprintf(cmd, sizeof(cmd),
+		 "PKG_CONFIG_PATH=%s/usr/lib/pkgconfig pkg-config --cflags "
+		 "--libs userbpf",
+		 tmp);
 	run_cmd(cmd, false, NULL, &r);
 	if (!exited_ok(&r) || !strstr(r.out, "-luserbpf") || !strstr(r.out, tmp)) {
 		test_fail(__FILE__, __LINE__, "pkg-config: \"%s\" \"%s\"", r.out, r.err);
@@ -770,8 +810,10 @@ TEST(apps_install_pkg_config)
 	if (!exited_ok(&r) || strcmp(r.out, uprobe_want))
 		test_fail(__FILE__, __LINE__, "installed uprobe_embed: \"%s\" \"%s\"", r.out,
 			  r.err);
-	snprintf(cmd, sizeof(cmd), "%s/usr/bin/userbpf launch --domain apps_inst_%d -- "
-		 "%s/apps/uprobe 3", tmp, (int)getpid(), b);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/usr/bin/userbpf launch --domain apps_inst_%d -- "
+		 "%s/apps/uprobe 3",
+		 tmp, (int)getpid(), b);
 	run_cmd(cmd, true, tmp, &r);
 	if (!exited_ok(&r) || strcmp(r.out, uprobe_want))
 		test_fail(__FILE__, __LINE__, "installed launch: \"%s\" \"%s\"", r.out, r.err);
@@ -797,14 +839,16 @@ TEST(apps_fallback_vmlinux_builds)
 	}
 	make_tmp(tmp, sizeof(tmp), "fallback");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(cmd, sizeof(cmd),
-			 "clang -g -O2 -target bpf -D__TARGET_ARCH_x86 "
-			 "-Iexamples/apps/vmlinux_fallback -Iexamples/apps -Wall -Werror "
-			 "-c examples/apps/%s.bpf.c -o %s/%s.bpf.o && %s/userbpf verify %s/%s.bpf.o",
-			 names[i], tmp, names[i], test_build_dir(), tmp, names[i]);
+		snprintf(
+			cmd, sizeof(cmd),
+			"clang -g -O2 -target bpf -D__TARGET_ARCH_x86 "
+			"-Iexamples/apps/vmlinux_fallback -Iexamples/apps -Wall -Werror "
+			"-c examples/apps/%s.bpf.c -o %s/%s.bpf.o && %s/userbpf verify %s/%s.bpf.o",
+			names[i], tmp, names[i], test_build_dir(), tmp, names[i]);
 		run_cmd(cmd, false, NULL, &r);
-		test_result(names[i], exited_ok(&r) && strstr(r.out, ": accepted") &&
-				      !strstr(r.out, "rejected"),
+		test_result(names[i],
+			    exited_ok(&r) && strstr(r.out, ": accepted") &&
+				    !strstr(r.out, "rejected"),
 			    "%s%s", r.out, r.err);
 	}
 	remove_tmp(tmp);

@@ -78,9 +78,10 @@ TEST(core_embed)
 	}
 	n = (size_t)snprintf(cmd, sizeof(cmd), "%s %s/embed.bpf.o", bin, core_dir());
 	/* examples that load in the core, then one that needs a host-only map */
-	static const char *const examples[] = { "minimal", "log2_hist", "loops", "tail_calls",
-						"call_chain", "lpm_route", "map_in_map",
-						"rodata_config", "flow_table", "helpers_tour" };
+	static const char *const examples[] = { "minimal",     "log2_hist",	"loops",
+						"tail_calls",  "call_chain",	"lpm_route",
+						"map_in_map",  "rodata_config", "flow_table",
+						"helpers_tour" };
 	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
 		char path[600];
 
@@ -94,7 +95,8 @@ TEST(core_embed)
 	for (size_t i = 0; i < sizeof(host_only) / sizeof(host_only[0]); i++) {
 		char path[600];
 
-		snprintf(path, sizeof(path), "%s/examples/%s.bpf.o", test_build_dir(), host_only[i]);
+		snprintf(path, sizeof(path), "%s/examples/%s.bpf.o", test_build_dir(),
+			 host_only[i]);
 		if (!access(path, R_OK))
 			n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " %s", path);
 	}
@@ -115,17 +117,19 @@ TEST(core_embed)
 
 /* ==== The core's C library against glibc ==== */
 
-#define CMP_FMT(FMT, ...)                                                          \
-	do {                                                                       \
-		char a_[160], b_[160];                                             \
-		int na_ = ub_snprintf(a_, sizeof(a_), FMT, __VA_ARGS__);          \
-		int nb_ = snprintf(b_, sizeof(b_), FMT, __VA_ARGS__);             \
-		if (na_ != nb_ || strcmp(a_, b_)) {                                \
-			test_fail(__FILE__, __LINE__, "format \"%s\": core \"%s\" (%d), " \
-				  "libc \"%s\" (%d)", FMT, a_, na_, b_, nb_);       \
-			return;                                                    \
-		}                                                                  \
-		cases++;                                                           \
+#define CMP_FMT(FMT, ...)                                                                          \
+	do {                                                                                       \
+		char a_[160], b_[160];                                                             \
+		int na_ = ub_snprintf(a_, sizeof(a_), FMT, __VA_ARGS__);                           \
+		int nb_ = snprintf(b_, sizeof(b_), FMT, __VA_ARGS__);                              \
+		if (na_ != nb_ || strcmp(a_, b_)) {                                                \
+			test_fail(__FILE__, __LINE__,                                              \
+				  "format \"%s\": core \"%s\" (%d), "                              \
+				  "libc \"%s\" (%d)",                                              \
+				  FMT, a_, na_, b_, nb_);                                          \
+			return;                                                                    \
+		}                                                                                  \
+		cases++;                                                                           \
 	} while (0)
 
 TEST(core_snprintf)
@@ -140,11 +144,11 @@ TEST(core_snprintf)
 	CMP_FMT("%lx %lu %ld", 0xfffffffffffffffful, ULONG_MAX, LONG_MIN);
 	CMP_FMT("%llx %#llx %lld %llu", 0x123456789abcdefull, 0ull, LLONG_MIN, ULLONG_MAX);
 	CMP_FMT("%hhx %hhd %hx %hd", 0x1ff, 0xff, 0x1ffff, 0xffff);
-	CMP_FMT("%zu %zd %zx %td %jd", (size_t)12345, (ssize_t)-3, (size_t)0xabc,
-		(ptrdiff_t)-9, (intmax_t)-99);
+	CMP_FMT("%zu %zd %zx %td %jd", (size_t)12345, (ssize_t)-3, (size_t)0xabc, (ptrdiff_t)-9,
+		(intmax_t)-99);
 	CMP_FMT("%.3d|%.0d|%8.3x|%-8.3x|%8.3d", 5, 0, 10u, 10u, -5);
-	CMP_FMT("%s|%10s|%-10s|%.2s|%*s|%-*s|%.*s", "abc", "abc", "abc", "abc", 6, "ab", 6, "ab",
-		1, "xyz");
+	CMP_FMT("%s|%10s|%-10s|%.2s|%*s|%-*s|%.*s", "abc", "abc", "abc", "abc", 6, "ab", 6, "ab", 1,
+		"xyz");
 	CMP_FMT("%c%c|%3c|%-3c|%%", 'a', 'b', 'c', 'd');
 	CMP_FMT("%p %p", (void *)&x, (void *)0);
 	CMP_FMT("%*d|%-*d", -6, 1, 4, 2);
@@ -163,12 +167,27 @@ TEST(core_strto)
 		const char *s;
 		int base;
 	} cases[] = {
-		{ "0", 10 }, { "  42xyz", 10 }, { "-17", 10 }, { "+9", 0 }, { "0x1F", 0 },
-		{ "0x1F", 16 }, { "1F", 16 }, { "017", 0 }, { "08", 0 }, { "0x", 0 },
-		{ "z", 36 }, { "18446744073709551615", 10 }, { "18446744073709551616", 10 },
-		{ "-1", 10 }, { "9223372036854775807", 10 }, { "9223372036854775808", 10 },
-		{ "-9223372036854775808", 10 }, { "-9223372036854775809", 10 }, { "", 10 },
-		{ "  -", 10 }, { "777", 8 },
+		{ "0", 10 },
+		{ "  42xyz", 10 },
+		{ "-17", 10 },
+		{ "+9", 0 },
+		{ "0x1F", 0 },
+		{ "0x1F", 16 },
+		{ "1F", 16 },
+		{ "017", 0 },
+		{ "08", 0 },
+		{ "0x", 0 },
+		{ "z", 36 },
+		{ "18446744073709551615", 10 },
+		{ "18446744073709551616", 10 },
+		{ "-1", 10 },
+		{ "9223372036854775807", 10 },
+		{ "9223372036854775808", 10 },
+		{ "-9223372036854775808", 10 },
+		{ "-9223372036854775809", 10 },
+		{ "", 10 },
+		{ "  -", 10 },
+		{ "777", 8 },
 	};
 	size_t i;
 
@@ -184,7 +203,8 @@ TEST(core_strto)
 		unsigned long ulb = strtoul(cases[i].s, NULL, cases[i].base);
 
 		if (ua != ub || sa != sb || la != lb || ula != ulb || ea != eb) {
-			test_fail(__FILE__, __LINE__, "\"%s\" base %d: core %llu/%lld/%td, libc %llu/%lld/%td",
+			test_fail(__FILE__, __LINE__,
+				  "\"%s\" base %d: core %llu/%lld/%td, libc %llu/%lld/%td",
 				  cases[i].s, cases[i].base, ua, sa, ea - cases[i].s, ub, sb,
 				  eb - cases[i].s);
 			return;

@@ -45,8 +45,7 @@ int ctx_regs(struct pt_regs___mini *regs)
 	out[OUT_DI_EXISTS] = bpf_core_field_exists(regs->di);
 	out[OUT_IP_SIZE] = bpf_core_field_size(regs->ip);
 	out[OUT_TASK_EXISTS] = bpf_core_type_exists(struct task_struct___mini);
-	out[OUT_MISSING_EXISTS] = bpf_core_field_exists(struct pt_regs___missing,
-							no_such_reg);
+	out[OUT_MISSING_EXISTS] = bpf_core_field_exists(struct pt_regs___missing, no_such_reg);
 	return 0;
 }
 

@@ -75,16 +75,38 @@ enum types_out {
 
 /* loadtime.bpf.c: slots of lt_out[] in .bss */
 enum lt_out_slot {
-	LT_PID, LT_U8, LT_S16, LT_U64, LT_VERBOSE, LT_MODE, LT_COMM0, LT_COMM15,
-	LT_COUNTER, LT_NR
+	LT_PID,
+	LT_U8,
+	LT_S16,
+	LT_U64,
+	LT_VERBOSE,
+	LT_MODE,
+	LT_COMM0,
+	LT_COMM15,
+	LT_COUNTER,
+	LT_NR
 };
 #define LT_TAIL_RET 55
 
 /* vmlinux_task.bpf.c: slots of tk_out[] in .bss */
 enum tk_out_slot {
-	TK_PID, TK_TGID, TK_PPID, TK_LEADER, TK_START, TK_EXIT, TK_FLAGS, TK_MM,
-	TK_PIDTGID, TK_NS_RET, TK_NS_PID, TK_NS_TGID, TK_CGROUP, TK_BTF_PID,
-	TK_BTF_PPID, TK_BTF_MM, TK_NR
+	TK_PID,
+	TK_TGID,
+	TK_PPID,
+	TK_LEADER,
+	TK_START,
+	TK_EXIT,
+	TK_FLAGS,
+	TK_MM,
+	TK_PIDTGID,
+	TK_NS_RET,
+	TK_NS_PID,
+	TK_NS_TGID,
+	TK_CGROUP,
+	TK_BTF_PID,
+	TK_BTF_PPID,
+	TK_BTF_MM,
+	TK_NR
 };
 
 #endif

@@ -62,7 +62,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 2);
 	__uint(key_size, sizeof(__u32));
-	__array(values, int (void *));
+	__array(values, int(void *));
 } lt_jmp SEC(".maps") = {
 	.values = { [1] = (void *)&lt_tail_target },
 };

@@ -49,7 +49,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 4);
 	__uint(key_size, 4);
-	__array(values, int (void *));
+	__array(values, int(void *));
 } jmp_table SEC(".maps") = {
 	.values = { [1] = (void *)&tail_1, [3] = (void *)&tail_3 },
 };

@@ -64,8 +64,11 @@ int not_autoloaded(struct __sk_buff *skb)
 	return 1;
 }
 
-#define TRIVIAL(SEC_NAME, NAME)                                                 \
-	SEC(SEC_NAME) int NAME(void *ctx) { return 0; }
+#define TRIVIAL(SEC_NAME, NAME)                                                                    \
+	SEC(SEC_NAME) int NAME(void *ctx)                                                          \
+	{                                                                                          \
+		return 0;                                                                          \
+	}
 
 TRIVIAL("socket", sock)
 TRIVIAL("classifier", cls)

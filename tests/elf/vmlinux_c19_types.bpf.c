@@ -23,11 +23,11 @@ int core_types(void *ctx)
 	tout[TOUT_ENTRY_MATCH] = bpf_core_type_matches(struct trace_entry);
 	tout[TOUT_LOCAL_ID] = bpf_core_type_id_local(struct pt_regs);
 	tout[TOUT_TARGET_ID] = bpf_core_type_id_kernel(struct pt_regs);
-	tout[TOUT_ENUM64_EXISTS] = bpf_core_enum_value_exists(
-		enum perf_callchain_context, PERF_CONTEXT_USER);
+	tout[TOUT_ENUM64_EXISTS] =
+		bpf_core_enum_value_exists(enum perf_callchain_context, PERF_CONTEXT_USER);
 	if (tout[TOUT_ENUM64_EXISTS])
-		tout[TOUT_ENUM64] = bpf_core_enum_value(enum perf_callchain_context,
-							PERF_CONTEXT_USER);
+		tout[TOUT_ENUM64] =
+			bpf_core_enum_value(enum perf_callchain_context, PERF_CONTEXT_USER);
 	return 0;
 }
 

@@ -56,8 +56,7 @@ int core_consts(void *ctx)
 	cout[i++] = bpf_core_type_exists(struct task_struct___flavor);
 	cout[i++] = bpf_core_enum_value_exists(enum bpf_map_type___flavor,
 					       BPF_MAP_TYPE_RINGBUF___flavor);
-	cout[i++] = bpf_core_enum_value(enum bpf_map_type___flavor,
-					BPF_MAP_TYPE_RINGBUF___flavor);
+	cout[i++] = bpf_core_enum_value(enum bpf_map_type___flavor, BPF_MAP_TYPE_RINGBUF___flavor);
 	cout[i++] = bpf_core_enum_value_exists(enum bpf_map_type___flavor,
 					       BPF_MAP_TYPE_NO_SUCH___flavor);
 	cout[i++] = bpf_core_enum_value(enum bpf_map_type, BPF_MAP_TYPE_BLOOM_FILTER);

@@ -35,8 +35,7 @@ int BPF_KPROBE(core_regs, int dfd, const char *filename)
 		out[OUT_RINGBUF_VALUE] =
 			bpf_core_enum_value(enum bpf_map_type, BPF_MAP_TYPE_RINGBUF);
 	out[OUT_TGID_OFF] = bpf_core_field_offset(struct task_struct, tgid);
-	out[OUT_MISSING_EXISTS] =
-		bpf_core_field_exists(struct pt_regs___missing, no_such_reg);
+	out[OUT_MISSING_EXISTS] = bpf_core_field_exists(struct pt_regs___missing, no_such_reg);
 	return 0;
 }
 

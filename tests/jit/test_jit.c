@@ -54,15 +54,21 @@ static size_t row_program(int op, struct userbpf_insn *out)
 	if (op == ISA_CALLX)
 		in.dst_reg = 1;
 	switch (row->match) {
-	case M_OFF: in.off = (int16_t)row->mval; break;
-	case M_IMM: in.imm = row->mval; break;
-	case M_SRC: in.src_reg = (uint8_t)row->mval; break;
+	case M_OFF:
+		in.off = (int16_t)row->mval;
+		break;
+	case M_IMM:
+		in.imm = row->mval;
+		break;
+	case M_SRC:
+		in.src_reg = (uint8_t)row->mval;
+		break;
 	}
 	out[n++] = in;
 	if (row->flags & F_LDDW)
 		out[n++] = (struct userbpf_insn){ .imm = 0 };
-	out[n++] = (struct userbpf_insn){ .code = 0xb7 };	/* r0 = 0 */
-	out[n++] = (struct userbpf_insn){ .code = 0x95 };	/* exit */
+	out[n++] = (struct userbpf_insn){ .code = 0xb7 }; /* r0 = 0 */
+	out[n++] = (struct userbpf_insn){ .code = 0x95 }; /* exit */
 	return n;
 }
 
@@ -82,8 +88,8 @@ TEST(jit_every_row_has_an_emitter)
 	return;
 #endif
 	for (op = 0; op < ISA_OP_COUNT; op++) {
-		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = fake_ld_imm64,
-			     .err_buf = err, .err_buf_sz = sizeof(err));
+		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = fake_ld_imm64, .err_buf = err,
+			     .err_buf_sz = sizeof(err));
 		size_t n = row_program(op, insns);
 		struct userbpf_prog *p = userbpf_prog__new(insns, n, &po);
 		long start, end;
@@ -170,10 +176,12 @@ static void generated_match(unsigned n, bool blind, uint64_t seed)
 			    memcmp(a, b, p.pkt_len) || userbpf_prog__jit_blinded(prog) != blind) {
 				test_fail(__FILE__, __LINE__,
 					  "%s program %u%s: interp %d r0 0x%" PRIx64 " vs jit %d "
-					  "r0 0x%" PRIx64 " (%s)%s", oracle_mix_name((enum oracle_mix)mix),
-					  i, blind ? " (blinded)" : "", ca, ra, cb, rb,
+					  "r0 0x%" PRIx64 " (%s)%s",
+					  oracle_mix_name((enum oracle_mix)mix), i,
+					  blind ? " (blinded)" : "", ca, ra, cb, rb,
 					  userbpf_prog__jit_error(prog) ?
-					  userbpf_prog__jit_error(prog) : "compiled",
+						  userbpf_prog__jit_error(prog) :
+						  "compiled",
 					  memcmp(a, b, p.pkt_len) ? ", memory differs" : "");
 				userbpf_prog__free(prog);
 				return;
@@ -221,30 +229,28 @@ static bool has_bytes(const uint8_t *p, size_t n, const void *v, size_t vn)
  */
 TEST(jit_blinding_hides_every_immediate)
 {
-	static const char src[] =
-		"r0 = 0x41424344\n"
-		"w1 = 0x45464748\n"
-		"r0 += 0x494a4b4c\n"
-		"w1 ^= 0x4d4e4f50\n"
-		"r0 *= 0x51525354\n"
-		"r0 /= 0x55565758\n"
-		"if r1 == 0x595a5b5c goto +1\n"
-		"r0 |= 0x5d5e5f60\n"
-		"if w1 & 0x61626364 goto +1\n"
-		"r0 &= 0x65666768\n"
-		"*(u32 *)(r10 - 8) = 0x696a6b6c\n"
-		"*(u64 *)(r10 - 16) = 0x6d6e6f70\n"
-		"r2 = *(u32 *)(r10 - 8)\n"
-		"r0 += r2\n"
-		"r2 = *(u64 *)(r10 - 16)\n"
-		"r0 += r2\n"
-		"r3 = 0x7172737475767778 ll\n"
-		"r0 += r3\n"
-		"exit\n";
+	static const char src[] = "r0 = 0x41424344\n"
+				  "w1 = 0x45464748\n"
+				  "r0 += 0x494a4b4c\n"
+				  "w1 ^= 0x4d4e4f50\n"
+				  "r0 *= 0x51525354\n"
+				  "r0 /= 0x55565758\n"
+				  "if r1 == 0x595a5b5c goto +1\n"
+				  "r0 |= 0x5d5e5f60\n"
+				  "if w1 & 0x61626364 goto +1\n"
+				  "r0 &= 0x65666768\n"
+				  "*(u32 *)(r10 - 8) = 0x696a6b6c\n"
+				  "*(u64 *)(r10 - 16) = 0x6d6e6f70\n"
+				  "r2 = *(u32 *)(r10 - 8)\n"
+				  "r0 += r2\n"
+				  "r2 = *(u64 *)(r10 - 16)\n"
+				  "r0 += r2\n"
+				  "r3 = 0x7172737475767778 ll\n"
+				  "r0 += r3\n"
+				  "exit\n";
 	static const uint32_t imms[] = {
-		0x41424344, 0x45464748, 0x494a4b4c, 0x4d4e4f50, 0x51525354, 0x55565758,
-		0x595a5b5c, 0x5d5e5f60, 0x61626364, 0x65666768, 0x696a6b6c, 0x6d6e6f70,
-		0x75767778, 0x71727374,
+		0x41424344, 0x45464748, 0x494a4b4c, 0x4d4e4f50, 0x51525354, 0x55565758, 0x595a5b5c,
+		0x5d5e5f60, 0x61626364, 0x65666768, 0x696a6b6c, 0x6d6e6f70, 0x75767778, 0x71727374,
 	};
 	uint64_t r[3] = { 0 };
 	int blind;
@@ -259,8 +265,9 @@ TEST(jit_blinding_hides_every_immediate)
 		const uint8_t *code;
 		size_t cnt, size, i;
 		char aerr[128];
-		USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_UNCHECKED |
-			     (blind == 2 ? USERBPF_RUN_INTERPRETER : 0));
+		USERBPF_OPTS(userbpf_run_opts, o,
+			     .flags = USERBPF_RUN_UNCHECKED |
+				      (blind == 2 ? USERBPF_RUN_INTERPRETER : 0));
 
 		ASSERT_EQ(userbpf_asm(src, &insns, &cnt, aerr, sizeof(aerr)), 0);
 		p = userbpf_prog__new(insns, cnt, NULL);
@@ -292,17 +299,16 @@ TEST(jit_blinding_hides_every_immediate)
 
 /* ==== Run-time errors, both engines ==== */
 
-static int run_src(const char *src, uint32_t flags, void *data, size_t data_size,
-		   uint64_t *r0, char *err, size_t err_sz, int *jited)
+static int run_src(const char *src, uint32_t flags, void *data, size_t data_size, uint64_t *r0,
+		   char *err, size_t err_sz, int *jited)
 {
 	struct userbpf_insn *insns;
 	struct userbpf_prog *p;
 	size_t cnt;
 	char aerr[256];
 	int rc;
-	USERBPF_OPTS(userbpf_run_opts, opts, .flags = USERBPF_RUN_UNCHECKED | flags,
-		     .data = data, .data_size = data_size, .ctx = data,
-		     .err_buf = err, .err_buf_sz = err_sz);
+	USERBPF_OPTS(userbpf_run_opts, opts, .flags = USERBPF_RUN_UNCHECKED | flags, .data = data,
+		     .data_size = data_size, .ctx = data, .err_buf = err, .err_buf_sz = err_sz);
 
 	rc = userbpf_asm(src, &insns, &cnt, aerr, sizeof(aerr));
 	if (rc)
@@ -318,8 +324,8 @@ static int run_src(const char *src, uint32_t flags, void *data, size_t data_size
 	return rc;
 }
 
-static void same_on_both(const char *src, void *data, size_t size, int want_rc,
-			 uint64_t want_r0, const char *want_msg)
+static void same_on_both(const char *src, void *data, size_t size, int want_rc, uint64_t want_r0,
+			 const char *want_msg)
 {
 	int engine;
 
@@ -327,15 +333,16 @@ static void same_on_both(const char *src, void *data, size_t size, int want_rc,
 		char err[256] = "";
 		uint64_t r0 = 0;
 		int jited = -1;
-		int rc = run_src(src, engine ? 0 : USERBPF_RUN_INTERPRETER, data, size, &r0,
-				 err, sizeof(err), &jited);
+		int rc = run_src(src, engine ? 0 : USERBPF_RUN_INTERPRETER, data, size, &r0, err,
+				 sizeof(err), &jited);
 
 		if (rc != want_rc || (!rc && r0 != want_r0) ||
 		    (want_msg && !strstr(err, want_msg)) || (HAVE_JIT && jited != engine)) {
 			test_fail(__FILE__, __LINE__,
-				  "%s: rc %d r0 %" PRIu64 " \"%s\" (jited %d), want rc %d r0 %"
-				  PRIu64 " \"%s\"", engine ? "jit" : "interp", rc, r0, err, jited,
-				  want_rc, want_r0, want_msg ? want_msg : "");
+				  "%s: rc %d r0 %" PRIu64
+				  " \"%s\" (jited %d), want rc %d r0 %" PRIu64 " \"%s\"",
+				  engine ? "jit" : "interp", rc, r0, err, jited, want_rc, want_r0,
+				  want_msg ? want_msg : "");
 			return;
 		}
 	}
@@ -350,7 +357,8 @@ TEST(jit_runtime_errors_match_interpreter)
 		     "call stack deeper than 8 frames at insn 4");
 	/* 7 nested calls are fine: r0 counts the frames */
 	same_on_both("r1 = 7\nr0 = 0\ncall +1\nexit\nr0 += 1\nr1 += -1\nif r1 == 0 goto +1\n"
-		     "call -4\nexit\n", NULL, 0, 0, 7, NULL);
+		     "call -4\nexit\n",
+		     NULL, 0, 0, 7, NULL);
 	/* callx of an id without a helper */
 	same_on_both("r0 = 0\nr5 = 100000\ncallx r5\nexit\n", NULL, 0, -EINVAL, 0,
 		     "callx to unknown helper at insn 2");
@@ -360,12 +368,10 @@ TEST(jit_runtime_errors_match_interpreter)
 	same_on_both("r0 = *(u16 *)skb[0]\nexit\n", NULL, 0, -EINVAL, 0,
 		     "packet load without packet data at insn 0");
 	same_on_both("r0 = *(u32 *)skb[2]\nexit\n", pkt, sizeof(pkt), 0, 0x03040506, NULL);
-	same_on_both("r1 = 3\nr0 = *(u16 *)skb[r1 + 1]\nexit\n", pkt, sizeof(pkt), 0, 0x0506,
+	same_on_both("r1 = 3\nr0 = *(u16 *)skb[r1 + 1]\nexit\n", pkt, sizeof(pkt), 0, 0x0506, NULL);
+	same_on_both("r6 = 9\nr0 = *(u32 *)skb[3]\nr0 = r6\nexit\n", pkt, sizeof(pkt), 0, 0, NULL);
+	same_on_both("r1 = -1\nr0 = *(u8 *)skb[r1 + 0]\nr0 = 5\nexit\n", pkt, sizeof(pkt), 0, 0,
 		     NULL);
-	same_on_both("r6 = 9\nr0 = *(u32 *)skb[3]\nr0 = r6\nexit\n", pkt, sizeof(pkt), 0, 0,
-		     NULL);
-	same_on_both("r1 = -1\nr0 = *(u8 *)skb[r1 + 0]\nr0 = 5\nexit\n", pkt, sizeof(pkt), 0,
-		     0, NULL);
 	/* an out-of-bounds packet load inside a BPF-to-BPF call ends everything */
 	same_on_both("call +2\nr0 = 77\nexit\nr0 = *(u8 *)skb[100]\nr0 = 1\nexit\n", pkt,
 		     sizeof(pkt), 0, 0, NULL);
@@ -445,8 +451,10 @@ static void no_exec_free(void *p, size_t size, void *cookie)
 /* A platform without executable memory: the program runs interpreted. */
 TEST(jit_falls_back_without_executable_memory)
 {
-	struct userbpf_platform plat = { .sz = sizeof(plat), .exec_alloc = no_exec_alloc,
-					 .exec_seal = no_exec_seal, .exec_free = no_exec_free };
+	struct userbpf_platform plat = { .sz = sizeof(plat),
+					 .exec_alloc = no_exec_alloc,
+					 .exec_seal = no_exec_seal,
+					 .exec_free = no_exec_free };
 	struct userbpf_platform dflt = { .sz = sizeof(dflt) };
 	struct userbpf_insn *insns;
 	struct userbpf_prog *p;
@@ -525,7 +533,9 @@ TEST(jit_engine_selection)
 TEST(jit_examples_run_natively)
 {
 	static const char *const objs[][2] = {
-		{ "tail_calls", "dispatch" }, { "loops", "iterate" }, { "call_chain", "checksum" },
+		{ "tail_calls", "dispatch" },
+		{ "loops", "iterate" },
+		{ "call_chain", "checksum" },
 	};
 	unsigned i;
 
@@ -632,13 +642,13 @@ TEST(jit_emitter_sizes)
 	ASSERT_EQ(insn_bytes("r0 = 9\nr0 s/= 3\nexit\n", 1), 17);
 	ASSERT_EQ(insn_bytes("r0 = 9\nr1 = 3\nr0 s/= r1\nexit\n", 2),
 		  17 - 3 + 3 + 2 + 4 + 2 + 2 + 2 + 2 + 3);
-	ASSERT_EQ(insn_bytes("r0 = 9\nr0 /= 0\nexit\n", 1), 2);	    /* xor eax, eax */
-	ASSERT_EQ(insn_bytes("r0 = 9\nr0 <<= 65\nexit\n", 1), 4);   /* shl rax, 1 */
+	ASSERT_EQ(insn_bytes("r0 = 9\nr0 /= 0\nexit\n", 1), 2);		  /* xor eax, eax */
+	ASSERT_EQ(insn_bytes("r0 = 9\nr0 <<= 65\nexit\n", 1), 4);	  /* shl rax, 1 */
 	ASSERT_EQ(insn_bytes("r0 = 9\nr4 = 3\nr0 <<= r4\nexit\n", 2), 3); /* shl rax, cl */
 	ASSERT_EQ(insn_bytes("r0 = 9\nif r0 == 0 goto +1\nr0 = 1\nexit\n", 1), 3 + 2);
 	ASSERT_EQ(insn_bytes("r0 = 9\nif r0 > 5 goto +0\nexit\n", 1), 0);
 	ASSERT_EQ(insn_bytes("r0 = 9\nr0 = r0\nexit\n", 1), 0);
-	ASSERT_EQ(insn_bytes("r0 = 0x7fffffff ll\nexit\n", 0), 5);  /* mov eax, imm32 */
+	ASSERT_EQ(insn_bytes("r0 = 0x7fffffff ll\nexit\n", 0), 5);   /* mov eax, imm32 */
 	ASSERT_EQ(insn_bytes("r0 = 0x123456789 ll\nexit\n", 0), 10); /* movabs */
 }
 
@@ -664,73 +674,72 @@ static int dl_resolve(void *cookie, unsigned src, int32_t imm, int32_t next, uin
  */
 TEST(jit_direct_map_lookups_match_interpreter)
 {
-	static const char src[] =
-		"r6 = 0\n"
-		"*(u32 *)(r10 - 4) = 2\n"
-		"r2 = r10\n"
-		"r2 += -4\n"
-		"r1 = map_fd(1) ll\n"
-		"call 1\n"			/* arr[2]: inline, hit */
-		"if r0 == 0 goto +2\n"
-		"r1 = *(u64 *)(r0 + 0)\n"
-		"r6 += r1\n"
-		"*(u32 *)(r10 - 4) = 4\n"
-		"r2 = r10\n"
-		"r2 += -4\n"
-		"r1 = map_fd(1) ll\n"
-		"call 1\n"			/* arr[4]: inline, out of range */
-		"if r0 != 0 goto +1\n"
-		"r6 += 1000\n"
-		"*(u32 *)(r10 - 4) = 3\n"
-		"r2 = r10\n"
-		"r2 += -4\n"
-		"r1 = map_fd(1) ll\n"
-		"call 1\n"			/* arr[3] += 5 through the pointer */
-		"if r0 == 0 goto +2\n"
-		"r1 = 5\n"
-		"lock *(u64 *)(r0 + 0) += r1\n"
-		"*(u32 *)(r10 - 4) = 7\n"
-		"r2 = r10\n"
-		"r2 += -4\n"
-		"r1 = map_fd(3) ll\n"
-		"call 1\n"			/* hsh[7]: direct call, hit */
-		"if r0 == 0 goto +2\n"
-		"r1 = *(u64 *)(r0 + 0)\n"
-		"r6 += r1\n"
-		"*(u32 *)(r10 - 4) = 9\n"
-		"r2 = r10\n"
-		"r2 += -4\n"
-		"r1 = map_fd(3) ll\n"
-		"call 1\n"			/* hsh[9]: direct call, miss */
-		"if r0 != 0 goto +1\n"
-		"r6 += 10000\n"
-		"*(u32 *)(r10 - 4) = 1\n"
-		"r2 = r10\n"
-		"r2 += -4\n"
-		"r1 = map_fd(2) ll\n"
-		"call 1\n"			/* pca[1]: direct call */
-		"if r0 == 0 goto +1\n"
-		"*(u64 *)(r0 + 0) = 77\n"
-		"*(u32 *)(r10 - 4) = 2\n"
-		"r2 = r10\n"
-		"r2 += -4\n"
-		"r1 = map_fd(1) ll\n"
-		"r7 = r1\n"
-		"r1 = r7\n"
-		"call 1\n"			/* r1 rewritten: the helper */
-		"if r0 == 0 goto +2\n"
-		"r1 = *(u64 *)(r0 + 0)\n"
-		"r6 += r1\n"
-		"r1 = map_fd(1) ll\n"
-		"r2 = r10\n"
-		"if r6 == 0 goto +0\n"
-		"r2 += -4\n"			/* a jump target: the helper */
-		"call 1\n"
-		"if r0 == 0 goto +2\n"
-		"r1 = *(u64 *)(r0 + 0)\n"
-		"r6 += r1\n"
-		"r0 = r6\n"
-		"exit\n";
+	static const char src[] = "r6 = 0\n"
+				  "*(u32 *)(r10 - 4) = 2\n"
+				  "r2 = r10\n"
+				  "r2 += -4\n"
+				  "r1 = map_fd(1) ll\n"
+				  "call 1\n" /* arr[2]: inline, hit */
+				  "if r0 == 0 goto +2\n"
+				  "r1 = *(u64 *)(r0 + 0)\n"
+				  "r6 += r1\n"
+				  "*(u32 *)(r10 - 4) = 4\n"
+				  "r2 = r10\n"
+				  "r2 += -4\n"
+				  "r1 = map_fd(1) ll\n"
+				  "call 1\n" /* arr[4]: inline, out of range */
+				  "if r0 != 0 goto +1\n"
+				  "r6 += 1000\n"
+				  "*(u32 *)(r10 - 4) = 3\n"
+				  "r2 = r10\n"
+				  "r2 += -4\n"
+				  "r1 = map_fd(1) ll\n"
+				  "call 1\n" /* arr[3] += 5 through the pointer */
+				  "if r0 == 0 goto +2\n"
+				  "r1 = 5\n"
+				  "lock *(u64 *)(r0 + 0) += r1\n"
+				  "*(u32 *)(r10 - 4) = 7\n"
+				  "r2 = r10\n"
+				  "r2 += -4\n"
+				  "r1 = map_fd(3) ll\n"
+				  "call 1\n" /* hsh[7]: direct call, hit */
+				  "if r0 == 0 goto +2\n"
+				  "r1 = *(u64 *)(r0 + 0)\n"
+				  "r6 += r1\n"
+				  "*(u32 *)(r10 - 4) = 9\n"
+				  "r2 = r10\n"
+				  "r2 += -4\n"
+				  "r1 = map_fd(3) ll\n"
+				  "call 1\n" /* hsh[9]: direct call, miss */
+				  "if r0 != 0 goto +1\n"
+				  "r6 += 10000\n"
+				  "*(u32 *)(r10 - 4) = 1\n"
+				  "r2 = r10\n"
+				  "r2 += -4\n"
+				  "r1 = map_fd(2) ll\n"
+				  "call 1\n" /* pca[1]: direct call */
+				  "if r0 == 0 goto +1\n"
+				  "*(u64 *)(r0 + 0) = 77\n"
+				  "*(u32 *)(r10 - 4) = 2\n"
+				  "r2 = r10\n"
+				  "r2 += -4\n"
+				  "r1 = map_fd(1) ll\n"
+				  "r7 = r1\n"
+				  "r1 = r7\n"
+				  "call 1\n" /* r1 rewritten: the helper */
+				  "if r0 == 0 goto +2\n"
+				  "r1 = *(u64 *)(r0 + 0)\n"
+				  "r6 += r1\n"
+				  "r1 = map_fd(1) ll\n"
+				  "r2 = r10\n"
+				  "if r6 == 0 goto +0\n"
+				  "r2 += -4\n" /* a jump target: the helper */
+				  "call 1\n"
+				  "if r0 == 0 goto +2\n"
+				  "r1 = *(u64 *)(r0 + 0)\n"
+				  "r6 += r1\n"
+				  "r0 = r6\n"
+				  "exit\n";
 	uint64_t r[2] = { 0, 0 }, a3[2] = { 0, 0 };
 	int engine;
 
@@ -741,8 +750,9 @@ TEST(jit_direct_map_lookups_match_interpreter)
 	for (engine = 0; engine < 2; engine++) {
 		USERBPF_OPTS(userbpf_map_create_opts, mo);
 		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = dl_resolve);
-		USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_UNCHECKED |
-			     (engine ? 0 : USERBPF_RUN_INTERPRETER));
+		USERBPF_OPTS(userbpf_run_opts, o,
+			     .flags = USERBPF_RUN_UNCHECKED |
+				      (engine ? 0 : USERBPF_RUN_INTERPRETER));
 		struct userbpf_insn *insns;
 		struct userbpf_prog *p;
 		uint32_t k;
@@ -752,7 +762,8 @@ TEST(jit_direct_map_lookups_match_interpreter)
 		int i;
 
 		dl_maps[0] = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "arr", 4, 8, 4, &mo);
-		dl_maps[1] = userbpf_map__create(USERBPF_MAP_TYPE_PERCPU_ARRAY, "pca", 4, 8, 4, &mo);
+		dl_maps[1] =
+			userbpf_map__create(USERBPF_MAP_TYPE_PERCPU_ARRAY, "pca", 4, 8, 4, &mo);
 		dl_maps[2] = userbpf_map__create(USERBPF_MAP_TYPE_HASH, "hsh", 4, 8, 8, &mo);
 		for (i = 0; i < 3; i++)
 			ASSERT_TRUE(dl_maps[i] != NULL);

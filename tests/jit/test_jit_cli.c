@@ -38,8 +38,8 @@ TEST(jit_cli_exec_engines)
 		char cmd[512], out[256];
 
 		snprintf(cmd, sizeof(cmd),
-			 "printf '%s' | %s/userbpf exec '01 02 03 04' --asm --engine %s 2>&1",
-			 prog, test_build_dir(), engines[i]);
+			 "printf '%s' | %s/userbpf exec '01 02 03 04' --asm --engine %s 2>&1", prog,
+			 test_build_dir(), engines[i]);
 		ASSERT_EQ(sh(cmd, out, sizeof(out)), 0);
 		ASSERT_STREQ(out, "0x1020304\n");
 	}
@@ -61,7 +61,8 @@ TEST(jit_cli_run_and_disasm_jited)
 	test_skip("no JIT back end for this machine");
 	return;
 #endif
-	snprintf(cmd, sizeof(cmd), "printf 'r0 = 7\\nr0 *= 6\\nexit\\n' | %s/userbpf asm - > "
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'r0 = 7\\nr0 *= 6\\nexit\\n' | %s/userbpf asm - > "
 		 "/tmp/userbpf-jit-cli.hex && %s/userbpf disasm --jited /tmp/userbpf-jit-cli.hex",
 		 test_build_dir(), test_build_dir());
 	ASSERT_EQ(sh(cmd, out, sizeof(out)), 0);
@@ -75,10 +76,11 @@ TEST(jit_cli_run_and_disasm_jited)
 	ASSERT_EQ(sh(cmd, out, sizeof(out)), 0);
 	ASSERT_TRUE(strstr(out, "checksum: ") != NULL);
 	ASSERT_TRUE(strstr(out, "call +") != NULL);
-	snprintf(cmd, sizeof(cmd), "head -c 64 /dev/zero > /tmp/userbpf-jit-cli.pkt && "
+	snprintf(cmd, sizeof(cmd),
+		 "head -c 64 /dev/zero > /tmp/userbpf-jit-cli.pkt && "
 		 "%s/userbpf run %s/examples/call_chain.bpf.o --prog checksum "
-		 "--data /tmp/userbpf-jit-cli.pkt --engine jit 2>&1", test_build_dir(),
-		 test_build_dir());
+		 "--data /tmp/userbpf-jit-cli.pkt --engine jit 2>&1",
+		 test_build_dir(), test_build_dir());
 	ASSERT_EQ(sh(cmd, out, sizeof(out)), 0);
 	unlink("/tmp/userbpf-jit-cli.pkt");
 	ASSERT_TRUE(strstr(out, "retval: 65535\n") != NULL);
@@ -93,12 +95,16 @@ TEST(jit_cli_run_hardened)
 	test_skip("no JIT back end for this machine");
 	return;
 #endif
-	snprintf(cmd, sizeof(cmd), "%s/userbpf run %s/examples/loops.bpf.o --prog iterate "
-		 "--engine jit --jit-harden 2>&1", test_build_dir(), test_build_dir());
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf run %s/examples/loops.bpf.o --prog iterate "
+		 "--engine jit --jit-harden 2>&1",
+		 test_build_dir(), test_build_dir());
 	ASSERT_EQ(sh(cmd, out, sizeof(out)), 0);
 	ASSERT_TRUE(strstr(out, "retval: 1500\n") != NULL);
-	snprintf(cmd, sizeof(cmd), "%s/userbpf run %s/examples/loops.bpf.o --prog iterate "
-		 "--engine interp 2>&1", test_build_dir(), test_build_dir());
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf run %s/examples/loops.bpf.o --prog iterate "
+		 "--engine interp 2>&1",
+		 test_build_dir(), test_build_dir());
 	ASSERT_EQ(sh(cmd, out, sizeof(out)), 0);
 	ASSERT_TRUE(strstr(out, "retval: 1500\n") != NULL);
 }

@@ -125,8 +125,9 @@ TEST(launch_hello_libbpf_app)
 	if (!ready("hello"))
 		return;
 	tmpdir(tmp, sizeof(tmp));
-	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch --domain hello -- %s/launch/hello",
-		 tmp, drop(), b, b);
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain hello -- %s/launch/hello", tmp, drop(), b,
+		 b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
@@ -143,8 +144,9 @@ TEST(launch_hello_libbpf_app)
 	ASSERT_CONTAINS(pipe_out, "hello-");
 	trace_tails(pipe_out, tails, sizeof(tails));
 	ASSERT_STREQ(tails, "write fd=1 count=6\nwrite fd=1 count=7\nwrite fd=1 count=7\n");
-	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf domain rm hello && rmdir %s/userbpf-* %s",
-		 tmp, drop(), b, tmp, tmp);
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf domain rm hello && rmdir %s/userbpf-* %s", tmp, drop(), b,
+		 tmp, tmp);
 	ASSERT_EQ(system(cmd), 0);
 }
 
@@ -182,9 +184,8 @@ static void ids_dup_and_refusals(const char *domain_opt)
 		return;
 	tmpdir(tmp, sizeof(tmp));
 	snprintf(path, sizeof(path), "%s/refuse.err", tmp);
-	snprintf(cmd, sizeof(cmd),
-		 "TMPDIR=%s %s%s/userbpf launch %s -- %s/launch/refuse 2>%s",
-		 tmp, drop(), b, domain_opt, b, path);
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch %s -- %s/launch/refuse 2>%s", tmp,
+		 drop(), b, domain_opt, b, path);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
@@ -227,8 +228,8 @@ TEST(launch_domain_child_runs_loader_programs)
 		return;
 	tmpdir(tmp, sizeof(tmp));
 	snprintf(cmd, sizeof(cmd),
-		 "TMPDIR=%s %s%s/userbpf launch --domain dl -- %s/launch/dloader /bin/echo hi",
-		 tmp, drop(), b, b);
+		 "TMPDIR=%s %s%s/userbpf launch --domain dl -- %s/launch/dloader /bin/echo hi", tmp,
+		 drop(), b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
@@ -276,7 +277,8 @@ TEST(launch_domain_bpftool)
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_CONTAINS(out, ": tracepoint  name on_write  tag ");
-	ASSERT_CONTAINS(out, ": hash  name counts  flags 0x0\n\tkey 4B  value 8B  max_entries 64\n");
+	ASSERT_CONTAINS(out,
+			": hash  name counts  flags 0x0\n\tkey 4B  value 8B  max_entries 64\n");
 	ASSERT_CONTAINS(out, ": ringbuf  name events  flags 0x0\n");
 	ASSERT_CONTAINS(out, "   1: (85) call bpf_get_current_pid_tgid#14\n");
 	/* the earlier bpftool runs wrote: the pinned map dump shows them */
@@ -299,8 +301,8 @@ TEST(launch_domain_process_events_and_sampling)
 		return;
 	tmpdir(tmp, sizeof(tmp));
 	snprintf(cmd, sizeof(cmd),
-		 "TMPDIR=%s %s%s/userbpf launch --domain dx -- %s/launch/dexec /bin/true",
-		 tmp, drop(), b, b);
+		 "TMPDIR=%s %s%s/userbpf launch --domain dx -- %s/launch/dexec /bin/true", tmp,
+		 drop(), b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);

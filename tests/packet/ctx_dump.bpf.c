@@ -31,9 +31,9 @@ static __always_inline int ip_proto(void *data, void *data_end)
 }
 
 struct skb_rec {
-	__u32 len, pkt_type, mark, queue_mapping, protocol, vlan_present, vlan_tci,
-		vlan_proto, priority, ingress_ifindex, ifindex, tc_index, cb0, cb4, hash,
-		tc_classid, napi_id, wire_len, gso_segs, gso_size, linear, meta_off;
+	__u32 len, pkt_type, mark, queue_mapping, protocol, vlan_present, vlan_tci, vlan_proto,
+		priority, ingress_ifindex, ifindex, tc_index, cb0, cb4, hash, tc_classid, napi_id,
+		wire_len, gso_segs, gso_size, linear, meta_off;
 	__u64 tstamp;
 	__u32 first_byte, load_ret, mark_after, pad;
 };
@@ -79,12 +79,12 @@ int tc_dump(struct __sk_buff *skb)
 		bpf_ringbuf_submit(r, 0);
 	}
 	if (proto == IPPROTO_TCP)
-		return 0;	/* TC_ACT_OK */
+		return 0; /* TC_ACT_OK */
 	if (proto == IPPROTO_UDP)
-		return 2;	/* TC_ACT_SHOT */
+		return 2; /* TC_ACT_SHOT */
 	if (proto == IPPROTO_ICMP)
-		return 7;	/* TC_ACT_REDIRECT */
-	return -1;		/* TC_ACT_UNSPEC */
+		return 7; /* TC_ACT_REDIRECT */
+	return -1;	  /* TC_ACT_UNSPEC */
 }
 
 struct xdp_rec {

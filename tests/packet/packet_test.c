@@ -35,8 +35,8 @@ static uint16_t csum(const uint8_t *p, size_t n)
 }
 
 static const uint8_t mac_zero[6], mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-			 mac_other[6] = { 2, 0, 0, 0, 0, 1 },
-			 mac_mcast[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+				  mac_other[6] = { 2, 0, 0, 0, 0, 1 },
+				  mac_mcast[6] = { 0x33, 0x33, 0, 0, 0, 1 };
 
 static uint8_t *eth(struct pt_frame *f, const uint8_t *dst, uint16_t type)
 {

@@ -93,8 +93,8 @@ TEST(packet_live_trace_examples)
 		snprintf(err[i], sizeof(err[i]), "/tmp/packets_live_%d_%zu.err", (int)getpid(), i);
 		snprintf(one, sizeof(one), live_cmds[i], b);
 		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len,
-					"%s/userbpf %s >%s 2>%s & P%zu=$!; ", b, one, out[i], err[i],
-					i);
+					"%s/userbpf %s >%s 2>%s & P%zu=$!; ", b, one, out[i],
+					err[i], i);
 	}
 	len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "for i in $(seq 100); do ");
 	for (i = 0; i < LIVE_CMDS; i++)
@@ -116,9 +116,10 @@ TEST(packet_live_trace_examples)
 		goto out;
 	}
 	if (rc) {
-		char *e = WIFEXITED(rc) && WEXITSTATUS(rc) >= 10 && WEXITSTATUS(rc) < 10 + (int)LIVE_CMDS
-				  ? slurp(err[WEXITSTATUS(rc) - 10])
-				  : NULL;
+		char *e = WIFEXITED(rc) && WEXITSTATUS(rc) >= 10 &&
+					  WEXITSTATUS(rc) < 10 + (int)LIVE_CMDS ?
+				  slurp(err[WEXITSTATUS(rc) - 10]) :
+				  NULL;
 
 		test_fail(__FILE__, __LINE__, "status %d; stderr: %s", rc, e ? e : "");
 		free(e);

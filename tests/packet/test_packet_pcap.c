@@ -47,8 +47,8 @@ static void obs_add(struct obs *o, const char *fmt, ...)
 	n = vsnprintf(o->text + o->len, sizeof(o->text) - o->len, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		o->len += (size_t)n < sizeof(o->text) - o->len ? (size_t)n
-							   : sizeof(o->text) - o->len - 1;
+		o->len += (size_t)n < sizeof(o->text) - o->len ? (size_t)n :
+								 sizeof(o->text) - o->len - 1;
 }
 
 static int rec_cb(void *ctx, void *data, size_t size)
@@ -180,8 +180,9 @@ static int kernel_side(const char *obj_path, const char *prog, const char *rb_na
 		obs_add(o, "\n");
 	}
 	if (hash_name)
-		dump_sorted(o, k_next, k_get,
-			    (void *)(long)bpf_map__fd(bpf_object__find_map_by_name(obj, hash_name)));
+		dump_sorted(
+			o, k_next, k_get,
+			(void *)(long)bpf_map__fd(bpf_object__find_map_by_name(obj, hash_name)));
 	ring_buffer__free(rb);
 	bpf_object__close(obj);
 	return 0;
@@ -244,8 +245,9 @@ static int userbpf_side(const char *obj_path, const char *prog, const char *rb_n
 	if (n < 0 || s.err)
 		fprintf(stderr, "userbpf side: %ld %d %s\n", n, s.err, err);
 	if (hash_name)
-		dump_sorted(o, u_next, u_get,
-			    userbpf_object_map__map(userbpf_object__find_map_by_name(obj, hash_name)));
+		dump_sorted(
+			o, u_next, u_get,
+			userbpf_object_map__map(userbpf_object__find_map_by_name(obj, hash_name)));
 	userbpf_ringbuf__free(s.rb);
 	userbpf_packet_runner__free(s.r);
 	userbpf_object__close(obj);
@@ -259,10 +261,12 @@ static void first_diff(const char *a, const char *b, char *out, size_t sz)
 
 	while (*la && *lb) {
 		const char *ea = strchr(la, '\n'), *eb = strchr(lb, '\n');
-		size_t na = ea ? (size_t)(ea - la) : strlen(la), nb = eb ? (size_t)(eb - lb) : strlen(lb);
+		size_t na = ea ? (size_t)(ea - la) : strlen(la),
+		       nb = eb ? (size_t)(eb - lb) : strlen(lb);
 
 		if (na != nb || memcmp(la, lb, na)) {
-			snprintf(out, sz, "kernel: %.*s\n  userbpf: %.*s", (int)na, la, (int)nb, lb);
+			snprintf(out, sz, "kernel: %.*s\n  userbpf: %.*s", (int)na, la, (int)nb,
+				 lb);
 			return;
 		}
 		la += na + (ea ? 1 : 0);
@@ -271,8 +275,7 @@ static void first_diff(const char *a, const char *b, char *out, size_t sz)
 	snprintf(out, sz, "lengths differ: kernel %zu, userbpf %zu", strlen(a), strlen(b));
 }
 
-static void compare_with_kernel(const char *obj, const char *prog, const char *rb,
-				const char *hash)
+static void compare_with_kernel(const char *obj, const char *prog, const char *rb, const char *hash)
 {
 	static const struct {
 		const char *name;
@@ -305,8 +308,9 @@ static void compare_with_kernel(const char *obj, const char *prog, const char *r
 		if (strcmp(k.text, u.text)) {
 			first_diff(k.text, u.text, diff, sizeof(diff));
 			unlink(pcap);
-			test_fail(__FILE__, __LINE__, "%s (%s engine) differs from the kernel:\n  %s",
-				  prog, engines[e].name, diff);
+			test_fail(__FILE__, __LINE__,
+				  "%s (%s engine) differs from the kernel:\n  %s", prog,
+				  engines[e].name, diff);
 			return;
 		}
 	}
@@ -438,9 +442,8 @@ TEST(packet_pcap_http_sniff_cli)
 	f = pt_frames(&cnt);
 	pcap_path(pcap, sizeof(pcap), "http");
 	ASSERT_OK(pt_write_pcap(pcap, f, cnt, 1));
-	snprintf(args, sizeof(args),
-		 "run %s/examples/http_sniff.bpf.o --prog http_sniff --pcap %s", test_build_dir(),
-		 pcap);
+	snprintf(args, sizeof(args), "run %s/examples/http_sniff.bpf.o --prog http_sniff --pcap %s",
+		 test_build_dir(), pcap);
 	ASSERT_EQ(pt_cli(args, false, &out), 0);
 	unlink(pcap);
 	for (i = 0; i < cnt; i++) {
@@ -540,9 +543,8 @@ TEST(packet_pcap_tcpdump_loopback)
 			  rc);
 		return;
 	}
-	snprintf(args, sizeof(args),
-		 "run %s/examples/http_sniff.bpf.o --prog http_sniff --pcap %s", test_build_dir(),
-		 pcap);
+	snprintf(args, sizeof(args), "run %s/examples/http_sniff.bpf.o --prog http_sniff --pcap %s",
+		 test_build_dir(), pcap);
 	ASSERT_EQ(pt_cli(args, false, &out), 0);
 	ASSERT_CONTAINS(out, "GET /packet-traffic/1 HTTP/1.1\n");
 	ASSERT_CONTAINS(out, "POST /packet-traffic/2 HTTP/1.1\n");
@@ -601,9 +603,9 @@ TEST(packet_pcap_linux_cooked)
 	fwrite(hdr, 1, sizeof(hdr), f);
 	for (i = 0; i < 2; i++) {
 		memset(sll, 0, sizeof(sll));
-		sll[1] = i ? 4 : 0;	/* PACKET_OUTGOING, PACKET_HOST */
-		sll[3] = 1;		/* ARPHRD_ETHER */
-		sll[14] = 0x08;		/* ETH_P_IP */
+		sll[1] = i ? 4 : 0; /* PACKET_OUTGOING, PACKET_HOST */
+		sll[3] = 1;	    /* ARPHRD_ETHER */
+		sll[14] = 0x08;	    /* ETH_P_IP */
 		v = 0, memcpy(rec, &v, 4), memcpy(rec + 4, &v, 4);
 		v = 16 + 28, memcpy(rec + 8, &v, 4);
 		v = 16 + 28 + (uint32_t)i * 100, memcpy(rec + 12, &v, 4); /* 2nd: snapped */
@@ -646,6 +648,6 @@ TEST(packet_pcap_unsupported_link_type)
 		  -EPROTONOSUPPORT);
 	unlink(pcap);
 	ASSERT_CONTAINS(err, "is not supported");
-	ASSERT_EQ(userbpf_packet_pcap__foreach("/nonexistent.pcap", sll_cb, NULL, err,
-					       sizeof(err)), -ENOENT);
+	ASSERT_EQ(userbpf_packet_pcap__foreach("/nonexistent.pcap", sll_cb, NULL, err, sizeof(err)),
+		  -ENOENT);
 }

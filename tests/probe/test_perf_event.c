@@ -70,7 +70,7 @@ static bool set_range(struct userbpf_object *obj)
 {
 	struct userbpf_object_map *m = userbpf_object__find_map_by_name(obj, ".bss");
 	uint64_t v[2] = { (uint64_t)(uintptr_t)perf_burn,
-			 (uint64_t)(uintptr_t)perf_burn + 512 /* its size, roughly */ };
+			  (uint64_t)(uintptr_t)perf_burn + 512 /* its size, roughly */ };
 	void *p;
 	size_t sz = 0;
 

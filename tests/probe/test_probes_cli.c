@@ -43,8 +43,8 @@ TEST(probes_cli_list)
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "/examples/uprobe_target:uprobe_add\n");
-	snprintf(cmd, sizeof(cmd), "%s/userbpf probes 'uprobe:*:nomatch_*' %s/examples/uprobe_target",
-		 b, b);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf probes 'uprobe:*:nomatch_*' %s/examples/uprobe_target", b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_EQ(WEXITSTATUS(st), 1);
 }

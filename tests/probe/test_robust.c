@@ -25,9 +25,9 @@
 long probe_r_sig(long a, long b);
 long probe_r_bp(long a, long b);
 long probe_r_fork(long a, long b);
-#define ROBUST_FN(name)                                                        \
-	".globl " #name "\n.type " #name ",@function\n" #name ":\n"            \
-	" push %rbp\n mov %rsp,%rbp\n lea (%rdi,%rsi),%rax\n pop %rbp\n ret\n" \
+#define ROBUST_FN(name)                                                                            \
+	".globl " #name "\n.type " #name ",@function\n" #name ":\n"                                \
+	" push %rbp\n mov %rsp,%rbp\n lea (%rdi,%rsi),%rax\n pop %rbp\n ret\n"                     \
 	".size " #name ",.-" #name "\n"
 __asm__(".text\n" ROBUST_FN(probe_r_sig) ROBUST_FN(probe_r_bp) ROBUST_FN(probe_r_fork));
 

@@ -25,9 +25,9 @@ static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, ui
 	return 0;
 }
 
-#define LOOKUP(K, SKIP)                                                   \
-	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0), \
-		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4), \
+#define LOOKUP(K, SKIP)                                                                            \
+	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),   \
+		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
 		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
 
 /* map[0] += 1; map[1] = ctx[16..24) (raw: ctx[0..8), the regs); map[2] = ctx[8..16) */
@@ -40,7 +40,8 @@ static struct userbpf_prog *counter(uint32_t type, struct userbpf_map **mapp)
 		USERBPF_MOV64_IMM(1, 1),
 		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
 		LOOKUP(1, 2),
-		USERBPF_LDX_MEM(USERBPF_DW, 1, 6, type == USERBPF_PROG_TYPE_RAW_TRACEPOINT ? 0 : 16),
+		USERBPF_LDX_MEM(USERBPF_DW, 1, 6,
+				type == USERBPF_PROG_TYPE_RAW_TRACEPOINT ? 0 : 16),
 		USERBPF_STX_MEM(USERBPF_DW, 0, 1, 0),
 		LOOKUP(2, 2),
 		USERBPF_LDX_MEM(USERBPF_DW, 1, 6, 8),
@@ -84,16 +85,16 @@ static void child(int fd)
 	for (i = 0; i < 3; i++)
 		out[8] += (uint64_t)syscall(SYS_lseek, 77, 1000 + i, SEEK_SET) == (uint64_t)-1 &&
 			  errno == EBADF;
-	out[0] = get(me, 0);	/* 3 */
-	out[1] = get(me, 1);	/* fd 77 */
-	out[2] = get(me, 2);	/* nr 8 */
-	out[3] = get(mx, 0);	/* 3 */
-	out[4] = get(mx, 1);	/* -EBADF */
-	out[5] = get(mr, 0);	/* >= 3: every syscall */
+	out[0] = get(me, 0); /* 3 */
+	out[1] = get(me, 1); /* fd 77 */
+	out[2] = get(me, 2); /* nr 8 */
+	out[3] = get(mx, 0); /* 3 */
+	out[4] = get(mx, 1); /* -EBADF */
+	out[5] = get(mr, 0); /* >= 3: every syscall */
 	userbpf_link__destroy(le);
 	syscall(SYS_lseek, 77, 5, SEEK_SET);
-	out[6] = get(me, 0);	/* still 3 after detach */
-	out[7] = get(mx, 0);	/* 4 */
+	out[6] = get(me, 0); /* still 3 after detach */
+	out[7] = get(mx, 0); /* 4 */
 report:
 	if (write(fd, out, sizeof(out)) != sizeof(out))
 		_exit(2);

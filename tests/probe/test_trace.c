@@ -93,8 +93,8 @@ TEST(trace_uprobe_example)
 	if (!ready())
 		return;
 	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target 3 7",
-		 b, b, b);
+		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target 3 7", b, b,
+		 b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 7); /* the command's status */
@@ -125,8 +125,8 @@ TEST(trace_malloc_example)
 		return;
 	}
 	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/malloc.bpf.o -- %s/examples/uprobe_target 18",
-		 b, b, b);
+		 "%s/userbpf trace %s/examples/malloc.bpf.o -- %s/examples/uprobe_target 18", b, b,
+		 b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "@size_hist:\n     value               : count    distribution\n");
@@ -156,9 +156,10 @@ TEST(trace_json_and_signal)
 	ASSERT_CONTAINS(out, "{\"type\":\"map\",\"map\":\"calls\",\"key\":0,\"value\":2}\n"
 			     "{\"type\":\"map\",\"map\":\"calls\",\"key\":1,\"value\":0}\n");
 	/* a command killed by a signal: we die of the same signal */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
-		 b, b);
+	snprintf(
+		cmd, sizeof(cmd),
+		"%s/userbpf trace %s/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
+		b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_CONTAINS(out, "status=138"); /* 128 + SIGUSR1 */
 }
@@ -189,8 +190,8 @@ TEST(trace_minimal_example)
 	if (!ready())
 		return;
 	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/minimal.bpf.o -- %s/examples/uprobe_target 2 4",
-		 b, b, b);
+		 "%s/userbpf trace %s/examples/minimal.bpf.o -- %s/examples/uprobe_target 2 4", b,
+		 b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 4);
@@ -404,8 +405,8 @@ TEST(trace_syscount_example)
 		return;
 	/* uprobe_target 2 prints with one write and exits */
 	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/syscount.bpf.o -- %s/examples/uprobe_target 2 3",
-		 b, b, b);
+		 "%s/userbpf trace %s/examples/syscount.bpf.o -- %s/examples/uprobe_target 2 3", b,
+		 b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 3);
@@ -450,9 +451,10 @@ TEST(trace_funclatency_example)
 
 	if (!ready())
 		return;
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/funclatency.bpf.o -- %s/examples/uprobe_target nap 6",
-		 b, b, b);
+	snprintf(
+		cmd, sizeof(cmd),
+		"%s/userbpf trace %s/examples/funclatency.bpf.o -- %s/examples/uprobe_target nap 6",
+		b, b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "napped 6\n");
@@ -502,8 +504,8 @@ TEST(trace_pid_attach_and_detach)
 	t = start_loop(b, "30", "20", fds[1]);
 	close(fds[1]);
 	usleep(100000);
-	snprintf(cmd, sizeof(cmd), "%s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1", b,
-		 b, (int)t);
+	snprintf(cmd, sizeof(cmd), "%s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1", b, b,
+		 (int)t);
 	st = run(cmd, out, sizeof(out));
 	n = read(fds[0], tout, sizeof(tout) - 1);
 	close(fds[0]);
@@ -522,9 +524,11 @@ TEST(trace_pid_attach_and_detach)
 	t = start_loop(b, "80", "10", fds[1]);
 	close(fds[1]);
 	usleep(100000);
-	snprintf(cmd, sizeof(cmd),
-		 "timeout --preserve-status -s INT 0.4 %s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1; "
-		 "echo status=$?", b, b, (int)t);
+	snprintf(
+		cmd, sizeof(cmd),
+		"timeout --preserve-status -s INT 0.4 %s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1; "
+		"echo status=$?",
+		b, b, (int)t);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_EQ(waitpid(t, &st, 0), t);
 	n = read(fds[0], tout, sizeof(tout) - 1);
@@ -588,8 +592,8 @@ TEST(trace_robust_fork_exec_early_exit)
 	/* a fork: without --follow only the parent's 4 calls are counted and
 	 * the child (same probes, its own copies) does not report twice */
 	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target fork 4",
-		 b, b, b);
+		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target fork 4", b,
+		 b, b);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "forked 0\n");

@@ -22,12 +22,12 @@
 #include "userbpf/progs.h"
 #include "userbpf/vm.h"
 
-long probe_t_sum(long a, long b);	/* push rbp; mov rbp,rsp; lea; pop; ret */
-long probe_t_riprel(long a);		/* mov rax,[rip+x]; add rax,rdi; ret */
-long probe_t_jcc(long a);		/* test; je; ... (a == 0 ? -1 : a + 1) */
-long probe_t_call(long a);		/* call probe_t_double; ... */
+long probe_t_sum(long a, long b); /* push rbp; mov rbp,rsp; lea; pop; ret */
+long probe_t_riprel(long a);	  /* mov rax,[rip+x]; add rax,rdi; ret */
+long probe_t_jcc(long a);	  /* test; je; ... (a == 0 ? -1 : a + 1) */
+long probe_t_call(long a);	  /* call probe_t_double; ... */
 long probe_t_thread(long a, long b);
-long probe_t_short(long a);		/* mov rax,rdi; ret: 4 bytes */
+long probe_t_short(long a); /* mov rax,rdi; ret: 4 bytes */
 long probe_t_rec(long n);
 long probe_t_value = 1000;
 
@@ -85,19 +85,19 @@ static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, ui
 }
 
 /* lookup key K into r0, skip to the end if NULL */
-#define LOOKUP(K, SKIP)                                                   \
-	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0), \
-		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4), \
+#define LOOKUP(K, SKIP)                                                                            \
+	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),   \
+		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
 		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
 
 /* store ctx field at OFF into key K */
-#define STORE(K, OFF)                                                     \
+#define STORE(K, OFF)                                                                              \
 	LOOKUP(K, 2), USERBPF_LDX_MEM(USERBPF_DW, 1, 6, OFF), USERBPF_STX_MEM(USERBPF_DW, 0, 1, 0)
 
 static struct userbpf_prog *recorder(struct userbpf_map **mapp)
 {
-	struct userbpf_map *map = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "rec", 4, 8,
-						      K_CNT, NULL);
+	struct userbpf_map *map =
+		userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "rec", 4, 8, K_CNT, NULL);
 	struct userbpf_insn p[] = {
 		USERBPF_MOV64_REG(6, 1),
 		LOOKUP(K_HITS, 2),
@@ -162,8 +162,8 @@ TEST(uprobe_resolve)
 	/* a libc function, through .dynsym */
 	ASSERT_OK(userbpf_probe__resolve(NULL, "getpid", 0, &addr, err, sizeof(err)));
 	ASSERT_EQ(addr, (uintptr_t)getpid);
-	ASSERT_ERR(userbpf_probe__resolve(NULL, "no_such_function_xyz", 0, &addr, err,
-					  sizeof(err)), -ENOENT);
+	ASSERT_ERR(userbpf_probe__resolve(NULL, "no_such_function_xyz", 0, &addr, err, sizeof(err)),
+		   -ENOENT);
 	ASSERT_STREQ(err, "no function symbol 'no_such_function_xyz' in this process");
 	ASSERT_ERR(userbpf_probe__resolve("/no/such/lib.so", "f", 0, &addr, err, sizeof(err)),
 		   -ENOENT);
@@ -179,17 +179,20 @@ TEST(uprobe_missing_symbol_message)
 
 	ASSERT_TRUE(prog);
 	errno = 0;
-	ASSERT_TRUE(!userbpf_probe__attach_uprobe(prog, NULL, "no_such_function_xyz", 0, false,
-						  &o));
+	ASSERT_TRUE(
+		!userbpf_probe__attach_uprobe(prog, NULL, "no_such_function_xyz", 0, false, &o));
 	ASSERT_EQ(errno, ENOENT);
 	ASSERT_STREQ(err, "no function symbol 'no_such_function_xyz' in this process");
 	ASSERT_TRUE(!userbpf_probe__attach_uprobe(prog, NULL, "probe_t_sum", 4, true, &o));
 	ASSERT_EQ(errno, EINVAL);
 	ASSERT_CONTAINS(err, "return probe needs a function entry");
 	/* the trampoline cannot replace 5 bytes of a 5-byte function ending in ret */
-	ASSERT_TRUE(!userbpf_probe__attach_uprobe(prog, NULL, "probe_t_short", 0, false,
-			&(struct userbpf_uprobe_opts){ .sz = sizeof(o), .err_buf = err,
-				.err_buf_sz = sizeof(err), .mode = USERBPF_PROBE_TRAMPOLINE }));
+	ASSERT_TRUE(!userbpf_probe__attach_uprobe(
+		prog, NULL, "probe_t_short", 0, false,
+		&(struct userbpf_uprobe_opts){ .sz = sizeof(o),
+					       .err_buf = err,
+					       .err_buf_sz = sizeof(err),
+					       .mode = USERBPF_PROBE_TRAMPOLINE }));
 	ASSERT_EQ(errno, EOPNOTSUPP);
 	ASSERT_CONTAINS(err, "cannot probe probe_t_short+0x0: the function ends after 4 bytes");
 	userbpf_prog__put(prog);
@@ -384,8 +387,8 @@ TEST(uprobe_threads_attach_detach)
 		/* by address: no symbol lookup, more rounds */
 		a = userbpf_probe__attach_uprobe(tprog, NULL, NULL, (uintptr_t)probe_t_thread,
 						 false, NULL);
-		b = userbpf_probe__attach_uprobe(tprog, NULL, NULL, (uintptr_t)probe_t_thread,
-						 true, NULL);
+		b = userbpf_probe__attach_uprobe(tprog, NULL, NULL, (uintptr_t)probe_t_thread, true,
+						 NULL);
 		if (!a || !b) {
 			test_fail(__FILE__, __LINE__, "attach failed: errno %d", errno);
 			break;

@@ -35,8 +35,8 @@ struct run_out {
 	char msg[128];
 };
 
-static void run_prog(uint32_t type, const struct userbpf_insn *insns, size_t cnt,
-		     uint32_t flags, struct run_out *o)
+static void run_prog(uint32_t type, const struct userbpf_insn *insns, size_t cnt, uint32_t flags,
+		     struct run_out *o)
 {
 	size_t hcnt;
 	const struct userbpf_helper *h = userbpf_prog_type_helpers(type, &hcnt);
@@ -150,12 +150,9 @@ TEST(sandbox_ctx_helper_buffer_not_in_ctx)
 {
 	/* bpf_skb_load_bytes(skb, 0, &skb->data, 4) would overwrite data */
 	struct userbpf_insn p[] = {
-		USERBPF_MOV64_REG(3, 1),
-		USERBPF_ALU64_IMM(USERBPF_ADD, 3, SKB(data)),
-		USERBPF_MOV64_IMM(2, 0),
-		USERBPF_MOV64_IMM(4, 4),
-		USERBPF_CALL_HELPER(26),
-		USERBPF_EXIT_INSN(),
+		USERBPF_MOV64_REG(3, 1), USERBPF_ALU64_IMM(USERBPF_ADD, 3, SKB(data)),
+		USERBPF_MOV64_IMM(2, 0), USERBPF_MOV64_IMM(4, 4),
+		USERBPF_CALL_HELPER(26), USERBPF_EXIT_INSN(),
 	};
 	struct run_out o;
 
@@ -185,26 +182,26 @@ TEST(sandbox_ctx_store_bytes_uses_trusted_bounds)
 			USERBPF_ST_MEM(USERBPF_W, 6, SKB(len), 4000),
 			USERBPF_ST_MEM(USERBPF_W, 10, -8, 0x41414141),
 			USERBPF_MOV64_REG(1, 6),
-			USERBPF_MOV64_IMM(2, 8),	/* offset inside the canary page */
+			USERBPF_MOV64_IMM(2, 8), /* offset inside the canary page */
 			USERBPF_MOV64_REG(3, 10),
 			USERBPF_ALU64_IMM(USERBPF_ADD, 3, -8),
 			USERBPF_MOV64_IMM(4, 4),
 			USERBPF_MOV64_IMM(5, 0),
-			USERBPF_CALL_HELPER(9),		/* bpf_skb_store_bytes */
-			USERBPF_MOV64_REG(1, 6),	/* skb_load_bytes(skb, 2000, fp-16, 4) */
+			USERBPF_CALL_HELPER(9),	 /* bpf_skb_store_bytes */
+			USERBPF_MOV64_REG(1, 6), /* skb_load_bytes(skb, 2000, fp-16, 4) */
 			USERBPF_MOV64_IMM(2, 2000),
 			USERBPF_MOV64_REG(3, 10),
 			USERBPF_ALU64_IMM(USERBPF_ADD, 3, -16),
 			USERBPF_MOV64_IMM(4, 4),
 			USERBPF_CALL_HELPER(26),
-			USERBPF_EXIT_INSN(),		/* r0: load_bytes' result */
+			USERBPF_EXIT_INSN(), /* r0: load_bytes' result */
 		};
 
 		run_prog(USERBPF_PROG_TYPE_SCHED_CLS, p, N(p), USERBPF_RUN_UNCHECKED, &o);
 		ASSERT_OK(o.err);
 		ASSERT_TRUE(canary_intact(canary));
 		ASSERT_EQ((int32_t)o.retval, -EFAULT); /* 2000 is past the real packet */
-		ASSERT_EQ(o.data_size, sizeof(pkt));  /* not len = 4000 */
+		ASSERT_EQ(o.data_size, sizeof(pkt));   /* not len = 4000 */
 		ASSERT_TRUE(!memcmp(o.data + 8, "AAAA", 4));
 		ASSERT_TRUE(!memcmp(o.data, pkt, 8));
 		/* checked: the first store is refused */
@@ -234,13 +231,13 @@ TEST(sandbox_ctx_xdp_adjust_uses_trusted_bounds)
 			USERBPF_STX_MEM(USERBPF_W, 6, 2, XDP(data)),
 			USERBPF_STX_MEM(USERBPF_W, 6, 2, XDP(data_end)),
 			USERBPF_MOV64_IMM(2, 32),
-			USERBPF_CALL_HELPER(65),	/* bpf_xdp_adjust_tail */
+			USERBPF_CALL_HELPER(65), /* bpf_xdp_adjust_tail */
 			USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 6),
 			USERBPF_MOV64_REG(1, 6),
 			USERBPF_LD_IMM64(2, (uint64_t)(uintptr_t)canary + 3000),
 			USERBPF_STX_MEM(USERBPF_W, 6, 2, XDP(data_end)),
 			USERBPF_MOV64_IMM(2, -4),
-			USERBPF_CALL_HELPER(44),	/* bpf_xdp_adjust_head */
+			USERBPF_CALL_HELPER(44), /* bpf_xdp_adjust_head */
 			USERBPF_EXIT_INSN(),
 		};
 
@@ -264,8 +261,7 @@ TEST(sandbox_ctx_xdp_adjust_uses_trusted_bounds)
 static int kernel_verdict(uint32_t type, const struct userbpf_insn *insns, size_t cnt)
 {
 	static char log[4096];
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log),
-		    .log_level = 0);
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log), .log_level = 0);
 	int fd = bpf_prog_load((enum bpf_prog_type)type, NULL, "GPL",
 			       (const struct bpf_insn *)(const void *)insns, cnt, &o);
 
@@ -276,7 +272,9 @@ static int kernel_verdict(uint32_t type, const struct userbpf_insn *insns, size_
 	return errno == EACCES || errno == EINVAL ? 0 : -errno;
 }
 
-static const uint8_t size_code[9] = { [1] = USERBPF_B, [2] = USERBPF_H, [4] = USERBPF_W, [8] = USERBPF_DW };
+static const uint8_t size_code[9] = {
+	[1] = USERBPF_B, [2] = USERBPF_H, [4] = USERBPF_W, [8] = USERBPF_DW
+};
 
 TEST(sandbox_ctx_access_table_vs_kernel)
 {
@@ -315,7 +313,8 @@ TEST(sandbox_ctx_access_table_vs_kernel)
 						USERBPF_LDX_MEM(sz, 3, 1, (int16_t)off),
 						USERBPF_STX_MEM(sz, 1, 2, (int16_t)off),
 						USERBPF_ST_MEM(sz, 1, (int16_t)off, 0),
-						USERBPF_ATOMIC_OP(sz, USERBPF_ADD, 1, 2, (int16_t)off),
+						USERBPF_ATOMIC_OP(sz, USERBPF_ADD, 1, 2,
+								  (int16_t)off),
 					};
 					struct userbpf_insn p[] = {
 						USERBPF_MOV64_IMM(2, 0),
@@ -332,8 +331,8 @@ TEST(sandbox_ctx_access_table_vs_kernel)
 					kv = kernel_verdict(types[ti].type, p, N(p));
 
 					if (kv < 0) {
-						test_fail(__FILE__, __LINE__,
-							  "kernel load: %s", strerror(-kv));
+						test_fail(__FILE__, __LINE__, "kernel load: %s",
+							  strerror(-kv));
 						return;
 					}
 					run_prog(types[ti].type, p, N(p), USERBPF_RUN_CHECKED, &o);
@@ -351,9 +350,10 @@ TEST(sandbox_ctx_access_table_vs_kernel)
 						printf("ctx_access mismatch: %s %s off=%u size=%u:"
 						       " kernel %s, userbpf %s (%s)\n",
 						       userbpf_prog_type_name(types[ti].type),
-						       w == 3 ? "atomic" : w ? "write" : "read",
-						       off, sizes[si],
-						       kv ? "accepts" : "rejects",
+						       w == 3 ? "atomic" :
+						       w      ? "write" :
+								"read",
+						       off, sizes[si], kv ? "accepts" : "rejects",
 						       ours ? "allows" : "refuses", o.msg);
 					}
 				}

@@ -39,16 +39,17 @@ static long each_fault(const char *what, int (*op)(void *), void *arg)
 		if (ub_fault_pending()) { /* never reached the n-th allocation */
 			ub_fault_set(0);
 			if (err) {
-				test_fail(__FILE__, __LINE__, "%s fails (%d) without an injected fault",
-					  what, err);
+				test_fail(__FILE__, __LINE__,
+					  "%s fails (%d) without an injected fault", what, err);
 				return -1;
 			}
 			return (long)n - 1;
 		}
 		ub_fault_set(0);
 		if (err && err != -ENOMEM) {
-			test_fail(__FILE__, __LINE__, "%s: allocation %lu failed, got %d, want 0 or -ENOMEM",
-				  what, n, err);
+			test_fail(__FILE__, __LINE__,
+				  "%s: allocation %lu failed, got %d, want 0 or -ENOMEM", what, n,
+				  err);
 			return -1;
 		}
 	}
@@ -98,9 +99,9 @@ static void *read_file(const char *path, size_t *size)
 TEST(fault_loader_examples)
 {
 	static const char *const names[] = {
-		"pkt_counter", "log2_hist", "ringbuf_events", "tail_calls", "lpm_route",
-		"rodata_config", "call_chain", "loops", "flow_table", "map_in_map",
-		"helpers_tour",
+		"pkt_counter", "log2_hist",	"ringbuf_events", "tail_calls",
+		"lpm_route",   "rodata_config", "call_chain",	  "loops",
+		"flow_table",  "map_in_map",	"helpers_tour",
 	};
 	long total = 0;
 	size_t i;
@@ -286,7 +287,8 @@ TEST(fault_bpf_prog_load)
 
 TEST(fault_injection_points)
 {
-	test_skip("allocation-failure points run only in the fault build (make FAULT=1 fault-test)");
+	test_skip(
+		"allocation-failure points run only in the fault build (make FAULT=1 fault-test)");
 }
 
 #endif

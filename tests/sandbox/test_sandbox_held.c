@@ -39,15 +39,15 @@ static int held_ld_imm64(void *cookie, unsigned src_reg, int32_t imm, int32_t ne
 }
 
 enum outcome {
-	OK_R0,	      /* runs, r0 == want */
-	RUN_FAULT,    /* run fails with -EFAULT, message contains msg */
-	RUN_ERR,      /* run fails with errno want */
-	LOAD_EINVAL,  /* program creation fails with EINVAL */
+	OK_R0,	     /* runs, r0 == want */
+	RUN_FAULT,   /* run fails with -EFAULT, message contains msg */
+	RUN_ERR,     /* run fails with errno want */
+	LOAD_EINVAL, /* program creation fails with EINVAL */
 };
 
 struct held_case {
 	const char *name;
-	const char *text;  /* assembly; SECRET is replaced by &held_secret */
+	const char *text; /* assembly; SECRET is replaced by &held_secret */
 	enum outcome outcome;
 	int64_t want;
 	const char *msg;
@@ -66,44 +66,44 @@ static const struct held_case held_cases[] = {
 	  "*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\nr1 = map_fd(1) ll\ncall 1\n"
 	  "if r0 == 0 goto out\n*(u64 *)(r0 + 0) = 42\nr0 = *(u64 *)(r0 + 0)\nout:\nexit\n",
 	  OK_R0, 42, NULL },
-	{ "context read at a negative offset",
-	  "r0 = *(u64 *)(r1 - 8)\nexit\n", RUN_FAULT, 0, "out-of-bounds read" },
-	{ "context read past its end",
-	  "r0 = *(u64 *)(r1 + 4096)\nexit\n", RUN_FAULT, 0, "out-of-bounds read" },
-	{ "stack read above the frame pointer",
-	  "r0 = *(u64 *)(r10 + 0)\nexit\n", RUN_FAULT, 0, "out-of-bounds read" },
+	{ "context read at a negative offset", "r0 = *(u64 *)(r1 - 8)\nexit\n", RUN_FAULT, 0,
+	  "out-of-bounds read" },
+	{ "context read past its end", "r0 = *(u64 *)(r1 + 4096)\nexit\n", RUN_FAULT, 0,
+	  "out-of-bounds read" },
+	{ "stack read above the frame pointer", "r0 = *(u64 *)(r10 + 0)\nexit\n", RUN_FAULT, 0,
+	  "out-of-bounds read" },
 	{ "stack write far below all frames",
-	  "r1 = r10\nr1 += -8192\n*(u64 *)(r1 + 0) = 1\nr0 = 0\nexit\n",
-	  RUN_FAULT, 0, "out-of-bounds write" },
+	  "r1 = r10\nr1 += -8192\n*(u64 *)(r1 + 0) = 1\nr0 = 0\nexit\n", RUN_FAULT, 0,
+	  "out-of-bounds write" },
 	{ "stack pointer plus a huge offset",
-	  "r1 = r10\nr2 = 0x7fffffff\nr2 <<= 20\nr1 += r2\nr0 = *(u8 *)(r1 + 0)\nexit\n",
-	  RUN_FAULT, 0, "out-of-bounds read" },
+	  "r1 = r10\nr2 = 0x7fffffff\nr2 <<= 20\nr1 += r2\nr0 = *(u8 *)(r1 + 0)\nexit\n", RUN_FAULT,
+	  0, "out-of-bounds read" },
 	{ "write to read-only global data",
-	  "r1 = map_value(2, 0) ll\n*(u64 *)(r1 + 0) = 7\nr0 = 0\nexit\n",
-	  RUN_FAULT, 0, "out-of-bounds write" },
+	  "r1 = map_value(2, 0) ll\n*(u64 *)(r1 + 0) = 7\nr0 = 0\nexit\n", RUN_FAULT, 0,
+	  "out-of-bounds write" },
 	{ "read of read-only global data works",
 	  "r1 = map_value(2, 8) ll\nr0 = *(u64 *)(r1 + 0)\nexit\n", OK_R0, 0x2222, NULL },
 	{ "read of global data past its end",
-	  "r1 = map_value(2, 8) ll\nr0 = *(u64 *)(r1 + 8)\nexit\n",
+	  "r1 = map_value(2, 8) ll\nr0 = *(u64 *)(r1 + 8)\nexit\n", RUN_FAULT, 0,
+	  "out-of-bounds read" },
+	{ "host address from a constant", "r1 = SECRET ll\nr0 = *(u64 *)(r1 + 0)\nexit\n",
 	  RUN_FAULT, 0, "out-of-bounds read" },
-	{ "host address from a constant",
-	  "r1 = SECRET ll\nr0 = *(u64 *)(r1 + 0)\nexit\n", RUN_FAULT, 0, "out-of-bounds read" },
 	{ "host address through an atomic",
-	  "r1 = SECRET ll\nr2 = 1\nlock *(u64 *)(r1 + 0) += r2\nr0 = 0\nexit\n",
-	  RUN_FAULT, 0, "out-of-bounds" },
+	  "r1 = SECRET ll\nr2 = 1\nlock *(u64 *)(r1 + 0) += r2\nr0 = 0\nexit\n", RUN_FAULT, 0,
+	  "out-of-bounds" },
 	{ "forged map pointer: the stack",
-	  "*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\nr1 = r10\nr1 += -64\ncall 1\nexit\n",
-	  OK_R0, 0, NULL }, /* lookup refuses: NULL */
+	  "*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\nr1 = r10\nr1 += -64\ncall 1\nexit\n", OK_R0,
+	  0, NULL }, /* lookup refuses: NULL */
 	{ "forged map pointer: the host",
-	  "*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\nr1 = SECRET ll\ncall 1\nexit\n",
-	  OK_R0, 0, NULL }, /* lookup refuses: NULL */
+	  "*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\nr1 = SECRET ll\ncall 1\nexit\n", OK_R0, 0,
+	  NULL }, /* lookup refuses: NULL */
 	{ "forged map pointer: map pointer plus 8",
 	  "*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\nr1 = map_fd(1) ll\nr1 += 8\ncall 1\nexit\n",
 	  OK_R0, 0, NULL }, /* lookup refuses: NULL */
-	{ "helper key pointer into the host",
-	  "r2 = SECRET ll\nr1 = map_fd(1) ll\ncall 1\nexit\n", OK_R0, 0, NULL }, /* lookup refuses: NULL */
-	{ "lddw map_fd of an unknown map", "r1 = map_fd(99) ll\nr0 = 0\nexit\n",
-	  LOAD_EINVAL, 0, NULL },
+	{ "helper key pointer into the host", "r2 = SECRET ll\nr1 = map_fd(1) ll\ncall 1\nexit\n",
+	  OK_R0, 0, NULL }, /* lookup refuses: NULL */
+	{ "lddw map_fd of an unknown map", "r1 = map_fd(99) ll\nr0 = 0\nexit\n", LOAD_EINVAL, 0,
+	  NULL },
 	{ "jump into the middle of lddw", "goto +1\nr1 = 0x1122334455667788 ll\nexit\n",
 	  LOAD_EINVAL, 0, NULL },
 	{ "calls nested nine deep",
@@ -171,7 +171,8 @@ static void held_one(const struct held_case *hc, uint64_t budget)
 	{
 		USERBPF_OPTS(userbpf_run_opts, o, .ctx = ctx, .ctx_size = sizeof(ctx), .data = pkt,
 			     .data_size = sizeof(pkt), .flags = USERBPF_RUN_CHECKED,
-			     .insn_budget = budget, .err_buf = run_err, .err_buf_sz = sizeof(run_err));
+			     .insn_budget = budget, .err_buf = run_err,
+			     .err_buf_sz = sizeof(run_err));
 
 		run_err[0] = '\0';
 		err = userbpf_prog__run(prog, &o, &r0);
@@ -242,7 +243,8 @@ TEST(sandbox_held_infinite_loop)
 	userbpf_free(insns);
 	ASSERT_TRUE(prog != NULL);
 	{
-		USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_CHECKED, .insn_budget = 1000000);
+		USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_CHECKED,
+			     .insn_budget = 1000000);
 
 		err = userbpf_prog__run(prog, &o, &r0);
 		ASSERT_ERR(err, -E2BIG);

@@ -17,12 +17,11 @@
 #include "userbpf/userbpf.h"
 
 /* r1..r5 = 0; call id; r0 = 0; exit */
-#define CALL_PROG(ID)                                                         \
-	{                                                                     \
-		USERBPF_MOV64_IMM(1, 0), USERBPF_MOV64_IMM(2, 0),              \
-		USERBPF_MOV64_IMM(3, 0), USERBPF_MOV64_IMM(4, 0),              \
-		USERBPF_MOV64_IMM(5, 0), USERBPF_CALL_HELPER(ID),              \
-		USERBPF_MOV64_IMM(0, 0), USERBPF_EXIT_INSN(),                  \
+#define CALL_PROG(ID)                                                                              \
+	{                                                                                          \
+		USERBPF_MOV64_IMM(1, 0), USERBPF_MOV64_IMM(2, 0), USERBPF_MOV64_IMM(3, 0),         \
+		USERBPF_MOV64_IMM(4, 0), USERBPF_MOV64_IMM(5, 0), USERBPF_CALL_HELPER(ID),         \
+		USERBPF_MOV64_IMM(0, 0), USERBPF_EXIT_INSN(),                                      \
 	}
 
 /* Expected attach types a type needs to load at all (0 for the others). */
@@ -35,7 +34,7 @@ static uint32_t attach_type_of(uint32_t type)
 		return BPF_CGROUP_GETSOCKOPT;
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		return BPF_SK_LOOKUP;
-	case 32: /* BPF_PROG_TYPE_NETFILTER */
+	case 32:	   /* BPF_PROG_TYPE_NETFILTER */
 		return 45; /* BPF_NETFILTER */
 	default:
 		return 0;
@@ -123,7 +122,8 @@ TEST(sandbox_helper_types_match_kernel)
 			continue;
 		}
 		for (i = 0; i < std_cnt + extra_cnt; i++) {
-			const struct userbpf_helper *h = i < std_cnt ? &std[i] : &extra[i - std_cnt];
+			const struct userbpf_helper *h = i < std_cnt ? &std[i] :
+								       &extra[i - std_cnt];
 			struct userbpf_insn insns[] = CALL_PROG(h->id);
 			char msg[256] = "";
 			int k, u;
@@ -133,8 +133,8 @@ TEST(sandbox_helper_types_match_kernel)
 				continue;
 			}
 			k = kernel_load(type, insns, 8);
-			k = !(k < 0 && (strstr(klog, "cannot use helper") ||
-					strstr(klog, "unknown func")));
+			k = !(k < 0 &&
+			      (strstr(klog, "cannot use helper") || strstr(klog, "unknown func")));
 			u = userbpf_verdict(type, h->id, msg, sizeof(msg));
 			if (u < 0) {
 				/* a packet helper userbpf lacks for this type */
@@ -147,7 +147,8 @@ TEST(sandbox_helper_types_match_kernel)
 			}
 			mismatches++;
 			fprintf(stderr, "  type %u (%s) helper %s#%u: kernel %s, userbpf %s (%s)\n",
-				type, userbpf_prog_type_name(type) ? userbpf_prog_type_name(type) : "?",
+				type,
+				userbpf_prog_type_name(type) ? userbpf_prog_type_name(type) : "?",
 				h->name, h->id, k ? "allows" : "refuses", u ? "allows" : "refuses",
 				msg);
 		}
@@ -264,10 +265,8 @@ TEST(sandbox_host_read_probe_read_env)
 	/* reading the run's own memory still works: ctx[32..] into ctx[0..] */
 	{
 		struct userbpf_insn insns[] = {
-			USERBPF_MOV64_REG(3, 1),
-			USERBPF_ALU64_IMM(USERBPF_ADD, 3, 32),
-			USERBPF_MOV64_IMM(2, 8),
-			USERBPF_CALL_HELPER(113),
+			USERBPF_MOV64_REG(3, 1), USERBPF_ALU64_IMM(USERBPF_ADD, 3, 32),
+			USERBPF_MOV64_IMM(2, 8), USERBPF_CALL_HELPER(113),
 			USERBPF_EXIT_INSN(),
 		};
 		uint8_t ctx[64] = { 0 };
@@ -438,8 +437,8 @@ TEST(sandbox_bpf_test_run_global_data)
 	ASSERT_TRUE(map_fd >= 0);
 	{
 		struct userbpf_insn p[] = {
-			USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 1, USERBPF_PSEUDO_MAP_VALUE, 0,
-					 map_fd),
+			USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 1,
+					 USERBPF_PSEUDO_MAP_VALUE, 0, map_fd),
 			USERBPF_RAW_INSN(0, 0, 0, 0, 8),
 			USERBPF_MOV64_IMM(2, 77),
 			USERBPF_STX_MEM(USERBPF_DW, 1, 2, 0),

@@ -48,18 +48,17 @@ TEST(percpu_stress_no_lost_increments)
 {
 	/* v = lookup(pc, 0); if v: *v = *v + 1 (load, add, store);
 	 * r0 = get_smp_processor_id() */
-	static const char text[] =
-		"*(u32 *)(r10 - 4) = 0\n"
-		"r1 = map_idx(1) ll\n"
-		"r2 = r10\n r2 += -4\n"
-		"call 1\n"
-		"if r0 == 0 goto out\n"
-		"r1 = *(u64 *)(r0 + 0)\n"
-		"r1 += 1\n"
-		"*(u64 *)(r0 + 0) = r1\n"
-		"out:\n"
-		"call 8\n"
-		"exit\n";
+	static const char text[] = "*(u32 *)(r10 - 4) = 0\n"
+				   "r1 = map_idx(1) ll\n"
+				   "r2 = r10\n r2 += -4\n"
+				   "call 1\n"
+				   "if r0 == 0 goto out\n"
+				   "r1 = *(u64 *)(r0 + 0)\n"
+				   "r1 += 1\n"
+				   "*(u64 *)(r0 + 0) = r1\n"
+				   "out:\n"
+				   "call 8\n"
+				   "exit\n";
 	struct userbpf_insn *insns;
 	size_t cnt;
 	char err[256];

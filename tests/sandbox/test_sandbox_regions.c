@@ -26,8 +26,8 @@ static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, ui
 
 TEST(sandbox_regions_many_lookups_keep_first)
 {
-	struct userbpf_map *map = userbpf_map__create(USERBPF_MAP_TYPE_HASH, "h", 4, 8,
-						      LOOKUPS, NULL);
+	struct userbpf_map *map =
+		userbpf_map__create(USERBPF_MAP_TYPE_HASH, "h", 4, 8, LOOKUPS, NULL);
 	struct userbpf_insn p[LOOKUPS * 8 + 8];
 	size_t n = 0;
 	uint32_t k;
@@ -108,12 +108,12 @@ TEST(sandbox_regions_rodata_format_through_bpf)
 		/* a socket filter may call bpf_snprintf; out goes to a stack
 		 * buffer, then its first 8 bytes are r0 */
 		struct userbpf_insn p[] = {
-			USERBPF_ST_MEM(USERBPF_DW, 10, -8, 42),	/* args[0] = 42 */
+			USERBPF_ST_MEM(USERBPF_DW, 10, -8, 42), /* args[0] = 42 */
 			USERBPF_MOV64_REG(1, 10),
-			USERBPF_ALU64_IMM(USERBPF_ADD, 1, -48),	/* out: fp-48, 32 bytes */
+			USERBPF_ALU64_IMM(USERBPF_ADD, 1, -48), /* out: fp-48, 32 bytes */
 			USERBPF_MOV64_IMM(2, 32),
-			USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 3, USERBPF_PSEUDO_MAP_VALUE, 0,
-					 map_fd),
+			USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 3,
+					 USERBPF_PSEUDO_MAP_VALUE, 0, map_fd),
 			USERBPF_RAW_INSN(0, 0, 0, 0, 0),
 			USERBPF_MOV64_REG(4, 10),
 			USERBPF_ALU64_IMM(USERBPF_ADD, 4, -8),
@@ -193,19 +193,19 @@ TEST(sandbox_btf_pointer_loads_fault_tolerant)
 				    sizeof(msg)));
 		ASSERT_EQ(r0, 0);
 		/* with it (a probe in the traced process): the true value */
-		ASSERT_OK(run_deref(tolerant[i], (uint64_t)(uintptr_t)&task,
-				    USERBPF_RUN_HOST_READ, &r0, msg, sizeof(msg)));
+		ASSERT_OK(run_deref(tolerant[i], (uint64_t)(uintptr_t)&task, USERBPF_RUN_HOST_READ,
+				    &r0, msg, sizeof(msg)));
 		ASSERT_EQ(r0, 4242);
 		/* a bad pointer reads 0 either way, as BPF_PROBE_MEM does */
-		ASSERT_OK(run_deref(tolerant[i], 16, USERBPF_RUN_HOST_READ, &r0, msg,
-				    sizeof(msg)));
+		ASSERT_OK(run_deref(tolerant[i], 16, USERBPF_RUN_HOST_READ, &r0, msg, sizeof(msg)));
 		ASSERT_EQ(r0, 0);
 		ASSERT_OK(run_deref(tolerant[i], 0xffff800000000000ull, 0, &r0, msg, sizeof(msg)));
 		ASSERT_EQ(r0, 0);
 	}
 	/* other types still stop at an access outside their memory */
 	ASSERT_EQ(run_deref(USERBPF_PROG_TYPE_KPROBE, (uint64_t)(uintptr_t)&task,
-			    USERBPF_RUN_HOST_READ, &r0, msg, sizeof(msg)), -EFAULT);
+			    USERBPF_RUN_HOST_READ, &r0, msg, sizeof(msg)),
+		  -EFAULT);
 	ASSERT_STREQ(msg, "out-of-bounds read of 8 bytes at insn 1");
 	/* and stores stay checked for tracing programs too */
 	{

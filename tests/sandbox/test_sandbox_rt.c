@@ -58,8 +58,8 @@ static void rt_exec(const struct userbpf_insn *insns, size_t cnt, struct userbpf
 	struct userbpf_prog *prog;
 	uint64_t ctx[2] = { 0 };
 	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(ctx),
-		     .flags = mode_flags[mode], .insn_budget = budget,
-		     .err_buf = out->msg, .err_buf_sz = sizeof(out->msg));
+		     .flags = mode_flags[mode], .insn_budget = budget, .err_buf = out->msg,
+		     .err_buf_sz = sizeof(out->msg));
 
 	out->msg[0] = '\0';
 	out->r0 = 0;
@@ -117,8 +117,8 @@ static int output_value(struct userbpf_map **maps, uint64_t v)
  */
 TEST(sandbox_rt_ringbuf_forged_record)
 {
-	struct userbpf_map *rb = userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0,
-						     4096, NULL);
+	struct userbpf_map *rb =
+		userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0, 4096, NULL);
 	struct userbpf_map *maps[1] = { rb };
 	struct userbpf_insn p[] = {
 		USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
@@ -170,8 +170,8 @@ TEST(sandbox_rt_ringbuf_forged_record)
 /* F01: a pointer to the stack (a forged ring there) is not a record. */
 TEST(sandbox_rt_ringbuf_stack_pointer_refused)
 {
-	struct userbpf_map *rb = userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0,
-						     4096, NULL);
+	struct userbpf_map *rb =
+		userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0, 4096, NULL);
 	struct userbpf_map *maps[1] = { rb };
 	struct userbpf_insn p[] = {
 		USERBPF_ST_MEM(USERBPF_W, 10, -16, (int32_t)(0x80000000u | 8)),
@@ -196,8 +196,8 @@ TEST(sandbox_rt_ringbuf_stack_pointer_refused)
 /* F11: after submit the record is gone for the program. */
 TEST(sandbox_rt_ringbuf_record_dies_at_submit)
 {
-	struct userbpf_map *rb = userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0,
-						     4096, NULL);
+	struct userbpf_map *rb =
+		userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0, 4096, NULL);
 	struct userbpf_map *maps[1] = { rb };
 	struct userbpf_insn p[] = {
 		USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
@@ -240,8 +240,8 @@ TEST(sandbox_rt_ringbuf_record_dies_at_submit)
  */
 TEST(sandbox_rt_ringbuf_double_commit)
 {
-	struct userbpf_map *rb = userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0,
-						     4096, NULL);
+	struct userbpf_map *rb =
+		userbpf_map__create(USERBPF_MAP_TYPE_RINGBUF, "rb", 0, 0, 4096, NULL);
 	struct userbpf_map *maps[1] = { rb };
 	struct userbpf_insn p[] = {
 		USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),
@@ -359,16 +359,11 @@ static struct userbpf_map *lock_map(void)
 }
 
 /* r6 = &value[0] of map 0, or exit 1 (insns 0..9) */
-#define LOOKUP_R6                                                   \
-	USERBPF_ST_MEM(USERBPF_W, 10, -4, 0),                           \
-	USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),              \
-	USERBPF_MOV64_REG(2, 10),                                    \
-	USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                          \
-	USERBPF_CALL_HELPER(H_MAP_LOOKUP),                           \
-	USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 2),                          \
-	USERBPF_MOV64_IMM(0, 1),                                     \
-	USERBPF_EXIT_INSN(),                                         \
-	USERBPF_MOV64_REG(6, 0)
+#define LOOKUP_R6                                                                                  \
+	USERBPF_ST_MEM(USERBPF_W, 10, -4, 0), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),   \
+		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
+		USERBPF_CALL_HELPER(H_MAP_LOOKUP), USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 2),          \
+		USERBPF_MOV64_IMM(0, 1), USERBPF_EXIT_INSN(), USERBPF_MOV64_REG(6, 0)
 
 #define LOCK_R6(H) USERBPF_MOV64_REG(1, 6), USERBPF_CALL_HELPER(H)
 
@@ -492,8 +487,7 @@ TEST(sandbox_rt_spin_lock_held_at_exit)
  */
 TEST(sandbox_rt_for_each_key_region_dies)
 {
-	struct userbpf_map *m = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "arr", 4, 8, 2,
-						    NULL);
+	struct userbpf_map *m = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "arr", 4, 8, 2, NULL);
 	struct userbpf_map *maps[1] = { m };
 	struct userbpf_insn p[] = {
 		/* 0 */ USERBPF_ST_MEM(USERBPF_DW, 10, -8, 0),

@@ -67,10 +67,14 @@ static struct pair map_pair(uint32_t type, uint32_t max_entries, bool fill)
 static const char *cmd_name(int cmd)
 {
 	switch (cmd) {
-	case BPF_MAP_LOOKUP_BATCH: return "LOOKUP_BATCH";
-	case BPF_MAP_LOOKUP_AND_DELETE_BATCH: return "LOOKUP_AND_DELETE_BATCH";
-	case BPF_MAP_UPDATE_BATCH: return "UPDATE_BATCH";
-	default: return "DELETE_BATCH";
+	case BPF_MAP_LOOKUP_BATCH:
+		return "LOOKUP_BATCH";
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+		return "LOOKUP_AND_DELETE_BATCH";
+	case BPF_MAP_UPDATE_BATCH:
+		return "UPDATE_BATCH";
+	default:
+		return "DELETE_BATCH";
 	}
 }
 
@@ -97,8 +101,8 @@ TEST(sandbox_syscall_batch_null_pointers)
 {
 	static const int cmds[] = { BPF_MAP_LOOKUP_BATCH, BPF_MAP_LOOKUP_AND_DELETE_BATCH,
 				    BPF_MAP_UPDATE_BATCH, BPF_MAP_DELETE_BATCH };
-	static const uint32_t types[] = { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY,
-					  BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_HASH,
+	static const uint32_t types[] = { BPF_MAP_TYPE_ARRAY,	 BPF_MAP_TYPE_PERCPU_ARRAY,
+					  BPF_MAP_TYPE_HASH,	 BPF_MAP_TYPE_PERCPU_HASH,
 					  BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH };
 	static const uint32_t counts[] = { 1, 2, 64 };
 	static uint8_t keys[64 * 4], values[64 * 8 * 1024];
@@ -120,7 +124,8 @@ TEST(sandbox_syscall_batch_null_pointers)
 						int k, u;
 
 						ASSERT_TRUE(m.k >= 0 && m.u >= 0);
-						if (bucket_dependent(cmds[c], types[t], fill, counts[n])) {
+						if (bucket_dependent(cmds[c], types[t], fill,
+								     counts[n])) {
 							pair_close(&m);
 							continue;
 						}
@@ -139,14 +144,17 @@ TEST(sandbox_syscall_batch_null_pointers)
 						u = ubpf(cmds[c], &ua, sizeof(ua));
 						compared++;
 						if (k != u || ka.batch.count != ua.batch.count) {
-							test_fail(__FILE__, __LINE__,
-								  "%s type %u null %s fill %zu count %u: "
-								  "kernel %d count %u, userbpf %d count %u",
-								  cmd_name(cmds[c]), types[t],
-								  f == 0 ? "keys" : f == 1 ? "values"
-								  : f == 2 ? "out_batch" : "none",
-								  fill, counts[n], k, ka.batch.count, u,
-								  ua.batch.count);
+							test_fail(
+								__FILE__, __LINE__,
+								"%s type %u null %s fill %zu count %u: "
+								"kernel %d count %u, userbpf %d count %u",
+								cmd_name(cmds[c]), types[t],
+								f == 0 ? "keys" :
+								f == 1 ? "values" :
+								f == 2 ? "out_batch" :
+									 "none",
+								fill, counts[n], k, ka.batch.count,
+								u, ua.batch.count);
 							pair_close(&m);
 							return;
 						}
@@ -183,14 +191,13 @@ static int load_both(union bpf_attr *a, int *k_out, int *u_out)
 	return (k < 0 || u < 0) ? (k == u) : 1;
 }
 
-#define LOAD_SAME(A, WHAT)                                                        \
-	do {                                                                      \
-		int k_, u_;                                                       \
-		if (!load_both(&(A), &k_, &u_)) {                                 \
-			test_fail(__FILE__, __LINE__, "%s: kernel %d, userbpf %d", \
-				  WHAT, k_, u_);                                  \
-			return;                                                   \
-		}                                                                 \
+#define LOAD_SAME(A, WHAT)                                                                         \
+	do {                                                                                       \
+		int k_, u_;                                                                        \
+		if (!load_both(&(A), &k_, &u_)) {                                                  \
+			test_fail(__FILE__, __LINE__, "%s: kernel %d, userbpf %d", WHAT, k_, u_);  \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 /* F13 and the F17 PROG_LOAD attrs: insn limit, order, license, log. */
@@ -329,10 +336,14 @@ TEST(sandbox_syscall_prog_get_fd_by_id)
 /* F17: fd 0 (open stdin) is EINVAL, flags before the fd, edge attrs. */
 TEST(sandbox_syscall_fd_and_flag_order)
 {
-	static const int cmds[] = { BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM,
-				    BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
-				    BPF_MAP_LOOKUP_AND_DELETE_ELEM, BPF_MAP_FREEZE,
-				    BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_TEST_RUN };
+	static const int cmds[] = { BPF_MAP_LOOKUP_ELEM,
+				    BPF_MAP_UPDATE_ELEM,
+				    BPF_MAP_DELETE_ELEM,
+				    BPF_MAP_GET_NEXT_KEY,
+				    BPF_MAP_LOOKUP_AND_DELETE_ELEM,
+				    BPF_MAP_FREEZE,
+				    BPF_OBJ_GET_INFO_BY_FD,
+				    BPF_PROG_TEST_RUN };
 	static const uint32_t fdv[] = { 0, 1, 2, 999, 0x7fffffff };
 	static const uint64_t flagv[] = { 0, 4, 1ull << 40 };
 	uint32_t key = 0;
@@ -358,7 +369,8 @@ TEST(sandbox_syscall_fd_and_flag_order)
 					ka.map_fd = fdv[f];
 					ka.key = P(&key);
 					ka.value = P(&val);
-					if (cmds[c] != BPF_MAP_DELETE_ELEM && cmds[c] != BPF_MAP_FREEZE &&
+					if (cmds[c] != BPF_MAP_DELETE_ELEM &&
+					    cmds[c] != BPF_MAP_FREEZE &&
 					    cmds[c] != BPF_MAP_GET_NEXT_KEY)
 						ka.flags = flagv[g];
 				}
@@ -368,7 +380,8 @@ TEST(sandbox_syscall_fd_and_flag_order)
 				if (k != u) {
 					test_fail(__FILE__, __LINE__,
 						  "cmd %d fd %u flags %#llx: kernel %d, userbpf %d",
-						  cmds[c], fdv[f], (unsigned long long)flagv[g], k, u);
+						  cmds[c], fdv[f], (unsigned long long)flagv[g], k,
+						  u);
 					return;
 				}
 			}
@@ -407,8 +420,8 @@ static uint32_t rnd(uint32_t n)
 
 static uint32_t edge_u32(void)
 {
-	static const uint32_t v[] = { 0, 1, 2, 3, 4, 7, 8, 16, 64, 4096, 4097,
-				      0x7fffffff, 0x80000000u, 0xffffffffu };
+	static const uint32_t v[] = { 0,  1,  2,    3,	  4,	      7,	   8,
+				      16, 64, 4096, 4097, 0x7fffffff, 0x80000000u, 0xffffffffu };
 
 	return v[rnd(N(v))];
 }
@@ -420,10 +433,14 @@ static uint32_t pick_fd(enum fd_pick p, bool kernel, const struct pair *map,
 			const struct pair *prog)
 {
 	switch (p) {
-	case FD_ZERO: return 0;
-	case FD_CLOSED: return 999;
-	case FD_MAP: return (uint32_t)(kernel ? map->k : map->u);
-	default: return (uint32_t)(kernel ? prog->k : prog->u);
+	case FD_ZERO:
+		return 0;
+	case FD_CLOSED:
+		return 999;
+	case FD_MAP:
+		return (uint32_t)(kernel ? map->k : map->u);
+	default:
+		return (uint32_t)(kernel ? prog->k : prog->u);
 	}
 }
 
@@ -438,9 +455,13 @@ static uint64_t pick_ptr(bool kernel, unsigned which)
 static void fill_attr(int cmd, union bpf_attr *a, bool kernel, const uint32_t *sel,
 		      const struct pair *map, const struct pair *prog)
 {
-	static const uint32_t map_types[] = { BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY,
-					      BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_HASH,
-					      BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, 200 };
+	static const uint32_t map_types[] = { BPF_MAP_TYPE_HASH,
+					      BPF_MAP_TYPE_ARRAY,
+					      BPF_MAP_TYPE_PERCPU_ARRAY,
+					      BPF_MAP_TYPE_LRU_HASH,
+					      BPF_MAP_TYPE_QUEUE,
+					      BPF_MAP_TYPE_RINGBUF,
+					      200 };
 
 	memset(a, 0, sizeof(*a));
 	switch (cmd) {
@@ -524,13 +545,22 @@ static bool makes_fd(int cmd)
 
 TEST(sandbox_syscall_differential_attrs)
 {
-	static const int cmds[] = { BPF_MAP_CREATE, BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM,
-				    BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
-				    BPF_MAP_LOOKUP_AND_DELETE_ELEM, BPF_MAP_FREEZE,
-				    BPF_MAP_LOOKUP_BATCH, BPF_MAP_LOOKUP_AND_DELETE_BATCH,
-				    BPF_MAP_UPDATE_BATCH, BPF_MAP_DELETE_BATCH, BPF_PROG_LOAD,
-				    BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_FD_BY_ID,
-				    BPF_MAP_GET_FD_BY_ID, BPF_BTF_LOAD };
+	static const int cmds[] = { BPF_MAP_CREATE,
+				    BPF_MAP_LOOKUP_ELEM,
+				    BPF_MAP_UPDATE_ELEM,
+				    BPF_MAP_DELETE_ELEM,
+				    BPF_MAP_GET_NEXT_KEY,
+				    BPF_MAP_LOOKUP_AND_DELETE_ELEM,
+				    BPF_MAP_FREEZE,
+				    BPF_MAP_LOOKUP_BATCH,
+				    BPF_MAP_LOOKUP_AND_DELETE_BATCH,
+				    BPF_MAP_UPDATE_BATCH,
+				    BPF_MAP_DELETE_BATCH,
+				    BPF_PROG_LOAD,
+				    BPF_OBJ_GET_INFO_BY_FD,
+				    BPF_PROG_GET_FD_BY_ID,
+				    BPF_MAP_GET_FD_BY_ID,
+				    BPF_BTF_LOAD };
 	unsigned calls = 0, mismatches = 0, i, c;
 	struct pair map, prog;
 	union bpf_attr pa;
@@ -564,8 +594,9 @@ TEST(sandbox_syscall_differential_attrs)
 				mismatches++;
 				if (test_verbose())
 					printf("  mismatch cmd %d sel %u %u %u %u %u: kernel %d, "
-					       "userbpf %d\n", cmds[c], sel[0], sel[1], sel[2],
-					       sel[3], sel[4], k, u);
+					       "userbpf %d\n",
+					       cmds[c], sel[0], sel[1], sel[2], sel[3], sel[4], k,
+					       u);
 			}
 			if (k >= 0 && makes_fd(cmds[c]))
 				close(k);

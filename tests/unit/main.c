@@ -71,10 +71,22 @@ void test_result_skip(const char *name, const char *why)
 	printf("SKIP %s: %s\n", name, why);
 }
 
-bool test_failed(void) { return cur_failed; }
-bool test_verbose(void) { return verbose; }
-const char *test_build_dir(void) { return build_dir; }
-const char *test_src_dir(void) { return "."; }
+bool test_failed(void)
+{
+	return cur_failed;
+}
+bool test_verbose(void)
+{
+	return verbose;
+}
+const char *test_build_dir(void)
+{
+	return build_dir;
+}
+const char *test_src_dir(void)
+{
+	return ".";
+}
 
 static bool selected(const char *name, int argc, char **argv, int first)
 {
@@ -106,8 +118,7 @@ int main(int argc, char **argv)
 			list = true;
 			first++;
 		} else {
-			fprintf(stderr, "usage: %s [--build DIR] [-v] [-l] [NAME...]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [--build DIR] [-v] [-l] [NAME...]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -133,7 +144,9 @@ int main(int argc, char **argv)
 			passed++;
 		if (verbose || cur_failed)
 			printf("%s %s (%.1f ms)\n",
-			       cur_failed ? "FAIL" : cur_skipped ? "SKIP" : "ok  ",
+			       cur_failed  ? "FAIL" :
+			       cur_skipped ? "SKIP" :
+					     "ok  ",
 			       tc->name,
 			       (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 				       (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);

@@ -46,20 +46,20 @@
 
 /* Kinds of statement the body is made of. */
 enum kind {
-	K_ALU,	    /* binary ALU64/ALU32, imm or reg */
-	K_DIV,	    /* div/mod by a register holding 0, -1, INT_MIN ... */
-	K_UNARY,    /* neg, movsx, le/be, bswap */
-	K_LDDW,	    /* 64-bit immediate */
-	K_PKT_LD,   /* *(size *)(r9 + off), incl. sign-extending */
-	K_PKT_ST,   /* st/stx to the packet */
-	K_PKT_PTR,  /* r8 = r9 + k; accesses at negative offsets from r8 */
-	K_STK_LD,   /* loads from the stack slots */
-	K_STK_ST,   /* st/stx to the stack slots */
-	K_ATOMIC,   /* atomics on the stack slots */
-	K_STK_VAR,  /* variable-offset stack access through r8 */
-	K_IF,	    /* if (cond) { block } */
-	K_IFELSE,   /* if (cond) { block } else { block }, ja or gotol */
-	K_LOOP,	    /* constant trip count loop */
+	K_ALU,	   /* binary ALU64/ALU32, imm or reg */
+	K_DIV,	   /* div/mod by a register holding 0, -1, INT_MIN ... */
+	K_UNARY,   /* neg, movsx, le/be, bswap */
+	K_LDDW,	   /* 64-bit immediate */
+	K_PKT_LD,  /* *(size *)(r9 + off), incl. sign-extending */
+	K_PKT_ST,  /* st/stx to the packet */
+	K_PKT_PTR, /* r8 = r9 + k; accesses at negative offsets from r8 */
+	K_STK_LD,  /* loads from the stack slots */
+	K_STK_ST,  /* st/stx to the stack slots */
+	K_ATOMIC,  /* atomics on the stack slots */
+	K_STK_VAR, /* variable-offset stack access through r8 */
+	K_IF,	   /* if (cond) { block } */
+	K_IFELSE,  /* if (cond) { block } else { block }, ja or gotol */
+	K_LOOP,	   /* constant trip count loop */
 	K_CNT,
 };
 
@@ -110,7 +110,7 @@ struct gen {
 	unsigned reserved; /* r0-r7 the current code must not write */
 	int depth;	   /* block nesting */
 	int loop_depth;
-	int loops;	   /* loops emitted so far */
+	int loops; /* loops emitted so far */
 };
 
 /* ==== Random numbers (splitmix64: tiny, and good enough here) ==== */
@@ -143,16 +143,31 @@ uint64_t oracle_seed(uint64_t base, unsigned test, uint64_t index)
 }
 
 static const int32_t special32[] = {
-	0, 1, -1, 2, -2, 7, INT32_MIN, INT32_MAX, INT32_MIN + 1, 0x7f, 0x80,
-	0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 31, 32, 63, 64,
+	0,    1,    -1,	  2,	 -2,	 7,	 INT32_MIN, INT32_MAX, INT32_MIN + 1,
+	0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff,    0x10000,   31,
+	32,   63,   64,
 };
 
 static const uint64_t special64[] = {
-	0, 1, ~0ull, 0x8000000000000000ull, 0x7fffffffffffffffull,
-	0xffffffffull, 0x80000000ull, 0x7fffffffull, 0x100000000ull,
-	0xffffffff80000000ull, 0xffffffff00000000ull, 0x00000000ffff8000ull,
-	0x8000000080000000ull, 0xff, 0x80, 0xffff, 0x8000,
-	0x0123456789abcdefull, 0xfedcba9876543210ull,
+	0,
+	1,
+	~0ull,
+	0x8000000000000000ull,
+	0x7fffffffffffffffull,
+	0xffffffffull,
+	0x80000000ull,
+	0x7fffffffull,
+	0x100000000ull,
+	0xffffffff80000000ull,
+	0xffffffff00000000ull,
+	0x00000000ffff8000ull,
+	0x8000000080000000ull,
+	0xff,
+	0x80,
+	0xffff,
+	0x8000,
+	0x0123456789abcdefull,
+	0xfedcba9876543210ull,
 };
 
 /* A 32-bit immediate: small, special, random width or random. */
@@ -189,8 +204,7 @@ static uint64_t rand_u64(struct gen *g)
 /* A nonzero immediate divisor, often -1 or INT_MIN. */
 static int32_t div_imm(struct gen *g)
 {
-	static const int32_t interesting[] = { 1, -1, INT32_MIN, 2, -2, 3, -7,
-					       INT32_MAX, 0x10000 };
+	static const int32_t interesting[] = { 1, -1, INT32_MIN, 2, -2, 3, -7, INT32_MAX, 0x10000 };
 	int32_t imm;
 
 	if (chance(g, 50))
@@ -285,7 +299,7 @@ static void gen_block(struct gen *g, unsigned stmts);
 static void gen_alu(struct gen *g)
 {
 	static const uint8_t ops[] = { USERBPF_ADD, USERBPF_SUB, USERBPF_MUL, USERBPF_DIV,
-				       USERBPF_OR,	 USERBPF_AND, USERBPF_LSH, USERBPF_RSH,
+				       USERBPF_OR,  USERBPF_AND, USERBPF_LSH, USERBPF_RSH,
 				       USERBPF_MOD, USERBPF_XOR, USERBPF_MOV, USERBPF_ARSH };
 	bool is64 = chance(g, 50);
 	uint8_t cls = is64 ? USERBPF_ALU64 : USERBPF_ALU;
@@ -313,9 +327,16 @@ static void gen_alu(struct gen *g)
 static void gen_div(struct gen *g)
 {
 	static const uint64_t divisors[] = {
-		0, ~0ull, 0xffffffffull, 0x80000000ull, 0x8000000000000000ull,
-		1, 0x100000000ull /* 0 for 32-bit */, 0xffffffff00000000ull,
-		0xffffffff80000000ull, 2,
+		0,
+		~0ull,
+		0xffffffffull,
+		0x80000000ull,
+		0x8000000000000000ull,
+		1,
+		0x100000000ull /* 0 for 32-bit */,
+		0xffffffff00000000ull,
+		0xffffffff80000000ull,
+		2,
 	};
 	bool is64 = chance(g, 50);
 	uint8_t cls = is64 ? USERBPF_ALU64 : USERBPF_ALU;
@@ -327,9 +348,9 @@ static void gen_div(struct gen *g)
 		src = pick_dst(g);
 	while (src == dst);
 	if (chance(g, 40)) /* INT_MIN dividend: the sdiv overflow case */
-		emit_const(g, dst, is64 ? 0x8000000000000000ull
-				       : (chance(g, 50) ? 0x80000000ull
-							: 0xdead000080000000ull));
+		emit_const(g, dst,
+			   is64 ? 0x8000000000000000ull :
+				  (chance(g, 50) ? 0x80000000ull : 0xdead000080000000ull));
 	emit_const(g, src, divisors[rnd(g, N(divisors))]);
 	emit(g, USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, src, off, 0));
 }
@@ -378,11 +399,11 @@ static void gen_pkt_access(struct gen *g, unsigned base, int base_off, bool load
 	if (load) {
 		uint8_t mode = bytes < 8 && chance(g, 35) ? USERBPF_MEMSX : USERBPF_MEM;
 
-		emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size],
-					 pick_dst(g), base, (int16_t)off, 0));
+		emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size], pick_dst(g), base,
+					 (int16_t)off, 0));
 	} else if (chance(g, 35)) {
-		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], base,
-					 0, (int16_t)off, rand_imm(g)));
+		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], base, 0,
+					 (int16_t)off, rand_imm(g)));
 	} else {
 		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], base,
 					 pick_reg(g), (int16_t)off, 0));
@@ -416,8 +437,8 @@ static void gen_stack_load(struct gen *g)
 	uint8_t mode = bytes < 8 && chance(g, 40) ? USERBPF_MEMSX : USERBPF_MEM;
 	unsigned base = stack_base(g);
 
-	emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size], pick_dst(g),
-				 base, stack_off(g, bytes), 0));
+	emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size], pick_dst(g), base,
+				 stack_off(g, bytes), 0));
 }
 
 static void gen_stack_store(struct gen *g)
@@ -427,8 +448,8 @@ static void gen_stack_store(struct gen *g)
 	int16_t off = stack_off(g, bytes);
 
 	if (chance(g, 35))
-		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], base,
-					 0, off, rand_imm(g)));
+		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], base, 0, off,
+					 rand_imm(g)));
 	else
 		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], base,
 					 pick_reg(g), off, 0));
@@ -437,10 +458,16 @@ static void gen_stack_store(struct gen *g)
 static void gen_atomic(struct gen *g)
 {
 	static const int32_t ops[] = {
-		USERBPF_ADD, USERBPF_OR, USERBPF_AND, USERBPF_XOR,
-		USERBPF_ADD | USERBPF_FETCH, USERBPF_OR | USERBPF_FETCH,
-		USERBPF_AND | USERBPF_FETCH, USERBPF_XOR | USERBPF_FETCH,
-		USERBPF_XCHG, USERBPF_CMPXCHG,
+		USERBPF_ADD,
+		USERBPF_OR,
+		USERBPF_AND,
+		USERBPF_XOR,
+		USERBPF_ADD | USERBPF_FETCH,
+		USERBPF_OR | USERBPF_FETCH,
+		USERBPF_AND | USERBPF_FETCH,
+		USERBPF_XOR | USERBPF_FETCH,
+		USERBPF_XCHG,
+		USERBPF_CMPXCHG,
 	};
 	bool dw = chance(g, 50);
 	unsigned bytes = dw ? 8 : 4;
@@ -463,8 +490,8 @@ static void gen_atomic(struct gen *g)
 	 */
 	if (op & USERBPF_FETCH) {
 		emit(g, USERBPF_MOV64_IMM(R_SCRATCH, 0));
-		emit(g, USERBPF_ATOMIC_OP(dw ? USERBPF_DW : USERBPF_W, USERBPF_OR, R_FP,
-					  R_SCRATCH, off));
+		emit(g, USERBPF_ATOMIC_OP(dw ? USERBPF_DW : USERBPF_W, USERBPF_OR, R_FP, R_SCRATCH,
+					  off));
 	}
 	if (op == USERBPF_CMPXCHG) {
 		src = pick_reg(g);
@@ -506,16 +533,16 @@ static void gen_stack_var(struct gen *g)
 	emit(g, USERBPF_ALU64_REG(USERBPF_ADD, R_SCRATCH, x));
 	if (chance(g, 50))
 		emit(g, USERBPF_RAW_INSN(USERBPF_LDX |
-						 (bytes < 8 && chance(g, 40) ? USERBPF_MEMSX
-									   : USERBPF_MEM) |
+						 (bytes < 8 && chance(g, 40) ? USERBPF_MEMSX :
+									       USERBPF_MEM) |
 						 size_codes[size],
 					 pick_dst(g), R_SCRATCH, off, 0));
 	else if (chance(g, 30))
-		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size],
-					 R_SCRATCH, 0, off, rand_imm(g)));
+		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], R_SCRATCH, 0,
+					 off, rand_imm(g)));
 	else
-		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size],
-					 R_SCRATCH, pick_reg(g), off, 0));
+		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], R_SCRATCH,
+					 pick_reg(g), off, 0));
 }
 
 /* A conditional jump with offset 0 (patched by the caller). */
@@ -555,8 +582,8 @@ static void gen_ifelse(struct gen *g)
 	emit(g, rand_cond(g));
 	gen_block(g, 1 + rnd(g, 3));
 	skip = here(g);
-	emit(g, gotol ? USERBPF_RAW_INSN(USERBPF_JMP32 | USERBPF_JA, 0, 0, 0, 0)
-		      : USERBPF_JMP_A(0));
+	emit(g,
+	     gotol ? USERBPF_RAW_INSN(USERBPF_JMP32 | USERBPF_JA, 0, 0, 0, 0) : USERBPF_JMP_A(0));
 	g->prog->insns[at].off = (int16_t)jump_delta(at, here(g));
 	gen_block(g, 1 + rnd(g, 3));
 	if (gotol)
@@ -643,25 +670,54 @@ static void gen_stmt(struct gen *g)
 
 	if ((kind == K_IF || kind == K_IFELSE) && g->depth >= MAX_DEPTH)
 		kind = K_ALU;
-	if (kind == K_LOOP && (g->loop_depth >= MAX_LOOP_DEPTH ||
-			       g->loops >= MAX_LOOPS || g->depth >= MAX_DEPTH))
+	if (kind == K_LOOP &&
+	    (g->loop_depth >= MAX_LOOP_DEPTH || g->loops >= MAX_LOOPS || g->depth >= MAX_DEPTH))
 		kind = K_ALU;
 	switch (kind) {
-	case K_ALU: gen_alu(g); break;
-	case K_DIV: gen_div(g); break;
-	case K_UNARY: gen_unary(g); break;
-	case K_LDDW: emit_lddw(g, pick_dst(g), rand_u64(g)); break;
-	case K_PKT_LD: gen_pkt_access(g, R_DATA, 0, true); break;
-	case K_PKT_ST: gen_pkt_access(g, R_DATA, 0, false); break;
-	case K_PKT_PTR: gen_pkt_ptr(g); break;
-	case K_STK_LD: gen_stack_load(g); break;
-	case K_STK_ST: gen_stack_store(g); break;
-	case K_ATOMIC: gen_atomic(g); break;
-	case K_STK_VAR: gen_stack_var(g); break;
-	case K_IF: gen_if(g); break;
-	case K_IFELSE: gen_ifelse(g); break;
-	case K_LOOP: gen_loop(g); break;
-	case K_CNT: break;
+	case K_ALU:
+		gen_alu(g);
+		break;
+	case K_DIV:
+		gen_div(g);
+		break;
+	case K_UNARY:
+		gen_unary(g);
+		break;
+	case K_LDDW:
+		emit_lddw(g, pick_dst(g), rand_u64(g));
+		break;
+	case K_PKT_LD:
+		gen_pkt_access(g, R_DATA, 0, true);
+		break;
+	case K_PKT_ST:
+		gen_pkt_access(g, R_DATA, 0, false);
+		break;
+	case K_PKT_PTR:
+		gen_pkt_ptr(g);
+		break;
+	case K_STK_LD:
+		gen_stack_load(g);
+		break;
+	case K_STK_ST:
+		gen_stack_store(g);
+		break;
+	case K_ATOMIC:
+		gen_atomic(g);
+		break;
+	case K_STK_VAR:
+		gen_stack_var(g);
+		break;
+	case K_IF:
+		gen_if(g);
+		break;
+	case K_IFELSE:
+		gen_ifelse(g);
+		break;
+	case K_LOOP:
+		gen_loop(g);
+		break;
+	case K_CNT:
+		break;
 	}
 }
 
@@ -687,11 +743,21 @@ static void gen_packet(struct gen *g)
 
 		for (j = i; j < i + 8 && j < p->pkt_len; j++) {
 			switch (style) {
-			case 0: p->pkt[j] = 0; break;
-			case 1: p->pkt[j] = 0xff; break;
-			case 2: p->pkt[j] = (uint8_t)(rnd(g, 2) ? 0x80 : 0x7f); break;
-			case 3: p->pkt[j] = (uint8_t)rnd(g, 4); break;
-			default: p->pkt[j] = (uint8_t)next64(g); break;
+			case 0:
+				p->pkt[j] = 0;
+				break;
+			case 1:
+				p->pkt[j] = 0xff;
+				break;
+			case 2:
+				p->pkt[j] = (uint8_t)(rnd(g, 2) ? 0x80 : 0x7f);
+				break;
+			case 3:
+				p->pkt[j] = (uint8_t)rnd(g, 4);
+				break;
+			default:
+				p->pkt[j] = (uint8_t)next64(g);
+				break;
 			}
 		}
 	}
@@ -750,7 +816,8 @@ static void gen_ld_ind(struct gen *g)
 		imm = (int32_t)rnd(g, 8);
 	if (chance(g, 4))
 		imm += chance(g, 50) ? 1 + (int32_t)rnd(g, 4) : -1 - (int32_t)rnd(g, 4);
-	emit(g, USERBPF_RAW_INSN((chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU) | USERBPF_AND | USERBPF_K,
+	emit(g, USERBPF_RAW_INSN((chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU) | USERBPF_AND |
+					 USERBPF_K,
 				 src, 0, 0, mask));
 	emit(g, USERBPF_RAW_INSN(USERBPF_LD | USERBPF_IND | ld_sizes[size], 0, src, 0, imm));
 }
@@ -758,13 +825,13 @@ static void gen_ld_ind(struct gen *g)
 /* Fold r0 into r7-r9, or change r0 itself (r1-r5 are dead after LD_ABS). */
 static void gen_ld_fold(struct gen *g)
 {
-	static const uint8_t ops[] = { USERBPF_ADD, USERBPF_SUB, USERBPF_XOR, USERBPF_MUL,
-				       USERBPF_OR, USERBPF_MOV };
+	static const uint8_t ops[] = { USERBPF_ADD, USERBPF_SUB, USERBPF_XOR,
+				       USERBPF_MUL, USERBPF_OR,	 USERBPF_MOV };
 	uint8_t cls = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU;
 
 	if (chance(g, 70)) {
-		emit(g, USERBPF_RAW_INSN(cls | ops[rnd(g, N(ops))] | USERBPF_X,
-					 7 + rnd(g, 3), 0, 0, 0));
+		emit(g, USERBPF_RAW_INSN(cls | ops[rnd(g, N(ops))] | USERBPF_X, 7 + rnd(g, 3), 0, 0,
+					 0));
 		return;
 	}
 	switch (rnd(g, 3)) {
@@ -788,11 +855,14 @@ static void gen_ld_stmt(struct gen *g, int depth)
 	size_t at;
 
 	switch (rnd(g, 10)) {
-	case 0: case 1: case 2:
+	case 0:
+	case 1:
+	case 2:
 		emit(g, USERBPF_RAW_INSN(USERBPF_LD | USERBPF_ABS | ld_sizes[size], 0, 0, 0,
 					 ld_abs_off(g, 1u << size)));
 		break;
-	case 3: case 4:
+	case 3:
+	case 4:
 		gen_ld_ind(g);
 		break;
 	case 5:
@@ -913,8 +983,7 @@ void oracle_gen(struct oracle_prog *prog, uint64_t seed, enum oracle_mix mix)
 	/* Epilogue: registers and stack slots into the packet, r0 back. */
 	assert(here(&g) + EPILOGUE_SLOTS <= ORACLE_MAX_INSNS);
 	for (i = 0; i < BODY_REGS; i++)
-		emit(&g, USERBPF_STX_MEM(USERBPF_DW, R_DATA, i,
-					 (int16_t)(prog->data_len + 8 * i)));
+		emit(&g, USERBPF_STX_MEM(USERBPF_DW, R_DATA, i, (int16_t)(prog->data_len + 8 * i)));
 	for (k = 0; k < ORACLE_STACK_SLOTS; k++) {
 		emit(&g, USERBPF_LDX_MEM(USERBPF_DW, 1, R_FP, (int16_t)(-8 * (int)(k + 1))));
 		emit(&g, USERBPF_STX_MEM(USERBPF_DW, R_DATA, 1,

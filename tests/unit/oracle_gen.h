@@ -34,7 +34,7 @@
 #define ORACLE_MIN_DATA 64
 #define ORACLE_MAX_DATA 192
 #define ORACLE_STACK_SLOTS 8
-#define ORACLE_REG_DUMP 64			/* r0..r7, 8 bytes each */
+#define ORACLE_REG_DUMP 64 /* r0..r7, 8 bytes each */
 #define ORACLE_STACK_DUMP (8 * ORACLE_STACK_SLOTS)
 #define ORACLE_MAX_PKT (ORACLE_MAX_DATA + ORACLE_REG_DUMP + ORACLE_STACK_DUMP)
 #define ORACLE_PROLOGUE_SLOTS 5
@@ -74,9 +74,9 @@ enum oracle_prologue {
 struct oracle_prog {
 	struct userbpf_insn insns[ORACLE_MAX_INSNS];
 	size_t insn_cnt;
-	int socket_filter; /**< ORACLE_MIX_LD_ABS: a socket filter, r0 only */
-	uint32_t data_len; /**< bytes of packet the body touches (sees) */
-	uint32_t pkt_len;  /**< XDP: data_len + register dump + stack dump;
+	int socket_filter;	     /**< ORACLE_MIX_LD_ABS: a socket filter, r0 only */
+	uint32_t data_len;	     /**< bytes of packet the body touches (sees) */
+	uint32_t pkt_len;	     /**< XDP: data_len + register dump + stack dump;
 			    *   socket filter: ORACLE_ETH_HLEN + data_len */
 	uint8_t pkt[ORACLE_MAX_PKT]; /**< initial packet contents */
 };

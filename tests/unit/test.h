@@ -38,56 +38,53 @@ const char *test_build_dir(void);
 /* Source tree root (cwd). */
 const char *test_src_dir(void);
 
-#define TEST(NAME)                                                         \
-	static void test_##NAME(void);                                     \
-	static struct test_case tc_##NAME = { #NAME, test_##NAME, NULL };  \
-	__attribute__((constructor)) static void reg_##NAME(void)          \
-	{                                                                  \
-		test_register(&tc_##NAME);                                 \
-	}                                                                  \
+#define TEST(NAME)                                                                                 \
+	static void test_##NAME(void);                                                             \
+	static struct test_case tc_##NAME = { #NAME, test_##NAME, NULL };                          \
+	__attribute__((constructor)) static void reg_##NAME(void)                                  \
+	{                                                                                          \
+		test_register(&tc_##NAME);                                                         \
+	}                                                                                          \
 	static void test_##NAME(void)
 
-#define ASSERT_TRUE(C)                                                     \
-	do {                                                               \
-		if (!(C)) {                                                \
-			test_fail(__FILE__, __LINE__, "%s is false", #C);  \
-			return;                                            \
-		}                                                          \
+#define ASSERT_TRUE(C)                                                                             \
+	do {                                                                                       \
+		if (!(C)) {                                                                        \
+			test_fail(__FILE__, __LINE__, "%s is false", #C);                          \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
-#define ASSERT_EQ(A, B)                                                    \
-	do {                                                               \
-		uint64_t a_ = (uint64_t)(A), b_ = (uint64_t)(B);           \
-		if (a_ != b_) {                                            \
-			test_fail(__FILE__, __LINE__,                      \
-				  "%s == %s: got 0x%" PRIx64               \
-				  " (%" PRId64 "), want 0x%" PRIx64        \
-				  " (%" PRId64 ")",                        \
-				  #A, #B, a_, (int64_t)a_, b_, (int64_t)b_); \
-			return;                                            \
-		}                                                          \
+#define ASSERT_EQ(A, B)                                                                            \
+	do {                                                                                       \
+		uint64_t a_ = (uint64_t)(A), b_ = (uint64_t)(B);                                   \
+		if (a_ != b_) {                                                                    \
+			test_fail(__FILE__, __LINE__,                                              \
+				  "%s == %s: got 0x%" PRIx64 " (%" PRId64 "), want 0x%" PRIx64     \
+				  " (%" PRId64 ")",                                                \
+				  #A, #B, a_, (int64_t)a_, b_, (int64_t)b_);                       \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
-#define ASSERT_STREQ(A, B)                                                 \
-	do {                                                               \
-		const char *a_ = (A), *b_ = (B);                           \
-		if (!a_ || !b_ || strcmp(a_, b_)) {                        \
-			test_fail(__FILE__, __LINE__,                      \
-				  "%s: got \"%s\", want \"%s\"", #A,       \
-				  a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
-			return;                                            \
-		}                                                          \
+#define ASSERT_STREQ(A, B)                                                                         \
+	do {                                                                                       \
+		const char *a_ = (A), *b_ = (B);                                                   \
+		if (!a_ || !b_ || strcmp(a_, b_)) {                                                \
+			test_fail(__FILE__, __LINE__, "%s: got \"%s\", want \"%s\"", #A,           \
+				  a_ ? a_ : "(null)", b_ ? b_ : "(null)");                         \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
-#define ASSERT_CONTAINS(HAY, NEEDLE)                                       \
-	do {                                                               \
-		const char *h_ = (HAY), *n_ = (NEEDLE);                    \
-		if (!h_ || !strstr(h_, n_)) {                              \
-			test_fail(__FILE__, __LINE__,                      \
-				  "%s: \"%s\" does not contain \"%s\"",    \
-				  #HAY, h_ ? h_ : "(null)", n_);           \
-			return;                                            \
-		}                                                          \
+#define ASSERT_CONTAINS(HAY, NEEDLE)                                                               \
+	do {                                                                                       \
+		const char *h_ = (HAY), *n_ = (NEEDLE);                                            \
+		if (!h_ || !strstr(h_, n_)) {                                                      \
+			test_fail(__FILE__, __LINE__, "%s: \"%s\" does not contain \"%s\"", #HAY,  \
+				  h_ ? h_ : "(null)", n_);                                         \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 #define ASSERT_OK(E) ASSERT_EQ((int64_t)(E), 0)

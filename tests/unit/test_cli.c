@@ -15,8 +15,7 @@
  * Run "BUILD/userbpf ARGS" (a shell fragment) with stdin_text on stdin;
  * capture stdout into out and return the exit status (or -1).
  */
-static int cli(const char *args, const char *stdin_text, char *out,
-	       size_t out_sz)
+static int cli(const char *args, const char *stdin_text, char *out, size_t out_sz)
 {
 	char in_path[] = "/tmp/userbpf-cli-in-XXXXXX";
 	char cmd[2048];
@@ -32,8 +31,8 @@ static int cli(const char *args, const char *stdin_text, char *out,
 		return -1;
 	}
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s/userbpf %s < %s 2>/dev/null",
-		 test_build_dir(), args, in_path);
+	snprintf(cmd, sizeof(cmd), "%s/userbpf %s < %s 2>/dev/null", test_build_dir(), args,
+		 in_path);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -45,8 +44,7 @@ static int cli(const char *args, const char *stdin_text, char *out,
 }
 
 /* Exit status and first stderr line of a command. */
-static int cli_err(const char *args, const char *stdin_text, char *err,
-		   size_t err_sz)
+static int cli_err(const char *args, const char *stdin_text, char *err, size_t err_sz)
 {
 	char cmd[2048];
 	FILE *p;
@@ -67,8 +65,8 @@ static int cli_err(const char *args, const char *stdin_text, char *err,
 
 TEST(cli_help_everywhere)
 {
-	static const char *const cmds[] = { "--help", "asm --help",
-					    "disasm --help", "exec --help" };
+	static const char *const cmds[] = { "--help", "asm --help", "disasm --help",
+					    "exec --help" };
 	char out[4096];
 	size_t i;
 
@@ -80,10 +78,15 @@ TEST(cli_help_everywhere)
 
 TEST(cli_bad_arguments)
 {
-	static const char *const bad[] = { "", "frobnicate", "asm --nope",
-					   "disasm --nope", "exec --nope",
-					   "exec --budget x", "exec 'zz'",
-					   "asm a b", "asm /nonexistent/file" };
+	static const char *const bad[] = { "",
+					   "frobnicate",
+					   "asm --nope",
+					   "disasm --nope",
+					   "exec --nope",
+					   "exec --budget x",
+					   "exec 'zz'",
+					   "asm a b",
+					   "asm /nonexistent/file" };
 	char err[512];
 	size_t i;
 
@@ -93,7 +96,8 @@ TEST(cli_bad_arguments)
 		if (rc != 2 || err[0] == '!' || !err[0]) {
 			test_fail(__FILE__, __LINE__,
 				  "'userbpf %s': status %d, stderr '%s' (want 2 "
-				  "and one line)", bad[i], rc, err);
+				  "and one line)",
+				  bad[i], rc, err);
 			return;
 		}
 	}
@@ -120,31 +124,36 @@ TEST(cli_exec_plugin_protocol)
 	FILE *p;
 
 	/* program as spaced hex pairs and as plain hex */
-	ASSERT_EQ(cli("exec", "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00\n",
-		      out, sizeof(out)), 0);
+	ASSERT_EQ(cli("exec", "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00\n", out,
+		      sizeof(out)),
+		  0);
 	ASSERT_STREQ(out, "0x2a\n");
 	ASSERT_EQ(cli("exec", "b70000002a0000009500000000000000", out, sizeof(out)), 0);
 	ASSERT_STREQ(out, "0x2a\n");
 	/* r1 = memory, r2 = length: r0 = *(u32 *)(r1 + 0) + r2 */
 	ASSERT_EQ(cli("exec '01 02 00 00 ff'",
 		      "61 10 00 00 00 00 00 00 0f 20 00 00 00 00 00 00 "
-		      "95 00 00 00 00 00 00 00", out, sizeof(out)), 0);
+		      "95 00 00 00 00 00 00 00",
+		      out, sizeof(out)),
+		  0);
 	ASSERT_STREQ(out, "0x206\n");
 	/* as the runner calls it: userbpf-plugin "<memory>" "<options>" */
 	snprintf(cmd, sizeof(cmd),
 		 "echo 'b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00' | "
-		 "%s/userbpf-plugin '' ''", test_build_dir());
+		 "%s/userbpf-plugin '' ''",
+		 test_build_dir());
 	p = popen(cmd, "r");
 	ASSERT_TRUE(p);
 	ASSERT_TRUE(fgets(out, sizeof(out), p));
 	ASSERT_EQ(pclose(p), 0);
 	ASSERT_STREQ(out, "0x7\n");
 	/* failures: non-zero status, message on stdout */
-	ASSERT_EQ(cli("exec '00'", "79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00",
-		      out, sizeof(out)), 1);
+	ASSERT_EQ(cli("exec '00'", "79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00", out,
+		      sizeof(out)),
+		  1);
 	ASSERT_STREQ(out, "out-of-bounds read of 8 bytes at insn 0\n");
-	ASSERT_EQ(cli("exec", "8f 00 00 00 00 00 00 00 95 00 00 00 00 00 00 00",
-		      out, sizeof(out)), 1);
+	ASSERT_EQ(cli("exec", "8f 00 00 00 00 00 00 00 95 00 00 00 00 00 00 00", out, sizeof(out)),
+		  1);
 	ASSERT_CONTAINS(out, "at insn 0: unknown opcode");
 }
 
@@ -152,9 +161,11 @@ TEST(cli_asm_disasm_roundtrip)
 {
 	char hex[1024], listing[2048];
 
-	ASSERT_EQ(cli("asm", "r0 = 1\nloop: r0 += r1\nif r0 s< 100 goto loop\n"
-			     "lock *(u64 *)(r10 - 8) += r0\nexit\n",
-		      hex, sizeof(hex)), 0);
+	ASSERT_EQ(cli("asm",
+		      "r0 = 1\nloop: r0 += r1\nif r0 s< 100 goto loop\n"
+		      "lock *(u64 *)(r10 - 8) += r0\nexit\n",
+		      hex, sizeof(hex)),
+		  0);
 	ASSERT_STREQ(hex, "b7 00 00 00 01 00 00 00\n"
 			  "0f 10 00 00 00 00 00 00\n"
 			  "c5 00 fe ff 64 00 00 00\n"
@@ -195,26 +206,33 @@ TEST(cli_object_commands)
 	ASSERT_CONTAINS(out, "call 26"); /* bpf_skb_load_bytes in a subprogram */
 
 	/* UDP to port 53 is dropped (TC_ACT_SHOT = 2) by the .rodata config */
-	snprintf(cmd, sizeof(cmd), "run %s/examples/rodata_config.bpf.o --prog filter --data %s --json",
+	snprintf(cmd, sizeof(cmd),
+		 "run %s/examples/rodata_config.bpf.o --prog filter --data %s --json",
 		 test_build_dir(), pkt);
 	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
 	ASSERT_CONTAINS(out, "{\"retval\":2,\"duration_ns\":");
 	/* --allow-host-read widens what probe_read/%s may read (the library's
 	 * USERBPF_RUN_HOST_READ; tests/sandbox checks its effect) */
-	snprintf(cmd, sizeof(cmd), "run %s/examples/rodata_config.bpf.o --prog filter --data %s "
-		 "--allow-host-read --json", test_build_dir(), pkt);
+	snprintf(cmd, sizeof(cmd),
+		 "run %s/examples/rodata_config.bpf.o --prog filter --data %s "
+		 "--allow-host-read --json",
+		 test_build_dir(), pkt);
 	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
 	ASSERT_CONTAINS(out, "{\"retval\":2,\"duration_ns\":");
-	snprintf(cmd, sizeof(cmd), "map dump %s/examples/pkt_counter.bpf.o --run count_packets "
-		 "--data %s --map by_source --allow-host-read --json", test_build_dir(), pkt);
+	snprintf(cmd, sizeof(cmd),
+		 "map dump %s/examples/pkt_counter.bpf.o --run count_packets "
+		 "--data %s --map by_source --allow-host-read --json",
+		 test_build_dir(), pkt);
 	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
 	snprintf(cmd, sizeof(cmd), "run %s/examples/ringbuf_events.bpf.o --prog produce --data %s",
 		 test_build_dir(), pkt);
 	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
 	ASSERT_CONTAINS(out, "retval: 2\n");
 	ASSERT_CONTAINS(out, "events: 2e 00 00 00 11 00 00 00 0a 00 00 01 0a 00 00 02\n");
-	snprintf(cmd, sizeof(cmd), "map dump %s/examples/pkt_counter.bpf.o --run count_packets "
-		 "--data %s --map by_source --json", test_build_dir(), pkt);
+	snprintf(cmd, sizeof(cmd),
+		 "map dump %s/examples/pkt_counter.bpf.o --run count_packets "
+		 "--data %s --map by_source --json",
+		 test_build_dir(), pkt);
 	ASSERT_EQ(cli(cmd, "", out, sizeof(out)), 0);
 	ASSERT_CONTAINS(out, "\"maps\":[{\"name\":\"by_source\",\"type\":\"hash\",\"entries\":"
 			     "[{\"key\":\"0a000001\",\"value\":\"0100000000000000\"}]}]");
@@ -228,7 +246,8 @@ TEST(cli_object_commands)
 	ASSERT_EQ(cli_err(cmd, "", err, sizeof(err)), 2);
 	ASSERT_EQ(cli_err("run /nonexistent.bpf.o --prog x", "", err, sizeof(err)), 1);
 	ASSERT_CONTAINS(err, "/nonexistent.bpf.o");
-	ASSERT_EQ(cli_err("prog list /etc/hostname", "", err, sizeof(err)), 2); /* malformed object */
+	ASSERT_EQ(cli_err("prog list /etc/hostname", "", err, sizeof(err)),
+		  2); /* malformed object */
 	ASSERT_EQ(cli_err("prog --help", "", err, sizeof(err)), 0);
 	ASSERT_EQ(cli_err("map --help", "", err, sizeof(err)), 0);
 	ASSERT_EQ(cli_err("run --help", "", err, sizeof(err)), 0);

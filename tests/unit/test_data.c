@@ -116,9 +116,9 @@ struct data_case {
 	struct buf mem;	      /* bytes */
 	struct buf mem_after; /* bytes */
 	uint64_t result;
-	int err_no;	      /* positive errno */
-	char err_msg[256];    /* substring expected in the message */
-	uint64_t budget;      /* 0: none given */
+	int err_no;	   /* positive errno */
+	char err_msg[256]; /* substring expected in the message */
+	uint64_t budget;   /* 0: none given */
 };
 
 static void data_case_free(struct data_case *dc)
@@ -133,9 +133,9 @@ static const struct {
 	const char *name;
 	int value;
 } errno_names[] = {
-	{ "EINVAL", EINVAL }, { "EFAULT", EFAULT }, { "E2BIG", E2BIG },
-	{ "ELOOP", ELOOP },   { "ENOMEM", ENOMEM }, { "ENOENT", ENOENT },
-	{ "EPERM", EPERM },   { "EACCES", EACCES }, { "ENOSPC", ENOSPC },
+	{ "EINVAL", EINVAL }, { "EFAULT", EFAULT },	    { "E2BIG", E2BIG },
+	{ "ELOOP", ELOOP },   { "ENOMEM", ENOMEM },	    { "ENOENT", ENOENT },
+	{ "EPERM", EPERM },   { "EACCES", EACCES },	    { "ENOSPC", ENOSPC },
 	{ "ERANGE", ERANGE }, { "EOPNOTSUPP", EOPNOTSUPP },
 };
 
@@ -144,8 +144,7 @@ static int errno_by_name(const char *name, size_t len)
 	size_t i;
 
 	for (i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
-		if (strlen(errno_names[i].name) == len &&
-		    !strncmp(errno_names[i].name, name, len))
+		if (strlen(errno_names[i].name) == len && !strncmp(errno_names[i].name, name, len))
 			return errno_names[i].value;
 	return 0;
 }
@@ -178,8 +177,8 @@ static char *trim(char *line, bool strip_comment)
 	while (*line == ' ' || *line == '\t')
 		line++;
 	end = line + strlen(line);
-	while (end > line && (end[-1] == ' ' || end[-1] == '\t' ||
-			      end[-1] == '\r' || end[-1] == '\n'))
+	while (end > line &&
+	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
 		*--end = '\0';
 	return line;
 }
@@ -196,8 +195,7 @@ static bool parse_hex_line(const char *line, struct buf *b)
 			line++;
 			continue;
 		}
-		if (!((line[0] >= '0' && line[0] <= '9') ||
-		      (line[0] >= 'a' && line[0] <= 'f') ||
+		if (!((line[0] >= '0' && line[0] <= '9') || (line[0] >= 'a' && line[0] <= 'f') ||
 		      (line[0] >= 'A' && line[0] <= 'F')))
 			return false;
 		v = strtoul(line, &end, 16);
@@ -228,8 +226,7 @@ enum section { S_NONE, S_ASM, S_RAW, S_MEM, S_RESULT, S_ERROR, S_MEM_AFTER };
  * Parse the file at path into dc.  Returns true, or false with a reason in
  * why.  dc must be zeroed; release it with data_case_free() either way.
  */
-static bool parse_data_file(const char *path, struct data_case *dc, char *why,
-			    size_t why_sz)
+static bool parse_data_file(const char *path, struct data_case *dc, char *why, size_t why_sz)
 {
 	enum section sec = S_NONE;
 	bool result_seen = false, error_seen = false;
@@ -268,16 +265,13 @@ static bool parse_data_file(const char *path, struct data_case *dc, char *why,
 				dc->has_mem_after = true;
 			} else if (!strncmp(name, "budget ", 7)) {
 				sec = S_NONE;
-				if (!parse_u64(trim(name + 7, false),
-					       &dc->budget) || !dc->budget) {
-					snprintf(why, why_sz,
-						 "line %u: bad budget", lineno);
+				if (!parse_u64(trim(name + 7, false), &dc->budget) || !dc->budget) {
+					snprintf(why, why_sz, "line %u: bad budget", lineno);
 					goto err_out;
 				}
 			} else {
-				snprintf(why, why_sz,
-					 "line %u: unknown section '%s'",
-					 lineno, name);
+				snprintf(why, why_sz, "line %u: unknown section '%s'", lineno,
+					 name);
 				goto err_out;
 			}
 			continue;
@@ -292,24 +286,21 @@ static bool parse_data_file(const char *path, struct data_case *dc, char *why,
 			continue;
 		switch (sec) {
 		case S_NONE:
-			snprintf(why, why_sz,
-				 "line %u: text outside a section", lineno);
+			snprintf(why, why_sz, "line %u: text outside a section", lineno);
 			goto err_out;
 		case S_RAW:
 		case S_MEM:
 		case S_MEM_AFTER:
-			if (!parse_hex_line(t, sec == S_RAW ? &dc->raw
-					       : sec == S_MEM ? &dc->mem
-							      : &dc->mem_after)) {
-				snprintf(why, why_sz,
-					 "line %u: bad hex bytes", lineno);
+			if (!parse_hex_line(t, sec == S_RAW ? &dc->raw :
+					       sec == S_MEM ? &dc->mem :
+							      &dc->mem_after)) {
+				snprintf(why, why_sz, "line %u: bad hex bytes", lineno);
 				goto err_out;
 			}
 			break;
 		case S_RESULT:
 			if (result_seen || !parse_u64(t, &dc->result)) {
-				snprintf(why, why_sz,
-					 "line %u: bad result '%s'", lineno, t);
+				snprintf(why, why_sz, "line %u: bad result '%s'", lineno, t);
 				goto err_out;
 			}
 			result_seen = true;
@@ -319,9 +310,7 @@ static bool parse_data_file(const char *path, struct data_case *dc, char *why,
 			const char *msg = trim(t + len, false);
 
 			if (error_seen || !(dc->err_no = errno_by_name(t, len))) {
-				snprintf(why, why_sz,
-					 "line %u: bad error line '%s'",
-					 lineno, t);
+				snprintf(why, why_sz, "line %u: bad error line '%s'", lineno, t);
 				goto err_out;
 			}
 			snprintf(dc->err_msg, sizeof(dc->err_msg), "%s", msg);
@@ -337,15 +326,13 @@ static bool parse_data_file(const char *path, struct data_case *dc, char *why,
 		snprintf(why, why_sz, "needs exactly one of -- asm, -- raw");
 		return false;
 	}
-	if (dc->has_result + dc->has_error != 1 ||
-	    (dc->has_result && !result_seen) || (dc->has_error && !error_seen)) {
-		snprintf(why, why_sz,
-			 "needs exactly one of -- result, -- error, with a value");
+	if (dc->has_result + dc->has_error != 1 || (dc->has_result && !result_seen) ||
+	    (dc->has_error && !error_seen)) {
+		snprintf(why, why_sz, "needs exactly one of -- result, -- error, with a value");
 		return false;
 	}
 	if (dc->has_raw && dc->raw.len % sizeof(struct userbpf_insn)) {
-		snprintf(why, why_sz, "raw program of %zu bytes is not whole slots",
-			 dc->raw.len);
+		snprintf(why, why_sz, "raw program of %zu bytes is not whole slots", dc->raw.len);
 		return false;
 	}
 	if (dc->has_mem_after && dc->has_error) {
@@ -366,9 +353,8 @@ err_out:
  * assembler's array for asm).  Returns 0 or a negative errno with the
  * assembler's message in why.
  */
-static int data_case_insns(const struct data_case *dc,
-			   struct userbpf_insn **insns, size_t *cnt, char *why,
-			   size_t why_sz)
+static int data_case_insns(const struct data_case *dc, struct userbpf_insn **insns, size_t *cnt,
+			   char *why, size_t why_sz)
 {
 	int err;
 
@@ -381,8 +367,7 @@ static int data_case_insns(const struct data_case *dc,
 			memcpy(*insns, dc->raw.p, dc->raw.len);
 		return 0;
 	}
-	err = userbpf_asm(dc->asm_text.p ? dc->asm_text.p : "", insns, cnt,
-			  why, why_sz);
+	err = userbpf_asm(dc->asm_text.p ? dc->asm_text.p : "", insns, cnt, why, why_sz);
 	if (!err && !*insns) {
 		*insns = malloc(1); /* empty program: keep the free path uniform */
 		if (!*insns)
@@ -407,8 +392,7 @@ static void insns_free(const struct data_case *dc, struct userbpf_insn *insns)
  * code; "jit" also asserts that the program really compiled.
  */
 enum mode { MODE_FAST, MODE_CHECKED, MODE_BUDGET, MODE_INTERP, MODE_JIT, MODE_COUNT };
-static const char *const mode_names[MODE_COUNT] = { "fast", "checked", "budget",
-						    "interp", "jit" };
+static const char *const mode_names[MODE_COUNT] = { "fast", "checked", "budget", "interp", "jit" };
 
 static bool mode_applies(const struct data_case *dc, enum mode m)
 {
@@ -426,8 +410,7 @@ static void hex_dump(char *out, size_t out_sz, const uint8_t *p, size_t len)
 
 	out[0] = '\0';
 	for (i = 0; i < len && used + 8 < out_sz; i++)
-		used += (size_t)snprintf(out + used, out_sz - used, "%s%02x",
-					 i ? " " : "", p[i]);
+		used += (size_t)snprintf(out + used, out_sz - used, "%s%02x", i ? " " : "", p[i]);
 	if (i < len)
 		snprintf(out + used, out_sz - used, " ...");
 }
@@ -436,9 +419,8 @@ static void hex_dump(char *out, size_t out_sz, const uint8_t *p, size_t len)
  * Run prog once in mode m on a fresh copy of the memory and compare with
  * the expectation.  Returns true, or false with a reason in why.
  */
-static bool run_mode(const struct data_case *dc,
-		     const struct userbpf_prog *prog, enum mode m, char *why,
-		     size_t why_sz)
+static bool run_mode(const struct data_case *dc, const struct userbpf_prog *prog, enum mode m,
+		     char *why, size_t why_sz)
 {
 	USERBPF_OPTS(userbpf_run_opts, opts);
 	const char *mode = mode_names[m];
@@ -484,8 +466,7 @@ static bool run_mode(const struct data_case *dc,
 	rc = userbpf_prog__run(prog, &opts, &r0);
 #if defined(__x86_64__)
 	if (m == MODE_JIT && !userbpf_prog__jited(prog, NULL)) {
-		snprintf(why, why_sz, "mode jit: not compiled (%s)",
-			 userbpf_prog__jit_error(prog));
+		snprintf(why, why_sz, "mode jit: not compiled (%s)", userbpf_prog__jit_error(prog));
 		goto out;
 	}
 #endif
@@ -495,31 +476,29 @@ static bool run_mode(const struct data_case *dc,
 		else if (rc)
 			snprintf(why, why_sz,
 				 "mode %s: got error %s \"%s\", want %s "
-				 "containing \"%s\"", mode, errno_name(rc),
-				 err, errno_name(dc->err_no), dc->err_msg);
+				 "containing \"%s\"",
+				 mode, errno_name(rc), err, errno_name(dc->err_no), dc->err_msg);
 		else
 			snprintf(why, why_sz,
 				 "mode %s: run succeeded with r0 = 0x%" PRIx64
-				 ", want error %s containing \"%s\"", mode,
-				 r0, errno_name(dc->err_no), dc->err_msg);
+				 ", want error %s containing \"%s\"",
+				 mode, r0, errno_name(dc->err_no), dc->err_msg);
 		goto out;
 	}
 	if (rc) {
-		snprintf(why, why_sz,
-			 "mode %s: run failed with %s \"%s\", want r0 = 0x%" PRIx64,
+		snprintf(why, why_sz, "mode %s: run failed with %s \"%s\", want r0 = 0x%" PRIx64,
 			 mode, errno_name(rc), err, dc->result);
 		goto out;
 	}
 	if (r0 != dc->result) {
 		snprintf(why, why_sz,
-			 "mode %s: r0 = 0x%" PRIx64 " (%" PRId64 "), want 0x%" PRIx64
-			 " (%" PRId64 ")", mode, r0, (int64_t)r0, dc->result,
-			 (int64_t)dc->result);
+			 "mode %s: r0 = 0x%" PRIx64 " (%" PRId64 "), want 0x%" PRIx64 " (%" PRId64
+			 ")",
+			 mode, r0, (int64_t)r0, dc->result, (int64_t)dc->result);
 		goto out;
 	}
 	if (dc->has_mem_after &&
-	    (dc->mem_after.len != mem_len ||
-	     (mem_len && memcmp(mem, dc->mem_after.p, mem_len)))) {
+	    (dc->mem_after.len != mem_len || (mem_len && memcmp(mem, dc->mem_after.p, mem_len)))) {
 		char got[200], want[200];
 		size_t i = 0;
 
@@ -527,10 +506,8 @@ static bool run_mode(const struct data_case *dc,
 		       mem[i] == (uint8_t)dc->mem_after.p[i])
 			i++;
 		hex_dump(got, sizeof(got), mem, mem_len);
-		hex_dump(want, sizeof(want), (const uint8_t *)dc->mem_after.p,
-			 dc->mem_after.len);
-		snprintf(why, why_sz,
-			 "mode %s: mem-after differs at byte %zu: got [%s], want [%s]",
+		hex_dump(want, sizeof(want), (const uint8_t *)dc->mem_after.p, dc->mem_after.len);
+		snprintf(why, why_sz, "mode %s: mem-after differs at byte %zu: got [%s], want [%s]",
 			 mode, i, got, want);
 		goto out;
 	}
@@ -554,8 +531,7 @@ static bool run_data_case(const struct data_case *dc, char *why, size_t why_sz)
 
 	rc = data_case_insns(dc, &insns, &cnt, asm_err, sizeof(asm_err));
 	if (rc) {
-		snprintf(why, why_sz, "assembler: %s (%s)", asm_err,
-			 errno_name(rc));
+		snprintf(why, why_sz, "assembler: %s (%s)", asm_err, errno_name(rc));
 		return false;
 	}
 	popts.err_buf = err;
@@ -564,17 +540,14 @@ static bool run_data_case(const struct data_case *dc, char *why, size_t why_sz)
 	rc = prog ? 0 : -errno;
 	insns_free(dc, insns);
 	if (!prog) {
-		if (dc->has_error && rc == -dc->err_no &&
-		    strstr(err, dc->err_msg))
+		if (dc->has_error && rc == -dc->err_no && strstr(err, dc->err_msg))
 			return true;
 		if (dc->has_error)
 			snprintf(why, why_sz,
 				 "load: got error %s \"%s\", want %s containing \"%s\"",
-				 errno_name(rc), err, errno_name(dc->err_no),
-				 dc->err_msg);
+				 errno_name(rc), err, errno_name(dc->err_no), dc->err_msg);
 		else
-			snprintf(why, why_sz,
-				 "load: failed with %s \"%s\", want r0 = 0x%" PRIx64,
+			snprintf(why, why_sz, "load: failed with %s \"%s\", want r0 = 0x%" PRIx64,
 				 errno_name(rc), err, dc->result);
 		return false;
 	}
@@ -624,8 +597,7 @@ TEST(data_files)
 
 	n = list_data_files(&names, dir, sizeof(dir));
 	if (n < 0) {
-		test_fail(__FILE__, __LINE__, "cannot list %s: %s", dir,
-			  strerror(-n));
+		test_fail(__FILE__, __LINE__, "cannot list %s: %s", dir, strerror(-n));
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -640,14 +612,12 @@ TEST(data_files)
 		if (!ok)
 			test_result(name, false, "bad file: %s", why);
 		else
-			test_result(name, run_data_case(&dc, why, sizeof(why)),
-				    "%s", why);
+			test_result(name, run_data_case(&dc, why, sizeof(why)), "%s", why);
 		data_case_free(&dc);
 	}
 	free_names(names, n);
 	if (n < MIN_DATA_FILES)
-		test_fail(__FILE__, __LINE__,
-			  "only %d data files in %s, want at least %d", n, dir,
+		test_fail(__FILE__, __LINE__, "only %d data files in %s, want at least %d", n, dir,
 			  MIN_DATA_FILES);
 }
 
@@ -666,8 +636,7 @@ TEST(data_coverage)
 
 	n = list_data_files(&names, dir, sizeof(dir));
 	if (n < 0) {
-		test_fail(__FILE__, __LINE__, "cannot list %s: %s", dir,
-			  strerror(-n));
+		test_fail(__FILE__, __LINE__, "cannot list %s: %s", dir, strerror(-n));
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -699,12 +668,12 @@ TEST(data_coverage)
 			continue;
 		missing_cnt++;
 		if (missing_len + 32 < sizeof(missing))
-			missing_len += (size_t)snprintf(
-				missing + missing_len, sizeof(missing) - missing_len,
-				"%s%s", missing_len ? " " : "", isa_table[op].name);
+			missing_len += (size_t)snprintf(missing + missing_len,
+							sizeof(missing) - missing_len, "%s%s",
+							missing_len ? " " : "", isa_table[op].name);
 	}
 	if (missing_cnt)
 		test_fail(__FILE__, __LINE__,
-			  "%u of %d insn.def rows not used by any data file: %s",
-			  missing_cnt, ISA_OP_COUNT, missing);
+			  "%u of %d insn.def rows not used by any data file: %s", missing_cnt,
+			  ISA_OP_COUNT, missing);
 }

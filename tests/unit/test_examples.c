@@ -29,7 +29,7 @@ struct obs {
 	uint32_t data_size[16];
 	char records[8192]; /* ring buffer records as hex, one per line */
 	size_t records_len;
-	char maps[65536];   /* canonical dump of every comparable map */
+	char maps[65536]; /* canonical dump of every comparable map */
 	size_t maps_len;
 };
 
@@ -53,8 +53,8 @@ struct example {
 
 /* ==== Packets ==== */
 
-static uint8_t pkt_udp53[46], pkt_udp80[46], pkt_tcp[54], pkt_icmp[42], pkt_arp[42],
-	pkt_big[98], pkt_to_drop[46], pkt_to_16[46], pkt_to_8[46], pkt_blocked[46];
+static uint8_t pkt_udp53[46], pkt_udp80[46], pkt_tcp[54], pkt_icmp[42], pkt_arp[42], pkt_big[98],
+	pkt_to_drop[46], pkt_to_16[46], pkt_to_8[46], pkt_blocked[46];
 
 static void make_ipv4(uint8_t *p, size_t len, uint8_t proto, const uint8_t src[4],
 		      const uint8_t dst[4], uint16_t dport)
@@ -81,9 +81,9 @@ static void make_ipv4(uint8_t *p, size_t len, uint8_t proto, const uint8_t src[4
 
 static void make_packets(void)
 {
-	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 },
-			     c[4] = { 10, 0, 1, 1 }, d[4] = { 10, 1, 0, 1 },
-			     bad[4] = { 192, 168, 66, 6 }, g[4] = { 8, 8, 8, 8 };
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 }, c[4] = { 10, 0, 1, 1 },
+			     d[4] = { 10, 1, 0, 1 }, bad[4] = { 192, 168, 66, 6 },
+			     g[4] = { 8, 8, 8, 8 };
 
 	make_ipv4(pkt_udp53, sizeof(pkt_udp53), 17, a, g, 53);
 	make_ipv4(pkt_udp80, sizeof(pkt_udp80), 17, a, b, 80);
@@ -109,21 +109,34 @@ static const struct input route_pkts[] = {
 	PKT(pkt_to_drop), PKT(pkt_to_16), PKT(pkt_to_8), PKT(pkt_udp53), PKT(pkt_blocked),
 };
 
-static struct { uint64_t value; uint32_t key, pad; } hist_ctx[] = {
+static struct {
+	uint64_t value;
+	uint32_t key, pad;
+} hist_ctx[] = {
 	{ 0, 1, 0 }, { 1, 1, 0 }, { 1000, 2, 0 }, { 1ull << 40, 3, 0 }, { 77777, 2, 0 },
 };
 static const struct input hist_inputs[] = {
 	CTX(hist_ctx[0]), CTX(hist_ctx[1]), CTX(hist_ctx[2]), CTX(hist_ctx[3]), CTX(hist_ctx[4]),
 };
-static struct { uint32_t n, m; } loop_ctx[] = { { 10, 5 }, { 200, 0 }, { 0, 63 } };
+static struct {
+	uint32_t n, m;
+} loop_ctx[] = { { 10, 5 }, { 200, 0 }, { 0, 63 } };
 static const struct input loop_inputs[] = { CTX(loop_ctx[0]), CTX(loop_ctx[1]), CTX(loop_ctx[2]) };
-static struct { uint32_t tenant, slot; } mim_ctx[] = { { 0, 1 }, { 1, 1 }, { 1, 1 }, { 0, 3 } };
+static struct {
+	uint32_t tenant, slot;
+} mim_ctx[] = { { 0, 1 }, { 1, 1 }, { 1, 1 }, { 0, 3 } };
 static const struct input mim_inputs[] = {
-	CTX(mim_ctx[0]), CTX(mim_ctx[1]), CTX(mim_ctx[2]), CTX(mim_ctx[3]),
+	CTX(mim_ctx[0]),
+	CTX(mim_ctx[1]),
+	CTX(mim_ctx[2]),
+	CTX(mim_ctx[3]),
 };
 static uint64_t tour_word = 0x1234;
 static char tour_str[] = "userbpf";
-static struct { uint64_t word_ptr, str_ptr; uint32_t x, pad; } tour_ctx[2];
+static struct {
+	uint64_t word_ptr, str_ptr;
+	uint32_t x, pad;
+} tour_ctx[2];
 static const struct input tour_inputs[] = { CTX(tour_ctx[0]), CTX(tour_ctx[1]) };
 
 static const struct example examples[] = {
@@ -253,9 +266,18 @@ static bool comparable(uint32_t t)
 
 /* ==== userbpf side ==== */
 
-static int u_next(void *m, const void *k, void *n) { return userbpf_map__get_next_key(m, k, n); }
-static int u_lookup(void *m, const void *k, void *v) { return userbpf_map__lookup_elem(m, k, v, 0); }
-static int u_pop(void *m, void *v) { return userbpf_map__lookup_and_delete_elem(m, NULL, v, 0); }
+static int u_next(void *m, const void *k, void *n)
+{
+	return userbpf_map__get_next_key(m, k, n);
+}
+static int u_lookup(void *m, const void *k, void *v)
+{
+	return userbpf_map__lookup_elem(m, k, v, 0);
+}
+static int u_pop(void *m, void *v)
+{
+	return userbpf_map__lookup_and_delete_elem(m, NULL, v, 0);
+}
 static const struct map_ops u_ops = { u_next, u_lookup, u_pop };
 
 static int u_record(void *ctx, void *data, size_t size)
@@ -276,7 +298,9 @@ static int u_record(void *ctx, void *data, size_t size)
 #define ENGINE_CNT 3
 static const char *const engine_names[ENGINE_CNT] = { "default", "interp", "jit" };
 static const uint32_t engine_flags[ENGINE_CNT] = {
-	0, USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER, USERBPF_RUN_UNCHECKED,
+	0,
+	USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER,
+	USERBPF_RUN_UNCHECKED,
 };
 
 static int run_userbpf(const struct example *ex, struct obs *o, int engine, char *why,
@@ -299,7 +323,8 @@ static int run_userbpf(const struct example *ex, struct obs *o, int engine, char
 	}
 	if (ex->rodata_var) {
 		size_t sz;
-		struct userbpf_object_map *rm = userbpf_object__find_map_by_name(obj, ex->rodata_var);
+		struct userbpf_object_map *rm =
+			userbpf_object__find_map_by_name(obj, ex->rodata_var);
 		uint8_t *v = rm ? userbpf_object_map__initial_value(rm, &sz) : NULL;
 
 		if (!v) {
@@ -331,12 +356,15 @@ static int run_userbpf(const struct example *ex, struct obs *o, int engine, char
 	for (i = 0; p && i < ex->input_cnt; i++) {
 		const struct input *in = &ex->inputs[i];
 		USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = in->data,
-			     .data_size_in = in->data_size, .data_out = in->data ? o->data[i] : NULL,
+			     .data_size_in = in->data_size,
+			     .data_out = in->data ? o->data[i] : NULL,
 			     .data_size_out = in->data ? 256 : 0, .ctx_in = in->ctx,
 			     .ctx_size_in = in->ctx_size,
-			     .flags = (engine ? engine_flags[engine] : (i & 1) ? USERBPF_RUN_CHECKED : 0) |
-				     /* the kernel's probe_read reads this process */
-				     USERBPF_RUN_HOST_READ,
+			     .flags = (engine  ? engine_flags[engine] :
+				       (i & 1) ? USERBPF_RUN_CHECKED :
+						 0) |
+				      /* the kernel's probe_read reads this process */
+				      USERBPF_RUN_HOST_READ,
 			     .err_buf = err, .err_buf_sz = sizeof(err));
 
 		rc = userbpf_prog__test_run(userbpf_program__prog(p), &t);
@@ -368,9 +396,18 @@ static int run_userbpf(const struct example *ex, struct obs *o, int engine, char
 
 /* ==== kernel side (libbpf) ==== */
 
-static int k_next(void *m, const void *k, void *n) { return bpf_map_get_next_key((int)(intptr_t)m, k, n); }
-static int k_lookup(void *m, const void *k, void *v) { return bpf_map_lookup_elem((int)(intptr_t)m, k, v); }
-static int k_pop(void *m, void *v) { return bpf_map_lookup_and_delete_elem((int)(intptr_t)m, NULL, v); }
+static int k_next(void *m, const void *k, void *n)
+{
+	return bpf_map_get_next_key((int)(intptr_t)m, k, n);
+}
+static int k_lookup(void *m, const void *k, void *v)
+{
+	return bpf_map_lookup_elem((int)(intptr_t)m, k, v);
+}
+static int k_pop(void *m, void *v)
+{
+	return bpf_map_lookup_and_delete_elem((int)(intptr_t)m, NULL, v);
+}
 static const struct map_ops k_ops = { k_next, k_lookup, k_pop };
 
 static int k_record(void *ctx, void *data, size_t size)
@@ -401,7 +438,8 @@ static int run_kernel(const struct example *ex, struct obs *o, char *why, size_t
 		return -1;
 	}
 	if (ex->rodata_var) {
-		bpf_object__for_each_map(m, obj) {
+		bpf_object__for_each_map(m, obj)
+		{
 			const char *n = bpf_map__name(m);
 			size_t sz;
 			uint8_t *v;
@@ -418,9 +456,8 @@ static int run_kernel(const struct example *ex, struct obs *o, char *why, size_t
 		bpf_object__close(obj);
 		return 1;
 	}
-	bpf_object__for_each_map(m, obj)
-		if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF)
-			rb = ring_buffer__new(bpf_map__fd(m), k_record, o, NULL);
+	bpf_object__for_each_map(m, obj) if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF)
+		rb = ring_buffer__new(bpf_map__fd(m), k_record, o, NULL);
 	if (ex->setup_prog) {
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt_udp53, .data_size_in = 46);
 		p = bpf_object__find_program_by_name(obj, ex->setup_prog);
@@ -433,8 +470,8 @@ static int run_kernel(const struct example *ex, struct obs *o, char *why, size_t
 	p = bpf_object__find_program_by_name(obj, ex->prog);
 	for (i = 0; p && i < ex->input_cnt; i++) {
 		const struct input *in = &ex->inputs[i];
-		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = in->data, .data_size_in = in->data_size,
-			    .data_out = in->data ? o->data[i] : NULL,
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = in->data,
+			    .data_size_in = in->data_size, .data_out = in->data ? o->data[i] : NULL,
 			    .data_size_out = in->data ? 256 : 0, .ctx_in = in->ctx,
 			    .ctx_size_in = in->ctx_size);
 
@@ -450,7 +487,8 @@ static int run_kernel(const struct example *ex, struct obs *o, char *why, size_t
 		ring_buffer__consume(rb);
 		ring_buffer__free(rb);
 	}
-	bpf_object__for_each_map(m, obj) {
+	bpf_object__for_each_map(m, obj)
+	{
 		uint32_t t = bpf_map__type(m);
 
 		if (comparable(t))
@@ -505,13 +543,16 @@ TEST(examples_vs_kernel)
 				continue;
 			}
 			for (i = 0; i < ex->input_cnt; i++) {
-				if (u.retval[i] != k.retval[i] || u.data_size[i] != k.data_size[i] ||
+				if (u.retval[i] != k.retval[i] ||
+				    u.data_size[i] != k.data_size[i] ||
 				    memcmp(u.data[i], k.data[i], k.data_size[i]))
 					break;
 			}
 			if (i < ex->input_cnt) {
-				test_result(name, false, "input %u: retval %u vs kernel %u, data %u vs %u bytes",
-					    i, u.retval[i], k.retval[i], u.data_size[i], k.data_size[i]);
+				test_result(name, false,
+					    "input %u: retval %u vs kernel %u, data %u vs %u bytes",
+					    i, u.retval[i], k.retval[i], u.data_size[i],
+					    k.data_size[i]);
 				continue;
 			}
 			if (strcmp(u.records, k.records)) {

@@ -85,17 +85,15 @@ TEST(helpers_probe_read_str)
 	static const char s[] = "hello";
 	char buf[8];
 	struct userbpf_insn p[] = {
-		USERBPF_MOV64_REG(6, 1),
-		USERBPF_MOV64_REG(1, 6),
-		USERBPF_MOV64_IMM(2, 8),
-		USERBPF_LD_IMM64(3, (uint64_t)(uintptr_t)s),
-		USERBPF_CALL_HELPER(114),
-		USERBPF_EXIT_INSN(),
+		USERBPF_MOV64_REG(6, 1),  USERBPF_MOV64_REG(1, 6),
+		USERBPF_MOV64_IMM(2, 8),  USERBPF_LD_IMM64(3, (uint64_t)(uintptr_t)s),
+		USERBPF_CALL_HELPER(114), USERBPF_EXIT_INSN(),
 	};
 	int err;
 
-	ASSERT_EQ(run(p, N(p), buf, sizeof(buf), USERBPF_RUN_CHECKED | USERBPF_RUN_HOST_READ,
-		      &err, NULL, 0), 6);
+	ASSERT_EQ(run(p, N(p), buf, sizeof(buf), USERBPF_RUN_CHECKED | USERBPF_RUN_HOST_READ, &err,
+		      NULL, 0),
+		  6);
 	ASSERT_OK(err);
 	ASSERT_STREQ(buf, "hello");
 	/* without host read, the host's string is out of reach: a fault */
@@ -103,7 +101,8 @@ TEST(helpers_probe_read_str)
 	ASSERT_EQ((int64_t)run(p, N(p), buf, sizeof(buf), USERBPF_RUN_CHECKED, &err, NULL, 0),
 		  -EFAULT);
 	ASSERT_EQ(buf[0], 0);
-	p[3] = (struct userbpf_insn)USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 3, 0, 0, 16);
+	p[3] = (struct userbpf_insn)USERBPF_RAW_INSN(USERBPF_LD | USERBPF_DW | USERBPF_IMM, 3, 0, 0,
+						     16);
 	ASSERT_EQ((int64_t)run(p, N(p), buf, sizeof(buf), 0, &err, NULL, 0), -EFAULT);
 	ASSERT_EQ(buf[0], 0);
 }
@@ -123,10 +122,11 @@ static int64_t snprintf_prog(const char *fmt, char *out, int *err)
 	p[n++] = USERBPF_ST_MEM(USERBPF_DW, 10, -8, -7);
 	{
 		struct userbpf_insn tail[] = {
-			USERBPF_MOV64_REG(1, 6), USERBPF_MOV64_IMM(2, 32),
+			USERBPF_MOV64_REG(1, 6),  USERBPF_MOV64_IMM(2, 32),
 			USERBPF_MOV64_REG(3, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 3, -64),
 			USERBPF_MOV64_REG(4, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 4, -16),
-			USERBPF_MOV64_IMM(5, 16), USERBPF_CALL_HELPER(165), USERBPF_EXIT_INSN(),
+			USERBPF_MOV64_IMM(5, 16), USERBPF_CALL_HELPER(165),
+			USERBPF_EXIT_INSN(),
 		};
 		struct userbpf_insn all[64];
 
@@ -155,14 +155,10 @@ TEST(helpers_loop_arguments)
 {
 	/* bpf_loop(nr, callback, NULL, flags) with bad flags and a huge count */
 	struct userbpf_insn p[] = {
-		USERBPF_MOV64_IMM(1, 3),
-		USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_FUNC, 5),
-		USERBPF_MOV64_IMM(3, 0),
-		USERBPF_MOV64_IMM(4, 1),
-		USERBPF_CALL_HELPER(181),
-		USERBPF_EXIT_INSN(),
-		USERBPF_MOV64_IMM(0, 0),
-		USERBPF_EXIT_INSN(),
+		USERBPF_MOV64_IMM(1, 3),  USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_FUNC, 5),
+		USERBPF_MOV64_IMM(3, 0),  USERBPF_MOV64_IMM(4, 1),
+		USERBPF_CALL_HELPER(181), USERBPF_EXIT_INSN(),
+		USERBPF_MOV64_IMM(0, 0),  USERBPF_EXIT_INSN(),
 	};
 	int err;
 
@@ -177,12 +173,9 @@ TEST(helpers_checked_mode_memory_arguments)
 {
 	/* bpf_probe_read_user(dst = an address the program does not own) */
 	struct userbpf_insn p[] = {
-		USERBPF_LD_IMM64(1, 0x1000),
-		USERBPF_MOV64_IMM(2, 8),
-		USERBPF_MOV64_REG(3, 10),
-		USERBPF_ALU64_IMM(USERBPF_ADD, 3, -8),
-		USERBPF_CALL_HELPER(112),
-		USERBPF_EXIT_INSN(),
+		USERBPF_LD_IMM64(1, 0x1000), USERBPF_MOV64_IMM(2, 8),
+		USERBPF_MOV64_REG(3, 10),    USERBPF_ALU64_IMM(USERBPF_ADD, 3, -8),
+		USERBPF_CALL_HELPER(112),    USERBPF_EXIT_INSN(),
 	};
 	char msg[160];
 	int err;
@@ -212,23 +205,17 @@ static __attribute__((noinline)) int run_once(struct userbpf_prog *prog,
 
 TEST(helpers_get_stackid_and_stack)
 {
-	struct userbpf_map *st = userbpf_map__create(USERBPF_MAP_TYPE_STACK_TRACE, "st", 4,
-						     8 * 16, 64, NULL);
+	struct userbpf_map *st =
+		userbpf_map__create(USERBPF_MAP_TYPE_STACK_TRACE, "st", 4, 8 * 16, 64, NULL);
 	/* r7 = get_stackid(ctx, st, USER); r0 = get_stack(ctx, buf, 64, USER);
 	 * ctx[0] = r7 */
 	struct userbpf_insn p[] = {
-		USERBPF_MOV64_REG(6, 1),
-		USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_MAP_FD, 3),
-		USERBPF_MOV64_IMM(3, 1 << 8),
-		USERBPF_CALL_HELPER(27),
-		USERBPF_MOV64_REG(7, 0),
-		USERBPF_MOV64_REG(1, 6),
-		USERBPF_MOV64_REG(2, 10),
-		USERBPF_ALU64_IMM(USERBPF_ADD, 2, -64),
-		USERBPF_MOV64_IMM(3, 64),
-		USERBPF_MOV64_IMM(4, 1 << 8),
-		USERBPF_CALL_HELPER(67),
-		USERBPF_STX_MEM(USERBPF_DW, 6, 7, 0),
+		USERBPF_MOV64_REG(6, 1),      USERBPF_LD_IMM64_RAW(2, USERBPF_PSEUDO_MAP_FD, 3),
+		USERBPF_MOV64_IMM(3, 1 << 8), USERBPF_CALL_HELPER(27),
+		USERBPF_MOV64_REG(7, 0),      USERBPF_MOV64_REG(1, 6),
+		USERBPF_MOV64_REG(2, 10),     USERBPF_ALU64_IMM(USERBPF_ADD, 2, -64),
+		USERBPF_MOV64_IMM(3, 64),     USERBPF_MOV64_IMM(4, 1 << 8),
+		USERBPF_CALL_HELPER(67),      USERBPF_STX_MEM(USERBPF_DW, 6, 7, 0),
 		USERBPF_EXIT_INSN(),
 	};
 	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = st);

@@ -43,9 +43,8 @@ static uint64_t rnd(void)
 /* A 32-bit value biased towards the edges of every range we check. */
 static int32_t rnd_imm(void)
 {
-	static const int32_t edge[] = { 0,	  1,	      -1,	 2,
-					16,	  255,	      0x7fff,	 -0x8000,
-					0x8000,	  INT32_MAX,  INT32_MIN, -2 };
+	static const int32_t edge[] = { 0,	1,	 -1,	 2,	    16,	       255,
+					0x7fff, -0x8000, 0x8000, INT32_MAX, INT32_MIN, -2 };
 
 	switch (rnd() % 4) {
 	case 0:
@@ -123,18 +122,15 @@ static void gen_insn(int op, struct userbpf_insn *out)
 	set_match(op, out);
 }
 
-static void hex_insns(char *buf, size_t sz, const struct userbpf_insn *p,
-		      size_t cnt)
+static void hex_insns(char *buf, size_t sz, const struct userbpf_insn *p, size_t cnt)
 {
 	size_t i, len = 0;
 
 	buf[0] = '\0';
 	for (i = 0; i < cnt && len + 1 < sz; i++) {
 		const uint8_t *b = (const uint8_t *)&p[i];
-		int n = snprintf(buf + len, sz - len,
-				 "%s%02x %02x %02x%02x %02x%02x%02x%02x",
-				 i ? " | " : "", b[0], b[1], b[2], b[3], b[4],
-				 b[5], b[6], b[7]);
+		int n = snprintf(buf + len, sz - len, "%s%02x %02x %02x%02x %02x%02x%02x%02x",
+				 i ? " | " : "", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
 
 		if (n < 0)
 			break;
@@ -146,21 +142,19 @@ static void hex_insns(char *buf, size_t sz, const struct userbpf_insn *p,
  * Assemble text and compare with want[0..cnt).  Fails the current test
  * with both encodings on a difference; returns whether they matched.
  */
-static bool asm_equals(const char *text, const struct userbpf_insn *want,
-		       size_t cnt, const char *ctx)
+static bool asm_equals(const char *text, const struct userbpf_insn *want, size_t cnt,
+		       const char *ctx)
 {
 	struct userbpf_insn *got = NULL;
 	char err[256], a[512], b[512];
 	size_t got_cnt = 0;
 	int rc = userbpf_asm(text, &got, &got_cnt, err, sizeof(err));
-	bool ok = rc == 0 && got_cnt == cnt &&
-		  (!cnt || !memcmp(got, want, cnt * sizeof(*want)));
+	bool ok = rc == 0 && got_cnt == cnt && (!cnt || !memcmp(got, want, cnt * sizeof(*want)));
 
 	if (!ok) {
 		hex_insns(a, sizeof(a), got, rc ? 0 : got_cnt);
 		hex_insns(b, sizeof(b), want, cnt);
-		test_fail(__FILE__, __LINE__,
-			  "%s: asm \"%s\": rc %d (%s), got [%s], want [%s]",
+		test_fail(__FILE__, __LINE__, "%s: asm \"%s\": rc %d (%s), got [%s], want [%s]",
 			  ctx, text, rc, err, a, b);
 	}
 	userbpf_free(got);
@@ -168,28 +162,26 @@ static bool asm_equals(const char *text, const struct userbpf_insn *want,
 }
 
 /* disasm -> asm of one instruction gives the same bytes and text. */
-static bool roundtrip_insn(int op, const struct userbpf_insn *insn,
-			   uint64_t seed)
+static bool roundtrip_insn(int op, const struct userbpf_insn *insn, uint64_t seed)
 {
 	char text[160], again[160], ctx[96];
 	struct userbpf_insn *got = NULL;
 	size_t cnt = 0;
 	int slots = userbpf_disasm_insn(insn, 2, text, sizeof(text));
 
-	snprintf(ctx, sizeof(ctx), "row %s, seed %#" PRIx64,
-		 isa_table[op].name, seed);
+	snprintf(ctx, sizeof(ctx), "row %s, seed %#" PRIx64, isa_table[op].name, seed);
 	if (slots != (int)isa_slots(op)) {
-		test_fail(__FILE__, __LINE__, "%s: disasm returned %d: %s",
-			  ctx, slots, text);
+		test_fail(__FILE__, __LINE__, "%s: disasm returned %d: %s", ctx, slots, text);
 		return false;
 	}
 	if (!asm_equals(text, insn, (size_t)slots, ctx))
 		return false;
 	if (userbpf_asm(text, &got, &cnt, NULL, 0) ||
-	    userbpf_disasm_insn(got, cnt, again, sizeof(again)) != slots ||
-	    strcmp(text, again)) {
-		test_fail(__FILE__, __LINE__, "%s: text \"%s\" came back as "
-			  "\"%s\"", ctx, text, again);
+	    userbpf_disasm_insn(got, cnt, again, sizeof(again)) != slots || strcmp(text, again)) {
+		test_fail(__FILE__, __LINE__,
+			  "%s: text \"%s\" came back as "
+			  "\"%s\"",
+			  ctx, text, again);
 		userbpf_free(got);
 		return false;
 	}
@@ -210,8 +202,7 @@ static unsigned tmpl_fields(int op)
 		f |= U_SRC;
 	if (tmpl_has(op, 'o') || tmpl_has(op, 'j'))
 		f |= U_OFF;
-	if (tmpl_has(op, 'i') || tmpl_has(op, 'u') || tmpl_has(op, 'J') ||
-	    tmpl_has(op, 'q'))
+	if (tmpl_has(op, 'i') || tmpl_has(op, 'u') || tmpl_has(op, 'J') || tmpl_has(op, 'q'))
 		f |= U_IMM;
 	return f;
 }
@@ -252,16 +243,17 @@ TEST(isa_table_rows)
 
 		ASSERT_TRUE(row->name && row->tmpl && row->semantics);
 		if (!row->tmpl[0] || !row->semantics[0])
-			test_fail(__FILE__, __LINE__, "row %s: empty template "
-				  "or semantics", row->name);
-		if (tmpl_fields(op) != row->fields)
-			test_fail(__FILE__, __LINE__, "row %s: template \"%s\" "
-				  "fills fields %#x, FIELDS says %#x",
-				  row->name, row->tmpl, tmpl_fields(op),
-				  row->fields);
-		if (!!(row->flags & F_LDDW) != (row->opcode == 0x18))
-			test_fail(__FILE__, __LINE__, "row %s: F_LDDW",
+			test_fail(__FILE__, __LINE__,
+				  "row %s: empty template "
+				  "or semantics",
 				  row->name);
+		if (tmpl_fields(op) != row->fields)
+			test_fail(__FILE__, __LINE__,
+				  "row %s: template \"%s\" "
+				  "fills fields %#x, FIELDS says %#x",
+				  row->name, row->tmpl, tmpl_fields(op), row->fields);
+		if (!!(row->flags & F_LDDW) != (row->opcode == 0x18))
+			test_fail(__FILE__, __LINE__, "row %s: F_LDDW", row->name);
 	}
 	/* isa.c's decoder scans back from the last row of an opcode */
 	for (op = 1; op < ISA_OP_COUNT; op++) {
@@ -269,11 +261,11 @@ TEST(isa_table_rows)
 			continue;
 		for (prev = 0; prev < op - 1; prev++)
 			if (isa_table[prev].opcode == isa_table[op].opcode)
-				test_fail(__FILE__, __LINE__, "rows %s and %s "
+				test_fail(__FILE__, __LINE__,
+					  "rows %s and %s "
 					  "share opcode 0x%02x but are not "
 					  "contiguous in insn.def",
-					  isa_table[prev].name,
-					  isa_table[op].name,
+					  isa_table[prev].name, isa_table[op].name,
 					  isa_table[op].opcode);
 	}
 	for (op = 0; op < ISA_OP_COUNT; op++) {
@@ -284,10 +276,10 @@ TEST(isa_table_rows)
 		canonical_insn(op, insn);
 		got = isa_decode(insn, &why);
 		if (got != op)
-			test_fail(__FILE__, __LINE__, "row %s: canonical "
+			test_fail(__FILE__, __LINE__,
+				  "row %s: canonical "
 				  "instance decodes to %s (%s)",
-				  isa_table[op].name,
-				  got < 0 ? "nothing" : isa_table[got].name,
+				  isa_table[op].name, got < 0 ? "nothing" : isa_table[got].name,
 				  got < 0 ? why : "wrong row");
 	}
 }
@@ -319,8 +311,7 @@ struct sbuf {
 	size_t len, cap;
 };
 
-static void sb_printf(struct sbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void sb_printf(struct sbuf *sb, const char *fmt, ...)
 {
@@ -344,8 +335,7 @@ static void sb_printf(struct sbuf *sb, const char *fmt, ...)
 }
 
 /* Jump delta of an instruction, or false when it has none. */
-static bool jump_delta(int op, const struct userbpf_insn *insn,
-		       int64_t *delta)
+static bool jump_delta(int op, const struct userbpf_insn *insn, int64_t *delta)
 {
 	if (isa_table[op].flags & F_JMP)
 		*delta = insn->off;
@@ -416,11 +406,10 @@ static size_t gen_program(struct userbpf_insn *prog, int *ops)
  * labels for in-program jump targets (some alone on a line, some before
  * the instruction), comments of every kind, blank lines, odd blanks.
  */
-static void program_text(struct sbuf *sb, const struct userbpf_insn *prog,
-			 const int *ops, size_t cnt)
+static void program_text(struct sbuf *sb, const struct userbpf_insn *prog, const int *ops,
+			 size_t cnt)
 {
-	static const char *const comments[] = { "", "", " # c", " ; c",
-						"\t// c", "   " };
+	static const char *const comments[] = { "", "", " # c", " ; c", "\t// c", "   " };
 	bool *is_target = calloc(cnt + 1, sizeof(bool));
 	char line[200];
 	size_t pc;
@@ -434,8 +423,7 @@ static void program_text(struct sbuf *sb, const struct userbpf_insn *prog,
 		if (ops[pc] < 0 || !jump_delta(ops[pc], &prog[pc], &delta))
 			continue;
 		t = (int64_t)pc + 1 + delta;
-		if (t >= 0 && t <= (int64_t)cnt && (t == (int64_t)cnt ||
-						     ops[t] >= 0))
+		if (t >= 0 && t <= (int64_t)cnt && (t == (int64_t)cnt || ops[t] >= 0))
 			is_target[t] = rnd() % 2;
 	}
 	for (pc = 0; pc <= cnt; pc++) {
@@ -454,8 +442,7 @@ static void program_text(struct sbuf *sb, const struct userbpf_insn *prog,
 		}
 		if (rnd() % 8 == 0)
 			sb_printf(sb, "\n# comment line\n");
-		sb_printf(sb, "%s%s%s\n", rnd() % 4 ? "\t" : "  ", line,
-			  comments[rnd() % 6]);
+		sb_printf(sb, "%s%s%s\n", rnd() % 4 ? "\t" : "  ", line, comments[rnd() % 6]);
 	}
 	free(is_target);
 }
@@ -475,25 +462,21 @@ TEST(isa_roundtrip_programs)
 		bool ok;
 
 		program_text(&sb, prog, ops, cnt);
-		snprintf(ctx, sizeof(ctx), "program %d, seed %#" PRIx64, i,
-			 seed);
+		snprintf(ctx, sizeof(ctx), "program %d, seed %#" PRIx64, i, seed);
 		ok = asm_equals(sb.p, prog, cnt, ctx);
 		/* and disasm(asm(text)) is the plain text again */
 		if (ok && !userbpf_asm(sb.p, &got, &got_cnt, NULL, 0)) {
 			for (pc = 0; pc < cnt && ok; pc++) {
 				char a[160], b[160];
-				int n = userbpf_disasm_insn(&got[pc], cnt - pc,
-							    a, sizeof(a));
+				int n = userbpf_disasm_insn(&got[pc], cnt - pc, a, sizeof(a));
 
-				userbpf_disasm_insn(&prog[pc], cnt - pc, b,
-						    sizeof(b));
+				userbpf_disasm_insn(&prog[pc], cnt - pc, b, sizeof(b));
 				ok = n > 0 && !strcmp(a, b);
 				if (n == 2)
 					pc++;
 			}
 			if (!ok)
-				test_fail(__FILE__, __LINE__,
-					  "%s: text differs", ctx);
+				test_fail(__FILE__, __LINE__, "%s: text differs", ctx);
 		}
 		userbpf_free(got);
 		free(sb.p);
@@ -518,15 +501,11 @@ static const struct asm_example examples[] = {
 	{ "call 1", { RAW(0x85, 0, 0, 0, 1) }, 1 },
 	{ "exit", { RAW(0x95, 0, 0, 0, 0) }, 1 },
 	{ "w1 = w2", { RAW(0xbc, 1, 2, 0, 0) }, 1 },
-	{ "r1 = 0x100000000 ll",
-	  { RAW(0x18, 1, 0, 0, 0), RAW(0, 0, 0, 0, 1) }, 2 },
+	{ "r1 = 0x100000000 ll", { RAW(0x18, 1, 0, 0, 0), RAW(0, 0, 0, 0, 1) }, 2 },
 	{ "r1 = -1 ll", { RAW(0x18, 1, 0, 0, -1), RAW(0, 0, 0, 0, -1) }, 2 },
-	{ "r1 = 0xffffffffffffffff ll",
-	  { RAW(0x18, 1, 0, 0, -1), RAW(0, 0, 0, 0, -1) }, 2 },
-	{ "r1 = 18446744073709551615 ll",
-	  { RAW(0x18, 1, 0, 0, -1), RAW(0, 0, 0, 0, -1) }, 2 },
-	{ "r1 = -9223372036854775808 ll",
-	  { RAW(0x18, 1, 0, 0, 0), RAW(0, 0, 0, 0, INT32_MIN) }, 2 },
+	{ "r1 = 0xffffffffffffffff ll", { RAW(0x18, 1, 0, 0, -1), RAW(0, 0, 0, 0, -1) }, 2 },
+	{ "r1 = 18446744073709551615 ll", { RAW(0x18, 1, 0, 0, -1), RAW(0, 0, 0, 0, -1) }, 2 },
+	{ "r1 = -9223372036854775808 ll", { RAW(0x18, 1, 0, 0, 0), RAW(0, 0, 0, 0, INT32_MIN) }, 2 },
 	{ "call +1", { RAW(0x85, 0, 1, 0, 1) }, 1 },
 	{ "call -3", { RAW(0x85, 0, 1, 0, -3) }, 1 },
 	{ "call kfunc 7", { RAW(0x85, 0, 2, 0, 7) }, 1 },
@@ -543,20 +522,14 @@ static const struct asm_example examples[] = {
 	{ "goto +0", { RAW(0x05, 0, 0, 0, 0) }, 1 },
 	{ "r0 = *(u32 *)skb[12]", { RAW(0x20, 0, 0, 0, 12) }, 1 },
 	{ "r0 = *(u16 *)skb[r1 + 4]", { RAW(0x48, 0, 1, 0, 4) }, 1 },
-	{ "w0 = cmpxchg32_32(r1 + 8, w0, w2)",
-	  { RAW(0xc3, 1, 2, 8, 0xf1) }, 1 },
-	{ "r2 = atomic_fetch_add((u64 *)(r1 - 8), r2)",
-	  { RAW(0xdb, 1, 2, -8, 0x01) }, 1 },
+	{ "w0 = cmpxchg32_32(r1 + 8, w0, w2)", { RAW(0xc3, 1, 2, 8, 0xf1) }, 1 },
+	{ "r2 = atomic_fetch_add((u64 *)(r1 - 8), r2)", { RAW(0xdb, 1, 2, -8, 0x01) }, 1 },
 	{ "w3 = xchg32_32(r1 + 0, w3)", { RAW(0xc3, 1, 3, 0, 0xe1) }, 1 },
 	{ "lock *(u32 *)(r1 + 2) ^= w4", { RAW(0xc3, 1, 4, 2, 0xa0) }, 1 },
-	{ "r1 = map_fd(5) ll", { RAW(0x18, 1, 1, 0, 5), RAW(0, 0, 0, 0, 0) },
-	  2 },
-	{ "r1 = map_value(5, 16) ll",
-	  { RAW(0x18, 1, 2, 0, 5), RAW(0, 0, 0, 0, 16) }, 2 },
-	{ "r2 = map_idx(0) ll", { RAW(0x18, 2, 5, 0, 0), RAW(0, 0, 0, 0, 0) },
-	  2 },
-	{ "r3 = func(+2) ll", { RAW(0x18, 3, 4, 0, 2), RAW(0, 0, 0, 0, 0) },
-	  2 },
+	{ "r1 = map_fd(5) ll", { RAW(0x18, 1, 1, 0, 5), RAW(0, 0, 0, 0, 0) }, 2 },
+	{ "r1 = map_value(5, 16) ll", { RAW(0x18, 1, 2, 0, 5), RAW(0, 0, 0, 0, 16) }, 2 },
+	{ "r2 = map_idx(0) ll", { RAW(0x18, 2, 5, 0, 0), RAW(0, 0, 0, 0, 0) }, 2 },
+	{ "r3 = func(+2) ll", { RAW(0x18, 3, 4, 0, 2), RAW(0, 0, 0, 0, 0) }, 2 },
 	{ "r1 = -1", { RAW(0xb7, 1, 0, 0, -1) }, 1 },
 	{ "r1 = 0xffffffff", { RAW(0xb7, 1, 0, 0, -1) }, 1 },
 	{ "w1 = 4294967295", { RAW(0xb4, 1, 0, 0, -1) }, 1 },
@@ -564,8 +537,7 @@ static const struct asm_example examples[] = {
 	{ "if r1 s> -5 goto -1", { RAW(0x65, 1, 0, -1, -5) }, 1 },
 	{ "if w1 < w2 goto +7", { RAW(0xae, 1, 2, 7, 0) }, 1 },
 	{ "r1 s>>= 63", { RAW(0xc7, 1, 0, 0, 63) }, 1 },
-	{ "*(u64 *)(r10 - 32768) = -5", { RAW(0x7a, 10, 0, INT16_MIN, -5) },
-	  1 },
+	{ "*(u64 *)(r10 - 32768) = -5", { RAW(0x7a, 10, 0, INT16_MIN, -5) }, 1 },
 	{ "r0 = *(s8 *)(r1 + 32767)", { RAW(0x91, 0, 1, INT16_MAX, 0) }, 1 },
 	/* llvm-objdump -mcpu=v3+ spellings: w for 32-bit loads and stores */
 	{ "w1 = *(u32 *)(r10 - 4)", { RAW(0x61, 1, 10, -4, 0) }, 1 },
@@ -588,38 +560,35 @@ TEST(isa_asm_examples)
 	size_t i;
 
 	for (i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
-		if (!asm_equals(examples[i].text, examples[i].insn,
-				examples[i].cnt, "example"))
+		if (!asm_equals(examples[i].text, examples[i].insn, examples[i].cnt, "example"))
 			return;
 }
 
 TEST(isa_asm_labels)
 {
-	static const char text[] =
-		"# a function calling a subprogram\n"
-		"start:\n"
-		"\tr0 = 0\n"
-		"loop:\tr0 += 1            ; comment\n"
-		"\tif r0 < 10 goto loop   // comment\n"
-		"\tcall sub\n"
-		"\tr2 = func(sub) ll\n"
-		"\tif r0 == 0 goto out\n"
-		"\tgotol start\n"
-		"\n"
-		"sub: r0 = 1\n"
-		"\texit\n"
-		"out:\n";
+	static const char text[] = "# a function calling a subprogram\n"
+				   "start:\n"
+				   "\tr0 = 0\n"
+				   "loop:\tr0 += 1            ; comment\n"
+				   "\tif r0 < 10 goto loop   // comment\n"
+				   "\tcall sub\n"
+				   "\tr2 = func(sub) ll\n"
+				   "\tif r0 == 0 goto out\n"
+				   "\tgotol start\n"
+				   "\n"
+				   "sub: r0 = 1\n"
+				   "\texit\n"
+				   "out:\n";
 	const struct userbpf_insn want[] = {
-		RAW(0xb7, 0, 0, 0, 0),	 /* 0 */
-		RAW(0x07, 0, 0, 0, 1),	 /* 1 loop */
-		RAW(0xa5, 0, 0, -2, 10), /* 2 */
-		RAW(0x85, 0, 1, 0, 4),	 /* 3 call sub (8) */
-		RAW(0x18, 2, 4, 0, 3),	 /* 4 func(sub) */
-		RAW(0, 0, 0, 0, 0),
-		RAW(0x15, 0, 0, 3, 0),	 /* 6 goto out (10) */
-		RAW(0x06, 0, 0, 0, -8),	 /* 7 gotol start (0) */
-		RAW(0xb7, 0, 0, 0, 1),	 /* 8 sub */
-		RAW(0x95, 0, 0, 0, 0),	 /* 9 */
+		RAW(0xb7, 0, 0, 0, 0),				/* 0 */
+		RAW(0x07, 0, 0, 0, 1),				/* 1 loop */
+		RAW(0xa5, 0, 0, -2, 10),			/* 2 */
+		RAW(0x85, 0, 1, 0, 4),				/* 3 call sub (8) */
+		RAW(0x18, 2, 4, 0, 3),				/* 4 func(sub) */
+		RAW(0, 0, 0, 0, 0),	 RAW(0x15, 0, 0, 3, 0), /* 6 goto out (10) */
+		RAW(0x06, 0, 0, 0, -8),				/* 7 gotol start (0) */
+		RAW(0xb7, 0, 0, 0, 1),				/* 8 sub */
+		RAW(0x95, 0, 0, 0, 0),				/* 9 */
 	};
 	struct userbpf_insn *got = (void *)1;
 	size_t cnt = 1;
@@ -627,8 +596,7 @@ TEST(isa_asm_labels)
 	if (!asm_equals(text, want, sizeof(want) / sizeof(want[0]), "labels"))
 		return;
 	/* nothing but comments and labels: no instructions, no error */
-	ASSERT_OK(userbpf_asm("# nothing\n\nx:\n  ; here\n", &got, &cnt, NULL,
-			      0));
+	ASSERT_OK(userbpf_asm("# nothing\n\nx:\n  ; here\n", &got, &cnt, NULL, 0));
 	ASSERT_TRUE(got == NULL);
 	ASSERT_EQ(cnt, 0);
 	ASSERT_OK(userbpf_asm("", &got, &cnt, NULL, 0));
@@ -665,8 +633,7 @@ static const struct asm_error errors[] = {
 	{ "goto +32768", "jump offset '+32768' out of range" },
 	{ "gotol -2147483649", "jump offset '-2147483649' out of range" },
 	{ "r1 = 18446744073709551616 ll", "out of range" },
-	{ "r1 = -9223372036854775809 ll",
-	  "64-bit immediate '-9223372036854775809' out of range" },
+	{ "r1 = -9223372036854775809 ll", "64-bit immediate '-9223372036854775809' out of range" },
 	{ "goto nowhere\nexit", "line 1: undefined label 'nowhere'" },
 	{ "call kfunc", "line 1: undefined label 'kfunc'" },
 	{ "a:\nexit\na: exit", "line 3: duplicate label 'a' (first at line 1)" },
@@ -683,17 +650,14 @@ TEST(isa_asm_errors)
 		got = (void *)1;
 		cnt = 1;
 		err[0] = '\0';
-		ASSERT_ERR(userbpf_asm(errors[i].text, &got, &cnt, err,
-				       sizeof(err)), -EINVAL);
+		ASSERT_ERR(userbpf_asm(errors[i].text, &got, &cnt, err, sizeof(err)), -EINVAL);
 		ASSERT_TRUE(got == NULL);
 		ASSERT_EQ(cnt, 0);
 		ASSERT_CONTAINS(err, errors[i].msg);
 		/* no errbuf, or a tiny one, is fine */
-		ASSERT_ERR(userbpf_asm(errors[i].text, &got, &cnt, NULL, 0),
-			   -EINVAL);
+		ASSERT_ERR(userbpf_asm(errors[i].text, &got, &cnt, NULL, 0), -EINVAL);
 		memset(err, 'x', sizeof(err));
-		ASSERT_ERR(userbpf_asm(errors[i].text, &got, &cnt, err, 4),
-			   -EINVAL);
+		ASSERT_ERR(userbpf_asm(errors[i].text, &got, &cnt, err, 4), -EINVAL);
 		ASSERT_EQ(strlen(err), 3);
 	}
 	/* a label more than 32767 instructions away from a 16-bit jump */
@@ -703,8 +667,7 @@ TEST(isa_asm_errors)
 	sb_printf(&far, "far: exit\n");
 	ASSERT_ERR(userbpf_asm(far.p, &got, &cnt, err, sizeof(err)), -EINVAL);
 	ASSERT_CONTAINS(err, "line 1: jump to label 'far' out of range");
-	memmove(far.p, far.p + strlen("goto far\n"),
-		far.len - strlen("goto far\n") + 1);
+	memmove(far.p, far.p + strlen("goto far\n"), far.len - strlen("goto far\n") + 1);
 	ASSERT_OK(userbpf_asm(far.p, &got, &cnt, err, sizeof(err)));
 	ASSERT_EQ(cnt, 33002);
 	ASSERT_EQ(got[0].imm, 33000);
@@ -724,21 +687,17 @@ struct disasm_bad {
 };
 
 static const struct disasm_bad bad_insns[] = {
-	{ { RAW(0x8e, 2, 1, 4, 1) }, 1,
-	  ".insn 0x8e 0x12 0x0004 0x00000001 ; unknown opcode" },
+	{ { RAW(0x8e, 2, 1, 4, 1) }, 1, ".insn 0x8e 0x12 0x0004 0x00000001 ; unknown opcode" },
 	{ { RAW(0x00, 0, 0, 0, 0) }, 1, "unknown opcode" },
-	{ { RAW(0xff, 15, 15, -1, -1) }, 1,
-	  ".insn 0xff 0xff 0xffff 0xffffffff ; unknown opcode" },
+	{ { RAW(0xff, 15, 15, -1, -1) }, 1, ".insn 0xff 0xff 0xffff 0xffffffff ; unknown opcode" },
 	{ { RAW(0x07, 1, 3, 0, 1) }, 1, "reserved field src_reg is not 0" },
 	{ { RAW(0x95, 0, 0, 1, 0) }, 1, "reserved field off is not 0" },
 	{ { RAW(0xd4, 1, 0, 0, 17) }, 1, "invalid imm for this opcode" },
 	{ { RAW(0x37, 1, 0, 2, 1) }, 1, "invalid off for this opcode" },
 	{ { RAW(0x85, 0, 3, 0, 1) }, 1, "invalid src_reg for this opcode" },
 	{ { RAW(0x18, 1, 0, 0, 1) }, 1, "lddw needs two slots" },
-	{ { RAW(0x18, 1, 0, 0, 1), RAW(0x07, 0, 0, 0, 1) }, 2,
-	  "invalid lddw second slot" },
-	{ { RAW(0x18, 1, 1, 0, 1), RAW(0, 0, 0, 0, 1) }, 2,
-	  "lddw second slot imm must be 0" },
+	{ { RAW(0x18, 1, 0, 0, 1), RAW(0x07, 0, 0, 0, 1) }, 2, "invalid lddw second slot" },
+	{ { RAW(0x18, 1, 1, 0, 1), RAW(0, 0, 0, 0, 1) }, 2, "lddw second slot imm must be 0" },
 };
 
 TEST(isa_disasm_invalid)
@@ -747,15 +706,14 @@ TEST(isa_disasm_invalid)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad_insns) / sizeof(bad_insns[0]); i++) {
-		ASSERT_ERR(userbpf_disasm_insn(bad_insns[i].insn,
-					       bad_insns[i].remaining, buf,
-					       sizeof(buf)), -EINVAL);
+		ASSERT_ERR(userbpf_disasm_insn(bad_insns[i].insn, bad_insns[i].remaining, buf,
+					       sizeof(buf)),
+			   -EINVAL);
 		ASSERT_CONTAINS(buf, ".insn 0x");
 		ASSERT_CONTAINS(buf, bad_insns[i].msg);
 	}
 	ASSERT_ERR(userbpf_disasm_insn(NULL, 1, buf, sizeof(buf)), -EINVAL);
-	ASSERT_ERR(userbpf_disasm_insn(bad_insns[0].insn, 0, buf, sizeof(buf)),
-		   -EINVAL);
+	ASSERT_ERR(userbpf_disasm_insn(bad_insns[0].insn, 0, buf, sizeof(buf)), -EINVAL);
 	ASSERT_STREQ(buf, "");
 	/* CALLX with the register in imm (LLVM's encoding) */
 	{
@@ -785,8 +743,8 @@ static bool check_truncation(const struct userbpf_insn *insn, size_t remaining)
 		for (i = sz; i < sizeof(buf); i++)
 			if (buf[i] != 0x5a)
 				return false;
-		if (sz && (strlen(buf) != (len < sz ? len : sz - 1) ||
-			   strncmp(buf, full, strlen(buf))))
+		if (sz &&
+		    (strlen(buf) != (len < sz ? len : sz - 1) || strncmp(buf, full, strlen(buf))))
 			return false;
 	}
 	return true;
@@ -794,9 +752,8 @@ static bool check_truncation(const struct userbpf_insn *insn, size_t remaining)
 
 TEST(isa_disasm_truncation)
 {
-	const struct userbpf_insn lddw[] = {
-		RAW(0x18, 1, 0, 0, 0x12345678), RAW(0, 0, 0, 0, 0x7abcdef0)
-	};
+	const struct userbpf_insn lddw[] = { RAW(0x18, 1, 0, 0, 0x12345678),
+					     RAW(0, 0, 0, 0, 0x7abcdef0) };
 	const struct userbpf_insn fetch = RAW(0xdb, 10, 9, -32768, 0x51);
 	int op;
 
@@ -810,8 +767,7 @@ TEST(isa_disasm_truncation)
 
 		gen_insn(op, insn);
 		if (row_decodes(op) && !check_truncation(insn, 2)) {
-			test_fail(__FILE__, __LINE__, "row %s: truncation",
-				  isa_table[op].name);
+			test_fail(__FILE__, __LINE__, "row %s: truncation", isa_table[op].name);
 			return;
 		}
 	}
@@ -857,8 +813,7 @@ TEST(isa_disasm_random_bytes)
 		if (n < 0)
 			continue; /* lddw with a non-zero unused second slot */
 		ASSERT_EQ(n, isa_slots(op));
-		if (insn[0].dst_reg > 10 || insn[0].src_reg > 10 ||
-		    op == ISA_CALLX)
+		if (insn[0].dst_reg > 10 || insn[0].src_reg > 10 || op == ISA_CALLX)
 			continue;
 		decoded++;
 		if (!roundtrip_insn(op, insn, seed))
@@ -886,9 +841,8 @@ static bool llvm_has_syntax(int op)
 {
 	const char *t = isa_table[op].tmpl;
 
-	return !strstr(t, "map_") && !strstr(t, "btf_id") &&
-	       !strstr(t, "func(") && !strstr(t, "kfunc") &&
-	       !strstr(t, "skb[%S") && op != ISA_CALL_LOCAL;
+	return !strstr(t, "map_") && !strstr(t, "btf_id") && !strstr(t, "func(") &&
+	       !strstr(t, "kfunc") && !strstr(t, "skb[%S") && op != ISA_CALL_LOCAL;
 }
 
 static bool run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -905,8 +859,7 @@ static bool run(const char *fmt, ...)
 }
 
 /* llvm-mc's first error line for one line of assembly, into why. */
-static void llvm_line_error(const char *dir, const char *line, char *why,
-			    size_t sz)
+static void llvm_line_error(const char *dir, const char *line, char *why, size_t sz)
 {
 	char path[256];
 	FILE *f;
@@ -919,7 +872,8 @@ static void llvm_line_error(const char *dir, const char *line, char *why,
 	fclose(f);
 	why[0] = '\0';
 	if (run(LLVM_MC " -triple bpfel -mcpu=v4 -filetype=obj %s/one.s "
-		"-o %s/one.o 2>%s/one.err", dir, dir, dir))
+			"-o %s/one.o 2>%s/one.err",
+		dir, dir, dir))
 		snprintf(why, sz, "(llvm-mc accepts this line alone)");
 	snprintf(path, sizeof(path), "%s/one.err", dir);
 	f = fopen(path, "r");
@@ -931,8 +885,7 @@ static void llvm_line_error(const char *dir, const char *line, char *why,
 }
 
 /* Our instances for llvm: every row llvm spells like us, LLVM_PER_ROW each. */
-static size_t llvm_instances(struct userbpf_insn *prog, int *ops,
-			     struct sbuf *text)
+static size_t llvm_instances(struct userbpf_insn *prog, int *ops, struct sbuf *text)
 {
 	size_t pc = 0;
 	int op, i;
@@ -967,9 +920,8 @@ static size_t llvm_instances(struct userbpf_insn *prog, int *ops,
 
 static void rm_tmpdir(const char *dir)
 {
-	static const char *const files[] = { "all.s", "all.o", "all.bin",
-					     "mc.err", "one.s", "one.o",
-					     "one.err" };
+	static const char *const files[] = { "all.s", "all.o", "all.bin", "mc.err",
+					     "one.s", "one.o", "one.err" };
 	char path[256];
 	size_t i;
 
@@ -981,8 +933,8 @@ static void rm_tmpdir(const char *dir)
 }
 
 /* Bytes: llvm-mc's encoding of every line equals ours. */
-static bool llvm_compare_bytes(const char *dir, const struct userbpf_insn *prog,
-			       const int *ops, size_t cnt)
+static bool llvm_compare_bytes(const char *dir, const struct userbpf_insn *prog, const int *ops,
+			       size_t cnt)
 {
 	struct userbpf_insn *llvm = calloc(cnt + 1, sizeof(*llvm));
 	char path[256];
@@ -997,22 +949,22 @@ static bool llvm_compare_bytes(const char *dir, const struct userbpf_insn *prog,
 		fclose(f);
 	}
 	if (got != cnt) {
-		test_fail(__FILE__, __LINE__, "llvm produced %zu slots, we %zu",
-			  got, cnt);
+		test_fail(__FILE__, __LINE__, "llvm produced %zu slots, we %zu", got, cnt);
 		ok = false;
 	}
 	for (pc = 0; ok && pc < cnt; pc++) {
 		char a[64], b[64], line[160];
 
 		if (ops[pc] < 0 ||
-		    !memcmp(&prog[pc], &llvm[pc],
-			    isa_slots(ops[pc]) * sizeof(*llvm)))
+		    !memcmp(&prog[pc], &llvm[pc], isa_slots(ops[pc]) * sizeof(*llvm)))
 			continue;
 		userbpf_disasm_insn(&prog[pc], cnt - pc, line, sizeof(line));
 		hex_insns(a, sizeof(a), &prog[pc], isa_slots(ops[pc]));
 		hex_insns(b, sizeof(b), &llvm[pc], isa_slots(ops[pc]));
-		test_fail(__FILE__, __LINE__, "row %s: \"%s\": ours [%s], "
-			  "llvm-mc [%s]", isa_table[ops[pc]].name, line, a, b);
+		test_fail(__FILE__, __LINE__,
+			  "row %s: \"%s\": ours [%s], "
+			  "llvm-mc [%s]",
+			  isa_table[ops[pc]].name, line, a, b);
 		ok = false;
 	}
 	free(llvm);
@@ -1025,17 +977,17 @@ static bool llvm_compare_bytes(const char *dir, const struct userbpf_insn *prog,
  * given, lines spelled differently from our own disassembly are counted
  * there and listed with -v; they are not failures.
  */
-static bool llvm_compare_objdump(const char *dir,
-				 const struct userbpf_insn *prog,
-				 const int *ops, size_t cnt, const char *flags,
-				 unsigned *spelling_diffs)
+static bool llvm_compare_objdump(const char *dir, const struct userbpf_insn *prog, const int *ops,
+				 size_t cnt, const char *flags, unsigned *spelling_diffs)
 {
 	char cmd[512], line[256];
 	bool ok = true;
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), LLVM_OBJDUMP " -d --no-show-raw-insn %s "
-		 "%s/all.o", flags, dir);
+	snprintf(cmd, sizeof(cmd),
+		 LLVM_OBJDUMP " -d --no-show-raw-insn %s "
+			      "%s/all.o",
+		 flags, dir);
 	p = popen(cmd, "r");
 	if (!p)
 		return false;
@@ -1049,17 +1001,18 @@ static bool llvm_compare_objdump(const char *dir,
 		text[strcspn(text, "\n")] = '\0';
 		/* "goto +2 <.text+0x70>", but not "r1 <<= 2" */
 		ann = strrchr(text, '<');
-		if (ann && ann > text && ann[-1] == ' ' && ann[1] != '=' &&
-		    ann[1] != '<' && text[strlen(text) - 1] == '>')
+		if (ann && ann > text && ann[-1] == ' ' && ann[1] != '=' && ann[1] != '<' &&
+		    text[strlen(text) - 1] == '>')
 			ann[-1] = '\0';
 		if (pc >= cnt || ops[pc] < 0) {
-			test_fail(__FILE__, __LINE__, "objdump line at %lu "
-				  "is not an instruction start", pc);
+			test_fail(__FILE__, __LINE__,
+				  "objdump line at %lu "
+				  "is not an instruction start",
+				  pc);
 			ok = false;
 			break;
 		}
-		if (!asm_equals(text, &prog[pc], isa_slots(ops[pc]),
-				isa_table[ops[pc]].name)) {
+		if (!asm_equals(text, &prog[pc], isa_slots(ops[pc]), isa_table[ops[pc]].name)) {
 			ok = false;
 			break;
 		}
@@ -1068,8 +1021,8 @@ static bool llvm_compare_objdump(const char *dir,
 			(*spelling_diffs)++;
 			if (test_verbose())
 				printf("  llvm-objdump %s: row %s: ours \"%s\", "
-				       "llvm \"%s\"\n", flags,
-				       isa_table[ops[pc]].name, ours, text);
+				       "llvm \"%s\"\n",
+				       flags, isa_table[ops[pc]].name, ours, text);
 		}
 	}
 	pclose(p);
@@ -1101,7 +1054,8 @@ TEST(isa_llvm_crosscheck)
 	fputs(text.p, f);
 	fclose(f);
 	ok = run(LLVM_MC " -triple bpfel -mcpu=v4 -filetype=obj %s/all.s -o "
-		 "%s/all.o 2>%s/mc.err", dir, dir, dir);
+			 "%s/all.o 2>%s/mc.err",
+		 dir, dir, dir);
 	if (!ok) {
 		/* name every row llvm rejects */
 		char *line, *save = NULL, why[256];
@@ -1120,23 +1074,23 @@ TEST(isa_llvm_crosscheck)
 				int op = isa_decode(one, &w);
 
 				if (op >= 0)
-					snprintf(name, sizeof(name), "%s",
-						 isa_table[op].name);
+					snprintf(name, sizeof(name), "%s", isa_table[op].name);
 			}
 			userbpf_free(one);
-			test_fail(__FILE__, __LINE__, "row %s: llvm-mc rejects "
-				  "\"%s\": %s", name, line, why);
+			test_fail(__FILE__, __LINE__,
+				  "row %s: llvm-mc rejects "
+				  "\"%s\": %s",
+				  name, line, why);
 		}
 		goto out;
 	}
 	ok = run(LLVM_OBJCOPY " -O binary --only-section=.text %s/all.o "
-		 "%s/all.bin", dir, dir) &&
+			      "%s/all.bin",
+		 dir, dir) &&
 	     llvm_compare_bytes(dir, prog, ops, cnt);
 	if (ok && access(LLVM_OBJDUMP, X_OK) == 0)
-		ok = llvm_compare_objdump(dir, prog, ops, cnt, "--mcpu=v4",
-					  NULL) &&
-		     llvm_compare_objdump(dir, prog, ops, cnt,
-					  "--mcpu=v4 --no-print-imm-hex",
+		ok = llvm_compare_objdump(dir, prog, ops, cnt, "--mcpu=v4", NULL) &&
+		     llvm_compare_objdump(dir, prog, ops, cnt, "--mcpu=v4 --no-print-imm-hex",
 					  &diffs);
 	if (!ok && !test_failed())
 		test_fail(__FILE__, __LINE__, "llvm tools failed in %s", dir);

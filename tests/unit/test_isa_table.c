@@ -37,9 +37,15 @@ static size_t canonical(int op, struct userbpf_insn *out)
 	if (row->flags & F_JMPL)
 		in.imm = 0; /* gotol +0, call +0: fall to the next insn */
 	switch (row->match) {
-	case M_OFF: in.off = (int16_t)row->mval; break;
-	case M_IMM: in.imm = row->mval; break;
-	case M_SRC: in.src_reg = (uint8_t)row->mval; break;
+	case M_OFF:
+		in.off = (int16_t)row->mval;
+		break;
+	case M_IMM:
+		in.imm = row->mval;
+		break;
+	case M_SRC:
+		in.src_reg = (uint8_t)row->mval;
+		break;
 	}
 	if (op == ISA_CALL)
 		in.imm = 5; /* bpf_ktime_get_ns */
@@ -88,15 +94,14 @@ TEST(isa_rows_executed_by_interpreter)
 				ASSERT_EQ(errno, EINVAL);
 				continue;
 			}
-			test_fail(__FILE__, __LINE__, "%s: load failed: %s",
-				  isa_table[op].name, err);
+			test_fail(__FILE__, __LINE__, "%s: load failed: %s", isa_table[op].name,
+				  err);
 			return;
 		}
 		{
-			USERBPF_OPTS(userbpf_run_opts, ro, .args = args, .arg_cnt = 2,
-				     .data = pkt, .data_size = sizeof(pkt),
-				     .flags = USERBPF_RUN_CHECKED, .insn_budget = 100,
-				     .err_buf = err, .err_buf_sz = sizeof(err));
+			USERBPF_OPTS(userbpf_run_opts, ro, .args = args, .arg_cnt = 2, .data = pkt,
+				     .data_size = sizeof(pkt), .flags = USERBPF_RUN_CHECKED,
+				     .insn_budget = 100, .err_buf = err, .err_buf_sz = sizeof(err));
 			rc = userbpf_prog__run(prog, &ro, &r0);
 		}
 		userbpf_prog__free(prog);
@@ -155,7 +160,8 @@ static char *render_isa_md(void)
 	     "`-mcpu` version that introduced the instruction; `when` is the\n"
 	     "extra field that tells rows sharing an opcode apart.\n\n"
 	     "| opcode | when | cpu | assembly | semantics | row |\n"
-	     "|---|---|---|---|---|---|\n", ISA_OP_COUNT);
+	     "|---|---|---|---|---|---|\n",
+	     ISA_OP_COUNT);
 	for (op = 0; op < ISA_OP_COUNT; op++) {
 		const struct isa_info *r = &isa_table[op];
 		char when[32] = "";

@@ -28,7 +28,8 @@ const char *loader_fixture(const char *name, char *buf, size_t size)
 	snprintf(buf, size, "%s/elf/%s.bpf.o", test_build_dir(), name);
 	if (stat(buf, &st)) {
 		test_skip("%s not built (needs clang; vmlinux_* also bpftool and "
-			  "kernel BTF, vmlinux_c19_* clang-19)", buf);
+			  "kernel BTF, vmlinux_c19_* clang-19)",
+			  buf);
 		return NULL;
 	}
 	return buf;
@@ -55,43 +56,49 @@ uint8_t *loader_read(const char *path, size_t *size)
 	return buf;
 }
 
-static uint64_t h_map_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-			     uint64_t r5, struct userbpf_run *run)
+static uint64_t h_map_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct userbpf_run *run)
 {
-	(void)r3; (void)r4; (void)r5; (void)run;
+	(void)r3;
+	(void)r4;
+	(void)r5;
+	(void)run;
 	return (uint64_t)(uintptr_t)ub_map_lookup_elem(
-		ub_map_from((struct userbpf_map *)(uintptr_t)r1),
-		(const void *)(uintptr_t)r2);
+		ub_map_from((struct userbpf_map *)(uintptr_t)r1), (const void *)(uintptr_t)r2);
 }
 
-static uint64_t h_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-			    uint64_t r5, struct userbpf_run *run)
+static uint64_t h_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			    struct userbpf_run *run)
 {
 	const struct userbpf_prog *prog;
 
-	(void)r1; (void)r4; (void)r5;
-	prog = ub_prog_array_get(ub_map_from((struct userbpf_map *)(uintptr_t)r2),
-				 (uint32_t)r3);
+	(void)r1;
+	(void)r4;
+	(void)r5;
+	prog = ub_prog_array_get(ub_map_from((struct userbpf_map *)(uintptr_t)r2), (uint32_t)r3);
 	if (!prog)
 		return (uint64_t)-ENOENT;
 	userbpf_run__tail_call(run, prog);
 	return 0;
 }
 
-static uint64_t h_probe_read_kernel(uint64_t r1, uint64_t r2, uint64_t r3,
-				    uint64_t r4, uint64_t r5, struct userbpf_run *run)
+static uint64_t h_probe_read_kernel(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				    struct userbpf_run *run)
 {
-	(void)r4; (void)r5; (void)run;
+	(void)r4;
+	(void)r5;
+	(void)run;
 	memcpy((void *)(uintptr_t)r1, (const void *)(uintptr_t)r3, (size_t)r2);
 	return 0;
 }
 
-static uint64_t h_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-		       uint64_t r5, struct userbpf_run *run)
+static uint64_t h_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		       struct userbpf_run *run)
 {
 	uint64_t i;
 
-	(void)r4; (void)r5;
+	(void)r4;
+	(void)r5;
 	for (i = 0; i < r1; i++) {
 		uint64_t args[5] = { i, r3 }, ret = 0;
 
@@ -103,28 +110,30 @@ static uint64_t h_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 	return i;
 }
 
-#define ARGS_ANY { USERBPF_ARG_ANYTHING, USERBPF_ARG_ANYTHING, USERBPF_ARG_ANYTHING, \
-		   USERBPF_ARG_ANYTHING, USERBPF_ARG_ANYTHING }
+#define ARGS_ANY                                                                                   \
+	{ USERBPF_ARG_ANYTHING, USERBPF_ARG_ANYTHING, USERBPF_ARG_ANYTHING, USERBPF_ARG_ANYTHING,  \
+	  USERBPF_ARG_ANYTHING }
 const struct userbpf_helper loader_test_helpers[] = {
 	{ 1, "bpf_map_lookup_elem", h_map_lookup, { .ret = USERBPF_RET_INTEGER, .args = ARGS_ANY } },
-	{ 12, "bpf_tail_call", h_tail_call,
+	{ 12,
+	  "bpf_tail_call",
+	  h_tail_call,
 	  { .ret = USERBPF_RET_INTEGER, .args = ARGS_ANY, .flags = USERBPF_HELPER_TAIL_CALL } },
-	{ 113, "bpf_probe_read_kernel", h_probe_read_kernel,
+	{ 113,
+	  "bpf_probe_read_kernel",
+	  h_probe_read_kernel,
 	  { .ret = USERBPF_RET_INTEGER, .args = ARGS_ANY } },
 	{ 181, "bpf_loop", h_loop, { .ret = USERBPF_RET_INTEGER, .args = ARGS_ANY } },
 };
 const size_t loader_test_helper_cnt = N(loader_test_helpers);
 
-struct userbpf_object *loader_open(const char *name, const char *btf_path,
-				   char *err, size_t err_sz)
+struct userbpf_object *loader_open(const char *name, const char *btf_path, char *err, size_t err_sz)
 {
-	return loader_open_target(name, btf_path, USERBPF_CORE_TARGET_AUTO, err,
-				  err_sz);
+	return loader_open_target(name, btf_path, USERBPF_CORE_TARGET_AUTO, err, err_sz);
 }
 
 struct userbpf_object *loader_open_target(const char *name, const char *btf_path,
-					  uint32_t core_target, char *err,
-					  size_t err_sz)
+					  uint32_t core_target, char *err, size_t err_sz)
 {
 	char path[512];
 	/* the stand-in helpers' prototypes are not the kernel's (ANYTHING
@@ -139,8 +148,8 @@ struct userbpf_object *loader_open_target(const char *name, const char *btf_path
 	return userbpf_object__open_file(path, &opts);
 }
 
-int loader_run(struct userbpf_object *obj, const char *name, void *ctx,
-	       size_t ctx_size, uint64_t *ret, char *err, size_t err_sz)
+int loader_run(struct userbpf_object *obj, const char *name, void *ctx, size_t ctx_size,
+	       uint64_t *ret, char *err, size_t err_sz)
 {
 	struct userbpf_program *p = userbpf_object__find_program_by_name(obj, name);
 	/* the fixtures' test helpers (loader_test_helpers) trust their arguments */
@@ -227,28 +236,47 @@ static const struct {
 	{ "sock", "socket", USERBPF_PROG_TYPE_SOCKET_FILTER, 0, true, false, "" },
 	{ "cls", "classifier", USERBPF_PROG_TYPE_SCHED_CLS, 0, true, false, "" },
 	{ "act", "action", USERBPF_PROG_TYPE_SCHED_ACT, 0, true, false, "" },
-	{ "kp", "kprobe/do_sys_openat2", USERBPF_PROG_TYPE_KPROBE, 0, true, false, "do_sys_openat2" },
-	{ "krp", "kretprobe/do_sys_openat2", USERBPF_PROG_TYPE_KPROBE, 0, true, false, "do_sys_openat2" },
-	{ "up", "uprobe//usr/bin/true:main", USERBPF_PROG_TYPE_KPROBE, 0, true, false, "/usr/bin/true:main" },
-	{ "urp", "uretprobe//usr/bin/true:main", USERBPF_PROG_TYPE_KPROBE, 0, true, false, "/usr/bin/true:main" },
-	{ "ups", "uprobe.s//usr/bin/true:main", USERBPF_PROG_TYPE_KPROBE, 0, true, true, "/usr/bin/true:main" },
-	{ "usdt_prog", "usdt/libc:setjmp", USERBPF_PROG_TYPE_KPROBE, 0, true, false, "libc:setjmp" },
-	{ "tracep", "tracepoint/syscalls/sys_enter_openat", USERBPF_PROG_TYPE_TRACEPOINT, 0, true, false, "syscalls/sys_enter_openat" },
-	{ "tp_short", "tp/sched/sched_switch", USERBPF_PROG_TYPE_TRACEPOINT, 0, true, false, "sched/sched_switch" },
-	{ "rawtp", "raw_tracepoint/sys_enter", USERBPF_PROG_TYPE_RAW_TRACEPOINT, 0, true, false, "sys_enter" },
-	{ "rawtp_short", "raw_tp/sys_exit", USERBPF_PROG_TYPE_RAW_TRACEPOINT, 0, true, false, "sys_exit" },
-	{ "tpbtf", "tp_btf/sched_switch", USERBPF_PROG_TYPE_TRACING, USERBPF_TRACE_RAW_TP, true, false, "sched_switch" },
-	{ "fent", "fentry/do_unlinkat", USERBPF_PROG_TYPE_TRACING, USERBPF_TRACE_FENTRY, true, false, "do_unlinkat" },
-	{ "fexi", "fexit/do_unlinkat", USERBPF_PROG_TYPE_TRACING, USERBPF_TRACE_FEXIT, true, false, "do_unlinkat" },
+	{ "kp", "kprobe/do_sys_openat2", USERBPF_PROG_TYPE_KPROBE, 0, true, false,
+	  "do_sys_openat2" },
+	{ "krp", "kretprobe/do_sys_openat2", USERBPF_PROG_TYPE_KPROBE, 0, true, false,
+	  "do_sys_openat2" },
+	{ "up", "uprobe//usr/bin/true:main", USERBPF_PROG_TYPE_KPROBE, 0, true, false,
+	  "/usr/bin/true:main" },
+	{ "urp", "uretprobe//usr/bin/true:main", USERBPF_PROG_TYPE_KPROBE, 0, true, false,
+	  "/usr/bin/true:main" },
+	{ "ups", "uprobe.s//usr/bin/true:main", USERBPF_PROG_TYPE_KPROBE, 0, true, true,
+	  "/usr/bin/true:main" },
+	{ "usdt_prog", "usdt/libc:setjmp", USERBPF_PROG_TYPE_KPROBE, 0, true, false,
+	  "libc:setjmp" },
+	{ "tracep", "tracepoint/syscalls/sys_enter_openat", USERBPF_PROG_TYPE_TRACEPOINT, 0, true,
+	  false, "syscalls/sys_enter_openat" },
+	{ "tp_short", "tp/sched/sched_switch", USERBPF_PROG_TYPE_TRACEPOINT, 0, true, false,
+	  "sched/sched_switch" },
+	{ "rawtp", "raw_tracepoint/sys_enter", USERBPF_PROG_TYPE_RAW_TRACEPOINT, 0, true, false,
+	  "sys_enter" },
+	{ "rawtp_short", "raw_tp/sys_exit", USERBPF_PROG_TYPE_RAW_TRACEPOINT, 0, true, false,
+	  "sys_exit" },
+	{ "tpbtf", "tp_btf/sched_switch", USERBPF_PROG_TYPE_TRACING, USERBPF_TRACE_RAW_TP, true,
+	  false, "sched_switch" },
+	{ "fent", "fentry/do_unlinkat", USERBPF_PROG_TYPE_TRACING, USERBPF_TRACE_FENTRY, true,
+	  false, "do_unlinkat" },
+	{ "fexi", "fexit/do_unlinkat", USERBPF_PROG_TYPE_TRACING, USERBPF_TRACE_FEXIT, true, false,
+	  "do_unlinkat" },
 	{ "perf", "perf_event", USERBPF_PROG_TYPE_PERF_EVENT, 0, true, false, "" },
 	{ "sysc", "syscall", USERBPF_PROG_TYPE_SYSCALL, 0, true, true, "" },
-	{ "cg_in", "cgroup_skb/ingress", USERBPF_PROG_TYPE_CGROUP_SKB, USERBPF_CGROUP_INET_INGRESS, true, false, "" },
-	{ "cg_eg", "cgroup_skb/egress", USERBPF_PROG_TYPE_CGROUP_SKB, USERBPF_CGROUP_INET_EGRESS, true, false, "" },
-	{ "cg_conn4", "cgroup/connect4", USERBPF_PROG_TYPE_CGROUP_SOCK_ADDR, USERBPF_CGROUP_INET4_CONNECT, true, false, "" },
-	{ "lsm_prog", "lsm/file_open", USERBPF_PROG_TYPE_LSM, USERBPF_LSM_MAC, true, false, "file_open" },
+	{ "cg_in", "cgroup_skb/ingress", USERBPF_PROG_TYPE_CGROUP_SKB, USERBPF_CGROUP_INET_INGRESS,
+	  true, false, "" },
+	{ "cg_eg", "cgroup_skb/egress", USERBPF_PROG_TYPE_CGROUP_SKB, USERBPF_CGROUP_INET_EGRESS,
+	  true, false, "" },
+	{ "cg_conn4", "cgroup/connect4", USERBPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	  USERBPF_CGROUP_INET4_CONNECT, true, false, "" },
+	{ "lsm_prog", "lsm/file_open", USERBPF_PROG_TYPE_LSM, USERBPF_LSM_MAC, true, false,
+	  "file_open" },
 	{ "skmsg", "sk_msg", USERBPF_PROG_TYPE_SK_MSG, USERBPF_SK_MSG_VERDICT, true, false, "" },
-	{ "flowd", "flow_dissector", USERBPF_PROG_TYPE_FLOW_DISSECTOR, USERBPF_FLOW_DISSECTOR, true, false, "" },
-	{ "tcx_in", "tc/ingress", USERBPF_PROG_TYPE_SCHED_CLS, USERBPF_TCX_INGRESS, true, false, "" },
+	{ "flowd", "flow_dissector", USERBPF_PROG_TYPE_FLOW_DISSECTOR, USERBPF_FLOW_DISSECTOR, true,
+	  false, "" },
+	{ "tcx_in", "tc/ingress", USERBPF_PROG_TYPE_SCHED_CLS, USERBPF_TCX_INGRESS, true, false,
+	  "" },
 	{ "xdp_frags", "xdp.frags", USERBPF_PROG_TYPE_XDP, USERBPF_XDP, true, false, "" },
 };
 
@@ -464,8 +492,8 @@ TEST(loader_globals)
 	ASSERT_EQ(bss[1 + 3], BSS_MARK);
 	/* checked mode knows the global data the programs address */
 	{
-		USERBPF_OPTS(userbpf_run_opts, ro, .flags = USERBPF_RUN_CHECKED,
-			     .err_buf = err, .err_buf_sz = sizeof(err));
+		USERBPF_OPTS(userbpf_run_opts, ro, .flags = USERBPF_RUN_CHECKED, .err_buf = err,
+			     .err_buf_sz = sizeof(err));
 		struct userbpf_program *p;
 
 		p = userbpf_object__find_program_by_name(obj, "write_globals");
@@ -540,11 +568,13 @@ TEST(loader_maps)
 		{ "hmap", USERBPF_MAP_TYPE_HASH, 4, 16, 64, 0, 0, 1, true, true },
 		{ "amap", USERBPF_MAP_TYPE_ARRAY, 4, 16, 8, 0, 0, 0, false, false },
 		{ "pcpu", USERBPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 2, 0, 0, 0, true, true },
-		{ "lru", USERBPF_MAP_TYPE_LRU_HASH, 8, 4, 16, USERBPF_F_NO_COMMON_LRU, 0, 0, true, true },
+		{ "lru", USERBPF_MAP_TYPE_LRU_HASH, 8, 4, 16, USERBPF_F_NO_COMMON_LRU, 0, 0, true,
+		  true },
 		{ "rb", USERBPF_MAP_TYPE_RINGBUF, 0, 0, 5000, 0, 0, 0, false, false },
 		{ "events", USERBPF_MAP_TYPE_PERF_EVENT_ARRAY, 0, 0, 0, 0, 0, 0, false, false },
 		{ "queue", USERBPF_MAP_TYPE_QUEUE, 0, 8, 4, 0, 0, 0, false, true },
-		{ "lpm", USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 16, USERBPF_F_NO_PREALLOC, 0, 0, true, true },
+		{ "lpm", USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 16, USERBPF_F_NO_PREALLOC, 0, 0, true,
+		  true },
 		{ "bloom", USERBPF_MAP_TYPE_BLOOM_FILTER, 0, 4, 32, 0, 3, 0, false, true },
 	};
 	struct userbpf_object *obj;
@@ -682,8 +712,7 @@ TEST(loader_map_in_map)
 	ASSERT_EQ(id, userbpf_map__id(userbpf_object_map__map(
 			      userbpf_object__find_map_by_name(obj, "inner_a"))));
 	key = 1;
-	ASSERT_ERR(userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &id, 0),
-		   -ENOENT);
+	ASSERT_ERR(userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &id, 0), -ENOENT);
 	key = 2;
 	ASSERT_OK(userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &id, 0));
 	ASSERT_EQ(id, userbpf_map__id(userbpf_object_map__map(

@@ -24,27 +24,25 @@ uint8_t *loader_read(const char *path, size_t *size);
 extern const struct userbpf_helper loader_test_helpers[];
 extern const size_t loader_test_helper_cnt;
 /* Open a fixture with the stand-in helpers (and btf_path if not NULL). */
-struct userbpf_object *loader_open(const char *name, const char *btf_path,
-				   char *err, size_t err_sz);
+struct userbpf_object *loader_open(const char *name, const char *btf_path, char *err,
+				   size_t err_sz);
 /* The same with a CO-RE target choice (enum userbpf_core_target). */
 struct userbpf_object *loader_open_target(const char *name, const char *btf_path,
-					  uint32_t core_target, char *err,
-					  size_t err_sz);
+					  uint32_t core_target, char *err, size_t err_sz);
 /* Open or return from the test (skipped if not built, failed on error). */
-#define LOADER_OPEN(OBJ, NAME, BTF, ERR)                                        \
-	do {                                                                   \
-		(OBJ) = loader_open((NAME), (BTF), (ERR), sizeof(ERR));        \
-		if (!(OBJ)) {                                                  \
-			if ((ERR)[0])                                          \
-				test_fail(__FILE__, __LINE__, "open %s: %s",   \
-					  (NAME), (ERR));                      \
-			return;                                                \
-		}                                                              \
+#define LOADER_OPEN(OBJ, NAME, BTF, ERR)                                                           \
+	do {                                                                                       \
+		(OBJ) = loader_open((NAME), (BTF), (ERR), sizeof(ERR));                            \
+		if (!(OBJ)) {                                                                      \
+			if ((ERR)[0])                                                              \
+				test_fail(__FILE__, __LINE__, "open %s: %s", (NAME), (ERR));       \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 /* Run prog `name` of a loaded object with ctx; 0 or -errno. */
-int loader_run(struct userbpf_object *obj, const char *name, void *ctx,
-	       size_t ctx_size, uint64_t *ret, char *err, size_t err_sz);
+int loader_run(struct userbpf_object *obj, const char *name, void *ctx, size_t ctx_size,
+	       uint64_t *ret, char *err, size_t err_sz);
 /* Live memory of a global-data map (".bss", ".data" ...) after load. */
 void *loader_data(struct userbpf_object *obj, const char *sec, size_t *size);
 

@@ -63,12 +63,11 @@ static uint8_t *fixture_copy(const char *name, size_t *size)
 }
 
 /* Open a mutated buffer expecting failure with err and msg. */
-static void expect_open_err(const uint8_t *buf, size_t size, int err,
-			    const char *msg)
+static void expect_open_err(const uint8_t *buf, size_t size, int err, const char *msg)
 {
 	char ebuf[512] = "";
-	USERBPF_OPTS(userbpf_object_open_opts, opts, .object_name = "bad.o",
-		     .err_buf = ebuf, .err_buf_sz = sizeof(ebuf));
+	USERBPF_OPTS(userbpf_object_open_opts, opts, .object_name = "bad.o", .err_buf = ebuf,
+		     .err_buf_sz = sizeof(ebuf));
 	struct userbpf_object *obj = userbpf_object__open_mem(buf, size, &opts);
 
 	if (obj) {
@@ -77,8 +76,8 @@ static void expect_open_err(const uint8_t *buf, size_t size, int err,
 		return;
 	}
 	if (errno != err)
-		test_fail(__FILE__, __LINE__, "errno %d (%s), want %d; msg: %s",
-			  errno, ebuf, err, msg);
+		test_fail(__FILE__, __LINE__, "errno %d (%s), want %d; msg: %s", errno, ebuf, err,
+			  msg);
 	ASSERT_CONTAINS(ebuf, "bad.o: ");
 	ASSERT_CONTAINS(ebuf, msg);
 }
@@ -122,14 +121,14 @@ TEST(loader_bad_headers)
 		return;
 	b = malloc(size);
 	ASSERT_TRUE(b);
-#define MUTATE(STMT, ERR, MSG)                                                  \
-	do {                                                                   \
-		memcpy(b, orig, size);                                         \
-		ASSERT_TRUE(view(&v, b, size));                                \
-		STMT;                                                          \
-		expect_open_err(b, size, ERR, MSG);                            \
-		if (test_failed())                                             \
-			goto out;                                              \
+#define MUTATE(STMT, ERR, MSG)                                                                     \
+	do {                                                                                       \
+		memcpy(b, orig, size);                                                             \
+		ASSERT_TRUE(view(&v, b, size));                                                    \
+		STMT;                                                                              \
+		expect_open_err(b, size, ERR, MSG);                                                \
+		if (test_failed())                                                                 \
+			goto out;                                                                  \
 	} while (0)
 	MUTATE(b[0] = 0, ENOEXEC, "not an ELF file");
 	MUTATE(b[EI_CLASS] = ELFCLASS32, ENOEXEC, "not a 64-bit ELF");
@@ -140,22 +139,16 @@ TEST(loader_bad_headers)
 	MUTATE(v.eh->e_shnum = 0xffff, EINVAL, "section headers at");
 	MUTATE(v.eh->e_shentsize = 32, EINVAL, "section header size");
 	MUTATE(v.eh->e_shstrndx = 0, EINVAL, "section name table");
-	MUTATE(sec_by_name(&v, "socket")->sh_offset = size - 4, EINVAL,
-	       "outside the file");
-	MUTATE(sec_by_name(&v, "socket")->sh_name = 0xffffff, EINVAL,
-	       "name offset");
-	MUTATE(sec_by_name(&v, "license")->sh_offset =
-		       sec_by_name(&v, "socket")->sh_offset, EINVAL, "overlap");
-	MUTATE(sec_by_name(&v, ".symtab")->sh_entsize = 16, EINVAL,
-	       "sec '.symtab'");
-	MUTATE(sec_by_name(&v, ".symtab")->sh_link = 0, EINVAL,
-	       "not a string table");
-	MUTATE(sec_by_name(&v, ".symtab")->sh_type = SHT_PROGBITS, EINVAL,
-	       "no symbol table");
+	MUTATE(sec_by_name(&v, "socket")->sh_offset = size - 4, EINVAL, "outside the file");
+	MUTATE(sec_by_name(&v, "socket")->sh_name = 0xffffff, EINVAL, "name offset");
+	MUTATE(sec_by_name(&v, "license")->sh_offset = sec_by_name(&v, "socket")->sh_offset, EINVAL,
+	       "overlap");
+	MUTATE(sec_by_name(&v, ".symtab")->sh_entsize = 16, EINVAL, "sec '.symtab'");
+	MUTATE(sec_by_name(&v, ".symtab")->sh_link = 0, EINVAL, "not a string table");
+	MUTATE(sec_by_name(&v, ".symtab")->sh_type = SHT_PROGBITS, EINVAL, "no symbol table");
 	MUTATE(memset(b + sec_by_name(&v, ".BTF")->sh_offset, 0, 2), EINVAL,
 	       "sec '.BTF': bad BTF magic");
-	MUTATE(b[sec_by_name(&v, ".BTF")->sh_offset + 2] = 2, ENOTSUP,
-	       "sec '.BTF': BTF version 2");
+	MUTATE(b[sec_by_name(&v, ".BTF")->sh_offset + 2] = 2, ENOTSUP, "sec '.BTF': BTF version 2");
 	MUTATE(memset(b + sec_by_name(&v, ".BTF.ext")->sh_offset, 0, 2), EINVAL,
 	       "sec '.BTF.ext': bad magic");
 	MUTATE(sec_by_name(&v, "socket")->sh_size = 12, EINVAL, "program 'ret42'");
@@ -231,8 +224,7 @@ TEST(loader_unknown_section)
 	if (!b)
 		return;
 	ASSERT_TRUE(view(&v, b, size));
-	name = (char *)b + v.sh[v.eh->e_shstrndx].sh_offset +
-	       sec_by_name(&v, "socket")->sh_name;
+	name = (char *)b + v.sh[v.eh->e_shstrndx].sh_offset + sec_by_name(&v, "socket")->sh_name;
 	memcpy(name, "sockez", 6);
 	obj = userbpf_object__open_mem(b, size, NULL);
 	free(b);
@@ -272,10 +264,9 @@ TEST(loader_missing_helper)
 	ASSERT_CONTAINS(userbpf_object__errmsg(obj), "prog 'loop_prog' (sec 'tc')");
 	/* by the kernel's name, not by number */
 	ASSERT_CONTAINS(userbpf_object__errmsg(obj), "calls helper bpf_loop#181, which "
-			"userbpf does not implement");
+						     "userbpf does not implement");
 	/* a failed load releases everything and may be retried */
-	ASSERT_TRUE(!userbpf_program__prog(
-		userbpf_object__find_program_by_name(obj, "xdp_a")));
+	ASSERT_TRUE(!userbpf_program__prog(userbpf_object__find_program_by_name(obj, "xdp_a")));
 	ASSERT_ERR(userbpf_object__load(obj), -EINVAL);
 	userbpf_object__close(obj);
 }
@@ -286,7 +277,7 @@ struct mut_stats {
 	unsigned runs, opened, prepared, loaded;
 };
 
-static const int ok_errnos[] = { EINVAL, ENOEXEC, E2BIG, ENOTSUP, ENOENT,
+static const int ok_errnos[] = { EINVAL, ENOEXEC,    E2BIG,  ENOTSUP, ENOENT,
 				 ERANGE, EOPNOTSUPP, ENOMEM, 524 /* ENOTSUPP */ };
 
 /* Map memory a load would allocate, so huge corrupted sizes are skipped. */
@@ -299,22 +290,21 @@ static bool small_maps(struct userbpf_object *obj)
 		struct userbpf_map_def d;
 
 		userbpf_object_map__def(m, &d);
-		if (d.max_entries > (1u << 16) || d.key_size > 4096 ||
-		    d.value_size > (1u << 20))
+		if (d.max_entries > (1u << 16) || d.key_size > 4096 || d.value_size > (1u << 20))
 			return false;
 		total += (uint64_t)d.max_entries * (d.key_size + d.value_size + 64);
 	}
 	return total < (64u << 20);
 }
 
-static bool mutant(struct mut_stats *st, const uint8_t *buf, size_t size,
-		   const char *what, size_t pos)
+static bool mutant(struct mut_stats *st, const uint8_t *buf, size_t size, const char *what,
+		   size_t pos)
 {
 	char ebuf[512] = "";
 	USERBPF_OPTS(userbpf_object_open_opts, opts, .object_name = "mutant.o",
 		     .extra_helpers = loader_test_helpers,
-		     .extra_helper_cnt = loader_test_helper_cnt,
-		     .err_buf = ebuf, .err_buf_sz = sizeof(ebuf));
+		     .extra_helper_cnt = loader_test_helper_cnt, .err_buf = ebuf,
+		     .err_buf_sz = sizeof(ebuf));
 	struct userbpf_object *obj;
 	size_t i;
 
@@ -327,8 +317,10 @@ static bool mutant(struct mut_stats *st, const uint8_t *buf, size_t size,
 			if (e == ok_errnos[i])
 				break;
 		if (i == N(ok_errnos) || strncmp(ebuf, "mutant.o: ", 10)) {
-			test_fail(__FILE__, __LINE__, "%s at %zu: errno %d, message "
-				  "\"%s\"", what, pos, e, ebuf);
+			test_fail(__FILE__, __LINE__,
+				  "%s at %zu: errno %d, message "
+				  "\"%s\"",
+				  what, pos, e, ebuf);
 			return false;
 		}
 		return true;
@@ -336,15 +328,16 @@ static bool mutant(struct mut_stats *st, const uint8_t *buf, size_t size,
 	st->opened++;
 	/* prepare (all relocations) always; create maps and programs for
 	 * one in eight: map creation dominates the cost */
-	if (userbpf_object__prepare(obj) == 0 && ++st->prepared % 8 == 0 &&
-	    small_maps(obj)) {
+	if (userbpf_object__prepare(obj) == 0 && ++st->prepared % 8 == 0 && small_maps(obj)) {
 		int err = userbpf_object__load(obj);
 
 		if (!err)
 			st->loaded++;
 		else if (!userbpf_object__errmsg(obj)[0]) {
-			test_fail(__FILE__, __LINE__, "%s at %zu: load error %d "
-				  "without a message", what, pos, err);
+			test_fail(__FILE__, __LINE__,
+				  "%s at %zu: load error %d "
+				  "without a message",
+				  what, pos, err);
 			userbpf_object__close(obj);
 			return false;
 		}
@@ -362,13 +355,15 @@ static uint32_t rnd(void)
 }
 
 /* Every byte of the structured regions, with several replacement values. */
-static bool mutate_regions(struct mut_stats *st, const uint8_t *orig, size_t size,
-			   uint8_t *b)
+static bool mutate_regions(struct mut_stats *st, const uint8_t *orig, size_t size, uint8_t *b)
 {
 	static const uint8_t vals[] = { 0xff, 0x00, 0x80, 0x01, 0x7f };
-	static const char *const secs[] = { ".symtab", ".BTF", ".BTF.ext", ".maps",
-					    "maps", "license", "version" };
-	struct { size_t off, len; const char *what; } regions[64];
+	static const char *const secs[] = { ".symtab", ".BTF",	  ".BTF.ext", ".maps",
+					    "maps",    "license", "version" };
+	struct {
+		size_t off, len;
+		const char *what;
+	} regions[64];
 	struct elf_view v;
 	size_t nreg = 0, r, i, k;
 
@@ -376,15 +371,13 @@ static bool mutate_regions(struct mut_stats *st, const uint8_t *orig, size_t siz
 	if (!view(&v, b, size))
 		return false;
 	regions[nreg++] = (typeof(regions[0])){ 0, sizeof(Elf64_Ehdr), "ELF header" };
-	regions[nreg++] = (typeof(regions[0])){ v.eh->e_shoff,
-						v.eh->e_shnum * sizeof(Elf64_Shdr),
+	regions[nreg++] = (typeof(regions[0])){ v.eh->e_shoff, v.eh->e_shnum * sizeof(Elf64_Shdr),
 						"section headers" };
 	for (i = 0; i < N(secs); i++) {
 		Elf64_Shdr *s = sec_by_name(&v, secs[i]);
 
 		if (s)
-			regions[nreg++] = (typeof(regions[0])){ s->sh_offset,
-								s->sh_size, secs[i] };
+			regions[nreg++] = (typeof(regions[0])){ s->sh_offset, s->sh_size, secs[i] };
 	}
 	for (i = 1; i < v.eh->e_shnum && nreg < N(regions); i++) {
 		const char *strs = (const char *)b + v.sh[v.eh->e_shstrndx].sh_offset;
@@ -393,8 +386,7 @@ static bool mutate_regions(struct mut_stats *st, const uint8_t *orig, size_t siz
 		if ((v.sh[i].sh_type == SHT_REL &&
 		     strncmp(strs + v.sh[i].sh_name, ".rel.debug", 10)) ||
 		    (v.sh[i].sh_flags & SHF_EXECINSTR))
-			regions[nreg++] = (typeof(regions[0])){ v.sh[i].sh_offset,
-								v.sh[i].sh_size,
+			regions[nreg++] = (typeof(regions[0])){ v.sh[i].sh_offset, v.sh[i].sh_size,
 								strs + v.sh[i].sh_name };
 	}
 	for (r = 0; r < nreg; r++) {
@@ -441,7 +433,7 @@ static bool mutate_file(struct mut_stats *st, const uint8_t *orig, size_t size)
 	/* seeded random corruption: a few bytes or 4-byte words each */
 	for (n = 0; n < 1000 && ok; n++) {
 		static const uint32_t words[] = { 0, 0xffffffffu, 0x7fffffffu, 0x80000000u,
-						  1, 8, 0xfff1, 0xffff };
+						  1, 8,		  0xfff1,      0xffff };
 		int k, changes = 1 + (int)(rnd() % 4);
 
 		memcpy(b, orig, size);
@@ -504,15 +496,14 @@ TEST(loader_malformed)
 	ASSERT_TRUE(st.loaded > 0);
 	if (test_verbose())
 		printf("loader_malformed: %d files, %u inputs, %u opened, %u "
-		       "prepared, %u loaded\n", files, st.runs, st.opened,
-		       st.prepared, st.loaded);
+		       "prepared, %u loaded\n",
+		       files, st.runs, st.opened, st.prepared, st.loaded);
 }
 
 /* Every allocation of open and load failing in turn (make FAULT=1). */
 TEST(loader_alloc_failures)
 {
-	static const char *const names[] = { "progs", "maps", "map_in_map",
-					     "core_ctx", "globals" };
+	static const char *const names[] = { "progs", "maps", "map_in_map", "core_ctx", "globals" };
 	char path[512];
 	size_t f;
 	unsigned long n;

@@ -17,8 +17,7 @@
 
 #define VMLINUX "/sys/kernel/btf/vmlinux"
 
-static int64_t member_off(const struct userbpf_btf *btf, const char *type,
-			  const char *member)
+static int64_t member_off(const struct userbpf_btf *btf, const char *type, const char *member)
 {
 	int64_t id = userbpf_btf__find_by_name_kind(btf, type, USERBPF_BTF_KIND_STRUCT);
 
@@ -55,8 +54,7 @@ TEST(loader_btf_ctx)
 	ASSERT_EQ(member_off(btf, "pt_regs", "ax"), 10 * 64);
 	ASSERT_EQ(member_off(btf, "pt_regs", "ip"), 16 * 64);
 	ASSERT_EQ(member_off(btf, "pt_regs", "nope"), -ENOENT);
-	td = userbpf_btf__find_by_name_kind(btf, "bpf_user_pt_regs_t",
-					    USERBPF_BTF_KIND_TYPEDEF);
+	td = userbpf_btf__find_by_name_kind(btf, "bpf_user_pt_regs_t", USERBPF_BTF_KIND_TYPEDEF);
 	ASSERT_TRUE(td > 0);
 	ASSERT_EQ(userbpf_btf__resolve_type(btf, (uint32_t)td), id);
 	ASSERT_EQ(userbpf_btf__resolve_size(btf, (uint32_t)td), 168);
@@ -75,8 +73,8 @@ TEST(loader_btf_ctx)
 /* The shipped pt_regs and syscall records match the running kernel's. */
 TEST(loader_btf_ctx_matches_kernel)
 {
-	static const char *const regs[] = { "di", "si", "dx", "cx", "r8", "r9",
-					    "ax", "sp", "ip", "bp" };
+	static const char *const regs[] = { "di", "si", "dx", "cx", "r8",
+					    "r9", "ax", "sp", "ip", "bp" };
 	struct userbpf_btf *ctx, *k;
 	size_t i;
 
@@ -88,16 +86,15 @@ TEST(loader_btf_ctx_matches_kernel)
 	k = userbpf_btf__parse_file(VMLINUX);
 	ASSERT_TRUE(ctx && k);
 	for (i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
-		ASSERT_EQ(member_off(ctx, "pt_regs", regs[i]),
-			  member_off(k, "pt_regs", regs[i]));
+		ASSERT_EQ(member_off(ctx, "pt_regs", regs[i]), member_off(k, "pt_regs", regs[i]));
 	ASSERT_EQ(member_off(ctx, "trace_event_raw_sys_enter", "args"),
 		  member_off(k, "trace_event_raw_sys_enter", "args"));
 	ASSERT_EQ(member_off(ctx, "trace_event_raw_sys_exit", "ret"),
 		  member_off(k, "trace_event_raw_sys_exit", "ret"));
-	ASSERT_EQ(member_off(ctx, "__sk_buff", "data_end"),
-		  member_off(k, "__sk_buff", "data_end"));
+	ASSERT_EQ(member_off(ctx, "__sk_buff", "data_end"), member_off(k, "__sk_buff", "data_end"));
 	ASSERT_TRUE(userbpf_btf__resolve_size(k, (uint32_t)userbpf_btf__find_by_name_kind(
-					k, "task_struct", USERBPF_BTF_KIND_STRUCT)) > 1000);
+							 k, "task_struct",
+							 USERBPF_BTF_KIND_STRUCT)) > 1000);
 	userbpf_btf__free(ctx);
 	userbpf_btf__free(k);
 }
@@ -109,8 +106,8 @@ struct core_env {
 };
 
 /* Run prog with a zeroed 64 KiB context the caller filled. */
-static int run_ctx(struct core_env *e, const char *prog, uint8_t *ctx,
-		   uint64_t *r0, char *err, size_t err_sz)
+static int run_ctx(struct core_env *e, const char *prog, uint8_t *ctx, uint64_t *r0, char *err,
+		   size_t err_sz)
 {
 	return loader_run(e->obj, prog, ctx, 65536, r0, err, err_sz);
 }
@@ -130,8 +127,8 @@ static bool core_env_open(struct core_env *e, const char *fixture, bool kernel)
 	if (!loader_fixture(fixture, path, sizeof(path)))
 		return false;
 	/* not kernel: the shipped context BTF, whatever the machine has */
-	e->obj = loader_open_target(fixture, kernel ? VMLINUX : NULL,
-				    USERBPF_CORE_TARGET_CTX, err, sizeof(err));
+	e->obj = loader_open_target(fixture, kernel ? VMLINUX : NULL, USERBPF_CORE_TARGET_CTX, err,
+				    sizeof(err));
 	if (!e->obj) {
 		if (err[0])
 			test_fail(__FILE__, __LINE__, "open: %s", err);
@@ -164,8 +161,7 @@ static void core_env_close(struct core_env *e)
 }
 
 /* Checks shared by the default and the kernel target. */
-static void check_regs_and_tp(struct core_env *e, const char *regs_prog,
-			      const char *tp_prog)
+static void check_regs_and_tp(struct core_env *e, const char *regs_prog, const char *tp_prog)
 {
 	uint8_t *ctx = calloc(1, 65536);
 	char err[256] = "";
@@ -190,8 +186,7 @@ static void check_regs_and_tp(struct core_env *e, const char *regs_prog,
 
 	memset(ctx, 0, 65536);
 	put_u64(ctx, member_off(e->btf, "trace_event_raw_sys_enter", "id"), 1);
-	put_u64(ctx, member_off(e->btf, "trace_event_raw_sys_enter", "args") + 2 * 64,
-		4096);
+	put_u64(ctx, member_off(e->btf, "trace_event_raw_sys_enter", "args") + 2 * 64, 4096);
 	ASSERT_OK(run_ctx(e, tp_prog, ctx, &r0, err, sizeof(err)));
 	ASSERT_EQ(e->out[OUT_TP_ID], 1);
 	ASSERT_EQ(e->out[OUT_TP_ARG2], 4096);
@@ -282,8 +277,8 @@ TEST(loader_core_vmlinux_kernel)
 	/* a 3-bit field inside sk_buff */
 	memset(ctx, 0, 65536);
 	{
-		int64_t id = userbpf_btf__find_by_name_kind(e.btf, "sk_buff",
-							    USERBPF_BTF_KIND_STRUCT);
+		int64_t id =
+			userbpf_btf__find_by_name_kind(e.btf, "sk_buff", USERBPF_BTF_KIND_STRUCT);
 
 		ASSERT_TRUE(id > 0);
 		off = userbpf_btf__member_bit_offset(e.btf, (uint32_t)id, "pkt_type", &bits);
@@ -366,9 +361,8 @@ TEST(loader_kconfig)
 		     .kconfig = "# comment\nCONFIG_BPF_SYSCALL=y\nCONFIG_HZ=250\n"
 				"CONFIG_DEFAULT_HOSTNAME=\"userbpf\"\n",
 		     .extra_helpers = loader_test_helpers,
-		     .extra_helper_cnt = loader_test_helper_cnt,
-		     .err_buf = err, .err_buf_sz = sizeof(err),
-		     .unverified = 1 /* stand-in helper prototypes */);
+		     .extra_helper_cnt = loader_test_helper_cnt, .err_buf = err,
+		     .err_buf_sz = sizeof(err), .unverified = 1 /* stand-in helper prototypes */);
 
 	if (!loader_fixture("vmlinux_kconfig", path, sizeof(path)))
 		return;
@@ -400,8 +394,7 @@ TEST(loader_kconfig)
 	 * read (CO-RE) from the syscall's own pt_regs that di points to */
 	inner[14] = 42; /* di */
 	outer[14] = (uint64_t)(uintptr_t)inner;
-	ASSERT_OK(loader_run(obj, "ksys_openat", outer, sizeof(outer), &r0, err,
-			     sizeof(err)));
+	ASSERT_OK(loader_run(obj, "ksys_openat", outer, sizeof(outer), &r0, err, sizeof(err)));
 	ASSERT_EQ(kout[KOUT_SYSCALL_ARG0], 42);
 	userbpf_object__close(obj);
 
@@ -502,10 +495,9 @@ static int libbpf_bss(const char *path, const char *prog, void *bss, size_t size
 		err = bpf_prog_test_run_opts(bpf_program__fd(p), &topts);
 	if (!err) {
 		err = -ENOENT;
-		bpf_object__for_each_map(m, obj)
-			if (strstr(bpf_map__name(m), ".bss") &&
-			    bpf_map__value_size(m) == size)
-				err = bpf_map_lookup_elem(bpf_map__fd(m), &zero, bss);
+		bpf_object__for_each_map(m, obj) if (strstr(bpf_map__name(m), ".bss") &&
+						     bpf_map__value_size(m) == size)
+			err = bpf_map_lookup_elem(bpf_map__fd(m), &zero, bss);
 	}
 	bpf_object__close(obj);
 	return err ? (err < 0 ? err : -errno) : 0;
@@ -545,8 +537,10 @@ static void compare_with_libbpf(const char *fixture, const char *prog, size_t n)
 	ASSERT_EQ(size, n * 8);
 	for (i = 0; i < n; i++)
 		if (ours[i] != theirs[i]) {
-			test_fail(__FILE__, __LINE__, "%s slot %zu: userbpf %llu, "
-				  "libbpf %llu", prog, i, (unsigned long long)ours[i],
+			test_fail(__FILE__, __LINE__,
+				  "%s slot %zu: userbpf %llu, "
+				  "libbpf %llu",
+				  prog, i, (unsigned long long)ours[i],
 				  (unsigned long long)theirs[i]);
 			break;
 		}

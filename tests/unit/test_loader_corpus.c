@@ -16,9 +16,9 @@
 #include "test_loader.h"
 
 static const uint8_t tcp_pkt[64] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,		/* eth */
-	0x45, 0, 0, 50, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-	0x04, 0xd2, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x20, 0, 0, 0, 0, 0,
+	0,    1,    2, 3,  4, 5, 6,    7, 8,  9, 10, 11, 0x08, 0x00, /* eth */
+	0x45, 0,    0, 50, 0, 0, 0x40, 0, 64, 6, 0,  0,	 10,   0,    0,	   1, 10, 0, 0, 2,
+	0x04, 0xd2, 0, 80, 0, 0, 0,    1, 0,  0, 0,  0,	 0x50, 0x02, 0x20, 0, 0,  0, 0, 0,
 };
 
 static bool is_packet_type(uint32_t type)
@@ -91,8 +91,7 @@ static void run_dir(const char *sub, int *objs, int *progs)
 		(*objs)++;
 		while ((p = userbpf_object__next_program(obj, p))) {
 			bool pkt = is_packet_type(userbpf_program__type(p));
-			USERBPF_OPTS(userbpf_test_run_opts, t,
-				     .data_in = pkt ? tcp_pkt : NULL,
+			USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = pkt ? tcp_pkt : NULL,
 				     .data_size_in = pkt ? sizeof(tcp_pkt) : 0,
 				     .ctx_in = pkt ? NULL : zero_ctx,
 				     .ctx_size_in = pkt ? 0 : sizeof(zero_ctx),

@@ -51,15 +51,16 @@ TEST(loader_rw_core_kernel_btf_by_default)
 	ASSERT_TRUE(userbpf_btf__kernel() == kbtf);
 	out = loader_data(obj, ".bss", &size);
 	ASSERT_TRUE(out != NULL);
-	ASSERT_OK(loader_run(obj, "core_regs", (uint8_t[256]){ 0 }, 256, &(uint64_t){ 0 },
-			     err, sizeof(err)));
+	ASSERT_OK(loader_run(obj, "core_regs", (uint8_t[256]){ 0 }, 256, &(uint64_t){ 0 }, err,
+			     sizeof(err)));
 	/* enum bpf_map_type exists only in the kernel's BTF */
 	ASSERT_EQ(out[OUT_RINGBUF_EXISTS], 1);
-	ASSERT_EQ(out[OUT_TGID_OFF],
-		  (uint64_t)userbpf_btf__member_bit_offset(
-			  kbtf, (uint32_t)userbpf_btf__find_by_name_kind(kbtf, "task_struct",
-									 USERBPF_BTF_KIND_STRUCT),
-			  "tgid", NULL) / 8);
+	ASSERT_EQ(out[OUT_TGID_OFF], (uint64_t)userbpf_btf__member_bit_offset(
+					     kbtf,
+					     (uint32_t)userbpf_btf__find_by_name_kind(
+						     kbtf, "task_struct", USERBPF_BTF_KIND_STRUCT),
+					     "tgid", NULL) /
+					     8);
 	userbpf_object__close(obj);
 }
 
@@ -71,8 +72,7 @@ TEST(loader_rw_core_ctx_target_on_request)
 	uint64_t *out;
 	size_t size;
 
-	obj = loader_open_target("vmlinux_core", NULL, USERBPF_CORE_TARGET_CTX, err,
-				 sizeof(err));
+	obj = loader_open_target("vmlinux_core", NULL, USERBPF_CORE_TARGET_CTX, err, sizeof(err));
 	if (!obj) {
 		if (err[0])
 			test_fail(__FILE__, __LINE__, "open: %s", err);
@@ -84,8 +84,8 @@ TEST(loader_rw_core_ctx_target_on_request)
 	/* the shipped BTF is small and has no enum bpf_map_type */
 	ASSERT_TRUE(userbpf_btf__type_cnt(t) < 1000);
 	out = loader_data(obj, ".bss", &size);
-	ASSERT_OK(loader_run(obj, "core_regs", (uint8_t[256]){ 0 }, 256, &(uint64_t){ 0 },
-			     err, sizeof(err)));
+	ASSERT_OK(loader_run(obj, "core_regs", (uint8_t[256]){ 0 }, 256, &(uint64_t){ 0 }, err,
+			     sizeof(err)));
 	ASSERT_EQ(out[OUT_RINGBUF_EXISTS], 0);
 	userbpf_object__close(obj);
 }
@@ -114,13 +114,14 @@ TEST(loader_rw_core_bad_target_option)
 
 static int silent(enum libbpf_print_level l, const char *f, va_list ap)
 {
-	(void)l; (void)f; (void)ap;
+	(void)l;
+	(void)f;
+	(void)ap;
 	return 0;
 }
 
 /* The kernel's retval for pkt, or -1 when the kernel refuses. */
-static int64_t kernel_run(const char *path, const char *prog, const void *pkt,
-			  uint32_t len)
+static int64_t kernel_run(const char *path, const char *prog, const void *pkt, uint32_t len)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = len);
 	struct bpf_object *kobj;
@@ -131,8 +132,7 @@ static int64_t kernel_run(const char *path, const char *prog, const void *pkt,
 	kobj = bpf_object__open_file(path, NULL);
 	if (!kobj)
 		return -1;
-	if (!bpf_object__load(kobj) &&
-	    (p = bpf_object__find_program_by_name(kobj, prog)) &&
+	if (!bpf_object__load(kobj) && (p = bpf_object__find_program_by_name(kobj, prog)) &&
 	    !bpf_prog_test_run_opts(bpf_program__fd(p), &t))
 		ret = t.retval;
 	bpf_object__close(kobj);
@@ -143,11 +143,11 @@ TEST(loader_rw_tc_iphdr_vs_kernel)
 {
 	static const uint8_t pkts[][40] = {
 		/* IPv4 UDP, ttl 64, ihl 5 */
-		{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
-		  0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 },
+		{ 0,  1, 2, 3, 4, 5,  6,  7, 8, 9,  10, 11, 0x08, 0x00, 0x45, 0, 0,
+		  28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0,	0,  1,	  10,	0,    0, 2 },
 		/* IPv4 TCP, ttl 3, ihl 6 */
-		{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
-		  0x46, 0, 0, 32, 0, 0, 0, 0, 3, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 },
+		{ 0,  1, 2, 3, 4, 5, 6, 7, 8, 9,  10, 11, 0x08, 0x00, 0x46, 0, 0,
+		  32, 0, 0, 0, 0, 3, 6, 0, 0, 10, 0,  0,  1,	10,   0,    0, 2 },
 		/* IPv6 ethertype */
 		{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x86, 0xdd, 0x60 },
 	};
@@ -214,11 +214,13 @@ static int run_pkt(struct userbpf_object *obj, const char *name, uint32_t *retva
 
 TEST(loader_rw_set_globals_typed_from_btf)
 {
-	static const struct { const char *name, *value; } sets[] = {
-		{ "targ_pid", "1234" }, { "targ_u8", "255" }, { "targ_s16", "-32768" },
-		{ "targ_u64", "0xffffffffffffffff" }, { "targ_verbose", "true" },
-		{ "targ_mode", "LT_TRACE" }, { "targ_comm", "bash" },
-		{ "data_counter", "-3" },
+	static const struct {
+		const char *name, *value;
+	} sets[] = {
+		{ "targ_pid", "1234" },	    { "targ_u8", "255" },
+		{ "targ_s16", "-32768" },   { "targ_u64", "0xffffffffffffffff" },
+		{ "targ_verbose", "true" }, { "targ_mode", "LT_TRACE" },
+		{ "targ_comm", "bash" },    { "data_counter", "-3" },
 	};
 	struct userbpf_object *obj;
 	char err[256] = "";
@@ -299,8 +301,7 @@ TEST(loader_rw_set_globals_errors)
 	}
 	ASSERT_OK(userbpf_object__set_global(obj, "targ_pid", "77"));
 	for (i = 0; i < N(bad); i++) {
-		ASSERT_ERR(userbpf_object__set_global(obj, bad[i].name, bad[i].value),
-			   bad[i].err);
+		ASSERT_ERR(userbpf_object__set_global(obj, bad[i].name, bad[i].value), bad[i].err);
 		ASSERT_CONTAINS(userbpf_object__errmsg(obj), bad[i].msg);
 	}
 	/* a refused value leaves the old one */
@@ -335,7 +336,8 @@ TEST(loader_rw_map_value_size_and_load_only)
 	m = userbpf_object__find_map_by_name(obj, "stack_traces");
 	ASSERT_ERR(userbpf_object_map__set_value_size(m, 0), -EINVAL);
 	ASSERT_ERR(userbpf_object_map__set_value_size(
-			   userbpf_object__find_map_by_name(obj, ".rodata"), 8), -EINVAL);
+			   userbpf_object__find_map_by_name(obj, ".rodata"), 8),
+		   -EINVAL);
 	/* prepared: the programs that load are decided */
 	ASSERT_ERR(userbpf_object__load_only(obj, "lt_caller"), -EBUSY);
 	userbpf_object__close(obj);
@@ -426,13 +428,14 @@ TEST(loader_rw_cli_load_options)
 	for (i = 0; i < N(cases); i++) {
 		int st;
 
-		snprintf(args, sizeof(args), "run %s --data %s "
+		snprintf(args, sizeof(args),
+			 "run %s --data %s "
 			 "--map-size stack_traces=64 --map-value-size stack_traces=1016 %s",
 			 path, pkt, cases[i].args);
 		st = cli_run(args, out, sizeof(out));
 		if (st != cases[i].status || !strstr(out, cases[i].want))
-			test_fail(__FILE__, __LINE__, "userbpf %s: status %d, output:\n%s",
-				  args, st, out);
+			test_fail(__FILE__, __LINE__, "userbpf %s: status %d, output:\n%s", args,
+				  st, out);
 	}
 	/* without the loader's sizes the stack map cannot be created */
 	snprintf(args, sizeof(args), "run %s --data %s --prog lt_read", path, pkt);
@@ -449,12 +452,14 @@ TEST(loader_rw_cli_load_options)
 		snprintf(args, sizeof(args), "run %s --data %s --prog tc_iphdr", path, pkt);
 		ASSERT_EQ(cli_run(args, out, sizeof(out)), 0);
 		ASSERT_CONTAINS(out, "retval: 2\n"); /* NET_NOT_IP: all zeroes */
-		snprintf(args, sizeof(args), "run %s --data %s --prog tc_iphdr --btf ctx",
-			 path, pkt);
+		snprintf(args, sizeof(args), "run %s --data %s --prog tc_iphdr --btf ctx", path,
+			 pkt);
 		ASSERT_EQ(cli_run(args, out, sizeof(out)), 1);
 		ASSERT_CONTAINS(out, "unresolved CO-RE relocation");
-		snprintf(args, sizeof(args), "run %s --data %s --prog tc_iphdr --btf "
-			 "/nonexistent/btf", path, pkt);
+		snprintf(args, sizeof(args),
+			 "run %s --data %s --prog tc_iphdr --btf "
+			 "/nonexistent/btf",
+			 path, pkt);
 		ASSERT_EQ(cli_run(args, out, sizeof(out)), 1);
 		ASSERT_CONTAINS(out, "cannot load target BTF '/nonexistent/btf'");
 	}
@@ -576,7 +581,8 @@ TEST(loader_rw_current_task_true_values)
 	tpcomm = tcomm + 16;
 	prctl(PR_GET_NAME, comm, 0, 0, 0);
 	if (strncmp(tcomm, comm, 16))
-		test_fail(__FILE__, __LINE__, "comm: task \"%.16s\", thread \"%.16s\"", tcomm, comm);
+		test_fail(__FILE__, __LINE__, "comm: task \"%.16s\", thread \"%.16s\"", tcomm,
+			  comm);
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)getppid());
 	f = fopen(path, "r");
 	ASSERT_TRUE(f && fgets(pcomm, sizeof(pcomm), f));
@@ -621,8 +627,9 @@ static void *thread_task(void *arg)
 	USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_CHECKED, .err_buf = err,
 		     .err_buf_sz = sizeof(err));
 
-	if (userbpf_prog__run(userbpf_program__prog(userbpf_object__find_program_by_name(
-				      obj, "task_core_read")), &o, &r0))
+	if (userbpf_prog__run(userbpf_program__prog(
+				      userbpf_object__find_program_by_name(obj, "task_core_read")),
+			      &o, &r0))
 		return NULL;
 	out = loader_data(obj, ".bss", &size);
 	return (void *)(uintptr_t)(out[TK_PID] == (uint64_t)syscall(SYS_gettid) &&

@@ -20,22 +20,27 @@ TEST(map_array_create_errors)
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_ARRAY, 4, 0, 4, 0, 0), EINVAL);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_ARRAY, 4, 4, 0, 0, 0), EINVAL);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_ARRAY, 4, 4, 4, USERBPF_F_NO_PREALLOC, 0), EINVAL);
-	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 4, USERBPF_F_MMAPABLE, 0), EINVAL);
-	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_ARRAY, 4, 4, 4, USERBPF_F_RDONLY | USERBPF_F_WRONLY, 0), EINVAL);
+	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 4, USERBPF_F_MMAPABLE, 0),
+		  EINVAL);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_ARRAY, 4, 4, 4,
-				USERBPF_F_RDONLY_PROG | USERBPF_F_WRONLY_PROG, 0), EINVAL);
+				USERBPF_F_RDONLY | USERBPF_F_WRONLY, 0),
+		  EINVAL);
+	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_ARRAY, 4, 4, 4,
+				USERBPF_F_RDONLY_PROG | USERBPF_F_WRONLY_PROG, 0),
+		  EINVAL);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_ARRAY, 4, 4, 4, 0, 1), EINVAL);
 	ASSERT_EQ(tm_create_err(99, 4, 4, 4, 0, 0), EINVAL);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_PERCPU_ARRAY, 4, 40000, 4, 0, 0), E2BIG);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_ARRAY, 4, 4, 4, USERBPF_F_MMAPABLE, 0), 0);
-	ASSERT_EQ(userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "bad-name", 4, 4, 4, NULL) == NULL, 1);
+	ASSERT_EQ(userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "bad-name", 4, 4, 4, NULL) == NULL,
+		  1);
 	ASSERT_EQ(errno, EINVAL);
 }
 
 TEST(map_array_getters)
 {
-	struct userbpf_map *m = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY,
-						    "a_very_long_map_name", 4, 12, 7, NULL);
+	struct userbpf_map *m =
+		userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "a_very_long_map_name", 4, 12, 7, NULL);
 	struct userbpf_map *m2 = tm_create(USERBPF_MAP_TYPE_ARRAY, 4, 4, 1, USERBPF_F_RDONLY);
 
 	ASSERT_TRUE(m && m2);

@@ -23,8 +23,14 @@ struct fake_prog {
 
 static struct fake_prog fake_progs[3] = { { 1, 101 }, { 1, 102 }, { 1, 103 } };
 
-static void fake_get(void *p) { __atomic_fetch_add(&((struct fake_prog *)p)->refs, 1, __ATOMIC_RELAXED); }
-static void fake_put(void *p) { __atomic_fetch_sub(&((struct fake_prog *)p)->refs, 1, __ATOMIC_RELAXED); }
+static void fake_get(void *p)
+{
+	__atomic_fetch_add(&((struct fake_prog *)p)->refs, 1, __ATOMIC_RELAXED);
+}
+static void fake_put(void *p)
+{
+	__atomic_fetch_sub(&((struct fake_prog *)p)->refs, 1, __ATOMIC_RELAXED);
+}
 
 static void *fake_from_handle(uint32_t handle, uint32_t *id, int *err)
 {
@@ -116,8 +122,8 @@ static void pb_lost(void *ctx, int cpu, uint64_t cnt)
 TEST(map_perf_event_array)
 {
 	int ncpus = userbpf_num_possible_cpus();
-	struct userbpf_map *m = tm_create(USERBPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4,
-					  (uint32_t)ncpus, 0);
+	struct userbpf_map *m =
+		tm_create(USERBPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, (uint32_t)ncpus, 0);
 	struct userbpf_perf_buffer *pb;
 	struct pb_seen seen = { 0 };
 	struct ub_map *um;
@@ -220,10 +226,10 @@ TEST(map_array_of_maps)
 	ASSERT_OK(userbpf_map__update_elem(outer, &k, &v, 0));
 	/* BPF_F_INNER_MAP templates accept other sizes */
 	{
-		struct userbpf_map *t2 = tm_create(USERBPF_MAP_TYPE_ARRAY, 4, 4, 1,
-						   USERBPF_F_INNER_MAP);
-		struct userbpf_map *in3 = tm_create(USERBPF_MAP_TYPE_ARRAY, 4, 4, 9,
-						    USERBPF_F_INNER_MAP);
+		struct userbpf_map *t2 =
+			tm_create(USERBPF_MAP_TYPE_ARRAY, 4, 4, 1, USERBPF_F_INNER_MAP);
+		struct userbpf_map *in3 =
+			tm_create(USERBPF_MAP_TYPE_ARRAY, 4, 4, 9, USERBPF_F_INNER_MAP);
 
 		o.inner_map = t2;
 		outer2 = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY_OF_MAPS, "o2", 4, 4, 2, &o);

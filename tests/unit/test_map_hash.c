@@ -19,10 +19,13 @@ TEST(map_hash_create_errors)
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_HASH, 0, 4, 4, 0, 0), EINVAL);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_HASH, 4, 0, 4, 0, 0), EINVAL);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_HASH, 4, 4, 0, 0, 0), EINVAL);
-	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_HASH, 4, 4, 4, USERBPF_F_NO_COMMON_LRU, 0), EINVAL);
+	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_HASH, 4, 4, 4, USERBPF_F_NO_COMMON_LRU, 0),
+		  EINVAL);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_HASH, 4, 4, 4, USERBPF_F_MMAPABLE, 0), EINVAL);
-	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LRU_HASH, 4, 4, 4, USERBPF_F_NO_PREALLOC, 0), ENOTSUPP_);
-	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 4, 4, USERBPF_F_NO_PREALLOC, 0),
+	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LRU_HASH, 4, 4, 4, USERBPF_F_NO_PREALLOC, 0),
+		  ENOTSUPP_);
+	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 4, 4, USERBPF_F_NO_PREALLOC,
+				0),
 		  ENOTSUPP_);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LRU_HASH, 4, 4, 4, USERBPF_F_NO_COMMON_LRU, 0), 0);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_PERCPU_HASH, 4, 40000, 4, 0, 0), E2BIG);
@@ -68,8 +71,14 @@ static void hash_elem_errors(uint32_t flags)
 	userbpf_map__put(m);
 }
 
-TEST(map_hash_elem_errors) { hash_elem_errors(0); }
-TEST(map_hash_elem_errors_no_prealloc) { hash_elem_errors(USERBPF_F_NO_PREALLOC); }
+TEST(map_hash_elem_errors)
+{
+	hash_elem_errors(0);
+}
+TEST(map_hash_elem_errors_no_prealloc)
+{
+	hash_elem_errors(USERBPF_F_NO_PREALLOC);
+}
 
 TEST(map_hash_get_next_key)
 {
@@ -116,8 +125,8 @@ TEST(map_hash_batch)
 	ASSERT_ERR(userbpf_map__lookup_batch(m, NULL, &cursor, keys, vals, &count, 2, 0), -EINVAL);
 	do {
 		count = 4;
-		err = userbpf_map__lookup_batch(m, calls ? &cursor : NULL, &cursor, keys,
-						vals, &count, 0, 0);
+		err = userbpf_map__lookup_batch(m, calls ? &cursor : NULL, &cursor, keys, vals,
+						&count, 0, 0);
 		ASSERT_TRUE(err == 0 || err == -ENOENT);
 		counts[calls++] = count;
 		for (i = 0; i < count; i++) {
@@ -134,7 +143,8 @@ TEST(map_hash_batch)
 	ASSERT_EQ(counts[2], 2);
 	/* past the last bucket */
 	count = 4;
-	ASSERT_ERR(userbpf_map__lookup_batch(m, &cursor, &cursor, keys, vals, &count, 0, 0), -ENOENT);
+	ASSERT_ERR(userbpf_map__lookup_batch(m, &cursor, &cursor, keys, vals, &count, 0, 0),
+		   -ENOENT);
 	ASSERT_EQ(count, 0);
 	/* lookup_and_delete_batch empties the map */
 	count = 16;
@@ -262,8 +272,8 @@ TEST(map_lru_eviction)
 TEST(map_lru_percpu)
 {
 	int ncpus = userbpf_num_possible_cpus();
-	struct userbpf_map *m = tm_create(USERBPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 3,
-					  USERBPF_F_NO_COMMON_LRU);
+	struct userbpf_map *m =
+		tm_create(USERBPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 3, USERBPF_F_NO_COMMON_LRU);
 	uint64_t *buf = calloc((size_t)ncpus, 8);
 	uint32_t k;
 

@@ -13,8 +13,7 @@ struct lpm_key4 {
 	uint8_t data[4];
 };
 
-static struct lpm_key4 K(uint32_t plen, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
+static struct lpm_key4 K(uint32_t plen, uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
 	struct lpm_key4 k = { plen, { a, b, c, d } };
 
 	return k;
@@ -23,16 +22,19 @@ static struct lpm_key4 K(uint32_t plen, uint8_t a, uint8_t b, uint8_t c, uint8_t
 TEST(map_lpm_create)
 {
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 8, 0, 0), EINVAL);
-	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LPM_TRIE, 4, 4, 8, USERBPF_F_NO_PREALLOC, 0), EINVAL);
-	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LPM_TRIE, 261, 4, 8, USERBPF_F_NO_PREALLOC, 0), EINVAL);
-	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LPM_TRIE, 8, 0, 8, USERBPF_F_NO_PREALLOC, 0), EINVAL);
+	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LPM_TRIE, 4, 4, 8, USERBPF_F_NO_PREALLOC, 0),
+		  EINVAL);
+	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LPM_TRIE, 261, 4, 8, USERBPF_F_NO_PREALLOC, 0),
+		  EINVAL);
+	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LPM_TRIE, 8, 0, 8, USERBPF_F_NO_PREALLOC, 0),
+		  EINVAL);
 	ASSERT_EQ(tm_create_err(USERBPF_MAP_TYPE_LPM_TRIE, 260, 4, 8, USERBPF_F_NO_PREALLOC, 0), 0);
 }
 
 TEST(map_lpm_match)
 {
-	struct userbpf_map *m = tm_create(USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 3,
-					  USERBPF_F_NO_PREALLOC);
+	struct userbpf_map *m =
+		tm_create(USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 3, USERBPF_F_NO_PREALLOC);
 	struct lpm_key4 k;
 	uint32_t v, out;
 
@@ -74,8 +76,8 @@ TEST(map_lpm_match)
 
 TEST(map_lpm_get_next_key)
 {
-	struct userbpf_map *m = tm_create(USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 16,
-					  USERBPF_F_NO_PREALLOC);
+	struct userbpf_map *m =
+		tm_create(USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 16, USERBPF_F_NO_PREALLOC);
 	/* the kernel's example: 192.168.0.0/16 with three /24 below it */
 	struct lpm_key4 in[] = { K(16, 192, 168, 0, 0), K(24, 192, 168, 0, 0),
 				 K(24, 192, 168, 1, 0), K(24, 192, 168, 128, 0),
@@ -153,8 +155,8 @@ static void *ls_reader(void *arg)
 
 TEST(map_lpm_stress)
 {
-	struct userbpf_map *m = tm_create(USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 4096,
-					  USERBPF_F_NO_PREALLOC);
+	struct userbpf_map *m =
+		tm_create(USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 4096, USERBPF_F_NO_PREALLOC);
 	struct lpm_key4 k = K(8, 10, 0, 0, 0);
 	pthread_t w[2], r;
 	uint32_t v = 8;

@@ -28,8 +28,8 @@
 #include "userbpf/map.h"
 #include "maps/map.h"
 
-#define MAXV 4096	/* buffer bytes for one value/key */
-#define MAXB 64		/* max batch elements */
+#define MAXV 4096 /* buffer bytes for one value/key */
+#define MAXB 64	  /* max batch elements */
 
 /* ==== kernel side ==== */
 
@@ -47,8 +47,8 @@ static int kbpf(int cmd, union bpf_attr *a)
 	return r < 0 ? -errno : (int)r;
 }
 
-static int k_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max,
-		    uint32_t flags, uint64_t extra, int inner_fd, const char *name)
+static int k_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags,
+		    uint64_t extra, int inner_fd, const char *name)
 {
 	union bpf_attr a;
 
@@ -90,8 +90,8 @@ static int k_freeze(int fd)
 	return kbpf(BPF_MAP_FREEZE, &a);
 }
 
-static int k_batch(int cmd, int fd, const void *in, void *out, void *keys,
-		   void *values, uint32_t *count, uint64_t ef, uint64_t f)
+static int k_batch(int cmd, int fd, const void *in, void *out, void *keys, void *values,
+		   uint32_t *count, uint64_t ef, uint64_t f)
 {
 	union bpf_attr a;
 	int r;
@@ -148,17 +148,17 @@ struct cfg {
 	const char *label;
 	uint32_t type, ks, vs, max, flags;
 	uint64_t extra;
-	bool ordered;		/* compare key order exactly */
-	bool lru;		/* keep below max_entries */
-	int inner;		/* map-in-map: 1 array inners, 2 hash inners */
+	bool ordered; /* compare key order exactly */
+	bool lru;     /* keep below max_entries */
+	int inner;    /* map-in-map: 1 array inners, 2 hash inners */
 };
 
 struct pair {
 	const struct cfg *c;
 	int kfd;
 	struct userbpf_map *um;
-	uint32_t uvs;		/* syscall value size */
-	bool fdvals;		/* map-in-map values */
+	uint32_t uvs; /* syscall value size */
+	bool fdvals;  /* map-in-map values */
 	/* map-in-map inner pools: index → kernel fd / kernel id / user map */
 	int nin;
 	int kin[4];
@@ -175,8 +175,8 @@ static bool check(struct pair *p, bool ok, const char *what, long kv, long uv)
 		return true;
 	mismatches++;
 	if (!first_mismatch[0])
-		snprintf(first_mismatch, sizeof(first_mismatch),
-			 "%s: %s: kernel %ld, userbpf %ld", p->where, what, kv, uv);
+		snprintf(first_mismatch, sizeof(first_mismatch), "%s: %s: kernel %ld, userbpf %ld",
+			 p->where, what, kv, uv);
 	return false;
 }
 
@@ -198,8 +198,7 @@ static void gen_key(struct pair *p, unsigned char *key)
 		return;
 	}
 	if (c->type == BPF_MAP_TYPE_ARRAY || c->type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	    c->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	    c->type == BPF_MAP_TYPE_PROG_ARRAY ||
+	    c->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || c->type == BPF_MAP_TYPE_PROG_ARRAY ||
 	    c->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 		k = rnd_n(8) ? rnd_n(c->max + 2) : rnd();
 	else
@@ -218,7 +217,7 @@ static void gen_value(struct pair *p, unsigned char *kval, unsigned char *uval)
 		uint32_t j = rnd_n((uint32_t)p->nin + 1), kv, uv;
 
 		if (j == (uint32_t)p->nin) {
-			kv = 999;	/* closed fd */
+			kv = 999;	 /* closed fd */
 			uv = 0x7ffffff0; /* unknown ID */
 		} else {
 			kv = (uint32_t)p->kin[j];
@@ -237,8 +236,7 @@ static void gen_value(struct pair *p, unsigned char *kval, unsigned char *uval)
 }
 
 /* Compare two values written by each side. */
-static bool same_value(struct pair *p, const unsigned char *kv,
-		       const unsigned char *uv)
+static bool same_value(struct pair *p, const unsigned char *kv, const unsigned char *uv)
 {
 	if (p->fdvals) {
 		uint32_t kid, uid;
@@ -253,8 +251,8 @@ static bool same_value(struct pair *p, const unsigned char *kv,
 				uj = i;
 		}
 		if (getenv("ORACLE_DEBUG") && !(kj == uj && kj >= 0))
-			printf("fdval kid %u uid %u kj %d uj %d (%u %u %u %u)\n", kid, uid, kj,
-			       uj, p->kin_id[0], p->kin_id[1], p->kin_id[2], p->kin_id[3]);
+			printf("fdval kid %u uid %u kj %d uj %d (%u %u %u %u)\n", kid, uid, kj, uj,
+			       p->kin_id[0], p->kin_id[1], p->kin_id[2], p->kin_id[3]);
 		return kj == uj && kj >= 0;
 	}
 	return !memcmp(kv, uv, p->uvs);
@@ -309,7 +307,7 @@ static void one_command(struct pair *p)
 	gen_key(p, kkey);
 	if (keyless && rnd_n(16) == 0)
 		key = kkey; /* a key for a key-less map: EINVAL */
-	if (op < 30) {			/* update */
+	if (op < 30) {	    /* update */
 		if (c->lru && user_count(p) >= c->max)
 			return;
 		gen_value(p, kval, uval);
@@ -323,7 +321,7 @@ static void one_command(struct pair *p)
 		kr = k_elem(BPF_MAP_UPDATE_ELEM, p->kfd, key, kval, flags);
 		ur = userbpf_map__update_elem(p->um, key, uval, flags);
 		check(p, kr == ur, "update ret", kr, ur);
-	} else if (op < 52) {		/* lookup */
+	} else if (op < 52) { /* lookup */
 		uint64_t lf = rnd_n(8) ? 0 : (rnd_n(2) ? 4 : 1);
 
 		if (c->type == BPF_MAP_TYPE_BLOOM_FILTER) {
@@ -336,11 +334,11 @@ static void one_command(struct pair *p)
 		ur = userbpf_map__lookup_elem(p->um, key, uout, lf);
 		if (check(p, kr == ur, "lookup ret", kr, ur) && kr == 0)
 			check(p, same_value(p, kout, uout), "lookup value", 0, 1);
-	} else if (op < 64) {		/* delete */
+	} else if (op < 64) { /* delete */
 		kr = k_elem(BPF_MAP_DELETE_ELEM, p->kfd, key, NULL, 0);
 		ur = userbpf_map__delete_elem(p->um, key);
 		check(p, kr == ur, "delete ret", kr, ur);
-	} else if (op < 76) {		/* get_next_key */
+	} else if (op < 76) { /* get_next_key */
 		const void *from = rnd_n(4) ? key : NULL;
 
 		memset(kout2, 0x5a, sizeof(kout2));
@@ -350,17 +348,15 @@ static void one_command(struct pair *p)
 		if (!c->ordered && kr != ur)
 			return; /* random seeds: order differs by design */
 		if (check(p, kr == ur, "get_next_key ret", kr, ur) && kr == 0 && c->ordered)
-			check(p, !memcmp(kout2, uout2, c->ks), "get_next_key key",
-			      0, 1);
-	} else if (op < 84) {		/* lookup_and_delete */
+			check(p, !memcmp(kout2, uout2, c->ks), "get_next_key key", 0, 1);
+	} else if (op < 84) { /* lookup_and_delete */
 		uint64_t lf = rnd_n(6) ? 0 : (rnd_n(2) ? 4 : 1);
 
 		kr = k_elem(BPF_MAP_LOOKUP_AND_DELETE_ELEM, p->kfd, key, kout, lf);
 		ur = userbpf_map__lookup_and_delete_elem(p->um, key, uout, lf);
 		if (check(p, kr == ur, "lookup_and_delete ret", kr, ur) && kr == 0)
-			check(p, same_value(p, kout, uout), "lookup_and_delete value",
-			      0, 1);
-	} else if (op < 99) {		/* batches */
+			check(p, same_value(p, kout, uout), "lookup_and_delete value", 0, 1);
+	} else if (op < 99) { /* batches */
 		uint32_t which = rnd_n(4), n = rnd_n(c->max + 3), kc, uc, i;
 		uint64_t ef = rnd_n(10) ? 0 : (rnd_n(2) ? 4 : 1);
 		uint64_t bf = rnd_n(10) ? 0 : 1;
@@ -392,31 +388,33 @@ static void one_command(struct pair *p)
 
 				memset(kc2, 0x77, sizeof(kc2));
 				memset(uc2, 0x77, sizeof(uc2));
-				kr = k_batch(which ? BPF_MAP_LOOKUP_AND_DELETE_BATCH
-						   : BPF_MAP_LOOKUP_BATCH,
+				kr = k_batch(which ? BPF_MAP_LOOKUP_AND_DELETE_BATCH :
+						     BPF_MAP_LOOKUP_BATCH,
 					     p->kfd, kin, kc2, kkeys, kvals, &kc, ef, bf);
 				ur = which ? userbpf_map__lookup_and_delete_batch(
-						     p->um, uin, uc2, ukeys, uvals, &uc, ef, bf)
-					   : userbpf_map__lookup_batch(p->um, uin, uc2, ukeys,
+						     p->um, uin, uc2, ukeys, uvals, &uc, ef, bf) :
+					     userbpf_map__lookup_batch(p->um, uin, uc2, ukeys,
 								       uvals, &uc, ef, bf);
 				if (!check(p, kr == ur, "batch lookup ret", kr, ur) ||
 				    !check(p, kc == uc, "batch lookup count", kc, uc))
 					return;
 				if (kr != 0 && kr != -ENOENT && kr != -ENOSPC)
 					return; /* count and buffers untouched */
-				check(p, !memcmp(kc2, uc2, c->ks > 4 ? c->ks : 4),
-				      "batch cursor", kc2[0], uc2[0]);
-				check(p, !memcmp(kkeys, ukeys, (size_t)kc * c->ks),
-				      "batch keys", 0, 1);
+				check(p, !memcmp(kc2, uc2, c->ks > 4 ? c->ks : 4), "batch cursor",
+				      kc2[0], uc2[0]);
+				check(p, !memcmp(kkeys, ukeys, (size_t)kc * c->ks), "batch keys", 0,
+				      1);
 				if (getenv("ORACLE_DEBUG") && p->fdvals) {
 					printf("batch which %u kr %d kc %u:", which, kr, kc);
 					for (i = 0; i < kc; i++)
-						printf(" %u/%u", ((uint32_t *)kvals)[i], ((uint32_t *)uvals)[i]);
+						printf(" %u/%u", ((uint32_t *)kvals)[i],
+						       ((uint32_t *)uvals)[i]);
 					printf("\n");
 				}
 				for (i = 0; i < kc; i++)
-					check(p, same_value(p, kvals + (size_t)i * p->uvs,
-							    uvals + (size_t)i * p->uvs),
+					check(p,
+					      same_value(p, kvals + (size_t)i * p->uvs,
+							 uvals + (size_t)i * p->uvs),
 					      "batch value", i, i);
 				if (kr == 0 || kr == -ENOENT) {
 					memcpy(kcur, kc2, sizeof(kcur));
@@ -433,22 +431,22 @@ static void one_command(struct pair *p)
 			memcpy(ukeys, kkeys, (size_t)n * c->ks);
 			kc = uc = n;
 			if (which == 2) {
-				kr = k_batch(BPF_MAP_UPDATE_BATCH, p->kfd, NULL, NULL,
-					     kkeys, kvals, &kc, ef, bf);
-				ur = userbpf_map__update_batch(p->um, ukeys, uvals, &uc,
-							       ef, bf);
+				kr = k_batch(BPF_MAP_UPDATE_BATCH, p->kfd, NULL, NULL, kkeys, kvals,
+					     &kc, ef, bf);
+				ur = userbpf_map__update_batch(p->um, ukeys, uvals, &uc, ef, bf);
 			} else {
-				kr = k_batch(BPF_MAP_DELETE_BATCH, p->kfd, NULL, NULL,
-					     kkeys, NULL, &kc, ef, bf);
+				kr = k_batch(BPF_MAP_DELETE_BATCH, p->kfd, NULL, NULL, kkeys, NULL,
+					     &kc, ef, bf);
 				ur = userbpf_map__delete_batch(p->um, ukeys, &uc, ef, bf);
 			}
 			if (getenv("ORACLE_DEBUG") && kr != ur)
-				printf("batch write which %u n %u ef %llu bf %llu k %d u %d\n", which, n,
-				       (unsigned long long)ef, (unsigned long long)bf, kr, ur);
+				printf("batch write which %u n %u ef %llu bf %llu k %d u %d\n",
+				       which, n, (unsigned long long)ef, (unsigned long long)bf, kr,
+				       ur);
 			if (check(p, kr == ur, "batch write ret", kr, ur))
 				check(p, kc == uc, "batch write count", kc, uc);
 		}
-	} else {			/* freeze, rarely */
+	} else { /* freeze, rarely */
 		if (rnd_n(4))
 			return;
 		kr = k_freeze(p->kfd);
@@ -517,8 +515,7 @@ static void free_inner_pool(struct pair *p)
 }
 
 /* Create both maps with the same attributes; run ncmds commands. */
-static void run_sequence(const struct cfg *c, uint32_t flags, int ncmds,
-			 uint64_t seed)
+static void run_sequence(const struct cfg *c, uint32_t flags, int ncmds, uint64_t seed)
 {
 	struct pair p;
 	USERBPF_OPTS(userbpf_map_create_opts, o);
@@ -538,12 +535,11 @@ static void run_sequence(const struct cfg *c, uint32_t flags, int ncmds,
 	o.map_extra = c->extra;
 	if (c->inner)
 		o.inner_map = p.uin[0];
-	kr = k_create(c->type, c->ks, c->vs, c->max, flags, c->extra,
-		      c->inner ? p.kin[0] : -1, "oracle");
+	kr = k_create(c->type, c->ks, c->vs, c->max, flags, c->extra, c->inner ? p.kin[0] : -1,
+		      "oracle");
 	p.um = userbpf_map__create(c->type, "oracle", c->ks, c->vs, c->max, &o);
 	seqs_compared++;
-	if (!check(&p, (kr < 0) == (p.um == NULL), "create result", kr,
-		   p.um ? 0 : -errno) ||
+	if (!check(&p, (kr < 0) == (p.um == NULL), "create result", kr, p.um ? 0 : -errno) ||
 	    kr < 0 || !p.um) {
 		if (kr < 0 && !p.um)
 			check(&p, kr == -errno, "create errno", kr, -errno);
@@ -552,8 +548,7 @@ static void run_sequence(const struct cfg *c, uint32_t flags, int ncmds,
 	p.kfd = kr;
 	p.uvs = userbpf_map__sys_value_size(p.um);
 	p.fdvals = c->inner != 0;
-	check(&p, userbpf_map__max_entries(p.um) == c->max ||
-			  (flags & BPF_F_NO_COMMON_LRU),
+	check(&p, userbpf_map__max_entries(p.um) == c->max || (flags & BPF_F_NO_COMMON_LRU),
 	      "max_entries", c->max, userbpf_map__max_entries(p.um));
 	for (i = 0; i < ncmds; i++)
 		one_command(&p);
@@ -572,14 +567,13 @@ static const struct cfg cfgs[] = {
 	{ "hash", BPF_MAP_TYPE_HASH, 4, 8, 8, BPF_F_ZERO_SEED, 0, true, false, 0 },
 	{ "hash_k5", BPF_MAP_TYPE_HASH, 5, 3, 16, BPF_F_ZERO_SEED, 0, true, false, 0 },
 	{ "hash_k16", BPF_MAP_TYPE_HASH, 16, 8, 5, BPF_F_ZERO_SEED, 0, true, false, 0 },
-	{ "hash_noprealloc", BPF_MAP_TYPE_HASH, 8, 4, 6,
-	  BPF_F_ZERO_SEED | BPF_F_NO_PREALLOC, 0, true, false, 0 },
-	{ "hash_seeded", BPF_MAP_TYPE_HASH, 4, 4, 10, 0, 0, false, false, 0 },
-	{ "percpu_hash", BPF_MAP_TYPE_PERCPU_HASH, 4, 12, 6, BPF_F_ZERO_SEED, 0,
+	{ "hash_noprealloc", BPF_MAP_TYPE_HASH, 8, 4, 6, BPF_F_ZERO_SEED | BPF_F_NO_PREALLOC, 0,
 	  true, false, 0 },
+	{ "hash_seeded", BPF_MAP_TYPE_HASH, 4, 4, 10, 0, 0, false, false, 0 },
+	{ "percpu_hash", BPF_MAP_TYPE_PERCPU_HASH, 4, 12, 6, BPF_F_ZERO_SEED, 0, true, false, 0 },
 	{ "lru_hash", BPF_MAP_TYPE_LRU_HASH, 4, 8, 6, BPF_F_ZERO_SEED, 0, true, true, 0 },
-	{ "lru_percpu_hash", BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 4, 5, BPF_F_ZERO_SEED, 0,
-	  true, true, 0 },
+	{ "lru_percpu_hash", BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 4, 5, BPF_F_ZERO_SEED, 0, true, true,
+	  0 },
 	{ "queue", BPF_MAP_TYPE_QUEUE, 0, 8, 5, 0, 0, true, false, 0 },
 	{ "stack", BPF_MAP_TYPE_STACK, 0, 4, 4, 0, 0, true, false, 0 },
 	{ "bloom", BPF_MAP_TYPE_BLOOM_FILTER, 0, 4, 10, BPF_F_ZERO_SEED, 3, true, false, 0 },
@@ -589,25 +583,34 @@ static const struct cfg cfgs[] = {
 	{ "prog_array", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, 0, true, false, 0 },
 	{ "perf_event_array", BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 4, 0, 0, true, false, 0 },
 	{ "array_of_maps", BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0, 0, true, false, 1 },
-	{ "hash_of_maps", BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 6, BPF_F_ZERO_SEED, 0, true,
-	  false, 2 },
+	{ "hash_of_maps", BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 6, BPF_F_ZERO_SEED, 0, true, false, 2 },
 	{ "ringbuf", BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0, 0, true, false, 0 },
 };
 
 /* Flags tried at create, valid or not, per sequence. */
 static const uint32_t try_flags[] = {
-	0, BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_NUMA_NODE, BPF_F_RDONLY,
-	BPF_F_WRONLY, BPF_F_RDONLY | BPF_F_WRONLY, BPF_F_ZERO_SEED,
-	BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG,
-	BPF_F_MMAPABLE, BPF_F_PRESERVE_ELEMS, BPF_F_INNER_MAP, 1u << 20,
+	0,
+	BPF_F_NO_PREALLOC,
+	BPF_F_NO_COMMON_LRU,
+	BPF_F_NUMA_NODE,
+	BPF_F_RDONLY,
+	BPF_F_WRONLY,
+	BPF_F_RDONLY | BPF_F_WRONLY,
+	BPF_F_ZERO_SEED,
+	BPF_F_RDONLY_PROG,
+	BPF_F_WRONLY_PROG,
+	BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG,
+	BPF_F_MMAPABLE,
+	BPF_F_PRESERVE_ELEMS,
+	BPF_F_INNER_MAP,
+	1u << 20,
 };
 
 /* Invalid or unusual shapes: only the create errno is compared. */
 static void run_create_matrix(void)
 {
 	/* not USER_RINGBUF (31): userbpf does not implement it */
-	static const uint32_t types[] = { 1, 2, 3, 4, 5, 6, 9, 10, 11, 22, 23, 27,
-					  30, 99 };
+	static const uint32_t types[] = { 1, 2, 3, 4, 5, 6, 9, 10, 11, 22, 23, 27, 30, 99 };
 	static const uint32_t ks[] = { 0, 1, 4, 5, 8, 260, 261 };
 	static const uint32_t vs[] = { 0, 1, 4, 8, 32768, 32776 };
 	static const uint32_t max[] = { 0, 1, 3, 4096, 4097, 12288, 8192 };
@@ -636,10 +639,11 @@ static void run_create_matrix(void)
 						      o.map_extra, -1, NULL);
 					um = userbpf_map__create(types[t], NULL, ks[a], vs[b],
 								 max[m], &o);
-					snprintf(p.where, sizeof(p.where),
-						 "create type %u ks %u vs %u max %u flags %#x extra %llu",
-						 types[t], ks[a], vs[b], max[m], fl,
-						 (unsigned long long)o.map_extra);
+					snprintf(
+						p.where, sizeof(p.where),
+						"create type %u ks %u vs %u max %u flags %#x extra %llu",
+						types[t], ks[a], vs[b], max[m], fl,
+						(unsigned long long)o.map_extra);
 					check(&p, kr == (um ? 0 : -errno) || (kr >= 0 && um),
 					      "create", kr, um ? 0 : -errno);
 					if (kr >= 0)
@@ -687,8 +691,7 @@ TEST(map_oracle)
 			rng_state = seed;
 			/* a third of the sequences try other create flags */
 			if (s % 3 == 2) {
-				flags ^= try_flags[rnd_n(sizeof(try_flags) /
-							 sizeof(try_flags[0]))];
+				flags ^= try_flags[rnd_n(sizeof(try_flags) / sizeof(try_flags[0]))];
 				flags |= cfgs[i].flags & BPF_F_ZERO_SEED;
 				if (cfgs[i].lru)
 					flags &= ~(uint32_t)BPF_F_NO_COMMON_LRU;

@@ -83,8 +83,7 @@ TEST(map_queue_stack_order)
 
 TEST(map_bloom)
 {
-	USERBPF_OPTS(userbpf_map_create_opts, o, .map_extra = 3,
-		     .map_flags = USERBPF_F_ZERO_SEED);
+	USERBPF_OPTS(userbpf_map_create_opts, o, .map_extra = 3, .map_flags = USERBPF_F_ZERO_SEED);
 	struct userbpf_map *b;
 	uint32_t v, k = 0, misses = 0;
 

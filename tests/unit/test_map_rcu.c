@@ -93,8 +93,7 @@ TEST(rcu_stress_grace_period_waits_for_runs_and_readers)
 		USERBPF_CALL_HELPER(HELPER_BLOCK),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .extra_helpers = block_helpers,
-		     .extra_helper_cnt = 1);
+	USERBPF_OPTS(userbpf_prog_opts, po, .extra_helpers = block_helpers, .extra_helper_cnt = 1);
 	USERBPF_OPTS(userbpf_map_create_opts, mo);
 	struct userbpf_map *map;
 	struct userbpf_prog *prog;

@@ -49,8 +49,8 @@ TEST(map_ringbuf_layout)
 
 	ASSERT_TRUE(m);
 	um = ub_map_from(m);
-	ASSERT_OK(userbpf_ringbuf_map__areas(m, (void **)&cons, (void **)&prod,
-					     (void **)&data, &size));
+	ASSERT_OK(userbpf_ringbuf_map__areas(m, (void **)&cons, (void **)&prod, (void **)&data,
+					     &size));
 	ASSERT_EQ(size, 4096);
 	ASSERT_EQ((unsigned char *)prod - (unsigned char *)cons, 4096);
 	ASSERT_EQ(data - (unsigned char *)prod, 4096);
@@ -94,13 +94,13 @@ TEST(map_ringbuf_reserve_limits)
 
 	ASSERT_TRUE(m);
 	um = ub_map_from(m);
-	ASSERT_TRUE(ub_ringbuf_reserve(um, 8, 1) == NULL);	/* flags */
-	ASSERT_TRUE(ub_ringbuf_reserve(um, 4096, 0) == NULL);	/* > ring */
+	ASSERT_TRUE(ub_ringbuf_reserve(um, 8, 1) == NULL);    /* flags */
+	ASSERT_TRUE(ub_ringbuf_reserve(um, 4096, 0) == NULL); /* > ring */
 	ASSERT_TRUE(ub_ringbuf_reserve(um, 1u << 31, 0) == NULL);
-	a = ub_ringbuf_reserve(um, 2000, 0);	/* 2008 bytes */
-	b = ub_ringbuf_reserve(um, 2072, 0);	/* 2080: 4088 of 4096 used */
+	a = ub_ringbuf_reserve(um, 2000, 0); /* 2008 bytes */
+	b = ub_ringbuf_reserve(um, 2072, 0); /* 2080: 4088 of 4096 used */
 	ASSERT_TRUE(a && b);
-	ASSERT_TRUE(ub_ringbuf_reserve(um, 100, 0) == NULL);	/* full */
+	ASSERT_TRUE(ub_ringbuf_reserve(um, 100, 0) == NULL); /* full */
 	ASSERT_ERR(ub_ringbuf_output(um, "x", 1, 0), -EAGAIN);
 	ub_ringbuf_submit(a, 0);
 	ub_ringbuf_submit(b, 0);
@@ -152,9 +152,9 @@ TEST(map_ringbuf_consume_and_wakeup)
 	ASSERT_EQ(userbpf_ringbuf__poll(rb, 100), 1);
 	/* a second record behind an unconsumed one does not wake */
 	ASSERT_OK(ub_ringbuf_output(um, "1", 1, 0));
-	ASSERT_EQ(userbpf_ringbuf__poll(rb, 0), 1); /* drains the eventfd */
-	ASSERT_OK(ub_ringbuf_output(um, "2", 1, 0));  /* wakes */
-	ASSERT_OK(ub_ringbuf_output(um, "3", 1, 0));  /* does not */
+	ASSERT_EQ(userbpf_ringbuf__poll(rb, 0), 1);  /* drains the eventfd */
+	ASSERT_OK(ub_ringbuf_output(um, "2", 1, 0)); /* wakes */
+	ASSERT_OK(ub_ringbuf_output(um, "3", 1, 0)); /* does not */
 	ASSERT_EQ(userbpf_ringbuf__poll(rb, 0), 2);
 	ASSERT_EQ(poll(&pfd, 1, 0), 0);
 	ASSERT_OK(ub_ringbuf_output(um, "4", 1, 0));

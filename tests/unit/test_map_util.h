@@ -9,19 +9,18 @@
 #include <errno.h>
 #include "userbpf/map.h"
 
-static inline struct userbpf_map *tm_create(uint32_t type, uint32_t ks, uint32_t vs,
-					    uint32_t max, uint32_t flags)
+static inline struct userbpf_map *tm_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max,
+					    uint32_t flags)
 {
 	USERBPF_OPTS(userbpf_map_create_opts, o, .map_flags = flags);
 	return userbpf_map__create(type, "t", ks, vs, max, &o);
 }
 
 /* errno of a create expected to fail (0 if it succeeded). */
-static inline int tm_create_err(uint32_t type, uint32_t ks, uint32_t vs,
-				uint32_t max, uint32_t flags, uint64_t extra)
+static inline int tm_create_err(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max,
+				uint32_t flags, uint64_t extra)
 {
-	USERBPF_OPTS(userbpf_map_create_opts, o, .map_flags = flags,
-		     .map_extra = extra);
+	USERBPF_OPTS(userbpf_map_create_opts, o, .map_flags = flags, .map_extra = extra);
 	struct userbpf_map *m = userbpf_map__create(type, "t", ks, vs, max, &o);
 
 	if (m) {

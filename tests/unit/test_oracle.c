@@ -45,8 +45,8 @@
 
 #define DEFAULT_SEED 0x0bad5eedull
 #define DEFAULT_COUNT 12000
-#define SHOW_REJECTS 3	     /* verifier logs printed with -v */
-#define SHOW_MISMATCHES 3    /* full mismatch reports per test */
+#define SHOW_REJECTS 3	  /* verifier logs printed with -v */
+#define SHOW_MISMATCHES 3 /* full mismatch reports per test */
 #define LOG_TAIL_LINES 40
 #define BUF_MAP_SIZE 4096
 
@@ -66,8 +66,8 @@ static uint64_t ptr_to_u64(const void *ptr)
  * Load insns as a program of prog_type; with log, at log level 1 into it.
  * Returns the program fd, or -errno.
  */
-static int kernel_load(uint32_t prog_type, const struct userbpf_insn *insns,
-		       size_t insn_cnt, char *log, size_t log_sz)
+static int kernel_load(uint32_t prog_type, const struct userbpf_insn *insns, size_t insn_cnt,
+		       char *log, size_t log_sz)
 {
 	union bpf_attr attr;
 	int fd;
@@ -89,8 +89,8 @@ static int kernel_load(uint32_t prog_type, const struct userbpf_insn *insns,
 }
 
 /* One BPF_PROG_TEST_RUN on packet in.  Returns 0 or -errno. */
-static int kernel_run(int fd, const uint8_t *in, uint32_t len, uint8_t *out,
-		      uint32_t out_cap, uint32_t *out_len, uint32_t *retval)
+static int kernel_run(int fd, const uint8_t *in, uint32_t len, uint8_t *out, uint32_t out_cap,
+		      uint32_t *out_len, uint32_t *retval)
 {
 	union bpf_attr attr;
 
@@ -116,8 +116,7 @@ static const char *kernel_unavailable(void)
 {
 	static bool probed;
 	static char why[160];
-	const struct userbpf_insn probe[] = { USERBPF_MOV64_IMM(0, 2),
-					      USERBPF_EXIT_INSN() };
+	const struct userbpf_insn probe[] = { USERBPF_MOV64_IMM(0, 2), USERBPF_EXIT_INSN() };
 	/* sdiv, movsx, ldsx, bswap, gotol: the CPU v4 rows (Linux 6.6+) */
 	const struct userbpf_insn probe_v4[] = {
 		USERBPF_MOV64_IMM(0, -8),
@@ -143,8 +142,8 @@ static const char *kernel_unavailable(void)
 			 strerror(-fd));
 		return why;
 	}
-	err = kernel_load(BPF_PROG_TYPE_XDP, probe_v4,
-			  sizeof(probe_v4) / sizeof(probe_v4[0]), NULL, 0);
+	err = kernel_load(BPF_PROG_TYPE_XDP, probe_v4, sizeof(probe_v4) / sizeof(probe_v4[0]), NULL,
+			  0);
 	if (err < 0) {
 		close(fd);
 		snprintf(why, sizeof(why),
@@ -156,13 +155,11 @@ static const char *kernel_unavailable(void)
 	err = kernel_run(fd, pkt, sizeof(pkt), out, sizeof(out), &out_len, &retval);
 	close(fd);
 	if (err)
-		snprintf(why, sizeof(why),
-			 "the kernel refuses bpf(BPF_PROG_TEST_RUN) for XDP: %s",
+		snprintf(why, sizeof(why), "the kernel refuses bpf(BPF_PROG_TEST_RUN) for XDP: %s",
 			 strerror(-err));
 	else if (retval != 2)
 		snprintf(why, sizeof(why),
-			 "BPF_PROG_TEST_RUN returned %u for a program returning 2",
-			 retval);
+			 "BPF_PROG_TEST_RUN returned %u for a program returning 2", retval);
 	return why[0] ? why : NULL;
 }
 
@@ -224,8 +221,8 @@ static int ub_buffer_init(struct ub_buffer *b)
 	b->prologue = ORACLE_PROLOGUE_XDP_MD;
 	if (p == MAP_FAILED) {
 		b->prologue = ORACLE_PROLOGUE_ARGS;
-		p = mmap(NULL, BUF_MAP_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = mmap(NULL, BUF_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
 		if (p == MAP_FAILED)
 			return -errno;
 	}
@@ -239,9 +236,8 @@ static int ub_buffer_init(struct ub_buffer *b)
  * A socket filter gets the packet past its Ethernet header as LD_ABS
  * data and a dummy context (it only copies r1 to r6).
  */
-static int ub_run(const struct userbpf_prog *prog, const struct oracle_prog *p,
-		  struct ub_buffer *b, int mode, uint64_t *r0, char *err,
-		  size_t err_sz)
+static int ub_run(const struct userbpf_prog *prog, const struct oracle_prog *p, struct ub_buffer *b,
+		  int mode, uint64_t *r0, char *err, size_t err_sz)
 {
 	static uint64_t dummy_ctx[4];
 	struct xdp_md md = {
@@ -285,8 +281,7 @@ static void print_prog(const struct oracle_prog *p)
 	size_t i = 0;
 
 	while (i < p->insn_cnt) {
-		int n = userbpf_disasm_insn(&p->insns[i], p->insn_cnt - i, line,
-					    sizeof(line));
+		int n = userbpf_disasm_insn(&p->insns[i], p->insn_cnt - i, line, sizeof(line));
 
 		printf("  %4zu: %s\n", i, line);
 		i += n > 0 ? (size_t)n : 1;
@@ -312,16 +307,15 @@ static uint64_t get_u64(const uint8_t *bytes)
 }
 
 /* Where the userbpf packet differs from the kernel's, in readable form. */
-static void print_diff(const struct oracle_prog *p, const uint8_t *kernel,
-		       const uint8_t *ours)
+static void print_diff(const struct oracle_prog *p, const uint8_t *kernel, const uint8_t *ours)
 {
 	const uint8_t *kregs = kernel + p->data_len, *uregs = ours + p->data_len;
 	unsigned i, shown = 0;
 
 	for (i = 0; i < 8; i++)
 		if (get_u64(kregs + 8 * i) != get_u64(uregs + 8 * i))
-			printf("  r%u: kernel 0x%016" PRIx64 ", userbpf 0x%016" PRIx64 "\n",
-			       i, get_u64(kregs + 8 * i), get_u64(uregs + 8 * i));
+			printf("  r%u: kernel 0x%016" PRIx64 ", userbpf 0x%016" PRIx64 "\n", i,
+			       get_u64(kregs + 8 * i), get_u64(uregs + 8 * i));
 	kregs += ORACLE_REG_DUMP;
 	uregs += ORACLE_REG_DUMP;
 	for (i = 0; i < ORACLE_STACK_SLOTS; i++)
@@ -331,8 +325,8 @@ static void print_diff(const struct oracle_prog *p, const uint8_t *kernel,
 			       8 * (i + 1), get_u64(kregs + 8 * i), get_u64(uregs + 8 * i));
 	for (i = 0; i < p->data_len && shown < 16; i++)
 		if (kernel[i] != ours[i]) {
-			printf("  packet[%u]: kernel 0x%02x, userbpf 0x%02x\n", i,
-			       kernel[i], ours[i]);
+			printf("  packet[%u]: kernel 0x%02x, userbpf 0x%02x\n", i, kernel[i],
+			       ours[i]);
 			shown++;
 		}
 }
@@ -360,9 +354,9 @@ struct oracle_stats {
  * Compare one program (already in the kernel as fd) in both userbpf
  * modes.  Returns true when both agree with the kernel.
  */
-static bool compare_one(const char *test, const struct oracle_config *cfg,
-			uint64_t index, uint64_t seed, struct oracle_prog *p,
-			int fd, struct ub_buffer *b, bool report)
+static bool compare_one(const char *test, const struct oracle_config *cfg, uint64_t index,
+			uint64_t seed, struct oracle_prog *p, int fd, struct ub_buffer *b,
+			bool report)
 {
 	static const char *const mode_names[] = { "jit", "checked", "fast" };
 	uint8_t kernel_out[ORACLE_MAX_PKT + 64];
@@ -372,25 +366,24 @@ static bool compare_one(const char *test, const struct oracle_config *cfg,
 	bool ok = true;
 	int rc, mode;
 
-	rc = kernel_run(fd, p->pkt, p->pkt_len, kernel_out, sizeof(kernel_out),
-			&out_len, &retval);
+	rc = kernel_run(fd, p->pkt, p->pkt_len, kernel_out, sizeof(kernel_out), &out_len, &retval);
 	if (rc || (!p->socket_filter && out_len != p->pkt_len)) {
 		test_fail(__FILE__, __LINE__,
-			  "%s: BPF_PROG_TEST_RUN of program %" PRIu64 ": %s (%u bytes out)",
-			  test, index, rc ? strerror(-rc) : "wrong size", out_len);
+			  "%s: BPF_PROG_TEST_RUN of program %" PRIu64 ": %s (%u bytes out)", test,
+			  index, rc ? strerror(-rc) : "wrong size", out_len);
 		return false;
 	}
 	if (!p->socket_filter)
 		oracle_set_prologue(p, b->prologue);
-	prog = userbpf_prog__new(p->insns, p->insn_cnt,
-				 &(struct userbpf_prog_opts){
-					 .sz = sizeof(struct userbpf_prog_opts),
-					 .name = "oracle",
-					 .prog_type = p->socket_filter
-							      ? BPF_PROG_TYPE_SOCKET_FILTER
-							      : BPF_PROG_TYPE_XDP,
-					 .err_buf = err,
-					 .err_buf_sz = sizeof(err) });
+	prog = userbpf_prog__new(
+		p->insns, p->insn_cnt,
+		&(struct userbpf_prog_opts){ .sz = sizeof(struct userbpf_prog_opts),
+					     .name = "oracle",
+					     .prog_type = p->socket_filter ?
+								  BPF_PROG_TYPE_SOCKET_FILTER :
+								  BPF_PROG_TYPE_XDP,
+					     .err_buf = err,
+					     .err_buf_sz = sizeof(err) });
 	for (mode = 0; mode < 3; mode++) {
 		uint64_t r0 = 0;
 
@@ -417,8 +410,7 @@ static bool compare_one(const char *test, const struct oracle_config *cfg,
 			       err[0] ? err : "no message", strerror(-rc), retval);
 			break;
 		}
-		printf("  retval: kernel 0x%x, userbpf r0 0x%016" PRIx64 "\n",
-		       retval, r0);
+		printf("  retval: kernel 0x%x, userbpf r0 0x%016" PRIx64 "\n", retval, r0);
 		if (!p->socket_filter)
 			print_diff(p, kernel_out, b->buf);
 		break;
@@ -466,27 +458,24 @@ static void oracle_test(const char *test, enum oracle_mix mix)
 
 		oracle_gen(p, seed, mix);
 		if (cfg.only && test_verbose()) {
-			printf("%s program %" PRIu64 " (seed 0x%" PRIx64 "):\n", test,
-			       index, seed);
+			printf("%s program %" PRIu64 " (seed 0x%" PRIx64 "):\n", test, index, seed);
 			print_prog(p);
 		}
-		prog_type = p->socket_filter ? BPF_PROG_TYPE_SOCKET_FILTER
-					     : BPF_PROG_TYPE_XDP;
+		prog_type = p->socket_filter ? BPF_PROG_TYPE_SOCKET_FILTER : BPF_PROG_TYPE_XDP;
 		fd = kernel_load(prog_type, p->insns, p->insn_cnt, NULL, 0);
 		if (fd == -EACCES || fd == -EINVAL || fd == -E2BIG) {
 			st.rejected++;
 			if (test_verbose() && st.rejected <= SHOW_REJECTS) {
-				kernel_load(prog_type, p->insns, p->insn_cnt, log,
-					    sizeof(log));
+				kernel_load(prog_type, p->insns, p->insn_cnt, log, sizeof(log));
 				printf("%s: verifier rejected program %" PRIu64
-				       " (%s), log tail:\n", test, index, strerror(-fd));
+				       " (%s), log tail:\n",
+				       test, index, strerror(-fd));
 				print_log_tail(log);
 			}
 			continue;
 		}
 		if (fd < 0) {
-			test_fail(__FILE__, __LINE__, "%s: BPF_PROG_LOAD: %s", test,
-				  strerror(-fd));
+			test_fail(__FILE__, __LINE__, "%s: BPF_PROG_LOAD: %s", test, strerror(-fd));
 			break;
 		}
 		if (!compare_one(test, &cfg, index, seed, p, fd, &b,
@@ -505,25 +494,25 @@ static void oracle_test(const char *test, enum oracle_mix mix)
 		printf("%s: seed 0x%" PRIx64 ", %.2f s, JIT, fast and checked interpreter, %s\n",
 		       test, cfg.seed,
 		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-		       mix == ORACLE_MIX_LD_ABS ? "socket filter"
-		       : b.prologue == ORACLE_PROLOGUE_XDP_MD ? "identical (xdp_md)"
-							       : "r1/r2");
+		       mix == ORACLE_MIX_LD_ABS		    ? "socket filter" :
+		       b.prologue == ORACLE_PROLOGUE_XDP_MD ? "identical (xdp_md)" :
+							      "r1/r2");
 	munmap(b.buf, BUF_MAP_SIZE);
 	free(p);
 	if (test_failed())
 		return;
 	if (st.mismatches)
-		test_fail(__FILE__, __LINE__, "%s: %" PRIu64 " of %" PRIu64
-			  " programs differ from the kernel", test, st.mismatches,
-			  st.compared);
+		test_fail(__FILE__, __LINE__,
+			  "%s: %" PRIu64 " of %" PRIu64 " programs differ from the kernel", test,
+			  st.mismatches, st.compared);
 	else if (st.rejected * 20 > st.compared + st.rejected)
 		test_fail(__FILE__, __LINE__,
 			  "%s: the verifier rejected %" PRIu64 " of %" PRIu64
-			  " programs (more than 5%%): fix the generator", test,
-			  st.rejected, st.compared + st.rejected);
+			  " programs (more than 5%%): fix the generator",
+			  test, st.rejected, st.compared + st.rejected);
 	else if (st.compared < cfg.count)
-		test_fail(__FILE__, __LINE__, "%s: compared only %" PRIu64 " of %" PRIu64,
-			  test, st.compared, cfg.count);
+		test_fail(__FILE__, __LINE__, "%s: compared only %" PRIu64 " of %" PRIu64, test,
+			  st.compared, cfg.count);
 }
 
 TEST(oracle_alu)

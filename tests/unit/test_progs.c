@@ -57,16 +57,15 @@ static int kernel_run(int fd, const uint8_t *pkt, uint32_t len, struct result *r
 	return 0;
 }
 
-static int ours_run(uint32_t type, const struct userbpf_insn *insns, size_t cnt,
-		    const uint8_t *pkt, uint32_t len, uint32_t flags, struct result *r)
+static int ours_run(uint32_t type, const struct userbpf_insn *insns, size_t cnt, const uint8_t *pkt,
+		    uint32_t len, uint32_t flags, struct result *r)
 {
 	size_t hcnt;
 	const struct userbpf_helper *h = userbpf_prog_type_helpers(type, &hcnt);
 	USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = type, .extra_helpers = h,
 		     .extra_helper_cnt = hcnt);
 	USERBPF_OPTS(userbpf_test_run_opts, t, .data_in = pkt, .data_size_in = len,
-		     .data_out = r->data, .data_size_out = sizeof(r->data),
-		     .flags = flags);
+		     .data_out = r->data, .data_size_out = sizeof(r->data), .flags = flags);
 	struct userbpf_prog *prog = userbpf_prog__new(insns, cnt, &po);
 	int err;
 
@@ -80,22 +79,21 @@ static int ours_run(uint32_t type, const struct userbpf_insn *insns, size_t cnt,
 }
 
 static const uint8_t ipv4_udp[] = {
-	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00,
-	0x45, 0x00, 0x00, 0x20, 0x12, 0x34, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00,
-	10, 0, 0, 1, 10, 0, 0, 2,
-	0x30, 0x39, 0x00, 0x35, 0x00, 0x0c, 0x00, 0x00, 'p', 'i', 'n', 'g',
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02,
+	0x08, 0x00, 0x45, 0x00, 0x00, 0x20, 0x12, 0x34, 0x00, 0x00, 0x40, 0x11,
+	0x00, 0x00, 10,	  0,	0,    1,    10,	  0,	0,    2,    0x30, 0x39,
+	0x00, 0x35, 0x00, 0x0c, 0x00, 0x00, 'p',  'i',	'n',  'g',
 };
 
 /* Compare one program on the kernel and on userbpf (fast and checked). */
-static void compare(const char *what, uint32_t type, const struct userbpf_insn *insns,
-		    size_t cnt, uint32_t want_retval)
+static void compare(const char *what, uint32_t type, const struct userbpf_insn *insns, size_t cnt,
+		    uint32_t want_retval)
 {
 	struct result k = { 0 }, u = { 0 }, c = { 0 };
 	int fd = kernel_load(type, insns, cnt);
 
 	ASSERT_OK(ours_run(type, insns, cnt, ipv4_udp, sizeof(ipv4_udp), 0, &u));
-	ASSERT_OK(ours_run(type, insns, cnt, ipv4_udp, sizeof(ipv4_udp),
-			   USERBPF_RUN_CHECKED, &c));
+	ASSERT_OK(ours_run(type, insns, cnt, ipv4_udp, sizeof(ipv4_udp), USERBPF_RUN_CHECKED, &c));
 	ASSERT_EQ(u.retval, want_retval);
 	ASSERT_EQ(c.retval, u.retval);
 	ASSERT_EQ(c.data_size, u.data_size);

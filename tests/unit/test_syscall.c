@@ -27,17 +27,16 @@ static void close_both(int kfd, int ufd)
 }
 
 /* Same attr on both sides, compared by result class (fd vs -errno). */
-#define SAME(CMD, ATTR, SIZE, WHAT)                                               \
-	do {                                                                      \
-		union bpf_attr ka_ = (ATTR), ua_ = (ATTR);                        \
-		int k_ = kbpf(CMD, &ka_, SIZE), u_ = ubpf(CMD, &ua_, SIZE);       \
-		if ((k_ < 0 || u_ < 0) && k_ != u_) {                             \
-			test_fail(__FILE__, __LINE__, "%s: kernel %d, userbpf %d", \
-				  WHAT, k_, u_);                                  \
-			return;                                                   \
-		}                                                                 \
-		if (k_ >= 0 && u_ >= 0 && (CMD == BPF_MAP_CREATE || CMD == BPF_PROG_LOAD)) \
-			close_both(k_, u_);                                       \
+#define SAME(CMD, ATTR, SIZE, WHAT)                                                                \
+	do {                                                                                       \
+		union bpf_attr ka_ = (ATTR), ua_ = (ATTR);                                         \
+		int k_ = kbpf(CMD, &ka_, SIZE), u_ = ubpf(CMD, &ua_, SIZE);                        \
+		if ((k_ < 0 || u_ < 0) && k_ != u_) {                                              \
+			test_fail(__FILE__, __LINE__, "%s: kernel %d, userbpf %d", WHAT, k_, u_);  \
+			return;                                                                    \
+		}                                                                                  \
+		if (k_ >= 0 && u_ >= 0 && (CMD == BPF_MAP_CREATE || CMD == BPF_PROG_LOAD))         \
+			close_both(k_, u_);                                                        \
 	} while (0)
 
 TEST(syscall_attr_rules)
@@ -271,8 +270,7 @@ TEST(syscall_btf_load)
 		uint32_t name_off, info, size, int_info;
 		char strs[5];
 	} __attribute__((packed)) btf = {
-		0xeB9F, 1, 0, 24, 0, 16, 16, 5,
-		1, 1u << 24, 4, 32, "\0int",
+		0xeB9F, 1, 0, 24, 0, 16, 16, 5, 1, 1u << 24, 4, 32, "\0int",
 	};
 	union bpf_attr a;
 	int fd;
@@ -295,17 +293,36 @@ TEST(syscall_f_lock_from_btf)
 	/* name offsets in strs */
 	enum { S_U32 = 1, S_LOCKT = 5, S_VAL = 19, S_U64 = 23, S_V = 27, S_LOCK = 29 };
 	uint32_t types[] = {
-		/* 1: int u32 */ S_U32, 1u << 24, 4, 32,
-		/* 2: struct bpf_spin_lock { u32 val; } */ S_LOCKT, 4u << 24 | 1, 4,
-		S_VAL, 1, 0,
-		/* 3: int u64 */ S_U64, 1u << 24, 8, 64,
-		/* 4: struct { bpf_spin_lock lock; u64 v; } */ 0, 4u << 24 | 2, 16,
-		S_LOCK, 2, 0, S_V, 3, 64,
+		/* 1: int u32 */ S_U32,
+		1u << 24,
+		4,
+		32,
+		/* 2: struct bpf_spin_lock { u32 val; } */ S_LOCKT,
+		4u << 24 | 1,
+		4,
+		S_VAL,
+		1,
+		0,
+		/* 3: int u64 */ S_U64,
+		1u << 24,
+		8,
+		64,
+		/* 4: struct { bpf_spin_lock lock; u64 v; } */ 0,
+		4u << 24 | 2,
+		16,
+		S_LOCK,
+		2,
+		0,
+		S_V,
+		3,
+		64,
 	};
 	uint8_t blob[256];
-	struct { uint16_t magic; uint8_t version, flags; uint32_t hdr_len, type_off, type_len,
-		 str_off, str_len; } h = { 0xeB9F, 1, 0, 24, 0, sizeof(types), sizeof(types),
-					   sizeof(strs) };
+	struct {
+		uint16_t magic;
+		uint8_t version, flags;
+		uint32_t hdr_len, type_off, type_len, str_off, str_len;
+	} h = { 0xeB9F, 1, 0, 24, 0, sizeof(types), sizeof(types), sizeof(strs) };
 	union bpf_attr a;
 	uint64_t v[2] = { 0, 5 }, out[2];
 	uint32_t key = 0;

@@ -13,13 +13,12 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static int run_prog(const struct userbpf_insn *insns, size_t cnt,
-		    uint32_t flags, void *mem, size_t mem_sz, uint64_t *r0,
-		    char *err, size_t err_sz)
+static int run_prog(const struct userbpf_insn *insns, size_t cnt, uint32_t flags, void *mem,
+		    size_t mem_sz, uint64_t *r0, char *err, size_t err_sz)
 {
 	USERBPF_OPTS(userbpf_prog_opts, popts, .err_buf = err, .err_buf_sz = err_sz);
-	USERBPF_OPTS(userbpf_run_opts, ropts, .ctx = mem, .ctx_size = mem_sz,
-		     .flags = flags, .err_buf = err, .err_buf_sz = err_sz);
+	USERBPF_OPTS(userbpf_run_opts, ropts, .ctx = mem, .ctx_size = mem_sz, .flags = flags,
+		     .err_buf = err, .err_buf_sz = err_sz);
 	struct userbpf_prog *prog = userbpf_prog__new(insns, cnt, &popts);
 	int rc;
 
@@ -46,8 +45,10 @@ TEST(vm_local_call_depth)
 {
 	/* f calls itself forever: must stop at 8 frames with -ELOOP. */
 	struct userbpf_insn p[] = {
-		USERBPF_CALL_LOCAL(1), USERBPF_EXIT_INSN(),
-		USERBPF_CALL_LOCAL(-1), USERBPF_EXIT_INSN(),
+		USERBPF_CALL_LOCAL(1),
+		USERBPF_EXIT_INSN(),
+		USERBPF_CALL_LOCAL(-1),
+		USERBPF_EXIT_INSN(),
 	};
 	uint64_t r0;
 	char err[128];
@@ -67,8 +68,8 @@ TEST(vm_checked_oob)
 	uint64_t r0;
 	char err[128];
 
-	ASSERT_ERR(run_prog(p, N(p), USERBPF_RUN_CHECKED, mem, sizeof(mem), &r0,
-			    err, sizeof(err)), -EFAULT);
+	ASSERT_ERR(run_prog(p, N(p), USERBPF_RUN_CHECKED, mem, sizeof(mem), &r0, err, sizeof(err)),
+		   -EFAULT);
 	ASSERT_STREQ(err, "out-of-bounds read of 8 bytes at insn 1");
 }
 
@@ -105,20 +106,24 @@ TEST(vm_unknown_helper_rejected)
 static struct userbpf_prog *tail_target;
 
 /* helper 12 (tail_call): r2 = "map", r3 = index; only index 0 exists */
-static uint64_t fake_tail_call(uint64_t r1, uint64_t r2, uint64_t r3,
-			       uint64_t r4, uint64_t r5, struct userbpf_run *run)
+static uint64_t fake_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			       struct userbpf_run *run)
 {
-	(void)r1; (void)r2; (void)r4; (void)r5;
+	(void)r1;
+	(void)r2;
+	(void)r4;
+	(void)r5;
 	return (uint64_t)(int64_t)userbpf_run__tail_call(run, r3 == 0 ? tail_target : NULL);
 }
 
 /* helper 181 (loop): call callback r2 for i in [0, r1) with ctx r3 */
-static uint64_t fake_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-			  uint64_t r5, struct userbpf_run *run)
+static uint64_t fake_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			  struct userbpf_run *run)
 {
 	uint64_t i, ret = 0;
 
-	(void)r4; (void)r5;
+	(void)r4;
+	(void)r5;
 	for (i = 0; i < r1; i++) {
 		uint64_t args[5] = { i, r3, 0, 0, 0 };
 
@@ -131,7 +136,9 @@ static uint64_t fake_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 }
 
 static const struct userbpf_helper test_helpers[] = {
-	{ 12, "bpf_tail_call", fake_tail_call,
+	{ 12,
+	  "bpf_tail_call",
+	  fake_tail_call,
 	  { .ret = USERBPF_RET_INTEGER, .flags = USERBPF_HELPER_TAIL_CALL } },
 	{ 181, "bpf_loop", fake_loop, { .ret = USERBPF_RET_INTEGER } },
 };
@@ -142,18 +149,12 @@ TEST(vm_tail_call)
 	/* r6 = ctx; tail_call(ctx, map, 1) fails -> falls through;
 	 * tail_call(ctx, map, 0) -> target returns r1 (= ctx) */
 	struct userbpf_insn caller[] = {
-		USERBPF_MOV64_REG(6, 1),
-		USERBPF_MOV64_IMM(3, 1),
-		USERBPF_CALL_HELPER(12),
-		USERBPF_MOV64_REG(7, 0),
-		USERBPF_MOV64_REG(1, 6),
-		USERBPF_MOV64_IMM(3, 0),
-		USERBPF_CALL_HELPER(12),
-		USERBPF_MOV64_IMM(0, 99), /* not reached */
+		USERBPF_MOV64_REG(6, 1), USERBPF_MOV64_IMM(3, 1),  USERBPF_CALL_HELPER(12),
+		USERBPF_MOV64_REG(7, 0), USERBPF_MOV64_REG(1, 6),  USERBPF_MOV64_IMM(3, 0),
+		USERBPF_CALL_HELPER(12), USERBPF_MOV64_IMM(0, 99), /* not reached */
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .extra_helpers = test_helpers,
-		     .extra_helper_cnt = 2);
+	USERBPF_OPTS(userbpf_prog_opts, po, .extra_helpers = test_helpers, .extra_helper_cnt = 2);
 	uint8_t ctx[4];
 	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(ctx));
 	struct userbpf_prog *prog;
@@ -210,8 +211,7 @@ TEST(vm_callback_loop)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .extra_helpers = test_helpers,
-		     .extra_helper_cnt = 2);
+	USERBPF_OPTS(userbpf_prog_opts, po, .extra_helpers = test_helpers, .extra_helper_cnt = 2);
 	USERBPF_OPTS(userbpf_run_opts, ro);
 	struct userbpf_prog *prog = userbpf_prog__new(p, N(p), &po);
 	uint64_t r0 = 0;
@@ -246,7 +246,8 @@ static void plat_free(void *ptr, void *cookie)
 
 TEST(vm_custom_allocator)
 {
-	struct userbpf_platform plat = { .sz = sizeof(plat), .alloc = plat_alloc,
+	struct userbpf_platform plat = { .sz = sizeof(plat),
+					 .alloc = plat_alloc,
 					 .free = plat_free };
 	struct userbpf_platform libc_again = { .sz = sizeof(libc_again) };
 	struct userbpf_insn *insns = NULL;

@@ -45,7 +45,8 @@ static void verify_dir(const char *sub, uint32_t core_target, int *progs)
 			continue;
 		}
 		while ((p = userbpf_object__next_program(obj, p))) {
-			USERBPF_OPTS(userbpf_verifier_opts, o, .log_buf = log, .log_size = sizeof(log));
+			USERBPF_OPTS(userbpf_verifier_opts, o, .log_buf = log,
+				     .log_size = sizeof(log));
 			int err;
 
 			/* SEC("?..."): a program kept from loading (the loader
@@ -56,8 +57,8 @@ static void verify_dir(const char *sub, uint32_t core_target, int *progs)
 
 			(*progs)++;
 			if (err)
-				test_fail(__FILE__, __LINE__, "%s: %s rejected (%d):\n%s", de->d_name,
-					  userbpf_program__name(p), err, log);
+				test_fail(__FILE__, __LINE__, "%s: %s rejected (%d):\n%s",
+					  de->d_name, userbpf_program__name(p), err, log);
 		}
 		userbpf_object__close(obj);
 	}
@@ -140,11 +141,13 @@ TEST(verifier_every_row_has_rule)
 		}
 		err = userbpf_verify(p, n, &o);
 		if (strstr(log, "unknown opcode") && op != ISA_CALLX)
-			test_fail(__FILE__, __LINE__, "row %s has no verifier rule:\n%s", r->name, log);
+			test_fail(__FILE__, __LINE__, "row %s has no verifier rule:\n%s", r->name,
+				  log);
 		/* rows a plain socket filter may use are accepted */
 		if (err && !(r->flags & F_LDDW && r->match == M_SRC && r->mval) &&
 		    op != ISA_CALL_KFUNC && op != ISA_CALLX && op != ISA_CALL_LOCAL)
-			test_fail(__FILE__, __LINE__, "row %s rejected (%d):\n%s", r->name, err, log);
+			test_fail(__FILE__, __LINE__, "row %s rejected (%d):\n%s", r->name, err,
+				  log);
 	}
 }
 

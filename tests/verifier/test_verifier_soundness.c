@@ -40,12 +40,12 @@ static void emit1(struct gen *g, struct userbpf_insn i)
 }
 
 /* one instruction, or both slots of a lddw */
-#define emit(G, ...)                                                          \
-	do {                                                                  \
-		struct userbpf_insn e_[] = { __VA_ARGS__ };                   \
-		size_t k_;                                                    \
-		for (k_ = 0; k_ < sizeof(e_) / sizeof(e_[0]); k_++)           \
-			emit1(G, e_[k_]);                                     \
+#define emit(G, ...)                                                                               \
+	do {                                                                                       \
+		struct userbpf_insn e_[] = { __VA_ARGS__ };                                        \
+		size_t k_;                                                                         \
+		for (k_ = 0; k_ < sizeof(e_) / sizeof(e_[0]); k_++)                                \
+			emit1(G, e_[k_]);                                                          \
 	} while (0)
 
 static const uint8_t sizes[] = { USERBPF_B, USERBPF_H, USERBPF_W, USERBPF_DW };
@@ -61,9 +61,9 @@ static void g_ctx_scalar(struct gen *g)
 
 static void g_alu(struct gen *g)
 {
-	static const uint8_t ops[] = { USERBPF_ADD, USERBPF_SUB, USERBPF_MUL, USERBPF_AND, USERBPF_OR,
-				       USERBPF_XOR, USERBPF_LSH, USERBPF_RSH, USERBPF_ARSH, USERBPF_MOD,
-				       USERBPF_DIV };
+	static const uint8_t ops[] = { USERBPF_ADD,  USERBPF_SUB, USERBPF_MUL, USERBPF_AND,
+				       USERBPF_OR,   USERBPF_XOR, USERBPF_LSH, USERBPF_RSH,
+				       USERBPF_ARSH, USERBPF_MOD, USERBPF_DIV };
 	int r = 6 + (int)rnd(g, 3), op = ops[rnd(g, sizeof(ops))];
 	int imm = (int)rnd(g, 64) - (rnd(g, 4) ? 0 : 32);
 
@@ -113,7 +113,8 @@ static void g_ptr_arith(struct gen *g)
 		emit(g, USERBPF_ALU64_REG(USERBPF_ADD, 5, 4));
 		break;
 	case 2: {
-		static const uint8_t jops[] = { USERBPF_JGT, USERBPF_JGE, USERBPF_JSGT, USERBPF_JSGE };
+		static const uint8_t jops[] = { USERBPF_JGT, USERBPF_JGE, USERBPF_JSGT,
+						USERBPF_JSGE };
 
 		emit(g, USERBPF_MOV64_REG(4, r));
 		emit(g, USERBPF_JMP_IMM(jops[rnd(g, 4)], 4, (int)rnd(g, 56), 2));
@@ -130,8 +131,9 @@ static void g_ptr_arith(struct gen *g)
 static void g_mem(struct gen *g, bool have_ptr)
 {
 	int k = (int)rnd(g, 4), base = have_ptr && rnd(g, 2) ? 5 : 10;
-	int16_t off = base == 10 ? (int16_t)(-8 * (1 + (int)rnd(g, 8)) + (int)rnd(g, 2) * sizeb[k])
-				 : (int16_t)((int)rnd(g, 56) - 4);
+	int16_t off = base == 10 ?
+			      (int16_t)(-8 * (1 + (int)rnd(g, 8)) + (int)rnd(g, 2) * sizeb[k]) :
+			      (int16_t)((int)rnd(g, 56) - 4);
 
 	if (base == 10 && off >= 0)
 		off = -8;
@@ -150,8 +152,8 @@ static void g_mem(struct gen *g, bool have_ptr)
 
 static void g_branch(struct gen *g)
 {
-	static const uint8_t jops[] = { USERBPF_JEQ, USERBPF_JNE, USERBPF_JGT, USERBPF_JLT, USERBPF_JSGT,
-					USERBPF_JSLE, USERBPF_JSET, USERBPF_JGE };
+	static const uint8_t jops[] = { USERBPF_JEQ,  USERBPF_JNE,  USERBPF_JGT,  USERBPF_JLT,
+					USERBPF_JSGT, USERBPF_JSLE, USERBPF_JSET, USERBPF_JGE };
 	int r = 6 + (int)rnd(g, 3);
 
 	if (rnd(g, 2))
@@ -199,14 +201,34 @@ static void generate(struct gen *g)
 		emit(g, USERBPF_LDX_MEM(USERBPF_DW, i, 9, (int16_t)(8 * (i - 6))));
 	for (i = 0; i < steps && g->n < MAXI - 24; i++) {
 		switch (rnd(g, 9)) {
-		case 0: g_ctx_scalar(g); break;
-		case 1: g_alu(g); break;
-		case 2: g_lookup(g, &have_ptr); break;
-		case 3: if (have_ptr) g_ptr_arith(g); else g_alu(g); break;
-		case 4: case 5: g_mem(g, have_ptr); break;
-		case 6: g_branch(g); break;
-		case 7: g_loop(g); break;
-		default: g_ringbuf(g); break;
+		case 0:
+			g_ctx_scalar(g);
+			break;
+		case 1:
+			g_alu(g);
+			break;
+		case 2:
+			g_lookup(g, &have_ptr);
+			break;
+		case 3:
+			if (have_ptr)
+				g_ptr_arith(g);
+			else
+				g_alu(g);
+			break;
+		case 4:
+		case 5:
+			g_mem(g, have_ptr);
+			break;
+		case 6:
+			g_branch(g);
+			break;
+		case 7:
+			g_loop(g);
+			break;
+		default:
+			g_ringbuf(g);
+			break;
 		}
 	}
 	emit(g, USERBPF_MOV64_REG(0, 7));
@@ -215,8 +237,7 @@ static void generate(struct gen *g)
 
 static struct userbpf_map *fmaps[3];
 
-static int resolve(void *cookie, unsigned src_reg, int32_t imm, int32_t next_imm,
-		   uint64_t *value)
+static int resolve(void *cookie, unsigned src_reg, int32_t imm, int32_t next_imm, uint64_t *value)
 {
 	(void)cookie;
 	(void)next_imm;
@@ -229,9 +250,9 @@ static int resolve(void *cookie, unsigned src_reg, int32_t imm, int32_t next_imm
 TEST(verifier_soundness_fuzz)
 {
 	static const struct userbpf_verifier_map vmaps[3] = {
-		{ 2, 4, 48, 4, 0, -1, NULL, NULL },	/* array */
-		{ 1, 4, 48, 8, 0, -1, NULL, NULL },	/* hash */
-		{ 27, 0, 0, 4096, 0, -1, NULL, NULL },	/* ringbuf */
+		{ 2, 4, 48, 4, 0, -1, NULL, NULL },    /* array */
+		{ 1, 4, 48, 8, 0, -1, NULL, NULL },    /* hash */
+		{ 27, 0, 0, 4096, 0, -1, NULL, NULL }, /* ringbuf */
 	};
 	const char *env = getenv("USERBPF_VFUZZ_COUNT");
 	int count = env ? atoi(env) : 4000, i, accepted = 0, runs = 0;
@@ -278,7 +299,8 @@ TEST(verifier_soundness_fuzz)
 				     .err_buf = why, .err_buf_sz = sizeof(why));
 
 			for (k = 0; k < 21; k++)
-				ctx[k] = ((uint64_t)rnd(&g, 0xffffffffu) << 32 | rnd(&g, 0xffffffffu)) >>
+				ctx[k] = ((uint64_t)rnd(&g, 0xffffffffu) << 32 |
+					  rnd(&g, 0xffffffffu)) >>
 					 rnd(&g, 64);
 			err = userbpf_prog__run(prog, &ro, &ret);
 			runs++;
@@ -288,11 +310,12 @@ TEST(verifier_soundness_fuzz)
 
 				fprintf(stderr, "unsound: program %d, run %d: %s\n", i, r, why);
 				for (pc = 0; pc < g.n; pc++) {
-					userbpf_disasm_insn(&g.p[pc], (size_t)(g.n - pc), dis, sizeof(dis));
+					userbpf_disasm_insn(&g.p[pc], (size_t)(g.n - pc), dis,
+							    sizeof(dis));
 					fprintf(stderr, "%4d: %s\n", pc, dis);
 				}
-				test_fail(__FILE__, __LINE__, "accepted program %d tripped a check: %s",
-					  i, why);
+				test_fail(__FILE__, __LINE__,
+					  "accepted program %d tripped a check: %s", i, why);
 				break;
 			}
 		}
@@ -301,7 +324,8 @@ TEST(verifier_soundness_fuzz)
 			break;
 	}
 	printf("verifier soundness fuzz: %d programs generated, %d accepted, %d checked runs, "
-	       "0 tripped\n", count, accepted, runs);
+	       "0 tripped\n",
+	       count, accepted, runs);
 	for (i = 0; i < 3; i++)
 		userbpf_map__put(fmaps[i]);
 }

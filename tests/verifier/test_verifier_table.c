@@ -14,6 +14,8 @@
 #include "vtest.h"
 #include "../unit/test.h"
 
+/* One case a line: the table is data (clang-format would split each row). */
+/* clang-format off */
 static const struct vcase cases[] = {
 	/* ==== structure ==== */
 	{ "ret 0", { RET0 }, 0, {0}, VT_ACCEPT, NULL },
@@ -206,6 +208,7 @@ static const struct vcase cases[] = {
 	{ "sock_ops write of replylong[1]", { ST(W, 1, 8, 1), RET0 }, 13, {0}, VT_REJECT, "invalid bpf_context access" },
 	{ "spilled scalar keeps bound", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(AND, 0, 7), STX(DW, 10, 0, -16), LDX(DW, 1, 10, -16), ALUR(ADD, 6, 1), LDX(DW, 0, 6, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
 };
+/* clang-format on */
 
 TEST(verifier_table)
 {
@@ -228,36 +231,44 @@ TEST(verifier_table)
 			for (off = -8; off <= 56; off += 4)
 				for (k = 0; k < 4; k++) {
 					struct vcase c = { "map value access", { LOOKUP0 }, 0,
-							   { VT_ARRAY48 }, VT_ACCEPT, NULL };
+							   { VT_ARRAY48 },     VT_ACCEPT,   NULL };
 					int n = 9;
 
 					if (store)
-						c.insns[n++] = USERBPF_ST_MEM(szc[k], 0, (int16_t)off, 1);
+						c.insns[n++] =
+							USERBPF_ST_MEM(szc[k], 0, (int16_t)off, 1);
 					else
-						c.insns[n++] = USERBPF_LDX_MEM(szc[k], 1, 0, (int16_t)off);
+						c.insns[n++] =
+							USERBPF_LDX_MEM(szc[k], 1, 0, (int16_t)off);
 					c.insns[n++] = MOV(0, 0);
 					c.insns[n++] = EXIT;
-					c.expect = off >= 0 && off + sizes[k] <= 48 ? VT_ACCEPT : VT_REJECT;
+					c.expect = off >= 0 && off + sizes[k] <= 48 ? VT_ACCEPT :
+										      VT_REJECT;
 					c.errstr = c.expect ? NULL : "invalid access to map value";
 					why[0] = 0;
 					if (!vt_run_case(&c, &st, why, sizeof(why)))
-						test_fail(__FILE__, __LINE__, "map value %s off %d size %d: %s",
-							  store ? "store" : "load", off, sizes[k], why);
+						test_fail(__FILE__, __LINE__,
+							  "map value %s off %d size %d: %s",
+							  store ? "store" : "load", off, sizes[k],
+							  why);
 				}
 		/* stack: store then load, offsets x sizes */
 		for (off = -528; off <= 8; off += 4)
 			for (k = 0; k < 4; k++) {
-				struct vcase c = { "stack access", { { 0 } }, 0, { 0 }, VT_ACCEPT, NULL, false };
+				struct vcase c = { "stack access", { { 0 } }, 0,    { 0 },
+						   VT_ACCEPT,	   NULL,      false };
 
 				c.insns[0] = USERBPF_ST_MEM(szc[k], 10, (int16_t)off, 0);
 				c.insns[1] = USERBPF_LDX_MEM(szc[k], 0, 10, (int16_t)off);
 				c.insns[2] = EXIT;
-				c.expect = off >= -512 && off + sizes[k] <= 0 && off % sizes[k] == 0 ?
-					   VT_ACCEPT : VT_REJECT;
+				c.expect = off >= -512 && off + sizes[k] <= 0 &&
+							   off % sizes[k] == 0 ?
+						   VT_ACCEPT :
+						   VT_REJECT;
 				why[0] = 0;
 				if (!vt_run_case(&c, &st, why, sizeof(why)))
-					test_fail(__FILE__, __LINE__, "stack off %d size %d: %s", off,
-						  sizes[k], why);
+					test_fail(__FILE__, __LINE__, "stack off %d size %d: %s",
+						  off, sizes[k], why);
 			}
 		/* context reads per program type: the kernel decides (oracle) */
 		{
@@ -267,11 +278,12 @@ TEST(verifier_table)
 			for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
 				for (off = 0; off < (types[t] == XDP ? 32 : 192); off += 4)
 					for (k = 0; k < 4; k++) {
-						struct vcase c = { "ctx read", { { 0 } }, types[t], { 0 },
-								   VT_ACCEPT, NULL };
+						struct vcase c = { "ctx read", { { 0 } }, types[t],
+								   { 0 },      VT_ACCEPT, NULL };
 						bool ok;
 
-						c.insns[0] = USERBPF_LDX_MEM(szc[k], 0, 1, (int16_t)off);
+						c.insns[0] =
+							USERBPF_LDX_MEM(szc[k], 0, 1, (int16_t)off);
 						c.insns[1] = MOV(0, 0);
 						c.insns[2] = EXIT;
 						/* expectation: userbpf's own verdict; the kernel
@@ -291,9 +303,13 @@ TEST(verifier_table)
 		}
 		/* bounds from masks: r0 & mask indexes a 48-byte value */
 		for (k = 0; k < 64; k++) {
-			struct vcase c = { "mask bound", { LOOKUP0, MOVR(6, 0), CALL(7),
-				ALUI(AND, 0, k), ALUR(ADD, 6, 0), LDX(B, 0, 6, 0), EXIT }, 0,
-				{ VT_ARRAY48 }, VT_ACCEPT, NULL };
+			struct vcase c = { "mask bound",
+					   { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(AND, 0, k),
+					     ALUR(ADD, 6, 0), LDX(B, 0, 6, 0), EXIT },
+					   0,
+					   { VT_ARRAY48 },
+					   VT_ACCEPT,
+					   NULL };
 
 			c.expect = k < 48 ? VT_ACCEPT : VT_REJECT;
 			why[0] = 0;
@@ -306,20 +322,24 @@ TEST(verifier_table)
 			int o;
 
 			for (o = 0; o < 2; o++) {
-				struct vcase c = { "branch bound", { LOOKUP0, MOVR(6, 0), CALL(7),
-					USERBPF_JMP_IMM(ops[o], 0, k, 3), ALUR(ADD, 6, 0),
-					LDX(B, 0, 6, 0), EXIT, RET0 }, 0, { VT_ARRAY48 },
-					VT_ACCEPT, NULL };
+				struct vcase c = { "branch bound",
+						   { LOOKUP0, MOVR(6, 0), CALL(7),
+						     USERBPF_JMP_IMM(ops[o], 0, k, 3),
+						     ALUR(ADD, 6, 0), LDX(B, 0, 6, 0), EXIT, RET0 },
+						   0,
+						   { VT_ARRAY48 },
+						   VT_ACCEPT,
+						   NULL };
 
 				c.expect = (o == 0 ? k : k - 1) < 48 ? VT_ACCEPT : VT_REJECT;
 				why[0] = 0;
 				if (!vt_run_case(&c, &st, why, sizeof(why)))
-					test_fail(__FILE__, __LINE__, "branch bound op %d k %d: %s", o,
-						  k, why);
+					test_fail(__FILE__, __LINE__, "branch bound op %d k %d: %s",
+						  o, k, why);
 			}
 		}
 	}
 	printf("verifier table: %d cases, %d as expected; kernel ran %d, agreed %d, "
-	       "kernel-only rejects %d, userbpf-only rejects %d\n", st.cases, st.passed, st.k_run,
-	       st.k_agree, st.k_only_reject, st.k_only_accept);
+	       "kernel-only rejects %d, userbpf-only rejects %d\n",
+	       st.cases, st.passed, st.k_run, st.k_agree, st.k_only_reject, st.k_only_accept);
 }

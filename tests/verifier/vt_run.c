@@ -18,12 +18,9 @@ struct tmpl {
 };
 
 static const struct tmpl tmpls[VT_MAP_KINDS] = {
-	[VT_HASH] = { 1, 8, 8, 16, 0 },
-	[VT_ARRAY48] = { 2, 4, 48, 1, 0 },
-	[VT_RINGBUF] = { 27, 0, 0, 4096, 0 },
-	[VT_PROG_ARRAY] = { 3, 4, 4, 4, 0 },
-	[VT_ARRAY_RO] = { 2, 4, 16, 1, 128 },
-	[VT_QUEUE] = { 22, 0, 8, 16, 0 },
+	[VT_HASH] = { 1, 8, 8, 16, 0 },	      [VT_ARRAY48] = { 2, 4, 48, 1, 0 },
+	[VT_RINGBUF] = { 27, 0, 0, 4096, 0 }, [VT_PROG_ARRAY] = { 3, 4, 4, 4, 0 },
+	[VT_ARRAY_RO] = { 2, 4, 16, 1, 128 }, [VT_QUEUE] = { 22, 0, 8, 16, 0 },
 	[VT_ARRAY_WO] = { 2, 4, 16, 1, 256 },
 };
 
@@ -154,7 +151,9 @@ static int kernel_verdict(const struct vcase *c, size_t n)
 		return -1;
 	}
 	return errno == EACCES || errno == EINVAL || errno == E2BIG || errno == ENOTSUP ||
-	       errno == EFAULT ? 0 : -1;
+			       errno == EFAULT ?
+		       0 :
+		       -1;
 }
 
 bool vt_run_case(const struct vcase *c, struct vstats *st, char *why, size_t why_sz)

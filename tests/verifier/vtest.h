@@ -21,13 +21,13 @@
 /* map templates a case may name */
 enum {
 	VT_NONE = 0,
-	VT_HASH,	/* key 8, value 8, 16 entries */
-	VT_ARRAY48,	/* key 4, value 48, 1 entry */
-	VT_RINGBUF,	/* 4096 bytes */
-	VT_PROG_ARRAY,	/* 4 slots */
-	VT_ARRAY_RO,	/* key 4, value 16, 1 entry, BPF_F_RDONLY_PROG */
-	VT_QUEUE,	/* value 8, 16 entries */
-	VT_ARRAY_WO,	/* key 4, value 16, 1 entry, BPF_F_WRONLY_PROG */
+	VT_HASH,       /* key 8, value 8, 16 entries */
+	VT_ARRAY48,    /* key 4, value 48, 1 entry */
+	VT_RINGBUF,    /* 4096 bytes */
+	VT_PROG_ARRAY, /* 4 slots */
+	VT_ARRAY_RO,   /* key 4, value 16, 1 entry, BPF_F_RDONLY_PROG */
+	VT_QUEUE,      /* value 8, 16 entries */
+	VT_ARRAY_WO,   /* key 4, value 16, 1 entry, BPF_F_WRONLY_PROG */
 	VT_MAP_KINDS
 };
 
@@ -36,11 +36,11 @@ enum { VT_REJECT = 0, VT_ACCEPT = 1 };
 struct vcase {
 	const char *desc;
 	struct userbpf_insn insns[VT_MAX_INSNS];
-	uint32_t prog_type;	/* 0: socket filter */
-	uint8_t maps[2];	/* slot 0 and 1 */
-	int expect;		/* VT_ACCEPT / VT_REJECT */
-	const char *errstr;	/* fragment of userbpf's log (rejects) */
-	bool kernel_skip;	/* not comparable with the kernel (reason in docs) */
+	uint32_t prog_type; /* 0: socket filter */
+	uint8_t maps[2];    /* slot 0 and 1 */
+	int expect;	    /* VT_ACCEPT / VT_REJECT */
+	const char *errstr; /* fragment of userbpf's log (rejects) */
+	bool kernel_skip;   /* not comparable with the kernel (reason in docs) */
 };
 
 /* totals of one run, printed by the test */
@@ -74,14 +74,13 @@ bool vt_run_case(const struct vcase *c, struct vstats *st, char *why, size_t why
 #define LD64(D, V) USERBPF_LD_IMM64(D, V)
 #define RET0 MOV(0, 0), EXIT
 /* r0 = lookup(map slot 0, key fp-8 = 0); returns 0 when NULL; r0 != NULL after */
-#define LOOKUP0                                                              \
-	ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1),   \
-	JI(JNE, 0, 0, 2), RET0
+#define LOOKUP0                                                                                    \
+	ST(DW, 10, -8, 0), MOVR(2, 10), ADDI(2, -8), LDMAP(1, 0), CALL(1), JI(JNE, 0, 0, 2), RET0
 
-#define SF 1	/* socket filter */
-#define KP 2	/* kprobe */
-#define TC 3	/* sched_cls */
-#define TP 5	/* tracepoint */
+#define SF 1 /* socket filter */
+#define KP 2 /* kprobe */
+#define TC 3 /* sched_cls */
+#define TP 5 /* tracepoint */
 #define XDP 6
 
 #endif

@@ -39,17 +39,17 @@
 
 static int checks, failures;
 
-#define CHECK(cond, ...)                                                 \
-	do {                                                             \
-		checks++;                                                \
-		if (cond) {                                              \
-			printf("ok: ");                                  \
-		} else {                                                 \
-			failures++;                                      \
-			printf("FAIL (%s:%d): ", __FILE__, __LINE__);    \
-		}                                                        \
-		printf(__VA_ARGS__);                                     \
-		printf("\n");                                            \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		checks++;                                                                          \
+		if (cond) {                                                                        \
+			printf("ok: ");                                                            \
+		} else {                                                                           \
+			failures++;                                                                \
+			printf("FAIL (%s:%d): ", __FILE__, __LINE__);                              \
+		}                                                                                  \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
 	} while (0)
 
 /* ==== The platform ==== */
@@ -201,7 +201,8 @@ static void *plat_ring_alloc(size_t head, size_t data, void **handle, void *cook
 		return NULL;
 	r = mmap(NULL, head + 2 * data, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r == MAP_FAILED ||
-	    mmap(r, head + data, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED, fd, 0) == MAP_FAILED ||
+	    mmap(r, head + data, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED, fd, 0) ==
+		    MAP_FAILED ||
 	    mmap(r + head + data, data, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED, fd,
 		 (off_t)head) == MAP_FAILED)
 		return NULL;
@@ -332,8 +333,8 @@ static void fixture(const unsigned char *buf, size_t size, bool check)
 		goto out;
 #if defined(__x86_64__)
 	err = userbpf_prog__jit(count);
-	CHECK(err == 0, "count_calls JIT-compiled through platform exec memory (%d %s)",
-	      err, userbpf_prog__jit_error(count) ? userbpf_prog__jit_error(count) : "");
+	CHECK(err == 0, "count_calls JIT-compiled through platform exec memory (%d %s)", err,
+	      userbpf_prog__jit_error(count) ? userbpf_prog__jit_error(count) : "");
 #endif
 	for (i = 0; i < sizeof(calls_seq) / sizeof(calls_seq[0]); i++) {
 		err = run_kprobe(count, calls_seq[i], &r0);
@@ -352,8 +353,8 @@ static void fixture(const unsigned char *buf, size_t size, bool check)
 	CHECK(userbpf_map__lookup_elem(calls, &key, &v, 0) == -ENOENT, "calls[6]: -ENOENT");
 	memset(percpu, 0xff, sizeof(percpu));
 	i = 0;
-	CHECK(!userbpf_map__lookup_elem(total, &i, percpu, 0) && percpu[0] == 0 &&
-		      percpu[1] == 0 && percpu[2] == 5 && percpu[3] == 0,
+	CHECK(!userbpf_map__lookup_elem(total, &i, percpu, 0) && percpu[0] == 0 && percpu[1] == 0 &&
+		      percpu[2] == 5 && percpu[3] == 0,
 	      "per-CPU total: 5 in the slot of the platform's CPU 2 of 4 (%llu %llu %llu %llu)",
 	      (unsigned long long)percpu[0], (unsigned long long)percpu[1],
 	      (unsigned long long)percpu[2], (unsigned long long)percpu[3]);
@@ -361,7 +362,8 @@ static void fixture(const unsigned char *buf, size_t size, bool check)
 		size_t sz = 0;
 		uint64_t *p = userbpf_map__mmap_ptr(bss, &sz);
 
-		CHECK(p && sz >= 8 && p[0] == 5, ".bss total == 5 (mmapable array, pages fallback)");
+		CHECK(p && sz >= 8 && p[0] == 5,
+		      ".bss total == 5 (mmapable array, pages fallback)");
 	}
 	CHECK(trace_cnt == 1 && !strcmp(trace[0], "first call: arg=5 hex=0x5"),
 	      "bpf_printk through the core's formatter: \"%s\"", trace_cnt ? trace[0] : "");
@@ -377,14 +379,17 @@ static void fixture(const unsigned char *buf, size_t size, bool check)
 			same = events[i].arg == calls_seq[i] && events[i].n == want_n[i];
 		}
 		CHECK(same, "ring buffer: 5 records {arg, n} in order (%d)", n);
-		CHECK(userbpf_ringbuf__poll(rb, 0) == 0, "ring buffer empty afterwards (no wakeup events)");
+		CHECK(userbpf_ringbuf__poll(rb, 0) == 0,
+		      "ring buffer empty afterwards (no wakeup events)");
 		userbpf_ringbuf__free(rb);
 	}
 	err = run_kprobe(loop, 8, &r0);
-	CHECK(err == 0 && r0 == 168, "sum_loop (bpf_loop + .data) = 168 (%llu)", (unsigned long long)r0);
+	CHECK(err == 0 && r0 == 168, "sum_loop (bpf_loop + .data) = 168 (%llu)",
+	      (unsigned long long)r0);
 	userbpf_prog__set_engine(loop, USERBPF_ENGINE_INTERP);
 	err = run_kprobe(loop, 5, &r0);
-	CHECK(err == 0 && r0 == 40, "sum_loop on the interpreter = 40 (%llu)", (unsigned long long)r0);
+	CHECK(err == 0 && r0 == 40, "sum_loop on the interpreter = 40 (%llu)",
+	      (unsigned long long)r0);
 out:
 	userbpf_object__close(obj);
 }
@@ -477,8 +482,10 @@ int main(int argc, char **argv)
 	fixture(buf, size, true);
 	live_first = live_blocks;
 	fixture(buf, size, false);
-	CHECK(live_blocks == live_first, "a second open/load/close leaves %ld live arena blocks "
-	      "(%ld after the first)", live_blocks, live_first);
+	CHECK(live_blocks == live_first,
+	      "a second open/load/close leaves %ld live arena blocks "
+	      "(%ld after the first)",
+	      live_blocks, live_first);
 	for (i = 2; i < argc; i++) {
 		struct userbpf_object *obj;
 		int err;
@@ -491,7 +498,8 @@ int main(int argc, char **argv)
 		obj = buf ? userbpf_object__open_mem(buf, size, NULL) : NULL;
 		err = obj ? userbpf_object__load(obj) : -1000;
 		if (host_only)
-			CHECK(err == -EINVAL, "%s (host-only map type or helper) fails in the core: %s", argv[i],
+			CHECK(err == -EINVAL,
+			      "%s (host-only map type or helper) fails in the core: %s", argv[i],
 			      obj ? userbpf_object__errmsg(obj) : "not opened");
 		else
 			CHECK(err == 0, "%s loads in the core (%d%s%s)", argv[i], err,

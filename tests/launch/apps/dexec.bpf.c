@@ -15,7 +15,7 @@
 /* the kernel's trace_event_raw_sched_process_exec */
 struct exec_rec {
 	__u64 common;
-	__u32 filename_loc;	/* __data_loc char[]: offset | len << 16 */
+	__u32 filename_loc; /* __data_loc char[]: offset | len << 16 */
 	int pid;
 	int old_pid;
 };

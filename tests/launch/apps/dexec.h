@@ -3,8 +3,8 @@
 #ifndef LAUNCH_DEXEC_H
 #define LAUNCH_DEXEC_H
 struct dx_event {
-	unsigned int exit;	/* 0 exec, 1 exit */
+	unsigned int exit; /* 0 exec, 1 exit */
 	unsigned int pid;
-	char name[64];		/* exec: filename; exit: comm */
+	char name[64]; /* exec: filename; exit: comm */
 };
 #endif
