@@ -2458,18 +2458,35 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 
 /* ==== pruning ==== */
 
+/*
+ * The kernel's state-list heuristics (is_state_visited): a state is saved
+ * only after 2 jumps and 8 instructions since the last one (a prune point
+ * comes every few instructions), and, while a loop is being unrolled
+ * (an equal-position state is still being explored), only every 20 jumps
+ * or 100 instructions; a saved state that keeps missing (more than
+ * 3 + 3 * hits) leaves the list.  Evicted states stay allocated (they
+ * may be parents of states in flight) until the end.  These keep the
+ * lists short, so bounded loops of thousands of iterations verify in
+ * the kernel's instruction counts without a per-insn cap.
+ */
 static int is_state_visited(struct verif_env *env, struct verif_state *st, int idx)
 {
-	struct verif_sl *sl, *n;
+	struct verif_sl *sl, *n, **pprev;
 	struct verif_state *cp;
+	bool force_new = (env->prune[idx] & 2) != 0;
+	bool add_new = force_new;
 
-	for (sl = env->explored[idx]; sl; sl = sl->next) {
+	if (env->jmps_processed - env->prev_jmps_processed >= 2 &&
+	    env->processed - env->prev_insn_processed >= 8)
+		add_new = true;
+	pprev = &env->explored[idx];
+	while ((sl = *pprev)) {
 		struct verif_state *old = sl->st;
 
 		if (old->branches > 0) {
 			if ((env->prune[idx] & 2) && st->frames[st->curframe]->cb_kind &&
 			    verif_states_equal(env, old, st, false))
-				return 1;
+				goto hit;
 			if (verif_states_equal(env, old, st, true)) {
 				/*
 				 * The same state in an earlier iteration of the
@@ -2482,23 +2499,44 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 				    old->curframe == st->curframe &&
 				    old->frames[old->curframe]->cb_iter !=
 					    st->frames[st->curframe]->cb_iter)
-					return 1;
+					goto hit;
 				return ERR_INVAL("infinite loop detected at insn %d\n", idx);
 			}
-			continue;
+			if (!force_new && env->jmps_processed - env->prev_jmps_processed < 20 &&
+			    env->processed - env->prev_insn_processed < 100)
+				add_new = false;
+			goto miss;
 		}
 		if (verif_states_equal(env, old, st, false))
-			return 1;
+			goto hit;
+miss:
+		if (add_new)
+			sl->miss_cnt++;
+		if (sl->miss_cnt > sl->hit_cnt * 3 + 3) {
+			*pprev = sl->next;
+			sl->next = env->evicted;
+			env->evicted = sl;
+			env->states_per_insn[idx]--;
+			env->cur_states--;
+			continue;
+		}
+		pprev = &sl->next;
+		continue;
+hit:
+		sl->hit_cnt++;
+		return 1;
 	}
-	if (env->states_per_insn[idx] >= 64)
+	if (!add_new)
 		return 0;
 	cp = verif_state_copy(st);
-	n = ub_alloc(sizeof(*n));
+	n = ub_calloc(1, sizeof(*n));
 	if (!cp || !n) {
 		verif_state_free(cp);
 		ub_free(n);
 		return -ENOMEM;
 	}
+	env->prev_jmps_processed = env->jmps_processed;
+	env->prev_insn_processed = env->processed;
 	cp->branches = 1;
 	cp->parent = st->parent;
 	cp->insn = idx;
@@ -2508,8 +2546,11 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 	env->explored[idx] = n;
 	env->states_per_insn[idx]++;
 	env->total_states++;
-	if (env->states_per_insn[idx] > env->peak_states)
-		env->peak_states = env->states_per_insn[idx];
+	env->cur_states++;
+	if (env->cur_states > env->peak_states)
+		env->peak_states = env->cur_states;
+	if (env->states_per_insn[idx] > env->max_states_per_insn)
+		env->max_states_per_insn = env->states_per_insn[idx];
 	return 0;
 }
 
@@ -2555,6 +2596,8 @@ static int do_check(struct verif_env *env)
 		}
 		if (env->log_level >= 1)
 			log_insn(env, idx);
+		if ((env->insns[idx].code & 0x07) == 0x05 || (env->insns[idx].code & 0x07) == 0x06)
+			env->jmps_processed++; /* BPF_JMP, BPF_JMP32 */
 		err = step(env, st, idx, &next);
 		if (err)
 			return err;
@@ -2626,6 +2669,13 @@ static void env_free(struct verif_env *env)
 				ub_free(sl);
 			}
 		}
+	}
+	while (env->evicted) {
+		struct verif_sl *sl = env->evicted;
+
+		env->evicted = sl->next;
+		verif_state_free(sl->st);
+		ub_free(sl);
 	}
 	while (env->stack_len > 0)
 		verif_state_free(env->stack[--env->stack_len].st);
@@ -2732,7 +2782,8 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	verif_log(
 		&env,
 		"processed %u insns (limit %u) max_states_per_insn %u total_states %u peak_states %u mark_read 0\n",
-		env.processed, VERIF_MAX_INSNS, env.peak_states, env.total_states, env.peak_states);
+		env.processed, VERIF_MAX_INSNS, env.max_states_per_insn, env.total_states,
+		env.peak_states);
 	if (opts->sz >= offsetof(struct userbpf_verifier_opts, stats) + sizeof(opts->stats) &&
 	    opts->stats) {
 		struct userbpf_verifier_stats *s = opts->stats;
@@ -2740,7 +2791,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		s->insn_processed = env.processed;
 		s->total_states = env.total_states;
 		s->peak_states = env.peak_states;
-		s->max_states_per_insn = env.peak_states;
+		s->max_states_per_insn = env.max_states_per_insn;
 		s->stack_depth = env.nsubprogs ? (uint32_t)env.subprogs[0].stack_depth : 0;
 		s->error_insn = err ? (uint32_t)env.cur_insn : 0;
 		s->log_true_size = env.log_true + 1;

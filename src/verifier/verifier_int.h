@@ -115,6 +115,7 @@ struct verif_state {
 struct verif_sl {
 	struct verif_state *st;
 	struct verif_sl *next;
+	uint32_t hit_cnt, miss_cnt; /* eviction heuristic (kernel's) */
 };
 
 struct verif_subprog {
@@ -167,9 +168,13 @@ struct verif_env {
 	int stack_len, stack_cap;
 	uint32_t id_gen;
 	uint32_t processed;
-	uint32_t probe_mem;    /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
-	uint32_t uninit_stack; /* reads of never-written stack bytes (root may) */
-	uint32_t total_states, peak_states, cur_states;
+	uint32_t jmps_processed;      /* jump-class insns processed */
+	uint32_t prev_jmps_processed; /* ... when the last state was saved */
+	uint32_t prev_insn_processed; /* processed when the last state was saved */
+	struct verif_sl *evicted;     /* states dropped from explored[] */
+	uint32_t probe_mem;	      /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
+	uint32_t uninit_stack;	      /* reads of never-written stack bytes (root may) */
+	uint32_t total_states, peak_states, cur_states, max_states_per_insn;
 	uint32_t *states_per_insn;
 	int cur_insn;
 	int prev_insn;
