@@ -97,6 +97,18 @@ struct verif_state *verif_state_copy(const struct verif_state *st)
 	*c = *st;
 	for (i = 0; i < VERIF_MAX_FRAMES; i++)
 		c->frames[i] = NULL;
+	c->hist = NULL;
+	c->hist_cap = 0;
+	if (st->hist_len) {
+		c->hist = ub_alloc((size_t)st->hist_len * sizeof(*c->hist));
+		if (!c->hist) {
+			c->hist_len = 0;
+			verif_state_free(c);
+			return NULL;
+		}
+		memcpy(c->hist, st->hist, (size_t)st->hist_len * sizeof(*c->hist));
+		c->hist_cap = st->hist_len;
+	}
 	for (i = 0; i <= st->curframe; i++) {
 		c->frames[i] = frame_copy(st->frames[i]);
 		if (!c->frames[i]) {
@@ -113,6 +125,7 @@ void verif_state_free(struct verif_state *st)
 
 	if (!st)
 		return;
+	ub_free(st->hist);
 	for (i = 0; i < VERIF_MAX_FRAMES; i++) {
 		if (st->frames[i]) {
 			ub_free(st->frames[i]->stack);
@@ -199,8 +212,16 @@ static bool is_unknown_scalar(const struct verif_reg *r)
 	return r->type == SCALAR_VALUE && !r->id && verif_scalar_equal(&r->v, &u);
 }
 
+/* old's scalar may be ignored: its flags are no more than cur's (a
+ * kernel-pointer scalar may be read through, a plain one may not) */
+static bool scalar_covers(const struct verif_reg *o, const struct verif_reg *c)
+{
+	return o->type == SCALAR_VALUE && c->type == SCALAR_VALUE &&
+	       !(o->flags & SCALAR_BTF_PTR & ~c->flags);
+}
+
 static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struct verif_slot *c,
-		      bool exact)
+		      bool exact, bool dyn)
 {
 	static const struct verif_slot invalid;
 	int b;
@@ -217,9 +238,17 @@ static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struc
 		return true;
 	}
 	if (o->type[0] == SLOT_SPILL) {
-		if (c->type[0] == SLOT_SPILL)
+		/* backtracking precision: an imprecise spilled scalar's value
+		 * never mattered below old (the kernel's stacksafe via regsafe) */
+		bool any = dyn && o->spilled.type == SCALAR_VALUE && !o->spilled.precise &&
+			   !(o->spilled.flags & SCALAR_BTF_PTR);
+
+		if (c->type[0] == SLOT_SPILL) {
+			if (any && scalar_covers(&o->spilled, &c->spilled))
+				return true;
 			return regsafe(map, &o->spilled, &c->spilled, false);
-		if (!is_unknown_scalar(&o->spilled))
+		}
+		if (!any && !is_unknown_scalar(&o->spilled))
 			return false;
 		/* an unknown spilled scalar covers misc / zero bytes */
 		for (b = 0; b < 8; b++)
@@ -251,6 +280,7 @@ static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struc
 static bool frame_equal(struct verif_env *env, struct idmap *map, const struct verif_frame *o,
 			const struct verif_frame *c, uint16_t live, uint16_t precise, bool exact)
 {
+	bool dyn = env->dyn_prec && !exact;
 	int i, n;
 
 	if (o->callsite != c->callsite || o->subprog != c->subprog || o->cb_kind != c->cb_kind)
@@ -261,8 +291,8 @@ static bool frame_equal(struct verif_env *env, struct idmap *map, const struct v
 		/* a scalar whose value no safety check or branch will ever see:
 		 * it cannot change what happens next (also for loop detection:
 		 * equal up to such values, a loop repeats forever) */
-		if (!(precise & (1u << i)) && o->regs[i].type == SCALAR_VALUE &&
-		    c->regs[i].type == SCALAR_VALUE)
+		if ((!(precise & (1u << i)) || (dyn && !o->regs[i].precise)) &&
+		    scalar_covers(&o->regs[i], &c->regs[i]))
 			continue;
 		if (!regsafe(map, &o->regs[i], &c->regs[i], exact))
 			return false;
@@ -270,10 +300,9 @@ static bool frame_equal(struct verif_env *env, struct idmap *map, const struct v
 	n = o->nslots > c->nslots ? o->nslots : c->nslots;
 	for (i = 0; i < n; i++) {
 		if (!slot_safe(map, i < o->nslots ? &o->stack[i] : NULL,
-			       i < c->nslots ? &c->stack[i] : NULL, exact))
+			       i < c->nslots ? &c->stack[i] : NULL, exact, dyn))
 			return false;
 	}
-	(void)env;
 	return true;
 }
 

@@ -139,6 +139,239 @@ static void reg_ptr(struct verif_reg *r, int type)
 		}                                                                                  \
 	} while (0)
 
+/* ==== precision backtracking (the kernel's mark_chain_precision) ==== */
+
+/*
+ * A scalar is imprecise until its value is found to matter: pointer
+ * arithmetic, a helper argument that is not "anything", a conditional jump
+ * whose outcome the value decides, a checked return value, a zero
+ * stored through a register.  Then the value's sources are marked precise
+ * in every saved state of the current path: backtracking walks the
+ * instructions recorded since each state was saved (st->hist), turning
+ * "r3 needs precision after insn i" into what it needs before i (r3 = r1
+ * + r2: r1 and r2; r3 = *(fp - 8): the spilled slot; r3 = 5: nothing),
+ * and marks what remains in each parent state.  A saved state's precision
+ * is final once it has no branches left, and state.c then treats its
+ * imprecise scalars as equal to any scalar.  Only programs of one frame
+ * use it (env->dyn_prec); others keep cfg.c's static precision.  Anything
+ * backtracking does not model marks every scalar of the path precise.
+ */
+struct bt_mask {
+	uint16_t regs;
+	uint64_t slots;
+};
+
+static void hist_push(struct verif_env *env, struct verif_state *st, int idx)
+{
+	struct verif_hist *h;
+
+	if (!env->dyn_prec)
+		return;
+	if (st->hist_len == st->hist_cap) {
+		int cap = st->hist_cap ? st->hist_cap * 2 : 32;
+
+		h = ub_realloc(st->hist, (size_t)cap * sizeof(*h));
+		if (!h) { /* out of memory: give up on backtracking, soundly */
+			env->dyn_prec = false;
+			return;
+		}
+		st->hist = h;
+		st->hist_cap = cap;
+	}
+	h = &st->hist[st->hist_len++];
+	h->idx = idx;
+	h->spi = -1;
+	h->lregs = 0;
+	h->lslots = 0;
+}
+
+static struct verif_hist *hist_cur(struct verif_env *env, struct verif_state *st)
+{
+	if (!env->dyn_prec || !st->hist_len || st->hist[st->hist_len - 1].idx != env->cur_insn)
+		return NULL;
+	return &st->hist[st->hist_len - 1];
+}
+
+static void mark_all_precise(struct verif_state *st)
+{
+	for (; st; st = st->parent)
+		FOR_EACH_REG(st, r, {
+			if (r->type == SCALAR_VALUE)
+				r->precise = 1;
+		})
+			;
+}
+
+/* what insn h needs precise before it, given bt after it; false: unmodelled */
+static bool backtrack_insn(struct verif_env *env, const struct verif_hist *h, struct bt_mask *bt)
+{
+	const struct userbpf_insn *insn = &env->insns[h->idx];
+	int op = env->ops[h->idx];
+	uint32_t fl = isa_table[op].flags;
+	bool use_src = isa_table[op].fields & U_SRC;
+	uint16_t d = (uint16_t)(1u << (insn->dst_reg & 15)),
+		 s = (uint16_t)(1u << (insn->src_reg & 15));
+	uint64_t slot = h->spi >= 0 ? 1ull << h->spi : 0;
+
+	if (fl & F_ALU) {
+		uint8_t code = insn->code & 0xf0;
+
+		if (!(bt->regs & d))
+			return true;
+		if (code == 0xb0) { /* mov */
+			bt->regs &= (uint16_t)~d;
+			if (use_src && insn->src_reg != 10)
+				bt->regs |= s;
+		} else if (use_src && insn->src_reg != 10) {
+			bt->regs |= s;
+		}
+		return true;
+	}
+	if (fl & F_LDDW) {
+		bt->regs &= (uint16_t)~d;
+		return true;
+	}
+	if (fl & F_LDPKT) {
+		if (bt->regs & 0x3e)
+			return false;
+		bt->regs &= (uint16_t)~1u;
+		return true;
+	}
+	if (fl & F_LOAD) {
+		if (!(bt->regs & d))
+			return true;
+		bt->regs &= (uint16_t)~d;
+		bt->slots |= slot; /* a fill: the spilled value */
+		return true;
+	}
+	if (fl & (F_STORE | F_ATOMIC)) {
+		if (!(bt->slots & slot))
+			return true;
+		bt->slots &= ~slot;
+		if (use_src)
+			bt->regs |= s;
+		if (fl & F_W0)
+			bt->regs |= 1;
+		return true;
+	}
+	if (fl & F_COND) {
+		if (use_src && (bt->regs & (d | s)))
+			bt->regs |= (uint16_t)(d | s);
+		if ((bt->regs & h->lregs) || (bt->slots & h->lslots)) {
+			bt->regs |= h->lregs;
+			bt->slots |= h->lslots;
+		}
+		return true;
+	}
+	if (op == ISA_JA || op == ISA_JA32)
+		return true;
+	if (op == ISA_CALL) {
+		if (bt->regs & 0x3e)
+			return false;
+		bt->regs &= (uint16_t)~1u;
+		return true;
+	}
+	return false; /* local calls, exits: more than one frame */
+}
+
+/*
+ * Mark the registers and (frame 0) slots of bt precise along st's path.
+ * skip_first: st's last recorded insn is the one being checked, whose
+ * inputs are what bt names.
+ */
+static void mark_precise(struct verif_env *env, struct verif_state *st, struct bt_mask bt,
+			 bool skip_first)
+{
+	struct verif_state *cur = st;
+	int i;
+
+	if (!env->dyn_prec || (!bt.regs && !bt.slots))
+		return;
+	bt.regs &= 0x3ff;
+	for (;;) {
+		for (i = st->hist_len - 1; i >= 0; i--) {
+			if (skip_first) {
+				skip_first = false;
+				if (st->hist[i].idx == env->cur_insn)
+					continue;
+			}
+			if (!backtrack_insn(env, &st->hist[i], &bt)) {
+				mark_all_precise(cur->parent);
+				return;
+			}
+		}
+		skip_first = false;
+		st = st->parent;
+		if (!st)
+			return;
+		{
+			struct verif_frame *f = st->frames[0];
+
+			for (i = 0; i < 10; i++) {
+				struct verif_reg *r = &f->regs[i];
+
+				if (!(bt.regs & (1u << i)))
+					continue;
+				if (r->type != SCALAR_VALUE || r->precise)
+					bt.regs &= (uint16_t)~(1u << i);
+				else
+					r->precise = 1;
+			}
+			for (i = 0; i < 64; i++) {
+				struct verif_reg *r;
+
+				if (!(bt.slots & (1ull << i)))
+					continue;
+				r = i < f->nslots && f->stack[i].type[0] == SLOT_SPILL ?
+					    &f->stack[i].spilled :
+					    NULL;
+				if (!r || r->type != SCALAR_VALUE || r->precise)
+					bt.slots &= ~(1ull << i);
+				else
+					r->precise = 1;
+			}
+		}
+		if (!bt.regs && !bt.slots)
+			return;
+	}
+}
+
+static void mark_reg_precise(struct verif_env *env, struct verif_state *st, int regno)
+{
+	struct bt_mask bt = { 0, 0 };
+
+	if (regno < 0 || regno > 9 || reg_of(st, regno)->type != SCALAR_VALUE)
+		return;
+	bt.regs = (uint16_t)(1u << regno);
+	mark_precise(env, st, bt, true);
+}
+
+/* pruned against old: what old's continuation needed precise, cur's needs */
+static void propagate_precision(struct verif_env *env, const struct verif_state *old,
+				struct verif_state *st, int idx)
+{
+	const struct verif_frame *f = old->frames[0];
+	struct bt_mask bt = { 0, 0 };
+	int i;
+
+	for (i = 0; i < 10; i++)
+		if (f->regs[i].type == SCALAR_VALUE && f->regs[i].precise &&
+		    (env->live[idx] & env->precise[idx] & (1u << i)))
+			bt.regs |= (uint16_t)(1u << i);
+	for (i = 0; i < f->nslots && i < 64; i++)
+		if (f->stack[i].type[0] == SLOT_SPILL && f->stack[i].spilled.type == SCALAR_VALUE &&
+		    f->stack[i].spilled.precise)
+			bt.slots |= 1ull << i;
+	mark_precise(env, st, bt, false);
+}
+
+/* a saved state starts with no precision: its continuation sets it */
+static void clear_precise(struct verif_state *st)
+{
+	FOR_EACH_REG(st, r, { r->precise = 0; })
+		;
+}
+
 /* ==== maps and helpers ==== */
 
 static int find_map(struct verif_env *env, unsigned src_reg, int32_t imm)
@@ -381,11 +614,17 @@ static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 	if (verif_frame_grow(f, (int)((-lo + 7) / 8)))
 		return -ENOMEM;
 	s = slot_at(f, lo, &b);
+	if (f == st->frames[0] && hist_cur(env, st))
+		hist_cur(env, st)->spi = (int16_t)((-lo - 1) / 8);
 	if (size == 8 && val && val->type != NOT_INIT) {
 		memset(s->type, SLOT_SPILL, 8);
 		s->spilled = *val;
 		return 0;
 	}
+	/* zero bytes are compared exactly, not backtracked: the stored
+	 * register's zero must be precise (the kernel does the same) */
+	if (val && is_null_const(val) && (env->insns[env->cur_insn].code & 0xe7) == 0x63)
+		mark_reg_precise(env, st, env->insns[env->cur_insn].src_reg);
 	return stack_clobber(st, reg, lo, lo + size,
 			     val && is_null_const(val) ? SLOT_ZERO : SLOT_MISC);
 }
@@ -419,6 +658,8 @@ static int stack_read(struct verif_env *env, struct verif_state *st, int regno,
 		return ERR_ACCES("misaligned stack access off %lld size %d\n", (long long)lo, size);
 	s = slot_at(f, lo, &b);
 	if (s && s->type[0] == SLOT_SPILL) {
+		if (dst && f == st->frames[0] && hist_cur(env, st))
+			hist_cur(env, st)->spi = (int16_t)((-lo - 1) / 8);
 		if (size == 8) {
 			if (dst)
 				*dst = s->spilled;
@@ -1385,6 +1626,9 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		err = check_arg(env, st, i + 1, h->proto.args[i], h, &meta);
 		if (err)
 			return err;
+		if (h->proto.args[i] != USERBPF_ARG_ANYTHING &&
+		    h->proto.args[i] != USERBPF_ARG_DONTCARE)
+			mark_reg_precise(env, st, i + 1);
 	}
 	if (h->id == 93) { /* spin_lock */
 		struct verif_reg *lr = reg_of(st, meta.lock_regno);
@@ -1725,13 +1969,18 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 			{
 				struct verif_reg scal = *dst;
 
+				mark_reg_precise(env, st, insn->dst_reg);
 				return adjust_ptr(env, insn->dst_reg, dst, &src, &scal, 0x00);
 			}
 		}
+		if (use_src)
+			mark_reg_precise(env, st, insn->src_reg);
 		return adjust_ptr(env, insn->dst_reg, dst, dst, &src, code);
 	}
 	/* scalar op scalar; only adding a constant keeps a kernel pointer */
 	dst->id = 0;
+	if ((dst->flags & SCALAR_BTF_PTR) && use_src)
+		mark_reg_precise(env, st, insn->src_reg); /* decides the flag */
 	if (alu32 || (code != 0x00 && code != 0x10) || !is_const(&src))
 		dst->flags &= (uint8_t)~SCALAR_BTF_PTR;
 	verif_scalar_alu(&dst->v, &src.v,
@@ -1905,6 +2154,30 @@ static bool never_null(const struct verif_reg *r)
 	       r->type == CONST_PTR_TO_MAP;
 }
 
+/* record the registers and slots linked to a jump's operands: bounds the
+ * jump learns on one apply to all (sync_linked), so precision does too */
+static void note_linked(struct verif_env *env, struct verif_state *st, const struct verif_reg *dst,
+			const struct verif_reg *src)
+{
+	struct verif_hist *h = hist_cur(env, st);
+	struct verif_frame *f = st->frames[0];
+	uint32_t a = dst->type == SCALAR_VALUE ? dst->id : 0;
+	uint32_t b = src->type == SCALAR_VALUE ? src->id : 0;
+	int i;
+
+	if (!h || (!a && !b))
+		return;
+	for (i = 0; i < 10; i++)
+		if (f->regs[i].type == SCALAR_VALUE && f->regs[i].id &&
+		    (f->regs[i].id == a || f->regs[i].id == b))
+			h->lregs |= (uint16_t)(1u << i);
+	for (i = 0; i < f->nslots && i < 64; i++)
+		if (f->stack[i].type[0] == SLOT_SPILL && f->stack[i].spilled.type == SCALAR_VALUE &&
+		    f->stack[i].spilled.id &&
+		    (f->stack[i].spilled.id == a || f->stack[i].spilled.id == b))
+			h->lslots |= 1ull << i;
+}
+
 static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx, int op, int *next)
 {
 	const struct userbpf_insn *insn = &env->insns[idx];
@@ -1927,6 +2200,7 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		verif_mark_const(&imm, jmp32 ? (uint32_t)insn->imm : (uint64_t)(int64_t)insn->imm);
 		src = &imm;
 	}
+	note_linked(env, st, dst, src);
 	if (dst->type == SCALAR_VALUE && src->type == SCALAR_VALUE) {
 		taken = verif_scalar_branch(&dst->v, &src->v, code, jmp32);
 	} else if (!jmp32 && (code == 0x10 || code == 0x50)) {
@@ -1934,12 +2208,11 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		    (never_null(src) && is_null_const(dst)))
 			taken = code == 0x50;
 	}
-	if (taken == 1) {
-		*next = target;
-		return 0;
-	}
-	if (taken == 0) {
-		*next = idx + 1;
+	if (taken >= 0) { /* the values decided the branch: they matter */
+		mark_reg_precise(env, st, insn->dst_reg);
+		if (use_src)
+			mark_reg_precise(env, st, insn->src_reg);
+		*next = taken ? target : idx + 1;
 		return 0;
 	}
 	other = verif_state_copy(st);
@@ -1972,6 +2245,13 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 			if (use_src && !same)
 				sync_linked(other, os);
 		}
+		if (!other || !verif_scalar_valid(&dst->v) ||
+		    (!same && !verif_scalar_valid(&src->v))) {
+			/* a side ruled out by the values: they matter */
+			mark_reg_precise(env, st, insn->dst_reg);
+			if (use_src)
+				mark_reg_precise(env, st, insn->src_reg);
+		}
 		if (!verif_scalar_valid(&dst->v) || (!same && !verif_scalar_valid(&src->v))) {
 			if (!other) /* neither side feasible: dead path */
 				return ERR_ACCES("R%d invalid register bounds after branch\n",
@@ -1990,6 +2270,11 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		   ((dst->flags & PTR_MAYBE_NULL && is_null_const(src)) ||
 		    (src->flags & PTR_MAYBE_NULL && is_null_const(dst)))) {
 		uint32_t id = (dst->flags & PTR_MAYBE_NULL) ? dst->id : src->id;
+
+		if (use_src) /* the null constant in a register */
+			mark_reg_precise(env, st,
+					 (dst->flags & PTR_MAYBE_NULL) ? insn->src_reg :
+									 insn->dst_reg);
 
 		/* jeq: taken side null; jne: taken side non-null */
 		mark_ptr_or_null(env, other, id, code == 0x10);
@@ -2134,6 +2419,12 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		if (st->nrefs)
 			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n",
 					 st->refs[0].id, st->refs[0].insn);
+		{
+			int64_t lo, hi;
+
+			if (ret_range(env, &lo, &hi))
+				mark_reg_precise(env, st, 0);
+		}
 		if ((err = check_return_code(env, &f->regs[0])))
 			return err;
 		*next = -1;
@@ -2473,7 +2764,8 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 {
 	struct verif_sl *sl, *n, **pprev;
 	struct verif_state *cp;
-	bool force_new = (env->prune[idx] & 2) != 0;
+	/* (a long history makes backtracking slow) */
+	bool force_new = (env->prune[idx] & 2) != 0 || st->hist_len > 256;
 	bool add_new = force_new;
 
 	if (env->jmps_processed - env->prev_jmps_processed >= 2 &&
@@ -2507,8 +2799,10 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 				add_new = false;
 			goto miss;
 		}
-		if (verif_states_equal(env, old, st, false))
+		if (verif_states_equal(env, old, st, false)) {
+			propagate_precision(env, old, st, idx);
 			goto hit;
+		}
 miss:
 		if (add_new)
 			sl->miss_cnt++;
@@ -2537,6 +2831,8 @@ hit:
 	}
 	env->prev_jmps_processed = env->jmps_processed;
 	env->prev_insn_processed = env->processed;
+	clear_precise(cp);
+	st->hist_len = 0; /* cp holds the path up to here */
 	cp->branches = 1;
 	cp->parent = st->parent;
 	cp->insn = idx;
@@ -2596,6 +2892,7 @@ static int do_check(struct verif_env *env)
 		}
 		if (env->log_level >= 1)
 			log_insn(env, idx);
+		hist_push(env, st, idx);
 		if ((env->insns[idx].code & 0x07) == 0x05 || (env->insns[idx].code & 0x07) == 0x06)
 			env->jmps_processed++; /* BPF_JMP, BPF_JMP32 */
 		err = step(env, st, idx, &next);
@@ -2757,6 +3054,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	if (!err) {
 		verif_compute_liveness(&env);
 		verif_compute_precise(&env);
+		env.dyn_prec = env.nsubprogs == 1;
 		err = do_check(&env);
 	}
 	if (!err)

@@ -64,6 +64,7 @@ struct verif_reg {
 	uint8_t type;
 	uint8_t flags;
 	uint8_t frameno;       /* PTR_TO_STACK: owning frame */
+	uint8_t precise;       /* scalar of a saved state: its value matters (state.c) */
 	int32_t off;	       /* fixed part of a pointer's offset */
 	struct verif_scalar v; /* value, or variable part of a pointer offset */
 	uint32_t id;	       /* null check / packet range / linked scalars */
@@ -92,6 +93,18 @@ struct verif_frame {
 	struct verif_slot *stack;
 };
 
+/*
+ * One processed instruction of a state's path since its parent state was
+ * saved (the kernel's jump history, here every insn): what backtracking
+ * needs that the instruction alone does not say.
+ */
+struct verif_hist {
+	int32_t idx;
+	int16_t spi;	 /* stack slot (frame 0) the insn spilled to / filled from, -1 */
+	uint16_t lregs;	 /* cond jump: registers linked (same id) to its operands */
+	uint64_t lslots; /* ... and spilled slots linked to them */
+};
+
 struct verif_ref {
 	uint32_t id;
 	int insn;
@@ -110,6 +123,8 @@ struct verif_state {
 	int branches;
 	int insn;
 	bool is_cb_reentry;
+	struct verif_hist *hist; /* insns since the parent was saved */
+	int hist_len, hist_cap;
 };
 
 struct verif_sl {
@@ -171,9 +186,11 @@ struct verif_env {
 	uint32_t jmps_processed;      /* jump-class insns processed */
 	uint32_t prev_jmps_processed; /* ... when the last state was saved */
 	uint32_t prev_insn_processed; /* processed when the last state was saved */
-	struct verif_sl *evicted;     /* states dropped from explored[] */
-	uint32_t probe_mem;	      /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
-	uint32_t uninit_stack;	      /* reads of never-written stack bytes (root may) */
+	struct verif_sl *evicted;
+	bool dyn_prec;
+	/* backtracking precision (one frame: no calls, callbacks) */ /* states dropped from explored[] */
+	uint32_t probe_mem;    /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
+	uint32_t uninit_stack; /* reads of never-written stack bytes (root may) */
 	uint32_t total_states, peak_states, cur_states, max_states_per_insn;
 	uint32_t *states_per_insn;
 	int cur_insn;
