@@ -237,6 +237,10 @@ static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struc
 			return regsafe(map, &o->spilled, &c->spilled, true);
 		return true;
 	}
+	/* spills of different sizes (narrow scalar spills) never match */
+	if (o->type[0] == SLOT_SPILL && memcmp(o->type, c->type, 8) &&
+	    (o->type[7] != SLOT_SPILL || c->type[0] == SLOT_SPILL))
+		return false;
 	if (o->type[0] == SLOT_SPILL) {
 		/* backtracking precision: an imprecise spilled scalar's value
 		 * never mattered below old (the kernel's stacksafe via regsafe) */

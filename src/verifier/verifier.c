@@ -595,6 +595,43 @@ static int stack_clobber(struct verif_state *st, const struct verif_reg *reg, in
 	return 0;
 }
 
+/* bytes of a spilled register (8, or a narrow scalar spill's 1, 2, 4) */
+static int spill_size(const struct verif_slot *s)
+{
+	int n = 0;
+
+	while (n < 8 && s->type[n] == SLOT_SPILL)
+		n++;
+	return n;
+}
+
+/*
+ * The low size bytes of a scalar, zero- or sign-extended (a narrow spill
+ * or fill; the kernel's coerce_reg_to_size): the bounds stay when the
+ * value fits, else an unknown value of that size.
+ */
+static void narrow_scalar(struct verif_reg *dst, const struct verif_reg *src, int size,
+			  bool sign_ext)
+{
+	uint64_t lim = size >= 8 ? ~0ull :
+		       sign_ext	 ? (1ull << (size * 8 - 1)) - 1 :
+				   (1ull << (size * 8)) - 1;
+
+	if (src->type == SCALAR_VALUE && src->v.umax <= lim) {
+		*dst = *src;
+		if (size < 8)
+			dst->flags = 0;
+		return;
+	}
+	if (is_const(src)) {
+		uint64_t v = src->v.t.value & (size >= 8 ? ~0ull : (1ull << (size * 8)) - 1);
+
+		verif_mark_const(dst, sign_ext ? sext(v, size) : v);
+		return;
+	}
+	scalar_of_size(dst, size, sign_ext);
+}
+
 static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 		       const struct verif_reg *reg, int off, int size, const struct verif_reg *val)
 {
@@ -619,6 +656,21 @@ static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 	if (size == 8 && val && val->type != NOT_INIT) {
 		memset(s->type, SLOT_SPILL, 8);
 		s->spilled = *val;
+		return 0;
+	}
+	/* a narrow spill of a scalar at the slot's start keeps its bounds
+	 * (the kernel's save_register_state of size bytes); a zero stays
+	 * zero bytes, which any read of them sees as 0 */
+	if (b == 0 && val && val->type == SCALAR_VALUE && !is_null_const(val)) {
+		struct verif_reg nv;
+
+		narrow_scalar(&nv, val, size, false);
+		if (s->type[0] == SLOT_SPILL) {
+			memset(s->type, SLOT_MISC, 8);
+			verif_mark_not_init(&s->spilled);
+		}
+		memset(s->type, SLOT_SPILL, (size_t)size);
+		s->spilled = nv;
 		return 0;
 	}
 	/* zero bytes are compared exactly, not backtracked: the stored
@@ -660,7 +712,10 @@ static int stack_read(struct verif_env *env, struct verif_state *st, int regno,
 	if (s && s->type[0] == SLOT_SPILL) {
 		if (dst && f == st->frames[0] && hist_cur(env, st))
 			hist_cur(env, st)->spi = (int16_t)((-lo - 1) / 8);
-		if (size == 8) {
+		int ssz = spill_size(s);
+		bool inside = b + size <= ssz;
+
+		if (size == 8 && ssz == 8) {
 			if (dst)
 				*dst = s->spilled;
 			return 0;
@@ -668,13 +723,17 @@ static int stack_read(struct verif_env *env, struct verif_state *st, int regno,
 		if (s->spilled.type != SCALAR_VALUE)
 			return ERR_ACCES("invalid size of register fill\n");
 		if (dst) {
-			if (is_const(&s->spilled)) {
+			if (inside && is_const(&s->spilled)) {
 				uint64_t v = s->spilled.v.t.value >> (8 * b);
 
 				v &= size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
 				verif_mark_const(dst, sign_ext ? sext(v, size) : v);
+			} else if (inside && b == 0) {
+				narrow_scalar(dst, &s->spilled, size, sign_ext);
 			} else {
 				scalar_of_size(dst, size, sign_ext);
+				if (hist_cur(env, st))
+					hist_cur(env, st)->spi = -1; /* not the spilled value */
 			}
 		}
 		return 0;
@@ -2467,11 +2526,9 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 				for (j = 0; j < pf->nslots; j++) {
 					struct verif_slot *s = &pf->stack[j];
 
-					if (s->type[0] == SLOT_SPILL) {
-						if (s->spilled.type == SCALAR_VALUE)
-							verif_mark_unknown(&s->spilled);
-						continue;
-					}
+					if (s->type[0] == SLOT_SPILL &&
+					    s->spilled.type == SCALAR_VALUE)
+						verif_mark_unknown(&s->spilled);
 					for (b = 0; b < 8; b++)
 						if (s->type[b] == SLOT_ZERO)
 							s->type[b] = SLOT_MISC;

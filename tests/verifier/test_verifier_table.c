@@ -221,6 +221,18 @@ static const struct vcase cases[] = {
 	{ "a zero stored through a register is precise", { CALL(7), MOV(7, 1), ST(DW, 10, -8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), JI(JGT, 0, 10, 9), MOV(7, 0), STX(W, 10, 7, -8), MOV(8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), JA(0), JA(0), LDX(DW, 3, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 3), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_REJECT, NULL },
 	{ "a bound learned by a linked copy is precise", { CALL(7), MOVR(6, 0), MOV(7, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), JI(JGT, 0, 10, 9), MOVR(7, 6), JI(JGT, 7, 7, 1), MOV(6, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), MOV(8, 0), JA(0), JA(0), MOVR(2, 10), ALUR(ADD, 2, 6), LDX(B, 0, 2, -8), EXIT }, 0, {0}, VT_REJECT, NULL },
 
+	/* ==== narrow spills: a scalar spilled in 1, 2 or 4 bytes at a slot's start fills back with its bounds ==== */
+	{ "narrow spill (u32) keeps bounds", { CALL(7), ALUI(AND, 0, 15), STX(W, 10, 0, -8), LDX(W, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "narrow spill (u32) keeps bounds: too far", { CALL(7), ALUI(AND, 0, 31), STX(W, 10, 0, -8), LDX(W, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_REJECT, "invalid" },
+	{ "narrow spill (u16) keeps bounds", { CALL(7), ALUI(AND, 0, 15), STX(H, 10, 0, -8), LDX(H, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "narrow spill (u8) keeps bounds", { CALL(7), ALUI(AND, 0, 7), STX(B, 10, 0, -8), LDX(B, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "narrow spill of a value wider than the spill", { CALL(7), ALUI(AND, 0, 0x1ff), STX(B, 10, 0, -8), LDX(B, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_REJECT, "invalid" },
+	{ "narrow fill of an 8-byte spill keeps bounds", { CALL(7), ALUI(AND, 0, 15), STX(DW, 10, 0, -8), LDX(W, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "8-byte fill of a narrow spill is unknown", { CALL(7), ALUI(AND, 0, 15), STX(W, 10, 0, -8), LDX(DW, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_REJECT, "unbounded min value" },
+	{ "narrow spill of an immediate", { ST(W, 10, -8, 8), LDX(W, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "narrow spill of an immediate: too far", { ST(W, 10, -8, 17), LDX(W, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_REJECT, "invalid" },
+	{ "narrow spill, fill of the other half is unknown", { CALL(7), ALUI(AND, 0, 15), STX(W, 10, 0, -8), ST(W, 10, -4, 1), LDX(W, 1, 10, -4), ALUI(AND, 1, 7), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+
 };
 /* clang-format on */
 
