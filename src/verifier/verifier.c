@@ -775,6 +775,102 @@ static bool may_access_pkt(uint32_t prog_type, bool write)
 }
 
 /* raw (tracing) context rules: bpf_trace.c's *_is_valid_access */
+/* the field of struct S holding byte off */
+#define CTX_IN(S, F, off)                                                                          \
+	((off) >= (int)offsetof(struct S, F) &&                                                    \
+	 (off) < (int)(offsetof(struct S, F) + sizeof(((struct S *)0)->F)))
+/* bpf_ctx_narrow_access_ok(): 1, 2 or 4 bytes of a u32 field */
+#define CTX_NARROW(size) ((size) <= 4 && !((size) & ((size) - 1)))
+
+/* sk_msg_is_valid_access(): read only; data, data_end and sk whole
+ * (8 bytes; scalars here, no direct access to the message), the other
+ * fields as 4 bytes */
+static bool sk_msg_ctx_ok(int off, int size, bool write)
+{
+	if (write || off % size)
+		return false;
+	if (off == (int)offsetof(struct sk_msg_md, data) ||
+	    off == (int)offsetof(struct sk_msg_md, data_end) ||
+	    off == (int)offsetof(struct sk_msg_md, sk))
+		return size == 8;
+	if (CTX_IN(sk_msg_md, family, off) || CTX_IN(sk_msg_md, remote_ip4, off) ||
+	    CTX_IN(sk_msg_md, local_ip4, off) || CTX_IN(sk_msg_md, remote_ip6, off) ||
+	    CTX_IN(sk_msg_md, local_ip6, off) || CTX_IN(sk_msg_md, remote_port, off) ||
+	    CTX_IN(sk_msg_md, local_port, off) || CTX_IN(sk_msg_md, size, off))
+		return size == 4;
+	return false;
+}
+
+/* lwt_is_valid_access(): no tc_classid, family..local_port, data_meta,
+ * tstamp, wire_len, hwtstamp (nor tstamp_type, which only tc reads); writes to mark, priority and cb only; the
+ * rest as for tc (bpf_skb_is_valid_access) */
+static bool lwt_ctx_ok(int off, int size, bool write)
+{
+	if (off < 0)
+		return false;
+	if (CTX_IN(__sk_buff, tc_classid, off) || CTX_IN(__sk_buff, data_meta, off) ||
+	    CTX_IN(__sk_buff, tstamp, off) || CTX_IN(__sk_buff, wire_len, off) ||
+	    CTX_IN(__sk_buff, hwtstamp, off) || CTX_IN(__sk_buff, tstamp_type, off) ||
+	    (off >= (int)offsetof(struct __sk_buff, family) &&
+	     off < (int)(offsetof(struct __sk_buff, local_port) + 4)))
+		return false;
+	if (write && !CTX_IN(__sk_buff, mark, off) && !CTX_IN(__sk_buff, priority, off) &&
+	    !CTX_IN(__sk_buff, cb, off))
+		return false;
+	return ub_ctx_access_ok(USERBPF_PROG_TYPE_SCHED_CLS, (uint32_t)off, (uint32_t)size, write);
+}
+
+/* sk_reuseport_is_valid_access(): read only; data, data_end, sk,
+ * migrating_sk whole, hash as 4 bytes, the other u32 fields narrowly
+ * (eth_protocol in at least 2 bytes) */
+static bool sk_reuseport_ctx_ok(int off, int size, bool write)
+{
+	if (write || off < 0 || off >= (int)sizeof(struct sk_reuseport_md) || off % size)
+		return false;
+	if (off == (int)offsetof(struct sk_reuseport_md, data) ||
+	    off == (int)offsetof(struct sk_reuseport_md, data_end) ||
+	    off == (int)offsetof(struct sk_reuseport_md, sk) ||
+	    off == (int)offsetof(struct sk_reuseport_md, migrating_sk))
+		return size == 8;
+	if (off == (int)offsetof(struct sk_reuseport_md, hash))
+		return size == 4;
+	if (CTX_IN(sk_reuseport_md, eth_protocol, off))
+		return size >= 2 && CTX_NARROW(size);
+	if (CTX_IN(sk_reuseport_md, ip_protocol, off) || CTX_IN(sk_reuseport_md, bind_inany, off) ||
+	    CTX_IN(sk_reuseport_md, len, off))
+		return CTX_NARROW(size);
+	return false;
+}
+
+/* sk_lookup_is_valid_access(): read only; sk (or cookie) whole, the u32
+ * fields narrowly, remote_port as 2 bytes narrowly or 4 whole, and the
+ * zero padding after it narrowly */
+static bool sk_lookup_ctx_ok(int off, int size, bool write)
+{
+	int pad = (int)offsetof(struct bpf_sk_lookup, remote_port) + 2;
+
+	if (write || off < 0 || off >= (int)sizeof(struct bpf_sk_lookup) || off % size)
+		return false;
+	if (off < 8)
+		return size == 8;
+	if (CTX_IN(bpf_sk_lookup, family, off) || CTX_IN(bpf_sk_lookup, protocol, off) ||
+	    CTX_IN(bpf_sk_lookup, remote_ip4, off) || CTX_IN(bpf_sk_lookup, local_ip4, off) ||
+	    CTX_IN(bpf_sk_lookup, remote_ip6, off) || CTX_IN(bpf_sk_lookup, local_ip6, off) ||
+	    CTX_IN(bpf_sk_lookup, local_port, off) || CTX_IN(bpf_sk_lookup, ingress_ifindex, off))
+		return CTX_NARROW(size);
+	if (CTX_IN(bpf_sk_lookup, remote_port, off))
+		return size == 4 || size <= 2;
+	if (off >= pad && off < (int)offsetof(struct bpf_sk_lookup, local_ip4))
+		return size <= 2;
+	return false;
+}
+
+/* a kernel layout, capped by the caller's context size when it is smaller */
+static bool layout_ok(struct verif_env *env, bool ok, int off, int size)
+{
+	return ok && (!env->ctx_size || (uint32_t)(off + size) <= env->ctx_size);
+}
+
 static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 {
 	uint32_t limit;
@@ -823,8 +919,16 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 			return size <= 4;
 		return size == 4;
 	case USERBPF_PROG_TYPE_SK_MSG:
-		limit = 80; /* struct sk_msg_md */
-		break;
+		return layout_ok(env, sk_msg_ctx_ok(off, size, write), off, size);
+	case USERBPF_PROG_TYPE_LWT_IN:
+	case USERBPF_PROG_TYPE_LWT_OUT:
+	case USERBPF_PROG_TYPE_LWT_XMIT:
+	case USERBPF_PROG_TYPE_LWT_SEG6LOCAL:
+		return layout_ok(env, lwt_ctx_ok(off, size, write), off, size);
+	case USERBPF_PROG_TYPE_SK_REUSEPORT:
+		return layout_ok(env, sk_reuseport_ctx_ok(off, size, write), off, size);
+	case USERBPF_PROG_TYPE_SK_LOOKUP:
+		return layout_ok(env, sk_lookup_ctx_ok(off, size, write), off, size);
 	case USERBPF_PROG_TYPE_CGROUP_SYSCTL:
 		if (write) /* file_pos */
 			return size == 4 && off == 4;

@@ -369,3 +369,68 @@ TEST(verifier_table)
 	       "kernel-only rejects %d, userbpf-only rejects %d\n",
 	       st.cases, st.passed, st.k_run, st.k_agree, st.k_only_reject, st.k_only_accept);
 }
+
+/*
+ * Context layouts of sk_msg, lwt_*, sk_reuseport and sk_lookup (the
+ * kernel's *_is_valid_access): every offset of the struct (and a little
+ * past it), every size, read and write.  The expectation is userbpf's
+ * verdict; the kernel is the check, in both directions: no case may be
+ * accepted by one side only.
+ */
+TEST(verifier_ctx_layouts)
+{
+	static const struct {
+		uint32_t type, eat;
+		int end;
+	} types[] = {
+		{ 16, 0, 88 },	{ 10, 0, 200 }, { 11, 0, 200 }, { 12, 0, 200 },
+		{ 19, 0, 200 }, { 21, 39, 64 }, { 30, 36, 80 },
+	};
+	static const uint8_t szc[] = { USERBPF_B, USERBPF_H, USERBPF_W, USERBPF_DW };
+	static const int sizes[] = { 1, 2, 4, 8 };
+	struct vstats st;
+	char why[256];
+	size_t t;
+	int off, k, w, accepted = 0;
+
+	memset(&st, 0, sizeof(st));
+	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+		for (w = 0; w < 2; w++)
+			for (off = 0; off < types[t].end; off++)
+				for (k = 0; k < 4; k++) {
+					struct vcase c = { "ctx layout", { { 0 } }, types[t].type,
+							   { 0 },	 VT_ACCEPT, NULL };
+					int n = 0;
+
+					c.eat = types[t].eat;
+					if (w) {
+						c.insns[n++] = MOV(2, 0);
+						c.insns[n++] =
+							USERBPF_STX_MEM(szc[k], 1, 2, (int16_t)off);
+					} else {
+						c.insns[n++] =
+							USERBPF_LDX_MEM(szc[k], 2, 1, (int16_t)off);
+					}
+					c.insns[n++] = MOV(0, 0);
+					c.insns[n++] = EXIT;
+					{
+						USERBPF_OPTS(userbpf_verifier_opts, o,
+							     .prog_type = c.prog_type,
+							     .expected_attach_type = c.eat);
+
+						c.expect = userbpf_verify(c.insns, (size_t)n, &o) ?
+								   VT_REJECT :
+								   VT_ACCEPT;
+						accepted += c.expect == VT_ACCEPT;
+					}
+					why[0] = 0;
+					if (!vt_run_case(&c, &st, why, sizeof(why)))
+						test_fail(__FILE__, __LINE__,
+							  "type %u %s off %d size %d: %s",
+							  types[t].type, w ? "write" : "read", off,
+							  sizes[k], why);
+				}
+	printf("verifier ctx layouts: %d cases, %d accepted; kernel ran %d, agreed %d, kernel-only rejects %d, userbpf-only rejects %d\n",
+	       st.cases, accepted, st.k_run, st.k_agree, st.k_only_reject, st.k_only_accept);
+	ASSERT_EQ(st.k_only_accept, 0);
+}

@@ -72,6 +72,7 @@ static int syscall_verdict(const struct vcase *c, size_t n, char *log, size_t lo
 	}
 	memset(&a, 0, sizeof(a));
 	a.prog_type = c->prog_type ? c->prog_type : 1;
+	a.expected_attach_type = c->eat;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.insn_cnt = (uint32_t)n;
 	a.license = (uint64_t)(uintptr_t)"GPL";
@@ -140,6 +141,7 @@ static int kernel_verdict(const struct vcase *c, size_t n)
 			insns[i].imm = m;
 		}
 	}
+	o.expected_attach_type = (enum bpf_attach_type)c->eat;
 	fd = bpf_prog_load(c->prog_type ? c->prog_type : 1, NULL, "GPL", insns, n, &o);
 	if (fd >= 0) {
 		close(fd);
@@ -178,7 +180,7 @@ bool vt_run_case(const struct vcase *c, struct vstats *st, char *why, size_t why
 	{
 		USERBPF_OPTS(userbpf_verifier_opts, o, .prog_type = c->prog_type ? c->prog_type : 1,
 			     .gpl = 1, .maps = maps, .map_cnt = 2, .log_level = 1, .log_buf = log,
-			     .log_size = sizeof(log));
+			     .log_size = sizeof(log), .expected_attach_type = c->eat);
 
 		err = userbpf_verify(c->insns, n, &o);
 	}

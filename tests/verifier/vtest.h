@@ -41,6 +41,7 @@ struct vcase {
 	int expect;	    /* VT_ACCEPT / VT_REJECT */
 	const char *errstr; /* fragment of userbpf's log (rejects) */
 	bool kernel_skip;   /* not comparable with the kernel (reason in docs) */
+	uint32_t eat;	    /* expected attach type (sk_lookup, sk_reuseport) */
 };
 
 /* totals of one run, printed by the test */
