@@ -629,6 +629,27 @@ static void narrow_scalar(struct verif_reg *dst, const struct verif_reg *src, in
 		verif_mark_const(dst, sign_ext ? sext(v, size) : v);
 		return;
 	}
+	if (src->type == SCALAR_VALUE && !sign_ext && size < 8) {
+		/* truncate: the low bits' tnum, and the range when the high
+		 * bits do not vary (coerce_reg_to_size) */
+		uint64_t mask = (1ull << (size * 8)) - 1;
+
+		verif_mark_unknown(dst);
+		dst->v.t = tnum_cast(src->v.t, (uint8_t)size);
+		if ((src->v.umin & ~mask) == (src->v.umax & ~mask)) {
+			dst->v.umin = src->v.umin & mask;
+			dst->v.umax = src->v.umax & mask;
+		} else {
+			dst->v.umin = 0;
+			dst->v.umax = mask;
+		}
+		dst->v.smin = (int64_t)dst->v.umin;
+		dst->v.smax = (int64_t)dst->v.umax;
+		verif_scalar_sync(&dst->v);
+		if (!verif_scalar_valid(&dst->v))
+			scalar_of_size(dst, size, false);
+		return;
+	}
 	scalar_of_size(dst, size, sign_ext);
 }
 
@@ -820,6 +841,24 @@ static bool lwt_ctx_ok(int off, int size, bool write)
 	return ub_ctx_access_ok(USERBPF_PROG_TYPE_SCHED_CLS, (uint32_t)off, (uint32_t)size, write);
 }
 
+/* sk_skb_is_valid_access(): no tc_classid, data_meta, tstamp, wire_len,
+ * hwtstamp, mark; writes to tc_index and priority only; the rest as
+ * bpf_skb_is_valid_access (reads as for cgroup_skb, writes as for tc) */
+static bool sk_skb_ctx_ok(int off, int size, bool write)
+{
+	if (off < 0)
+		return false;
+	if (CTX_IN(__sk_buff, tc_classid, off) || CTX_IN(__sk_buff, data_meta, off) ||
+	    CTX_IN(__sk_buff, tstamp, off) || CTX_IN(__sk_buff, wire_len, off) ||
+	    CTX_IN(__sk_buff, hwtstamp, off) || CTX_IN(__sk_buff, mark, off))
+		return false;
+	if (write)
+		return (CTX_IN(__sk_buff, tc_index, off) || CTX_IN(__sk_buff, priority, off)) &&
+		       ub_ctx_access_ok(USERBPF_PROG_TYPE_SCHED_CLS, (uint32_t)off, (uint32_t)size,
+					true);
+	return ub_ctx_access_ok(USERBPF_PROG_TYPE_CGROUP_SKB, (uint32_t)off, (uint32_t)size, false);
+}
+
 /* sk_reuseport_is_valid_access(): read only; data, data_end, sk,
  * migrating_sk whole, hash as 4 bytes, the other u32 fields narrowly
  * (eth_protocol in at least 2 bytes) */
@@ -925,6 +964,8 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 	case USERBPF_PROG_TYPE_LWT_XMIT:
 	case USERBPF_PROG_TYPE_LWT_SEG6LOCAL:
 		return layout_ok(env, lwt_ctx_ok(off, size, write), off, size);
+	case USERBPF_PROG_TYPE_SK_SKB:
+		return layout_ok(env, sk_skb_ctx_ok(off, size, write), off, size);
 	case USERBPF_PROG_TYPE_SK_REUSEPORT:
 		return layout_ok(env, sk_reuseport_ctx_ok(off, size, write), off, size);
 	case USERBPF_PROG_TYPE_SK_LOOKUP:
@@ -2833,9 +2874,11 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 			if ((err = check_reg_read(env, st, insn->src_reg)))
 				return err;
 			/* a spilled unknown scalar stays linked to its register
-			 * (bounds learned on a fill apply to both, as in Linux) */
-			if (insn_size(insn) == 8 && sr->type == SCALAR_VALUE &&
-			    !tnum_is_const(sr->v.t) && !sr->id &&
+			 * (bounds learned on a fill apply to both, as in Linux;
+			 * a narrow spill too when the value fits) */
+			if (sr->type == SCALAR_VALUE && !tnum_is_const(sr->v.t) && !sr->id &&
+			    (insn_size(insn) == 8 ||
+			     sr->v.umax < (1ull << (8 * insn_size(insn)))) &&
 			    reg_of(st, insn->dst_reg)->type == PTR_TO_STACK)
 				sr->id = ++env->id_gen;
 			val = *sr;

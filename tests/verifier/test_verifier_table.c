@@ -232,6 +232,9 @@ static const struct vcase cases[] = {
 	{ "narrow spill of an immediate", { ST(W, 10, -8, 8), LDX(W, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_ACCEPT, NULL },
 	{ "narrow spill of an immediate: too far", { ST(W, 10, -8, 17), LDX(W, 1, 10, -8), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_REJECT, "invalid" },
 	{ "narrow spill, fill of the other half is unknown", { CALL(7), ALUI(AND, 0, 15), STX(W, 10, 0, -8), ST(W, 10, -4, 1), LDX(W, 1, 10, -4), ALUI(AND, 1, 7), MOVR(2, 10), ALUR(ADD, 2, 1), LDX(B, 0, 2, -16), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "narrow spill links the fill to the register (sync on a branch)", { CALL(7), ALU32I(AND, 0, 0x80000000), STX(W, 10, 0, -8), LDX(W, 1, 10, -8), MOV(2, 0), JR(JNE, 1, 2, 3), JR(JEQ, 0, 2, 2), LDX(DW, 0, 9, 0), EXIT, MOV(0, 0), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "narrow fill truncates an 8-byte spill (zero low half)", { CALL(7), ALUI(LSH, 0, 32), STX(DW, 10, 0, -8), LDX(W, 0, 10, -8), JI(JEQ, 0, 0, 1), LDX(DW, 0, 9, 0), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "narrow fill truncates an 8-byte spill (low half varies)", { CALL(7), ALUI(LSH, 0, 31), STX(DW, 10, 0, -8), LDX(W, 0, 10, -8), JI(JEQ, 0, 0, 1), LDX(DW, 0, 9, 0), EXIT }, 0, {0}, VT_REJECT, "R9 !read_ok" },
 
 };
 /* clang-format on */
@@ -371,7 +374,7 @@ TEST(verifier_table)
 }
 
 /*
- * Context layouts of sk_msg, lwt_*, sk_reuseport and sk_lookup (the
+ * Context layouts of sk_msg, lwt_*, sk_reuseport, sk_lookup and sk_skb (the
  * kernel's *_is_valid_access): every offset of the struct (and a little
  * past it), every size, read and write.  The expectation is userbpf's
  * verdict; the kernel is the check, in both directions: no case may be
@@ -384,7 +387,7 @@ TEST(verifier_ctx_layouts)
 		int end;
 	} types[] = {
 		{ 16, 0, 88 },	{ 10, 0, 200 }, { 11, 0, 200 }, { 12, 0, 200 },
-		{ 19, 0, 200 }, { 21, 39, 64 }, { 30, 36, 80 },
+		{ 19, 0, 200 }, { 21, 39, 64 }, { 30, 36, 80 }, { 14, 0, 200 },
 	};
 	static const uint8_t szc[] = { USERBPF_B, USERBPF_H, USERBPF_W, USERBPF_DW };
 	static const int sizes[] = { 1, 2, 4, 8 };
