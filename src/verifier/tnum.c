@@ -447,6 +447,14 @@ static void alu64(struct verif_scalar *d, const struct verif_scalar *s, unsigned
 					r.umin = d->umin << k;
 					r.umax = d->umax << k;
 				}
+				/* <<32 (then s>>32: the compiler's sign extension of
+				 * a subregister): a non-negative 32-bit signed bound
+				 * is the 64-bit one shifted (the kernel's
+				 * scalar_min_max_lsh special case) */
+				if (k == 32 && d->s32max >= 0)
+					r.smax = (int64_t)((uint64_t)(uint32_t)d->s32max << 32);
+				if (k == 32 && d->s32min >= 0)
+					r.smin = (int64_t)((uint64_t)(uint32_t)d->s32min << 32);
 			} else if (op == 0x70) {
 				r.t = tnum_rshift(d->t, k);
 				r.umin = d->umin >> k;

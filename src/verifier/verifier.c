@@ -1432,6 +1432,7 @@ struct call_meta {
 	int func;
 	uint32_t release;
 	int lock_regno;
+	int64_t msize_max; /* the size argument's largest value, -1 */
 };
 
 static const char *const mem_types = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf";
@@ -1508,6 +1509,7 @@ static int check_size_arg(struct verif_env *env, struct verif_state *st, int reg
 		return ERR_ACCES(
 			"R%d unbounded memory access, use 'var &= const' or 'if (var < const)'\n",
 			regno);
+	meta->msize_max = (int64_t)reg->v.umax;
 	if (meta->mem_regno < 0)
 		return 0;
 	if (meta->mem_null) {
@@ -1805,7 +1807,9 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 	bool const_key;
 	const struct userbpf_insn *insn = &env->insns[idx];
 	const struct userbpf_helper *h = find_helper(env, insn->imm);
-	struct call_meta meta = { .map = -1, .mem_regno = -1, .func = -1, .lock_regno = -1 };
+	struct call_meta meta = {
+		.map = -1, .mem_regno = -1, .func = -1, .lock_regno = -1, .msize_max = -1
+	};
 	struct verif_frame *f = cur_frame(st);
 	struct verif_reg *r0;
 	int i, err;
@@ -1948,6 +1952,17 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		verif_mark_unknown(r0);
 		if (h->id == 158) /* bpf_get_current_task_btf: a trusted task_struct */
 			r0->flags |= SCALAR_BTF_PTR;
+		/* bytes written, at most the size argument, or -errno
+		 * (do_refine_retval_range: get_stack, get_task_stack,
+		 * probe_read{,_kernel,_user}_str) */
+		if ((h->id == 67 || h->id == 141 || h->id == 45 || h->id == 114 || h->id == 115) &&
+		    meta.msize_max >= 0 && meta.msize_max <= INT32_MAX) {
+			r0->v.smin = -4095;
+			r0->v.smax = meta.msize_max;
+			r0->v.s32min = -4095;
+			r0->v.s32max = (int32_t)meta.msize_max;
+			verif_scalar_sync(&r0->v);
+		}
 		break;
 	}
 	*next = idx + 1;
