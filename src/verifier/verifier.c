@@ -299,6 +299,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 				mark_all_precise(cur->parent);
 				return;
 			}
+			bt.regs &= 0x3ff; /* r10 (a jump's operand) is never a scalar */
 		}
 		skip_first = false;
 		st = st->parent;
