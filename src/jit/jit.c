@@ -173,6 +173,28 @@ static unsigned plan_direct(const struct userbpf_prog *prog, const uint8_t *is_e
 	return planned;
 }
 
+bool jit_bmi2_off;
+
+/* Jump targets and function entries: where straight-line code is entered. */
+static void find_targets(const struct userbpf_prog *prog, const uint8_t *is_entry, uint8_t *target)
+{
+	size_t n = prog->insn_cnt, pc;
+
+	for (pc = 0; pc < n; pc++) {
+		const struct vm_insn *in = &prog->code[pc];
+		uint16_t fl;
+
+		target[pc] |= is_entry[pc];
+		if (in->op == ISA_INVALID)
+			continue;
+		fl = isa_table[in->op].flags;
+		if (fl & F_JMP)
+			target[pc + 1 + (size_t)(int64_t)in->off] = 1;
+		else if ((fl & F_JMPL) && !(fl & F_CALL))
+			target[pc + 1 + (size_t)(int64_t)(int32_t)in->imm] = 1;
+	}
+}
+
 /*
  * Compile prog: passes until addrs[] and the length stop changing (at most
  * JIT_MAX_PASSES).  The first pass only measures; later passes write into
@@ -188,6 +210,7 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	uint32_t *prev = NULL;
 	uint8_t *tmp = NULL;
 	struct jit_direct *dir = NULL;
+	uint8_t *target = NULL;
 	struct jit_ctx c;
 	size_t n = prog->insn_cnt, pass, len = 0;
 	enum jit_error err = JIT_E_NOMEM;
@@ -202,7 +225,14 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	if (!img->addrs || !img->is_entry || !prev)
 		goto fail;
 	find_entries(prog, img->is_entry);
+	target = ub_calloc(n + 1, 1);
+	if (!target)
+		goto fail;
+	find_targets(prog, img->is_entry, target);
 	c.prog = prog;
+	c.target = target;
+	c.facts = prog->verified ? prog->facts : NULL;
+	c.bmi2 = !jit_bmi2_off && jit_arch_has_bmi2();
 	if (!prog->jit_blind) {
 		dir = ub_calloc(n, sizeof(*dir));
 		if (!dir)
@@ -250,6 +280,9 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 		}
 	}
 	img->passes = (unsigned)pass + 1;
+	img->opt_div = c.opt_div;
+	img->opt_zext = c.opt_zext;
+	img->opt_branch = c.opt_branch;
 	err = JIT_E_SIZE_CHANGED;
 	if (c.len != len || c.overflow)
 		goto fail; /* the final pass must match the converged layout */
@@ -270,12 +303,14 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	ub_free(prev);
 	ub_free(tmp);
 	ub_free(dir);
+	ub_free(target);
 	*why = JIT_OK;
 	return img;
 fail:
 	ub_free(prev);
 	ub_free(tmp);
 	ub_free(dir);
+	ub_free(target);
 	image_free(img);
 	*why = err;
 	return NULL;

@@ -51,6 +51,9 @@ struct jit_image {
 	unsigned passes;
 	bool blinded;		 /* compiled with constant blinding */
 	unsigned direct_lookups; /* map lookups done without the helper */
+	/* verifier facts used (struct jit_ctx): divisions without fix-ups,
+	 * zero-extensions dropped, conditional jumps resolved */
+	unsigned opt_div, opt_zext, opt_branch;
 };
 
 /*
@@ -88,6 +91,18 @@ struct jit_ctx {
 	 */
 	uint64_t blind_seed;
 	const struct jit_direct *direct; /* insn_cnt entries, or NULL */
+	/*
+	 * Verifier facts per instruction (VM_FACT_*, vm_int.h), or NULL
+	 * (unverified program): fix-ups that cannot trigger are left out.
+	 */
+	const uint8_t *facts;
+	const uint8_t *target; /* insn_cnt + 1: a jump lands on or a function starts at */
+	bool bmi2;	       /* shlx/shrx/sarx available */
+	bool skip_next;	       /* the next insn's work was done with this one's */
+	int flags_reg;	       /* x86 register ZF/SF describe after the last insn, -1 */
+	bool flags_w;	       /* ...in 64-bit width */
+	/* counters (tests): fix-ups dropped thanks to facts */
+	unsigned opt_div, opt_zext, opt_branch;
 	enum jit_error err;
 };
 
@@ -104,6 +119,12 @@ static inline uint64_t jit_blind_rnd(uint64_t seed, size_t pc)
 
 /* Back end: emit the whole image once.  Returns JIT_OK or an error. */
 enum jit_error jit_arch_emit(struct jit_ctx *ctx);
+
+/* Back end: machine features the code may use (checked once, cpuid). */
+bool jit_arch_has_bmi2(void);
+
+/* Tests: compile as for a machine without BMI2 (shifts through cl). */
+extern bool jit_bmi2_off;
 
 /* Run-time support called from native code (jit.c). */
 uint64_t jit_tail_call(struct userbpf_run *run, uint64_t ctx);

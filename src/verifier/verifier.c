@@ -19,6 +19,7 @@
 #include "util/ubc.h"
 
 #include "verifier_int.h"
+#include "insn_facts.h"
 #include "progs/progs_int.h"
 #include "util/alloc.h"
 
@@ -2555,6 +2556,7 @@ static int do_check(struct verif_env *env)
 		}
 		if (env->log_level >= 1)
 			log_insn(env, idx);
+		verif_insn_facts_record(env, st, idx); /* for the JIT (insn_facts.c) */
 		err = step(env, st, idx, &next);
 		if (err)
 			return err;
