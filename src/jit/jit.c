@@ -196,13 +196,47 @@ static void find_targets(const struct userbpf_prog *prog, const uint8_t *is_entr
 }
 
 /*
- * Compile prog: passes until addrs[] and the length stop changing (at most
- * JIT_MAX_PASSES).  The first pass only measures; later passes write into
- * a heap buffer of the first pass's size, so the pass that confirms the
- * layout (same length, same addrs[] as the pass before, hence every
- * forward jump resolved against final addresses) is the final image,
- * copied into fresh write-xor-execute memory and sealed.  Returns the
- * image or NULL with *why set.
+ * Passes that only measure before the one that writes: the first with
+ * every forward jump long, the next with the first's distances.
+ */
+#define JIT_SIZING_PASSES 2
+
+/*
+ * The writing pass's forward displacements, from its own final layout.
+ * False when a short form no longer fits (code only shrinks from pass to
+ * pass, so it cannot happen; the driver then writes once more).
+ */
+static bool patch_fixups(const struct jit_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->fixup_cnt; i++) {
+		const struct jit_fixup *f = &c->fixups[i];
+		int64_t t = (int64_t)c->addrs[f->target] - (f->call ? c->prologue_len : 0);
+		int64_t rel = t - ((int64_t)f->at + f->size);
+
+		if (f->size == 1) {
+			if (rel < -128 || rel > 127)
+				return false;
+			c->buf[f->at] = (uint8_t)(int8_t)rel;
+		} else {
+			uint32_t v = (uint32_t)(int32_t)rel;
+
+			memcpy(c->buf + f->at, &v, 4);
+		}
+	}
+	return true;
+}
+
+/*
+ * Compile prog: JIT_SIZING_PASSES passes that only measure (or fewer, when
+ * the layout stops changing), then one that writes into a heap buffer of
+ * the last measured size and records every displacement it computed from
+ * an estimate; those are patched from its final layout.  Sizes only
+ * shrink from pass to pass, so the estimates bound the real distances and
+ * the image is exact without re-emitting it until nothing moves.  The
+ * image is copied into fresh write-xor-execute memory and sealed.
+ * Returns it, or NULL with *why set.
  */
 static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error *why)
 {
@@ -211,6 +245,7 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	uint8_t *tmp = NULL;
 	struct jit_direct *dir = NULL;
 	uint8_t *target = NULL;
+	struct jit_fixup *fix = NULL;
 	struct jit_ctx c;
 	size_t n = prog->insn_cnt, pass, len = 0;
 	enum jit_error err = JIT_E_NOMEM;
@@ -248,6 +283,9 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	}
 	c.addrs = img->addrs;
 	c.is_entry = img->is_entry;
+	fix = ub_calloc(n, sizeof(*fix));
+	if (!fix)
+		goto fail;
 	/* Pessimistic start: every forward jump first takes its long form. */
 	for (pass = 0; pass <= n; pass++)
 		img->addrs[pass] = (uint32_t)(pass * 64 + 4096);
@@ -256,36 +294,46 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 			err = JIT_E_NO_CONVERGENCE;
 			goto fail;
 		}
-		memcpy(prev, img->addrs, (n + 1) * sizeof(*prev));
+		if (pass)
+			memcpy(prev, img->addrs, (n + 1) * sizeof(*prev));
+		c.prev = pass ? prev : NULL;
+		c.fixups = c.buf ? fix : NULL;
 		err = jit_arch_emit(&c);
 		if (err == JIT_E_OVERFLOW) {
-			/* grew past the first pass: measure only from now on */
+			/* grew past the measured size: measure again */
 			c.buf = NULL;
 			c.cap = 0;
 			err = JIT_OK;
+			len = 0;
+			continue;
 		}
 		if (err)
 			goto fail;
-		if (pass && c.len == len && c.buf &&
-		    !memcmp(prev, img->addrs, (n + 1) * sizeof(*prev)))
-			break;
-		len = c.len;
-		if (!tmp) {
+		if (c.buf) {
+			if (patch_fixups(&c))
+				break;
+			continue; /* not reached while sizes only shrink */
+		}
+		if (pass + 1 >= JIT_SIZING_PASSES ||
+		    (pass && c.len == len && !memcmp(prev, img->addrs, (n + 1) * sizeof(*prev)))) {
 			err = JIT_E_NOMEM;
-			tmp = ub_alloc(len);
+			ub_free(tmp);
+			tmp = ub_alloc(c.len);
 			if (!tmp)
 				goto fail;
 			c.buf = tmp;
-			c.cap = len;
+			c.cap = c.len;
 		}
+		len = c.len;
 	}
+	len = c.len;
 	img->passes = (unsigned)pass + 1;
 	img->opt_div = c.opt_div;
 	img->opt_zext = c.opt_zext;
 	img->opt_branch = c.opt_branch;
 	err = JIT_E_SIZE_CHANGED;
-	if (c.len != len || c.overflow)
-		goto fail; /* the final pass must match the converged layout */
+	if (c.overflow)
+		goto fail;
 	err = JIT_E_NOMEM;
 	img->map_size = page_round(len);
 	img->code = ub_exec_alloc(img->map_size);
@@ -304,6 +352,7 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	ub_free(tmp);
 	ub_free(dir);
 	ub_free(target);
+	ub_free(fix);
 	*why = JIT_OK;
 	return img;
 fail:
@@ -311,6 +360,7 @@ fail:
 	ub_free(tmp);
 	ub_free(dir);
 	ub_free(target);
+	ub_free(fix);
 	image_free(img);
 	*why = err;
 	return NULL;

@@ -71,6 +71,19 @@ struct jit_direct {
 	const void *ptr; /* CALL: the function; ARRAY: the first value */
 };
 
+/*
+ * A displacement of the writing pass that was computed from the previous
+ * pass's layout (a forward jump or local call): rewritten from the final
+ * addrs[] after the pass (jit.c).  Code only shrinks from pass to pass,
+ * so a short form chosen from the estimate still fits.
+ */
+struct jit_fixup {
+	uint32_t at;	 /* offset of the displacement in the image */
+	uint32_t target; /* BPF insn it refers to */
+	uint8_t size;	 /* 1 or 4 bytes, relative to at + size */
+	bool call;	 /* local call: to the target's prologue */
+};
+
 /* One emission pass: the back end writes here (buf NULL: sizing only). */
 struct jit_ctx {
 	const struct userbpf_prog *prog;
@@ -78,7 +91,10 @@ struct jit_ctx {
 	size_t cap;
 	size_t len;
 	bool overflow;
-	uint32_t *addrs; /* read: previous pass; written: this pass */
+	uint32_t *addrs;	  /* read: previous pass; written: this pass */
+	const uint32_t *prev;	  /* the previous pass's addrs (NULL in the first) */
+	struct jit_fixup *fixups; /* writing pass: insn_cnt entries */
+	size_t fixup_cnt;
 	const uint8_t *is_entry;
 	uint32_t prologue_len; /* out */
 	uint32_t body_start;   /* out */

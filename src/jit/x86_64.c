@@ -107,15 +107,17 @@ struct stubs {
 
 /* ==== Byte emission (bounded) ==== */
 
-static void emit(struct jit_ctx *c, const void *bytes, size_t n)
+/* Inlined everywhere: n is a constant at almost every call (one store). */
+static inline __attribute__((always_inline)) void emit(struct jit_ctx *c, const void *bytes,
+						       size_t n)
 {
 	if (c->buf) {
-		if (n > c->cap || c->len > c->cap - n) {
+		if (__builtin_expect(n > c->cap || c->len > c->cap - n, 0)) {
 			c->overflow = true;
 			c->len += n;
 			return;
 		}
-		memcpy(c->buf + c->len, bytes, n);
+		__builtin_memcpy(c->buf + c->len, bytes, n);
 	}
 	c->len += n;
 }
@@ -312,6 +314,23 @@ static void emit_jump(struct jit_ctx *c, int cc, int64_t target, bool allow_shor
 	emit4(c, (uint32_t)(int32_t)rel);
 }
 
+/*
+ * A forward displacement computed from an estimate (struct jit_fixup):
+ * patched with the final address once the writing pass is done.
+ */
+static void note_fixup(struct jit_ctx *c, size_t target, unsigned size, bool call)
+{
+	struct jit_fixup *f;
+
+	if (!c->buf || !c->fixups)
+		return;
+	f = &c->fixups[c->fixup_cnt++];
+	f->at = (uint32_t)(c->len - size);
+	f->size = (uint8_t)size;
+	f->call = call;
+	f->target = (uint32_t)target;
+}
+
 /* Forward short jump over `skip` bytes (local labels inside one insn). */
 static void emit_jump_over(struct jit_ctx *c, int cc, size_t skip)
 {
@@ -473,7 +492,28 @@ static void emit_trampoline(struct jit_ctx *c, struct stubs *s)
 /* Where a jump of insn pc with delta off lands (previous pass for forward ones). */
 static int64_t jump_target(const struct jit_ctx *c, size_t pc, int32_t off)
 {
-	return c->addrs[pc + 1 + (int64_t)off];
+	size_t t = pc + 1 + (size_t)(int64_t)off;
+
+	/*
+	 * Forward, after the first pass: the previous pass's distance from
+	 * pc, placed at pc's address in this pass.  Code only shrinks from
+	 * pass to pass, so that bounds the final distance (a jump never
+	 * takes the short form wrongly) and is much tighter than the target's
+	 * old address; at convergence it is the exact address.
+	 */
+	if (t > pc && c->prev)
+		return (int64_t)c->addrs[t] - c->prev[pc] + c->addrs[pc];
+	return c->addrs[t];
+}
+
+/* The jump of BPF insn pc (delta off), recorded for patching when forward. */
+static void emit_bpf_jump(struct jit_ctx *c, int cc, size_t pc, int32_t off)
+{
+	size_t t = pc + 1 + (size_t)(int64_t)off, start = c->len;
+
+	emit_jump(c, cc, jump_target(c, pc, off), true);
+	if (t > pc)
+		note_fixup(c, t, c->len - start == 2 ? 1 : 4, false);
 }
 
 /*
@@ -931,8 +971,8 @@ alu:
 			return true;			  /* falls through either way */
 		emit_blind_const(c, pc, jmp64, TMP, imm); /* r10 = imm */
 		emit_rr(c, jmp64, op == ISA_JSET_IMM || op == ISA_JSET32_IMM ? 0x85 : 0x39, TMP,
-			d);						     /* cmp/test dst, r10 */
-		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
+			d);				   /* cmp/test dst, r10 */
+		emit_bpf_jump(c, jcc_of[op], pc, in->off); /* jcc target */
 		return true;
 	case ISA_STB:
 	case ISA_STH:
@@ -1030,7 +1070,7 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 		/* the verifier proved the outcome: no compare */
 		c->opt_branch++;
 		if ((f & VM_FACT_JMP_ALWAYS) && in->off)
-			emit_jump(c, -1, jump_target(c, pc, in->off), true); /* jmp target */
+			emit_bpf_jump(c, -1, pc, in->off); /* jmp target */
 		return true;
 	}
 	if (c->blind_seed && emit_blinded(c, st, pc))
@@ -1218,7 +1258,7 @@ alu_flags:
 	case ISA_JA:
 	case ISA_JA32:
 		if (in->off != 0)
-			emit_jump(c, -1, jump_target(c, pc, in->off), true); /* jmp target */
+			emit_bpf_jump(c, -1, pc, in->off); /* jmp target */
 		break;
 	case ISA_JEQ_IMM:
 	case ISA_JNE_IMM:
@@ -1247,14 +1287,14 @@ alu_flags:
 		    (op == ISA_JEQ_IMM || op == ISA_JNE_IMM || op == ISA_JEQ32_IMM ||
 		     op == ISA_JNE32_IMM)) {
 			/* the ALU instruction before set ZF from dst: no test */
-			emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true);
+			emit_bpf_jump(c, jcc_of[op], pc, in->off);
 			break;
 		}
 		if (imm == 0)
 			emit_rr(c, w, 0x85, d, d); /* test dst, dst */
 		else
-			emit_alu_imm(c, w, 7, d, imm);			     /* cmp dst, imm */
-		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
+			emit_alu_imm(c, w, 7, d, imm);	   /* cmp dst, imm */
+		emit_bpf_jump(c, jcc_of[op], pc, in->off); /* jcc target */
 		break;
 	case ISA_JSET_IMM:
 	case ISA_JSET32_IMM:
@@ -1264,7 +1304,7 @@ alu_flags:
 		emit_op(c, 0, w, 0, d, false, (const uint8_t[]){ 0xf7 }, 1);
 		emit_modrm_rr(c, 0, d); /* test dst, imm32 */
 		emit4(c, (uint32_t)imm);
-		emit_jump(c, CC_NE, jump_target(c, pc, in->off), true); /* jnz target */
+		emit_bpf_jump(c, CC_NE, pc, in->off); /* jnz target */
 		break;
 	case ISA_JEQ_REG:
 	case ISA_JNE_REG:
@@ -1293,7 +1333,7 @@ alu_flags:
 			break;
 		emit_rr(c, w, op == ISA_JSET_REG || op == ISA_JSET32_REG ? 0x85 : 0x39, s, d);
 		/* cmp/test dst, src */
-		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
+		emit_bpf_jump(c, jcc_of[op], pc, in->off); /* jcc target */
 		break;
 
 	/* ==== Calls and exit ==== */
@@ -1346,6 +1386,8 @@ alu_flags:
 
 			emit1(c, 0xe8); /* call fn */
 			emit4(c, (uint32_t)(int32_t)rel);
+			if (target > pc)
+				note_fixup(c, target, 4, true);
 		}
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0xff }, 1, 1, RUNREG,
 			 RUN_OFF(jit_depth)); /* dec dword [r12+depth] */
@@ -1471,6 +1513,7 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 	size_t pc, start;
 
 	c->len = 0;
+	c->fixup_cnt = 0;
 	c->overflow = false;
 	c->tramp_off = 0;
 	c->skip_next = false;
