@@ -386,8 +386,15 @@ static int prog_compile(struct userbpf_prog *prog)
 		return __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE);
 	}
 	if (!__atomic_compare_exchange_n(&prog->jit, &expected, img, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
+					 __ATOMIC_ACQUIRE)) {
 		image_free(img);
+		img = expected; /* the image that won */
+	}
+	/* for the run entry (userbpf_prog__run): published by jit_state */
+	__atomic_store_n(&prog->jit_tramp, img->tramp, __ATOMIC_RELAXED);
+	__atomic_store_n(&prog->jit_entry,
+			 (const void *)(img->code + img->addrs[0] - img->prologue_len),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&prog->jit_state, 1, __ATOMIC_RELEASE);
 	return 1;
 }
@@ -414,13 +421,6 @@ void jit_prog_free(struct userbpf_prog *prog)
 	prog->jit = NULL;
 }
 
-/*
- * Native frames of one entry lie below the caller's frame: the trampoline
- * and at most USERBPF_MAX_CALL_FRAMES BPF frames of 576 bytes.  That
- * window is the run's own stack memory for userbpf_run__read.
- */
-#define JIT_STACK_WINDOW (USERBPF_MAX_CALL_FRAMES * 576 + 256)
-
 static int enter(struct userbpf_run *run, const struct jit_image *img, size_t entry,
 		 const uint64_t args[5], uint64_t *ret)
 {
@@ -435,7 +435,7 @@ int jit_run(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint6
 	uint32_t saved_depth = run->jit_depth;
 	int err;
 
-	r->lo = top - JIT_STACK_WINDOW;
+	r->lo = top - VM_JIT_STACK_WINDOW;
 	r->hi = top;
 	r->writable = true;
 	run->jit = true;

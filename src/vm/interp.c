@@ -457,7 +457,13 @@ static int run_native(const struct userbpf_prog *prog, struct userbpf_run_opts *
 		if (enter)
 			enter();
 	}
-	err = jit_run(&run, 0, args, &r0);
+	/* jit_run() for slot 0: the native frames are the run's stack */
+	run.inline_regions[0].hi = (uintptr_t)__builtin_frame_address(0);
+	run.inline_regions[0].lo = run.inline_regions[0].hi - VM_JIT_STACK_WINDOW;
+	run.inline_regions[0].writable = true;
+	run.jit = true;
+	err = __atomic_load_n(&prog->jit_tramp, __ATOMIC_RELAXED)(
+		args, &run, &r0, __atomic_load_n(&prog->jit_entry, __ATOMIC_RELAXED));
 	if (unlikely(run.held_cnt)) {
 		int herr = release_held(&run, err != 0);
 

@@ -68,7 +68,11 @@ struct userbpf_prog {
 	uint8_t *facts;
 	/* JIT (src/jit): native image, compiled lazily at the first unchecked run */
 	struct jit_image *jit;
-	int jit_state;	/* 0 not tried, 1 compiled, -reason: failed (interpreter) */
+	int jit_state; /* 0 not tried, 1 compiled, -reason: failed (interpreter) */
+	/* with jit_state 1: the image's trampoline and slot 0's native entry */
+	int (*jit_tramp)(const uint64_t args[5], struct userbpf_run *run, uint64_t *ret,
+			 const void *target);
+	const void *jit_entry;
 	uint8_t engine; /* enum userbpf_engine */
 	bool jit_blind; /* JIT with constant blinding (userbpf/jit.h) */
 	void (*on_free)(void *data);
@@ -281,6 +285,12 @@ void vm_del_region(struct userbpf_run *run, const void *addr);
  *   jit_prog_free: release the image (program destruction).
  */
 bool jit_prog_ready(struct userbpf_prog *prog);
+/*
+ * Native frames of one entry lie below the caller's frame: the trampoline
+ * and at most USERBPF_MAX_CALL_FRAMES BPF frames of 576 bytes.  That
+ * window is the run's own stack memory for userbpf_run__read.
+ */
+#define VM_JIT_STACK_WINDOW (USERBPF_MAX_CALL_FRAMES * 576 + 256)
 bool jit_entry_ok(const struct userbpf_prog *prog, size_t entry);
 int jit_run(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret);
 void jit_prog_free(struct userbpf_prog *prog);
