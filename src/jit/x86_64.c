@@ -28,6 +28,19 @@
  *	[rbp - 520]  r1 at the last helper call (ctx of a tail call)
  *	[rbp - 560]  saved rbx, r13, r14, r15 (rsp, 16-byte aligned)
  *
+ * ==== Beyond one-to-one (each tested in tests/jit/test_jit_opt.c) ====
+ *
+ * With the verifier's facts (struct jit_ctx.facts, VM_FACT_*): division
+ * and modulo by a register without the 0 and -1 fix-ups the facts rule
+ * out; "w = w", LE32 and "r <<= 32; r >>= 32" (s>>= 32) without code when
+ * the upper half is already zero; conditional jumps the verifier decided
+ * become a jmp or nothing.  Always: shifts by a register other than r4
+ * use BMI2 shlx/shrx/sarx when cpuid has them (no rcx shuffle, no
+ * zero-extension after a 32-bit one); "mov dst, src; add dst, imm" is one
+ * lea; a compare of dst with 0 (==, !=) right after an add/sub/and/or/xor
+ * of dst in the same width uses that instruction's ZF.  Pairs never span
+ * a jump target (struct jit_ctx.target).
+ *
  * Native code is entered only through the trampoline at offset 0
  * (jit_image.tramp), which saves the C callee-saved registers, loads r1-r5
  * and r12, and records its stack pointer in run->jit_sp so that an error

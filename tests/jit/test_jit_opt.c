@@ -331,3 +331,42 @@ TEST(jit_lea_and_flag_reuse)
 	ASSERT_TRUE(same_results(p));
 	userbpf_prog__free(p);
 }
+
+/*
+ * The run entry of compiled programs (userbpf_prog__run -> run_native):
+ * the map layer's hooks only for programs that load a map or call a
+ * helper; arguments, r0 and errors as on the interpreter.
+ */
+TEST(jit_run_entry_hooks_and_arguments)
+{
+	static const char *const no_hooks = "r0 = r1\nr0 += r2\nr0 += r5\nexit\n";
+	static const char *const helper = "call 5\nr0 = 1\nexit\n"; /* ktime_get_ns */
+	const uint64_t args[5] = { 1000, 200, 30, 4, 5 };
+	struct userbpf_prog *a = build(no_hooks, false), *b = build(helper, false);
+	uint64_t ri = 0, rj = 0;
+	int n;
+
+	SKIP_WITHOUT_JIT();
+	ASSERT_TRUE(a && b);
+	ASSERT_TRUE(!a->run_hooks);
+	ASSERT_TRUE(b->run_hooks);
+	for (n = 0; n <= 5; n++) {
+		USERBPF_OPTS(userbpf_run_opts, oi, .args = args, .arg_cnt = (size_t)n,
+			     .flags = USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER);
+		USERBPF_OPTS(userbpf_run_opts, oj, .args = args, .arg_cnt = (size_t)n,
+			     .flags = USERBPF_RUN_UNCHECKED);
+
+		ASSERT_EQ(userbpf_prog__run(a, &oi, &ri), 0);
+		ASSERT_EQ(userbpf_prog__run(a, &oj, &rj), 0);
+		ASSERT_EQ(ri, rj);
+	}
+	ASSERT_EQ(rj, 1205); /* r1 + r2 + r5 */
+	{
+		USERBPF_OPTS(userbpf_run_opts, o, .flags = USERBPF_RUN_UNCHECKED);
+
+		ASSERT_EQ(userbpf_prog__run(b, &o, &rj), 0);
+		ASSERT_EQ(rj, 1);
+	}
+	userbpf_prog__free(a);
+	userbpf_prog__free(b);
+}
