@@ -444,10 +444,10 @@ static int run_native(const struct userbpf_prog *prog, struct userbpf_run_opts *
 	run.regions = run.inline_regions;
 	run.region_cap = VM_INLINE_REGIONS;
 	args[0] = (uint64_t)(uintptr_t)opts->ctx;
+	args[1] = args[2] = args[3] = args[4] = 0; /* r2-r5 start at 0, as interpreted */
 	if (unlikely(opts->arg_cnt)) {
 		size_t i;
 
-		args[1] = args[2] = args[3] = args[4] = 0;
 		for (i = 0; i < opts->arg_cnt; i++)
 			args[i] = opts->args[i];
 	}
