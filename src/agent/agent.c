@@ -464,14 +464,6 @@ __attribute__((constructor)) static void agent_start(void)
 			fail("cannot attach %s: %s", userbpf_program__name(p),
 			     err[0] ? err : strerror(errno));
 		link_cnt++;
-		if (follow && (strstr(sec, "syscalls/") || strstr(sec, "sys_enter") ||
-			       strstr(sec, "sys_exit"))) {
-			static const char w[] = "syscall tracepoints do not follow exec: an exec'd "
-						"image dies of SIGSYS if its loader makes a traced "
-						"syscall (docs/probes.md)";
-
-			send_msg(TRACE_MSG_WARN, w, sizeof(w) - 1, NULL, 0);
-		}
 	}
 	free(progs);
 	while ((m = userbpf_object__next_map(obj, m))) {

@@ -18,11 +18,13 @@
  * restart_syscall) are never trapped: attaching to them fails with
  * EOPNOTSUPP, and raw sys_enter/sys_exit do not see them.
  *
+ * The filter traps only syscalls made from the code of the files mapped
+ * when it is installed (install_filter says why: it survives exec).
+ *
  * Limits: a seccomp filter cannot be removed, so after the last detach the
  * traced numbers still trap (the handler then only makes the syscall);
- * the filter survives exec (a new image that makes a traced syscall
- * without the agent dies of SIGSYS); it needs no_new_privs, which this
- * sets.  Programs run with USERBPF_RUN_HOST_READ.
+ * it needs no_new_privs, which this sets.  Programs run with
+ * USERBPF_RUN_HOST_READ.
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -239,15 +241,81 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 	errno = saved_errno;
 }
 
-/* Install a filter trapping nr (or every trappable number when nr < 0). */
+/* ==== Where traps apply: the code of the process's files ==== */
+
+#define SC_MAX_RANGES 48
+struct sc_range {
+	uint64_t lo, hi; /* [lo, hi), within one 4 GiB block */
+};
+
+/*
+ * The executable mappings of files (the main image, ld.so, libc and the
+ * other libraries) except the one holding the gate (the library or agent
+ * this code is in: its syscalls, the trampolines' and the handler's, are
+ * never trapped).  Ranges are split at 4 GiB boundaries (the filter
+ * compares the two halves of the address).  The number of ranges, or
+ * -errno.
+ */
+static int code_ranges(struct sc_range *r, int max)
+{
+	uint64_t gate = (uint64_t)(uintptr_t)probe_sc_gate;
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512], perms[8];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+		int path_at = 0;
+
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &lo, &hi, perms, &path_at) < 3 ||
+		    perms[2] != 'x' || !path_at || line[path_at] != '/' ||
+		    (gate >= lo && gate < hi))
+			continue;
+		while (lo < hi) {
+			uint64_t end = ((lo >> 32) + 1) << 32;
+
+			if (end > hi)
+				end = hi;
+			if (n && r[n - 1].hi == lo && (r[n - 1].lo >> 32) == (lo >> 32)) {
+				r[n - 1].hi = end;
+			} else {
+				if (n == max) {
+					fclose(f);
+					return -E2BIG;
+				}
+				r[n].lo = lo;
+				r[n].hi = end;
+				n++;
+			}
+			lo = end;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Install a filter trapping nr (or every trappable number when nr < 0)
+ * when it is made from the code of the files mapped now (code_ranges).
+ *
+ * Why only there: the filter cannot be removed and survives exec.  A new
+ * image's dynamic loader, mapped at an address of its own choosing, makes
+ * its syscalls before the agent (and its SIGSYS handler) is back: trapped,
+ * they would kill it (status 159).  Its code is not at the old image's
+ * addresses (ASLR; docs/probes.md has the limits), so its syscalls pass.
+ * Code the process maps later (dlopen) is not trapped either; syscall
+ * sites rewritten into trampolines (syscall_sites_x86_64.c) are seen
+ * wherever their library lies.
+ */
 static int install_filter(int nr, char *err, size_t err_sz)
 {
-	uint64_t lo = (uint64_t)(uintptr_t)probe_sc_gate;
-	uint64_t hi = (uint64_t)(uintptr_t)probe_sc_gate_end + 1;
 	static bool handler_set;
-	struct sock_filter f[64];
+	struct sc_range r[SC_MAX_RANGES];
+	struct sock_filter f[64 + 7 * SC_MAX_RANGES];
 	struct sock_fprog prog;
-	int n = 0, k;
+	int n = 0, k, nr_ranges;
 	static const int never[] = {
 		SYS_rt_sigreturn, SYS_clone,	       SYS_fork,	   SYS_vfork,
 		SYS_execve,	  SYS_execveat,	       SYS_rt_sigprocmask, SYS_rt_sigsuspend,
@@ -258,9 +326,11 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	};
 	const int nnever = (int)(sizeof(never) / sizeof(never[0]));
 
-	if ((lo >> 32) != (hi >> 32)) {
-		snprintf(err, err_sz, "the syscall gate straddles a 4 GiB boundary");
-		return -EOPNOTSUPP;
+	nr_ranges = code_ranges(r, SC_MAX_RANGES);
+	if (nr_ranges < 0) {
+		snprintf(err, err_sz, "cannot read the process's mappings: %s",
+			 strerror(-nr_ranges));
+		return nr_ranges;
 	}
 	if (!handler_set) {
 		struct sigaction sa;
@@ -278,25 +348,28 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
 	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	/* from the gate: allow */
-	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4);
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 4);
-	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
-	JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 2);
-	JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 1, 0);
-	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	if (nr >= 0) {
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1);
-		STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 1, 0);
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	} else {
 		for (k = 0; k < nnever; k++) /* ALLOW is nnever - k jumps ahead */
 			JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)never[k], (uint8_t)(nnever - k),
 			     0);
-		STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+		JUMP(BPF_JMP | BPF_JA, 1, 0, 0);
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
+	/* trap when the address is in one of the ranges */
+	for (k = 0; k < nr_ranges; k++) {
+		STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, instruction_pointer) + 4);
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(r[k].lo >> 32), 0, 4);
+		STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
+		JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)r[k].lo, 0, 2);
+		JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)(r[k].hi - 1), 1, 0);
+		STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+	}
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 #undef STMT
 #undef JUMP
 	prog.len = (unsigned short)n;

@@ -7,6 +7,8 @@
  * runs in a forked child and reports its map values through a pipe.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -148,4 +150,80 @@ TEST(syscall_tp_errors)
 	ASSERT_STREQ(err, "syscall 59 cannot be traced in process");
 	userbpf_prog__put(p);
 	userbpf_map__put(m);
+}
+
+/* fork + execv(path, argv) in the calling process; the child's status. */
+static int spawn_wait(const char *path, char *const argv[])
+{
+	pid_t c = fork();
+	int st = -1;
+
+	if (c == 0) {
+		execv(path, argv);
+		_exit(126);
+	}
+	if (c < 0 || waitpid(c, &st, 0) != c)
+		return -1;
+	return st;
+}
+
+/*
+ * Child side of syscall_tp_exec_survives: every syscall traced (raw
+ * sys_enter and sys_exit_openat), then fork + exec of /bin/true and of a
+ * dynamic program of ours.  The new images run without the handler (the
+ * filter stays): before the filter kept to the code of the files mapped at
+ * attach time, their loader died of SIGSYS (status 159).  Reports the two
+ * statuses and the openat count of this image (the exec'd images' opens
+ * are not ours to see).
+ */
+static void exec_child(int fd)
+{
+	struct userbpf_map *mr, *mo;
+	struct userbpf_prog *pr = counter(USERBPF_PROG_TYPE_RAW_TRACEPOINT, &mr);
+	struct userbpf_prog *po = counter(USERBPF_PROG_TYPE_TRACEPOINT, &mo);
+	char target[512];
+	static char a0[] = "true", b0[] = "uprobe_target", b1[] = "1", b2[] = "7";
+	char *true_argv[] = { a0, NULL };
+	char *our_argv[] = { b0, b1, b2, NULL };
+	uint64_t out[4] = { 0 };
+	int devnull;
+
+	snprintf(target, sizeof(target), "%s/examples/uprobe_target", test_build_dir());
+	if (!userbpf_probe__attach_syscall(pr, "sys_enter", NULL) ||
+	    !userbpf_probe__attach_syscall(po, "syscalls/sys_exit_openat", NULL))
+		out[3] = (uint64_t)errno;
+	devnull = open("/dev/null", O_WRONLY); /* one traced openat */
+	out[0] = (uint64_t)spawn_wait("/bin/true", true_argv);
+	dup2(devnull, 1);
+	out[1] = access(target, X_OK) ? 7 << 8 : (uint64_t)spawn_wait(target, our_argv);
+	out[2] = get(mo, 0);
+	if (write(fd, out, sizeof(out)) != sizeof(out))
+		_exit(2);
+	_exit(0);
+}
+
+TEST(syscall_tp_exec_survives)
+{
+	int p[2], st;
+	uint64_t v[4];
+	pid_t pid;
+
+	ASSERT_OK(pipe(p));
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		exec_child(p[1]);
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
+	close(p[0]);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(v[3], 0); /* attach errno */
+	ASSERT_TRUE(WIFEXITED(v[0]));
+	ASSERT_EQ(WEXITSTATUS(v[0]), 0); /* /bin/true, not SIGSYS */
+	ASSERT_TRUE(WIFEXITED(v[1]));
+	ASSERT_EQ(WEXITSTATUS(v[1]), 7); /* our dynamic program ran to its end */
+	ASSERT_EQ(v[2], 1);		 /* the one openat of this image */
 }
