@@ -125,6 +125,9 @@ struct probe_site {
  * or sample that fires then is skipped (the kernel's bpf_prog_active). */
 extern PROBE_TLS int probe_thread_in_probe;
 
+/* Prepare what prog's helpers need before it runs in a probe (uprobe.c). */
+void probe_prepare_prog(struct userbpf_prog *prog);
+
 /* Called by the entry trampoline with the saved registers. */
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);
 /* Called by the return trampoline; returns the original return address. */
@@ -179,5 +182,31 @@ int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, ch
 		       size_t err_sz);
 /* The address functions return to while a return probe is pending. */
 uint64_t probe_arch_ret_tramp(void);
+/*
+ * Rewrite the syscall site at addr ("mov $nr,%eax|%rax", mov_len bytes,
+ * then "syscall") into a jump to a trampoline calling fn(arg, regs); fn
+ * makes the syscall and leaves its result in regs->ax.  0 or -errno with
+ * err filled.  Called with the syscall module's lock.
+ */
+int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
+			    size_t err_sz);
+/* Whether decoding from "from" (an instruction start) lands on "at". */
+bool probe_arch_insn_boundary(uint64_t from, uint64_t at);
+
+/* ==== Syscall site rewriting (syscall_rewrite_x86_64.c) ==== */
+
+/*
+ * Rewrite the sites of nr (every traceable number when nr < 0) in the
+ * code of the loaded files (scanned once each) so that they run
+ * probe_sc_site_run without a trap.  The number of sites rewritten now.
+ * Called with the syscall module's lock.
+ */
+int probe_sc_rewrite(int nr);
+/* A rewritten site's trampoline calls it: programs, syscall, programs. */
+void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
+/* Whether a syscall tracepoint may trap nr (not clone, execve, ...). */
+bool probe_sc_trappable(int nr);
+/* The gate's address: the module holding it is never rewritten. */
+extern const char probe_sc_gate_end[];
 
 #endif

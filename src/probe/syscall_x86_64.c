@@ -35,6 +35,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -84,6 +85,11 @@ int probe_syscall_nr(const char *name)
 	return -1;
 }
 
+bool probe_sc_trappable(int nr)
+{
+	return nr >= 0 && nr < 512 && !untrappable(nr);
+}
+
 USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable)
 {
 	if (i < 0 || (size_t)i >= sizeof(syscall_names) / sizeof(syscall_names[0]))
@@ -123,7 +129,30 @@ static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512]; /* numbers a filter traps */
 static bool all_trapped;
+static bool rewrite_off; /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
 static PROBE_TLS int sc_in_handler;
+
+/* The calling thread's id without a syscall per event: cached per thread,
+ * dropped in a forked child (fork_gen moves on). */
+static _Atomic unsigned fork_gen = 1;
+static PROBE_TLS unsigned tid_gen;
+static PROBE_TLS int32_t tid_cached;
+
+static void sc_after_fork(void)
+{
+	atomic_fetch_add(&fork_gen, 1);
+}
+
+static int32_t cur_tid(void)
+{
+	unsigned g = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+
+	if (tid_gen != g) {
+		tid_cached = (int32_t)probe_sc_gate(SYS_gettid, 0, 0, 0, 0, 0, 0);
+		tid_gen = g;
+	}
+	return tid_cached;
+}
 
 /* The kernel's tracepoint records (format files under events/syscalls). */
 struct sc_enter_rec {
@@ -194,13 +223,12 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 
 			run_one(l, raw, sizeof(raw));
 		} else if (!exit_side) {
-			struct sc_enter_rec rec = { .common_pid = (int32_t)syscall(SYS_gettid),
-						    .syscall_nr = nr };
+			struct sc_enter_rec rec = { .common_pid = cur_tid(), .syscall_nr = nr };
 
 			memcpy(rec.args, args, sizeof(rec.args));
 			run_one(l, &rec, sizeof(rec));
 		} else {
-			struct sc_exit_rec rec = { .common_pid = (int32_t)syscall(SYS_gettid),
+			struct sc_exit_rec rec = { .common_pid = cur_tid(),
 						   .syscall_nr = nr,
 						   .ret = ret };
 
@@ -237,6 +265,33 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 	sc_in_handler = 1;
 	regs.ax = (uint64_t)ret;
 	run_side(true, nr, &regs, args, ret);
+	sc_in_handler = 0;
+	errno = saved_errno;
+}
+
+/* A rewritten site (syscall_rewrite_x86_64.c): as the SIGSYS handler,
+ * on the thread's stack, without a signal.  regs->ax gets the result. */
+void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
+{
+	int nr = (int)nr_, saved_errno = errno;
+	uint64_t args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
+	long ret;
+
+	if (sc_in_handler) { /* a syscall made by a program's helper */
+		regs->ax = (uint64_t)probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2],
+						   (long)args[3], (long)args[4], (long)args[5]);
+		return;
+	}
+	regs->orig_ax = (uint64_t)nr;
+	regs->ax = (uint64_t)-ENOSYS;
+	sc_in_handler = 1;
+	run_side(false, nr, regs, args, 0);
+	sc_in_handler = 0;
+	ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
+			    (long)args[4], (long)args[5]);
+	regs->ax = (uint64_t)ret;
+	sc_in_handler = 1;
+	run_side(true, nr, regs, args, ret);
 	sc_in_handler = 0;
 	errno = saved_errno;
 }
@@ -387,6 +442,7 @@ static int install_filter(int nr, char *err, size_t err_sz)
 
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
+	static bool atfork_set;
 	int i, ret = 0;
 
 	if (nr >= 512 || (nr >= 0 && untrappable(nr))) {
@@ -402,6 +458,11 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		ret = -E2BIG;
 		goto out;
 	}
+	if (!atfork_set) {
+		pthread_atfork(NULL, NULL, sc_after_fork);
+		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
+		atfork_set = true;
+	}
 	if (!all_trapped && (nr < 0 || !trapped[nr])) {
 		ret = install_filter(nr, err, err_sz);
 		if (ret)
@@ -411,6 +472,8 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		else
 			trapped[nr] = true;
 	}
+	if (!rewrite_off)
+		probe_sc_rewrite(nr);
 	link->sc_nr = nr;
 	link->slot = i;
 	atomic_store_explicit(&sc_links[i], link, memory_order_release);

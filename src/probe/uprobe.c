@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "helpers/task_struct.h"
 #include "probe_int.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -237,6 +238,24 @@ static struct probe_site *site_find(uint64_t addr)
 	return NULL;
 }
 
+/*
+ * A program that calls bpf_get_current_task(_btf) (35, 158): its
+ * task_struct layout and images are made now, not on its first run
+ * inside the probed code (helpers/task_struct.c).
+ */
+void probe_prepare_prog(struct userbpf_prog *prog)
+{
+	const struct userbpf_insn *in = userbpf_prog__insns(prog);
+	size_t i, n = userbpf_prog__insn_cnt(prog);
+
+	for (i = 0; in && i < n; i++)
+		if (in[i].code == (USERBPF_JMP | USERBPF_CALL) && in[i].src_reg == 0 &&
+		    (in[i].imm == 35 || in[i].imm == 158)) {
+			ub_task_prepare(prog);
+			return;
+		}
+}
+
 static void set_err(char *buf, size_t sz, const char *msg)
 {
 	if (buf && sz)
@@ -290,6 +309,7 @@ userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary, cons
 		ret = -ENOMEM;
 		goto fail;
 	}
+	probe_prepare_prog(prog);
 	link->prog = userbpf_prog__get(prog);
 	link->retprobe = retprobe;
 	link->cookie = o.cookie;
@@ -460,6 +480,7 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 		ret = -ENOMEM;
 		goto fail;
 	}
+	probe_prepare_prog(prog);
 	link->prog = userbpf_prog__get(prog);
 	link->retprobe = exit_side;
 	link->cookie = o.cookie;
