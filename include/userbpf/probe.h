@@ -110,13 +110,18 @@ USERBPF_API int userbpf_link__mode(const struct userbpf_link *link);
  *            tracepoint program: the kernel's record, args at offset 16,
  *            ret at 16) or "sys_enter" / "sys_exit" (a raw tracepoint
  *            program: args[0] = struct pt_regs *, args[1] = the syscall
- *            number or the return value).
+ *            number or the return value), or "ksyscall/NAME" /
+ *            "kretsyscall/NAME" (a kprobe program: the kernel's pt_regs
+ *            of __x64_sys_NAME, whose di points to the user pt_regs, as
+ *            BPF_KSYSCALL and PT_REGS_PARM1_CORE_SYSCALL read them; ax =
+ *            the return value on the kret side).
  * @return a link, or NULL with errno: ENOENT unknown name, EOPNOTSUPP a
  *         syscall that cannot be traced in process (clone, execve,
  *         rt_sigreturn ...), EPERM/EACCES seccomp refused.
- * Mechanism and costs: docs/probes.md (seccomp trap of the traced
- * numbers only; it cannot be removed: after detach those syscalls still
- * trap, and the filter survives exec).
+ * Mechanism and costs: docs/probes.md (syscall sites rewritten into
+ * jumps, a seccomp trap for the rest, limited to the code mapped at
+ * attach; the filter cannot be removed: after detach those syscalls still
+ * trap).
  */
 USERBPF_API struct userbpf_link *
 userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,

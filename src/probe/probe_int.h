@@ -65,6 +65,7 @@ struct userbpf_link {
 	struct probe_site *site;
 	struct userbpf_prog *prog;
 	bool retprobe; /* return probe, or sys_exit side */
+	bool ksys;     /* ksyscall: ctx = the kernel's pt_regs of __x64_sys_NAME */
 	int slot;
 	int sc_nr;		    /* syscall links (site NULL): number, -1 all (raw
 				 * context), -2 all (tracepoint record) */

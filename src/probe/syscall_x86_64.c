@@ -217,7 +217,19 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) ||
 		    atomic_load_explicit(&l->disabled, memory_order_relaxed))
 			continue;
-		if (l->sc_nr == -1) { /* raw: args[0] = regs, args[1] = id or ret */
+		if (l->ksys) {
+			/* kprobe on __x64_sys_NAME(const struct pt_regs *regs): its
+			 * own registers, di = the user registers; kretprobe: ax */
+			struct probe_pt_regs k;
+
+			memset(&k, 0, sizeof(k));
+			k.di = (uint64_t)(uintptr_t)regs;
+			k.orig_ax = (uint64_t)-1;
+			k.ax = exit_side ? (uint64_t)ret : 0;
+			k.cs = 0x10;
+			k.ss = 0x18;
+			run_one(l, &k, sizeof(k));
+		} else if (l->sc_nr == -1) { /* raw: args[0] = regs, args[1] = id or ret */
 			uint64_t raw[2] = { (uint64_t)(uintptr_t)regs,
 					    exit_side ? (uint64_t)ret : (uint64_t)nr };
 

@@ -442,7 +442,7 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 	struct userbpf_uprobe_opts o = { 0 };
 	struct userbpf_link *link;
 	char err[256] = "";
-	bool exit_side = false;
+	bool exit_side = false, ksys = false;
 	int nr = -1, ret, pe = 0;
 
 	if (opts) {
@@ -465,6 +465,16 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 			ret = -ENOENT;
 			goto fail;
 		}
+	} else if (!strncmp(tp, "ksyscall/", 9) || !strncmp(tp, "kretsyscall/", 12)) {
+		exit_side = tp[1] == 'r';
+		nr = probe_syscall_nr(tp + (exit_side ? 12 : 9));
+		ksys = true;
+		if (nr < 0) {
+			snprintf(err, sizeof(err), "no syscall named '%s'",
+				 tp + (exit_side ? 12 : 9));
+			ret = -ENOENT;
+			goto fail;
+		}
 	} else if (!strcmp(tp, "sys_enter") || !strcmp(tp, "sys_exit")) {
 		exit_side = tp[5] == 'x';
 	} else if (!strcmp(tp, "raw_syscalls/sys_enter") || !strcmp(tp, "raw_syscalls/sys_exit")) {
@@ -483,6 +493,7 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 	probe_prepare_prog(prog);
 	link->prog = userbpf_prog__get(prog);
 	link->retprobe = exit_side;
+	link->ksys = ksys;
 	link->cookie = o.cookie;
 	link->run_flags = o.run_flags;
 	link->trace_fn = o.trace_fn;

@@ -15,35 +15,13 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
 #include "userbpf/object.h"
 #include "userbpf/probe.h"
 
-static struct userbpf_object *open_procev(void)
-{
-	char path[512];
-	struct userbpf_object *obj;
-
-	snprintf(path, sizeof(path), "%s/probe/procev.bpf.o", test_build_dir());
-	obj = userbpf_object__open_file(path, NULL);
-	if (!obj) {
-		test_skip("%s: %s (clang missing?)", path, strerror(errno));
-		return NULL;
-	}
-	if (userbpf_object__load(obj)) {
-		test_fail(__FILE__, __LINE__, "load: %s", userbpf_object__errmsg(obj));
-		userbpf_object__close(obj);
-		return NULL;
-	}
-	return obj;
-}
-
 static uint64_t got(struct userbpf_object *obj, uint32_t key)
 {
-	struct userbpf_object_map *m = userbpf_object__find_map_by_name(obj, "got");
-	uint64_t v = 0;
-
-	userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &v, 0);
-	return v;
+	return probe_fixture_value(obj, "got", key);
 }
 
 static uint64_t str8(const char *s)
@@ -64,7 +42,7 @@ static struct userbpf_link *attach(struct userbpf_object *obj, const char *name)
 
 TEST(procev_exec_exit_records)
 {
-	struct userbpf_object *obj = open_procev();
+	struct userbpf_object *obj = probe_fixture_open("procev");
 	struct userbpf_link *le, *lx;
 	char name[17] = "", want[17] = "";
 
@@ -102,7 +80,7 @@ TEST(procev_exec_exit_records)
 
 TEST(procev_fork_in_child)
 {
-	struct userbpf_object *obj = open_procev();
+	struct userbpf_object *obj = probe_fixture_open("procev");
 	struct userbpf_link *lf;
 	int status, fds[2];
 	uint64_t vals[4] = { 0 };
@@ -144,7 +122,7 @@ TEST(procev_fork_in_child)
 
 TEST(procev_unknown_tracepoint)
 {
-	struct userbpf_object *obj = open_procev();
+	struct userbpf_object *obj = probe_fixture_open("procev");
 	struct userbpf_program *p;
 	char err[128] = "";
 	USERBPF_OPTS(userbpf_uprobe_opts, o, .err_buf = err, .err_buf_sz = sizeof(err));
