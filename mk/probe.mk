@@ -59,6 +59,7 @@ endif
 # gets little static TLS space.
 AGENT_PID_LIB := $(BUILD)/libuserbpf-agent-pid.so
 TLS_IE_SRCS := src/probe/uprobe.c src/probe/syscall_x86_64.c src/probe/perf_event_x86_64.c \
+	src/probe/process_events.c \
 	src/helpers/task_helpers.c
 TLS_GD_OBJS := $(TLS_IE_SRCS:%.c=$(BUILD)/obj/%.tlsgd.o)
 $(BUILD)/obj/%.tlsgd.o: %.c

@@ -136,8 +136,10 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
  * with the kernel's record layouts (__data_loc strings included).
  * Process events fire: exec when the host calls
  * userbpf_probe__process_exec(), exit when it calls
- * userbpf_probe__process_exit(), fork by itself in the child right after
- * fork() (pthread_atfork; the helpers there see the child).
+ * userbpf_probe__process_exit() (and by itself at thread exits, _exit()
+ * and deaths by a signal), fork by itself in the child right after fork()
+ * (pthread_atfork; the helpers there see the child) or when the host calls
+ * userbpf_probe__process_fork() in the parent (posix_spawn, vfork).
  * @return a link, or NULL with errno (ENOENT unknown tracepoint).
  */
 USERBPF_API struct userbpf_link *
@@ -161,6 +163,17 @@ USERBPF_API int userbpf_probe__process_exec(const char *filename, int old_pid);
  * @return 0.
  */
 USERBPF_API int userbpf_probe__process_exit(bool group_dead);
+
+/**
+ * @brief Fire sched/sched_process_fork in the calling (parent) thread for
+ * a child made without fork(), which runs no pthread_atfork handler:
+ * posix_spawn, vfork, clone.  parent_pid = the calling thread, child_pid,
+ * both comms = the caller's name (a new child has its parent's).  The
+ * host calls it once the child exists (the agent: after posix_spawn and
+ * vfork return in the parent).
+ * @return 0, -EINVAL child_pid <= 0.
+ */
+USERBPF_API int userbpf_probe__process_fork(int child_pid);
 
 /* ==== Sampling: SEC("perf_event") ==== */
 

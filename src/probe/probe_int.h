@@ -66,6 +66,8 @@ struct userbpf_link {
 	struct userbpf_prog *prog;
 	bool retprobe; /* return probe, or sys_exit side */
 	bool ksys;     /* ksyscall: ctx = the kernel's pt_regs of __x64_sys_NAME */
+	/* the probe module's own hook at a uprobe site (prog NULL) */
+	void (*native)(struct probe_pt_regs *regs);
 	int slot;
 	int sc_nr;		    /* syscall links (site NULL): number, -1 all (raw
 				 * context), -2 all (tracepoint record) */
@@ -129,6 +131,11 @@ extern PROBE_TLS int probe_thread_in_probe;
 /* Prepare what prog's helpers need before it runs in a probe (uprobe.c). */
 void probe_prepare_prog(struct userbpf_prog *prog);
 
+/* An entry probe at binary:func running fn instead of a program (the
+ * probe module's own hooks; never detached).  NULL on error. */
+struct userbpf_link *probe_native_uprobe(const char *binary, const char *func,
+					 void (*fn)(struct probe_pt_regs *regs));
+
 /* Called by the entry trampoline with the saved registers. */
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);
 /* Called by the return trampoline; returns the original return address. */
@@ -163,6 +170,10 @@ int probe_pe_kind(const char *tp);
 int probe_pe_attach(struct userbpf_link *link, int kind, char *err, size_t err_sz);
 /* Stop; when it returns no run of the link is in progress. */
 void probe_pe_detach(struct userbpf_link *link);
+/* A thread makes the exit (group: exit_group) syscall: its exit event, once. */
+void probe_pe_exit_syscall(bool group);
+/* Rewrite the exit and exit_group sites so that they call it (syscall_x86_64.c). */
+void probe_syscall_exit_hooks(void);
 
 /* ==== Sampling (perf_event_x86_64.c) ==== */
 
@@ -207,6 +218,8 @@ int probe_sc_rewrite(int nr);
 void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
 /* Whether a syscall tracepoint may trap nr (not clone, execve, ...). */
 bool probe_sc_trappable(int nr);
+/* A syscall no trap or rewritten site sees (syscall_x86_64.c): -errno. */
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 /* The gate's address: the module holding it is never rewritten. */
 extern const char probe_sc_gate_end[];
 

@@ -270,6 +270,8 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 	sc_in_handler = 1;
 	regs_from_uc(&regs, uc, nr);
 	run_side(false, nr, &regs, args, 0);
+	if (nr == SYS_exit || nr == SYS_exit_group)
+		probe_pe_exit_syscall(nr == SYS_exit_group);
 	sc_in_handler = 0;
 	ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
 			    (long)args[4], (long)args[5]);
@@ -289,7 +291,7 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 	uint64_t args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 	long ret;
 
-	if (sc_in_handler) { /* a syscall made by a program's helper */
+	if (sc_in_handler || probe_thread_in_probe) { /* made by a program's helper */
 		regs->ax = (uint64_t)probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2],
 						   (long)args[3], (long)args[4], (long)args[5]);
 		return;
@@ -298,6 +300,8 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 	regs->ax = (uint64_t)-ENOSYS;
 	sc_in_handler = 1;
 	run_side(false, nr, regs, args, 0);
+	if (nr == SYS_exit || nr == SYS_exit_group)
+		probe_pe_exit_syscall(nr == SYS_exit_group);
 	sc_in_handler = 0;
 	ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
 			    (long)args[4], (long)args[5]);
@@ -492,6 +496,16 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 out:
 	pthread_mutex_unlock(&sc_lock);
 	return ret;
+}
+
+void probe_syscall_exit_hooks(void)
+{
+	pthread_mutex_lock(&sc_lock);
+	if (!rewrite_off && !getenv("USERBPF_SYSCALL_TRAP_ONLY")) {
+		probe_sc_rewrite(SYS_exit);
+		probe_sc_rewrite(SYS_exit_group);
+	}
+	pthread_mutex_unlock(&sc_lock);
 }
 
 void probe_syscall_detach(struct userbpf_link *link)

@@ -87,7 +87,18 @@ static struct thread_state *shadow_get(void)
 
 /* ==== Runs ==== */
 
+static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs);
+
 static void run_link(struct userbpf_link *link, struct probe_pt_regs *regs)
+{
+	if (link->native) { /* the probe module's own hook */
+		link->native(regs);
+		return;
+	}
+	run_prog_link(link, regs);
+}
+
+static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs)
 {
 	char why[96];
 	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(*regs),
@@ -262,9 +273,28 @@ static void set_err(char *buf, size_t sz, const char *msg)
 		snprintf(buf, sz, "%s", msg);
 }
 
+static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
+					  void (*native)(struct probe_pt_regs *regs),
+					  const char *binary, const char *func, uint64_t offset,
+					  bool retprobe, const struct userbpf_uprobe_opts *opts);
+
 USERBPF_API struct userbpf_link *
 userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary, const char *func,
 			     uint64_t offset, bool retprobe, const struct userbpf_uprobe_opts *opts)
+{
+	return uprobe_attach(prog, NULL, binary, func, offset, retprobe, opts);
+}
+
+struct userbpf_link *probe_native_uprobe(const char *binary, const char *func,
+					 void (*fn)(struct probe_pt_regs *regs))
+{
+	return fn ? uprobe_attach(NULL, fn, binary, func, 0, false, NULL) : NULL;
+}
+
+static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
+					  void (*native)(struct probe_pt_regs *regs),
+					  const char *binary, const char *func, uint64_t offset,
+					  bool retprobe, const struct userbpf_uprobe_opts *opts)
 {
 	struct userbpf_uprobe_opts o = { 0 };
 	struct userbpf_link *link = NULL;
@@ -282,7 +312,7 @@ userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary, cons
 	}
 	err[0] = '\0';
 	pthread_once(&shadow_once, shadow_init);
-	if (!prog || o.mode > USERBPF_PROBE_BREAKPOINT) {
+	if ((!prog && !native) || o.mode > USERBPF_PROBE_BREAKPOINT) {
 		snprintf(err, sizeof(err), "invalid arguments");
 		ret = -EINVAL;
 		goto fail;
@@ -309,8 +339,11 @@ userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary, cons
 		ret = -ENOMEM;
 		goto fail;
 	}
-	probe_prepare_prog(prog);
-	link->prog = userbpf_prog__get(prog);
+	if (prog) {
+		probe_prepare_prog(prog);
+		link->prog = userbpf_prog__get(prog);
+	}
+	link->native = native;
 	link->retprobe = retprobe;
 	link->cookie = o.cookie;
 	link->run_flags = o.run_flags;

@@ -683,3 +683,40 @@ TEST(trace_syscall_tp_fork_exec)
 	ASSERT_CONTAINS(out, "0\n11\n");
 	ASSERT_EQ(syscount_of(out, "write"), 1);
 }
+
+TEST(trace_spawn_and_vfork_forks)
+{
+	char cmd[1024], out[16384];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd), "%s/probe/procev.bpf.o", b);
+	if (access(cmd, R_OK)) {
+		test_skip("%s missing (clang?)", cmd);
+		return;
+	}
+	/* posix_spawn and vfork run no atfork handler: the agent fires
+	 * sched_process_fork in the parent; one exec, one exit (no double) */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/probe/procev.bpf.o -- %s/examples/uprobe_target spawn "
+		 "/bin/true",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "spawned 0 0\n");
+	ASSERT_CONTAINS(out, "\n  [0] = 1\n");
+	ASSERT_CONTAINS(out, "\n  [4] = 1\n");
+	ASSERT_CONTAINS(out, "\n  [8] = 2\n");
+	/* --follow: the two children exec with the agent and exit */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --follow %s/probe/procev.bpf.o -- %s/examples/uprobe_target "
+		 "spawn /bin/true",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "\n  [0] = 3\n");
+	ASSERT_CONTAINS(out, "\n  [4] = 3\n");
+	ASSERT_CONTAINS(out, "\n  [8] = 2\n");
+}
