@@ -11,8 +11,9 @@
  * trace_pipe line format.
  *
  * Refused the way a kernel without the feature refuses, with a message:
- * kprobes (a process has no kernel functions; ksyscall included, since
- * the probe layer has no kprobe-context syscall hooks), BPF output events
+ * kprobes (a process has no kernel functions) except on __x64_sys_NAME
+ * (libbpf's ksyscall: the probe layer's kprobe-context syscall points),
+ * BPF output events
  * (perf buffers), CPU-clock sampling, hardware events.
  */
 #ifdef USERBPF_LAUNCH
@@ -304,6 +305,23 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 	}
 	if (attr->type == LAUNCH_KPROBE_TYPE) {
 		const char *fn = (const char *)(uintptr_t)attr->config1;
+		bool tr;
+
+		/* __x64_sys_NAME: the probe layer's ksyscall points (libbpf's
+		 * ksyscall and its syscall-wrapper probe come this way) */
+		for (int i = 0;
+		     fn && !strncmp(fn, "__x64_sys_", 10) && userbpf_probe__syscall_name(i, &tr);
+		     i++) {
+			if (strcmp(userbpf_probe__syscall_name(i, &tr), fn + 10))
+				continue;
+			pe = lobj_new(LOBJ_PERF);
+			if (!pe)
+				return -ENOMEM;
+			pe->pe_kind = LPERF_TRACEPOINT;
+			snprintf(pe->tp, sizeof(pe->tp), "%s/%s",
+				 attr->config & 1 ? "kretsyscall" : "ksyscall", fn + 10);
+			return lobj_install(pe, "perf_event");
+		}
 
 		launch_log("kprobe on '%s': kernel functions cannot be probed in a process "
 			   "(use a uprobe or a syscall tracepoint)",
