@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "domain/domain.h"
+
 struct userbpf_link;
 struct userbpf_ringbuf;
 
@@ -44,6 +46,15 @@ extern const char *const launch_tp_extra[LAUNCH_TP_EXTRA_CNT];
 #define LAUNCH_TP_RAW_SYS_EXIT 2
 
 enum lobj_kind { LOBJ_MAP = 1, LOBJ_PROG, LOBJ_BTF, LOBJ_PERF, LOBJ_LINK };
+/* The domain registry's kind of an lobj kind (0: not registered). */
+static inline int lobj_dom_kind(int kind)
+{
+	return kind == LOBJ_MAP	 ? DOM_MAP :
+	       kind == LOBJ_PROG ? DOM_PROG :
+	       kind == LOBJ_BTF	 ? DOM_BTF :
+	       kind == LOBJ_LINK ? DOM_LINK :
+				   0;
+}
 enum lperf_kind { LPERF_UPROBE = 1, LPERF_TRACEPOINT, LPERF_OUTPUT, LPERF_SAMPLE };
 
 struct lobj {
@@ -67,7 +78,8 @@ struct lobj {
 	uint32_t attach_type; /* LINK: BPF_* attach type */
 	struct lobj *pe;      /* LINK over a perf event (a reference) */
 	int pid;	      /* PERF: perf_event_open's pid */
-	void *dptr;	      /* MAP/PROG in a domain: the shared object */
+	void *dptr;	      /* in a domain: the shared object (MAP, PROG) or
+			       * record (BTF: struct dom_btf, LINK: dom_link) */
 	int att_slot;	      /* PERF: domain-wide attachment slot, or -1 */
 	/* PERF of kind LPERF_SAMPLE: CPU-clock sampling */
 	uint64_t freq, period;
@@ -157,6 +169,27 @@ int launch_epoll_ctl(int epfd, int op, int fd, void *ev);
 void launch_epoll_prepare(int epfd);
 bool launch_epoll_has_rings(int epfd);
 const char *launch_trace_path(void);
+
+/* ==== object facts for info (meta.c) ==== */
+#define LAUNCH_META_MAPS 64
+struct launch_meta {
+	const void *ptr;			     /* struct userbpf_prog / userbpf_map */
+	uint32_t kind;				     /* LOBJ_PROG / LOBJ_MAP */
+	uint32_t btf_id;			     /* BTF object id (program's or map's) */
+	uint32_t btf_key_type_id, btf_value_type_id; /* MAP */
+	uint32_t uid;				     /* PROG: created_by_uid */
+	uint32_t gpl;				     /* PROG: gpl_compatible */
+	uint64_t load_time;			     /* PROG: CLOCK_BOOTTIME ns */
+	uint32_t nr_map_ids;			     /* PROG: maps its instructions name */
+	uint32_t map_ids[LAUNCH_META_MAPS];
+};
+/* Record (or replace) the facts of m->ptr. */
+void launch_meta_put(const struct launch_meta *m);
+/* Copy of the facts of ptr: false when none were recorded. */
+bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out);
+
+/* bpf.c: register a new link (a domain's id and record) and install it */
+int launch_link_install(struct lobj *link);
 
 /* ==== domain mode (sync.c) ==== */
 /* Set while the library runs a command for us: its anonymous mmaps,

@@ -10,10 +10,11 @@
  * bpf_printk lines go to the launch's trace_pipe file in the kernel's
  * trace_pipe line format.
  *
- * Refused the way a kernel without the feature refuses, with a message:
- * kprobes (a process has no kernel functions; ksyscall included, since
- * the probe layer has no kprobe-context syscall hooks), BPF output events
- * (perf buffers), CPU-clock sampling, hardware events.
+ * CPU-clock sampling (pid 0, or pid -1 with one event per CPU: every
+ * process of the domain, each sample kept by its CPU's event) and BPF
+ * output events (perfbuf.c) are served too.  Refused the way a kernel
+ * without the feature refuses, with a message: kprobes (a process has no
+ * kernel functions), other hardware and software events.
  */
 #ifdef USERBPF_LAUNCH
 #include <errno.h>
@@ -422,7 +423,7 @@ int launch_link_create(void *attr_p)
 	link->attach_type = BPF_PERF_EVENT;
 	link->prog_id = pe->prog_id;
 	link->id = launch_next_link_id();
-	return lobj_install(link, "bpf-link");
+	return launch_link_install(link);
 }
 
 int launch_raw_tp_open(void *attr_p)
@@ -457,6 +458,6 @@ int launch_raw_tp_open(void *attr_p)
 	link->kind = LOBJ_LINK;
 	link->link_type = BPF_LINK_TYPE_RAW_TRACEPOINT;
 	link->id = launch_next_link_id();
-	return lobj_install(link, "bpf-link");
+	return launch_link_install(link);
 }
 #endif /* USERBPF_LAUNCH */

@@ -100,27 +100,24 @@ static void plat_free(void *p, void *cookie)
 	domain_free(p);
 }
 
-/* No JIT in a domain: code must be at the same address everywhere. */
+/* JIT images live in the arena's code area: the same code at the same
+ * address in every member, as the program objects that point to it. */
 static void *plat_exec_alloc(size_t size, void *cookie)
 {
-	(void)size;
 	(void)cookie;
-	return NULL;
+	return domain_code_alloc(size);
 }
 
 static int plat_exec_seal(void *p, size_t size, void *cookie)
 {
-	(void)p;
-	(void)size;
 	(void)cookie;
-	return -1;
+	return domain_code_seal(p, size) ? -1 : 0;
 }
 
 static void plat_exec_free(void *p, size_t size, void *cookie)
 {
-	(void)p;
-	(void)size;
 	(void)cookie;
+	domain_code_free(p, size);
 }
 
 static void start_thread(void)

@@ -50,7 +50,8 @@ struct userbpf_prog {
 	const void **maps;
 	size_t map_cnt;
 	userbpf_native_fn native;
-	bool verified; /* set by the verifier: may run unchecked */
+	bool verified;		 /* set by the verifier: may run unchecked */
+	uint32_t verified_insns; /* instructions the verifier processed (prog info) */
 	/* JIT (src/jit): native image, compiled lazily at the first unchecked run */
 	struct jit_image *jit;
 	int jit_state;	/* 0 not tried, 1 compiled, -reason: failed (interpreter) */
