@@ -30,7 +30,7 @@
 #include "launch/launch_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 2
+#define DOM_VERSION 3
 #define PAGE 4096ul
 #define MAX_OBJS 4096
 #define MAX_PINS 256

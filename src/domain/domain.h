@@ -43,6 +43,7 @@ struct dom_attach {
 	int32_t owner;	 /* pid that attached it (attached there already) */
 	uint32_t serial; /* distinguishes reuses of the slot */
 	uint64_t offset;
+	uint64_t ref_ctr; /* UPROBE: reference counter's file offset, or 0 */
 	uint64_t cookie;
 	uint64_t freq, period; /* SAMPLE */
 	int32_t cpu;	       /* SAMPLE: -1 any */

@@ -582,6 +582,47 @@ static long cmd_btf_load(union bpf_attr *a, unsigned int size)
 #define INFO_HAS(len, type, field) ((len) >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 /*
+ * Map references in xlated instructions carry the loading process's own
+ * map ids; in a domain they become the domain's: the loader's ids in
+ * order of first use are the program's map ids in the same order (both
+ * come from the lddw instructions).  Left alone when the counts differ.
+ */
+static void xlated_domain_ids(struct bpf_insn *insns, size_t n, const struct launch_meta *m)
+{
+	uint32_t local[LAUNCH_META_MAPS], cnt = 0, j;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+		    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
+			for (j = 0; j < cnt && local[j] != (uint32_t)insns[i].imm; j++)
+				;
+			if (j == cnt && cnt == LAUNCH_META_MAPS)
+				return;
+			if (j == cnt)
+				local[cnt++] = (uint32_t)insns[i].imm;
+		}
+		i++;
+	}
+	if (cnt != m->nr_map_ids)
+		return;
+	for (i = 0; i + 1 < n; i++) {
+		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+		    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
+			for (j = 0; j < cnt && local[j] != (uint32_t)insns[i].imm; j++)
+				;
+			if (j < cnt)
+				insns[i].imm = (int32_t)m->map_ids[j];
+		}
+		i++;
+	}
+}
+
+/*
  * What prog info has beyond the command layer's answer (already in the
  * caller's buffer u of len bytes; in holds the caller's input fields):
  * the JIT image's length (and code), the map ids, BTF id, load time, uid
@@ -605,6 +646,13 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 	}
 	if (!launch_meta_get(LOBJ_PROG, prog, &m))
 		return;
+	if (domain_active() && INFO_HAS(len, struct bpf_prog_info, xlated_prog_insns) &&
+	    u->xlated_prog_insns)
+		xlated_domain_ids(uptr(u->xlated_prog_insns),
+				  (in->xlated_prog_len < u->xlated_prog_len ? in->xlated_prog_len :
+									      u->xlated_prog_len) /
+					  sizeof(struct bpf_insn),
+				  &m);
 	if (INFO_HAS(len, struct bpf_prog_info, map_ids)) {
 		uint32_t n = in->nr_map_ids < m.nr_map_ids ? in->nr_map_ids : m.nr_map_ids;
 

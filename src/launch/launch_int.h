@@ -67,9 +67,11 @@ struct lobj {
 	/* PERF: what perf_event_open described */
 	int pe_kind; /* enum lperf_kind */
 	bool retprobe;
-	char *path;	 /* uprobe binary */
-	uint64_t offset; /* uprobe file offset */
-	char tp[96];	 /* "syscalls/sys_enter_write" / "sys_enter" */
+	char *path;	  /* uprobe binary */
+	uint64_t offset;  /* uprobe file offset */
+	uint64_t ref_ctr; /* uprobe: file offset of its reference counter, or 0 */
+	bool ref_ctr_raised;
+	char tp[96]; /* "syscalls/sys_enter_write" / "sys_enter" */
 	/* PERF and LINK: the attachment */
 	struct userbpf_link *ul;
 	int prog_h; /* handle of the attached program (own reference) */
@@ -201,6 +203,9 @@ void launch_domain_exit(void);
  * a link or NULL with errno. */
 struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target, uint64_t offset,
 					 bool retprobe, uint64_t cookie);
+/* Raise (delta 1) or lower (-1) the uprobe reference counter at file
+ * offset off of path in this process's mappings (USDT semaphores). */
+void launch_ref_ctr(const char *path, uint64_t off, int delta);
 /* CPU-clock sampling of this process: a link or NULL with errno. */
 struct userbpf_link *launch_attach_sample(void *prog, uint64_t freq, uint64_t period, int cpu,
 					  uint64_t cookie);

@@ -23,6 +23,8 @@
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +86,44 @@ static void trace_open(void)
 
 	if (trace_fd < 0 && p)
 		trace_fd = launch_real.open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
+/* ==== uprobe reference counters (USDT semaphores) ==== */
+
+/*
+ * The kernel's ref_ctr_offset (perf_event_attr.config bits 32-63 of a
+ * uprobe): while the probe is attached, the 16-bit counter at that file
+ * offset of the probed file is raised by one in every mapping of the
+ * file, so code guarded by a USDT semaphore runs its probe.  Here: the
+ * mappings of this process (the kernel does it in the probed processes;
+ * a domain's other members do it when they attach).
+ */
+void launch_ref_ctr(const char *path, uint64_t off, int delta)
+{
+	char line[640];
+	struct stat st;
+	FILE *f;
+
+	if (!off || !path || stat(path, &st))
+		return;
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, foff, ino;
+		unsigned maj, mnr;
+		char perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &foff, &maj, &mnr,
+			   &ino) != 7)
+			continue;
+		if (ino != st.st_ino || maj != major(st.st_dev) || mnr != minor(st.st_dev) ||
+		    perms[1] != 'w' || off < foff || off + 2 > foff + (hi - lo))
+			continue;
+		__atomic_add_fetch((uint16_t *)(uintptr_t)(lo + (off - foff)), (uint16_t)delta,
+				   __ATOMIC_RELAXED);
+	}
+	fclose(f);
 }
 
 /* ==== attaching ==== */
@@ -158,6 +198,10 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		return -e;
 	}
 	pe->prog_h = prog_h;
+	if (pe->pe_kind == LPERF_UPROBE && pe->ref_ctr) {
+		launch_ref_ctr(pe->path, pe->ref_ctr, 1);
+		pe->ref_ctr_raised = true;
+	}
 	{
 		union bpf_attr a;
 		struct bpf_prog_info info;
@@ -186,6 +230,7 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		da.pid = -1;
 		da.owner = getpid();
 		da.offset = pe->offset;
+		da.ref_ctr = pe->ref_ctr;
 		da.cookie = cookie;
 		da.prog = userbpf_prog__get(prog);
 		snprintf(da.target, sizeof(da.target), "%s", target);
@@ -208,6 +253,10 @@ static void pe_detach(struct lobj *pe)
 	}
 	userbpf_link__destroy(pe->ul);
 	pe->ul = NULL;
+	if (pe->ref_ctr_raised) {
+		launch_ref_ctr(pe->path, pe->ref_ctr, -1);
+		pe->ref_ctr_raised = false;
+	}
 }
 
 /* A new handle on the program behind descriptor fd. */
@@ -287,6 +336,7 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 		pe->pe_kind = LPERF_UPROBE;
 		pe->pid = pid;
 		pe->retprobe = attr->config & 1;
+		pe->ref_ctr = attr->config >> 32; /* PERF_UPROBE_REF_CTR_OFFSET_SHIFT */
 		pe->path = strdup(path);
 		pe->offset = attr->config2;
 		return lobj_install(pe, "perf_event");

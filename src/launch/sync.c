@@ -39,6 +39,8 @@ static struct local {
 	uint32_t serial;
 	bool tried;
 	struct userbpf_link *link;
+	uint64_t ref_ctr; /* raised here while attached (USDT semaphore) */
+	char *path;
 } local[MAX_LOCAL];
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t my_pid;
@@ -55,6 +57,9 @@ static void sync_once(void)
 
 		if (local[i].serial && (!on || a.serial != local[i].serial)) {
 			userbpf_link__destroy(local[i].link);
+			if (local[i].link && local[i].ref_ctr)
+				launch_ref_ctr(local[i].path, local[i].ref_ctr, -1);
+			free(local[i].path);
 			local[i] = (struct local){ 0 };
 		}
 		if (!on || local[i].serial || a.owner == my_pid || (a.pid != -1 && a.pid != my_pid))
@@ -68,6 +73,11 @@ static void sync_once(void)
 		else
 			local[i].link = launch_attach_local(a.prog, (int)a.kind, a.target, a.offset,
 							    a.retprobe, a.cookie);
+		if (local[i].link && a.kind == DOM_ATT_UPROBE && a.ref_ctr) {
+			local[i].ref_ctr = a.ref_ctr;
+			local[i].path = strdup(a.target);
+			launch_ref_ctr(a.target, a.ref_ctr, 1);
+		}
 	}
 	pthread_mutex_unlock(&sync_lock);
 }

@@ -281,6 +281,20 @@ TEST(launch_domain_bpftool)
 			": hash  name counts  flags 0x0\n\tkey 4B  value 8B  max_entries 64\n");
 	ASSERT_CONTAINS(out, ": ringbuf  name events  flags 0x0\n");
 	ASSERT_CONTAINS(out, "   1: (85) call bpf_get_current_pid_tgid#14\n");
+	{
+		/* map references in the dump carry the domain's map ids */
+		const char *p = out;
+		char want[32];
+		int refs = 0;
+
+		while ((p = strstr(p, "= map[id:"))) {
+			p += strlen("= map[id:");
+			snprintf(want, sizeof(want), "\n%d: ", atoi(p));
+			ASSERT_CONTAINS(out, want);
+			refs++;
+		}
+		ASSERT_TRUE(refs >= 3);
+	}
 	/* the earlier bpftool runs wrote: the pinned map dump shows them,
 	 * formatted through the map's BTF (btf_id in map info) */
 	ASSERT_CONTAINS(out, "\n\tbtf_id ");
@@ -428,4 +442,63 @@ TEST(launch_domain_jit_and_interpreter_agree)
 	ASSERT_STREQ(jit, interp);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
+}
+
+/*
+ * USDT the libbpf way (bpf_program__attach_usdt: the .note.stapsdt specs,
+ * spec maps, uprobes with a reference counter): arguments from a register
+ * and from memory, and a probe behind a semaphore that is raised while
+ * attached and lowered by the detach.  Privately and in a domain, as
+ * nobody; the same binary on the kernel (as root) is the oracle.
+ */
+static const char dusdt_expect[] = "semaphore while attached: 1\nsemaphore after detach: 0\n"
+				   "hit: 5 sum_i 15 sum_x 15035\ngated: 3 sum 60 seen 3\n";
+
+static void usdt_under_launch(const char *domain_opt)
+{
+	char tmp[128], cmd[1024], out[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dusdt"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch %s -- %s/launch/dusdt", tmp,
+		 drop(), b, domain_opt, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, dusdt_expect);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+TEST(launch_usdt_libbpf)
+{
+	usdt_under_launch("");
+}
+
+TEST(launch_usdt_libbpf_domain)
+{
+	usdt_under_launch("--domain usdt");
+}
+
+TEST(launch_usdt_kernel_oracle)
+{
+	char cmd[1024], out[8192];
+	int st;
+
+	if (!ready("dusdt"))
+		return;
+	if (getuid() != 0) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/launch/dusdt 2>/dev/null", test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		test_skip("the kernel refused the USDT probes (exit %d)", WEXITSTATUS(st));
+		return;
+	}
+	ASSERT_STREQ(out, dusdt_expect);
 }
