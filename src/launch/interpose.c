@@ -387,6 +387,28 @@ EXPORT int __openat_2(int dirfd, const char *path, int flags)
 	return openat(dirfd, path, flags);
 }
 
+EXPORT int access(const char *path, int mode)
+{
+	int r;
+
+	launch_init_real();
+	r = launch_special_access(path);
+	if (r != -1)
+		return r ? -1 : 0;
+	return launch_real.access(path, mode);
+}
+
+EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	int r;
+
+	launch_init_real();
+	r = path[0] == '/' ? launch_special_access(path) : -1;
+	if (r != -1)
+		return r ? -1 : 0;
+	return launch_real.faccessat(dirfd, path, mode, flags);
+}
+
 EXPORT FILE *fopen(const char *path, const char *mode)
 {
 	int fd;

@@ -166,6 +166,10 @@ void launch_perfbuf_unmap(void *addr);
 /* Special files: a new descriptor with the content served for path, or
  * -1 (not special, errno untouched) / -2 (special, errno set). */
 int launch_special_open(const char *path, int flags);
+/* access() of the same: 0 exists, -2 does not (errno ENOENT), -1 not
+ * special (the real answer).  The tracefs root and the served events
+ * exist (tools check events/CAT/NAME/format before attaching). */
+int launch_special_access(const char *path);
 void *launch_mmap(void *addr, size_t len, int prot, int flags, struct lobj *obj, off_t off);
 int launch_epoll_ctl(int epfd, int op, int fd, void *ev);
 void launch_epoll_prepare(int epfd);

@@ -192,7 +192,8 @@ static void ids_dup_and_refusals(const char *domain_opt)
 	ASSERT_STREQ(out, "progs 3 end 2\nmaps 2\nby id: 0 sock\ndup lookup: 0 42\n"
 			  "test_run: 0 retval 42\n"
 			  "kprobe attach: refused errno 2\nperf buffer: ok\n"
-			  "perf sample 7\nperf sample 9\nfentry load: -22\n");
+			  "perf sample 7\nperf sample 9\nfentry load: -22\n"
+			  "tracefs: newstat 1 umount 1 sched_exec 1 nosuch 0 errno 2\n");
 	f = fopen(path, "r");
 	ASSERT_TRUE(f != NULL);
 	n = fread(err, 1, sizeof(err) - 1, f);
