@@ -122,7 +122,10 @@ static unsigned long tp_id(const char *rest)
 		const char *s = userbpf_probe__syscall_name(i, &traceable);
 
 		if (strlen(s) == len && !strncmp(s, name, len))
-			return traceable ? LAUNCH_TP_ID_BASE + 2ul * (unsigned)i + exit_tp : 0;
+			/* execve/execveat: fired by the interposer (exec_tp.c) */
+			return traceable || !strcmp(s, "execve") || !strcmp(s, "execveat") ?
+				       LAUNCH_TP_ID_BASE + 2ul * (unsigned)i + exit_tp :
+				       0;
 	}
 	return 0;
 }

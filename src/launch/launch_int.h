@@ -115,6 +115,7 @@ struct launch_real {
 	int (*memfd_create)(const char *, unsigned int);
 	int (*ftruncate)(int, off_t);
 	int (*eventfd)(unsigned int, int);
+	int (*execve)(const char *, char *const[], char *const[]);
 };
 extern struct launch_real launch_real;
 void launch_init_real(void);
@@ -196,6 +197,20 @@ bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out);
 
 /* bpf.c: register a new link (a domain's id and record) and install it */
 int launch_link_install(struct lobj *link);
+
+/* ==== execve / execveat tracepoints (exec_tp.c) ==== */
+/* target names one of them: which (SYS_execve / SYS_execveat, side). */
+bool launch_exec_tp_target(const char *target, int *nr, bool *exit_side);
+/* Attach prog there: an opaque link (launch_link_destroy) or NULL. */
+struct userbpf_link *launch_exec_tp_attach(void *prog, int nr, bool exit_side, uint64_t cookie,
+					   void (*trace_fn)(void *, const char *, size_t));
+/* Destroy a link from launch_attach_local (probe layer's or ours). */
+void launch_link_destroy(struct userbpf_link *l);
+/* Run the programs of one side (args: the syscall's arguments). */
+void launch_exec_tp_enter(int nr, const uint64_t args[6]);
+void launch_exec_tp_exit(int nr, long ret);
+/* This image was exec'd: sys_exit_execve with 0 (after the domain sync). */
+void launch_exec_tp_image(void);
 
 /* ==== domain mode (sync.c) ==== */
 /* Set while the library runs a command for us: its anonymous mmaps,

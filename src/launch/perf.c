@@ -136,8 +136,13 @@ struct userbpf_link *launch_attach_local(void *prog, int kind, const char *targe
 		     .err_buf = err, .err_buf_sz = sizeof(err));
 	struct userbpf_link *l;
 
+	int exec_nr;
+	bool exec_exit;
+
 	trace_open();
-	if (kind == LPERF_UPROBE)
+	if (kind != LPERF_UPROBE && launch_exec_tp_target(target, &exec_nr, &exec_exit))
+		l = launch_exec_tp_attach(prog, exec_nr, exec_exit, cookie, on_printk);
+	else if (kind == LPERF_UPROBE)
 		l = userbpf_probe__attach_uprobe(prog, target, NULL, offset, retprobe, &o);
 	else if (!strncmp(target, "sched/", 6))
 		l = userbpf_probe__attach_tracepoint(prog, "sched", target + 6, &o);
@@ -251,7 +256,7 @@ static void pe_detach(struct lobj *pe)
 		domain_attach_del(pe->att_slot);
 		pe->att_slot = -1;
 	}
-	userbpf_link__destroy(pe->ul);
+	launch_link_destroy(pe->ul);
 	pe->ul = NULL;
 	if (pe->ref_ctr_raised) {
 		launch_ref_ctr(pe->path, pe->ref_ctr, -1);

@@ -56,7 +56,7 @@ static void sync_once(void)
 		bool on = domain_attach_get(i, &a);
 
 		if (local[i].serial && (!on || a.serial != local[i].serial)) {
-			userbpf_link__destroy(local[i].link);
+			launch_link_destroy(local[i].link);
 			if (local[i].link && local[i].ref_ctr)
 				launch_ref_ctr(local[i].path, local[i].ref_ctr, -1);
 			free(local[i].path);
@@ -196,6 +196,8 @@ void launch_domain_start(void)
 	userbpf_set_platform(&plat);
 	my_pid = getpid();
 	sync_once();
+	/* this image was exec'd in the domain: sys_exit_execve returns 0 */
+	launch_exec_tp_image();
 	start_thread();
 	pthread_atfork(NULL, NULL, after_fork_child);
 	/* this image was exec'd in the domain: sched_process_exec */

@@ -503,3 +503,32 @@ TEST(launch_usdt_kernel_oracle)
 	}
 	ASSERT_STREQ(out, dusdt_expect);
 }
+
+/*
+ * The execve syscall tracepoints (fired by the interposer around the
+ * libc exec calls, the exit in the new image): a failed execv, execvp's
+ * PATH search (one failure, then /bin/sh), the shell's exec of
+ * /bin/true; filename and argv[1] read from the caller's memory, the
+ * comm after the exec.  (On the kernel the first filename, in a page not
+ * yet faulted in, often reads as empty.)
+ */
+TEST(launch_domain_execve_tracepoints)
+{
+	char tmp[128], cmd[1024], out[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dexecve"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch --domain xe -- %s/launch/dexecve",
+		 tmp, drop(), b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "enter /nonexistent/x y\nexit -2 \nenter /nonexistent_dir/sh -c\n"
+			  "exit -2 \nenter /bin/sh -c\nexit 0 sh\nenter /bin/true one\n"
+			  "exit 0 true\nchild exit 0\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
