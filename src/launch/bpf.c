@@ -771,6 +771,11 @@ static long cmd_obj_pin(union bpf_attr *a)
 		else
 			userbpf_prog__get(obj->dptr);
 	}
+	/* a pinned link keeps its attachment after its descriptors are
+	 * closed, also when this process exits (the domain's other members
+	 * keep running it): the pin holds a reference for the domain's life */
+	if (!err && obj->kind == LOBJ_LINK)
+		__atomic_add_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL);
 	lobj_put(obj);
 	return err;
 }

@@ -532,3 +532,31 @@ TEST(launch_domain_execve_tracepoints)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
 }
+
+/* A pinned link outlives the process that made it: its program keeps
+ * counting the execs that follow in the domain, and bpftool finds it by
+ * its pin. */
+TEST(launch_domain_pinned_link_outlives_loader)
+{
+	char tmp[128], cmd[2048], out[8192];
+	const char *b = test_build_dir();
+	const char *bpftool = access("/usr/sbin/bpftool", X_OK) ? "bpftool" : "/usr/sbin/bpftool";
+	int st;
+
+	if (!ready("dpin"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain pl -- /bin/sh -c '%s/launch/dpin load; "
+		 "/bin/true; /bin/true; %s/launch/dpin read; "
+		 "%s link show pinned /sys/fs/bpf/dpin_link'",
+		 tmp, drop(), b, b, b, bpftool);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	/* the two true and the reader itself */
+	ASSERT_TRUE(!strncmp(out, "pinned\nexecs 3\n", strlen("pinned\nexecs 3\n")));
+	ASSERT_CONTAINS(out, ": perf_event  prog "); /* a perf link, as on Linux */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
