@@ -58,7 +58,8 @@ struct userbpf_prog {
 	 */
 	bool run_hooks;
 	userbpf_native_fn native;
-	bool verified; /* set by the verifier: may run unchecked */
+	bool verified;		 /* set by the verifier: may run unchecked */
+	uint32_t verified_insns; /* instructions the verifier processed (prog info) */
 	/*
 	 * What the verifier proved about each instruction (VM_FACT_*, over
 	 * every state that reached it), or NULL; for the JIT.  Only with
