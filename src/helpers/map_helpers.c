@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "maps/map.h"
+#include "maps/sock_map.h"
 #include "util/alloc.h"
 #include "util/platform_int.h"
 
@@ -71,6 +72,9 @@ UB_HELPER(map_lookup_elem)
 
 	if (!map || !mem_arg(run, r2, map->key_size, false))
 		return 0;
+	if (ub_map_is_sock_map(map))
+		return (uint64_t)(uintptr_t)ub_sock_lookup_prog(run, map,
+								(const void *)(uintptr_t)r2);
 	value = ub_map_lookup_elem(map, (const void *)(uintptr_t)r2);
 	expose_value(run, map, value);
 	return (uint64_t)(uintptr_t)value;
