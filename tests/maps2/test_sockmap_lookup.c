@@ -65,32 +65,28 @@ static void emit_map(struct prog_buf *p, int reg, int imm)
 	emit(p, ld[1]);
 }
 
-/* The struct bpf_sock fields: offset, load size. */
+/* The struct bpf_sock fields: offset, load size, words (the IPv6
+ * addresses are read as four u32). */
 static const struct {
 	int16_t off;
 	uint8_t size;
+	uint8_t words;
 	const char *name;
 } fields[] = {
-	{ offsetof(struct bpf_sock, bound_dev_if), USERBPF_W, "bound_dev_if" },
-	{ offsetof(struct bpf_sock, family), USERBPF_W, "family" },
-	{ offsetof(struct bpf_sock, type), USERBPF_W, "type" },
-	{ offsetof(struct bpf_sock, protocol), USERBPF_W, "protocol" },
-	{ offsetof(struct bpf_sock, mark), USERBPF_W, "mark" },
-	{ offsetof(struct bpf_sock, priority), USERBPF_W, "priority" },
-	{ offsetof(struct bpf_sock, src_ip4), USERBPF_W, "src_ip4" },
-	{ offsetof(struct bpf_sock, src_ip6[0]), USERBPF_W, "src_ip6[0]" },
-	{ offsetof(struct bpf_sock, src_ip6[1]), USERBPF_W, "src_ip6[1]" },
-	{ offsetof(struct bpf_sock, src_ip6[2]), USERBPF_W, "src_ip6[2]" },
-	{ offsetof(struct bpf_sock, src_ip6[3]), USERBPF_W, "src_ip6[3]" },
-	{ offsetof(struct bpf_sock, src_port), USERBPF_W, "src_port" },
-	{ offsetof(struct bpf_sock, dst_port), USERBPF_H, "dst_port" },
-	{ offsetof(struct bpf_sock, dst_ip4), USERBPF_W, "dst_ip4" },
-	{ offsetof(struct bpf_sock, dst_ip6[0]), USERBPF_W, "dst_ip6[0]" },
-	{ offsetof(struct bpf_sock, dst_ip6[1]), USERBPF_W, "dst_ip6[1]" },
-	{ offsetof(struct bpf_sock, dst_ip6[2]), USERBPF_W, "dst_ip6[2]" },
-	{ offsetof(struct bpf_sock, dst_ip6[3]), USERBPF_W, "dst_ip6[3]" },
-	{ offsetof(struct bpf_sock, state), USERBPF_W, "state" },
-	{ offsetof(struct bpf_sock, rx_queue_mapping), USERBPF_W, "rx_queue_mapping" },
+	{ offsetof(struct bpf_sock, bound_dev_if), USERBPF_W, 1, "bound_dev_if" },
+	{ offsetof(struct bpf_sock, family), USERBPF_W, 1, "family" },
+	{ offsetof(struct bpf_sock, type), USERBPF_W, 1, "type" },
+	{ offsetof(struct bpf_sock, protocol), USERBPF_W, 1, "protocol" },
+	{ offsetof(struct bpf_sock, mark), USERBPF_W, 1, "mark" },
+	{ offsetof(struct bpf_sock, priority), USERBPF_W, 1, "priority" },
+	{ offsetof(struct bpf_sock, src_ip4), USERBPF_W, 1, "src_ip4" },
+	{ offsetof(struct bpf_sock, src_ip6), USERBPF_W, 4, "src_ip6" },
+	{ offsetof(struct bpf_sock, src_port), USERBPF_W, 1, "src_port" },
+	{ offsetof(struct bpf_sock, dst_port), USERBPF_H, 1, "dst_port" },
+	{ offsetof(struct bpf_sock, dst_ip4), USERBPF_W, 1, "dst_ip4" },
+	{ offsetof(struct bpf_sock, dst_ip6), USERBPF_W, 4, "dst_ip6" },
+	{ offsetof(struct bpf_sock, state), USERBPF_W, 1, "state" },
+	{ offsetof(struct bpf_sock, rx_queue_mapping), USERBPF_W, 1, "rx_queue_mapping" },
 };
 
 enum variant { V_COPY, V_WRITE, V_PAST_END, V_DOUBLE_RELEASE, V_NO_RELEASE };
@@ -102,7 +98,7 @@ enum variant { V_COPY, V_WRITE, V_PAST_END, V_DOUBLE_RELEASE, V_NO_RELEASE };
  */
 static void build(struct prog_buf *p, uint32_t key, enum variant v)
 {
-	unsigned i, jfix;
+	unsigned i, w, jfix;
 
 	p->n = 0;
 	emit(p, USERBPF_ST_MEM(USERBPF_W, 10, -4, (int32_t)key));
@@ -126,8 +122,12 @@ static void build(struct prog_buf *p, uint32_t key, enum variant v)
 	jfix = p->n;
 	emit(p, USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, 0));
 	for (i = 0; i < N(fields); i++) {
-		emit(p, USERBPF_LDX_MEM(fields[i].size, 1, 7, fields[i].off));
-		emit(p, USERBPF_STX_MEM(fields[i].size, 0, 1, fields[i].off));
+		for (w = 0; w < fields[i].words; w++) {
+			int16_t off = (int16_t)(fields[i].off + 4 * w);
+
+			emit(p, USERBPF_LDX_MEM(fields[i].size, 1, 7, off));
+			emit(p, USERBPF_STX_MEM(fields[i].size, 0, 1, off));
+		}
 	}
 	p->i[jfix].off = (int16_t)(p->n - jfix - 1);
 	if (v != V_NO_RELEASE) {
@@ -303,6 +303,18 @@ static void socks_close(struct socks *s)
 			close(s->extra[i]);
 }
 
+/* Open the sockets, or return from the test (skipped without IPv6). */
+#define SOCKS_OPEN_OR_SKIP(S)                                                                      \
+	do {                                                                                       \
+		int r_ = socks_open(S);                                                            \
+		if (r_ == -2) {                                                                    \
+			socks_close(S);                                                            \
+			test_skip("no IPv6 loopback here");                                        \
+			return;                                                                    \
+		}                                                                                  \
+		ASSERT_OK(r_);                                                                     \
+	} while (0)
+
 static int kernel_sockmap(uint32_t type)
 {
 	int fd = bpf_map_create(type, NULL, 4, 4, K_NUM + 1, NULL);
@@ -320,19 +332,12 @@ static void lookup_matches_kernel(uint32_t map_type)
 	static char log[65536];
 	unsigned mismatches = 0;
 	uint32_t key;
-	int r;
 
 	if (!kernel_ok()) {
 		test_skip("the kernel refuses bpf() here");
 		return;
 	}
-	r = socks_open(&s);
-	if (r == -2) {
-		socks_close(&s);
-		test_skip("no IPv6 loopback here");
-		return;
-	}
-	ASSERT_OK(r);
+	SOCKS_OPEN_OR_SKIP(&s);
 	k.sock_map = kernel_sockmap(map_type);
 	k.out = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, OUT_SIZE, 1, NULL);
 	t.m[0] = userbpf_map__create(map_type, "socks", 4, 4, K_NUM + 1, NULL);
@@ -354,7 +359,7 @@ static void lookup_matches_kernel(uint32_t map_type)
 		struct userbpf_prog *prog;
 		uint32_t kret = 0;
 		uint64_t uret = 0;
-		unsigned i;
+		unsigned i, w;
 		int kfd;
 
 		build(&p, key, V_COPY);
@@ -371,14 +376,17 @@ static void lookup_matches_kernel(uint32_t map_type)
 		ASSERT_EQ(uret, kret);
 		ASSERT_EQ(kret, key < K_NUM ? 1 : 0);
 		for (i = 0; i < N(fields); i++) {
-			uint32_t kv = 0, uv = 0;
+			for (w = 0; w < fields[i].words; w++) {
+				size_t off = (size_t)fields[i].off + 4 * w;
+				uint32_t kv = 0, uv = 0;
 
-			memcpy(&kv, kout + fields[i].off, fields[i].size == USERBPF_H ? 2 : 4);
-			memcpy(&uv, uout + fields[i].off, fields[i].size == USERBPF_H ? 2 : 4);
-			if (kv != uv) {
-				printf("  %s: %s kernel %#x, userbpf %#x\n",
-				       key < K_NUM ? kind_names[key] : "empty", fields[i].name, kv,
-				       uv);
+				memcpy(&kv, kout + off, fields[i].size == USERBPF_H ? 2 : 4);
+				memcpy(&uv, uout + off, fields[i].size == USERBPF_H ? 2 : 4);
+				if (kv == uv)
+					continue;
+				printf("  %s: %s[%u] kernel %#x, userbpf %#x\n",
+				       key < K_NUM ? kind_names[key] : "empty", fields[i].name, w,
+				       kv, uv);
 				mismatches++;
 			}
 		}
@@ -428,13 +436,7 @@ TEST(maps2_sock_prog_lookup_misuse)
 	unsigned i, round;
 	int r;
 
-	r = socks_open(&s);
-	if (r == -2) {
-		socks_close(&s);
-		test_skip("no IPv6 loopback here");
-		return;
-	}
-	ASSERT_OK(r);
+	SOCKS_OPEN_OR_SKIP(&s);
 	t.m[0] = userbpf_map__create(USERBPF_MAP_TYPE_SOCKMAP, "socks", 4, 4, 2, NULL);
 	t.m[1] = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "out", 4, OUT_SIZE, 1, NULL);
 	ASSERT_TRUE(t.m[0] && t.m[1]);

@@ -15,7 +15,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -352,58 +351,47 @@ TEST(examples_iter_tcp_kfunc_sock_destroy)
 
 /* ==== the CLI ==== */
 
-static int cli(const char *args, char *out, size_t size)
-{
-	char cmd[2048];
-	FILE *p;
-	size_t n;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s/userbpf %s 2>&1", test_build_dir(), args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, size - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 TEST(examples_iter_cli)
 {
+	/* %s: the object (m: vmlinux_iter_map, else vmlinux_iters); exact
+	 * output or a part of it (stdout and stderr) */
+	static const struct {
+		bool map_obj;
+		const char *args; /* after the object */
+		int status;
+		bool exact;
+		const char *want;
+	} c[] = {
+		/* bpftool's "iter pin OBJ PATH map MAP" + cat: only the text */
+		{ true, "dump_counts map counts", 0, true, "elems=0 total=0 shown=0\n" },
+		{ true, "dump_counts", 1, false, "needs --map NAME" },
+		{ false, "--prog kill_port", 0, true, "scanned=0 destroyed=0\n" },
+		{ false, "task_line --engine interp", 0, false, " comm=userbpf\nend\n" },
+		/* refusals: a missing map, a map for task, several programs */
+		{ false, "task_line map nosuch", 1, false, "no map named 'nosuch'" },
+		{ false, "task_line map .bss", 1, false,
+		  "--map is for iter/bpf_map_elem programs" },
+		{ false, "", 2, false, "several iterator programs" },
+	};
 	char path[512], mpath[512], args[1024], out[4096];
+	size_t i;
 
 	if (!loader_fixture("vmlinux_iters", path, sizeof(path)) ||
 	    !loader_fixture("vmlinux_iter_map", mpath, sizeof(mpath))) {
 		test_skip("vmlinux_iters.bpf.o not built");
 		return;
 	}
-	/* bpftool's "iter pin OBJ PATH map MAP" + cat: only the text */
-	snprintf(args, sizeof(args), "iter %s dump_counts map counts", mpath);
-	ASSERT_EQ(cli(args, out, sizeof(out)), 0);
-	ASSERT_STREQ(out, "elems=0 total=0 shown=0\n");
-	snprintf(args, sizeof(args), "iter %s dump_counts", mpath);
-	ASSERT_EQ(cli(args, out, sizeof(out)), 1);
-	ASSERT_CONTAINS(out, "needs --map NAME");
-	snprintf(args, sizeof(args), "iter %s --prog kill_port", path);
-	ASSERT_EQ(cli(args, out, sizeof(out)), 0);
-	ASSERT_STREQ(out, "scanned=0 destroyed=0\n");
-	snprintf(args, sizeof(args), "iter %s task_line --engine interp", path);
-	ASSERT_EQ(cli(args, out, sizeof(out)), 0);
-	ASSERT_CONTAINS(out, " comm=userbpf\nend\n");
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(args, sizeof(args), "iter %s %s", c[i].map_obj ? mpath : path, c[i].args);
+		ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), c[i].status);
+		if (c[i].exact)
+			ASSERT_STREQ(out, c[i].want);
+		else
+			ASSERT_CONTAINS(out, c[i].want);
+	}
 	/* run prints the text after retval and duration */
 	snprintf(args, sizeof(args), "run %s --prog task_line", path);
-	ASSERT_EQ(cli(args, out, sizeof(out)), 0);
+	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 0);
 	ASSERT_CONTAINS(out, "retval: 0\n");
 	ASSERT_CONTAINS(out, " comm=userbpf\nend\n");
-	/* refusals: a map for task, several programs, a missing map */
-	snprintf(args, sizeof(args), "iter %s task_line map nosuch", path);
-	ASSERT_EQ(cli(args, out, sizeof(out)), 1);
-	ASSERT_CONTAINS(out, "no map named 'nosuch'");
-	snprintf(args, sizeof(args), "iter %s task_line map .bss", path);
-	ASSERT_EQ(cli(args, out, sizeof(out)), 1);
-	ASSERT_CONTAINS(out, "--map is for iter/bpf_map_elem programs");
-	snprintf(args, sizeof(args), "iter %s", path);
-	ASSERT_EQ(cli(args, out, sizeof(out)), 2);
-	ASSERT_CONTAINS(out, "several iterator programs");
 }
