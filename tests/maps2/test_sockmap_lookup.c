@@ -192,15 +192,15 @@ static struct userbpf_prog *user_prog(const struct prog_buf *p, struct two_maps 
 	return userbpf_prog__new(p->i, p->n, &po);
 }
 
-/* A checked run: 0 with retval and out[0], or the run's error. */
-static int user_run(struct userbpf_prog *prog, struct two_maps *t, uint8_t out[OUT_SIZE],
-		    uint64_t *retval)
+/* A run (checked unless told): 0 with retval and out[0], or its error. */
+static int user_run_flags(struct userbpf_prog *prog, struct two_maps *t, uint8_t out[OUT_SIZE],
+			  uint64_t *retval, uint32_t flags)
 {
 	uint8_t pkt[64] = { 0 };
 	uint32_t zero = 0;
 	uint64_t ctx[24] = { 0 };
 	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(ctx), .data = pkt,
-		     .data_size = sizeof(pkt), .flags = USERBPF_RUN_CHECKED);
+		     .data_size = sizeof(pkt), .flags = flags);
 	int err;
 
 	memset(out, 0, OUT_SIZE);
@@ -210,6 +210,12 @@ static int user_run(struct userbpf_prog *prog, struct two_maps *t, uint8_t out[O
 	if (err)
 		return err;
 	return userbpf_map__lookup_elem(t->m[1], &zero, out, 0);
+}
+
+static int user_run(struct userbpf_prog *prog, struct two_maps *t, uint8_t out[OUT_SIZE],
+		    uint64_t *retval)
+{
+	return user_run_flags(prog, t, out, retval, USERBPF_RUN_CHECKED);
 }
 
 /* ==== sockets ==== */
@@ -462,6 +468,17 @@ TEST(maps2_sock_prog_lookup_misuse)
 				ASSERT_EQ(*(uint32_t *)(out + offsetof(struct bpf_sock, family)),
 					  AF_INET);
 			}
+		}
+		if (c[i].v == V_NO_RELEASE) {
+			/* unchecked: the JIT (its direct map calls must not
+			 * bypass the sock-map lookup) and the fast interpreter */
+			ASSERT_OK(user_run_flags(prog, &t, out, &ret, USERBPF_RUN_UNCHECKED));
+			ASSERT_EQ(ret, 1);
+			ASSERT_EQ(*(uint32_t *)(out + offsetof(struct bpf_sock, state)), 1);
+			ASSERT_OK(user_run_flags(prog, &t, out, &ret,
+						 USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER));
+			ASSERT_EQ(ret, 1);
+			ASSERT_EQ(*(uint32_t *)(out + offsetof(struct bpf_sock, state)), 1);
 		}
 		userbpf_prog__free(prog);
 		if (kernel_ok() && c[i].kernel_says[0]) {
