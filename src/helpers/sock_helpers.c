@@ -6,7 +6,8 @@
  * bpf_msg_redirect_hash (71) for sk_msg programs, bpf_sock_map_update
  * (53) and bpf_sock_hash_update (70) for sock_ops programs; the socket
  * a bpf_map_lookup_elem on a sock map returns (map_helpers.c calls
- * ub_sock_lookup_prog) and bpf_sk_release (86) that gives it back.
+ * ub_sock_lookup_prog), bpf_sk_release (86) that gives it back, and
+ * bpf_map_update_elem on a sock map with it (ub_sock_update_prog).
  *
  * Run semantics are limited, and say so: userbpf moves no packets
  * between sockets and has no kernel socket behind a context.  A redirect
@@ -101,10 +102,31 @@ UB_HELPER(sock_hash_update)
 	return UB_ERR(-EOPNOTSUPP);
 }
 
+/* What a lookup hands out: the struct bpf_sock the program reads (first:
+ * its address is the allocation's), then the socket itself, for a
+ * bpf_map_update_elem with it. */
+struct sock_view {
+	struct ub_bpf_sock view;
+	struct ub_sock sock;
+};
+
 static void sock_view_release(void *owner, void *ptr)
 {
 	(void)owner;
 	ub_free(ptr);
+}
+
+/* The socket view p if this run holds it (it stays held), or NULL. */
+static struct sock_view *held_view(struct userbpf_run *run, void *p)
+{
+	if (!p || !vm_unhold(run, VM_HELD_SOCK, p, NULL))
+		return NULL;
+	if (vm_hold(run, VM_HELD_SOCK, p, NULL, sock_view_release)) {
+		/* cannot happen: the slot just freed is taken again */
+		ub_free(p);
+		return NULL;
+	}
+	return p;
 }
 
 /*
@@ -117,21 +139,42 @@ static void sock_view_release(void *owner, void *ptr)
  */
 void *ub_sock_lookup_prog(struct userbpf_run *run, struct ub_map *map, const void *key)
 {
-	struct ub_bpf_sock *view;
-	struct ub_sock s;
+	struct sock_view *v = ub_alloc(sizeof(*v));
 
-	if (ub_sock_map_get(map, key, &s))
+	if (!v)
 		return NULL;
-	view = ub_alloc(sizeof(*view));
-	if (!view)
-		return NULL;
-	if (ub_sock_view(&s, view) || vm_hold(run, VM_HELD_SOCK, view, NULL, sock_view_release)) {
-		ub_free(view);
+	if (ub_sock_map_get(map, key, &v->sock) || ub_sock_view(&v->sock, &v->view) ||
+	    vm_hold(run, VM_HELD_SOCK, v, NULL, sock_view_release)) {
+		ub_free(v);
 		return NULL;
 	}
 	if (userbpf_run__checked(run))
-		userbpf_run__add_region(run, view, sizeof(*view), false);
-	return view;
+		userbpf_run__add_region(run, &v->view, sizeof(v->view), false);
+	return &v->view;
+}
+
+/*
+ * sock_map_update_elem() from a program: the value is a socket (the
+ * verifier's ARG_PTR_TO_BTF_ID_SOCK_COMMON), here one a lookup of this
+ * run handed out, else -EINVAL (the kernel's answer for no full socket).
+ * The socket must still be one a sock map takes (-EOPNOTSUPP), then the
+ * map's update rules apply.
+ */
+long ub_sock_update_prog(struct userbpf_run *run, struct ub_map *map, const void *key, void *value,
+			 uint64_t flags)
+{
+	struct sock_view *v = held_view(run, value);
+	struct ub_sock now;
+	int err;
+
+	if (!v)
+		return -EINVAL;
+	if (!ub_sock_alive(&v->sock))
+		return -EOPNOTSUPP;
+	err = ub_sock_from_fd((uint64_t)v->sock.fd, &now);
+	if (err)
+		return err == -EOPNOTSUPP ? err : -EINVAL;
+	return ub_sock_map_set(map, key, &now, flags);
 }
 
 /* bpf_sk_release: only a socket this run holds (the verifier's

@@ -75,3 +75,12 @@ int ub_sock_map_get(struct ub_map *map, const void *key, struct ub_sock *out)
 		return ub_sockhash_access.get(map, key, out);
 	return -ENOENT;
 }
+
+int ub_sock_map_set(struct ub_map *map, const void *key, const struct ub_sock *sock, uint64_t flags)
+{
+	if (map->map_type == UB_MAP_TYPE_SOCKMAP)
+		return ub_sockmap_access.set(map, key, sock, flags);
+	if (map->map_type == UB_MAP_TYPE_SOCKHASH)
+		return ub_sockhash_access.set(map, key, sock, flags);
+	return -EINVAL;
+}

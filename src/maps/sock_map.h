@@ -117,6 +117,9 @@ int ub_sock_map_ops_update(struct ub_map *map, const void *key, const void *valu
  * *out; -ENOENT for an empty slot, a closed socket, another map type.
  */
 int ub_sock_map_get(struct ub_map *map, const void *key, struct ub_sock *out);
+/* The same for an update from a program (the map type's set). */
+int ub_sock_map_set(struct ub_map *map, const void *key, const struct ub_sock *sock,
+		    uint64_t flags);
 bool ub_map_is_sock_map(const struct ub_map *map);
 
 extern const struct ub_sock_map_access ub_sockmap_access;

@@ -504,3 +504,142 @@ TEST(maps2_sock_prog_lookup_misuse)
 	userbpf_map__put(t.m[1]);
 	socks_close(&s);
 }
+
+/* ==== bpf_map_update_elem with a socket from a lookup ==== */
+
+/*
+ * sk = lookup(A, &0); if (!sk) return -1000;
+ * r = bpf_map_update_elem(B, &key_b, sk, flags); release(sk); return r.
+ */
+static void build_move(struct prog_buf *p, uint32_t key_b, int32_t flags)
+{
+	p->n = 0;
+	emit(p, USERBPF_ST_MEM(USERBPF_W, 10, -4, 0));
+	emit(p, USERBPF_ST_MEM(USERBPF_W, 10, -8, (int32_t)key_b));
+	emit_map(p, 1, 0);
+	emit(p, USERBPF_MOV64_REG(2, 10));
+	emit(p, USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4));
+	emit(p, USERBPF_CALL_HELPER(1));
+	emit(p, USERBPF_JMP_IMM(USERBPF_JNE, 0, 0, 2));
+	emit(p, USERBPF_MOV64_IMM(0, -1000));
+	emit(p, USERBPF_EXIT_INSN());
+	emit(p, USERBPF_MOV64_REG(6, 0));
+	emit_map(p, 1, 1);
+	emit(p, USERBPF_MOV64_REG(2, 10));
+	emit(p, USERBPF_ALU64_IMM(USERBPF_ADD, 2, -8));
+	emit(p, USERBPF_MOV64_REG(3, 6));
+	emit(p, USERBPF_MOV64_IMM(4, flags));
+	emit(p, USERBPF_CALL_HELPER(2));
+	emit(p, USERBPF_MOV64_REG(7, 0));
+	emit(p, USERBPF_MOV64_REG(1, 6));
+	emit(p, USERBPF_CALL_HELPER(BPF_FUNC_SK_RELEASE));
+	emit(p, USERBPF_MOV64_REG(0, 7));
+	emit(p, USERBPF_EXIT_INSN());
+}
+
+/* The program's r0 on both sides (int32), after which B[key] is compared
+ * (syscall lookups: the socket cookie or the errno). */
+static void same_move(struct kside *k, struct two_maps *t, uint32_t key_b, int32_t flags,
+		      int32_t want)
+{
+	uint8_t pkt[64] = { 0 };
+	uint64_t ctx[24] = { 0 }, ur = 0, kc = 0, uc = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, tr, .data_in = pkt, .data_size_in = sizeof(pkt));
+	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(ctx), .data = pkt,
+		     .data_size = sizeof(pkt), .flags = USERBPF_RUN_CHECKED);
+	static char log[65536];
+	struct userbpf_prog *prog;
+	struct prog_buf p;
+	int kfd, kl, ul;
+
+	build_move(&p, key_b, flags);
+	kfd = kernel_prog(&p, k, log, sizeof(log));
+	if (kfd < 0)
+		printf("  kernel load: %s\n%s\n", strerror(-kfd), log);
+	ASSERT_TRUE(kfd >= 0);
+	ASSERT_OK(bpf_prog_test_run_opts(kfd, &tr));
+	close(kfd);
+	prog = user_prog(&p, t);
+	ASSERT_TRUE(prog);
+	ASSERT_OK(userbpf_prog__run(prog, &ro, &ur));
+	userbpf_prog__free(prog);
+	if ((int32_t)tr.retval != (int32_t)ur || (int32_t)ur != want)
+		printf("  key %u flags %d: kernel %d, userbpf %d, want %d\n", key_b, flags,
+		       (int32_t)tr.retval, (int32_t)ur, want);
+	ASSERT_EQ((int32_t)ur, (int32_t)tr.retval);
+	ASSERT_EQ((int32_t)ur, want);
+	kl = bpf_map_lookup_elem(k->out, &key_b, &kc) ? -errno : 0;
+	ul = userbpf_map__lookup_elem(t->m[1], &key_b, &uc, 0);
+	ASSERT_EQ(ul, kl);
+	ASSERT_EQ(uc, kc);
+}
+
+static void move_matches_kernel(uint32_t type_b)
+{
+	static const struct {
+		int kind;      /* the socket at A[0] */
+		uint32_t key;  /* in B (max 4 entries) */
+		int32_t flags; /* update flags */
+		int32_t want;
+	} c[] = {
+		{ K_TCP4_ACCEPTED, 1, 0, 0 },
+		{ K_TCP4_ACCEPTED, 1, 1 /* NOEXIST */, -EEXIST },
+		{ K_TCP4_ACCEPTED, 2, 2 /* EXIST */, -ENOENT },
+		{ K_TCP4_ACCEPTED, 3, 4, -EINVAL },
+		{ K_TCP4_LISTEN, 1, 2, 0 },
+		{ K_UDP4_BOUND, 2, 0, 0 },
+		{ K_UNIX_STREAM, 3, 0, 0 },
+		{ K_TCP4_CLIENT, 9, 0, -E2BIG }, /* past the end; a hash is full */
+	};
+	struct two_maps t = { { NULL, NULL } };
+	struct kside k = { -1, -1 };
+	struct socks s;
+	uint32_t zero = 0, i;
+
+	if (!kernel_ok()) {
+		test_skip("the kernel refuses bpf() here");
+		return;
+	}
+	SOCKS_OPEN_OR_SKIP(&s);
+	k.sock_map = kernel_sockmap(USERBPF_MAP_TYPE_SOCKMAP);
+	k.out = bpf_map_create(type_b, NULL, 4, 8, 4, NULL);
+	t.m[0] = userbpf_map__create(USERBPF_MAP_TYPE_SOCKMAP, "a", 4, 4, K_NUM + 1, NULL);
+	t.m[1] = userbpf_map__create(type_b, "b", 4, 8, 4, NULL);
+	ASSERT_TRUE(t.m[0] && t.m[1]);
+	if (k.sock_map < 0 || k.out < 0) {
+		test_skip("the kernel refuses the sock maps: kernel oracle skipped");
+		goto out;
+	}
+	if (type_b == USERBPF_MAP_TYPE_SOCKHASH) {
+		/* a fourth key: 100, 1, 2, 3 fill it, key 9 finds it full */
+		uint32_t extra = 100;
+		uint64_t fd = (uint64_t)s.fd[K_TCP4_CLIENT];
+
+		ASSERT_OK(bpf_map_update_elem(k.out, &extra, &fd, 0));
+		ASSERT_OK(userbpf_map__update_elem(t.m[1], &extra, &fd, 0));
+	}
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint32_t fd = (uint32_t)s.fd[c[i].kind];
+		ASSERT_OK(bpf_map_update_elem(k.sock_map, &zero, &fd, 0));
+		ASSERT_OK(userbpf_map__update_elem(t.m[0], &zero, &fd, 0));
+		same_move(&k, &t, c[i].key, c[i].flags, c[i].want);
+	}
+out:
+	if (k.sock_map >= 0)
+		close(k.sock_map);
+	if (k.out >= 0)
+		close(k.out);
+	userbpf_map__put(t.m[0]);
+	userbpf_map__put(t.m[1]);
+	socks_close(&s);
+}
+
+TEST(maps2_sockmap_prog_update_with_socket_matches_kernel)
+{
+	move_matches_kernel(USERBPF_MAP_TYPE_SOCKMAP);
+}
+
+TEST(maps2_sockhash_prog_update_with_socket_matches_kernel)
+{
+	move_matches_kernel(USERBPF_MAP_TYPE_SOCKHASH);
+}
