@@ -17,6 +17,7 @@
 #include "util/ubc.h"
 
 #include "map.h"
+#include "sock_map.h"
 #include "util/alloc.h"
 #include "util/platform_int.h"
 #include "vm/vm_int.h"
@@ -1301,6 +1302,10 @@ bool ub_map_is_live(const void *ptr)
 void ub_map_direct_lookup(struct ub_map *map, struct ub_map_direct *d)
 {
 	memset(d, 0, sizeof(*d));
+	/* a sock map's lookup is the helper's (a held struct bpf_sock,
+	 * sock_helpers.c), not its ops' */
+	if (ub_map_is_sock_map(map))
+		return;
 	if (map->ops->direct_lookup) {
 		map->ops->direct_lookup(map, d);
 	} else if (map->ops->lookup) {

@@ -113,7 +113,7 @@ struct vm_frame {
  * program memory, and the run releases what is left when it ends.
  */
 #define VM_MAX_HELD 16
-enum vm_held_kind { VM_HELD_RINGBUF_REC = 1, VM_HELD_SPIN_LOCK = 2 };
+enum vm_held_kind { VM_HELD_RINGBUF_REC = 1, VM_HELD_SPIN_LOCK = 2, VM_HELD_SOCK = 3 };
 
 struct vm_held {
 	void *ptr;
