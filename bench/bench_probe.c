@@ -24,7 +24,12 @@
  * because a seccomp filter cannot be removed):
  *
  *   seccomp, untraced       a filter that traps another number only
- *   seccomp trap + program  sys_enter_getppid with the empty program
+ *   seccomp trap + program  sys_enter_getppid with the empty program, the
+ *                           call made through syscall() (a site that is
+ *                           not rewritten: it traps)
+ *   rewritten site          the same link, the call made through libc's
+ *                           getppid() (its "mov $110,%eax" jumps to a
+ *                           trampoline: no trap)
  *   syscall user dispatch   prctl(PR_SET_SYSCALL_USER_DISPATCH) trap and
  *                           SIGSYS handler making the call (no program)
  *   kernel tracepoint       perf_event_open(tracepoint syscalls/
@@ -36,6 +41,7 @@
  * every access checked, an instruction budget).
  * Figures are the best of 5 batches.  Where the kernel refuses (not root,
  * no uprobe PMU) its row says why.  Usage: bench_probe [--json] [--quick]
+ * [--syscalls] (the syscall rows only)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -228,7 +234,11 @@ static int kernel_uprobe(uint64_t addr, int *perf_fd, char *why, size_t why_sz)
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 extern const char probe_sc_gate_end[];
 
-static double time_getppid(long n)
+/* n calls of getppid through syscall() (libc's generic wrapper: the site
+ * is "syscall" after "mov %rdi,%rax", never rewritten, so a traced call
+ * traps) or, libc_wrapper, through getppid() ("mov $110,%eax; syscall":
+ * rewritten into a jump to a trampoline when traced). */
+static double time_getppid_via(long n, bool libc_wrapper)
 {
 	double best = 1e30;
 	int b;
@@ -237,14 +247,23 @@ static double time_getppid(long n)
 		uint64_t t0 = now_ns();
 		long i;
 
-		for (i = 0; i < n; i++)
-			syscall(SYS_getppid);
+		if (libc_wrapper)
+			for (i = 0; i < n; i++)
+				getppid();
+		else
+			for (i = 0; i < n; i++)
+				syscall(SYS_getppid);
 		double ns = (double)(now_ns() - t0) / (double)n;
 
 		if (ns < best)
 			best = ns;
 	}
 	return best;
+}
+
+static double time_getppid(long n)
+{
+	return time_getppid_via(n, false);
 }
 
 static volatile char sud_selector;
@@ -341,7 +360,7 @@ static int kernel_tracepoint(int *perf_fd, char *why, size_t why_sz)
 /* In a child: the seccomp filter stays for the rest of its life. */
 static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 {
-	double base, ns;
+	double base, base_libc, ns;
 	char why[128];
 	int pfd, kprog, st;
 	pid_t pid;
@@ -355,8 +374,12 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		return;
 	}
 	base = time_getppid(n);
-	if (!json)
-		printf("%-34s %8.1f ns/call (subtracted below)\n", "getppid()", base);
+	base_libc = time_getppid_via(n, true);
+	if (!json) {
+		printf("%-34s %8.1f ns/call (subtracted below)\n", "syscall(SYS_getppid)", base);
+		printf("%-34s %8.1f ns/call (subtracted from the rewritten row)\n", "getppid()",
+		       base_libc);
+	}
 	kprog = kernel_tracepoint(&pfd, why, sizeof(why));
 	if (kprog < 0) {
 		report_na("kernel_sys_enter", "kernel tracepoint sys_enter + BPF", why);
@@ -385,9 +408,12 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		report("seccomp_untraced", "seccomp filter, untraced call", time_getppid(n), base,
 		       NULL);
 		l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o);
-		if (l)
+		if (l) {
 			report("seccomp_trap", "seccomp trap + program (jit)", time_getppid(ntrap),
 			       base, NULL);
+			report("rewritten_site", "rewritten syscall site + program (jit)",
+			       time_getppid_via(n, true), base_libc, NULL);
+		}
 	}
 	fflush(stdout);
 	_exit(0);
@@ -516,16 +542,24 @@ int main(int argc, char **argv)
 					       USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER },
 					     { "checked", 0 } };
 	const int nkinds = (int)(sizeof(kinds) / sizeof(kinds[0]));
+	bool only_syscalls = false;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (!strcmp(argv[i], "--quick"))
 			n = 200000, nbp = 20000;
+		else if (!strcmp(argv[i], "--syscalls"))
+			only_syscalls = true;
 	}
 	prog = userbpf_prog__new(empty, 2, &po);
 	if (!prog)
 		return 1;
+	if (only_syscalls) {
+		bench_syscalls(prog, n, nbp);
+		userbpf_prog__put(prog);
+		return 0;
+	}
 	base = time_calls(bench_fn_base, n);
 	if (!json)
 		printf("%-34s %8.1f ns/call (subtracted below)\n", "unprobed call", base);

@@ -11,10 +11,15 @@
  * "uprobe_target fork N": parent and a forked child each call
  * uprobe_add N times; "uprobe_target exec N PROG...": N calls, then
  * execvp(PROG...); "uprobe_target quit N STATUS": N calls, then _exit()
- * from inside a function the uretprobe watches (the robustness tests).
+ * from inside a function the uretprobe watches (the robustness tests);
+ * "uprobe_target spawn PROG": PROG started by posix_spawn, then by
+ * vfork + execv (children no pthread_atfork handler sees).
  */
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +84,24 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		execvp(argv[3], argv + 3);
 		return 127;
+	}
+	if (argc > 2 && !strcmp(argv[1], "spawn")) { /* children without fork() */
+		char *args[] = { argv[2], NULL };
+		pid_t a = -1, b;
+		int sa = -1, sb = -1;
+
+		if (posix_spawn(&a, argv[2], NULL, NULL, args, environ) == 0)
+			waitpid(a, &sa, 0);
+		b = vfork();
+		if (b == 0) {
+			execv(argv[2], args);
+			_exit(127);
+		}
+		if (b > 0)
+			waitpid(b, &sb, 0);
+		printf("spawned %d %d\n", WIFEXITED(sa) ? WEXITSTATUS(sa) : -1,
+		       WIFEXITED(sb) ? WEXITSTATUS(sb) : -1);
+		return 0;
 	}
 	if (argc > 3 && !strcmp(argv[1], "quit")) {
 		for (i = 0; i < atoi(argv[2]); i++)

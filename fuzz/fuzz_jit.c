@@ -11,7 +11,8 @@
  * the same packet; r0, the error and the packet (registers and stack
  * dumped into it) must be identical, else abort(), unless the verifier
  * reports reads of uninitialised stack (their value is undefined).  Bit 7 of the mix
- * byte compiles with constant blinding.
+ * byte compiles with constant blinding.  Programs are marked verified as
+ * the loader does, so the JIT compiles with the verifier's facts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "../tests/unit/oracle_gen.c"
 #include "userbpf/userbpf.h"
 #include "userbpf/verifier.h"
+#include "vm/vm_int.h"
 
 #define PKT_MAP (1 << 16)
 
@@ -88,6 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prog = userbpf_prog__new(p.insns, p.insn_cnt, NULL);
 	if (!prog)
 		return 0;
+	/* as the loader does: the verifier's facts go to the JIT */
+	vm_prog_set_verified(prog, !vs.probe_mem_insns);
 	userbpf_prog__set_jit_blinding(prog, data[8] & 0x80);
 	e_interp = run(prog, &p, buf, USERBPF_RUN_INTERPRETER, &r_interp);
 	memcpy(after_interp, buf, p.pkt_len);

@@ -59,6 +59,7 @@ endif
 # gets little static TLS space.
 AGENT_PID_LIB := $(BUILD)/libuserbpf-agent-pid.so
 TLS_IE_SRCS := src/probe/uprobe.c src/probe/syscall_x86_64.c src/probe/perf_event_x86_64.c \
+	src/probe/process_events.c \
 	src/helpers/task_helpers.c
 TLS_GD_OBJS := $(TLS_IE_SRCS:%.c=$(BUILD)/obj/%.tlsgd.o)
 $(BUILD)/obj/%.tlsgd.o: %.c
@@ -71,3 +72,14 @@ $(AGENT_PID_LIB): $(BUILD)/obj/src/agent/agent.agent.o $(LIB_OBJS) $(TLS_GD_OBJS
 		$(filter-out $(TLS_IE_SRCS:%.c=$(BUILD)/obj/%.o),$(LIB_OBJS)) $(TLS_GD_OBJS) $(LDLIBS)
 all: $(AGENT_PID_LIB)
 $(TEST_BIN): | $(AGENT_PID_LIB)
+
+# libbpf applications of the probe tests: $(BUILD)/probe/NAME from
+# tests/probe/apps/NAME.c (run under "userbpf launch"), with libbpf-dev.
+ifneq ($(wildcard /usr/include/bpf/libbpf.h),)
+PROBE_APPS := $(patsubst tests/probe/apps/%.c,$(BUILD)/probe/%,$(wildcard tests/probe/apps/*.c))
+endif
+all: $(PROBE_APPS)
+$(TEST_BIN): | $(PROBE_APPS)
+$(BUILD)/probe/%: tests/probe/apps/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 -Wall -Werror -o $@ $< -lbpf

@@ -40,7 +40,11 @@ int cli_cmd_probes(int argc, char **argv); /* cmd_probes.c */
 int cli_cmd_launch(int argc, char **argv);
 int cli_cmd_trace_pipe(int argc, char **argv);
 int cli_cmd_domain(int argc, char **argv);
-int cli_cmd_gen(int argc, char **argv); /* cmd_gen.c */
+int cli_cmd_gen(int argc, char **argv);	 /* cmd_gen.c */
+int cli_cmd_iter(int argc, char **argv); /* cmd_iter.c */
+/* 'run' for an iterator program, printing only its text (cmd_object.c);
+ * argv holds OBJ --prog NAME and run options, no command name */
+int cli_run_iter(int argc, char **argv);
 
 /* cmd_packet.c: run --pcap/--iface, trace --iface */
 struct cli_packet_opts {

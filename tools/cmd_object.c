@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "userbpf/iter.h"
 #include "userbpf/map.h"
 #include "userbpf/object.h"
 #include "userbpf/progs.h"
@@ -372,7 +373,10 @@ static const char run_usage[] =
 	"  --iface IF       the same on the live frames of interface IF (AF_PACKET,\n"
 	"                   needs CAP_NET_RAW); until --count N frames, --duration S\n"
 	"                   seconds or Ctrl-C\n"
+	"  --map NAME       the map an iter/bpf_map_elem program walks\n"
 	"Prints retval, duration, bpf_printk lines, ring/perf buffer records;\n"
+	"an iterator program (SEC(\"iter/...\")) runs as reading its iterator\n"
+	"does and prints its bpf_seq_printf text (see also 'userbpf iter');\n"
 	"with --pcap/--iface the verdict counts, the program's output as it comes\n"
 	"and the maps at the end (docs/packets.md).\n";
 
@@ -394,6 +398,7 @@ struct run_args {
 	bool mode_set;	 /* --checked or --unchecked given */
 	uint32_t engine; /* USERBPF_RUN_* of --engine, 0: --checked/--unchecked */
 	bool harden;	 /* --jit-harden */
+	bool iter_only;	 /* userbpf iter: print only the iterator's text */
 };
 
 struct output {
@@ -573,6 +578,64 @@ static void drain(void *p)
 	fflush(stdout);
 }
 
+/* BPF_TRACE_ITER: SEC("iter/...") programs */
+#define ATTACH_TRACE_ITER 28
+#define ITER_BUF_SIZE (16u << 20)
+
+/*
+ * An iterator program runs as reading its iterator does (the kernel's
+ * bpf_iter_link + read(), bpftool's "iter pin" + cat): once per object
+ * of its target, then once with none (userbpf_iter__run); --map names the
+ * map of an iter/bpf_map_elem program.  The text goes to out, a line
+ * each; *raw keeps it whole for 'userbpf iter'.
+ */
+static int iter_run(struct run_args *ra, struct userbpf_object *obj, struct userbpf_program *p,
+		    uint32_t flags, struct output *out, char **raw, size_t *raw_len, char *err,
+		    size_t err_sz)
+{
+	const char *target = userbpf_program__attach_target(p);
+	USERBPF_OPTS(userbpf_iter_opts, io, .run_flags = flags);
+	char *buf = malloc(ITER_BUF_SIZE), *line, *save = NULL;
+	long n;
+
+	if (!buf)
+		return -ENOMEM;
+	if (ra->map) {
+		struct userbpf_object_map *om = userbpf_object__find_map_by_name(obj, ra->map);
+
+		io.map = om ? userbpf_object_map__map(om) : NULL;
+		if (!io.map) {
+			snprintf(err, err_sz, "no map named '%s'", ra->map);
+			free(buf);
+			return -ENOENT;
+		}
+	} else if (!strcmp(target, "bpf_map_elem")) {
+		snprintf(err, err_sz, "an iter/bpf_map_elem program needs --map NAME");
+		free(buf);
+		return -EINVAL;
+	}
+	if (ra->map && strcmp(target, "bpf_map_elem")) {
+		snprintf(err, err_sz, "--map is for iter/bpf_map_elem programs, not iter/%s",
+			 target);
+		free(buf);
+		return -EINVAL;
+	}
+	n = userbpf_iter__run(userbpf_program__prog(p), target, buf, ITER_BUF_SIZE, &io);
+	if (n < 0 && n != -EOVERFLOW) {
+		free(buf);
+		return (int)n;
+	}
+	if (raw) {
+		*raw = buf;
+		*raw_len = n < 0 ? strlen(buf) : (size_t)n;
+		return 0;
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		out_add(out, line);
+	free(buf);
+	return 0;
+}
+
 static int do_run(struct run_args *ra)
 {
 	struct userbpf_object *obj = open_obj(ra->path, true);
@@ -587,6 +650,8 @@ static int do_run(struct run_args *ra)
 	size_t nrb = 0, npb = 0;
 	char err[256] = "";
 	uint32_t retval = 0, duration = 0;
+	char *iter_text = NULL;
+	size_t iter_len = 0;
 	int rc = 0;
 	bool first;
 
@@ -658,6 +723,19 @@ static int do_run(struct run_args *ra)
 			ra->maps = false;
 			ra->json = false;
 		}
+	} else if (ra->run && userbpf_program__expected_attach_type(p) == ATTACH_TRACE_ITER &&
+		   !ra->ctx && !ra->data) {
+		uint32_t flags = (ra->engine	? ra->engine :
+				  !ra->mode_set ? 0 :
+				  ra->checked	? USERBPF_RUN_CHECKED :
+						  USERBPF_RUN_UNCHECKED) |
+				 (ra->host_read ? USERBPF_RUN_HOST_READ : 0);
+
+		rc = iter_run(ra, obj, p, flags, &out, ra->iter_only ? &iter_text : NULL, &iter_len,
+			      err, sizeof(err));
+		if (rc)
+			cli_die(1, "%s: program '%s': %s", ra->path, ra->prog,
+				err[0] ? err : userbpf_strerror(rc));
 	} else if (ra->run) {
 		if (ra->data)
 			data = slurp(ra->data, &data_len);
@@ -738,6 +816,9 @@ static int do_run(struct run_args *ra)
 			printf("]");
 		}
 		printf("}\n");
+	} else if (iter_text) {
+		fwrite(iter_text, 1, iter_len, stdout);
+		free(iter_text);
 	} else {
 		if (ra->run) {
 			printf("retval: %u\nduration: %u ns\n", retval, duration);
@@ -864,6 +945,16 @@ int cli_cmd_run(int argc, char **argv)
 	if ((ra.pcap || ra.iface) && (ra.data || ra.ctx || ra.data_out || ra.repeat > 1))
 		cli_die(2, "run: --data, --ctx, --data-out and --repeat are for test runs, "
 			   "not --pcap/--iface");
+	return do_run(&ra);
+}
+
+int cli_run_iter(int argc, char **argv)
+{
+	struct run_args ra = { .repeat = 1, .run = true, .checked = true, .iter_only = true };
+
+	parse_run_opts(&ra, argc, argv, 0, "iter", run_usage);
+	if (!ra.path || !ra.prog)
+		cli_die(2, "iter: an object and a program are needed (see --help)");
 	return do_run(&ra);
 }
 

@@ -458,6 +458,8 @@ static const struct cli_cmd cmds[] = {
 	{ "probes", cli_cmd_probes,
 	  "list attach points matching a pattern (probes PATTERN [BINARY])" },
 	{ "gen", cli_cmd_gen, "generate a skeleton header over userbpf's API (gen skeleton OBJ)" },
+	{ "iter", cli_cmd_iter,
+	  "run an iterator program and print its text (iter OBJ [PROG] [map MAP])" },
 };
 
 static void usage(FILE *f)

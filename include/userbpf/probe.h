@@ -110,13 +110,18 @@ USERBPF_API int userbpf_link__mode(const struct userbpf_link *link);
  *            tracepoint program: the kernel's record, args at offset 16,
  *            ret at 16) or "sys_enter" / "sys_exit" (a raw tracepoint
  *            program: args[0] = struct pt_regs *, args[1] = the syscall
- *            number or the return value).
+ *            number or the return value), or "ksyscall/NAME" /
+ *            "kretsyscall/NAME" (a kprobe program: the kernel's pt_regs
+ *            of __x64_sys_NAME, whose di points to the user pt_regs, as
+ *            BPF_KSYSCALL and PT_REGS_PARM1_CORE_SYSCALL read them; ax =
+ *            the return value on the kret side).
  * @return a link, or NULL with errno: ENOENT unknown name, EOPNOTSUPP a
  *         syscall that cannot be traced in process (clone, execve,
  *         rt_sigreturn ...), EPERM/EACCES seccomp refused.
- * Mechanism and costs: docs/probes.md (seccomp trap of the traced
- * numbers only; it cannot be removed: after detach those syscalls still
- * trap, and the filter survives exec).
+ * Mechanism and costs: docs/probes.md (syscall sites rewritten into
+ * jumps, a seccomp trap for the rest, limited to the code mapped at
+ * attach; the filter cannot be removed: after detach those syscalls still
+ * trap).
  */
 USERBPF_API struct userbpf_link *
 userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
@@ -131,8 +136,10 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
  * with the kernel's record layouts (__data_loc strings included).
  * Process events fire: exec when the host calls
  * userbpf_probe__process_exec(), exit when it calls
- * userbpf_probe__process_exit(), fork by itself in the child right after
- * fork() (pthread_atfork; the helpers there see the child).
+ * userbpf_probe__process_exit() (and by itself at thread exits, _exit()
+ * and deaths by a signal), fork by itself in the child right after fork()
+ * (pthread_atfork; the helpers there see the child) or when the host calls
+ * userbpf_probe__process_fork() in the parent (posix_spawn, vfork).
  * @return a link, or NULL with errno (ENOENT unknown tracepoint).
  */
 USERBPF_API struct userbpf_link *
@@ -156,6 +163,17 @@ USERBPF_API int userbpf_probe__process_exec(const char *filename, int old_pid);
  * @return 0.
  */
 USERBPF_API int userbpf_probe__process_exit(bool group_dead);
+
+/**
+ * @brief Fire sched/sched_process_fork in the calling (parent) thread for
+ * a child made without fork(), which runs no pthread_atfork handler:
+ * posix_spawn, vfork, clone.  parent_pid = the calling thread, child_pid,
+ * both comms = the caller's name (a new child has its parent's).  The
+ * host calls it once the child exists (the agent: after posix_spawn and
+ * vfork return in the parent).
+ * @return 0, -EINVAL child_pid <= 0.
+ */
+USERBPF_API int userbpf_probe__process_fork(int child_pid);
 
 /* ==== Sampling: SEC("perf_event") ==== */
 

@@ -29,7 +29,8 @@
  *
  * Compiled into the agent only (-DUSERBPF_AGENT); in the library this
  * file is empty.  Exports (agent.map): _exit, _Exit, execve, execv,
- * execvp, execvpe.
+ * execvp, execvpe, posix_spawn, posix_spawnp, vfork (sched_process_fork
+ * in the parent for the children fork()'s atfork handler never sees).
  */
 #ifdef USERBPF_AGENT
 #include <dlfcn.h>
@@ -37,6 +38,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -464,14 +466,6 @@ __attribute__((constructor)) static void agent_start(void)
 			fail("cannot attach %s: %s", userbpf_program__name(p),
 			     err[0] ? err : strerror(errno));
 		link_cnt++;
-		if (follow && (strstr(sec, "syscalls/") || strstr(sec, "sys_enter") ||
-			       strstr(sec, "sys_exit"))) {
-			static const char w[] = "syscall tracepoints do not follow exec: an exec'd "
-						"image dies of SIGSYS if its loader makes a traced "
-						"syscall (docs/probes.md)";
-
-			send_msg(TRACE_MSG_WARN, w, sizeof(w) - 1, NULL, 0);
-		}
 	}
 	free(progs);
 	while ((m = userbpf_object__next_map(obj, m))) {
@@ -614,6 +608,81 @@ __attribute__((visibility("default"))) int execvp(const char *file, char *const 
 {
 	return execvpe(file, argv, environ);
 }
+
+/* ==== Interposed: children made without fork() ==== */
+
+/*
+ * posix_spawn and vfork run no pthread_atfork handler, so the fork event
+ * is fired here in the parent once the child exists (the kernel fires it
+ * in the parent too); with --follow the spawned image's environment gets
+ * the agent's variables, as execve's does.
+ */
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			const posix_spawnattr_t *, char *const[], char *const[]);
+
+static int spawn(const char *name, pid_t *pid, const char *path,
+		 const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+		 char *const argv[], char *const envp[])
+{
+	spawn_fn real = (spawn_fn)dlsym(RTLD_NEXT, name);
+	char **env = follow_env(envp);
+	pid_t child = 0;
+	int ret;
+
+	if (!real)
+		return ENOSYS;
+	ret = real(&child, path, fa, attr, argv, env ? env : envp);
+	free(env);
+	if (!ret) {
+		if (pid)
+			*pid = child;
+		if (obj && !atomic_load(&finished))
+			userbpf_probe__process_fork(child);
+	}
+	return ret;
+}
+
+__attribute__((visibility("default"))) int posix_spawn(pid_t *pid, const char *path,
+						       const posix_spawn_file_actions_t *fa,
+						       const posix_spawnattr_t *attr,
+						       char *const argv[], char *const envp[])
+{
+	return spawn("posix_spawn", pid, path, fa, attr, argv, envp);
+}
+
+__attribute__((visibility("default"))) int posix_spawnp(pid_t *pid, const char *file,
+							const posix_spawn_file_actions_t *fa,
+							const posix_spawnattr_t *attr,
+							char *const argv[], char *const envp[])
+{
+	return spawn("posix_spawnp", pid, file, fa, attr, argv, envp);
+}
+
+/* vfork's parent half (rax of the syscall in r): the event, errno. */
+long agent_vfork_parent(long r);
+long agent_vfork_parent(long r)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	if (obj && !atomic_load(&finished))
+		userbpf_probe__process_fork((int)r);
+	return r;
+}
+
+/*
+ * vfork, as glibc's: the return address is kept in a register across the
+ * syscall (the child runs on our stack first and may overwrite the slot),
+ * the child returns 0 at once, the parent (resumed once the child has
+ * exec'd or exited) goes on in C.  The syscall is made from the agent's
+ * code, which no seccomp trap covers.
+ */
+__asm__(".text\n.globl vfork\n.type vfork,@function\nvfork:\n"
+	" pop %rdi\n mov $58,%eax\n syscall\n push %rdi\n"
+	" test %rax,%rax\n jz 1f\n"
+	" mov %rax,%rdi\n jmp agent_vfork_parent\n"
+	"1: ret\n.size vfork,.-vfork\n");
 
 #else
 /* The library build compiles nothing of the agent. */

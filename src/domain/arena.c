@@ -30,7 +30,7 @@
 #include "launch/launch_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 1
+#define DOM_VERSION 3
 #define PAGE 4096ul
 #define MAX_OBJS 4096
 #define MAX_PINS 256
@@ -39,6 +39,11 @@
 #define NCLASS 16
 #define MAX_PROCS 1024
 #define HEAP_START (2ul << 20)
+/* The code area: the arena's last CODE_SIZE bytes, read + execute in
+ * every member (JIT images, code_alloc/code_seal/code_free below). */
+#define CODE_SIZE (256ul << 20)
+#define HEAP_END (DOMAIN_SIZE - CODE_SIZE)
+#define MAX_CODE_FREE 512
 
 struct dom_obj {
 	uint32_t kind, id;
@@ -70,7 +75,7 @@ struct dom_hdr {
 	int lock;
 	int32_t nprocs;
 	uint32_t gen; /* futex word */
-	uint32_t next_id[3];
+	uint32_t next_id[DOM_KINDS];
 	uint32_t attach_serial;
 	uint64_t bump;		   /* next unused offset */
 	uint64_t free_cls[NCLASS]; /* offsets of free blocks (next in block) */
@@ -81,6 +86,13 @@ struct dom_hdr {
 	struct dom_obj objs[MAX_OBJS];
 	struct dom_pin pins[MAX_PINS];
 	struct dom_attach att[MAX_ATTACH];
+	/* code area: next unused offset in it, freed runs (offset, pages) */
+	void *meta; /* launch's object facts (meta.c), a list in the heap */
+	uint64_t code_bump;
+	uint32_t ncode_free;
+	struct {
+		uint64_t off, pages;
+	} code_free[MAX_CODE_FREE];
 };
 
 /* the probe layer's syscall gate (never seen by syscall tracepoints) */
@@ -90,6 +102,7 @@ static struct dom_hdr *hdr;
 static int arena_fd = -1;
 static char arena_path[512];
 static uint32_t aliases_applied;
+static bool code_ok; /* the code area is executable here */
 
 static void lock(void)
 {
@@ -241,6 +254,9 @@ int domain_join(const char *path)
 	flock(fd, LOCK_UN);
 	arena_fd = fd;
 	snprintf(arena_path, sizeof(arena_path), "%s", path);
+	/* code is never writable where it runs: only the process writing a
+	 * new image makes its pages writable, until it seals them */
+	code_ok = !mprotect(at(HEAP_END), CODE_SIZE, PROT_READ | PROT_EXEC);
 	domain_alias_sync();
 	return 0;
 fail: {
@@ -293,7 +309,7 @@ static uint64_t take_pages(uint64_t pages)
 		prev = (uint64_t *)((uint8_t *)b + sizeof(*b));
 	}
 	off = (hdr->bump + PAGE - 1) & ~(PAGE - 1);
-	if (off + pages * PAGE > DOMAIN_SIZE)
+	if (off + pages * PAGE > HEAP_END)
 		return 0;
 	hdr->bump = off + pages * PAGE;
 	((struct blk *)at(off))->pages = pages;
@@ -307,7 +323,7 @@ void *domain_alloc(size_t size)
 	uint64_t off;
 	struct blk *b;
 
-	if (!hdr || size > DOMAIN_SIZE / 2)
+	if (!hdr || size > HEAP_END / 2)
 		return NULL;
 	while (cls < NCLASS && (32ul << cls) < need)
 		cls++;
@@ -320,7 +336,7 @@ void *domain_alloc(size_t size)
 			memset(b, 0, 32ul << cls);
 		} else {
 			off = (hdr->bump + 15) & ~15ul;
-			if (off + (32ul << cls) > DOMAIN_SIZE) {
+			if (off + (32ul << cls) > HEAP_END) {
 				unlock();
 				return NULL;
 			}
@@ -439,6 +455,57 @@ void domain_alias_sync(void)
 	}
 }
 
+/* ==== code area ==== */
+
+void *domain_code_alloc(size_t size)
+{
+	uint64_t pages = (size + PAGE - 1) / PAGE, off = 0;
+	uint32_t i;
+
+	if (!hdr || !code_ok || !size)
+		return NULL;
+	lock();
+	for (i = 0; i < hdr->ncode_free; i++)
+		if (hdr->code_free[i].pages == pages) {
+			off = hdr->code_free[i].off;
+			hdr->code_free[i] = hdr->code_free[--hdr->ncode_free];
+			break;
+		}
+	if (!off && hdr->code_bump + pages * PAGE <= CODE_SIZE) {
+		off = HEAP_END + hdr->code_bump;
+		hdr->code_bump += pages * PAGE;
+	}
+	unlock();
+	if (!off)
+		return NULL;
+	if (mprotect(at(off), pages * PAGE, PROT_READ | PROT_WRITE)) {
+		domain_code_free(at(off), size);
+		return NULL;
+	}
+	return at(off);
+}
+
+int domain_code_seal(void *p, size_t size)
+{
+	if (!domain_owns(p) || domain_offset(p) < HEAP_END)
+		return -EINVAL;
+	return mprotect(p, (size + PAGE - 1) & ~(PAGE - 1), PROT_READ | PROT_EXEC) ? -errno : 0;
+}
+
+void domain_code_free(void *p, size_t size)
+{
+	uint64_t pages = (size + PAGE - 1) / PAGE;
+
+	if (!domain_owns(p) || domain_offset(p) < HEAP_END)
+		return;
+	mprotect(p, pages * PAGE, PROT_READ | PROT_EXEC);
+	lock();
+	if (hdr->ncode_free < MAX_CODE_FREE) /* else the run stays unused */
+		hdr->code_free[hdr->ncode_free++].off = domain_offset(p),
+		hdr->code_free[hdr->ncode_free - 1].pages = pages;
+	unlock();
+}
+
 /* ==== registry ==== */
 
 static struct dom_obj *find_obj(int kind, const void *ptr)
@@ -479,15 +546,34 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	return id;
 }
 
-void domain_obj_unuse(int kind, void *ptr)
+bool domain_obj_unuse(int kind, void *ptr)
 {
 	struct dom_obj *o;
+	bool gone = false;
 
 	lock();
 	o = find_obj(kind, ptr);
-	if (o && --o->users <= 0 && !o->pinned)
+	if (o && --o->users <= 0 && !o->pinned) {
 		memset(o, 0, sizeof(*o));
+		gone = true;
+	}
 	unlock();
+	return gone;
+}
+
+void domain_lock(void)
+{
+	lock();
+}
+
+void domain_unlock(void)
+{
+	unlock();
+}
+
+void **domain_meta_head(void)
+{
+	return &hdr->meta;
 }
 
 uint32_t domain_obj_id(int kind, const void *ptr)

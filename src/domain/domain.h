@@ -12,10 +12,11 @@
  * The arena holds: a header (process count, id counters, a futex word
  * bumped when attachments change), the allocator that replaces the
  * library's (userbpf_set_platform), page runs for map storage, the
- * registry of objects (maps and programs with their domain ids and the
- * number of descriptors open on them), pins, domain-wide attachments, and
- * the aliases (a ring buffer's data pages mapped twice) every process
- * applies.  Locks in the arena are atomic spinlocks (process-shared by
+ * registry of objects (maps, programs, BTF objects and links with their
+ * domain ids and the number of descriptors open on them), pins,
+ * domain-wide attachments, the aliases (a ring buffer's data pages mapped
+ * twice) every process applies, and the code area: the arena's last
+ * 256 MiB, read + execute in every member, where JIT images live.  Locks in the arena are atomic spinlocks (process-shared by
  * construction).
  *
  * Compiled only into the launch interposer (-DUSERBPF_LAUNCH).
@@ -30,7 +31,8 @@
 #define DOMAIN_BASE 0x200000000000UL
 #define DOMAIN_SIZE (1UL << 32)
 
-enum dom_kind { DOM_MAP = 1, DOM_PROG = 2 };
+enum dom_kind { DOM_MAP = 1, DOM_PROG = 2, DOM_BTF = 3, DOM_LINK = 4 };
+#define DOM_KINDS 5
 enum dom_attach_kind { DOM_ATT_UPROBE = 1, DOM_ATT_TP = 2, DOM_ATT_SAMPLE = 4 };
 
 struct dom_attach {
@@ -41,6 +43,7 @@ struct dom_attach {
 	int32_t owner;	 /* pid that attached it (attached there already) */
 	uint32_t serial; /* distinguishes reuses of the slot */
 	uint64_t offset;
+	uint64_t ref_ctr; /* UPROBE: reference counter's file offset, or 0 */
 	uint64_t cookie;
 	uint64_t freq, period; /* SAMPLE */
 	int32_t cpu;	       /* SAMPLE: -1 any */
@@ -72,15 +75,30 @@ int domain_alias_add(void *addr, size_t len, uint64_t off);
 /* Map every recorded alias not yet applied in this process. */
 void domain_alias_sync(void);
 
+/* JIT code (the library's exec_alloc/seal/free while in a domain): page
+ * runs of the arena's code area, executable at the same address in every
+ * member.  alloc makes the run writable in this process only (NULL when
+ * the area is full or cannot be executable here: no JIT then); seal makes
+ * it read + execute again (0 or -errno); free returns it. */
+void *domain_code_alloc(size_t size);
+int domain_code_seal(void *p, size_t size);
+void domain_code_free(void *p, size_t size);
+
 /* Registry of objects: domain id of ptr, adding it (users + 1). */
 uint32_t domain_obj_use(int kind, void *ptr);
-/* One descriptor fewer on ptr. */
-void domain_obj_unuse(int kind, void *ptr);
+/* One descriptor fewer on ptr: true when it left the registry. */
+bool domain_obj_unuse(int kind, void *ptr);
 uint32_t domain_obj_id(int kind, const void *ptr);
 /* Object with that id (no reference), or NULL. */
 void *domain_obj_by_id(int kind, uint32_t id);
 /* Smallest id above start, or 0. */
 uint32_t domain_obj_next_id(int kind, uint32_t start);
+
+/* The arena's lock (for lists the launch layer keeps in the heap). */
+void domain_lock(void);
+void domain_unlock(void);
+/* Head of launch's list of object facts (meta.c), under domain_lock. */
+void **domain_meta_head(void);
 
 /* Pins: 0 / -EEXIST / -ENOSPC; get returns the object or NULL (ENOENT). */
 int domain_pin(const char *path, int kind, void *ptr);

@@ -65,6 +65,14 @@ UB_HELPER(msg_redirect_map);
 UB_HELPER(sock_hash_update);
 UB_HELPER(msg_redirect_hash);
 UB_HELPER(sk_redirect_hash);
+UB_HELPER(sk_release);
+UB_HELPER(sock_destroy); /* kfunc */
+/* bpf_map_lookup_elem on a SOCKMAP/SOCKHASH: a held struct bpf_sock or NULL */
+struct ub_map;
+void *ub_sock_lookup_prog(struct userbpf_run *run, struct ub_map *map, const void *key);
+/* bpf_map_update_elem on a SOCKMAP/SOCKHASH with a socket the run holds */
+long ub_sock_update_prog(struct userbpf_run *run, struct ub_map *map, const void *key, void *value,
+			 uint64_t flags);
 /* Printing (bprintf.c) */
 UB_HELPER(trace_printk);
 UB_HELPER(trace_vprintk);

@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "maps/map.h"
+#include "maps/sock_map.h"
 #include "util/alloc.h"
 #include "util/platform_int.h"
 
@@ -71,6 +72,9 @@ UB_HELPER(map_lookup_elem)
 
 	if (!map || !mem_arg(run, r2, map->key_size, false))
 		return 0;
+	if (ub_map_is_sock_map(map))
+		return (uint64_t)(uintptr_t)ub_sock_lookup_prog(run, map,
+								(const void *)(uintptr_t)r2);
 	value = ub_map_lookup_elem(map, (const void *)(uintptr_t)r2);
 	expose_value(run, map, value);
 	return (uint64_t)(uintptr_t)value;
@@ -84,6 +88,13 @@ UB_HELPER(map_update_elem)
 		return UB_ERR(-EINVAL);
 	if (!prog_may_write(run, map))
 		return UB_ERR(-EACCES);
+	if (ub_map_is_sock_map(map)) {
+		/* the value is a socket, not value_size bytes */
+		if (!mem_arg(run, r2, map->key_size, false))
+			return UB_ERR(-EFAULT);
+		return (uint64_t)ub_sock_update_prog(run, map, (const void *)(uintptr_t)r2,
+						     (void *)(uintptr_t)r3, r4);
+	}
 	if (!mem_arg(run, r2, map->key_size, false) || !mem_arg(run, r3, map->value_size, false))
 		return UB_ERR(-EFAULT);
 	return (uint64_t)ub_map_update_elem(map, (const void *)(uintptr_t)r2,

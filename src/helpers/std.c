@@ -13,6 +13,7 @@
 #include "util/ubc.h"
 
 #include "helpers.h"
+#include "kfunc.h"
 #include "task_struct.h"
 #include "userbpf/progs.h"
 
@@ -56,6 +57,11 @@
 	 TB(CGROUP_SOCK) | TB(LWT_IN) | TB(LWT_OUT) | TB(LWT_XMIT) | TB(SOCK_OPS) | TB(SK_SKB) |   \
 	 TB(SK_MSG) | TB(CGROUP_SOCK_ADDR) | TB(LWT_SEG6LOCAL) | TB(SK_REUSEPORT) |                \
 	 TB(FLOW_DISSECTOR) | TB(CGROUP_SYSCTL) | TB(SK_LOOKUP))
+
+/* bpf_sk_release: the types with bpf_sk_lookup_* (CONFIG_INET) */
+#define SK_RELEASE_TYPES                                                                           \
+	(TB(SCHED_CLS) | TB(SCHED_ACT) | TB(XDP) | TB(CGROUP_SKB) | TB(SK_SKB) | TB(SK_LOOKUP) |   \
+	 TB(CGROUP_SOCK_ADDR))
 
 static const struct userbpf_helper std_helpers[] = {
 	H(1, map_lookup_elem, map_lookup_elem,
@@ -113,6 +119,7 @@ static const struct userbpf_helper std_helpers[] = {
 	  PT(TB(SK_SKB), INTEGER, 0, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY),
 	     A(ANYTHING))),
 	H(80, get_current_cgroup_id, get_current_cgroup_id, P(INTEGER, 0, 0)),
+	H(86, sk_release, sk_release, PT(SK_RELEASE_TYPES, INTEGER, 0, A(PTR_TO_BTF_ID))),
 	H(87, map_push_elem, map_push_elem,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE), A(ANYTHING))),
 	H(88, map_pop_elem, map_pop_elem, P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE))),
@@ -185,6 +192,9 @@ static const struct userbpf_helper std_helpers[] = {
 	H(208, ktime_get_tai_ns, ktime_get_tai_ns, P(INTEGER, 0, 0)),
 	H(209, user_ringbuf_drain, user_ringbuf_drain,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING))),
+	/* kfuncs (kfunc.h): ids from UB_KFUNC_ID_BASE, past every kernel helper */
+	H(UB_KFUNC_ID_BASE + 0, sock_destroy, sock_destroy,
+	  PT(TB(TRACING), INTEGER, 0, A(PTR_TO_BTF_ID))),
 };
 
 /* The public constructor: the vm's, with the built-in table as default. */
@@ -226,4 +236,14 @@ const struct userbpf_helper *userbpf_helper_by_name(const char *name)
 		if (!strcmp(std_helpers[i].name, name) || !strcmp(std_helpers[i].name + 4, name))
 			return &std_helpers[i];
 	return NULL;
+}
+
+uint32_t ub_kfunc_id(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(std_helpers) / sizeof(std_helpers[0]); i++)
+		if (std_helpers[i].id >= UB_KFUNC_ID_BASE && !strcmp(std_helpers[i].name, name))
+			return std_helpers[i].id;
+	return 0;
 }

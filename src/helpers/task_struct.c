@@ -19,19 +19,29 @@
  *   group_leader       the main thread's task (pid = tgid = getpid())
  *
  * Also bpf_get_ns_current_pid_tgid (120), bpf_get_current_cgroup_id (80)
- * and bpf_get_socket_cookie (46).  The images are per thread, rebuilt
- * when the thread or the BTF changes, and freed at thread exit; a checked
- * run is given them as read-only regions.
+ * and bpf_get_socket_cookie (46).  The images are per thread and per BTF:
+ * the layout of a BTF's task_struct (member offsets) and a pool of images
+ * for 256 threads are made by ub_task_prepare, which the probe module
+ * calls when it attaches a program that calls these helpers, so the run
+ * path (a probe inside malloc or a signal handler) parses no BTF and
+ * allocates nothing: a thread takes a free slot of the pool with an
+ * atomic exchange, fills it on its first call (and again in a forked
+ * child), and gives it back at exit.  More than 256 threads at once: the
+ * helper returns NULL.  A checked run is given the images as read-only
+ * regions.
  *
  * Does not own: choosing the BTF (the loader sets ub_task_btf_hook), the
  * helper registry (std.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -43,32 +53,88 @@
 #include "userbpf/object.h"
 #include "util/alloc.h"
 
-struct task_img {
-	const struct userbpf_btf *btf;
-	pid_t tid;
-	uint8_t *task, *parent, *leader, *mm;
-	size_t task_size, mm_size;
+/*
+ * A layout: where the fields userbpf fills lie in a BTF's struct
+ * task_struct, found once per BTF (ub_task_prepare, at attach time: the
+ * kernel's BTF is 6 MB to parse) with a pool of images for the threads
+ * that will run programs, so that the run path only fills memory it
+ * finds ready: no BTF walk, no allocation, no lock.
+ */
+enum {
+	TF_PID,
+	TF_TGID,
+	TF_COMM,
+	TF_FLAGS,
+	TF_START,
+	TF_BOOT,
+	TF_EXIT,
+	TF_PRIO,
+	TF_SPRIO,
+	TF_NPRIO,
+	TF_RPARENT,
+	TF_PARENT,
+	TF_LEADER,
+	TF_MM,
+	TF_AMM,
+	TF_N
 };
 
-static pthread_key_t img_key;
-static pthread_once_t img_once = PTHREAD_ONCE_INIT;
+/* clang-format off */
+static const struct {
+	const char *name;
+	size_t size;
+} fields[TF_N] = {
+	[TF_PID] = { "pid", 4 },		[TF_TGID] = { "tgid", 4 },
+	[TF_COMM] = { "comm", 16 },	[TF_FLAGS] = { "flags", 8 },
+	[TF_START] = { "start_time", 8 },	[TF_BOOT] = { "start_boottime", 8 },
+	[TF_EXIT] = { "exit_code", 4 },	[TF_PRIO] = { "prio", 4 },
+	[TF_SPRIO] = { "static_prio", 4 },	[TF_NPRIO] = { "normal_prio", 4 },
+	[TF_RPARENT] = { "real_parent", 8 },	[TF_PARENT] = { "parent", 8 },
+	[TF_LEADER] = { "group_leader", 8 },	[TF_MM] = { "mm", 8 },
+	[TF_AMM] = { "active_mm", 8 },
+};
+/* clang-format on */
 
-static void img_free(void *p)
+/* One thread's images (slot i of a layout's pool). */
+struct task_img {
+	pid_t tid; /* built for this thread (0: not built) */
+	uint8_t *task, *parent, *leader, *mm;
+};
+
+#define POOL_SLOTS 256 /* threads running programs that read the task at once */
+#define MAX_LAYOUTS 8
+
+struct task_layout {
+	const struct userbpf_btf *btf;
+	size_t task_size, mm_size;
+	int64_t off[TF_N]; /* -1: no such member */
+	struct task_img img[POOL_SLOTS];
+};
+
+static struct task_layout *layouts[MAX_LAYOUTS];
+static _Atomic int n_layouts;
+static pthread_mutex_t layout_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Which slot a thread has: slot + 1 in a pthread key (no allocation for
+ * the first keys), given back at thread exit. */
+static pthread_key_t slot_key;
+static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
+static _Atomic bool slot_used[POOL_SLOTS];
+
+static void slot_free(void *p)
 {
-	struct task_img *img = p;
+	int i = (int)(uintptr_t)p - 1, k, n = atomic_load(&n_layouts);
 
-	if (!img)
+	if (i < 0 || i >= POOL_SLOTS)
 		return;
-	ub_free(img->task);
-	ub_free(img->parent);
-	ub_free(img->leader);
-	ub_free(img->mm);
-	ub_free(img);
+	for (k = 0; k < n; k++)
+		layouts[k]->img[i].tid = 0;
+	atomic_store(&slot_used[i], false);
 }
 
-static void img_key_init(void)
+static void slot_key_init(void)
 {
-	pthread_key_create(&img_key, img_free);
+	pthread_key_create(&slot_key, slot_free);
 }
 
 /* Byte offset of member name in struct task_struct, or -1. */
@@ -83,41 +149,129 @@ static int64_t member_off(const struct userbpf_btf *btf, uint32_t id, const char
 	return off / 8;
 }
 
-static void put(const struct userbpf_btf *btf, uint32_t id, size_t struct_size, uint8_t *img,
-		const char *name, const void *val, size_t size)
+static struct task_layout *layout_find(const struct userbpf_btf *btf)
 {
-	int64_t off = member_off(btf, id, name, size, struct_size);
+	int k, n = atomic_load_explicit(&n_layouts, memory_order_acquire);
 
-	if (off >= 0)
-		memcpy(img + off, val, size);
+	for (k = 0; k < n; k++)
+		if (layouts[k]->btf == btf)
+			return layouts[k];
+	return NULL;
 }
 
-static void put_u32(const struct userbpf_btf *btf, uint32_t id, size_t sz, uint8_t *img,
-		    const char *name, uint32_t v)
+/*
+ * The layout of btf's struct task_struct, made now if new: offsets, and
+ * one mapping for the images of POOL_SLOTS threads (pages are touched
+ * only by the threads that use them).  NULL on error (errno).
+ */
+static struct task_layout *layout_get(const struct userbpf_btf *btf)
 {
-	put(btf, id, sz, img, name, &v, 4);
+	struct task_layout *found;
+	struct task_layout *l = NULL;
+	int64_t tid_id, mm_id, size, mm_size = 64;
+	size_t per, i;
+	uint8_t *mem;
+	int k;
+
+	pthread_once(&slot_once, slot_key_init);
+	found = layout_find(btf);
+	if (found)
+		return found;
+	pthread_mutex_lock(&layout_lock);
+	found = layout_find(btf);
+	if (found)
+		goto out;
+	tid_id = userbpf_btf__find_by_name_kind(btf, "task_struct", USERBPF_BTF_KIND_STRUCT);
+	mm_id = userbpf_btf__find_by_name_kind(btf, "mm_struct", USERBPF_BTF_KIND_STRUCT);
+	size = tid_id < 0 ? -1 : userbpf_btf__resolve_size(btf, (uint32_t)tid_id);
+	if (size <= 0 || size > (1 << 20) || atomic_load(&n_layouts) == MAX_LAYOUTS) {
+		errno = tid_id < 0 ? ENOENT : size <= 0 || size > (1 << 20) ? EINVAL : E2BIG;
+		goto out;
+	}
+	if (mm_id > 0) {
+		int64_t sz = userbpf_btf__resolve_size(btf, (uint32_t)mm_id);
+
+		if (sz > 0 && sz <= (1 << 20))
+			mm_size = sz;
+	}
+	per = ((size_t)size * 3 + (size_t)mm_size + 63) & ~(size_t)63;
+	l = ub_calloc(1, sizeof(*l));
+	mem = l ? mmap(NULL, per * POOL_SLOTS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0) :
+		  MAP_FAILED;
+	if (mem == MAP_FAILED) {
+		ub_free(l);
+		l = NULL;
+		errno = ENOMEM;
+		goto out;
+	}
+	l->btf = btf;
+	l->task_size = (size_t)size;
+	l->mm_size = (size_t)mm_size;
+	for (k = 0; k < TF_N; k++)
+		l->off[k] = member_off(btf, (uint32_t)tid_id, fields[k].name, fields[k].size,
+				       (size_t)size);
+	for (i = 0; i < POOL_SLOTS; i++) {
+		struct task_img *img = &l->img[i];
+
+		img->task = mem + i * per;
+		img->parent = img->task + size;
+		img->leader = img->parent + size;
+		img->mm = img->leader + size;
+	}
+	layouts[atomic_load(&n_layouts)] = l;
+	atomic_store_explicit(&n_layouts, atomic_load(&n_layouts) + 1, memory_order_release);
+	found = l;
+out:
+	pthread_mutex_unlock(&layout_lock);
+	return found;
 }
 
-static void put_u64(const struct userbpf_btf *btf, uint32_t id, size_t sz, uint8_t *img,
-		    const char *name, uint64_t v)
+int ub_task_prepare(const struct userbpf_prog *prog)
 {
-	put(btf, id, sz, img, name, &v, 8);
+	const struct userbpf_btf *btf = NULL;
+
+	if (ub_task_btf_hook)
+		btf = ub_task_btf_hook(prog);
+	if (!btf)
+		btf = userbpf_btf__kernel();
+	if (!btf)
+		return -ENOENT;
+	return layout_get(btf) ? 0 : -errno;
 }
 
-/* comm, and fields 9 (flags) and 22 (starttime, ticks) of a stat file. */
+static void put(const struct task_layout *l, uint8_t *img, int f, const void *val)
+{
+	if (l->off[f] >= 0)
+		memcpy(img + l->off[f], val, fields[f].size);
+}
+
+static void put_u32(const struct task_layout *l, uint8_t *img, int f, uint32_t v)
+{
+	put(l, img, f, &v);
+}
+
+static void put_u64(const struct task_layout *l, uint8_t *img, int f, uint64_t v)
+{
+	put(l, img, f, &v);
+}
+
+/* comm, and fields 9 (flags) and 22 (starttime, ticks) of a stat file;
+ * read with open/read (no stdio: nothing allocates on the run path). */
 static void read_stat(const char *path, char comm[16], uint64_t *flags, uint64_t *start)
 {
 	char buf[1024], *p;
-	size_t n;
-	FILE *f = fopen(path, "r");
-	int field;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), field;
 
 	*flags = 0;
 	*start = 0;
-	if (!f)
+	if (fd < 0)
 		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
 	buf[n] = '\0';
 	p = strchr(buf, '(');
 	if (comm && p) {
@@ -155,145 +309,121 @@ static uint64_t ticks_to_ns(uint64_t ticks)
 	return hz > 0 ? ticks * (1000000000ull / (uint64_t)hz) : 0;
 }
 
-static int build(struct task_img *img, const struct userbpf_btf *btf)
+/* Fill a slot's images for the calling thread (memory ready: no allocation). */
+static void fill(const struct task_layout *l, struct task_img *img, pid_t tid)
 {
-	int64_t tid_id =
-		userbpf_btf__find_by_name_kind(btf, "task_struct", USERBPF_BTF_KIND_STRUCT);
-	int64_t mm_id = userbpf_btf__find_by_name_kind(btf, "mm_struct", USERBPF_BTF_KIND_STRUCT);
-	int64_t size, mm_size = 64;
-	pid_t tid = (pid_t)syscall(SYS_gettid), pid = getpid(), ppid = getppid();
-	char path[64], comm[16] = "";
-	uint64_t flags, start, pflags, pstart;
-	uint32_t id;
+	pid_t pid = getpid(), ppid = getppid();
+	char path[64], comm[16] = "", pcomm[16] = "", lcomm[16] = "";
+	uint64_t flags, start, pflags, pstart, lflags, lstart;
+	uintptr_t parent = (uintptr_t)img->parent, leader = (uintptr_t)img->leader;
+	uintptr_t mm = (uintptr_t)img->mm;
 	int prio;
 
-	if (tid_id < 0)
-		return -ENOENT;
-	id = (uint32_t)tid_id;
-	size = userbpf_btf__resolve_size(btf, id);
-	if (size <= 0 || size > (1 << 20))
-		return -EINVAL;
-	if (mm_id > 0) {
-		int64_t s = userbpf_btf__resolve_size(btf, (uint32_t)mm_id);
-
-		if (s > 0 && s <= (1 << 20))
-			mm_size = s;
-	}
-	ub_free(img->task);
-	ub_free(img->parent);
-	ub_free(img->leader);
-	ub_free(img->mm);
-	img->task = ub_calloc(1, (size_t)size);
-	img->parent = ub_calloc(1, (size_t)size);
-	img->leader = ub_calloc(1, (size_t)size);
-	img->mm = ub_calloc(1, (size_t)mm_size);
-	img->btf = NULL;
-	if (!img->task || !img->parent || !img->leader || !img->mm)
-		return -ENOMEM;
-	img->task_size = (size_t)size;
-	img->mm_size = (size_t)mm_size;
-
+	memset(img->task, 0, l->task_size * 3 + l->mm_size);
 	errno = 0;
 	prio = getpriority(PRIO_PROCESS, 0);
 	if (errno)
 		prio = 0;
-	/* the calling thread */
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
 	read_stat(path, NULL, &flags, &start);
 	prctl(PR_GET_NAME, comm, 0, 0, 0);
 	/* the parent process */
-	{
-		char pcomm[16] = "";
-
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)ppid);
-		read_stat(path, pcomm, &pflags, &pstart);
-		put_u32(btf, id, (size_t)size, img->parent, "pid", (uint32_t)ppid);
-		put_u32(btf, id, (size_t)size, img->parent, "tgid", (uint32_t)ppid);
-		put(btf, id, (size_t)size, img->parent, "comm", pcomm, 16);
-		put_u64(btf, id, (size_t)size, img->parent, "flags", pflags);
-		put_u64(btf, id, (size_t)size, img->parent, "start_time", ticks_to_ns(pstart));
-		put_u64(btf, id, (size_t)size, img->parent, "start_boottime", ticks_to_ns(pstart));
-	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)ppid);
+	read_stat(path, pcomm, &pflags, &pstart);
+	put_u32(l, img->parent, TF_PID, (uint32_t)ppid);
+	put_u32(l, img->parent, TF_TGID, (uint32_t)ppid);
+	put(l, img->parent, TF_COMM, pcomm);
+	put_u64(l, img->parent, TF_FLAGS, pflags);
+	put_u64(l, img->parent, TF_START, ticks_to_ns(pstart));
+	put_u64(l, img->parent, TF_BOOT, ticks_to_ns(pstart));
 	/* the main thread */
-	{
-		char lcomm[16] = "";
-		uint64_t lflags, lstart;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)pid);
-		read_stat(path, lcomm, &lflags, &lstart);
-		put_u32(btf, id, (size_t)size, img->leader, "pid", (uint32_t)pid);
-		put_u32(btf, id, (size_t)size, img->leader, "tgid", (uint32_t)pid);
-		put(btf, id, (size_t)size, img->leader, "comm", lcomm, 16);
-		put_u64(btf, id, (size_t)size, img->leader, "flags", lflags);
-		put_u64(btf, id, (size_t)size, img->leader, "start_time", ticks_to_ns(lstart));
-		put_u64(btf, id, (size_t)size, img->leader, "real_parent",
-			(uint64_t)(uintptr_t)img->parent);
-		put_u64(btf, id, (size_t)size, img->leader, "parent",
-			(uint64_t)(uintptr_t)img->parent);
-		put_u64(btf, id, (size_t)size, img->leader, "group_leader",
-			(uint64_t)(uintptr_t)img->leader);
-		put_u64(btf, id, (size_t)size, img->leader, "mm", (uint64_t)(uintptr_t)img->mm);
-		put_u64(btf, id, (size_t)size, img->leader, "active_mm",
-			(uint64_t)(uintptr_t)img->mm);
-	}
-	put_u32(btf, id, (size_t)size, img->task, "pid", (uint32_t)tid);
-	put_u32(btf, id, (size_t)size, img->task, "tgid", (uint32_t)pid);
-	put(btf, id, (size_t)size, img->task, "comm", comm, 16);
-	put_u64(btf, id, (size_t)size, img->task, "flags", flags);
-	put_u64(btf, id, (size_t)size, img->task, "start_time", ticks_to_ns(start));
-	put_u64(btf, id, (size_t)size, img->task, "start_boottime", ticks_to_ns(start));
-	put_u32(btf, id, (size_t)size, img->task, "exit_code", ub_task_exit_code);
-	put_u32(btf, id, (size_t)size, img->task, "prio", (uint32_t)(120 + prio));
-	put_u32(btf, id, (size_t)size, img->task, "static_prio", (uint32_t)(120 + prio));
-	put_u32(btf, id, (size_t)size, img->task, "normal_prio", (uint32_t)(120 + prio));
-	put_u64(btf, id, (size_t)size, img->task, "real_parent", (uint64_t)(uintptr_t)img->parent);
-	put_u64(btf, id, (size_t)size, img->task, "parent", (uint64_t)(uintptr_t)img->parent);
-	put_u64(btf, id, (size_t)size, img->task, "group_leader",
-		(uint64_t)(uintptr_t)(tid == pid ? img->task : img->leader));
-	put_u64(btf, id, (size_t)size, img->task, "mm", (uint64_t)(uintptr_t)img->mm);
-	put_u64(btf, id, (size_t)size, img->task, "active_mm", (uint64_t)(uintptr_t)img->mm);
-	img->btf = btf;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)pid);
+	read_stat(path, lcomm, &lflags, &lstart);
+	put_u32(l, img->leader, TF_PID, (uint32_t)pid);
+	put_u32(l, img->leader, TF_TGID, (uint32_t)pid);
+	put(l, img->leader, TF_COMM, lcomm);
+	put_u64(l, img->leader, TF_FLAGS, lflags);
+	put_u64(l, img->leader, TF_START, ticks_to_ns(lstart));
+	put_u64(l, img->leader, TF_RPARENT, parent);
+	put_u64(l, img->leader, TF_PARENT, parent);
+	put_u64(l, img->leader, TF_LEADER, leader);
+	put_u64(l, img->leader, TF_MM, mm);
+	put_u64(l, img->leader, TF_AMM, mm);
+	/* the calling thread */
+	put_u32(l, img->task, TF_PID, (uint32_t)tid);
+	put_u32(l, img->task, TF_TGID, (uint32_t)pid);
+	put(l, img->task, TF_COMM, comm);
+	put_u64(l, img->task, TF_FLAGS, flags);
+	put_u64(l, img->task, TF_START, ticks_to_ns(start));
+	put_u64(l, img->task, TF_BOOT, ticks_to_ns(start));
+	put_u32(l, img->task, TF_EXIT, ub_task_exit_code);
+	put_u32(l, img->task, TF_PRIO, (uint32_t)(120 + prio));
+	put_u32(l, img->task, TF_SPRIO, (uint32_t)(120 + prio));
+	put_u32(l, img->task, TF_NPRIO, (uint32_t)(120 + prio));
+	put_u64(l, img->task, TF_RPARENT, parent);
+	put_u64(l, img->task, TF_PARENT, parent);
+	put_u64(l, img->task, TF_LEADER, tid == pid ? (uintptr_t)img->task : leader);
+	put_u64(l, img->task, TF_MM, mm);
+	put_u64(l, img->task, TF_AMM, mm);
 	img->tid = tid;
-	return 0;
+}
+
+/* The calling thread's slot, claimed on its first call (-1: none free). */
+static int my_slot(void)
+{
+	int i = (int)(uintptr_t)pthread_getspecific(slot_key) - 1;
+
+	if (i >= 0)
+		return i;
+	for (i = 0; i < POOL_SLOTS; i++) {
+		bool f = false;
+
+		if (atomic_compare_exchange_strong(&slot_used[i], &f, true)) {
+			int k, n = atomic_load(&n_layouts);
+
+			for (k = 0; k < n; k++) /* a slot a dead thread left */
+				layouts[k]->img[i].tid = 0;
+			pthread_setspecific(slot_key, (void *)(uintptr_t)(i + 1));
+			return i;
+		}
+	}
+	return -1;
 }
 
 void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf)
 {
+	struct task_layout *l;
 	struct task_img *img;
 	pid_t tid = (pid_t)syscall(SYS_gettid);
+	int i;
 
 	if (!btf)
 		return NULL;
-	pthread_once(&img_once, img_key_init);
-	img = pthread_getspecific(img_key);
-	if (!img) {
-		img = ub_calloc(1, sizeof(*img));
-		if (!img)
-			return NULL;
-		pthread_setspecific(img_key, img);
-	}
-	/* a fork()ed child inherits the parent thread's image: rebuild */
-	if (img->btf != btf || img->tid != tid) {
-		if (build(img, btf))
-			return NULL;
+	l = layout_find(btf);
+	if (!l) /* not prepared at attach (a test run): made here, once */
+		l = layout_get(btf);
+	if (!l)
+		return NULL;
+	i = my_slot();
+	if (i < 0)
+		return NULL;
+	img = &l->img[i];
+	/* a fork()ed child inherits the parent thread's slot: refill */
+	if (img->tid != tid) {
+		fill(l, img, tid);
 	} else {
 		/* a thread may rename itself (PR_SET_NAME) */
-		int64_t id =
-			userbpf_btf__find_by_name_kind(btf, "task_struct", USERBPF_BTF_KIND_STRUCT);
 		char comm[16] = "";
 
 		prctl(PR_GET_NAME, comm, 0, 0, 0);
-		if (id > 0) {
-			put(btf, (uint32_t)id, img->task_size, img->task, "comm", comm, 16);
-			put_u32(btf, (uint32_t)id, img->task_size, img->task, "exit_code",
-				ub_task_exit_code);
-		}
+		put(l, img->task, TF_COMM, comm);
+		put_u32(l, img->task, TF_EXIT, ub_task_exit_code);
 	}
 	if (run) {
-		userbpf_run__add_region(run, img->task, img->task_size, 0);
-		userbpf_run__add_region(run, img->parent, img->task_size, 0);
-		userbpf_run__add_region(run, img->leader, img->task_size, 0);
-		userbpf_run__add_region(run, img->mm, img->mm_size, 0);
+		userbpf_run__add_region(run, img->task, l->task_size, 0);
+		userbpf_run__add_region(run, img->parent, l->task_size, 0);
+		userbpf_run__add_region(run, img->leader, l->task_size, 0);
+		userbpf_run__add_region(run, img->mm, l->mm_size, 0);
 	}
 	return img->task;
 }
@@ -320,13 +450,14 @@ UB_HELPER(get_current_task)
  */
 UB_HELPER(get_task_stack)
 {
-	struct task_img *img;
+	int i = (int)(uintptr_t)pthread_getspecific(slot_key) - 1, k;
+	int n = atomic_load_explicit(&n_layouts, memory_order_acquire);
+	pid_t tid = (pid_t)syscall(SYS_gettid);
 
-	pthread_once(&img_once, img_key_init);
-	img = pthread_getspecific(img_key);
-	if (img && r1 && (uint8_t *)(uintptr_t)r1 == img->task &&
-	    img->tid == (pid_t)syscall(SYS_gettid))
-		return ub_helper_get_stack(0, r2, r3, r4, r5, run);
+	for (k = 0; r1 && i >= 0 && k < n; k++)
+		if ((uint8_t *)(uintptr_t)r1 == layouts[k]->img[i].task &&
+		    layouts[k]->img[i].tid == tid)
+			return ub_helper_get_stack(0, r2, r3, r4, r5, run);
 	if (r4 & (1ull << 8) /* BPF_F_USER_STACK */)
 		return UB_ERR(-EFAULT);
 	return ub_helper_get_stack(0, r2, r3, r4, r5, run);

@@ -21,6 +21,13 @@ struct userbpf_btf;
  */
 void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf);
 /*
+ * Lay out the task_struct of the BTF prog's helpers will use (the hook's,
+ * else the kernel's) and make its pool of per-thread images, so that
+ * ub_task_current does not parse or allocate when prog runs.  At attach
+ * time; 0 or -errno.
+ */
+int ub_task_prepare(const struct userbpf_prog *prog) UB_HOST_OPTIONAL;
+/*
  * task->exit_code of the calling process (the kernel's: status << 8 | signal),
  * 0 while it runs; a host that sees the process exit (the launch
  * interposer) sets it before firing sched_process_exit.

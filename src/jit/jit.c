@@ -173,14 +173,70 @@ static unsigned plan_direct(const struct userbpf_prog *prog, const uint8_t *is_e
 	return planned;
 }
 
+bool jit_bmi2_off;
+
+/* Jump targets and function entries: where straight-line code is entered. */
+static void find_targets(const struct userbpf_prog *prog, const uint8_t *is_entry, uint8_t *target)
+{
+	size_t n = prog->insn_cnt, pc;
+
+	for (pc = 0; pc < n; pc++) {
+		const struct vm_insn *in = &prog->code[pc];
+		uint16_t fl;
+
+		target[pc] |= is_entry[pc];
+		if (in->op == ISA_INVALID)
+			continue;
+		fl = isa_table[in->op].flags;
+		if (fl & F_JMP)
+			target[pc + 1 + (size_t)(int64_t)in->off] = 1;
+		else if ((fl & F_JMPL) && !(fl & F_CALL))
+			target[pc + 1 + (size_t)(int64_t)(int32_t)in->imm] = 1;
+	}
+}
+
 /*
- * Compile prog: passes until addrs[] and the length stop changing (at most
- * JIT_MAX_PASSES).  The first pass only measures; later passes write into
- * a heap buffer of the first pass's size, so the pass that confirms the
- * layout (same length, same addrs[] as the pass before, hence every
- * forward jump resolved against final addresses) is the final image,
- * copied into fresh write-xor-execute memory and sealed.  Returns the
- * image or NULL with *why set.
+ * Passes that only measure before the one that writes: the first with
+ * every forward jump long, the next with the first's distances.
+ */
+#define JIT_SIZING_PASSES 2
+
+/*
+ * The writing pass's forward displacements, from its own final layout.
+ * False when a short form no longer fits (code only shrinks from pass to
+ * pass, so it cannot happen; the driver then writes once more).
+ */
+static bool patch_fixups(const struct jit_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->fixup_cnt; i++) {
+		const struct jit_fixup *f = &c->fixups[i];
+		int64_t t = (int64_t)c->addrs[f->target] - (f->call ? c->prologue_len : 0);
+		int64_t rel = t - ((int64_t)f->at + f->size);
+
+		if (f->size == 1) {
+			if (rel < -128 || rel > 127)
+				return false;
+			c->buf[f->at] = (uint8_t)(int8_t)rel;
+		} else {
+			uint32_t v = (uint32_t)(int32_t)rel;
+
+			memcpy(c->buf + f->at, &v, 4);
+		}
+	}
+	return true;
+}
+
+/*
+ * Compile prog: JIT_SIZING_PASSES passes that only measure (or fewer, when
+ * the layout stops changing), then one that writes into a heap buffer of
+ * the last measured size and records every displacement it computed from
+ * an estimate; those are patched from its final layout.  Sizes only
+ * shrink from pass to pass, so the estimates bound the real distances and
+ * the image is exact without re-emitting it until nothing moves.  The
+ * image is copied into fresh write-xor-execute memory and sealed.
+ * Returns it, or NULL with *why set.
  */
 static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error *why)
 {
@@ -188,6 +244,8 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	uint32_t *prev = NULL;
 	uint8_t *tmp = NULL;
 	struct jit_direct *dir = NULL;
+	uint8_t *target = NULL;
+	struct jit_fixup *fix = NULL;
 	struct jit_ctx c;
 	size_t n = prog->insn_cnt, pass, len = 0;
 	enum jit_error err = JIT_E_NOMEM;
@@ -202,7 +260,14 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	if (!img->addrs || !img->is_entry || !prev)
 		goto fail;
 	find_entries(prog, img->is_entry);
+	target = ub_calloc(n + 1, 1);
+	if (!target)
+		goto fail;
+	find_targets(prog, img->is_entry, target);
 	c.prog = prog;
+	c.target = target;
+	c.facts = prog->verified ? prog->facts : NULL;
+	c.bmi2 = !jit_bmi2_off && jit_arch_has_bmi2();
 	if (!prog->jit_blind) {
 		dir = ub_calloc(n, sizeof(*dir));
 		if (!dir)
@@ -218,6 +283,9 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	}
 	c.addrs = img->addrs;
 	c.is_entry = img->is_entry;
+	fix = ub_calloc(n, sizeof(*fix));
+	if (!fix)
+		goto fail;
 	/* Pessimistic start: every forward jump first takes its long form. */
 	for (pass = 0; pass <= n; pass++)
 		img->addrs[pass] = (uint32_t)(pass * 64 + 4096);
@@ -226,33 +294,46 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 			err = JIT_E_NO_CONVERGENCE;
 			goto fail;
 		}
-		memcpy(prev, img->addrs, (n + 1) * sizeof(*prev));
+		if (pass)
+			memcpy(prev, img->addrs, (n + 1) * sizeof(*prev));
+		c.prev = pass ? prev : NULL;
+		c.fixups = c.buf ? fix : NULL;
 		err = jit_arch_emit(&c);
 		if (err == JIT_E_OVERFLOW) {
-			/* grew past the first pass: measure only from now on */
+			/* grew past the measured size: measure again */
 			c.buf = NULL;
 			c.cap = 0;
 			err = JIT_OK;
+			len = 0;
+			continue;
 		}
 		if (err)
 			goto fail;
-		if (pass && c.len == len && c.buf &&
-		    !memcmp(prev, img->addrs, (n + 1) * sizeof(*prev)))
-			break;
-		len = c.len;
-		if (!tmp) {
+		if (c.buf) {
+			if (patch_fixups(&c))
+				break;
+			continue; /* not reached while sizes only shrink */
+		}
+		if (pass + 1 >= JIT_SIZING_PASSES ||
+		    (pass && c.len == len && !memcmp(prev, img->addrs, (n + 1) * sizeof(*prev)))) {
 			err = JIT_E_NOMEM;
-			tmp = ub_alloc(len);
+			ub_free(tmp);
+			tmp = ub_alloc(c.len);
 			if (!tmp)
 				goto fail;
 			c.buf = tmp;
-			c.cap = len;
+			c.cap = c.len;
 		}
+		len = c.len;
 	}
+	len = c.len;
 	img->passes = (unsigned)pass + 1;
+	img->opt_div = c.opt_div;
+	img->opt_zext = c.opt_zext;
+	img->opt_branch = c.opt_branch;
 	err = JIT_E_SIZE_CHANGED;
-	if (c.len != len || c.overflow)
-		goto fail; /* the final pass must match the converged layout */
+	if (c.overflow)
+		goto fail;
 	err = JIT_E_NOMEM;
 	img->map_size = page_round(len);
 	img->code = ub_exec_alloc(img->map_size);
@@ -270,12 +351,16 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	ub_free(prev);
 	ub_free(tmp);
 	ub_free(dir);
+	ub_free(target);
+	ub_free(fix);
 	*why = JIT_OK;
 	return img;
 fail:
 	ub_free(prev);
 	ub_free(tmp);
 	ub_free(dir);
+	ub_free(target);
+	ub_free(fix);
 	image_free(img);
 	*why = err;
 	return NULL;
@@ -301,8 +386,15 @@ static int prog_compile(struct userbpf_prog *prog)
 		return __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE);
 	}
 	if (!__atomic_compare_exchange_n(&prog->jit, &expected, img, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
+					 __ATOMIC_ACQUIRE)) {
 		image_free(img);
+		img = expected; /* the image that won */
+	}
+	/* for the run entry (userbpf_prog__run): published by jit_state */
+	__atomic_store_n(&prog->jit_tramp, img->tramp, __ATOMIC_RELAXED);
+	__atomic_store_n(&prog->jit_entry,
+			 (const void *)(img->code + img->addrs[0] - img->prologue_len),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&prog->jit_state, 1, __ATOMIC_RELEASE);
 	return 1;
 }
@@ -329,13 +421,6 @@ void jit_prog_free(struct userbpf_prog *prog)
 	prog->jit = NULL;
 }
 
-/*
- * Native frames of one entry lie below the caller's frame: the trampoline
- * and at most USERBPF_MAX_CALL_FRAMES BPF frames of 576 bytes.  That
- * window is the run's own stack memory for userbpf_run__read.
- */
-#define JIT_STACK_WINDOW (USERBPF_MAX_CALL_FRAMES * 576 + 256)
-
 static int enter(struct userbpf_run *run, const struct jit_image *img, size_t entry,
 		 const uint64_t args[5], uint64_t *ret)
 {
@@ -350,7 +435,7 @@ int jit_run(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint6
 	uint32_t saved_depth = run->jit_depth;
 	int err;
 
-	r->lo = top - JIT_STACK_WINDOW;
+	r->lo = top - VM_JIT_STACK_WINDOW;
 	r->hi = top;
 	r->writable = true;
 	run->jit = true;

@@ -51,6 +51,9 @@ struct jit_image {
 	unsigned passes;
 	bool blinded;		 /* compiled with constant blinding */
 	unsigned direct_lookups; /* map lookups done without the helper */
+	/* verifier facts used (struct jit_ctx): divisions without fix-ups,
+	 * zero-extensions dropped, conditional jumps resolved */
+	unsigned opt_div, opt_zext, opt_branch;
 };
 
 /*
@@ -68,6 +71,19 @@ struct jit_direct {
 	const void *ptr; /* CALL: the function; ARRAY: the first value */
 };
 
+/*
+ * A displacement of the writing pass that was computed from the previous
+ * pass's layout (a forward jump or local call): rewritten from the final
+ * addrs[] after the pass (jit.c).  Code only shrinks from pass to pass,
+ * so a short form chosen from the estimate still fits.
+ */
+struct jit_fixup {
+	uint32_t at;	 /* offset of the displacement in the image */
+	uint32_t target; /* BPF insn it refers to */
+	uint8_t size;	 /* 1 or 4 bytes, relative to at + size */
+	bool call;	 /* local call: to the target's prologue */
+};
+
 /* One emission pass: the back end writes here (buf NULL: sizing only). */
 struct jit_ctx {
 	const struct userbpf_prog *prog;
@@ -75,7 +91,10 @@ struct jit_ctx {
 	size_t cap;
 	size_t len;
 	bool overflow;
-	uint32_t *addrs; /* read: previous pass; written: this pass */
+	uint32_t *addrs;	  /* read: previous pass; written: this pass */
+	const uint32_t *prev;	  /* the previous pass's addrs (NULL in the first) */
+	struct jit_fixup *fixups; /* writing pass: insn_cnt entries */
+	size_t fixup_cnt;
 	const uint8_t *is_entry;
 	uint32_t prologue_len; /* out */
 	uint32_t body_start;   /* out */
@@ -88,6 +107,18 @@ struct jit_ctx {
 	 */
 	uint64_t blind_seed;
 	const struct jit_direct *direct; /* insn_cnt entries, or NULL */
+	/*
+	 * Verifier facts per instruction (VM_FACT_*, vm_int.h), or NULL
+	 * (unverified program): fix-ups that cannot trigger are left out.
+	 */
+	const uint8_t *facts;
+	const uint8_t *target; /* insn_cnt + 1: a jump lands on or a function starts at */
+	bool bmi2;	       /* shlx/shrx/sarx available */
+	bool skip_next;	       /* the next insn's work was done with this one's */
+	int flags_reg;	       /* x86 register ZF/SF describe after the last insn, -1 */
+	bool flags_w;	       /* ...in 64-bit width */
+	/* counters (tests): fix-ups dropped thanks to facts */
+	unsigned opt_div, opt_zext, opt_branch;
 	enum jit_error err;
 };
 
@@ -104,6 +135,12 @@ static inline uint64_t jit_blind_rnd(uint64_t seed, size_t pc)
 
 /* Back end: emit the whole image once.  Returns JIT_OK or an error. */
 enum jit_error jit_arch_emit(struct jit_ctx *ctx);
+
+/* Back end: machine features the code may use (checked once, cpuid). */
+bool jit_arch_has_bmi2(void);
+
+/* Tests: compile as for a machine without BMI2 (shifts through cl). */
+extern bool jit_bmi2_off;
 
 /* Run-time support called from native code (jit.c). */
 uint64_t jit_tail_call(struct userbpf_run *run, uint64_t ctx);

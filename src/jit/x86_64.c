@@ -28,6 +28,19 @@
  *	[rbp - 520]  r1 at the last helper call (ctx of a tail call)
  *	[rbp - 560]  saved rbx, r13, r14, r15 (rsp, 16-byte aligned)
  *
+ * ==== Beyond one-to-one (each tested in tests/jit/test_jit_opt.c) ====
+ *
+ * With the verifier's facts (struct jit_ctx.facts, VM_FACT_*): division
+ * and modulo by a register without the 0 and -1 fix-ups the facts rule
+ * out; "w = w", LE32 and "r <<= 32; r >>= 32" (s>>= 32) without code when
+ * the upper half is already zero; conditional jumps the verifier decided
+ * become a jmp or nothing.  Always: shifts by a register other than r4
+ * use BMI2 shlx/shrx/sarx when cpuid has them (no rcx shuffle, no
+ * zero-extension after a 32-bit one); "mov dst, src; add dst, imm" is one
+ * lea; a compare of dst with 0 (==, !=) right after an add/sub/and/or/xor
+ * of dst in the same width uses that instruction's ZF.  Pairs never span
+ * a jump target (struct jit_ctx.target).
+ *
  * Native code is entered only through the trampoline at offset 0
  * (jit_image.tramp), which saves the C callee-saved registers, loads r1-r5
  * and r12, and records its stack pointer in run->jit_sp so that an error
@@ -107,15 +120,17 @@ struct stubs {
 
 /* ==== Byte emission (bounded) ==== */
 
-static void emit(struct jit_ctx *c, const void *bytes, size_t n)
+/* Inlined everywhere: n is a constant at almost every call (one store). */
+static inline __attribute__((always_inline)) void emit(struct jit_ctx *c, const void *bytes,
+						       size_t n)
 {
 	if (c->buf) {
-		if (n > c->cap || c->len > c->cap - n) {
+		if (__builtin_expect(n > c->cap || c->len > c->cap - n, 0)) {
 			c->overflow = true;
 			c->len += n;
 			return;
 		}
-		memcpy(c->buf + c->len, bytes, n);
+		__builtin_memcpy(c->buf + c->len, bytes, n);
 	}
 	c->len += n;
 }
@@ -312,6 +327,23 @@ static void emit_jump(struct jit_ctx *c, int cc, int64_t target, bool allow_shor
 	emit4(c, (uint32_t)(int32_t)rel);
 }
 
+/*
+ * A forward displacement computed from an estimate (struct jit_fixup):
+ * patched with the final address once the writing pass is done.
+ */
+static void note_fixup(struct jit_ctx *c, size_t target, unsigned size, bool call)
+{
+	struct jit_fixup *f;
+
+	if (!c->buf || !c->fixups)
+		return;
+	f = &c->fixups[c->fixup_cnt++];
+	f->at = (uint32_t)(c->len - size);
+	f->size = (uint8_t)size;
+	f->call = call;
+	f->target = (uint32_t)target;
+}
+
 /* Forward short jump over `skip` bytes (local labels inside one insn). */
 static void emit_jump_over(struct jit_ctx *c, int cc, size_t skip)
 {
@@ -473,7 +505,28 @@ static void emit_trampoline(struct jit_ctx *c, struct stubs *s)
 /* Where a jump of insn pc with delta off lands (previous pass for forward ones). */
 static int64_t jump_target(const struct jit_ctx *c, size_t pc, int32_t off)
 {
-	return c->addrs[pc + 1 + (int64_t)off];
+	size_t t = pc + 1 + (size_t)(int64_t)off;
+
+	/*
+	 * Forward, after the first pass: the previous pass's distance from
+	 * pc, placed at pc's address in this pass.  Code only shrinks from
+	 * pass to pass, so that bounds the final distance (a jump never
+	 * takes the short form wrongly) and is much tighter than the target's
+	 * old address; at convergence it is the exact address.
+	 */
+	if (t > pc && c->prev)
+		return (int64_t)c->addrs[t] - c->prev[pc] + c->addrs[pc];
+	return c->addrs[t];
+}
+
+/* The jump of BPF insn pc (delta off), recorded for patching when forward. */
+static void emit_bpf_jump(struct jit_ctx *c, int cc, size_t pc, int32_t off)
+{
+	size_t t = pc + 1 + (size_t)(int64_t)off, start = c->len;
+
+	emit_jump(c, cc, jump_target(c, pc, off), true);
+	if (t > pc)
+		note_fixup(c, t, c->len - start == 2 ? 1 : 4, false);
 }
 
 /*
@@ -525,9 +578,10 @@ static void div_by_minus1(struct jit_ctx *c, bool w, bool mod, int d)
 }
 
 static void emit_div(struct jit_ctx *c, bool w, bool sign, bool mod, int d, bool is_imm, int s,
-		     int32_t imm)
+		     int32_t imm, uint8_t f)
 {
 	struct block zero, minus1, normal;
+	bool nz = f & VM_FACT_DIV_NZ, nm1 = !sign || (f & VM_FACT_DIV_NM1);
 
 	if (is_imm) {
 		if (!w ? (uint32_t)imm == 0 : imm == 0) {
@@ -544,11 +598,30 @@ static void emit_div(struct jit_ctx *c, bool w, bool sign, bool mod, int d, bool
 		return;
 	}
 	emit_mov_rr(c, w, TMP2, s); /* mov r11, src */
+	if (nz && nm1) {
+		/* the verifier proved the divisor is neither 0 nor -1 */
+		div_normal(c, w, sign, mod, d);
+		c->opt_div++;
+		return;
+	}
 	div_by_zero(block_init(&zero), w, mod, d);
 	div_by_minus1(block_init(&minus1), w, mod, d);
 	div_normal(block_init(&normal), w, sign, mod, d);
+	if (nz) { /* signed, never 0: only the -1 case */
+		emit_op(c, 0, w, 0, TMP2, false, (const uint8_t[]){ 0x83 }, 1);
+		emit_modrm_rr(c, 7, TMP2);
+		emit1(c, 0xff);				   /* cmp r11, -1 */
+		emit_jump_over(c, CC_E, normal.c.len + 2); /* je .minus1 */
+		emit_block(c, &normal);			   /* */
+		emit_jump_over(c, -1, minus1.c.len);	   /* jmp .done */
+		emit_block(c, &minus1);			   /* .minus1: */
+		c->opt_div++;
+		return; /* .done: */
+	}
 	emit_rr(c, w, 0x85, TMP2, TMP2); /* test r11, r11 */
-	if (!sign) {
+	if (!sign || nm1) {
+		if (sign)
+			c->opt_div++;			   /* never -1: the unsigned shape */
 		emit_jump_over(c, CC_E, normal.c.len + 2); /* jz .zero */
 		emit_block(c, &normal);
 		emit_jump_over(c, -1, zero.c.len); /* jmp .done */
@@ -567,9 +640,26 @@ static void emit_div(struct jit_ctx *c, bool w, bool sign, bool mod, int d, bool
 	emit_block(c, &minus1);				      /* .minus1: */
 } /* .done: */
 
-/* Shift by register: x86 takes the count in cl (BPF r4). */
-static void emit_shift_reg(struct jit_ctx *c, bool w, int digit, int d, int s)
+/*
+ * shlx/shrx/sarx dst, src, cnt (BMI2, VEX.LZ.0F38 F7 /r): any count
+ * register, flags untouched, a 32-bit form always zero-extends.
+ */
+static void emit_shiftx(struct jit_ctx *c, bool w, int digit, int dst, int src, int cnt)
 {
+	uint8_t pp = digit == 4 ? 1 : digit == 7 ? 2 : 3; /* 66 shlx, F3 sarx, F2 shrx */
+
+	EMIT(0xc4, (uint8_t)((~dst >> 3 & 1) << 7 | 1 << 6 | (~src >> 3 & 1) << 5 | 0x02),
+	     (uint8_t)((w ? 0x80 : 0) | (~cnt & 15) << 3 | pp), 0xf7,
+	     (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7))); /* shlx/sarx/shrx dst, src, cnt */
+}
+
+/* Shift by register: x86 takes the count in cl (BPF r4), or BMI2 any. */
+static void emit_shift_reg(struct jit_ctx *c, bool w, int digit, int d, int s, uint8_t f)
+{
+	if (c->bmi2 && (s != RCX || (!w && !(f & VM_FACT_HI0)))) {
+		emit_shiftx(c, w, digit, d, d, s); /* no rcx shuffle, no zero-extension */
+		return;
+	}
 	if (s == RCX) {
 		emit_shift_cl(c, w, digit, d); /* shl dst, cl */
 	} else {
@@ -583,7 +673,9 @@ static void emit_shift_reg(struct jit_ctx *c, bool w, int digit, int d, int s)
 			emit_mov_rr(c, true, RCX, TMP2); /* mov rcx, r11 */
 		}
 	}
-	if (!w)
+	if (!w && (f & VM_FACT_HI0))
+		c->opt_zext++; /* upper half already zero */
+	else if (!w)
 		emit_mov_rr(c, false, d, d); /* mov dst32, dst32: count 0 leaves bits */
 }
 
@@ -864,7 +956,7 @@ alu:
 	case ISA_SMOD64_IMM:
 	case ISA_SMOD32_IMM:
 		emit_blind_const(c, pc, w, TMP2, imm); /* r11 = imm */
-		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, false, TMP2, 0);
+		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, false, TMP2, 0, 0);
 		return true;
 	case ISA_JEQ_IMM:
 	case ISA_JNE_IMM:
@@ -892,8 +984,8 @@ alu:
 			return true;			  /* falls through either way */
 		emit_blind_const(c, pc, jmp64, TMP, imm); /* r10 = imm */
 		emit_rr(c, jmp64, op == ISA_JSET_IMM || op == ISA_JSET32_IMM ? 0x85 : 0x39, TMP,
-			d);						     /* cmp/test dst, r10 */
-		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
+			d);				   /* cmp/test dst, r10 */
+		emit_bpf_jump(c, jcc_of[op], pc, in->off); /* jcc target */
 		return true;
 	case ISA_STB:
 	case ISA_STH:
@@ -930,6 +1022,41 @@ alu:
 	return false;
 }
 
+/*
+ * Two instructions as one (pc + 1 is no jump target, so nothing enters
+ * between them); returns true when pc and pc + 1 were emitted:
+ *   mov dst, src; add dst, imm   ->  lea dst, [src + imm]   (64 or 32 bit)
+ *   dst <<= 32; dst >>= 32       ->  nothing, when the verifier proved the
+ *                                    upper half zero (s>>: dst in [0, 2^31))
+ */
+static bool fuse_next(struct jit_ctx *c, size_t pc, uint8_t f)
+{
+	const struct vm_insn *in = &c->prog->code[pc], *nx;
+
+	if (pc + 1 >= c->prog->insn_cnt || c->target[pc + 1])
+		return false;
+	nx = in + 1;
+	if (nx->dst != in->dst)
+		return false;
+	if (in->op == ISA_LSH64_IMM && in->imm == 32 && nx->imm == 32 &&
+	    ((nx->op == ISA_RSH64_IMM && (f & VM_FACT_HI0)) ||
+	     (nx->op == ISA_ARSH64_IMM && (f & VM_FACT_POS31)))) {
+		c->opt_zext++;
+		c->skip_next = true;
+		return true;
+	}
+	if (!c->blind_seed && in->dst != in->src && in->src <= 10 && in->dst < 10 &&
+	    ((in->op == ISA_MOV64_REG && nx->op == ISA_ADD64_IMM) ||
+	     (in->op == ISA_MOV32_REG && nx->op == ISA_ADD32_IMM))) {
+		emit_mem(c, 0, in->op == ISA_MOV64_REG, false, (const uint8_t[]){ 0x8d }, 1,
+			 reg_map[in->dst], reg_map[in->src], (int32_t)nx->imm);
+		/* lea dst, [src + imm] */
+		c->skip_next = true;
+		return true;
+	}
+	return false;
+}
+
 static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 {
 	const struct userbpf_prog *prog = c->prog;
@@ -939,14 +1066,31 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	int d = reg_map[in->dst <= 10 ? in->dst : 0]; /* checked at creation */
 	int s = reg_map[in->src <= 10 ? in->src : 0];
 	int32_t imm = (int32_t)in->imm;
+	uint8_t f = c->facts ? c->facts[pc] : 0;
+	int flags_reg = c->flags_reg; /* ZF/SF describe this register... */
+	bool flags_w = c->flags_w;    /* ...in this width */
 	bool w;
 
+	c->flags_reg = -1;
 	if (op == ISA_INVALID)
 		return true; /* lddw's second slot: no code */
+	if (c->skip_next) {
+		c->skip_next = false; /* done with the instruction before */
+		return true;
+	}
+	row = &isa_table[op];
+	if ((row->flags & F_COND) && (f & (VM_FACT_JMP_ALWAYS | VM_FACT_JMP_NEVER))) {
+		/* the verifier proved the outcome: no compare */
+		c->opt_branch++;
+		if ((f & VM_FACT_JMP_ALWAYS) && in->off)
+			emit_bpf_jump(c, -1, pc, in->off); /* jmp target */
+		return true;
+	}
 	if (c->blind_seed && emit_blinded(c, st, pc))
 		return true;
-	row = &isa_table[op];
 	w = !(row->flags & F_ALU32);
+	if (fuse_next(c, pc, f))
+		return true;
 	switch (op) {
 	/* ==== ALU ==== */
 	case ISA_ADD64_IMM:
@@ -954,42 +1098,46 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 		emit_alu_imm(c, w, 0, d, imm); /* add dst, imm */
 		if (!w && imm == 0)
 			emit_mov_rr(c, false, d, d);
-		break;
+		goto alu_flags;
 	case ISA_SUB64_IMM:
 	case ISA_SUB32_IMM:
 		emit_alu_imm(c, w, 5, d, imm); /* sub dst, imm */
-		break;
+		goto alu_flags;
 	case ISA_OR64_IMM:
 	case ISA_OR32_IMM:
 		emit_alu_imm(c, w, 1, d, imm); /* or dst, imm */
-		break;
+		goto alu_flags;
 	case ISA_AND64_IMM:
 	case ISA_AND32_IMM:
 		emit_alu_imm(c, w, 4, d, imm); /* and dst, imm */
-		break;
+		goto alu_flags;
 	case ISA_XOR64_IMM:
 	case ISA_XOR32_IMM:
 		emit_alu_imm(c, w, 6, d, imm); /* xor dst, imm */
-		break;
+		goto alu_flags;
 	case ISA_ADD64_REG:
 	case ISA_ADD32_REG:
 		emit_rr(c, w, 0x01, s, d); /* add dst, src */
-		break;
+		goto alu_flags;
 	case ISA_SUB64_REG:
 	case ISA_SUB32_REG:
 		emit_rr(c, w, 0x29, s, d); /* sub dst, src */
-		break;
+		goto alu_flags;
 	case ISA_OR64_REG:
 	case ISA_OR32_REG:
 		emit_rr(c, w, 0x09, s, d); /* or dst, src */
-		break;
+		goto alu_flags;
 	case ISA_AND64_REG:
 	case ISA_AND32_REG:
 		emit_rr(c, w, 0x21, s, d); /* and dst, src */
-		break;
+		goto alu_flags;
 	case ISA_XOR64_REG:
 	case ISA_XOR32_REG:
 		emit_rr(c, w, 0x31, s, d); /* xor dst, src */
+alu_flags:
+		/* ZF and SF now describe dst in this width */
+		c->flags_reg = d;
+		c->flags_w = w;
 		break;
 	case ISA_MUL64_IMM:
 	case ISA_MUL32_IMM:
@@ -1016,7 +1164,7 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	case ISA_SDIV32_IMM:
 	case ISA_SMOD64_IMM:
 	case ISA_SMOD32_IMM:
-		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, true, 0, imm);
+		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, true, 0, imm, 0);
 		break;
 	case ISA_DIV64_REG:
 	case ISA_DIV32_REG:
@@ -1026,7 +1174,7 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	case ISA_SDIV32_REG:
 	case ISA_SMOD64_REG:
 	case ISA_SMOD32_REG:
-		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, false, s, 0);
+		emit_div(c, w, row->mval == 1, (row->opcode & 0xf0) == 0x90, d, false, s, 0, f);
 		break;
 	case ISA_LSH64_IMM:
 	case ISA_LSH32_IMM:
@@ -1051,7 +1199,7 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	case ISA_ARSH32_REG: {
 		int digit = (row->opcode & 0xf0) == 0x60 ? 4 : (row->opcode & 0xf0) == 0x70 ? 5 : 7;
 
-		emit_shift_reg(c, w, digit, d, s);
+		emit_shift_reg(c, w, digit, d, s, f);
 		break;
 	}
 	case ISA_NEG64:
@@ -1069,6 +1217,10 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 			emit_mov_rr(c, true, d, s); /* mov dst, src */
 		break;
 	case ISA_MOV32_REG:
+		if (d == s && (f & VM_FACT_HI0)) {
+			c->opt_zext++; /* w = w with the upper half already zero */
+			break;
+		}
 		emit_mov_rr(c, false, d, s); /* mov dst32, src32 */
 		break;
 	case ISA_MOVSX64_8:
@@ -1089,6 +1241,10 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 		emit_movzx16(c, d, d); /* movzx dst32, dst16 */
 		break;
 	case ISA_LE32:
+		if (f & VM_FACT_HI0) {
+			c->opt_zext++;
+			break;
+		}
 		emit_mov_rr(c, false, d, d); /* mov dst32, dst32 */
 		break;
 	case ISA_LE64:
@@ -1115,7 +1271,7 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	case ISA_JA:
 	case ISA_JA32:
 		if (in->off != 0)
-			emit_jump(c, -1, jump_target(c, pc, in->off), true); /* jmp target */
+			emit_bpf_jump(c, -1, pc, in->off); /* jmp target */
 		break;
 	case ISA_JEQ_IMM:
 	case ISA_JNE_IMM:
@@ -1140,11 +1296,18 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 		w = (row->opcode & 7) == 5; /* class JMP (64-bit) or JMP32 */
 		if (in->off == 0)
 			break; /* falls through either way */
+		if (imm == 0 && flags_reg == d && flags_w == w && !c->target[pc] &&
+		    (op == ISA_JEQ_IMM || op == ISA_JNE_IMM || op == ISA_JEQ32_IMM ||
+		     op == ISA_JNE32_IMM)) {
+			/* the ALU instruction before set ZF from dst: no test */
+			emit_bpf_jump(c, jcc_of[op], pc, in->off);
+			break;
+		}
 		if (imm == 0)
 			emit_rr(c, w, 0x85, d, d); /* test dst, dst */
 		else
-			emit_alu_imm(c, w, 7, d, imm);			     /* cmp dst, imm */
-		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
+			emit_alu_imm(c, w, 7, d, imm);	   /* cmp dst, imm */
+		emit_bpf_jump(c, jcc_of[op], pc, in->off); /* jcc target */
 		break;
 	case ISA_JSET_IMM:
 	case ISA_JSET32_IMM:
@@ -1154,7 +1317,7 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 		emit_op(c, 0, w, 0, d, false, (const uint8_t[]){ 0xf7 }, 1);
 		emit_modrm_rr(c, 0, d); /* test dst, imm32 */
 		emit4(c, (uint32_t)imm);
-		emit_jump(c, CC_NE, jump_target(c, pc, in->off), true); /* jnz target */
+		emit_bpf_jump(c, CC_NE, pc, in->off); /* jnz target */
 		break;
 	case ISA_JEQ_REG:
 	case ISA_JNE_REG:
@@ -1183,7 +1346,7 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 			break;
 		emit_rr(c, w, op == ISA_JSET_REG || op == ISA_JSET32_REG ? 0x85 : 0x39, s, d);
 		/* cmp/test dst, src */
-		emit_jump(c, jcc_of[op], jump_target(c, pc, in->off), true); /* jcc target */
+		emit_bpf_jump(c, jcc_of[op], pc, in->off); /* jcc target */
 		break;
 
 	/* ==== Calls and exit ==== */
@@ -1236,6 +1399,8 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 
 			emit1(c, 0xe8); /* call fn */
 			emit4(c, (uint32_t)(int32_t)rel);
+			if (target > pc)
+				note_fixup(c, target, 4, true);
 		}
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0xff }, 1, 1, RUNREG,
 			 RUN_OFF(jit_depth)); /* dec dword [r12+depth] */
@@ -1361,8 +1526,12 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 	size_t pc, start;
 
 	c->len = 0;
+	c->fixup_cnt = 0;
 	c->overflow = false;
 	c->tramp_off = 0;
+	c->skip_next = false;
+	c->flags_reg = -1;
+	c->opt_div = c->opt_zext = c->opt_branch = 0;
 	emit_trampoline(c, &st);
 	start = c->len;
 	emit_prologue(c);
@@ -1387,12 +1556,35 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 	return c->overflow ? JIT_E_OVERFLOW : JIT_OK;
 }
 
+bool jit_arch_has_bmi2(void)
+{
+	static int known; /* 0 unknown, 1 no, 2 yes */
+	uint32_t a, b, cx, dx;
+	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (v)
+		return v == 2;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cx), "=d"(dx) : "a"(0), "c"(0));
+	v = 1;
+	if (a >= 7) {
+		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cx), "=d"(dx) : "a"(7), "c"(0));
+		v = (b >> 8 & 1) ? 2 : 1; /* CPUID.(7,0):EBX.BMI2[bit 8] */
+	}
+	__atomic_store_n(&known, v, __ATOMIC_RELAXED);
+	return v == 2;
+}
+
 #else /* !__x86_64__ */
 
 enum jit_error jit_arch_emit(struct jit_ctx *c)
 {
 	(void)c;
 	return JIT_E_UNSUPPORTED_ARCH;
+}
+
+bool jit_arch_has_bmi2(void)
+{
+	return false;
 }
 
 #endif

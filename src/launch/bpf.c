@@ -9,8 +9,12 @@
  * commands the command layer does not have (GET_NEXT_ID for maps,
  * programs, BTF and links, BTF_GET_FD_BY_ID, LINK_GET_FD_BY_ID,
  * PROG_BIND_MAP, OBJ_PIN / OBJ_GET, LINK_CREATE, RAW_TRACEPOINT_OPEN,
- * link info), and the refusals of what a process cannot provide
- * (programs attached to kernel functions), with a message.
+ * link info), what prog / map / BTF info has beyond the command layer's
+ * answer (JIT length, map ids, BTF ids, load time, uid: meta.c), the
+ * domain's BTF objects and links (records in the arena, by id and pin
+ * from every member), JIT compilation at load, and the refusals of what
+ * a process cannot provide (programs attached to kernel functions), with
+ * a message.
  */
 #ifdef USERBPF_LAUNCH
 #include <errno.h>
@@ -18,11 +22,27 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "domain/domain.h"
 #include "launch_int.h"
+#include "userbpf/jit.h"
 #include "userbpf/syscall.h"
 #include "userbpf/userbpf.h"
+
+/* A domain's BTF object: its raw data, from which a member that asks for
+ * it by id loads its own copy (the command layer's BTF is per process). */
+struct dom_btf {
+	uint32_t size;
+	uint8_t data[];
+};
+
+/* A domain's link: what link info reports, for every member. */
+struct dom_link {
+	uint32_t type, attach_type, prog_id;
+	int32_t owner; /* pid of the process whose attachment it is */
+};
 
 #define ATTR_END(f) (offsetof(union bpf_attr, f) + sizeof(((union bpf_attr *)0)->f))
 
@@ -115,11 +135,28 @@ static int map_type_of(int fd)
 
 /* ==== commands on maps ==== */
 
+/* The id of the object behind descriptor fd of kind (0 if none). */
+static uint32_t fd_id(int fd, int kind)
+{
+	struct lobj *obj = lobj_get(fd);
+	uint32_t id = obj && obj->kind == kind ? obj->id : 0;
+
+	lobj_put(obj);
+	return id;
+}
+
 static long cmd_map_create(union bpf_attr *a, unsigned int size)
 {
+	struct launch_meta m;
+	long fd;
 	int err;
 
+	memset(&m, 0, sizeof(m));
+	m.kind = LOBJ_MAP;
 	if (a->btf_key_type_id || a->btf_value_type_id || a->btf_vmlinux_value_type_id) {
+		m.btf_id = fd_id((int)a->btf_fd, LOBJ_BTF);
+		m.btf_key_type_id = a->btf_key_type_id;
+		m.btf_value_type_id = a->btf_value_type_id;
 		err = xlate(&a->btf_fd, LOBJ_BTF);
 		if (err)
 			return err;
@@ -135,7 +172,15 @@ static long cmd_map_create(union bpf_attr *a, unsigned int size)
 		if (err)
 			return err;
 	}
-	return wrap(LOBJ_MAP, ub_call(BPF_MAP_CREATE, a, size), a->map_type);
+	fd = wrap(LOBJ_MAP, ub_call(BPF_MAP_CREATE, a, size), a->map_type);
+	if (fd >= 0 && m.btf_id) {
+		int h = lobj_handle((int)fd, LOBJ_MAP);
+
+		m.ptr = h >= 0 ? userbpf_map_by_fd(h) : NULL;
+		if (m.ptr)
+			launch_meta_put(&m);
+	}
+	return fd;
 }
 
 static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
@@ -202,12 +247,50 @@ static bool poisoned(const struct bpf_insn *in)
 	return (imm >= 2001000000u && imm < 2003000000u) || imm == 0xbad2310u;
 }
 
+/* The map behind descriptor fd joins the program's map ids (once). */
+static void meta_add_map(struct launch_meta *m, int fd)
+{
+	uint32_t id = fd_id(fd, LOBJ_MAP), i;
+
+	if (!id)
+		return;
+	for (i = 0; i < m->nr_map_ids; i++)
+		if (m->map_ids[i] == id)
+			return;
+	if (m->nr_map_ids < LAUNCH_META_MAPS)
+		m->map_ids[m->nr_map_ids++] = id;
+}
+
+/* The kernel's license_is_gpl_compatible(). */
+static bool gpl_compatible(const char *lic)
+{
+	static const char *const ok[] = {
+		"GPL",		"GPL v2",	"GPL and additional rights",
+		"Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"
+	};
+	size_t i;
+
+	for (i = 0; lic && i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(lic, ok[i]))
+			return true;
+	return false;
+}
+
 static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 {
 	struct bpf_insn *insns = NULL;
 	int32_t *fds = NULL;
 	size_t i, n = a->insn_cnt, fd_cnt = 0;
+	struct launch_meta m;
+	struct timespec ts;
 	long ret;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = LOBJ_PROG;
+	m.uid = (uint32_t)getuid();
+	m.gpl = gpl_compatible(uptr(a->license));
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	m.load_time = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 
 	if (kernel_attach(a)) {
 		launch_log("program '%.16s': attaching to kernel functions (fentry, fexit, "
@@ -233,6 +316,7 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 			if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
 			    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
 				v = (uint32_t)insns[i].imm;
+				meta_add_map(&m, (int)v);
 				ret = xlate(&v, LOBJ_MAP);
 				if (ret)
 					goto out;
@@ -256,6 +340,7 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		for (i = 0; i < fd_cnt; i++) {
 			uint32_t v = (uint32_t)src[i];
 
+			meta_add_map(&m, (int)v);
 			ret = xlate(&v, LOBJ_MAP);
 			if (ret)
 				goto out;
@@ -263,9 +348,30 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		}
 		a->fd_array = (uint64_t)(uintptr_t)fds;
 	}
-	if (a->prog_btf_fd)
+	if (a->prog_btf_fd) {
+		m.btf_id = fd_id((int)a->prog_btf_fd, LOBJ_BTF);
 		xlate(&a->prog_btf_fd, LOBJ_BTF);
+	}
 	ret = wrap(LOBJ_PROG, ub_call(BPF_PROG_LOAD, a, size), 0);
+	if (ret >= 0) {
+		int h = lobj_handle((int)ret, LOBJ_PROG);
+		struct userbpf_prog *prog = h >= 0 ? userbpf_prog_by_fd(h) : NULL;
+
+		if (prog) {
+			m.ptr = prog;
+			launch_meta_put(&m);
+			/* the kernel compiles at load: so do we (verified programs;
+			 * the others, and a failed compilation, stay interpreted);
+			 * USERBPF_LAUNCH_ENGINE=interp keeps every program on the
+			 * interpreter (to compare) */
+			const char *eng = getenv("USERBPF_LAUNCH_ENGINE");
+
+			if (eng && !strcmp(eng, "interp"))
+				userbpf_prog__set_engine(prog, USERBPF_ENGINE_INTERP);
+			else if (userbpf_prog__verified(prog))
+				userbpf_prog__jit(prog);
+		}
+	}
 out:
 	free(insns);
 	free(fds);
@@ -310,8 +416,8 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 
 	if (a->open_flags)
 		return -EINVAL;
-	if (domain_active() && (kind == LOBJ_MAP || kind == LOBJ_PROG)) {
-		a->next_id = domain_obj_next_id(kind == LOBJ_MAP ? DOM_MAP : DOM_PROG, a->start_id);
+	if (domain_active()) {
+		a->next_id = domain_obj_next_id(lobj_dom_kind(kind), a->start_id);
 		return a->next_id ? 0 : -ENOENT;
 	}
 	lobj_each(id_visit, &w);
@@ -344,10 +450,78 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 	return 0;
 }
 
+/* A descriptor for the domain's BTF record rec: this process loads its
+ * own copy of the data for the command layer. */
+static long btf_from_record(struct dom_btf *rec)
+{
+	union bpf_attr b;
+	struct lobj *obj;
+	long h;
+
+	memset(&b, 0, sizeof(b));
+	b.btf = (uint64_t)(uintptr_t)rec->data;
+	b.btf_size = rec->size;
+	h = ub_call(BPF_BTF_LOAD, &b, sizeof(b));
+	if (h < 0)
+		return h;
+	obj = lobj_new(LOBJ_BTF);
+	if (!obj) {
+		userbpf_close((int)h);
+		return -ENOMEM;
+	}
+	obj->h = (int)h;
+	obj->dptr = rec;
+	obj->id = domain_obj_use(DOM_BTF, rec);
+	return lobj_install(obj, "btf");
+}
+
+/* A descriptor for the domain's link record rec (another member's
+ * attachment: info and pins, no attachment of its own). */
+static long link_from_record(struct dom_link *rec)
+{
+	struct lobj *obj = lobj_new(LOBJ_LINK);
+
+	if (!obj)
+		return -ENOMEM;
+	obj->dptr = rec;
+	obj->id = domain_obj_use(DOM_LINK, rec);
+	obj->link_type = rec->type;
+	obj->attach_type = rec->attach_type;
+	obj->prog_id = rec->prog_id;
+	return lobj_install(obj, "bpf-link");
+}
+
+int launch_link_install(struct lobj *link)
+{
+	struct dom_link *rec;
+
+	if (domain_active()) {
+		rec = domain_alloc(sizeof(*rec));
+		if (rec) {
+			rec->type = link->link_type;
+			rec->attach_type = link->attach_type;
+			rec->prog_id = link->prog_id;
+			rec->owner = getpid();
+			link->dptr = rec;
+			link->id = domain_obj_use(DOM_LINK, rec);
+		}
+	}
+	return lobj_install(link, "bpf-link");
+}
+
 static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 {
 	struct id_walk w = { .want = a->prog_id };
 	long h;
+
+	if (domain_active() && (cmd == BPF_BTF_GET_FD_BY_ID || cmd == BPF_LINK_GET_FD_BY_ID)) {
+		void *p = domain_obj_by_id(cmd == BPF_BTF_GET_FD_BY_ID ? DOM_BTF : DOM_LINK,
+					   a->btf_id);
+
+		if (!p)
+			return -ENOENT;
+		return cmd == BPF_BTF_GET_FD_BY_ID ? btf_from_record(p) : link_from_record(p);
+	}
 
 	if (domain_active() && (cmd == BPF_MAP_GET_FD_BY_ID || cmd == BPF_PROG_GET_FD_BY_ID)) {
 		void *p = domain_obj_by_id(cmd == BPF_MAP_GET_FD_BY_ID ? DOM_MAP : DOM_PROG,
@@ -378,13 +552,146 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 	return lobj_install(w.found, w.kind == LOBJ_BTF ? "btf" : "bpf-link");
 }
 
+/* ==== BTF ==== */
+
+static long cmd_btf_load(union bpf_attr *a, unsigned int size)
+{
+	long fd = wrap(LOBJ_BTF, ub_call(BPF_BTF_LOAD, a, size), 0);
+	struct dom_btf *rec;
+	struct lobj *obj;
+
+	if (fd < 0 || !domain_active())
+		return fd;
+	/* the domain's copy: other members load theirs from it by id */
+	rec = domain_alloc(sizeof(*rec) + a->btf_size);
+	obj = lobj_get((int)fd);
+	if (rec && obj) {
+		rec->size = a->btf_size;
+		memcpy(rec->data, uptr(a->btf), a->btf_size);
+		obj->dptr = rec;
+		obj->id = domain_obj_use(DOM_BTF, rec);
+		rec = NULL;
+	}
+	lobj_put(obj);
+	domain_free(rec);
+	return fd;
+}
+
 /* ==== info ==== */
+
+#define INFO_HAS(len, type, field) ((len) >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/*
+ * Map references in xlated instructions carry the loading process's own
+ * map ids; in a domain they become the domain's: the loader's ids in
+ * order of first use are the program's map ids in the same order (both
+ * come from the lddw instructions).  Left alone when the counts differ.
+ */
+static void xlated_domain_ids(struct bpf_insn *insns, size_t n, const struct launch_meta *m)
+{
+	uint32_t local[LAUNCH_META_MAPS], cnt = 0, j;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+		    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
+			for (j = 0; j < cnt && local[j] != (uint32_t)insns[i].imm; j++)
+				;
+			if (j == cnt && cnt == LAUNCH_META_MAPS)
+				return;
+			if (j == cnt)
+				local[cnt++] = (uint32_t)insns[i].imm;
+		}
+		i++;
+	}
+	if (cnt != m->nr_map_ids)
+		return;
+	for (i = 0; i + 1 < n; i++) {
+		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+		    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
+			for (j = 0; j < cnt && local[j] != (uint32_t)insns[i].imm; j++)
+				;
+			if (j < cnt)
+				insns[i].imm = (int32_t)m->map_ids[j];
+		}
+		i++;
+	}
+}
+
+/*
+ * What prog info has beyond the command layer's answer (already in the
+ * caller's buffer u of len bytes; in holds the caller's input fields):
+ * the JIT image's length (and code), the map ids, BTF id, load time, uid
+ * and license of the program as it was loaded here.
+ */
+static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, uint32_t len,
+			   const struct bpf_prog_info *in)
+{
+	struct launch_meta m;
+	size_t jlen = 0;
+	const void *code = userbpf_prog__jited(prog, &jlen);
+
+	if (INFO_HAS(len, struct bpf_prog_info, jited_prog_len)) {
+		u->jited_prog_len = code ? (uint32_t)jlen : 0;
+		if (code && INFO_HAS(len, struct bpf_prog_info, jited_prog_insns) &&
+		    in->jited_prog_insns && in->jited_prog_len) {
+			memcpy(uptr(in->jited_prog_insns), code,
+			       in->jited_prog_len < jlen ? in->jited_prog_len : jlen);
+			u->jited_prog_insns = in->jited_prog_insns;
+		}
+	}
+	if (!launch_meta_get(LOBJ_PROG, prog, &m))
+		return;
+	if (domain_active() && INFO_HAS(len, struct bpf_prog_info, xlated_prog_insns) &&
+	    u->xlated_prog_insns)
+		xlated_domain_ids(uptr(u->xlated_prog_insns),
+				  (in->xlated_prog_len < u->xlated_prog_len ? in->xlated_prog_len :
+									      u->xlated_prog_len) /
+					  sizeof(struct bpf_insn),
+				  &m);
+	if (INFO_HAS(len, struct bpf_prog_info, map_ids)) {
+		uint32_t n = in->nr_map_ids < m.nr_map_ids ? in->nr_map_ids : m.nr_map_ids;
+
+		u->nr_map_ids = m.nr_map_ids;
+		if (n && in->map_ids) {
+			memcpy(uptr(in->map_ids), m.map_ids, n * sizeof(uint32_t));
+			u->map_ids = in->map_ids;
+		}
+	}
+	if (INFO_HAS(len, struct bpf_prog_info, load_time))
+		u->load_time = m.load_time;
+	if (INFO_HAS(len, struct bpf_prog_info, created_by_uid))
+		u->created_by_uid = m.uid;
+	if (INFO_HAS(len, struct bpf_prog_info, btf_id))
+		u->btf_id = m.btf_id;
+	if (len >= offsetof(struct bpf_prog_info, netns_dev))
+		u->gpl_compatible = m.gpl;
+}
+
+static void map_info_more(struct userbpf_map *map, struct bpf_map_info *u, uint32_t len)
+{
+	struct launch_meta m;
+
+	if (!launch_meta_get(LOBJ_MAP, map, &m))
+		return;
+	if (INFO_HAS(len, struct bpf_map_info, btf_value_type_id)) {
+		u->btf_id = m.btf_id;
+		u->btf_key_type_id = m.btf_key_type_id;
+		u->btf_value_type_id = m.btf_value_type_id;
+	}
+}
 
 static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_attr *uattr)
 {
 	struct lobj *obj = lobj_get((int)a->info.bpf_fd);
+	struct bpf_prog_info in;
 	long ret;
 
+	memset(&in, 0, sizeof(in));
 	if (!obj)
 		return -EBADF;
 	if (obj->kind == LOBJ_LINK) {
@@ -395,6 +702,12 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 		info.type = obj->link_type;
 		info.id = obj->id;
 		info.prog_id = obj->prog_id;
+		if (obj->dptr) {
+			const struct dom_link *rec = obj->dptr;
+
+			info.type = rec->type;
+			info.prog_id = rec->prog_id;
+		}
 		memcpy(uptr(a->info.info), &info, len);
 		uattr->info.info_len = len;
 		lobj_put(obj);
@@ -404,15 +717,24 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 		lobj_put(obj);
 		return -EINVAL;
 	}
+	if (obj->kind == LOBJ_PROG && a->info.info)
+		memcpy(&in, uptr(a->info.info),
+		       a->info.info_len < sizeof(in) ? a->info.info_len : sizeof(in));
 	a->info.bpf_fd = (uint32_t)obj->h;
 	ret = ub_call(BPF_OBJ_GET_INFO_BY_FD, a, size);
 	if (!ret)
 		uattr->info.info_len = a->info.info_len;
-	/* ids are the domain's (id at offset 4 of map and prog info) */
-	if (!ret && obj->dptr && a->info.info_len >= 8) {
-		uint32_t id = obj->id;
+	if (!ret && obj->kind == LOBJ_PROG)
+		prog_info_more(userbpf_prog_by_fd(obj->h), uptr(a->info.info), a->info.info_len,
+			       &in);
+	if (!ret && obj->kind == LOBJ_MAP)
+		map_info_more(userbpf_map_by_fd(obj->h), uptr(a->info.info), a->info.info_len);
+	/* ids are the domain's (at offset 4 of map and prog info, 12 of BTF) */
+	if (!ret && obj->dptr) {
+		uint32_t id = obj->id, off = obj->kind == LOBJ_BTF ? 12 : 4;
 
-		memcpy((uint8_t *)uptr(a->info.info) + 4, &id, sizeof(id));
+		if (a->info.info_len >= off + 4)
+			memcpy((uint8_t *)uptr(a->info.info) + off, &id, sizeof(id));
 	}
 	lobj_put(obj);
 	return ret;
@@ -441,14 +763,19 @@ static long cmd_obj_pin(union bpf_attr *a)
 		lobj_put(obj);
 		return -EINVAL;
 	}
-	err = domain_pin(path, obj->kind == LOBJ_MAP ? DOM_MAP : DOM_PROG, obj->dptr);
-	if (!err) {
+	err = domain_pin(path, lobj_dom_kind(obj->kind), obj->dptr);
+	if (!err && (obj->kind == LOBJ_MAP || obj->kind == LOBJ_PROG)) {
 		/* the pin holds a reference for the life of the domain */
 		if (obj->kind == LOBJ_MAP)
 			userbpf_map__get(obj->dptr);
 		else
 			userbpf_prog__get(obj->dptr);
 	}
+	/* a pinned link keeps its attachment after its descriptors are
+	 * closed, also when this process exits (the domain's other members
+	 * keep running it): the pin holds a reference for the domain's life */
+	if (!err && obj->kind == LOBJ_LINK)
+		__atomic_add_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL);
 	lobj_put(obj);
 	return err;
 }
@@ -467,6 +794,10 @@ static long cmd_obj_get(union bpf_attr *a)
 	p = domain_pin_get(path, &kind);
 	if (!p)
 		return -ENOENT;
+	if (kind == DOM_BTF)
+		return btf_from_record(p);
+	if (kind == DOM_LINK)
+		return link_from_record(p);
 	launch_in_lib++;
 	h = kind == DOM_MAP ? userbpf_map_fd(p) : userbpf_prog_fd(p);
 	launch_in_lib--;
@@ -528,7 +859,7 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 	case BPF_OBJ_GET_INFO_BY_FD:
 		return cmd_obj_get_info(&a, size, uattr);
 	case BPF_BTF_LOAD:
-		return wrap(LOBJ_BTF, ub_call(cmd, &a, size), 0);
+		return cmd_btf_load(&a, size);
 	case BPF_MAP_GET_NEXT_ID:
 	case BPF_PROG_GET_NEXT_ID:
 	case BPF_BTF_GET_NEXT_ID:

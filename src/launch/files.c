@@ -2,8 +2,9 @@
 /*
  * files.c - what a launched application reads and maps besides bpf():
  * the sysfs / tracefs / procfs files libbpf and bpftool read (PMU types
- * and retprobe bits, syscall tracepoint ids, unprivileged_bpf_disabled),
- * trace_pipe (the launch's trace file, written by bpf_printk), mmap of
+ * and retprobe bits, syscall tracepoint ids under the kernel's names,
+ * unprivileged_bpf_disabled), access() of the tracefs events served (as
+ * tools probe them before attaching), trace_pipe (the launch's trace file, written by bpf_printk), mmap of
  * mmapable array maps and ring buffers onto the maps' own pages (mremap
  * of the shared storage, so skel->bss and the ring's consumer/producer
  * pages are the map), and epoll of ring buffers (their wake-up eventfd
@@ -80,6 +81,19 @@ static const char *after(const char *path, const char *prefix)
 	return strncmp(path, prefix, n) ? NULL : path + n;
 }
 
+/*
+ * Syscall tracepoints the kernel names after the syscall's entry point
+ * (SYSCALL_DEFINE) where the x86-64 table has another name: tools ask
+ * for these (bcc's statsnoop: sys_enter_newstat, mountsnoop:
+ * sys_enter_umount).
+ */
+/* clang-format off */
+static const char *const tp_alias[][2] = {
+	{ "newstat", "stat" },	{ "newfstat", "fstat" },     { "newlstat", "lstat" },
+	{ "umount", "umount2" }, { "newuname", "uname" },
+};
+/* clang-format on */
+
 /* events/syscalls/sys_enter_NAME/id -> id, or 0 */
 static unsigned long tp_id(const char *rest)
 {
@@ -98,13 +112,81 @@ static unsigned long tp_id(const char *rest)
 	if (!end || strcmp(end, "/id"))
 		return 0;
 	len = (size_t)(end - name);
+	for (i = 0; i < (int)(sizeof(tp_alias) / sizeof(tp_alias[0])); i++)
+		if (strlen(tp_alias[i][0]) == len && !strncmp(tp_alias[i][0], name, len)) {
+			name = tp_alias[i][1];
+			len = strlen(name);
+			break;
+		}
 	for (i = 0; userbpf_probe__syscall_name(i, &traceable); i++) {
 		const char *s = userbpf_probe__syscall_name(i, &traceable);
 
 		if (strlen(s) == len && !strncmp(s, name, len))
-			return traceable ? LAUNCH_TP_ID_BASE + 2ul * (unsigned)i + exit_tp : 0;
+			/* execve/execveat: fired by the interposer (exec_tp.c) */
+			return traceable || !strcmp(s, "execve") || !strcmp(s, "execveat") ?
+				       LAUNCH_TP_ID_BASE + 2ul * (unsigned)i + exit_tp :
+				       0;
 	}
 	return 0;
+}
+
+/* rest after the tracefs root (tracefs or debugfs), or NULL */
+static const char *tracefs_rest(const char *path)
+{
+	const char *rest = after(path, "/sys/kernel/tracing");
+
+	if (!rest)
+		rest = after(path, "/sys/kernel/debug/tracing");
+	if (!rest || (rest[0] && rest[0] != '/'))
+		return NULL;
+	return rest[0] ? rest + 1 : rest;
+}
+
+/* Whether events/CAT/NAME (rest = "CAT/NAME[/FILE]") is served. */
+static bool tp_served(const char *rest)
+{
+	char id_path[160];
+	const char *slash = strchr(rest, '/'), *file;
+	size_t n;
+	unsigned i;
+
+	if (!slash)
+		return !strcmp(rest, "syscalls") || !strcmp(rest, "sched") ||
+		       !strcmp(rest, "raw_syscalls");
+	file = strchr(slash + 1, '/');
+	n = file ? (size_t)(file - rest) : strlen(rest);
+	if (file && strcmp(file, "/id") && strcmp(file, "/format") && strcmp(file, "/enable"))
+		return false;
+	if (n + 4 > sizeof(id_path))
+		return false;
+	memcpy(id_path, rest, n);
+	memcpy(id_path + n, "/id", 4);
+	for (i = 0; i < LAUNCH_TP_EXTRA_CNT; i++)
+		if (!strncmp(id_path, launch_tp_extra[i], strlen(launch_tp_extra[i])) &&
+		    !strcmp(id_path + strlen(launch_tp_extra[i]), "/id"))
+			return true;
+	return tp_id(id_path) != 0;
+}
+
+int launch_special_access(const char *path)
+{
+	const char *rest;
+
+	if (!path)
+		return -1;
+	if (!strcmp(path, "/sys/kernel/debug") || !strcmp(path, "/sys/kernel/debug/"))
+		return 0; /* where tools look for the debugfs tracing root */
+	rest = tracefs_rest(path);
+	if (!rest)
+		return -1;
+	if (!rest[0] || !strcmp(rest, "events") || !strcmp(rest, "trace_pipe"))
+		return 0;
+	if (strncmp(rest, "events/", 7))
+		return -1; /* other tracefs files: the real answer */
+	if (tp_served(rest + 7))
+		return 0;
+	errno = ENOENT;
+	return -2;
 }
 
 int launch_special_open(const char *path, int flags)

@@ -60,6 +60,7 @@ void launch_init_real(void)
 	R(memfd_create);
 	R(ftruncate);
 	R(eventfd);
+	R(execve);
 	R(syscall);
 #undef R
 }
@@ -385,6 +386,102 @@ int __openat_2(int dirfd, const char *path, int flags);
 EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	return openat(dirfd, path, flags);
+}
+
+/* ==== exec: the execve tracepoints (exec_tp.c) ==== */
+
+static int exec_traced(const char *path, char *const argv[], char *const envp[])
+{
+	uint64_t args[6] = { (uint64_t)(uintptr_t)path, (uint64_t)(uintptr_t)argv,
+			     (uint64_t)(uintptr_t)envp };
+	int ret, e;
+
+	launch_exec_tp_enter(SYS_execve, args);
+	ret = launch_real.execve(path, argv, envp);
+	e = errno;
+	launch_exec_tp_exit(SYS_execve, -e);
+	errno = e;
+	return ret;
+}
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	launch_init_real();
+	return exec_traced(path, argv, envp);
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+/* execvpe: the PATH search of glibc's (each attempt one execve, as the
+ * kernel sees it), without its ENOEXEC fallback to /bin/sh. */
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	const char *p, *path = getenv("PATH");
+	bool eacces = false;
+	char buf[4096];
+
+	launch_init_real();
+	if (!file[0]) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (strchr(file, '/'))
+		return exec_traced(file, argv, envp);
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t n = (size_t)(end - p);
+
+		if (n + strlen(file) + 2 <= sizeof(buf)) {
+			if (n) {
+				memcpy(buf, p, n);
+				buf[n++] = '/';
+			}
+			strcpy(buf + n, file);
+			exec_traced(buf, argv, envp);
+			if (errno == EACCES)
+				eacces = true;
+			else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE &&
+				 errno != ENODEV && errno != ETIMEDOUT)
+				return -1;
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	errno = eacces ? EACCES : ENOENT;
+	return -1;
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+EXPORT int access(const char *path, int mode)
+{
+	int r;
+
+	launch_init_real();
+	r = launch_special_access(path);
+	if (r != -1)
+		return r ? -1 : 0;
+	return launch_real.access(path, mode);
+}
+
+EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	int r;
+
+	launch_init_real();
+	r = path[0] == '/' ? launch_special_access(path) : -1;
+	if (r != -1)
+		return r ? -1 : 0;
+	return launch_real.faccessat(dirfd, path, mode, flags);
 }
 
 EXPORT FILE *fopen(const char *path, const char *mode)

@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "domain/domain.h"
+
 struct userbpf_link;
 struct userbpf_ringbuf;
 
@@ -44,6 +46,15 @@ extern const char *const launch_tp_extra[LAUNCH_TP_EXTRA_CNT];
 #define LAUNCH_TP_RAW_SYS_EXIT 2
 
 enum lobj_kind { LOBJ_MAP = 1, LOBJ_PROG, LOBJ_BTF, LOBJ_PERF, LOBJ_LINK };
+/* The domain registry's kind of an lobj kind (0: not registered). */
+static inline int lobj_dom_kind(int kind)
+{
+	return kind == LOBJ_MAP	 ? DOM_MAP :
+	       kind == LOBJ_PROG ? DOM_PROG :
+	       kind == LOBJ_BTF	 ? DOM_BTF :
+	       kind == LOBJ_LINK ? DOM_LINK :
+				   0;
+}
 enum lperf_kind { LPERF_UPROBE = 1, LPERF_TRACEPOINT, LPERF_OUTPUT, LPERF_SAMPLE };
 
 struct lobj {
@@ -56,9 +67,11 @@ struct lobj {
 	/* PERF: what perf_event_open described */
 	int pe_kind; /* enum lperf_kind */
 	bool retprobe;
-	char *path;	 /* uprobe binary */
-	uint64_t offset; /* uprobe file offset */
-	char tp[96];	 /* "syscalls/sys_enter_write" / "sys_enter" */
+	char *path;	  /* uprobe binary */
+	uint64_t offset;  /* uprobe file offset */
+	uint64_t ref_ctr; /* uprobe: file offset of its reference counter, or 0 */
+	bool ref_ctr_raised;
+	char tp[96]; /* "syscalls/sys_enter_write" / "sys_enter" */
 	/* PERF and LINK: the attachment */
 	struct userbpf_link *ul;
 	int prog_h; /* handle of the attached program (own reference) */
@@ -67,7 +80,8 @@ struct lobj {
 	uint32_t attach_type; /* LINK: BPF_* attach type */
 	struct lobj *pe;      /* LINK over a perf event (a reference) */
 	int pid;	      /* PERF: perf_event_open's pid */
-	void *dptr;	      /* MAP/PROG in a domain: the shared object */
+	void *dptr;	      /* in a domain: the shared object (MAP, PROG) or
+			       * record (BTF: struct dom_btf, LINK: dom_link) */
 	int att_slot;	      /* PERF: domain-wide attachment slot, or -1 */
 	/* PERF of kind LPERF_SAMPLE: CPU-clock sampling */
 	uint64_t freq, period;
@@ -101,6 +115,7 @@ struct launch_real {
 	int (*memfd_create)(const char *, unsigned int);
 	int (*ftruncate)(int, off_t);
 	int (*eventfd)(unsigned int, int);
+	int (*execve)(const char *, char *const[], char *const[]);
 };
 extern struct launch_real launch_real;
 void launch_init_real(void);
@@ -152,11 +167,50 @@ void launch_perfbuf_unmap(void *addr);
 /* Special files: a new descriptor with the content served for path, or
  * -1 (not special, errno untouched) / -2 (special, errno set). */
 int launch_special_open(const char *path, int flags);
+/* access() of the same: 0 exists, -2 does not (errno ENOENT), -1 not
+ * special (the real answer).  The tracefs root and the served events
+ * exist (tools check events/CAT/NAME/format before attaching). */
+int launch_special_access(const char *path);
 void *launch_mmap(void *addr, size_t len, int prot, int flags, struct lobj *obj, off_t off);
 int launch_epoll_ctl(int epfd, int op, int fd, void *ev);
 void launch_epoll_prepare(int epfd);
 bool launch_epoll_has_rings(int epfd);
 const char *launch_trace_path(void);
+
+/* ==== object facts for info (meta.c) ==== */
+#define LAUNCH_META_MAPS 64
+struct launch_meta {
+	const void *ptr;			     /* struct userbpf_prog / userbpf_map */
+	uint32_t kind;				     /* LOBJ_PROG / LOBJ_MAP */
+	uint32_t btf_id;			     /* BTF object id (program's or map's) */
+	uint32_t btf_key_type_id, btf_value_type_id; /* MAP */
+	uint32_t uid;				     /* PROG: created_by_uid */
+	uint32_t gpl;				     /* PROG: gpl_compatible */
+	uint64_t load_time;			     /* PROG: CLOCK_BOOTTIME ns */
+	uint32_t nr_map_ids;			     /* PROG: maps its instructions name */
+	uint32_t map_ids[LAUNCH_META_MAPS];
+};
+/* Record (or replace) the facts of m->ptr. */
+void launch_meta_put(const struct launch_meta *m);
+/* Copy of the facts of ptr: false when none were recorded. */
+bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out);
+
+/* bpf.c: register a new link (a domain's id and record) and install it */
+int launch_link_install(struct lobj *link);
+
+/* ==== execve / execveat tracepoints (exec_tp.c) ==== */
+/* target names one of them: which (SYS_execve / SYS_execveat, side). */
+bool launch_exec_tp_target(const char *target, int *nr, bool *exit_side);
+/* Attach prog there: an opaque link (launch_link_destroy) or NULL. */
+struct userbpf_link *launch_exec_tp_attach(void *prog, int nr, bool exit_side, uint64_t cookie,
+					   void (*trace_fn)(void *, const char *, size_t));
+/* Destroy a link from launch_attach_local (probe layer's or ours). */
+void launch_link_destroy(struct userbpf_link *l);
+/* Run the programs of one side (args: the syscall's arguments). */
+void launch_exec_tp_enter(int nr, const uint64_t args[6]);
+void launch_exec_tp_exit(int nr, long ret);
+/* This image was exec'd: sys_exit_execve with 0 (after the domain sync). */
+void launch_exec_tp_image(void);
 
 /* ==== domain mode (sync.c) ==== */
 /* Set while the library runs a command for us: its anonymous mmaps,
@@ -168,6 +222,9 @@ void launch_domain_exit(void);
  * a link or NULL with errno. */
 struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target, uint64_t offset,
 					 bool retprobe, uint64_t cookie);
+/* Raise (delta 1) or lower (-1) the uprobe reference counter at file
+ * offset off of path in this process's mappings (USDT semaphores). */
+void launch_ref_ctr(const char *path, uint64_t off, int delta);
 /* CPU-clock sampling of this process: a link or NULL with errno. */
 struct userbpf_link *launch_attach_sample(void *prog, uint64_t freq, uint64_t period, int cpu,
 					  uint64_t cookie);

@@ -10,10 +10,13 @@
  * bpf_printk lines go to the launch's trace_pipe file in the kernel's
  * trace_pipe line format.
  *
- * Refused the way a kernel without the feature refuses, with a message:
- * kprobes (a process has no kernel functions; ksyscall included, since
- * the probe layer has no kprobe-context syscall hooks), BPF output events
- * (perf buffers), CPU-clock sampling, hardware events.
+ * CPU-clock sampling (pid 0, or pid -1 with one event per CPU: every
+ * process of the domain, each sample kept by its CPU's event) and BPF
+ * output events (perfbuf.c) are served too.  Refused the way a kernel
+ * without the feature refuses, with a message: kprobes (a process has no
+ * kernel functions) except on __x64_sys_NAME (libbpf's ksyscall: the probe
+ * layer's kprobe-context syscall points), other hardware and software
+ * events.
  */
 #ifdef USERBPF_LAUNCH
 #include <errno.h>
@@ -22,6 +25,8 @@
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +90,44 @@ static void trace_open(void)
 		trace_fd = launch_real.open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 }
 
+/* ==== uprobe reference counters (USDT semaphores) ==== */
+
+/*
+ * The kernel's ref_ctr_offset (perf_event_attr.config bits 32-63 of a
+ * uprobe): while the probe is attached, the 16-bit counter at that file
+ * offset of the probed file is raised by one in every mapping of the
+ * file, so code guarded by a USDT semaphore runs its probe.  Here: the
+ * mappings of this process (the kernel does it in the probed processes;
+ * a domain's other members do it when they attach).
+ */
+void launch_ref_ctr(const char *path, uint64_t off, int delta)
+{
+	char line[640];
+	struct stat st;
+	FILE *f;
+
+	if (!off || !path || stat(path, &st))
+		return;
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, foff, ino;
+		unsigned maj, mnr;
+		char perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &foff, &maj, &mnr,
+			   &ino) != 7)
+			continue;
+		if (ino != st.st_ino || maj != major(st.st_dev) || mnr != minor(st.st_dev) ||
+		    perms[1] != 'w' || off < foff || off + 2 > foff + (hi - lo))
+			continue;
+		__atomic_add_fetch((uint16_t *)(uintptr_t)(lo + (off - foff)), (uint16_t)delta,
+				   __ATOMIC_RELAXED);
+	}
+	fclose(f);
+}
+
 /* ==== attaching ==== */
 
 struct userbpf_link *launch_attach_local(void *prog, int kind, const char *target, uint64_t offset,
@@ -95,8 +138,13 @@ struct userbpf_link *launch_attach_local(void *prog, int kind, const char *targe
 		     .err_buf = err, .err_buf_sz = sizeof(err));
 	struct userbpf_link *l;
 
+	int exec_nr;
+	bool exec_exit;
+
 	trace_open();
-	if (kind == LPERF_UPROBE)
+	if (kind != LPERF_UPROBE && launch_exec_tp_target(target, &exec_nr, &exec_exit))
+		l = launch_exec_tp_attach(prog, exec_nr, exec_exit, cookie, on_printk);
+	else if (kind == LPERF_UPROBE)
 		l = userbpf_probe__attach_uprobe(prog, target, NULL, offset, retprobe, &o);
 	else if (!strncmp(target, "sched/", 6))
 		l = userbpf_probe__attach_tracepoint(prog, "sched", target + 6, &o);
@@ -157,6 +205,10 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		return -e;
 	}
 	pe->prog_h = prog_h;
+	if (pe->pe_kind == LPERF_UPROBE && pe->ref_ctr) {
+		launch_ref_ctr(pe->path, pe->ref_ctr, 1);
+		pe->ref_ctr_raised = true;
+	}
 	{
 		union bpf_attr a;
 		struct bpf_prog_info info;
@@ -185,6 +237,7 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		da.pid = -1;
 		da.owner = getpid();
 		da.offset = pe->offset;
+		da.ref_ctr = pe->ref_ctr;
 		da.cookie = cookie;
 		da.prog = userbpf_prog__get(prog);
 		snprintf(da.target, sizeof(da.target), "%s", target);
@@ -205,8 +258,12 @@ static void pe_detach(struct lobj *pe)
 		domain_attach_del(pe->att_slot);
 		pe->att_slot = -1;
 	}
-	userbpf_link__destroy(pe->ul);
+	launch_link_destroy(pe->ul);
 	pe->ul = NULL;
+	if (pe->ref_ctr_raised) {
+		launch_ref_ctr(pe->path, pe->ref_ctr, -1);
+		pe->ref_ctr_raised = false;
+	}
 }
 
 /* A new handle on the program behind descriptor fd. */
@@ -286,6 +343,7 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 		pe->pe_kind = LPERF_UPROBE;
 		pe->pid = pid;
 		pe->retprobe = attr->config & 1;
+		pe->ref_ctr = attr->config >> 32; /* PERF_UPROBE_REF_CTR_OFFSET_SHIFT */
 		pe->path = strdup(path);
 		pe->offset = attr->config2;
 		return lobj_install(pe, "perf_event");
@@ -304,6 +362,23 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 	}
 	if (attr->type == LAUNCH_KPROBE_TYPE) {
 		const char *fn = (const char *)(uintptr_t)attr->config1;
+		bool tr;
+
+		/* __x64_sys_NAME: the probe layer's ksyscall points (libbpf's
+		 * ksyscall and its syscall-wrapper probe come this way) */
+		for (int i = 0;
+		     fn && !strncmp(fn, "__x64_sys_", 10) && userbpf_probe__syscall_name(i, &tr);
+		     i++) {
+			if (strcmp(userbpf_probe__syscall_name(i, &tr), fn + 10))
+				continue;
+			pe = lobj_new(LOBJ_PERF);
+			if (!pe)
+				return -ENOMEM;
+			pe->pe_kind = LPERF_TRACEPOINT;
+			snprintf(pe->tp, sizeof(pe->tp), "%s/%s",
+				 attr->config & 1 ? "kretsyscall" : "ksyscall", fn + 10);
+			return lobj_install(pe, "perf_event");
+		}
 
 		launch_log("kprobe on '%s': kernel functions cannot be probed in a process "
 			   "(use a uprobe or a syscall tracepoint)",
@@ -422,7 +497,7 @@ int launch_link_create(void *attr_p)
 	link->attach_type = BPF_PERF_EVENT;
 	link->prog_id = pe->prog_id;
 	link->id = launch_next_link_id();
-	return lobj_install(link, "bpf-link");
+	return launch_link_install(link);
 }
 
 int launch_raw_tp_open(void *attr_p)
@@ -457,6 +532,6 @@ int launch_raw_tp_open(void *attr_p)
 	link->kind = LOBJ_LINK;
 	link->link_type = BPF_LINK_TYPE_RAW_TRACEPOINT;
 	link->id = launch_next_link_id();
-	return lobj_install(link, "bpf-link");
+	return launch_link_install(link);
 }
 #endif /* USERBPF_LAUNCH */

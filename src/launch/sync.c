@@ -39,6 +39,8 @@ static struct local {
 	uint32_t serial;
 	bool tried;
 	struct userbpf_link *link;
+	uint64_t ref_ctr; /* raised here while attached (USDT semaphore) */
+	char *path;
 } local[MAX_LOCAL];
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t my_pid;
@@ -54,7 +56,10 @@ static void sync_once(void)
 		bool on = domain_attach_get(i, &a);
 
 		if (local[i].serial && (!on || a.serial != local[i].serial)) {
-			userbpf_link__destroy(local[i].link);
+			launch_link_destroy(local[i].link);
+			if (local[i].link && local[i].ref_ctr)
+				launch_ref_ctr(local[i].path, local[i].ref_ctr, -1);
+			free(local[i].path);
 			local[i] = (struct local){ 0 };
 		}
 		if (!on || local[i].serial || a.owner == my_pid || (a.pid != -1 && a.pid != my_pid))
@@ -68,6 +73,11 @@ static void sync_once(void)
 		else
 			local[i].link = launch_attach_local(a.prog, (int)a.kind, a.target, a.offset,
 							    a.retprobe, a.cookie);
+		if (local[i].link && a.kind == DOM_ATT_UPROBE && a.ref_ctr) {
+			local[i].ref_ctr = a.ref_ctr;
+			local[i].path = strdup(a.target);
+			launch_ref_ctr(a.target, a.ref_ctr, 1);
+		}
 	}
 	pthread_mutex_unlock(&sync_lock);
 }
@@ -100,27 +110,24 @@ static void plat_free(void *p, void *cookie)
 	domain_free(p);
 }
 
-/* No JIT in a domain: code must be at the same address everywhere. */
+/* JIT images live in the arena's code area: the same code at the same
+ * address in every member, as the program objects that point to it. */
 static void *plat_exec_alloc(size_t size, void *cookie)
 {
-	(void)size;
 	(void)cookie;
-	return NULL;
+	return domain_code_alloc(size);
 }
 
 static int plat_exec_seal(void *p, size_t size, void *cookie)
 {
-	(void)p;
-	(void)size;
 	(void)cookie;
-	return -1;
+	return domain_code_seal(p, size) ? -1 : 0;
 }
 
 static void plat_exec_free(void *p, size_t size, void *cookie)
 {
-	(void)p;
-	(void)size;
 	(void)cookie;
+	domain_code_free(p, size);
 }
 
 static void start_thread(void)
@@ -189,6 +196,8 @@ void launch_domain_start(void)
 	userbpf_set_platform(&plat);
 	my_pid = getpid();
 	sync_once();
+	/* this image was exec'd in the domain: sys_exit_execve returns 0 */
+	launch_exec_tp_image();
 	start_thread();
 	pthread_atfork(NULL, NULL, after_fork_child);
 	/* this image was exec'd in the domain: sched_process_exec */

@@ -38,8 +38,10 @@ struct lobj *lobj_new(int kind)
 static void lobj_release(struct lobj *obj)
 {
 	launch_in_lib++;
-	if (obj->dptr)
-		domain_obj_unuse(obj->kind == LOBJ_MAP ? DOM_MAP : DOM_PROG, obj->dptr);
+	/* records of BTF objects and links go with their last descriptor */
+	if (obj->dptr && domain_obj_unuse(lobj_dom_kind(obj->kind), obj->dptr) &&
+	    (obj->kind == LOBJ_BTF || obj->kind == LOBJ_LINK))
+		domain_free(obj->dptr);
 	if (obj->kind == LOBJ_PERF || obj->kind == LOBJ_LINK)
 		launch_lobj_release(obj);
 	launch_perfbuf_release(obj);

@@ -18,6 +18,7 @@
  */
 #include "util/ubc.h"
 
+#include "helpers/kfunc.h"
 #include "loader_int.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -472,9 +473,26 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 		case UB_RELO_KSYM: {
 			const char *name = ub_elf_sym_name(&obj->elf, &obj->elf.syms[r->sym_off]);
 
+			uint32_t kfunc = name ? ub_kfunc_id(name) : 0;
+
+			if (kfunc) {
+				/* a kfunc userbpf implements: its helper-table entry */
+				if (insn->code == CODE_CALL) {
+					insn->src_reg = 0;
+					insn->off = 0;
+					insn->imm = (int32_t)kfunc;
+				} else {
+					/* its address (bpf_ksym_exists): present */
+					insn[0].src_reg = 0;
+					insn[0].imm = (int32_t)kfunc;
+					insn[1].imm = 0;
+				}
+				break;
+			}
 			if (!r->map_idx) {
 				/* strong: the load needs it, and userbpf has no
-				 * kernel symbols (a program not loaded is let be) */
+				 * kernel symbols but its kfuncs (helpers/kfunc.h;
+				 * a program not loaded is let be) */
 				if (!main->autoload)
 					break;
 				return obj_err(obj, -ENOTSUP,

@@ -17,6 +17,7 @@
 #include "util/ubc.h"
 
 #include "map.h"
+#include "sock_map.h"
 #include "util/alloc.h"
 #include "util/platform_int.h"
 #include "vm/vm_int.h"
@@ -151,8 +152,8 @@ int userbpf_num_possible_cpus(void)
  * outlive concurrent deletes, and a per-CPU slot owned by the run for its
  * whole length.  Threads migrate and outnumber CPUs, so the slot is not
  * simply the CPU the run started on: each slot has an ownership word that
- * the outermost run claims with one CAS (the slot it had last time first,
- * then its current CPU's and the others; if every slot is busy it yields
+ * the outermost run claims with one CAS (its current CPU's first, then
+ * the slot it had last time and the others; if every slot is busy it yields
  * and tries again) and releases at exit.  Two runs therefore never share
  * a slot, so the kernel idiom "v = lookup(percpu, k); *v += 1" stays
  * exact.  Nested runs on the same thread (callbacks, a program run from
@@ -219,6 +220,13 @@ static int slot_claim(bool announce)
 
 	if (n > SLOT_FLAGS)
 		n = SLOT_FLAGS;
+	/* the CPU the thread runs on first: bpf_get_smp_processor_id() is
+	 * then the CPU, as in the kernel (a per-CPU perf event's program
+	 * sees its event's CPU) */
+	cpu = (int)ub_platform_cpu_id();
+	cpu = cpu < 0 ? 0 : cpu % n;
+	if (slot_try(cpu, announce))
+		return last_slot = cpu;
 	if (last_slot >= 0 && last_slot < n && slot_try(last_slot, announce))
 		return last_slot;
 	for (;;) {
@@ -1294,6 +1302,10 @@ bool ub_map_is_live(const void *ptr)
 void ub_map_direct_lookup(struct ub_map *map, struct ub_map_direct *d)
 {
 	memset(d, 0, sizeof(*d));
+	/* a sock map's lookup is the helper's (a held struct bpf_sock,
+	 * sock_helpers.c), not its ops' */
+	if (ub_map_is_sock_map(map))
+		return;
 	if (map->ops->direct_lookup) {
 		map->ops->direct_lookup(map, d);
 	} else if (map->ops->lookup) {

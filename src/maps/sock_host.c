@@ -155,3 +155,108 @@ bool ub_sock_redirect_allowed(const struct ub_sock *s)
 		return tcp_state(s->fd) != 10;
 	return connected(s->fd);
 }
+
+/* IPv4 view of an IPv6 socket's address (skc_rcv_saddr, skc_daddr): the
+ * mapped address, 0 for any; a local IPv6 address has LOOPBACK4_IPV6
+ * (127.0.0.6) as inet6_bind() sets it, a peer's 0 [6.18 verified]. */
+static uint32_t v4_of_v6(const struct in6_addr *a, bool peer)
+{
+	static const struct in6_addr any = IN6ADDR_ANY_INIT;
+
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return ((const uint32_t *)a->s6_addr)[3];
+	if (peer || !memcmp(a, &any, sizeof(any)))
+		return 0;
+	return htonl(0x7f000006);
+}
+
+static void v4_mapped(uint32_t ip6[4], uint32_t ip4)
+{
+	ip6[0] = 0;
+	ip6[1] = 0;
+	ip6[2] = htonl(0xffff);
+	ip6[3] = ip4;
+}
+
+/* One end's address and port; false when the socket has none. */
+static bool inet_end(int fd, bool peer, int family, uint32_t *ip4, uint32_t ip6[4],
+		     uint16_t *port_be)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int r;
+
+	memset(&ss, 0, sizeof(ss));
+	r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+		   getsockname(fd, (struct sockaddr *)&ss, &len);
+	if (r || ss.ss_family != family)
+		return false;
+	if (family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+		*ip4 = in->sin_addr.s_addr;
+		*port_be = in->sin_port;
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+
+		memcpy(ip6, &in6->sin6_addr, 16);
+		*ip4 = v4_of_v6(&in6->sin6_addr, peer);
+		*port_be = in6->sin6_port;
+	}
+	return true;
+}
+
+/*
+ * sk_state as the kernel keeps it for a socket that is not TCP: UDP and
+ * unix sockets are TCP_ESTABLISHED (1) once connected, TCP_LISTEN (10)
+ * when listening, TCP_CLOSE (7) otherwise.
+ */
+static uint32_t other_state(int fd)
+{
+	int listening = 0;
+
+	if (!sockopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening) && listening)
+		return 10;
+	return connected(fd) ? 1 : 7;
+}
+
+int ub_sock_view(const struct ub_sock *s, struct ub_bpf_sock *out)
+{
+	uint16_t port_be = 0;
+	int v;
+
+	if (!ub_sock_alive(s))
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->family = (uint32_t)s->family;
+	out->type = (uint32_t)s->type;
+	out->protocol = (uint32_t)s->protocol;
+	out->rx_queue_mapping = -1;
+	if (!sockopt_int(s->fd, SOL_SOCKET, SO_BINDTOIFINDEX, &v))
+		out->bound_dev_if = (uint32_t)v;
+	if (!sockopt_int(s->fd, SOL_SOCKET, SO_MARK, &v))
+		out->mark = (uint32_t)v;
+	if (!sockopt_int(s->fd, SOL_SOCKET, SO_PRIORITY, &v))
+		out->priority = (uint32_t)v;
+	if (is_inet(s->family)) {
+		if (inet_end(s->fd, false, s->family, &out->src_ip4, out->src_ip6, &port_be))
+			out->src_port = ntohs(port_be);
+		port_be = 0;
+		if (inet_end(s->fd, true, s->family, &out->dst_ip4, out->dst_ip6, &port_be))
+			out->dst_port = port_be;
+	}
+	if (ub_sock_is_tcp(s)) {
+		v = tcp_state(s->fd);
+		out->state = v < 0 ? 7 : (uint32_t)v;
+		/* an IPv4 TCP connection (tcp_v4_connect, tcp_v4_syn_recv_sock)
+		 * sets both ends through sk_rcv_saddr_set/sk_daddr_set, which
+		 * also store them v4-mapped in the IPv6 fields */
+		if (s->family == AF_INET && out->dst_port) {
+			v4_mapped(out->src_ip6, out->src_ip4);
+			v4_mapped(out->dst_ip6, out->dst_ip4);
+		}
+	} else {
+		out->state = other_state(s->fd);
+	}
+	return 0;
+}

@@ -126,13 +126,11 @@ static struct sh_elem **find_locked(struct ub_sockhash *sh, const void *key, uin
 	return NULL;
 }
 
-int ub_sockhash_get(struct ub_map *map, const void *key, struct ub_sock *out)
+static int sockhash_get(struct ub_map *map, const void *key, struct ub_sock *out)
 {
 	struct ub_sockhash *sh = to_sh(map);
 	struct sh_elem **pp;
 
-	if (map->map_type != UB_MAP_TYPE_SOCKHASH)
-		return -ENOENT;
 	ub_spin_lock(&sh->lock);
 	pp = find_locked(sh, key, key_hash(sh, key));
 	if (pp)
@@ -142,9 +140,10 @@ int ub_sockhash_get(struct ub_map *map, const void *key, struct ub_sock *out)
 }
 
 /* sock_hash_update_common(). */
-static int sockhash_set(struct ub_sockhash *sh, const void *key, const struct ub_sock *sock,
+static int sockhash_set(struct ub_map *map, const void *key, const struct ub_sock *sock,
 			uint64_t flags)
 {
+	struct ub_sockhash *sh = to_sh(map);
 	uint32_t hash = key_hash(sh, key);
 	struct sh_elem **pp, *e;
 	int err = 0;
@@ -180,54 +179,18 @@ static int sockhash_set(struct ub_sockhash *sh, const void *key, const struct ub
 	return err;
 }
 
+const struct ub_sock_map_access ub_sockhash_access = { sockhash_get, sockhash_set };
+
 static int sockhash_sys_update(struct ub_map *map, const void *key, const void *value,
 			       uint64_t flags)
 {
-	struct ub_sock sock;
-	uint64_t fd;
-	int err;
-
-	if (map->value_size == 8) {
-		memcpy(&fd, value, 8);
-	} else {
-		uint32_t fd32;
-
-		memcpy(&fd32, value, 4);
-		fd = fd32;
-	}
-	err = ub_sock_from_fd(fd, &sock);
-	if (err)
-		return err;
-	return sockhash_set(to_sh(map), key, &sock, flags);
+	return ub_sock_sys_update(map, &ub_sockhash_access, key, value, flags);
 }
 
 static int sockhash_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
-	struct ub_sock s;
-
 	(void)flags;
-	if (map->value_size != 8)
-		return -ENOSPC;
-	if (ub_sockhash_get(map, key, &s))
-		return -ENOENT;
-	return ub_sock_sys_value(map, &s, value);
-}
-
-static void *sockhash_lookup(struct ub_map *map, const void *key)
-{
-	(void)map;
-	(void)key;
-	return NULL;
-}
-
-static int sockhash_update_prog(struct ub_map *map, const void *key, const void *value,
-				uint64_t flags)
-{
-	(void)map;
-	(void)key;
-	(void)value;
-	(void)flags;
-	return -EINVAL;
+	return ub_sock_sys_lookup(map, &ub_sockhash_access, key, value);
 }
 
 static int sockhash_delete(struct ub_map *map, const void *key)
@@ -299,8 +262,8 @@ const struct ub_map_ops ub_sockhash_map_ops = {
 	.alloc_check = sockhash_alloc_check,
 	.alloc = sockhash_alloc,
 	.free = sockhash_free,
-	.lookup = sockhash_lookup,
-	.update = sockhash_update_prog,
+	.lookup = ub_sock_map_ops_lookup,
+	.update = ub_sock_map_ops_update,
 	.delete = sockhash_delete,
 	.get_next_key = sockhash_get_next_key,
 	.sys_lookup = sockhash_sys_lookup,

@@ -14,9 +14,8 @@
  * get_next_key as an array; lookup_and_delete and batches ENOTSUPP.
  *
  * Slots hold struct ub_sock copies under one spinlock (the kernel's
- * stab->lock); programs never get a pointer into the map (the kernel
- * hands them a struct sock, which userbpf has not got): their lookup
- * finds nothing.
+ * stab->lock); programs never get a pointer into the map: their lookup
+ * gets a struct bpf_sock of the socket (map_helpers.c, sock_common.c).
  */
 #include "util/ubc.h"
 
@@ -79,12 +78,14 @@ static struct ub_sock *slot_locked(struct ub_sockmap *sm, uint32_t index)
 	return s->fd >= 0 ? s : NULL;
 }
 
-int ub_sockmap_get(struct ub_map *map, uint32_t index, struct ub_sock *out)
+static int sockmap_get(struct ub_map *map, const void *key, struct ub_sock *out)
 {
 	struct ub_sockmap *sm = to_sm(map);
 	struct ub_sock *s;
+	uint32_t index;
 
-	if (map->map_type != UB_MAP_TYPE_SOCKMAP || index >= map->max_entries)
+	memcpy(&index, key, sizeof(index));
+	if (index >= map->max_entries)
 		return -ENOENT;
 	ub_spin_lock(&sm->lock);
 	s = slot_locked(sm, index);
@@ -95,15 +96,18 @@ int ub_sockmap_get(struct ub_map *map, uint32_t index, struct ub_sock *out)
 }
 
 /* sock_map_update_common(). */
-static int sockmap_set(struct ub_sockmap *sm, uint32_t index, const struct ub_sock *sock,
+static int sockmap_set(struct ub_map *map, const void *key, const struct ub_sock *sock,
 		       uint64_t flags)
 {
+	struct ub_sockmap *sm = to_sm(map);
 	struct ub_sock *old;
+	uint32_t index;
 	int err = 0;
 
+	memcpy(&index, key, sizeof(index));
 	if (flags > USERBPF_EXIST)
 		return -EINVAL;
-	if (index >= sm->map.max_entries)
+	if (index >= map->max_entries)
 		return -E2BIG;
 	ub_spin_lock(&sm->lock);
 	old = slot_locked(sm, index);
@@ -117,67 +121,18 @@ static int sockmap_set(struct ub_sockmap *sm, uint32_t index, const struct ub_so
 	return err;
 }
 
+const struct ub_sock_map_access ub_sockmap_access = { sockmap_get, sockmap_set };
+
 static int sockmap_sys_update(struct ub_map *map, const void *key, const void *value,
 			      uint64_t flags)
 {
-	struct ub_sock sock;
-	uint64_t fd;
-	uint32_t index;
-	int err;
-
-	if (map->value_size == 8) {
-		memcpy(&fd, value, 8);
-	} else {
-		uint32_t fd32;
-
-		memcpy(&fd32, value, 4);
-		fd = fd32;
-	}
-	err = ub_sock_from_fd(fd, &sock);
-	if (err)
-		return err;
-	memcpy(&index, key, sizeof(index));
-	return sockmap_set(to_sm(map), index, &sock, flags);
-}
-
-int ub_sock_sys_value(const struct ub_map *map, const struct ub_sock *s, void *value)
-{
-	if (map->value_size != 8)
-		return -ENOSPC;
-	memcpy(value, &s->cookie, 8);
-	return 0;
+	return ub_sock_sys_update(map, &ub_sockmap_access, key, value, flags);
 }
 
 static int sockmap_sys_lookup(struct ub_map *map, const void *key, void *value, uint64_t flags)
 {
-	struct ub_sock s;
-	uint32_t index;
-
 	(void)flags;
-	if (map->value_size != 8)
-		return -ENOSPC;
-	memcpy(&index, key, sizeof(index));
-	if (ub_sockmap_get(map, index, &s))
-		return -ENOENT;
-	return ub_sock_sys_value(map, &s, value);
-}
-
-static void *sockmap_lookup(struct ub_map *map, const void *key)
-{
-	(void)map;
-	(void)key;
-	return NULL;
-}
-
-/* Program-side bpf_map_update_elem: the value would be a struct sock. */
-static int sockmap_update_prog(struct ub_map *map, const void *key, const void *value,
-			       uint64_t flags)
-{
-	(void)map;
-	(void)key;
-	(void)value;
-	(void)flags;
-	return -EINVAL;
+	return ub_sock_sys_lookup(map, &ub_sockmap_access, key, value);
 }
 
 /* sock_map_delete_elem(): an empty slot is -EINVAL, as past the end. */
@@ -217,8 +172,8 @@ const struct ub_map_ops ub_sockmap_map_ops = {
 	.alloc_check = sockmap_alloc_check,
 	.alloc = sockmap_alloc,
 	.free = sockmap_free,
-	.lookup = sockmap_lookup,
-	.update = sockmap_update_prog,
+	.lookup = ub_sock_map_ops_lookup,
+	.update = ub_sock_map_ops_update,
 	.delete = sockmap_delete,
 	.get_next_key = sockmap_get_next_key,
 	.sys_lookup = sockmap_sys_lookup,

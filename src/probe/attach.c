@@ -6,7 +6,9 @@
  * bare uprobe/uretprobe sections given their target at attach.  An empty
  * PATH (uprobe/:FUNC) or no PATH at all (FUNC) searches the whole process.
  * Syscall tracepoints: tracepoint/syscalls/sys_enter_NAME (tp/ too),
- * sys_exit_NAME, raw_tracepoint/sys_enter and sys_exit (raw_tp/ too);
+ * sys_exit_NAME, raw_tracepoint/sys_enter and sys_exit (raw_tp/ too),
+ * ksyscall/NAME, kretsyscall/NAME, kprobe/__x64_sys_NAME and
+ * kretprobe/__x64_sys_NAME (the same points, kprobe context);
  * process events: tracepoint/sched/sched_process_exec|exit|fork;
  * perf_event (given its sample frequency at attach); usdt/PATH:PROVIDER:NAME.
  *
@@ -98,6 +100,33 @@ static const char *syscall_tp(const char *sec)
 	return NULL;
 }
 
+/*
+ * ksyscall/NAME, kretsyscall/NAME, kprobe/__x64_sys_NAME and
+ * kretprobe/__x64_sys_NAME: the syscall points with the kprobe context
+ * ("ksyscall/NAME" or "kretsyscall/NAME" into buf), or NULL.
+ */
+static const char *ksyscall_tp(const char *sec, char *buf, size_t size)
+{
+	static const struct {
+		const char *pfx;
+		bool ret;
+	} k[] = { { "ksyscall/", false },
+		  { "kretsyscall/", true },
+		  { "kprobe/__x64_sys_", false },
+		  { "kretprobe/__x64_sys_", true } };
+	size_t i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		size_t n = strlen(k[i].pfx);
+
+		if (!strncmp(sec, k[i].pfx, n) && sec[n] &&
+		    (size_t)snprintf(buf, size, "%s/%s", k[i].ret ? "kretsyscall" : "ksyscall",
+				     sec + n) < size)
+			return buf;
+	}
+	return NULL;
+}
+
 /* "usdt/..." or "usdt.s/..." with a target */
 static bool is_usdt(const char *sec)
 {
@@ -132,8 +161,9 @@ static int parse_section(const char *sec, struct target *t, char *err, size_t er
 {
 	const char *slash = strchr(sec, '/');
 	int k = kind(sec, slash ? (size_t)(slash - sec) : strlen(sec));
+	char buf[160];
 
-	if (syscall_tp(sec))
+	if (syscall_tp(sec) || ksyscall_tp(sec, buf, sizeof(buf)))
 		return 1;
 	if (!strcmp(sec, "perf_event"))
 		return 0; /* bare: needs a frequency */
@@ -165,7 +195,7 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 	struct userbpf_attach_opts o = { 0 };
 	struct userbpf_prog *p;
 	struct target t;
-	char err[320] = "";
+	char err[320] = "", ktp[160];
 	int ret;
 
 	if (opts) {
@@ -180,13 +210,14 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 		return NULL;
 	}
 	p = userbpf_program__prog(prog);
-	if (p && syscall_tp(userbpf_program__section_name(prog))) {
+	if (p && (syscall_tp(userbpf_program__section_name(prog)) ||
+		  ksyscall_tp(userbpf_program__section_name(prog), ktp, sizeof(ktp)))) {
+		const char *tp = syscall_tp(userbpf_program__section_name(prog));
 		USERBPF_OPTS(userbpf_uprobe_opts, so, .run_flags = o.run_flags,
 			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie,
 			     .err_buf = o.err_buf, .err_buf_sz = o.err_buf_sz);
 
-		return userbpf_probe__attach_syscall(
-			p, syscall_tp(userbpf_program__section_name(prog)), &so);
+		return userbpf_probe__attach_syscall(p, tp ? tp : ktp, &so);
 	}
 	if (p && !strcmp(userbpf_program__section_name(prog), "perf_event")) {
 		USERBPF_OPTS(userbpf_perf_event_opts, po, .sample_freq = o.sample_freq,

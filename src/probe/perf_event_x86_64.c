@@ -269,6 +269,7 @@ userbpf_probe__attach_perf_event(struct userbpf_prog *prog,
 		ret = -ENOMEM;
 		goto fail;
 	}
+	probe_prepare_prog(prog);
 	link->prog = userbpf_prog__get(prog);
 	link->pe_kind = PROBE_PE_PERF;
 	link->cpu = (o.flags & USERBPF_PERF_ONE_CPU) ? o.cpu : -1;

@@ -65,6 +65,9 @@ struct userbpf_link {
 	struct probe_site *site;
 	struct userbpf_prog *prog;
 	bool retprobe; /* return probe, or sys_exit side */
+	bool ksys;     /* ksyscall: ctx = the kernel's pt_regs of __x64_sys_NAME */
+	/* the probe module's own hook at a uprobe site (prog NULL) */
+	void (*native)(struct probe_pt_regs *regs);
 	int slot;
 	int sc_nr;		    /* syscall links (site NULL): number, -1 all (raw
 				 * context), -2 all (tracepoint record) */
@@ -125,6 +128,14 @@ struct probe_site {
  * or sample that fires then is skipped (the kernel's bpf_prog_active). */
 extern PROBE_TLS int probe_thread_in_probe;
 
+/* Prepare what prog's helpers need before it runs in a probe (uprobe.c). */
+void probe_prepare_prog(struct userbpf_prog *prog);
+
+/* An entry probe at binary:func running fn instead of a program (the
+ * probe module's own hooks; never detached).  NULL on error. */
+struct userbpf_link *probe_native_uprobe(const char *binary, const char *func,
+					 void (*fn)(struct probe_pt_regs *regs));
+
 /* Called by the entry trampoline with the saved registers. */
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);
 /* Called by the return trampoline; returns the original return address. */
@@ -159,6 +170,10 @@ int probe_pe_kind(const char *tp);
 int probe_pe_attach(struct userbpf_link *link, int kind, char *err, size_t err_sz);
 /* Stop; when it returns no run of the link is in progress. */
 void probe_pe_detach(struct userbpf_link *link);
+/* A thread makes the exit (group: exit_group) syscall: its exit event, once. */
+void probe_pe_exit_syscall(bool group);
+/* Rewrite the exit and exit_group sites so that they call it (syscall_x86_64.c). */
+void probe_syscall_exit_hooks(void);
 
 /* ==== Sampling (perf_event_x86_64.c) ==== */
 
@@ -179,5 +194,33 @@ int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, ch
 		       size_t err_sz);
 /* The address functions return to while a return probe is pending. */
 uint64_t probe_arch_ret_tramp(void);
+/*
+ * Rewrite the syscall site at addr ("mov $nr,%eax|%rax", mov_len bytes,
+ * then "syscall") into a jump to a trampoline calling fn(arg, regs); fn
+ * makes the syscall and leaves its result in regs->ax.  0 or -errno with
+ * err filled.  Called with the syscall module's lock.
+ */
+int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
+			    size_t err_sz);
+/* Whether decoding from "from" (an instruction start) lands on "at". */
+bool probe_arch_insn_boundary(uint64_t from, uint64_t at);
+
+/* ==== Syscall site rewriting (syscall_rewrite_x86_64.c) ==== */
+
+/*
+ * Rewrite the sites of nr (every traceable number when nr < 0) in the
+ * code of the loaded files (scanned once each) so that they run
+ * probe_sc_site_run without a trap.  The number of sites rewritten now.
+ * Called with the syscall module's lock.
+ */
+int probe_sc_rewrite(int nr);
+/* A rewritten site's trampoline calls it: programs, syscall, programs. */
+void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
+/* Whether a syscall tracepoint may trap nr (not clone, execve, ...). */
+bool probe_sc_trappable(int nr);
+/* A syscall no trap or rewritten site sees (syscall_x86_64.c): -errno. */
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+/* The gate's address: the module holding it is never rewritten. */
+extern const char probe_sc_gate_end[];
 
 #endif

@@ -11,25 +11,42 @@
  *         exec'd image, once its programs are attached (the tracing agent
  *         does it in its constructor);
  *   exit  when the host calls userbpf_probe__process_exit() (the agent:
- *         exit() and _exit());
+ *         exit() and _exit()); and by itself, while an exit link is
+ *         attached, at each thread's exit and at exit_group made through
+ *         a rewritten (or, with a syscall tracepoint, trapped) syscall
+ *         site (probe_pe_exit_syscall: group_dead when no other thread is
+ *         left, or exit_group), and when a signal whose action is the
+ *         default one ends the process (a handler installed for those
+ *         signals while exit links are attached; exit_code = the signal);
  *   fork  in the child, right after fork() returns there (pthread_atfork
  *         child handler, registered with the first fork link): the record
  *         is the kernel's (parent_pid = the parent, child_pid = this
  *         process), but the helpers see the child (the kernel runs it in
- *         the parent).  Children made without fork() (posix_spawn,
- *         vfork, raw clone) are not seen.
+ *         the parent); children made without fork() (posix_spawn,
+ *         vfork: no atfork handler runs) when the host calls
+ *         userbpf_probe__process_fork() in the parent (the agent
+ *         interposes posix_spawn, posix_spawnp and vfork); raw clone is
+ *         not seen.
  * Programs run with USERBPF_RUN_HOST_READ; detach waits for runs in
- * progress (two-counter grace period, as syscall_x86_64.c).
+ * progress (two-counter grace period, as syscall_x86_64.c).  The events'
+ * own syscalls go through the syscall gate: they come at moments the
+ * program may have every signal blocked (a shell around vfork), where a
+ * trapped syscall would be fatal.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "helpers/task_struct.h"
 #include "probe_int.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -40,6 +57,10 @@ static _Atomic(struct userbpf_link *) pe_links[PE_MAX_LINKS];
 static _Atomic unsigned pe_epoch;
 static _Atomic long pe_active[2];
 static bool atfork_set;
+static _Atomic int n_exit_links;
+/* The thread whose exit event fired (a vfork child shares our memory: a
+ * tid, not a flag, so its exit does not hide ours). */
+static PROBE_TLS int32_t exit_fired_tid;
 
 /* The common fields of every tracepoint record. */
 struct pe_common {
@@ -93,13 +114,18 @@ int probe_pe_kind(const char *tp)
 
 static int32_t gettid_(void)
 {
-	return (int32_t)syscall(SYS_gettid);
+	return (int32_t)probe_sc_gate(SYS_gettid, 0, 0, 0, 0, 0, 0);
+}
+
+static int32_t getpid_(void)
+{
+	return (int32_t)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0);
 }
 
 static void comm_of_thread(char comm[16])
 {
 	memset(comm, 0, 16);
-	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	probe_sc_gate(SYS_prctl, PR_GET_NAME, (long)(uintptr_t)comm, 0, 0, 0, 0);
 	comm[15] = '\0';
 }
 
@@ -149,7 +175,7 @@ static uint32_t put_str(char *area, size_t room, size_t area_off, const char *s)
 USERBPF_API int userbpf_probe__process_exec(const char *filename, int old_pid)
 {
 	struct pe_exec_rec rec;
-	int32_t pid = (int32_t)getpid();
+	int32_t pid = getpid_();
 
 	if (!filename)
 		return -EINVAL;
@@ -170,12 +196,148 @@ USERBPF_API int userbpf_probe__process_exit(bool group_dead)
 
 	memset(&rec, 0, sizeof(rec));
 	rec.c.common_pid = gettid_();
+	exit_fired_tid = rec.c.common_pid;
 	comm_of_thread(rec.comm);
 	rec.pid = rec.c.common_pid;
 	rec.prio = 120; /* nice 0, as the kernel reports a normal task */
 	rec.group_dead = group_dead;
 	run_kind(PROBE_PE_EXIT, &rec, offsetof(struct pe_exit_rec, pad));
 	return 0;
+}
+
+/* Threads of this process (/proc/self/task, read without allocating). */
+static int threads_alive(void)
+{
+	char buf[2048];
+	int fd = (int)probe_sc_gate(SYS_openat, AT_FDCWD, (long)(uintptr_t)"/proc/self/task",
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0),
+	    n = 0;
+	long got;
+
+	if (fd < 0)
+		return 1;
+	while ((got = probe_sc_gate(SYS_getdents64, fd, (long)(uintptr_t)buf, sizeof(buf), 0, 0,
+				    0)) > 0) {
+		long off = 0;
+
+		while (off < got) {
+			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
+
+			if (d->d_name[0] != '.')
+				n++;
+			off += d->d_reclen;
+		}
+	}
+	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	return n ? n : 1;
+}
+
+void probe_pe_exit_syscall(bool group)
+{
+	if (!atomic_load_explicit(&n_exit_links, memory_order_relaxed) ||
+	    exit_fired_tid == gettid_())
+		return;
+	userbpf_probe__process_exit(group || threads_alive() <= 1);
+}
+
+/* libc's _exit(status): exit_group, made by exit() or by the program. */
+static void on_libc_exit(struct probe_pt_regs *regs)
+{
+	(void)regs;
+	probe_pe_exit_syscall(true);
+}
+
+/* libc's __call_tls_dtors: a thread ends (start_thread, pthread_exit);
+ * the main thread calls it from exit() too, which _exit reports. */
+static void on_thread_end(struct probe_pt_regs *regs)
+{
+	(void)regs;
+	if (gettid_() != getpid_())
+		probe_pe_exit_syscall(false);
+}
+
+/* The path of the libc this process runs, or NULL. */
+static int libc_cb(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	(void)size;
+	if (info->dlpi_name && strstr(info->dlpi_name, "/libc.so")) {
+		snprintf(ctx, 256, "%s", info->dlpi_name);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Exits nobody announces: the exit and exit_group syscalls where they
+ * are rewritten or trapped, and libc's _exit and __call_tls_dtors, whose
+ * syscall sites are not of the rewritable form (entry probes, native
+ * hooks of the probe module; they stay).  Once per process.
+ */
+static void exit_hooks(void)
+{
+	static bool done;
+	char libc[256] = "";
+
+	if (done)
+		return;
+	done = true;
+	probe_syscall_exit_hooks();
+	dl_iterate_phdr(libc_cb, libc);
+	if (libc[0]) {
+		probe_native_uprobe(libc, "_exit", on_libc_exit);
+		probe_native_uprobe(libc, "__call_tls_dtors", on_thread_end);
+	}
+}
+
+/* ==== Death by a signal ==== */
+
+/* Signals whose default action ends the process (not the ones the probe
+ * module itself uses: SIGTRAP, SIGPROF, SIGSYS). */
+static const int fatal_sigs[] = { SIGHUP,  SIGINT,    SIGQUIT, SIGILL,	SIGABRT,  SIGBUS,  SIGFPE,
+				  SIGUSR1, SIGSEGV,   SIGUSR2, SIGPIPE, SIGALRM,  SIGTERM, SIGXCPU,
+				  SIGXFSZ, SIGVTALRM, SIGIO,   SIGPWR,	SIGSTKFLT };
+#define N_FATAL (sizeof(fatal_sigs) / sizeof(fatal_sigs[0]))
+static bool fatal_ours[N_FATAL];
+
+/*
+ * A signal that would end the process arrived while it had the default
+ * action: the exit event (task->exit_code = the signal, as the kernel's),
+ * then the default action (SA_RESETHAND put it back): a fault returns to
+ * the faulting instruction, another signal is raised again.
+ */
+static void fatal_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	ub_task_exit_code = (uint32_t)sig;
+	if (exit_fired_tid != gettid_())
+		userbpf_probe__process_exit(true);
+	if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si &&
+	    si->si_code > 0)
+		return;
+	probe_sc_gate(SYS_tgkill, getpid_(), gettid_(), sig, 0, 0, 0);
+}
+
+static void fatal_install(bool on)
+{
+	size_t i;
+
+	for (i = 0; i < N_FATAL; i++) {
+		struct sigaction sa, old;
+
+		if (sigaction(fatal_sigs[i], NULL, &old))
+			continue;
+		if (on && !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL) {
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_sigaction = fatal_handler;
+			sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER | SA_ONSTACK;
+			sigemptyset(&sa.sa_mask);
+			fatal_ours[i] = !sigaction(fatal_sigs[i], &sa, NULL);
+		} else if (!on && fatal_ours[i]) {
+			if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction == fatal_handler)
+				signal(fatal_sigs[i], SIG_DFL);
+			fatal_ours[i] = false;
+		}
+	}
 }
 
 /* pthread_atfork child handler: the fork event, in the child. */
@@ -187,12 +349,31 @@ static void fire_fork(void)
 
 	memset(&rec, 0, sizeof(rec));
 	comm_of_thread(comm);
-	rec.c.common_pid = (int32_t)getppid();
+	rec.c.common_pid = (int32_t)probe_sc_gate(SYS_getppid, 0, 0, 0, 0, 0, 0);
 	rec.parent_pid = rec.c.common_pid;
-	rec.child_pid = (int32_t)getpid();
+	rec.child_pid = getpid_();
 	rec.parent_comm_loc = put_str(rec.data, 20, off, comm);
 	rec.child_comm_loc = put_str(rec.data + 20, 20, off + 20, comm);
 	run_kind(PROBE_PE_FORK, &rec, sizeof(rec));
+}
+
+USERBPF_API int userbpf_probe__process_fork(int child_pid)
+{
+	struct pe_fork_rec rec;
+	char comm[20];
+	size_t off = offsetof(struct pe_fork_rec, data);
+
+	if (child_pid <= 0)
+		return -EINVAL;
+	memset(&rec, 0, sizeof(rec));
+	comm_of_thread(comm);
+	rec.c.common_pid = gettid_();
+	rec.parent_pid = rec.c.common_pid;
+	rec.child_pid = child_pid;
+	rec.parent_comm_loc = put_str(rec.data, 20, off, comm);
+	rec.child_comm_loc = put_str(rec.data + 20, 20, off + 20, comm);
+	run_kind(PROBE_PE_FORK, &rec, sizeof(rec));
+	return 0;
 }
 
 int probe_pe_attach(struct userbpf_link *link, int kind, char *err, size_t err_sz)
@@ -216,6 +397,10 @@ int probe_pe_attach(struct userbpf_link *link, int kind, char *err, size_t err_s
 		}
 		atfork_set = true;
 	}
+	if (kind == PROBE_PE_EXIT && atomic_fetch_add(&n_exit_links, 1) == 0) {
+		exit_hooks();
+		fatal_install(true);
+	}
 	link->pe_kind = kind;
 	link->slot = i;
 	atomic_store_explicit(&pe_links[i], link, memory_order_release);
@@ -230,6 +415,8 @@ void probe_pe_detach(struct userbpf_link *link)
 
 	pthread_mutex_lock(&pe_lock);
 	atomic_store(&pe_links[link->slot], NULL);
+	if (link->pe_kind == PROBE_PE_EXIT && atomic_fetch_sub(&n_exit_links, 1) == 1)
+		fatal_install(false);
 	for (k = 0; k < 2; k++) {
 		unsigned old = atomic_fetch_add(&pe_epoch, 1) & 1;
 

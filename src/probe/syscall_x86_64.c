@@ -18,11 +18,13 @@
  * restart_syscall) are never trapped: attaching to them fails with
  * EOPNOTSUPP, and raw sys_enter/sys_exit do not see them.
  *
+ * The filter traps only syscalls made from the code of the files mapped
+ * when it is installed (install_filter says why: it survives exec).
+ *
  * Limits: a seccomp filter cannot be removed, so after the last detach the
  * traced numbers still trap (the handler then only makes the syscall);
- * the filter survives exec (a new image that makes a traced syscall
- * without the agent dies of SIGSYS); it needs no_new_privs, which this
- * sets.  Programs run with USERBPF_RUN_HOST_READ.
+ * it needs no_new_privs, which this sets.  Programs run with
+ * USERBPF_RUN_HOST_READ.
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -33,6 +35,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -82,6 +85,11 @@ int probe_syscall_nr(const char *name)
 	return -1;
 }
 
+bool probe_sc_trappable(int nr)
+{
+	return nr >= 0 && nr < 512 && !untrappable(nr);
+}
+
 USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable)
 {
 	if (i < 0 || (size_t)i >= sizeof(syscall_names) / sizeof(syscall_names[0]))
@@ -121,7 +129,30 @@ static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512]; /* numbers a filter traps */
 static bool all_trapped;
+static bool rewrite_off; /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
 static PROBE_TLS int sc_in_handler;
+
+/* The calling thread's id without a syscall per event: cached per thread,
+ * dropped in a forked child (fork_gen moves on). */
+static _Atomic unsigned fork_gen = 1;
+static PROBE_TLS unsigned tid_gen;
+static PROBE_TLS int32_t tid_cached;
+
+static void sc_after_fork(void)
+{
+	atomic_fetch_add(&fork_gen, 1);
+}
+
+static int32_t cur_tid(void)
+{
+	unsigned g = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+
+	if (tid_gen != g) {
+		tid_cached = (int32_t)probe_sc_gate(SYS_gettid, 0, 0, 0, 0, 0, 0);
+		tid_gen = g;
+	}
+	return tid_cached;
+}
 
 /* The kernel's tracepoint records (format files under events/syscalls). */
 struct sc_enter_rec {
@@ -186,19 +217,30 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) ||
 		    atomic_load_explicit(&l->disabled, memory_order_relaxed))
 			continue;
-		if (l->sc_nr == -1) { /* raw: args[0] = regs, args[1] = id or ret */
+		if (l->ksys) {
+			/* kprobe on __x64_sys_NAME(const struct pt_regs *regs): its
+			 * own registers, di = the user registers; kretprobe: ax */
+			struct probe_pt_regs k;
+
+			memset(&k, 0, sizeof(k));
+			k.di = (uint64_t)(uintptr_t)regs;
+			k.orig_ax = (uint64_t)-1;
+			k.ax = exit_side ? (uint64_t)ret : 0;
+			k.cs = 0x10;
+			k.ss = 0x18;
+			run_one(l, &k, sizeof(k));
+		} else if (l->sc_nr == -1) { /* raw: args[0] = regs, args[1] = id or ret */
 			uint64_t raw[2] = { (uint64_t)(uintptr_t)regs,
 					    exit_side ? (uint64_t)ret : (uint64_t)nr };
 
 			run_one(l, raw, sizeof(raw));
 		} else if (!exit_side) {
-			struct sc_enter_rec rec = { .common_pid = (int32_t)syscall(SYS_gettid),
-						    .syscall_nr = nr };
+			struct sc_enter_rec rec = { .common_pid = cur_tid(), .syscall_nr = nr };
 
 			memcpy(rec.args, args, sizeof(rec.args));
 			run_one(l, &rec, sizeof(rec));
 		} else {
-			struct sc_exit_rec rec = { .common_pid = (int32_t)syscall(SYS_gettid),
+			struct sc_exit_rec rec = { .common_pid = cur_tid(),
 						   .syscall_nr = nr,
 						   .ret = ret };
 
@@ -228,6 +270,8 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 	sc_in_handler = 1;
 	regs_from_uc(&regs, uc, nr);
 	run_side(false, nr, &regs, args, 0);
+	if (nr == SYS_exit || nr == SYS_exit_group)
+		probe_pe_exit_syscall(nr == SYS_exit_group);
 	sc_in_handler = 0;
 	ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
 			    (long)args[4], (long)args[5]);
@@ -239,15 +283,110 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 	errno = saved_errno;
 }
 
-/* Install a filter trapping nr (or every trappable number when nr < 0). */
+/* A rewritten site (syscall_rewrite_x86_64.c): as the SIGSYS handler,
+ * on the thread's stack, without a signal.  regs->ax gets the result. */
+void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
+{
+	int nr = (int)nr_, saved_errno = errno;
+	uint64_t args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
+	long ret;
+
+	if (sc_in_handler || probe_thread_in_probe) { /* made by a program's helper */
+		regs->ax = (uint64_t)probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2],
+						   (long)args[3], (long)args[4], (long)args[5]);
+		return;
+	}
+	regs->orig_ax = (uint64_t)nr;
+	regs->ax = (uint64_t)-ENOSYS;
+	sc_in_handler = 1;
+	run_side(false, nr, regs, args, 0);
+	if (nr == SYS_exit || nr == SYS_exit_group)
+		probe_pe_exit_syscall(nr == SYS_exit_group);
+	sc_in_handler = 0;
+	ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
+			    (long)args[4], (long)args[5]);
+	regs->ax = (uint64_t)ret;
+	sc_in_handler = 1;
+	run_side(true, nr, regs, args, ret);
+	sc_in_handler = 0;
+	errno = saved_errno;
+}
+
+/* ==== Where traps apply: the code of the process's files ==== */
+
+#define SC_MAX_RANGES 48
+struct sc_range {
+	uint64_t lo, hi; /* [lo, hi), within one 4 GiB block */
+};
+
+/*
+ * The executable mappings of files (the main image, ld.so, libc and the
+ * other libraries) except the one holding the gate (the library or agent
+ * this code is in: its syscalls, the trampolines' and the handler's, are
+ * never trapped).  Ranges are split at 4 GiB boundaries (the filter
+ * compares the two halves of the address).  The number of ranges, or
+ * -errno.
+ */
+static int code_ranges(struct sc_range *r, int max)
+{
+	uint64_t gate = (uint64_t)(uintptr_t)probe_sc_gate;
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512], perms[8];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+		int path_at = 0;
+
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &lo, &hi, perms, &path_at) < 3 ||
+		    perms[2] != 'x' || !path_at || line[path_at] != '/' ||
+		    (gate >= lo && gate < hi))
+			continue;
+		while (lo < hi) {
+			uint64_t end = ((lo >> 32) + 1) << 32;
+
+			if (end > hi)
+				end = hi;
+			if (n && r[n - 1].hi == lo && (r[n - 1].lo >> 32) == (lo >> 32)) {
+				r[n - 1].hi = end;
+			} else {
+				if (n == max) {
+					fclose(f);
+					return -E2BIG;
+				}
+				r[n].lo = lo;
+				r[n].hi = end;
+				n++;
+			}
+			lo = end;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Install a filter trapping nr (or every trappable number when nr < 0)
+ * when it is made from the code of the files mapped now (code_ranges).
+ *
+ * Why only there: the filter cannot be removed and survives exec.  A new
+ * image's dynamic loader, mapped at an address of its own choosing, makes
+ * its syscalls before the agent (and its SIGSYS handler) is back: trapped,
+ * they would kill it (status 159).  Its code is not at the old image's
+ * addresses (ASLR; docs/probes.md has the limits), so its syscalls pass.
+ * Code the process maps later (dlopen) is not trapped either; syscall
+ * sites rewritten into trampolines (syscall_sites_x86_64.c) are seen
+ * wherever their library lies.
+ */
 static int install_filter(int nr, char *err, size_t err_sz)
 {
-	uint64_t lo = (uint64_t)(uintptr_t)probe_sc_gate;
-	uint64_t hi = (uint64_t)(uintptr_t)probe_sc_gate_end + 1;
 	static bool handler_set;
-	struct sock_filter f[64];
+	struct sc_range r[SC_MAX_RANGES];
+	struct sock_filter f[64 + 7 * SC_MAX_RANGES];
 	struct sock_fprog prog;
-	int n = 0, k;
+	int n = 0, k, nr_ranges;
 	static const int never[] = {
 		SYS_rt_sigreturn, SYS_clone,	       SYS_fork,	   SYS_vfork,
 		SYS_execve,	  SYS_execveat,	       SYS_rt_sigprocmask, SYS_rt_sigsuspend,
@@ -258,9 +397,11 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	};
 	const int nnever = (int)(sizeof(never) / sizeof(never[0]));
 
-	if ((lo >> 32) != (hi >> 32)) {
-		snprintf(err, err_sz, "the syscall gate straddles a 4 GiB boundary");
-		return -EOPNOTSUPP;
+	nr_ranges = code_ranges(r, SC_MAX_RANGES);
+	if (nr_ranges < 0) {
+		snprintf(err, err_sz, "cannot read the process's mappings: %s",
+			 strerror(-nr_ranges));
+		return nr_ranges;
 	}
 	if (!handler_set) {
 		struct sigaction sa;
@@ -278,25 +419,28 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
 	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	/* from the gate: allow */
-	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4);
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 4);
-	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
-	JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 2);
-	JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 1, 0);
-	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	if (nr >= 0) {
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1);
-		STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 1, 0);
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	} else {
 		for (k = 0; k < nnever; k++) /* ALLOW is nnever - k jumps ahead */
 			JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)never[k], (uint8_t)(nnever - k),
 			     0);
-		STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+		JUMP(BPF_JMP | BPF_JA, 1, 0, 0);
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
+	/* trap when the address is in one of the ranges */
+	for (k = 0; k < nr_ranges; k++) {
+		STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, instruction_pointer) + 4);
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(r[k].lo >> 32), 0, 4);
+		STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
+		JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)r[k].lo, 0, 2);
+		JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)(r[k].hi - 1), 1, 0);
+		STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+	}
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 #undef STMT
 #undef JUMP
 	prog.len = (unsigned short)n;
@@ -314,6 +458,7 @@ static int install_filter(int nr, char *err, size_t err_sz)
 
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
+	static bool atfork_set;
 	int i, ret = 0;
 
 	if (nr >= 512 || (nr >= 0 && untrappable(nr))) {
@@ -329,6 +474,11 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		ret = -E2BIG;
 		goto out;
 	}
+	if (!atfork_set) {
+		pthread_atfork(NULL, NULL, sc_after_fork);
+		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
+		atfork_set = true;
+	}
 	if (!all_trapped && (nr < 0 || !trapped[nr])) {
 		ret = install_filter(nr, err, err_sz);
 		if (ret)
@@ -338,12 +488,24 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		else
 			trapped[nr] = true;
 	}
+	if (!rewrite_off)
+		probe_sc_rewrite(nr);
 	link->sc_nr = nr;
 	link->slot = i;
 	atomic_store_explicit(&sc_links[i], link, memory_order_release);
 out:
 	pthread_mutex_unlock(&sc_lock);
 	return ret;
+}
+
+void probe_syscall_exit_hooks(void)
+{
+	pthread_mutex_lock(&sc_lock);
+	if (!rewrite_off && !getenv("USERBPF_SYSCALL_TRAP_ONLY")) {
+		probe_sc_rewrite(SYS_exit);
+		probe_sc_rewrite(SYS_exit_group);
+	}
+	pthread_mutex_unlock(&sc_lock);
 }
 
 void probe_syscall_detach(struct userbpf_link *link)

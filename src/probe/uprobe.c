@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "helpers/task_struct.h"
 #include "probe_int.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -86,7 +87,18 @@ static struct thread_state *shadow_get(void)
 
 /* ==== Runs ==== */
 
+static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs);
+
 static void run_link(struct userbpf_link *link, struct probe_pt_regs *regs)
+{
+	if (link->native) { /* the probe module's own hook */
+		link->native(regs);
+		return;
+	}
+	run_prog_link(link, regs);
+}
+
+static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs)
 {
 	char why[96];
 	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(*regs),
@@ -237,15 +249,52 @@ static struct probe_site *site_find(uint64_t addr)
 	return NULL;
 }
 
+/*
+ * A program that calls bpf_get_current_task(_btf) (35, 158): its
+ * task_struct layout and images are made now, not on its first run
+ * inside the probed code (helpers/task_struct.c).
+ */
+void probe_prepare_prog(struct userbpf_prog *prog)
+{
+	const struct userbpf_insn *in = userbpf_prog__insns(prog);
+	size_t i, n = userbpf_prog__insn_cnt(prog);
+
+	for (i = 0; in && i < n; i++)
+		if (in[i].code == (USERBPF_JMP | USERBPF_CALL) && in[i].src_reg == 0 &&
+		    (in[i].imm == 35 || in[i].imm == 158)) {
+			ub_task_prepare(prog);
+			return;
+		}
+}
+
 static void set_err(char *buf, size_t sz, const char *msg)
 {
 	if (buf && sz)
 		snprintf(buf, sz, "%s", msg);
 }
 
+static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
+					  void (*native)(struct probe_pt_regs *regs),
+					  const char *binary, const char *func, uint64_t offset,
+					  bool retprobe, const struct userbpf_uprobe_opts *opts);
+
 USERBPF_API struct userbpf_link *
 userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary, const char *func,
 			     uint64_t offset, bool retprobe, const struct userbpf_uprobe_opts *opts)
+{
+	return uprobe_attach(prog, NULL, binary, func, offset, retprobe, opts);
+}
+
+struct userbpf_link *probe_native_uprobe(const char *binary, const char *func,
+					 void (*fn)(struct probe_pt_regs *regs))
+{
+	return fn ? uprobe_attach(NULL, fn, binary, func, 0, false, NULL) : NULL;
+}
+
+static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
+					  void (*native)(struct probe_pt_regs *regs),
+					  const char *binary, const char *func, uint64_t offset,
+					  bool retprobe, const struct userbpf_uprobe_opts *opts)
 {
 	struct userbpf_uprobe_opts o = { 0 };
 	struct userbpf_link *link = NULL;
@@ -263,7 +312,7 @@ userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary, cons
 	}
 	err[0] = '\0';
 	pthread_once(&shadow_once, shadow_init);
-	if (!prog || o.mode > USERBPF_PROBE_BREAKPOINT) {
+	if ((!prog && !native) || o.mode > USERBPF_PROBE_BREAKPOINT) {
 		snprintf(err, sizeof(err), "invalid arguments");
 		ret = -EINVAL;
 		goto fail;
@@ -290,7 +339,11 @@ userbpf_probe__attach_uprobe(struct userbpf_prog *prog, const char *binary, cons
 		ret = -ENOMEM;
 		goto fail;
 	}
-	link->prog = userbpf_prog__get(prog);
+	if (prog) {
+		probe_prepare_prog(prog);
+		link->prog = userbpf_prog__get(prog);
+	}
+	link->native = native;
 	link->retprobe = retprobe;
 	link->cookie = o.cookie;
 	link->run_flags = o.run_flags;
@@ -422,7 +475,7 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 	struct userbpf_uprobe_opts o = { 0 };
 	struct userbpf_link *link;
 	char err[256] = "";
-	bool exit_side = false;
+	bool exit_side = false, ksys = false;
 	int nr = -1, ret, pe = 0;
 
 	if (opts) {
@@ -445,6 +498,16 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 			ret = -ENOENT;
 			goto fail;
 		}
+	} else if (!strncmp(tp, "ksyscall/", 9) || !strncmp(tp, "kretsyscall/", 12)) {
+		exit_side = tp[1] == 'r';
+		nr = probe_syscall_nr(tp + (exit_side ? 12 : 9));
+		ksys = true;
+		if (nr < 0) {
+			snprintf(err, sizeof(err), "no syscall named '%s'",
+				 tp + (exit_side ? 12 : 9));
+			ret = -ENOENT;
+			goto fail;
+		}
 	} else if (!strcmp(tp, "sys_enter") || !strcmp(tp, "sys_exit")) {
 		exit_side = tp[5] == 'x';
 	} else if (!strcmp(tp, "raw_syscalls/sys_enter") || !strcmp(tp, "raw_syscalls/sys_exit")) {
@@ -460,8 +523,10 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 		ret = -ENOMEM;
 		goto fail;
 	}
+	probe_prepare_prog(prog);
 	link->prog = userbpf_prog__get(prog);
 	link->retprobe = exit_side;
+	link->ksys = ksys;
 	link->cookie = o.cookie;
 	link->run_flags = o.run_flags;
 	link->trace_fn = o.trace_fn;

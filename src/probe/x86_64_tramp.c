@@ -311,10 +311,45 @@ static void sync_cores(void)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/* Write code bytes through /proc/self/mem (pages stay read+exec). */
+/* /proc/self/mem on a high descriptor: the traced program's next open
+ * gets the number it would get without userbpf (opensnoop's fd 3). */
+static int open_mem(void)
+{
+	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC), hi;
+
+	if (fd < 0)
+		return -1;
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, 600);
+	if (hi >= 0) {
+		close(fd);
+		fd = hi;
+	}
+	return fd;
+}
+
+/*
+ * Write code bytes through /proc/self/mem (pages stay read+exec).  The
+ * file is the memory of the process that opened it: a forked child
+ * opens its own (else it would write into its parent).
+ */
 static int code_write(uint64_t addr, const void *buf, size_t len)
 {
-	ssize_t n = pwrite(mem_fd, buf, len, (off_t)addr);
+	static pid_t mem_pid;
+	pid_t me = getpid();
+	ssize_t n;
+
+	if (!mem_pid)
+		mem_pid = me;
+	if (mem_pid != me) {
+		int fd = open_mem();
+
+		if (fd < 0)
+			return -errno;
+		close(mem_fd);
+		mem_fd = fd;
+		mem_pid = me;
+	}
+	n = pwrite(mem_fd, buf, len, (off_t)addr);
 
 	if (n != (ssize_t)len)
 		return n < 0 ? -errno : -EIO;
@@ -380,7 +415,7 @@ static int arch_init(void)
 	if (done)
 		return result;
 	done = 1;
-	mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	mem_fd = open_mem();
 	if (mem_fd < 0)
 		return result = -errno;
 	have_sync_core = syscall(SYS_membarrier,
@@ -543,15 +578,52 @@ static int make_ret_tramp(void)
 	return 0;
 }
 
+/*
+ * Send addr to the trampoline at: publish the trap redirection, int3,
+ * then (jump) the tail of "jmp rel32" and its head, serialising the
+ * cores between steps (the kernel's text_poke_bp order).  len: bytes the
+ * trampoline displaced (overlap checks).
+ */
+static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, char *err, size_t err_sz)
+{
+	uint8_t jmp[JMP_LEN];
+	int32_t rel;
+	int ret, slot;
+
+	slot = atomic_load(&trap_cnt);
+	trap_tramp[slot] = at;
+	trap_len[slot] = len;
+	atomic_store_explicit(&trap_addr[slot], addr, memory_order_release);
+	atomic_store_explicit(&trap_cnt, slot + 1, memory_order_release);
+
+	ret = code_write(addr, (const uint8_t[]){ 0xcc }, 1);
+	if (ret) {
+		snprintf(err, err_sz, "cannot patch 0x%llx: %s", (unsigned long long)addr,
+			 strerror(-ret));
+		return ret;
+	}
+	sync_cores();
+	if (!jump)
+		return 0;
+	rel = (int32_t)(at - (addr + JMP_LEN));
+	jmp[0] = 0xe9;
+	memcpy(jmp + 1, &rel, 4);
+	if (code_write(addr + 1, jmp + 1, 4))
+		return -EIO;
+	sync_cores();
+	if (code_write(addr, jmp, 1))
+		return -EIO;
+	sync_cores();
+	return 0;
+}
+
 int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
 		       size_t err_sz)
 {
 	struct code c = { .len = 0 };
 	uint64_t at, addr = site->addr;
 	size_t len = 0, need;
-	uint8_t jmp[JMP_LEN];
-	int ret, slot;
-	int32_t rel;
+	int ret;
 
 	ret = arch_init();
 	if (ret) {
@@ -631,32 +703,86 @@ int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, ch
 	site->patch_len = need == 1 ? 1 : JMP_LEN;
 	site->mode = need == 1 ? USERBPF_PROBE_BREAKPOINT : USERBPF_PROBE_TRAMPOLINE;
 
-	/* publish the trap redirection before the first int3 */
-	slot = atomic_load(&trap_cnt);
-	trap_tramp[slot] = at;
-	trap_len[slot] = len;
-	atomic_store_explicit(&trap_addr[slot], addr, memory_order_release);
-	atomic_store_explicit(&trap_cnt, slot + 1, memory_order_release);
+	return patch(addr, at, len, site->mode == USERBPF_PROBE_TRAMPOLINE, err, err_sz);
+}
 
-	ret = code_write(addr, (const uint8_t[]){ 0xcc }, 1);
+/*
+ * Syscall sites (syscall_rewrite_x86_64.c).  The trampoline of a site
+ * "mov $nr,%eax; syscall" (or "mov $nr,%rax"):
+ *
+ *   lea rsp,[rsp-552]; save pt_regs + xmm0-15 (ip = after the syscall)
+ *   call fn(arg, regs)              fn makes the syscall, regs->ax = result
+ *   restore (rax = the result); lea rsp,[rsp+552]
+ *   jmp [rip]; dq the instruction after the syscall
+ *
+ * The mov becomes "jmp rel32" (int3 first, as for probes); the syscall
+ * instruction stays, so code jumping straight to it still works (and is
+ * seen by the seccomp trap).  Nothing is displaced: a thread is never
+ * inside the mov, and one between the mov and the syscall still finds the
+ * syscall there.  rcx and r11 come back as they were (the kernel would
+ * leave the return address and flags in them; no code relies on that).
+ */
+int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
+			    size_t err_sz)
+{
+	struct code c = { .len = 0 };
+	uint64_t at, after = addr + mov_len + 2;
+	int ret;
+
+	ret = arch_init();
 	if (ret) {
-		snprintf(err, err_sz, "cannot patch 0x%llx: %s", (unsigned long long)addr,
-			 strerror(-ret));
+		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
 		return ret;
 	}
-	sync_cores();
-	if (site->mode == USERBPF_PROBE_BREAKPOINT)
-		return 0;
-	rel = (int32_t)(at - (addr + JMP_LEN));
-	jmp[0] = 0xe9;
-	memcpy(jmp + 1, &rel, 4);
-	if (code_write(addr + 1, jmp + 1, 4))
+	if (mov_len < JMP_LEN || overlapping(addr, mov_len + 2)) {
+		snprintf(err, err_sz, "0x%llx is patched already", (unsigned long long)addr);
+		return -EBUSY;
+	}
+	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
+		snprintf(err, err_sz, "too many probe sites");
+		return -E2BIG;
+	}
+	at = slot_alloc(addr);
+	if (!at) {
+		snprintf(err, err_sz, "no executable memory near 0x%llx", (unsigned long long)addr);
+		return -ENOMEM;
+	}
+	emit_save(&c, FRAME, 0, after);
+	emit_call(&c, true, arg, fn);
+	emit_restore(&c, FRAME);
+	emit_jmp_abs(&c, after);
+	if (c.overflow || code_write(at, c.buf, c.len)) {
+		snprintf(err, err_sz, "cannot write the trampoline");
 		return -EIO;
-	sync_cores();
-	if (code_write(addr, jmp, 1))
-		return -EIO;
-	sync_cores();
-	return 0;
+	}
+	return patch(addr, at, mov_len, true, err, err_sz);
+}
+
+/*
+ * Whether a linear sweep of the code from "from" (an instruction start:
+ * a function's) reaches "at" on an instruction boundary.
+ */
+bool probe_arch_insn_boundary(uint64_t from, uint64_t at)
+{
+	static ZydisDecoder d;
+	static bool d_init;
+	uint64_t a = from;
+
+	if (!d_init) {
+		ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+		ZydisDecoderEnableMode(&d, ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE);
+		d_init = true;
+	}
+	while (a < at) {
+		ZydisDecodedInstruction in;
+
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, NULL,
+								(const void *)(uintptr_t)a,
+								ZYDIS_MAX_INSTRUCTION_LENGTH, &in)))
+			return false;
+		a += in.length;
+	}
+	return a == at;
 }
 
 #else /* !USERBPF_HAVE_ZYDIS */
@@ -672,6 +798,20 @@ int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, ch
 uint64_t probe_arch_ret_tramp(void)
 {
 	return 0;
+}
+
+int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
+			    size_t err_sz)
+{
+	(void)addr, (void)mov_len, (void)fn, (void)arg;
+	snprintf(err, err_sz, "built without an x86-64 instruction decoder (libzydis-dev)");
+	return -EOPNOTSUPP;
+}
+
+bool probe_arch_insn_boundary(uint64_t from, uint64_t at)
+{
+	(void)from, (void)at;
+	return false;
 }
 
 #endif

@@ -929,6 +929,7 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 		err = -ENOSPC;
 	if (!err) /* PROBE_MEM loads run on the checked engine */
 		vm_prog_set_verified(prog, !st.probe_mem_insns);
+	prog->verified_insns = st.insn_processed; /* prog info */
 	return err;
 }
 
@@ -1135,6 +1136,7 @@ static int cmd_obj_get_info(union bpf_attr *a)
 		info.id = prog->id;
 		memcpy(info.tag, &tag, sizeof(info.tag));
 		info.xlated_prog_len = (uint32_t)bytes;
+		info.verified_insns = prog->verified_insns;
 		strncpy(info.name, prog->name, sizeof(info.name) - 1);
 		if (a->info.info_len <= PAGE_SIZE_ATTR && a->info.info &&
 		    a->info.info_len >= ATTR_END(info.info) - offsetof(union bpf_attr, info)) {
@@ -1158,6 +1160,17 @@ static int cmd_obj_get_info(union bpf_attr *a)
 		memset(&info, 0, sizeof(info));
 		info.id = btf->id;
 		info.btf_size = btf->size;
+		if (a->info.info && a->info.info_len >= offsetof(struct bpf_btf_info, id)) {
+			const struct bpf_btf_info *u = uptr(a->info.info);
+
+			/* the raw data, as much as the caller gave room for
+			 * (btf_get_info_by_fd); btf_size says how much there is */
+			if (u->btf && u->btf_size) {
+				memcpy(uptr(u->btf), btf->data,
+				       u->btf_size < btf->size ? u->btf_size : btf->size);
+				info.btf = u->btf;
+			}
+		}
 		err = copy_info(a, &info, sizeof(info));
 	} else {
 		err = -EINVAL;

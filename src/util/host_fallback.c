@@ -43,6 +43,12 @@ bool ub_sock_is_vsock(const struct ub_sock *s)
 	return false;
 }
 
+int ub_sock_view(const struct ub_sock *s, struct ub_bpf_sock *out)
+{
+	(void)s, (void)out;
+	return -EOPNOTSUPP;
+}
+
 int ub_host_write_user(void *dst, const void *src, size_t size)
 {
 	(void)dst, (void)src, (void)size;

@@ -19,6 +19,7 @@
 #include "util/ubc.h"
 
 #include "verifier_int.h"
+#include "insn_facts.h"
 #include "progs/progs_int.h"
 #include "util/alloc.h"
 
@@ -345,6 +346,12 @@ static void mark_reg_precise(struct verif_env *env, struct verif_state *st, int 
 		return;
 	bt.regs = (uint16_t)(1u << regno);
 	mark_precise(env, st, bt, true);
+}
+
+/* For insn_facts.c: a fact the JIT relies on makes the register precise. */
+void verif_mark_reg_precise(struct verif_env *env, struct verif_state *st, int regno)
+{
+	mark_reg_precise(env, st, regno);
 }
 
 /* pruned against old: what old's continuation needed precise, cur's needs */
@@ -3114,7 +3121,8 @@ static int do_check(struct verif_env *env)
 			log_insn(env, idx);
 		hist_push(env, st, idx);
 		if ((env->insns[idx].code & 0x07) == 0x05 || (env->insns[idx].code & 0x07) == 0x06)
-			env->jmps_processed++; /* BPF_JMP, BPF_JMP32 */
+			env->jmps_processed++;	       /* BPF_JMP, BPF_JMP32 */
+		verif_insn_facts_record(env, st, idx); /* for the JIT (insn_facts.c) */
 		err = step(env, st, idx, &next);
 		if (err)
 			return err;

@@ -211,6 +211,7 @@ void verif_log(struct verif_env *env, const char *fmt, ...) __attribute__((forma
 int verif_check_structure(struct verif_env *env);
 void verif_compute_liveness(struct verif_env *env);
 void verif_compute_precise(struct verif_env *env);
+void verif_mark_reg_precise(struct verif_env *env, struct verif_state *st, int regno);
 
 /* ==== states (state.c) ==== */
 struct verif_state *verif_state_new(void);

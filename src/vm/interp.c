@@ -10,6 +10,7 @@
  */
 #include "util/ubc.h"
 
+#include "userbpf/jit.h"
 #include "util/alloc.h"
 #include "vm_int.h"
 
@@ -394,6 +395,93 @@ void vm_set_run_hooks(void (*enter)(void), void (*exit)(void))
 	__atomic_store_n(&run_enter, enter, __ATOMIC_RELEASE);
 }
 
+/*
+ * The run entry of an unchecked run on native code (the common case of
+ * every probe hit): the run head is set field by field (a memset of it
+ * compiles to rep stos, whose result the first loads of the run wait
+ * for), nothing of the checked-mode tables is touched, and the map
+ * layer's hooks (read-side section + per-CPU slot, one CAS) run only for
+ * programs that reference a map (prog->run_hooks, set at creation): a
+ * program without one holds no map value, element or inner map a
+ * concurrent delete could free, and has no per-CPU value to keep exact.
+ * Same results and errors as the general path below.
+ */
+static int run_native(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
+		      uint64_t *retval, void *caller_ra)
+{
+	void (*enter)(void) = NULL, (*leave)(void) = NULL;
+	struct userbpf_run run;
+	uint64_t args[5];
+	uint64_t r0 = 0;
+	int err;
+
+	/* every field up to err_detail is set below: grow both together */
+	_Static_assert(offsetof(struct userbpf_run, err_detail) == 124,
+		       "run head changed: update run_native()");
+	run.prog = prog;
+	run.opts = opts;
+	run.ctx = opts->ctx;
+	run.data = opts->data;
+	run.data_size = opts->data_size;
+	run.checked = false;
+	run.probe_mem = false;
+	run.budget = UINT64_MAX;
+	run.tail_calls = 0;
+	run.callback_depth = 0;
+	run.caller_ra = caller_ra;
+	run.jit = false;
+	run.jit_depth = 0;
+	run.jit_sp = NULL;
+	run.tail_target = NULL;
+	run.abort_err = 0;
+	run.err = 0;
+	run.err_pc = 0;
+	run.err_what = NULL;
+	run.err_size = 0;
+	run.ctx_access = NULL;
+	run.held_cnt = 0;
+	run.region_cnt = 0;
+	run.regions = run.inline_regions;
+	run.region_cap = VM_INLINE_REGIONS;
+	args[0] = (uint64_t)(uintptr_t)opts->ctx;
+	args[1] = args[2] = args[3] = args[4] = 0; /* r2-r5 start at 0, as interpreted */
+	if (unlikely(opts->arg_cnt)) {
+		size_t i;
+
+		for (i = 0; i < opts->arg_cnt; i++)
+			args[i] = opts->args[i];
+	}
+	if (prog->run_hooks) {
+		enter = __atomic_load_n(&run_enter, __ATOMIC_ACQUIRE);
+		leave = enter ? __atomic_load_n(&run_exit, __ATOMIC_ACQUIRE) : NULL;
+		if (enter)
+			enter();
+	}
+	/* jit_run() for slot 0: the native frames are the run's stack */
+	run.inline_regions[0].hi = (uintptr_t)__builtin_frame_address(0);
+	run.inline_regions[0].lo = run.inline_regions[0].hi - VM_JIT_STACK_WINDOW;
+	run.inline_regions[0].writable = true;
+	run.jit = true;
+	err = __atomic_load_n(&prog->jit_tramp, __ATOMIC_RELAXED)(
+		args, &run, &r0, __atomic_load_n(&prog->jit_entry, __ATOMIC_RELAXED));
+	if (unlikely(run.held_cnt)) {
+		int herr = release_held(&run, err != 0);
+
+		if (!err)
+			err = herr;
+	}
+	if (leave)
+		leave();
+	if (unlikely(err)) {
+		run.err = err;
+		report(&run, opts);
+		return err;
+	}
+	if (retval)
+		*retval = r0;
+	return 0;
+}
+
 int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
 		      uint64_t *retval)
 {
@@ -409,6 +497,17 @@ int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *
 		return -EINVAL;
 	if (opts->err_buf && opts->err_buf_sz)
 		opts->err_buf[0] = '\0';
+	/*
+	 * Unchecked, unbudgeted, compiled: straight to native code.  (The
+	 * first such run compiles, below; a program with native C code or
+	 * set to the interpreter takes the general path.)
+	 */
+	if (likely(!(opts->flags & (USERBPF_RUN_CHECKED | USERBPF_RUN_INTERPRETER)) &&
+		   (prog->verified || (opts->flags & USERBPF_RUN_UNCHECKED)) &&
+		   !opts->insn_budget && !prog->native &&
+		   __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE) == 1 &&
+		   prog->engine != USERBPF_ENGINE_INTERP))
+		return run_native(prog, opts, retval, __builtin_return_address(0));
 	/*
 	 * Per-call cost: only the head of the run (up to err_detail) is
 	 * zeroed; the region table, dyn_maps and held[] are set up below, in

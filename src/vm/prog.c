@@ -229,8 +229,14 @@ static int collect_maps(struct userbpf_prog *prog)
 {
 	size_t pc, n = 0;
 
-	for (pc = 0; pc < prog->insn_cnt; pc++)
-		n += prog->code[pc].op == ISA_LDDW_MAP_FD || prog->code[pc].op == ISA_LDDW_MAP_IDX;
+	for (pc = 0; pc < prog->insn_cnt; pc++) {
+		uint8_t op = prog->code[pc].op;
+
+		n += op == ISA_LDDW_MAP_FD || op == ISA_LDDW_MAP_IDX;
+		/* a helper (the host's own too) may use maps on the run's behalf */
+		if (op == ISA_CALL || op == ISA_CALLX || op == ISA_CALL_KFUNC)
+			prog->run_hooks = true;
+	}
 	if (!n)
 		return 0;
 	prog->maps = ub_calloc(n, sizeof(*prog->maps));
@@ -239,6 +245,7 @@ static int collect_maps(struct userbpf_prog *prog)
 	for (pc = 0; pc < prog->insn_cnt; pc++)
 		if (prog->code[pc].op == ISA_LDDW_MAP_FD || prog->code[pc].op == ISA_LDDW_MAP_IDX)
 			prog->maps[prog->map_cnt++] = (const void *)(uintptr_t)prog->code[pc].imm;
+	prog->run_hooks = true;
 	return 0;
 }
 
@@ -338,6 +345,7 @@ static void prog_destroy(struct userbpf_prog *prog)
 	ub_free(prog->helper_by_id);
 	ub_free(prog->maps);
 	ub_free(prog->regions);
+	ub_free(prog->facts);
 	ub_free(prog->helpers_owned);
 	ub_free(prog);
 }
@@ -390,9 +398,23 @@ void userbpf_prog__set_native(struct userbpf_prog *prog, userbpf_native_fn fn)
 	prog->native = fn;
 }
 
+static uint8_t *(*facts_source)(const struct userbpf_insn *insns, size_t cnt);
+
+void vm_set_facts_source(uint8_t *(*take)(const struct userbpf_insn *insns, size_t cnt))
+{
+	__atomic_store_n(&facts_source, take, __ATOMIC_RELEASE);
+}
+
 void vm_prog_set_verified(struct userbpf_prog *prog, bool verified)
 {
+	uint8_t *(*take)(const struct userbpf_insn *, size_t) =
+		__atomic_load_n(&facts_source, __ATOMIC_ACQUIRE);
+
 	prog->verified = verified;
+	/* facts are for the JIT, which compiles at most once: a program
+	 * already compiled keeps its image */
+	if (verified && take && !prog->facts && !prog->jit_state)
+		prog->facts = take(prog->insns, prog->insn_cnt);
 }
 
 int userbpf_prog__verified(const struct userbpf_prog *prog)

@@ -49,11 +49,31 @@ struct userbpf_prog {
 	/* map pointers the program loads with lddw (checked-mode helpers) */
 	const void **maps;
 	size_t map_cnt;
+	/*
+	 * Runs need the map layer's hooks (read-side section, per-CPU slot):
+	 * the program loads a map pointer (map_cnt > 0) or calls a helper
+	 * (which may use maps on its behalf).  Without either it reaches no
+	 * map element: values of global data (lddw map_value) live as long
+	 * as their array.
+	 */
+	bool run_hooks;
 	userbpf_native_fn native;
-	bool verified; /* set by the verifier: may run unchecked */
+	bool verified;		 /* set by the verifier: may run unchecked */
+	uint32_t verified_insns; /* instructions the verifier processed (prog info) */
+	/*
+	 * What the verifier proved about each instruction (VM_FACT_*, over
+	 * every state that reached it), or NULL; for the JIT.  Only with
+	 * verified (taken at vm_prog_set_verified, from the verification of
+	 * the same instructions on this thread).
+	 */
+	uint8_t *facts;
 	/* JIT (src/jit): native image, compiled lazily at the first unchecked run */
 	struct jit_image *jit;
-	int jit_state;	/* 0 not tried, 1 compiled, -reason: failed (interpreter) */
+	int jit_state; /* 0 not tried, 1 compiled, -reason: failed (interpreter) */
+	/* with jit_state 1: the image's trampoline and slot 0's native entry */
+	int (*jit_tramp)(const uint64_t args[5], struct userbpf_run *run, uint64_t *ret,
+			 const void *target);
+	const void *jit_entry;
 	uint8_t engine; /* enum userbpf_engine */
 	bool jit_blind; /* JIT with constant blinding (userbpf/jit.h) */
 	void (*on_free)(void *data);
@@ -93,7 +113,7 @@ struct vm_frame {
  * program memory, and the run releases what is left when it ends.
  */
 #define VM_MAX_HELD 16
-enum vm_held_kind { VM_HELD_RINGBUF_REC = 1, VM_HELD_SPIN_LOCK = 2 };
+enum vm_held_kind { VM_HELD_RINGBUF_REC = 1, VM_HELD_SPIN_LOCK = 2, VM_HELD_SOCK = 3 };
 
 struct vm_held {
 	void *ptr;
@@ -152,6 +172,38 @@ struct userbpf_run {
  * pin the per-CPU slot the run uses.  NULL when no map exists.
  */
 void vm_set_run_hooks(void (*enter)(void), void (*exit)(void));
+
+/*
+ * Instruction facts (struct userbpf_prog.facts), proven by the verifier
+ * for every state that reached the instruction; a fact about a register
+ * is recorded only where the register is precise (cfg.c), so states the
+ * verifier pruned as covered by an explored one satisfy it too.
+ *   SEEN:        some state reached the instruction.
+ *   DIV_NZ:      DIV/MOD by register: the divisor (in the operation's
+ *                width) is never 0.
+ *   DIV_NM1:     SDIV/SMOD by register: the divisor is never -1.
+ *   HI0:         the destination's upper 32 bits are zero before it.
+ *   POS31:       the destination is in [0, INT32_MAX] before it.
+ *   JMP_ALWAYS:  conditional jump: always taken.
+ *   JMP_NEVER:   conditional jump: never taken.
+ */
+enum {
+	VM_FACT_SEEN = 1,
+	VM_FACT_DIV_NZ = 2,
+	VM_FACT_DIV_NM1 = 4,
+	VM_FACT_HI0 = 8,
+	VM_FACT_POS31 = 16,
+	VM_FACT_JMP_ALWAYS = 32,
+	VM_FACT_JMP_NEVER = 64,
+};
+
+/*
+ * Where facts come from (src/verifier/insn_facts.c installs it; the vm
+ * never reaches up): take(insns, cnt) hands over (ub_alloc'd, cnt bytes)
+ * the facts of this thread's last verification of exactly these
+ * instructions, or NULL.
+ */
+void vm_set_facts_source(uint8_t *(*take)(const struct userbpf_insn *insns, size_t cnt));
 
 /*
  * userbpf_prog__new with the helper table used when opts gives none
@@ -234,6 +286,12 @@ void vm_del_region(struct userbpf_run *run, const void *addr);
  *   jit_prog_free: release the image (program destruction).
  */
 bool jit_prog_ready(struct userbpf_prog *prog);
+/*
+ * Native frames of one entry lie below the caller's frame: the trampoline
+ * and at most USERBPF_MAX_CALL_FRAMES BPF frames of 576 bytes.  That
+ * window is the run's own stack memory for userbpf_run__read.
+ */
+#define VM_JIT_STACK_WINDOW (USERBPF_MAX_CALL_FRAMES * 576 + 256)
 bool jit_entry_ok(const struct userbpf_prog *prog, size_t entry);
 int jit_run(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret);
 void jit_prog_free(struct userbpf_prog *prog);

@@ -192,7 +192,8 @@ static void ids_dup_and_refusals(const char *domain_opt)
 	ASSERT_STREQ(out, "progs 3 end 2\nmaps 2\nby id: 0 sock\ndup lookup: 0 42\n"
 			  "test_run: 0 retval 42\n"
 			  "kprobe attach: refused errno 2\nperf buffer: ok\n"
-			  "perf sample 7\nperf sample 9\nfentry load: -22\n");
+			  "perf sample 7\nperf sample 9\nfentry load: -22\n"
+			  "tracefs: newstat 1 umount 1 sched_exec 1 nosuch 0 errno 2\n");
 	f = fopen(path, "r");
 	ASSERT_TRUE(f != NULL);
 	n = fread(err, 1, sizeof(err) - 1, f);
@@ -281,10 +282,25 @@ TEST(launch_domain_bpftool)
 			": hash  name counts  flags 0x0\n\tkey 4B  value 8B  max_entries 64\n");
 	ASSERT_CONTAINS(out, ": ringbuf  name events  flags 0x0\n");
 	ASSERT_CONTAINS(out, "   1: (85) call bpf_get_current_pid_tgid#14\n");
-	/* the earlier bpftool runs wrote: the pinned map dump shows them */
-	ASSERT_CONTAINS(out, "\nkey: ");
-	ASSERT_CONTAINS(out, " elements\n");
-	ASSERT_TRUE(!strstr(out, "Found 0 elements"));
+	{
+		/* map references in the dump carry the domain's map ids */
+		const char *p = out;
+		char want[32];
+		int refs = 0;
+
+		while ((p = strstr(p, "= map[id:"))) {
+			p += strlen("= map[id:");
+			snprintf(want, sizeof(want), "\n%d: ", atoi(p));
+			ASSERT_CONTAINS(out, want);
+			refs++;
+		}
+		ASSERT_TRUE(refs >= 3);
+	}
+	/* the earlier bpftool runs wrote: the pinned map dump shows them,
+	 * formatted through the map's BTF (btf_id in map info) */
+	ASSERT_CONTAINS(out, "\n\tbtf_id ");
+	ASSERT_CONTAINS(out, "[{\n        \"key\": ");
+	ASSERT_CONTAINS(out, ",\n        \"value\": ");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
 }
@@ -334,6 +350,213 @@ TEST(launch_domain_killed_members_start_over)
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_STREQ(out, "hi\nevent: comm=echo fd=1 count=3\nchild exit 0, events 1\n"
 			  "child writes in map: 1\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+/*
+ * Per-CPU sampling of every process of the domain, as profile tools open
+ * it (pid -1, one event per CPU, a cookie naming the CPU): the loader and
+ * a child burning CPU are sampled, nothing else, each sample by its CPU's
+ * event once.  The program runs on the JIT (code in the arena's code
+ * area, run by both processes), and its prog info has the JIT length,
+ * map ids, BTF id and verified_insns; then another process of the domain
+ * (bpftool) sees the program, its BTF object (dumped by id) and the link
+ * (by id and pinned).
+ */
+TEST(launch_domain_percpu_sampling_jit_info)
+{
+	char tmp[128], cmd[2048], out[65536];
+	const char *b = test_build_dir();
+	const char *bpftool = access("/usr/sbin/bpftool", X_OK) ? "bpftool" : "/usr/sbin/bpftool";
+	int st;
+
+	if (!ready("dprof"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain dp -- %s/launch/dprof /bin/sh -c "
+		 "'B=%s; $B prog show; $B btf show; $B link show; echo pinned:; "
+		 "$B link show pinned /sys/fs/bpf/dprof_link; "
+		 "id=$($B btf show | sed -n \"s/^\\([0-9]*\\): name <anon>.*/\\1/p\"); "
+		 "$B btf dump id $id | grep -c \"^\\[\"'",
+		 tmp, drop(), b, b, bpftool);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_TRUE(
+		!strncmp(out,
+			 "events: every cpu\nchild samples: yes\nloader samples: yes\n"
+			 "samples of other processes: 0\nsamples on another cpu's event: 0\n"
+			 "per-cpu sum: equals samples\njited: yes\nxlated: exact\n"
+			 "map_ids: 3 match\nbtf_id: match\nverified_insns: yes\n",
+			 strlen("events: every cpu\nchild samples: yes\nloader samples: yes\n"
+				"samples of other processes: 0\nsamples on another cpu's "
+				"event: 0\nper-cpu sum: equals samples\njited: yes\nxlated: "
+				"exact\nmap_ids: 3 match\nbtf_id: match\nverified_insns: yes\n")));
+	/* bpftool, another process of the domain */
+	ASSERT_CONTAINS(out, ": perf_event  name on_sample  tag ");
+	ASSERT_CONTAINS(out, "  gpl\n\tloaded_at ");
+	ASSERT_CONTAINS(out, getuid() == 0 ? "  uid 65534\n" : "  uid ");
+	ASSERT_CONTAINS(out, "B  jited ");
+	ASSERT_CONTAINS(out, "B  map_ids ");
+	ASSERT_CONTAINS(out, "\n\tbtf_id ");
+	ASSERT_CONTAINS(out, ": name <anon>  size ");
+	ASSERT_CONTAINS(out, "  prog_ids ");
+	ASSERT_CONTAINS(out, ": perf_event  prog ");
+	ASSERT_TRUE(strstr(strstr(out, "pinned:\n"), ": perf_event  prog ") != NULL);
+	ASSERT_TRUE(!strstr(out, "Error"));
+	{
+		/* the BTF dump's last line: its number of types, > 0 */
+		const char *last = out + strlen(out) - 1;
+
+		while (last > out && last[-1] != '\n')
+			last--;
+		ASSERT_TRUE(atoi(last) > 10);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+/* The same application, every program kept on the interpreter
+ * (USERBPF_LAUNCH_ENGINE=interp), prints what it prints on the JIT. */
+TEST(launch_domain_jit_and_interpreter_agree)
+{
+	char tmp[128], cmd[1024], jit[8192], interp[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("hello"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch --domain hj -- %s/launch/hello",
+		 tmp, drop(), b, b);
+	st = run(cmd, jit, sizeof(jit));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s USERBPF_LAUNCH_ENGINE=interp %s%s/userbpf launch --domain hi -- "
+		 "%s/launch/hello",
+		 tmp, drop(), b, b);
+	st = run(cmd, interp, sizeof(interp));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_CONTAINS(jit, "calls 3\n");
+	ASSERT_STREQ(jit, interp);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+/*
+ * USDT the libbpf way (bpf_program__attach_usdt: the .note.stapsdt specs,
+ * spec maps, uprobes with a reference counter): arguments from a register
+ * and from memory, and a probe behind a semaphore that is raised while
+ * attached and lowered by the detach.  Privately and in a domain, as
+ * nobody; the same binary on the kernel (as root) is the oracle.
+ */
+static const char dusdt_expect[] = "semaphore while attached: 1\nsemaphore after detach: 0\n"
+				   "hit: 5 sum_i 15 sum_x 15035\ngated: 3 sum 60 seen 3\n";
+
+static void usdt_under_launch(const char *domain_opt)
+{
+	char tmp[128], cmd[1024], out[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dusdt"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch %s -- %s/launch/dusdt", tmp,
+		 drop(), b, domain_opt, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, dusdt_expect);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+TEST(launch_usdt_libbpf)
+{
+	usdt_under_launch("");
+}
+
+TEST(launch_usdt_libbpf_domain)
+{
+	usdt_under_launch("--domain usdt");
+}
+
+TEST(launch_usdt_kernel_oracle)
+{
+	char cmd[1024], out[8192];
+	int st;
+
+	if (!ready("dusdt"))
+		return;
+	if (getuid() != 0) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/launch/dusdt 2>/dev/null", test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		test_skip("the kernel refused the USDT probes (exit %d)", WEXITSTATUS(st));
+		return;
+	}
+	ASSERT_STREQ(out, dusdt_expect);
+}
+
+/*
+ * The execve syscall tracepoints (fired by the interposer around the
+ * libc exec calls, the exit in the new image): a failed execv, execvp's
+ * PATH search (one failure, then /bin/sh), the shell's exec of
+ * /bin/true; filename and argv[1] read from the caller's memory, the
+ * comm after the exec.  (On the kernel the first filename, in a page not
+ * yet faulted in, often reads as empty.)
+ */
+TEST(launch_domain_execve_tracepoints)
+{
+	char tmp[128], cmd[1024], out[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dexecve"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch --domain xe -- %s/launch/dexecve",
+		 tmp, drop(), b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "enter /nonexistent/x y\nexit -2 \nenter /nonexistent_dir/sh -c\n"
+			  "exit -2 \nenter /bin/sh -c\nexit 0 sh\nenter /bin/true one\n"
+			  "exit 0 true\nchild exit 0\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+/* A pinned link outlives the process that made it: its program keeps
+ * counting the execs that follow in the domain, and bpftool finds it by
+ * its pin. */
+TEST(launch_domain_pinned_link_outlives_loader)
+{
+	char tmp[128], cmd[2048], out[8192];
+	const char *b = test_build_dir();
+	const char *bpftool = access("/usr/sbin/bpftool", X_OK) ? "bpftool" : "/usr/sbin/bpftool";
+	int st;
+
+	if (!ready("dpin"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain pl -- /bin/sh -c '%s/launch/dpin load; "
+		 "/bin/true; /bin/true; %s/launch/dpin read; "
+		 "%s link show pinned /sys/fs/bpf/dpin_link'",
+		 tmp, drop(), b, b, b, bpftool);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	/* the two true and the reader itself */
+	ASSERT_TRUE(!strncmp(out, "pinned\nexecs 3\n", strlen("pinned\nexecs 3\n")));
+	ASSERT_CONTAINS(out, ": perf_event  prog "); /* a perf link, as on Linux */
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
 #include "userbpf/object.h"
 #include "userbpf/probe.h"
 
@@ -22,37 +23,14 @@ __asm__(".globl probe_s_mul\n.type probe_s_mul,@function\n"
 static long (*volatile mul)(long, long) = probe_s_mul;
 static long (*volatile other)(long) = probe_s_other;
 
-static struct userbpf_object *open_fixture(void)
-{
-	char path[512];
-	struct userbpf_object *obj;
-
-	snprintf(path, sizeof(path), "%s/probe/sections.bpf.o", test_build_dir());
-	obj = userbpf_object__open_file(path, NULL);
-	if (!obj) {
-		test_skip("%s: %s (clang missing?)", path, strerror(errno));
-		return NULL;
-	}
-	if (userbpf_object__load(obj)) {
-		test_fail(__FILE__, __LINE__, "load: %s", userbpf_object__errmsg(obj));
-		userbpf_object__close(obj);
-		return NULL;
-	}
-	return obj;
-}
-
 static uint64_t seen(struct userbpf_object *obj, uint32_t key)
 {
-	struct userbpf_object_map *m = userbpf_object__find_map_by_name(obj, "seen");
-	uint64_t v = 0;
-
-	userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &v, 0);
-	return v;
+	return probe_fixture_value(obj, "seen", key);
 }
 
 TEST(attach_sections_all)
 {
-	struct userbpf_object *obj = open_fixture();
+	struct userbpf_object *obj = probe_fixture_open("sections");
 	struct userbpf_link *links[8], *bare;
 	struct userbpf_program *p;
 	char err[256] = "";
@@ -89,7 +67,7 @@ TEST(attach_sections_all)
 
 TEST(attach_sections_bad_target)
 {
-	struct userbpf_object *obj = open_fixture();
+	struct userbpf_object *obj = probe_fixture_open("sections");
 	struct userbpf_program *p;
 	char err[256] = "";
 	USERBPF_OPTS(userbpf_attach_opts, o, .err_buf = err, .err_buf_sz = sizeof(err),

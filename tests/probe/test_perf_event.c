@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
 #include "userbpf/object.h"
 #include "userbpf/probe.h"
 
@@ -38,32 +39,9 @@ __attribute__((noinline)) static void perf_burn(long ms)
 	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
 }
 
-static struct userbpf_object *open_perfev(void)
-{
-	char path[512];
-	struct userbpf_object *obj;
-
-	snprintf(path, sizeof(path), "%s/probe/perfev.bpf.o", test_build_dir());
-	obj = userbpf_object__open_file(path, NULL);
-	if (!obj) {
-		test_skip("%s: %s (clang missing?)", path, strerror(errno));
-		return NULL;
-	}
-	if (userbpf_object__load(obj)) {
-		test_fail(__FILE__, __LINE__, "load: %s", userbpf_object__errmsg(obj));
-		userbpf_object__close(obj);
-		return NULL;
-	}
-	return obj;
-}
-
 static uint64_t seen(struct userbpf_object *obj, uint32_t key)
 {
-	struct userbpf_object_map *m = userbpf_object__find_map_by_name(obj, "seen");
-	uint64_t v = 0;
-
-	userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &v, 0);
-	return v;
+	return probe_fixture_value(obj, "seen", key);
 }
 
 static bool set_range(struct userbpf_object *obj)
@@ -90,7 +68,7 @@ static struct userbpf_prog *sample_prog(struct userbpf_object *obj)
 
 TEST(perf_event_samples_process)
 {
-	struct userbpf_object *obj = open_perfev();
+	struct userbpf_object *obj = probe_fixture_open("perfev");
 	struct userbpf_link *l;
 	uint64_t n, after;
 	USERBPF_OPTS(userbpf_perf_event_opts, o, .sample_freq = 100);
@@ -126,7 +104,7 @@ static void *burner(void *arg)
 
 TEST(perf_event_one_thread_and_cpu)
 {
-	struct userbpf_object *obj = open_perfev();
+	struct userbpf_object *obj = probe_fixture_open("perfev");
 	struct userbpf_link *l;
 	pthread_t t;
 	long tid = 0;
@@ -180,7 +158,7 @@ TEST(perf_event_one_thread_and_cpu)
 
 TEST(perf_event_bad_opts)
 {
-	struct userbpf_object *obj = open_perfev();
+	struct userbpf_object *obj = probe_fixture_open("perfev");
 	char err[128] = "";
 	USERBPF_OPTS(userbpf_perf_event_opts, o, .err_buf = err, .err_buf_sz = sizeof(err));
 

@@ -7,43 +7,27 @@
  * detach stops them; an unknown sched tracepoint fails with ENOENT.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
+#include "userbpf/map.h"
 #include "userbpf/object.h"
 #include "userbpf/probe.h"
-
-static struct userbpf_object *open_procev(void)
-{
-	char path[512];
-	struct userbpf_object *obj;
-
-	snprintf(path, sizeof(path), "%s/probe/procev.bpf.o", test_build_dir());
-	obj = userbpf_object__open_file(path, NULL);
-	if (!obj) {
-		test_skip("%s: %s (clang missing?)", path, strerror(errno));
-		return NULL;
-	}
-	if (userbpf_object__load(obj)) {
-		test_fail(__FILE__, __LINE__, "load: %s", userbpf_object__errmsg(obj));
-		userbpf_object__close(obj);
-		return NULL;
-	}
-	return obj;
-}
+#include "userbpf/progs.h"
+#include "userbpf/vm.h"
 
 static uint64_t got(struct userbpf_object *obj, uint32_t key)
 {
-	struct userbpf_object_map *m = userbpf_object__find_map_by_name(obj, "got");
-	uint64_t v = 0;
-
-	userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &v, 0);
-	return v;
+	return probe_fixture_value(obj, "got", key);
 }
 
 static uint64_t str8(const char *s)
@@ -64,7 +48,7 @@ static struct userbpf_link *attach(struct userbpf_object *obj, const char *name)
 
 TEST(procev_exec_exit_records)
 {
-	struct userbpf_object *obj = open_procev();
+	struct userbpf_object *obj = probe_fixture_open("procev");
 	struct userbpf_link *le, *lx;
 	char name[17] = "", want[17] = "";
 
@@ -102,7 +86,7 @@ TEST(procev_exec_exit_records)
 
 TEST(procev_fork_in_child)
 {
-	struct userbpf_object *obj = open_procev();
+	struct userbpf_object *obj = probe_fixture_open("procev");
 	struct userbpf_link *lf;
 	int status, fds[2];
 	uint64_t vals[4] = { 0 };
@@ -144,7 +128,7 @@ TEST(procev_fork_in_child)
 
 TEST(procev_unknown_tracepoint)
 {
-	struct userbpf_object *obj = open_procev();
+	struct userbpf_object *obj = probe_fixture_open("procev");
 	struct userbpf_program *p;
 	char err[128] = "";
 	USERBPF_OPTS(userbpf_uprobe_opts, o, .err_buf = err, .err_buf_sz = sizeof(err));
@@ -157,4 +141,131 @@ TEST(procev_unknown_tracepoint)
 	ASSERT_EQ(errno, ENOENT);
 	ASSERT_CONTAINS(err, "sched/sched_switch");
 	userbpf_object__close(obj);
+}
+
+/* ==== Exits nobody announces: threads, _exit(), signals ==== */
+
+static int shared_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
+{
+	(void)src, (void)imm, (void)next;
+	*value = (uint64_t)(uintptr_t)cookie;
+	return 0;
+}
+
+#define LOOKUP(K, SKIP)                                                                            \
+	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),   \
+		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
+		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
+
+static volatile int *volatile bad_ptr;
+
+static void *exiting_thread(void *arg)
+{
+	*(pid_t *)arg = (pid_t)syscall(SYS_gettid);
+	return NULL;
+}
+
+/*
+ * In a child with an exit link (on a shared BPF_F_MMAPABLE array, so the
+ * grandchildren's events are seen): a thread that returns, a grandchild
+ * that calls _exit(), one killed by SIGTERM, one by SIGSEGV.  Reports the
+ * event count, how many had group_dead, the sum of their pids, the sum
+ * expected, and the grandchildren's wait statuses ok (1).
+ */
+static void exits_child(int fd)
+{
+	struct userbpf_map *m = userbpf_map__create(
+		USERBPF_MAP_TYPE_ARRAY, "ex", 4, 8, 4,
+		&(struct userbpf_map_create_opts){ .sz = sizeof(struct userbpf_map_create_opts),
+						   .map_flags = USERBPF_F_MMAPABLE });
+	/* map[0]++; map[1] += group_dead (ctx 32); map[2] += pid (ctx 24) */
+	struct userbpf_insn p[] = {
+		USERBPF_MOV64_REG(6, 1),
+		LOOKUP(0, 2),
+		USERBPF_MOV64_IMM(1, 1),
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		LOOKUP(1, 2),
+		USERBPF_LDX_MEM(USERBPF_B, 1, 6, 32),
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		LOOKUP(2, 2),
+		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		USERBPF_MOV64_IMM(0, 0),
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = shared_map, .ld_imm64_cookie = m,
+		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "ex");
+	struct userbpf_prog *prog = m ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;
+	uint64_t out[6] = { 0 }, expect = 0, v;
+	pthread_t t;
+	pid_t g, tid = 0;
+	int st, ok = 1;
+	uint32_t k;
+
+	if (!prog || !userbpf_probe__attach_tracepoint(prog, "sched", "sched_process_exit", NULL))
+		out[5] = (uint64_t)errno ? (uint64_t)errno : 1;
+	/* a thread that ends: its tid, group_dead 0 */
+	if (!pthread_create(&t, NULL, exiting_thread, &tid)) {
+		pthread_join(t, NULL);
+		expect += (uint64_t)tid;
+	}
+	/* _exit(): exit_group made by libc */
+	g = fork();
+	if (g == 0)
+		_exit(3);
+	expect += (uint64_t)g;
+	ok &= waitpid(g, &st, 0) == g && WIFEXITED(st) && WEXITSTATUS(st) == 3;
+	/* killed by SIGTERM, and by a fault */
+	g = fork();
+	if (g == 0) {
+		kill(getpid(), SIGTERM);
+		_exit(99);
+	}
+	expect += (uint64_t)g;
+	ok &= waitpid(g, &st, 0) == g && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM;
+	g = fork();
+	if (g == 0) {
+		struct rlimit no_core = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		*bad_ptr = 1; /* a fault: NULL */
+		_exit(99);
+	}
+	expect += (uint64_t)g;
+	ok &= waitpid(g, &st, 0) == g && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
+	for (k = 0; k < 3; k++) {
+		v = 0;
+		userbpf_map__lookup_elem(m, &k, &v, 0);
+		out[k] = v;
+	}
+	out[3] = expect;
+	out[4] = (uint64_t)ok;
+	if (write(fd, out, sizeof(out)) != sizeof(out))
+		_exit(2);
+	_exit(0);
+}
+
+TEST(procev_exit_thread_exit_group_signal)
+{
+	int p[2], st;
+	uint64_t v[6];
+	pid_t pid;
+
+	ASSERT_OK(pipe(p));
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		exits_child(p[1]);
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
+	close(p[0]);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(v[5], 0); /* attach */
+	ASSERT_EQ(v[4], 1); /* the grandchildren ended as they would untraced */
+	ASSERT_EQ(v[0], 4); /* the thread, _exit(), SIGTERM, SIGSEGV */
+	ASSERT_EQ(v[1], 3); /* all but the thread end their process */
+	ASSERT_EQ(v[2], v[3]);
 }

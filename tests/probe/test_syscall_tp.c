@@ -7,6 +7,10 @@
  * runs in a forked child and reports its map values through a pipe.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -148,4 +152,173 @@ TEST(syscall_tp_errors)
 	ASSERT_STREQ(err, "syscall 59 cannot be traced in process");
 	userbpf_prog__put(p);
 	userbpf_map__put(m);
+}
+
+/* fork + execv(path, argv) in the calling process; the child's status. */
+static int spawn_wait(const char *path, char *const argv[])
+{
+	pid_t c = fork();
+	int st = -1;
+
+	if (c == 0) {
+		execv(path, argv);
+		_exit(126);
+	}
+	if (c < 0 || waitpid(c, &st, 0) != c)
+		return -1;
+	return st;
+}
+
+/*
+ * Child side of syscall_tp_exec_survives: every syscall traced (raw
+ * sys_enter and sys_exit_openat), then fork + exec of /bin/true and of a
+ * dynamic program of ours.  The new images run without the handler (the
+ * filter stays): before the filter kept to the code of the files mapped at
+ * attach time, their loader died of SIGSYS (status 159).  Reports the two
+ * statuses and the openat count of this image (the exec'd images' opens
+ * are not ours to see).
+ */
+static void exec_child(int fd)
+{
+	struct userbpf_map *mr, *mo;
+	struct userbpf_prog *pr = counter(USERBPF_PROG_TYPE_RAW_TRACEPOINT, &mr);
+	struct userbpf_prog *po = counter(USERBPF_PROG_TYPE_TRACEPOINT, &mo);
+	char target[512];
+	static char a0[] = "true", b0[] = "uprobe_target", b1[] = "1", b2[] = "7";
+	char *true_argv[] = { a0, NULL };
+	char *our_argv[] = { b0, b1, b2, NULL };
+	uint64_t out[4] = { 0 };
+	int devnull;
+
+	snprintf(target, sizeof(target), "%s/examples/uprobe_target", test_build_dir());
+	if (!userbpf_probe__attach_syscall(pr, "sys_enter", NULL) ||
+	    !userbpf_probe__attach_syscall(po, "syscalls/sys_exit_openat", NULL))
+		out[3] = (uint64_t)errno;
+	devnull = open("/dev/null", O_WRONLY); /* one traced openat */
+	out[0] = (uint64_t)spawn_wait("/bin/true", true_argv);
+	dup2(devnull, 1);
+	out[1] = access(target, X_OK) ? 7 << 8 : (uint64_t)spawn_wait(target, our_argv);
+	out[2] = get(mo, 0);
+	if (write(fd, out, sizeof(out)) != sizeof(out))
+		_exit(2);
+	_exit(0);
+}
+
+TEST(syscall_tp_exec_survives)
+{
+	int p[2], st;
+	uint64_t v[4];
+	pid_t pid;
+
+	ASSERT_OK(pipe(p));
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		exec_child(p[1]);
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
+	close(p[0]);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(v[3], 0); /* attach errno */
+	ASSERT_TRUE(WIFEXITED(v[0]));
+	ASSERT_EQ(WEXITSTATUS(v[0]), 0); /* /bin/true, not SIGSYS */
+	ASSERT_TRUE(WIFEXITED(v[1]));
+	ASSERT_EQ(WEXITSTATUS(v[1]), 7); /* our dynamic program ran to its end */
+	ASSERT_EQ(v[2], 1);		 /* the one openat of this image */
+}
+
+/* ==== Rewritten syscall sites ==== */
+
+#define RW_THREADS 8
+#define RW_CALLS 1000
+static _Atomic int rw_phase, rw_ready;
+
+static void *rw_thread(void *arg)
+{
+	long ppid = 0;
+
+	(void)arg;
+	while (atomic_load(&rw_phase) == 0) /* calls while the site is patched */
+		ppid += getppid() > 0;
+	atomic_fetch_add(&rw_ready, 1);
+	while (atomic_load(&rw_phase) == 1)
+		;
+	for (int i = 0; i < RW_CALLS; i++)
+		ppid += getppid() > 0;
+	return (void *)ppid;
+}
+
+/*
+ * Child side of syscall_tp_rewritten_sites: eight threads call libc's
+ * getppid() (its "mov $110,%eax; syscall" becomes a jump to a
+ * trampoline) while sys_enter_getppid and sys_exit_getppid attach, then
+ * RW_CALLS times each; plus 10 calls through syscall(), whose site is not
+ * of that form and still traps.  Reports the first byte of getppid, the
+ * enter and exit counts of the second phase, the last return value seen,
+ * the number seen, getppid() itself.
+ */
+static void rewrite_child(int fd)
+{
+	struct userbpf_map *me, *mx;
+	struct userbpf_prog *pe = counter(USERBPF_PROG_TYPE_TRACEPOINT, &me);
+	struct userbpf_prog *px = counter(USERBPF_PROG_TYPE_TRACEPOINT, &mx);
+	pthread_t t[RW_THREADS];
+	uint64_t out[7] = { 0 }, zero = 0;
+	uint32_t k0 = 0;
+	int i;
+
+	for (i = 0; i < RW_THREADS; i++)
+		pthread_create(&t[i], NULL, rw_thread, NULL);
+	if (!userbpf_probe__attach_syscall(pe, "syscalls/sys_enter_getppid", NULL) ||
+	    !userbpf_probe__attach_syscall(px, "syscalls/sys_exit_getppid", NULL))
+		out[6] = (uint64_t)errno;
+	atomic_store(&rw_phase, 1);
+	while (atomic_load(&rw_ready) < RW_THREADS)
+		;
+	userbpf_map__update_elem(me, &k0, &zero, 0);
+	userbpf_map__update_elem(mx, &k0, &zero, 0);
+	atomic_store(&rw_phase, 2);
+	for (i = 0; i < RW_THREADS; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 10; i++)
+		syscall(SYS_getppid);
+	out[0] = *(volatile uint8_t *)(uintptr_t)getppid;
+	out[1] = get(me, 0);
+	out[2] = get(mx, 0);
+	out[3] = get(mx, 1);
+	out[4] = get(mx, 2);
+	out[5] = (uint64_t)getppid();
+	if (write(fd, out, sizeof(out)) != sizeof(out))
+		_exit(2);
+	_exit(0);
+}
+
+TEST(syscall_tp_rewritten_sites)
+{
+	int p[2], st;
+	uint64_t v[7];
+	pid_t pid;
+
+	ASSERT_OK(pipe(p));
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		rewrite_child(p[1]);
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
+	close(p[0]);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(v[6], 0);    /* attach errno */
+	ASSERT_EQ(v[0], 0xe9); /* getppid's mov is a jmp now */
+	ASSERT_EQ(v[1], RW_THREADS * RW_CALLS + 10);
+	ASSERT_EQ(v[2], RW_THREADS * RW_CALLS + 10);
+	ASSERT_EQ(v[3], (uint64_t)getpid()); /* the child's parent: us */
+	ASSERT_EQ(v[4], SYS_getppid);
+	ASSERT_EQ(v[5], (uint64_t)getpid());
 }

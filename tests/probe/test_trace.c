@@ -633,3 +633,90 @@ TEST(trace_robust_fork_exec_early_exit)
 	ASSERT_EQ(e, 5);
 	ASSERT_EQ(x, 5);
 }
+
+/* The count syscount printed for NAME ("write"), or 0 without a line. */
+static unsigned long syscount_of(const char *out, const char *name)
+{
+	char key[64];
+	const char *m;
+	unsigned long n = 0;
+
+	snprintf(key, sizeof(key), "\n%s ", name);
+	m = strstr(out, key);
+	if (m && sscanf(m + strlen(key), "%lu", &n) != 1)
+		n = 0;
+	return n;
+}
+
+TEST(trace_syscall_tp_fork_exec)
+{
+	char cmd[1024], out[32768];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	/*
+	 * Every syscall traced (raw_syscalls/sys_enter): sh forks and execs
+	 * /bin/true and our dynamic uprobe_target.  Before the filter kept to
+	 * the code mapped at attach time, their loaders died of SIGSYS (159).
+	 * Without --follow the new images run untraced: no write is counted.
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/syscount.bpf.o -- sh -c '/bin/true && "
+		 "%s/examples/uprobe_target 2 5'",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 5);
+	ASSERT_CONTAINS(out, "0\n11\n");
+	ASSERT_EQ(syscount_of(out, "write"), 0);
+	/* --follow: the exec'd images load the agent, their syscalls count:
+	 * uprobe_target's one write of "0\n11\n" */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --follow %s/examples/syscount.bpf.o -- sh -c '/bin/true && "
+		 "%s/examples/uprobe_target 2 5'",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 5);
+	ASSERT_CONTAINS(out, "0\n11\n");
+	ASSERT_EQ(syscount_of(out, "write"), 1);
+}
+
+TEST(trace_spawn_and_vfork_forks)
+{
+	char cmd[1024], out[16384];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready())
+		return;
+	snprintf(cmd, sizeof(cmd), "%s/probe/procev.bpf.o", b);
+	if (access(cmd, R_OK)) {
+		test_skip("%s missing (clang?)", cmd);
+		return;
+	}
+	/* posix_spawn and vfork run no atfork handler: the agent fires
+	 * sched_process_fork in the parent; one exec, one exit (no double) */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/probe/procev.bpf.o -- %s/examples/uprobe_target spawn "
+		 "/bin/true",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "spawned 0 0\n");
+	ASSERT_CONTAINS(out, "\n  [0] = 1\n");
+	ASSERT_CONTAINS(out, "\n  [4] = 1\n");
+	ASSERT_CONTAINS(out, "\n  [8] = 2\n");
+	/* --follow: the two children exec with the agent and exit */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace --follow %s/probe/procev.bpf.o -- %s/examples/uprobe_target "
+		 "spawn /bin/true",
+		 b, b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "\n  [0] = 3\n");
+	ASSERT_CONTAINS(out, "\n  [4] = 3\n");
+	ASSERT_CONTAINS(out, "\n  [8] = 2\n");
+}

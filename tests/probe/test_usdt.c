@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
 #include "userbpf/object.h"
 #include "userbpf/probe.h"
 
@@ -30,37 +31,14 @@ __attribute__((noinline)) static long usdt_fire(long a, int b, unsigned char c)
 }
 static long (*volatile fire_fn)(long, int, unsigned char) = usdt_fire;
 
-static struct userbpf_object *open_usdt(void)
-{
-	char path[512];
-	struct userbpf_object *obj;
-
-	snprintf(path, sizeof(path), "%s/probe/usdt.bpf.o", test_build_dir());
-	obj = userbpf_object__open_file(path, NULL);
-	if (!obj) {
-		test_skip("%s: %s (clang missing?)", path, strerror(errno));
-		return NULL;
-	}
-	if (userbpf_object__load(obj)) {
-		test_fail(__FILE__, __LINE__, "load: %s", userbpf_object__errmsg(obj));
-		userbpf_object__close(obj);
-		return NULL;
-	}
-	return obj;
-}
-
 static uint64_t got(struct userbpf_object *obj, uint32_t key)
 {
-	struct userbpf_object_map *m = userbpf_object__find_map_by_name(obj, "got");
-	uint64_t v = 0;
-
-	userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &v, 0);
-	return v;
+	return probe_fixture_value(obj, "got", key);
 }
 
 TEST(usdt_args_cookie_semaphore)
 {
-	struct userbpf_object *obj = open_usdt();
+	struct userbpf_object *obj = probe_fixture_open("usdt");
 	struct userbpf_program *p;
 	struct userbpf_link *l;
 	char err[256] = "";

@@ -128,6 +128,12 @@ TEST(sandbox_helper_types_match_kernel)
 			char msg[256] = "";
 			int k, u;
 
+			/* userbpf's kfuncs (src/helpers/kfunc.h) have ids past
+			 * the kernel's helpers: no kernel helper to compare */
+			if (h->id >= 256) {
+				skipped_pairs++;
+				continue;
+			}
 			if (locked_down && h->id == 36) {
 				skipped_pairs++;
 				continue;

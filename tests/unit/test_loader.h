@@ -43,6 +43,9 @@ struct userbpf_object *loader_open_target(const char *name, const char *btf_path
 /* Run prog `name` of a loaded object with ctx; 0 or -errno. */
 int loader_run(struct userbpf_object *obj, const char *name, void *ctx, size_t ctx_size,
 	       uint64_t *ret, char *err, size_t err_sz);
+/* Run "BUILD/userbpf ARGS" capturing stdout+stderr; the exit status
+ * (test_loader_rw.c). */
+int loader_cli_run(const char *args, char *out, size_t out_sz);
 /* Live memory of a global-data map (".bss", ".data" ...) after load. */
 void *loader_data(struct userbpf_object *obj, const char *sec, size_t *size);
 

@@ -376,8 +376,7 @@ TEST(loader_rw_map_value_size_and_load_only)
 
 /* ==== The same from the command line ==== */
 
-/* Run "BUILD/userbpf ARGS" capturing stdout+stderr; the exit status. */
-static int cli_run(const char *args, char *out, size_t out_sz)
+int loader_cli_run(const char *args, char *out, size_t out_sz)
 {
 	char cmd[4096];
 	FILE *p;
@@ -432,35 +431,35 @@ TEST(loader_rw_cli_load_options)
 			 "run %s --data %s "
 			 "--map-size stack_traces=64 --map-value-size stack_traces=1016 %s",
 			 path, pkt, cases[i].args);
-		st = cli_run(args, out, sizeof(out));
+		st = loader_cli_run(args, out, sizeof(out));
 		if (st != cases[i].status || !strstr(out, cases[i].want))
 			test_fail(__FILE__, __LINE__, "userbpf %s: status %d, output:\n%s", args,
 				  st, out);
 	}
 	/* without the loader's sizes the stack map cannot be created */
 	snprintf(args, sizeof(args), "run %s --data %s --prog lt_read", path, pkt);
-	ASSERT_EQ(cli_run(args, out, sizeof(out)), 1);
+	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 1);
 	ASSERT_CONTAINS(out, "--map-value-size");
 	/* a tracing program without --ctx runs on a zeroed context */
 	if (loader_fixture("vmlinux_core", path, sizeof(path))) {
 		snprintf(args, sizeof(args), "run %s --prog core_regs", path);
-		ASSERT_EQ(cli_run(args, out, sizeof(out)), 0);
+		ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 0);
 		ASSERT_CONTAINS(out, "retval: 0\n");
 	}
 	/* --btf: the CO-RE target of a vmlinux.h program */
 	if (loader_fixture("vmlinux_net", path, sizeof(path))) {
 		snprintf(args, sizeof(args), "run %s --data %s --prog tc_iphdr", path, pkt);
-		ASSERT_EQ(cli_run(args, out, sizeof(out)), 0);
+		ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 0);
 		ASSERT_CONTAINS(out, "retval: 2\n"); /* NET_NOT_IP: all zeroes */
 		snprintf(args, sizeof(args), "run %s --data %s --prog tc_iphdr --btf ctx", path,
 			 pkt);
-		ASSERT_EQ(cli_run(args, out, sizeof(out)), 1);
+		ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 1);
 		ASSERT_CONTAINS(out, "unresolved CO-RE relocation");
 		snprintf(args, sizeof(args),
 			 "run %s --data %s --prog tc_iphdr --btf "
 			 "/nonexistent/btf",
 			 path, pkt);
-		ASSERT_EQ(cli_run(args, out, sizeof(out)), 1);
+		ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 1);
 		ASSERT_CONTAINS(out, "cannot load target BTF '/nonexistent/btf'");
 	}
 	unlink(pkt);

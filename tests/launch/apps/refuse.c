@@ -4,11 +4,13 @@
  * ids (GET_NEXT_ID, GET_FD_BY_ID, OBJ_GET_INFO_BY_FD), map descriptors
  * that survive dup + close of the original, PROG_TEST_RUN, a perf buffer
  * fed by a uprobe, and the clean refusals: kprobe attach (ENOENT), an
- * fentry program (EINVAL at load).  Prints one line per check.
+ * fentry program (EINVAL at load); tracefs events as tools probe them
+ * with access().  Prints one line per check.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,6 +108,22 @@ int main(void)
 	bpf_program__set_autoload(skel->progs.kp, false);
 	err = refuse_bpf__load(skel);
 	printf("fentry load: %d\n", err);
+	/* tracefs as tools probe it (bcc's tracepoint_exists): the kernel's
+	 * names of syscall tracepoints, and what is not there */
+	{
+		int st = !access("/sys/kernel/tracing/events/syscalls/sys_enter_newstat/format",
+				 F_OK);
+		int um = !faccessat(AT_FDCWD,
+				    "/sys/kernel/debug/tracing/events/syscalls/sys_exit_umount",
+				    F_OK, AT_EACCESS);
+		int ex =
+			!access("/sys/kernel/tracing/events/sched/sched_process_exec/format", F_OK);
+		int no = !access("/sys/kernel/tracing/events/syscalls/sys_enter_nosuch/format",
+				 F_OK);
+
+		printf("tracefs: newstat %d umount %d sched_exec %d nosuch %d errno %d\n", st, um,
+		       ex, no, errno);
+	}
 	refuse_bpf__destroy(skel);
 	close(dfd);
 	return 0;

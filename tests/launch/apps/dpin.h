@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+/* dpin.h - nothing shared but the name of the pins (dpin.c). */
+#ifndef LAUNCH_DPIN_H
+#define LAUNCH_DPIN_H
+#define DPIN_MAP "/sys/fs/bpf/dpin_execs"
+#define DPIN_LINK "/sys/fs/bpf/dpin_link"
+#endif

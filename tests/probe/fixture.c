@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fixture.c - the probe tests' shared fixture loader (fixture.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../unit/test.h"
+#include "fixture.h"
+#include "userbpf/map.h"
+
+struct userbpf_object *probe_fixture_open(const char *name)
+{
+	char path[512];
+	struct userbpf_object *obj;
+
+	snprintf(path, sizeof(path), "%s/probe/%s.bpf.o", test_build_dir(), name);
+	obj = userbpf_object__open_file(path, NULL);
+	if (!obj) {
+		test_skip("%s: %s (clang missing?)", path, strerror(errno));
+		return NULL;
+	}
+	if (userbpf_object__load(obj)) {
+		test_fail(__FILE__, __LINE__, "load %s: %s", path, userbpf_object__errmsg(obj));
+		userbpf_object__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+uint64_t probe_fixture_value(struct userbpf_object *obj, const char *map, uint32_t key)
+{
+	struct userbpf_object_map *m = userbpf_object__find_map_by_name(obj, map);
+	uint64_t v = 0;
+
+	if (m)
+		userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &v, 0);
+	return v;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_ksyscall.c - ksyscall/NAME, kretsyscall/NAME, kprobe/__x64_sys_NAME
+ * and kretprobe/__x64_sys_NAME attached by section name (ksys.bpf.c): the
+ * kernel's kprobe context, where di points to the user pt_regs, so
+ * BPF_KSYSCALL reads the arguments; ax is the return value.  In a forked
+ * child: the syscall hooks stay for the process's life.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../unit/test.h"
+#include "fixture.h"
+#include "userbpf/probe.h"
+
+static void child(int fd)
+{
+	struct userbpf_object *obj = probe_fixture_open("ksys");
+	struct userbpf_link *links[8];
+	uint64_t out[12] = { 0 };
+	size_t n = 0;
+	int i, ret;
+
+	if (!obj) {
+		out[11] = 1000;
+	} else if ((ret = userbpf_object__attach_all(obj, NULL, links, 8, &n)) || n != 4) {
+		out[11] = ret ? (uint64_t)-ret : 100 + n;
+	} else {
+		for (i = 0; i < 3; i++)
+			lseek(77, 1234 + i, SEEK_CUR); /* EBADF */
+		for (i = 0; i < 2; i++)
+			getppid();
+		syscall(SYS_getppid); /* a site that traps */
+		for (i = 0; i < 9; i++)
+			out[i] = probe_fixture_value(obj, "seen", (uint32_t)i);
+	}
+	if (write(fd, out, sizeof(out)) != sizeof(out))
+		_exit(2);
+	_exit(0);
+}
+
+TEST(ksyscall_sections_kprobe_context)
+{
+	int p[2], st;
+	uint64_t v[12];
+	pid_t pid;
+
+	ASSERT_OK(pipe(p));
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		child(p[1]);
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
+	close(p[0]);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (v[11] == 1000) {
+		test_skip("build/probe/ksys.bpf.o missing (clang?)");
+		return;
+	}
+	ASSERT_EQ(v[11], 0);
+	ASSERT_EQ(v[0], 3);	       /* ksyscall/lseek on fd 77 */
+	ASSERT_EQ(v[1], 1236);	       /* its second argument, last call */
+	ASSERT_EQ(v[2], SEEK_CUR);     /* its third */
+	ASSERT_EQ(v[3], 3);	       /* kretsyscall/lseek saw -EBADF */
+	ASSERT_EQ(v[4], (uint64_t)-9); /* ret */
+	ASSERT_EQ(v[5], 3);	       /* kprobe/__x64_sys_getppid */
+	ASSERT_EQ(v[6], SYS_getppid);  /* user regs' orig_ax through di */
+	ASSERT_EQ(v[7], 3);
+	ASSERT_EQ(v[8], (uint64_t)getpid()); /* the child's parent: us */
+}
+
+/*
+ * Through "userbpf launch": an unmodified libbpf application attaches the
+ * same object; libbpf's ksyscall and kprobe attach open the kprobe PMU
+ * with __x64_sys_NAME, which the interposer routes to the same points.
+ */
+TEST(ksyscall_under_launch)
+{
+	char cmd[1024], out[512];
+	const char *b = test_build_dir();
+	FILE *p;
+	size_t n;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	test_skip("the interposer cannot be preloaded into an uninstrumented program in a "
+		  "sanitizer build");
+	return;
+#endif
+	snprintf(cmd, sizeof(cmd), "%s/probe/ksys_app", b);
+	if (access(cmd, X_OK)) {
+		test_skip("%s missing (libbpf-dev?)", cmd);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/userbpf launch -- %s/probe/ksys_app %s/probe/ksys.bpf.o", b,
+		 b, b);
+	p = popen(cmd, "r");
+	ASSERT_TRUE(p != NULL);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	ASSERT_EQ(pclose(p), 0);
+	/* 3 lseeks on fd 77 (offset 1236 and SEEK_CUR last), 3 -EBADF, 3
+	 * getppid with orig_ax 110 in the user registers, 3 returns */
+	ASSERT_CONTAINS(out, "0=3 1=1236 2=1 3=3 4=-9 5=3 6=110 7=3 \n");
+}
