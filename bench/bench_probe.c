@@ -16,6 +16,9 @@
  *                           the breakpoint path on this machine
  *   empty run               userbpf_prog__run of the program alone: the
  *                           floor of every userbpf row
+ *   trampoline, no program  an entry probe whose link runs a no-op C hook
+ *                           (the probe module's native hooks): what the
+ *                           trampoline and the site's dispatch cost alone
  *   kernel uprobe           perf_event_open(uprobe PMU) + a kernel BPF
  *                           program (BPF_PROG_LOAD, ioctl SET_BPF), on
  *                           another copy of the function, same process
@@ -71,13 +74,14 @@ long bench_fn_ret(long a);
 long bench_fn_both(long a);
 long bench_fn_kernel(long a);
 long bench_fn_retbp(long a);
+long bench_fn_native(long a);
 #define BENCH_FN(name)                                                                             \
 	".globl " #name "\n.type " #name ",@function\n" #name ":\n"                                \
 	" push %rbp\n mov %rsp,%rbp\n lea 1(%rdi),%rax\n pop %rbp\n ret\n"                         \
 	".size " #name ",.-" #name "\n"
 __asm__(".text\n" BENCH_FN(bench_fn_base) BENCH_FN(bench_fn_tramp) BENCH_FN(bench_fn_bp)
 		BENCH_FN(bench_fn_ret) BENCH_FN(bench_fn_both) BENCH_FN(bench_fn_kernel)
-			BENCH_FN(bench_fn_retbp));
+			BENCH_FN(bench_fn_retbp) BENCH_FN(bench_fn_native));
 
 #if __has_include(<sys/sdt.h>)
 #include <sys/sdt.h>
@@ -227,6 +231,17 @@ static int kernel_uprobe(uint64_t addr, int *perf_fd, char *why, size_t why_sz)
 	}
 	*perf_fd = fd;
 	return prog_fd;
+}
+
+/* The probe module's own hooks (src/probe/probe_int.h): an entry probe
+ * running a C function instead of a program. */
+struct probe_pt_regs;
+struct userbpf_link *probe_native_uprobe(const char *binary, const char *func,
+					 void (*fn)(struct probe_pt_regs *regs));
+
+static void native_nop(struct probe_pt_regs *regs)
+{
+	(void)regs;
 }
 
 /* ==== Syscalls ==== */
@@ -612,6 +627,19 @@ int main(int argc, char **argv)
 		report(id, what, ns, base, NULL);
 		userbpf_link__destroy(a);
 		userbpf_link__destroy(b);
+	}
+	{
+		/* the trampoline and the site's dispatch alone: a probe-module
+		 * hook that does nothing, no program run */
+		char name[32];
+
+		snprintf(name, sizeof(name), "bench_fn_native");
+		if (probe_native_uprobe(NULL, name, native_nop))
+			report("uprobe_trampoline_only", "uprobe trampoline, no program",
+			       time_calls(bench_fn_native, n), base, NULL);
+		else
+			report_na("uprobe_trampoline_only", "uprobe trampoline, no program",
+				  "cannot attach");
 	}
 	bench_usdt(argv[0], n, kinds, nkinds);
 	kprog = kernel_uprobe((uint64_t)(uintptr_t)bench_fn_kernel, &pfd, why, sizeof(why));

@@ -383,6 +383,7 @@ static int code_ranges(struct sc_range *r, int max)
 static int install_filter(int nr, char *err, size_t err_sz)
 {
 	static bool handler_set;
+	uint64_t gate_ip = (uint64_t)(uintptr_t)probe_sc_gate_end; /* after its syscall */
 	struct sc_range r[SC_MAX_RANGES];
 	struct sock_filter f[64 + 7 * SC_MAX_RANGES];
 	struct sock_fprog prog;
@@ -418,6 +419,12 @@ static int install_filter(int nr, char *err, size_t err_sz)
 #define JUMP(code, k_, jt, jf) (f[n++] = (struct sock_filter)BPF_JUMP(code, k_, jt, jf))
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	/* the gate (the trampolines' and the handler's calls): allow at once */
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)gate_ip, 0, 3);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(gate_ip >> 32), 0, 1);
 	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	if (nr >= 0) {

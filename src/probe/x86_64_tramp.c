@@ -617,8 +617,29 @@ static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, char *err, s
 	return 0;
 }
 
+/*
+ * Executable chunks, trap slots and patches are shared by the uprobe
+ * module (called under its probe lock) and the syscall module (under its
+ * own): this innermost lock orders them.
+ */
+static pthread_mutex_t arch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
+			size_t err_sz);
+
 int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
 		       size_t err_sz)
+{
+	int ret;
+
+	pthread_mutex_lock(&arch_lock);
+	ret = arch_install(site, mode, func_size, err, err_sz);
+	pthread_mutex_unlock(&arch_lock);
+	return ret;
+}
+
+static int arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
+			size_t err_sz)
 {
 	struct code c = { .len = 0 };
 	uint64_t at, addr = site->addr;
@@ -722,8 +743,22 @@ int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, ch
  * syscall there.  rcx and r11 come back as they were (the kernel would
  * leave the return address and flags in them; no code relies on that).
  */
+static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
+			size_t err_sz);
+
 int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
 			    size_t err_sz)
+{
+	int ret;
+
+	pthread_mutex_lock(&arch_lock);
+	ret = syscall_site(addr, mov_len, fn, arg, err, err_sz);
+	pthread_mutex_unlock(&arch_lock);
+	return ret;
+}
+
+static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
+			size_t err_sz)
 {
 	struct code c = { .len = 0 };
 	uint64_t at, after = addr + mov_len + 2;
