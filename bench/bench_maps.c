@@ -410,10 +410,15 @@ static int ub_prog_load(const struct op *op, int map_fd)
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.insn_cnt = (uint32_t)cnt;
 	a.license = (uint64_t)(uintptr_t)"GPL";
-	a.log_buf = (uint64_t)(uintptr_t)log;
-	a.log_size = sizeof(log);
-	a.log_level = 1;
 	fd = userbpf_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd < 0) {
+		/* again with a log, for the reason (a log at level 1 on a load
+		 * that succeeds may not fit: ENOSPC, as in the kernel) */
+		a.log_buf = (uint64_t)(uintptr_t)log;
+		a.log_size = sizeof(log);
+		a.log_level = 1;
+		fd = userbpf_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	}
 	if (fd < 0)
 		fprintf(stderr, "bench_maps %s: userbpf PROG_LOAD: %s %s\n", op->id,
 			strerror(errno), log);
