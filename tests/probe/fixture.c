@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../unit/test.h"
 #include "fixture.h"
@@ -37,4 +39,31 @@ uint64_t probe_fixture_value(struct userbpf_object *obj, const char *map, uint32
 	if (m)
 		userbpf_map__lookup_elem(userbpf_object_map__map(m), &key, &v, 0);
 	return v;
+}
+
+int probe_fixture_child(void (*child)(int fd), void *out, size_t size)
+{
+	int p[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child(p[1]);
+		_exit(3); /* child() returned: it must exit */
+	}
+	close(p[1]);
+	n = read(p[0], out, size);
+	close(p[0]);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return n == (ssize_t)size && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }

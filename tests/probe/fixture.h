@@ -2,11 +2,13 @@
 /*
  * fixture.h - what the probe tests share: their BPF fixtures
  * (tests/probe/NAME.bpf.c, built into $(BUILD)/probe/NAME.bpf.o by
- * mk/probe.mk) opened and loaded, and a map's u64 values read.
+ * mk/probe.mk) opened and loaded, a map's u64 values read, and a test
+ * body run in a forked child that reports its figures through a pipe.
  */
 #ifndef USERBPF_TESTS_PROBE_FIXTURE_H
 #define USERBPF_TESTS_PROBE_FIXTURE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "userbpf/object.h"
@@ -16,5 +18,11 @@
 struct userbpf_object *probe_fixture_open(const char *name);
 /* The u64 value at key of the object's map named map (0 when absent). */
 uint64_t probe_fixture_value(struct userbpf_object *obj, const char *map, uint32_t key);
+/*
+ * Run child(fd) in a forked process (probes attached there stay out of
+ * the test runner): it writes exactly size bytes to fd and exits 0.
+ * 0 with out filled; -1 when it wrote less or exited otherwise.
+ */
+int probe_fixture_child(void (*child)(int fd), void *out, size_t size);
 
 #endif

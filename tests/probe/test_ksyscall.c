@@ -44,22 +44,9 @@ static void child(int fd)
 
 TEST(ksyscall_sections_kprobe_context)
 {
-	int p[2], st;
 	uint64_t v[12];
-	pid_t pid;
 
-	ASSERT_OK(pipe(p));
-	pid = fork();
-	ASSERT_TRUE(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		child(p[1]);
-	}
-	close(p[1]);
-	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
-	close(p[0]);
-	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(probe_fixture_child(child, v, sizeof(v)), 0);
 	if (v[11] == 1000) {
 		test_skip("build/probe/ksys.bpf.o missing (clang?)");
 		return;

@@ -249,22 +249,9 @@ static void exits_child(int fd)
 
 TEST(procev_exit_thread_exit_group_signal)
 {
-	int p[2], st;
 	uint64_t v[6];
-	pid_t pid;
 
-	ASSERT_OK(pipe(p));
-	pid = fork();
-	ASSERT_TRUE(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		exits_child(p[1]);
-	}
-	close(p[1]);
-	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
-	close(p[0]);
-	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(probe_fixture_child(exits_child, v, sizeof(v)), 0);
 	ASSERT_EQ(v[5], 0); /* attach */
 	ASSERT_EQ(v[4], 1); /* the grandchildren ended as they would untraced */
 #ifdef __SANITIZE_ADDRESS__

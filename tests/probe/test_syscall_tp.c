@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
 #include "userbpf/map.h"
 #include "userbpf/probe.h"
 #include "userbpf/progs.h"
@@ -107,22 +108,9 @@ report:
 
 TEST(syscall_tp_enter_exit_raw)
 {
-	int p[2], st;
 	uint64_t v[10];
-	pid_t pid;
 
-	ASSERT_OK(pipe(p));
-	pid = fork();
-	ASSERT_TRUE(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		child(p[1]);
-	}
-	close(p[1]);
-	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
-	close(p[0]);
-	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(probe_fixture_child(child, v, sizeof(v)), 0);
 	ASSERT_EQ(v[9], 0); /* attach errno */
 	ASSERT_EQ(v[8], 3); /* the syscalls still work: EBADF each */
 	ASSERT_EQ(v[0], 3);
@@ -206,22 +194,9 @@ static void exec_child(int fd)
 
 TEST(syscall_tp_exec_survives)
 {
-	int p[2], st;
 	uint64_t v[4];
-	pid_t pid;
 
-	ASSERT_OK(pipe(p));
-	pid = fork();
-	ASSERT_TRUE(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		exec_child(p[1]);
-	}
-	close(p[1]);
-	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
-	close(p[0]);
-	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(probe_fixture_child(exec_child, v, sizeof(v)), 0);
 	ASSERT_EQ(v[3], 0); /* attach errno */
 	ASSERT_TRUE(WIFEXITED(v[0]));
 	ASSERT_EQ(WEXITSTATUS(v[0]), 0); /* /bin/true, not SIGSYS */
@@ -298,22 +273,9 @@ static void rewrite_child(int fd)
 
 TEST(syscall_tp_rewritten_sites)
 {
-	int p[2], st;
 	uint64_t v[7];
-	pid_t pid;
 
-	ASSERT_OK(pipe(p));
-	pid = fork();
-	ASSERT_TRUE(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		rewrite_child(p[1]);
-	}
-	close(p[1]);
-	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
-	close(p[0]);
-	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(probe_fixture_child(rewrite_child, v, sizeof(v)), 0);
 	ASSERT_EQ(v[6], 0);    /* attach errno */
 	ASSERT_EQ(v[0], 0xe9); /* getppid's mov is a jmp now */
 	ASSERT_EQ(v[1], RW_THREADS * RW_CALLS + 10);

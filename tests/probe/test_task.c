@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
 #include "userbpf/map.h"
 #include "userbpf/platform.h"
 #include "userbpf/probe.h"
@@ -108,26 +109,13 @@ static void child(int fd)
 
 TEST(task_current_no_alloc_in_probe)
 {
-	int p[2], st;
 	uint64_t v[3];
-	pid_t pid;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		test_skip("no kernel BTF to lay task_struct out by");
 		return;
 	}
-	ASSERT_OK(pipe(p));
-	pid = fork();
-	ASSERT_TRUE(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		child(p[1]);
-	}
-	close(p[1]);
-	ASSERT_EQ(read(p[0], v, sizeof(v)), sizeof(v));
-	close(p[0]);
-	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(probe_fixture_child(child, v, sizeof(v)), 0);
 	ASSERT_EQ(v[2], 0); /* attach errno */
 	ASSERT_EQ(v[1], 4); /* a task each of the 4 hits */
 	ASSERT_EQ(v[0], 0); /* and not one allocation on their path */
