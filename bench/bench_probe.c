@@ -44,7 +44,9 @@
  * every access checked, an instruction budget).
  * Figures are the best of 5 batches.  Where the kernel refuses (not root,
  * no uprobe PMU) its row says why.  Usage: bench_probe [--json] [--quick]
- * [--syscalls] (the syscall rows only)
+ * [--syscalls] (the syscall rows only) [--uprobe] (the JIT's uprobe and
+ * uretprobe trampoline rows only, best of 200 batches of 20,000 calls:
+ * the hot path's figure on a noisy host)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +99,7 @@ __attribute__((noinline)) static long bench_fn_usdt(long a)
 #endif
 
 static bool json;
+static int batches = 5; /* best of this many batches (--uprobe: 15) */
 
 static uint64_t now_ns(void)
 {
@@ -106,13 +109,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Best ns per call of fn over 5 batches of n calls. */
+/* Best ns per call of fn over `batches` batches of n calls. */
 static double time_calls(long (*volatile fn)(long), long n)
 {
 	double best = 1e30;
 	int b;
 
-	for (b = 0; b < 5; b++) {
+	for (b = 0; b < batches; b++) {
 		uint64_t t0 = now_ns();
 		long i, s = 0;
 
@@ -464,7 +467,7 @@ static double empty_run(struct userbpf_prog *prog, uint32_t flags, long n)
 	int b;
 	long i;
 
-	for (b = 0; b < 5; b++) {
+	for (b = 0; b < batches; b++) {
 		t0 = now_ns();
 		for (i = 0; i < n; i++) {
 			USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(regs),
@@ -499,6 +502,32 @@ struct kind {
 	const char *name;
 	uint32_t flags;
 };
+
+/* --uprobe: the JIT's trampoline rows and their parts */
+static void bench_uprobe_jit(struct userbpf_prog *prog, long n, double base)
+{
+	struct userbpf_link *a, *b;
+
+	report("empty_run_jit", "empty run, no probe (jit)",
+	       empty_run(prog, USERBPF_RUN_UNCHECKED, n), 0, NULL);
+	if (probe_native_uprobe(NULL, "bench_fn_native", native_nop))
+		report("uprobe_trampoline_only", "uprobe trampoline, no program",
+		       time_calls(bench_fn_native, n), base, NULL);
+	a = attach(prog, bench_fn_tramp, false, USERBPF_PROBE_TRAMPOLINE, USERBPF_RUN_UNCHECKED);
+	report("uprobe_trampoline_jit", "uprobe trampoline (jit)", time_calls(bench_fn_tramp, n),
+	       base, NULL);
+	userbpf_link__destroy(a);
+	a = attach(prog, bench_fn_ret, true, USERBPF_PROBE_TRAMPOLINE, USERBPF_RUN_UNCHECKED);
+	report("uretprobe_trampoline_jit", "uretprobe trampoline (jit)",
+	       time_calls(bench_fn_ret, n), base, NULL);
+	userbpf_link__destroy(a);
+	a = attach(prog, bench_fn_both, false, USERBPF_PROBE_TRAMPOLINE, USERBPF_RUN_UNCHECKED);
+	b = attach(prog, bench_fn_both, true, USERBPF_PROBE_TRAMPOLINE, USERBPF_RUN_UNCHECKED);
+	report("uprobe_uretprobe_jit", "uprobe + uretprobe (jit)", time_calls(bench_fn_both, n),
+	       base, NULL);
+	userbpf_link__destroy(a);
+	userbpf_link__destroy(b);
+}
 
 /* USDT: build/probe/usdt.bpf.o's bench_usdt on this binary's ubbench:hit */
 static void bench_usdt(const char *self, long n, const struct kind *kinds, int nkinds)
@@ -557,7 +586,7 @@ int main(int argc, char **argv)
 					       USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER },
 					     { "checked", 0 } };
 	const int nkinds = (int)(sizeof(kinds) / sizeof(kinds[0]));
-	bool only_syscalls = false;
+	bool only_syscalls = false, only_uprobe = false;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -566,6 +595,8 @@ int main(int argc, char **argv)
 			n = 200000, nbp = 20000;
 		else if (!strcmp(argv[i], "--syscalls"))
 			only_syscalls = true;
+		else if (!strcmp(argv[i], "--uprobe"))
+			only_uprobe = true;
 	}
 	prog = userbpf_prog__new(empty, 2, &po);
 	if (!prog)
@@ -578,6 +609,15 @@ int main(int argc, char **argv)
 	base = time_calls(bench_fn_base, n);
 	if (!json)
 		printf("%-34s %8.1f ns/call (subtracted below)\n", "unprobed call", base);
+	if (only_uprobe) {
+		/* many short batches: the best one is likelier unpreempted */
+		batches = 200;
+		n = 20000;
+		base = time_calls(bench_fn_base, n);
+		bench_uprobe_jit(prog, n, base);
+		userbpf_prog__put(prog);
+		return 0;
+	}
 	report("bare_int3", "bare int3 + SIGTRAP (reference)", bare_int3(nbp), 0, NULL);
 	for (i = 0; i < nkinds; i++) {
 		char rid[64], rwhat[64];

@@ -69,6 +69,7 @@ struct userbpf_link {
 	/* the probe module's own hook at a uprobe site (prog NULL) */
 	void (*native)(struct probe_pt_regs *regs);
 	int slot;
+	int hit_slot;		    /* uprobe.c: its per-thread hit counter + 1, 0 none */
 	int sc_nr;		    /* syscall links (site NULL): number, -1 all (raw
 				 * context), -2 all (tracepoint record) */
 	int pe_kind;		    /* process-event links (PROBE_PE_*), else 0 */
@@ -98,6 +99,8 @@ struct probe_site {
 	uint64_t addr; /* patched address */
 	uint64_t func; /* function start (retprobes need addr == func) */
 	int mode;      /* USERBPF_PROBE_TRAMPOLINE or _BREAKPOINT */
+	bool entry;    /* addr is a function's entry (a symbol's start): reached
+			* by a call, so flags and xmm8-15 are dead there */
 	/* Links, entry and return, read by runs without a lock. */
 	_Atomic(struct userbpf_link *) links[PROBE_SITE_MAX_LINKS];
 	_Atomic int n_ret; /* return links attached */
@@ -135,6 +138,8 @@ void probe_prepare_prog(struct userbpf_prog *prog);
  * probe module's own hooks; never detached).  NULL on error. */
 struct userbpf_link *probe_native_uprobe(const char *binary, const char *func,
 					 void (*fn)(struct probe_pt_regs *regs));
+/* The same at an address (a function's entry or any instruction). */
+struct userbpf_link *probe_native_uprobe_at(uint64_t addr, void (*fn)(struct probe_pt_regs *regs));
 
 /* Called by the entry trampoline with the saved registers. */
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);

@@ -11,6 +11,8 @@
  *   pushfq; pop [rsp+144]    flags first: nothing below may change them
  *   mov [rsp+off],reg ...    struct pt_regs in the kernel's layout; ip = site,
  *   movdqu [rsp+168+16n],xmmN  sp = rsp at the site, cs/ss as the kernel's
+ *                            (xmm0-7 only and no popfq at a function's
+ *                            entry: struct save_kind)
  *   mov rbx,rsp; and rsp,-16; call probe_site_enter(site, regs); mov rsp,rbx
  *   restore registers, push [rsp+144]; popfq; lea rsp,[rsp+552]
  *   displaced instructions, relocated          (RIP-relative disp fixed up,
@@ -152,11 +154,30 @@ static void emit_jmp_abs(struct code *c, uint64_t target)
 }
 
 /*
+ * What a trampoline must preserve besides the general registers, by the
+ * kind of spot it runs at:
+ *   - anywhere (an offset inside a function, a USDT note, a syscall
+ *     site): xmm0-15 and the flags (popfq costs about 5 ns);
+ *   - a function's entry reached by a call: the ABI leaves no flag live
+ *     across a call and xmm8-15 are dead (caller-saved, no argument in
+ *     them): xmm0-7 only, flags recorded in regs->flags but not restored;
+ *   - a return (the return trampoline): xmm0-1 (the return value) only.
+ */
+struct save_kind {
+	uint8_t nxmm;	    /* xmm0..nxmm-1 saved and restored */
+	bool restore_flags; /* popfq on the way out */
+};
+static const struct save_kind save_all = { 16, true };
+static const struct save_kind save_entry = { 8, false };
+static const struct save_kind save_return = { 2, false };
+
+/*
  * Save every register as struct pt_regs at rsp (after lea rsp,[rsp-extra]),
  * call fn(arg or regs), and (if restore) restore them.  extra: bytes below
  * the original rsp the frame takes.  ip: value of regs->ip (0: none).
  */
-static void emit_save(struct code *c, int32_t extra, int32_t sp_adjust, uint64_t ip)
+static void emit_save(struct code *c, const struct save_kind *k, int32_t extra, int32_t sp_adjust,
+		      uint64_t ip)
 {
 	static const uint8_t pushfq_pop[] = { 0x9c, 0x8f, 0x84, 0x24, 144, 0, 0, 0 };
 	size_t i;
@@ -165,7 +186,7 @@ static void emit_save(struct code *c, int32_t extra, int32_t sp_adjust, uint64_t
 	emit(c, pushfq_pop, sizeof(pushfq_pop)); /* flags -> [rsp+144] */
 	for (i = 0; i < sizeof(gpr_slots) / sizeof(gpr_slots[0]); i++)
 		emit_mov_rsp(c, false, gpr_slots[i].reg, gpr_slots[i].off);
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < k->nxmm; i++)
 		emit_xmm_rsp(c, false, (uint8_t)i, REGS_XMM + 16 * (uint32_t)i);
 	/* lea rax,[rsp+extra+sp_adjust]; mov [rsp+152],rax */
 	emit(c, (const uint8_t[]){ 0x48, 0x8d, 0x84, 0x24 }, 4);
@@ -198,16 +219,17 @@ static void emit_call(struct code *c, bool have_arg0, uint64_t arg0, uint64_t fn
 	emit(c, (const uint8_t[]){ 0x48, 0x89, 0xdc }, 3); /* mov rsp,rbx */
 }
 
-static void emit_restore(struct code *c, int32_t extra)
+static void emit_restore(struct code *c, const struct save_kind *k, int32_t extra)
 {
 	static const uint8_t push_popfq[] = { 0xff, 0xb4, 0x24, 144, 0, 0, 0, 0x9d };
 	size_t i;
 
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < k->nxmm; i++)
 		emit_xmm_rsp(c, true, (uint8_t)i, REGS_XMM + 16 * (uint32_t)i);
 	for (i = 0; i < sizeof(gpr_slots) / sizeof(gpr_slots[0]); i++)
 		emit_mov_rsp(c, true, gpr_slots[i].reg, gpr_slots[i].off);
-	emit(c, push_popfq, sizeof(push_popfq));
+	if (k->restore_flags)
+		emit(c, push_popfq, sizeof(push_popfq));
 	emit_lea_rsp(c, extra);
 }
 
@@ -567,10 +589,10 @@ static int make_ret_tramp(void)
 	if (!at)
 		return -ENOMEM;
 	emit_lea_rsp(&c, -8); /* the return address slot */
-	emit_save(&c, extra, 8, 0);
+	emit_save(&c, &save_return, extra, 8, 0);
 	emit_call(&c, false, 0, (uint64_t)(uintptr_t)probe_site_return);
 	emit_mov_rsp(&c, false, 0, (uint32_t)extra); /* slot = rax */
-	emit_restore(&c, extra);
+	emit_restore(&c, &save_return, extra);
 	emit1(&c, 0xc3); /* ret */
 	if (c.overflow || code_write(at, c.buf, c.len))
 		return -EIO;
@@ -685,12 +707,14 @@ static int arch_install(struct probe_site *site, int mode, uint64_t func_size, c
 		return -EBUSY;
 	}
 	for (;;) {
+		const struct save_kind *k = site->entry ? &save_entry : &save_all;
+
 		c.len = 0;
 		c.overflow = false;
-		emit_save(&c, FRAME, 0, addr);
+		emit_save(&c, k, FRAME, 0, addr);
 		emit_call(&c, true, (uint64_t)(uintptr_t)site,
 			  (uint64_t)(uintptr_t)probe_site_enter);
-		emit_restore(&c, FRAME);
+		emit_restore(&c, k, FRAME);
 		ret = relocate(&c, at, addr, need, &len, err, err_sz);
 		if (!ret && need == JMP_LEN && func_size && len > func_size) {
 			snprintf(err, err_sz, "the function is shorter than a jump (%llu bytes)",
@@ -782,9 +806,9 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 		snprintf(err, err_sz, "no executable memory near 0x%llx", (unsigned long long)addr);
 		return -ENOMEM;
 	}
-	emit_save(&c, FRAME, 0, after);
+	emit_save(&c, &save_all, FRAME, 0, after);
 	emit_call(&c, true, arg, fn);
-	emit_restore(&c, FRAME);
+	emit_restore(&c, &save_all, FRAME);
 	emit_jmp_abs(&c, after);
 	if (c.overflow || code_write(at, c.buf, c.len)) {
 		snprintf(err, err_sz, "cannot write the trampoline");
