@@ -28,11 +28,14 @@
  *
  *   seccomp, untraced       a filter that traps another number only
  *   seccomp trap + program  sys_enter_getppid with the empty program, the
- *                           call made through syscall() (a site that is
- *                           not rewritten: it traps)
+ *                           call made through syscall() in a child with
+ *                           USERBPF_SYSCALL_TRAP_ONLY (nothing rewritten:
+ *                           it traps)
  *   rewritten site          the same link, the call made through libc's
  *                           getppid() (its "mov $110,%eax" jumps to a
  *                           trampoline: no trap)
+ *   rewritten syscall()     the same through libc's syscall(), a dynamic
+ *                           site (the number read from rax at run time)
  *   syscall user dispatch   prctl(PR_SET_SYSCALL_USER_DISPATCH) trap and
  *                           SIGSYS handler making the call (no program)
  *   kernel tracepoint       perf_event_open(tracepoint syscalls/
@@ -252,11 +255,23 @@ static void native_nop(struct probe_pt_regs *regs)
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 extern const char probe_sc_gate_end[];
 
-/* n calls of getppid through syscall() (libc's generic wrapper: the site
- * is "syscall" after "mov %rdi,%rax", never rewritten, so a traced call
- * traps) or, libc_wrapper, through getppid() ("mov $110,%eax; syscall":
- * rewritten into a jump to a trampoline when traced). */
-static double time_getppid_via(long n, bool libc_wrapper)
+/* getppid through a syscall instruction of this binary (which holds the
+ * gate, so its code is never rewritten: a traced call traps). */
+static long raw_getppid(void)
+{
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "0"((long)SYS_getppid) : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* n calls of getppid through raw_getppid() (never filtered), or through
+ * libc: getppid() ("mov $110,%eax; syscall": a static site, rewritten
+ * into a jump to a trampoline when traced) or syscall() (a dynamic site,
+ * also rewritten; it traps under USERBPF_SYSCALL_TRAP_ONLY). */
+enum via { VIA_RAW, VIA_LIBC_WRAPPER, VIA_LIBC_SYSCALL };
+
+static double time_getppid_via(long n, enum via via)
 {
 	double best = 1e30;
 	int b;
@@ -265,12 +280,15 @@ static double time_getppid_via(long n, bool libc_wrapper)
 		uint64_t t0 = now_ns();
 		long i;
 
-		if (libc_wrapper)
+		if (via == VIA_LIBC_WRAPPER)
 			for (i = 0; i < n; i++)
 				getppid();
-		else
+		else if (via == VIA_LIBC_SYSCALL)
 			for (i = 0; i < n; i++)
 				syscall(SYS_getppid);
+		else
+			for (i = 0; i < n; i++)
+				raw_getppid();
 		double ns = (double)(now_ns() - t0) / (double)n;
 
 		if (ns < best)
@@ -281,7 +299,7 @@ static double time_getppid_via(long n, bool libc_wrapper)
 
 static double time_getppid(long n)
 {
-	return time_getppid_via(n, false);
+	return time_getppid_via(n, VIA_RAW);
 }
 
 static volatile char sud_selector;
@@ -316,7 +334,7 @@ static double time_sud(long n, char *why, size_t why_sz)
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
 		sud_selector = 1; /* BLOCK */
-		syscall(SYS_getppid);
+		raw_getppid();
 	}
 	t0 = now_ns() - t0;
 	sud_selector = 0;
@@ -375,6 +393,29 @@ static int kernel_tracepoint(int *perf_fd, char *why, size_t why_sz)
 	return prog_fd;
 }
 
+/* The trap path, in a child of its own: nothing rewritten there. */
+static void bench_trap(struct userbpf_prog *prog, long ntrap)
+{
+	USERBPF_OPTS(userbpf_uprobe_opts, o, .run_flags = USERBPF_RUN_UNCHECKED);
+	double base;
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return;
+	if (pid > 0) {
+		waitpid(pid, &st, 0);
+		return;
+	}
+	setenv("USERBPF_SYSCALL_TRAP_ONLY", "1", 1);
+	base = time_getppid_via(ntrap, VIA_LIBC_SYSCALL);
+	if (userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o))
+		report("seccomp_trap", "seccomp trap + program (jit)",
+		       time_getppid_via(ntrap, VIA_LIBC_SYSCALL), base, NULL);
+	fflush(stdout);
+	_exit(0);
+}
+
 /* In a child: the seccomp filter stays for the rest of its life. */
 static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 {
@@ -389,12 +430,14 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		return;
 	if (pid > 0) {
 		waitpid(pid, &st, 0);
+		bench_trap(prog, ntrap);
 		return;
 	}
 	base = time_getppid(n);
-	base_libc = time_getppid_via(n, true);
+	base_libc = time_getppid_via(n, VIA_LIBC_WRAPPER);
 	if (!json) {
-		printf("%-34s %8.1f ns/call (subtracted below)\n", "syscall(SYS_getppid)", base);
+		printf("%-34s %8.1f ns/call (subtracted below)\n", "syscall instruction (getppid)",
+		       base);
 		printf("%-34s %8.1f ns/call (subtracted from the rewritten row)\n", "getppid()",
 		       base_libc);
 	}
@@ -427,10 +470,10 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		       NULL);
 		l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o);
 		if (l) {
-			report("seccomp_trap", "seccomp trap + program (jit)", time_getppid(ntrap),
-			       base, NULL);
 			report("rewritten_site", "rewritten syscall site + program (jit)",
-			       time_getppid_via(n, true), base_libc, NULL);
+			       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
+			report("rewritten_dyn_site", "rewritten syscall() + program (jit)",
+			       time_getppid_via(n, VIA_LIBC_SYSCALL), base_libc, NULL);
 		}
 	}
 	fflush(stdout);

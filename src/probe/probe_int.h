@@ -209,6 +209,17 @@ int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t
 			    size_t err_sz);
 /* Whether decoding from "from" (an instruction start) lands on "at". */
 bool probe_arch_insn_boundary(uint64_t from, uint64_t at);
+/*
+ * A syscall instruction at sc whose number is set at run time: the
+ * instructions before it, from the function start "from", that cover at
+ * least 5 bytes ending at sc become "jmp rel32" to a trampoline running
+ * them relocated, then fn(arg, regs): fn returns 1 if it made the call
+ * (regs->ax = result; continue after the syscall), 0 to run the original
+ * syscall instruction.  fn_end: the function's end (no branch of
+ * [from, fn_end) may land inside the displaced bytes).  0 or -errno.
+ */
+int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
+				uint64_t arg, char *err, size_t err_sz);
 
 /* ==== Syscall site rewriting (syscall_rewrite_x86_64.c) ==== */
 
@@ -221,6 +232,10 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at);
 int probe_sc_rewrite(int nr);
 /* A rewritten site's trampoline calls it: programs, syscall, programs. */
 void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
+/* The same where the number is in regs->ax: 1 made, 0 not (see the file). */
+uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs);
+/* Syscalls made by the SIGSYS handler (tests count traps with it). */
+extern _Atomic uint64_t probe_sc_traps;
 /* Whether a syscall tracepoint may trap nr (not clone, execve, ...). */
 bool probe_sc_trappable(int nr);
 /* A syscall no trap or rewritten site sees (syscall_x86_64.c): -errno. */

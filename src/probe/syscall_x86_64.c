@@ -129,7 +129,9 @@ static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512]; /* numbers a filter traps */
 static bool all_trapped;
-static bool rewrite_off; /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
+static bool rewrite_off;	 /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
+static bool exit_hooked;	 /* probe_syscall_exit_hooks: exit/exit_group seen */
+_Atomic uint64_t probe_sc_traps; /* syscalls the SIGSYS handler made */
 static PROBE_TLS int sc_in_handler;
 
 /* The calling thread's id without a syscall per event: cached per thread,
@@ -267,6 +269,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 		errno = saved_errno;
 		return;
 	}
+	atomic_fetch_add_explicit(&probe_sc_traps, 1, memory_order_relaxed);
 	sc_in_handler = 1;
 	regs_from_uc(&regs, uc, nr);
 	run_side(false, nr, &regs, args, 0);
@@ -310,6 +313,27 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 	run_side(true, nr, regs, args, ret);
 	sc_in_handler = 0;
 	errno = saved_errno;
+}
+
+/*
+ * A site whose number is only known at run time (syscall(), read's "xor
+ * %eax,%eax"): regs->ax holds it.  Numbers traced (or exit/exit_group
+ * under the exit hooks) are made here, as at a static site: 1.  Others
+ * (untraced, or untrappable like clone) are left to the original syscall
+ * instruction, regs->ax untouched: 0.
+ */
+uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs)
+{
+	uint64_t nr = regs->ax;
+
+	(void)unused;
+	if (nr >= 512 || !probe_sc_trappable((int)nr))
+		return 0;
+	if (!all_trapped && !trapped[nr] &&
+	    !(exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)))
+		return 0;
+	probe_sc_site_run(nr, regs);
+	return 1;
 }
 
 /* ==== Where traps apply: the code of the process's files ==== */
@@ -508,6 +532,7 @@ out:
 void probe_syscall_exit_hooks(void)
 {
 	pthread_mutex_lock(&sc_lock);
+	exit_hooked = true;
 	if (!rewrite_off && !getenv("USERBPF_SYSCALL_TRAP_ONLY")) {
 		probe_sc_rewrite(SYS_exit);
 		probe_sc_rewrite(SYS_exit_group);

@@ -818,6 +818,141 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 }
 
 /*
+ * Dynamic-number syscall sites (probe_int.h: probe_arch_syscall_dyn_site).
+ * The displaced instructions D (>= 5 bytes, ending at the syscall, which
+ * stays in place) become "jmp rel32"; the trampoline:
+ *
+ *   D, relocated                      at the site's rsp and flags
+ *   lea rsp,[rsp-552]; save pt_regs + xmm0-15 (ip = after the syscall)
+ *   call fn(arg, regs); mov [rsp+120],rax    1 made / 0 not, in orig_ax
+ *   restore xmm0-15 and the registers (rax = regs->ax: the result, or
+ *   the number when not made)
+ *   mov rcx,[rsp+120]; jrcxz 1f             no flag is touched
+ *   mov rcx,[rsp+88]; push [rsp+144]; popfq; lea rsp,[rsp+552]
+ *   jmp [rip]; dq after the syscall
+ *   1: the same tail; jmp [rip]; dq the syscall instruction
+ *
+ * A thread blocked in the syscall resumes after it: those bytes do not
+ * change.  Refused: a call or another syscall among D, a branch of the
+ * function landing inside D.
+ */
+static void emit_dyn_tail(struct code *c, uint64_t target)
+{
+	static const uint8_t tail[] = {
+		0x48, 0x8b, 0x8c, 0x24, 88, 0, 0, 0, /* mov rcx,[rsp+88] */
+		0xff, 0xb4, 0x24, 144,	0,  0, 0,    /* push [rsp+144] */
+		0x9d,				     /* popfq */
+	};
+
+	emit(c, tail, sizeof(tail));
+	emit_lea_rsp(c, FRAME);
+	emit_jmp_abs(c, target);
+}
+
+static int syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn, uint64_t arg,
+			    char *err, size_t err_sz)
+{
+	struct code c = { .len = 0 };
+	uint64_t at, a = from, start = 0;
+	size_t len = 0, i;
+	int ret;
+
+	ret = arch_init();
+	if (ret) {
+		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+		return ret;
+	}
+	if (!decoder.machine_mode)
+		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	/* the last instruction start at least 5 bytes before sc */
+	while (a < sc) {
+		ZydisDecodedInstruction in;
+
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL,
+								(const void *)(uintptr_t)a,
+								ZYDIS_MAX_INSTRUCTION_LENGTH, &in)))
+			break;
+		if (sc - a >= JMP_LEN)
+			start = a;
+		a += in.length;
+	}
+	if (a != sc || !start) {
+		snprintf(err, err_sz, "0x%llx: no 5 bytes of whole instructions before it",
+			 (unsigned long long)sc);
+		return -EOPNOTSUPP;
+	}
+	for (a = start; a < sc;) {
+		ZydisDecodedInstruction in;
+
+		ZydisDecoderDecodeInstruction(&decoder, NULL, (const void *)(uintptr_t)a,
+					      ZYDIS_MAX_INSTRUCTION_LENGTH, &in);
+		if (in.meta.category == ZYDIS_CATEGORY_CALL ||
+		    in.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
+			snprintf(err, err_sz, "0x%llx: a call or syscall among the bytes to move",
+				 (unsigned long long)sc);
+			return -EOPNOTSUPP;
+		}
+		a += in.length;
+	}
+	if (overlapping(start, sc + 2 - start)) {
+		snprintf(err, err_sz, "0x%llx is patched already", (unsigned long long)start);
+		return -EBUSY;
+	}
+	if (fn_end <= from || branch_into(from, fn_end - from, start, sc - start)) {
+		snprintf(err, err_sz, "0x%llx: a branch lands inside the bytes to move",
+			 (unsigned long long)sc);
+		return -EOPNOTSUPP;
+	}
+	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
+		snprintf(err, err_sz, "too many probe sites");
+		return -E2BIG;
+	}
+	at = slot_alloc(start);
+	if (!at) {
+		snprintf(err, err_sz, "no executable memory near 0x%llx",
+			 (unsigned long long)start);
+		return -ENOMEM;
+	}
+	ret = relocate(&c, at, start, sc - start, &len, err, err_sz);
+	if (ret)
+		return ret;
+	emit_save(&c, &save_all, FRAME, 0, sc + 2);
+	emit_call(&c, true, arg, fn);
+	emit_mov_rsp(&c, false, 0, 120); /* made? -> orig_ax slot */
+	for (i = 0; i < 16; i++)
+		emit_xmm_rsp(&c, true, (uint8_t)i, REGS_XMM + 16 * (uint32_t)i);
+	for (i = 0; i < sizeof(gpr_slots) / sizeof(gpr_slots[0]); i++)
+		emit_mov_rsp(&c, true, gpr_slots[i].reg, gpr_slots[i].off);
+	emit(&c, (const uint8_t[]){ 0x48, 0x8b, 0x8c, 0x24, 120, 0, 0, 0 },
+	     8);				    /* mov rcx,[rsp+120] */
+	emit(&c, (const uint8_t[]){ 0xe3, 38 }, 2); /* jrcxz over the first tail (38 bytes) */
+	{
+		size_t before = c.len;
+
+		emit_dyn_tail(&c, sc + 2);
+		if (c.len - before != 38)
+			return -EINVAL; /* the jrcxz distance is wrong: a bug */
+	}
+	emit_dyn_tail(&c, sc);
+	if (c.overflow || code_write(at, c.buf, c.len)) {
+		snprintf(err, err_sz, "cannot write the trampoline");
+		return -EIO;
+	}
+	return patch(start, at, len, true, err, err_sz);
+}
+
+int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
+				uint64_t arg, char *err, size_t err_sz)
+{
+	int ret;
+
+	pthread_mutex_lock(&arch_lock);
+	ret = syscall_dyn_site(from, fn_end, sc, fn, arg, err, err_sz);
+	pthread_mutex_unlock(&arch_lock);
+	return ret;
+}
+
+/*
  * Whether a linear sweep of the code from "from" (an instruction start:
  * a function's) reaches "at" on an instruction boundary.
  */
@@ -871,6 +1006,14 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at)
 {
 	(void)from, (void)at;
 	return false;
+}
+
+int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
+				uint64_t arg, char *err, size_t err_sz)
+{
+	(void)from, (void)fn_end, (void)sc, (void)fn, (void)arg;
+	snprintf(err, err_sz, "built without an x86-64 instruction decoder (libzydis-dev)");
+	return -EOPNOTSUPP;
 }
 
 #endif

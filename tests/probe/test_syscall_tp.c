@@ -284,3 +284,75 @@ TEST(syscall_tp_rewritten_sites)
 	ASSERT_EQ(v[4], SYS_getppid);
 	ASSERT_EQ(v[5], (uint64_t)getpid());
 }
+
+/*
+ * Child side of syscall_tp_dynamic_sites: sys_enter_getppid and
+ * sys_enter_read attached; libc's syscall() ("mov %rdi,%rax ... syscall")
+ * and read() ("xor %eax,%eax; syscall", on both its single-threaded and
+ * its cancellable path) are dynamic sites, rewritten: no call traps.
+ * Reports: traps during the calls, getppid enters, read enters, the
+ * bytes read right, syscall(SYS_getppid)'s result, the same for the
+ * threaded phase (traps, read enters), and an untraced syscall()'s
+ * result (getpid through the original instruction).
+ */
+#include "probe/probe_int.h"
+
+static void *dyn_thread(void *arg)
+{
+	return arg;
+}
+
+static void dyn_child(int fd)
+{
+	struct userbpf_map *mg, *mr;
+	struct userbpf_prog *pg = counter(USERBPF_PROG_TYPE_TRACEPOINT, &mg);
+	struct userbpf_prog *pr = counter(USERBPF_PROG_TYPE_TRACEPOINT, &mr);
+	uint64_t out[9] = { 0 }, traps;
+	int p[2], i, ok = 1;
+	pthread_t t;
+	char c;
+
+	if (pipe(p) || !userbpf_probe__attach_syscall(pg, "syscalls/sys_enter_getppid", NULL) ||
+	    !userbpf_probe__attach_syscall(pr, "syscalls/sys_enter_read", NULL))
+		_exit(3);
+	traps = atomic_load(&probe_sc_traps);
+	for (i = 0; i < 10; i++) {
+		out[4] = (uint64_t)syscall(SYS_getppid);
+		if (write(p[1], "x", 1) != 1 || read(p[0], &c, 1) != 1 || c != 'x')
+			ok = 0;
+	}
+	out[0] = atomic_load(&probe_sc_traps) - traps;
+	out[1] = get(mg, 0);
+	out[2] = get(mr, 0);
+	out[3] = (uint64_t)ok;
+	/* a second thread: read takes its cancellable path */
+	pthread_create(&t, NULL, dyn_thread, NULL);
+	pthread_join(t, NULL);
+	traps = atomic_load(&probe_sc_traps);
+	for (i = 0; i < 10; i++)
+		if (write(p[1], "y", 1) != 1 || read(p[0], &c, 1) != 1 || c != 'y')
+			ok = 0;
+	out[5] = atomic_load(&probe_sc_traps) - traps;
+	out[6] = get(mr, 0);
+	out[7] = (uint64_t)ok;
+	out[8] = (uint64_t)syscall(SYS_getpid);
+	if (write(fd, out, sizeof(out)) != sizeof(out))
+		_exit(2);
+	_exit(0);
+}
+
+TEST(syscall_tp_dynamic_sites)
+{
+	uint64_t v[9];
+
+	ASSERT_EQ(probe_fixture_child(dyn_child, v, sizeof(v)), 0);
+	ASSERT_EQ(v[0], 0);  /* no trap */
+	ASSERT_EQ(v[1], 10); /* syscall(SYS_getppid) */
+	ASSERT_EQ(v[2], 10); /* read, single-threaded path */
+	ASSERT_EQ(v[3], 1);
+	ASSERT_EQ(v[4], (uint64_t)getpid());
+	ASSERT_EQ(v[5], 0);  /* no trap */
+	ASSERT_EQ(v[6], 20); /* read, cancellable path */
+	ASSERT_EQ(v[7], 1);
+	ASSERT_TRUE(v[8] != 0 && v[8] != (uint64_t)getpid()); /* the child's own */
+}
