@@ -255,7 +255,7 @@ static int scan_one(struct dl_phdr_info *info, size_t size, void *ctx)
 		exe[n] = '\0';
 		path = exe;
 	}
-	if (path[0] != '/') /* the vDSO */
+	if (!strchr(path, '/')) /* the vDSO ("linux-vdso.so.1") */
 		return 0;
 	for (i = 0; i < n_scanned; i++)
 		if (scanned[i].base == info->dlpi_addr &&

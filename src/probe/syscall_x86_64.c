@@ -30,6 +30,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -487,6 +488,8 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	return 0;
 }
 
+static void watch_dlopen(void);
+
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
 	static bool atfork_set;
@@ -519,14 +522,57 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		else
 			trapped[nr] = true;
 	}
-	if (!rewrite_off)
+	if (!rewrite_off) {
 		probe_sc_rewrite(nr);
+		watch_dlopen();
+	}
 	link->sc_nr = nr;
 	link->slot = i;
 	atomic_store_explicit(&sc_links[i], link, memory_order_release);
 out:
 	pthread_mutex_unlock(&sc_lock);
 	return ret;
+}
+
+/*
+ * Code mapped after the attach (dlopen): the dynamic linker calls
+ * _dl_debug_state (r_brk of struct r_debug, the debuggers' hook) when its
+ * list of objects changes; at RT_CONSISTENT the new files are scanned and
+ * their sites rewritten for every number traced (probe_sc_rewrite skips
+ * the files it has seen).  The function is a bare "ret": the probe is a
+ * breakpoint, a trap per dlopen.
+ */
+static void on_dl_change(struct probe_pt_regs *regs)
+{
+	int i;
+
+	(void)regs;
+	if (_r_debug.r_state != RT_CONSISTENT)
+		return;
+	pthread_mutex_lock(&sc_lock);
+	if (all_trapped) {
+		probe_sc_rewrite(-1);
+	} else {
+		for (i = 0; i < 512; i++)
+			if (trapped[i])
+				probe_sc_rewrite(i);
+		if (exit_hooked) {
+			probe_sc_rewrite(SYS_exit);
+			probe_sc_rewrite(SYS_exit_group);
+		}
+	}
+	pthread_mutex_unlock(&sc_lock);
+}
+
+/* Under sc_lock. */
+static void watch_dlopen(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	probe_native_uprobe(NULL, "_dl_debug_state", on_dl_change);
 }
 
 void probe_syscall_exit_hooks(void)
@@ -536,6 +582,7 @@ void probe_syscall_exit_hooks(void)
 	if (!rewrite_off && !getenv("USERBPF_SYSCALL_TRAP_ONLY")) {
 		probe_sc_rewrite(SYS_exit);
 		probe_sc_rewrite(SYS_exit_group);
+		watch_dlopen();
 	}
 	pthread_mutex_unlock(&sc_lock);
 }
