@@ -242,9 +242,7 @@ static void exits_child(int fd)
 	}
 	out[3] = expect;
 	out[4] = (uint64_t)ok;
-	if (write(fd, out, sizeof(out)) != sizeof(out))
-		_exit(2);
-	_exit(0);
+	probe_fixture_report(fd, out, sizeof(out));
 }
 
 TEST(procev_exit_thread_exit_group_signal)
