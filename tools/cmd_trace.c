@@ -1268,6 +1268,13 @@ int cli_cmd_trace(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			cli_die(1, "trace: waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		/* nothing runs in a process SIGKILL ends: its agent sent no
+		 * exit event and no last snapshot (docs/probes.md) */
+		fprintf(stderr,
+			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event and "
+			"final map snapshot are missing\n",
+			cli_prog_name, argv[i]);
 	if (WIFSIGNALED(status)) {
 		signal(WTERMSIG(status), SIG_DFL);
 		raise(WTERMSIG(status));

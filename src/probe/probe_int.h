@@ -103,7 +103,8 @@ struct probe_site {
 			* by a call, so flags and xmm8-15 are dead there */
 	/* Links, entry and return, read by runs without a lock. */
 	_Atomic(struct userbpf_link *) links[PROBE_SITE_MAX_LINKS];
-	_Atomic int n_ret; /* return links attached */
+	_Atomic int n_slots; /* slots ever used (runs scan links[0..n_slots)) */
+	_Atomic int n_ret;   /* return links attached */
 	_Atomic int n_entry;
 	/* Grace period: runs count themselves in active[epoch & 1]. */
 	_Atomic unsigned epoch;

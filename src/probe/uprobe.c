@@ -226,7 +226,7 @@ static void run_links(struct probe_site *site, struct probe_pt_regs *regs, bool 
 		      struct probe_thread *t)
 {
 	unsigned idx = 0;
-	int i;
+	int i, n;
 
 	if (t) {
 		thread_run_begin(t);
@@ -234,7 +234,8 @@ static void run_links(struct probe_site *site, struct probe_pt_regs *regs, bool 
 		idx = atomic_load(&site->epoch) & 1;
 		atomic_fetch_add(&site->active[idx], 1);
 	}
-	for (i = 0; i < PROBE_SITE_MAX_LINKS; i++) {
+	n = atomic_load_explicit(&site->n_slots, memory_order_acquire);
+	for (i = 0; i < n; i++) {
 		struct userbpf_link *l =
 			atomic_load_explicit(&site->links[i], memory_order_acquire);
 
@@ -567,6 +568,8 @@ static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
 	else
 		atomic_fetch_add(&site->n_entry, 1);
 	atomic_store_explicit(&site->links[i], link, memory_order_release);
+	if (atomic_load(&site->n_slots) <= i)
+		atomic_store_explicit(&site->n_slots, i + 1, memory_order_release);
 	pthread_mutex_unlock(&probe_lock);
 	return link;
 unlock:

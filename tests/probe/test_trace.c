@@ -154,6 +154,12 @@ TEST(trace_json_and_signal)
 		"$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
 		out, sizeof(out));
 	ASSERT_CONTAINS(out, "status=138"); /* 128 + SIGUSR1 */
+	/* SIGKILL: the same, and what could not be seen is said */
+	run("$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -KILL $$' 2>&1; "
+	    "echo status=$?",
+	    out, sizeof(out));
+	ASSERT_CONTAINS(out, "trace: sh was killed by SIGKILL: its sched_process_exit event");
+	ASSERT_CONTAINS(out, "status=137");
 }
 
 TEST(trace_attach_error)
