@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "userbpf/probe.h"
+#include "userbpf/vm.h"
 
 /* The kernel's x86-64 struct pt_regs (arch/x86/include/asm/ptrace.h). */
 struct probe_pt_regs {
@@ -83,6 +84,9 @@ struct userbpf_link {
 	uint32_t run_flags;
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
 	void *trace_cookie;
+	/* uprobe.c: the run options of every hit, but ctx and err_buf (built
+	 * at attach: a hit copies them instead of zeroing and filling) */
+	struct userbpf_run_opts ro_tmpl;
 	_Atomic uint64_t hits;
 	_Atomic uint64_t misses;
 	_Atomic bool fault_reported;

@@ -194,10 +194,11 @@ static void regs_from_uc(struct probe_pt_regs *r, const ucontext_t *uc, int nr)
 
 static void run_one(struct userbpf_link *l, void *ctx, size_t size)
 {
-	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = size,
-		     .flags = USERBPF_RUN_HOST_READ | l->run_flags, .cookie = l->trace_cookie,
-		     .trace_fn = l->trace_fn, .attach_cookie = l->cookie);
+	struct userbpf_run_opts ro = l->ro_tmpl; /* copied, not zeroed and filled */
 	uint64_t r0;
+
+	ro.ctx = ctx;
+	ro.ctx_size = size;
 
 	if (userbpf_prog__run(l->prog, &ro, &r0)) { /* stopped for good, as uprobes */
 		atomic_store(&l->disabled, true);
