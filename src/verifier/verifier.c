@@ -993,11 +993,105 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 	return !write && (uint32_t)(off + size) <= limit;
 }
 
+/*
+ * The pointers a raw-kind context hands out (the kernel's info->reg_type
+ * of each *_is_valid_access): packet bounds of lwt, sk_skb, sk_msg and
+ * sk_reuseport programs, and their sockets.  Called for a valid read.
+ */
+static int raw_ctx_ptr(struct verif_env *env, int off, uint8_t *flags)
+{
+	switch (env->prog_type) {
+	case USERBPF_PROG_TYPE_LWT_IN:
+	case USERBPF_PROG_TYPE_LWT_OUT:
+	case USERBPF_PROG_TYPE_LWT_XMIT:
+	case USERBPF_PROG_TYPE_LWT_SEG6LOCAL:
+	case USERBPF_PROG_TYPE_SK_SKB:
+		if (off == (int)offsetof(struct __sk_buff, data))
+			return PTR_TO_PACKET;
+		if (off == (int)offsetof(struct __sk_buff, data_end))
+			return PTR_TO_PACKET_END;
+		if (off == (int)offsetof(struct __sk_buff, sk)) {
+			*flags = PTR_MAYBE_NULL;
+			return PTR_TO_SOCK_COMMON;
+		}
+		return SCALAR_VALUE;
+	case USERBPF_PROG_TYPE_SK_MSG:
+		if (off == (int)offsetof(struct sk_msg_md, data))
+			return PTR_TO_PACKET;
+		if (off == (int)offsetof(struct sk_msg_md, data_end))
+			return PTR_TO_PACKET_END;
+		if (off == (int)offsetof(struct sk_msg_md, sk))
+			return PTR_TO_SOCKET;
+		return SCALAR_VALUE;
+	case USERBPF_PROG_TYPE_SK_REUSEPORT:
+		if (off == (int)offsetof(struct sk_reuseport_md, data))
+			return PTR_TO_PACKET;
+		if (off == (int)offsetof(struct sk_reuseport_md, data_end))
+			return PTR_TO_PACKET_END;
+		if (off == (int)offsetof(struct sk_reuseport_md, sk))
+			return PTR_TO_SOCKET;
+		if (off == (int)offsetof(struct sk_reuseport_md, migrating_sk)) {
+			*flags = PTR_MAYBE_NULL;
+			return PTR_TO_SOCK_COMMON;
+		}
+		return SCALAR_VALUE;
+	case USERBPF_PROG_TYPE_SK_LOOKUP:
+		if (off == (int)offsetof(struct bpf_sk_lookup, sk)) {
+			*flags = PTR_MAYBE_NULL;
+			return PTR_TO_SOCKET;
+		}
+		return SCALAR_VALUE;
+	default:
+		return SCALAR_VALUE;
+	}
+}
+
+/*
+ * check_sock_access(): a read through a socket pointer, by the kernel's
+ * bpf_sock_is_valid_access (struct bpf_sock), bpf_sock_common_is_valid_access
+ * (the same without type..priority) and bpf_tcp_sock_is_valid_access.
+ */
+static bool sock_field_ok(int type, int off, int size)
+{
+	int dport = (int)offsetof(struct bpf_sock, dst_port);
+
+	if (off < 0 || off % size)
+		return false;
+	if (type == PTR_TO_TCP_SOCK) {
+		if (off >= (int)(offsetof(struct bpf_tcp_sock, icsk_retransmits) + 4))
+			return false;
+		if (off == (int)offsetof(struct bpf_tcp_sock, bytes_received) ||
+		    off == (int)offsetof(struct bpf_tcp_sock, bytes_acked))
+			return size == 8;
+		return size == 4;
+	}
+	if (off >= (int)sizeof(struct bpf_sock))
+		return false;
+	if (type == PTR_TO_SOCK_COMMON && off >= (int)offsetof(struct bpf_sock, type) &&
+	    off < (int)(offsetof(struct bpf_sock, priority) + 4))
+		return false;
+	if (off == (int)offsetof(struct bpf_sock, state) ||
+	    off == (int)offsetof(struct bpf_sock, family) ||
+	    off == (int)offsetof(struct bpf_sock, type) ||
+	    off == (int)offsetof(struct bpf_sock, protocol) ||
+	    off == (int)offsetof(struct bpf_sock, src_port) ||
+	    off == (int)offsetof(struct bpf_sock, rx_queue_mapping) ||
+	    CTX_IN(bpf_sock, src_ip4, off) || CTX_IN(bpf_sock, src_ip6, off) ||
+	    CTX_IN(bpf_sock, dst_ip4, off) || CTX_IN(bpf_sock, dst_ip6, off))
+		return CTX_NARROW(size);
+	if (off >= dport && off < dport + 2) /* __be16 dst_port: 4 bytes whole, or narrowly */
+		return size == 4 || (size <= 2 && !(size & (size - 1)));
+	if (off >= dport + 2 && off < (int)offsetof(struct bpf_sock, dst_ip4))
+		return false; /* the zero padding after dst_port */
+	return size == 4;
+}
+
 static int check_ctx_access(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
 			    int size, int acc, struct verif_reg *dst, bool sign_ext)
 {
 	bool write = acc == ACC_WRITE || acc == ACC_ATOMIC;
 	int type = SCALAR_VALUE;
+	uint8_t flags = 0;
 
 	if (!tnum_is_const(reg->v.t))
 		return ERR_ACCES("variable ctx access var_off=(%#llx; %#llx) disallowed\n",
@@ -1011,6 +1105,8 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 	if (env->ctx_kind == UB_CTX_RAW) {
 		if (!raw_ctx_ok(env, off, size, write))
 			return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off, size);
+		if (!write)
+			type = raw_ctx_ptr(env, off, &flags);
 	} else {
 		if (off < 0 ||
 		    !ub_ctx_access_ok(env->prog_type, (uint32_t)off, (uint32_t)size, write))
@@ -1033,6 +1129,11 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 			}
 			if (type != SCALAR_VALUE && !may_access_pkt(env->prog_type, false))
 				type = SCALAR_VALUE;
+			if (env->ctx_kind == UB_CTX_SKB &&
+			    off == (int)offsetof(struct __sk_buff, sk)) {
+				type = PTR_TO_SOCK_COMMON;
+				flags = PTR_MAYBE_NULL;
+			}
 			/* the kernel refuses sign-extending loads of data/data_end/meta */
 			if (type != SCALAR_VALUE && sign_ext)
 				return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off,
@@ -1045,10 +1146,14 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 	 * PTR_TO_BTF_ID, read fault-tolerantly, degrading to a scalar under
 	 * any arithmetic but adding a constant */
 	if (dst) {
-		if (type == SCALAR_VALUE)
+		if (type == SCALAR_VALUE) {
 			scalar_of_size(dst, size, false);
-		else
+		} else {
 			reg_ptr(dst, type);
+			dst->flags = flags;
+			if (flags & PTR_MAYBE_NULL)
+				dst->id = ++env->id_gen;
+		}
 		if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
 		    (env->prog_type == USERBPF_PROG_TYPE_TRACING ||
 		     env->prog_type == USERBPF_PROG_TYPE_LSM))
@@ -1164,9 +1269,29 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 				"R%d type=ctx expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf\n",
 				regno);
 		return check_ctx_access(env, regno, reg, off, size, acc, dst, sign_ext);
+	case PTR_TO_SOCKET:
+	case PTR_TO_SOCK_COMMON:
+	case PTR_TO_TCP_SOCK:
+		if (acc == ACC_HELPER_READ || acc == ACC_HELPER_WRITE)
+			return ERR_ACCES(
+				"R%d type=%s expected=%s\n", regno, verif_reg_type_name(reg),
+				"fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf");
+		if (write)
+			return ERR_ACCES("R%d cannot write into %s\n", regno,
+					 verif_reg_type_name(reg));
+		if (reg->v.smin < 0)
+			return ERR_ACCES(
+				"R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+				regno);
+		if (!sock_field_ok(reg->type, off, size))
+			return ERR_ACCES("R%d invalid %s access off=%d size=%d\n", regno,
+					 verif_reg_type_name(reg), off, size);
+		if (dst)
+			scalar_of_size(dst, size, sign_ext);
+		return 0;
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
-		if (!may_access_pkt(env->prog_type, write))
+		if (write && !may_access_pkt(env->prog_type, write))
 			return ERR_ACCES("cannot write into packet\n");
 		if (reg->v.smin < 0)
 			return ERR_ACCES(
@@ -1289,11 +1414,11 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 		break;
 	case MT_SOCKMAP:
 	case MT_SOCKHASH:
-		/* a lookup returns a referenced socket (not modelled here);
+		/* a lookup returns a referenced socket (PTR_TO_SOCKET_OR_NULL);
 		 * updates and deletes only where the kernel's
 		 * may_update_sockmap() allows them */
-		ok = id == 52 || id == 53 || id == 60 || id == 70 || id == 71 || id == 72 ||
-		     id == 82 || ((id == 2 || id == 3) && may_update_sockmap(env, id));
+		ok = id == 1 || id == 52 || id == 53 || id == 60 || id == 70 || id == 71 ||
+		     id == 72 || id == 82 || ((id == 2 || id == 3) && may_update_sockmap(env, id));
 		break;
 	case MT_REUSEPORT_SOCKARRAY:
 		ok = id == 82;
@@ -1440,7 +1565,8 @@ struct call_meta {
 	int func;
 	uint32_t release;
 	int lock_regno;
-	int64_t msize_max; /* the size argument's largest value, -1 */
+	int64_t msize_max;   /* the size argument's largest value, -1 */
+	uint32_t ref_obj_id; /* the socket argument's reference (pointer casts) */
 };
 
 static const char *const mem_types = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf";
@@ -1566,6 +1692,14 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 			return ERR_ACCES("helper access to the packet is not allowed\n");
 		if (arg_type == USERBPF_ARG_PTR_TO_MAP_KEY)
 			return check_map_arg_mem(env, st, regno, meta, true, false);
+		/* resolve_map_arg_type(): a sock map's value is a socket */
+		if (meta->map >= 0 && (env->maps[meta->map].d.type == MT_SOCKMAP ||
+				       env->maps[meta->map].d.type == MT_SOCKHASH)) {
+			if (h->id != 2)
+				return ERR_INVAL("invalid arg_type for sockmap/sockhash\n");
+			return check_arg(env, st, regno, USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON, h,
+					 meta);
+		}
 		return check_map_arg_mem(env, st, regno, meta, false, h->id == 88 || h->id == 89);
 	case USERBPF_ARG_PTR_TO_MEM_OR_NULL:
 	case USERBPF_ARG_PTR_TO_MEM:
@@ -1686,6 +1820,29 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 			return ERR_ACCES("R%d is not a known constant'\n", regno);
 		meta->alloc_size = (int64_t)reg->v.t.value;
 		return 0;
+	case USERBPF_ARG_PTR_TO_SOCK_COMMON:
+	case USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON: {
+		bool btf = arg_type == USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON;
+
+		/* check_reg_type() with sock_types / btf_id_sock_common_types */
+		if (!(reg->flags & PTR_MAYBE_NULL) &&
+		    (reg->type == PTR_TO_SOCKET || reg->type == PTR_TO_SOCK_COMMON ||
+		     reg->type == PTR_TO_TCP_SOCK ||
+		     (btf && reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR)))) {
+			if (h->proto.flags & USERBPF_HELPER_RELEASE) {
+				if (!reg->ref_obj_id)
+					return ERR_INVAL(
+						"R%d must be referenced when passed to release function\n",
+						regno);
+				meta->release = reg->ref_obj_id;
+			}
+			meta->ref_obj_id = reg->ref_obj_id;
+			return 0;
+		}
+		return ERR_ACCES("R%d type=%s expected=sock_common, sock, tcp_sock, xdp_sock%s\n",
+				 regno, verif_reg_type_name(reg),
+				 btf ? ", ptr_, trusted_ptr_" : "");
+	}
 	case USERBPF_ARG_PTR_TO_BTF_ID:
 		if (!is_ptr(reg) && !(reg->flags & SCALAR_BTF_PTR))
 			return ERR_ACCES("R%d type=%s expected=ptr_\n", regno,
@@ -1713,10 +1870,13 @@ static void release_ref(struct verif_state *st, uint32_t id)
 		;
 }
 
+/* acquire_reference_state(); ids as the kernel numbers them: a nullable
+ * return takes one id first, then the reference the next */
 static int acquire_ref(struct verif_env *env, struct verif_state *st, int insn)
 {
 	if (st->nrefs >= VERIF_MAX_REFS)
 		return ERR_ACCES("too many acquired references\n");
+	++env->id_gen;
 	st->refs[st->nrefs].id = ++env->id_gen;
 	st->refs[st->nrefs].insn = insn;
 	st->nrefs++;
@@ -1922,6 +2082,19 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 	case USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL:
 		if (meta.map < 0)
 			return ERR_INVAL("kernel subsystem misconfigured verifier\n");
+		if (env->maps[meta.map].d.type == MT_SOCKMAP ||
+		    env->maps[meta.map].d.type == MT_SOCKHASH) {
+			/* is_acquire_function(): a referenced socket, or NULL */
+			int id = acquire_ref(env, st, idx);
+
+			if (id < 0)
+				return id;
+			reg_ptr(r0, PTR_TO_SOCKET);
+			r0->flags = PTR_MAYBE_NULL;
+			r0->id = (uint32_t)id;
+			r0->ref_obj_id = (uint32_t)id;
+			break;
+		}
 		if (env->maps[meta.map].inner_idx >= 0) {
 			reg_ptr(r0, CONST_PTR_TO_MAP);
 			r0->map = env->maps[meta.map].inner_idx;
@@ -1955,6 +2128,29 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		reg_ptr(r0, PTR_TO_MEM);
 		r0->flags = PTR_MAYBE_NULL;
 		r0->id = ++env->id_gen;
+		break;
+	case USERBPF_RET_PTR_TO_SOCKET_OR_NULL:
+	case USERBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL:
+	case USERBPF_RET_PTR_TO_TCP_SOCK_OR_NULL:
+		reg_ptr(r0, h->proto.ret == USERBPF_RET_PTR_TO_SOCKET_OR_NULL ? PTR_TO_SOCKET :
+			    h->proto.ret == USERBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL ?
+										PTR_TO_SOCK_COMMON :
+										PTR_TO_TCP_SOCK);
+		r0->flags = PTR_MAYBE_NULL;
+		if (h->proto.flags & USERBPF_HELPER_ACQUIRE) {
+			/* bpf_sk_lookup_*: a reference to release, its id the null check's */
+			int id = acquire_ref(env, st, idx);
+
+			if (id < 0)
+				return id;
+			r0->id = (uint32_t)id;
+			r0->ref_obj_id = (uint32_t)id;
+		} else {
+			/* is_ptr_cast_function() (bpf_sk_fullsock, bpf_tcp_sock): the
+			 * argument's reference, released through either pointer */
+			r0->id = ++env->id_gen;
+			r0->ref_obj_id = meta.ref_obj_id;
+		}
 		break;
 	default:
 		verif_mark_unknown(r0);
@@ -2019,6 +2215,9 @@ static int adjust_ptr(struct verif_env *env, int dst_regno, struct verif_reg *ds
 		/* fallthrough */
 	case PTR_TO_PACKET_END:
 	case PTR_TO_FUNC:
+	case PTR_TO_SOCKET:
+	case PTR_TO_SOCK_COMMON:
+	case PTR_TO_TCP_SOCK:
 		return ERR_ACCES("R%d pointer arithmetic on %s prohibited\n", dst_regno,
 				 verif_reg_type_name(ptr));
 	default:
@@ -2378,7 +2577,8 @@ static bool never_null(const struct verif_reg *r)
 	if (!is_ptr(r) || (r->flags & PTR_MAYBE_NULL))
 		return false;
 	return r->type == PTR_TO_MAP_VALUE || r->type == PTR_TO_MAP_KEY || r->type == PTR_TO_MEM ||
-	       r->type == CONST_PTR_TO_MAP;
+	       r->type == CONST_PTR_TO_MAP || r->type == PTR_TO_SOCKET ||
+	       r->type == PTR_TO_SOCK_COMMON || r->type == PTR_TO_TCP_SOCK;
 }
 
 /* record the registers and slots linked to a jump's operands: bounds the
@@ -2512,6 +2712,15 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		int regno = dst_is_pkt ? insn->dst_reg : insn->src_reg;
 
 		find_good_pkt_pointers(s, &s->frames[s->curframe]->regs[regno], open);
+	}
+	/* ptr == ptr where one is known not null: on the equal side the
+	 * other is not null either (the kernel marks that register only) */
+	if (other && use_src && !jmp32 && (code == 0x10 || code == 0x50) && is_ptr(dst) &&
+	    is_ptr(src) && !(dst->flags & PTR_MAYBE_NULL) != !(src->flags & PTR_MAYBE_NULL)) {
+		struct verif_state *eq = code == 0x10 ? other : st;
+		int regno = (src->flags & PTR_MAYBE_NULL) ? insn->src_reg : insn->dst_reg;
+
+		eq->frames[eq->curframe]->regs[regno].flags &= (uint8_t)~PTR_MAYBE_NULL;
 	}
 	if (other) {
 		err = push_state(env, other, target, idx);

@@ -41,6 +41,9 @@ enum verif_reg_type {
 	PTR_TO_PACKET_END,
 	PTR_TO_MEM,
 	PTR_TO_FUNC,
+	PTR_TO_SOCKET,	    /* struct bpf_sock (bpf_sock_is_valid_access) */
+	PTR_TO_SOCK_COMMON, /* its common part (bpf_sock_common_is_valid_access) */
+	PTR_TO_TCP_SOCK,    /* struct bpf_tcp_sock */
 	VERIF_REG_TYPES
 };
 
@@ -68,7 +71,7 @@ struct verif_reg {
 	int32_t off;	       /* fixed part of a pointer's offset */
 	struct verif_scalar v; /* value, or variable part of a pointer offset */
 	uint32_t id;	       /* null check / packet range / linked scalars */
-	uint32_t ref_obj_id;   /* acquired reference (ringbuf record) */
+	uint32_t ref_obj_id;   /* acquired reference (ringbuf record, socket) */
 	int32_t map;	       /* map value, const map: index in env->maps */
 	uint32_t range;	       /* packet: bytes known in bounds */
 	uint32_t mem_size;     /* PTR_TO_MEM */
