@@ -1191,6 +1191,24 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 		}
 		return 0;
 	}
+	if (reg->type == CONST_PTR_TO_MAP && !(reg->flags & PTR_MAYBE_NULL) &&
+	    (acc == ACC_READ || acc == ACC_WRITE || acc == ACC_ATOMIC)) {
+		/* check_ptr_to_map_access(): root reads struct bpf_map as a
+		 * BTF object, fault-tolerantly.  userbpf's map is not that
+		 * struct: the read is counted (the program then runs checked,
+		 * where it stops the run) and gives an unknown scalar */
+		int64_t o = off + reg->off + reg->v.smin;
+
+		if (o < 0)
+			return ERR_ACCES("R%d is bpf_map invalid negative access: off=%lld\n",
+					 regno, (long long)o);
+		if (write)
+			return ERR_ACCES("only read from bpf_map is supported\n");
+		env->probe_mem++;
+		if (dst)
+			scalar_of_size(dst, size, sign_ext);
+		return 0;
+	}
 	if (reg->type == SCALAR_VALUE || (reg->flags & PTR_MAYBE_NULL) ||
 	    reg->type == CONST_PTR_TO_MAP || reg->type == PTR_TO_PACKET_END ||
 	    reg->type == PTR_TO_FUNC)
@@ -2292,6 +2310,14 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 			return 0;
 		}
 		if (op == ISA_MOV32_REG) {
+			struct verif_reg *sr = reg_of(st, insn->src_reg);
+
+			/* w3 = w2 with r2's upper half zero: r3 == r2, linked */
+			if (sr->v.umax <= 0xffffffffull && !tnum_is_const(sr->v.t)) {
+				mark_linked(st, dst, sr, env);
+				dst->flags = 0;
+				return 0;
+			}
 			*dst = src;
 			dst->id = 0;
 			dst->flags = 0;
@@ -2307,11 +2333,23 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 			if (is_const(&src)) {
 				verif_mark_const(dst, sext(src.v.t.value, size));
 			} else {
+				uint64_t half = 1ull << (size * 8 - 1);
+
 				scalar_of_size(dst, size, true);
-				if ((uint64_t)src.v.smax < (1ull << (size * 8 - 1)) &&
-				    src.v.smin >= 0) {
+				if ((uint64_t)src.v.smax < half && src.v.smin >= 0) {
 					dst->v = src.v; /* value unchanged by the sign extension */
 					dst->id = 0;
+				} else if (src.v.umin >= half && src.v.umax < 2 * half) {
+					/* all in the negative half: the same offset below 0 */
+					int64_t lo = (int64_t)src.v.umin - (int64_t)(2 * half),
+						hi = (int64_t)src.v.umax - (int64_t)(2 * half);
+
+					verif_scalar_unknown(&dst->v);
+					dst->v.smin = lo;
+					dst->v.smax = hi;
+					dst->v.s32min = (int32_t)lo;
+					dst->v.s32max = (int32_t)hi;
+					verif_scalar_sync(&dst->v);
 				}
 			}
 			if (alu32)
@@ -2693,15 +2731,14 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		sync_linked(st, dst);
 		if (use_src && !same)
 			sync_linked(st, src);
-	} else if (!jmp32 && (code == 0x10 || code == 0x50) &&
-		   ((dst->flags & PTR_MAYBE_NULL && is_null_const(src)) ||
-		    (src->flags & PTR_MAYBE_NULL && is_null_const(dst)))) {
-		uint32_t id = (dst->flags & PTR_MAYBE_NULL) ? dst->id : src->id;
+	} else if (!jmp32 && (code == 0x10 || code == 0x50) && (dst->flags & PTR_MAYBE_NULL) &&
+		   is_null_const(src)) {
+		/* the nullable register is the destination (the kernel does
+		 * not look at "0 == ptr_or_null") */
+		uint32_t id = dst->id;
 
 		if (use_src) /* the null constant in a register */
-			mark_reg_precise(env, st,
-					 (dst->flags & PTR_MAYBE_NULL) ? insn->src_reg :
-									 insn->dst_reg);
+			mark_reg_precise(env, st, insn->src_reg);
 
 		/* jeq: taken side null; jne: taken side non-null */
 		mark_ptr_or_null(env, other, id, code == 0x10);
@@ -2845,7 +2882,9 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 	int err, i;
 
 	(void)idx;
-	if ((err = check_reg_read(env, st, 0)))
+	/* the main program and callbacks return a value; a subprogram's r0
+	 * may be unset (prepare_func_exit: the caller's read is checked) */
+	if ((!st->curframe || f->cb_kind) && (err = check_reg_read(env, st, 0)))
 		return err;
 	if (st->lock_id)
 		return ERR_ACCES(

@@ -91,6 +91,8 @@ static const struct vcase cases[] = {
 	{ "tcp_sock bytes_acked as 4 bytes", { LDX(DW, 1, 1, SKB_SK), JI(JEQ, 1, 0, 3), CALL(96), JI(JEQ, 0, 0, 1), LDX(W, 0, 0, TP_ACKED), RET0 }, TC, {0}, VT_REJECT, "invalid tcp_sock access" },
 	{ "fullsock of a lookup shares its reference: release through it", { SKLOOKUP(84), JI(JEQ, 0, 0, 10), MOVR(6, 0), MOVR(1, 0), CALL(95), JI(JNE, 0, 0, 4), RELEASE(6), RET0, RELEASE(0), RET0 }, TC, {0}, VT_ACCEPT, NULL },
 	{ "release the lookup, read through its fullsock", { SKLOOKUP(84), JI(JEQ, 0, 0, 11), MOVR(6, 0), MOVR(1, 0), CALL(95), JI(JEQ, 0, 0, 5), MOVR(7, 0), MOVR(1, 6), CALL(86), LDX(W, 0, 7, SK_TYPE), EXIT, RELEASE(6), RET0 }, TC, {0}, VT_REJECT, "R7 invalid mem access 'scalar'" },
+	{ "ptr != ptr_or_null: the other is not null on the equal side", { LDX(DW, 6, 1, SKB_SK), JI(JEQ, 6, 0, 8), MOVR(1, 6), CALL(95), MOVR(7, 0), MOVR(1, 6), CALL(95), JI(JEQ, 0, 0, 2), JR(JNE, 0, 7, 1), LDX(W, 0, 7, SK_TYPE), RET0 }, TC, {0}, VT_ACCEPT, NULL },
+	{ "0 != ptr_or_null is no null check", { LDX(DW, 6, 1, SKB_SK), JI(JEQ, 6, 0, 9), MOVR(1, 6), CALL(95), MOVR(7, 0), MOVR(1, 6), CALL(95), JI(JNE, 0, 0, 3), JR(JNE, 0, 7, 1), JA(1), LDX(W, 0, 7, SK_TYPE), RET0 }, TC, {0}, VT_REJECT, "R7 invalid mem access 'sock_or_null'" },
 	/* ==== sock map lookups hand out references ==== */
 	{ "sockmap lookup, release", { MAPLOOKUP, JI(JEQ, 0, 0, 2), RELEASE(0), RET0 }, TC, {VT_SOCKMAP}, VT_ACCEPT, NULL },
 	{ "sockhash lookup, read family, release", { MAPLOOKUP, JI(JEQ, 0, 0, 3), LDX(W, 2, 0, SK_FAMILY), RELEASE(0), RET0 }, TC, {VT_SOCKHASH}, VT_ACCEPT, NULL },
