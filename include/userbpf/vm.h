@@ -56,6 +56,8 @@ enum userbpf_arg_type {
 	USERBPF_ARG_PTR_TO_SOCK_COMMON,
 	/** a socket or a BTF socket (ARG_PTR_TO_BTF_ID_SOCK_COMMON) */
 	USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON,
+	/** the same, or NULL (tracing's bpf_get_socket_cookie) */
+	USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON_OR_NULL,
 };
 
 /** Return kinds of a helper prototype (the kernel's bpf_return_type). */

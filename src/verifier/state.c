@@ -220,7 +220,7 @@ static bool is_unknown_scalar(const struct verif_reg *r)
 static bool scalar_covers(const struct verif_reg *o, const struct verif_reg *c)
 {
 	return o->type == SCALAR_VALUE && c->type == SCALAR_VALUE &&
-	       !(o->flags & SCALAR_BTF_PTR & ~c->flags);
+	       !(o->flags & (SCALAR_BTF_PTR | SCALAR_BTF_WRITABLE) & ~c->flags);
 }
 
 static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struct verif_slot *c,

@@ -1158,6 +1158,12 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 		    (env->prog_type == USERBPF_PROG_TYPE_TRACING ||
 		     env->prog_type == USERBPF_PROG_TYPE_LSM))
 			dst->flags |= SCALAR_BTF_PTR;
+		/* struct bpf_iter__bpf_map_elem { meta, map, key, value }: the
+		 * value may be written (PTR_TO_BUF), the key only read */
+		if (type == SCALAR_VALUE && size == 8 && off == 24 && !write &&
+		    env->prog_type == USERBPF_PROG_TYPE_TRACING && env->eat == 28 &&
+		    env->attach_target && !strcmp(env->attach_target, "bpf_map_elem"))
+			dst->flags |= SCALAR_BTF_WRITABLE;
 	}
 	return 0;
 }
@@ -1180,8 +1186,9 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 		return ERR_ACCES("R%d !read_ok\n", regno);
 	if (reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR) &&
 	    (acc == ACC_READ || acc == ACC_WRITE || acc == ACC_ATOMIC)) {
-		/* a kernel object pointer: fault-tolerant reads only */
-		if (write)
+		/* a kernel object pointer: fault-tolerant reads only (and
+		 * writes to an iterated map element's value) */
+		if (write && (acc == ACC_ATOMIC || !(reg->flags & SCALAR_BTF_WRITABLE)))
 			return ERR_ACCES("only read is supported\n");
 		env->probe_mem++;
 		if (dst) {
@@ -1838,6 +1845,11 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 			return ERR_ACCES("R%d is not a known constant'\n", regno);
 		meta->alloc_size = (int64_t)reg->v.t.value;
 		return 0;
+	case USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON_OR_NULL:
+		if (is_null_const(reg))
+			return 0;
+		arg_type = USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON;
+		/* fallthrough */
 	case USERBPF_ARG_PTR_TO_SOCK_COMMON:
 	case USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON: {
 		bool btf = arg_type == USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON;
@@ -2446,7 +2458,7 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 	if ((dst->flags & SCALAR_BTF_PTR) && use_src)
 		mark_reg_precise(env, st, insn->src_reg); /* decides the flag */
 	if (alu32 || (code != 0x00 && code != 0x10) || !is_const(&src))
-		dst->flags &= (uint8_t)~SCALAR_BTF_PTR;
+		dst->flags &= (uint8_t)~(SCALAR_BTF_PTR | SCALAR_BTF_WRITABLE);
 	verif_scalar_alu(&dst->v, &src.v,
 			 (uint8_t)code |
 				 (insn->off == 1 && (code == 0x30 || code == 0x90) ? 0x100 : 0),
@@ -3490,6 +3502,9 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		env.eat = opts->expected_attach_type;
 	if (opts->sz >= offsetof(struct userbpf_verifier_opts, ret_range) + sizeof(opts->ret_range))
 		env.ret_range = opts->ret_range;
+	if (opts->sz >=
+	    offsetof(struct userbpf_verifier_opts, attach_target) + sizeof(opts->attach_target))
+		env.attach_target = opts->attach_target;
 	env.ctx_kind = ub_prog_ctx_kind(opts->prog_type);
 	env.log = opts->log_buf;
 	env.log_size = opts->log_buf ? opts->log_size : 0;
