@@ -918,6 +918,8 @@ static bool layout_ok(struct verif_env *env, bool ok, int off, int size)
 	return ok && (!env->ctx_size || (uint32_t)(off + size) <= env->ctx_size);
 }
 
+static bool cgroup_sock_ctx_ok(struct verif_env *env, int off, int size, bool write);
+
 static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 {
 	uint32_t limit;
@@ -967,6 +969,8 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 		return size == 4;
 	case USERBPF_PROG_TYPE_SK_MSG:
 		return layout_ok(env, sk_msg_ctx_ok(off, size, write), off, size);
+	case USERBPF_PROG_TYPE_CGROUP_SOCK:
+		return layout_ok(env, cgroup_sock_ctx_ok(env, off, size, write), off, size);
 	case USERBPF_PROG_TYPE_LWT_IN:
 	case USERBPF_PROG_TYPE_LWT_OUT:
 	case USERBPF_PROG_TYPE_LWT_XMIT:
@@ -1084,6 +1088,33 @@ static bool sock_field_ok(int type, int off, int size)
 	if (off >= dport + 2 && off < (int)offsetof(struct bpf_sock, dst_ip4))
 		return false; /* the zero padding after dst_port */
 	return size == 4;
+}
+
+/*
+ * sock_filter_is_valid_access(): a cgroup/sock program's context is a
+ * struct bpf_sock (bpf_sock_is_valid_access), with the attach type's
+ * rules (__sock_filter_check_attach_type): bound_dev_if, mark and
+ * priority only at socket create and release, and writable there;
+ * src_ip4, src_ip6 and src_port only after bind (read only).  An
+ * unspecified attach type is sock_create (the kernel's load fixup).
+ */
+static bool cgroup_sock_ctx_ok(struct verif_env *env, int off, int size, bool write)
+{
+	uint32_t eat = env->eat ? env->eat : 2; /* BPF_CGROUP_INET_SOCK_CREATE */
+	bool create = eat == 2 || eat == 34;	/* ... or BPF_CGROUP_INET_SOCK_RELEASE */
+
+	if (!sock_field_ok(PTR_TO_SOCKET, off, size))
+		return false;
+	if (CTX_IN(bpf_sock, bound_dev_if, off) || CTX_IN(bpf_sock, mark, off) ||
+	    CTX_IN(bpf_sock, priority, off))
+		return create;
+	if (CTX_IN(bpf_sock, src_ip4, off))
+		return eat == 12 && !write; /* BPF_CGROUP_INET4_POST_BIND */
+	if (CTX_IN(bpf_sock, src_ip6, off))
+		return eat == 13 && !write; /* BPF_CGROUP_INET6_POST_BIND */
+	if (CTX_IN(bpf_sock, src_port, off))
+		return (eat == 12 || eat == 13) && !write;
+	return !write;
 }
 
 static int check_ctx_access(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
@@ -2787,8 +2818,6 @@ static int check_local_call(struct verif_env *env, struct verif_state *st, int i
 	int target = idx + 1 + env->insns[idx].imm, sp = env->subprog_of[target], i;
 	struct verif_frame *f, *caller = cur_frame(st);
 
-	if (st->lock_id)
-		return ERR_ACCES("function calls are not allowed while holding a lock\n");
 	if (st->curframe + 1 >= VERIF_MAX_FRAMES)
 		return ERR_ACCES("the call stack of %d frames is too deep !\n", st->curframe + 2);
 	f = verif_frame_new(idx, sp);
@@ -2898,10 +2927,11 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 	 * may be unset (prepare_func_exit: the caller's read is checked) */
 	if ((!st->curframe || f->cb_kind) && (err = check_reg_read(env, st, 0)))
 		return err;
-	if (st->lock_id)
+	/* a static subprogram may take or release the lock for its caller
+	 * (the kernel checks the main program's exit only) */
+	if (st->lock_id && !st->curframe)
 		return ERR_ACCES(
-			"BPF_EXIT instruction in %s cannot be used inside bpf_spin_lock-ed region\n",
-			st->curframe ? "subprog" : "main prog");
+			"BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region\n");
 	if (!st->curframe) {
 		if (st->nrefs)
 			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n",
