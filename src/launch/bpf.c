@@ -9,8 +9,9 @@
  * commands the command layer does not have (GET_NEXT_ID for maps,
  * programs, BTF and links, BTF_GET_FD_BY_ID, LINK_GET_FD_BY_ID,
  * PROG_BIND_MAP, OBJ_PIN / OBJ_GET, LINK_CREATE, RAW_TRACEPOINT_OPEN,
- * link info), what prog / map / BTF info has beyond the command layer's
- * answer (JIT length, map ids, BTF ids, load time, uid: meta.c), the
+ * link info, ENABLE_STATS: stats.c), what prog / map / BTF info has beyond
+ * the command layer's answer (JIT length, map ids, BTF ids, load time,
+ * uid: meta.c; run_cnt, run_time_ns: stats.c), the
  * domain's BTF objects and links (records in the arena, by id and pin
  * from every member), JIT compilation at load, and the refusals of what
  * a process cannot provide (programs attached to kernel functions), with
@@ -87,6 +88,10 @@ static uint32_t handle_id(int h, int kind)
 	return kind == LOBJ_MAP ? info.map.id : kind == LOBJ_PROG ? info.prog.id : info.btf.id;
 }
 
+/* Privately: the highest map and program ids handed out, so GET_NEXT_ID
+ * finds objects no descriptor names any more (held by others). */
+static uint32_t max_seen[LOBJ_LINK + 1];
+
 /* Wrap a new userbpf handle into a descriptor (the handle is consumed). */
 static long wrap(int kind, long h, uint32_t map_type)
 {
@@ -103,6 +108,8 @@ static long wrap(int kind, long h, uint32_t map_type)
 	obj->h = (int)h;
 	obj->map_type = map_type;
 	obj->id = handle_id((int)h, kind);
+	if (obj->id > max_seen[kind])
+		max_seen[kind] = obj->id;
 	if (domain_active() && kind == LOBJ_MAP) {
 		obj->dptr = userbpf_map_by_fd((int)h);
 		obj->id = domain_obj_use(DOM_MAP, obj->dptr);
@@ -179,6 +186,9 @@ static long cmd_map_create(union bpf_attr *a, unsigned int size)
 		m.ptr = h >= 0 ? userbpf_map_by_fd(h) : NULL;
 		if (m.ptr)
 			launch_meta_put(&m);
+		/* the map holds its BTF object (listed while the map lives) */
+		if (m.ptr && domain_active())
+			domain_obj_hold(DOM_MAP, m.ptr, DOM_BTF, m.btf_id);
 	}
 	return fd;
 }
@@ -360,6 +370,9 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		if (prog) {
 			m.ptr = prog;
 			launch_meta_put(&m);
+			launch_stats_reset(prog);
+			if (domain_active() && m.btf_id)
+				domain_obj_hold(DOM_PROG, prog, DOM_BTF, m.btf_id);
 			/* the kernel compiles at load: so do we (verified programs;
 			 * the others, and a failed compilation, stay interpreted);
 			 * USERBPF_LAUNCH_ENGINE=interp keeps every program on the
@@ -402,8 +415,6 @@ static void id_visit(struct lobj *obj, void *ctx)
 		w->found = obj;
 	}
 }
-
-static uint32_t max_seen[LOBJ_LINK + 1];
 
 static long cmd_get_next_id(int cmd, union bpf_attr *a)
 {
@@ -643,6 +654,13 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 			       in->jited_prog_len < jlen ? in->jited_prog_len : jlen);
 			u->jited_prog_insns = in->jited_prog_insns;
 		}
+	}
+	if (INFO_HAS(len, struct bpf_prog_info, run_cnt)) {
+		uint64_t cnt, ns;
+
+		launch_stats_get(prog, &cnt, &ns);
+		u->run_cnt = cnt;
+		u->run_time_ns = ns;
 	}
 	if (!launch_meta_get(LOBJ_PROG, prog, &m))
 		return;
@@ -894,6 +912,8 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 		return launch_link_create(&a);
 	case BPF_RAW_TRACEPOINT_OPEN:
 		return launch_raw_tp_open(&a);
+	case BPF_ENABLE_STATS:
+		return launch_enable_stats(&a);
 	default:
 		return -EINVAL;
 	}

@@ -194,6 +194,7 @@ void launch_domain_start(void)
 		return;
 	}
 	userbpf_set_platform(&plat);
+	launch_stats_attach_domain();
 	my_pid = getpid();
 	sync_once();
 	/* this image was exec'd in the domain: sys_exit_execve returns 0 */

@@ -548,8 +548,9 @@ TEST(launch_domain_pinned_link_outlives_loader)
 	tmpdir(tmp, sizeof(tmp));
 	snprintf(cmd, sizeof(cmd),
 		 "TMPDIR=%s %s%s/userbpf launch --domain pl -- /bin/sh -c '%s/launch/dpin load; "
-		 "/bin/true; /bin/true; %s/launch/dpin read; "
-		 "%s link show pinned /sys/fs/bpf/dpin_link'",
+		 "/bin/true; /bin/true; %s/launch/dpin read; B=%s; "
+		 "$B link show pinned /sys/fs/bpf/dpin_link; $B prog show name on_exec; "
+		 "$B map show name last; $B map dump name last; $B btf show'",
 		 tmp, drop(), b, b, b, bpftool);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
@@ -557,6 +558,134 @@ TEST(launch_domain_pinned_link_outlives_loader)
 	/* the two true and the reader itself */
 	ASSERT_TRUE(!strncmp(out, "pinned\nexecs 3\n", strlen("pinned\nexecs 3\n")));
 	ASSERT_CONTAINS(out, ": perf_event  prog "); /* a perf link, as on Linux */
+	/* after the loader exits, the program (held by the pinned link), its
+	 * unpinned map and its BTF (held by the program) are listed */
+	ASSERT_CONTAINS(out, ": tracepoint  name on_exec  tag ");
+	ASSERT_CONTAINS(out, ": array  name last  flags 0x0\n\tkey 4B  value 4B  max_entries 1");
+	ASSERT_CONTAINS(out, "\"key\": 0,\n        \"value\": 0\n");
+	ASSERT_CONTAINS(out, "  prog_ids ");
+	ASSERT_TRUE(!strstr(out, "Error"));
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
+}
+
+/*
+ * Objects held only by other objects (dpin hold): with nothing but a link
+ * left, its program, the program's maps and BTF object are still listed
+ * by GET_NEXT_ID and open by GET_FD_BY_ID; destroying the link releases
+ * them all.  In a domain as nobody, and on the kernel (the oracle, as
+ * root).  Privately the BTF object goes with its last descriptor.
+ */
+static const char dpin_hold_expect[] = "held by the link: prog 1/1 maps 2/2 btf 1/1\n"
+				       "link destroyed: prog 0/0 maps 0/0 btf 0/0\n";
+
+static void dpin_hold(const char *domain_opt, char *out, size_t out_sz)
+{
+	char tmp[128], cmd[1024];
+	const char *b = test_build_dir();
+	int st;
+
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch %s -- %s/launch/dpin hold", tmp,
+		 drop(), b, domain_opt, b);
+	st = run(cmd, out, out_sz);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+TEST(launch_domain_held_objects_listed)
+{
+	char out[4096];
+
+	if (!ready("dpin"))
+		return;
+	dpin_hold("--domain hold", out, sizeof(out));
+	ASSERT_STREQ(out, dpin_hold_expect);
+	dpin_hold("", out, sizeof(out));
+	ASSERT_STREQ(out, "held by the link: prog 1/1 maps 2/2 btf 0/0\n"
+			  "link destroyed: prog 0/0 maps 0/0 btf 0/0\n");
+}
+
+TEST(launch_held_objects_kernel_oracle)
+{
+	char cmd[1024], out[4096];
+	int st;
+
+	if (!ready("dpin"))
+		return;
+	if (getuid() != 0) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/launch/dpin hold 2>/dev/null", test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		test_skip("the kernel refused the program (exit %d)", WEXITSTATUS(st));
+		return;
+	}
+	ASSERT_STREQ(out, dpin_hold_expect);
+}
+
+/*
+ * BPF_ENABLE_STATS (dstats): runs count in run_cnt / run_time_ns only
+ * while the descriptor is open; an unknown type is EINVAL.  Privately,
+ * and in a domain where bpftool (another process) prints the counters;
+ * the same binary on the kernel is the oracle (as root).
+ */
+static const char dstats_expect[] = "off: run_cnt 0 run_time_ns 0\n"
+				    "on: run_cnt 5 run_time_ns > 0\n"
+				    "closed: run_cnt 5 run_time_ns > 0\n"
+				    "unknown type: -1 errno 22\nhits 10\n";
+
+TEST(launch_enable_stats)
+{
+	char tmp[128], cmd[1024], out[8192];
+	const char *b = test_build_dir();
+	const char *bpftool = access("/usr/sbin/bpftool", X_OK) ? "bpftool" : "/usr/sbin/bpftool";
+	int st;
+
+	if (!ready("dstats"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch -- %s/launch/dstats", tmp, drop(),
+		 b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, dstats_expect);
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain st -- %s/launch/dstats %s prog show name "
+		 "st_probe",
+		 tmp, drop(), b, b, bpftool);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_TRUE(!strncmp(out, dstats_expect, strlen(dstats_expect)));
+	ASSERT_CONTAINS(out, ": kprobe  name st_probe  tag ");
+	ASSERT_CONTAINS(out, " run_cnt 5\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+TEST(launch_enable_stats_kernel_oracle)
+{
+	char cmd[1024], out[4096];
+	int st;
+
+	if (!ready("dstats"))
+		return;
+	if (getuid() != 0) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/launch/dstats 2>/dev/null", test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		test_skip("the kernel refused the uprobe or the statistics (exit %d)",
+			  WEXITSTATUS(st));
+		return;
+	}
+	ASSERT_STREQ(out, dstats_expect);
 }
