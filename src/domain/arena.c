@@ -38,6 +38,7 @@
 #define MAX_ALIAS 256
 #define NCLASS 16
 #define MAX_PROCS 1024
+#define MAX_EXEC_MARKS 256
 #define HEAP_START (2ul << 20)
 /* The code area: the arena's last CODE_SIZE bytes, read + execute in
  * every member (JIT images, code_alloc/code_seal/code_free below). */
@@ -106,6 +107,7 @@ struct dom_hdr {
 	/* code area: next unused offset in it, freed runs (offset, pages) */
 	void *meta; /* launch's object facts (meta.c), a list in the heap */
 	struct dom_stats stats;
+	int32_t exec_marks[MAX_EXEC_MARKS]; /* pids whose exec fired enter */
 	uint64_t code_bump;
 	uint32_t ncode_free;
 	struct {
@@ -667,6 +669,40 @@ void domain_lock(void)
 void domain_unlock(void)
 {
 	unlock();
+}
+
+void domain_exec_mark(int pid, bool on)
+{
+	int i, slot = -1;
+
+	lock();
+	for (i = 0; i < MAX_EXEC_MARKS; i++) {
+		if (hdr->exec_marks[i] == pid) {
+			if (!on)
+				hdr->exec_marks[i] = 0;
+			slot = -2;
+		} else if (!hdr->exec_marks[i] && slot == -1) {
+			slot = i;
+		}
+	}
+	if (on && slot >= 0)
+		hdr->exec_marks[slot] = pid;
+	unlock();
+}
+
+bool domain_exec_take(int pid)
+{
+	bool was = false;
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_EXEC_MARKS; i++)
+		if (hdr->exec_marks[i] == pid) {
+			hdr->exec_marks[i] = 0;
+			was = true;
+		}
+	unlock();
+	return was;
 }
 
 struct dom_stats *domain_stats(void)

@@ -120,6 +120,12 @@ struct dom_stats {
 };
 struct dom_stats *domain_stats(void);
 
+/* The exec of process pid has fired sys_enter_execve (on), or failed
+ * (off); the new image takes the mark: false when nobody fired it (an
+ * exec libc made internally: posix_spawn, system, popen). */
+void domain_exec_mark(int pid, bool on);
+bool domain_exec_take(int pid);
+
 /* The arena's lock (for lists the launch layer keeps in the heap). */
 void domain_lock(void);
 void domain_unlock(void);

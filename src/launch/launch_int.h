@@ -222,8 +222,12 @@ void launch_link_destroy(struct userbpf_link *l);
 /* Run the programs of one side (args: the syscall's arguments). */
 void launch_exec_tp_enter(int nr, const uint64_t args[6]);
 void launch_exec_tp_exit(int nr, long ret);
-/* This image was exec'd: sys_exit_execve with 0 (after the domain sync). */
+/* This image was exec'd (after the domain sync): sys_enter_execve first
+ * when the old image did not fire it (posix_spawn, system, popen exec in
+ * libc), then sys_exit_execve with 0. */
 void launch_exec_tp_image(void);
+/* The program's arguments and environment (from the constructor). */
+extern char **launch_argv, **launch_envp;
 
 /* ==== domain mode (sync.c) ==== */
 /* Set while the library runs a command for us: its anonymous mmaps,

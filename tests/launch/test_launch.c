@@ -689,3 +689,57 @@ TEST(launch_enable_stats_kernel_oracle)
 	}
 	ASSERT_STREQ(out, dstats_expect);
 }
+
+/*
+ * Execs libc makes itself (posix_spawn, system, popen exec in a child
+ * they clone, never calling execve): the enter fires in the new image,
+ * with the file name, argv[1] and the spawner's comm, then the exit.  In
+ * a domain as nobody; the same binary on the kernel is the oracle.
+ */
+static const char spawn_expect[] = "posix_spawn exit 0\nsystem exit 0\npopen read three\n"
+				   "popen exit 0\n"
+				   "enter /bin/true one (dexecve)\nexit 0 true\n"
+				   "enter /bin/sh -c (dexecve)\nexit 0 sh\n"
+				   "enter /bin/true two (sh)\nexit 0 true\n"
+				   "enter /bin/sh -c (dexecve)\nexit 0 sh\n"
+				   "enter /bin/echo three (sh)\nexit 0 echo\n";
+
+TEST(launch_domain_spawn_execve_tracepoints)
+{
+	char tmp[128], cmd[1024], out[8192];
+	const char *b = test_build_dir();
+	int st;
+
+	if (!ready("dexecve"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain sp -- %s/launch/dexecve spawn", tmp,
+		 drop(), b, b);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, spawn_expect);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+TEST(launch_spawn_execve_kernel_oracle)
+{
+	char cmd[1024], out[8192];
+	int st;
+
+	if (!ready("dexecve"))
+		return;
+	if (getuid() != 0) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/launch/dexecve spawn 2>/dev/null", test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		test_skip("the kernel refused the tracepoints (exit %d)", WEXITSTATUS(st));
+		return;
+	}
+	ASSERT_STREQ(out, spawn_expect);
+}
