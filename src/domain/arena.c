@@ -113,6 +113,8 @@ struct dom_hdr {
 	struct {
 		uint64_t off, pages;
 	} code_free[MAX_CODE_FREE];
+	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
+	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
 
 _Static_assert(sizeof(struct dom_hdr) <= HEAP_START, "the arena's header fits before its heap");
@@ -703,6 +705,11 @@ bool domain_exec_take(int pid)
 		}
 	unlock();
 	return was;
+}
+
+void *domain_run_slots(void)
+{
+	return hdr->run_slots;
 }
 
 struct dom_stats *domain_stats(void)

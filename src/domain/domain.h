@@ -126,6 +126,11 @@ struct dom_stats *domain_stats(void);
 void domain_exec_mark(int pid, bool on);
 bool domain_exec_take(int pid);
 
+/* The map layer's per-CPU run slots, shared by the domain's processes
+ * (at least ub_map_run_slots_size() bytes, 64-byte aligned). */
+#define DOMAIN_RUN_SLOTS_SIZE (512 * 64)
+void *domain_run_slots(void);
+
 /* The arena's lock (for lists the launch layer keeps in the heap). */
 void domain_lock(void);
 void domain_unlock(void);
