@@ -51,16 +51,11 @@ static int jit_error_errno(enum jit_error e)
 	}
 }
 
-static size_t page_round(size_t n)
-{
-	return (n + 4095) & ~(size_t)4095;
-}
-
 static void image_free(struct jit_image *img)
 {
 	if (!img)
 		return;
-	ub_exec_free(img->code, img->map_size);
+	ub_exec_free(&img->mem);
 	ub_free(img->addrs);
 	ub_free(img->is_entry);
 	ub_free(img);
@@ -335,14 +330,13 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	if (c.overflow)
 		goto fail;
 	err = JIT_E_NOMEM;
-	img->map_size = page_round(len);
-	img->code = ub_exec_alloc(img->map_size);
-	if (!img->code)
+	if (ub_exec_alloc(&img->mem, len))
 		goto fail;
-	memcpy(img->code, tmp, len);
-	memset(img->code + len, 0xcc, img->map_size - len); /* slack: int3 */
-	if (ub_exec_seal(img->code, img->map_size))
+	memcpy(img->mem.rw, tmp, len);
+	memset(img->mem.rw + len, 0xcc, img->mem.size - len); /* slack: int3 */
+	if (ub_exec_seal(&img->mem))
 		goto fail;
+	img->code = img->mem.rx;
 	img->len = len;
 	img->prologue_len = c.prologue_len;
 	img->body_start = c.body_start;

@@ -17,6 +17,7 @@
 
 #include "isa/isa.h"
 #include "jit/jit_int.h"
+#include "util/platform_int.h"
 #include "../unit/test.h"
 #include "../unit/oracle_gen.h"
 #include "userbpf/userbpf.h"
@@ -200,6 +201,18 @@ TEST(jit_generated_programs_match_interpreter)
 	return;
 #endif
 	generated_match(600, false, 0x7a11f00dull);
+}
+
+/* The same with every image in mmap + mprotect pages (no code arena). */
+TEST(jit_mmap_fallback_programs_match_interpreter)
+{
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	ub_exec_arena_off = true;
+	generated_match(150, false, 0x3a3af00dull);
+	ub_exec_arena_off = false;
 }
 
 TEST(jit_blinded_programs_match_interpreter)
