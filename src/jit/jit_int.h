@@ -142,6 +142,9 @@ bool jit_arch_has_bmi2(void);
 
 /* Tests: compile as for a machine without BMI2 (shifts through cl). */
 extern bool jit_bmi2_off;
+/* Measuring passes before the writing one (jit.c; tests raise it to
+ * compare with a converged layout). */
+extern unsigned jit_sizing_passes;
 
 /* Run-time support called from native code (jit.c). */
 uint64_t jit_tail_call(struct userbpf_run *run, uint64_t ctx);
