@@ -328,7 +328,15 @@ USERBPF_API int userbpf_run__read(const struct userbpf_run *run, void *dst, cons
  */
 USERBPF_API long userbpf_run__read_str(const struct userbpf_run *run, char *dst, const void *src,
 				       size_t size);
-/** @brief In checked mode, whether [addr, addr+size) is a region. */
+/**
+ * @brief In checked mode, whether [addr, addr+size) is a region.
+ *
+ * A helper checks every pointer it writes through, with this call or by
+ * declaring the argument's type in its prototype (the interpreter checks
+ * declared pointer arguments before the call).  Besides the sandbox, a
+ * checked run zeroes its stack lazily: a stack byte becomes the run's
+ * when a check first covers it, so an unchecked write there may be lost.
+ */
 USERBPF_API int userbpf_run__mem_ok(const struct userbpf_run *run, const void *addr, size_t size,
 				    int write);
 

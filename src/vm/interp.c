@@ -42,6 +42,36 @@
 #undef VM_CHECKED
 #undef VM_BUDGET
 
+/*
+ * Checked mode: addr lies in the part of a frame in use that is not
+ * zeroed yet (below its stack region, at or above the frame's floor):
+ * zero it, from addr rounded down to 16 bytes, and extend the region.
+ * Nothing a program or helper can observe changes (those bytes read as
+ * zero either way), so const callers may call it through a cast.
+ */
+static bool stack_extend(struct userbpf_run *run, uintptr_t addr, size_t size)
+{
+	unsigned d;
+
+	if (!run->checked)
+		return false;
+	for (d = 0; d <= (unsigned)run->callback_depth && d < VM_MAX_NESTING; d++) {
+		struct vm_region *r = &run->regions[d];
+		uintptr_t lo;
+
+		if (addr < run->stack_floor[d] || addr >= r->lo || addr > r->hi ||
+		    size > r->hi - addr)
+			continue;
+		lo = addr & ~(uintptr_t)15;
+		if (lo < run->stack_floor[d])
+			lo = run->stack_floor[d];
+		memset((void *)lo, 0, r->lo - lo);
+		r->lo = lo;
+		return true;
+	}
+	return false;
+}
+
 bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size, bool write)
 {
 	unsigned i;
@@ -52,7 +82,8 @@ bool vm_mem_ok(const struct userbpf_run *run, uintptr_t addr, size_t size, bool 
 		if (addr >= r->lo && addr <= r->hi && size <= r->hi - addr)
 			return !write || r->writable;
 	}
-	return false;
+	/* stack regions are writable */
+	return stack_extend((struct userbpf_run *)run, addr, size);
 }
 
 static bool in_ctx(const struct userbpf_run *run, uintptr_t addr, uint64_t size)
@@ -83,6 +114,7 @@ static bool str_ok(const struct userbpf_run *run, uintptr_t addr)
 {
 	unsigned i;
 
+	stack_extend((struct userbpf_run *)run, addr, 1); /* see stack_extend */
 	for (i = 0; i < run->region_cnt; i++) {
 		const struct vm_region *r = &run->regions[i];
 
@@ -173,6 +205,7 @@ static size_t own_room(const struct userbpf_run *run, uintptr_t addr)
 	size_t i, n;
 
 	if (run->checked) {
+		stack_extend((struct userbpf_run *)run, addr, 1); /* see stack_extend */
 		for (i = 0; i < run->region_cnt; i++) {
 			const struct vm_region *r = &run->regions[i];
 
@@ -396,6 +429,41 @@ void vm_set_run_hooks(void (*enter)(void), void (*exit)(void))
 }
 
 /*
+ * The head of a run, set field by field: a memset of it compiles to rep
+ * stos, whose start-up cost is most of an empty run's (and the first
+ * loads of the run wait for it).  checked, probe_mem and budget are the
+ * caller's.  Every field up to err_detail is set here: grow both together.
+ */
+static inline void run_head_init(struct userbpf_run *run, const struct userbpf_prog *prog,
+				 struct userbpf_run_opts *opts, void *caller_ra)
+{
+	_Static_assert(offsetof(struct userbpf_run, err_detail) == 124,
+		       "run head changed: update run_head_init()");
+	run->prog = prog;
+	run->opts = opts;
+	run->ctx = opts->ctx;
+	run->data = opts->data;
+	run->data_size = opts->data_size;
+	run->tail_calls = 0;
+	run->callback_depth = 0;
+	run->caller_ra = caller_ra;
+	run->jit = false;
+	run->jit_depth = 0;
+	run->jit_sp = NULL;
+	run->tail_target = NULL;
+	run->abort_err = 0;
+	run->err = 0;
+	run->err_pc = 0;
+	run->err_what = NULL;
+	run->err_size = 0;
+	run->ctx_access = NULL;
+	run->held_cnt = 0;
+	run->region_cnt = 0;
+	run->regions = run->inline_regions;
+	run->region_cap = VM_INLINE_REGIONS;
+}
+
+/*
  * The run entry of an unchecked run on native code (the common case of
  * every probe hit): the run head is set field by field (a memset of it
  * compiles to rep stos, whose result the first loads of the run wait
@@ -415,34 +483,10 @@ static int run_native(const struct userbpf_prog *prog, struct userbpf_run_opts *
 	uint64_t r0 = 0;
 	int err;
 
-	/* every field up to err_detail is set below: grow both together */
-	_Static_assert(offsetof(struct userbpf_run, err_detail) == 124,
-		       "run head changed: update run_native()");
-	run.prog = prog;
-	run.opts = opts;
-	run.ctx = opts->ctx;
-	run.data = opts->data;
-	run.data_size = opts->data_size;
+	run_head_init(&run, prog, opts, caller_ra);
 	run.checked = false;
 	run.probe_mem = false;
 	run.budget = UINT64_MAX;
-	run.tail_calls = 0;
-	run.callback_depth = 0;
-	run.caller_ra = caller_ra;
-	run.jit = false;
-	run.jit_depth = 0;
-	run.jit_sp = NULL;
-	run.tail_target = NULL;
-	run.abort_err = 0;
-	run.err = 0;
-	run.err_pc = 0;
-	run.err_what = NULL;
-	run.err_size = 0;
-	run.ctx_access = NULL;
-	run.held_cnt = 0;
-	run.region_cnt = 0;
-	run.regions = run.inline_regions;
-	run.region_cap = VM_INLINE_REGIONS;
 	args[0] = (uint64_t)(uintptr_t)opts->ctx;
 	args[1] = args[2] = args[3] = args[4] = 0; /* r2-r5 start at 0, as interpreted */
 	if (unlikely(opts->arg_cnt)) {
@@ -510,16 +554,10 @@ int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *
 		return run_native(prog, opts, retval, __builtin_return_address(0));
 	/*
 	 * Per-call cost: only the head of the run (up to err_detail) is
-	 * zeroed; the region table, dyn_maps and held[] are set up below, in
+	 * set; the region table, dyn_maps and held[] are set up below, in
 	 * the modes that use them.
 	 */
-	memset(&run, 0, offsetof(struct userbpf_run, err_detail));
-	run.prog = prog;
-	run.opts = opts;
-	run.caller_ra = __builtin_return_address(0);
-	run.ctx = opts->ctx;
-	run.data = opts->data;
-	run.data_size = opts->data_size;
+	run_head_init(&run, prog, opts, __builtin_return_address(0));
 	/*
 	 * Only a verified program may run unchecked, unless the caller opts
 	 * out; checked runs always have a budget (a program cannot hang its
@@ -533,11 +571,6 @@ int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *
 	/* BTF-pointer loads of tracing types are fault-tolerant (PROBE_MEM) */
 	run.probe_mem = run.checked &&
 			(prog->prog_type == 26 /* tracing */ || prog->prog_type == 29 /* lsm */);
-	run.ctx_access = NULL;
-	run.held_cnt = 0;
-	run.region_cnt = 0;
-	run.regions = run.inline_regions;
-	run.region_cap = VM_INLINE_REGIONS;
 	args[0] = (uint64_t)(uintptr_t)opts->ctx;
 	args[1] = args[2] = args[3] = args[4] = 0;
 	for (i = 0; i < opts->arg_cnt; i++)
@@ -550,8 +583,10 @@ int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *
 		run.dyn_map_next = 0; /* dyn_maps[0..next) are valid */
 		/* stacks: empty until the interpreter enters (slot 0 too: the
 		 * program's regions below are added against this table) */
-		for (i = 0; i < VM_MAX_NESTING; i++)
+		for (i = 0; i < VM_MAX_NESTING; i++) {
 			set_region(&run, (unsigned)i, NULL, 0, false);
+			run.stack_floor[i] = 0;
+		}
 		if (reserve_regions(&run, VM_REGION_FIXED + opts->region_cnt + prog->region_cnt))
 			return -ENOMEM;
 		set_region(&run, VM_REGION_CTX, opts->ctx, opts->ctx_size, true);
@@ -562,10 +597,15 @@ int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *
 		run.region_cnt = VM_REGION_FIXED + (unsigned)opts->region_cnt;
 		vm_add_prog_regions(&run, prog);
 	}
-	enter = __atomic_load_n(&run_enter, __ATOMIC_ACQUIRE);
-	leave = enter ? __atomic_load_n(&run_exit, __ATOMIC_ACQUIRE) : NULL;
-	if (enter)
-		enter();
+	/* the map layer's hooks, for programs that may hold map memory
+	 * (see run_native; native C code may call anything) */
+	enter = leave = NULL;
+	if (prog->run_hooks || prog->native) {
+		enter = __atomic_load_n(&run_enter, __ATOMIC_ACQUIRE);
+		leave = enter ? __atomic_load_n(&run_exit, __ATOMIC_ACQUIRE) : NULL;
+		if (enter)
+			enter();
+	}
 	if (prog->native && !run.checked && run.budget == UINT64_MAX &&
 	    !(opts->flags & USERBPF_RUN_INTERPRETER) && opts->arg_cnt <= 1) {
 		r0 = prog->native(opts->ctx, &run);
@@ -605,6 +645,7 @@ int vm_run_callback(struct userbpf_run *run, uint64_t fn, const uint64_t args[5]
 	uintptr_t lo = (uintptr_t)prog->code;
 	uintptr_t hi = (uintptr_t)(prog->code + prog->insn_cnt);
 	struct vm_region saved;
+	uintptr_t saved_floor;
 	size_t entry;
 	int err;
 
@@ -615,6 +656,7 @@ int vm_run_callback(struct userbpf_run *run, uint64_t fn, const uint64_t args[5]
 	entry = (fn - lo) / sizeof(struct vm_insn);
 	run->callback_depth++;
 	saved = run->regions[run->callback_depth];
+	saved_floor = run->stack_floor[run->callback_depth];
 	if (run->checked && run->region_cnt <= (unsigned)run->callback_depth)
 		run->region_cnt = (unsigned)run->callback_depth + 1;
 	if (run->jit && jit_entry_ok(prog, entry))
@@ -622,6 +664,7 @@ int vm_run_callback(struct userbpf_run *run, uint64_t fn, const uint64_t args[5]
 	else
 		err = pick_interp(run)(run, entry, args, ret);
 	run->regions[run->callback_depth] = saved;
+	run->stack_floor[run->callback_depth] = saved_floor;
 	run->callback_depth--;
 	run->prog = prog;
 	if (err && !run->abort_err)

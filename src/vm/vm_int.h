@@ -159,6 +159,15 @@ struct userbpf_run {
 	int (*ctx_access)(uint32_t prog_type, uint32_t off, uint32_t size, int access, char *why,
 			  size_t why_sz);
 	unsigned region_cnt, region_cap;
+	/*
+	 * Checked mode zeroes stack lazily: slot d's region [lo, hi) is the
+	 * part of its frames in use that is zeroed (or written) so far, and
+	 * stack_floor[d] the lowest address of its current frame.  An access
+	 * in [stack_floor, lo) zeroes [addr, lo) first (vm_mem_ok), so every
+	 * byte of a frame reads 0 until written, as if the frame had been
+	 * cleared on entry, at the cost of the bytes the program touches.
+	 */
+	uintptr_t stack_floor[VM_MAX_NESTING];
 	struct vm_region *regions; /* inline_regions, or a heap copy when grown */
 	struct vm_region inline_regions[VM_INLINE_REGIONS];
 	/* held resources, any mode */

@@ -87,7 +87,9 @@ static uint64_t h_probe_read_kernel(uint64_t r1, uint64_t r2, uint64_t r3, uint6
 {
 	(void)r4;
 	(void)r5;
-	(void)run;
+	/* a helper checks what it writes (checked runs zero stack lazily) */
+	if (!userbpf_run__mem_ok(run, (void *)(uintptr_t)r1, (size_t)r2, 1))
+		return (uint64_t)-EFAULT;
 	memcpy((void *)(uintptr_t)r1, (const void *)(uintptr_t)r3, (size_t)r2);
 	return 0;
 }
