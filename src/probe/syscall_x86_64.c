@@ -126,6 +126,9 @@ __asm__(".text\n.globl probe_sc_gate\n.hidden probe_sc_gate\n.type probe_sc_gate
 #define SC_MAX_LINKS 64
 static pthread_mutex_t sc_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(struct userbpf_link *) sc_links[SC_MAX_LINKS];
+/* Links attached per side (enter, exit) and slots ever used: a side with
+ * no link costs a run nothing (no grace counter, no scan). */
+static _Atomic int sc_n_side[2], sc_n_slots;
 static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512]; /* numbers a filter traps */
@@ -212,10 +215,13 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		     int64_t ret)
 {
 	unsigned idx = atomic_load(&sc_epoch) & 1;
-	int i;
+	int i, n;
 
+	if (!atomic_load_explicit(&sc_n_side[exit_side], memory_order_relaxed))
+		return;
 	atomic_fetch_add(&sc_active[idx], 1);
-	for (i = 0; i < SC_MAX_LINKS; i++) {
+	n = atomic_load_explicit(&sc_n_slots, memory_order_acquire);
+	for (i = 0; i < n; i++) {
 		struct userbpf_link *l = atomic_load_explicit(&sc_links[i], memory_order_acquire);
 
 		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) ||
@@ -530,6 +536,9 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	link->sc_nr = nr;
 	link->slot = i;
 	atomic_store_explicit(&sc_links[i], link, memory_order_release);
+	if (atomic_load(&sc_n_slots) <= i)
+		atomic_store_explicit(&sc_n_slots, i + 1, memory_order_release);
+	atomic_fetch_add(&sc_n_side[link->retprobe], 1);
 out:
 	pthread_mutex_unlock(&sc_lock);
 	return ret;
@@ -594,6 +603,7 @@ void probe_syscall_detach(struct userbpf_link *link)
 
 	pthread_mutex_lock(&sc_lock);
 	atomic_store(&sc_links[link->slot], NULL);
+	atomic_fetch_sub(&sc_n_side[link->retprobe], 1);
 	for (k = 0; k < 2; k++) {
 		unsigned old = atomic_fetch_add(&sc_epoch, 1) & 1;
 
