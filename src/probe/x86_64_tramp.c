@@ -455,6 +455,21 @@ static int arch_init(void)
 
 static ZydisDecoder decoder;
 
+/* arch_init() and the decoder, before any install; 0 or -errno with a
+ * reason in err. */
+static int arch_ready(char *err, size_t err_sz)
+{
+	int ret = arch_init();
+
+	if (ret) {
+		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+		return ret;
+	}
+	if (!decoder.machine_mode)
+		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	return 0;
+}
+
 /*
  * Copy instructions from addr until at least need bytes are covered into
  * c, relocated for their new place (c's final address is at).  *len gets
@@ -668,13 +683,9 @@ static int arch_install(struct probe_site *site, int mode, uint64_t func_size, c
 	size_t len = 0, need;
 	int ret;
 
-	ret = arch_init();
-	if (ret) {
-		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+	ret = arch_ready(err, err_sz);
+	if (ret)
 		return ret;
-	}
-	if (!decoder.machine_mode)
-		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	ret = make_ret_tramp();
 	if (ret) {
 		snprintf(err, err_sz, "cannot allocate the return trampoline");
@@ -788,11 +799,9 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 	uint64_t at, after = addr + mov_len + 2;
 	int ret;
 
-	ret = arch_init();
-	if (ret) {
-		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+	ret = arch_ready(err, err_sz);
+	if (ret)
 		return ret;
-	}
 	if (mov_len < JMP_LEN || overlapping(addr, mov_len + 2)) {
 		snprintf(err, err_sz, "0x%llx is patched already", (unsigned long long)addr);
 		return -EBUSY;
@@ -857,13 +866,9 @@ static int syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_
 	size_t len = 0, i;
 	int ret;
 
-	ret = arch_init();
-	if (ret) {
-		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+	ret = arch_ready(err, err_sz);
+	if (ret)
 		return ret;
-	}
-	if (!decoder.machine_mode)
-		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	/* the last instruction start at least 5 bytes before sc */
 	while (a < sc) {
 		ZydisDecodedInstruction in;
