@@ -132,6 +132,30 @@ int ub_htab_lookup_batch(struct ub_map *map, const struct ub_map_batch *b);
 int ub_htab_lookup_and_delete_batch(struct ub_map *map, const struct ub_map_batch *b);
 long ub_htab_for_each(struct ub_map *map, ub_map_for_each_cb cb, void *ctx, uint64_t flags);
 
+/*
+ * The operations of every hash-table type: they differ only in how an
+ * element is added (UPDATE from programs, SYS_UPDATE from the bpf()
+ * command); per-CPU-ness is in the element layout, not the table.
+ */
+#define UB_HTAB_MAP_OPS(UPDATE, SYS_UPDATE)                                                        \
+	{                                                                                          \
+		.alloc_check = ub_htab_alloc_check,                                                \
+		.alloc = ub_htab_alloc,                                                            \
+		.free = ub_htab_free,                                                              \
+		.lookup = ub_htab_lookup,                                                          \
+		.update = (UPDATE),                                                                \
+		.delete = ub_htab_delete,                                                          \
+		.get_next_key = ub_htab_get_next_key,                                              \
+		.lookup_and_delete = ub_htab_lookup_and_delete,                                    \
+		.sys_lookup = ub_htab_sys_lookup,                                                  \
+		.sys_update = (SYS_UPDATE),                                                        \
+		.lookup_batch = ub_htab_lookup_batch,                                              \
+		.lookup_and_delete_batch = ub_htab_lookup_and_delete_batch,                        \
+		.update_batch = ub_map_generic_update_batch,                                       \
+		.delete_batch = ub_map_generic_delete_batch,                                       \
+		.for_each = ub_htab_for_each,                                                      \
+	}
+
 /* LRU list (lru.c). */
 void ub_lru_init(struct ub_htab *htab);
 /* A free element, evicting the least recently used one if needed. */

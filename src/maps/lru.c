@@ -117,38 +117,6 @@ static int lru_sys_update(struct ub_map *map, const void *key, const void *value
 	return ub_htab_update_common(ub_to_htab(map), key, value, flags, true);
 }
 
-const struct ub_map_ops ub_lru_hash_map_ops = {
-	.alloc_check = ub_htab_alloc_check,
-	.alloc = ub_htab_alloc,
-	.free = ub_htab_free,
-	.lookup = ub_htab_lookup,
-	.update = lru_update,
-	.delete = ub_htab_delete,
-	.get_next_key = ub_htab_get_next_key,
-	.lookup_and_delete = ub_htab_lookup_and_delete,
-	.sys_lookup = ub_htab_sys_lookup,
-	.sys_update = lru_sys_update,
-	.lookup_batch = ub_htab_lookup_batch,
-	.lookup_and_delete_batch = ub_htab_lookup_and_delete_batch,
-	.update_batch = ub_map_generic_update_batch,
-	.delete_batch = ub_map_generic_delete_batch,
-	.for_each = ub_htab_for_each,
-};
+const struct ub_map_ops ub_lru_hash_map_ops = UB_HTAB_MAP_OPS(lru_update, lru_sys_update);
 
-const struct ub_map_ops ub_lru_percpu_hash_map_ops = {
-	.alloc_check = ub_htab_alloc_check,
-	.alloc = ub_htab_alloc,
-	.free = ub_htab_free,
-	.lookup = ub_htab_lookup,
-	.update = lru_update,
-	.delete = ub_htab_delete,
-	.get_next_key = ub_htab_get_next_key,
-	.lookup_and_delete = ub_htab_lookup_and_delete,
-	.sys_lookup = ub_htab_sys_lookup,
-	.sys_update = lru_sys_update,
-	.lookup_batch = ub_htab_lookup_batch,
-	.lookup_and_delete_batch = ub_htab_lookup_and_delete_batch,
-	.update_batch = ub_map_generic_update_batch,
-	.delete_batch = ub_map_generic_delete_batch,
-	.for_each = ub_htab_for_each,
-};
+const struct ub_map_ops ub_lru_percpu_hash_map_ops = UB_HTAB_MAP_OPS(lru_update, lru_sys_update);

@@ -321,6 +321,18 @@ static void socks_close(struct socks *s)
 		ASSERT_OK(r_);                                                                     \
 	} while (0)
 
+/* Both sides' maps and the sockets, whatever was opened. */
+static void sides_close(struct kside *k, struct two_maps *t, struct socks *s)
+{
+	if (k->sock_map >= 0)
+		close(k->sock_map);
+	if (k->out >= 0)
+		close(k->out);
+	userbpf_map__put(t->m[0]);
+	userbpf_map__put(t->m[1]);
+	socks_close(s);
+}
+
 static int kernel_sockmap(uint32_t type)
 {
 	int fd = bpf_map_create(type, NULL, 4, 4, K_NUM + 1, NULL);
@@ -399,13 +411,7 @@ static void lookup_matches_kernel(uint32_t map_type)
 	}
 	ASSERT_EQ(mismatches, 0);
 out:
-	if (k.sock_map >= 0)
-		close(k.sock_map);
-	if (k.out >= 0)
-		close(k.out);
-	userbpf_map__put(t.m[0]);
-	userbpf_map__put(t.m[1]);
-	socks_close(&s);
+	sides_close(&k, &t, &s);
 }
 
 TEST(maps2_sockmap_prog_lookup_matches_kernel)
@@ -625,13 +631,7 @@ static void move_matches_kernel(uint32_t type_b)
 		same_move(&k, &t, c[i].key, c[i].flags, c[i].want);
 	}
 out:
-	if (k.sock_map >= 0)
-		close(k.sock_map);
-	if (k.out >= 0)
-		close(k.out);
-	userbpf_map__put(t.m[0]);
-	userbpf_map__put(t.m[1]);
-	socks_close(&s);
+	sides_close(&k, &t, &s);
 }
 
 TEST(maps2_sockmap_prog_update_with_socket_matches_kernel)
