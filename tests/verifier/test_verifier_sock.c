@@ -26,6 +26,7 @@
 #define LWT_XMIT 12 /* BPF_PROG_TYPE_LWT_XMIT */
 #define SK_SKB 14   /* BPF_PROG_TYPE_SK_SKB */
 #define SK_MSG 16   /* BPF_PROG_TYPE_SK_MSG */
+#define SOCK_OPS 13 /* BPF_PROG_TYPE_SOCK_OPS */
 
 #define SKB_SK ((int16_t)offsetof(struct __sk_buff, sk))
 #define SKB_DATA ((int16_t)offsetof(struct __sk_buff, data))
@@ -110,6 +111,10 @@ static const struct vcase cases[] = {
 	{ "lwt_in packet write", { LDX(W, 2, 1, SKB_DATA), LDX(W, 3, 1, SKB_END), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), ST(B, 2, 7, 1), RET0 }, LWT_IN, {0}, VT_REJECT, "cannot write into packet" },
 	{ "lwt_xmit packet write", { LDX(W, 2, 1, SKB_DATA), LDX(W, 3, 1, SKB_END), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), ST(B, 2, 7, 1), RET0 }, LWT_XMIT, {0}, VT_ACCEPT, NULL },
 	{ "lwt_in packet read without a range check", { LDX(W, 2, 1, SKB_DATA), LDX(B, 0, 2, 0), RET0 }, LWT_IN, {0}, VT_REJECT, "invalid access to packet" },
+	{ "sock_ops packet read", { LDX(DW, 2, 1, (int16_t)offsetof(struct bpf_sock_ops, skb_data)), LDX(DW, 3, 1, (int16_t)offsetof(struct bpf_sock_ops, skb_data_end)), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), LDX(B, 0, 2, 7), MOV(0, 1), EXIT }, SOCK_OPS, {0}, VT_ACCEPT, NULL },
+	{ "sock_ops packet write", { LDX(DW, 2, 1, (int16_t)offsetof(struct bpf_sock_ops, skb_data)), LDX(DW, 3, 1, (int16_t)offsetof(struct bpf_sock_ops, skb_data_end)), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), ST(B, 2, 7, 1), MOV(0, 1), EXIT }, SOCK_OPS, {0}, VT_REJECT, "cannot write into packet" },
+	{ "sock_ops sk without a null check", { LDX(DW, 1, 1, (int16_t)offsetof(struct bpf_sock_ops, sk)), LDX(W, 0, 1, SK_FAMILY), MOV(0, 1), EXIT }, SOCK_OPS, {0}, VT_REJECT, "invalid mem access 'sock_or_null'" },
+	{ "sock_ops sk family", { LDX(DW, 1, 1, (int16_t)offsetof(struct bpf_sock_ops, sk)), JI(JEQ, 1, 0, 1), LDX(W, 0, 1, SK_FAMILY), MOV(0, 1), EXIT }, SOCK_OPS, {0}, VT_ACCEPT, NULL },
 	{ "sk_skb packet read", { LDX(W, 2, 1, SKB_DATA), LDX(W, 3, 1, SKB_END), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), LDX(B, 0, 2, 7), RET0 }, SK_SKB, {0}, VT_ACCEPT, NULL },
 };
 /* clang-format on */
