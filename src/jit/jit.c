@@ -51,16 +51,11 @@ static int jit_error_errno(enum jit_error e)
 	}
 }
 
-static size_t page_round(size_t n)
-{
-	return (n + 4095) & ~(size_t)4095;
-}
-
 static void image_free(struct jit_image *img)
 {
 	if (!img)
 		return;
-	ub_exec_free(img->code, img->map_size);
+	ub_exec_free(&img->mem);
 	ub_free(img->addrs);
 	ub_free(img->is_entry);
 	ub_free(img);
@@ -196,10 +191,13 @@ static void find_targets(const struct userbpf_prog *prog, const uint8_t *is_entr
 }
 
 /*
- * Passes that only measure before the one that writes: the first with
- * every forward jump long, the next with the first's distances.
+ * Passes that only measure before the one that writes.  The first has
+ * every forward jump long; the writing pass then picks each forward
+ * jump's form from the first pass's distance (an upper bound), which
+ * costs a few bytes against a converged layout (test_jit_opt.c,
+ * jit_one_sizing_pass_*) and a third of the compile time.
  */
-#define JIT_SIZING_PASSES 2
+unsigned jit_sizing_passes = 1;
 
 /*
  * The writing pass's forward displacements, from its own final layout.
@@ -229,20 +227,19 @@ static bool patch_fixups(const struct jit_ctx *c)
 }
 
 /*
- * Compile prog: JIT_SIZING_PASSES passes that only measure (or fewer, when
- * the layout stops changing), then one that writes into a heap buffer of
- * the last measured size and records every displacement it computed from
- * an estimate; those are patched from its final layout.  Sizes only
- * shrink from pass to pass, so the estimates bound the real distances and
- * the image is exact without re-emitting it until nothing moves.  The
- * image is copied into fresh write-xor-execute memory and sealed.
+ * Compile prog: jit_sizing_passes passes that only measure (or fewer, when
+ * the layout stops changing), then one that writes straight into
+ * write-xor-execute memory of the last measured size (its write view)
+ * and records every displacement it computed from an estimate; those are
+ * patched from its final layout.  Sizes only shrink from pass to pass, so
+ * the estimates bound the real distances and the image is exact without
+ * re-emitting it until nothing moves.  Then the memory is sealed.
  * Returns it, or NULL with *why set.
  */
 static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error *why)
 {
 	struct jit_image *img = ub_alloc(sizeof(*img));
 	uint32_t *prev = NULL;
-	uint8_t *tmp = NULL;
 	struct jit_direct *dir = NULL;
 	uint8_t *target = NULL;
 	struct jit_fixup *fix = NULL;
@@ -301,6 +298,7 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 		err = jit_arch_emit(&c);
 		if (err == JIT_E_OVERFLOW) {
 			/* grew past the measured size: measure again */
+			ub_exec_free(&img->mem);
 			c.buf = NULL;
 			c.cap = 0;
 			err = JIT_OK;
@@ -314,14 +312,14 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 				break;
 			continue; /* not reached while sizes only shrink */
 		}
-		if (pass + 1 >= JIT_SIZING_PASSES ||
+		if (pass + 1 >= jit_sizing_passes ||
 		    (pass && c.len == len && !memcmp(prev, img->addrs, (n + 1) * sizeof(*prev)))) {
+			/* written in place: through the write view of the
+			 * executable memory, sealed once complete */
 			err = JIT_E_NOMEM;
-			ub_free(tmp);
-			tmp = ub_alloc(c.len);
-			if (!tmp)
+			if (ub_exec_alloc(&img->mem, c.len))
 				goto fail;
-			c.buf = tmp;
+			c.buf = img->mem.rw;
 			c.cap = c.len;
 		}
 		len = c.len;
@@ -334,22 +332,16 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	err = JIT_E_SIZE_CHANGED;
 	if (c.overflow)
 		goto fail;
-	err = JIT_E_NOMEM;
-	img->map_size = page_round(len);
-	img->code = ub_exec_alloc(img->map_size);
-	if (!img->code)
+	memset(img->mem.rw + len, 0xcc, img->mem.size - len); /* slack: int3 */
+	if (ub_exec_seal(&img->mem))
 		goto fail;
-	memcpy(img->code, tmp, len);
-	memset(img->code + len, 0xcc, img->map_size - len); /* slack: int3 */
-	if (ub_exec_seal(img->code, img->map_size))
-		goto fail;
+	img->code = img->mem.rx;
 	img->len = len;
 	img->prologue_len = c.prologue_len;
 	img->body_start = c.body_start;
 	img->tramp = (int (*)(const uint64_t *, struct userbpf_run *, uint64_t *, const void *))(
 		void *)(img->code + c.tramp_off);
 	ub_free(prev);
-	ub_free(tmp);
 	ub_free(dir);
 	ub_free(target);
 	ub_free(fix);
@@ -357,7 +349,6 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	return img;
 fail:
 	ub_free(prev);
-	ub_free(tmp);
 	ub_free(dir);
 	ub_free(target);
 	ub_free(fix);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/alloc.h"
 #include "vm/vm_int.h"
 
 /* Why a compilation failed (the program then runs on the interpreter). */
@@ -37,9 +38,9 @@ enum jit_error {
 
 /* Per-program compiled image (struct userbpf_prog.jit). */
 struct jit_image {
-	uint8_t *code;	 /* executable, read-only */
-	size_t map_size; /* bytes mapped */
-	size_t len;	 /* bytes of code */
+	uint8_t *code;		/* executable, read-only (mem.rx) */
+	struct ub_exec_mem mem; /* where code lives (util/alloc.h) */
+	size_t len;		/* bytes of code */
 	size_t insn_cnt;
 	uint32_t *addrs;   /* insn_cnt + 1: native offset of each insn body */
 	uint8_t *is_entry; /* insn_cnt: a function (prologue) starts here */
@@ -141,6 +142,9 @@ bool jit_arch_has_bmi2(void);
 
 /* Tests: compile as for a machine without BMI2 (shifts through cl). */
 extern bool jit_bmi2_off;
+/* Measuring passes before the writing one (jit.c; tests raise it to
+ * compare with a converged layout). */
+extern unsigned jit_sizing_passes;
 
 /* Run-time support called from native code (jit.c). */
 uint64_t jit_tail_call(struct userbpf_run *run, uint64_t ctx);

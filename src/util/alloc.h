@@ -31,13 +31,25 @@ int ub_safe_read(void *dst, const void *src, size_t size);
 long ub_safe_read_str(char *dst, const void *src, size_t size);
 
 /*
- * JIT memory, W^X (platform exec_* hooks, else mmap/mprotect/munmap):
- * ub_exec_alloc gives size writable bytes (NULL on failure), ub_exec_seal
- * makes them read + execute (0 or -errno), ub_exec_free unmaps.
+ * JIT memory, W^X.  ub_exec_alloc gives at least size bytes: m->rw is
+ * where they are written, m->rx where they run (the same address unless
+ * the hosted code arena double-maps them), m->size how many there are
+ * (the slack after size included); 0 or -errno.  ub_exec_seal makes them
+ * read + execute (0 or -errno); nothing may be written through m->rw
+ * afterwards.  ub_exec_free releases them (m zeroed, or never allocated:
+ * nothing).  Sources, first that works: the platform's exec_* hooks;
+ * hosted, the code arena (util/exec_arena_posix.c: no mprotect per
+ * image), else mmap + mprotect + munmap.
  */
-void *ub_exec_alloc(size_t size);
-int ub_exec_seal(void *ptr, size_t size);
-void ub_exec_free(void *ptr, size_t size);
+struct ub_exec_mem {
+	uint8_t *rx;
+	uint8_t *rw;
+	size_t size;
+	int kind; /* internal: which source (util/platform.c) */
+};
+int ub_exec_alloc(struct ub_exec_mem *m, size_t size);
+int ub_exec_seal(struct ub_exec_mem *m);
+void ub_exec_free(struct ub_exec_mem *m);
 
 /* Fail allocation number n (1-based) from now on; 0 disables. */
 void ub_fault_set(unsigned long n);

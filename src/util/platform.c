@@ -481,40 +481,78 @@ static bool platform_has_exec(void)
 	return HAS(exec_alloc) && HAS(exec_seal) && HAS(exec_free);
 }
 
-void *ub_exec_alloc(size_t size)
+enum { EXEC_NONE, EXEC_PLATFORM, EXEC_ARENA, EXEC_MMAP };
+
+static size_t exec_page_round(size_t n)
 {
+	return (n + 4095) & ~(size_t)4095;
+}
+
+int ub_exec_alloc(struct ub_exec_mem *m, size_t size)
+{
+	void *p;
+
+	memset(m, 0, sizeof(*m));
 	if (fault_now() || size == 0)
-		return NULL;
-	if (platform_has_exec())
-		return platform.exec_alloc(size, platform.cookie);
+		return -ENOMEM;
+	if (platform_has_exec()) {
+		p = platform.exec_alloc(exec_page_round(size), platform.cookie);
+		m->kind = EXEC_PLATFORM;
+	} else {
 #if __STDC_HOSTED__
-	return ub_posix_platform.exec_alloc(size, NULL);
+		if (!ub_exec_arena_alloc(size, &m->rx, &m->rw, &m->size)) {
+			m->kind = EXEC_ARENA;
+			return 0;
+		}
+		p = ub_posix_platform.exec_alloc(exec_page_round(size), NULL);
+		m->kind = EXEC_MMAP;
 #else
-	return NULL;
+		p = NULL;
 #endif
+	}
+	if (!p) {
+		m->kind = EXEC_NONE;
+		return -ENOMEM;
+	}
+	m->rx = m->rw = p;
+	m->size = exec_page_round(size);
+	return 0;
 }
 
-int ub_exec_seal(void *ptr, size_t size)
+int ub_exec_seal(struct ub_exec_mem *m)
 {
-	if (platform_has_exec())
-		return platform.exec_seal(ptr, size, platform.cookie) ? -EPERM : 0;
+	switch (m->kind) {
+	case EXEC_PLATFORM:
+		return platform.exec_seal(m->rx, m->size, platform.cookie) ? -EPERM : 0;
 #if __STDC_HOSTED__
-	return ub_posix_platform.exec_seal(ptr, size, NULL) ? -EPERM : 0;
-#else
-	return -EPERM;
+	case EXEC_ARENA:
+		return 0; /* m->rx was never writable */
+	case EXEC_MMAP:
+		return ub_posix_platform.exec_seal(m->rx, m->size, NULL) ? -EPERM : 0;
 #endif
+	default:
+		return -EPERM;
+	}
 }
 
-void ub_exec_free(void *ptr, size_t size)
+void ub_exec_free(struct ub_exec_mem *m)
 {
-	if (!ptr)
-		return;
-	if (platform_has_exec())
-		platform.exec_free(ptr, size, platform.cookie);
+	switch (m->kind) {
+	case EXEC_PLATFORM:
+		platform.exec_free(m->rx, m->size, platform.cookie);
+		break;
 #if __STDC_HOSTED__
-	else
-		ub_posix_platform.exec_free(ptr, size, NULL);
+	case EXEC_ARENA:
+		ub_exec_arena_free(m->rx, m->size);
+		break;
+	case EXEC_MMAP:
+		ub_posix_platform.exec_free(m->rx, m->size, NULL);
+		break;
 #endif
+	default:
+		break;
+	}
+	memset(m, 0, sizeof(*m));
 }
 
 /* ==== Print callback ==== */

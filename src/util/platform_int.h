@@ -90,6 +90,14 @@ void *ub_host_realloc(void *ptr, size_t size);
 void ub_host_free(void *ptr);
 bool ub_host_numa_node_online(uint32_t node);
 bool ub_posix_fd_is_open(int fd);
+/* The JIT code arena (util/exec_arena_posix.c): size bytes written at
+ * *rw and run at *rx, *got of them (a multiple of 64); 0, -ENOMEM, or
+ * -ENOSYS when memfd double mapping is unavailable here.  Free takes the
+ * rx address and *got. */
+int ub_exec_arena_alloc(size_t size, uint8_t **rx, uint8_t **rw, size_t *got);
+void ub_exec_arena_free(uint8_t *rx, size_t size);
+/* Tests: true sends every image to the mmap + mprotect fallback. */
+extern bool ub_exec_arena_off;
 #endif
 
 #endif

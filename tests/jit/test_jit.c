@@ -17,6 +17,7 @@
 
 #include "isa/isa.h"
 #include "jit/jit_int.h"
+#include "util/platform_int.h"
 #include "../unit/test.h"
 #include "../unit/oracle_gen.h"
 #include "userbpf/userbpf.h"
@@ -202,6 +203,18 @@ TEST(jit_generated_programs_match_interpreter)
 	generated_match(600, false, 0x7a11f00dull);
 }
 
+/* The same with every image in mmap + mprotect pages (no code arena). */
+TEST(jit_mmap_fallback_programs_match_interpreter)
+{
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	ub_exec_arena_off = true;
+	generated_match(150, false, 0x3a3af00dull);
+	ub_exec_arena_off = false;
+}
+
 TEST(jit_blinded_programs_match_interpreter)
 {
 #if !HAVE_JIT
@@ -209,6 +222,73 @@ TEST(jit_blinded_programs_match_interpreter)
 	return;
 #endif
 	generated_match(300, true, 0xb11d5eedull);
+}
+
+/*
+ * One measuring pass before the writing one (jit.c, jit_sizing_passes):
+ * over generated programs, each image is compiled in 2 passes, runs as
+ * the interpreter and as the converged layout (passes until nothing
+ * moves) do, and all images together are at most 1% larger than the
+ * converged ones.
+ */
+TEST(jit_one_sizing_pass_matches_converged_layout)
+{
+	static struct oracle_prog p;
+	static uint8_t a[ORACLE_MAX_PKT], b[ORACLE_MAX_PKT], d[ORACLE_MAX_PKT];
+	size_t one = 0, conv = 0;
+	unsigned mix, i;
+	char ea[256], eb[256], ed[256];
+
+#if !HAVE_JIT
+	test_skip("no JIT back end for this machine");
+	return;
+#endif
+	for (mix = 0; mix < ORACLE_MIX_CNT; mix++) {
+		for (i = 0; i < 80; i++) {
+			struct userbpf_prog *p1, *pc;
+			size_t s1 = 0, sc = 0;
+			uint64_t ra, rb, rd;
+			int ca, cb, cd;
+
+			oracle_gen(&p, oracle_seed(0x51e5ull, 200 + mix, i), (enum oracle_mix)mix);
+			if (!p.socket_filter)
+				oracle_set_prologue(&p, ORACLE_PROLOGUE_ARGS);
+			p1 = userbpf_prog__new(p.insns, p.insn_cnt, NULL);
+			pc = userbpf_prog__new(p.insns, p.insn_cnt, NULL);
+			ASSERT_TRUE(p1 && pc);
+			ASSERT_OK(userbpf_prog__jit(p1));
+			jit_sizing_passes = JIT_MAX_PASSES;
+			cd = userbpf_prog__jit(pc);
+			jit_sizing_passes = 1;
+			ASSERT_OK(cd);
+			ASSERT_EQ(p1->jit->passes, 2);
+			ASSERT_TRUE(pc->jit->passes >= 2);
+			userbpf_prog__jited(p1, &s1);
+			userbpf_prog__jited(pc, &sc);
+			ASSERT_TRUE(s1 >= sc);
+			one += s1;
+			conv += sc;
+			ca = gen_run(p1, &p, a, USERBPF_RUN_INTERPRETER, &ra, ea, sizeof(ea));
+			cb = gen_run(p1, &p, b, 0, &rb, eb, sizeof(eb));
+			cd = gen_run(pc, &p, d, 0, &rd, ed, sizeof(ed));
+			if (ca != cb || ca != cd || ra != rb || ra != rd ||
+			    memcmp(a, b, p.pkt_len) || memcmp(a, d, p.pkt_len)) {
+				test_fail(__FILE__, __LINE__,
+					  "%s program %u: interp %d 0x%" PRIx64
+					  ", one pass %d 0x%" PRIx64 ", converged %d 0x%" PRIx64
+					  "%s",
+					  oracle_mix_name((enum oracle_mix)mix), i, ca, ra, cb, rb,
+					  cd, rd,
+					  memcmp(a, b, p.pkt_len) ? ", memory differs" : "");
+				userbpf_prog__free(p1);
+				userbpf_prog__free(pc);
+				return;
+			}
+			userbpf_prog__free(p1);
+			userbpf_prog__free(pc);
+		}
+	}
+	ASSERT_TRUE(one * 100 <= conv * 101);
 }
 
 /* Whether the 4 bytes of v occur anywhere in [p, p + n). */
