@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <linux/bpf.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,7 +29,9 @@
 
 #include "domain/domain.h"
 #include "launch_int.h"
+#include "userbpf/iter.h"
 #include "userbpf/jit.h"
+#include "userbpf/object.h"
 #include "userbpf/syscall.h"
 #include "userbpf/userbpf.h"
 
@@ -243,8 +246,31 @@ static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
 
 /* ==== PROG_LOAD ==== */
 
+/*
+ * The iterator target an iter program is loaded for ("task" for the
+ * kernel's bpf_iter_task, named by attach_btf_id in the kernel's BTF),
+ * into out; false when a is no iterator program.
+ */
+static bool iter_target(const union bpf_attr *a, char *out, size_t size)
+{
+	const char *name;
+
+	if (a->prog_type != BPF_PROG_TYPE_TRACING || a->expected_attach_type != BPF_TRACE_ITER ||
+	    !a->attach_btf_id || a->attach_prog_fd || !userbpf_btf__kernel())
+		return false;
+	name = userbpf_btf__name(userbpf_btf__kernel(), a->attach_btf_id);
+	if (!name || strncmp(name, "bpf_iter_", 9))
+		return false;
+	snprintf(out, size, "%s", name + 9);
+	return true;
+}
+
 static bool kernel_attach(const union bpf_attr *a)
 {
+	char target[32];
+
+	if (iter_target(a, target, sizeof(target)))
+		return false; /* iterators run here (userbpf_iter__run) */
 	if (a->prog_type == BPF_PROG_TYPE_TRACING || a->prog_type == BPF_PROG_TYPE_LSM ||
 	    a->prog_type == BPF_PROG_TYPE_EXT || a->prog_type == BPF_PROG_TYPE_STRUCT_OPS)
 		return a->attach_btf_id || a->attach_prog_fd;
@@ -313,6 +339,7 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 	m.gpl = gpl_compatible(uptr(a->license));
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	m.load_time = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	iter_target(a, m.iter_target, sizeof(m.iter_target));
 
 	if (kernel_attach(a)) {
 		launch_log("program '%.16s': attaching to kernel functions (fentry, fexit, "
@@ -902,7 +929,11 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 	case BPF_OBJ_GET:
 		return cmd_obj_get(&a);
 	case BPF_LINK_CREATE:
+		if (a.link_create.attach_type == BPF_TRACE_ITER)
+			return launch_iter_link(&a);
 		return launch_link_create(&a);
+	case BPF_ITER_CREATE:
+		return launch_iter_create(&a);
 	case BPF_RAW_TRACEPOINT_OPEN:
 		return launch_raw_tp_open(&a);
 	case BPF_ENABLE_STATS:

@@ -71,7 +71,8 @@ struct lobj {
 	uint64_t offset;  /* uprobe file offset */
 	uint64_t ref_ctr; /* uprobe: file offset of its reference counter, or 0 */
 	bool ref_ctr_raised;
-	char tp[96]; /* "syscalls/sys_enter_write" / "sys_enter" */
+	char tp[96]; /* "syscalls/sys_enter_write" / "sys_enter"; LINK of an
+		      * iterator: its target ("task") */
 	/* PERF and LINK: the attachment */
 	struct userbpf_link *ul;
 	int prog_h; /* handle of the attached program (own reference) */
@@ -191,6 +192,7 @@ struct launch_meta {
 	uint64_t load_time;			     /* PROG: CLOCK_BOOTTIME ns */
 	uint32_t nr_map_ids;			     /* PROG: maps its instructions name */
 	uint32_t map_ids[LAUNCH_META_MAPS];
+	char iter_target[32]; /* PROG of SEC("iter/T"): T ("task"), else "" */
 };
 /* Record (or replace) the facts of m->ptr. */
 void launch_meta_put(const struct launch_meta *m);
@@ -200,8 +202,14 @@ bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out);
 /* bpf.c: register a new link (a domain's id and record) and install it */
 int launch_link_install(struct lobj *link);
 
-/* ==== run statistics (stats.c) ==== */
+/* ==== iterators (iter.c) ==== */
 union bpf_attr;
+/* BPF_LINK_CREATE with BPF_TRACE_ITER: a link descriptor, or -errno. */
+long launch_iter_link(const union bpf_attr *a);
+/* BPF_ITER_CREATE: a descriptor whose reading gives the iterator's output. */
+long launch_iter_create(const union bpf_attr *a);
+
+/* ==== run statistics (stats.c) ==== */
 /* BPF_ENABLE_STATS: a descriptor, or -errno. */
 long launch_enable_stats(const union bpf_attr *a);
 /* Counters of prog (run_cnt, run_time_ns): false if it never counted. */

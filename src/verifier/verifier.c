@@ -999,8 +999,9 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 
 /*
  * The pointers a raw-kind context hands out (the kernel's info->reg_type
- * of each *_is_valid_access): packet bounds of lwt, sk_skb, sk_msg and
- * sk_reuseport programs, and their sockets.  Called for a valid read.
+ * of each *_is_valid_access): packet bounds of lwt, sk_skb, sk_msg,
+ * sk_reuseport and sock_ops programs, and their sockets.  Called for a
+ * valid read.
  */
 static int raw_ctx_ptr(struct verif_env *env, int off, uint8_t *flags)
 {
@@ -1041,6 +1042,16 @@ static int raw_ctx_ptr(struct verif_env *env, int off, uint8_t *flags)
 		return SCALAR_VALUE;
 	case USERBPF_PROG_TYPE_SK_LOOKUP:
 		if (off == (int)offsetof(struct bpf_sk_lookup, sk)) {
+			*flags = PTR_MAYBE_NULL;
+			return PTR_TO_SOCKET;
+		}
+		return SCALAR_VALUE;
+	case USERBPF_PROG_TYPE_SOCK_OPS: /* read-only packet: no direct writes */
+		if (off == (int)offsetof(struct bpf_sock_ops, skb_data))
+			return PTR_TO_PACKET;
+		if (off == (int)offsetof(struct bpf_sock_ops, skb_data_end))
+			return PTR_TO_PACKET_END;
+		if (off == (int)offsetof(struct bpf_sock_ops, sk)) {
 			*flags = PTR_MAYBE_NULL;
 			return PTR_TO_SOCKET;
 		}

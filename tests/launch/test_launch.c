@@ -650,3 +650,30 @@ TEST(launch_domain_percpu_slots_across_processes)
 	launch_ok(out, sizeof(out), "--domain pc", "%s/launch/dpcpu 10000", test_build_dir());
 	ASSERT_STREQ(out, "children: ok\nsum == 3N\n");
 }
+
+/*
+ * A task iterator the libbpf way (diter): bpf_program__attach_iter,
+ * bpf_iter_create, reading the output; the process's own task and the
+ * final call are there, an iterator with flags is EINVAL.  Privately and
+ * in a domain; the kernel (which lists every task) is the oracle.
+ */
+static const char diter_expect[] = "own task: diter\nend last: yes\nown lines: 1\n"
+				   "flags: -1 errno 22\n";
+
+TEST(launch_task_iterator)
+{
+	char out[4096];
+
+	if (!ready("diter"))
+		return;
+	launch_ok(out, sizeof(out), "", "%s/launch/diter", test_build_dir());
+	ASSERT_STREQ(out, diter_expect);
+	launch_ok(out, sizeof(out), "--domain it", "%s/launch/diter", test_build_dir());
+	ASSERT_STREQ(out, diter_expect);
+}
+
+TEST(launch_task_iterator_kernel_oracle)
+{
+	if (ready("diter"))
+		kernel_oracle("diter", diter_expect);
+}

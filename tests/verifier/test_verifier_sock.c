@@ -10,14 +10,21 @@
  * case also runs on the kernel (vt_run.c); here the two must agree both
  * ways.
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <linux/bpf.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include "vtest.h"
 #include "../unit/test.h"
+#include "userbpf/map.h"
+#include "userbpf/progs.h"
 
 #define TC 3	    /* BPF_PROG_TYPE_SCHED_CLS */
 #define CG_SKB 8    /* BPF_PROG_TYPE_CGROUP_SKB */
@@ -26,6 +33,7 @@
 #define LWT_XMIT 12 /* BPF_PROG_TYPE_LWT_XMIT */
 #define SK_SKB 14   /* BPF_PROG_TYPE_SK_SKB */
 #define SK_MSG 16   /* BPF_PROG_TYPE_SK_MSG */
+#define SOCK_OPS 13 /* BPF_PROG_TYPE_SOCK_OPS */
 
 #define SKB_SK ((int16_t)offsetof(struct __sk_buff, sk))
 #define SKB_DATA ((int16_t)offsetof(struct __sk_buff, data))
@@ -110,6 +118,10 @@ static const struct vcase cases[] = {
 	{ "lwt_in packet write", { LDX(W, 2, 1, SKB_DATA), LDX(W, 3, 1, SKB_END), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), ST(B, 2, 7, 1), RET0 }, LWT_IN, {0}, VT_REJECT, "cannot write into packet" },
 	{ "lwt_xmit packet write", { LDX(W, 2, 1, SKB_DATA), LDX(W, 3, 1, SKB_END), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), ST(B, 2, 7, 1), RET0 }, LWT_XMIT, {0}, VT_ACCEPT, NULL },
 	{ "lwt_in packet read without a range check", { LDX(W, 2, 1, SKB_DATA), LDX(B, 0, 2, 0), RET0 }, LWT_IN, {0}, VT_REJECT, "invalid access to packet" },
+	{ "sock_ops packet read", { LDX(DW, 2, 1, (int16_t)offsetof(struct bpf_sock_ops, skb_data)), LDX(DW, 3, 1, (int16_t)offsetof(struct bpf_sock_ops, skb_data_end)), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), LDX(B, 0, 2, 7), MOV(0, 1), EXIT }, SOCK_OPS, {0}, VT_ACCEPT, NULL },
+	{ "sock_ops packet write", { LDX(DW, 2, 1, (int16_t)offsetof(struct bpf_sock_ops, skb_data)), LDX(DW, 3, 1, (int16_t)offsetof(struct bpf_sock_ops, skb_data_end)), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), ST(B, 2, 7, 1), MOV(0, 1), EXIT }, SOCK_OPS, {0}, VT_REJECT, "cannot write into packet" },
+	{ "sock_ops sk without a null check", { LDX(DW, 1, 1, (int16_t)offsetof(struct bpf_sock_ops, sk)), LDX(W, 0, 1, SK_FAMILY), MOV(0, 1), EXIT }, SOCK_OPS, {0}, VT_REJECT, "invalid mem access 'sock_or_null'" },
+	{ "sock_ops sk family", { LDX(DW, 1, 1, (int16_t)offsetof(struct bpf_sock_ops, sk)), JI(JEQ, 1, 0, 1), LDX(W, 0, 1, SK_FAMILY), MOV(0, 1), EXIT }, SOCK_OPS, {0}, VT_ACCEPT, NULL },
 	{ "sk_skb packet read", { LDX(W, 2, 1, SKB_DATA), LDX(W, 3, 1, SKB_END), MOVR(4, 2), ADDI(4, 8), JR(JGT, 4, 3, 1), LDX(B, 0, 2, 7), RET0 }, SK_SKB, {0}, VT_ACCEPT, NULL },
 };
 /* clang-format on */
@@ -130,4 +142,72 @@ TEST(verifier_sock_table)
 	ASSERT_EQ(st.passed, st.cases);
 	ASSERT_EQ(st.k_only_accept, 0);
 	ASSERT_EQ(st.k_only_reject, 0);
+}
+
+/* imm 0 of a map lddw: the sock map of the run test */
+static int resolve_sockmap(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
+{
+	(void)src, (void)next;
+	if (imm)
+		return -EINVAL;
+	*value = (uint64_t)(uintptr_t)cookie;
+	return 0;
+}
+
+/*
+ * The verified socket programs run: a sock map lookup hands out the
+ * socket, bpf_sk_fullsock gives the same pointer back, bpf_sk_release
+ * returns it (r0: 2); bpf_sk_lookup_tcp finds no socket here (r0: 7).
+ * Unchecked (the verifier accepted both) and checked.
+ */
+TEST(verifier_sock_programs_run)
+{
+	static const struct userbpf_insn fullsock[] = {
+		MAPLOOKUP,  JI(JNE, 0, 0, 1), EXIT,	 MOVR(6, 0),	   MOVR(1, 6), CALL(95),
+		MOVR(7, 0), RELEASE(6),	      MOV(0, 3), JR(JNE, 7, 6, 1), MOV(0, 2),  EXIT,
+	};
+	static const struct userbpf_insn lookup[] = {
+		SKLOOKUP(84), JI(JEQ, 0, 0, 4), RELEASE(0), MOV(0, 9), EXIT, MOV(0, 7), EXIT,
+	};
+	struct userbpf_verifier_map vm = {
+		.type = 15, .key_size = 4, .value_size = 4, .max_entries = 1, .spin_lock_off = -1
+	};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct userbpf_map *m = userbpf_map__create(15, "socks", 4, 4, 1, NULL);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), pass;
+	uint64_t ctx[24] = { 0 }, r0;
+	uint32_t key = 0;
+
+	ASSERT_TRUE(m && fd >= 0);
+	ASSERT_OK(bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_OK(userbpf_map__update_elem(m, &key, &fd, 0));
+	for (pass = 0; pass < 2; pass++) {
+		const struct userbpf_insn *insns = pass ? lookup : fullsock;
+		size_t n = pass ? sizeof(lookup) / sizeof(lookup[0]) :
+				  sizeof(fullsock) / sizeof(fullsock[0]);
+		static char log[4096];
+		USERBPF_OPTS(userbpf_verifier_opts, vo, .prog_type = TC, .gpl = 1, .maps = &vm,
+			     .map_cnt = 1, .log_buf = log, .log_size = sizeof(log));
+		USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_sockmap,
+			     .ld_imm64_cookie = m, .prog_type = TC);
+		struct userbpf_prog *prog;
+		int checked;
+
+		if (userbpf_verify(insns, n, &vo))
+			test_fail(__FILE__, __LINE__, "program %d refused: %s", pass, log);
+		prog = userbpf_prog__new(insns, n, &po);
+		ASSERT_TRUE(prog);
+		for (checked = 0; prog && checked < 2; checked++) {
+			USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = sizeof(ctx),
+				     .flags = checked ? USERBPF_RUN_CHECKED :
+							USERBPF_RUN_UNCHECKED);
+
+			r0 = 0;
+			ASSERT_OK(userbpf_prog__run(prog, &ro, &r0));
+			ASSERT_EQ(r0, pass ? 7u : 2u);
+		}
+		userbpf_prog__free(prog);
+	}
+	close(fd);
+	userbpf_map__free(m);
 }

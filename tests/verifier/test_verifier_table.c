@@ -387,8 +387,8 @@ TEST(verifier_table)
 }
 
 /*
- * Context layouts of sk_msg, lwt_*, sk_reuseport, sk_lookup, sk_skb and
- * cgroup/sock at its four attach types (the
+ * Context layouts of sk_msg, lwt_*, sk_reuseport, sk_lookup, sk_skb,
+ * cgroup/sock at its four attach types and sock_ops (the
  * kernel's *_is_valid_access): every offset of the struct (and a little
  * past it), every size, read and write.  The expectation is userbpf's
  * verdict; the kernel is the check, in both directions: no case may be
@@ -400,9 +400,9 @@ TEST(verifier_ctx_layouts)
 		uint32_t type, eat;
 		int end;
 	} types[] = {
-		{ 16, 0, 88 },	{ 10, 0, 200 }, { 11, 0, 200 }, { 12, 0, 200 },
-		{ 19, 0, 200 }, { 21, 39, 64 }, { 30, 36, 80 }, { 14, 0, 200 },
-		{ 9, 2, 88 },	{ 9, 12, 88 },	{ 9, 13, 88 },	{ 9, 34, 88 },
+		{ 16, 0, 88 },	{ 10, 0, 200 }, { 11, 0, 200 }, { 12, 0, 200 }, { 19, 0, 200 },
+		{ 21, 39, 64 }, { 30, 36, 80 }, { 14, 0, 200 }, { 9, 2, 88 },	{ 9, 12, 88 },
+		{ 9, 13, 88 },	{ 9, 34, 88 },	{ 13, 0, 232 },
 	};
 	static const uint8_t szc[] = { USERBPF_B, USERBPF_H, USERBPF_W, USERBPF_DW };
 	static const int sizes[] = { 1, 2, 4, 8 };
