@@ -28,11 +28,14 @@
  *
  *   seccomp, untraced       a filter that traps another number only
  *   seccomp trap + program  sys_enter_getppid with the empty program, the
- *                           call made through syscall() (a site that is
- *                           not rewritten: it traps)
+ *                           call made through syscall() in a child with
+ *                           USERBPF_SYSCALL_TRAP_ONLY (nothing rewritten:
+ *                           it traps)
  *   rewritten site          the same link, the call made through libc's
  *                           getppid() (its "mov $110,%eax" jumps to a
  *                           trampoline: no trap)
+ *   rewritten syscall()     the same through libc's syscall(), a dynamic
+ *                           site (the number read from rax at run time)
  *   syscall user dispatch   prctl(PR_SET_SYSCALL_USER_DISPATCH) trap and
  *                           SIGSYS handler making the call (no program)
  *   kernel tracepoint       perf_event_open(tracepoint syscalls/
@@ -44,7 +47,9 @@
  * every access checked, an instruction budget).
  * Figures are the best of 5 batches.  Where the kernel refuses (not root,
  * no uprobe PMU) its row says why.  Usage: bench_probe [--json] [--quick]
- * [--syscalls] (the syscall rows only)
+ * [--syscalls] (the syscall rows only) [--uprobe] (the JIT's uprobe and
+ * uretprobe trampoline rows only, best of 200 batches of 20,000 calls:
+ * the hot path's figure on a noisy host)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +102,7 @@ __attribute__((noinline)) static long bench_fn_usdt(long a)
 #endif
 
 static bool json;
+static int batches = 5; /* best of this many batches (--uprobe: 15) */
 
 static uint64_t now_ns(void)
 {
@@ -106,13 +112,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Best ns per call of fn over 5 batches of n calls. */
+/* Best ns per call of fn over `batches` batches of n calls. */
 static double time_calls(long (*volatile fn)(long), long n)
 {
 	double best = 1e30;
 	int b;
 
-	for (b = 0; b < 5; b++) {
+	for (b = 0; b < batches; b++) {
 		uint64_t t0 = now_ns();
 		long i, s = 0;
 
@@ -249,11 +255,23 @@ static void native_nop(struct probe_pt_regs *regs)
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 extern const char probe_sc_gate_end[];
 
-/* n calls of getppid through syscall() (libc's generic wrapper: the site
- * is "syscall" after "mov %rdi,%rax", never rewritten, so a traced call
- * traps) or, libc_wrapper, through getppid() ("mov $110,%eax; syscall":
- * rewritten into a jump to a trampoline when traced). */
-static double time_getppid_via(long n, bool libc_wrapper)
+/* getppid through a syscall instruction of this binary (which holds the
+ * gate, so its code is never rewritten: a traced call traps). */
+static long raw_getppid(void)
+{
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "0"((long)SYS_getppid) : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* n calls of getppid through raw_getppid() (never filtered), or through
+ * libc: getppid() ("mov $110,%eax; syscall": a static site, rewritten
+ * into a jump to a trampoline when traced) or syscall() (a dynamic site,
+ * also rewritten; it traps under USERBPF_SYSCALL_TRAP_ONLY). */
+enum via { VIA_RAW, VIA_LIBC_WRAPPER, VIA_LIBC_SYSCALL };
+
+static double time_getppid_via(long n, enum via via)
 {
 	double best = 1e30;
 	int b;
@@ -262,12 +280,15 @@ static double time_getppid_via(long n, bool libc_wrapper)
 		uint64_t t0 = now_ns();
 		long i;
 
-		if (libc_wrapper)
+		if (via == VIA_LIBC_WRAPPER)
 			for (i = 0; i < n; i++)
 				getppid();
-		else
+		else if (via == VIA_LIBC_SYSCALL)
 			for (i = 0; i < n; i++)
 				syscall(SYS_getppid);
+		else
+			for (i = 0; i < n; i++)
+				raw_getppid();
 		double ns = (double)(now_ns() - t0) / (double)n;
 
 		if (ns < best)
@@ -278,7 +299,7 @@ static double time_getppid_via(long n, bool libc_wrapper)
 
 static double time_getppid(long n)
 {
-	return time_getppid_via(n, false);
+	return time_getppid_via(n, VIA_RAW);
 }
 
 static volatile char sud_selector;
@@ -313,7 +334,7 @@ static double time_sud(long n, char *why, size_t why_sz)
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
 		sud_selector = 1; /* BLOCK */
-		syscall(SYS_getppid);
+		raw_getppid();
 	}
 	t0 = now_ns() - t0;
 	sud_selector = 0;
@@ -372,6 +393,29 @@ static int kernel_tracepoint(int *perf_fd, char *why, size_t why_sz)
 	return prog_fd;
 }
 
+/* The trap path, in a child of its own: nothing rewritten there. */
+static void bench_trap(struct userbpf_prog *prog, long ntrap)
+{
+	USERBPF_OPTS(userbpf_uprobe_opts, o, .run_flags = USERBPF_RUN_UNCHECKED);
+	double base;
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return;
+	if (pid > 0) {
+		waitpid(pid, &st, 0);
+		return;
+	}
+	setenv("USERBPF_SYSCALL_TRAP_ONLY", "1", 1);
+	base = time_getppid_via(ntrap, VIA_LIBC_SYSCALL);
+	if (userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o))
+		report("seccomp_trap", "seccomp trap + program (jit)",
+		       time_getppid_via(ntrap, VIA_LIBC_SYSCALL), base, NULL);
+	fflush(stdout);
+	_exit(0);
+}
+
 /* In a child: the seccomp filter stays for the rest of its life. */
 static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 {
@@ -386,12 +430,14 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		return;
 	if (pid > 0) {
 		waitpid(pid, &st, 0);
+		bench_trap(prog, ntrap);
 		return;
 	}
 	base = time_getppid(n);
-	base_libc = time_getppid_via(n, true);
+	base_libc = time_getppid_via(n, VIA_LIBC_WRAPPER);
 	if (!json) {
-		printf("%-34s %8.1f ns/call (subtracted below)\n", "syscall(SYS_getppid)", base);
+		printf("%-34s %8.1f ns/call (subtracted below)\n", "syscall instruction (getppid)",
+		       base);
 		printf("%-34s %8.1f ns/call (subtracted from the rewritten row)\n", "getppid()",
 		       base_libc);
 	}
@@ -424,10 +470,10 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		       NULL);
 		l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o);
 		if (l) {
-			report("seccomp_trap", "seccomp trap + program (jit)", time_getppid(ntrap),
-			       base, NULL);
 			report("rewritten_site", "rewritten syscall site + program (jit)",
-			       time_getppid_via(n, true), base_libc, NULL);
+			       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
+			report("rewritten_dyn_site", "rewritten syscall() + program (jit)",
+			       time_getppid_via(n, VIA_LIBC_SYSCALL), base_libc, NULL);
 		}
 	}
 	fflush(stdout);
@@ -464,7 +510,7 @@ static double empty_run(struct userbpf_prog *prog, uint32_t flags, long n)
 	int b;
 	long i;
 
-	for (b = 0; b < 5; b++) {
+	for (b = 0; b < batches; b++) {
 		t0 = now_ns();
 		for (i = 0; i < n; i++) {
 			USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(regs),
@@ -499,6 +545,32 @@ struct kind {
 	const char *name;
 	uint32_t flags;
 };
+
+/* --uprobe: the JIT's trampoline rows and their parts */
+static void bench_uprobe_jit(struct userbpf_prog *prog, long n, double base)
+{
+	struct userbpf_link *a, *b;
+
+	report("empty_run_jit", "empty run, no probe (jit)",
+	       empty_run(prog, USERBPF_RUN_UNCHECKED, n), 0, NULL);
+	if (probe_native_uprobe(NULL, "bench_fn_native", native_nop))
+		report("uprobe_trampoline_only", "uprobe trampoline, no program",
+		       time_calls(bench_fn_native, n), base, NULL);
+	a = attach(prog, bench_fn_tramp, false, USERBPF_PROBE_TRAMPOLINE, USERBPF_RUN_UNCHECKED);
+	report("uprobe_trampoline_jit", "uprobe trampoline (jit)", time_calls(bench_fn_tramp, n),
+	       base, NULL);
+	userbpf_link__destroy(a);
+	a = attach(prog, bench_fn_ret, true, USERBPF_PROBE_TRAMPOLINE, USERBPF_RUN_UNCHECKED);
+	report("uretprobe_trampoline_jit", "uretprobe trampoline (jit)",
+	       time_calls(bench_fn_ret, n), base, NULL);
+	userbpf_link__destroy(a);
+	a = attach(prog, bench_fn_both, false, USERBPF_PROBE_TRAMPOLINE, USERBPF_RUN_UNCHECKED);
+	b = attach(prog, bench_fn_both, true, USERBPF_PROBE_TRAMPOLINE, USERBPF_RUN_UNCHECKED);
+	report("uprobe_uretprobe_jit", "uprobe + uretprobe (jit)", time_calls(bench_fn_both, n),
+	       base, NULL);
+	userbpf_link__destroy(a);
+	userbpf_link__destroy(b);
+}
 
 /* USDT: build/probe/usdt.bpf.o's bench_usdt on this binary's ubbench:hit */
 static void bench_usdt(const char *self, long n, const struct kind *kinds, int nkinds)
@@ -557,7 +629,7 @@ int main(int argc, char **argv)
 					       USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER },
 					     { "checked", 0 } };
 	const int nkinds = (int)(sizeof(kinds) / sizeof(kinds[0]));
-	bool only_syscalls = false;
+	bool only_syscalls = false, only_uprobe = false;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -566,6 +638,8 @@ int main(int argc, char **argv)
 			n = 200000, nbp = 20000;
 		else if (!strcmp(argv[i], "--syscalls"))
 			only_syscalls = true;
+		else if (!strcmp(argv[i], "--uprobe"))
+			only_uprobe = true;
 	}
 	prog = userbpf_prog__new(empty, 2, &po);
 	if (!prog)
@@ -578,6 +652,15 @@ int main(int argc, char **argv)
 	base = time_calls(bench_fn_base, n);
 	if (!json)
 		printf("%-34s %8.1f ns/call (subtracted below)\n", "unprobed call", base);
+	if (only_uprobe) {
+		/* many short batches: the best one is likelier unpreempted */
+		batches = 200;
+		n = 20000;
+		base = time_calls(bench_fn_base, n);
+		bench_uprobe_jit(prog, n, base);
+		userbpf_prog__put(prog);
+		return 0;
+	}
 	report("bare_int3", "bare int3 + SIGTRAP (reference)", bare_int3(nbp), 0, NULL);
 	for (i = 0; i < nkinds; i++) {
 		char rid[64], rwhat[64];

@@ -2,6 +2,8 @@
 # launch.mk - the interposer "userbpf launch" preloads into an unmodified
 # libbpf application (src/launch/*.c compiled with -DUSERBPF_LAUNCH, plus
 # the library), exporting only the libc functions of src/launch/launch.map.
+# Every call of userbpf_prog__run goes through launch's run statistics
+# (--wrap, src/launch/stats.c).
 # The tests' libbpf applications (tests/launch/apps/*.bpf.c + *.c) are built
 # the libbpf-bootstrap way: clang -target bpf, bpftool gen skeleton, link
 # Debian's libbpf.
@@ -13,7 +15,8 @@ $(BUILD)/obj/src/%.launch.o: src/%.c src/launch/launch_int.h src/domain/domain.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DUSERBPF_LAUNCH $(ALL_CFLAGS) -c $< -o $@
 $(LAUNCH_LIB): $(LAUNCH_OBJS) $(LIB_OBJS) src/launch/launch.map
-	$(CC) -shared -Wl,--version-script=src/launch/launch.map $(LDFLAGS) -o $@ \
+	$(CC) -shared -Wl,--version-script=src/launch/launch.map \
+		-Wl,--wrap=userbpf_prog__run $(LDFLAGS) -o $@ \
 		$(LAUNCH_OBJS) $(LIB_OBJS) $(LDLIBS) -ldl
 all: $(LAUNCH_LIB)
 $(TEST_BIN): | $(LAUNCH_LIB)

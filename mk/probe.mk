@@ -83,3 +83,12 @@ $(TEST_BIN): | $(PROBE_APPS)
 $(BUILD)/probe/%: tests/probe/apps/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 -Wall -Werror -o $@ $< -lbpf
+
+# Shared libraries the probe tests dlopen: $(BUILD)/probe/libNAME.so from
+# tests/probe/libs/NAME.c.
+PROBE_LIBS := $(patsubst tests/probe/libs/%.c,$(BUILD)/probe/lib%.so,$(wildcard tests/probe/libs/*.c))
+all: $(PROBE_LIBS)
+$(TEST_BIN): | $(PROBE_LIBS)
+$(BUILD)/probe/lib%.so: tests/probe/libs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -g -O2 -Wall -Werror -shared -fPIC -o $@ $<

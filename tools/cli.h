@@ -71,4 +71,10 @@ int cli_print_jited(struct userbpf_prog *prog);
 int cli_print_jited_insns(const struct userbpf_insn *insns, size_t cnt);
 int cli_print_jited_object(const char *path, const char *prog_name);
 
+/* BTF in ELF files (cmd_gen.c): the bytes of kind-specific data after a
+ * type's 12-byte header (-1 for an unknown kind), and the .BTF section of
+ * an ELF64 little-endian object (0, -ENOEXEC, -EINVAL or -ENOENT). */
+int64_t cli_btf_extra_size(uint32_t kind, uint32_t vlen);
+int cli_btf_section(const uint8_t *elf, size_t len, const uint8_t **sec, size_t *sec_len);
+
 #endif

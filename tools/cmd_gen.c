@@ -78,8 +78,8 @@ static uint64_t rd64(const uint8_t *p)
 	return v;
 }
 
-/* Bytes of kind-specific data after a type's 12-byte header. */
-static int64_t extra_size(uint32_t kind, uint32_t vlen)
+/* Bytes of kind-specific data after a type's 12-byte header (cli.h). */
+int64_t cli_btf_extra_size(uint32_t kind, uint32_t vlen)
 {
 	switch (kind) {
 	case USERBPF_BTF_KIND_INT:
@@ -111,8 +111,8 @@ static int64_t extra_size(uint32_t kind, uint32_t vlen)
 	}
 }
 
-/* The .BTF section of an ELF64 little-endian object, bounds-checked. */
-static int find_btf_section(const uint8_t *elf, size_t len, const uint8_t **sec, size_t *sec_len)
+/* The .BTF section of an ELF64 little-endian object, bounds-checked (cli.h). */
+int cli_btf_section(const uint8_t *elf, size_t len, const uint8_t **sec, size_t *sec_len)
 {
 	uint64_t shoff;
 	uint16_t shentsize, shnum, shstrndx, i;
@@ -195,7 +195,7 @@ static int btf_parse(struct gbtf *b, const uint8_t *data, size_t len)
 		t->kflag = info >> 31;
 		t->size_type = rd32(p + 8);
 		t->extra = p + 12;
-		ext = extra_size(t->kind, t->vlen);
+		ext = cli_btf_extra_size(t->kind, t->vlen);
 		if (ext < 0 || ext > end - p - 12)
 			return -EINVAL;
 		p += 12 + ext;
@@ -946,7 +946,7 @@ int cli_cmd_gen(int argc, char **argv)
 	}
 	if (!g.obj)
 		cli_die(1, "gen skeleton: %s: %s", path, err_buf[0] ? err_buf : strerror(errno));
-	err = find_btf_section(elf, len, &btf_sec, &btf_len);
+	err = cli_btf_section(elf, len, &btf_sec, &btf_len);
 	if (!err) {
 		err = btf_parse(&g.btf, btf_sec, btf_len);
 		if (err)

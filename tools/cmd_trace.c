@@ -14,6 +14,12 @@
  * --pid PID: inject the agent into a running process (ptrace + dlopen,
  * src/agent/inject_x86_64.c) and trace it until it exits or we get
  * SIGINT/SIGTERM, which detaches the agent and leaves the process running.
+ * --event-type [MAP=]STRUCT: ring-buffer and perf-buffer records (of MAP,
+ * or of every such map) print as the fields of STRUCT, found in the
+ * object's BTF, instead of hex (bpftool's BTF formatting, one line each).
+ * --event-btf FILE: find those structs in FILE (an ELF file with .BTF, or
+ * raw BTF) instead: clang puts in BTF only the types of globals, maps and
+ * function signatures, not a struct that only local variables have.
  * --follow: the command's children are traced too (forks, and exec'd
  * images, which load the agent again); each process sends its own map
  * snapshots and they are merged here at the end (counters added).
@@ -38,6 +44,7 @@
 
 #include "../src/agent/trace_proto.h"
 #include "cli.h"
+#include "userbpf/object.h"
 
 static pid_t child = -1;
 static bool json, follow;
@@ -51,9 +58,10 @@ static void forward(int sig)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] -- "
-		"COMMAND [ARGS...]\n       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] "
-		"--pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
+		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] "
+		"[--event-type [MAP=]STRUCT]... [--event-btf FILE] -- COMMAND [ARGS...]\n"
+		"       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] "
+		"[--event-type [MAP=]STRUCT]... --pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
 		"[--duration S] [--json]\n",
 		cli_prog_name, cli_prog_name, cli_prog_name);
 	exit(2);
@@ -116,6 +124,377 @@ static void print_field(const uint8_t *p, size_t n)
 		if (json)
 			putchar('"');
 	}
+}
+
+/* ==== Event records typed by BTF (--event-type) ==== */
+
+/*
+ * The record struct of ring-buffer and perf-buffer events is not named
+ * in BTF by the output call, so --event-type [MAP=]STRUCT names it; it is
+ * looked up in the object's own .BTF (read here, from the ELF file) and
+ * each record prints as JSON-shaped fields, the way bpftool formats a
+ * map value with BTF: {"pid": 42, "comm": "cat", "ret": -2}.  char
+ * arrays print as strings, enums by name, pointers in hex, nested
+ * structs, unions and arrays in place, bitfields by value.
+ */
+struct ev_btf {
+	uint8_t *raw; /* the .BTF section */
+	size_t size;
+	const char *strs;
+	uint32_t str_len;
+	const uint8_t **types; /* by id (1..n) */
+	uint32_t n;
+};
+
+static struct ev_btf ev_btf;
+static struct {
+	char map[64]; /* "" any */
+	uint32_t type_id;
+	uint32_t size;
+} ev_types[8];
+static size_t ev_type_cnt;
+
+static uint32_t bt_u32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+#define BT_KIND(t) ((bt_u32((t) + 4) >> 24) & 0x1f)
+#define BT_VLEN(t) (bt_u32((t) + 4) & 0xffff)
+#define BT_KFLAG(t) (bt_u32((t) + 4) >> 31)
+#define BT_SIZE(t) bt_u32((t) + 8)
+
+static const char *bt_str(uint32_t off)
+{
+	return off < ev_btf.str_len ? ev_btf.strs + off : "";
+}
+
+static long bt_extra(const uint8_t *t)
+{
+	return (long)cli_btf_extra_size(BT_KIND(t), BT_VLEN(t));
+}
+
+/* The .BTF section of the ELF file at path (or the raw BTF file),
+ * indexed; 0 or -1. */
+static int ev_btf_load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *img = NULL, *p, *end;
+	const uint8_t *sec;
+	size_t sec_len;
+	long size;
+	uint32_t hdr_len, type_off, type_len, str_off;
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 24 || fseek(f, 0, SEEK_SET) ||
+	    !(img = malloc((size_t)size)) || fread(img, 1, (size_t)size, f) != (size_t)size)
+		goto out;
+	if (img[0] == 0x9f && img[1] == 0xeb) { /* raw BTF */
+		sec = img;
+		sec_len = (size_t)size;
+	} else if (cli_btf_section(img, (size_t)size, &sec, &sec_len) || sec_len < 24) {
+		goto out;
+	}
+	ev_btf.size = sec_len;
+	ev_btf.raw = malloc(sec_len);
+	if (!ev_btf.raw)
+		goto out;
+	memcpy(ev_btf.raw, sec, sec_len);
+	p = ev_btf.raw;
+	hdr_len = bt_u32(p + 4);
+	type_off = bt_u32(p + 8);
+	type_len = bt_u32(p + 12);
+	str_off = bt_u32(p + 16);
+	ev_btf.str_len = bt_u32(p + 20);
+	if (p[0] != 0x9f || p[1] != 0xeb || (uint64_t)hdr_len + type_off + type_len > ev_btf.size ||
+	    (uint64_t)hdr_len + str_off + ev_btf.str_len > ev_btf.size || !ev_btf.str_len)
+		goto out;
+	ev_btf.strs = (const char *)p + hdr_len + str_off;
+	p += hdr_len + type_off;
+	end = p + type_len;
+	while (p + 12 <= end) {
+		long extra = bt_extra(p);
+		const uint8_t **t;
+
+		if (extra < 0 || p + 12 + extra > end)
+			goto out;
+		t = realloc(ev_btf.types, (ev_btf.n + 2) * sizeof(*t));
+		if (!t)
+			goto out;
+		ev_btf.types = t;
+		ev_btf.types[++ev_btf.n] = p;
+		p += 12 + extra;
+	}
+	ret = 0;
+out:
+	free(img);
+	fclose(f);
+	return ret;
+}
+
+static const uint8_t *bt_type(uint32_t id)
+{
+	return id && id <= ev_btf.n ? ev_btf.types[id] : NULL;
+}
+
+/* Skip typedefs and modifiers. */
+static uint32_t bt_resolve(uint32_t id)
+{
+	const uint8_t *t;
+	int depth = 0;
+
+	while ((t = bt_type(id)) && depth++ < 32) {
+		switch (BT_KIND(t)) {
+		case USERBPF_BTF_KIND_TYPEDEF:
+		case USERBPF_BTF_KIND_VOLATILE:
+		case USERBPF_BTF_KIND_CONST:
+		case USERBPF_BTF_KIND_RESTRICT:
+		case USERBPF_BTF_KIND_TYPE_TAG:
+			id = BT_SIZE(t);
+			continue;
+		default:
+			return id;
+		}
+	}
+	return id;
+}
+
+static uint64_t bt_size(uint32_t id)
+{
+	const uint8_t *t = bt_type(bt_resolve(id));
+
+	if (!t)
+		return 0;
+	switch (BT_KIND(t)) {
+	case USERBPF_BTF_KIND_PTR:
+		return 8;
+	case USERBPF_BTF_KIND_ARRAY:
+		return bt_size(bt_u32(t + 12)) * bt_u32(t + 20);
+	default:
+		return BT_SIZE(t);
+	}
+}
+
+/* A struct (or a typedef of one) named name: its id, or 0. */
+static uint32_t bt_find_struct(const char *name)
+{
+	uint32_t id;
+
+	for (id = 1; id <= ev_btf.n; id++) {
+		const uint8_t *t = ev_btf.types[id];
+		uint32_t k = BT_KIND(t);
+
+		if ((k == USERBPF_BTF_KIND_STRUCT || k == USERBPF_BTF_KIND_UNION ||
+		     k == USERBPF_BTF_KIND_TYPEDEF) &&
+		    !strcmp(bt_str(bt_u32(t)), name)) {
+			uint32_t r = bt_resolve(id);
+			const uint8_t *rt = bt_type(r);
+
+			if (rt && (BT_KIND(rt) == USERBPF_BTF_KIND_STRUCT ||
+				   BT_KIND(rt) == USERBPF_BTF_KIND_UNION))
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Bits [bit, bit+bits) of p, little-endian. */
+static uint64_t bt_bits(const uint8_t *p, uint32_t bit, uint32_t bits)
+{
+	uint64_t v = 0;
+	uint32_t i;
+
+	for (i = 0; i < bits && i < 64; i++)
+		if (p[(bit + i) / 8] >> ((bit + i) % 8) & 1)
+			v |= 1ull << i;
+	return v;
+}
+
+static void bt_print(uint32_t id, const uint8_t *p, uint32_t bit, uint32_t bits, int depth);
+
+static bool bt_is_char(uint32_t id)
+{
+	const uint8_t *t = bt_type(bt_resolve(id));
+
+	return t && BT_KIND(t) == USERBPF_BTF_KIND_INT && BT_SIZE(t) == 1 &&
+	       ((bt_u32(t + 12) >> 24) & 2 || !strcmp(bt_str(bt_u32(t)), "char"));
+}
+
+static void bt_print_int(const uint8_t *t, const uint8_t *p, uint32_t bit, uint32_t bits)
+{
+	uint32_t enc = bt_u32(t + 12) >> 24, size = BT_SIZE(t);
+	uint64_t v;
+
+	if (!bits && (size > 8 || bit % 8)) {
+		putchar('"');
+		print_hex(p + bit / 8, size, false);
+		putchar('"');
+		return;
+	}
+	if (!bits)
+		bits = size * 8;
+	v = bt_bits(p, bit, bits);
+	if (enc & 4) {
+		printf(v ? "true" : "false");
+	} else if ((enc & 1) && bits < 64 && (v >> (bits - 1) & 1)) {
+		printf("%" PRId64, (int64_t)(v | ~0ull << bits));
+	} else if (enc & 1) {
+		printf("%" PRId64, (int64_t)v);
+	} else {
+		printf("%" PRIu64, v);
+	}
+}
+
+static void bt_print_members(const uint8_t *t, const uint8_t *p, uint32_t bit, int depth)
+{
+	const uint8_t *m = t + 12;
+	uint32_t i, vlen = BT_VLEN(t);
+
+	putchar('{');
+	for (i = 0; i < vlen; i++, m += 12) {
+		uint32_t off = bt_u32(m + 8), fbits = 0;
+
+		if (BT_KFLAG(t)) {
+			fbits = off >> 24;
+			off &= 0xffffff;
+		}
+		printf(i ? ", " : "");
+		print_json_str(bt_str(bt_u32(m)), strlen(bt_str(bt_u32(m))));
+		printf(": ");
+		bt_print(bt_u32(m + 4), p, bit + off, fbits, depth + 1);
+	}
+	putchar('}');
+}
+
+static void bt_print(uint32_t id, const uint8_t *p, uint32_t bit, uint32_t bits, int depth)
+{
+	const uint8_t *t = bt_type(bt_resolve(id));
+	const uint8_t *base = p + bit / 8;
+	uint64_t v = 0;
+	uint32_t i, n;
+
+	if (!t || depth > 16) {
+		printf("null");
+		return;
+	}
+	switch (BT_KIND(t)) {
+	case USERBPF_BTF_KIND_INT:
+		bt_print_int(t, p, bit, bits);
+		return;
+	case USERBPF_BTF_KIND_PTR:
+		memcpy(&v, base, 8);
+		printf("\"0x%" PRIx64 "\"", v);
+		return;
+	case USERBPF_BTF_KIND_ENUM:
+	case USERBPF_BTF_KIND_ENUM64: {
+		uint32_t size = BT_SIZE(t) > 8 ? 8 : BT_SIZE(t);
+		const uint8_t *e = t + 12;
+		bool e64 = BT_KIND(t) == USERBPF_BTF_KIND_ENUM64;
+
+		v = bt_bits(p, bit, bits ? bits : size * 8);
+		for (i = 0; i < BT_VLEN(t); i++, e += e64 ? 12 : 8) {
+			uint64_t ev = e64 ? (uint64_t)bt_u32(e + 4) | (uint64_t)bt_u32(e + 8)
+									      << 32 :
+					    bt_u32(e + 4);
+
+			if (size < 8)
+				ev &= (1ull << (size * 8)) - 1;
+			if (ev == v) {
+				print_json_str(bt_str(bt_u32(e)), strlen(bt_str(bt_u32(e))));
+				return;
+			}
+		}
+		printf("%" PRIu64, v);
+		return;
+	}
+	case USERBPF_BTF_KIND_ARRAY: {
+		uint32_t elem = bt_u32(t + 12);
+		uint64_t esz = bt_size(elem);
+
+		n = bt_u32(t + 20);
+		if (bt_is_char(elem)) {
+			size_t len = strnlen((const char *)base, n);
+
+			print_json_str((const char *)base, len);
+			return;
+		}
+		putchar('[');
+		for (i = 0; i < n; i++) {
+			printf(i ? ", " : "");
+			bt_print(elem, base + i * esz, 0, 0, depth + 1);
+		}
+		putchar(']');
+		return;
+	}
+	case USERBPF_BTF_KIND_STRUCT:
+	case USERBPF_BTF_KIND_UNION:
+		bt_print_members(t, p, bit, depth);
+		return;
+	case USERBPF_BTF_KIND_FLOAT:
+		if (BT_SIZE(t) == 4) {
+			float f;
+
+			memcpy(&f, base, 4);
+			printf("%g", (double)f);
+			return;
+		}
+		if (BT_SIZE(t) == 8) {
+			double d;
+
+			memcpy(&d, base, 8);
+			printf("%g", d);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	putchar('"');
+	print_hex(base, bt_size(id), false);
+	putchar('"');
+}
+
+/* --event-type [MAP=]STRUCT, resolved in the object's BTF. */
+static void ev_type_add(const char *obj_path, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	const char *name = eq ? eq + 1 : arg;
+
+	if (ev_type_cnt == sizeof(ev_types) / sizeof(ev_types[0]))
+		cli_die(2, "trace: too many --event-type options");
+	if (!ev_btf.raw && ev_btf_load(obj_path))
+		cli_die(2, "trace: --event-type: %s has no BTF (compile it with -g)", obj_path);
+	/* a struct only a local variable has is not in BTF: name a file
+	 * that has it with --event-btf (docs/probes.md) */
+	if (!strncmp(name, "struct ", 7))
+		name += 7;
+	ev_types[ev_type_cnt].type_id = bt_find_struct(name);
+	if (!ev_types[ev_type_cnt].type_id)
+		cli_die(2,
+			"trace: --event-type: no struct '%s' in the BTF of %s (a type only "
+			"local variables use is not in BTF: see --event-btf)",
+			name, obj_path);
+	ev_types[ev_type_cnt].size = (uint32_t)bt_size(ev_types[ev_type_cnt].type_id);
+	snprintf(ev_types[ev_type_cnt].map, sizeof(ev_types[0].map), "%.*s",
+		 eq ? (int)(eq - arg) : 0, arg);
+	ev_type_cnt++;
+}
+
+/* The type records of map are printed as, or -1 (hex). */
+static int ev_type_of(const char *map, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ev_type_cnt; i++)
+		if ((!ev_types[i].map[0] || !strcmp(ev_types[i].map, map)) &&
+		    len >= ev_types[i].size)
+			return (int)i;
+	return -1;
 }
 
 /* ==== Maps ==== */
@@ -628,15 +1007,27 @@ static int consume(int fd)
 			break;
 		case TRACE_MSG_RINGBUF: {
 			size_t nl = strnlen((char *)buf, h.len);
+			int ev;
 
 			if (nl == h.len)
 				break;
+			ev = ev_type_of((char *)buf, h.len - nl - 1);
 			if (json) {
 				printf("{\"type\":\"ringbuf\",\"pid\":%u,\"map\":", h.pid);
 				print_json_str((char *)buf, nl);
-				printf(",\"data\":\"");
-				print_hex(buf + nl + 1, h.len - nl - 1, false);
-				printf("\"}\n");
+				if (ev >= 0) {
+					printf(",\"event\":");
+					bt_print(ev_types[ev].type_id, buf + nl + 1, 0, 0, 0);
+					printf("}\n");
+				} else {
+					printf(",\"data\":\"");
+					print_hex(buf + nl + 1, h.len - nl - 1, false);
+					printf("\"}\n");
+				}
+			} else if (ev >= 0) {
+				printf("%s: ", (char *)buf);
+				bt_print(ev_types[ev].type_id, buf + nl + 1, 0, 0, 0);
+				putchar('\n');
 			} else {
 				printf("%s: ", (char *)buf);
 				print_hex(buf + nl + 1, h.len - nl - 1, true);
@@ -778,7 +1169,8 @@ static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const c
 int cli_cmd_trace(int argc, char **argv)
 {
 	char agent[PATH_MAX], obj_path[PATH_MAX], fdbuf[16], progs[1024] = "";
-	const char *obj = NULL, *freq = NULL;
+	const char *obj = NULL, *freq = NULL, *ev_args[8], *ev_btf_path = NULL;
+	size_t ev_n = 0, k;
 	long pid = 0;
 	int i, pipefd[2], status, agent_err;
 	struct sigaction sa;
@@ -802,6 +1194,12 @@ int cli_cmd_trace(int argc, char **argv)
 			freq = argv[++i];
 			if (strtoull(freq, NULL, 10) == 0)
 				usage();
+		} else if (!strcmp(argv[i], "--event-btf") && i + 1 < argc) {
+			ev_btf_path = argv[++i];
+		} else if (!strcmp(argv[i], "--event-type") && i + 1 < argc) {
+			if (ev_n == sizeof(ev_args) / sizeof(ev_args[0]))
+				usage();
+			ev_args[ev_n++] = argv[++i];
 		} else if (!strcmp(argv[i], "--prog") && i + 1 < argc) {
 			size_t l = strlen(progs);
 
@@ -818,6 +1216,8 @@ int cli_cmd_trace(int argc, char **argv)
 		usage();
 	if (!realpath(obj, obj_path))
 		cli_die(2, "trace: %s: %s", obj, strerror(errno));
+	for (k = 0; k < ev_n; k++)
+		ev_type_add(ev_btf_path ? ev_btf_path : obj_path, ev_args[k]);
 	agent_path(agent, sizeof(agent));
 	if (access(agent, R_OK))
 		cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
@@ -868,6 +1268,13 @@ int cli_cmd_trace(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			cli_die(1, "trace: waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		/* nothing runs in a process SIGKILL ends: its agent sent no
+		 * exit event and no last snapshot (docs/probes.md) */
+		fprintf(stderr,
+			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event and "
+			"final map snapshot are missing\n",
+			cli_prog_name, argv[i]);
 	if (WIFSIGNALED(status)) {
 		signal(WTERMSIG(status), SIG_DFL);
 		raise(WTERMSIG(status));

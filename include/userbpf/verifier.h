@@ -114,8 +114,15 @@ struct userbpf_verifier_opts {
 	 * from the kernel's BTF of the hook).
 	 */
 	const int32_t *ret_range;
+	/**
+	 * The attach target (userbpf_program__attach_target: "bpf_map_elem"
+	 * for SEC("iter/bpf_map_elem")), or NULL.  Iterators: the context's
+	 * object pointers are typed by it (the element value of
+	 * iter/bpf_map_elem is writable, as the kernel's PTR_TO_BUF).
+	 */
+	const char *attach_target;
 };
-#define userbpf_verifier_opts__last_field ret_range
+#define userbpf_verifier_opts__last_field attach_target
 
 /**
  * @brief Verify a program.

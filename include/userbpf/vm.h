@@ -52,6 +52,12 @@ enum userbpf_arg_type {
 	USERBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO,
 	USERBPF_ARG_PTR_TO_BTF_ID,
 	USERBPF_ARG_PTR_TO_DYNPTR, /**< a struct bpf_dynptr (16 bytes) */
+	/** a socket: sock_common, sock or tcp_sock (the kernel's ARG_PTR_TO_SOCK_COMMON) */
+	USERBPF_ARG_PTR_TO_SOCK_COMMON,
+	/** a socket or a BTF socket (ARG_PTR_TO_BTF_ID_SOCK_COMMON) */
+	USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON,
+	/** the same, or NULL (tracing's bpf_get_socket_cookie) */
+	USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON_OR_NULL,
 };
 
 /** Return kinds of a helper prototype (the kernel's bpf_return_type). */
@@ -61,12 +67,19 @@ enum userbpf_ret_type {
 	USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL,
 	USERBPF_RET_PTR_TO_ALLOC_MEM_OR_NULL, /**< size = the CONST_ALLOC_SIZE arg */
 	USERBPF_RET_PTR_TO_MEM_OR_NULL,
+	USERBPF_RET_PTR_TO_SOCKET_OR_NULL,	/**< a struct bpf_sock, or NULL */
+	USERBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL, /**< its common part, or NULL */
+	USERBPF_RET_PTR_TO_TCP_SOCK_OR_NULL,	/**< a struct bpf_tcp_sock, or NULL */
 };
 
 /** Prototype flags. */
 #define USERBPF_HELPER_GPL_ONLY (1u << 0)
 #define USERBPF_HELPER_PKT_ACCESS (1u << 1)
 #define USERBPF_HELPER_TAIL_CALL (1u << 2) /**< may switch program (id 12) */
+/** Acquires a reference the program must release (bpf_sk_lookup_*). */
+#define USERBPF_HELPER_ACQUIRE (1u << 3)
+/** Releases the reference its pointer argument holds (bpf_sk_release). */
+#define USERBPF_HELPER_RELEASE (1u << 4)
 
 struct userbpf_helper_proto {
 	uint8_t ret;	 /**< enum userbpf_ret_type */

@@ -69,8 +69,11 @@ static bool follow;
 static struct userbpf_object *obj;
 static struct userbpf_link *links[MAX_LINKS];
 static size_t link_cnt;
+/* A ring buffer or a perf buffer (PERF_EVENT_ARRAY, bcc's way): their
+ * records go to the CLI alike (TRACE_MSG_RINGBUF). */
 static struct ring {
 	struct userbpf_ringbuf *rb;
+	struct userbpf_perf_buffer *pb;
 	char name[64];
 } rings[MAX_RINGS];
 static size_t ring_cnt;
@@ -133,6 +136,28 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void on_sample(void *ctx, int cpu, void *data, uint32_t size)
+{
+	(void)cpu;
+	on_record(ctx, data, size);
+}
+
+static void ring_poll(struct ring *r, int timeout_ms)
+{
+	if (r->rb)
+		userbpf_ringbuf__poll(r->rb, timeout_ms);
+	else
+		userbpf_perf_buffer__poll(r->pb, timeout_ms);
+}
+
+static void ring_consume(struct ring *r)
+{
+	if (r->rb)
+		userbpf_ringbuf__consume(r->rb);
+	else
+		userbpf_perf_buffer__consume(r->pb);
+}
+
 static void *poll_rings(void *arg)
 {
 	size_t i;
@@ -140,7 +165,7 @@ static void *poll_rings(void *arg)
 	(void)arg;
 	while (!atomic_load(&stopping))
 		for (i = 0; i < ring_cnt; i++)
-			userbpf_ringbuf__poll(rings[i].rb, ring_cnt == 1 ? 50 : 10);
+			ring_poll(&rings[i], ring_cnt == 1 ? 50 : 10);
 	return NULL;
 }
 
@@ -273,7 +298,7 @@ static void snapshot(void)
 	size_t i;
 
 	for (i = 0; i < ring_cnt; i++)
-		userbpf_ringbuf__consume(rings[i].rb);
+		ring_consume(&rings[i]);
 	while ((m = userbpf_object__next_map(obj, m)))
 		send_map(m);
 }
@@ -310,7 +335,7 @@ static void child_after_fork(void)
 	new_source();
 	atomic_store(&dropping, true);
 	for (size_t i = 0; i < ring_cnt; i++)
-		userbpf_ringbuf__consume(rings[i].rb);
+		ring_consume(&rings[i]);
 	atomic_store(&dropping, false);
 	clear_maps();
 	start_poller();
@@ -471,13 +496,18 @@ __attribute__((constructor)) static void agent_start(void)
 	while ((m = userbpf_object__next_map(obj, m))) {
 		struct userbpf_map *map = userbpf_object_map__map(m);
 
-		if (!map || userbpf_map__type(map) != USERBPF_MAP_TYPE_RINGBUF ||
-		    ring_cnt == MAX_RINGS)
+		struct ring *r = &rings[ring_cnt];
+
+		if (!map || ring_cnt == MAX_RINGS)
 			continue;
-		snprintf(rings[ring_cnt].name, sizeof(rings[ring_cnt].name), "%s",
-			 userbpf_object_map__name(m));
-		rings[ring_cnt].rb = userbpf_ringbuf__new(map, on_record, &rings[ring_cnt]);
-		if (rings[ring_cnt].rb)
+		if (userbpf_map__type(map) == USERBPF_MAP_TYPE_RINGBUF)
+			r->rb = userbpf_ringbuf__new(map, on_record, r);
+		else if (userbpf_map__type(map) == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY)
+			r->pb = userbpf_perf_buffer__new(map, 8, on_sample, NULL, r);
+		else
+			continue;
+		snprintf(r->name, sizeof(r->name), "%s", userbpf_object_map__name(m));
+		if (r->rb || r->pb)
 			ring_cnt++;
 	}
 	start_poller();

@@ -30,7 +30,7 @@
 #include "launch/launch_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 3
+#define DOM_VERSION 4
 #define PAGE 4096ul
 #define MAX_OBJS 4096
 #define MAX_PINS 256
@@ -38,6 +38,7 @@
 #define MAX_ALIAS 256
 #define NCLASS 16
 #define MAX_PROCS 1024
+#define MAX_EXEC_MARKS 256
 #define HEAP_START (2ul << 20)
 /* The code area: the arena's last CODE_SIZE bytes, read + execute in
  * every member (JIT images, code_alloc/code_seal/code_free below). */
@@ -45,11 +46,26 @@
 #define HEAP_END (DOMAIN_SIZE - CODE_SIZE)
 #define MAX_CODE_FREE 512
 
+/*
+ * An object of the registry lives, as in the kernel, while anything
+ * references it: descriptors (users), pins, and for maps and programs
+ * every reference the library holds (a link's program, a program's maps):
+ * such an entry (OBJ_TRACKED) goes when its object's memory is freed
+ * (domain_free sees the block marked BLK_REG).  BTF objects and links are
+ * launch's records (OBJ_RECORD), freed with their entry; a BTF object is
+ * also held by every map and program that names it (held, hold_*).
+ */
+#define OBJ_TRACKED 1u
+#define OBJ_RECORD 2u
 struct dom_obj {
 	uint32_t kind, id;
 	int32_t users;
 	uint32_t pinned;
 	void *ptr;
+	uint32_t flags;	    /* OBJ_* */
+	uint32_t held;	    /* objects holding this one (a BTF's maps, progs) */
+	uint32_t hold_kind; /* what this one holds (0 none) */
+	uint32_t hold_id;
 };
 
 struct dom_pin {
@@ -68,6 +84,8 @@ struct blk {
 	uint64_t pages;	     /* page run: its pages */
 };
 #define BLK_MAGIC 0xb10cb10cu
+/* in cls: the block is a registered object (its free drops the entry) */
+#define BLK_REG 0x80000000u
 
 struct dom_hdr {
 	uint32_t magic, version;
@@ -88,12 +106,18 @@ struct dom_hdr {
 	struct dom_attach att[MAX_ATTACH];
 	/* code area: next unused offset in it, freed runs (offset, pages) */
 	void *meta; /* launch's object facts (meta.c), a list in the heap */
+	struct dom_stats stats;
+	int32_t exec_marks[MAX_EXEC_MARKS]; /* pids whose exec fired enter */
 	uint64_t code_bump;
 	uint32_t ncode_free;
 	struct {
 		uint64_t off, pages;
 	} code_free[MAX_CODE_FREE];
+	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
+	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
+
+_Static_assert(sizeof(struct dom_hdr) <= HEAP_START, "the arena's header fits before its heap");
 
 /* the probe layer's syscall gate (never seen by syscall tracepoints) */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -365,23 +389,43 @@ static void free_run_locked(uint64_t off)
 	hdr->free_runs = off;
 }
 
-void domain_free(void *p)
-{
-	struct blk *b;
+static void objs_freed_locked(const void *p);
 
-	if (!p || !domain_owns(p))
-		return;
-	b = (struct blk *)p - 1;
-	if (b->magic != BLK_MAGIC)
-		return;
-	lock();
+/* Free block b (valid, ours) with the lock held. */
+static void block_free_locked(struct blk *b)
+{
+	uint32_t cls = b->cls & ~BLK_REG;
+
+	if (b->cls & BLK_REG)
+		objs_freed_locked(b + 1);
 	b->magic = 0;
-	if (b->cls < NCLASS) {
-		*(uint64_t *)(b + 1) = hdr->free_cls[b->cls];
-		hdr->free_cls[b->cls] = domain_offset(b);
+	if (cls < NCLASS) {
+		*(uint64_t *)(b + 1) = hdr->free_cls[cls];
+		hdr->free_cls[cls] = domain_offset(b);
 	} else {
 		free_run_locked(domain_offset(b));
 	}
+}
+
+/* The block that starts at p (a domain_alloc result), or NULL. */
+static struct blk *block_of(const void *p)
+{
+	struct blk *b;
+
+	if (!p || !domain_owns(p) || ((uintptr_t)p & 15))
+		return NULL;
+	b = (struct blk *)p - 1;
+	return b->magic == BLK_MAGIC && (b->cls & ~BLK_REG) <= NCLASS ? b : NULL;
+}
+
+void domain_free(void *p)
+{
+	struct blk *b = block_of(p);
+
+	if (!b)
+		return;
+	lock();
+	block_free_locked(b);
 	unlock();
 }
 
@@ -518,10 +562,50 @@ static struct dom_obj *find_obj(int kind, const void *ptr)
 	return NULL;
 }
 
+static struct dom_obj *find_id(int kind, uint32_t id)
+{
+	int i;
+
+	for (i = 0; id && i < MAX_OBJS; i++)
+		if (hdr->objs[i].kind == (uint32_t)kind && hdr->objs[i].id == id)
+			return &hdr->objs[i];
+	return NULL;
+}
+
+/* Remove entry o (with what it holds, and its record). */
+static void obj_drop_locked(struct dom_obj *o)
+{
+	struct dom_obj held = *o;
+	struct dom_obj *h;
+	struct blk *b;
+
+	memset(o, 0, sizeof(*o));
+	if (held.flags & OBJ_RECORD) {
+		b = block_of(held.ptr);
+		if (b)
+			block_free_locked(b);
+	}
+	h = held.hold_id ? find_id((int)held.hold_kind, held.hold_id) : NULL;
+	if (h && h->held && !--h->held && h->users <= 0 && !h->pinned && !(h->flags & OBJ_TRACKED))
+		obj_drop_locked(h);
+}
+
+/* The block at p was freed: the tracked objects it was leave. */
+static void objs_freed_locked(const void *p)
+{
+	const void *obj = (const uint8_t *)p + DOMAIN_LIB_HDR;
+	int i;
+
+	for (i = 0; i < MAX_OBJS; i++)
+		if (hdr->objs[i].ptr == obj && (hdr->objs[i].flags & OBJ_TRACKED))
+			obj_drop_locked(&hdr->objs[i]);
+}
+
 uint32_t domain_obj_use(int kind, void *ptr)
 {
 	struct dom_obj *o;
 	uint32_t id = 0;
+	struct blk *b;
 	int i;
 
 	lock();
@@ -531,11 +615,18 @@ uint32_t domain_obj_use(int kind, void *ptr)
 			;
 		if (i < MAX_OBJS) {
 			o = &hdr->objs[i];
+			memset(o, 0, sizeof(*o));
 			o->kind = (uint32_t)kind;
 			o->ptr = ptr;
-			o->users = 0;
-			o->pinned = 0;
 			o->id = ++hdr->next_id[kind];
+			b = block_of((uint8_t *)ptr - DOMAIN_LIB_HDR);
+			if ((kind == DOM_MAP || kind == DOM_PROG) && b) {
+				/* listed until the library frees it */
+				o->flags = OBJ_TRACKED;
+				b->cls |= BLK_REG;
+			} else if (kind == DOM_BTF || kind == DOM_LINK) {
+				o->flags = OBJ_RECORD;
+			}
 		}
 	}
 	if (o) {
@@ -546,19 +637,30 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	return id;
 }
 
-bool domain_obj_unuse(int kind, void *ptr)
+void domain_obj_unuse(int kind, void *ptr)
 {
 	struct dom_obj *o;
-	bool gone = false;
 
 	lock();
 	o = find_obj(kind, ptr);
-	if (o && --o->users <= 0 && !o->pinned) {
-		memset(o, 0, sizeof(*o));
-		gone = true;
+	if (o && --o->users <= 0 && !o->pinned && !o->held && !(o->flags & OBJ_TRACKED))
+		obj_drop_locked(o);
+	unlock();
+}
+
+void domain_obj_hold(int kind, const void *holder, int held_kind, uint32_t held_id)
+{
+	struct dom_obj *o, *h;
+
+	lock();
+	o = find_obj(kind, holder);
+	h = find_id(held_kind, held_id);
+	if (o && h && !o->hold_id) {
+		o->hold_kind = (uint32_t)held_kind;
+		o->hold_id = held_id;
+		h->held++;
 	}
 	unlock();
-	return gone;
 }
 
 void domain_lock(void)
@@ -569,6 +671,50 @@ void domain_lock(void)
 void domain_unlock(void)
 {
 	unlock();
+}
+
+void domain_exec_mark(int pid, bool on)
+{
+	int i, slot = -1;
+
+	lock();
+	for (i = 0; i < MAX_EXEC_MARKS; i++) {
+		if (hdr->exec_marks[i] == pid) {
+			if (!on)
+				hdr->exec_marks[i] = 0;
+			slot = -2;
+		} else if (!hdr->exec_marks[i] && slot == -1) {
+			slot = i;
+		}
+	}
+	if (on && slot >= 0)
+		hdr->exec_marks[slot] = pid;
+	unlock();
+}
+
+bool domain_exec_take(int pid)
+{
+	bool was = false;
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_EXEC_MARKS; i++)
+		if (hdr->exec_marks[i] == pid) {
+			hdr->exec_marks[i] = 0;
+			was = true;
+		}
+	unlock();
+	return was;
+}
+
+void *domain_run_slots(void)
+{
+	return hdr->run_slots;
+}
+
+struct dom_stats *domain_stats(void)
+{
+	return &hdr->stats;
 }
 
 void **domain_meta_head(void)
@@ -590,13 +736,12 @@ uint32_t domain_obj_id(int kind, const void *ptr)
 
 void *domain_obj_by_id(int kind, uint32_t id)
 {
-	void *p = NULL;
-	int i;
+	struct dom_obj *o;
+	void *p;
 
 	lock();
-	for (i = 0; i < MAX_OBJS; i++)
-		if (hdr->objs[i].kind == (uint32_t)kind && hdr->objs[i].id == id)
-			p = hdr->objs[i].ptr;
+	o = find_id(kind, id);
+	p = o ? o->ptr : NULL;
 	unlock();
 	return p;
 }

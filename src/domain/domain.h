@@ -30,6 +30,9 @@
 
 #define DOMAIN_BASE 0x200000000000UL
 #define DOMAIN_SIZE (1UL << 32)
+/* What the library's allocator puts in front of each of its blocks (the
+ * usable size, util/platform.c): its objects start this far into ours. */
+#define DOMAIN_LIB_HDR 16
 
 enum dom_kind { DOM_MAP = 1, DOM_PROG = 2, DOM_BTF = 3, DOM_LINK = 4 };
 #define DOM_KINDS 5
@@ -84,15 +87,49 @@ void *domain_code_alloc(size_t size);
 int domain_code_seal(void *p, size_t size);
 void domain_code_free(void *p, size_t size);
 
-/* Registry of objects: domain id of ptr, adding it (users + 1). */
+/*
+ * Registry of objects.  An object is listed (ids, GET_FD_BY_ID) while
+ * anything holds it: descriptors, pins, holders; a map or program (ptr
+ * from the library's allocator) until the library frees it, so one held
+ * only by a link or a program stays listed.  A BTF object's or link's
+ * ptr is launch's record (domain_alloc), freed when its entry goes.
+ */
+/* Domain id of ptr, adding it (one more descriptor). */
 uint32_t domain_obj_use(int kind, void *ptr);
-/* One descriptor fewer on ptr: true when it left the registry. */
-bool domain_obj_unuse(int kind, void *ptr);
+/* One descriptor fewer on ptr (the entry may go, with its record). */
+void domain_obj_unuse(int kind, void *ptr);
+/* The object holder (of kind) holds the one of held_kind with held_id
+ * (a program or map its BTF object) until the holder leaves; once. */
+void domain_obj_hold(int kind, const void *holder, int held_kind, uint32_t held_id);
 uint32_t domain_obj_id(int kind, const void *ptr);
 /* Object with that id (no reference), or NULL. */
 void *domain_obj_by_id(int kind, uint32_t id);
 /* Smallest id above start, or 0. */
 uint32_t domain_obj_next_id(int kind, uint32_t start);
+
+/* Program run statistics (launch/stats.c): a table keyed by program
+ * address, and the number of BPF_ENABLE_STATS descriptors open. */
+#define DOMAIN_STATS_SLOTS 4096
+struct dom_prog_stats {
+	void *prog;
+	uint64_t cnt, ns;
+};
+struct dom_stats {
+	int32_t enabled;
+	struct dom_prog_stats slot[DOMAIN_STATS_SLOTS];
+};
+struct dom_stats *domain_stats(void);
+
+/* The exec of process pid has fired sys_enter_execve (on), or failed
+ * (off); the new image takes the mark: false when nobody fired it (an
+ * exec libc made internally: posix_spawn, system, popen). */
+void domain_exec_mark(int pid, bool on);
+bool domain_exec_take(int pid);
+
+/* The map layer's per-CPU run slots, shared by the domain's processes
+ * (at least ub_map_run_slots_size() bytes, 64-byte aligned). */
+#define DOMAIN_RUN_SLOTS_SIZE (512 * 64)
+void *domain_run_slots(void);
 
 /* The arena's lock (for lists the launch layer keeps in the heap). */
 void domain_lock(void);

@@ -66,6 +66,9 @@ UB_HELPER(sock_hash_update);
 UB_HELPER(msg_redirect_hash);
 UB_HELPER(sk_redirect_hash);
 UB_HELPER(sk_release);
+UB_HELPER(sk_lookup);
+UB_HELPER(sk_fullsock);
+UB_HELPER(tcp_sock);
 UB_HELPER(sock_destroy); /* kfunc */
 /* bpf_map_lookup_elem on a SOCKMAP/SOCKHASH: a held struct bpf_sock or NULL */
 struct ub_map;

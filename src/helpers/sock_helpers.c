@@ -195,6 +195,36 @@ UB_HELPER(sk_release)
 }
 
 /*
+ * bpf_sk_lookup_tcp (84), bpf_sk_lookup_udp (85), bpf_skc_lookup_tcp
+ * (99): the kernel looks the tuple up in the socket tables of the
+ * context's network namespace and hands out a referenced socket.  A
+ * userbpf packet context has no such tables behind it (the kernel's are
+ * not the process's), so no tuple matches: NULL, the kernel's answer for
+ * a tuple without a socket.  The verifier still checks what the kernel
+ * checks: the result may be NULL and is a reference to release.
+ */
+UB_HELPER(sk_lookup)
+{
+	return 0;
+}
+
+/* bpf_sk_fullsock (95): every socket a program can hold here (a sock
+ * map's, handed out by a lookup) is a full socket: the same pointer.
+ * Anything else (an skb's sk, which userbpf contexts leave NULL): NULL. */
+UB_HELPER(sk_fullsock)
+{
+	return held_view(run, (void *)(uintptr_t)r1) ? r1 : 0;
+}
+
+/* bpf_tcp_sock (96): the kernel's struct bpf_tcp_sock is TCP state
+ * (cwnd, rtt, sequence numbers) userbpf does not have for a socket:
+ * NULL, the kernel's answer for a socket that is not TCP. */
+UB_HELPER(tcp_sock)
+{
+	return 0;
+}
+
+/*
  * The kfunc bpf_sock_destroy (net/core/filter.c), for iter/tcp and
  * iter/udp programs: it aborts the socket the iterator handed out.
  * userbpf's iterators hand out no sockets (the kernel's socket tables

@@ -63,6 +63,13 @@
 	(TB(SCHED_CLS) | TB(SCHED_ACT) | TB(XDP) | TB(CGROUP_SKB) | TB(SK_SKB) | TB(SK_LOOKUP) |   \
 	 TB(CGROUP_SOCK_ADDR))
 
+/* bpf_sk_lookup_{tcp,udp}, bpf_skc_lookup_tcp: tc, xdp, cgroup_skb,
+ * sk_skb, cgroup_sock_addr */
+#define SK_LOOKUP_TYPES (SK_RELEASE_TYPES & ~TB(SK_LOOKUP))
+/* bpf_sk_fullsock: cgroup_skb and tc; bpf_tcp_sock: and sock_ops, cgroup_sockopt */
+#define FULLSOCK_TYPES (TB(SCHED_CLS) | TB(SCHED_ACT) | TB(CGROUP_SKB))
+#define ACQ USERBPF_HELPER_ACQUIRE
+
 static const struct userbpf_helper std_helpers[] = {
 	H(1, map_lookup_elem, map_lookup_elem,
 	  P(PTR_TO_MAP_VALUE_OR_NULL, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY))),
@@ -119,13 +126,28 @@ static const struct userbpf_helper std_helpers[] = {
 	  PT(TB(SK_SKB), INTEGER, 0, A(PTR_TO_CTX), A(CONST_MAP_PTR), A(PTR_TO_MAP_KEY),
 	     A(ANYTHING))),
 	H(80, get_current_cgroup_id, get_current_cgroup_id, P(INTEGER, 0, 0)),
-	H(86, sk_release, sk_release, PT(SK_RELEASE_TYPES, INTEGER, 0, A(PTR_TO_BTF_ID))),
+	H(84, sk_lookup_tcp, sk_lookup,
+	  PT(SK_LOOKUP_TYPES, PTR_TO_SOCKET_OR_NULL, ACQ, A(PTR_TO_CTX), A(PTR_TO_MEM),
+	     A(CONST_SIZE_OR_ZERO), A(ANYTHING), A(ANYTHING))),
+	H(85, sk_lookup_udp, sk_lookup,
+	  PT(SK_LOOKUP_TYPES, PTR_TO_SOCKET_OR_NULL, ACQ, A(PTR_TO_CTX), A(PTR_TO_MEM),
+	     A(CONST_SIZE_OR_ZERO), A(ANYTHING), A(ANYTHING))),
+	H(86, sk_release, sk_release,
+	  PT(SK_RELEASE_TYPES, INTEGER, USERBPF_HELPER_RELEASE, A(PTR_TO_BTF_ID_SOCK_COMMON))),
 	H(87, map_push_elem, map_push_elem,
 	  P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE), A(ANYTHING))),
 	H(88, map_pop_elem, map_pop_elem, P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE))),
 	H(89, map_peek_elem, map_peek_elem, P(INTEGER, 0, A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE))),
 	H(93, spin_lock, spin_lock, P(VOID, 0, A(PTR_TO_SPIN_LOCK))),
 	H(94, spin_unlock, spin_unlock, P(VOID, 0, A(PTR_TO_SPIN_LOCK))),
+	H(95, sk_fullsock, sk_fullsock,
+	  PT(FULLSOCK_TYPES, PTR_TO_SOCKET_OR_NULL, 0, A(PTR_TO_SOCK_COMMON))),
+	H(96, tcp_sock, tcp_sock,
+	  PT(FULLSOCK_TYPES | TB(SOCK_OPS) | TB(CGROUP_SOCKOPT), PTR_TO_TCP_SOCK_OR_NULL, 0,
+	     A(PTR_TO_SOCK_COMMON))),
+	H(99, skc_lookup_tcp, sk_lookup,
+	  PT(SK_LOOKUP_TYPES, PTR_TO_SOCK_COMMON_OR_NULL, ACQ, A(PTR_TO_CTX), A(PTR_TO_MEM),
+	     A(CONST_SIZE_OR_ZERO), A(ANYTHING), A(ANYTHING))),
 	H(101, sysctl_get_name, sysctl_get_name,
 	  PT(TB(CGROUP_SYSCTL), INTEGER, 0, A(PTR_TO_CTX), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE),
 	     A(ANYTHING))),

@@ -9,8 +9,9 @@
  * commands the command layer does not have (GET_NEXT_ID for maps,
  * programs, BTF and links, BTF_GET_FD_BY_ID, LINK_GET_FD_BY_ID,
  * PROG_BIND_MAP, OBJ_PIN / OBJ_GET, LINK_CREATE, RAW_TRACEPOINT_OPEN,
- * link info), what prog / map / BTF info has beyond the command layer's
- * answer (JIT length, map ids, BTF ids, load time, uid: meta.c), the
+ * link info, ENABLE_STATS: stats.c), what prog / map / BTF info has beyond
+ * the command layer's answer (JIT length, map ids, BTF ids, load time,
+ * uid: meta.c; run_cnt, run_time_ns: stats.c), the
  * domain's BTF objects and links (records in the arena, by id and pin
  * from every member), JIT compilation at load, and the refusals of what
  * a process cannot provide (programs attached to kernel functions), with
@@ -87,8 +88,18 @@ static uint32_t handle_id(int h, int kind)
 	return kind == LOBJ_MAP ? info.map.id : kind == LOBJ_PROG ? info.prog.id : info.btf.id;
 }
 
-/* Wrap a new userbpf handle into a descriptor (the handle is consumed). */
-static long wrap(int kind, long h, uint32_t map_type)
+/* Privately: the highest map and program ids handed out, so GET_NEXT_ID
+ * finds objects no descriptor names any more (held by others). */
+static uint32_t max_seen[LOBJ_LINK + 1];
+
+/*
+ * Wrap a new userbpf handle into a descriptor (the handle is consumed).
+ * In a domain the descriptor names rec in the registry: a BTF object's
+ * record (given), or the map or program itself (rec NULL).  On failure
+ * rec stays the caller's unless it was registered (then the registry
+ * frees it with its entry).
+ */
+static long wrap_rec(int kind, long h, uint32_t map_type, void *rec)
 {
 	static const char *const names[] = { "", "bpf-map", "bpf-prog", "btf" };
 	struct lobj *obj;
@@ -103,14 +114,22 @@ static long wrap(int kind, long h, uint32_t map_type)
 	obj->h = (int)h;
 	obj->map_type = map_type;
 	obj->id = handle_id((int)h, kind);
-	if (domain_active() && kind == LOBJ_MAP) {
-		obj->dptr = userbpf_map_by_fd((int)h);
-		obj->id = domain_obj_use(DOM_MAP, obj->dptr);
-	} else if (domain_active() && kind == LOBJ_PROG) {
-		obj->dptr = userbpf_prog_by_fd((int)h);
-		obj->id = domain_obj_use(DOM_PROG, obj->dptr);
+	if (obj->id > max_seen[kind])
+		max_seen[kind] = obj->id;
+	if (!rec && domain_active() && kind == LOBJ_MAP)
+		rec = userbpf_map_by_fd((int)h);
+	else if (!rec && domain_active() && kind == LOBJ_PROG)
+		rec = userbpf_prog_by_fd((int)h);
+	if (rec) {
+		obj->dptr = rec;
+		obj->id = domain_obj_use(lobj_dom_kind(kind), rec);
 	}
 	return lobj_install(obj, names[kind]);
+}
+
+static long wrap(int kind, long h, uint32_t map_type)
+{
+	return wrap_rec(kind, h, map_type, NULL);
 }
 
 /* fd field of kind -> handle, in place; 0 or -errno. */
@@ -179,6 +198,9 @@ static long cmd_map_create(union bpf_attr *a, unsigned int size)
 		m.ptr = h >= 0 ? userbpf_map_by_fd(h) : NULL;
 		if (m.ptr)
 			launch_meta_put(&m);
+		/* the map holds its BTF object (listed while the map lives) */
+		if (m.ptr && domain_active())
+			domain_obj_hold(DOM_MAP, m.ptr, DOM_BTF, m.btf_id);
 	}
 	return fd;
 }
@@ -360,6 +382,9 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		if (prog) {
 			m.ptr = prog;
 			launch_meta_put(&m);
+			launch_stats_reset(prog);
+			if (domain_active() && m.btf_id)
+				domain_obj_hold(DOM_PROG, prog, DOM_BTF, m.btf_id);
 			/* the kernel compiles at load: so do we (verified programs;
 			 * the others, and a failed compilation, stay interpreted);
 			 * USERBPF_LAUNCH_ENGINE=interp keeps every program on the
@@ -402,8 +427,6 @@ static void id_visit(struct lobj *obj, void *ctx)
 		w->found = obj;
 	}
 }
-
-static uint32_t max_seen[LOBJ_LINK + 1];
 
 static long cmd_get_next_id(int cmd, union bpf_attr *a)
 {
@@ -455,24 +478,11 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 static long btf_from_record(struct dom_btf *rec)
 {
 	union bpf_attr b;
-	struct lobj *obj;
-	long h;
 
 	memset(&b, 0, sizeof(b));
 	b.btf = (uint64_t)(uintptr_t)rec->data;
 	b.btf_size = rec->size;
-	h = ub_call(BPF_BTF_LOAD, &b, sizeof(b));
-	if (h < 0)
-		return h;
-	obj = lobj_new(LOBJ_BTF);
-	if (!obj) {
-		userbpf_close((int)h);
-		return -ENOMEM;
-	}
-	obj->h = (int)h;
-	obj->dptr = rec;
-	obj->id = domain_obj_use(DOM_BTF, rec);
-	return lobj_install(obj, "btf");
+	return wrap_rec(LOBJ_BTF, ub_call(BPF_BTF_LOAD, &b, sizeof(b)), 0, rec);
 }
 
 /* A descriptor for the domain's link record rec (another member's
@@ -509,32 +519,39 @@ int launch_link_install(struct lobj *link)
 	return lobj_install(link, "bpf-link");
 }
 
+/* A new descriptor for the domain's object p of kind (DOM_*): -ENOENT
+ * when p is NULL. */
+static long domain_obj_fd(int kind, void *p)
+{
+	long h;
+
+	if (!p)
+		return -ENOENT;
+	if (kind == DOM_BTF)
+		return btf_from_record(p);
+	if (kind == DOM_LINK)
+		return link_from_record(p);
+	launch_in_lib++;
+	h = kind == DOM_MAP ? userbpf_map_fd(p) : userbpf_prog_fd(p);
+	launch_in_lib--;
+	if (kind == DOM_MAP)
+		return wrap(LOBJ_MAP, h, userbpf_map__type(p));
+	return wrap(LOBJ_PROG, h, 0);
+}
+
 static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 {
 	struct id_walk w = { .want = a->prog_id };
 	long h;
 
-	if (domain_active() && (cmd == BPF_BTF_GET_FD_BY_ID || cmd == BPF_LINK_GET_FD_BY_ID)) {
-		void *p = domain_obj_by_id(cmd == BPF_BTF_GET_FD_BY_ID ? DOM_BTF : DOM_LINK,
-					   a->btf_id);
+	if (domain_active()) {
+		int kind = cmd == BPF_MAP_GET_FD_BY_ID	? DOM_MAP :
+			   cmd == BPF_PROG_GET_FD_BY_ID ? DOM_PROG :
+			   cmd == BPF_BTF_GET_FD_BY_ID	? DOM_BTF :
+							  DOM_LINK;
 
-		if (!p)
-			return -ENOENT;
-		return cmd == BPF_BTF_GET_FD_BY_ID ? btf_from_record(p) : link_from_record(p);
-	}
-
-	if (domain_active() && (cmd == BPF_MAP_GET_FD_BY_ID || cmd == BPF_PROG_GET_FD_BY_ID)) {
-		void *p = domain_obj_by_id(cmd == BPF_MAP_GET_FD_BY_ID ? DOM_MAP : DOM_PROG,
-					   a->map_id);
-
-		if (!p)
-			return -ENOENT;
-		launch_in_lib++;
-		h = cmd == BPF_MAP_GET_FD_BY_ID ? userbpf_map_fd(p) : userbpf_prog_fd(p);
-		launch_in_lib--;
-		if (cmd == BPF_MAP_GET_FD_BY_ID)
-			return wrap(LOBJ_MAP, h, userbpf_map__type(p));
-		return wrap(LOBJ_PROG, h, 0);
+		/* map_id, prog_id, btf_id and link_id share their place */
+		return domain_obj_fd(kind, domain_obj_by_id(kind, a->map_id));
 	}
 	if (cmd == BPF_MAP_GET_FD_BY_ID) {
 		h = ub_call(cmd, a, size);
@@ -556,24 +573,17 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 
 static long cmd_btf_load(union bpf_attr *a, unsigned int size)
 {
-	long fd = wrap(LOBJ_BTF, ub_call(BPF_BTF_LOAD, a, size), 0);
-	struct dom_btf *rec;
-	struct lobj *obj;
-
-	if (fd < 0 || !domain_active())
-		return fd;
 	/* the domain's copy: other members load theirs from it by id */
-	rec = domain_alloc(sizeof(*rec) + a->btf_size);
-	obj = lobj_get((int)fd);
-	if (rec && obj) {
+	struct dom_btf *rec = domain_active() ? domain_alloc(sizeof(*rec) + a->btf_size) : NULL;
+	long fd;
+
+	if (rec) {
 		rec->size = a->btf_size;
 		memcpy(rec->data, uptr(a->btf), a->btf_size);
-		obj->dptr = rec;
-		obj->id = domain_obj_use(DOM_BTF, rec);
-		rec = NULL;
 	}
-	lobj_put(obj);
-	domain_free(rec);
+	fd = wrap_rec(LOBJ_BTF, ub_call(BPF_BTF_LOAD, a, size), 0, rec);
+	if (fd < 0 && rec && !domain_obj_id(DOM_BTF, rec))
+		domain_free(rec); /* never registered (else its entry freed it) */
 	return fd;
 }
 
@@ -587,38 +597,44 @@ static long cmd_btf_load(union bpf_attr *a, unsigned int size)
  * order of first use are the program's map ids in the same order (both
  * come from the lddw instructions).  Left alone when the counts differ.
  */
+/* The next ld_imm64 at or after insns[*i] that names a map (by descriptor,
+ * or a value in one), *i moved past it; NULL at the end. */
+static struct bpf_insn *next_map_ref(struct bpf_insn *insns, size_t n, size_t *i)
+{
+	for (; *i + 1 < n; (*i)++) {
+		struct bpf_insn *in = &insns[*i];
+
+		if (in->code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		*i += 2; /* past both halves */
+		if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_VALUE)
+			return in;
+		(*i)--; /* the loop steps over the second half */
+	}
+	return NULL;
+}
+
 static void xlated_domain_ids(struct bpf_insn *insns, size_t n, const struct launch_meta *m)
 {
 	uint32_t local[LAUNCH_META_MAPS], cnt = 0, j;
-	size_t i;
+	struct bpf_insn *in;
+	size_t i = 0;
 
-	for (i = 0; i + 1 < n; i++) {
-		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
-			continue;
-		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
-		    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
-			for (j = 0; j < cnt && local[j] != (uint32_t)insns[i].imm; j++)
-				;
-			if (j == cnt && cnt == LAUNCH_META_MAPS)
-				return;
-			if (j == cnt)
-				local[cnt++] = (uint32_t)insns[i].imm;
-		}
-		i++;
+	while ((in = next_map_ref(insns, n, &i))) {
+		for (j = 0; j < cnt && local[j] != (uint32_t)in->imm; j++)
+			;
+		if (j == cnt && cnt == LAUNCH_META_MAPS)
+			return;
+		if (j == cnt)
+			local[cnt++] = (uint32_t)in->imm;
 	}
 	if (cnt != m->nr_map_ids)
 		return;
-	for (i = 0; i + 1 < n; i++) {
-		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
-			continue;
-		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
-		    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
-			for (j = 0; j < cnt && local[j] != (uint32_t)insns[i].imm; j++)
-				;
-			if (j < cnt)
-				insns[i].imm = (int32_t)m->map_ids[j];
-		}
-		i++;
+	for (i = 0; (in = next_map_ref(insns, n, &i));) {
+		for (j = 0; j < cnt && local[j] != (uint32_t)in->imm; j++)
+			;
+		if (j < cnt)
+			in->imm = (int32_t)m->map_ids[j];
 	}
 }
 
@@ -643,6 +659,13 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 			       in->jited_prog_len < jlen ? in->jited_prog_len : jlen);
 			u->jited_prog_insns = in->jited_prog_insns;
 		}
+	}
+	if (INFO_HAS(len, struct bpf_prog_info, run_cnt)) {
+		uint64_t cnt, ns;
+
+		launch_stats_get(prog, &cnt, &ns);
+		u->run_cnt = cnt;
+		u->run_time_ns = ns;
 	}
 	if (!launch_meta_get(LOBJ_PROG, prog, &m))
 		return;
@@ -785,25 +808,13 @@ static long cmd_obj_get(union bpf_attr *a)
 	const char *path = uptr(a->pathname);
 	void *p;
 	int kind;
-	long h;
 
 	if (!path)
 		return -EFAULT;
 	if (!domain_active())
 		return -ENOENT;
 	p = domain_pin_get(path, &kind);
-	if (!p)
-		return -ENOENT;
-	if (kind == DOM_BTF)
-		return btf_from_record(p);
-	if (kind == DOM_LINK)
-		return link_from_record(p);
-	launch_in_lib++;
-	h = kind == DOM_MAP ? userbpf_map_fd(p) : userbpf_prog_fd(p);
-	launch_in_lib--;
-	if (kind == DOM_MAP)
-		return wrap(LOBJ_MAP, h, userbpf_map__type(p));
-	return wrap(LOBJ_PROG, h, 0);
+	return domain_obj_fd(kind, p);
 }
 
 /* ==== entry ==== */
@@ -894,6 +905,8 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 		return launch_link_create(&a);
 	case BPF_RAW_TRACEPOINT_OPEN:
 		return launch_raw_tp_open(&a);
+	case BPF_ENABLE_STATS:
+		return launch_enable_stats(&a);
 	default:
 		return -EINVAL;
 	}

@@ -10,19 +10,27 @@
  * sys_exit_execve with 0 in the new image once it has joined its domain
  * (its programs attached: launch_exec_tp_image), in the new comm as in
  * the kernel.
- * Execs libc makes internally (posix_spawn, system) are not seen.
+ * Execs libc makes internally (posix_spawn, system, popen: its own
+ * execve in a cloned child) fire sys_enter_execve in the new image
+ * instead (launch_exec_tp_image): only the attempt that succeeded is seen
+ * (posix_spawnp's failed PATH entries are not).
  *
  * Attachments are entries of a small table, handed out as opaque link
  * pointers (launch_link_destroy tells them from the probe layer's links).
  */
 #ifdef USERBPF_LAUNCH
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "domain/domain.h"
 #include "launch_int.h"
 #include "userbpf/probe.h"
 #include "userbpf/vm.h"
@@ -158,8 +166,54 @@ void launch_exec_tp_exit(int nr, long ret)
 	run_side(nr, true, &rec, sizeof(rec));
 }
 
+/* Read /proc/PID/comm of pid into comm (16 bytes): false if none. */
+static bool comm_of(int pid, char comm[16])
+{
+	char path[64];
+	long fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = probe_sc_gate(SYS_open, (long)(uintptr_t)path, O_RDONLY | O_CLOEXEC, 0, 0, 0, 0);
+	if (fd < 0)
+		return false;
+	n = probe_sc_gate(SYS_read, fd, (long)(uintptr_t)comm, 15, 0, 0, 0);
+	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (n <= 0)
+		return false;
+	comm[n] = '\0';
+	if (comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	return true;
+}
+
+/*
+ * The enter of an exec libc made without calling execve (posix_spawn,
+ * system, popen run it in a child they cloned): fired here, in the new
+ * image, with what the kernel's record holds (the file name as passed:
+ * AT_EXECFN, the arguments, the environment) and the comm of the process
+ * before the exec (its parent's, as a cloned child has it).
+ */
+static void enter_from_image(void)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	uint64_t args[6] = { (uint64_t)(uintptr_t)fn, (uint64_t)(uintptr_t)launch_argv,
+			     (uint64_t)(uintptr_t)launch_envp };
+	char old[16], now[16];
+	bool renamed;
+
+	if (!fn || !launch_argv)
+		return;
+	renamed = comm_of(getppid(), old) && comm_of(getpid(), now) &&
+		  !probe_sc_gate(SYS_prctl, PR_SET_NAME, (long)(uintptr_t)old, 0, 0, 0, 0);
+	launch_exec_tp_enter(SYS_execve, args);
+	if (renamed)
+		probe_sc_gate(SYS_prctl, PR_SET_NAME, (long)(uintptr_t)now, 0, 0, 0, 0);
+}
+
 void launch_exec_tp_image(void)
 {
+	if (domain_active() && !domain_exec_take(getpid()))
+		enter_from_image();
 	launch_exec_tp_exit(SYS_execve, 0);
 }
 #endif /* USERBPF_LAUNCH */

@@ -81,8 +81,14 @@ static void on_exit_status(int status, void *arg)
 	ub_task_exit_code = (uint32_t)(status & 0xff) << 8;
 }
 
-__attribute__((constructor(101))) static void launch_ctor(void)
+char **launch_argv, **launch_envp;
+
+/* glibc hands initialisers the program's arguments and environment */
+__attribute__((constructor(101))) static void launch_ctor(int argc, char **argv, char **envp)
 {
+	(void)argc;
+	launch_argv = argv;
+	launch_envp = envp;
 	launch_init_real();
 	userbpf_set_print(print_fn);
 	launch_domain_start();
@@ -397,8 +403,13 @@ static int exec_traced(const char *path, char *const argv[], char *const envp[])
 	int ret, e;
 
 	launch_exec_tp_enter(SYS_execve, args);
+	/* the new image fires no enter of its own */
+	if (domain_active())
+		domain_exec_mark(getpid(), true);
 	ret = launch_real.execve(path, argv, envp);
 	e = errno;
+	if (domain_active())
+		domain_exec_mark(getpid(), false);
 	launch_exec_tp_exit(SYS_execve, -e);
 	errno = e;
 	return ret;

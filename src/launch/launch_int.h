@@ -45,7 +45,7 @@ extern const char *const launch_tp_extra[LAUNCH_TP_EXTRA_CNT];
 #define LAUNCH_TP_RAW_SYS_ENTER 1
 #define LAUNCH_TP_RAW_SYS_EXIT 2
 
-enum lobj_kind { LOBJ_MAP = 1, LOBJ_PROG, LOBJ_BTF, LOBJ_PERF, LOBJ_LINK };
+enum lobj_kind { LOBJ_MAP = 1, LOBJ_PROG, LOBJ_BTF, LOBJ_PERF, LOBJ_LINK, LOBJ_STATS };
 /* The domain registry's kind of an lobj kind (0: not registered). */
 static inline int lobj_dom_kind(int kind)
 {
@@ -91,6 +91,8 @@ struct lobj {
 	int cpu;
 	/* MAP of type PERF_EVENT_ARRAY: the bridge to libbpf's rings */
 	struct pb_bridge *bridge;
+	/* called by the last reference's release (STATS), or NULL */
+	void (*release)(struct lobj *obj);
 };
 
 /* ==== libc functions the wrappers forward to (interpose.c) ==== */
@@ -198,6 +200,17 @@ bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out);
 /* bpf.c: register a new link (a domain's id and record) and install it */
 int launch_link_install(struct lobj *link);
 
+/* ==== run statistics (stats.c) ==== */
+union bpf_attr;
+/* BPF_ENABLE_STATS: a descriptor, or -errno. */
+long launch_enable_stats(const union bpf_attr *a);
+/* Counters of prog (run_cnt, run_time_ns): false if it never counted. */
+bool launch_stats_get(const void *prog, uint64_t *cnt, uint64_t *ns);
+/* A program was loaded at prog: its counters start from zero. */
+void launch_stats_reset(const void *prog);
+/* This process joined a domain: counters and switch are the domain's. */
+void launch_stats_attach_domain(void);
+
 /* ==== execve / execveat tracepoints (exec_tp.c) ==== */
 /* target names one of them: which (SYS_execve / SYS_execveat, side). */
 bool launch_exec_tp_target(const char *target, int *nr, bool *exit_side);
@@ -209,8 +222,12 @@ void launch_link_destroy(struct userbpf_link *l);
 /* Run the programs of one side (args: the syscall's arguments). */
 void launch_exec_tp_enter(int nr, const uint64_t args[6]);
 void launch_exec_tp_exit(int nr, long ret);
-/* This image was exec'd: sys_exit_execve with 0 (after the domain sync). */
+/* This image was exec'd (after the domain sync): sys_enter_execve first
+ * when the old image did not fire it (posix_spawn, system, popen exec in
+ * libc), then sys_exit_execve with 0. */
 void launch_exec_tp_image(void);
+/* The program's arguments and environment (from the constructor). */
+extern char **launch_argv, **launch_envp;
 
 /* ==== domain mode (sync.c) ==== */
 /* Set while the library runs a command for us: its anonymous mmaps,

@@ -25,6 +25,7 @@
 
 #include "domain/domain.h"
 #include "launch_int.h"
+#include "maps/map.h"
 #include "userbpf/probe.h"
 #include "userbpf/userbpf.h"
 
@@ -194,6 +195,12 @@ void launch_domain_start(void)
 		return;
 	}
 	userbpf_set_platform(&plat);
+	launch_stats_attach_domain();
+	/* a per-CPU map slot is exclusive across the domain's processes */
+	if (ub_map_run_slots_size() <= DOMAIN_RUN_SLOTS_SIZE)
+		ub_map_share_run_slots(domain_run_slots());
+	else
+		launch_log("domain: per-CPU slots stay per process (arena too old)");
 	my_pid = getpid();
 	sync_once();
 	/* this image was exec'd in the domain: sys_exit_execve returns 0 */

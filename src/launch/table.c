@@ -38,12 +38,13 @@ struct lobj *lobj_new(int kind)
 static void lobj_release(struct lobj *obj)
 {
 	launch_in_lib++;
-	/* records of BTF objects and links go with their last descriptor */
-	if (obj->dptr && domain_obj_unuse(lobj_dom_kind(obj->kind), obj->dptr) &&
-	    (obj->kind == LOBJ_BTF || obj->kind == LOBJ_LINK))
-		domain_free(obj->dptr);
+	/* records of BTF objects and links go with their entry */
+	if (obj->dptr)
+		domain_obj_unuse(lobj_dom_kind(obj->kind), obj->dptr);
 	if (obj->kind == LOBJ_PERF || obj->kind == LOBJ_LINK)
 		launch_lobj_release(obj);
+	if (obj->release)
+		obj->release(obj);
 	launch_perfbuf_release(obj);
 	if (obj->rb)
 		userbpf_ringbuf__free(obj->rb);

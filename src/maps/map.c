@@ -174,7 +174,9 @@ struct run_slot {
 	atomic_ulong w;
 	char pad[64 - sizeof(atomic_ulong)];
 };
-static struct run_slot run_slots[SLOT_FLAGS];
+static struct run_slot local_run_slots[SLOT_FLAGS];
+static struct run_slot *run_slots = local_run_slots;
+static bool run_slots_shared; /* another process's runs claim them too */
 static UB_TLS unsigned run_depth;
 static UB_TLS int run_slot = -1;
 static UB_TLS int last_slot = -1;
@@ -243,10 +245,29 @@ static int slot_claim(bool announce)
 	}
 }
 
+size_t ub_map_run_slots_size(void)
+{
+	return sizeof(local_run_slots);
+}
+
+static void install_run_hooks(void);
+static ub_once_t run_hooks_once = UB_ONCE_INIT;
+
+/* The process runs programs over maps another process created: the hooks
+ * go in now (they otherwise come with the first map made here). */
+void ub_map_share_run_slots(void *mem)
+{
+	run_slots = mem;
+	run_slots_shared = true;
+	ub_once(&run_hooks_once, install_run_hooks);
+}
+
 static void run_enter(void)
 {
 	if (run_depth++ == 0 && cpu_override < 0) {
-		bool announce = !rcu_slot_section && ub_map_rcu_nesting() == 0;
+		/* a shared word also holds other processes' announcements,
+		 * of their phases: this process's readers use its counters */
+		bool announce = !run_slots_shared && !rcu_slot_section && ub_map_rcu_nesting() == 0;
 
 		run_slot = slot_claim(announce);
 		cpu_override = run_slot;
@@ -587,8 +608,6 @@ static int map_create(const struct ub_map_attr *attr, const char *name, struct u
 	*out = map;
 	return 0;
 }
-
-static ub_once_t run_hooks_once = UB_ONCE_INIT;
 
 struct userbpf_map *userbpf_map__create(uint32_t map_type, const char *name, uint32_t key_size,
 					uint32_t value_size, uint32_t max_entries,

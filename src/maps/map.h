@@ -254,6 +254,17 @@ int ub_num_possible_cpus(void);
  */
 int ub_current_cpu(void);
 void ub_set_current_cpu(int cpu);
+/*
+ * Per-CPU slots shared with other processes whose maps live in the same
+ * shared memory (a launch domain): the runs' slot words move to mem
+ * (ub_map_run_slots_size() bytes, zeroed, 64-byte aligned, mapped in
+ * every such process), so a slot is exclusive across the processes as
+ * within one.  Runs then announce RCU readers through the process's
+ * counters, not the shared word (grace periods stay per process).  Call
+ * before the first run.
+ */
+size_t ub_map_run_slots_size(void);
+void ub_map_share_run_slots(void *mem);
 
 /* ==== Program-side entry points (the helpers call these) ==== */
 

@@ -69,6 +69,7 @@ struct userbpf_link {
 	/* the probe module's own hook at a uprobe site (prog NULL) */
 	void (*native)(struct probe_pt_regs *regs);
 	int slot;
+	int hit_slot;		    /* uprobe.c: its per-thread hit counter + 1, 0 none */
 	int sc_nr;		    /* syscall links (site NULL): number, -1 all (raw
 				 * context), -2 all (tracepoint record) */
 	int pe_kind;		    /* process-event links (PROBE_PE_*), else 0 */
@@ -98,9 +99,12 @@ struct probe_site {
 	uint64_t addr; /* patched address */
 	uint64_t func; /* function start (retprobes need addr == func) */
 	int mode;      /* USERBPF_PROBE_TRAMPOLINE or _BREAKPOINT */
+	bool entry;    /* addr is a function's entry (a symbol's start): reached
+			* by a call, so flags and xmm8-15 are dead there */
 	/* Links, entry and return, read by runs without a lock. */
 	_Atomic(struct userbpf_link *) links[PROBE_SITE_MAX_LINKS];
-	_Atomic int n_ret; /* return links attached */
+	_Atomic int n_slots; /* slots ever used (runs scan links[0..n_slots)) */
+	_Atomic int n_ret;   /* return links attached */
 	_Atomic int n_entry;
 	/* Grace period: runs count themselves in active[epoch & 1]. */
 	_Atomic unsigned epoch;
@@ -135,6 +139,8 @@ void probe_prepare_prog(struct userbpf_prog *prog);
  * probe module's own hooks; never detached).  NULL on error. */
 struct userbpf_link *probe_native_uprobe(const char *binary, const char *func,
 					 void (*fn)(struct probe_pt_regs *regs));
+/* The same at an address (a function's entry or any instruction). */
+struct userbpf_link *probe_native_uprobe_at(uint64_t addr, void (*fn)(struct probe_pt_regs *regs));
 
 /* Called by the entry trampoline with the saved registers. */
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs);
@@ -204,6 +210,17 @@ int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t
 			    size_t err_sz);
 /* Whether decoding from "from" (an instruction start) lands on "at". */
 bool probe_arch_insn_boundary(uint64_t from, uint64_t at);
+/*
+ * A syscall instruction at sc whose number is set at run time: the
+ * instructions before it, from the function start "from", that cover at
+ * least 5 bytes ending at sc become "jmp rel32" to a trampoline running
+ * them relocated, then fn(arg, regs): fn returns 1 if it made the call
+ * (regs->ax = result; continue after the syscall), 0 to run the original
+ * syscall instruction.  fn_end: the function's end (no branch of
+ * [from, fn_end) may land inside the displaced bytes).  0 or -errno.
+ */
+int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
+				uint64_t arg, char *err, size_t err_sz);
 
 /* ==== Syscall site rewriting (syscall_rewrite_x86_64.c) ==== */
 
@@ -216,6 +233,10 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at);
 int probe_sc_rewrite(int nr);
 /* A rewritten site's trampoline calls it: programs, syscall, programs. */
 void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
+/* The same where the number is in regs->ax: 1 made, 0 not (see the file). */
+uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs);
+/* Syscalls made by the SIGSYS handler (tests count traps with it). */
+extern _Atomic uint64_t probe_sc_traps;
 /* Whether a syscall tracepoint may trap nr (not clone, execve, ...). */
 bool probe_sc_trappable(int nr);
 /* A syscall no trap or rewritten site sees (syscall_x86_64.c): -errno. */

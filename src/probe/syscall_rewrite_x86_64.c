@@ -24,9 +24,17 @@
  * traced, a site once rewritten stays so (its trampoline runs the links
  * that are attached, if any).
  *
+ * Dynamic sites (the number is set at run time: libc's syscall(), read's
+ * and the other cancellable wrappers' "xor %eax,%eax") are rewritten once
+ * any syscall is traced: the instructions before the syscall (at least 5
+ * bytes) move to the trampoline, which reads rax and lets untraced and
+ * untrappable numbers run the original syscall instruction
+ * (probe_arch_syscall_dyn_site).
+ *
  * Not rewritten: sites of numbers that cannot be traced (clone, execve,
  * rt_sigreturn...: probe_sc_trappable), sites whose bytes a uprobe
- * already displaced (EBUSY), code generated at run time.
+ * already displaced (EBUSY), dynamic sites with a call or a branch target
+ * among the 5 bytes before them, code generated at run time.
  */
 #include <elf.h>
 #include <errno.h>
@@ -41,10 +49,11 @@
 #include "probe_int.h"
 
 struct sc_site {
-	uint64_t addr;
-	int nr;
+	uint64_t addr; /* the mov; for a dynamic site (mov_len 0) the syscall */
+	int nr;	       /* -1: set at run time (in rax) */
 	uint8_t mov_len;
-	bool done; /* rewritten, or failed for good */
+	bool done;	    /* rewritten, or failed for good */
+	uint64_t from, end; /* dynamic site: its function */
 };
 
 static struct sc_site *sites;
@@ -57,7 +66,7 @@ static struct {
 } scanned[MAX_FILES];
 static size_t n_scanned;
 
-static void add_site(uint64_t addr, int nr, size_t mov_len)
+static void add_site(uint64_t addr, int nr, size_t mov_len, uint64_t from, uint64_t end)
 {
 	if (n_sites == cap_sites) {
 		size_t cap = cap_sites ? cap_sites * 2 : 512;
@@ -68,7 +77,7 @@ static void add_site(uint64_t addr, int nr, size_t mov_len)
 		sites = s;
 		cap_sites = cap;
 	}
-	sites[n_sites++] = (struct sc_site){ addr, nr, (uint8_t)mov_len, false };
+	sites[n_sites++] = (struct sc_site){ addr, nr, (uint8_t)mov_len, false, from, end };
 }
 
 /*
@@ -104,8 +113,9 @@ static bool fn_table_of(const struct dl_phdr_info *info, struct fn_table *ft)
 	return false;
 }
 
-/* The start of the function holding addr (0: none known). */
-static uint64_t fn_start(const struct fn_table *ft, uint64_t addr)
+/* The start of the function holding addr (0: none known); *end (if set)
+ * gets the next function's start, or 0 for the last one. */
+static uint64_t fn_bounds(const struct fn_table *ft, uint64_t addr, uint64_t *end)
 {
 	uint32_t lo = 0, hi = ft->n;
 	uint64_t base = (uint64_t)(uintptr_t)ft->hdr;
@@ -120,14 +130,23 @@ static uint64_t fn_start(const struct fn_table *ft, uint64_t addr)
 	}
 	if (!ft->n || base + (uint64_t)(int64_t)ft->t[2 * lo] > addr)
 		return 0;
+	if (end)
+		*end = lo + 1 < ft->n ? base + (uint64_t)(int64_t)ft->t[2 * (lo + 1)] : 0;
 	return base + (uint64_t)(int64_t)ft->t[2 * lo];
+}
+
+static uint64_t fn_start(const struct fn_table *ft, uint64_t addr)
+{
+	return fn_bounds(ft, addr, NULL);
 }
 
 /*
  * The sites of the code in [lo, hi): each "syscall" (0f 05) right after
  * "mov $nr,%eax" (b8 imm32) or "mov $nr,%rax" (48 c7 c0 imm32), taken when
  * decoding from the start of its function (or of the section, when the
- * file has no function table) lands on the mov.
+ * file has no function table) lands on the mov.  Any other syscall of a
+ * function the table knows is a dynamic site (number in rax at run time:
+ * syscall(), read's "xor %eax,%eax"), checked when it is rewritten.
  */
 static void scan_code(uint64_t lo, uint64_t hi, const struct fn_table *ft)
 {
@@ -148,13 +167,20 @@ static void scan_code(uint64_t lo, uint64_t hi, const struct fn_table *ft)
 			memcpy(&imm, p - 4, 4);
 		}
 		p += 2;
+		if (!mov_len && ft) {
+			uint64_t fend = 0, start = fn_bounds(ft, sc, &fend);
+
+			if (start && start < sc && (!fend || fend > sc) && sc - start <= 65536)
+				add_site(sc, -1, 0, start, fend ? fend : sc + 2);
+			continue;
+		}
 		if (imm >= 1024)
 			continue;
 		from = ft ? fn_start(ft, mov) : lo;
 		if (from < lo || from > mov || mov - from > (ft ? 65536 : 4u << 20))
 			continue;
 		if (probe_arch_insn_boundary(from, mov))
-			add_site(mov, (int)imm, mov_len);
+			add_site(mov, (int)imm, mov_len, 0, 0);
 		if (p >= end)
 			break;
 	}
@@ -229,7 +255,7 @@ static int scan_one(struct dl_phdr_info *info, size_t size, void *ctx)
 		exe[n] = '\0';
 		path = exe;
 	}
-	if (path[0] != '/') /* the vDSO */
+	if (!strchr(path, '/')) /* the vDSO ("linux-vdso.so.1") */
 		return 0;
 	for (i = 0; i < n_scanned; i++)
 		if (scanned[i].base == info->dlpi_addr &&
@@ -256,6 +282,15 @@ int probe_sc_rewrite(int nr)
 	for (i = 0; i < n_sites; i++) {
 		struct sc_site *s = &sites[i];
 
+		if (!s->done && !s->mov_len) { /* dynamic: whatever is traced */
+			s->done = true;
+			if (!memcmp((const void *)(uintptr_t)s->addr, "\x0f\x05", 2) &&
+			    !probe_arch_syscall_dyn_site(s->from, s->end, s->addr,
+							 (uint64_t)(uintptr_t)probe_sc_site_run_dyn,
+							 0, err, sizeof(err)))
+				n++;
+			continue;
+		}
 		if (s->done || (nr >= 0 && s->nr != nr) || !probe_sc_trappable(s->nr))
 			continue;
 		/* the bytes may have changed since the scan (a uprobe) */

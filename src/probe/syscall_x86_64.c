@@ -30,6 +30,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -129,7 +130,9 @@ static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512]; /* numbers a filter traps */
 static bool all_trapped;
-static bool rewrite_off; /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
+static bool rewrite_off;	 /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
+static bool exit_hooked;	 /* probe_syscall_exit_hooks: exit/exit_group seen */
+_Atomic uint64_t probe_sc_traps; /* syscalls the SIGSYS handler made */
 static PROBE_TLS int sc_in_handler;
 
 /* The calling thread's id without a syscall per event: cached per thread,
@@ -267,6 +270,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 		errno = saved_errno;
 		return;
 	}
+	atomic_fetch_add_explicit(&probe_sc_traps, 1, memory_order_relaxed);
 	sc_in_handler = 1;
 	regs_from_uc(&regs, uc, nr);
 	run_side(false, nr, &regs, args, 0);
@@ -310,6 +314,27 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 	run_side(true, nr, regs, args, ret);
 	sc_in_handler = 0;
 	errno = saved_errno;
+}
+
+/*
+ * A site whose number is only known at run time (syscall(), read's "xor
+ * %eax,%eax"): regs->ax holds it.  Numbers traced (or exit/exit_group
+ * under the exit hooks) are made here, as at a static site: 1.  Others
+ * (untraced, or untrappable like clone) are left to the original syscall
+ * instruction, regs->ax untouched: 0.
+ */
+uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs)
+{
+	uint64_t nr = regs->ax;
+
+	(void)unused;
+	if (nr >= 512 || !probe_sc_trappable((int)nr))
+		return 0;
+	if (!all_trapped && !trapped[nr] &&
+	    !(exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)))
+		return 0;
+	probe_sc_site_run(nr, regs);
+	return 1;
 }
 
 /* ==== Where traps apply: the code of the process's files ==== */
@@ -463,6 +488,8 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	return 0;
 }
 
+static void watch_dlopen(void);
+
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
 	static bool atfork_set;
@@ -495,8 +522,10 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		else
 			trapped[nr] = true;
 	}
-	if (!rewrite_off)
+	if (!rewrite_off) {
 		probe_sc_rewrite(nr);
+		watch_dlopen();
+	}
 	link->sc_nr = nr;
 	link->slot = i;
 	atomic_store_explicit(&sc_links[i], link, memory_order_release);
@@ -505,12 +534,55 @@ out:
 	return ret;
 }
 
+/*
+ * Code mapped after the attach (dlopen): the dynamic linker calls
+ * _dl_debug_state (r_brk of struct r_debug, the debuggers' hook) when its
+ * list of objects changes; at RT_CONSISTENT the new files are scanned and
+ * their sites rewritten for every number traced (probe_sc_rewrite skips
+ * the files it has seen).  The function is a bare "ret": the probe is a
+ * breakpoint, a trap per dlopen.
+ */
+static void on_dl_change(struct probe_pt_regs *regs)
+{
+	int i;
+
+	(void)regs;
+	if (_r_debug.r_state != RT_CONSISTENT)
+		return;
+	pthread_mutex_lock(&sc_lock);
+	if (all_trapped) {
+		probe_sc_rewrite(-1);
+	} else {
+		for (i = 0; i < 512; i++)
+			if (trapped[i])
+				probe_sc_rewrite(i);
+		if (exit_hooked) {
+			probe_sc_rewrite(SYS_exit);
+			probe_sc_rewrite(SYS_exit_group);
+		}
+	}
+	pthread_mutex_unlock(&sc_lock);
+}
+
+/* Under sc_lock. */
+static void watch_dlopen(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	probe_native_uprobe(NULL, "_dl_debug_state", on_dl_change);
+}
+
 void probe_syscall_exit_hooks(void)
 {
 	pthread_mutex_lock(&sc_lock);
+	exit_hooked = true;
 	if (!rewrite_off && !getenv("USERBPF_SYSCALL_TRAP_ONLY")) {
 		probe_sc_rewrite(SYS_exit);
 		probe_sc_rewrite(SYS_exit_group);
+		watch_dlopen();
 	}
 	pthread_mutex_unlock(&sc_lock);
 }

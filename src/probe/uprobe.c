@@ -23,7 +23,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "helpers/task_struct.h"
@@ -43,62 +45,157 @@ struct ret_frame {
 	struct probe_site *site;
 };
 
+/*
+ * Per-thread record, mmap'ed (never malloc) on a thread's first hit and
+ * never freed: a thread that exits leaves it for the next new thread.
+ *
+ *  - seq: odd while the thread runs a site's links.  It replaces a shared
+ *    counter (two locked instructions a hit): the thread writes it with
+ *    plain stores; detach clears the link slot, makes every thread run a
+ *    full barrier (membarrier PRIVATE_EXPEDITED, or a fence on each run
+ *    where that is unavailable), then waits for each odd seq to move.
+ *  - hits: hit counts of links by their hit slot, written by this thread
+ *    only (no locked add); userbpf_link__hits sums the records.  A slot
+ *    is zeroed in every record when its link is destroyed, after the
+ *    grace period, before it is reused.
+ *  - the shadow stack of return probes.
+ */
+#define PROBE_HIT_SLOTS 1024
 #define SHADOW_BYTES (64 * 1024)
 #define SHADOW_MAX (SHADOW_BYTES / sizeof(struct ret_frame))
 
-struct thread_state {
+struct probe_thread {
+	_Atomic uint64_t seq;
+	_Atomic int used;
+	struct probe_thread *next;
+	_Atomic uint64_t hits[PROBE_HIT_SLOTS];
 	size_t depth;
-	struct ret_frame frames[];
+	struct ret_frame frames[SHADOW_MAX];
 };
 
 #define TLS PROBE_TLS
-static TLS struct thread_state *thread_shadow;
+/* NULL: none yet; THREAD_GONE: its key destructor ran (late hits take the
+ * shared-counter path) */
+static TLS struct probe_thread *thread_rec;
+#define THREAD_GONE ((struct probe_thread *)(uintptr_t)1)
 TLS int probe_thread_in_probe;
 #define thread_in_probe probe_thread_in_probe
 
-static pthread_key_t shadow_key;
-static pthread_once_t shadow_once = PTHREAD_ONCE_INIT;
+static _Atomic(struct probe_thread *) thread_list;
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static bool have_membarrier;		       /* registered for MEMBARRIER_CMD_PRIVATE_EXPEDITED */
+static uint8_t hit_slot_used[PROBE_HIT_SLOTS]; /* under probe_lock */
 
-static void shadow_free(void *p)
+static void thread_exit(void *p)
 {
-	munmap(p, SHADOW_BYTES);
+	struct probe_thread *t = p;
+
+	thread_rec = THREAD_GONE;
+	t->depth = 0;
+	atomic_store_explicit(&t->used, 0, memory_order_release);
 }
 
-static void shadow_init(void)
+/* In a forked child only the forking thread lives: free the others'
+ * records (one may have been inside a run at the fork). */
+static void thread_atfork_child(void)
 {
-	pthread_key_create(&shadow_key, shadow_free);
+	struct probe_thread *t;
+
+	for (t = atomic_load(&thread_list); t; t = t->next) {
+		if (t == thread_rec)
+			continue;
+		atomic_store(&t->seq, 0);
+		t->depth = 0;
+		atomic_store(&t->used, 0);
+	}
 }
 
-/* The calling thread's shadow stack: mmap'ed (never malloc) on first use. */
-static struct thread_state *shadow_get(void)
+static void thread_init(void)
 {
-	struct thread_state *ts = thread_shadow;
+	pthread_key_create(&thread_key, thread_exit);
+	pthread_atfork(NULL, NULL, thread_atfork_child);
+	have_membarrier =
+		syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
 
-	if (ts)
-		return ts;
-	ts = mmap(NULL, SHADOW_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ts == MAP_FAILED)
-		return NULL;
-	ts->depth = 0;
-	thread_shadow = ts;
-	pthread_setspecific(shadow_key, ts);
-	return ts;
+/* The calling thread's record, or NULL (no memory, or the thread is
+ * exiting).  Lock-free: claims a free record or pushes a new one. */
+static struct probe_thread *thread_get(void)
+{
+	struct probe_thread *t = thread_rec, *head;
+
+	if (__builtin_expect(t != NULL, 1))
+		return t == THREAD_GONE ? NULL : t;
+	for (t = atomic_load(&thread_list); t; t = t->next) {
+		int zero = 0;
+
+		if (!atomic_load_explicit(&t->used, memory_order_relaxed) &&
+		    atomic_compare_exchange_strong(&t->used, &zero, 1))
+			break;
+	}
+	if (!t) {
+		t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
+		if (t == MAP_FAILED)
+			return NULL;
+		atomic_store(&t->used, 1);
+		head = atomic_load(&thread_list);
+		do
+			t->next = head;
+		while (!atomic_compare_exchange_weak(&thread_list, &head, t));
+	}
+	t->depth = 0;
+	thread_rec = t;
+	pthread_setspecific(thread_key, t);
+	return t;
+}
+
+/* Enter / leave a run on this thread's record (see struct probe_thread). */
+static inline void thread_run_begin(struct probe_thread *t)
+{
+	atomic_store_explicit(&t->seq, atomic_load_explicit(&t->seq, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	if (have_membarrier)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
+
+static inline void thread_run_end(struct probe_thread *t)
+{
+	atomic_store_explicit(&t->seq, atomic_load_explicit(&t->seq, memory_order_relaxed) + 1,
+			      memory_order_release);
 }
 
 /* ==== Runs ==== */
 
-static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs);
+static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs,
+			  struct probe_thread *t);
 
-static void run_link(struct userbpf_link *link, struct probe_pt_regs *regs)
+static void run_link(struct userbpf_link *link, struct probe_pt_regs *regs, struct probe_thread *t)
 {
 	if (link->native) { /* the probe module's own hook */
 		link->native(regs);
 		return;
 	}
-	run_prog_link(link, regs);
+	run_prog_link(link, regs, t);
 }
 
-static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs)
+static void count_hit(struct userbpf_link *link, struct probe_thread *t)
+{
+	if (t && link->hit_slot) {
+		_Atomic uint64_t *h = &t->hits[link->hit_slot - 1];
+
+		atomic_store_explicit(h, atomic_load_explicit(h, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+	} else {
+		atomic_fetch_add_explicit(&link->hits, 1, memory_order_relaxed);
+	}
+}
+
+static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs,
+			  struct probe_thread *t)
 {
 	char why[96];
 	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(*regs),
@@ -108,9 +205,8 @@ static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs)
 	uint64_t r0;
 	int err;
 
-	why[0] = '\0';
 	err = userbpf_prog__run(link->prog, &ro, &r0);
-	if (err) {
+	if (__builtin_expect(err != 0, 0)) {
 		/* The kernel would never have loaded it; here it is stopped
 		 * (the link stays until destroyed) and reported once. */
 		atomic_store(&link->disabled, true);
@@ -121,25 +217,36 @@ static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs)
 				userbpf_prog__name(link->prog), why);
 		return;
 	}
-	atomic_fetch_add_explicit(&link->hits, 1, memory_order_relaxed);
+	count_hit(link, t);
 }
 
-/* Run the site's links of one kind; returns with the grace counter released. */
-static void run_links(struct probe_site *site, struct probe_pt_regs *regs, bool ret)
+/* Run the site's links of one kind; t: this thread's record (NULL: the
+ * shared grace counters of the site instead). */
+static void run_links(struct probe_site *site, struct probe_pt_regs *regs, bool ret,
+		      struct probe_thread *t)
 {
-	unsigned idx = atomic_load(&site->epoch) & 1;
-	int i;
+	unsigned idx = 0;
+	int i, n;
 
-	atomic_fetch_add(&site->active[idx], 1);
-	for (i = 0; i < PROBE_SITE_MAX_LINKS; i++) {
+	if (t) {
+		thread_run_begin(t);
+	} else {
+		idx = atomic_load(&site->epoch) & 1;
+		atomic_fetch_add(&site->active[idx], 1);
+	}
+	n = atomic_load_explicit(&site->n_slots, memory_order_acquire);
+	for (i = 0; i < n; i++) {
 		struct userbpf_link *l =
 			atomic_load_explicit(&site->links[i], memory_order_acquire);
 
 		if (l && l->retprobe == ret &&
 		    !atomic_load_explicit(&l->disabled, memory_order_relaxed))
-			run_link(l, regs);
+			run_link(l, regs, t);
 	}
-	atomic_fetch_sub(&site->active[idx], 1);
+	if (t)
+		thread_run_end(t);
+	else
+		atomic_fetch_sub(&site->active[idx], 1);
 }
 
 static void count_miss(struct probe_site *site, bool ret)
@@ -160,6 +267,8 @@ static void count_miss(struct probe_site *site, bool ret)
 
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 {
+	struct probe_thread *t;
+
 	if (thread_in_probe) {
 		/* nested (a signal handler, a helper): neither the entry
 		 * programs nor the return hook; both count the miss */
@@ -170,20 +279,19 @@ void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 		return;
 	}
 	thread_in_probe = 1;
+	t = thread_get();
 	if (atomic_load_explicit(&site->n_entry, memory_order_relaxed))
-		run_links(site, regs, false);
+		run_links(site, regs, false, t);
 	if (atomic_load_explicit(&site->n_ret, memory_order_relaxed) && site->addr == site->func) {
-		struct thread_state *ts = shadow_get();
-
-		if (ts && ts->depth < SHADOW_MAX) {
+		if (t && t->depth < SHADOW_MAX) {
 			uint64_t *ret_slot = (uint64_t *)(uintptr_t)regs->sp;
-			struct ret_frame *f = &ts->frames[ts->depth];
+			struct ret_frame *f = &t->frames[t->depth];
 
 			f->ret_addr = *ret_slot;
 			f->sp = regs->sp;
 			f->site = site;
 			atomic_signal_fence(memory_order_seq_cst);
-			ts->depth++;
+			t->depth++;
 			*ret_slot = probe_arch_ret_tramp();
 		} else {
 			count_miss(site, true);
@@ -194,37 +302,58 @@ void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 
 uint64_t probe_site_return(struct probe_pt_regs *regs)
 {
-	struct thread_state *ts = thread_shadow;
+	/* a pending return implies a record (pushed by probe_site_enter) */
+	struct probe_thread *t = thread_rec;
 	struct ret_frame f;
 	/* at the return trampoline, rsp = entry rsp + 8 */
 	uint64_t entry_sp = regs->sp - 8;
 
 	/* Frames deeper than this one were left without returning (longjmp,
 	 * exceptions): drop them. */
-	while (ts->depth > 1 && ts->frames[ts->depth - 1].sp < entry_sp)
-		ts->depth--;
+	while (t->depth > 1 && t->frames[t->depth - 1].sp < entry_sp)
+		t->depth--;
 	/* copy, then pop: a signal handler probing in between pushes above */
-	f = ts->frames[ts->depth - 1];
+	f = t->frames[t->depth - 1];
 	atomic_signal_fence(memory_order_seq_cst);
-	ts->depth--;
+	t->depth--;
 	regs->ip = f.ret_addr;
 	if (thread_in_probe) {
 		count_miss(f.site, true);
 		return f.ret_addr;
 	}
 	thread_in_probe = 1;
-	run_links(f.site, regs, true);
+	run_links(f.site, regs, true, t);
 	thread_in_probe = 0;
 	return f.ret_addr;
 }
 
 /* ==== Attach and detach ==== */
 
-/* Wait until no run that may have seen a cleared slot is in progress. */
+/* Wait until no run that may have seen a cleared slot is in progress:
+ * the runs on thread records (see struct probe_thread), then those on the
+ * site's shared counters. */
 static void site_sync(struct probe_site *site)
 {
+	struct probe_thread *t;
 	int k;
 
+	if (have_membarrier)
+		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+	for (t = atomic_load(&thread_list); t; t = t->next) {
+		uint64_t seq = atomic_load(&t->seq);
+		int spins = 0;
+
+		if (t == thread_rec || !(seq & 1))
+			continue;
+		while (atomic_load(&t->seq) == seq) {
+			if (++spins < 64)
+				sched_yield();
+			else
+				usleep(20); /* let a preempted run finish */
+		}
+	}
 	for (k = 0; k < 2; k++) {
 		unsigned old = atomic_fetch_add(&site->epoch, 1) & 1;
 
@@ -237,6 +366,33 @@ static void site_sync(struct probe_site *site)
 				usleep(20); /* let a preempted run finish */
 		}
 	}
+}
+
+/* A hit slot for a new link (under probe_lock), 0 if none is free (the
+ * link then counts on its shared counter). */
+static int hit_slot_get(void)
+{
+	int i;
+
+	for (i = 0; i < PROBE_HIT_SLOTS; i++)
+		if (!hit_slot_used[i]) {
+			hit_slot_used[i] = 1;
+			return i + 1;
+		}
+	return 0;
+}
+
+/* After the grace period of its link: fold the slot's counts away and
+ * free it (under probe_lock). */
+static void hit_slot_put(int slot)
+{
+	struct probe_thread *t;
+
+	if (!slot)
+		return;
+	for (t = atomic_load(&thread_list); t; t = t->next)
+		atomic_store_explicit(&t->hits[slot - 1], 0, memory_order_relaxed);
+	hit_slot_used[slot - 1] = 0;
 }
 
 static struct probe_site *site_find(uint64_t addr)
@@ -291,6 +447,11 @@ struct userbpf_link *probe_native_uprobe(const char *binary, const char *func,
 	return fn ? uprobe_attach(NULL, fn, binary, func, 0, false, NULL) : NULL;
 }
 
+struct userbpf_link *probe_native_uprobe_at(uint64_t addr, void (*fn)(struct probe_pt_regs *regs))
+{
+	return fn ? uprobe_attach(NULL, fn, NULL, NULL, addr, false, NULL) : NULL;
+}
+
 static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
 					  void (*native)(struct probe_pt_regs *regs),
 					  const char *binary, const char *func, uint64_t offset,
@@ -311,7 +472,7 @@ static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
 	err[0] = '\0';
-	pthread_once(&shadow_once, shadow_init);
+	pthread_once(&thread_once, thread_init);
 	if ((!prog && !native) || o.mode > USERBPF_PROBE_BREAKPOINT) {
 		snprintf(err, sizeof(err), "invalid arguments");
 		ret = -EINVAL;
@@ -366,6 +527,14 @@ static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
 		}
 		site->addr = sym.addr;
 		site->func = sym.start; /* without a name: the address itself */
+		site->entry = sym.size && sym.addr == sym.start;
+		if (!binary && !func) {
+			char name[256];
+
+			/* an address: an entry if it starts a function symbol */
+			site->entry = !userbpf_probe__symbolize(sym.addr, name, sizeof(name)) &&
+				      strstr(name, "+0x0 (");
+		}
 		ret = probe_arch_install(site, (int)o.mode, sym.size ? sym.size - offset : 0, err,
 					 sizeof(err));
 		if (ret) {
@@ -393,11 +562,14 @@ static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
 	}
 	link->site = site;
 	link->slot = i;
+	link->hit_slot = hit_slot_get();
 	if (retprobe)
 		atomic_fetch_add(&site->n_ret, 1);
 	else
 		atomic_fetch_add(&site->n_entry, 1);
 	atomic_store_explicit(&site->links[i], link, memory_order_release);
+	if (atomic_load(&site->n_slots) <= i)
+		atomic_store_explicit(&site->n_slots, i + 1, memory_order_release);
 	pthread_mutex_unlock(&probe_lock);
 	return link;
 unlock:
@@ -442,6 +614,7 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link)
 	else
 		atomic_fetch_sub(&site->n_entry, 1);
 	site_sync(site);
+	hit_slot_put(link->hit_slot);
 	pthread_mutex_unlock(&probe_lock);
 	userbpf_prog__put(link->prog);
 	ub_free(link);
@@ -450,7 +623,17 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link)
 
 USERBPF_API uint64_t userbpf_link__hits(const struct userbpf_link *link)
 {
-	return link ? atomic_load(&((struct userbpf_link *)link)->hits) : 0;
+	struct userbpf_link *l = (struct userbpf_link *)link;
+	struct probe_thread *t;
+	uint64_t n;
+
+	if (!l)
+		return 0;
+	n = atomic_load(&l->hits);
+	if (l->hit_slot)
+		for (t = atomic_load(&thread_list); t; t = t->next)
+			n += atomic_load_explicit(&t->hits[l->hit_slot - 1], memory_order_relaxed);
+	return n;
 }
 
 USERBPF_API uint64_t userbpf_link__misses(const struct userbpf_link *link)

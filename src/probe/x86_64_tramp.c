@@ -11,6 +11,8 @@
  *   pushfq; pop [rsp+144]    flags first: nothing below may change them
  *   mov [rsp+off],reg ...    struct pt_regs in the kernel's layout; ip = site,
  *   movdqu [rsp+168+16n],xmmN  sp = rsp at the site, cs/ss as the kernel's
+ *                            (xmm0-7 only and no popfq at a function's
+ *                            entry: struct save_kind)
  *   mov rbx,rsp; and rsp,-16; call probe_site_enter(site, regs); mov rsp,rbx
  *   restore registers, push [rsp+144]; popfq; lea rsp,[rsp+552]
  *   displaced instructions, relocated          (RIP-relative disp fixed up,
@@ -152,11 +154,30 @@ static void emit_jmp_abs(struct code *c, uint64_t target)
 }
 
 /*
+ * What a trampoline must preserve besides the general registers, by the
+ * kind of spot it runs at:
+ *   - anywhere (an offset inside a function, a USDT note, a syscall
+ *     site): xmm0-15 and the flags (popfq costs about 5 ns);
+ *   - a function's entry reached by a call: the ABI leaves no flag live
+ *     across a call and xmm8-15 are dead (caller-saved, no argument in
+ *     them): xmm0-7 only, flags recorded in regs->flags but not restored;
+ *   - a return (the return trampoline): xmm0-1 (the return value) only.
+ */
+struct save_kind {
+	uint8_t nxmm;	    /* xmm0..nxmm-1 saved and restored */
+	bool restore_flags; /* popfq on the way out */
+};
+static const struct save_kind save_all = { 16, true };
+static const struct save_kind save_entry = { 8, false };
+static const struct save_kind save_return = { 2, false };
+
+/*
  * Save every register as struct pt_regs at rsp (after lea rsp,[rsp-extra]),
  * call fn(arg or regs), and (if restore) restore them.  extra: bytes below
  * the original rsp the frame takes.  ip: value of regs->ip (0: none).
  */
-static void emit_save(struct code *c, int32_t extra, int32_t sp_adjust, uint64_t ip)
+static void emit_save(struct code *c, const struct save_kind *k, int32_t extra, int32_t sp_adjust,
+		      uint64_t ip)
 {
 	static const uint8_t pushfq_pop[] = { 0x9c, 0x8f, 0x84, 0x24, 144, 0, 0, 0 };
 	size_t i;
@@ -165,7 +186,7 @@ static void emit_save(struct code *c, int32_t extra, int32_t sp_adjust, uint64_t
 	emit(c, pushfq_pop, sizeof(pushfq_pop)); /* flags -> [rsp+144] */
 	for (i = 0; i < sizeof(gpr_slots) / sizeof(gpr_slots[0]); i++)
 		emit_mov_rsp(c, false, gpr_slots[i].reg, gpr_slots[i].off);
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < k->nxmm; i++)
 		emit_xmm_rsp(c, false, (uint8_t)i, REGS_XMM + 16 * (uint32_t)i);
 	/* lea rax,[rsp+extra+sp_adjust]; mov [rsp+152],rax */
 	emit(c, (const uint8_t[]){ 0x48, 0x8d, 0x84, 0x24 }, 4);
@@ -198,16 +219,17 @@ static void emit_call(struct code *c, bool have_arg0, uint64_t arg0, uint64_t fn
 	emit(c, (const uint8_t[]){ 0x48, 0x89, 0xdc }, 3); /* mov rsp,rbx */
 }
 
-static void emit_restore(struct code *c, int32_t extra)
+static void emit_restore(struct code *c, const struct save_kind *k, int32_t extra)
 {
 	static const uint8_t push_popfq[] = { 0xff, 0xb4, 0x24, 144, 0, 0, 0, 0x9d };
 	size_t i;
 
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < k->nxmm; i++)
 		emit_xmm_rsp(c, true, (uint8_t)i, REGS_XMM + 16 * (uint32_t)i);
 	for (i = 0; i < sizeof(gpr_slots) / sizeof(gpr_slots[0]); i++)
 		emit_mov_rsp(c, true, gpr_slots[i].reg, gpr_slots[i].off);
-	emit(c, push_popfq, sizeof(push_popfq));
+	if (k->restore_flags)
+		emit(c, push_popfq, sizeof(push_popfq));
 	emit_lea_rsp(c, extra);
 }
 
@@ -567,10 +589,10 @@ static int make_ret_tramp(void)
 	if (!at)
 		return -ENOMEM;
 	emit_lea_rsp(&c, -8); /* the return address slot */
-	emit_save(&c, extra, 8, 0);
+	emit_save(&c, &save_return, extra, 8, 0);
 	emit_call(&c, false, 0, (uint64_t)(uintptr_t)probe_site_return);
 	emit_mov_rsp(&c, false, 0, (uint32_t)extra); /* slot = rax */
-	emit_restore(&c, extra);
+	emit_restore(&c, &save_return, extra);
 	emit1(&c, 0xc3); /* ret */
 	if (c.overflow || code_write(at, c.buf, c.len))
 		return -EIO;
@@ -685,12 +707,14 @@ static int arch_install(struct probe_site *site, int mode, uint64_t func_size, c
 		return -EBUSY;
 	}
 	for (;;) {
+		const struct save_kind *k = site->entry ? &save_entry : &save_all;
+
 		c.len = 0;
 		c.overflow = false;
-		emit_save(&c, FRAME, 0, addr);
+		emit_save(&c, k, FRAME, 0, addr);
 		emit_call(&c, true, (uint64_t)(uintptr_t)site,
 			  (uint64_t)(uintptr_t)probe_site_enter);
-		emit_restore(&c, FRAME);
+		emit_restore(&c, k, FRAME);
 		ret = relocate(&c, at, addr, need, &len, err, err_sz);
 		if (!ret && need == JMP_LEN && func_size && len > func_size) {
 			snprintf(err, err_sz, "the function is shorter than a jump (%llu bytes)",
@@ -782,15 +806,150 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 		snprintf(err, err_sz, "no executable memory near 0x%llx", (unsigned long long)addr);
 		return -ENOMEM;
 	}
-	emit_save(&c, FRAME, 0, after);
+	emit_save(&c, &save_all, FRAME, 0, after);
 	emit_call(&c, true, arg, fn);
-	emit_restore(&c, FRAME);
+	emit_restore(&c, &save_all, FRAME);
 	emit_jmp_abs(&c, after);
 	if (c.overflow || code_write(at, c.buf, c.len)) {
 		snprintf(err, err_sz, "cannot write the trampoline");
 		return -EIO;
 	}
 	return patch(addr, at, mov_len, true, err, err_sz);
+}
+
+/*
+ * Dynamic-number syscall sites (probe_int.h: probe_arch_syscall_dyn_site).
+ * The displaced instructions D (>= 5 bytes, ending at the syscall, which
+ * stays in place) become "jmp rel32"; the trampoline:
+ *
+ *   D, relocated                      at the site's rsp and flags
+ *   lea rsp,[rsp-552]; save pt_regs + xmm0-15 (ip = after the syscall)
+ *   call fn(arg, regs); mov [rsp+120],rax    1 made / 0 not, in orig_ax
+ *   restore xmm0-15 and the registers (rax = regs->ax: the result, or
+ *   the number when not made)
+ *   mov rcx,[rsp+120]; jrcxz 1f             no flag is touched
+ *   mov rcx,[rsp+88]; push [rsp+144]; popfq; lea rsp,[rsp+552]
+ *   jmp [rip]; dq after the syscall
+ *   1: the same tail; jmp [rip]; dq the syscall instruction
+ *
+ * A thread blocked in the syscall resumes after it: those bytes do not
+ * change.  Refused: a call or another syscall among D, a branch of the
+ * function landing inside D.
+ */
+static void emit_dyn_tail(struct code *c, uint64_t target)
+{
+	static const uint8_t tail[] = {
+		0x48, 0x8b, 0x8c, 0x24, 88, 0, 0, 0, /* mov rcx,[rsp+88] */
+		0xff, 0xb4, 0x24, 144,	0,  0, 0,    /* push [rsp+144] */
+		0x9d,				     /* popfq */
+	};
+
+	emit(c, tail, sizeof(tail));
+	emit_lea_rsp(c, FRAME);
+	emit_jmp_abs(c, target);
+}
+
+static int syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn, uint64_t arg,
+			    char *err, size_t err_sz)
+{
+	struct code c = { .len = 0 };
+	uint64_t at, a = from, start = 0;
+	size_t len = 0, i;
+	int ret;
+
+	ret = arch_init();
+	if (ret) {
+		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+		return ret;
+	}
+	if (!decoder.machine_mode)
+		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	/* the last instruction start at least 5 bytes before sc */
+	while (a < sc) {
+		ZydisDecodedInstruction in;
+
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL,
+								(const void *)(uintptr_t)a,
+								ZYDIS_MAX_INSTRUCTION_LENGTH, &in)))
+			break;
+		if (sc - a >= JMP_LEN)
+			start = a;
+		a += in.length;
+	}
+	if (a != sc || !start) {
+		snprintf(err, err_sz, "0x%llx: no 5 bytes of whole instructions before it",
+			 (unsigned long long)sc);
+		return -EOPNOTSUPP;
+	}
+	for (a = start; a < sc;) {
+		ZydisDecodedInstruction in;
+
+		ZydisDecoderDecodeInstruction(&decoder, NULL, (const void *)(uintptr_t)a,
+					      ZYDIS_MAX_INSTRUCTION_LENGTH, &in);
+		if (in.meta.category == ZYDIS_CATEGORY_CALL ||
+		    in.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
+			snprintf(err, err_sz, "0x%llx: a call or syscall among the bytes to move",
+				 (unsigned long long)sc);
+			return -EOPNOTSUPP;
+		}
+		a += in.length;
+	}
+	if (overlapping(start, sc + 2 - start)) {
+		snprintf(err, err_sz, "0x%llx is patched already", (unsigned long long)start);
+		return -EBUSY;
+	}
+	if (fn_end <= from || branch_into(from, fn_end - from, start, sc - start)) {
+		snprintf(err, err_sz, "0x%llx: a branch lands inside the bytes to move",
+			 (unsigned long long)sc);
+		return -EOPNOTSUPP;
+	}
+	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
+		snprintf(err, err_sz, "too many probe sites");
+		return -E2BIG;
+	}
+	at = slot_alloc(start);
+	if (!at) {
+		snprintf(err, err_sz, "no executable memory near 0x%llx",
+			 (unsigned long long)start);
+		return -ENOMEM;
+	}
+	ret = relocate(&c, at, start, sc - start, &len, err, err_sz);
+	if (ret)
+		return ret;
+	emit_save(&c, &save_all, FRAME, 0, sc + 2);
+	emit_call(&c, true, arg, fn);
+	emit_mov_rsp(&c, false, 0, 120); /* made? -> orig_ax slot */
+	for (i = 0; i < 16; i++)
+		emit_xmm_rsp(&c, true, (uint8_t)i, REGS_XMM + 16 * (uint32_t)i);
+	for (i = 0; i < sizeof(gpr_slots) / sizeof(gpr_slots[0]); i++)
+		emit_mov_rsp(&c, true, gpr_slots[i].reg, gpr_slots[i].off);
+	emit(&c, (const uint8_t[]){ 0x48, 0x8b, 0x8c, 0x24, 120, 0, 0, 0 },
+	     8);				    /* mov rcx,[rsp+120] */
+	emit(&c, (const uint8_t[]){ 0xe3, 38 }, 2); /* jrcxz over the first tail (38 bytes) */
+	{
+		size_t before = c.len;
+
+		emit_dyn_tail(&c, sc + 2);
+		if (c.len - before != 38)
+			return -EINVAL; /* the jrcxz distance is wrong: a bug */
+	}
+	emit_dyn_tail(&c, sc);
+	if (c.overflow || code_write(at, c.buf, c.len)) {
+		snprintf(err, err_sz, "cannot write the trampoline");
+		return -EIO;
+	}
+	return patch(start, at, len, true, err, err_sz);
+}
+
+int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
+				uint64_t arg, char *err, size_t err_sz)
+{
+	int ret;
+
+	pthread_mutex_lock(&arch_lock);
+	ret = syscall_dyn_site(from, fn_end, sc, fn, arg, err, err_sz);
+	pthread_mutex_unlock(&arch_lock);
+	return ret;
 }
 
 /*
@@ -847,6 +1006,14 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at)
 {
 	(void)from, (void)at;
 	return false;
+}
+
+int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
+				uint64_t arg, char *err, size_t err_sz)
+{
+	(void)from, (void)fn_end, (void)sc, (void)fn, (void)arg;
+	snprintf(err, err_sz, "built without an x86-64 instruction decoder (libzydis-dev)");
+	return -EOPNOTSUPP;
 }
 
 #endif

@@ -10,6 +10,7 @@
 #include "util/ubc.h"
 
 #include "progs_int.h"
+#include "helpers/task_struct.h"
 
 struct prog_type_info {
 	uint32_t type;
@@ -211,8 +212,24 @@ static const struct userbpf_helper xdp_helpers[] = {
 	{ 65, "bpf_xdp_adjust_tail", xdp_adjust_tail, P(A(PTR_TO_CTX), A(ANYTHING)) },
 };
 
+/*
+ * Helpers whose prototype differs by program type (the kernel's
+ * get_func_proto hands out another bpf_func_proto for the same id):
+ * tracing and LSM programs pass bpf_get_socket_cookie a kernel socket
+ * (bpf_get_socket_ptr_cookie_proto: a BTF socket or NULL), the others
+ * their context (std.c's row).
+ */
+static const struct userbpf_helper tracing_helpers[] = {
+	{ 46, "bpf_get_socket_cookie", ub_helper_get_socket_cookie,
+	  PT(TB(TRACING) | TB(LSM), A(PTR_TO_BTF_ID_SOCK_COMMON_OR_NULL)) },
+};
+
 const struct userbpf_helper *userbpf_prog_type_helpers(uint32_t prog_type, size_t *cnt)
 {
+	if (prog_type == USERBPF_PROG_TYPE_TRACING || prog_type == USERBPF_PROG_TYPE_LSM) {
+		*cnt = sizeof(tracing_helpers) / sizeof(tracing_helpers[0]);
+		return tracing_helpers;
+	}
 	switch (ub_prog_ctx_kind(prog_type)) {
 	case UB_CTX_SKB:
 		*cnt = sizeof(skb_helpers) / sizeof(skb_helpers[0]);

@@ -188,6 +188,9 @@ static bool regsafe(struct idmap *map, const struct verif_reg *o, const struct v
 	case PTR_TO_MAP_KEY:
 	case CONST_PTR_TO_MAP:
 	case PTR_TO_MEM:
+	case PTR_TO_SOCKET:
+	case PTR_TO_SOCK_COMMON:
+	case PTR_TO_TCP_SOCK:
 		return o->map == c->map && o->mem_size == c->mem_size && o->off == c->off &&
 		       var_ok(o, c, exact) && check_ids(map, o->id, c->id);
 	case PTR_TO_PACKET:
@@ -217,7 +220,7 @@ static bool is_unknown_scalar(const struct verif_reg *r)
 static bool scalar_covers(const struct verif_reg *o, const struct verif_reg *c)
 {
 	return o->type == SCALAR_VALUE && c->type == SCALAR_VALUE &&
-	       !(o->flags & SCALAR_BTF_PTR & ~c->flags);
+	       !(o->flags & (SCALAR_BTF_PTR | SCALAR_BTF_WRITABLE) & ~c->flags);
 }
 
 static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struct verif_slot *c,
@@ -362,6 +365,9 @@ static const char *const type_names[VERIF_REG_TYPES] = {
 	[PTR_TO_PACKET_END] = "pkt_end",
 	[PTR_TO_MEM] = "mem",
 	[PTR_TO_FUNC] = "func",
+	[PTR_TO_SOCKET] = "sock",
+	[PTR_TO_SOCK_COMMON] = "sock_common",
+	[PTR_TO_TCP_SOCK] = "tcp_sock",
 };
 
 const char *verif_reg_type_name(const struct verif_reg *r)

@@ -918,6 +918,8 @@ static bool layout_ok(struct verif_env *env, bool ok, int off, int size)
 	return ok && (!env->ctx_size || (uint32_t)(off + size) <= env->ctx_size);
 }
 
+static bool cgroup_sock_ctx_ok(struct verif_env *env, int off, int size, bool write);
+
 static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 {
 	uint32_t limit;
@@ -967,6 +969,8 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 		return size == 4;
 	case USERBPF_PROG_TYPE_SK_MSG:
 		return layout_ok(env, sk_msg_ctx_ok(off, size, write), off, size);
+	case USERBPF_PROG_TYPE_CGROUP_SOCK:
+		return layout_ok(env, cgroup_sock_ctx_ok(env, off, size, write), off, size);
 	case USERBPF_PROG_TYPE_LWT_IN:
 	case USERBPF_PROG_TYPE_LWT_OUT:
 	case USERBPF_PROG_TYPE_LWT_XMIT:
@@ -993,11 +997,132 @@ static bool raw_ctx_ok(struct verif_env *env, int off, int size, bool write)
 	return !write && (uint32_t)(off + size) <= limit;
 }
 
+/*
+ * The pointers a raw-kind context hands out (the kernel's info->reg_type
+ * of each *_is_valid_access): packet bounds of lwt, sk_skb, sk_msg and
+ * sk_reuseport programs, and their sockets.  Called for a valid read.
+ */
+static int raw_ctx_ptr(struct verif_env *env, int off, uint8_t *flags)
+{
+	switch (env->prog_type) {
+	case USERBPF_PROG_TYPE_LWT_IN:
+	case USERBPF_PROG_TYPE_LWT_OUT:
+	case USERBPF_PROG_TYPE_LWT_XMIT:
+	case USERBPF_PROG_TYPE_LWT_SEG6LOCAL:
+	case USERBPF_PROG_TYPE_SK_SKB:
+		if (off == (int)offsetof(struct __sk_buff, data))
+			return PTR_TO_PACKET;
+		if (off == (int)offsetof(struct __sk_buff, data_end))
+			return PTR_TO_PACKET_END;
+		if (off == (int)offsetof(struct __sk_buff, sk)) {
+			*flags = PTR_MAYBE_NULL;
+			return PTR_TO_SOCK_COMMON;
+		}
+		return SCALAR_VALUE;
+	case USERBPF_PROG_TYPE_SK_MSG:
+		if (off == (int)offsetof(struct sk_msg_md, data))
+			return PTR_TO_PACKET;
+		if (off == (int)offsetof(struct sk_msg_md, data_end))
+			return PTR_TO_PACKET_END;
+		if (off == (int)offsetof(struct sk_msg_md, sk))
+			return PTR_TO_SOCKET;
+		return SCALAR_VALUE;
+	case USERBPF_PROG_TYPE_SK_REUSEPORT:
+		if (off == (int)offsetof(struct sk_reuseport_md, data))
+			return PTR_TO_PACKET;
+		if (off == (int)offsetof(struct sk_reuseport_md, data_end))
+			return PTR_TO_PACKET_END;
+		if (off == (int)offsetof(struct sk_reuseport_md, sk))
+			return PTR_TO_SOCKET;
+		if (off == (int)offsetof(struct sk_reuseport_md, migrating_sk)) {
+			*flags = PTR_MAYBE_NULL;
+			return PTR_TO_SOCK_COMMON;
+		}
+		return SCALAR_VALUE;
+	case USERBPF_PROG_TYPE_SK_LOOKUP:
+		if (off == (int)offsetof(struct bpf_sk_lookup, sk)) {
+			*flags = PTR_MAYBE_NULL;
+			return PTR_TO_SOCKET;
+		}
+		return SCALAR_VALUE;
+	default:
+		return SCALAR_VALUE;
+	}
+}
+
+/*
+ * check_sock_access(): a read through a socket pointer, by the kernel's
+ * bpf_sock_is_valid_access (struct bpf_sock), bpf_sock_common_is_valid_access
+ * (the same without type..priority) and bpf_tcp_sock_is_valid_access.
+ */
+static bool sock_field_ok(int type, int off, int size)
+{
+	int dport = (int)offsetof(struct bpf_sock, dst_port);
+
+	if (off < 0 || off % size)
+		return false;
+	if (type == PTR_TO_TCP_SOCK) {
+		if (off >= (int)(offsetof(struct bpf_tcp_sock, icsk_retransmits) + 4))
+			return false;
+		if (off == (int)offsetof(struct bpf_tcp_sock, bytes_received) ||
+		    off == (int)offsetof(struct bpf_tcp_sock, bytes_acked))
+			return size == 8;
+		return size == 4;
+	}
+	if (off >= (int)sizeof(struct bpf_sock))
+		return false;
+	if (type == PTR_TO_SOCK_COMMON && off >= (int)offsetof(struct bpf_sock, type) &&
+	    off < (int)(offsetof(struct bpf_sock, priority) + 4))
+		return false;
+	if (off == (int)offsetof(struct bpf_sock, state) ||
+	    off == (int)offsetof(struct bpf_sock, family) ||
+	    off == (int)offsetof(struct bpf_sock, type) ||
+	    off == (int)offsetof(struct bpf_sock, protocol) ||
+	    off == (int)offsetof(struct bpf_sock, src_port) ||
+	    off == (int)offsetof(struct bpf_sock, rx_queue_mapping) ||
+	    CTX_IN(bpf_sock, src_ip4, off) || CTX_IN(bpf_sock, src_ip6, off) ||
+	    CTX_IN(bpf_sock, dst_ip4, off) || CTX_IN(bpf_sock, dst_ip6, off))
+		return CTX_NARROW(size);
+	if (off >= dport && off < dport + 2) /* __be16 dst_port: 4 bytes whole, or narrowly */
+		return size == 4 || (size <= 2 && !(size & (size - 1)));
+	if (off >= dport + 2 && off < (int)offsetof(struct bpf_sock, dst_ip4))
+		return false; /* the zero padding after dst_port */
+	return size == 4;
+}
+
+/*
+ * sock_filter_is_valid_access(): a cgroup/sock program's context is a
+ * struct bpf_sock (bpf_sock_is_valid_access), with the attach type's
+ * rules (__sock_filter_check_attach_type): bound_dev_if, mark and
+ * priority only at socket create and release, and writable there;
+ * src_ip4, src_ip6 and src_port only after bind (read only).  An
+ * unspecified attach type is sock_create (the kernel's load fixup).
+ */
+static bool cgroup_sock_ctx_ok(struct verif_env *env, int off, int size, bool write)
+{
+	uint32_t eat = env->eat ? env->eat : 2; /* BPF_CGROUP_INET_SOCK_CREATE */
+	bool create = eat == 2 || eat == 34;	/* ... or BPF_CGROUP_INET_SOCK_RELEASE */
+
+	if (!sock_field_ok(PTR_TO_SOCKET, off, size))
+		return false;
+	if (CTX_IN(bpf_sock, bound_dev_if, off) || CTX_IN(bpf_sock, mark, off) ||
+	    CTX_IN(bpf_sock, priority, off))
+		return create;
+	if (CTX_IN(bpf_sock, src_ip4, off))
+		return eat == 12 && !write; /* BPF_CGROUP_INET4_POST_BIND */
+	if (CTX_IN(bpf_sock, src_ip6, off))
+		return eat == 13 && !write; /* BPF_CGROUP_INET6_POST_BIND */
+	if (CTX_IN(bpf_sock, src_port, off))
+		return (eat == 12 || eat == 13) && !write;
+	return !write;
+}
+
 static int check_ctx_access(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
 			    int size, int acc, struct verif_reg *dst, bool sign_ext)
 {
 	bool write = acc == ACC_WRITE || acc == ACC_ATOMIC;
 	int type = SCALAR_VALUE;
+	uint8_t flags = 0;
 
 	if (!tnum_is_const(reg->v.t))
 		return ERR_ACCES("variable ctx access var_off=(%#llx; %#llx) disallowed\n",
@@ -1011,6 +1136,8 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 	if (env->ctx_kind == UB_CTX_RAW) {
 		if (!raw_ctx_ok(env, off, size, write))
 			return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off, size);
+		if (!write)
+			type = raw_ctx_ptr(env, off, &flags);
 	} else {
 		if (off < 0 ||
 		    !ub_ctx_access_ok(env->prog_type, (uint32_t)off, (uint32_t)size, write))
@@ -1033,6 +1160,11 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 			}
 			if (type != SCALAR_VALUE && !may_access_pkt(env->prog_type, false))
 				type = SCALAR_VALUE;
+			if (env->ctx_kind == UB_CTX_SKB &&
+			    off == (int)offsetof(struct __sk_buff, sk)) {
+				type = PTR_TO_SOCK_COMMON;
+				flags = PTR_MAYBE_NULL;
+			}
 			/* the kernel refuses sign-extending loads of data/data_end/meta */
 			if (type != SCALAR_VALUE && sign_ext)
 				return ERR_ACCES("invalid bpf_context access off=%d size=%d\n", off,
@@ -1045,14 +1177,24 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 	 * PTR_TO_BTF_ID, read fault-tolerantly, degrading to a scalar under
 	 * any arithmetic but adding a constant */
 	if (dst) {
-		if (type == SCALAR_VALUE)
+		if (type == SCALAR_VALUE) {
 			scalar_of_size(dst, size, false);
-		else
+		} else {
 			reg_ptr(dst, type);
+			dst->flags = flags;
+			if (flags & PTR_MAYBE_NULL)
+				dst->id = ++env->id_gen;
+		}
 		if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
 		    (env->prog_type == USERBPF_PROG_TYPE_TRACING ||
 		     env->prog_type == USERBPF_PROG_TYPE_LSM))
 			dst->flags |= SCALAR_BTF_PTR;
+		/* struct bpf_iter__bpf_map_elem { meta, map, key, value }: the
+		 * value may be written (PTR_TO_BUF), the key only read */
+		if (type == SCALAR_VALUE && size == 8 && off == 24 && !write &&
+		    env->prog_type == USERBPF_PROG_TYPE_TRACING && env->eat == 28 &&
+		    env->attach_target && !strcmp(env->attach_target, "bpf_map_elem"))
+			dst->flags |= SCALAR_BTF_WRITABLE;
 	}
 	return 0;
 }
@@ -1075,8 +1217,9 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 		return ERR_ACCES("R%d !read_ok\n", regno);
 	if (reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR) &&
 	    (acc == ACC_READ || acc == ACC_WRITE || acc == ACC_ATOMIC)) {
-		/* a kernel object pointer: fault-tolerant reads only */
-		if (write)
+		/* a kernel object pointer: fault-tolerant reads only (and
+		 * writes to an iterated map element's value) */
+		if (write && (acc == ACC_ATOMIC || !(reg->flags & SCALAR_BTF_WRITABLE)))
 			return ERR_ACCES("only read is supported\n");
 		env->probe_mem++;
 		if (dst) {
@@ -1084,6 +1227,24 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 			if (size == 8)
 				dst->flags |= SCALAR_BTF_PTR;
 		}
+		return 0;
+	}
+	if (reg->type == CONST_PTR_TO_MAP && !(reg->flags & PTR_MAYBE_NULL) &&
+	    (acc == ACC_READ || acc == ACC_WRITE || acc == ACC_ATOMIC)) {
+		/* check_ptr_to_map_access(): root reads struct bpf_map as a
+		 * BTF object, fault-tolerantly.  userbpf's map is not that
+		 * struct: the read is counted (the program then runs checked,
+		 * where it stops the run) and gives an unknown scalar */
+		int64_t o = off + reg->off + reg->v.smin;
+
+		if (o < 0)
+			return ERR_ACCES("R%d is bpf_map invalid negative access: off=%lld\n",
+					 regno, (long long)o);
+		if (write)
+			return ERR_ACCES("only read from bpf_map is supported\n");
+		env->probe_mem++;
+		if (dst)
+			scalar_of_size(dst, size, sign_ext);
 		return 0;
 	}
 	if (reg->type == SCALAR_VALUE || (reg->flags & PTR_MAYBE_NULL) ||
@@ -1164,9 +1325,29 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 				"R%d type=ctx expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf\n",
 				regno);
 		return check_ctx_access(env, regno, reg, off, size, acc, dst, sign_ext);
+	case PTR_TO_SOCKET:
+	case PTR_TO_SOCK_COMMON:
+	case PTR_TO_TCP_SOCK:
+		if (acc == ACC_HELPER_READ || acc == ACC_HELPER_WRITE)
+			return ERR_ACCES(
+				"R%d type=%s expected=%s\n", regno, verif_reg_type_name(reg),
+				"fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf");
+		if (write)
+			return ERR_ACCES("R%d cannot write into %s\n", regno,
+					 verif_reg_type_name(reg));
+		if (reg->v.smin < 0)
+			return ERR_ACCES(
+				"R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+				regno);
+		if (!sock_field_ok(reg->type, off, size))
+			return ERR_ACCES("R%d invalid %s access off=%d size=%d\n", regno,
+					 verif_reg_type_name(reg), off, size);
+		if (dst)
+			scalar_of_size(dst, size, sign_ext);
+		return 0;
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
-		if (!may_access_pkt(env->prog_type, write))
+		if (write && !may_access_pkt(env->prog_type, write))
 			return ERR_ACCES("cannot write into packet\n");
 		if (reg->v.smin < 0)
 			return ERR_ACCES(
@@ -1289,11 +1470,11 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 		break;
 	case MT_SOCKMAP:
 	case MT_SOCKHASH:
-		/* a lookup returns a referenced socket (not modelled here);
+		/* a lookup returns a referenced socket (PTR_TO_SOCKET_OR_NULL);
 		 * updates and deletes only where the kernel's
 		 * may_update_sockmap() allows them */
-		ok = id == 52 || id == 53 || id == 60 || id == 70 || id == 71 || id == 72 ||
-		     id == 82 || ((id == 2 || id == 3) && may_update_sockmap(env, id));
+		ok = id == 1 || id == 52 || id == 53 || id == 60 || id == 70 || id == 71 ||
+		     id == 72 || id == 82 || ((id == 2 || id == 3) && may_update_sockmap(env, id));
 		break;
 	case MT_REUSEPORT_SOCKARRAY:
 		ok = id == 82;
@@ -1440,7 +1621,8 @@ struct call_meta {
 	int func;
 	uint32_t release;
 	int lock_regno;
-	int64_t msize_max; /* the size argument's largest value, -1 */
+	int64_t msize_max;   /* the size argument's largest value, -1 */
+	uint32_t ref_obj_id; /* the socket argument's reference (pointer casts) */
 };
 
 static const char *const mem_types = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf";
@@ -1566,6 +1748,14 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 			return ERR_ACCES("helper access to the packet is not allowed\n");
 		if (arg_type == USERBPF_ARG_PTR_TO_MAP_KEY)
 			return check_map_arg_mem(env, st, regno, meta, true, false);
+		/* resolve_map_arg_type(): a sock map's value is a socket */
+		if (meta->map >= 0 && (env->maps[meta->map].d.type == MT_SOCKMAP ||
+				       env->maps[meta->map].d.type == MT_SOCKHASH)) {
+			if (h->id != 2)
+				return ERR_INVAL("invalid arg_type for sockmap/sockhash\n");
+			return check_arg(env, st, regno, USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON, h,
+					 meta);
+		}
 		return check_map_arg_mem(env, st, regno, meta, false, h->id == 88 || h->id == 89);
 	case USERBPF_ARG_PTR_TO_MEM_OR_NULL:
 	case USERBPF_ARG_PTR_TO_MEM:
@@ -1686,6 +1876,34 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 			return ERR_ACCES("R%d is not a known constant'\n", regno);
 		meta->alloc_size = (int64_t)reg->v.t.value;
 		return 0;
+	case USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON_OR_NULL:
+		if (is_null_const(reg))
+			return 0;
+		arg_type = USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON;
+		/* fallthrough */
+	case USERBPF_ARG_PTR_TO_SOCK_COMMON:
+	case USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON: {
+		bool btf = arg_type == USERBPF_ARG_PTR_TO_BTF_ID_SOCK_COMMON;
+
+		/* check_reg_type() with sock_types / btf_id_sock_common_types */
+		if (!(reg->flags & PTR_MAYBE_NULL) &&
+		    (reg->type == PTR_TO_SOCKET || reg->type == PTR_TO_SOCK_COMMON ||
+		     reg->type == PTR_TO_TCP_SOCK ||
+		     (btf && reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR)))) {
+			if (h->proto.flags & USERBPF_HELPER_RELEASE) {
+				if (!reg->ref_obj_id)
+					return ERR_INVAL(
+						"R%d must be referenced when passed to release function\n",
+						regno);
+				meta->release = reg->ref_obj_id;
+			}
+			meta->ref_obj_id = reg->ref_obj_id;
+			return 0;
+		}
+		return ERR_ACCES("R%d type=%s expected=sock_common, sock, tcp_sock, xdp_sock%s\n",
+				 regno, verif_reg_type_name(reg),
+				 btf ? ", ptr_, trusted_ptr_" : "");
+	}
 	case USERBPF_ARG_PTR_TO_BTF_ID:
 		if (!is_ptr(reg) && !(reg->flags & SCALAR_BTF_PTR))
 			return ERR_ACCES("R%d type=%s expected=ptr_\n", regno,
@@ -1713,10 +1931,13 @@ static void release_ref(struct verif_state *st, uint32_t id)
 		;
 }
 
+/* acquire_reference_state(); ids as the kernel numbers them: a nullable
+ * return takes one id first, then the reference the next */
 static int acquire_ref(struct verif_env *env, struct verif_state *st, int insn)
 {
 	if (st->nrefs >= VERIF_MAX_REFS)
 		return ERR_ACCES("too many acquired references\n");
+	++env->id_gen;
 	st->refs[st->nrefs].id = ++env->id_gen;
 	st->refs[st->nrefs].insn = insn;
 	st->nrefs++;
@@ -1922,6 +2143,19 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 	case USERBPF_RET_PTR_TO_MAP_VALUE_OR_NULL:
 		if (meta.map < 0)
 			return ERR_INVAL("kernel subsystem misconfigured verifier\n");
+		if (env->maps[meta.map].d.type == MT_SOCKMAP ||
+		    env->maps[meta.map].d.type == MT_SOCKHASH) {
+			/* is_acquire_function(): a referenced socket, or NULL */
+			int id = acquire_ref(env, st, idx);
+
+			if (id < 0)
+				return id;
+			reg_ptr(r0, PTR_TO_SOCKET);
+			r0->flags = PTR_MAYBE_NULL;
+			r0->id = (uint32_t)id;
+			r0->ref_obj_id = (uint32_t)id;
+			break;
+		}
 		if (env->maps[meta.map].inner_idx >= 0) {
 			reg_ptr(r0, CONST_PTR_TO_MAP);
 			r0->map = env->maps[meta.map].inner_idx;
@@ -1955,6 +2189,29 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		reg_ptr(r0, PTR_TO_MEM);
 		r0->flags = PTR_MAYBE_NULL;
 		r0->id = ++env->id_gen;
+		break;
+	case USERBPF_RET_PTR_TO_SOCKET_OR_NULL:
+	case USERBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL:
+	case USERBPF_RET_PTR_TO_TCP_SOCK_OR_NULL:
+		reg_ptr(r0, h->proto.ret == USERBPF_RET_PTR_TO_SOCKET_OR_NULL ? PTR_TO_SOCKET :
+			    h->proto.ret == USERBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL ?
+										PTR_TO_SOCK_COMMON :
+										PTR_TO_TCP_SOCK);
+		r0->flags = PTR_MAYBE_NULL;
+		if (h->proto.flags & USERBPF_HELPER_ACQUIRE) {
+			/* bpf_sk_lookup_*: a reference to release, its id the null check's */
+			int id = acquire_ref(env, st, idx);
+
+			if (id < 0)
+				return id;
+			r0->id = (uint32_t)id;
+			r0->ref_obj_id = (uint32_t)id;
+		} else {
+			/* is_ptr_cast_function() (bpf_sk_fullsock, bpf_tcp_sock): the
+			 * argument's reference, released through either pointer */
+			r0->id = ++env->id_gen;
+			r0->ref_obj_id = meta.ref_obj_id;
+		}
 		break;
 	default:
 		verif_mark_unknown(r0);
@@ -2019,6 +2276,9 @@ static int adjust_ptr(struct verif_env *env, int dst_regno, struct verif_reg *ds
 		/* fallthrough */
 	case PTR_TO_PACKET_END:
 	case PTR_TO_FUNC:
+	case PTR_TO_SOCKET:
+	case PTR_TO_SOCK_COMMON:
+	case PTR_TO_TCP_SOCK:
 		return ERR_ACCES("R%d pointer arithmetic on %s prohibited\n", dst_regno,
 				 verif_reg_type_name(ptr));
 	default:
@@ -2093,6 +2353,14 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 			return 0;
 		}
 		if (op == ISA_MOV32_REG) {
+			struct verif_reg *sr = reg_of(st, insn->src_reg);
+
+			/* w3 = w2 with r2's upper half zero: r3 == r2, linked */
+			if (sr->v.umax <= 0xffffffffull && !tnum_is_const(sr->v.t)) {
+				mark_linked(st, dst, sr, env);
+				dst->flags = 0;
+				return 0;
+			}
 			*dst = src;
 			dst->id = 0;
 			dst->flags = 0;
@@ -2108,11 +2376,23 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 			if (is_const(&src)) {
 				verif_mark_const(dst, sext(src.v.t.value, size));
 			} else {
+				uint64_t half = 1ull << (size * 8 - 1);
+
 				scalar_of_size(dst, size, true);
-				if ((uint64_t)src.v.smax < (1ull << (size * 8 - 1)) &&
-				    src.v.smin >= 0) {
+				if ((uint64_t)src.v.smax < half && src.v.smin >= 0) {
 					dst->v = src.v; /* value unchanged by the sign extension */
 					dst->id = 0;
+				} else if (src.v.umin >= half && src.v.umax < 2 * half) {
+					/* all in the negative half: the same offset below 0 */
+					int64_t lo = (int64_t)src.v.umin - (int64_t)(2 * half),
+						hi = (int64_t)src.v.umax - (int64_t)(2 * half);
+
+					verif_scalar_unknown(&dst->v);
+					dst->v.smin = lo;
+					dst->v.smax = hi;
+					dst->v.s32min = (int32_t)lo;
+					dst->v.s32max = (int32_t)hi;
+					verif_scalar_sync(&dst->v);
 				}
 			}
 			if (alu32)
@@ -2209,7 +2489,7 @@ static int check_alu(struct verif_env *env, struct verif_state *st, int idx, int
 	if ((dst->flags & SCALAR_BTF_PTR) && use_src)
 		mark_reg_precise(env, st, insn->src_reg); /* decides the flag */
 	if (alu32 || (code != 0x00 && code != 0x10) || !is_const(&src))
-		dst->flags &= (uint8_t)~SCALAR_BTF_PTR;
+		dst->flags &= (uint8_t)~(SCALAR_BTF_PTR | SCALAR_BTF_WRITABLE);
 	verif_scalar_alu(&dst->v, &src.v,
 			 (uint8_t)code |
 				 (insn->off == 1 && (code == 0x30 || code == 0x90) ? 0x100 : 0),
@@ -2378,7 +2658,8 @@ static bool never_null(const struct verif_reg *r)
 	if (!is_ptr(r) || (r->flags & PTR_MAYBE_NULL))
 		return false;
 	return r->type == PTR_TO_MAP_VALUE || r->type == PTR_TO_MAP_KEY || r->type == PTR_TO_MEM ||
-	       r->type == CONST_PTR_TO_MAP;
+	       r->type == CONST_PTR_TO_MAP || r->type == PTR_TO_SOCKET ||
+	       r->type == PTR_TO_SOCK_COMMON || r->type == PTR_TO_TCP_SOCK;
 }
 
 /* record the registers and slots linked to a jump's operands: bounds the
@@ -2493,15 +2774,14 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		sync_linked(st, dst);
 		if (use_src && !same)
 			sync_linked(st, src);
-	} else if (!jmp32 && (code == 0x10 || code == 0x50) &&
-		   ((dst->flags & PTR_MAYBE_NULL && is_null_const(src)) ||
-		    (src->flags & PTR_MAYBE_NULL && is_null_const(dst)))) {
-		uint32_t id = (dst->flags & PTR_MAYBE_NULL) ? dst->id : src->id;
+	} else if (!jmp32 && (code == 0x10 || code == 0x50) && (dst->flags & PTR_MAYBE_NULL) &&
+		   is_null_const(src)) {
+		/* the nullable register is the destination (the kernel does
+		 * not look at "0 == ptr_or_null") */
+		uint32_t id = dst->id;
 
 		if (use_src) /* the null constant in a register */
-			mark_reg_precise(env, st,
-					 (dst->flags & PTR_MAYBE_NULL) ? insn->src_reg :
-									 insn->dst_reg);
+			mark_reg_precise(env, st, insn->src_reg);
 
 		/* jeq: taken side null; jne: taken side non-null */
 		mark_ptr_or_null(env, other, id, code == 0x10);
@@ -2512,6 +2792,15 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 		int regno = dst_is_pkt ? insn->dst_reg : insn->src_reg;
 
 		find_good_pkt_pointers(s, &s->frames[s->curframe]->regs[regno], open);
+	}
+	/* ptr == ptr where one is known not null: on the equal side the
+	 * other is not null either (the kernel marks that register only) */
+	if (other && use_src && !jmp32 && (code == 0x10 || code == 0x50) && is_ptr(dst) &&
+	    is_ptr(src) && !(dst->flags & PTR_MAYBE_NULL) != !(src->flags & PTR_MAYBE_NULL)) {
+		struct verif_state *eq = code == 0x10 ? other : st;
+		int regno = (src->flags & PTR_MAYBE_NULL) ? insn->src_reg : insn->dst_reg;
+
+		eq->frames[eq->curframe]->regs[regno].flags &= (uint8_t)~PTR_MAYBE_NULL;
 	}
 	if (other) {
 		err = push_state(env, other, target, idx);
@@ -2529,8 +2818,6 @@ static int check_local_call(struct verif_env *env, struct verif_state *st, int i
 	int target = idx + 1 + env->insns[idx].imm, sp = env->subprog_of[target], i;
 	struct verif_frame *f, *caller = cur_frame(st);
 
-	if (st->lock_id)
-		return ERR_ACCES("function calls are not allowed while holding a lock\n");
 	if (st->curframe + 1 >= VERIF_MAX_FRAMES)
 		return ERR_ACCES("the call stack of %d frames is too deep !\n", st->curframe + 2);
 	f = verif_frame_new(idx, sp);
@@ -2636,12 +2923,15 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 	int err, i;
 
 	(void)idx;
-	if ((err = check_reg_read(env, st, 0)))
+	/* the main program and callbacks return a value; a subprogram's r0
+	 * may be unset (prepare_func_exit: the caller's read is checked) */
+	if ((!st->curframe || f->cb_kind) && (err = check_reg_read(env, st, 0)))
 		return err;
-	if (st->lock_id)
+	/* a static subprogram may take or release the lock for its caller
+	 * (the kernel checks the main program's exit only) */
+	if (st->lock_id && !st->curframe)
 		return ERR_ACCES(
-			"BPF_EXIT instruction in %s cannot be used inside bpf_spin_lock-ed region\n",
-			st->curframe ? "subprog" : "main prog");
+			"BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region\n");
 	if (!st->curframe) {
 		if (st->nrefs)
 			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n",
@@ -3242,6 +3532,9 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		env.eat = opts->expected_attach_type;
 	if (opts->sz >= offsetof(struct userbpf_verifier_opts, ret_range) + sizeof(opts->ret_range))
 		env.ret_range = opts->ret_range;
+	if (opts->sz >=
+	    offsetof(struct userbpf_verifier_opts, attach_target) + sizeof(opts->attach_target))
+		env.attach_target = opts->attach_target;
 	env.ctx_kind = ub_prog_ctx_kind(opts->prog_type);
 	env.log = opts->log_buf;
 	env.log_size = opts->log_buf ? opts->log_size : 0;

@@ -41,6 +41,9 @@ enum verif_reg_type {
 	PTR_TO_PACKET_END,
 	PTR_TO_MEM,
 	PTR_TO_FUNC,
+	PTR_TO_SOCKET,	    /* struct bpf_sock (bpf_sock_is_valid_access) */
+	PTR_TO_SOCK_COMMON, /* its common part (bpf_sock_common_is_valid_access) */
+	PTR_TO_TCP_SOCK,    /* struct bpf_tcp_sock */
 	VERIF_REG_TYPES
 };
 
@@ -59,6 +62,10 @@ enum verif_reg_type {
  * constant drops the flag.
  */
 #define SCALAR_BTF_PTR 0x8
+/* SCALAR_BTF_PTR that may be written through: the element value of an
+ * iter/bpf_map_elem program (the kernel's PTR_TO_BUF, read-write); the
+ * run is checked, where the value is a writable region */
+#define SCALAR_BTF_WRITABLE 0x10
 
 struct verif_reg {
 	uint8_t type;
@@ -68,7 +75,7 @@ struct verif_reg {
 	int32_t off;	       /* fixed part of a pointer's offset */
 	struct verif_scalar v; /* value, or variable part of a pointer offset */
 	uint32_t id;	       /* null check / packet range / linked scalars */
-	uint32_t ref_obj_id;   /* acquired reference (ringbuf record) */
+	uint32_t ref_obj_id;   /* acquired reference (ringbuf record, socket) */
 	int32_t map;	       /* map value, const map: index in env->maps */
 	uint32_t range;	       /* packet: bytes known in bounds */
 	uint32_t mem_size;     /* PTR_TO_MEM */
@@ -159,15 +166,16 @@ struct verif_env {
 	const struct userbpf_verifier_opts *opts;
 	uint32_t prog_type;
 	uint32_t ctx_size;
-	uint32_t eat;		  /* expected attach type (opts) */
-	bool ret_checked;	  /* the type restricts the main program's r0 */
-	const int32_t *ret_range; /* opts: a 32-bit range for r0 (LSM) */
-	int ctx_kind;		  /* 0 raw, 1 skb, 2 xdp */
-	int16_t *ops;		  /* row per slot, -1 for lddw's 2nd slot */
-	int *subprog_of;	  /* insn -> subprog index */
-	uint8_t *prune;		  /* prune point / callback entry (2) */
-	uint16_t *live;		  /* registers live before each insn */
-	uint16_t *precise;	  /* registers whose exact value matters (cfg.c) */
+	uint32_t eat;		   /* expected attach type (opts) */
+	bool ret_checked;	   /* the type restricts the main program's r0 */
+	const int32_t *ret_range;  /* opts: a 32-bit range for r0 (LSM) */
+	const char *attach_target; /* opts: "bpf_map_elem"..., or NULL */
+	int ctx_kind;		   /* 0 raw, 1 skb, 2 xdp */
+	int16_t *ops;		   /* row per slot, -1 for lddw's 2nd slot */
+	int *subprog_of;	   /* insn -> subprog index */
+	uint8_t *prune;		   /* prune point / callback entry (2) */
+	uint16_t *live;		   /* registers live before each insn */
+	uint16_t *precise;	   /* registers whose exact value matters (cfg.c) */
 	struct verif_subprog subprogs[VERIF_MAX_SUBPROGS + 1];
 	int nsubprogs;
 	struct verif_map *maps;

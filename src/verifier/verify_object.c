@@ -215,6 +215,7 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 	o.map_cnt = n;
 	o.map_desc = no_fd_maps;
 	o.expected_attach_type = userbpf_program__expected_attach_type(prog);
+	o.attach_target = userbpf_program__attach_target(prog);
 	if (!o.ret_range && lsm_ret_range(prog, lsm_range))
 		o.ret_range = lsm_range;
 	if (lsm_hook_disabled(prog)) {

@@ -24,5 +24,8 @@ uint64_t probe_fixture_value(struct userbpf_object *obj, const char *map, uint32
  * 0 with out filled; -1 when it wrote less or exited otherwise.
  */
 int probe_fixture_child(void (*child)(int fd), void *out, size_t size);
+/* The child's end: write the size bytes of out to fd and exit 0 (2 when
+ * the write falls short). */
+void probe_fixture_report(int fd, const void *out, size_t size) __attribute__((noreturn));
 
 #endif

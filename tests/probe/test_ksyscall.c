@@ -37,9 +37,7 @@ static void child(int fd)
 		for (i = 0; i < 9; i++)
 			out[i] = probe_fixture_value(obj, "seen", (uint32_t)i);
 	}
-	if (write(fd, out, sizeof(out)) != sizeof(out))
-		_exit(2);
-	_exit(0);
+	probe_fixture_report(fd, out, sizeof(out));
 }
 
 TEST(ksyscall_sections_kprobe_context)

@@ -168,7 +168,8 @@ static void *exiting_thread(void *arg)
 /*
  * In a child with an exit link (on a shared BPF_F_MMAPABLE array, so the
  * grandchildren's events are seen): a thread that returns, a grandchild
- * that calls _exit(), one killed by SIGTERM, one by SIGSEGV.  Reports the
+ * that calls _exit(), one that calls syscall(SYS_exit_group), one killed
+ * by SIGTERM, one by SIGSEGV.  Reports the
  * event count, how many had group_dead, the sum of their pids, the sum
  * expected, and the grandchildren's wait statuses ok (1).
  */
@@ -215,6 +216,12 @@ static void exits_child(int fd)
 		_exit(3);
 	expect += (uint64_t)g;
 	ok &= waitpid(g, &st, 0) == g && WIFEXITED(st) && WEXITSTATUS(st) == 3;
+	/* exit_group through libc's syscall(): a dynamic syscall site */
+	g = fork();
+	if (g == 0)
+		syscall(SYS_exit_group, 4);
+	expect += (uint64_t)g;
+	ok &= waitpid(g, &st, 0) == g && WIFEXITED(st) && WEXITSTATUS(st) == 4;
 	/* killed by SIGTERM, and by a fault */
 	g = fork();
 	if (g == 0) {
@@ -242,9 +249,7 @@ static void exits_child(int fd)
 	}
 	out[3] = expect;
 	out[4] = (uint64_t)ok;
-	if (write(fd, out, sizeof(out)) != sizeof(out))
-		_exit(2);
-	_exit(0);
+	probe_fixture_report(fd, out, sizeof(out));
 }
 
 TEST(procev_exit_thread_exit_group_signal)
@@ -255,11 +260,11 @@ TEST(procev_exit_thread_exit_group_signal)
 	ASSERT_EQ(v[5], 0); /* attach */
 	ASSERT_EQ(v[4], 1); /* the grandchildren ended as they would untraced */
 #ifdef __SANITIZE_ADDRESS__
-	ASSERT_EQ(v[0], 3); /* the thread, _exit(), SIGTERM */
-	ASSERT_EQ(v[1], 2); /* all but the thread end their process */
-#else
-	ASSERT_EQ(v[0], 4); /* the thread, _exit(), SIGTERM, SIGSEGV */
+	ASSERT_EQ(v[0], 4); /* the thread, _exit(), syscall(SYS_exit_group), SIGTERM */
 	ASSERT_EQ(v[1], 3); /* all but the thread end their process */
+#else
+	ASSERT_EQ(v[0], 5); /* the thread, _exit(), syscall(SYS_exit_group), SIGTERM, SIGSEGV */
+	ASSERT_EQ(v[1], 4); /* all but the thread end their process */
 #endif
 	ASSERT_EQ(v[2], v[3]);
 }

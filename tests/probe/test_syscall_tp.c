@@ -7,6 +7,7 @@
  * runs in a forked child and reports its map values through a pipe.
  */
 #include <errno.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -101,9 +102,7 @@ static void child(int fd)
 	out[6] = get(me, 0); /* still 3 after detach */
 	out[7] = get(mx, 0); /* 4 */
 report:
-	if (write(fd, out, sizeof(out)) != sizeof(out))
-		_exit(2);
-	_exit(0);
+	probe_fixture_report(fd, out, sizeof(out));
 }
 
 TEST(syscall_tp_enter_exit_raw)
@@ -187,9 +186,7 @@ static void exec_child(int fd)
 	dup2(devnull, 1);
 	out[1] = access(target, X_OK) ? 7 << 8 : (uint64_t)spawn_wait(target, our_argv);
 	out[2] = get(mo, 0);
-	if (write(fd, out, sizeof(out)) != sizeof(out))
-		_exit(2);
-	_exit(0);
+	probe_fixture_report(fd, out, sizeof(out));
 }
 
 TEST(syscall_tp_exec_survives)
@@ -266,9 +263,7 @@ static void rewrite_child(int fd)
 	out[3] = get(mx, 1);
 	out[4] = get(mx, 2);
 	out[5] = (uint64_t)getppid();
-	if (write(fd, out, sizeof(out)) != sizeof(out))
-		_exit(2);
-	_exit(0);
+	probe_fixture_report(fd, out, sizeof(out));
 }
 
 TEST(syscall_tp_rewritten_sites)
@@ -283,4 +278,121 @@ TEST(syscall_tp_rewritten_sites)
 	ASSERT_EQ(v[3], (uint64_t)getpid()); /* the child's parent: us */
 	ASSERT_EQ(v[4], SYS_getppid);
 	ASSERT_EQ(v[5], (uint64_t)getpid());
+}
+
+/*
+ * Child side of syscall_tp_dynamic_sites: sys_enter_getppid and
+ * sys_enter_read attached; libc's syscall() ("mov %rdi,%rax ... syscall")
+ * and read() ("xor %eax,%eax; syscall", on both its single-threaded and
+ * its cancellable path) are dynamic sites, rewritten: no call traps.
+ * Reports: traps during the calls, getppid enters, read enters, the
+ * bytes read right, syscall(SYS_getppid)'s result, the same for the
+ * threaded phase (traps, read enters), and an untraced syscall()'s
+ * result (getpid through the original instruction).
+ */
+#include "probe/probe_int.h"
+
+static void *dyn_thread(void *arg)
+{
+	return arg;
+}
+
+static void dyn_child(int fd)
+{
+	struct userbpf_map *mg, *mr;
+	struct userbpf_prog *pg = counter(USERBPF_PROG_TYPE_TRACEPOINT, &mg);
+	struct userbpf_prog *pr = counter(USERBPF_PROG_TYPE_TRACEPOINT, &mr);
+	uint64_t out[9] = { 0 }, traps;
+	int p[2], i, ok = 1;
+	pthread_t t;
+	char c;
+
+	if (pipe(p) || !userbpf_probe__attach_syscall(pg, "syscalls/sys_enter_getppid", NULL) ||
+	    !userbpf_probe__attach_syscall(pr, "syscalls/sys_enter_read", NULL))
+		_exit(3);
+	traps = atomic_load(&probe_sc_traps);
+	for (i = 0; i < 10; i++) {
+		out[4] = (uint64_t)syscall(SYS_getppid);
+		if (write(p[1], "x", 1) != 1 || read(p[0], &c, 1) != 1 || c != 'x')
+			ok = 0;
+	}
+	out[0] = atomic_load(&probe_sc_traps) - traps;
+	out[1] = get(mg, 0);
+	out[2] = get(mr, 0);
+	out[3] = (uint64_t)ok;
+	/* a second thread: read takes its cancellable path */
+	pthread_create(&t, NULL, dyn_thread, NULL);
+	pthread_join(t, NULL);
+	traps = atomic_load(&probe_sc_traps);
+	for (i = 0; i < 10; i++)
+		if (write(p[1], "y", 1) != 1 || read(p[0], &c, 1) != 1 || c != 'y')
+			ok = 0;
+	out[5] = atomic_load(&probe_sc_traps) - traps;
+	out[6] = get(mr, 0);
+	out[7] = (uint64_t)ok;
+	out[8] = (uint64_t)syscall(SYS_getpid);
+	probe_fixture_report(fd, out, sizeof(out));
+}
+
+TEST(syscall_tp_dynamic_sites)
+{
+	uint64_t v[9];
+
+	ASSERT_EQ(probe_fixture_child(dyn_child, v, sizeof(v)), 0);
+	ASSERT_EQ(v[0], 0);  /* no trap */
+	ASSERT_EQ(v[1], 10); /* syscall(SYS_getppid) */
+	ASSERT_EQ(v[2], 10); /* read, single-threaded path */
+	ASSERT_EQ(v[3], 1);
+	ASSERT_EQ(v[4], (uint64_t)getpid());
+	ASSERT_EQ(v[5], 0);  /* no trap */
+	ASSERT_EQ(v[6], 20); /* read, cancellable path */
+	ASSERT_EQ(v[7], 1);
+	ASSERT_TRUE(v[8] != 0 && v[8] != (uint64_t)getpid()); /* the child's own */
+}
+
+/*
+ * Child side of syscall_tp_dlopen_rescanned: sys_enter_getppid attached,
+ * then a library dlopen'ed whose getppid site is "mov $110,%eax;
+ * syscall": it is rewritten (the _dl_debug_state hook) and does not trap.
+ * Reports: whether the library loaded, traps during 10 calls, the enter
+ * count, the first byte of the site, the last result.
+ */
+static void dlopen_child(int fd)
+{
+	struct userbpf_map *mg;
+	struct userbpf_prog *pg = counter(USERBPF_PROG_TYPE_TRACEPOINT, &mg);
+	uint64_t out[5] = { 0 }, traps;
+	char path[512];
+	long (*fn)(void);
+	void *h;
+	int i;
+
+	if (!userbpf_probe__attach_syscall(pg, "syscalls/sys_enter_getppid", NULL))
+		_exit(3);
+	snprintf(path, sizeof(path), "%s/probe/libdlsys.so", test_build_dir());
+	h = dlopen(path, RTLD_NOW);
+	fn = h ? (long (*)(void))dlsym(h, "dlsys_getppid") : NULL;
+	out[0] = fn != NULL;
+	if (fn) {
+		userbpf_map__update_elem(mg, &(uint32_t){ 0 }, &(uint64_t){ 0 }, 0);
+		traps = atomic_load(&probe_sc_traps);
+		for (i = 0; i < 10; i++)
+			out[4] = (uint64_t)fn();
+		out[1] = atomic_load(&probe_sc_traps) - traps;
+		out[2] = get(mg, 0);
+		out[3] = *(volatile uint8_t *)(uintptr_t)fn;
+	}
+	probe_fixture_report(fd, out, sizeof(out));
+}
+
+TEST(syscall_tp_dlopen_rescanned)
+{
+	uint64_t v[5];
+
+	ASSERT_EQ(probe_fixture_child(dlopen_child, v, sizeof(v)), 0);
+	ASSERT_EQ(v[0], 1);
+	ASSERT_EQ(v[1], 0);    /* no trap */
+	ASSERT_EQ(v[2], 10);   /* every call seen */
+	ASSERT_EQ(v[3], 0xe9); /* the mov is a jump */
+	ASSERT_EQ(v[4], (uint64_t)getpid());
 }

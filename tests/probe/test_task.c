@@ -102,9 +102,7 @@ static void child(int fd)
 	out[0] = atomic_load(&n_allocs) - before;
 	userbpf_map__lookup_elem(map, &k, &v, 0);
 	out[1] = v;
-	if (write(fd, out, sizeof(out)) != sizeof(out))
-		_exit(2);
-	_exit(0);
+	probe_fixture_report(fd, out, sizeof(out));
 }
 
 TEST(task_current_no_alloc_in_probe)

@@ -67,6 +67,8 @@ static void lines_with(const char *in, const char *prefix, char *out, size_t siz
 	}
 }
 
+/* Whether the examples can be traced here; sets $B (the build folder) for
+ * the commands run() hands to the shell. */
 static bool ready(void)
 {
 	char path[512];
@@ -81,21 +83,19 @@ static bool ready(void)
 		test_skip("%s missing (clang?)", path);
 		return false;
 	}
+	setenv("B", test_build_dir(), 1);
 	return true;
 }
 
 TEST(trace_uprobe_example)
 {
-	char cmd[1024], out[8192], events[8192];
-	const char *b = test_build_dir();
+	char out[8192], events[8192];
 	int st;
 
 	if (!ready())
 		return;
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target 3 7", b, b,
-		 b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target 3 7", out,
+		 sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 7); /* the command's status */
 	lines_with(out, "uprobe_add ", events, sizeof(events));
@@ -114,8 +114,7 @@ TEST(trace_uprobe_example)
 
 TEST(trace_malloc_example)
 {
-	char cmd[1024], out[16384];
-	const char *b = test_build_dir();
+	char out[16384];
 	int st;
 
 	if (!ready())
@@ -124,10 +123,8 @@ TEST(trace_malloc_example)
 		test_skip("no /lib/x86_64-linux-gnu/libc.so.6");
 		return;
 	}
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/malloc.bpf.o -- %s/examples/uprobe_target 18", b, b,
-		 b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace $B/examples/malloc.bpf.o -- $B/examples/uprobe_target 18", out,
+		 sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "@size_hist:\n     value               : count    distribution\n");
 	/* the target's own mallocs of 2^i bytes, one per bucket at least */
@@ -138,17 +135,14 @@ TEST(trace_malloc_example)
 
 TEST(trace_json_and_signal)
 {
-	char cmd[1024], out[16384];
-	const char *b = test_build_dir();
+	char out[16384];
 	int st;
 
 	if (!ready())
 		return;
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace --json %s/examples/uprobe.bpf.o --prog add_entry -- "
-		 "%s/examples/uprobe_target 2",
-		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace --json $B/examples/uprobe.bpf.o --prog add_entry -- "
+		 "$B/examples/uprobe_target 2",
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, ",\"msg\":\"uprobe_add ENTRY: a = 1, b = 10\"}\n");
 	ASSERT_CONTAINS(out, "{\"type\":\"printk\",\"pid\":");
@@ -156,25 +150,27 @@ TEST(trace_json_and_signal)
 	ASSERT_CONTAINS(out, "{\"type\":\"map\",\"map\":\"calls\",\"key\":0,\"value\":2}\n"
 			     "{\"type\":\"map\",\"map\":\"calls\",\"key\":1,\"value\":0}\n");
 	/* a command killed by a signal: we die of the same signal */
-	snprintf(
-		cmd, sizeof(cmd),
-		"%s/userbpf trace %s/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
-		b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run(
+		"$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
+		out, sizeof(out));
 	ASSERT_CONTAINS(out, "status=138"); /* 128 + SIGUSR1 */
+	/* SIGKILL: the same, and what could not be seen is said */
+	run("$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -KILL $$' 2>&1; "
+	    "echo status=$?",
+	    out, sizeof(out));
+	ASSERT_CONTAINS(out, "trace: sh was killed by SIGKILL: its sched_process_exit event");
+	ASSERT_CONTAINS(out, "status=137");
 }
 
 TEST(trace_attach_error)
 {
-	char cmd[1024], out[4096];
-	const char *b = test_build_dir();
+	char out[4096];
 	int st;
 
 	if (!ready())
 		return;
 	/* the uprobe example's symbol does not exist in /bin/true */
-	snprintf(cmd, sizeof(cmd), "%s/userbpf trace %s/examples/uprobe.bpf.o -- true 2>&1", b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- true 2>&1", out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 1);
 	ASSERT_CONTAINS(out, "userbpf: trace: cannot attach add_entry: no function symbol "
@@ -183,16 +179,13 @@ TEST(trace_attach_error)
 
 TEST(trace_minimal_example)
 {
-	char cmd[1024], out[8192];
-	const char *b = test_build_dir();
+	char out[8192];
 	int st;
 
 	if (!ready())
 		return;
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/minimal.bpf.o -- %s/examples/uprobe_target 2 4", b,
-		 b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace $B/examples/minimal.bpf.o -- $B/examples/uprobe_target 2 4", out,
+		 sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 4);
 	/* one write of "0\n11\n" (stdout is a pipe: fully buffered); the event
@@ -243,19 +236,16 @@ static const struct boot_event *find_event(const struct boot_event *ev, int n, b
 
 TEST(trace_bootstrap_follow)
 {
-	char cmd[1024], out[32768];
-	const char *b = test_build_dir();
+	char out[32768];
 	struct boot_event ev[32];
 	const struct boot_event *sh, *echo, *sleep_x, *sleep_e, *sh_x;
 	int st, n;
 
 	if (!ready())
 		return;
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace --follow --json %s/examples/bootstrap.bpf.o -- "
+	st = run("$B/userbpf trace --follow --json $B/examples/bootstrap.bpf.o -- "
 		 "sh -c '/bin/echo hi; /bin/sleep 0.05; exit 5'",
-		 b, b);
-	st = run(cmd, out, sizeof(out));
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 5);
 	ASSERT_CONTAINS(out, "hi\n");
@@ -281,11 +271,9 @@ TEST(trace_bootstrap_follow)
 			     "{\"type\":\"map\",\"map\":\"counts\",\"key\":1,\"value\":3}\n");
 
 	/* without --follow only the command itself is traced */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace --json %s/examples/bootstrap.bpf.o -- "
+	st = run("$B/userbpf trace --json $B/examples/bootstrap.bpf.o -- "
 		 "sh -c '/bin/echo hi; /bin/true'",
-		 b, b);
-	st = run(cmd, out, sizeof(out));
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	n = boot_events(out, ev, 32);
 	ASSERT_EQ(n, 2);
@@ -295,18 +283,15 @@ TEST(trace_bootstrap_follow)
 
 TEST(trace_execsnoop_follow)
 {
-	char cmd[1024], out[16384], events[4096];
-	const char *b = test_build_dir();
+	char out[16384], events[4096];
 	int st;
 
 	if (!ready())
 		return;
 	/* a subshell forks without exec; its child execs: a grandchild */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace --follow %s/examples/execsnoop.bpf.o -- "
+	st = run("$B/userbpf trace --follow $B/examples/execsnoop.bpf.o -- "
 		 "sh -c '/bin/true; (/bin/echo sub; exit 0); echo $$ >/dev/null'",
-		 b, b);
-	st = run(cmd, out, sizeof(out));
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	lines_with(out, "EXEC ", events, sizeof(events));
 	ASSERT_CONTAINS(events, "EXEC sh ");
@@ -330,19 +315,16 @@ TEST(trace_execsnoop_follow)
 
 TEST(trace_profile_example)
 {
-	char cmd[1024], out[32768];
-	const char *b = test_build_dir();
+	char out[32768];
 	const char *t;
 	unsigned long samples = 0;
 	int st;
 
 	if (!ready())
 		return;
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace --freq 99 %s/examples/profile.bpf.o -- "
-		 "%s/examples/uprobe_target spin 300",
-		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace --freq 99 $B/examples/profile.bpf.o -- "
+		 "$B/examples/uprobe_target spin 300",
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "spun ");
 	/* symbolised user stacks: the spinning function, called from main */
@@ -368,9 +350,8 @@ TEST(trace_usdt_example)
 		test_skip("%s missing (no sys/sdt.h: install systemtap-sdt-dev)", cmd);
 		return;
 	}
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/usdt.bpf.o -- %s/examples/usdt_target 3", b, b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace $B/examples/usdt.bpf.o -- $B/examples/usdt_target 3", out,
+		 sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* memory-operand arguments, a string read through one, a constant */
 	lines_with(out, "tick ", events, sizeof(events));
@@ -382,12 +363,10 @@ TEST(trace_usdt_example)
 	ASSERT_CONTAINS(out, "@ticks:\n  [0] = 3\n  [1] = 5\n");
 	ASSERT_TRUE(!strstr(out, "__bpf_usdt"));
 	/* untraced, nobody raises it */
-	snprintf(cmd, sizeof(cmd), "%s/examples/usdt_target 2", b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/examples/usdt_target 2", out, sizeof(out));
 	ASSERT_CONTAINS(out, "ticks 2 traced 0\n");
 	/* listed as bpftrace -l lists USDT probes */
-	snprintf(cmd, sizeof(cmd), "%s/userbpf probes 'userbpf:*' %s/examples/usdt_target", b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf probes 'userbpf:*' $B/examples/usdt_target", out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "usdt:");
 	ASSERT_CONTAINS(out, "/examples/usdt_target:userbpf:tick\n");
@@ -395,8 +374,7 @@ TEST(trace_usdt_example)
 
 TEST(trace_syscount_example)
 {
-	char cmd[1024], out[16384];
-	const char *b = test_build_dir();
+	char out[16384];
 	const char *m;
 	unsigned long n = 0;
 	int st;
@@ -404,10 +382,8 @@ TEST(trace_syscount_example)
 	if (!ready())
 		return;
 	/* uprobe_target 2 prints with one write and exits */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/syscount.bpf.o -- %s/examples/uprobe_target 2 3", b,
-		 b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace $B/examples/syscount.bpf.o -- $B/examples/uprobe_target 2 3",
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 3);
 	ASSERT_CONTAINS(out, "@syscalls:\nSYSCALL                   COUNT\n");
@@ -421,17 +397,14 @@ TEST(trace_syscount_example)
 
 TEST(trace_opensnoop_example)
 {
-	char cmd[1024], out[16384], events[8192];
-	const char *b = test_build_dir();
+	char out[16384], events[8192];
 	int st;
 
 	if (!ready())
 		return;
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/opensnoop.bpf.o -- cat /etc/hostname "
+	st = run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- cat /etc/hostname "
 		 "/nonexistent/userbpf 2>/dev/null",
-		 b, b);
-	st = run(cmd, out, sizeof(out));
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 1); /* cat's status: one file missing */
 	lines_with(out, "", events, sizeof(events));
@@ -443,19 +416,16 @@ TEST(trace_opensnoop_example)
 
 TEST(trace_funclatency_example)
 {
-	char cmd[1024], out[16384];
-	const char *b = test_build_dir();
+	char out[16384];
 	const char *h, *p;
 	unsigned long total = 0, low, high, cnt;
 	int st;
 
 	if (!ready())
 		return;
-	snprintf(
-		cmd, sizeof(cmd),
-		"%s/userbpf trace %s/examples/funclatency.bpf.o -- %s/examples/uprobe_target nap 6",
-		b, b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run(
+		"$B/userbpf trace $B/examples/funclatency.bpf.o -- $B/examples/uprobe_target nap 6",
+		out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "napped 6\n");
 	h = strstr(out, "@hist_usecs:\n     usecs               : count    distribution\n");
@@ -582,8 +552,7 @@ static bool calls_of(const char *out, unsigned long *entries, unsigned long *exi
 
 TEST(trace_robust_fork_exec_early_exit)
 {
-	char cmd[1024], out[32768];
-	const char *b = test_build_dir();
+	char out[32768];
 	unsigned long e = 0, x = 0;
 	int st;
 
@@ -591,10 +560,8 @@ TEST(trace_robust_fork_exec_early_exit)
 		return;
 	/* a fork: without --follow only the parent's 4 calls are counted and
 	 * the child (same probes, its own copies) does not report twice */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target fork 4", b,
-		 b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target fork 4",
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "forked 0\n");
 	ASSERT_TRUE(calls_of(out, &e, &x));
@@ -602,31 +569,25 @@ TEST(trace_robust_fork_exec_early_exit)
 	ASSERT_EQ(x, 4);
 	ASSERT_TRUE(strstr(out, "@calls:") == strrchr(strstr(out, "@calls:"), '@'));
 	/* with --follow the child's 4 calls are added */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace --follow %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target "
+	st = run("$B/userbpf trace --follow $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target "
 		 "fork 4",
-		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_TRUE(calls_of(out, &e, &x));
 	ASSERT_EQ(e, 8);
 	ASSERT_EQ(x, 8);
 	/* an exec: the maps of the image that execs are sent before it goes */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target exec 3 "
+	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target exec 3 "
 		 "sh -c 'exit 6'",
-		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 6); /* the new image's status */
 	ASSERT_TRUE(calls_of(out, &e, &x));
 	ASSERT_EQ(e, 3);
 	ASSERT_EQ(x, 3);
 	/* _exit() from inside a function: the maps still come, the status too */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/uprobe.bpf.o -- %s/examples/uprobe_target quit 5 9",
-		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target quit 5 9",
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 9);
 	ASSERT_TRUE(calls_of(out, &e, &x));
@@ -650,8 +611,7 @@ static unsigned long syscount_of(const char *out, const char *name)
 
 TEST(trace_syscall_tp_fork_exec)
 {
-	char cmd[1024], out[32768];
-	const char *b = test_build_dir();
+	char out[32768];
 	int st;
 
 	if (!ready())
@@ -662,22 +622,18 @@ TEST(trace_syscall_tp_fork_exec)
 	 * the code mapped at attach time, their loaders died of SIGSYS (159).
 	 * Without --follow the new images run untraced: no write is counted.
 	 */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/examples/syscount.bpf.o -- sh -c '/bin/true && "
-		 "%s/examples/uprobe_target 2 5'",
-		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace $B/examples/syscount.bpf.o -- sh -c '/bin/true && "
+		 "$B/examples/uprobe_target 2 5'",
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 5);
 	ASSERT_CONTAINS(out, "0\n11\n");
 	ASSERT_EQ(syscount_of(out, "write"), 0);
 	/* --follow: the exec'd images load the agent, their syscalls count:
 	 * uprobe_target's one write of "0\n11\n" */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace --follow %s/examples/syscount.bpf.o -- sh -c '/bin/true && "
-		 "%s/examples/uprobe_target 2 5'",
-		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+	st = run("$B/userbpf trace --follow $B/examples/syscount.bpf.o -- sh -c '/bin/true && "
+		 "$B/examples/uprobe_target 2 5'",
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 5);
 	ASSERT_CONTAINS(out, "0\n11\n");
@@ -699,24 +655,63 @@ TEST(trace_spawn_and_vfork_forks)
 	}
 	/* posix_spawn and vfork run no atfork handler: the agent fires
 	 * sched_process_fork in the parent; one exec, one exit (no double) */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace %s/probe/procev.bpf.o -- %s/examples/uprobe_target spawn "
+	st = run("$B/userbpf trace $B/probe/procev.bpf.o -- $B/examples/uprobe_target spawn "
 		 "/bin/true",
-		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "spawned 0 0\n");
 	ASSERT_CONTAINS(out, "\n  [0] = 1\n");
 	ASSERT_CONTAINS(out, "\n  [4] = 1\n");
 	ASSERT_CONTAINS(out, "\n  [8] = 2\n");
 	/* --follow: the two children exec with the agent and exit */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/userbpf trace --follow %s/probe/procev.bpf.o -- %s/examples/uprobe_target "
+	st = run("$B/userbpf trace --follow $B/probe/procev.bpf.o -- $B/examples/uprobe_target "
 		 "spawn /bin/true",
-		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+		 out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "\n  [0] = 3\n");
 	ASSERT_CONTAINS(out, "\n  [4] = 3\n");
 	ASSERT_CONTAINS(out, "\n  [8] = 2\n");
+}
+
+/*
+ * --event-type: the records a program pushes to a perf buffer (bcc's
+ * way) and to a ring buffer print by field names from the object's BTF
+ * (tests/probe/evtype.bpf.c), in text and in --json; an unknown struct,
+ * or one missing from the --event-btf file, is a usage error naming it.
+ */
+TEST(trace_event_type)
+{
+	static const char fields[] =
+		"{\"pid\": 42, \"neg\": -5, \"comm\": \"sh\", \"count\": 3, \"kind\": "
+		"\"EV_WRITE\", \"inner\": {\"a\": 1, \"b\": 65535}, \"lo\": 5, \"hi\": 17, "
+		"\"arr\": [1, -2, 3], \"buf\": \"0x1000\"}";
+	char out[16384], want[1024];
+	int st;
+
+	if (!ready())
+		return;
+	st = run("$B/userbpf trace $B/probe/evtype.bpf.o --event-type event -- sh -c 'printf abc'",
+		 out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(want, sizeof(want), "events: %s\n", fields);
+	ASSERT_CONTAINS(out, want);
+	snprintf(want, sizeof(want), "rb: %s\n", fields);
+	ASSERT_CONTAINS(out, want);
+	/* only the ring buffer's records typed; the perf buffer's in hex */
+	st = run("$B/userbpf trace $B/probe/evtype.bpf.o --json --event-type rb=event -- "
+		 "sh -c 'printf abc'",
+		 out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(want, sizeof(want), ",\"map\":\"rb\",\"event\":%s}\n", fields);
+	ASSERT_CONTAINS(out, want);
+	ASSERT_CONTAINS(out, ",\"map\":\"events\",\"data\":\"2a000000fbffffff7368");
+	st = run("$B/userbpf trace $B/probe/evtype.bpf.o --event-type nosuch -- true 2>&1", out,
+		 sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	ASSERT_CONTAINS(out, "no struct 'nosuch' in the BTF of ");
+	st = run("$B/userbpf trace $B/probe/evtype.bpf.o --event-type event --event-btf "
+		 "$B/probe/procev.bpf.o -- true 2>&1",
+		 out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	ASSERT_CONTAINS(out, "no struct 'event' in the BTF of ");
 }

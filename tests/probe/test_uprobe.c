@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
+#include "probe/probe_int.h"
 #include "userbpf/map.h"
 #include "userbpf/probe.h"
 #include "userbpf/progs.h"
@@ -507,4 +508,54 @@ TEST(uprobe_faulting_program_detached)
 	ASSERT_EQ(userbpf_link__misses(link), 1); /* the second call ran nothing */
 	userbpf_link__destroy(link);
 	userbpf_prog__put(prog);
+}
+
+/*
+ * What each trampoline preserves (struct save_kind in x86_64_tramp.c): at
+ * a function's entry xmm0-7 (the float arguments), inside a function
+ * xmm0-15 and the flags.  The probe runs a hook that clobbers all of them;
+ * the probed code must not notice.
+ */
+double probe_t_fp(double a, double b, double c, double d, double e, double f, double g, double h);
+long probe_t_flags(long a, long b); /* a < b ? 1 : 0, flags and xmm8 live at +8 */
+__asm__(".text\n"
+	".globl probe_t_fp\n.type probe_t_fp,@function\n"
+	"probe_t_fp:\n addsd %xmm1,%xmm0\n addsd %xmm2,%xmm0\n addsd %xmm3,%xmm0\n"
+	" addsd %xmm4,%xmm0\n addsd %xmm5,%xmm0\n addsd %xmm6,%xmm0\n addsd %xmm7,%xmm0\n"
+	" ret\n"
+	".size probe_t_fp,.-probe_t_fp\n"
+	".globl probe_t_flags\n.type probe_t_flags,@function\n"
+	"probe_t_flags:\n pxor %xmm8,%xmm8\n cmp %rsi,%rdi\n mov $0,%eax\n movq %xmm8,%rdx\n"
+	" setl %al\n add %rdx,%rax\n ret\n"
+	".size probe_t_flags,.-probe_t_flags\n");
+
+static _Atomic int clobber_hits;
+
+static void clobber_hook(struct probe_pt_regs *regs)
+{
+	(void)regs;
+	atomic_fetch_add(&clobber_hits, 1);
+	__asm__ volatile("pxor %%xmm0,%%xmm0\n pcmpeqd %%xmm1,%%xmm1\n pcmpeqd %%xmm2,%%xmm2\n"
+			 "pcmpeqd %%xmm3,%%xmm3\n pcmpeqd %%xmm4,%%xmm4\n pcmpeqd %%xmm5,%%xmm5\n"
+			 "pcmpeqd %%xmm6,%%xmm6\n pcmpeqd %%xmm7,%%xmm7\n pcmpeqd %%xmm8,%%xmm8\n"
+			 "xor %%eax,%%eax\n" ::
+				 : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+				   "xmm8", "rax", "cc");
+}
+
+TEST(uprobe_trampoline_preserves_fp_and_flags)
+{
+	double (*volatile fp)(double, double, double, double, double, double, double, double) =
+		probe_t_fp;
+	long (*volatile fl)(long, long) = probe_t_flags;
+
+	ASSERT_EQ(fl(1, 2), 1);
+	ASSERT_TRUE(probe_native_uprobe(NULL, "probe_t_fp", clobber_hook));
+	ASSERT_TRUE(fp(1, 2, 3, 4, 5, 6, 7, 8) == 36.0);
+	ASSERT_EQ(atomic_load(&clobber_hits), 1);
+	/* after pxor (5 bytes) and cmp (3): inside the function */
+	ASSERT_TRUE(probe_native_uprobe_at((uint64_t)(uintptr_t)probe_t_flags + 8, clobber_hook));
+	ASSERT_EQ(fl(1, 2), 1);
+	ASSERT_EQ(fl(3, 2), 0);
+	ASSERT_EQ(atomic_load(&clobber_hits), 3);
 }

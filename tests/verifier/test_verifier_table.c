@@ -85,7 +85,15 @@ static const struct vcase cases[] = {
 	{ "read-only map write", { LOOKUP0, ST(DW, 0, 0, 1), RET0 }, 0, {VT_ARRAY_RO}, VT_REJECT, "write into map forbidden" },
 	{ "read-only map read", { LOOKUP0, LDX(DW, 0, 0, 8), EXIT }, 0, {VT_ARRAY_RO}, VT_ACCEPT, NULL },
 	{ "map pointer arithmetic", { LDMAP(1, 0), ADDI(1, 8), RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "pointer arithmetic on map_ptr prohibited" },
-	{ "deref map pointer", { LDMAP(1, 0), LDX(DW, 0, 1, 0), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "invalid mem access 'map_ptr'", true },
+	{ "w3 = w2 links r3 to r2 when r2's upper half is zero", { CALL(5), STX(DW, 10, 0, -8), LDX(W, 2, 10, -8), USERBPF_MOV32_REG(3, 2), J32I(JLT, 2, 9, 1), EXIT, JI(JLT, 3, 9, 1), ALUR(SUB, 0, 1), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "w3 = w2 does not link when r2's upper half may be set", { CALL(5), MOVR(2, 0), USERBPF_MOV32_REG(3, 2), J32I(JLT, 2, 9, 1), EXIT, JI(JLT, 3, 9, 1), ALUR(SUB, 0, 1), EXIT }, 0, {0}, VT_REJECT, "R1 !read_ok" },
+	{ "movsx of a value in the negative half is negative", { CALL(7), MOVR(3, 0), ALUI(AND, 3, 0xf), ALUI(OR, 3, 0x80), I(0xbc, 7, 3, 8, 0), J32I(JSGE, 7, -5, 2), MOV32(0, 0), EXIT, ALUR(SUB, 0, 1), EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "movsx of a value across both halves is unknown", { CALL(7), MOVR(3, 0), ALUI(AND, 3, 0xff), I(0xbc, 7, 3, 8, 0), J32I(JSGE, 7, -5, 2), MOV32(0, 0), EXIT, ALUR(SUB, 0, 1), EXIT }, 0, {0}, VT_REJECT, "R1 !read_ok" },
+	{ "a subprogram may exit with r0 unset", { CALLL(2), MOV(0, 0), EXIT, EXIT }, 0, {0}, VT_ACCEPT, NULL },
+	{ "the caller reads r0 a subprogram left unset", { CALLL(1), EXIT, EXIT }, 0, {0}, VT_REJECT, "R0 !read_ok" },
+	{ "read through a map pointer (root: struct bpf_map)", { LDMAP(1, 0), LDX(DW, 0, 1, 0), EXIT }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "write through a map pointer", { LDMAP(1, 0), ST(DW, 1, 0, 0), RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "only read from bpf_map is supported" },
+	{ "read before a map pointer", { LDMAP(1, 0), LDX(DW, 0, 1, -8), EXIT }, 0, {VT_ARRAY48}, VT_REJECT, "invalid negative access" },
 	{ "update with stack key and value", { ST(DW, 10, -8, 0), ST(DW, 10, -16, 7), MOVR(2, 10), ADDI(2, -8), MOVR(3, 10), ADDI(3, -16), MOV(4, 0), LDMAP(1, 0), CALL(2), EXIT }, 0, {VT_HASH}, VT_ACCEPT, NULL },
 	{ "update key too small on stack", { ST(W, 10, -4, 0), MOVR(2, 10), ADDI(2, -4), MOVR(3, 10), ADDI(3, -16), MOV(4, 0), LDMAP(1, 0), CALL(2), EXIT }, 0, {VT_HASH}, VT_REJECT, "invalid indirect access to stack" },
 	{ "lookup key is a scalar", { MOV(2, 0), LDMAP(1, 0), CALL(1), RET0 }, 0, {VT_HASH}, VT_REJECT, "R2 type=scalar expected=" },
@@ -379,7 +387,8 @@ TEST(verifier_table)
 }
 
 /*
- * Context layouts of sk_msg, lwt_*, sk_reuseport, sk_lookup and sk_skb (the
+ * Context layouts of sk_msg, lwt_*, sk_reuseport, sk_lookup, sk_skb and
+ * cgroup/sock at its four attach types (the
  * kernel's *_is_valid_access): every offset of the struct (and a little
  * past it), every size, read and write.  The expectation is userbpf's
  * verdict; the kernel is the check, in both directions: no case may be
@@ -393,6 +402,7 @@ TEST(verifier_ctx_layouts)
 	} types[] = {
 		{ 16, 0, 88 },	{ 10, 0, 200 }, { 11, 0, 200 }, { 12, 0, 200 },
 		{ 19, 0, 200 }, { 21, 39, 64 }, { 30, 36, 80 }, { 14, 0, 200 },
+		{ 9, 2, 88 },	{ 9, 12, 88 },	{ 9, 13, 88 },	{ 9, 34, 88 },
 	};
 	static const uint8_t szc[] = { USERBPF_B, USERBPF_H, USERBPF_W, USERBPF_DW };
 	static const int sizes[] = { 1, 2, 4, 8 };

@@ -28,6 +28,8 @@ enum {
 	VT_ARRAY_RO,   /* key 4, value 16, 1 entry, BPF_F_RDONLY_PROG */
 	VT_QUEUE,      /* value 8, 16 entries */
 	VT_ARRAY_WO,   /* key 4, value 16, 1 entry, BPF_F_WRONLY_PROG */
+	VT_SOCKMAP,    /* key 4, value 4, 1 entry */
+	VT_SOCKHASH,   /* key 4, value 4, 1 entry */
 	VT_MAP_KINDS
 };
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_util.h"
 #include "dexec.h"
 #include "dexec.skel.h"
 
@@ -36,7 +37,6 @@ static int on_event(void *ctx, void *data, size_t size)
 
 int main(int argc, char **argv)
 {
-	struct perf_event_attr attr;
 	struct timespec t0, t1;
 	struct dexec_bpf *skel;
 	struct ring_buffer *rb;
@@ -58,23 +58,11 @@ int main(int argc, char **argv)
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb)
 		return 1;
-	fflush(stdout);
-	child_pid = fork();
-	if (child_pid == 0) {
-		execvp(argv[1], argv + 1);
-		_exit(127);
-	}
-	waitpid(child_pid, &st, 0);
+	st = app_run_child(argv + 1, &child_pid);
 	for (i = 0; i < 100 && seen < 2; i++)
 		ring_buffer__poll(rb, 50);
-	printf("child exit %d\n", WEXITSTATUS(st));
-	memset(&attr, 0, sizeof(attr));
-	attr.size = sizeof(attr);
-	attr.type = PERF_TYPE_SOFTWARE;
-	attr.config = PERF_COUNT_SW_CPU_CLOCK;
-	attr.freq = 1;
-	attr.sample_freq = 1000;
-	pfd = syscall(__NR_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	printf("child exit %d\n", st);
+	pfd = app_cpu_clock(0, -1, 0);
 	pl = pfd >= 0 ? bpf_program__attach_perf_event(skel->progs.on_sample, pfd) : NULL;
 	printf("sampling: %s\n", pl ? "attached" : "refused");
 	clock_gettime(CLOCK_MONOTONIC, &t0);

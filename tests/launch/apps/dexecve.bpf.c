@@ -2,8 +2,9 @@
 /*
  * dexecve.bpf.c - the execve syscall tracepoints as execsnoop uses them
  * (dexecve.c): sys_enter_execve reads the filename and argv[1] from the
- * caller's memory, sys_exit_execve sends the result and the comm of the
- * process after the exec, both through a ring buffer.
+ * caller's memory (and the comm before the exec), sys_exit_execve sends
+ * the result and the comm of the process after the exec, both through a
+ * ring buffer.
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -42,6 +43,7 @@ int on_enter(struct enter_rec *ctx)
 	e->ret = 0;
 	bpf_probe_read_user_str(e->name, sizeof(e->name), (const char *)ctx->args[0]);
 	e->arg1[0] = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_user(&arg1, sizeof(arg1), (const char **)ctx->args[1] + 1);
 	if (arg1)
 		bpf_probe_read_user_str(e->arg1, sizeof(e->arg1), arg1);

@@ -8,5 +8,6 @@ struct dxe_event {
 	long ret;      /* exit */
 	char name[64]; /* enter: filename; exit: comm */
 	char arg1[32]; /* enter: argv[1] */
+	char comm[16]; /* enter: the comm before the exec */
 };
 #endif

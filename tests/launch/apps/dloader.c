@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app_util.h"
 #include "dloader.h"
 #include "dloader.skel.h"
 
@@ -57,16 +58,10 @@ int main(int argc, char **argv)
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb)
 		return 1;
-	fflush(stdout);
-	child_pid = fork();
-	if (child_pid == 0) {
-		execvp(argv[1], argv + 1);
-		_exit(127);
-	}
-	waitpid(child_pid, &st, 0);
+	st = app_run_child(argv + 1, &child_pid);
 	for (i = 0; i < 10; i++)
 		ring_buffer__poll(rb, 50);
-	printf("child exit %d, events %d\n", WEXITSTATUS(st), events);
+	printf("child exit %d, events %d\n", st, events);
 	key = (__u32)child_pid;
 	if (!bpf_map__lookup_elem(skel->maps.counts, &key, sizeof(key), &val, sizeof(val), 0))
 		printf("child writes in map: %llu\n", (unsigned long long)val);

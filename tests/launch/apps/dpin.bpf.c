@@ -16,6 +16,13 @@ struct {
 	__type(value, __u64);
 } execs SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} last SEC(".maps");
+
 SEC("tp/sched/sched_process_exec")
 int on_exec(void *ctx)
 {
@@ -24,6 +31,7 @@ int on_exec(void *ctx)
 
 	if (v)
 		__sync_fetch_and_add(v, 1);
+	bpf_map_update_elem(&last, &k, &k, BPF_ANY);
 	return 0;
 }
 

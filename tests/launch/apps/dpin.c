@@ -1,18 +1,95 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dpin.c - run by test_launch.c in a domain: "dpin load" attaches a
- * sched_process_exec program, pins its link and its map, closes
- * everything and exits; the link stays (the pin holds it), so the execs
- * that follow in the domain are counted; "dpin read" prints the count
- * from the pinned map.
+ * dpin.c - run by test_launch.c: objects held by other objects.
+ * "dpin load" (in a domain) attaches a sched_process_exec program, pins
+ * its link and one map, closes everything and exits; the link stays (the
+ * pin holds it), so the execs that follow in the domain are counted;
+ * "dpin read" prints the count from the pinned map.
+ * "dpin hold" keeps only a link: the program (held by the link), its maps
+ * and its BTF object (held by the program) must stay listed by
+ * GET_NEXT_ID and open by GET_FD_BY_ID, and be gone once the link is
+ * destroyed; the same binary on the kernel is the oracle.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dpin.h"
 #include "dpin.skel.h"
+
+typedef int (*next_fn)(__u32 start, __u32 *next);
+typedef int (*open_fn)(__u32 id);
+
+/* Whether id is listed by next, and whether open gives a descriptor. */
+static void seen(__u32 id, next_fn next, open_fn open_id, int *listed, int *opened)
+{
+	__u32 cur = 0;
+	int fd;
+
+	while (!next(cur, &cur))
+		if (cur == id)
+			(*listed)++;
+	fd = open_id(id);
+	if (fd >= 0) {
+		(*opened)++;
+		close(fd);
+	}
+}
+
+struct ids {
+	__u32 prog, btf, maps[2];
+};
+
+/* "prog L/O maps L/O btf L/O": listed / opened counts of our objects. */
+static int report(const struct ids *ids, char *buf, size_t sz)
+{
+	int l[3] = { 0 }, o[3] = { 0 };
+
+	seen(ids->prog, bpf_prog_get_next_id, bpf_prog_get_fd_by_id, &l[0], &o[0]);
+	seen(ids->maps[0], bpf_map_get_next_id, bpf_map_get_fd_by_id, &l[1], &o[1]);
+	seen(ids->maps[1], bpf_map_get_next_id, bpf_map_get_fd_by_id, &l[1], &o[1]);
+	seen(ids->btf, bpf_btf_get_next_id, bpf_btf_get_fd_by_id, &l[2], &o[2]);
+	snprintf(buf, sz, "prog %d/%d maps %d/%d btf %d/%d", l[0], o[0], l[1], o[1], l[2], o[2]);
+	return l[0] + o[0] + l[1] + o[1] + l[2] + o[2];
+}
+
+static int hold(void)
+{
+	struct bpf_prog_info info;
+	struct dpin_bpf *skel;
+	struct bpf_link *link;
+	struct ids ids = { 0 };
+	__u32 len = sizeof(info);
+	char buf[128];
+	int tries;
+
+	skel = dpin_bpf__open_and_load();
+	if (!skel)
+		return 1;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 2;
+	info.map_ids = (__u64)(unsigned long)ids.maps;
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.on_exec), &info, &len) ||
+	    info.nr_map_ids != 2)
+		return 2;
+	ids.prog = info.id;
+	ids.btf = info.btf_id;
+	link = bpf_program__attach(skel->progs.on_exec);
+	if (!link)
+		return 3;
+	dpin_bpf__destroy(skel); /* closes the program, map and BTF descriptors */
+	report(&ids, buf, sizeof(buf));
+	printf("held by the link: %s\n", buf);
+	bpf_link__destroy(link);
+	/* the kernel frees a program's maps and BTF after a grace period */
+	for (tries = 0; tries < 200 && report(&ids, buf, sizeof(buf)); tries++)
+		usleep(10000);
+	printf("link destroyed: %s\n", buf);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -22,6 +99,8 @@ int main(int argc, char **argv)
 	unsigned int k = 0;
 	int fd;
 
+	if (argc == 2 && !strcmp(argv[1], "hold"))
+		return hold();
 	if (argc == 2 && !strcmp(argv[1], "read")) {
 		fd = bpf_obj_get(DPIN_MAP);
 		if (fd < 0 || bpf_map_lookup_elem(fd, &k, &v))

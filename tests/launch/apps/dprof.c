@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_util.h"
 #include "dprof.h"
 #include "dprof.skel.h"
 
@@ -37,19 +38,6 @@ static void burn(long ms)
 			spin++;
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	} while ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < ms);
-}
-
-static int run_child(char **argv)
-{
-	int st, pid = fork();
-
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) != pid)
-		return -1;
-	return pid;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -106,7 +94,6 @@ static void prog_info(struct dprof_bpf *skel)
 
 int main(int argc, char **argv)
 {
-	struct perf_event_attr attr;
 	struct bpf_link *links[DPROF_MAX_CPUS];
 	struct dprof_bpf *skel;
 	char self[64];
@@ -127,14 +114,8 @@ int main(int argc, char **argv)
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0 || ncpu > DPROF_MAX_CPUS)
 		return 1;
-	memset(&attr, 0, sizeof(attr));
-	attr.size = sizeof(attr);
-	attr.type = PERF_TYPE_SOFTWARE;
-	attr.config = PERF_COUNT_SW_CPU_CLOCK;
-	attr.freq = 1;
-	attr.sample_freq = 1000;
 	for (i = 0; i < ncpu; i++) {
-		int pfd = syscall(__NR_perf_event_open, &attr, -1, i, -1, PERF_FLAG_FD_CLOEXEC);
+		int pfd = app_cpu_clock(-1, i, 0);
 
 		LIBBPF_OPTS(bpf_perf_event_opts, o, .bpf_cookie = (unsigned)i);
 
@@ -145,7 +126,8 @@ int main(int argc, char **argv)
 	}
 	printf("events: %s\n", opened == ncpu ? "every cpu" : "missing");
 	fflush(stdout);
-	child = run_child(burner);
+	if (app_run_child(burner, &child) < 0)
+		child = -1;
 	burn(200);
 	for (i = 0; i < ncpu; i++)
 		bpf_link__destroy(links[i]);
@@ -182,14 +164,12 @@ int main(int argc, char **argv)
 		/* a link (one sample per 100 s of CPU time) for "link show" */
 		int pfd;
 
-		attr.freq = 0;
-		attr.sample_period = 100000000000ull;
-		pfd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+		pfd = app_cpu_clock(-1, 0, 100000000000ull);
 		links[0] = bpf_program__attach_perf_event(skel->progs.on_sample, pfd);
 		if (!links[0] || bpf_link__pin(links[0], "/sys/fs/bpf/dprof_link"))
 			printf("link for CMD: failed\n");
 		fflush(stdout);
-		run_child(argv + 1);
+		app_run_child(argv + 1, &child);
 		bpf_link__destroy(links[0]);
 	}
 	dprof_bpf__destroy(skel);
