@@ -226,6 +226,16 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at);
 int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
 				uint64_t arg, char *err, size_t err_sz);
 
+/*
+ * Whether a jump patch stops the other threads first and moves the ones
+ * whose rip lies strictly inside the replaced bytes to the displaced copy
+ * (x86_64_tramp.c: stop_world).  Default true; tests clear it to show the
+ * race the pass closes.
+ */
+extern bool probe_arch_stop_pass;
+/* Threads the passes moved out of the replaced bytes (tests read it). */
+extern atomic_ulong probe_arch_stop_moved;
+
 /* ==== Syscall site rewriting (syscall_rewrite_x86_64.c) ==== */
 
 /*
