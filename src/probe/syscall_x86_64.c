@@ -346,36 +346,82 @@ uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs)
 
 /* ==== Where traps apply: the code of the process's files ==== */
 
-#define SC_MAX_RANGES 48
+#define SC_MAX_RANGES 48   /* in the filter: 7 instructions each */
+#define SC_SCAN_RANGES 512 /* read from the maps before merging */
 struct sc_range {
 	uint64_t lo, hi; /* [lo, hi), within one 4 GiB block */
 };
 
 /*
+ * Merge neighbours in one 4 GiB block, the closest first, until at most
+ * max ranges are left.  A gap holding the gate's mapping is never
+ * bridged.  What a merge adds is memory between two files' code (their
+ * data, anonymous maps): a syscall from there is trapped too, which is
+ * harmless, except for a new image's loader mapped into such a gap after
+ * exec (install_filter), the reason the closest gaps go first.  The new
+ * count, or -E2BIG when the ranges span more blocks than max.
+ */
+static int merge_ranges(struct sc_range *r, int n, int max, uint64_t gate_lo, uint64_t gate_hi)
+{
+	while (n > max) {
+		uint64_t best_gap = UINT64_MAX;
+		int i, best = -1;
+
+		for (i = 0; i + 1 < n; i++) {
+			uint64_t gap = r[i + 1].lo - r[i].hi;
+
+			if ((r[i].lo >> 32) != (r[i + 1].lo >> 32) ||
+			    (gate_hi > r[i].hi && gate_lo < r[i + 1].lo) || gap >= best_gap)
+				continue;
+			best_gap = gap;
+			best = i;
+		}
+		if (best < 0)
+			return -E2BIG;
+		r[best].hi = r[best + 1].hi;
+		memmove(&r[best + 1], &r[best + 2], (size_t)(n - best - 2) * sizeof(*r));
+		n--;
+	}
+	return n;
+}
+
+/*
  * The executable mappings of files (the main image, ld.so, libc and the
  * other libraries) except the one holding the gate (the library or agent
  * this code is in: its syscalls, the trampolines' and the handler's, are
- * never trapped).  Ranges are split at 4 GiB boundaries (the filter
- * compares the two halves of the address).  The number of ranges, or
- * -errno.
+ * never trapped) and memfd code (a JIT's, ours among them: it makes no
+ * syscall of its own).  Ranges are split at 4 GiB boundaries (the filter
+ * compares the two halves of the address), then merged down to max
+ * (merge_ranges).  The number of ranges, or -errno.
  */
-static int code_ranges(struct sc_range *r, int max)
+static int code_ranges(struct sc_range *out, int max)
 {
-	uint64_t gate = (uint64_t)(uintptr_t)probe_sc_gate;
+	uint64_t gate = (uint64_t)(uintptr_t)probe_sc_gate, gate_lo = 0, gate_hi = 0;
 	FILE *f = fopen("/proc/self/maps", "re");
+	struct sc_range *r;
 	char line[512], perms[8];
 	int n = 0;
 
 	if (!f)
 		return -errno;
+	r = malloc(SC_SCAN_RANGES * sizeof(*r));
+	if (!r) {
+		fclose(f);
+		return -ENOMEM;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long lo, hi;
 		int path_at = 0;
 
 		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &lo, &hi, perms, &path_at) < 3 ||
 		    perms[2] != 'x' || !path_at || line[path_at] != '/' ||
-		    (gate >= lo && gate < hi))
+		    !strncmp(line + path_at, "/memfd:", 7))
 			continue;
+		if (gate >= lo && gate < hi) {
+			gate_lo = lo;
+			gate_hi = hi;
+			continue;
+		}
 		while (lo < hi) {
 			uint64_t end = ((lo >> 32) + 1) << 32;
 
@@ -384,8 +430,9 @@ static int code_ranges(struct sc_range *r, int max)
 			if (n && r[n - 1].hi == lo && (r[n - 1].lo >> 32) == (lo >> 32)) {
 				r[n - 1].hi = end;
 			} else {
-				if (n == max) {
+				if (n == SC_SCAN_RANGES) {
 					fclose(f);
+					free(r);
 					return -E2BIG;
 				}
 				r[n].lo = lo;
@@ -396,6 +443,10 @@ static int code_ranges(struct sc_range *r, int max)
 		}
 	}
 	fclose(f);
+	n = merge_ranges(r, n, max, gate_lo, gate_hi);
+	if (n > 0)
+		memcpy(out, r, (size_t)n * sizeof(*r));
+	free(r);
 	return n;
 }
 
@@ -431,6 +482,11 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	const int nnever = (int)(sizeof(never) / sizeof(never[0]));
 
 	nr_ranges = code_ranges(r, SC_MAX_RANGES);
+	if (nr_ranges == -E2BIG) {
+		snprintf(err, err_sz, "the process's code lies in more than %d places apart",
+			 SC_MAX_RANGES);
+		return nr_ranges;
+	}
 	if (nr_ranges < 0) {
 		snprintf(err, err_sz, "cannot read the process's mappings: %s",
 			 strerror(-nr_ranges));
