@@ -210,6 +210,14 @@ static void run_one(struct userbpf_link *l, void *ctx, size_t size)
 		atomic_fetch_add_explicit(&l->hits, 1, memory_order_relaxed);
 }
 
+/* No other thread exists (glibc's __libc_single_threaded, a weak
+ * reference: false, the safe answer, without it). */
+extern char __libc_single_threaded __attribute__((weak));
+static inline bool single_threaded(void)
+{
+	return &__libc_single_threaded && __libc_single_threaded;
+}
+
 /* Run the links of one side (exit or not) that match nr. */
 static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const uint64_t args[6],
 		     int64_t ret)
@@ -224,8 +232,13 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 	 * thread out of a program's run (a map lock held, sc_active never
 	 * decremented: every later detach would wait forever).  Deferred
 	 * until the runs end, where it acts: before the syscall on the enter
-	 * side, after it on the exit side, as glibc's wrappers allow. */
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+	 * side, after it on the exit side, as glibc's wrappers allow.  About
+	 * 13-15 ns a side, so only where another thread could cancel this
+	 * one (glibc's wrappers take no asynchronous window otherwise). */
+	if (!single_threaded())
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+	else
+		cancel_state = -1;
 	atomic_fetch_add(&sc_active[idx], 1);
 	n = atomic_load_explicit(&sc_n_slots, memory_order_acquire);
 	for (i = 0; i < n; i++) {
@@ -265,7 +278,8 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		}
 	}
 	atomic_fetch_sub(&sc_active[idx], 1);
-	pthread_setcancelstate(cancel_state, NULL);
+	if (cancel_state >= 0)
+		pthread_setcancelstate(cancel_state, NULL);
 }
 
 static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
