@@ -227,12 +227,17 @@ static void hist_flag(struct verif_env *env, struct verif_state *st, uint8_t fla
 
 static void mark_all_precise(struct verif_state *st)
 {
-	for (; st; st = st->parent)
+	/* a saved state's registers only gain marks: once one is marked in
+	 * full, so are its parents (the walk stops there; without that,
+	 * callback iterations made this quadratic in the path's length) */
+	for (; st && !st->all_precise; st = st->parent) {
 		FOR_EACH_REG(st, r, {
 			if (r->type == SCALAR_VALUE)
 				r->precise = 1;
 		})
 			;
+		st->all_precise = true;
+	}
 }
 
 /* a frame transition going back over h (call, callback entry, exit) */
@@ -489,6 +494,7 @@ static void clear_precise(struct verif_state *st)
 {
 	FOR_EACH_REG(st, r, { r->precise = 0; })
 		;
+	st->all_precise = false;
 }
 
 /* ==== maps and helpers ==== */

@@ -138,6 +138,7 @@ struct verif_state {
 	int branches;
 	int insn;
 	bool is_cb_reentry;
+	bool all_precise;	 /* saved state: every scalar, and every parent's, precise */
 	struct verif_hist *hist; /* insns since the parent was saved */
 	int hist_len, hist_cap;
 };
