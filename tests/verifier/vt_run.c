@@ -170,7 +170,7 @@ static struct btf *callback_btf(const struct bpf_insn *insns, size_t n, struct b
 	id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
 	proto = btf__add_func_proto(btf, id);
 	for (i = 0; i < m && proto > 0; i++) {
-		char name[16];
+		char name[32];
 
 		snprintf(name, sizeof(name), "f%zu", i);
 		info[i].insn_off = starts[i];
