@@ -20,13 +20,17 @@
  * r9, r10 and r11 are scratch inside one instruction's code.
  *
  * Every BPF function (slot 0, every local-call target, every lddw func()
- * target) is a native function with this frame:
+ * target) is a native function whose frame holds only what it needs
+ * (struct frame): with the stack (r10 named, or any call)
  *
  *	[rbp + 8]    return address
  *	[rbp]        caller's rbp (its r10)
  *	[rbp - 512]  BPF stack, 512 bytes, r10 = rbp
  *	[rbp - 520]  r1 at the last helper call (ctx of a tail call)
- *	[rbp - 560]  saved rbx, r13, r14, r15 (rsp, 16-byte aligned)
+ *	below        the saved rbx/r13/r14/r15 of the r6-r9 it names
+ *	             (rsp 16-byte aligned when it calls)
+ *
+ * and without it just those pushes; "r0 = 0; exit" is "xor eax, eax; ret".
  *
  * ==== Beyond one-to-one (each tested in tests/jit/test_jit_opt.c) ====
  *
@@ -42,10 +46,13 @@
  * a jump target (struct jit_ctx.target).
  *
  * Native code is entered only through the trampoline at offset 0
- * (jit_image.tramp), which saves the C callee-saved registers, loads r1-r5
- * and r12, and records its stack pointer in run->jit_sp so that an error
- * anywhere (any call depth) unwinds in one step: the error exit reloads
- * rsp from run->jit_sp and returns run->err.
+ * (jit_image.tramp).  The full one saves the C callee-saved registers,
+ * loads r1-r5 and r12, and records its stack pointer in run->jit_sp so
+ * that an error anywhere (any call depth) unwinds in one step: the error
+ * exit reloads rsp from run->jit_sp and returns run->err.  An image of one
+ * function that calls nothing and uses neither r12 nor a stub (nothing in
+ * it can fail) gets the lean one: it loads the r1-r5 the program names,
+ * calls slot 0 and stores r0 (jit_image.lean).
  */
 #include "util/ubc.h"
 #include <stddef.h>
@@ -113,9 +120,13 @@ enum cc {
 	CC_G = 0xf
 };
 
+struct frame;
+
 /* Offsets of the shared stubs in this pass (they precede all bodies). */
 struct stubs {
-	uint32_t normal_exit, error_exit, abort, eloop, callx, nodata, pktoob, tail;
+	uint32_t normal_exit, error_exit, abort, eloop, callx, nodata, pktoob;
+	uint32_t tail;		/* the current function's tail-call stub */
+	const struct frame *fn; /* the current function's frame */
 };
 
 /* ==== Byte emission (bounded) ==== */
@@ -375,26 +386,121 @@ static void emit_block(struct jit_ctx *c, const struct block *b)
 
 /* ==== Prologue, epilogue, trampoline and stubs ==== */
 
-static void emit_prologue(struct jit_ctx *c)
+/*
+ * The native frame of one BPF function, from its own instructions (a
+ * function runs from its entry to the next entry):
+ *  - the registers of BPF r6-r9 it names are pushed (BPF's callee-saved
+ *    registers survive a local call; helpers preserve them as C code);
+ *    none in slot 0 when only the full trampoline enters it, which saved
+ *    them all already;
+ *  - an rbp frame with the 512-byte BPF stack only when the function
+ *    names r10 or calls anything (a call needs rsp 16-byte aligned, a
+ *    helper call the r1 slot below the stack);
+ *  - a helper call (not a direct lookup) needs a tail-call stub: placed
+ *    just before the prologue, so every call site jumps back to it.
+ * The full trampoline saves every C callee-saved register, so an error
+ * at any depth unwinds to it in one step without the frames' epilogues.
+ */
+struct frame {
+	uint8_t saves; /* bit i: the register of BPF r(6 + i) is saved */
+	bool stack;    /* rbp frame: push rbp; mov rbp, rsp; sub rsp, sub */
+	bool helper;   /* calls a helper: tail-call stub before the prologue */
+	uint32_t sub;  /* bytes below rbp: BPF stack (+ r1 slot, alignment) */
+};
+
+static void frame_of(const struct jit_ctx *c, size_t entry, struct frame *fr)
 {
-	EMIT(0x55);		/* push rbp */
-	EMIT(0x48, 0x89, 0xe5); /* mov rbp, rsp */
-	EMIT(0x48, 0x81, 0xec); /* sub rsp, FRAME_STACK */
-	emit4(c, FRAME_STACK);
-	EMIT(0x53);	  /* push rbx */
-	EMIT(0x41, 0x55); /* push r13 */
-	EMIT(0x41, 0x56); /* push r14 */
-	EMIT(0x41, 0x57); /* push r15 */
+	const struct userbpf_prog *prog = c->prog;
+	bool calls = false, entered_by_call = false;
+	unsigned pushes = 0, i;
+	size_t pc;
+
+	memset(fr, 0, sizeof(*fr));
+	for (pc = entry; pc < prog->insn_cnt && (pc == entry || !c->is_entry[pc]); pc++) {
+		const struct vm_insn *in = &prog->code[pc];
+		uint8_t fields;
+
+		if (in->op == ISA_INVALID)
+			continue;
+		fields = isa_table[in->op].fields;
+		if ((fields & U_DST) && in->dst >= 6 && in->dst <= 9)
+			fr->saves |= (uint8_t)(1u << (in->dst - 6));
+		if ((fields & U_SRC) && in->src >= 6 && in->src <= 9)
+			fr->saves |= (uint8_t)(1u << (in->src - 6));
+		if (((fields & U_DST) && in->dst == 10) || ((fields & U_SRC) && in->src == 10))
+			fr->stack = true;
+		if (in->op == ISA_CALL || in->op == ISA_CALLX || in->op == ISA_CALL_LOCAL)
+			calls = true;
+		if (in->op == ISA_CALLX ||
+		    (in->op == ISA_CALL && !(c->direct && c->direct[pc].kind)))
+			fr->helper = true;
+	}
+	if (entry == 0 && !c->lean) {
+		/* slot 0: saved by the trampoline unless a call may enter it */
+		for (pc = 0; pc < prog->insn_cnt; pc++) {
+			const struct vm_insn *in = &prog->code[pc];
+
+			if ((in->op == ISA_CALL_LOCAL && (int64_t)pc + 1 + in->off == 0) ||
+			    (in->op == ISA_LDDW_FUNC &&
+			     (uintptr_t)in->imm == (uintptr_t)prog->code))
+				entered_by_call = true;
+		}
+		if (!entered_by_call)
+			fr->saves = 0;
+	}
+	if (calls)
+		fr->stack = true;
+	if (!fr->stack)
+		return;
+	fr->sub = fr->helper ? 528 : 512; /* BPF stack (+ r1 slot at rbp - 520) */
+	for (i = 0; i < 4; i++)
+		pushes += fr->saves >> i & 1;
+	if (calls && (pushes & 1))
+		fr->sub += 8; /* rsp 16-byte aligned at every call */
 }
 
-static void emit_epilogue(struct jit_ctx *c)
+/* Registers of BPF r6-r9 in push order. */
+static const uint8_t saved_reg[4] = { RBX, R13, R14, R15 };
+
+static void emit_push(struct jit_ctx *c, int r)
 {
-	EMIT(0x41, 0x5f); /* pop r15 */
-	EMIT(0x41, 0x5e); /* pop r14 */
-	EMIT(0x41, 0x5d); /* pop r13 */
-	EMIT(0x5b);	  /* pop rbx */
-	EMIT(0xc9);	  /* leave */
-	EMIT(0xc3);	  /* ret */
+	if (r >= 8)
+		emit1(c, 0x41);
+	emit1(c, (uint8_t)(0x50 + (r & 7))); /* push r */
+}
+
+static void emit_pop(struct jit_ctx *c, int r)
+{
+	if (r >= 8)
+		emit1(c, 0x41);
+	emit1(c, (uint8_t)(0x58 + (r & 7))); /* pop r */
+}
+
+static void emit_prologue(struct jit_ctx *c, const struct frame *fr)
+{
+	int i;
+
+	if (fr->stack) {
+		EMIT(0x55);		/* push rbp */
+		EMIT(0x48, 0x89, 0xe5); /* mov rbp, rsp */
+		EMIT(0x48, 0x81, 0xec); /* sub rsp, sub */
+		emit4(c, fr->sub);
+	}
+	for (i = 0; i < 4; i++)
+		if (fr->saves >> i & 1)
+			emit_push(c, saved_reg[i]); /* push rbx/r13/r14/r15 */
+}
+
+static void emit_epilogue(struct jit_ctx *c, const struct frame *fr)
+{
+	int i;
+
+	for (i = 3; i >= 0; i--)
+		if (fr->saves >> i & 1)
+			emit_pop(c, saved_reg[i]); /* pop r15/r14/r13/rbx */
+	if (fr->stack)
+		EMIT(0xc9); /* leave */
+	EMIT(0xc3);	    /* ret */
 }
 
 /* Set run->err and run->err_what, then unwind. */
@@ -489,15 +595,49 @@ static void emit_trampoline(struct jit_ctx *c, struct stubs *s)
 		 RUN_OFF(jit_sp));		   /* mov rsp, [r12+jit_sp] */
 	EMIT(0x48, 0x8d, 0x6c, 0x24, TRAMP_FRAME); /* lea rbp, [rsp+64] */
 	emit_jump(c, -1, s->normal_exit, false);   /* jmp normal_exit */
-	/* tail: run->tail_target is set; run it, then return its r0 */
-	s->tail = (uint32_t)c->len;
+}
+
+/*
+ * A function's tail-call stub: run->tail_target is set; run it, then
+ * return its r0 from this function.  Fixed length (long jump), so it can
+ * be measured in a block.
+ */
+static void emit_tail_stub(struct jit_ctx *c, const struct stubs *s, const struct frame *fr)
+{
 	emit_mov_rr(c, true, RDI, RUNREG); /* mov rdi, r12 */
 	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RSI, RBP,
 		 R1_SLOT);				  /* mov rsi, [rbp-520] */
 	emit_call_abs(c, (const void *)jit_tail_call);	  /* call jit_tail_call */
 	emit_run_test_zero(c, RUN_OFF(abort_err), false); /* cmp dword [r12+abort_err], 0 */
-	emit_jump(c, CC_NE, s->abort, true);		  /* jne abort */
-	emit_epilogue(c);
+	emit_jump(c, CC_NE, s->abort, false);		  /* jne abort */
+	emit_epilogue(c, fr);
+}
+
+/*
+ * The lean trampoline, for an image of one function without calls, packet
+ * loads or any other use of the run register or the stubs (nothing in it
+ * can fail): no C callee-saved register is touched except those the
+ * function saves itself, and run->jit_sp is not needed.  Same signature
+ * as the full one; the target is always slot 0.
+ */
+static void emit_lean_trampoline(struct jit_ctx *c, uint8_t used)
+{
+	static const uint8_t arg_reg[5] = { RDI, RSI, RDX, RCX, R8 };
+	int i;
+
+	EMIT(0x52);			 /* push rdx (ret) */
+	emit_mov_rr(c, true, TMP2, RDI); /* mov r11, rdi */
+	for (i = 4; i >= 0; i--)	 /* r1-r5 the program names */
+		if (used >> (i + 1) & 1)
+			emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, arg_reg[i], TMP2,
+				 i * 8); /* mov rN, [r11+8*i] */
+	emit1(c, 0xe8);			 /* call slot 0 */
+	emit4(c, (uint32_t)(int32_t)((int64_t)c->fn_addrs[0] - (int64_t)(c->len + 4)));
+	note_fixup(c, 0, 4, true);
+	EMIT(0x5a);		/* pop rdx */
+	EMIT(0x48, 0x89, 0x02); /* mov [rdx], rax */
+	EMIT(0x31, 0xc0);	/* xor eax, eax */
+	EMIT(0xc3);		/* ret */
 }
 
 /* ==== One BPF instruction ==== */
@@ -825,7 +965,7 @@ static void emit_helper_call(struct jit_ctx *c, const struct stubs *st, size_t p
 	emit_run_test_zero(c, RUN_OFF(abort_err), false);  /* cmp dword [r12+abort_err], 0 */
 	emit_jump(c, CC_NE, st->abort, false);		   /* jne abort */
 	emit_run_test_zero(c, RUN_OFF(tail_target), true); /* cmp qword [r12+tail_target], 0 */
-	emit_jump(c, CC_NE, st->tail, false);		   /* jne tail */
+	emit_jump(c, CC_NE, st->tail, false);		   /* jne tail (this function's) */
 	(void)pc;
 }
 
@@ -1394,7 +1534,7 @@ alu_flags:
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0xff }, 1, 0, RUNREG,
 			 RUN_OFF(jit_depth)); /* inc dword [r12+depth] */
 		{
-			int64_t fn = (int64_t)c->addrs[target] - c->prologue_len;
+			int64_t fn = (int64_t)c->fn_addrs[target];
 			int64_t rel = fn - (int64_t)(c->len + 5);
 
 			emit1(c, 0xe8); /* call fn */
@@ -1407,7 +1547,7 @@ alu_flags:
 		break;
 	}
 	case ISA_EXIT:
-		emit_epilogue(c);
+		emit_epilogue(c, st->fn);
 		break;
 
 	/* ==== 64-bit immediates ==== */
@@ -1519,11 +1659,54 @@ static bool falls_into(const struct userbpf_prog *prog, size_t pc)
 	return op != ISA_EXIT && op != ISA_JA && op != ISA_JA32;
 }
 
+/*
+ * Whole-image facts: lean (one function that uses neither the run
+ * register nor a stub: the lean trampoline), uniform (an unverified
+ * program with several functions may jump or fall from one into another:
+ * every function gets the same full frame) and which of r1-r5 are named
+ * (bit n: rn; the lean trampoline loads only those).
+ */
+static void image_kind(struct jit_ctx *c, bool *uniform, uint8_t *used)
+{
+	const struct userbpf_prog *prog = c->prog;
+	bool lean = true, several = false;
+	size_t pc;
+
+	*used = 0;
+	for (pc = 0; pc < prog->insn_cnt; pc++) {
+		const struct vm_insn *in = &prog->code[pc];
+		uint8_t fields;
+
+		if (in->op == ISA_INVALID)
+			continue;
+		if (pc && c->is_entry[pc])
+			several = true;
+		fields = isa_table[in->op].fields;
+		if ((fields & U_DST) && in->dst >= 1 && in->dst <= 5)
+			*used |= (uint8_t)(1u << in->dst);
+		if ((fields & U_SRC) && in->src >= 1 && in->src <= 5)
+			*used |= (uint8_t)(1u << in->src);
+		if (isa_table[in->op].flags & (F_CALL | F_LDPKT))
+			lean = false;
+	}
+	*uniform = several && !prog->verified;
+	c->lean = lean && !several;
+}
+
+/* The frame every function of a uniform image gets (the full one). */
+static const struct frame uniform_frame = {
+	.saves = 0xf, .stack = true, .helper = true, .sub = 528
+};
+
 enum jit_error jit_arch_emit(struct jit_ctx *c)
 {
 	const struct userbpf_prog *prog = c->prog;
 	struct stubs st;
-	size_t pc, start;
+	struct frame fr;
+	struct block measure;
+	bool uniform;
+	uint8_t used;
+	size_t pc;
 
 	c->len = 0;
 	c->fixup_cnt = 0;
@@ -1532,17 +1715,36 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 	c->skip_next = false;
 	c->flags_reg = -1;
 	c->opt_div = c->opt_zext = c->opt_branch = 0;
-	emit_trampoline(c, &st);
-	start = c->len;
-	emit_prologue(c);
-	c->prologue_len = (uint32_t)(c->len - start);
-	c->len = start;
-	c->body_start = (uint32_t)start;
+	memset(&st, 0, sizeof(st));
+	image_kind(c, &uniform, &used);
+	if (c->lean)
+		emit_lean_trampoline(c, used);
+	else
+		emit_trampoline(c, &st);
+	c->body_start = (uint32_t)c->len;
+	st.fn = &fr;
 	for (pc = 0; pc < prog->insn_cnt; pc++) {
 		if (c->is_entry[pc]) {
+			size_t skip = 0;
+
+			if (uniform)
+				fr = uniform_frame;
+			else
+				frame_of(c, pc, &fr);
+			if (fr.helper) {
+				emit_tail_stub(block_init(&measure), &st, &fr);
+				skip += measure.c.len;
+			}
+			emit_prologue(block_init(&measure), &fr);
+			skip += measure.c.len;
 			if (falls_into(prog, pc))
-				emit_jump_over(c, -1, c->prologue_len); /* jmp over the prologue */
-			emit_prologue(c);
+				emit_jump_over(c, -1, skip); /* jmp over stub and prologue */
+			if (fr.helper) {
+				st.tail = (uint32_t)c->len;
+				emit_tail_stub(c, &st, &fr);
+			}
+			c->fn_addrs[pc] = (uint32_t)c->len;
+			emit_prologue(c, &fr);
 		}
 		c->addrs[pc] = (uint32_t)c->len;
 		if (!emit_insn(c, &st, pc))
