@@ -17,6 +17,7 @@
 #include "maps/map.h"
 #include "userbpf/jit.h"
 #include "util/alloc.h"
+#include "util/log.h"
 
 const char jit_msg_eloop[] = "call stack deeper than 8 frames";
 const char jit_msg_callx[] = "callx to unknown helper";
@@ -380,6 +381,12 @@ static int prog_compile(struct userbpf_prog *prog)
 					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 		return __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE);
 	}
+	/* an interface: bench_jit --facts reads these counts */
+	ub_debug("jit: %zu insns, %zu bytes, %u passes%s; verifier facts: %u divisions without "
+		 "fix-ups, %u zero-extensions dropped, %u branches decided; %u direct map "
+		 "lookups\n",
+		 img->insn_cnt, img->len, img->passes, img->lean ? ", lean" : "", img->opt_div,
+		 img->opt_zext, img->opt_branch, img->direct_lookups);
 	if (!__atomic_compare_exchange_n(&prog->jit, &expected, img, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
 		image_free(img);
@@ -389,6 +396,7 @@ static int prog_compile(struct userbpf_prog *prog)
 	__atomic_store_n(&prog->jit_tramp, img->tramp, __ATOMIC_RELAXED);
 	__atomic_store_n(&prog->jit_entry, (const void *)(img->code + img->fn_addrs[0]),
 			 __ATOMIC_RELAXED);
+	__atomic_store_n(&prog->jit_lean, img->lean, __ATOMIC_RELAXED);
 	__atomic_store_n(&prog->jit_state, 1, __ATOMIC_RELEASE);
 	return 1;
 }
