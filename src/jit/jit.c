@@ -285,7 +285,7 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	c.addrs = img->addrs;
 	c.is_entry = img->is_entry;
 	c.fn_addrs = img->fn_addrs;
-	fix = ub_calloc(n + 1, sizeof(*fix)); /* + the lean trampoline's call */
+	fix = ub_calloc(n, sizeof(*fix));
 	if (!fix)
 		goto fail;
 	/* Pessimistic start: every forward jump first takes its long form. */

@@ -95,7 +95,7 @@ struct jit_ctx {
 	bool overflow;
 	uint32_t *addrs;	  /* read: previous pass; written: this pass */
 	const uint32_t *prev;	  /* the previous pass's addrs (NULL in the first) */
-	struct jit_fixup *fixups; /* writing pass: insn_cnt + 1 entries */
+	struct jit_fixup *fixups; /* writing pass: insn_cnt entries */
 	size_t fixup_cnt;
 	const uint8_t *is_entry;
 	/* written: native start (prologue) of each function entry; read

@@ -121,6 +121,7 @@ enum cc {
 };
 
 struct frame;
+#define JIT_MAX_KONST 6
 
 /* Offsets of the shared stubs in this pass (they precede all bodies). */
 struct stubs {
@@ -230,6 +231,20 @@ static void emit_mem(struct jit_ctx *c, uint8_t pfx, bool w, bool byte_regs, con
 }
 
 /* ==== Instruction helpers (assembly in the trailing comments) ==== */
+
+/* lea dst, [base + index] (64-bit; index is never rsp) */
+static void emit_lea_index(struct jit_ctx *c, int dst, int base, int index)
+{
+	bool disp8 = (base & 7) == RBP; /* rbp/r13 as base need a displacement */
+
+	emit1(c, (uint8_t)(0x48 | ((dst >> 3) & 1) << 2 | ((index >> 3) & 1) << 1 |
+			   ((base >> 3) & 1)));
+	emit1(c, 0x8d);
+	emit1(c, (uint8_t)((disp8 ? 0x40 : 0) | (dst & 7) << 3 | 4)); /* ModRM: SIB follows */
+	emit1(c, (uint8_t)((index & 7) << 3 | (base & 7)));	      /* SIB: scale 1 */
+	if (disp8)
+		emit1(c, 0);
+}
 
 static void emit_mov_rr(struct jit_ctx *c, bool w, int dst, int src)
 {
@@ -406,14 +421,72 @@ struct frame {
 	bool stack;    /* rbp frame: push rbp; mov rbp, rsp; sub rsp, sub */
 	bool helper;   /* calls a helper: tail-call stub before the prologue */
 	uint32_t sub;  /* bytes below rbp: BPF stack (+ r1 slot, alignment) */
+	/*
+	 * Loop-invariant 64-bit constants: lddw values needing a movabs
+	 * inside a loop of this function, loaded once by the prologue into
+	 * registers the function never names (caller-saved ones only when it
+	 * calls nothing; callee-saved ones are saved).  The lddw becomes a
+	 * register move, or with a following "dst += src" one lea.
+	 */
+	uint8_t konst_cnt;
+	uint8_t konst_reg[JIT_MAX_KONST];
+	uint64_t konst_val[JIT_MAX_KONST];
 };
+
+/*
+ * The constants of struct frame: each candidate lddw (needs a movabs) of
+ * [entry, end) that a backward jump of the function spans, one register
+ * per distinct value while registers last.  tramp_saved: the trampoline
+ * saved every callee-saved register already (slot 0 of a full image).
+ */
+static void plan_konst(const struct jit_ctx *c, struct frame *fr, size_t entry, size_t end,
+		       const size_t *cand, size_t cand_cnt, uint16_t named, bool calls,
+		       bool tramp_saved)
+{
+	static const uint8_t free_order[9] = { 5, 4, 3, 2, 1, 9, 8, 7, 6 }; /* BPF registers */
+	const struct userbpf_prog *prog = c->prog;
+	size_t k, pc, next = 0;
+
+	for (k = 0; k < cand_cnt; k++) {
+		const struct vm_insn *in = &prog->code[cand[k]];
+		bool in_loop = false;
+		unsigned j;
+
+		for (j = 0; j < fr->konst_cnt; j++)
+			if (fr->konst_val[j] == (uint64_t)in->imm)
+				break;
+		if (j < fr->konst_cnt)
+			continue; /* already held */
+		for (pc = cand[k]; pc < end && !in_loop; pc++) {
+			const struct vm_insn *jin = &prog->code[pc];
+
+			if (jin->op != ISA_INVALID && (isa_table[jin->op].flags & F_JMP) &&
+			    (int64_t)pc + 1 + jin->off <= (int64_t)cand[k] &&
+			    (int64_t)pc + 1 + jin->off >= (int64_t)entry)
+				in_loop = true;
+		}
+		if (!in_loop)
+			continue;
+		while (next < sizeof(free_order) &&
+		       ((named >> free_order[next] & 1) || (calls && free_order[next] <= 5)))
+			next++;
+		if (next == sizeof(free_order) || fr->konst_cnt == JIT_MAX_KONST)
+			return;
+		fr->konst_reg[fr->konst_cnt] = reg_map[free_order[next]];
+		fr->konst_val[fr->konst_cnt++] = (uint64_t)in->imm;
+		if (free_order[next] >= 6 && !tramp_saved)
+			fr->saves |= (uint8_t)(1u << (free_order[next] - 6));
+		next++;
+	}
+}
 
 static void frame_of(const struct jit_ctx *c, size_t entry, struct frame *fr)
 {
 	const struct userbpf_prog *prog = c->prog;
 	bool calls = false, entered_by_call = false;
 	unsigned pushes = 0, i;
-	size_t pc;
+	size_t pc, end, kcand[16], kcand_cnt = 0;
+	uint16_t named = 0;
 
 	memset(fr, 0, sizeof(*fr));
 	for (pc = entry; pc < prog->insn_cnt && (pc == entry || !c->is_entry[pc]); pc++) {
@@ -423,6 +496,13 @@ static void frame_of(const struct jit_ctx *c, size_t entry, struct frame *fr)
 		if (in->op == ISA_INVALID)
 			continue;
 		fields = isa_table[in->op].fields;
+		if ((fields & U_DST) && in->dst <= 10)
+			named |= (uint16_t)(1u << in->dst);
+		if ((fields & U_SRC) && in->src <= 10)
+			named |= (uint16_t)(1u << in->src);
+		if ((isa_table[in->op].flags & F_LDDW) && !is_simm32(in->imm) &&
+		    (uint64_t)in->imm > UINT32_MAX && kcand_cnt < sizeof(kcand) / sizeof(kcand[0]))
+			kcand[kcand_cnt++] = pc;
 		if ((fields & U_DST) && in->dst >= 6 && in->dst <= 9)
 			fr->saves |= (uint8_t)(1u << (in->dst - 6));
 		if ((fields & U_SRC) && in->src >= 6 && in->src <= 9)
@@ -448,6 +528,10 @@ static void frame_of(const struct jit_ctx *c, size_t entry, struct frame *fr)
 		if (!entered_by_call)
 			fr->saves = 0;
 	}
+	end = pc;
+	if (kcand_cnt && !c->blind_seed)
+		plan_konst(c, fr, entry, end, kcand, kcand_cnt, named, calls,
+			   entry == 0 && !c->lean && !entered_by_call);
 	if (calls)
 		fr->stack = true;
 	if (!fr->stack)
@@ -489,6 +573,8 @@ static void emit_prologue(struct jit_ctx *c, const struct frame *fr)
 	for (i = 0; i < 4; i++)
 		if (fr->saves >> i & 1)
 			emit_push(c, saved_reg[i]); /* push rbx/r13/r14/r15 */
+	for (i = 0; i < fr->konst_cnt; i++)
+		emit_mov_imm64(c, fr->konst_reg[i], fr->konst_val[i]); /* movabs kreg, K */
 }
 
 static void emit_epilogue(struct jit_ctx *c, const struct frame *fr)
@@ -500,7 +586,13 @@ static void emit_epilogue(struct jit_ctx *c, const struct frame *fr)
 			emit_pop(c, saved_reg[i]); /* pop r15/r14/r13/rbx */
 	if (fr->stack)
 		EMIT(0xc9); /* leave */
-	EMIT(0xc3);	    /* ret */
+	if (c->lean) {
+		/* the lean trampoline's tail: the function runs inside it */
+		EMIT(0x5a);		/* pop rdx (ret) */
+		EMIT(0x48, 0x89, 0x02); /* mov [rdx], rax */
+		EMIT(0x31, 0xc0);	/* xor eax, eax */
+	}
+	EMIT(0xc3); /* ret */
 }
 
 /* Set run->err and run->err_what, then unwind. */
@@ -618,7 +710,9 @@ static void emit_tail_stub(struct jit_ctx *c, const struct stubs *s, const struc
  * loads or any other use of the run register or the stubs (nothing in it
  * can fail): no C callee-saved register is touched except those the
  * function saves itself, and run->jit_sp is not needed.  Same signature
- * as the full one; the target is always slot 0.
+ * as the full one; the target is always slot 0, whose prologue follows
+ * right after (no call: each exit ends with the trampoline's tail, see
+ * emit_epilogue).
  */
 static void emit_lean_trampoline(struct jit_ctx *c, uint8_t used)
 {
@@ -631,13 +725,6 @@ static void emit_lean_trampoline(struct jit_ctx *c, uint8_t used)
 		if (used >> (i + 1) & 1)
 			emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, arg_reg[i], TMP2,
 				 i * 8); /* mov rN, [r11+8*i] */
-	emit1(c, 0xe8);			 /* call slot 0 */
-	emit4(c, (uint32_t)(int32_t)((int64_t)c->fn_addrs[0] - (int64_t)(c->len + 4)));
-	note_fixup(c, 0, 4, true);
-	EMIT(0x5a);		/* pop rdx */
-	EMIT(0x48, 0x89, 0x02); /* mov [rdx], rax */
-	EMIT(0x31, 0xc0);	/* xor eax, eax */
-	EMIT(0xc3);		/* ret */
 }
 
 /* ==== One BPF instruction ==== */
@@ -1557,9 +1644,28 @@ alu_flags:
 	case ISA_LDDW_BTF_ID:
 	case ISA_LDDW_FUNC:
 	case ISA_LDDW_MAP_IDX:
-	case ISA_LDDW_MAP_IDX_VAL:
-		emit_mov_imm64(c, d, (uint64_t)in->imm); /* mov dst, imm64 */
+	case ISA_LDDW_MAP_IDX_VAL: {
+		const struct frame *fr = st->fn;
+		unsigned k;
+
+		for (k = 0; k < fr->konst_cnt; k++)
+			if (fr->konst_val[k] == (uint64_t)in->imm)
+				break;
+		if (k == fr->konst_cnt) {
+			emit_mov_imm64(c, d, (uint64_t)in->imm); /* mov dst, imm64 */
+			break;
+		}
+		if (pc + 2 < prog->insn_cnt && !c->target[pc + 2] &&
+		    prog->code[pc + 2].op == ISA_ADD64_REG && prog->code[pc + 2].dst == in->dst &&
+		    prog->code[pc + 2].src != in->dst) {
+			emit_lea_index(c, d, fr->konst_reg[k], reg_map[prog->code[pc + 2].src]);
+			/* lea dst, [kreg + src] */
+			c->skip_next = true;
+			break;
+		}
+		emit_mov_rr(c, true, d, fr->konst_reg[k]); /* mov dst, kreg */
 		break;
+	}
 
 	/* ==== Legacy packet loads ==== */
 	case ISA_LDABS_B:

@@ -187,6 +187,15 @@ static const struct {
 	/* ... a helper's abort (unlock of a lock the run does not hold) */
 	{ "r6 = 3\ncall +2\nr0 = r6\nexit\nr9 = 1\n*(u32 *)(r10 - 4) = 0\nr1 = r10\nr1 += -4\n"
 	  "call 94\nr0 = 0\nexit\n", { 0 }, -EINVAL, 0, 0 },
+	/* lean: a loop constant in a callee-saved register (r1-r6 named) */
+	{ "r0 = 0\nr1 = 0\nr2 = 0\nr3 = 0\nr4 = 0\nr5 = 0\nr6 = 0x123456789 ll\nr6 += r1\n"
+	  "r0 += r6\nr1 += 1\nif r1 < 3 goto -6\nexit\n", { 0 }, 0, 3 * 0x123456789ull + 3, 1 },
+	/* full: a loop constant across a helper call (r15, saved by the trampoline) */
+	{ "r6 = 0\nr7 = 0\nr8 = 0x123456789 ll\nr7 += r8\ncall 7\nr6 += 1\n"
+	  "if r6 < 3 goto -6\nr0 = r7\nexit\n", { 0 }, 0, 3 * 0x123456789ull, 0 },
+	/* ... and in a callee, which saves it itself */
+	{ "call +2\nr0 += 1\nexit\nr6 = 0\nr7 = 0\nr8 = 0x123456789 ll\nr7 += r8\ncall 7\n"
+	  "r6 += 1\nif r6 < 3 goto -6\nr0 = r7\nexit\n", { 0 }, 0, 3 * 0x123456789ull + 1, 0 },
 	/* ... an out-of-bounds packet load ends the run with r0 = 0 */
 	{ "r6 = 1\ncall +2\nr0 = 77\nexit\nr7 = 4\nr0 = *(u8 *)skb[100]\nr0 = 1\nexit\n",
 	  { 0 }, 0, 0, 0 },
