@@ -350,9 +350,11 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	ub_free(dir);
 	ub_free(target);
 	ub_free(fix);
+	jit_arch_release(&c);
 	*why = JIT_OK;
 	return img;
 fail:
+	jit_arch_release(&c);
 	ub_free(prev);
 	ub_free(dir);
 	ub_free(target);

@@ -104,6 +104,7 @@ struct jit_ctx {
 	uint32_t body_start; /* out */
 	uint32_t tramp_off;  /* out */
 	bool lean;	     /* out: the lean trampoline (x86_64.c) */
+	void *arch;	     /* back end: analysis kept across passes */
 	/*
 	 * Constant blinding (0: off): every immediate a program supplies is
 	 * emitted as (imm ^ r), r, and an xor in a scratch register, with r
@@ -140,6 +141,9 @@ static inline uint64_t jit_blind_rnd(uint64_t seed, size_t pc)
 
 /* Back end: emit the whole image once.  Returns JIT_OK or an error. */
 enum jit_error jit_arch_emit(struct jit_ctx *ctx);
+
+/* Back end: free what jit_arch_emit() kept across passes (ctx->arch). */
+void jit_arch_release(struct jit_ctx *c);
 
 /* Back end: machine features the code may use (checked once, cpuid). */
 bool jit_arch_has_bmi2(void);

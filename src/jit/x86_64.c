@@ -480,6 +480,15 @@ static void plan_konst(const struct jit_ctx *c, struct frame *fr, size_t entry, 
 	}
 }
 
+/* Whether insn pc calls slot 0 or takes its address (a callback). */
+static bool enters_slot0(const struct userbpf_prog *prog, size_t pc)
+{
+	const struct vm_insn *in = &prog->code[pc];
+
+	return (in->op == ISA_CALL_LOCAL && (int64_t)pc + 1 + in->off == 0) ||
+	       (in->op == ISA_LDDW_FUNC && (uintptr_t)in->imm == (uintptr_t)prog->code);
+}
+
 static void frame_of(const struct jit_ctx *c, size_t entry, struct frame *fr)
 {
 	const struct userbpf_prog *prog = c->prog;
@@ -514,21 +523,18 @@ static void frame_of(const struct jit_ctx *c, size_t entry, struct frame *fr)
 		if (in->op == ISA_CALLX ||
 		    (in->op == ISA_CALL && !(c->direct && c->direct[pc].kind)))
 			fr->helper = true;
+		if (enters_slot0(prog, pc))
+			entered_by_call = true;
 	}
+	end = pc;
 	if (entry == 0 && !c->lean) {
 		/* slot 0: saved by the trampoline unless a call may enter it */
-		for (pc = 0; pc < prog->insn_cnt; pc++) {
-			const struct vm_insn *in = &prog->code[pc];
-
-			if ((in->op == ISA_CALL_LOCAL && (int64_t)pc + 1 + in->off == 0) ||
-			    (in->op == ISA_LDDW_FUNC &&
-			     (uintptr_t)in->imm == (uintptr_t)prog->code))
+		for (pc = end; pc < prog->insn_cnt; pc++)
+			if (enters_slot0(prog, pc))
 				entered_by_call = true;
-		}
 		if (!entered_by_call)
 			fr->saves = 0;
 	}
-	end = pc;
 	if (kcand_cnt && !c->blind_seed)
 		plan_konst(c, fr, entry, end, kcand, kcand_cnt, named, calls,
 			   entry == 0 && !c->lean && !entered_by_call);
@@ -1804,15 +1810,34 @@ static const struct frame uniform_frame = {
 	.saves = 0xf, .stack = true, .helper = true, .sub = 528
 };
 
+/*
+ * What the passes share (jit_ctx.arch): the image's kind and the frame of
+ * every function in entry order, computed by the first pass (NULL when the
+ * allocation failed: every pass computes them again).
+ */
+struct arch_cache {
+	bool uniform, lean;
+	uint8_t used;
+	size_t fn_cnt;
+	struct frame fn[];
+};
+
+void jit_arch_release(struct jit_ctx *c)
+{
+	ub_free(c->arch);
+	c->arch = NULL;
+}
+
 enum jit_error jit_arch_emit(struct jit_ctx *c)
 {
 	const struct userbpf_prog *prog = c->prog;
+	struct arch_cache *cache = c->arch;
 	struct stubs st;
 	struct frame fr;
 	struct block measure;
-	bool uniform;
+	bool uniform, first = !cache;
 	uint8_t used;
-	size_t pc;
+	size_t pc, fn = 0;
 
 	c->len = 0;
 	c->fixup_cnt = 0;
@@ -1822,7 +1847,24 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 	c->flags_reg = -1;
 	c->opt_div = c->opt_zext = c->opt_branch = 0;
 	memset(&st, 0, sizeof(st));
-	image_kind(c, &uniform, &used);
+	if (cache) {
+		uniform = cache->uniform;
+		used = cache->used;
+		c->lean = cache->lean;
+	} else {
+		size_t fn_cnt = 0;
+
+		image_kind(c, &uniform, &used);
+		for (pc = 0; pc < prog->insn_cnt; pc++)
+			fn_cnt += c->is_entry[pc] != 0;
+		cache = ub_alloc(sizeof(*cache) + fn_cnt * sizeof(cache->fn[0]));
+		if (cache) {
+			cache->uniform = uniform;
+			cache->lean = c->lean;
+			cache->used = used;
+			cache->fn_cnt = fn_cnt;
+		}
+	}
 	if (c->lean)
 		emit_lean_trampoline(c, used);
 	else
@@ -1835,8 +1877,13 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 
 			if (uniform)
 				fr = uniform_frame;
+			else if (cache && !first)
+				fr = cache->fn[fn];
 			else
 				frame_of(c, pc, &fr);
+			if (cache && first)
+				cache->fn[fn] = fr;
+			fn++;
 			if (fr.helper) {
 				emit_tail_stub(block_init(&measure), &st, &fr);
 				skip += measure.c.len;
@@ -1859,6 +1906,7 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 			return JIT_E_TOO_BIG;
 	}
 	c->addrs[prog->insn_cnt] = (uint32_t)c->len;
+	c->arch = cache;
 	/* Falling off the end is rejected at creation; trap if it happens. */
 	emit1(c, 0xcc); /* int3 */
 	return c->overflow ? JIT_E_OVERFLOW : JIT_OK;
@@ -1883,6 +1931,11 @@ bool jit_arch_has_bmi2(void)
 }
 
 #else /* !__x86_64__ */
+
+void jit_arch_release(struct jit_ctx *c)
+{
+	(void)c;
+}
 
 enum jit_error jit_arch_emit(struct jit_ctx *c)
 {
