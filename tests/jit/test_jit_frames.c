@@ -7,9 +7,9 @@
  * helper calls, BPF-to-BPF calls (callee frames of their own), callbacks
  * (bpf_loop), tail calls into lean and full targets, and the error exits
  * that unwind from a nested frame in one step (call depth, a helper's
- * abort, an out-of-bounds packet load).  Each program runs both as loaded
+ * abort, an out-of-bounds packet load).  Each program runs as loaded
  * unverified (several functions: one uniform frame) and marked verified
- * (each function its own frame).  The image's trampoline is called from
+ * (each function its own frame), each with and without constant blinding.  The image's trampoline is called from
  * an assembly harness that loads canaries into those registers first.
  */
 #include <errno.h>
@@ -84,7 +84,7 @@ static int frames_resolve(void *cookie, unsigned src, int32_t imm, int32_t next,
 	return 0;
 }
 
-static struct userbpf_prog *frames_prog(const char *src, bool verified)
+static struct userbpf_prog *frames_prog(const char *src, int mode)
 {
 	struct userbpf_insn *insns;
 	struct userbpf_prog *p;
@@ -100,8 +100,10 @@ static struct userbpf_prog *frames_prog(const char *src, bool verified)
 	userbpf_free(insns);
 	if (!p)
 		return NULL;
-	if (verified)
+	if (mode & 1)
 		vm_prog_set_verified(p, true); /* well-formed: functions apart */
+	if (mode & 2)
+		userbpf_prog__set_jit_blinding(p, true);
 	if (userbpf_prog__jit(p)) {
 		userbpf_prog__free(p);
 		return NULL;
@@ -205,11 +207,11 @@ static const struct {
 TEST(jit_frames_restore_callee_saved_registers)
 {
 	size_t i;
-	int verified;
+	int mode;
 
-	for (verified = 0; verified < 2; verified++) {
+	for (mode = 0; mode < 4; mode++) { /* verified (1), blinded (2) */
 		for (i = 0; i < sizeof(frames_cases) / sizeof(frames_cases[0]); i++) {
-			struct userbpf_prog *p = frames_prog(frames_cases[i].src, verified);
+			struct userbpf_prog *p = frames_prog(frames_cases[i].src, mode);
 
 			ASSERT_TRUE(p != NULL);
 			ASSERT_EQ(frames_run(p, frames_cases[i].args, frames_cases[i].rc,
