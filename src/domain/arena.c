@@ -28,6 +28,10 @@
 
 #include "domain.h"
 #include "launch/launch_int.h"
+#include "maps/map.h"
+#include "userbpf/map.h"
+#include "userbpf/vm.h"
+#include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
 #define DOM_VERSION 4
@@ -734,16 +738,44 @@ uint32_t domain_obj_id(int kind, const void *ptr)
 	return id;
 }
 
-void *domain_obj_by_id(int kind, uint32_t id)
+/* A reference on entry o's object (lock held): for a map or program an
+ * increment of its own count unless that is already zero (its last
+ * reference is being dropped: its memory, freed under this lock, is
+ * still there, but it must not be revived), for a record one more user.
+ * The object, or NULL. */
+static void *obj_tryget_locked(struct dom_obj *o)
+{
+	if (o->kind == DOM_MAP)
+		return ub_map_to_public(ub_map_get_unless_zero(ub_map_from(o->ptr)));
+	if (o->kind == DOM_PROG)
+		return ub_prog_get_unless_zero(o->ptr);
+	o->users++;
+	return o->ptr;
+}
+
+void *domain_obj_get(int kind, uint32_t id)
 {
 	struct dom_obj *o;
-	void *p;
+	void *p = NULL;
 
 	lock();
 	o = find_id(kind, id);
-	p = o ? o->ptr : NULL;
+	if (o)
+		p = obj_tryget_locked(o);
 	unlock();
 	return p;
+}
+
+void domain_obj_put(int kind, void *ptr)
+{
+	if (!ptr)
+		return;
+	if (kind == DOM_MAP)
+		userbpf_map__put(ptr);
+	else if (kind == DOM_PROG)
+		userbpf_prog__put(ptr);
+	else
+		domain_obj_unuse(kind, ptr);
 }
 
 uint32_t domain_obj_next_id(int kind, uint32_t start)
@@ -795,14 +827,17 @@ out:
 
 void *domain_pin_get(const char *path, int *kind)
 {
+	struct dom_obj *o;
 	void *p = NULL;
 	int i;
 
 	lock();
 	for (i = 0; i < MAX_PINS; i++)
 		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
-			p = hdr->pins[i].ptr;
 			*kind = (int)hdr->pins[i].kind;
+			o = find_obj(*kind, hdr->pins[i].ptr);
+			p = o ? obj_tryget_locked(o) : NULL;
+			break;
 		}
 	unlock();
 	return p;

@@ -102,8 +102,13 @@ void domain_obj_unuse(int kind, void *ptr);
  * (a program or map its BTF object) until the holder leaves; once. */
 void domain_obj_hold(int kind, const void *holder, int held_kind, uint32_t held_id);
 uint32_t domain_obj_id(int kind, const void *ptr);
-/* Object with that id (no reference), or NULL. */
-void *domain_obj_by_id(int kind, uint32_t id);
+/* Object with that id, with a reference (GET_FD_BY_ID), or NULL: taken
+ * atomically with the lookup and only while the object lives (never on
+ * one whose last reference is being dropped).  For a map or program a
+ * reference of the library's count, for a BTF object or link one more
+ * user of its entry; domain_obj_put gives it back. */
+void *domain_obj_get(int kind, uint32_t id);
+void domain_obj_put(int kind, void *ptr);
 /* Smallest id above start, or 0. */
 uint32_t domain_obj_next_id(int kind, uint32_t start);
 
@@ -137,7 +142,8 @@ void domain_unlock(void);
 /* Head of launch's list of object facts (meta.c), under domain_lock. */
 void **domain_meta_head(void);
 
-/* Pins: 0 / -EEXIST / -ENOSPC; get returns the object or NULL (ENOENT). */
+/* Pins: 0 / -EEXIST / -ENOSPC; get returns the object with a reference
+ * (as domain_obj_get) or NULL (ENOENT). */
 int domain_pin(const char *path, int kind, void *ptr);
 void *domain_pin_get(const char *path, int *kind);
 

@@ -546,8 +546,9 @@ int launch_link_install(struct lobj *link)
 	return lobj_install(link, "bpf-link");
 }
 
-/* A new descriptor for the domain's object p of kind (DOM_*): -ENOENT
- * when p is NULL. */
+/* A new descriptor for the domain's object p of kind (DOM_*), which
+ * comes with a reference (domain_obj_get, domain_pin_get) that this
+ * gives back: -ENOENT when p is NULL. */
 static long domain_obj_fd(int kind, void *p)
 {
 	long h;
@@ -555,15 +556,20 @@ static long domain_obj_fd(int kind, void *p)
 	if (!p)
 		return -ENOENT;
 	if (kind == DOM_BTF)
-		return btf_from_record(p);
-	if (kind == DOM_LINK)
-		return link_from_record(p);
+		h = btf_from_record(p);
+	else if (kind == DOM_LINK)
+		h = link_from_record(p);
+	else {
+		launch_in_lib++;
+		h = kind == DOM_MAP ? userbpf_map_fd(p) : userbpf_prog_fd(p);
+		launch_in_lib--;
+		h = kind == DOM_MAP ? wrap(LOBJ_MAP, h, userbpf_map__type(p)) :
+				      wrap(LOBJ_PROG, h, 0);
+	}
 	launch_in_lib++;
-	h = kind == DOM_MAP ? userbpf_map_fd(p) : userbpf_prog_fd(p);
+	domain_obj_put(kind, p);
 	launch_in_lib--;
-	if (kind == DOM_MAP)
-		return wrap(LOBJ_MAP, h, userbpf_map__type(p));
-	return wrap(LOBJ_PROG, h, 0);
+	return h;
 }
 
 static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
@@ -578,7 +584,7 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 							  DOM_LINK;
 
 		/* map_id, prog_id, btf_id and link_id share their place */
-		return domain_obj_fd(kind, domain_obj_by_id(kind, a->map_id));
+		return domain_obj_fd(kind, domain_obj_get(kind, a->map_id));
 	}
 	if (cmd == BPF_MAP_GET_FD_BY_ID) {
 		h = ub_call(cmd, a, size);

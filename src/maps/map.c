@@ -395,6 +395,20 @@ struct ub_map *ub_map_get(struct ub_map *map)
 	return map;
 }
 
+struct ub_map *ub_map_get_unless_zero(struct ub_map *map)
+{
+	int old = atomic_load_explicit(&map->refcnt, memory_order_relaxed);
+
+	/* a put that saw 1 decrements under id_lock and rechecks, so one
+	 * taken here between its load and its decrement keeps the map */
+	do {
+		if (old <= 0)
+			return NULL;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&map->refcnt, &old, old + 1, memory_order_acquire, memory_order_relaxed));
+	return map;
+}
+
 static void map_destroy(struct ub_map *map)
 {
 	struct ub_map *meta = map->inner_map_meta;

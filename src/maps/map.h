@@ -241,6 +241,10 @@ bool ub_map_flags_access_ok(uint32_t flags);
 
 struct ub_map *ub_map_get(struct ub_map *map);
 void ub_map_put(struct ub_map *map);
+/* A new reference unless the last one is already gone (the map is being
+ * destroyed): map, or NULL.  The caller keeps the memory valid otherwise
+ * (a lock the destroying side takes before freeing it). */
+struct ub_map *ub_map_get_unless_zero(struct ub_map *map);
 /* Map by ID with a new reference, or NULL. */
 struct ub_map *ub_map_get_by_id(uint32_t id);
 

@@ -571,6 +571,26 @@ TEST(launch_held_objects_kernel_oracle)
 }
 
 /*
+ * Open by id against close (dpin race): threads open maps and programs
+ * by id while their creator closes their only descriptor.  A lookup must
+ * not take a reference on an object whose last one is being dropped: no
+ * descriptor opened is another object, nothing crashes, and afterwards
+ * none is listed.  In a domain, privately, and on the kernel.
+ */
+TEST(launch_open_by_id_races_close)
+{
+	char out[4096];
+
+	if (!ready("dpin"))
+		return;
+	launch_ok(out, sizeof(out), "--domain race", "%s/launch/dpin race", test_build_dir());
+	ASSERT_STREQ(out, "race: stale 0 listed 0\n");
+	launch_ok(out, sizeof(out), "", "%s/launch/dpin race", test_build_dir());
+	ASSERT_STREQ(out, "race: stale 0 listed 0\n");
+	kernel_oracle("dpin race", "race: stale 0 listed 0\n");
+}
+
+/*
  * BPF_ENABLE_STATS (dstats): runs count in run_cnt / run_time_ns only
  * while the descriptor is open; an unknown type is EINVAL.  Privately,
  * and in a domain where bpftool (another process) prints the counters;

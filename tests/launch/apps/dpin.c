@@ -9,10 +9,15 @@
  * and its BTF object (held by the program) must stay listed by
  * GET_NEXT_ID and open by GET_FD_BY_ID, and be gone once the link is
  * destroyed; the same binary on the kernel is the oracle.
+ * "dpin race": threads open maps and programs by id while their only
+ * descriptor is closed; a descriptor opened must be the object asked for,
+ * and once all are closed none is listed.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,6 +96,94 @@ static int hold(void)
 	return 0;
 }
 
+#define RACE_ROUNDS 200
+#define RACE_HAMMERS 3
+
+static atomic_uint race_map_id, race_prog_id;
+static atomic_int race_stop;
+
+static __u32 fd_id(int fd)
+{
+	struct bpf_map_info info; /* its id is where a program's is */
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Opens the published ids until stopped: the number of descriptors that
+ * were not the object asked for. */
+static void *race_hammer(void *arg)
+{
+	long stale = 0;
+
+	(void)arg;
+	while (!atomic_load(&race_stop)) {
+		__u32 mid = atomic_load(&race_map_id), pid = atomic_load(&race_prog_id);
+		int fd;
+
+		fd = mid ? bpf_map_get_fd_by_id(mid) : -1;
+		if (fd >= 0) {
+			stale += fd_id(fd) != mid;
+			close(fd);
+		}
+		fd = pid ? bpf_prog_get_fd_by_id(pid) : -1;
+		if (fd >= 0) {
+			stale += fd_id(fd) != pid;
+			close(fd);
+		}
+	}
+	return (void *)stale;
+}
+
+static int race(void)
+{
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	__u32 first = 0, last = 0, cur;
+	pthread_t th[RACE_HAMMERS];
+	long stale = 0;
+	int i, listed = 0;
+
+	for (i = 0; i < RACE_HAMMERS; i++)
+		if (pthread_create(&th[i], NULL, race_hammer, NULL))
+			return 1;
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		int mfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "race", 4, 8, 1, NULL);
+		int pfd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "race", "GPL", insns, 2, NULL);
+
+		if (mfd < 0 || pfd < 0)
+			return 2;
+		atomic_store(&race_map_id, fd_id(mfd));
+		atomic_store(&race_prog_id, fd_id(pfd));
+		if (!first)
+			first = fd_id(mfd);
+		last = fd_id(mfd);
+		close(mfd);
+		close(pfd);
+	}
+	atomic_store(&race_stop, 1);
+	for (i = 0; i < RACE_HAMMERS; i++) {
+		void *r;
+
+		pthread_join(th[i], &r);
+		stale += (long)r;
+	}
+	/* the kernel frees closed maps after a grace period */
+	for (i = 0; i < 200; i++) {
+		listed = 0;
+		for (cur = first - 1; !bpf_map_get_next_id(cur, &cur);)
+			listed += cur >= first && cur <= last;
+		if (!listed)
+			break;
+		usleep(10000);
+	}
+	printf("race: stale %ld listed %d\n", stale, listed);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct dpin_bpf *skel;
@@ -101,6 +194,8 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "hold"))
 		return hold();
+	if (argc == 2 && !strcmp(argv[1], "race"))
+		return race();
 	if (argc == 2 && !strcmp(argv[1], "read")) {
 		fd = bpf_obj_get(DPIN_MAP);
 		if (fd < 0 || bpf_map_lookup_elem(fd, &k, &v))
