@@ -843,6 +843,30 @@ void *domain_pin_get(const char *path, int *kind)
 	return p;
 }
 
+void *domain_unpin(const char *path, int *kind)
+{
+	struct dom_obj *o;
+	void *p = NULL;
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_PINS; i++)
+		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
+			*kind = (int)hdr->pins[i].kind;
+			p = hdr->pins[i].ptr;
+			memset(&hdr->pins[i], 0, sizeof(hdr->pins[i]));
+			o = find_obj(*kind, p);
+			/* the entry of a map or program goes with its memory
+			 * (the caller drops the pin's reference) */
+			if (o && o->pinned && !--o->pinned && o->users <= 0 && !o->held &&
+			    !(o->flags & OBJ_TRACKED))
+				obj_drop_locked(o);
+			break;
+		}
+	unlock();
+	return p;
+}
+
 /* ==== attachments ==== */
 
 int domain_attach_add(const struct dom_attach *a)

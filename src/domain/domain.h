@@ -146,6 +146,11 @@ void **domain_meta_head(void);
  * (as domain_obj_get) or NULL (ENOENT). */
 int domain_pin(const char *path, int kind, void *ptr);
 void *domain_pin_get(const char *path, int *kind);
+/* Remove the pin at path: the object it named (its kind in *kind), whose
+ * reference the pin held passes to the caller for a map or program (the
+ * entry of a BTF object or link may go now: then the pointer is only a
+ * token), or NULL when nothing is pinned there. */
+void *domain_unpin(const char *path, int *kind);
 
 /* Domain-wide attachments: slot index or -errno; deactivate by slot. */
 int domain_attach_add(const struct dom_attach *a);

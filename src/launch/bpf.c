@@ -798,6 +798,41 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 
 /* ==== pins (a domain's /sys/fs/bpf) ==== */
 
+/* The link objects this process pinned (their pins' references), which
+ * no descriptor may name any more. */
+#define PINNED_LINKS 256
+static pthread_mutex_t pinned_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lobj *pinned_links[PINNED_LINKS];
+
+static void pinned_link_add(struct lobj *obj)
+{
+	int i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < PINNED_LINKS && pinned_links[i]; i++)
+		;
+	if (i < PINNED_LINKS)
+		pinned_links[i] = obj;
+	pthread_mutex_unlock(&pinned_lock);
+}
+
+/* Take (remove) one pinned link object whose record is rec, or NULL. */
+static struct lobj *pinned_link_take(const void *rec)
+{
+	struct lobj *obj = NULL;
+	int i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < PINNED_LINKS; i++)
+		if (pinned_links[i] && pinned_links[i]->dptr == rec) {
+			obj = pinned_links[i];
+			pinned_links[i] = NULL;
+			break;
+		}
+	pthread_mutex_unlock(&pinned_lock);
+	return obj;
+}
+
 static long cmd_obj_pin(union bpf_attr *a)
 {
 	const char *path = uptr(a->pathname);
@@ -830,8 +865,10 @@ static long cmd_obj_pin(union bpf_attr *a)
 	/* a pinned link keeps its attachment after its descriptors are
 	 * closed, also when this process exits (the domain's other members
 	 * keep running it): the pin holds a reference for the domain's life */
-	if (!err && obj->kind == LOBJ_LINK)
+	if (!err && obj->kind == LOBJ_LINK) {
 		__atomic_add_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL);
+		pinned_link_add(obj);
+	}
 	lobj_put(obj);
 	return err;
 }
@@ -848,6 +885,31 @@ static long cmd_obj_get(union bpf_attr *a)
 		return -ENOENT;
 	p = domain_pin_get(path, &kind);
 	return domain_obj_fd(kind, p);
+}
+
+int launch_unpin(const char *path)
+{
+	int kind;
+	void *p;
+
+	if (!domain_active() || strncmp(path, "/sys/fs/bpf/", 12))
+		return 1;
+	p = domain_unpin(path, &kind);
+	if (!p)
+		return -ENOENT; /* the domain's bpffs has nothing else */
+	launch_in_lib++;
+	/* the pin's reference: the library's count of a map or program */
+	if (kind == DOM_MAP)
+		userbpf_map__put(p);
+	else if (kind == DOM_PROG)
+		userbpf_prog__put(p);
+	launch_in_lib--;
+	if (kind != DOM_LINK)
+		return 0;
+	/* a link's pin holds its descriptor object in the process that
+	 * pinned it: released here when that is this one */
+	lobj_put(pinned_link_take(p));
+	return 0;
 }
 
 /* ==== entry ==== */

@@ -119,6 +119,8 @@ struct launch_real {
 	int (*ftruncate)(int, off_t);
 	int (*eventfd)(unsigned int, int);
 	int (*execve)(const char *, char *const[], char *const[]);
+	int (*unlink)(const char *);
+	int (*unlinkat)(int, const char *, int);
 };
 extern struct launch_real launch_real;
 void launch_init_real(void);
@@ -198,6 +200,11 @@ struct launch_meta {
 void launch_meta_put(const struct launch_meta *m);
 /* Copy of the facts of ptr: false when none were recorded. */
 bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out);
+
+/* bpf.c: unlink() of path: 0 when it was a pin of the domain (removed,
+ * its reference dropped), -ENOENT for another path under the domain's
+ * /sys/fs/bpf, 1 when not in a domain's bpffs (the caller asks libc). */
+int launch_unpin(const char *path);
 
 /* bpf.c: register a new link (a domain's id and record) and install it */
 int launch_link_install(struct lobj *link);

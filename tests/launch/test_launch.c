@@ -571,6 +571,43 @@ TEST(launch_held_objects_kernel_oracle)
 }
 
 /*
+ * Pins can be removed (dpin unpin): bpf_map__unpin and bpf_link__unpin
+ * unlink the pin, which drops its reference (again: ENOENT); once the
+ * descriptors are closed too, the link, program, maps and BTF object go.
+ * "rm" of a pin in another process of the domain removes it as well.
+ * The same binary on the kernel is the oracle.
+ */
+static const char dpin_unpin_expect[] = "pinned: prog 1/1 maps 2/2 btf 1/1\n"
+					"map unpin 0, again -1 errno 2\n"
+					"obj_get after unpin: -1 errno 2\n"
+					"descriptors closed: prog 1/1 maps 2/2 btf 1/1\n"
+					"link unpin 0\n"
+					"unpinned: prog 0/0 maps 0/0 btf 0/0\n";
+
+TEST(launch_domain_unpin)
+{
+	char out[4096];
+	const char *b = test_build_dir();
+
+	if (!ready("dpin"))
+		return;
+	launch_ok(out, sizeof(out), "--domain unpin", "%s/launch/dpin unpin", b);
+	ASSERT_STREQ(out, dpin_unpin_expect);
+	launch_ok(
+		out, sizeof(out), "--domain rm",
+		"/bin/sh -c '%s/launch/dpin pinmap; %s/launch/dpin getmap; "
+		"rm /sys/fs/bpf/dpin_pm && %s/launch/dpin getmap; rm /sys/fs/bpf/dpin_pm 2>/dev/null || echo gone'",
+		b, b, b);
+	ASSERT_STREQ(out, "pinned\nget 0 listed 1\nget -2 listed 0\ngone\n");
+}
+
+TEST(launch_unpin_kernel_oracle)
+{
+	if (ready("dpin"))
+		kernel_oracle("dpin unpin", dpin_unpin_expect);
+}
+
+/*
  * Open by id against close (dpin race): threads open maps and programs
  * by id while their creator closes their only descriptor.  A lookup must
  * not take a reference on an object whose last one is being dropped: no

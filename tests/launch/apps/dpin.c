@@ -9,6 +9,10 @@
  * and its BTF object (held by the program) must stay listed by
  * GET_NEXT_ID and open by GET_FD_BY_ID, and be gone once the link is
  * destroyed; the same binary on the kernel is the oracle.
+ * "dpin unpin": the link and a map are pinned, every descriptor closed,
+ * then bpf_map__unpin and bpf_link__unpin (unlink) remove the pins: the
+ * objects go.  "dpin pinmap" pins a new map and exits; "dpin getmap"
+ * opens the pin and counts the maps of that name listed (rm between).
  * "dpin race": threads open maps and programs by id while their only
  * descriptor is closed; a descriptor opened must be the object asked for,
  * and once all are closed none is listed.
@@ -18,6 +22,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +98,100 @@ static int hold(void)
 	for (tries = 0; tries < 200 && report(&ids, buf, sizeof(buf)); tries++)
 		usleep(10000);
 	printf("link destroyed: %s\n", buf);
+	return 0;
+}
+
+static int unpin(void)
+{
+	struct bpf_prog_info info;
+	struct dpin_bpf *skel;
+	struct bpf_link *link;
+	struct ids ids = { 0 };
+	__u32 len = sizeof(info);
+	char buf[128];
+	int tries, fd, r, e;
+
+	unlink(DPIN_UMAP); /* on the kernel: a previous run's */
+	unlink(DPIN_ULINK);
+	skel = dpin_bpf__open_and_load();
+	if (!skel)
+		return 1;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 2;
+	info.map_ids = (__u64)(unsigned long)ids.maps;
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.on_exec), &info, &len))
+		return 2;
+	ids.prog = info.id;
+	ids.btf = info.btf_id;
+	link = bpf_program__attach(skel->progs.on_exec);
+	if (!link || bpf_link__pin(link, DPIN_ULINK) || bpf_map__pin(skel->maps.execs, DPIN_UMAP))
+		return 3;
+	report(&ids, buf, sizeof(buf));
+	printf("pinned: %s\n", buf);
+	r = bpf_map__unpin(skel->maps.execs, NULL);
+	printf("map unpin %d", r);
+	r = unlink(DPIN_UMAP);
+	e = errno;
+	printf(", again %d errno %d\n", r, r ? e : 0);
+	fd = bpf_obj_get(DPIN_UMAP);
+	e = errno;
+	printf("obj_get after unpin: %d errno %d\n", fd < 0 ? -1 : 0, fd < 0 ? e : 0);
+	bpf_link__destroy(link); /* closes the descriptors: the pin keeps it */
+	dpin_bpf__destroy(skel);
+	report(&ids, buf, sizeof(buf));
+	printf("descriptors closed: %s\n", buf);
+	fd = bpf_obj_get(DPIN_ULINK);
+	if (fd < 0)
+		return 4;
+	r = unlink(DPIN_ULINK); /* bpf_link__unpin's unlink, from any process */
+	printf("link unpin %d\n", r);
+	close(fd);
+	for (tries = 0; tries < 200 && report(&ids, buf, sizeof(buf)); tries++)
+		usleep(10000);
+	printf("unpinned: %s\n", buf);
+	return 0;
+}
+
+/* Maps named dpin_pm listed. */
+static int pm_listed(void)
+{
+	__u32 cur = 0;
+	int n = 0;
+
+	while (!bpf_map_get_next_id(cur, &cur)) {
+		struct bpf_map_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(cur);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    !strcmp(info.name, "dpin_pm"))
+			n++;
+		if (fd >= 0)
+			close(fd);
+	}
+	return n;
+}
+
+static int pinmap(bool create)
+{
+	int fd, e, tries;
+
+	if (create) {
+		unlink(DPIN_PMAP);
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dpin_pm", 4, 8, 1, NULL);
+		if (fd < 0 || bpf_obj_pin(fd, DPIN_PMAP))
+			return 1;
+		printf("pinned\n");
+		return 0;
+	}
+	fd = bpf_obj_get(DPIN_PMAP);
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	for (tries = 0; tries < 200 && fd < 0 && pm_listed(); tries++)
+		usleep(10000);
+	printf("get %d listed %d\n", fd < 0 ? -e : 0, pm_listed());
 	return 0;
 }
 
@@ -194,6 +293,12 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "hold"))
 		return hold();
+	if (argc == 2 && !strcmp(argv[1], "unpin"))
+		return unpin();
+	if (argc == 2 && !strcmp(argv[1], "pinmap"))
+		return pinmap(true);
+	if (argc == 2 && !strcmp(argv[1], "getmap"))
+		return pinmap(false);
 	if (argc == 2 && !strcmp(argv[1], "race"))
 		return race();
 	if (argc == 2 && !strcmp(argv[1], "read")) {
