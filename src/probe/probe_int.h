@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "userbpf/probe.h"
+#include "userbpf/vm.h"
 
 /* The kernel's x86-64 struct pt_regs (arch/x86/include/asm/ptrace.h). */
 struct probe_pt_regs {
@@ -83,6 +84,9 @@ struct userbpf_link {
 	uint32_t run_flags;
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
 	void *trace_cookie;
+	/* uprobe.c: the run options of every hit, but ctx and err_buf (built
+	 * at attach: a hit copies them instead of zeroing and filling) */
+	struct userbpf_run_opts ro_tmpl;
 	_Atomic uint64_t hits;
 	_Atomic uint64_t misses;
 	_Atomic bool fault_reported;
@@ -221,6 +225,16 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at);
  */
 int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
 				uint64_t arg, char *err, size_t err_sz);
+
+/*
+ * Whether a jump patch stops the other threads first and moves the ones
+ * whose rip lies strictly inside the replaced bytes to the displaced copy
+ * (x86_64_tramp.c: stop_world).  Default true; tests clear it to show the
+ * race the pass closes.
+ */
+extern bool probe_arch_stop_pass;
+/* Threads the passes moved out of the replaced bytes (tests read it). */
+extern atomic_ulong probe_arch_stop_moved;
 
 /* ==== Syscall site rewriting (syscall_rewrite_x86_64.c) ==== */
 

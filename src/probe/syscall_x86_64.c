@@ -126,6 +126,9 @@ __asm__(".text\n.globl probe_sc_gate\n.hidden probe_sc_gate\n.type probe_sc_gate
 #define SC_MAX_LINKS 64
 static pthread_mutex_t sc_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(struct userbpf_link *) sc_links[SC_MAX_LINKS];
+/* Links attached per side (enter, exit) and slots ever used: a side with
+ * no link costs a run nothing (no grace counter, no scan). */
+static _Atomic int sc_n_side[2], sc_n_slots;
 static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512]; /* numbers a filter traps */
@@ -194,10 +197,11 @@ static void regs_from_uc(struct probe_pt_regs *r, const ucontext_t *uc, int nr)
 
 static void run_one(struct userbpf_link *l, void *ctx, size_t size)
 {
-	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = size,
-		     .flags = USERBPF_RUN_HOST_READ | l->run_flags, .cookie = l->trace_cookie,
-		     .trace_fn = l->trace_fn, .attach_cookie = l->cookie);
+	struct userbpf_run_opts ro = l->ro_tmpl; /* copied, not zeroed and filled */
 	uint64_t r0;
+
+	ro.ctx = ctx;
+	ro.ctx_size = size;
 
 	if (userbpf_prog__run(l->prog, &ro, &r0)) { /* stopped for good, as uprobes */
 		atomic_store(&l->disabled, true);
@@ -211,10 +215,13 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		     int64_t ret)
 {
 	unsigned idx = atomic_load(&sc_epoch) & 1;
-	int i;
+	int i, n;
 
+	if (!atomic_load_explicit(&sc_n_side[exit_side], memory_order_relaxed))
+		return;
 	atomic_fetch_add(&sc_active[idx], 1);
-	for (i = 0; i < SC_MAX_LINKS; i++) {
+	n = atomic_load_explicit(&sc_n_slots, memory_order_acquire);
+	for (i = 0; i < n; i++) {
 		struct userbpf_link *l = atomic_load_explicit(&sc_links[i], memory_order_acquire);
 
 		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) ||
@@ -339,36 +346,82 @@ uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs)
 
 /* ==== Where traps apply: the code of the process's files ==== */
 
-#define SC_MAX_RANGES 48
+#define SC_MAX_RANGES 48   /* in the filter: 7 instructions each */
+#define SC_SCAN_RANGES 512 /* read from the maps before merging */
 struct sc_range {
 	uint64_t lo, hi; /* [lo, hi), within one 4 GiB block */
 };
 
 /*
+ * Merge neighbours in one 4 GiB block, the closest first, until at most
+ * max ranges are left.  A gap holding the gate's mapping is never
+ * bridged.  What a merge adds is memory between two files' code (their
+ * data, anonymous maps): a syscall from there is trapped too, which is
+ * harmless, except for a new image's loader mapped into such a gap after
+ * exec (install_filter), the reason the closest gaps go first.  The new
+ * count, or -E2BIG when the ranges span more blocks than max.
+ */
+static int merge_ranges(struct sc_range *r, int n, int max, uint64_t gate_lo, uint64_t gate_hi)
+{
+	while (n > max) {
+		uint64_t best_gap = UINT64_MAX;
+		int i, best = -1;
+
+		for (i = 0; i + 1 < n; i++) {
+			uint64_t gap = r[i + 1].lo - r[i].hi;
+
+			if ((r[i].lo >> 32) != (r[i + 1].lo >> 32) ||
+			    (gate_hi > r[i].hi && gate_lo < r[i + 1].lo) || gap >= best_gap)
+				continue;
+			best_gap = gap;
+			best = i;
+		}
+		if (best < 0)
+			return -E2BIG;
+		r[best].hi = r[best + 1].hi;
+		memmove(&r[best + 1], &r[best + 2], (size_t)(n - best - 2) * sizeof(*r));
+		n--;
+	}
+	return n;
+}
+
+/*
  * The executable mappings of files (the main image, ld.so, libc and the
  * other libraries) except the one holding the gate (the library or agent
  * this code is in: its syscalls, the trampolines' and the handler's, are
- * never trapped).  Ranges are split at 4 GiB boundaries (the filter
- * compares the two halves of the address).  The number of ranges, or
- * -errno.
+ * never trapped) and memfd code (a JIT's, ours among them: it makes no
+ * syscall of its own).  Ranges are split at 4 GiB boundaries (the filter
+ * compares the two halves of the address), then merged down to max
+ * (merge_ranges).  The number of ranges, or -errno.
  */
-static int code_ranges(struct sc_range *r, int max)
+static int code_ranges(struct sc_range *out, int max)
 {
-	uint64_t gate = (uint64_t)(uintptr_t)probe_sc_gate;
+	uint64_t gate = (uint64_t)(uintptr_t)probe_sc_gate, gate_lo = 0, gate_hi = 0;
 	FILE *f = fopen("/proc/self/maps", "re");
+	struct sc_range *r;
 	char line[512], perms[8];
 	int n = 0;
 
 	if (!f)
 		return -errno;
+	r = malloc(SC_SCAN_RANGES * sizeof(*r));
+	if (!r) {
+		fclose(f);
+		return -ENOMEM;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long lo, hi;
 		int path_at = 0;
 
 		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &lo, &hi, perms, &path_at) < 3 ||
 		    perms[2] != 'x' || !path_at || line[path_at] != '/' ||
-		    (gate >= lo && gate < hi))
+		    !strncmp(line + path_at, "/memfd:", 7))
 			continue;
+		if (gate >= lo && gate < hi) {
+			gate_lo = lo;
+			gate_hi = hi;
+			continue;
+		}
 		while (lo < hi) {
 			uint64_t end = ((lo >> 32) + 1) << 32;
 
@@ -377,8 +430,9 @@ static int code_ranges(struct sc_range *r, int max)
 			if (n && r[n - 1].hi == lo && (r[n - 1].lo >> 32) == (lo >> 32)) {
 				r[n - 1].hi = end;
 			} else {
-				if (n == max) {
+				if (n == SC_SCAN_RANGES) {
 					fclose(f);
+					free(r);
 					return -E2BIG;
 				}
 				r[n].lo = lo;
@@ -389,6 +443,10 @@ static int code_ranges(struct sc_range *r, int max)
 		}
 	}
 	fclose(f);
+	n = merge_ranges(r, n, max, gate_lo, gate_hi);
+	if (n > 0)
+		memcpy(out, r, (size_t)n * sizeof(*r));
+	free(r);
 	return n;
 }
 
@@ -424,6 +482,11 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	const int nnever = (int)(sizeof(never) / sizeof(never[0]));
 
 	nr_ranges = code_ranges(r, SC_MAX_RANGES);
+	if (nr_ranges == -E2BIG) {
+		snprintf(err, err_sz, "the process's code lies in more than %d places apart",
+			 SC_MAX_RANGES);
+		return nr_ranges;
+	}
 	if (nr_ranges < 0) {
 		snprintf(err, err_sz, "cannot read the process's mappings: %s",
 			 strerror(-nr_ranges));
@@ -529,6 +592,9 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	link->sc_nr = nr;
 	link->slot = i;
 	atomic_store_explicit(&sc_links[i], link, memory_order_release);
+	if (atomic_load(&sc_n_slots) <= i)
+		atomic_store_explicit(&sc_n_slots, i + 1, memory_order_release);
+	atomic_fetch_add(&sc_n_side[link->retprobe], 1);
 out:
 	pthread_mutex_unlock(&sc_lock);
 	return ret;
@@ -593,6 +659,7 @@ void probe_syscall_detach(struct userbpf_link *link)
 
 	pthread_mutex_lock(&sc_lock);
 	atomic_store(&sc_links[link->slot], NULL);
+	atomic_fetch_sub(&sc_n_side[link->retprobe], 1);
 	for (k = 0; k < 2; k++) {
 		unsigned old = atomic_fetch_add(&sc_epoch, 1) & 1;
 

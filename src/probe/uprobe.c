@@ -2,8 +2,8 @@
 /*
  * uprobe.c - uprobes and uretprobes inside this process: probe sites (one
  * per patched address, never freed), links (a program at a site), the
- * runs made from the trampolines, and the per-thread shadow stack of
- * return probes.  Architecture-neutral: the back end (x86_64_tramp.c)
+ * runs made from the trampolines, and the per-thread records (run
+ * sequence, hit counters, shadow stack of return probes).  Architecture-neutral: the back end (x86_64_tramp.c)
  * patches code and calls probe_site_enter() / probe_site_return() with a
  * kernel-layout struct pt_regs.
  *
@@ -13,8 +13,10 @@
  * counted as a miss (the kernel's bpf_prog_active rule).  A program whose
  * run fails (a checked run's bad access, its budget) is stopped for good
  * and reported once; the traced program keeps running.  Detach waits
- * for runs in progress with a two-counter grace period (SRCU-like), so a
- * destroyed link is never used again.
+ * for runs in progress (per-thread run sequences and a membarrier, see
+ * struct probe_thread), so a destroyed link is never used again.  The hot
+ * path has no locked instruction: runs and hit counts are per thread,
+ * run options are copied from a template made at attach.
  *
  * Entry points: userbpf_probe__attach_uprobe(), userbpf_link__destroy().
  */
@@ -170,6 +172,8 @@ static inline void thread_run_end(struct probe_thread *t)
 
 /* ==== Runs ==== */
 
+#define RUN_WHY_SZ 96 /* a failed run's reason */
+
 static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs,
 			  struct probe_thread *t);
 
@@ -197,13 +201,13 @@ static void count_hit(struct userbpf_link *link, struct probe_thread *t)
 static void run_prog_link(struct userbpf_link *link, struct probe_pt_regs *regs,
 			  struct probe_thread *t)
 {
-	char why[96];
-	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(*regs),
-		     .flags = USERBPF_RUN_HOST_READ | link->run_flags, .cookie = link->trace_cookie,
-		     .trace_fn = link->trace_fn, .attach_cookie = link->cookie,
-		     .func_ip = link->site->addr, .err_buf = why, .err_buf_sz = sizeof(why));
+	char why[RUN_WHY_SZ];
+	struct userbpf_run_opts ro = link->ro_tmpl;
 	uint64_t r0;
 	int err;
+
+	ro.ctx = regs;
+	ro.err_buf = why;
 
 	err = userbpf_prog__run(link->prog, &ro, &r0);
 	if (__builtin_expect(err != 0, 0)) {
@@ -563,6 +567,15 @@ static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
 	link->site = site;
 	link->slot = i;
 	link->hit_slot = hit_slot_get();
+	{
+		USERBPF_OPTS(userbpf_run_opts, ro, .ctx_size = sizeof(struct probe_pt_regs),
+			     .flags = USERBPF_RUN_HOST_READ | link->run_flags,
+			     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
+			     .attach_cookie = link->cookie, .func_ip = site->addr,
+			     .err_buf_sz = RUN_WHY_SZ);
+
+		link->ro_tmpl = ro;
+	}
 	if (retprobe)
 		atomic_fetch_add(&site->n_ret, 1);
 	else
@@ -714,6 +727,13 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 	link->run_flags = o.run_flags;
 	link->trace_fn = o.trace_fn;
 	link->trace_cookie = o.trace_cookie;
+	{
+		USERBPF_OPTS(userbpf_run_opts, ro, .flags = USERBPF_RUN_HOST_READ | link->run_flags,
+			     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
+			     .attach_cookie = link->cookie);
+
+		link->ro_tmpl = ro; /* syscall_x86_64.c's runs: ctx set per run */
+	}
 	ret = pe ? probe_pe_attach(link, pe, err, sizeof(err)) :
 		   probe_syscall_attach(link, nr, err, sizeof(err));
 	if (!ret)

@@ -27,13 +27,18 @@
  * the first instruction runs out of line).  Code is written through
  * /proc/self/mem, so text and trampoline pages stay read+exec (W^X).
  *
- * Known limit: a thread preempted between two instructions of the five
- * bytes being replaced, at the moment of the patch, resumes inside the
- * jump (the kernel avoids this for optprobes with synchronize_rcu_tasks).
+ * A thread preempted between two instructions of the bytes being
+ * replaced would resume inside the jump: before the jump's tail is
+ * written, every other thread is stopped (stop_world: a real-time signal
+ * parks each one in a handler) and the ones whose rip lies strictly
+ * inside the replaced bytes are moved to the same instruction of the
+ * trampoline's displaced copy; then the jump is written and all released
+ * (the kernel uses synchronize_rcu_tasks for optprobes).
  * xmm0-15 are saved; the upper halves of ymm/zmm registers are not.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <signal.h>
@@ -42,6 +47,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -429,6 +435,267 @@ static void trap_handler(int sig, siginfo_t *si, void *uc_)
 	raise(SIGTRAP);
 }
 
+/* ==== Stopping the other threads while a jump is written ==== */
+
+/*
+ * Where a thread interrupted inside the bytes being replaced goes: the
+ * instruction at addr + off[i] is at copy[i] in the trampoline (filled by
+ * relocate(); i = 0 is the site itself, which the jump keeps).
+ */
+#define MAX_DISP 16
+struct disp_map {
+	uint64_t addr;
+	size_t len;
+	int n;
+	uint8_t off[MAX_DISP];
+	uint64_t copy[MAX_DISP];
+};
+
+bool probe_arch_stop_pass = true;
+atomic_ulong probe_arch_stop_moved;
+
+#define STOP_MAX_THREADS 4096
+#define STOP_TIMEOUT_NS 2000000000ll /* then the patch goes on (docs/probes.md) */
+
+static int stop_sig;		 /* 0: the application owns the signal, no pass */
+static struct disp_map stop_map; /* the patch in progress */
+/* odd while a pass runs; the parked threads wait for it to change */
+static _Atomic uint32_t stop_gen;
+static _Atomic uint32_t stop_narrived; /* futex: the patcher waits on it */
+/* (gen << 32 | tid) of each thread parked in this pass */
+static _Atomic uint64_t stop_arrived[STOP_MAX_THREADS];
+
+static long futex_op(_Atomic uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
+
+/*
+ * Runs in every other thread during a pass: move a rip strictly inside
+ * the replaced bytes to the displaced copy, say "arrived", wait for the
+ * release.  Async-signal-safe: atomics and raw syscalls only.  Every
+ * signal is blocked meanwhile (sa_mask), so no application handler runs
+ * while the thread is parked.
+ */
+static void stop_handler(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+	uint32_t gen = atomic_load_explicit(&stop_gen, memory_order_acquire), slot;
+	int saved = errno, i;
+	uint64_t rip;
+
+	(void)sig;
+	if (!(gen & 1) || si->si_code != SI_TKILL || si->si_pid != getpid())
+		goto out; /* a pass that ended, or not ours */
+	rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (rip > stop_map.addr && rip < stop_map.addr + stop_map.len)
+		for (i = 1; i < stop_map.n; i++)
+			if (rip == stop_map.addr + stop_map.off[i]) {
+				uc->uc_mcontext.gregs[REG_RIP] = (greg_t)stop_map.copy[i];
+				atomic_fetch_add(&probe_arch_stop_moved, 1);
+			}
+	slot = atomic_fetch_add(&stop_narrived, 1);
+	if (slot < STOP_MAX_THREADS)
+		atomic_store(&stop_arrived[slot],
+			     (uint64_t)gen << 32 | (uint32_t)syscall(SYS_gettid));
+	futex_op(&stop_narrived, FUTEX_WAKE_PRIVATE, 1, NULL);
+	while (atomic_load_explicit(&stop_gen, memory_order_acquire) == gen)
+		futex_op(&stop_gen, FUTEX_WAIT_PRIVATE, gen, NULL);
+out:
+	errno = saved;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static bool stop_has_arrived(uint32_t gen, pid_t tid)
+{
+	uint32_t i, n = atomic_load(&stop_narrived);
+	uint64_t want = (uint64_t)gen << 32 | (uint32_t)tid;
+
+	for (i = 0; i < n && i < STOP_MAX_THREADS; i++)
+		if (atomic_load(&stop_arrived[i]) == want)
+			return true;
+	return false;
+}
+
+struct linux_dirent64_ {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/*
+ * Whether thread tid blocks the pass's signal (SigBlk of its status; raw
+ * syscalls as below).  Such a thread would make the pass wait for its
+ * whole timeout: it is left running instead.
+ */
+static bool stop_blocked(pid_t tid)
+{
+	char path[48] = "/proc/self/task/", buf[2048], *p;
+	int fd, i = 16, d = 0;
+	pid_t t = tid;
+	uint64_t mask = 0;
+	long got;
+
+	do
+		d++;
+	while (t /= 10);
+	for (t = tid; d; t /= 10)
+		path[i + --d] = (char)('0' + t % 10);
+	while (path[i])
+		i++;
+	memcpy(path + i, "/status", 8);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	got = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return false;
+	buf[got] = 0;
+	p = strstr(buf, "SigBlk:\t");
+	if (!p)
+		return false;
+	for (p += 8; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+		mask = mask << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+	return mask >> (stop_sig - 1) & 1;
+}
+
+/*
+ * Signal every thread of /proc/self/task not in tids[0..*n) but the
+ * caller; the number signalled.  Raw syscalls: the threads parked so far
+ * may hold any lock (malloc's, the sanitizers').
+ */
+static int stop_signal_new(pid_t *tids, int *n, pid_t self)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	pid_t pid = getpid();
+	int fd, added = 0;
+	long got;
+
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/task",
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		long off;
+
+		for (off = 0; off < got;) {
+			struct linux_dirent64_ *d = (struct linux_dirent64_ *)(buf + off);
+			pid_t tid = 0;
+			const char *c;
+			int i;
+
+			off += d->d_reclen;
+			for (c = d->d_name; *c >= '0' && *c <= '9'; c++)
+				tid = tid * 10 + (*c - '0');
+			if (*c || !tid || tid == self)
+				continue;
+			for (i = 0; i < *n && tids[i] != tid && tids[i] != -tid; i++)
+				;
+			if (i < *n || *n == STOP_MAX_THREADS)
+				continue;
+			if (stop_blocked(tid)) {
+				tids[(*n)++] = -tid; /* known, not waited for */
+				continue;
+			}
+			if (syscall(SYS_tgkill, pid, tid, stop_sig) == 0) {
+				tids[(*n)++] = tid;
+				added++;
+			}
+		}
+	}
+	close(fd);
+	return added;
+}
+
+/*
+ * Park every other thread of the process, fixing the rips inside m (the
+ * task list is re-read until no new thread shows up).  A thread that does
+ * not arrive within STOP_TIMEOUT_NS (it blocks the signal, or handles it
+ * late as under TSan) is left running.  stop_release() ends the pass.
+ */
+static void stop_world(const struct disp_map *m)
+{
+	static pid_t tids[STOP_MAX_THREADS];
+	pid_t self = (pid_t)syscall(SYS_gettid), pid = getpid();
+	int64_t deadline = now_ns() + STOP_TIMEOUT_NS;
+	uint32_t gen;
+	int n = 0;
+
+	stop_map = *m;
+	atomic_store(&stop_narrived, 0);
+	gen = atomic_fetch_add_explicit(&stop_gen, 1, memory_order_acq_rel) + 1;
+	for (;;) {
+		bool timed_out = false;
+		int added = stop_signal_new(tids, &n, self), i;
+
+		for (;;) {
+			uint32_t seen = atomic_load(&stop_narrived);
+			int missing = 0;
+
+			for (i = 0; i < n; i++) {
+				if (tids[i] <= 0 || stop_has_arrived(gen, tids[i]))
+					continue;
+				if (syscall(SYS_tgkill, pid, tids[i], 0) && errno == ESRCH)
+					tids[i] = 0; /* exited */
+				else
+					missing++;
+			}
+			if (!missing)
+				break;
+			if (now_ns() > deadline) {
+				timed_out = true;
+				break;
+			}
+			futex_op(&stop_narrived, FUTEX_WAIT_PRIVATE, seen,
+				 &(struct timespec){ .tv_nsec = 10000000 });
+		}
+		if (!added || timed_out)
+			break;
+	}
+}
+
+static void stop_release(void)
+{
+	atomic_fetch_add_explicit(&stop_gen, 1, memory_order_acq_rel);
+	futex_op(&stop_gen, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
+}
+
+/* Whether the pass's signal is still ours (the application may have
+ * taken it since). */
+static bool stop_ours(void)
+{
+	struct sigaction cur;
+
+	return stop_sig && !sigaction(stop_sig, NULL, &cur) && (cur.sa_flags & SA_SIGINFO) &&
+	       cur.sa_sigaction == stop_handler;
+}
+
+/* Take the pass's signal unless the application handles it already. */
+static void stop_init(void)
+{
+	struct sigaction sa, old;
+	int sig = SIGRTMAX - 3;
+
+	if (sigaction(sig, NULL, &old) || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = stop_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	if (!sigaction(sig, &sa, NULL))
+		stop_sig = sig;
+}
+
 static int arch_init(void)
 {
 	static int done, result;
@@ -448,6 +715,7 @@ static int arch_init(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTRAP, &sa, &old_trap))
 		return result = -errno;
+	stop_init();
 	return result = 0;
 }
 
@@ -455,16 +723,33 @@ static int arch_init(void)
 
 static ZydisDecoder decoder;
 
+/* arch_init() and the decoder, before any install; 0 or -errno with a
+ * reason in err. */
+static int arch_ready(char *err, size_t err_sz)
+{
+	int ret = arch_init();
+
+	if (ret) {
+		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+		return ret;
+	}
+	if (!decoder.machine_mode)
+		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	return 0;
+}
+
 /*
  * Copy instructions from addr until at least need bytes are covered into
  * c, relocated for their new place (c's final address is at).  *len gets
  * the bytes displaced.  0, or -EOPNOTSUPP with a reason.
  */
-static int relocate(struct code *c, uint64_t at, uint64_t addr, size_t need, size_t *len, char *err,
-		    size_t err_sz)
+static int relocate(struct code *c, uint64_t at, uint64_t addr, size_t need, size_t *len,
+		    struct disp_map *m, char *err, size_t err_sz)
 {
 	size_t done = 0;
 
+	m->addr = addr;
+	m->n = 0;
 	while (done < need) {
 		ZydisDecodedInstruction in;
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
@@ -480,6 +765,10 @@ static int relocate(struct code *c, uint64_t at, uint64_t addr, size_t need, siz
 		}
 		next += in.length;
 		memcpy(bytes, p, in.length);
+		if (m->n < MAX_DISP) {
+			m->off[m->n] = (uint8_t)done;
+			m->copy[m->n++] = at + c->len;
+		}
 		if (!(in.attributes & ZYDIS_ATTRIB_IS_RELATIVE)) {
 			emit(c, bytes, in.length);
 		} else if (in.raw.imm[0].is_relative) {
@@ -542,6 +831,7 @@ static int relocate(struct code *c, uint64_t at, uint64_t addr, size_t need, siz
 		}
 	}
 	*len = done;
+	m->len = done;
 	return c->overflow ? -E2BIG : 0;
 }
 
@@ -604,11 +894,17 @@ static int make_ret_tramp(void)
  * Send addr to the trampoline at: publish the trap redirection, int3,
  * then (jump) the tail of "jmp rel32" and its head, serialising the
  * cores between steps (the kernel's text_poke_bp order).  len: bytes the
- * trampoline displaced (overlap checks).
+ * trampoline displaced (overlap checks).  m: where the displaced
+ * instructions are in the trampoline, NULL when a thread cannot be
+ * between two of them (one instruction); with more than one, the other
+ * threads are stopped (stop_world) from before the tail is written until
+ * the head is.
  */
-static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, char *err, size_t err_sz)
+static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, const struct disp_map *m,
+		 char *err, size_t err_sz)
 {
 	uint8_t jmp[JMP_LEN];
+	bool stopped = false;
 	int32_t rel;
 	int ret, slot;
 
@@ -630,12 +926,22 @@ static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, char *err, s
 	rel = (int32_t)(at - (addr + JMP_LEN));
 	jmp[0] = 0xe9;
 	memcpy(jmp + 1, &rel, 4);
-	if (code_write(addr + 1, jmp + 1, 4))
-		return -EIO;
+	if (m && m->n > 1 && stop_ours() && probe_arch_stop_pass) {
+		stop_world(m);
+		stopped = true;
+	}
+	ret = code_write(addr + 1, jmp + 1, 4);
 	sync_cores();
-	if (code_write(addr, jmp, 1))
-		return -EIO;
+	if (!ret)
+		ret = code_write(addr, jmp, 1);
 	sync_cores();
+	if (stopped)
+		stop_release();
+	if (ret) {
+		snprintf(err, err_sz, "cannot patch 0x%llx: %s", (unsigned long long)addr,
+			 strerror(-ret));
+		return ret;
+	}
 	return 0;
 }
 
@@ -665,16 +971,13 @@ static int arch_install(struct probe_site *site, int mode, uint64_t func_size, c
 {
 	struct code c = { .len = 0 };
 	uint64_t at, addr = site->addr;
+	struct disp_map m;
 	size_t len = 0, need;
 	int ret;
 
-	ret = arch_init();
-	if (ret) {
-		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+	ret = arch_ready(err, err_sz);
+	if (ret)
 		return ret;
-	}
-	if (!decoder.machine_mode)
-		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	ret = make_ret_tramp();
 	if (ret) {
 		snprintf(err, err_sz, "cannot allocate the return trampoline");
@@ -715,7 +1018,7 @@ static int arch_install(struct probe_site *site, int mode, uint64_t func_size, c
 		emit_call(&c, true, (uint64_t)(uintptr_t)site,
 			  (uint64_t)(uintptr_t)probe_site_enter);
 		emit_restore(&c, k, FRAME);
-		ret = relocate(&c, at, addr, need, &len, err, err_sz);
+		ret = relocate(&c, at, addr, need, &len, &m, err, err_sz);
 		if (!ret && need == JMP_LEN && func_size && len > func_size) {
 			snprintf(err, err_sz, "the function is shorter than a jump (%llu bytes)",
 				 (unsigned long long)func_size);
@@ -748,7 +1051,7 @@ static int arch_install(struct probe_site *site, int mode, uint64_t func_size, c
 	site->patch_len = need == 1 ? 1 : JMP_LEN;
 	site->mode = need == 1 ? USERBPF_PROBE_BREAKPOINT : USERBPF_PROBE_TRAMPOLINE;
 
-	return patch(addr, at, len, site->mode == USERBPF_PROBE_TRAMPOLINE, err, err_sz);
+	return patch(addr, at, len, site->mode == USERBPF_PROBE_TRAMPOLINE, &m, err, err_sz);
 }
 
 /*
@@ -788,11 +1091,9 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 	uint64_t at, after = addr + mov_len + 2;
 	int ret;
 
-	ret = arch_init();
-	if (ret) {
-		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+	ret = arch_ready(err, err_sz);
+	if (ret)
 		return ret;
-	}
 	if (mov_len < JMP_LEN || overlapping(addr, mov_len + 2)) {
 		snprintf(err, err_sz, "0x%llx is patched already", (unsigned long long)addr);
 		return -EBUSY;
@@ -814,7 +1115,7 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 		snprintf(err, err_sz, "cannot write the trampoline");
 		return -EIO;
 	}
-	return patch(addr, at, mov_len, true, err, err_sz);
+	return patch(addr, at, mov_len, true, NULL, err, err_sz);
 }
 
 /*
@@ -854,16 +1155,13 @@ static int syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_
 {
 	struct code c = { .len = 0 };
 	uint64_t at, a = from, start = 0;
+	struct disp_map m;
 	size_t len = 0, i;
 	int ret;
 
-	ret = arch_init();
-	if (ret) {
-		snprintf(err, err_sz, "cannot write code (/proc/self/mem): %s", strerror(-ret));
+	ret = arch_ready(err, err_sz);
+	if (ret)
 		return ret;
-	}
-	if (!decoder.machine_mode)
-		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	/* the last instruction start at least 5 bytes before sc */
 	while (a < sc) {
 		ZydisDecodedInstruction in;
@@ -913,7 +1211,7 @@ static int syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_
 			 (unsigned long long)start);
 		return -ENOMEM;
 	}
-	ret = relocate(&c, at, start, sc - start, &len, err, err_sz);
+	ret = relocate(&c, at, start, sc - start, &len, &m, err, err_sz);
 	if (ret)
 		return ret;
 	emit_save(&c, &save_all, FRAME, 0, sc + 2);
@@ -938,7 +1236,7 @@ static int syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_
 		snprintf(err, err_sz, "cannot write the trampoline");
 		return -EIO;
 	}
-	return patch(start, at, len, true, err, err_sz);
+	return patch(start, at, len, true, &m, err, err_sz);
 }
 
 int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
@@ -980,6 +1278,9 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at)
 }
 
 #else /* !USERBPF_HAVE_ZYDIS */
+
+bool probe_arch_stop_pass = true;
+atomic_ulong probe_arch_stop_moved;
 
 int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
 		       size_t err_sz)

@@ -14,9 +14,9 @@
  *
  * Fork: parent and child share the chunks (a MAP_SHARED memfd), and
  * either process reusing freed units would rewrite code the other still
- * runs.  So pthread_atfork handlers freeze every chunk on both sides (no
- * write view, no reuse, no int3 on free); each process then packs new
- * images into chunks of its own.  A frozen chunk is unmapped once its
+ * runs.  So pthread_atfork handlers freeze every chunk on both sides
+ * (no reuse, no int3 on free, no write view in the child); each process
+ * then packs new images into chunks of its own.  A frozen chunk is unmapped once its
  * last image is freed.  (A raw clone() without CLONE_VM runs no atfork
  * handler: such a child must not load programs.  vfork and posix_spawn
  * share the address space: nothing to do.)
@@ -51,7 +51,8 @@
 struct chunk {
 	struct chunk *next;
 	uint8_t *rx;	/* read + execute view */
-	uint8_t *rw;	/* read + write view, NULL once frozen */
+	uint8_t *rw;	/* read + write view (NULL in a child once frozen) */
+	bool frozen;	/* shared with another process since a fork */
 	size_t size;	/* bytes, a multiple of 4096 */
 	size_t units;	/* size / UNIT, a multiple of 64 */
 	size_t used;	/* units in use */
@@ -173,21 +174,37 @@ static long find_run(const struct chunk *c, size_t n)
 }
 
 /*
- * Both sides of fork(): every chunk stops taking images and loses its
- * write view, so neither process ever writes a page the other may run.
- * Its images stay where they are until freed; an empty frozen chunk is
- * unmapped (in this process only).  New images go to new chunks.
+ * Both sides of fork(): every chunk stops taking images and freed units
+ * are no longer overwritten, so neither process ever writes a page the
+ * other may run.  Images stay where they are until freed; an empty frozen
+ * chunk is unmapped (in this process only).  New images go to new
+ * chunks.  The child also unmaps the write views (it has no other
+ * thread); the parent keeps them, as its other threads may be writing an
+ * image they were given before the fork (into units the child holds as
+ * taken and never runs).
  */
-static void arena_freeze(void)
+static void freeze(bool child)
 {
 	struct chunk *c;
 
 	for (c = chunks; c; c = c->next) {
-		if (c->rw)
+		c->frozen = true;
+		if (child && c->rw) {
 			munmap(c->rw, c->size);
-		c->rw = NULL;
+			c->rw = NULL;
+		}
 	}
 	pthread_mutex_unlock(&arena_lock);
+}
+
+static void arena_parent(void)
+{
+	freeze(false);
+}
+
+static void arena_child(void)
+{
+	freeze(true);
 }
 
 static void arena_prepare(void)
@@ -197,7 +214,7 @@ static void arena_prepare(void)
 
 static void arena_init(void)
 {
-	if (pthread_atfork(arena_prepare, arena_freeze, arena_freeze))
+	if (pthread_atfork(arena_prepare, arena_parent, arena_child))
 		arena_broken = true;
 }
 
@@ -216,7 +233,7 @@ int ub_exec_arena_alloc(size_t size, uint8_t **rx, uint8_t **rw, size_t *got)
 		return -ENOSYS;
 	}
 	for (c = chunks; c; c = c->next)
-		if (c->rw && c->units - c->used >= n && (at = find_run(c, n)) >= 0)
+		if (!c->frozen && c->units - c->used >= n && (at = find_run(c, n)) >= 0)
 			break;
 	if (!c) {
 		size_t bytes = n * UNIT > CHUNK ? (n * UNIT + 65535) & ~(size_t)65535 : CHUNK;
@@ -245,7 +262,7 @@ static bool other_open(const struct chunk *c)
 	const struct chunk *o;
 
 	for (o = chunks; o; o = o->next)
-		if (o != c && o->rw)
+		if (o != c && !o->frozen)
 			return true;
 	return false;
 }
@@ -264,12 +281,12 @@ void ub_exec_arena_free(uint8_t *rx, size_t size)
 		return;
 	}
 	at = (size_t)(rx - c->rx) / UNIT;
-	if (c->rw) /* frozen: another process may still run these bytes */
+	if (!c->frozen) /* else another process may still run these bytes */
 		memset(c->rw + at * UNIT, 0xcc, n * UNIT);
 	bits_set(c->bits, at, n, false);
 	c->used -= n;
 	/* an empty chunk goes, but for the last one that takes images */
-	if (!c->used && (!c->rw || other_open(c))) {
+	if (!c->used && (c->frozen || other_open(c))) {
 		*pp = c->next;
 		if (c->rw)
 			munmap(c->rw, c->size);

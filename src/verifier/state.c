@@ -284,14 +284,19 @@ static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struc
 	return true;
 }
 
-static bool frame_equal(struct verif_env *env, struct idmap *map, const struct verif_frame *o,
-			const struct verif_frame *c, uint16_t live, uint16_t precise, bool exact)
+static bool frame_equal(struct idmap *map, const struct verif_frame *o, const struct verif_frame *c,
+			uint16_t live, uint16_t precise, bool exact, bool dyn)
 {
-	bool dyn = env->dyn_prec && !exact;
 	int i, n;
 
 	if (o->callsite != c->callsite || o->subprog != c->subprog || o->cb_kind != c->cb_kind)
 		return false;
+	/* a callback's entry registers start each of its iterations: the
+	 * backtracking does not follow them, so they compare in full */
+	if (o->cb_kind)
+		for (i = 1; i <= 5; i++)
+			if (!regsafe(map, &o->cb_regs[i], &c->cb_regs[i], exact))
+				return false;
 	for (i = 0; i < 10; i++) {
 		if (!(live & (1u << i)))
 			continue;
@@ -317,6 +322,10 @@ bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 			const struct verif_state *cur, bool exact)
 {
 	static UB_TLS struct idmap map;
+	/* backtracking precision: an old state's marks are final once its
+	 * continuation is explored (no branches left); before, only the
+	 * static precision counts */
+	bool dyn = env->dyn_prec && !exact && old->branches == 0;
 	int i;
 
 	if (old->curframe != cur->curframe || old->nrefs != cur->nrefs ||
@@ -344,7 +353,7 @@ bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 			precise =
 				(uint16_t)(env->precise[old->frames[i + 1]->callsite + 1] & 0x3c0);
 		}
-		if (!frame_equal(env, &map, old->frames[i], cur->frames[i], live, precise, exact))
+		if (!frame_equal(&map, old->frames[i], cur->frames[i], live, precise, exact, dyn))
 			return false;
 	}
 	return true;

@@ -153,14 +153,38 @@ static void reg_ptr(struct verif_reg *r, int type)
  * + r2: r1 and r2; r3 = *(fp - 8): the spilled slot; r3 = 5: nothing),
  * and marks what remains in each parent state.  A saved state's precision
  * is final once it has no branches left, and state.c then treats its
- * imprecise scalars as equal to any scalar.  Only programs of one frame
- * use it (env->dyn_prec); others keep cfg.c's static precision.  Anything
- * backtracking does not model marks every scalar of the path precise.
+ * imprecise scalars as equal to any scalar.
+ *
+ * As the kernel's backtrack_insn, the walk keeps one register mask and one
+ * slot mask per frame and the frame it is in: going back over a
+ * subprogram's first insn to its call, the callee's r1-r5 become the
+ * caller's; over an exit into the subprogram, the caller's r0 becomes the
+ * callee's (a callback's return value is the helper's, fresh); slots are
+ * named with the frame they belong to, so a callee's access through a
+ * pointer to its caller's stack marks the caller's slot.  A callback's
+ * entry maps its arguments to the helper's (bpf_loop and
+ * user_ringbuf_drain: ctx from r3; for_each_map_elem: r1, ctx from r3);
+ * its re-entry for the next iteration starts from its entry registers
+ * (compared in full by state.c) and the callers' widened spills, so the
+ * walk drops them.  Anything backtracking does not model (r1-r5 across a
+ * helper call, ld_abs leaving a subprogram, scalars linked across frames)
+ * marks every scalar of the path precise.
  */
 struct bt_mask {
-	uint16_t regs;
-	uint64_t slots;
+	int frame;
+	uint16_t regs[VERIF_MAX_FRAMES];
+	uint64_t slots[VERIF_MAX_FRAMES];
 };
+
+static bool bt_empty(const struct bt_mask *bt)
+{
+	int i;
+
+	for (i = 0; i < VERIF_MAX_FRAMES; i++)
+		if (bt->regs[i] || bt->slots[i])
+			return false;
+	return true;
+}
 
 static void hist_push(struct verif_env *env, struct verif_state *st, int idx)
 {
@@ -180,10 +204,10 @@ static void hist_push(struct verif_env *env, struct verif_state *st, int idx)
 		st->hist_cap = cap;
 	}
 	h = &st->hist[st->hist_len++];
+	memset(h, 0, sizeof(*h));
 	h->idx = idx;
 	h->spi = -1;
-	h->lregs = 0;
-	h->lslots = 0;
+	h->frame = (uint8_t)st->curframe;
 }
 
 static struct verif_hist *hist_cur(struct verif_env *env, struct verif_state *st)
@@ -191,6 +215,14 @@ static struct verif_hist *hist_cur(struct verif_env *env, struct verif_state *st
 	if (!env->dyn_prec || !st->hist_len || st->hist[st->hist_len - 1].idx != env->cur_insn)
 		return NULL;
 	return &st->hist[st->hist_len - 1];
+}
+
+static void hist_flag(struct verif_env *env, struct verif_state *st, uint8_t flag)
+{
+	struct verif_hist *h = hist_cur(env, st);
+
+	if (h)
+		h->flags = flag;
 }
 
 static void mark_all_precise(struct verif_state *st)
@@ -203,6 +235,47 @@ static void mark_all_precise(struct verif_state *st)
 			;
 }
 
+/* a frame transition going back over h (call, callback entry, exit) */
+static bool backtrack_frame(struct verif_env *env, const struct verif_hist *h, struct bt_mask *bt)
+{
+	const struct userbpf_insn *insn = &env->insns[h->idx];
+	int op = env->ops[h->idx], fr = bt->frame;
+
+	if ((op == ISA_CALL_LOCAL || (op == ISA_CALL && (h->flags & HF_CB_ENTER))) &&
+	    h->frame + 1 == fr) {
+		/* back from the callee's first insn: only its arguments remain */
+		uint16_t m = bt->regs[fr];
+
+		if ((m & ~0x3eu) || bt->slots[fr])
+			return false;
+		bt->regs[fr] = 0;
+		bt->frame = --fr;
+		if (op == ISA_CALL_LOCAL) {
+			bt->regs[fr] |= m;
+		} else if (insn->imm == 164) { /* for_each_map_elem(map, cb, ctx) */
+			bt->regs[fr] |= (uint16_t)((m & 0x2) | (m & 0x10 ? 0x8 : 0));
+		} else { /* bpf_loop(n, cb, ctx), user_ringbuf_drain(map, cb, ctx) */
+			bt->regs[fr] |= (uint16_t)(m & 0x4 ? 0x8 : 0);
+		}
+		return true;
+	}
+	if ((isa_table[op].flags & F_EXIT) && h->frame == fr + 1 && !(h->flags & HF_REENTRY)) {
+		/* back from the caller into the returning callee */
+		uint16_t r0 = bt->regs[fr] & 1;
+
+		if (bt->regs[fr] & 0x3e)
+			return false;
+		if (fr + 1 >= VERIF_MAX_FRAMES || bt->regs[fr + 1] || bt->slots[fr + 1])
+			return false;
+		bt->regs[fr] &= (uint16_t)~1u;
+		bt->frame = ++fr;
+		if (!(h->flags & HF_CB_EXIT)) /* a callback's r0 is not the helper's */
+			bt->regs[fr] = r0;
+		return true;
+	}
+	return false;
+}
+
 /* what insn h needs precise before it, given bt after it; false: unmodelled */
 static bool backtrack_insn(struct verif_env *env, const struct verif_hist *h, struct bt_mask *bt)
 {
@@ -213,70 +286,93 @@ static bool backtrack_insn(struct verif_env *env, const struct verif_hist *h, st
 	uint16_t d = (uint16_t)(1u << (insn->dst_reg & 15)),
 		 s = (uint16_t)(1u << (insn->src_reg & 15));
 	uint64_t slot = h->spi >= 0 ? 1ull << h->spi : 0;
+	uint16_t *regs;
+	uint64_t *slots = &bt->slots[h->sfr < VERIF_MAX_FRAMES ? h->sfr : 0];
+	int i;
 
+	if (h->frame != bt->frame)
+		return backtrack_frame(env, h, bt);
+	regs = &bt->regs[bt->frame];
 	if (fl & F_ALU) {
 		uint8_t code = insn->code & 0xf0;
 
-		if (!(bt->regs & d))
+		if (!(*regs & d))
 			return true;
 		if (code == 0xb0) { /* mov */
-			bt->regs &= (uint16_t)~d;
+			*regs &= (uint16_t)~d;
 			if (use_src && insn->src_reg != 10)
-				bt->regs |= s;
+				*regs |= s;
 		} else if (use_src && insn->src_reg != 10) {
-			bt->regs |= s;
+			*regs |= s;
 		}
 		return true;
 	}
 	if (fl & F_LDDW) {
-		bt->regs &= (uint16_t)~d;
+		*regs &= (uint16_t)~d;
 		return true;
 	}
 	if (fl & F_LDPKT) {
-		if (bt->regs & 0x3e)
+		if (*regs & 0x3e)
 			return false;
-		bt->regs &= (uint16_t)~1u;
+		*regs &= (uint16_t)~1u;
 		return true;
 	}
 	if (fl & F_LOAD) {
-		if (!(bt->regs & d))
+		if (!(*regs & d))
 			return true;
-		bt->regs &= (uint16_t)~d;
-		bt->slots |= slot; /* a fill: the spilled value */
+		*regs &= (uint16_t)~d;
+		*slots |= slot; /* a fill: the spilled value */
 		return true;
 	}
 	if (fl & (F_STORE | F_ATOMIC)) {
-		if (!(bt->slots & slot))
+		if (!(*slots & slot))
 			return true;
-		bt->slots &= ~slot;
+		*slots &= ~slot;
 		if (use_src)
-			bt->regs |= s;
+			*regs |= s;
 		if (fl & F_W0)
-			bt->regs |= 1;
+			*regs |= 1;
 		return true;
 	}
 	if (fl & F_COND) {
-		if (use_src && (bt->regs & (d | s)))
-			bt->regs |= (uint16_t)(d | s);
-		if ((bt->regs & h->lregs) || (bt->slots & h->lslots)) {
-			bt->regs |= h->lregs;
-			bt->slots |= h->lslots;
+		if ((h->flags & HF_LFALL) && !bt_empty(bt))
+			return false;
+		if (use_src && (*regs & (d | s)))
+			*regs |= (uint16_t)(d | s);
+		if ((*regs & h->lregs) ||
+		    (h->lsfr < VERIF_MAX_FRAMES && (bt->slots[h->lsfr] & h->lslots))) {
+			*regs |= h->lregs;
+			if (h->lsfr < VERIF_MAX_FRAMES)
+				bt->slots[h->lsfr] |= h->lslots;
 		}
 		return true;
 	}
 	if (op == ISA_JA || op == ISA_JA32)
 		return true;
 	if (op == ISA_CALL) {
-		if (bt->regs & 0x3e)
+		if (*regs & 0x3e)
 			return false;
-		bt->regs &= (uint16_t)~1u;
+		*regs &= (uint16_t)~1u;
 		return true;
 	}
-	return false; /* local calls, exits: more than one frame */
+	if ((fl & F_EXIT) && (h->flags & HF_REENTRY)) {
+		/*
+		 * The callback's next iteration starts from its entry registers
+		 * (state.c compares them in full) and its callers' spilled
+		 * scalars widened to unknown: nothing before needs precision.
+		 */
+		if ((*regs & ~0x3eu) || bt->slots[bt->frame])
+			return false;
+		*regs = 0;
+		for (i = 0; i < bt->frame; i++)
+			bt->slots[i] = 0;
+		return true;
+	}
+	return false; /* a call or exit that does not change frames */
 }
 
 /*
- * Mark the registers and (frame 0) slots of bt precise along st's path.
+ * Mark the registers and slots of bt precise along st's path.
  * skip_first: st's last recorded insn is the one being checked, whose
  * inputs are what bt names.
  */
@@ -284,11 +380,11 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 			 bool skip_first)
 {
 	struct verif_state *cur = st;
-	int i;
+	int i, fr;
 
-	if (!env->dyn_prec || (!bt.regs && !bt.slots))
+	if (!env->dyn_prec || bt_empty(&bt))
 		return;
-	bt.regs &= 0x3ff;
+	bt.frame = st->curframe;
 	for (;;) {
 		for (i = st->hist_len - 1; i >= 0; i--) {
 			if (skip_first) {
@@ -300,51 +396,57 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 				mark_all_precise(cur->parent);
 				return;
 			}
-			bt.regs &= 0x3ff; /* r10 (a jump's operand) is never a scalar */
+			for (fr = 0; fr < VERIF_MAX_FRAMES; fr++)
+				bt.regs[fr] &= 0x3ff; /* r10 (a jump's operand) is never a scalar */
 		}
 		skip_first = false;
 		st = st->parent;
 		if (!st)
 			return;
-		{
-			struct verif_frame *f = st->frames[0];
+		if (bt.frame != st->curframe) { /* a path the walk cannot follow */
+			mark_all_precise(cur->parent);
+			return;
+		}
+		for (fr = 0; fr <= bt.frame; fr++) {
+			struct verif_frame *f = st->frames[fr];
 
 			for (i = 0; i < 10; i++) {
 				struct verif_reg *r = &f->regs[i];
 
-				if (!(bt.regs & (1u << i)))
+				if (!(bt.regs[fr] & (1u << i)))
 					continue;
 				if (r->type != SCALAR_VALUE || r->precise)
-					bt.regs &= (uint16_t)~(1u << i);
+					bt.regs[fr] &= (uint16_t)~(1u << i);
 				else
 					r->precise = 1;
 			}
 			for (i = 0; i < 64; i++) {
 				struct verif_reg *r;
 
-				if (!(bt.slots & (1ull << i)))
+				if (!(bt.slots[fr] & (1ull << i)))
 					continue;
 				r = i < f->nslots && f->stack[i].type[0] == SLOT_SPILL ?
 					    &f->stack[i].spilled :
 					    NULL;
 				if (!r || r->type != SCALAR_VALUE || r->precise)
-					bt.slots &= ~(1ull << i);
+					bt.slots[fr] &= ~(1ull << i);
 				else
 					r->precise = 1;
 			}
 		}
-		if (!bt.regs && !bt.slots)
+		if (bt_empty(&bt))
 			return;
 	}
 }
 
 static void mark_reg_precise(struct verif_env *env, struct verif_state *st, int regno)
 {
-	struct bt_mask bt = { 0, 0 };
+	struct bt_mask bt;
 
 	if (regno < 0 || regno > 9 || reg_of(st, regno)->type != SCALAR_VALUE)
 		return;
-	bt.regs = (uint16_t)(1u << regno);
+	memset(&bt, 0, sizeof(bt));
+	bt.regs[st->curframe] = (uint16_t)(1u << regno);
 	mark_precise(env, st, bt, true);
 }
 
@@ -358,18 +460,27 @@ void verif_mark_reg_precise(struct verif_env *env, struct verif_state *st, int r
 static void propagate_precision(struct verif_env *env, const struct verif_state *old,
 				struct verif_state *st, int idx)
 {
-	const struct verif_frame *f = old->frames[0];
-	struct bt_mask bt = { 0, 0 };
-	int i;
+	struct bt_mask bt;
+	int i, fr;
 
-	for (i = 0; i < 10; i++)
-		if (f->regs[i].type == SCALAR_VALUE && f->regs[i].precise &&
-		    (env->live[idx] & env->precise[idx] & (1u << i)))
-			bt.regs |= (uint16_t)(1u << i);
-	for (i = 0; i < f->nslots && i < 64; i++)
-		if (f->stack[i].type[0] == SLOT_SPILL && f->stack[i].spilled.type == SCALAR_VALUE &&
-		    f->stack[i].spilled.precise)
-			bt.slots |= 1ull << i;
+	memset(&bt, 0, sizeof(bt));
+	for (fr = 0; fr <= old->curframe; fr++) {
+		const struct verif_frame *f = old->frames[fr];
+		uint16_t want =
+			fr == old->curframe ?
+				(uint16_t)(env->live[idx] & env->precise[idx]) :
+				(uint16_t)(env->live[old->frames[fr + 1]->callsite + 1] &
+					   env->precise[old->frames[fr + 1]->callsite + 1] & 0x3c0);
+
+		for (i = 0; i < 10; i++)
+			if (f->regs[i].type == SCALAR_VALUE && f->regs[i].precise &&
+			    (want & (1u << i)))
+				bt.regs[fr] |= (uint16_t)(1u << i);
+		for (i = 0; i < f->nslots && i < 64; i++)
+			if (f->stack[i].type[0] == SLOT_SPILL &&
+			    f->stack[i].spilled.type == SCALAR_VALUE && f->stack[i].spilled.precise)
+				bt.slots[fr] |= 1ull << i;
+	}
 	mark_precise(env, st, bt, false);
 }
 
@@ -680,8 +791,10 @@ static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 	if (verif_frame_grow(f, (int)((-lo + 7) / 8)))
 		return -ENOMEM;
 	s = slot_at(f, lo, &b);
-	if (f == st->frames[0] && hist_cur(env, st))
+	if (hist_cur(env, st)) {
 		hist_cur(env, st)->spi = (int16_t)((-lo - 1) / 8);
+		hist_cur(env, st)->sfr = reg->frameno;
+	}
 	if (size == 8 && val && val->type != NOT_INIT) {
 		memset(s->type, SLOT_SPILL, 8);
 		s->spilled = *val;
@@ -739,8 +852,10 @@ static int stack_read(struct verif_env *env, struct verif_state *st, int regno,
 		return ERR_ACCES("misaligned stack access off %lld size %d\n", (long long)lo, size);
 	s = slot_at(f, lo, &b);
 	if (s && s->type[0] == SLOT_SPILL) {
-		if (dst && f == st->frames[0] && hist_cur(env, st))
+		if (dst && hist_cur(env, st)) {
 			hist_cur(env, st)->spi = (int16_t)((-lo - 1) / 8);
+			hist_cur(env, st)->sfr = reg->frameno;
+		}
 		int ssz = spill_size(s);
 		bool inside = b + size <= ssz;
 
@@ -2114,6 +2229,8 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 			verif_state_free(cb);
 			return err;
 		}
+		if (cb->hist_len && cb->hist[cb->hist_len - 1].idx == env->cur_insn)
+			cb->hist[cb->hist_len - 1].flags = HF_CB_ENTER;
 		/* caller r1-r5 are dead in the callee's view of the caller */
 		for (i = 1; i <= 5; i++)
 			verif_mark_not_init(&cb->frames[cb->curframe - 1]->regs[i]);
@@ -2679,22 +2796,38 @@ static void note_linked(struct verif_env *env, struct verif_state *st, const str
 			const struct verif_reg *src)
 {
 	struct verif_hist *h = hist_cur(env, st);
-	struct verif_frame *f = st->frames[0];
 	uint32_t a = dst->type == SCALAR_VALUE ? dst->id : 0;
 	uint32_t b = src->type == SCALAR_VALUE ? src->id : 0;
-	int i;
+	int i, fr;
 
 	if (!h || (!a && !b))
 		return;
-	for (i = 0; i < 10; i++)
-		if (f->regs[i].type == SCALAR_VALUE && f->regs[i].id &&
-		    (f->regs[i].id == a || f->regs[i].id == b))
-			h->lregs |= (uint16_t)(1u << i);
-	for (i = 0; i < f->nslots && i < 64; i++)
-		if (f->stack[i].type[0] == SLOT_SPILL && f->stack[i].spilled.type == SCALAR_VALUE &&
-		    f->stack[i].spilled.id &&
-		    (f->stack[i].spilled.id == a || f->stack[i].spilled.id == b))
-			h->lslots |= 1ull << i;
+	for (fr = 0; fr <= st->curframe; fr++) {
+		struct verif_frame *f = st->frames[fr];
+		uint64_t sl = 0;
+
+		for (i = 0; i < 10; i++)
+			if (f->regs[i].type == SCALAR_VALUE && f->regs[i].id &&
+			    (f->regs[i].id == a || f->regs[i].id == b)) {
+				if (fr == st->curframe)
+					h->lregs |= (uint16_t)(1u << i);
+				else
+					h->flags |= HF_LFALL; /* a caller's register */
+			}
+		for (i = 0; i < f->nslots && i < 64; i++)
+			if (f->stack[i].type[0] == SLOT_SPILL &&
+			    f->stack[i].spilled.type == SCALAR_VALUE && f->stack[i].spilled.id &&
+			    (f->stack[i].spilled.id == a || f->stack[i].spilled.id == b))
+				sl |= 1ull << i;
+		if (!sl)
+			continue;
+		if (h->lslots && h->lsfr != fr) {
+			h->flags |= HF_LFALL; /* slots of two frames */
+		} else {
+			h->lslots |= sl;
+			h->lsfr = (uint8_t)fr;
+		}
+	}
 }
 
 static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx, int op, int *next)
@@ -2968,6 +3101,7 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 			return ERR_ACCES(
 				"At callback return the register R0 is not a known value (%s)\n",
 				verif_reg_type_name(&r0));
+		mark_reg_precise(env, st, 0); /* its range is checked */
 		if (r0.v.smin < 0 || r0.v.smax > 1)
 			return ERR_ACCES(
 				"At callback return the register R0 has smin=%lld smax=%lld should have been in [0, 1]\n",
@@ -2976,6 +3110,9 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		again = verif_state_copy(st);
 		if (!again)
 			return -ENOMEM;
+		if (again->hist_len && again->hist[again->hist_len - 1].idx == env->cur_insn)
+			again->hist[again->hist_len - 1].flags = HF_REENTRY;
+		hist_flag(env, st, HF_CB_EXIT);
 		{
 			struct verif_frame *cf = again->frames[again->curframe];
 			int fi, j, b;
@@ -3306,7 +3443,7 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 		if (old->branches > 0) {
 			if ((env->prune[idx] & 2) && st->frames[st->curframe]->cb_kind &&
 			    verif_states_equal(env, old, st, false))
-				goto hit;
+				goto hit_open;
 			if (verif_states_equal(env, old, st, true)) {
 				/*
 				 * The same state in an earlier iteration of the
@@ -3319,7 +3456,7 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 				    old->curframe == st->curframe &&
 				    old->frames[old->curframe]->cb_iter !=
 					    st->frames[st->curframe]->cb_iter)
-					goto hit;
+					goto hit_open;
 				return ERR_INVAL("infinite loop detected at insn %d\n", idx);
 			}
 			if (!force_new && env->jmps_processed - env->prev_jmps_processed < 20 &&
@@ -3344,6 +3481,13 @@ miss:
 		}
 		pprev = &sl->next;
 		continue;
+hit_open:
+		/* old's continuation is still being explored: its precision is
+		 * not known yet (state.c compared it without), so every scalar
+		 * of this path is kept precise (the kernel's conservative
+		 * marking where it cannot backtrack) */
+		if (env->dyn_prec)
+			mark_all_precise(st->parent);
 hit:
 		sl->hit_cnt++;
 		return 1;
@@ -3586,7 +3730,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	if (!err) {
 		verif_compute_liveness(&env);
 		verif_compute_precise(&env);
-		env.dyn_prec = env.nsubprogs == 1;
+		env.dyn_prec = true;
 		err = do_check(&env);
 	}
 	if (!err)

@@ -105,10 +105,18 @@ struct verif_frame {
  * saved (the kernel's jump history, here every insn): what backtracking
  * needs that the instruction alone does not say.
  */
+#define HF_CB_ENTER 0x1 /* helper call: the path enters its callback */
+#define HF_CB_EXIT 0x2	/* exit: a callback returns to its helper's caller */
+#define HF_REENTRY 0x4	/* exit: the callback is entered again */
+#define HF_LFALL 0x8	/* cond jump: linked scalars beyond lregs / lslots */
 struct verif_hist {
 	int32_t idx;
-	int16_t spi;	 /* stack slot (frame 0) the insn spilled to / filled from, -1 */
+	int16_t spi;	 /* stack slot the insn spilled to / filled from, -1 */
+	uint8_t frame;	 /* frame the insn ran in */
+	uint8_t sfr;	 /* frame of the slot spi */
 	uint16_t lregs;	 /* cond jump: registers linked (same id) to its operands */
+	uint8_t lsfr;	 /* ... the frame of lslots */
+	uint8_t flags;	 /* HF_* */
 	uint64_t lslots; /* ... and spilled slots linked to them */
 };
 
@@ -194,11 +202,10 @@ struct verif_env {
 	uint32_t jmps_processed;      /* jump-class insns processed */
 	uint32_t prev_jmps_processed; /* ... when the last state was saved */
 	uint32_t prev_insn_processed; /* processed when the last state was saved */
-	struct verif_sl *evicted;
-	bool dyn_prec;
-	/* backtracking precision (one frame: no calls, callbacks) */ /* states dropped from explored[] */
-	uint32_t probe_mem;    /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
-	uint32_t uninit_stack; /* reads of never-written stack bytes (root may) */
+	struct verif_sl *evicted;     /* states dropped from explored[] */
+	bool dyn_prec;		      /* backtracking precision (else cfg.c's static one) */
+	uint32_t probe_mem;	      /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
+	uint32_t uninit_stack;	      /* reads of never-written stack bytes (root may) */
 	uint32_t total_states, peak_states, cur_states, max_states_per_insn;
 	uint32_t *states_per_insn;
 	int cur_insn;

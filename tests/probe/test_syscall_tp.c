@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -200,6 +201,69 @@ TEST(syscall_tp_exec_survives)
 	ASSERT_TRUE(WIFEXITED(v[1]));
 	ASSERT_EQ(WEXITSTATUS(v[1]), 7); /* our dynamic program ran to its end */
 	ASSERT_EQ(v[2], 1);		 /* the one openat of this image */
+}
+
+/*
+ * Child side of syscall_tp_many_code_mappings: 100 one-page executable
+ * maps of a file, each a page apart, and 64 executable memfd maps (a
+ * JIT's code, like our own arena's), before a sys_enter_lseek probe
+ * attaches.  The filter holds 48 ranges: the file maps' gaps are merged,
+ * the memfd maps are not code of a file.  Reports the attach errno, the
+ * lseek count, the status of /bin/true run after it (the merged gaps did
+ * not trap its loader).
+ */
+#define MANY_FILE_MAPS 100
+#define MANY_MEMFD_MAPS 64
+static void many_maps_child(int fd)
+{
+	struct userbpf_map *me;
+	struct userbpf_prog *pe = counter(USERBPF_PROG_TYPE_TRACEPOINT, &me);
+	static char a0[] = "true";
+	char *true_argv[] = { a0, NULL };
+	uint64_t out[4] = { 0 };
+	long page = sysconf(_SC_PAGESIZE);
+	int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int mfd = memfd_create("many-maps", MFD_CLOEXEC);
+	char *area = mmap(NULL, (size_t)page * 2 * MANY_FILE_MAPS, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int i;
+
+	if (exe < 0 || mfd < 0 || area == MAP_FAILED || ftruncate(mfd, page)) {
+		out[3] = 1;
+		goto report;
+	}
+	for (i = 0; i < MANY_FILE_MAPS; i++)
+		if (mmap(area + (size_t)page * 2 * i, (size_t)page, PROT_READ | PROT_EXEC,
+			 MAP_PRIVATE | MAP_FIXED, exe, 0) == MAP_FAILED)
+			out[3] = 2;
+	for (i = 0; i < MANY_MEMFD_MAPS; i++) /* the kernel places them apart or not */
+		if (mmap(NULL, (size_t)page, PROT_READ | PROT_EXEC, MAP_SHARED, mfd, 0) ==
+		    MAP_FAILED)
+			out[3] = 3;
+	if (out[3])
+		goto report;
+	if (!userbpf_probe__attach_syscall(pe, "syscalls/sys_enter_lseek", NULL)) {
+		out[0] = (uint64_t)errno;
+		goto report;
+	}
+	for (i = 0; i < 3; i++)
+		syscall(SYS_lseek, 77, i, SEEK_SET);
+	out[1] = get(me, 0);
+	out[2] = (uint64_t)spawn_wait("/bin/true", true_argv);
+report:
+	probe_fixture_report(fd, out, sizeof(out));
+}
+
+TEST(syscall_tp_many_code_mappings)
+{
+	uint64_t v[4];
+
+	ASSERT_EQ(probe_fixture_child(many_maps_child, v, sizeof(v)), 0);
+	ASSERT_EQ(v[3], 0); /* the maps were made */
+	ASSERT_EQ(v[0], 0); /* attach errno: E2BIG before the merging */
+	ASSERT_EQ(v[1], 3);
+	ASSERT_TRUE(WIFEXITED(v[2]));
+	ASSERT_EQ(WEXITSTATUS(v[2]), 0);
 }
 
 /* ==== Rewritten syscall sites ==== */

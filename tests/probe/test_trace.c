@@ -47,6 +47,14 @@ static int run(const char *cmd, char *out, size_t out_sz)
 	return status;
 }
 
+/* run(), then the command's exit status, or -1 when a signal ended it. */
+static int run_status(const char *cmd, char *out, size_t out_sz)
+{
+	int st = run(cmd, out, out_sz);
+
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* The lines of IN that start with PREFIX, in order, into OUT: the events
  * and the command's own output share one pipe and may interleave. */
 static void lines_with(const char *in, const char *prefix, char *out, size_t size)
@@ -115,7 +123,6 @@ TEST(trace_uprobe_example)
 TEST(trace_malloc_example)
 {
 	char out[16384];
-	int st;
 
 	if (!ready())
 		return;
@@ -123,9 +130,11 @@ TEST(trace_malloc_example)
 		test_skip("no /lib/x86_64-linux-gnu/libc.so.6");
 		return;
 	}
-	st = run("$B/userbpf trace $B/examples/malloc.bpf.o -- $B/examples/uprobe_target 18", out,
-		 sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(
+		run_status(
+			"$B/userbpf trace $B/examples/malloc.bpf.o -- $B/examples/uprobe_target 18",
+			out, sizeof(out)),
+		0);
 	ASSERT_CONTAINS(out, "@size_hist:\n     value               : count    distribution\n");
 	/* the target's own mallocs of 2^i bytes, one per bucket at least */
 	ASSERT_CONTAINS(out, "     65536 -> 131071     : 1        |");
@@ -136,23 +145,21 @@ TEST(trace_malloc_example)
 TEST(trace_json_and_signal)
 {
 	char out[16384];
-	int st;
 
 	if (!ready())
 		return;
-	st = run("$B/userbpf trace --json $B/examples/uprobe.bpf.o --prog add_entry -- "
-		 "$B/examples/uprobe_target 2",
-		 out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(run_status("$B/userbpf trace --json $B/examples/uprobe.bpf.o --prog add_entry -- "
+			     "$B/examples/uprobe_target 2",
+			     out, sizeof(out)),
+		  0);
 	ASSERT_CONTAINS(out, ",\"msg\":\"uprobe_add ENTRY: a = 1, b = 10\"}\n");
 	ASSERT_CONTAINS(out, "{\"type\":\"printk\",\"pid\":");
 	ASSERT_TRUE(!strstr(out, "EXIT")); /* only --prog add_entry */
 	ASSERT_CONTAINS(out, "{\"type\":\"map\",\"map\":\"calls\",\"key\":0,\"value\":2}\n"
 			     "{\"type\":\"map\",\"map\":\"calls\",\"key\":1,\"value\":0}\n");
 	/* a command killed by a signal: we die of the same signal */
-	st = run(
-		"$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
-		out, sizeof(out));
+	run("$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
+	    out, sizeof(out));
 	ASSERT_CONTAINS(out, "status=138"); /* 128 + SIGUSR1 */
 	/* SIGKILL: the same, and what could not be seen is said */
 	run("$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -KILL $$' 2>&1; "
@@ -318,14 +325,13 @@ TEST(trace_profile_example)
 	char out[32768];
 	const char *t;
 	unsigned long samples = 0;
-	int st;
 
 	if (!ready())
 		return;
-	st = run("$B/userbpf trace --freq 99 $B/examples/profile.bpf.o -- "
-		 "$B/examples/uprobe_target spin 300",
-		 out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(run_status("$B/userbpf trace --freq 99 $B/examples/profile.bpf.o -- "
+			     "$B/examples/uprobe_target spin 300",
+			     out, sizeof(out)),
+		  0);
 	ASSERT_CONTAINS(out, "spun ");
 	/* symbolised user stacks: the spinning function, called from main */
 	ASSERT_CONTAINS(out, "@stacks:\n  [");
@@ -341,7 +347,6 @@ TEST(trace_usdt_example)
 {
 	char cmd[1024], out[16384], events[4096];
 	const char *b = test_build_dir();
-	int st;
 
 	if (!ready())
 		return;
@@ -350,9 +355,9 @@ TEST(trace_usdt_example)
 		test_skip("%s missing (no sys/sdt.h: install systemtap-sdt-dev)", cmd);
 		return;
 	}
-	st = run("$B/userbpf trace $B/examples/usdt.bpf.o -- $B/examples/usdt_target 3", out,
-		 sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(run_status("$B/userbpf trace $B/examples/usdt.bpf.o -- $B/examples/usdt_target 3",
+			     out, sizeof(out)),
+		  0);
 	/* memory-operand arguments, a string read through one, a constant */
 	lines_with(out, "tick ", events, sizeof(events));
 	ASSERT_STREQ(events, "tick i=0 sq=0 msg=hello k=42\n"
@@ -363,11 +368,12 @@ TEST(trace_usdt_example)
 	ASSERT_CONTAINS(out, "@ticks:\n  [0] = 3\n  [1] = 5\n");
 	ASSERT_TRUE(!strstr(out, "__bpf_usdt"));
 	/* untraced, nobody raises it */
-	st = run("$B/examples/usdt_target 2", out, sizeof(out));
+	run("$B/examples/usdt_target 2", out, sizeof(out));
 	ASSERT_CONTAINS(out, "ticks 2 traced 0\n");
 	/* listed as bpftrace -l lists USDT probes */
-	st = run("$B/userbpf probes 'userbpf:*' $B/examples/usdt_target", out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(run_status("$B/userbpf probes 'userbpf:*' $B/examples/usdt_target", out,
+			     sizeof(out)),
+		  0);
 	ASSERT_CONTAINS(out, "usdt:");
 	ASSERT_CONTAINS(out, "/examples/usdt_target:userbpf:tick\n");
 }
@@ -419,14 +425,14 @@ TEST(trace_funclatency_example)
 	char out[16384];
 	const char *h, *p;
 	unsigned long total = 0, low, high, cnt;
-	int st;
 
 	if (!ready())
 		return;
-	st = run(
-		"$B/userbpf trace $B/examples/funclatency.bpf.o -- $B/examples/uprobe_target nap 6",
-		out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(
+		run_status(
+			"$B/userbpf trace $B/examples/funclatency.bpf.o -- $B/examples/uprobe_target nap 6",
+			out, sizeof(out)),
+		0);
 	ASSERT_CONTAINS(out, "napped 6\n");
 	h = strstr(out, "@hist_usecs:\n     usecs               : count    distribution\n");
 	ASSERT_TRUE(h != NULL);
@@ -560,19 +566,23 @@ TEST(trace_robust_fork_exec_early_exit)
 		return;
 	/* a fork: without --follow only the parent's 4 calls are counted and
 	 * the child (same probes, its own copies) does not report twice */
-	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target fork 4",
-		 out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(
+		run_status(
+			"$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target fork 4",
+			out, sizeof(out)),
+		0);
 	ASSERT_CONTAINS(out, "forked 0\n");
 	ASSERT_TRUE(calls_of(out, &e, &x));
 	ASSERT_EQ(e, 4);
 	ASSERT_EQ(x, 4);
 	ASSERT_TRUE(strstr(out, "@calls:") == strrchr(strstr(out, "@calls:"), '@'));
 	/* with --follow the child's 4 calls are added */
-	st = run("$B/userbpf trace --follow $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target "
-		 "fork 4",
-		 out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(
+		run_status(
+			"$B/userbpf trace --follow $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target "
+			"fork 4",
+			out, sizeof(out)),
+		0);
 	ASSERT_TRUE(calls_of(out, &e, &x));
 	ASSERT_EQ(e, 8);
 	ASSERT_EQ(x, 8);
@@ -644,7 +654,6 @@ TEST(trace_spawn_and_vfork_forks)
 {
 	char cmd[1024], out[16384];
 	const char *b = test_build_dir();
-	int st;
 
 	if (!ready())
 		return;
@@ -655,19 +664,23 @@ TEST(trace_spawn_and_vfork_forks)
 	}
 	/* posix_spawn and vfork run no atfork handler: the agent fires
 	 * sched_process_fork in the parent; one exec, one exit (no double) */
-	st = run("$B/userbpf trace $B/probe/procev.bpf.o -- $B/examples/uprobe_target spawn "
-		 "/bin/true",
-		 out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(
+		run_status(
+			"$B/userbpf trace $B/probe/procev.bpf.o -- $B/examples/uprobe_target spawn "
+			"/bin/true",
+			out, sizeof(out)),
+		0);
 	ASSERT_CONTAINS(out, "spawned 0 0\n");
 	ASSERT_CONTAINS(out, "\n  [0] = 1\n");
 	ASSERT_CONTAINS(out, "\n  [4] = 1\n");
 	ASSERT_CONTAINS(out, "\n  [8] = 2\n");
 	/* --follow: the two children exec with the agent and exit */
-	st = run("$B/userbpf trace --follow $B/probe/procev.bpf.o -- $B/examples/uprobe_target "
-		 "spawn /bin/true",
-		 out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(
+		run_status(
+			"$B/userbpf trace --follow $B/probe/procev.bpf.o -- $B/examples/uprobe_target "
+			"spawn /bin/true",
+			out, sizeof(out)),
+		0);
 	ASSERT_CONTAINS(out, "\n  [0] = 3\n");
 	ASSERT_CONTAINS(out, "\n  [4] = 3\n");
 	ASSERT_CONTAINS(out, "\n  [8] = 2\n");
@@ -686,32 +699,36 @@ TEST(trace_event_type)
 		"\"EV_WRITE\", \"inner\": {\"a\": 1, \"b\": 65535}, \"lo\": 5, \"hi\": 17, "
 		"\"arr\": [1, -2, 3], \"buf\": \"0x1000\"}";
 	char out[16384], want[1024];
-	int st;
 
 	if (!ready())
 		return;
-	st = run("$B/userbpf trace $B/probe/evtype.bpf.o --event-type event -- sh -c 'printf abc'",
-		 out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(
+		run_status(
+			"$B/userbpf trace $B/probe/evtype.bpf.o --event-type event -- sh -c 'printf abc'",
+			out, sizeof(out)),
+		0);
 	snprintf(want, sizeof(want), "events: %s\n", fields);
 	ASSERT_CONTAINS(out, want);
 	snprintf(want, sizeof(want), "rb: %s\n", fields);
 	ASSERT_CONTAINS(out, want);
 	/* only the ring buffer's records typed; the perf buffer's in hex */
-	st = run("$B/userbpf trace $B/probe/evtype.bpf.o --json --event-type rb=event -- "
-		 "sh -c 'printf abc'",
-		 out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(
+		run_status("$B/userbpf trace $B/probe/evtype.bpf.o --json --event-type rb=event -- "
+			   "sh -c 'printf abc'",
+			   out, sizeof(out)),
+		0);
 	snprintf(want, sizeof(want), ",\"map\":\"rb\",\"event\":%s}\n", fields);
 	ASSERT_CONTAINS(out, want);
 	ASSERT_CONTAINS(out, ",\"map\":\"events\",\"data\":\"2a000000fbffffff7368");
-	st = run("$B/userbpf trace $B/probe/evtype.bpf.o --event-type nosuch -- true 2>&1", out,
-		 sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	ASSERT_EQ(run_status(
+			  "$B/userbpf trace $B/probe/evtype.bpf.o --event-type nosuch -- true 2>&1",
+			  out, sizeof(out)),
+		  2);
 	ASSERT_CONTAINS(out, "no struct 'nosuch' in the BTF of ");
-	st = run("$B/userbpf trace $B/probe/evtype.bpf.o --event-type event --event-btf "
-		 "$B/probe/procev.bpf.o -- true 2>&1",
-		 out, sizeof(out));
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	ASSERT_EQ(
+		run_status("$B/userbpf trace $B/probe/evtype.bpf.o --event-type event --event-btf "
+			   "$B/probe/procev.bpf.o -- true 2>&1",
+			   out, sizeof(out)),
+		2);
 	ASSERT_CONTAINS(out, "no struct 'event' in the BTF of ");
 }

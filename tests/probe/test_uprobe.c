@@ -13,10 +13,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
 #include "probe/probe_int.h"
 #include "userbpf/map.h"
 #include "userbpf/probe.h"
@@ -479,6 +481,119 @@ TEST(uprobe_threads_patch_live)
 	userbpf_link__destroy(link);
 	userbpf_prog__put(prog);
 	userbpf_map__put(map);
+}
+
+/*
+ * The race of a live patch: a thread stopped between two instructions of
+ * the bytes the jump replaces.  probe_t_midN(a, b) returns b + 2a with a
+ * loop whose body is its first 6 bytes (inc %esi; inc %esi; dec %edi;
+ * jnz back to the entry, which a jump may replace), so a spinning thread
+ * is at offset 2 or 4 (inside the jump) half the time.  Each copy is
+ * patched once while MID_THREADS threads spin in it; the stop-the-world
+ * pass must move the ones inside to the trampoline.  In a child: without
+ * the pass (USERBPF_TEST_NO_STOP_PASS=1) the child crashes or computes
+ * wrong sums, and the test fails.
+ */
+#define MID_FUNCS 12
+#define MID_THREADS 4
+#define MID_ITERS 2000
+__asm__(".irp n,0,1,2,3,4,5,6,7,8,9,10,11\n"
+	".globl probe_t_mid\\n\n.type probe_t_mid\\n,@function\n"
+	"probe_t_mid\\n:\n inc %esi\n inc %esi\n dec %edi\n jnz probe_t_mid\\n\n"
+	" mov %esi,%eax\n ret\n.size probe_t_mid\\n,.-probe_t_mid\\n\n.endr\n");
+long probe_t_mid0(long, long), probe_t_mid1(long, long), probe_t_mid2(long, long),
+	probe_t_mid3(long, long), probe_t_mid4(long, long), probe_t_mid5(long, long),
+	probe_t_mid6(long, long), probe_t_mid7(long, long), probe_t_mid8(long, long),
+	probe_t_mid9(long, long), probe_t_mid10(long, long), probe_t_mid11(long, long);
+static long (*const mid_fns[MID_FUNCS])(long, long) = {
+	probe_t_mid0, probe_t_mid1, probe_t_mid2, probe_t_mid3, probe_t_mid4,  probe_t_mid5,
+	probe_t_mid6, probe_t_mid7, probe_t_mid8, probe_t_mid9, probe_t_mid10, probe_t_mid11,
+};
+static long (*volatile mid_fn)(long, long);
+static atomic_int mid_stop;
+static atomic_long mid_calls, mid_bad;
+
+static void *mid_spinner(void *arg)
+{
+	long i = 0;
+
+	(void)arg;
+	while (!atomic_load_explicit(&mid_stop, memory_order_relaxed)) {
+		if (mid_fn(MID_ITERS, i) != i + 2 * MID_ITERS)
+			atomic_fetch_add(&mid_bad, 1);
+		atomic_fetch_add_explicit(&mid_calls, 1, memory_order_relaxed);
+		i++;
+	}
+	return NULL;
+}
+
+struct mid_result {
+	long cycles, bad, moved;
+	uint64_t hits;
+};
+
+static void mid_child(int fd)
+{
+	USERBPF_OPTS(userbpf_uprobe_opts, o, .mode = USERBPF_PROBE_TRAMPOLINE);
+	struct mid_result r = { 0 };
+	struct userbpf_map *map = NULL;
+	struct userbpf_prog *prog = recorder(&map);
+	pthread_t th[MID_THREADS];
+	unsigned long moved0 = atomic_load(&probe_arch_stop_moved);
+	int k, i;
+
+	if (getenv("USERBPF_TEST_NO_STOP_PASS"))
+		probe_arch_stop_pass = false;
+	if (!prog)
+		_exit(4);
+	for (k = 0; k < MID_FUNCS; k++) {
+		struct userbpf_link *link;
+		char name[32];
+		long calls;
+
+		mid_fn = mid_fns[k];
+		atomic_store(&mid_stop, 0);
+		atomic_store(&mid_calls, 0);
+		for (i = 0; i < MID_THREADS; i++)
+			if (pthread_create(&th[i], NULL, mid_spinner, NULL))
+				_exit(5);
+		while (atomic_load(&mid_calls) < 20 * MID_THREADS)
+			sched_yield();
+		snprintf(name, sizeof(name), "probe_t_mid%d", k);
+		link = userbpf_probe__attach_uprobe(prog, NULL, name, 0, false, &o);
+		if (!link)
+			_exit(6);
+		calls = atomic_load(&mid_calls);
+		while (atomic_load(&mid_calls) < calls + 2 * MID_THREADS)
+			sched_yield();
+		atomic_store(&mid_stop, 1);
+		for (i = 0; i < MID_THREADS; i++)
+			pthread_join(th[i], NULL);
+		userbpf_link__destroy(link);
+		r.cycles++;
+	}
+	r.bad = atomic_load(&mid_bad);
+	r.moved = (long)(atomic_load(&probe_arch_stop_moved) - moved0);
+	r.hits = rec_get(map, K_HITS);
+	userbpf_prog__put(prog);
+	userbpf_map__put(map);
+	probe_fixture_report(fd, &r, sizeof(r));
+}
+
+TEST(uprobe_patch_threads_inside_range)
+{
+	struct mid_result r;
+
+	ASSERT_EQ(probe_fixture_child(mid_child, &r, sizeof(r)), 0); /* no crash */
+	ASSERT_EQ(r.cycles, MID_FUNCS);
+	ASSERT_EQ(r.bad, 0);
+	/* each loop iteration after a patch ran the program: 2 calls a thread at least */
+	ASSERT_TRUE(r.hits >= (uint64_t)MID_FUNCS * 2 * MID_ITERS);
+	/* the case the test is about did happen (1 in 2^48 that it did not) */
+	ASSERT_TRUE(r.moved > 0);
+	if (test_verbose())
+		printf("  %ld patches, %ld threads moved out of the replaced bytes\n", r.cycles,
+		       r.moved);
 }
 
 long probe_t_fault(long a);
