@@ -136,6 +136,28 @@ bool domain_exec_take(int pid);
 #define DOMAIN_RUN_SLOTS_SIZE (512 * 64)
 void *domain_run_slots(void);
 
+/*
+ * Members killed without leaving (SIGKILL): the references their
+ * descriptors held on maps, programs and BTF objects, and those the
+ * links of their local attachments held on programs (a ledger per
+ * process), are dropped, so those objects go as on Linux, and the
+ * per-CPU slots they held mid-run are freed.  A pid is dead when it is
+ * gone or a zombie, checked again under the lock (a reused pid that
+ * joined since is alive); a member that is merely slow is never reaped.
+ * The entries of this pid from before it joined (an exec'd image, a
+ * reused pid) are given back too.  Run at startup and when objects are
+ * listed or opened by id or pin; a claim finding every slot busy frees
+ * dead members' slots itself.  Not yet: a dead member's own links, perf
+ * events and domain-wide attachments.
+ */
+void domain_reap(void);
+/* Note delta library references this process holds on the registered
+ * map or program ptr beyond its descriptors' (a local link's program):
+ * after taking one (+1), before dropping it (-1). */
+void domain_obj_ref(int kind, void *ptr, int delta);
+/* Slot owner tag (a pid) whose process is gone (ub_map_run_slots_owner). */
+bool domain_slot_owner_dead(uint32_t pid);
+
 /* The arena's lock (for lists the launch layer keeps in the heap). */
 void domain_lock(void);
 void domain_unlock(void);

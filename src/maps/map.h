@@ -269,6 +269,12 @@ void ub_set_current_cpu(int cpu);
  */
 size_t ub_map_run_slots_size(void);
 void ub_map_share_run_slots(void *mem);
+/* Shared slots: a run marks its busy slot with tag (the process id); a
+ * slot whose tag dead() names a dead owner (killed mid-run) is freed by
+ * ub_map_run_slots_reclaim(), which a claim finding every slot busy also
+ * calls.  Returns the number freed. */
+void ub_map_run_slots_owner(uint32_t tag, bool (*dead)(uint32_t tag));
+int ub_map_run_slots_reclaim(void);
 
 /* ==== Program-side entry points (the helpers call these) ==== */
 

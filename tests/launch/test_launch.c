@@ -709,6 +709,29 @@ TEST(launch_domain_percpu_slots_across_processes)
 }
 
 /*
+ * A member SIGKILLed in the middle of a run (dpcpu kill): the victim, on
+ * CPU 0, created a map and opened the loader's map by id, then is killed
+ * while a uprobe program of the domain runs in it.  Nothing of its exit
+ * path ran, yet its map is no longer listed (its descriptor's reference
+ * went with it), the per-CPU slot of CPU 0 it held is claimed by the
+ * loader's next run on CPU 0, and the loader's map, once the loader
+ * destroys its own objects, goes too (the victim's reference on it was
+ * dropped).  Without reaping the lines read 1, "no" and 1.
+ */
+TEST(launch_domain_killed_member_reaped)
+{
+	char out[4096];
+
+	if (!ready("dpcpu"))
+		return;
+	launch_ok(out, sizeof(out), "--domain pk", "%s/launch/dpcpu kill", test_build_dir());
+	ASSERT_STREQ(out, "victim map listed while alive: 1\n"
+			  "victim map listed after SIGKILL: 0\n"
+			  "our map: lookup 0, slot of CPU 0 claimable: yes\n"
+			  "our map listed after destroy: 0\n");
+}
+
+/*
  * A task iterator the libbpf way (diter): bpf_program__attach_iter,
  * bpf_iter_create, reading the output; the process's own task and the
  * final call are there, an iterator with flags is EINVAL.  Privately and
