@@ -633,6 +633,54 @@ static struct dom_obj *find_id(int kind, uint32_t id)
 }
 
 /* Remove entry o (with what it holds, and its record). */
+/* Programs of attachments detached under the lock, whose references
+ * flush_detached() drops after it (this process's list). */
+#define MAX_DETACHED 16
+static void *detached_progs[MAX_DETACHED];
+static int ndetached;
+
+/*
+ * The last reference on link record rec went (no descriptor, no pin):
+ * its attachment is detached, as on Linux, when the process that made it
+ * is gone (killed, or exited while the link was pinned).  A live owner
+ * holds a descriptor object on it and detaches it itself.  Lock held.
+ */
+static void link_gone_locked(const void *rec)
+{
+	int i;
+
+	for (i = 0; i < MAX_ATTACH; i++) {
+		struct dom_attach *a = &hdr->att[i];
+
+		if (!a->active || a->link != rec || ndetached == MAX_DETACHED ||
+		    (a->owner && proc_alive(a->owner)))
+			continue;
+		detached_progs[ndetached++] = a->prog;
+		__atomic_store_n(&a->active, 0, __ATOMIC_RELEASE);
+		a->owner = 0;
+	}
+}
+
+/* Drop the references link_gone_locked() collected (lock not held) and
+ * tell the members to detach. */
+static void flush_detached(void)
+{
+	void *progs[MAX_DETACHED];
+	int i, n;
+
+	if (!__atomic_load_n(&ndetached, __ATOMIC_RELAXED))
+		return;
+	lock();
+	n = ndetached;
+	memcpy(progs, detached_progs, sizeof(progs[0]) * (size_t)n);
+	ndetached = 0;
+	unlock();
+	for (i = 0; i < n; i++)
+		userbpf_prog__put(progs[i]);
+	if (n)
+		domain_bump();
+}
+
 static void obj_drop_locked(struct dom_obj *o)
 {
 	struct dom_obj held = *o;
@@ -640,6 +688,8 @@ static void obj_drop_locked(struct dom_obj *o)
 	struct blk *b;
 
 	memset(o, 0, sizeof(*o));
+	if (held.kind == DOM_LINK)
+		link_gone_locked(held.ptr);
 	if (held.flags & OBJ_RECORD) {
 		b = block_of(held.ptr);
 		if (b)
@@ -677,7 +727,7 @@ static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
 	int i, free_slot = -1, me = self_pid();
 	struct dom_use *u;
 
-	if (kind != DOM_MAP && kind != DOM_PROG && kind != DOM_BTF)
+	if (kind != DOM_MAP && kind != DOM_PROG && kind != DOM_BTF && kind != DOM_LINK)
 		return;
 	for (i = 0; i < MAX_USES; i++) {
 		u = &hdr->uses[i];
@@ -748,6 +798,19 @@ void domain_obj_unuse(int kind, void *ptr)
 	if (o && --o->users <= 0 && !o->pinned && !o->held && !(o->flags & OBJ_TRACKED))
 		obj_drop_locked(o);
 	unlock();
+	flush_detached();
+}
+
+bool domain_obj_pinned(int kind, const void *ptr)
+{
+	struct dom_obj *o;
+	bool pinned;
+
+	lock();
+	o = find_obj(kind, ptr);
+	pinned = o && o->pinned;
+	unlock();
+	return pinned;
 }
 
 void domain_obj_hold(int kind, const void *holder, int held_kind, uint32_t held_id)
@@ -914,13 +977,34 @@ bool domain_slot_owner_dead(uint32_t pid)
  * Give back what the ledger says the processes dead[] held: their uses
  * leave the registry counts, and the library references (one per use of
  * a map or program, plus refs) are collected into put[] for dropping
- * outside the lock.  Stops early when put[] is full (the rest waits for
+ * outside the lock; their attachments are detached (*detached set) but
+ * a pinned link's.  Stops early when put[] is full (the rest waits for
  * the next call).  Lock held.  Returns the number collected; *all says
  * whether every entry was seen.
  */
-static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool *all)
+static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool *all,
+		       bool *detached)
 {
 	int i, j, nput = 0;
+
+	/* their domain-wide attachments, but a pinned link's; the
+	 * attachment's reference on its program goes with it */
+	for (i = 0; i < MAX_ATTACH && nput < REAP_PUTS; i++) {
+		struct dom_attach *a = &hdr->att[i];
+		struct dom_obj *l;
+
+		for (j = 0; j < ndead && a->owner != dead[j]; j++)
+			;
+		if (!a->active || j == ndead)
+			continue;
+		l = a->link ? find_obj(DOM_LINK, a->link) : NULL;
+		if (l && l->pinned)
+			continue;
+		put[nput++] = (struct dom_use){ .kind = DOM_PROG, .ptr = a->prog, .refs = 1 };
+		__atomic_store_n(&a->active, 0, __ATOMIC_RELEASE);
+		a->owner = 0;
+		*detached = true;
+	}
 
 	for (i = 0; i < MAX_USES && nput < REAP_PUTS; i++) {
 		struct dom_use *u = &hdr->uses[i];
@@ -950,7 +1034,7 @@ void domain_reap(void)
 	struct dom_use put[REAP_PUTS];
 	int32_t dead[REAP_PIDS];
 	int i, j, ndead = 0, nput = 0, me;
-	bool all = false;
+	bool all = false, detached = false;
 
 	if (!hdr)
 		return;
@@ -975,13 +1059,16 @@ void domain_reap(void)
 				dead[j] = dead[--ndead];
 			else
 				j++;
-		nput = reap_locked(dead, ndead, put, &all);
+		nput = reap_locked(dead, ndead, put, &all, &detached);
 		/* all of their entries gone: no members any more */
 		for (i = 0; all && i < MAX_PROCS; i++)
 			for (j = 0; j < ndead; j++)
 				if (hdr->procs[i] == dead[j] && dead[j] != me)
 					hdr->procs[i] = 0;
 		unlock();
+		/* the other members detach what was detached */
+		if (detached)
+			domain_bump();
 		for (i = 0; i < nput; i++)
 			for (j = 0; j < put[i].n + put[i].refs; j++) {
 				if (put[i].kind == DOM_MAP)
@@ -989,6 +1076,7 @@ void domain_reap(void)
 				else
 					userbpf_prog__put(put[i].ptr);
 			}
+		flush_detached();
 	}
 	ub_map_run_slots_reclaim();
 }
@@ -1065,6 +1153,7 @@ void *domain_unpin(const char *path, int *kind)
 			break;
 		}
 	unlock();
+	flush_detached();
 	return p;
 }
 
@@ -1087,6 +1176,16 @@ int domain_attach_add(const struct dom_attach *a)
 		return -ENOSPC;
 	domain_bump();
 	return i;
+}
+
+void domain_attach_link(int slot, void *rec)
+{
+	if (slot < 0 || slot >= MAX_ATTACH)
+		return;
+	lock();
+	if (hdr->att[slot].active)
+		hdr->att[slot].link = rec;
+	unlock();
 }
 
 void domain_attach_del(int slot)

@@ -51,6 +51,7 @@ struct dom_attach {
 	uint64_t freq, period; /* SAMPLE */
 	int32_t cpu;	       /* SAMPLE: -1 any */
 	void *prog;	       /* struct userbpf_prog *, a reference */
+	void *link;	       /* the link record (struct dom_link) it is, or NULL */
 	char target[256];      /* binary path, or tracepoint "cat/name" */
 };
 
@@ -147,14 +148,18 @@ void *domain_run_slots(void);
  * The entries of this pid from before it joined (an exec'd image, a
  * reused pid) are given back too.  Run at startup and when objects are
  * listed or opened by id or pin; a claim finding every slot busy frees
- * dead members' slots itself.  Not yet: a dead member's own links, perf
- * events and domain-wide attachments.
+ * dead members' slots itself.  The domain-wide attachments a dead member
+ * owned are detached (their program references dropped, the other
+ * members detach at their next sync) unless they are a pinned link's,
+ * which, as on Linux, outlives the process that made it.
  */
 void domain_reap(void);
 /* Note delta library references this process holds on the registered
  * map or program ptr beyond its descriptors' (a local link's program):
  * after taking one (+1), before dropping it (-1). */
 void domain_obj_ref(int kind, void *ptr, int delta);
+/* Whether the registered object ptr has a pin. */
+bool domain_obj_pinned(int kind, const void *ptr);
 /* Slot owner tag (a pid) whose process is gone (ub_map_run_slots_owner). */
 bool domain_slot_owner_dead(uint32_t pid);
 
@@ -176,6 +181,9 @@ void *domain_unpin(const char *path, int *kind);
 
 /* Domain-wide attachments: slot index or -errno; deactivate by slot. */
 int domain_attach_add(const struct dom_attach *a);
+/* Attachment slot belongs to link record rec (a pinned link's attachment
+ * outlives its owner, domain_reap). */
+void domain_attach_link(int slot, void *rec);
 void domain_attach_del(int slot);
 /* Copy of slot i if active (false past the end / inactive). */
 int domain_attach_count(void);

@@ -542,6 +542,8 @@ int launch_link_install(struct lobj *link)
 			rec->owner = getpid();
 			link->dptr = rec;
 			link->id = domain_obj_use(DOM_LINK, rec);
+			/* its domain-wide attachment is this link's */
+			domain_attach_link(link->pe ? link->pe->att_slot : link->att_slot, rec);
 		}
 	}
 	return lobj_install(link, "bpf-link");
@@ -875,6 +877,22 @@ static long cmd_obj_pin(union bpf_attr *a)
 	return err;
 }
 
+void launch_pinned_links_sync(void)
+{
+	struct lobj *gone[PINNED_LINKS];
+	int i, n = 0;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < PINNED_LINKS; i++)
+		if (pinned_links[i] && !domain_obj_pinned(DOM_LINK, pinned_links[i]->dptr)) {
+			gone[n++] = pinned_links[i];
+			pinned_links[i] = NULL;
+		}
+	pthread_mutex_unlock(&pinned_lock);
+	for (i = 0; i < n; i++)
+		lobj_put(gone[i]);
+}
+
 static long cmd_obj_get(union bpf_attr *a)
 {
 	const char *path = uptr(a->pathname);
@@ -909,8 +927,10 @@ int launch_unpin(const char *path)
 	if (kind != DOM_LINK)
 		return 0;
 	/* a link's pin holds its descriptor object in the process that
-	 * pinned it: released here when that is this one */
+	 * pinned it: released here when that is this one, else by that
+	 * one's sync thread (launch_pinned_links_sync), woken now */
 	lobj_put(pinned_link_take(p));
+	domain_bump();
 	return 0;
 }
 

@@ -105,6 +105,7 @@ static void *sync_thread(void *arg)
 		struct timespec ts = { 1, 0 };
 
 		sync_once();
+		launch_pinned_links_sync();
 		/* through the probe gate: the application's syscall
 		 * tracepoints never see userbpf's own waits */
 		probe_sc_gate(SYS_futex, (long)(uintptr_t)domain_gen(), FUTEX_WAIT, g,

@@ -732,6 +732,71 @@ TEST(launch_domain_killed_member_reaped)
 }
 
 /*
+ * Links of a member that was SIGKILLed (dpcpu killowner): a child attaches
+ * a uprobe program to a function of the binary in every process (pid -1)
+ * and is killed.  Unpinned, its link goes with it: the program stops
+ * running in the other member and is gone.  Pinned, the link outlives it
+ * (the program keeps running) until the pin is removed, which drops the
+ * last reference.  The same binary on the kernel is the oracle.
+ */
+static const char killowner_expect[] = "nopin: runs here: yes\n"
+				       "nopin: owner killed: program gone\n"
+				       "nopin: runs after: 0\n"
+				       "pin: runs here: yes\n"
+				       "pin: owner killed: program stays\n"
+				       "pin: still runs here: yes\n"
+				       "pin: unlink 0\n"
+				       "pin: unpinned: program gone\n";
+
+TEST(launch_domain_killed_owner_links)
+{
+	char out[4096];
+
+	if (!ready("dpcpu"))
+		return;
+	launch_ok(out, sizeof(out), "--domain ko2", "%s/launch/dpcpu killowner", test_build_dir());
+	ASSERT_STREQ(out, killowner_expect);
+}
+
+TEST(launch_killed_owner_links_kernel_oracle)
+{
+	if (ready("dpcpu"))
+		kernel_oracle("dpcpu killowner", killowner_expect);
+}
+
+/*
+ * A link pinned by another process that lives on (dpcpu liveowner): unpin
+ * drops only the pin's reference.  keep: the owner still has its link
+ * descriptor, so the program keeps running after the unpin until the
+ * owner closes it.  close: the owner closed its descriptor after pinning,
+ * so the unpin drops the last reference and the program stops.  In a
+ * domain as nobody; the kernel is the oracle.
+ */
+static const char liveowner_expect[] = "keep: runs here: yes\n"
+				       "keep: unlink 0\n"
+				       "keep: after unpin runs here: yes\n"
+				       "keep: link closed, stops here: yes\n"
+				       "close: runs here: yes\n"
+				       "close: unlink 0\n"
+				       "close: link closed, stops here: yes\n";
+
+TEST(launch_domain_pinned_link_live_owner)
+{
+	char out[4096];
+
+	if (!ready("dpcpu"))
+		return;
+	launch_ok(out, sizeof(out), "--domain lo", "%s/launch/dpcpu liveowner", test_build_dir());
+	ASSERT_STREQ(out, liveowner_expect);
+}
+
+TEST(launch_pinned_link_live_owner_kernel_oracle)
+{
+	if (ready("dpcpu"))
+		kernel_oracle("dpcpu liveowner", liveowner_expect);
+}
+
+/*
  * A task iterator the libbpf way (diter): bpf_program__attach_iter,
  * bpf_iter_create, reading the output; the process's own task and the
  * final call are there, an iterator with flags is EINVAL.  Privately and
