@@ -655,7 +655,8 @@ static void link_gone_locked(const void *rec)
 		if (!a->active || a->link != rec || ndetached == MAX_DETACHED ||
 		    (a->owner && proc_alive(a->owner)))
 			continue;
-		detached_progs[ndetached++] = a->prog;
+		detached_progs[ndetached] = a->prog;
+		__atomic_store_n(&ndetached, ndetached + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&a->active, 0, __ATOMIC_RELEASE);
 		a->owner = 0;
 	}
@@ -673,7 +674,7 @@ static void flush_detached(void)
 	lock();
 	n = ndetached;
 	memcpy(progs, detached_progs, sizeof(progs[0]) * (size_t)n);
-	ndetached = 0;
+	__atomic_store_n(&ndetached, 0, __ATOMIC_RELAXED);
 	unlock();
 	for (i = 0; i < n; i++)
 		userbpf_prog__put(progs[i]);
