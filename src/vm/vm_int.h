@@ -74,6 +74,9 @@ struct userbpf_prog {
 	int (*jit_tramp)(const uint64_t args[5], struct userbpf_run *run, uint64_t *ret,
 			 const void *target);
 	const void *jit_entry;
+	/* with jit_state 1: the image is lean (x86_64.c): it reads no run
+	 * and cannot fail, so userbpf_prog__run() enters it with none */
+	bool jit_lean;
 	uint8_t engine; /* enum userbpf_engine */
 	bool jit_blind; /* JIT with constant blinding (userbpf/jit.h) */
 	void (*on_free)(void *data);
@@ -304,5 +307,10 @@ bool jit_prog_ready(struct userbpf_prog *prog);
 bool jit_entry_ok(const struct userbpf_prog *prog, size_t entry);
 int jit_run(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret);
 void jit_prog_free(struct userbpf_prog *prog);
+
+/* A new reference unless the last one is already gone (prog is being
+ * destroyed): prog, or NULL.  The caller keeps the memory valid otherwise
+ * (the launch domain's registry lock, which the free takes). */
+struct userbpf_prog *ub_prog_get_unless_zero(struct userbpf_prog *prog);
 
 #endif /* USERBPF_VM_INT_H */
