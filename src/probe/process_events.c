@@ -223,14 +223,17 @@ static void fire_exit(bool group_dead)
  * (the exit_group that follows ends it; its later exit fires nothing: the
  * thread's event is marked fired).  The caller waits until every
  * signalled thread has answered or exited (at most GX_TIMEOUT_NS), then
- * fires its own with group_dead.  Not waited for: a thread that blocks
- * the signal (SigBlk of its status) - its event is missing.  An
+ * fires its own with group_dead.  A thread that blocks the signal
+ * (SigBlk of its status) is waited for at most GX_BLOCKED_TIMEOUT_NS
+ * (pthread_create blocks every signal for a moment); if it does not
+ * unblock by then, its event is missing.  An
  * application that handles SIGRTMAX-4 itself keeps it, and only the
  * caller's event fires, as before.  Async-signal-safe on both sides
  * (atomics, gate syscalls): the caller may be in a fatal signal's handler.
  */
 #define GX_MAX_THREADS 1024
 #define GX_TIMEOUT_NS 1000000000ll
+#define GX_BLOCKED_TIMEOUT_NS 100000000ll /* a thread that blocks the signal */
 
 static int gx_sig;		      /* 0: the application owns it */
 static _Atomic uint32_t gx_gen;	      /* odd while a pass runs */
@@ -349,12 +352,11 @@ static int gx_signal_new(int *n, int32_t self, int32_t pid)
 				;
 			if (i < *n || *n == GX_MAX_THREADS)
 				continue;
-			if (gx_blocked(tid)) {
-				gx_tids[(*n)++] = -tid;
-				continue;
-			}
+			/* a thread blocking the signal gets it too: it may be
+			 * blocked for a moment only (pthread_create blocks every
+			 * signal around clone), and is waited for less long */
 			if (!probe_sc_gate(SYS_tgkill, pid, tid, gx_sig, 0, 0, 0)) {
-				gx_tids[(*n)++] = tid;
+				gx_tids[(*n)++] = gx_blocked(tid) ? -tid : tid;
 				added++;
 			}
 		}
@@ -380,7 +382,8 @@ static bool gx_has_answered(uint32_t gen, int32_t tid)
 static void gx_pass(void)
 {
 	int32_t self = gettid_(), pid = getpid_();
-	int64_t deadline = gx_now() + GX_TIMEOUT_NS;
+	int64_t deadline = gx_now() + GX_TIMEOUT_NS,
+		blocked_deadline = gx_now() + GX_BLOCKED_TIMEOUT_NS;
 	uint32_t gen;
 	int n = 0;
 
@@ -397,12 +400,13 @@ static void gx_pass(void)
 			int missing = 0;
 
 			for (i = 0; i < n; i++) {
-				if (gx_tids[i] <= 0 || gx_has_answered(gen, gx_tids[i]))
+				int32_t tid = gx_tids[i] < 0 ? -gx_tids[i] : gx_tids[i];
+
+				if (!tid || gx_has_answered(gen, tid))
 					continue;
-				if (probe_sc_gate(SYS_tgkill, pid, gx_tids[i], 0, 0, 0, 0) ==
-				    -ESRCH)
+				if (probe_sc_gate(SYS_tgkill, pid, tid, 0, 0, 0, 0) == -ESRCH)
 					gx_tids[i] = 0; /* exited */
-				else
+				else if (gx_tids[i] > 0 || gx_now() < blocked_deadline)
 					missing++;
 			}
 			if (!missing)
