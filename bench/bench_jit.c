@@ -12,6 +12,13 @@
  * Usage: bench_jit [--json] [--quick]
  * Every engine must return the same value as native code for every
  * workload (checked after one warm-up run), else the bench fails.
+ *
+ *        bench_jit --facts OBJ.bpf.o...
+ * How often the JIT's uses of verifier facts fire on real programs: each
+ * object is loaded (verified), each program compiled, and the counts the
+ * JIT logs at debug level ("jit: ... verifier facts: ...") are summed
+ * beside the instructions they could apply to (division/modulo by a
+ * register, zero-extension idioms, conditional jumps).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -225,9 +232,129 @@ static double compile_us(size_t n, int progs)
 	return best / 1e3;
 }
 
+/* ==== --facts ==== */
+
+struct facts {
+	unsigned div, zext, branch, lookups;
+	unsigned progs, lean;
+	int seen; /* a jit line was parsed since the last reset */
+};
+static struct facts facts_now;
+
+static int facts_print(enum userbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	const char *p;
+
+	if (level != USERBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (strncmp(line, "jit: ", 5) || !(p = strstr(line, "verifier facts: ")))
+		return 0;
+	if (sscanf(p,
+		   "verifier facts: %u divisions without fix-ups, %u zero-extensions dropped, "
+		   "%u branches decided; %u direct map lookups",
+		   &facts_now.div, &facts_now.zext, &facts_now.branch, &facts_now.lookups) == 4)
+		facts_now.seen = 1;
+	facts_now.lean = strstr(line, ", lean;") != NULL;
+	return 0;
+}
+
+/* Instructions a fact could simplify: div/mod by a register, zero-extension idioms, cond jumps. */
+static void facts_candidates(const struct userbpf_insn *in, size_t n, unsigned *div, unsigned *zext,
+			     unsigned *cond)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t cls = in[i].code & 7, op = in[i].code & 0xf0, x = in[i].code & 8;
+
+		if ((cls == 4 || cls == 7) && x && (op == 0x30 || op == 0x90))
+			(*div)++;
+		else if (in[i].code == 0xbc && in[i].dst_reg == in[i].src_reg && !in[i].off)
+			(*zext)++; /* w = w */
+		else if (in[i].code == 0xd4 && in[i].imm == 32)
+			(*zext)++; /* le32 */
+		else if (in[i].code == 0x67 && in[i].imm == 32 && i + 1 < n &&
+			 (in[i + 1].code == 0x77 || in[i + 1].code == 0xc7) &&
+			 in[i + 1].imm == 32 && in[i + 1].dst_reg == in[i].dst_reg)
+			(*zext)++; /* r <<= 32; r >>= 32 */
+		else if ((cls == 5 || cls == 6) && op != 0x00 && op != 0x80 && op != 0x90 &&
+			 op != 0xe0)
+			(*cond)++;
+		if (in[i].code == 0x18)
+			i++; /* lddw's second slot */
+	}
+}
+
+static int facts_main(int argc, char **argv)
+{
+	unsigned t_div = 0, t_zext = 0, t_branch = 0, t_lookups = 0, t_progs = 0, t_lean = 0;
+	unsigned c_div = 0, c_zext = 0, c_cond = 0, objs = 0, failed = 0, with_any = 0;
+	size_t t_insns = 0;
+	int i;
+
+	userbpf_set_print(facts_print);
+	printf("%-60s %5s %6s %4s %4s %4s %4s %4s %4s %6s\n", "object/program", "insns", "jitted",
+	       "div", "/cand", "zext", "/cand", "br", "/cond", "lookup");
+	for (i = 0; i < argc; i++) {
+		struct userbpf_object *obj = userbpf_object__open_file(argv[i], NULL);
+		struct userbpf_program *prog = NULL;
+		const char *base = strrchr(argv[i], '/');
+
+		base = base ? base + 1 : argv[i];
+		if (!obj || userbpf_object__load(obj)) {
+			printf("%-60.60s skipped: %s\n", base,
+			       obj ? userbpf_object__errmsg(obj) : strerror(errno));
+			userbpf_object__close(obj);
+			failed++;
+			continue;
+		}
+		objs++;
+		while ((prog = userbpf_object__next_program(obj, prog))) {
+			struct userbpf_prog *p = userbpf_program__prog(prog);
+			const struct userbpf_insn *in = userbpf_program__insns(prog);
+			size_t n = userbpf_program__insn_cnt(prog);
+			unsigned d = 0, z = 0, c = 0;
+			char name[61];
+
+			if (!p)
+				continue;
+			memset(&facts_now, 0, sizeof(facts_now));
+			if (userbpf_prog__jit(p) || !facts_now.seen)
+				continue;
+			facts_candidates(in, n, &d, &z, &c);
+			snprintf(name, sizeof(name), "%.30s/%s", base, userbpf_program__name(prog));
+			printf("%-60.60s %5zu %6s %4u %4u %4u %4u %4u %4u %6u\n", name, n,
+			       facts_now.lean ? "lean" : "yes", facts_now.div, d, facts_now.zext, z,
+			       facts_now.branch, c, facts_now.lookups);
+			t_progs++;
+			t_lean += facts_now.lean;
+			t_insns += n;
+			t_div += facts_now.div;
+			t_zext += facts_now.zext;
+			t_branch += facts_now.branch;
+			t_lookups += facts_now.lookups;
+			c_div += d;
+			c_zext += z;
+			c_cond += c;
+			with_any += facts_now.div || facts_now.zext || facts_now.branch;
+		}
+		userbpf_object__close(obj);
+	}
+	userbpf_set_print(NULL);
+	printf("objects: %u loaded, %u skipped; programs jitted: %u (%u lean), %zu insns\n", objs,
+	       failed, t_progs, t_lean, t_insns);
+	printf("facts fired: divisions without fix-ups %u of %u div/mod by register; "
+	       "zero-extensions dropped %u of %u idioms; branches decided %u of %u conditional "
+	       "jumps; programs with any: %u of %u; direct map lookups %u\n",
+	       t_div, c_div, t_zext, c_zext, t_branch, c_cond, with_any, t_progs, t_lookups);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	bool json;
 	bool quick = argc > 1 && !strcmp(argv[argc - 1], "--quick");
 	double min_ns = quick ? 1e7 : 3e7;
 	int batches = quick ? 3 : 5;
@@ -241,6 +368,10 @@ int main(int argc, char **argv)
 	unsigned n_kernel = 0, slower_than_kernel = 0;
 	size_t i;
 	int fail = 0;
+
+	if (argc > 1 && !strcmp(argv[1], "--facts"))
+		return facts_main(argc - 2, argv + 2);
+	json = argc > 1 && !strcmp(argv[1], "--json");
 
 	snprintf(path, sizeof(path), "%.*s/bench/jit_workloads.bpf.o",
 		 slash ? (int)(slash - argv[0]) : 1, slash ? argv[0] : ".");

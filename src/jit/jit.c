@@ -17,6 +17,7 @@
 #include "maps/map.h"
 #include "userbpf/jit.h"
 #include "util/alloc.h"
+#include "util/log.h"
 
 const char jit_msg_eloop[] = "call stack deeper than 8 frames";
 const char jit_msg_callx[] = "callx to unknown helper";
@@ -58,6 +59,7 @@ static void image_free(struct jit_image *img)
 	ub_exec_free(&img->mem);
 	ub_free(img->addrs);
 	ub_free(img->is_entry);
+	ub_free(img->fn_addrs);
 	ub_free(img);
 }
 
@@ -210,7 +212,8 @@ static bool patch_fixups(const struct jit_ctx *c)
 
 	for (i = 0; i < c->fixup_cnt; i++) {
 		const struct jit_fixup *f = &c->fixups[i];
-		int64_t t = (int64_t)c->addrs[f->target] - (f->call ? c->prologue_len : 0);
+		int64_t t = f->call ? (int64_t)c->fn_addrs[f->target] :
+				      (int64_t)c->addrs[f->target];
 		int64_t rel = t - ((int64_t)f->at + f->size);
 
 		if (f->size == 1) {
@@ -253,8 +256,9 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	img->insn_cnt = n;
 	img->addrs = ub_calloc(n + 1, sizeof(*img->addrs));
 	img->is_entry = ub_calloc(n, 1);
+	img->fn_addrs = ub_calloc(n, sizeof(*img->fn_addrs));
 	prev = ub_calloc(n + 1, sizeof(*prev));
-	if (!img->addrs || !img->is_entry || !prev)
+	if (!img->addrs || !img->is_entry || !img->fn_addrs || !prev)
 		goto fail;
 	find_entries(prog, img->is_entry);
 	target = ub_calloc(n + 1, 1);
@@ -280,6 +284,7 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	}
 	c.addrs = img->addrs;
 	c.is_entry = img->is_entry;
+	c.fn_addrs = img->fn_addrs;
 	fix = ub_calloc(n, sizeof(*fix));
 	if (!fix)
 		goto fail;
@@ -337,7 +342,7 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 		goto fail;
 	img->code = img->mem.rx;
 	img->len = len;
-	img->prologue_len = c.prologue_len;
+	img->lean = c.lean;
 	img->body_start = c.body_start;
 	img->tramp = (int (*)(const uint64_t *, struct userbpf_run *, uint64_t *, const void *))(
 		void *)(img->code + c.tramp_off);
@@ -345,9 +350,11 @@ static struct jit_image *compile(const struct userbpf_prog *prog, enum jit_error
 	ub_free(dir);
 	ub_free(target);
 	ub_free(fix);
+	jit_arch_release(&c);
 	*why = JIT_OK;
 	return img;
 fail:
+	jit_arch_release(&c);
 	ub_free(prev);
 	ub_free(dir);
 	ub_free(target);
@@ -376,6 +383,12 @@ static int prog_compile(struct userbpf_prog *prog)
 					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 		return __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE);
 	}
+	/* an interface: bench_jit --facts reads these counts */
+	ub_debug("jit: %zu insns, %zu bytes, %u passes%s; verifier facts: %u divisions without "
+		 "fix-ups, %u zero-extensions dropped, %u branches decided; %u direct map "
+		 "lookups\n",
+		 img->insn_cnt, img->len, img->passes, img->lean ? ", lean" : "", img->opt_div,
+		 img->opt_zext, img->opt_branch, img->direct_lookups);
 	if (!__atomic_compare_exchange_n(&prog->jit, &expected, img, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
 		image_free(img);
@@ -383,9 +396,9 @@ static int prog_compile(struct userbpf_prog *prog)
 	}
 	/* for the run entry (userbpf_prog__run): published by jit_state */
 	__atomic_store_n(&prog->jit_tramp, img->tramp, __ATOMIC_RELAXED);
-	__atomic_store_n(&prog->jit_entry,
-			 (const void *)(img->code + img->addrs[0] - img->prologue_len),
+	__atomic_store_n(&prog->jit_entry, (const void *)(img->code + img->fn_addrs[0]),
 			 __ATOMIC_RELAXED);
+	__atomic_store_n(&prog->jit_lean, img->lean, __ATOMIC_RELAXED);
 	__atomic_store_n(&prog->jit_state, 1, __ATOMIC_RELEASE);
 	return 1;
 }
@@ -415,7 +428,7 @@ void jit_prog_free(struct userbpf_prog *prog)
 static int enter(struct userbpf_run *run, const struct jit_image *img, size_t entry,
 		 const uint64_t args[5], uint64_t *ret)
 {
-	return img->tramp(args, run, ret, img->code + img->addrs[entry] - img->prologue_len);
+	return img->tramp(args, run, ret, img->code + img->fn_addrs[entry]);
 }
 
 int jit_run(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret)

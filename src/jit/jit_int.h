@@ -42,9 +42,10 @@ struct jit_image {
 	struct ub_exec_mem mem; /* where code lives (util/alloc.h) */
 	size_t len;		/* bytes of code */
 	size_t insn_cnt;
-	uint32_t *addrs;   /* insn_cnt + 1: native offset of each insn body */
-	uint8_t *is_entry; /* insn_cnt: a function (prologue) starts here */
-	uint32_t prologue_len;
+	uint32_t *addrs;     /* insn_cnt + 1: native offset of each insn body */
+	uint8_t *is_entry;   /* insn_cnt: a function (prologue) starts here */
+	uint32_t *fn_addrs;  /* insn_cnt: native start (prologue) of each entry */
+	bool lean;	     /* lean trampoline: no calls, no run register, no stubs */
 	uint32_t body_start; /* offset of the first byte after trampoline+stubs */
 	/* trampoline: enter native code at target with r1-r5 = args */
 	int (*tramp)(const uint64_t args[5], struct userbpf_run *run, uint64_t *ret,
@@ -82,7 +83,7 @@ struct jit_fixup {
 	uint32_t at;	 /* offset of the displacement in the image */
 	uint32_t target; /* BPF insn it refers to */
 	uint8_t size;	 /* 1 or 4 bytes, relative to at + size */
-	bool call;	 /* local call: to the target's prologue */
+	bool call;	 /* local call: to the target's prologue (fn_addrs) */
 };
 
 /* One emission pass: the back end writes here (buf NULL: sizing only). */
@@ -97,9 +98,13 @@ struct jit_ctx {
 	struct jit_fixup *fixups; /* writing pass: insn_cnt entries */
 	size_t fixup_cnt;
 	const uint8_t *is_entry;
-	uint32_t prologue_len; /* out */
-	uint32_t body_start;   /* out */
-	uint32_t tramp_off;    /* out */
+	/* written: native start (prologue) of each function entry; read
+	 * for forward local calls: the previous pass's */
+	uint32_t *fn_addrs;
+	uint32_t body_start; /* out */
+	uint32_t tramp_off;  /* out */
+	bool lean;	     /* out: the lean trampoline (x86_64.c) */
+	void *arch;	     /* back end: analysis kept across passes */
 	/*
 	 * Constant blinding (0: off): every immediate a program supplies is
 	 * emitted as (imm ^ r), r, and an xor in a scratch register, with r
@@ -136,6 +141,9 @@ static inline uint64_t jit_blind_rnd(uint64_t seed, size_t pc)
 
 /* Back end: emit the whole image once.  Returns JIT_OK or an error. */
 enum jit_error jit_arch_emit(struct jit_ctx *ctx);
+
+/* Back end: free what jit_arch_emit() kept across passes (ctx->arch). */
+void jit_arch_release(struct jit_ctx *c);
 
 /* Back end: machine features the code may use (checked once, cpuid). */
 bool jit_arch_has_bmi2(void);

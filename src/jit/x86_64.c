@@ -20,13 +20,17 @@
  * r9, r10 and r11 are scratch inside one instruction's code.
  *
  * Every BPF function (slot 0, every local-call target, every lddw func()
- * target) is a native function with this frame:
+ * target) is a native function whose frame holds only what it needs
+ * (struct frame): with the stack (r10 named, or any call)
  *
  *	[rbp + 8]    return address
  *	[rbp]        caller's rbp (its r10)
  *	[rbp - 512]  BPF stack, 512 bytes, r10 = rbp
  *	[rbp - 520]  r1 at the last helper call (ctx of a tail call)
- *	[rbp - 560]  saved rbx, r13, r14, r15 (rsp, 16-byte aligned)
+ *	below        the saved rbx/r13/r14/r15 of the r6-r9 it names
+ *	             (rsp 16-byte aligned when it calls)
+ *
+ * and without it just those pushes; "r0 = 0; exit" is "xor eax, eax; ret".
  *
  * ==== Beyond one-to-one (each tested in tests/jit/test_jit_opt.c) ====
  *
@@ -42,10 +46,13 @@
  * a jump target (struct jit_ctx.target).
  *
  * Native code is entered only through the trampoline at offset 0
- * (jit_image.tramp), which saves the C callee-saved registers, loads r1-r5
- * and r12, and records its stack pointer in run->jit_sp so that an error
- * anywhere (any call depth) unwinds in one step: the error exit reloads
- * rsp from run->jit_sp and returns run->err.
+ * (jit_image.tramp).  The full one saves the C callee-saved registers,
+ * loads r1-r5 and r12, and records its stack pointer in run->jit_sp so
+ * that an error anywhere (any call depth) unwinds in one step: the error
+ * exit reloads rsp from run->jit_sp and returns run->err.  An image of one
+ * function that calls nothing and uses neither r12 nor a stub (nothing in
+ * it can fail) gets the lean one: it loads the r1-r5 the program names,
+ * calls slot 0 and stores r0 (jit_image.lean).
  */
 #include "util/ubc.h"
 #include <stddef.h>
@@ -113,9 +120,14 @@ enum cc {
 	CC_G = 0xf
 };
 
+struct frame;
+#define JIT_MAX_KONST 6
+
 /* Offsets of the shared stubs in this pass (they precede all bodies). */
 struct stubs {
-	uint32_t normal_exit, error_exit, abort, eloop, callx, nodata, pktoob, tail;
+	uint32_t normal_exit, error_exit, abort, eloop, callx, nodata, pktoob;
+	uint32_t tail;		/* the current function's tail-call stub */
+	const struct frame *fn; /* the current function's frame */
 };
 
 /* ==== Byte emission (bounded) ==== */
@@ -219,6 +231,20 @@ static void emit_mem(struct jit_ctx *c, uint8_t pfx, bool w, bool byte_regs, con
 }
 
 /* ==== Instruction helpers (assembly in the trailing comments) ==== */
+
+/* lea dst, [base + index] (64-bit; index is never rsp) */
+static void emit_lea_index(struct jit_ctx *c, int dst, int base, int index)
+{
+	bool disp8 = (base & 7) == RBP; /* rbp/r13 as base need a displacement */
+
+	emit1(c, (uint8_t)(0x48 | ((dst >> 3) & 1) << 2 | ((index >> 3) & 1) << 1 |
+			   ((base >> 3) & 1)));
+	emit1(c, 0x8d);
+	emit1(c, (uint8_t)((disp8 ? 0x40 : 0) | (dst & 7) << 3 | 4)); /* ModRM: SIB follows */
+	emit1(c, (uint8_t)((index & 7) << 3 | (base & 7)));	      /* SIB: scale 1 */
+	if (disp8)
+		emit1(c, 0);
+}
 
 static void emit_mov_rr(struct jit_ctx *c, bool w, int dst, int src)
 {
@@ -375,26 +401,204 @@ static void emit_block(struct jit_ctx *c, const struct block *b)
 
 /* ==== Prologue, epilogue, trampoline and stubs ==== */
 
-static void emit_prologue(struct jit_ctx *c)
+/*
+ * The native frame of one BPF function, from its own instructions (a
+ * function runs from its entry to the next entry):
+ *  - the registers of BPF r6-r9 it names are pushed (BPF's callee-saved
+ *    registers survive a local call; helpers preserve them as C code);
+ *    none in slot 0 when only the full trampoline enters it, which saved
+ *    them all already;
+ *  - an rbp frame with the 512-byte BPF stack only when the function
+ *    names r10 or calls anything (a call needs rsp 16-byte aligned, a
+ *    helper call the r1 slot below the stack);
+ *  - a helper call (not a direct lookup) needs a tail-call stub: placed
+ *    just before the prologue, so every call site jumps back to it.
+ * The full trampoline saves every C callee-saved register, so an error
+ * at any depth unwinds to it in one step without the frames' epilogues.
+ */
+struct frame {
+	uint8_t saves; /* bit i: the register of BPF r(6 + i) is saved */
+	bool stack;    /* rbp frame: push rbp; mov rbp, rsp; sub rsp, sub */
+	bool helper;   /* calls a helper: tail-call stub before the prologue */
+	uint32_t sub;  /* bytes below rbp: BPF stack (+ r1 slot, alignment) */
+	/*
+	 * Loop-invariant 64-bit constants: lddw values needing a movabs
+	 * inside a loop of this function, loaded once by the prologue into
+	 * registers the function never names (caller-saved ones only when it
+	 * calls nothing; callee-saved ones are saved).  The lddw becomes a
+	 * register move, or with a following "dst += src" one lea.
+	 */
+	uint8_t konst_cnt;
+	uint8_t konst_reg[JIT_MAX_KONST];
+	uint64_t konst_val[JIT_MAX_KONST];
+};
+
+/*
+ * The constants of struct frame: each candidate lddw (needs a movabs) of
+ * [entry, end) that a backward jump of the function spans, one register
+ * per distinct value while registers last.  tramp_saved: the trampoline
+ * saved every callee-saved register already (slot 0 of a full image).
+ */
+static void plan_konst(const struct jit_ctx *c, struct frame *fr, size_t entry, size_t end,
+		       const size_t *cand, size_t cand_cnt, uint16_t named, bool calls,
+		       bool tramp_saved)
 {
-	EMIT(0x55);		/* push rbp */
-	EMIT(0x48, 0x89, 0xe5); /* mov rbp, rsp */
-	EMIT(0x48, 0x81, 0xec); /* sub rsp, FRAME_STACK */
-	emit4(c, FRAME_STACK);
-	EMIT(0x53);	  /* push rbx */
-	EMIT(0x41, 0x55); /* push r13 */
-	EMIT(0x41, 0x56); /* push r14 */
-	EMIT(0x41, 0x57); /* push r15 */
+	static const uint8_t free_order[9] = { 5, 4, 3, 2, 1, 9, 8, 7, 6 }; /* BPF registers */
+	const struct userbpf_prog *prog = c->prog;
+	size_t k, pc, next = 0;
+
+	for (k = 0; k < cand_cnt; k++) {
+		const struct vm_insn *in = &prog->code[cand[k]];
+		bool in_loop = false;
+		unsigned j;
+
+		for (j = 0; j < fr->konst_cnt; j++)
+			if (fr->konst_val[j] == (uint64_t)in->imm)
+				break;
+		if (j < fr->konst_cnt)
+			continue; /* already held */
+		for (pc = cand[k]; pc < end && !in_loop; pc++) {
+			const struct vm_insn *jin = &prog->code[pc];
+
+			if (jin->op != ISA_INVALID && (isa_table[jin->op].flags & F_JMP) &&
+			    (int64_t)pc + 1 + jin->off <= (int64_t)cand[k] &&
+			    (int64_t)pc + 1 + jin->off >= (int64_t)entry)
+				in_loop = true;
+		}
+		if (!in_loop)
+			continue;
+		while (next < sizeof(free_order) &&
+		       ((named >> free_order[next] & 1) || (calls && free_order[next] <= 5)))
+			next++;
+		if (next == sizeof(free_order) || fr->konst_cnt == JIT_MAX_KONST)
+			return;
+		fr->konst_reg[fr->konst_cnt] = reg_map[free_order[next]];
+		fr->konst_val[fr->konst_cnt++] = (uint64_t)in->imm;
+		if (free_order[next] >= 6 && !tramp_saved)
+			fr->saves |= (uint8_t)(1u << (free_order[next] - 6));
+		next++;
+	}
 }
 
-static void emit_epilogue(struct jit_ctx *c)
+/* Whether insn pc calls slot 0 or takes its address (a callback). */
+static bool enters_slot0(const struct userbpf_prog *prog, size_t pc)
 {
-	EMIT(0x41, 0x5f); /* pop r15 */
-	EMIT(0x41, 0x5e); /* pop r14 */
-	EMIT(0x41, 0x5d); /* pop r13 */
-	EMIT(0x5b);	  /* pop rbx */
-	EMIT(0xc9);	  /* leave */
-	EMIT(0xc3);	  /* ret */
+	const struct vm_insn *in = &prog->code[pc];
+
+	return (in->op == ISA_CALL_LOCAL && (int64_t)pc + 1 + in->off == 0) ||
+	       (in->op == ISA_LDDW_FUNC && (uintptr_t)in->imm == (uintptr_t)prog->code);
+}
+
+static void frame_of(const struct jit_ctx *c, size_t entry, struct frame *fr)
+{
+	const struct userbpf_prog *prog = c->prog;
+	bool calls = false, entered_by_call = false;
+	unsigned pushes = 0, i;
+	size_t pc, end, kcand[16], kcand_cnt = 0;
+	uint16_t named = 0;
+
+	memset(fr, 0, sizeof(*fr));
+	for (pc = entry; pc < prog->insn_cnt && (pc == entry || !c->is_entry[pc]); pc++) {
+		const struct vm_insn *in = &prog->code[pc];
+		uint8_t fields;
+
+		if (in->op == ISA_INVALID)
+			continue;
+		fields = isa_table[in->op].fields;
+		if ((fields & U_DST) && in->dst <= 10)
+			named |= (uint16_t)(1u << in->dst);
+		if ((fields & U_SRC) && in->src <= 10)
+			named |= (uint16_t)(1u << in->src);
+		if ((isa_table[in->op].flags & F_LDDW) && !is_simm32(in->imm) &&
+		    (uint64_t)in->imm > UINT32_MAX && kcand_cnt < sizeof(kcand) / sizeof(kcand[0]))
+			kcand[kcand_cnt++] = pc;
+		if ((fields & U_DST) && in->dst >= 6 && in->dst <= 9)
+			fr->saves |= (uint8_t)(1u << (in->dst - 6));
+		if ((fields & U_SRC) && in->src >= 6 && in->src <= 9)
+			fr->saves |= (uint8_t)(1u << (in->src - 6));
+		if (((fields & U_DST) && in->dst == 10) || ((fields & U_SRC) && in->src == 10))
+			fr->stack = true;
+		if (in->op == ISA_CALL || in->op == ISA_CALLX || in->op == ISA_CALL_LOCAL)
+			calls = true;
+		if (in->op == ISA_CALLX ||
+		    (in->op == ISA_CALL && !(c->direct && c->direct[pc].kind)))
+			fr->helper = true;
+		if (enters_slot0(prog, pc))
+			entered_by_call = true;
+	}
+	end = pc;
+	if (entry == 0 && !c->lean) {
+		/* slot 0: saved by the trampoline unless a call may enter it */
+		for (pc = end; pc < prog->insn_cnt; pc++)
+			if (enters_slot0(prog, pc))
+				entered_by_call = true;
+		if (!entered_by_call)
+			fr->saves = 0;
+	}
+	if (kcand_cnt && !c->blind_seed)
+		plan_konst(c, fr, entry, end, kcand, kcand_cnt, named, calls,
+			   entry == 0 && !c->lean && !entered_by_call);
+	if (calls)
+		fr->stack = true;
+	if (!fr->stack)
+		return;
+	fr->sub = fr->helper ? 528 : 512; /* BPF stack (+ r1 slot at rbp - 520) */
+	for (i = 0; i < 4; i++)
+		pushes += fr->saves >> i & 1;
+	if (calls && (pushes & 1))
+		fr->sub += 8; /* rsp 16-byte aligned at every call */
+}
+
+/* Registers of BPF r6-r9 in push order. */
+static const uint8_t saved_reg[4] = { RBX, R13, R14, R15 };
+
+static void emit_push(struct jit_ctx *c, int r)
+{
+	if (r >= 8)
+		emit1(c, 0x41);
+	emit1(c, (uint8_t)(0x50 + (r & 7))); /* push r */
+}
+
+static void emit_pop(struct jit_ctx *c, int r)
+{
+	if (r >= 8)
+		emit1(c, 0x41);
+	emit1(c, (uint8_t)(0x58 + (r & 7))); /* pop r */
+}
+
+static void emit_prologue(struct jit_ctx *c, const struct frame *fr)
+{
+	int i;
+
+	if (fr->stack) {
+		EMIT(0x55);		/* push rbp */
+		EMIT(0x48, 0x89, 0xe5); /* mov rbp, rsp */
+		EMIT(0x48, 0x81, 0xec); /* sub rsp, sub */
+		emit4(c, fr->sub);
+	}
+	for (i = 0; i < 4; i++)
+		if (fr->saves >> i & 1)
+			emit_push(c, saved_reg[i]); /* push rbx/r13/r14/r15 */
+	for (i = 0; i < fr->konst_cnt; i++)
+		emit_mov_imm64(c, fr->konst_reg[i], fr->konst_val[i]); /* movabs kreg, K */
+}
+
+static void emit_epilogue(struct jit_ctx *c, const struct frame *fr)
+{
+	int i;
+
+	for (i = 3; i >= 0; i--)
+		if (fr->saves >> i & 1)
+			emit_pop(c, saved_reg[i]); /* pop r15/r14/r13/rbx */
+	if (fr->stack)
+		EMIT(0xc9); /* leave */
+	if (c->lean) {
+		/* the lean trampoline's tail: the function runs inside it */
+		EMIT(0x5a);		/* pop rdx (ret) */
+		EMIT(0x48, 0x89, 0x02); /* mov [rdx], rax */
+		EMIT(0x31, 0xc0);	/* xor eax, eax */
+	}
+	EMIT(0xc3); /* ret */
 }
 
 /* Set run->err and run->err_what, then unwind. */
@@ -489,15 +693,44 @@ static void emit_trampoline(struct jit_ctx *c, struct stubs *s)
 		 RUN_OFF(jit_sp));		   /* mov rsp, [r12+jit_sp] */
 	EMIT(0x48, 0x8d, 0x6c, 0x24, TRAMP_FRAME); /* lea rbp, [rsp+64] */
 	emit_jump(c, -1, s->normal_exit, false);   /* jmp normal_exit */
-	/* tail: run->tail_target is set; run it, then return its r0 */
-	s->tail = (uint32_t)c->len;
+}
+
+/*
+ * A function's tail-call stub: run->tail_target is set; run it, then
+ * return its r0 from this function.  Fixed length (long jump), so it can
+ * be measured in a block.
+ */
+static void emit_tail_stub(struct jit_ctx *c, const struct stubs *s, const struct frame *fr)
+{
 	emit_mov_rr(c, true, RDI, RUNREG); /* mov rdi, r12 */
 	emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, RSI, RBP,
 		 R1_SLOT);				  /* mov rsi, [rbp-520] */
 	emit_call_abs(c, (const void *)jit_tail_call);	  /* call jit_tail_call */
 	emit_run_test_zero(c, RUN_OFF(abort_err), false); /* cmp dword [r12+abort_err], 0 */
-	emit_jump(c, CC_NE, s->abort, true);		  /* jne abort */
-	emit_epilogue(c);
+	emit_jump(c, CC_NE, s->abort, false);		  /* jne abort */
+	emit_epilogue(c, fr);
+}
+
+/*
+ * The lean trampoline, for an image of one function without calls, packet
+ * loads or any other use of the run register or the stubs (nothing in it
+ * can fail): no C callee-saved register is touched except those the
+ * function saves itself, and run->jit_sp is not needed.  Same signature
+ * as the full one; the target is always slot 0, whose prologue follows
+ * right after (no call: each exit ends with the trampoline's tail, see
+ * emit_epilogue).
+ */
+static void emit_lean_trampoline(struct jit_ctx *c, uint8_t used)
+{
+	static const uint8_t arg_reg[5] = { RDI, RSI, RDX, RCX, R8 };
+	int i;
+
+	EMIT(0x52);			 /* push rdx (ret) */
+	emit_mov_rr(c, true, TMP2, RDI); /* mov r11, rdi */
+	for (i = 4; i >= 0; i--)	 /* r1-r5 the program names */
+		if (used >> (i + 1) & 1)
+			emit_mem(c, 0, true, false, (const uint8_t[]){ 0x8b }, 1, arg_reg[i], TMP2,
+				 i * 8); /* mov rN, [r11+8*i] */
 }
 
 /* ==== One BPF instruction ==== */
@@ -825,7 +1058,7 @@ static void emit_helper_call(struct jit_ctx *c, const struct stubs *st, size_t p
 	emit_run_test_zero(c, RUN_OFF(abort_err), false);  /* cmp dword [r12+abort_err], 0 */
 	emit_jump(c, CC_NE, st->abort, false);		   /* jne abort */
 	emit_run_test_zero(c, RUN_OFF(tail_target), true); /* cmp qword [r12+tail_target], 0 */
-	emit_jump(c, CC_NE, st->tail, false);		   /* jne tail */
+	emit_jump(c, CC_NE, st->tail, false);		   /* jne tail (this function's) */
 	(void)pc;
 }
 
@@ -1394,7 +1627,7 @@ alu_flags:
 		emit_mem(c, 0, false, false, (const uint8_t[]){ 0xff }, 1, 0, RUNREG,
 			 RUN_OFF(jit_depth)); /* inc dword [r12+depth] */
 		{
-			int64_t fn = (int64_t)c->addrs[target] - c->prologue_len;
+			int64_t fn = (int64_t)c->fn_addrs[target];
 			int64_t rel = fn - (int64_t)(c->len + 5);
 
 			emit1(c, 0xe8); /* call fn */
@@ -1407,7 +1640,7 @@ alu_flags:
 		break;
 	}
 	case ISA_EXIT:
-		emit_epilogue(c);
+		emit_epilogue(c, st->fn);
 		break;
 
 	/* ==== 64-bit immediates ==== */
@@ -1417,9 +1650,28 @@ alu_flags:
 	case ISA_LDDW_BTF_ID:
 	case ISA_LDDW_FUNC:
 	case ISA_LDDW_MAP_IDX:
-	case ISA_LDDW_MAP_IDX_VAL:
-		emit_mov_imm64(c, d, (uint64_t)in->imm); /* mov dst, imm64 */
+	case ISA_LDDW_MAP_IDX_VAL: {
+		const struct frame *fr = st->fn;
+		unsigned k;
+
+		for (k = 0; k < fr->konst_cnt; k++)
+			if (fr->konst_val[k] == (uint64_t)in->imm)
+				break;
+		if (k == fr->konst_cnt) {
+			emit_mov_imm64(c, d, (uint64_t)in->imm); /* mov dst, imm64 */
+			break;
+		}
+		if (pc + 2 < prog->insn_cnt && !c->target[pc + 2] &&
+		    prog->code[pc + 2].op == ISA_ADD64_REG && prog->code[pc + 2].dst == in->dst &&
+		    prog->code[pc + 2].src != in->dst) {
+			emit_lea_index(c, d, fr->konst_reg[k], reg_map[prog->code[pc + 2].src]);
+			/* lea dst, [kreg + src] */
+			c->skip_next = true;
+			break;
+		}
+		emit_mov_rr(c, true, d, fr->konst_reg[k]); /* mov dst, kreg */
 		break;
+	}
 
 	/* ==== Legacy packet loads ==== */
 	case ISA_LDABS_B:
@@ -1519,11 +1771,73 @@ static bool falls_into(const struct userbpf_prog *prog, size_t pc)
 	return op != ISA_EXIT && op != ISA_JA && op != ISA_JA32;
 }
 
+/*
+ * Whole-image facts: lean (one function that uses neither the run
+ * register nor a stub: the lean trampoline), uniform (an unverified
+ * program with several functions may jump or fall from one into another:
+ * every function gets the same full frame) and which of r1-r5 are named
+ * (bit n: rn; the lean trampoline loads only those).
+ */
+static void image_kind(struct jit_ctx *c, bool *uniform, uint8_t *used)
+{
+	const struct userbpf_prog *prog = c->prog;
+	bool lean = true, several = false;
+	size_t pc;
+
+	*used = 0;
+	for (pc = 0; pc < prog->insn_cnt; pc++) {
+		const struct vm_insn *in = &prog->code[pc];
+		uint8_t fields;
+
+		if (in->op == ISA_INVALID)
+			continue;
+		if (pc && c->is_entry[pc])
+			several = true;
+		fields = isa_table[in->op].fields;
+		if ((fields & U_DST) && in->dst >= 1 && in->dst <= 5)
+			*used |= (uint8_t)(1u << in->dst);
+		if ((fields & U_SRC) && in->src >= 1 && in->src <= 5)
+			*used |= (uint8_t)(1u << in->src);
+		if (isa_table[in->op].flags & (F_CALL | F_LDPKT))
+			lean = false;
+	}
+	*uniform = several && !prog->verified;
+	c->lean = lean && !several;
+}
+
+/* The frame every function of a uniform image gets (the full one). */
+static const struct frame uniform_frame = {
+	.saves = 0xf, .stack = true, .helper = true, .sub = 528
+};
+
+/*
+ * What the passes share (jit_ctx.arch): the image's kind and the frame of
+ * every function in entry order, computed by the first pass (NULL when the
+ * allocation failed: every pass computes them again).
+ */
+struct arch_cache {
+	bool uniform, lean;
+	uint8_t used;
+	size_t fn_cnt;
+	struct frame fn[];
+};
+
+void jit_arch_release(struct jit_ctx *c)
+{
+	ub_free(c->arch);
+	c->arch = NULL;
+}
+
 enum jit_error jit_arch_emit(struct jit_ctx *c)
 {
 	const struct userbpf_prog *prog = c->prog;
+	struct arch_cache *cache = c->arch;
 	struct stubs st;
-	size_t pc, start;
+	struct frame fr;
+	struct block measure;
+	bool uniform, first = !cache;
+	uint8_t used;
+	size_t pc, fn = 0;
 
 	c->len = 0;
 	c->fixup_cnt = 0;
@@ -1532,17 +1846,58 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 	c->skip_next = false;
 	c->flags_reg = -1;
 	c->opt_div = c->opt_zext = c->opt_branch = 0;
-	emit_trampoline(c, &st);
-	start = c->len;
-	emit_prologue(c);
-	c->prologue_len = (uint32_t)(c->len - start);
-	c->len = start;
-	c->body_start = (uint32_t)start;
+	memset(&st, 0, sizeof(st));
+	if (cache) {
+		uniform = cache->uniform;
+		used = cache->used;
+		c->lean = cache->lean;
+	} else {
+		size_t fn_cnt = 0;
+
+		image_kind(c, &uniform, &used);
+		for (pc = 0; pc < prog->insn_cnt; pc++)
+			fn_cnt += c->is_entry[pc] != 0;
+		cache = ub_alloc(sizeof(*cache) + fn_cnt * sizeof(cache->fn[0]));
+		if (cache) {
+			cache->uniform = uniform;
+			cache->lean = c->lean;
+			cache->used = used;
+			cache->fn_cnt = fn_cnt;
+		}
+	}
+	if (c->lean)
+		emit_lean_trampoline(c, used);
+	else
+		emit_trampoline(c, &st);
+	c->body_start = (uint32_t)c->len;
+	st.fn = &fr;
 	for (pc = 0; pc < prog->insn_cnt; pc++) {
 		if (c->is_entry[pc]) {
+			size_t skip = 0;
+
+			if (uniform)
+				fr = uniform_frame;
+			else if (cache && !first)
+				fr = cache->fn[fn];
+			else
+				frame_of(c, pc, &fr);
+			if (cache && first)
+				cache->fn[fn] = fr;
+			fn++;
+			if (fr.helper) {
+				emit_tail_stub(block_init(&measure), &st, &fr);
+				skip += measure.c.len;
+			}
+			emit_prologue(block_init(&measure), &fr);
+			skip += measure.c.len;
 			if (falls_into(prog, pc))
-				emit_jump_over(c, -1, c->prologue_len); /* jmp over the prologue */
-			emit_prologue(c);
+				emit_jump_over(c, -1, skip); /* jmp over stub and prologue */
+			if (fr.helper) {
+				st.tail = (uint32_t)c->len;
+				emit_tail_stub(c, &st, &fr);
+			}
+			c->fn_addrs[pc] = (uint32_t)c->len;
+			emit_prologue(c, &fr);
 		}
 		c->addrs[pc] = (uint32_t)c->len;
 		if (!emit_insn(c, &st, pc))
@@ -1551,6 +1906,7 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 			return JIT_E_TOO_BIG;
 	}
 	c->addrs[prog->insn_cnt] = (uint32_t)c->len;
+	c->arch = cache;
 	/* Falling off the end is rejected at creation; trap if it happens. */
 	emit1(c, 0xcc); /* int3 */
 	return c->overflow ? JIT_E_OVERFLOW : JIT_OK;
@@ -1575,6 +1931,11 @@ bool jit_arch_has_bmi2(void)
 }
 
 #else /* !__x86_64__ */
+
+void jit_arch_release(struct jit_ctx *c)
+{
+	(void)c;
+}
 
 enum jit_error jit_arch_emit(struct jit_ctx *c)
 {

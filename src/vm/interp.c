@@ -526,8 +526,65 @@ static int run_native(const struct userbpf_prog *prog, struct userbpf_run_opts *
 	return 0;
 }
 
+/*
+ * The run entry of a lean native image (jit_lean: one function, no calls,
+ * nothing that reads the run or can fail; src/jit/x86_64.c): no run is
+ * set up at all, only the map layer's hooks when the program names a map
+ * (see run_native).  Inlined into userbpf_prog__run(), whose other path
+ * is a tail call, so a probe hit on such a program costs little more
+ * than the native call.
+ */
+static inline __attribute__((always_inline)) int
+run_lean(const struct userbpf_prog *prog, struct userbpf_run_opts *opts, uint64_t *retval)
+{
+	void (*enter)(void) = NULL, (*leave)(void) = NULL;
+	uint64_t args[5];
+	uint64_t r0 = 0;
+
+	if (opts->err_buf && opts->err_buf_sz)
+		opts->err_buf[0] = '\0';
+	args[0] = (uint64_t)(uintptr_t)opts->ctx;
+	args[1] = args[2] = args[3] = args[4] = 0;
+	if (unlikely(opts->arg_cnt)) {
+		size_t i;
+
+		for (i = 0; i < opts->arg_cnt; i++)
+			args[i] = opts->args[i];
+	}
+	if (prog->run_hooks) {
+		enter = __atomic_load_n(&run_enter, __ATOMIC_ACQUIRE);
+		leave = enter ? __atomic_load_n(&run_exit, __ATOMIC_ACQUIRE) : NULL;
+		if (enter)
+			enter();
+	}
+	prog->jit_tramp(args, NULL, &r0, prog->jit_entry);
+	if (leave)
+		leave();
+	if (retval)
+		*retval = r0;
+	return 0;
+}
+
+static __attribute__((noinline)) int run_general(const struct userbpf_prog *prog,
+						 struct userbpf_run_opts *opts, uint64_t *retval,
+						 void *caller_ra);
+
 int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
 		      uint64_t *retval)
+{
+	/* valid, unchecked, unbudgeted, set to (and compiled as) a lean image */
+	if (likely(prog && opts && opts->sz >= offsetof(struct userbpf_run_opts, insn_count) &&
+		   opts->arg_cnt <= 5 && !opts->region_cnt &&
+		   !(opts->flags & (USERBPF_RUN_CHECKED | USERBPF_RUN_INTERPRETER)) &&
+		   (prog->verified || (opts->flags & USERBPF_RUN_UNCHECKED)) &&
+		   !opts->insn_budget && __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE) == 1 &&
+		   prog->jit_lean && !prog->native && prog->engine != USERBPF_ENGINE_INTERP))
+		return run_lean(prog, opts, retval);
+	return run_general(prog, opts, retval, __builtin_return_address(0));
+}
+
+static int run_general(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
+		       uint64_t *retval, void *caller_ra)
 {
 	void (*enter)(void), (*leave)(void);
 	struct userbpf_run run;
@@ -551,13 +608,13 @@ int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *
 		   !opts->insn_budget && !prog->native &&
 		   __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE) == 1 &&
 		   prog->engine != USERBPF_ENGINE_INTERP))
-		return run_native(prog, opts, retval, __builtin_return_address(0));
+		return run_native(prog, opts, retval, caller_ra);
 	/*
 	 * Per-call cost: only the head of the run (up to err_detail) is
 	 * set; the region table, dyn_maps and held[] are set up below, in
 	 * the modes that use them.
 	 */
-	run_head_init(&run, prog, opts, __builtin_return_address(0));
+	run_head_init(&run, prog, opts, caller_ra);
 	/*
 	 * Only a verified program may run unchecked, unless the caller opts
 	 * out; checked runs always have a budget (a program cannot hang its

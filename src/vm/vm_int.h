@@ -74,6 +74,9 @@ struct userbpf_prog {
 	int (*jit_tramp)(const uint64_t args[5], struct userbpf_run *run, uint64_t *ret,
 			 const void *target);
 	const void *jit_entry;
+	/* with jit_state 1: the image is lean (x86_64.c): it reads no run
+	 * and cannot fail, so userbpf_prog__run() enters it with none */
+	bool jit_lean;
 	uint8_t engine; /* enum userbpf_engine */
 	bool jit_blind; /* JIT with constant blinding (userbpf/jit.h) */
 	void (*on_free)(void *data);

@@ -333,6 +333,49 @@ TEST(jit_lea_and_flag_reuse)
 }
 
 /*
+ * Loop-invariant 64-bit constants: an lddw needing a movabs inside a loop
+ * is a register the prologue loaded (lea with a following "dst += src"),
+ * one outside any loop keeps its movabs, and a function that names every
+ * register keeps them all; same results on both engines each time.
+ */
+TEST(jit_loop_constants_in_registers)
+{
+	struct userbpf_prog *p;
+
+	SKIP_WITHOUT_JIT();
+	/* 0: r2 = ctx word; 1: r1 = 0; 2: r0 = 0; 3-4: lddw; 5: r3 += r1; ... */
+	p = build("r2 = *(u32 *)(r1 + 0)\nr1 = 0\nr0 = 0\nr3 = 0x123456789ab ll\nr3 += r1\n"
+		  "r0 ^= r3\nr0 += r2\nr1 += 1\nif r1 < 5 goto -7\n"
+		  "r4 = 0x7edcba987654 ll\nr0 += r4\nexit\n",
+		  false);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(bytes_of(p, 3), 4); /* lea rdx, [kreg + rdi] */
+	ASSERT_EQ(bytes_of(p, 5), 0);
+	ASSERT_EQ(bytes_of(p, 10), 10); /* movabs: not in a loop */
+	ASSERT_TRUE(same_results(p));
+	userbpf_prog__free(p);
+	/* without the add: a register move; two values, two registers */
+	p = build("r2 = *(u32 *)(r1 + 0)\nr1 = 0\nr0 = 0\nr3 = 0x123456789ab ll\nr0 ^= r3\n"
+		  "r3 = -0x123456789ab ll\nr0 += r3\nr0 += r2\nr1 += 1\nif r1 < 5 goto -9\nexit\n",
+		  false);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(bytes_of(p, 3), 3); /* mov rdx, kreg */
+	ASSERT_EQ(bytes_of(p, 6), 3);
+	ASSERT_TRUE(same_results(p));
+	userbpf_prog__free(p);
+	/* every register named (r0-r9): no register left, movabs stays */
+	p = build("r2 = *(u32 *)(r1 + 0)\nr1 = 0\nr0 = 0\nr4 = 1\nr5 = 2\nr6 = 3\nr7 = 4\n"
+		  "r8 = 5\nr9 = 6\nr3 = 0x123456789ab ll\nr3 += r1\nr0 ^= r3\nr0 += r2\n"
+		  "r0 += r4\nr0 += r5\nr0 += r6\nr0 += r7\nr0 += r8\nr0 += r9\nr1 += 1\n"
+		  "if r1 < 5 goto -17\nexit\n",
+		  false);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(bytes_of(p, 9), 10);
+	ASSERT_TRUE(same_results(p));
+	userbpf_prog__free(p);
+}
+
+/*
  * The run entry of compiled programs (userbpf_prog__run -> run_native):
  * the map layer's hooks only for programs that load a map or call a
  * helper; arguments, r0 and errors as on the interpreter.
