@@ -230,7 +230,38 @@ void domain_bump(void)
 	probe_sc_gate(SYS_futex, (long)(uintptr_t)&hdr->gen, FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
 }
 
-/* A member process that still runs (not gone, not a zombie). */
+/* Whether process pid has threads besides its leader (/proc/PID/task). */
+static bool other_threads(int pid)
+{
+	struct dent {
+		uint64_t ino;
+		int64_t off;
+		unsigned short reclen;
+		unsigned char type;
+		char name[];
+	} *d;
+	char path[64], buf[1024] __attribute__((aligned(8)));
+	int fd, tasks = 0;
+	long n, off;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	fd = launch_real.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	while ((n = probe_sc_gate(SYS_getdents64, fd, (long)(uintptr_t)buf, sizeof(buf), 0, 0, 0)) >
+	       0)
+		for (off = 0; off < n; off += d->reclen) {
+			d = (struct dent *)(void *)(buf + off);
+			if (d->name[0] != '.')
+				tasks++;
+		}
+	launch_real.close(fd);
+	return tasks > 1;
+}
+
+/* A member process that still runs: not gone, not a zombie.  A leader
+ * that left with pthread_exit shows as a zombie while its other threads
+ * run: such a process is alive. */
 static bool proc_alive(int pid)
 {
 	char path[64], buf[256], *p;
@@ -249,7 +280,9 @@ static bool proc_alive(int pid)
 		return false;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+	if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return other_threads(pid);
+	return true;
 }
 
 /* Whether a member other than this process is alive (file lock held). */

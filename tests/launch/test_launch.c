@@ -797,6 +797,33 @@ TEST(launch_pinned_link_live_owner_kernel_oracle)
 }
 
 /*
+ * A member whose main thread left with pthread_exit (dpcpu zombie): its
+ * leader shows as a zombie while another thread runs, so it is alive and
+ * not reaped: its map stays listed and works for it, and goes when it
+ * exits.  (Taking the zombie state alone for death, the map was listed 0
+ * while its process still used it.)  The kernel is the oracle.
+ */
+static const char zombie_expect[] = "leader left: map listed 1\n"
+				    "leader gone: map lookup 0\n"
+				    "exited 0: map listed 0\n";
+
+TEST(launch_domain_leader_exit_not_reaped)
+{
+	char out[4096];
+
+	if (!ready("dpcpu"))
+		return;
+	launch_ok(out, sizeof(out), "--domain zb", "%s/launch/dpcpu zombie", test_build_dir());
+	ASSERT_STREQ(out, zombie_expect);
+}
+
+TEST(launch_leader_exit_kernel_oracle)
+{
+	if (ready("dpcpu"))
+		kernel_oracle("dpcpu zombie", zombie_expect);
+}
+
+/*
  * A task iterator the libbpf way (diter): bpf_program__attach_iter,
  * bpf_iter_create, reading the output; the process's own task and the
  * final call are there, an iterator with flags is EINVAL.  Privately and

@@ -7,7 +7,6 @@
  * bpf_get_socket_cookie takes a kernel socket.  The kernel (libbpf) is
  * the oracle for each verdict where bpf() is allowed.
  */
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,20 +14,14 @@
 #include "userbpf/userbpf.h"
 #include "userbpf/iter.h"
 #include "userbpf/map.h"
+#include "vt_obj.h"
 #include "../unit/test.h"
 
 static char path[512];
 
 static bool have_obj(void)
 {
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/verifier/iter_sock.bpf.o", test_build_dir());
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	fclose(f);
-	return true;
+	return vt_obj_path(path, sizeof(path), "iter_sock.bpf.o");
 }
 
 /* userbpf's verdict on one program: 0 loaded (obj kept in *out), -errno */
@@ -51,29 +44,10 @@ static int ub_load(const char *name, struct userbpf_object **out, char *why, siz
 	return err;
 }
 
-/* the kernel's verdict: 1 loads, 0 refuses, -1 unknown */
-static int kernel_loads(const char *name)
-{
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	struct bpf_program *p;
-	int err;
-
-	if (!obj)
-		return -1;
-	bpf_object__for_each_program(p, obj)
-		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), name));
-	libbpf_set_print(NULL);
-	err = bpf_object__load(obj);
-	bpf_object__close(obj);
-	if (err == -EPERM)
-		return -1;
-	return err ? 0 : 1;
-}
-
 static void check_verdict(const char *name, bool accept, const char *msg)
 {
 	char why[4096];
-	int err = ub_load(name, NULL, why, sizeof(why)), k = kernel_loads(name);
+	int err = ub_load(name, NULL, why, sizeof(why)), k = vt_kernel_loads(path, name);
 
 	if (accept)
 		ASSERT_EQ(err, 0);

@@ -7,27 +7,20 @@
  * anyway, and it then runs checked and stops at the bad access.  Also the
  * CLI: userbpf verify exit codes 0, 1, 2.
  */
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "userbpf/userbpf.h"
+#include "vt_obj.h"
 #include "../unit/test.h"
 
 static char path[512];
 
 static bool have_obj(void)
 {
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/verifier/load.bpf.o", test_build_dir());
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	fclose(f);
-	return true;
+	return vt_obj_path(path, sizeof(path), "load.bpf.o");
 }
 
 static struct userbpf_object *open_only(const char *name, int unverified)
@@ -41,25 +34,6 @@ static struct userbpf_object *open_only(const char *name, int unverified)
 	while ((p = userbpf_object__next_program(obj, p)))
 		userbpf_program__set_autoload(p, !strcmp(userbpf_program__name(p), name));
 	return obj;
-}
-
-/* the kernel's verdict on one program of the object: 1, 0, -1 unknown */
-static int kernel_loads(const char *name)
-{
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	struct bpf_program *p;
-	int err;
-
-	if (!obj)
-		return -1;
-	bpf_object__for_each_program(p, obj)
-		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), name));
-	libbpf_set_print(NULL);
-	err = bpf_object__load(obj);
-	bpf_object__close(obj);
-	if (err == -EPERM)
-		return -1;
-	return err == 0;
 }
 
 TEST(verifier_load_default_on)
@@ -79,11 +53,11 @@ TEST(verifier_load_default_on)
 	p = userbpf_object__find_program_by_name(obj, "safe");
 	ASSERT_TRUE(userbpf_prog__verified(userbpf_program__prog(p)));
 	userbpf_object__close(obj);
-	ASSERT_TRUE(kernel_loads("safe") != 0);
+	ASSERT_TRUE(vt_kernel_loads(path, "safe") != 0);
 	obj = open_only("const_key", 0);
 	ASSERT_EQ(userbpf_object__load(obj), 0);
 	userbpf_object__close(obj);
-	ASSERT_TRUE(kernel_loads("const_key") != 0);
+	ASSERT_TRUE(vt_kernel_loads(path, "const_key") != 0);
 
 	for (i = 0; i < 2; i++) {
 		const char *msg;
@@ -98,7 +72,7 @@ TEST(verifier_load_default_on)
 		if (i == 0)
 			ASSERT_TRUE(strstr(msg, "invalid mem access 'map_value_or_null'") != NULL);
 		userbpf_object__close(obj);
-		ASSERT_TRUE(kernel_loads(bad[i]) != 1);
+		ASSERT_TRUE(vt_kernel_loads(path, bad[i]) != 1);
 
 		/* explicitly unverified: loads, runs checked, stops at the access */
 		obj = open_only(bad[i], 1);

@@ -129,14 +129,8 @@ static const struct vcase cases[] = {
 TEST(verifier_sock_table)
 {
 	struct vstats st = { 0 };
-	char why[256];
-	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		why[0] = 0;
-		if (!vt_run_case(&cases[i], &st, why, sizeof(why)))
-			test_fail(__FILE__, __LINE__, "case \"%s\": %s", cases[i].desc, why);
-	}
+	VT_RUN_TABLE(cases, &st);
 	printf("verifier sock table: %d cases, %d as expected; kernel ran %d, agreed %d, kernel-only rejects %d, userbpf-only rejects %d\n",
 	       st.cases, st.passed, st.k_run, st.k_agree, st.k_only_reject, st.k_only_accept);
 	ASSERT_EQ(st.passed, st.cases);

@@ -279,13 +279,8 @@ TEST(verifier_table)
 {
 	struct vstats st = { 0 };
 	char why[256];
-	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		why[0] = 0;
-		if (!vt_run_case(&cases[i], &st, why, sizeof(why)))
-			test_fail(__FILE__, __LINE__, "case \"%s\": %s", cases[i].desc, why);
-	}
+	VT_RUN_TABLE(cases, &st);
 	/* generated: map value access, offsets x sizes, load and store */
 	{
 		static const int sizes[] = { 1, 2, 4, 8 };

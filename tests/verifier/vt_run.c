@@ -299,3 +299,16 @@ bool vt_run_case(const struct vcase *c, struct vstats *st, char *why, size_t why
 	}
 	return ok;
 }
+
+void vt_run_table(const struct vcase *cases, size_t n, struct vstats *st, const char *file,
+		  int line)
+{
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		why[0] = 0;
+		if (!vt_run_case(&cases[i], st, why, sizeof(why)))
+			test_fail(file, line, "case \"%s\": %s", cases[i].desc, why);
+	}
+}

@@ -54,6 +54,13 @@ struct vstats {
 /* Verify one case; returns true when userbpf's verdict and message match. */
 bool vt_run_case(const struct vcase *c, struct vstats *st, char *why, size_t why_sz);
 
+/* Run every case of a table (vt_run_case); each case that fails fails the
+ * current test, reported at file:line with its description and reason. */
+void vt_run_table(const struct vcase *cases, size_t n, struct vstats *st, const char *file,
+		  int line);
+#define VT_RUN_TABLE(CASES, ST)                                                                    \
+	vt_run_table(CASES, sizeof(CASES) / sizeof((CASES)[0]), ST, __FILE__, __LINE__)
+
 /* builders */
 #define I USERBPF_RAW_INSN
 #define MOV(D, IMM) USERBPF_MOV64_IMM(D, IMM)

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -352,6 +353,74 @@ static int killowner(void)
 	return 0;
 }
 
+/* "dpcpu leaderexit": a map made, then the main thread leaves with
+ * pthread_exit (the leader shows as a zombie) while another thread waits
+ * and then uses the map. */
+static int leader_map = -1;
+
+static void *late_user(void *arg)
+{
+	__u32 k = 0;
+	__u64 v = 0;
+
+	(void)arg;
+	usleep(800000);
+	printf("leader gone: map lookup %d\n", bpf_map_lookup_elem(leader_map, &k, &v));
+	fflush(stdout);
+	/* not a return: in a domain userbpf's sync thread would keep the
+	 * process alive (a known limit) */
+	exit(0);
+}
+
+static int leaderexit(void)
+{
+	pthread_t t;
+
+	leader_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "leader_map", 4, 8, 1, NULL);
+	if (leader_map < 0 || pthread_create(&t, NULL, late_user, NULL))
+		return 1;
+	printf("started\n");
+	fflush(stdout);
+	pthread_exit(NULL);
+}
+
+/*
+ * "dpcpu zombie": a member whose main thread left (dpcpu leaderexit) is
+ * alive: its map stays listed while its other thread runs (and works for
+ * it), and goes once it exits.
+ */
+static int zombie(void)
+{
+	char line[64];
+	int p[2], st, n, tries;
+	FILE *f;
+	pid_t kid;
+
+	if (pipe(p))
+		return 5;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		dup2(p[1], 1);
+		execl("/proc/self/exe", "dpcpu", "leaderexit", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	if (!f || !fgets(line, sizeof(line), f))
+		return 6;
+	usleep(300000); /* the leader has left */
+	printf("leader left: map listed %d\n", maps_named("leader_map"));
+	if (fgets(line, sizeof(line), f))
+		fputs(line, stdout);
+	fclose(f);
+	waitpid(kid, &st, 0);
+	for (tries = 0; tries < 100 && (n = maps_named("leader_map")); tries++)
+		usleep(10000);
+	printf("exited %d: map listed %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1, n);
+	return 0;
+}
+
 static void hammer(long n)
 {
 	long i;
@@ -382,6 +451,10 @@ int main(int argc, char **argv)
 		return killowner();
 	if (argc == 2 && !strcmp(argv[1], "liveowner"))
 		return liveowner();
+	if (argc == 2 && !strcmp(argv[1], "leaderexit"))
+		return leaderexit();
+	if (argc == 2 && !strcmp(argv[1], "zombie"))
+		return zombie();
 	if (argc == 3 && !strcmp(argv[1], "hammer")) {
 		hammer(atol(argv[2]));
 		return 0;
