@@ -362,21 +362,23 @@ static void *late_user(void *arg)
 	__u32 k = 0;
 	__u64 v = 0;
 
-	(void)arg;
 	usleep(800000);
 	printf("leader gone: map lookup %d\n", bpf_map_lookup_elem(leader_map, &k, &v));
 	fflush(stdout);
-	/* not a return: in a domain userbpf's sync thread would keep the
-	 * process alive (a known limit) */
+	/* arg: a return, the last thread leaving (the process ends, status
+	 * 0); else exit(0) */
+	if (arg)
+		return NULL;
 	exit(0);
 }
 
-static int leaderexit(void)
+/* "dpcpu leaderexit" and, the other thread returning, "dpcpu leaderreturn" */
+static int leaderexit(bool ret)
 {
 	pthread_t t;
 
 	leader_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "leader_map", 4, 8, 1, NULL);
-	if (leader_map < 0 || pthread_create(&t, NULL, late_user, NULL))
+	if (leader_map < 0 || pthread_create(&t, NULL, late_user, ret ? &leader_map : NULL))
 		return 1;
 	printf("started\n");
 	fflush(stdout);
@@ -444,7 +446,9 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "liveowner"))
 		return liveowner();
 	if (argc == 2 && !strcmp(argv[1], "leaderexit"))
-		return leaderexit();
+		return leaderexit(false);
+	if (argc == 2 && !strcmp(argv[1], "leaderreturn"))
+		return leaderexit(true);
 	if (argc == 2 && !strcmp(argv[1], "zombie"))
 		return zombie();
 	if (argc == 3 && !strcmp(argv[1], "hammer")) {
