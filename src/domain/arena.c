@@ -1007,6 +1007,17 @@ bool domain_slot_owner_dead(uint32_t pid)
 #define REAP_PIDS 16
 #define REAP_PUTS 64
 
+/* Whether pid is one of dead[0..ndead). */
+static bool in_dead(int32_t pid, const int32_t *dead, int ndead)
+{
+	int j;
+
+	for (j = 0; j < ndead; j++)
+		if (pid == dead[j])
+			return true;
+	return false;
+}
+
 /*
  * Give back what the ledger says the processes dead[] held: their uses
  * leave the registry counts, and the library references (one per use of
@@ -1019,7 +1030,7 @@ bool domain_slot_owner_dead(uint32_t pid)
 static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool *all,
 		       bool *detached)
 {
-	int i, j, nput = 0;
+	int i, nput = 0;
 
 	/* their domain-wide attachments, but a pinned link's; the
 	 * attachment's reference on its program goes with it */
@@ -1027,9 +1038,7 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 		struct dom_attach *a = &hdr->att[i];
 		struct dom_obj *l;
 
-		for (j = 0; j < ndead && a->owner != dead[j]; j++)
-			;
-		if (!a->active || j == ndead)
+		if (!a->active || !in_dead(a->owner, dead, ndead))
 			continue;
 		l = a->link ? find_obj(DOM_LINK, a->link) : NULL;
 		if (l && l->pinned)
@@ -1044,9 +1053,7 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 		struct dom_use *u = &hdr->uses[i];
 		struct dom_obj *o;
 
-		for (j = 0; j < ndead && u->pid != dead[j]; j++)
-			;
-		if (!u->pid || j == ndead)
+		if (!u->pid || !in_dead(u->pid, dead, ndead))
 			continue;
 		o = find_obj((int)u->kind, u->ptr);
 		if (o) {
@@ -1117,6 +1124,21 @@ void domain_reap(void)
 
 /* ==== pins ==== */
 
+/* The pin entry of path (its kind in *kind, the registry entry of its
+ * object, or NULL, in *o), or NULL.  Lock held. */
+static struct dom_pin *find_pin_locked(const char *path, int *kind, struct dom_obj **o)
+{
+	int i;
+
+	for (i = 0; i < MAX_PINS; i++)
+		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
+			*kind = (int)hdr->pins[i].kind;
+			*o = find_obj(*kind, hdr->pins[i].ptr);
+			return &hdr->pins[i];
+		}
+	return NULL;
+}
+
 int domain_pin(const char *path, int kind, void *ptr)
 {
 	struct dom_obj *o;
@@ -1152,40 +1174,31 @@ void *domain_pin_get(const char *path, int *kind)
 {
 	struct dom_obj *o;
 	void *p = NULL;
-	int i;
 
 	lock();
-	for (i = 0; i < MAX_PINS; i++)
-		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
-			*kind = (int)hdr->pins[i].kind;
-			o = find_obj(*kind, hdr->pins[i].ptr);
-			p = o ? obj_tryget_locked(o) : NULL;
-			break;
-		}
+	if (find_pin_locked(path, kind, &o) && o)
+		p = obj_tryget_locked(o);
 	unlock();
 	return p;
 }
 
 void *domain_unpin(const char *path, int *kind)
 {
+	struct dom_pin *pin;
 	struct dom_obj *o;
 	void *p = NULL;
-	int i;
 
 	lock();
-	for (i = 0; i < MAX_PINS; i++)
-		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
-			*kind = (int)hdr->pins[i].kind;
-			p = hdr->pins[i].ptr;
-			memset(&hdr->pins[i], 0, sizeof(hdr->pins[i]));
-			o = find_obj(*kind, p);
-			/* the entry of a map or program goes with its memory
-			 * (the caller drops the pin's reference) */
-			if (o && o->pinned && !--o->pinned && o->users <= 0 && !o->held &&
-			    !(o->flags & OBJ_TRACKED))
-				obj_drop_locked(o);
-			break;
-		}
+	pin = find_pin_locked(path, kind, &o);
+	if (pin) {
+		p = pin->ptr;
+		memset(pin, 0, sizeof(*pin));
+		/* the entry of a map or program goes with its memory
+		 * (the caller drops the pin's reference) */
+		if (o && o->pinned && !--o->pinned && o->users <= 0 && !o->held &&
+		    !(o->flags & OBJ_TRACKED))
+			obj_drop_locked(o);
+	}
 	unlock();
 	flush_detached();
 	return p;

@@ -13,6 +13,8 @@
  */
 #ifdef USERBPF_LAUNCH
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -97,10 +99,45 @@ static void sync_once(void)
 	pthread_mutex_unlock(&sync_lock);
 }
 
+/*
+ * Whether this thread is the last live one: the main thread left with
+ * pthread_exit (the leader is a zombie) and the process counts two
+ * threads, the zombie leader and this one.  Read from /proc/self/stat
+ * through the probe gate (the application's syscall tracepoints never see
+ * it).  No other thread is made by the interposer.
+ */
+static bool sync_thread_alone(void)
+{
+	char buf[1024], state = 0, *p;
+	long fd, n, threads = 0;
+
+	fd = probe_sc_gate(SYS_openat, AT_FDCWD, (long)(uintptr_t)"/proc/self/stat",
+			   O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return false;
+	n = probe_sc_gate(SYS_read, fd, (long)(uintptr_t)buf, sizeof(buf) - 1, 0, 0, 0);
+	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "pid (comm) S ppid ...": field 3 the state, field 20 num_threads */
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
+		   &state, &threads) != 2)
+		return false;
+	return state == 'Z' && threads == 2;
+}
+
 static void *sync_thread(void *arg)
 {
 	(void)arg;
 	for (;;) {
+		/* the application's last thread is gone (its main thread
+		 * left with pthread_exit): end the process as the kernel
+		 * would, status 0 (glibc's last pthread_exit calls exit(0)) */
+		if (sync_thread_alone())
+			exit(0);
 		uint32_t g = __atomic_load_n(domain_gen(), __ATOMIC_ACQUIRE);
 		struct timespec ts = { 1, 0 };
 

@@ -824,6 +824,41 @@ TEST(launch_leader_exit_kernel_oracle)
 }
 
 /*
+ * A member whose main thread left with pthread_exit and whose last other
+ * thread then returns (dpcpu leaderreturn) ends with status 0, as on the
+ * kernel: the interposer's sync thread, left alone, exits the process
+ * (it kept it alive before).  Bounded by timeout(1), which kills the
+ * process group.
+ */
+static const char leaderreturn_expect[] = "started\nleader gone: map lookup 0\n";
+
+TEST(launch_domain_last_thread_return_exits)
+{
+	char tmp[128], cmd[1024], out[256];
+	int st;
+
+	if (!ready("dpcpu"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s timeout -s KILL 30 %s%s/userbpf launch --domain lr -- "
+		 "%s/launch/dpcpu leaderreturn",
+		 tmp, drop(), test_build_dir(), test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+	ASSERT_STREQ(out, leaderreturn_expect);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
+TEST(launch_last_thread_return_kernel_oracle)
+{
+	if (ready("dpcpu"))
+		kernel_oracle("dpcpu leaderreturn", leaderreturn_expect);
+}
+
+/*
  * A task iterator the libbpf way (diter): bpf_program__attach_iter,
  * bpf_iter_create, reading the output; the process's own task and the
  * final call are there, an iterator with flags is EINVAL.  Privately and

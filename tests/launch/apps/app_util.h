@@ -2,10 +2,11 @@
 /*
  * app_util.h - what several test applications do the same way: start a
  * child that runs a command (dexec, dloader) and open a CPU-clock
- * sampling event (dexec, dprof).  Included, not an application.
+ * sampling event (dexec, dprof), count the maps of a name listed (dpcpu, dpin).  Included, not an application.
  */
 #ifndef LAUNCH_APP_UTIL_H
 #define LAUNCH_APP_UTIL_H
+#include <bpf/bpf.h>
 #include <linux/perf_event.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -45,5 +46,25 @@ static inline int app_cpu_clock(int pid, int cpu, unsigned long long period)
 	else
 		attr.sample_freq = 1000;
 	return (int)syscall(__NR_perf_event_open, &attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* How many maps named name GET_NEXT_ID lists (and GET_FD_BY_ID opens). */
+static inline int app_maps_named(const char *name)
+{
+	__u32 cur = 0;
+	int n = 0;
+
+	while (!bpf_map_get_next_id(cur, &cur)) {
+		struct bpf_map_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(cur);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name))
+			n++;
+		if (fd >= 0)
+			close(fd);
+	}
+	return n;
 }
 #endif

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app_util.h"
 #include "dpcpu.h"
 #include "dpcpu.skel.h"
 
@@ -68,23 +69,21 @@ static int victim(const char *id)
 	return 0;
 }
 
-static int maps_named(const char *name)
+/* Fork "dpcpu a1 [a2]" (this binary; a2 may be NULL) with its stdout on
+ * the pipe p, whose write end is closed here: its pid. */
+static pid_t spawn_self(int p[2], const char *a1, const char *a2)
 {
-	__u32 cur = 0;
-	int n = 0;
+	pid_t kid;
 
-	while (!bpf_map_get_next_id(cur, &cur)) {
-		struct bpf_map_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_map_get_fd_by_id(cur);
-
-		memset(&info, 0, sizeof(info));
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name))
-			n++;
-		if (fd >= 0)
-			close(fd);
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		dup2(p[1], 1);
+		execl("/proc/self/exe", "dpcpu", a1, a2, (char *)NULL);
+		_exit(127);
 	}
-	return n;
+	close(p[1]);
+	return kid;
 }
 
 static int kill_test(void)
@@ -109,21 +108,14 @@ static int kill_test(void)
 	    bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.seen), &info, &len))
 		return 3;
 	snprintf(id, sizeof(id), "%u", info.id);
-	fflush(stdout);
-	kid = fork();
-	if (kid == 0) {
-		dup2(p[1], 1);
-		execl("/proc/self/exe", "dpcpu", "victim", id, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
+	kid = spawn_self(p, "victim", id);
 	if (read(p[0], buf, sizeof(buf)) <= 0)
 		return 4;
 	usleep(300000); /* in the run */
-	printf("victim map listed while alive: %d\n", maps_named("victim_map"));
+	printf("victim map listed while alive: %d\n", app_maps_named("victim_map"));
 	kill(kid, SIGKILL);
 	waitpid(kid, &st, 0);
-	for (tries = 0; tries < 100 && (n = maps_named("victim_map")); tries++)
+	for (tries = 0; tries < 100 && (n = app_maps_named("victim_map")); tries++)
 		usleep(10000);
 	printf("victim map listed after SIGKILL: %d\n", n);
 	cpu0();
@@ -134,7 +126,7 @@ static int kill_test(void)
 	bpf_link__destroy(l1);
 	bpf_link__destroy(l2);
 	dpcpu_bpf__destroy(skel);
-	printf("our map listed after destroy: %d\n", maps_named("seen"));
+	printf("our map listed after destroy: %d\n", app_maps_named("seen"));
 	return 0;
 }
 
@@ -251,20 +243,50 @@ static pid_t start_owner(const char *how, unsigned *prog_id, unsigned *map_id)
 
 	if (pipe(p))
 		return -1;
-	fflush(stdout);
-	kid = fork();
-	if (kid == 0) {
-		dup2(p[1], 1);
-		execl("/proc/self/exe", "dpcpu", "owner", how, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
+	kid = spawn_self(p, "owner", how);
 	f = fdopen(p[0], "r");
 	if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%u %u", prog_id, map_id) != 2)
 		kid = -1;
 	if (f)
 		fclose(f);
 	return kid;
+}
+
+/* One case of liveowner/killowner: owner kid started with "dpcpu owner
+ * how" (case i), its program prog_id and its map open here as map_fd. */
+typedef void (*owner_case)(unsigned i, const char *how, pid_t kid, unsigned prog_id, int map_fd);
+
+/* For each of the two hows: start "dpcpu owner how", open its map, print
+ * whether its program runs here, run body, close the map.  0, or 6 (no
+ * owner) or 7 (no map). */
+static int owner_cases(const char *const hows[2], owner_case body)
+{
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		unsigned prog_id = 0, map_id = 0;
+		int map_fd;
+		pid_t kid = start_owner(hows[i], &prog_id, &map_id);
+
+		if (kid < 0)
+			return 6;
+		map_fd = bpf_map_get_fd_by_id(map_id);
+		if (map_fd < 0)
+			return 7;
+		printf("%s: runs here: %s\n", hows[i], runs_here(map_fd) ? "yes" : "no");
+		body(i, hows[i], kid, prog_id, map_fd);
+		close(map_fd);
+	}
+	return 0;
+}
+
+/* Remove the pin our owner child made (named after its parent, us). */
+static int unpin_owner(void)
+{
+	char pin[64];
+
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/dpcpu_owner_%d", (int)getpid());
+	return unlink(pin);
 }
 
 /*
@@ -274,38 +296,27 @@ static pid_t start_owner(const char *how, unsigned *prog_id, unsigned *map_id)
  * owner closed its descriptor after pinning, so removing the pin drops
  * the last reference: the program stops running here.
  */
+static void live_case(unsigned i, const char *how, pid_t kid, unsigned prog_id, int map_fd)
+{
+	int st;
+
+	(void)prog_id;
+	printf("%s: unlink %d\n", how, unpin_owner());
+	if (i == 0) {
+		usleep(100000); /* a detach would have happened by now */
+		printf("keep: after unpin runs here: %s\n", runs_here(map_fd) ? "yes" : "no");
+		kill(kid, SIGUSR1);
+	}
+	printf("%s: link closed, stops here: %s\n", how, stops_here(map_fd) ? "yes" : "no");
+	kill(kid, SIGKILL);
+	waitpid(kid, &st, 0);
+}
+
 static int liveowner(void)
 {
 	static const char *const hows[] = { "keep", "close" };
-	unsigned i;
 
-	for (i = 0; i < 2; i++) {
-		unsigned prog_id = 0, map_id = 0;
-		char pin[64];
-		int st, map_fd;
-		pid_t kid = start_owner(hows[i], &prog_id, &map_id);
-
-		if (kid < 0)
-			return 6;
-		map_fd = bpf_map_get_fd_by_id(map_id);
-		if (map_fd < 0)
-			return 7;
-		printf("%s: runs here: %s\n", hows[i], runs_here(map_fd) ? "yes" : "no");
-		snprintf(pin, sizeof(pin), "/sys/fs/bpf/dpcpu_owner_%d", (int)getpid());
-		printf("%s: unlink %d\n", hows[i], unlink(pin));
-		if (i == 0) {
-			usleep(100000); /* a detach would have happened by now */
-			printf("keep: after unpin runs here: %s\n",
-			       runs_here(map_fd) ? "yes" : "no");
-			kill(kid, SIGUSR1);
-		}
-		printf("%s: link closed, stops here: %s\n", hows[i],
-		       stops_here(map_fd) ? "yes" : "no");
-		kill(kid, SIGKILL);
-		waitpid(kid, &st, 0);
-		close(map_fd);
-	}
-	return 0;
+	return owner_cases(hows, live_case);
 }
 
 /*
@@ -314,43 +325,31 @@ static int liveowner(void)
  * goes with it: the program is detached here and gone.  Pinned, the link
  * outlives it (the program still runs here) until the pin is removed.
  */
+static void kill_case(unsigned i, const char *how, pid_t kid, unsigned prog_id, int map_fd)
+{
+	int st;
+
+	kill(kid, SIGKILL);
+	waitpid(kid, &st, 0);
+	printf("%s: owner killed: program %s\n", how, prog_stays(prog_id) ? "stays" : "gone");
+	if (i == 0) {
+		unsigned long long before = hits_sum(map_fd);
+
+		pc_hit(1);
+		pc_hit(2);
+		printf("nopin: runs after: %llu\n", hits_sum(map_fd) - before);
+	} else {
+		printf("pin: still runs here: %s\n", runs_here(map_fd) ? "yes" : "no");
+		printf("pin: unlink %d\n", unpin_owner());
+		printf("pin: unpinned: program %s\n", prog_stays(prog_id) ? "stays" : "gone");
+	}
+}
+
 static int killowner(void)
 {
 	static const char *const hows[] = { "nopin", "pin" };
-	unsigned i;
 
-	for (i = 0; i < 2; i++) {
-		unsigned prog_id = 0, map_id = 0;
-		char pin[64];
-		int st, map_fd;
-		pid_t kid = start_owner(hows[i], &prog_id, &map_id);
-
-		if (kid < 0)
-			return 6;
-		map_fd = bpf_map_get_fd_by_id(map_id);
-		if (map_fd < 0)
-			return 7;
-		printf("%s: runs here: %s\n", hows[i], runs_here(map_fd) ? "yes" : "no");
-		kill(kid, SIGKILL);
-		waitpid(kid, &st, 0);
-		printf("%s: owner killed: program %s\n", hows[i],
-		       prog_stays(prog_id) ? "stays" : "gone");
-		if (i == 0) {
-			unsigned long long before = hits_sum(map_fd);
-
-			pc_hit(1);
-			pc_hit(2);
-			printf("nopin: runs after: %llu\n", hits_sum(map_fd) - before);
-		} else {
-			printf("pin: still runs here: %s\n", runs_here(map_fd) ? "yes" : "no");
-			snprintf(pin, sizeof(pin), "/sys/fs/bpf/dpcpu_owner_%d", (int)getpid());
-			printf("pin: unlink %d\n", unlink(pin));
-			printf("pin: unpinned: program %s\n",
-			       prog_stays(prog_id) ? "stays" : "gone");
-		}
-		close(map_fd);
-	}
-	return 0;
+	return owner_cases(hows, kill_case);
 }
 
 /* "dpcpu leaderexit": a map made, then the main thread leaves with
@@ -363,21 +362,23 @@ static void *late_user(void *arg)
 	__u32 k = 0;
 	__u64 v = 0;
 
-	(void)arg;
 	usleep(800000);
 	printf("leader gone: map lookup %d\n", bpf_map_lookup_elem(leader_map, &k, &v));
 	fflush(stdout);
-	/* not a return: in a domain userbpf's sync thread would keep the
-	 * process alive (a known limit) */
+	/* arg: a return, the last thread leaving (the process ends, status
+	 * 0); else exit(0) */
+	if (arg)
+		return NULL;
 	exit(0);
 }
 
-static int leaderexit(void)
+/* "dpcpu leaderexit" and, the other thread returning, "dpcpu leaderreturn" */
+static int leaderexit(bool ret)
 {
 	pthread_t t;
 
 	leader_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "leader_map", 4, 8, 1, NULL);
-	if (leader_map < 0 || pthread_create(&t, NULL, late_user, NULL))
+	if (leader_map < 0 || pthread_create(&t, NULL, late_user, ret ? &leader_map : NULL))
 		return 1;
 	printf("started\n");
 	fflush(stdout);
@@ -398,24 +399,17 @@ static int zombie(void)
 
 	if (pipe(p))
 		return 5;
-	fflush(stdout);
-	kid = fork();
-	if (kid == 0) {
-		dup2(p[1], 1);
-		execl("/proc/self/exe", "dpcpu", "leaderexit", (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
+	kid = spawn_self(p, "leaderexit", NULL);
 	f = fdopen(p[0], "r");
 	if (!f || !fgets(line, sizeof(line), f))
 		return 6;
 	usleep(300000); /* the leader has left */
-	printf("leader left: map listed %d\n", maps_named("leader_map"));
+	printf("leader left: map listed %d\n", app_maps_named("leader_map"));
 	if (fgets(line, sizeof(line), f))
 		fputs(line, stdout);
 	fclose(f);
 	waitpid(kid, &st, 0);
-	for (tries = 0; tries < 100 && (n = maps_named("leader_map")); tries++)
+	for (tries = 0; tries < 100 && (n = app_maps_named("leader_map")); tries++)
 		usleep(10000);
 	printf("exited %d: map listed %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1, n);
 	return 0;
@@ -452,7 +446,9 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "liveowner"))
 		return liveowner();
 	if (argc == 2 && !strcmp(argv[1], "leaderexit"))
-		return leaderexit();
+		return leaderexit(false);
+	if (argc == 2 && !strcmp(argv[1], "leaderreturn"))
+		return leaderexit(true);
 	if (argc == 2 && !strcmp(argv[1], "zombie"))
 		return zombie();
 	if (argc == 3 && !strcmp(argv[1], "hammer")) {

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_util.h"
 #include "dpin.h"
 #include "dpin.skel.h"
 
@@ -66,68 +67,82 @@ static int report(const struct ids *ids, char *buf, size_t sz)
 	return l[0] + o[0] + l[1] + o[1] + l[2] + o[2];
 }
 
-static int hold(void)
+/* Fill ids from the program's info: its number of maps, or -1. */
+static int prog_ids(int prog_fd, struct ids *ids)
 {
 	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 2;
+	info.map_ids = (__u64)(unsigned long)ids->maps;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -1;
+	ids->prog = info.id;
+	ids->btf = info.btf_id;
+	return (int)info.nr_map_ids;
+}
+
+/* Print "what: " and the report of our objects now. */
+static void print_report(const struct ids *ids, const char *what)
+{
+	char buf[128];
+
+	report(ids, buf, sizeof(buf));
+	printf("%s: %s\n", what, buf);
+}
+
+/* The same once our objects are gone, polled up to 2 s (the kernel frees
+ * a program's maps and BTF after a grace period). */
+static void print_report_gone(const struct ids *ids, const char *what)
+{
+	char buf[128];
+	int tries;
+
+	for (tries = 0; tries < 200 && report(ids, buf, sizeof(buf)); tries++)
+		usleep(10000);
+	printf("%s: %s\n", what, buf);
+}
+
+static int hold(void)
+{
 	struct dpin_bpf *skel;
 	struct bpf_link *link;
 	struct ids ids = { 0 };
-	__u32 len = sizeof(info);
-	char buf[128];
-	int tries;
 
 	skel = dpin_bpf__open_and_load();
 	if (!skel)
 		return 1;
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = 2;
-	info.map_ids = (__u64)(unsigned long)ids.maps;
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.on_exec), &info, &len) ||
-	    info.nr_map_ids != 2)
+	if (prog_ids(bpf_program__fd(skel->progs.on_exec), &ids) != 2)
 		return 2;
-	ids.prog = info.id;
-	ids.btf = info.btf_id;
 	link = bpf_program__attach(skel->progs.on_exec);
 	if (!link)
 		return 3;
 	dpin_bpf__destroy(skel); /* closes the program, map and BTF descriptors */
-	report(&ids, buf, sizeof(buf));
-	printf("held by the link: %s\n", buf);
+	print_report(&ids, "held by the link");
 	bpf_link__destroy(link);
-	/* the kernel frees a program's maps and BTF after a grace period */
-	for (tries = 0; tries < 200 && report(&ids, buf, sizeof(buf)); tries++)
-		usleep(10000);
-	printf("link destroyed: %s\n", buf);
+	print_report_gone(&ids, "link destroyed");
 	return 0;
 }
 
 static int unpin(void)
 {
-	struct bpf_prog_info info;
 	struct dpin_bpf *skel;
 	struct bpf_link *link;
 	struct ids ids = { 0 };
-	__u32 len = sizeof(info);
-	char buf[128];
-	int tries, fd, r, e;
+	int fd, r, e;
 
 	unlink(DPIN_UMAP); /* on the kernel: a previous run's */
 	unlink(DPIN_ULINK);
 	skel = dpin_bpf__open_and_load();
 	if (!skel)
 		return 1;
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = 2;
-	info.map_ids = (__u64)(unsigned long)ids.maps;
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.on_exec), &info, &len))
+	if (prog_ids(bpf_program__fd(skel->progs.on_exec), &ids) < 0)
 		return 2;
-	ids.prog = info.id;
-	ids.btf = info.btf_id;
 	link = bpf_program__attach(skel->progs.on_exec);
 	if (!link || bpf_link__pin(link, DPIN_ULINK) || bpf_map__pin(skel->maps.execs, DPIN_UMAP))
 		return 3;
-	report(&ids, buf, sizeof(buf));
-	printf("pinned: %s\n", buf);
+	print_report(&ids, "pinned");
 	r = bpf_map__unpin(skel->maps.execs, NULL);
 	printf("map unpin %d", r);
 	r = unlink(DPIN_UMAP);
@@ -138,39 +153,15 @@ static int unpin(void)
 	printf("obj_get after unpin: %d errno %d\n", fd < 0 ? -1 : 0, fd < 0 ? e : 0);
 	bpf_link__destroy(link); /* closes the descriptors: the pin keeps it */
 	dpin_bpf__destroy(skel);
-	report(&ids, buf, sizeof(buf));
-	printf("descriptors closed: %s\n", buf);
+	print_report(&ids, "descriptors closed");
 	fd = bpf_obj_get(DPIN_ULINK);
 	if (fd < 0)
 		return 4;
 	r = unlink(DPIN_ULINK); /* bpf_link__unpin's unlink, from any process */
 	printf("link unpin %d\n", r);
 	close(fd);
-	for (tries = 0; tries < 200 && report(&ids, buf, sizeof(buf)); tries++)
-		usleep(10000);
-	printf("unpinned: %s\n", buf);
+	print_report_gone(&ids, "unpinned");
 	return 0;
-}
-
-/* Maps named dpin_pm listed. */
-static int pm_listed(void)
-{
-	__u32 cur = 0;
-	int n = 0;
-
-	while (!bpf_map_get_next_id(cur, &cur)) {
-		struct bpf_map_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_map_get_fd_by_id(cur);
-
-		memset(&info, 0, sizeof(info));
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    !strcmp(info.name, "dpin_pm"))
-			n++;
-		if (fd >= 0)
-			close(fd);
-	}
-	return n;
 }
 
 static int pinmap(bool create)
@@ -189,9 +180,9 @@ static int pinmap(bool create)
 	e = errno;
 	if (fd >= 0)
 		close(fd);
-	for (tries = 0; tries < 200 && fd < 0 && pm_listed(); tries++)
+	for (tries = 0; tries < 200 && fd < 0 && app_maps_named("dpin_pm"); tries++)
 		usleep(10000);
-	printf("get %d listed %d\n", fd < 0 ? -e : 0, pm_listed());
+	printf("get %d listed %d\n", fd < 0 ? -e : 0, app_maps_named("dpin_pm"));
 	return 0;
 }
 
