@@ -539,10 +539,9 @@ struct linux_dirent64_ {
  */
 static bool stop_blocked(pid_t tid)
 {
-	char path[48] = "/proc/self/task/", buf[2048], *p;
+	char path[48] = "/proc/self/task/", buf[2048];
 	int fd, i = 16, d = 0;
 	pid_t t = tid;
-	uint64_t mask = 0;
 	long got;
 
 	do
@@ -561,12 +560,7 @@ static bool stop_blocked(pid_t tid)
 	if (got <= 0)
 		return false;
 	buf[got] = 0;
-	p = strstr(buf, "SigBlk:\t");
-	if (!p)
-		return false;
-	for (p += 8; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
-		mask = mask << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
-	return mask >> (stop_sig - 1) & 1;
+	return probe_status_blocks(buf, stop_sig);
 }
 
 /*
@@ -674,25 +668,15 @@ static void stop_release(void)
  * taken it since). */
 static bool stop_ours(void)
 {
-	struct sigaction cur;
-
-	return stop_sig && !sigaction(stop_sig, NULL, &cur) && (cur.sa_flags & SA_SIGINFO) &&
-	       cur.sa_sigaction == stop_handler;
+	return probe_sig_ours(stop_sig, stop_handler);
 }
 
 /* Take the pass's signal unless the application handles it already. */
 static void stop_init(void)
 {
-	struct sigaction sa, old;
-	int sig = SIGRTMAX - 3;
+	int sig = probe_sig_take(SIGRTMAX - 3, stop_handler);
 
-	if (sigaction(sig, NULL, &old) || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = stop_handler;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&sa.sa_mask);
-	if (!sigaction(sig, &sa, NULL))
+	if (sig)
 		stop_sig = sig;
 }
 
