@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "userbpf/probe.h"
 #include "userbpf/vm.h"
@@ -313,6 +314,27 @@ static inline bool probe_status_blocks(const char *status, int sig)
 	for (p += 8; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
 		mask = mask << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
 	return mask >> (sig - 1) & 1;
+}
+
+/*
+ * A /proc/self/task entry name: its tid when that is a thread a pass has
+ * still to signal (not self, not in tids[0..n) as tid or -tid, and n below
+ * max), else 0.
+ */
+static inline pid_t probe_task_new_tid(const char *name, pid_t self, const pid_t *tids, int n,
+				       int max)
+{
+	pid_t tid = 0;
+	const char *c;
+	int i;
+
+	for (c = name; *c >= '0' && *c <= '9'; c++)
+		tid = tid * 10 + (*c - '0');
+	if (*c || !tid || tid == self)
+		return 0;
+	for (i = 0; i < n && tids[i] != tid && tids[i] != -tid; i++)
+		;
+	return i < n || n == max ? 0 : tid;
 }
 
 #endif

@@ -323,18 +323,11 @@ static int gx_signal_new(int *n, int32_t self, int32_t pid)
 
 		for (off = 0; off < got;) {
 			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
-			int32_t tid = 0;
-			const char *c;
-			int i;
+			int32_t tid;
 
 			off += d->d_reclen;
-			for (c = d->d_name; *c >= '0' && *c <= '9'; c++)
-				tid = tid * 10 + (*c - '0');
-			if (*c || !tid || tid == self)
-				continue;
-			for (i = 0; i < *n && gx_tids[i] != tid && gx_tids[i] != -tid; i++)
-				;
-			if (i < *n || *n == GX_MAX_THREADS)
+			tid = probe_task_new_tid(d->d_name, self, gx_tids, *n, GX_MAX_THREADS);
+			if (!tid)
 				continue;
 			/* a thread blocking the signal gets it too: it may be
 			 * blocked for a moment only (pthread_create blocks every

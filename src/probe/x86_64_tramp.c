@@ -584,18 +584,11 @@ static int stop_signal_new(pid_t *tids, int *n, pid_t self)
 
 		for (off = 0; off < got;) {
 			struct linux_dirent64_ *d = (struct linux_dirent64_ *)(buf + off);
-			pid_t tid = 0;
-			const char *c;
-			int i;
+			pid_t tid;
 
 			off += d->d_reclen;
-			for (c = d->d_name; *c >= '0' && *c <= '9'; c++)
-				tid = tid * 10 + (*c - '0');
-			if (*c || !tid || tid == self)
-				continue;
-			for (i = 0; i < *n && tids[i] != tid && tids[i] != -tid; i++)
-				;
-			if (i < *n || *n == STOP_MAX_THREADS)
+			tid = probe_task_new_tid(d->d_name, self, tids, *n, STOP_MAX_THREADS);
+			if (!tid)
 				continue;
 			if (stop_blocked(tid)) {
 				tids[(*n)++] = -tid; /* known, not waited for */
