@@ -1066,6 +1066,27 @@ int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t
 	return ret;
 }
 
+/*
+ * A trampoline slot near addr for a new site, or 0 with err filled:
+ * *ret is -E2BIG (too many sites) or -ENOMEM (no executable memory).
+ */
+static uint64_t site_slot_alloc(uint64_t addr, int *ret, char *err, size_t err_sz)
+{
+	uint64_t at;
+
+	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
+		snprintf(err, err_sz, "too many probe sites");
+		*ret = -E2BIG;
+		return 0;
+	}
+	at = slot_alloc(addr);
+	if (!at) {
+		snprintf(err, err_sz, "no executable memory near 0x%llx", (unsigned long long)addr);
+		*ret = -ENOMEM;
+	}
+	return at;
+}
+
 static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
 			size_t err_sz)
 {
@@ -1080,15 +1101,9 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 		snprintf(err, err_sz, "0x%llx is patched already", (unsigned long long)addr);
 		return -EBUSY;
 	}
-	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
-		snprintf(err, err_sz, "too many probe sites");
-		return -E2BIG;
-	}
-	at = slot_alloc(addr);
-	if (!at) {
-		snprintf(err, err_sz, "no executable memory near 0x%llx", (unsigned long long)addr);
-		return -ENOMEM;
-	}
+	at = site_slot_alloc(addr, &ret, err, err_sz);
+	if (!at)
+		return ret;
 	emit_save(&c, &save_all, FRAME, 0, after);
 	emit_call(&c, true, arg, fn);
 	emit_restore(&c, &save_all, FRAME);
@@ -1183,16 +1198,9 @@ static int syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_
 			 (unsigned long long)sc);
 		return -EOPNOTSUPP;
 	}
-	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
-		snprintf(err, err_sz, "too many probe sites");
-		return -E2BIG;
-	}
-	at = slot_alloc(start);
-	if (!at) {
-		snprintf(err, err_sz, "no executable memory near 0x%llx",
-			 (unsigned long long)start);
-		return -ENOMEM;
-	}
+	at = site_slot_alloc(start, &ret, err, err_sz);
+	if (!at)
+		return ret;
 	ret = relocate(&c, at, start, sc - start, &len, &m, err, err_sz);
 	if (ret)
 		return ret;
