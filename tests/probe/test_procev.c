@@ -156,10 +156,33 @@ static int shared_map(void *cookie, unsigned src, int32_t imm, int32_t next, uin
 	return 0;
 }
 
-#define LOOKUP(K, SKIP)                                                                            \
-	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),   \
-		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
-		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
+/* The exit programs' start (r6 = ctx): map[0]++; map[1] += group_dead
+ * (ctx 32); map[2] += pid (ctx 24). */
+#define EXIT_COUNTS                                                                                \
+	USERBPF_MOV64_REG(6, 1), PROBE_FIXTURE_INC(0), PROBE_FIXTURE_LOOKUP(1, 2),                 \
+		USERBPF_LDX_MEM(USERBPF_B, 1, 6, 32),                                              \
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0), PROBE_FIXTURE_LOOKUP(2, 2),   \
+		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),                                              \
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0)
+
+/* A BPF_F_MMAPABLE array of 4 u64 (shared with forked grandchildren). */
+static struct userbpf_map *shared_array(const char *name)
+{
+	return userbpf_map__create(
+		USERBPF_MAP_TYPE_ARRAY, name, 4, 8, 4,
+		&(struct userbpf_map_create_opts){ .sz = sizeof(struct userbpf_map_create_opts),
+						   .map_flags = USERBPF_F_MMAPABLE });
+}
+
+/* The tracepoint program p[0..n) on map m (NULL when m is). */
+static struct userbpf_prog *exit_prog(struct userbpf_map *m, const struct userbpf_insn *p, size_t n,
+				      const char *name)
+{
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = shared_map, .ld_imm64_cookie = m,
+		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = name);
+
+	return m ? userbpf_prog__new(p, n, &po) : NULL;
+}
 
 static volatile int *volatile bad_ptr;
 
@@ -179,28 +202,14 @@ static void *exiting_thread(void *arg)
  */
 static void exits_child(int fd)
 {
-	struct userbpf_map *m = userbpf_map__create(
-		USERBPF_MAP_TYPE_ARRAY, "ex", 4, 8, 4,
-		&(struct userbpf_map_create_opts){ .sz = sizeof(struct userbpf_map_create_opts),
-						   .map_flags = USERBPF_F_MMAPABLE });
+	struct userbpf_map *m = shared_array("ex");
 	/* map[0]++; map[1] += group_dead (ctx 32); map[2] += pid (ctx 24) */
 	struct userbpf_insn p[] = {
-		USERBPF_MOV64_REG(6, 1),
-		LOOKUP(0, 2),
-		USERBPF_MOV64_IMM(1, 1),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
-		LOOKUP(1, 2),
-		USERBPF_LDX_MEM(USERBPF_B, 1, 6, 32),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
-		LOOKUP(2, 2),
-		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		EXIT_COUNTS,
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = shared_map, .ld_imm64_cookie = m,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "ex");
-	struct userbpf_prog *prog = m ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;
+	struct userbpf_prog *prog = exit_prog(m, p, sizeof(p) / sizeof(p[0]), "ex");
 	uint64_t out[6] = { 0 }, expect = 0, v;
 	pthread_t t;
 	pid_t g, tid = 0;
@@ -339,35 +348,21 @@ static void *gx_exit_group_thread(void *arg)
  */
 static void group_exit_child(int fd)
 {
-	struct userbpf_map *m = userbpf_map__create(
-		USERBPF_MAP_TYPE_ARRAY, "gx", 4, 8, 4,
-		&(struct userbpf_map_create_opts){ .sz = sizeof(struct userbpf_map_create_opts),
-						   .map_flags = USERBPF_F_MMAPABLE });
+	struct userbpf_map *m = shared_array("gx");
 	/* map[0]++; map[1] += group_dead; map[2] += pid; map[3] += (tid == pid) */
 	struct userbpf_insn p[] = {
-		USERBPF_MOV64_REG(6, 1),
-		LOOKUP(0, 2),
-		USERBPF_MOV64_IMM(1, 1),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
-		LOOKUP(1, 2),
-		USERBPF_LDX_MEM(USERBPF_B, 1, 6, 32),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
-		LOOKUP(2, 2),
-		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		EXIT_COUNTS,
 		USERBPF_CALL_HELPER(14), /* bpf_get_current_pid_tgid */
 		USERBPF_MOV32_REG(7, 0),
 		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),
 		USERBPF_JMP_REG(USERBPF_JNE, 7, 1, 9),
-		LOOKUP(3, 2),
+		PROBE_FIXTURE_LOOKUP(3, 2),
 		USERBPF_MOV64_IMM(1, 1),
 		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = shared_map, .ld_imm64_cookie = m,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "gx");
-	struct userbpf_prog *prog = m ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;
+	struct userbpf_prog *prog = exit_prog(m, p, sizeof(p) / sizeof(p[0]), "gx");
 	uint64_t out[7] = { 0 }, expect = 0, v;
 	int st, ok = 1, pfd[2], round, k;
 	uint32_t key;
