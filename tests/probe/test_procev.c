@@ -184,6 +184,25 @@ static struct userbpf_prog *exit_prog(struct userbpf_map *m, const struct userbp
 	return m ? userbpf_prog__new(p, n, &po) : NULL;
 }
 
+/* The child's end: out[0..n) = map[0..n), then expect and ok; out (size
+ * bytes) reported to fd. */
+static void __attribute__((noreturn)) report_counts(int fd, struct userbpf_map *m, uint32_t n,
+						    uint64_t expect, int ok, uint64_t *out,
+						    size_t size)
+{
+	uint64_t v;
+	uint32_t k;
+
+	for (k = 0; k < n; k++) {
+		v = 0;
+		userbpf_map__lookup_elem(m, &k, &v, 0);
+		out[k] = v;
+	}
+	out[n] = expect;
+	out[n + 1] = (uint64_t)ok;
+	probe_fixture_report(fd, out, size);
+}
+
 static volatile int *volatile bad_ptr;
 
 static void *exiting_thread(void *arg)
@@ -210,11 +229,10 @@ static void exits_child(int fd)
 		USERBPF_EXIT_INSN(),
 	};
 	struct userbpf_prog *prog = exit_prog(m, p, sizeof(p) / sizeof(p[0]), "ex");
-	uint64_t out[6] = { 0 }, expect = 0, v;
+	uint64_t out[6] = { 0 }, expect = 0;
 	pthread_t t;
 	pid_t g, tid = 0;
 	int st, ok = 1;
-	uint32_t k;
 
 	if (!prog || !userbpf_probe__attach_tracepoint(prog, "sched", "sched_process_exit", NULL))
 		out[5] = (uint64_t)errno ? (uint64_t)errno : 1;
@@ -255,14 +273,7 @@ static void exits_child(int fd)
 	expect += (uint64_t)g;
 	ok &= waitpid(g, &st, 0) == g && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
 #endif
-	for (k = 0; k < 3; k++) {
-		v = 0;
-		userbpf_map__lookup_elem(m, &k, &v, 0);
-		out[k] = v;
-	}
-	out[3] = expect;
-	out[4] = (uint64_t)ok;
-	probe_fixture_report(fd, out, sizeof(out));
+	report_counts(fd, m, 3, expect, ok, out, sizeof(out));
 }
 
 TEST(procev_exit_thread_exit_group_signal)
@@ -363,9 +374,8 @@ static void group_exit_child(int fd)
 		USERBPF_EXIT_INSN(),
 	};
 	struct userbpf_prog *prog = exit_prog(m, p, sizeof(p) / sizeof(p[0]), "gx");
-	uint64_t out[7] = { 0 }, expect = 0, v;
+	uint64_t out[7] = { 0 }, expect = 0;
 	int st, ok = 1, pfd[2], round, k;
-	uint32_t key;
 	pid_t g;
 
 	gx = mmap(NULL, sizeof(*gx), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -397,14 +407,7 @@ static void group_exit_child(int fd)
 		for (k = 0; k < 4; k++)
 			expect += (uint64_t)gx->tids[k];
 	}
-	for (key = 0; key < 4; key++) {
-		v = 0;
-		userbpf_map__lookup_elem(m, &key, &v, 0);
-		out[key] = v;
-	}
-	out[4] = expect;
-	out[5] = (uint64_t)ok;
-	probe_fixture_report(fd, out, sizeof(out));
+	report_counts(fd, m, 4, expect, ok, out, sizeof(out));
 }
 
 TEST(procev_exit_group_every_thread)
