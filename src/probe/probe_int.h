@@ -8,10 +8,13 @@
 #ifndef USERBPF_PROBE_INT_H
 #define USERBPF_PROBE_INT_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
 
 #include "userbpf/probe.h"
 #include "userbpf/vm.h"
@@ -266,5 +269,72 @@ bool probe_sc_trappable(int nr);
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 /* The gate's address: the module holding it is never rewritten. */
 extern const char probe_sc_gate_end[];
+
+/* ==== Signal passes (x86_64_tramp.c stop pass, process_events.c exit pass) ==== */
+
+typedef void (*probe_sig_handler_fn)(int sig, siginfo_t *si, void *uc);
+
+/*
+ * Take signal sig for handler (SA_SIGINFO | SA_RESTART, every signal
+ * blocked while it runs) unless the application handles it already: sig,
+ * or 0 when it was left alone.
+ */
+static inline int probe_sig_take(int sig, probe_sig_handler_fn handler)
+{
+	struct sigaction sa, old;
+
+	if (sigaction(sig, NULL, &old) || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL) ? 0 : sig;
+}
+
+/* Whether sig (0: none taken) is still handled by handler (the
+ * application may have taken it since). */
+static inline bool probe_sig_ours(int sig, probe_sig_handler_fn handler)
+{
+	struct sigaction cur;
+
+	return sig && !sigaction(sig, NULL, &cur) && (cur.sa_flags & SA_SIGINFO) &&
+	       cur.sa_sigaction == handler;
+}
+
+/* Whether the SigBlk line of a /proc/.../status text (NUL-terminated)
+ * has signal sig blocked; false without such a line. */
+static inline bool probe_status_blocks(const char *status, int sig)
+{
+	const char *p = strstr(status, "SigBlk:\t");
+	uint64_t mask = 0;
+
+	if (!p)
+		return false;
+	for (p += 8; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+		mask = mask << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+	return mask >> (sig - 1) & 1;
+}
+
+/*
+ * A /proc/self/task entry name: its tid when that is a thread a pass has
+ * still to signal (not self, not in tids[0..n) as tid or -tid, and n below
+ * max), else 0.
+ */
+static inline pid_t probe_task_new_tid(const char *name, pid_t self, const pid_t *tids, int n,
+				       int max)
+{
+	pid_t tid = 0;
+	const char *c;
+	int i;
+
+	for (c = name; *c >= '0' && *c <= '9'; c++)
+		tid = tid * 10 + (*c - '0');
+	if (*c || !tid || tid == self)
+		return 0;
+	for (i = 0; i < n && tids[i] != tid && tids[i] != -tid; i++)
+		;
+	return i < n || n == max ? 0 : tid;
+}
 
 #endif

@@ -266,25 +266,15 @@ out:
 /* Take SIGRTMAX-4 unless the application handles it (first exit link). */
 static void gx_init(void)
 {
-	struct sigaction sa, old;
-	int sig = SIGRTMAX - 4;
+	int sig = probe_sig_take(SIGRTMAX - 4, gx_handler);
 
-	if (sigaction(sig, NULL, &old) || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = gx_handler;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&sa.sa_mask);
-	if (!sigaction(sig, &sa, NULL))
+	if (sig)
 		gx_sig = sig;
 }
 
 static bool gx_ours(void)
 {
-	struct sigaction cur;
-
-	return gx_sig && !sigaction(gx_sig, NULL, &cur) && (cur.sa_flags & SA_SIGINFO) &&
-	       cur.sa_sigaction == gx_handler;
+	return probe_sig_ours(gx_sig, gx_handler);
 }
 
 static int64_t gx_now(void)
@@ -298,8 +288,7 @@ static int64_t gx_now(void)
 /* Whether thread tid blocks the pass's signal (SigBlk of its status). */
 static bool gx_blocked(int32_t tid)
 {
-	char path[48], buf[2048], *p;
-	uint64_t mask = 0;
+	char path[48], buf[2048];
 	long got;
 	int fd;
 
@@ -313,12 +302,7 @@ static bool gx_blocked(int32_t tid)
 	if (got <= 0)
 		return false;
 	buf[got] = 0;
-	p = strstr(buf, "SigBlk:\t");
-	if (!p)
-		return false;
-	for (p += 8; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
-		mask = mask << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
-	return mask >> (gx_sig - 1) & 1;
+	return probe_status_blocks(buf, gx_sig);
 }
 
 /* Signal the threads of /proc/self/task not in gx_tids[0..*n) but self;
@@ -339,18 +323,11 @@ static int gx_signal_new(int *n, int32_t self, int32_t pid)
 
 		for (off = 0; off < got;) {
 			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
-			int32_t tid = 0;
-			const char *c;
-			int i;
+			int32_t tid;
 
 			off += d->d_reclen;
-			for (c = d->d_name; *c >= '0' && *c <= '9'; c++)
-				tid = tid * 10 + (*c - '0');
-			if (*c || !tid || tid == self)
-				continue;
-			for (i = 0; i < *n && gx_tids[i] != tid && gx_tids[i] != -tid; i++)
-				;
-			if (i < *n || *n == GX_MAX_THREADS)
+			tid = probe_task_new_tid(d->d_name, self, gx_tids, *n, GX_MAX_THREADS);
+			if (!tid)
 				continue;
 			/* a thread blocking the signal gets it too: it may be
 			 * blocked for a moment only (pthread_create blocks every

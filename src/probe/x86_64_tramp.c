@@ -539,10 +539,9 @@ struct linux_dirent64_ {
  */
 static bool stop_blocked(pid_t tid)
 {
-	char path[48] = "/proc/self/task/", buf[2048], *p;
+	char path[48] = "/proc/self/task/", buf[2048];
 	int fd, i = 16, d = 0;
 	pid_t t = tid;
-	uint64_t mask = 0;
 	long got;
 
 	do
@@ -561,12 +560,7 @@ static bool stop_blocked(pid_t tid)
 	if (got <= 0)
 		return false;
 	buf[got] = 0;
-	p = strstr(buf, "SigBlk:\t");
-	if (!p)
-		return false;
-	for (p += 8; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
-		mask = mask << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
-	return mask >> (stop_sig - 1) & 1;
+	return probe_status_blocks(buf, stop_sig);
 }
 
 /*
@@ -590,18 +584,11 @@ static int stop_signal_new(pid_t *tids, int *n, pid_t self)
 
 		for (off = 0; off < got;) {
 			struct linux_dirent64_ *d = (struct linux_dirent64_ *)(buf + off);
-			pid_t tid = 0;
-			const char *c;
-			int i;
+			pid_t tid;
 
 			off += d->d_reclen;
-			for (c = d->d_name; *c >= '0' && *c <= '9'; c++)
-				tid = tid * 10 + (*c - '0');
-			if (*c || !tid || tid == self)
-				continue;
-			for (i = 0; i < *n && tids[i] != tid && tids[i] != -tid; i++)
-				;
-			if (i < *n || *n == STOP_MAX_THREADS)
+			tid = probe_task_new_tid(d->d_name, self, tids, *n, STOP_MAX_THREADS);
+			if (!tid)
 				continue;
 			if (stop_blocked(tid)) {
 				tids[(*n)++] = -tid; /* known, not waited for */
@@ -674,25 +661,15 @@ static void stop_release(void)
  * taken it since). */
 static bool stop_ours(void)
 {
-	struct sigaction cur;
-
-	return stop_sig && !sigaction(stop_sig, NULL, &cur) && (cur.sa_flags & SA_SIGINFO) &&
-	       cur.sa_sigaction == stop_handler;
+	return probe_sig_ours(stop_sig, stop_handler);
 }
 
 /* Take the pass's signal unless the application handles it already. */
 static void stop_init(void)
 {
-	struct sigaction sa, old;
-	int sig = SIGRTMAX - 3;
+	int sig = probe_sig_take(SIGRTMAX - 3, stop_handler);
 
-	if (sigaction(sig, NULL, &old) || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = stop_handler;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&sa.sa_mask);
-	if (!sigaction(sig, &sa, NULL))
+	if (sig)
 		stop_sig = sig;
 }
 
@@ -1089,6 +1066,27 @@ int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t
 	return ret;
 }
 
+/*
+ * A trampoline slot near addr for a new site, or 0 with err filled:
+ * *ret is -E2BIG (too many sites) or -ENOMEM (no executable memory).
+ */
+static uint64_t site_slot_alloc(uint64_t addr, int *ret, char *err, size_t err_sz)
+{
+	uint64_t at;
+
+	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
+		snprintf(err, err_sz, "too many probe sites");
+		*ret = -E2BIG;
+		return 0;
+	}
+	at = slot_alloc(addr);
+	if (!at) {
+		snprintf(err, err_sz, "no executable memory near 0x%llx", (unsigned long long)addr);
+		*ret = -ENOMEM;
+	}
+	return at;
+}
+
 static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
 			size_t err_sz)
 {
@@ -1103,15 +1101,9 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 		snprintf(err, err_sz, "0x%llx is patched already", (unsigned long long)addr);
 		return -EBUSY;
 	}
-	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
-		snprintf(err, err_sz, "too many probe sites");
-		return -E2BIG;
-	}
-	at = slot_alloc(addr);
-	if (!at) {
-		snprintf(err, err_sz, "no executable memory near 0x%llx", (unsigned long long)addr);
-		return -ENOMEM;
-	}
+	at = site_slot_alloc(addr, &ret, err, err_sz);
+	if (!at)
+		return ret;
 	emit_save(&c, &save_all, FRAME, 0, after);
 	emit_call(&c, true, arg, fn);
 	emit_restore(&c, &save_all, FRAME);
@@ -1206,16 +1198,9 @@ static int syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_
 			 (unsigned long long)sc);
 		return -EOPNOTSUPP;
 	}
-	if (atomic_load(&trap_cnt) >= MAX_TRAPS) {
-		snprintf(err, err_sz, "too many probe sites");
-		return -E2BIG;
-	}
-	at = slot_alloc(start);
-	if (!at) {
-		snprintf(err, err_sz, "no executable memory near 0x%llx",
-			 (unsigned long long)start);
-		return -ENOMEM;
-	}
+	at = site_slot_alloc(start, &ret, err, err_sz);
+	if (!at)
+		return ret;
 	ret = relocate(&c, at, start, sc - start, &len, &m, err, err_sz);
 	if (ret)
 		return ret;

@@ -28,4 +28,18 @@ int probe_fixture_child(void (*child)(int fd), void *out, size_t size);
  * the write falls short). */
 void probe_fixture_report(int fd, const void *out, size_t size) __attribute__((noreturn));
 
+/*
+ * Program instructions: r0 = &map[K] of the program's one map (ld_imm64
+ * fd 0, answered by the test's ld_imm64 callback), jumping SKIP
+ * instructions ahead when the lookup fails.
+ */
+#define PROBE_FIXTURE_LOOKUP(K, SKIP)                                                              \
+	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),   \
+		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
+		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
+/* Program instructions: map[K] += 1 (atomically; r0 and r1 clobbered). */
+#define PROBE_FIXTURE_INC(K)                                                                       \
+	PROBE_FIXTURE_LOOKUP(K, 2), USERBPF_MOV64_IMM(1, 1),                                       \
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0)
+
 #endif

@@ -156,10 +156,52 @@ static int shared_map(void *cookie, unsigned src, int32_t imm, int32_t next, uin
 	return 0;
 }
 
-#define LOOKUP(K, SKIP)                                                                            \
-	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),   \
-		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
-		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
+/* The exit programs' start (r6 = ctx): map[0]++; map[1] += group_dead
+ * (ctx 32); map[2] += pid (ctx 24). */
+#define EXIT_COUNTS                                                                                \
+	USERBPF_MOV64_REG(6, 1), PROBE_FIXTURE_INC(0), PROBE_FIXTURE_LOOKUP(1, 2),                 \
+		USERBPF_LDX_MEM(USERBPF_B, 1, 6, 32),                                              \
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0), PROBE_FIXTURE_LOOKUP(2, 2),   \
+		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),                                              \
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0)
+
+/* A BPF_F_MMAPABLE array of 4 u64 (shared with forked grandchildren). */
+static struct userbpf_map *shared_array(const char *name)
+{
+	return userbpf_map__create(
+		USERBPF_MAP_TYPE_ARRAY, name, 4, 8, 4,
+		&(struct userbpf_map_create_opts){ .sz = sizeof(struct userbpf_map_create_opts),
+						   .map_flags = USERBPF_F_MMAPABLE });
+}
+
+/* The tracepoint program p[0..n) on map m (NULL when m is). */
+static struct userbpf_prog *exit_prog(struct userbpf_map *m, const struct userbpf_insn *p, size_t n,
+				      const char *name)
+{
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = shared_map, .ld_imm64_cookie = m,
+		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = name);
+
+	return m ? userbpf_prog__new(p, n, &po) : NULL;
+}
+
+/* The child's end: out[0..n) = map[0..n), then expect and ok; out (size
+ * bytes) reported to fd. */
+static void __attribute__((noreturn)) report_counts(int fd, struct userbpf_map *m, uint32_t n,
+						    uint64_t expect, int ok, uint64_t *out,
+						    size_t size)
+{
+	uint64_t v;
+	uint32_t k;
+
+	for (k = 0; k < n; k++) {
+		v = 0;
+		userbpf_map__lookup_elem(m, &k, &v, 0);
+		out[k] = v;
+	}
+	out[n] = expect;
+	out[n + 1] = (uint64_t)ok;
+	probe_fixture_report(fd, out, size);
+}
 
 static volatile int *volatile bad_ptr;
 
@@ -179,33 +221,18 @@ static void *exiting_thread(void *arg)
  */
 static void exits_child(int fd)
 {
-	struct userbpf_map *m = userbpf_map__create(
-		USERBPF_MAP_TYPE_ARRAY, "ex", 4, 8, 4,
-		&(struct userbpf_map_create_opts){ .sz = sizeof(struct userbpf_map_create_opts),
-						   .map_flags = USERBPF_F_MMAPABLE });
+	struct userbpf_map *m = shared_array("ex");
 	/* map[0]++; map[1] += group_dead (ctx 32); map[2] += pid (ctx 24) */
 	struct userbpf_insn p[] = {
-		USERBPF_MOV64_REG(6, 1),
-		LOOKUP(0, 2),
-		USERBPF_MOV64_IMM(1, 1),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
-		LOOKUP(1, 2),
-		USERBPF_LDX_MEM(USERBPF_B, 1, 6, 32),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
-		LOOKUP(2, 2),
-		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		EXIT_COUNTS,
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = shared_map, .ld_imm64_cookie = m,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "ex");
-	struct userbpf_prog *prog = m ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;
-	uint64_t out[6] = { 0 }, expect = 0, v;
+	struct userbpf_prog *prog = exit_prog(m, p, sizeof(p) / sizeof(p[0]), "ex");
+	uint64_t out[6] = { 0 }, expect = 0;
 	pthread_t t;
 	pid_t g, tid = 0;
 	int st, ok = 1;
-	uint32_t k;
 
 	if (!prog || !userbpf_probe__attach_tracepoint(prog, "sched", "sched_process_exit", NULL))
 		out[5] = (uint64_t)errno ? (uint64_t)errno : 1;
@@ -246,14 +273,7 @@ static void exits_child(int fd)
 	expect += (uint64_t)g;
 	ok &= waitpid(g, &st, 0) == g && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
 #endif
-	for (k = 0; k < 3; k++) {
-		v = 0;
-		userbpf_map__lookup_elem(m, &k, &v, 0);
-		out[k] = v;
-	}
-	out[3] = expect;
-	out[4] = (uint64_t)ok;
-	probe_fixture_report(fd, out, sizeof(out));
+	report_counts(fd, m, 3, expect, ok, out, sizeof(out));
 }
 
 TEST(procev_exit_thread_exit_group_signal)
@@ -339,38 +359,23 @@ static void *gx_exit_group_thread(void *arg)
  */
 static void group_exit_child(int fd)
 {
-	struct userbpf_map *m = userbpf_map__create(
-		USERBPF_MAP_TYPE_ARRAY, "gx", 4, 8, 4,
-		&(struct userbpf_map_create_opts){ .sz = sizeof(struct userbpf_map_create_opts),
-						   .map_flags = USERBPF_F_MMAPABLE });
+	struct userbpf_map *m = shared_array("gx");
 	/* map[0]++; map[1] += group_dead; map[2] += pid; map[3] += (tid == pid) */
 	struct userbpf_insn p[] = {
-		USERBPF_MOV64_REG(6, 1),
-		LOOKUP(0, 2),
-		USERBPF_MOV64_IMM(1, 1),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
-		LOOKUP(1, 2),
-		USERBPF_LDX_MEM(USERBPF_B, 1, 6, 32),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
-		LOOKUP(2, 2),
-		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		EXIT_COUNTS,
 		USERBPF_CALL_HELPER(14), /* bpf_get_current_pid_tgid */
 		USERBPF_MOV32_REG(7, 0),
 		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),
 		USERBPF_JMP_REG(USERBPF_JNE, 7, 1, 9),
-		LOOKUP(3, 2),
+		PROBE_FIXTURE_LOOKUP(3, 2),
 		USERBPF_MOV64_IMM(1, 1),
 		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = shared_map, .ld_imm64_cookie = m,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "gx");
-	struct userbpf_prog *prog = m ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;
-	uint64_t out[7] = { 0 }, expect = 0, v;
+	struct userbpf_prog *prog = exit_prog(m, p, sizeof(p) / sizeof(p[0]), "gx");
+	uint64_t out[7] = { 0 }, expect = 0;
 	int st, ok = 1, pfd[2], round, k;
-	uint32_t key;
 	pid_t g;
 
 	gx = mmap(NULL, sizeof(*gx), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -402,14 +407,7 @@ static void group_exit_child(int fd)
 		for (k = 0; k < 4; k++)
 			expect += (uint64_t)gx->tids[k];
 	}
-	for (key = 0; key < 4; key++) {
-		v = 0;
-		userbpf_map__lookup_elem(m, &key, &v, 0);
-		out[key] = v;
-	}
-	out[4] = expect;
-	out[5] = (uint64_t)ok;
-	probe_fixture_report(fd, out, sizeof(out));
+	report_counts(fd, m, 4, expect, ok, out, sizeof(out));
 }
 
 TEST(procev_exit_group_every_thread)

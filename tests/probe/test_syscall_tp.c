@@ -32,25 +32,18 @@ static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, ui
 	return 0;
 }
 
-#define LOOKUP(K, SKIP)                                                                            \
-	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),   \
-		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
-		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
-
 /* map[0] += 1; map[1] = ctx[16..24) (raw: ctx[0..8), the regs); map[2] = ctx[8..16) */
 static struct userbpf_prog *counter(uint32_t type, struct userbpf_map **mapp)
 {
 	struct userbpf_map *map = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "sc", 4, 8, 4, NULL);
 	struct userbpf_insn p[] = {
 		USERBPF_MOV64_REG(6, 1),
-		LOOKUP(0, 2),
-		USERBPF_MOV64_IMM(1, 1),
-		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
-		LOOKUP(1, 2),
+		PROBE_FIXTURE_INC(0),
+		PROBE_FIXTURE_LOOKUP(1, 2),
 		USERBPF_LDX_MEM(USERBPF_DW, 1, 6,
 				type == USERBPF_PROG_TYPE_RAW_TRACEPOINT ? 0 : 16),
 		USERBPF_STX_MEM(USERBPF_DW, 0, 1, 0),
-		LOOKUP(2, 2),
+		PROBE_FIXTURE_LOOKUP(2, 2),
 		USERBPF_LDX_MEM(USERBPF_DW, 1, 6, 8),
 		USERBPF_STX_MEM(USERBPF_DW, 0, 1, 0),
 		USERBPF_MOV64_IMM(0, 0),

@@ -87,15 +87,10 @@ static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, ui
 	return 0;
 }
 
-/* lookup key K into r0, skip to the end if NULL */
-#define LOOKUP(K, SKIP)                                                                            \
-	USERBPF_ST_MEM(USERBPF_W, 10, -4, K), USERBPF_LD_IMM64_RAW(1, USERBPF_PSEUDO_MAP_FD, 0),   \
-		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
-		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
-
 /* store ctx field at OFF into key K */
 #define STORE(K, OFF)                                                                              \
-	LOOKUP(K, 2), USERBPF_LDX_MEM(USERBPF_DW, 1, 6, OFF), USERBPF_STX_MEM(USERBPF_DW, 0, 1, 0)
+	PROBE_FIXTURE_LOOKUP(K, 2), USERBPF_LDX_MEM(USERBPF_DW, 1, 6, OFF),                        \
+		USERBPF_STX_MEM(USERBPF_DW, 0, 1, 0)
 
 static struct userbpf_prog *recorder(struct userbpf_map **mapp)
 {
@@ -103,14 +98,14 @@ static struct userbpf_prog *recorder(struct userbpf_map **mapp)
 		userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "rec", 4, 8, K_CNT, NULL);
 	struct userbpf_insn p[] = {
 		USERBPF_MOV64_REG(6, 1),
-		LOOKUP(K_HITS, 2),
+		PROBE_FIXTURE_LOOKUP(K_HITS, 2),
 		USERBPF_MOV64_IMM(1, 1),
 		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
 		STORE(K_DI, 112),
 		STORE(K_AX, 80),
 		STORE(K_IP, 128),
 		STORE(K_SP, 152),
-		LOOKUP(K_AXSUM, 2),
+		PROBE_FIXTURE_LOOKUP(K_AXSUM, 2),
 		USERBPF_LDX_MEM(USERBPF_DW, 1, 6, 80),
 		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
 		USERBPF_MOV64_IMM(0, 0),
