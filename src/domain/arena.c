@@ -9,8 +9,16 @@
  * each; bigger blocks and page runs come from page-granular runs (free
  * runs are reused first-fit, never split or merged).  Every block has a
  * 16-byte header (class, or page count).  One spinlock (an atomic in the
- * header) guards the allocator and the tables.  A process killed while
- * holding it stops the domain: "userbpf domain rm" clears it.
+ * header holding its owner's pid) guards the allocator and the tables.
+ * A member killed while holding it (SIGKILL inside a few instructions)
+ * would stop the domain: a waiter that finds the owner gone takes the
+ * lock over (counted in lock_takeovers).  What the dead owner was
+ * changing may be half done, as with a robust mutex's EOWNERDEAD; the
+ * alternative is a domain that hangs until "userbpf domain rm".
+ *
+ * Killed members (domain_reap): a ledger of what each process holds
+ * (descriptor uses, and the library references of its local attachments)
+ * lets another member give it back.
  */
 #ifdef USERBPF_LAUNCH
 #include <errno.h>
@@ -28,9 +36,13 @@
 
 #include "domain.h"
 #include "launch/launch_int.h"
+#include "maps/map.h"
+#include "userbpf/map.h"
+#include "userbpf/vm.h"
+#include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 4
+#define DOM_VERSION 5
 #define PAGE 4096ul
 #define MAX_OBJS 4096
 #define MAX_PINS 256
@@ -39,6 +51,7 @@
 #define NCLASS 16
 #define MAX_PROCS 1024
 #define MAX_EXEC_MARKS 256
+#define MAX_USES 4096
 #define HEAP_START (2ul << 20)
 /* The code area: the arena's last CODE_SIZE bytes, read + execute in
  * every member (JIT images, code_alloc/code_seal/code_free below). */
@@ -68,6 +81,20 @@ struct dom_obj {
 	uint32_t hold_id;
 };
 
+/*
+ * The ledger: what process pid holds on an object.  n uses (descriptor
+ * objects, counted in the entry's users), each (for a map or program)
+ * with a reference of the library's count, and refs further library
+ * references (the links of its local attachments, domain_obj_ref).  A
+ * holder notes a reference after taking it and un-notes it before
+ * dropping it, so a kill between the two leaks, never drops twice.
+ */
+struct dom_use {
+	int32_t pid, n, refs;
+	uint32_t kind;
+	void *ptr;
+};
+
 struct dom_pin {
 	char path[240];
 	uint32_t kind;
@@ -90,7 +117,8 @@ struct blk {
 struct dom_hdr {
 	uint32_t magic, version;
 	uint64_t marker; /* address of domain_join in the creator */
-	int lock;
+	int lock;	 /* owner pid, 0 free */
+	uint32_t lock_takeovers;
 	int32_t nprocs;
 	uint32_t gen; /* futex word */
 	uint32_t next_id[DOM_KINDS];
@@ -113,6 +141,7 @@ struct dom_hdr {
 	struct {
 		uint64_t off, pages;
 	} code_free[MAX_CODE_FREE];
+	struct dom_use uses[MAX_USES];
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
 	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
@@ -126,12 +155,36 @@ static struct dom_hdr *hdr;
 static int arena_fd = -1;
 static char arena_path[512];
 static uint32_t aliases_applied;
-static bool code_ok; /* the code area is executable here */
+static bool code_ok;	/* the code area is executable here */
+static bool stale_self; /* this pid was a member before joining (exec, reuse) */
+
+static bool proc_alive(int pid);
+
+/* This process's pid, by the probe layer's gate (a program tracing
+ * getpid never sees userbpf's own calls). */
+static int self_pid(void)
+{
+	return (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
 
 static void lock(void)
 {
-	while (__atomic_exchange_n(&hdr->lock, 1, __ATOMIC_ACQUIRE))
+	int me = self_pid(), owner = 0;
+	unsigned spins = 0;
+
+	while (!__atomic_compare_exchange_n(&hdr->lock, &owner, me, false, __ATOMIC_ACQUIRE,
+					    __ATOMIC_RELAXED)) {
+		/* the owner was killed holding it: take it over (once in a
+		 * while: the check reads /proc) */
+		if (++spins % 256 == 0 && owner != me && !proc_alive(owner) &&
+		    __atomic_compare_exchange_n(&hdr->lock, &owner, me, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			hdr->lock_takeovers++;
+			return;
+		}
+		owner = 0;
 		sched_yield();
+	}
 }
 
 static void unlock(void)
@@ -263,9 +316,14 @@ int domain_join(const char *path)
 		goto fail;
 	}
 	{
-		int i, free_slot = -1, me = getpid();
+		int i, free_slot = -1, me = self_pid();
 
-		/* an exec'd member keeps its pid: it is the same member */
+		/* an exec'd member keeps its pid: the same member, whose old
+		 * image's descriptors are gone (close-on-exec); or a dead
+		 * member's pid was reused.  Either way what the ledger says
+		 * this pid holds is stale (domain_reap gives it back).  Under
+		 * the lock: domain_reap clears dead pids under it. */
+		lock();
 		for (i = 0; i < MAX_PROCS; i++) {
 			if (hdr->procs[i] == me)
 				break;
@@ -274,6 +332,8 @@ int domain_join(const char *path)
 		}
 		if (i == MAX_PROCS && free_slot >= 0)
 			hdr->procs[free_slot] = me;
+		stale_self = i < MAX_PROCS;
+		unlock();
 	}
 	flock(fd, LOCK_UN);
 	arena_fd = fd;
@@ -573,6 +633,55 @@ static struct dom_obj *find_id(int kind, uint32_t id)
 }
 
 /* Remove entry o (with what it holds, and its record). */
+/* Programs of attachments detached under the lock, whose references
+ * flush_detached() drops after it (this process's list). */
+#define MAX_DETACHED 16
+static void *detached_progs[MAX_DETACHED];
+static int ndetached;
+
+/*
+ * The last reference on link record rec went (no descriptor, no pin):
+ * its attachment is detached, as on Linux, when the process that made it
+ * is gone (killed, or exited while the link was pinned).  A live owner
+ * holds a descriptor object on it and detaches it itself.  Lock held.
+ */
+static void link_gone_locked(const void *rec)
+{
+	int i;
+
+	for (i = 0; i < MAX_ATTACH; i++) {
+		struct dom_attach *a = &hdr->att[i];
+
+		if (!a->active || a->link != rec || ndetached == MAX_DETACHED ||
+		    (a->owner && proc_alive(a->owner)))
+			continue;
+		detached_progs[ndetached] = a->prog;
+		__atomic_store_n(&ndetached, ndetached + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&a->active, 0, __ATOMIC_RELEASE);
+		a->owner = 0;
+	}
+}
+
+/* Drop the references link_gone_locked() collected (lock not held) and
+ * tell the members to detach. */
+static void flush_detached(void)
+{
+	void *progs[MAX_DETACHED];
+	int i, n;
+
+	if (!__atomic_load_n(&ndetached, __ATOMIC_RELAXED))
+		return;
+	lock();
+	n = ndetached;
+	memcpy(progs, detached_progs, sizeof(progs[0]) * (size_t)n);
+	__atomic_store_n(&ndetached, 0, __ATOMIC_RELAXED);
+	unlock();
+	for (i = 0; i < n; i++)
+		userbpf_prog__put(progs[i]);
+	if (n)
+		domain_bump();
+}
+
 static void obj_drop_locked(struct dom_obj *o)
 {
 	struct dom_obj held = *o;
@@ -580,6 +689,8 @@ static void obj_drop_locked(struct dom_obj *o)
 	struct blk *b;
 
 	memset(o, 0, sizeof(*o));
+	if (held.kind == DOM_LINK)
+		link_gone_locked(held.ptr);
 	if (held.flags & OBJ_RECORD) {
 		b = block_of(held.ptr);
 		if (b)
@@ -599,6 +710,45 @@ static void objs_freed_locked(const void *p)
 	for (i = 0; i < MAX_OBJS; i++)
 		if (hdr->objs[i].ptr == obj && (hdr->objs[i].flags & OBJ_TRACKED))
 			obj_drop_locked(&hdr->objs[i]);
+	/* nobody holds a freed object: an entry naming it is stale and
+	 * must not name the next object at this address */
+	for (i = 0; i < MAX_USES; i++)
+		if (hdr->uses[i].ptr == obj)
+			memset(&hdr->uses[i], 0, sizeof(hdr->uses[i]));
+}
+
+/*
+ * Note delta uses (refs false) or library references (refs true) of
+ * (kind, ptr) by this process (lock held).  A full ledger notes nothing:
+ * a kill then leaks what was not noted (a count never goes below what
+ * the process holds, so reaping never drops a reference twice).
+ */
+static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
+{
+	int i, free_slot = -1, me = self_pid();
+	struct dom_use *u;
+
+	if (kind != DOM_MAP && kind != DOM_PROG && kind != DOM_BTF && kind != DOM_LINK)
+		return;
+	for (i = 0; i < MAX_USES; i++) {
+		u = &hdr->uses[i];
+		if (u->pid == me && u->kind == (uint32_t)kind && u->ptr == ptr)
+			break;
+		if (!u->pid && free_slot < 0)
+			free_slot = i;
+	}
+	if (i == MAX_USES) {
+		if (delta <= 0 || free_slot < 0)
+			return;
+		u = &hdr->uses[free_slot];
+		*u = (struct dom_use){ .pid = me, .kind = (uint32_t)kind, .ptr = (void *)ptr };
+	}
+	if (refs)
+		u->refs = u->refs + delta < 0 ? 0 : u->refs + delta;
+	else
+		u->n = u->n + delta < 0 ? 0 : u->n + delta;
+	if (!u->n && !u->refs)
+		memset(u, 0, sizeof(*u));
 }
 
 uint32_t domain_obj_use(int kind, void *ptr)
@@ -632,6 +782,7 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	if (o) {
 		o->users++;
 		id = o->id;
+		ledger_locked(kind, ptr, 1, false);
 	}
 	unlock();
 	return id;
@@ -643,9 +794,24 @@ void domain_obj_unuse(int kind, void *ptr)
 
 	lock();
 	o = find_obj(kind, ptr);
+	if (o)
+		ledger_locked(kind, ptr, -1, false);
 	if (o && --o->users <= 0 && !o->pinned && !o->held && !(o->flags & OBJ_TRACKED))
 		obj_drop_locked(o);
 	unlock();
+	flush_detached();
+}
+
+bool domain_obj_pinned(int kind, const void *ptr)
+{
+	struct dom_obj *o;
+	bool pinned;
+
+	lock();
+	o = find_obj(kind, ptr);
+	pinned = o && o->pinned;
+	unlock();
+	return pinned;
 }
 
 void domain_obj_hold(int kind, const void *holder, int held_kind, uint32_t held_id)
@@ -734,16 +900,44 @@ uint32_t domain_obj_id(int kind, const void *ptr)
 	return id;
 }
 
-void *domain_obj_by_id(int kind, uint32_t id)
+/* A reference on entry o's object (lock held): for a map or program an
+ * increment of its own count unless that is already zero (its last
+ * reference is being dropped: its memory, freed under this lock, is
+ * still there, but it must not be revived), for a record one more user.
+ * The object, or NULL. */
+static void *obj_tryget_locked(struct dom_obj *o)
+{
+	if (o->kind == DOM_MAP)
+		return ub_map_to_public(ub_map_get_unless_zero(ub_map_from(o->ptr)));
+	if (o->kind == DOM_PROG)
+		return ub_prog_get_unless_zero(o->ptr);
+	o->users++;
+	return o->ptr;
+}
+
+void *domain_obj_get(int kind, uint32_t id)
 {
 	struct dom_obj *o;
-	void *p;
+	void *p = NULL;
 
 	lock();
 	o = find_id(kind, id);
-	p = o ? o->ptr : NULL;
+	if (o)
+		p = obj_tryget_locked(o);
 	unlock();
 	return p;
+}
+
+void domain_obj_put(int kind, void *ptr)
+{
+	if (!ptr)
+		return;
+	if (kind == DOM_MAP)
+		userbpf_map__put(ptr);
+	else if (kind == DOM_PROG)
+		userbpf_prog__put(ptr);
+	else
+		domain_obj_unuse(kind, ptr);
 }
 
 uint32_t domain_obj_next_id(int kind, uint32_t start)
@@ -758,6 +952,134 @@ uint32_t domain_obj_next_id(int kind, uint32_t start)
 			best = hdr->objs[i].id;
 	unlock();
 	return best;
+}
+
+/* ==== killed members ==== */
+
+void domain_obj_ref(int kind, void *ptr, int delta)
+{
+	if (!hdr || !ptr)
+		return;
+	lock();
+	if (find_obj(kind, ptr))
+		ledger_locked(kind, ptr, delta, true);
+	unlock();
+}
+
+bool domain_slot_owner_dead(uint32_t pid)
+{
+	return pid && !proc_alive((int)pid);
+}
+
+#define REAP_PIDS 16
+#define REAP_PUTS 64
+
+/*
+ * Give back what the ledger says the processes dead[] held: their uses
+ * leave the registry counts, and the library references (one per use of
+ * a map or program, plus refs) are collected into put[] for dropping
+ * outside the lock; their attachments are detached (*detached set) but
+ * a pinned link's.  Stops early when put[] is full (the rest waits for
+ * the next call).  Lock held.  Returns the number collected; *all says
+ * whether every entry was seen.
+ */
+static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool *all,
+		       bool *detached)
+{
+	int i, j, nput = 0;
+
+	/* their domain-wide attachments, but a pinned link's; the
+	 * attachment's reference on its program goes with it */
+	for (i = 0; i < MAX_ATTACH && nput < REAP_PUTS; i++) {
+		struct dom_attach *a = &hdr->att[i];
+		struct dom_obj *l;
+
+		for (j = 0; j < ndead && a->owner != dead[j]; j++)
+			;
+		if (!a->active || j == ndead)
+			continue;
+		l = a->link ? find_obj(DOM_LINK, a->link) : NULL;
+		if (l && l->pinned)
+			continue;
+		put[nput++] = (struct dom_use){ .kind = DOM_PROG, .ptr = a->prog, .refs = 1 };
+		__atomic_store_n(&a->active, 0, __ATOMIC_RELEASE);
+		a->owner = 0;
+		*detached = true;
+	}
+
+	for (i = 0; i < MAX_USES && nput < REAP_PUTS; i++) {
+		struct dom_use *u = &hdr->uses[i];
+		struct dom_obj *o;
+
+		for (j = 0; j < ndead && u->pid != dead[j]; j++)
+			;
+		if (!u->pid || j == ndead)
+			continue;
+		o = find_obj((int)u->kind, u->ptr);
+		if (o) {
+			o->users -= u->n;
+			if (o->kind == DOM_MAP || o->kind == DOM_PROG)
+				put[nput++] = *u; /* the library's count */
+			else if (o->users <= 0 && !o->pinned && !o->held &&
+				 !(o->flags & OBJ_TRACKED))
+				obj_drop_locked(o);
+		}
+		memset(u, 0, sizeof(*u));
+	}
+	*all = i == MAX_USES;
+	return nput;
+}
+
+void domain_reap(void)
+{
+	struct dom_use put[REAP_PUTS];
+	int32_t dead[REAP_PIDS];
+	int i, j, ndead = 0, nput = 0, me;
+	bool all = false, detached = false;
+
+	if (!hdr)
+		return;
+	me = self_pid();
+	/* members gone without leaving (liveness read outside the lock) */
+	for (i = 0; i < MAX_PROCS && ndead < REAP_PIDS; i++) {
+		int32_t pid = __atomic_load_n(&hdr->procs[i], __ATOMIC_RELAXED);
+
+		if (pid && pid != me && !proc_alive(pid))
+			dead[ndead++] = pid;
+	}
+	/* this pid's entries from before it joined (the image before an
+	 * exec, or a dead member whose pid it reused) */
+	if (__atomic_exchange_n(&stale_self, false, __ATOMIC_RELAXED))
+		dead[ndead < REAP_PIDS ? ndead++ : ndead - 1] = me;
+	if (ndead) {
+		lock();
+		/* again under the lock: a pid reused by a process that joined
+		 * since the scan is alive, and what it notes is its own */
+		for (j = 0; j < ndead;)
+			if (dead[j] != me && proc_alive(dead[j]))
+				dead[j] = dead[--ndead];
+			else
+				j++;
+		nput = reap_locked(dead, ndead, put, &all, &detached);
+		/* all of their entries gone: no members any more */
+		for (i = 0; all && i < MAX_PROCS; i++)
+			for (j = 0; j < ndead; j++)
+				if (hdr->procs[i] == dead[j] && dead[j] != me)
+					hdr->procs[i] = 0;
+		unlock();
+		/* the other members detach what was detached */
+		if (detached)
+			domain_bump();
+		for (i = 0; i < nput; i++)
+			for (j = 0; j < put[i].n + put[i].refs; j++) {
+				if (put[i].kind == DOM_MAP)
+					userbpf_map__put(put[i].ptr);
+				else
+					userbpf_prog__put(put[i].ptr);
+			}
+		flush_detached();
+	}
+	ub_map_run_slots_reclaim();
 }
 
 /* ==== pins ==== */
@@ -795,16 +1117,44 @@ out:
 
 void *domain_pin_get(const char *path, int *kind)
 {
+	struct dom_obj *o;
 	void *p = NULL;
 	int i;
 
 	lock();
 	for (i = 0; i < MAX_PINS; i++)
 		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
-			p = hdr->pins[i].ptr;
 			*kind = (int)hdr->pins[i].kind;
+			o = find_obj(*kind, hdr->pins[i].ptr);
+			p = o ? obj_tryget_locked(o) : NULL;
+			break;
 		}
 	unlock();
+	return p;
+}
+
+void *domain_unpin(const char *path, int *kind)
+{
+	struct dom_obj *o;
+	void *p = NULL;
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_PINS; i++)
+		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
+			*kind = (int)hdr->pins[i].kind;
+			p = hdr->pins[i].ptr;
+			memset(&hdr->pins[i], 0, sizeof(hdr->pins[i]));
+			o = find_obj(*kind, p);
+			/* the entry of a map or program goes with its memory
+			 * (the caller drops the pin's reference) */
+			if (o && o->pinned && !--o->pinned && o->users <= 0 && !o->held &&
+			    !(o->flags & OBJ_TRACKED))
+				obj_drop_locked(o);
+			break;
+		}
+	unlock();
+	flush_detached();
 	return p;
 }
 
@@ -827,6 +1177,16 @@ int domain_attach_add(const struct dom_attach *a)
 		return -ENOSPC;
 	domain_bump();
 	return i;
+}
+
+void domain_attach_link(int slot, void *rec)
+{
+	if (slot < 0 || slot >= MAX_ATTACH)
+		return;
+	lock();
+	if (hdr->att[slot].active)
+		hdr->att[slot].link = rec;
+	unlock();
 }
 
 void domain_attach_del(int slot)

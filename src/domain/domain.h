@@ -51,6 +51,7 @@ struct dom_attach {
 	uint64_t freq, period; /* SAMPLE */
 	int32_t cpu;	       /* SAMPLE: -1 any */
 	void *prog;	       /* struct userbpf_prog *, a reference */
+	void *link;	       /* the link record (struct dom_link) it is, or NULL */
 	char target[256];      /* binary path, or tracepoint "cat/name" */
 };
 
@@ -102,8 +103,13 @@ void domain_obj_unuse(int kind, void *ptr);
  * (a program or map its BTF object) until the holder leaves; once. */
 void domain_obj_hold(int kind, const void *holder, int held_kind, uint32_t held_id);
 uint32_t domain_obj_id(int kind, const void *ptr);
-/* Object with that id (no reference), or NULL. */
-void *domain_obj_by_id(int kind, uint32_t id);
+/* Object with that id, with a reference (GET_FD_BY_ID), or NULL: taken
+ * atomically with the lookup and only while the object lives (never on
+ * one whose last reference is being dropped).  For a map or program a
+ * reference of the library's count, for a BTF object or link one more
+ * user of its entry; domain_obj_put gives it back. */
+void *domain_obj_get(int kind, uint32_t id);
+void domain_obj_put(int kind, void *ptr);
 /* Smallest id above start, or 0. */
 uint32_t domain_obj_next_id(int kind, uint32_t start);
 
@@ -131,18 +137,53 @@ bool domain_exec_take(int pid);
 #define DOMAIN_RUN_SLOTS_SIZE (512 * 64)
 void *domain_run_slots(void);
 
+/*
+ * Members killed without leaving (SIGKILL): the references their
+ * descriptors held on maps, programs and BTF objects, and those the
+ * links of their local attachments held on programs (a ledger per
+ * process), are dropped, so those objects go as on Linux, and the
+ * per-CPU slots they held mid-run are freed.  A pid is dead when it is
+ * gone or a zombie, checked again under the lock (a reused pid that
+ * joined since is alive); a member that is merely slow is never reaped.
+ * The entries of this pid from before it joined (an exec'd image, a
+ * reused pid) are given back too.  Run at startup and when objects are
+ * listed or opened by id or pin; a claim finding every slot busy frees
+ * dead members' slots itself.  The domain-wide attachments a dead member
+ * owned are detached (their program references dropped, the other
+ * members detach at their next sync) unless they are a pinned link's,
+ * which, as on Linux, outlives the process that made it.
+ */
+void domain_reap(void);
+/* Note delta library references this process holds on the registered
+ * map or program ptr beyond its descriptors' (a local link's program):
+ * after taking one (+1), before dropping it (-1). */
+void domain_obj_ref(int kind, void *ptr, int delta);
+/* Whether the registered object ptr has a pin. */
+bool domain_obj_pinned(int kind, const void *ptr);
+/* Slot owner tag (a pid) whose process is gone (ub_map_run_slots_owner). */
+bool domain_slot_owner_dead(uint32_t pid);
+
 /* The arena's lock (for lists the launch layer keeps in the heap). */
 void domain_lock(void);
 void domain_unlock(void);
 /* Head of launch's list of object facts (meta.c), under domain_lock. */
 void **domain_meta_head(void);
 
-/* Pins: 0 / -EEXIST / -ENOSPC; get returns the object or NULL (ENOENT). */
+/* Pins: 0 / -EEXIST / -ENOSPC; get returns the object with a reference
+ * (as domain_obj_get) or NULL (ENOENT). */
 int domain_pin(const char *path, int kind, void *ptr);
 void *domain_pin_get(const char *path, int *kind);
+/* Remove the pin at path: the object it named (its kind in *kind), whose
+ * reference the pin held passes to the caller for a map or program (the
+ * entry of a BTF object or link may go now: then the pointer is only a
+ * token), or NULL when nothing is pinned there. */
+void *domain_unpin(const char *path, int *kind);
 
 /* Domain-wide attachments: slot index or -errno; deactivate by slot. */
 int domain_attach_add(const struct dom_attach *a);
+/* Attachment slot belongs to link record rec (a pinned link's attachment
+ * outlives its owner, domain_reap). */
+void domain_attach_link(int slot, void *rec);
 void domain_attach_del(int slot);
 /* Copy of slot i if active (false past the end / inactive). */
 int domain_attach_count(void);

@@ -467,6 +467,7 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 	if (a->open_flags)
 		return -EINVAL;
 	if (domain_active()) {
+		domain_reap();
 		a->next_id = domain_obj_next_id(lobj_dom_kind(kind), a->start_id);
 		return a->next_id ? 0 : -ENOENT;
 	}
@@ -541,13 +542,16 @@ int launch_link_install(struct lobj *link)
 			rec->owner = getpid();
 			link->dptr = rec;
 			link->id = domain_obj_use(DOM_LINK, rec);
+			/* its domain-wide attachment is this link's */
+			domain_attach_link(link->pe ? link->pe->att_slot : link->att_slot, rec);
 		}
 	}
 	return lobj_install(link, "bpf-link");
 }
 
-/* A new descriptor for the domain's object p of kind (DOM_*): -ENOENT
- * when p is NULL. */
+/* A new descriptor for the domain's object p of kind (DOM_*), which
+ * comes with a reference (domain_obj_get, domain_pin_get) that this
+ * gives back: -ENOENT when p is NULL. */
 static long domain_obj_fd(int kind, void *p)
 {
 	long h;
@@ -555,15 +559,20 @@ static long domain_obj_fd(int kind, void *p)
 	if (!p)
 		return -ENOENT;
 	if (kind == DOM_BTF)
-		return btf_from_record(p);
-	if (kind == DOM_LINK)
-		return link_from_record(p);
+		h = btf_from_record(p);
+	else if (kind == DOM_LINK)
+		h = link_from_record(p);
+	else {
+		launch_in_lib++;
+		h = kind == DOM_MAP ? userbpf_map_fd(p) : userbpf_prog_fd(p);
+		launch_in_lib--;
+		h = kind == DOM_MAP ? wrap(LOBJ_MAP, h, userbpf_map__type(p)) :
+				      wrap(LOBJ_PROG, h, 0);
+	}
 	launch_in_lib++;
-	h = kind == DOM_MAP ? userbpf_map_fd(p) : userbpf_prog_fd(p);
+	domain_obj_put(kind, p);
 	launch_in_lib--;
-	if (kind == DOM_MAP)
-		return wrap(LOBJ_MAP, h, userbpf_map__type(p));
-	return wrap(LOBJ_PROG, h, 0);
+	return h;
 }
 
 static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
@@ -577,8 +586,9 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 			   cmd == BPF_BTF_GET_FD_BY_ID	? DOM_BTF :
 							  DOM_LINK;
 
+		domain_reap();
 		/* map_id, prog_id, btf_id and link_id share their place */
-		return domain_obj_fd(kind, domain_obj_by_id(kind, a->map_id));
+		return domain_obj_fd(kind, domain_obj_get(kind, a->map_id));
 	}
 	if (cmd == BPF_MAP_GET_FD_BY_ID) {
 		h = ub_call(cmd, a, size);
@@ -792,6 +802,41 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 
 /* ==== pins (a domain's /sys/fs/bpf) ==== */
 
+/* The link objects this process pinned (their pins' references), which
+ * no descriptor may name any more. */
+#define PINNED_LINKS 256
+static pthread_mutex_t pinned_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lobj *pinned_links[PINNED_LINKS];
+
+static void pinned_link_add(struct lobj *obj)
+{
+	int i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < PINNED_LINKS && pinned_links[i]; i++)
+		;
+	if (i < PINNED_LINKS)
+		pinned_links[i] = obj;
+	pthread_mutex_unlock(&pinned_lock);
+}
+
+/* Take (remove) one pinned link object whose record is rec, or NULL. */
+static struct lobj *pinned_link_take(const void *rec)
+{
+	struct lobj *obj = NULL;
+	int i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < PINNED_LINKS; i++)
+		if (pinned_links[i] && pinned_links[i]->dptr == rec) {
+			obj = pinned_links[i];
+			pinned_links[i] = NULL;
+			break;
+		}
+	pthread_mutex_unlock(&pinned_lock);
+	return obj;
+}
+
 static long cmd_obj_pin(union bpf_attr *a)
 {
 	const char *path = uptr(a->pathname);
@@ -824,10 +869,28 @@ static long cmd_obj_pin(union bpf_attr *a)
 	/* a pinned link keeps its attachment after its descriptors are
 	 * closed, also when this process exits (the domain's other members
 	 * keep running it): the pin holds a reference for the domain's life */
-	if (!err && obj->kind == LOBJ_LINK)
+	if (!err && obj->kind == LOBJ_LINK) {
 		__atomic_add_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL);
+		pinned_link_add(obj);
+	}
 	lobj_put(obj);
 	return err;
+}
+
+void launch_pinned_links_sync(void)
+{
+	struct lobj *gone[PINNED_LINKS];
+	int i, n = 0;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < PINNED_LINKS; i++)
+		if (pinned_links[i] && !domain_obj_pinned(DOM_LINK, pinned_links[i]->dptr)) {
+			gone[n++] = pinned_links[i];
+			pinned_links[i] = NULL;
+		}
+	pthread_mutex_unlock(&pinned_lock);
+	for (i = 0; i < n; i++)
+		lobj_put(gone[i]);
 }
 
 static long cmd_obj_get(union bpf_attr *a)
@@ -842,6 +905,33 @@ static long cmd_obj_get(union bpf_attr *a)
 		return -ENOENT;
 	p = domain_pin_get(path, &kind);
 	return domain_obj_fd(kind, p);
+}
+
+int launch_unpin(const char *path)
+{
+	int kind;
+	void *p;
+
+	if (!domain_active() || strncmp(path, "/sys/fs/bpf/", 12))
+		return 1;
+	p = domain_unpin(path, &kind);
+	if (!p)
+		return -ENOENT; /* the domain's bpffs has nothing else */
+	launch_in_lib++;
+	/* the pin's reference: the library's count of a map or program */
+	if (kind == DOM_MAP)
+		userbpf_map__put(p);
+	else if (kind == DOM_PROG)
+		userbpf_prog__put(p);
+	launch_in_lib--;
+	if (kind != DOM_LINK)
+		return 0;
+	/* a link's pin holds its descriptor object in the process that
+	 * pinned it: released here when that is this one, else by that
+	 * one's sync thread (launch_pinned_links_sync), woken now */
+	lobj_put(pinned_link_take(p));
+	domain_bump();
+	return 0;
 }
 
 /* ==== entry ==== */

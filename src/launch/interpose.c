@@ -61,6 +61,8 @@ void launch_init_real(void)
 	R(ftruncate);
 	R(eventfd);
 	R(execve);
+	R(unlink);
+	R(unlinkat);
 	R(syscall);
 #undef R
 }
@@ -493,6 +495,31 @@ EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 	if (r != -1)
 		return r ? -1 : 0;
 	return launch_real.faccessat(dirfd, path, mode, flags);
+}
+
+/* unlink of a pin under /sys/fs/bpf (libbpf's bpf_map__unpin and
+ * bpf_link__unpin, rm): the pin goes and drops its reference. */
+EXPORT int unlink(const char *path)
+{
+	int r;
+
+	launch_init_real();
+	r = launch_unpin(path);
+	if (r <= 0)
+		return ret_errno(r);
+	return launch_real.unlink(path);
+}
+
+EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+	int r = 1;
+
+	launch_init_real();
+	if (path[0] == '/' && !(flags & AT_REMOVEDIR))
+		r = launch_unpin(path);
+	if (r <= 0)
+		return ret_errno(r);
+	return launch_real.unlinkat(dirfd, path, flags);
 }
 
 EXPORT FILE *fopen(const char *path, const char *mode)

@@ -75,7 +75,9 @@ struct lobj {
 		      * iterator: its target ("task") */
 	/* PERF and LINK: the attachment */
 	struct userbpf_link *ul;
-	int prog_h; /* handle of the attached program (own reference) */
+	void *ul_prog;	   /* in a domain: the program ul holds (noted in the ledger) */
+	int prog_h;	   /* handle of the attached program (own reference) */
+	bool prog_h_noted; /* its reference is noted in the domain's ledger */
 	uint32_t prog_id;
 	uint32_t link_type;   /* LINK: BPF_LINK_TYPE_* */
 	uint32_t attach_type; /* LINK: BPF_* attach type */
@@ -119,6 +121,8 @@ struct launch_real {
 	int (*ftruncate)(int, off_t);
 	int (*eventfd)(unsigned int, int);
 	int (*execve)(const char *, char *const[], char *const[]);
+	int (*unlink)(const char *);
+	int (*unlinkat)(int, const char *, int);
 };
 extern struct launch_real launch_real;
 void launch_init_real(void);
@@ -198,6 +202,14 @@ struct launch_meta {
 void launch_meta_put(const struct launch_meta *m);
 /* Copy of the facts of ptr: false when none were recorded. */
 bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out);
+
+/* bpf.c: unlink() of path: 0 when it was a pin of the domain (removed,
+ * its reference dropped), -ENOENT for another path under the domain's
+ * /sys/fs/bpf, 1 when not in a domain's bpffs (the caller asks libc). */
+int launch_unpin(const char *path);
+/* Pinned links of this process whose pin another process removed: the
+ * pin's reference is dropped (the link detaches with its last one). */
+void launch_pinned_links_sync(void);
 
 /* bpf.c: register a new link (a domain's id and record) and install it */
 int launch_link_install(struct lobj *link);

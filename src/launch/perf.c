@@ -205,6 +205,14 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		return -e;
 	}
 	pe->prog_h = prog_h;
+	/* both references in the ledger: given back if this process is
+	 * killed (domain_reap) */
+	if (domain_active()) {
+		pe->ul_prog = prog;
+		domain_obj_ref(DOM_PROG, prog, 1);
+		domain_obj_ref(DOM_PROG, prog, 1);
+		pe->prog_h_noted = true;
+	}
 	if (pe->pe_kind == LPERF_UPROBE && pe->ref_ctr) {
 		launch_ref_ctr(pe->path, pe->ref_ctr, 1);
 		pe->ref_ctr_raised = true;
@@ -258,6 +266,9 @@ static void pe_detach(struct lobj *pe)
 		domain_attach_del(pe->att_slot);
 		pe->att_slot = -1;
 	}
+	if (pe->ul && pe->ul_prog)
+		domain_obj_ref(DOM_PROG, pe->ul_prog, -1);
+	pe->ul_prog = NULL;
 	launch_link_destroy(pe->ul);
 	pe->ul = NULL;
 	if (pe->ref_ctr_raised) {
@@ -277,6 +288,18 @@ static int prog_ref(int fd)
 	return h;
 }
 
+/* Close obj's program handle (its reference un-noted first). */
+static void prog_h_close(struct lobj *obj)
+{
+	if (obj->prog_h < 0)
+		return;
+	if (obj->prog_h_noted)
+		domain_obj_ref(DOM_PROG, userbpf_prog_by_fd(obj->prog_h), -1);
+	obj->prog_h_noted = false;
+	userbpf_close(obj->prog_h);
+	obj->prog_h = -1;
+}
+
 void launch_lobj_release(struct lobj *obj)
 {
 	if (obj->kind == LOBJ_LINK && obj->pe) {
@@ -284,13 +307,13 @@ void launch_lobj_release(struct lobj *obj)
 
 		/* closing the link detaches the program from the event */
 		pe_detach(pe);
-		if (pe->prog_h >= 0)
-			userbpf_close(pe->prog_h);
-		pe->prog_h = -1;
+		prog_h_close(pe);
 		lobj_put(pe);
 		obj->pe = NULL;
 	}
 	pe_detach(obj);
+	if (obj->prog_h_noted)
+		prog_h_close(obj);
 }
 
 /* ==== perf_event_open ==== */

@@ -40,11 +40,13 @@ static struct local {
 	uint32_t serial;
 	bool tried;
 	struct userbpf_link *link;
+	void *prog;	  /* the program link holds a reference on */
 	uint64_t ref_ctr; /* raised here while attached (USDT semaphore) */
 	char *path;
 } local[MAX_LOCAL];
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t my_pid;
+static bool leaving; /* exiting: attach nothing more here */
 
 static void sync_once(void)
 {
@@ -52,11 +54,17 @@ static void sync_once(void)
 	int i, n = domain_attach_count();
 
 	pthread_mutex_lock(&sync_lock);
+	if (leaving) {
+		pthread_mutex_unlock(&sync_lock);
+		return;
+	}
 	domain_alias_sync();
 	for (i = 0; i < n && i < MAX_LOCAL; i++) {
 		bool on = domain_attach_get(i, &a);
 
 		if (local[i].serial && (!on || a.serial != local[i].serial)) {
+			if (local[i].link)
+				domain_obj_ref(DOM_PROG, local[i].prog, -1);
 			launch_link_destroy(local[i].link);
 			if (local[i].link && local[i].ref_ctr)
 				launch_ref_ctr(local[i].path, local[i].ref_ctr, -1);
@@ -74,6 +82,12 @@ static void sync_once(void)
 		else
 			local[i].link = launch_attach_local(a.prog, (int)a.kind, a.target, a.offset,
 							    a.retprobe, a.cookie);
+		/* the link's reference on the program, given back by
+		 * domain_reap if this process is killed */
+		if (local[i].link) {
+			local[i].prog = a.prog;
+			domain_obj_ref(DOM_PROG, a.prog, 1);
+		}
 		if (local[i].link && a.kind == DOM_ATT_UPROBE && a.ref_ctr) {
 			local[i].ref_ctr = a.ref_ctr;
 			local[i].path = strdup(a.target);
@@ -91,6 +105,7 @@ static void *sync_thread(void *arg)
 		struct timespec ts = { 1, 0 };
 
 		sync_once();
+		launch_pinned_links_sync();
 		/* through the probe gate: the application's syscall
 		 * tracepoints never see userbpf's own waits */
 		probe_sc_gate(SYS_futex, (long)(uintptr_t)domain_gen(), FUTEX_WAIT, g,
@@ -169,6 +184,8 @@ static void after_fork_child(void)
 {
 	forked = true;
 	lobj_abandon_all();
+	if (domain_active())
+		ub_map_run_slots_owner((uint32_t)getpid(), domain_slot_owner_dead);
 }
 
 void launch_domain_start(void)
@@ -197,10 +214,15 @@ void launch_domain_start(void)
 	userbpf_set_platform(&plat);
 	launch_stats_attach_domain();
 	/* a per-CPU map slot is exclusive across the domain's processes */
-	if (ub_map_run_slots_size() <= DOMAIN_RUN_SLOTS_SIZE)
+	if (ub_map_run_slots_size() <= DOMAIN_RUN_SLOTS_SIZE) {
 		ub_map_share_run_slots(domain_run_slots());
-	else
+		/* a slot a killed member held mid-run is freed (domain_reap) */
+		ub_map_run_slots_owner((uint32_t)getpid(), domain_slot_owner_dead);
+	} else
 		launch_log("domain: per-CPU slots stay per process (arena too old)");
+	/* what this pid held before (exec, reuse) and what killed members
+	 * left behind */
+	domain_reap();
 	my_pid = getpid();
 	sync_once();
 	/* this image was exec'd in the domain: sys_exit_execve returns 0 */
@@ -224,6 +246,21 @@ void launch_domain_exit(void)
 	/* release what this process holds (its attachments, its users) */
 	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
 		lobj_forget(fd);
+	/* the links of the domain's attachments here hold references on
+	 * their programs: given back (a killed process's, by domain_reap) */
+	pthread_mutex_lock(&sync_lock);
+	leaving = true;
+	for (fd = 0; fd < MAX_LOCAL; fd++) {
+		if (local[fd].link) {
+			domain_obj_ref(DOM_PROG, local[fd].prog, -1);
+			launch_link_destroy(local[fd].link);
+			if (local[fd].ref_ctr)
+				launch_ref_ctr(local[fd].path, local[fd].ref_ctr, -1);
+		}
+		free(local[fd].path);
+		local[fd] = (struct local){ 0 };
+	}
+	pthread_mutex_unlock(&sync_lock);
 	domain_leave();
 }
 #endif /* USERBPF_LAUNCH */

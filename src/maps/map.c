@@ -181,6 +181,10 @@ static UB_TLS unsigned run_depth;
 static UB_TLS int run_slot = -1;
 static UB_TLS int last_slot = -1;
 static UB_TLS bool rcu_slot_section; /* the outermost section is run_slot's */
+/* Shared slots: this process's owner tag in a busy word's high half, and
+ * the test of a tag whose owner died (ub_map_run_slots_owner). */
+static unsigned long run_slot_tag;
+static bool (*run_slot_dead)(uint32_t tag);
 
 static unsigned long rcu_phase_now(void);
 static void rcu_slot_entered(unsigned phase);
@@ -198,7 +202,7 @@ static bool slot_try(int slot, bool announce)
 
 	if (atomic_load_explicit(w, memory_order_relaxed))
 		return false;
-	p = announce ? SLOT_READER | (rcu_phase_now() & 1) : 0;
+	p = announce ? SLOT_READER | (rcu_phase_now() & 1) : run_slot_tag;
 	if (!atomic_compare_exchange_strong(w, &free_, SLOT_BUSY | p))
 		return false;
 	if (announce) {
@@ -240,9 +244,33 @@ static int slot_claim(bool announce)
 			if (slot_try(slot, announce))
 				return last_slot = slot;
 		}
-		if (++spins > 8)
+		if (++spins > 8) {
+			if (run_slot_dead)
+				ub_map_run_slots_reclaim();
 			ub_platform_yield();
+		}
 	}
+}
+
+void ub_map_run_slots_owner(uint32_t tag, bool (*dead)(uint32_t tag))
+{
+	run_slot_tag = (unsigned long)tag << 32;
+	run_slot_dead = dead;
+}
+
+int ub_map_run_slots_reclaim(void)
+{
+	int i, freed = 0;
+
+	for (i = 0; run_slot_dead && i < SLOT_FLAGS; i++) {
+		unsigned long w = atomic_load_explicit(&run_slots[i].w, memory_order_relaxed);
+
+		/* a run of a process that died mid-run never releases it */
+		if ((w & SLOT_BUSY) && (w >> 32) && run_slot_dead((uint32_t)(w >> 32)) &&
+		    atomic_compare_exchange_strong(&run_slots[i].w, &w, 0))
+			freed++;
+	}
+	return freed;
 }
 
 size_t ub_map_run_slots_size(void)
@@ -392,6 +420,20 @@ static void id_unregister_locked(struct ub_map *map)
 struct ub_map *ub_map_get(struct ub_map *map)
 {
 	atomic_fetch_add_explicit(&map->refcnt, 1, memory_order_relaxed);
+	return map;
+}
+
+struct ub_map *ub_map_get_unless_zero(struct ub_map *map)
+{
+	int old = atomic_load_explicit(&map->refcnt, memory_order_relaxed);
+
+	/* a put that saw 1 decrements under id_lock and rechecks, so one
+	 * taken here between its load and its decrement keeps the map */
+	do {
+		if (old <= 0)
+			return NULL;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&map->refcnt, &old, old + 1, memory_order_acquire, memory_order_relaxed));
 	return map;
 }
 

@@ -241,6 +241,10 @@ bool ub_map_flags_access_ok(uint32_t flags);
 
 struct ub_map *ub_map_get(struct ub_map *map);
 void ub_map_put(struct ub_map *map);
+/* A new reference unless the last one is already gone (the map is being
+ * destroyed): map, or NULL.  The caller keeps the memory valid otherwise
+ * (a lock the destroying side takes before freeing it). */
+struct ub_map *ub_map_get_unless_zero(struct ub_map *map);
 /* Map by ID with a new reference, or NULL. */
 struct ub_map *ub_map_get_by_id(uint32_t id);
 
@@ -265,6 +269,12 @@ void ub_set_current_cpu(int cpu);
  */
 size_t ub_map_run_slots_size(void);
 void ub_map_share_run_slots(void *mem);
+/* Shared slots: a run marks its busy slot with tag (the process id); a
+ * slot whose tag dead() names a dead owner (killed mid-run) is freed by
+ * ub_map_run_slots_reclaim(), which a claim finding every slot busy also
+ * calls.  Returns the number freed. */
+void ub_map_run_slots_owner(uint32_t tag, bool (*dead)(uint32_t tag));
+int ub_map_run_slots_reclaim(void);
 
 /* ==== Program-side entry points (the helpers call these) ==== */
 

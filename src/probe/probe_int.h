@@ -52,6 +52,15 @@ struct probe_usdt_note {
 int probe_usdt_notes(const char *path, int (*fn)(void *ctx, const struct probe_usdt_note *n),
 		     void *ctx);
 
+/*
+ * usdt.c: the struct __bpf_usdt_spec of a note's argument string, in the
+ * layout of libbpf's usdt.bpf.h whose spec is spec_size bytes (208: up to
+ * libbpf 1.6; 304: 1.7, with scaled-index arguments), into out
+ * (spec_size bytes).  0, or -EINVAL/-EOPNOTSUPP/-E2BIG with err filled.
+ */
+int probe_usdt_spec(const char *arg_str, uint64_t cookie, uint32_t spec_size, void *out, char *err,
+		    size_t err_sz);
+
 /* ==== Sites and links (uprobe.c) ==== */
 
 #define PROBE_SITE_MAX_LINKS 16

@@ -18,6 +18,8 @@
  *         left, or exit_group), and when a signal whose action is the
  *         default one ends the process (a handler installed for those
  *         signals while exit links are attached; exit_code = the signal);
+ *         at a group exit every other thread fires its own event first,
+ *         on itself (a signal to each: gx_pass below);
  *   fork  in the child, right after fork() returns there (pthread_atfork
  *         child handler, registered with the first fork link): the record
  *         is the kernel's (parent_pid = the parent, child_pid = this
@@ -36,6 +38,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <link.h>
 #include <pthread.h>
 #include <sched.h>
@@ -44,6 +47,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers/task_struct.h"
@@ -190,7 +194,8 @@ USERBPF_API int userbpf_probe__process_exec(const char *filename, int old_pid)
 	return 0;
 }
 
-USERBPF_API int userbpf_probe__process_exit(bool group_dead)
+/* The calling thread's exit event. */
+static void fire_exit(bool group_dead)
 {
 	struct pe_exit_rec rec;
 
@@ -202,6 +207,227 @@ USERBPF_API int userbpf_probe__process_exit(bool group_dead)
 	rec.prio = 120; /* nice 0, as the kernel reports a normal task */
 	rec.group_dead = group_dead;
 	run_kind(PROBE_PE_EXIT, &rec, offsetof(struct pe_exit_rec, pad));
+}
+
+/* ==== The other threads of a group exit ==== */
+
+/*
+ * When a thread ends the process (exit_group, _exit, a fatal signal, the
+ * host's userbpf_probe__process_exit(true)), the kernel fires
+ * sched_process_exit once per thread, each on that thread (its pid, its
+ * comm; group_dead on the last).  Here the caller signals every other
+ * thread of /proc/self/task (SIGRTMAX-4, tgkill); each one's handler
+ * fires its own event (group_dead 0), so the helpers
+ * (bpf_get_current_pid_tgid, bpf_get_current_comm, bpf_get_current_task)
+ * see that thread, as in the kernel, then returns to what it was doing
+ * (the exit_group that follows ends it; its later exit fires nothing: the
+ * thread's event is marked fired).  The caller waits until every
+ * signalled thread has answered or exited (at most GX_TIMEOUT_NS), then
+ * fires its own with group_dead.  Not waited for: a thread that blocks
+ * the signal (SigBlk of its status) - its event is missing.  An
+ * application that handles SIGRTMAX-4 itself keeps it, and only the
+ * caller's event fires, as before.  Async-signal-safe on both sides
+ * (atomics, gate syscalls): the caller may be in a fatal signal's handler.
+ */
+#define GX_MAX_THREADS 1024
+#define GX_TIMEOUT_NS 1000000000ll
+
+static int gx_sig;		      /* 0: the application owns it */
+static _Atomic uint32_t gx_gen;	      /* odd while a pass runs */
+static _Atomic int gx_running;	      /* one pass at a time */
+static _Atomic uint32_t gx_nanswered; /* futex: the caller waits on it */
+/* (gen << 32 | tid) of each thread that answered in this pass */
+static _Atomic uint64_t gx_answered[GX_MAX_THREADS];
+static pid_t gx_tids[GX_MAX_THREADS]; /* signalled (> 0), exited (0), not waited for (< 0) */
+
+static void gx_handler(int sig, siginfo_t *si, void *uc)
+{
+	uint32_t gen = atomic_load_explicit(&gx_gen, memory_order_acquire), slot;
+	int saved = errno;
+	int32_t tid;
+
+	(void)sig, (void)uc;
+	if (!(gen & 1) || si->si_code != SI_TKILL || si->si_pid != getpid_())
+		goto out; /* a pass that ended, or not ours */
+	tid = gettid_();
+	if (exit_fired_tid != tid)
+		fire_exit(false);
+	slot = atomic_fetch_add(&gx_nanswered, 1);
+	if (slot < GX_MAX_THREADS)
+		atomic_store(&gx_answered[slot], (uint64_t)gen << 32 | (uint32_t)tid);
+	probe_sc_gate(SYS_futex, (long)(uintptr_t)&gx_nanswered, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+out:
+	errno = saved;
+}
+
+/* Take SIGRTMAX-4 unless the application handles it (first exit link). */
+static void gx_init(void)
+{
+	struct sigaction sa, old;
+	int sig = SIGRTMAX - 4;
+
+	if (sigaction(sig, NULL, &old) || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = gx_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	if (!sigaction(sig, &sa, NULL))
+		gx_sig = sig;
+}
+
+static bool gx_ours(void)
+{
+	struct sigaction cur;
+
+	return gx_sig && !sigaction(gx_sig, NULL, &cur) && (cur.sa_flags & SA_SIGINFO) &&
+	       cur.sa_sigaction == gx_handler;
+}
+
+static int64_t gx_now(void)
+{
+	struct timespec ts;
+
+	probe_sc_gate(SYS_clock_gettime, CLOCK_MONOTONIC, (long)(uintptr_t)&ts, 0, 0, 0, 0);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Whether thread tid blocks the pass's signal (SigBlk of its status). */
+static bool gx_blocked(int32_t tid)
+{
+	char path[48], buf[2048], *p;
+	uint64_t mask = 0;
+	long got;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	fd = (int)probe_sc_gate(SYS_openat, AT_FDCWD, (long)(uintptr_t)path, O_RDONLY | O_CLOEXEC,
+				0, 0, 0);
+	if (fd < 0)
+		return false;
+	got = probe_sc_gate(SYS_read, fd, (long)(uintptr_t)buf, sizeof(buf) - 1, 0, 0, 0);
+	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (got <= 0)
+		return false;
+	buf[got] = 0;
+	p = strstr(buf, "SigBlk:\t");
+	if (!p)
+		return false;
+	for (p += 8; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+		mask = mask << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+	return mask >> (gx_sig - 1) & 1;
+}
+
+/* Signal the threads of /proc/self/task not in gx_tids[0..*n) but self;
+ * the number signalled. */
+static int gx_signal_new(int *n, int32_t self, int32_t pid)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	int fd, added = 0;
+	long got;
+
+	fd = (int)probe_sc_gate(SYS_openat, AT_FDCWD, (long)(uintptr_t)"/proc/self/task",
+				O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return 0;
+	while ((got = probe_sc_gate(SYS_getdents64, fd, (long)(uintptr_t)buf, sizeof(buf), 0, 0,
+				    0)) > 0) {
+		long off;
+
+		for (off = 0; off < got;) {
+			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
+			int32_t tid = 0;
+			const char *c;
+			int i;
+
+			off += d->d_reclen;
+			for (c = d->d_name; *c >= '0' && *c <= '9'; c++)
+				tid = tid * 10 + (*c - '0');
+			if (*c || !tid || tid == self)
+				continue;
+			for (i = 0; i < *n && gx_tids[i] != tid && gx_tids[i] != -tid; i++)
+				;
+			if (i < *n || *n == GX_MAX_THREADS)
+				continue;
+			if (gx_blocked(tid)) {
+				gx_tids[(*n)++] = -tid;
+				continue;
+			}
+			if (!probe_sc_gate(SYS_tgkill, pid, tid, gx_sig, 0, 0, 0)) {
+				gx_tids[(*n)++] = tid;
+				added++;
+			}
+		}
+	}
+	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	return added;
+}
+
+static bool gx_has_answered(uint32_t gen, int32_t tid)
+{
+	uint32_t i, n = atomic_load(&gx_nanswered);
+	uint64_t want = (uint64_t)gen << 32 | (uint32_t)tid;
+
+	for (i = 0; i < n && i < GX_MAX_THREADS; i++)
+		if (atomic_load(&gx_answered[i]) == want)
+			return true;
+	return false;
+}
+
+/* Every other thread fires its exit event; returns when each has (or has
+ * exited, or the timeout passed).  The task list is re-read until no new
+ * thread shows up. */
+static void gx_pass(void)
+{
+	int32_t self = gettid_(), pid = getpid_();
+	int64_t deadline = gx_now() + GX_TIMEOUT_NS;
+	uint32_t gen;
+	int n = 0;
+
+	if (!gx_ours() || atomic_exchange(&gx_running, 1))
+		return;
+	atomic_store(&gx_nanswered, 0);
+	gen = atomic_fetch_add_explicit(&gx_gen, 1, memory_order_acq_rel) + 1;
+	for (;;) {
+		bool timed_out = false;
+		int added = gx_signal_new(&n, self, pid), i;
+
+		for (;;) {
+			uint32_t seen = atomic_load(&gx_nanswered);
+			int missing = 0;
+
+			for (i = 0; i < n; i++) {
+				if (gx_tids[i] <= 0 || gx_has_answered(gen, gx_tids[i]))
+					continue;
+				if (probe_sc_gate(SYS_tgkill, pid, gx_tids[i], 0, 0, 0, 0) ==
+				    -ESRCH)
+					gx_tids[i] = 0; /* exited */
+				else
+					missing++;
+			}
+			if (!missing)
+				break;
+			if (gx_now() > deadline) {
+				timed_out = true;
+				break;
+			}
+			probe_sc_gate(SYS_futex, (long)(uintptr_t)&gx_nanswered, FUTEX_WAIT_PRIVATE,
+				      seen,
+				      (long)(uintptr_t)&(struct timespec){ .tv_nsec = 10000000 }, 0,
+				      0);
+		}
+		if (!added || timed_out)
+			break;
+	}
+	atomic_fetch_add_explicit(&gx_gen, 1, memory_order_acq_rel);
+	atomic_store(&gx_running, 0);
+}
+
+USERBPF_API int userbpf_probe__process_exit(bool group_dead)
+{
+	if (group_dead && atomic_load_explicit(&n_exit_links, memory_order_relaxed))
+		gx_pass();
+	fire_exit(group_dead);
 	return 0;
 }
 
@@ -282,6 +508,7 @@ static void exit_hooks(void)
 		return;
 	done = true;
 	probe_syscall_exit_hooks();
+	gx_init();
 	dl_iterate_phdr(libc_cb, libc);
 	if (libc[0]) {
 		probe_native_uprobe(libc, "_exit", on_libc_exit);

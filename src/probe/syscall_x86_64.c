@@ -215,10 +215,17 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		     int64_t ret)
 {
 	unsigned idx = atomic_load(&sc_epoch) & 1;
-	int i, n;
+	int i, n, cancel_state;
 
 	if (!atomic_load_explicit(&sc_n_side[exit_side], memory_order_relaxed))
 		return;
+	/* A cancellable syscall (read, write...) runs with asynchronous
+	 * cancellation on: a pthread_cancel arriving now would unwind the
+	 * thread out of a program's run (a map lock held, sc_active never
+	 * decremented: every later detach would wait forever).  Deferred
+	 * until the runs end, where it acts: before the syscall on the enter
+	 * side, after it on the exit side, as glibc's wrappers allow. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	atomic_fetch_add(&sc_active[idx], 1);
 	n = atomic_load_explicit(&sc_n_slots, memory_order_acquire);
 	for (i = 0; i < n; i++) {
@@ -258,6 +265,7 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		}
 	}
 	atomic_fetch_sub(&sc_active[idx], 1);
+	pthread_setcancelstate(cancel_state, NULL);
 }
 
 static void sigsys_handler(int sig, siginfo_t *si, void *uc_)

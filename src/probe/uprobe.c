@@ -95,6 +95,12 @@ static void thread_exit(void *p)
 
 	thread_rec = THREAD_GONE;
 	t->depth = 0;
+	/* A thread cancelled asynchronously inside a run (or unwound from
+	 * one otherwise) left its sequence odd: it runs nothing now, and the
+	 * next thread to take the record must start even (detach waits for
+	 * odd sequences to move). */
+	if (atomic_load_explicit(&t->seq, memory_order_relaxed) & 1)
+		atomic_fetch_add_explicit(&t->seq, 1, memory_order_release);
 	atomic_store_explicit(&t->used, 0, memory_order_release);
 }
 

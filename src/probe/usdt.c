@@ -14,14 +14,16 @@
  * if the note has one, is incremented while attached (what the kernel
  * does for a uprobe with ref_ctr_offset).  Argument forms: constant,
  * register (any x86-64 name, sub-registers included), register +
- * offset dereference; scaled-index forms are refused (EOPNOTSUPP), as
- * older libbpf does.
+ * offset dereference, base + index * scale + offset (for programs built
+ * with libbpf 1.7's usdt.bpf.h, whose spec layout differs: both layouts
+ * are written, chosen by the spec map's value size).
  *
  * Entry points: userbpf_program__attach_usdt(), userbpf_probe__list_usdt().
  */
 #include <errno.h>
 #include <fnmatch.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,23 +34,48 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
-/* libbpf's usdt.bpf.h layouts. */
+/*
+ * libbpf's usdt.bpf.h lays struct __bpf_usdt_spec out two ways, and a
+ * program reads the spec with the layout of the header it was built with:
+ *
+ *   up to libbpf 1.6 (Debian 12's 1.1)    libbpf 1.7 (BPF_USDT_ARG_SIB added)
+ *   u64 val_off                      0    u64 val_off                      0
+ *   enum arg_type (u32)              8    arg_type:8                       8
+ *                                         idx_reg_off:12 scale_bitshift:4  10 (bits 16-31)
+ *                                         __reserved:8                    12
+ *   short reg_off                   12    short reg_off                   14
+ *   bool arg_signed                 14    bool arg_signed                 16
+ *   char arg_bitshift               15    char arg_bitshift               17
+ *   arg spec: 16 bytes                    arg spec: 24 bytes (gcc and clang, x86-64 and bpf)
+ *   spec: 12 args, u64 usdt_cookie, short arg_cnt: 208 bytes / 304 bytes
+ *
+ * 1.7 moved reg_off (libbpf writes one layout whatever the program's
+ * header: a program built with an older header reads register 0 for every
+ * register argument).  Here the size of the object's __bpf_usdt_specs value
+ * says which header the program was built with, and the spec is written
+ * in that layout.  Scaled-index arguments exist only in the 1.7 one.
+ */
 #define USDT_MAX_ARGS 12
-struct usdt_arg_spec {
-	uint64_t val_off;
-	uint32_t arg_type; /* 0 const, 1 reg, 2 reg deref */
-	int16_t reg_off;
-	uint8_t arg_signed;
-	int8_t arg_bitshift;
-};
-struct usdt_spec {
-	struct usdt_arg_spec args[USDT_MAX_ARGS];
-	uint64_t usdt_cookie;
-	int16_t arg_cnt;
-};
-_Static_assert(sizeof(struct usdt_spec) == 208, "struct __bpf_usdt_spec layout");
-
+#define USDT_SPEC_SIZE_1_1 208 /* struct __bpf_usdt_spec, libbpf <= 1.6 */
+#define USDT_SPEC_SIZE_1_7 304 /* libbpf >= 1.7 */
 #define USDT_MAX_LOCS 64
+
+enum usdt_arg_type { USDT_ARG_CONST, USDT_ARG_REG, USDT_ARG_REG_DEREF, USDT_ARG_SIB };
+
+/* One parsed argument, independent of the layout. */
+struct usdt_arg {
+	uint64_t val_off;
+	enum usdt_arg_type type;
+	int reg_off, idx_reg_off; /* offsets in struct pt_regs */
+	int scale_shift;	  /* SIB: index << scale_shift */
+	bool is_signed;
+	int bitshift;
+};
+
+struct usdt_args {
+	struct usdt_arg a[USDT_MAX_ARGS];
+	int cnt;
+};
 
 /* ==== Argument specs ==== */
 
@@ -85,71 +112,176 @@ static int reg_off(const char *r)
 	return -1;
 }
 
-/* Parse one "SIZE@LOC" into a; 0 or -EOPNOTSUPP/-EINVAL with a reason. */
-static int parse_arg(const char *tok, struct usdt_arg_spec *a, char *err, size_t err_sz)
+/*
+ * The scaled-index forms gcc emits for an array element, as libbpf 1.7
+ * reads them: OFF(%BASE,%INDEX,SCALE), (%BASE,%INDEX,SCALE), and the same
+ * without ",SCALE" (scale 1).  1 when tok is one (a filled), 0 when not,
+ * -EINVAL for a bad scale.
+ */
+static int parse_sib(const char *tok, struct usdt_arg *a, char *base, char *idx)
 {
-	char reg[16];
+	long long v = 0;
+	int scale = 1, n = 0;
+
+	if ((sscanf(tok, "%lld(%%%15[a-z0-9],%%%15[a-z0-9],%d)%n", &v, base, idx, &scale, &n) ==
+		     4 &&
+	     !tok[n]) ||
+	    (sscanf(tok, "(%%%15[a-z0-9],%%%15[a-z0-9],%d)%n", base, idx, &scale, &n) == 3 &&
+	     !tok[n]) ||
+	    (sscanf(tok, "%lld(%%%15[a-z0-9],%%%15[a-z0-9])%n", &v, base, idx, &n) == 3 &&
+	     !tok[n]) ||
+	    (sscanf(tok, "(%%%15[a-z0-9],%%%15[a-z0-9])%n", base, idx, &n) == 2 && !tok[n])) {
+		a->type = USDT_ARG_SIB;
+		a->val_off = (uint64_t)v;
+		switch (scale) {
+		case 1:
+		case 2:
+		case 4:
+		case 8:
+			a->scale_shift = __builtin_ctz((unsigned)scale);
+			return 1;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Parse one "SIZE@LOC" into a; 0 or -EOPNOTSUPP/-EINVAL with a reason. */
+static int parse_arg(const char *tok, struct usdt_arg *a, char *err, size_t err_sz)
+{
+	char reg[16] = "", idx[16] = "";
+	const char *loc;
 	long long v;
-	int size, n = 0;
+	int size, n = 0, ret;
 
 	memset(a, 0, sizeof(*a));
 	if (sscanf(tok, "%d@%n", &size, &n) != 1 || !n)
 		goto bad;
-	tok += n;
-	if (sscanf(tok, "$%lld%n", &v, &n) == 1 && !tok[n]) {
-		a->arg_type = 0;
+	loc = tok + n;
+	if (sscanf(loc, "$%lld%n", &v, &n) == 1 && !loc[n]) {
+		a->type = USDT_ARG_CONST;
 		a->val_off = (uint64_t)v;
-	} else if (sscanf(tok, "%%%15[a-z0-9]%n", reg, &n) == 1 && !tok[n]) {
-		a->arg_type = 1;
-		a->reg_off = (int16_t)reg_off(reg);
-	} else if (sscanf(tok, "%lld(%%%15[a-z0-9])%n", &v, reg, &n) == 2 && !tok[n]) {
-		a->arg_type = 2;
+	} else if (sscanf(loc, "%%%15[a-z0-9]%n", reg, &n) == 1 && !loc[n]) {
+		a->type = USDT_ARG_REG;
+	} else if (sscanf(loc, "%lld(%%%15[a-z0-9])%n", &v, reg, &n) == 2 && !loc[n]) {
+		a->type = USDT_ARG_REG_DEREF;
 		a->val_off = (uint64_t)v;
-		a->reg_off = (int16_t)reg_off(reg);
-	} else if (sscanf(tok, "(%%%15[a-z0-9])%n", reg, &n) == 1 && !tok[n]) {
-		a->arg_type = 2;
-		a->reg_off = (int16_t)reg_off(reg);
+	} else if (sscanf(loc, "(%%%15[a-z0-9])%n", reg, &n) == 1 && !loc[n]) {
+		a->type = USDT_ARG_REG_DEREF;
+	} else if ((ret = parse_sib(loc, a, reg, idx)) != 0) {
+		if (ret < 0) {
+			snprintf(err, err_sz, "USDT argument '%s': scale not 1, 2, 4 or 8", tok);
+			return ret;
+		}
 	} else {
 		snprintf(err, err_sz,
-			 "USDT argument '%s' not supported (only $CONST, %%REG and "
-			 "OFF(%%REG))",
+			 "USDT argument '%s' not supported (only $CONST, %%REG, "
+			 "OFF(%%REG) and OFF(%%BASE,%%INDEX,SCALE))",
 			 tok);
 		return -EOPNOTSUPP;
 	}
-	if (a->arg_type && a->reg_off < 0) {
-		snprintf(err, err_sz, "USDT argument '%s': unknown register", tok);
-		return -EINVAL;
+	if (a->type != USDT_ARG_CONST) {
+		a->reg_off = reg_off(reg);
+		if (a->type == USDT_ARG_SIB)
+			a->idx_reg_off = reg_off(idx);
+		if (a->reg_off < 0 || a->idx_reg_off < 0) {
+			snprintf(err, err_sz, "USDT argument '%s': unknown register", tok);
+			return -EINVAL;
+		}
 	}
-	a->arg_signed = size < 0;
+	a->is_signed = size < 0;
 	if (size < 0)
 		size = -size;
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		goto bad;
-	a->arg_bitshift = (int8_t)(64 - size * 8);
+	a->bitshift = 64 - size * 8;
 	return 0;
 bad:
 	snprintf(err, err_sz, "bad USDT argument '%s'", tok);
 	return -EINVAL;
 }
 
-static int parse_args(const char *s, struct usdt_spec *spec, char *err, size_t err_sz)
+static int parse_args(const char *s, struct usdt_args *args, char *err, size_t err_sz)
 {
 	char buf[256], *save = NULL, *tok;
 	int ret;
 
-	memset(spec, 0, sizeof(*spec));
+	memset(args, 0, sizeof(*args));
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		if (spec->arg_cnt == USDT_MAX_ARGS) {
+		if (args->cnt == USDT_MAX_ARGS) {
 			snprintf(err, err_sz, "more than %d USDT arguments", USDT_MAX_ARGS);
 			return -E2BIG;
 		}
-		ret = parse_arg(tok, &spec->args[spec->arg_cnt], err, err_sz);
+		ret = parse_arg(tok, &args->a[args->cnt], err, err_sz);
 		if (ret)
 			return ret;
-		spec->arg_cnt++;
+		args->cnt++;
 	}
 	return 0;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* args in the layout whose struct __bpf_usdt_spec is spec_size bytes (the
+ * table above); 0, or -EOPNOTSUPP (a scaled index for the older layout). */
+static int encode_spec(const struct usdt_args *args, uint64_t cookie, uint32_t spec_size,
+		       uint8_t *out, char *err, size_t err_sz)
+{
+	size_t arg_sz = spec_size == USDT_SPEC_SIZE_1_7 ? 24 : 16;
+	int i;
+
+	memset(out, 0, spec_size);
+	for (i = 0; i < args->cnt; i++) {
+		const struct usdt_arg *a = &args->a[i];
+		uint8_t *p = out + (size_t)i * arg_sz;
+
+		memcpy(p, &a->val_off, sizeof(a->val_off));
+		if (spec_size == USDT_SPEC_SIZE_1_7) {
+			p[8] = (uint8_t)a->type;
+			put16(p + 10, (uint16_t)(a->idx_reg_off | a->scale_shift << 12));
+			put16(p + 14, (uint16_t)a->reg_off);
+			p[16] = a->is_signed;
+			p[17] = (uint8_t)a->bitshift;
+			continue;
+		}
+		if (a->type == USDT_ARG_SIB) {
+			snprintf(err, err_sz,
+				 "USDT argument %d is a scaled index, which only libbpf "
+				 ">= 1.7's usdt.bpf.h reads (this program's __bpf_usdt_specs "
+				 "value is %u bytes, the older header's; 1.7's is %u)",
+				 i, spec_size, USDT_SPEC_SIZE_1_7);
+			return -EOPNOTSUPP;
+		}
+		p[8] = (uint8_t)a->type;
+		put16(p + 12, (uint16_t)a->reg_off);
+		p[14] = a->is_signed;
+		p[15] = (uint8_t)a->bitshift;
+	}
+	memcpy(out + arg_sz * USDT_MAX_ARGS, &cookie, sizeof(cookie));
+	put16(out + arg_sz * USDT_MAX_ARGS + 8, (uint16_t)args->cnt);
+	return 0;
+}
+
+int probe_usdt_spec(const char *arg_str, uint64_t cookie, uint32_t spec_size, void *out, char *err,
+		    size_t err_sz)
+{
+	struct usdt_args args;
+	int ret;
+
+	if (spec_size != USDT_SPEC_SIZE_1_1 && spec_size != USDT_SPEC_SIZE_1_7) {
+		snprintf(err, err_sz,
+			 "a __bpf_usdt_specs value of %u bytes is neither libbpf's "
+			 "usdt.bpf.h layout (%u bytes) nor 1.7's (%u)",
+			 spec_size, USDT_SPEC_SIZE_1_1, USDT_SPEC_SIZE_1_7);
+		return -EINVAL;
+	}
+	ret = parse_args(arg_str, &args, err, err_sz);
+	return ret ? ret : encode_spec(&args, cookie, spec_size, out, err, err_sz);
 }
 
 /* ==== Spec ids: per __bpf_usdt_specs map, never reused ==== */
@@ -235,7 +367,8 @@ USERBPF_API struct userbpf_link *userbpf_program__attach_usdt(const struct userb
 	}
 	specs = obj_map(prog, "__bpf_usdt_specs");
 	ips = obj_map(prog, "__bpf_usdt_ip_to_spec_id");
-	if (!specs || userbpf_map__value_size(specs) != sizeof(struct usdt_spec)) {
+	if (!specs || (userbpf_map__value_size(specs) != USDT_SPEC_SIZE_1_1 &&
+		       userbpf_map__value_size(specs) != USDT_SPEC_SIZE_1_7)) {
 		snprintf(err, sizeof(err),
 			 "program %s: no __bpf_usdt_specs map of libbpf's "
 			 "layout (include <bpf/usdt.bpf.h>)",
@@ -272,7 +405,7 @@ USERBPF_API struct userbpf_link *userbpf_program__attach_usdt(const struct userb
 	}
 	for (i = 0; i < c->cnt; i++) {
 		const struct probe_usdt_note *n = &c->notes[i];
-		struct usdt_spec spec;
+		uint8_t spec[USDT_SPEC_SIZE_1_7];
 		uint64_t addr;
 		long key;
 		uint32_t id32;
@@ -281,10 +414,10 @@ USERBPF_API struct userbpf_link *userbpf_program__attach_usdt(const struct userb
 			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie, .err_buf = err,
 			     .err_buf_sz = sizeof(err));
 
-		ret = parse_args(n->args, &spec, err, sizeof(err));
+		ret = probe_usdt_spec(n->args, o.usdt_cookie, userbpf_map__value_size(specs), spec,
+				      err, sizeof(err));
 		if (ret)
 			goto out;
-		spec.usdt_cookie = o.usdt_cookie;
 		ret = userbpf_probe__resolve(binary, NULL, n->pc_off, &addr, err, sizeof(err));
 		if (ret)
 			goto out;
@@ -294,7 +427,7 @@ USERBPF_API struct userbpf_link *userbpf_program__attach_usdt(const struct userb
 			ret = id;
 			goto out;
 		}
-		ret = userbpf_map__update_elem(specs, &id, &spec, 0);
+		ret = userbpf_map__update_elem(specs, &id, spec, 0);
 		key = (long)addr;
 		id32 = (uint32_t)id;
 		if (!ret && ips)

@@ -883,7 +883,12 @@ static int make_ret_tramp(void)
 	emit_call(&c, false, 0, (uint64_t)(uintptr_t)probe_site_return);
 	emit_mov_rsp(&c, false, 0, (uint32_t)extra); /* slot = rax */
 	emit_restore(&c, &save_return, extra);
-	emit1(&c, 0xc3); /* ret */
+	/* lea rsp,[rsp+8]; jmp [rsp-8] (the red zone keeps the slot), not
+	 * ret: the function's ret already took the return stack buffer's
+	 * entry for this frame; another ret would take its caller's, and
+	 * every return up the chain would then be mispredicted */
+	emit_lea_rsp(&c, 8);
+	emit(&c, (const uint8_t[]){ 0xff, 0x64, 0x24, 0xf8 }, 4);
 	if (c.overflow || code_write(at, c.buf, c.len))
 		return -EIO;
 	ret_tramp = at;

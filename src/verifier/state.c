@@ -95,6 +95,7 @@ struct verif_state *verif_state_copy(const struct verif_state *st)
 	if (!c)
 		return NULL;
 	*c = *st;
+	c->all_precise = false;
 	for (i = 0; i < VERIF_MAX_FRAMES; i++)
 		c->frames[i] = NULL;
 	c->hist = NULL;

@@ -165,8 +165,8 @@ static void reg_ptr(struct verif_reg *r, int type)
  * entry maps its arguments to the helper's (bpf_loop and
  * user_ringbuf_drain: ctx from r3; for_each_map_elem: r1, ctx from r3);
  * its re-entry for the next iteration starts from its entry registers
- * (compared in full by state.c) and the callers' widened spills, so the
- * walk drops them.  Anything backtracking does not model (r1-r5 across a
+ * (compared in full by state.c) and the callers' stack as the iteration
+ * left it, the slots widen_imprecise_scalars made unknown dropped.  Anything backtracking does not model (r1-r5 across a
  * helper call, ld_abs leaving a subprogram, scalars linked across frames)
  * marks every scalar of the path precise.
  */
@@ -227,12 +227,17 @@ static void hist_flag(struct verif_env *env, struct verif_state *st, uint8_t fla
 
 static void mark_all_precise(struct verif_state *st)
 {
-	for (; st; st = st->parent)
+	/* a saved state's registers only gain marks: once one is marked in
+	 * full, so are its parents (the walk stops there; without that,
+	 * callback iterations made this quadratic in the path's length) */
+	for (; st && !st->all_precise; st = st->parent) {
 		FOR_EACH_REG(st, r, {
-			if (r->type == SCALAR_VALUE)
-				r->precise = 1;
+			if (r->type == SCALAR_VALUE && !r->precise)
+				r->precise = VERIF_PRECISE_ALL;
 		})
 			;
+		st->all_precise = true;
+	}
 }
 
 /* a frame transition going back over h (call, callback entry, exit) */
@@ -288,7 +293,6 @@ static bool backtrack_insn(struct verif_env *env, const struct verif_hist *h, st
 	uint64_t slot = h->spi >= 0 ? 1ull << h->spi : 0;
 	uint16_t *regs;
 	uint64_t *slots = &bt->slots[h->sfr < VERIF_MAX_FRAMES ? h->sfr : 0];
-	int i;
 
 	if (h->frame != bt->frame)
 		return backtrack_frame(env, h, bt);
@@ -358,14 +362,16 @@ static bool backtrack_insn(struct verif_env *env, const struct verif_hist *h, st
 	if ((fl & F_EXIT) && (h->flags & HF_REENTRY)) {
 		/*
 		 * The callback's next iteration starts from its entry registers
-		 * (state.c compares them in full) and its callers' spilled
-		 * scalars widened to unknown: nothing before needs precision.
+		 * (state.c compares them in full) and its callers' stack as
+		 * the iteration left it, the slots it widened (h->lslots of
+		 * frame h->lsfr) unknown: those need nothing before; the rest
+		 * (other frames' widened slots too: more marks are safe) go on.
 		 */
 		if ((*regs & ~0x3eu) || bt->slots[bt->frame])
 			return false;
 		*regs = 0;
-		for (i = 0; i < bt->frame; i++)
-			bt->slots[i] = 0;
+		if (h->lsfr < bt->frame)
+			bt->slots[h->lsfr] &= ~h->lslots;
 		return true;
 	}
 	return false; /* a call or exit that does not change frames */
@@ -418,7 +424,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 				if (r->type != SCALAR_VALUE || r->precise)
 					bt.regs[fr] &= (uint16_t)~(1u << i);
 				else
-					r->precise = 1;
+					r->precise = VERIF_PRECISE_BT;
 			}
 			for (i = 0; i < 64; i++) {
 				struct verif_reg *r;
@@ -431,7 +437,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 				if (!r || r->type != SCALAR_VALUE || r->precise)
 					bt.slots[fr] &= ~(1ull << i);
 				else
-					r->precise = 1;
+					r->precise = VERIF_PRECISE_BT;
 			}
 		}
 		if (bt_empty(&bt))
@@ -489,6 +495,7 @@ static void clear_precise(struct verif_state *st)
 {
 	FOR_EACH_REG(st, r, { r->precise = 0; })
 		;
+	st->all_precise = false;
 }
 
 /* ==== maps and helpers ==== */
@@ -3060,6 +3067,103 @@ static int check_return_code(struct verif_env *env, const struct verif_reg *r0)
 	return 0;
 }
 
+/*
+ * The state saved at the entry of the iteration of callback frame
+ * st->curframe that is returning (same callsite, same cb_iter), or NULL
+ * (not saved: the caller then widens every spilled scalar).
+ */
+static const struct verif_state *cb_entry_state(struct verif_env *env, const struct verif_state *st)
+{
+	const struct verif_frame *f = st->frames[st->curframe];
+	int start = env->subprogs[f->subprog].start;
+	const struct verif_state *p;
+
+	for (p = st->parent; p && p->curframe >= st->curframe; p = p->parent) {
+		const struct verif_frame *pf = p->frames[st->curframe];
+
+		if (p->curframe == st->curframe && p->insn == start && pf->cb_iter == f->cb_iter &&
+		    pf->callsite == f->callsite && pf->subprog == f->subprog)
+			return p;
+	}
+	return NULL;
+}
+
+static bool scalar_exact(const struct verif_reg *a, const struct verif_reg *b)
+{
+	const struct verif_scalar *x = &a->v, *y = &b->v;
+
+	return a->type == SCALAR_VALUE && b->type == SCALAR_VALUE && x->t.value == y->t.value &&
+	       x->t.mask == y->t.mask && x->smin == y->smin && x->smax == y->smax &&
+	       x->umin == y->umin && x->umax == y->umax && x->s32min == y->s32min &&
+	       x->s32max == y->s32max && x->u32min == y->u32min && x->u32max == y->u32max;
+}
+
+static bool slot_precise(const struct verif_state *s, int fi, int spi)
+{
+	const struct verif_frame *f;
+
+	if (!s || fi > s->curframe)
+		return false;
+	f = s->frames[fi];
+	return spi < f->nslots && f->stack[spi].type[0] == SLOT_SPILL &&
+	       f->stack[spi].spilled.type == SCALAR_VALUE &&
+	       f->stack[spi].spilled.precise == VERIF_PRECISE_BT;
+}
+
+/*
+ * The kernel's widen_imprecise_scalars, when a callback returns for its
+ * next iteration: a spilled scalar of a caller frame that was a spilled
+ * scalar at this iteration's entry too, and that the iteration changed,
+ * becomes unknown unless it is precise, so that the iterations converge
+ * (ctx->i++ in a bpf_loop callback) while a value the program needs
+ * (a slot the callback never touches, a bound it checks) keeps it.
+ * "Precise" is what backtracking marked so far in the entry state (the
+ * iteration's own needs) or in its parent (the needs of the path after
+ * the previous iteration, explored first, as the kernel's callsite
+ * state), not the blanket marks of mark_all_precise (with them nested
+ * callbacks' counters never widen).  Any choice here is sound: widening
+ * less only explores more, widening more only loses values.  Without a saved
+ * entry state every spilled scalar (and zero byte) of the callers widens.
+ * Returns the widened slots of the frame below the callback.
+ */
+static uint64_t widen_imprecise_scalars(struct verif_state *again, const struct verif_state *entry)
+{
+	uint64_t widened = 0;
+	int fi, j, b;
+
+	for (fi = 0; fi < again->curframe; fi++) {
+		struct verif_frame *pf = again->frames[fi];
+		const struct verif_frame *ef = entry ? entry->frames[fi] : NULL;
+
+		for (j = 0; j < pf->nslots; j++) {
+			struct verif_slot *s = &pf->stack[j];
+
+			if (!ef) {
+				for (b = 0; b < 8; b++)
+					if (s->type[b] == SLOT_ZERO)
+						s->type[b] = SLOT_MISC;
+			}
+			if (s->type[0] != SLOT_SPILL || s->spilled.type != SCALAR_VALUE)
+				continue;
+			if (ef) {
+				const struct verif_slot *o = j < ef->nslots ? &ef->stack[j] : NULL;
+
+				if (!o || o->type[0] != SLOT_SPILL ||
+				    o->spilled.type != SCALAR_VALUE)
+					continue;
+				if (slot_precise(entry, fi, j) ||
+				    slot_precise(entry->parent, fi, j) ||
+				    scalar_exact(&o->spilled, &s->spilled))
+					continue;
+			}
+			verif_mark_unknown(&s->spilled);
+			if (fi == again->curframe - 1)
+				widened |= 1ull << j;
+		}
+	}
+	return widened;
+}
+
 static int check_exit(struct verif_env *env, struct verif_state *st, int idx, int *next)
 {
 	struct verif_frame *f = cur_frame(st), *caller;
@@ -3110,13 +3214,20 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		again = verif_state_copy(st);
 		if (!again)
 			return -ENOMEM;
-		if (again->hist_len && again->hist[again->hist_len - 1].idx == env->cur_insn)
-			again->hist[again->hist_len - 1].flags = HF_REENTRY;
 		hist_flag(env, st, HF_CB_EXIT);
 		{
 			struct verif_frame *cf = again->frames[again->curframe];
-			int fi, j, b;
+			uint64_t widened;
 
+			widened = widen_imprecise_scalars(again, cb_entry_state(env, st));
+			if (again->hist_len &&
+			    again->hist[again->hist_len - 1].idx == env->cur_insn) {
+				struct verif_hist *h = &again->hist[again->hist_len - 1];
+
+				h->flags = HF_REENTRY;
+				h->lsfr = (uint8_t)(again->curframe - 1);
+				h->lslots = widened;
+			}
 			cf->cb_iter++;
 			for (i = 0; i < 11; i++)
 				verif_mark_not_init(&cf->regs[i]);
@@ -3126,20 +3237,6 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 			ub_free(cf->stack);
 			cf->stack = NULL;
 			cf->nslots = 0;
-			for (fi = 0; fi < again->curframe; fi++) {
-				struct verif_frame *pf = again->frames[fi];
-
-				for (j = 0; j < pf->nslots; j++) {
-					struct verif_slot *s = &pf->stack[j];
-
-					if (s->type[0] == SLOT_SPILL &&
-					    s->spilled.type == SCALAR_VALUE)
-						verif_mark_unknown(&s->spilled);
-					for (b = 0; b < 8; b++)
-						if (s->type[b] == SLOT_ZERO)
-							s->type[b] = SLOT_MISC;
-				}
-			}
 			again->is_cb_reentry = true;
 		}
 		err = push_state(env, again, env->subprogs[f->subprog].start, idx);

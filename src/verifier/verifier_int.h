@@ -71,7 +71,8 @@ struct verif_reg {
 	uint8_t type;
 	uint8_t flags;
 	uint8_t frameno;       /* PTR_TO_STACK: owning frame */
-	uint8_t precise;       /* scalar of a saved state: its value matters (state.c) */
+	uint8_t precise;       /* scalar of a saved state: its value matters (state.c):
+				* VERIF_PRECISE_BT by backtracking, _ALL by a blanket mark */
 	int32_t off;	       /* fixed part of a pointer's offset */
 	struct verif_scalar v; /* value, or variable part of a pointer offset */
 	uint32_t id;	       /* null check / packet range / linked scalars */
@@ -81,6 +82,9 @@ struct verif_reg {
 	uint32_t mem_size;     /* PTR_TO_MEM */
 	int32_t subprog;       /* PTR_TO_FUNC */
 };
+
+#define VERIF_PRECISE_BT 1
+#define VERIF_PRECISE_ALL 2
 
 enum { SLOT_INVALID = 0, SLOT_MISC, SLOT_ZERO, SLOT_SPILL };
 
@@ -138,6 +142,7 @@ struct verif_state {
 	int branches;
 	int insn;
 	bool is_cb_reentry;
+	bool all_precise;	 /* saved state: every scalar, and every parent's, precise */
 	struct verif_hist *hist; /* insns since the parent was saved */
 	int hist_len, hist_cap;
 };

@@ -357,6 +357,18 @@ struct userbpf_prog *userbpf_prog__get(struct userbpf_prog *prog)
 	return prog;
 }
 
+struct userbpf_prog *ub_prog_get_unless_zero(struct userbpf_prog *prog)
+{
+	int old = __atomic_load_n(&prog->refcnt, __ATOMIC_RELAXED);
+
+	do {
+		if (old <= 0)
+			return NULL;
+	} while (!__atomic_compare_exchange_n(&prog->refcnt, &old, old + 1, true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	return prog;
+}
+
 void userbpf_prog__put(struct userbpf_prog *prog)
 {
 	if (prog && __atomic_sub_fetch(&prog->refcnt, 1, __ATOMIC_ACQ_REL) == 0)

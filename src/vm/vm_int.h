@@ -308,4 +308,9 @@ bool jit_entry_ok(const struct userbpf_prog *prog, size_t entry);
 int jit_run(struct userbpf_run *run, size_t entry, const uint64_t args[5], uint64_t *ret);
 void jit_prog_free(struct userbpf_prog *prog);
 
+/* A new reference unless the last one is already gone (prog is being
+ * destroyed): prog, or NULL.  The caller keeps the memory valid otherwise
+ * (the launch domain's registry lock, which the free takes). */
+struct userbpf_prog *ub_prog_get_unless_zero(struct userbpf_prog *prog);
+
 #endif /* USERBPF_VM_INT_H */

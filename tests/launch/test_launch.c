@@ -571,6 +571,63 @@ TEST(launch_held_objects_kernel_oracle)
 }
 
 /*
+ * Pins can be removed (dpin unpin): bpf_map__unpin and bpf_link__unpin
+ * unlink the pin, which drops its reference (again: ENOENT); once the
+ * descriptors are closed too, the link, program, maps and BTF object go.
+ * "rm" of a pin in another process of the domain removes it as well.
+ * The same binary on the kernel is the oracle.
+ */
+static const char dpin_unpin_expect[] = "pinned: prog 1/1 maps 2/2 btf 1/1\n"
+					"map unpin 0, again -1 errno 2\n"
+					"obj_get after unpin: -1 errno 2\n"
+					"descriptors closed: prog 1/1 maps 2/2 btf 1/1\n"
+					"link unpin 0\n"
+					"unpinned: prog 0/0 maps 0/0 btf 0/0\n";
+
+TEST(launch_domain_unpin)
+{
+	char out[4096];
+	const char *b = test_build_dir();
+
+	if (!ready("dpin"))
+		return;
+	launch_ok(out, sizeof(out), "--domain unpin", "%s/launch/dpin unpin", b);
+	ASSERT_STREQ(out, dpin_unpin_expect);
+	launch_ok(
+		out, sizeof(out), "--domain rm",
+		"/bin/sh -c '%s/launch/dpin pinmap; %s/launch/dpin getmap; "
+		"rm /sys/fs/bpf/dpin_pm && %s/launch/dpin getmap; rm /sys/fs/bpf/dpin_pm 2>/dev/null || echo gone'",
+		b, b, b);
+	ASSERT_STREQ(out, "pinned\nget 0 listed 1\nget -2 listed 0\ngone\n");
+}
+
+TEST(launch_unpin_kernel_oracle)
+{
+	if (ready("dpin"))
+		kernel_oracle("dpin unpin", dpin_unpin_expect);
+}
+
+/*
+ * Open by id against close (dpin race): threads open maps and programs
+ * by id while their creator closes their only descriptor.  A lookup must
+ * not take a reference on an object whose last one is being dropped: no
+ * descriptor opened is another object, nothing crashes, and afterwards
+ * none is listed.  In a domain, privately, and on the kernel.
+ */
+TEST(launch_open_by_id_races_close)
+{
+	char out[4096];
+
+	if (!ready("dpin"))
+		return;
+	launch_ok(out, sizeof(out), "--domain race", "%s/launch/dpin race", test_build_dir());
+	ASSERT_STREQ(out, "race: stale 0 listed 0\n");
+	launch_ok(out, sizeof(out), "", "%s/launch/dpin race", test_build_dir());
+	ASSERT_STREQ(out, "race: stale 0 listed 0\n");
+	kernel_oracle("dpin race", "race: stale 0 listed 0\n");
+}
+
+/*
  * BPF_ENABLE_STATS (dstats): runs count in run_cnt / run_time_ns only
  * while the descriptor is open; an unknown type is EINVAL.  Privately,
  * and in a domain where bpftool (another process) prints the counters;
@@ -649,6 +706,94 @@ TEST(launch_domain_percpu_slots_across_processes)
 		return;
 	launch_ok(out, sizeof(out), "--domain pc", "%s/launch/dpcpu 10000", test_build_dir());
 	ASSERT_STREQ(out, "children: ok\nsum == 3N\n");
+}
+
+/*
+ * A member SIGKILLed in the middle of a run (dpcpu kill): the victim, on
+ * CPU 0, created a map and opened the loader's map by id, then is killed
+ * while a uprobe program of the domain runs in it.  Nothing of its exit
+ * path ran, yet its map is no longer listed (its descriptor's reference
+ * went with it), the per-CPU slot of CPU 0 it held is claimed by the
+ * loader's next run on CPU 0, and the loader's map, once the loader
+ * destroys its own objects, goes too (the victim's reference on it was
+ * dropped).  Without reaping the lines read 1, "no" and 1.
+ */
+TEST(launch_domain_killed_member_reaped)
+{
+	char out[4096];
+
+	if (!ready("dpcpu"))
+		return;
+	launch_ok(out, sizeof(out), "--domain pk", "%s/launch/dpcpu kill", test_build_dir());
+	ASSERT_STREQ(out, "victim map listed while alive: 1\n"
+			  "victim map listed after SIGKILL: 0\n"
+			  "our map: lookup 0, slot of CPU 0 claimable: yes\n"
+			  "our map listed after destroy: 0\n");
+}
+
+/*
+ * Links of a member that was SIGKILLed (dpcpu killowner): a child attaches
+ * a uprobe program to a function of the binary in every process (pid -1)
+ * and is killed.  Unpinned, its link goes with it: the program stops
+ * running in the other member and is gone.  Pinned, the link outlives it
+ * (the program keeps running) until the pin is removed, which drops the
+ * last reference.  The same binary on the kernel is the oracle.
+ */
+static const char killowner_expect[] = "nopin: runs here: yes\n"
+				       "nopin: owner killed: program gone\n"
+				       "nopin: runs after: 0\n"
+				       "pin: runs here: yes\n"
+				       "pin: owner killed: program stays\n"
+				       "pin: still runs here: yes\n"
+				       "pin: unlink 0\n"
+				       "pin: unpinned: program gone\n";
+
+TEST(launch_domain_killed_owner_links)
+{
+	char out[4096];
+
+	if (!ready("dpcpu"))
+		return;
+	launch_ok(out, sizeof(out), "--domain ko2", "%s/launch/dpcpu killowner", test_build_dir());
+	ASSERT_STREQ(out, killowner_expect);
+}
+
+TEST(launch_killed_owner_links_kernel_oracle)
+{
+	if (ready("dpcpu"))
+		kernel_oracle("dpcpu killowner", killowner_expect);
+}
+
+/*
+ * A link pinned by another process that lives on (dpcpu liveowner): unpin
+ * drops only the pin's reference.  keep: the owner still has its link
+ * descriptor, so the program keeps running after the unpin until the
+ * owner closes it.  close: the owner closed its descriptor after pinning,
+ * so the unpin drops the last reference and the program stops.  In a
+ * domain as nobody; the kernel is the oracle.
+ */
+static const char liveowner_expect[] = "keep: runs here: yes\n"
+				       "keep: unlink 0\n"
+				       "keep: after unpin runs here: yes\n"
+				       "keep: link closed, stops here: yes\n"
+				       "close: runs here: yes\n"
+				       "close: unlink 0\n"
+				       "close: link closed, stops here: yes\n";
+
+TEST(launch_domain_pinned_link_live_owner)
+{
+	char out[4096];
+
+	if (!ready("dpcpu"))
+		return;
+	launch_ok(out, sizeof(out), "--domain lo", "%s/launch/dpcpu liveowner", test_build_dir());
+	ASSERT_STREQ(out, liveowner_expect);
+}
+
+TEST(launch_pinned_link_live_owner_kernel_oracle)
+{
+	if (ready("dpcpu"))
+		kernel_oracle("dpcpu liveowner", liveowner_expect);
 }
 
 /*

@@ -4,13 +4,17 @@
  * sched_process_exec with its __data_loc filename, pid and old_pid;
  * sched_process_exit with comm, pid, prio and group_dead; sched_process_fork
  * fired in the child with parent and child pids and the child's comm;
- * detach stops them; an unknown sched tracepoint fails with ENOENT.
+ * detach stops them; an unknown sched tracepoint fails with ENOENT; the
+ * exits nobody announces (a thread, _exit(), exit_group, signals), and
+ * at a group exit one event per thread, each run on its thread.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -267,4 +271,157 @@ TEST(procev_exit_thread_exit_group_signal)
 	ASSERT_EQ(v[1], 4); /* all but the thread end their process */
 #endif
 	ASSERT_EQ(v[2], v[3]);
+}
+
+/* ==== A group exit: one event per thread, on that thread ==== */
+
+/* What the grandchildren of group_exit_child share (MAP_SHARED). */
+struct gx_shared {
+	_Atomic int ready;
+	pid_t tids[4];
+	int pipe_rd;
+	_Atomic int spin;
+};
+
+static struct gx_shared *gx;
+
+/* Threads of a grandchild: one blocked in read(), one spinning, one in
+ * nanosleep; each writes its tid first. */
+static void *gx_worker(void *arg)
+{
+	long k = (long)arg;
+	char c;
+
+	gx->tids[k] = (pid_t)syscall(SYS_gettid);
+	atomic_fetch_add(&gx->ready, 1);
+	if (k == 0)
+		while (read(gx->pipe_rd, &c, 1) < 0)
+			;
+	else if (k == 1)
+		while (atomic_load(&gx->spin))
+			;
+	else
+		for (;;)
+			usleep(1000);
+	return NULL;
+}
+
+/* 3 more threads (their tids in gx->tids[0..2]); then ready == 3. */
+static void gx_start(void)
+{
+	pthread_t t;
+	long k;
+
+	atomic_store(&gx->ready, 0);
+	atomic_store(&gx->spin, 1);
+	for (k = 0; k < 3; k++)
+		pthread_create(&t, NULL, gx_worker, (void *)k);
+	while (atomic_load(&gx->ready) < 3)
+		sched_yield();
+}
+
+static void *gx_exit_group_thread(void *arg)
+{
+	(void)arg;
+	gx->tids[3] = (pid_t)syscall(SYS_gettid);
+	syscall(SYS_exit_group, 6);
+	return NULL;
+}
+
+/*
+ * In a child with an exit link on a shared array: three grandchildren of
+ * four threads each end - main calls _exit(); a fourth thread calls
+ * syscall(SYS_exit_group) while main waits in pthread_join; main raises
+ * SIGTERM.  Reports the event count, the group_dead count, the sum of the
+ * records' pids, how many runs saw bpf_get_current_pid_tgid()'s thread id
+ * equal to the record's pid, the expected pid sum, and the wait statuses
+ * ok (1).
+ */
+static void group_exit_child(int fd)
+{
+	struct userbpf_map *m = userbpf_map__create(
+		USERBPF_MAP_TYPE_ARRAY, "gx", 4, 8, 4,
+		&(struct userbpf_map_create_opts){ .sz = sizeof(struct userbpf_map_create_opts),
+						   .map_flags = USERBPF_F_MMAPABLE });
+	/* map[0]++; map[1] += group_dead; map[2] += pid; map[3] += (tid == pid) */
+	struct userbpf_insn p[] = {
+		USERBPF_MOV64_REG(6, 1),
+		LOOKUP(0, 2),
+		USERBPF_MOV64_IMM(1, 1),
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		LOOKUP(1, 2),
+		USERBPF_LDX_MEM(USERBPF_B, 1, 6, 32),
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		LOOKUP(2, 2),
+		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		USERBPF_CALL_HELPER(14), /* bpf_get_current_pid_tgid */
+		USERBPF_MOV32_REG(7, 0),
+		USERBPF_LDX_MEM(USERBPF_W, 1, 6, 24),
+		USERBPF_JMP_REG(USERBPF_JNE, 7, 1, 9),
+		LOOKUP(3, 2),
+		USERBPF_MOV64_IMM(1, 1),
+		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0),
+		USERBPF_MOV64_IMM(0, 0),
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = shared_map, .ld_imm64_cookie = m,
+		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "gx");
+	struct userbpf_prog *prog = m ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;
+	uint64_t out[7] = { 0 }, expect = 0, v;
+	int st, ok = 1, pfd[2], round, k;
+	uint32_t key;
+	pid_t g;
+
+	gx = mmap(NULL, sizeof(*gx), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!prog || gx == MAP_FAILED || pipe(pfd) ||
+	    !userbpf_probe__attach_tracepoint(prog, "sched", "sched_process_exit", NULL))
+		out[6] = (uint64_t)errno ? (uint64_t)errno : 1;
+	gx->pipe_rd = pfd[0];
+	for (round = 0; round < 3 && !out[6]; round++) {
+		gx->tids[3] = 0;
+		g = fork();
+		if (g == 0) {
+			pthread_t t;
+
+			gx_start();
+			if (round == 0)
+				_exit(5);
+			if (round == 1) {
+				pthread_create(&t, NULL, gx_exit_group_thread, NULL);
+				pthread_join(t, NULL); /* never returns */
+			}
+			kill(getpid(), SIGTERM);
+			_exit(99);
+		}
+		ok &= waitpid(g, &st, 0) == g;
+		ok &= round == 0 ? WIFEXITED(st) && WEXITSTATUS(st) == 5 :
+		      round == 1 ? WIFEXITED(st) && WEXITSTATUS(st) == 6 :
+				   WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM;
+		expect += (uint64_t)g;
+		for (k = 0; k < 4; k++)
+			expect += (uint64_t)gx->tids[k];
+	}
+	for (key = 0; key < 4; key++) {
+		v = 0;
+		userbpf_map__lookup_elem(m, &key, &v, 0);
+		out[key] = v;
+	}
+	out[4] = expect;
+	out[5] = (uint64_t)ok;
+	probe_fixture_report(fd, out, sizeof(out));
+}
+
+TEST(procev_exit_group_every_thread)
+{
+	uint64_t v[7];
+
+	ASSERT_EQ(probe_fixture_child(group_exit_child, v, sizeof(v)), 0);
+	ASSERT_EQ(v[6], 0); /* attach */
+	ASSERT_EQ(v[5], 1); /* the grandchildren ended as they would untraced */
+	/* _exit(): 4 threads; exit_group from a 5th thread: 5; SIGTERM: 4 */
+	ASSERT_EQ(v[0], 13);
+	ASSERT_EQ(v[1], 3);    /* one group_dead per process */
+	ASSERT_EQ(v[2], v[4]); /* each thread once */
+	ASSERT_EQ(v[3], 13);   /* every run on the thread its record names */
 }

@@ -23,6 +23,10 @@
  *     around (see gen_atomic): a fetching atomic on a slot that holds a
  *     spilled constant, and a 32-bit cmpxchg whose r0 is read 64-bit only
  *     on a pruned path.  userbpf is right in both cases.
+ * Every random draw is a statement (or declarator) of its own, never one of
+ * several operands, arguments or initializer elements: C leaves their order
+ * unspecified, and a seed must give the same program whatever the compiler
+ * (gcc and clang once disagreed on 5 of the 6 mixes).
  * Socket filters for LD_ABS/LD_IND have their own small generator
  * (gen_ld_abs_prog).
  * Does not own: loading, running, comparing (test_oracle.c).
@@ -173,13 +177,17 @@ static const uint64_t special64[] = {
 /* A 32-bit immediate: small, special, random width or random. */
 static int32_t rand_imm(struct gen *g)
 {
+	uint32_t bits, shift;
+
 	switch (rnd(g, 5)) {
 	case 0:
 		return (int32_t)rnd(g, 33) - 16;
 	case 1:
 		return special32[rnd(g, N(special32))];
 	case 2:
-		return (int32_t)((uint32_t)next64(g) >> rnd(g, 32));
+		bits = (uint32_t)next64(g);
+		shift = rnd(g, 32);
+		return (int32_t)(bits >> shift);
 	default:
 		return (int32_t)(uint32_t)next64(g);
 	}
@@ -187,6 +195,9 @@ static int32_t rand_imm(struct gen *g)
 
 static uint64_t rand_u64(struct gen *g)
 {
+	uint64_t bits;
+	uint32_t shift;
+
 	switch (rnd(g, 6)) {
 	case 0:
 		return (uint64_t)(int64_t)((int)rnd(g, 33) - 16);
@@ -195,7 +206,9 @@ static uint64_t rand_u64(struct gen *g)
 	case 2:
 		return (uint64_t)(int64_t)rand_imm(g);
 	case 3:
-		return next64(g) >> rnd(g, 64);
+		bits = next64(g);
+		shift = rnd(g, 64);
+		return bits >> shift;
 	default:
 		return next64(g);
 	}
@@ -307,11 +320,12 @@ static void gen_alu(struct gen *g)
 	bool divmod = op == USERBPF_DIV || op == USERBPF_MOD;
 	bool shift = op == USERBPF_LSH || op == USERBPF_RSH || op == USERBPF_ARSH;
 	int16_t off = divmod ? (int16_t)rnd(g, 2) : 0; /* 1: sdiv/smod */
-	unsigned dst = pick_dst(g);
+	unsigned dst = pick_dst(g), src;
 	int32_t imm;
 
 	if (chance(g, 45)) {
-		emit(g, USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, pick_reg(g), off, 0));
+		src = pick_reg(g);
+		emit(g, USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, src, off, 0));
 		return;
 	}
 	if (shift)
@@ -343,6 +357,7 @@ static void gen_div(struct gen *g)
 	uint8_t op = chance(g, 50) ? USERBPF_DIV : USERBPF_MOD;
 	int16_t off = chance(g, 65) ? 1 : 0;
 	unsigned dst = pick_dst(g), src;
+	uint64_t divisor;
 
 	do
 		src = pick_dst(g);
@@ -351,34 +366,33 @@ static void gen_div(struct gen *g)
 		emit_const(g, dst,
 			   is64 ? 0x8000000000000000ull :
 				  (chance(g, 50) ? 0x80000000ull : 0xdead000080000000ull));
-	emit_const(g, src, divisors[rnd(g, N(divisors))]);
+	divisor = divisors[rnd(g, N(divisors))];
+	emit_const(g, src, divisor);
 	emit(g, USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, src, off, 0));
 }
 
 static void gen_unary(struct gen *g)
 {
 	static const int32_t widths[] = { 16, 32, 64 };
-	unsigned dst = pick_dst(g);
+	unsigned dst = pick_dst(g), src;
 	int32_t width = widths[rnd(g, N(widths))];
+	uint8_t cls, order;
+	int16_t off;
 
 	switch (rnd(g, 4)) {
 	case 0: /* neg */
-		emit(g, USERBPF_RAW_INSN((chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU) |
-						 USERBPF_NEG | USERBPF_K,
-					 dst, 0, 0, 0));
+		cls = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU;
+		emit(g, USERBPF_RAW_INSN(cls | USERBPF_NEG | USERBPF_K, dst, 0, 0, 0));
 		break;
-	case 1: /* movsx */
-		if (chance(g, 50))
-			emit(g, USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_MOV | USERBPF_X, dst,
-						 pick_reg(g), (int16_t)(8 << rnd(g, 3)), 0));
-		else
-			emit(g, USERBPF_RAW_INSN(USERBPF_ALU | USERBPF_MOV | USERBPF_X, dst,
-						 pick_reg(g), (int16_t)(8 << rnd(g, 2)), 0));
+	case 1: /* movsx: 8, 16 (or 32 for ALU64) bits */
+		cls = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU;
+		src = pick_reg(g);
+		off = (int16_t)(8 << rnd(g, cls == USERBPF_ALU64 ? 3 : 2));
+		emit(g, USERBPF_RAW_INSN(cls | USERBPF_MOV | USERBPF_X, dst, src, off, 0));
 		break;
 	case 2: /* le/be */
-		emit(g, USERBPF_RAW_INSN(USERBPF_ALU | USERBPF_END |
-						 (chance(g, 50) ? USERBPF_TO_BE : USERBPF_TO_LE),
-					 dst, 0, 0, width));
+		order = chance(g, 50) ? USERBPF_TO_BE : USERBPF_TO_LE;
+		emit(g, USERBPF_RAW_INSN(USERBPF_ALU | USERBPF_END | order, dst, 0, 0, width));
 		break;
 	default: /* bswap */
 		emit(g, USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_END | USERBPF_TO_LE, dst, 0, 0,
@@ -395,18 +409,23 @@ static void gen_pkt_access(struct gen *g, unsigned base, int base_off, bool load
 {
 	unsigned size = pick_size(g), bytes = 1u << size;
 	int off = (int)rnd(g, g->prog->data_len - bytes + 1) - base_off;
+	unsigned reg;
+	int32_t imm;
 
 	if (load) {
 		uint8_t mode = bytes < 8 && chance(g, 35) ? USERBPF_MEMSX : USERBPF_MEM;
 
-		emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size], pick_dst(g), base,
+		reg = pick_dst(g);
+		emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size], reg, base,
 					 (int16_t)off, 0));
 	} else if (chance(g, 35)) {
+		imm = rand_imm(g);
 		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], base, 0,
-					 (int16_t)off, rand_imm(g)));
+					 (int16_t)off, imm));
 	} else {
-		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], base,
-					 pick_reg(g), (int16_t)off, 0));
+		reg = pick_reg(g);
+		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], base, reg,
+					 (int16_t)off, 0));
 	}
 }
 
@@ -436,9 +455,10 @@ static void gen_stack_load(struct gen *g)
 	unsigned size = pick_size(g), bytes = 1u << size;
 	uint8_t mode = bytes < 8 && chance(g, 40) ? USERBPF_MEMSX : USERBPF_MEM;
 	unsigned base = stack_base(g);
+	unsigned dst = pick_dst(g);
+	int16_t off = stack_off(g, bytes);
 
-	emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size], pick_dst(g), base,
-				 stack_off(g, bytes), 0));
+	emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size], dst, base, off, 0));
 }
 
 static void gen_stack_store(struct gen *g)
@@ -446,13 +466,18 @@ static void gen_stack_store(struct gen *g)
 	unsigned size = pick_size(g), bytes = 1u << size;
 	unsigned base = stack_base(g);
 	int16_t off = stack_off(g, bytes);
+	unsigned src;
+	int32_t imm;
 
-	if (chance(g, 35))
+	if (chance(g, 35)) {
+		imm = rand_imm(g);
 		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], base, 0, off,
-					 rand_imm(g)));
-	else
-		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], base,
-					 pick_reg(g), off, 0));
+					 imm));
+	} else {
+		src = pick_reg(g);
+		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], base, src,
+					 off, 0));
+	}
 }
 
 static void gen_atomic(struct gen *g)
@@ -512,8 +537,11 @@ static void gen_atomic(struct gen *g)
 	 * a 64-bit read of r0 lies on a path it explored, not on one it
 	 * pruned.  A 64-bit read right here always gets the zext inserted.
 	 */
-	if (op == USERBPF_CMPXCHG && !dw)
-		emit(g, USERBPF_MOV64_REG(pick_dst(g), 0));
+	if (op == USERBPF_CMPXCHG && !dw) {
+		unsigned dst = pick_dst(g);
+
+		emit(g, USERBPF_MOV64_REG(dst, 0));
+	}
 }
 
 /*
@@ -525,24 +553,27 @@ static void gen_stack_var(struct gen *g)
 	int32_t mask = chance(g, 50) ? 0x38 : 0x18;
 	unsigned x = pick_dst(g), size = pick_size(g), bytes = 1u << size;
 	int16_t off = (int16_t)(-(mask + 8) + (int)(bytes * rnd(g, 8 / bytes)));
+	uint8_t cls = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU, mode;
+	unsigned reg;
+	int32_t imm;
 
-	emit(g, USERBPF_RAW_INSN((chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU) | USERBPF_AND |
-					 USERBPF_K,
-				 x, 0, 0, mask));
+	emit(g, USERBPF_RAW_INSN(cls | USERBPF_AND | USERBPF_K, x, 0, 0, mask));
 	emit(g, USERBPF_MOV64_REG(R_SCRATCH, R_FP));
 	emit(g, USERBPF_ALU64_REG(USERBPF_ADD, R_SCRATCH, x));
-	if (chance(g, 50))
-		emit(g, USERBPF_RAW_INSN(USERBPF_LDX |
-						 (bytes < 8 && chance(g, 40) ? USERBPF_MEMSX :
-									       USERBPF_MEM) |
-						 size_codes[size],
-					 pick_dst(g), R_SCRATCH, off, 0));
-	else if (chance(g, 30))
+	if (chance(g, 50)) {
+		mode = bytes < 8 && chance(g, 40) ? USERBPF_MEMSX : USERBPF_MEM;
+		reg = pick_dst(g);
+		emit(g, USERBPF_RAW_INSN(USERBPF_LDX | mode | size_codes[size], reg, R_SCRATCH, off,
+					 0));
+	} else if (chance(g, 30)) {
+		imm = rand_imm(g);
 		emit(g, USERBPF_RAW_INSN(USERBPF_ST | USERBPF_MEM | size_codes[size], R_SCRATCH, 0,
-					 off, rand_imm(g)));
-	else
+					 off, imm));
+	} else {
+		reg = pick_reg(g);
 		emit(g, USERBPF_RAW_INSN(USERBPF_STX | USERBPF_MEM | size_codes[size], R_SCRATCH,
-					 pick_reg(g), off, 0));
+					 reg, off, 0));
+	}
 }
 
 /* A conditional jump with offset 0 (patched by the caller). */
@@ -553,11 +584,13 @@ static struct userbpf_insn rand_cond(struct gen *g)
 					 USERBPF_JSLT, USERBPF_JSLE, USERBPF_JSET };
 	uint8_t cls = chance(g, 40) ? USERBPF_JMP32 : USERBPF_JMP;
 	uint8_t op = conds[rnd(g, N(conds))];
-	unsigned dst = pick_reg(g);
+	unsigned dst = pick_reg(g), src;
 	int32_t imm;
 
-	if (chance(g, 45))
-		return USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, pick_reg(g), 0, 0);
+	if (chance(g, 45)) {
+		src = pick_reg(g);
+		return USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, src, 0, 0);
+	}
 	if (chance(g, 50))
 		imm = (int32_t)rnd(g, 17) - 8;
 	else
@@ -607,6 +640,7 @@ static void gen_loop(struct gen *g)
 	uint8_t alu = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU;
 	uint8_t jmp = chance(g, 50) ? USERBPF_JMP : USERBPF_JMP32;
 	size_t top;
+	uint8_t cond;
 
 	if (chance(g, 50))
 		emit(g, USERBPF_MOV64_IMM(c, style == 1 ? 0 : n));
@@ -624,7 +658,8 @@ static void gen_loop(struct gen *g)
 		static const uint8_t ne_zero[] = { USERBPF_JNE, USERBPF_JGT, USERBPF_JSGT };
 
 		emit(g, USERBPF_RAW_INSN(alu | USERBPF_SUB | USERBPF_K, c, 0, 0, 1));
-		emit(g, USERBPF_RAW_INSN(jmp | ne_zero[rnd(g, 3)] | USERBPF_K, c, 0,
+		cond = ne_zero[rnd(g, 3)];
+		emit(g, USERBPF_RAW_INSN(jmp | cond | USERBPF_K, c, 0,
 					 (int16_t)jump_delta(here(g), top), 0));
 		break;
 	}
@@ -632,7 +667,8 @@ static void gen_loop(struct gen *g)
 		static const uint8_t below[] = { USERBPF_JLT, USERBPF_JSLT, USERBPF_JNE };
 
 		emit(g, USERBPF_RAW_INSN(alu | USERBPF_ADD | USERBPF_K, c, 0, 0, 1));
-		emit(g, USERBPF_RAW_INSN(jmp | below[rnd(g, 3)] | USERBPF_K, c, 0,
+		cond = below[rnd(g, 3)];
+		emit(g, USERBPF_RAW_INSN(jmp | cond | USERBPF_K, c, 0,
 					 (int16_t)jump_delta(here(g), top), n));
 		break;
 	}
@@ -646,6 +682,14 @@ static void gen_loop(struct gen *g)
 			emit(g, USERBPF_JMP_A((int16_t)jump_delta(here(g), top)));
 		break;
 	}
+}
+
+static void gen_lddw(struct gen *g)
+{
+	uint64_t value = rand_u64(g);
+	unsigned dst = pick_dst(g);
+
+	emit_lddw(g, dst, value);
 }
 
 static enum kind pick_kind(struct gen *g)
@@ -684,7 +728,7 @@ static void gen_stmt(struct gen *g)
 		gen_unary(g);
 		break;
 	case K_LDDW:
-		emit_lddw(g, pick_dst(g), rand_u64(g));
+		gen_lddw(g);
 		break;
 	case K_PKT_LD:
 		gen_pkt_access(g, R_DATA, 0, true);
@@ -804,6 +848,7 @@ static void gen_ld_ind(struct gen *g)
 	unsigned size = rnd(g, 3), bytes = 1u << size;
 	unsigned src = 7 + rnd(g, 3);
 	int32_t mask = 1, imm;
+	uint8_t cls;
 
 	while ((uint32_t)(mask * 2 + 1) <= visible / 2)
 		mask = mask * 2 + 1;
@@ -816,9 +861,8 @@ static void gen_ld_ind(struct gen *g)
 		imm = (int32_t)rnd(g, 8);
 	if (chance(g, 4))
 		imm += chance(g, 50) ? 1 + (int32_t)rnd(g, 4) : -1 - (int32_t)rnd(g, 4);
-	emit(g, USERBPF_RAW_INSN((chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU) | USERBPF_AND |
-					 USERBPF_K,
-				 src, 0, 0, mask));
+	cls = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU;
+	emit(g, USERBPF_RAW_INSN(cls | USERBPF_AND | USERBPF_K, src, 0, 0, mask));
 	emit(g, USERBPF_RAW_INSN(USERBPF_LD | USERBPF_IND | ld_sizes[size], 0, src, 0, imm));
 }
 
@@ -827,24 +871,29 @@ static void gen_ld_fold(struct gen *g)
 {
 	static const uint8_t ops[] = { USERBPF_ADD, USERBPF_SUB, USERBPF_XOR,
 				       USERBPF_MUL, USERBPF_OR,	 USERBPF_MOV };
-	uint8_t cls = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU;
+	uint8_t cls = chance(g, 50) ? USERBPF_ALU64 : USERBPF_ALU, op;
+	unsigned dst;
+	int32_t imm;
 
 	if (chance(g, 70)) {
-		emit(g, USERBPF_RAW_INSN(cls | ops[rnd(g, N(ops))] | USERBPF_X, 7 + rnd(g, 3), 0, 0,
-					 0));
+		op = ops[rnd(g, N(ops))];
+		dst = 7 + rnd(g, 3);
+		emit(g, USERBPF_RAW_INSN(cls | op | USERBPF_X, dst, 0, 0, 0));
 		return;
 	}
 	switch (rnd(g, 3)) {
 	case 0:
-		emit(g, USERBPF_RAW_INSN(cls | USERBPF_LSH | USERBPF_K, 0, 0, 0,
-					 (int32_t)rnd(g, cls == USERBPF_ALU64 ? 64 : 32)));
+		imm = (int32_t)rnd(g, cls == USERBPF_ALU64 ? 64 : 32);
+		emit(g, USERBPF_RAW_INSN(cls | USERBPF_LSH | USERBPF_K, 0, 0, 0, imm));
 		break;
 	case 1:
-		emit(g, USERBPF_RAW_INSN(cls | USERBPF_XOR | USERBPF_K, 0, 0, 0, rand_imm(g)));
+		imm = rand_imm(g);
+		emit(g, USERBPF_RAW_INSN(cls | USERBPF_XOR | USERBPF_K, 0, 0, 0, imm));
 		break;
 	default:
-		emit(g, USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_END | USERBPF_TO_LE, 0, 0, 0,
-					 chance(g, 50) ? 32 : 64));
+		imm = chance(g, 50) ? 32 : 64;
+		emit(g,
+		     USERBPF_RAW_INSN(USERBPF_ALU64 | USERBPF_END | USERBPF_TO_LE, 0, 0, 0, imm));
 		break;
 	}
 }

@@ -2,11 +2,12 @@
 /*
  * test_verifier_fuzz_regress.c - the fuzz_jit "timeout" artifact
  * (input iAAAAAAAAAD/81AGAA==, seed 0x88, mix 0xff, one patch).  Its
- * program depends on the compiler: tests/unit/oracle_gen.c draws several
+ * program depended on the compiler: tests/unit/oracle_gen.c drew several
  * random numbers inside one initializer (a designated initializer's
  * expressions are indeterminately sequenced, C11 6.7.9p23), and clang
- * (the fuzz build) and gcc (the release build) evaluate them in other
- * orders.  gcc's program is refused at once (a reserved field), clang's,
+ * (the fuzz build) and gcc (the release build) evaluated them in other
+ * orders; every draw is now a statement of its own and both build gcc's
+ * program, which is refused at once (a reserved field).  Clang's,
  * kept here as data (187 instructions), is a loop nest the kernel too
  * stops at the complexity limit: Linux 6.18 "processed 1000001 insns
  * (limit 1000000) ... total_states 34502".  1,000,000 processed

@@ -4,6 +4,8 @@
  * (see vtest.h).  Kernel maps are created once per template and reused.
  */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <linux/btf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -121,12 +123,76 @@ static size_t case_len(const struct vcase *c)
 	return n;
 }
 
+/*
+ * Linux wants BTF func_info for a program that passes a callback
+ * (lddw src 4): one static "int fN(void)" per subprogram start (insn 0,
+ * the targets of local calls and of lddw func).  Returns the BTF (its fd
+ * in *btf_fd, the records in info/cnt), or NULL when the program passes
+ * no callback or the kernel refuses the BTF.
+ */
+static struct btf *callback_btf(const struct bpf_insn *insns, size_t n, struct bpf_func_info *info,
+				size_t *cnt, int *btf_fd)
+{
+	uint32_t starts[VT_MAX_INSNS];
+	size_t i, k, m = 0;
+	bool funcs = false;
+	struct btf *btf;
+	int proto, id;
+
+	starts[m++] = 0;
+	for (i = 0; i < n; i++) {
+		bool call = insns[i].code == 0x85 && insns[i].src_reg == 1;
+		bool func = insns[i].code == 0x18 && insns[i].src_reg == USERBPF_PSEUDO_FUNC;
+		long t = (long)i + 1 + insns[i].imm;
+
+		funcs |= func;
+		if ((call || func) && t > 0 && t < (long)n) {
+			for (k = 0; k < m && starts[k] != (uint32_t)t; k++)
+				;
+			if (k == m)
+				starts[m++] = (uint32_t)t;
+		}
+		if (insns[i].code == 0x18)
+			i++;
+	}
+	if (!funcs)
+		return NULL;
+	for (i = 1; i < m; i++) /* insertion sort: func_info must be in order */
+		for (k = i; k > 0 && starts[k - 1] > starts[k]; k--) {
+			uint32_t t = starts[k];
+
+			starts[k] = starts[k - 1];
+			starts[k - 1] = t;
+		}
+	btf = btf__new_empty();
+	if (!btf)
+		return NULL;
+	id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	proto = btf__add_func_proto(btf, id);
+	for (i = 0; i < m && proto > 0; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%zu", i);
+		info[i].insn_off = starts[i];
+		info[i].type_id = (uint32_t)btf__add_func(btf, name, BTF_FUNC_STATIC, proto);
+	}
+	if (proto <= 0 || btf__load_into_kernel(btf)) {
+		btf__free(btf);
+		return NULL;
+	}
+	*cnt = m;
+	*btf_fd = btf__fd(btf);
+	return btf;
+}
+
 /* 1 accepted, 0 rejected, -1 not run */
 static int kernel_verdict(const struct vcase *c, size_t n)
 {
 	struct bpf_insn insns[VT_MAX_INSNS];
-	size_t i;
-	int fd;
+	struct bpf_func_info info[VT_MAX_INSNS];
+	struct btf *btf;
+	size_t i, info_cnt = 0;
+	int fd, btf_fd = -1;
 	LIBBPF_OPTS(bpf_prog_load_opts, o);
 
 	if (kernel_state < 0 || c->kernel_skip)
@@ -143,7 +209,15 @@ static int kernel_verdict(const struct vcase *c, size_t n)
 		}
 	}
 	o.expected_attach_type = (enum bpf_attach_type)c->eat;
+	btf = callback_btf(insns, n, info, &info_cnt, &btf_fd);
+	if (btf) {
+		o.prog_btf_fd = btf_fd;
+		o.func_info = info;
+		o.func_info_rec_size = sizeof(info[0]);
+		o.func_info_cnt = (uint32_t)info_cnt;
+	}
 	fd = bpf_prog_load(c->prog_type ? c->prog_type : 1, NULL, "GPL", insns, n, &o);
+	btf__free(btf);
 	if (fd >= 0) {
 		close(fd);
 		kernel_state = 1;

@@ -36,4 +36,42 @@ int bump(void *ctx)
 	return 0;
 }
 
+/* "dpcpu kill": the CPU (slot) the last run of which() had */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} seen SEC(".maps");
+
+static long spin_inner(__u64 i, void *ctx)
+{
+	return *(volatile __u64 *)ctx == ~0ull; /* never: a long run */
+}
+
+static long spin_outer(__u64 i, void *ctx)
+{
+	bpf_loop(1 << 20, spin_inner, ctx, 0);
+	return 0;
+}
+
+/* Runs for hours: the victim is killed in it (holding its slot). */
+SEC("uprobe")
+int spin(void *ctx)
+{
+	__u64 x = 0;
+
+	bpf_loop(1 << 20, spin_outer, &x, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int which(void *ctx)
+{
+	__u32 k = 0, cpu = bpf_get_smp_processor_id();
+
+	bpf_map_update_elem(&seen, &k, &cpu, BPF_ANY);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

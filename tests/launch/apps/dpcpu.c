@@ -6,11 +6,17 @@
  * children to one CPU, starts two children ("dpcpu hammer N", the same
  * binary, in the domain) and calls pc_hit N times itself while they do;
  * the program's non-atomic per-CPU increments must add up to 3 N.
+ * "dpcpu kill": a child ("dpcpu victim ID", on CPU 0) creates a map, opens
+ * ours (map id ID) and is SIGKILLed in the middle of a run; then its map
+ * is not listed, the slot of CPU 0 is claimable (a run of ours on CPU 0
+ * gets it), our map works, and once we destroy our objects no map of
+ * ours is listed (the victim's reference on it went with the victim).
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +30,326 @@ __attribute__((noinline)) int pc_hit(int v)
 {
 	__asm__ volatile("" ::: "memory");
 	return v;
+}
+
+__attribute__((noinline)) int pc_spin(int v)
+{
+	__asm__ volatile("" ::: "memory");
+	return v;
+}
+
+__attribute__((noinline)) int pc_which(int v)
+{
+	__asm__ volatile("" ::: "memory");
+	return v;
+}
+
+static void cpu0(void)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
+static int victim(const char *id)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "victim_map", 4, 8, 1, NULL);
+	int theirs = bpf_map_get_fd_by_id((__u32)atoi(id));
+
+	cpu0();
+	if (fd < 0 || theirs < 0)
+		return 1;
+	printf("running\n");
+	fflush(stdout);
+	pc_spin(1); /* killed in the run */
+	return 0;
+}
+
+static int maps_named(const char *name)
+{
+	__u32 cur = 0;
+	int n = 0;
+
+	while (!bpf_map_get_next_id(cur, &cur)) {
+		struct bpf_map_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(cur);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name))
+			n++;
+		if (fd >= 0)
+			close(fd);
+	}
+	return n;
+}
+
+static int kill_test(void)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, so, .func_name = "pc_spin");
+	LIBBPF_OPTS(bpf_uprobe_opts, wo, .func_name = "pc_which");
+	struct bpf_link *l1, *l2;
+	struct dpcpu_bpf *skel;
+	int p[2], st, tries, n;
+	struct bpf_map_info info;
+	__u32 k = 0, cpu = 99, len = sizeof(info);
+	char buf[16], id[16];
+	pid_t kid;
+
+	skel = dpcpu_bpf__open_and_load();
+	if (!skel)
+		return 2;
+	l1 = bpf_program__attach_uprobe_opts(skel->progs.spin, -1, "/proc/self/exe", 0, &so);
+	l2 = bpf_program__attach_uprobe_opts(skel->progs.which, -1, "/proc/self/exe", 0, &wo);
+	memset(&info, 0, sizeof(info));
+	if (!l1 || !l2 || pipe(p) ||
+	    bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.seen), &info, &len))
+		return 3;
+	snprintf(id, sizeof(id), "%u", info.id);
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		dup2(p[1], 1);
+		execl("/proc/self/exe", "dpcpu", "victim", id, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	if (read(p[0], buf, sizeof(buf)) <= 0)
+		return 4;
+	usleep(300000); /* in the run */
+	printf("victim map listed while alive: %d\n", maps_named("victim_map"));
+	kill(kid, SIGKILL);
+	waitpid(kid, &st, 0);
+	for (tries = 0; tries < 100 && (n = maps_named("victim_map")); tries++)
+		usleep(10000);
+	printf("victim map listed after SIGKILL: %d\n", n);
+	cpu0();
+	pc_which(1);
+	k = bpf_map_lookup_elem(bpf_map__fd(skel->maps.seen), &k, &cpu);
+	printf("our map: lookup %d, slot of CPU 0 claimable: %s\n", (int)k,
+	       cpu == 0 ? "yes" : "no");
+	bpf_link__destroy(l1);
+	bpf_link__destroy(l2);
+	dpcpu_bpf__destroy(skel);
+	printf("our map listed after destroy: %d\n", maps_named("seen"));
+	return 0;
+}
+
+/* "dpcpu owner nopin|pin|keep|close": attaches bump to pc_hit in every
+ * process (pid -1), pinned or not, prints the program's and map's ids,
+ * waits.  keep: pinned, its descriptor closed on SIGUSR1; close: pinned,
+ * its descriptor closed at once. */
+static int owner(const char *how)
+{
+	sigset_t usr1;
+	int sig;
+
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "pc_hit");
+	struct bpf_prog_info pi;
+	struct bpf_map_info mi;
+	__u32 pl = sizeof(pi), ml = sizeof(mi);
+	struct dpcpu_bpf *skel = dpcpu_bpf__open_and_load();
+	struct bpf_link *link;
+	char pin[64];
+
+	if (!skel)
+		return 2;
+	link = bpf_program__attach_uprobe_opts(skel->progs.bump, -1, "/proc/self/exe", 0, &uo);
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/dpcpu_owner_%d", (int)getppid());
+	if (!link || (strcmp(how, "nopin") && bpf_link__pin(link, pin)))
+		return 3;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	if (!strcmp(how, "close"))
+		bpf_link__destroy(link);
+	memset(&pi, 0, sizeof(pi));
+	memset(&mi, 0, sizeof(mi));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.bump), &pi, &pl) ||
+	    bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.hits), &mi, &ml))
+		return 4;
+	printf("%u %u\n", pi.id, mi.id);
+	fflush(stdout);
+	if (!strcmp(how, "keep") && !sigwait(&usr1, &sig))
+		bpf_link__destroy(link);
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* Sum of the per-CPU counter behind map descriptor fd. */
+static unsigned long long hits_sum(int fd)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	unsigned long long sum = 0, vals[512];
+	__u32 k = 0;
+
+	if (ncpu <= 0 || ncpu > 512 || bpf_map_lookup_elem(fd, &k, vals))
+		return ~0ull;
+	for (i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+/* Calls of pc_hit counted by bump within a second (the domain's other
+ * members attach at their next sync). */
+static unsigned long long runs_here(int map_fd)
+{
+	unsigned long long before = hits_sum(map_fd), now = before;
+	int tries;
+
+	for (tries = 0; tries < 100 && now == before; tries++) {
+		pc_hit(1);
+		now = hits_sum(map_fd);
+		if (now == before)
+			usleep(10000);
+	}
+	return now - before;
+}
+
+/* Whether bump stops running here within 2 s. */
+static bool stops_here(int map_fd)
+{
+	int tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		unsigned long long before = hits_sum(map_fd);
+
+		pc_hit(1);
+		if (hits_sum(map_fd) == before)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Whether program id is still there, polled up to 1 s for it to go. */
+static bool prog_stays(__u32 id)
+{
+	int tries, fd;
+
+	for (tries = 0; tries < 100; tries++) {
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			return false;
+		close(fd);
+		usleep(10000);
+	}
+	return true;
+}
+
+/* Start "dpcpu owner how"; its pid, and its program's and map's ids. */
+static pid_t start_owner(const char *how, unsigned *prog_id, unsigned *map_id)
+{
+	char line[64];
+	int p[2];
+	FILE *f;
+	pid_t kid;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		dup2(p[1], 1);
+		execl("/proc/self/exe", "dpcpu", "owner", how, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%u %u", prog_id, map_id) != 2)
+		kid = -1;
+	if (f)
+		fclose(f);
+	return kid;
+}
+
+/*
+ * "dpcpu liveowner": a link pinned by another process that lives on.
+ * keep: after the pin is removed here, the owner's descriptor still holds
+ * the link (the program runs here) until the owner closes it.  close: the
+ * owner closed its descriptor after pinning, so removing the pin drops
+ * the last reference: the program stops running here.
+ */
+static int liveowner(void)
+{
+	static const char *const hows[] = { "keep", "close" };
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		unsigned prog_id = 0, map_id = 0;
+		char pin[64];
+		int st, map_fd;
+		pid_t kid = start_owner(hows[i], &prog_id, &map_id);
+
+		if (kid < 0)
+			return 6;
+		map_fd = bpf_map_get_fd_by_id(map_id);
+		if (map_fd < 0)
+			return 7;
+		printf("%s: runs here: %s\n", hows[i], runs_here(map_fd) ? "yes" : "no");
+		snprintf(pin, sizeof(pin), "/sys/fs/bpf/dpcpu_owner_%d", (int)getpid());
+		printf("%s: unlink %d\n", hows[i], unlink(pin));
+		if (i == 0) {
+			usleep(100000); /* a detach would have happened by now */
+			printf("keep: after unpin runs here: %s\n",
+			       runs_here(map_fd) ? "yes" : "no");
+			kill(kid, SIGUSR1);
+		}
+		printf("%s: link closed, stops here: %s\n", hows[i],
+		       stops_here(map_fd) ? "yes" : "no");
+		kill(kid, SIGKILL);
+		waitpid(kid, &st, 0);
+		close(map_fd);
+	}
+	return 0;
+}
+
+/*
+ * "dpcpu killowner": a child ("dpcpu owner", the same binary) attaches
+ * bump to pc_hit in every process and is SIGKILLed.  Unpinned, its link
+ * goes with it: the program is detached here and gone.  Pinned, the link
+ * outlives it (the program still runs here) until the pin is removed.
+ */
+static int killowner(void)
+{
+	static const char *const hows[] = { "nopin", "pin" };
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		unsigned prog_id = 0, map_id = 0;
+		char pin[64];
+		int st, map_fd;
+		pid_t kid = start_owner(hows[i], &prog_id, &map_id);
+
+		if (kid < 0)
+			return 6;
+		map_fd = bpf_map_get_fd_by_id(map_id);
+		if (map_fd < 0)
+			return 7;
+		printf("%s: runs here: %s\n", hows[i], runs_here(map_fd) ? "yes" : "no");
+		kill(kid, SIGKILL);
+		waitpid(kid, &st, 0);
+		printf("%s: owner killed: program %s\n", hows[i],
+		       prog_stays(prog_id) ? "stays" : "gone");
+		if (i == 0) {
+			unsigned long long before = hits_sum(map_fd);
+
+			pc_hit(1);
+			pc_hit(2);
+			printf("nopin: runs after: %llu\n", hits_sum(map_fd) - before);
+		} else {
+			printf("pin: still runs here: %s\n", runs_here(map_fd) ? "yes" : "no");
+			snprintf(pin, sizeof(pin), "/sys/fs/bpf/dpcpu_owner_%d", (int)getpid());
+			printf("pin: unlink %d\n", unlink(pin));
+			printf("pin: unpinned: program %s\n",
+			       prog_stays(prog_id) ? "stays" : "gone");
+		}
+		close(map_fd);
+	}
+	return 0;
 }
 
 static void hammer(long n)
@@ -46,6 +372,16 @@ int main(int argc, char **argv)
 	long n;
 	__u32 k = 0;
 
+	if (argc == 3 && !strcmp(argv[1], "victim"))
+		return victim(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "kill"))
+		return kill_test();
+	if (argc == 3 && !strcmp(argv[1], "owner"))
+		return owner(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "killowner"))
+		return killowner();
+	if (argc == 2 && !strcmp(argv[1], "liveowner"))
+		return liveowner();
 	if (argc == 3 && !strcmp(argv[1], "hammer")) {
 		hammer(atol(argv[2]));
 		return 0;
