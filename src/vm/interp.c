@@ -463,6 +463,37 @@ static inline void run_head_init(struct userbpf_run *run, const struct userbpf_p
 	run->region_cap = VM_INLINE_REGIONS;
 }
 
+/* A native run's r1-r5: the context, or the caller's arguments; r2-r5
+ * start at 0, as interpreted. */
+static inline __attribute__((always_inline)) void native_args(uint64_t args[5],
+							      const struct userbpf_run_opts *opts)
+{
+	args[0] = (uint64_t)(uintptr_t)opts->ctx;
+	args[1] = args[2] = args[3] = args[4] = 0;
+	if (unlikely(opts->arg_cnt)) {
+		size_t i;
+
+		for (i = 0; i < opts->arg_cnt; i++)
+			args[i] = opts->args[i];
+	}
+}
+
+/* Enter the map layer's hooks for a program that may hold map memory;
+ * the hook to call when the run ends, or NULL. */
+static inline
+	__attribute__((always_inline)) void (*native_enter(const struct userbpf_prog *prog))(void)
+{
+	void (*enter)(void);
+
+	if (!prog->run_hooks)
+		return NULL;
+	enter = __atomic_load_n(&run_enter, __ATOMIC_ACQUIRE);
+	if (!enter)
+		return NULL;
+	enter();
+	return __atomic_load_n(&run_exit, __ATOMIC_ACQUIRE);
+}
+
 /*
  * The run entry of an unchecked run on native code (the common case of
  * every probe hit): the run head is set field by field (a memset of it
@@ -477,7 +508,7 @@ static inline void run_head_init(struct userbpf_run *run, const struct userbpf_p
 static int run_native(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
 		      uint64_t *retval, void *caller_ra)
 {
-	void (*enter)(void) = NULL, (*leave)(void) = NULL;
+	void (*leave)(void);
 	struct userbpf_run run;
 	uint64_t args[5];
 	uint64_t r0 = 0;
@@ -487,20 +518,8 @@ static int run_native(const struct userbpf_prog *prog, struct userbpf_run_opts *
 	run.checked = false;
 	run.probe_mem = false;
 	run.budget = UINT64_MAX;
-	args[0] = (uint64_t)(uintptr_t)opts->ctx;
-	args[1] = args[2] = args[3] = args[4] = 0; /* r2-r5 start at 0, as interpreted */
-	if (unlikely(opts->arg_cnt)) {
-		size_t i;
-
-		for (i = 0; i < opts->arg_cnt; i++)
-			args[i] = opts->args[i];
-	}
-	if (prog->run_hooks) {
-		enter = __atomic_load_n(&run_enter, __ATOMIC_ACQUIRE);
-		leave = enter ? __atomic_load_n(&run_exit, __ATOMIC_ACQUIRE) : NULL;
-		if (enter)
-			enter();
-	}
+	native_args(args, opts);
+	leave = native_enter(prog);
 	/* jit_run() for slot 0: the native frames are the run's stack */
 	run.inline_regions[0].hi = (uintptr_t)__builtin_frame_address(0);
 	run.inline_regions[0].lo = run.inline_regions[0].hi - VM_JIT_STACK_WINDOW;
@@ -537,26 +556,14 @@ static int run_native(const struct userbpf_prog *prog, struct userbpf_run_opts *
 static inline __attribute__((always_inline)) int
 run_lean(const struct userbpf_prog *prog, struct userbpf_run_opts *opts, uint64_t *retval)
 {
-	void (*enter)(void) = NULL, (*leave)(void) = NULL;
+	void (*leave)(void);
 	uint64_t args[5];
 	uint64_t r0 = 0;
 
 	if (opts->err_buf && opts->err_buf_sz)
 		opts->err_buf[0] = '\0';
-	args[0] = (uint64_t)(uintptr_t)opts->ctx;
-	args[1] = args[2] = args[3] = args[4] = 0;
-	if (unlikely(opts->arg_cnt)) {
-		size_t i;
-
-		for (i = 0; i < opts->arg_cnt; i++)
-			args[i] = opts->args[i];
-	}
-	if (prog->run_hooks) {
-		enter = __atomic_load_n(&run_enter, __ATOMIC_ACQUIRE);
-		leave = enter ? __atomic_load_n(&run_exit, __ATOMIC_ACQUIRE) : NULL;
-		if (enter)
-			enter();
-	}
+	native_args(args, opts);
+	leave = native_enter(prog);
 	prog->jit_tramp(args, NULL, &r0, prog->jit_entry);
 	if (leave)
 		leave();
