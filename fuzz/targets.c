@@ -366,3 +366,58 @@ int fuzz_elf_one(const uint8_t *data, size_t size)
 	userbpf_object__close(obj);
 	return 0;
 }
+
+/* ==== USDT notes and argument strings (probe) ==== */
+
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "probe/probe_int.h"
+
+static void fuzz_usdt_spec(const char *args)
+{
+	static const uint32_t sizes[] = { 208, 304 };
+	uint8_t spec[304];
+	char err[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		probe_usdt_spec(args, 0, sizes[i], spec, err, sizeof(err));
+}
+
+static int fuzz_usdt_note(void *ctx, const struct probe_usdt_note *n)
+{
+	(void)ctx;
+	fuzz_usdt_spec(n->args);
+	return 0;
+}
+
+int fuzz_usdt_one(const uint8_t *data, size_t size)
+{
+	char path[64];
+	int fd;
+
+	if (!size)
+		return 0;
+	if (data[0]) {
+		char *args = malloc(size);
+
+		if (!args)
+			return 0;
+		memcpy(args, data + 1, size - 1);
+		args[size - 1] = '\0';
+		fuzz_usdt_spec(args);
+		free(args);
+		return 0;
+	}
+	fd = memfd_create("fuzz-usdt", MFD_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (write(fd, data + 1, size - 1) == (ssize_t)(size - 1)) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		probe_usdt_notes(path, fuzz_usdt_note, NULL);
+	}
+	close(fd);
+	return 0;
+}

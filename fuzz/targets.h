@@ -21,4 +21,11 @@ int fuzz_asm_one(const uint8_t *data, size_t size);
  */
 int fuzz_elf_one(const uint8_t *data, size_t size);
 
+/*
+ * First byte 0: the rest is an ELF file, whose SystemTap SDT notes are
+ * read (probe_usdt_notes) and each argument string turned into a spec in
+ * both usdt.bpf.h layouts; otherwise the rest is one argument string.
+ */
+int fuzz_usdt_one(const uint8_t *data, size_t size);
+
 #endif

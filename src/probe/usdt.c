@@ -113,6 +113,15 @@ static int reg_off(const char *r)
 }
 
 /*
+ * sscanf(str, fmt, ..., &n) with n reset first: a format ending in %n
+ * leaves n untouched when the match stops short of it, and a stale n
+ * from an earlier scan (of a longer string) would index past the end.
+ * WHOLE: the scan reached its %n at the end of str.
+ */
+#define SCAN(str, n, fmt, ...) ((n) = 0, sscanf((str), fmt, __VA_ARGS__, &(n)))
+#define WHOLE(str, n) ((n) > 0 && !(str)[n])
+
+/*
  * The scaled-index forms gcc emits for an array element, as libbpf 1.7
  * reads them: OFF(%BASE,%INDEX,SCALE), (%BASE,%INDEX,SCALE), and the same
  * without ",SCALE" (scale 1).  1 when tok is one (a filled), 0 when not,
@@ -123,14 +132,13 @@ static int parse_sib(const char *tok, struct usdt_arg *a, char *base, char *idx)
 	long long v = 0;
 	int scale = 1, n = 0;
 
-	if ((sscanf(tok, "%lld(%%%15[a-z0-9],%%%15[a-z0-9],%d)%n", &v, base, idx, &scale, &n) ==
-		     4 &&
-	     !tok[n]) ||
-	    (sscanf(tok, "(%%%15[a-z0-9],%%%15[a-z0-9],%d)%n", base, idx, &scale, &n) == 3 &&
-	     !tok[n]) ||
-	    (sscanf(tok, "%lld(%%%15[a-z0-9],%%%15[a-z0-9])%n", &v, base, idx, &n) == 3 &&
-	     !tok[n]) ||
-	    (sscanf(tok, "(%%%15[a-z0-9],%%%15[a-z0-9])%n", base, idx, &n) == 2 && !tok[n])) {
+	if ((SCAN(tok, n, "%lld(%%%15[a-z0-9],%%%15[a-z0-9],%d)%n", &v, base, idx, &scale) == 4 &&
+	     WHOLE(tok, n)) ||
+	    (SCAN(tok, n, "(%%%15[a-z0-9],%%%15[a-z0-9],%d)%n", base, idx, &scale) == 3 &&
+	     WHOLE(tok, n)) ||
+	    (SCAN(tok, n, "%lld(%%%15[a-z0-9],%%%15[a-z0-9])%n", &v, base, idx) == 3 &&
+	     WHOLE(tok, n)) ||
+	    (SCAN(tok, n, "(%%%15[a-z0-9],%%%15[a-z0-9])%n", base, idx) == 2 && WHOLE(tok, n))) {
 		a->type = USDT_ARG_SIB;
 		a->val_off = (uint64_t)v;
 		switch (scale) {
@@ -156,18 +164,18 @@ static int parse_arg(const char *tok, struct usdt_arg *a, char *err, size_t err_
 	int size, n = 0, ret;
 
 	memset(a, 0, sizeof(*a));
-	if (sscanf(tok, "%d@%n", &size, &n) != 1 || !n)
+	if (SCAN(tok, n, "%d@%n", &size) != 1 || !n)
 		goto bad;
 	loc = tok + n;
-	if (sscanf(loc, "$%lld%n", &v, &n) == 1 && !loc[n]) {
+	if (SCAN(loc, n, "$%lld%n", &v) == 1 && WHOLE(loc, n)) {
 		a->type = USDT_ARG_CONST;
 		a->val_off = (uint64_t)v;
-	} else if (sscanf(loc, "%%%15[a-z0-9]%n", reg, &n) == 1 && !loc[n]) {
+	} else if (SCAN(loc, n, "%%%15[a-z0-9]%n", reg) == 1 && WHOLE(loc, n)) {
 		a->type = USDT_ARG_REG;
-	} else if (sscanf(loc, "%lld(%%%15[a-z0-9])%n", &v, reg, &n) == 2 && !loc[n]) {
+	} else if (SCAN(loc, n, "%lld(%%%15[a-z0-9])%n", &v, reg) == 2 && WHOLE(loc, n)) {
 		a->type = USDT_ARG_REG_DEREF;
 		a->val_off = (uint64_t)v;
-	} else if (sscanf(loc, "(%%%15[a-z0-9])%n", reg, &n) == 1 && !loc[n]) {
+	} else if (SCAN(loc, n, "(%%%15[a-z0-9])%n", reg) == 1 && WHOLE(loc, n)) {
 		a->type = USDT_ARG_REG_DEREF;
 	} else if ((ret = parse_sib(loc, a, reg, idx)) != 0) {
 		if (ret < 0) {
