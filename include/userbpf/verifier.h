@@ -69,6 +69,13 @@ struct userbpf_verifier_stats {
 	 * and the JIT (differential tests skip such programs).
 	 */
 	uint32_t uninit_stack_reads;
+	/**
+	 * Precision backtracking's work: recorded instructions walked back
+	 * plus saved states visited.  Bounded by a small multiple of the
+	 * processed instructions (each state's history is capped, and a walk
+	 * stops at the first state whose marks it already has).
+	 */
+	uint64_t backtrack_steps;
 };
 
 struct userbpf_verifier_opts {

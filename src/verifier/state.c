@@ -292,6 +292,10 @@ static bool frame_equal(struct idmap *map, const struct verif_frame *o, const st
 
 	if (o->callsite != c->callsite || o->subprog != c->subprog || o->cb_kind != c->cb_kind)
 		return false;
+	/* a callback with fewer iterations left does not cover one with more
+	 * (the kernel's callback_depth comparison) */
+	if (o->cb_kind && o->cb_max - (uint64_t)o->cb_iter < c->cb_max - (uint64_t)c->cb_iter)
+		return false;
 	/* a callback's entry registers start each of its iterations: the
 	 * backtracking does not follow them, so they compare in full */
 	if (o->cb_kind)

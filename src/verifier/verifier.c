@@ -225,12 +225,13 @@ static void hist_flag(struct verif_env *env, struct verif_state *st, uint8_t fla
 		h->flags = flag;
 }
 
-static void mark_all_precise(struct verif_state *st)
+static void mark_all_precise(struct verif_env *env, struct verif_state *st)
 {
 	/* a saved state's registers only gain marks: once one is marked in
 	 * full, so are its parents (the walk stops there; without that,
 	 * callback iterations made this quadratic in the path's length) */
 	for (; st && !st->all_precise; st = st->parent) {
+		env->bt_steps++;
 		FOR_EACH_REG(st, r, {
 			if (r->type == SCALAR_VALUE && !r->precise)
 				r->precise = VERIF_PRECISE_ALL;
@@ -392,6 +393,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 		return;
 	bt.frame = st->curframe;
 	for (;;) {
+		env->bt_steps += (uint64_t)st->hist_len + 1;
 		for (i = st->hist_len - 1; i >= 0; i--) {
 			if (skip_first) {
 				skip_first = false;
@@ -399,7 +401,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 					continue;
 			}
 			if (!backtrack_insn(env, &st->hist[i], &bt)) {
-				mark_all_precise(cur->parent);
+				mark_all_precise(env, cur->parent);
 				return;
 			}
 			for (fr = 0; fr < VERIF_MAX_FRAMES; fr++)
@@ -410,7 +412,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 		if (!st)
 			return;
 		if (bt.frame != st->curframe) { /* a path the walk cannot follow */
-			mark_all_precise(cur->parent);
+			mark_all_precise(env, cur->parent);
 			return;
 		}
 		for (fr = 0; fr <= bt.frame; fr++) {
@@ -486,6 +488,60 @@ static void propagate_precision(struct verif_env *env, const struct verif_state 
 			if (f->stack[i].type[0] == SLOT_SPILL &&
 			    f->stack[i].spilled.type == SCALAR_VALUE && f->stack[i].spilled.precise)
 				bt.slots[fr] |= 1ull << i;
+	}
+	mark_precise(env, st, bt, false);
+}
+
+/*
+ * Pruned against old while old's continuation is still being explored (a
+ * callback's next iteration reaching its entry): old's precision is not
+ * known yet, so verif_states_equal compared what the static precision
+ * (cfg.c) says may matter, every spilled slot included.  What cur's path
+ * must keep precise is then the sources of exactly those: live,
+ * statically precise registers of each frame and every spilled scalar,
+ * backtracked as a pruning hit does with old's marks.  (The kernel
+ * compares such states by range too and defers the marks to when the loop
+ * completes; before precision tracking it marked every scalar, as
+ * mark_all_precise, which made every following state precise in full:
+ * consecutive bpf_loops then multiplied the paths explored.)
+ */
+static void propagate_static_precision(struct verif_env *env, const struct verif_state *old,
+				       struct verif_state *st, int idx)
+{
+	struct bt_mask bt;
+	int i, fr;
+
+	memset(&bt, 0, sizeof(bt));
+	for (fr = 0; fr <= st->curframe; fr++) {
+		const struct verif_frame *f = st->frames[fr], *of = old->frames[fr];
+		uint16_t want =
+			fr == st->curframe ?
+				(uint16_t)(env->live[idx] & env->precise[idx]) :
+				(uint16_t)(env->live[st->frames[fr + 1]->callsite + 1] &
+					   env->precise[st->frames[fr + 1]->callsite + 1] & 0x3c0);
+
+		for (i = 0; i < 10; i++)
+			if (f->regs[i].type == SCALAR_VALUE && (want & (1u << i)))
+				bt.regs[fr] |= (uint16_t)(1u << i);
+		for (i = 0; i < 64; i++) {
+			bool o = i < of->nslots && of->stack[i].type[0] == SLOT_SPILL &&
+				 of->stack[i].spilled.type == SCALAR_VALUE;
+			bool c = i < f->nslots && f->stack[i].type[0] == SLOT_SPILL &&
+				 f->stack[i].spilled.type == SCALAR_VALUE;
+
+			if (o || c)
+				bt.slots[fr] |= 1ull << i;
+		}
+		/* a callback's entry registers compare in full (state.c); a
+		 * scalar passed from its caller (a number as bpf_loop's ctx):
+		 * mark_precise cannot map it back, every scalar is marked */
+		if (f->cb_kind)
+			for (i = 1; i <= 5; i++)
+				if (f->cb_regs[i].type == SCALAR_VALUE &&
+				    !(f->cb_kind == 181 && i == 1)) {
+					mark_all_precise(env, st->parent);
+					return;
+				}
 	}
 	mark_precise(env, st, bt, false);
 }
@@ -2099,6 +2155,9 @@ static int setup_callback_frame(struct verif_env *env, struct verif_state *st, i
 	if (!f)
 		return -ENOMEM;
 	f->cb_kind = id;
+	/* bpf_loop calls its callback at most nr_loops times: as the kernel,
+	 * no iteration beyond r1's maximum is explored */
+	f->cb_max = id == 181 ? caller->regs[1].v.umax : UINT64_MAX;
 	reg_ptr(&f->regs[10], PTR_TO_STACK);
 	f->regs[10].frameno = (uint8_t)(st->curframe + 1);
 	if (id == 181) { /* bpf_loop: cb(u32 index, void *ctx) */
@@ -2225,8 +2284,16 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		release_ref(st, meta.release);
 	if (changes_pkt_data((int)h->id))
 		clear_pkt_pointers(st);
+	/* bpf_loop's iteration count bounds the iterations explored: it is
+	 * precise (the kernel's mark_chain_precision(r1)); none at all for 0 */
+	if (meta.func >= 0 && h->id == 181) {
+		mark_reg_precise(env, st, 1);
+		if (!reg_of(st, 1)->v.umax && env->log_level >= 2)
+			verif_log(env, "frame%d bpf_loop iteration limit reached\n", st->curframe);
+	}
 	/* callbacks: explore "not called" here, "called" in a pushed state */
-	if (meta.func >= 0 && (h->id == 181 || h->id == 164 || h->id == 209)) {
+	if (meta.func >= 0 && (h->id == 181 || h->id == 164 || h->id == 209) &&
+	    (h->id != 181 || reg_of(st, 1)->v.umax)) {
 		struct verif_state *cb = verif_state_copy(st);
 
 		if (!cb)
@@ -3211,6 +3278,12 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 				"At callback return the register R0 has smin=%lld smax=%lld should have been in [0, 1]\n",
 				(long long)r0.v.smin, (long long)r0.v.smax);
 		/* another iteration: fresh callee frame, caller scalars widened */
+		if ((uint64_t)f->cb_iter + 1 >= f->cb_max) {
+			if (env->log_level >= 2)
+				verif_log(env, "frame%d bpf_loop iteration limit reached\n",
+					  st->curframe - 1);
+			goto no_reentry;
+		}
 		again = verif_state_copy(st);
 		if (!again)
 			return -ENOMEM;
@@ -3242,6 +3315,7 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		err = push_state(env, again, env->subprogs[f->subprog].start, idx);
 		if (err)
 			return err;
+no_reentry:
 		verif_mark_unknown(&r0);
 	}
 	caller = st->frames[st->curframe - 1];
@@ -3584,7 +3658,7 @@ hit_open:
 		 * of this path is kept precise (the kernel's conservative
 		 * marking where it cannot backtrack) */
 		if (env->dyn_prec)
-			mark_all_precise(st->parent);
+			propagate_static_precision(env, old, st, idx);
 hit:
 		sl->hit_cnt++;
 		return 1;
@@ -3868,6 +3942,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		s->log_true_size = env.log_true + 1;
 		s->probe_mem_insns = env.probe_mem;
 		s->uninit_stack_reads = env.uninit_stack;
+		s->backtrack_steps = env.bt_steps;
 	}
 	env_free(&env);
 	return err;

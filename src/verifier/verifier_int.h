@@ -99,6 +99,7 @@ struct verif_frame {
 	int subprog;
 	int cb_kind;		     /* callback frame: helper id, else 0 */
 	int cb_iter;		     /* callback frame: which explored iteration */
+	uint64_t cb_max;	     /* callback frame: iterations at most (bpf_loop's nr_loops) */
 	struct verif_reg cb_regs[6]; /* callback frame: r0-r5 at entry */
 	int nslots;		     /* stack slots allocated (8 bytes each, from fp down) */
 	struct verif_slot *stack;
@@ -211,6 +212,7 @@ struct verif_env {
 	bool dyn_prec;		      /* backtracking precision (else cfg.c's static one) */
 	uint32_t probe_mem;	      /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
 	uint32_t uninit_stack;	      /* reads of never-written stack bytes (root may) */
+	uint64_t bt_steps;	      /* backtracking work: history entries and states walked */
 	uint32_t total_states, peak_states, cur_states, max_states_per_insn;
 	uint32_t *states_per_insn;
 	int cur_insn;
