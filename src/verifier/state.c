@@ -96,6 +96,7 @@ struct verif_state *verif_state_copy(const struct verif_state *st)
 		return NULL;
 	*c = *st;
 	c->all_precise = false;
+	c->be_refs = 0;
 	for (i = 0; i < VERIF_MAX_FRAMES; i++)
 		c->frames[i] = NULL;
 	c->hist = NULL;
@@ -323,6 +324,17 @@ static bool frame_equal(struct idmap *map, const struct verif_frame *o, const st
 	return true;
 }
 
+/* a frame of st is a callback's: st is inside a loop of iterations */
+bool verif_state_in_cb(const struct verif_state *st)
+{
+	int i;
+
+	for (i = 1; i <= st->curframe; i++)
+		if (st->frames[i]->cb_kind)
+			return true;
+	return false;
+}
+
 bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 			const struct verif_state *cur, bool exact)
 {
@@ -330,7 +342,7 @@ bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 	/* backtracking precision: an old state's marks are final once its
 	 * continuation is explored (no branches left); before, only the
 	 * static precision counts */
-	bool dyn = env->dyn_prec && !exact && old->branches == 0;
+	bool dyn = env->dyn_prec && !exact && old->branches == 0 && !verif_state_in_cb(old);
 	int i;
 
 	if (old->curframe != cur->curframe || old->nrefs != cur->nrefs ||

@@ -232,6 +232,7 @@ static void mark_all_precise(struct verif_env *env, struct verif_state *st)
 	 * callback iterations made this quadratic in the path's length) */
 	for (; st && !st->all_precise; st = st->parent) {
 		env->bt_steps++;
+		env->marks++;
 		FOR_EACH_REG(st, r, {
 			if (r->type == SCALAR_VALUE && !r->precise)
 				r->precise = VERIF_PRECISE_ALL;
@@ -423,10 +424,12 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 
 				if (!(bt.regs[fr] & (1u << i)))
 					continue;
-				if (r->type != SCALAR_VALUE || r->precise)
+				if (r->type != SCALAR_VALUE || r->precise) {
 					bt.regs[fr] &= (uint16_t)~(1u << i);
-				else
+				} else {
 					r->precise = VERIF_PRECISE_BT;
+					env->marks++;
+				}
 			}
 			for (i = 0; i < 64; i++) {
 				struct verif_reg *r;
@@ -436,10 +439,12 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 				r = i < f->nslots && f->stack[i].type[0] == SLOT_SPILL ?
 					    &f->stack[i].spilled :
 					    NULL;
-				if (!r || r->type != SCALAR_VALUE || r->precise)
+				if (!r || r->type != SCALAR_VALUE || r->precise) {
 					bt.slots[fr] &= ~(1ull << i);
-				else
+				} else {
 					r->precise = VERIF_PRECISE_BT;
+					env->marks++;
+				}
 			}
 		}
 		if (bt_empty(&bt))
@@ -488,60 +493,6 @@ static void propagate_precision(struct verif_env *env, const struct verif_state 
 			if (f->stack[i].type[0] == SLOT_SPILL &&
 			    f->stack[i].spilled.type == SCALAR_VALUE && f->stack[i].spilled.precise)
 				bt.slots[fr] |= 1ull << i;
-	}
-	mark_precise(env, st, bt, false);
-}
-
-/*
- * Pruned against old while old's continuation is still being explored (a
- * callback's next iteration reaching its entry): old's precision is not
- * known yet, so verif_states_equal compared what the static precision
- * (cfg.c) says may matter, every spilled slot included.  What cur's path
- * must keep precise is then the sources of exactly those: live,
- * statically precise registers of each frame and every spilled scalar,
- * backtracked as a pruning hit does with old's marks.  (The kernel
- * compares such states by range too and defers the marks to when the loop
- * completes; before precision tracking it marked every scalar, as
- * mark_all_precise, which made every following state precise in full:
- * consecutive bpf_loops then multiplied the paths explored.)
- */
-static void propagate_static_precision(struct verif_env *env, const struct verif_state *old,
-				       struct verif_state *st, int idx)
-{
-	struct bt_mask bt;
-	int i, fr;
-
-	memset(&bt, 0, sizeof(bt));
-	for (fr = 0; fr <= st->curframe; fr++) {
-		const struct verif_frame *f = st->frames[fr], *of = old->frames[fr];
-		uint16_t want =
-			fr == st->curframe ?
-				(uint16_t)(env->live[idx] & env->precise[idx]) :
-				(uint16_t)(env->live[st->frames[fr + 1]->callsite + 1] &
-					   env->precise[st->frames[fr + 1]->callsite + 1] & 0x3c0);
-
-		for (i = 0; i < 10; i++)
-			if (f->regs[i].type == SCALAR_VALUE && (want & (1u << i)))
-				bt.regs[fr] |= (uint16_t)(1u << i);
-		for (i = 0; i < 64; i++) {
-			bool o = i < of->nslots && of->stack[i].type[0] == SLOT_SPILL &&
-				 of->stack[i].spilled.type == SCALAR_VALUE;
-			bool c = i < f->nslots && f->stack[i].type[0] == SLOT_SPILL &&
-				 f->stack[i].spilled.type == SCALAR_VALUE;
-
-			if (o || c)
-				bt.slots[fr] |= 1ull << i;
-		}
-		/* a callback's entry registers compare in full (state.c); a
-		 * scalar passed from its caller (a number as bpf_loop's ctx):
-		 * mark_precise cannot map it back, every scalar is marked */
-		if (f->cb_kind)
-			for (i = 1; i <= 5; i++)
-				if (f->cb_regs[i].type == SCALAR_VALUE &&
-				    !(f->cb_kind == 181 && i == 1)) {
-					mark_all_precise(env, st->parent);
-					return;
-				}
 	}
 	mark_precise(env, st, bt, false);
 }
@@ -2730,7 +2681,82 @@ static int push_state(struct verif_env *env, struct verif_state *st, int insn, i
 	return 0;
 }
 
-static void path_end(struct verif_state *st)
+/* the nearest saved state at or above st outside every callback */
+static struct verif_state *be_root(const struct verif_state *st)
+{
+	for (; st; st = st->parent)
+		if (!verif_state_in_cb(st))
+			return (struct verif_state *)st;
+	return NULL;
+}
+
+/* remember st (pruned at idx against old, whose precision may still grow) */
+static int add_backedge(struct verif_env *env, const struct verif_state *old,
+			const struct verif_state *st, int idx)
+{
+	struct verif_state *c;
+
+	if (!env->dyn_prec)
+		return 0;
+	if (env->nbe == env->be_cap) {
+		int cap = env->be_cap ? env->be_cap * 2 : 16;
+		struct verif_backedge *b = ub_realloc(env->be, (size_t)cap * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		env->be = b;
+		env->be_cap = cap;
+	}
+	c = verif_state_copy(st);
+	if (!c)
+		return -ENOMEM;
+	env->be[env->nbe] = (struct verif_backedge){
+		.st = c, .old = old, .idx = idx, .root = be_root(st->parent), .oroot = be_root(old)
+	};
+	if (env->be[env->nbe].root)
+		env->be[env->nbe].root->be_refs++;
+	if (env->be[env->nbe].oroot)
+		env->be[env->nbe].oroot->be_refs++;
+	env->nbe++;
+	return 0;
+}
+
+/*
+ * A backedge's root (the saved state above its pruned state, or above
+ * the state that covered it, outside every callback) has been explored
+ * to the end: so has every state below it, whose precision may now only
+ * grow by backedges.  Before anything is compared with the root,
+ * propagate each old's precision into its pruned state's path until no
+ * mark changes, then drop the backedges whose roots are both explored
+ * (their marks are final).
+ */
+static void run_backedges(struct verif_env *env)
+{
+	uint64_t before;
+	int i, n;
+
+	do {
+		before = env->marks;
+		for (i = 0; i < env->nbe && env->dyn_prec; i++)
+			propagate_precision(env, env->be[i].old, env->be[i].st, env->be[i].idx);
+	} while (env->marks != before && env->dyn_prec);
+	for (i = n = 0; i < env->nbe; i++) {
+		struct verif_backedge *b = &env->be[i];
+
+		if ((!b->root || !b->root->branches) && (!b->oroot || !b->oroot->branches)) {
+			if (b->root)
+				b->root->be_refs--;
+			if (b->oroot)
+				b->oroot->be_refs--;
+			verif_state_free(b->st);
+			continue;
+		}
+		env->be[n++] = *b;
+	}
+	env->nbe = n;
+}
+
+static void path_end(struct verif_env *env, struct verif_state *st)
 {
 	struct verif_state *p = st->parent;
 
@@ -2738,6 +2764,8 @@ static void path_end(struct verif_state *st)
 		p->branches--;
 		if (p->branches > 0)
 			break;
+		if (p->be_refs)
+			run_backedges(env);
 		p = p->parent;
 	}
 }
@@ -2983,7 +3011,7 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 				return ERR_ACCES("R%d invalid register bounds after branch\n",
 						 insn->dst_reg);
 			/* only the taken side is feasible: continue there */
-			path_end(st);
+			path_end(env, st);
 			verif_state_free(st);
 			env->cur = other;
 			*next = -2;
@@ -3601,7 +3629,7 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 	struct verif_sl *sl, *n, **pprev;
 	struct verif_state *cp;
 	/* (a long history makes backtracking slow) */
-	bool force_new = (env->prune[idx] & 2) != 0 || st->hist_len > 256;
+	bool force_new = (env->prune[idx] & 6) != 0 || st->hist_len > 256;
 	bool add_new = force_new;
 
 	if (env->jmps_processed - env->prev_jmps_processed >= 2 &&
@@ -3636,6 +3664,8 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 			goto miss;
 		}
 		if (verif_states_equal(env, old, st, false)) {
+			if (env->dyn_prec && verif_state_in_cb(old))
+				goto hit_loop;
 			propagate_precision(env, old, st, idx);
 			goto hit;
 		}
@@ -3654,11 +3684,21 @@ miss:
 		continue;
 hit_open:
 		/* old's continuation is still being explored: its precision is
-		 * not known yet (state.c compared it without), so every scalar
-		 * of this path is kept precise (the kernel's conservative
-		 * marking where it cannot backtrack) */
-		if (env->dyn_prec)
-			propagate_static_precision(env, old, st, idx);
+		 * not known yet (state.c compared it by the static precision);
+		 * its marks so far go to this path now, the rest when the loop
+		 * is explored (a backedge, as the kernel's) */
+		if (env->dyn_prec) {
+			propagate_precision(env, old, st, idx);
+			if (add_backedge(env, old, st, idx))
+				return -ENOMEM;
+		}
+		goto hit;
+hit_loop:
+		/* old is inside a callback: its precision may grow with its
+		 * iterations' backedges (state.c compared it statically) */
+		propagate_precision(env, old, st, idx);
+		if (add_backedge(env, old, st, idx))
+			return -ENOMEM;
 hit:
 		sl->hit_cnt++;
 		return 1;
@@ -3754,7 +3794,7 @@ static int do_check(struct verif_env *env)
 			continue;
 		}
 pop:
-		path_end(st);
+		path_end(env, st);
 		verif_state_free(st);
 		env->cur = NULL;
 		if (!env->stack_len)
@@ -3800,6 +3840,9 @@ static void env_free(struct verif_env *env)
 {
 	size_t i;
 
+	for (i = 0; i < (size_t)env->nbe; i++)
+		verif_state_free(env->be[i].st);
+	ub_free(env->be);
 	if (env->explored) {
 		for (i = 0; i < env->cnt; i++) {
 			struct verif_sl *sl = env->explored[i], *n;

@@ -144,6 +144,7 @@ struct verif_state {
 	int insn;
 	bool is_cb_reentry;
 	bool all_precise;	 /* saved state: every scalar, and every parent's, precise */
+	int be_refs;		 /* saved state: backedges it is the root of */
 	struct verif_hist *hist; /* insns since the parent was saved */
 	int hist_len, hist_cap;
 };
@@ -168,6 +169,21 @@ struct verif_map {
 	int32_t imm;
 };
 
+/*
+ * A pruning hit against a state whose precision may still grow (a state
+ * inside a callback, whose iterations loop back to states not explored
+ * to the end): the pruned state's copy and the state that covered it.
+ * When the states they hang from are explored, old's final precision is
+ * propagated into st's path, repeated until no mark changes (the kernel's
+ * SCC backedges, propagate_backedges).
+ */
+struct verif_backedge {
+	struct verif_state *st;
+	const struct verif_state *old;
+	int idx;
+	struct verif_state *root, *oroot; /* be_root() of st's parent, of old */
+};
+
 struct verif_stack_elem {
 	struct verif_state *st;
 	int insn;
@@ -187,9 +203,9 @@ struct verif_env {
 	int ctx_kind;		   /* 0 raw, 1 skb, 2 xdp */
 	int16_t *ops;		   /* row per slot, -1 for lddw's 2nd slot */
 	int *subprog_of;	   /* insn -> subprog index */
-	uint8_t *prune;		   /* prune point / callback entry (2) */
-	uint16_t *live;		   /* registers live before each insn */
-	uint16_t *precise;	   /* registers whose exact value matters (cfg.c) */
+	uint8_t *prune;	   /* prune point / callback entry (2) / after a callback helper (4) */
+	uint16_t *live;	   /* registers live before each insn */
+	uint16_t *precise; /* registers whose exact value matters (cfg.c) */
 	struct verif_subprog subprogs[VERIF_MAX_SUBPROGS + 1];
 	int nsubprogs;
 	struct verif_map *maps;
@@ -213,6 +229,9 @@ struct verif_env {
 	uint32_t probe_mem;	      /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
 	uint32_t uninit_stack;	      /* reads of never-written stack bytes (root may) */
 	uint64_t bt_steps;	      /* backtracking work: history entries and states walked */
+	uint64_t marks;		      /* precision marks set (backedge fixpoint) */
+	struct verif_backedge *be;    /* pending backedges */
+	int nbe, be_cap;
 	uint32_t total_states, peak_states, cur_states, max_states_per_insn;
 	uint32_t *states_per_insn;
 	int cur_insn;
@@ -244,6 +263,7 @@ int verif_frame_grow(struct verif_frame *f, int nslots);
 /* old covers cur (prune), or old equals cur exactly (loop detection) */
 bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 			const struct verif_state *cur, bool exact);
+bool verif_state_in_cb(const struct verif_state *st);
 void verif_print_state(struct verif_env *env, const struct verif_state *st);
 void verif_print_reg(struct verif_env *env, const struct verif_reg *r);
 const char *verif_reg_type_name(const struct verif_reg *r);

@@ -7,8 +7,12 @@
  * branches on the counter after each loop (the counter becomes precise,
  * so its iterations cannot widen), variant "two" bumps a second slot.
  * Before the iteration bound (bpf_loop explores at most nr_loops
- * iterations, as the kernel's callback_depth) these programs ran into
- * "The sequence of 8192 jumps is too complex" from K = 2 on.  The kernel
+ * iterations, as the kernel's callback_depth) the counter variants ran
+ * into "The sequence of 8192 jumps is too complex" from K = 2 on; before
+ * backedges (precision of states inside callbacks settled when their
+ * loop is explored, instead of every scalar of the path marked precise
+ * at a hit) the plain one took 466,535 processed insns at K = 6 and was
+ * refused.  The kernel
  * (Linux 6.18) is the oracle: it accepts them all; userbpf must accept
  * them with processed-insn counts of the same order (at most twice the
  * kernel's, measured: below it) and with backtracking work bounded by a
@@ -171,7 +175,12 @@ TEST(verifier_loop_chain_counter_branch)
 	}
 }
 
-/* the plain variant: the counter is never read after the loops */
+/*
+ * The plain variant: the counter is never read after the loops, so its
+ * iterations widen it and each loop converges in two; the exits of later
+ * iterations prune at the insn after the call.  Linux 6.18: 39, 72, 105,
+ * 138, 171, 204 processed insns for 1 to 6 loops; userbpf one more each.
+ */
 TEST(verifier_loop_chain_plain)
 {
 	struct lc_prog g;
@@ -181,7 +190,7 @@ TEST(verifier_loop_chain_plain)
 	long kproc;
 	int k;
 
-	for (k = 1; k <= 4; k++) {
+	for (k = 1; k <= 6; k++) {
 		lc_build(&g, k, 0);
 		ASSERT_EQ(userbpf_verify((const struct userbpf_insn *)g.p, (size_t)g.n, &o), 0);
 		ASSERT_TRUE(vs.backtrack_steps <= 16ull * vs.insn_processed);
@@ -189,11 +198,12 @@ TEST(verifier_loop_chain_plain)
 		if (test_verbose())
 			printf("    bpf_loop x%d plain: processed %u (kernel %ld)\n", k,
 			       vs.insn_processed, kproc);
-		if (!skipped)
-			ASSERT_TRUE(kproc > 0);
-		/* a known difference (docs/verifier-differences.md): each
-		 * iteration's exit explores the rest of the program again */
-		ASSERT_TRUE(vs.insn_processed <= 1000u);
+		/* linear in the number of loops, as the kernel */
+		ASSERT_TRUE(vs.insn_processed <= 40u * (unsigned)k);
+		if (skipped)
+			continue;
+		ASSERT_TRUE(kproc > 0);
+		ASSERT_TRUE(vs.insn_processed <= 2 * (uint64_t)kproc);
 	}
 }
 
