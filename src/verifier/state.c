@@ -193,6 +193,7 @@ static bool regsafe(struct idmap *map, const struct verif_reg *o, const struct v
 	case PTR_TO_SOCKET:
 	case PTR_TO_SOCK_COMMON:
 	case PTR_TO_TCP_SOCK:
+	case PTR_TO_BTF_ID:
 		return o->map == c->map && o->mem_size == c->mem_size && o->off == c->off &&
 		       var_ok(o, c, exact) && check_ids(map, o->id, c->id);
 	case PTR_TO_PACKET:
@@ -394,6 +395,7 @@ static const char *const type_names[VERIF_REG_TYPES] = {
 	[PTR_TO_SOCKET] = "sock",
 	[PTR_TO_SOCK_COMMON] = "sock_common",
 	[PTR_TO_TCP_SOCK] = "tcp_sock",
+	[PTR_TO_BTF_ID] = "ptr_",
 };
 
 const char *verif_reg_type_name(const struct verif_reg *r)

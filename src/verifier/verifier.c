@@ -22,6 +22,7 @@
 #include "insn_facts.h"
 #include "progs/progs_int.h"
 #include "util/alloc.h"
+#include "loader/loader_int.h"
 
 /* ==== log ==== */
 
@@ -1257,6 +1258,164 @@ static bool cgroup_sock_ctx_ok(struct verif_env *env, int off, int size, bool wr
 	return !write;
 }
 
+/* ==== BTF-typed pointers: the attach target's prototype (btf_ctx_access) ==== */
+
+static bool tracing_type(const struct verif_env *env)
+{
+	return env->prog_type == USERBPF_PROG_TYPE_TRACING ||
+	       env->prog_type == USERBPF_PROG_TYPE_LSM;
+}
+
+/* opts.attach_btf_id: a FUNC (fentry/fexit/fmod_ret, bpf_lsm_HOOK) or a
+ * raw tracepoint's TYPEDEF btf_trace_NAME (pointer to its prototype,
+ * whose first parameter, the tracepoint's data, is not in the context) */
+static void attach_btf_setup(struct verif_env *env, const struct userbpf_btf *btf, uint32_t id)
+{
+	const struct ub_btf_type *t = btf && id ? ub_btf_type_by_id(btf, id) : NULL;
+	int skip = 0;
+
+	if (!t || !tracing_type(env) || env->eat == 28 /* iterators: their own context */)
+		return;
+	env->aname = ub_btf_type_name(btf, t);
+	if (ub_btf_kind(t) == USERBPF_BTF_KIND_FUNC) {
+		t = ub_btf_type_by_id(btf, t->size_type);
+	} else if (ub_btf_kind(t) == USERBPF_BTF_KIND_TYPEDEF) {
+		if (!strncmp(env->aname, "btf_trace_", 10))
+			env->aname += 10; /* the kernel names the tracepoint */
+		t = ub_btf_type_by_id(btf, t->size_type);
+		if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_PTR)
+			return;
+		t = ub_btf_type_by_id(btf, t->size_type);
+		skip = 1;
+	} else {
+		return;
+	}
+	if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_FUNC_PROTO || (int)ub_btf_vlen(t) < skip)
+		return;
+	env->abtf = btf;
+	env->aproto = t;
+	env->askip = skip;
+	env->anargs = (int)ub_btf_vlen(t) - skip;
+	/* the traced function's return value follows its arguments */
+	env->aret = env->eat == 25 /* fexit */ || env->eat == 26 /* fmod_ret */ ||
+		    (env->prog_type == USERBPF_PROG_TYPE_LSM && t->size_type);
+}
+
+static const char *btf_name(const struct verif_env *env, uint32_t id)
+{
+	const struct ub_btf_type *t = ub_btf_type_by_id(env->abtf, id);
+	const char *n = t ? ub_btf_type_name(env->abtf, t) : "";
+
+	return n && *n ? n : "(anon)";
+}
+
+static bool btf_is_scalar_kind(const struct ub_btf_type *t)
+{
+	uint32_t k = ub_btf_kind(t);
+
+	return k == USERBPF_BTF_KIND_INT || k == USERBPF_BTF_KIND_ENUM ||
+	       k == USERBPF_BTF_KIND_ENUM64;
+}
+
+/*
+ * The context word of argument arg (arg == anargs: the return value):
+ * 1 and *sid a pointer to the struct *sid, 0 a scalar, or an error.
+ */
+static int btf_ctx_arg(struct verif_env *env, int arg, uint32_t *sid)
+{
+	const struct ub_btf_param *params = ub_btf_extra(env->aproto);
+	const struct ub_btf_type *t;
+	uint32_t tid, rid = 0;
+
+	if (arg > env->anargs || (arg == env->anargs && !env->aret))
+		return ERR_ACCES("func '%s' doesn't have %d-th argument\n", env->aname, arg + 1);
+	tid = arg < env->anargs ? params[env->askip + arg].type : env->aproto->size_type;
+	if (!tid)
+		return 0; /* void return of fexit: reads as a number */
+	t = ub_btf_skip_mods_typedefs(env->abtf, tid, &rid);
+	if (!t)
+		return 0;
+	if (btf_is_scalar_kind(t) || ub_btf_is_composite(t))
+		return 0; /* a number, or a struct passed by value */
+	if (ub_btf_kind(t) != USERBPF_BTF_KIND_PTR)
+		return ERR_ACCES("func '%s' arg%d has type %s. Only pointer access is allowed\n",
+				 env->aname, arg, ub_btf_kind_str(t));
+	if (!t->size_type)
+		return 0; /* void * */
+	t = ub_btf_skip_mods_typedefs(env->abtf, t->size_type, &rid);
+	if (!t || btf_is_scalar_kind(t) || ub_btf_kind(t) == USERBPF_BTF_KIND_PTR ||
+	    ub_btf_kind(t) == USERBPF_BTF_KIND_FUNC_PROTO)
+		return 0; /* int *, char *, a pointer to pointer or function: a number */
+	if (!ub_btf_is_composite(t))
+		return ERR_ACCES("func '%s' arg%d type %s is not a struct\n", env->aname, arg,
+				 ub_btf_kind_str(t));
+	*sid = rid;
+	return 1;
+}
+
+/*
+ * A load of size bytes at off of the struct sid (btf_struct_walk): within
+ * the struct, a field that is a pointer to a struct loaded whole is a
+ * PTR_TO_BTF_ID in turn, anything else a scalar.
+ */
+static int btf_struct_load(struct verif_env *env, uint32_t sid, int64_t off, int size,
+			   struct verif_reg *dst, bool sign_ext)
+{
+	const struct ub_btf_type *t = ub_btf_skip_mods_typedefs(env->abtf, sid, &sid);
+	int64_t sz = ub_btf_resolve_size(env->abtf, sid);
+	int depth;
+
+	if (!t || sz < 0 || off + size > sz)
+		return ERR_ACCES("access beyond struct %s at off %lld size %d\n",
+				 btf_name(env, sid), (long long)off, size);
+	if (dst)
+		scalar_of_size(dst, size, sign_ext);
+	for (depth = 0; depth < 32 && t && ub_btf_is_composite(t); depth++) {
+		const struct ub_btf_type *mt = NULL;
+		uint32_t i, mid = 0;
+		int64_t moff = 0, msz = 0;
+
+		for (i = 0; i < ub_btf_vlen(t); i++) {
+			if (ub_btf_member_bitfield_size(t, i))
+				continue;
+			moff = ub_btf_member_bit_offset(t, i) / 8;
+			msz = ub_btf_resolve_size(env->abtf, ub_btf_members(t)[i].type);
+			if (msz > 0 && off >= moff && off + size <= moff + msz) {
+				mt = ub_btf_skip_mods_typedefs(env->abtf, ub_btf_members(t)[i].type,
+							       &mid);
+				break;
+			}
+		}
+		if (!mt)
+			return 0; /* padding, a bitfield or a straddling load: a number */
+		off -= moff;
+		if (ub_btf_kind(mt) == USERBPF_BTF_KIND_ARRAY) {
+			const struct ub_btf_array *a = ub_btf_array(mt);
+			int64_t esz = ub_btf_resolve_size(env->abtf, a->type);
+
+			if (esz <= 0)
+				return 0;
+			off %= esz;
+			mt = ub_btf_skip_mods_typedefs(env->abtf, a->type, &mid);
+			if (!mt)
+				return 0;
+		}
+		if (ub_btf_kind(mt) == USERBPF_BTF_KIND_PTR && !off && size == 8 && mt->size_type) {
+			const struct ub_btf_type *pt;
+			uint32_t pid = 0;
+
+			pt = ub_btf_skip_mods_typedefs(env->abtf, mt->size_type, &pid);
+			if (pt && ub_btf_is_composite(pt) && dst) {
+				reg_ptr(dst, PTR_TO_BTF_ID);
+				dst->mem_size = pid;
+			}
+			return 0;
+		}
+		t = mt;
+	}
+	return 0;
+}
+
 static int check_ctx_access(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
 			    int size, int acc, struct verif_reg *dst, bool sign_ext)
 {
@@ -1325,10 +1484,25 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 			if (flags & PTR_MAYBE_NULL)
 				dst->id = ++env->id_gen;
 		}
-		if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
-		    (env->prog_type == USERBPF_PROG_TYPE_TRACING ||
-		     env->prog_type == USERBPF_PROG_TYPE_LSM))
+		if (type == SCALAR_VALUE && !write && env->aproto) {
+			/* typed by the target's prototype (btf_ctx_access) */
+			uint32_t sid = 0;
+			int k;
+
+			if (off % 8)
+				return ERR_ACCES("func '%s' offset %d is not multiple of 8\n",
+						 env->aname, off);
+			k = btf_ctx_arg(env, off / 8, &sid);
+			if (k < 0)
+				return k;
+			if (k == 1 && size == 8) {
+				reg_ptr(dst, PTR_TO_BTF_ID);
+				dst->mem_size = sid;
+			}
+		} else if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
+			   tracing_type(env)) {
 			dst->flags |= SCALAR_BTF_PTR;
+		}
 		/* struct bpf_iter__bpf_map_elem { meta, map, key, value }: the
 		 * value may be written (PTR_TO_BUF), the key only read */
 		if (type == SCALAR_VALUE && size == 8 && off == 24 && !write &&
@@ -1399,6 +1573,27 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 			     (uint64_t)size))
 		return ERR_ACCES("misaligned access off %d size %d\n", off + reg->off, size);
 	switch (reg->type) {
+	case PTR_TO_BTF_ID: {
+		/* check_ptr_to_btf_access(): a fault-tolerant read of a field */
+		int64_t o = off + reg->off + (int64_t)reg->v.t.value;
+
+		if (write)
+			return ERR_ACCES("only read is supported\n");
+		if (!tnum_is_const(reg->v.t))
+			return ERR_ACCES(
+				"R%d is ptr_%s invalid variable offset: off=%d, var_off=(%#llx; %#llx)\n",
+				regno, btf_name(env, reg->mem_size), off + reg->off,
+				(unsigned long long)reg->v.t.value,
+				(unsigned long long)reg->v.t.mask);
+		if (o < 0)
+			return ERR_ACCES("R%d is ptr_%s invalid negative access: off=%lld\n", regno,
+					 btf_name(env, reg->mem_size), (long long)o);
+		err = btf_struct_load(env, reg->mem_size, o, size, dst, sign_ext);
+		if (err)
+			return err;
+		env->probe_mem++;
+		return 0;
+	}
 	case PTR_TO_STACK:
 		if (write)
 			return stack_write(env, st, regno, reg, off + reg->off, size, val);
@@ -2029,7 +2224,8 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 		if (!(reg->flags & PTR_MAYBE_NULL) &&
 		    (reg->type == PTR_TO_SOCKET || reg->type == PTR_TO_SOCK_COMMON ||
 		     reg->type == PTR_TO_TCP_SOCK ||
-		     (btf && reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR)))) {
+		     (btf && ((reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR)) ||
+			      reg->type == PTR_TO_BTF_ID)))) {
 			if (h->proto.flags & USERBPF_HELPER_RELEASE) {
 				if (!reg->ref_obj_id)
 					return ERR_INVAL(
@@ -3905,6 +4101,9 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	    offsetof(struct userbpf_verifier_opts, attach_target) + sizeof(opts->attach_target))
 		env.attach_target = opts->attach_target;
 	env.ctx_kind = ub_prog_ctx_kind(opts->prog_type);
+	if (opts->sz >=
+	    offsetof(struct userbpf_verifier_opts, attach_btf_id) + sizeof(opts->attach_btf_id))
+		attach_btf_setup(&env, opts->attach_btf, opts->attach_btf_id);
 	env.log = opts->log_buf;
 	env.log_size = opts->log_buf ? opts->log_size : 0;
 	env.log_level = opts->log_level;

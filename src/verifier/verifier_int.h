@@ -44,6 +44,7 @@ enum verif_reg_type {
 	PTR_TO_SOCKET,	    /* struct bpf_sock (bpf_sock_is_valid_access) */
 	PTR_TO_SOCK_COMMON, /* its common part (bpf_sock_common_is_valid_access) */
 	PTR_TO_TCP_SOCK,    /* struct bpf_tcp_sock */
+	PTR_TO_BTF_ID,	    /* a kernel object typed by the attach BTF (mem_size: its struct id) */
 	VERIF_REG_TYPES
 };
 
@@ -79,7 +80,7 @@ struct verif_reg {
 	uint32_t ref_obj_id;   /* acquired reference (ringbuf record, socket) */
 	int32_t map;	       /* map value, const map: index in env->maps */
 	uint32_t range;	       /* packet: bytes known in bounds */
-	uint32_t mem_size;     /* PTR_TO_MEM */
+	uint32_t mem_size;     /* PTR_TO_MEM; PTR_TO_BTF_ID: the struct's type id */
 	int32_t subprog;       /* PTR_TO_FUNC */
 };
 
@@ -149,6 +150,9 @@ struct verif_state {
 	int hist_len, hist_cap;
 };
 
+struct userbpf_btf;
+struct ub_btf_type;
+
 struct verif_sl {
 	struct verif_state *st;
 	struct verif_sl *next;
@@ -200,9 +204,16 @@ struct verif_env {
 	bool ret_checked;	   /* the type restricts the main program's r0 */
 	const int32_t *ret_range;  /* opts: a 32-bit range for r0 (LSM) */
 	const char *attach_target; /* opts: "bpf_map_elem"..., or NULL */
-	int ctx_kind;		   /* 0 raw, 1 skb, 2 xdp */
-	int16_t *ops;		   /* row per slot, -1 for lddw's 2nd slot */
-	int *subprog_of;	   /* insn -> subprog index */
+	/* opts.attach_btf: the target's prototype (tracing, LSM), or NULL */
+	const struct userbpf_btf *abtf;
+	const struct ub_btf_type *aproto;
+	const char *aname; /* the target's name in messages */
+	int askip;	   /* leading parameters not in the context (tp_btf: 1) */
+	int anargs;	   /* parameters in the context */
+	bool aret;	   /* the return value follows them (fexit, fmod_ret, LSM) */
+	int ctx_kind;	   /* 0 raw, 1 skb, 2 xdp */
+	int16_t *ops;	   /* row per slot, -1 for lddw's 2nd slot */
+	int *subprog_of;   /* insn -> subprog index */
 	uint8_t *prune;	   /* prune point / callback entry (2) / after a callback helper (4) */
 	uint16_t *live;	   /* registers live before each insn */
 	uint16_t *precise; /* registers whose exact value matters (cfg.c) */
