@@ -192,8 +192,15 @@ static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
 #endif
 	while (i < n && frames[i] != run->caller_ra)
 		i++;
+	if (i == n && run->caller_ra) {
+		/* the unwinder stopped in code without unwind tables (a JIT
+		 * image): the frame that called the run is what is known */
+		if (skip == 0 && max)
+			ips[out++] = (uint64_t)(uintptr_t)run->caller_ra;
+		return out;
+	}
 	if (i == n)
-		i = 0; /* caller not found: the whole stack */
+		i = 0; /* caller not known: the whole stack */
 	for (i += (int)skip; i < n && out < max; i++)
 		ips[out++] = (uint64_t)(uintptr_t)frames[i];
 	return out;

@@ -112,3 +112,45 @@ TEST(uprobe_user_stack_interp)
 {
 	run_on(USERBPF_ENGINE_INTERP);
 }
+
+/* A run called directly (no probe): the stack starts in the function that
+ * called userbpf_prog__run, on both engines (the unwinder cannot pass a JIT
+ * image; the run's caller is known all the same). */
+static __attribute__((noinline)) int direct_run(struct userbpf_prog *prog)
+{
+	uint64_t regs[21] = { 0 }, r0;
+	USERBPF_OPTS(userbpf_run_opts, ro, .ctx = regs, .ctx_size = sizeof(regs));
+	int err = userbpf_prog__run(prog, &ro, &r0);
+
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+	return err;
+}
+
+static void direct_on(enum userbpf_engine engine)
+{
+	struct userbpf_object *obj = probe_fixture_open("ustack");
+	struct userbpf_prog *pe;
+	struct ustack s;
+
+	if (!obj)
+		return;
+	pe = userbpf_program__prog(userbpf_object__find_program_by_name(obj, "on_entry"));
+	ASSERT_TRUE(pe != NULL);
+	ASSERT_EQ(userbpf_prog__set_engine(pe, engine), 0);
+	ASSERT_EQ(direct_run(pe), 0);
+	seen(obj, 0, &s);
+	ASSERT_TRUE(s.len >= 8);
+	ASSERT_TRUE(s.ips[0] > (uint64_t)(uintptr_t)direct_run &&
+		    s.ips[0] < (uint64_t)(uintptr_t)direct_run + 512);
+	userbpf_object__close(obj);
+}
+
+TEST(direct_run_user_stack_jit)
+{
+	direct_on(USERBPF_ENGINE_JIT);
+}
+
+TEST(direct_run_user_stack_interp)
+{
+	direct_on(USERBPF_ENGINE_INTERP);
+}
