@@ -10,7 +10,10 @@
  * The probed functions are assembly with frame pointers, so the expected
  * return addresses are labels.
  */
+#include <dlfcn.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../unit/test.h"
 #include "fixture.h"
@@ -153,4 +156,72 @@ TEST(direct_run_user_stack_jit)
 TEST(direct_run_user_stack_interp)
 {
 	direct_on(USERBPF_ENGINE_INTERP);
+}
+
+/*
+ * A syscall tracepoint: the stack of the thread at its syscall (ip after
+ * the syscall instruction, then the frame-pointer chain), in a child (the
+ * syscall hook stays in the process that attached it).  The syscall is
+ * made in libustksys.so (syscalls of the mapping holding userbpf are never
+ * trapped).  Reports the two first frames, their expected values, the
+ * length and whether stackid stored the same frames.
+ */
+static void sys_child(int fd)
+{
+	struct userbpf_object *obj = probe_fixture_open("ustack");
+	uint64_t out[7] = { 0 };
+	struct userbpf_link *l;
+	char path[512];
+	void *h;
+	long (*top)(void);
+
+	snprintf(path, sizeof(path), "%s/probe/libustksys.so", test_build_dir());
+	h = dlopen(path, RTLD_NOW);
+	top = h ? (long (*)(void))dlsym(h, "usys_top") : NULL;
+	if (obj && top) {
+		struct userbpf_prog *p = userbpf_program__prog(
+			userbpf_object__find_program_by_name(obj, "on_syscall"));
+		long ppid = getppid(); /* before: the record is the last call's */
+
+		l = userbpf_probe__attach_syscall(p, "syscalls/sys_enter_getppid", NULL);
+		if (l && top() == ppid) {
+			struct userbpf_map *seen_m = userbpf_object_map__map(
+				userbpf_object__find_map_by_name(obj, "seen"));
+			struct userbpf_map *stk_m = userbpf_object_map__map(
+				userbpf_object__find_map_by_name(obj, "stacks"));
+			uint64_t ips[8] = { 0 };
+			struct ustack s;
+			uint32_t k = 2, id;
+
+			userbpf_map__lookup_elem(seen_m, &k, &s, 0);
+			id = (uint32_t)s.id;
+			userbpf_map__lookup_elem(stk_m, &id, ips, 0);
+			out[0] = s.ips[0];
+			out[1] = s.ips[1];
+			out[2] = (uint64_t)s.len;
+			out[3] = s.id >= 0 && ips[0] == s.ips[0] && ips[1] == s.ips[1];
+			out[4] = (uint64_t)(uintptr_t)dlsym(h, "usys_after");
+			out[5] = (uint64_t)(uintptr_t)dlsym(h, "usys_top_ret");
+			out[6] = 1;
+		}
+	}
+	probe_fixture_report(fd, out, sizeof(out));
+}
+
+TEST(syscall_tp_user_stack)
+{
+	uint64_t v[7];
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/probe/ustack.bpf.o", test_build_dir());
+	if (access(path, R_OK)) {
+		test_skip("%s missing (clang?)", path);
+		return;
+	}
+	ASSERT_EQ(probe_fixture_child(sys_child, v, sizeof(v)), 0);
+	ASSERT_EQ(v[6], 1); /* attached, and the syscall ran */
+	ASSERT_EQ(v[0], v[4]);
+	ASSERT_EQ(v[1], v[5]);
+	ASSERT_TRUE(v[2] >= 16 && v[2] <= 64);
+	ASSERT_EQ(v[3], 1);
 }
