@@ -289,11 +289,18 @@ static bool at_frame_setup(const uint8_t *code)
 	return code[0] == 0x55 || !memcmp(code, endbr64, sizeof(endbr64));
 }
 
+USERBPF_API void userbpf_probe__thread_quiet(bool on)
+{
+	thread_in_probe = on ? PROBE_THREAD_QUIET : 0;
+}
+
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 {
 	struct probe_thread *t;
 
 	if (thread_in_probe) {
+		if (thread_in_probe == PROBE_THREAD_QUIET)
+			return; /* a host's service thread: not traced */
 		/* nested (a signal handler, a helper): neither the entry
 		 * programs nor the return hook; both count the miss */
 		count_miss(site, false);

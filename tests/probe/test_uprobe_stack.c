@@ -11,7 +11,9 @@
  * return addresses are labels.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -224,4 +226,45 @@ TEST(syscall_tp_user_stack)
 	ASSERT_EQ(v[1], v[5]);
 	ASSERT_TRUE(v[2] >= 16 && v[2] <= 64);
 	ASSERT_EQ(v[3], 1);
+}
+
+/* A thread made quiet (userbpf_probe__thread_quiet: a host's service
+ * thread) runs no probe and counts no miss; the same thread runs them
+ * again once it is not. */
+static void *quiet_thread(void *arg)
+{
+	struct userbpf_link *l = arg;
+	uint64_t *res = malloc(3 * sizeof(*res));
+
+	userbpf_probe__thread_quiet(true);
+	call_top(1);
+	res[0] = userbpf_link__hits(l);
+	res[1] = userbpf_link__misses(l);
+	userbpf_probe__thread_quiet(false);
+	call_top(1);
+	res[2] = userbpf_link__hits(l);
+	return res;
+}
+
+TEST(uprobe_quiet_thread)
+{
+	struct userbpf_object *obj = probe_fixture_open("ustack");
+	struct userbpf_link *l;
+	pthread_t t;
+	uint64_t *res = NULL;
+
+	if (!obj)
+		return;
+	l = userbpf_probe__attach_uprobe(
+		userbpf_program__prog(userbpf_object__find_program_by_name(obj, "on_entry")), NULL,
+		"ustk_leaf", 0, false, NULL);
+	ASSERT_TRUE(l != NULL);
+	ASSERT_EQ(pthread_create(&t, NULL, quiet_thread, l), 0);
+	ASSERT_EQ(pthread_join(t, (void **)&res), 0);
+	ASSERT_EQ(res[0], 0); /* quiet: not run */
+	ASSERT_EQ(res[1], 0); /* and not a miss */
+	ASSERT_EQ(res[2], 1); /* then run */
+	free(res);
+	userbpf_link__destroy(l);
+	userbpf_object__close(obj);
 }
