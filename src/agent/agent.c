@@ -82,6 +82,7 @@ static bool poller_started;
 static atomic_bool stopping, dropping, finished;
 /* What a followed child needs in its environment. */
 static char env_obj[PATH_MAX + 32], env_fd[48], env_progs[1100], env_preload[PATH_MAX + 32];
+static char *env_sets;
 static const char env_follow[] = TRACE_ENV_FOLLOW "=1";
 
 static void new_source(void)
@@ -342,9 +343,12 @@ static void child_after_fork(void)
 }
 
 /* Remember the variables a followed child must see. */
-static void save_env(const char *path, const char *fd, const char *progs)
+static void save_env(const char *path, const char *fd, const char *progs, const char *sets)
 {
 	const char *pre = getenv("LD_PRELOAD");
+
+	if (sets && (env_sets = malloc(strlen(sets) + sizeof(TRACE_ENV_SETS) + 1)))
+		sprintf(env_sets, "%s=%s", TRACE_ENV_SETS, sets);
 
 	snprintf(env_obj, sizeof(env_obj), "%s=%s", TRACE_ENV_OBJ, path);
 	snprintf(env_fd, sizeof(env_fd), "%s=%s", TRACE_ENV_FD, fd);
@@ -365,11 +369,13 @@ static void setv(char *dst, size_t n, const char *src)
 /* Injected by "userbpf trace --pid": the CLI left the settings in
  * TRACE_INJECT_CONF (pid = ours); connect to its socket.  Values are
  * static (they live as long as the agent). */
-static bool read_injected(const char **path, const char **progs, const char **freq)
+static bool read_injected(const char **path, const char **progs, const char **freq,
+			  const char **sets)
 {
-	static char obj_v[PATH_MAX], progs_v[1024], freq_v[32], sock_v[108];
+	static char obj_v[PATH_MAX], progs_v[1024], freq_v[32], sock_v[108], sets_v[4096];
 	char conf[128], line[PATH_MAX + 16];
 	struct sockaddr_un sa;
+	size_t l;
 	FILE *f;
 	int fd;
 
@@ -388,6 +394,12 @@ static bool read_injected(const char **path, const char **progs, const char **fr
 			setv(freq_v, sizeof(freq_v), line + 5);
 		else if (!strncmp(line, "sock=", 5))
 			setv(sock_v, sizeof(sock_v), line + 5);
+		else if (!strncmp(line, "set=", 4) &&
+			 (l = strlen(sets_v)) + strlen(line) + 1 < sizeof(sets_v)) {
+			if (l)
+				sets_v[l++] = '\n';
+			memcpy(sets_v + l, line + 4, strlen(line + 4) + 1);
+		}
 	}
 	fclose(f);
 	if (!obj_v[0] || !sock_v[0])
@@ -408,7 +420,28 @@ static bool read_injected(const char **path, const char **progs, const char **fr
 	*path = obj_v;
 	*progs = progs_v[0] ? progs_v : NULL;
 	*freq = freq_v[0] ? freq_v : NULL;
+	*sets = sets_v[0] ? sets_v : NULL;
 	return true;
+}
+
+/* --set: NAME=VALUE lines (TRACE_ENV_SETS), before the object loads;
+ * the CLI checked them already (cmd_trace.c). */
+static void apply_sets(const char *sets)
+{
+	char line[1024], *eq;
+	const char *p = sets, *nl;
+
+	while (p && *p) {
+		nl = strchrnul(p, '\n');
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		eq = strchr(line, '=');
+		if (eq) {
+			*eq = '\0';
+			if (userbpf_object__set_global(obj, line, eq + 1))
+				fail("--set %s: %s", line, userbpf_object__errmsg(obj));
+		}
+		p = *nl ? nl + 1 : nl;
+	}
 }
 
 /* Injected mode: the CLI asks us to detach (a byte, or it went away). */
@@ -438,6 +471,7 @@ __attribute__((constructor)) static void agent_start(void)
 	const char *path = getenv(TRACE_ENV_OBJ), *fd = getenv(TRACE_ENV_FD);
 	const char *fol = getenv(TRACE_ENV_FOLLOW);
 	const char *freq = getenv(TRACE_ENV_FREQ), *inj_progs = NULL;
+	const char *sets = getenv(TRACE_ENV_SETS);
 	char *progs = getenv(TRACE_ENV_PROGS) ? strdup(getenv(TRACE_ENV_PROGS)) : NULL;
 	struct userbpf_object_map *m = NULL;
 	struct userbpf_program *p = NULL;
@@ -448,7 +482,7 @@ __attribute__((constructor)) static void agent_start(void)
 		     .err_buf_sz = sizeof(err));
 
 	if (!path || !fd) {
-		if (!read_injected(&path, &inj_progs, &freq))
+		if (!read_injected(&path, &inj_progs, &freq, &sets))
 			return;
 		injected = true;
 		free(progs);
@@ -460,19 +494,21 @@ __attribute__((constructor)) static void agent_start(void)
 		out_fd = atoi(fd);
 	follow = !injected && fol && !strcmp(fol, "1");
 	if (follow) {
-		save_env(path, fd, progs);
+		save_env(path, fd, progs, sets);
 	} else if (!injected) {
 		fcntl(out_fd, F_SETFD, FD_CLOEXEC);
 		unsetenv(TRACE_ENV_OBJ);
 		unsetenv(TRACE_ENV_FD);
 		unsetenv(TRACE_ENV_PROGS);
 		unsetenv(TRACE_ENV_FREQ);
+		unsetenv(TRACE_ENV_SETS);
 		unpreload();
 	}
 	pthread_atfork(NULL, NULL, child_after_fork);
 	obj = userbpf_object__open_file(path, NULL);
 	if (!obj)
 		fail("cannot open %s: %s", path, strerror(errno));
+	apply_sets(sets);
 	if (userbpf_object__load(obj))
 		fail("cannot load %s: %s", path, userbpf_object__errmsg(obj));
 	while ((p = userbpf_object__next_program(obj, p))) {
@@ -550,7 +586,8 @@ __attribute__((visibility("default"), noreturn)) void _Exit(int status)
  * (NULL: envp itself will do). */
 static char **follow_env(char *const envp[])
 {
-	const char *need[5] = { env_obj, env_fd, env_follow, env_preload, env_progs };
+	const char *need[6] = { env_obj,     env_fd,	env_follow,
+				env_preload, env_progs, env_sets ? env_sets : "" };
 	size_t n = 0, i, k, extra = 0;
 	char **out;
 
@@ -558,11 +595,11 @@ static char **follow_env(char *const envp[])
 		return NULL;
 	while (envp[n])
 		n++;
-	out = malloc((n + 6) * sizeof(*out));
+	out = malloc((n + 7) * sizeof(*out));
 	if (!out)
 		return NULL;
 	memcpy(out, envp, n * sizeof(*out));
-	for (k = 0; k < 5; k++) {
+	for (k = 0; k < 6; k++) {
 		const char *eq = strchr(need[k], '=');
 		bool found = false;
 
