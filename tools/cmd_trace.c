@@ -44,6 +44,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../src/agent/trace_proto.h"
@@ -1115,6 +1116,10 @@ static void print_maps(void)
 
 /* ==== Events ==== */
 
+/* When the last map snapshot started coming, and when the pipe ended. */
+static struct timespec last_map_at, eof_at;
+static bool got_map;
+
 /* Read messages until EOF; returns 0, or 1 if an agent reported an error. */
 static int consume(int fd)
 {
@@ -1196,6 +1201,8 @@ static int consume(int fd)
 				struct trace_map_info info;
 
 				memcpy(&info, buf, sizeof(info));
+				clock_gettime(CLOCK_MONOTONIC, &last_map_at);
+				got_map = true;
 				start_snapshot(h.pid, h.src, &info,
 					       (char *)buf + sizeof(struct trace_map_info));
 			}
@@ -1210,6 +1217,7 @@ static int consume(int fd)
 			break;
 		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &eof_at);
 	print_maps();
 	fflush(stdout);
 	free(buf);
@@ -1481,13 +1489,22 @@ int cli_cmd_trace(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			cli_die(1, "trace: waitpid: %s", strerror(errno));
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !got_map)
 		/* nothing runs in a process SIGKILL ends: its agent sent no
 		 * exit event and no last snapshot (docs/probes.md) */
 		fprintf(stderr,
 			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event and "
 			"final map snapshot are missing\n",
 			cli_prog_name, argv[i]);
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		/* the agent's poller sends a snapshot now and then */
+		fprintf(stderr,
+			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event is "
+			"missing, and the maps are as its agent's last periodic snapshot found "
+			"them, %.2f s before it ended\n",
+			cli_prog_name, argv[i],
+			(double)(eof_at.tv_sec - last_map_at.tv_sec) +
+				(double)(eof_at.tv_nsec - last_map_at.tv_nsec) / 1e9);
 	if (WIFSIGNALED(status)) {
 		signal(WTERMSIG(status), SIG_DFL);
 		raise(WTERMSIG(status));

@@ -816,3 +816,40 @@ TEST(trace_set)
 		  2);
 	ASSERT_CONTAINS(out, "--set: 'targ_tag' is not NAME=VALUE");
 }
+
+/*
+ * A command a signal ends still leaves its maps: a fault (a real SIGSEGV
+ * in uprobe_target) or a signal it sends itself runs the agent's last
+ * snapshot from the probe module's fatal-signal handler; SIGKILL, where
+ * nothing of the process runs, leaves the agent's last periodic snapshot
+ * (taken while the command slept), and stderr says how old it is.  The
+ * exit status is the signal's every time.
+ */
+TEST(trace_signal_snapshot)
+{
+	char out[16384];
+
+	if (!ready())
+		return;
+	run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target crash 3 "
+	    "2>/dev/null; echo status=$?",
+	    out, sizeof(out));
+	ASSERT_CONTAINS(out, "uprobe_add EXIT: return = 4\n");
+	ASSERT_CONTAINS(out, "@calls:\n  [0] = 3\n  [1] = 3\n");
+	ASSERT_CONTAINS(out, "status=139"); /* 128 + SIGSEGV */
+	run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- sh -c 'true 2>/dev/null "
+	    "</nonexist_probe_sig; kill -SEGV $$' 2>/dev/null; echo status=$?",
+	    out, sizeof(out));
+	ASSERT_CONTAINS(out, "@opens:\n  [0] = ");
+	ASSERT_CONTAINS(out, "\n  [1] = 1\n");
+	ASSERT_CONTAINS(out, "status=139");
+	run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- sh -c 'true 2>/dev/null "
+	    "</nonexist_probe_sig; sleep 0.6; kill -KILL $$' 2>&1; echo status=$?",
+	    out, sizeof(out));
+	ASSERT_CONTAINS(out, "@opens:\n  [0] = ");
+	ASSERT_CONTAINS(out, "\n  [1] = 1\n");
+	ASSERT_CONTAINS(out, "trace: sh was killed by SIGKILL: its sched_process_exit event is "
+			     "missing, and the maps are as its agent's last periodic snapshot "
+			     "found them, ");
+	ASSERT_CONTAINS(out, "status=137");
+}
