@@ -296,6 +296,36 @@ static bool members_alive(void)
 	return false;
 }
 
+/*
+ * List this process as a member.  An exec'd member keeps its pid: the
+ * same member, whose old image's descriptors are gone (close-on-exec); or
+ * a dead member's pid was reused.  Either way what the ledger says this
+ * pid holds is stale (domain_reap gives it back).  Under the lock:
+ * domain_reap clears dead pids under it.
+ */
+static void add_member(void)
+{
+	int i, free_slot = -1, me = self_pid();
+
+	lock();
+	for (i = 0; i < MAX_PROCS; i++) {
+		if (hdr->procs[i] == me)
+			break;
+		if (!hdr->procs[i] && free_slot < 0)
+			free_slot = i;
+	}
+	if (i == MAX_PROCS && free_slot >= 0)
+		hdr->procs[free_slot] = me;
+	stale_self = i < MAX_PROCS;
+	unlock();
+}
+
+void domain_fork_child(void)
+{
+	if (hdr)
+		add_member();
+}
+
 int domain_join(const char *path)
 {
 	struct stat st;
@@ -348,26 +378,7 @@ int domain_join(const char *path)
 		errno = EXDEV;
 		goto fail;
 	}
-	{
-		int i, free_slot = -1, me = self_pid();
-
-		/* an exec'd member keeps its pid: the same member, whose old
-		 * image's descriptors are gone (close-on-exec); or a dead
-		 * member's pid was reused.  Either way what the ledger says
-		 * this pid holds is stale (domain_reap gives it back).  Under
-		 * the lock: domain_reap clears dead pids under it. */
-		lock();
-		for (i = 0; i < MAX_PROCS; i++) {
-			if (hdr->procs[i] == me)
-				break;
-			if (!hdr->procs[i] && free_slot < 0)
-				free_slot = i;
-		}
-		if (i == MAX_PROCS && free_slot >= 0)
-			hdr->procs[free_slot] = me;
-		stale_self = i < MAX_PROCS;
-		unlock();
-	}
+	add_member();
 	flock(fd, LOCK_UN);
 	arena_fd = fd;
 	snprintf(arena_path, sizeof(arena_path), "%s", path);

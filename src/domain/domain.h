@@ -59,6 +59,10 @@ struct dom_attach {
  * (then the process runs with a private object space). */
 int domain_join(const char *path);
 bool domain_active(void);
+/* In a child forked without exec (pthread_atfork): the child becomes a
+ * member of its own (a pid of the member list, a ledger of its own), so
+ * what it takes is given back when it exits or dies (domain_reap). */
+void domain_fork_child(void);
 /* This process leaves (destructor): the last one removes the arena. */
 void domain_leave(void);
 

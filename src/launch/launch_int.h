@@ -144,6 +144,9 @@ void lobj_forget(int fd);
 void lobj_dup(int oldfd, int newfd);
 /* Userbpf handle of fd (MAP/PROG/BTF of this table): >= 0, or -errno. */
 int lobj_handle(int fd, int kind);
+/* src/syscall/bpf_cmd.c: a forked child's library handle table starts
+ * empty (the parent's, in the shared arena, is left alone). */
+void ub_bpf_handles_forget(void);
 /* Empty the table without releasing anything (a forked child). */
 void lobj_abandon_all(void);
 /* Walk every object (with the table lock held: fn must not call back). */

@@ -163,6 +163,9 @@ int lobj_handle(int fd, int kind)
 
 void lobj_abandon_all(void)
 {
+	/* in a forked child: a lock another thread held at the fork stays
+	 * held in the copy */
+	pthread_mutex_init(&tab_lock, NULL);
 	pthread_mutex_lock(&tab_lock);
 	memset(tab, 0, sizeof(tab));
 	pthread_mutex_unlock(&tab_lock);

@@ -11,6 +11,7 @@
  * is not listed, the slot of CPU 0 is claimable (a run of ours on CPU 0
  * gets it), our map works, and once we destroy our objects no map of
  * ours is listed (the victim's reference on it went with the victim).
+ * Other modes: see the comment of each.
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
@@ -415,6 +416,81 @@ static int zombie(void)
 	return 0;
 }
 
+/* Id of the map behind fd, or 0. */
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Maps named name still listed after polling up to 1 s for them to go. */
+static int maps_left(const char *name)
+{
+	int tries, n = 0;
+
+	for (tries = 0; tries < 100 && (n = app_maps_named(name)); tries++)
+		usleep(10000);
+	return n;
+}
+
+/*
+ * "dpcpu forkchild _exit|exit|kill": a child forked without exec creates
+ * a map (fork_map), opens ours (fork_ours) by id and writes it, then
+ * (once we saw its map) leaves by _exit, by exit, or is SIGKILLed.  Once it is gone its map is
+ * not listed, and ours goes when we close our descriptor: nothing the
+ * child took outlives it.
+ */
+static int forkchild(const char *how)
+{
+	int p[2], q[2], st, ours = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fork_ours", 4, 8, 1, NULL);
+	__u32 id = ours < 0 ? 0 : map_id(ours), k = 0;
+	__u64 v = 0;
+	pid_t kid;
+	char c;
+
+	if (!id || pipe(p) || pipe(q))
+		return 5;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fork_map", 4, 8, 1, NULL);
+		int theirs = bpf_map_get_fd_by_id(id);
+
+		v = 7;
+		if (fd < 0 || theirs < 0 || bpf_map_update_elem(theirs, &k, &v, BPF_ANY) ||
+		    write(p[1], "r", 1) != 1 || read(q[0], &c, 1) != 1)
+			_exit(1);
+		if (!strcmp(how, "_exit"))
+			_exit(0);
+		if (!strcmp(how, "exit"))
+			exit(0);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (kid < 0 || read(p[0], &c, 1) != 1)
+		return 6;
+	printf("child map listed while alive: %d\n", app_maps_named("fork_map"));
+	if (!strcmp(how, "kill"))
+		kill(kid, SIGKILL);
+	else if (write(q[1], "g", 1) != 1)
+		return 7;
+	waitpid(kid, &st, 0);
+	printf("child %s: status %d\n", how,
+	       WIFEXITED(st)   ? WEXITSTATUS(st) :
+	       WIFSIGNALED(st) ? 128 + WTERMSIG(st) :
+				 -1);
+	printf("child map listed after: %d\n", maps_left("fork_map"));
+	st = bpf_map_lookup_elem(ours, &k, &v);
+	printf("our map: lookup %d value %llu\n", st, (unsigned long long)v);
+	close(ours);
+	printf("our map listed after close: %d\n", maps_left("fork_ours"));
+	return 0;
+}
+
 static void hammer(long n)
 {
 	long i;
@@ -449,6 +525,8 @@ int main(int argc, char **argv)
 		return leaderexit(false);
 	if (argc == 2 && !strcmp(argv[1], "leaderreturn"))
 		return leaderexit(true);
+	if (argc == 3 && !strcmp(argv[1], "forkchild"))
+		return forkchild(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "zombie"))
 		return zombie();
 	if (argc == 3 && !strcmp(argv[1], "hammer")) {
