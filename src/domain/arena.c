@@ -42,7 +42,7 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 5
+#define DOM_VERSION 6
 #define PAGE 4096ul
 #define MAX_OBJS 4096
 #define MAX_PINS 256
@@ -119,6 +119,7 @@ struct dom_hdr {
 	uint64_t marker; /* address of domain_join in the creator */
 	int lock;	 /* owner pid, 0 free */
 	uint32_t lock_takeovers;
+	uint32_t ledger_refusals; /* uses refused: the ledger was full */
 	int32_t nprocs;
 	uint32_t gen; /* futex word */
 	uint32_t next_id[DOM_KINDS];
@@ -795,6 +796,21 @@ static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
 		memset(u, 0, sizeof(*u));
 }
 
+/* Whether the ledger can note a use of (kind, ptr) by this process: an
+ * entry of its own, or a free one (lock held). */
+static bool ledger_room_locked(int kind, const void *ptr)
+{
+	int i, me = self_pid();
+
+	for (i = 0; i < MAX_USES; i++) {
+		const struct dom_use *u = &hdr->uses[i];
+
+		if (!u->pid || (u->pid == me && u->kind == (uint32_t)kind && u->ptr == ptr))
+			return true;
+	}
+	return false;
+}
+
 uint32_t domain_obj_use(int kind, void *ptr)
 {
 	struct dom_obj *o;
@@ -803,6 +819,13 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	int i;
 
 	lock();
+	/* a use the ledger cannot note would leak if this process were
+	 * killed: refused (no id), as a full registry refuses */
+	if (!ledger_room_locked(kind, ptr)) {
+		hdr->ledger_refusals++;
+		unlock();
+		return 0;
+	}
 	o = find_obj(kind, ptr);
 	if (!o) {
 		for (i = 0; i < MAX_OBJS && hdr->objs[i].kind; i++)

@@ -99,7 +99,9 @@ void domain_code_free(void *p, size_t size);
  * only by a link or a program stays listed.  A BTF object's or link's
  * ptr is launch's record (domain_alloc), freed when its entry goes.
  */
-/* Domain id of ptr, adding it (one more descriptor). */
+/* Domain id of ptr, adding it (one more descriptor); 0 when the
+ * registry or this process's ledger (4096 uses for the domain) is full:
+ * nothing is counted then, and the caller refuses (ENOSPC). */
 uint32_t domain_obj_use(int kind, void *ptr);
 /* One descriptor fewer on ptr (the entry may go, with its record). */
 void domain_obj_unuse(int kind, void *ptr);

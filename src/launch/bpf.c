@@ -124,8 +124,14 @@ static long wrap_rec(int kind, long h, uint32_t map_type, void *rec)
 	else if (!rec && domain_active() && kind == LOBJ_PROG)
 		rec = userbpf_prog_by_fd((int)h);
 	if (rec) {
-		obj->dptr = rec;
 		obj->id = domain_obj_use(lobj_dom_kind(kind), rec);
+		if (!obj->id) {
+			/* not registered: refused as the kernel refuses an id
+			 * it cannot allocate */
+			lobj_put(obj);
+			return -ENOSPC;
+		}
+		obj->dptr = rec;
 	}
 	return lobj_install(obj, names[kind]);
 }
@@ -521,8 +527,12 @@ static long link_from_record(struct dom_link *rec)
 
 	if (!obj)
 		return -ENOMEM;
-	obj->dptr = rec;
 	obj->id = domain_obj_use(DOM_LINK, rec);
+	if (!obj->id) {
+		lobj_put(obj);
+		return -ENOSPC;
+	}
+	obj->dptr = rec;
 	obj->link_type = rec->type;
 	obj->attach_type = rec->attach_type;
 	obj->prog_id = rec->prog_id;
@@ -540,8 +550,14 @@ int launch_link_install(struct lobj *link)
 			rec->attach_type = link->attach_type;
 			rec->prog_id = link->prog_id;
 			rec->owner = getpid();
-			link->dptr = rec;
 			link->id = domain_obj_use(DOM_LINK, rec);
+			if (!link->id) {
+				/* registry or ledger full: refused (detached) */
+				domain_free(rec);
+				lobj_put(link);
+				return -ENOSPC;
+			}
+			link->dptr = rec;
 			/* its domain-wide attachment is this link's */
 			domain_attach_link(link->pe ? link->pe->att_slot : link->att_slot, rec);
 		}

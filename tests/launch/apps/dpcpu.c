@@ -16,12 +16,14 @@
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -491,6 +493,92 @@ static int forkchild(const char *how)
 	return 0;
 }
 
+/*
+ * "dpcpu ledgerfull": the domain's ledger notes at most 4096 uses (a
+ * process's descriptors on an object).  We make LF_MAPS maps, then
+ * children forked without exec, one after the other, each open all of
+ * them by id and wait: once the ledger is full, opens are refused with
+ * ENOSPC (a use it could not note would leak if the child were killed)
+ * and nothing else fails.  The children are SIGKILLed: their uses are
+ * given back, so a last child opens every map again.
+ */
+#define LF_MAPS 1000
+#define LF_KIDS 4
+
+static pid_t ledger_child(const __u32 *ids, char *line, size_t sz)
+{
+	int i, ok = 0, nospc = 0, other = 0, p[2];
+	pid_t kid;
+	ssize_t n;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		for (i = 0; i < LF_MAPS; i++) {
+			int fd = bpf_map_get_fd_by_id(ids[i]);
+
+			if (fd >= 0)
+				ok++;
+			else if (errno == ENOSPC)
+				nospc++;
+			else
+				other++;
+		}
+		n = snprintf(line, sz, "opened %d refused %d other errors %d", ok, nospc, other);
+		if (write(p[1], line, (size_t)n) != n)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	n = kid < 0 ? -1 : read(p[0], line, sz - 1);
+	close(p[0]);
+	line[n > 0 ? n : 0] = '\0';
+	return kid;
+}
+
+static int ledgerfull(void)
+{
+	static __u32 ids[LF_MAPS];
+	struct rlimit rl;
+	pid_t kids[LF_KIDS + 1];
+	char line[128];
+	int i, st;
+
+	/* every map is a descriptor here and in each child */
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	for (i = 0; i < LF_MAPS; i++) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lf", 4, 8, 1, NULL);
+
+		ids[i] = fd < 0 ? 0 : map_id(fd);
+		if (!ids[i])
+			return 5;
+	}
+	for (i = 0; i <= LF_KIDS; i++) {
+		if (i == LF_KIDS) {
+			for (st = 0; st < LF_KIDS; st++) {
+				int s;
+
+				kill(kids[st], SIGKILL);
+				waitpid(kids[st], &s, 0);
+			}
+			printf("children killed\n");
+		}
+		kids[i] = ledger_child(ids, line, sizeof(line));
+		if (kids[i] < 0)
+			return 6;
+		printf("child %d: %s\n", i + 1, line);
+	}
+	kill(kids[LF_KIDS], SIGKILL);
+	waitpid(kids[LF_KIDS], &st, 0);
+	return 0;
+}
+
 static void hammer(long n)
 {
 	long i;
@@ -527,6 +615,8 @@ int main(int argc, char **argv)
 		return leaderexit(true);
 	if (argc == 3 && !strcmp(argv[1], "forkchild"))
 		return forkchild(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "ledgerfull"))
+		return ledgerfull();
 	if (argc == 2 && !strcmp(argv[1], "zombie"))
 		return zombie();
 	if (argc == 3 && !strcmp(argv[1], "hammer")) {
