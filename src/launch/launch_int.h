@@ -75,6 +75,8 @@ struct lobj {
 		      * iterator: its target ("task") */
 	/* PERF and LINK: the attachment */
 	struct userbpf_link *ul;
+	bool wide_only;	   /* PERF: attached domain-wide only (pid -1 uprobe on a
+			    * binary this process does not map): no ul */
 	void *ul_prog;	   /* in a domain: the program ul holds (noted in the ledger) */
 	int prog_h;	   /* handle of the attached program (own reference) */
 	bool prog_h_noted; /* its reference is noted in the domain's ledger */

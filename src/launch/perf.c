@@ -180,6 +180,43 @@ struct userbpf_link *launch_attach_sample(void *prog, uint64_t freq, uint64_t pe
 	return l;
 }
 
+/* Whether this process maps the file at path (same device and inode). */
+static bool maps_file(const char *path)
+{
+	char line[512];
+	struct stat st;
+	bool found = false;
+	FILE *f;
+
+	if (stat(path, &st))
+		return false;
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return true; /* cannot tell: keep the local attach's error */
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned int maj, min;
+		unsigned long ino;
+
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %lu", &maj, &min, &ino) == 3 && ino &&
+		    ino == (unsigned long)st.st_ino && makedev(maj, min) == st.st_dev)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * A uprobe with pid -1 in a domain on a binary this process does not map
+ * (bcc's bashreadline on /bin/bash): nothing to patch here, the domain-wide
+ * record attaches it in every member that maps the file, as the kernel's
+ * uprobe fires in every process.  The file must exist (ENOENT otherwise).
+ */
+static bool wide_only(const struct lobj *pe)
+{
+	return domain_active() && pe->pe_kind == LPERF_UPROBE && pe->pid == -1 && pe->path &&
+	       !access(pe->path, F_OK) && !maps_file(pe->path);
+}
+
 /* Attach prog (handle prog_h, owned by pe afterwards) to perf event pe:
  * here, and in a domain in every process the event covers. */
 static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
@@ -191,29 +228,37 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 
 	if (!prog)
 		return -EINVAL;
-	if (pe->ul)
+	if (pe->ul || pe->wide_only)
 		return -EEXIST;
-	if (pe->pe_kind == LPERF_SAMPLE)
+	if (wide_only(pe))
+		pe->wide_only = true;
+	else if (pe->pe_kind == LPERF_SAMPLE)
 		pe->ul = launch_attach_sample(prog, pe->freq, pe->period, pe->cpu, cookie);
 	else
 		pe->ul = launch_attach_local(prog, pe->pe_kind, target, pe->offset, pe->retprobe,
 					     cookie);
-	if (!pe->ul) {
+	if (!pe->ul && !pe->wide_only) {
 		int e = errno;
 
-		launch_log("attach %s: %s", target, last_err);
+		launch_log("attach %s: %s%s", target, last_err,
+			   pe->pe_kind == LPERF_UPROBE && pe->pid == -1 && !domain_active() ?
+				   " (a uprobe with pid -1 reaches other processes in a domain "
+				   "only: userbpf launch --domain NAME)" :
+				   "");
 		return -e;
 	}
 	pe->prog_h = prog_h;
 	/* both references in the ledger: given back if this process is
 	 * killed (domain_reap) */
 	if (domain_active()) {
-		pe->ul_prog = prog;
-		domain_obj_ref(DOM_PROG, prog, 1);
+		if (pe->ul) {
+			pe->ul_prog = prog;
+			domain_obj_ref(DOM_PROG, prog, 1);
+		}
 		domain_obj_ref(DOM_PROG, prog, 1);
 		pe->prog_h_noted = true;
 	}
-	if (pe->pe_kind == LPERF_UPROBE && pe->ref_ctr) {
+	if (pe->pe_kind == LPERF_UPROBE && pe->ref_ctr && pe->ul) {
 		launch_ref_ctr(pe->path, pe->ref_ctr, 1);
 		pe->ref_ctr_raised = true;
 	}
@@ -271,6 +316,7 @@ static void pe_detach(struct lobj *pe)
 	pe->ul_prog = NULL;
 	launch_link_destroy(pe->ul);
 	pe->ul = NULL;
+	pe->wide_only = false;
 	if (pe->ref_ctr_raised) {
 		launch_ref_ctr(pe->path, pe->ref_ctr, -1);
 		pe->ref_ctr_raised = false;

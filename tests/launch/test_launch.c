@@ -819,6 +819,54 @@ TEST(launch_killed_owner_links_kernel_oracle)
 }
 
 /*
+ * A uprobe and a uretprobe with pid -1 on a binary the loader does not map
+ * (dwide: as bcc's bashreadline on /bin/bash): the attach succeeds and the
+ * programs run in the member that execs the binary; after detach they no
+ * longer do.  Outside a domain the loader is told why nothing can reach
+ * other processes.  The kernel is the oracle.
+ */
+static const char dwide_expect[] = "attached to a binary not mapped here\n"
+				   "entries 3 args 6\n"
+				   "returns 3 rets 60\n"
+				   "ran in the child: yes\n"
+				   "entries after detach 3\n";
+
+TEST(launch_domain_uprobe_unmapped_binary)
+{
+	char out[4096];
+
+	if (!ready("dwide"))
+		return;
+	launch_ok(out, sizeof(out), "--domain dw", "%s/launch/dwide", test_build_dir());
+	ASSERT_STREQ(out, dwide_expect);
+}
+
+TEST(launch_uprobe_unmapped_binary_kernel_oracle)
+{
+	if (ready("dwide"))
+		kernel_oracle("dwide", dwide_expect);
+}
+
+TEST(launch_private_uprobe_unmapped_binary_refused)
+{
+	char tmp[128], cmd[1024], out[8192];
+	int st;
+
+	if (!ready("dwide"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch -- %s/launch/dwide 2>&1", tmp,
+		 drop(), test_build_dir(), test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 4); /* dwide: the attach failed */
+	ASSERT_CONTAINS(out, "is not loaded in this process");
+	ASSERT_CONTAINS(out, "--domain");
+}
+
+/*
  * A link pinned by another process that lives on (dpcpu liveowner): unpin
  * drops only the pin's reference.  keep: the owner still has its link
  * descriptor, so the program keeps running after the unpin until the

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dwide.c - a loader that probes a binary it does not map, for every
+ * process (pid -1), the way bcc's bashreadline probes /bin/bash: it copies
+ * itself to a new file (another inode: not mapped here), attaches a uprobe
+ * and a uretprobe to dwide_fn in that copy, runs the copy as a child
+ * ("dwide target", which calls dwide_fn three times) and prints what the
+ * programs counted.  Under "userbpf launch --domain" the child joins the
+ * domain and runs the programs; on the kernel, the kernel's uprobes do.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dwide.h"
+#include "dwide.skel.h"
+
+__attribute__((noinline)) int dwide_fn(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return x * 10;
+}
+
+/* Copy /proc/self/exe to path, executable. */
+static int copy_self(const char *path)
+{
+	char buf[65536];
+	int in = open("/proc/self/exe", O_RDONLY), out;
+	ssize_t n;
+
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	if (in < 0 || out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -1;
+	close(in);
+	return close(out) || n < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, eo, .func_name = "dwide_fn");
+	LIBBPF_OPTS(bpf_uprobe_opts, ro, .func_name = "dwide_fn", .retprobe = true);
+	const char *tmp = getenv("TMPDIR");
+	struct dwide_bpf *skel;
+	struct bpf_link *l1, *l2;
+	char path[512];
+	__u64 v[DW_SLOTS];
+	__u32 k;
+	int i, st, sum = 0;
+	pid_t kid;
+
+	if (argc > 1 && !strcmp(argv[1], "target")) {
+		for (i = 1; i <= 3; i++)
+			sum += dwide_fn(i);
+		return sum == 60 ? 0 : 1;
+	}
+	snprintf(path, sizeof(path), "%s/dwide_target_%d", tmp ? tmp : "/tmp", (int)getpid());
+	if (copy_self(path))
+		return 2;
+	skel = dwide_bpf__open_and_load();
+	if (!skel)
+		return 3;
+	l1 = bpf_program__attach_uprobe_opts(skel->progs.enter, -1, path, 0, &eo);
+	l2 = bpf_program__attach_uprobe_opts(skel->progs.leave, -1, path, 0, &ro);
+	if (!l1 || !l2)
+		return 4;
+	printf("attached to a binary not mapped here\n");
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		execl(path, "dwide", "target", (char *)NULL);
+		_exit(127);
+	}
+	if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st))
+		return 5;
+	for (k = 0; k < DW_SLOTS; k++)
+		if (bpf_map__lookup_elem(skel->maps.stats, &k, sizeof(k), &v[k], sizeof(v[k]), 0))
+			return 6;
+	printf("entries %llu args %llu\n", (unsigned long long)v[DW_ENTRIES],
+	       (unsigned long long)v[DW_ARGS]);
+	printf("returns %llu rets %llu\n", (unsigned long long)v[DW_RETURNS],
+	       (unsigned long long)v[DW_RETS]);
+	printf("ran in the child: %s\n", v[DW_PID] == (__u64)kid ? "yes" : "no");
+	/* detached: the copy runs without them */
+	bpf_link__destroy(l1);
+	bpf_link__destroy(l2);
+	kid = fork();
+	if (kid == 0) {
+		execl(path, "dwide", "target", (char *)NULL);
+		_exit(127);
+	}
+	if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st))
+		return 7;
+	k = DW_ENTRIES;
+	if (bpf_map__lookup_elem(skel->maps.stats, &k, sizeof(k), &v[k], sizeof(v[k]), 0))
+		return 8;
+	printf("entries after detach %llu\n", (unsigned long long)v[DW_ENTRIES]);
+	unlink(path);
+	dwide_bpf__destroy(skel);
+	return 0;
+}
