@@ -27,6 +27,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -148,6 +149,11 @@ struct dom_hdr {
 };
 
 _Static_assert(sizeof(struct dom_hdr) <= HEAP_START, "the arena's header fits before its heap");
+/* tests/launch/apps/dpcpu.c (locktakeover) plays a member killed holding
+ * the lock: it writes its pid at this offset and reads the takeovers */
+_Static_assert(offsetof(struct dom_hdr, lock) == 16 &&
+		       offsetof(struct dom_hdr, lock_takeovers) == 20,
+	       "the lock word and its takeover count where the test expects them");
 
 /* the probe layer's syscall gate (never seen by syscall tracepoints) */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);

@@ -996,6 +996,24 @@ TEST(launch_domain_ledger_full_refuses)
 }
 
 /*
+ * A member killed holding the domain's lock (dpcpu locktakeover: a forked
+ * child writes its pid into the lock word and is SIGKILLed): the next
+ * member needing the lock takes it over (counted in the arena's header)
+ * and goes on; without the takeover it would spin forever.
+ */
+TEST(launch_domain_lock_takeover)
+{
+	char out[4096];
+
+	if (!ready("dpcpu"))
+		return;
+	launch_ok(out, sizeof(out), "--domain lt", "%s/launch/dpcpu locktakeover",
+		  test_build_dir());
+	ASSERT_STREQ(out, "lock held by the child: yes\nmap made after the owner died: yes\n"
+			  "lock taken over: 1\nlock free after: yes\n");
+}
+
+/*
  * A member whose main thread left with pthread_exit and whose last other
  * thread then returns (dpcpu leaderreturn) ends with status 0, as on the
  * kernel: the interposer's sync thread, left alone, exits the process

@@ -579,6 +579,52 @@ static int ledgerfull(void)
 	return 0;
 }
 
+/*
+ * "dpcpu locktakeover": a member killed while it holds the domain's lock
+ * (a spinlock in the arena holding its owner's pid) would stop every
+ * other member.  A child forked without exec plays it: it writes its pid
+ * into the lock word (the arena's header at DOMAIN_BASE, offset 16,
+ * src/domain/arena.c) and is SIGKILLed.  Our next command needing the
+ * lock takes it over from the dead owner: it succeeds, and the header's
+ * takeover count (offset 20) reads one more.
+ */
+#define DOMAIN_HDR ((volatile int *)0x200000000000UL)
+
+static int locktakeover(void)
+{
+	unsigned before = (unsigned)DOMAIN_HDR[5], after;
+	int p[2], st, fd;
+	pid_t kid;
+	char c;
+
+	if (pipe(p))
+		return 5;
+	kid = fork();
+	if (kid == 0) {
+		int none = 0;
+
+		/* wait for a free lock, as lock() does, then keep it */
+		while (!__atomic_compare_exchange_n((int *)DOMAIN_HDR + 4, &none, (int)getpid(),
+						    false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			none = 0;
+		if (write(p[1], "l", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	if (kid < 0 || read(p[0], &c, 1) != 1)
+		return 6;
+	printf("lock held by the child: %s\n", DOMAIN_HDR[4] == kid ? "yes" : "no");
+	kill(kid, SIGKILL);
+	waitpid(kid, &st, 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "after_takeover", 4, 8, 1, NULL);
+	after = (unsigned)DOMAIN_HDR[5];
+	printf("map made after the owner died: %s\n", fd >= 0 ? "yes" : "no");
+	printf("lock taken over: %u\n", after - before);
+	printf("lock free after: %s\n", DOMAIN_HDR[4] == 0 ? "yes" : "no");
+	return 0;
+}
+
 static void hammer(long n)
 {
 	long i;
@@ -615,6 +661,8 @@ int main(int argc, char **argv)
 		return leaderexit(true);
 	if (argc == 3 && !strcmp(argv[1], "forkchild"))
 		return forkchild(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "locktakeover"))
+		return locktakeover();
 	if (argc == 2 && !strcmp(argv[1], "ledgerfull"))
 		return ledgerfull();
 	if (argc == 2 && !strcmp(argv[1], "zombie"))
