@@ -875,6 +875,41 @@ void domain_obj_unuse(int kind, void *ptr)
 	flush_detached();
 }
 
+bool domain_obj_use_take(int kind, void *ptr, int from)
+{
+	bool ok = false;
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_USES; i++) {
+		struct dom_use *u = &hdr->uses[i];
+
+		if (u->pid == from && u->kind == (uint32_t)kind && u->ptr == ptr && u->n > 0) {
+			ok = ledger_room_locked(kind, ptr);
+			if (ok) {
+				if (!--u->n && !u->refs)
+					memset(u, 0, sizeof(*u));
+				ledger_locked(kind, ptr, 1, false);
+			}
+			break;
+		}
+	}
+	unlock();
+	return ok;
+}
+
+int domain_obj_users(int kind, const void *ptr)
+{
+	struct dom_obj *o;
+	int users;
+
+	lock();
+	o = find_obj(kind, ptr);
+	users = o ? o->users : 0;
+	unlock();
+	return users;
+}
+
 bool domain_obj_pinned(int kind, const void *ptr)
 {
 	struct dom_obj *o;
@@ -1072,23 +1107,6 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 {
 	int i, nput = 0;
 
-	/* their domain-wide attachments, but a pinned link's; the
-	 * attachment's reference on its program goes with it */
-	for (i = 0; i < MAX_ATTACH && nput < REAP_PUTS; i++) {
-		struct dom_attach *a = &hdr->att[i];
-		struct dom_obj *l;
-
-		if (!a->active || !in_dead(a->owner, dead, ndead))
-			continue;
-		l = a->link ? find_obj(DOM_LINK, a->link) : NULL;
-		if (l && l->pinned)
-			continue;
-		put[nput++] = (struct dom_use){ .kind = DOM_PROG, .ptr = a->prog, .refs = 1 };
-		__atomic_store_n(&a->active, 0, __ATOMIC_RELEASE);
-		a->owner = 0;
-		*detached = true;
-	}
-
 	for (i = 0; i < MAX_USES && nput < REAP_PUTS; i++) {
 		struct dom_use *u = &hdr->uses[i];
 		struct dom_obj *o;
@@ -1107,6 +1125,27 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 		memset(u, 0, sizeof(*u));
 	}
 	*all = i == MAX_USES;
+	/* their domain-wide attachments, but a link's that a pin or another
+	 * process's descriptor still holds (detached with its last
+	 * reference: link_gone_locked); the attachment's reference on its
+	 * program goes with it.  After the uses: a link entry they alone
+	 * held went there, with its attachment */
+	for (i = 0; i < MAX_ATTACH && nput < REAP_PUTS; i++) {
+		struct dom_attach *a = &hdr->att[i];
+		struct dom_obj *l;
+
+		if (!a->active || !in_dead(a->owner, dead, ndead))
+			continue;
+		l = a->link ? find_obj(DOM_LINK, a->link) : NULL;
+		if (l && (l->pinned || l->users > 0)) {
+			a->owner = 0;
+			continue;
+		}
+		put[nput++] = (struct dom_use){ .kind = DOM_PROG, .ptr = a->prog, .refs = 1 };
+		__atomic_store_n(&a->active, 0, __ATOMIC_RELEASE);
+		a->owner = 0;
+		*detached = true;
+	}
 	return nput;
 }
 
@@ -1272,6 +1311,16 @@ void domain_attach_link(int slot, void *rec)
 	lock();
 	if (hdr->att[slot].active)
 		hdr->att[slot].link = rec;
+	unlock();
+}
+
+void domain_attach_orphan(int slot)
+{
+	if (slot < 0 || slot >= MAX_ATTACH)
+		return;
+	lock();
+	if (hdr->att[slot].active)
+		hdr->att[slot].owner = 0;
 	unlock();
 }
 

@@ -164,6 +164,16 @@ void domain_reap(void);
  * map or program ptr beyond its descriptors' (a local link's program):
  * after taking one (+1), before dropping it (-1). */
 void domain_obj_ref(int kind, void *ptr, int delta);
+/* One use of (kind, ptr) that process from noted passes to this one
+ * (the registry's count is unchanged): a forked child takes over the use
+ * its parent took for it before the fork.  false when from has none. */
+bool domain_obj_use_take(int kind, void *ptr, int from);
+/* Descriptors (in every process) on the registered object ptr. */
+int domain_obj_users(int kind, const void *ptr);
+/* The attachment at slot outlives its owner, which is leaving while
+ * other processes hold its link: detached with the link's last
+ * reference (owner 0, domain_reap). */
+void domain_attach_orphan(int slot);
 /* Whether the registered object ptr has a pin. */
 bool domain_obj_pinned(int kind, const void *ptr);
 /* Slot owner tag (a pid) whose process is gone (ub_map_run_slots_owner). */

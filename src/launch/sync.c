@@ -143,6 +143,7 @@ static void *sync_thread(void *arg)
 
 		sync_once();
 		launch_pinned_links_sync();
+		launch_parked_links_sync();
 		/* through the probe gate: the application's syscall
 		 * tracepoints never see userbpf's own waits */
 		probe_sc_gate(SYS_futex, (long)(uintptr_t)domain_gen(), FUTEX_WAIT, g,
@@ -214,7 +215,8 @@ static bool forked;
  * A child forked without exec shares the arena with its parent but has
  * copies of the library's per-process tables, which point into it.  It
  * becomes a member of its own: the descriptors it inherited are left to
- * the parent (tables emptied without releasing), its library handle
+ * the parent (tables emptied without releasing) but for links', which
+ * hold their links as a holder (bpf.c), its library handle
  * table starts anew, and what it opens or creates from now on is noted
  * in a ledger under its pid, released at its exit or given back by
  * domain_reap when it dies (_exit, a signal).  It keeps the probes it
@@ -292,6 +294,7 @@ void launch_domain_exit(void)
 	/* release what this process holds (its attachments, its users) */
 	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
 		lobj_forget(fd);
+	launch_parked_links_exit();
 	/* the links of the domain's attachments here hold references on
 	 * their programs: given back (a killed process's, by domain_reap);
 	 * a forked child's copies are its parent's */

@@ -41,6 +41,9 @@ static void lobj_release(struct lobj *obj)
 	/* records of BTF objects and links go with their entry */
 	if (obj->dptr)
 		domain_obj_unuse(lobj_dom_kind(obj->kind), obj->dptr);
+	/* a link's owner may wait for its holders to go (parked) */
+	if (obj->dptr && obj->kind == LOBJ_LINK)
+		domain_bump();
 	if (obj->kind == LOBJ_PERF || obj->kind == LOBJ_LINK)
 		launch_lobj_release(obj);
 	if (obj->release)
@@ -64,7 +67,8 @@ void lobj_put(struct lobj *obj)
 	if (!obj)
 		return;
 	left = __atomic_sub_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL);
-	if (!left)
+	/* a link other processes still hold stays attached (bpf.c) */
+	if (!left && !launch_link_park(obj))
 		lobj_release(obj);
 }
 
@@ -169,6 +173,20 @@ void lobj_abandon_all(void)
 	pthread_mutex_lock(&tab_lock);
 	memset(tab, 0, sizeof(tab));
 	pthread_mutex_unlock(&tab_lock);
+}
+
+int lobj_links(int *fds, void **recs, int max)
+{
+	int fd, n = 0;
+
+	pthread_mutex_lock(&tab_lock);
+	for (fd = 0; fd < LAUNCH_MAX_FD && n < max; fd++)
+		if (tab[fd] && tab[fd]->kind == LOBJ_LINK && tab[fd]->dptr) {
+			fds[n] = fd;
+			recs[n++] = tab[fd]->dptr;
+		}
+	pthread_mutex_unlock(&tab_lock);
+	return n;
 }
 
 void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx)

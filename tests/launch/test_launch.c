@@ -1014,6 +1014,53 @@ TEST(launch_domain_lock_takeover)
 }
 
 /*
+ * A link lives while any descriptor refers to it (dpcpu passlink HOW):
+ * its descriptor given to another process over a unix socket (scm) or
+ * inherited by a forked child (fork) keeps it attached after the owner
+ * destroyed its own; it detaches once that process closes it (scm) or
+ * ends by _exit (fork).  The kernel is the oracle.  Before, the program
+ * stopped running with the owner's close ("runs here: no").
+ */
+static const char *const pass_hows[] = { "scm", "fork" };
+
+static void passlink_expect(const char *how, char *out, size_t sz)
+{
+	snprintf(out, sz,
+		 "%s: runs here: yes\n%s: our link closed, runs here: yes\n"
+		 "%s: other process let go, stops here: yes\n%s: other process exit 0\n",
+		 how, how, how, how);
+}
+
+TEST(launch_domain_link_held_by_other_process)
+{
+	char out[4096], expect[512];
+	unsigned i;
+
+	if (!ready("dpcpu"))
+		return;
+	for (i = 0; i < 2; i++) {
+		launch_ok(out, sizeof(out), "--domain pl", "%s/launch/dpcpu passlink %s",
+			  test_build_dir(), pass_hows[i]);
+		passlink_expect(pass_hows[i], expect, sizeof(expect));
+		ASSERT_STREQ(out, expect);
+	}
+}
+
+TEST(launch_link_held_by_other_process_kernel_oracle)
+{
+	char app[64], expect[512];
+	unsigned i;
+
+	if (!ready("dpcpu"))
+		return;
+	for (i = 0; i < 2 && !test_failed(); i++) {
+		snprintf(app, sizeof(app), "dpcpu passlink %s", pass_hows[i]);
+		passlink_expect(pass_hows[i], expect, sizeof(expect));
+		kernel_oracle(app, expect);
+	}
+}
+
+/*
  * A member whose main thread left with pthread_exit and whose last other
  * thread then returns (dpcpu leaderreturn) ends with status 0, as on the
  * kernel: the interposer's sync thread, left alone, exits the process

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -625,6 +626,102 @@ static int locktakeover(void)
 	return 0;
 }
 
+/* "dpcpu holder": the link descriptor it receives on the unix socket at
+ * descriptor 3 stays open until we are told to close it ("c"). */
+static int holder(void)
+{
+	char c, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(3, &m, 0) != 1)
+		return 1;
+	cm = CMSG_FIRSTHDR(&m);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	if (fd < 0 || write(3, "h", 1) != 1 || read(3, &c, 1) != 1)
+		return 2;
+	close(fd);
+	return write(3, "c", 1) == 1 ? 0 : 3;
+}
+
+/* Send descriptor fd over the unix socket s. */
+static int send_fd(int s, int fd)
+{
+	char c = 'l', ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	return sendmsg(s, &m, 0) == 1 ? 0 : -1;
+}
+
+/*
+ * "dpcpu passlink scm|fork": a link lives while any descriptor refers to
+ * it.  We attach bump to pc_hit in every process (pid -1) and give the
+ * link's descriptor to another process: over a unix socket (scm: an
+ * exec'd "dpcpu holder") or by fork (fork: the child inherits it and
+ * waits).  Once we destroyed our link the program still runs here; once
+ * the other process closes it (scm) or ends by _exit (fork), it stops.
+ */
+static int passlink(const char *how)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "pc_hit");
+	struct dpcpu_bpf *skel = dpcpu_bpf__open_and_load();
+	struct bpf_link *link;
+	int sv[2], map_fd, st;
+	pid_t kid;
+	char c;
+
+	if (!skel)
+		return 2;
+	link = bpf_program__attach_uprobe_opts(skel->progs.bump, -1, "/proc/self/exe", 0, &uo);
+	if (!link || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return 3;
+	map_fd = bpf_map__fd(skel->maps.hits);
+	printf("%s: runs here: %s\n", how, runs_here(map_fd) ? "yes" : "no");
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		if (!strcmp(how, "fork")) {
+			/* holds the inherited link until told to end */
+			if (read(sv[1], &c, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		dup2(sv[1], 3);
+		execl("/proc/self/exe", "dpcpu", "holder", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	if (kid < 0 || (!strcmp(how, "scm") &&
+			(send_fd(sv[0], bpf_link__fd(link)) || read(sv[0], &c, 1) != 1)))
+		return 4;
+	bpf_link__destroy(link);
+	usleep(100000); /* a detach would have happened by now */
+	printf("%s: our link closed, runs here: %s\n", how, runs_here(map_fd) ? "yes" : "no");
+	if (write(sv[0], "c", 1) != 1)
+		return 5;
+	if (!strcmp(how, "scm") && read(sv[0], &c, 1) != 1)
+		return 6;
+	printf("%s: other process let go, stops here: %s\n", how,
+	       stops_here(map_fd) ? "yes" : "no");
+	waitpid(kid, &st, 0);
+	printf("%s: other process exit %d\n", how, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	dpcpu_bpf__destroy(skel);
+	return 0;
+}
+
 static void hammer(long n)
 {
 	long i;
@@ -661,6 +758,10 @@ int main(int argc, char **argv)
 		return leaderexit(true);
 	if (argc == 3 && !strcmp(argv[1], "forkchild"))
 		return forkchild(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "holder"))
+		return holder();
+	if (argc == 3 && !strcmp(argv[1], "passlink"))
+		return passlink(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "locktakeover"))
 		return locktakeover();
 	if (argc == 2 && !strcmp(argv[1], "ledgerfull"))
