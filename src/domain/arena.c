@@ -43,7 +43,7 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 6
+#define DOM_VERSION 7
 #define PAGE 4096ul
 #define MAX_OBJS 4096
 #define MAX_PINS 256
@@ -53,6 +53,7 @@
 #define MAX_PROCS 1024
 #define MAX_EXEC_MARKS 256
 #define MAX_USES 4096
+#define MAX_PRIV 2048
 #define HEAP_START (2ul << 20)
 /* The code area: the arena's last CODE_SIZE bytes, read + execute in
  * every member (JIT images, code_alloc/code_seal/code_free below). */
@@ -122,7 +123,8 @@ struct dom_hdr {
 	uint32_t lock_takeovers;
 	uint32_t ledger_refusals; /* uses refused: the ledger was full */
 	int32_t nprocs;
-	uint32_t gen; /* futex word */
+	uint64_t in_use; /* bytes of the heap in blocks and page runs */
+	uint32_t gen;	 /* futex word */
 	uint32_t next_id[DOM_KINDS];
 	uint32_t attach_serial;
 	uint64_t bump;		   /* next unused offset */
@@ -144,6 +146,13 @@ struct dom_hdr {
 		uint64_t off, pages;
 	} code_free[MAX_CODE_FREE];
 	struct dom_use uses[MAX_USES];
+	/* blocks private to a process (its library handle table, the link
+	 * objects of its attachments): freed when it dies unreleased */
+	struct {
+		int32_t pid;
+		uint32_t unused;
+		uint64_t off;
+	} priv[MAX_PRIV];
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
 	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
@@ -152,8 +161,9 @@ _Static_assert(sizeof(struct dom_hdr) <= HEAP_START, "the arena's header fits be
 /* tests/launch/apps/dpcpu.c (locktakeover) plays a member killed holding
  * the lock: it writes its pid at this offset and reads the takeovers */
 _Static_assert(offsetof(struct dom_hdr, lock) == 16 &&
-		       offsetof(struct dom_hdr, lock_takeovers) == 20,
-	       "the lock word and its takeover count where the test expects them");
+		       offsetof(struct dom_hdr, lock_takeovers) == 20 &&
+		       offsetof(struct dom_hdr, in_use) == 32,
+	       "the lock word, its takeover count and the heap use where the tests expect them");
 
 /* the probe layer's syscall gate (never seen by syscall tracepoints) */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -166,6 +176,10 @@ static bool code_ok;	/* the code area is executable here */
 static bool stale_self; /* this pid was a member before joining (exec, reuse) */
 
 static bool proc_alive(int pid);
+static bool in_dead(int32_t pid, const int32_t *dead, int ndead);
+struct blk;
+static struct blk *block_of(const void *p);
+static void block_free_locked(struct blk *b);
 
 /* This process's pid, by the probe layer's gate (a program tracing
  * getpid never sees userbpf's own calls). */
@@ -329,8 +343,13 @@ static void add_member(void)
 
 void domain_fork_child(void)
 {
-	if (hdr)
-		add_member();
+	if (!hdr)
+		return;
+	add_member();
+	/* a dead member's pid reused: its leftovers go before this child
+	 * makes anything of its own under the pid */
+	if (stale_self)
+		domain_reap();
 }
 
 int domain_join(const char *path)
@@ -451,6 +470,83 @@ static uint64_t take_pages(uint64_t pages)
 	return off;
 }
 
+/*
+ * Private blocks: what the library allocates for one process only (its
+ * handle table, the link objects and probe sites of its attachments) is
+ * tagged with its pid (in the block header's pages word, unused by class
+ * blocks) and listed, so a member killed without releasing them has them
+ * freed by domain_reap.  Only class blocks (up to 1 MiB); a full list
+ * tags nothing (then such a block leaks as before).
+ */
+static __thread int priv_depth;
+
+static void tag_private_locked(struct blk *b)
+{
+	int i, me = self_pid();
+
+	for (i = 0; i < MAX_PRIV; i++)
+		if (!hdr->priv[i].pid) {
+			hdr->priv[i].pid = me;
+			hdr->priv[i].off = domain_offset(b);
+			b->pages = (uint64_t)me;
+			return;
+		}
+}
+
+static void untag_private_locked(struct blk *b)
+{
+	uint64_t off = domain_offset(b);
+	int i;
+
+	for (i = 0; i < MAX_PRIV; i++)
+		if (hdr->priv[i].pid && hdr->priv[i].off == off) {
+			hdr->priv[i].pid = 0;
+			break;
+		}
+	b->pages = 0;
+}
+
+void domain_private_begin(void)
+{
+	priv_depth++;
+}
+
+void domain_private_end(void)
+{
+	priv_depth--;
+}
+
+void domain_private_tag(void *p)
+{
+	struct blk *b = block_of(p);
+
+	if (!b || (b->cls & ~BLK_REG) >= NCLASS)
+		return;
+	lock();
+	if (b->magic == BLK_MAGIC && !b->pages)
+		tag_private_locked(b);
+	unlock();
+}
+
+/* Free the private blocks of the processes dead[] (lock held). */
+static void reap_private_locked(const int32_t *dead, int ndead)
+{
+	int i;
+
+	for (i = 0; i < MAX_PRIV; i++) {
+		struct blk *b;
+
+		if (!hdr->priv[i].pid || !in_dead(hdr->priv[i].pid, dead, ndead))
+			continue;
+		b = at(hdr->priv[i].off);
+		hdr->priv[i].pid = 0;
+		if (b->magic == BLK_MAGIC && (b->cls & ~BLK_REG) < NCLASS) {
+			b->pages = 0;
+			block_free_locked(b);
+		}
+	}
+}
+
 void *domain_alloc(size_t size)
 {
 	size_t need = size + sizeof(struct blk);
@@ -488,6 +584,9 @@ void *domain_alloc(size_t size)
 	}
 	b->magic = BLK_MAGIC;
 	b->cls = cls;
+	hdr->in_use += cls < NCLASS ? 32ul << cls : b->pages * PAGE;
+	if (cls < NCLASS && priv_depth)
+		tag_private_locked(b);
 	unlock();
 	return b + 1;
 }
@@ -510,6 +609,9 @@ static void block_free_locked(struct blk *b)
 	if (b->cls & BLK_REG)
 		objs_freed_locked(b + 1);
 	b->magic = 0;
+	hdr->in_use -= cls < NCLASS ? 32ul << cls : b->pages * PAGE;
+	if (cls < NCLASS && b->pages)
+		untag_private_locked(b);
 	if (cls < NCLASS) {
 		*(uint64_t *)(b + 1) = hdr->free_cls[cls];
 		hdr->free_cls[cls] = domain_offset(b);
@@ -555,6 +657,7 @@ void *domain_pages(size_t len)
 		b = at(off);
 		b->magic = BLK_MAGIC;
 		b->cls = NCLASS + 1;
+		hdr->in_use += b->pages * PAGE;
 	}
 	unlock();
 	return off ? (uint8_t *)at(off) + PAGE : NULL;
@@ -572,6 +675,7 @@ bool domain_pages_free(void *p)
 		return false;
 	lock();
 	b->magic = 0;
+	hdr->in_use -= b->pages * PAGE;
 	/* a run with aliases keeps them: never reused */
 	for (i = 0; i < hdr->nalias; i++)
 		if ((uint8_t *)hdr->alias[i].addr >= (uint8_t *)p &&
@@ -1180,6 +1284,7 @@ void domain_reap(void)
 			else
 				j++;
 		nput = reap_locked(dead, ndead, put, &all, &detached);
+		reap_private_locked(dead, ndead);
 		/* all of their entries gone: no members any more */
 		for (i = 0; all && i < MAX_PROCS; i++)
 			for (j = 0; j < ndead; j++)

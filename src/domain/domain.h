@@ -69,6 +69,12 @@ void domain_leave(void);
 /* Allocator (the library's platform alloc/free while in a domain). */
 void *domain_alloc(size_t size);
 void domain_free(void *p);
+/* Between begin and end, this thread's allocations are private to this
+ * process (freed by domain_reap if it dies without freeing them); tag
+ * marks the block at p so. */
+void domain_private_begin(void);
+void domain_private_end(void);
+void domain_private_tag(void *p);
 /* Page-aligned zeroed run for map storage / 0 on failure; free by address. */
 void *domain_pages(size_t len);
 bool domain_owns(const void *p);

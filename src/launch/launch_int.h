@@ -151,6 +151,7 @@ int lobj_handle(int fd, int kind);
 /* src/syscall/bpf_cmd.c: a forked child's library handle table starts
  * empty (the parent's, in the shared arena, is left alone). */
 void ub_bpf_handles_forget(void);
+void *ub_bpf_handles_mem(void);
 /* Empty the table without releasing anything (a forked child). */
 void lobj_abandon_all(void);
 /* The links' descriptors and records of the domain in fds[] and recs[]

@@ -72,6 +72,21 @@ void lobj_put(struct lobj *obj)
 		lobj_release(obj);
 }
 
+/* The library's handle table (grown as handles are made) is this
+ * process's alone: tagged so in the domain (freed if it is killed). */
+static void note_handle_table(void)
+{
+	static void *noted;
+	void *mem = ub_bpf_handles_mem();
+
+	if (mem != noted && domain_active()) {
+		noted = mem;
+		/* the library's allocator puts its header in front */
+		if (mem)
+			domain_private_tag((uint8_t *)mem - DOMAIN_LIB_HDR);
+	}
+}
+
 int lobj_install(struct lobj *obj, const char *name)
 {
 	return lobj_install_fd(obj, launch_real.memfd_create(name, MFD_CLOEXEC));
@@ -93,6 +108,7 @@ int lobj_install_fd(struct lobj *obj, int fd)
 	pthread_mutex_lock(&tab_lock);
 	tab[fd] = obj;
 	pthread_mutex_unlock(&tab_lock);
+	note_handle_table();
 	return fd;
 }
 

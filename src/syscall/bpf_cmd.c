@@ -66,6 +66,14 @@ void ub_bpf_handles_forget(void)
 	fd_cap = 0;
 }
 
+/* The table's memory (NULL before the first handle): a launch domain
+ * frees it when this process dies without freeing it. */
+void *ub_bpf_handles_mem(void);
+void *ub_bpf_handles_mem(void)
+{
+	return fds;
+}
+
 /* Install obj (reference already taken) at the lowest free handle. */
 static int fd_install(enum fd_kind kind, void *obj, unsigned fmode)
 {

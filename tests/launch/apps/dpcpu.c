@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/perf_event.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -429,6 +431,16 @@ static __u32 map_id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
+/* Id of the program behind fd, or 0. */
+static __u32 prog_id_of(int fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
 /* Maps named name still listed after polling up to 1 s for them to go. */
 static int maps_left(const char *name)
 {
@@ -722,6 +734,107 @@ static int passlink(const char *how)
 	return 0;
 }
 
+/* File offset of code address addr in /proc/self/exe's mappings, or 0. */
+static unsigned long long file_offset(const void *addr)
+{
+	unsigned long long lo, hi, off, found = 0;
+	char line[512], perm[8];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx-%llx %7s %llx", &lo, &hi, perm, &off) == 4 &&
+		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi) {
+			found = (uintptr_t)addr - lo + off;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* "dpcpu linkvictim PROG_ID MAP_ID": opens the map by id 100 times (a
+ * library handle table of some size), attaches the program by id to
+ * pc_hit here (perf_event_open + a perf link: link objects and a probe
+ * site of this process), says "ready" and waits to be killed. */
+static int linkvictim(const char *prog_id, const char *map_id)
+{
+	struct perf_event_attr a;
+	char buf[32];
+	int i, pfd, prog, type;
+	FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "r");
+
+	if (!f || fscanf(f, "%d", &type) != 1)
+		return 1;
+	fclose(f);
+	for (i = 0; i < 100; i++)
+		if (bpf_map_get_fd_by_id((__u32)atoi(map_id)) < 0)
+			return 2;
+	prog = bpf_prog_get_fd_by_id((__u32)atoi(prog_id));
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = (__u32)type;
+	snprintf(buf, sizeof(buf), "/proc/self/exe");
+	a.config1 = (__u64)(uintptr_t)buf;
+	a.config2 = file_offset((const void *)pc_hit);
+	pfd = (int)syscall(__NR_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (prog < 0 || pfd < 0 || bpf_link_create(prog, pfd, BPF_PERF_EVENT, NULL) < 0)
+		return 3;
+	pc_hit(1);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/* The domain's heap in use (arena header, offset 32: src/domain/arena.c). */
+#define ARENA_IN_USE (*(volatile unsigned long long *)(0x200000000000UL + 32))
+
+/*
+ * "dpcpu killcycles": a member SIGKILLed leaves library memory of its
+ * own in the arena (its handle table, its links' objects and probe
+ * site); the reaping frees it.  Cycles of "dpcpu linkvictim" started and
+ * killed: after two to warm up, five more must not grow the arena's use.
+ */
+static int killcycles(void)
+{
+	struct dpcpu_bpf *skel = dpcpu_bpf__open_and_load();
+	unsigned long long base = 0;
+	char a1[16], a2[16], line[16];
+	int i, st, p[2];
+	pid_t kid;
+	FILE *f;
+
+	if (!skel)
+		return 2;
+	snprintf(a1, sizeof(a1), "%u", prog_id_of(bpf_program__fd(skel->progs.bump)));
+	snprintf(a2, sizeof(a2), "%u", map_id(bpf_map__fd(skel->maps.hits)));
+	for (i = 0; i < 7; i++) {
+		if (pipe(p))
+			return 3;
+		fflush(stdout);
+		kid = fork();
+		if (kid == 0) {
+			dup2(p[1], 1);
+			execl("/proc/self/exe", "dpcpu", "linkvictim", a1, a2, (char *)NULL);
+			_exit(127);
+		}
+		close(p[1]);
+		f = fdopen(p[0], "r");
+		if (kid < 0 || !f || !fgets(line, sizeof(line), f) || strcmp(line, "ready\n"))
+			return 4;
+		fclose(f);
+		kill(kid, SIGKILL);
+		waitpid(kid, &st, 0);
+		app_maps_named("none"); /* lists: the dead member is reaped */
+		if (i == 1)
+			base = ARENA_IN_USE;
+	}
+	printf("arena in use grew over 5 kill cycles: %lld bytes\n",
+	       (long long)(ARENA_IN_USE - base));
+	dpcpu_bpf__destroy(skel);
+	return 0;
+}
+
 static void hammer(long n)
 {
 	long i;
@@ -758,6 +871,10 @@ int main(int argc, char **argv)
 		return leaderexit(true);
 	if (argc == 3 && !strcmp(argv[1], "forkchild"))
 		return forkchild(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "linkvictim"))
+		return linkvictim(argv[2], argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "killcycles"))
+		return killcycles();
 	if (argc == 2 && !strcmp(argv[1], "holder"))
 		return holder();
 	if (argc == 3 && !strcmp(argv[1], "passlink"))
