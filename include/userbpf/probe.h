@@ -90,6 +90,15 @@ USERBPF_API int userbpf_probe__resolve(const char *binary, const char *func, uin
  */
 USERBPF_API int userbpf_link__destroy(struct userbpf_link *link);
 
+/**
+ * @brief Keep probes off the calling thread: a host's own service thread
+ * (a poller, a control or sync thread) that must not be traced as the
+ * application is.  While on, uprobes, uretprobes, syscall tracepoints and
+ * CPU-clock samples run no program on this thread and count no miss.
+ * @param[in] on true to start, false to stop.
+ */
+USERBPF_API void userbpf_probe__thread_quiet(bool on);
+
 /** @brief Runs of the link's program so far. */
 USERBPF_API uint64_t userbpf_link__hits(const struct userbpf_link *link);
 /**

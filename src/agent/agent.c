@@ -163,6 +163,7 @@ static void *poll_rings(void *arg)
 	size_t i;
 
 	(void)arg;
+	userbpf_probe__thread_quiet(true); /* the agent's own thread */
 	while (!atomic_load(&stopping))
 		for (i = 0; i < ring_cnt; i++)
 			ring_poll(&rings[i], ring_cnt == 1 ? 50 : 10);
@@ -418,6 +419,7 @@ static void *control(void *arg)
 	size_t i;
 
 	(void)arg;
+	userbpf_probe__thread_quiet(true); /* the agent's own thread */
 	while (read(out_fd, &c, 1) < 0 && errno == EINTR)
 		;
 	if (atomic_exchange(&finished, true))

@@ -118,12 +118,23 @@ long ub_bprintf(const struct userbpf_run *run, char *out, size_t size, const cha
 /* Deliver a bpf_printk line: run's trace callback or the print callback. */
 void ub_trace_emit(struct userbpf_run *run, const char *line, size_t len);
 
-/* The interrupted thread's stack, unwound by the probe module before a
- * perf_event program's run (ips[0] = the interrupted instruction);
- * n = 0 when absent.  task_helpers.c. */
+/*
+ * The probed thread's user stack, as the kernel's perf_callchain_user
+ * sees it (task_helpers.c):
+ *  - ips, n: the interrupted thread's stack unwound by the probe module
+ *    before a perf_event program's run (ips[0] = the interrupted
+ *    instruction); n = 0 when absent;
+ *  - regs: during a uprobe's or uretprobe's runs, the probed thread's
+ *    registers (kernel struct pt_regs layout), else NULL; user stacks
+ *    are then its ip followed by its frame-pointer chain, and at_entry
+ *    (a uprobe on a function's first instruction, a push %rbp or an
+ *    endbr64) adds the return address at sp first, as Linux does.
+ */
 struct ub_sample_stack {
 	const uint64_t *ips;
 	unsigned n;
+	const uint64_t *regs;
+	bool at_entry;
 };
 #ifdef USERBPF_TLS_DYNAMIC /* the dlopen'ed agent of --pid (mk/probe.mk) */
 extern __thread struct ub_sample_stack ub_sample_stack;

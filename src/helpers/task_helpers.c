@@ -125,34 +125,51 @@ __thread __attribute__((tls_model("initial-exec"))) struct ub_sample_stack ub_sa
 #endif
 
 /*
- * A perf_event program runs in a signal handler: its stack starts at the
- * interrupted instruction (regs->ip, the context's first struct pt_regs):
- * the frames the probe module unwound, or else the frame-pointer chain
- * from regs->bp, as the kernel's perf_callchain_user walks it.
+ * A user stack from the probed thread's registers (pt_regs layout), as
+ * the kernel's perf_callchain_user walks it: ip, then, at a function's
+ * entry (rbp not yet pushed), the return address at sp, then the
+ * frame-pointer chain from bp.
  */
-static unsigned sampled_stack(struct userbpf_run *run, uint64_t *ips, unsigned max, unsigned skip)
+static unsigned regs_stack(const uint64_t *regs, bool at_entry, uint64_t *ips, unsigned max,
+			   unsigned skip)
 {
-	const uint64_t *regs = userbpf_run__ctx(run);
-	uint64_t ip = regs[16], fp = regs[4], next[2]; /* pt_regs ip, bp */
-	unsigned out = 0, k;
+	uint64_t fp = regs[4], next[2]; /* pt_regs bp */
+	unsigned out = 0, k = 0, steps;
 
-	if (ub_sample_stack.n && ub_sample_stack.ips[0] == ip) {
-		for (k = skip; k < ub_sample_stack.n && out < max; k++)
-			ips[out++] = ub_sample_stack.ips[k];
-		return out;
-	}
-	if (skip == 0 && max)
-		ips[out++] = ip;
-	for (k = 1; out < max && k < 128 && fp && !(fp & 7); k++) {
+	if (k++ >= skip && out < max)
+		ips[out++] = regs[16]; /* ip */
+	if (at_entry && !ub_safe_read(next, (const void *)(uintptr_t)regs[19], 8) && next[0] &&
+	    k++ >= skip && out < max)
+		ips[out++] = next[0];
+	for (steps = 0; out < max && steps < 128 && fp && !(fp & 7); steps++) {
 		if (ub_safe_read(next, (const void *)(uintptr_t)fp, sizeof(next)) || !next[1])
 			break;
-		if (k >= skip)
+		if (k++ >= skip)
 			ips[out++] = next[1];
 		if (next[0] <= fp)
 			break;
 		fp = next[0];
 	}
 	return out;
+}
+
+/*
+ * A perf_event program runs in a signal handler: its stack starts at the
+ * interrupted instruction (regs->ip, the context's first struct pt_regs):
+ * the frames the probe module unwound, or else the frame-pointer chain
+ * from regs->bp.
+ */
+static unsigned sampled_stack(struct userbpf_run *run, uint64_t *ips, unsigned max, unsigned skip)
+{
+	const uint64_t *regs = userbpf_run__ctx(run);
+	unsigned out = 0, k;
+
+	if (ub_sample_stack.n && ub_sample_stack.ips[0] == regs[16]) {
+		for (k = skip; k < ub_sample_stack.n && out < max; k++)
+			ips[out++] = ub_sample_stack.ips[k];
+		return out;
+	}
+	return regs_stack(regs, false, ips, max, skip);
 }
 
 static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max, unsigned skip)
@@ -165,6 +182,9 @@ static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
 	if (prog && userbpf_prog__type(prog) == 7 /* BPF_PROG_TYPE_PERF_EVENT */ &&
 	    userbpf_run__ctx(run))
 		return sampled_stack(run, ips, max, skip);
+	/* a uprobe's run: the probed thread's stack, not userbpf's own */
+	if (ub_sample_stack.regs)
+		return regs_stack(ub_sample_stack.regs, ub_sample_stack.at_entry, ips, max, skip);
 #if __STDC_HOSTED__
 	n = backtrace(frames, (int)(sizeof(frames) / sizeof(frames[0])));
 #else
@@ -172,8 +192,15 @@ static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
 #endif
 	while (i < n && frames[i] != run->caller_ra)
 		i++;
+	if (i == n && run->caller_ra) {
+		/* the unwinder stopped in code without unwind tables (a JIT
+		 * image): the frame that called the run is what is known */
+		if (skip == 0 && max)
+			ips[out++] = (uint64_t)(uintptr_t)run->caller_ra;
+		return out;
+	}
 	if (i == n)
-		i = 0; /* caller not found: the whole stack */
+		i = 0; /* caller not known: the whole stack */
 	for (i += (int)skip; i < n && out < max; i++)
 		ips[out++] = (uint64_t)(uintptr_t)frames[i];
 	return out;

@@ -222,6 +222,52 @@ static bool wide_only(const struct lobj *pe)
 	       !access(pe->path, F_OK) && !maps_file(pe->path);
 }
 
+/* An event of another process of the domain (perf_event_open's pid):
+ * recorded for that process only, which attaches it at its next sync. */
+static bool remote(const struct lobj *pe)
+{
+	return domain_active() && pe->pid > 0 && pe->pid != getpid();
+}
+
+/*
+ * Whether process pid belongs to this domain: its environment names this
+ * domain's arena (a member, or a child forked here that has not yet
+ * exec'd: memleak -c, which attaches to its child before letting it exec).
+ * Reading it needs the rights ptrace would (same user), as on Linux.
+ */
+static bool pid_in_domain(pid_t pid)
+{
+	const char *mine = getenv("USERBPF_DOMAIN_ARENA");
+	char path[64], buf[8192], want[600];
+	size_t wl, off = 0;
+	ssize_t n;
+	int fd;
+
+	if (!mine || !domain_active())
+		return false;
+	wl = (size_t)snprintf(want, sizeof(want), "USERBPF_DOMAIN_ARENA=%s", mine) + 1;
+	if (wl > sizeof(want))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* each entry ends with a NUL: compare them whole, NUL included */
+	while (off < (size_t)n) {
+		size_t len = strlen(buf + off) + 1;
+
+		if (len == wl && !memcmp(buf + off, want, wl))
+			return true;
+		off += len;
+	}
+	return false;
+}
+
 /* Attach prog (handle prog_h, owned by pe afterwards) to perf event pe:
  * here, and in a domain in every process the event covers. */
 static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
@@ -235,7 +281,7 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		return -EINVAL;
 	if (pe->ul || pe->wide_only)
 		return -EEXIST;
-	if (wide_only(pe))
+	if (remote(pe) || wide_only(pe))
 		pe->wide_only = true;
 	else if (pe->pe_kind == LPERF_SAMPLE)
 		pe->ul = launch_attach_sample(prog, pe->freq, pe->period, pe->cpu, cookie);
@@ -279,8 +325,9 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		if (!userbpf_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)))
 			pe->prog_id = domain_active() ? domain_obj_id(DOM_PROG, prog) : info.id;
 	}
-	/* tracepoints are system-wide; uprobes with pid -1 cover every process */
-	if (domain_active() && (pe->pe_kind == LPERF_TRACEPOINT || pe->pid == -1)) {
+	/* tracepoints are system-wide; uprobes with pid -1 cover every
+	 * process, those with another member's pid that process */
+	if (domain_active() && (pe->pe_kind == LPERF_TRACEPOINT || pe->pid == -1 || remote(pe))) {
 		/* sampling with pid -1 covers every process too */
 		struct dom_attach da;
 
@@ -292,7 +339,7 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		da.period = pe->period;
 		da.cpu = pe->cpu;
 		da.retprobe = pe->retprobe;
-		da.pid = -1;
+		da.pid = remote(pe) ? pe->pid : -1;
 		da.owner = getpid();
 		da.offset = pe->offset;
 		da.ref_ctr = pe->ref_ctr;
@@ -300,8 +347,21 @@ static int pe_attach(struct lobj *pe, int prog_h, uint64_t cookie)
 		da.prog = userbpf_prog__get(prog);
 		snprintf(da.target, sizeof(da.target), "%s", target);
 		pe->att_slot = domain_attach_add(&da);
-		if (pe->att_slot < 0)
+		if (pe->att_slot < 0) {
+			int e = pe->att_slot;
+
 			userbpf_prog__put(prog);
+			pe->att_slot = -1;
+			if (pe->wide_only) { /* attached nowhere: undo */
+				launch_log("attach %s: the domain's attachment table is full",
+					   target);
+				pe->wide_only = false;
+				domain_obj_ref(DOM_PROG, prog, -1);
+				pe->prog_h_noted = false;
+				pe->prog_h = -1; /* the caller closes it */
+				return e;
+			}
+		}
 	}
 	return 0;
 }
@@ -399,9 +459,9 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 	(void)flags;
 	if (!attr)
 		return -EFAULT;
-	if (pid > 0 && pid != getpid()) {
-		launch_log("perf_event_open: pid %d: only the launched process itself "
-			   "can be probed",
+	if (pid > 0 && pid != getpid() && !pid_in_domain(pid)) {
+		launch_log("perf_event_open: pid %d: only the launched process itself or, "
+			   "with --domain, a process of the domain can be probed",
 			   (int)pid);
 		return -ESRCH;
 	}

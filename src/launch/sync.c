@@ -132,6 +132,8 @@ static bool sync_thread_alone(void)
 static void *sync_thread(void *arg)
 {
 	(void)arg;
+	/* userbpf's own thread: the domain's probes never run on it */
+	userbpf_probe__thread_quiet(true);
 	for (;;) {
 		/* the application's last thread is gone (its main thread
 		 * left with pthread_exit): end the process as the kernel
@@ -272,10 +274,12 @@ void launch_domain_start(void)
 	 * left behind */
 	domain_reap();
 	my_pid = getpid();
+	/* the thread first: its creation (the stack's mmap) is the
+	 * interposer's, not the application's, so no probe may see it */
+	start_thread();
 	sync_once();
 	/* this image was exec'd in the domain: sys_exit_execve returns 0 */
 	launch_exec_tp_image();
-	start_thread();
 	pthread_atfork(NULL, NULL, after_fork_child);
 	/* this image was exec'd in the domain: sched_process_exec */
 	{

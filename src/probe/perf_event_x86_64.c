@@ -105,6 +105,8 @@ static void run_sample(struct userbpf_link *l, const ucontext_t *uc)
 
 	if (l->cpu >= 0 && sched_getcpu() != l->cpu)
 		return;
+	if (probe_thread_in_probe == PROBE_THREAD_QUIET)
+		return; /* a host's service thread: not sampled */
 	if (probe_thread_in_probe || atomic_load_explicit(&l->disabled, memory_order_relaxed)) {
 		atomic_fetch_add_explicit(&l->misses, 1, memory_order_relaxed);
 		return;

@@ -147,6 +147,8 @@ struct probe_site {
 /* Non-zero while this thread runs a probe's program (uprobe.c): a probe
  * or sample that fires then is skipped (the kernel's bpf_prog_active). */
 extern PROBE_TLS int probe_thread_in_probe;
+/* probe_thread_in_probe of a thread excluded by userbpf_probe__thread_quiet */
+#define PROBE_THREAD_QUIET 2
 
 /* Prepare what prog's helpers need before it runs in a probe (uprobe.c). */
 void probe_prepare_prog(struct userbpf_prog *prog);

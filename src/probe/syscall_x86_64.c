@@ -43,6 +43,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "helpers/helpers.h"
 #include "probe_int.h"
 #include "util/alloc.h"
 
@@ -223,6 +224,7 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		     int64_t ret)
 {
 	unsigned idx = atomic_load(&sc_epoch) & 1;
+	const uint64_t *saved_regs;
 	int i, n, cancel_state;
 
 	if (!atomic_load_explicit(&sc_n_side[exit_side], memory_order_relaxed))
@@ -240,6 +242,10 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 	else
 		cancel_state = -1;
 	atomic_fetch_add(&sc_active[idx], 1);
+	/* user stacks of the runs: the thread's at the syscall (task_helpers.c) */
+	saved_regs = ub_sample_stack.regs;
+	ub_sample_stack.regs = (const uint64_t *)regs;
+	ub_sample_stack.at_entry = false;
 	n = atomic_load_explicit(&sc_n_slots, memory_order_acquire);
 	for (i = 0; i < n; i++) {
 		struct userbpf_link *l = atomic_load_explicit(&sc_links[i], memory_order_acquire);
@@ -277,6 +283,7 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 			run_one(l, &rec, sizeof(rec));
 		}
 	}
+	ub_sample_stack.regs = saved_regs;
 	atomic_fetch_sub(&sc_active[idx], 1);
 	if (cancel_state >= 0)
 		pthread_setcancelstate(cancel_state, NULL);

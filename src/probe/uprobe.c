@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "helpers/helpers.h"
 #include "helpers/task_struct.h"
 #include "probe_int.h"
 #include "util/alloc.h"
@@ -275,11 +276,31 @@ static void count_miss(struct probe_site *site, bool ret)
 	atomic_fetch_sub(&site->active[idx], 1);
 }
 
+/*
+ * Whether a function's first instruction (its original bytes) comes
+ * before its frame is set up: push %rbp, or endbr64.  There, as Linux's
+ * is_uprobe_at_func_entry() says, the caller's return address is at sp
+ * and not yet in the frame-pointer chain.
+ */
+static bool at_frame_setup(const uint8_t *code)
+{
+	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+	return code[0] == 0x55 || !memcmp(code, endbr64, sizeof(endbr64));
+}
+
+USERBPF_API void userbpf_probe__thread_quiet(bool on)
+{
+	thread_in_probe = on ? PROBE_THREAD_QUIET : 0;
+}
+
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 {
 	struct probe_thread *t;
 
 	if (thread_in_probe) {
+		if (thread_in_probe == PROBE_THREAD_QUIET)
+			return; /* a host's service thread: not traced */
 		/* nested (a signal handler, a helper): neither the entry
 		 * programs nor the return hook; both count the miss */
 		count_miss(site, false);
@@ -290,8 +311,13 @@ void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 	}
 	thread_in_probe = 1;
 	t = thread_get();
-	if (atomic_load_explicit(&site->n_entry, memory_order_relaxed))
+	if (atomic_load_explicit(&site->n_entry, memory_order_relaxed)) {
+		/* user stacks of the runs: the probed thread's (task_helpers.c) */
+		ub_sample_stack.regs = (const uint64_t *)regs;
+		ub_sample_stack.at_entry = site->entry && at_frame_setup(site->orig);
 		run_links(site, regs, false, t);
+		ub_sample_stack.regs = NULL;
+	}
 	if (atomic_load_explicit(&site->n_ret, memory_order_relaxed) && site->addr == site->func) {
 		if (t && t->depth < SHADOW_MAX) {
 			uint64_t *ret_slot = (uint64_t *)(uintptr_t)regs->sp;
@@ -332,7 +358,10 @@ uint64_t probe_site_return(struct probe_pt_regs *regs)
 		return f.ret_addr;
 	}
 	thread_in_probe = 1;
+	ub_sample_stack.regs = (const uint64_t *)regs;
+	ub_sample_stack.at_entry = false;
 	run_links(f.site, regs, true, t);
+	ub_sample_stack.regs = NULL;
 	thread_in_probe = 0;
 	return f.ret_addr;
 }

@@ -847,6 +847,33 @@ TEST(launch_uprobe_unmapped_binary_kernel_oracle)
 		kernel_oracle("dwide", dwide_expect);
 }
 
+/*
+ * A uprobe for one other process of the domain (dwide pid): bcc's
+ * memleak -c attaches to its child between fork and exec.  It runs in that
+ * process only; a pid that is gone is refused with ESRCH.  The kernel is
+ * the oracle.
+ */
+static const char dwide_pid_expect[] = "attached to the child: yes\n"
+				       "entries in the child 3\n"
+				       "entries after another process ran it 3\n"
+				       "a pid that is gone refused: yes (No such process)\n";
+
+TEST(launch_domain_uprobe_other_pid)
+{
+	char out[4096];
+
+	if (!ready("dwide"))
+		return;
+	launch_ok(out, sizeof(out), "--domain dwp", "%s/launch/dwide pid", test_build_dir());
+	ASSERT_STREQ(out, dwide_pid_expect);
+}
+
+TEST(launch_uprobe_other_pid_kernel_oracle)
+{
+	if (ready("dwide"))
+		kernel_oracle("dwide pid", dwide_pid_expect);
+}
+
 TEST(launch_private_uprobe_unmapped_binary_refused)
 {
 	char tmp[128], cmd[1024], out[8192];

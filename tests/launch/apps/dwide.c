@@ -44,6 +44,76 @@ static int copy_self(const char *path)
 	return close(out) || n < 0 ? -1 : 0;
 }
 
+/* Run the copy at path as a child ("dwide target"); 0 when it ran fine. */
+static int run_target(const char *path)
+{
+	int st;
+	pid_t kid = fork();
+
+	if (kid == 0) {
+		execl(path, "dwide", "target", (char *)NULL);
+		_exit(127);
+	}
+	if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -1;
+	return 0;
+}
+
+/*
+ * "dwide pid": probes for one process only, the way bcc's memleak -c
+ * attaches to its child between fork and exec: the child waits on a pipe,
+ * the loader attaches with the child's pid and lets it exec the copy.
+ * Another run of the copy afterwards is not counted; a pid that is gone is
+ * refused (ESRCH).
+ */
+static int pid_mode(struct dwide_bpf *skel, const char *path)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, eo, .func_name = "dwide_fn");
+	struct bpf_link *l, *bad;
+	int p[2], st;
+	char c = 1;
+	__u64 v = 0;
+	__u32 k = DW_ENTRIES;
+	pid_t kid;
+
+	if (pipe(p))
+		return 10;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(126);
+		execl(path, "dwide", "target", (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	l = bpf_program__attach_uprobe_opts(skel->progs.enter, kid, path, 0, &eo);
+	printf("attached to the child: %s\n", l ? "yes" : "no");
+	if (write(p[1], &c, 1) != 1 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st))
+		return 11;
+	if (bpf_map__lookup_elem(skel->maps.stats, &k, sizeof(k), &v, sizeof(v), 0))
+		return 12;
+	printf("entries in the child %llu\n", (unsigned long long)v);
+	if (run_target(path) ||
+	    bpf_map__lookup_elem(skel->maps.stats, &k, sizeof(k), &v, sizeof(v), 0))
+		return 13;
+	printf("entries after another process ran it %llu\n", (unsigned long long)v);
+	/* a pid that is gone (reaped) */
+	kid = fork();
+	if (kid == 0)
+		_exit(0);
+	if (kid < 0 || waitpid(kid, &st, 0) != kid)
+		return 14;
+	bad = bpf_program__attach_uprobe_opts(skel->progs.enter, kid, path, 0, &eo);
+	printf("a pid that is gone refused: %s (%s)\n", bad ? "no" : "yes",
+	       bad ? "-" : strerror(errno));
+	bpf_link__destroy(bad);
+	bpf_link__destroy(l);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, eo, .func_name = "dwide_fn");
@@ -68,6 +138,13 @@ int main(int argc, char **argv)
 	skel = dwide_bpf__open_and_load();
 	if (!skel)
 		return 3;
+	if (argc > 1 && !strcmp(argv[1], "pid")) {
+		int err = pid_mode(skel, path);
+
+		unlink(path);
+		dwide_bpf__destroy(skel);
+		return err;
+	}
 	l1 = bpf_program__attach_uprobe_opts(skel->progs.enter, -1, path, 0, &eo);
 	l2 = bpf_program__attach_uprobe_opts(skel->progs.leave, -1, path, 0, &ro);
 	if (!l1 || !l2)
