@@ -549,10 +549,10 @@ static long link_from_record(struct dom_link *rec)
 }
 
 /* The links this process had at its last fork (the parent's uses for
- * the child were taken before it). */
+ * the child were taken before it); per thread, as forks are. */
 #define FORK_LINKS 64
-static int fork_fds[FORK_LINKS], fork_nlinks, fork_parent;
-static void *fork_recs[FORK_LINKS];
+static __thread int fork_fds[FORK_LINKS], fork_nlinks, fork_parent;
+static __thread void *fork_recs[FORK_LINKS];
 
 void launch_fork_links_before(void)
 {
