@@ -13,13 +13,15 @@
  * execvp(PROG...); "uprobe_target quit N STATUS": N calls, then _exit()
  * from inside a function the uretprobe watches (the robustness tests);
  * "uprobe_target spawn PROG": PROG started by posix_spawn, then by
- * vfork + execv (children no pthread_atfork handler sees).
+ * vfork + execv (children no pthread_atfork handler sees);
+ * "uprobe_target crash N": N calls, then a store to address 2 (SIGSEGV).
  */
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +126,12 @@ int main(int argc, char **argv)
 			nap(i);
 		printf("napped %d\n", atoi(argv[2]));
 		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "crash")) { /* calls, then a real SIGSEGV */
+		for (i = 0; i < atoi(argv[2]); i++)
+			uprobe_add(i, i);
+		fflush(stdout);
+		*(volatile int *)(uintptr_t)argc = 0;
 	}
 	if (argc > 2 && !strcmp(argv[1], "spin")) {
 		printf("spun %lu\n", spin_here(atol(argv[2])) & 1);

@@ -20,6 +20,10 @@
  * --event-btf FILE: find those structs in FILE (an ELF file with .BTF, or
  * raw BTF) instead: clang puts in BTF only the types of globals, maps and
  * function signatures, not a struct that only local variables have.
+ * Without --event-type the struct is guessed from the record's size
+ * (ev_guess: said on stderr, or why the records stay hex).
+ * --set NAME=VALUE: a global of the object set before the agent loads it
+ * (as "userbpf run --set" does).
  * --follow: the command's children are traced too (forks, and exec'd
  * images, which load the agent again); each process sends its own map
  * snapshots and they are merged here at the end (counters added).
@@ -40,6 +44,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../src/agent/trace_proto.h"
@@ -59,8 +64,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] "
-		"[--event-type [MAP=]STRUCT]... [--event-btf FILE] -- COMMAND [ARGS...]\n"
-		"       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] "
+		"[--set NAME=VALUE]... [--event-type [MAP=]STRUCT]... [--event-btf FILE] -- COMMAND [ARGS...]\n"
+		"       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] [--set NAME=VALUE]... "
 		"[--event-type [MAP=]STRUCT]... --pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
 		"[--duration S] [--json]\n",
 		cli_prog_name, cli_prog_name, cli_prog_name);
@@ -495,6 +500,151 @@ static int ev_type_of(const char *map, size_t len)
 		    len >= ev_types[i].size)
 			return (int)i;
 	return -1;
+}
+
+/*
+ * No --event-type: the record type is guessed from its size.  The
+ * candidates are the named structs of the object's BTF whose size is the
+ * record's (or that size padded as a perf-buffer sample pads it: the u32
+ * size and the data to a multiple of 8), minus the programs' context
+ * types (what a function prototype's parameters point to).  Among them,
+ * the structs the object itself uses (the type of a global variable, or
+ * a map's value type) come first; a unique one there, or a unique one at
+ * all, is the guess.  Otherwise the records stay hex and one line on
+ * stderr says why and names the candidates.
+ */
+static bool ev_guessing;
+static const char *ev_obj_name;
+static struct {
+	char map[64];
+	size_t len;
+} ev_guessed[16]; /* (map, record size) already decided */
+static size_t ev_guessed_cnt;
+
+/* The struct id is of (through modifiers and arrays), or 0. */
+static uint32_t bt_struct_of(uint32_t id)
+{
+	const uint8_t *t;
+	int depth = 0;
+
+	while ((t = bt_type(bt_resolve(id))) && depth++ < 8) {
+		if (BT_KIND(t) == USERBPF_BTF_KIND_ARRAY) {
+			id = bt_u32(t + 12);
+			continue;
+		}
+		return BT_KIND(t) == USERBPF_BTF_KIND_STRUCT ? bt_resolve(id) : 0;
+	}
+	return 0;
+}
+
+/* The struct ptr points to, or 0. */
+static uint32_t bt_pointee_struct(uint32_t id)
+{
+	const uint8_t *t = bt_type(bt_resolve(id));
+
+	return t && BT_KIND(t) == USERBPF_BTF_KIND_PTR ? bt_struct_of(BT_SIZE(t)) : 0;
+}
+
+/* Marks: 1 a context type, 2 used by the object (global or map value). */
+static void bt_mark_uses(uint8_t *mark)
+{
+	uint32_t id, i;
+
+	for (id = 1; id <= ev_btf.n; id++) {
+		const uint8_t *t = ev_btf.types[id], *m = t + 12;
+		uint32_t s;
+
+		switch (BT_KIND(t)) {
+		case USERBPF_BTF_KIND_FUNC_PROTO: /* params: 8 bytes each */
+			for (i = 0; i < BT_VLEN(t); i++, m += 8)
+				if ((s = bt_pointee_struct(bt_u32(m + 4))))
+					mark[s] |= 1;
+			break;
+		case USERBPF_BTF_KIND_VAR: {
+			const uint8_t *vt = bt_type(bt_resolve(BT_SIZE(t)));
+
+			if ((s = bt_struct_of(BT_SIZE(t))) && bt_str(bt_u32(bt_type(s)))[0])
+				mark[s] |= 2;
+			/* a map definition: its "value" member points to the type */
+			if (vt && BT_KIND(vt) == USERBPF_BTF_KIND_STRUCT)
+				for (i = 0, m = vt + 12; i < BT_VLEN(vt); i++, m += 12)
+					if (!strcmp(bt_str(bt_u32(m)), "value") &&
+					    (s = bt_pointee_struct(bt_u32(m + 4))))
+						mark[s] |= 2;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+static bool ev_size_fits(uint64_t size, size_t len)
+{
+	return size && (size == len || ((size + 4 + 7) & ~7ull) - 4 == len);
+}
+
+/* Decide the type of map's records of len bytes, once; print why. */
+static void ev_guess(const char *map, size_t len)
+{
+	uint8_t *mark;
+	uint32_t id, pick = 0, n_used = 0, n_all = 0, used = 0, any = 0;
+	char names[256] = "";
+	size_t i, nl = 0;
+
+	for (i = 0; i < ev_guessed_cnt; i++)
+		if (ev_guessed[i].len == len && !strcmp(ev_guessed[i].map, map))
+			return;
+	if (ev_guessed_cnt == sizeof(ev_guessed) / sizeof(ev_guessed[0]) ||
+	    ev_type_cnt == sizeof(ev_types) / sizeof(ev_types[0]))
+		return;
+	snprintf(ev_guessed[ev_guessed_cnt].map, sizeof(ev_guessed[0].map), "%s", map);
+	ev_guessed[ev_guessed_cnt++].len = len;
+	mark = calloc(ev_btf.n + 1, 1);
+	if (!mark)
+		return;
+	bt_mark_uses(mark);
+	for (id = 1; id <= ev_btf.n; id++) {
+		const uint8_t *t = ev_btf.types[id];
+		const char *name = bt_str(bt_u32(t));
+
+		if (BT_KIND(t) != USERBPF_BTF_KIND_STRUCT || !name[0] || mark[id] & 1 ||
+		    !ev_size_fits(BT_SIZE(t), len))
+			continue;
+		n_all++;
+		any = id;
+		if (mark[id] & 2) {
+			n_used++;
+			used = id;
+		}
+		if (nl < sizeof(names) - 1)
+			nl += (size_t)snprintf(names + nl, sizeof(names) - nl, "%s%s",
+					       nl ? ", " : "", name);
+	}
+	free(mark);
+	pick = n_used == 1 ? used : n_all == 1 ? any : 0;
+	if (!pick) {
+		if (n_all)
+			fprintf(stderr,
+				"%s: trace: records of %s (%zu bytes) print in hex: several "
+				"structs of that size (%s); choose with --event-type\n",
+				cli_prog_name, map, len, names);
+		else
+			fprintf(stderr,
+				"%s: trace: records of %s (%zu bytes) print in hex: no struct of "
+				"that size in the BTF of %s (a type only local variables use is "
+				"not in BTF: see --event-btf)\n",
+				cli_prog_name, map, len, ev_obj_name);
+		return;
+	}
+	snprintf(ev_types[ev_type_cnt].map, sizeof(ev_types[0].map), "%s", map);
+	ev_types[ev_type_cnt].type_id = pick;
+	ev_types[ev_type_cnt].size = (uint32_t)bt_size(pick);
+	ev_type_cnt++;
+	fprintf(stderr,
+		"%s: trace: records of %s print as struct %s (guessed from their size, %zu "
+		"bytes; --event-type chooses)\n",
+		cli_prog_name, map, bt_str(bt_u32(bt_type(pick))), len);
 }
 
 /* ==== Maps ==== */
@@ -966,6 +1116,10 @@ static void print_maps(void)
 
 /* ==== Events ==== */
 
+/* When the last map snapshot started coming, and when the pipe ended. */
+static struct timespec last_map_at, eof_at;
+static bool got_map;
+
 /* Read messages until EOF; returns 0, or 1 if an agent reported an error. */
 static int consume(int fd)
 {
@@ -1012,6 +1166,10 @@ static int consume(int fd)
 			if (nl == h.len)
 				break;
 			ev = ev_type_of((char *)buf, h.len - nl - 1);
+			if (ev < 0 && ev_guessing) {
+				ev_guess((char *)buf, h.len - nl - 1);
+				ev = ev_type_of((char *)buf, h.len - nl - 1);
+			}
 			if (json) {
 				printf("{\"type\":\"ringbuf\",\"pid\":%u,\"map\":", h.pid);
 				print_json_str((char *)buf, nl);
@@ -1043,6 +1201,8 @@ static int consume(int fd)
 				struct trace_map_info info;
 
 				memcpy(&info, buf, sizeof(info));
+				clock_gettime(CLOCK_MONOTONIC, &last_map_at);
+				got_map = true;
 				start_snapshot(h.pid, h.src, &info,
 					       (char *)buf + sizeof(struct trace_map_info));
 			}
@@ -1057,6 +1217,7 @@ static int consume(int fd)
 			break;
 		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &eof_at);
 	print_maps();
 	fflush(stdout);
 	free(buf);
@@ -1064,6 +1225,52 @@ static int consume(int fd)
 		free(syms[--sym_cnt].name);
 	free(syms);
 	return ret;
+}
+
+/*
+ * --set NAME=VALUE: the agent sets the globals before it loads the
+ * object (userbpf_object__set_global, as "userbpf run --set" does); they
+ * are tried here first on a copy of the object, so a bad name or value
+ * is a usage error before the command starts.  The settings, one a line,
+ * for TRACE_ENV_SETS (or NULL when none).
+ */
+static char *check_sets(const char *obj_path, const char *const *sets, size_t n)
+{
+	struct userbpf_object *o;
+	size_t k, len = 1;
+	char *list, *p;
+
+	if (!n)
+		return NULL;
+	o = userbpf_object__open_file(obj_path, NULL);
+	if (!o)
+		cli_die(2, "trace: %s: %s", obj_path, strerror(errno));
+	for (k = 0; k < n; k++) {
+		const char *eq = strchr(sets[k], '=');
+		char name[256];
+		int rc;
+
+		if (!eq || eq == sets[k] || strchr(sets[k], '\n'))
+			cli_die(2, "--set: '%s' is not NAME=VALUE", sets[k]);
+		if ((size_t)(eq - sets[k]) >= sizeof(name))
+			cli_die(2, "--set: name too long");
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - sets[k]), sets[k]);
+		rc = userbpf_object__set_global(o, name, eq + 1);
+		if (rc)
+			cli_die(2, "%s (--set %s)",
+				userbpf_object__errmsg(o)[0] ? userbpf_object__errmsg(o) :
+							       userbpf_strerror(rc),
+				sets[k]);
+		len += strlen(sets[k]) + 1;
+	}
+	userbpf_object__close(o);
+	list = malloc(len);
+	if (!list)
+		cli_die(1, "out of memory");
+	for (k = 0, p = list; k < n; k++)
+		p += sprintf(p, "%s%s", k ? "\n" : "", sets[k]);
+	*p = '\0';
+	return list;
 }
 
 static void agent_path(char *out, size_t sz)
@@ -1103,8 +1310,10 @@ static void ask_detach(int sig)
 }
 
 static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const char *progs,
-		     const char *freq)
+		     const char *freq, const char *const *sets, size_t set_n)
 {
+	size_t k;
+
 	char conf[128], name[80], err[512];
 	struct sockaddr_un sa;
 	struct stat st;
@@ -1129,6 +1338,8 @@ static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const c
 	if (!f)
 		cli_die(1, "trace: %s: %s", conf, strerror(errno));
 	fprintf(f, "obj=%s\nprogs=%s\nfreq=%s\nsock=%s\n", obj_path, progs, freq ? freq : "", name);
+	for (k = 0; k < set_n; k++)
+		fprintf(f, "set=%s\n", sets[k]);
 	snprintf(err, sizeof(err), "/proc/%d", (int)pid);
 	if (!stat(err, &st) && fchown(fd, st.st_uid, st.st_gid)) {
 		/* the process may not read it: the injection below reports that */
@@ -1169,8 +1380,9 @@ static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const c
 int cli_cmd_trace(int argc, char **argv)
 {
 	char agent[PATH_MAX], obj_path[PATH_MAX], fdbuf[16], progs[1024] = "";
-	const char *obj = NULL, *freq = NULL, *ev_args[8], *ev_btf_path = NULL;
-	size_t ev_n = 0, k;
+	const char *obj = NULL, *freq = NULL, *ev_args[8], *ev_btf_path = NULL, *sets[64];
+	size_t ev_n = 0, set_n = 0, k;
+	char *set_list;
 	long pid = 0;
 	int i, pipefd[2], status, agent_err;
 	struct sigaction sa;
@@ -1196,6 +1408,10 @@ int cli_cmd_trace(int argc, char **argv)
 				usage();
 		} else if (!strcmp(argv[i], "--event-btf") && i + 1 < argc) {
 			ev_btf_path = argv[++i];
+		} else if (!strcmp(argv[i], "--set") && i + 1 < argc) {
+			if (set_n == sizeof(sets) / sizeof(sets[0]))
+				cli_die(2, "--set: too many");
+			sets[set_n++] = argv[++i];
 		} else if (!strcmp(argv[i], "--event-type") && i + 1 < argc) {
 			if (ev_n == sizeof(ev_args) / sizeof(ev_args[0]))
 				usage();
@@ -1218,6 +1434,9 @@ int cli_cmd_trace(int argc, char **argv)
 		cli_die(2, "trace: %s: %s", obj, strerror(errno));
 	for (k = 0; k < ev_n; k++)
 		ev_type_add(ev_btf_path ? ev_btf_path : obj_path, ev_args[k]);
+	ev_obj_name = ev_btf_path ? ev_btf_path : obj;
+	ev_guessing = !ev_n && !ev_btf_load(ev_btf_path ? ev_btf_path : obj_path);
+	set_list = check_sets(obj_path, sets, set_n);
 	agent_path(agent, sizeof(agent));
 	if (access(agent, R_OK))
 		cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
@@ -1232,7 +1451,7 @@ int cli_cmd_trace(int argc, char **argv)
 				 "libuserbpf-agent-pid.so");
 		if (access(agent, R_OK))
 			cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
-		return trace_pid((pid_t)pid, obj_path, agent, progs, freq);
+		return trace_pid((pid_t)pid, obj_path, agent, progs, freq, sets, set_n);
 	}
 	if (pipe(pipefd))
 		cli_die(1, "trace: pipe: %s", strerror(errno));
@@ -1251,6 +1470,8 @@ int cli_cmd_trace(int argc, char **argv)
 			setenv(TRACE_ENV_FOLLOW, "1", 1);
 		if (freq)
 			setenv(TRACE_ENV_FREQ, freq, 1);
+		if (set_n)
+			setenv(TRACE_ENV_SETS, set_list, 1);
 		setenv("LD_PRELOAD", agent, 1);
 		execvp(argv[i], argv + i);
 		fprintf(stderr, "%s: trace: %s: %s\n", cli_prog_name, argv[i], strerror(errno));
@@ -1268,13 +1489,22 @@ int cli_cmd_trace(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			cli_die(1, "trace: waitpid: %s", strerror(errno));
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !got_map)
 		/* nothing runs in a process SIGKILL ends: its agent sent no
 		 * exit event and no last snapshot (docs/probes.md) */
 		fprintf(stderr,
 			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event and "
 			"final map snapshot are missing\n",
 			cli_prog_name, argv[i]);
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		/* the agent's poller sends a snapshot now and then */
+		fprintf(stderr,
+			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event is "
+			"missing, and the maps are as its agent's last periodic snapshot found "
+			"them, %.2f s before it ended\n",
+			cli_prog_name, argv[i],
+			(double)(eof_at.tv_sec - last_map_at.tv_sec) +
+				(double)(eof_at.tv_nsec - last_map_at.tv_nsec) / 1e9);
 	if (WIFSIGNALED(status)) {
 		signal(WTERMSIG(status), SIG_DFL);
 		raise(WTERMSIG(status));

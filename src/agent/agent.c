@@ -58,6 +58,10 @@
 /* The probe module's syscall gate (syscall_x86_64.c): the agent's own
  * writes go through it, so syscall tracepoints never see them. */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+/* process_events.c: a hook in the fatal-signal handler; no exit event for
+ * the calling thread (the poller is ours, not the application's). */
+void probe_pe_set_fatal_hook(void (*fn)(int sig));
+void probe_pe_quiet_thread(void);
 
 #define MAX_LINKS 64
 #define MAX_RINGS 8
@@ -79,9 +83,16 @@ static struct ring {
 static size_t ring_cnt;
 static pthread_t poller;
 static bool poller_started;
+/* One snapshot at a time (the poller's periodic ones, execve's, the
+ * last); held across fork() so that no child starts with it taken. */
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Periodic snapshots: at least this far apart, and 50 times as far as
+ * the last one took (2% of a thread's time at most). */
+#define SNAP_PERIOD_MIN_NS 200000000ull
 static atomic_bool stopping, dropping, finished;
 /* What a followed child needs in its environment. */
 static char env_obj[PATH_MAX + 32], env_fd[48], env_progs[1100], env_preload[PATH_MAX + 32];
+static char *env_sets;
 static const char env_follow[] = TRACE_ENV_FOLLOW "=1";
 
 static void new_source(void)
@@ -158,21 +169,60 @@ static void ring_consume(struct ring *r)
 		userbpf_perf_buffer__consume(r->pb);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void snapshot(void);
+
+/*
+ * The poller: ring-buffer and perf-buffer records to the CLI as they
+ * come, and a snapshot of the maps now and then, so that a process
+ * SIGKILL ends (where nothing of ours can run) leaves the CLI the maps
+ * as they were shortly before.  Its own syscalls go through the gate
+ * (no syscall tracepoint sees them) and it fires no exit event.
+ */
 static void *poll_rings(void *arg)
 {
+	uint64_t next = now_ns() + SNAP_PERIOD_MIN_NS, t0, took;
+	struct timespec nap = { 0, 50000000 };
 	size_t i;
 
 	(void)arg;
 	userbpf_probe__thread_quiet(true); /* the agent's own thread */
-	while (!atomic_load(&stopping))
+	probe_pe_quiet_thread();	   /* and no exit event of its own */
+	while (!atomic_load(&stopping)) {
 		for (i = 0; i < ring_cnt; i++)
 			ring_poll(&rings[i], ring_cnt == 1 ? 50 : 10);
+		if (!ring_cnt)
+			probe_sc_gate(SYS_nanosleep, (long)(uintptr_t)&nap, 0, 0, 0, 0, 0);
+		if ((t0 = now_ns()) < next || atomic_load(&stopping))
+			continue;
+		pthread_mutex_lock(&snap_lock);
+		snapshot();
+		pthread_mutex_unlock(&snap_lock);
+		took = now_ns() - t0;
+		next = t0 + (took * 50 > SNAP_PERIOD_MIN_NS ? took * 50 : SNAP_PERIOD_MIN_NS);
+	}
+	/*
+	 * The thread ends through the gate: libc's thread exit makes its
+	 * exit syscall with every signal blocked, and where syscalls are
+	 * trapped (raw_syscalls/sys_enter) and that site could not be
+	 * rewritten, the trap's SIGSYS would kill the process.  The kernel
+	 * still clears the thread id, which is what pthread_join waits for.
+	 */
+	for (;;)
+		probe_sc_gate(SYS_exit, 0, 0, 0, 0, 0, 0);
 	return NULL;
 }
 
 static void start_poller(void)
 {
-	poller_started = ring_cnt && !pthread_create(&poller, NULL, poll_rings, NULL);
+	poller_started = !pthread_create(&poller, NULL, poll_rings, NULL);
 }
 
 static void fail(const char *fmt, const char *a, const char *b)
@@ -314,12 +364,53 @@ static void finish(void)
 	    atomic_exchange(&finished, true))
 		return;
 	userbpf_probe__process_exit(true);
-	for (i = 0; i < link_cnt; i++)
-		userbpf_link__destroy(links[i]);
+	/* the poller ends first: once the syscall links are gone, a syscall
+	 * its exit makes from a trapped site would have no handler */
 	atomic_store(&stopping, true);
 	if (poller_started)
 		pthread_join(poller, NULL);
+	for (i = 0; i < link_cnt; i++)
+		userbpf_link__destroy(links[i]);
+	pthread_mutex_lock(&snap_lock);
 	snapshot();
+	pthread_mutex_unlock(&snap_lock);
+	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
+	close(out_fd);
+	out_fd = -1;
+}
+
+/*
+ * A signal ends the process (the probe module's fatal-signal handler,
+ * after the exit event): the last snapshot, as finish() sends it, but
+ * without detaching (a detach waits on locks the interrupted code may
+ * hold; the process is going anyway).  The poller is stopped first,
+ * unless it is the thread the signal interrupted; the snapshot lock is
+ * waited for at most a second (the interrupted thread may hold it).
+ */
+static void on_fatal(int sig)
+{
+	struct timespec until;
+	bool on_poller = poller_started && pthread_equal(pthread_self(), poller);
+	size_t i;
+
+	(void)sig;
+	if (!obj || out_fd < 0 || (uint32_t)syscall(SYS_getpid) != my_pid ||
+	    atomic_exchange(&finished, true))
+		return;
+	atomic_store(&stopping, true);
+	if (poller_started && !on_poller)
+		pthread_join(poller, NULL);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec++;
+	if (!pthread_mutex_timedlock(&snap_lock, &until)) {
+		struct userbpf_object_map *m = NULL;
+
+		for (i = 0; i < ring_cnt && !on_poller; i++)
+			ring_consume(&rings[i]);
+		while ((m = userbpf_object__next_map(obj, m)))
+			send_map(m);
+		pthread_mutex_unlock(&snap_lock);
+	}
 	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
 	close(out_fd);
 	out_fd = -1;
@@ -327,8 +418,19 @@ static void finish(void)
 
 /* ==== Children ==== */
 
+static void before_fork(void)
+{
+	pthread_mutex_lock(&snap_lock);
+}
+
+static void parent_after_fork(void)
+{
+	pthread_mutex_unlock(&snap_lock);
+}
+
 static void child_after_fork(void)
 {
+	pthread_mutex_unlock(&snap_lock);
 	if (!follow) {
 		out_fd = -1; /* untraced: its probes run on its own copies */
 		return;
@@ -343,9 +445,12 @@ static void child_after_fork(void)
 }
 
 /* Remember the variables a followed child must see. */
-static void save_env(const char *path, const char *fd, const char *progs)
+static void save_env(const char *path, const char *fd, const char *progs, const char *sets)
 {
 	const char *pre = getenv("LD_PRELOAD");
+
+	if (sets && (env_sets = malloc(strlen(sets) + sizeof(TRACE_ENV_SETS) + 1)))
+		sprintf(env_sets, "%s=%s", TRACE_ENV_SETS, sets);
 
 	snprintf(env_obj, sizeof(env_obj), "%s=%s", TRACE_ENV_OBJ, path);
 	snprintf(env_fd, sizeof(env_fd), "%s=%s", TRACE_ENV_FD, fd);
@@ -366,11 +471,13 @@ static void setv(char *dst, size_t n, const char *src)
 /* Injected by "userbpf trace --pid": the CLI left the settings in
  * TRACE_INJECT_CONF (pid = ours); connect to its socket.  Values are
  * static (they live as long as the agent). */
-static bool read_injected(const char **path, const char **progs, const char **freq)
+static bool read_injected(const char **path, const char **progs, const char **freq,
+			  const char **sets)
 {
-	static char obj_v[PATH_MAX], progs_v[1024], freq_v[32], sock_v[108];
+	static char obj_v[PATH_MAX], progs_v[1024], freq_v[32], sock_v[108], sets_v[4096];
 	char conf[128], line[PATH_MAX + 16];
 	struct sockaddr_un sa;
+	size_t l;
 	FILE *f;
 	int fd;
 
@@ -389,6 +496,12 @@ static bool read_injected(const char **path, const char **progs, const char **fr
 			setv(freq_v, sizeof(freq_v), line + 5);
 		else if (!strncmp(line, "sock=", 5))
 			setv(sock_v, sizeof(sock_v), line + 5);
+		else if (!strncmp(line, "set=", 4) &&
+			 (l = strlen(sets_v)) + strlen(line) + 1 < sizeof(sets_v)) {
+			if (l)
+				sets_v[l++] = '\n';
+			memcpy(sets_v + l, line + 4, strlen(line + 4) + 1);
+		}
 	}
 	fclose(f);
 	if (!obj_v[0] || !sock_v[0])
@@ -409,7 +522,28 @@ static bool read_injected(const char **path, const char **progs, const char **fr
 	*path = obj_v;
 	*progs = progs_v[0] ? progs_v : NULL;
 	*freq = freq_v[0] ? freq_v : NULL;
+	*sets = sets_v[0] ? sets_v : NULL;
 	return true;
+}
+
+/* --set: NAME=VALUE lines (TRACE_ENV_SETS), before the object loads;
+ * the CLI checked them already (cmd_trace.c). */
+static void apply_sets(const char *sets)
+{
+	char line[1024], *eq;
+	const char *p = sets, *nl;
+
+	while (p && *p) {
+		nl = strchrnul(p, '\n');
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		eq = strchr(line, '=');
+		if (eq) {
+			*eq = '\0';
+			if (userbpf_object__set_global(obj, line, eq + 1))
+				fail("--set %s: %s", line, userbpf_object__errmsg(obj));
+		}
+		p = *nl ? nl + 1 : nl;
+	}
 }
 
 /* Injected mode: the CLI asks us to detach (a byte, or it went away). */
@@ -424,12 +558,15 @@ static void *control(void *arg)
 		;
 	if (atomic_exchange(&finished, true))
 		return NULL;
-	for (i = 0; i < link_cnt; i++)
-		userbpf_link__destroy(links[i]);
+	probe_pe_set_fatal_hook(NULL);
 	atomic_store(&stopping, true);
 	if (poller_started)
 		pthread_join(poller, NULL);
+	for (i = 0; i < link_cnt; i++)
+		userbpf_link__destroy(links[i]);
+	pthread_mutex_lock(&snap_lock);
 	snapshot();
+	pthread_mutex_unlock(&snap_lock);
 	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
 	shutdown(out_fd, SHUT_RDWR);
 	return NULL;
@@ -440,6 +577,7 @@ __attribute__((constructor)) static void agent_start(void)
 	const char *path = getenv(TRACE_ENV_OBJ), *fd = getenv(TRACE_ENV_FD);
 	const char *fol = getenv(TRACE_ENV_FOLLOW);
 	const char *freq = getenv(TRACE_ENV_FREQ), *inj_progs = NULL;
+	const char *sets = getenv(TRACE_ENV_SETS);
 	char *progs = getenv(TRACE_ENV_PROGS) ? strdup(getenv(TRACE_ENV_PROGS)) : NULL;
 	struct userbpf_object_map *m = NULL;
 	struct userbpf_program *p = NULL;
@@ -450,7 +588,7 @@ __attribute__((constructor)) static void agent_start(void)
 		     .err_buf_sz = sizeof(err));
 
 	if (!path || !fd) {
-		if (!read_injected(&path, &inj_progs, &freq))
+		if (!read_injected(&path, &inj_progs, &freq, &sets))
 			return;
 		injected = true;
 		free(progs);
@@ -462,19 +600,21 @@ __attribute__((constructor)) static void agent_start(void)
 		out_fd = atoi(fd);
 	follow = !injected && fol && !strcmp(fol, "1");
 	if (follow) {
-		save_env(path, fd, progs);
+		save_env(path, fd, progs, sets);
 	} else if (!injected) {
 		fcntl(out_fd, F_SETFD, FD_CLOEXEC);
 		unsetenv(TRACE_ENV_OBJ);
 		unsetenv(TRACE_ENV_FD);
 		unsetenv(TRACE_ENV_PROGS);
 		unsetenv(TRACE_ENV_FREQ);
+		unsetenv(TRACE_ENV_SETS);
 		unpreload();
 	}
-	pthread_atfork(NULL, NULL, child_after_fork);
+	pthread_atfork(before_fork, parent_after_fork, child_after_fork);
 	obj = userbpf_object__open_file(path, NULL);
 	if (!obj)
 		fail("cannot open %s: %s", path, strerror(errno));
+	apply_sets(sets);
 	if (userbpf_object__load(obj))
 		fail("cannot load %s: %s", path, userbpf_object__errmsg(obj));
 	while ((p = userbpf_object__next_program(obj, p))) {
@@ -513,6 +653,7 @@ __attribute__((constructor)) static void agent_start(void)
 			ring_cnt++;
 	}
 	start_poller();
+	probe_pe_set_fatal_hook(on_fatal);
 	{
 		uint32_t n = (uint32_t)link_cnt;
 
@@ -552,7 +693,8 @@ __attribute__((visibility("default"), noreturn)) void _Exit(int status)
  * (NULL: envp itself will do). */
 static char **follow_env(char *const envp[])
 {
-	const char *need[5] = { env_obj, env_fd, env_follow, env_preload, env_progs };
+	const char *need[6] = { env_obj,     env_fd,	env_follow,
+				env_preload, env_progs, env_sets ? env_sets : "" };
 	size_t n = 0, i, k, extra = 0;
 	char **out;
 
@@ -560,11 +702,11 @@ static char **follow_env(char *const envp[])
 		return NULL;
 	while (envp[n])
 		n++;
-	out = malloc((n + 6) * sizeof(*out));
+	out = malloc((n + 7) * sizeof(*out));
 	if (!out)
 		return NULL;
 	memcpy(out, envp, n * sizeof(*out));
-	for (k = 0; k < 5; k++) {
+	for (k = 0; k < 6; k++) {
 		const char *eq = strchr(need[k], '=');
 		bool found = false;
 
@@ -587,8 +729,11 @@ __attribute__((visibility("default"))) int execve(const char *file, char *const 
 	int ret;
 
 	if (obj && out_fd >= 0 && !atomic_load(&finished) &&
-	    (uint32_t)syscall(SYS_getpid) == my_pid)
+	    (uint32_t)syscall(SYS_getpid) == my_pid) {
+		pthread_mutex_lock(&snap_lock);
 		snapshot();
+		pthread_mutex_unlock(&snap_lock);
+	}
 	ret = (int)syscall(SYS_execve, file, argv, env ? env : envp);
 	free(env);
 	return ret;

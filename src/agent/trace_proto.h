@@ -52,10 +52,12 @@ struct trace_map_info {
 #define TRACE_ENV_PROGS "USERBPF_TRACE_PROGS"	/* comma-separated names */
 #define TRACE_ENV_FOLLOW "USERBPF_TRACE_FOLLOW" /* "1": trace children too */
 #define TRACE_ENV_FREQ "USERBPF_TRACE_FREQ"	/* perf_event programs' Hz (49) */
+#define TRACE_ENV_SETS "USERBPF_TRACE_SETS"	/* NAME=VALUE lines: globals (--set) */
 #define TRACE_MSG_MAX 4096			/* PIPE_BUF */
 
 /* --pid: the settings file the CLI leaves for the injected agent (%d =
- * the target's pid; lines obj=, progs=, freq=, sock= (abstract socket)). */
+ * the target's pid; lines obj=, progs=, freq=, sock= (abstract socket), and
+ * set=NAME=VALUE for each --set). */
 #define TRACE_INJECT_CONF "/tmp/userbpf-agent-%d.conf"
 
 /* Make process pid dlopen(agent) through ptrace (inject_x86_64.c):

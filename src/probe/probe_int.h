@@ -194,6 +194,13 @@ int probe_pe_kind(const char *tp);
 int probe_pe_attach(struct userbpf_link *link, int kind, char *err, size_t err_sz);
 /* Stop; when it returns no run of the link is in progress. */
 void probe_pe_detach(struct userbpf_link *link);
+/* The tracing agent (agent.c): fn runs in the handler of a signal that
+ * ends the process (after the exit event, before the default action),
+ * while set; the handlers are installed for it even with no exit link. */
+void probe_pe_set_fatal_hook(void (*fn)(int sig));
+/* The calling thread is the host's own (the agent's poller): no exit
+ * event ever fires for it, at a group exit or at its own end. */
+void probe_pe_quiet_thread(void);
 /* A thread makes the exit (group: exit_group) syscall: its exit event, once. */
 void probe_pe_exit_syscall(bool group);
 /* Rewrite the exit and exit_group sites so that they call it (syscall_x86_64.c). */

@@ -506,19 +506,25 @@ static const int fatal_sigs[] = { SIGHUP,  SIGINT,    SIGQUIT, SIGILL,	SIGABRT, 
 				  SIGXFSZ, SIGVTALRM, SIGIO,   SIGPWR,	SIGSTKFLT };
 #define N_FATAL (sizeof(fatal_sigs) / sizeof(fatal_sigs[0]))
 static bool fatal_ours[N_FATAL];
+static void (*_Atomic fatal_hook)(int sig);
 
 /*
  * A signal that would end the process arrived while it had the default
  * action: the exit event (task->exit_code = the signal, as the kernel's),
- * then the default action (SA_RESETHAND put it back): a fault returns to
- * the faulting instruction, another signal is raised again.
+ * then the agent's hook (its last map snapshot), then the default action
+ * (SA_RESETHAND put it back): a fault returns to the faulting
+ * instruction, another signal is raised again.
  */
 static void fatal_handler(int sig, siginfo_t *si, void *uc)
 {
+	void (*hook)(int) = atomic_load(&fatal_hook);
+
 	(void)uc;
 	ub_task_exit_code = (uint32_t)sig;
 	if (exit_fired_tid != gettid_())
 		userbpf_probe__process_exit(true);
+	if (hook)
+		hook(sig);
 	if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si &&
 	    si->si_code > 0)
 		return;
@@ -546,6 +552,19 @@ static void fatal_install(bool on)
 			fatal_ours[i] = false;
 		}
 	}
+}
+
+void probe_pe_set_fatal_hook(void (*fn)(int sig))
+{
+	pthread_mutex_lock(&pe_lock);
+	atomic_store(&fatal_hook, fn);
+	fatal_install(fn || atomic_load(&n_exit_links));
+	pthread_mutex_unlock(&pe_lock);
+}
+
+void probe_pe_quiet_thread(void)
+{
+	exit_fired_tid = gettid_();
 }
 
 /* pthread_atfork child handler: the fork event, in the child. */
@@ -623,7 +642,8 @@ void probe_pe_detach(struct userbpf_link *link)
 
 	pthread_mutex_lock(&pe_lock);
 	atomic_store(&pe_links[link->slot], NULL);
-	if (link->pe_kind == PROBE_PE_EXIT && atomic_fetch_sub(&n_exit_links, 1) == 1)
+	if (link->pe_kind == PROBE_PE_EXIT && atomic_fetch_sub(&n_exit_links, 1) == 1 &&
+	    !atomic_load(&fatal_hook))
 		fatal_install(false);
 	for (k = 0; k < 2; k++) {
 		unsigned old = atomic_fetch_add(&pe_epoch, 1) & 1;

@@ -732,3 +732,124 @@ TEST(trace_event_type)
 		2);
 	ASSERT_CONTAINS(out, "no struct 'event' in the BTF of ");
 }
+
+/*
+ * No --event-type: the record struct is guessed from the record's size
+ * among the structs of the object's BTF (tests/probe/snoop.bpf.c: struct
+ * event is there only as a map's value type, a same-sized struct nothing
+ * uses and a context type are passed over), and the guess is said on
+ * stderr; where no struct fits the records stay hex and stderr says why.
+ */
+TEST(trace_event_guess)
+{
+	char out[16384], want[1024];
+
+	if (!ready())
+		return;
+	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/snoop.bpf.o -- sh -c 'true 2>/dev/null "
+			     "</nonexist_probe_guess; true' 2>&1",
+			     out, sizeof(out)),
+		  0);
+	ASSERT_CONTAINS(out, "trace: records of events print as struct event (guessed from "
+			     "their size, 100 bytes; --event-type chooses)\n");
+	ASSERT_CONTAINS(out, ", \"tag\": 0, \"ret\": -2, \"flags\": 0, \"comm\": \"sh\", "
+			     "\"fname\": \"/nonexist_probe_guess\"}\n");
+	ASSERT_CONTAINS(out, "events: {\"pid\": ");
+	/* the fields --event-type event printed in trace_event_type */
+	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/evtype.bpf.o -- sh -c 'printf abc' 2>&1",
+			     out, sizeof(out)),
+		  0);
+	snprintf(want, sizeof(want), "rb: {\"pid\": 42, \"neg\": -5, \"comm\": \"sh\"");
+	ASSERT_CONTAINS(out, want);
+	ASSERT_CONTAINS(out, "events: {\"pid\": 42, \"neg\": -5, \"comm\": \"sh\"");
+	ASSERT_CONTAINS(out, "records of rb print as struct event (guessed from their size, 64");
+	/* snoop's BTF has a 64-byte struct, but only as a program's context */
+	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/evtype.bpf.o --event-btf "
+			     "$B/probe/snoop.bpf.o -- sh -c 'printf abc' 2>&1",
+			     out, sizeof(out)),
+		  0);
+	ASSERT_CONTAINS(out, "trace: records of rb (64 bytes) print in hex: no struct of that "
+			     "size in the BTF of ");
+	ASSERT_CONTAINS(out, "rb: 2a 00 00 00 fb ff ff ff 73 68 00");
+}
+
+/*
+ * --set NAME=VALUE sets the object's read-only globals before the agent
+ * loads it (snoop.bpf.c: targ_failed keeps only failed opens, targ_tag
+ * goes into each event); a name or value that does not fit is a usage
+ * error before the command runs, worded as "userbpf run --set" words it.
+ */
+TEST(trace_set)
+{
+	char out[16384];
+
+	if (!ready())
+		return;
+	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/snoop.bpf.o --set targ_failed=1 --set "
+			     "targ_tag=77 -- sh -c 'true 2>/dev/null </nonexist_probe_set; "
+			     "true >/dev/null' 2>&1",
+			     out, sizeof(out)),
+		  0);
+	ASSERT_CONTAINS(out, ", \"tag\": 77, \"ret\": -2, \"flags\": 0, \"comm\": \"sh\", "
+			     "\"fname\": \"/nonexist_probe_set\"}\n");
+	ASSERT_TRUE(!strstr(out, "/dev/null\"}")); /* its open succeeded */
+	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/snoop.bpf.o -- sh -c 'true >/dev/null' "
+			     "2>&1",
+			     out, sizeof(out)),
+		  0);
+	ASSERT_CONTAINS(out, ", \"tag\": 0, \"ret\": ");
+	ASSERT_CONTAINS(out, "\"fname\": \"/dev/null\"}\n");
+	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/snoop.bpf.o --set nosuch=1 -- "
+			     "sh -c 'echo ran' 2>&1",
+			     out, sizeof(out)),
+		  2);
+	ASSERT_CONTAINS(out, "no global variable 'nosuch' in .rodata, .data or .bss (--set "
+			     "nosuch=1)\n");
+	ASSERT_TRUE(!strstr(out, "ran"));
+	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/snoop.bpf.o --set targ_tag=abc -- true "
+			     "2>&1",
+			     out, sizeof(out)),
+		  2);
+	ASSERT_CONTAINS(out, "global 'targ_tag': 'abc' is not a 4-byte unsigned integer");
+	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/snoop.bpf.o --set targ_tag -- true 2>&1",
+			     out, sizeof(out)),
+		  2);
+	ASSERT_CONTAINS(out, "--set: 'targ_tag' is not NAME=VALUE");
+}
+
+/*
+ * A command a signal ends still leaves its maps: a fault (a real SIGSEGV
+ * in uprobe_target) or a signal it sends itself runs the agent's last
+ * snapshot from the probe module's fatal-signal handler; SIGKILL, where
+ * nothing of the process runs, leaves the agent's last periodic snapshot
+ * (taken while the command slept), and stderr says how old it is.  The
+ * exit status is the signal's every time.
+ */
+TEST(trace_signal_snapshot)
+{
+	char out[16384];
+
+	if (!ready())
+		return;
+	run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target crash 3 "
+	    "2>/dev/null; echo status=$?",
+	    out, sizeof(out));
+	ASSERT_CONTAINS(out, "uprobe_add EXIT: return = 4\n");
+	ASSERT_CONTAINS(out, "@calls:\n  [0] = 3\n  [1] = 3\n");
+	ASSERT_CONTAINS(out, "status=139"); /* 128 + SIGSEGV */
+	run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- sh -c 'true 2>/dev/null "
+	    "</nonexist_probe_sig; kill -SEGV $$' 2>/dev/null; echo status=$?",
+	    out, sizeof(out));
+	ASSERT_CONTAINS(out, "@opens:\n  [0] = ");
+	ASSERT_CONTAINS(out, "\n  [1] = 1\n");
+	ASSERT_CONTAINS(out, "status=139");
+	run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- sh -c 'true 2>/dev/null "
+	    "</nonexist_probe_sig; sleep 0.6; kill -KILL $$' 2>&1; echo status=$?",
+	    out, sizeof(out));
+	ASSERT_CONTAINS(out, "@opens:\n  [0] = ");
+	ASSERT_CONTAINS(out, "\n  [1] = 1\n");
+	ASSERT_CONTAINS(out, "trace: sh was killed by SIGKILL: its sched_process_exit event is "
+			     "missing, and the maps are as its agent's last periodic snapshot "
+			     "found them, ");
+	ASSERT_CONTAINS(out, "status=137");
+}
