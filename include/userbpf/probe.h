@@ -15,6 +15,7 @@
 #ifndef USERBPF_PROBE_H
 #define USERBPF_PROBE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,10 +99,27 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link);
  * the thread has no sched_process_exit event (nor does a process exit wait
  * for it).  Call it first thing in the thread, created with every signal
  * blocked (the creator's mask restored after the call), so that no
- * process exit can take the thread for the application's before.
+ * process exit can take the thread for the application's before:
+ * userbpf_probe__thread_create_quiet() does all of that.
  * @param[in] on true to start, false to stop.
  */
 USERBPF_API void userbpf_probe__thread_quiet(bool on);
+
+/** userbpf_probe__thread_create_quiet(): the thread keeps every signal but
+ * the synchronous ones (SIGSYS, SIGTRAP, SIGSEGV, SIGBUS, SIGILL, SIGFPE)
+ * blocked for its life; without it, it gets the creator's mask once quiet. */
+#define USERBPF_QUIET_SIGNALS_BLOCKED 1u
+
+/**
+ * @brief pthread_create() for a host's service thread, quiet
+ * (userbpf_probe__thread_quiet) from its first instruction on: it starts
+ * with the asynchronous signals blocked, says it is quiet, then takes its
+ * signal mask (flags) and runs fn(arg).
+ * @return 0 or a pthread_create() error number.
+ */
+USERBPF_API int userbpf_probe__thread_create_quiet(pthread_t *thread, const pthread_attr_t *attr,
+						   void *(*fn)(void *), void *arg,
+						   unsigned int flags);
 
 /** @brief Runs of the link's program so far. */
 USERBPF_API uint64_t userbpf_link__hits(const struct userbpf_link *link);

@@ -178,9 +178,6 @@ static uint64_t now_ns(void)
 
 static void snapshot(void);
 
-/* The mask of the thread that starts the agent's threads (start_quiet_thread). */
-static sigset_t creator_mask;
-
 /*
  * The poller: ring-buffer and perf-buffer records to the CLI as they
  * come, and a snapshot of the maps now and then, so that a process
@@ -195,9 +192,6 @@ static void *poll_rings(void *arg)
 	size_t i;
 
 	(void)arg;
-	userbpf_probe__thread_quiet(true); /* the agent's own thread: no probe,
-					    * no exit event of its own */
-	pthread_sigmask(SIG_SETMASK, &creator_mask, NULL);
 	while (!atomic_load(&stopping)) {
 		for (i = 0; i < ring_cnt; i++)
 			ring_poll(&rings[i], ring_cnt == 1 ? 50 : 10);
@@ -223,32 +217,10 @@ static void *poll_rings(void *arg)
 	return NULL;
 }
 
-/* pthread_create with every signal blocked: the thread unblocks them
- * (creator_mask) once it is quiet, so a process exit that comes first
- * never takes it for an application thread (userbpf_probe__thread_quiet). */
-static int start_quiet_thread(pthread_t *t, void *(*fn)(void *))
-{
-	sigset_t all;
-	int err;
-
-	/* not the synchronous ones: blocked, the probe layer's traps
-	 * (SIGSYS, SIGTRAP) and faults would kill the process */
-	sigfillset(&all);
-	sigdelset(&all, SIGSYS);
-	sigdelset(&all, SIGTRAP);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGFPE);
-	pthread_sigmask(SIG_BLOCK, &all, &creator_mask);
-	err = pthread_create(t, NULL, fn, NULL);
-	pthread_sigmask(SIG_SETMASK, &creator_mask, NULL);
-	return err;
-}
-
 static void start_poller(void)
 {
-	poller_started = !start_quiet_thread(&poller, poll_rings);
+	/* quiet: no probe runs on it, it has no exit event */
+	poller_started = !userbpf_probe__thread_create_quiet(&poller, NULL, poll_rings, NULL, 0);
 }
 
 static void fail(const char *fmt, const char *a, const char *b)
@@ -579,8 +551,6 @@ static void *control(void *arg)
 	size_t i;
 
 	(void)arg;
-	userbpf_probe__thread_quiet(true); /* the agent's own thread */
-	pthread_sigmask(SIG_SETMASK, &creator_mask, NULL);
 	while (read(out_fd, &c, 1) < 0 && errno == EINTR)
 		;
 	if (atomic_exchange(&finished, true))
@@ -689,7 +659,7 @@ __attribute__((constructor)) static void agent_start(void)
 	if (injected) { /* attached to a running image: no exec happened */
 		pthread_t t;
 
-		if (!start_quiet_thread(&t, control))
+		if (!userbpf_probe__thread_create_quiet(&t, NULL, control, NULL, 0))
 			pthread_detach(t);
 		return;
 	}

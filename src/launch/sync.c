@@ -132,8 +132,6 @@ static bool sync_thread_alone(void)
 static void *sync_thread(void *arg)
 {
 	(void)arg;
-	/* userbpf's own thread: the domain's probes never run on it */
-	userbpf_probe__thread_quiet(true);
 	for (;;) {
 		/* the application's last thread is gone (its main thread
 		 * left with pthread_exit): end the process as the kernel
@@ -190,25 +188,15 @@ static void start_thread(void)
 {
 	pthread_t t;
 	pthread_attr_t at;
-	sigset_t all, old;
 
-	/* the thread takes none of the application's signals, but the
-	 * probe layer's (SIGSYS of syscall tracepoints, SIGTRAP of
-	 * breakpoints) and faults: those blocked would kill the process */
-	sigfillset(&all);
-	sigdelset(&all, SIGSYS);
-	sigdelset(&all, SIGTRAP);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGFPE);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* quiet (the domain's probes never run on it), and it takes none of
+	 * the application's signals but the probe layer's and faults */
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &at, sync_thread, NULL))
+	if (userbpf_probe__thread_create_quiet(&t, &at, sync_thread, NULL,
+					       USERBPF_QUIET_SIGNALS_BLOCKED))
 		launch_log("domain: cannot start the sync thread");
 	pthread_attr_destroy(&at);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static bool forked;

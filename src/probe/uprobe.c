@@ -23,7 +23,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/membarrier.h>
 #include <sys/mman.h>
@@ -293,6 +295,52 @@ USERBPF_API void userbpf_probe__thread_quiet(bool on)
 {
 	thread_in_probe = on ? PROBE_THREAD_QUIET : 0;
 	probe_pe_thread_quiet(on);
+}
+
+struct quiet_start {
+	void *(*fn)(void *);
+	void *arg;
+	sigset_t mask; /* the thread's, once quiet */
+};
+
+static void *quiet_start(void *p)
+{
+	struct quiet_start qs = *(struct quiet_start *)p;
+
+	free(p);
+	userbpf_probe__thread_quiet(true);
+	pthread_sigmask(SIG_SETMASK, &qs.mask, NULL);
+	return qs.fn(qs.arg);
+}
+
+USERBPF_API int userbpf_probe__thread_create_quiet(pthread_t *thread, const pthread_attr_t *attr,
+						   void *(*fn)(void *), void *arg,
+						   unsigned int flags)
+{
+	struct quiet_start *qs = malloc(sizeof(*qs));
+	sigset_t async, old;
+	int err;
+
+	if (!qs)
+		return ENOMEM;
+	/* not the synchronous ones: blocked, the probe layer's traps
+	 * (SIGSYS, SIGTRAP) and faults would kill the process */
+	sigfillset(&async);
+	sigdelset(&async, SIGSYS);
+	sigdelset(&async, SIGTRAP);
+	sigdelset(&async, SIGSEGV);
+	sigdelset(&async, SIGBUS);
+	sigdelset(&async, SIGILL);
+	sigdelset(&async, SIGFPE);
+	pthread_sigmask(SIG_BLOCK, &async, &old);
+	qs->fn = fn;
+	qs->arg = arg;
+	qs->mask = flags & USERBPF_QUIET_SIGNALS_BLOCKED ? async : old;
+	err = pthread_create(thread, attr, quiet_start, qs);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		free(qs);
+	return err;
 }
 
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)

@@ -3,8 +3,8 @@
  * test_quiet.c - userbpf_probe__thread_quiet: a host's own service thread
  * (an agent's poller, launch's sync thread) runs no probe, counts no miss
  * and has no sched_process_exit event, even when a process exit comes
- * before the thread could say it is quiet (it starts with signals
- * blocked, as the contract asks).
+ * before the thread could say it is quiet
+ * (userbpf_probe__thread_create_quiet).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -60,14 +60,10 @@ TEST(uprobe_quiet_thread)
 	userbpf_object__close(obj);
 }
 
-/* A quiet thread started the contract's way; it then waits forever. */
-static sigset_t creator_mask;
-
-static void *quiet_sleeper(void *arg)
+/* A service thread: waits forever. */
+static void *sleeper(void *arg)
 {
 	(void)arg;
-	userbpf_probe__thread_quiet(true);
-	pthread_sigmask(SIG_SETMASK, &creator_mask, NULL);
 	for (;;)
 		pause();
 	return NULL;
@@ -75,15 +71,9 @@ static void *quiet_sleeper(void *arg)
 
 static int start_quiet(void)
 {
-	sigset_t all;
 	pthread_t t;
-	int err;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &creator_mask);
-	err = pthread_create(&t, NULL, quiet_sleeper, NULL);
-	pthread_sigmask(SIG_SETMASK, &creator_mask, NULL);
-	return err;
+	return userbpf_probe__thread_create_quiet(&t, NULL, sleeper, NULL, 0);
 }
 
 /*

@@ -29,7 +29,7 @@ struct {
 	__uint(value_size, DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
-static __always_inline int record(struct pt_regs *ctx, __u32 k)
+static __always_inline int record(void *ctx, __u32 k)
 {
 	struct ustack *s = bpf_map_lookup_elem(&seen, &k);
 
@@ -55,14 +55,7 @@ int on_return(struct pt_regs *ctx)
 SEC("tracepoint/syscalls/sys_enter_getppid")
 int on_syscall(void *ctx)
 {
-	__u32 k = 2;
-	struct ustack *s = bpf_map_lookup_elem(&seen, &k);
-
-	if (!s)
-		return 0;
-	s->len = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
-	s->id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	return 0;
+	return record(ctx, 2);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -44,19 +44,22 @@ static int copy_self(const char *path)
 	return close(out) || n < 0 ? -1 : 0;
 }
 
-/* Run the copy at path as a child ("dwide target"); 0 when it ran fine. */
-static int run_target(const char *path)
+/* Run the copy at path as a child ("dwide target"): its pid when it ran
+ * fine, else -1. */
+static pid_t run_target(const char *path)
 {
 	int st;
-	pid_t kid = fork();
+	pid_t kid;
 
+	fflush(stdout);
+	kid = fork();
 	if (kid == 0) {
 		execl(path, "dwide", "target", (char *)NULL);
 		_exit(127);
 	}
 	if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st))
 		return -1;
-	return 0;
+	return kid;
 }
 
 /*
@@ -96,7 +99,7 @@ static int pid_mode(struct dwide_bpf *skel, const char *path)
 	if (bpf_map__lookup_elem(skel->maps.stats, &k, sizeof(k), &v, sizeof(v), 0))
 		return 12;
 	printf("entries in the child %llu\n", (unsigned long long)v);
-	if (run_target(path) ||
+	if (run_target(path) < 0 ||
 	    bpf_map__lookup_elem(skel->maps.stats, &k, sizeof(k), &v, sizeof(v), 0))
 		return 13;
 	printf("entries after another process ran it %llu\n", (unsigned long long)v);
@@ -124,7 +127,7 @@ int main(int argc, char **argv)
 	char path[512];
 	__u64 v[DW_SLOTS];
 	__u32 k;
-	int i, st, sum = 0;
+	int i, sum = 0;
 	pid_t kid;
 
 	if (argc > 1 && !strcmp(argv[1], "target")) {
@@ -150,13 +153,8 @@ int main(int argc, char **argv)
 	if (!l1 || !l2)
 		return 4;
 	printf("attached to a binary not mapped here\n");
-	fflush(stdout);
-	kid = fork();
-	if (kid == 0) {
-		execl(path, "dwide", "target", (char *)NULL);
-		_exit(127);
-	}
-	if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st))
+	kid = run_target(path);
+	if (kid < 0)
 		return 5;
 	for (k = 0; k < DW_SLOTS; k++)
 		if (bpf_map__lookup_elem(skel->maps.stats, &k, sizeof(k), &v[k], sizeof(v[k]), 0))
@@ -169,12 +167,7 @@ int main(int argc, char **argv)
 	/* detached: the copy runs without them */
 	bpf_link__destroy(l1);
 	bpf_link__destroy(l2);
-	kid = fork();
-	if (kid == 0) {
-		execl(path, "dwide", "target", (char *)NULL);
-		_exit(127);
-	}
-	if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st))
+	if (run_target(path) < 0)
 		return 7;
 	k = DW_ENTRIES;
 	if (bpf_map__lookup_elem(skel->maps.stats, &k, sizeof(k), &v[k], sizeof(v[k]), 0))
