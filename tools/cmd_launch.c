@@ -14,15 +14,19 @@
  *
  * "userbpf trace-pipe [--domain NAME] [--no-follow]" prints that file and
  * follows it, as "cat /sys/kernel/tracing/trace_pipe" does.
- * "userbpf domain rm NAME" removes a domain's directory.
+ * "userbpf domain rm NAME" removes a domain's directory and arena, once no
+ * process of the domain is left (cli_cmd_domain).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/personality.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -190,23 +194,121 @@ int cli_cmd_trace_pipe(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The processes that map the arena file at path or path2 (members of the domain,
+ * forked children included): their pids in pids[0..max), the count.  A
+ * member maps the arena from its join to its exit; processes of other
+ * users whose maps cannot be read are not counted.
+ */
+static bool maps_line_names(const char *p, const char *path)
+{
+	size_t plen = strlen(path);
+
+	return p && !strncmp(p, path, plen) && (!p[plen] || p[plen] == ' ');
+}
+
+static int arena_users(const char *path, const char *path2, int *pids, int max)
+{
+	char maps[64], line[PATH_MAX + 256];
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		int pid = atoi(de->d_name);
+		FILE *f;
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+		f = fopen(maps, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char *p = strchr(line, '/'), *nl = strchr(line, '\n');
+
+			if (nl)
+				*nl = '\0';
+			if (maps_line_names(p, path) || maps_line_names(p, path2)) {
+				if (n < max)
+					pids[n] = pid;
+				n++;
+				break;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * "domain rm NAME [--wait SEC]": the contract is that when it returns 0
+ * the domain's files (its directory with trace_pipe, the arena) are gone
+ * and no process of the domain is left to make them again.  A domain
+ * with live processes (they map its arena) is not removed: rm waits up
+ * to SEC seconds (default 2: a last member may still be exiting) for them
+ * to go, then refuses (EBUSY, exit 1, their pids named), leaving every
+ * file in place.  The arena's file lock, which a joining or leaving
+ * member holds (src/domain/arena.c), is taken first, so a join or the
+ * last member's leave in progress finishes before the check.
+ */
 int cli_cmd_domain(int argc, char **argv)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 16];
+	char dir[PATH_MAX], path[PATH_MAX + 16], arena[PATH_MAX + 16];
+	int pids[8], n, i, fd, waited = 0, wait_ms = 2000;
+	const char *name = NULL;
 
-	if (argc != 3 || strcmp(argv[1], "rm"))
-		cli_die(2, "usage: %s domain rm NAME", cli_prog_name);
-	domain_dir(argv[2], dir, sizeof(dir), false);
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--wait") && i + 1 < argc)
+			wait_ms = atoi(argv[++i]) * 1000;
+		else if (!name && argv[i][0] != '-')
+			name = argv[i];
+		else
+			name = NULL, i = argc + 1;
+	}
+	if (argc < 3 || strcmp(argv[1], "rm") || !name || i > argc)
+		cli_die(2, "usage: %s domain rm NAME [--wait SECONDS]", cli_prog_name);
+	domain_dir(name, dir, sizeof(dir), false);
+	arena_path(dir, name, arena, sizeof(arena));
+	snprintf(path, sizeof(path), "%s/arena", dir);
+	fd = open(arena, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	for (;;) {
+		if (fd >= 0)
+			flock(fd, LOCK_EX);
+		n = arena_users(arena, path, pids, 8);
+		if (!n || waited >= wait_ms)
+			break;
+		if (fd >= 0)
+			flock(fd, LOCK_UN);
+		usleep(50000);
+		waited += 50;
+	}
+	if (n) {
+		char list[128];
+		size_t len = 0;
+
+		list[0] = '\0';
+		for (i = 0; i < n && i < 8; i++)
+			len += (size_t)snprintf(list + len, sizeof(list) - len, " %d", pids[i]);
+		cli_die(1, "domain rm: %s: %s (%d process%s still in it:%s%s)", name,
+			strerror(EBUSY), n, n == 1 ? "" : "es", list, n > 8 ? " ..." : "");
+	}
 	snprintf(path, sizeof(path), "%s/trace_pipe", dir);
 	if (unlink(path) && errno != ENOENT)
 		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
 	snprintf(path, sizeof(path), "%s/arena", dir);
 	if (unlink(path) && errno != ENOENT)
 		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
-	arena_path(dir, argv[2], path, sizeof(path));
-	if (unlink(path) && errno != ENOENT)
-		cli_die(1, "domain rm: %s: %s", path, strerror(errno));
+	if (unlink(arena) && errno != ENOENT)
+		cli_die(1, "domain rm: %s: %s", arena, strerror(errno));
 	if (rmdir(dir))
 		cli_die(1, "domain rm: %s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }

@@ -69,7 +69,16 @@ struct userbpf_verifier_stats {
 	 * and the JIT (differential tests skip such programs).
 	 */
 	uint32_t uninit_stack_reads;
+	/**
+	 * Precision backtracking's work: recorded instructions walked back
+	 * plus saved states visited.  Bounded by a small multiple of the
+	 * processed instructions (each state's history is capped, and a walk
+	 * stops at the first state whose marks it already has).
+	 */
+	uint64_t backtrack_steps;
 };
+
+struct userbpf_btf;
 
 struct userbpf_verifier_opts {
 	size_t sz;
@@ -121,8 +130,21 @@ struct userbpf_verifier_opts {
 	 * iter/bpf_map_elem is writable, as the kernel's PTR_TO_BUF).
 	 */
 	const char *attach_target;
+	/**
+	 * Tracing (fentry, fexit, fmod_ret, tp_btf) and LSM programs: the
+	 * attach target in attach_btf (the kernel's BTF): a FUNC (the traced
+	 * function, bpf_lsm_HOOK) or the TYPEDEF btf_trace_NAME of a raw
+	 * tracepoint.  Context words are then typed by its prototype, as the
+	 * kernel's btf_ctx_access: a pointer to a struct is a PTR_TO_BTF_ID
+	 * whose loads are checked against the struct (fault-tolerant, read
+	 * only, the fields that are pointers to structs typed in turn), an
+	 * integer is a scalar, a word beyond the arguments is refused.
+	 * 0 / NULL: every word is a scalar that may be read through.
+	 */
+	const struct userbpf_btf *attach_btf;
+	uint32_t attach_btf_id;
 };
-#define userbpf_verifier_opts__last_field attach_target
+#define userbpf_verifier_opts__last_field attach_btf_id
 
 /**
  * @brief Verify a program.

@@ -27,6 +27,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -42,7 +43,7 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 5
+#define DOM_VERSION 7
 #define PAGE 4096ul
 #define MAX_OBJS 4096
 #define MAX_PINS 256
@@ -52,6 +53,7 @@
 #define MAX_PROCS 1024
 #define MAX_EXEC_MARKS 256
 #define MAX_USES 4096
+#define MAX_PRIV 2048
 #define HEAP_START (2ul << 20)
 /* The code area: the arena's last CODE_SIZE bytes, read + execute in
  * every member (JIT images, code_alloc/code_seal/code_free below). */
@@ -119,8 +121,10 @@ struct dom_hdr {
 	uint64_t marker; /* address of domain_join in the creator */
 	int lock;	 /* owner pid, 0 free */
 	uint32_t lock_takeovers;
+	uint32_t ledger_refusals; /* uses refused: the ledger was full */
 	int32_t nprocs;
-	uint32_t gen; /* futex word */
+	uint64_t in_use; /* bytes of the heap in blocks and page runs */
+	uint32_t gen;	 /* futex word */
 	uint32_t next_id[DOM_KINDS];
 	uint32_t attach_serial;
 	uint64_t bump;		   /* next unused offset */
@@ -142,11 +146,24 @@ struct dom_hdr {
 		uint64_t off, pages;
 	} code_free[MAX_CODE_FREE];
 	struct dom_use uses[MAX_USES];
+	/* blocks private to a process (its library handle table, the link
+	 * objects of its attachments): freed when it dies unreleased */
+	struct {
+		int32_t pid;
+		uint32_t unused;
+		uint64_t off;
+	} priv[MAX_PRIV];
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
 	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
 
 _Static_assert(sizeof(struct dom_hdr) <= HEAP_START, "the arena's header fits before its heap");
+/* tests/launch/apps/dpcpu.c (locktakeover) plays a member killed holding
+ * the lock: it writes its pid at this offset and reads the takeovers */
+_Static_assert(offsetof(struct dom_hdr, lock) == 16 &&
+		       offsetof(struct dom_hdr, lock_takeovers) == 20 &&
+		       offsetof(struct dom_hdr, in_use) == 32,
+	       "the lock word, its takeover count and the heap use where the tests expect them");
 
 /* the probe layer's syscall gate (never seen by syscall tracepoints) */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -159,6 +176,10 @@ static bool code_ok;	/* the code area is executable here */
 static bool stale_self; /* this pid was a member before joining (exec, reuse) */
 
 static bool proc_alive(int pid);
+static bool in_dead(int32_t pid, const int32_t *dead, int ndead);
+struct blk;
+static struct blk *block_of(const void *p);
+static void block_free_locked(struct blk *b);
 
 /* This process's pid, by the probe layer's gate (a program tracing
  * getpid never sees userbpf's own calls). */
@@ -296,6 +317,41 @@ static bool members_alive(void)
 	return false;
 }
 
+/*
+ * List this process as a member.  An exec'd member keeps its pid: the
+ * same member, whose old image's descriptors are gone (close-on-exec); or
+ * a dead member's pid was reused.  Either way what the ledger says this
+ * pid holds is stale (domain_reap gives it back).  Under the lock:
+ * domain_reap clears dead pids under it.
+ */
+static void add_member(void)
+{
+	int i, free_slot = -1, me = self_pid();
+
+	lock();
+	for (i = 0; i < MAX_PROCS; i++) {
+		if (hdr->procs[i] == me)
+			break;
+		if (!hdr->procs[i] && free_slot < 0)
+			free_slot = i;
+	}
+	if (i == MAX_PROCS && free_slot >= 0)
+		hdr->procs[free_slot] = me;
+	stale_self = i < MAX_PROCS;
+	unlock();
+}
+
+void domain_fork_child(void)
+{
+	if (!hdr)
+		return;
+	add_member();
+	/* a dead member's pid reused: its leftovers go before this child
+	 * makes anything of its own under the pid */
+	if (stale_self)
+		domain_reap();
+}
+
 int domain_join(const char *path)
 {
 	struct stat st;
@@ -348,26 +404,7 @@ int domain_join(const char *path)
 		errno = EXDEV;
 		goto fail;
 	}
-	{
-		int i, free_slot = -1, me = self_pid();
-
-		/* an exec'd member keeps its pid: the same member, whose old
-		 * image's descriptors are gone (close-on-exec); or a dead
-		 * member's pid was reused.  Either way what the ledger says
-		 * this pid holds is stale (domain_reap gives it back).  Under
-		 * the lock: domain_reap clears dead pids under it. */
-		lock();
-		for (i = 0; i < MAX_PROCS; i++) {
-			if (hdr->procs[i] == me)
-				break;
-			if (!hdr->procs[i] && free_slot < 0)
-				free_slot = i;
-		}
-		if (i == MAX_PROCS && free_slot >= 0)
-			hdr->procs[free_slot] = me;
-		stale_self = i < MAX_PROCS;
-		unlock();
-	}
+	add_member();
 	flock(fd, LOCK_UN);
 	arena_fd = fd;
 	snprintf(arena_path, sizeof(arena_path), "%s", path);
@@ -433,6 +470,83 @@ static uint64_t take_pages(uint64_t pages)
 	return off;
 }
 
+/*
+ * Private blocks: what the library allocates for one process only (its
+ * handle table, the link objects and probe sites of its attachments) is
+ * tagged with its pid (in the block header's pages word, unused by class
+ * blocks) and listed, so a member killed without releasing them has them
+ * freed by domain_reap.  Only class blocks (up to 1 MiB); a full list
+ * tags nothing (then such a block leaks as before).
+ */
+static __thread int priv_depth;
+
+static void tag_private_locked(struct blk *b)
+{
+	int i, me = self_pid();
+
+	for (i = 0; i < MAX_PRIV; i++)
+		if (!hdr->priv[i].pid) {
+			hdr->priv[i].pid = me;
+			hdr->priv[i].off = domain_offset(b);
+			b->pages = (uint64_t)me;
+			return;
+		}
+}
+
+static void untag_private_locked(struct blk *b)
+{
+	uint64_t off = domain_offset(b);
+	int i;
+
+	for (i = 0; i < MAX_PRIV; i++)
+		if (hdr->priv[i].pid && hdr->priv[i].off == off) {
+			hdr->priv[i].pid = 0;
+			break;
+		}
+	b->pages = 0;
+}
+
+void domain_private_begin(void)
+{
+	priv_depth++;
+}
+
+void domain_private_end(void)
+{
+	priv_depth--;
+}
+
+void domain_private_tag(void *p)
+{
+	struct blk *b = block_of(p);
+
+	if (!b || (b->cls & ~BLK_REG) >= NCLASS)
+		return;
+	lock();
+	if (b->magic == BLK_MAGIC && !b->pages)
+		tag_private_locked(b);
+	unlock();
+}
+
+/* Free the private blocks of the processes dead[] (lock held). */
+static void reap_private_locked(const int32_t *dead, int ndead)
+{
+	int i;
+
+	for (i = 0; i < MAX_PRIV; i++) {
+		struct blk *b;
+
+		if (!hdr->priv[i].pid || !in_dead(hdr->priv[i].pid, dead, ndead))
+			continue;
+		b = at(hdr->priv[i].off);
+		hdr->priv[i].pid = 0;
+		if (b->magic == BLK_MAGIC && (b->cls & ~BLK_REG) < NCLASS) {
+			b->pages = 0;
+			block_free_locked(b);
+		}
+	}
+}
+
 void *domain_alloc(size_t size)
 {
 	size_t need = size + sizeof(struct blk);
@@ -470,6 +584,9 @@ void *domain_alloc(size_t size)
 	}
 	b->magic = BLK_MAGIC;
 	b->cls = cls;
+	hdr->in_use += cls < NCLASS ? 32ul << cls : b->pages * PAGE;
+	if (cls < NCLASS && priv_depth)
+		tag_private_locked(b);
 	unlock();
 	return b + 1;
 }
@@ -492,6 +609,9 @@ static void block_free_locked(struct blk *b)
 	if (b->cls & BLK_REG)
 		objs_freed_locked(b + 1);
 	b->magic = 0;
+	hdr->in_use -= cls < NCLASS ? 32ul << cls : b->pages * PAGE;
+	if (cls < NCLASS && b->pages)
+		untag_private_locked(b);
 	if (cls < NCLASS) {
 		*(uint64_t *)(b + 1) = hdr->free_cls[cls];
 		hdr->free_cls[cls] = domain_offset(b);
@@ -537,6 +657,7 @@ void *domain_pages(size_t len)
 		b = at(off);
 		b->magic = BLK_MAGIC;
 		b->cls = NCLASS + 1;
+		hdr->in_use += b->pages * PAGE;
 	}
 	unlock();
 	return off ? (uint8_t *)at(off) + PAGE : NULL;
@@ -554,6 +675,7 @@ bool domain_pages_free(void *p)
 		return false;
 	lock();
 	b->magic = 0;
+	hdr->in_use -= b->pages * PAGE;
 	/* a run with aliases keeps them: never reused */
 	for (i = 0; i < hdr->nalias; i++)
 		if ((uint8_t *)hdr->alias[i].addr >= (uint8_t *)p &&
@@ -784,6 +906,21 @@ static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
 		memset(u, 0, sizeof(*u));
 }
 
+/* Whether the ledger can note a use of (kind, ptr) by this process: an
+ * entry of its own, or a free one (lock held). */
+static bool ledger_room_locked(int kind, const void *ptr)
+{
+	int i, me = self_pid();
+
+	for (i = 0; i < MAX_USES; i++) {
+		const struct dom_use *u = &hdr->uses[i];
+
+		if (!u->pid || (u->pid == me && u->kind == (uint32_t)kind && u->ptr == ptr))
+			return true;
+	}
+	return false;
+}
+
 uint32_t domain_obj_use(int kind, void *ptr)
 {
 	struct dom_obj *o;
@@ -792,6 +929,13 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	int i;
 
 	lock();
+	/* a use the ledger cannot note would leak if this process were
+	 * killed: refused (no id), as a full registry refuses */
+	if (!ledger_room_locked(kind, ptr)) {
+		hdr->ledger_refusals++;
+		unlock();
+		return 0;
+	}
 	o = find_obj(kind, ptr);
 	if (!o) {
 		for (i = 0; i < MAX_OBJS && hdr->objs[i].kind; i++)
@@ -833,6 +977,41 @@ void domain_obj_unuse(int kind, void *ptr)
 		obj_drop_locked(o);
 	unlock();
 	flush_detached();
+}
+
+bool domain_obj_use_take(int kind, void *ptr, int from)
+{
+	bool ok = false;
+	int i;
+
+	lock();
+	for (i = 0; i < MAX_USES; i++) {
+		struct dom_use *u = &hdr->uses[i];
+
+		if (u->pid == from && u->kind == (uint32_t)kind && u->ptr == ptr && u->n > 0) {
+			ok = ledger_room_locked(kind, ptr);
+			if (ok) {
+				if (!--u->n && !u->refs)
+					memset(u, 0, sizeof(*u));
+				ledger_locked(kind, ptr, 1, false);
+			}
+			break;
+		}
+	}
+	unlock();
+	return ok;
+}
+
+int domain_obj_users(int kind, const void *ptr)
+{
+	struct dom_obj *o;
+	int users;
+
+	lock();
+	o = find_obj(kind, ptr);
+	users = o ? o->users : 0;
+	unlock();
+	return users;
 }
 
 bool domain_obj_pinned(int kind, const void *ptr)
@@ -1032,23 +1211,6 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 {
 	int i, nput = 0;
 
-	/* their domain-wide attachments, but a pinned link's; the
-	 * attachment's reference on its program goes with it */
-	for (i = 0; i < MAX_ATTACH && nput < REAP_PUTS; i++) {
-		struct dom_attach *a = &hdr->att[i];
-		struct dom_obj *l;
-
-		if (!a->active || !in_dead(a->owner, dead, ndead))
-			continue;
-		l = a->link ? find_obj(DOM_LINK, a->link) : NULL;
-		if (l && l->pinned)
-			continue;
-		put[nput++] = (struct dom_use){ .kind = DOM_PROG, .ptr = a->prog, .refs = 1 };
-		__atomic_store_n(&a->active, 0, __ATOMIC_RELEASE);
-		a->owner = 0;
-		*detached = true;
-	}
-
 	for (i = 0; i < MAX_USES && nput < REAP_PUTS; i++) {
 		struct dom_use *u = &hdr->uses[i];
 		struct dom_obj *o;
@@ -1067,6 +1229,27 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 		memset(u, 0, sizeof(*u));
 	}
 	*all = i == MAX_USES;
+	/* their domain-wide attachments, but a link's that a pin or another
+	 * process's descriptor still holds (detached with its last
+	 * reference: link_gone_locked); the attachment's reference on its
+	 * program goes with it.  After the uses: a link entry they alone
+	 * held went there, with its attachment */
+	for (i = 0; i < MAX_ATTACH && nput < REAP_PUTS; i++) {
+		struct dom_attach *a = &hdr->att[i];
+		struct dom_obj *l;
+
+		if (!a->active || !in_dead(a->owner, dead, ndead))
+			continue;
+		l = a->link ? find_obj(DOM_LINK, a->link) : NULL;
+		if (l && (l->pinned || l->users > 0)) {
+			a->owner = 0;
+			continue;
+		}
+		put[nput++] = (struct dom_use){ .kind = DOM_PROG, .ptr = a->prog, .refs = 1 };
+		__atomic_store_n(&a->active, 0, __ATOMIC_RELEASE);
+		a->owner = 0;
+		*detached = true;
+	}
 	return nput;
 }
 
@@ -1101,6 +1284,7 @@ void domain_reap(void)
 			else
 				j++;
 		nput = reap_locked(dead, ndead, put, &all, &detached);
+		reap_private_locked(dead, ndead);
 		/* all of their entries gone: no members any more */
 		for (i = 0; all && i < MAX_PROCS; i++)
 			for (j = 0; j < ndead; j++)
@@ -1232,6 +1416,16 @@ void domain_attach_link(int slot, void *rec)
 	lock();
 	if (hdr->att[slot].active)
 		hdr->att[slot].link = rec;
+	unlock();
+}
+
+void domain_attach_orphan(int slot)
+{
+	if (slot < 0 || slot >= MAX_ATTACH)
+		return;
+	lock();
+	if (hdr->att[slot].active)
+		hdr->att[slot].owner = 0;
 	unlock();
 }
 

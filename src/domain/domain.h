@@ -59,12 +59,22 @@ struct dom_attach {
  * (then the process runs with a private object space). */
 int domain_join(const char *path);
 bool domain_active(void);
+/* In a child forked without exec (pthread_atfork): the child becomes a
+ * member of its own (a pid of the member list, a ledger of its own), so
+ * what it takes is given back when it exits or dies (domain_reap). */
+void domain_fork_child(void);
 /* This process leaves (destructor): the last one removes the arena. */
 void domain_leave(void);
 
 /* Allocator (the library's platform alloc/free while in a domain). */
 void *domain_alloc(size_t size);
 void domain_free(void *p);
+/* Between begin and end, this thread's allocations are private to this
+ * process (freed by domain_reap if it dies without freeing them); tag
+ * marks the block at p so. */
+void domain_private_begin(void);
+void domain_private_end(void);
+void domain_private_tag(void *p);
 /* Page-aligned zeroed run for map storage / 0 on failure; free by address. */
 void *domain_pages(size_t len);
 bool domain_owns(const void *p);
@@ -95,7 +105,9 @@ void domain_code_free(void *p, size_t size);
  * only by a link or a program stays listed.  A BTF object's or link's
  * ptr is launch's record (domain_alloc), freed when its entry goes.
  */
-/* Domain id of ptr, adding it (one more descriptor). */
+/* Domain id of ptr, adding it (one more descriptor); 0 when the
+ * registry or this process's ledger (4096 uses for the domain) is full:
+ * nothing is counted then, and the caller refuses (ENOSPC). */
 uint32_t domain_obj_use(int kind, void *ptr);
 /* One descriptor fewer on ptr (the entry may go, with its record). */
 void domain_obj_unuse(int kind, void *ptr);
@@ -158,6 +170,16 @@ void domain_reap(void);
  * map or program ptr beyond its descriptors' (a local link's program):
  * after taking one (+1), before dropping it (-1). */
 void domain_obj_ref(int kind, void *ptr, int delta);
+/* One use of (kind, ptr) that process from noted passes to this one
+ * (the registry's count is unchanged): a forked child takes over the use
+ * its parent took for it before the fork.  false when from has none. */
+bool domain_obj_use_take(int kind, void *ptr, int from);
+/* Descriptors (in every process) on the registered object ptr. */
+int domain_obj_users(int kind, const void *ptr);
+/* The attachment at slot outlives its owner, which is leaving while
+ * other processes hold its link: detached with the link's last
+ * reference (owner 0, domain_reap). */
+void domain_attach_orphan(int slot);
 /* Whether the registered object ptr has a pin. */
 bool domain_obj_pinned(int kind, const void *ptr);
 /* Slot owner tag (a pid) whose process is gone (ub_map_run_slots_owner). */

@@ -120,7 +120,7 @@ struct jit_ctx {
 	const uint8_t *facts;
 	const uint8_t *target; /* insn_cnt + 1: a jump lands on or a function starts at */
 	bool bmi2;	       /* shlx/shrx/sarx available */
-	bool skip_next;	       /* the next insn's work was done with this one's */
+	unsigned skip_next;    /* following insns whose work was done with this one's */
 	int flags_reg;	       /* x86 register ZF/SF describe after the last insn, -1 */
 	bool flags_w;	       /* ...in 64-bit width */
 	/* counters (tests): fix-ups dropped thanks to facts */

@@ -1275,7 +1275,7 @@ static bool fuse_next(struct jit_ctx *c, size_t pc, uint8_t f)
 	    ((nx->op == ISA_RSH64_IMM && (f & VM_FACT_HI0)) ||
 	     (nx->op == ISA_ARSH64_IMM && (f & VM_FACT_POS31)))) {
 		c->opt_zext++;
-		c->skip_next = true;
+		c->skip_next = 1;
 		return true;
 	}
 	if (!c->blind_seed && in->dst != in->src && in->src <= 10 && in->dst < 10 &&
@@ -1284,10 +1284,76 @@ static bool fuse_next(struct jit_ctx *c, size_t pc, uint8_t f)
 		emit_mem(c, 0, in->op == ISA_MOV64_REG, false, (const uint8_t[]){ 0x8d }, 1,
 			 reg_map[in->dst], reg_map[in->src], (int32_t)nx->imm);
 		/* lea dst, [src + imm] */
-		c->skip_next = true;
+		c->skip_next = 1;
 		return true;
 	}
 	return false;
+}
+
+/*
+ * A big-endian 32-bit field read byte by byte, the way clang -target bpf
+ * writes ntohl() of an unaligned field (packet headers), as one load:
+ *
+ *   x = *(u8 *)(b + o)          x: any register but y and b
+ *   wx <<= 24
+ *   y = *(u8 *)(b + o + 1)      y: any register but b
+ *   wy <<= 16
+ *   wy |= wx
+ *   x = *(u8 *)(b + o + 2)
+ *   wx <<= 8
+ *   wy |= wx
+ *   z = *(u8 *)(b + o + 3)      z: any register but y (b included)
+ *   wy |= wz
+ *
+ * ->  movzx x32, byte [b + o + 2]; shl x32, 8    (only when z is not x)
+ *     mov y32, [b + o]; bswap y32
+ *     movzx z32, byte [b + o + 3]
+ *
+ * Every register ends as the ten instructions leave it (x keeps its
+ * shifted third byte, z the fourth), so no liveness is needed, and the
+ * 4-byte load reads exactly the bytes the four byte loads read (a fault
+ * hits the same bytes).  Nothing may enter between them (no jump target
+ * in pc + 1 .. pc + 9); not in blinded images (their offsets stay as
+ * written).  Returns true when pc .. pc + 9 were emitted.
+ */
+static bool fuse_be32_load(struct jit_ctx *c, size_t pc)
+{
+	const struct vm_insn *in = &c->prog->code[pc];
+	uint8_t x = in->dst, b = in->src, y, z;
+	int32_t o = (int32_t)in->off;
+	size_t k;
+
+	if (c->blind_seed || pc + 10 > c->prog->insn_cnt)
+		return false;
+	for (k = 1; k < 10; k++)
+		if (c->target[pc + k])
+			return false;
+	y = in[2].dst;
+	z = in[8].dst;
+	if (x >= 10 || y >= 10 || z >= 10 || x == y || x == b || y == b || z == y)
+		return false;
+	/* clang-format off */
+	if (in[1].op != ISA_LSH32_IMM || in[1].dst != x || in[1].imm != 24 ||
+	    in[2].op != ISA_LDXB || in[2].src != b || in[2].off != o + 1 ||
+	    in[3].op != ISA_LSH32_IMM || in[3].dst != y || in[3].imm != 16 ||
+	    in[4].op != ISA_OR32_REG || in[4].dst != y || in[4].src != x ||
+	    in[5].op != ISA_LDXB || in[5].dst != x || in[5].src != b || in[5].off != o + 2 ||
+	    in[6].op != ISA_LSH32_IMM || in[6].dst != x || in[6].imm != 8 ||
+	    in[7].op != ISA_OR32_REG || in[7].dst != y || in[7].src != x ||
+	    in[8].op != ISA_LDXB || in[8].src != b || in[8].off != o + 3 ||
+	    in[9].op != ISA_OR32_REG || in[9].dst != y || in[9].src != z)
+		return false;
+	/* clang-format on */
+	if (z != x) {
+		emit_load(c, ISA_LDXB, reg_map[x], reg_map[b], o + 2); /* movzx x32, [b+o+2] */
+		emit_shift_imm(c, false, 4, reg_map[x], 8);	       /* shl x32, 8 */
+	}
+	emit_load(c, ISA_LDXW, reg_map[y], reg_map[b], o); /* mov y32, [b+o] */
+	emit_op(c, 0, false, 0, reg_map[y], false, (const uint8_t[]){ 0x0f }, 1);
+	emit1(c, (uint8_t)(0xc8 + (reg_map[y] & 7)));	       /* bswap y32 */
+	emit_load(c, ISA_LDXB, reg_map[z], reg_map[b], o + 3); /* movzx z32, [b+o+3] */
+	c->skip_next = 9;
+	return true;
 }
 
 static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
@@ -1308,7 +1374,7 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	if (op == ISA_INVALID)
 		return true; /* lddw's second slot: no code */
 	if (c->skip_next) {
-		c->skip_next = false; /* done with the instruction before */
+		c->skip_next--; /* done with an instruction before */
 		return true;
 	}
 	row = &isa_table[op];
@@ -1322,7 +1388,7 @@ static bool emit_insn(struct jit_ctx *c, const struct stubs *st, size_t pc)
 	if (c->blind_seed && emit_blinded(c, st, pc))
 		return true;
 	w = !(row->flags & F_ALU32);
-	if (fuse_next(c, pc, f))
+	if (fuse_next(c, pc, f) || (op == ISA_LDXB && fuse_be32_load(c, pc)))
 		return true;
 	switch (op) {
 	/* ==== ALU ==== */
@@ -1666,7 +1732,7 @@ alu_flags:
 		    prog->code[pc + 2].src != in->dst) {
 			emit_lea_index(c, d, fr->konst_reg[k], reg_map[prog->code[pc + 2].src]);
 			/* lea dst, [kreg + src] */
-			c->skip_next = true;
+			c->skip_next = 1;
 			break;
 		}
 		emit_mov_rr(c, true, d, fr->konst_reg[k]); /* mov dst, kreg */
@@ -1843,7 +1909,7 @@ enum jit_error jit_arch_emit(struct jit_ctx *c)
 	c->fixup_cnt = 0;
 	c->overflow = false;
 	c->tramp_off = 0;
-	c->skip_next = false;
+	c->skip_next = 0;
 	c->flags_reg = -1;
 	c->opt_div = c->opt_zext = c->opt_branch = 0;
 	memset(&st, 0, sizeof(st));

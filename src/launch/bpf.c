@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,7 +46,9 @@ struct dom_btf {
 /* A domain's link: what link info reports, for every member. */
 struct dom_link {
 	uint32_t type, attach_type, prog_id;
-	int32_t owner; /* pid of the process whose attachment it is */
+	int32_t owner;	   /* pid of the process whose attachment it is */
+	uint64_t dev, ino; /* the owner's descriptor (its memfd), which
+			    * another process may get by fork or SCM_RIGHTS */
 };
 
 #define ATTR_END(f) (offsetof(union bpf_attr, f) + sizeof(((union bpf_attr *)0)->f))
@@ -124,8 +127,14 @@ static long wrap_rec(int kind, long h, uint32_t map_type, void *rec)
 	else if (!rec && domain_active() && kind == LOBJ_PROG)
 		rec = userbpf_prog_by_fd((int)h);
 	if (rec) {
-		obj->dptr = rec;
 		obj->id = domain_obj_use(lobj_dom_kind(kind), rec);
+		if (!obj->id) {
+			/* not registered: refused as the kernel refuses an id
+			 * it cannot allocate */
+			lobj_put(obj);
+			return -ENOSPC;
+		}
+		obj->dptr = rec;
 	}
 	return lobj_install(obj, names[kind]);
 }
@@ -514,20 +523,105 @@ static long btf_from_record(struct dom_btf *rec)
 }
 
 /* A descriptor for the domain's link record rec (another member's
- * attachment: info and pins, no attachment of its own). */
-static long link_from_record(struct dom_link *rec)
+ * attachment: info and pins, no attachment of its own): a new one, or
+ * fd (a descriptor of the owner's that came here) when fd >= 0. */
+static long link_holder(struct dom_link *rec, int fd)
 {
 	struct lobj *obj = lobj_new(LOBJ_LINK);
 
 	if (!obj)
 		return -ENOMEM;
-	obj->dptr = rec;
 	obj->id = domain_obj_use(DOM_LINK, rec);
+	if (!obj->id) {
+		lobj_put(obj);
+		return -ENOSPC;
+	}
+	obj->dptr = rec;
 	obj->link_type = rec->type;
 	obj->attach_type = rec->attach_type;
 	obj->prog_id = rec->prog_id;
-	return lobj_install(obj, "bpf-link");
+	return fd >= 0 ? lobj_install_fd(obj, fd) : lobj_install(obj, "bpf-link");
 }
+
+static long link_from_record(struct dom_link *rec)
+{
+	return link_holder(rec, -1);
+}
+
+/* The links this process had at its last fork (the parent's uses for
+ * the child were taken before it); per thread, as forks are. */
+#define FORK_LINKS 64
+static __thread int fork_fds[FORK_LINKS], fork_nlinks, fork_parent;
+static __thread void *fork_recs[FORK_LINKS];
+
+void launch_fork_links_before(void)
+{
+	int i;
+
+	fork_nlinks = domain_active() ? lobj_links(fork_fds, fork_recs, FORK_LINKS) : 0;
+	fork_parent = getpid();
+	/* taken now, so a link the parent closes right after the fork stays
+	 * held until the child takes these uses over (or dies: domain_reap
+	 * cannot give a use noted under the parent back; it stays) */
+	for (i = 0; i < fork_nlinks; i++)
+		if (!domain_obj_use(DOM_LINK, fork_recs[i]))
+			fork_recs[i] = NULL;
+}
+
+void launch_fork_links_after(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < fork_nlinks; i++) {
+		struct lobj *obj;
+
+		if (!fork_recs[i])
+			continue;
+		if (pid < 0) {
+			domain_obj_unuse(DOM_LINK, fork_recs[i]);
+			continue;
+		}
+		if (pid > 0)
+			continue;
+		/* the child: the use passes to it, its descriptor holds it */
+		obj = domain_obj_use_take(DOM_LINK, fork_recs[i], fork_parent) ?
+			      lobj_new(LOBJ_LINK) :
+			      NULL;
+		if (!obj)
+			continue;
+		obj->dptr = fork_recs[i];
+		obj->id = domain_obj_id(DOM_LINK, obj->dptr);
+		lobj_install_fd(obj, fork_fds[i]);
+	}
+	fork_nlinks = 0;
+}
+
+void launch_link_adopt(int fd)
+{
+	struct stat st;
+	uint32_t id = 0;
+	struct lobj *known = lobj_get(fd);
+
+	lobj_put(known);
+	if (known || !domain_active() || fstat(fd, &st))
+		return;
+	/* one of the domain's links when it is the descriptor a link's
+	 * owner made (the same memfd: device and inode) */
+	while ((id = domain_obj_next_id(DOM_LINK, id))) {
+		struct dom_link *rec = domain_obj_get(DOM_LINK, id);
+
+		if (rec && rec->ino == (uint64_t)st.st_ino && rec->dev == (uint64_t)st.st_dev) {
+			if (link_holder(rec, fd) < 0)
+				launch_log("a link's descriptor received here does not hold "
+					   "its link (the domain's ledger is full)");
+			domain_obj_put(DOM_LINK, rec);
+			return;
+		}
+		domain_obj_put(DOM_LINK, rec);
+	}
+}
+
+static int link_install_noted(struct lobj *link);
 
 int launch_link_install(struct lobj *link)
 {
@@ -540,13 +634,116 @@ int launch_link_install(struct lobj *link)
 			rec->attach_type = link->attach_type;
 			rec->prog_id = link->prog_id;
 			rec->owner = getpid();
-			link->dptr = rec;
 			link->id = domain_obj_use(DOM_LINK, rec);
+			if (!link->id) {
+				/* registry or ledger full: refused (detached) */
+				domain_free(rec);
+				lobj_put(link);
+				return -ENOSPC;
+			}
+			link->dptr = rec;
 			/* its domain-wide attachment is this link's */
 			domain_attach_link(link->pe ? link->pe->att_slot : link->att_slot, rec);
 		}
 	}
-	return lobj_install(link, "bpf-link");
+	return link_install_noted(link);
+}
+
+/* Install link, noting its descriptor's identity in its record. */
+static int link_install_noted(struct lobj *link)
+{
+	struct dom_link *rec = link->dptr;
+	struct stat st;
+	int fd = lobj_install(link, "bpf-link");
+
+	if (fd >= 0 && rec && !fstat(fd, &st)) {
+		rec->dev = (uint64_t)st.st_dev;
+		rec->ino = (uint64_t)st.st_ino;
+	}
+	return fd;
+}
+
+/* ==== links other processes hold ==== */
+
+/* The owner's link objects whose last descriptor here closed while other
+ * processes held descriptors on the link (fork, SCM_RIGHTS, by id or
+ * pin): kept, with their attachment, until those go. */
+#define PARKED_LINKS 256
+static pthread_mutex_t parked_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lobj *parked[PARKED_LINKS];
+static bool parking_off; /* leaving: release everything */
+
+/* Whether obj is the attaching link of this process (not a holder). */
+static bool link_attached_here(const struct lobj *obj)
+{
+	return obj->kind == LOBJ_LINK && obj->dptr && (obj->pe || obj->ul || obj->att_slot >= 0);
+}
+
+bool launch_link_park(struct lobj *obj)
+{
+	int i;
+
+	if (!link_attached_here(obj) || !domain_active() || parking_off ||
+	    domain_obj_users(DOM_LINK, obj->dptr) <= 1)
+		return false;
+	pthread_mutex_lock(&parked_lock);
+	for (i = 0; i < PARKED_LINKS && parked[i]; i++)
+		;
+	if (i < PARKED_LINKS) {
+		parked[i] = obj;
+		__atomic_store_n(&obj->refs, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&parked_lock);
+	return i < PARKED_LINKS;
+}
+
+void launch_parked_links_sync(void)
+{
+	struct lobj *gone[PARKED_LINKS];
+	bool any = false;
+	int i, n = 0;
+
+	for (i = 0; i < PARKED_LINKS && !any; i++)
+		any = __atomic_load_n(&parked[i], __ATOMIC_RELAXED) != NULL;
+	if (!any)
+		return;
+	/* a holder that died (_exit, a signal) lets go too */
+	domain_reap();
+	pthread_mutex_lock(&parked_lock);
+	for (i = 0; i < PARKED_LINKS; i++)
+		if (parked[i] && domain_obj_users(DOM_LINK, parked[i]->dptr) <= 1) {
+			gone[n++] = parked[i];
+			parked[i] = NULL;
+		}
+	pthread_mutex_unlock(&parked_lock);
+	for (i = 0; i < n; i++)
+		lobj_put(gone[i]);
+}
+
+void launch_parked_links_exit(void)
+{
+	struct lobj *obj;
+	int i;
+
+	parking_off = true;
+	for (i = 0; i < PARKED_LINKS; i++) {
+		pthread_mutex_lock(&parked_lock);
+		obj = parked[i];
+		parked[i] = NULL;
+		pthread_mutex_unlock(&parked_lock);
+		if (!obj)
+			continue;
+		/* still held elsewhere: the domain-wide attachment stays
+		 * (and its program reference), detached with the link's
+		 * last reference; this process's own goes with it */
+		if (domain_obj_users(DOM_LINK, obj->dptr) > 1) {
+			struct lobj *pe = obj->pe ? obj->pe : obj;
+
+			domain_attach_orphan(pe->att_slot);
+			pe->att_slot = -1;
+		}
+		lobj_put(obj);
+	}
 }
 
 /* A new descriptor for the domain's object p of kind (DOM_*), which

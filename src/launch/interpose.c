@@ -63,6 +63,7 @@ void launch_init_real(void)
 	R(execve);
 	R(unlink);
 	R(unlinkat);
+	R(recvmsg);
 	R(syscall);
 #undef R
 }
@@ -237,6 +238,48 @@ EXPORT long syscall(long nr, ...)
 	if (nr == SYS_close)
 		lobj_forget((int)a[0]);
 	return launch_real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* fork(): a link's descriptor the child inherits holds the link there,
+ * as the kernel's does (bpf.c). */
+EXPORT pid_t fork(void)
+{
+	static pid_t (*real_fork)(void);
+	pid_t pid;
+
+	if (!real_fork)
+		real_fork = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
+	launch_fork_links_before();
+	pid = real_fork();
+	launch_fork_links_after(pid);
+	return pid;
+}
+
+/* Descriptors received over a unix socket: a link's another process of
+ * the domain made holds that link here (bpf.c). */
+EXPORT ssize_t recvmsg(int s, struct msghdr *m, int flags)
+{
+	struct cmsghdr *cm;
+	ssize_t ret;
+
+	launch_init_real();
+	ret = launch_real.recvmsg(s, m, flags);
+	if (ret < 0 || !domain_active() || !m || !m->msg_controllen)
+		return ret;
+	for (cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+		size_t i, n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			launch_link_adopt(fd);
+		}
+	}
+	return ret;
 }
 
 EXPORT int close(int fd)

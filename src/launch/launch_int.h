@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "domain/domain.h"
@@ -125,6 +126,7 @@ struct launch_real {
 	int (*execve)(const char *, char *const[], char *const[]);
 	int (*unlink)(const char *);
 	int (*unlinkat)(int, const char *, int);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
 };
 extern struct launch_real launch_real;
 void launch_init_real(void);
@@ -146,8 +148,15 @@ void lobj_forget(int fd);
 void lobj_dup(int oldfd, int newfd);
 /* Userbpf handle of fd (MAP/PROG/BTF of this table): >= 0, or -errno. */
 int lobj_handle(int fd, int kind);
+/* src/syscall/bpf_cmd.c: a forked child's library handle table starts
+ * empty (the parent's, in the shared arena, is left alone). */
+void ub_bpf_handles_forget(void);
+void *ub_bpf_handles_mem(void);
 /* Empty the table without releasing anything (a forked child). */
 void lobj_abandon_all(void);
+/* The links' descriptors and records of the domain in fds[] and recs[]
+ * (at most max): the count. */
+int lobj_links(int *fds, void **recs, int max);
 /* Walk every object (with the table lock held: fn must not call back). */
 void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx);
 
@@ -215,6 +224,29 @@ void launch_pinned_links_sync(void);
 
 /* bpf.c: register a new link (a domain's id and record) and install it */
 int launch_link_install(struct lobj *link);
+/*
+ * A link lives while any descriptor refers to it, in any process of the
+ * domain.  Another process's descriptor (inherited by fork, received
+ * over a unix socket, opened by id or pin) is a holder: a use of the
+ * link's entry.  park: the attaching link object obj lost its last
+ * reference here while holders remain: kept (true), attachment and all;
+ * parked_links_sync (sync thread) releases it once they are gone;
+ * parked_links_exit (leaving) leaves the domain-wide attachment to the
+ * holders (detached with the link's last reference).
+ */
+bool launch_link_park(struct lobj *obj);
+void launch_parked_links_sync(void);
+void launch_parked_links_exit(void);
+/* fd, not in the table, may be a link's descriptor another process made
+ * (SCM_RIGHTS): then it holds that link here. */
+void launch_link_adopt(int fd);
+/* fork() (interpose.c): the links' descriptors a child inherits hold
+ * their links there.  before: in the parent, one use of each link taken
+ * for the child (their number); after: in the parent (pid < 0: the fork
+ * failed, given back) or in the child (pid 0: the uses pass to it and
+ * its descriptors hold the links). */
+void launch_fork_links_before(void);
+void launch_fork_links_after(pid_t pid);
 
 /* ==== iterators (iter.c) ==== */
 union bpf_attr;

@@ -142,6 +142,8 @@ struct userbpf_link *launch_attach_local(void *prog, int kind, const char *targe
 	bool exec_exit;
 
 	trace_open();
+	/* the link objects (and probe sites) are this process's alone */
+	domain_private_begin();
 	if (kind != LPERF_UPROBE && launch_exec_tp_target(target, &exec_nr, &exec_exit))
 		l = launch_exec_tp_attach(prog, exec_nr, exec_exit, cookie, on_printk);
 	else if (kind == LPERF_UPROBE)
@@ -150,6 +152,7 @@ struct userbpf_link *launch_attach_local(void *prog, int kind, const char *targe
 		l = userbpf_probe__attach_tracepoint(prog, "sched", target + 6, &o);
 	else
 		l = userbpf_probe__attach_syscall(prog, target, &o);
+	domain_private_end();
 	if (!l) {
 		int e = errno;
 
@@ -170,7 +173,9 @@ struct userbpf_link *launch_attach_sample(void *prog, uint64_t freq, uint64_t pe
 	struct userbpf_link *l;
 
 	trace_open();
+	domain_private_begin();
 	l = userbpf_probe__attach_perf_event(prog, &o);
+	domain_private_end();
 	if (!l) {
 		int e = errno;
 

@@ -145,6 +145,7 @@ static void *sync_thread(void *arg)
 
 		sync_once();
 		launch_pinned_links_sync();
+		launch_parked_links_sync();
 		/* through the probe gate: the application's syscall
 		 * tracepoints never see userbpf's own waits */
 		probe_sc_gate(SYS_futex, (long)(uintptr_t)domain_gen(), FUTEX_WAIT, g,
@@ -214,17 +215,27 @@ static bool forked;
 
 /*
  * A child forked without exec shares the arena with its parent but has
- * copies of the library's per-process tables, which point into it: it
- * keeps the probes it inherited and takes part in nothing else (its
- * descriptors are left to the parent, no sync thread).  After exec it
- * joins as a process of its own.
+ * copies of the library's per-process tables, which point into it.  It
+ * becomes a member of its own: the descriptors it inherited are left to
+ * the parent (tables emptied without releasing) but for links', which
+ * hold their links as a holder (bpf.c), its library handle
+ * table starts anew, and what it opens or creates from now on is noted
+ * in a ledger under its pid, released at its exit or given back by
+ * domain_reap when it dies (_exit, a signal).  It keeps the probes it
+ * inherited (their links are the parent's: never destroyed here) and has
+ * no sync thread.  After exec it joins as a process of its own.
  */
 static void after_fork_child(void)
 {
 	forked = true;
+	/* a lock another thread held at the fork stays held in the copy */
+	pthread_mutex_init(&sync_lock, NULL);
 	lobj_abandon_all();
-	if (domain_active())
-		ub_map_run_slots_owner((uint32_t)getpid(), domain_slot_owner_dead);
+	if (!domain_active())
+		return;
+	ub_bpf_handles_forget();
+	domain_fork_child();
+	ub_map_run_slots_owner((uint32_t)getpid(), domain_slot_owner_dead);
 }
 
 void launch_domain_start(void)
@@ -282,17 +293,19 @@ void launch_domain_exit(void)
 {
 	int fd;
 
-	if (!domain_active() || forked)
+	if (!domain_active())
 		return;
 	/* release what this process holds (its attachments, its users) */
 	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
 		lobj_forget(fd);
+	launch_parked_links_exit();
 	/* the links of the domain's attachments here hold references on
-	 * their programs: given back (a killed process's, by domain_reap) */
+	 * their programs: given back (a killed process's, by domain_reap);
+	 * a forked child's copies are its parent's */
 	pthread_mutex_lock(&sync_lock);
 	leaving = true;
 	for (fd = 0; fd < MAX_LOCAL; fd++) {
-		if (local[fd].link) {
+		if (local[fd].link && !forked) {
 			domain_obj_ref(DOM_PROG, local[fd].prog, -1);
 			launch_link_destroy(local[fd].link);
 			if (local[fd].ref_ctr)

@@ -41,6 +41,9 @@ static void lobj_release(struct lobj *obj)
 	/* records of BTF objects and links go with their entry */
 	if (obj->dptr)
 		domain_obj_unuse(lobj_dom_kind(obj->kind), obj->dptr);
+	/* a link's owner may wait for its holders to go (parked) */
+	if (obj->dptr && obj->kind == LOBJ_LINK)
+		domain_bump();
 	if (obj->kind == LOBJ_PERF || obj->kind == LOBJ_LINK)
 		launch_lobj_release(obj);
 	if (obj->release)
@@ -64,8 +67,24 @@ void lobj_put(struct lobj *obj)
 	if (!obj)
 		return;
 	left = __atomic_sub_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL);
-	if (!left)
+	/* a link other processes still hold stays attached (bpf.c) */
+	if (!left && !launch_link_park(obj))
 		lobj_release(obj);
+}
+
+/* The library's handle table (grown as handles are made) is this
+ * process's alone: tagged so in the domain (freed if it is killed). */
+static void note_handle_table(void)
+{
+	static void *noted;
+	void *mem = ub_bpf_handles_mem();
+
+	if (mem != noted && domain_active()) {
+		noted = mem;
+		/* the library's allocator puts its header in front */
+		if (mem)
+			domain_private_tag((uint8_t *)mem - DOMAIN_LIB_HDR);
+	}
 }
 
 int lobj_install(struct lobj *obj, const char *name)
@@ -89,6 +108,7 @@ int lobj_install_fd(struct lobj *obj, int fd)
 	pthread_mutex_lock(&tab_lock);
 	tab[fd] = obj;
 	pthread_mutex_unlock(&tab_lock);
+	note_handle_table();
 	return fd;
 }
 
@@ -163,9 +183,26 @@ int lobj_handle(int fd, int kind)
 
 void lobj_abandon_all(void)
 {
+	/* in a forked child: a lock another thread held at the fork stays
+	 * held in the copy */
+	pthread_mutex_init(&tab_lock, NULL);
 	pthread_mutex_lock(&tab_lock);
 	memset(tab, 0, sizeof(tab));
 	pthread_mutex_unlock(&tab_lock);
+}
+
+int lobj_links(int *fds, void **recs, int max)
+{
+	int fd, n = 0;
+
+	pthread_mutex_lock(&tab_lock);
+	for (fd = 0; fd < LAUNCH_MAX_FD && n < max; fd++)
+		if (tab[fd] && tab[fd]->kind == LOBJ_LINK && tab[fd]->dptr) {
+			fds[n] = fd;
+			recs[n++] = tab[fd]->dptr;
+		}
+	pthread_mutex_unlock(&tab_lock);
+	return n;
 }
 
 void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx)

@@ -122,6 +122,11 @@ void ub_htab_pool_put(struct ub_htab *htab, struct ub_htab_elem *e);
 
 /* Core operations; sys selects the syscall value layout for per-CPU. */
 void *ub_htab_lookup(struct ub_map *map, const void *key);
+/* Plain HASH maps with 4- / 8-byte keys only (see ub_htab_direct_lookup). */
+void *ub_htab_lookup_k4(struct ub_map *map, const void *key);
+void *ub_htab_lookup_k8(struct ub_map *map, const void *key);
+/* The JIT's direct call: one of the above where it applies. */
+void ub_htab_direct_lookup(struct ub_map *map, struct ub_map_direct *d);
 int ub_htab_update_common(struct ub_htab *htab, const void *key, const void *value, uint64_t flags,
 			  bool sys);
 int ub_htab_delete(struct ub_map *map, const void *key);
@@ -143,6 +148,7 @@ long ub_htab_for_each(struct ub_map *map, ub_map_for_each_cb cb, void *ctx, uint
 		.alloc = ub_htab_alloc,                                                            \
 		.free = ub_htab_free,                                                              \
 		.lookup = ub_htab_lookup,                                                          \
+		.direct_lookup = ub_htab_direct_lookup,                                            \
 		.update = (UPDATE),                                                                \
 		.delete = ub_htab_delete,                                                          \
 		.get_next_key = ub_htab_get_next_key,                                              \

@@ -1575,23 +1575,7 @@ static inline uint32_t rol32(uint32_t w, unsigned s)
 		c ^= rol32(b, 4);                                                                  \
 		b += a;                                                                            \
 	} while (0)
-#define jhash_final(a, b, c)                                                                       \
-	do {                                                                                       \
-		c ^= b;                                                                            \
-		c -= rol32(b, 14);                                                                 \
-		a ^= c;                                                                            \
-		a -= rol32(c, 11);                                                                 \
-		b ^= a;                                                                            \
-		b -= rol32(a, 25);                                                                 \
-		c ^= b;                                                                            \
-		c -= rol32(b, 16);                                                                 \
-		a ^= c;                                                                            \
-		a -= rol32(c, 4);                                                                  \
-		b ^= a;                                                                            \
-		b -= rol32(a, 14);                                                                 \
-		c ^= b;                                                                            \
-		c -= rol32(b, 24);                                                                 \
-	} while (0)
+#define jhash_final(a, b, c) (c = ub_jhash_final(a, b, c))
 
 static inline uint32_t get_u32(const uint8_t *p)
 {

@@ -391,6 +391,43 @@ void ub_map_defer_flush(void);
 
 /* ==== Utilities ==== */
 
+/* The kernel's __jhash_final(): the hash c of the last block a, b, c. */
+static inline uint32_t ub_jhash_final(uint32_t a, uint32_t b, uint32_t c)
+{
+#define UB_ROL32(w, s) (((w) << (s)) | ((w) >> (32 - (s))))
+	c ^= b;
+	c -= UB_ROL32(b, 14);
+	a ^= c;
+	a -= UB_ROL32(c, 11);
+	b ^= a;
+	b -= UB_ROL32(a, 25);
+	c ^= b;
+	c -= UB_ROL32(b, 16);
+	a ^= c;
+	a -= UB_ROL32(c, 4);
+	b ^= a;
+	b -= UB_ROL32(a, 14);
+	c ^= b;
+	c -= UB_ROL32(b, 24);
+#undef UB_ROL32
+	return c;
+}
+
+/* jhash2() of one or two words, inline (the 4- and 8-byte key lookups). */
+static inline uint32_t ub_jhash_1word(uint32_t w0, uint32_t initval)
+{
+	uint32_t a = 0xdeadbeef + 4 + initval;
+
+	return ub_jhash_final(a + w0, a, a);
+}
+
+static inline uint32_t ub_jhash_2words(uint32_t w0, uint32_t w1, uint32_t initval)
+{
+	uint32_t a = 0xdeadbeef + 8 + initval;
+
+	return ub_jhash_final(a + w0, a + w1, a);
+}
+
 uint32_t ub_jhash(const void *key, uint32_t length, uint32_t initval);
 uint32_t ub_jhash2(const uint32_t *k, uint32_t length, uint32_t initval);
 /* htab_map_hash(): jhash2 for multiples of 4 bytes, else jhash. */

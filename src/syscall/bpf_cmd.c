@@ -53,6 +53,27 @@ static struct fd_entry *fds;
 static int fd_cap;
 static uint32_t next_btf_id;
 
+/* A child forked without exec whose memory, this table among it, is its
+ * parent's too (the arena of a launch domain): it starts an empty table
+ * of its own and never touches the parent's (whose handles hold the
+ * parent's references).  Called in the child right after fork, by
+ * src/launch/sync.c only. */
+void ub_bpf_handles_forget(void);
+void ub_bpf_handles_forget(void)
+{
+	fd_lock = (ub_lock_t)UB_LOCK_INIT;
+	fds = NULL;
+	fd_cap = 0;
+}
+
+/* The table's memory (NULL before the first handle): a launch domain
+ * frees it when this process dies without freeing it. */
+void *ub_bpf_handles_mem(void);
+void *ub_bpf_handles_mem(void)
+{
+	return fds;
+}
+
 /* Install obj (reference already taken) at the lowest free handle. */
 static int fd_install(enum fd_kind kind, void *obj, unsigned fmode)
 {

@@ -178,6 +178,16 @@ int verif_check_structure(struct verif_env *env)
 		}
 		env->prune[env->subprogs[s].start] |= 1;
 	}
+	/* after a helper that calls a callback, every iteration's exit lands
+	 * here: a checkpoint always (the kernel's force checkpoint at the
+	 * callsite, where its iterations return), so a later iteration's exit
+	 * prunes against an earlier one instead of exploring the rest of the
+	 * program again */
+	for (i = 0; i + 1 < cnt; i++)
+		if (env->ops[i] == ISA_CALL && env->insns[i].src_reg == 0 &&
+		    (env->insns[i].imm == 181 || env->insns[i].imm == 164 ||
+		     env->insns[i].imm == 209))
+			env->prune[i + 1] |= 1 | 4;
 	/* reachability */
 	work = ub_calloc(cnt * 2 + 2, sizeof(*work));
 	seen = ub_calloc(cnt, 1);

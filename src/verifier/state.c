@@ -96,6 +96,7 @@ struct verif_state *verif_state_copy(const struct verif_state *st)
 		return NULL;
 	*c = *st;
 	c->all_precise = false;
+	c->be_refs = 0;
 	for (i = 0; i < VERIF_MAX_FRAMES; i++)
 		c->frames[i] = NULL;
 	c->hist = NULL;
@@ -192,6 +193,7 @@ static bool regsafe(struct idmap *map, const struct verif_reg *o, const struct v
 	case PTR_TO_SOCKET:
 	case PTR_TO_SOCK_COMMON:
 	case PTR_TO_TCP_SOCK:
+	case PTR_TO_BTF_ID:
 		return o->map == c->map && o->mem_size == c->mem_size && o->off == c->off &&
 		       var_ok(o, c, exact) && check_ids(map, o->id, c->id);
 	case PTR_TO_PACKET:
@@ -292,6 +294,10 @@ static bool frame_equal(struct idmap *map, const struct verif_frame *o, const st
 
 	if (o->callsite != c->callsite || o->subprog != c->subprog || o->cb_kind != c->cb_kind)
 		return false;
+	/* a callback with fewer iterations left does not cover one with more
+	 * (the kernel's callback_depth comparison) */
+	if (o->cb_kind && o->cb_max - (uint64_t)o->cb_iter < c->cb_max - (uint64_t)c->cb_iter)
+		return false;
 	/* a callback's entry registers start each of its iterations: the
 	 * backtracking does not follow them, so they compare in full */
 	if (o->cb_kind)
@@ -319,6 +325,17 @@ static bool frame_equal(struct idmap *map, const struct verif_frame *o, const st
 	return true;
 }
 
+/* a frame of st is a callback's: st is inside a loop of iterations */
+bool verif_state_in_cb(const struct verif_state *st)
+{
+	int i;
+
+	for (i = 1; i <= st->curframe; i++)
+		if (st->frames[i]->cb_kind)
+			return true;
+	return false;
+}
+
 bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 			const struct verif_state *cur, bool exact)
 {
@@ -326,7 +343,7 @@ bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 	/* backtracking precision: an old state's marks are final once its
 	 * continuation is explored (no branches left); before, only the
 	 * static precision counts */
-	bool dyn = env->dyn_prec && !exact && old->branches == 0;
+	bool dyn = env->dyn_prec && !exact && old->branches == 0 && !verif_state_in_cb(old);
 	int i;
 
 	if (old->curframe != cur->curframe || old->nrefs != cur->nrefs ||
@@ -378,6 +395,7 @@ static const char *const type_names[VERIF_REG_TYPES] = {
 	[PTR_TO_SOCKET] = "sock",
 	[PTR_TO_SOCK_COMMON] = "sock_common",
 	[PTR_TO_TCP_SOCK] = "tcp_sock",
+	[PTR_TO_BTF_ID] = "ptr_",
 };
 
 const char *verif_reg_type_name(const struct verif_reg *r)

@@ -22,6 +22,7 @@
 #include "insn_facts.h"
 #include "progs/progs_int.h"
 #include "util/alloc.h"
+#include "loader/loader_int.h"
 
 /* ==== log ==== */
 
@@ -225,12 +226,14 @@ static void hist_flag(struct verif_env *env, struct verif_state *st, uint8_t fla
 		h->flags = flag;
 }
 
-static void mark_all_precise(struct verif_state *st)
+static void mark_all_precise(struct verif_env *env, struct verif_state *st)
 {
 	/* a saved state's registers only gain marks: once one is marked in
 	 * full, so are its parents (the walk stops there; without that,
 	 * callback iterations made this quadratic in the path's length) */
 	for (; st && !st->all_precise; st = st->parent) {
+		env->bt_steps++;
+		env->marks++;
 		FOR_EACH_REG(st, r, {
 			if (r->type == SCALAR_VALUE && !r->precise)
 				r->precise = VERIF_PRECISE_ALL;
@@ -392,6 +395,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 		return;
 	bt.frame = st->curframe;
 	for (;;) {
+		env->bt_steps += (uint64_t)st->hist_len + 1;
 		for (i = st->hist_len - 1; i >= 0; i--) {
 			if (skip_first) {
 				skip_first = false;
@@ -399,7 +403,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 					continue;
 			}
 			if (!backtrack_insn(env, &st->hist[i], &bt)) {
-				mark_all_precise(cur->parent);
+				mark_all_precise(env, cur->parent);
 				return;
 			}
 			for (fr = 0; fr < VERIF_MAX_FRAMES; fr++)
@@ -410,7 +414,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 		if (!st)
 			return;
 		if (bt.frame != st->curframe) { /* a path the walk cannot follow */
-			mark_all_precise(cur->parent);
+			mark_all_precise(env, cur->parent);
 			return;
 		}
 		for (fr = 0; fr <= bt.frame; fr++) {
@@ -421,10 +425,12 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 
 				if (!(bt.regs[fr] & (1u << i)))
 					continue;
-				if (r->type != SCALAR_VALUE || r->precise)
+				if (r->type != SCALAR_VALUE || r->precise) {
 					bt.regs[fr] &= (uint16_t)~(1u << i);
-				else
+				} else {
 					r->precise = VERIF_PRECISE_BT;
+					env->marks++;
+				}
 			}
 			for (i = 0; i < 64; i++) {
 				struct verif_reg *r;
@@ -434,10 +440,12 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 				r = i < f->nslots && f->stack[i].type[0] == SLOT_SPILL ?
 					    &f->stack[i].spilled :
 					    NULL;
-				if (!r || r->type != SCALAR_VALUE || r->precise)
+				if (!r || r->type != SCALAR_VALUE || r->precise) {
 					bt.slots[fr] &= ~(1ull << i);
-				else
+				} else {
 					r->precise = VERIF_PRECISE_BT;
+					env->marks++;
+				}
 			}
 		}
 		if (bt_empty(&bt))
@@ -1250,6 +1258,164 @@ static bool cgroup_sock_ctx_ok(struct verif_env *env, int off, int size, bool wr
 	return !write;
 }
 
+/* ==== BTF-typed pointers: the attach target's prototype (btf_ctx_access) ==== */
+
+static bool tracing_type(const struct verif_env *env)
+{
+	return env->prog_type == USERBPF_PROG_TYPE_TRACING ||
+	       env->prog_type == USERBPF_PROG_TYPE_LSM;
+}
+
+/* opts.attach_btf_id: a FUNC (fentry/fexit/fmod_ret, bpf_lsm_HOOK) or a
+ * raw tracepoint's TYPEDEF btf_trace_NAME (pointer to its prototype,
+ * whose first parameter, the tracepoint's data, is not in the context) */
+static void attach_btf_setup(struct verif_env *env, const struct userbpf_btf *btf, uint32_t id)
+{
+	const struct ub_btf_type *t = btf && id ? ub_btf_type_by_id(btf, id) : NULL;
+	int skip = 0;
+
+	if (!t || !tracing_type(env) || env->eat == 28 /* iterators: their own context */)
+		return;
+	env->aname = ub_btf_type_name(btf, t);
+	if (ub_btf_kind(t) == USERBPF_BTF_KIND_FUNC) {
+		t = ub_btf_type_by_id(btf, t->size_type);
+	} else if (ub_btf_kind(t) == USERBPF_BTF_KIND_TYPEDEF) {
+		if (!strncmp(env->aname, "btf_trace_", 10))
+			env->aname += 10; /* the kernel names the tracepoint */
+		t = ub_btf_type_by_id(btf, t->size_type);
+		if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_PTR)
+			return;
+		t = ub_btf_type_by_id(btf, t->size_type);
+		skip = 1;
+	} else {
+		return;
+	}
+	if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_FUNC_PROTO || (int)ub_btf_vlen(t) < skip)
+		return;
+	env->abtf = btf;
+	env->aproto = t;
+	env->askip = skip;
+	env->anargs = (int)ub_btf_vlen(t) - skip;
+	/* the traced function's return value follows its arguments */
+	env->aret = env->eat == 25 /* fexit */ || env->eat == 26 /* fmod_ret */ ||
+		    (env->prog_type == USERBPF_PROG_TYPE_LSM && t->size_type);
+}
+
+static const char *btf_name(const struct verif_env *env, uint32_t id)
+{
+	const struct ub_btf_type *t = ub_btf_type_by_id(env->abtf, id);
+	const char *n = t ? ub_btf_type_name(env->abtf, t) : "";
+
+	return n && *n ? n : "(anon)";
+}
+
+static bool btf_is_scalar_kind(const struct ub_btf_type *t)
+{
+	uint32_t k = ub_btf_kind(t);
+
+	return k == USERBPF_BTF_KIND_INT || k == USERBPF_BTF_KIND_ENUM ||
+	       k == USERBPF_BTF_KIND_ENUM64;
+}
+
+/*
+ * The context word of argument arg (arg == anargs: the return value):
+ * 1 and *sid a pointer to the struct *sid, 0 a scalar, or an error.
+ */
+static int btf_ctx_arg(struct verif_env *env, int arg, uint32_t *sid)
+{
+	const struct ub_btf_param *params = ub_btf_extra(env->aproto);
+	const struct ub_btf_type *t;
+	uint32_t tid, rid = 0;
+
+	if (arg > env->anargs || (arg == env->anargs && !env->aret))
+		return ERR_ACCES("func '%s' doesn't have %d-th argument\n", env->aname, arg + 1);
+	tid = arg < env->anargs ? params[env->askip + arg].type : env->aproto->size_type;
+	if (!tid)
+		return 0; /* void return of fexit: reads as a number */
+	t = ub_btf_skip_mods_typedefs(env->abtf, tid, &rid);
+	if (!t)
+		return 0;
+	if (btf_is_scalar_kind(t) || ub_btf_is_composite(t))
+		return 0; /* a number, or a struct passed by value */
+	if (ub_btf_kind(t) != USERBPF_BTF_KIND_PTR)
+		return ERR_ACCES("func '%s' arg%d has type %s. Only pointer access is allowed\n",
+				 env->aname, arg, ub_btf_kind_str(t));
+	if (!t->size_type)
+		return 0; /* void * */
+	t = ub_btf_skip_mods_typedefs(env->abtf, t->size_type, &rid);
+	if (!t || btf_is_scalar_kind(t) || ub_btf_kind(t) == USERBPF_BTF_KIND_PTR ||
+	    ub_btf_kind(t) == USERBPF_BTF_KIND_FUNC_PROTO)
+		return 0; /* int *, char *, a pointer to pointer or function: a number */
+	if (!ub_btf_is_composite(t))
+		return ERR_ACCES("func '%s' arg%d type %s is not a struct\n", env->aname, arg,
+				 ub_btf_kind_str(t));
+	*sid = rid;
+	return 1;
+}
+
+/*
+ * A load of size bytes at off of the struct sid (btf_struct_walk): within
+ * the struct, a field that is a pointer to a struct loaded whole is a
+ * PTR_TO_BTF_ID in turn, anything else a scalar.
+ */
+static int btf_struct_load(struct verif_env *env, uint32_t sid, int64_t off, int size,
+			   struct verif_reg *dst, bool sign_ext)
+{
+	const struct ub_btf_type *t = ub_btf_skip_mods_typedefs(env->abtf, sid, &sid);
+	int64_t sz = ub_btf_resolve_size(env->abtf, sid);
+	int depth;
+
+	if (!t || sz < 0 || off + size > sz)
+		return ERR_ACCES("access beyond struct %s at off %lld size %d\n",
+				 btf_name(env, sid), (long long)off, size);
+	if (dst)
+		scalar_of_size(dst, size, sign_ext);
+	for (depth = 0; depth < 32 && t && ub_btf_is_composite(t); depth++) {
+		const struct ub_btf_type *mt = NULL;
+		uint32_t i, mid = 0;
+		int64_t moff = 0, msz = 0;
+
+		for (i = 0; i < ub_btf_vlen(t); i++) {
+			if (ub_btf_member_bitfield_size(t, i))
+				continue;
+			moff = ub_btf_member_bit_offset(t, i) / 8;
+			msz = ub_btf_resolve_size(env->abtf, ub_btf_members(t)[i].type);
+			if (msz > 0 && off >= moff && off + size <= moff + msz) {
+				mt = ub_btf_skip_mods_typedefs(env->abtf, ub_btf_members(t)[i].type,
+							       &mid);
+				break;
+			}
+		}
+		if (!mt)
+			return 0; /* padding, a bitfield or a straddling load: a number */
+		off -= moff;
+		if (ub_btf_kind(mt) == USERBPF_BTF_KIND_ARRAY) {
+			const struct ub_btf_array *a = ub_btf_array(mt);
+			int64_t esz = ub_btf_resolve_size(env->abtf, a->type);
+
+			if (esz <= 0)
+				return 0;
+			off %= esz;
+			mt = ub_btf_skip_mods_typedefs(env->abtf, a->type, &mid);
+			if (!mt)
+				return 0;
+		}
+		if (ub_btf_kind(mt) == USERBPF_BTF_KIND_PTR && !off && size == 8 && mt->size_type) {
+			const struct ub_btf_type *pt;
+			uint32_t pid = 0;
+
+			pt = ub_btf_skip_mods_typedefs(env->abtf, mt->size_type, &pid);
+			if (pt && ub_btf_is_composite(pt) && dst) {
+				reg_ptr(dst, PTR_TO_BTF_ID);
+				dst->mem_size = pid;
+			}
+			return 0;
+		}
+		t = mt;
+	}
+	return 0;
+}
+
 static int check_ctx_access(struct verif_env *env, int regno, const struct verif_reg *reg, int off,
 			    int size, int acc, struct verif_reg *dst, bool sign_ext)
 {
@@ -1318,10 +1484,25 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 			if (flags & PTR_MAYBE_NULL)
 				dst->id = ++env->id_gen;
 		}
-		if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
-		    (env->prog_type == USERBPF_PROG_TYPE_TRACING ||
-		     env->prog_type == USERBPF_PROG_TYPE_LSM))
+		if (type == SCALAR_VALUE && !write && env->aproto) {
+			/* typed by the target's prototype (btf_ctx_access) */
+			uint32_t sid = 0;
+			int k;
+
+			if (off % 8)
+				return ERR_ACCES("func '%s' offset %d is not multiple of 8\n",
+						 env->aname, off);
+			k = btf_ctx_arg(env, off / 8, &sid);
+			if (k < 0)
+				return k;
+			if (k == 1 && size == 8) {
+				reg_ptr(dst, PTR_TO_BTF_ID);
+				dst->mem_size = sid;
+			}
+		} else if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
+			   tracing_type(env)) {
 			dst->flags |= SCALAR_BTF_PTR;
+		}
 		/* struct bpf_iter__bpf_map_elem { meta, map, key, value }: the
 		 * value may be written (PTR_TO_BUF), the key only read */
 		if (type == SCALAR_VALUE && size == 8 && off == 24 && !write &&
@@ -1392,6 +1573,27 @@ static int check_mem_access(struct verif_env *env, struct verif_state *st, int r
 			     (uint64_t)size))
 		return ERR_ACCES("misaligned access off %d size %d\n", off + reg->off, size);
 	switch (reg->type) {
+	case PTR_TO_BTF_ID: {
+		/* check_ptr_to_btf_access(): a fault-tolerant read of a field */
+		int64_t o = off + reg->off + (int64_t)reg->v.t.value;
+
+		if (write)
+			return ERR_ACCES("only read is supported\n");
+		if (!tnum_is_const(reg->v.t))
+			return ERR_ACCES(
+				"R%d is ptr_%s invalid variable offset: off=%d, var_off=(%#llx; %#llx)\n",
+				regno, btf_name(env, reg->mem_size), off + reg->off,
+				(unsigned long long)reg->v.t.value,
+				(unsigned long long)reg->v.t.mask);
+		if (o < 0)
+			return ERR_ACCES("R%d is ptr_%s invalid negative access: off=%lld\n", regno,
+					 btf_name(env, reg->mem_size), (long long)o);
+		err = btf_struct_load(env, reg->mem_size, o, size, dst, sign_ext);
+		if (err)
+			return err;
+		env->probe_mem++;
+		return 0;
+	}
 	case PTR_TO_STACK:
 		if (write)
 			return stack_write(env, st, regno, reg, off + reg->off, size, val);
@@ -2022,7 +2224,8 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 		if (!(reg->flags & PTR_MAYBE_NULL) &&
 		    (reg->type == PTR_TO_SOCKET || reg->type == PTR_TO_SOCK_COMMON ||
 		     reg->type == PTR_TO_TCP_SOCK ||
-		     (btf && reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR)))) {
+		     (btf && ((reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR)) ||
+			      reg->type == PTR_TO_BTF_ID)))) {
 			if (h->proto.flags & USERBPF_HELPER_RELEASE) {
 				if (!reg->ref_obj_id)
 					return ERR_INVAL(
@@ -2099,6 +2302,9 @@ static int setup_callback_frame(struct verif_env *env, struct verif_state *st, i
 	if (!f)
 		return -ENOMEM;
 	f->cb_kind = id;
+	/* bpf_loop calls its callback at most nr_loops times: as the kernel,
+	 * no iteration beyond r1's maximum is explored */
+	f->cb_max = id == 181 ? caller->regs[1].v.umax : UINT64_MAX;
 	reg_ptr(&f->regs[10], PTR_TO_STACK);
 	f->regs[10].frameno = (uint8_t)(st->curframe + 1);
 	if (id == 181) { /* bpf_loop: cb(u32 index, void *ctx) */
@@ -2225,8 +2431,16 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		release_ref(st, meta.release);
 	if (changes_pkt_data((int)h->id))
 		clear_pkt_pointers(st);
+	/* bpf_loop's iteration count bounds the iterations explored: it is
+	 * precise (the kernel's mark_chain_precision(r1)); none at all for 0 */
+	if (meta.func >= 0 && h->id == 181) {
+		mark_reg_precise(env, st, 1);
+		if (!reg_of(st, 1)->v.umax && env->log_level >= 2)
+			verif_log(env, "frame%d bpf_loop iteration limit reached\n", st->curframe);
+	}
 	/* callbacks: explore "not called" here, "called" in a pushed state */
-	if (meta.func >= 0 && (h->id == 181 || h->id == 164 || h->id == 209)) {
+	if (meta.func >= 0 && (h->id == 181 || h->id == 164 || h->id == 209) &&
+	    (h->id != 181 || reg_of(st, 1)->v.umax)) {
 		struct verif_state *cb = verif_state_copy(st);
 
 		if (!cb)
@@ -2663,7 +2877,82 @@ static int push_state(struct verif_env *env, struct verif_state *st, int insn, i
 	return 0;
 }
 
-static void path_end(struct verif_state *st)
+/* the nearest saved state at or above st outside every callback */
+static struct verif_state *be_root(const struct verif_state *st)
+{
+	for (; st; st = st->parent)
+		if (!verif_state_in_cb(st))
+			return (struct verif_state *)st;
+	return NULL;
+}
+
+/* remember st (pruned at idx against old, whose precision may still grow) */
+static int add_backedge(struct verif_env *env, const struct verif_state *old,
+			const struct verif_state *st, int idx)
+{
+	struct verif_state *c;
+
+	if (!env->dyn_prec)
+		return 0;
+	if (env->nbe == env->be_cap) {
+		int cap = env->be_cap ? env->be_cap * 2 : 16;
+		struct verif_backedge *b = ub_realloc(env->be, (size_t)cap * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		env->be = b;
+		env->be_cap = cap;
+	}
+	c = verif_state_copy(st);
+	if (!c)
+		return -ENOMEM;
+	env->be[env->nbe] = (struct verif_backedge){
+		.st = c, .old = old, .idx = idx, .root = be_root(st->parent), .oroot = be_root(old)
+	};
+	if (env->be[env->nbe].root)
+		env->be[env->nbe].root->be_refs++;
+	if (env->be[env->nbe].oroot)
+		env->be[env->nbe].oroot->be_refs++;
+	env->nbe++;
+	return 0;
+}
+
+/*
+ * A backedge's root (the saved state above its pruned state, or above
+ * the state that covered it, outside every callback) has been explored
+ * to the end: so has every state below it, whose precision may now only
+ * grow by backedges.  Before anything is compared with the root,
+ * propagate each old's precision into its pruned state's path until no
+ * mark changes, then drop the backedges whose roots are both explored
+ * (their marks are final).
+ */
+static void run_backedges(struct verif_env *env)
+{
+	uint64_t before;
+	int i, n;
+
+	do {
+		before = env->marks;
+		for (i = 0; i < env->nbe && env->dyn_prec; i++)
+			propagate_precision(env, env->be[i].old, env->be[i].st, env->be[i].idx);
+	} while (env->marks != before && env->dyn_prec);
+	for (i = n = 0; i < env->nbe; i++) {
+		struct verif_backedge *b = &env->be[i];
+
+		if ((!b->root || !b->root->branches) && (!b->oroot || !b->oroot->branches)) {
+			if (b->root)
+				b->root->be_refs--;
+			if (b->oroot)
+				b->oroot->be_refs--;
+			verif_state_free(b->st);
+			continue;
+		}
+		env->be[n++] = *b;
+	}
+	env->nbe = n;
+}
+
+static void path_end(struct verif_env *env, struct verif_state *st)
 {
 	struct verif_state *p = st->parent;
 
@@ -2671,6 +2960,8 @@ static void path_end(struct verif_state *st)
 		p->branches--;
 		if (p->branches > 0)
 			break;
+		if (p->be_refs)
+			run_backedges(env);
 		p = p->parent;
 	}
 }
@@ -2916,7 +3207,7 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 				return ERR_ACCES("R%d invalid register bounds after branch\n",
 						 insn->dst_reg);
 			/* only the taken side is feasible: continue there */
-			path_end(st);
+			path_end(env, st);
 			verif_state_free(st);
 			env->cur = other;
 			*next = -2;
@@ -3211,6 +3502,12 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 				"At callback return the register R0 has smin=%lld smax=%lld should have been in [0, 1]\n",
 				(long long)r0.v.smin, (long long)r0.v.smax);
 		/* another iteration: fresh callee frame, caller scalars widened */
+		if ((uint64_t)f->cb_iter + 1 >= f->cb_max) {
+			if (env->log_level >= 2)
+				verif_log(env, "frame%d bpf_loop iteration limit reached\n",
+					  st->curframe - 1);
+			goto no_reentry;
+		}
 		again = verif_state_copy(st);
 		if (!again)
 			return -ENOMEM;
@@ -3242,6 +3539,7 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		err = push_state(env, again, env->subprogs[f->subprog].start, idx);
 		if (err)
 			return err;
+no_reentry:
 		verif_mark_unknown(&r0);
 	}
 	caller = st->frames[st->curframe - 1];
@@ -3527,7 +3825,7 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 	struct verif_sl *sl, *n, **pprev;
 	struct verif_state *cp;
 	/* (a long history makes backtracking slow) */
-	bool force_new = (env->prune[idx] & 2) != 0 || st->hist_len > 256;
+	bool force_new = (env->prune[idx] & 6) != 0 || st->hist_len > 256;
 	bool add_new = force_new;
 
 	if (env->jmps_processed - env->prev_jmps_processed >= 2 &&
@@ -3562,6 +3860,8 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 			goto miss;
 		}
 		if (verif_states_equal(env, old, st, false)) {
+			if (env->dyn_prec && verif_state_in_cb(old))
+				goto hit_loop;
 			propagate_precision(env, old, st, idx);
 			goto hit;
 		}
@@ -3580,11 +3880,21 @@ miss:
 		continue;
 hit_open:
 		/* old's continuation is still being explored: its precision is
-		 * not known yet (state.c compared it without), so every scalar
-		 * of this path is kept precise (the kernel's conservative
-		 * marking where it cannot backtrack) */
-		if (env->dyn_prec)
-			mark_all_precise(st->parent);
+		 * not known yet (state.c compared it by the static precision);
+		 * its marks so far go to this path now, the rest when the loop
+		 * is explored (a backedge, as the kernel's) */
+		if (env->dyn_prec) {
+			propagate_precision(env, old, st, idx);
+			if (add_backedge(env, old, st, idx))
+				return -ENOMEM;
+		}
+		goto hit;
+hit_loop:
+		/* old is inside a callback: its precision may grow with its
+		 * iterations' backedges (state.c compared it statically) */
+		propagate_precision(env, old, st, idx);
+		if (add_backedge(env, old, st, idx))
+			return -ENOMEM;
 hit:
 		sl->hit_cnt++;
 		return 1;
@@ -3680,7 +3990,7 @@ static int do_check(struct verif_env *env)
 			continue;
 		}
 pop:
-		path_end(st);
+		path_end(env, st);
 		verif_state_free(st);
 		env->cur = NULL;
 		if (!env->stack_len)
@@ -3726,6 +4036,9 @@ static void env_free(struct verif_env *env)
 {
 	size_t i;
 
+	for (i = 0; i < (size_t)env->nbe; i++)
+		verif_state_free(env->be[i].st);
+	ub_free(env->be);
 	if (env->explored) {
 		for (i = 0; i < env->cnt; i++) {
 			struct verif_sl *sl = env->explored[i], *n;
@@ -3788,6 +4101,9 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	    offsetof(struct userbpf_verifier_opts, attach_target) + sizeof(opts->attach_target))
 		env.attach_target = opts->attach_target;
 	env.ctx_kind = ub_prog_ctx_kind(opts->prog_type);
+	if (opts->sz >=
+	    offsetof(struct userbpf_verifier_opts, attach_btf_id) + sizeof(opts->attach_btf_id))
+		attach_btf_setup(&env, opts->attach_btf, opts->attach_btf_id);
 	env.log = opts->log_buf;
 	env.log_size = opts->log_buf ? opts->log_size : 0;
 	env.log_level = opts->log_level;
@@ -3868,6 +4184,7 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 		s->log_true_size = env.log_true + 1;
 		s->probe_mem_insns = env.probe_mem;
 		s->uninit_stack_reads = env.uninit_stack;
+		s->backtrack_steps = env.bt_steps;
 	}
 	env_free(&env);
 	return err;

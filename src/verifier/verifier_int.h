@@ -44,6 +44,7 @@ enum verif_reg_type {
 	PTR_TO_SOCKET,	    /* struct bpf_sock (bpf_sock_is_valid_access) */
 	PTR_TO_SOCK_COMMON, /* its common part (bpf_sock_common_is_valid_access) */
 	PTR_TO_TCP_SOCK,    /* struct bpf_tcp_sock */
+	PTR_TO_BTF_ID,	    /* a kernel object typed by the attach BTF (mem_size: its struct id) */
 	VERIF_REG_TYPES
 };
 
@@ -79,7 +80,7 @@ struct verif_reg {
 	uint32_t ref_obj_id;   /* acquired reference (ringbuf record, socket) */
 	int32_t map;	       /* map value, const map: index in env->maps */
 	uint32_t range;	       /* packet: bytes known in bounds */
-	uint32_t mem_size;     /* PTR_TO_MEM */
+	uint32_t mem_size;     /* PTR_TO_MEM; PTR_TO_BTF_ID: the struct's type id */
 	int32_t subprog;       /* PTR_TO_FUNC */
 };
 
@@ -99,6 +100,7 @@ struct verif_frame {
 	int subprog;
 	int cb_kind;		     /* callback frame: helper id, else 0 */
 	int cb_iter;		     /* callback frame: which explored iteration */
+	uint64_t cb_max;	     /* callback frame: iterations at most (bpf_loop's nr_loops) */
 	struct verif_reg cb_regs[6]; /* callback frame: r0-r5 at entry */
 	int nslots;		     /* stack slots allocated (8 bytes each, from fp down) */
 	struct verif_slot *stack;
@@ -143,9 +145,13 @@ struct verif_state {
 	int insn;
 	bool is_cb_reentry;
 	bool all_precise;	 /* saved state: every scalar, and every parent's, precise */
+	int be_refs;		 /* saved state: backedges it is the root of */
 	struct verif_hist *hist; /* insns since the parent was saved */
 	int hist_len, hist_cap;
 };
+
+struct userbpf_btf;
+struct ub_btf_type;
 
 struct verif_sl {
 	struct verif_state *st;
@@ -167,6 +173,21 @@ struct verif_map {
 	int32_t imm;
 };
 
+/*
+ * A pruning hit against a state whose precision may still grow (a state
+ * inside a callback, whose iterations loop back to states not explored
+ * to the end): the pruned state's copy and the state that covered it.
+ * When the states they hang from are explored, old's final precision is
+ * propagated into st's path, repeated until no mark changes (the kernel's
+ * SCC backedges, propagate_backedges).
+ */
+struct verif_backedge {
+	struct verif_state *st;
+	const struct verif_state *old;
+	int idx;
+	struct verif_state *root, *oroot; /* be_root() of st's parent, of old */
+};
+
 struct verif_stack_elem {
 	struct verif_state *st;
 	int insn;
@@ -183,12 +204,19 @@ struct verif_env {
 	bool ret_checked;	   /* the type restricts the main program's r0 */
 	const int32_t *ret_range;  /* opts: a 32-bit range for r0 (LSM) */
 	const char *attach_target; /* opts: "bpf_map_elem"..., or NULL */
-	int ctx_kind;		   /* 0 raw, 1 skb, 2 xdp */
-	int16_t *ops;		   /* row per slot, -1 for lddw's 2nd slot */
-	int *subprog_of;	   /* insn -> subprog index */
-	uint8_t *prune;		   /* prune point / callback entry (2) */
-	uint16_t *live;		   /* registers live before each insn */
-	uint16_t *precise;	   /* registers whose exact value matters (cfg.c) */
+	/* opts.attach_btf: the target's prototype (tracing, LSM), or NULL */
+	const struct userbpf_btf *abtf;
+	const struct ub_btf_type *aproto;
+	const char *aname; /* the target's name in messages */
+	int askip;	   /* leading parameters not in the context (tp_btf: 1) */
+	int anargs;	   /* parameters in the context */
+	bool aret;	   /* the return value follows them (fexit, fmod_ret, LSM) */
+	int ctx_kind;	   /* 0 raw, 1 skb, 2 xdp */
+	int16_t *ops;	   /* row per slot, -1 for lddw's 2nd slot */
+	int *subprog_of;   /* insn -> subprog index */
+	uint8_t *prune;	   /* prune point / callback entry (2) / after a callback helper (4) */
+	uint16_t *live;	   /* registers live before each insn */
+	uint16_t *precise; /* registers whose exact value matters (cfg.c) */
 	struct verif_subprog subprogs[VERIF_MAX_SUBPROGS + 1];
 	int nsubprogs;
 	struct verif_map *maps;
@@ -211,6 +239,10 @@ struct verif_env {
 	bool dyn_prec;		      /* backtracking precision (else cfg.c's static one) */
 	uint32_t probe_mem;	      /* loads through PTR_TO_BTF_ID (need PROBE_MEM runs) */
 	uint32_t uninit_stack;	      /* reads of never-written stack bytes (root may) */
+	uint64_t bt_steps;	      /* backtracking work: history entries and states walked */
+	uint64_t marks;		      /* precision marks set (backedge fixpoint) */
+	struct verif_backedge *be;    /* pending backedges */
+	int nbe, be_cap;
 	uint32_t total_states, peak_states, cur_states, max_states_per_insn;
 	uint32_t *states_per_insn;
 	int cur_insn;
@@ -242,6 +274,7 @@ int verif_frame_grow(struct verif_frame *f, int nslots);
 /* old covers cur (prune), or old equals cur exactly (loop detection) */
 bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 			const struct verif_state *cur, bool exact);
+bool verif_state_in_cb(const struct verif_state *st);
 void verif_print_state(struct verif_env *env, const struct verif_state *st);
 void verif_print_reg(struct verif_env *env, const struct verif_reg *r);
 const char *verif_reg_type_name(const struct verif_reg *r);

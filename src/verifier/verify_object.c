@@ -122,6 +122,36 @@ static bool lsm_ret_range(const struct userbpf_program *prog, int32_t range[2])
 	return true;
 }
 
+/*
+ * The attach target of a tracing or LSM program in the kernel's BTF, as
+ * the kernel resolves attach_btf_id: fentry/fexit/fmod_ret the function,
+ * tp_btf the typedef btf_trace_NAME, lsm the FUNC bpf_lsm_HOOK.  0 when
+ * unknown (no kernel BTF, another type, a target the kernel lacks).
+ */
+static uint32_t attach_btf_id(const struct userbpf_program *prog, const struct userbpf_btf *k)
+{
+	uint32_t type = userbpf_program__type(prog),
+		 eat = userbpf_program__expected_attach_type(prog);
+	const char *target = userbpf_program__attach_target(prog);
+	char name[192];
+	int64_t id;
+
+	if (!k || !target || !*target)
+		return 0;
+	if (type == USERBPF_PROG_TYPE_TRACING && eat >= 24 && eat <= 26) {
+		id = userbpf_btf__find_by_name_kind(k, target, USERBPF_BTF_KIND_FUNC);
+	} else if (type == USERBPF_PROG_TYPE_TRACING && eat == 23 /* BPF_TRACE_RAW_TP */) {
+		snprintf(name, sizeof(name), "btf_trace_%s", target);
+		id = userbpf_btf__find_by_name_kind(k, name, USERBPF_BTF_KIND_TYPEDEF);
+	} else if (type == USERBPF_PROG_TYPE_LSM && eat == 27 /* BPF_LSM_MAC */) {
+		snprintf(name, sizeof(name), "bpf_lsm_%s", target);
+		id = userbpf_btf__find_by_name_kind(k, name, USERBPF_BTF_KIND_FUNC);
+	} else {
+		return 0;
+	}
+	return id > 0 ? (uint32_t)id : 0;
+}
+
 int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_program *prog,
 			    const struct userbpf_verifier_opts *base)
 {
@@ -216,6 +246,10 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 	o.map_desc = no_fd_maps;
 	o.expected_attach_type = userbpf_program__expected_attach_type(prog);
 	o.attach_target = userbpf_program__attach_target(prog);
+	if (!o.attach_btf && !o.attach_btf_id) {
+		o.attach_btf = userbpf_btf__kernel();
+		o.attach_btf_id = attach_btf_id(prog, o.attach_btf);
+	}
 	if (!o.ret_range && lsm_ret_range(prog, lsm_range))
 		o.ret_range = lsm_range;
 	if (lsm_hook_disabled(prog)) {

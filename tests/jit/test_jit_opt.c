@@ -333,6 +333,99 @@ TEST(jit_lea_and_flag_reuse)
 }
 
 /*
+ * A big-endian u32 read byte by byte (clang's ntohl() of an unaligned
+ * field) is one 4-byte load and a bswap, and the registers the byte
+ * sequence leaves behind keep their values: the third byte shifted (when
+ * the last byte goes to another register) and the last byte.  Verified
+ * and unverified, base register r3 or r10, and not fused when a jump
+ * lands inside the sequence; same results as the interpreter each time.
+ */
+TEST(jit_be32_byte_loads_fused)
+{
+	static const char stack[] = "r2 = *(u32 *)(r1 + 0)\n"
+				    "*(u32 *)(r10 - 8) = r2\n"
+				    "r2 *= 7\n"
+				    "*(u32 *)(r10 - 4) = r2\n";
+	/* x r7, y r6, z r3 = the base */
+	static const char base_r3[] = "r3 = r10\n"
+				      "r3 += -8\n"
+				      "r7 = *(u8 *)(r3 + 1)\n" /* insn 6 */
+				      "w7 <<= 24\n"
+				      "r6 = *(u8 *)(r3 + 2)\n"
+				      "w6 <<= 16\n"
+				      "w6 |= w7\n"
+				      "r7 = *(u8 *)(r3 + 3)\n"
+				      "w7 <<= 8\n"
+				      "w6 |= w7\n"
+				      "r3 = *(u8 *)(r3 + 4)\n"
+				      "w6 |= w3\n"
+				      "r7 <<= 32\n"
+				      "r3 <<= 56\n"
+				      "r0 = r6\n"
+				      "r0 ^= r7\n"
+				      "r0 ^= r3\n"
+				      "exit\n";
+	/* x = z = r7, y r6, base r10 */
+	static const char base_r10[] = "r7 = *(u8 *)(r10 - 6)\n" /* insn 4 */
+				       "w7 <<= 24\n"
+				       "r6 = *(u8 *)(r10 - 5)\n"
+				       "w6 <<= 16\n"
+				       "w6 |= w7\n"
+				       "r7 = *(u8 *)(r10 - 4)\n"
+				       "w7 <<= 8\n"
+				       "w6 |= w7\n"
+				       "r7 = *(u8 *)(r10 - 3)\n"
+				       "w6 |= w7\n"
+				       "r7 <<= 32\n"
+				       "r0 = r6\n"
+				       "r0 ^= r7\n"
+				       "exit\n";
+	/* a jump lands on the fourth instruction of the sequence */
+	static const char entered[] = "r6 = 0\n"
+				      "r7 = 0\n"
+				      "if r2 == 5 goto +3\n"
+				      "r7 = *(u8 *)(r10 - 6)\n" /* insn 7 */
+				      "w7 <<= 24\n"
+				      "r6 = *(u8 *)(r10 - 5)\n"
+				      "w6 <<= 16\n"
+				      "w6 |= w7\n"
+				      "r7 = *(u8 *)(r10 - 4)\n"
+				      "w7 <<= 8\n"
+				      "w6 |= w7\n"
+				      "r7 = *(u8 *)(r10 - 3)\n"
+				      "w6 |= w7\n"
+				      "r0 = r6\n"
+				      "r0 ^= r7\n"
+				      "exit\n";
+	static const struct {
+		const char *tail;
+		size_t first;
+		bool fused;
+	} cases[] = { { base_r3, 6, true }, { base_r10, 4, true }, { entered, 7, false } };
+	size_t i, k;
+	int v;
+
+	SKIP_WITHOUT_JIT();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char src[2048];
+
+		snprintf(src, sizeof(src), "%s%s", stack, cases[i].tail);
+		for (v = 0; v < 2; v++) {
+			struct userbpf_prog *p = build(src, v);
+
+			ASSERT_TRUE(p != NULL);
+			for (k = cases[i].first + 1; k < cases[i].first + 10; k++)
+				ASSERT_EQ(bytes_of(p, k) == 0, cases[i].fused);
+			/* mov, bswap, movzx (+ movzx, shl): at most 4+2+5+5+4 bytes */
+			if (cases[i].fused)
+				ASSERT_TRUE(bytes_of(p, cases[i].first) <= 20);
+			ASSERT_TRUE(same_results(p));
+			userbpf_prog__free(p);
+		}
+	}
+}
+
+/*
  * Loop-invariant 64-bit constants: an lddw needing a movabs inside a loop
  * is a register the prologue loaded (lea with a following "dst += src"),
  * one outside any loop keeps its movabs, and a function that names every

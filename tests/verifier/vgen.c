@@ -325,7 +325,7 @@ static void g_call_to(struct vgen *g, int callee)
 	g->called[callee] = true;
 	if (g->is_cb[callee]) {
 		g->loops++;
-		g->loop_in_fn = true;
+		g->loop_in_fn++;
 		/* bpf_loop(nr, cb, ctx = the caller's stack, 0) */
 		if (rnd(g, 2)) {
 			imm = (int)rnd(g, 7);
@@ -381,9 +381,10 @@ static void g_call(struct vgen *g)
 	if (g->fn >= g->nfuncs)
 		return;
 	callee = g->fn + 1 + (int)rnd(g, (uint32_t)(g->nfuncs - g->fn));
-	/* one bpf_loop a function: each multiplies the paths after it by
-	 * the iterations explored (several in a row take seconds) */
-	if (g->is_cb[callee] && g->loop_in_fn)
+	/* up to three bpf_loops a function, in a row or not: each iteration's
+	 * exit continues after its call (nr_loops <= 7 bounds the iterations;
+	 * backedges settle the precision of the states inside them) */
+	if (g->is_cb[callee] && g->loop_in_fn >= 3)
 		return;
 	g_call_to(g, callee);
 }
@@ -462,7 +463,7 @@ static void gen_main(struct vgen *g)
 
 	g->fn = 0;
 	g->have_ptr = false;
-	g->loop_in_fn = false;
+	g->loop_in_fn = 0;
 	g->limit = VGEN_MAXI / 3;
 	emit(g, USERBPF_MOV64_REG(R_AREA, 1));
 	for (i = 6; i <= 8; i++)
@@ -487,7 +488,7 @@ static void gen_func(struct vgen *g, int fn)
 
 	g->fn = fn;
 	g->have_ptr = false;
-	g->loop_in_fn = false;
+	g->loop_in_fn = 0;
 	g->start[fn] = g->n;
 	g->limit = g->n + (VGEN_MAXI - VGEN_MAXI / 3) / (VGEN_MAX_FUNCS + 1);
 	emit(g, USERBPF_MOV64_REG(6, 1));

@@ -40,9 +40,9 @@ struct vgen {
 	int nfix;
 	/* the function being generated */
 	int fn;
-	int limit;	 /* stop starting steps at this slot */
-	bool have_ptr;	 /* r5 holds a map value pointer */
-	bool loop_in_fn; /* the function called bpf_loop already */
+	int limit;	/* stop starting steps at this slot */
+	bool have_ptr;	/* r5 holds a map value pointer */
+	int loop_in_fn; /* bpf_loop calls in the function so far */
 	/* counts over the generated programs */
 	unsigned calls, loops;
 };

@@ -11,16 +11,22 @@
  * is not listed, the slot of CPU 0 is claimable (a run of ours on CPU 0
  * gets it), our map works, and once we destroy our objects no map of
  * ours is listed (the victim's reference on it went with the victim).
+ * Other modes: see the comment of each.
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/perf_event.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -415,6 +421,420 @@ static int zombie(void)
 	return 0;
 }
 
+/* Id of the map behind fd, or 0. */
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Id of the program behind fd, or 0. */
+static __u32 prog_id_of(int fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Maps named name still listed after polling up to 1 s for them to go. */
+static int maps_left(const char *name)
+{
+	int tries, n = 0;
+
+	for (tries = 0; tries < 100 && (n = app_maps_named(name)); tries++)
+		usleep(10000);
+	return n;
+}
+
+/*
+ * "dpcpu forkchild _exit|exit|kill": a child forked without exec creates
+ * a map (fork_map), opens ours (fork_ours) by id and writes it, then
+ * (once we saw its map) leaves by _exit, by exit, or is SIGKILLed.  Once it is gone its map is
+ * not listed, and ours goes when we close our descriptor: nothing the
+ * child took outlives it.
+ */
+static int forkchild(const char *how)
+{
+	int p[2], q[2], st, ours = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fork_ours", 4, 8, 1, NULL);
+	__u32 id = ours < 0 ? 0 : map_id(ours), k = 0;
+	__u64 v = 0;
+	pid_t kid;
+	char c;
+
+	if (!id || pipe(p) || pipe(q))
+		return 5;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fork_map", 4, 8, 1, NULL);
+		int theirs = bpf_map_get_fd_by_id(id);
+
+		v = 7;
+		if (fd < 0 || theirs < 0 || bpf_map_update_elem(theirs, &k, &v, BPF_ANY) ||
+		    write(p[1], "r", 1) != 1 || read(q[0], &c, 1) != 1)
+			_exit(1);
+		if (!strcmp(how, "_exit"))
+			_exit(0);
+		if (!strcmp(how, "exit"))
+			exit(0);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (kid < 0 || read(p[0], &c, 1) != 1)
+		return 6;
+	printf("child map listed while alive: %d\n", app_maps_named("fork_map"));
+	if (!strcmp(how, "kill"))
+		kill(kid, SIGKILL);
+	else if (write(q[1], "g", 1) != 1)
+		return 7;
+	waitpid(kid, &st, 0);
+	printf("child %s: status %d\n", how,
+	       WIFEXITED(st)   ? WEXITSTATUS(st) :
+	       WIFSIGNALED(st) ? 128 + WTERMSIG(st) :
+				 -1);
+	printf("child map listed after: %d\n", maps_left("fork_map"));
+	st = bpf_map_lookup_elem(ours, &k, &v);
+	printf("our map: lookup %d value %llu\n", st, (unsigned long long)v);
+	close(ours);
+	printf("our map listed after close: %d\n", maps_left("fork_ours"));
+	return 0;
+}
+
+/*
+ * "dpcpu ledgerfull": the domain's ledger notes at most 4096 uses (a
+ * process's descriptors on an object).  We make LF_MAPS maps, then
+ * children forked without exec, one after the other, each open all of
+ * them by id and wait: once the ledger is full, opens are refused with
+ * ENOSPC (a use it could not note would leak if the child were killed)
+ * and nothing else fails.  The children are SIGKILLed: their uses are
+ * given back, so a last child opens every map again.
+ */
+#define LF_MAPS 1000
+#define LF_KIDS 4
+
+static pid_t ledger_child(const __u32 *ids, char *line, size_t sz)
+{
+	int i, ok = 0, nospc = 0, other = 0, p[2];
+	pid_t kid;
+	ssize_t n;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		for (i = 0; i < LF_MAPS; i++) {
+			int fd = bpf_map_get_fd_by_id(ids[i]);
+
+			if (fd >= 0)
+				ok++;
+			else if (errno == ENOSPC)
+				nospc++;
+			else
+				other++;
+		}
+		n = snprintf(line, sz, "opened %d refused %d other errors %d", ok, nospc, other);
+		if (write(p[1], line, (size_t)n) != n)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	n = kid < 0 ? -1 : read(p[0], line, sz - 1);
+	close(p[0]);
+	line[n > 0 ? n : 0] = '\0';
+	return kid;
+}
+
+static int ledgerfull(void)
+{
+	static __u32 ids[LF_MAPS];
+	struct rlimit rl;
+	pid_t kids[LF_KIDS + 1];
+	char line[128];
+	int i, st;
+
+	/* every map is a descriptor here and in each child */
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	for (i = 0; i < LF_MAPS; i++) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lf", 4, 8, 1, NULL);
+
+		ids[i] = fd < 0 ? 0 : map_id(fd);
+		if (!ids[i])
+			return 5;
+	}
+	for (i = 0; i <= LF_KIDS; i++) {
+		if (i == LF_KIDS) {
+			for (st = 0; st < LF_KIDS; st++) {
+				int s;
+
+				kill(kids[st], SIGKILL);
+				waitpid(kids[st], &s, 0);
+			}
+			printf("children killed\n");
+		}
+		kids[i] = ledger_child(ids, line, sizeof(line));
+		if (kids[i] < 0)
+			return 6;
+		printf("child %d: %s\n", i + 1, line);
+	}
+	kill(kids[LF_KIDS], SIGKILL);
+	waitpid(kids[LF_KIDS], &st, 0);
+	return 0;
+}
+
+/*
+ * "dpcpu locktakeover": a member killed while it holds the domain's lock
+ * (a spinlock in the arena holding its owner's pid) would stop every
+ * other member.  A child forked without exec plays it: it writes its pid
+ * into the lock word (the arena's header at DOMAIN_BASE, offset 16,
+ * src/domain/arena.c) and is SIGKILLed.  Our next command needing the
+ * lock takes it over from the dead owner: it succeeds, and the header's
+ * takeover count (offset 20) reads one more.
+ */
+#define DOMAIN_HDR ((volatile int *)0x200000000000UL)
+
+static int locktakeover(void)
+{
+	unsigned before = (unsigned)DOMAIN_HDR[5], after;
+	int p[2], st, fd;
+	pid_t kid;
+	char c;
+
+	if (pipe(p))
+		return 5;
+	kid = fork();
+	if (kid == 0) {
+		int none = 0;
+
+		/* wait for a free lock, as lock() does, then keep it */
+		while (!__atomic_compare_exchange_n((int *)DOMAIN_HDR + 4, &none, (int)getpid(),
+						    false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			none = 0;
+		if (write(p[1], "l", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	if (kid < 0 || read(p[0], &c, 1) != 1)
+		return 6;
+	printf("lock held by the child: %s\n", DOMAIN_HDR[4] == kid ? "yes" : "no");
+	kill(kid, SIGKILL);
+	waitpid(kid, &st, 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "after_takeover", 4, 8, 1, NULL);
+	after = (unsigned)DOMAIN_HDR[5];
+	printf("map made after the owner died: %s\n", fd >= 0 ? "yes" : "no");
+	printf("lock taken over: %u\n", after - before);
+	printf("lock free after: %s\n", DOMAIN_HDR[4] == 0 ? "yes" : "no");
+	return 0;
+}
+
+/* "dpcpu holder": the link descriptor it receives on the unix socket at
+ * descriptor 3 stays open until we are told to close it ("c"). */
+static int holder(void)
+{
+	char c, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(3, &m, 0) != 1)
+		return 1;
+	cm = CMSG_FIRSTHDR(&m);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	if (fd < 0 || write(3, "h", 1) != 1 || read(3, &c, 1) != 1)
+		return 2;
+	close(fd);
+	return write(3, "c", 1) == 1 ? 0 : 3;
+}
+
+/* Send descriptor fd over the unix socket s. */
+static int send_fd(int s, int fd)
+{
+	char c = 'l', ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	return sendmsg(s, &m, 0) == 1 ? 0 : -1;
+}
+
+/*
+ * "dpcpu passlink scm|fork": a link lives while any descriptor refers to
+ * it.  We attach bump to pc_hit in every process (pid -1) and give the
+ * link's descriptor to another process: over a unix socket (scm: an
+ * exec'd "dpcpu holder") or by fork (fork: the child inherits it and
+ * waits).  Once we destroyed our link the program still runs here; once
+ * the other process closes it (scm) or ends by _exit (fork), it stops.
+ */
+static int passlink(const char *how)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "pc_hit");
+	struct dpcpu_bpf *skel = dpcpu_bpf__open_and_load();
+	struct bpf_link *link;
+	int sv[2], map_fd, st;
+	pid_t kid;
+	char c;
+
+	if (!skel)
+		return 2;
+	link = bpf_program__attach_uprobe_opts(skel->progs.bump, -1, "/proc/self/exe", 0, &uo);
+	if (!link || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return 3;
+	map_fd = bpf_map__fd(skel->maps.hits);
+	printf("%s: runs here: %s\n", how, runs_here(map_fd) ? "yes" : "no");
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		if (!strcmp(how, "fork")) {
+			/* holds the inherited link until told to end */
+			if (read(sv[1], &c, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		dup2(sv[1], 3);
+		execl("/proc/self/exe", "dpcpu", "holder", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	if (kid < 0 || (!strcmp(how, "scm") &&
+			(send_fd(sv[0], bpf_link__fd(link)) || read(sv[0], &c, 1) != 1)))
+		return 4;
+	bpf_link__destroy(link);
+	usleep(100000); /* a detach would have happened by now */
+	printf("%s: our link closed, runs here: %s\n", how, runs_here(map_fd) ? "yes" : "no");
+	if (write(sv[0], "c", 1) != 1)
+		return 5;
+	if (!strcmp(how, "scm") && read(sv[0], &c, 1) != 1)
+		return 6;
+	printf("%s: other process let go, stops here: %s\n", how,
+	       stops_here(map_fd) ? "yes" : "no");
+	waitpid(kid, &st, 0);
+	printf("%s: other process exit %d\n", how, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	dpcpu_bpf__destroy(skel);
+	return 0;
+}
+
+/* File offset of code address addr in /proc/self/exe's mappings, or 0. */
+static unsigned long long file_offset(const void *addr)
+{
+	unsigned long long lo, hi, off, found = 0;
+	char line[512], perm[8];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx-%llx %7s %llx", &lo, &hi, perm, &off) == 4 &&
+		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi) {
+			found = (uintptr_t)addr - lo + off;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* "dpcpu linkvictim PROG_ID MAP_ID": opens the map by id 100 times (a
+ * library handle table of some size), attaches the program by id to
+ * pc_hit here (perf_event_open + a perf link: link objects and a probe
+ * site of this process), says "ready" and waits to be killed. */
+static int linkvictim(const char *prog_id, const char *map_id)
+{
+	struct perf_event_attr a;
+	char buf[32];
+	int i, pfd, prog, type;
+	FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "r");
+
+	if (!f || fscanf(f, "%d", &type) != 1)
+		return 1;
+	fclose(f);
+	for (i = 0; i < 100; i++)
+		if (bpf_map_get_fd_by_id((__u32)atoi(map_id)) < 0)
+			return 2;
+	prog = bpf_prog_get_fd_by_id((__u32)atoi(prog_id));
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = (__u32)type;
+	snprintf(buf, sizeof(buf), "/proc/self/exe");
+	a.config1 = (__u64)(uintptr_t)buf;
+	a.config2 = file_offset((const void *)pc_hit);
+	pfd = (int)syscall(__NR_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (prog < 0 || pfd < 0 || bpf_link_create(prog, pfd, BPF_PERF_EVENT, NULL) < 0)
+		return 3;
+	pc_hit(1);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/* The domain's heap in use (arena header, offset 32: src/domain/arena.c). */
+#define ARENA_IN_USE (*(volatile unsigned long long *)(0x200000000000UL + 32))
+
+/*
+ * "dpcpu killcycles": a member SIGKILLed leaves library memory of its
+ * own in the arena (its handle table, its links' objects and probe
+ * site); the reaping frees it.  Cycles of "dpcpu linkvictim" started and
+ * killed: after two to warm up, five more must not grow the arena's use.
+ */
+static int killcycles(void)
+{
+	struct dpcpu_bpf *skel = dpcpu_bpf__open_and_load();
+	unsigned long long base = 0;
+	char a1[16], a2[16], line[16];
+	int i, st, p[2];
+	pid_t kid;
+	FILE *f;
+
+	if (!skel)
+		return 2;
+	snprintf(a1, sizeof(a1), "%u", prog_id_of(bpf_program__fd(skel->progs.bump)));
+	snprintf(a2, sizeof(a2), "%u", map_id(bpf_map__fd(skel->maps.hits)));
+	for (i = 0; i < 7; i++) {
+		if (pipe(p))
+			return 3;
+		fflush(stdout);
+		kid = fork();
+		if (kid == 0) {
+			dup2(p[1], 1);
+			execl("/proc/self/exe", "dpcpu", "linkvictim", a1, a2, (char *)NULL);
+			_exit(127);
+		}
+		close(p[1]);
+		f = fdopen(p[0], "r");
+		if (kid < 0 || !f || !fgets(line, sizeof(line), f) || strcmp(line, "ready\n"))
+			return 4;
+		fclose(f);
+		kill(kid, SIGKILL);
+		waitpid(kid, &st, 0);
+		app_maps_named("none"); /* lists: the dead member is reaped */
+		if (i == 1)
+			base = ARENA_IN_USE;
+	}
+	printf("arena in use grew over 5 kill cycles: %lld bytes\n",
+	       (long long)(ARENA_IN_USE - base));
+	dpcpu_bpf__destroy(skel);
+	return 0;
+}
+
 static void hammer(long n)
 {
 	long i;
@@ -449,6 +869,20 @@ int main(int argc, char **argv)
 		return leaderexit(false);
 	if (argc == 2 && !strcmp(argv[1], "leaderreturn"))
 		return leaderexit(true);
+	if (argc == 3 && !strcmp(argv[1], "forkchild"))
+		return forkchild(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "linkvictim"))
+		return linkvictim(argv[2], argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "killcycles"))
+		return killcycles();
+	if (argc == 2 && !strcmp(argv[1], "holder"))
+		return holder();
+	if (argc == 3 && !strcmp(argv[1], "passlink"))
+		return passlink(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "locktakeover"))
+		return locktakeover();
+	if (argc == 2 && !strcmp(argv[1], "ledgerfull"))
+		return ledgerfull();
 	if (argc == 2 && !strcmp(argv[1], "zombie"))
 		return zombie();
 	if (argc == 3 && !strcmp(argv[1], "hammer")) {
