@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -83,6 +84,7 @@ static struct ring {
 static size_t ring_cnt;
 static pthread_t poller;
 static bool poller_started;
+static sigset_t poller_mask; /* the mask the poller runs with */
 /* One snapshot at a time (the poller's periodic ones, execve's, the
  * last); held across fork() so that no child starts with it taken. */
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -195,6 +197,7 @@ static void *poll_rings(void *arg)
 	(void)arg;
 	userbpf_probe__thread_quiet(true); /* the agent's own thread */
 	probe_pe_quiet_thread();	   /* and no exit event of its own */
+	pthread_sigmask(SIG_SETMASK, &poller_mask, NULL);
 	while (!atomic_load(&stopping)) {
 		for (i = 0; i < ring_cnt; i++)
 			ring_poll(&rings[i], ring_cnt == 1 ? 50 : 10);
@@ -220,9 +223,17 @@ static void *poll_rings(void *arg)
 	return NULL;
 }
 
+/* The poller starts with every signal blocked and takes the creator's
+ * mask once it is quiet: a group exit's signal (process_events.c) that
+ * reached it before would fire an exit event for it. */
 static void start_poller(void)
 {
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &poller_mask);
 	poller_started = !pthread_create(&poller, NULL, poll_rings, NULL);
+	pthread_sigmask(SIG_SETMASK, &poller_mask, NULL);
 }
 
 static void fail(const char *fmt, const char *a, const char *b)
