@@ -294,12 +294,18 @@ int ub_safe_read(void *dst, const void *src, size_t size)
 
 /*
  * Read up to size bytes of a string, page by page so that a string
- * ending just before an unmapped page still reads.
+ * ending just before an unmapped page still reads.  As the kernel's
+ * strncpy_from_user, dst gets the string and its NUL only, never what
+ * follows the string in memory (the kernel may zero up to 7 bytes after the
+ * NUL, here they are left as they were; programs read strings into zeroed
+ * buffers and use them as map keys), so each piece goes through a bounce
+ * buffer.
  */
 long ub_safe_read_str(char *dst, const void *src, size_t size)
 {
 	uintptr_t p = (uintptr_t)src;
 	size_t done = 0;
+	char buf[256];
 
 	if (size == 0)
 		return 0;
@@ -309,11 +315,16 @@ long ub_safe_read_str(char *dst, const void *src, size_t size)
 
 		if (chunk > size - done)
 			chunk = size - done;
-		if (ub_safe_read(dst + done, (const void *)(p + done), chunk))
+		if (chunk > sizeof(buf))
+			chunk = sizeof(buf);
+		if (ub_safe_read(buf, (const void *)(p + done), chunk))
 			return -EFAULT;
-		nul = ub_memchr(dst + done, 0, chunk);
-		if (nul)
-			return (long)(nul - dst) + 1;
+		nul = ub_memchr(buf, 0, chunk);
+		if (nul) {
+			memcpy(dst + done, buf, (size_t)(nul - buf) + 1);
+			return (long)(done + (size_t)(nul - buf)) + 1;
+		}
+		memcpy(dst + done, buf, chunk);
 		done += chunk;
 	}
 	dst[size - 1] = '\0';
