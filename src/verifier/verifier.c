@@ -3206,8 +3206,10 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 			if (!other) /* neither side feasible: dead path */
 				return ERR_ACCES("R%d invalid register bounds after branch\n",
 						 insn->dst_reg);
-			/* only the taken side is feasible: continue there */
-			path_end(env, st);
+			/* only the taken side is feasible: continue there; the
+			 * copy holds st's place below st->parent (no path ends:
+			 * ending st would count the parent's live branch out,
+			 * and later ends would walk a dead chain to the root) */
 			verif_state_free(st);
 			env->cur = other;
 			*next = -2;
@@ -3824,6 +3826,8 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 {
 	struct verif_sl *sl, *n, **pprev;
 	struct verif_state *cp;
+	struct verif_hist *hist;
+	int hist_len, hist_cap;
 	/* (a long history makes backtracking slow) */
 	bool force_new = (env->prune[idx] & 6) != 0 || st->hist_len > 256;
 	bool add_new = force_new;
@@ -3901,17 +3905,28 @@ hit:
 	}
 	if (!add_new)
 		return 0;
+	/* cp takes st's history (the path up to here) without a copy */
+	hist = st->hist;
+	hist_len = st->hist_len;
+	hist_cap = st->hist_cap;
+	st->hist = NULL;
+	st->hist_len = st->hist_cap = 0;
 	cp = verif_state_copy(st);
 	n = ub_calloc(1, sizeof(*n));
 	if (!cp || !n) {
 		verif_state_free(cp);
 		ub_free(n);
+		st->hist = hist;
+		st->hist_len = hist_len;
+		st->hist_cap = hist_cap;
 		return -ENOMEM;
 	}
+	cp->hist = hist;
+	cp->hist_len = hist_len;
+	cp->hist_cap = hist_cap;
 	env->prev_jmps_processed = env->jmps_processed;
 	env->prev_insn_processed = env->processed;
 	clear_precise(cp);
-	st->hist_len = 0; /* cp holds the path up to here */
 	cp->branches = 1;
 	cp->parent = st->parent;
 	cp->insn = idx;
