@@ -389,6 +389,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 			 bool skip_first)
 {
 	struct verif_state *cur = st;
+	uint64_t m;
 	int i, fr;
 
 	if (!env->dyn_prec || bt_empty(&bt))
@@ -420,11 +421,10 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 		for (fr = 0; fr <= bt.frame; fr++) {
 			struct verif_frame *f = st->frames[fr];
 
-			for (i = 0; i < 10; i++) {
-				struct verif_reg *r = &f->regs[i];
+			/* (the set bits only: this runs at every saved state of the walk) */
+			for (m = bt.regs[fr]; m; m &= m - 1) {
+				struct verif_reg *r = &f->regs[i = __builtin_ctzll(m)];
 
-				if (!(bt.regs[fr] & (1u << i)))
-					continue;
 				if (r->type != SCALAR_VALUE || r->precise) {
 					bt.regs[fr] &= (uint16_t)~(1u << i);
 				} else {
@@ -432,11 +432,10 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 					env->marks++;
 				}
 			}
-			for (i = 0; i < 64; i++) {
+			for (m = bt.slots[fr]; m; m &= m - 1) {
 				struct verif_reg *r;
 
-				if (!(bt.slots[fr] & (1ull << i)))
-					continue;
+				i = __builtin_ctzll(m);
 				r = i < f->nslots && f->stack[i].type[0] == SLOT_SPILL ?
 					    &f->stack[i].spilled :
 					    NULL;
