@@ -94,7 +94,11 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link);
  * @brief Keep probes off the calling thread: a host's own service thread
  * (a poller, a control or sync thread) that must not be traced as the
  * application is.  While on, uprobes, uretprobes, syscall tracepoints and
- * CPU-clock samples run no program on this thread and count no miss.
+ * CPU-clock samples run no program on this thread and count no miss, and
+ * the thread has no sched_process_exit event (nor does a process exit wait
+ * for it).  Call it first thing in the thread, created with every signal
+ * blocked (the creator's mask restored after the call), so that no
+ * process exit can take the thread for the application's before.
  * @param[in] on true to start, false to stop.
  */
 USERBPF_API void userbpf_probe__thread_quiet(bool on);

@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -58,10 +59,8 @@
 /* The probe module's syscall gate (syscall_x86_64.c): the agent's own
  * writes go through it, so syscall tracepoints never see them. */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
-/* process_events.c: a hook in the fatal-signal handler; no exit event for
- * the calling thread (the poller is ours, not the application's). */
+/* process_events.c: a hook in the fatal-signal handler. */
 void probe_pe_set_fatal_hook(void (*fn)(int sig));
-void probe_pe_quiet_thread(void);
 
 #define MAX_LINKS 64
 #define MAX_RINGS 8
@@ -179,6 +178,9 @@ static uint64_t now_ns(void)
 
 static void snapshot(void);
 
+/* The mask of the thread that starts the agent's threads (start_quiet_thread). */
+static sigset_t creator_mask;
+
 /*
  * The poller: ring-buffer and perf-buffer records to the CLI as they
  * come, and a snapshot of the maps now and then, so that a process
@@ -193,8 +195,9 @@ static void *poll_rings(void *arg)
 	size_t i;
 
 	(void)arg;
-	userbpf_probe__thread_quiet(true); /* the agent's own thread */
-	probe_pe_quiet_thread();	   /* and no exit event of its own */
+	userbpf_probe__thread_quiet(true); /* the agent's own thread: no probe,
+					    * no exit event of its own */
+	pthread_sigmask(SIG_SETMASK, &creator_mask, NULL);
 	while (!atomic_load(&stopping)) {
 		for (i = 0; i < ring_cnt; i++)
 			ring_poll(&rings[i], ring_cnt == 1 ? 50 : 10);
@@ -220,9 +223,32 @@ static void *poll_rings(void *arg)
 	return NULL;
 }
 
+/* pthread_create with every signal blocked: the thread unblocks them
+ * (creator_mask) once it is quiet, so a process exit that comes first
+ * never takes it for an application thread (userbpf_probe__thread_quiet). */
+static int start_quiet_thread(pthread_t *t, void *(*fn)(void *))
+{
+	sigset_t all;
+	int err;
+
+	/* not the synchronous ones: blocked, the probe layer's traps
+	 * (SIGSYS, SIGTRAP) and faults would kill the process */
+	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGFPE);
+	pthread_sigmask(SIG_BLOCK, &all, &creator_mask);
+	err = pthread_create(t, NULL, fn, NULL);
+	pthread_sigmask(SIG_SETMASK, &creator_mask, NULL);
+	return err;
+}
+
 static void start_poller(void)
 {
-	poller_started = !pthread_create(&poller, NULL, poll_rings, NULL);
+	poller_started = !start_quiet_thread(&poller, poll_rings);
 }
 
 static void fail(const char *fmt, const char *a, const char *b)
@@ -554,6 +580,7 @@ static void *control(void *arg)
 
 	(void)arg;
 	userbpf_probe__thread_quiet(true); /* the agent's own thread */
+	pthread_sigmask(SIG_SETMASK, &creator_mask, NULL);
 	while (read(out_fd, &c, 1) < 0 && errno == EINTR)
 		;
 	if (atomic_exchange(&finished, true))
@@ -662,7 +689,7 @@ __attribute__((constructor)) static void agent_start(void)
 	if (injected) { /* attached to a running image: no exec happened */
 		pthread_t t;
 
-		if (!pthread_create(&t, NULL, control, NULL))
+		if (!start_quiet_thread(&t, control))
 			pthread_detach(t);
 		return;
 	}

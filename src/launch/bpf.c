@@ -1034,6 +1034,14 @@ static struct lobj *pinned_link_take(const void *rec)
 	return obj;
 }
 
+void launch_links_forget_fork(void)
+{
+	pthread_mutex_init(&parked_lock, NULL);
+	pthread_mutex_init(&pinned_lock, NULL);
+	memset(parked, 0, sizeof(parked));
+	memset(pinned_links, 0, sizeof(pinned_links));
+}
+
 static long cmd_obj_pin(union bpf_attr *a)
 {
 	const char *path = uptr(a->pathname);

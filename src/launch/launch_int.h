@@ -237,6 +237,9 @@ int launch_link_install(struct lobj *link);
 bool launch_link_park(struct lobj *obj);
 void launch_parked_links_sync(void);
 void launch_parked_links_exit(void);
+/* In a forked child: the copies of the parent's parked and pinned link
+ * objects are the parent's, never released here. */
+void launch_links_forget_fork(void);
 /* fd, not in the table, may be a link's descriptor another process made
  * (SCM_RIGHTS): then it holds that link here. */
 void launch_link_adopt(int fd);

@@ -231,6 +231,7 @@ static void after_fork_child(void)
 	/* a lock another thread held at the fork stays held in the copy */
 	pthread_mutex_init(&sync_lock, NULL);
 	lobj_abandon_all();
+	launch_links_forget_fork();
 	if (!domain_active())
 		return;
 	ub_bpf_handles_forget();

@@ -200,7 +200,9 @@ void probe_pe_detach(struct userbpf_link *link);
 void probe_pe_set_fatal_hook(void (*fn)(int sig));
 /* The calling thread is the host's own (the agent's poller): no exit
  * event ever fires for it, at a group exit or at its own end. */
-void probe_pe_quiet_thread(void);
+/* The calling thread is quiet (on) or not: no exit event, left out of a
+ * group exit's pass (userbpf_probe__thread_quiet). */
+void probe_pe_thread_quiet(bool on);
 /* A thread makes the exit (group: exit_group) syscall: its exit event, once. */
 void probe_pe_exit_syscall(bool group);
 /* Rewrite the exit and exit_group sites so that they call it (syscall_x86_64.c). */

@@ -243,6 +243,45 @@ static _Atomic uint32_t gx_nanswered; /* futex: the caller waits on it */
 static _Atomic uint64_t gx_answered[GX_MAX_THREADS];
 static pid_t gx_tids[GX_MAX_THREADS]; /* signalled (> 0), exited (0), not waited for (< 0) */
 
+/*
+ * Quiet threads (userbpf_probe__thread_quiet: a host's own service
+ * threads) have no exit event, and a group exit's pass neither signals
+ * nor waits for them (one that blocks every signal, as launch's sync
+ * thread, would otherwise cost the pass its 100 ms wait).  A thread is
+ * registered by itself; one signalled before it could be (just created)
+ * answers without firing once it is.
+ */
+#define GX_QUIET_MAX 16
+static _Atomic int32_t gx_quiet[GX_QUIET_MAX];
+
+static bool gx_is_quiet(int32_t tid)
+{
+	int i;
+
+	for (i = 0; i < GX_QUIET_MAX; i++)
+		if (atomic_load_explicit(&gx_quiet[i], memory_order_acquire) == tid)
+			return true;
+	return false;
+}
+
+void probe_pe_thread_quiet(bool on)
+{
+	int32_t tid = gettid_(), want = on ? 0 : tid, put = on ? tid : 0;
+	int i;
+
+	if (on)
+		exit_fired_tid = tid;
+	if (on && gx_is_quiet(tid))
+		return;
+	for (i = 0; i < GX_QUIET_MAX; i++) {
+		int32_t cur = want;
+
+		if (atomic_compare_exchange_strong(&gx_quiet[i], &cur, put))
+			return;
+	}
+	/* table full: the thread still fires no exit event of its own */
+}
+
 static void gx_handler(int sig, siginfo_t *si, void *uc)
 {
 	uint32_t gen = atomic_load_explicit(&gx_gen, memory_order_acquire), slot;
@@ -253,7 +292,7 @@ static void gx_handler(int sig, siginfo_t *si, void *uc)
 	if (!(gen & 1) || si->si_code != SI_TKILL || si->si_pid != getpid_())
 		goto out; /* a pass that ended, or not ours */
 	tid = gettid_();
-	if (exit_fired_tid != tid)
+	if (exit_fired_tid != tid && !gx_is_quiet(tid))
 		fire_exit(false);
 	slot = atomic_fetch_add(&gx_nanswered, 1);
 	if (slot < GX_MAX_THREADS)
@@ -327,7 +366,7 @@ static int gx_signal_new(int *n, int32_t self, int32_t pid)
 
 			off += d->d_reclen;
 			tid = probe_task_new_tid(d->d_name, self, gx_tids, *n, GX_MAX_THREADS);
-			if (!tid)
+			if (!tid || gx_is_quiet(tid))
 				continue;
 			/* a thread blocking the signal gets it too: it may be
 			 * blocked for a moment only (pthread_create blocks every
@@ -560,11 +599,6 @@ void probe_pe_set_fatal_hook(void (*fn)(int sig))
 	atomic_store(&fatal_hook, fn);
 	fatal_install(fn || atomic_load(&n_exit_links));
 	pthread_mutex_unlock(&pe_lock);
-}
-
-void probe_pe_quiet_thread(void)
-{
-	exit_fired_tid = gettid_();
 }
 
 /* pthread_atfork child handler: the fork event, in the child. */

@@ -292,6 +292,7 @@ static bool at_frame_setup(const uint8_t *code)
 USERBPF_API void userbpf_probe__thread_quiet(bool on)
 {
 	thread_in_probe = on ? PROBE_THREAD_QUIET : 0;
+	probe_pe_thread_quiet(on);
 }
 
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)

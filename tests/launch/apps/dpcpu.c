@@ -722,6 +722,20 @@ static int passlink(const char *how)
 	bpf_link__destroy(link);
 	usleep(100000); /* a detach would have happened by now */
 	printf("%s: our link closed, runs here: %s\n", how, runs_here(map_fd) ? "yes" : "no");
+	if (!strcmp(how, "scm")) {
+		/* a child forked now (no descriptor on the link) that exits
+		 * normally changes nothing */
+		pid_t k2;
+
+		fflush(stdout);
+		k2 = fork();
+		if (k2 == 0)
+			exit(0);
+		waitpid(k2, &st, 0);
+		usleep(100000);
+		printf("scm: a forked child exited, runs here: %s\n",
+		       runs_here(map_fd) ? "yes" : "no");
+	}
 	if (write(sv[0], "c", 1) != 1)
 		return 5;
 	if (!strcmp(how, "scm") && read(sv[0], &c, 1) != 1)
