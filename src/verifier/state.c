@@ -102,14 +102,17 @@ struct verif_state *verif_state_copy(const struct verif_state *st)
 	c->hist = NULL;
 	c->hist_cap = 0;
 	if (st->hist_len) {
-		c->hist = ub_alloc((size_t)st->hist_len * sizeof(*c->hist));
+		/* room to grow: a copy is a branch's other side, which goes on */
+		int cap = st->hist_len + 32;
+
+		c->hist = ub_alloc((size_t)cap * sizeof(*c->hist));
 		if (!c->hist) {
 			c->hist_len = 0;
 			verif_state_free(c);
 			return NULL;
 		}
 		memcpy(c->hist, st->hist, (size_t)st->hist_len * sizeof(*c->hist));
-		c->hist_cap = st->hist_len;
+		c->hist_cap = cap;
 	}
 	for (i = 0; i <= st->curframe; i++) {
 		c->frames[i] = frame_copy(st->frames[i]);

@@ -389,6 +389,7 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 			 bool skip_first)
 {
 	struct verif_state *cur = st;
+	uint64_t m;
 	int i, fr;
 
 	if (!env->dyn_prec || bt_empty(&bt))
@@ -420,11 +421,10 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 		for (fr = 0; fr <= bt.frame; fr++) {
 			struct verif_frame *f = st->frames[fr];
 
-			for (i = 0; i < 10; i++) {
-				struct verif_reg *r = &f->regs[i];
+			/* (the set bits only: this runs at every saved state of the walk) */
+			for (m = bt.regs[fr]; m; m &= m - 1) {
+				struct verif_reg *r = &f->regs[i = __builtin_ctzll(m)];
 
-				if (!(bt.regs[fr] & (1u << i)))
-					continue;
 				if (r->type != SCALAR_VALUE || r->precise) {
 					bt.regs[fr] &= (uint16_t)~(1u << i);
 				} else {
@@ -432,11 +432,10 @@ static void mark_precise(struct verif_env *env, struct verif_state *st, struct b
 					env->marks++;
 				}
 			}
-			for (i = 0; i < 64; i++) {
+			for (m = bt.slots[fr]; m; m &= m - 1) {
 				struct verif_reg *r;
 
-				if (!(bt.slots[fr] & (1ull << i)))
-					continue;
+				i = __builtin_ctzll(m);
 				r = i < f->nslots && f->stack[i].type[0] == SLOT_SPILL ?
 					    &f->stack[i].spilled :
 					    NULL;
@@ -3206,8 +3205,10 @@ static int check_cond_jmp(struct verif_env *env, struct verif_state *st, int idx
 			if (!other) /* neither side feasible: dead path */
 				return ERR_ACCES("R%d invalid register bounds after branch\n",
 						 insn->dst_reg);
-			/* only the taken side is feasible: continue there */
-			path_end(env, st);
+			/* only the taken side is feasible: continue there; the
+			 * copy holds st's place below st->parent (no path ends:
+			 * ending st would count the parent's live branch out,
+			 * and later ends would walk a dead chain to the root) */
 			verif_state_free(st);
 			env->cur = other;
 			*next = -2;
@@ -3824,6 +3825,8 @@ static int is_state_visited(struct verif_env *env, struct verif_state *st, int i
 {
 	struct verif_sl *sl, *n, **pprev;
 	struct verif_state *cp;
+	struct verif_hist *hist;
+	int hist_len, hist_cap;
 	/* (a long history makes backtracking slow) */
 	bool force_new = (env->prune[idx] & 6) != 0 || st->hist_len > 256;
 	bool add_new = force_new;
@@ -3901,17 +3904,28 @@ hit:
 	}
 	if (!add_new)
 		return 0;
+	/* cp takes st's history (the path up to here) without a copy */
+	hist = st->hist;
+	hist_len = st->hist_len;
+	hist_cap = st->hist_cap;
+	st->hist = NULL;
+	st->hist_len = st->hist_cap = 0;
 	cp = verif_state_copy(st);
 	n = ub_calloc(1, sizeof(*n));
 	if (!cp || !n) {
 		verif_state_free(cp);
 		ub_free(n);
+		st->hist = hist;
+		st->hist_len = hist_len;
+		st->hist_cap = hist_cap;
 		return -ENOMEM;
 	}
+	cp->hist = hist;
+	cp->hist_len = hist_len;
+	cp->hist_cap = hist_cap;
 	env->prev_jmps_processed = env->jmps_processed;
 	env->prev_insn_processed = env->processed;
 	clear_precise(cp);
-	st->hist_len = 0; /* cp holds the path up to here */
 	cp->branches = 1;
 	cp->parent = st->parent;
 	cp->insn = idx;

@@ -87,7 +87,9 @@ static bool lsm_hook_disabled(const struct userbpf_program *prog)
 	return false;
 }
 
-static bool lsm_ret_range(const struct userbpf_program *prog, int32_t range[2])
+/* known_id: bpf_lsm_HOOK's id in the kernel's BTF when already found for
+ * this hook (a lookup is a linear scan of the kernel's BTF), else 0 */
+static bool lsm_ret_range(const struct userbpf_program *prog, uint32_t known_id, int32_t range[2])
 {
 	static const char *const bool_hooks[] = { "inode_xattr_skipcap",
 						  "xfrm_state_pol_flow_match", "audit_rule_known" };
@@ -107,7 +109,7 @@ static bool lsm_ret_range(const struct userbpf_program *prog, int32_t range[2])
 		return false;
 	hook++;
 	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
-	id = userbpf_btf__find_by_name_kind(k, name, USERBPF_BTF_KIND_FUNC);
+	id = known_id ? known_id : userbpf_btf__find_by_name_kind(k, name, USERBPF_BTF_KIND_FUNC);
 	if (id <= 0 || !(t = ub_btf_type_by_id(k, (uint32_t)id)) ||
 	    !(t = ub_btf_type_by_id(k, t->size_type)) || !t->size_type)
 		return false; /* unknown or void hook: any value */
@@ -160,6 +162,8 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 	struct userbpf_verifier_line *lines = NULL;
 	uint8_t **kcfg = NULL;
 	int32_t lsm_range[2];
+	const char *hook;
+	uint32_t known = 0;
 	const struct userbpf_line_info *li;
 	const struct userbpf_btf *btf = userbpf_object__btf(obj);
 	struct userbpf_object_map *m = NULL;
@@ -249,8 +253,12 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 	if (!o.attach_btf && !o.attach_btf_id) {
 		o.attach_btf = userbpf_btf__kernel();
 		o.attach_btf_id = attach_btf_id(prog, o.attach_btf);
+		hook = strchr(userbpf_program__section_name(prog) ?: "", '/');
+		if (o.attach_btf_id && o.attach_target && hook &&
+		    !strcmp(hook + 1, o.attach_target))
+			known = o.attach_btf_id; /* an LSM program's bpf_lsm_HOOK */
 	}
-	if (!o.ret_range && lsm_ret_range(prog, lsm_range))
+	if (!o.ret_range && lsm_ret_range(prog, known, lsm_range))
 		o.ret_range = lsm_range;
 	if (lsm_hook_disabled(prog)) {
 		if (o.log_buf && o.log_size)
