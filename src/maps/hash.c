@@ -332,9 +332,13 @@ static bool key_equal_lockless(const struct ub_htab_elem *e, const void *key, ui
  * path, and a probe that interrupts a thread inside this map's update
  * still finds its keys).  Elements are reused at once after a delete, so
  * a walk may wander into another bucket's chain: it then ends at a nulls
- * marker that is not its bucket's, and starts over.
+ * marker that is not its bucket's, and starts over.  by_word (a constant
+ * at each call): the key is the one stored word 'word' (key_slot 8),
+ * compared as one word, and the result is the element's value (data + 8);
+ * otherwise key is compared byte by byte and the result is the element.
  */
-static struct ub_htab_elem *lookup_lockless(struct ub_htab *htab, uint32_t hash, const void *key)
+static inline __attribute__((always_inline)) void *
+bucket_walk(struct ub_htab *htab, uint32_t hash, const void *key, bool by_word, uint64_t word)
 {
 	uint32_t idx = hash & (htab->n_buckets - 1);
 	struct ub_htab_bucket *b = &htab->buckets[idx];
@@ -343,11 +347,17 @@ static struct ub_htab_elem *lookup_lockless(struct ub_htab *htab, uint32_t hash,
 again:
 	for (e = ub_htab_first(b); !ub_htab_is_nulls(e); e = ub_htab_next(e))
 		if (__atomic_load_n(&e->hash, __ATOMIC_RELAXED) == hash &&
-		    key_equal_lockless(e, key, htab->map.key_size))
-			return e;
+		    (by_word ? __atomic_load_n(&e->data[0], __ATOMIC_RELAXED) == word :
+			       key_equal_lockless(e, key, htab->map.key_size)))
+			return by_word ? (void *)&e->data[1] : (void *)e;
 	if (e != ub_htab_nulls(idx))
 		goto again;
 	return NULL;
+}
+
+static struct ub_htab_elem *lookup_lockless(struct ub_htab *htab, uint32_t hash, const void *key)
+{
+	return bucket_walk(htab, hash, key, false, 0);
 }
 
 static uint32_t htab_hash(const struct ub_htab *htab, const void *key)
@@ -385,18 +395,7 @@ void *ub_htab_lookup(struct ub_map *map, const void *key)
 static inline __attribute__((always_inline)) void *lookup_word(struct ub_htab *htab, uint32_t hash,
 							       uint64_t word)
 {
-	uint32_t idx = hash & (htab->n_buckets - 1);
-	struct ub_htab_bucket *b = &htab->buckets[idx];
-	struct ub_htab_elem *e;
-
-again:
-	for (e = ub_htab_first(b); !ub_htab_is_nulls(e); e = ub_htab_next(e))
-		if (__atomic_load_n(&e->hash, __ATOMIC_RELAXED) == hash &&
-		    __atomic_load_n(&e->data[0], __ATOMIC_RELAXED) == word)
-			return &e->data[1];
-	if (e != ub_htab_nulls(idx))
-		goto again;
-	return NULL;
+	return bucket_walk(htab, hash, NULL, true, word);
 }
 
 void *ub_htab_lookup_k4(struct ub_map *map, const void *key)

@@ -394,22 +394,20 @@ void ub_map_defer_flush(void);
 /* The kernel's __jhash_final(): the hash c of the last block a, b, c. */
 static inline uint32_t ub_jhash_final(uint32_t a, uint32_t b, uint32_t c)
 {
-#define UB_ROL32(w, s) (((w) << (s)) | ((w) >> (32 - (s))))
-	c ^= b;
-	c -= UB_ROL32(b, 14);
-	a ^= c;
-	a -= UB_ROL32(c, 11);
-	b ^= a;
-	b -= UB_ROL32(a, 25);
-	c ^= b;
-	c -= UB_ROL32(b, 16);
-	a ^= c;
-	a -= UB_ROL32(c, 4);
-	b ^= a;
-	b -= UB_ROL32(a, 14);
-	c ^= b;
-	c -= UB_ROL32(b, 24);
-#undef UB_ROL32
+/* One step: x ^= y; x -= y rotated left by s. */
+#define UB_JHASH_MIX(x, y, s)                                                                      \
+	do {                                                                                       \
+		x ^= y;                                                                            \
+		x -= ((y) << (s)) | ((y) >> (32 - (s)));                                           \
+	} while (0)
+	UB_JHASH_MIX(c, b, 14);
+	UB_JHASH_MIX(a, c, 11);
+	UB_JHASH_MIX(b, a, 25);
+	UB_JHASH_MIX(c, b, 16);
+	UB_JHASH_MIX(a, c, 4);
+	UB_JHASH_MIX(b, a, 14);
+	UB_JHASH_MIX(c, b, 24);
+#undef UB_JHASH_MIX
 	return c;
 }
 

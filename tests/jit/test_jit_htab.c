@@ -237,14 +237,42 @@ static bool image_calls(const struct userbpf_prog *p, const void *fn)
 	return false;
 }
 
-static void fill_stable(struct userbpf_map *m)
+/* r0 of counter_prog() over the sixteen stable keys */
+#define STABLE_SUM (16 * 1000 + 120 + 4 * 1048576)
+
+/*
+ * prog_map: a new HASH map (ks-byte keys, max entries) holding the
+ * stable keys 0..15 with values 1000 + key; returns counter_prog(ks,
+ * incr) on it, or NULL (prog_map then freed).
+ */
+static struct userbpf_prog *stable_counter_prog(uint32_t ks, uint32_t max, int incr)
 {
+	struct userbpf_prog *p;
 	uint64_t k, v;
 
+	prog_map = create(USERBPF_MAP_TYPE_HASH, ks, max, 0);
+	if (!prog_map)
+		return NULL;
 	for (k = 0; k < 16; k++) {
 		v = 1000 + k;
-		userbpf_map__update_elem(m, &k, &v, 0);
+		userbpf_map__update_elem(prog_map, &k, &v, 0);
 	}
+	p = counter_prog(ks, incr);
+	if (!p)
+		userbpf_map__put(prog_map);
+	return p;
+}
+
+/* Run flags of engine 0 (the interpreter) and 1 (the JIT). */
+static uint32_t engine_flags(int engine)
+{
+	return USERBPF_RUN_UNCHECKED | (engine ? 0 : USERBPF_RUN_INTERPRETER);
+}
+
+/* The image calls the lookup specialised for ks-byte keys. */
+static bool calls_specialised(const struct userbpf_prog *p, uint32_t ks)
+{
+	return image_calls(p, ks == 4 ? (void *)ub_htab_lookup_k4 : (void *)ub_htab_lookup_k8);
 }
 
 /*
@@ -265,23 +293,17 @@ TEST(jit_htab_direct_lookup_program_matches_interpreter)
 		int engine;
 
 		for (engine = 0; engine < 2; engine++) {
-			USERBPF_OPTS(userbpf_run_opts, o,
-				     .flags = USERBPF_RUN_UNCHECKED |
-					      (engine ? 0 : USERBPF_RUN_INTERPRETER));
+			USERBPF_OPTS(userbpf_run_opts, o, .flags = engine_flags(engine));
 			struct userbpf_prog *p;
 			uint64_t k;
 
-			prog_map = create(USERBPF_MAP_TYPE_HASH, ks, 64, 0);
-			ASSERT_TRUE(prog_map != NULL);
-			fill_stable(prog_map);
-			p = counter_prog(ks, 1);
+			p = stable_counter_prog(ks, 64, 1);
 			ASSERT_TRUE(p != NULL);
 			ASSERT_OK(userbpf_prog__run(p, &o, &r[engine]));
 			if (engine) {
 				ASSERT_TRUE(userbpf_prog__jited(p, NULL) != NULL);
 				ASSERT_EQ(p->jit->direct_lookups, 1);
-				ASSERT_TRUE(image_calls(p, ks == 4 ? (void *)ub_htab_lookup_k4 :
-								     (void *)ub_htab_lookup_k8));
+				ASSERT_TRUE(calls_specialised(p, ks));
 				ASSERT_TRUE(!image_calls(p, (void *)ub_htab_lookup));
 			}
 			for (k = 0; k < 16; k++)
@@ -293,7 +315,7 @@ TEST(jit_htab_direct_lookup_program_matches_interpreter)
 			userbpf_prog__free(p);
 			userbpf_map__put(prog_map);
 		}
-		ASSERT_EQ(r[0], 16 * 1000 + 120 + 4 * 1048576);
+		ASSERT_EQ(r[0], STABLE_SUM);
 		ASSERT_EQ(r[1], r[0]);
 		ASSERT_TRUE(!memcmp(vals[0], vals[1], sizeof(vals[0])));
 		ASSERT_EQ(vals[1][5], 1006);
@@ -344,18 +366,13 @@ TEST(jit_htab_direct_lookup_stress)
 		int engine;
 
 		for (engine = 0; engine < 2; engine++) {
-			USERBPF_OPTS(userbpf_run_opts, o,
-				     .flags = USERBPF_RUN_UNCHECKED |
-					      (engine ? 0 : USERBPF_RUN_INTERPRETER));
+			USERBPF_OPTS(userbpf_run_opts, o, .flags = engine_flags(engine));
 			pthread_t th[CH_THREADS];
 			struct userbpf_prog *p;
 			long runs, bad = 0;
 			int i;
 
-			prog_map = create(USERBPF_MAP_TYPE_HASH, ks, 32, 0);
-			ASSERT_TRUE(prog_map != NULL);
-			fill_stable(prog_map);
-			p = counter_prog(ks, 0);
+			p = stable_counter_prog(ks, 32, 0);
 			ASSERT_TRUE(p != NULL);
 			atomic_store(&ch_stop, 0);
 			atomic_store(&ch_ops, 0);
@@ -367,8 +384,7 @@ TEST(jit_htab_direct_lookup_stress)
 			     runs++) {
 				uint64_t r0 = 0;
 
-				if (userbpf_prog__run(p, &o, &r0) ||
-				    r0 != 16 * 1000 + 120 + 4 * 1048576)
+				if (userbpf_prog__run(p, &o, &r0) || r0 != STABLE_SUM)
 					bad++;
 			}
 			atomic_store(&ch_stop, 1);
@@ -376,8 +392,7 @@ TEST(jit_htab_direct_lookup_stress)
 				pthread_join(th[i], NULL);
 			if (engine) {
 				ASSERT_TRUE(userbpf_prog__jited(p, NULL) != NULL);
-				ASSERT_TRUE(image_calls(p, ks == 4 ? (void *)ub_htab_lookup_k4 :
-								     (void *)ub_htab_lookup_k8));
+				ASSERT_TRUE(calls_specialised(p, ks));
 			}
 			ASSERT_EQ(bad, 0);
 			userbpf_prog__free(p);

@@ -365,38 +365,30 @@ TEST(jit_be32_byte_loads_fused)
 				      "r0 ^= r7\n"
 				      "r0 ^= r3\n"
 				      "exit\n";
-	/* x = z = r7, y r6, base r10 */
-	static const char base_r10[] = "r7 = *(u8 *)(r10 - 6)\n" /* insn 4 */
-				       "w7 <<= 24\n"
-				       "r6 = *(u8 *)(r10 - 5)\n"
-				       "w6 <<= 16\n"
-				       "w6 |= w7\n"
-				       "r7 = *(u8 *)(r10 - 4)\n"
-				       "w7 <<= 8\n"
-				       "w6 |= w7\n"
-				       "r7 = *(u8 *)(r10 - 3)\n"
-				       "w6 |= w7\n"
-				       "r7 <<= 32\n"
-				       "r0 = r6\n"
-				       "r0 ^= r7\n"
-				       "exit\n";
-	/* a jump lands on the fourth instruction of the sequence */
+/* the big-endian u32 at r10 - 6 into w6, x = z = r7, y r6, base r10 */
+#define BE32_AT_R10                                                                                \
+	"r7 = *(u8 *)(r10 - 6)\n"                                                                  \
+	"w7 <<= 24\n"                                                                              \
+	"r6 = *(u8 *)(r10 - 5)\n"                                                                  \
+	"w6 <<= 16\n"                                                                              \
+	"w6 |= w7\n"                                                                               \
+	"r7 = *(u8 *)(r10 - 4)\n"                                                                  \
+	"w7 <<= 8\n"                                                                               \
+	"w6 |= w7\n"                                                                               \
+	"r7 = *(u8 *)(r10 - 3)\n"                                                                  \
+	"w6 |= w7\n"
+	/* the sequence is insn 4 */
+	static const char base_r10[] = BE32_AT_R10 "r7 <<= 32\n"
+						   "r0 = r6\n"
+						   "r0 ^= r7\n"
+						   "exit\n";
+	/* a jump lands on the fourth instruction of the sequence (the sequence is insn 7) */
 	static const char entered[] = "r6 = 0\n"
 				      "r7 = 0\n"
-				      "if r2 == 5 goto +3\n"
-				      "r7 = *(u8 *)(r10 - 6)\n" /* insn 7 */
-				      "w7 <<= 24\n"
-				      "r6 = *(u8 *)(r10 - 5)\n"
-				      "w6 <<= 16\n"
-				      "w6 |= w7\n"
-				      "r7 = *(u8 *)(r10 - 4)\n"
-				      "w7 <<= 8\n"
-				      "w6 |= w7\n"
-				      "r7 = *(u8 *)(r10 - 3)\n"
-				      "w6 |= w7\n"
-				      "r0 = r6\n"
+				      "if r2 == 5 goto +3\n" BE32_AT_R10 "r0 = r6\n"
 				      "r0 ^= r7\n"
 				      "exit\n";
+#undef BE32_AT_R10
 	static const struct {
 		const char *tail;
 		size_t first;
