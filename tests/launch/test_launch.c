@@ -953,6 +953,32 @@ TEST(launch_leader_exit_kernel_oracle)
 }
 
 /*
+ * Runs "dpcpu MODE HOW" for each of the n hows and compares its output
+ * with expect(HOW): in the domain given by launch_args ("--domain NAME"),
+ * or, when launch_args is NULL, on the kernel (the oracle).
+ */
+static void dpcpu_hows(const char *launch_args, const char *mode, const char *const *hows,
+		       unsigned n, void (*expect)(const char *how, char *out, size_t sz))
+{
+	char out[4096], app[64], want[512];
+	unsigned i;
+
+	if (!ready("dpcpu"))
+		return;
+	for (i = 0; i < n && !test_failed(); i++) {
+		expect(hows[i], want, sizeof(want));
+		if (!launch_args) {
+			snprintf(app, sizeof(app), "dpcpu %s %s", mode, hows[i]);
+			kernel_oracle(app, want);
+			continue;
+		}
+		launch_ok(out, sizeof(out), launch_args, "%s/launch/dpcpu %s %s", test_build_dir(),
+			  mode, hows[i]);
+		ASSERT_STREQ(out, want);
+	}
+}
+
+/*
  * A child forked without exec (dpcpu forkchild HOW) creates a map and
  * opens the parent's by id, then leaves by _exit (no exit path), by exit,
  * or is SIGKILLed: in every case its map goes, and the parent's goes when
@@ -972,31 +998,12 @@ static void forkchild_expect(const char *how, char *out, size_t sz)
 
 TEST(launch_domain_forked_child_reaped)
 {
-	char out[4096], expect[512];
-	unsigned i;
-
-	if (!ready("dpcpu"))
-		return;
-	for (i = 0; i < 3; i++) {
-		launch_ok(out, sizeof(out), "--domain fk", "%s/launch/dpcpu forkchild %s",
-			  test_build_dir(), fork_hows[i]);
-		forkchild_expect(fork_hows[i], expect, sizeof(expect));
-		ASSERT_STREQ(out, expect);
-	}
+	dpcpu_hows("--domain fk", "forkchild", fork_hows, 3, forkchild_expect);
 }
 
 TEST(launch_forked_child_kernel_oracle)
 {
-	char app[64], expect[512];
-	unsigned i;
-
-	if (!ready("dpcpu"))
-		return;
-	for (i = 0; i < 3 && !test_failed(); i++) {
-		snprintf(app, sizeof(app), "dpcpu forkchild %s", fork_hows[i]);
-		forkchild_expect(fork_hows[i], expect, sizeof(expect));
-		kernel_oracle(app, expect);
-	}
+	dpcpu_hows(NULL, "forkchild", fork_hows, 3, forkchild_expect);
 }
 
 /*
@@ -1079,31 +1086,12 @@ static void passlink_expect(const char *how, char *out, size_t sz)
 
 TEST(launch_domain_link_held_by_other_process)
 {
-	char out[4096], expect[512];
-	unsigned i;
-
-	if (!ready("dpcpu"))
-		return;
-	for (i = 0; i < 2; i++) {
-		launch_ok(out, sizeof(out), "--domain pl", "%s/launch/dpcpu passlink %s",
-			  test_build_dir(), pass_hows[i]);
-		passlink_expect(pass_hows[i], expect, sizeof(expect));
-		ASSERT_STREQ(out, expect);
-	}
+	dpcpu_hows("--domain pl", "passlink", pass_hows, 2, passlink_expect);
 }
 
 TEST(launch_link_held_by_other_process_kernel_oracle)
 {
-	char app[64], expect[512];
-	unsigned i;
-
-	if (!ready("dpcpu"))
-		return;
-	for (i = 0; i < 2 && !test_failed(); i++) {
-		snprintf(app, sizeof(app), "dpcpu passlink %s", pass_hows[i]);
-		passlink_expect(pass_hows[i], expect, sizeof(expect));
-		kernel_oracle(app, expect);
-	}
+	dpcpu_hows(NULL, "passlink", pass_hows, 2, passlink_expect);
 }
 
 /*
