@@ -1002,28 +1002,28 @@ bool domain_obj_use_take(int kind, void *ptr, int from)
 	return ok;
 }
 
-int domain_obj_users(int kind, const void *ptr)
+/* A copy of the registry entry of (kind, ptr) taken under the lock, all
+ * zero (no users, not pinned, id 0) when it is not listed. */
+static struct dom_obj obj_snapshot(int kind, const void *ptr)
 {
-	struct dom_obj *o;
-	int users;
+	struct dom_obj copy = { 0 }, *o;
 
 	lock();
 	o = find_obj(kind, ptr);
-	users = o ? o->users : 0;
+	if (o)
+		copy = *o;
 	unlock();
-	return users;
+	return copy;
+}
+
+int domain_obj_users(int kind, const void *ptr)
+{
+	return obj_snapshot(kind, ptr).users;
 }
 
 bool domain_obj_pinned(int kind, const void *ptr)
 {
-	struct dom_obj *o;
-	bool pinned;
-
-	lock();
-	o = find_obj(kind, ptr);
-	pinned = o && o->pinned;
-	unlock();
-	return pinned;
+	return obj_snapshot(kind, ptr).pinned != 0;
 }
 
 void domain_obj_hold(int kind, const void *holder, int held_kind, uint32_t held_id)
@@ -1102,14 +1102,7 @@ void **domain_meta_head(void)
 
 uint32_t domain_obj_id(int kind, const void *ptr)
 {
-	struct dom_obj *o;
-	uint32_t id;
-
-	lock();
-	o = find_obj(kind, ptr);
-	id = o ? o->id : 0;
-	unlock();
-	return id;
+	return obj_snapshot(kind, ptr).id;
 }
 
 /* A reference on entry o's object (lock held): for a map or program an

@@ -146,6 +146,22 @@ __attribute__((format(printf, 4, 5))) static void launch_ok(char *out, size_t ou
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 }
 
+/*
+ * "userbpf launch LAUNCH_ARGS -- build/launch/APP_ARGS" (launch_ok): its
+ * output must be expect.  Skipped when the application (APP_ARGS' first
+ * word) is not ready.
+ */
+static void launch_expect(const char *launch_args, const char *app_args, const char *expect)
+{
+	char app[64], out[4096];
+
+	snprintf(app, sizeof(app), "%.*s", (int)strcspn(app_args, " "), app_args);
+	if (!ready(app))
+		return;
+	launch_ok(out, sizeof(out), launch_args, "%s/launch/%s", test_build_dir(), app_args);
+	ASSERT_STREQ(out, expect);
+}
+
 /* The same test application on the kernel, as root (the oracle): its
  * output must be expect; skipped when not root or when the kernel
  * refuses it. */
@@ -754,12 +770,7 @@ TEST(launch_spawn_execve_kernel_oracle)
  */
 TEST(launch_domain_percpu_slots_across_processes)
 {
-	char out[4096];
-
-	if (!ready("dpcpu"))
-		return;
-	launch_ok(out, sizeof(out), "--domain pc", "%s/launch/dpcpu 10000", test_build_dir());
-	ASSERT_STREQ(out, "children: ok\nsum == 3N\n");
+	launch_expect("--domain pc", "dpcpu 10000", "children: ok\nsum == 3N\n");
 }
 
 /*
@@ -774,15 +785,11 @@ TEST(launch_domain_percpu_slots_across_processes)
  */
 TEST(launch_domain_killed_member_reaped)
 {
-	char out[4096];
-
-	if (!ready("dpcpu"))
-		return;
-	launch_ok(out, sizeof(out), "--domain pk", "%s/launch/dpcpu kill", test_build_dir());
-	ASSERT_STREQ(out, "victim map listed while alive: 1\n"
-			  "victim map listed after SIGKILL: 0\n"
-			  "our map: lookup 0, slot of CPU 0 claimable: yes\n"
-			  "our map listed after destroy: 0\n");
+	launch_expect("--domain pk", "dpcpu kill",
+		      "victim map listed while alive: 1\n"
+		      "victim map listed after SIGKILL: 0\n"
+		      "our map: lookup 0, slot of CPU 0 claimable: yes\n"
+		      "our map listed after destroy: 0\n");
 }
 
 /*
@@ -804,12 +811,7 @@ static const char killowner_expect[] = "nopin: runs here: yes\n"
 
 TEST(launch_domain_killed_owner_links)
 {
-	char out[4096];
-
-	if (!ready("dpcpu"))
-		return;
-	launch_ok(out, sizeof(out), "--domain ko2", "%s/launch/dpcpu killowner", test_build_dir());
-	ASSERT_STREQ(out, killowner_expect);
+	launch_expect("--domain ko2", "dpcpu killowner", killowner_expect);
 }
 
 TEST(launch_killed_owner_links_kernel_oracle)
@@ -833,12 +835,7 @@ static const char dwide_expect[] = "attached to a binary not mapped here\n"
 
 TEST(launch_domain_uprobe_unmapped_binary)
 {
-	char out[4096];
-
-	if (!ready("dwide"))
-		return;
-	launch_ok(out, sizeof(out), "--domain dw", "%s/launch/dwide", test_build_dir());
-	ASSERT_STREQ(out, dwide_expect);
+	launch_expect("--domain dw", "dwide", dwide_expect);
 }
 
 TEST(launch_uprobe_unmapped_binary_kernel_oracle)
@@ -860,12 +857,7 @@ static const char dwide_pid_expect[] = "attached to the child: yes\n"
 
 TEST(launch_domain_uprobe_other_pid)
 {
-	char out[4096];
-
-	if (!ready("dwide"))
-		return;
-	launch_ok(out, sizeof(out), "--domain dwp", "%s/launch/dwide pid", test_build_dir());
-	ASSERT_STREQ(out, dwide_pid_expect);
+	launch_expect("--domain dwp", "dwide pid", dwide_pid_expect);
 }
 
 TEST(launch_uprobe_other_pid_kernel_oracle)
@@ -911,12 +903,7 @@ static const char liveowner_expect[] = "keep: runs here: yes\n"
 
 TEST(launch_domain_pinned_link_live_owner)
 {
-	char out[4096];
-
-	if (!ready("dpcpu"))
-		return;
-	launch_ok(out, sizeof(out), "--domain lo", "%s/launch/dpcpu liveowner", test_build_dir());
-	ASSERT_STREQ(out, liveowner_expect);
+	launch_expect("--domain lo", "dpcpu liveowner", liveowner_expect);
 }
 
 TEST(launch_pinned_link_live_owner_kernel_oracle)
@@ -938,18 +925,39 @@ static const char zombie_expect[] = "leader left: map listed 1\n"
 
 TEST(launch_domain_leader_exit_not_reaped)
 {
-	char out[4096];
-
-	if (!ready("dpcpu"))
-		return;
-	launch_ok(out, sizeof(out), "--domain zb", "%s/launch/dpcpu zombie", test_build_dir());
-	ASSERT_STREQ(out, zombie_expect);
+	launch_expect("--domain zb", "dpcpu zombie", zombie_expect);
 }
 
 TEST(launch_leader_exit_kernel_oracle)
 {
 	if (ready("dpcpu"))
 		kernel_oracle("dpcpu zombie", zombie_expect);
+}
+
+/*
+ * Runs "dpcpu MODE HOW" for each of the n hows and compares its output
+ * with expect(HOW): in the domain given by launch_args ("--domain NAME"),
+ * or, when launch_args is NULL, on the kernel (the oracle).
+ */
+static void dpcpu_hows(const char *launch_args, const char *mode, const char *const *hows,
+		       unsigned n, void (*expect)(const char *how, char *out, size_t sz))
+{
+	char out[4096], app[64], want[512];
+	unsigned i;
+
+	if (!ready("dpcpu"))
+		return;
+	for (i = 0; i < n && !test_failed(); i++) {
+		expect(hows[i], want, sizeof(want));
+		if (!launch_args) {
+			snprintf(app, sizeof(app), "dpcpu %s %s", mode, hows[i]);
+			kernel_oracle(app, want);
+			continue;
+		}
+		launch_ok(out, sizeof(out), launch_args, "%s/launch/dpcpu %s %s", test_build_dir(),
+			  mode, hows[i]);
+		ASSERT_STREQ(out, want);
+	}
 }
 
 /*
@@ -972,31 +980,12 @@ static void forkchild_expect(const char *how, char *out, size_t sz)
 
 TEST(launch_domain_forked_child_reaped)
 {
-	char out[4096], expect[512];
-	unsigned i;
-
-	if (!ready("dpcpu"))
-		return;
-	for (i = 0; i < 3; i++) {
-		launch_ok(out, sizeof(out), "--domain fk", "%s/launch/dpcpu forkchild %s",
-			  test_build_dir(), fork_hows[i]);
-		forkchild_expect(fork_hows[i], expect, sizeof(expect));
-		ASSERT_STREQ(out, expect);
-	}
+	dpcpu_hows("--domain fk", "forkchild", fork_hows, 3, forkchild_expect);
 }
 
 TEST(launch_forked_child_kernel_oracle)
 {
-	char app[64], expect[512];
-	unsigned i;
-
-	if (!ready("dpcpu"))
-		return;
-	for (i = 0; i < 3 && !test_failed(); i++) {
-		snprintf(app, sizeof(app), "dpcpu forkchild %s", fork_hows[i]);
-		forkchild_expect(fork_hows[i], expect, sizeof(expect));
-		kernel_oracle(app, expect);
-	}
+	dpcpu_hows(NULL, "forkchild", fork_hows, 3, forkchild_expect);
 }
 
 /*
@@ -1009,17 +998,13 @@ TEST(launch_forked_child_kernel_oracle)
  */
 TEST(launch_domain_ledger_full_refuses)
 {
-	char out[4096];
-
-	if (!ready("dpcpu"))
-		return;
-	launch_ok(out, sizeof(out), "--domain lf", "%s/launch/dpcpu ledgerfull", test_build_dir());
-	ASSERT_STREQ(out, "child 1: opened 1000 refused 0 other errors 0\n"
-			  "child 2: opened 1000 refused 0 other errors 0\n"
-			  "child 3: opened 1000 refused 0 other errors 0\n"
-			  "child 4: opened 96 refused 904 other errors 0\n"
-			  "children killed\n"
-			  "child 5: opened 1000 refused 0 other errors 0\n");
+	launch_expect("--domain lf", "dpcpu ledgerfull",
+		      "child 1: opened 1000 refused 0 other errors 0\n"
+		      "child 2: opened 1000 refused 0 other errors 0\n"
+		      "child 3: opened 1000 refused 0 other errors 0\n"
+		      "child 4: opened 96 refused 904 other errors 0\n"
+		      "children killed\n"
+		      "child 5: opened 1000 refused 0 other errors 0\n");
 }
 
 /*
@@ -1030,14 +1015,9 @@ TEST(launch_domain_ledger_full_refuses)
  */
 TEST(launch_domain_lock_takeover)
 {
-	char out[4096];
-
-	if (!ready("dpcpu"))
-		return;
-	launch_ok(out, sizeof(out), "--domain lt", "%s/launch/dpcpu locktakeover",
-		  test_build_dir());
-	ASSERT_STREQ(out, "lock held by the child: yes\nmap made after the owner died: yes\n"
-			  "lock taken over: 1\nlock free after: yes\n");
+	launch_expect("--domain lt", "dpcpu locktakeover",
+		      "lock held by the child: yes\nmap made after the owner died: yes\n"
+		      "lock taken over: 1\nlock free after: yes\n");
 }
 
 /*
@@ -1049,12 +1029,8 @@ TEST(launch_domain_lock_takeover)
  */
 TEST(launch_domain_killed_member_memory_freed)
 {
-	char out[4096];
-
-	if (!ready("dpcpu"))
-		return;
-	launch_ok(out, sizeof(out), "--domain kc", "%s/launch/dpcpu killcycles", test_build_dir());
-	ASSERT_STREQ(out, "arena in use grew over 5 kill cycles: 0 bytes\n");
+	launch_expect("--domain kc", "dpcpu killcycles",
+		      "arena in use grew over 5 kill cycles: 0 bytes\n");
 }
 
 /*
@@ -1079,31 +1055,12 @@ static void passlink_expect(const char *how, char *out, size_t sz)
 
 TEST(launch_domain_link_held_by_other_process)
 {
-	char out[4096], expect[512];
-	unsigned i;
-
-	if (!ready("dpcpu"))
-		return;
-	for (i = 0; i < 2; i++) {
-		launch_ok(out, sizeof(out), "--domain pl", "%s/launch/dpcpu passlink %s",
-			  test_build_dir(), pass_hows[i]);
-		passlink_expect(pass_hows[i], expect, sizeof(expect));
-		ASSERT_STREQ(out, expect);
-	}
+	dpcpu_hows("--domain pl", "passlink", pass_hows, 2, passlink_expect);
 }
 
 TEST(launch_link_held_by_other_process_kernel_oracle)
 {
-	char app[64], expect[512];
-	unsigned i;
-
-	if (!ready("dpcpu"))
-		return;
-	for (i = 0; i < 2 && !test_failed(); i++) {
-		snprintf(app, sizeof(app), "dpcpu passlink %s", pass_hows[i]);
-		passlink_expect(pass_hows[i], expect, sizeof(expect));
-		kernel_oracle(app, expect);
-	}
+	dpcpu_hows(NULL, "passlink", pass_hows, 2, passlink_expect);
 }
 
 /*

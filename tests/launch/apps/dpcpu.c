@@ -857,6 +857,51 @@ static void hammer(long n)
 		pc_hit((int)i);
 }
 
+static int leaderexit_mode(void)
+{
+	return leaderexit(false);
+}
+
+static int leaderreturn_mode(void)
+{
+	return leaderexit(true);
+}
+
+static int hammer_mode(const char *n)
+{
+	hammer(atol(n));
+	return 0;
+}
+
+/* The modes a child or a test starts ("dpcpu MODE ARGS..."): run0 takes
+ * no argument, run1 one, run2 two; a name with the wrong count of
+ * arguments falls through to the per-CPU run below. */
+static const struct mode {
+	const char *name;
+	int (*run0)(void);
+	int (*run1)(const char *);
+	int (*run2)(const char *, const char *);
+} modes[] = {
+	/* clang-format off */
+	{ "victim",       NULL,              victim,      NULL },
+	{ "kill",         kill_test,         NULL,        NULL },
+	{ "owner",        NULL,              owner,       NULL },
+	{ "killowner",    killowner,         NULL,        NULL },
+	{ "liveowner",    liveowner,         NULL,        NULL },
+	{ "leaderexit",   leaderexit_mode,   NULL,        NULL },
+	{ "leaderreturn", leaderreturn_mode, NULL,        NULL },
+	{ "forkchild",    NULL,              forkchild,   NULL },
+	{ "linkvictim",   NULL,              NULL,        linkvictim },
+	{ "killcycles",   killcycles,        NULL,        NULL },
+	{ "holder",       holder,            NULL,        NULL },
+	{ "passlink",     NULL,              passlink,    NULL },
+	{ "locktakeover", locktakeover,      NULL,        NULL },
+	{ "ledgerfull",   ledgerfull,        NULL,        NULL },
+	{ "zombie",       zombie,            NULL,        NULL },
+	{ "hammer",       NULL,              hammer_mode, NULL },
+	/* clang-format on */
+};
+
 int main(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "pc_hit");
@@ -866,42 +911,19 @@ int main(int argc, char **argv)
 	int ncpu, i, st, bad = 0;
 	pid_t kids[2];
 	cpu_set_t one;
+	const struct mode *m;
 	long n;
 	__u32 k = 0;
 
-	if (argc == 3 && !strcmp(argv[1], "victim"))
-		return victim(argv[2]);
-	if (argc == 2 && !strcmp(argv[1], "kill"))
-		return kill_test();
-	if (argc == 3 && !strcmp(argv[1], "owner"))
-		return owner(argv[2]);
-	if (argc == 2 && !strcmp(argv[1], "killowner"))
-		return killowner();
-	if (argc == 2 && !strcmp(argv[1], "liveowner"))
-		return liveowner();
-	if (argc == 2 && !strcmp(argv[1], "leaderexit"))
-		return leaderexit(false);
-	if (argc == 2 && !strcmp(argv[1], "leaderreturn"))
-		return leaderexit(true);
-	if (argc == 3 && !strcmp(argv[1], "forkchild"))
-		return forkchild(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "linkvictim"))
-		return linkvictim(argv[2], argv[3]);
-	if (argc == 2 && !strcmp(argv[1], "killcycles"))
-		return killcycles();
-	if (argc == 2 && !strcmp(argv[1], "holder"))
-		return holder();
-	if (argc == 3 && !strcmp(argv[1], "passlink"))
-		return passlink(argv[2]);
-	if (argc == 2 && !strcmp(argv[1], "locktakeover"))
-		return locktakeover();
-	if (argc == 2 && !strcmp(argv[1], "ledgerfull"))
-		return ledgerfull();
-	if (argc == 2 && !strcmp(argv[1], "zombie"))
-		return zombie();
-	if (argc == 3 && !strcmp(argv[1], "hammer")) {
-		hammer(atol(argv[2]));
-		return 0;
+	for (m = modes; argc >= 2 && m < modes + sizeof(modes) / sizeof(modes[0]); m++) {
+		if (strcmp(argv[1], m->name))
+			continue;
+		if (m->run0 && argc == 2)
+			return m->run0();
+		if (m->run1 && argc == 3)
+			return m->run1(argv[2]);
+		if (m->run2 && argc == 4)
+			return m->run2(argv[2], argv[3]);
 	}
 	if (argc != 2)
 		return 1;
