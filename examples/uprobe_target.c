@@ -14,8 +14,11 @@
  * from inside a function the uretprobe watches (the robustness tests);
  * "uprobe_target spawn PROG": PROG started by posix_spawn, then by
  * vfork + execv (children no pthread_atfork handler sees);
- * "uprobe_target crash N": N calls, then a store to address 2 (SIGSEGV).
+ * "uprobe_target crash N": N calls, then a store to address 2 (SIGSEGV);
+ * "uprobe_target open N MS": opens and closes /dev/null N times, MS
+ * milliseconds apart (syscall tracepoints by "userbpf trace --pid").
  */
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,6 +122,18 @@ int main(int argc, char **argv)
 			nap(atoi(argv[3]));
 		}
 		printf("looped %d sum %ld\n", atoi(argv[2]), sum);
+		return 0;
+	}
+	if (argc > 3 && !strcmp(argv[1], "open")) {
+		int ok = 0;
+
+		for (i = 0; i < atoi(argv[2]); i++) {
+			int fd = open("/dev/null", O_RDONLY);
+
+			ok += fd >= 0 && !close(fd);
+			nap(atoi(argv[3]));
+		}
+		printf("opened %d of %d\n", ok, atoi(argv[2]));
 		return 0;
 	}
 	if (argc > 2 && !strcmp(argv[1], "nap")) {

@@ -171,8 +171,16 @@ int agent_inject(pid_t pid, const char *agent, char *err, size_t err_sz)
 			}
 			break;
 		}
-		if (sig == SIGSTOP || sig == SIGTRAP)
-			sig = 0; /* ours */
+		/*
+		 * Only the attach's SIGSTOP is ours.  Any other signal is the
+		 * thread's own and is delivered: a SIGTRAP above all, the int3
+		 * of a site the agent is patching (x86_64_tramp.c: patch), met
+		 * by this thread itself when the site is libc's syscall() and
+		 * the patch calls syscall(SYS_membarrier); swallowing it left
+		 * the thread one byte into a half-written jmp (SIGILL).
+		 */
+		if (sig == SIGSTOP)
+			sig = 0;
 	}
 	if (!r.rax) {
 		snprintf(err, err_sz, "dlopen(%s) failed in process %d", agent, (int)pid);

@@ -519,6 +519,53 @@ TEST(trace_pid_attach_and_detach)
 	ASSERT_TRUE(entries >= 1 && entries < 80);
 }
 
+/*
+ * Syscall tracepoints by --pid: attaching rewrites libc's syscall() while
+ * the injector has the thread stopped; the patch's own int3 met by that
+ * thread must reach the agent (it died of SIGILL when the injector took
+ * the SIGTRAP for its own).  The target must finish with its output and
+ * the opens must be seen; several times, the stop lands anywhere.
+ */
+TEST(trace_pid_syscall_tracepoints)
+{
+	char cmd[1024], out[32768], tout[256], path[512];
+	const char *b = test_build_dir();
+	unsigned long opens = 0;
+	const char *m;
+	int st, fds[2], round;
+	ssize_t n;
+	pid_t t;
+
+	if (!ready())
+		return;
+	for (round = 0; round < 3; round++) {
+		ASSERT_OK(pipe(fds));
+		t = fork();
+		if (t == 0) {
+			snprintf(path, sizeof(path), "%s/examples/uprobe_target", b);
+			dup2(fds[1], 1);
+			execl(path, path, "open", "30", "20", (char *)NULL);
+			_exit(127);
+		}
+		close(fds[1]);
+		usleep(100000);
+		snprintf(cmd, sizeof(cmd),
+			 "%s/userbpf trace %s/examples/opensnoop.bpf.o --pid %d 2>&1", b, b,
+			 (int)t);
+		run(cmd, out, sizeof(out));
+		n = read(fds[0], tout, sizeof(tout) - 1);
+		close(fds[0]);
+		tout[n > 0 ? n : 0] = '\0';
+		ASSERT_EQ(waitpid(t, &st, 0), t);
+		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		ASSERT_STREQ(tout, "opened 30 of 30\n");
+		ASSERT_CONTAINS(out, "/dev/null");
+		m = strstr(out, "@opens:\n  [0] = ");
+		ASSERT_TRUE(m && sscanf(m, "@opens:\n  [0] = %lu", &opens) == 1);
+		ASSERT_TRUE(opens >= 5 && opens <= 30);
+	}
+}
+
 TEST(trace_pid_refused_without_privilege)
 {
 	char cmd[1024], out[4096];
