@@ -458,9 +458,24 @@ static void mark_reg_precise(struct verif_env *env, struct verif_state *st, int 
 
 	if (regno < 0 || regno > 9 || reg_of(st, regno)->type != SCALAR_VALUE)
 		return;
+	/* same insn, state, history and parent: the same walk, already done */
+	if (env->memo_processed == env->processed && env->memo_st == st &&
+	    env->memo_parent == st->parent && env->memo_hist_len == st->hist_len &&
+	    env->memo_frame == st->curframe) {
+		if (env->memo_regs >> regno & 1)
+			return;
+	} else {
+		env->memo_processed = env->processed;
+		env->memo_st = st;
+		env->memo_parent = st->parent;
+		env->memo_hist_len = st->hist_len;
+		env->memo_frame = st->curframe;
+		env->memo_regs = 0;
+	}
 	memset(&bt, 0, sizeof(bt));
 	bt.regs[st->curframe] = (uint16_t)(1u << regno);
 	mark_precise(env, st, bt, true);
+	env->memo_regs |= (uint16_t)(1u << regno);
 }
 
 /* For insn_facts.c: a fact the JIT relies on makes the register precise. */

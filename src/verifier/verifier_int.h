@@ -241,7 +241,14 @@ struct verif_env {
 	uint32_t uninit_stack;	      /* reads of never-written stack bytes (root may) */
 	uint64_t bt_steps;	      /* backtracking work: history entries and states walked */
 	uint64_t marks;		      /* precision marks set (backedge fixpoint) */
-	struct verif_backedge *be;    /* pending backedges */
+	/* the registers mark_reg_precise already walked back for this
+	 * processed insn of this state (insn_facts.c and the jump itself ask
+	 * for the same walk; the second one finds nothing new) */
+	uint32_t memo_processed;
+	const struct verif_state *memo_st, *memo_parent;
+	int memo_hist_len, memo_frame;
+	uint16_t memo_regs;
+	struct verif_backedge *be; /* pending backedges */
 	int nbe, be_cap;
 	uint32_t total_states, peak_states, cur_states, max_states_per_insn;
 	uint32_t *states_per_insn;
