@@ -238,8 +238,9 @@ static bool remote(const struct lobj *pe)
 static bool pid_in_domain(pid_t pid)
 {
 	const char *mine = getenv("USERBPF_DOMAIN_ARENA");
-	char path[64], buf[8192], want[600];
-	size_t wl, off = 0;
+	size_t wl, off, len = 0, cap = 16384;
+	char path[64], want[600], *buf;
+	bool found = false;
 	ssize_t n;
 	int fd;
 
@@ -252,20 +253,28 @@ static bool pid_in_domain(pid_t pid)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	/* each entry ends with a NUL: compare them whole, NUL included */
-	while (off < (size_t)n) {
-		size_t len = strlen(buf + off) + 1;
+	/* the whole environment (launch's variable may come last) */
+	buf = malloc(cap);
+	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap) {
+			char *more = cap < (8u << 20) ? realloc(buf, cap * 2) : NULL;
 
-		if (len == wl && !memcmp(buf + off, want, wl))
-			return true;
-		off += len;
+			if (!more)
+				break;
+			buf = more;
+			cap *= 2;
+		}
 	}
-	return false;
+	close(fd);
+	if (!buf)
+		return false;
+	buf[len] = '\0';
+	/* each entry ends with a NUL: compare them whole, NUL included */
+	for (off = 0; off < len && !found; off += strlen(buf + off) + 1)
+		found = strlen(buf + off) + 1 == wl && !memcmp(buf + off, want, wl);
+	free(buf);
+	return found;
 }
 
 /* Attach prog (handle prog_h, owned by pe afterwards) to perf event pe:

@@ -860,6 +860,28 @@ TEST(launch_domain_uprobe_other_pid)
 	launch_expect("--domain dwp", "dwide pid", dwide_pid_expect);
 }
 
+/* The same with a 20 KB environment before launch's own variable: the
+ * domain's name is found at the end of the child's environment. */
+TEST(launch_domain_uprobe_other_pid_big_environment)
+{
+	char tmp[128], cmd[1024], out[8192];
+	int st;
+
+	if (!ready("dwide"))
+		return;
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "BIGENV=$(head -c 20000 /dev/zero | tr '\\0' x) TMPDIR=%s %s%s/userbpf launch "
+		 "--domain dwe -- %s/launch/dwide pid 2>/dev/null",
+		 tmp, drop(), test_build_dir(), test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, dwide_pid_expect);
+}
+
 TEST(launch_uprobe_other_pid_kernel_oracle)
 {
 	if (ready("dwide"))
