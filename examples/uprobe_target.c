@@ -16,9 +16,12 @@
  * vfork + execv (children no pthread_atfork handler sees);
  * "uprobe_target crash N": N calls, then a store to address 2 (SIGSEGV);
  * "uprobe_target open N MS": opens and closes /dev/null N times, MS
- * milliseconds apart (syscall tracepoints by "userbpf trace --pid").
+ * milliseconds apart (syscall tracepoints by "userbpf trace --pid");
+ * "uprobe_target threads N MS": two threads each call getppid() N times,
+ * MS milliseconds apart, and end (threads ending under syscall probes).
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,6 +67,22 @@ __attribute__((noinline)) int nap(int ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	return nanosleep(&ts, NULL);
+}
+
+/* "threads": n getppid() calls, ms milliseconds apart. */
+static int thr_n, thr_ms;
+
+static void *thr_calls(void *arg)
+{
+	long ok = 0;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < thr_n; i++) {
+		ok += getppid() > 0;
+		nap(thr_ms);
+	}
+	return (void *)ok;
 }
 
 int main(int argc, char **argv)
@@ -122,6 +141,23 @@ int main(int argc, char **argv)
 			nap(atoi(argv[3]));
 		}
 		printf("looped %d sum %ld\n", atoi(argv[2]), sum);
+		return 0;
+	}
+	if (argc > 3 && !strcmp(argv[1], "threads")) {
+		pthread_t t[2];
+		long calls = 0;
+		void *r;
+
+		thr_n = atoi(argv[2]);
+		thr_ms = atoi(argv[3]);
+		for (i = 0; i < 2; i++)
+			if (pthread_create(&t[i], NULL, thr_calls, NULL))
+				return 1;
+		for (i = 0; i < 2; i++) {
+			pthread_join(t[i], &r);
+			calls += (long)r;
+		}
+		printf("threads 2 getppid %ld\n", calls);
 		return 0;
 	}
 	if (argc > 3 && !strcmp(argv[1], "open")) {
