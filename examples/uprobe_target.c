@@ -18,10 +18,16 @@
  * "uprobe_target open N MS": opens and closes /dev/null N times, MS
  * milliseconds apart (syscall tracepoints by "userbpf trace --pid");
  * "uprobe_target threads N MS": two threads each call getppid() N times,
- * MS milliseconds apart, and end (threads ending under syscall probes).
+ * MS milliseconds apart, and end (threads ending under syscall probes);
+ * "uprobe_target sigview [crash]": prints whether SIGINT, SIGTERM,
+ * SIGSEGV and SIGUSR1 have the default action, what signal() returns,
+ * and installs a SIGINT handler only where it finds SIG_DFL (as CPython
+ * does), then raises SIGINT; with "crash", a SIGSEGV handler set and put
+ * back to SIG_DFL, 3 calls, then a real SIGSEGV.
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +89,57 @@ static void *thr_calls(void *arg)
 		nap(thr_ms);
 	}
 	return (void *)ok;
+}
+
+/* "sigview" */
+static volatile sig_atomic_t sig_caught;
+
+static void on_sig(int sig)
+{
+	sig_caught = sig;
+}
+
+static int sigview(int crash, uintptr_t bad)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGSEGV, SIGUSR1 };
+	static const char *const names[] = { "SIGINT", "SIGTERM", "SIGSEGV", "SIGUSR1" };
+	struct sigaction sa;
+	void (*prev)(int);
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (sigaction(sigs[i], NULL, &sa))
+			return 1;
+		printf("%s %s\n", names[i],
+		       !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL ? "dfl" : "set");
+	}
+	prev = signal(SIGTERM, SIG_DFL);
+	printf("signal SIGTERM %s\n", prev == SIG_DFL ? "dfl" : "set");
+	/* SIG_DFL with flags: read back as set */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR1, NULL, &sa);
+	printf("SIGUSR1 %s restart %d\n", sa.sa_handler == SIG_DFL ? "dfl" : "set",
+	       !!(sa.sa_flags & SA_RESTART));
+	sigaction(SIGINT, NULL, &sa);
+	if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sig;
+		sigaction(SIGINT, &sa, NULL);
+	}
+	raise(SIGINT);
+	printf("SIGINT %s\n", sig_caught == SIGINT ? "caught" : "missed");
+	if (!crash)
+		return 0;
+	signal(SIGSEGV, on_sig);
+	signal(SIGSEGV, SIG_DFL);
+	for (i = 0; i < 3; i++)
+		uprobe_add(i, i);
+	fflush(stdout);
+	*(volatile int *)bad = 0;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -160,6 +217,8 @@ int main(int argc, char **argv)
 		printf("threads 2 getppid %ld\n", calls);
 		return 0;
 	}
+	if (argc > 1 && !strcmp(argv[1], "sigview"))
+		return sigview(argc > 2 && !strcmp(argv[2], "crash"), (uintptr_t)argc);
 	if (argc > 3 && !strcmp(argv[1], "open")) {
 		int ok = 0;
 
