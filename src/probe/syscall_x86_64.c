@@ -345,7 +345,7 @@ __asm__(".text\n.globl probe_sc_restorer\n.hidden probe_sc_restorer\n"
 	".type probe_sc_restorer,@function\nprobe_sc_restorer:\n"
 	" mov $15,%eax\n syscall\n hlt\n.size probe_sc_restorer,.-probe_sc_restorer\n");
 
-__attribute__((no_sanitize("address", "undefined", "thread"))) void probe_sc_inherited_filter(void)
+__attribute__((no_sanitize("address", "undefined", "thread"))) bool probe_sc_inherited_filter(void)
 {
 	struct {
 		void *handler;
