@@ -548,52 +548,66 @@ static long link_from_record(struct dom_link *rec)
 	return link_holder(rec, -1);
 }
 
-/* The links this process had at its last fork (the parent's uses for
- * the child were taken before it); per thread, as forks are. */
-#define FORK_LINKS 64
-static __thread int fork_fds[FORK_LINKS], fork_nlinks, fork_parent;
-static __thread void *fork_recs[FORK_LINKS];
-
-void launch_fork_links_before(void)
+/* A child forked without exec (fork.c): its inherited descriptor fd on
+ * the domain's object rec, whose use it took over from its parent. */
+long launch_fork_install(int kind, void *rec, int fd)
 {
-	int i;
+	struct dom_link *link = rec;
+	struct lobj *obj = lobj_new(kind);
+	long h = -ENOMEM;
 
-	fork_nlinks = domain_active() ? lobj_links(fork_fds, fork_recs, FORK_LINKS) : 0;
-	fork_parent = getpid();
-	/* taken now, so a link the parent closes right after the fork stays
-	 * held until the child takes these uses over (or dies: domain_reap
-	 * cannot give a use noted under the parent back; it stays) */
-	for (i = 0; i < fork_nlinks; i++)
-		if (!domain_obj_use(DOM_LINK, fork_recs[i]))
-			fork_recs[i] = NULL;
-}
-
-void launch_fork_links_after(pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < fork_nlinks; i++) {
-		struct lobj *obj;
-
-		if (!fork_recs[i])
-			continue;
-		if (pid < 0) {
-			domain_obj_unuse(DOM_LINK, fork_recs[i]);
-			continue;
-		}
-		if (pid > 0)
-			continue;
-		/* the child: the use passes to it, its descriptor holds it */
-		obj = domain_obj_use_take(DOM_LINK, fork_recs[i], fork_parent) ?
-			      lobj_new(LOBJ_LINK) :
-			      NULL;
-		if (!obj)
-			continue;
-		obj->dptr = fork_recs[i];
-		obj->id = domain_obj_id(DOM_LINK, obj->dptr);
-		lobj_install_fd(obj, fork_fds[i]);
+	if (!obj) {
+		domain_obj_unuse(lobj_dom_kind(kind), rec);
+		if (kind == LOBJ_MAP || kind == LOBJ_PROG)
+			domain_obj_put(lobj_dom_kind(kind), rec);
+		return -ENOMEM;
 	}
-	fork_nlinks = 0;
+	obj->dptr = rec;
+	obj->id = domain_obj_id(lobj_dom_kind(kind), rec);
+	launch_in_lib++;
+	switch (kind) {
+	case LOBJ_MAP:
+		/* a handle of this process: its reference replaces the one
+		 * taken with the use (noted, so dropped after) */
+		h = userbpf_map_fd(rec);
+		obj->map_type = userbpf_map__type(rec);
+		if (h >= 0)
+			userbpf_map__put(rec);
+		break;
+	case LOBJ_PROG:
+		h = userbpf_prog_fd(rec);
+		if (h >= 0)
+			userbpf_prog__put(rec);
+		break;
+	case LOBJ_BTF: {
+		/* the command layer's BTF is per process: a copy */
+		struct dom_btf *b = rec;
+		union bpf_attr a;
+
+		memset(&a, 0, sizeof(a));
+		a.btf = (uint64_t)(uintptr_t)b->data;
+		a.btf_size = b->size;
+		h = ub_call(BPF_BTF_LOAD, &a, sizeof(a));
+		break;
+	}
+	case LOBJ_LINK:
+		h = 0;
+		obj->link_type = link->type;
+		obj->attach_type = link->attach_type;
+		obj->prog_id = link->prog_id;
+		break;
+	}
+	launch_in_lib--;
+	if (h < 0) {
+		/* the use goes with the object, then its reference */
+		lobj_put(obj);
+		if (kind == LOBJ_MAP || kind == LOBJ_PROG)
+			domain_obj_put(lobj_dom_kind(kind), rec);
+		return h;
+	}
+	if (kind != LOBJ_LINK)
+		obj->h = (int)h;
+	return lobj_install_fd(obj, fd);
 }
 
 void launch_link_adopt(int fd)

@@ -191,14 +191,15 @@ void lobj_abandon_all(void)
 	pthread_mutex_unlock(&tab_lock);
 }
 
-int lobj_links(int *fds, void **recs, int max)
+int lobj_shared(int *fds, int *kinds, void **recs, int max)
 {
 	int fd, n = 0;
 
 	pthread_mutex_lock(&tab_lock);
 	for (fd = 0; fd < LAUNCH_MAX_FD && n < max; fd++)
-		if (tab[fd] && tab[fd]->kind == LOBJ_LINK && tab[fd]->dptr) {
+		if (tab[fd] && tab[fd]->dptr && lobj_dom_kind(tab[fd]->kind)) {
 			fds[n] = fd;
+			kinds[n] = tab[fd]->kind;
 			recs[n++] = tab[fd]->dptr;
 		}
 	pthread_mutex_unlock(&tab_lock);

@@ -1146,3 +1146,55 @@ TEST(launch_task_iterator_kernel_oracle)
 	if (ready("diter"))
 		kernel_oracle("diter", diter_expect);
 }
+
+/*
+ * A child forked without exec uses the descriptors it inherited (dfork
+ * maps): lookups and updates of the hash map, map and program info, an
+ * mmap of .bss, the ring buffer consumed with epoll (records of its own
+ * calls through the parent's uprobe), and a close that ends only its own
+ * descriptor; the parent sees the update, the .bss write and an empty
+ * ring.  The kernel is the oracle.  Before, every bpf() call of the child
+ * on them failed with EBADF ("child exit -1" after the mmap).
+ */
+static const char dfork_maps_expect[] = "child: kv[1] = 10\n"
+					"child: update kv[2]: 0\n"
+					"child: map info: 0 kv type 1\n"
+					"child: prog info: 0 on_emit\n"
+					"child: mmap of .bss: ok\n"
+					"child: ring got 2: 7 8\n"
+					"child: lookup after close: -9\n"
+					"child exit 0\n"
+					"parent: kv[2] = 20\n"
+					"parent: .bss child_set = 42\n"
+					"parent: kv[1] = 10\n"
+					"parent: ring records left 0\n";
+
+TEST(launch_domain_forked_child_inherited_maps)
+{
+	launch_expect("--domain fm", "dfork maps", dfork_maps_expect);
+}
+
+TEST(launch_forked_child_inherited_maps_kernel_oracle)
+{
+	if (ready("dfork"))
+		kernel_oracle("dfork maps", dfork_maps_expect);
+}
+
+/*
+ * Children started with posix_spawn and with vfork + exec are processes
+ * of the domain (dfork spawn): they open the parent's map by id and
+ * write it.  The kernel is the oracle.
+ */
+static const char dfork_spawn_expect[] = "posix_spawn child: exit 0, kv[3] = 30\n"
+					 "vfork child: exit 0, kv[4] = 40\n";
+
+TEST(launch_domain_spawn_and_vfork_children_are_members)
+{
+	launch_expect("--domain fs", "dfork spawn", dfork_spawn_expect);
+}
+
+TEST(launch_spawn_and_vfork_children_kernel_oracle)
+{
+	if (ready("dfork"))
+		kernel_oracle("dfork spawn", dfork_spawn_expect);
+}
