@@ -1064,15 +1064,19 @@ TEST(launch_domain_killed_member_memory_freed)
  * closes it (scm) or ends by _exit (fork).  The kernel is the oracle.  Before, the program
  * stopped running with the owner's close ("runs here: no").
  */
-static const char *const pass_hows[] = { "scm", "fork" };
+static const char *const pass_hows[] = { "scm", "fork", "scmm" };
 
 static void passlink_expect(const char *how, char *out, size_t sz)
 {
+	char forked[64] = "";
+
+	if (!strncmp(how, "scm", 3))
+		snprintf(forked, sizeof(forked), "%s: a forked child exited, runs here: yes\n",
+			 how);
 	snprintf(out, sz,
 		 "%s: runs here: yes\n%s: our link closed, runs here: yes\n%s"
 		 "%s: other process let go, stops here: yes\n%s: other process exit 0\n",
-		 how, how, strcmp(how, "scm") ? "" : "scm: a forked child exited, runs here: yes\n",
-		 how, how);
+		 how, how, forked, how, how);
 }
 
 TEST(launch_domain_link_held_by_other_process)
@@ -1082,7 +1086,15 @@ TEST(launch_domain_link_held_by_other_process)
 
 TEST(launch_link_held_by_other_process_kernel_oracle)
 {
-	dpcpu_hows(NULL, "passlink", pass_hows, 2, passlink_expect);
+	dpcpu_hows(NULL, "passlink", pass_hows, 3, passlink_expect);
+}
+
+/* The same with the descriptor received by recvmmsg (scmm).  Before,
+ * only recvmsg was interposed: the link detached with our close ("our
+ * link closed, runs here: no"). */
+TEST(launch_domain_link_received_by_recvmmsg)
+{
+	dpcpu_hows("--domain pm", "passlink", pass_hows + 2, 1, passlink_expect);
 }
 
 /*
