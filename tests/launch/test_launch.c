@@ -1210,3 +1210,26 @@ TEST(launch_spawn_and_vfork_children_kernel_oracle)
 	if (ready("dfork"))
 		kernel_oracle("dfork spawn", dfork_spawn_expect);
 }
+
+/*
+ * A child forked without exec killed before it took over the uses its
+ * parent took for it (dfork earlykill: SIGKILL from the application's
+ * fork handler): they are given back, so the parent's map goes with its
+ * close and its link detaches with its destroy, as on the kernel.
+ * Before, the link's use stayed under the parent's pid until the parent
+ * exited ("runs here: yes").
+ */
+static const char dfork_earlykill_expect[] = "child: signal 9\n"
+					     "our map listed after close: 0\n"
+					     "our link destroyed, runs here: no\n";
+
+TEST(launch_domain_forked_child_killed_before_takeover)
+{
+	launch_expect("--domain fe", "dfork earlykill", dfork_earlykill_expect);
+}
+
+TEST(launch_forked_child_killed_before_takeover_kernel_oracle)
+{
+	if (ready("dfork"))
+		kernel_oracle("dfork earlykill", dfork_earlykill_expect);
+}

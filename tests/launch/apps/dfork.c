@@ -17,6 +17,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app_util.h"
 #include "dfork.h"
 #include "dfork.skel.h"
 
@@ -199,6 +202,65 @@ static int spawn(void)
 	return 0;
 }
 
+static volatile int kill_in_child;
+
+static void child_dies(void)
+{
+	if (kill_in_child)
+		raise(SIGKILL);
+}
+
+static int maps_left(const char *name)
+{
+	int tries, n = 0;
+
+	for (tries = 0; tries < 100 && (n = app_maps_named(name)); tries++)
+		usleep(10000);
+	return n;
+}
+
+static int earlykill(void)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "df_hit");
+	struct dfork_bpf *skel = dfork_bpf__open_and_load();
+	int mfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dfork_early", 4, 8, 1, NULL);
+	struct bpf_link *link;
+	unsigned long long before;
+	int st = 0, stops = 0, i;
+	pid_t kid;
+
+	if (!skel || mfd < 0)
+		return 2;
+	link = bpf_program__attach_uprobe_opts(skel->progs.on_hit, -1, "/proc/self/exe", 0, &uo);
+	if (!link)
+		return 3;
+	pthread_atfork(NULL, NULL, child_dies);
+	kill_in_child = 1;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0)
+		_exit(0); /* not reached */
+	kill_in_child = 0;
+	if (kid < 0 || waitpid(kid, &st, 0) != kid)
+		return 4;
+	printf("child: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit",
+	       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	close(mfd);
+	printf("our map listed after close: %d\n", maps_left("dfork_early"));
+	bpf_link__destroy(link);
+	/* a detach shows within a second */
+	for (i = 0; i < 50 && !stops; i++) {
+		before = skel->bss->hits;
+		df_hit(1);
+		stops = skel->bss->hits == before;
+		if (!stops)
+			usleep(20000);
+	}
+	printf("our link destroyed, runs here: %s\n", stops ? "no" : "yes");
+	dfork_bpf__destroy(skel);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -206,6 +268,8 @@ int main(int argc, char **argv)
 		return maps();
 	if (argc == 2 && !strcmp(argv[1], "spawn"))
 		return spawn();
+	if (argc == 2 && !strcmp(argv[1], "earlykill"))
+		return earlykill();
 	if (argc == 4 && !strcmp(argv[1], "member"))
 		return member(argv[2], argv[3]);
 	df_hit(0);
