@@ -1240,3 +1240,63 @@ TEST(launch_forked_child_killed_before_takeover_kernel_oracle)
 	if (ready("dfork"))
 		kernel_oracle("dfork earlykill", dfork_earlykill_expect);
 }
+
+/*
+ * A dead member's pid reused by a process outside the domain (dfork
+ * pidreuse, in user and pid namespaces of its own, where it sets
+ * ns_last_pid): the dead member's references are given back all the
+ * same (a member is its pid and its start time), so the map it held goes
+ * with our close, as on the kernel.  Before, the reused pid looked alive
+ * and kept them ("listed after close: 1").
+ */
+static const char dfork_pidreuse_expect[] = "child: signal 9\n"
+					    "its pid reused outside the domain: yes\n"
+					    "our map listed after close: 0\n";
+
+TEST(launch_domain_dead_member_pid_reused_outside)
+{
+	char tmp[128], cmd[1024], out[512];
+	int st;
+
+	if (!ready("dfork"))
+		return;
+	snprintf(cmd, sizeof(cmd), "%sunshare -Urpf --mount-proc true 2>/dev/null", drop());
+	if (system(cmd)) {
+		test_skip("unshare -Urpf refused: no user and pid namespaces here");
+		return;
+	}
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %sunshare -Urpf --mount-proc %s/userbpf launch --domain pr -- "
+		 "%s/launch/dfork pidreuse",
+		 tmp, drop(), test_build_dir(), test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, dfork_pidreuse_expect);
+}
+
+TEST(launch_pid_reused_kernel_oracle)
+{
+	char cmd[512], out[512];
+	int st;
+
+	if (!ready("dfork"))
+		return;
+	if (getuid() != 0) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	/* a pid namespace of its own: nothing else takes the pid */
+	snprintf(cmd, sizeof(cmd), "unshare -pf --mount-proc %s/launch/dfork pidreuse 2>/dev/null",
+		 test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		test_skip("the kernel or unshare refused dfork pidreuse (exit %d)",
+			  WEXITSTATUS(st));
+		return;
+	}
+	ASSERT_STREQ(out, dfork_pidreuse_expect);
+}

@@ -261,6 +261,42 @@ static int earlykill(void)
 	return 0;
 }
 
+static int pidreuse(void)
+{
+	int m = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dfork_reuse", 4, 8, 1, NULL);
+	char *av[] = { "sleep", "10", NULL }, *env[] = { NULL };
+	pid_t kid, other;
+	int p[2], st = 0;
+	FILE *f;
+	char c;
+
+	if (m < 0 || pipe(p))
+		return 2;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		/* holds the inherited descriptor until killed */
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+	}
+	if (kid < 0)
+		return 3;
+	kill(kid, SIGKILL);
+	waitpid(kid, &st, 0);
+	printf("child: signal %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+	f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+	if (!f || fprintf(f, "%d", kid - 1) < 0 || fclose(f))
+		return 4;
+	if (posix_spawn(&other, "/bin/sleep", NULL, NULL, av, env))
+		return 5;
+	printf("its pid reused outside the domain: %s\n", other == kid ? "yes" : "no");
+	close(m);
+	printf("our map listed after close: %d\n", maps_left("dfork_reuse"));
+	kill(other, SIGKILL);
+	waitpid(other, &st, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -270,6 +306,8 @@ int main(int argc, char **argv)
 		return spawn();
 	if (argc == 2 && !strcmp(argv[1], "earlykill"))
 		return earlykill();
+	if (argc == 2 && !strcmp(argv[1], "pidreuse"))
+		return pidreuse();
 	if (argc == 4 && !strcmp(argv[1], "member"))
 		return member(argv[2], argv[3]);
 	df_hit(0);
