@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app_util.h"
@@ -223,12 +224,16 @@ static int earlykill(void)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "df_hit");
 	struct dfork_bpf *skel = dfork_bpf__open_and_load();
-	int mfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dfork_early", 4, 8, 1, NULL);
+	char name[16];
+	int mfd;
 	struct bpf_link *link;
 	unsigned long long before;
 	int st = 0, stops = 0, i;
 	pid_t kid;
 
+	/* a name of its own: the kernel lists every process's maps */
+	snprintf(name, sizeof(name), "dfe%d", (int)getpid());
+	mfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 8, 1, NULL);
 	if (!skel || mfd < 0)
 		return 2;
 	link = bpf_program__attach_uprobe_opts(skel->progs.on_hit, -1, "/proc/self/exe", 0, &uo);
@@ -246,7 +251,7 @@ static int earlykill(void)
 	printf("child: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit",
 	       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	close(mfd);
-	printf("our map listed after close: %d\n", maps_left("dfork_early"));
+	printf("our map listed after close: %d\n", maps_left(name));
 	bpf_link__destroy(link);
 	/* a detach shows within a second */
 	for (i = 0; i < 50 && !stops; i++) {
@@ -261,15 +266,113 @@ static int earlykill(void)
 	return 0;
 }
 
+/* Whether a call of df_hit runs on_hit here (the count moves); a
+ * detach, which the domain's members see within their sync period, is
+ * waited for up to a second when want_stop. */
+static bool hit_runs(struct dfork_bpf *skel, bool want_stop)
+{
+	unsigned long long before;
+	bool runs = true;
+	int i;
+
+	for (i = 0; i < (want_stop ? 50 : 1) && runs; i++) {
+		if (i)
+			usleep(20000);
+		before = skel->bss->hits;
+		df_hit(1);
+		runs = skel->bss->hits != before;
+	}
+	return runs;
+}
+
+static int probes(const char *how)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "df_hit");
+	struct dfork_bpf *skel = dfork_bpf__open_and_load();
+	bool wait = !strcmp(how, "wait");
+	struct bpf_link *link;
+	int p[2], q[2], st = 0, lfd;
+	pid_t kid;
+	char c;
+
+	if (!skel || pipe(p) || pipe(q))
+		return 2;
+	link = bpf_program__attach_uprobe_opts(skel->progs.on_hit, -1, "/proc/self/exe", 0, &uo);
+	if (!link)
+		return 3;
+	lfd = bpf_link__fd(link);
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		close(lfd);
+		printf("child 1 closed its descriptor, runs there: %s\n",
+		       hit_runs(skel, false) ? "yes" : "no");
+		_exit(0);
+	}
+	if (kid < 0 || waitpid(kid, &st, 0) != kid)
+		return 4;
+	printf("runs here: %s\n", hit_runs(skel, false) ? "yes" : "no");
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		/* told when we destroyed ours; then holds it until told to
+		 * close it (wait) or past our exit (exit) */
+		close(p[1]);
+		close(q[0]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(1);
+		printf("parent destroyed its link, runs in child 2: %s\n",
+		       hit_runs(skel, false) ? "yes" : "no");
+		fflush(stdout);
+		if (write(q[1], "r", 1) != 1 || read(p[0], &c, 1) != !!wait)
+			_exit(1);
+		if (!wait) {
+			/* our parent is gone (end of file) */
+			usleep(100000);
+			printf("parent gone, runs in child 2: %s\n",
+			       hit_runs(skel, false) ? "yes" : "no");
+		}
+		close(lfd);
+		printf("child 2 closed the last descriptor, stops there: %s\n",
+		       hit_runs(skel, true) ? "no" : "yes");
+		fflush(stdout);
+		_exit(wait && write(q[1], "c", 1) != 1);
+	}
+	if (kid < 0)
+		return 5;
+	close(p[0]);
+	close(q[1]);
+	bpf_link__destroy(link);
+	usleep(100000); /* a detach would have happened by now */
+	if (write(p[1], "d", 1) != 1 || read(q[0], &c, 1) != 1)
+		return 6;
+	printf("parent destroyed its link, runs here: %s\n", hit_runs(skel, false) ? "yes" : "no");
+	fflush(stdout);
+	if (!wait) {
+		/* exits without destroying the skeleton: the process's end
+		 * closes its descriptors (and the pipe: child 2 goes on) */
+		_exit(0);
+	}
+	if (write(p[1], "c", 1) != 1 || read(q[0], &c, 1) != 1 || waitpid(kid, &st, 0) != kid)
+		return 7;
+	printf("child 2 exit %d, stops here: %s\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+	       hit_runs(skel, true) ? "no" : "yes");
+	dfork_bpf__destroy(skel);
+	return 0;
+}
+
 static int pidreuse(void)
 {
-	int m = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dfork_reuse", 4, 8, 1, NULL);
-	char *av[] = { "sleep", "10", NULL }, *env[] = { NULL };
+	char *av[] = { "sleep", "10", NULL }, *env[] = { NULL }, name[16];
 	pid_t kid, other;
-	int p[2], st = 0;
+	int p[2], st = 0, m;
 	FILE *f;
 	char c;
 
+	/* a name of its own: the kernel lists every process's maps (our
+	 * pid in its namespace, and the time) */
+	snprintf(name, sizeof(name), "dfr%lx", (long)time(NULL) & 0xffffff);
+	m = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 8, 1, NULL);
 	if (m < 0 || pipe(p))
 		return 2;
 	fflush(stdout);
@@ -291,7 +394,7 @@ static int pidreuse(void)
 		return 5;
 	printf("its pid reused outside the domain: %s\n", other == kid ? "yes" : "no");
 	close(m);
-	printf("our map listed after close: %d\n", maps_left("dfork_reuse"));
+	printf("our map listed after close: %d\n", maps_left(name));
 	kill(other, SIGKILL);
 	waitpid(other, &st, 0);
 	return 0;
@@ -306,6 +409,8 @@ int main(int argc, char **argv)
 		return spawn();
 	if (argc == 2 && !strcmp(argv[1], "earlykill"))
 		return earlykill();
+	if (argc == 3 && !strcmp(argv[1], "probes"))
+		return probes(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "pidreuse"))
 		return pidreuse();
 	if (argc == 4 && !strcmp(argv[1], "member"))
