@@ -476,6 +476,7 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 	if (a->open_flags)
 		return -EINVAL;
 	if (domain_active()) {
+		launch_fork_sync(0);
 		domain_reap();
 		a->next_id = domain_obj_next_id(lobj_dom_kind(kind), a->start_id);
 		return a->next_id ? 0 : -ENOENT;
@@ -579,17 +580,11 @@ long launch_fork_install(int kind, void *rec, int fd)
 		if (h >= 0)
 			userbpf_prog__put(rec);
 		break;
-	case LOBJ_BTF: {
-		/* the command layer's BTF is per process: a copy */
-		struct dom_btf *b = rec;
-		union bpf_attr a;
-
-		memset(&a, 0, sizeof(a));
-		a.btf = (uint64_t)(uintptr_t)b->data;
-		a.btf_size = b->size;
-		h = ub_call(BPF_BTF_LOAD, &a, sizeof(a));
+	case LOBJ_BTF:
+		/* the command layer's BTF is per process: a copy, loaded at
+		 * the first use (a fork must not wait for it) */
+		h = -1;
 		break;
-	}
 	case LOBJ_LINK:
 		h = 0;
 		obj->link_type = link->type;
@@ -598,7 +593,7 @@ long launch_fork_install(int kind, void *rec, int fd)
 		break;
 	}
 	launch_in_lib--;
-	if (h < 0) {
+	if (h < 0 && kind != LOBJ_BTF) {
 		/* the use goes with the object, then its reference */
 		lobj_put(obj);
 		if (kind == LOBJ_MAP || kind == LOBJ_PROG)
@@ -608,6 +603,29 @@ long launch_fork_install(int kind, void *rec, int fd)
 	if (kind != LOBJ_LINK)
 		obj->h = (int)h;
 	return lobj_install_fd(obj, fd);
+}
+
+int launch_btf_handle(struct lobj *obj)
+{
+	struct dom_btf *b = obj->dptr;
+	union bpf_attr a;
+	int h, none = -1;
+
+	if (obj->kind != LOBJ_BTF || !b)
+		return -EBADF;
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)b->data;
+	a.btf_size = b->size;
+	launch_in_lib++;
+	h = (int)ub_call(BPF_BTF_LOAD, &a, sizeof(a));
+	/* another thread may have loaded it meanwhile: one copy stays */
+	if (h >= 0 && !__atomic_compare_exchange_n(&obj->h, &none, h, false, __ATOMIC_ACQ_REL,
+						   __ATOMIC_ACQUIRE)) {
+		userbpf_close(h);
+		h = none;
+	}
+	launch_in_lib--;
+	return h;
 }
 
 void launch_link_adopt(int fd)
@@ -697,8 +715,11 @@ bool launch_link_park(struct lobj *obj)
 {
 	int i;
 
-	if (!link_attached_here(obj) || !domain_active() || parking_off ||
-	    domain_obj_users(DOM_LINK, obj->dptr) <= 1)
+	if (!link_attached_here(obj) || !domain_active() || parking_off)
+		return false;
+	/* the uses our forked children did not take go first */
+	launch_fork_sync(0);
+	if (domain_obj_users(DOM_LINK, obj->dptr) <= 1)
 		return false;
 	pthread_mutex_lock(&parked_lock);
 	for (i = 0; i < PARKED_LINKS && parked[i]; i++)
@@ -722,6 +743,7 @@ void launch_parked_links_sync(void)
 	if (!any)
 		return;
 	/* a holder that died (_exit, a signal) lets go too */
+	launch_fork_sync(0);
 	domain_reap();
 	pthread_mutex_lock(&parked_lock);
 	for (i = 0; i < PARKED_LINKS; i++)
@@ -797,6 +819,7 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 			   cmd == BPF_BTF_GET_FD_BY_ID	? DOM_BTF :
 							  DOM_LINK;
 
+		launch_fork_sync(0);
 		domain_reap();
 		/* map_id, prog_id, btf_id and link_id share their place */
 		return domain_obj_fd(kind, domain_obj_get(kind, a->map_id));
@@ -984,6 +1007,8 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 		lobj_put(obj);
 		return 0;
 	}
+	if (obj->h < 0 && obj->kind == LOBJ_BTF && obj->dptr)
+		launch_btf_handle(obj); /* a forked child's: loaded now */
 	if (obj->h < 0) {
 		lobj_put(obj);
 		return -EINVAL;

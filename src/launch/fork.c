@@ -13,12 +13,13 @@
  * pid, given back when it exits or dies) and wraps the inherited
  * descriptor into an object of its own (launch_fork_install: a library
  * handle of its own over the shared object).  It reports each use through
- * a pipe, one byte an object ('y' taken, 'n' not: the ledger was full);
- * the parent reads them before fork() returns and gives back what the
- * child did not take: refused, or never reached because the child died
- * first (end of file).  A child that is stopped before it reports leaves
- * the rest under the parent's pid (taken over later, or given back when
- * the parent ends) after a bounded wait.
+ * a pipe, one byte an object ('y' taken, 'n' not: the ledger was full).
+ * fork() returns in the parent at once; the parent reads the reports
+ * later (launch_fork_sync: its sync thread, and before it lists objects,
+ * parks a link or forks again) and gives back what the child did not
+ * take: refused, or never reached because the child died first (end of
+ * file).  A parent that exits waits for its children's reports (at most
+ * FORK_REPORT_MS each) and leaves the rest under its pid.
  *
  * Only in a domain: a private object space is the process's own (the
  * child's descriptors there are left alone, table.c).
@@ -28,6 +29,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -41,7 +43,7 @@
  * seen by syscall tracepoints */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
-/* A parent waits this long for its child's report. */
+/* A parent that exits waits this long for a child's reports. */
 #define FORK_REPORT_MS 2000
 #define FORK_OBJS 4096
 
@@ -51,6 +53,17 @@ static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER;
 static int fork_fds[FORK_OBJS], fork_kinds[FORK_OBJS];
 static void *fork_recs[FORK_OBJS];
 static int fork_n, fork_parent, fork_pipe[2] = { -1, -1 };
+
+/* Children whose reports are still to be read (the parent's list). */
+struct pending {
+	struct pending *next;
+	int rfd;	  /* the pipe's read end */
+	int n, next_item; /* items, and the next one to be reported */
+	int *kinds;
+	void **recs;
+};
+static pthread_mutex_t pend_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pending *pend;
 
 /* One use of rec (lobj kind) for the child: false when none was taken. */
 static bool take_for_child(int kind, void *rec)
@@ -75,19 +88,18 @@ static void give_back(int kind, void *rec)
 {
 	int dk = lobj_dom_kind(kind);
 
+	launch_in_lib++;
 	domain_obj_unuse(dk, rec);
 	if (kind == LOBJ_MAP || kind == LOBJ_PROG)
 		domain_obj_put(dk, rec);
+	launch_in_lib--;
 }
 
-static void close_pipe(void)
+static void close_fd(int *fd)
 {
-	int i;
-
-	for (i = 0; i < 2; i++)
-		if (fork_pipe[i] >= 0)
-			probe_sc_gate(SYS_close, fork_pipe[i], 0, 0, 0, 0, 0);
-	fork_pipe[0] = fork_pipe[1] = -1;
+	if (*fd >= 0)
+		probe_sc_gate(SYS_close, *fd, 0, 0, 0, 0, 0);
+	*fd = -1;
 }
 
 void launch_fork_before(void)
@@ -98,6 +110,7 @@ void launch_fork_before(void)
 	fork_n = 0;
 	if (!domain_active())
 		return;
+	launch_fork_sync(0);
 	fork_n = lobj_shared(fork_fds, fork_kinds, fork_recs, FORK_OBJS);
 	fork_parent = getpid();
 	launch_in_lib++;
@@ -114,11 +127,9 @@ static void child_takes(void)
 {
 	int i;
 
-	if (fork_pipe[0] >= 0)
-		probe_sc_gate(SYS_close, fork_pipe[0], 0, 0, 0, 0, 0);
-	fork_pipe[0] = -1;
-	/* what it allocates for them (a BTF object's copy, handles) is
-	 * its own: freed if it dies or execs without closing them */
+	close_fd(&fork_pipe[0]);
+	/* what it allocates for them (handles) is its own: freed if it dies
+	 * or execs without closing them */
 	domain_private_begin();
 	for (i = 0; i < fork_n; i++) {
 		int kind = fork_kinds[i];
@@ -135,47 +146,91 @@ static void child_takes(void)
 			launch_fork_install(kind, fork_recs[i], fork_fds[i]);
 	}
 	domain_private_end();
-	close_pipe();
+	close_fd(&fork_pipe[1]);
 }
 
-/* In the parent: read the child's reports, give back what it did not take. */
-static void parent_collects(void)
+/*
+ * Read the reports of child p, waiting up to wait_ms for each: true when
+ * it is done (every item reported, or end of file: what it did not reach
+ * is given back); false when its reports are still to come.
+ */
+static bool collect(struct pending *p, int wait_ms)
 {
-	bool eof = false;
-	int i = 0;
-
-	if (fork_pipe[1] >= 0)
-		probe_sc_gate(SYS_close, fork_pipe[1], 0, 0, 0, 0, 0);
-	fork_pipe[1] = -1;
-	while (fork_pipe[0] >= 0 && i < fork_n) {
-		struct pollfd p = { .fd = fork_pipe[0], .events = POLLIN };
-		ssize_t r;
+	while (p->next_item < p->n) {
+		struct pollfd pf = { .fd = p->rfd, .events = POLLIN };
+		long r;
 		char c;
 
-		if (!fork_recs[i]) {
-			i++;
+		if (!p->recs[p->next_item]) {
+			p->next_item++;
 			continue;
 		}
-		r = probe_sc_gate(SYS_poll, (long)(uintptr_t)&p, 1, FORK_REPORT_MS, 0, 0, 0);
+		r = probe_sc_gate(SYS_poll, (long)(uintptr_t)&pf, 1, wait_ms, 0, 0, 0);
 		if (r == -EINTR)
 			continue;
 		if (r <= 0)
-			break; /* stopped: the rest stays under our pid */
-		r = probe_sc_gate(SYS_read, fork_pipe[0], (long)(uintptr_t)&c, 1, 0, 0, 0);
-		if (r == -EINTR)
+			return false;
+		r = probe_sc_gate(SYS_read, p->rfd, (long)(uintptr_t)&c, 1, 0, 0, 0);
+		if (r == -EINTR || r == -EAGAIN)
 			continue;
-		if (r != 1) {
-			eof = true; /* the child died before the rest */
-			break;
-		}
+		if (r != 1)
+			break; /* the child died before the rest */
 		if (c != 'y')
-			give_back(fork_kinds[i], fork_recs[i]);
-		i++;
+			give_back(p->kinds[p->next_item], p->recs[p->next_item]);
+		p->next_item++;
 	}
-	for (; eof && i < fork_n; i++)
-		if (fork_recs[i])
-			give_back(fork_kinds[i], fork_recs[i]);
-	close_pipe();
+	for (; p->next_item < p->n; p->next_item++)
+		if (p->recs[p->next_item])
+			give_back(p->kinds[p->next_item], p->recs[p->next_item]);
+	return true;
+}
+
+void launch_fork_sync(int wait_ms)
+{
+	struct pending **pp, *p;
+
+	if (!__atomic_load_n(&pend, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&pend_lock);
+	for (pp = &pend; (p = *pp);) {
+		if (!collect(p, wait_ms) && wait_ms <= 0) {
+			pp = &p->next;
+			continue;
+		}
+		/* done (or, at exit, waited long enough: the rest stays
+		 * under our pid) */
+		*pp = p->next;
+		close_fd(&p->rfd);
+		free(p);
+	}
+	pthread_mutex_unlock(&pend_lock);
+}
+
+/* In the parent: note the child's reports to read. */
+static void parent_pends(void)
+{
+	struct pending *p;
+	size_t n = (size_t)fork_n;
+
+	close_fd(&fork_pipe[1]);
+	p = malloc(sizeof(*p) + n * (sizeof(int) + sizeof(void *)));
+	if (!p) {
+		/* cannot follow the child: the uses stay under our pid */
+		close_fd(&fork_pipe[0]);
+		return;
+	}
+	p->recs = (void **)(p + 1);
+	p->kinds = (int *)(p->recs + n);
+	memcpy(p->recs, fork_recs, n * sizeof(void *));
+	memcpy(p->kinds, fork_kinds, n * sizeof(int));
+	p->n = fork_n;
+	p->next_item = 0;
+	p->rfd = fork_pipe[0];
+	fork_pipe[0] = -1;
+	pthread_mutex_lock(&pend_lock);
+	p->next = pend;
+	__atomic_store_n(&pend, p, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&pend_lock);
 }
 
 void launch_fork_after(pid_t pid)
@@ -183,23 +238,32 @@ void launch_fork_after(pid_t pid)
 	int i;
 
 	if (pid == 0) {
-		/* the copy of the lock our parent held */
+		struct pending *p, *next;
+
+		/* the copies of our parent's lock and list (its children's
+		 * reports are its own to read) */
 		pthread_mutex_init(&fork_lock, NULL);
+		pthread_mutex_init(&pend_lock, NULL);
+		for (p = pend; p; p = next) {
+			next = p->next;
+			close_fd(&p->rfd);
+			free(p);
+		}
+		pend = NULL;
 		if (fork_n && domain_active())
 			child_takes();
 		fork_n = 0;
 		return;
 	}
-	launch_in_lib++;
 	if (pid < 0) {
 		for (i = 0; i < fork_n; i++)
 			if (fork_recs[i])
 				give_back(fork_kinds[i], fork_recs[i]);
-		close_pipe();
+		close_fd(&fork_pipe[0]);
+		close_fd(&fork_pipe[1]);
 	} else if (fork_n) {
-		parent_collects();
+		parent_pends();
 	}
-	launch_in_lib--;
 	fork_n = 0;
 	pthread_mutex_unlock(&fork_lock);
 }

@@ -253,14 +253,21 @@ void launch_link_adopt(int fd);
  * (with a library reference for a map or program) taken for the child;
  * after: in the parent (pid < 0: the fork failed, given back) or in the
  * child (pid 0: the uses pass to it and its descriptors get objects of
- * its own over the shared ones). */
+ * its own over the shared ones; fork.c). */
 void launch_fork_before(void);
 void launch_fork_after(pid_t pid);
+/* The parent reads its children's reports and gives back what they did
+ * not take (sync thread, before listing objects, parking a link, forking;
+ * wait_ms > 0 at exit: waits that long for each child). */
+void launch_fork_sync(int wait_ms);
 /* bpf.c: in the child, an object of its own for its inherited descriptor
  * fd on the domain's object rec (lobj kind), whose use (and library
  * reference, for a map or program) it took over: fd, or -errno (the use
  * and reference given back). */
 long launch_fork_install(int kind, void *rec, int fd);
+/* bpf.c: the handle of a BTF object whose copy is loaded at its first
+ * use (a forked child's): >= 0, or -errno. */
+int launch_btf_handle(struct lobj *obj);
 
 /* ==== iterators (iter.c) ==== */
 union bpf_attr;

@@ -145,6 +145,7 @@ static void *sync_thread(void *arg)
 		struct timespec ts = { 1, 0 };
 
 		sync_once();
+		launch_fork_sync(0);
 		launch_pinned_links_sync();
 		launch_parked_links_sync();
 		/* through the probe gate: the application's syscall
@@ -287,6 +288,8 @@ void launch_domain_exit(void)
 
 	if (!domain_active())
 		return;
+	/* what our forked children did not take goes back */
+	launch_fork_sync(2000);
 	/* release what this process holds (its attachments, its users) */
 	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
 		lobj_forget(fd);

@@ -176,7 +176,10 @@ int lobj_handle(int fd, int kind)
 
 	if (!obj)
 		return err;
-	h = obj->h;
+	h = __atomic_load_n(&obj->h, __ATOMIC_ACQUIRE);
+	/* a forked child's BTF object is loaded at its first use */
+	if (h < 0 && kind == LOBJ_BTF && obj->dptr)
+		h = launch_btf_handle(obj);
 	lobj_put(obj);
 	return h;
 }
