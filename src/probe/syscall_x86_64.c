@@ -345,7 +345,7 @@ __asm__(".text\n.globl probe_sc_restorer\n.hidden probe_sc_restorer\n"
 	".type probe_sc_restorer,@function\nprobe_sc_restorer:\n"
 	" mov $15,%eax\n syscall\n hlt\n.size probe_sc_restorer,.-probe_sc_restorer\n");
 
-__attribute__((no_sanitize("address", "undefined", "thread"))) void probe_sc_inherited_filter(void)
+__attribute__((no_sanitize("address", "undefined", "thread"))) bool probe_sc_inherited_filter(void)
 {
 	struct {
 		void *handler;
@@ -356,13 +356,14 @@ __attribute__((no_sanitize("address", "undefined", "thread"))) void probe_sc_inh
 
 	if (handler_set ||
 	    probe_sc_gate(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0, 0) != 2 /* SECCOMP_MODE_FILTER */)
-		return;
+		return handler_set;
 	ksa.handler = (void *)sigsys_handler;
 	ksa.flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | 0x04000000; /* SA_RESTORER */
 	ksa.restorer = probe_sc_restorer;
 	ksa.mask = 0;
 	if (!probe_sc_gate(SYS_rt_sigaction, SIGSYS, (long)&ksa, 0, 8, 0, 0))
 		handler_set = true;
+	return handler_set;
 }
 
 /* A rewritten site (syscall_rewrite_x86_64.c): as the SIGSYS handler,
@@ -559,10 +560,14 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	struct sock_filter f[64 + 7 * SC_MAX_RANGES];
 	struct sock_fprog prog;
 	int n = 0, k, nr_ranges;
+	/* SYS_exit: a thread's end, which glibc's start_thread makes with
+	 * every signal blocked at a site that cannot be rewritten (a branch
+	 * lands inside): its trap killed any multi-threaded process under
+	 * raw_syscalls (exit events have their own hook) */
 	static const int never[] = {
 		SYS_rt_sigreturn, SYS_clone,	       SYS_fork,	   SYS_vfork,
 		SYS_execve,	  SYS_execveat,	       SYS_rt_sigprocmask, SYS_rt_sigsuspend,
-		SYS_sigaltstack,  SYS_restart_syscall,
+		SYS_sigaltstack,  SYS_restart_syscall, SYS_exit,
 #ifdef SYS_clone3
 		SYS_clone3,
 #endif
@@ -672,18 +677,22 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
 		atfork_set = true;
 	}
-	if (!all_trapped && (nr < 0 || !trapped[nr])) {
-		ret = install_filter(nr, err, err_sz);
-		if (ret)
-			goto out;
-		if (nr < 0)
-			all_trapped = true;
-		else
-			trapped[nr] = true;
-	}
+	/* sites rewritten before the filter traps the rest: a thread of a
+	 * running process ("trace --pid") ending meanwhile makes its last
+	 * syscalls with every signal blocked, and a trap there was fatal */
 	if (!rewrite_off) {
 		probe_sc_rewrite(nr);
 		watch_dlopen();
+	}
+	if (!all_trapped && (nr < 0 || !trapped[nr])) {
+		bool *flag = nr < 0 ? &all_trapped : &trapped[nr];
+
+		*flag = true; /* dynamic sites make it through the gate from now */
+		ret = install_filter(nr, err, err_sz);
+		if (ret) {
+			*flag = false;
+			goto out;
+		}
 	}
 	link->sc_nr = nr;
 	link->slot = i;
