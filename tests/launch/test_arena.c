@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_arena.c - the domain's arena under "userbpf launch": what members
- * SIGKILLed held comes back, every byte (tests/launch/apps/darena.c),
- * run as the unprivileged user as test_launch.c runs its applications.
+ * SIGKILLed held comes back, every byte (tests/launch/apps/darena.c); and
+ * run statistics leave a program's user stack alone (dstack.c).  Run as
+ * the unprivileged user as test_launch.c runs its applications.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,4 +89,55 @@ TEST(launch_domain_killed_member_every_byte_back)
 			  "after cycles 3-7, differences from cycle 2: heap 0 bytes, code area 0 "
 			  "bytes, private blocks 0\n"
 			  "descriptors of this process closed by the reaping: 0\n");
+}
+
+/*
+ * The user stack a program sees (bpf_get_stack, bpf_get_stackid with
+ * BPF_F_USER_STACK) from a child's execve and from a test run is the same
+ * with run statistics on as off (dstack): the statistics' wrapper around
+ * runs showed as one frame more before.  The kernel is the oracle.
+ */
+static const char dstack_expect[] =
+	"execve tracepoint: frames > 0, same with statistics on: yes, same stack id: yes\n"
+	"test run: frames > 0, same with statistics on: yes, same stack id: yes\n";
+
+TEST(launch_domain_user_stack_same_with_stats)
+{
+	char out[1024];
+	int st = launch_app("st", "dstack", "", out, sizeof(out));
+
+	if (st == -1)
+		return;
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, dstack_expect);
+}
+
+TEST(launch_user_stack_same_with_stats_kernel_oracle)
+{
+	char cmd[512], out[1024];
+	size_t n;
+	FILE *p;
+	int st;
+
+	if (getuid() != 0) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/launch/dstack", test_build_dir());
+	if (access(cmd, X_OK)) {
+		test_skip("%s missing (clang, bpftool, libbpf-dev?)", cmd);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/launch/dstack 2>/dev/null", test_build_dir());
+	p = popen(cmd, "r");
+	ASSERT_TRUE(p != NULL);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		test_skip("the kernel refused dstack (exit %d)", WEXITSTATUS(st));
+		return;
+	}
+	ASSERT_STREQ(out, dstack_expect);
 }
