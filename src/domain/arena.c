@@ -623,7 +623,8 @@ int domain_private_tag(void *p)
 	if (!b)
 		return err;
 	lock();
-	if (b->magic == BLK_MAGIC)
+	/* a registered object (a map, a program) is never one process's */
+	if (b->magic == BLK_MAGIC && !(b->cls & BLK_REG))
 		err = tag_private_locked(b);
 	unlock();
 	return err;
