@@ -24,14 +24,25 @@ struct userbpf_iter_opts {
 	/** the map of an iter/bpf_map_elem program (required for it, refused
 	 *  for other targets, as the kernel's BPF_LINK_CREATE map_fd) */
 	struct userbpf_map *map;
+	/** iter/task: the processes whose threads it visits (default: this
+	 *  one), as pids readable in /proc */
+	const int *task_pids;
+	size_t task_pid_cnt;
+	/** iter/task: only this thread / this process's threads (the
+	 *  kernel's bpf_iter_link_info.task.tid and .pid); 0: no filter */
+	int task_tid;
+	int task_pid;
 };
-#define userbpf_iter_opts__last_field map
+#define userbpf_iter_opts__last_field task_pid
 
 /**
  * @brief Run an iterator program over target's objects, writing its
  * output to buf (NUL-terminated).  Targets: "task" (the SEC("iter/task")
- * context struct bpf_iter__task): the calling thread, the one task
- * userbpf builds a struct task_struct for; "bpf_map_elem" (struct
+ * context struct bpf_iter__task): every thread of this process (or of
+ * opts->task_pids) by ascending thread id, each as a struct task_struct
+ * userbpf builds (pid, tgid, comm, __state, flags, start_time, prio,
+ * real_parent, group_leader), the calling thread being the task
+ * bpf_get_current_task gives; "bpf_map_elem" (struct
  * bpf_iter__bpf_map_elem { meta, map, key, value }): every element of
  * opts->map, the value writable in place (a copy for per-CPU maps); any
  * other target: no objects, only the final call with a NULL object.

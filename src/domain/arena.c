@@ -1724,4 +1724,19 @@ bool domain_attach_get(int i, struct dom_attach *out)
 	unlock();
 	return ok;
 }
+
+int domain_member_pids(int *pids, int max)
+{
+	int i, n = 0;
+
+	if (!hdr)
+		return 0;
+	for (i = 0; i < MAX_PROCS && n < max; i++) {
+		int pid = __atomic_load_n(&hdr->procs[i], __ATOMIC_RELAXED);
+
+		if (pid > 0)
+			pids[n++] = pid;
+	}
+	return n;
+}
 #endif /* USERBPF_LAUNCH */

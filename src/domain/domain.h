@@ -195,6 +195,10 @@ int domain_obj_users(int kind, const void *ptr);
 void domain_attach_orphan(int slot);
 /* Whether the registered object ptr has a pin. */
 bool domain_obj_pinned(int kind, const void *ptr);
+/* The members' pids (at most max; a snapshot: one may leave or join
+ * meanwhile), for iterators over the domain's tasks.  The count. */
+#define DOMAIN_MAX_MEMBERS 1024
+int domain_member_pids(int *pids, int max);
 /* Slot owner tag (a pid) whose process is gone (ub_map_run_slots_owner). */
 bool domain_slot_owner_dead(uint32_t pid);
 

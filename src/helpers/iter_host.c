@@ -6,14 +6,17 @@
  * run with { meta = { seq, session_id, seq_num }, object } and seq_num
  * counting the objects shown, then one run with a NULL object (the
  * kernel's "in_stop" call); output through bpf_seq_printf/bpf_seq_write
- * (seq_helpers.c).  Objects: for iter/task the calling thread only; for
- * iter/bpf_map_elem the elements of the map the caller names; other
+ * (seq_helpers.c).  Objects: for iter/task the threads of this process
+ * (or of the processes the caller names); for iter/bpf_map_elem the elements of the map the caller names; other
  * targets (tcp, udp, bpf_map, task_file...) have none here, only the
  * final call.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "maps/map.h"
@@ -60,22 +63,104 @@ static int run_one(struct iter_run *r)
 	return err;
 }
 
-/* iter/task: the calling thread, the one task userbpf builds. */
-static int iter_tasks(struct iter_run *r)
+/* A thread an iter/task run visits. */
+struct task_id {
+	int tid, pid;
+};
+
+static int by_tid(const void *a, const void *b)
+{
+	const struct task_id *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Append the threads of process pid (from /proc/PID/task) to *ids. */
+static int add_threads(int pid, struct task_id **ids, size_t *n, size_t *cap)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0; /* gone since it was named: nothing to visit */
+	while ((de = readdir(d))) {
+		int tid = atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		if (*n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 64;
+			struct task_id *bigger = realloc(*ids, ncap * sizeof(**ids));
+
+			if (!bigger) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			*ids = bigger;
+			*cap = ncap;
+		}
+		(*ids)[(*n)++] = (struct task_id){ tid, pid };
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * iter/task: every thread of the processes named (opts->task_pids; by
+ * default this process), by ascending thread id as the kernel walks its
+ * pid table, narrowed as the link's bpf_iter_link_info.task narrows it
+ * (one thread, or one process).  The calling thread is the task
+ * bpf_get_current_task gives; the others are built from /proc.
+ */
+static int iter_tasks(struct iter_run *r, const struct userbpf_iter_opts *opts)
 {
 	const struct userbpf_btf *btf = ub_task_btf_hook ? ub_task_btf_hook(r->prog) : NULL;
-	int64_t id, tsize;
+	const int *pids = HAS(opts, task_pids) && opts->task_pid_cnt ? opts->task_pids : NULL;
+	int only_tid = HAS(opts, task_tid) ? opts->task_tid : 0;
+	int only_pid = HAS(opts, task_pid) ? opts->task_pid : 0;
+	int self = (int)syscall(SYS_gettid), me = getpid();
+	size_t i, n = 0, cap = 0, npids = pids ? opts->task_pid_cnt : 1;
+	struct task_id *ids = NULL;
+	int err = 0;
 
 	if (!btf)
 		btf = userbpf_btf__kernel();
-	r->ctx.obj[0] = ub_task_current(NULL, btf);
-	id = btf ? userbpf_btf__find_by_name_kind(btf, "task_struct", USERBPF_BTF_KIND_STRUCT) : -1;
-	tsize = id > 0 ? userbpf_btf__resolve_size(btf, (uint32_t)id) : -1;
-	if (!r->ctx.obj[0] || tsize <= 0)
+	if (!btf)
 		return 0;
-	r->regions[r->region_cnt++] =
-		(struct userbpf_mem_region){ r->ctx.obj[0], (size_t)tsize, 0 };
-	return run_one(r);
+	for (i = 0; i < npids && !err; i++) {
+		int pid = pids ? pids[i] : me;
+
+		if (pid > 0 && (!only_pid || pid == only_pid))
+			err = add_threads(pid, &ids, &n, &cap);
+	}
+	if (n)
+		qsort(ids, n, sizeof(*ids), by_tid);
+	for (i = 0; i < n && !err && !r->seq->overflow; i++) {
+		struct ub_task_view v = { 0 };
+
+		if ((only_tid && ids[i].tid != only_tid) || (i && ids[i].tid == ids[i - 1].tid))
+			continue;
+		r->region_cnt = 1;
+		if (ids[i].tid == self ? ub_task_current_view(btf, &v) :
+					 ub_task_view_get(btf, ids[i].pid, ids[i].tid, &v))
+			continue;
+		r->ctx.obj[0] = v.task;
+		r->regions[r->region_cnt++] = (struct userbpf_mem_region){ v.task, v.task_size, 0 };
+		r->regions[r->region_cnt++] =
+			(struct userbpf_mem_region){ v.parent, v.task_size, 0 };
+		r->regions[r->region_cnt++] =
+			(struct userbpf_mem_region){ v.leader, v.task_size, 0 };
+		err = run_one(r);
+		if (ids[i].tid != self)
+			ub_task_view_put(&v);
+	}
+	r->ctx.obj[0] = NULL;
+	r->region_cnt = 1;
+	free(ids);
+	return err;
 }
 
 static bool is_percpu(uint32_t type)
@@ -157,7 +242,7 @@ long userbpf_iter__run(const struct userbpf_prog *prog, const char *target, char
 	buf[0] = '\0';
 	ub_seq_set_current(&seq);
 	if (!strcmp(target, "task"))
-		err = iter_tasks(&r);
+		err = iter_tasks(&r, opts);
 	else if (map)
 		err = iter_map_elems(&r, map);
 	if (!err && !seq.overflow) {

@@ -76,6 +76,7 @@ enum {
 	TF_LEADER,
 	TF_MM,
 	TF_AMM,
+	TF_STATE,
 	TF_N
 };
 
@@ -91,7 +92,7 @@ static const struct {
 	[TF_SPRIO] = { "static_prio", 4 },	[TF_NPRIO] = { "normal_prio", 4 },
 	[TF_RPARENT] = { "real_parent", 8 },	[TF_PARENT] = { "parent", 8 },
 	[TF_LEADER] = { "group_leader", 8 },	[TF_MM] = { "mm", 8 },
-	[TF_AMM] = { "active_mm", 8 },
+	[TF_AMM] = { "active_mm", 8 },	[TF_STATE] = { "__state", 4 },
 };
 /* clang-format on */
 
@@ -256,16 +257,25 @@ static void put_u64(const struct task_layout *l, uint8_t *img, int f, uint64_t v
 	put(l, img, f, &v);
 }
 
-/* comm, and fields 9 (flags) and 22 (starttime, ticks) of a stat file;
- * read with open/read (no stdio: nothing allocates on the run path). */
-static void read_stat(const char *path, char comm[16], uint64_t *flags, uint64_t *start)
+/* What a /proc stat file says of a task (proc(5) field numbers). */
+struct stat_info {
+	char comm[16];	/* 2 */
+	char state;	/* 3 */
+	int ppid;	/* 4 */
+	uint64_t flags; /* 9: the kernel's PF_* */
+	int nice;	/* 19 */
+	uint64_t start; /* 22: clock ticks since boot */
+};
+
+/* Parse a stat file, read with open/read (no stdio: nothing allocates on
+ * the run path).  A missing file leaves it zeroed. */
+static void read_stat(const char *path, struct stat_info *si)
 {
-	char buf[1024], *p;
+	char buf[1024], *p, *q;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), field;
 
-	*flags = 0;
-	*start = 0;
+	memset(si, 0, sizeof(*si));
 	if (fd < 0)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -274,32 +284,27 @@ static void read_stat(const char *path, char comm[16], uint64_t *flags, uint64_t
 		return;
 	buf[n] = '\0';
 	p = strchr(buf, '(');
-	if (comm && p) {
-		char *q = strrchr(buf, ')');
-
-		if (q && q > p) {
-			size_t len = (size_t)(q - p - 1);
-
-			if (len > 15)
-				len = 15;
-			memset(comm, 0, 16);
-			memcpy(comm, p + 1, len);
-		}
-	}
-	p = strrchr(buf, ')');
-	if (!p)
+	q = strrchr(buf, ')');
+	if (!p || !q || q < p)
 		return;
+	memcpy(si->comm, p + 1, (size_t)(q - p - 1) > 15 ? 15 : (size_t)(q - p - 1));
 	/* field 3 (state) follows ") " */
-	for (field = 3, p += 2; *p && field < 22; field++) {
-		if (field == 9)
-			*flags = strtoull(p, NULL, 10);
+	for (field = 3, p = q + 2; *p && field <= 22; field++) {
+		if (field == 3)
+			si->state = *p;
+		else if (field == 4)
+			si->ppid = (int)strtol(p, NULL, 10);
+		else if (field == 9)
+			si->flags = strtoull(p, NULL, 10);
+		else if (field == 19)
+			si->nice = (int)strtol(p, NULL, 10);
+		else if (field == 22)
+			si->start = strtoull(p, NULL, 10);
 		p = strchr(p, ' ');
 		if (!p)
 			return;
 		p++;
 	}
-	if (field == 22)
-		*start = strtoull(p, NULL, 10);
 }
 
 static uint64_t ticks_to_ns(uint64_t ticks)
@@ -309,63 +314,169 @@ static uint64_t ticks_to_ns(uint64_t ticks)
 	return hz > 0 ? ticks * (1000000000ull / (uint64_t)hz) : 0;
 }
 
-/* Fill a slot's images for the calling thread (memory ready: no allocation). */
+/*
+ * Whether a sleeping thread sleeps freezable: futex waits and nanosleeps
+ * set TASK_INTERRUPTIBLE | TASK_FREEZABLE (kernel/futex/waitwake.c,
+ * kernel/time/hrtimer.c do_nanosleep), which stat cannot show; the
+ * syscall it sleeps in can (/proc/PID/task/TID/syscall: its number
+ * first; unreadable without ptrace access to the thread: not freezable).
+ */
+static bool sleeps_freezable(pid_t pid, pid_t tid)
+{
+	char path[64], buf[32];
+	ssize_t n;
+	int fd, nr;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	nr = (int)strtol(buf, NULL, 10);
+	return nr == SYS_futex || nr == SYS_nanosleep || nr == SYS_clock_nanosleep
+#ifdef SYS_futex_waitv
+	       || nr == SYS_futex_waitv
+#endif
+		;
+}
+
+/* task->__state for a stat file's state letter (TASK_RUNNING and the
+ * rest of include/linux/sched.h). */
+static uint32_t task_state(char c, bool freezable)
+{
+	switch (c) {
+	case 'S':
+		return freezable ? 0x2001 : 0x1; /* TASK_INTERRUPTIBLE (| TASK_FREEZABLE) */
+	case 'D':
+		return 0x2; /* TASK_UNINTERRUPTIBLE */
+	case 'T':
+		return 0x4; /* __TASK_STOPPED */
+	case 't':
+		return 0x8; /* __TASK_TRACED */
+	case 'Z':
+	case 'X':
+		return 0x80; /* TASK_DEAD */
+	case 'P':
+		return 0x40; /* TASK_PARKED */
+	case 'I':
+		return 0x402; /* TASK_IDLE */
+	default:
+		return 0; /* TASK_RUNNING */
+	}
+}
+
+/* The fields of one task image from its stat file; the pointers are the
+ * caller's. */
+static void put_task(const struct task_layout *l, uint8_t *img, const struct stat_info *si,
+		     pid_t pid, pid_t tgid)
+{
+	bool freezable = si->state == 'S' && sleeps_freezable(tgid, pid);
+
+	put_u32(l, img, TF_PID, (uint32_t)pid);
+	put_u32(l, img, TF_TGID, (uint32_t)tgid);
+	put(l, img, TF_COMM, si->comm);
+	put_u64(l, img, TF_FLAGS, si->flags);
+	put_u64(l, img, TF_START, ticks_to_ns(si->start));
+	put_u64(l, img, TF_BOOT, ticks_to_ns(si->start));
+	put_u32(l, img, TF_PRIO, (uint32_t)(120 + si->nice));
+	put_u32(l, img, TF_SPRIO, (uint32_t)(120 + si->nice));
+	put_u32(l, img, TF_NPRIO, (uint32_t)(120 + si->nice));
+	put_u32(l, img, TF_STATE, task_state(si->state, freezable));
+}
+
+/*
+ * Fill the images of thread tid of process pid: task, its parent process,
+ * its group leader and mm (memory ready: no allocation).  self: the
+ * calling thread, whose name and priority come from the thread itself
+ * (it may have renamed itself since its stat was read) and which is
+ * running.
+ */
+static void fill_imgs(const struct task_layout *l, uint8_t *task, uint8_t *parent, uint8_t *leader,
+		      uint8_t *mm, pid_t pid, pid_t tid, bool self)
+{
+	struct stat_info ts, ps, ls;
+	char path[64];
+	uintptr_t mm_p = (uintptr_t)mm;
+
+	memset(task, 0, l->task_size);
+	memset(parent, 0, l->task_size);
+	memset(leader, 0, l->task_size);
+	memset(mm, 0, l->mm_size);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	read_stat(path, &ts);
+	if (self) {
+		errno = 0;
+		ts.nice = getpriority(PRIO_PROCESS, 0);
+		if (errno)
+			ts.nice = 0;
+		memset(ts.comm, 0, sizeof(ts.comm));
+		prctl(PR_GET_NAME, ts.comm, 0, 0, 0);
+		ts.ppid = getppid();
+		ts.state = 'R';
+	}
+	/* the parent process */
+	snprintf(path, sizeof(path), "/proc/%d/stat", ts.ppid);
+	read_stat(path, &ps);
+	put_task(l, parent, &ps, ts.ppid, ts.ppid);
+	/* the main thread */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)pid);
+	read_stat(path, &ls);
+	if (tid == pid)
+		ls = ts;
+	put_task(l, leader, &ls, pid, pid);
+	put_u64(l, leader, TF_RPARENT, (uintptr_t)parent);
+	put_u64(l, leader, TF_PARENT, (uintptr_t)parent);
+	put_u64(l, leader, TF_LEADER, (uintptr_t)leader);
+	put_u64(l, leader, TF_MM, mm_p);
+	put_u64(l, leader, TF_AMM, mm_p);
+	/* the thread */
+	put_task(l, task, &ts, tid, pid);
+	put_u64(l, task, TF_RPARENT, (uintptr_t)parent);
+	put_u64(l, task, TF_PARENT, (uintptr_t)parent);
+	put_u64(l, task, TF_LEADER, tid == pid ? (uintptr_t)task : (uintptr_t)leader);
+	put_u64(l, task, TF_MM, mm_p);
+	put_u64(l, task, TF_AMM, mm_p);
+	if (self)
+		put_u32(l, task, TF_EXIT, ub_task_exit_code);
+}
+
+/* Fill a slot's images for the calling thread. */
 static void fill(const struct task_layout *l, struct task_img *img, pid_t tid)
 {
-	pid_t pid = getpid(), ppid = getppid();
-	char path[64], comm[16] = "", pcomm[16] = "", lcomm[16] = "";
-	uint64_t flags, start, pflags, pstart, lflags, lstart;
-	uintptr_t parent = (uintptr_t)img->parent, leader = (uintptr_t)img->leader;
-	uintptr_t mm = (uintptr_t)img->mm;
-	int prio;
-
-	memset(img->task, 0, l->task_size * 3 + l->mm_size);
-	errno = 0;
-	prio = getpriority(PRIO_PROCESS, 0);
-	if (errno)
-		prio = 0;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	read_stat(path, NULL, &flags, &start);
-	prctl(PR_GET_NAME, comm, 0, 0, 0);
-	/* the parent process */
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)ppid);
-	read_stat(path, pcomm, &pflags, &pstart);
-	put_u32(l, img->parent, TF_PID, (uint32_t)ppid);
-	put_u32(l, img->parent, TF_TGID, (uint32_t)ppid);
-	put(l, img->parent, TF_COMM, pcomm);
-	put_u64(l, img->parent, TF_FLAGS, pflags);
-	put_u64(l, img->parent, TF_START, ticks_to_ns(pstart));
-	put_u64(l, img->parent, TF_BOOT, ticks_to_ns(pstart));
-	/* the main thread */
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)pid);
-	read_stat(path, lcomm, &lflags, &lstart);
-	put_u32(l, img->leader, TF_PID, (uint32_t)pid);
-	put_u32(l, img->leader, TF_TGID, (uint32_t)pid);
-	put(l, img->leader, TF_COMM, lcomm);
-	put_u64(l, img->leader, TF_FLAGS, lflags);
-	put_u64(l, img->leader, TF_START, ticks_to_ns(lstart));
-	put_u64(l, img->leader, TF_RPARENT, parent);
-	put_u64(l, img->leader, TF_PARENT, parent);
-	put_u64(l, img->leader, TF_LEADER, leader);
-	put_u64(l, img->leader, TF_MM, mm);
-	put_u64(l, img->leader, TF_AMM, mm);
-	/* the calling thread */
-	put_u32(l, img->task, TF_PID, (uint32_t)tid);
-	put_u32(l, img->task, TF_TGID, (uint32_t)pid);
-	put(l, img->task, TF_COMM, comm);
-	put_u64(l, img->task, TF_FLAGS, flags);
-	put_u64(l, img->task, TF_START, ticks_to_ns(start));
-	put_u64(l, img->task, TF_BOOT, ticks_to_ns(start));
-	put_u32(l, img->task, TF_EXIT, ub_task_exit_code);
-	put_u32(l, img->task, TF_PRIO, (uint32_t)(120 + prio));
-	put_u32(l, img->task, TF_SPRIO, (uint32_t)(120 + prio));
-	put_u32(l, img->task, TF_NPRIO, (uint32_t)(120 + prio));
-	put_u64(l, img->task, TF_RPARENT, parent);
-	put_u64(l, img->task, TF_PARENT, parent);
-	put_u64(l, img->task, TF_LEADER, tid == pid ? (uintptr_t)img->task : leader);
-	put_u64(l, img->task, TF_MM, mm);
-	put_u64(l, img->task, TF_AMM, mm);
+	fill_imgs(l, img->task, img->parent, img->leader, img->mm, getpid(), tid, true);
 	img->tid = tid;
+}
+
+int ub_task_view_get(const struct userbpf_btf *btf, int pid, int tid, struct ub_task_view *v)
+{
+	struct task_layout *l = btf ? layout_get(btf) : NULL;
+	uint8_t *mem;
+
+	memset(v, 0, sizeof(*v));
+	if (!l)
+		return btf ? -errno : -EINVAL;
+	mem = calloc(1, l->task_size * 3 + l->mm_size);
+	if (!mem)
+		return -ENOMEM;
+	v->task = mem;
+	v->parent = mem + l->task_size;
+	v->leader = v->parent + l->task_size;
+	v->mm = v->leader + l->task_size;
+	v->task_size = l->task_size;
+	v->mm_size = l->mm_size;
+	fill_imgs(l, v->task, v->parent, v->leader, v->mm, pid, tid,
+		  pid == getpid() && tid == (int)syscall(SYS_gettid));
+	return 0;
+}
+
+void ub_task_view_put(struct ub_task_view *v)
+{
+	free(v->task);
+	memset(v, 0, sizeof(*v));
 }
 
 /* The calling thread's slot, claimed on its first call (-1: none free). */
@@ -426,6 +537,25 @@ void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf)
 		userbpf_run__add_region(run, img->mm, l->mm_size, 0);
 	}
 	return img->task;
+}
+
+int ub_task_current_view(const struct userbpf_btf *btf, struct ub_task_view *v)
+{
+	struct task_layout *l;
+	int i;
+
+	memset(v, 0, sizeof(*v));
+	if (!ub_task_current(NULL, btf))
+		return -ENOMEM;
+	l = layout_find(btf);
+	i = my_slot();
+	v->task = l->img[i].task;
+	v->parent = l->img[i].parent;
+	v->leader = l->img[i].leader;
+	v->mm = l->img[i].mm;
+	v->task_size = l->task_size;
+	v->mm_size = l->mm_size;
+	return 0;
 }
 
 const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *prog);

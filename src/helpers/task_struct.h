@@ -21,6 +21,20 @@ struct userbpf_btf;
  */
 void *ub_task_current(struct userbpf_run *run, const struct userbpf_btf *btf);
 /*
+ * Thread tid of process pid (one this process may read /proc of) as a
+ * struct task_struct laid out by btf, with its parent, group leader and
+ * mm images (task->__state from its stat file), for iterators: it
+ * allocates.  0, or -errno (-ENOENT: btf has no task_struct); put frees.
+ */
+struct ub_task_view {
+	uint8_t *task, *parent, *leader, *mm;
+	size_t task_size, mm_size;
+};
+int ub_task_view_get(const struct userbpf_btf *btf, int pid, int tid, struct ub_task_view *v);
+void ub_task_view_put(struct ub_task_view *v);
+/* The calling thread's images (ub_task_current's, not to be put). */
+int ub_task_current_view(const struct userbpf_btf *btf, struct ub_task_view *v);
+/*
  * Lay out the task_struct of the BTF prog's helpers will use (the hook's,
  * else the kernel's) and make its pool of per-thread images, so that
  * ub_task_current does not parse or allocate when prog runs.  At attach

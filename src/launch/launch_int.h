@@ -72,8 +72,9 @@ struct lobj {
 	uint64_t offset;  /* uprobe file offset */
 	uint64_t ref_ctr; /* uprobe: file offset of its reference counter, or 0 */
 	bool ref_ctr_raised;
-	char tp[96]; /* "syscalls/sys_enter_write" / "sys_enter"; LINK of an
+	char tp[96];		/* "syscalls/sys_enter_write" / "sys_enter"; LINK of an
 		      * iterator: its target ("task") */
+	int iter_tid, iter_pid; /* LINK of a task iterator: bpf_iter_link_info.task */
 	/* PERF and LINK: the attachment */
 	struct userbpf_link *ul;
 	bool wide_only;	   /* PERF: attached domain-wide only (pid -1 uprobe on a

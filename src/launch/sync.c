@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,8 @@ static bool sync_thread_alone(void)
 static void *sync_thread(void *arg)
 {
 	(void)arg;
+	/* what ps -T and task iterators show for it */
+	prctl(PR_SET_NAME, "userbpf-sync", 0, 0, 0);
 	for (;;) {
 		/* the application's last thread is gone (its main thread
 		 * left with pthread_exit): end the process as the kernel

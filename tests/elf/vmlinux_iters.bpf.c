@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * vmlinux_iters.bpf.c - iterator programs as the public tools write them
- * (the tutorial's task and TCP iterators): a task iterator that prints
- * the task it is given, and a tcp iterator that would abort matching
+ * (the tutorial's task and TCP iterators): task iterators that print
+ * the task they are given, and a tcp iterator that would abort matching
  * connections through the strong kfunc bpf_sock_destroy (the loader must
  * resolve it) and reports how many sockets it saw.  The map-element
  * iterator is vmlinux_iter_map.bpf.c.
@@ -30,6 +30,21 @@ int task_line(struct bpf_iter__task *ctx)
 		return 0;
 	}
 	BPF_SEQ_PRINTF(seq, "pid=%d tgid=%d comm=%s\n", task->pid, task->tgid, task->comm);
+	return 0;
+}
+
+/* Every field userbpf fills for a task it did not run on, and the
+ * pointers to its group leader and parent. */
+SEC("iter/task")
+int task_state(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (!task)
+		return 0;
+	BPF_SEQ_PRINTF(ctx->meta->seq, "pid=%d tgid=%d state=%u comm=%s leader=%d ppid=%d\n",
+		       task->pid, task->tgid, task->__state, task->comm, task->group_leader->pid,
+		       task->real_parent->tgid);
 	return 0;
 }
 

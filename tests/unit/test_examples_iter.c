@@ -97,8 +97,10 @@ static struct bpf_object *kernel_open(const char *path)
 }
 
 /* Read prog's iterator (over map_fd when >= 0) into out; bytes or -errno. */
-static long kernel_read_iter(struct bpf_object *obj, const char *prog, int map_fd, char *out,
-			     size_t size)
+/* map_fd >= 0: a map element iterator's map; else task_pid > 0: a task
+ * iterator narrowed to that process's threads. */
+static long kernel_read_iter_task(struct bpf_object *obj, const char *prog, int map_fd,
+				  int task_pid, char *out, size_t size)
 {
 	union bpf_iter_link_info info;
 	LIBBPF_OPTS(bpf_iter_attach_opts, o);
@@ -110,6 +112,10 @@ static long kernel_read_iter(struct bpf_object *obj, const char *prog, int map_f
 	memset(&info, 0, sizeof(info));
 	if (map_fd >= 0) {
 		info.map.map_fd = (uint32_t)map_fd;
+		o.link_info = &info;
+		o.link_info_len = sizeof(info);
+	} else if (task_pid > 0) {
+		info.task.pid = (uint32_t)task_pid;
 		o.link_info = &info;
 		o.link_info_len = sizeof(info);
 	}
@@ -127,6 +133,12 @@ static long kernel_read_iter(struct bpf_object *obj, const char *prog, int map_f
 	close(fd);
 	bpf_link__destroy(link);
 	return r < 0 ? -errno : n;
+}
+
+static long kernel_read_iter(struct bpf_object *obj, const char *prog, int map_fd, char *out,
+			     size_t size)
+{
+	return kernel_read_iter_task(obj, prog, map_fd, 0, out, size);
 }
 
 /* ==== bpf_map_elem ==== */
@@ -302,6 +314,189 @@ TEST(examples_iter_task_matches_kernel_line)
 	ASSERT_TRUE(line != NULL);
 	ASSERT_TRUE(strstr(kout, "\nend\n") != NULL);
 out:
+	if (kobj)
+		bpf_object__close(kobj);
+	userbpf_object__close(obj);
+	free(uout);
+	free(kout);
+}
+
+/* A thread that sleeps in a condition wait (state S) until released. */
+struct sleeper {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool go;
+	pid_t tid;
+};
+
+static void *sleeper_thread(void *arg)
+{
+	struct sleeper *sl = arg;
+
+	pthread_setname_np(pthread_self(), "iter-sleeper");
+	pthread_mutex_lock(&sl->lock);
+	sl->tid = (pid_t)syscall(SYS_gettid);
+	pthread_cond_broadcast(&sl->cond);
+	while (!sl->go)
+		pthread_cond_wait(&sl->cond, &sl->lock);
+	pthread_mutex_unlock(&sl->lock);
+	return NULL;
+}
+
+/* Keep only the lines of s that contain part, in place. */
+static void iter_lines_keep(char *s, const char *part)
+{
+	char *line = s, *out = s, *nl;
+
+	for (; *line; line = nl + 1) {
+		size_t len;
+
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line) - 1;
+		len = (size_t)(nl - line) + 1;
+		if (memmem(line, len, part, strlen(part))) {
+			memmove(out, line, len);
+			out += len;
+		}
+		if (!nl[1])
+			break;
+	}
+	*out = '\0';
+}
+
+/* A thread blocked in read() of a pipe until a byte comes. */
+struct reader {
+	int fds[2];
+	pid_t tid;
+};
+
+static void *reader_thread(void *arg)
+{
+	struct reader *rd = arg;
+	char c;
+
+	pthread_setname_np(pthread_self(), "iter-reader");
+	__atomic_store_n(&rd->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	if (read(rd->fds[0], &c, 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+/* Wait until thread tid is asleep (stat state S). */
+static bool asleep(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	for (i = 0; i < 2000; i++) {
+		FILE *f = fopen(path, "re");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * iter/task visits every thread of the process, by thread id, with each
+ * thread's own pid, tgid, __state, comm, group leader and parent: the
+ * kernel's iterator narrowed to this process (bpf_iter_link_info.task.pid)
+ * prints the same lines while the same threads live.  A tid filter
+ * (task_tid) keeps one thread.
+ */
+TEST(examples_iter_task_every_thread_matches_kernel)
+{
+	char path[512], *uout = malloc(OUT_SZ), *kout = malloc(OUT_SZ), want[160];
+	struct userbpf_object *obj = open_fixture("vmlinux_iters", path, sizeof(path));
+	struct sleeper sl = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0 };
+	struct bpf_object *kobj = NULL;
+	struct userbpf_prog *prog;
+	struct reader rd = { { -1, -1 }, 0 };
+	pthread_t t, rt;
+	bool started = false, reading = false;
+	long n;
+
+	ASSERT_TRUE(uout && kout);
+	if (!obj)
+		goto out;
+	prog = prog_of(obj, "task_state");
+	ASSERT_TRUE(prog != NULL);
+	ASSERT_OK(pthread_setname_np(pthread_self(), "iter-main"));
+	ASSERT_OK(pthread_create(&t, NULL, sleeper_thread, &sl));
+	started = true;
+	pthread_mutex_lock(&sl.lock);
+	while (!sl.tid)
+		pthread_cond_wait(&sl.cond, &sl.lock);
+	pthread_mutex_unlock(&sl.lock);
+	ASSERT_OK(pipe(rd.fds));
+	ASSERT_OK(pthread_create(&rt, NULL, reader_thread, &rd));
+	reading = true;
+	while (!__atomic_load_n(&rd.tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	ASSERT_TRUE(asleep(sl.tid));
+	ASSERT_TRUE(asleep(rd.tid));
+	n = userbpf_iter__run(prog, "task", uout, OUT_SZ, NULL);
+	ASSERT_TRUE(n > 0);
+	/* the running thread: state 0 (TASK_RUNNING), its own leader */
+	snprintf(want, sizeof(want), "pid=%d tgid=%d state=0 comm=iter-main leader=%d ppid=%d\n",
+		 getpid(), getpid(), getpid(), getppid());
+	ASSERT_CONTAINS(uout, want);
+	/* blocked in read(): TASK_INTERRUPTIBLE, leader the main thread */
+	snprintf(want, sizeof(want), "pid=%d tgid=%d state=1 comm=iter-reader leader=%d ppid=%d\n",
+		 rd.tid, getpid(), getpid(), getppid());
+	ASSERT_CONTAINS(uout, want);
+	/* in a futex wait: TASK_INTERRUPTIBLE | TASK_FREEZABLE */
+	snprintf(want, sizeof(want),
+		 "pid=%d tgid=%d state=8193 comm=iter-sleeper leader=%d ppid=%d\n", sl.tid,
+		 getpid(), getpid(), getppid());
+	ASSERT_CONTAINS(uout, want);
+	/* one thread only */
+	{
+		USERBPF_OPTS(userbpf_iter_opts, io, .task_tid = sl.tid);
+
+		ASSERT_EQ(userbpf_iter__run(prog, "task", kout, OUT_SZ, &io), (long)strlen(want));
+		ASSERT_STREQ(kout, want);
+	}
+	if (!kernel_ok()) {
+		test_skip("the kernel refuses bpf() here: kernel oracle skipped");
+		goto out;
+	}
+	kobj = kernel_open(path);
+	if (!kobj) {
+		test_skip("the kernel refuses %s: kernel oracle skipped", path);
+		goto out;
+	}
+	ASSERT_TRUE(kernel_read_iter_task(kobj, "task_state", -1, getpid(), kout, OUT_SZ) > 0);
+	/* the same threads in the same order with the same fields; the
+	 * thread that reads is running in both (the lines of the test's
+	 * threads: others of the runner may change state in between) */
+	iter_lines_keep(uout, " comm=iter-");
+	iter_lines_keep(kout, " comm=iter-");
+	ASSERT_STREQ(uout, kout);
+out:
+	if (reading) {
+		ASSERT_EQ(write(rd.fds[1], "x", 1), 1);
+		pthread_join(rt, NULL);
+	}
+	if (rd.fds[0] >= 0) {
+		close(rd.fds[0]);
+		close(rd.fds[1]);
+	}
+	if (started) {
+		pthread_mutex_lock(&sl.lock);
+		sl.go = true;
+		pthread_cond_broadcast(&sl.cond);
+		pthread_mutex_unlock(&sl.lock);
+		pthread_join(t, NULL);
+	}
 	if (kobj)
 		bpf_object__close(kobj);
 	userbpf_object__close(obj);
