@@ -58,15 +58,22 @@ static void *uptr(uint64_t v)
 	return (void *)(uintptr_t)v;
 }
 
-/* Result of userbpf_bpf as -errno / value. */
+/* Result of userbpf_bpf as -errno / value.  In a domain, the library's
+ * BTF objects are this process's copies (other members make theirs from
+ * the domain's record): private, freed if it is killed (domain.h). */
 static long ub_call(int cmd, union bpf_attr *a, unsigned int size)
 {
+	bool priv = cmd == BPF_BTF_LOAD && domain_active();
 	int ret;
 
 	launch_in_lib++;
+	if (priv)
+		domain_private_begin();
 	ret = userbpf_bpf(cmd, a, size);
 	if (ret < 0)
 		ret = -errno;
+	if (priv)
+		domain_private_end();
 	launch_in_lib--;
 	return ret;
 }

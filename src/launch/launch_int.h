@@ -217,6 +217,9 @@ struct launch_meta {
 void launch_meta_put(const struct launch_meta *m);
 /* Copy of the facts of ptr: false when none were recorded. */
 bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out);
+/* In a domain, the arena's lock held: the object at ptr was freed; its
+ * facts' node, unlinked, for the caller to free (NULL: none left). */
+void *launch_meta_unlink_locked(const void *ptr);
 
 /* bpf.c: unlink() of path: 0 when it was a pin of the domain (removed,
  * its reference dropped), -ENOENT for another path under the domain's

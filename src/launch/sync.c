@@ -188,6 +188,23 @@ static void plat_exec_free(void *p, size_t size, void *cookie)
 	domain_code_free(p, size);
 }
 
+/* Ring buffers: arena memory, their data mapped twice in every member
+ * (the default's memfd would be closed by number in whichever process
+ * frees the ring). */
+static void *plat_ring_alloc(size_t head, size_t data, void **handle, void *cookie)
+{
+	(void)cookie;
+	*handle = NULL;
+	return domain_ring_alloc(head, data);
+}
+
+static void plat_ring_free(void *region, size_t head, size_t data, void *handle, void *cookie)
+{
+	(void)handle;
+	(void)cookie;
+	domain_ring_free(region, head, data);
+}
+
 static void start_thread(void)
 {
 	pthread_t t;
@@ -241,6 +258,8 @@ void launch_domain_start(void)
 		.exec_alloc = plat_exec_alloc,
 		.exec_seal = plat_exec_seal,
 		.exec_free = plat_exec_free,
+		.ring_alloc = plat_ring_alloc,
+		.ring_free = plat_ring_free,
 	};
 	int err;
 

@@ -85,6 +85,8 @@ static void note_handle_table(void)
 		if (mem)
 			domain_private_tag((uint8_t *)mem - DOMAIN_LIB_HDR);
 	}
+	/* and the library's other tables of this process */
+	domain_private_note_lib();
 }
 
 int lobj_install(struct lobj *obj, const char *name)
