@@ -675,7 +675,8 @@ static void watch_dlopen(void);
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
 	static bool atfork_set;
-	int i, ret = 0, want = -2; /* -2: no new filter */
+	int i, ret = 0, want = 0;
+	bool new_filter = false;
 
 	if (nr >= 512 || (nr >= 0 && untrappable(nr))) {
 		snprintf(err, err_sz, "syscall %d cannot be traced in process", nr);
@@ -697,18 +698,20 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	}
 	/* a new filter when nr is not trapped yet; the last one allowed
 	 * traps every number (see "Filters") */
-	if (!all_trapped && (nr < 0 || !trapped[nr]))
-		want = n_filters + 1 >= PROBE_SC_MAX_FILTERS ? -1 : nr;
+	if (!all_trapped && (nr < 0 || !trapped[nr])) {
+		new_filter = true;
+		want = n_filters + 1 >= PROBE_SC_MAX_FILTERS ? -1 : nr; /* < 0: every number */
+	}
 	/* sites rewritten before the filter traps the rest: a thread of a
 	 * running process ("trace --pid") ending meanwhile makes its last
 	 * syscalls with every signal blocked, and a trap there was fatal */
 	if (!rewrite_off) {
 		/* every number trapped: every static site rewritten, so that an
 		 * untraced call there takes the gate, not a signal */
-		probe_sc_rewrite(all_trapped || want == -1 ? -1 : nr);
+		probe_sc_rewrite(all_trapped || (new_filter && want < 0) ? -1 : nr);
 		watch_dlopen();
 	}
-	if (want != -2) {
+	if (new_filter) {
 		bool *flag = want < 0 ? &all_trapped : &trapped[nr];
 
 		*flag = true; /* dynamic sites make it through the gate from now */
