@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,12 +79,43 @@ static int posix_read_mem(void *dst, const void *src, size_t size, void *cookie)
 /*
  * copy_from_user / copy_to_user of the bpf() command layer: the caller's
  * memory is ours, but an address it gives may be unmapped, PROT_NONE or
- * (for a copy out) read-only.  process_vm_readv / writev on ourselves
- * answer EFAULT for those instead of a signal, as the kernel's user
- * copies do.  Where a sandbox (seccomp) refuses the calls, ENOSYS or
+ * (for a copy out) read-only.  process_vm_readv / writev on the calling
+ * thread answer EFAULT for those instead of a signal, as the kernel's
+ * user copies do.  Where a sandbox (seccomp) refuses the calls, ENOSYS or
  * EPERM, the copies fall back to memcpy for the life of the process.
+ *
+ * Fast path: memory between the calling frame and the top of the calling
+ * thread's stack is mapped and writable for as long as this call runs
+ * (the callers' frames live there): a plain copy.  libbpf's attrs, and
+ * most keys and values, are on the caller's stack; a system call costs a
+ * hundred times the copy.  Unknown stacks (an alternate signal stack, a
+ * coroutine's) take the system call.
  */
 static int vm_copy_works = 1;
+static __thread uintptr_t stack_lo, stack_hi; /* hi 0: not read yet */
+
+static bool on_own_stack(const void *p, size_t size)
+{
+	uintptr_t fa = (uintptr_t)__builtin_frame_address(0), a = (uintptr_t)p;
+
+	if (!stack_hi) {
+		pthread_attr_t at;
+		void *addr;
+		size_t sz;
+
+		stack_lo = stack_hi = 1; /* unknown: never matches */
+		if (!pthread_getattr_np(pthread_self(), &at)) {
+			if (!pthread_attr_getstack(&at, &addr, &sz)) {
+				stack_lo = (uintptr_t)addr;
+				stack_hi = stack_lo + sz;
+			}
+			pthread_attr_destroy(&at);
+		}
+	}
+	if (fa < stack_lo || fa >= stack_hi)
+		return false;
+	return a >= fa && a + size >= a && a + size <= stack_hi;
+}
 
 static int posix_vm_copy(void *dst, const void *src, size_t size, bool out)
 {
@@ -93,6 +125,10 @@ static int posix_vm_copy(void *dst, const void *src, size_t size, bool out)
 
 	if ((uintptr_t)(out ? dst : src) + size < (uintptr_t)(out ? dst : src))
 		return -1;
+	if (on_own_stack(out ? dst : src, size)) {
+		memcpy(dst, src, size);
+		return 0;
+	}
 	if (__atomic_load_n(&vm_copy_works, __ATOMIC_RELAXED)) {
 		/* the calling thread, alive whoever else left (getpid() names
 		 * the main thread, which may have exited: ESRCH then) */
