@@ -38,6 +38,8 @@ static void domain_dir(const char *name, char *out, size_t sz, bool create)
 	const char *tmp = getenv("TMPDIR");
 	char base[PATH_MAX - 128];
 
+	if (name && name[0] == '-')
+		cli_die(2, "--domain needs a NAME (got '%s')", name);
 	if (!name || !name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		cli_die(2, "bad domain name '%s'", name ? name : "");
 	snprintf(base, sizeof(base), "%s/userbpf-%u", tmp && tmp[0] ? tmp : "/tmp",

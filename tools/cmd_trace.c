@@ -1273,6 +1273,35 @@ static char *check_sets(const char *obj_path, const char *const *sets, size_t n)
 	return list;
 }
 
+/* Every --prog names a program of the object (comma-separated list),
+ * else exit 2 naming the programs it has: checked before the command
+ * starts, where the agent could only report it. */
+static void check_progs(const char *obj_path, const char *progs)
+{
+	struct userbpf_object *o;
+	const struct userbpf_program *p;
+	char list[1024], have[512] = "", *name, *save = NULL;
+	size_t l = 0;
+
+	if (!progs[0])
+		return;
+	o = userbpf_object__open_file(obj_path, NULL);
+	if (!o)
+		cli_die(2, "trace: %s: %s", obj_path, strerror(errno));
+	snprintf(list, sizeof(list), "%s", progs);
+	for (name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		if (userbpf_object__find_program_by_name(o, name))
+			continue;
+		for (p = userbpf_object__next_program(o, NULL); p && l + 1 < sizeof(have);
+		     p = userbpf_object__next_program(o, p))
+			l += (size_t)snprintf(have + l, sizeof(have) - l, "%s%s", l ? ", " : "",
+					      userbpf_program__name(p));
+		cli_die(2, "trace: %s has no program '%s' (it has: %s)", obj_path, name,
+			have[0] ? have : "none");
+	}
+	userbpf_object__close(o);
+}
+
 static void agent_path(char *out, size_t sz)
 {
 	const char *env = getenv("USERBPF_AGENT");
@@ -1437,6 +1466,7 @@ int cli_cmd_trace(int argc, char **argv)
 	ev_obj_name = ev_btf_path ? ev_btf_path : obj;
 	ev_guessing = !ev_n && !ev_btf_load(ev_btf_path ? ev_btf_path : obj_path);
 	set_list = check_sets(obj_path, sets, set_n);
+	check_progs(obj_path, progs);
 	agent_path(agent, sizeof(agent));
 	if (access(agent, R_OK))
 		cli_die(1, "trace: agent %s: %s", agent, strerror(errno));

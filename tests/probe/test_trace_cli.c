@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_trace_cli.c - "userbpf trace" from the command line: a --prog the
+ * object does not have is refused before the command starts; a traced
+ * command's exec'd images survive where addresses are not randomised.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit/test.h"
+#include "../unit/test_loader.h"
+
+TEST(trace_cli_unknown_prog_refused)
+{
+	const char *b = test_build_dir();
+	char args[1024], out[8192];
+
+	snprintf(
+		args, sizeof(args),
+		"trace %s/examples/uprobe.bpf.o --prog add_entry --prog nosuch -- sh -c 'echo ran'",
+		b);
+	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 2);
+	ASSERT_CONTAINS(out, "uprobe.bpf.o has no program 'nosuch' (it has: add_entry, add_exit)");
+	ASSERT_TRUE(!strstr(out, "ran"));
+	/* the names it has: the command runs, only that program attached */
+	snprintf(args, sizeof(args),
+		 "trace %s/examples/uprobe.bpf.o --prog add_entry -- %s/examples/uprobe_target 2",
+		 b, b);
+	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out, "uprobe_add ENTRY: a = 1, b = 10");
+	ASSERT_TRUE(!strstr(out, "EXIT"));
+}
+
+/*
+ * A traced process's seccomp filter survives exec.  Where addresses are
+ * not randomised (setarch -R here; userbpf launch always), the exec'd
+ * image's loader and libraries lie where the old image's did: the loader
+ * is never trapped, and the agent installs its SIGSYS handler while ld.so
+ * relocates it, before any library's constructor (ls's libselinux opens
+ * files from one).  Both died of SIGSYS (status 159) before; with
+ * --follow the exec'd image's opens are traced.
+ */
+TEST(trace_exec_without_aslr_survives)
+{
+	const char *b = test_build_dir();
+	char args[1024], out[65536];
+	int follow;
+
+	if (system("setarch -R true 2>/dev/null")) {
+		test_skip("setarch -R is not available here");
+		return;
+	}
+	for (follow = 0; follow < 2; follow++) {
+		snprintf(
+			args, sizeof(args),
+			"trace %s/examples/opensnoop.bpf.o%s -- sh -c 'ls / >/dev/null; echo ls=$?; "
+			"/bin/true; echo true=$?'",
+			b, follow ? " --follow" : "");
+		{
+			char cmd[1200];
+			FILE *p;
+			size_t n;
+
+			snprintf(cmd, sizeof(cmd), "setarch -R %s/userbpf %s 2>&1", b, args);
+			p = popen(cmd, "r");
+			ASSERT_TRUE(p != NULL);
+			n = fread(out, 1, sizeof(out) - 1, p);
+			out[n] = '\0';
+			ASSERT_EQ(pclose(p), 0);
+		}
+		ASSERT_CONTAINS(out, "ls=0\n");
+		ASSERT_CONTAINS(out, "true=0\n");
+		ASSERT_TRUE(!strstr(out, "Bad system call"));
+		if (follow)
+			ASSERT_CONTAINS(out, " ls ");
+	}
+}
