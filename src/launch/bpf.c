@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@
 #include "userbpf/object.h"
 #include "userbpf/syscall.h"
 #include "userbpf/userbpf.h"
+#include "util/alloc.h"
 
 /* A domain's BTF object: its raw data, from which a member that asks for
  * it by id loads its own copy (the command layer's BTF is per process). */
@@ -56,6 +58,32 @@ struct dom_link {
 static void *uptr(uint64_t v)
 {
 	return (void *)(uintptr_t)v;
+}
+
+/*
+ * The application's memory is read and written here only without
+ * faulting (ub_safe_read, process_vm_writev on ourselves): a bad pointer
+ * in an attr is the kernel's EFAULT, never a signal in the application.
+ * Pointers passed on to userbpf_bpf() are copied there (copy_from_user).
+ */
+static int uread(void *dst, uint64_t src, size_t size)
+{
+	if (!size)
+		return 0;
+	if (!src)
+		return -EFAULT;
+	return ub_safe_read(dst, uptr(src), size);
+}
+
+static int uwrite(uint64_t dst, const void *src, size_t size)
+{
+	struct iovec local = { (void *)src, size }, remote = { uptr(dst), size };
+
+	if (!size)
+		return 0;
+	if (!dst)
+		return -EFAULT;
+	return process_vm_writev(gettid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -EFAULT;
 }
 
 /* Result of userbpf_bpf as -errno / value.  In a domain, the library's
@@ -237,7 +265,9 @@ static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
 		case BPF_MAP_TYPE_PROG_ARRAY:
 		case BPF_MAP_TYPE_ARRAY_OF_MAPS:
 		case BPF_MAP_TYPE_HASH_OF_MAPS:
-			memcpy(&fdval, uptr(a->value), sizeof(fdval));
+			/* unreadable: the command layer says EFAULT (after the key) */
+			if (uread(&fdval, a->value, sizeof(fdval)))
+				break;
 			err = xlate(&fdval, type == BPF_MAP_TYPE_PROG_ARRAY ? LOBJ_PROG : LOBJ_MAP);
 			if (err)
 				return err;
@@ -247,8 +277,11 @@ static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
 			struct lobj *m = lobj_get((int)uattr_map_fd);
 			uint32_t key;
 
-			memcpy(&fdval, uptr(a->value), sizeof(fdval));
-			memcpy(&key, uptr(a->key), sizeof(key));
+			if (uread(&key, a->key, sizeof(key)) ||
+			    uread(&fdval, a->value, sizeof(fdval))) {
+				lobj_put(m);
+				return -EFAULT;
+			}
 			err = m ? launch_perfbuf_set(m, key, (int)fdval) : -EBADF;
 			lobj_put(m);
 			return err;
@@ -347,12 +380,15 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 	size_t i, n = a->insn_cnt, fd_cnt = 0;
 	struct launch_meta m;
 	struct timespec ts;
+	char license[128];
 	long ret;
 
 	memset(&m, 0, sizeof(m));
 	m.kind = LOBJ_PROG;
 	m.uid = (uint32_t)getuid();
-	m.gpl = gpl_compatible(uptr(a->license));
+	/* unreadable: the command layer says EFAULT */
+	m.gpl = a->license && ub_safe_read_str(license, uptr(a->license), sizeof(license)) > 0 &&
+		gpl_compatible(license);
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	m.load_time = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	iter_target(a, m.iter_target, sizeof(m.iter_target));
@@ -364,12 +400,13 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		return -EINVAL;
 	}
 	if (a->insns && n && n <= 1000000) {
-		const struct bpf_insn *src = uptr(a->insns);
-
 		insns = malloc(n * sizeof(*insns));
 		if (!insns)
 			return -ENOMEM;
-		memcpy(insns, src, n * sizeof(*insns));
+		if (uread(insns, a->insns, n * sizeof(*insns))) {
+			free(insns);
+			return -EFAULT; /* the instructions are copied first */
+		}
 		for (i = 0; i < n; i++)
 			if (poisoned(&insns[i]))
 				insns[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
@@ -396,14 +433,15 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		a->insns = (uint64_t)(uintptr_t)insns;
 	}
 	if (a->fd_array && fd_cnt) {
-		const int32_t *src = uptr(a->fd_array);
-
 		fds = malloc(fd_cnt * sizeof(*fds));
 		ret = -ENOMEM;
 		if (!fds)
 			goto out;
+		ret = -EFAULT; /* the verifier's read of fd_array */
+		if (uread(fds, a->fd_array, fd_cnt * sizeof(*fds)))
+			goto out;
 		for (i = 0; i < fd_cnt; i++) {
-			uint32_t v = (uint32_t)src[i];
+			uint32_t v = (uint32_t)fds[i];
 
 			meta_add_map(&m, (int)v);
 			ret = xlate(&v, LOBJ_MAP);
@@ -857,7 +895,10 @@ static long cmd_btf_load(union bpf_attr *a, unsigned int size)
 
 	if (rec) {
 		rec->size = a->btf_size;
-		memcpy(rec->data, uptr(a->btf), a->btf_size);
+		if (uread(rec->data, a->btf, a->btf_size)) {
+			domain_free(rec); /* the command layer says EFAULT */
+			rec = NULL;
+		}
 	}
 	fd = wrap_rec(LOBJ_BTF, ub_call(BPF_BTF_LOAD, a, size), 0, rec);
 	if (fd < 0 && rec && !domain_obj_id(DOM_BTF, rec))
@@ -922,8 +963,8 @@ static void xlated_domain_ids(struct bpf_insn *insns, size_t n, const struct lau
  * the JIT image's length (and code), the map ids, BTF id, load time, uid
  * and license of the program as it was loaded here.
  */
-static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, uint32_t len,
-			   const struct bpf_prog_info *in)
+static int prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, uint32_t len,
+			  const struct bpf_prog_info *in)
 {
 	struct launch_meta m;
 	size_t jlen = 0;
@@ -933,8 +974,9 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 		u->jited_prog_len = code ? (uint32_t)jlen : 0;
 		if (code && INFO_HAS(len, struct bpf_prog_info, jited_prog_insns) &&
 		    in->jited_prog_insns && in->jited_prog_len) {
-			memcpy(uptr(in->jited_prog_insns), code,
-			       in->jited_prog_len < jlen ? in->jited_prog_len : jlen);
+			if (uwrite(in->jited_prog_insns, code,
+				   in->jited_prog_len < jlen ? in->jited_prog_len : jlen))
+				return -EFAULT;
 			u->jited_prog_insns = in->jited_prog_insns;
 		}
 	}
@@ -946,7 +988,7 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 		u->run_time_ns = ns;
 	}
 	if (!launch_meta_get(LOBJ_PROG, prog, &m))
-		return;
+		return 0;
 	if (domain_active() && INFO_HAS(len, struct bpf_prog_info, xlated_prog_insns) &&
 	    u->xlated_prog_insns)
 		xlated_domain_ids(uptr(u->xlated_prog_insns),
@@ -958,8 +1000,9 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 		uint32_t n = in->nr_map_ids < m.nr_map_ids ? in->nr_map_ids : m.nr_map_ids;
 
 		u->nr_map_ids = m.nr_map_ids;
-		if (n && in->map_ids) {
-			memcpy(uptr(in->map_ids), m.map_ids, n * sizeof(uint32_t));
+		if (n) {
+			if (uwrite(in->map_ids, m.map_ids, n * sizeof(uint32_t)))
+				return -EFAULT;
 			u->map_ids = in->map_ids;
 		}
 	}
@@ -971,6 +1014,7 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 		u->btf_id = m.btf_id;
 	if (len >= offsetof(struct bpf_prog_info, netns_dev))
 		u->gpl_compatible = m.gpl;
+	return 0;
 }
 
 static void map_info_more(struct userbpf_map *map, struct bpf_map_info *u, uint32_t len)
@@ -1009,10 +1053,11 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 			info.type = rec->type;
 			info.prog_id = rec->prog_id;
 		}
-		memcpy(uptr(a->info.info), &info, len);
-		uattr->info.info_len = len;
+		ret = uwrite(a->info.info, &info, len);
+		if (!ret)
+			uattr->info.info_len = len;
 		lobj_put(obj);
-		return 0;
+		return ret;
 	}
 	if (obj->h < 0 && obj->kind == LOBJ_BTF && obj->dptr)
 		launch_btf_handle(obj); /* a forked child's: loaded now */
@@ -1020,16 +1065,17 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 		lobj_put(obj);
 		return -EINVAL;
 	}
-	if (obj->kind == LOBJ_PROG && a->info.info)
-		memcpy(&in, uptr(a->info.info),
-		       a->info.info_len < sizeof(in) ? a->info.info_len : sizeof(in));
+	/* unreadable: the command layer says EFAULT */
+	if (obj->kind == LOBJ_PROG &&
+	    uread(&in, a->info.info, a->info.info_len < sizeof(in) ? a->info.info_len : sizeof(in)))
+		memset(&in, 0, sizeof(in));
 	a->info.bpf_fd = (uint32_t)obj->h;
 	ret = ub_call(BPF_OBJ_GET_INFO_BY_FD, a, size);
 	if (!ret)
 		uattr->info.info_len = a->info.info_len;
 	if (!ret && obj->kind == LOBJ_PROG)
-		prog_info_more(userbpf_prog_by_fd(obj->h), uptr(a->info.info), a->info.info_len,
-			       &in);
+		ret = prog_info_more(userbpf_prog_by_fd(obj->h), uptr(a->info.info),
+				     a->info.info_len, &in);
 	if (!ret && obj->kind == LOBJ_MAP)
 		map_info_more(userbpf_map_by_fd(obj->h), uptr(a->info.info), a->info.info_len);
 	/* ids are the domain's (at offset 4 of map and prog info, 12 of BTF) */
@@ -1037,7 +1083,7 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 		uint32_t id = obj->id, off = obj->kind == LOBJ_BTF ? 12 : 4;
 
 		if (a->info.info_len >= off + 4)
-			memcpy((uint8_t *)uptr(a->info.info) + off, &id, sizeof(id));
+			ret = uwrite(a->info.info + off, &id, sizeof(id));
 	}
 	lobj_put(obj);
 	return ret;
@@ -1088,13 +1134,22 @@ void launch_links_forget_fork(void)
 	memset(pinned_links, 0, sizeof(pinned_links));
 }
 
+/* The pathname (strncpy_from_user of getname): 0 or -EFAULT. */
+static int path_read(const union bpf_attr *a, char *path, size_t size)
+{
+	if (!a->pathname || ub_safe_read_str(path, uptr(a->pathname), size) < 0)
+		return -EFAULT;
+	path[size - 1] = '\0';
+	return 0;
+}
+
 static long cmd_obj_pin(union bpf_attr *a)
 {
-	const char *path = uptr(a->pathname);
+	char path[4096];
 	struct lobj *obj;
 	int err;
 
-	if (!path)
+	if (path_read(a, path, sizeof(path)))
 		return -EFAULT;
 	if (!domain_active()) {
 		launch_log("pinning '%s' needs a domain (userbpf launch --domain NAME)", path);
@@ -1146,11 +1201,11 @@ void launch_pinned_links_sync(void)
 
 static long cmd_obj_get(union bpf_attr *a)
 {
-	const char *path = uptr(a->pathname);
+	char path[4096];
 	void *p;
 	int kind;
 
-	if (!path)
+	if (path_read(a, path, sizeof(path)))
 		return -EFAULT;
 	if (!domain_active())
 		return -ENOENT;
@@ -1196,7 +1251,8 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 	if (!uattr)
 		return -EFAULT;
 	memset(&a, 0, sizeof(a));
-	memcpy(&a, uattr, size < sizeof(a) ? size : sizeof(a));
+	if (ub_safe_read(&a, uattr, size < sizeof(a) ? size : sizeof(a)))
+		return -EFAULT;
 	switch (cmd) {
 	case BPF_MAP_CREATE:
 		return cmd_map_create(&a, size);
