@@ -32,10 +32,12 @@
 #include <stdio.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,7 +49,7 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 8
+#define DOM_VERSION 9
 #define PAGE 4096ul
 #define MAX_OBJS 4096
 #define MAX_PINS 256
@@ -186,6 +188,9 @@ struct dom_hdr {
 	uint64_t priv_off;
 	uint32_t priv_cap;
 	uint32_t priv_free; /* first free entry + 1, 0: none */
+	/* identity of each member (procs[i]: proc_ident, 0 unknown): a pid
+	 * reused by another process is another process */
+	uint64_t proc_start[MAX_PROCS];
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
 	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
@@ -214,6 +219,7 @@ static bool code_ok;	/* the code area is executable here */
 static bool stale_self; /* this pid was a member before joining (exec, reuse) */
 
 static bool proc_alive(int pid);
+static bool proc_alive_since(int pid, uint64_t *start);
 static bool in_dead(int32_t pid, const int32_t *dead, int ndead);
 struct blk;
 static struct blk *block_of(const void *p);
@@ -318,15 +324,46 @@ static bool other_threads(int pid)
 	return tasks > 1;
 }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#define PIDFS_MAGIC 0x50494446
+
+/*
+ * The identity of process pid, whose start time (clock ticks after boot,
+ * /proc/PID/stat) is ticks: its pidfs inode number where pidfds have one
+ * (Linux 6.9 on: unique for the life of the system), else ticks (two
+ * processes started in the same tick then look the same).
+ */
+static uint64_t proc_ident(int pid, uint64_t ticks)
+{
+	long fd = probe_sc_gate(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
+	struct statfs sfs;
+	struct stat st;
+	uint64_t id = ticks;
+
+	if (fd < 0)
+		return ticks;
+	if (!probe_sc_gate(SYS_fstatfs, fd, (long)(uintptr_t)&sfs, 0, 0, 0, 0) &&
+	    sfs.f_type == PIDFS_MAGIC &&
+	    !probe_sc_gate(SYS_fstat, fd, (long)(uintptr_t)&st, 0, 0, 0, 0))
+		id = (uint64_t)st.st_ino;
+	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	return id;
+}
+
 /* A member process that still runs: not gone, not a zombie.  A leader
  * that left with pthread_exit shows as a zombie while its other threads
- * run: such a process is alive. */
-static bool proc_alive(int pid)
+ * run: such a process is alive.  Its identity (proc_ident) in *start
+ * when start is not NULL (0 when unknown). */
+static bool proc_alive_since(int pid, uint64_t *start)
 {
-	char path[64], buf[256], *p;
+	char path[64], buf[512], *p;
 	ssize_t n;
-	int fd;
+	int fd, field;
 
+	if (start)
+		*start = 0;
 	if (kill(pid, 0) && errno == ESRCH)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -341,7 +378,41 @@ static bool proc_alive(int pid)
 	p = strrchr(buf, ')');
 	if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
 		return other_threads(pid);
+	/* after ") ": the state is field 3, the start time field 22 */
+	for (field = 2; start && p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (start && p)
+		*start = proc_ident(pid, strtoull(p + 1, NULL, 10));
 	return true;
+}
+
+static bool proc_alive(int pid)
+{
+	return proc_alive_since(pid, NULL);
+}
+
+/* Whether the member of slot i still runs: its pid alive, and the same
+ * process (a pid reused by another process, in or outside the domain,
+ * is not the member). */
+static bool member_alive(int i)
+{
+	uint64_t start, was = __atomic_load_n(&hdr->proc_start[i], __ATOMIC_RELAXED);
+	int pid = __atomic_load_n(&hdr->procs[i], __ATOMIC_RELAXED);
+
+	if (!pid || !proc_alive_since(pid, &start))
+		return false;
+	return !was || !start || was == start;
+}
+
+/* Whether a member with that pid still runs (any slot). */
+static bool pid_member_alive(int pid)
+{
+	int i;
+
+	for (i = 0; i < MAX_PROCS; i++)
+		if (hdr->procs[i] == pid && member_alive(i))
+			return true;
+	return false;
 }
 
 /* Whether a member other than this process is alive (file lock held). */
@@ -350,7 +421,7 @@ static bool members_alive(void)
 	int i, me = getpid();
 
 	for (i = 0; i < MAX_PROCS; i++)
-		if (hdr->procs[i] && hdr->procs[i] != me && proc_alive(hdr->procs[i]))
+		if (hdr->procs[i] && hdr->procs[i] != me && member_alive(i))
 			return true;
 	return false;
 }
@@ -365,7 +436,9 @@ static bool members_alive(void)
 static void add_member(void)
 {
 	int i, free_slot = -1, me = self_pid();
+	uint64_t start;
 
+	proc_alive_since(me, &start);
 	lock();
 	for (i = 0; i < MAX_PROCS; i++) {
 		if (hdr->procs[i] == me)
@@ -374,8 +447,13 @@ static void add_member(void)
 			free_slot = i;
 	}
 	if (i == MAX_PROCS && free_slot >= 0)
-		hdr->procs[free_slot] = me;
-	stale_self = i < MAX_PROCS;
+		i = free_slot, stale_self = false;
+	else
+		stale_self = i < MAX_PROCS;
+	if (i < MAX_PROCS) {
+		hdr->procs[i] = me;
+		hdr->proc_start[i] = start;
+	}
 	unlock();
 }
 
@@ -471,7 +549,7 @@ void domain_leave(void)
 	for (i = 0; i < MAX_PROCS; i++) {
 		if (!hdr->procs[i])
 			continue;
-		if (hdr->procs[i] == me || !proc_alive(hdr->procs[i]))
+		if (hdr->procs[i] == me || !member_alive(i))
 			hdr->procs[i] = 0;
 		else
 			alive++;
@@ -1532,11 +1610,12 @@ void domain_reap(void)
 	if (!hdr)
 		return;
 	me = self_pid();
-	/* members gone without leaving (liveness read outside the lock) */
+	/* members gone without leaving, or whose pid another process reused
+	 * (liveness read outside the lock) */
 	for (i = 0; i < MAX_PROCS && ndead < REAP_PIDS; i++) {
 		int32_t pid = __atomic_load_n(&hdr->procs[i], __ATOMIC_RELAXED);
 
-		if (pid && pid != me && !proc_alive(pid))
+		if (pid && pid != me && !member_alive(i))
 			dead[ndead++] = pid;
 	}
 	/* this pid's entries from before it joined (the image before an
@@ -1548,7 +1627,7 @@ void domain_reap(void)
 		/* again under the lock: a pid reused by a process that joined
 		 * since the scan is alive, and what it notes is its own */
 		for (j = 0; j < ndead;)
-			if (dead[j] != me && proc_alive(dead[j]))
+			if (dead[j] != me && pid_member_alive(dead[j]))
 				dead[j] = dead[--ndead];
 			else
 				j++;

@@ -145,6 +145,7 @@ static void *sync_thread(void *arg)
 		struct timespec ts = { 1, 0 };
 
 		sync_once();
+		launch_fork_sync(0);
 		launch_pinned_links_sync();
 		launch_parked_links_sync();
 		/* through the probe gate: the application's syscall
@@ -224,11 +225,11 @@ static bool forked;
 /*
  * A child forked without exec shares the arena with its parent but has
  * copies of the library's per-process tables, which point into it.  It
- * becomes a member of its own: the descriptors it inherited are left to
- * the parent (tables emptied without releasing) but for links', which
- * hold their links as a holder (bpf.c), its library handle
- * table starts anew, and what it opens or creates from now on is noted
- * in a ledger under its pid, released at its exit or given back by
+ * becomes a member of its own: its tables are emptied without releasing
+ * anything (the copies are the parent's), its library handle table
+ * starts anew, then the descriptors it inherited on the domain's objects
+ * get objects of its own (fork.c), and what it holds is noted in a
+ * ledger under its pid, released at its exit or given back by
  * domain_reap when it dies (_exit, a signal).  It keeps the probes it
  * inherited (their links are the parent's: never destroyed here) and has
  * no sync thread.  After exec it joins as a process of its own.
@@ -306,6 +307,8 @@ void launch_domain_exit(void)
 
 	if (!domain_active())
 		return;
+	/* what our forked children did not take goes back */
+	launch_fork_sync(2000);
 	/* release what this process holds (its attachments, its users) */
 	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
 		lobj_forget(fd);
