@@ -16,9 +16,18 @@
  * vfork + execv (children no pthread_atfork handler sees);
  * "uprobe_target crash N": N calls, then a store to address 2 (SIGSEGV);
  * "uprobe_target open N MS": opens and closes /dev/null N times, MS
- * milliseconds apart (syscall tracepoints by "userbpf trace --pid").
+ * milliseconds apart (syscall tracepoints by "userbpf trace --pid");
+ * "uprobe_target threads N MS": two threads each call getppid() N times,
+ * MS milliseconds apart, and end (threads ending under syscall probes);
+ * "uprobe_target sigview [crash]": prints whether SIGINT, SIGTERM,
+ * SIGSEGV and SIGUSR1 have the default action, what signal() returns,
+ * and installs a SIGINT handler only where it finds SIG_DFL (as CPython
+ * does), then raises SIGINT; with "crash", a SIGSEGV handler set and put
+ * back to SIG_DFL, 3 calls, then a real SIGSEGV.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,6 +73,73 @@ __attribute__((noinline)) int nap(int ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	return nanosleep(&ts, NULL);
+}
+
+/* "threads": n getppid() calls, ms milliseconds apart. */
+static int thr_n, thr_ms;
+
+static void *thr_calls(void *arg)
+{
+	long ok = 0;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < thr_n; i++) {
+		ok += getppid() > 0;
+		nap(thr_ms);
+	}
+	return (void *)ok;
+}
+
+/* "sigview" */
+static volatile sig_atomic_t sig_caught;
+
+static void on_sig(int sig)
+{
+	sig_caught = sig;
+}
+
+static int sigview(int crash, uintptr_t bad)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGSEGV, SIGUSR1 };
+	static const char *const names[] = { "SIGINT", "SIGTERM", "SIGSEGV", "SIGUSR1" };
+	struct sigaction sa;
+	void (*prev)(int);
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (sigaction(sigs[i], NULL, &sa))
+			return 1;
+		printf("%s %s\n", names[i],
+		       !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL ? "dfl" : "set");
+	}
+	prev = signal(SIGTERM, SIG_DFL);
+	printf("signal SIGTERM %s\n", prev == SIG_DFL ? "dfl" : "set");
+	/* SIG_DFL with flags: read back as set */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR1, NULL, &sa);
+	printf("SIGUSR1 %s restart %d\n", sa.sa_handler == SIG_DFL ? "dfl" : "set",
+	       !!(sa.sa_flags & SA_RESTART));
+	sigaction(SIGINT, NULL, &sa);
+	if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sig;
+		sigaction(SIGINT, &sa, NULL);
+	}
+	raise(SIGINT);
+	printf("SIGINT %s\n", sig_caught == SIGINT ? "caught" : "missed");
+	if (!crash)
+		return 0;
+	signal(SIGSEGV, on_sig);
+	signal(SIGSEGV, SIG_DFL);
+	for (i = 0; i < 3; i++)
+		uprobe_add(i, i);
+	fflush(stdout);
+	*(volatile int *)bad = 0;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -124,6 +200,25 @@ int main(int argc, char **argv)
 		printf("looped %d sum %ld\n", atoi(argv[2]), sum);
 		return 0;
 	}
+	if (argc > 3 && !strcmp(argv[1], "threads")) {
+		pthread_t t[2];
+		long calls = 0;
+		void *r;
+
+		thr_n = atoi(argv[2]);
+		thr_ms = atoi(argv[3]);
+		for (i = 0; i < 2; i++)
+			if (pthread_create(&t[i], NULL, thr_calls, NULL))
+				return 1;
+		for (i = 0; i < 2; i++) {
+			pthread_join(t[i], &r);
+			calls += (long)r;
+		}
+		printf("threads 2 getppid %ld\n", calls);
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "sigview"))
+		return sigview(argc > 2 && !strcmp(argv[2], "crash"), (uintptr_t)argc);
 	if (argc > 3 && !strcmp(argv[1], "open")) {
 		int ok = 0;
 

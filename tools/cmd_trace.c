@@ -1325,15 +1325,19 @@ static void agent_path(char *out, size_t sz)
 
 /* ==== --pid: a running process ==== */
 
-static int ctl_fd = -1;
+static volatile sig_atomic_t ctl_fd = -1, detach_asked;
 
 /* SIGINT/SIGTERM with --pid: ask the agent to detach (it sends the maps
- * and closes; the process keeps running). */
+ * and closes; the process keeps running).  Before the agent connected
+ * (the injection is under way) the request waits: a CLI ending in the
+ * middle of the injection left the thread to return from dlopen to
+ * address 0, and the process died of SIGSEGV. */
 static void ask_detach(int sig)
 {
 	char c = 'd';
 
 	(void)sig;
+	detach_asked = 1;
 	if (ctl_fd >= 0 && write(ctl_fd, &c, 1) < 0)
 		ctl_fd = -1;
 }
@@ -1374,6 +1378,12 @@ static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const c
 		/* the process may not read it: the injection below reports that */
 	}
 	fclose(f);
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = ask_detach;
+	act.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &act, NULL);
+	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGHUP, &act, NULL);
 	ret = agent_inject(pid, agent, err, sizeof(err));
 	if (ret) {
 		unlink(conf);
@@ -1381,7 +1391,9 @@ static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const c
 	}
 	pfd.fd = ls;
 	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 10000) != 1) {
+	while ((ret = poll(&pfd, 1, 10000)) < 0 && errno == EINTR) /* a detach asked */
+		;
+	if (ret != 1) {
 		unlink(conf);
 		cli_die(1,
 			"trace: --pid %d: the agent was loaded but did not connect (could it "
@@ -1392,14 +1404,10 @@ static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const c
 	close(ls);
 	if (cs < 0)
 		cli_die(1, "trace: accept: %s", strerror(errno));
-	ctl_fd = cs;
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = ask_detach;
-	act.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &act, NULL);
-	sigaction(SIGTERM, &act, NULL);
-	sigaction(SIGHUP, &act, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	ctl_fd = cs;
+	if (detach_asked) /* during the injection */
+		ask_detach(SIGINT);
 	ret = consume(cs);
 	ctl_fd = -1;
 	close(cs);

@@ -30,10 +30,13 @@
  * Compiled into the agent only (-DUSERBPF_AGENT); in the library this
  * file is empty.  Exports (agent.map): _exit, _Exit, execve, execv,
  * execvp, execvpe, posix_spawn, posix_spawnp, vfork (sched_process_fork
- * in the parent for the children fork()'s atfork handler never sees).
+ * in the parent for the children fork()'s atfork handler never sees),
+ * sigaction, signal and bsd_signal (the program sees the signal actions
+ * it would see without userbpf, not the probe module's handlers).
  */
 #ifdef USERBPF_AGENT
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -61,6 +64,11 @@
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 /* process_events.c: a hook in the fatal-signal handler. */
 void probe_pe_set_fatal_hook(void (*fn)(int sig));
+/* syscall_x86_64.c: the SIGSYS handler for a filter inherited across
+ * exec, before anything here makes a syscall (true: installed). */
+bool probe_sc_inherited_filter(void);
+/* It was: SIGSYS was SIG_DFL for the program (views_before). */
+static bool sigsys_inherited;
 
 #define MAX_LINKS 64
 #define MAX_RINGS 8
@@ -569,9 +577,161 @@ static void *control(void *arg)
 	return NULL;
 }
 
-/* process_events/syscall_x86_64.c: the SIGSYS handler for a filter
- * inherited across exec, before anything here makes a syscall. */
-void probe_sc_inherited_filter(void);
+/* ==== Signal actions as the program would see them ==== */
+
+/*
+ * The probe module puts handlers on signals whose action is the default
+ * one (the fatal-signal hook on SIGINT, SIGTERM, SIGSEGV...; SIGTRAP,
+ * SIGSYS, SIGPROF and real-time signals for the probes).  A program that
+ * asks for such a signal's action must see SIG_DFL, as without userbpf:
+ * CPython installs its SIGINT handler (KeyboardInterrupt) only where it
+ * finds SIG_DFL.  So sigaction() and signal() are interposed: for a
+ * signal whose action userbpf changed from SIG_DFL at startup, the
+ * program reads (and sets, while it asks for SIG_DFL) a view, the
+ * action it set last; a handler or SIG_IGN it sets replaces userbpf's
+ * (its handler decides, as before), and SIG_DFL set again later gives
+ * the signal back to userbpf.  Calls from the agent's own code (the
+ * probe module's) go to libc's __sigaction directly.  Lock-free: a
+ * handler may call sigaction; two threads setting one signal's action
+ * at once may leave the view and the kernel disagreeing.  Not covered:
+ * the rt_sigaction syscall made directly, sysv_signal, sigset, and
+ * "userbpf trace --pid" (a dlopen'ed agent interposes nothing).
+ */
+int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+static struct sig_view {
+	bool claimed;		/* userbpf changed it from SIG_DFL at startup */
+	_Atomic bool held;	/* the kernel has userbpf's handler now */
+	struct sigaction hook;	/* userbpf's handler */
+	struct sigaction shown; /* what the program sees (its last SIG_DFL) */
+} views[NSIG];
+static uintptr_t self_lo, self_hi; /* the agent's code */
+
+static bool is_default(const struct sigaction *sa)
+{
+	return !(sa->sa_flags & SA_SIGINFO) && sa->sa_handler == SIG_DFL;
+}
+
+static int self_code(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t at = (uintptr_t)arg;
+	int i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && at >= lo &&
+		    at < lo + ph->p_memsz) {
+			self_lo = lo;
+			self_hi = lo + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The actions before anything is attached: shown[] */
+static void views_before(void)
+{
+	int s;
+
+	dl_iterate_phdr(self_code, (void *)(uintptr_t)views_before);
+	for (s = 1; s < NSIG; s++)
+		if (__sigaction(s, NULL, &views[s].shown))
+			views[s].shown.sa_handler = SIG_IGN; /* not a signal to show */
+	if (sigsys_inherited) { /* ours since the relocation: SIG_DFL for it */
+		memset(&views[SIGSYS].shown, 0, sizeof(views[SIGSYS].shown));
+		views[SIGSYS].shown.sa_handler = SIG_DFL;
+	}
+}
+
+/* Once everything is attached: the signals userbpf took from SIG_DFL. */
+static void views_init(void)
+{
+	struct sigaction now;
+	int s;
+
+	for (s = 1; s < NSIG; s++) {
+		if (!is_default(&views[s].shown) || __sigaction(s, NULL, &now) || is_default(&now))
+			continue;
+		views[s].hook = now;
+		views[s].claimed = true;
+		atomic_store(&views[s].held, true);
+	}
+}
+
+static int view_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sig_view *v = &views[sig];
+	struct sigaction prev;
+	int ret;
+
+	if (atomic_load(&v->held)) {
+		prev = v->shown;
+		if (act && is_default(act)) {
+			v->shown = *act;
+		} else if (act) { /* the program's handler replaces userbpf's */
+			ret = __sigaction(sig, act, NULL);
+			if (ret)
+				return ret;
+			atomic_store(&v->held, false);
+		}
+		if (old)
+			*old = prev;
+		return 0;
+	}
+	if (act && is_default(act) && !atomic_load(&finished)) { /* back to userbpf */
+		ret = __sigaction(sig, &v->hook, old);
+		if (ret)
+			return ret;
+		v->shown = *act;
+		atomic_store(&v->held, true);
+		return 0;
+	}
+	return __sigaction(sig, act, old);
+}
+
+__attribute__((visibility("default"))) int sigaction(int sig, const struct sigaction *act,
+						     struct sigaction *old)
+{
+	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+
+	if (sig <= 0 || sig >= NSIG || !views[sig].claimed || (from >= self_lo && from < self_hi))
+		return __sigaction(sig, act, old);
+	return view_sigaction(sig, act, old);
+}
+
+/* glibc's signal(): BSD semantics (SA_RESTART, the signal blocked in its
+ * handler), through the view. */
+__attribute__((visibility("default"))) sighandler_t signal(int sig, sighandler_t handler)
+{
+	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	struct sigaction sa, old;
+	int ret;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	if (sig <= 0 || sig >= NSIG || handler == SIG_ERR) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, sig);
+	if (!views[sig].claimed || (from >= self_lo && from < self_hi))
+		ret = __sigaction(sig, &sa, &old);
+	else
+		ret = view_sigaction(sig, &sa, &old);
+	return ret ? SIG_ERR : old.sa_handler;
+}
+
+sighandler_t bsd_signal(int sig, sighandler_t handler);
+__attribute__((visibility("default"))) sighandler_t bsd_signal(int sig, sighandler_t handler)
+{
+	return signal(sig, handler);
+}
 
 /*
  * An IFUNC whose resolver ld.so runs while it relocates this library,
@@ -585,7 +745,7 @@ static void agent_ifunc_noop(void)
 
 static void (*agent_ifunc_resolve(void))(void)
 {
-	probe_sc_inherited_filter();
+	sigsys_inherited = probe_sc_inherited_filter();
 	return agent_ifunc_noop;
 }
 
@@ -595,7 +755,7 @@ void (*volatile agent_ifunc_ref)(void) = agent_ifunc;
 
 __attribute__((constructor(101))) static void agent_early(void)
 {
-	probe_sc_inherited_filter();
+	sigsys_inherited |= probe_sc_inherited_filter();
 }
 
 __attribute__((constructor)) static void agent_start(void)
@@ -613,6 +773,7 @@ __attribute__((constructor)) static void agent_start(void)
 	USERBPF_OPTS(userbpf_attach_opts, ao, .trace_fn = on_printk, .err_buf = err,
 		     .err_buf_sz = sizeof(err));
 
+	views_before();
 	if (!path || !fd) {
 		if (!read_injected(&path, &inj_progs, &freq, &sets))
 			return;
@@ -680,6 +841,7 @@ __attribute__((constructor)) static void agent_start(void)
 	}
 	start_poller();
 	probe_pe_set_fatal_hook(on_fatal);
+	views_init();
 	{
 		uint32_t n = (uint32_t)link_cnt;
 

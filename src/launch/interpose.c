@@ -86,7 +86,7 @@ static void on_exit_status(int status, void *arg)
 
 char **launch_argv, **launch_envp;
 
-void probe_sc_inherited_filter(void); /* probe/syscall_x86_64.c */
+bool probe_sc_inherited_filter(void); /* probe/syscall_x86_64.c */
 
 /*
  * An IFUNC whose resolver ld.so runs while it relocates this library,

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "userbpf/packet.h"
@@ -34,8 +35,13 @@
 /* Frame buffer for link types that need an Ethernet header made up. */
 static uint8_t *frame_buf(void)
 {
-	static __thread uint8_t buf[ETH_HLEN + USERBPF_PACKET_MAX];
+	/* allocated once per thread (never freed): 64 KB of thread-local
+	 * storage would not fit the static TLS space a dlopen'ed library
+	 * gets ("userbpf trace --pid"'s agent) */
+	static __thread uint8_t *buf;
 
+	if (!buf)
+		buf = malloc(ETH_HLEN + USERBPF_PACKET_MAX);
 	return buf;
 }
 
@@ -86,6 +92,8 @@ static int to_ethernet(int dlt, const struct pcap_pkthdr *h, const uint8_t *byte
 	if (caplen > USERBPF_PACKET_MAX)
 		caplen = USERBPF_PACKET_MAX;
 	buf = frame_buf();
+	if (!buf)
+		return -1;
 	memset(buf, 0, 12);
 	buf[12] = (uint8_t)(proto >> 8);
 	buf[13] = (uint8_t)proto;

@@ -293,7 +293,7 @@ extern const char probe_sc_gate_end[];
  * traced one): install the SIGSYS handler now, before the caller's first
  * syscall through libc (the launch interposer's and the agent's first
  * constructor call it; syscall_x86_64.c says why). */
-void probe_sc_inherited_filter(void);
+bool probe_sc_inherited_filter(void); /* true: the handler is ours */
 
 /* ==== Signal passes (x86_64_tramp.c stop pass, process_events.c exit pass) ==== */
 

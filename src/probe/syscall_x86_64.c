@@ -365,7 +365,7 @@ __asm__(".text\n.globl probe_sc_restorer\n.hidden probe_sc_restorer\n"
 	".type probe_sc_restorer,@function\nprobe_sc_restorer:\n"
 	" mov $15,%eax\n syscall\n hlt\n.size probe_sc_restorer,.-probe_sc_restorer\n");
 
-__attribute__((no_sanitize("address", "undefined", "thread"))) void probe_sc_inherited_filter(void)
+__attribute__((no_sanitize("address", "undefined", "thread"))) bool probe_sc_inherited_filter(void)
 {
 	struct {
 		void *handler;
@@ -376,13 +376,14 @@ __attribute__((no_sanitize("address", "undefined", "thread"))) void probe_sc_inh
 
 	if (handler_set ||
 	    probe_sc_gate(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0, 0) != 2 /* SECCOMP_MODE_FILTER */)
-		return;
+		return handler_set;
 	ksa.handler = (void *)sigsys_handler;
 	ksa.flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | 0x04000000; /* SA_RESTORER */
 	ksa.restorer = probe_sc_restorer;
 	ksa.mask = 0;
 	if (!probe_sc_gate(SYS_rt_sigaction, SIGSYS, (long)&ksa, 0, 8, 0, 0))
 		handler_set = true;
+	return handler_set;
 }
 
 /* A rewritten site (syscall_rewrite_x86_64.c): as the SIGSYS handler,
@@ -582,10 +583,14 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	struct sock_filter f[64 + 7 * SC_MAX_RANGES];
 	struct sock_fprog prog;
 	int n = 0, k, nr_ranges;
+	/* SYS_exit: a thread's end, which glibc's start_thread makes with
+	 * every signal blocked at a site that cannot be rewritten (a branch
+	 * lands inside): its trap killed any multi-threaded process under
+	 * raw_syscalls (exit events have their own hook) */
 	static const int never[] = {
 		SYS_rt_sigreturn, SYS_clone,	       SYS_fork,	   SYS_vfork,
 		SYS_execve,	  SYS_execveat,	       SYS_rt_sigprocmask, SYS_rt_sigsuspend,
-		SYS_sigaltstack,  SYS_restart_syscall,
+		SYS_sigaltstack,  SYS_restart_syscall, SYS_exit,
 #ifdef SYS_clone3
 		SYS_clone3,
 #endif
@@ -675,7 +680,8 @@ static void watch_dlopen(void);
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
 	static bool atfork_set;
-	int i, ret = 0;
+	int i, want, ret = 0;
+	bool need;
 
 	if (nr >= 512 || (nr >= 0 && untrappable(nr))) {
 		snprintf(err, err_sz, "syscall %d cannot be traced in process", nr);
@@ -695,24 +701,29 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
 		atfork_set = true;
 	}
-	if (!all_trapped && (nr < 0 || !trapped[nr])) {
-		/* the last filter allowed traps every number (see "Filters") */
-		int want = n_filters + 1 >= PROBE_SC_MAX_FILTERS ? -1 : nr;
-
-		ret = install_filter(want, err, err_sz);
-		if (ret)
-			goto out;
-		n_filters++;
-		if (want < 0)
-			all_trapped = true;
-		else
-			trapped[nr] = true;
-	}
+	/* a new filter: the last one allowed traps every number (see "Filters
+	 * are bounded" above) */
+	need = !all_trapped && (nr < 0 || !trapped[nr]);
+	want = need && n_filters + 1 >= PROBE_SC_MAX_FILTERS ? -1 : nr;
+	/* sites rewritten before the filter traps the rest: a thread of a
+	 * running process ("trace --pid") ending meanwhile makes its last
+	 * syscalls with every signal blocked, and a trap there was fatal */
 	if (!rewrite_off) {
 		/* every number trapped: every static site rewritten, so that an
 		 * untraced call there takes the gate, not a signal */
-		probe_sc_rewrite(all_trapped ? -1 : nr);
+		probe_sc_rewrite(all_trapped || want < 0 ? -1 : nr);
 		watch_dlopen();
+	}
+	if (need) {
+		bool *flag = want < 0 ? &all_trapped : &trapped[nr];
+
+		*flag = true; /* dynamic sites make it through the gate from now */
+		ret = install_filter(want, err, err_sz);
+		if (ret) {
+			*flag = false;
+			goto out;
+		}
+		n_filters++;
 	}
 	if (nr >= 0)
 		atomic_fetch_add(&sc_nr_links[nr], 1);

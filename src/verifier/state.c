@@ -342,7 +342,13 @@ bool verif_state_in_cb(const struct verif_state *st)
 bool verif_states_equal(struct verif_env *env, const struct verif_state *old,
 			const struct verif_state *cur, bool exact)
 {
-	static UB_TLS struct idmap map;
+#ifdef USERBPF_NO_TLS
+	static struct idmap map; /* no thread-local storage: one CPU (ubc.h) */
+#else
+	/* 8 KB of stack: thread-local, it took most of the static TLS space
+	 * a dlopen'ed library gets ("userbpf trace --pid"'s agent) */
+	struct idmap map;
+#endif
 	/* backtracking precision: an old state's marks are final once its
 	 * continuation is explored (no branches left); before, only the
 	 * static precision counts */
