@@ -58,15 +58,22 @@ static void *uptr(uint64_t v)
 	return (void *)(uintptr_t)v;
 }
 
-/* Result of userbpf_bpf as -errno / value. */
+/* Result of userbpf_bpf as -errno / value.  In a domain, the library's
+ * BTF objects are this process's copies (other members make theirs from
+ * the domain's record): private, freed if it is killed (domain.h). */
 static long ub_call(int cmd, union bpf_attr *a, unsigned int size)
 {
+	bool priv = cmd == BPF_BTF_LOAD && domain_active();
 	int ret;
 
 	launch_in_lib++;
+	if (priv)
+		domain_private_begin();
 	ret = userbpf_bpf(cmd, a, size);
 	if (ret < 0)
 		ret = -errno;
+	if (priv)
+		domain_private_end();
 	launch_in_lib--;
 	return ret;
 }
@@ -476,6 +483,7 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 	if (a->open_flags)
 		return -EINVAL;
 	if (domain_active()) {
+		launch_fork_sync(0);
 		domain_reap();
 		a->next_id = domain_obj_next_id(lobj_dom_kind(kind), a->start_id);
 		return a->next_id ? 0 : -ENOENT;
@@ -548,52 +556,83 @@ static long link_from_record(struct dom_link *rec)
 	return link_holder(rec, -1);
 }
 
-/* The links this process had at its last fork (the parent's uses for
- * the child were taken before it); per thread, as forks are. */
-#define FORK_LINKS 64
-static __thread int fork_fds[FORK_LINKS], fork_nlinks, fork_parent;
-static __thread void *fork_recs[FORK_LINKS];
-
-void launch_fork_links_before(void)
+/* A child forked without exec (fork.c): its inherited descriptor fd on
+ * the domain's object rec, whose use it took over from its parent. */
+long launch_fork_install(int kind, void *rec, int fd)
 {
-	int i;
+	struct dom_link *link = rec;
+	struct lobj *obj = lobj_new(kind);
+	long h = -ENOMEM;
 
-	fork_nlinks = domain_active() ? lobj_links(fork_fds, fork_recs, FORK_LINKS) : 0;
-	fork_parent = getpid();
-	/* taken now, so a link the parent closes right after the fork stays
-	 * held until the child takes these uses over (or dies: domain_reap
-	 * cannot give a use noted under the parent back; it stays) */
-	for (i = 0; i < fork_nlinks; i++)
-		if (!domain_obj_use(DOM_LINK, fork_recs[i]))
-			fork_recs[i] = NULL;
+	if (!obj) {
+		domain_obj_unuse(lobj_dom_kind(kind), rec);
+		if (kind == LOBJ_MAP || kind == LOBJ_PROG)
+			domain_obj_put(lobj_dom_kind(kind), rec);
+		return -ENOMEM;
+	}
+	obj->dptr = rec;
+	obj->id = domain_obj_id(lobj_dom_kind(kind), rec);
+	launch_in_lib++;
+	switch (kind) {
+	case LOBJ_MAP:
+		/* a handle of this process: its reference replaces the one
+		 * taken with the use (noted, so dropped after) */
+		h = userbpf_map_fd(rec);
+		obj->map_type = userbpf_map__type(rec);
+		if (h >= 0)
+			userbpf_map__put(rec);
+		break;
+	case LOBJ_PROG:
+		h = userbpf_prog_fd(rec);
+		if (h >= 0)
+			userbpf_prog__put(rec);
+		break;
+	case LOBJ_BTF:
+		/* the command layer's BTF is per process: a copy, loaded at
+		 * the first use (a fork must not wait for it) */
+		h = -1;
+		break;
+	case LOBJ_LINK:
+		h = 0;
+		obj->link_type = link->type;
+		obj->attach_type = link->attach_type;
+		obj->prog_id = link->prog_id;
+		break;
+	}
+	launch_in_lib--;
+	if (h < 0 && kind != LOBJ_BTF) {
+		/* the use goes with the object, then its reference */
+		lobj_put(obj);
+		if (kind == LOBJ_MAP || kind == LOBJ_PROG)
+			domain_obj_put(lobj_dom_kind(kind), rec);
+		return h;
+	}
+	if (kind != LOBJ_LINK)
+		obj->h = (int)h;
+	return lobj_install_fd(obj, fd);
 }
 
-void launch_fork_links_after(pid_t pid)
+int launch_btf_handle(struct lobj *obj)
 {
-	int i;
+	struct dom_btf *b = obj->dptr;
+	union bpf_attr a;
+	int h, none = -1;
 
-	for (i = 0; i < fork_nlinks; i++) {
-		struct lobj *obj;
-
-		if (!fork_recs[i])
-			continue;
-		if (pid < 0) {
-			domain_obj_unuse(DOM_LINK, fork_recs[i]);
-			continue;
-		}
-		if (pid > 0)
-			continue;
-		/* the child: the use passes to it, its descriptor holds it */
-		obj = domain_obj_use_take(DOM_LINK, fork_recs[i], fork_parent) ?
-			      lobj_new(LOBJ_LINK) :
-			      NULL;
-		if (!obj)
-			continue;
-		obj->dptr = fork_recs[i];
-		obj->id = domain_obj_id(DOM_LINK, obj->dptr);
-		lobj_install_fd(obj, fork_fds[i]);
+	if (obj->kind != LOBJ_BTF || !b)
+		return -EBADF;
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)b->data;
+	a.btf_size = b->size;
+	launch_in_lib++;
+	h = (int)ub_call(BPF_BTF_LOAD, &a, sizeof(a));
+	/* another thread may have loaded it meanwhile: one copy stays */
+	if (h >= 0 && !__atomic_compare_exchange_n(&obj->h, &none, h, false, __ATOMIC_ACQ_REL,
+						   __ATOMIC_ACQUIRE)) {
+		userbpf_close(h);
+		h = none;
 	}
-	fork_nlinks = 0;
+	launch_in_lib--;
+	return h;
 }
 
 void launch_link_adopt(int fd)
@@ -683,8 +722,11 @@ bool launch_link_park(struct lobj *obj)
 {
 	int i;
 
-	if (!link_attached_here(obj) || !domain_active() || parking_off ||
-	    domain_obj_users(DOM_LINK, obj->dptr) <= 1)
+	if (!link_attached_here(obj) || !domain_active() || parking_off)
+		return false;
+	/* the uses our forked children did not take go first */
+	launch_fork_sync(0);
+	if (domain_obj_users(DOM_LINK, obj->dptr) <= 1)
 		return false;
 	pthread_mutex_lock(&parked_lock);
 	for (i = 0; i < PARKED_LINKS && parked[i]; i++)
@@ -708,6 +750,7 @@ void launch_parked_links_sync(void)
 	if (!any)
 		return;
 	/* a holder that died (_exit, a signal) lets go too */
+	launch_fork_sync(0);
 	domain_reap();
 	pthread_mutex_lock(&parked_lock);
 	for (i = 0; i < PARKED_LINKS; i++)
@@ -783,6 +826,7 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 			   cmd == BPF_BTF_GET_FD_BY_ID	? DOM_BTF :
 							  DOM_LINK;
 
+		launch_fork_sync(0);
 		domain_reap();
 		/* map_id, prog_id, btf_id and link_id share their place */
 		return domain_obj_fd(kind, domain_obj_get(kind, a->map_id));
@@ -970,6 +1014,8 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 		lobj_put(obj);
 		return 0;
 	}
+	if (obj->h < 0 && obj->kind == LOBJ_BTF && obj->dptr)
+		launch_btf_handle(obj); /* a forked child's: loaded now */
 	if (obj->h < 0) {
 		lobj_put(obj);
 		return -EINVAL;

@@ -21,11 +21,6 @@
  * The filter traps only syscalls made from the code of the files mapped
  * when it is installed (install_filter says why: it survives exec).
  *
- * Filters are bounded: one per newly traced number, and when the last of
- * PROBE_SC_MAX_FILTERS is due, one trapping every number instead (then
- * every static site is rewritten); a call no link wants is made at once
- * (sc_wanted).
- *
  * Limits: a seccomp filter cannot be removed, so after the last detach the
  * traced numbers still trap (the handler then only makes the syscall);
  * it needs no_new_privs, which this sets.  Programs run with
@@ -680,8 +675,8 @@ static void watch_dlopen(void);
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
 	static bool atfork_set;
-	int i, want, ret = 0;
-	bool need;
+	int i, ret = 0, want = 0;
+	bool new_filter = false;
 
 	if (nr >= 512 || (nr >= 0 && untrappable(nr))) {
 		snprintf(err, err_sz, "syscall %d cannot be traced in process", nr);
@@ -701,20 +696,22 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
 		atfork_set = true;
 	}
-	/* a new filter: the last one allowed traps every number (see "Filters
-	 * are bounded" above) */
-	need = !all_trapped && (nr < 0 || !trapped[nr]);
-	want = need && n_filters + 1 >= PROBE_SC_MAX_FILTERS ? -1 : nr;
+	/* a new filter when nr is not trapped yet; the last one allowed
+	 * traps every number (see "Filters") */
+	if (!all_trapped && (nr < 0 || !trapped[nr])) {
+		new_filter = true;
+		want = n_filters + 1 >= PROBE_SC_MAX_FILTERS ? -1 : nr; /* < 0: every number */
+	}
 	/* sites rewritten before the filter traps the rest: a thread of a
 	 * running process ("trace --pid") ending meanwhile makes its last
 	 * syscalls with every signal blocked, and a trap there was fatal */
 	if (!rewrite_off) {
 		/* every number trapped: every static site rewritten, so that an
 		 * untraced call there takes the gate, not a signal */
-		probe_sc_rewrite(all_trapped || want < 0 ? -1 : nr);
+		probe_sc_rewrite(all_trapped || (new_filter && want < 0) ? -1 : nr);
 		watch_dlopen();
 	}
-	if (need) {
+	if (new_filter) {
 		bool *flag = want < 0 ? &all_trapped : &trapped[nr];
 
 		*flag = true; /* dynamic sites make it through the gate from now */
