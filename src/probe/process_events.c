@@ -19,7 +19,8 @@
  *         default one ends the process (a handler installed for those
  *         signals while exit links are attached; exit_code = the signal);
  *         at a group exit every other thread fires its own event first,
- *         on itself (a signal to each: gx_pass below);
+ *         on itself (a signal to each: gx_pass below; one that keeps the
+ *         signal blocked has it fired by the caller);
  *   fork  in the child, right after fork() returns there (pthread_atfork
  *         child handler, registered with the first fork link): the record
  *         is the kernel's (parent_pid = the parent, child_pid = this

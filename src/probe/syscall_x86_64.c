@@ -21,6 +21,11 @@
  * The filter traps only syscalls made from the code of the files mapped
  * when it is installed (install_filter says why: it survives exec).
  *
+ * Filters are bounded: one per newly traced number, and when the last of
+ * PROBE_SC_MAX_FILTERS is due, one trapping every number instead (then
+ * every static site is rewritten); a call no link wants is made at once
+ * (sc_wanted).
+ *
  * Limits: a seccomp filter cannot be removed, so after the last detach the
  * traced numbers still trap (the handler then only makes the syscall);
  * it needs no_new_privs, which this sets.  Programs run with
