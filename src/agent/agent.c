@@ -724,6 +724,35 @@ __attribute__((visibility("default"))) sighandler_t bsd_signal(int sig, sighandl
 	return signal(sig, handler);
 }
 
+/* process_events/syscall_x86_64.c: the SIGSYS handler for a filter
+ * inherited across exec, before anything here makes a syscall. */
+void probe_sc_inherited_filter(void);
+
+/*
+ * An IFUNC whose resolver ld.so runs while it relocates this library,
+ * before any library's constructor: the SIGSYS handler for a seccomp
+ * filter inherited across exec goes in there (probe_sc_inherited_filter
+ * says why); the constructor asks again.
+ */
+static void agent_ifunc_noop(void)
+{
+}
+
+static void (*agent_ifunc_resolve(void))(void)
+{
+	probe_sc_inherited_filter();
+	return agent_ifunc_noop;
+}
+
+static void agent_ifunc(void) __attribute__((ifunc("agent_ifunc_resolve")));
+/* the reference that makes the linker emit the IRELATIVE relocation */
+void (*volatile agent_ifunc_ref)(void) = agent_ifunc;
+
+__attribute__((constructor(101))) static void agent_early(void)
+{
+	probe_sc_inherited_filter();
+}
+
 __attribute__((constructor)) static void agent_start(void)
 {
 	const char *path = getenv(TRACE_ENV_OBJ), *fd = getenv(TRACE_ENV_FD);

@@ -86,10 +86,34 @@ static void on_exit_status(int status, void *arg)
 
 char **launch_argv, **launch_envp;
 
+void probe_sc_inherited_filter(void); /* probe/syscall_x86_64.c */
+
+/*
+ * An IFUNC whose resolver ld.so runs while it relocates this library,
+ * before any library's constructor: the SIGSYS handler for a seccomp
+ * filter inherited across exec goes in there (probe_sc_inherited_filter
+ * says why); the constructor asks again.
+ */
+static void launch_early_noop(void)
+{
+}
+
+static void (*launch_early_resolve(void))(void)
+{
+	probe_sc_inherited_filter();
+	return launch_early_noop;
+}
+
+static void launch_early(void) __attribute__((ifunc("launch_early_resolve")));
+/* the reference that makes the linker emit the IRELATIVE relocation */
+void (*volatile launch_early_ref)(void) = launch_early;
+
 /* glibc hands initialisers the program's arguments and environment */
 __attribute__((constructor(101))) static void launch_ctor(int argc, char **argv, char **envp)
 {
 	(void)argc;
+	/* first: a filter inherited across exec may trap our own syscalls */
+	probe_sc_inherited_filter();
 	launch_argv = argv;
 	launch_envp = envp;
 	launch_init_real();

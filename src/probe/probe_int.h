@@ -280,6 +280,11 @@ bool probe_sc_trappable(int nr);
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 /* The gate's address: the module holding it is never rewritten. */
 extern const char probe_sc_gate_end[];
+/* In a process that inherited a seccomp filter (an image exec'd by a
+ * traced one): install the SIGSYS handler now, before the caller's first
+ * syscall through libc (the launch interposer's and the agent's first
+ * constructor call it; syscall_x86_64.c says why). */
+void probe_sc_inherited_filter(void);
 
 /* ==== Signal passes (x86_64_tramp.c stop pass, process_events.c exit pass) ==== */
 

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -137,6 +138,7 @@ static bool all_trapped;
 static bool rewrite_off;	 /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
 static bool exit_hooked;	 /* probe_syscall_exit_hooks: exit/exit_group seen */
 _Atomic uint64_t probe_sc_traps; /* syscalls the SIGSYS handler made */
+static bool handler_set;	 /* sigsys_handler installed */
 static PROBE_TLS int sc_in_handler;
 
 /* The calling thread's id without a syscall per event: cached per thread,
@@ -323,6 +325,46 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 	errno = saved_errno;
 }
 
+/*
+ * An image exec'd by a traced process inherits its seccomp filter (it
+ * cannot be removed).  Where addresses are not randomised (userbpf
+ * launch, setarch -R) the new image's libc lies where the old one's did,
+ * so its syscalls trap as the old image's did, and a trap before a
+ * SIGSYS handler is installed kills the process (status 159): the
+ * interposer's or agent's own start-up (opening the domain, reading its
+ * settings) makes such syscalls, and so do other libraries'
+ * constructors, which run before theirs.  So they call this while ld.so
+ * relocates them (an IFUNC resolver: before any constructor), again from
+ * their first constructor: the handler goes in through the gate (libc's
+ * sigaction would be a syscall from libc's code) with a restorer of our
+ * own; with no program attached it only makes the call.  Nothing without
+ * a filter.  Not instrumented: it may run before a sanitizer's runtime.
+ */
+void probe_sc_restorer(void);
+__asm__(".text\n.globl probe_sc_restorer\n.hidden probe_sc_restorer\n"
+	".type probe_sc_restorer,@function\nprobe_sc_restorer:\n"
+	" mov $15,%eax\n syscall\n hlt\n.size probe_sc_restorer,.-probe_sc_restorer\n");
+
+__attribute__((no_sanitize("address", "undefined", "thread"))) void probe_sc_inherited_filter(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} ksa;
+
+	if (handler_set ||
+	    probe_sc_gate(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0, 0) != 2 /* SECCOMP_MODE_FILTER */)
+		return;
+	ksa.handler = (void *)sigsys_handler;
+	ksa.flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | 0x04000000; /* SA_RESTORER */
+	ksa.restorer = probe_sc_restorer;
+	ksa.mask = 0;
+	if (!probe_sc_gate(SYS_rt_sigaction, SIGSYS, (long)&ksa, 0, 8, 0, 0))
+		handler_set = true;
+}
+
 /* A rewritten site (syscall_rewrite_x86_64.c): as the SIGSYS handler,
  * on the thread's stack, without a signal.  regs->ax gets the result. */
 void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
@@ -383,14 +425,15 @@ struct sc_range {
 
 /*
  * Merge neighbours in one 4 GiB block, the closest first, until at most
- * max ranges are left.  A gap holding the gate's mapping is never
- * bridged.  What a merge adds is memory between two files' code (their
+ * max ranges are left.  A gap holding one of the holes (the gate's
+ * mapping, the dynamic loader's code) is never bridged.  What a merge adds is memory between two files' code (their
  * data, anonymous maps): a syscall from there is trapped too, which is
  * harmless, except for a new image's loader mapped into such a gap after
  * exec (install_filter), the reason the closest gaps go first.  The new
  * count, or -E2BIG when the ranges span more blocks than max.
  */
-static int merge_ranges(struct sc_range *r, int n, int max, uint64_t gate_lo, uint64_t gate_hi)
+static int merge_ranges(struct sc_range *r, int n, int max, const struct sc_range *holes,
+			int nholes)
 {
 	while (n > max) {
 		uint64_t best_gap = UINT64_MAX;
@@ -398,9 +441,12 @@ static int merge_ranges(struct sc_range *r, int n, int max, uint64_t gate_lo, ui
 
 		for (i = 0; i + 1 < n; i++) {
 			uint64_t gap = r[i + 1].lo - r[i].hi;
+			bool holed = false;
+			int h;
 
-			if ((r[i].lo >> 32) != (r[i + 1].lo >> 32) ||
-			    (gate_hi > r[i].hi && gate_lo < r[i + 1].lo) || gap >= best_gap)
+			for (h = 0; h < nholes; h++)
+				holed |= holes[h].hi > r[i].hi && holes[h].lo < r[i + 1].lo;
+			if ((r[i].lo >> 32) != (r[i + 1].lo >> 32) || holed || gap >= best_gap)
 				continue;
 			best_gap = gap;
 			best = i;
@@ -415,20 +461,27 @@ static int merge_ranges(struct sc_range *r, int n, int max, uint64_t gate_lo, ui
 }
 
 /*
- * The executable mappings of files (the main image, ld.so, libc and the
- * other libraries) except the one holding the gate (the library or agent
- * this code is in: its syscalls, the trampolines' and the handler's, are
- * never trapped) and memfd code (a JIT's, ours among them: it makes no
- * syscall of its own).  Ranges are split at 4 GiB boundaries (the filter
+ * The executable mappings of files (the main image, libc and the other
+ * libraries) except the one holding the gate (the library or agent this
+ * code is in: its syscalls, the trampolines' and the handler's, are never
+ * trapped), the dynamic loader's and memfd code (a JIT's, ours among
+ * them: it makes no syscall of its own).  Not the loader's: after an exec
+ * the new image's loader makes its syscalls (openat, mmap, read...)
+ * before the agent and its SIGSYS handler are back, and where addresses
+ * are not randomised (setarch -R, userbpf launch) it lies exactly where
+ * the old image's did: trapped, it would kill every exec'd image (status
+ * 159).  Its sites are rewritten like any other library's, so its
+ * syscalls after startup (dlopen's) are still seen, where rewriting
+ * applies.  Ranges are split at 4 GiB boundaries (the filter
  * compares the two halves of the address), then merged down to max
  * (merge_ranges).  The number of ranges, or -errno.
  */
 static int code_ranges(struct sc_range *out, int max)
 {
-	uint64_t gate = (uint64_t)(uintptr_t)probe_sc_gate, gate_lo = 0, gate_hi = 0;
+	uint64_t gate = (uint64_t)(uintptr_t)probe_sc_gate, ldso = getauxval(AT_BASE);
 	FILE *f = fopen("/proc/self/maps", "re");
-	struct sc_range *r;
-	char line[512], perms[8];
+	struct sc_range *r, holes[2] = { { 0, 0 }, { 0, 0 } };
+	char line[512], perms[8], ldso_path[256] = "";
 	int n = 0;
 
 	if (!f)
@@ -443,12 +496,19 @@ static int code_ranges(struct sc_range *out, int max)
 		int path_at = 0;
 
 		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &lo, &hi, perms, &path_at) < 3 ||
-		    perms[2] != 'x' || !path_at || line[path_at] != '/' ||
-		    !strncmp(line + path_at, "/memfd:", 7))
+		    !path_at || line[path_at] != '/')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (ldso && lo == ldso) /* its first mapping: the file is the loader */
+			snprintf(ldso_path, sizeof(ldso_path), "%s", line + path_at);
+		if (perms[2] != 'x' || !strncmp(line + path_at, "/memfd:", 7))
 			continue;
 		if (gate >= lo && gate < hi) {
-			gate_lo = lo;
-			gate_hi = hi;
+			holes[0] = (struct sc_range){ lo, hi };
+			continue;
+		}
+		if (ldso_path[0] && !strcmp(line + path_at, ldso_path)) {
+			holes[1] = (struct sc_range){ lo, hi };
 			continue;
 		}
 		while (lo < hi) {
@@ -472,7 +532,7 @@ static int code_ranges(struct sc_range *out, int max)
 		}
 	}
 	fclose(f);
-	n = merge_ranges(r, n, max, gate_lo, gate_hi);
+	n = merge_ranges(r, n, max, holes, 2);
 	if (n > 0)
 		memcpy(out, r, (size_t)n * sizeof(*r));
 	free(r);
@@ -494,7 +554,6 @@ static int code_ranges(struct sc_range *out, int max)
  */
 static int install_filter(int nr, char *err, size_t err_sz)
 {
-	static bool handler_set;
 	uint64_t gate_ip = (uint64_t)(uintptr_t)probe_sc_gate_end; /* after its syscall */
 	struct sc_range r[SC_MAX_RANGES];
 	struct sock_filter f[64 + 7 * SC_MAX_RANGES];

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_trace_cli.c - "userbpf trace" refuses a --prog the object does
- * not have before the command starts (exit 2, naming the programs it
- * has), and runs with the ones it has.
+ * test_trace_cli.c - "userbpf trace" from the command line: a --prog the
+ * object does not have is refused before the command starts; a traced
+ * command's exec'd images survive where addresses are not randomised.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../unit/test.h"
@@ -34,4 +35,49 @@ TEST(trace_cli_unknown_prog_refused)
 	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 0);
 	ASSERT_CONTAINS(out, "uprobe_add ENTRY: a = 1, b = 10");
 	ASSERT_TRUE(!strstr(out, "EXIT"));
+}
+
+/*
+ * A traced process's seccomp filter survives exec.  Where addresses are
+ * not randomised (setarch -R here; userbpf launch always), the exec'd
+ * image's loader and libraries lie where the old image's did: the loader
+ * is never trapped, and the agent installs its SIGSYS handler while ld.so
+ * relocates it, before any library's constructor (ls's libselinux opens
+ * files from one).  Both died of SIGSYS (status 159) before; with
+ * --follow the exec'd image's opens are traced.
+ */
+TEST(trace_exec_without_aslr_survives)
+{
+	const char *b = test_build_dir();
+	char args[1024], out[65536];
+	int follow;
+
+	if (system("setarch -R true 2>/dev/null")) {
+		test_skip("setarch -R is not available here");
+		return;
+	}
+	for (follow = 0; follow < 2; follow++) {
+		snprintf(
+			args, sizeof(args),
+			"trace %s/examples/opensnoop.bpf.o%s -- sh -c 'ls / >/dev/null; echo ls=$?; "
+			"/bin/true; echo true=$?'",
+			b, follow ? " --follow" : "");
+		{
+			char cmd[1200];
+			FILE *p;
+			size_t n;
+
+			snprintf(cmd, sizeof(cmd), "setarch -R %s/userbpf %s 2>&1", b, args);
+			p = popen(cmd, "r");
+			ASSERT_TRUE(p != NULL);
+			n = fread(out, 1, sizeof(out) - 1, p);
+			out[n] = '\0';
+			ASSERT_EQ(pclose(p), 0);
+		}
+		ASSERT_CONTAINS(out, "ls=0\n");
+		ASSERT_CONTAINS(out, "true=0\n");
+		ASSERT_TRUE(!strstr(out, "Bad system call"));
+		if (follow)
+			ASSERT_CONTAINS(out, " ls ");
+	}
 }
