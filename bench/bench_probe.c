@@ -35,7 +35,11 @@
  *                           getppid() (its "mov $110,%eax" jumps to a
  *                           trampoline: no trap)
  *   rewritten syscall()     the same through libc's syscall(), a dynamic
- *                           site (the number read from rax at run time)
+ *                           site (the number read from rax at run time);
+ *                           both rewritten rows in a child whose only
+ *                           tracepoint it is (one filter)
+ *   the same, 4 filters     the rewritten site again after three more
+ *                           numbers were traced: the filter bound reached
  *   syscall user dispatch   prctl(PR_SET_SYSCALL_USER_DISPATCH) trap and
  *                           SIGSYS handler making the call (no program)
  *   kernel tracepoint       perf_event_open(tracepoint syscalls/
@@ -421,6 +425,8 @@ static void bench_trap(struct userbpf_prog *prog, long ntrap)
 	_exit(0);
 }
 
+static void bench_rewritten(struct userbpf_prog *prog, long n);
+
 /* In a child: the seccomp filter stays for the rest of its life. */
 static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 {
@@ -435,6 +441,7 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		return;
 	if (pid > 0) {
 		waitpid(pid, &st, 0);
+		bench_rewritten(prog, n);
 		bench_trap(prog, ntrap);
 		return;
 	}
@@ -473,13 +480,47 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		}
 		report("seccomp_untraced", "seccomp filter, untraced call", time_getppid(n), base,
 		       NULL);
-		l = userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o);
-		if (l) {
-			report("rewritten_site", "rewritten syscall site + program (jit)",
-			       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
-			report("rewritten_dyn_site", "rewritten syscall() + program (jit)",
-			       time_getppid_via(n, VIA_LIBC_SYSCALL), base_libc, NULL);
-		}
+	}
+	fflush(stdout);
+	_exit(0);
+}
+
+/*
+ * The rewritten sites, in a child of their own: sys_enter_getppid is the
+ * process's only tracepoint, so one filter (the one a user tracing one
+ * syscall gets).  Then more numbers, one after another, up to the bound
+ * (PROBE_SC_MAX_FILTERS: the last filter traps every number), and the
+ * same rows again.
+ */
+static void bench_rewritten(struct userbpf_prog *prog, long n)
+{
+	USERBPF_OPTS(userbpf_uprobe_opts, o, .run_flags = USERBPF_RUN_UNCHECKED);
+	static const char *const more[] = { "syscalls/sys_enter_getpgid",
+					    "syscalls/sys_enter_getsid",
+					    "syscalls/sys_enter_getpriority" };
+	double base_libc;
+	int st;
+	size_t i;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid > 0) {
+		waitpid(pid, &st, 0);
+		return;
+	}
+	base_libc = time_getppid_via(n, VIA_LIBC_WRAPPER);
+	if (userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o)) {
+		report("rewritten_site", "rewritten syscall site + program (jit)",
+		       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
+		report("rewritten_dyn_site", "rewritten syscall() + program (jit)",
+		       time_getppid_via(n, VIA_LIBC_SYSCALL), base_libc, NULL);
+		for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+			userbpf_probe__attach_syscall(prog, more[i], &o);
+		report("rewritten_site_4f", "the same, 4 filters (the bound)",
+		       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
 	}
 	fflush(stdout);
 	_exit(0);

@@ -7,17 +7,36 @@
 # The tests' libbpf applications (tests/launch/apps/*.bpf.c + *.c) are built
 # the libbpf-bootstrap way: clang -target bpf, bpftool gen skeleton, link
 # Debian's libbpf.
+# In a sanitizer build the interposer is still built without the
+# sanitizer, from the same sources (objects of its own in obj-plain/): it
+# is preloaded into applications that are not instrumented (Debian's
+# libbpf, bpftool, /bin/sh), where a sanitizer runtime cannot be loaded,
+# so the launch tests run there too (the suite, the CLI and the library
+# under test stay instrumented).
 LAUNCH_LIB  := $(BUILD)/libuserbpf-launch.so
 LAUNCH_SRCS := $(sort $(wildcard src/launch/*.c src/domain/*.c))
 LAUNCH_OBJS := $(LAUNCH_SRCS:%.c=$(BUILD)/obj/%.launch.o)
+ifneq ($(SANITIZER),)
+LAUNCH_CFLAGS   = $(filter-out -fsanitize=% -fno-sanitize-recover=% -Wno-error=tsan,$(ALL_CFLAGS))
+LAUNCH_LDFLAGS  = $(filter-out -fsanitize=%,$(LDFLAGS))
+LAUNCH_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj-plain/%.o)
+$(BUILD)/obj-plain/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(LAUNCH_CFLAGS) -MMD -MP -c $< -o $@
+-include $(LAUNCH_LIB_OBJS:.o=.d)
+else
+LAUNCH_CFLAGS   = $(ALL_CFLAGS)
+LAUNCH_LDFLAGS  = $(LDFLAGS)
+LAUNCH_LIB_OBJS := $(LIB_OBJS)
+endif
 
 $(BUILD)/obj/src/%.launch.o: src/%.c src/launch/launch_int.h src/domain/domain.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -DUSERBPF_LAUNCH $(ALL_CFLAGS) -c $< -o $@
-$(LAUNCH_LIB): $(LAUNCH_OBJS) $(LIB_OBJS) src/launch/launch.map
+	$(CC) $(CPPFLAGS) -DUSERBPF_LAUNCH $(LAUNCH_CFLAGS) -c $< -o $@
+$(LAUNCH_LIB): $(LAUNCH_OBJS) $(LAUNCH_LIB_OBJS) src/launch/launch.map
 	$(CC) -shared -Wl,--version-script=src/launch/launch.map \
-		-Wl,--wrap=userbpf_prog__run $(LDFLAGS) -o $@ \
-		$(LAUNCH_OBJS) $(LIB_OBJS) $(LDLIBS) -ldl
+		-Wl,--wrap=userbpf_prog__run $(LAUNCH_LDFLAGS) -o $@ \
+		$(LAUNCH_OBJS) $(LAUNCH_LIB_OBJS) $(LDLIBS) -ldl
 all: $(LAUNCH_LIB)
 $(TEST_BIN): | $(LAUNCH_LIB)
 

@@ -145,7 +145,10 @@ struct userbpf_platform {
 	/**
 	 * Copy size bytes from a user-space address (the bpf() attr, keys,
 	 * values, log buffers): 0, or non-zero when not readable (-EFAULT).
-	 * Fallback and hosted default: a plain copy (same address space).
+	 * A NULL user address is -EFAULT without a call.  Fallback: a plain
+	 * copy (same address space).  Hosted default process_vm_readv (and
+	 * writev) on the own process: unmapped, PROT_NONE and (out)
+	 * read-only addresses fail instead of faulting.
 	 */
 	int (*copy_from_user)(void *dst, const void *user_src, size_t size, void *cookie);
 	/** The other direction: 0, or non-zero (-EFAULT). */

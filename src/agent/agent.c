@@ -66,6 +66,11 @@
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 /* process_events.c: a hook in the fatal-signal handler. */
 void probe_pe_set_fatal_hook(void (*fn)(int sig));
+/* syscall_x86_64.c: the SIGSYS handler for a filter inherited across
+ * exec, before anything here makes a syscall (true: installed). */
+bool probe_sc_inherited_filter(void);
+/* It was: SIGSYS was SIG_DFL for the program (views_before). */
+static bool sigsys_inherited;
 
 #define MAX_LINKS 64
 #define MAX_RINGS 8
@@ -666,6 +671,10 @@ static void views_before(void)
 	for (s = 1; s < NSIG; s++)
 		if (__sigaction(s, NULL, &views[s].shown))
 			views[s].shown.sa_handler = SIG_IGN; /* not a signal to show */
+	if (sigsys_inherited) { /* ours since the relocation: SIG_DFL for it */
+		memset(&views[SIGSYS].shown, 0, sizeof(views[SIGSYS].shown));
+		views[SIGSYS].shown.sa_handler = SIG_DFL;
+	}
 }
 
 /* Once everything is attached: the signals userbpf took from SIG_DFL. */
@@ -754,10 +763,6 @@ __attribute__((visibility("default"))) sighandler_t bsd_signal(int sig, sighandl
 	return signal(sig, handler);
 }
 
-/* process_events/syscall_x86_64.c: the SIGSYS handler for a filter
- * inherited across exec, before anything here makes a syscall. */
-void probe_sc_inherited_filter(void);
-
 /*
  * An IFUNC whose resolver ld.so runs while it relocates this library,
  * before any library's constructor: the SIGSYS handler for a seccomp
@@ -770,7 +775,7 @@ static void agent_ifunc_noop(void)
 
 static void (*agent_ifunc_resolve(void))(void)
 {
-	probe_sc_inherited_filter();
+	sigsys_inherited = probe_sc_inherited_filter();
 	return agent_ifunc_noop;
 }
 
@@ -780,7 +785,7 @@ void (*volatile agent_ifunc_ref)(void) = agent_ifunc;
 
 __attribute__((constructor(101))) static void agent_early(void)
 {
-	probe_sc_inherited_filter();
+	sigsys_inherited |= probe_sc_inherited_filter();
 }
 
 __attribute__((constructor)) static void agent_start(void)

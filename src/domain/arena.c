@@ -8,7 +8,9 @@
  * Allocator: size classes of 32 << k bytes (k < 16) with a free list
  * each; bigger blocks and page runs come from page-granular runs (free
  * runs are reused first-fit, never split or merged).  Every block has a
- * 16-byte header (class, or page count).  One spinlock (an atomic in the
+ * 16-byte header (class, page count, private-ledger entry).  Ring buffers
+ * (their data mapped twice) and the code area have allocators of their
+ * own (below).  One spinlock (an atomic in the
  * header holding its owner's pid) guards the allocator and the tables.
  * A member killed while holding it (SIGKILL inside a few instructions)
  * would stop the domain: a waiter that finds the owner gone takes the
@@ -18,7 +20,9 @@
  *
  * Killed members (domain_reap): a ledger of what each process holds
  * (descriptor uses, and the library references of its local attachments)
- * lets another member give it back.
+ * lets another member give it back; the memory it had for itself alone
+ * (private blocks, any size and number) is freed.  Its shared objects go
+ * with their last reference, their JIT images with them.
  */
 #ifdef USERBPF_LAUNCH
 #include <errno.h>
@@ -28,10 +32,12 @@
 #include <stdio.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,7 +49,7 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 7
+#define DOM_VERSION 9
 #define PAGE 4096ul
 #define MAX_OBJS 4096
 #define MAX_PINS 256
@@ -53,13 +59,16 @@
 #define MAX_PROCS 1024
 #define MAX_EXEC_MARKS 256
 #define MAX_USES 4096
-#define MAX_PRIV 2048
 #define HEAP_START (2ul << 20)
 /* The code area: the arena's last CODE_SIZE bytes, read + execute in
- * every member (JIT images, code_alloc/code_seal/code_free below). */
+ * every member (JIT images, code_alloc/code_seal/code_free below), its
+ * pages in use a bitmap in the header. */
 #define CODE_SIZE (256ul << 20)
+#define CODE_PAGES (CODE_SIZE / PAGE)
 #define HEAP_END (DOMAIN_SIZE - CODE_SIZE)
-#define MAX_CODE_FREE 512
+/* Entries of the private-block ledger when it is first made (it doubles
+ * when full). */
+#define PRIV_FIRST 1024
 
 /*
  * An object of the registry lives, as in the kernel, while anything
@@ -108,9 +117,36 @@ struct dom_alias {
 	uint64_t len, off;
 };
 
+/*
+ * Block header.  cls: a size class (< NCLASS), NCLASS a page run of the
+ * allocator, NCLASS + 1 a page run of domain_pages, NCLASS + 2 the
+ * private-block ledger's own run.  priv: index + 1 of the block's entry
+ * in the private-block ledger (0: not private).
+ */
 struct blk {
-	uint32_t magic, cls; /* cls < NCLASS, or NCLASS: a page run */
-	uint64_t pages;	     /* page run: its pages */
+	uint32_t magic, cls;
+	uint32_t pages; /* page run: its pages (the arena has 2^20) */
+	uint32_t priv;
+};
+_Static_assert(sizeof(struct blk) == 16, "blocks keep the library's 16-byte alignment");
+#define CLS_RUN NCLASS
+#define CLS_PAGES (NCLASS + 1)
+#define CLS_LEDGER (NCLASS + 2)
+#define CLS_RING (NCLASS + 3)
+
+/* The header page of a ring buffer's run (domain_ring_alloc). */
+struct ring_hdr {
+	struct blk b;
+	uint64_t next; /* on the list of freed rings */
+	uint64_t head, data;
+};
+
+/* An entry of the private-block ledger: the block at off belongs to pid
+ * alone; a free entry (pid 0) links the next free one (index + 1). */
+struct dom_priv {
+	int32_t pid;
+	uint32_t next;
+	uint64_t off;
 };
 #define BLK_MAGIC 0xb10cb10cu
 /* in cls: the block is a registered object (its free drops the entry) */
@@ -123,13 +159,16 @@ struct dom_hdr {
 	uint32_t lock_takeovers;
 	uint32_t ledger_refusals; /* uses refused: the ledger was full */
 	int32_t nprocs;
-	uint64_t in_use; /* bytes of the heap in blocks and page runs */
-	uint32_t gen;	 /* futex word */
+	uint64_t in_use;      /* bytes of the heap in blocks and page runs */
+	uint64_t code_in_use; /* bytes of the code area in JIT images */
+	uint64_t priv_blocks; /* blocks private to a process (ledger entries) */
+	uint32_t gen;	      /* futex word */
 	uint32_t next_id[DOM_KINDS];
 	uint32_t attach_serial;
 	uint64_t bump;		   /* next unused offset */
 	uint64_t free_cls[NCLASS]; /* offsets of free blocks (next in block) */
 	uint64_t free_runs;	   /* offsets of free page runs */
+	uint64_t free_rings;	   /* offsets of freed ring buffer runs */
 	uint32_t nalias;
 	int32_t procs[MAX_PROCS]; /* members (pid; exec keeps the pid) */
 	struct dom_alias alias[MAX_ALIAS];
@@ -140,30 +179,34 @@ struct dom_hdr {
 	void *meta; /* launch's object facts (meta.c), a list in the heap */
 	struct dom_stats stats;
 	int32_t exec_marks[MAX_EXEC_MARKS]; /* pids whose exec fired enter */
-	uint64_t code_bump;
-	uint32_t ncode_free;
-	struct {
-		uint64_t off, pages;
-	} code_free[MAX_CODE_FREE];
+	uint64_t code_map[CODE_PAGES / 64]; /* code area pages in use */
 	struct dom_use uses[MAX_USES];
-	/* blocks private to a process (its library handle table, the link
-	 * objects of its attachments): freed when it dies unreleased */
-	struct {
-		int32_t pid;
-		uint32_t unused;
-		uint64_t off;
-	} priv[MAX_PRIV];
+	/* blocks private to a process (its library handle table, its BTF
+	 * copies, the link objects of its attachments): freed when it dies
+	 * unreleased.  The ledger is a page run of the heap (struct
+	 * dom_priv[priv_cap] after its header), doubled when full */
+	uint64_t priv_off;
+	uint32_t priv_cap;
+	uint32_t priv_free; /* first free entry + 1, 0: none */
+	/* identity of each member (procs[i]: proc_ident, 0 unknown): a pid
+	 * reused by another process is another process */
+	uint64_t proc_start[MAX_PROCS];
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
 	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
 
 _Static_assert(sizeof(struct dom_hdr) <= HEAP_START, "the arena's header fits before its heap");
 /* tests/launch/apps/dpcpu.c (locktakeover) plays a member killed holding
- * the lock: it writes its pid at this offset and reads the takeovers */
+ * the lock: it writes its pid at this offset and reads the takeovers;
+ * dpcpu.c and darena.c read the heap and code area use and the count of
+ * private blocks */
 _Static_assert(offsetof(struct dom_hdr, lock) == 16 &&
 		       offsetof(struct dom_hdr, lock_takeovers) == 20 &&
-		       offsetof(struct dom_hdr, in_use) == 32,
-	       "the lock word, its takeover count and the heap use where the tests expect them");
+		       offsetof(struct dom_hdr, in_use) == 32 &&
+		       offsetof(struct dom_hdr, code_in_use) == 40 &&
+		       offsetof(struct dom_hdr, priv_blocks) == 48,
+	       "the lock word, its takeover count, the heap and code area use and the "
+	       "private blocks where the tests expect them");
 
 /* the probe layer's syscall gate (never seen by syscall tracepoints) */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -176,6 +219,7 @@ static bool code_ok;	/* the code area is executable here */
 static bool stale_self; /* this pid was a member before joining (exec, reuse) */
 
 static bool proc_alive(int pid);
+static bool proc_alive_since(int pid, uint64_t *start);
 static bool in_dead(int32_t pid, const int32_t *dead, int ndead);
 struct blk;
 static struct blk *block_of(const void *p);
@@ -280,15 +324,46 @@ static bool other_threads(int pid)
 	return tasks > 1;
 }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#define PIDFS_MAGIC 0x50494446
+
+/*
+ * The identity of process pid, whose start time (clock ticks after boot,
+ * /proc/PID/stat) is ticks: its pidfs inode number where pidfds have one
+ * (Linux 6.9 on: unique for the life of the system), else ticks (two
+ * processes started in the same tick then look the same).
+ */
+static uint64_t proc_ident(int pid, uint64_t ticks)
+{
+	long fd = probe_sc_gate(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
+	struct statfs sfs;
+	struct stat st;
+	uint64_t id = ticks;
+
+	if (fd < 0)
+		return ticks;
+	if (!probe_sc_gate(SYS_fstatfs, fd, (long)(uintptr_t)&sfs, 0, 0, 0, 0) &&
+	    sfs.f_type == PIDFS_MAGIC &&
+	    !probe_sc_gate(SYS_fstat, fd, (long)(uintptr_t)&st, 0, 0, 0, 0))
+		id = (uint64_t)st.st_ino;
+	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	return id;
+}
+
 /* A member process that still runs: not gone, not a zombie.  A leader
  * that left with pthread_exit shows as a zombie while its other threads
- * run: such a process is alive. */
-static bool proc_alive(int pid)
+ * run: such a process is alive.  Its identity (proc_ident) in *start
+ * when start is not NULL (0 when unknown). */
+static bool proc_alive_since(int pid, uint64_t *start)
 {
-	char path[64], buf[256], *p;
+	char path[64], buf[512], *p;
 	ssize_t n;
-	int fd;
+	int fd, field;
 
+	if (start)
+		*start = 0;
 	if (kill(pid, 0) && errno == ESRCH)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -303,7 +378,41 @@ static bool proc_alive(int pid)
 	p = strrchr(buf, ')');
 	if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
 		return other_threads(pid);
+	/* after ") ": the state is field 3, the start time field 22 */
+	for (field = 2; start && p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (start && p)
+		*start = proc_ident(pid, strtoull(p + 1, NULL, 10));
 	return true;
+}
+
+static bool proc_alive(int pid)
+{
+	return proc_alive_since(pid, NULL);
+}
+
+/* Whether the member of slot i still runs: its pid alive, and the same
+ * process (a pid reused by another process, in or outside the domain,
+ * is not the member). */
+static bool member_alive(int i)
+{
+	uint64_t start, was = __atomic_load_n(&hdr->proc_start[i], __ATOMIC_RELAXED);
+	int pid = __atomic_load_n(&hdr->procs[i], __ATOMIC_RELAXED);
+
+	if (!pid || !proc_alive_since(pid, &start))
+		return false;
+	return !was || !start || was == start;
+}
+
+/* Whether a member with that pid still runs (any slot). */
+static bool pid_member_alive(int pid)
+{
+	int i;
+
+	for (i = 0; i < MAX_PROCS; i++)
+		if (hdr->procs[i] == pid && member_alive(i))
+			return true;
+	return false;
 }
 
 /* Whether a member other than this process is alive (file lock held). */
@@ -312,7 +421,7 @@ static bool members_alive(void)
 	int i, me = getpid();
 
 	for (i = 0; i < MAX_PROCS; i++)
-		if (hdr->procs[i] && hdr->procs[i] != me && proc_alive(hdr->procs[i]))
+		if (hdr->procs[i] && hdr->procs[i] != me && member_alive(i))
 			return true;
 	return false;
 }
@@ -327,7 +436,9 @@ static bool members_alive(void)
 static void add_member(void)
 {
 	int i, free_slot = -1, me = self_pid();
+	uint64_t start;
 
+	proc_alive_since(me, &start);
 	lock();
 	for (i = 0; i < MAX_PROCS; i++) {
 		if (hdr->procs[i] == me)
@@ -336,8 +447,13 @@ static void add_member(void)
 			free_slot = i;
 	}
 	if (i == MAX_PROCS && free_slot >= 0)
-		hdr->procs[free_slot] = me;
-	stale_self = i < MAX_PROCS;
+		i = free_slot, stale_self = false;
+	else
+		stale_self = i < MAX_PROCS;
+	if (i < MAX_PROCS) {
+		hdr->procs[i] = me;
+		hdr->proc_start[i] = start;
+	}
 	unlock();
 }
 
@@ -433,7 +549,7 @@ void domain_leave(void)
 	for (i = 0; i < MAX_PROCS; i++) {
 		if (!hdr->procs[i])
 			continue;
-		if (hdr->procs[i] == me || !proc_alive(hdr->procs[i]))
+		if (hdr->procs[i] == me || !member_alive(i))
 			hdr->procs[i] = 0;
 		else
 			alive++;
@@ -453,7 +569,7 @@ static uint64_t take_pages(uint64_t pages)
 		struct blk *b = at(off);
 
 		if (b->pages >= pages && b->pages <= pages * 2) {
-			uint64_t keep = b->pages;
+			uint32_t keep = b->pages;
 
 			*prev = *(uint64_t *)((uint8_t *)b + sizeof(*b));
 			memset(b, 0, keep * PAGE);
@@ -463,47 +579,108 @@ static uint64_t take_pages(uint64_t pages)
 		prev = (uint64_t *)((uint8_t *)b + sizeof(*b));
 	}
 	off = (hdr->bump + PAGE - 1) & ~(PAGE - 1);
-	if (off + pages * PAGE > HEAP_END)
+	if (pages > UINT32_MAX || off + pages * PAGE > HEAP_END)
 		return 0;
 	hdr->bump = off + pages * PAGE;
-	((struct blk *)at(off))->pages = pages;
+	((struct blk *)at(off))->pages = (uint32_t)pages;
 	return off;
+}
+
+static void free_run_locked(uint64_t off)
+{
+	struct blk *b = at(off);
+
+	*(uint64_t *)(b + 1) = hdr->free_runs;
+	hdr->free_runs = off;
 }
 
 /*
  * Private blocks: what the library allocates for one process only (its
- * handle table, the link objects and probe sites of its attachments) is
- * tagged with its pid (in the block header's pages word, unused by class
- * blocks) and listed, so a member killed without releasing them has them
- * freed by domain_reap.  Only class blocks (up to 1 MiB); a full list
- * tags nothing (then such a block leaks as before).
+ * handle table, its copies of BTF objects, the link objects and probe
+ * sites of its attachments) is listed in the private-block ledger with
+ * its pid, the entry's index in the block's header (priv), so a member
+ * killed without releasing them has them freed by domain_reap, whatever
+ * their size and number.  The ledger grows (doubles) as needed; when the
+ * heap has no room for it, the private allocation fails (ENOMEM) rather
+ * than make a block that would leak.
  */
 static __thread int priv_depth;
 
-static void tag_private_locked(struct blk *b)
+static struct dom_priv *priv_tab(void)
 {
-	int i, me = self_pid();
+	return (struct dom_priv *)((uint8_t *)at(hdr->priv_off) + sizeof(struct blk));
+}
 
-	for (i = 0; i < MAX_PRIV; i++)
-		if (!hdr->priv[i].pid) {
-			hdr->priv[i].pid = me;
-			hdr->priv[i].off = domain_offset(b);
-			b->pages = (uint64_t)me;
-			return;
-		}
+/* Double the ledger (lock held): 0, or -ENOMEM when the heap is full. */
+static int priv_grow_locked(void)
+{
+	uint64_t cap = hdr->priv_cap ? 2ull * hdr->priv_cap : PRIV_FIRST, off, i;
+	struct dom_priv *tab;
+	struct blk *b;
+
+	if (cap >= UINT32_MAX)
+		return -ENOMEM;
+	off = take_pages((sizeof(*b) + cap * sizeof(*tab) + PAGE - 1) / PAGE);
+	if (!off)
+		return -ENOMEM;
+	b = at(off);
+	b->magic = BLK_MAGIC;
+	b->cls = CLS_LEDGER;
+	hdr->in_use += b->pages * PAGE;
+	tab = (struct dom_priv *)(b + 1);
+	if (hdr->priv_cap) {
+		struct blk *old = at(hdr->priv_off);
+
+		memcpy(tab, priv_tab(), hdr->priv_cap * sizeof(*tab));
+		old->magic = 0;
+		hdr->in_use -= old->pages * PAGE;
+		free_run_locked(hdr->priv_off);
+	}
+	/* the new entries, free, in order, before what was free */
+	for (i = hdr->priv_cap; i < cap; i++)
+		tab[i] = (struct dom_priv){ .next = i + 1 < cap ? (uint32_t)(i + 2) :
+								  hdr->priv_free };
+	hdr->priv_free = hdr->priv_cap + 1;
+	hdr->priv_off = off;
+	hdr->priv_cap = (uint32_t)cap;
+	return 0;
+}
+
+/* List block b as this process's (lock held): 0 or -ENOMEM. */
+static int tag_private_locked(struct blk *b)
+{
+	struct dom_priv *e;
+	uint32_t i;
+	int err;
+
+	if (b->priv)
+		return 0;
+	if (!hdr->priv_free && (err = priv_grow_locked()))
+		return err;
+	i = hdr->priv_free - 1;
+	e = &priv_tab()[i];
+	hdr->priv_free = e->next;
+	*e = (struct dom_priv){ .pid = self_pid(), .off = domain_offset(b) };
+	b->priv = i + 1;
+	hdr->priv_blocks++;
+	return 0;
+}
+
+/* Ledger entry i goes back to the free list (lock held). */
+static void priv_release_locked(uint32_t i)
+{
+	priv_tab()[i] = (struct dom_priv){ .next = hdr->priv_free };
+	hdr->priv_free = i + 1;
+	hdr->priv_blocks--;
 }
 
 static void untag_private_locked(struct blk *b)
 {
-	uint64_t off = domain_offset(b);
-	int i;
+	uint32_t i = b->priv - 1;
 
-	for (i = 0; i < MAX_PRIV; i++)
-		if (hdr->priv[i].pid && hdr->priv[i].off == off) {
-			hdr->priv[i].pid = 0;
-			break;
-		}
-	b->pages = 0;
+	b->priv = 0;
+	if (i < hdr->priv_cap && priv_tab()[i].pid && priv_tab()[i].off == domain_offset(b))
+		priv_release_locked(i);
 }
 
 void domain_private_begin(void)
@@ -516,34 +693,64 @@ void domain_private_end(void)
 	priv_depth--;
 }
 
-void domain_private_tag(void *p)
+int domain_private_tag(void *p)
 {
 	struct blk *b = block_of(p);
+	int err = -EINVAL;
 
-	if (!b || (b->cls & ~BLK_REG) >= NCLASS)
-		return;
+	if (!b)
+		return err;
 	lock();
-	if (b->magic == BLK_MAGIC && !b->pages)
-		tag_private_locked(b);
+	/* a registered object (a map, a program) is never one process's */
+	if (b->magic == BLK_MAGIC && !(b->cls & BLK_REG))
+		err = tag_private_locked(b);
 	unlock();
+	return err;
 }
+
+/* The library's memory (a block of its allocator: its header first). */
+static void tag_lib_block(void *mem)
+{
+	domain_private_tag((uint8_t *)mem - DOMAIN_LIB_HDR);
+}
+
+void ub_map_ids_mem_each(void (*fn)(void *mem));
+void verif_facts_mine(void **rec, void **insns);
+
+void domain_private_note_lib(void)
+{
+	void *rec, *insns;
+
+	if (!hdr)
+		return;
+	ub_map_ids_mem_each(tag_lib_block);
+	verif_facts_mine(&rec, &insns);
+	if (rec)
+		tag_lib_block(rec);
+	if (insns)
+		tag_lib_block(insns);
+}
+
+static void pages_free_locked(struct blk *b);
 
 /* Free the private blocks of the processes dead[] (lock held). */
 static void reap_private_locked(const int32_t *dead, int ndead)
 {
-	int i;
+	uint32_t i;
 
-	for (i = 0; i < MAX_PRIV; i++) {
+	for (i = 0; i < hdr->priv_cap; i++) {
+		struct dom_priv *e = &priv_tab()[i];
 		struct blk *b;
 
-		if (!hdr->priv[i].pid || !in_dead(hdr->priv[i].pid, dead, ndead))
+		if (!e->pid || !in_dead(e->pid, dead, ndead))
 			continue;
-		b = at(hdr->priv[i].off);
-		hdr->priv[i].pid = 0;
-		if (b->magic == BLK_MAGIC && (b->cls & ~BLK_REG) < NCLASS) {
-			b->pages = 0;
+		b = at(e->off);
+		if (b->magic != BLK_MAGIC || b->priv != i + 1)
+			priv_release_locked(i); /* no block of its (never happens) */
+		else if (b->cls == CLS_PAGES)
+			pages_free_locked(b);
+		else
 			block_free_locked(b);
-		}
 	}
 }
 
@@ -574,6 +781,8 @@ void *domain_alloc(size_t size)
 			hdr->bump = off + (32ul << cls);
 			b = at(off);
 		}
+		b->pages = 0;
+		hdr->in_use += 32ul << cls;
 	} else {
 		off = take_pages((need + PAGE - 1) / PAGE);
 		if (!off) {
@@ -581,22 +790,18 @@ void *domain_alloc(size_t size)
 			return NULL;
 		}
 		b = at(off);
+		hdr->in_use += b->pages * PAGE;
 	}
 	b->magic = BLK_MAGIC;
 	b->cls = cls;
-	hdr->in_use += cls < NCLASS ? 32ul << cls : b->pages * PAGE;
-	if (cls < NCLASS && priv_depth)
-		tag_private_locked(b);
+	b->priv = 0;
+	/* a private block the ledger cannot list would leak: none then */
+	if (priv_depth && tag_private_locked(b)) {
+		block_free_locked(b);
+		b = NULL;
+	}
 	unlock();
-	return b + 1;
-}
-
-static void free_run_locked(uint64_t off)
-{
-	struct blk *b = at(off);
-
-	*(uint64_t *)(b + 1) = hdr->free_runs;
-	hdr->free_runs = off;
+	return b ? b + 1 : NULL;
 }
 
 static void objs_freed_locked(const void *p);
@@ -608,14 +813,15 @@ static void block_free_locked(struct blk *b)
 
 	if (b->cls & BLK_REG)
 		objs_freed_locked(b + 1);
-	b->magic = 0;
-	hdr->in_use -= cls < NCLASS ? 32ul << cls : b->pages * PAGE;
-	if (cls < NCLASS && b->pages)
+	if (b->priv)
 		untag_private_locked(b);
+	b->magic = 0;
 	if (cls < NCLASS) {
+		hdr->in_use -= 32ul << cls;
 		*(uint64_t *)(b + 1) = hdr->free_cls[cls];
 		hdr->free_cls[cls] = domain_offset(b);
 	} else {
+		hdr->in_use -= b->pages * PAGE;
 		free_run_locked(domain_offset(b));
 	}
 }
@@ -628,7 +834,7 @@ static struct blk *block_of(const void *p)
 	if (!p || !domain_owns(p) || ((uintptr_t)p & 15))
 		return NULL;
 	b = (struct blk *)p - 1;
-	return b->magic == BLK_MAGIC && (b->cls & ~BLK_REG) <= NCLASS ? b : NULL;
+	return b->magic == BLK_MAGIC && (b->cls & ~BLK_REG) <= CLS_RUN ? b : NULL;
 }
 
 void domain_free(void *p)
@@ -643,7 +849,8 @@ void domain_free(void *p)
 }
 
 /* Page runs for map storage: the run starts one page before the pointer
- * (its header page), so the storage itself is page-aligned. */
+ * (its header page), so the storage itself is page-aligned.  Private
+ * (listed) when made between domain_private_begin and _end. */
 void *domain_pages(size_t len)
 {
 	uint64_t off;
@@ -656,35 +863,52 @@ void *domain_pages(size_t len)
 	if (off) {
 		b = at(off);
 		b->magic = BLK_MAGIC;
-		b->cls = NCLASS + 1;
+		b->cls = CLS_PAGES;
+		b->priv = 0;
 		hdr->in_use += b->pages * PAGE;
+		if (priv_depth && tag_private_locked(b)) {
+			pages_free_locked(b);
+			off = 0;
+		}
 	}
 	unlock();
 	return off ? (uint8_t *)at(off) + PAGE : NULL;
 }
 
-bool domain_pages_free(void *p)
+/* Free the domain_pages run b (lock held).  A run with aliases keeps
+ * them: it is never reused. */
+static void pages_free_locked(struct blk *b)
 {
-	struct blk *b;
+	uint8_t *p = (uint8_t *)b + PAGE;
 	uint32_t i;
 
-	if (!domain_owns(p) || ((uintptr_t)p & (PAGE - 1)))
-		return false;
-	b = (struct blk *)((uint8_t *)p - PAGE);
-	if (b->magic != BLK_MAGIC || b->cls != NCLASS + 1)
-		return false;
-	lock();
+	if (b->priv)
+		untag_private_locked(b);
 	b->magic = 0;
 	hdr->in_use -= b->pages * PAGE;
-	/* a run with aliases keeps them: never reused */
 	for (i = 0; i < hdr->nalias; i++)
-		if ((uint8_t *)hdr->alias[i].addr >= (uint8_t *)p &&
-		    (uint8_t *)hdr->alias[i].addr < (uint8_t *)p + (b->pages - 1) * PAGE)
+		if ((uint8_t *)hdr->alias[i].addr >= p &&
+		    (uint8_t *)hdr->alias[i].addr < p + (b->pages - 1) * PAGE)
 			break;
 	if (i == hdr->nalias)
 		free_run_locked(domain_offset(b));
+}
+
+bool domain_pages_free(void *p)
+{
+	struct blk *b;
+	bool ok;
+
+	if (!domain_owns(p) || ((uintptr_t)p & (PAGE - 1)) ||
+	    domain_offset(p) < HEAP_START + PAGE || domain_offset(p) >= HEAP_END)
+		return false;
+	b = (struct blk *)((uint8_t *)p - PAGE);
+	lock();
+	ok = b->magic == BLK_MAGIC && b->cls == CLS_PAGES;
+	if (ok)
+		pages_free_locked(b);
 	unlock();
-	return true;
+	return ok;
 }
 
 int domain_alias_add(void *addr, size_t len, uint64_t off)
@@ -714,34 +938,159 @@ void domain_alias_sync(void)
 	}
 }
 
-/* ==== code area ==== */
+/* ==== ring buffers ==== */
 
-void *domain_code_alloc(size_t size)
+/*
+ * A ring's region is a page run (the domain_pages layout) whose second
+ * copy of the data area is an alias of the first, which every member
+ * maps at its next sync.  A ring freed keeps its alias (a member may not
+ * have seen it yet): its run is never given to anything but a new ring
+ * of the same geometry, so rings made and freed over and over (a member
+ * killed and started again) use the same runs and aliases.
+ */
+void *domain_ring_alloc(size_t head, size_t data)
 {
-	uint64_t pages = (size + PAGE - 1) / PAGE, off = 0;
-	uint32_t i;
+	uint64_t *prev, off = 0, pages = (head + 2 * data) / PAGE + 1;
+	struct ring_hdr *r;
+	uint8_t *p;
 
-	if (!hdr || !code_ok || !size)
+	if (!hdr || (head | data) & (PAGE - 1))
 		return NULL;
 	lock();
-	for (i = 0; i < hdr->ncode_free; i++)
-		if (hdr->code_free[i].pages == pages) {
-			off = hdr->code_free[i].off;
-			hdr->code_free[i] = hdr->code_free[--hdr->ncode_free];
+	for (prev = &hdr->free_rings; *prev; prev = &r->next) {
+		r = at(*prev);
+		if (r->head == head && r->data == data) {
+			off = *prev;
+			*prev = r->next;
 			break;
 		}
-	if (!off && hdr->code_bump + pages * PAGE <= CODE_SIZE) {
-		off = HEAP_END + hdr->code_bump;
-		hdr->code_bump += pages * PAGE;
+	}
+	if (off) {
+		r = at(off);
+		r->b.magic = BLK_MAGIC;
+		hdr->in_use += r->b.pages * PAGE;
+		p = (uint8_t *)r + PAGE;
+		memset(p, 0, head + data); /* the data's second copy with it */
+		unlock();
+		return p;
+	}
+	off = take_pages(pages);
+	if (off) {
+		r = at(off);
+		r->b.magic = BLK_MAGIC;
+		r->b.cls = CLS_PAGES;
+		r->head = head;
+		r->data = data;
+		hdr->in_use += r->b.pages * PAGE;
 	}
 	unlock();
 	if (!off)
 		return NULL;
-	if (mprotect(at(off), pages * PAGE, PROT_READ | PROT_WRITE)) {
-		domain_code_free(at(off), size);
+	p = (uint8_t *)r + PAGE;
+	if (launch_real.mmap(p + head + data, data, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			     arena_fd, (off_t)domain_offset(p + head)) == MAP_FAILED)
+		goto fail;
+	if (domain_alias_add(p + head + data, data, domain_offset(p + head))) {
+		/* the alias table is full: this process's mapping goes back */
+		launch_real.mmap(p + head + data, data, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_FIXED, arena_fd,
+				 (off_t)domain_offset(p + head + data));
+		goto fail;
+	}
+	lock();
+	r->b.cls = CLS_RING;
+	unlock();
+	return p;
+fail:
+	lock();
+	pages_free_locked(&r->b);
+	unlock();
+	return NULL;
+}
+
+void domain_ring_free(void *region, size_t head, size_t data)
+{
+	struct ring_hdr *r = (struct ring_hdr *)(void *)((uint8_t *)region - PAGE);
+
+	(void)head;
+	(void)data;
+	if (!domain_owns(region) || ((uintptr_t)region & (PAGE - 1)))
+		return;
+	lock();
+	if (r->b.magic == BLK_MAGIC && r->b.cls == CLS_RING) {
+		r->b.magic = 0;
+		hdr->in_use -= r->b.pages * PAGE;
+		r->next = hdr->free_rings;
+		hdr->free_rings = domain_offset(r);
+	}
+	unlock();
+}
+
+/* ==== code area ==== */
+
+/*
+ * Pages of the code area are allocated first-fit from a bitmap (a freed
+ * run is whole again at once, merged with its free neighbours, so
+ * nothing is lost to the sizes asked before).
+ */
+
+/* The first page of the first run of pages free pages, or -1 (lock held). */
+static int64_t code_find_locked(uint64_t pages)
+{
+	uint64_t i, run = 0;
+
+	for (i = 0; i < CODE_PAGES; i++) {
+		if (!(i & 63) && hdr->code_map[i / 64] == ~0ull) {
+			run = 0;
+			i += 63;
+		} else if ((hdr->code_map[i / 64] >> (i & 63)) & 1) {
+			run = 0;
+		} else if (++run == pages) {
+			return (int64_t)(i + 1 - pages);
+		}
+	}
+	return -1;
+}
+
+/* Mark pages [first, first + pages) used or free (lock held). */
+static void code_mark_locked(uint64_t first, uint64_t pages, bool used)
+{
+	uint64_t i;
+
+	for (i = first; i < first + pages && i < CODE_PAGES; i++) {
+		uint64_t bit = 1ull << (i & 63), *w = &hdr->code_map[i / 64];
+
+		if (!!(*w & bit) == used)
+			continue;
+		*w ^= bit;
+		if (used)
+			hdr->code_in_use += PAGE;
+		else
+			hdr->code_in_use -= PAGE;
+	}
+}
+
+void *domain_code_alloc(size_t size)
+{
+	uint64_t pages = (size + PAGE - 1) / PAGE;
+	int64_t first;
+	void *p;
+
+	if (!hdr || !code_ok || !size || pages > CODE_PAGES)
+		return NULL;
+	lock();
+	first = code_find_locked(pages);
+	if (first >= 0)
+		code_mark_locked((uint64_t)first, pages, true);
+	unlock();
+	if (first < 0)
+		return NULL;
+	p = at(HEAP_END + (uint64_t)first * PAGE);
+	if (mprotect(p, pages * PAGE, PROT_READ | PROT_WRITE)) {
+		domain_code_free(p, size);
 		return NULL;
 	}
-	return at(off);
+	return p;
 }
 
 int domain_code_seal(void *p, size_t size)
@@ -755,13 +1104,11 @@ void domain_code_free(void *p, size_t size)
 {
 	uint64_t pages = (size + PAGE - 1) / PAGE;
 
-	if (!domain_owns(p) || domain_offset(p) < HEAP_END)
+	if (!domain_owns(p) || domain_offset(p) < HEAP_END || ((uintptr_t)p & (PAGE - 1)))
 		return;
 	mprotect(p, pages * PAGE, PROT_READ | PROT_EXEC);
 	lock();
-	if (hdr->ncode_free < MAX_CODE_FREE) /* else the run stays unused */
-		hdr->code_free[hdr->ncode_free++].off = domain_offset(p),
-		hdr->code_free[hdr->ncode_free - 1].pages = pages;
+	code_mark_locked((domain_offset(p) - HEAP_END) / PAGE, pages, false);
 	unlock();
 }
 
@@ -860,7 +1207,14 @@ static void obj_drop_locked(struct dom_obj *o)
 static void objs_freed_locked(const void *p)
 {
 	const void *obj = (const uint8_t *)p + DOMAIN_LIB_HDR;
+	struct blk *b;
+	void *node;
 	int i;
+
+	/* launch's facts about it (meta.c) */
+	while ((node = launch_meta_unlink_locked(obj)))
+		if ((b = block_of(node)))
+			block_free_locked(b);
 
 	for (i = 0; i < MAX_OBJS; i++)
 		if (hdr->objs[i].ptr == obj && (hdr->objs[i].flags & OBJ_TRACKED))
@@ -1256,11 +1610,12 @@ void domain_reap(void)
 	if (!hdr)
 		return;
 	me = self_pid();
-	/* members gone without leaving (liveness read outside the lock) */
+	/* members gone without leaving, or whose pid another process reused
+	 * (liveness read outside the lock) */
 	for (i = 0; i < MAX_PROCS && ndead < REAP_PIDS; i++) {
 		int32_t pid = __atomic_load_n(&hdr->procs[i], __ATOMIC_RELAXED);
 
-		if (pid && pid != me && !proc_alive(pid))
+		if (pid && pid != me && !member_alive(i))
 			dead[ndead++] = pid;
 	}
 	/* this pid's entries from before it joined (the image before an
@@ -1272,7 +1627,7 @@ void domain_reap(void)
 		/* again under the lock: a pid reused by a process that joined
 		 * since the scan is alive, and what it notes is its own */
 		for (j = 0; j < ndead;)
-			if (dead[j] != me && proc_alive(dead[j]))
+			if (dead[j] != me && pid_member_alive(dead[j]))
 				dead[j] = dead[--ndead];
 			else
 				j++;

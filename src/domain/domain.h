@@ -69,12 +69,18 @@ void domain_leave(void);
 /* Allocator (the library's platform alloc/free while in a domain). */
 void *domain_alloc(size_t size);
 void domain_free(void *p);
-/* Between begin and end, this thread's allocations are private to this
- * process (freed by domain_reap if it dies without freeing them); tag
- * marks the block at p so. */
+/* Between begin and end, this thread's allocations (domain_alloc and
+ * domain_pages) are private to this process: freed by domain_reap if it
+ * dies without freeing them, whatever their size and number (one that
+ * cannot be listed fails: NULL).  tag marks the block at p so: 0, or
+ * -EINVAL (not a block) / -ENOMEM (no room to list it). */
 void domain_private_begin(void);
 void domain_private_end(void);
-void domain_private_tag(void *p);
+int domain_private_tag(void *p);
+/* Tag the library's memory of this process alone that it keeps between
+ * commands: its map id table, this thread's verifier record (the handle
+ * table: launch/table.c).  After each command that may have moved it. */
+void domain_private_note_lib(void);
 /* Page-aligned zeroed run for map storage / 0 on failure; free by address. */
 void *domain_pages(size_t len);
 bool domain_owns(const void *p);
@@ -89,9 +95,16 @@ int domain_alias_add(void *addr, size_t len, uint64_t off);
 /* Map every recorded alias not yet applied in this process. */
 void domain_alias_sync(void);
 
+/* Ring buffer memory (the library's ring_alloc/ring_free while in a
+ * domain): a region of head + 2 * data bytes whose data area is mapped
+ * twice, in every member, with no descriptor of any process (the ring is
+ * freed by whichever member drops its last reference).  NULL on failure. */
+void *domain_ring_alloc(size_t head, size_t data);
+void domain_ring_free(void *region, size_t head, size_t data);
+
 /* JIT code (the library's exec_alloc/seal/free while in a domain): page
  * runs of the arena's code area, executable at the same address in every
- * member.  alloc makes the run writable in this process only (NULL when
+ * member, first-fit (a freed run merges with its free neighbours).  alloc makes the run writable in this process only (NULL when
  * the area is full or cannot be executable here: no JIT then); seal makes
  * it read + execute again (0 or -errno); free returns it. */
 void *domain_code_alloc(size_t size);

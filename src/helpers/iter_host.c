@@ -111,7 +111,7 @@ static int add_threads(int pid, struct task_id **ids, size_t *n, size_t *cap)
 /*
  * iter/task: every thread of the processes named (opts->task_pids; by
  * default this process), by ascending thread id as the kernel walks its
- * pid table, narrowed as the link's bpf_iter_link_info.task narrows it
+ * pid table (one process's in its thread list's order), narrowed as the link's bpf_iter_link_info.task narrows it
  * (one thread, or one process).  The calling thread is the task
  * bpf_get_current_task gives; the others are built from /proc.
  */
@@ -133,10 +133,16 @@ static int iter_tasks(struct iter_run *r, const struct userbpf_iter_opts *opts)
 	for (i = 0; i < npids && !err; i++) {
 		int pid = pids ? pids[i] : me;
 
-		if (pid > 0 && (!only_pid || pid == only_pid))
+		if (pid > 0 && (!only_pid || pid == only_pid)) {
 			err = add_threads(pid, &ids, &n, &cap);
+			if (only_pid)
+				break; /* listed twice: once */
+		}
 	}
-	if (n)
+	/* every task: by thread id, as the kernel walks its pid table; one
+	 * process's: in its thread list's order (/proc's too), as the
+	 * kernel's BPF_TASK_ITER_TGID walks it (the two differ once ids wrap) */
+	if (n && !only_pid)
 		qsort(ids, n, sizeof(*ids), by_tid);
 	for (i = 0; i < n && !err && !r->seq->overflow; i++) {
 		struct ub_task_view v = { 0 };

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@
 #include "userbpf/object.h"
 #include "userbpf/syscall.h"
 #include "userbpf/userbpf.h"
+#include "util/alloc.h"
 
 /* A domain's BTF object: its raw data, from which a member that asks for
  * it by id loads its own copy (the command layer's BTF is per process). */
@@ -58,15 +60,48 @@ static void *uptr(uint64_t v)
 	return (void *)(uintptr_t)v;
 }
 
-/* Result of userbpf_bpf as -errno / value. */
+/*
+ * The application's memory is read and written here only without
+ * faulting (ub_safe_read, process_vm_writev on ourselves): a bad pointer
+ * in an attr is the kernel's EFAULT, never a signal in the application.
+ * Pointers passed on to userbpf_bpf() are copied there (copy_from_user).
+ */
+static int uread(void *dst, uint64_t src, size_t size)
+{
+	if (!size)
+		return 0;
+	if (!src)
+		return -EFAULT;
+	return ub_safe_read(dst, uptr(src), size);
+}
+
+static int uwrite(uint64_t dst, const void *src, size_t size)
+{
+	struct iovec local = { (void *)src, size }, remote = { uptr(dst), size };
+
+	if (!size)
+		return 0;
+	if (!dst)
+		return -EFAULT;
+	return process_vm_writev(gettid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -EFAULT;
+}
+
+/* Result of userbpf_bpf as -errno / value.  In a domain, the library's
+ * BTF objects are this process's copies (other members make theirs from
+ * the domain's record): private, freed if it is killed (domain.h). */
 static long ub_call(int cmd, union bpf_attr *a, unsigned int size)
 {
+	bool priv = cmd == BPF_BTF_LOAD && domain_active();
 	int ret;
 
 	launch_in_lib++;
+	if (priv)
+		domain_private_begin();
 	ret = userbpf_bpf(cmd, a, size);
 	if (ret < 0)
 		ret = -errno;
+	if (priv)
+		domain_private_end();
 	launch_in_lib--;
 	return ret;
 }
@@ -230,7 +265,9 @@ static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
 		case BPF_MAP_TYPE_PROG_ARRAY:
 		case BPF_MAP_TYPE_ARRAY_OF_MAPS:
 		case BPF_MAP_TYPE_HASH_OF_MAPS:
-			memcpy(&fdval, uptr(a->value), sizeof(fdval));
+			/* unreadable: the command layer says EFAULT (after the key) */
+			if (uread(&fdval, a->value, sizeof(fdval)))
+				break;
 			err = xlate(&fdval, type == BPF_MAP_TYPE_PROG_ARRAY ? LOBJ_PROG : LOBJ_MAP);
 			if (err)
 				return err;
@@ -240,8 +277,11 @@ static long cmd_map_elem(int cmd, union bpf_attr *a, unsigned int size)
 			struct lobj *m = lobj_get((int)uattr_map_fd);
 			uint32_t key;
 
-			memcpy(&fdval, uptr(a->value), sizeof(fdval));
-			memcpy(&key, uptr(a->key), sizeof(key));
+			if (uread(&key, a->key, sizeof(key)) ||
+			    uread(&fdval, a->value, sizeof(fdval))) {
+				lobj_put(m);
+				return -EFAULT;
+			}
 			err = m ? launch_perfbuf_set(m, key, (int)fdval) : -EBADF;
 			lobj_put(m);
 			return err;
@@ -340,12 +380,15 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 	size_t i, n = a->insn_cnt, fd_cnt = 0;
 	struct launch_meta m;
 	struct timespec ts;
+	char license[128];
 	long ret;
 
 	memset(&m, 0, sizeof(m));
 	m.kind = LOBJ_PROG;
 	m.uid = (uint32_t)getuid();
-	m.gpl = gpl_compatible(uptr(a->license));
+	/* unreadable: the command layer says EFAULT */
+	m.gpl = a->license && ub_safe_read_str(license, uptr(a->license), sizeof(license)) > 0 &&
+		gpl_compatible(license);
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	m.load_time = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	iter_target(a, m.iter_target, sizeof(m.iter_target));
@@ -357,12 +400,13 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		return -EINVAL;
 	}
 	if (a->insns && n && n <= 1000000) {
-		const struct bpf_insn *src = uptr(a->insns);
-
 		insns = malloc(n * sizeof(*insns));
 		if (!insns)
 			return -ENOMEM;
-		memcpy(insns, src, n * sizeof(*insns));
+		if (uread(insns, a->insns, n * sizeof(*insns))) {
+			free(insns);
+			return -EFAULT; /* the instructions are copied first */
+		}
 		for (i = 0; i < n; i++)
 			if (poisoned(&insns[i]))
 				insns[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
@@ -389,14 +433,15 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		a->insns = (uint64_t)(uintptr_t)insns;
 	}
 	if (a->fd_array && fd_cnt) {
-		const int32_t *src = uptr(a->fd_array);
-
 		fds = malloc(fd_cnt * sizeof(*fds));
 		ret = -ENOMEM;
 		if (!fds)
 			goto out;
+		ret = -EFAULT; /* the verifier's read of fd_array */
+		if (uread(fds, a->fd_array, fd_cnt * sizeof(*fds)))
+			goto out;
 		for (i = 0; i < fd_cnt; i++) {
-			uint32_t v = (uint32_t)src[i];
+			uint32_t v = (uint32_t)fds[i];
 
 			meta_add_map(&m, (int)v);
 			ret = xlate(&v, LOBJ_MAP);
@@ -476,6 +521,7 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 	if (a->open_flags)
 		return -EINVAL;
 	if (domain_active()) {
+		launch_fork_sync(0);
 		domain_reap();
 		a->next_id = domain_obj_next_id(lobj_dom_kind(kind), a->start_id);
 		return a->next_id ? 0 : -ENOENT;
@@ -548,52 +594,83 @@ static long link_from_record(struct dom_link *rec)
 	return link_holder(rec, -1);
 }
 
-/* The links this process had at its last fork (the parent's uses for
- * the child were taken before it); per thread, as forks are. */
-#define FORK_LINKS 64
-static __thread int fork_fds[FORK_LINKS], fork_nlinks, fork_parent;
-static __thread void *fork_recs[FORK_LINKS];
-
-void launch_fork_links_before(void)
+/* A child forked without exec (fork.c): its inherited descriptor fd on
+ * the domain's object rec, whose use it took over from its parent. */
+long launch_fork_install(int kind, void *rec, int fd)
 {
-	int i;
+	struct dom_link *link = rec;
+	struct lobj *obj = lobj_new(kind);
+	long h = -ENOMEM;
 
-	fork_nlinks = domain_active() ? lobj_links(fork_fds, fork_recs, FORK_LINKS) : 0;
-	fork_parent = getpid();
-	/* taken now, so a link the parent closes right after the fork stays
-	 * held until the child takes these uses over (or dies: domain_reap
-	 * cannot give a use noted under the parent back; it stays) */
-	for (i = 0; i < fork_nlinks; i++)
-		if (!domain_obj_use(DOM_LINK, fork_recs[i]))
-			fork_recs[i] = NULL;
+	if (!obj) {
+		domain_obj_unuse(lobj_dom_kind(kind), rec);
+		if (kind == LOBJ_MAP || kind == LOBJ_PROG)
+			domain_obj_put(lobj_dom_kind(kind), rec);
+		return -ENOMEM;
+	}
+	obj->dptr = rec;
+	obj->id = domain_obj_id(lobj_dom_kind(kind), rec);
+	launch_in_lib++;
+	switch (kind) {
+	case LOBJ_MAP:
+		/* a handle of this process: its reference replaces the one
+		 * taken with the use (noted, so dropped after) */
+		h = userbpf_map_fd(rec);
+		obj->map_type = userbpf_map__type(rec);
+		if (h >= 0)
+			userbpf_map__put(rec);
+		break;
+	case LOBJ_PROG:
+		h = userbpf_prog_fd(rec);
+		if (h >= 0)
+			userbpf_prog__put(rec);
+		break;
+	case LOBJ_BTF:
+		/* the command layer's BTF is per process: a copy, loaded at
+		 * the first use (a fork must not wait for it) */
+		h = -1;
+		break;
+	case LOBJ_LINK:
+		h = 0;
+		obj->link_type = link->type;
+		obj->attach_type = link->attach_type;
+		obj->prog_id = link->prog_id;
+		break;
+	}
+	launch_in_lib--;
+	if (h < 0 && kind != LOBJ_BTF) {
+		/* the use goes with the object, then its reference */
+		lobj_put(obj);
+		if (kind == LOBJ_MAP || kind == LOBJ_PROG)
+			domain_obj_put(lobj_dom_kind(kind), rec);
+		return h;
+	}
+	if (kind != LOBJ_LINK)
+		obj->h = (int)h;
+	return lobj_install_fd(obj, fd);
 }
 
-void launch_fork_links_after(pid_t pid)
+int launch_btf_handle(struct lobj *obj)
 {
-	int i;
+	struct dom_btf *b = obj->dptr;
+	union bpf_attr a;
+	int h, none = -1;
 
-	for (i = 0; i < fork_nlinks; i++) {
-		struct lobj *obj;
-
-		if (!fork_recs[i])
-			continue;
-		if (pid < 0) {
-			domain_obj_unuse(DOM_LINK, fork_recs[i]);
-			continue;
-		}
-		if (pid > 0)
-			continue;
-		/* the child: the use passes to it, its descriptor holds it */
-		obj = domain_obj_use_take(DOM_LINK, fork_recs[i], fork_parent) ?
-			      lobj_new(LOBJ_LINK) :
-			      NULL;
-		if (!obj)
-			continue;
-		obj->dptr = fork_recs[i];
-		obj->id = domain_obj_id(DOM_LINK, obj->dptr);
-		lobj_install_fd(obj, fork_fds[i]);
+	if (obj->kind != LOBJ_BTF || !b)
+		return -EBADF;
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)b->data;
+	a.btf_size = b->size;
+	launch_in_lib++;
+	h = (int)ub_call(BPF_BTF_LOAD, &a, sizeof(a));
+	/* another thread may have loaded it meanwhile: one copy stays */
+	if (h >= 0 && !__atomic_compare_exchange_n(&obj->h, &none, h, false, __ATOMIC_ACQ_REL,
+						   __ATOMIC_ACQUIRE)) {
+		userbpf_close(h);
+		h = none;
 	}
-	fork_nlinks = 0;
+	launch_in_lib--;
+	return h;
 }
 
 void launch_link_adopt(int fd)
@@ -683,8 +760,11 @@ bool launch_link_park(struct lobj *obj)
 {
 	int i;
 
-	if (!link_attached_here(obj) || !domain_active() || parking_off ||
-	    domain_obj_users(DOM_LINK, obj->dptr) <= 1)
+	if (!link_attached_here(obj) || !domain_active() || parking_off)
+		return false;
+	/* the uses our forked children did not take go first */
+	launch_fork_sync(0);
+	if (domain_obj_users(DOM_LINK, obj->dptr) <= 1)
 		return false;
 	pthread_mutex_lock(&parked_lock);
 	for (i = 0; i < PARKED_LINKS && parked[i]; i++)
@@ -708,6 +788,7 @@ void launch_parked_links_sync(void)
 	if (!any)
 		return;
 	/* a holder that died (_exit, a signal) lets go too */
+	launch_fork_sync(0);
 	domain_reap();
 	pthread_mutex_lock(&parked_lock);
 	for (i = 0; i < PARKED_LINKS; i++)
@@ -783,6 +864,7 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 			   cmd == BPF_BTF_GET_FD_BY_ID	? DOM_BTF :
 							  DOM_LINK;
 
+		launch_fork_sync(0);
 		domain_reap();
 		/* map_id, prog_id, btf_id and link_id share their place */
 		return domain_obj_fd(kind, domain_obj_get(kind, a->map_id));
@@ -813,7 +895,10 @@ static long cmd_btf_load(union bpf_attr *a, unsigned int size)
 
 	if (rec) {
 		rec->size = a->btf_size;
-		memcpy(rec->data, uptr(a->btf), a->btf_size);
+		if (uread(rec->data, a->btf, a->btf_size)) {
+			domain_free(rec); /* the command layer says EFAULT */
+			rec = NULL;
+		}
 	}
 	fd = wrap_rec(LOBJ_BTF, ub_call(BPF_BTF_LOAD, a, size), 0, rec);
 	if (fd < 0 && rec && !domain_obj_id(DOM_BTF, rec))
@@ -878,8 +963,8 @@ static void xlated_domain_ids(struct bpf_insn *insns, size_t n, const struct lau
  * the JIT image's length (and code), the map ids, BTF id, load time, uid
  * and license of the program as it was loaded here.
  */
-static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, uint32_t len,
-			   const struct bpf_prog_info *in)
+static int prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, uint32_t len,
+			  const struct bpf_prog_info *in)
 {
 	struct launch_meta m;
 	size_t jlen = 0;
@@ -889,8 +974,9 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 		u->jited_prog_len = code ? (uint32_t)jlen : 0;
 		if (code && INFO_HAS(len, struct bpf_prog_info, jited_prog_insns) &&
 		    in->jited_prog_insns && in->jited_prog_len) {
-			memcpy(uptr(in->jited_prog_insns), code,
-			       in->jited_prog_len < jlen ? in->jited_prog_len : jlen);
+			if (uwrite(in->jited_prog_insns, code,
+				   in->jited_prog_len < jlen ? in->jited_prog_len : jlen))
+				return -EFAULT;
 			u->jited_prog_insns = in->jited_prog_insns;
 		}
 	}
@@ -902,7 +988,7 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 		u->run_time_ns = ns;
 	}
 	if (!launch_meta_get(LOBJ_PROG, prog, &m))
-		return;
+		return 0;
 	if (domain_active() && INFO_HAS(len, struct bpf_prog_info, xlated_prog_insns) &&
 	    u->xlated_prog_insns)
 		xlated_domain_ids(uptr(u->xlated_prog_insns),
@@ -914,8 +1000,9 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 		uint32_t n = in->nr_map_ids < m.nr_map_ids ? in->nr_map_ids : m.nr_map_ids;
 
 		u->nr_map_ids = m.nr_map_ids;
-		if (n && in->map_ids) {
-			memcpy(uptr(in->map_ids), m.map_ids, n * sizeof(uint32_t));
+		if (n) {
+			if (uwrite(in->map_ids, m.map_ids, n * sizeof(uint32_t)))
+				return -EFAULT;
 			u->map_ids = in->map_ids;
 		}
 	}
@@ -927,6 +1014,7 @@ static void prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, u
 		u->btf_id = m.btf_id;
 	if (len >= offsetof(struct bpf_prog_info, netns_dev))
 		u->gpl_compatible = m.gpl;
+	return 0;
 }
 
 static void map_info_more(struct userbpf_map *map, struct bpf_map_info *u, uint32_t len)
@@ -965,25 +1053,29 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 			info.type = rec->type;
 			info.prog_id = rec->prog_id;
 		}
-		memcpy(uptr(a->info.info), &info, len);
-		uattr->info.info_len = len;
+		ret = uwrite(a->info.info, &info, len);
+		if (!ret)
+			uattr->info.info_len = len;
 		lobj_put(obj);
-		return 0;
+		return ret;
 	}
+	if (obj->h < 0 && obj->kind == LOBJ_BTF && obj->dptr)
+		launch_btf_handle(obj); /* a forked child's: loaded now */
 	if (obj->h < 0) {
 		lobj_put(obj);
 		return -EINVAL;
 	}
-	if (obj->kind == LOBJ_PROG && a->info.info)
-		memcpy(&in, uptr(a->info.info),
-		       a->info.info_len < sizeof(in) ? a->info.info_len : sizeof(in));
+	/* unreadable: the command layer says EFAULT */
+	if (obj->kind == LOBJ_PROG &&
+	    uread(&in, a->info.info, a->info.info_len < sizeof(in) ? a->info.info_len : sizeof(in)))
+		memset(&in, 0, sizeof(in));
 	a->info.bpf_fd = (uint32_t)obj->h;
 	ret = ub_call(BPF_OBJ_GET_INFO_BY_FD, a, size);
 	if (!ret)
 		uattr->info.info_len = a->info.info_len;
 	if (!ret && obj->kind == LOBJ_PROG)
-		prog_info_more(userbpf_prog_by_fd(obj->h), uptr(a->info.info), a->info.info_len,
-			       &in);
+		ret = prog_info_more(userbpf_prog_by_fd(obj->h), uptr(a->info.info),
+				     a->info.info_len, &in);
 	if (!ret && obj->kind == LOBJ_MAP)
 		map_info_more(userbpf_map_by_fd(obj->h), uptr(a->info.info), a->info.info_len);
 	/* ids are the domain's (at offset 4 of map and prog info, 12 of BTF) */
@@ -991,7 +1083,7 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 		uint32_t id = obj->id, off = obj->kind == LOBJ_BTF ? 12 : 4;
 
 		if (a->info.info_len >= off + 4)
-			memcpy((uint8_t *)uptr(a->info.info) + off, &id, sizeof(id));
+			ret = uwrite(a->info.info + off, &id, sizeof(id));
 	}
 	lobj_put(obj);
 	return ret;
@@ -1042,13 +1134,22 @@ void launch_links_forget_fork(void)
 	memset(pinned_links, 0, sizeof(pinned_links));
 }
 
+/* The pathname (strncpy_from_user of getname): 0 or -EFAULT. */
+static int path_read(const union bpf_attr *a, char *path, size_t size)
+{
+	if (!a->pathname || ub_safe_read_str(path, uptr(a->pathname), size) < 0)
+		return -EFAULT;
+	path[size - 1] = '\0';
+	return 0;
+}
+
 static long cmd_obj_pin(union bpf_attr *a)
 {
-	const char *path = uptr(a->pathname);
+	char path[4096];
 	struct lobj *obj;
 	int err;
 
-	if (!path)
+	if (path_read(a, path, sizeof(path)))
 		return -EFAULT;
 	if (!domain_active()) {
 		launch_log("pinning '%s' needs a domain (userbpf launch --domain NAME)", path);
@@ -1100,11 +1201,11 @@ void launch_pinned_links_sync(void)
 
 static long cmd_obj_get(union bpf_attr *a)
 {
-	const char *path = uptr(a->pathname);
+	char path[4096];
 	void *p;
 	int kind;
 
-	if (!path)
+	if (path_read(a, path, sizeof(path)))
 		return -EFAULT;
 	if (!domain_active())
 		return -ENOENT;
@@ -1150,7 +1251,8 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 	if (!uattr)
 		return -EFAULT;
 	memset(&a, 0, sizeof(a));
-	memcpy(&a, uattr, size < sizeof(a) ? size : sizeof(a));
+	if (ub_safe_read(&a, uattr, size < sizeof(a) ? size : sizeof(a)))
+		return -EFAULT;
 	switch (cmd) {
 	case BPF_MAP_CREATE:
 		return cmd_map_create(&a, size);

@@ -64,6 +64,7 @@ void launch_init_real(void)
 	R(unlink);
 	R(unlinkat);
 	R(recvmsg);
+	R(recvmmsg);
 	R(syscall);
 #undef R
 }
@@ -86,7 +87,7 @@ static void on_exit_status(int status, void *arg)
 
 char **launch_argv, **launch_envp;
 
-void probe_sc_inherited_filter(void); /* probe/syscall_x86_64.c */
+bool probe_sc_inherited_filter(void); /* probe/syscall_x86_64.c */
 
 /*
  * An IFUNC whose resolver ld.so runs while it relocates this library,
@@ -264,8 +265,8 @@ EXPORT long syscall(long nr, ...)
 	return launch_real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-/* fork(): a link's descriptor the child inherits holds the link there,
- * as the kernel's does (bpf.c). */
+/* fork(): the descriptors the child inherits on the domain's objects
+ * work there and hold their objects, as the kernel's do (fork.c). */
 EXPORT pid_t fork(void)
 {
 	static pid_t (*real_fork)(void);
@@ -273,23 +274,20 @@ EXPORT pid_t fork(void)
 
 	if (!real_fork)
 		real_fork = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
-	launch_fork_links_before();
+	launch_fork_before();
 	pid = real_fork();
-	launch_fork_links_after(pid);
+	launch_fork_after(pid);
 	return pid;
 }
 
-/* Descriptors received over a unix socket: a link's another process of
- * the domain made holds that link here (bpf.c). */
-EXPORT ssize_t recvmsg(int s, struct msghdr *m, int flags)
+/* The descriptors of SCM_RIGHTS messages in m: a link's another process
+ * of the domain made holds that link here (bpf.c). */
+static void adopt_rights(struct msghdr *m)
 {
 	struct cmsghdr *cm;
-	ssize_t ret;
 
-	launch_init_real();
-	ret = launch_real.recvmsg(s, m, flags);
-	if (ret < 0 || !domain_active() || !m || !m->msg_controllen)
-		return ret;
+	if (!domain_active() || !m || !m->msg_controllen)
+		return;
 	for (cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
 		size_t i, n;
 
@@ -303,6 +301,28 @@ EXPORT ssize_t recvmsg(int s, struct msghdr *m, int flags)
 			launch_link_adopt(fd);
 		}
 	}
+}
+
+/* Descriptors received over a unix socket (recvmsg, recvmmsg). */
+EXPORT ssize_t recvmsg(int s, struct msghdr *m, int flags)
+{
+	ssize_t ret;
+
+	launch_init_real();
+	ret = launch_real.recvmsg(s, m, flags);
+	if (ret >= 0)
+		adopt_rights(m);
+	return ret;
+}
+
+EXPORT int recvmmsg(int s, struct mmsghdr *v, unsigned int n, int flags, struct timespec *tmo)
+{
+	int ret, i;
+
+	launch_init_real();
+	ret = launch_real.recvmmsg(s, v, n, flags, tmo);
+	for (i = 0; i < ret; i++)
+		adopt_rights(&v[i].msg_hdr);
 	return ret;
 }
 

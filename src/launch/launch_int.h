@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "domain/domain.h"
 
@@ -128,6 +129,7 @@ struct launch_real {
 	int (*unlink)(const char *);
 	int (*unlinkat)(int, const char *, int);
 	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
 };
 extern struct launch_real launch_real;
 void launch_init_real(void);
@@ -155,9 +157,10 @@ void ub_bpf_handles_forget(void);
 void *ub_bpf_handles_mem(void);
 /* Empty the table without releasing anything (a forked child). */
 void lobj_abandon_all(void);
-/* The links' descriptors and records of the domain in fds[] and recs[]
- * (at most max): the count. */
-int lobj_links(int *fds, void **recs, int max);
+/* The descriptors on the domain's objects (maps, programs, BTF objects,
+ * links: those with a record) in fds[], their lobj kinds in kinds[] and
+ * records in recs[] (at most max): the count. */
+int lobj_shared(int *fds, int *kinds, void **recs, int max);
 /* Walk every object (with the table lock held: fn must not call back). */
 void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx);
 
@@ -214,6 +217,9 @@ struct launch_meta {
 void launch_meta_put(const struct launch_meta *m);
 /* Copy of the facts of ptr: false when none were recorded. */
 bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out);
+/* In a domain, the arena's lock held: the object at ptr was freed; its
+ * facts' node, unlinked, for the caller to free (NULL: none left). */
+void *launch_meta_unlink_locked(const void *ptr);
 
 /* bpf.c: unlink() of path: 0 when it was a pin of the domain (removed,
  * its reference dropped), -ENOENT for another path under the domain's
@@ -244,13 +250,27 @@ void launch_links_forget_fork(void);
 /* fd, not in the table, may be a link's descriptor another process made
  * (SCM_RIGHTS): then it holds that link here. */
 void launch_link_adopt(int fd);
-/* fork() (interpose.c): the links' descriptors a child inherits hold
- * their links there.  before: in the parent, one use of each link taken
- * for the child (their number); after: in the parent (pid < 0: the fork
- * failed, given back) or in the child (pid 0: the uses pass to it and
- * its descriptors hold the links). */
-void launch_fork_links_before(void);
-void launch_fork_links_after(pid_t pid);
+/* fork() (interpose.c): the descriptors a child inherits on the domain's
+ * maps, programs, BTF objects and links work there, as on Linux, and
+ * hold their objects.  before: in the parent, one use of each object
+ * (with a library reference for a map or program) taken for the child;
+ * after: in the parent (pid < 0: the fork failed, given back) or in the
+ * child (pid 0: the uses pass to it and its descriptors get objects of
+ * its own over the shared ones; fork.c). */
+void launch_fork_before(void);
+void launch_fork_after(pid_t pid);
+/* The parent reads its children's reports and gives back what they did
+ * not take (sync thread, before listing objects, parking a link, forking;
+ * wait_ms > 0 at exit: waits that long for each child). */
+void launch_fork_sync(int wait_ms);
+/* bpf.c: in the child, an object of its own for its inherited descriptor
+ * fd on the domain's object rec (lobj kind), whose use (and library
+ * reference, for a map or program) it took over: fd, or -errno (the use
+ * and reference given back). */
+long launch_fork_install(int kind, void *rec, int fd);
+/* bpf.c: the handle of a BTF object whose copy is loaded at its first
+ * use (a forked child's): >= 0, or -errno. */
+int launch_btf_handle(struct lobj *obj);
 
 /* ==== iterators (iter.c) ==== */
 union bpf_attr;

@@ -9,8 +9,10 @@
  * the facts of objects another member created; otherwise it is private.
  *
  * Entries are keyed by the userbpf object's address and rewritten when
- * an object is created at an address an older (freed) one had; an entry
- * whose object died stays until then (a few hundred bytes per load).
+ * an object is created at an address an older (freed) one had.  In a
+ * domain an entry leaves when its object's memory is freed (the arena
+ * calls launch_meta_unlink_locked); privately it stays until then (a few
+ * hundred bytes per load).
  */
 #ifdef USERBPF_LAUNCH
 #include <pthread.h>
@@ -87,5 +89,16 @@ bool launch_meta_get(int kind, const void *ptr, struct launch_meta *out)
 		*out = n->m;
 	head_unlock();
 	return n != NULL;
+}
+void *launch_meta_unlink_locked(const void *ptr)
+{
+	struct meta_node **pp = (struct meta_node **)domain_meta_head(), *n;
+
+	for (; (n = *pp); pp = &n->next)
+		if (n->m.ptr == ptr) {
+			*pp = n->next;
+			return n;
+		}
+	return NULL;
 }
 #endif /* USERBPF_LAUNCH */

@@ -8,8 +8,11 @@
  * The count is taken where launch's programs are run: the interposer is
  * linked with --wrap=userbpf_prog__run (mk/launch.mk), so every call of
  * it from the probe layer, the command layer's test runs and launch's
- * own dispatch comes through launch_stats_run below.  Disabled, that is
- * one flag load and a jump to the real function.  The counters live in a
+ * own dispatch comes through __wrap_userbpf_prog__run below.  Disabled,
+ * that is one flag load and a jump to the run.  Either way the run is
+ * told the wrapper's return address (ub_prog_run_from), so a program's
+ * user stack (bpf_get_stack) starts at the wrapper's caller, as without
+ * the wrapper: no frame of it shows.  The counters live in a
  * table keyed by the program's address (open addressing, never moved:
  * lookups take no lock), in the arena when in a domain, so bpftool in
  * another process reads them; a new program at a freed one's address
@@ -23,6 +26,7 @@
 #include "domain/domain.h"
 #include "launch_int.h"
 #include "userbpf/vm.h"
+#include "vm/vm_int.h"
 
 static struct dom_stats private_stats;
 static struct dom_stats *stats = &private_stats;
@@ -96,8 +100,6 @@ long launch_enable_stats(const union bpf_attr *a)
 	return lobj_install(obj, "bpf-stats");
 }
 
-int __real_userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
-			     uint64_t *retval);
 int __wrap_userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
 			     uint64_t *retval);
 
@@ -109,13 +111,15 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A run while statistics are on: timed and counted. */
+/* A run while statistics are on: timed and counted.  ra: the return
+ * address into the wrapper's caller. */
 __attribute__((noinline)) static int run_counted(const struct userbpf_prog *prog,
-						 struct userbpf_run_opts *opts, uint64_t *retval)
+						 struct userbpf_run_opts *opts, uint64_t *retval,
+						 void *ra)
 {
 	struct dom_prog_stats *s;
 	uint64_t start = now_ns();
-	int ret = __real_userbpf_prog__run(prog, opts, retval);
+	int ret = ub_prog_run_from(prog, opts, retval, ra);
 
 	s = prog ? slot_of(prog, true) : NULL;
 	if (s) {
@@ -126,12 +130,14 @@ __attribute__((noinline)) static int run_counted(const struct userbpf_prog *prog
 }
 
 /* Every userbpf_prog__run of the interposer (see the header): off, one
- * flag load and a tail jump to the real function. */
+ * flag load and a tail jump to the run. */
 int __wrap_userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
 			     uint64_t *retval)
 {
+	void *ra = __builtin_return_address(0);
+
 	if (__builtin_expect(__atomic_load_n(&stats->enabled, __ATOMIC_RELAXED) != 0, 0))
-		return run_counted(prog, opts, retval);
-	return __real_userbpf_prog__run(prog, opts, retval);
+		return run_counted(prog, opts, retval, ra);
+	return ub_prog_run_from(prog, opts, retval, ra);
 }
 #endif /* USERBPF_LAUNCH */

@@ -145,6 +145,7 @@ static void *sync_thread(void *arg)
 		struct timespec ts = { 1, 0 };
 
 		sync_once();
+		launch_fork_sync(0);
 		launch_pinned_links_sync();
 		launch_parked_links_sync();
 		/* through the probe gate: the application's syscall
@@ -187,6 +188,23 @@ static void plat_exec_free(void *p, size_t size, void *cookie)
 	domain_code_free(p, size);
 }
 
+/* Ring buffers: arena memory, their data mapped twice in every member
+ * (the default's memfd would be closed by number in whichever process
+ * frees the ring). */
+static void *plat_ring_alloc(size_t head, size_t data, void **handle, void *cookie)
+{
+	(void)cookie;
+	*handle = NULL;
+	return domain_ring_alloc(head, data);
+}
+
+static void plat_ring_free(void *region, size_t head, size_t data, void *handle, void *cookie)
+{
+	(void)handle;
+	(void)cookie;
+	domain_ring_free(region, head, data);
+}
+
 static void start_thread(void)
 {
 	pthread_t t;
@@ -207,11 +225,11 @@ static bool forked;
 /*
  * A child forked without exec shares the arena with its parent but has
  * copies of the library's per-process tables, which point into it.  It
- * becomes a member of its own: the descriptors it inherited are left to
- * the parent (tables emptied without releasing) but for links', which
- * hold their links as a holder (bpf.c), its library handle
- * table starts anew, and what it opens or creates from now on is noted
- * in a ledger under its pid, released at its exit or given back by
+ * becomes a member of its own: its tables are emptied without releasing
+ * anything (the copies are the parent's), its library handle table
+ * starts anew, then the descriptors it inherited on the domain's objects
+ * get objects of its own (fork.c), and what it holds is noted in a
+ * ledger under its pid, released at its exit or given back by
  * domain_reap when it dies (_exit, a signal).  It keeps the probes it
  * inherited (their links are the parent's: never destroyed here) and has
  * no sync thread.  After exec it joins as a process of its own.
@@ -240,6 +258,8 @@ void launch_domain_start(void)
 		.exec_alloc = plat_exec_alloc,
 		.exec_seal = plat_exec_seal,
 		.exec_free = plat_exec_free,
+		.ring_alloc = plat_ring_alloc,
+		.ring_free = plat_ring_free,
 	};
 	int err;
 
@@ -287,6 +307,8 @@ void launch_domain_exit(void)
 
 	if (!domain_active())
 		return;
+	/* what our forked children did not take goes back */
+	launch_fork_sync(2000);
 	/* release what this process holds (its attachments, its users) */
 	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
 		lobj_forget(fd);

@@ -85,6 +85,8 @@ static void note_handle_table(void)
 		if (mem)
 			domain_private_tag((uint8_t *)mem - DOMAIN_LIB_HDR);
 	}
+	/* and the library's other tables of this process */
+	domain_private_note_lib();
 }
 
 int lobj_install(struct lobj *obj, const char *name)
@@ -176,7 +178,10 @@ int lobj_handle(int fd, int kind)
 
 	if (!obj)
 		return err;
-	h = obj->h;
+	h = __atomic_load_n(&obj->h, __ATOMIC_ACQUIRE);
+	/* a forked child's BTF object is loaded at its first use */
+	if (h < 0 && kind == LOBJ_BTF && obj->dptr)
+		h = launch_btf_handle(obj);
 	lobj_put(obj);
 	return h;
 }
@@ -191,14 +196,15 @@ void lobj_abandon_all(void)
 	pthread_mutex_unlock(&tab_lock);
 }
 
-int lobj_links(int *fds, void **recs, int max)
+int lobj_shared(int *fds, int *kinds, void **recs, int max)
 {
 	int fd, n = 0;
 
 	pthread_mutex_lock(&tab_lock);
 	for (fd = 0; fd < LAUNCH_MAX_FD && n < max; fd++)
-		if (tab[fd] && tab[fd]->kind == LOBJ_LINK && tab[fd]->dptr) {
+		if (tab[fd] && tab[fd]->dptr && lobj_dom_kind(tab[fd]->kind)) {
 			fds[n] = fd;
+			kinds[n] = tab[fd]->kind;
 			recs[n++] = tab[fd]->dptr;
 		}
 	pthread_mutex_unlock(&tab_lock);

@@ -391,6 +391,18 @@ out:
 	return err;
 }
 
+/* fn(the id table's memory) under the table's lock, when there is one:
+ * this process's alone, which a launch domain frees when the process is
+ * killed (src/domain/arena.c). */
+void ub_map_ids_mem_each(void (*fn)(void *mem));
+void ub_map_ids_mem_each(void (*fn)(void *mem))
+{
+	ub_lock(&id_lock);
+	if (id_maps)
+		fn(id_maps);
+	ub_unlock(&id_lock);
+}
+
 static size_t id_find(uint32_t id)
 {
 	size_t lo = 0, hi = id_count;

@@ -274,6 +274,15 @@ void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
 uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs);
 /* Syscalls made by the SIGSYS handler (tests count traps with it). */
 extern _Atomic uint64_t probe_sc_traps;
+/*
+ * Seccomp filters the syscall module installs in a process, at most: one
+ * per newly traced number, and when the last one is due, one trapping
+ * every number instead (no filter after it).  A filter cannot be
+ * removed and every traced syscall runs every filter of the stack.
+ */
+#define PROBE_SC_MAX_FILTERS 4
+/* The filters installed so far (tests). */
+int probe_sc_filters(void);
 /* Whether a syscall tracepoint may trap nr (not clone, execve, ...). */
 bool probe_sc_trappable(int nr);
 /* A syscall no trap or rewritten site sees (syscall_x86_64.c): -errno. */
@@ -284,7 +293,7 @@ extern const char probe_sc_gate_end[];
  * traced one): install the SIGSYS handler now, before the caller's first
  * syscall through libc (the launch interposer's and the agent's first
  * constructor call it; syscall_x86_64.c says why). */
-void probe_sc_inherited_filter(void);
+bool probe_sc_inherited_filter(void); /* true: the handler is ours */
 
 /* ==== Signal passes (x86_64_tramp.c stop pass, process_events.c exit pass) ==== */
 

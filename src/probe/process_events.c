@@ -209,6 +209,38 @@ static void fire_exit(bool group_dead)
 	run_kind(PROBE_PE_EXIT, &rec, offsetof(struct pe_exit_rec, pad));
 }
 
+/*
+ * Another thread's exit event, fired by the caller for it (gx_pass: a
+ * thread that kept the pass's signal blocked): the record is that
+ * thread's (its tid, its comm from /proc/self/task/TID/comm); the
+ * helpers see the caller.
+ */
+static void fire_exit_for(int32_t tid)
+{
+	struct pe_exit_rec rec;
+	char path[48];
+	long got;
+	int fd;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.c.common_pid = tid;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
+	fd = (int)probe_sc_gate(SYS_openat, AT_FDCWD, (long)(uintptr_t)path, O_RDONLY | O_CLOEXEC,
+				0, 0, 0);
+	if (fd >= 0) {
+		got = probe_sc_gate(SYS_read, fd, (long)(uintptr_t)rec.comm, sizeof(rec.comm) - 1,
+				    0, 0, 0);
+		probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+		if (got > 0 && rec.comm[got - 1] == '\n')
+			got--;
+		rec.comm[got > 0 ? got : 0] = '\0';
+	}
+	rec.pid = tid;
+	rec.prio = 120;
+	rec.group_dead = 0;
+	run_kind(PROBE_PE_EXIT, &rec, offsetof(struct pe_exit_rec, pad));
+}
+
 /* ==== The other threads of a group exit ==== */
 
 /*
@@ -226,7 +258,11 @@ static void fire_exit(bool group_dead)
  * fires its own with group_dead.  A thread that blocks the signal
  * (SigBlk of its status) is waited for at most GX_BLOCKED_TIMEOUT_NS
  * (pthread_create blocks every signal for a moment); if it does not
- * unblock by then, its event is missing.  An
+ * unblock by then (or any thread has not answered at GX_TIMEOUT_NS), the
+ * caller fires that thread's event for it (fire_exit_for: its record,
+ * the caller's helpers), so no event is lost and the wait stays bounded.
+ * Each signalled thread's event is claimed once per pass (gx_claimed,
+ * indexed as gx_tids), by itself or by the caller, never both.  An
  * application that handles SIGRTMAX-4 itself keeps it, and only the
  * caller's event fires, as before.  Async-signal-safe on both sides
  * (atomics, gate syscalls): the caller may be in a fatal signal's handler.
@@ -239,9 +275,32 @@ static int gx_sig;		      /* 0: the application owns it */
 static _Atomic uint32_t gx_gen;	      /* odd while a pass runs */
 static _Atomic int gx_running;	      /* one pass at a time */
 static _Atomic uint32_t gx_nanswered; /* futex: the caller waits on it */
+static int gx_ntids;		      /* entries of gx_tids (atomic builtins) */
 /* (gen << 32 | tid) of each thread that answered in this pass */
 static _Atomic uint64_t gx_answered[GX_MAX_THREADS];
 static pid_t gx_tids[GX_MAX_THREADS]; /* signalled (> 0), exited (0), not waited for (< 0) */
+/* gen of the pass in which gx_tids[i]'s event was fired (fire_claim) */
+static _Atomic uint32_t gx_claimed[GX_MAX_THREADS];
+
+/* Claim the event of the thread at index i for pass gen: true once. */
+static bool fire_claim(int i, uint32_t gen)
+{
+	return atomic_exchange(&gx_claimed[i], gen) != gen;
+}
+
+/* tid's index in gx_tids[0..n), or -1 */
+static int gx_index(int32_t tid)
+{
+	int i, n = __atomic_load_n(&gx_ntids, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n && i < GX_MAX_THREADS; i++) {
+		int32_t t = __atomic_load_n(&gx_tids[i], __ATOMIC_RELAXED);
+
+		if (t == tid || t == -tid)
+			return i;
+	}
+	return -1;
+}
 
 /*
  * Quiet threads (userbpf_probe__thread_quiet: a host's own service
@@ -285,14 +344,15 @@ void probe_pe_thread_quiet(bool on)
 static void gx_handler(int sig, siginfo_t *si, void *uc)
 {
 	uint32_t gen = atomic_load_explicit(&gx_gen, memory_order_acquire), slot;
-	int saved = errno;
+	int saved = errno, idx;
 	int32_t tid;
 
 	(void)sig, (void)uc;
 	if (!(gen & 1) || si->si_code != SI_TKILL || si->si_pid != getpid_())
 		goto out; /* a pass that ended, or not ours */
 	tid = gettid_();
-	if (exit_fired_tid != tid && !gx_is_quiet(tid))
+	idx = gx_index(tid);
+	if (exit_fired_tid != tid && !gx_is_quiet(tid) && (idx < 0 || fire_claim(idx, gen)))
 		fire_exit(false);
 	slot = atomic_fetch_add(&gx_nanswered, 1);
 	if (slot < GX_MAX_THREADS)
@@ -371,9 +431,17 @@ static int gx_signal_new(int *n, int32_t self, int32_t pid)
 			/* a thread blocking the signal gets it too: it may be
 			 * blocked for a moment only (pthread_create blocks every
 			 * signal around clone), and is waited for less long */
+			if (*n >= GX_MAX_THREADS)
+				break;
+			/* listed before the signal: its handler looks itself up */
+			__atomic_store_n(&gx_tids[*n], gx_blocked(tid) ? -tid : tid,
+					 __ATOMIC_RELAXED);
+			__atomic_store_n(&gx_ntids, *n + 1, __ATOMIC_RELEASE);
 			if (!probe_sc_gate(SYS_tgkill, pid, tid, gx_sig, 0, 0, 0)) {
-				gx_tids[(*n)++] = gx_blocked(tid) ? -tid : tid;
+				(*n)++;
 				added++;
+			} else {
+				__atomic_store_n(&gx_ntids, *n, __ATOMIC_RELEASE);
 			}
 		}
 	}
@@ -401,15 +469,16 @@ static void gx_pass(void)
 	int64_t deadline = gx_now() + GX_TIMEOUT_NS,
 		blocked_deadline = gx_now() + GX_BLOCKED_TIMEOUT_NS;
 	uint32_t gen;
-	int n = 0;
+	int n = 0, i;
 
 	if (!gx_ours() || atomic_exchange(&gx_running, 1))
 		return;
+	__atomic_store_n(&gx_ntids, 0, __ATOMIC_RELEASE);
 	atomic_store(&gx_nanswered, 0);
 	gen = atomic_fetch_add_explicit(&gx_gen, 1, memory_order_acq_rel) + 1;
 	for (;;) {
 		bool timed_out = false;
-		int added = gx_signal_new(&n, self, pid), i;
+		int added = gx_signal_new(&n, self, pid);
 
 		for (;;) {
 			uint32_t seen = atomic_load(&gx_nanswered);
@@ -438,6 +507,15 @@ static void gx_pass(void)
 		}
 		if (!added || timed_out)
 			break;
+	}
+	/* the threads that did not answer (blocked past their wait, or past
+	 * the pass's): their events, fired here */
+	for (i = 0; i < n; i++) {
+		int32_t tid = gx_tids[i] < 0 ? -gx_tids[i] : gx_tids[i];
+
+		if (tid && !gx_has_answered(gen, tid) &&
+		    probe_sc_gate(SYS_tgkill, pid, tid, 0, 0, 0, 0) != -ESRCH && fire_claim(i, gen))
+			fire_exit_for(tid);
 	}
 	atomic_fetch_add_explicit(&gx_gen, 1, memory_order_acq_rel);
 	atomic_store(&gx_running, 0);

@@ -135,6 +135,13 @@ static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512]; /* numbers a filter traps */
 static bool all_trapped;
+/* Filters installed by this module (probe_sc_filters): at most
+ * PROBE_SC_MAX_FILTERS, the last one trapping every number (attach). */
+static int n_filters;
+/* Links per number (sc_nr >= 0) and links on every number (raw): a
+ * syscall no link wants is made at once, nothing else read. */
+static _Atomic uint16_t sc_nr_links[512];
+static _Atomic int sc_all_links;
 static bool rewrite_off;	 /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
 static bool exit_hooked;	 /* probe_syscall_exit_hooks: exit/exit_group seen */
 _Atomic uint64_t probe_sc_traps; /* syscalls the SIGSYS handler made */
@@ -291,6 +298,14 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		pthread_setcancelstate(cancel_state, NULL);
 }
 
+/* A link may run for nr, or nr is exit/exit_group under the exit hooks. */
+static inline bool sc_wanted(int nr)
+{
+	return atomic_load_explicit(&sc_all_links, memory_order_relaxed) ||
+	       atomic_load_explicit(&sc_nr_links[nr & 511], memory_order_relaxed) ||
+	       (exit_hooked && (nr == SYS_exit || nr == SYS_exit_group));
+}
+
 static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 {
 	ucontext_t *uc = uc_;
@@ -302,13 +317,13 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 	long ret;
 
 	(void)sig;
-	if (sc_in_handler) { /* a syscall made by a program's helper */
+	atomic_fetch_add_explicit(&probe_sc_traps, 1, memory_order_relaxed);
+	if (sc_in_handler || !sc_wanted(nr)) { /* a program's helper's, or no link's */
 		g[REG_RAX] = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2],
 					   (long)args[3], (long)args[4], (long)args[5]);
 		errno = saved_errno;
 		return;
 	}
-	atomic_fetch_add_explicit(&probe_sc_traps, 1, memory_order_relaxed);
 	sc_in_handler = 1;
 	regs_from_uc(&regs, uc, nr);
 	run_side(false, nr, &regs, args, 0);
@@ -345,7 +360,7 @@ __asm__(".text\n.globl probe_sc_restorer\n.hidden probe_sc_restorer\n"
 	".type probe_sc_restorer,@function\nprobe_sc_restorer:\n"
 	" mov $15,%eax\n syscall\n hlt\n.size probe_sc_restorer,.-probe_sc_restorer\n");
 
-__attribute__((no_sanitize("address", "undefined", "thread"))) void probe_sc_inherited_filter(void)
+__attribute__((no_sanitize("address", "undefined", "thread"))) bool probe_sc_inherited_filter(void)
 {
 	struct {
 		void *handler;
@@ -356,13 +371,14 @@ __attribute__((no_sanitize("address", "undefined", "thread"))) void probe_sc_inh
 
 	if (handler_set ||
 	    probe_sc_gate(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0, 0) != 2 /* SECCOMP_MODE_FILTER */)
-		return;
+		return handler_set;
 	ksa.handler = (void *)sigsys_handler;
 	ksa.flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | 0x04000000; /* SA_RESTORER */
 	ksa.restorer = probe_sc_restorer;
 	ksa.mask = 0;
 	if (!probe_sc_gate(SYS_rt_sigaction, SIGSYS, (long)&ksa, 0, 8, 0, 0))
 		handler_set = true;
+	return handler_set;
 }
 
 /* A rewritten site (syscall_rewrite_x86_64.c): as the SIGSYS handler,
@@ -373,9 +389,12 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 	uint64_t args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 	long ret;
 
-	if (sc_in_handler || probe_thread_in_probe) { /* made by a program's helper */
+	/* made by a program's helper, or wanted by no link (a site rewritten
+	 * for a number no longer traced, or for every number: attach) */
+	if (sc_in_handler || probe_thread_in_probe || !sc_wanted(nr)) {
 		regs->ax = (uint64_t)probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2],
 						   (long)args[3], (long)args[4], (long)args[5]);
+		errno = saved_errno;
 		return;
 	}
 	regs->orig_ax = (uint64_t)nr;
@@ -656,7 +675,8 @@ static void watch_dlopen(void);
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
 	static bool atfork_set;
-	int i, ret = 0;
+	int i, ret = 0, want = 0;
+	bool new_filter = false;
 
 	if (nr >= 512 || (nr >= 0 && untrappable(nr))) {
 		snprintf(err, err_sz, "syscall %d cannot be traced in process", nr);
@@ -676,23 +696,36 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
 		atfork_set = true;
 	}
+	/* a new filter when nr is not trapped yet; the last one allowed
+	 * traps every number (see "Filters") */
+	if (!all_trapped && (nr < 0 || !trapped[nr])) {
+		new_filter = true;
+		want = n_filters + 1 >= PROBE_SC_MAX_FILTERS ? -1 : nr; /* < 0: every number */
+	}
 	/* sites rewritten before the filter traps the rest: a thread of a
 	 * running process ("trace --pid") ending meanwhile makes its last
 	 * syscalls with every signal blocked, and a trap there was fatal */
 	if (!rewrite_off) {
-		probe_sc_rewrite(nr);
+		/* every number trapped: every static site rewritten, so that an
+		 * untraced call there takes the gate, not a signal */
+		probe_sc_rewrite(all_trapped || (new_filter && want < 0) ? -1 : nr);
 		watch_dlopen();
 	}
-	if (!all_trapped && (nr < 0 || !trapped[nr])) {
-		bool *flag = nr < 0 ? &all_trapped : &trapped[nr];
+	if (new_filter) {
+		bool *flag = want < 0 ? &all_trapped : &trapped[nr];
 
 		*flag = true; /* dynamic sites make it through the gate from now */
-		ret = install_filter(nr, err, err_sz);
+		ret = install_filter(want, err, err_sz);
 		if (ret) {
 			*flag = false;
 			goto out;
 		}
+		n_filters++;
 	}
+	if (nr >= 0)
+		atomic_fetch_add(&sc_nr_links[nr], 1);
+	else
+		atomic_fetch_add(&sc_all_links, 1);
 	link->sc_nr = nr;
 	link->slot = i;
 	atomic_store_explicit(&sc_links[i], link, memory_order_release);
@@ -757,6 +790,16 @@ void probe_syscall_exit_hooks(void)
 	pthread_mutex_unlock(&sc_lock);
 }
 
+int probe_sc_filters(void)
+{
+	int n;
+
+	pthread_mutex_lock(&sc_lock);
+	n = n_filters;
+	pthread_mutex_unlock(&sc_lock);
+	return n;
+}
+
 void probe_syscall_detach(struct userbpf_link *link)
 {
 	int k;
@@ -764,6 +807,10 @@ void probe_syscall_detach(struct userbpf_link *link)
 	pthread_mutex_lock(&sc_lock);
 	atomic_store(&sc_links[link->slot], NULL);
 	atomic_fetch_sub(&sc_n_side[link->retprobe], 1);
+	if (link->sc_nr >= 0)
+		atomic_fetch_sub(&sc_nr_links[link->sc_nr], 1);
+	else
+		atomic_fetch_sub(&sc_all_links, 1);
 	for (k = 0; k < 2; k++) {
 		unsigned old = atomic_fetch_add(&sc_epoch, 1) & 1;
 

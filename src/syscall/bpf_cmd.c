@@ -356,6 +356,71 @@ static void *uptr(uint64_t v)
 	return (void *)(uintptr_t)v;
 }
 
+/*
+ * User memory (the caller's keys, values, buffers) is touched only
+ * through the platform's copies, into and out of kernel-side buffers, as
+ * the kernel does: a bad pointer is EFAULT, never a fault here.  0 or
+ * -EFAULT; size 0 copies nothing (and never fails).
+ */
+static int copy_in(void *dst, uint64_t user, size_t size)
+{
+	return ub_copy_from_user(dst, uptr(user), size);
+}
+
+static int copy_out(uint64_t user, const void *src, size_t size)
+{
+	return ub_copy_to_user(uptr(user), src, size);
+}
+
+/* strncpy_from_user(): at most size - 1 bytes and a NUL into dst, read
+ * page by page (a string that ends before an unmapped page reads);
+ * -EFAULT when a byte before the NUL is not readable. */
+static int copy_str_in(char *dst, uint64_t user, size_t size)
+{
+	size_t done = 0;
+
+	while (done < size - 1) {
+		size_t chunk = 4096 - ((user + done) & 4095), i;
+
+		if (chunk > size - 1 - done)
+			chunk = size - 1 - done;
+		if (copy_in(dst + done, user + done, chunk))
+			return -EFAULT;
+		for (i = 0; i < chunk; i++)
+			if (!dst[done + i])
+				return 0;
+		done += chunk;
+	}
+	dst[done] = '\0';
+	return 0;
+}
+
+/* A kernel-side copy of a key or value: on the stack when small (the
+ * common case: no allocation on the bpf() path), else allocated. */
+#define KBUF_SMALL 256
+struct kbuf {
+	void *p;
+	uint64_t small[KBUF_SMALL / 8];
+};
+
+static void kbuf_init(struct kbuf *b)
+{
+	b->p = NULL;
+}
+
+static void *kbuf_get(struct kbuf *b, size_t size)
+{
+	b->p = size <= sizeof(b->small) ? (void *)b->small : ub_alloc(size);
+	return b->p;
+}
+
+static void kbuf_put(struct kbuf *b)
+{
+	if (b->p != (void *)b->small)
+		ub_free(b->p);
+	b->p = NULL;
+}
+
 /* ==== Map commands ==== */
 
 static bool obj_name_ok(const char *name, size_t len, char *out)
@@ -430,7 +495,10 @@ static int cmd_map_create(union bpf_attr *a)
 
 static int cmd_map_elem(int cmd, union bpf_attr *a)
 {
+	struct kbuf kb, vb;
 	struct ub_map *map;
+	uint32_t ksize, vsize;
+	void *key = NULL, *val;
 	unsigned fmode;
 	size_t end;
 	int err;
@@ -454,58 +522,68 @@ static int cmd_map_elem(int cmd, union bpf_attr *a)
 	err = map_get((int)a->map_fd, &map, &fmode);
 	if (err)
 		return err;
+	ksize = map->key_size;
+	vsize = cmd == BPF_MAP_GET_NEXT_KEY ? ksize : ub_map_sys_value_size(map);
+	kbuf_init(&kb);
+	kbuf_init(&vb);
 	/*
-	 * The kernel copies the value (or next key) out only after the
-	 * operation succeeded: a NULL output is EFAULT then, and the
-	 * operation's own error otherwise (ENOENT, ENOTSUPP...).
+	 * The key is copied in; one that does not copy is NULL for the map
+	 * code, whose checks before the key (permissions, flags) then come
+	 * first and whose key check says EFAULT, as the kernel's order is.
+	 * GET_NEXT_KEY differs: NULL there means "the first key".
 	 */
-	if ((cmd == BPF_MAP_LOOKUP_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM) && !a->value) {
-		uint32_t vsize = ub_map_sys_value_size(map);
-		void *scratch = ub_calloc(1, vsize ? vsize : 1);
-
-		if (!scratch) {
+	if (a->key) {
+		key = kbuf_get(&kb, ksize);
+		if (!key) {
 			err = -ENOMEM;
-		} else {
-			err = cmd == BPF_MAP_LOOKUP_ELEM ?
-				      ub_map_sys_lookup_elem(map, fmode, uptr(a->key), scratch,
-							     a->flags) :
-				      ub_map_sys_lookup_and_delete_elem(map, fmode, uptr(a->key),
-									scratch, a->flags);
-			if (!err)
-				err = -EFAULT;
-			ub_free(scratch);
+			goto out;
 		}
-		ub_map_put(map);
-		return err;
+		if (copy_in(key, a->key, ksize)) {
+			key = NULL;
+			if (cmd == BPF_MAP_GET_NEXT_KEY) {
+				err = ub_map_sys_perms(map, fmode) & UB_FMODE_READ ? -EFAULT :
+										     -EPERM;
+				goto out;
+			}
+		}
 	}
-	if (cmd == BPF_MAP_GET_NEXT_KEY && !a->next_key) {
-		void *scratch = ub_calloc(1, map->key_size ? map->key_size : 1);
-
-		err = scratch ? ub_map_sys_get_next_key(map, fmode, uptr(a->key), scratch) :
-				-ENOMEM;
-		if (!err)
-			err = -EFAULT;
-		ub_free(scratch);
-		ub_map_put(map);
-		return err;
+	val = cmd == BPF_MAP_DELETE_ELEM ? NULL : kbuf_get(&vb, vsize);
+	if (cmd != BPF_MAP_DELETE_ELEM && !val) {
+		err = -ENOMEM;
+		goto out;
 	}
+	/*
+	 * Outputs (value, next key) are copied out only after the operation
+	 * succeeded: a bad or NULL one is EFAULT then, and the operation's
+	 * own error otherwise (ENOENT, ENOTSUPP...); an update's value is
+	 * copied in before anything is done.
+	 */
 	switch (cmd) {
 	case BPF_MAP_LOOKUP_ELEM:
-		err = ub_map_sys_lookup_elem(map, fmode, uptr(a->key), uptr(a->value), a->flags);
+		err = ub_map_sys_lookup_elem(map, fmode, key, val, a->flags);
 		break;
 	case BPF_MAP_UPDATE_ELEM:
-		err = ub_map_sys_update_elem(map, fmode, uptr(a->key), uptr(a->value), a->flags);
+		if (!a->value || copy_in(val, a->value, vsize))
+			val = NULL;
+		err = ub_map_sys_update_elem(map, fmode, key, val, a->flags);
 		break;
 	case BPF_MAP_DELETE_ELEM:
-		err = ub_map_sys_delete_elem(map, fmode, uptr(a->key));
+		err = ub_map_sys_delete_elem(map, fmode, key);
 		break;
 	case BPF_MAP_GET_NEXT_KEY:
-		err = ub_map_sys_get_next_key(map, fmode, uptr(a->key), uptr(a->next_key));
+		err = ub_map_sys_get_next_key(map, fmode, key, val);
+		if (!err && copy_out(a->next_key, val, ksize))
+			err = -EFAULT;
 		break;
 	default:
-		err = ub_map_sys_lookup_and_delete_elem(map, fmode, uptr(a->key), uptr(a->value),
-							a->flags);
+		err = ub_map_sys_lookup_and_delete_elem(map, fmode, key, val, a->flags);
 	}
+	if (!err && (cmd == BPF_MAP_LOOKUP_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM) &&
+	    copy_out(a->value, val, vsize))
+		err = -EFAULT;
+out:
+	kbuf_put(&kb);
+	kbuf_put(&vb);
 	ub_map_put(map);
 	return err;
 }
@@ -527,93 +605,141 @@ static int cmd_map_freeze(union bpf_attr *a)
 }
 
 /*
- * The kernel faults (EFAULT) only when it really copies through a NULL
- * pointer, and that depends on the map's content: a lookup on an empty
- * map is ENOENT even with NULL keys.  So a NULL output buffer is replaced
- * by scratch memory, the command runs, and EFAULT is given when the
- * kernel would have copied through it (with the count the kernel
- * leaves).  Inputs (update/delete keys and values) are read before
- * anything else is done, so NULL there is EFAULT once the flag checks
- * (run with a zero count) pass.
+ * Batches run on kernel-side buffers.  Inputs (update and delete keys
+ * and values) are copied in a chunk at a time; the generic update and
+ * delete copy element by element, so a fault at element i stops there
+ * with count i (what came before it done).  Outputs (lookup keys,
+ * values, the cursor) are copied out after the operation, with the count
+ * the kernel leaves: a fault copying keys or values leaves 0 (the kernel
+ * wrote 0 before it started); the cursor of the generic lookup is copied
+ * after the count, the hash table's before it.  The checks before any
+ * copy (ops, permissions, flags) run first, with a zero count.
  */
-static int batch_null_inputs(struct ub_map *map, unsigned fmode, int op,
-			     const struct ub_map_batch *b, uint32_t *count)
+#define BATCH_CHUNK_BYTES 16384u
+
+static int batch_inputs(struct ub_map *map, unsigned fmode, int op, union bpf_attr *a)
 {
-	struct ub_map_batch z = *b;
-	uint32_t zero = 0;
-	int err;
+	uint32_t ksize = map->key_size, vsize = op == 2 ? ub_map_sys_value_size(map) : 0;
+	uint32_t n = a->batch.count, done = 0, chunk, good, cnt, i;
+	size_t esize = (size_t)ksize + vsize;
+	uint8_t *keys, *values;
+	int err = 0;
 
-	if (!*count || (b->keys && (op == 3 || b->values)))
-		return 1; /* nothing to fake: run for real */
-	z.count = &zero;
-	err = ub_map_sys_batch(map, fmode, op, &z);
-	if (err)
-		return err;
-	*count = 0;
-	return -EFAULT;
-}
-
-static int batch_null_outputs(struct ub_map *map, unsigned fmode, int op, struct ub_map_batch *b)
-{
-	bool generic = map->ops->lookup_batch == ub_map_generic_lookup_batch;
-	bool null_keys = !b->keys, null_values = !b->values, null_out = !b->out_batch;
-	uint32_t vsize = ub_map_sys_value_size(map), n = *b->count;
-	uint8_t out_scratch[16];
-	void *keys = NULL, *values = NULL;
-	size_t out_size = generic ? map->key_size : sizeof(uint32_t);
-	struct ub_map_batch z = *b;
-	uint32_t zero = 0;
-	int err;
-
-	/* the checks before any copy (ops, permissions, flags) first */
-	z.count = &zero;
-	err = ub_map_sys_batch(map, fmode, op, &z);
-	if (err)
-		return err;
-	if (n > map->max_entries)
-		n = map->max_entries; /* a batch never returns more */
-	if (null_keys)
-		b->keys = keys = ub_calloc(n ? n : 1, map->key_size);
-	if (null_values)
-		b->values = values = ub_calloc(n ? n : 1, vsize);
-	if ((null_keys && !keys) || (null_values && !values)) {
+	chunk = (uint32_t)(BATCH_CHUNK_BYTES / (esize ? esize : 1));
+	if (!chunk)
+		chunk = 1;
+	if (chunk > n)
+		chunk = n;
+	keys = ub_calloc(chunk ? chunk : 1, ksize ? ksize : 1);
+	values = ub_calloc(chunk ? chunk : 1, vsize ? vsize : 1);
+	if (!keys || !values) {
 		err = -ENOMEM;
 		goto out;
 	}
-	if (null_out) {
-		if (out_size > sizeof(out_scratch)) {
-			b->out_batch = ub_alloc(out_size);
-			if (!b->out_batch) {
-				err = -ENOMEM;
-				goto out;
-			}
-		} else {
-			b->out_batch = out_scratch;
+	while (done < n) {
+		uint64_t uk = a->batch.keys + (uint64_t)done * ksize;
+		uint64_t uv = a->batch.values + (uint64_t)done * vsize;
+		struct ub_map_batch b = { .keys = keys,
+					  .values = values,
+					  .count = &cnt,
+					  .elem_flags = a->batch.elem_flags,
+					  .flags = a->batch.flags };
+
+		good = n - done < chunk ? n - done : chunk;
+		if (copy_in(keys, uk, (size_t)good * ksize) ||
+		    copy_in(values, uv, (size_t)good * vsize)) {
+			/* find the first element that does not copy */
+			for (i = 0; i < good; i++)
+				if (copy_in(keys + (size_t)i * ksize, uk + (uint64_t)i * ksize,
+					    ksize) ||
+				    copy_in(values + (size_t)i * vsize, uv + (uint64_t)i * vsize,
+					    vsize))
+					break;
+			cnt = i;
+			err = cnt ? ub_map_sys_batch(map, fmode, op, &b) : 0;
+			done += cnt;
+			if (!err)
+				err = -EFAULT;
+			break;
 		}
-		memset(b->out_batch, 0xff, out_size);
+		cnt = good;
+		err = ub_map_sys_batch(map, fmode, op, &b);
+		done += cnt;
+		if (err)
+			break;
 	}
-	err = ub_map_sys_batch(map, fmode, op, b);
-	if ((null_keys || null_values) && *b->count) {
-		/* the first element copied out faulted */
-		*b->count = 0;
+out:
+	a->batch.count = done;
+	ub_free(keys);
+	ub_free(values);
+	return err;
+}
+
+static int batch_outputs(struct ub_map *map, unsigned fmode, int op, union bpf_attr *a)
+{
+	bool generic = map->ops->lookup_batch == ub_map_generic_lookup_batch;
+	uint32_t ksize = map->key_size, vsize = ub_map_sys_value_size(map);
+	uint32_t n = a->batch.count, room, cursor_size = generic ? ksize : sizeof(uint32_t);
+	struct kbuf in, out;
+	uint8_t *keys = NULL, *values = NULL;
+	struct ub_map_batch b = { .count = &n,
+				  .elem_flags = a->batch.elem_flags,
+				  .flags = a->batch.flags };
+	int err;
+
+	kbuf_init(&in);
+	kbuf_init(&out);
+	/*
+	 * A batch never returns more than max_entries elements (a map never
+	 * holds more): room for that many.  The generic lookup keeps the
+	 * caller's count (it decides between 0 and ENOENT when the map ends
+	 * exactly there); the hash table's bucket walk gives the same answer
+	 * with either.
+	 */
+	room = n < map->max_entries ? n : map->max_entries;
+	if (!generic)
+		n = room;
+	keys = ub_calloc(room ? room : 1, ksize ? ksize : 1);
+	values = ub_calloc(room ? room : 1, vsize ? vsize : 1);
+	b.out_batch = kbuf_get(&out, cursor_size);
+	if (a->batch.in_batch)
+		b.in_batch = kbuf_get(&in, cursor_size);
+	if (!keys || !values || !b.out_batch || (a->batch.in_batch && !b.in_batch)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (a->batch.in_batch && copy_in(in.p, a->batch.in_batch, cursor_size)) {
+		a->batch.count = 0;
 		err = -EFAULT;
-	} else if (null_out && generic) {
-		/* generic_map_lookup_batch: count written, then out_batch if cp */
-		if ((!err || err == -ENOENT) && *b->count)
+		goto out;
+	}
+	b.keys = keys;
+	b.values = values;
+	memset(b.out_batch, 0xff, cursor_size);
+	err = ub_map_sys_batch(map, fmode, op, &b);
+	if (n && (copy_out(a->batch.keys, keys, (size_t)n * ksize) ||
+		  copy_out(a->batch.values, values, (size_t)n * vsize))) {
+		n = 0; /* the first element copied out faulted */
+		err = -EFAULT;
+	} else if (generic) {
+		/* generic_map_lookup_batch: count written, then the cursor */
+		if ((!err || err == -ENOENT) && n &&
+		    copy_out(a->batch.out_batch, b.out_batch, ksize))
 			err = -EFAULT;
-	} else if (null_out) {
-		/* htab batch: out_batch copied before the count, at the end */
+	} else {
+		/* htab batch: the cursor is copied before the count, at the end */
 		uint32_t idx;
 
-		memcpy(&idx, b->out_batch, sizeof(idx));
-		if (idx != 0xffffffffu) {
-			*b->count = 0;
+		memcpy(&idx, b.out_batch, sizeof(idx));
+		if (idx != 0xffffffffu && copy_out(a->batch.out_batch, &idx, sizeof(idx))) {
+			n = 0;
 			err = -EFAULT;
 		}
 	}
-	if (null_out && b->out_batch != out_scratch)
-		ub_free(b->out_batch);
+	a->batch.count = n;
 out:
+	kbuf_put(&in);
+	kbuf_put(&out);
 	ub_free(keys);
 	ub_free(values);
 	return err;
@@ -621,16 +747,9 @@ out:
 
 static int cmd_map_batch(int cmd, union bpf_attr *a)
 {
-	struct ub_map_batch b = {
-		.in_batch = uptr(a->batch.in_batch),
-		.out_batch = uptr(a->batch.out_batch),
-		.keys = uptr(a->batch.keys),
-		.values = uptr(a->batch.values),
-		.count = &a->batch.count,
-		.elem_flags = a->batch.elem_flags,
-		.flags = a->batch.flags,
-	};
+	struct ub_map_batch z = { .elem_flags = a->batch.elem_flags, .flags = a->batch.flags };
 	struct ub_map *map;
+	uint32_t zero = 0;
 	unsigned fmode;
 	int err, op;
 
@@ -643,15 +762,11 @@ static int cmd_map_batch(int cmd, union bpf_attr *a)
 	     cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH ? 1 :
 	     cmd == BPF_MAP_UPDATE_BATCH	    ? 2 :
 						      3;
-	if (op >= 2) {
-		err = batch_null_inputs(map, fmode, op, &b, &a->batch.count);
-		if (err == 1)
-			err = ub_map_sys_batch(map, fmode, op, &b);
-	} else if (a->batch.count && (!b.keys || !b.values || !b.out_batch)) {
-		err = batch_null_outputs(map, fmode, op, &b);
-	} else {
-		err = ub_map_sys_batch(map, fmode, op, &b);
-	}
+	/* the checks before any copy (ops, permissions, flags) first */
+	z.count = &zero;
+	err = ub_map_sys_batch(map, fmode, op, &z);
+	if (!err && a->batch.count)
+		err = op >= 2 ? batch_inputs(map, fmode, op, a) : batch_outputs(map, fmode, op, a);
 	ub_map_put(map);
 	return err;
 }
@@ -756,6 +871,23 @@ static void release_maps(void *data)
 }
 
 /*
+ * fd_array[idx], read from the caller's memory when an instruction names
+ * it (the kernel reads it lazily too): -EINVAL without an array or with
+ * a negative index, -EFAULT when the element is not readable.
+ */
+static int fd_array_get(const union bpf_attr *a, int32_t idx, int *fd)
+{
+	int32_t v;
+
+	if (!a->fd_array || idx < 0)
+		return -EINVAL;
+	if (copy_in(&v, a->fd_array + (uint64_t)idx * sizeof(v), sizeof(v)))
+		return -EFAULT;
+	*fd = v;
+	return 0;
+}
+
+/*
  * lddw pseudo sources: map_fd (1), map_value (2), map_idx (5) and
  * map_idx_value (6) through fd_array.  Values become map pointers or
  * addresses inside an array map's single value (direct value access).
@@ -768,11 +900,9 @@ static int resolve_ld_imm64(void *cookie, unsigned src, int32_t imm, int32_t nex
 	int fd = imm, err;
 
 	if (src == BPF_PSEUDO_MAP_IDX || src == BPF_PSEUDO_MAP_IDX_VALUE) {
-		const int32_t *fd_array = uptr(lc->attr->fd_array);
-
-		if (!fd_array || imm < 0)
-			return -EINVAL;
-		fd = fd_array[imm];
+		err = fd_array_get(lc->attr, imm, &fd);
+		if (err)
+			return err;
 	} else if (src != BPF_PSEUDO_MAP_FD && src != BPF_PSEUDO_MAP_VALUE) {
 		return -EINVAL; /* BTF ids: no kernel types to point at */
 	}
@@ -806,7 +936,6 @@ static int resolve_ld_imm64(void *cookie, unsigned src, int32_t imm, int32_t nex
 static size_t value_regions(const union bpf_attr *a, const struct userbpf_insn *insns,
 			    struct userbpf_mem_region *r, size_t max)
 {
-	const int32_t *fd_array = uptr(a->fd_array);
 	size_t i, j, n = 0;
 
 	for (i = 0; i + 1 < a->insn_cnt; i++) {
@@ -820,9 +949,8 @@ static size_t value_regions(const union bpf_attr *a, const struct userbpf_insn *
 			continue;
 		i++; /* second slot */
 		if (in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) {
-			if (!fd_array || in->imm < 0)
+			if (fd_array_get(a, in->imm, &fd))
 				continue;
-			fd = fd_array[in->imm];
 		} else if (in->src_reg != BPF_PSEUDO_MAP_VALUE) {
 			continue;
 		}
@@ -887,11 +1015,10 @@ static int verifier_map_desc(void *cookie, unsigned src, int32_t imm,
 	int fd = imm;
 
 	if (src == BPF_PSEUDO_MAP_IDX) {
-		const int32_t *fd_array = uptr(lc->attr->fd_array);
+		int err = fd_array_get(lc->attr, imm, &fd);
 
-		if (!fd_array || imm < 0)
-			return -EINVAL;
-		fd = fd_array[imm];
+		if (err)
+			return err;
 	}
 	if (map_get(fd, &map, NULL))
 		return -EBADF;
@@ -954,37 +1081,19 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 	return err;
 }
 
-static int cmd_prog_load(union bpf_attr *a)
+/* The load itself, on kernel-side copies: a->insns is insns, a->log_buf
+ * (when set) a kernel buffer of log_size bytes. */
+static int prog_load_k(union bpf_attr *a, const struct userbpf_insn *insns, const char *license,
+		       const char *name)
 {
 	struct load_ctx lc = { .attr = a };
 	struct prog_maps *pm = NULL;
 	struct userbpf_prog *prog = NULL;
-	const struct userbpf_insn *insns = uptr(a->insns);
-	char license[128] = "", name[BPF_OBJ_NAME_LEN], msg[512] = "";
+	char msg[512] = "";
 	const struct userbpf_helper *extra;
 	size_t extra_cnt, i;
 	int fd, err;
 
-	/* bpf_prog_load()'s order: attr, insn count (before the buffer is
-	 * read), instructions, license, type (find_prog_type() comes after
-	 * the copies), name; then bpf_check()'s log attr rules */
-	if (!attr_tail_zero(a, ATTR_END(core_relo_rec_size)))
-		return -EINVAL;
-	if (a->insn_cnt == 0 || a->insn_cnt > KERNEL_MAX_INSNS || a->insn_cnt > USERBPF_MAX_INSNS)
-		return -E2BIG;
-	if (!insns)
-		return -EFAULT;
-	if (!a->license)
-		return -EFAULT; /* strncpy_from_user() of NULL */
-	strncpy(license, uptr(a->license), sizeof(license) - 1);
-	if (!userbpf_prog_type_name(a->prog_type))
-		return -EINVAL;
-	if (!obj_name_ok(a->prog_name, sizeof(a->prog_name), name))
-		return -EINVAL;
-	/* bpf_verifier_log_attr_valid() */
-	if (!a->log_buf != !a->log_size || (a->log_buf && !a->log_level) ||
-	    (a->log_level & ~KERNEL_LOG_MASK) || a->log_size > (UINT32_MAX >> 2))
-		return -EINVAL;
 	/* GPL-only helpers need a GPL-compatible license */
 	for (i = 0; i < a->insn_cnt; i++) {
 		const struct userbpf_helper *h;
@@ -1050,7 +1159,93 @@ err_out:
 	return err;
 }
 
+/*
+ * bpf_prog_load()'s order: attr, insn count (before the buffer is read),
+ * instructions copied in, license copied in (strncpy_from_user), type
+ * (find_prog_type() comes after the copies), name; then bpf_check()'s
+ * log attr rules.  The verifier's log is written into a kernel buffer
+ * and copied out at the end: a log that does not copy fails the load
+ * with EFAULT (bpf_vlog_finalize), whatever the verdict was.
+ */
+static int cmd_prog_load(union bpf_attr *a)
+{
+	char license[128], name[BPF_OBJ_NAME_LEN], *klog = NULL;
+	uint64_t ulog = a->log_buf;
+	struct userbpf_insn *insns;
+	size_t len;
+	int ret;
+
+	if (!attr_tail_zero(a, ATTR_END(core_relo_rec_size)))
+		return -EINVAL;
+	if (a->insn_cnt == 0 || a->insn_cnt > KERNEL_MAX_INSNS || a->insn_cnt > USERBPF_MAX_INSNS)
+		return -E2BIG;
+	insns = ub_calloc(a->insn_cnt, sizeof(*insns));
+	if (!insns)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (copy_in(insns, a->insns, (size_t)a->insn_cnt * sizeof(*insns)))
+		goto out;
+	if (copy_str_in(license, a->license, sizeof(license)))
+		goto out;
+	ret = -EINVAL;
+	if (!userbpf_prog_type_name(a->prog_type))
+		goto out;
+	if (!obj_name_ok(a->prog_name, sizeof(a->prog_name), name))
+		goto out;
+	/* bpf_verifier_log_attr_valid() */
+	if (!a->log_buf != !a->log_size || (a->log_buf && !a->log_level) ||
+	    (a->log_level & ~KERNEL_LOG_MASK) || a->log_size > (UINT32_MAX >> 2))
+		goto out;
+	if (ulog) {
+		klog = ub_alloc(a->log_size);
+		ret = -ENOMEM;
+		if (!klog)
+			goto out;
+		a->log_buf = (uint64_t)(uintptr_t)klog;
+	}
+	a->insns = (uint64_t)(uintptr_t)insns;
+	ret = prog_load_k(a, insns, license, name);
+	len = klog ? strnlen(klog, a->log_size) : 0;
+	if (len && copy_out(ulog, klog, len < a->log_size ? len + 1 : len)) {
+		if (ret >= 0)
+			userbpf_close(ret);
+		ret = -EFAULT;
+	}
+out:
+	ub_free(klog);
+	ub_free(insns);
+	return ret;
+}
+
 /* ==== PROG_TEST_RUN ==== */
+
+/* Output buffers are kernel-side: a caller's size above this is treated
+ * as this (no packet or context comes near it). */
+#define TEST_BUF_MAX (16u << 20)
+
+static uint32_t test_buf_size(uint32_t size)
+{
+	return size < TEST_BUF_MAX ? size : TEST_BUF_MAX;
+}
+
+static uint32_t test_min(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* A kernel copy of size bytes at user (none for size 0): 0, -EFAULT,
+ * -ENOMEM. */
+static int test_copy_in(void **dst, uint64_t user, uint32_t size)
+{
+	if (!size)
+		return 0;
+	if (size > TEST_BUF_MAX)
+		return -EINVAL; /* far above what any program type takes */
+	*dst = ub_alloc(size);
+	if (!*dst)
+		return -ENOMEM;
+	return copy_in(*dst, user, size);
+}
 
 static int cmd_prog_test_run(union bpf_attr *a)
 {
@@ -1069,20 +1264,47 @@ static int cmd_prog_test_run(union bpf_attr *a)
 	if (err)
 		return err;
 	{
-		USERBPF_OPTS(
-			userbpf_test_run_opts, t, .data_in = uptr(a->test.data_in),
-			.data_out = uptr(a->test.data_out), .data_size_in = a->test.data_size_in,
-			.data_size_out = a->test.data_size_out, .ctx_in = uptr(a->test.ctx_in),
-			.ctx_out = uptr(a->test.ctx_out), .ctx_size_in = a->test.ctx_size_in,
-			.ctx_size_out = a->test.ctx_size_out,
-			.repeat = (int)(a->test.repeat > 0x7fffffff ? 0x7fffffff : a->test.repeat));
-		err = userbpf_prog__test_run(prog, &t);
+		USERBPF_OPTS(userbpf_test_run_opts, t, .data_size_in = a->test.data_size_in,
+			     .data_size_out = test_buf_size(a->test.data_size_out),
+			     .ctx_size_in = a->test.ctx_size_in,
+			     .ctx_size_out = test_buf_size(a->test.ctx_size_out),
+			     .repeat = (int)(a->test.repeat > 0x7fffffff ? 0x7fffffff :
+									   a->test.repeat));
+		void *data_in = NULL, *data_out = NULL, *ctx_in = NULL, *ctx_out = NULL;
+
+		/* data and context are copied in (bpf_test_init, bpf_ctx_init),
+		 * the program runs on kernel buffers, and what it left is
+		 * copied out (bpf_test_finish): EFAULT when a copy fails */
+		err = test_copy_in(&data_in, a->test.data_in, a->test.data_size_in);
+		if (!err)
+			err = test_copy_in(&ctx_in, a->test.ctx_in, a->test.ctx_size_in);
+		if (!err && a->test.data_out && !(data_out = ub_alloc(t.data_size_out + 1)))
+			err = -ENOMEM;
+		if (!err && a->test.ctx_out && !(ctx_out = ub_alloc(t.ctx_size_out + 1)))
+			err = -ENOMEM;
+		if (!err) {
+			t.data_in = data_in;
+			t.data_out = data_out;
+			t.ctx_in = ctx_in;
+			t.ctx_out = ctx_out;
+			err = userbpf_prog__test_run(prog, &t);
+		}
+		if ((!err || err == -ENOSPC) &&
+		    ((data_out && copy_out(a->test.data_out, data_out,
+					   test_min(t.data_size_out, a->test.data_size_out))) ||
+		     (ctx_out && copy_out(a->test.ctx_out, ctx_out,
+					  test_min(t.ctx_size_out, a->test.ctx_size_out)))))
+			err = -EFAULT;
 		if (!err || err == -ENOSPC) {
 			a->test.retval = t.retval;
 			a->test.duration = t.duration;
 			a->test.data_size_out = t.data_size_out;
 			a->test.ctx_size_out = t.ctx_size_out;
 		}
+		ub_free(data_in);
+		ub_free(data_out);
+		ub_free(ctx_in);
+		ub_free(ctx_out);
 	}
 	userbpf_prog__put(prog);
 	return err;
@@ -1090,24 +1312,41 @@ static int cmd_prog_test_run(union bpf_attr *a)
 
 /* ==== OBJ_GET_INFO_BY_FD ==== */
 
-static int copy_info(union bpf_attr *a, const void *info, size_t size)
+/*
+ * bpf_check_uarg_tail_zero(): more than a page is E2BIG, and the bytes of
+ * a bigger caller struct beyond ours must read as zero (EFAULT when they
+ * do not read); then the caller's input fields, min(len, size) bytes, are
+ * copied into in (zeroed first).
+ */
+static int info_copy_in(const union bpf_attr *a, void *in, size_t size)
 {
-	uint8_t *user = uptr(a->info.info);
 	uint32_t len = a->info.info_len;
-	size_t i;
+	uint8_t tail[64];
+	size_t i, j, n;
 
-	/* bpf_check_uarg_tail_zero(): more than a page is E2BIG */
+	memset(in, 0, size);
 	if (len > PAGE_SIZE_ATTR)
 		return -E2BIG;
-	if (!user && len)
-		return -EFAULT;
-	for (i = size; i < len; i++) /* a bigger caller struct must be zero */
-		if (user[i])
-			return -E2BIG;
+	for (i = size; i < len; i += n) {
+		n = len - i < sizeof(tail) ? len - i : sizeof(tail);
+		if (copy_in(tail, a->info.info + i, n))
+			return -EFAULT;
+		for (j = 0; j < n; j++)
+			if (tail[j])
+				return -E2BIG;
+	}
+	return copy_in(in, a->info.info, len < size ? len : size);
+}
+
+/* The answer, min(len, size) bytes, copied out; info_len set to that. */
+static int copy_info(union bpf_attr *a, const void *info, size_t size)
+{
+	uint32_t len = a->info.info_len;
+
 	if (len > size)
 		len = (uint32_t)size;
-	if (len)
-		memcpy(user, info, len);
+	if (copy_out(a->info.info, info, len))
+		return -EFAULT;
 	a->info.info_len = len;
 	return 0;
 }
@@ -1124,6 +1363,11 @@ static uint64_t fnv1a(const void *p, size_t n)
 
 static int cmd_obj_get_info(union bpf_attr *a)
 {
+	union {
+		struct bpf_map_info map;
+		struct bpf_prog_info prog;
+		struct bpf_btf_info btf;
+	} in;
 	struct fd_entry e;
 	int err;
 
@@ -1136,6 +1380,9 @@ static int cmd_obj_get_info(union bpf_attr *a)
 		struct ub_map *map = e.obj;
 		struct bpf_map_info info;
 
+		err = info_copy_in(a, &in.map, sizeof(in.map));
+		if (err)
+			goto out;
 		memset(&info, 0, sizeof(info));
 		info.type = map->map_type;
 		info.id = map->id;
@@ -1152,6 +1399,9 @@ static int cmd_obj_get_info(union bpf_attr *a)
 		size_t bytes = prog->insn_cnt * sizeof(struct userbpf_insn);
 		uint64_t tag = fnv1a(prog->insns, bytes);
 
+		err = info_copy_in(a, &in.prog, sizeof(in.prog));
+		if (err)
+			goto out;
 		memset(&info, 0, sizeof(info));
 		info.type = prog->prog_type;
 		info.id = prog->id;
@@ -1159,43 +1409,42 @@ static int cmd_obj_get_info(union bpf_attr *a)
 		info.xlated_prog_len = (uint32_t)bytes;
 		info.verified_insns = prog->verified_insns;
 		strncpy(info.name, prog->name, sizeof(info.name) - 1);
-		if (a->info.info_len <= PAGE_SIZE_ATTR && a->info.info &&
-		    a->info.info_len >= ATTR_END(info.info) - offsetof(union bpf_attr, info)) {
-			struct bpf_prog_info *u = uptr(a->info.info);
+		/* xlated instructions, as many as the caller gave room for
+		 * (a NULL or bad buffer with room: EFAULT) */
+		if (in.prog.xlated_prog_len) {
+			size_t n = in.prog.xlated_prog_len < bytes ? in.prog.xlated_prog_len :
+								     bytes;
 
-			/* xlated instructions, if the caller gave room */
-			if (a->info.info_len >=
-				    offsetof(struct bpf_prog_info, xlated_prog_insns) + 8 &&
-			    u->xlated_prog_insns && u->xlated_prog_len) {
-				size_t n = u->xlated_prog_len < bytes ? u->xlated_prog_len : bytes;
-
-				memcpy(uptr(u->xlated_prog_insns), prog->insns, n);
-				info.xlated_prog_insns = u->xlated_prog_insns;
+			if (copy_out(in.prog.xlated_prog_insns, prog->insns, n)) {
+				err = -EFAULT;
+				goto out;
 			}
+			info.xlated_prog_insns = in.prog.xlated_prog_insns;
 		}
 		err = copy_info(a, &info, sizeof(info));
 	} else if (e.kind == FD_BTF) {
 		struct btf_obj *btf = e.obj;
 		struct bpf_btf_info info;
 
+		err = info_copy_in(a, &in.btf, sizeof(in.btf));
+		if (err)
+			goto out;
 		memset(&info, 0, sizeof(info));
 		info.id = btf->id;
 		info.btf_size = btf->size;
-		if (a->info.info && a->info.info_len >= offsetof(struct bpf_btf_info, id)) {
-			const struct bpf_btf_info *u = uptr(a->info.info);
-
-			/* the raw data, as much as the caller gave room for
-			 * (btf_get_info_by_fd); btf_size says how much there is */
-			if (u->btf && u->btf_size) {
-				memcpy(uptr(u->btf), btf->data,
-				       u->btf_size < btf->size ? u->btf_size : btf->size);
-				info.btf = u->btf;
-			}
+		/* the raw data, as much as the caller gave room for
+		 * (btf_get_info_by_fd); btf_size says how much there is */
+		if (copy_out(in.btf.btf, btf->data,
+			     in.btf.btf_size < btf->size ? in.btf.btf_size : btf->size)) {
+			err = -EFAULT;
+			goto out;
 		}
+		info.btf = in.btf.btf;
 		err = copy_info(a, &info, sizeof(info));
 	} else {
 		err = -EINVAL;
 	}
+out:
 	entry_put(&e);
 	return err;
 }
@@ -1214,33 +1463,38 @@ static int cmd_btf_load(union bpf_attr *a)
 {
 	struct btf_header_raw h;
 	struct btf_obj *btf;
-	const uint8_t *data = uptr(a->btf);
+	uint8_t *data;
 	int fd;
 
 	if (!attr_tail_zero(a, ATTR_END(btf_log_level)))
 		return -EINVAL;
 	if (a->btf_size > (16u << 20))
 		return -E2BIG;
-	if (!data && a->btf_size)
-		return -EFAULT; /* the copy in comes before the header checks */
-	if (!data || a->btf_size < sizeof(h))
+	if (!a->btf_size)
 		return -EINVAL;
+	/* the copy in comes before the header checks */
+	data = ub_alloc(a->btf_size);
+	if (!data)
+		return -ENOMEM;
+	if (copy_in(data, a->btf, a->btf_size)) {
+		ub_free(data);
+		return -EFAULT;
+	}
+	if (a->btf_size < sizeof(h))
+		goto inval;
 	memcpy(&h, data, sizeof(h));
 	if (h.magic != BTF_MAGIC || h.version != 1 || h.flags || h.hdr_len < sizeof(h) ||
 	    h.hdr_len > a->btf_size ||
 	    (uint64_t)h.type_off + h.type_len > a->btf_size - h.hdr_len ||
 	    (uint64_t)h.str_off + h.str_len > a->btf_size - h.hdr_len || h.str_len == 0 ||
 	    data[h.hdr_len + h.str_off] != 0 || data[h.hdr_len + h.str_off + h.str_len - 1] != 0)
-		return -EINVAL;
+		goto inval;
 	btf = ub_alloc(sizeof(*btf));
-	if (!btf)
-		return -ENOMEM;
-	btf->data = ub_alloc(a->btf_size);
-	if (!btf->data) {
-		ub_free(btf);
+	if (!btf) {
+		ub_free(data);
 		return -ENOMEM;
 	}
-	memcpy(btf->data, data, a->btf_size);
+	btf->data = data;
 	btf->size = a->btf_size;
 	btf->id = __atomic_add_fetch(&next_btf_id, 1, __ATOMIC_RELAXED);
 	fd = fd_install(FD_BTF, btf, 0);
@@ -1249,6 +1503,9 @@ static int cmd_btf_load(union bpf_attr *a)
 		ub_free(btf);
 	}
 	return fd;
+inval:
+	ub_free(data);
+	return -EINVAL;
 }
 
 /* ==== Entry point ==== */

@@ -261,6 +261,8 @@ int ub_copy_from_user(void *dst, const void *user_src, size_t size)
 
 	if (!size)
 		return 0;
+	if (!user_src)
+		return -EFAULT; /* the kernel's page 0 is never mapped either */
 	if (fn)
 		return fn(dst, user_src, size, platform.cookie) ? -EFAULT : 0;
 	memcpy(dst, user_src, size);
@@ -273,6 +275,8 @@ int ub_copy_to_user(void *user_dst, const void *src, size_t size)
 
 	if (!size)
 		return 0;
+	if (!user_dst)
+		return -EFAULT;
 	if (fn)
 		return fn(user_dst, src, size, platform.cookie) ? -EFAULT : 0;
 	memcpy(user_dst, src, size);

@@ -5,13 +5,15 @@
  * application did not set.  Host-only: the freestanding core archive
  * (make core) does not contain this file.
  *
- * Owns: libc allocation, clock_gettime, process_vm_readv reads, mmap'd
+ * Owns: libc allocation, clock_gettime, process_vm_readv reads, the
+ * bpf() command layer's user copies (process_vm_readv / writev), mmap'd
  * JIT memory, /sys CPU counting and sched_getcpu, sched_yield, getrandom,
  * anonymous pages, the memfd ring mapping, eventfd wakeups.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +72,88 @@ static int posix_read_mem(void *dst, const void *src, size_t size, void *cookie)
 	struct iovec local = { dst, size }, remote = { (void *)src, size };
 
 	(void)cookie;
-	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -1;
+	/* the calling thread: the main one may have exited (ESRCH) */
+	return process_vm_readv(gettid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -1;
+}
+
+/*
+ * copy_from_user / copy_to_user of the bpf() command layer: the caller's
+ * memory is ours, but an address it gives may be unmapped, PROT_NONE or
+ * (for a copy out) read-only.  process_vm_readv / writev on the calling
+ * thread answer EFAULT for those instead of a signal, as the kernel's
+ * user copies do.  Where a sandbox (seccomp) refuses the calls, ENOSYS or
+ * EPERM, the copies fall back to memcpy for the life of the process.
+ *
+ * Fast path: memory between the calling frame and the top of the calling
+ * thread's stack is mapped and writable for as long as this call runs
+ * (the callers' frames live there): a plain copy.  libbpf's attrs, and
+ * most keys and values, are on the caller's stack; a system call costs a
+ * hundred times the copy.  Unknown stacks (an alternate signal stack, a
+ * coroutine's) take the system call.
+ */
+static int vm_copy_works = 1;
+static __thread uintptr_t stack_lo, stack_hi; /* hi 0: not read yet */
+
+static bool on_own_stack(const void *p, size_t size)
+{
+	uintptr_t fa = (uintptr_t)__builtin_frame_address(0), a = (uintptr_t)p;
+
+	if (!stack_hi) {
+		pthread_attr_t at;
+		void *addr;
+		size_t sz;
+
+		stack_lo = stack_hi = 1; /* unknown: never matches */
+		if (!pthread_getattr_np(pthread_self(), &at)) {
+			if (!pthread_attr_getstack(&at, &addr, &sz)) {
+				stack_lo = (uintptr_t)addr;
+				stack_hi = stack_lo + sz;
+			}
+			pthread_attr_destroy(&at);
+		}
+	}
+	if (fa < stack_lo || fa >= stack_hi)
+		return false;
+	return a >= fa && a + size >= a && a + size <= stack_hi;
+}
+
+static int posix_vm_copy(void *dst, const void *src, size_t size, bool out)
+{
+	struct iovec local = { out ? (void *)src : dst, size };
+	struct iovec remote = { out ? dst : (void *)src, size };
+	ssize_t n;
+
+	if ((uintptr_t)(out ? dst : src) + size < (uintptr_t)(out ? dst : src))
+		return -1;
+	if (on_own_stack(out ? dst : src, size)) {
+		memcpy(dst, src, size);
+		return 0;
+	}
+	if (__atomic_load_n(&vm_copy_works, __ATOMIC_RELAXED)) {
+		/* the calling thread, alive whoever else left (getpid() names
+		 * the main thread, which may have exited: ESRCH then) */
+		n = out ? process_vm_writev(gettid(), &local, 1, &remote, 1, 0) :
+			  process_vm_readv(gettid(), &local, 1, &remote, 1, 0);
+		if (n == (ssize_t)size)
+			return 0;
+		if (n >= 0 || (errno != ENOSYS && errno != EPERM))
+			return -1;
+		__atomic_store_n(&vm_copy_works, 0, __ATOMIC_RELAXED);
+	}
+	memcpy(dst, src, size);
+	return 0;
+}
+
+static int posix_copy_from_user(void *dst, const void *user_src, size_t size, void *cookie)
+{
+	(void)cookie;
+	return posix_vm_copy(dst, user_src, size, false);
+}
+
+static int posix_copy_to_user(void *user_dst, const void *src, size_t size, void *cookie)
+{
+	(void)cookie;
+	return posix_vm_copy(user_dst, src, size, true);
 }
 
 static void *posix_exec_alloc(size_t size, void *cookie)
@@ -284,6 +367,8 @@ const struct userbpf_platform ub_posix_platform = {
 	.sz = sizeof(struct userbpf_platform),
 	.clock_ns = posix_clock_ns,
 	.read_mem = posix_read_mem,
+	.copy_from_user = posix_copy_from_user,
+	.copy_to_user = posix_copy_to_user,
 	.exec_alloc = posix_exec_alloc,
 	.exec_seal = posix_exec_seal,
 	.exec_free = posix_exec_free,

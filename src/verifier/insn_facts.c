@@ -56,6 +56,16 @@ static void rec_reset(struct facts_rec *r)
 	r->cnt = 0;
 }
 
+/* This thread's record and its instruction copy (NULL when none): this
+ * process's alone, which a launch domain frees when the process is
+ * killed (src/domain/arena.c). */
+void verif_facts_mine(void **rec, void **insns);
+void verif_facts_mine(void **rec, void **insns)
+{
+	*rec = my_rec;
+	*insns = my_rec ? my_rec->insns : NULL;
+}
+
 /* The source the vm asks at vm_prog_set_verified(). */
 static uint8_t *facts_take(const struct userbpf_insn *insns, size_t cnt)
 {

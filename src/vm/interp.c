@@ -576,18 +576,31 @@ static __attribute__((noinline)) int run_general(const struct userbpf_prog *prog
 						 struct userbpf_run_opts *opts, uint64_t *retval,
 						 void *caller_ra);
 
+/* valid, unchecked, unbudgeted, set to (and compiled as) a lean image */
+static inline bool lean_run_ok(const struct userbpf_prog *prog, const struct userbpf_run_opts *opts)
+{
+	return prog && opts && opts->sz >= offsetof(struct userbpf_run_opts, insn_count) &&
+	       opts->arg_cnt <= 5 && !opts->region_cnt &&
+	       !(opts->flags & (USERBPF_RUN_CHECKED | USERBPF_RUN_INTERPRETER)) &&
+	       (prog->verified || (opts->flags & USERBPF_RUN_UNCHECKED)) && !opts->insn_budget &&
+	       __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE) == 1 && prog->jit_lean &&
+	       !prog->native && prog->engine != USERBPF_ENGINE_INTERP;
+}
+
 int userbpf_prog__run(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
 		      uint64_t *retval)
 {
-	/* valid, unchecked, unbudgeted, set to (and compiled as) a lean image */
-	if (likely(prog && opts && opts->sz >= offsetof(struct userbpf_run_opts, insn_count) &&
-		   opts->arg_cnt <= 5 && !opts->region_cnt &&
-		   !(opts->flags & (USERBPF_RUN_CHECKED | USERBPF_RUN_INTERPRETER)) &&
-		   (prog->verified || (opts->flags & USERBPF_RUN_UNCHECKED)) &&
-		   !opts->insn_budget && __atomic_load_n(&prog->jit_state, __ATOMIC_ACQUIRE) == 1 &&
-		   prog->jit_lean && !prog->native && prog->engine != USERBPF_ENGINE_INTERP))
+	if (likely(lean_run_ok(prog, opts)))
 		return run_lean(prog, opts, retval);
 	return run_general(prog, opts, retval, __builtin_return_address(0));
+}
+
+int ub_prog_run_from(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
+		     uint64_t *retval, void *caller_ra)
+{
+	if (likely(lean_run_ok(prog, opts)))
+		return run_lean(prog, opts, retval);
+	return run_general(prog, opts, retval, caller_ra);
 }
 
 static int run_general(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,

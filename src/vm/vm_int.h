@@ -218,6 +218,15 @@ enum {
 void vm_set_facts_source(uint8_t *(*take)(const struct userbpf_insn *insns, size_t cnt));
 
 /*
+ * userbpf_prog__run for a wrapper that calls it on behalf of its own
+ * caller (launch's run statistics): caller_ra is the return address into
+ * that caller, where the run's user stack (bpf_get_stack) starts, as
+ * userbpf_prog__run's own return address is for a direct call.
+ */
+int ub_prog_run_from(const struct userbpf_prog *prog, struct userbpf_run_opts *opts,
+		     uint64_t *retval, void *caller_ra);
+
+/*
  * userbpf_prog__new with the helper table used when opts gives none
  * (defaults may be NULL: then only opts' helpers exist).  The vm never
  * reaches up into the helper layer; src/helpers/std.c passes the

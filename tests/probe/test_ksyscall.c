@@ -73,11 +73,7 @@ TEST(ksyscall_under_launch)
 	FILE *p;
 	size_t n;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-	test_skip("the interposer cannot be preloaded into an uninstrumented program in a "
-		  "sanitizer build");
-	return;
-#endif
+	/* sanitizer builds too: their interposer is not instrumented */
 	snprintf(cmd, sizeof(cmd), "%s/probe/ksys_app", b);
 	if (access(cmd, X_OK)) {
 		test_skip("%s missing (libbpf-dev?)", cmd);

@@ -11,6 +11,14 @@
 #include "../unit/test.h"
 #include "../unit/test_loader.h"
 
+/* The agent cannot be preloaded into an uninstrumented command in a
+ * sanitizer build (test_trace.c skips alike). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
 TEST(trace_cli_unknown_prog_refused)
 {
 	const char *b = test_build_dir();
@@ -52,11 +60,11 @@ TEST(trace_exec_without_aslr_survives)
 	char args[1024], out[65536];
 	int follow;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-	test_skip("the agent cannot be preloaded into an uninstrumented command in a sanitizer "
-		  "build");
-	return;
-#endif
+	if (SANITIZED) {
+		test_skip("the agent cannot be preloaded into an uninstrumented command in a "
+			  "sanitizer build");
+		return;
+	}
 	if (system("setarch -R true 2>/dev/null")) {
 		test_skip("setarch -R is not available here");
 		return;

@@ -475,6 +475,13 @@ TEST(examples_iter_task_every_thread_matches_kernel)
 		goto out;
 	}
 	ASSERT_TRUE(kernel_read_iter_task(kobj, "task_state", -1, getpid(), kout, OUT_SZ) > 0);
+	{
+		/* narrowed alike: the process's threads in its thread list's
+		 * order (by id only while ids have not wrapped) */
+		USERBPF_OPTS(userbpf_iter_opts, io, .task_pid = getpid());
+
+		ASSERT_TRUE(userbpf_iter__run(prog, "task", uout, OUT_SZ, &io) > 0);
+	}
 	/* the same threads in the same order with the same fields; the
 	 * thread that reads is running in both (the lines of the test's
 	 * threads: others of the runner may change state in between) */

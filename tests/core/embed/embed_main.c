@@ -448,7 +448,11 @@ static void bpf_commands(void)
 	CHECK(fd == -1 && userbpf_errno() == EACCES && strstr(log, "invalid"),
 	      "bpf(PROG_LOAD) rejects an out-of-frame read: EACCES, log \"%.*s\"",
 	      (int)strcspn(log, "\n"), log);
-	CHECK(copy_calls - before == 6, "6 commands: 6 attrs copied through the platform (%ld)",
+	/* attrs (6), keys (3), the update's value, the instructions and
+	 * licenses (2 + 2) in; the lookup's value and the log out */
+	CHECK(copy_calls - before == 16,
+	      "6 commands: attrs, keys, values, instructions, licenses and the log copied "
+	      "through the platform (%ld)",
 	      copy_calls - before);
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_PERF_EVENT_ARRAY;

@@ -638,20 +638,28 @@ static int locktakeover(void)
 	return 0;
 }
 
-/* "dpcpu holder": the link descriptor it receives on the unix socket at
- * descriptor 3 stays open until we are told to close it ("c"). */
-static int holder(void)
+/* "dpcpu holder" ("holdermm": received with recvmmsg): the link
+ * descriptor it receives on the unix socket at descriptor 3 stays open
+ * until we are told to close it ("c"). */
+static int holder_how(bool mm)
 {
 	char c, ctl[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { &c, 1 };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
-	};
+	struct mmsghdr mv = { .msg_hdr = { .msg_iov = &iov,
+					   .msg_iovlen = 1,
+					   .msg_control = ctl,
+					   .msg_controllen = sizeof(ctl) } };
+	struct msghdr m = mv.msg_hdr;
 	struct cmsghdr *cm;
 	int fd = -1;
 
-	if (recvmsg(3, &m, 0) != 1)
+	if (mm) {
+		if (recvmmsg(3, &mv, 1, 0, NULL) != 1 || mv.msg_len != 1)
+			return 1;
+		m = mv.msg_hdr;
+	} else if (recvmsg(3, &m, 0) != 1) {
 		return 1;
+	}
 	cm = CMSG_FIRSTHDR(&m);
 	if (cm && cm->cmsg_type == SCM_RIGHTS)
 		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
@@ -659,6 +667,16 @@ static int holder(void)
 		return 2;
 	close(fd);
 	return write(3, "c", 1) == 1 ? 0 : 3;
+}
+
+static int holder(void)
+{
+	return holder_how(false);
+}
+
+static int holdermm(void)
+{
+	return holder_how(true);
 }
 
 /* Send descriptor fd over the unix socket s. */
@@ -679,10 +697,11 @@ static int send_fd(int s, int fd)
 }
 
 /*
- * "dpcpu passlink scm|fork": a link lives while any descriptor refers to
- * it.  We attach bump to pc_hit in every process (pid -1) and give the
+ * "dpcpu passlink scm|scmm|fork": a link lives while any descriptor refers
+ * to it.  We attach bump to pc_hit in every process (pid -1) and give the
  * link's descriptor to another process: over a unix socket (scm: an
- * exec'd "dpcpu holder") or by fork (fork: the child inherits it and
+ * exec'd "dpcpu holder"; scmm: "dpcpu holdermm", which receives it with
+ * recvmmsg) or by fork (fork: the child inherits it and
  * waits).  Once we destroyed our link the program still runs here; once
  * the other process closes it (scm) or ends by _exit (fork), it stops.
  */
@@ -692,6 +711,7 @@ static int passlink(const char *how)
 	struct dpcpu_bpf *skel = dpcpu_bpf__open_and_load();
 	struct bpf_link *link;
 	int sv[2], map_fd, st;
+	bool scm = !strncmp(how, "scm", 3);
 	pid_t kid;
 	char c;
 
@@ -712,17 +732,17 @@ static int passlink(const char *how)
 			_exit(0);
 		}
 		dup2(sv[1], 3);
-		execl("/proc/self/exe", "dpcpu", "holder", (char *)NULL);
+		execl("/proc/self/exe", "dpcpu", strcmp(how, "scmm") ? "holder" : "holdermm",
+		      (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);
-	if (kid < 0 || (!strcmp(how, "scm") &&
-			(send_fd(sv[0], bpf_link__fd(link)) || read(sv[0], &c, 1) != 1)))
+	if (kid < 0 || (scm && (send_fd(sv[0], bpf_link__fd(link)) || read(sv[0], &c, 1) != 1)))
 		return 4;
 	bpf_link__destroy(link);
 	usleep(100000); /* a detach would have happened by now */
 	printf("%s: our link closed, runs here: %s\n", how, runs_here(map_fd) ? "yes" : "no");
-	if (!strcmp(how, "scm")) {
+	if (scm) {
 		/* a child forked now (no descriptor on the link) that exits
 		 * normally changes nothing */
 		pid_t k2;
@@ -733,12 +753,12 @@ static int passlink(const char *how)
 			exit(0);
 		waitpid(k2, &st, 0);
 		usleep(100000);
-		printf("scm: a forked child exited, runs here: %s\n",
+		printf("%s: a forked child exited, runs here: %s\n", how,
 		       runs_here(map_fd) ? "yes" : "no");
 	}
 	if (write(sv[0], "c", 1) != 1)
 		return 5;
-	if (!strcmp(how, "scm") && read(sv[0], &c, 1) != 1)
+	if (scm && read(sv[0], &c, 1) != 1)
 		return 6;
 	printf("%s: other process let go, stops here: %s\n", how,
 	       stops_here(map_fd) ? "yes" : "no");
@@ -894,6 +914,7 @@ static const struct mode {
 	{ "linkvictim",   NULL,              NULL,        linkvictim },
 	{ "killcycles",   killcycles,        NULL,        NULL },
 	{ "holder",       holder,            NULL,        NULL },
+	{ "holdermm",     holdermm,          NULL,        NULL },
 	{ "passlink",     NULL,              passlink,    NULL },
 	{ "locktakeover", locktakeover,      NULL,        NULL },
 	{ "ledgerfull",   ledgerfull,        NULL,        NULL },

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * badptr.c - raw bpf() system calls with bad pointers (address 16) in
+ * every pointer field libbpf never gets wrong: the application must
+ * survive each and print the errno, the same under "userbpf launch" as on
+ * the kernel.  Exit 0 after the last line "done".
+ */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "badptr.skel.h"
+
+#define BAD 16ull
+
+static long sys_bpf(int cmd, union bpf_attr *a)
+{
+	return syscall(__NR_bpf, cmd, a, sizeof(*a));
+}
+
+static int map_create(int type)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = 4;
+	a.value_size = 4;
+	a.max_entries = 4;
+	return (int)sys_bpf(BPF_MAP_CREATE, &a);
+}
+
+static void report(const char *name, long r)
+{
+	printf("%s %s\n", name, r < 0 ? strerror(errno) : "ok");
+}
+
+int main(void)
+{
+	struct bpf_insn insns[2] = { { .code = BPF_ALU64 | BPF_MOV | BPF_K },
+				     { .code = BPF_JMP | BPF_EXIT } };
+	int hash = map_create(BPF_MAP_TYPE_HASH), parr = map_create(BPF_MAP_TYPE_PROG_ARRAY);
+	__u32 k = 1, v = 2, missing = 9;
+	union bpf_attr a;
+	int i;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (hash < 0 || parr < 0) {
+		printf("maps: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.map_fd = hash;
+	a.key = (__u64)(unsigned long)&k;
+	a.value = (__u64)(unsigned long)&v;
+	sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
+	report("attr", syscall(__NR_bpf, BPF_MAP_LOOKUP_ELEM, (void *)BAD, sizeof(a)));
+	for (i = 0; i < 10; i++) {
+		static const char *const names[] = {
+			"lookup key",	    "lookup value", "update key",    "update value",
+			"prog array value", "delete key",   "next key: key", "next key: next",
+			"batch keys",	    "batch values",
+		};
+		static const int cmds[] = {
+			BPF_MAP_LOOKUP_ELEM,  BPF_MAP_LOOKUP_ELEM,  BPF_MAP_UPDATE_ELEM,
+			BPF_MAP_UPDATE_ELEM,  BPF_MAP_UPDATE_ELEM,  BPF_MAP_DELETE_ELEM,
+			BPF_MAP_GET_NEXT_KEY, BPF_MAP_GET_NEXT_KEY, BPF_MAP_UPDATE_BATCH,
+			BPF_MAP_UPDATE_BATCH,
+		};
+
+		memset(&a, 0, sizeof(a));
+		if (cmds[i] == BPF_MAP_UPDATE_BATCH) {
+			a.batch.map_fd = hash;
+			a.batch.count = 1;
+			a.batch.keys = i == 8 ? BAD : (__u64)(unsigned long)&k;
+			a.batch.values = i == 9 ? BAD : (__u64)(unsigned long)&v;
+		} else {
+			a.map_fd = i == 4 ? parr : hash;
+			a.key = i == 0 || i == 2 || i == 5 || i == 6 ? BAD :
+								       (__u64)(unsigned long)&k;
+			a.value = i == 1 || i == 3 || i == 4 || i == 7 ? BAD :
+									 (__u64)(unsigned long)&v;
+			if (i == 5)
+				a.value = 0; /* DELETE_ELEM ends at key */
+			if (i == 7)
+				a.key = (__u64)(unsigned long)&missing; /* next is the first */
+		}
+		report(names[i], sys_bpf(cmds[i], &a));
+	}
+	for (i = 0; i < 3; i++) {
+		memset(&a, 0, sizeof(a));
+		a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+		a.insn_cnt = 2;
+		a.insns = i == 0 ? BAD : (__u64)(unsigned long)insns;
+		a.license = i == 1 ? BAD : (__u64)(unsigned long)"GPL";
+		if (i == 2) {
+			a.log_level = 1;
+			a.log_buf = BAD;
+			a.log_size = 256;
+		}
+		report(i == 0 ? "prog insns" :
+		       i == 1 ? "prog license" :
+				"prog log",
+		       sys_bpf(BPF_PROG_LOAD, &a));
+	}
+	memset(&a, 0, sizeof(a));
+	a.btf = BAD;
+	a.btf_size = 64;
+	report("btf data", sys_bpf(BPF_BTF_LOAD, &a));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = hash;
+	a.info.info_len = sizeof(struct bpf_map_info);
+	a.info.info = BAD;
+	report("map info", sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a));
+	memset(&a, 0, sizeof(a));
+	a.bpf_fd = hash;
+	a.pathname = BAD;
+	report("pin path", sys_bpf(BPF_OBJ_PIN, &a));
+	memset(&a, 0, sizeof(a));
+	a.pathname = BAD;
+	report("get path", sys_bpf(BPF_OBJ_GET, &a));
+	printf("done\n");
+	return 0;
+}

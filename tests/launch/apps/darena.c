@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * darena.c - run by tests/launch/test_arena.c in a domain: what a member
+ * SIGKILLed held in the arena comes back, every byte, cycle after cycle.
+ *
+ * "darena cycles N": loads darena.bpf.o, then N times starts "darena
+ * victim" (its child, exec'd: a member of the domain), waits for it to be
+ * ready, kills it (SIGKILL) and has it reaped (listing the maps reaps
+ * dead members).  It reads the arena's figures (header words: heap bytes
+ * in use, code area bytes in use, private blocks) before each victim,
+ * while it runs and after it is reaped, and prints whether the victims
+ * held what the test wants reaped (a big heap share, JIT code, thousands
+ * of private blocks) and how much the figures after cycles 3..N differ
+ * from the figures after cycle 2 (the first two warm up: caches of the
+ * arena such as its private-block ledger reach their size).  The figures
+ * of each cycle go to stderr.
+ *
+ * "darena victim BTF_ID MAP_ID": loads and attaches darena.bpf.o (its
+ * programs JIT-compiled into the code area, its BTF loaded, link objects
+ * and probe sites of its own), opens the BTF object BTF_ID 2500 times (a
+ * per-process copy of it each time: 5000 private blocks and a handle
+ * table of 4096), loads a 2 MiB BTF object of its own, opens map MAP_ID
+ * 100 times, says "ready" and waits to be killed.
+ */
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <linux/btf.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "app_util.h"
+#include "darena.h"
+#include "darena.skel.h"
+
+/* The arena's header words (src/domain/arena.c asserts their offsets). */
+#define ARENA_WORD(off) (*(volatile unsigned long long *)(0x200000000000UL + (off)))
+
+struct figures {
+	unsigned long long heap, code, priv;
+};
+
+static struct figures figures_now(void)
+{
+	return (struct figures){ ARENA_WORD(32), ARENA_WORD(40), ARENA_WORD(48) };
+}
+
+/* Whether this process maps the domain's arena. */
+static int in_domain(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int yes = 0;
+
+	while (f && !yes && fgets(line, sizeof(line), f))
+		yes = !strncmp(line, "200000000000-", 13);
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+__attribute__((noinline)) int ar_target(int v)
+{
+	__asm__ volatile("" ::: "memory");
+	return v;
+}
+
+#define BTF_OPENS 2500
+#define BIG_BTF (2u << 20)
+
+/* A valid BTF object of about BIG_BTF bytes: one int type and a string
+ * section padded with empty strings. */
+static void *big_btf(unsigned *size)
+{
+	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h) };
+	struct btf_type t = { .name_off = 1, .info = BTF_KIND_INT << 24, .size = 4 };
+	unsigned enc = (BTF_INT_SIGNED << 24) | 32; /* encoding, offset 0, 32 bits */
+	unsigned char *b;
+
+	h.type_len = sizeof(t) + sizeof(enc);
+	h.str_off = h.type_len;
+	h.str_len = BIG_BTF;
+	*size = sizeof(h) + h.type_len + h.str_len;
+	b = calloc(1, *size);
+	if (!b)
+		return NULL;
+	memcpy(b, &h, sizeof(h));
+	memcpy(b + sizeof(h), &t, sizeof(t));
+	memcpy(b + sizeof(h) + sizeof(t), &enc, sizeof(enc));
+	memcpy(b + sizeof(h) + h.str_off + 1, "int", 4);
+	return b;
+}
+
+static int victim(const char *btf_id, const char *map_id)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "ar_target");
+	struct darena_bpf *skel;
+	struct rlimit rl;
+	unsigned size;
+	void *blob;
+	int i;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	skel = darena_bpf__open_and_load();
+	if (!skel)
+		return 2;
+	if (!bpf_program__attach_uprobe_opts(skel->progs.ar_probe, 0, "/proc/self/exe", 0, &uo) ||
+	    !bpf_program__attach_uprobe_opts(skel->progs.ar_loop, 0, "/proc/self/exe", 0, &uo))
+		return 3;
+	ar_target(1);
+	for (i = 0; i < BTF_OPENS; i++)
+		if (bpf_btf_get_fd_by_id((__u32)atoi(btf_id)) < 0)
+			return 4;
+	blob = big_btf(&size);
+	if (!blob || bpf_btf_load(blob, size, NULL) < 0)
+		return 5;
+	free(blob);
+	for (i = 0; i < 100; i++)
+		if (bpf_map_get_fd_by_id((__u32)atoi(map_id)) < 0)
+			return 6;
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/* Id of the BTF object or map behind fd (0 on failure). */
+static __u32 btf_id_of(int fd)
+{
+	struct bpf_btf_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static __u32 map_id_of(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Start "darena victim A1 A2", wait for its "ready": its pid, or -1. */
+static pid_t start_victim(const char *a1, const char *a2)
+{
+	char line[16];
+	pid_t kid;
+	int p[2];
+	FILE *f;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		dup2(p[1], 1);
+		execl("/proc/self/exe", "darena", "victim", a1, a2, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	if (kid < 0 || !f || !fgets(line, sizeof(line), f) || strcmp(line, "ready\n"))
+		kid = -1;
+	if (f)
+		fclose(f);
+	return kid;
+}
+
+static long long diff(unsigned long long a, unsigned long long b)
+{
+	return (long long)(a - b);
+}
+
+static int cycles(int n)
+{
+	struct figures before, alive, after, base = { 0 };
+	long long min_heap = 0, min_code = 0, min_priv = 0, grew_heap = 0, grew_code = 0,
+		  grew_priv = 0;
+	struct darena_bpf *skel;
+	char a1[16], a2[16];
+	int i, st, open_before = 0, open_after = 0;
+	pid_t kid;
+
+	if (!in_domain()) {
+		fprintf(stderr, "darena cycles: not in a domain\n");
+		return 1;
+	}
+	skel = darena_bpf__open_and_load();
+	if (!skel)
+		return 2;
+	for (i = 0; i < 64; i++)
+		open_before += fcntl(i, F_GETFD) >= 0;
+	snprintf(a1, sizeof(a1), "%u", btf_id_of(bpf_object__btf_fd(skel->obj)));
+	snprintf(a2, sizeof(a2), "%u", map_id_of(bpf_map__fd(skel->maps.ar_vals)));
+	for (i = 0; i < n; i++) {
+		before = figures_now();
+		kid = start_victim(a1, a2);
+		if (kid < 0)
+			return 3;
+		alive = figures_now();
+		kill(kid, SIGKILL);
+		waitpid(kid, &st, 0);
+		app_maps_named("none"); /* lists: the dead member is reaped */
+		after = figures_now();
+		fprintf(stderr,
+			"cycle %d: victim held heap %lld code %lld private blocks %lld; "
+			"after reaping: heap %llu code %llu private blocks %llu\n",
+			i + 1, diff(alive.heap, before.heap), diff(alive.code, before.code),
+			diff(alive.priv, before.priv), after.heap, after.code, after.priv);
+		if (!i || diff(alive.heap, before.heap) < min_heap)
+			min_heap = diff(alive.heap, before.heap);
+		if (!i || diff(alive.code, before.code) < min_code)
+			min_code = diff(alive.code, before.code);
+		if (!i || diff(alive.priv, before.priv) < min_priv)
+			min_priv = diff(alive.priv, before.priv);
+		if (i == 1)
+			base = after;
+		if (i >= 2) {
+			grew_heap += llabs(diff(after.heap, base.heap));
+			grew_code += llabs(diff(after.code, base.code));
+			grew_priv += llabs(diff(after.priv, base.priv));
+		}
+	}
+	printf("each victim held: heap over 4 MiB %s, code pages %s, private blocks over 5000 %s\n",
+	       min_heap > (4ll << 20) ? "yes" : "no", min_code > 0 ? "yes" : "no",
+	       min_priv > 5000 ? "yes" : "no");
+	printf("after cycles 3-%d, differences from cycle 2: heap %lld bytes, code area %lld bytes, "
+	       "private blocks %lld\n",
+	       n, grew_heap, grew_code, grew_priv);
+	/* the victims' objects freed here closed none of this process's
+	 * descriptors (a ring buffer's memfd was closed by its number) */
+	for (i = 0; i < 64; i++)
+		open_after += fcntl(i, F_GETFD) >= 0;
+	printf("descriptors of this process closed by the reaping: %d\n", open_before - open_after);
+	darena_bpf__destroy(skel);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "victim"))
+		return victim(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "cycles") && atoi(argv[2]) >= 3)
+		return cycles(atoi(argv[2]));
+	fprintf(stderr, "usage: darena cycles N (N >= 3) | darena victim BTF_ID MAP_ID\n");
+	return 1;
+}

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dfork.c - run by test_launch.c in a domain (and on the kernel, the
+ * oracle): what a child gets from its parent.
+ * "dfork maps": a child forked without exec uses the descriptors it
+ * inherited: looks up and updates the hash map, reads map and program
+ * info, maps .bss (an mmapable array) and writes it, consumes the ring
+ * buffer (records its own calls of df_emit put there, through the
+ * parent's uprobe) with epoll, and closes the map's descriptor; then the
+ * parent sees the child's update, its .bss write and an empty ring, and
+ * its own descriptor still works.
+ * "dfork spawn": children started with posix_spawn and vfork + exec are
+ * processes of the domain: they open the map by id ("dfork member ID K")
+ * and store K times its key 1 value under key K.
+ */
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app_util.h"
+#include "dfork.h"
+#include "dfork.skel.h"
+
+extern char **environ;
+
+__attribute__((noinline)) int df_emit(int v)
+{
+	__asm__ volatile("" ::: "memory");
+	return v;
+}
+
+__attribute__((noinline)) int df_hit(int v)
+{
+	__asm__ volatile("" ::: "memory");
+	return v;
+}
+
+static int got[8], ngot;
+
+static int on_rec(void *ctx, void *data, size_t sz)
+{
+	(void)ctx;
+	if (sz == sizeof(struct dfork_rec) && ngot < 8)
+		got[ngot++] = ((struct dfork_rec *)data)->v;
+	return 0;
+}
+
+static unsigned long long lookup(int fd, __u32 k)
+{
+	unsigned long long v = 0;
+
+	if (bpf_map_lookup_elem(fd, &k, &v))
+		return ~0ull;
+	return v;
+}
+
+/* The forked child of "dfork maps": every step through inherited fds. */
+static int maps_child(struct dfork_bpf *skel)
+{
+	int kv = bpf_map__fd(skel->maps.kv), rbfd = bpf_map__fd(skel->maps.rb);
+	int bss = bpf_map__fd(skel->maps.bss), prog = bpf_program__fd(skel->progs.on_emit);
+	struct bpf_map_info mi;
+	struct bpf_prog_info pi;
+	__u32 len, k = 2;
+	unsigned long long v = 20;
+	__typeof__(*skel->bss) *b;
+	struct ring_buffer *r;
+	int i, err;
+
+	printf("child: kv[1] = %llu\n", lookup(kv, 1));
+	printf("child: update kv[2]: %d\n", bpf_map_update_elem(kv, &k, &v, BPF_ANY));
+	memset(&mi, 0, sizeof(mi));
+	len = sizeof(mi);
+	err = bpf_obj_get_info_by_fd(kv, &mi, &len);
+	printf("child: map info: %d %s type %u\n", err, mi.name, mi.type);
+	memset(&pi, 0, sizeof(pi));
+	len = sizeof(pi);
+	err = bpf_obj_get_info_by_fd(prog, &pi, &len);
+	printf("child: prog info: %d %s\n", err, pi.name);
+	b = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, bss, 0);
+	if (b != MAP_FAILED) {
+		b->child_set = 42;
+		munmap(b, (size_t)sysconf(_SC_PAGESIZE));
+	}
+	printf("child: mmap of .bss: %s\n", b == MAP_FAILED ? strerror(errno) : "ok");
+	r = ring_buffer__new(rbfd, on_rec, NULL, NULL);
+	if (!r)
+		return 2;
+	df_emit(7);
+	df_emit(8);
+	for (i = 0; i < 100 && ngot < 2; i++)
+		ring_buffer__poll(r, 50);
+	printf("child: ring got %d:%s%s\n", ngot, ngot > 0 && got[0] == 7 ? " 7" : "",
+	       ngot > 1 && got[1] == 8 ? " 8" : "");
+	ring_buffer__free(r);
+	close(kv);
+	err = bpf_map_lookup_elem(kv, &k, &v) ? -errno : 0;
+	printf("child: lookup after close: %d\n", err);
+	fflush(stdout);
+	return 0;
+}
+
+static int maps(void)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "df_emit");
+	struct dfork_bpf *skel = dfork_bpf__open_and_load();
+	struct ring_buffer *r;
+	__u32 k = 1;
+	unsigned long long v = 10;
+	int kv, st = 0, n;
+	pid_t kid;
+
+	if (!skel)
+		return 2;
+	skel->links.on_emit =
+		bpf_program__attach_uprobe_opts(skel->progs.on_emit, -1, "/proc/self/exe", 0, &uo);
+	if (!skel->links.on_emit)
+		return 3;
+	kv = bpf_map__fd(skel->maps.kv);
+	if (bpf_map_update_elem(kv, &k, &v, BPF_ANY))
+		return 4;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0)
+		_exit(maps_child(skel));
+	if (kid < 0 || waitpid(kid, &st, 0) != kid)
+		return 5;
+	printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	printf("parent: kv[2] = %llu\n", lookup(kv, 2));
+	printf("parent: .bss child_set = %llu\n", (unsigned long long)skel->bss->child_set);
+	printf("parent: kv[1] = %llu\n", lookup(kv, 1));
+	r = ring_buffer__new(bpf_map__fd(skel->maps.rb), on_rec, NULL, NULL);
+	n = r ? ring_buffer__consume(r) : -1;
+	printf("parent: ring records left %d\n", n);
+	ring_buffer__free(r);
+	dfork_bpf__destroy(skel);
+	return 0;
+}
+
+/* "dfork member ID K": kv[K] = K * kv[1] through the map of id ID. */
+static int member(const char *id, const char *key)
+{
+	int fd = bpf_map_get_fd_by_id((__u32)atoi(id));
+	__u32 k = (__u32)atoi(key);
+	unsigned long long v;
+
+	if (fd < 0)
+		return 10;
+	v = lookup(fd, 1);
+	if (v == ~0ull)
+		return 11;
+	v *= k;
+	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? 12 : 0;
+}
+
+static int spawn(void)
+{
+	struct dfork_bpf *skel = dfork_bpf__open_and_load();
+	struct bpf_map_info mi;
+	__u32 k = 1, len = sizeof(mi);
+	unsigned long long v = 10;
+	char id[16];
+	char *av[] = { "dfork", "member", id, "3", NULL };
+	int kv, st = -1;
+	pid_t kid;
+
+	if (!skel)
+		return 2;
+	kv = bpf_map__fd(skel->maps.kv);
+	memset(&mi, 0, sizeof(mi));
+	if (bpf_map_update_elem(kv, &k, &v, BPF_ANY) || bpf_obj_get_info_by_fd(kv, &mi, &len))
+		return 3;
+	snprintf(id, sizeof(id), "%u", mi.id);
+	fflush(stdout);
+	if (posix_spawn(&kid, "/proc/self/exe", NULL, NULL, av, environ) ||
+	    waitpid(kid, &st, 0) != kid)
+		return 4;
+	printf("posix_spawn child: exit %d, kv[3] = %llu\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+	       lookup(kv, 3));
+	av[3] = "4";
+	fflush(stdout);
+	kid = vfork();
+	if (kid == 0) {
+		execv("/proc/self/exe", av);
+		_exit(127);
+	}
+	if (kid < 0 || waitpid(kid, &st, 0) != kid)
+		return 5;
+	printf("vfork child: exit %d, kv[4] = %llu\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+	       lookup(kv, 4));
+	dfork_bpf__destroy(skel);
+	return 0;
+}
+
+static volatile int kill_in_child;
+
+static void child_dies(void)
+{
+	if (kill_in_child)
+		raise(SIGKILL);
+}
+
+static int maps_left(const char *name)
+{
+	int tries, n = 0;
+
+	for (tries = 0; tries < 100 && (n = app_maps_named(name)); tries++)
+		usleep(10000);
+	return n;
+}
+
+static int earlykill(void)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "df_hit");
+	struct dfork_bpf *skel = dfork_bpf__open_and_load();
+	char name[16];
+	int mfd;
+	struct bpf_link *link;
+	unsigned long long before;
+	int st = 0, stops = 0, i;
+	pid_t kid;
+
+	/* a name of its own: the kernel lists every process's maps */
+	snprintf(name, sizeof(name), "dfe%d", (int)getpid());
+	mfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 8, 1, NULL);
+	if (!skel || mfd < 0)
+		return 2;
+	link = bpf_program__attach_uprobe_opts(skel->progs.on_hit, -1, "/proc/self/exe", 0, &uo);
+	if (!link)
+		return 3;
+	pthread_atfork(NULL, NULL, child_dies);
+	kill_in_child = 1;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0)
+		_exit(0); /* not reached */
+	kill_in_child = 0;
+	if (kid < 0 || waitpid(kid, &st, 0) != kid)
+		return 4;
+	printf("child: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit",
+	       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	close(mfd);
+	printf("our map listed after close: %d\n", maps_left(name));
+	bpf_link__destroy(link);
+	/* a detach shows within a second */
+	for (i = 0; i < 50 && !stops; i++) {
+		before = skel->bss->hits;
+		df_hit(1);
+		stops = skel->bss->hits == before;
+		if (!stops)
+			usleep(20000);
+	}
+	printf("our link destroyed, runs here: %s\n", stops ? "no" : "yes");
+	dfork_bpf__destroy(skel);
+	return 0;
+}
+
+/* Whether a call of df_hit runs on_hit here (the count moves); a
+ * detach, which the domain's members see within their sync period, is
+ * waited for up to a second when want_stop. */
+static bool hit_runs(struct dfork_bpf *skel, bool want_stop)
+{
+	unsigned long long before;
+	bool runs = true;
+	int i;
+
+	for (i = 0; i < (want_stop ? 50 : 1) && runs; i++) {
+		if (i)
+			usleep(20000);
+		before = skel->bss->hits;
+		df_hit(1);
+		runs = skel->bss->hits != before;
+	}
+	return runs;
+}
+
+static int probes(const char *how)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "df_hit");
+	struct dfork_bpf *skel = dfork_bpf__open_and_load();
+	bool wait = !strcmp(how, "wait");
+	struct bpf_link *link;
+	int p[2], q[2], st = 0, lfd;
+	pid_t kid;
+	char c;
+
+	if (!skel || pipe(p) || pipe(q))
+		return 2;
+	link = bpf_program__attach_uprobe_opts(skel->progs.on_hit, -1, "/proc/self/exe", 0, &uo);
+	if (!link)
+		return 3;
+	lfd = bpf_link__fd(link);
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		close(lfd);
+		printf("child 1 closed its descriptor, runs there: %s\n",
+		       hit_runs(skel, false) ? "yes" : "no");
+		_exit(0);
+	}
+	if (kid < 0 || waitpid(kid, &st, 0) != kid)
+		return 4;
+	printf("runs here: %s\n", hit_runs(skel, false) ? "yes" : "no");
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		/* told when we destroyed ours; then holds it until told to
+		 * close it (wait) or past our exit (exit) */
+		close(p[1]);
+		close(q[0]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(1);
+		printf("parent destroyed its link, runs in child 2: %s\n",
+		       hit_runs(skel, false) ? "yes" : "no");
+		fflush(stdout);
+		if (write(q[1], "r", 1) != 1 || read(p[0], &c, 1) != !!wait)
+			_exit(1);
+		if (!wait) {
+			/* our parent is gone (end of file) */
+			usleep(100000);
+			printf("parent gone, runs in child 2: %s\n",
+			       hit_runs(skel, false) ? "yes" : "no");
+		}
+		close(lfd);
+		printf("child 2 closed the last descriptor, stops there: %s\n",
+		       hit_runs(skel, true) ? "no" : "yes");
+		fflush(stdout);
+		_exit(wait && write(q[1], "c", 1) != 1);
+	}
+	if (kid < 0)
+		return 5;
+	close(p[0]);
+	close(q[1]);
+	bpf_link__destroy(link);
+	usleep(100000); /* a detach would have happened by now */
+	if (write(p[1], "d", 1) != 1 || read(q[0], &c, 1) != 1)
+		return 6;
+	printf("parent destroyed its link, runs here: %s\n", hit_runs(skel, false) ? "yes" : "no");
+	fflush(stdout);
+	if (!wait) {
+		/* exits without destroying the skeleton: the process's end
+		 * closes its descriptors (and the pipe: child 2 goes on) */
+		_exit(0);
+	}
+	if (write(p[1], "c", 1) != 1 || read(q[0], &c, 1) != 1 || waitpid(kid, &st, 0) != kid)
+		return 7;
+	printf("child 2 exit %d, stops here: %s\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+	       hit_runs(skel, true) ? "no" : "yes");
+	dfork_bpf__destroy(skel);
+	return 0;
+}
+
+static int pidreuse(void)
+{
+	char *av[] = { "sleep", "10", NULL }, *env[] = { NULL }, name[16];
+	pid_t kid, other;
+	int p[2], st = 0, m;
+	FILE *f;
+	char c;
+
+	/* a name of its own: the kernel lists every process's maps (our
+	 * pid in its namespace, and the time) */
+	snprintf(name, sizeof(name), "dfr%lx", (long)time(NULL) & 0xffffff);
+	m = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 8, 1, NULL);
+	if (m < 0 || pipe(p))
+		return 2;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		/* holds the inherited descriptor until killed */
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+	}
+	if (kid < 0)
+		return 3;
+	kill(kid, SIGKILL);
+	waitpid(kid, &st, 0);
+	printf("child: signal %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+	f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+	if (!f || fprintf(f, "%d", kid - 1) < 0 || fclose(f))
+		return 4;
+	if (posix_spawn(&other, "/bin/sleep", NULL, NULL, av, env))
+		return 5;
+	printf("its pid reused outside the domain: %s\n", other == kid ? "yes" : "no");
+	close(m);
+	printf("our map listed after close: %d\n", maps_left(name));
+	kill(other, SIGKILL);
+	waitpid(other, &st, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "maps"))
+		return maps();
+	if (argc == 2 && !strcmp(argv[1], "spawn"))
+		return spawn();
+	if (argc == 2 && !strcmp(argv[1], "earlykill"))
+		return earlykill();
+	if (argc == 3 && !strcmp(argv[1], "probes"))
+		return probes(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "pidreuse"))
+		return pidreuse();
+	if (argc == 4 && !strcmp(argv[1], "member"))
+		return member(argv[2], argv[3]);
+	df_hit(0);
+	return 1;
+}
