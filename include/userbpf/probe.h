@@ -105,6 +105,19 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link);
  */
 USERBPF_API void userbpf_probe__thread_quiet(bool on);
 
+/**
+ * @brief The calling thread switched to (on) or from (off) asynchronous
+ * cancellation (PTHREAD_CANCEL_ASYNCHRONOUS).  While on, the uprobe and
+ * uretprobe programs run on this thread with cancellation disabled, and
+ * a pthread_cancel() that came meanwhile acts when the run ends: cut
+ * short, a run could leave a map lock held (every later run needing it
+ * would spin forever).  Costs five cancel-state and cancel-type calls
+ * per run, on such a thread only.  "userbpf trace"'s agent calls it from the
+ * pthread_setcanceltype() it interposes.
+ * @param[in] on true once the thread's cancel type is asynchronous.
+ */
+USERBPF_API void userbpf_probe__thread_async_cancel(bool on);
+
 /** userbpf_probe__thread_create_quiet(): the thread keeps every signal but
  * the synchronous ones (SIGSYS, SIGTRAP, SIGSEGV, SIGBUS, SIGILL, SIGFPE)
  * blocked for its life; without it, it gets the creator's mask once quiet. */

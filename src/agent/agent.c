@@ -32,7 +32,9 @@
  * execvp, execvpe, posix_spawn, posix_spawnp, vfork (sched_process_fork
  * in the parent for the children fork()'s atfork handler never sees),
  * sigaction, signal and bsd_signal (the program sees the signal actions
- * it would see without userbpf, not the probe module's handlers).
+ * it would see without userbpf, not the probe module's handlers),
+ * pthread_setcanceltype (program runs on a thread with asynchronous
+ * cancellation are not cut short).
  */
 #ifdef USERBPF_AGENT
 #include <dlfcn.h>
@@ -575,6 +577,34 @@ static void *control(void *arg)
 	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
 	shutdown(out_fd, SHUT_RDWR);
 	return NULL;
+}
+
+/* ==== Interposed: asynchronous cancellation ==== */
+
+/*
+ * A thread cancelled asynchronously in the middle of a uprobe's program
+ * run could leave a map lock held: the probe module runs the programs of
+ * a thread that switched to PTHREAD_CANCEL_ASYNCHRONOUS with cancellation
+ * disabled (userbpf_probe__thread_async_cancel), told here.  glibc's own
+ * asynchronous windows (inside its cancellable syscall wrappers) do not
+ * come through here.
+ */
+__attribute__((visibility("default"))) int pthread_setcanceltype(int type, int *old)
+{
+	static int (*real)(int, int *);
+	int ret;
+
+	if (!real)
+		real = (int (*)(int, int *))dlsym(RTLD_NEXT, "pthread_setcanceltype");
+	if (!real)
+		return ENOSYS;
+	/* told first: once asynchronous, a pending cancel may act at once */
+	if (type == PTHREAD_CANCEL_ASYNCHRONOUS)
+		userbpf_probe__thread_async_cancel(true);
+	ret = real(type, old);
+	if (!ret && type == PTHREAD_CANCEL_DEFERRED)
+		userbpf_probe__thread_async_cancel(false);
+	return ret;
 }
 
 /* ==== Signal actions as the program would see them ==== */

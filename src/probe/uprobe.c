@@ -85,6 +85,8 @@ static TLS struct probe_thread *thread_rec;
 #define THREAD_GONE ((struct probe_thread *)(uintptr_t)1)
 TLS int probe_thread_in_probe;
 #define thread_in_probe probe_thread_in_probe
+/* userbpf_probe__thread_async_cancel: runs with cancellation disabled */
+static TLS bool thread_async_cancel;
 
 static _Atomic(struct probe_thread *) thread_list;
 static pthread_key_t thread_key;
@@ -297,6 +299,44 @@ USERBPF_API void userbpf_probe__thread_quiet(bool on)
 	probe_pe_thread_quiet(on);
 }
 
+USERBPF_API void userbpf_probe__thread_async_cancel(bool on)
+{
+	thread_async_cancel = on;
+}
+
+/* Cancellation off for a run on a thread with asynchronous cancellation
+ * (a cancel arriving meanwhile acts at cancel_restore): the old state, or
+ * -1 when nothing was changed. */
+static inline int cancel_defer(void)
+{
+	int old = -1;
+
+	if (thread_async_cancel && pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old))
+		old = -1;
+	return old;
+}
+
+static inline void cancel_restore(int old)
+{
+	if (old < 0)
+		return;
+	if (old != PTHREAD_CANCEL_ENABLE) {
+		pthread_setcancelstate(old, NULL);
+		return;
+	}
+	/* A cancel that came meanwhile acts here, through pthread_testcancel:
+	 * glibc 2.36's pthread_setcancelstate, re-enabling an asynchronous
+	 * thread with a cancel pending, unwinds it without setting its
+	 * result to PTHREAD_CANCELED (pthread_join saw NULL), so the type is
+	 * made deferred around the re-enabling. */
+	thread_async_cancel = false; /* probes on these calls: no deferral loop */
+	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	pthread_testcancel();
+	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+	thread_async_cancel = true;
+}
+
 struct quiet_start {
 	void *(*fn)(void *);
 	void *arg;
@@ -346,6 +386,7 @@ USERBPF_API int userbpf_probe__thread_create_quiet(pthread_t *thread, const pthr
 void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 {
 	struct probe_thread *t;
+	int cancel_old;
 
 	if (thread_in_probe) {
 		if (thread_in_probe == PROBE_THREAD_QUIET)
@@ -359,6 +400,7 @@ void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 		return;
 	}
 	thread_in_probe = 1;
+	cancel_old = cancel_defer();
 	t = thread_get();
 	if (atomic_load_explicit(&site->n_entry, memory_order_relaxed)) {
 		/* user stacks of the runs: the probed thread's (task_helpers.c) */
@@ -383,6 +425,7 @@ void probe_site_enter(struct probe_site *site, struct probe_pt_regs *regs)
 		}
 	}
 	thread_in_probe = 0;
+	cancel_restore(cancel_old); /* a cancel that came acts here */
 }
 
 uint64_t probe_site_return(struct probe_pt_regs *regs)
@@ -392,6 +435,7 @@ uint64_t probe_site_return(struct probe_pt_regs *regs)
 	struct ret_frame f;
 	/* at the return trampoline, rsp = entry rsp + 8 */
 	uint64_t entry_sp = regs->sp - 8;
+	int cancel_old;
 
 	/* Frames deeper than this one were left without returning (longjmp,
 	 * exceptions): drop them. */
@@ -407,11 +451,13 @@ uint64_t probe_site_return(struct probe_pt_regs *regs)
 		return f.ret_addr;
 	}
 	thread_in_probe = 1;
+	cancel_old = cancel_defer();
 	ub_sample_stack.regs = (const uint64_t *)regs;
 	ub_sample_stack.at_entry = false;
 	run_links(f.site, regs, true, t);
 	ub_sample_stack.regs = NULL;
 	thread_in_probe = 0;
+	cancel_restore(cancel_old);
 	return f.ret_addr;
 }
 

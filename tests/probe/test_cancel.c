@@ -87,6 +87,7 @@ struct victim {
 	_Atomic pid_t tid;	/* set when it starts */
 	_Atomic int cleaned;	/* its cleanup handler ran */
 	bool spin, async, func; /* spin in the program; async cancel; through the probed function */
+	bool declared;		/* async cancel told to the probe module */
 };
 
 static void cleanup(void *arg)
@@ -119,6 +120,8 @@ static void *victim_main(void *arg)
 
 	if (v->async)
 		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+	if (v->declared)
+		userbpf_probe__thread_async_cancel(true);
 	pthread_cleanup_push(cleanup, v);
 	atomic_store(&v->tid, (pid_t)syscall(SYS_gettid));
 	if (v->spin)
@@ -238,13 +241,16 @@ static void *after_main(void *arg)
  * over the cancelled one's record and waits outside any run while the
  * links are destroyed.  Reports: both cancelled with their cleanup (1,
  * 1), the main thread's calls after them seen (uprobe 1, uretprobe 1),
- * both links destroyed and the waiting thread joined (1).
+ * both links destroyed and the waiting thread joined (1); then the
+ * asynchronous case again with the thread's cancel type told to the probe
+ * module (userbpf_probe__thread_async_cancel): cancelled with its cleanup
+ * (1), its run ended before (1), where the undeclared run was cut (0).
  */
 static void uprobe_child(int fd)
 {
 	struct userbpf_link *lu, *lr;
 	struct victim v = { 0 };
-	uint64_t out[5] = { 0 }, u0, r0;
+	uint64_t out[8] = { 0 }, u0, r0, e0;
 	int p[2], q[2];
 	pthread_t t;
 	char c;
@@ -264,7 +270,9 @@ static void uprobe_child(int fd)
 	out[0] = (uint64_t)cancel_victim(&v);
 	v.func = false;
 	v.spin = v.async = true;
+	e0 = ctl_get(3);
 	out[1] = (uint64_t)cancel_victim(&v);
+	out[7] = ctl_get(3) - e0;
 	/* a new thread takes the cancelled one's record, hits the uprobe and
 	 * waits, outside any run, while the links are destroyed below */
 	if (pipe(q) || pthread_create(&t, NULL, after_main, q))
@@ -280,12 +288,22 @@ static void uprobe_child(int fd)
 	userbpf_link__destroy(lu);
 	userbpf_link__destroy(lr);
 	out[4] = write(q[1], "x", 1) == 1 && !pthread_join(t, NULL);
+	/* declared: the run is not cut short */
+	lu = userbpf_probe__attach_uprobe(cprog("on_func"), NULL, "cancel_probe_spin", 0, false,
+					  NULL);
+	if (!lu)
+		_exit(7);
+	v.declared = true;
+	e0 = ctl_get(3);
+	out[5] = (uint64_t)cancel_victim(&v);
+	out[6] = ctl_get(3) - e0;
+	userbpf_link__destroy(lu);
 	probe_fixture_report(fd, out, sizeof(out));
 }
 
 TEST(cancel_uprobe_uretprobe)
 {
-	uint64_t v[5];
+	uint64_t v[8];
 
 	ASSERT_EQ(probe_fixture_child(uprobe_child, v, sizeof(v)), 0);
 	ASSERT_EQ(v[0], 1); /* blocked under a return probe: cancelled, cleanup run */
@@ -293,4 +311,7 @@ TEST(cancel_uprobe_uretprobe)
 	ASSERT_EQ(v[2], 1);
 	ASSERT_EQ(v[3], 1);
 	ASSERT_EQ(v[4], 1); /* detach did not hang */
+	ASSERT_EQ(v[7], 0); /* undeclared: the run was cut short */
+	ASSERT_EQ(v[5], 1); /* declared: cancelled, cleanup run */
+	ASSERT_EQ(v[6], 1); /* and its run ended first */
 }
