@@ -69,6 +69,7 @@ void probe_pe_set_fatal_hook(void (*fn)(int sig));
 /* syscall_x86_64.c: the SIGSYS handler for a filter inherited across
  * exec, before anything here makes a syscall (true: installed). */
 bool probe_sc_inherited_filter(void);
+void probe_sc_inherited_rewrite(void);
 /* It was: SIGSYS was SIG_DFL for the program (views_before). */
 static bool sigsys_inherited;
 
@@ -786,6 +787,7 @@ void (*volatile agent_ifunc_ref)(void) = agent_ifunc;
 __attribute__((constructor(101))) static void agent_early(void)
 {
 	sigsys_inherited |= probe_sc_inherited_filter();
+	probe_sc_inherited_rewrite(); /* before any thread (syscall_x86_64.c) */
 }
 
 __attribute__((constructor)) static void agent_start(void)

@@ -88,6 +88,7 @@ static void on_exit_status(int status, void *arg)
 char **launch_argv, **launch_envp;
 
 bool probe_sc_inherited_filter(void); /* probe/syscall_x86_64.c */
+void probe_sc_inherited_rewrite(void);
 
 /*
  * An IFUNC whose resolver ld.so runs while it relocates this library,
@@ -115,6 +116,8 @@ __attribute__((constructor(101))) static void launch_ctor(int argc, char **argv,
 	(void)argc;
 	/* first: a filter inherited across exec may trap our own syscalls */
 	probe_sc_inherited_filter();
+	/* before our sync thread: its start (rseq...) runs with signals blocked */
+	probe_sc_inherited_rewrite();
 	launch_argv = argv;
 	launch_envp = envp;
 	launch_init_real();

@@ -294,6 +294,9 @@ extern const char probe_sc_gate_end[];
  * syscall through libc (the launch interposer's and the agent's first
  * constructor call it; syscall_x86_64.c says why). */
 bool probe_sc_inherited_filter(void); /* true: the handler is ours */
+/* Then, from the first constructor (not the IFUNC resolver), before any
+ * thread is created: every syscall site rewritten (the same file says why). */
+void probe_sc_inherited_rewrite(void);
 
 /* ==== Signal passes (x86_64_tramp.c stop pass, process_events.c exit pass) ==== */
 

@@ -60,7 +60,9 @@ static const struct {
 #include "syscall_names_x86_64.h"
 };
 
-/* Never trapped: they cannot be made from inside a signal handler. */
+/* Never trapped: they cannot be made from inside a signal handler, or
+ * (set_robust_list, rseq) glibc makes them only at a thread's start, with
+ * every signal blocked, where a trap is fatal (install_filter). */
 static bool untrappable(int nr)
 {
 	switch (nr) {
@@ -76,6 +78,10 @@ static bool untrappable(int nr)
 	case SYS_restart_syscall:
 #ifdef SYS_clone3
 	case SYS_clone3:
+#endif
+	case SYS_set_robust_list:
+#ifdef SYS_rseq
+	case SYS_rseq:
 #endif
 		return true;
 	default:
@@ -151,6 +157,7 @@ static bool rewrite_off;	 /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
 static bool exit_hooked;	 /* probe_syscall_exit_hooks: exit/exit_group seen */
 _Atomic uint64_t probe_sc_traps; /* syscalls the SIGSYS handler made */
 static bool handler_set;	 /* sigsys_handler installed */
+static bool inherited_rewritten; /* probe_sc_inherited_rewrite done */
 static PROBE_TLS int sc_in_handler;
 
 /* The calling thread's id without a syscall per event: cached per thread,
@@ -386,6 +393,34 @@ __attribute__((no_sanitize("address", "undefined", "thread"))) bool probe_sc_inh
 	return handler_set;
 }
 
+static void watch_dlopen(void);
+
+/*
+ * The constructor's second step in an image that inherited a filter: its
+ * syscall sites rewritten (every number, as the parent's last filter may
+ * trap every number), before the caller creates any thread.  A trap while
+ * SIGSYS is blocked kills the process (the kernel resets the handler), and
+ * glibc makes syscalls with every signal blocked: a new thread's rseq and
+ * set_robust_list in start_thread, a thread's end (madvise, futex on the
+ * stack cache lock), a posix_spawn child between clone and exec.  Where
+ * the parent's libc lies where ours does (launch: no ASLR), those trapped
+ * (status 159 for every member of a domain with raw_syscalls attached).
+ * Rewritten, they take the gate, no signal.  The sites that cannot be
+ * rewritten are left to install_filter's list of numbers never trapped.
+ * Not from the IFUNC resolver: this reads /proc, mallocs, mprotects.
+ */
+void probe_sc_inherited_rewrite(void)
+{
+	pthread_mutex_lock(&sc_lock);
+	if (handler_set && !inherited_rewritten && !n_filters &&
+	    !getenv("USERBPF_SYSCALL_TRAP_ONLY")) {
+		inherited_rewritten = true;
+		probe_sc_rewrite(-1);
+		watch_dlopen();
+	}
+	pthread_mutex_unlock(&sc_lock);
+}
+
 /* A rewritten site (syscall_rewrite_x86_64.c): as the SIGSYS handler,
  * on the thread's stack, without a signal.  regs->ax gets the result. */
 void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
@@ -421,7 +456,8 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 /*
  * A site whose number is only known at run time (syscall(), read's "xor
  * %eax,%eax"): regs->ax holds it.  Numbers traced (or exit/exit_group
- * under the exit hooks) are made here, as at a static site: 1.  Others
+ * under the exit hooks, or any under an inherited filter) are made here,
+ * as at a static site: 1.  Others
  * (untraced, or untrappable like clone) are left to the original syscall
  * instruction, regs->ax untouched: 0.
  */
@@ -432,7 +468,7 @@ uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs)
 	(void)unused;
 	if (nr >= 512 || !probe_sc_trappable((int)nr))
 		return 0;
-	if (!all_trapped && !trapped[nr] &&
+	if (!all_trapped && !trapped[nr] && !inherited_rewritten &&
 	    !(exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)))
 		return 0;
 	probe_sc_site_run(nr, regs);
@@ -563,6 +599,19 @@ static int code_ranges(struct sc_range *out, int max)
 	return n;
 }
 
+/* Not trapped without rewriting (install_filter says why). */
+static const int trap_only_never[] = { SYS_madvise, SYS_futex, SYS_rt_sigaction, SYS_munmap };
+
+static bool trap_only_untrappable(int nr)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(trap_only_never) / sizeof(trap_only_never[0]); i++)
+		if (trap_only_never[i] == nr)
+			return true;
+	return false;
+}
+
 /*
  * Install a filter trapping nr (or every trappable number when nr < 0)
  * when it is made from the code of the files mapped now (code_ranges).
@@ -590,12 +639,26 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	static const int never[] = {
 		SYS_rt_sigreturn, SYS_clone,	       SYS_fork,	   SYS_vfork,
 		SYS_execve,	  SYS_execveat,	       SYS_rt_sigprocmask, SYS_rt_sigsuspend,
-		SYS_sigaltstack,  SYS_restart_syscall, SYS_exit,
+		SYS_sigaltstack,  SYS_restart_syscall, SYS_exit,	   SYS_set_robust_list,
 #ifdef SYS_clone3
 		SYS_clone3,
 #endif
+#ifdef SYS_rseq
+		SYS_rseq,
+#endif
 	};
-	const int nnever = (int)(sizeof(never) / sizeof(never[0]));
+	/* made by glibc with every signal blocked, from sites that are
+	 * rewritten where rewriting applies: a thread's end (madvise, futex
+	 * on the stack cache lock), a posix_spawn child resetting its
+	 * handlers.  Without rewriting (USERBPF_SYSCALL_TRAP_ONLY) their trap
+	 * would be fatal: that filter never traps them (trap_only_never). */
+	const int nnever = (int)(sizeof(never) / sizeof(never[0])) +
+			   (rewrite_off ? (int)(sizeof(trap_only_never) / sizeof(int)) : 0);
+	int never_all[sizeof(never) / sizeof(never[0]) + sizeof(trap_only_never) / sizeof(int)];
+
+	memcpy(never_all, never, sizeof(never));
+	memcpy(never_all + sizeof(never) / sizeof(never[0]), trap_only_never,
+	       sizeof(trap_only_never));
 
 	nr_ranges = code_ranges(r, SC_MAX_RANGES);
 	if (nr_ranges == -E2BIG) {
@@ -638,8 +701,8 @@ static int install_filter(int nr, char *err, size_t err_sz)
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	} else {
 		for (k = 0; k < nnever; k++) /* ALLOW is nnever - k jumps ahead */
-			JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)never[k], (uint8_t)(nnever - k),
-			     0);
+			JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)never_all[k],
+			     (uint8_t)(nnever - k), 0);
 		JUMP(BPF_JMP | BPF_JA, 1, 0, 0);
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
@@ -675,8 +738,6 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	return 0;
 }
 
-static void watch_dlopen(void);
-
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
 	static bool atfork_set;
@@ -700,6 +761,11 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		pthread_atfork(NULL, NULL, sc_after_fork);
 		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
 		atfork_set = true;
+	}
+	if (rewrite_off && nr >= 0 && trap_only_untrappable(nr)) {
+		snprintf(err, err_sz, "syscall %d cannot be traced without rewriting", nr);
+		ret = -EOPNOTSUPP;
+		goto out;
 	}
 	/* a new filter when nr is not trapped yet; the last one allowed
 	 * traps every number (see "Filters") */
