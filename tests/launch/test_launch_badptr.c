@@ -57,6 +57,11 @@ TEST(launch_bad_pointers_get_kernel_errno)
 	ASSERT_EQ(st, 0);
 	ASSERT_CONTAINS(ours, "done\n");
 	ASSERT_CONTAINS(ours, "lookup key Bad address\n");
+	/* results stored in a read-only attr, perf and raw tracepoint strings */
+	ASSERT_CONTAINS(ours, "ro lookup ok\n");
+	ASSERT_CONTAINS(ours, "ro next id Bad address\n");
+	ASSERT_CONTAINS(ours, "raw tp name Bad address\n");
+	ASSERT_CONTAINS(ours, "uprobe path Bad address\n");
 	if (getuid() != 0) {
 		test_skip("not root: the kernel's answers are not compared");
 		return;
