@@ -5,9 +5,11 @@
  * survive each and print the errno, the same under "userbpf launch" as on
  * the kernel.  Then a read-only attr (a PROT_READ page) for the commands
  * that store results in it, and perf_event_open with a bad attr and a
- * bad uprobe path.  Exit 0 after the last line "done".
+ * bad uprobe path, and the file calls the interposer looks at (open,
+ * access, unlink, fopen) with a bad path.  Exit 0 after the last line "done".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -139,6 +141,24 @@ static void perf_pointers(const struct bpf_insn *insns)
 	report("uprobe path", type < 0 ? -1 : syscall(__NR_perf_event_open, &pa, 0, -1, -1, 0));
 }
 
+/* The file calls the interposer checks for its special files. */
+static void file_pointers(void)
+{
+	const char *volatile bad = (const char *)BAD;
+	FILE *f;
+
+	report("open path", open(bad, O_RDONLY));
+	report("openat path", openat(AT_FDCWD, bad, O_RDONLY));
+	report("access path", access(bad, F_OK));
+	report("faccessat path", faccessat(AT_FDCWD, bad, F_OK, 0));
+	report("unlink path", unlink(bad));
+	report("unlinkat path", unlinkat(AT_FDCWD, bad, 0));
+	f = fopen(bad, "r");
+	report("fopen path", f ? 0 : -1);
+	if (f)
+		fclose(f);
+}
+
 int main(void)
 {
 	struct bpf_insn insns[2] = { { .code = BPF_ALU64 | BPF_MOV | BPF_K },
@@ -225,6 +245,7 @@ int main(void)
 	report("get path", sys_bpf(BPF_OBJ_GET, &a));
 	read_only_attr(hash, insns);
 	perf_pointers(insns);
+	file_pointers();
 	printf("done\n");
 	return 0;
 }
