@@ -499,17 +499,22 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 	(void)cpu;
 	if (attr->type == LAUNCH_UPROBE_TYPE) {
 		/* the kernel's strndup_user of PATH_MAX bytes */
-		char *path;
+		char *path, *fit;
+		long n;
 
 		if (!attr->config1)
 			return -EINVAL;
 		path = malloc(4096);
 		if (!path)
 			return -ENOMEM;
-		if (ub_safe_read_str(path, (const void *)(uintptr_t)attr->config1, 4096) < 0) {
+		n = ub_safe_read_str(path, (const void *)(uintptr_t)attr->config1, 4096);
+		if (n < 0) {
 			free(path);
 			return -EFAULT;
 		}
+		fit = realloc(path, (size_t)n); /* held while the event lives */
+		if (fit)
+			path = fit;
 		pe = lobj_new(LOBJ_PERF);
 		if (!pe) {
 			free(path);
