@@ -86,6 +86,15 @@ static int uwrite(uint64_t dst, const void *src, size_t size)
 	return process_vm_writev(gettid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -EFAULT;
 }
 
+/* Store v in the result field f of the application's attr: 0, or
+ * -EFAULT when it cannot be written (a read-only attr: the kernel's
+ * put_user / copy_to_user of the field fails the command so). */
+#define UATTR_PUT(uattr, f, v)                                                                     \
+	({                                                                                         \
+		__typeof__((uattr)->f) v_ = (v);                                                   \
+		uwrite((uint64_t)(uintptr_t)&(uattr)->f, &v_, sizeof(v_));                         \
+	})
+
 /* Result of userbpf_bpf as -errno / value.  In a domain, the library's
  * BTF objects are this process's copies (other members make theirs from
  * the domain's record): private, freed if it is killed (domain.h). */
@@ -1055,7 +1064,7 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 		}
 		ret = uwrite(a->info.info, &info, len);
 		if (!ret)
-			uattr->info.info_len = len;
+			ret = UATTR_PUT(uattr, info.info_len, len);
 		lobj_put(obj);
 		return ret;
 	}
@@ -1072,7 +1081,7 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 	a->info.bpf_fd = (uint32_t)obj->h;
 	ret = ub_call(BPF_OBJ_GET_INFO_BY_FD, a, size);
 	if (!ret)
-		uattr->info.info_len = a->info.info_len;
+		ret = UATTR_PUT(uattr, info.info_len, a->info.info_len);
 	if (!ret && obj->kind == LOBJ_PROG)
 		ret = prog_info_more(userbpf_prog_by_fd(obj->h), uptr(a->info.info),
 				     a->info.info_len, &in);
@@ -1273,8 +1282,9 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 		if (err)
 			return err;
 		ret = ub_call(cmd, &a, size);
-		if (size >= ATTR_END(batch.count))
-			uattr->batch.count = a.batch.count;
+		/* the kernel stores the count whatever the outcome */
+		if (size >= ATTR_END(batch.count) && UATTR_PUT(uattr, batch.count, a.batch.count))
+			ret = -EFAULT;
 		return ret;
 	case BPF_PROG_LOAD:
 		return cmd_prog_load(&a, size);
@@ -1283,13 +1293,13 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 		if (err)
 			return err;
 		ret = ub_call(cmd, &a, size);
-		if ((ret == 0 || ret == -ENOSPC) && size >= ATTR_END(test.duration)) {
-			uattr->test.retval = a.test.retval;
-			uattr->test.duration = a.test.duration;
-			uattr->test.data_size_out = a.test.data_size_out;
-			if (size >= ATTR_END(test.ctx_size_out))
-				uattr->test.ctx_size_out = a.test.ctx_size_out;
-		}
+		if ((ret == 0 || ret == -ENOSPC) && size >= ATTR_END(test.duration) &&
+		    (UATTR_PUT(uattr, test.data_size_out, a.test.data_size_out) ||
+		     UATTR_PUT(uattr, test.retval, a.test.retval) ||
+		     UATTR_PUT(uattr, test.duration, a.test.duration) ||
+		     (size >= ATTR_END(test.ctx_size_out) &&
+		      UATTR_PUT(uattr, test.ctx_size_out, a.test.ctx_size_out))))
+			ret = -EFAULT;
 		return ret;
 	case BPF_OBJ_GET_INFO_BY_FD:
 		return cmd_obj_get_info(&a, size, uattr);
@@ -1301,7 +1311,7 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 	case BPF_LINK_GET_NEXT_ID:
 		ret = cmd_get_next_id(cmd, &a);
 		if (!ret)
-			uattr->next_id = a.next_id;
+			ret = UATTR_PUT(uattr, next_id, a.next_id);
 		return ret;
 	case BPF_MAP_GET_FD_BY_ID:
 	case BPF_PROG_GET_FD_BY_ID:

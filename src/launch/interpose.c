@@ -29,6 +29,7 @@
 #include "domain/domain.h"
 #include "helpers/task_struct.h"
 #include "launch_int.h"
+#include "util/alloc.h"
 #include "userbpf/probe.h"
 #include "userbpf/userbpf.h"
 
@@ -405,6 +406,34 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
 	return mmap(addr, len, prot, flags, fd, off);
 }
 
+/*
+ * The application's path, copied for the special-file checks below
+ * without faulting: buf, or NULL when it is unreadable (the real call
+ * then gives the kernel's EFAULT) or too long for any special file (the
+ * real call handles it).  A relative path is never special: NULL when
+ * absolute is set.  Where a sandbox refuses the read itself (ENOSYS,
+ * EPERM from process_vm_readv), the path is used as it is.
+ */
+#define APP_PATH_MAX 256
+static const char *app_path(const char *path, char *buf, bool absolute)
+{
+	int e = errno;
+	long n;
+
+	if (!path)
+		return NULL;
+	errno = 0;
+	n = ub_safe_read_str(buf, path, APP_PATH_MAX);
+	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
+		errno = e;
+		return absolute && path[0] != '/' ? NULL : path;
+	}
+	errno = e;
+	if (n < 0 || n == APP_PATH_MAX || (absolute && buf[0] != '/'))
+		return NULL;
+	return buf;
+}
+
 static int open_mode(int flags, va_list ap)
 {
 	return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? va_arg(ap, int) : 0;
@@ -412,6 +441,8 @@ static int open_mode(int flags, va_list ap)
 
 EXPORT int open(const char *path, int flags, ...)
 {
+	char buf[APP_PATH_MAX];
+	const char *p = app_path(path, buf, false);
 	va_list ap;
 	int mode, fd;
 
@@ -419,7 +450,7 @@ EXPORT int open(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	fd = launch_special_open(path, flags);
+	fd = p ? launch_special_open(p, flags) : -1;
 	if (fd >= 0)
 		return fd;
 	if (fd == -2)
@@ -452,6 +483,8 @@ EXPORT int __open64_2(const char *path, int flags)
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
+	char buf[APP_PATH_MAX];
+	const char *p = app_path(path, buf, true);
 	va_list ap;
 	int mode, fd;
 
@@ -459,8 +492,8 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	if (path[0] == '/') {
-		fd = launch_special_open(path, flags);
+	if (p) {
+		fd = launch_special_open(p, flags);
 		if (fd >= 0)
 			return fd;
 		if (fd == -2)
@@ -567,10 +600,12 @@ EXPORT int execvp(const char *file, char *const argv[])
 
 EXPORT int access(const char *path, int mode)
 {
+	char buf[APP_PATH_MAX];
+	const char *p = app_path(path, buf, false);
 	int r;
 
 	launch_init_real();
-	r = launch_special_access(path);
+	r = p ? launch_special_access(p) : -1;
 	if (r != -1)
 		return r ? -1 : 0;
 	return launch_real.access(path, mode);
@@ -578,10 +613,12 @@ EXPORT int access(const char *path, int mode)
 
 EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
+	char buf[APP_PATH_MAX];
+	const char *p = app_path(path, buf, true);
 	int r;
 
 	launch_init_real();
-	r = path[0] == '/' ? launch_special_access(path) : -1;
+	r = p ? launch_special_access(p) : -1;
 	if (r != -1)
 		return r ? -1 : 0;
 	return launch_real.faccessat(dirfd, path, mode, flags);
@@ -591,10 +628,13 @@ EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
  * bpf_link__unpin, rm): the pin goes and drops its reference. */
 EXPORT int unlink(const char *path)
 {
-	int r;
+	char buf[APP_PATH_MAX];
+	const char *p = app_path(path, buf, false);
+	int r = 1;
 
 	launch_init_real();
-	r = launch_unpin(path);
+	if (p)
+		r = launch_unpin(p);
 	if (r <= 0)
 		return ret_errno(r);
 	return launch_real.unlink(path);
@@ -602,11 +642,13 @@ EXPORT int unlink(const char *path)
 
 EXPORT int unlinkat(int dirfd, const char *path, int flags)
 {
+	char buf[APP_PATH_MAX];
+	const char *p = app_path(path, buf, true);
 	int r = 1;
 
 	launch_init_real();
-	if (path[0] == '/' && !(flags & AT_REMOVEDIR))
-		r = launch_unpin(path);
+	if (p && !(flags & AT_REMOVEDIR))
+		r = launch_unpin(p);
 	if (r <= 0)
 		return ret_errno(r);
 	return launch_real.unlinkat(dirfd, path, flags);
@@ -614,10 +656,12 @@ EXPORT int unlinkat(int dirfd, const char *path, int flags)
 
 EXPORT FILE *fopen(const char *path, const char *mode)
 {
+	char buf[APP_PATH_MAX];
+	const char *p = app_path(path, buf, false);
 	int fd;
 
 	launch_init_real();
-	fd = launch_special_open(path, O_RDONLY);
+	fd = p ? launch_special_open(p, O_RDONLY) : -1;
 	if (fd >= 0) {
 		FILE *f = fdopen(fd, "r");
 

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@
 
 #include "domain/domain.h"
 #include "launch_int.h"
+#include "util/alloc.h"
 #include "userbpf/probe.h"
 #include "userbpf/syscall.h"
 
@@ -459,14 +461,34 @@ static bool tp_name_of(uint64_t id, char *out, size_t sz)
 	return true;
 }
 
+/*
+ * The application's perf_event_attr, copied without faulting as the
+ * kernel's perf_copy_attr does: its size field first (0: the first
+ * version's 64 bytes), then that many bytes (at most ours, the rest
+ * zero).  0, or -EFAULT.
+ */
+static int copy_perf_attr(struct perf_event_attr *attr, const void *uattr)
+{
+	uint32_t size;
+
+	memset(attr, 0, sizeof(*attr));
+	if (!uattr ||
+	    ub_safe_read(&size, (const char *)uattr + offsetof(struct perf_event_attr, size),
+			 sizeof(size)))
+		return -EFAULT;
+	if (!size)
+		size = PERF_ATTR_SIZE_VER0;
+	return ub_safe_read(attr, uattr, size < sizeof(*attr) ? size : sizeof(*attr));
+}
+
 long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsigned long flags)
 {
-	struct perf_event_attr *attr = attr_p;
+	struct perf_event_attr attr_copy, *attr = &attr_copy;
 	struct lobj *pe;
 
 	(void)group_fd;
 	(void)flags;
-	if (!attr)
+	if (copy_perf_attr(attr, attr_p))
 		return -EFAULT;
 	if (pid > 0 && pid != getpid() && !pid_in_domain(pid)) {
 		launch_log("perf_event_open: pid %d: only the launched process itself or, "
@@ -476,18 +498,33 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 	}
 	(void)cpu;
 	if (attr->type == LAUNCH_UPROBE_TYPE) {
-		const char *path = (const char *)(uintptr_t)attr->config1;
+		/* the kernel's strndup_user of PATH_MAX bytes */
+		char *path, *fit;
+		long n;
 
-		if (!path)
+		if (!attr->config1)
 			return -EINVAL;
-		pe = lobj_new(LOBJ_PERF);
-		if (!pe)
+		path = malloc(4096);
+		if (!path)
 			return -ENOMEM;
+		n = ub_safe_read_str(path, (const void *)(uintptr_t)attr->config1, 4096);
+		if (n < 0) {
+			free(path);
+			return -EFAULT;
+		}
+		fit = realloc(path, (size_t)n); /* held while the event lives */
+		if (fit)
+			path = fit;
+		pe = lobj_new(LOBJ_PERF);
+		if (!pe) {
+			free(path);
+			return -ENOMEM;
+		}
 		pe->pe_kind = LPERF_UPROBE;
 		pe->pid = pid;
 		pe->retprobe = attr->config & 1;
 		pe->ref_ctr = attr->config >> 32; /* PERF_UPROBE_REF_CTR_OFFSET_SHIFT */
-		pe->path = strdup(path);
+		pe->path = path;
 		pe->offset = attr->config2;
 		return lobj_install(pe, "perf_event");
 	}
@@ -504,8 +541,13 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 		return lobj_install(pe, "perf_event");
 	}
 	if (attr->type == LAUNCH_KPROBE_TYPE) {
-		const char *fn = (const char *)(uintptr_t)attr->config1;
+		char str[512]; /* the kernel's strndup_user of KSYM_NAME_LEN */
+		const char *fn = attr->config1 ? str : NULL;
 		bool tr;
+
+		if (fn &&
+		    ub_safe_read_str(str, (const void *)(uintptr_t)attr->config1, sizeof(str)) < 0)
+			return -EFAULT;
 
 		/* __x64_sys_NAME: the probe layer's ksyscall points (libbpf's
 		 * ksyscall and its syscall-wrapper probe come this way) */
@@ -518,7 +560,8 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 			if (!pe)
 				return -ENOMEM;
 			pe->pe_kind = LPERF_TRACEPOINT;
-			snprintf(pe->tp, sizeof(pe->tp), "%s/%s",
+			/* fn + 10 is one of the probe layer's syscall names */
+			snprintf(pe->tp, sizeof(pe->tp), "%s/%.64s",
 				 attr->config & 1 ? "kretsyscall" : "ksyscall", fn + 10);
 			return lobj_install(pe, "perf_event");
 		}
@@ -646,13 +689,20 @@ int launch_link_create(void *attr_p)
 int launch_raw_tp_open(void *attr_p)
 {
 	union bpf_attr *a = attr_p;
-	const char *name = (const char *)(uintptr_t)a->raw_tracepoint.name;
+	char buf[128];
+	const char *name = a->raw_tracepoint.name ? buf : NULL;
 	struct lobj *link;
 	int h, err;
 
 	h = prog_ref((int)a->raw_tracepoint.prog_fd);
 	if (h < 0)
 		return h;
+	/* the kernel's strncpy_from_user into its 128-byte buffer */
+	if (name && ub_safe_read_str(buf, (const void *)(uintptr_t)a->raw_tracepoint.name,
+				     sizeof(buf)) < 0) {
+		userbpf_close(h);
+		return -EFAULT;
+	}
 	if (!name || (strcmp(name, "sys_enter") && strcmp(name, "sys_exit"))) {
 		launch_log("raw tracepoint '%s': only sys_enter and sys_exit exist in a process",
 			   name ? name : "(BTF target)");
@@ -665,7 +715,7 @@ int launch_raw_tp_open(void *attr_p)
 		return -ENOMEM;
 	}
 	link->pe_kind = LPERF_TRACEPOINT;
-	snprintf(link->tp, sizeof(link->tp), "%s", name);
+	snprintf(link->tp, sizeof(link->tp), "%.16s", name); /* sys_enter, sys_exit */
 	err = pe_attach(link, h, 0);
 	if (err) {
 		userbpf_close(h);

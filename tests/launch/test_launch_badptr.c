@@ -2,7 +2,9 @@
 /*
  * test_launch_badptr.c - an application that gives bpf() bad pointers
  * (tests/launch/apps/badptr.c) survives every one under "userbpf launch"
- * and sees the errno values the kernel gives the same binary.
+ * (results stored in a read-only attr, perf_event_open strings, file
+ * calls with a bad path too) and sees the errno values the kernel gives
+ * the same binary.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,12 @@ TEST(launch_bad_pointers_get_kernel_errno)
 	ASSERT_EQ(st, 0);
 	ASSERT_CONTAINS(ours, "done\n");
 	ASSERT_CONTAINS(ours, "lookup key Bad address\n");
+	/* results stored in a read-only attr, perf and raw tracepoint strings */
+	ASSERT_CONTAINS(ours, "ro lookup ok\n");
+	ASSERT_CONTAINS(ours, "ro next id Bad address\n");
+	ASSERT_CONTAINS(ours, "raw tp name Bad address\n");
+	ASSERT_CONTAINS(ours, "uprobe path Bad address\n");
+	ASSERT_CONTAINS(ours, "open path Bad address\n");
 	if (getuid() != 0) {
 		test_skip("not root: the kernel's answers are not compared");
 		return;
