@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,4 +74,36 @@ void probe_fixture_report(int fd, const void *out, size_t size)
 	if (write(fd, out, size) != (ssize_t)size)
 		_exit(2);
 	_exit(0);
+}
+
+int probe_run(const char *cmd, char *out, size_t out_sz)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n = 0, got;
+
+	out[0] = '\0';
+	if (!p)
+		return -1;
+	while (n + 1 < out_sz && (got = fread(out + n, 1, out_sz - 1 - n, p)))
+		n += got;
+	out[n] = '\0';
+	return pclose(p);
+}
+
+bool probe_trace_ready(const char *example)
+{
+	char path[512];
+
+	if (PROBE_SANITIZED) {
+		test_skip("the agent cannot be preloaded into an uninstrumented command "
+			  "in a sanitizer build");
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/examples/%s.bpf.o", test_build_dir(), example);
+	if (access(path, R_OK)) {
+		test_skip("%s missing (clang?)", path);
+		return false;
+	}
+	setenv("B", test_build_dir(), 1);
+	return true;
 }

@@ -8,6 +8,7 @@
 #ifndef USERBPF_TESTS_PROBE_FIXTURE_H
 #define USERBPF_TESTS_PROBE_FIXTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,23 @@ void probe_fixture_report(int fd, const void *out, size_t size) __attribute__((n
 		USERBPF_MOV64_REG(2, 10), USERBPF_ALU64_IMM(USERBPF_ADD, 2, -4),                   \
 		USERBPF_CALL_HELPER(1), USERBPF_JMP_IMM(USERBPF_JEQ, 0, 0, SKIP)
 /* Program instructions: map[K] += 1 (atomically; r0 and r1 clobbered). */
+/*
+ * The tests that run "userbpf trace" on a command: the agent cannot be
+ * preloaded into an uninstrumented command in a sanitizer build.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PROBE_SANITIZED 1
+#else
+#define PROBE_SANITIZED 0
+#endif
+/* Run a shell command, its stdout into out (NUL-terminated): pclose's
+ * status, -1 when it could not start. */
+int probe_run(const char *cmd, char *out, size_t out_sz);
+/* Whether $(BUILD)/examples/EXAMPLE.bpf.o can be traced here (skipped
+ * with the reason when not: sanitizer build, no clang); sets $B to the
+ * build folder for the commands probe_run hands to the shell. */
+bool probe_trace_ready(const char *example);
+
 #define PROBE_FIXTURE_INC(K)                                                                       \
 	PROBE_FIXTURE_LOOKUP(K, 2), USERBPF_MOV64_IMM(1, 1),                                       \
 		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0)

@@ -9,20 +9,7 @@
 #include <sys/wait.h>
 
 #include "../unit/test.h"
-
-static int run(const char *cmd, char *out, size_t out_sz)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n = 0, got;
-
-	out[0] = '\0';
-	if (!p)
-		return -1;
-	while (n + 1 < out_sz && (got = fread(out + n, 1, out_sz - 1 - n, p)))
-		n += got;
-	out[n] = '\0';
-	return pclose(p);
-}
+#include "fixture.h"
 
 TEST(probes_cli_list)
 {
@@ -31,20 +18,20 @@ TEST(probes_cli_list)
 	int st;
 
 	snprintf(cmd, sizeof(cmd), "%s/userbpf probes '*sys_e*_lseek'", b);
-	st = run(cmd, out, sizeof(out));
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_STREQ(out, "tracepoint:syscalls:sys_enter_lseek\n"
 			  "tracepoint:syscalls:sys_exit_lseek\n");
 	snprintf(cmd, sizeof(cmd), "%s/userbpf probes 'sys_enter_execve*'", b);
-	st = run(cmd, out, sizeof(out));
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_EQ(WEXITSTATUS(st), 1); /* not traceable in process */
 	ASSERT_STREQ(out, "");
 	snprintf(cmd, sizeof(cmd), "%s/userbpf probes 'uprobe_*' %s/examples/uprobe_target", b, b);
-	st = run(cmd, out, sizeof(out));
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "/examples/uprobe_target:uprobe_add\n");
 	snprintf(cmd, sizeof(cmd),
 		 "%s/userbpf probes 'uprobe:*:nomatch_*' %s/examples/uprobe_target", b, b);
-	st = run(cmd, out, sizeof(out));
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_EQ(WEXITSTATUS(st), 1);
 }

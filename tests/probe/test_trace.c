@@ -18,39 +18,12 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#else
-#define SANITIZED 0
-#endif
-
-/* Run a shell command; its stdout (and stderr if asked) into out. */
-static int run(const char *cmd, char *out, size_t out_sz)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n = 0;
-	int status;
-
-	out[0] = '\0';
-	if (!p)
-		return -1;
-	while (n + 1 < out_sz) {
-		size_t got = fread(out + n, 1, out_sz - 1 - n, p);
-
-		if (!got)
-			break;
-		n += got;
-	}
-	out[n] = '\0';
-	status = pclose(p);
-	return status;
-}
-
-/* run(), then the command's exit status, or -1 when a signal ended it. */
+/* probe_run(), then the command's exit status, or -1 when a signal ended it. */
 static int run_status(const char *cmd, char *out, size_t out_sz)
 {
-	int st = run(cmd, out, out_sz);
+	int st = probe_run(cmd, out, out_sz);
 
 	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
@@ -75,35 +48,15 @@ static void lines_with(const char *in, const char *prefix, char *out, size_t siz
 	}
 }
 
-/* Whether the examples can be traced here; sets $B (the build folder) for
- * the commands run() hands to the shell. */
-static bool ready(void)
-{
-	char path[512];
-
-	if (SANITIZED) {
-		test_skip("the agent cannot be preloaded into an uninstrumented command "
-			  "in a sanitizer build");
-		return false;
-	}
-	snprintf(path, sizeof(path), "%s/examples/uprobe.bpf.o", test_build_dir());
-	if (access(path, R_OK)) {
-		test_skip("%s missing (clang?)", path);
-		return false;
-	}
-	setenv("B", test_build_dir(), 1);
-	return true;
-}
-
 TEST(trace_uprobe_example)
 {
 	char out[8192], events[8192];
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
-	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target 3 7", out,
-		 sizeof(out));
+	st = probe_run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target 3 7",
+		       out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 7); /* the command's status */
 	lines_with(out, "uprobe_add ", events, sizeof(events));
@@ -124,7 +77,7 @@ TEST(trace_malloc_example)
 {
 	char out[16384];
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	if (access("/lib/x86_64-linux-gnu/libc.so.6", R_OK)) {
 		test_skip("no /lib/x86_64-linux-gnu/libc.so.6");
@@ -146,7 +99,7 @@ TEST(trace_json_and_signal)
 {
 	char out[16384];
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	ASSERT_EQ(run_status("$B/userbpf trace --json $B/examples/uprobe.bpf.o --prog add_entry -- "
 			     "$B/examples/uprobe_target 2",
@@ -158,13 +111,14 @@ TEST(trace_json_and_signal)
 	ASSERT_CONTAINS(out, "{\"type\":\"map\",\"map\":\"calls\",\"key\":0,\"value\":2}\n"
 			     "{\"type\":\"map\",\"map\":\"calls\",\"key\":1,\"value\":0}\n");
 	/* a command killed by a signal: we die of the same signal */
-	run("$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
-	    out, sizeof(out));
+	probe_run(
+		"$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -USR1 $$'; echo status=$?",
+		out, sizeof(out));
 	ASSERT_CONTAINS(out, "status=138"); /* 128 + SIGUSR1 */
 	/* SIGKILL: the same, and what could not be seen is said */
-	run("$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -KILL $$' 2>&1; "
-	    "echo status=$?",
-	    out, sizeof(out));
+	probe_run("$B/userbpf trace $B/examples/malloc.bpf.o -- sh -c 'kill -KILL $$' 2>&1; "
+		  "echo status=$?",
+		  out, sizeof(out));
 	ASSERT_CONTAINS(out, "trace: sh was killed by SIGKILL: its sched_process_exit event");
 	ASSERT_CONTAINS(out, "status=137");
 }
@@ -174,10 +128,10 @@ TEST(trace_attach_error)
 	char out[4096];
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	/* the uprobe example's symbol does not exist in /bin/true */
-	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- true 2>&1", out, sizeof(out));
+	st = probe_run("$B/userbpf trace $B/examples/uprobe.bpf.o -- true 2>&1", out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 1);
 	ASSERT_CONTAINS(out, "userbpf: trace: cannot attach add_entry: no function symbol "
@@ -189,10 +143,11 @@ TEST(trace_minimal_example)
 	char out[8192];
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
-	st = run("$B/userbpf trace $B/examples/minimal.bpf.o -- $B/examples/uprobe_target 2 4", out,
-		 sizeof(out));
+	st = probe_run(
+		"$B/userbpf trace $B/examples/minimal.bpf.o -- $B/examples/uprobe_target 2 4", out,
+		sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 4);
 	/* one write of "0\n11\n" (stdout is a pipe: fully buffered); the event
@@ -248,11 +203,11 @@ TEST(trace_bootstrap_follow)
 	const struct boot_event *sh, *echo, *sleep_x, *sleep_e, *sh_x;
 	int st, n;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
-	st = run("$B/userbpf trace --follow --json $B/examples/bootstrap.bpf.o -- "
-		 "sh -c '/bin/echo hi; /bin/sleep 0.05; exit 5'",
-		 out, sizeof(out));
+	st = probe_run("$B/userbpf trace --follow --json $B/examples/bootstrap.bpf.o -- "
+		       "sh -c '/bin/echo hi; /bin/sleep 0.05; exit 5'",
+		       out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 5);
 	ASSERT_CONTAINS(out, "hi\n");
@@ -278,9 +233,9 @@ TEST(trace_bootstrap_follow)
 			     "{\"type\":\"map\",\"map\":\"counts\",\"key\":1,\"value\":3}\n");
 
 	/* without --follow only the command itself is traced */
-	st = run("$B/userbpf trace --json $B/examples/bootstrap.bpf.o -- "
-		 "sh -c '/bin/echo hi; /bin/true'",
-		 out, sizeof(out));
+	st = probe_run("$B/userbpf trace --json $B/examples/bootstrap.bpf.o -- "
+		       "sh -c '/bin/echo hi; /bin/true'",
+		       out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	n = boot_events(out, ev, 32);
 	ASSERT_EQ(n, 2);
@@ -293,12 +248,12 @@ TEST(trace_execsnoop_follow)
 	char out[16384], events[4096];
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	/* a subshell forks without exec; its child execs: a grandchild */
-	st = run("$B/userbpf trace --follow $B/examples/execsnoop.bpf.o -- "
-		 "sh -c '/bin/true; (/bin/echo sub; exit 0); echo $$ >/dev/null'",
-		 out, sizeof(out));
+	st = probe_run("$B/userbpf trace --follow $B/examples/execsnoop.bpf.o -- "
+		       "sh -c '/bin/true; (/bin/echo sub; exit 0); echo $$ >/dev/null'",
+		       out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	lines_with(out, "EXEC ", events, sizeof(events));
 	ASSERT_CONTAINS(events, "EXEC sh ");
@@ -326,7 +281,7 @@ TEST(trace_profile_example)
 	const char *t;
 	unsigned long samples = 0;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	ASSERT_EQ(run_status("$B/userbpf trace --freq 99 $B/examples/profile.bpf.o -- "
 			     "$B/examples/uprobe_target spin 300",
@@ -348,7 +303,7 @@ TEST(trace_usdt_example)
 	char cmd[1024], out[16384], events[4096];
 	const char *b = test_build_dir();
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	snprintf(cmd, sizeof(cmd), "%s/examples/usdt_target", b);
 	if (access(cmd, X_OK)) {
@@ -368,7 +323,7 @@ TEST(trace_usdt_example)
 	ASSERT_CONTAINS(out, "@ticks:\n  [0] = 3\n  [1] = 5\n");
 	ASSERT_TRUE(!strstr(out, "__bpf_usdt"));
 	/* untraced, nobody raises it */
-	run("$B/examples/usdt_target 2", out, sizeof(out));
+	probe_run("$B/examples/usdt_target 2", out, sizeof(out));
 	ASSERT_CONTAINS(out, "ticks 2 traced 0\n");
 	/* listed as bpftrace -l lists USDT probes */
 	ASSERT_EQ(run_status("$B/userbpf probes 'userbpf:*' $B/examples/usdt_target", out,
@@ -385,11 +340,12 @@ TEST(trace_syscount_example)
 	unsigned long n = 0;
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	/* uprobe_target 2 prints with one write and exits */
-	st = run("$B/userbpf trace $B/examples/syscount.bpf.o -- $B/examples/uprobe_target 2 3",
-		 out, sizeof(out));
+	st = probe_run(
+		"$B/userbpf trace $B/examples/syscount.bpf.o -- $B/examples/uprobe_target 2 3", out,
+		sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 3);
 	ASSERT_CONTAINS(out, "@syscalls:\nSYSCALL                   COUNT\n");
@@ -406,11 +362,11 @@ TEST(trace_opensnoop_example)
 	char out[16384], events[8192];
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
-	st = run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- cat /etc/hostname "
-		 "/nonexistent/userbpf 2>/dev/null",
-		 out, sizeof(out));
+	st = probe_run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- cat /etc/hostname "
+		       "/nonexistent/userbpf 2>/dev/null",
+		       out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 1); /* cat's status: one file missing */
 	lines_with(out, "", events, sizeof(events));
@@ -426,7 +382,7 @@ TEST(trace_funclatency_example)
 	const char *h, *p;
 	unsigned long total = 0, low, high, cnt;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	ASSERT_EQ(
 		run_status(
@@ -473,7 +429,7 @@ TEST(trace_pid_attach_and_detach)
 	ssize_t n;
 	pid_t t;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	/* attach to a running process; it exits normally, the maps come then */
 	ASSERT_OK(pipe(fds));
@@ -482,7 +438,7 @@ TEST(trace_pid_attach_and_detach)
 	usleep(100000);
 	snprintf(cmd, sizeof(cmd), "%s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1", b, b,
 		 (int)t);
-	st = run(cmd, out, sizeof(out));
+	st = probe_run(cmd, out, sizeof(out));
 	n = read(fds[0], tout, sizeof(tout) - 1);
 	close(fds[0]);
 	tout[n > 0 ? n : 0] = '\0';
@@ -505,7 +461,7 @@ TEST(trace_pid_attach_and_detach)
 		"timeout --preserve-status -s INT 0.4 %s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1; "
 		"echo status=$?",
 		b, b, (int)t);
-	st = run(cmd, out, sizeof(out));
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_EQ(waitpid(t, &st, 0), t);
 	n = read(fds[0], tout, sizeof(tout) - 1);
 	close(fds[0]);
@@ -536,7 +492,7 @@ TEST(trace_pid_syscall_tracepoints)
 	ssize_t n;
 	pid_t t;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	for (round = 0; round < 3; round++) {
 		ASSERT_OK(pipe(fds));
@@ -552,7 +508,7 @@ TEST(trace_pid_syscall_tracepoints)
 		snprintf(cmd, sizeof(cmd),
 			 "%s/userbpf trace %s/examples/opensnoop.bpf.o --pid %d 2>&1", b, b,
 			 (int)t);
-		run(cmd, out, sizeof(out));
+		probe_run(cmd, out, sizeof(out));
 		n = read(fds[0], tout, sizeof(tout) - 1);
 		close(fds[0]);
 		tout[n > 0 ? n : 0] = '\0';
@@ -573,7 +529,7 @@ TEST(trace_pid_refused_without_privilege)
 	int st, fds[2];
 	pid_t t;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK)) {
 		test_skip("needs root and setpriv to drop privileges");
@@ -587,7 +543,7 @@ TEST(trace_pid_refused_without_privilege)
 		 "setpriv --reuid=65534 --regid=65534 --clear-groups %s/userbpf trace "
 		 "%s/examples/uprobe.bpf.o --pid %d 2>&1; echo status=$?",
 		 b, b, (int)t);
-	st = run(cmd, out, sizeof(out));
+	st = probe_run(cmd, out, sizeof(out));
 	waitpid(t, &st, 0);
 	close(fds[0]);
 	ASSERT_CONTAINS(out, "cannot attach to process");
@@ -609,7 +565,7 @@ TEST(trace_robust_fork_exec_early_exit)
 	unsigned long e = 0, x = 0;
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	/* a fork: without --follow only the parent's 4 calls are counted and
 	 * the child (same probes, its own copies) does not report twice */
@@ -634,17 +590,19 @@ TEST(trace_robust_fork_exec_early_exit)
 	ASSERT_EQ(e, 8);
 	ASSERT_EQ(x, 8);
 	/* an exec: the maps of the image that execs are sent before it goes */
-	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target exec 3 "
-		 "sh -c 'exit 6'",
-		 out, sizeof(out));
+	st = probe_run(
+		"$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target exec 3 "
+		"sh -c 'exit 6'",
+		out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 6); /* the new image's status */
 	ASSERT_TRUE(calls_of(out, &e, &x));
 	ASSERT_EQ(e, 3);
 	ASSERT_EQ(x, 3);
 	/* _exit() from inside a function: the maps still come, the status too */
-	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target quit 5 9",
-		 out, sizeof(out));
+	st = probe_run(
+		"$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target quit 5 9",
+		out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 9);
 	ASSERT_TRUE(calls_of(out, &e, &x));
@@ -671,7 +629,7 @@ TEST(trace_syscall_tp_fork_exec)
 	char out[32768];
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	/*
 	 * Every syscall traced (raw_syscalls/sys_enter): sh forks and execs
@@ -679,18 +637,19 @@ TEST(trace_syscall_tp_fork_exec)
 	 * the code mapped at attach time, their loaders died of SIGSYS (159).
 	 * Without --follow the new images run untraced: no write is counted.
 	 */
-	st = run("$B/userbpf trace $B/examples/syscount.bpf.o -- sh -c '/bin/true && "
-		 "$B/examples/uprobe_target 2 5'",
-		 out, sizeof(out));
+	st = probe_run("$B/userbpf trace $B/examples/syscount.bpf.o -- sh -c '/bin/true && "
+		       "$B/examples/uprobe_target 2 5'",
+		       out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 5);
 	ASSERT_CONTAINS(out, "0\n11\n");
 	ASSERT_EQ(syscount_of(out, "write"), 0);
 	/* --follow: the exec'd images load the agent, their syscalls count:
 	 * uprobe_target's one write of "0\n11\n" */
-	st = run("$B/userbpf trace --follow $B/examples/syscount.bpf.o -- sh -c '/bin/true && "
-		 "$B/examples/uprobe_target 2 5'",
-		 out, sizeof(out));
+	st = probe_run(
+		"$B/userbpf trace --follow $B/examples/syscount.bpf.o -- sh -c '/bin/true && "
+		"$B/examples/uprobe_target 2 5'",
+		out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 5);
 	ASSERT_CONTAINS(out, "0\n11\n");
@@ -702,7 +661,7 @@ TEST(trace_spawn_and_vfork_forks)
 	char cmd[1024], out[16384];
 	const char *b = test_build_dir();
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	snprintf(cmd, sizeof(cmd), "%s/probe/procev.bpf.o", b);
 	if (access(cmd, R_OK)) {
@@ -747,7 +706,7 @@ TEST(trace_event_type)
 		"\"arr\": [1, -2, 3], \"buf\": \"0x1000\"}";
 	char out[16384], want[1024];
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	ASSERT_EQ(
 		run_status(
@@ -791,7 +750,7 @@ TEST(trace_event_guess)
 {
 	char out[16384], want[1024];
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/snoop.bpf.o -- sh -c 'true 2>/dev/null "
 			     "</nonexist_probe_guess; true' 2>&1",
@@ -830,7 +789,7 @@ TEST(trace_set)
 {
 	char out[16384];
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/snoop.bpf.o --set targ_failed=1 --set "
 			     "targ_tag=77 -- sh -c 'true 2>/dev/null </nonexist_probe_set; "
@@ -876,23 +835,23 @@ TEST(trace_signal_snapshot)
 {
 	char out[16384];
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
-	run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target crash 3 "
-	    "2>/dev/null; echo status=$?",
-	    out, sizeof(out));
+	probe_run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target crash 3 "
+		  "2>/dev/null; echo status=$?",
+		  out, sizeof(out));
 	ASSERT_CONTAINS(out, "uprobe_add EXIT: return = 4\n");
 	ASSERT_CONTAINS(out, "@calls:\n  [0] = 3\n  [1] = 3\n");
 	ASSERT_CONTAINS(out, "status=139"); /* 128 + SIGSEGV */
-	run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- sh -c 'true 2>/dev/null "
-	    "</nonexist_probe_sig; kill -SEGV $$' 2>/dev/null; echo status=$?",
-	    out, sizeof(out));
+	probe_run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- sh -c 'true 2>/dev/null "
+		  "</nonexist_probe_sig; kill -SEGV $$' 2>/dev/null; echo status=$?",
+		  out, sizeof(out));
 	ASSERT_CONTAINS(out, "@opens:\n  [0] = ");
 	ASSERT_CONTAINS(out, "\n  [1] = 1\n");
 	ASSERT_CONTAINS(out, "status=139");
-	run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- sh -c 'true 2>/dev/null "
-	    "</nonexist_probe_sig; sleep 0.6; kill -KILL $$' 2>&1; echo status=$?",
-	    out, sizeof(out));
+	probe_run("$B/userbpf trace $B/examples/opensnoop.bpf.o -- sh -c 'true 2>/dev/null "
+		  "</nonexist_probe_sig; sleep 0.6; kill -KILL $$' 2>&1; echo status=$?",
+		  out, sizeof(out));
 	ASSERT_CONTAINS(out, "@opens:\n  [0] = ");
 	ASSERT_CONTAINS(out, "\n  [1] = 1\n");
 	ASSERT_CONTAINS(out, "trace: sh was killed by SIGKILL: its sched_process_exit event is "

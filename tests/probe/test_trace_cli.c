@@ -10,14 +10,7 @@
 
 #include "../unit/test.h"
 #include "../unit/test_loader.h"
-
-/* The agent cannot be preloaded into an uninstrumented command in a
- * sanitizer build (test_trace.c skips alike). */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#else
-#define SANITIZED 0
-#endif
+#include "fixture.h"
 
 TEST(trace_cli_unknown_prog_refused)
 {
@@ -60,7 +53,7 @@ TEST(trace_exec_without_aslr_survives)
 	char args[1024], out[65536];
 	int follow;
 
-	if (SANITIZED) {
+	if (PROBE_SANITIZED) {
 		test_skip("the agent cannot be preloaded into an uninstrumented command in a "
 			  "sanitizer build");
 		return;
@@ -77,15 +70,9 @@ TEST(trace_exec_without_aslr_survives)
 			b, follow ? " --follow" : "");
 		{
 			char cmd[1200];
-			FILE *p;
-			size_t n;
 
 			snprintf(cmd, sizeof(cmd), "setarch -R %s/userbpf %s 2>&1", b, args);
-			p = popen(cmd, "r");
-			ASSERT_TRUE(p != NULL);
-			n = fread(out, 1, sizeof(out) - 1, p);
-			out[n] = '\0';
-			ASSERT_EQ(pclose(p), 0);
+			ASSERT_EQ(probe_run(cmd, out, sizeof(out)), 0);
 		}
 		ASSERT_CONTAINS(out, "ls=0\n");
 		ASSERT_CONTAINS(out, "true=0\n");

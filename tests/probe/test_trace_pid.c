@@ -27,44 +27,7 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#else
-#define SANITIZED 0
-#endif
-
-/* Run a shell command; its stdout into out; pclose's status. */
-static int run(const char *cmd, char *out, size_t out_sz)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n = 0, got;
-
-	out[0] = '\0';
-	if (!p)
-		return -1;
-	while (n + 1 < out_sz && (got = fread(out + n, 1, out_sz - 1 - n, p)))
-		n += got;
-	out[n] = '\0';
-	return pclose(p);
-}
-
-static bool ready(void)
-{
-	char path[512];
-
-	if (SANITIZED) {
-		test_skip("the agent cannot be loaded into an uninstrumented command "
-			  "in a sanitizer build");
-		return false;
-	}
-	snprintf(path, sizeof(path), "%s/examples/syscount.bpf.o", test_build_dir());
-	if (access(path, R_OK)) {
-		test_skip("%s missing (clang?)", path);
-		return false;
-	}
-	return true;
-}
+#include "fixture.h"
 
 /* uprobe_target ARGS... started with its stdout into fds[1]. */
 static pid_t start_target(const char *a1, const char *a2, const char *a3, int out_fd)
@@ -117,7 +80,7 @@ static void syscount_pid(const char *a1, const char *a2, const char *a3, char *o
 	usleep(100000);
 	snprintf(cmd, sizeof(cmd), "%s/userbpf trace %s/examples/syscount.bpf.o --pid %d 2>&1", b,
 		 b, (int)t);
-	run(cmd, out, out_sz);
+	probe_run(cmd, out, out_sz);
 	n = read(fds[0], tout, tout_sz - 1);
 	close(fds[0]);
 	tout[n > 0 ? n : 0] = '\0';
@@ -129,7 +92,7 @@ TEST(trace_pid_syscount_rounds)
 	char out[32768], tout[256];
 	int st = 0, round;
 
-	if (!ready())
+	if (!probe_trace_ready("syscount"))
 		return;
 	for (round = 0; round < 3; round++) {
 		syscount_pid("loop", "30", "20", out, sizeof(out), tout, sizeof(tout), &st);
@@ -147,7 +110,7 @@ TEST(trace_pid_syscount_threads)
 	int st = 0, round;
 	long n;
 
-	if (!ready())
+	if (!probe_trace_ready("syscount"))
 		return;
 	for (round = 0; round < 2; round++) {
 		syscount_pid("threads", "200", "10", out, sizeof(out), tout, sizeof(tout), &st);
@@ -165,13 +128,13 @@ TEST(trace_syscount_threads_end)
 	const char *b = test_build_dir();
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("syscount"))
 		return;
 	snprintf(cmd, sizeof(cmd),
 		 "%s/userbpf trace %s/examples/syscount.bpf.o -- %s/examples/uprobe_target "
 		 "threads 20 1 2>&1",
 		 b, b, b);
-	st = run(cmd, out, sizeof(out));
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, "threads 2 getppid 40\n");
 	ASSERT_EQ(count_of(out, "getppid"), 40);

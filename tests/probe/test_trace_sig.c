@@ -17,45 +17,7 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#else
-#define SANITIZED 0
-#endif
-
-/* Run a shell command; its stdout into out; pclose's status. */
-static int run(const char *cmd, char *out, size_t out_sz)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n = 0, got;
-
-	out[0] = '\0';
-	if (!p)
-		return -1;
-	while (n + 1 < out_sz && (got = fread(out + n, 1, out_sz - 1 - n, p)))
-		n += got;
-	out[n] = '\0';
-	return pclose(p);
-}
-
-static bool ready(void)
-{
-	char path[512];
-
-	if (SANITIZED) {
-		test_skip("the agent cannot be preloaded into an uninstrumented command "
-			  "in a sanitizer build");
-		return false;
-	}
-	snprintf(path, sizeof(path), "%s/examples/uprobe.bpf.o", test_build_dir());
-	if (access(path, R_OK)) {
-		test_skip("%s missing (clang?)", path);
-		return false;
-	}
-	setenv("B", test_build_dir(), 1);
-	return true;
-}
+#include "fixture.h"
 
 static const char sigview_out[] = "SIGINT dfl\n"
 				  "SIGTERM dfl\n"
@@ -70,16 +32,17 @@ TEST(trace_signal_actions_hidden)
 	char out[16384];
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	/* untraced first: what the program must see */
-	st = run("$B/examples/uprobe_target sigview", out, sizeof(out));
+	st = probe_run("$B/examples/uprobe_target sigview", out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_STREQ(out, sigview_out);
 	/* traced: the same (it died of its own SIGINT, output lost, before) */
-	st = run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target sigview "
-		 "2>&1",
-		 out, sizeof(out));
+	st = probe_run(
+		"$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target sigview "
+		"2>&1",
+		out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_CONTAINS(out, sigview_out);
 	ASSERT_CONTAINS(out, "@calls:\n");
@@ -90,11 +53,12 @@ TEST(trace_signal_snapshot_after_sig_dfl)
 {
 	char out[16384];
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
-	run("$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target sigview crash "
-	    "2>/dev/null; echo status=$?",
-	    out, sizeof(out));
+	probe_run(
+		"$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target sigview crash "
+		"2>/dev/null; echo status=$?",
+		out, sizeof(out));
 	ASSERT_CONTAINS(out, sigview_out);
 	ASSERT_CONTAINS(out, "@calls:\n  [0] = 3\n  [1] = 3\n");
 	ASSERT_CONTAINS(out, "status=139"); /* 128 + SIGSEGV */
@@ -108,11 +72,12 @@ TEST(trace_signal_python_keyboard_interrupt)
 	size_t l;
 	int st;
 
-	if (!ready())
+	if (!probe_trace_ready("uprobe"))
 		return;
 	/* the interpreter itself, not a wrapper script (pyenv's shims exec it,
 	 * and an exec'd image is untraced without --follow) */
-	st = run("python3 -c 'import sys; print(sys.executable)' 2>/dev/null", py, sizeof(py));
+	st = probe_run("python3 -c 'import sys; print(sys.executable)' 2>/dev/null", py,
+		       sizeof(py));
 	l = strlen(py);
 	if (st || !l || py[0] != '/') {
 		test_skip("python3 missing");
@@ -130,7 +95,7 @@ TEST(trace_signal_python_keyboard_interrupt)
 		 "    print(\"KeyboardInterrupt\")\n"
 		 "' 2>/dev/null; echo status=$?",
 		 py);
-	run(cmd, out, sizeof(out));
+	probe_run(cmd, out, sizeof(out));
 	ASSERT_CONTAINS(out, "KeyboardInterrupt\n");
 	ASSERT_CONTAINS(out, "@syscalls:\n");
 	ASSERT_CONTAINS(out, "status=0\n");
