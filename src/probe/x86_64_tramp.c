@@ -365,6 +365,7 @@ static int open_mem(void)
  */
 static pid_t mem_pid;
 static bool mem_checked; /* the pid checked for this batch (patch_batch) */
+static bool batching;	 /* a rewrite pass is queueing its patches */
 
 static int mem_check(void)
 {
@@ -393,6 +394,7 @@ static int code_write(uint64_t addr, const void *buf, size_t len)
 
 		if (ret)
 			return ret;
+		mem_checked = batching; /* once for the rest of the pass */
 	}
 	/* through the gate: a libc pwrite site may be trapped (a SIGSYS
 	 * per write while raw_syscalls is attached) */
@@ -930,7 +932,6 @@ static int make_ret_tramp(void)
  * or a single-threaded stop-less process); the others are patched at
  * once.  Three barriers and one pid check per pass instead of per site.
  */
-static bool batching;
 static struct {
 	uint64_t addr;
 	uint8_t jmp[JMP_LEN];
