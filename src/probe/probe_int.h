@@ -233,6 +233,10 @@ uint64_t probe_arch_ret_tramp(void);
  * makes the syscall and leaves its result in regs->ax.  0 or -errno with
  * err filled.  Called with the syscall module's lock.
  */
+/* Between probe_arch_patch_batch(true) and (false), the jumps of syscall
+ * sites are queued and written together at the end: three barriers for
+ * all (x86_64_tramp.c: batch_flush). */
+void probe_arch_patch_batch(bool on);
 int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
 			    size_t err_sz);
 /* Whether decoding from "from" (an instruction start) lands on "at". */

@@ -279,6 +279,7 @@ int probe_sc_rewrite(int nr)
 	int n = 0;
 
 	dl_iterate_phdr(scan_one, NULL);
+	probe_arch_patch_batch(true); /* one cross-modification for the pass */
 	for (i = 0; i < n_sites; i++) {
 		struct sc_site *s = &sites[i];
 
@@ -306,5 +307,6 @@ int probe_sc_rewrite(int nr)
 					     (uint64_t)s->nr, err, sizeof(err)))
 			n++;
 	}
+	probe_arch_patch_batch(false);
 	return n;
 }

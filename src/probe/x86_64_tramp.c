@@ -26,6 +26,8 @@
  * handler resumes the thread in the trampoline (the program runs there,
  * the first instruction runs out of line).  Code is written through
  * /proc/self/mem, so text and trampoline pages stay read+exec (W^X).
+ * The syscall sites of a rewrite pass are patched together, each step
+ * for all of them before its one barrier (batch_flush).
  *
  * A thread preempted between two instructions of the bytes being
  * replaced would resume inside the jump: before the jump's tail is
@@ -334,7 +336,8 @@ static uint64_t slot_alloc(uint64_t addr)
 static void sync_cores(void)
 {
 	if (have_sync_core)
-		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+		probe_sc_gate(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0,
+			      0, 0);
 	else
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
@@ -360,11 +363,13 @@ static int open_mem(void)
  * file is the memory of the process that opened it: a forked child
  * opens its own (else it would write into its parent).
  */
-static int code_write(uint64_t addr, const void *buf, size_t len)
+static pid_t mem_pid;
+static bool mem_checked; /* the pid checked for this batch (patch_batch) */
+static bool batching;	 /* a rewrite pass is queueing its patches */
+
+static int mem_check(void)
 {
-	static pid_t mem_pid;
-	pid_t me = getpid();
-	ssize_t n;
+	pid_t me = (pid_t)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0);
 
 	if (!mem_pid)
 		mem_pid = me;
@@ -377,10 +382,25 @@ static int code_write(uint64_t addr, const void *buf, size_t len)
 		mem_fd = fd;
 		mem_pid = me;
 	}
-	n = pwrite(mem_fd, buf, len, (off_t)addr);
+	return 0;
+}
 
-	if (n != (ssize_t)len)
-		return n < 0 ? -errno : -EIO;
+static int code_write(uint64_t addr, const void *buf, size_t len)
+{
+	long n;
+
+	if (!mem_checked) {
+		int ret = mem_check();
+
+		if (ret)
+			return ret;
+		mem_checked = batching; /* once for the rest of the pass */
+	}
+	/* through the gate: a libc pwrite site may be trapped (a SIGSYS
+	 * per write while raw_syscalls is attached) */
+	n = probe_sc_gate(SYS_pwrite64, mem_fd, (long)(uintptr_t)buf, (long)len, (long)addr, 0, 0);
+	if (n != (long)len)
+		return n < 0 ? (int)n : -EIO;
 	return 0;
 }
 
@@ -687,6 +707,8 @@ static void stop_init(void)
 		stop_sig = sig;
 }
 
+static void batch_forked(void);
+
 static int arch_init(void)
 {
 	static int done, result;
@@ -707,6 +729,7 @@ static int arch_init(void)
 	if (sigaction(SIGTRAP, &sa, &old_trap))
 		return result = -errno;
 	stop_init();
+	pthread_atfork(NULL, NULL, batch_forked);
 	return result = 0;
 }
 
@@ -896,8 +919,85 @@ static int make_ret_tramp(void)
  * threads are stopped (stop_world) from before the tail is written until
  * the head is.
  */
+/*
+ * Batched patching (probe_arch_patch_batch): the jumps of a syscall
+ * rewrite pass are queued and written by batch_flush() in the same three
+ * steps as patch()'s, each step for every queued site before the one
+ * barrier that ends it: int3 everywhere, sync; tails, sync; heads, sync.
+ * A thread running any of the sites meanwhile sees the old bytes, an
+ * int3 (the SIGTRAP handler sends it to the site's trampoline, which is
+ * written and registered before the int3) or the whole jump, as with one
+ * site.  Only sites that need no stop pass are queued (a syscall site:
+ * nothing displaced; a dynamic one with a single displaced instruction,
+ * or a single-threaded stop-less process); the others are patched at
+ * once.  Three barriers and one pid check per pass instead of per site.
+ */
+static struct {
+	uint64_t addr;
+	uint8_t jmp[JMP_LEN];
+	bool ok;
+} pend[MAX_TRAPS];
+static size_t n_pend;
+
+/* The trampolines of the pass, consecutive slots written as one. */
+static uint8_t staged[CHUNK];
+static uint64_t staged_at;
+static size_t staged_len;
+
+static int staged_write(void)
+{
+	int ret = staged_len ? code_write(staged_at, staged, staged_len) : 0;
+
+	staged_len = 0;
+	return ret;
+}
+
+/* A trampoline of the pass: staged while it extends the staged slots
+ * (whole slots, each one ours), else the staged ones are written first. */
+static int tramp_write(uint64_t at, const void *buf, size_t len)
+{
+	int ret;
+
+	if (!batching || len > TRAMP_SLOT)
+		return code_write(at, buf, len);
+	if (!staged_len || at != staged_at + staged_len || staged_len + TRAMP_SLOT > CHUNK) {
+		ret = staged_write();
+		if (ret)
+			return ret;
+		staged_at = at;
+	}
+	memset(staged + staged_len, 0, TRAMP_SLOT);
+	memcpy(staged + staged_len, buf, len);
+	staged_len += TRAMP_SLOT;
+	return 0;
+}
+
+static void batch_flush(void)
+{
+	size_t i;
+
+	if (staged_write() || !n_pend || mem_check()) {
+		n_pend = 0; /* the slots stay registered; nothing is patched */
+		return;
+	}
+	mem_checked = true; /* until probe_arch_patch_batch returns */
+	for (i = 0; i < n_pend; i++)
+		pend[i].ok = !code_write(pend[i].addr, (const uint8_t[]){ 0xcc }, 1);
+	sync_cores();
+	/* a site whose tail cannot be written keeps its int3: still a hit */
+	for (i = 0; i < n_pend; i++)
+		if (pend[i].ok)
+			pend[i].ok = !code_write(pend[i].addr + 1, pend[i].jmp + 1, 4);
+	sync_cores();
+	for (i = 0; i < n_pend; i++)
+		if (pend[i].ok)
+			code_write(pend[i].addr, pend[i].jmp, 1);
+	sync_cores();
+	n_pend = 0;
+}
+
 static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, const struct disp_map *m,
-		 char *err, size_t err_sz)
+		 bool may_queue, char *err, size_t err_sz)
 {
 	uint8_t jmp[JMP_LEN];
 	bool stopped = false;
@@ -910,6 +1010,22 @@ static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, const struct
 	atomic_store_explicit(&trap_addr[slot], addr, memory_order_release);
 	atomic_store_explicit(&trap_cnt, slot + 1, memory_order_release);
 
+	if (may_queue && batching && jump &&
+	    !(m && m->n > 1 && stop_ours() && probe_arch_stop_pass) && n_pend < MAX_TRAPS) {
+		rel = (int32_t)(at - (addr + JMP_LEN));
+		pend[n_pend].addr = addr;
+		pend[n_pend].jmp[0] = 0xe9;
+		memcpy(pend[n_pend].jmp + 1, &rel, 4);
+		n_pend++;
+		return 0;
+	}
+	if (may_queue && batching) {
+		ret = staged_write(); /* this site's trampoline among them */
+		if (ret) {
+			snprintf(err, err_sz, "cannot write the trampoline");
+			return ret;
+		}
+	}
 	ret = code_write(addr, (const uint8_t[]){ 0xcc }, 1);
 	if (ret) {
 		snprintf(err, err_sz, "cannot patch 0x%llx: %s", (unsigned long long)addr,
@@ -947,6 +1063,28 @@ static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, const struct
  * own): this innermost lock orders them.
  */
 static pthread_mutex_t arch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The pid is checked once for the pass (its trampoline writes too): a
+ * child forked meanwhile by another thread drops the pass (batch_forked)
+ * and checks its pid again before writing.
+ */
+void probe_arch_patch_batch(bool on)
+{
+	pthread_mutex_lock(&arch_lock);
+	if (!on)
+		batch_flush();
+	batching = on;
+	mem_checked = on && mem_fd >= 0 && !mem_check();
+	pthread_mutex_unlock(&arch_lock);
+}
+
+static void batch_forked(void)
+{
+	batching = false;
+	mem_checked = false;
+	n_pend = 0;
+}
 
 static int arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
 			size_t err_sz);
@@ -1047,7 +1185,7 @@ static int arch_install(struct probe_site *site, int mode, uint64_t func_size, c
 	site->patch_len = need == 1 ? 1 : JMP_LEN;
 	site->mode = need == 1 ? USERBPF_PROBE_BREAKPOINT : USERBPF_PROBE_TRAMPOLINE;
 
-	return patch(addr, at, len, site->mode == USERBPF_PROBE_TRAMPOLINE, &m, err, err_sz);
+	return patch(addr, at, len, site->mode == USERBPF_PROBE_TRAMPOLINE, &m, false, err, err_sz);
 }
 
 /*
@@ -1122,11 +1260,11 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 	emit_call(&c, true, arg, fn);
 	emit_restore(&c, &save_all, FRAME);
 	emit_jmp_abs(&c, after);
-	if (c.overflow || code_write(at, c.buf, c.len)) {
+	if (c.overflow || tramp_write(at, c.buf, c.len)) {
 		snprintf(err, err_sz, "cannot write the trampoline");
 		return -EIO;
 	}
-	return patch(addr, at, mov_len, true, NULL, err, err_sz);
+	return patch(addr, at, mov_len, true, NULL, true, err, err_sz);
 }
 
 /*
@@ -1236,11 +1374,11 @@ static int syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_
 			return -EINVAL; /* the jrcxz distance is wrong: a bug */
 	}
 	emit_dyn_tail(&c, sc);
-	if (c.overflow || code_write(at, c.buf, c.len)) {
+	if (c.overflow || tramp_write(at, c.buf, c.len)) {
 		snprintf(err, err_sz, "cannot write the trampoline");
 		return -EIO;
 	}
-	return patch(start, at, len, true, &m, err, err_sz);
+	return patch(start, at, len, true, &m, true, err, err_sz);
 }
 
 int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uint64_t fn,
@@ -1285,6 +1423,11 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at)
 
 bool probe_arch_stop_pass = true;
 atomic_ulong probe_arch_stop_moved;
+
+void probe_arch_patch_batch(bool on)
+{
+	(void)on;
+}
 
 int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, char *err,
 		       size_t err_sz)
