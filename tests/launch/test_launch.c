@@ -1349,3 +1349,40 @@ TEST(launch_exec_without_aslr_kernel_oracle)
 	if (ready("dopen"))
 		kernel_oracle("dopen " DOPEN_CMD, DOPEN_EXPECT);
 }
+
+/*
+ * A user ring buffer (durb): libbpf's user_ring_buffer maps its consumer
+ * page read-only and the rest writable, and epolls the map for room
+ * (EPOLLOUT): before, the epoll_ctl failed (EPERM) and with it
+ * user_ring_buffer__new.  Samples submitted are drained by the loader's
+ * getppid tracepoint, a discarded one is not; a full ring refuses a
+ * reservation (ENOSPC) and a blocking one times out, then is woken by a
+ * drain another thread makes; the kernel's rules for writable mappings of
+ * both ring kinds.  Privately, in a domain (where wake-ups of other
+ * processes are polled) and on the kernel.
+ */
+static const char durb_expect[] = "user_ring_buffer__new: ok\n"
+				  "drained 3\n"
+				  "full after 16 samples: ENOSPC\n"
+				  "blocking reserve on a full ring, 50 ms: ENOSPC\n"
+				  "blocking reserve, drained meanwhile: got one, woken before the "
+				  "timeout: yes\n"
+				  "drained 19\n"
+				  "user ring, consumer page writable: EPERM\n"
+				  "user ring, producer page writable: ok\n"
+				  "ring, consumer page writable: ok\n"
+				  "ring, producer page writable: EPERM\n"
+				  "ring, consumer and producer pages writable: EPERM\n"
+				  "ring, producer page read-only: ok\n";
+
+TEST(launch_user_ringbuf)
+{
+	launch_expect("", "durb", durb_expect);
+	launch_expect("--domain urb", "durb", durb_expect);
+}
+
+TEST(launch_user_ringbuf_kernel_oracle)
+{
+	if (ready("durb"))
+		kernel_oracle("durb", durb_expect);
+}
