@@ -1386,3 +1386,42 @@ TEST(launch_user_ringbuf_kernel_oracle)
 	if (ready("durb"))
 		kernel_oracle("durb", durb_expect);
 }
+
+/*
+ * A loader of the pre-5.11 style raises RLIMIT_MEMLOCK to infinity and
+ * stops when that fails, as it does for an ordinary user (eunomia's
+ * textreplace, libbpf-bootstrap's first examples): under launch the raise
+ * is granted (userbpf charges no locked memory), read back as set, while
+ * other limits and mlock() itself stay the kernel's.  The same binary run
+ * natively by the same user is refused, so the grant is launch's.
+ */
+static const char dmemlock_native[] = "setrlimit MEMLOCK infinity: EPERM\n"
+				      "prlimit MEMLOCK infinity: EPERM\n"
+				      "getrlimit MEMLOCK: limited\n"
+				      "setrlimit NOFILE above its hard limit: EPERM\n"
+				      "mlock beyond the real limit: refused\n";
+static const char dmemlock_launch[] = "setrlimit MEMLOCK infinity: ok\n"
+				      "prlimit MEMLOCK infinity: ok\n"
+				      "getrlimit MEMLOCK: infinity\n"
+				      "setrlimit NOFILE above its hard limit: EPERM\n"
+				      "mlock beyond the real limit: refused\n"
+				      "calls 3\n";
+
+TEST(launch_memlock_raise_granted)
+{
+	char cmd[1024], out[4096];
+	int st;
+
+	if (!ready("dmemlock"))
+		return;
+	snprintf(cmd, sizeof(cmd), "%s%s/launch/dmemlock --no-bpf", drop(), test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (strstr(out, "MEMLOCK infinity: ok")) {
+		test_skip("this user may raise RLIMIT_MEMLOCK without userbpf");
+		return;
+	}
+	ASSERT_STREQ(out, dmemlock_native);
+	launch_expect("", "dmemlock", dmemlock_launch);
+	launch_expect("--domain ml", "dmemlock", dmemlock_launch);
+}
