@@ -1231,6 +1231,24 @@ static void print_maps(void)
 
 /* ==== Events ==== */
 
+/* A record in hex; a zero tail of 16 bytes or more (the rest of a big
+ * buffer the program did not fill: opensnoop's 4 KiB record with a short
+ * path) is counted, not spelled out.  --json keeps every byte. */
+static void print_record_hex(const uint8_t *p, size_t n)
+{
+	size_t used = n;
+
+	while (used && !p[used - 1])
+		used--;
+	used = (used + 7) / 8 * 8;
+	if (n - used < 16) {
+		print_hex(p, n, true);
+		return;
+	}
+	print_hex(p, used, true);
+	printf("%s... %zu zero bytes", used ? " " : "", n - used);
+}
+
 /* When the last map snapshot started coming, and when the pipe ended. */
 static struct timespec last_map_at, eof_at;
 static bool got_map;
@@ -1303,7 +1321,7 @@ static int consume(int fd)
 				putchar('\n');
 			} else {
 				printf("%s: ", (char *)buf);
-				print_hex(buf + nl + 1, h.len - nl - 1, true);
+				print_record_hex(buf + nl + 1, h.len - nl - 1);
 				putchar('\n');
 			}
 			fflush(stdout);

@@ -3,7 +3,8 @@
  * maptypes.bpf.c - maps whose keys and values the trace CLI prints by
  * their BTF types (test_trace_maptypes.c): a char-array key, a struct
  * value with a negative int, a bool, an enum and a pointer, and global
- * data with two variables.
+ * data with two variables; and a ring-buffer record of no known type,
+ * mostly zeros.
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -26,6 +27,11 @@ struct {
 	__type(value, struct mt_val);
 } by_comm SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} big SEC(".maps");
+
 int writes = 0;
 char tag[8] = "abc";
 
@@ -38,6 +44,14 @@ int on_write(void *ctx)
 	bpf_get_current_comm(comm, sizeof(comm));
 	bpf_map_update_elem(&by_comm, comm, &v, BPF_ANY);
 	writes = -1;
+	/* a 256-byte record of which only the first byte is set */
+	__u8 *rec = bpf_ringbuf_reserve(&big, 256, 0);
+
+	if (rec) {
+		__builtin_memset(rec, 0, 256);
+		rec[0] = 42;
+		bpf_ringbuf_submit(rec, 0);
+	}
 	return 0;
 }
 
