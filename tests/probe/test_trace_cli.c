@@ -81,3 +81,44 @@ TEST(trace_exec_without_aslr_survives)
 			ASSERT_CONTAINS(out, " ls ");
 	}
 }
+
+/*
+ * Without --prog, programs on kernel hooks (kprobe on a kernel function,
+ * a raw tracepoint of the scheduler) are left out and each is named with
+ * the reason; before, they were dropped silently, and an object with
+ * nothing else traced nothing and exited 0.  An object whose programs
+ * are all such is refused before the command starts.
+ */
+TEST(trace_cli_names_programs_left_out)
+{
+	const char *b = test_build_dir();
+	char args[1024], out[8192];
+
+	snprintf(args, sizeof(args),
+		 "trace %s/probe/kernelhooks.bpf.o --prog on_unlinkat -- sh -c 'echo ran'", b);
+	/* asked for by name: the attach error says why */
+	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 1);
+	ASSERT_CONTAINS(out, "cannot attach on_unlinkat");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return;
+#endif
+	snprintf(args, sizeof(args), "trace %s/probe/kernelhooks.bpf.o -- sh -c 'echo ran'", b);
+	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out, "on_unlinkat (SEC(\"kprobe/do_unlinkat\")) is left out: it hooks the "
+			     "kernel");
+	ASSERT_CONTAINS(out, "on_switch (SEC(\"raw_tp/sched_switch\")) is left out");
+	ASSERT_CONTAINS(out, "ran\n");
+	ASSERT_CONTAINS(out, "{\"writes\": 1, \"unlinks\": 0, \"switches\": 0}");
+	ASSERT_TRUE(!strstr(out, "on_write (SEC"));
+}
+
+TEST(trace_cli_nothing_attachable_refused)
+{
+	const char *b = test_build_dir();
+	char args[1024], out[8192];
+
+	snprintf(args, sizeof(args), "trace %s/examples/lpm_route.bpf.o -- sh -c 'echo ran'", b);
+	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 2);
+	ASSERT_CONTAINS(out, "has no program a process can attach");
+	ASSERT_TRUE(!strstr(out, "ran"));
+}
