@@ -281,3 +281,61 @@ TEST(verifier_dynptr_runs)
 		userbpf_object__close(obj);
 	}
 }
+
+/*
+ * Checked mode stays a sandbox for unverified programs: a dynptr forged
+ * on the stack (data = a host secret, LOCAL, size 8) reads, writes and
+ * slices nothing outside the run, and submitting a forged ringbuf
+ * dynptr stops the run.
+ */
+static uint64_t secret = 0x5ec2e75ec2e75ec2ull;
+
+/* the forged dynptr at fp-16, then r1-r5 for HELPER on it; returns r0 */
+#define FORGE(TYPE)                                                                                \
+	LD64(1, (uint64_t)(uintptr_t)&secret), STX(DW, 10, 1, -16),                                \
+		ST(W, 10, -8, 8 | ((TYPE) << 24)), ST(W, 10, -4, 0)
+
+TEST(verifier_dynptr_forged_checked)
+{
+	const struct userbpf_insn read[] = {
+		FORGE(1),	  ST(DW, 10, -24, 0),  READ(-24, 8, -16),
+		JI(JNE, 0, 0, 1), LDX(DW, 0, 10, -24), EXIT
+	};
+	const struct userbpf_insn write[] = { FORGE(1), ST(DW, 10, -24, 0), WRITE(-16, -24, 8),
+					      EXIT };
+	const struct userbpf_insn data[] = { FORGE(1), DATA(-16, 8), EXIT };
+	const struct userbpf_insn submit[] = { FORGE(2), RELEASE(199, -16), RET0 };
+	const struct {
+		const struct userbpf_insn *insns;
+		size_t n;
+		int run_err;
+		uint64_t r0;
+	} progs[] = {
+		{ read, sizeof(read) / sizeof(read[0]), 0, (uint64_t)-EFAULT },
+		{ write, sizeof(write) / sizeof(write[0]), 0, (uint64_t)-EFAULT },
+		{ data, sizeof(data) / sizeof(data[0]), 0, 0 },
+		{ submit, sizeof(submit) / sizeof(submit[0]), -EINVAL, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = USERBPF_PROG_TYPE_SYSCALL);
+		struct userbpf_prog *p = userbpf_prog__new(progs[i].insns, progs[i].n, &po);
+		uint64_t ctx = 0, r0 = 0;
+		USERBPF_OPTS(userbpf_run_opts, ro, .ctx = &ctx, .ctx_size = sizeof(ctx),
+			     .flags = USERBPF_RUN_CHECKED);
+		int err;
+
+		ASSERT_TRUE(p != NULL);
+		ASSERT_TRUE(!userbpf_prog__verified(p));
+		err = userbpf_prog__run(p, &ro, &r0);
+		if (progs[i].run_err) {
+			ASSERT_EQ(err, progs[i].run_err);
+		} else {
+			ASSERT_EQ(err, 0);
+			ASSERT_EQ(r0, progs[i].r0);
+		}
+		ASSERT_EQ(secret, 0x5ec2e75ec2e75ec2ull);
+		userbpf_prog__free(p);
+	}
+}
