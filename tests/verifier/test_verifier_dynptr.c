@@ -94,10 +94,12 @@ static const struct vcase cases[] = {
 	{ "load from a local dynptr's bytes", { LOOKUP0, FROMMEM(0, -32), LDX(W, 1, 10, -28), RET0 }, TP, AR, R, "invalid read from stack off -28+0 size 4" },
 	{ "a local dynptr submitted", { LOOKUP0, FROMMEM(0, -32), RELEASE(199, -32), RET0 }, TP, AR, R, "arg 1 is an unacquired reference" },
 	{ "bpf_dynptr_from_mem on the stack", { MOVR(1, 10), ADDI(1, -48), MOV(2, 8), MOV(3, 0), MOVR(4, 10), ADDI(4, -16), CALL(197), RET0 }, TP, {0}, R, "Unsupported reg type fp for bpf_dynptr_from_mem data" },
+	{ "local dynptr over a read-only map value", { LOOKUP0, FROMMEM(0, -32), RET0 }, TP, { VT_ARRAY_RO }, R, "write into map forbidden" },
 	{ "read of a never-made dynptr", { READ(-24, 8, -16), RET0 }, TP, {0}, R, "Expected an initialized dynptr as arg #2" },
 	/* ==== the drain callback's dynptr ==== */
 	{ "callback reads its sample", { DRAIN, MOVR(3, 1), MOVR(1, 10), ADDI(1, -8), MOV(2, 8), MOV(4, 0), MOV(5, 0), CALL(201), RET0 }, TP, UR, A, NULL },
 	{ "callback slice of its sample", { DRAIN, MOV(2, 0), MOV(3, 8), CALL(203), JI(JEQ, 0, 0, 1), LDX(DW, 1, 0, 0), RET0 }, TP, UR, A, NULL },
+	{ "callback stores through its slice", { DRAIN, MOV(2, 0), MOV(3, 8), CALL(203), JI(JEQ, 0, 0, 1), ST(DW, 0, 0, 1), RET0 }, TP, UR, A, NULL },
 	{ "callback writes its sample", { DRAIN, ST(DW, 10, -8, 1), MOV(2, 0), MOVR(3, 10), ADDI(3, -8), MOV(4, 8), MOV(5, 0), CALL(202), RET0 }, TP, UR, A, NULL },
 	{ "callback spills and fills its dynptr: a scalar", { DRAIN, STX(DW, 10, 1, -8), LDX(DW, 1, 10, -8), MOV(2, 0), MOV(3, 8), CALL(203), RET0 }, TP, UR, R, "R1 type=scalar expected=fp, dynptr_ptr" },
 	{ "callback moves its dynptr pointer, unused", { DRAIN, ADDI(1, 16), RET0 }, TP, UR, A, NULL },
