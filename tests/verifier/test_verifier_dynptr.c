@@ -65,6 +65,7 @@ static const struct vcase cases[] = {
 	{ "dynptr at the bottom of the stack", { RESM(0, -512), RELEASE(199, -512), RET0 }, TP, RB, A, NULL },
 	{ "a subprogram submits the caller's dynptr", { RES, MOVR(1, 10), ADDI(1, -16), CALLL(2), RET0, MOV(2, 0), CALL(199), RET0 }, TP, RB, A, NULL },
 	{ "ringbuf dynptr leaked", { RES, RET0 }, TP, RB, R, "Unreleased reference" },
+	{ "failed reservation left unreleased", { RES, JI(JNE, 0, 0, 4), SUBMIT, RET0 }, TP, RB, R, "Unreleased reference id=2 alloc_insn=6" },
 	{ "ringbuf dynptr leaked by a subprogram", { CALLL(2), RET0, RES, RET0 }, TP, RB, R, "Unreleased reference" },
 	{ "submitted twice", { RES, SUBMIT, SUBMIT, RET0 }, TP, RB, R, "arg 1 is an unacquired reference" },
 	{ "read after discard", { RES, DISCARD, READ(-24, 8, -16), RET0 }, TP, RB, R, "Expected an initialized dynptr as arg #2" },
