@@ -1362,7 +1362,7 @@ TEST(launch_exec_without_aslr_kernel_oracle)
  * processes are polled) and on the kernel.
  */
 static const char durb_expect[] = "user_ring_buffer__new: ok\n"
-				  "drained 3\n"
+				  "drained 3, sum 70\n"
 				  "full after 16 samples: ENOSPC\n"
 				  "blocking reserve on a full ring, 50 ms: ENOSPC\n"
 				  "blocking reserve, drained meanwhile: got one, woken before the "
