@@ -589,30 +589,26 @@ fail: {
 }
 }
 
-/* The domain ends with its last member: members that died without
- * leaving (killed) are pruned here. */
+/*
+ * The domain ends with its last member.  This process stays listed: once
+ * it is gone, the next reaper gives back what it still had (its private
+ * blocks: the library's handle table, its map id table, its verifier's
+ * record, a few KiB that nothing frees at exit) as for a killed member;
+ * the dead ones are left to domain_reap too (pruning them here lost what
+ * they held).
+ */
 void domain_leave(void)
 {
-	struct dom_member m[MEMBER_CHUNK], *cur;
-	uint32_t pos = 0, cap, k;
+	struct dom_member m[MEMBER_CHUNK];
+	uint32_t pos = 0;
 	int i, n, me = getpid(), alive = 0;
 
 	if (!hdr)
 		return;
 	flock(arena_fd, LOCK_EX);
-	while ((n = members_chunk(&pos, m, MEMBER_CHUNK)))
-		for (i = 0; i < n; i++) {
-			if (m[i].pid != me && member_alive(&m[i])) {
-				alive++;
-				continue;
-			}
-			lock();
-			cur = procs_tab(&cap);
-			for (k = 0; k < cap; k++)
-				if (cur[k].pid == m[i].pid && cur[k].start == m[i].start)
-					cur[k] = (struct dom_member){ 0 };
-			unlock();
-		}
+	while (!alive && (n = members_chunk(&pos, m, MEMBER_CHUNK)))
+		for (i = 0; i < n && !alive; i++)
+			alive = m[i].pid != me && member_alive(&m[i]);
 	if (!alive)
 		unlink(arena_path);
 	flock(arena_fd, LOCK_UN);
@@ -2103,9 +2099,10 @@ int domain_member_pids(int *pids, int max)
 
 	if (!hdr)
 		return 0;
+	/* a member that left stays listed until reaped: only the live ones */
 	while (n < max && (k = members_chunk(&pos, m, MEMBER_CHUNK)))
 		for (i = 0; i < k && n < max; i++)
-			if (m[i].pid > 0)
+			if (m[i].pid > 0 && member_alive(&m[i]))
 				pids[n++] = m[i].pid;
 	return n;
 }

@@ -63,7 +63,8 @@ bool domain_active(void);
  * member of its own (a pid of the member list, a ledger of its own), so
  * what it takes is given back when it exits or dies (domain_reap). */
 void domain_fork_child(void);
-/* This process leaves (destructor): the last one removes the arena. */
+/* This process leaves (destructor): the last one removes the arena.  It
+ * stays listed until reaped (domain_reap frees what it still had). */
 void domain_leave(void);
 
 /* Allocator (the library's platform alloc/free while in a domain). */
@@ -195,7 +196,7 @@ int domain_obj_users(int kind, const void *ptr);
 void domain_attach_orphan(int slot);
 /* Whether the registered object ptr has a pin. */
 bool domain_obj_pinned(int kind, const void *ptr);
-/* The members' pids (at most max; a snapshot: one may leave or join
+/* The live members' pids (at most max; a snapshot: one may leave or join
  * meanwhile), for iterators over the domain's tasks.  The count.  The
  * member table grows: domain_member_count() says how many there are now
  * (DOMAIN_MAX_MEMBERS is only a convenient snapshot size). */

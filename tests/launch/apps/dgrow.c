@@ -24,6 +24,8 @@
  * children too.  We take the lock over (the unpublished table freed),
  * reap them, make 3000 maps and drop them: the heap in use is what it
  * was before the children; a new member works.
+ * "dgrow leavers" (domain only): six members that make a map and exit
+ * normally leave nothing behind once reaped.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -328,7 +330,8 @@ static int rings(int n)
 DG_F8(1)
 DG_F8(2)
 DG_F8(3)
-DG_F8(4) DG_F8(5) DG_F8(6)
+DG_F8(4)
+DG_F8(5) DG_F8(6)
 #define DG_P8(n)                                                                                   \
 	dg_f##n##0, dg_f##n##1, dg_f##n##2, dg_f##n##3, dg_f##n##4, dg_f##n##5, dg_f##n##6,        \
 		dg_f##n##7
@@ -442,6 +445,49 @@ static int onemap(void)
 	return fd < 0 || walk_maps("dg_one", NULL, 0).listed != 1;
 }
 
+/* Run "dgrow onemap" (a member that makes a map and exits normally):
+ * whether it worked. */
+static int run_onemap(void)
+{
+	char *const argv[] = { "dgrow", "onemap", NULL };
+	pid_t kid;
+	int st;
+
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	return kid > 0 && waitpid(kid, &st, 0) == kid && WIFEXITED(st) && !WEXITSTATUS(st);
+}
+
+/* "dgrow leavers" (domain only): members that exit normally, one after
+ * the other; once each is reaped (a listing), the heap in use and the
+ * private blocks after the first and after the sixth are the same. */
+static int leavers(void)
+{
+	unsigned long long heap = 0, priv = 0;
+	int i, ok = 0;
+
+	if (!in_domain()) {
+		fprintf(stderr, "dgrow leavers: not in a domain\n");
+		return 1;
+	}
+	for (i = 0; i < 6; i++) {
+		ok += run_onemap();
+		walk_maps("dg_none", NULL, 0);
+		if (!i) {
+			heap = ARENA_U64(32);
+			priv = ARENA_U64(48);
+		}
+	}
+	printf("members that made a map and exited: %d; after the sixth, differences from the "
+	       "first: heap %lld bytes, private blocks %lld\n",
+	       ok, (long long)(ARENA_U64(32) - heap), (long long)(ARENA_U64(48) - priv));
+	return 0;
+}
+
 #define KG_KIDS 4000
 #define KG_MAPS 3000
 
@@ -519,20 +565,7 @@ static int killgrow(void)
 	walk_maps("dg_none", NULL, 0);
 	printf("heap in use, difference from before the children: %lld bytes\n",
 	       (long long)(ARENA_U64(32) - base));
-	{
-		char *const argv[] = { "dgrow", "onemap", NULL };
-		pid_t kid;
-
-		fflush(stdout);
-		kid = fork();
-		if (kid == 0) {
-			execv("/proc/self/exe", argv);
-			_exit(127);
-		}
-		waitpid(kid, &st, 0);
-		printf("a new member made and listed a map: %s\n",
-		       WIFEXITED(st) && !WEXITSTATUS(st) ? "yes" : "no");
-	}
+	printf("a new member made and listed a map: %s\n", run_onemap() ? "yes" : "no");
 	return 0;
 }
 
@@ -559,8 +592,10 @@ int main(int argc, char **argv)
 		return attchild();
 	if (argc == 2 && !strcmp(argv[1], "onemap"))
 		return onemap();
+	if (argc == 2 && !strcmp(argv[1], "leavers"))
+		return leavers();
 	if (argc == 2 && !strcmp(argv[1], "killgrow"))
 		return killgrow();
-	fprintf(stderr, "usage: dgrow maps N | pins N | rings N | attach N | killgrow\n");
+	fprintf(stderr, "usage: dgrow maps N | pins N | rings N | attach N | killgrow | leavers\n");
 	return 1;
 }
