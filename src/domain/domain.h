@@ -16,7 +16,10 @@
  * domain ids and the number of descriptors open on them), pins,
  * domain-wide attachments, the aliases (a ring buffer's data pages mapped
  * twice) every process applies, and the code area: the arena's last
- * 256 MiB, read + execute in every member, where JIT images live.  Locks in the arena are atomic spinlocks (process-shared by
+ * 256 MiB, read + execute in every member, where JIT images live.  The
+ * tables (members, registry, ledger of uses, pins, attachments, aliases)
+ * are heap runs that grow as needed, read only under the arena's lock.
+ * Locks in the arena are atomic spinlocks (process-shared by
  * construction).
  *
  * Compiled only into the launch interposer (-DUSERBPF_LAUNCH).
