@@ -331,12 +331,12 @@ DG_F8(1)
 DG_F8(2)
 DG_F8(3)
 DG_F8(4)
-DG_F8(5) DG_F8(6)
+DG_F8(5)
+DG_F8(6)
 #define DG_P8(n)                                                                                   \
 	dg_f##n##0, dg_f##n##1, dg_f##n##2, dg_f##n##3, dg_f##n##4, dg_f##n##5, dg_f##n##6,        \
 		dg_f##n##7
-	static int (*const fns[])(int) = { DG_P8(1), DG_P8(2), DG_P8(3),
-					   DG_P8(4), DG_P8(5), DG_P8(6) };
+static int (*const fns[])(int) = { DG_P8(1), DG_P8(2), DG_P8(3), DG_P8(4), DG_P8(5), DG_P8(6) };
 #define NFNS (int)(sizeof(fns) / sizeof(fns[0]))
 
 static void each_fn_once(void)
