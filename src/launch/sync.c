@@ -36,9 +36,8 @@ __thread int launch_in_lib;
 
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
-#define MAX_LOCAL 512
-
-/* Per attachment slot: the serial attached here and its link. */
+/* Per attachment slot: the serial attached here and its link (as many
+ * as the domain's table has slots, grown with it, under sync_lock). */
 static struct local {
 	uint32_t serial;
 	bool tried;
@@ -46,7 +45,8 @@ static struct local {
 	void *prog;	  /* the program link holds a reference on */
 	uint64_t ref_ctr; /* raised here while attached (USDT semaphore) */
 	char *path;
-} local[MAX_LOCAL];
+} *local;
+static int nlocal;
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t my_pid;
 static bool leaving; /* exiting: attach nothing more here */
@@ -62,7 +62,16 @@ static void sync_once(void)
 		return;
 	}
 	domain_alias_sync();
-	for (i = 0; i < n && i < MAX_LOCAL; i++) {
+	if (n > nlocal) {
+		struct local *more = realloc(local, (size_t)n * sizeof(*more));
+
+		if (more) {
+			memset(more + nlocal, 0, (size_t)(n - nlocal) * sizeof(*more));
+			local = more;
+			nlocal = n;
+		}
+	}
+	for (i = 0; i < n && i < nlocal; i++) {
 		bool on = domain_attach_get(i, &a);
 
 		if (local[i].serial && (!on || a.serial != local[i].serial)) {
@@ -318,7 +327,7 @@ void launch_domain_exit(void)
 	 * a forked child's copies are its parent's */
 	pthread_mutex_lock(&sync_lock);
 	leaving = true;
-	for (fd = 0; fd < MAX_LOCAL; fd++) {
+	for (fd = 0; fd < nlocal; fd++) {
 		if (local[fd].link && !forked) {
 			domain_obj_ref(DOM_PROG, local[fd].prog, -1);
 			launch_link_destroy(local[fd].link);
