@@ -439,6 +439,16 @@ static void add_member(void)
 	uint64_t start;
 
 	proc_alive_since(me, &start);
+	/* a lock our pid holds now was our old image's: the exec ended the
+	 * thread that held it (a forked child's sync thread), so take it over
+	 * as from a killed owner */
+	if (__atomic_load_n(&hdr->lock, __ATOMIC_RELAXED) == me) {
+		int held = me;
+
+		if (__atomic_compare_exchange_n(&hdr->lock, &held, 0, false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			__atomic_add_fetch(&hdr->lock_takeovers, 1, __ATOMIC_RELAXED);
+	}
 	lock();
 	for (i = 0; i < MAX_PROCS; i++) {
 		if (hdr->procs[i] == me)

@@ -1135,8 +1135,16 @@ static struct lobj *pinned_link_take(const void *rec)
 	return obj;
 }
 
-void launch_links_forget_fork(void)
+void launch_links_forget_fork(void (*adopt)(struct lobj *obj))
 {
+	int i;
+
+	for (i = 0; adopt && i < PARKED_LINKS; i++)
+		if (parked[i])
+			adopt(parked[i]);
+	for (i = 0; adopt && i < PINNED_LINKS; i++)
+		if (pinned_links[i])
+			adopt(pinned_links[i]);
 	pthread_mutex_init(&parked_lock, NULL);
 	pthread_mutex_init(&pinned_lock, NULL);
 	memset(parked, 0, sizeof(parked));
