@@ -484,6 +484,16 @@ static void add_member(void)
 	uint64_t start;
 
 	proc_alive_since(me, &start);
+	/* a lock our pid holds now was our old image's: the exec ended the
+	 * thread that held it (a forked child's sync thread), so take it over
+	 * as from a killed owner */
+	if (__atomic_load_n(&hdr->lock, __ATOMIC_RELAXED) == me) {
+		int held = me;
+
+		if (__atomic_compare_exchange_n(&hdr->lock, &held, 0, false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			__atomic_add_fetch(&hdr->lock_takeovers, 1, __ATOMIC_RELAXED);
+	}
 	lock();
 	m = procs_tab(&cap);
 	for (i = 0; i < cap && m[i].pid != me; i++)
@@ -901,6 +911,66 @@ void domain_private_begin(void)
 	priv_depth++;
 }
 
+/* The private blocks of this thread's load under way (their offsets; a
+ * block freed meanwhile, or reused, is told by its header at share). */
+static __thread uint64_t *load_offs;
+static __thread size_t load_n, load_cap;
+static __thread bool load_on;
+
+/* Note block b of a load under way (lock held): false when it cannot be
+ * noted (then it is not made: it could never be shared). */
+static bool load_note_locked(const struct blk *b)
+{
+	if (!load_on)
+		return true;
+	if (load_n == load_cap) {
+		size_t cap = load_cap ? 2 * load_cap : 64;
+		uint64_t *n = realloc(load_offs, cap * sizeof(*n));
+
+		if (!n)
+			return false;
+		load_offs = n;
+		load_cap = cap;
+	}
+	load_offs[load_n++] = domain_offset(b);
+	return true;
+}
+
+void domain_load_begin(void)
+{
+	load_n = 0;
+	load_on = true;
+	priv_depth++;
+}
+
+void domain_load_end(bool share)
+{
+	int me = self_pid();
+	size_t i;
+
+	priv_depth--;
+	load_on = false;
+	if (share && load_n) {
+		lock();
+		for (i = 0; i < load_n; i++) {
+			struct blk *b = at(load_offs[i]);
+			uint32_t e = b->priv - 1;
+
+			/* still ours and private: the object's from now on */
+			if (b->magic == BLK_MAGIC && b->priv && e < hdr->priv_cap &&
+			    priv_tab()[e].pid == me && priv_tab()[e].off == load_offs[i])
+				untag_private_locked(b);
+		}
+		unlock();
+	}
+	load_n = 0;
+	if (load_cap > 4096) { /* a huge load's list is not kept */
+		free(load_offs);
+		load_offs = NULL;
+		load_cap = 0;
+	}
+}
+
 void domain_private_end(void)
 {
 	priv_depth--;
@@ -1009,7 +1079,7 @@ void *domain_alloc(size_t size)
 	b->cls = cls;
 	b->priv = 0;
 	/* a private block the ledger cannot list would leak: none then */
-	if (priv_depth && tag_private_locked(b)) {
+	if (priv_depth && (tag_private_locked(b) || !load_note_locked(b))) {
 		block_free_locked(b);
 		b = NULL;
 	}
@@ -1079,7 +1149,7 @@ void *domain_pages(size_t len)
 		b->cls = CLS_PAGES;
 		b->priv = 0;
 		hdr->in_use += b->pages * PAGE;
-		if (priv_depth && tag_private_locked(b)) {
+		if (priv_depth && (tag_private_locked(b) || !load_note_locked(b))) {
 			pages_free_locked(b);
 			off = 0;
 		}

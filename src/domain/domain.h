@@ -80,6 +80,12 @@ void domain_free(void *p);
  * -EINVAL (not a block) / -ENOMEM (no room to list it). */
 void domain_private_begin(void);
 void domain_private_end(void);
+/* A program's load (BPF_PROG_LOAD): between begin and end this thread's
+ * allocations are private (as above), so a member killed mid-load gives
+ * them back; end with share true (the load succeeded, before the object
+ * is registered) makes those still private the object's (shared). */
+void domain_load_begin(void);
+void domain_load_end(bool share);
 int domain_private_tag(void *p);
 /* Tag the library's memory of this process alone that it keeps between
  * commands: its map id table, this thread's verifier record (the handle

@@ -93,6 +93,28 @@ TEST(launch_domain_killed_member_every_byte_back)
 }
 
 /*
+ * Members killed in the middle of loading a big program (400,000
+ * instructions; "darena loadkill 6": the kill lands at a delay moving
+ * through verification, compilation and the next load): what the load
+ * had allocated is private to the member until the program is
+ * registered, so the reaper gives it back: the heap in use and the
+ * private blocks after each reaping are those after the first.  Before,
+ * each killed load leaked what it had allocated.
+ */
+TEST(launch_domain_killed_mid_load_gives_back)
+{
+	char out[1024];
+	int st = launch_app("lk", "darena", "loadkill 6", out, sizeof(out));
+
+	if (st == -1)
+		return;
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "loaders killed mid-load 2-6, differences from the first: heap 0 bytes, "
+			  "private blocks 0\n");
+}
+
+/*
  * The user stack a program sees (bpf_get_stack, bpf_get_stackid with
  * BPF_F_USER_STACK) from a child's execve and from a test run is the same
  * with run statistics on as off (dstack): the statistics' wrapper around

@@ -1295,8 +1295,7 @@ TEST(launch_pid_reused_kernel_oracle)
  * wait): a child closing its copy leaves it attached in both processes;
  * once the parent destroyed its own, a second child's copy keeps it
  * running in both until that child closes it, as on the kernel (the
- * perf_event file is shared).  (The parent exiting first, "dfork probes
- * exit", is a known gap: docs/compat.md.)
+ * perf_event file is shared).
  */
 static const char dfork_probes_expect[] = "child 1 closed its descriptor, runs there: yes\n"
 					  "runs here: yes\n"
@@ -1314,6 +1313,41 @@ TEST(launch_forked_child_inherited_link_kernel_oracle)
 {
 	if (ready("dfork"))
 		kernel_oracle("dfork probes wait", dfork_probes_expect);
+}
+
+/*
+ * The parent ends while a forked child holds the link (dfork probes exit:
+ * it exits; dfork probes kill: it is killed, no exit path runs): the
+ * probe keeps counting in the child (its probe sites and link objects are
+ * copies of its own, with a program reference of its own) until the child
+ * closes the last descriptor, as on the kernel.  Before, it stopped with
+ * the parent ("parent gone, runs in child 2: no").
+ */
+static const char dfork_probes_gone_expect[] =
+	"child 1 closed its descriptor, runs there: yes\n"
+	"runs here: yes\n"
+	"parent destroyed its link, runs in child 2: yes\n"
+	"parent destroyed its link, runs here: yes\n"
+	"parent gone, runs in child 2: yes\n"
+	"3 calls later, counted in child 2: 3\n"
+	"child 2 closed the last descriptor, stops there: yes\n";
+
+TEST(launch_domain_forked_child_probes_outlive_parent_exit)
+{
+	launch_expect("--domain fq", "dfork probes exit", dfork_probes_gone_expect);
+}
+
+TEST(launch_domain_forked_child_probes_outlive_parent_kill)
+{
+	launch_expect("--domain fk", "dfork probes kill", dfork_probes_gone_expect);
+}
+
+TEST(launch_forked_child_probes_outlive_parent_kernel_oracle)
+{
+	if (!ready("dfork"))
+		return;
+	kernel_oracle("dfork probes exit", dfork_probes_gone_expect);
+	kernel_oracle("dfork probes kill", dfork_probes_gone_expect);
 }
 
 /*
