@@ -7,9 +7,10 @@
  * Debian 12's libc.so.6) set the number with "mov $NR,%eax" (5 bytes)
  * right before "syscall".  The mov becomes "jmp rel32" to a per-site
  * trampoline near the library (x86_64_tramp.c: probe_arch_syscall_site),
- * which calls probe_sc_site_run (syscall_x86_64.c: enter programs, the
- * syscall through the gate, exit programs) and jumps back after the
- * syscall instruction.  The syscall bytes stay: a jump straight to them
+ * which makes the call through the gate's syscall instruction at once when
+ * no link wants the number, else runs the hooks of probe_sc_hooks
+ * (syscall_x86_64.c: enter programs, the syscall through the gate, exit
+ * programs) and jumps back after the syscall instruction.  The syscall bytes stay: a jump straight to them
  * still works, and the seccomp trap sees those calls and every site that
  * is not of this form.
  *
@@ -302,9 +303,8 @@ int probe_sc_rewrite(int nr)
 			continue;
 		}
 		s->done = true;
-		if (!probe_arch_syscall_site(s->addr, s->mov_len,
-					     (uint64_t)(uintptr_t)probe_sc_site_run,
-					     (uint64_t)s->nr, err, sizeof(err)))
+		if (!probe_arch_syscall_site(s->addr, s->mov_len, s->nr, &probe_sc_hooks, err,
+					     sizeof(err)))
 			n++;
 	}
 	probe_arch_patch_batch(false);

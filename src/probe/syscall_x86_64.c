@@ -318,6 +318,23 @@ static inline bool sc_wanted(int nr)
 	       (exit_hooked && (nr == SYS_exit || nr == SYS_exit_group));
 }
 
+/*
+ * sc_wanted per number, for the static sites' trampolines (probe_sc_hooks):
+ * 0 = the call at once through the gate.  Written under sc_lock after
+ * every change of what sc_wanted reads (a link published first, so a
+ * trampoline that sees 1 finds it; one that saw 1 before a detach finds
+ * no link, and sc_enter reads sc_wanted again).
+ */
+static uint8_t sc_want[512];
+
+static void want_update(void)
+{
+	int nr;
+
+	for (nr = 0; nr < 512; nr++)
+		__atomic_store_n(&sc_want[nr], (uint8_t)sc_wanted(nr), __ATOMIC_RELAXED);
+}
+
 static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 {
 	ucontext_t *uc = uc_;
@@ -420,6 +437,55 @@ void probe_sc_inherited_rewrite(void)
 	}
 	pthread_mutex_unlock(&sc_lock);
 }
+
+/*
+ * A static site's trampoline (probe_sc_hooks): the enter programs, then
+ * (the trampoline makes the call) the exit programs.  1: the exit side
+ * has links, call sc_exit after the syscall.  errno is the program's
+ * business only: the gate's call does not touch it.
+ */
+static uint64_t sc_enter(uint64_t nr_, struct probe_pt_regs *regs)
+{
+	int nr = (int)nr_, saved_errno;
+	uint64_t args[6];
+
+	/* made by a program's helper, or wanted by no link (a detach
+	 * meanwhile) */
+	if (sc_in_handler || probe_thread_in_probe || !sc_wanted(nr))
+		return 0;
+	saved_errno = errno;
+	args[0] = regs->di, args[1] = regs->si, args[2] = regs->dx;
+	args[3] = regs->r10, args[4] = regs->r8, args[5] = regs->r9;
+	regs->orig_ax = (uint64_t)nr;
+	regs->ax = (uint64_t)-ENOSYS;
+	sc_in_handler = 1;
+	run_side(false, nr, regs, args, 0);
+	if (nr == SYS_exit || nr == SYS_exit_group)
+		probe_pe_exit_syscall(nr == SYS_exit_group);
+	sc_in_handler = 0;
+	errno = saved_errno;
+	return atomic_load_explicit(&sc_n_side[1], memory_order_relaxed) != 0;
+}
+
+/* After the trampoline's syscall: regs->ax is its result; the arguments
+ * are the ones the site passed (the trampoline reloaded them from regs). */
+static void sc_exit(uint64_t nr_, struct probe_pt_regs *regs)
+{
+	int nr = (int)nr_, saved_errno = errno;
+	const uint64_t args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
+
+	sc_in_handler = 1;
+	run_side(true, nr, regs, args, (int64_t)regs->ax);
+	sc_in_handler = 0;
+	errno = saved_errno;
+}
+
+const struct probe_sc_hooks probe_sc_hooks = {
+	.want = sc_want,
+	.enter = (const void *)sc_enter,
+	.exit = (const void *)sc_exit,
+	.gate_sc = probe_sc_gate_end - 2, /* "syscall; ret" */
+};
 
 /* A rewritten site (syscall_rewrite_x86_64.c): as the SIGSYS handler,
  * on the thread's stack, without a signal.  regs->ax gets the result. */
@@ -803,6 +869,7 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	if (atomic_load(&sc_n_slots) <= i)
 		atomic_store_explicit(&sc_n_slots, i + 1, memory_order_release);
 	atomic_fetch_add(&sc_n_side[link->retprobe], 1);
+	want_update();
 out:
 	pthread_mutex_unlock(&sc_lock);
 	return ret;
@@ -853,6 +920,7 @@ void probe_syscall_exit_hooks(void)
 {
 	pthread_mutex_lock(&sc_lock);
 	exit_hooked = true;
+	want_update();
 	if (!rewrite_off && !getenv("USERBPF_SYSCALL_TRAP_ONLY")) {
 		probe_sc_rewrite(SYS_exit);
 		probe_sc_rewrite(SYS_exit_group);
@@ -882,6 +950,7 @@ void probe_syscall_detach(struct userbpf_link *link)
 		atomic_fetch_sub(&sc_nr_links[link->sc_nr], 1);
 	else
 		atomic_fetch_sub(&sc_all_links, 1);
+	want_update();
 	for (k = 0; k < 2; k++) {
 		unsigned old = atomic_fetch_add(&sc_epoch, 1) & 1;
 
