@@ -288,6 +288,8 @@ extern atomic_ulong probe_arch_stop_moved;
  * Called with the syscall module's lock.
  */
 int probe_sc_rewrite(int nr);
+/* Static sites of nr (every number: nr < 0) found but not rewritten. */
+int probe_sc_unrewritten(int nr);
 /* A rewritten site's trampoline calls it: programs, syscall, programs. */
 void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
 /* The same where the number is in regs->ax: 1 made, 0 not (see the file). */

@@ -59,6 +59,22 @@ struct sc_site {
 
 static struct sc_site *sites;
 static size_t n_sites, cap_sites;
+/* Static sites of each number that a pass could not rewrite (a uprobe
+ * holds their bytes, no trampoline memory): probe_sc_unrewritten. */
+static uint16_t failed[512];
+static unsigned n_failed;
+
+static void site_failed(int nr)
+{
+	if (nr >= 0 && nr < 512 && failed[nr] < UINT16_MAX)
+		failed[nr]++;
+	n_failed++;
+}
+
+int probe_sc_unrewritten(int nr)
+{
+	return nr < 0 ? (int)n_failed : nr < 512 ? failed[nr] : 0;
+}
 
 #define MAX_FILES 256
 static struct {
@@ -300,12 +316,15 @@ int probe_sc_rewrite(int nr)
 		    (s->mov_len == 5 && *(const uint8_t *)(uintptr_t)s->addr != 0xb8) ||
 		    (s->mov_len == 7 && *(const uint8_t *)(uintptr_t)s->addr != 0x48)) {
 			s->done = true;
+			site_failed(s->nr);
 			continue;
 		}
 		s->done = true;
 		if (!probe_arch_syscall_site(s->addr, s->mov_len, s->nr, &probe_sc_hooks, err,
 					     sizeof(err)))
 			n++;
+		else
+			site_failed(s->nr);
 	}
 	probe_arch_patch_batch(false);
 	return n;

@@ -153,7 +153,13 @@ static int n_filters;
  * syscall no link wants is made at once, nothing else read. */
 static _Atomic uint16_t sc_nr_links[512];
 static _Atomic int sc_all_links;
-static bool rewrite_off;	 /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
+static bool rewrite_off; /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
+/* USERBPF_SYSCALL_REWRITE_ONLY set: no filter for a number whose known
+ * sites are all rewritten (probe_syscall_attach) */
+static bool rewrite_only;
+/* numbers whose sites were rewritten for a link (every number: all_routed):
+ * the dynamic sites make them through the gate, dlopen'ed files get them */
+static bool routed[512], all_routed;
 static bool exit_hooked;	 /* probe_syscall_exit_hooks: exit/exit_group seen */
 _Atomic uint64_t probe_sc_traps; /* syscalls the SIGSYS handler made */
 static bool handler_set;	 /* sigsys_handler installed */
@@ -534,7 +540,7 @@ uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs)
 	(void)unused;
 	if (nr >= 512 || !probe_sc_trappable((int)nr))
 		return 0;
-	if (!all_trapped && !trapped[nr] && !inherited_rewritten &&
+	if (!all_trapped && !trapped[nr] && !all_routed && !routed[nr] && !inherited_rewritten &&
 	    !(exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)))
 		return 0;
 	probe_sc_site_run(nr, regs);
@@ -826,12 +832,34 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	if (!atfork_set) {
 		pthread_atfork(NULL, NULL, sc_after_fork);
 		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
+		rewrite_only = !rewrite_off && getenv("USERBPF_SYSCALL_REWRITE_ONLY") != NULL;
 		atfork_set = true;
 	}
 	if (rewrite_off && nr >= 0 && trap_only_untrappable(nr)) {
 		snprintf(err, err_sz, "syscall %d cannot be traced without rewriting", nr);
 		ret = -EOPNOTSUPP;
 		goto out;
+	}
+	/*
+	 * Rewrite-only: the sites of nr rewritten, and no filter when every
+	 * static site of nr that the scans found is (docs/probes.md, "Rewrite
+	 * only"): the kernel's action cache then proves nr allowed and the
+	 * trampolines' own calls skip the filters.  Not seen then: the calls
+	 * of nr from code outside the scanned files (code generated at run
+	 * time), from a dynamic site that could not be rewritten, or by a
+	 * jump straight to a syscall instruction.  Files loaded later are
+	 * rewritten (watch_dlopen).  A number with a site left as it was
+	 * takes the default path below (a filter).
+	 */
+	if (rewrite_only) {
+		probe_sc_rewrite(nr);
+		watch_dlopen();
+		if (nr < 0)
+			all_routed = true;
+		else
+			routed[nr] = true;
+		if (!probe_sc_unrewritten(nr))
+			goto link;
 	}
 	/* a new filter when nr is not trapped yet; the last one allowed
 	 * traps every number (see "Filters") */
@@ -845,8 +873,14 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	if (!rewrite_off) {
 		/* every number trapped: every static site rewritten, so that an
 		 * untraced call there takes the gate, not a signal */
-		probe_sc_rewrite(all_trapped || (new_filter && want < 0) ? -1 : nr);
+		int rw = all_trapped || (new_filter && want < 0) ? -1 : nr;
+
+		probe_sc_rewrite(rw);
 		watch_dlopen();
+		if (rw < 0)
+			all_routed = true;
+		else
+			routed[rw] = true;
 	}
 	if (new_filter) {
 		bool *flag = want < 0 ? &all_trapped : &trapped[nr];
@@ -859,6 +893,7 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		}
 		n_filters++;
 	}
+link:
 	if (nr >= 0)
 		atomic_fetch_add(&sc_nr_links[nr], 1);
 	else
@@ -891,11 +926,11 @@ static void on_dl_change(struct probe_pt_regs *regs)
 	if (_r_debug.r_state != RT_CONSISTENT)
 		return;
 	pthread_mutex_lock(&sc_lock);
-	if (all_trapped) {
+	if (all_routed) {
 		probe_sc_rewrite(-1);
 	} else {
 		for (i = 0; i < 512; i++)
-			if (trapped[i])
+			if (routed[i])
 				probe_sc_rewrite(i);
 		if (exit_hooked) {
 			probe_sc_rewrite(SYS_exit);
