@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../unit/test.h"
@@ -216,4 +217,50 @@ TEST(syscall_rewrite_only_default_traps_the_rest)
 	}
 	if (v[OUT_ANON] != (uint64_t)-1)
 		ASSERT_EQ(v[OUT_ANON], seen); /* outside the filter's files: missed too */
+}
+
+/* The count syscount printed for NAME, or 0 without a line. */
+static unsigned long syscount_of(const char *out, const char *name)
+{
+	char key[64];
+	const char *m;
+	unsigned long n = 0;
+
+	snprintf(key, sizeof(key), "\n%s ", name);
+	m = strstr(out, key);
+	if (m && sscanf(m + strlen(key), "%lu", &n) != 1)
+		n = 0;
+	return n;
+}
+
+/*
+ * "userbpf trace --syscall-rewrite-only": the traced shell has no seccomp
+ * filter and syscount (raw_syscalls, every number) counts what it counts
+ * in the default mode, where the shell has one filter.
+ */
+TEST(syscall_rewrite_only_trace_option)
+{
+	static const char cmd[] = "sh -c 'grep Seccomp_filters /proc/$$/status; /bin/true'";
+	char out[2][16384], line[512];
+	int st, m;
+
+	if (!probe_trace_ready("syscount"))
+		return;
+	for (m = 0; m < 2; m++) {
+		snprintf(line, sizeof(line), "$B/userbpf trace $B/examples/syscount.bpf.o %s -- %s",
+			 m ? "" : "--syscall-rewrite-only", cmd);
+		st = probe_run(line, out[m], sizeof(out[m]));
+		ASSERT_TRUE(WIFEXITED(st));
+		ASSERT_EQ(WEXITSTATUS(st), 0);
+	}
+	if (!strstr(out[1], "Seccomp_filters:")) {
+		test_skip("no Seccomp_filters line in /proc/PID/status (Linux < 5.9)");
+		return;
+	}
+	ASSERT_CONTAINS(out[0], "Seccomp_filters:\t0\n");
+	ASSERT_CONTAINS(out[1], "Seccomp_filters:\t1\n");
+	ASSERT_TRUE(syscount_of(out[0], "rt_sigaction") > 0);
+	ASSERT_EQ(syscount_of(out[0], "rt_sigaction"), syscount_of(out[1], "rt_sigaction"));
+	ASSERT_EQ(syscount_of(out[0], "newfstatat"), syscount_of(out[1], "newfstatat"));
+	ASSERT_EQ(syscount_of(out[0], "getppid"), syscount_of(out[1], "getppid"));
 }
