@@ -278,6 +278,9 @@ int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uin
 extern bool probe_arch_stop_pass;
 /* Threads the passes moved out of the replaced bytes (tests read it). */
 extern atomic_ulong probe_arch_stop_moved;
+/* Code writes made as plain stores into a mapping made writable for the
+ * pass instead of /proc/self/mem (x86_64_tramp.c: wmaps_open; tests). */
+extern unsigned long probe_arch_direct_writes;
 
 /* ==== Syscall site rewriting (syscall_rewrite_x86_64.c) ==== */
 

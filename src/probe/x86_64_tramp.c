@@ -385,9 +385,44 @@ static int mem_check(void)
 	return 0;
 }
 
+/*
+ * Direct writes (batch_flush): the read+exec file mappings holding the
+ * sites of a pass are made read+write+exec for the pass (one mprotect
+ * each way per mapping; pages stay executable throughout, so a thread
+ * running there meanwhile is unaffected; the mapping is private: the
+ * written pages become the process's own copies, as with /proc/self/mem)
+ * and the jumps are plain stores.  Where mprotect refuses (a policy
+ * forbidding W+X: SELinux execmod, PaX), or USERBPF_PATCH_PWRITE is set,
+ * every write goes through /proc/self/mem as before.
+ */
+struct wmap {
+	uint64_t lo, hi;
+};
+#define MAX_WMAPS 64
+static struct wmap wmaps[MAX_WMAPS];
+static int n_wmaps;
+static bool direct_refused; /* an mprotect failed once: pwrite from then on */
+unsigned long probe_arch_direct_writes;
+
+static bool in_wmaps(uint64_t addr, size_t len)
+{
+	int i;
+
+	for (i = 0; i < n_wmaps; i++)
+		if (addr >= wmaps[i].lo && addr + len <= wmaps[i].hi)
+			return true;
+	return false;
+}
+
 static int code_write(uint64_t addr, const void *buf, size_t len)
 {
 	long n;
+
+	if (n_wmaps && in_wmaps(addr, len)) {
+		memcpy((void *)(uintptr_t)addr, buf, len);
+		probe_arch_direct_writes++;
+		return 0;
+	}
 
 	if (!mem_checked) {
 		int ret = mem_check();
@@ -972,6 +1007,69 @@ static int tramp_write(uint64_t at, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The "r-xp" file mappings holding queued sites, made writable (wmaps).
+ * /proc/self/maps read through the gate (no libc syscall in the pass).
+ */
+static void wmaps_open(void)
+{
+	static char buf[65536];
+	long fd, got = 0, r;
+	char *line, *end;
+	size_t i;
+
+	n_wmaps = 0;
+	if (direct_refused || getenv("USERBPF_PATCH_PWRITE"))
+		return;
+	fd = probe_sc_gate(SYS_open, (long)(uintptr_t)"/proc/self/maps", O_RDONLY | O_CLOEXEC, 0, 0,
+			   0, 0);
+	if (fd < 0)
+		return;
+	while (got < (long)sizeof(buf) - 1 &&
+	       (r = probe_sc_gate(SYS_read, fd, (long)(uintptr_t)(buf + got),
+				  (long)sizeof(buf) - 1 - got, 0, 0, 0)) > 0)
+		got += r;
+	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (got <= 0 || got >= (long)sizeof(buf) - 1) /* none, or too many maps */
+		return;
+	buf[got] = '\0';
+	for (line = buf; *line && n_wmaps < MAX_WMAPS; line = end + 1) {
+		uint64_t lo, hi;
+		char *p;
+		bool used = false;
+
+		end = strchr(line, '\n');
+		if (!end)
+			break;
+		lo = strtoull(line, &p, 16);
+		if (*p != '-')
+			continue;
+		hi = strtoull(p + 1, &p, 16);
+		if (strncmp(p, " r-xp ", 6) || !memchr(p, '/', (size_t)(end - p)))
+			continue; /* only read+exec file mappings */
+		for (i = 0; i < n_pend && !used; i++)
+			used = pend[i].addr >= lo && pend[i].addr + JMP_LEN <= hi;
+		if (!used)
+			continue;
+		if (probe_sc_gate(SYS_mprotect, (long)lo, (long)(hi - lo),
+				  PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
+			direct_refused = true;
+			break;
+		}
+		wmaps[n_wmaps++] = (struct wmap){ lo, hi };
+	}
+}
+
+static void wmaps_close(void)
+{
+	int i;
+
+	for (i = 0; i < n_wmaps; i++)
+		probe_sc_gate(SYS_mprotect, (long)wmaps[i].lo, (long)(wmaps[i].hi - wmaps[i].lo),
+			      PROT_READ | PROT_EXEC, 0, 0, 0);
+	n_wmaps = 0;
+}
+
 static void batch_flush(void)
 {
 	size_t i;
@@ -981,6 +1079,7 @@ static void batch_flush(void)
 		return;
 	}
 	mem_checked = true; /* until probe_arch_patch_batch returns */
+	wmaps_open();
 	for (i = 0; i < n_pend; i++)
 		pend[i].ok = !code_write(pend[i].addr, (const uint8_t[]){ 0xcc }, 1);
 	sync_cores();
@@ -993,6 +1092,7 @@ static void batch_flush(void)
 		if (pend[i].ok)
 			code_write(pend[i].addr, pend[i].jmp, 1);
 	sync_cores();
+	wmaps_close();
 	n_pend = 0;
 }
 
@@ -1481,6 +1581,7 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at)
 
 bool probe_arch_stop_pass = true;
 atomic_ulong probe_arch_stop_moved;
+unsigned long probe_arch_direct_writes;
 
 void probe_arch_patch_batch(bool on)
 {
