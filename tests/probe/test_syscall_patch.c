@@ -95,7 +95,7 @@ static int deny_wx(void)
 
 enum {
 	OUT_ERR,    /* set-up or attach errno */
-	OUT_DIRECT, /* probe_arch_direct_writes after the attach */
+	OUT_DIRECT, /* probe_arch_direct_writes the attach added */
 	OUT_WX,	    /* W+X lines of /proc/self/maps after the attach */
 	OUT_SEEN,   /* of 10 getppid() */
 	OUT_TRAPS,  /* during them */
@@ -110,6 +110,7 @@ static void attach_and_count(int fd, int how)
 	struct userbpf_prog *prog = map ? counter(map) : NULL;
 	uint64_t out[OUT_N] = { 0 }, traps, n = 0;
 	long ppid = getppid();
+	unsigned long direct = probe_arch_direct_writes; /* the runner's, before the fork */
 	int i, ret = 0;
 
 	if (how == 1)
@@ -120,7 +121,7 @@ static void attach_and_count(int fd, int how)
 		out[OUT_ERR] = ret ? (uint64_t)-ret : prog ? (uint64_t)errno : ENOMEM;
 		probe_fixture_report(fd, out, sizeof(out));
 	}
-	out[OUT_DIRECT] = probe_arch_direct_writes;
+	out[OUT_DIRECT] = probe_arch_direct_writes - direct;
 	out[OUT_WX] = (uint64_t)wx_maps();
 	traps = atomic_load(&probe_sc_traps);
 	for (i = 0; i < 10; i++)
