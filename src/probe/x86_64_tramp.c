@@ -1007,16 +1007,39 @@ static int tramp_write(uint64_t at, const void *buf, size_t len)
 	return 0;
 }
 
+/* One line of /proc/self/maps [line, end): a read+exec file mapping
+ * holding a queued site becomes a candidate of wmaps. */
+static void wmaps_line(const char *line, const char *end)
+{
+	uint64_t lo, hi;
+	char *p;
+	size_t i;
+
+	lo = strtoull(line, &p, 16);
+	if (*p != '-' || n_wmaps == MAX_WMAPS)
+		return;
+	hi = strtoull(p + 1, &p, 16);
+	if (p >= end || strncmp(p, " r-xp ", 6) || !memchr(p, '/', (size_t)(end - p)))
+		return; /* only read+exec file mappings */
+	for (i = 0; i < n_pend; i++)
+		if (pend[i].addr >= lo && pend[i].addr + JMP_LEN <= hi) {
+			wmaps[n_wmaps++] = (struct wmap){ lo, hi };
+			return;
+		}
+}
+
 /*
  * The "r-xp" file mappings holding queued sites, made writable (wmaps).
- * /proc/self/maps read through the gate (no libc syscall in the pass).
+ * /proc/self/maps read through the gate (no libc syscall in the pass),
+ * whole, before any mprotect changes it.
  */
 static void wmaps_open(void)
 {
-	static char buf[65536];
-	long fd, got = 0, r;
+	static char buf[8192];
+	long fd, r;
+	size_t have = 0;
 	char *line, *end;
-	size_t i;
+	int i, n;
 
 	n_wmaps = 0;
 	if (direct_refused || getenv("USERBPF_PATCH_PWRITE"))
@@ -1025,38 +1048,29 @@ static void wmaps_open(void)
 			   0, 0);
 	if (fd < 0)
 		return;
-	while (got < (long)sizeof(buf) - 1 &&
-	       (r = probe_sc_gate(SYS_read, fd, (long)(uintptr_t)(buf + got),
-				  (long)sizeof(buf) - 1 - got, 0, 0, 0)) > 0)
-		got += r;
+	while ((r = probe_sc_gate(SYS_read, fd, (long)(uintptr_t)(buf + have),
+				  (long)(sizeof(buf) - 1 - have), 0, 0, 0)) > 0) {
+		have += (size_t)r;
+		buf[have] = '\0';
+		for (line = buf; (end = memchr(line, '\n', (size_t)(buf + have - line)));
+		     line = end + 1)
+			wmaps_line(line, end);
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			break; /* a line longer than the buffer: stop there */
+	}
 	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
-	if (got <= 0 || got >= (long)sizeof(buf) - 1) /* none, or too many maps */
-		return;
-	buf[got] = '\0';
-	for (line = buf; *line && n_wmaps < MAX_WMAPS; line = end + 1) {
-		uint64_t lo, hi;
-		char *p;
-		bool used = false;
-
-		end = strchr(line, '\n');
-		if (!end)
-			break;
-		lo = strtoull(line, &p, 16);
-		if (*p != '-')
-			continue;
-		hi = strtoull(p + 1, &p, 16);
-		if (strncmp(p, " r-xp ", 6) || !memchr(p, '/', (size_t)(end - p)))
-			continue; /* only read+exec file mappings */
-		for (i = 0; i < n_pend && !used; i++)
-			used = pend[i].addr >= lo && pend[i].addr + JMP_LEN <= hi;
-		if (!used)
-			continue;
-		if (probe_sc_gate(SYS_mprotect, (long)lo, (long)(hi - lo),
+	n = n_wmaps;
+	n_wmaps = 0;
+	for (i = 0; i < n; i++) {
+		if (probe_sc_gate(SYS_mprotect, (long)wmaps[i].lo,
+				  (long)(wmaps[i].hi - wmaps[i].lo),
 				  PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
-			direct_refused = true;
+			direct_refused = true; /* the ones made writable stay in use */
 			break;
 		}
-		wmaps[n_wmaps++] = (struct wmap){ lo, hi };
+		n_wmaps = i + 1;
 	}
 }
 
