@@ -63,7 +63,7 @@ static void forward(int sig)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] "
+		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--syscall-rewrite-only] [--freq HZ] "
 		"[--set NAME=VALUE]... [--event-type [MAP=]STRUCT]... [--event-btf FILE] -- COMMAND [ARGS...]\n"
 		"       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] [--set NAME=VALUE]... "
 		"[--event-type [MAP=]STRUCT]... --pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
@@ -1647,6 +1647,8 @@ int cli_cmd_trace(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
 			follow = true;
+		} else if (!strcmp(argv[i], "--syscall-rewrite-only")) { /* docs/probes.md */
+			setenv("USERBPF_SYSCALL_REWRITE_ONLY", "1", 1);
 		} else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
 			pid = strtol(argv[++i], NULL, 10);
 			if (pid <= 0)
