@@ -19,6 +19,8 @@
  * image that execs keeps no sampling; sigtrap requires it).  A process
  * link opens one event per thread of /proc/self/task (re-read until no
  * new thread shows up); a thread link (tid) one event, not inherited.
+ * A one-CPU link's events count on that CPU only (perf_event_open's cpu),
+ * so N per-CPU links cost one signal per sample, not N.
  *
  * Fallback, when perf_event_open is refused (perf_event_paranoid 3,
  * seccomp, no perf support) or USERBPF_PERF_TIMER is set in the
@@ -257,8 +259,8 @@ static void sigtrap_handler(int sig, siginfo_t *si, void *uc)
 }
 
 /* One cpu-clock event on thread tid (inherited by the threads it creates
- * when inherit): its fd, or -errno. */
-static int pe_open(pid_t tid, bool inherit, uint64_t period_ns, uint64_t token)
+ * when inherit), counting on CPU cpu only (-1: any): its fd, or -errno. */
+static int pe_open(pid_t tid, int cpu, bool inherit, uint64_t period_ns, uint64_t token)
 {
 	struct perf_event_attr a;
 	int k, fd = -1;
@@ -278,7 +280,7 @@ static int pe_open(pid_t tid, bool inherit, uint64_t period_ns, uint64_t token)
 		a.exclude_hv = 1;
 		/* the gate: a host that serves perf_event_open to its program
 		 * (src/launch) interposes syscall() */
-		fd = (int)probe_sc_gate(SYS_perf_event_open, (long)(uintptr_t)&a, tid, -1, -1,
+		fd = (int)probe_sc_gate(SYS_perf_event_open, (long)(uintptr_t)&a, tid, cpu, -1,
 					PERF_FLAG_FD_CLOEXEC, 0);
 		if (fd >= 0) {
 			pe_exclude_kernel = k;
@@ -339,12 +341,12 @@ static bool pe_has(const struct perf_slot *s, pid_t tid)
  * of /proc/self/task (re-read until a pass finds no new thread; a thread
  * that exits meanwhile is skipped).  0, or -errno (nothing left open).
  */
-static int pe_open_link(struct perf_slot *s, pid_t tid, uint64_t period_ns, uint64_t token)
+static int pe_open_link(struct perf_slot *s, pid_t tid, int cpu, uint64_t period_ns, uint64_t token)
 {
 	int ret = 0, added;
 
 	if (tid > 0) {
-		int fd = pe_open(tid, false, period_ns, token);
+		int fd = pe_open(tid, cpu, false, period_ns, token);
 
 		return fd < 0 ? fd : pe_add(s, tid, fd);
 	}
@@ -363,7 +365,7 @@ static int pe_open_link(struct perf_slot *s, pid_t tid, uint64_t period_ns, uint
 
 			if (t <= 0 || pe_has(s, t))
 				continue;
-			fd = pe_open(t, true, period_ns, token);
+			fd = pe_open(t, cpu, true, period_ns, token);
 			if (fd == -ESRCH)
 				continue; /* gone */
 			if (fd < 0)
@@ -413,7 +415,7 @@ static int pe_attach(struct userbpf_link *link, int i, int tid, char *err, size_
 	link->timer = NULL;
 	atomic_store(&slots[i].events, true);
 	atomic_store_explicit(&slots[i].link, link, memory_order_release);
-	ret = pe_open_link(&slots[i], tid, link->period_ns, pe_token(i, gen));
+	ret = pe_open_link(&slots[i], tid, link->cpu, link->period_ns, pe_token(i, gen));
 	if (!ret)
 		return 0;
 	atomic_store(&slots[i].link, NULL);
