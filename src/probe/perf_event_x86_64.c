@@ -8,9 +8,9 @@
  * Mechanism (docs/probes.md, "Profiling"): the kernel's own software
  * cpu-clock event on this process's threads, hrtimer-driven, so the rate
  * is the one asked for (not the scheduler tick's): one event per thread
- * (perf_event_open(pid = tid, cpu = -1), allowed for one's own threads at
- * perf_event_paranoid <= 2 without privilege: exclude_kernel is tried
- * off, then on), each with sigtrap (on overflow the kernel sends SIGTRAP,
+ * (perf_event_open(pid = tid, cpu = -1), exclude_kernel: user-mode CPU
+ * time, allowed for one's own threads at perf_event_paranoid <= 2
+ * without privilege), each with sigtrap (on overflow the kernel sends SIGTRAP,
  * si_code TRAP_PERF, si_perf_data = the link's token, to the thread that
  * ran: the sample lands on the thread that burned the CPU) and
  * inherit + inherit_thread (threads created later get their own copy of
@@ -98,8 +98,6 @@ static _Atomic long perf_active[2];
 static struct sigaction old_prof, old_trap;
 static bool handler_set, trap_handler_set;
 bool probe_perf_force_timer;
-/* exclude_kernel the last event opened with (tried 0 first) */
-static int pe_exclude_kernel;
 static _Atomic bool refusal_logged;
 
 #define PE_TOKEN_MAGIC 0x7562ull /* "ub" in the token's top 16 bits */
@@ -263,33 +261,26 @@ static void sigtrap_handler(int sig, siginfo_t *si, void *uc)
 static int pe_open(pid_t tid, int cpu, bool inherit, uint64_t period_ns, uint64_t token)
 {
 	struct perf_event_attr a;
-	int k, fd = -1;
 
-	for (k = pe_exclude_kernel; k <= 1; k++) {
-		memset(&a, 0, sizeof(a));
-		a.size = sizeof(a);
-		a.type = PERF_TYPE_SOFTWARE;
-		a.config = PERF_COUNT_SW_CPU_CLOCK;
-		a.sample_period = period_ns;
-		a.inherit = inherit;
-		a.inherit_thread = inherit;
-		a.remove_on_exec = 1;
-		a.sigtrap = 1;
-		a.sig_data = token;
-		a.exclude_kernel = (unsigned)k;
-		a.exclude_hv = 1;
-		/* the gate: a host that serves perf_event_open to its program
-		 * (src/launch) interposes syscall() */
-		fd = (int)probe_sc_gate(SYS_perf_event_open, (long)(uintptr_t)&a, tid, cpu, -1,
-					PERF_FLAG_FD_CLOEXEC, 0);
-		if (fd >= 0) {
-			pe_exclude_kernel = k;
-			return fd;
-		}
-		if (fd != -EACCES && fd != -EPERM)
-			break; /* kernel profiling refused: exclude it, as perf's :u */
-	}
-	return fd;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_CPU_CLOCK;
+	a.sample_period = period_ns;
+	a.inherit = inherit;
+	a.inherit_thread = inherit;
+	a.remove_on_exec = 1;
+	a.sigtrap = 1;
+	a.sig_data = token;
+	/* user-mode time only: the signal then comes as the timer interrupt
+	 * returns to user space, never in a syscall (no EINTR for the
+	 * program), and paranoid 2 allows it unprivileged */
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	/* the gate: a host that serves perf_event_open to its program
+	 * (src/launch) interposes syscall() */
+	return (int)probe_sc_gate(SYS_perf_event_open, (long)(uintptr_t)&a, tid, cpu, -1,
+				  PERF_FLAG_FD_CLOEXEC, 0);
 }
 
 static void pe_close_all(struct perf_slot *s)
