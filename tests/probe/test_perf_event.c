@@ -431,3 +431,69 @@ TEST(perf_event_bad_opts)
 	ASSERT_CONTAINS(err, "sample_freq");
 	userbpf_object__close(obj);
 }
+
+/*
+ * A function whose first instruction is one byte (push %rbp): a
+ * breakpoint probe's int3 replaces it, and the code resumes at +1, a
+ * rep stosb of len bytes at buf (len in rcx, the fourth argument): an
+ * interruptible instruction where most samples land, their ip at +1.
+ * Returns 0 (rcx after the rep).
+ */
+long pe_bp_fn(void *buf, long unused1, long unused2, long len);
+__asm__(".text\n"
+	".globl pe_bp_fn\n"
+	".type pe_bp_fn, @function\n"
+	"pe_bp_fn:\n"
+	"	push %rbp\n"
+	"	rep stosb\n"
+	"	pop %rbp\n"
+	"	mov %rcx, %rax\n"
+	"	ret\n"
+	".size pe_bp_fn, .-pe_bp_fn\n");
+
+/*
+ * Samples (SIGTRAP, TRAP_PERF) at 10 kHz while a breakpoint probe
+ * (int3, SIGTRAP too) fires in a loop: the breakpoint handler leaves the
+ * samples alone, so a sample whose ip is just past the int3 (the
+ * function's second instruction) is not taken for a hit of the probe
+ * (which ran the push again: the process crashed without the check):
+ * every call returns right and is counted once.
+ */
+TEST(perf_event_with_breakpoint_probe)
+{
+	struct userbpf_object *obj = probe_fixture_open("perfev");
+	struct userbpf_insn ret0[] = { USERBPF_MOV64_IMM(0, 0), USERBPF_EXIT_INSN() };
+	USERBPF_OPTS(userbpf_prog_opts, po, .prog_type = USERBPF_PROG_TYPE_KPROBE, .name = "ret0");
+	USERBPF_OPTS(userbpf_uprobe_opts, uo, .mode = USERBPF_PROBE_BREAKPOINT);
+	USERBPF_OPTS(userbpf_perf_event_opts, o, .sample_freq = 10000);
+	struct userbpf_prog *p;
+	struct userbpf_link *u, *l;
+	long (*volatile fn)(void *, long, long, long) = pe_bp_fn, calls = 0, bad = 0;
+	static char buf[65536];
+	struct timespec t0, t;
+
+	if (!obj)
+		return;
+	p = userbpf_prog__new(ret0, 2, &po);
+	ASSERT_TRUE(p);
+	/* samples first: in a process where no probe was placed before (this
+	 * test run alone), the breakpoint handler comes second and sees
+	 * every SIGTRAP first */
+	l = attach(obj, &o, false);
+	ASSERT_TRUE(l);
+	u = userbpf_probe__attach_uprobe(p, NULL, NULL, (uintptr_t)pe_bp_fn, false, &uo);
+	ASSERT_TRUE(u);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	do {
+		for (int k = 0; k < 20; k++, calls++)
+			bad += fn(buf, 0, 0, sizeof(buf)) != 0;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 300);
+	userbpf_link__destroy(l);
+	ASSERT_EQ(bad, 0);
+	ASSERT_EQ(userbpf_link__hits(u) + userbpf_link__misses(u), (uint64_t)calls);
+	ASSERT_TRUE(seen(obj, 0) > 0);
+	userbpf_link__destroy(u);
+	userbpf_prog__put(p);
+	userbpf_object__close(obj);
+}
