@@ -214,6 +214,13 @@ void probe_syscall_exit_hooks(void);
 int probe_perf_attach(struct userbpf_link *link, int tid, char *err, size_t err_sz);
 /* Stop; when it returns no run of the link is in progress. */
 void probe_perf_detach(struct userbpf_link *link);
+/* si_code of a perf event's SIGTRAP (TRAP_PERF, Linux 5.13; glibc does
+ * not name it): a sample, not a breakpoint. */
+#define PROBE_TRAP_PERF 6
+/* Tests: attach on the CPU-time timers, as when perf_event_open is refused. */
+extern bool probe_perf_force_timer;
+/* The kernel events a perf_event link samples with (0: timer path). */
+int probe_perf_link_events(const struct userbpf_link *link);
 
 /* ==== Architecture back end (x86_64_tramp.c) ==== */
 

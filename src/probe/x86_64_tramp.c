@@ -468,6 +468,9 @@ static void trap_handler(int sig, siginfo_t *si, void *uc_)
 	uint64_t at = (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 1;
 	int i, n = atomic_load_explicit(&trap_cnt, memory_order_acquire);
 
+	/* a perf event's sample (perf_event_x86_64.c), not an int3 */
+	if (si->si_code == PROBE_TRAP_PERF)
+		n = 0;
 	for (i = 0; i < n; i++) {
 		if (atomic_load_explicit(&trap_addr[i], memory_order_acquire) == at) {
 			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)trap_tramp[i];
