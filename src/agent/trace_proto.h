@@ -60,6 +60,23 @@ struct trace_map_info {
  * set=NAME=VALUE for each --set). */
 #define TRACE_INJECT_CONF "/tmp/userbpf-agent-%d.conf"
 
+/*
+ * --shared (trace_domain.c): the trace-private domain.  The CLI names the
+ * arena file in TRACE_ENV_ARENA and starts the reader first (TRACE_ENV_READER
+ * = 1: an agent that loads the object into the arena, consumes its ring
+ * buffers, and sends the maps when the CLI closes TRACE_ENV_CTL), then the
+ * command; every traced process joins the domain and attaches the
+ * reader's object.
+ */
+#define TRACE_ENV_ARENA "USERBPF_TRACE_ARENA"
+#define TRACE_ENV_READER "USERBPF_TRACE_READER"
+#define TRACE_ENV_CTL "USERBPF_TRACE_CTL" /* reader: fd whose EOF ends it */
+int tdom_join(const char *path);
+void tdom_fork_child(void);
+void tdom_leave(void);
+void tdom_set_root(void *obj);
+void *tdom_root(void);
+
 /* Make process pid dlopen(agent) through ptrace (inject_x86_64.c):
  * 0, or -errno with the reason in err. */
 int agent_inject(pid_t pid, const char *agent, char *err, size_t err_sz);
