@@ -53,7 +53,9 @@
 #include "userbpf/object.h"
 
 static pid_t child = -1;
-static bool json, follow, shared;
+static bool json, follow;
+/* -1 unset, 0 --no-shared, 1 --shared (trace_shared) */
+static int shared = -1;
 
 static void forward(int sig)
 {
@@ -64,7 +66,7 @@ static void forward(int sig)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow|--shared] [--freq HZ] "
+		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--shared|--no-shared] [--freq HZ] "
 		"[--set NAME=VALUE]... [--event-type [MAP=]STRUCT]... [--event-btf FILE] -- COMMAND [ARGS...]\n"
 		"       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] [--set NAME=VALUE]... "
 		"[--event-type [MAP=]STRUCT]... --pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
@@ -1644,7 +1646,9 @@ int cli_cmd_trace(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
 			follow = true;
 		} else if (!strcmp(argv[i], "--shared")) {
-			shared = follow = true;
+			shared = 1;
+		} else if (!strcmp(argv[i], "--no-shared")) {
+			shared = 0;
 		} else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
 			pid = strtol(argv[++i], NULL, 10);
 			if (pid <= 0)
@@ -1675,8 +1679,14 @@ int cli_cmd_trace(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!obj || (i >= argc) == !pid || (pid && follow))
+	if (!obj || (i >= argc) == !pid || (pid && (follow || shared == 1)))
 		usage();
+	/* --follow runs in the shared domain unless --no-shared; --shared
+	 * implies --follow */
+	if (shared == -1)
+		shared = follow && !pid;
+	if (shared)
+		follow = true;
 	if (!realpath(obj, obj_path))
 		cli_die(2, "trace: %s: %s", obj, strerror(errno));
 	for (k = 0; k < ev_n; k++)

@@ -869,6 +869,29 @@ static void open_rings(void)
 	}
 }
 
+/* Whether a member of the domain besides us is alive (not gone, not a
+ * zombie). */
+static bool others_alive(void)
+{
+	int pids[256], n = tdom_members(pids, 256), i;
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	for (i = 0; i < n; i++) {
+		if (pids[i] == (int)my_pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pids[i]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X')
+			return true;
+	}
+	return false;
+}
+
 /*
  * The reader of a --shared trace (trace_proto.h): started by the CLI
  * before the command, in the trace's domain, as a process of its own.
@@ -882,9 +905,8 @@ static __attribute__((noreturn)) void reader_main(const char *path, const char *
 {
 	const char *ctl_env = getenv(TRACE_ENV_CTL);
 	int ctl = ctl_env ? atoi(ctl_env) : -1;
-	struct userbpf_object_map *m = NULL;
-	struct userbpf_map *map;
 	struct pollfd pfd = { .fd = ctl, .events = POLLIN };
+	struct timespec nap = { 0, 50000000 };
 	uint32_t n = 0;
 	size_t i;
 
@@ -895,13 +917,6 @@ static __attribute__((noreturn)) void reader_main(const char *path, const char *
 	if (!obj)
 		fail("cannot open %s: %s", path, strerror(errno));
 	apply_sets(sets);
-	while ((m = userbpf_object__next_map(obj, m)))
-		if ((map = userbpf_object_map__map(m)) &&
-		    userbpf_map__type(map) == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY)
-			/* its rings are the consumer's private memory (maps/perf_event_array.c) */
-			fail("--shared: %s is a perf event array, not shared yet (trace it "
-			     "without --shared)",
-			     userbpf_object_map__name(m), "");
 	if (userbpf_object__load(obj))
 		fail("cannot load %s: %s", path, userbpf_object__errmsg(obj));
 	open_rings();
@@ -916,6 +931,10 @@ static __attribute__((noreturn)) void reader_main(const char *path, const char *
 	atomic_store(&finished, true);
 	snapshot();
 	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
+	/* the CLI went away (killed) with traced processes still running:
+	 * the last of them removes the arena, so leave after them all */
+	while (others_alive())
+		probe_sc_gate(SYS_nanosleep, (long)(uintptr_t)&nap, 0, 0, 0, 0, 0);
 	tdom_leave();
 	for (;;)
 		syscall(SYS_exit_group, 0);
@@ -924,7 +943,7 @@ static __attribute__((noreturn)) void reader_main(const char *path, const char *
 /* A process of a --shared trace: the reader's object, attached here. */
 static void shared_join(const char *arena)
 {
-	int err = tdom_join(arena);
+	int err = tdom_join(arena, getenv(TRACE_ENV_READER) != NULL);
 
 	if (err)
 		fail("cannot join the trace's domain %s: %s", arena, strerror(-err));

@@ -24,8 +24,10 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -60,16 +62,33 @@ void *launch_meta_unlink_locked(const void *ptr)
 	return NULL;
 }
 
+/*
+ * The allocator.  The reader (which makes the maps and programs every
+ * process uses) allocates everything in the arena.  A traced process
+ * makes nothing another process reads: its large blocks (the ELF images
+ * and symbol tables of its attachments, hundreds of KB) come from its
+ * private heap, where they cost no page faults on the arena's file; its
+ * small ones (links, probe sites) stay in the arena, as in the launch
+ * interposer.  A block is freed by whoever gave it (domain_owns).
+ */
+#define PRIVATE_MIN 16384
+static bool members_private;
+
 static void *plat_alloc(size_t size, void *cookie)
 {
 	(void)cookie;
+	if (members_private && size >= PRIVATE_MIN)
+		return calloc(1, size);
 	return domain_alloc(size);
 }
 
 static void plat_free(void *p, void *cookie)
 {
 	(void)cookie;
-	domain_free(p);
+	if (domain_owns(p))
+		domain_free(p);
+	else
+		free(p);
 }
 
 static void *plat_pages_alloc(size_t size, void *cookie)
@@ -177,8 +196,9 @@ static void plat_event_close(int handle, void *cookie)
 	domain_free(event_at(handle));
 }
 
-/* 0, or -errno: the agent then reports it and does not trace. */
-int tdom_join(const char *path)
+/* 0, or -errno: the agent then reports it and does not trace.  reader:
+ * this process makes the trace's object. */
+int tdom_join(const char *path, bool reader)
 {
 	struct userbpf_platform plat = {
 		.sz = sizeof(plat),
@@ -199,6 +219,7 @@ int tdom_join(const char *path)
 	int err;
 
 	launch_init_real();
+	members_private = !reader;
 	err = domain_join(path);
 	if (err)
 		return err;
@@ -217,6 +238,11 @@ void tdom_fork_child(void)
 {
 	domain_fork_child();
 	ub_map_run_slots_owner((uint32_t)getpid(), domain_slot_owner_dead);
+}
+
+int tdom_members(int *pids, int max)
+{
+	return domain_member_pids(pids, max);
 }
 
 void tdom_leave(void)

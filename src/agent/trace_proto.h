@@ -12,6 +12,7 @@
 #ifndef USERBPF_TRACE_PROTO_H
 #define USERBPF_TRACE_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -71,9 +72,10 @@ struct trace_map_info {
 #define TRACE_ENV_ARENA "USERBPF_TRACE_ARENA"
 #define TRACE_ENV_READER "USERBPF_TRACE_READER"
 #define TRACE_ENV_CTL "USERBPF_TRACE_CTL" /* reader: fd whose EOF ends it */
-int tdom_join(const char *path);
+int tdom_join(const char *path, bool reader);
 void tdom_fork_child(void);
 void tdom_leave(void);
+int tdom_members(int *pids, int max);
 void tdom_set_root(void *obj);
 void *tdom_root(void);
 

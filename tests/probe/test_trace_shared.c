@@ -85,8 +85,8 @@ TEST(trace_shared_map_across_processes)
 	ASSERT_EQ(count_lines(out, "tdom get "), 2);
 	ASSERT_CONTAINS(out, "@shared_val:\n  [1] = 7\n");
 	ASSERT_EQ(leftovers(dir), 0);
-	/* the per-process maps of --follow: the readers see nothing */
-	st = probe_run("$B/userbpf trace --follow $B/probe/tshared.bpf.o -- sh -c "
+	/* the per-process maps of --no-shared: the readers see nothing */
+	st = probe_run("$B/userbpf trace --follow --no-shared $B/probe/tshared.bpf.o -- sh -c "
 		       "'cat /tdom-set-7 2>/dev/null; (: </tdom-get) 2>/dev/null; exit 0' 2>&1",
 		       out, sizeof(out));
 	ASSERT_EQ(count_lines(out, "tdom get 0"), 1);
