@@ -25,8 +25,10 @@
  * --set NAME=VALUE: a global of the object set before the agent loads it
  * (as "userbpf run --set" does).
  * --follow: the command's children are traced too (forks, and exec'd
- * images, which load the agent again); each process sends its own map
- * snapshots and they are merged here at the end (counters added).
+ * images, which load the agent again), in a trace-private domain where
+ * they share one object (trace_shared); with --no-shared each process
+ * sends its own map snapshots and they are merged here at the end
+ * (counters added).  --shared: --follow's default, said explicitly.
  *
  * Exit status: the command's; 1 when tracing could not start; 2 usage.
  */

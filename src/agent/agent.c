@@ -22,6 +22,15 @@
  * events and its own snapshot as a new source.  The CLI adds up the
  * snapshots of all sources (trace_proto.h).
  *
+ * Shared mode (USERBPF_TRACE_ARENA, "trace --follow"; trace_domain.c):
+ * the agent joins the trace's domain.  As the reader (USERBPF_TRACE_READER
+ * = 1, a process of its own the CLI starts first) it loads the object
+ * into the arena, consumes the ring and perf buffers and sends the maps
+ * when the CLI closes its control descriptor (reader_main); in a traced
+ * process it attaches the reader's object and runs no poller: printk
+ * lines go out directly, the records into the shared buffers, and at
+ * exit only the stack symbols (shared_done).
+ *
  * Injected into a running process ("userbpf trace --pid", dlopen through
  * ptrace: inject_x86_64.c) it finds its settings in TRACE_INJECT_CONF,
  * sends over a socket to the CLI, fires no exec event, and detaches when
@@ -107,7 +116,7 @@ static char *env_sets;
 static const char env_follow[] = TRACE_ENV_FOLLOW "=1";
 /* --shared (trace_domain.c): the process is a member of the trace's
  * domain; forked_copy: its links are its parent's (a fork without exec). */
-static bool shared, forked_copy;
+static bool shared, forked_copy, reader;
 static char env_arena[PATH_MAX + 32];
 
 static void new_source(void)
@@ -123,7 +132,8 @@ static void new_source(void)
 static void send_msg(uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
 	uint8_t buf[TRACE_MSG_MAX];
-	struct trace_msg_hdr h = { type, 0, my_pid, my_src };
+	/* the reader's records have no sender: pid 0 */
+	struct trace_msg_hdr h = { type, 0, reader ? 0 : my_pid, my_src };
 	size_t room = sizeof(buf) - sizeof(h);
 	ssize_t n;
 
@@ -910,6 +920,7 @@ static __attribute__((noreturn)) void reader_main(const char *path, const char *
 	uint32_t n = 0;
 	size_t i;
 
+	reader = true;
 	signal(SIGINT, SIG_IGN); /* Ctrl-C is the command's; EOF on ctl ends us */
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
@@ -940,19 +951,34 @@ static __attribute__((noreturn)) void reader_main(const char *path, const char *
 		syscall(SYS_exit_group, 0);
 }
 
-/* A process of a --shared trace: the reader's object, attached here. */
-static void shared_join(const char *arena)
+/* A process of a --shared trace: the reader's object, attached here.
+ * false: this process could not join (its agent is at another address:
+ * a program that preloads a library of its own first); it loads the
+ * object itself, as with --no-shared, and its maps are added to the
+ * shared ones at the end. */
+static bool shared_join(const char *arena)
 {
 	int err = tdom_join(arena, getenv(TRACE_ENV_READER) != NULL);
+	char msg[PATH_MAX + 200];
 
-	if (err)
-		fail("cannot join the trace's domain %s: %s", arena, strerror(-err));
+	if (err && getenv(TRACE_ENV_READER))
+		fail("cannot make the trace's domain %s: %s", arena, strerror(-err));
+	if (err) {
+		tdom_leave();
+		snprintf(msg, sizeof(msg),
+			 "process %d cannot join the trace's domain (%s): it runs the programs on "
+			 "copies of its own, added up at the end as with --no-shared",
+			 (int)getpid(), strerror(-err));
+		send_msg(TRACE_MSG_WARN, msg, strlen(msg), NULL, 0);
+		return false;
+	}
 	shared = true;
 	if (getenv(TRACE_ENV_READER))
-		return;
+		return true;
 	obj = tdom_root();
 	if (!obj)
 		fail("the trace's domain %s has no object%s", arena, "");
+	return true;
 }
 
 __attribute__((constructor)) static void agent_start(void)
@@ -994,8 +1020,7 @@ __attribute__((constructor)) static void agent_start(void)
 		unpreload();
 	}
 	pthread_atfork(before_fork, parent_after_fork, child_after_fork);
-	if (!injected && getenv(TRACE_ENV_ARENA)) {
-		shared_join(getenv(TRACE_ENV_ARENA));
+	if (!injected && getenv(TRACE_ENV_ARENA) && shared_join(getenv(TRACE_ENV_ARENA))) {
 		if (getenv(TRACE_ENV_READER))
 			reader_main(path, sets);
 	} else {

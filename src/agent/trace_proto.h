@@ -5,9 +5,11 @@
  * one write() of at most PIPE_BUF bytes, so messages from many threads
  * never interleave: a header, then len bytes of payload.
  *
- * This is the first step of the design in docs/probes.md: maps stay in
- * the traced process and are sent at exit; the next step maps them (and
- * ring buffers) in shared memory that the CLI reads directly.
+ * Per-process mode (no --follow, --no-shared, --pid): maps stay in the
+ * traced process and are sent at exit.  Shared mode (--follow): maps,
+ * ring and perf buffers live in the trace's domain (trace_domain.c); the
+ * reader sends the records and, once, the maps; the traced processes
+ * send printk lines and symbols (docs/probes.md, "Shared maps").
  */
 #ifndef USERBPF_TRACE_PROTO_H
 #define USERBPF_TRACE_PROTO_H
