@@ -285,6 +285,18 @@ static uint64_t bt_size(uint32_t id)
 		return 8;
 	case USERBPF_BTF_KIND_ARRAY:
 		return bt_size(bt_u32(t + 12)) * bt_u32(t + 20);
+	case USERBPF_BTF_KIND_DATASEC: {
+		/* the file's DATASEC has size 0 (the loader sets it): the
+		 * end of its last variable */
+		const uint8_t *e = t + 12;
+		uint64_t end = BT_SIZE(t);
+		uint32_t i;
+
+		for (i = 0; i < BT_VLEN(t); i++, e += 12)
+			if ((uint64_t)bt_u32(e + 4) + bt_u32(e + 8) > end)
+				end = (uint64_t)bt_u32(e + 4) + bt_u32(e + 8);
+		return end;
+	}
 	default:
 		return BT_SIZE(t);
 	}
@@ -445,6 +457,23 @@ static void bt_print(uint32_t id, const uint8_t *p, uint32_t bit, uint32_t bits,
 	case USERBPF_BTF_KIND_UNION:
 		bt_print_members(t, p, bit, depth);
 		return;
+	case USERBPF_BTF_KIND_DATASEC: { /* a global-data map: its variables */
+		const uint8_t *e = t + 12;
+
+		putchar('{');
+		for (i = 0, n = 0; i < BT_VLEN(t); i++, e += 12) {
+			const uint8_t *var = bt_type(bt_u32(e));
+
+			if (!var || BT_KIND(var) != USERBPF_BTF_KIND_VAR)
+				continue; /* within bt_size(id): print_typed checks */
+			printf(n++ ? ", " : "");
+			print_json_str(bt_str(bt_u32(var)), strlen(bt_str(bt_u32(var))));
+			printf(": ");
+			bt_print(BT_SIZE(var), base + bt_u32(e + 4), 0, 0, depth + 1);
+		}
+		putchar('}');
+		return;
+	}
 	case USERBPF_BTF_KIND_FLOAT:
 		if (BT_SIZE(t) == 4) {
 			float f;
@@ -919,14 +948,100 @@ static void print_stacks(const struct map_dump *m)
 	}
 }
 
+/* ==== Map entries typed by BTF ==== */
+
+/*
+ * Keys and values print as bpftool prints them with BTF: an integer
+ * signed or not, a struct as its fields, a char array as a string, a
+ * global-data map (X.bss, X.rodata...) as its variables.  The types come
+ * from the object's .BTF: a BTF-defined map is a variable of the ".maps"
+ * section whose struct has members key and value pointing at them; a
+ * global-data map's value is its section (DATASEC).  Without BTF, or when
+ * the sizes disagree (per-CPU values), integers and hex as before.
+ */
+static const char *map_btf_path; /* the object, when ev_btf is not its BTF yet */
+
+/* The type member name of struct sid points at (__type(key, T)), or 0. */
+static uint32_t bt_member_pointee(uint32_t sid, const char *name)
+{
+	const uint8_t *t = bt_type(bt_resolve(sid)), *m;
+	uint32_t i;
+
+	if (!t || BT_KIND(t) != USERBPF_BTF_KIND_STRUCT)
+		return 0;
+	for (i = 0, m = t + 12; i < BT_VLEN(t); i++, m += 12) {
+		const uint8_t *mt = bt_type(bt_resolve(bt_u32(m + 4)));
+
+		if (!strcmp(bt_str(bt_u32(m)), name) && mt && BT_KIND(mt) == USERBPF_BTF_KIND_PTR)
+			return BT_SIZE(mt);
+	}
+	return 0;
+}
+
+static void map_types(const char *name, uint32_t *key, uint32_t *val)
+{
+	uint32_t id, i;
+
+	*key = *val = 0;
+	if (map_btf_path) {
+		free(ev_btf.raw);
+		free(ev_btf.types);
+		memset(&ev_btf, 0, sizeof(ev_btf));
+		if (ev_btf_load(map_btf_path))
+			memset(&ev_btf, 0, sizeof(ev_btf));
+		map_btf_path = NULL;
+	}
+	for (id = 1; id <= ev_btf.n; id++) {
+		const uint8_t *t = ev_btf.types[id], *e = t + 12;
+		const char *sec = bt_str(bt_u32(t)), *dot;
+
+		if (BT_KIND(t) != USERBPF_BTF_KIND_DATASEC)
+			continue;
+		if (strcmp(sec, ".maps")) {
+			/* "obj.bss" is the map of section ".bss" */
+			for (dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.'))
+				if (!strcmp(dot, sec)) {
+					*val = id;
+					return;
+				}
+			continue;
+		}
+		for (i = 0; i < BT_VLEN(t); i++, e += 12) {
+			const uint8_t *var = bt_type(bt_u32(e));
+
+			if (var && BT_KIND(var) == USERBPF_BTF_KIND_VAR &&
+			    !strcmp(bt_str(bt_u32(var)), name)) {
+				*key = bt_member_pointee(BT_SIZE(var), "key");
+				*val = bt_member_pointee(BT_SIZE(var), "value");
+				return;
+			}
+		}
+	}
+}
+
+/* n bytes at p as type id, when id has that size (a section: fits in
+ * them, rounded up to 8 by the loader); else print_field. */
+static void print_typed(uint32_t id, const uint8_t *p, size_t n)
+{
+	const uint8_t *t = bt_type(bt_resolve(id));
+	bool sec = t && BT_KIND(t) == USERBPF_BTF_KIND_DATASEC;
+
+	if (id && (bt_size(id) == n || (sec && bt_size(id) <= n)))
+		bt_print(id, p, 0, 0, 0);
+	else
+		print_field(p, n);
+}
+
 static void print_map(const struct map_dump *m)
 {
 	size_t esz = m->info.key_size + m->info.value_size, i;
+	uint32_t kid, vid;
 
 	if (m->info.type == USERBPF_MAP_TYPE_STACK_TRACE && m->info.value_size % 8 == 0) {
 		print_stacks(m);
 		return;
 	}
+	map_types(m->name, &kid, &vid);
 
 	if (json) {
 		for (i = 0; i < m->cnt; i++) {
@@ -935,9 +1050,9 @@ static void print_map(const struct map_dump *m)
 			printf("{\"type\":\"map\",\"map\":");
 			print_json_str(m->name, strlen(m->name));
 			printf(",\"key\":");
-			print_field(e, m->info.key_size);
+			print_typed(kid, e, m->info.key_size);
 			printf(",\"value\":");
-			print_field(e + m->info.key_size, m->info.value_size);
+			print_typed(vid, e + m->info.key_size, m->info.value_size);
 			printf("}\n");
 		}
 		return;
@@ -957,9 +1072,9 @@ static void print_map(const struct map_dump *m)
 		const uint8_t *e = m->entries + i * esz;
 
 		printf("  [");
-		print_field(e, m->info.key_size);
+		print_typed(kid, e, m->info.key_size);
 		printf("] = ");
-		print_field(e + m->info.key_size, m->info.value_size);
+		print_typed(vid, e + m->info.key_size, m->info.value_size);
 		putchar('\n');
 	}
 }
@@ -1121,6 +1236,24 @@ static void print_maps(void)
 
 /* ==== Events ==== */
 
+/* A record in hex; a zero tail of 16 bytes or more (the rest of a big
+ * buffer the program did not fill: opensnoop's 4 KiB record with a short
+ * path) is counted, not spelled out.  --json keeps every byte. */
+static void print_record_hex(const uint8_t *p, size_t n)
+{
+	size_t used = n;
+
+	while (used && !p[used - 1])
+		used--;
+	used = (used + 7) / 8 * 8;
+	if (n - used < 16) {
+		print_hex(p, n, true);
+		return;
+	}
+	print_hex(p, used, true);
+	printf("%s... %zu zero bytes", used ? " " : "", n - used);
+}
+
 /* When the last map snapshot started coming, and when the pipe ended. */
 static struct timespec last_map_at, eof_at;
 static bool got_map;
@@ -1197,7 +1330,7 @@ static int handle_msg(const struct trace_msg_hdr *hp, uint8_t *buf)
 				putchar('\n');
 			} else {
 				printf("%s: ", (char *)buf);
-				print_hex(buf + nl + 1, h.len - nl - 1, true);
+				print_record_hex(buf + nl + 1, h.len - nl - 1);
 				putchar('\n');
 			}
 			fflush(stdout);
@@ -1695,6 +1828,8 @@ int cli_cmd_trace(int argc, char **argv)
 		ev_type_add(ev_btf_path ? ev_btf_path : obj_path, ev_args[k]);
 	ev_obj_name = ev_btf_path ? ev_btf_path : obj;
 	ev_guessing = !ev_n && !ev_btf_load(ev_btf_path ? ev_btf_path : obj_path);
+	if (ev_btf_path || !ev_btf.raw)
+		map_btf_path = obj_path; /* maps are typed by the object's BTF */
 	set_list = check_sets(obj_path, sets, set_n);
 	check_progs(obj_path, progs);
 	agent_path(agent, sizeof(agent));

@@ -46,7 +46,7 @@ struct userbpf_uprobe_opts {
 	size_t sz;
 	uint64_t cookie;    /**< bpf_get_attach_cookie() */
 	uint32_t mode;	    /**< enum userbpf_probe_mode */
-	uint32_t run_flags; /**< USERBPF_RUN_* added to USERBPF_RUN_HOST_READ */
+	uint32_t run_flags; /**< USERBPF_RUN_* added to USERBPF_RUN_HOST_READ and _ALLOW_SIGNAL */
 	/** bpf_printk lines of the program's runs (NULL: print callback). */
 	void (*trace_fn)(void *cookie, const char *line, size_t len);
 	void *trace_cookie; /**< first argument of trace_fn */

@@ -268,32 +268,38 @@ UB_HELPER(get_stackid)
 }
 
 /*
- * The kernel signals the task the program runs for.  A run inside a host
- * has none (the host is not the traced program), so the signal is refused
- * unless the host opted in with USERBPF_RUN_ALLOW_SIGNAL.
+ * The kernel signals the task the program runs for (bpf_send_signal_common:
+ * the thread group, or the thread alone): signal 0 only checks, 1-64 are
+ * sent, a larger one is -EINVAL.  A program run from a probe runs on the
+ * traced thread itself, which is that task: the probe layer passes
+ * USERBPF_RUN_ALLOW_SIGNAL.  A run inside a host has none (the host is
+ * not the traced program), so the signal is refused with -EPERM, as the
+ * kernel refuses a kernel thread.
  */
-UB_HELPER(send_signal)
+static int64_t send_signal(struct userbpf_run *run, uint64_t sig, bool thread)
 {
-	if (r1 == 0 || r1 >= 64)
+	if (sig > 64)
 		return UB_ERR(-EINVAL);
 	if (!(userbpf_run__flags(run) & USERBPF_RUN_ALLOW_SIGNAL))
 		return UB_ERR(-EPERM);
 #if __STDC_HOSTED__
-	return kill(getpid(), (int)r1) ? UB_ERR(-errno) : 0;
+	if (thread)
+		return syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), (int)sig) ?
+			       UB_ERR(-errno) :
+			       0;
+	return kill(getpid(), (int)sig) ? UB_ERR(-errno) : 0;
 #else
+	(void)thread;
 	return UB_ERR(-EOPNOTSUPP); /* no signals in the freestanding core */
 #endif
 }
 
+UB_HELPER(send_signal)
+{
+	return send_signal(run, r1, false);
+}
+
 UB_HELPER(send_signal_thread)
 {
-	if (r1 == 0 || r1 >= 64)
-		return UB_ERR(-EINVAL);
-	if (!(userbpf_run__flags(run) & USERBPF_RUN_ALLOW_SIGNAL))
-		return UB_ERR(-EPERM);
-#if __STDC_HOSTED__
-	return syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), (int)r1) ? UB_ERR(-errno) : 0;
-#else
-	return UB_ERR(-EOPNOTSUPP);
-#endif
+	return send_signal(run, r1, true);
 }

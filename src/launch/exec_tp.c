@@ -135,8 +135,8 @@ static void run_side(int nr, bool exit_side, void *ctx, size_t size)
 			continue;
 		if (t.nr == nr && t.exit_side == exit_side) {
 			USERBPF_OPTS(userbpf_run_opts, ro, .ctx = ctx, .ctx_size = size,
-				     .flags = USERBPF_RUN_HOST_READ, .trace_fn = t.trace_fn,
-				     .attach_cookie = t.cookie);
+				     .flags = USERBPF_RUN_HOST_READ | USERBPF_RUN_ALLOW_SIGNAL,
+				     .trace_fn = t.trace_fn, .attach_cookie = t.cookie);
 
 			userbpf_prog__run(t.prog, &ro, &r0);
 		}

@@ -250,6 +250,8 @@ int launch_special_open(const char *path, int flags)
 
 /* ==== mmap ==== */
 
+#define LAUNCH_PAGE ((size_t)sysconf(_SC_PAGESIZE))
+
 /* The probe layer's syscall gate: reading /proc/self/maps is userbpf's
  * own business, syscall tracepoints of the application never see it. */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -318,6 +320,18 @@ void *launch_mmap(void *addr, size_t len, int prot, int flags, struct lobj *obj,
 		errno = EPERM;
 		return MAP_FAILED;
 	}
+	/* ringbuf_map_mmap_kern/_user: writable, a ring buffer's consumer
+	 * page alone; a user ring buffer's anything but its consumer page */
+	if ((prot & PROT_WRITE) && obj->map_type == BPF_MAP_TYPE_RINGBUF &&
+	    (off || (len + LAUNCH_PAGE - 1) / LAUNCH_PAGE != 1)) {
+		errno = EPERM;
+		return MAP_FAILED;
+	}
+	if ((prot & PROT_WRITE) && obj->map_type == BPF_MAP_TYPE_USER_RINGBUF &&
+	    (size_t)off < LAUNCH_PAGE) {
+		errno = EPERM;
+		return MAP_FAILED;
+	}
 	src += off;
 	if (flags & MAP_FIXED) {
 		base = addr;
@@ -353,11 +367,24 @@ fail:
 
 /* ==== epoll ==== */
 
+/*
+ * A ring buffer (RINGBUF) is readable while it holds records; a user ring
+ * buffer (USER_RINGBUF) is writable (EPOLLOUT | EPOLLWRNORM) while it has
+ * room (kernel/bpf/ringbuf.c, ringbuf_map_poll_kern/_user).  Each stands
+ * in as its map's wake-up eventfd, polled for input: the eventfd is
+ * drained before each wait and signalled again when the ring is ready,
+ * so the wait is level-triggered as the kernel's; a producer (a
+ * program's submit) or a drain signals it meanwhile.  For a user ring
+ * buffer the events a wait returns are rewritten to what the kernel
+ * reports (launch_epoll_events).
+ */
 #define MAX_EP 64
 static pthread_mutex_t ep_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ep_ring {
 	int epfd;
 	int efd;
+	bool user;     /* USER_RINGBUF */
+	uint64_t data; /* the caller's epoll_data (user rings) */
 	struct userbpf_map *map;
 } ep_rings[MAX_EP];
 
@@ -372,7 +399,9 @@ static int nop_sample(void *ctx, void *data, size_t size)
 int launch_epoll_ctl(int epfd, int op, int fd, void *ev)
 {
 	struct lobj *obj = lobj_get(fd);
+	struct epoll_event own, *uev = ev;
 	struct userbpf_map *map;
+	bool user;
 	int efd, ret, i;
 
 	if (!obj)
@@ -381,27 +410,47 @@ int launch_epoll_ctl(int epfd, int op, int fd, void *ev)
 		lobj_put(obj);
 		return 1; /* an eventfd: epoll it as it is */
 	}
-	if (obj->kind != LOBJ_MAP || obj->map_type != BPF_MAP_TYPE_RINGBUF) {
+	user = obj->kind == LOBJ_MAP && obj->map_type == BPF_MAP_TYPE_USER_RINGBUF;
+	if (obj->kind != LOBJ_MAP || (obj->map_type != BPF_MAP_TYPE_RINGBUF && !user)) {
 		lobj_put(obj);
 		errno = EPERM; /* a file without poll support */
 		return -1;
 	}
 	map = userbpf_map_by_fd(obj->h);
-	if (!obj->rb)
-		obj->rb = userbpf_ringbuf__new(map, nop_sample, NULL);
-	if (!obj->rb) {
-		lobj_put(obj);
+	if (user) {
+		if (!obj->urb)
+			obj->urb = userbpf_user_ringbuf__new(map);
+		efd = obj->urb ? userbpf_user_ringbuf__epoll_fd(obj->urb) : -1;
+	} else {
+		if (!obj->rb)
+			obj->rb = userbpf_ringbuf__new(map, nop_sample, NULL);
+		efd = obj->rb ? userbpf_ringbuf__epoll_fd(obj->rb) : -1;
+	}
+	lobj_put(obj);
+	if (efd < 0) {
+		if (!errno)
+			errno = ENOMEM;
 		return -1;
 	}
-	efd = userbpf_ringbuf__epoll_fd(obj->rb);
-	lobj_put(obj);
-	ret = launch_real.epoll_ctl(epfd, op, efd, ev);
+	if (user && uev && op != EPOLL_CTL_DEL) {
+		/* ready to write = the eventfd readable (see above) */
+		own = *uev;
+		own.events = (uev->events & ~(uint32_t)(EPOLLOUT | EPOLLWRNORM)) | EPOLLIN;
+		uev = &own;
+	}
+	ret = launch_real.epoll_ctl(epfd, op, efd, uev);
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&ep_lock);
 	for (i = 0; i < MAX_EP; i++) {
 		if (op == EPOLL_CTL_ADD && !ep_rings[i].map) {
-			ep_rings[i] = (struct ep_ring){ epfd, efd, map };
+			ep_rings[i] =
+				(struct ep_ring){ epfd, efd, user, ev ? uev->data.u64 : 0, map };
+			break;
+		}
+		if (op == EPOLL_CTL_MOD && ep_rings[i].map && ep_rings[i].epfd == epfd &&
+		    ep_rings[i].efd == efd && ev) {
+			ep_rings[i].data = uev->data.u64;
 			break;
 		}
 		if (op == EPOLL_CTL_DEL && ep_rings[i].map && ep_rings[i].epfd == epfd &&
@@ -427,7 +476,49 @@ bool launch_epoll_has_rings(int epfd)
 	return has;
 }
 
-/* Before waiting on epfd: clear the wake-up of each empty ring. */
+void launch_epoll_events(int epfd, struct epoll_event *ev, int n)
+{
+	int i, j;
+
+	if (n <= 0)
+		return;
+	pthread_mutex_lock(&ep_lock);
+	for (i = 0; i < MAX_EP; i++) {
+		if (!ep_rings[i].map || !ep_rings[i].user || ep_rings[i].epfd != epfd)
+			continue;
+		for (j = 0; j < n; j++)
+			if (ev[j].data.u64 == ep_rings[i].data && (ev[j].events & EPOLLIN))
+				ev[j].events = (ev[j].events & ~(uint32_t)EPOLLIN) | EPOLLOUT |
+					       EPOLLWRNORM;
+	}
+	pthread_mutex_unlock(&ep_lock);
+}
+
+/* Whether a ring holds records (RINGBUF) or has room (USER_RINGBUF). */
+static bool ring_ready(const struct ep_ring *r)
+{
+	unsigned long cons, prod;
+	size_t sz = 0;
+	uint8_t *base;
+
+	if (!r->user) {
+		void *c, *p, *data;
+
+		if (userbpf_ringbuf_map__areas(r->map, &c, &p, &data, &sz))
+			return false;
+		return __atomic_load_n((unsigned long *)c, __ATOMIC_ACQUIRE) !=
+		       __atomic_load_n((unsigned long *)p, __ATOMIC_ACQUIRE);
+	}
+	/* consumer page, producer page, then the data area twice */
+	base = userbpf_map__mmap_ptr(r->map, &sz);
+	if (!base || sz < 2 * LAUNCH_PAGE)
+		return false;
+	cons = __atomic_load_n((unsigned long *)base, __ATOMIC_ACQUIRE);
+	prod = __atomic_load_n((unsigned long *)(base + LAUNCH_PAGE), __ATOMIC_ACQUIRE);
+	return prod - cons < (sz - 2 * LAUNCH_PAGE) / 2;
+}
+
+/* Before waiting on epfd: clear the wake-up of each ring not ready. */
 void launch_epoll_prepare(int epfd)
 {
 	int i;
@@ -436,25 +527,20 @@ void launch_epoll_prepare(int epfd)
 		launch_perfbuf_pump();
 	pthread_mutex_lock(&ep_lock);
 	for (i = 0; i < MAX_EP; i++) {
-		void *cons, *prod, *data;
-		size_t sz;
 		struct pollfd p;
 		uint64_t v;
 
 		if (!ep_rings[i].map || ep_rings[i].epfd != epfd)
 			continue;
-		if (userbpf_ringbuf_map__areas(ep_rings[i].map, &cons, &prod, &data, &sz))
-			continue;
 		p.fd = ep_rings[i].efd;
 		p.events = POLLIN;
-		/* drain, then re-arm if records are there: a producer that
-		 * submits after the check signals the eventfd itself */
+		/* drain, then re-arm if the ring is ready: a producer that
+		 * submits (a drain that frees room) after the check signals
+		 * the eventfd itself */
 		if (poll(&p, 1, 0) == 1 && read(p.fd, &v, sizeof(v)) < 0)
 			continue;
 		v = 1;
-		if (__atomic_load_n((unsigned long *)cons, __ATOMIC_ACQUIRE) !=
-			    __atomic_load_n((unsigned long *)prod, __ATOMIC_ACQUIRE) &&
-		    write(p.fd, &v, sizeof(v)) < 0)
+		if (ring_ready(&ep_rings[i]) && write(p.fd, &v, sizeof(v)) < 0)
 			continue;
 	}
 	pthread_mutex_unlock(&ep_lock);

@@ -782,23 +782,32 @@ static int sliced_wait(int epfd, struct epoll_event *ev, int max, int timeout, c
 	}
 }
 
+static int ring_wait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask,
+		     bool pwait)
+{
+	int r;
+
+	if (timeout != 0 &&
+	    (launch_perfbuf_active() || (domain_active() && launch_epoll_has_rings(epfd)))) {
+		r = sliced_wait(epfd, ev, max, timeout, mask, pwait);
+	} else {
+		launch_epoll_prepare(epfd);
+		r = pwait ? launch_real.epoll_pwait(epfd, ev, max, timeout, mask) :
+			    launch_real.epoll_wait(epfd, ev, max, timeout);
+	}
+	launch_epoll_events(epfd, ev, r);
+	return r;
+}
+
 EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
 	launch_init_real();
-	if (timeout != 0 &&
-	    (launch_perfbuf_active() || (domain_active() && launch_epoll_has_rings(epfd))))
-		return sliced_wait(epfd, ev, max, timeout, NULL, false);
-	launch_epoll_prepare(epfd);
-	return launch_real.epoll_wait(epfd, ev, max, timeout);
+	return ring_wait(epfd, ev, max, timeout, NULL, false);
 }
 
 EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
 {
 	launch_init_real();
-	if (timeout != 0 &&
-	    (launch_perfbuf_active() || (domain_active() && launch_epoll_has_rings(epfd))))
-		return sliced_wait(epfd, ev, max, timeout, mask, true);
-	launch_epoll_prepare(epfd);
-	return launch_real.epoll_pwait(epfd, ev, max, timeout, mask);
+	return ring_wait(epfd, ev, max, timeout, mask, true);
 }
 #endif /* USERBPF_LAUNCH */

@@ -60,12 +60,13 @@ static inline int lobj_dom_kind(int kind)
 enum lperf_kind { LPERF_UPROBE = 1, LPERF_TRACEPOINT, LPERF_OUTPUT, LPERF_SAMPLE };
 
 struct lobj {
-	int kind;		    /* enum lobj_kind */
-	int refs;		    /* descriptors + internal references */
-	int h;			    /* userbpf handle (MAP, PROG, BTF); -1 none */
-	uint32_t id;		    /* object id (maps, progs, BTF, links) */
-	uint32_t map_type;	    /* MAP */
-	struct userbpf_ringbuf *rb; /* MAP of type RINGBUF: wake-up source */
+	int kind;			  /* enum lobj_kind */
+	int refs;			  /* descriptors + internal references */
+	int h;				  /* userbpf handle (MAP, PROG, BTF); -1 none */
+	uint32_t id;			  /* object id (maps, progs, BTF, links) */
+	uint32_t map_type;		  /* MAP */
+	struct userbpf_ringbuf *rb;	  /* MAP of type RINGBUF: wake-up source */
+	struct userbpf_user_ringbuf *urb; /* MAP of type USER_RINGBUF: the same */
 	/* PERF: what perf_event_open described */
 	int pe_kind; /* enum lperf_kind */
 	bool retprobe;
@@ -197,6 +198,10 @@ void *launch_mmap(void *addr, size_t len, int prot, int flags, struct lobj *obj,
 int launch_epoll_ctl(int epfd, int op, int fd, void *ev);
 void launch_epoll_prepare(int epfd);
 bool launch_epoll_has_rings(int epfd);
+/* After a wait on epfd returned n events: a user ring buffer's readiness
+ * is reported as the kernel reports it (EPOLLOUT | EPOLLWRNORM). */
+struct epoll_event;
+void launch_epoll_events(int epfd, struct epoll_event *ev, int n);
 const char *launch_trace_path(void);
 
 /* ==== object facts for info (meta.c) ==== */

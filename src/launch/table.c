@@ -51,6 +51,8 @@ static void lobj_release(struct lobj *obj)
 	launch_perfbuf_release(obj);
 	if (obj->rb)
 		userbpf_ringbuf__free(obj->rb);
+	if (obj->urb)
+		userbpf_user_ringbuf__free(obj->urb);
 	if (obj->h >= 0)
 		userbpf_close(obj->h);
 	if (obj->prog_h >= 0)

@@ -118,7 +118,8 @@ static void run_sample(struct userbpf_link *l, const ucontext_t *uc)
 	unwind_interrupted(frames, ctx.regs.ip); /* a few µs: samples are rare */
 	{
 		USERBPF_OPTS(userbpf_run_opts, ro, .ctx = &ctx, .ctx_size = sizeof(ctx),
-			     .flags = USERBPF_RUN_HOST_READ | l->run_flags,
+			     .flags = USERBPF_RUN_HOST_READ | USERBPF_RUN_ALLOW_SIGNAL |
+				      l->run_flags,
 			     .cookie = l->trace_cookie, .trace_fn = l->trace_fn,
 			     .attach_cookie = l->cookie);
 

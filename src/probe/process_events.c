@@ -148,7 +148,11 @@ static void run_kind(int kind, void *rec, size_t size)
 			continue;
 		{
 			USERBPF_OPTS(userbpf_run_opts, ro, .ctx = rec, .ctx_size = size,
-				     .flags = USERBPF_RUN_HOST_READ | l->run_flags,
+				     /* an exiting task is not signalled
+				      * (bpf_send_signal: -EPERM) */
+				     .flags =
+					     USERBPF_RUN_HOST_READ | l->run_flags |
+					     (kind == PROBE_PE_EXIT ? 0 : USERBPF_RUN_ALLOW_SIGNAL),
 				     .cookie = l->trace_cookie, .trace_fn = l->trace_fn,
 				     .attach_cookie = l->cookie);
 

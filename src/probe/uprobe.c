@@ -699,7 +699,8 @@ static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
 	link->hit_slot = hit_slot_get();
 	{
 		USERBPF_OPTS(userbpf_run_opts, ro, .ctx_size = sizeof(struct probe_pt_regs),
-			     .flags = USERBPF_RUN_HOST_READ | link->run_flags,
+			     .flags = USERBPF_RUN_HOST_READ | USERBPF_RUN_ALLOW_SIGNAL |
+				      link->run_flags,
 			     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
 			     .attach_cookie = link->cookie, .func_ip = site->addr,
 			     .err_buf_sz = RUN_WHY_SZ);
@@ -858,7 +859,9 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 	link->trace_fn = o.trace_fn;
 	link->trace_cookie = o.trace_cookie;
 	{
-		USERBPF_OPTS(userbpf_run_opts, ro, .flags = USERBPF_RUN_HOST_READ | link->run_flags,
+		USERBPF_OPTS(userbpf_run_opts, ro,
+			     .flags = USERBPF_RUN_HOST_READ | USERBPF_RUN_ALLOW_SIGNAL |
+				      link->run_flags,
 			     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
 			     .attach_cookie = link->cookie);
 

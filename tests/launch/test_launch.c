@@ -1349,3 +1349,79 @@ TEST(launch_exec_without_aslr_kernel_oracle)
 	if (ready("dopen"))
 		kernel_oracle("dopen " DOPEN_CMD, DOPEN_EXPECT);
 }
+
+/*
+ * A user ring buffer (durb): libbpf's user_ring_buffer maps its consumer
+ * page read-only and the rest writable, and epolls the map for room
+ * (EPOLLOUT): before, the epoll_ctl failed (EPERM) and with it
+ * user_ring_buffer__new.  Samples submitted are drained by the loader's
+ * getppid tracepoint, a discarded one is not; a full ring refuses a
+ * reservation (ENOSPC) and a blocking one times out, then is woken by a
+ * drain another thread makes; the kernel's rules for writable mappings of
+ * both ring kinds.  Privately, in a domain (where wake-ups of other
+ * processes are polled) and on the kernel.
+ */
+static const char durb_expect[] = "user_ring_buffer__new: ok\n"
+				  "drained 3\n"
+				  "full after 16 samples: ENOSPC\n"
+				  "blocking reserve on a full ring, 50 ms: ENOSPC\n"
+				  "blocking reserve, drained meanwhile: got one, woken before the "
+				  "timeout: yes\n"
+				  "drained 19\n"
+				  "user ring, consumer page writable: EPERM\n"
+				  "user ring, producer page writable: ok\n"
+				  "ring, consumer page writable: ok\n"
+				  "ring, producer page writable: EPERM\n"
+				  "ring, consumer and producer pages writable: EPERM\n"
+				  "ring, producer page read-only: ok\n";
+
+TEST(launch_user_ringbuf)
+{
+	launch_expect("", "durb", durb_expect);
+	launch_expect("--domain urb", "durb", durb_expect);
+}
+
+TEST(launch_user_ringbuf_kernel_oracle)
+{
+	if (ready("durb"))
+		kernel_oracle("durb", durb_expect);
+}
+
+/*
+ * A loader of the pre-5.11 style raises RLIMIT_MEMLOCK to infinity and
+ * stops when that fails, as it does for an ordinary user (eunomia's
+ * textreplace, libbpf-bootstrap's first examples): under launch the raise
+ * is granted (userbpf charges no locked memory), read back as set, while
+ * other limits and mlock() itself stay the kernel's.  The same binary run
+ * natively by the same user is refused, so the grant is launch's.
+ */
+static const char dmemlock_native[] = "setrlimit MEMLOCK infinity: EPERM\n"
+				      "prlimit MEMLOCK infinity: EPERM\n"
+				      "getrlimit MEMLOCK: limited\n"
+				      "setrlimit NOFILE above its hard limit: EPERM\n"
+				      "mlock beyond the real limit: refused\n";
+static const char dmemlock_launch[] = "setrlimit MEMLOCK infinity: ok\n"
+				      "prlimit MEMLOCK infinity: ok\n"
+				      "getrlimit MEMLOCK: infinity\n"
+				      "setrlimit NOFILE above its hard limit: EPERM\n"
+				      "mlock beyond the real limit: refused\n"
+				      "calls 3\n";
+
+TEST(launch_memlock_raise_granted)
+{
+	char cmd[1024], out[4096];
+	int st;
+
+	if (!ready("dmemlock"))
+		return;
+	snprintf(cmd, sizeof(cmd), "%s%s/launch/dmemlock --no-bpf", drop(), test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (strstr(out, "MEMLOCK infinity: ok")) {
+		test_skip("this user may raise RLIMIT_MEMLOCK without userbpf");
+		return;
+	}
+	ASSERT_STREQ(out, dmemlock_native);
+	launch_expect("", "dmemlock", dmemlock_launch);
+	launch_expect("--domain ml", "dmemlock", dmemlock_launch);
+}

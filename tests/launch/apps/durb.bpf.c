@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * durb.bpf.c - a user ring buffer (BPF_MAP_TYPE_USER_RINGBUF) drained by
+ * a getppid tracepoint of the loader (durb.c): the samples counted in
+ * `drained`.
+ */
+#include <linux/bpf.h>
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+
+#include "durb.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, 16384);
+} samples SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");
+
+int loader_pid = 0;
+__u64 drained = 0;
+
+static long on_sample(struct bpf_dynptr *dynptr, void *ctx)
+{
+	drained++;
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_getppid")
+int on_getppid(void *ctx)
+{
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != (__u32)loader_pid)
+		return 0;
+	bpf_user_ringbuf_drain(&samples, on_sample, NULL, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
