@@ -22,6 +22,15 @@
  * events and its own snapshot as a new source.  The CLI adds up the
  * snapshots of all sources (trace_proto.h).
  *
+ * Shared mode (USERBPF_TRACE_ARENA, "trace --follow"; trace_domain.c):
+ * the agent joins the trace's domain.  As the reader (USERBPF_TRACE_READER
+ * = 1, a process of its own the CLI starts first) it loads the object
+ * into the arena, consumes the ring and perf buffers and sends the maps
+ * when the CLI closes its control descriptor (reader_main); in a traced
+ * process it attaches the reader's object and runs no poller: printk
+ * lines go out directly, the records into the shared buffers, and at
+ * exit only the stack symbols (shared_done).
+ *
  * Injected into a running process ("userbpf trace --pid", dlopen through
  * ptrace: inject_x86_64.c) it finds its settings in TRACE_INJECT_CONF,
  * sends over a socket to the CLI, fires no exec event, and detaches when
@@ -45,6 +54,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -110,6 +120,10 @@ static atomic_bool stopping, dropping, finished;
 static char env_obj[PATH_MAX + 32], env_fd[48], env_progs[1100], env_preload[PATH_MAX + 32];
 static char *env_sets;
 static const char env_follow[] = TRACE_ENV_FOLLOW "=1";
+/* --shared (trace_domain.c): the process is a member of the trace's
+ * domain; forked_copy: its links are its parent's (a fork without exec). */
+static bool shared, forked_copy, reader;
+static char env_arena[PATH_MAX + 32];
 
 static void new_source(void)
 {
@@ -124,7 +138,8 @@ static void new_source(void)
 static void send_msg(uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
 	uint8_t buf[TRACE_MSG_MAX];
-	struct trace_msg_hdr h = { type, 0, my_pid, my_src };
+	/* the reader's records have no sender: pid 0 */
+	struct trace_msg_hdr h = { type, 0, reader ? 0 : my_pid, my_src };
 	size_t room = sizeof(buf) - sizeof(h);
 	ssize_t n;
 
@@ -323,7 +338,9 @@ static void send_map(struct userbpf_object_map *m)
 		memcpy(entry, key, info.key_size);
 		memcpy(entry + info.key_size, val, info.value_size);
 		send_msg(TRACE_MSG_ENTRY, entry, info.key_size + info.value_size, NULL, 0);
-		if (info.type == USERBPF_MAP_TYPE_STACK_TRACE)
+		/* the reader's layout is not the traced images' (they send
+		 * their symbols as they end: shared_done) */
+		if (info.type == USERBPF_MAP_TYPE_STACK_TRACE && !shared)
 			send_syms(val, info.value_size / 8);
 	}
 }
@@ -369,6 +386,38 @@ static void snapshot(void)
 		send_map(m);
 }
 
+/*
+ * A member of the trace's domain ends (exit, or a fatal signal): the
+ * maps are the reader's to send, so only the symbols of the addresses in
+ * stack-trace maps (this image's layout), then DONE.  Its links stay:
+ * they live in the arena, and a child forked without exec runs them
+ * too; the process's probes go with its address space.
+ */
+static void shared_done(void)
+{
+	struct userbpf_object_map *m = NULL;
+
+	while ((m = userbpf_object__next_map(obj, m))) {
+		struct userbpf_map *map = userbpf_object_map__map(m);
+		uint8_t key[512], val[TRACE_MSG_MAX];
+		void *prev = NULL;
+
+		if (!map || userbpf_map__type(map) != USERBPF_MAP_TYPE_STACK_TRACE ||
+		    userbpf_map__key_size(map) > sizeof(key) ||
+		    userbpf_map__sys_value_size(map) > sizeof(val))
+			continue;
+		while (!userbpf_map__get_next_key(map, prev, key)) {
+			prev = key;
+			if (!userbpf_map__lookup_elem(map, key, val, 0))
+				send_syms(val, userbpf_map__sys_value_size(map) / 8);
+		}
+	}
+	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
+	close(out_fd);
+	out_fd = -1;
+	tdom_leave();
+}
+
 /* The process is exiting: exit event, detach, last snapshot.  Once. */
 static void finish(void)
 {
@@ -379,6 +428,10 @@ static void finish(void)
 	    atomic_exchange(&finished, true))
 		return;
 	userbpf_probe__process_exit(true);
+	if (shared) {
+		shared_done();
+		return;
+	}
 	/* the poller ends first: once the syscall links are gone, a syscall
 	 * its exit makes from a trapped site would have no handler */
 	atomic_store(&stopping, true);
@@ -412,6 +465,10 @@ static void on_fatal(int sig)
 	if (!obj || out_fd < 0 || (uint32_t)syscall(SYS_getpid) != my_pid ||
 	    atomic_exchange(&finished, true))
 		return;
+	if (shared) {
+		shared_done();
+		return;
+	}
 	atomic_store(&stopping, true);
 	if (poller_started && !on_poller)
 		pthread_join(poller, NULL);
@@ -451,6 +508,11 @@ static void child_after_fork(void)
 		return;
 	}
 	new_source();
+	if (shared) { /* the same maps: nothing to empty, nothing to poll */
+		forked_copy = true;
+		tdom_fork_child();
+		return;
+	}
 	atomic_store(&dropping, true);
 	for (size_t i = 0; i < ring_cnt; i++)
 		ring_consume(&rings[i]);
@@ -473,6 +535,9 @@ static void save_env(const char *path, const char *fd, const char *progs, const 
 		snprintf(env_progs, sizeof(env_progs), "%s=%s", TRACE_ENV_PROGS, progs);
 	if (pre)
 		snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", pre);
+	if (getenv(TRACE_ENV_ARENA))
+		snprintf(env_arena, sizeof(env_arena), "%s=%s", TRACE_ENV_ARENA,
+			 getenv(TRACE_ENV_ARENA));
 }
 
 static void setv(char *dst, size_t n, const char *src)
@@ -1070,6 +1135,132 @@ __attribute__((constructor(101))) static void agent_early(void)
 	probe_sc_inherited_rewrite(); /* before any thread (syscall_x86_64.c) */
 }
 
+/* The object's ring buffers and perf buffers, consumed here. */
+static void open_rings(void)
+{
+	struct userbpf_object_map *m = NULL;
+
+	while ((m = userbpf_object__next_map(obj, m))) {
+		struct userbpf_map *map = userbpf_object_map__map(m);
+
+		struct ring *r = &rings[ring_cnt];
+
+		if (!map || ring_cnt == MAX_RINGS)
+			continue;
+		if (userbpf_map__type(map) == USERBPF_MAP_TYPE_RINGBUF)
+			r->rb = userbpf_ringbuf__new(map, on_record, r);
+		else if (userbpf_map__type(map) == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY)
+			r->pb = userbpf_perf_buffer__new(map, 8, on_sample, NULL, r);
+		else
+			continue;
+		snprintf(r->name, sizeof(r->name), "%s", userbpf_object_map__name(m));
+		if (r->rb || r->pb)
+			ring_cnt++;
+	}
+}
+
+/* Whether a member of the domain besides us is alive (not gone, not a
+ * zombie). */
+static bool others_alive(void)
+{
+	int pids[256], n = tdom_members(pids, 256), i;
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	for (i = 0; i < n; i++) {
+		if (pids[i] == (int)my_pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pids[i]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The reader of a --shared trace (trace_proto.h): started by the CLI
+ * before the command, in the trace's domain, as a process of its own.
+ * It loads the object into the arena (the traced processes attach that
+ * one), consumes the ring buffers, and when the CLI closes the control
+ * descriptor (every traced process is gone) sends the last records and
+ * the maps, leaves the domain (the last member removes the arena) and
+ * ends.  It never returns to the program it was started as.
+ */
+static __attribute__((noreturn)) void reader_main(const char *path, const char *sets)
+{
+	const char *ctl_env = getenv(TRACE_ENV_CTL);
+	int ctl = ctl_env ? atoi(ctl_env) : -1;
+	struct pollfd pfd = { .fd = ctl, .events = POLLIN };
+	struct timespec nap = { 0, 50000000 };
+	uint32_t n = 0;
+	size_t i;
+
+	reader = true;
+	signal(SIGINT, SIG_IGN); /* Ctrl-C is the command's; EOF on ctl ends us */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	obj = userbpf_object__open_file(path, NULL);
+	if (!obj)
+		fail("cannot open %s: %s", path, strerror(errno));
+	apply_sets(sets);
+	if (userbpf_object__load(obj))
+		fail("cannot load %s: %s", path, userbpf_object__errmsg(obj));
+	open_rings();
+	tdom_set_root(obj);
+	send_msg(TRACE_MSG_READY, &n, sizeof(n), NULL, 0);
+	for (;;) {
+		for (i = 0; i < ring_cnt; i++)
+			ring_poll(&rings[i], ring_cnt == 1 ? 50 : 10);
+		if (poll(&pfd, 1, ring_cnt ? 0 : 50) > 0 || ctl < 0)
+			break;
+	}
+	atomic_store(&finished, true);
+	snapshot();
+	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
+	/* the CLI went away (killed) with traced processes still running:
+	 * the last of them removes the arena, so leave after them all */
+	while (others_alive())
+		probe_sc_gate(SYS_nanosleep, (long)(uintptr_t)&nap, 0, 0, 0, 0, 0);
+	tdom_leave();
+	for (;;)
+		syscall(SYS_exit_group, 0);
+}
+
+/* A process of a --shared trace: the reader's object, attached here.
+ * false: this process could not join (its agent is at another address:
+ * a program that preloads a library of its own first); it loads the
+ * object itself, as with --no-shared, and its maps are added to the
+ * shared ones at the end. */
+static bool shared_join(const char *arena)
+{
+	int err = tdom_join(arena, getenv(TRACE_ENV_READER) != NULL);
+	char msg[PATH_MAX + 200];
+
+	if (err && getenv(TRACE_ENV_READER))
+		fail("cannot make the trace's domain %s: %s", arena, strerror(-err));
+	if (err) {
+		tdom_leave();
+		snprintf(msg, sizeof(msg),
+			 "process %d cannot join the trace's domain (%s): it runs the programs on "
+			 "copies of its own, added up at the end as with --no-shared",
+			 (int)getpid(), strerror(-err));
+		send_msg(TRACE_MSG_WARN, msg, strlen(msg), NULL, 0);
+		return false;
+	}
+	shared = true;
+	if (getenv(TRACE_ENV_READER))
+		return true;
+	obj = tdom_root();
+	if (!obj)
+		fail("the trace's domain %s has no object%s", arena, "");
+	return true;
+}
+
 __attribute__((constructor)) static void agent_start(void)
 {
 	const char *path = getenv(TRACE_ENV_OBJ), *fd = getenv(TRACE_ENV_FD);
@@ -1077,7 +1268,6 @@ __attribute__((constructor)) static void agent_start(void)
 	const char *freq = getenv(TRACE_ENV_FREQ), *inj_progs = NULL;
 	const char *sets = getenv(TRACE_ENV_SETS);
 	char *progs = getenv(TRACE_ENV_PROGS) ? strdup(getenv(TRACE_ENV_PROGS)) : NULL;
-	struct userbpf_object_map *m = NULL;
 	struct userbpf_program *p = NULL;
 	const char *execfn;
 	char err[512];
@@ -1110,12 +1300,17 @@ __attribute__((constructor)) static void agent_start(void)
 		unpreload();
 	}
 	pthread_atfork(before_fork, parent_after_fork, child_after_fork);
-	obj = userbpf_object__open_file(path, NULL);
-	if (!obj)
-		fail("cannot open %s: %s", path, strerror(errno));
-	apply_sets(sets);
-	if (userbpf_object__load(obj))
-		fail("cannot load %s: %s", path, userbpf_object__errmsg(obj));
+	if (!injected && getenv(TRACE_ENV_ARENA) && shared_join(getenv(TRACE_ENV_ARENA))) {
+		if (getenv(TRACE_ENV_READER))
+			reader_main(path, sets);
+	} else {
+		obj = userbpf_object__open_file(path, NULL);
+		if (!obj)
+			fail("cannot open %s: %s", path, strerror(errno));
+		apply_sets(sets);
+		if (userbpf_object__load(obj))
+			fail("cannot load %s: %s", path, userbpf_object__errmsg(obj));
+	}
 	while ((p = userbpf_object__next_program(obj, p))) {
 		const char *sec = userbpf_program__section_name(p);
 
@@ -1134,24 +1329,10 @@ __attribute__((constructor)) static void agent_start(void)
 		link_cnt++;
 	}
 	free(progs);
-	while ((m = userbpf_object__next_map(obj, m))) {
-		struct userbpf_map *map = userbpf_object_map__map(m);
-
-		struct ring *r = &rings[ring_cnt];
-
-		if (!map || ring_cnt == MAX_RINGS)
-			continue;
-		if (userbpf_map__type(map) == USERBPF_MAP_TYPE_RINGBUF)
-			r->rb = userbpf_ringbuf__new(map, on_record, r);
-		else if (userbpf_map__type(map) == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY)
-			r->pb = userbpf_perf_buffer__new(map, 8, on_sample, NULL, r);
-		else
-			continue;
-		snprintf(r->name, sizeof(r->name), "%s", userbpf_object_map__name(m));
-		if (r->rb || r->pb)
-			ring_cnt++;
+	if (!shared) { /* shared: the reader consumes them, and sends the maps */
+		open_rings();
+		start_poller();
 	}
-	start_poller();
 	probe_pe_set_fatal_hook(on_fatal);
 	views_init();
 	if (injected)
@@ -1195,8 +1376,9 @@ __attribute__((visibility("default"), noreturn)) void _Exit(int status)
  * (NULL: envp itself will do). */
 static char **follow_env(char *const envp[])
 {
-	const char *need[6] = { env_obj,     env_fd,	env_follow,
-				env_preload, env_progs, env_sets ? env_sets : "" };
+	const char *need[7] = { env_obj,     env_fd,	env_follow,
+				env_preload, env_progs, env_sets ? env_sets : "",
+				env_arena };
 	size_t n = 0, i, k, extra = 0;
 	char **out;
 
@@ -1204,11 +1386,11 @@ static char **follow_env(char *const envp[])
 		return NULL;
 	while (envp[n])
 		n++;
-	out = malloc((n + 7) * sizeof(*out));
+	out = malloc((n + 8) * sizeof(*out));
 	if (!out)
 		return NULL;
 	memcpy(out, envp, n * sizeof(*out));
-	for (k = 0; k < 6; k++) {
+	for (k = 0; k < 7; k++) {
 		const char *eq = strchr(need[k], '=');
 		bool found = false;
 
@@ -1230,7 +1412,7 @@ __attribute__((visibility("default"))) int execve(const char *file, char *const 
 	char **env = follow_env(envp);
 	int ret;
 
-	if (obj && out_fd >= 0 && !atomic_load(&finished) &&
+	if (obj && out_fd >= 0 && !shared && !atomic_load(&finished) &&
 	    (uint32_t)syscall(SYS_getpid) == my_pid) {
 		pthread_mutex_lock(&snap_lock);
 		snapshot();
