@@ -118,7 +118,8 @@ int cli_cmd_probes(int argc, char **argv)
 		char full[128], last[96];
 		int side;
 
-		if (!traceable)
+		/* execve(at): not trapped, but fired by the exec hooks */
+		if (!traceable && strcmp(name, "execve") && strcmp(name, "execveat"))
 			continue;
 		for (side = 0; side < 2; side++) {
 			snprintf(last, sizeof(last), "sys_%s_%s", side ? "exit" : "enter", name);

@@ -219,6 +219,28 @@ USERBPF_API int userbpf_probe__process_exit(bool group_dead);
  */
 USERBPF_API int userbpf_probe__process_fork(int child_pid);
 
+/**
+ * @brief Fire tracepoint/syscalls/sys_enter_execve (nr SYS_execve, 59) or
+ * sys_enter_execveat (SYS_execveat, 322), and the ksyscall and raw
+ * syscall links, in the calling thread: an exec attempt with the
+ * syscall's arguments (execve: filename, argv, envp; execveat: dirfd,
+ * filename, argv, envp, flags), the caller's own pointers, as the
+ * kernel's record holds them.  These syscalls cannot be trapped in
+ * process: the host calls it before each attempt (the agent: its
+ * interposed execve, execv, execvp, execvpe).
+ * @return 0, -EINVAL nr not one of them or args NULL.
+ */
+USERBPF_API int userbpf_probe__exec_enter(int nr, const uint64_t args[6]);
+
+/**
+ * @brief Fire sys_exit_execve / sys_exit_execveat (and kretsyscall, raw
+ * sys_exit) in the calling thread: ret = -errno after a failed attempt,
+ * or 0 in the new image once its programs are attached (the kernel fires
+ * the exit of a successful exec in the new image).
+ * @return 0, -EINVAL nr not one of them.
+ */
+USERBPF_API int userbpf_probe__exec_exit(int nr, long ret);
+
 /* ==== Sampling: SEC("perf_event") ==== */
 
 /** userbpf_perf_event_opts.flags */

@@ -10,6 +10,11 @@
  * _exit() which it interposes) it fires sched_process_exit, detaches and
  * sends a snapshot of every map; before an execve (interposed too) it
  * sends a snapshot, since the image and its maps are about to go.
+ * The interposed execve family fires the execve syscall tracepoints
+ * (exec_hook.c: the probe layer cannot trap execve): sys_enter_execve
+ * before each attempt, sys_exit_execve with -errno after a failed one,
+ * and each image loading the agent fires sys_exit_execve with 0 once its
+ * programs are attached.
  *
  * Children: without USERBPF_TRACE_FOLLOW it removes its variables and
  * itself from LD_PRELOAD, marks the fd close-on-exec, and a forked child
@@ -1351,6 +1356,9 @@ __attribute__((constructor)) static void agent_start(void)
 	}
 	execfn = (const char *)getauxval(AT_EXECFN);
 	userbpf_probe__process_exec(execfn ? execfn : "", 0);
+	/* the exec that started this image returns 0 here, as in the kernel
+	 * (its sys_enter_execve fired in the old image, when it had us) */
+	userbpf_probe__exec_exit(SYS_execve, 0);
 }
 
 __attribute__((destructor)) static void agent_stop(void)
@@ -1410,8 +1418,19 @@ __attribute__((visibility("default"))) int execve(const char *file, char *const 
 						  char *const envp[])
 {
 	char **env = follow_env(envp);
-	int ret;
+	/* the record holds the caller's pointers (envp as given) */
+	uint64_t args[6] = { (uint64_t)(uintptr_t)file, (uint64_t)(uintptr_t)argv,
+			     (uint64_t)(uintptr_t)envp };
+	/* without --follow only the command's own attempts: not a child's
+	 * (a vfork child shares our memory and descriptor) */
+	bool fire = obj &&
+		    (follow || (uint32_t)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);
+	int ret, e;
 
+	/* sys_enter_execve (exec_hook.c): before the snapshot, which then
+	 * holds what its programs did */
+	if (fire && !atomic_load(&finished))
+		userbpf_probe__exec_enter(SYS_execve, args);
 	if (obj && out_fd >= 0 && !shared && !atomic_load(&finished) &&
 	    (uint32_t)syscall(SYS_getpid) == my_pid) {
 		pthread_mutex_lock(&snap_lock);
@@ -1419,7 +1438,11 @@ __attribute__((visibility("default"))) int execve(const char *file, char *const 
 		pthread_mutex_unlock(&snap_lock);
 	}
 	ret = (int)syscall(SYS_execve, file, argv, env ? env : envp);
+	e = errno;
 	free(env);
+	if (fire && !atomic_load(&finished))
+		userbpf_probe__exec_exit(SYS_execve, -e);
+	errno = e;
 	return ret;
 }
 

@@ -175,6 +175,20 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 /* Stop; when it returns no run of the link is in progress. */
 void probe_syscall_detach(struct userbpf_link *link);
 
+/* Run the raw links (raw_syscalls, raw sys_enter/sys_exit) for an exec
+ * made outside the trap path (exec_hook.c): regs = the user registers. */
+void probe_syscall_run_exec(bool exit_side, int nr, struct probe_pt_regs *regs,
+			    const uint64_t args[6], int64_t ret);
+
+/* ==== execve / execveat tracepoints (exec_hook.c) ==== */
+
+/* Whether nr is one of them (attached here, never trapped). */
+bool probe_exec_nr(int nr);
+/* Start running link (retprobe = exit side) at nr's hooks; 0 or -errno. */
+int probe_exec_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz);
+/* Stop; when it returns no run of the link is in progress. */
+void probe_exec_detach(struct userbpf_link *link);
+
 /* ==== Process events (process_events.c) ==== */
 
 enum {
@@ -182,7 +196,8 @@ enum {
 	PROBE_PE_EXIT = 2,
 	PROBE_PE_FORK = 3,
 	PROBE_PE_PERF = 4,
-	PROBE_PE_USDT = 5
+	PROBE_PE_USDT = 5,
+	PROBE_PE_SYSEXEC = 6 /* exec_hook.c: execve/execveat tracepoints */
 };
 
 /* A USDT link's uprobes and semaphores go (usdt.c). */

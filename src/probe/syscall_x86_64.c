@@ -994,3 +994,10 @@ void probe_syscall_detach(struct userbpf_link *link)
 	}
 	pthread_mutex_unlock(&sc_lock);
 }
+
+void probe_syscall_run_exec(bool exit_side, int nr, struct probe_pt_regs *regs,
+			    const uint64_t args[6], int64_t ret)
+{
+	if (atomic_load_explicit(&sc_all_links, memory_order_relaxed))
+		run_side(exit_side, nr, regs, args, ret);
+}

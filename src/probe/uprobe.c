@@ -743,6 +743,8 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link)
 			probe_perf_detach(link);
 		else if (link->pe_kind == PROBE_PE_USDT)
 			probe_usdt_detach(link);
+		else if (link->pe_kind == PROBE_PE_SYSEXEC)
+			probe_exec_detach(link);
 		else if (link->pe_kind)
 			probe_pe_detach(link);
 		else
@@ -867,8 +869,9 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 
 		link->ro_tmpl = ro; /* syscall_x86_64.c's runs: ctx set per run */
 	}
-	ret = pe ? probe_pe_attach(link, pe, err, sizeof(err)) :
-		   probe_syscall_attach(link, nr, err, sizeof(err));
+	ret = pe		? probe_pe_attach(link, pe, err, sizeof(err)) :
+	      probe_exec_nr(nr) ? probe_exec_attach(link, nr, err, sizeof(err)) :
+				  probe_syscall_attach(link, nr, err, sizeof(err));
 	if (!ret)
 		return link;
 	userbpf_prog__put(link->prog);

@@ -24,6 +24,11 @@ TEST(probes_cli_list)
 			  "tracepoint:syscalls:sys_exit_lseek\n");
 	snprintf(cmd, sizeof(cmd), "%s/userbpf probes 'sys_enter_execve*'", b);
 	st = probe_run(cmd, out, sizeof(out));
+	ASSERT_EQ(WEXITSTATUS(st), 0); /* fired by the exec hooks (exec_hook.c) */
+	ASSERT_STREQ(out, "tracepoint:syscalls:sys_enter_execve\n"
+			  "tracepoint:syscalls:sys_enter_execveat\n");
+	snprintf(cmd, sizeof(cmd), "%s/userbpf probes 'sys_enter_clone*'", b);
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_EQ(WEXITSTATUS(st), 1); /* not traceable in process */
 	ASSERT_STREQ(out, "");
 	snprintf(cmd, sizeof(cmd), "%s/userbpf probes 'uprobe_*' %s/examples/uprobe_target", b, b);
