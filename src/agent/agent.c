@@ -1323,6 +1323,22 @@ __attribute__((constructor)) static void agent_start(void)
 			fail("too many programs in %s%s", path, "");
 		err[0] = '\0';
 		links[link_cnt] = userbpf_program__attach_opts(p, &ao);
+		if (!links[link_cnt] && strstr(err, "is not loaded in this process")) {
+			/* a probe on another binary (bashreadline's /bin/bash
+			 * from sh): it fires in the images that load it, as
+			 * the kernel's on the file does; with --follow those
+			 * are traced too */
+			if (!follow) {
+				char msg[sizeof(err) + 160];
+
+				snprintf(msg, sizeof(msg),
+					 "%s: %s; it fires only where the traced command "
+					 "loads it (--follow traces the images it execs)",
+					 userbpf_program__name(p), err);
+				send_msg(TRACE_MSG_WARN, msg, strlen(msg), NULL, 0);
+			}
+			continue;
+		}
 		if (!links[link_cnt])
 			fail("cannot attach %s: %s", userbpf_program__name(p),
 			     err[0] ? err : strerror(errno));
