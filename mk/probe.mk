@@ -23,13 +23,21 @@ $(BUILD)/probe/%.bpf.o: tests/probe/%.bpf.c examples/probe_regs.h
 # The tracing agent "userbpf trace" preloads into the command it starts:
 # src/agent/agent.c (compiled with -DUSERBPF_AGENT) plus the library,
 # exporting nothing so it never interposes on the traced program.
+# With it, the domain's arena (src/domain/*.c, compiled as for the launch
+# interposer) and src/agent/trace_domain.c: "trace --shared" runs every
+# traced process in a trace-private domain.
 AGENT_LIB := $(BUILD)/libuserbpf-agent.so
-$(BUILD)/obj/src/agent/agent.agent.o: src/agent/agent.c src/agent/trace_proto.h
+AGENT_OBJS := $(BUILD)/obj/src/agent/agent.agent.o $(BUILD)/obj/src/agent/trace_domain.agent.o \
+	$(patsubst %.c,$(BUILD)/obj/%.agentdom.o,$(sort $(wildcard src/domain/*.c)))
+$(BUILD)/obj/src/agent/%.agent.o: src/agent/%.c src/agent/trace_proto.h src/domain/domain.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DUSERBPF_AGENT $(ALL_CFLAGS) -c $< -o $@
-$(AGENT_LIB): $(BUILD)/obj/src/agent/agent.agent.o $(LIB_OBJS) src/agent/agent.map
+$(BUILD)/obj/src/domain/%.agentdom.o: src/domain/%.c src/domain/domain.h src/launch/launch_int.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DUSERBPF_LAUNCH $(ALL_CFLAGS) -c $< -o $@
+$(AGENT_LIB): $(AGENT_OBJS) $(LIB_OBJS) src/agent/agent.map
 	$(CC) -shared -Wl,--version-script=src/agent/agent.map $(LDFLAGS) -o $@ \
-		$(BUILD)/obj/src/agent/agent.agent.o $(LIB_OBJS) $(LDLIBS)
+		$(AGENT_OBJS) $(LIB_OBJS) $(LDLIBS) -ldl
 all: $(AGENT_LIB)
 $(TEST_BIN): | $(AGENT_LIB)
 

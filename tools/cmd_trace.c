@@ -25,8 +25,10 @@
  * --set NAME=VALUE: a global of the object set before the agent loads it
  * (as "userbpf run --set" does).
  * --follow: the command's children are traced too (forks, and exec'd
- * images, which load the agent again); each process sends its own map
- * snapshots and they are merged here at the end (counters added).
+ * images, which load the agent again), in a trace-private domain where
+ * they share one object (trace_shared); with --no-shared each process
+ * sends its own map snapshots and they are merged here at the end
+ * (counters added).  --shared: --follow's default, said explicitly.
  *
  * Exit status: the command's; 1 when tracing could not start; 2 usage.
  */
@@ -42,6 +44,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/personality.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,6 +56,8 @@
 
 static pid_t child = -1;
 static bool json, follow;
+/* -1 unset, 0 --no-shared, 1 --shared (trace_shared) */
+static int shared = -1;
 
 static void forward(int sig)
 {
@@ -63,7 +68,8 @@ static void forward(int sig)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--freq HZ] "
+		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--shared|--no-shared] "
+		"[--syscall-rewrite-only] [--freq HZ] "
 		"[--set NAME=VALUE]... [--event-type [MAP=]STRUCT]... [--event-btf FILE] -- COMMAND [ARGS...]\n"
 		"       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] [--set NAME=VALUE]... "
 		"[--event-type [MAP=]STRUCT]... --pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
@@ -280,18 +286,8 @@ static uint64_t bt_size(uint32_t id)
 		return 8;
 	case USERBPF_BTF_KIND_ARRAY:
 		return bt_size(bt_u32(t + 12)) * bt_u32(t + 20);
-	case USERBPF_BTF_KIND_DATASEC: {
-		/* the file's DATASEC has size 0 (the loader sets it): the
-		 * end of its last variable */
-		const uint8_t *e = t + 12;
-		uint64_t end = BT_SIZE(t);
-		uint32_t i;
-
-		for (i = 0; i < BT_VLEN(t); i++, e += 12)
-			if ((uint64_t)bt_u32(e + 4) + bt_u32(e + 8) > end)
-				end = (uint64_t)bt_u32(e + 4) + bt_u32(e + 8);
-		return end;
-	}
+	case USERBPF_BTF_KIND_DATASEC:
+		return BT_SIZE(t); /* set by fix_datasec (0 in the file) */
 	default:
 		return BT_SIZE(t);
 	}
@@ -459,8 +455,9 @@ static void bt_print(uint32_t id, const uint8_t *p, uint32_t bit, uint32_t bits,
 		for (i = 0, n = 0; i < BT_VLEN(t); i++, e += 12) {
 			const uint8_t *var = bt_type(bt_u32(e));
 
-			if (!var || BT_KIND(var) != USERBPF_BTF_KIND_VAR)
-				continue; /* within bt_size(id): print_typed checks */
+			if (!var || BT_KIND(var) != USERBPF_BTF_KIND_VAR ||
+			    (uint64_t)bt_u32(e + 4) + bt_u32(e + 8) > BT_SIZE(t))
+				continue; /* one fix_datasec left out */
 			printf(n++ ? ", " : "");
 			print_json_str(bt_str(bt_u32(var)), strlen(bt_str(bt_u32(var))));
 			printf(": ");
@@ -955,6 +952,41 @@ static void print_stacks(const struct map_dump *m)
  * the sizes disagree (per-CPU values), integers and hex as before.
  */
 static const char *map_btf_path; /* the object, when ev_btf is not its BTF yet */
+static const char *map_obj_path; /* the object (its global variables' offsets) */
+
+/*
+ * clang leaves the offsets of a DATASEC's variables to the loader (all
+ * 0 in the file): they are set here in ev_btf's copy from where the
+ * library put each variable in its map's initial value, as the skeleton
+ * generator does.  A variable the library does not expose (a static
+ * one) is left out (offset beyond the section).
+ */
+static void fix_datasec(uint32_t id, const char *map_name)
+{
+	uint8_t *t = (uint8_t *)bt_type(id), *e;
+	struct userbpf_object *o;
+	struct userbpf_object_map *m;
+	size_t data_size = 0, size;
+	uint8_t *base;
+	uint32_t i;
+
+	if (!t || !map_obj_path || !(o = userbpf_object__open_file(map_obj_path, NULL)))
+		return;
+	m = (struct userbpf_object_map *)userbpf_object__find_map_by_name(o, map_name);
+	base = m ? userbpf_object_map__initial_value(m, &data_size) : NULL;
+	for (i = 0, e = t + 12; i < BT_VLEN(t); i++, e += 12) {
+		const uint8_t *var = bt_type(bt_u32(e));
+		uint8_t *v = var ? userbpf_object__global(o, bt_str(bt_u32(var)), &size, NULL) :
+				   NULL;
+		uint32_t off = UINT32_MAX - bt_u32(e + 8); /* not shown */
+
+		if (base && v && v >= base && (size_t)(v - base) + size <= data_size)
+			off = (uint32_t)(v - base);
+		memcpy(e + 4, &off, 4);
+	}
+	memcpy(t + 8, &(uint32_t){ (uint32_t)data_size }, 4);
+	userbpf_object__close(o);
+}
 
 /* The type member name of struct sid points at (__type(key, T)), or 0. */
 static uint32_t bt_member_pointee(uint32_t sid, const char *name)
@@ -996,6 +1028,7 @@ static void map_types(const char *name, uint32_t *key, uint32_t *val)
 			/* "obj.bss" is the map of section ".bss" */
 			for (dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.'))
 				if (!strcmp(dot, sec)) {
+					fix_datasec(id, name);
 					*val = id;
 					return;
 				}
@@ -1253,19 +1286,23 @@ static void print_record_hex(const uint8_t *p, size_t n)
 static struct timespec last_map_at, eof_at;
 static bool got_map;
 
-/* Read messages until EOF; returns 0, or 1 if an agent reported an error. */
-static int consume(int fd)
+/* One message from fd into h and buf (TRACE_MSG_MAX + 1 bytes, the
+ * payload NUL-terminated): 0, or -1 at EOF or on a broken message. */
+static int read_msg(int fd, struct trace_msg_hdr *h, uint8_t *buf)
 {
-	uint8_t *buf = malloc(TRACE_MSG_MAX + 1);
-	struct trace_msg_hdr h;
+	if (read_full(fd, h, sizeof(*h)) || h->len > TRACE_MSG_MAX || read_full(fd, buf, h->len))
+		return -1;
+	buf[h->len] = '\0';
+	return 0;
+}
+
+/* Act on one message: 1 when an agent reported an error, else 0. */
+static int handle_msg(const struct trace_msg_hdr *hp, uint8_t *buf)
+{
+	struct trace_msg_hdr h = *hp;
 	int ret = 0;
 
-	if (!buf)
-		cli_die(1, "out of memory");
-	while (!read_full(fd, &h, sizeof(h))) {
-		if (h.len > TRACE_MSG_MAX || read_full(fd, buf, h.len))
-			break;
-		buf[h.len] = '\0';
+	{
 		switch (h.type) {
 		case TRACE_MSG_ERROR:
 			fprintf(stderr, "%s: trace: %s\n", cli_prog_name, (char *)buf);
@@ -1350,13 +1387,33 @@ static int consume(int fd)
 			break;
 		}
 	}
+	return ret;
+}
+
+/* Every source has ended: the maps. */
+static void consume_end(void)
+{
 	clock_gettime(CLOCK_MONOTONIC, &eof_at);
 	print_maps();
 	fflush(stdout);
-	free(buf);
 	while (sym_cnt)
 		free(syms[--sym_cnt].name);
 	free(syms);
+}
+
+/* Read messages until EOF; returns 0, or 1 if an agent reported an error. */
+static int consume(int fd)
+{
+	uint8_t *buf = malloc(TRACE_MSG_MAX + 1);
+	struct trace_msg_hdr h;
+	int ret = 0;
+
+	if (!buf)
+		cli_die(1, "out of memory");
+	while (!read_msg(fd, &h, buf))
+		ret |= handle_msg(&h, buf);
+	consume_end();
+	free(buf);
 	return ret;
 }
 
@@ -1409,6 +1466,56 @@ static char *check_sets(const char *obj_path, const char *const *sets, size_t n)
 /* Every --prog names a program of the object (comma-separated list),
  * else exit 2 naming the programs it has: checked before the command
  * starts, where the agent could only report it. */
+/* Why the agent leaves out a program it cannot attach (agent.c's rule:
+ * a probe section with a target, or perf_event). */
+static const char *skip_reason(const char *sec)
+{
+	static const char *const kernel[] = {
+		"kprobe",     "kretprobe", "kprobe.multi", "kretprobe.multi", "fentry", "fexit",
+		"fmod_ret",   "tp_btf",	   "raw_tp",	   "raw_tracepoint",  "lsm",	"iter",
+		"struct_ops", "tp",	   "tracepoint",   "kprobe.session"
+	};
+	size_t n = strcspn(sec, "/"), i;
+
+	for (i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
+		if (strlen(kernel[i]) == n && !strncmp(sec, kernel[i], n))
+			return "it hooks the kernel (a kernel function or event), which a process "
+			       "cannot probe";
+	if (!strncmp(sec, "tc", 2) || !strncmp(sec, "xdp", 3) || !strncmp(sec, "socket", 6) ||
+	    !strncmp(sec, "classifier", 10))
+		return "a packet program: `userbpf trace OBJ --iface IF` runs it on live packets";
+	if (!strchr(sec, '/'))
+		return "its section names no target";
+	return "its section is not a probe userbpf can attach";
+}
+
+/* Without --prog the agent attaches what it can and leaves out the rest:
+ * each left out is named here, and an object with nothing to attach is
+ * refused before the command starts (it would trace nothing, silently). */
+static void check_attachable(const char *obj_path)
+{
+	struct userbpf_object *o = userbpf_object__open_file(obj_path, NULL);
+	const struct userbpf_program *p = NULL;
+	size_t usable = 0;
+
+	if (!o)
+		cli_die(2, "trace: %s: %s", obj_path, strerror(errno));
+	while ((p = userbpf_object__next_program(o, p))) {
+		const char *sec = userbpf_program__section_name(p);
+
+		if (!strcmp(sec, "perf_event") ||
+		    (userbpf_program__attachable(p) && strchr(sec, '/'))) {
+			usable++;
+			continue;
+		}
+		fprintf(stderr, "userbpf: trace: %s (SEC(\"%s\")) is left out: %s\n",
+			userbpf_program__name(p), sec, skip_reason(sec));
+	}
+	userbpf_object__close(o);
+	if (!usable)
+		cli_die(2, "trace: %s has no program a process can attach (see above)", obj_path);
+}
+
 static void check_progs(const char *obj_path, const char *progs)
 {
 	struct userbpf_object *o;
@@ -1416,8 +1523,10 @@ static void check_progs(const char *obj_path, const char *progs)
 	char list[1024], have[512] = "", *name, *save = NULL;
 	size_t l = 0;
 
-	if (!progs[0])
+	if (!progs[0]) {
+		check_attachable(obj_path);
 		return;
+	}
 	o = userbpf_object__open_file(obj_path, NULL);
 	if (!o)
 		cli_die(2, "trace: %s: %s", obj_path, strerror(errno));
@@ -1547,9 +1656,192 @@ static int trace_pid(pid_t pid, const char *obj_path, const char *agent, const c
 	return ret ? 1 : 0;
 }
 
+/* The agent's settings in this (forked) process's environment. */
+static void agent_env(int fd, const char *obj_path, const char *agent, const char *progs,
+		      const char *freq, const char *set_list)
+{
+	char fdbuf[16];
+
+	snprintf(fdbuf, sizeof(fdbuf), "%d", fd);
+	setenv(TRACE_ENV_OBJ, obj_path, 1);
+	setenv(TRACE_ENV_FD, fdbuf, 1);
+	if (progs[0])
+		setenv(TRACE_ENV_PROGS, progs, 1);
+	if (follow)
+		setenv(TRACE_ENV_FOLLOW, "1", 1);
+	if (freq)
+		setenv(TRACE_ENV_FREQ, freq, 1);
+	if (set_list)
+		setenv(TRACE_ENV_SETS, set_list, 1);
+	setenv("LD_PRELOAD", agent, 1);
+}
+
+/* The command's wait status, reported as trace reports it: our exit
+ * status (or our death by its signal). */
+static int command_status(int status, int agent_err, const char *cmd)
+{
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && shared)
+		/* the maps are the reader's: complete */
+		fprintf(stderr,
+			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event is "
+			"missing\n",
+			cli_prog_name, cmd);
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !got_map)
+		/* nothing runs in a process SIGKILL ends: its agent sent no
+		 * exit event and no last snapshot (docs/probes.md) */
+		fprintf(stderr,
+			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event and "
+			"final map snapshot are missing\n",
+			cli_prog_name, cmd);
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		/* the agent's poller sends a snapshot now and then */
+		fprintf(stderr,
+			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event is "
+			"missing, and the maps are as its agent's last periodic snapshot found "
+			"them, %.2f s before it ended\n",
+			cli_prog_name, cmd,
+			(double)(eof_at.tv_sec - last_map_at.tv_sec) +
+				(double)(eof_at.tv_nsec - last_map_at.tv_nsec) / 1e9);
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+		return 128 + WTERMSIG(status);
+	}
+	if (agent_err && WEXITSTATUS(status) == 127)
+		return 1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * --shared: the traced processes share one object space, a trace-private
+ * domain (src/domain/, src/agent/trace_domain.c; docs/probes.md).  The
+ * reader (the agent started in a process of its own, as this binary with
+ * address randomisation off) loads the object into the domain's arena
+ * and says READY; then the command starts, also without randomisation,
+ * so the agent sits at the reader's address and the object's pointers
+ * are valid in every process.  The command's agents send printk lines
+ * (and symbols) over their pipe; the reader sends ring-buffer records
+ * and, once the command's pipe ends (every traced process is gone) and
+ * we close its control pipe, the maps.  The arena goes with the last
+ * member (we remove it too, should the reader have died).
+ */
+static int trace_shared(char **cmd, const char *obj_path, const char *agent, const char *progs,
+			const char *freq, const char *set_list)
+{
+	char arena[PATH_MAX], ctlbuf[16];
+	const char *dir = getenv("USERBPF_TRACE_ARENA_DIR");
+	int rp[2], ctl[2], cp[2], status, rstatus, pers = personality(0xffffffff), err = 0;
+	uint8_t *buf = malloc(TRACE_MSG_MAX + 1);
+	struct trace_msg_hdr h;
+	struct pollfd pfd[2];
+	struct sigaction sa;
+	bool ready = false;
+	pid_t reader;
+
+	if (!buf)
+		cli_die(1, "out of memory");
+	if (!dir)
+		dir = access("/dev/shm", W_OK | X_OK) ? "/tmp" : "/dev/shm";
+	snprintf(arena, sizeof(arena), "%s/userbpf-trace-%u-%d.arena", dir, (unsigned)getuid(),
+		 (int)getpid());
+	unlink(arena); /* a pid's leftover */
+	if (pipe2(rp, O_CLOEXEC) || pipe2(ctl, O_CLOEXEC))
+		cli_die(1, "trace: pipe: %s", strerror(errno));
+	fflush(NULL);
+	reader = fork();
+	if (reader < 0)
+		cli_die(1, "trace: fork: %s", strerror(errno));
+	if (reader == 0) {
+		/* its own process group: the terminal's Ctrl-C is the command's */
+		setpgid(0, 0);
+		if (pers != -1)
+			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
+		fcntl(rp[1], F_SETFD, 0);
+		fcntl(ctl[0], F_SETFD, 0);
+		agent_env(rp[1], obj_path, agent, progs, freq, set_list);
+		snprintf(ctlbuf, sizeof(ctlbuf), "%d", ctl[0]);
+		setenv(TRACE_ENV_CTL, ctlbuf, 1);
+		setenv(TRACE_ENV_READER, "1", 1);
+		setenv(TRACE_ENV_ARENA, arena, 1);
+		execl("/proc/self/exe", "userbpf-trace-reader", (char *)NULL);
+		fprintf(stderr, "%s: trace: /proc/self/exe: %s\n", cli_prog_name, strerror(errno));
+		_exit(127);
+	}
+	close(rp[1]);
+	close(ctl[0]);
+	while (!ready && !read_msg(rp[0], &h, buf)) {
+		if (h.type == TRACE_MSG_READY)
+			ready = true;
+		else
+			err |= handle_msg(&h, buf);
+	}
+	if (!ready) {
+		waitpid(reader, &rstatus, 0);
+		unlink(arena);
+		if (!err)
+			fprintf(stderr, "%s: trace: the reader of the shared maps did not start\n",
+				cli_prog_name);
+		return 1;
+	}
+	if (pipe(cp) || fcntl(cp[0], F_SETFD, FD_CLOEXEC))
+		cli_die(1, "trace: pipe: %s", strerror(errno));
+	fflush(NULL);
+	child = fork();
+	if (child < 0)
+		cli_die(1, "trace: fork: %s", strerror(errno));
+	if (child == 0) {
+		if (pers != -1)
+			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
+		agent_env(cp[1], obj_path, agent, progs, freq, set_list);
+		setenv(TRACE_ENV_ARENA, arena, 1);
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "%s: trace: %s: %s\n", cli_prog_name, cmd[0], strerror(errno));
+		_exit(127);
+	}
+	close(cp[1]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	pfd[0] = (struct pollfd){ .fd = cp[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = rp[0], .events = POLLIN };
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+		int k;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			cli_die(1, "trace: poll: %s", strerror(errno));
+		}
+		for (k = 0; k < 2; k++) {
+			if (pfd[k].fd < 0 || !pfd[k].revents)
+				continue;
+			if (!read_msg(pfd[k].fd, &h, buf)) {
+				err |= handle_msg(&h, buf);
+				continue;
+			}
+			close(pfd[k].fd);
+			pfd[k].fd = -1;
+			if (k == 0) /* every traced process is gone: the reader ends */
+				close(ctl[1]);
+		}
+	}
+	consume_end();
+	free(buf);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			cli_die(1, "trace: waitpid: %s", strerror(errno));
+	while (waitpid(reader, &rstatus, 0) < 0 && errno == EINTR)
+		;
+	unlink(arena);
+	return command_status(status, err, cmd[0]);
+}
+
 int cli_cmd_trace(int argc, char **argv)
 {
-	char agent[PATH_MAX], obj_path[PATH_MAX], fdbuf[16], progs[1024] = "";
+	char agent[PATH_MAX], obj_path[PATH_MAX], progs[1024] = "";
 	const char *obj = NULL, *freq = NULL, *ev_args[8], *ev_btf_path = NULL, *sets[64];
 	size_t ev_n = 0, set_n = 0, k;
 	char *set_list;
@@ -1568,6 +1860,12 @@ int cli_cmd_trace(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
 			follow = true;
+		} else if (!strcmp(argv[i], "--syscall-rewrite-only")) { /* docs/probes.md */
+			setenv("USERBPF_SYSCALL_REWRITE_ONLY", "1", 1);
+		} else if (!strcmp(argv[i], "--shared")) {
+			shared = 1;
+		} else if (!strcmp(argv[i], "--no-shared")) {
+			shared = 0;
 		} else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
 			pid = strtol(argv[++i], NULL, 10);
 			if (pid <= 0)
@@ -1598,8 +1896,14 @@ int cli_cmd_trace(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!obj || (i >= argc) == !pid || (pid && follow))
+	if (!obj || (i >= argc) == !pid || (pid && (follow || shared == 1)))
 		usage();
+	/* --follow runs in the shared domain unless --no-shared; --shared
+	 * implies --follow */
+	if (shared == -1)
+		shared = follow && !pid;
+	if (shared)
+		follow = true;
 	if (!realpath(obj, obj_path))
 		cli_die(2, "trace: %s: %s", obj, strerror(errno));
 	for (k = 0; k < ev_n; k++)
@@ -1608,6 +1912,7 @@ int cli_cmd_trace(int argc, char **argv)
 	ev_guessing = !ev_n && !ev_btf_load(ev_btf_path ? ev_btf_path : obj_path);
 	if (ev_btf_path || !ev_btf.raw)
 		map_btf_path = obj_path; /* maps are typed by the object's BTF */
+	map_obj_path = obj_path;
 	set_list = check_sets(obj_path, sets, set_n);
 	check_progs(obj_path, progs);
 	agent_path(agent, sizeof(agent));
@@ -1626,6 +1931,8 @@ int cli_cmd_trace(int argc, char **argv)
 			cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
 		return trace_pid((pid_t)pid, obj_path, agent, progs, freq, sets, set_n);
 	}
+	if (shared)
+		return trace_shared(argv + i, obj_path, agent, progs, freq, set_list);
 	if (pipe(pipefd))
 		cli_die(1, "trace: pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -1634,18 +1941,7 @@ int cli_cmd_trace(int argc, char **argv)
 		cli_die(1, "trace: fork: %s", strerror(errno));
 	if (child == 0) {
 		close(pipefd[0]);
-		snprintf(fdbuf, sizeof(fdbuf), "%d", pipefd[1]);
-		setenv(TRACE_ENV_OBJ, obj_path, 1);
-		setenv(TRACE_ENV_FD, fdbuf, 1);
-		if (progs[0])
-			setenv(TRACE_ENV_PROGS, progs, 1);
-		if (follow)
-			setenv(TRACE_ENV_FOLLOW, "1", 1);
-		if (freq)
-			setenv(TRACE_ENV_FREQ, freq, 1);
-		if (set_n)
-			setenv(TRACE_ENV_SETS, set_list, 1);
-		setenv("LD_PRELOAD", agent, 1);
+		agent_env(pipefd[1], obj_path, agent, progs, freq, set_list);
 		execvp(argv[i], argv + i);
 		fprintf(stderr, "%s: trace: %s: %s\n", cli_prog_name, argv[i], strerror(errno));
 		_exit(127);
@@ -1662,28 +1958,5 @@ int cli_cmd_trace(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			cli_die(1, "trace: waitpid: %s", strerror(errno));
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !got_map)
-		/* nothing runs in a process SIGKILL ends: its agent sent no
-		 * exit event and no last snapshot (docs/probes.md) */
-		fprintf(stderr,
-			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event and "
-			"final map snapshot are missing\n",
-			cli_prog_name, argv[i]);
-	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-		/* the agent's poller sends a snapshot now and then */
-		fprintf(stderr,
-			"%s: trace: %s was killed by SIGKILL: its sched_process_exit event is "
-			"missing, and the maps are as its agent's last periodic snapshot found "
-			"them, %.2f s before it ended\n",
-			cli_prog_name, argv[i],
-			(double)(eof_at.tv_sec - last_map_at.tv_sec) +
-				(double)(eof_at.tv_nsec - last_map_at.tv_nsec) / 1e9);
-	if (WIFSIGNALED(status)) {
-		signal(WTERMSIG(status), SIG_DFL);
-		raise(WTERMSIG(status));
-		return 128 + WTERMSIG(status);
-	}
-	if (agent_err && WEXITSTATUS(status) == 127)
-		return 1;
-	return WEXITSTATUS(status);
+	return command_status(status, agent_err, argv[i]);
 }

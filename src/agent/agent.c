@@ -22,6 +22,15 @@
  * events and its own snapshot as a new source.  The CLI adds up the
  * snapshots of all sources (trace_proto.h).
  *
+ * Shared mode (USERBPF_TRACE_ARENA, "trace --follow"; trace_domain.c):
+ * the agent joins the trace's domain.  As the reader (USERBPF_TRACE_READER
+ * = 1, a process of its own the CLI starts first) it loads the object
+ * into the arena, consumes the ring and perf buffers and sends the maps
+ * when the CLI closes its control descriptor (reader_main); in a traced
+ * process it attaches the reader's object and runs no poller: printk
+ * lines go out directly, the records into the shared buffers, and at
+ * exit only the stack symbols (shared_done).
+ *
  * Injected into a running process ("userbpf trace --pid", dlopen through
  * ptrace: inject_x86_64.c) it finds its settings in TRACE_INJECT_CONF,
  * sends over a socket to the CLI, fires no exec event, and detaches when
@@ -31,8 +40,11 @@
  * file is empty.  Exports (agent.map): _exit, _Exit, execve, execv,
  * execvp, execvpe, posix_spawn, posix_spawnp, vfork (sched_process_fork
  * in the parent for the children fork()'s atfork handler never sees),
- * sigaction, signal and bsd_signal (the program sees the signal actions
- * it would see without userbpf, not the probe module's handlers),
+ * sigaction, signal, bsd_signal, sysv_signal, __sysv_signal, sigset,
+ * sigignore, siginterrupt and syscall (for SYS_rt_sigaction; the program
+ * sees the signal actions it would see without userbpf, not the probe
+ * module's handlers; injected, the agent points the program's GOT slots
+ * of these at its own),
  * pthread_setcanceltype (program runs on a thread with asynchronous
  * cancellation are not cut short).
  */
@@ -42,15 +54,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -104,6 +120,10 @@ static atomic_bool stopping, dropping, finished;
 static char env_obj[PATH_MAX + 32], env_fd[48], env_progs[1100], env_preload[PATH_MAX + 32];
 static char *env_sets;
 static const char env_follow[] = TRACE_ENV_FOLLOW "=1";
+/* --shared (trace_domain.c): the process is a member of the trace's
+ * domain; forked_copy: its links are its parent's (a fork without exec). */
+static bool shared, forked_copy, reader;
+static char env_arena[PATH_MAX + 32];
 
 static void new_source(void)
 {
@@ -118,7 +138,8 @@ static void new_source(void)
 static void send_msg(uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
 	uint8_t buf[TRACE_MSG_MAX];
-	struct trace_msg_hdr h = { type, 0, my_pid, my_src };
+	/* the reader's records have no sender: pid 0 */
+	struct trace_msg_hdr h = { type, 0, reader ? 0 : my_pid, my_src };
 	size_t room = sizeof(buf) - sizeof(h);
 	ssize_t n;
 
@@ -317,7 +338,9 @@ static void send_map(struct userbpf_object_map *m)
 		memcpy(entry, key, info.key_size);
 		memcpy(entry + info.key_size, val, info.value_size);
 		send_msg(TRACE_MSG_ENTRY, entry, info.key_size + info.value_size, NULL, 0);
-		if (info.type == USERBPF_MAP_TYPE_STACK_TRACE)
+		/* the reader's layout is not the traced images' (they send
+		 * their symbols as they end: shared_done) */
+		if (info.type == USERBPF_MAP_TYPE_STACK_TRACE && !shared)
 			send_syms(val, info.value_size / 8);
 	}
 }
@@ -363,6 +386,38 @@ static void snapshot(void)
 		send_map(m);
 }
 
+/*
+ * A member of the trace's domain ends (exit, or a fatal signal): the
+ * maps are the reader's to send, so only the symbols of the addresses in
+ * stack-trace maps (this image's layout), then DONE.  Its links stay:
+ * they live in the arena, and a child forked without exec runs them
+ * too; the process's probes go with its address space.
+ */
+static void shared_done(void)
+{
+	struct userbpf_object_map *m = NULL;
+
+	while ((m = userbpf_object__next_map(obj, m))) {
+		struct userbpf_map *map = userbpf_object_map__map(m);
+		uint8_t key[512], val[TRACE_MSG_MAX];
+		void *prev = NULL;
+
+		if (!map || userbpf_map__type(map) != USERBPF_MAP_TYPE_STACK_TRACE ||
+		    userbpf_map__key_size(map) > sizeof(key) ||
+		    userbpf_map__sys_value_size(map) > sizeof(val))
+			continue;
+		while (!userbpf_map__get_next_key(map, prev, key)) {
+			prev = key;
+			if (!userbpf_map__lookup_elem(map, key, val, 0))
+				send_syms(val, userbpf_map__sys_value_size(map) / 8);
+		}
+	}
+	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
+	close(out_fd);
+	out_fd = -1;
+	tdom_leave();
+}
+
 /* The process is exiting: exit event, detach, last snapshot.  Once. */
 static void finish(void)
 {
@@ -373,6 +428,10 @@ static void finish(void)
 	    atomic_exchange(&finished, true))
 		return;
 	userbpf_probe__process_exit(true);
+	if (shared) {
+		shared_done();
+		return;
+	}
 	/* the poller ends first: once the syscall links are gone, a syscall
 	 * its exit makes from a trapped site would have no handler */
 	atomic_store(&stopping, true);
@@ -406,6 +465,10 @@ static void on_fatal(int sig)
 	if (!obj || out_fd < 0 || (uint32_t)syscall(SYS_getpid) != my_pid ||
 	    atomic_exchange(&finished, true))
 		return;
+	if (shared) {
+		shared_done();
+		return;
+	}
 	atomic_store(&stopping, true);
 	if (poller_started && !on_poller)
 		pthread_join(poller, NULL);
@@ -445,6 +508,11 @@ static void child_after_fork(void)
 		return;
 	}
 	new_source();
+	if (shared) { /* the same maps: nothing to empty, nothing to poll */
+		forked_copy = true;
+		tdom_fork_child();
+		return;
+	}
 	atomic_store(&dropping, true);
 	for (size_t i = 0; i < ring_cnt; i++)
 		ring_consume(&rings[i]);
@@ -467,6 +535,9 @@ static void save_env(const char *path, const char *fd, const char *progs, const 
 		snprintf(env_progs, sizeof(env_progs), "%s=%s", TRACE_ENV_PROGS, progs);
 	if (pre)
 		snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", pre);
+	if (getenv(TRACE_ENV_ARENA))
+		snprintf(env_arena, sizeof(env_arena), "%s=%s", TRACE_ENV_ARENA,
+			 getenv(TRACE_ENV_ARENA));
 }
 
 static void setv(char *dst, size_t n, const char *src)
@@ -624,9 +695,11 @@ __attribute__((visibility("default"))) int pthread_setcanceltype(int type, int *
  * the signal back to userbpf.  Calls from the agent's own code (the
  * probe module's) go to libc's __sigaction directly.  Lock-free: a
  * handler may call sigaction; two threads setting one signal's action
- * at once may leave the view and the kernel disagreeing.  Not covered:
- * the rt_sigaction syscall made directly, sysv_signal, sigset, and
- * "userbpf trace --pid" (a dlopen'ed agent interposes nothing).
+ * at once may leave the view and the kernel disagreeing.  The System V
+ * calls and syscall(SYS_rt_sigaction) go through the view too (below);
+ * injected ("trace --pid"), the GOT slots of these functions are pointed
+ * at the agent's (got_patch_one).  Not covered: a syscall instruction of
+ * the program's own code, libc's internal __sigaction calls.
  */
 int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
@@ -724,44 +797,314 @@ static int view_sigaction(int sig, const struct sigaction *act, struct sigaction
 	return __sigaction(sig, act, old);
 }
 
-__attribute__((visibility("default"))) int sigaction(int sig, const struct sigaction *act,
-						     struct sigaction *old)
+/* sigaction() through the view, unless the call comes from the agent's
+ * own code (from: the caller's return address) or sig is not claimed. */
+static int agent_sigaction(int sig, const struct sigaction *act, struct sigaction *old,
+			   uintptr_t from)
 {
-	uintptr_t from = (uintptr_t)__builtin_return_address(0);
-
 	if (sig <= 0 || sig >= NSIG || !views[sig].claimed || (from >= self_lo && from < self_hi))
 		return __sigaction(sig, act, old);
 	return view_sigaction(sig, act, old);
 }
 
-/* glibc's signal(): BSD semantics (SA_RESTART, the signal blocked in its
- * handler), through the view. */
-__attribute__((visibility("default"))) sighandler_t signal(int sig, sighandler_t handler)
+static int ag_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	return agent_sigaction(sig, act, old, (uintptr_t)__builtin_return_address(0));
+}
+
+/* signal() and sysv_signal(): handler with flags, the old handler. */
+static sighandler_t agent_signal(int sig, sighandler_t handler, int flags, bool block_self,
+				 uintptr_t from)
+{
 	struct sigaction sa, old;
-	int ret;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = handler;
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = flags;
 	if (sig <= 0 || sig >= NSIG || handler == SIG_ERR) {
 		errno = EINVAL;
 		return SIG_ERR;
 	}
 	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, sig);
-	if (!views[sig].claimed || (from >= self_lo && from < self_hi))
-		ret = __sigaction(sig, &sa, &old);
-	else
-		ret = view_sigaction(sig, &sa, &old);
-	return ret ? SIG_ERR : old.sa_handler;
+	if (block_self)
+		sigaddset(&sa.sa_mask, sig);
+	return agent_sigaction(sig, &sa, &old, from) ? SIG_ERR : old.sa_handler;
 }
 
-sighandler_t bsd_signal(int sig, sighandler_t handler);
-__attribute__((visibility("default"))) sighandler_t bsd_signal(int sig, sighandler_t handler)
+/* glibc's signal(): BSD semantics (SA_RESTART, the signal blocked in its
+ * handler), through the view. */
+static sighandler_t ag_signal(int sig, sighandler_t handler)
 {
-	return signal(sig, handler);
+	return agent_signal(sig, handler, SA_RESTART, true, (uintptr_t)__builtin_return_address(0));
+}
+
+static sighandler_t ag_bsd_signal(int sig, sighandler_t handler)
+{
+	return agent_signal(sig, handler, SA_RESTART, true, (uintptr_t)__builtin_return_address(0));
+}
+
+/* System V signal() (the handler runs once, not blocked in itself):
+ * glibc's sysv_signal and __sysv_signal, and signal() under
+ * -D_XOPEN_SOURCE without _DEFAULT_SOURCE. */
+static sighandler_t ag_sysv_signal(int sig, sighandler_t handler)
+{
+	return agent_signal(sig, handler, SA_RESETHAND | SA_NODEFER, false,
+			    (uintptr_t)__builtin_return_address(0));
+}
+
+static sighandler_t ag___sysv_signal(int sig, sighandler_t handler)
+{
+	return agent_signal(sig, handler, SA_RESETHAND | SA_NODEFER, false,
+			    (uintptr_t)__builtin_return_address(0));
+}
+
+/* System V sigset(): glibc's, with its sigaction calls through the view. */
+static sighandler_t ag_sigset(int sig, sighandler_t disp)
+{
+	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	struct sigaction sa, old;
+	sigset_t set, oset;
+
+	sigemptyset(&set);
+	if (sig <= 0 || sig >= NSIG || sigaddset(&set, sig) < 0) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	if (disp == SIG_HOLD) {
+		if (pthread_sigmask(SIG_BLOCK, &set, &oset))
+			return SIG_ERR;
+		if (sigismember(&oset, sig))
+			return SIG_HOLD;
+		return agent_sigaction(sig, NULL, &old, from) ? SIG_ERR : old.sa_handler;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = disp;
+	sigemptyset(&sa.sa_mask);
+	if (agent_sigaction(sig, &sa, &old, from) || pthread_sigmask(SIG_UNBLOCK, &set, &oset))
+		return SIG_ERR;
+	return sigismember(&oset, sig) ? SIG_HOLD : old.sa_handler;
+}
+
+/* sigignore() and siginterrupt(): glibc's call __sigaction inside libc. */
+static int ag_sigignore(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	return agent_sigaction(sig, &sa, NULL, (uintptr_t)__builtin_return_address(0));
+}
+
+static int ag_siginterrupt(int sig, int interrupt)
+{
+	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	struct sigaction sa;
+
+	if (agent_sigaction(sig, NULL, &sa, from))
+		return -1;
+	if (interrupt)
+		sa.sa_flags &= ~SA_RESTART;
+	else
+		sa.sa_flags |= SA_RESTART;
+	return agent_sigaction(sig, &sa, NULL, from);
+}
+
+/* The kernel's x86-64 struct sigaction (rt_sigaction's, 8-byte mask);
+ * SA_RESTORER, which glibc's headers do not name. */
+#define K_SA_RESTORER 0x04000000ul
+
+struct k_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+static long (*real_syscall)(long nr, ...);
+
+/*
+ * syscall(SYS_rt_sigaction, sig, act, old, 8) from the program: through
+ * the view too (its struct converted both ways; the kernel keeps libc's
+ * restorer).  Every other call goes to libc's syscall() unchanged.  A
+ * syscall instruction of the program's own code is not seen
+ * (docs/probes.md).
+ */
+static long ag_syscall(long nr, ...)
+{
+	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	long a[6];
+	va_list ap;
+	int i;
+
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long); /* as libc's syscall(): six registers */
+	va_end(ap);
+	if (nr == SYS_rt_sigaction && a[0] > 0 && a[0] < NSIG && views[a[0]].claimed &&
+	    a[3] == (long)sizeof(uint64_t) && !(from >= self_lo && from < self_hi)) {
+		const struct k_sigaction *kact = (const struct k_sigaction *)a[1];
+		struct k_sigaction *kold = (struct k_sigaction *)a[2];
+		struct sigaction act, old;
+
+		if (kact) {
+			memset(&act, 0, sizeof(act));
+			act.sa_handler = (sighandler_t)kact->handler;
+			act.sa_flags = (int)(kact->flags & ~K_SA_RESTORER);
+			memcpy(&act.sa_mask, &kact->mask, sizeof(kact->mask));
+		}
+		if (view_sigaction((int)a[0], kact ? &act : NULL, &old))
+			return -1;
+		if (kold) {
+			kold->handler = (void *)old.sa_handler;
+			kold->flags = (unsigned long)old.sa_flags;
+			kold->restorer = (void *)old.sa_restorer;
+			memcpy(&kold->mask, &old.sa_mask, sizeof(kold->mask));
+		}
+		return 0;
+	}
+	if (!real_syscall)
+		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/*
+ * The exported names (agent.map) are aliases of the functions above: the
+ * GOT table below needs the agent's own addresses (a reference to
+ * "sigaction" from a dlopen'ed library binds to libc's).
+ */
+#define AGENT_EXPORT(name)                                                                         \
+	extern __typeof__(ag_##name) name __attribute__((alias("ag_" #name), visibility("default")))
+AGENT_EXPORT(sigaction);
+AGENT_EXPORT(signal);
+AGENT_EXPORT(bsd_signal);
+AGENT_EXPORT(sysv_signal);
+AGENT_EXPORT(__sysv_signal);
+AGENT_EXPORT(sigset);
+AGENT_EXPORT(sigignore);
+AGENT_EXPORT(siginterrupt);
+AGENT_EXPORT(syscall);
+
+/* ==== Injected: the program's GOT slots of the interposed functions ==== */
+
+/*
+ * A dlopen'ed agent ("trace --pid") interposes nothing by itself: the
+ * program's calls were bound to libc's functions long before, and a
+ * library loaded later is not in the global scope.  So the slots of
+ * sigaction, signal, ... (the JUMP_SLOT and GLOB_DAT relocations naming
+ * them) in every loaded object but libc, ld.so, the vDSO and the agent
+ * are pointed at the agent's functions, as a preload would have bound
+ * them.  A slot in a read-only page (RELRO) is made writable for the
+ * store and read-only again.  Pointers the program took earlier (stored
+ * elsewhere) and libc's internal calls still go to libc.
+ */
+static const struct got_fn {
+	const char *name;
+	void *fn;
+} got_fns[] = {
+	{ "sigaction", (void *)ag_sigaction },
+	{ "signal", (void *)ag_signal },
+	{ "bsd_signal", (void *)ag_bsd_signal },
+	{ "sysv_signal", (void *)ag_sysv_signal },
+	{ "__sysv_signal", (void *)ag___sysv_signal },
+	{ "sigset", (void *)ag_sigset },
+	{ "sigignore", (void *)ag_sigignore },
+	{ "siginterrupt", (void *)ag_siginterrupt },
+	{ "syscall", (void *)ag_syscall },
+};
+
+/*
+ * Store fn in the GOT slot; a slot inside the object's RELRO pages
+ * (read-only once ld.so relocated them, as glibc's _dl_protect_relro
+ * rounds them) is made writable for the store.  Through the syscall gate:
+ * syscall tracepoints never see the agent's own calls.
+ */
+static void got_store(uintptr_t slot, void *fn, uintptr_t ro_lo, uintptr_t ro_hi)
+{
+	uintptr_t page = slot & ~(uintptr_t)4095;
+	bool ro = slot >= ro_lo && slot < ro_hi;
+
+	if (ro && probe_sc_gate(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_WRITE, 0, 0, 0))
+		return;
+	__atomic_store_n((void **)slot, fn, __ATOMIC_RELEASE);
+	if (ro)
+		probe_sc_gate(SYS_mprotect, (long)page, 4096, PROT_READ, 0, 0, 0);
+}
+
+/* A dynamic-section address: relocated by ld.so already, or not. */
+static uintptr_t dyn_addr(const struct dl_phdr_info *info, ElfW(Addr) v)
+{
+	return v < info->dlpi_addr ? info->dlpi_addr + v : v;
+}
+
+static void got_relocs(const struct dl_phdr_info *info, const ElfW(Rela) * r, size_t sz,
+		       const ElfW(Sym) * symtab, const char *strtab, uintptr_t ro_lo,
+		       uintptr_t ro_hi)
+{
+	size_t i, k;
+
+	for (i = 0; i < sz / sizeof(*r); i++) {
+		unsigned type = (unsigned)ELF64_R_TYPE(r[i].r_info);
+		const char *name;
+
+		if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
+			continue;
+		name = strtab + symtab[ELF64_R_SYM(r[i].r_info)].st_name;
+		for (k = 0; k < sizeof(got_fns) / sizeof(got_fns[0]); k++)
+			if (!strcmp(name, got_fns[k].name)) {
+				got_store(info->dlpi_addr + r[i].r_offset, got_fns[k].fn, ro_lo,
+					  ro_hi);
+				break;
+			}
+	}
+}
+
+static int got_patch_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const ElfW(Dyn) *d = NULL;
+	const ElfW(Sym) *symtab = NULL;
+	const char *strtab = NULL, *name = info->dlpi_name ? info->dlpi_name : "";
+	const ElfW(Rela) *jmprel = NULL, *rela = NULL;
+	size_t pltsz = 0, relasz = 0;
+	uintptr_t ro_lo = 0, ro_hi = 0;
+	int i;
+
+	(void)size, (void)arg;
+	if (strstr(name, "/libc.so") || strstr(name, "/ld-linux") || strstr(name, "linux-vdso"))
+		return 0;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_DYNAMIC)
+			d = (const ElfW(Dyn) *)lo;
+		else if (ph->p_type == PT_GNU_RELRO)
+			ro_lo = lo & ~(uintptr_t)4095,
+			ro_hi = (lo + ph->p_memsz) & ~(uintptr_t)4095;
+		else if (ph->p_type == PT_LOAD && self_lo >= lo && self_lo < lo + ph->p_memsz)
+			return 0; /* the agent */
+	}
+	for (; d && d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_SYMTAB)
+			symtab = (const ElfW(Sym) *)dyn_addr(info, d->d_un.d_ptr);
+		else if (d->d_tag == DT_STRTAB)
+			strtab = (const char *)dyn_addr(info, d->d_un.d_ptr);
+		else if (d->d_tag == DT_JMPREL)
+			jmprel = (const ElfW(Rela) *)dyn_addr(info, d->d_un.d_ptr);
+		else if (d->d_tag == DT_PLTRELSZ)
+			pltsz = d->d_un.d_val;
+		else if (d->d_tag == DT_RELA)
+			rela = (const ElfW(Rela) *)dyn_addr(info, d->d_un.d_ptr);
+		else if (d->d_tag == DT_RELASZ)
+			relasz = d->d_un.d_val;
+	}
+	if (!symtab || !strtab)
+		return 0;
+	if (jmprel)
+		got_relocs(info, jmprel, pltsz, symtab, strtab, ro_lo, ro_hi);
+	if (rela)
+		got_relocs(info, rela, relasz, symtab, strtab, ro_lo, ro_hi);
+	return 0;
 }
 
 /*
@@ -786,8 +1129,136 @@ void (*volatile agent_ifunc_ref)(void) = agent_ifunc;
 
 __attribute__((constructor(101))) static void agent_early(void)
 {
+	if (!real_syscall) /* resolved before any signal handler may call it */
+		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 	sigsys_inherited |= probe_sc_inherited_filter();
 	probe_sc_inherited_rewrite(); /* before any thread (syscall_x86_64.c) */
+}
+
+/* The object's ring buffers and perf buffers, consumed here. */
+static void open_rings(void)
+{
+	struct userbpf_object_map *m = NULL;
+
+	while ((m = userbpf_object__next_map(obj, m))) {
+		struct userbpf_map *map = userbpf_object_map__map(m);
+
+		struct ring *r = &rings[ring_cnt];
+
+		if (!map || ring_cnt == MAX_RINGS)
+			continue;
+		if (userbpf_map__type(map) == USERBPF_MAP_TYPE_RINGBUF)
+			r->rb = userbpf_ringbuf__new(map, on_record, r);
+		else if (userbpf_map__type(map) == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY)
+			r->pb = userbpf_perf_buffer__new(map, 8, on_sample, NULL, r);
+		else
+			continue;
+		snprintf(r->name, sizeof(r->name), "%s", userbpf_object_map__name(m));
+		if (r->rb || r->pb)
+			ring_cnt++;
+	}
+}
+
+/* Whether a member of the domain besides us is alive (not gone, not a
+ * zombie). */
+static bool others_alive(void)
+{
+	int pids[256], n = tdom_members(pids, 256), i;
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	for (i = 0; i < n; i++) {
+		if (pids[i] == (int)my_pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pids[i]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The reader of a --shared trace (trace_proto.h): started by the CLI
+ * before the command, in the trace's domain, as a process of its own.
+ * It loads the object into the arena (the traced processes attach that
+ * one), consumes the ring buffers, and when the CLI closes the control
+ * descriptor (every traced process is gone) sends the last records and
+ * the maps, leaves the domain (the last member removes the arena) and
+ * ends.  It never returns to the program it was started as.
+ */
+static __attribute__((noreturn)) void reader_main(const char *path, const char *sets)
+{
+	const char *ctl_env = getenv(TRACE_ENV_CTL);
+	int ctl = ctl_env ? atoi(ctl_env) : -1;
+	struct pollfd pfd = { .fd = ctl, .events = POLLIN };
+	struct timespec nap = { 0, 50000000 };
+	uint32_t n = 0;
+	size_t i;
+
+	reader = true;
+	signal(SIGINT, SIG_IGN); /* Ctrl-C is the command's; EOF on ctl ends us */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	obj = userbpf_object__open_file(path, NULL);
+	if (!obj)
+		fail("cannot open %s: %s", path, strerror(errno));
+	apply_sets(sets);
+	if (userbpf_object__load(obj))
+		fail("cannot load %s: %s", path, userbpf_object__errmsg(obj));
+	open_rings();
+	tdom_set_root(obj);
+	send_msg(TRACE_MSG_READY, &n, sizeof(n), NULL, 0);
+	for (;;) {
+		for (i = 0; i < ring_cnt; i++)
+			ring_poll(&rings[i], ring_cnt == 1 ? 50 : 10);
+		if (poll(&pfd, 1, ring_cnt ? 0 : 50) > 0 || ctl < 0)
+			break;
+	}
+	atomic_store(&finished, true);
+	snapshot();
+	send_msg(TRACE_MSG_DONE, NULL, 0, NULL, 0);
+	/* the CLI went away (killed) with traced processes still running:
+	 * the last of them removes the arena, so leave after them all */
+	while (others_alive())
+		probe_sc_gate(SYS_nanosleep, (long)(uintptr_t)&nap, 0, 0, 0, 0, 0);
+	tdom_leave();
+	for (;;)
+		syscall(SYS_exit_group, 0);
+}
+
+/* A process of a --shared trace: the reader's object, attached here.
+ * false: this process could not join (its agent is at another address:
+ * a program that preloads a library of its own first); it loads the
+ * object itself, as with --no-shared, and its maps are added to the
+ * shared ones at the end. */
+static bool shared_join(const char *arena)
+{
+	int err = tdom_join(arena, getenv(TRACE_ENV_READER) != NULL);
+	char msg[PATH_MAX + 200];
+
+	if (err && getenv(TRACE_ENV_READER))
+		fail("cannot make the trace's domain %s: %s", arena, strerror(-err));
+	if (err) {
+		tdom_leave();
+		snprintf(msg, sizeof(msg),
+			 "process %d cannot join the trace's domain (%s): it runs the programs on "
+			 "copies of its own, added up at the end as with --no-shared",
+			 (int)getpid(), strerror(-err));
+		send_msg(TRACE_MSG_WARN, msg, strlen(msg), NULL, 0);
+		return false;
+	}
+	shared = true;
+	if (getenv(TRACE_ENV_READER))
+		return true;
+	obj = tdom_root();
+	if (!obj)
+		fail("the trace's domain %s has no object%s", arena, "");
+	return true;
 }
 
 __attribute__((constructor)) static void agent_start(void)
@@ -797,7 +1268,6 @@ __attribute__((constructor)) static void agent_start(void)
 	const char *freq = getenv(TRACE_ENV_FREQ), *inj_progs = NULL;
 	const char *sets = getenv(TRACE_ENV_SETS);
 	char *progs = getenv(TRACE_ENV_PROGS) ? strdup(getenv(TRACE_ENV_PROGS)) : NULL;
-	struct userbpf_object_map *m = NULL;
 	struct userbpf_program *p = NULL;
 	const char *execfn;
 	char err[512];
@@ -830,12 +1300,17 @@ __attribute__((constructor)) static void agent_start(void)
 		unpreload();
 	}
 	pthread_atfork(before_fork, parent_after_fork, child_after_fork);
-	obj = userbpf_object__open_file(path, NULL);
-	if (!obj)
-		fail("cannot open %s: %s", path, strerror(errno));
-	apply_sets(sets);
-	if (userbpf_object__load(obj))
-		fail("cannot load %s: %s", path, userbpf_object__errmsg(obj));
+	if (!injected && getenv(TRACE_ENV_ARENA) && shared_join(getenv(TRACE_ENV_ARENA))) {
+		if (getenv(TRACE_ENV_READER))
+			reader_main(path, sets);
+	} else {
+		obj = userbpf_object__open_file(path, NULL);
+		if (!obj)
+			fail("cannot open %s: %s", path, strerror(errno));
+		apply_sets(sets);
+		if (userbpf_object__load(obj))
+			fail("cannot load %s: %s", path, userbpf_object__errmsg(obj));
+	}
 	while ((p = userbpf_object__next_program(obj, p))) {
 		const char *sec = userbpf_program__section_name(p);
 
@@ -848,32 +1323,36 @@ __attribute__((constructor)) static void agent_start(void)
 			fail("too many programs in %s%s", path, "");
 		err[0] = '\0';
 		links[link_cnt] = userbpf_program__attach_opts(p, &ao);
+		if (!links[link_cnt] && strstr(err, "is not loaded in this process")) {
+			/* a probe on another binary (bashreadline's /bin/bash
+			 * from sh): it fires in the images that load it, as
+			 * the kernel's on the file does; with --follow those
+			 * are traced too */
+			if (!follow) {
+				char msg[sizeof(err) + 160];
+
+				snprintf(msg, sizeof(msg),
+					 "%s: %s; it fires only where the traced command "
+					 "loads it (--follow traces the images it execs)",
+					 userbpf_program__name(p), err);
+				send_msg(TRACE_MSG_WARN, msg, strlen(msg), NULL, 0);
+			}
+			continue;
+		}
 		if (!links[link_cnt])
 			fail("cannot attach %s: %s", userbpf_program__name(p),
 			     err[0] ? err : strerror(errno));
 		link_cnt++;
 	}
 	free(progs);
-	while ((m = userbpf_object__next_map(obj, m))) {
-		struct userbpf_map *map = userbpf_object_map__map(m);
-
-		struct ring *r = &rings[ring_cnt];
-
-		if (!map || ring_cnt == MAX_RINGS)
-			continue;
-		if (userbpf_map__type(map) == USERBPF_MAP_TYPE_RINGBUF)
-			r->rb = userbpf_ringbuf__new(map, on_record, r);
-		else if (userbpf_map__type(map) == USERBPF_MAP_TYPE_PERF_EVENT_ARRAY)
-			r->pb = userbpf_perf_buffer__new(map, 8, on_sample, NULL, r);
-		else
-			continue;
-		snprintf(r->name, sizeof(r->name), "%s", userbpf_object_map__name(m));
-		if (r->rb || r->pb)
-			ring_cnt++;
+	if (!shared) { /* shared: the reader consumes them, and sends the maps */
+		open_rings();
+		start_poller();
 	}
-	start_poller();
 	probe_pe_set_fatal_hook(on_fatal);
 	views_init();
+	if (injected)
+		dl_iterate_phdr(got_patch_one, NULL);
 	{
 		uint32_t n = (uint32_t)link_cnt;
 
@@ -913,8 +1392,9 @@ __attribute__((visibility("default"), noreturn)) void _Exit(int status)
  * (NULL: envp itself will do). */
 static char **follow_env(char *const envp[])
 {
-	const char *need[6] = { env_obj,     env_fd,	env_follow,
-				env_preload, env_progs, env_sets ? env_sets : "" };
+	const char *need[7] = { env_obj,     env_fd,	env_follow,
+				env_preload, env_progs, env_sets ? env_sets : "",
+				env_arena };
 	size_t n = 0, i, k, extra = 0;
 	char **out;
 
@@ -922,11 +1402,11 @@ static char **follow_env(char *const envp[])
 		return NULL;
 	while (envp[n])
 		n++;
-	out = malloc((n + 7) * sizeof(*out));
+	out = malloc((n + 8) * sizeof(*out));
 	if (!out)
 		return NULL;
 	memcpy(out, envp, n * sizeof(*out));
-	for (k = 0; k < 6; k++) {
+	for (k = 0; k < 7; k++) {
 		const char *eq = strchr(need[k], '=');
 		bool found = false;
 
@@ -948,7 +1428,7 @@ __attribute__((visibility("default"))) int execve(const char *file, char *const 
 	char **env = follow_env(envp);
 	int ret;
 
-	if (obj && out_fd >= 0 && !atomic_load(&finished) &&
+	if (obj && out_fd >= 0 && !shared && !atomic_load(&finished) &&
 	    (uint32_t)syscall(SYS_getpid) == my_pid) {
 		pthread_mutex_lock(&snap_lock);
 		snapshot();

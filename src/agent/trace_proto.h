@@ -5,13 +5,16 @@
  * one write() of at most PIPE_BUF bytes, so messages from many threads
  * never interleave: a header, then len bytes of payload.
  *
- * This is the first step of the design in docs/probes.md: maps stay in
- * the traced process and are sent at exit; the next step maps them (and
- * ring buffers) in shared memory that the CLI reads directly.
+ * Per-process mode (no --follow, --no-shared, --pid): maps stay in the
+ * traced process and are sent at exit.  Shared mode (--follow): maps,
+ * ring and perf buffers live in the trace's domain (trace_domain.c); the
+ * reader sends the records and, once, the maps; the traced processes
+ * send printk lines and symbols (docs/probes.md, "Shared maps").
  */
 #ifndef USERBPF_TRACE_PROTO_H
 #define USERBPF_TRACE_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -59,6 +62,24 @@ struct trace_map_info {
  * the target's pid; lines obj=, progs=, freq=, sock= (abstract socket), and
  * set=NAME=VALUE for each --set). */
 #define TRACE_INJECT_CONF "/tmp/userbpf-agent-%d.conf"
+
+/*
+ * --shared (trace_domain.c): the trace-private domain.  The CLI names the
+ * arena file in TRACE_ENV_ARENA and starts the reader first (TRACE_ENV_READER
+ * = 1: an agent that loads the object into the arena, consumes its ring
+ * buffers, and sends the maps when the CLI closes TRACE_ENV_CTL), then the
+ * command; every traced process joins the domain and attaches the
+ * reader's object.
+ */
+#define TRACE_ENV_ARENA "USERBPF_TRACE_ARENA"
+#define TRACE_ENV_READER "USERBPF_TRACE_READER"
+#define TRACE_ENV_CTL "USERBPF_TRACE_CTL" /* reader: fd whose EOF ends it */
+int tdom_join(const char *path, bool reader);
+void tdom_fork_child(void);
+void tdom_leave(void);
+int tdom_members(int *pids, int max);
+void tdom_set_root(void *obj);
+void *tdom_root(void);
 
 /* Make process pid dlopen(agent) through ptrace (inject_x86_64.c):
  * 0, or -errno with the reason in err. */

@@ -37,9 +37,8 @@ __thread int launch_alloc_local;
 
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
-#define MAX_LOCAL 512
-
-/* Per attachment slot: the serial attached here and its link. */
+/* Per attachment slot: the serial attached here and its link (as many
+ * as the domain's table has slots, grown with it, under sync_lock). */
 static struct local {
 	uint32_t serial;
 	bool tried;
@@ -47,7 +46,8 @@ static struct local {
 	void *prog;	  /* the program link holds a reference on */
 	uint64_t ref_ctr; /* raised here while attached (USDT semaphore) */
 	char *path;
-} local[MAX_LOCAL];
+} *local;
+static int nlocal;
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t my_pid;
 static bool leaving; /* exiting: attach nothing more here */
@@ -73,6 +73,21 @@ static void drop_inherited(void)
 	}
 }
 
+/* Room for n slots in local (under sync_lock): whether it has it. */
+static bool local_grow(int n)
+{
+	if (n > nlocal) {
+		struct local *more = realloc(local, (size_t)n * sizeof(*more));
+
+		if (!more)
+			return false;
+		memset(more + nlocal, 0, (size_t)(n - nlocal) * sizeof(*more));
+		local = more;
+		nlocal = n;
+	}
+	return true;
+}
+
 static void sync_once(void)
 {
 	struct dom_attach a;
@@ -84,7 +99,8 @@ static void sync_once(void)
 		return;
 	}
 	domain_alias_sync();
-	for (i = 0; i < n && i < MAX_LOCAL; i++) {
+	local_grow(n);
+	for (i = 0; i < n && i < nlocal; i++) {
 		bool on = domain_attach_get(i, &a);
 
 		if (local[i].serial && (!on || a.serial != local[i].serial)) {
@@ -292,7 +308,8 @@ static void child_adopt(struct lobj *obj)
 	if (!prog || obj->pe_kind == LPERF_SAMPLE)
 		return;
 	child_prog_ref(prog);
-	if (slot >= 0 && slot < MAX_LOCAL && !local[slot].serial && domain_attach_get(slot, &a)) {
+	if (slot >= 0 && local_grow(slot + 1) && !local[slot].serial &&
+	    domain_attach_get(slot, &a)) {
 		local[slot].serial = a.serial;
 		local[slot].tried = true;
 		local[slot].link = ul;
@@ -318,7 +335,7 @@ static void child_adopt_local(void)
 	struct dom_attach a;
 	int i;
 
-	for (i = 0; i < MAX_LOCAL; i++) {
+	for (i = 0; i < nlocal; i++) {
 		bool cur;
 
 		if (!local[i].link)
@@ -454,7 +471,7 @@ void launch_domain_exit(void)
 	pthread_mutex_lock(&sync_lock);
 	leaving = true;
 	drop_inherited();
-	for (fd = 0; fd < MAX_LOCAL; fd++) {
+	for (fd = 0; fd < nlocal; fd++) {
 		if (local[fd].link) {
 			domain_obj_ref(DOM_PROG, local[fd].prog, -1);
 			launch_link_destroy(local[fd].link);

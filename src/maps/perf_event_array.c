@@ -11,23 +11,25 @@
  * multiple of 8), data}; when the ring is full the record is counted as
  * lost, -ENOSPC is returned, and a PERF_RECORD_LOST {header, id, lost}
  * precedes the next record that fits.  Producers of one ring serialise on
- * a spinlock; head/tail use release/acquire.  An eventfd wakes poll()
- * when a record lands in an empty ring.
+ * a spinlock; head/tail use release/acquire.  The platform's wakeup event
+ * (hosted: an eventfd) wakes poll() when a record lands in an empty ring.
+ * Ring memory is the platform's shareable pages (hosted: a shared
+ * anonymous mapping, which a forked child shares, as the kernel's perf
+ * mmap), so that a host whose processes share one object space (a
+ * domain: "userbpf trace --shared") has producers in every process.
  *
  * Syscall side: lookup → ENOTSUPP; update needs perf event handles, which
  * this layer does not have (EBADF after the flag and index checks).
  */
 #include <errno.h>
 #include <linux/perf_event.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fd_array.h"
 #include "util/alloc.h"
+#include "util/platform_int.h"
 
 struct ub_perf_ring {
 	int cpu;	    /* the event's CPU */
@@ -56,7 +58,7 @@ static void ring_free(void *arg)
 {
 	struct ub_perf_ring *r = arg;
 
-	munmap(r->page, r->mmap_size);
+	ub_pages_free(r->page, r->mmap_size);
 	ub_free(r);
 }
 
@@ -174,13 +176,8 @@ long ub_perf_event_output(struct ub_map *map, uint64_t flags, const void *data, 
 	}
 	__atomic_store_n(&r->page->data_head, head + need, __ATOMIC_RELEASE);
 	ub_spin_unlock(&r->lock);
-	if (was_empty) {
-		uint64_t one = 1;
-
-		if (write(r->efd, &one, sizeof(one)) < 0) {
-			/* counter saturated: a wake-up is pending anyway */
-		}
-	}
+	if (was_empty)
+		ub_event_signal(r->efd);
 	return 0;
 }
 
@@ -206,7 +203,7 @@ struct userbpf_perf_buffer *userbpf_perf_buffer__new(struct userbpf_map *pmap, s
 	pb->sample_cb = sample_cb;
 	pb->lost_cb = lost_cb;
 	pb->ctx = ctx;
-	pb->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pb->efd = ub_event_open();
 	pb->nrings = ncpus < (int)map->max_entries ? ncpus : (int)map->max_entries;
 	pb->rings = ub_calloc((size_t)pb->nrings, sizeof(*pb->rings));
 	if (pb->efd < 0 || !pb->rings)
@@ -221,9 +218,8 @@ struct userbpf_perf_buffer *userbpf_perf_buffer__new(struct userbpf_map *pmap, s
 		r->efd = pb->efd;
 		r->data_size = page_cnt * UB_PAGE_SIZE;
 		r->mmap_size = r->data_size + UB_PAGE_SIZE;
-		p = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-		if (p == MAP_FAILED) {
+		p = ub_pages_alloc(r->mmap_size);
+		if (!p) {
 			ub_free(r);
 			goto fail;
 		}
@@ -309,12 +305,9 @@ static int ring_consume(struct userbpf_perf_buffer *pb, struct ub_perf_ring *r)
 int userbpf_perf_buffer__consume(struct userbpf_perf_buffer *pb)
 {
 	int i, n, total = 0;
-	uint64_t v;
 
 	/* clear pending wake-ups first: later ones stay visible */
-	if (read(pb->efd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: nothing pending */
-	}
+	ub_event_wait(pb->efd, 0);
 	for (i = 0; i < pb->nrings; i++) {
 		n = ring_consume(pb, pb->rings[i]);
 		if (n < 0)
@@ -326,13 +319,13 @@ int userbpf_perf_buffer__consume(struct userbpf_perf_buffer *pb)
 
 int userbpf_perf_buffer__poll(struct userbpf_perf_buffer *pb, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = pb->efd, .events = POLLIN };
 	int n = userbpf_perf_buffer__consume(pb);
 
 	if (n)
 		return n;
-	if (poll(&pfd, 1, timeout_ms) < 0)
-		return errno == EINTR ? 0 : -errno;
+	n = ub_event_wait(pb->efd, timeout_ms);
+	if (n < 0)
+		return n;
 	return userbpf_perf_buffer__consume(pb);
 }
 
@@ -349,8 +342,7 @@ void userbpf_perf_buffer__free(struct userbpf_perf_buffer *pb)
 		ub_map_defer(ring_free, pb->rings[i]);
 	}
 	ub_map_defer_flush();
-	if (pb->efd >= 0)
-		close(pb->efd);
+	ub_event_close(pb->efd);
 	ub_free(pb->rings);
 	ub_free(pb->tmp);
 	ub_map_put(pb->map);
