@@ -336,26 +336,15 @@ static void child_adopt_local(void)
 	int i;
 
 	for (i = 0; i < nlocal; i++) {
-		bool cur;
-
 		if (!local[i].link)
 			continue;
-		cur = domain_attach_get(i, &a) && a.serial == local[i].serial;
-		if (cur && a.kind == DOM_ATT_SAMPLE) {
+		if (domain_attach_get(i, &a) && a.serial == local[i].serial &&
+		    a.kind == DOM_ATT_SAMPLE) {
 			free(local[i].path);
 			local[i] = (struct local){ 0 };
 			continue;
 		}
 		child_prog_ref(local[i].prog);
-		/* one for the parent alone (another member's event with the
-		 * parent's pid): not the child's on Linux */
-		if (cur && a.pid != -1 && ndrop < MAX_DROP) {
-			drops[ndrop++] = (struct drop){ local[i].link, local[i].prog };
-			if (local[i].ref_ctr)
-				launch_ref_ctr(local[i].path, local[i].ref_ctr, -1);
-			free(local[i].path);
-			local[i] = (struct local){ 0 };
-		}
 	}
 }
 
