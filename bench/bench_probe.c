@@ -40,6 +40,9 @@
  *                           tracepoint it is (one filter)
  *   the same, 4 filters     the rewritten site again after three more
  *                           numbers were traced: the filter bound reached
+ *   rewrite-only rows       the two rewritten rows again in a child with
+ *                           USERBPF_SYSCALL_REWRITE_ONLY (no filter: the
+ *                           userbpf part alone)
  *   syscall user dispatch   prctl(PR_SET_SYSCALL_USER_DISPATCH) trap and
  *                           SIGSYS handler making the call (no program)
  *   kernel tracepoint       perf_event_open(tracepoint syscalls/
@@ -425,7 +428,7 @@ static void bench_trap(struct userbpf_prog *prog, long ntrap)
 	_exit(0);
 }
 
-static void bench_rewritten(struct userbpf_prog *prog, long n);
+static void bench_rewritten(struct userbpf_prog *prog, long n, bool rewrite_only);
 
 /* In a child: the seccomp filter stays for the rest of its life. */
 static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
@@ -441,7 +444,8 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		return;
 	if (pid > 0) {
 		waitpid(pid, &st, 0);
-		bench_rewritten(prog, n);
+		bench_rewritten(prog, n, false);
+		bench_rewritten(prog, n, true);
 		bench_trap(prog, ntrap);
 		return;
 	}
@@ -492,7 +496,7 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
  * (PROBE_SC_MAX_FILTERS: the last filter traps every number), and the
  * same rows again.
  */
-static void bench_rewritten(struct userbpf_prog *prog, long n)
+static void bench_rewritten(struct userbpf_prog *prog, long n, bool rewrite_only)
 {
 	USERBPF_OPTS(userbpf_uprobe_opts, o, .run_flags = USERBPF_RUN_UNCHECKED);
 	static const char *const more[] = { "syscalls/sys_enter_getpgid",
@@ -512,6 +516,17 @@ static void bench_rewritten(struct userbpf_prog *prog, long n)
 		return;
 	}
 	base_libc = time_getppid_via(n, VIA_LIBC_WRAPPER);
+	if (rewrite_only) {
+		setenv("USERBPF_SYSCALL_REWRITE_ONLY", "1", 1);
+		if (userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o)) {
+			report("rewrite_only_site", "rewrite-only: site + program (jit)",
+			       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
+			report("rewrite_only_dyn_site", "rewrite-only: syscall() + program (jit)",
+			       time_getppid_via(n, VIA_LIBC_SYSCALL), base_libc, NULL);
+		}
+		fflush(stdout);
+		_exit(0);
+	}
 	if (userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o)) {
 		report("rewritten_site", "rewritten syscall site + program (jit)",
 		       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);

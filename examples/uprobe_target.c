@@ -23,12 +23,18 @@
  * SIGSEGV and SIGUSR1 have the default action, what signal() returns,
  * and installs a SIGINT handler only where it finds SIG_DFL (as CPython
  * does), then raises SIGINT; with "crash", a SIGSEGV handler set and put
- * back to SIG_DFL, 3 calls, then a real SIGSEGV.
+ * back to SIG_DFL, 3 calls, then a real SIGSEGV;
+ * "uprobe_target sigview2": the same through sysv_signal, sigset,
+ * sigignore, siginterrupt and syscall(SYS_rt_sigaction);
+ * "uprobe_target sigloop N MS": "loop", then the actions of SIGTRAP and
+ * SIGTERM as sigaction, signal and syscall(SYS_rt_sigaction) show them.
  */
+#define _GNU_SOURCE /* sysv_signal, sigset, sigignore */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -142,6 +148,53 @@ static int sigview(int crash, uintptr_t bad)
 	return 0;
 }
 
+/* "sigview2": the other ways to read and set a signal's action. */
+static const char *dfl(void (*h)(int))
+{
+	return h == SIG_DFL ? "dfl" : h == SIG_IGN ? "ign" : h == SIG_HOLD ? "hold" : "set";
+}
+
+/* the System V calls, deprecated but still in programs */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static int sigview2(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned long mask;
+	} k;
+	struct sigaction sa;
+
+	printf("sysv_signal SIGTERM %s\n", dfl(sysv_signal(SIGTERM, SIG_DFL)));
+	printf("sigset SIGHUP %s\n", dfl(sigset(SIGHUP, SIG_DFL)));
+	printf("sigset hold SIGQUIT %s\n", dfl(sigset(SIGQUIT, SIG_HOLD)));
+	printf("sigset SIGQUIT %s\n", dfl(sigset(SIGQUIT, SIG_DFL)));
+	memset(&k, 0, sizeof(k));
+	if (syscall(SYS_rt_sigaction, SIGTRAP, NULL, &k, 8))
+		return 1;
+	printf("rt_sigaction SIGTRAP %s\n", dfl((void (*)(int))k.handler));
+	if (syscall(SYS_rt_sigaction, SIGUSR2, NULL, &k, 8))
+		return 1;
+	printf("rt_sigaction SIGUSR2 %s\n", dfl((void (*)(int))k.handler));
+	siginterrupt(SIGUSR1, 1);
+	sigaction(SIGUSR1, NULL, &sa);
+	printf("siginterrupt SIGUSR1 %s restart %d\n", dfl(sa.sa_handler),
+	       !!(sa.sa_flags & SA_RESTART));
+	sigignore(SIGUSR2);
+	sigaction(SIGUSR2, NULL, &sa);
+	printf("sigignore SIGUSR2 %s\n", dfl(sa.sa_handler));
+	signal(SIGUSR2, SIG_DFL);
+	if (sysv_signal(SIGINT, on_sig) == SIG_DFL)
+		raise(SIGINT);
+	printf("SIGINT %s\n", sig_caught == SIGINT ? "caught" : "missed");
+	sigaction(SIGINT, NULL, &sa); /* SA_RESETHAND */
+	printf("SIGINT reset %s\n", dfl(sa.sa_handler));
+	return 0;
+}
+#pragma GCC diagnostic pop
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 3, i;
@@ -200,6 +253,24 @@ int main(int argc, char **argv)
 		printf("looped %d sum %ld\n", atoi(argv[2]), sum);
 		return 0;
 	}
+	if (argc > 3 && !strcmp(argv[1], "sigloop")) {
+		/* "loop", then the signal views (a --pid agent came meanwhile) */
+		struct sigaction sa;
+		long sum = 0, k[4] = { 0, 0, 0, 0 };
+
+		for (i = 0; i < atoi(argv[2]); i++) {
+			sum += uprobe_add(i, 10 * i);
+			nap(atoi(argv[3]));
+		}
+		sigaction(SIGTRAP, NULL, &sa);
+		printf("looped %d sum %ld\nSIGTRAP %s\n", atoi(argv[2]), sum, dfl(sa.sa_handler));
+		sigaction(SIGTERM, NULL, &sa);
+		printf("SIGTERM %s\n", dfl(sa.sa_handler));
+		printf("signal SIGSEGV %s\n", dfl(signal(SIGSEGV, SIG_DFL)));
+		syscall(SYS_rt_sigaction, SIGTRAP, NULL, k, 8);
+		printf("rt_sigaction SIGTRAP %s\n", dfl((void (*)(int))k[0]));
+		return 0;
+	}
 	if (argc > 3 && !strcmp(argv[1], "threads")) {
 		pthread_t t[2];
 		long calls = 0;
@@ -217,6 +288,8 @@ int main(int argc, char **argv)
 		printf("threads 2 getppid %ld\n", calls);
 		return 0;
 	}
+	if (argc > 1 && !strcmp(argv[1], "sigview2"))
+		return sigview2();
 	if (argc > 1 && !strcmp(argv[1], "sigview"))
 		return sigview(argc > 2 && !strcmp(argv[2], "crash"), (uintptr_t)argc);
 	if (argc > 3 && !strcmp(argv[1], "open")) {

@@ -68,7 +68,8 @@ static void forward(int sig)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--shared|--no-shared] [--freq HZ] "
+		"usage: %s trace OBJ [--prog NAME]... [--json] [--follow] [--shared|--no-shared] "
+		"[--syscall-rewrite-only] [--freq HZ] "
 		"[--set NAME=VALUE]... [--event-type [MAP=]STRUCT]... [--event-btf FILE] -- COMMAND [ARGS...]\n"
 		"       %s trace OBJ [--prog NAME]... [--json] [--freq HZ] [--set NAME=VALUE]... "
 		"[--event-type [MAP=]STRUCT]... --pid PID\n       %s trace OBJ [--prog NAME] --iface IF [--count N] "
@@ -285,18 +286,8 @@ static uint64_t bt_size(uint32_t id)
 		return 8;
 	case USERBPF_BTF_KIND_ARRAY:
 		return bt_size(bt_u32(t + 12)) * bt_u32(t + 20);
-	case USERBPF_BTF_KIND_DATASEC: {
-		/* the file's DATASEC has size 0 (the loader sets it): the
-		 * end of its last variable */
-		const uint8_t *e = t + 12;
-		uint64_t end = BT_SIZE(t);
-		uint32_t i;
-
-		for (i = 0; i < BT_VLEN(t); i++, e += 12)
-			if ((uint64_t)bt_u32(e + 4) + bt_u32(e + 8) > end)
-				end = (uint64_t)bt_u32(e + 4) + bt_u32(e + 8);
-		return end;
-	}
+	case USERBPF_BTF_KIND_DATASEC:
+		return BT_SIZE(t); /* set by fix_datasec (0 in the file) */
 	default:
 		return BT_SIZE(t);
 	}
@@ -464,8 +455,9 @@ static void bt_print(uint32_t id, const uint8_t *p, uint32_t bit, uint32_t bits,
 		for (i = 0, n = 0; i < BT_VLEN(t); i++, e += 12) {
 			const uint8_t *var = bt_type(bt_u32(e));
 
-			if (!var || BT_KIND(var) != USERBPF_BTF_KIND_VAR)
-				continue; /* within bt_size(id): print_typed checks */
+			if (!var || BT_KIND(var) != USERBPF_BTF_KIND_VAR ||
+			    (uint64_t)bt_u32(e + 4) + bt_u32(e + 8) > BT_SIZE(t))
+				continue; /* one fix_datasec left out */
 			printf(n++ ? ", " : "");
 			print_json_str(bt_str(bt_u32(var)), strlen(bt_str(bt_u32(var))));
 			printf(": ");
@@ -960,6 +952,41 @@ static void print_stacks(const struct map_dump *m)
  * the sizes disagree (per-CPU values), integers and hex as before.
  */
 static const char *map_btf_path; /* the object, when ev_btf is not its BTF yet */
+static const char *map_obj_path; /* the object (its global variables' offsets) */
+
+/*
+ * clang leaves the offsets of a DATASEC's variables to the loader (all
+ * 0 in the file): they are set here in ev_btf's copy from where the
+ * library put each variable in its map's initial value, as the skeleton
+ * generator does.  A variable the library does not expose (a static
+ * one) is left out (offset beyond the section).
+ */
+static void fix_datasec(uint32_t id, const char *map_name)
+{
+	uint8_t *t = (uint8_t *)bt_type(id), *e;
+	struct userbpf_object *o;
+	struct userbpf_object_map *m;
+	size_t data_size = 0, size;
+	uint8_t *base;
+	uint32_t i;
+
+	if (!t || !map_obj_path || !(o = userbpf_object__open_file(map_obj_path, NULL)))
+		return;
+	m = (struct userbpf_object_map *)userbpf_object__find_map_by_name(o, map_name);
+	base = m ? userbpf_object_map__initial_value(m, &data_size) : NULL;
+	for (i = 0, e = t + 12; i < BT_VLEN(t); i++, e += 12) {
+		const uint8_t *var = bt_type(bt_u32(e));
+		uint8_t *v = var ? userbpf_object__global(o, bt_str(bt_u32(var)), &size, NULL) :
+				   NULL;
+		uint32_t off = UINT32_MAX - bt_u32(e + 8); /* not shown */
+
+		if (base && v && v >= base && (size_t)(v - base) + size <= data_size)
+			off = (uint32_t)(v - base);
+		memcpy(e + 4, &off, 4);
+	}
+	memcpy(t + 8, &(uint32_t){ (uint32_t)data_size }, 4);
+	userbpf_object__close(o);
+}
 
 /* The type member name of struct sid points at (__type(key, T)), or 0. */
 static uint32_t bt_member_pointee(uint32_t sid, const char *name)
@@ -1001,6 +1028,7 @@ static void map_types(const char *name, uint32_t *key, uint32_t *val)
 			/* "obj.bss" is the map of section ".bss" */
 			for (dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.'))
 				if (!strcmp(dot, sec)) {
+					fix_datasec(id, name);
 					*val = id;
 					return;
 				}
@@ -1438,6 +1466,56 @@ static char *check_sets(const char *obj_path, const char *const *sets, size_t n)
 /* Every --prog names a program of the object (comma-separated list),
  * else exit 2 naming the programs it has: checked before the command
  * starts, where the agent could only report it. */
+/* Why the agent leaves out a program it cannot attach (agent.c's rule:
+ * a probe section with a target, or perf_event). */
+static const char *skip_reason(const char *sec)
+{
+	static const char *const kernel[] = {
+		"kprobe",     "kretprobe", "kprobe.multi", "kretprobe.multi", "fentry", "fexit",
+		"fmod_ret",   "tp_btf",	   "raw_tp",	   "raw_tracepoint",  "lsm",	"iter",
+		"struct_ops", "tp",	   "tracepoint",   "kprobe.session"
+	};
+	size_t n = strcspn(sec, "/"), i;
+
+	for (i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
+		if (strlen(kernel[i]) == n && !strncmp(sec, kernel[i], n))
+			return "it hooks the kernel (a kernel function or event), which a process "
+			       "cannot probe";
+	if (!strncmp(sec, "tc", 2) || !strncmp(sec, "xdp", 3) || !strncmp(sec, "socket", 6) ||
+	    !strncmp(sec, "classifier", 10))
+		return "a packet program: `userbpf trace OBJ --iface IF` runs it on live packets";
+	if (!strchr(sec, '/'))
+		return "its section names no target";
+	return "its section is not a probe userbpf can attach";
+}
+
+/* Without --prog the agent attaches what it can and leaves out the rest:
+ * each left out is named here, and an object with nothing to attach is
+ * refused before the command starts (it would trace nothing, silently). */
+static void check_attachable(const char *obj_path)
+{
+	struct userbpf_object *o = userbpf_object__open_file(obj_path, NULL);
+	const struct userbpf_program *p = NULL;
+	size_t usable = 0;
+
+	if (!o)
+		cli_die(2, "trace: %s: %s", obj_path, strerror(errno));
+	while ((p = userbpf_object__next_program(o, p))) {
+		const char *sec = userbpf_program__section_name(p);
+
+		if (!strcmp(sec, "perf_event") ||
+		    (userbpf_program__attachable(p) && strchr(sec, '/'))) {
+			usable++;
+			continue;
+		}
+		fprintf(stderr, "userbpf: trace: %s (SEC(\"%s\")) is left out: %s\n",
+			userbpf_program__name(p), sec, skip_reason(sec));
+	}
+	userbpf_object__close(o);
+	if (!usable)
+		cli_die(2, "trace: %s has no program a process can attach (see above)", obj_path);
+}
+
 static void check_progs(const char *obj_path, const char *progs)
 {
 	struct userbpf_object *o;
@@ -1445,8 +1523,10 @@ static void check_progs(const char *obj_path, const char *progs)
 	char list[1024], have[512] = "", *name, *save = NULL;
 	size_t l = 0;
 
-	if (!progs[0])
+	if (!progs[0]) {
+		check_attachable(obj_path);
 		return;
+	}
 	o = userbpf_object__open_file(obj_path, NULL);
 	if (!o)
 		cli_die(2, "trace: %s: %s", obj_path, strerror(errno));
@@ -1780,6 +1860,8 @@ int cli_cmd_trace(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
 			follow = true;
+		} else if (!strcmp(argv[i], "--syscall-rewrite-only")) { /* docs/probes.md */
+			setenv("USERBPF_SYSCALL_REWRITE_ONLY", "1", 1);
 		} else if (!strcmp(argv[i], "--shared")) {
 			shared = 1;
 		} else if (!strcmp(argv[i], "--no-shared")) {
@@ -1830,6 +1912,7 @@ int cli_cmd_trace(int argc, char **argv)
 	ev_guessing = !ev_n && !ev_btf_load(ev_btf_path ? ev_btf_path : obj_path);
 	if (ev_btf_path || !ev_btf.raw)
 		map_btf_path = obj_path; /* maps are typed by the object's BTF */
+	map_obj_path = obj_path;
 	set_list = check_sets(obj_path, sets, set_n);
 	check_progs(obj_path, progs);
 	agent_path(agent, sizeof(agent));

@@ -254,10 +254,16 @@ struct userbpf_perf_event_opts {
  * cpu = N (each sample is then counted by the one link of its CPU).
  * bpf_get_stackid/bpf_get_stack with BPF_F_USER_STACK start at the
  * interrupted instruction.
- * Mechanism (docs/probes.md): a POSIX CPU-time timer sending SIGPROF;
- * a SIGPROF that is not ours goes to the handler installed before.
+ * Mechanism (docs/probes.md): the kernel's software cpu-clock event on
+ * each thread (inherited by new threads), whose overflow sends the thread
+ * a SIGTRAP (TRAP_PERF); where perf_event_open is refused (or
+ * USERBPF_PERF_TIMER is set), a POSIX CPU-time timer sending SIGPROF (at
+ * most HZ samples per second of CPU), reported once through the log
+ * callback.  A signal that is not ours goes to the handler installed
+ * before.
  * @return a link, or NULL with errno: EINVAL no frequency or period,
- *         E2BIG too many links, or timer_create's error.
+ *         E2BIG too many links, ESRCH no thread tid, or timer_create's
+ *         error.
  */
 USERBPF_API struct userbpf_link *
 userbpf_probe__attach_perf_event(struct userbpf_prog *prog,

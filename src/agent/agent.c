@@ -40,8 +40,11 @@
  * file is empty.  Exports (agent.map): _exit, _Exit, execve, execv,
  * execvp, execvpe, posix_spawn, posix_spawnp, vfork (sched_process_fork
  * in the parent for the children fork()'s atfork handler never sees),
- * sigaction, signal and bsd_signal (the program sees the signal actions
- * it would see without userbpf, not the probe module's handlers),
+ * sigaction, signal, bsd_signal, sysv_signal, __sysv_signal, sigset,
+ * sigignore, siginterrupt and syscall (for SYS_rt_sigaction; the program
+ * sees the signal actions it would see without userbpf, not the probe
+ * module's handlers; injected, the agent points the program's GOT slots
+ * of these at its own),
  * pthread_setcanceltype (program runs on a thread with asynchronous
  * cancellation are not cut short).
  */
@@ -55,12 +58,15 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -689,9 +695,11 @@ __attribute__((visibility("default"))) int pthread_setcanceltype(int type, int *
  * the signal back to userbpf.  Calls from the agent's own code (the
  * probe module's) go to libc's __sigaction directly.  Lock-free: a
  * handler may call sigaction; two threads setting one signal's action
- * at once may leave the view and the kernel disagreeing.  Not covered:
- * the rt_sigaction syscall made directly, sysv_signal, sigset, and
- * "userbpf trace --pid" (a dlopen'ed agent interposes nothing).
+ * at once may leave the view and the kernel disagreeing.  The System V
+ * calls and syscall(SYS_rt_sigaction) go through the view too (below);
+ * injected ("trace --pid"), the GOT slots of these functions are pointed
+ * at the agent's (got_patch_one).  Not covered: a syscall instruction of
+ * the program's own code, libc's internal __sigaction calls.
  */
 int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
@@ -789,44 +797,314 @@ static int view_sigaction(int sig, const struct sigaction *act, struct sigaction
 	return __sigaction(sig, act, old);
 }
 
-__attribute__((visibility("default"))) int sigaction(int sig, const struct sigaction *act,
-						     struct sigaction *old)
+/* sigaction() through the view, unless the call comes from the agent's
+ * own code (from: the caller's return address) or sig is not claimed. */
+static int agent_sigaction(int sig, const struct sigaction *act, struct sigaction *old,
+			   uintptr_t from)
 {
-	uintptr_t from = (uintptr_t)__builtin_return_address(0);
-
 	if (sig <= 0 || sig >= NSIG || !views[sig].claimed || (from >= self_lo && from < self_hi))
 		return __sigaction(sig, act, old);
 	return view_sigaction(sig, act, old);
 }
 
-/* glibc's signal(): BSD semantics (SA_RESTART, the signal blocked in its
- * handler), through the view. */
-__attribute__((visibility("default"))) sighandler_t signal(int sig, sighandler_t handler)
+static int ag_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	return agent_sigaction(sig, act, old, (uintptr_t)__builtin_return_address(0));
+}
+
+/* signal() and sysv_signal(): handler with flags, the old handler. */
+static sighandler_t agent_signal(int sig, sighandler_t handler, int flags, bool block_self,
+				 uintptr_t from)
+{
 	struct sigaction sa, old;
-	int ret;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = handler;
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = flags;
 	if (sig <= 0 || sig >= NSIG || handler == SIG_ERR) {
 		errno = EINVAL;
 		return SIG_ERR;
 	}
 	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, sig);
-	if (!views[sig].claimed || (from >= self_lo && from < self_hi))
-		ret = __sigaction(sig, &sa, &old);
-	else
-		ret = view_sigaction(sig, &sa, &old);
-	return ret ? SIG_ERR : old.sa_handler;
+	if (block_self)
+		sigaddset(&sa.sa_mask, sig);
+	return agent_sigaction(sig, &sa, &old, from) ? SIG_ERR : old.sa_handler;
 }
 
-sighandler_t bsd_signal(int sig, sighandler_t handler);
-__attribute__((visibility("default"))) sighandler_t bsd_signal(int sig, sighandler_t handler)
+/* glibc's signal(): BSD semantics (SA_RESTART, the signal blocked in its
+ * handler), through the view. */
+static sighandler_t ag_signal(int sig, sighandler_t handler)
 {
-	return signal(sig, handler);
+	return agent_signal(sig, handler, SA_RESTART, true, (uintptr_t)__builtin_return_address(0));
+}
+
+static sighandler_t ag_bsd_signal(int sig, sighandler_t handler)
+{
+	return agent_signal(sig, handler, SA_RESTART, true, (uintptr_t)__builtin_return_address(0));
+}
+
+/* System V signal() (the handler runs once, not blocked in itself):
+ * glibc's sysv_signal and __sysv_signal, and signal() under
+ * -D_XOPEN_SOURCE without _DEFAULT_SOURCE. */
+static sighandler_t ag_sysv_signal(int sig, sighandler_t handler)
+{
+	return agent_signal(sig, handler, SA_RESETHAND | SA_NODEFER, false,
+			    (uintptr_t)__builtin_return_address(0));
+}
+
+static sighandler_t ag___sysv_signal(int sig, sighandler_t handler)
+{
+	return agent_signal(sig, handler, SA_RESETHAND | SA_NODEFER, false,
+			    (uintptr_t)__builtin_return_address(0));
+}
+
+/* System V sigset(): glibc's, with its sigaction calls through the view. */
+static sighandler_t ag_sigset(int sig, sighandler_t disp)
+{
+	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	struct sigaction sa, old;
+	sigset_t set, oset;
+
+	sigemptyset(&set);
+	if (sig <= 0 || sig >= NSIG || sigaddset(&set, sig) < 0) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	if (disp == SIG_HOLD) {
+		if (pthread_sigmask(SIG_BLOCK, &set, &oset))
+			return SIG_ERR;
+		if (sigismember(&oset, sig))
+			return SIG_HOLD;
+		return agent_sigaction(sig, NULL, &old, from) ? SIG_ERR : old.sa_handler;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = disp;
+	sigemptyset(&sa.sa_mask);
+	if (agent_sigaction(sig, &sa, &old, from) || pthread_sigmask(SIG_UNBLOCK, &set, &oset))
+		return SIG_ERR;
+	return sigismember(&oset, sig) ? SIG_HOLD : old.sa_handler;
+}
+
+/* sigignore() and siginterrupt(): glibc's call __sigaction inside libc. */
+static int ag_sigignore(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	return agent_sigaction(sig, &sa, NULL, (uintptr_t)__builtin_return_address(0));
+}
+
+static int ag_siginterrupt(int sig, int interrupt)
+{
+	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	struct sigaction sa;
+
+	if (agent_sigaction(sig, NULL, &sa, from))
+		return -1;
+	if (interrupt)
+		sa.sa_flags &= ~SA_RESTART;
+	else
+		sa.sa_flags |= SA_RESTART;
+	return agent_sigaction(sig, &sa, NULL, from);
+}
+
+/* The kernel's x86-64 struct sigaction (rt_sigaction's, 8-byte mask);
+ * SA_RESTORER, which glibc's headers do not name. */
+#define K_SA_RESTORER 0x04000000ul
+
+struct k_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+static long (*real_syscall)(long nr, ...);
+
+/*
+ * syscall(SYS_rt_sigaction, sig, act, old, 8) from the program: through
+ * the view too (its struct converted both ways; the kernel keeps libc's
+ * restorer).  Every other call goes to libc's syscall() unchanged.  A
+ * syscall instruction of the program's own code is not seen
+ * (docs/probes.md).
+ */
+static long ag_syscall(long nr, ...)
+{
+	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	long a[6];
+	va_list ap;
+	int i;
+
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long); /* as libc's syscall(): six registers */
+	va_end(ap);
+	if (nr == SYS_rt_sigaction && a[0] > 0 && a[0] < NSIG && views[a[0]].claimed &&
+	    a[3] == (long)sizeof(uint64_t) && !(from >= self_lo && from < self_hi)) {
+		const struct k_sigaction *kact = (const struct k_sigaction *)a[1];
+		struct k_sigaction *kold = (struct k_sigaction *)a[2];
+		struct sigaction act, old;
+
+		if (kact) {
+			memset(&act, 0, sizeof(act));
+			act.sa_handler = (sighandler_t)kact->handler;
+			act.sa_flags = (int)(kact->flags & ~K_SA_RESTORER);
+			memcpy(&act.sa_mask, &kact->mask, sizeof(kact->mask));
+		}
+		if (view_sigaction((int)a[0], kact ? &act : NULL, &old))
+			return -1;
+		if (kold) {
+			kold->handler = (void *)old.sa_handler;
+			kold->flags = (unsigned long)old.sa_flags;
+			kold->restorer = (void *)old.sa_restorer;
+			memcpy(&kold->mask, &old.sa_mask, sizeof(kold->mask));
+		}
+		return 0;
+	}
+	if (!real_syscall)
+		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/*
+ * The exported names (agent.map) are aliases of the functions above: the
+ * GOT table below needs the agent's own addresses (a reference to
+ * "sigaction" from a dlopen'ed library binds to libc's).
+ */
+#define AGENT_EXPORT(name)                                                                         \
+	extern __typeof__(ag_##name) name __attribute__((alias("ag_" #name), visibility("default")))
+AGENT_EXPORT(sigaction);
+AGENT_EXPORT(signal);
+AGENT_EXPORT(bsd_signal);
+AGENT_EXPORT(sysv_signal);
+AGENT_EXPORT(__sysv_signal);
+AGENT_EXPORT(sigset);
+AGENT_EXPORT(sigignore);
+AGENT_EXPORT(siginterrupt);
+AGENT_EXPORT(syscall);
+
+/* ==== Injected: the program's GOT slots of the interposed functions ==== */
+
+/*
+ * A dlopen'ed agent ("trace --pid") interposes nothing by itself: the
+ * program's calls were bound to libc's functions long before, and a
+ * library loaded later is not in the global scope.  So the slots of
+ * sigaction, signal, ... (the JUMP_SLOT and GLOB_DAT relocations naming
+ * them) in every loaded object but libc, ld.so, the vDSO and the agent
+ * are pointed at the agent's functions, as a preload would have bound
+ * them.  A slot in a read-only page (RELRO) is made writable for the
+ * store and read-only again.  Pointers the program took earlier (stored
+ * elsewhere) and libc's internal calls still go to libc.
+ */
+static const struct got_fn {
+	const char *name;
+	void *fn;
+} got_fns[] = {
+	{ "sigaction", (void *)ag_sigaction },
+	{ "signal", (void *)ag_signal },
+	{ "bsd_signal", (void *)ag_bsd_signal },
+	{ "sysv_signal", (void *)ag_sysv_signal },
+	{ "__sysv_signal", (void *)ag___sysv_signal },
+	{ "sigset", (void *)ag_sigset },
+	{ "sigignore", (void *)ag_sigignore },
+	{ "siginterrupt", (void *)ag_siginterrupt },
+	{ "syscall", (void *)ag_syscall },
+};
+
+/*
+ * Store fn in the GOT slot; a slot inside the object's RELRO pages
+ * (read-only once ld.so relocated them, as glibc's _dl_protect_relro
+ * rounds them) is made writable for the store.  Through the syscall gate:
+ * syscall tracepoints never see the agent's own calls.
+ */
+static void got_store(uintptr_t slot, void *fn, uintptr_t ro_lo, uintptr_t ro_hi)
+{
+	uintptr_t page = slot & ~(uintptr_t)4095;
+	bool ro = slot >= ro_lo && slot < ro_hi;
+
+	if (ro && probe_sc_gate(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_WRITE, 0, 0, 0))
+		return;
+	__atomic_store_n((void **)slot, fn, __ATOMIC_RELEASE);
+	if (ro)
+		probe_sc_gate(SYS_mprotect, (long)page, 4096, PROT_READ, 0, 0, 0);
+}
+
+/* A dynamic-section address: relocated by ld.so already, or not. */
+static uintptr_t dyn_addr(const struct dl_phdr_info *info, ElfW(Addr) v)
+{
+	return v < info->dlpi_addr ? info->dlpi_addr + v : v;
+}
+
+static void got_relocs(const struct dl_phdr_info *info, const ElfW(Rela) * r, size_t sz,
+		       const ElfW(Sym) * symtab, const char *strtab, uintptr_t ro_lo,
+		       uintptr_t ro_hi)
+{
+	size_t i, k;
+
+	for (i = 0; i < sz / sizeof(*r); i++) {
+		unsigned type = (unsigned)ELF64_R_TYPE(r[i].r_info);
+		const char *name;
+
+		if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
+			continue;
+		name = strtab + symtab[ELF64_R_SYM(r[i].r_info)].st_name;
+		for (k = 0; k < sizeof(got_fns) / sizeof(got_fns[0]); k++)
+			if (!strcmp(name, got_fns[k].name)) {
+				got_store(info->dlpi_addr + r[i].r_offset, got_fns[k].fn, ro_lo,
+					  ro_hi);
+				break;
+			}
+	}
+}
+
+static int got_patch_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const ElfW(Dyn) *d = NULL;
+	const ElfW(Sym) *symtab = NULL;
+	const char *strtab = NULL, *name = info->dlpi_name ? info->dlpi_name : "";
+	const ElfW(Rela) *jmprel = NULL, *rela = NULL;
+	size_t pltsz = 0, relasz = 0;
+	uintptr_t ro_lo = 0, ro_hi = 0;
+	int i;
+
+	(void)size, (void)arg;
+	if (strstr(name, "/libc.so") || strstr(name, "/ld-linux") || strstr(name, "linux-vdso"))
+		return 0;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_DYNAMIC)
+			d = (const ElfW(Dyn) *)lo;
+		else if (ph->p_type == PT_GNU_RELRO)
+			ro_lo = lo & ~(uintptr_t)4095,
+			ro_hi = (lo + ph->p_memsz) & ~(uintptr_t)4095;
+		else if (ph->p_type == PT_LOAD && self_lo >= lo && self_lo < lo + ph->p_memsz)
+			return 0; /* the agent */
+	}
+	for (; d && d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_SYMTAB)
+			symtab = (const ElfW(Sym) *)dyn_addr(info, d->d_un.d_ptr);
+		else if (d->d_tag == DT_STRTAB)
+			strtab = (const char *)dyn_addr(info, d->d_un.d_ptr);
+		else if (d->d_tag == DT_JMPREL)
+			jmprel = (const ElfW(Rela) *)dyn_addr(info, d->d_un.d_ptr);
+		else if (d->d_tag == DT_PLTRELSZ)
+			pltsz = d->d_un.d_val;
+		else if (d->d_tag == DT_RELA)
+			rela = (const ElfW(Rela) *)dyn_addr(info, d->d_un.d_ptr);
+		else if (d->d_tag == DT_RELASZ)
+			relasz = d->d_un.d_val;
+	}
+	if (!symtab || !strtab)
+		return 0;
+	if (jmprel)
+		got_relocs(info, jmprel, pltsz, symtab, strtab, ro_lo, ro_hi);
+	if (rela)
+		got_relocs(info, rela, relasz, symtab, strtab, ro_lo, ro_hi);
+	return 0;
 }
 
 /*
@@ -851,6 +1129,8 @@ void (*volatile agent_ifunc_ref)(void) = agent_ifunc;
 
 __attribute__((constructor(101))) static void agent_early(void)
 {
+	if (!real_syscall) /* resolved before any signal handler may call it */
+		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 	sigsys_inherited |= probe_sc_inherited_filter();
 	probe_sc_inherited_rewrite(); /* before any thread (syscall_x86_64.c) */
 }
@@ -1043,6 +1323,22 @@ __attribute__((constructor)) static void agent_start(void)
 			fail("too many programs in %s%s", path, "");
 		err[0] = '\0';
 		links[link_cnt] = userbpf_program__attach_opts(p, &ao);
+		if (!links[link_cnt] && strstr(err, "is not loaded in this process")) {
+			/* a probe on another binary (bashreadline's /bin/bash
+			 * from sh): it fires in the images that load it, as
+			 * the kernel's on the file does; with --follow those
+			 * are traced too */
+			if (!follow) {
+				char msg[sizeof(err) + 160];
+
+				snprintf(msg, sizeof(msg),
+					 "%s: %s; it fires only where the traced command "
+					 "loads it (--follow traces the images it execs)",
+					 userbpf_program__name(p), err);
+				send_msg(TRACE_MSG_WARN, msg, strlen(msg), NULL, 0);
+			}
+			continue;
+		}
 		if (!links[link_cnt])
 			fail("cannot attach %s: %s", userbpf_program__name(p),
 			     err[0] ? err : strerror(errno));
@@ -1055,6 +1351,8 @@ __attribute__((constructor)) static void agent_start(void)
 	}
 	probe_pe_set_fatal_hook(on_fatal);
 	views_init();
+	if (injected)
+		dl_iterate_phdr(got_patch_one, NULL);
 	{
 		uint32_t n = (uint32_t)link_cnt;
 

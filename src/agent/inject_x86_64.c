@@ -15,9 +15,12 @@
  * Used by the CLI only (tools/cmd_trace.c); hidden in the library.
  */
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,57 @@ static unsigned long map_base(pid_t pid, const struct stat *file)
 		}
 	fclose(f);
 	return 0;
+}
+
+/*
+ * Whether pid's executable is statically linked: no PT_INTERP (no
+ * dynamic loader, so no libc.so whose dlopen could load the agent; a
+ * static-pie has none either) and no libc.so mapped.  False when it
+ * cannot be read (the attach then says why).
+ */
+static bool exe_static(pid_t pid)
+{
+	char path[64];
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, i;
+	bool is_static = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
+	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	    eh.e_phentsize == sizeof(ph)) {
+		is_static = true;
+		for (i = 0; i < eh.e_phnum; i++) {
+			if (pread(fd, &ph, sizeof(ph),
+				  (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) !=
+			    (ssize_t)sizeof(ph)) {
+				is_static = false;
+				break;
+			}
+			if (ph.p_type == PT_INTERP) {
+				is_static = false;
+				break;
+			}
+		}
+	}
+	close(fd);
+	if (is_static) { /* ld.so run as the program has no PT_INTERP either */
+		char line[1024];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+		f = fopen(path, "re");
+		while (f && is_static && fgets(line, sizeof(line), f))
+			if (strstr(line, "/libc.so"))
+				is_static = false;
+		if (f)
+			fclose(f);
+	}
+	return is_static;
 }
 
 static int wait_stop(pid_t pid, int *sig)
@@ -92,6 +146,13 @@ int agent_inject(pid_t pid, const char *agent, char *err, size_t err_sz)
 		return -ENOENT;
 	}
 	base_here = (unsigned long)info.dli_fbase;
+	if (exe_static(pid)) { /* before any stop: the process is left alone */
+		snprintf(err, err_sz,
+			 "process %d is statically linked: no dynamic loader or libc.so in it to "
+			 "load the agent with (--pid needs a dynamically linked program)",
+			 (int)pid);
+		return -ENOEXEC;
+	}
 	if (ptrace(PTRACE_ATTACH, pid, NULL, NULL)) {
 		ret = -errno;
 		snprintf(err, err_sz,

@@ -49,16 +49,10 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 9
+#define DOM_VERSION 10
 #define PAGE 4096ul
-#define MAX_OBJS 4096
-#define MAX_PINS 256
-#define MAX_ATTACH 512
-#define MAX_ALIAS 256
 #define NCLASS 16
-#define MAX_PROCS 1024
 #define MAX_EXEC_MARKS 256
-#define MAX_USES 4096
 #define HEAP_START (2ul << 20)
 /* The code area: the arena's last CODE_SIZE bytes, read + execute in
  * every member (JIT images, code_alloc/code_seal/code_free below), its
@@ -107,9 +101,17 @@ struct dom_use {
 };
 
 struct dom_pin {
-	char path[240];
-	uint32_t kind;
+	uint32_t kind; /* 0: a free entry */
 	void *ptr;
+	char path[240];
+};
+
+/* A member: its pid (0: a free entry) and identity (proc_ident, 0
+ * unknown: a pid reused by another process is another process). */
+struct dom_member {
+	int32_t pid;
+	uint32_t pad;
+	uint64_t start;
 };
 
 struct dom_alias {
@@ -133,6 +135,25 @@ _Static_assert(sizeof(struct blk) == 16, "blocks keep the library's 16-byte alig
 #define CLS_PAGES (NCLASS + 1)
 #define CLS_LEDGER (NCLASS + 2)
 #define CLS_RING (NCLASS + 3)
+#define CLS_TABLE (NCLASS + 4)
+
+/*
+ * The tables of the header (registry, ledger of uses, pins, attachments,
+ * aliases, members) are page runs of the heap that double when full:
+ * the header holds each one's offset (0: none yet), so publishing a
+ * grown table is one store.  A table's run starts with this header, its
+ * entries after it; an entry whose first 32-bit word is zero is free
+ * (but aliases, appended: nalias of them).  Every reader holds the lock
+ * (lock-free readers copy what they need under it), so a table replaced
+ * by a bigger one is freed at once.
+ */
+struct tab_hdr {
+	struct blk b; /* cls CLS_TABLE */
+	uint32_t cap, esz;
+	uint64_t pad;
+};
+_Static_assert(sizeof(struct tab_hdr) % 16 == 0, "table entries stay 16-byte aligned");
+enum { T_OBJS, T_USES, T_PINS, T_ATT, T_ALIAS, T_PROCS, NTABS };
 
 /* The header page of a ring buffer's run (domain_ring_alloc). */
 struct ring_hdr {
@@ -162,6 +183,8 @@ struct dom_hdr {
 	uint64_t in_use;      /* bytes of the heap in blocks and page runs */
 	uint64_t code_in_use; /* bytes of the code area in JIT images */
 	uint64_t priv_blocks; /* blocks private to a process (ledger entries) */
+	int32_t grow_fault;   /* USERBPF_DOMAIN_FAULT=grow: pid stopped mid-growth */
+	uint32_t tab_grows;   /* tables replaced by bigger ones */
 	uint32_t gen;	      /* futex word */
 	uint32_t next_id[DOM_KINDS];
 	uint32_t attach_serial;
@@ -170,17 +193,18 @@ struct dom_hdr {
 	uint64_t free_runs;	   /* offsets of free page runs */
 	uint64_t free_rings;	   /* offsets of freed ring buffer runs */
 	uint32_t nalias;
-	int32_t procs[MAX_PROCS]; /* members (pid; exec keeps the pid) */
-	struct dom_alias alias[MAX_ALIAS];
-	struct dom_obj objs[MAX_OBJS];
-	struct dom_pin pins[MAX_PINS];
-	struct dom_attach att[MAX_ATTACH];
-	/* code area: next unused offset in it, freed runs (offset, pages) */
+	/* the tables (struct tab_hdr runs; offsets, 0: none yet): registry
+	 * (struct dom_obj), ledger of uses (dom_use), pins (dom_pin),
+	 * attachments (dom_attach), aliases (dom_alias), members
+	 * (dom_member; exec keeps the pid) */
+	uint64_t tab[NTABS];
+	/* a growth under way: the new run, the old one (a member killed
+	 * mid-growth: the next lock owner frees the one not published) */
+	uint64_t grow_new, grow_old;
 	void *meta; /* launch's object facts (meta.c), a list in the heap */
 	struct dom_stats stats;
 	int32_t exec_marks[MAX_EXEC_MARKS]; /* pids whose exec fired enter */
 	uint64_t code_map[CODE_PAGES / 64]; /* code area pages in use */
-	struct dom_use uses[MAX_USES];
 	/* blocks private to a process (its library handle table, its BTF
 	 * copies, the link objects of its attachments): freed when it dies
 	 * unreleased.  The ledger is a page run of the heap (struct
@@ -188,9 +212,6 @@ struct dom_hdr {
 	uint64_t priv_off;
 	uint32_t priv_cap;
 	uint32_t priv_free; /* first free entry + 1, 0: none */
-	/* identity of each member (procs[i]: proc_ident, 0 unknown): a pid
-	 * reused by another process is another process */
-	uint64_t proc_start[MAX_PROCS];
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
 	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
@@ -204,9 +225,11 @@ _Static_assert(offsetof(struct dom_hdr, lock) == 16 &&
 		       offsetof(struct dom_hdr, lock_takeovers) == 20 &&
 		       offsetof(struct dom_hdr, in_use) == 32 &&
 		       offsetof(struct dom_hdr, code_in_use) == 40 &&
-		       offsetof(struct dom_hdr, priv_blocks) == 48,
-	       "the lock word, its takeover count, the heap and code area use and the "
-	       "private blocks where the tests expect them");
+		       offsetof(struct dom_hdr, priv_blocks) == 48 &&
+		       offsetof(struct dom_hdr, grow_fault) == 56 &&
+		       offsetof(struct dom_hdr, tab_grows) == 60,
+	       "the lock word, its takeover count, the heap and code area use, the "
+	       "private blocks and the growth words where the tests expect them");
 
 /* the probe layer's syscall gate (never seen by syscall tracepoints) */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -217,6 +240,10 @@ static char arena_path[512];
 static uint32_t aliases_applied;
 static bool code_ok;	/* the code area is executable here */
 static bool stale_self; /* this pid was a member before joining (exec, reuse) */
+/* USERBPF_DOMAIN_FAULT=grow (tests): this process stops in its first
+ * growth of a table, lock held, new table copied but not published (a
+ * member killed mid-growth, tests/launch/apps/dgrow.c) */
+static bool grow_fault;
 
 static bool proc_alive(int pid);
 static bool proc_alive_since(int pid, uint64_t *start);
@@ -224,6 +251,11 @@ static bool in_dead(int32_t pid, const int32_t *dead, int ndead);
 struct blk;
 static struct blk *block_of(const void *p);
 static void block_free_locked(struct blk *b);
+static void grow_undo_locked(void);
+struct dom_member;
+static struct dom_member *procs_tab(uint32_t *n);
+static int members_chunk(uint32_t *pos, struct dom_member *out, int max);
+static int64_t tab_free_slot_locked(int t);
 
 /* This process's pid, by the probe layer's gate (a program tracing
  * getpid never sees userbpf's own calls). */
@@ -245,6 +277,8 @@ static void lock(void)
 		    __atomic_compare_exchange_n(&hdr->lock, &owner, me, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED)) {
 			hdr->lock_takeovers++;
+			/* it may have died growing a table */
+			grow_undo_locked();
 			return;
 		}
 		owner = 0;
@@ -391,38 +425,44 @@ static bool proc_alive(int pid)
 	return proc_alive_since(pid, NULL);
 }
 
-/* Whether the member of slot i still runs: its pid alive, and the same
- * process (a pid reused by another process, in or outside the domain,
- * is not the member). */
-static bool member_alive(int i)
+/* Whether member m still runs: its pid alive, and the same process (a
+ * pid reused by another process, in or outside the domain, is not the
+ * member). */
+static bool member_alive(const struct dom_member *m)
 {
-	uint64_t start, was = __atomic_load_n(&hdr->proc_start[i], __ATOMIC_RELAXED);
-	int pid = __atomic_load_n(&hdr->procs[i], __ATOMIC_RELAXED);
+	uint64_t start;
 
-	if (!pid || !proc_alive_since(pid, &start))
+	if (!m->pid || !proc_alive_since(m->pid, &start))
 		return false;
-	return !was || !start || was == start;
+	return !m->start || !start || m->start == start;
 }
 
-/* Whether a member with that pid still runs (any slot). */
+/* Whether a member with that pid still runs (any slot; lock held). */
 static bool pid_member_alive(int pid)
 {
-	int i;
+	struct dom_member *m = NULL;
+	uint32_t i, cap;
 
-	for (i = 0; i < MAX_PROCS; i++)
-		if (hdr->procs[i] == pid && member_alive(i))
+	m = procs_tab(&cap);
+	for (i = 0; i < cap; i++)
+		if (m[i].pid == pid && member_alive(&m[i]))
 			return true;
 	return false;
 }
 
+#define MEMBER_CHUNK 64
+
 /* Whether a member other than this process is alive (file lock held). */
 static bool members_alive(void)
 {
-	int i, me = getpid();
+	struct dom_member m[MEMBER_CHUNK];
+	uint32_t pos = 0;
+	int i, n, me = getpid();
 
-	for (i = 0; i < MAX_PROCS; i++)
-		if (hdr->procs[i] && hdr->procs[i] != me && member_alive(i))
-			return true;
+	while ((n = members_chunk(&pos, m, MEMBER_CHUNK)))
+		for (i = 0; i < n; i++)
+			if (m[i].pid != me && member_alive(&m[i]))
+				return true;
 	return false;
 }
 
@@ -431,36 +471,57 @@ static bool members_alive(void)
  * same member, whose old image's descriptors are gone (close-on-exec); or
  * a dead member's pid was reused.  Either way what the ledger says this
  * pid holds is stale (domain_reap gives it back).  Under the lock:
- * domain_reap clears dead pids under it.
+ * domain_reap clears dead pids under it.  The member table grows as
+ * needed; with no room for it in the heap this process is no member (it
+ * works, but a kill leaks what it held).
  */
 static void add_member(void)
 {
-	int i, free_slot = -1, me = self_pid();
+	int me = self_pid();
+	struct dom_member *m;
+	uint32_t i, cap;
+	int64_t slot;
 	uint64_t start;
 
 	proc_alive_since(me, &start);
-	lock();
-	for (i = 0; i < MAX_PROCS; i++) {
-		if (hdr->procs[i] == me)
-			break;
-		if (!hdr->procs[i] && free_slot < 0)
-			free_slot = i;
+	/* a lock our pid holds now was our old image's: the exec ended the
+	 * thread that held it (a forked child's sync thread), so take it over
+	 * as from a killed owner */
+	if (__atomic_load_n(&hdr->lock, __ATOMIC_RELAXED) == me) {
+		int held = me;
+
+		if (__atomic_compare_exchange_n(&hdr->lock, &held, 0, false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			__atomic_add_fetch(&hdr->lock_takeovers, 1, __ATOMIC_RELAXED);
 	}
-	if (i == MAX_PROCS && free_slot >= 0)
-		i = free_slot, stale_self = false;
-	else
-		stale_self = i < MAX_PROCS;
-	if (i < MAX_PROCS) {
-		hdr->procs[i] = me;
-		hdr->proc_start[i] = start;
+	lock();
+	m = procs_tab(&cap);
+	for (i = 0; i < cap && m[i].pid != me; i++)
+		;
+	stale_self = i < cap;
+	slot = i < cap ? (int64_t)i : tab_free_slot_locked(T_PROCS);
+	if (slot >= 0) {
+		m = procs_tab(&cap);
+		m[slot].pid = me;
+		m[slot].start = start;
 	}
 	unlock();
+}
+
+/* USERBPF_DOMAIN_FAULT=grow: this process stops in its first growth of
+ * a table (read at join and in a forked child). */
+static void read_fault(void)
+{
+	const char *fault = getenv("USERBPF_DOMAIN_FAULT");
+
+	grow_fault = fault && !strcmp(fault, "grow");
 }
 
 void domain_fork_child(void)
 {
 	if (!hdr)
 		return;
+	read_fault();
 	add_member();
 	/* a dead member's pid reused: its leftovers go before this child
 	 * makes anything of its own under the pid */
@@ -493,7 +554,7 @@ int domain_join(const char *path)
 	hdr = p;
 	/* an arena whose members are all gone (killed, or an older build)
 	 * starts over: nothing in it is reachable any more */
-	if (hdr->magic == DOM_MAGIC && !members_alive()) {
+	if (hdr->magic == DOM_MAGIC && hdr->version == DOM_VERSION && !members_alive()) {
 		launch_real.munmap(p, DOMAIN_SIZE);
 		hdr = NULL;
 		if (ftruncate(fd, 0) || ftruncate(fd, (off_t)DOMAIN_SIZE))
@@ -520,6 +581,7 @@ int domain_join(const char *path)
 		errno = EXDEV;
 		goto fail;
 	}
+	read_fault();
 	add_member();
 	flock(fd, LOCK_UN);
 	arena_fd = fd;
@@ -537,23 +599,26 @@ fail: {
 }
 }
 
-/* The domain ends with its last member: members that died without
- * leaving (killed) are pruned here. */
+/*
+ * The domain ends with its last member.  This process stays listed: once
+ * it is gone, the next reaper gives back what it still had (its private
+ * blocks: the library's handle table, its map id table, its verifier's
+ * record, a few KiB that nothing frees at exit) as for a killed member;
+ * the dead ones are left to domain_reap too (pruning them here lost what
+ * they held).
+ */
 void domain_leave(void)
 {
-	int i, me = getpid(), alive = 0;
+	struct dom_member m[MEMBER_CHUNK];
+	uint32_t pos = 0;
+	int i, n, me = getpid(), alive = 0;
 
 	if (!hdr)
 		return;
 	flock(arena_fd, LOCK_EX);
-	for (i = 0; i < MAX_PROCS; i++) {
-		if (!hdr->procs[i])
-			continue;
-		if (hdr->procs[i] == me || !member_alive(i))
-			hdr->procs[i] = 0;
-		else
-			alive++;
-	}
+	while (!alive && (n = members_chunk(&pos, m, MEMBER_CHUNK)))
+		for (i = 0; i < n && !alive; i++)
+			alive = m[i].pid != me && member_alive(&m[i]);
 	if (!alive)
 		unlink(arena_path);
 	flock(arena_fd, LOCK_UN);
@@ -592,6 +657,164 @@ static void free_run_locked(uint64_t off)
 
 	*(uint64_t *)(b + 1) = hdr->free_runs;
 	hdr->free_runs = off;
+}
+
+/* ==== tables ==== */
+
+static const uint32_t tab_esz[NTABS] = {
+	[T_OBJS] = sizeof(struct dom_obj),    [T_USES] = sizeof(struct dom_use),
+	[T_PINS] = sizeof(struct dom_pin),    [T_ATT] = sizeof(struct dom_attach),
+	[T_ALIAS] = sizeof(struct dom_alias), [T_PROCS] = sizeof(struct dom_member),
+};
+/* Entries at most (an index stays an int; memory runs out first). */
+#define TAB_MAX (1u << 28)
+
+/* Entries of table t and their number in *cap (lock held). */
+static void *tab_ents(int t, uint32_t *cap)
+{
+	uint64_t off = hdr->tab[t];
+	struct tab_hdr *h;
+
+	*cap = 0;
+	if (!off)
+		return NULL;
+	h = at(off);
+	*cap = h->cap;
+	return h + 1;
+}
+
+/* Free the table run at off unless it is one of the header's now (lock held). */
+static void tab_free_locked(uint64_t off)
+{
+	struct blk *b = at(off);
+	int t;
+
+	for (t = 0; t < NTABS; t++)
+		if (hdr->tab[t] == off)
+			return;
+	if (b->magic != BLK_MAGIC || b->cls != CLS_TABLE)
+		return;
+	b->magic = 0;
+	hdr->in_use -= b->pages * PAGE;
+	free_run_locked(off);
+}
+
+/* A member killed growing a table: the run that is not the table now
+ * (the new one before it was published, the old one after) is freed
+ * (lock held, taken over). */
+static void grow_undo_locked(void)
+{
+	uint64_t n = hdr->grow_new, o = hdr->grow_old;
+
+	if (n)
+		tab_free_locked(n);
+	hdr->grow_new = 0;
+	if (o)
+		tab_free_locked(o);
+	hdr->grow_old = 0;
+}
+
+/*
+ * Replace table t by one twice as big (its first: one page), entries
+ * kept at their index, the new ones free (lock held): 0, -ENOMEM (no
+ * room in the heap) or -ENOSPC (TAB_MAX).  New run, copy, then one store
+ * publishes it; a kill before or after that store leaves grow_new and
+ * grow_old saying which run to free (grow_undo_locked).
+ */
+static int tab_grow_locked(int t)
+{
+	uint32_t cap, esz = tab_esz[t];
+	void *old_ents = tab_ents(t, &cap);
+	uint64_t old = hdr->tab[t], want = cap ? 2ull * cap : 1, pages, off;
+	struct tab_hdr *n;
+
+	if (want > TAB_MAX)
+		return -ENOSPC;
+	pages = (sizeof(*n) + want * esz + PAGE - 1) / PAGE;
+	off = take_pages(pages);
+	if (!off)
+		return -ENOMEM;
+	n = at(off);
+	n->b.magic = BLK_MAGIC;
+	n->b.cls = CLS_TABLE;
+	n->cap = (uint32_t)((n->b.pages * PAGE - sizeof(*n)) / esz);
+	n->esz = esz;
+	hdr->in_use += n->b.pages * PAGE;
+	hdr->grow_new = off;
+	if (cap)
+		memcpy(n + 1, old_ents, (size_t)cap * esz);
+	if (grow_fault) {
+		/* the tests' member killed mid-growth */
+		__atomic_store_n(&hdr->grow_fault, self_pid(), __ATOMIC_RELEASE);
+		for (;;)
+			pause();
+	}
+	hdr->grow_old = old;
+	__atomic_store_n(&hdr->tab[t], off, __ATOMIC_RELEASE);
+	hdr->grow_new = 0;
+	if (old)
+		tab_free_locked(old);
+	hdr->grow_old = 0;
+	hdr->tab_grows++;
+	return 0;
+}
+
+/* Index of a free entry of table t (first word zero), the table grown
+ * when it has none: the index, or -errno (lock held). */
+static int64_t tab_free_slot_locked(int t)
+{
+	uint32_t cap, i;
+	uint8_t *e = tab_ents(t, &cap);
+	int err;
+
+	for (i = 0; i < cap; i++)
+		if (!*(uint32_t *)(void *)(e + (size_t)i * tab_esz[t]))
+			return i;
+	err = tab_grow_locked(t);
+	return err ? err : (int64_t)cap;
+}
+
+static struct dom_obj *objs_tab(uint32_t *n)
+{
+	return tab_ents(T_OBJS, n);
+}
+
+static struct dom_use *uses_tab(uint32_t *n)
+{
+	return tab_ents(T_USES, n);
+}
+
+static struct dom_pin *pins_tab(uint32_t *n)
+{
+	return tab_ents(T_PINS, n);
+}
+
+static struct dom_attach *att_tab(uint32_t *n)
+{
+	return tab_ents(T_ATT, n);
+}
+
+static struct dom_member *procs_tab(uint32_t *n)
+{
+	return tab_ents(T_PROCS, n);
+}
+
+/* Copy up to max members from slot *pos on into out, advancing *pos
+ * (free slots skipped): the number copied, 0 past the last slot.  Takes
+ * the lock; what is read from /proc about them is read outside it. */
+static int members_chunk(uint32_t *pos, struct dom_member *out, int max)
+{
+	struct dom_member *m;
+	uint32_t cap;
+	int n = 0;
+
+	lock();
+	m = procs_tab(&cap);
+	for (; *pos < cap && n < max; (*pos)++)
+		if (m[*pos].pid)
+			out[n++] = m[*pos];
+	unlock();
+	return n;
 }
 
 /*
@@ -686,6 +909,66 @@ static void untag_private_locked(struct blk *b)
 void domain_private_begin(void)
 {
 	priv_depth++;
+}
+
+/* The private blocks of this thread's load under way (their offsets; a
+ * block freed meanwhile, or reused, is told by its header at share). */
+static __thread uint64_t *load_offs;
+static __thread size_t load_n, load_cap;
+static __thread bool load_on;
+
+/* Note block b of a load under way (lock held): false when it cannot be
+ * noted (then it is not made: it could never be shared). */
+static bool load_note_locked(const struct blk *b)
+{
+	if (!load_on)
+		return true;
+	if (load_n == load_cap) {
+		size_t cap = load_cap ? 2 * load_cap : 64;
+		uint64_t *n = realloc(load_offs, cap * sizeof(*n));
+
+		if (!n)
+			return false;
+		load_offs = n;
+		load_cap = cap;
+	}
+	load_offs[load_n++] = domain_offset(b);
+	return true;
+}
+
+void domain_load_begin(void)
+{
+	load_n = 0;
+	load_on = true;
+	priv_depth++;
+}
+
+void domain_load_end(bool share)
+{
+	int me = self_pid();
+	size_t i;
+
+	priv_depth--;
+	load_on = false;
+	if (share && load_n) {
+		lock();
+		for (i = 0; i < load_n; i++) {
+			struct blk *b = at(load_offs[i]);
+			uint32_t e = b->priv - 1;
+
+			/* still ours and private: the object's from now on */
+			if (b->magic == BLK_MAGIC && b->priv && e < hdr->priv_cap &&
+			    priv_tab()[e].pid == me && priv_tab()[e].off == load_offs[i])
+				untag_private_locked(b);
+		}
+		unlock();
+	}
+	load_n = 0;
+	if (load_cap > 4096) { /* a huge load's list is not kept */
+		free(load_offs);
+		load_offs = NULL;
+		load_cap = 0;
+	}
 }
 
 void domain_private_end(void)
@@ -796,7 +1079,7 @@ void *domain_alloc(size_t size)
 	b->cls = cls;
 	b->priv = 0;
 	/* a private block the ledger cannot list would leak: none then */
-	if (priv_depth && tag_private_locked(b)) {
+	if (priv_depth && (tag_private_locked(b) || !load_note_locked(b))) {
 		block_free_locked(b);
 		b = NULL;
 	}
@@ -866,7 +1149,7 @@ void *domain_pages(size_t len)
 		b->cls = CLS_PAGES;
 		b->priv = 0;
 		hdr->in_use += b->pages * PAGE;
-		if (priv_depth && tag_private_locked(b)) {
+		if (priv_depth && (tag_private_locked(b) || !load_note_locked(b))) {
 			pages_free_locked(b);
 			off = 0;
 		}
@@ -880,15 +1163,16 @@ void *domain_pages(size_t len)
 static void pages_free_locked(struct blk *b)
 {
 	uint8_t *p = (uint8_t *)b + PAGE;
-	uint32_t i;
+	struct dom_alias *al;
+	uint32_t i, cap;
 
 	if (b->priv)
 		untag_private_locked(b);
 	b->magic = 0;
 	hdr->in_use -= b->pages * PAGE;
+	al = tab_ents(T_ALIAS, &cap);
 	for (i = 0; i < hdr->nalias; i++)
-		if ((uint8_t *)hdr->alias[i].addr >= p &&
-		    (uint8_t *)hdr->alias[i].addr < p + (b->pages - 1) * PAGE)
+		if ((uint8_t *)al[i].addr >= p && (uint8_t *)al[i].addr < p + (b->pages - 1) * PAGE)
 			break;
 	if (i == hdr->nalias)
 		free_run_locked(domain_offset(b));
@@ -913,29 +1197,45 @@ bool domain_pages_free(void *p)
 
 int domain_alias_add(void *addr, size_t len, uint64_t off)
 {
+	struct dom_alias *al;
+	uint32_t cap;
 	int err = 0;
 
 	lock();
-	if (hdr->nalias >= MAX_ALIAS)
-		err = -ENOSPC;
-	else
-		hdr->alias[hdr->nalias++] = (struct dom_alias){ addr, len, off };
+	tab_ents(T_ALIAS, &cap);
+	if (hdr->nalias >= cap)
+		err = tab_grow_locked(T_ALIAS);
+	if (!err) {
+		al = tab_ents(T_ALIAS, &cap);
+		al[hdr->nalias] = (struct dom_alias){ addr, len, off };
+		hdr->nalias++;
+	}
 	unlock();
 	if (!err)
 		domain_bump();
 	return err;
 }
 
+/* Aliases are copied under the lock (the table may move), some at a
+ * time, and mapped outside it. */
+#define ALIAS_BATCH 32
+
 void domain_alias_sync(void)
 {
-	uint32_t n = __atomic_load_n(&hdr->nalias, __ATOMIC_ACQUIRE);
+	struct dom_alias batch[ALIAS_BATCH], *al;
+	uint32_t cap, n, i;
 
-	for (; aliases_applied < n; aliases_applied++) {
-		struct dom_alias *a = &hdr->alias[aliases_applied];
-
-		launch_real.mmap(a->addr, a->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-				 arena_fd, (off_t)a->off);
-	}
+	do {
+		lock();
+		al = tab_ents(T_ALIAS, &cap);
+		for (n = 0; n < ALIAS_BATCH && aliases_applied + n < hdr->nalias; n++)
+			batch[n] = al[aliases_applied + n];
+		unlock();
+		for (i = 0; i < n; i++)
+			launch_real.mmap(batch[i].addr, batch[i].len, PROT_READ | PROT_WRITE,
+					 MAP_SHARED | MAP_FIXED, arena_fd, (off_t)batch[i].off);
+		aliases_applied += n;
+	} while (n == ALIAS_BATCH);
 }
 
 /* ==== ring buffers ==== */
@@ -1116,21 +1416,23 @@ void domain_code_free(void *p, size_t size)
 
 static struct dom_obj *find_obj(int kind, const void *ptr)
 {
-	int i;
+	uint32_t i, n;
+	struct dom_obj *o = objs_tab(&n);
 
-	for (i = 0; i < MAX_OBJS; i++)
-		if (hdr->objs[i].kind == (uint32_t)kind && hdr->objs[i].ptr == ptr)
-			return &hdr->objs[i];
+	for (i = 0; i < n; i++)
+		if (o[i].kind == (uint32_t)kind && o[i].ptr == ptr)
+			return &o[i];
 	return NULL;
 }
 
 static struct dom_obj *find_id(int kind, uint32_t id)
 {
-	int i;
+	uint32_t i, n;
+	struct dom_obj *o = objs_tab(&n);
 
-	for (i = 0; id && i < MAX_OBJS; i++)
-		if (hdr->objs[i].kind == (uint32_t)kind && hdr->objs[i].id == id)
-			return &hdr->objs[i];
+	for (i = 0; id && i < n; i++)
+		if (o[i].kind == (uint32_t)kind && o[i].id == id)
+			return &o[i];
 	return NULL;
 }
 
@@ -1149,10 +1451,11 @@ static int ndetached;
  */
 static void link_gone_locked(const void *rec)
 {
-	int i;
+	uint32_t i, n;
+	struct dom_attach *att = att_tab(&n);
 
-	for (i = 0; i < MAX_ATTACH; i++) {
-		struct dom_attach *a = &hdr->att[i];
+	for (i = 0; i < n; i++) {
+		struct dom_attach *a = &att[i];
 
 		if (!a->active || a->link != rec || ndetached == MAX_DETACHED ||
 		    (a->owner && proc_alive(a->owner)))
@@ -1207,51 +1510,56 @@ static void obj_drop_locked(struct dom_obj *o)
 static void objs_freed_locked(const void *p)
 {
 	const void *obj = (const uint8_t *)p + DOMAIN_LIB_HDR;
+	struct dom_obj *o;
+	struct dom_use *u;
 	struct blk *b;
+	uint32_t i, n;
 	void *node;
-	int i;
 
 	/* launch's facts about it (meta.c) */
 	while ((node = launch_meta_unlink_locked(obj)))
 		if ((b = block_of(node)))
 			block_free_locked(b);
 
-	for (i = 0; i < MAX_OBJS; i++)
-		if (hdr->objs[i].ptr == obj && (hdr->objs[i].flags & OBJ_TRACKED))
-			obj_drop_locked(&hdr->objs[i]);
+	o = objs_tab(&n);
+	for (i = 0; i < n; i++)
+		if (o[i].ptr == obj && (o[i].flags & OBJ_TRACKED))
+			obj_drop_locked(&o[i]);
 	/* nobody holds a freed object: an entry naming it is stale and
 	 * must not name the next object at this address */
-	for (i = 0; i < MAX_USES; i++)
-		if (hdr->uses[i].ptr == obj)
-			memset(&hdr->uses[i], 0, sizeof(hdr->uses[i]));
+	u = uses_tab(&n);
+	for (i = 0; i < n; i++)
+		if (u[i].ptr == obj)
+			memset(&u[i], 0, sizeof(u[i]));
 }
 
 /*
  * Note delta uses (refs false) or library references (refs true) of
- * (kind, ptr) by this process (lock held).  A full ledger notes nothing:
- * a kill then leaks what was not noted (a count never goes below what
+ * (kind, ptr) by this process (lock held).  A ledger the heap has no
+ * room to grow notes nothing: a kill then leaks what was not noted (a count never goes below what
  * the process holds, so reaping never drops a reference twice).
  */
 static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
 {
-	int i, free_slot = -1, me = self_pid();
-	struct dom_use *u;
+	int me = self_pid();
+	struct dom_use *u, *tab;
+	uint32_t i, n;
+	int64_t slot;
 
 	if (kind != DOM_MAP && kind != DOM_PROG && kind != DOM_BTF && kind != DOM_LINK)
 		return;
-	for (i = 0; i < MAX_USES; i++) {
-		u = &hdr->uses[i];
-		if (u->pid == me && u->kind == (uint32_t)kind && u->ptr == ptr)
+	tab = uses_tab(&n);
+	for (i = 0; i < n; i++)
+		if (tab[i].pid == me && tab[i].kind == (uint32_t)kind && tab[i].ptr == ptr)
 			break;
-		if (!u->pid && free_slot < 0)
-			free_slot = i;
-	}
-	if (i == MAX_USES) {
-		if (delta <= 0 || free_slot < 0)
+	if (i == n) {
+		if (delta <= 0 || (slot = tab_free_slot_locked(T_USES)) < 0)
 			return;
-		u = &hdr->uses[free_slot];
-		*u = (struct dom_use){ .pid = me, .kind = (uint32_t)kind, .ptr = (void *)ptr };
+		tab = uses_tab(&n);
+		i = (uint32_t)slot;
+		tab[i] = (struct dom_use){ .pid = me, .kind = (uint32_t)kind, .ptr = (void *)ptr };
 	}
+	u = &tab[i];
 	if (refs)
 		u->refs = u->refs + delta < 0 ? 0 : u->refs + delta;
 	else
@@ -1261,18 +1569,18 @@ static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
 }
 
 /* Whether the ledger can note a use of (kind, ptr) by this process: an
- * entry of its own, or a free one (lock held). */
+ * entry of its own, or a free one, the ledger grown for it if need be
+ * (false only when the heap has no room for a bigger one; lock held). */
 static bool ledger_room_locked(int kind, const void *ptr)
 {
-	int i, me = self_pid();
+	int me = self_pid();
+	uint32_t i, n;
+	struct dom_use *u = uses_tab(&n);
 
-	for (i = 0; i < MAX_USES; i++) {
-		const struct dom_use *u = &hdr->uses[i];
-
-		if (!u->pid || (u->pid == me && u->kind == (uint32_t)kind && u->ptr == ptr))
+	for (i = 0; i < n; i++)
+		if (!u[i].pid || (u[i].pid == me && u[i].kind == (uint32_t)kind && u[i].ptr == ptr))
 			return true;
-	}
-	return false;
+	return !tab_grow_locked(T_USES);
 }
 
 uint32_t domain_obj_use(int kind, void *ptr)
@@ -1280,7 +1588,7 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	struct dom_obj *o;
 	uint32_t id = 0;
 	struct blk *b;
-	int i;
+	int64_t i;
 
 	lock();
 	/* a use the ledger cannot note would leak if this process were
@@ -1291,23 +1599,21 @@ uint32_t domain_obj_use(int kind, void *ptr)
 		return 0;
 	}
 	o = find_obj(kind, ptr);
-	if (!o) {
-		for (i = 0; i < MAX_OBJS && hdr->objs[i].kind; i++)
-			;
-		if (i < MAX_OBJS) {
-			o = &hdr->objs[i];
-			memset(o, 0, sizeof(*o));
-			o->kind = (uint32_t)kind;
-			o->ptr = ptr;
-			o->id = ++hdr->next_id[kind];
-			b = block_of((uint8_t *)ptr - DOMAIN_LIB_HDR);
-			if ((kind == DOM_MAP || kind == DOM_PROG) && b) {
-				/* listed until the library frees it */
-				o->flags = OBJ_TRACKED;
-				b->cls |= BLK_REG;
-			} else if (kind == DOM_BTF || kind == DOM_LINK) {
-				o->flags = OBJ_RECORD;
-			}
+	if (!o && (i = tab_free_slot_locked(T_OBJS)) >= 0) {
+		uint32_t n;
+
+		o = &objs_tab(&n)[i];
+		memset(o, 0, sizeof(*o));
+		o->kind = (uint32_t)kind;
+		o->ptr = ptr;
+		o->id = ++hdr->next_id[kind];
+		b = block_of((uint8_t *)ptr - DOMAIN_LIB_HDR);
+		if ((kind == DOM_MAP || kind == DOM_PROG) && b) {
+			/* listed until the library frees it */
+			o->flags = OBJ_TRACKED;
+			b->cls |= BLK_REG;
+		} else if (kind == DOM_BTF || kind == DOM_LINK) {
+			o->flags = OBJ_RECORD;
 		}
 	}
 	if (o) {
@@ -1335,22 +1641,23 @@ void domain_obj_unuse(int kind, void *ptr)
 
 bool domain_obj_use_take(int kind, void *ptr, int from)
 {
+	struct dom_use *u;
+	uint32_t i, n;
 	bool ok = false;
-	int i;
 
 	lock();
-	for (i = 0; i < MAX_USES; i++) {
-		struct dom_use *u = &hdr->uses[i];
-
-		if (u->pid == from && u->kind == (uint32_t)kind && u->ptr == ptr && u->n > 0) {
-			ok = ledger_room_locked(kind, ptr);
-			if (ok) {
-				if (!--u->n && !u->refs)
-					memset(u, 0, sizeof(*u));
-				ledger_locked(kind, ptr, 1, false);
-			}
+	u = uses_tab(&n);
+	for (i = 0; i < n; i++)
+		if (u[i].pid == from && u[i].kind == (uint32_t)kind && u[i].ptr == ptr &&
+		    u[i].n > 0)
 			break;
-		}
+	/* room for this process's entry first: the ledger may move */
+	if (i < n && ledger_room_locked(kind, ptr)) {
+		u = &uses_tab(&n)[i];
+		if (!--u->n && !u->refs)
+			memset(u, 0, sizeof(*u));
+		ledger_locked(kind, ptr, 1, false);
+		ok = true;
 	}
 	unlock();
 	return ok;
@@ -1501,14 +1808,14 @@ void domain_obj_put(int kind, void *ptr)
 
 uint32_t domain_obj_next_id(int kind, uint32_t start)
 {
-	uint32_t best = 0;
-	int i;
+	uint32_t best = 0, i, n;
+	struct dom_obj *o;
 
 	lock();
-	for (i = 0; i < MAX_OBJS; i++)
-		if (hdr->objs[i].kind == (uint32_t)kind && hdr->objs[i].id > start &&
-		    (!best || hdr->objs[i].id < best))
-			best = hdr->objs[i].id;
+	o = objs_tab(&n);
+	for (i = 0; i < n; i++)
+		if (o[i].kind == (uint32_t)kind && o[i].id > start && (!best || o[i].id < best))
+			best = o[i].id;
 	unlock();
 	return best;
 }
@@ -1556,10 +1863,14 @@ static bool in_dead(int32_t pid, const int32_t *dead, int ndead)
 static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool *all,
 		       bool *detached)
 {
-	int i, nput = 0;
+	struct dom_use *uses;
+	struct dom_attach *att;
+	uint32_t i, n;
+	int nput = 0;
 
-	for (i = 0; i < MAX_USES && nput < REAP_PUTS; i++) {
-		struct dom_use *u = &hdr->uses[i];
+	uses = uses_tab(&n);
+	for (i = 0; i < n && nput < REAP_PUTS; i++) {
+		struct dom_use *u = &uses[i];
 		struct dom_obj *o;
 
 		if (!u->pid || !in_dead(u->pid, dead, ndead))
@@ -1575,14 +1886,15 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 		}
 		memset(u, 0, sizeof(*u));
 	}
-	*all = i == MAX_USES;
+	*all = i == n;
 	/* their domain-wide attachments, but a link's that a pin or another
 	 * process's descriptor still holds (detached with its last
 	 * reference: link_gone_locked); the attachment's reference on its
 	 * program goes with it.  After the uses: a link entry they alone
 	 * held went there, with its attachment */
-	for (i = 0; i < MAX_ATTACH && nput < REAP_PUTS; i++) {
-		struct dom_attach *a = &hdr->att[i];
+	att = att_tab(&n);
+	for (i = 0; i < n && nput < REAP_PUTS; i++) {
+		struct dom_attach *a = &att[i];
 		struct dom_obj *l;
 
 		if (!a->active || !in_dead(a->owner, dead, ndead))
@@ -1602,22 +1914,22 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 
 void domain_reap(void)
 {
+	struct dom_member m[MEMBER_CHUNK], *procs;
 	struct dom_use put[REAP_PUTS];
 	int32_t dead[REAP_PIDS];
-	int i, j, ndead = 0, nput = 0, me;
+	int i, j, n, ndead = 0, nput = 0, me;
 	bool all = false, detached = false;
+	uint32_t pos = 0, k, cap;
 
 	if (!hdr)
 		return;
 	me = self_pid();
 	/* members gone without leaving, or whose pid another process reused
 	 * (liveness read outside the lock) */
-	for (i = 0; i < MAX_PROCS && ndead < REAP_PIDS; i++) {
-		int32_t pid = __atomic_load_n(&hdr->procs[i], __ATOMIC_RELAXED);
-
-		if (pid && pid != me && !member_alive(i))
-			dead[ndead++] = pid;
-	}
+	while (ndead < REAP_PIDS && (n = members_chunk(&pos, m, MEMBER_CHUNK)))
+		for (i = 0; i < n && ndead < REAP_PIDS; i++)
+			if (m[i].pid != me && !member_alive(&m[i]))
+				dead[ndead++] = m[i].pid;
 	/* this pid's entries from before it joined (the image before an
 	 * exec, or a dead member whose pid it reused) */
 	if (__atomic_exchange_n(&stale_self, false, __ATOMIC_RELAXED))
@@ -1634,10 +1946,11 @@ void domain_reap(void)
 		nput = reap_locked(dead, ndead, put, &all, &detached);
 		reap_private_locked(dead, ndead);
 		/* all of their entries gone: no members any more */
-		for (i = 0; all && i < MAX_PROCS; i++)
+		procs = procs_tab(&cap);
+		for (k = 0; all && k < cap; k++)
 			for (j = 0; j < ndead; j++)
-				if (hdr->procs[i] == dead[j] && dead[j] != me)
-					hdr->procs[i] = 0;
+				if (procs[k].pid == dead[j] && dead[j] != me)
+					procs[k] = (struct dom_member){ 0 };
 		unlock();
 		/* the other members detach what was detached */
 		if (detached)
@@ -1660,40 +1973,44 @@ void domain_reap(void)
  * object, or NULL, in *o), or NULL.  Lock held. */
 static struct dom_pin *find_pin_locked(const char *path, int *kind, struct dom_obj **o)
 {
-	int i;
+	uint32_t i, n;
+	struct dom_pin *pins = pins_tab(&n);
 
-	for (i = 0; i < MAX_PINS; i++)
-		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
-			*kind = (int)hdr->pins[i].kind;
-			*o = find_obj(*kind, hdr->pins[i].ptr);
-			return &hdr->pins[i];
+	for (i = 0; i < n; i++)
+		if (pins[i].kind && !strcmp(pins[i].path, path)) {
+			*kind = (int)pins[i].kind;
+			*o = find_obj(*kind, pins[i].ptr);
+			return &pins[i];
 		}
 	return NULL;
 }
 
 int domain_pin(const char *path, int kind, void *ptr)
 {
+	struct dom_pin *pin;
 	struct dom_obj *o;
-	int i, free_slot = -1, err = 0;
+	int64_t slot;
+	uint32_t n;
+	int k, err = 0;
 
-	if (strlen(path) >= sizeof(hdr->pins[0].path))
+	if (strlen(path) >= sizeof(pin->path))
 		return -ENAMETOOLONG;
+	if (!kind)
+		return -EINVAL;
 	lock();
-	for (i = 0; i < MAX_PINS; i++) {
-		if (hdr->pins[i].ptr && !strcmp(hdr->pins[i].path, path)) {
-			err = -EEXIST;
-			goto out;
-		}
-		if (!hdr->pins[i].ptr && free_slot < 0)
-			free_slot = i;
+	if (find_pin_locked(path, &k, &o)) {
+		err = -EEXIST;
+		goto out;
 	}
-	if (free_slot < 0) {
+	slot = tab_free_slot_locked(T_PINS);
+	if (slot < 0) {
 		err = -ENOSPC;
 		goto out;
 	}
-	snprintf(hdr->pins[free_slot].path, sizeof(hdr->pins[0].path), "%s", path);
-	hdr->pins[free_slot].kind = (uint32_t)kind;
-	hdr->pins[free_slot].ptr = ptr;
+	pin = &pins_tab(&n)[slot];
+	snprintf(pin->path, sizeof(pin->path), "%s", path);
+	pin->ptr = ptr;
+	pin->kind = (uint32_t)kind;
 	o = find_obj(kind, ptr);
 	if (o)
 		o->pinned++;
@@ -1740,82 +2057,123 @@ void *domain_unpin(const char *path, int *kind)
 
 int domain_attach_add(const struct dom_attach *a)
 {
-	int i;
+	struct dom_attach *att;
+	int64_t i;
+	uint32_t n;
 
 	lock();
-	for (i = 0; i < MAX_ATTACH && hdr->att[i].active; i++)
-		;
-	if (i < MAX_ATTACH) {
-		hdr->att[i] = *a;
-		hdr->att[i].serial = ++hdr->attach_serial;
-		__atomic_store_n(&hdr->att[i].active, 1, __ATOMIC_RELEASE);
+	i = tab_free_slot_locked(T_ATT);
+	if (i >= 0) {
+		att = &att_tab(&n)[i];
+		*att = *a;
+		att->active = 0;
+		att->serial = ++hdr->attach_serial;
+		att->active = 1;
 	}
 	unlock();
-	if (i == MAX_ATTACH)
+	if (i < 0)
 		return -ENOSPC;
 	domain_bump();
-	return i;
+	return (int)i;
+}
+
+/* Attachment slot, or NULL (lock held). */
+static struct dom_attach *att_at(int slot)
+{
+	uint32_t n;
+	struct dom_attach *att = att_tab(&n);
+
+	return slot >= 0 && (uint32_t)slot < n ? &att[slot] : NULL;
 }
 
 void domain_attach_link(int slot, void *rec)
 {
-	if (slot < 0 || slot >= MAX_ATTACH)
-		return;
+	struct dom_attach *a;
+
 	lock();
-	if (hdr->att[slot].active)
-		hdr->att[slot].link = rec;
+	a = att_at(slot);
+	if (a && a->active)
+		a->link = rec;
 	unlock();
 }
 
 void domain_attach_orphan(int slot)
 {
-	if (slot < 0 || slot >= MAX_ATTACH)
-		return;
+	struct dom_attach *a;
+
 	lock();
-	if (hdr->att[slot].active)
-		hdr->att[slot].owner = 0;
+	a = att_at(slot);
+	if (a && a->active)
+		a->owner = 0;
 	unlock();
 }
 
 void domain_attach_del(int slot)
 {
-	if (slot < 0 || slot >= MAX_ATTACH)
-		return;
+	struct dom_attach *a;
+
 	lock();
-	hdr->att[slot].active = 0;
+	a = att_at(slot);
+	if (a)
+		a->active = 0;
 	unlock();
-	domain_bump();
+	if (a)
+		domain_bump();
 }
 
 int domain_attach_count(void)
 {
-	return MAX_ATTACH;
+	uint32_t n;
+
+	lock();
+	att_tab(&n);
+	unlock();
+	return (int)n;
 }
 
 bool domain_attach_get(int i, struct dom_attach *out)
 {
+	struct dom_attach *a;
 	bool ok;
 
 	lock();
-	ok = hdr->att[i].active;
+	a = att_at(i);
+	ok = a && a->active;
 	if (ok)
-		*out = hdr->att[i];
+		*out = *a;
 	unlock();
 	return ok;
 }
 
-int domain_member_pids(int *pids, int max)
+int domain_member_count(void)
 {
-	int i, n = 0;
+	struct dom_member *m;
+	uint32_t i, cap;
+	int n = 0;
 
 	if (!hdr)
 		return 0;
-	for (i = 0; i < MAX_PROCS && n < max; i++) {
-		int pid = __atomic_load_n(&hdr->procs[i], __ATOMIC_RELAXED);
+	lock();
+	m = procs_tab(&cap);
+	for (i = 0; i < cap; i++)
+		n += m[i].pid > 0;
+	unlock();
+	return n;
+}
 
-		if (pid > 0)
-			pids[n++] = pid;
-	}
+int domain_member_pids(int *pids, int max)
+{
+	struct dom_member m[MEMBER_CHUNK];
+	uint32_t pos = 0;
+	int i, k, n = 0;
+
+	if (!hdr)
+		return 0;
+	/* a member that left stays listed until reaped: only the live ones */
+	while (n < max && (k = members_chunk(&pos, m, MEMBER_CHUNK)))
+		for (i = 0; i < k && n < max; i++)
+			if (m[i].pid > 0 && member_alive(&m[i]))
+				pids[n++] = m[i].pid;
 	return n;
 }
 #endif /* USERBPF_LAUNCH */

@@ -16,7 +16,10 @@
  * domain ids and the number of descriptors open on them), pins,
  * domain-wide attachments, the aliases (a ring buffer's data pages mapped
  * twice) every process applies, and the code area: the arena's last
- * 256 MiB, read + execute in every member, where JIT images live.  Locks in the arena are atomic spinlocks (process-shared by
+ * 256 MiB, read + execute in every member, where JIT images live.  The
+ * tables (members, registry, ledger of uses, pins, attachments, aliases)
+ * are heap runs that grow as needed, read only under the arena's lock.
+ * Locks in the arena are atomic spinlocks (process-shared by
  * construction).
  *
  * Compiled only into the launch interposer (-DUSERBPF_LAUNCH).
@@ -63,7 +66,8 @@ bool domain_active(void);
  * member of its own (a pid of the member list, a ledger of its own), so
  * what it takes is given back when it exits or dies (domain_reap). */
 void domain_fork_child(void);
-/* This process leaves (destructor): the last one removes the arena. */
+/* This process leaves (destructor): the last one removes the arena.  It
+ * stays listed until reaped (domain_reap frees what it still had). */
 void domain_leave(void);
 
 /* Allocator (the library's platform alloc/free while in a domain). */
@@ -76,6 +80,12 @@ void domain_free(void *p);
  * -EINVAL (not a block) / -ENOMEM (no room to list it). */
 void domain_private_begin(void);
 void domain_private_end(void);
+/* A program's load (BPF_PROG_LOAD): between begin and end this thread's
+ * allocations are private (as above), so a member killed mid-load gives
+ * them back; end with share true (the load succeeded, before the object
+ * is registered) makes those still private the object's (shared). */
+void domain_load_begin(void);
+void domain_load_end(bool share);
 int domain_private_tag(void *p);
 /* Tag the library's memory of this process alone that it keeps between
  * commands: its map id table, this thread's verifier record (the handle
@@ -119,8 +129,8 @@ void domain_code_free(void *p, size_t size);
  * ptr is launch's record (domain_alloc), freed when its entry goes.
  */
 /* Domain id of ptr, adding it (one more descriptor); 0 when the
- * registry or this process's ledger (4096 uses for the domain) is full:
- * nothing is counted then, and the caller refuses (ENOSPC). */
+ * registry or the ledger of uses cannot grow (the heap is full): nothing
+ * is counted then, and the caller refuses (ENOSPC). */
 uint32_t domain_obj_use(int kind, void *ptr);
 /* One descriptor fewer on ptr (the entry may go, with its record). */
 void domain_obj_unuse(int kind, void *ptr);
@@ -195,10 +205,13 @@ int domain_obj_users(int kind, const void *ptr);
 void domain_attach_orphan(int slot);
 /* Whether the registered object ptr has a pin. */
 bool domain_obj_pinned(int kind, const void *ptr);
-/* The members' pids (at most max; a snapshot: one may leave or join
- * meanwhile), for iterators over the domain's tasks.  The count. */
+/* The live members' pids (at most max; a snapshot: one may leave or join
+ * meanwhile), for iterators over the domain's tasks.  The count.  The
+ * member table grows: domain_member_count() says how many there are now
+ * (DOMAIN_MAX_MEMBERS is only a convenient snapshot size). */
 #define DOMAIN_MAX_MEMBERS 1024
 int domain_member_pids(int *pids, int max);
+int domain_member_count(void);
 /* Slot owner tag (a pid) whose process is gone (ub_map_run_slots_owner). */
 bool domain_slot_owner_dead(uint32_t pid);
 
@@ -208,7 +221,8 @@ void domain_unlock(void);
 /* Head of launch's list of object facts (meta.c), under domain_lock. */
 void **domain_meta_head(void);
 
-/* Pins: 0 / -EEXIST / -ENOSPC; get returns the object with a reference
+/* Pins: 0 / -EEXIST / -ENOSPC (no room in the heap) / -ENAMETOOLONG
+ * (239 bytes at most); get returns the object with a reference
  * (as domain_obj_get) or NULL (ENOENT). */
 int domain_pin(const char *path, int kind, void *ptr);
 void *domain_pin_get(const char *path, int *kind);
@@ -218,13 +232,16 @@ void *domain_pin_get(const char *path, int *kind);
  * token), or NULL when nothing is pinned there. */
 void *domain_unpin(const char *path, int *kind);
 
-/* Domain-wide attachments: slot index or -errno; deactivate by slot. */
+/* Domain-wide attachments: slot index or -errno (-ENOSPC: no room in
+ * the heap for a bigger table); deactivate by slot.  Slots keep their
+ * index when the table grows. */
 int domain_attach_add(const struct dom_attach *a);
 /* Attachment slot belongs to link record rec (a pinned link's attachment
  * outlives its owner, domain_reap). */
 void domain_attach_link(int slot, void *rec);
 void domain_attach_del(int slot);
-/* Copy of slot i if active (false past the end / inactive). */
+/* Slots now (the table may grow after); copy of slot i if active (false
+ * past the end / inactive). */
 int domain_attach_count(void);
 bool domain_attach_get(int i, struct dom_attach *out);
 /* Futex word bumped on every change of attachments or aliases. */

@@ -1,21 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
- * dynptr_helpers.c - bpf_user_ringbuf_drain (209) and the dynptr helpers
- * its callback uses on a sample: bpf_dynptr_read (201), bpf_dynptr_write
- * (202), bpf_dynptr_data (203).
+ * dynptr_helpers.c - the dynptr helpers: bpf_dynptr_from_mem (197),
+ * bpf_ringbuf_reserve_dynptr / submit_dynptr / discard_dynptr (198-200),
+ * bpf_dynptr_read (201), bpf_dynptr_write (202), bpf_dynptr_data (203),
+ * and bpf_user_ringbuf_drain (209), whose callback gets a dynptr per
+ * sample.
  *
  * A dynptr is the kernel's struct bpf_dynptr_kern, 16 bytes: the data
- * pointer, a u32 whose bits 0-23 are the size, 24-30 the type (LOCAL 1)
- * and 31 read-only, and a u32 offset.  The drain builds one per sample
- * (LOCAL, writable, as the kernel's bpf_dynptr_init) in a per-thread slot
- * and calls the program's callback with (dynptr, ctx).  In checked mode
- * the slot and the ring's data area become regions of the run, and every
- * helper checks the bytes it touches, so a dynptr the program forged on
- * its stack reaches nothing the run could not reach already.
+ * pointer, a u32 whose bits 0-23 are the size, 24-30 the type (LOCAL 1,
+ * RINGBUF 2) and 31 read-only, and a u32 offset; a failed initialisation
+ * leaves it all zero (bpf_dynptr_set_null).  A ringbuf dynptr's record is
+ * held by the run as bpf_ringbuf_reserve's are (given back when the run
+ * ends without submit/discard).  The drain builds one per sample (LOCAL,
+ * writable, as the kernel's bpf_dynptr_init) in a per-thread slot and
+ * calls the program's callback with (dynptr, ctx).
  *
- * The verifier does not model dynptrs yet (USERBPF_ARG_PTR_TO_DYNPTR is
- * refused as an unsupported argument type), so programs using them run
- * checked, unverified.
+ * The verifier models dynptrs as the kernel does (src/verifier/verifier.c,
+ * "dynptr arguments"): stack dynptrs initialised by 197/198, a ringbuf
+ * one's reference released by 199/200, the callback's CONST_PTR_TO_DYNPTR,
+ * no direct access to a dynptr's bytes.  A verified program's dynptrs are
+ * therefore the ones these helpers built.  In checked mode (unverified
+ * programs) the drain slot and the ring's data area become regions of the
+ * run, every helper checks the bytes it touches and submit/discard take
+ * only a live reservation of the run, so a dynptr the program forged on
+ * its stack reaches nothing the run could not reach already.
  */
 #include "helpers.h"
 #include "maps/map.h"
@@ -25,6 +33,7 @@
 #define DYNPTR_TYPE_SHIFT 24
 #define DYNPTR_RDONLY (1u << 31)
 #define DYNPTR_TYPE_LOCAL 1u
+#define DYNPTR_TYPE_RINGBUF 2u
 #define MAX_DRAIN_NESTING 8
 
 struct ub_dynptr {
@@ -44,6 +53,126 @@ static struct ub_dynptr *dynptr_arg(struct userbpf_run *run, uint64_t r)
 	if (!d || !userbpf_run__mem_ok(run, d, sizeof(*d), 0) || !d->data)
 		return NULL;
 	return d;
+}
+
+/* The dynptr the helper initialises (its 16 bytes writable), or NULL. */
+static struct ub_dynptr *dynptr_out(struct userbpf_run *run, uint64_t r)
+{
+	struct ub_dynptr *d = (struct ub_dynptr *)(uintptr_t)r;
+
+	if (!d || !userbpf_run__mem_ok(run, d, sizeof(*d), 1)) {
+		if (userbpf_run__checked(run))
+			userbpf_run__abort(run, -EFAULT,
+					   "dynptr argument is not writable memory of the run");
+		return NULL;
+	}
+	return d;
+}
+
+static void dynptr_init(struct ub_dynptr *d, void *data, uint32_t type, uint32_t size)
+{
+	d->data = data;
+	d->size = (size & DYNPTR_SIZE_MASK) | (type << DYNPTR_TYPE_SHIFT);
+	d->offset = 0;
+}
+
+/* bpf_dynptr_set_null() */
+static void dynptr_set_null(struct ub_dynptr *d)
+{
+	__builtin_memset(d, 0, sizeof(*d));
+}
+
+/* bpf_dynptr_from_mem(data, size, flags, ptr): a local dynptr */
+UB_HELPER(dynptr_from_mem)
+{
+	struct ub_dynptr *d = dynptr_out(run, r4);
+	uint32_t size = (uint32_t)r2;
+	int err = 0;
+
+	if (!d)
+		return UB_ERR(-EFAULT);
+	if (size > DYNPTR_SIZE_MASK)
+		err = -E2BIG;
+	else if (r3)
+		err = -EINVAL;
+	else if (!userbpf_run__mem_ok(run, (void *)(uintptr_t)r1, size, 1))
+		err = -EFAULT;
+	if (err) {
+		dynptr_set_null(d);
+		return UB_ERR(err);
+	}
+	dynptr_init(d, (void *)(uintptr_t)r1, DYNPTR_TYPE_LOCAL, size);
+	return 0;
+}
+
+/* End of a run with the record still reserved: give it back. */
+static void ringbuf_dynptr_release(void *map, void *rec)
+{
+	ub_ringbuf_commit(map, rec, 0, true);
+}
+
+/* bpf_ringbuf_reserve_dynptr(ringbuf, size, flags, ptr): a ringbuf
+ * dynptr on a new record, or a null one and -errno: -EINVAL also when
+ * the record does not fit (Linux 6.18 answers so, not -EAGAIN) */
+UB_HELPER(ringbuf_reserve_dynptr)
+{
+	struct ub_map *map = (struct ub_map *)(uintptr_t)r1;
+	struct ub_dynptr *d = dynptr_out(run, r4);
+	uint32_t size = (uint32_t)r2;
+	void *rec;
+
+	if (!d)
+		return UB_ERR(-EFAULT);
+	dynptr_set_null(d);
+	if (!userbpf_run__map_ok(run, map) || !map || map->map_type != USERBPF_MAP_TYPE_RINGBUF ||
+	    r3)
+		return UB_ERR(-EINVAL);
+	if (size > DYNPTR_SIZE_MASK)
+		return UB_ERR(-E2BIG);
+	rec = ub_ringbuf_reserve(map, size, 0);
+	if (!rec)
+		return UB_ERR(-EINVAL);
+	if (vm_hold(run, VM_HELD_RINGBUF_REC, rec, map, ringbuf_dynptr_release)) {
+		/* too many records outstanding: the reservation fails */
+		ub_ringbuf_commit(map, rec, 0, true);
+		return UB_ERR(-EINVAL);
+	}
+	userbpf_run__add_region(run, rec, size, 1);
+	dynptr_init(d, rec, DYNPTR_TYPE_RINGBUF, size);
+	return 0;
+}
+
+/* submit/discard: the record of a ringbuf dynptr, a live reservation of
+ * this run; a null dynptr (failed reserve) is nothing to do */
+static void ringbuf_dynptr_commit(struct userbpf_run *run, uint64_t r1, uint64_t flags,
+				  bool discard)
+{
+	struct ub_dynptr *d = dynptr_out(run, r1);
+	void *map;
+
+	if (!d || !d->data)
+		return;
+	if (!vm_unhold(run, VM_HELD_RINGBUF_REC, d->data, &map)) {
+		if (userbpf_run__checked(run))
+			userbpf_run__abort(run, -EINVAL,
+					   "ringbuf dynptr that is not a live reservation");
+		return;
+	}
+	vm_del_region(run, d->data);
+	ub_ringbuf_commit(map, d->data, flags, discard);
+	dynptr_set_null(d);
+}
+
+UB_HELPER(ringbuf_submit_dynptr)
+{
+	ringbuf_dynptr_commit(run, r1, r2, false);
+	return 0;
+}
+
+UB_HELPER(ringbuf_discard_dynptr)
+{
+	ringbuf_dynptr_commit(run, r1, r2, true);
+	return 0;
 }
 
 /* bpf_dynptr_check_off_len(). */
@@ -134,9 +263,7 @@ static long drain_one(void *sample, uint32_t size, void *c)
 	uint64_t args[5] = { (uint64_t)(uintptr_t)d->slot, d->cb_ctx, 0, 0, 0 }, ret = 0;
 	int err;
 
-	d->slot->data = sample;
-	d->slot->size = (size & DYNPTR_SIZE_MASK) | (DYNPTR_TYPE_LOCAL << DYNPTR_TYPE_SHIFT);
-	d->slot->offset = 0;
+	dynptr_init(d->slot, sample, DYNPTR_TYPE_LOCAL, size);
 	err = userbpf_run__call(d->run, d->fn, args, &ret);
 	d->slot->data = NULL;
 	if (err)

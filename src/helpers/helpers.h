@@ -46,6 +46,10 @@ UB_HELPER(perf_event_output);
 /* bpf_probe_write_user (write_user.c) */
 UB_HELPER(probe_write_user);
 /* User ring buffer and dynptrs (dynptr_helpers.c) */
+UB_HELPER(dynptr_from_mem);
+UB_HELPER(ringbuf_reserve_dynptr);
+UB_HELPER(ringbuf_submit_dynptr);
+UB_HELPER(ringbuf_discard_dynptr);
 UB_HELPER(dynptr_read);
 UB_HELPER(dynptr_write);
 UB_HELPER(dynptr_data);

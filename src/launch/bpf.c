@@ -95,6 +95,21 @@ static int uwrite(uint64_t dst, const void *src, size_t size)
 		uwrite((uint64_t)(uintptr_t)&(uattr)->f, &v_, sizeof(v_));                         \
 	})
 
+/* log_true_size (kernel 6.4+): the u32 after core_relo_rec_size (uapi
+ * headers before 6.4 do not name it). */
+#define LOG_TRUE_OFF ATTR_END(core_relo_rec_size)
+
+/* Whether a failed load's verifier ran and stored log_true_size in our
+ * copy a of the attr (it is zero on input): told by a nonzero size (a
+ * failure without a log is left alone: its value, 0, is the input's). */
+static bool log_true_ran(const union bpf_attr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, (const uint8_t *)a + LOG_TRUE_OFF, sizeof(v));
+	return v != 0;
+}
+
 /* Result of userbpf_bpf as -errno / value.  In a domain, the library's
  * BTF objects are this process's copies (other members make theirs from
  * the domain's record): private, freed if it is killed (domain.h). */
@@ -464,7 +479,15 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 		m.btf_id = fd_id((int)a->prog_btf_fd, LOBJ_BTF);
 		xlate(&a->prog_btf_fd, LOBJ_BTF);
 	}
-	ret = wrap(LOBJ_PROG, ub_call(BPF_PROG_LOAD, a, size), 0);
+	/* in a domain, what the load allocates is this process's until the
+	 * program is registered (wrap): a member killed mid-load gives it
+	 * back (domain_reap) */
+	if (domain_active())
+		domain_load_begin();
+	ret = ub_call(BPF_PROG_LOAD, a, size);
+	if (domain_active())
+		domain_load_end(ret >= 0);
+	ret = wrap(LOBJ_PROG, ret, 0);
 	if (ret >= 0) {
 		int h = lobj_handle((int)ret, LOBJ_PROG);
 		struct userbpf_prog *prog = h >= 0 ? userbpf_prog_by_fd(h) : NULL;
@@ -966,77 +989,113 @@ static void xlated_domain_ids(struct bpf_insn *insns, size_t n, const struct lau
 	}
 }
 
+/* The map references of the xlated instructions the command layer wrote
+ * at uaddr (bytes of them) given the domain's map ids, through checked
+ * copies: 0 or -EFAULT. */
+static int xlated_ids_user(uint64_t uaddr, size_t bytes, const struct launch_meta *m)
+{
+	size_t n = bytes / sizeof(struct bpf_insn);
+	struct bpf_insn *insns;
+	int err;
+
+	if (!n)
+		return 0;
+	insns = malloc(n * sizeof(*insns));
+	if (!insns)
+		return -ENOMEM;
+	err = uread(insns, uaddr, n * sizeof(*insns));
+	if (!err) {
+		xlated_domain_ids(insns, n, m);
+		err = uwrite(uaddr, insns, n * sizeof(*insns));
+	}
+	free(insns);
+	return err;
+}
+
 /*
  * What prog info has beyond the command layer's answer (already in the
- * caller's buffer u of len bytes; in holds the caller's input fields):
- * the JIT image's length (and code), the map ids, BTF id, load time, uid
- * and license of the program as it was loaded here.
+ * caller's buffer at uinfo, len bytes; in holds the caller's input
+ * fields): the JIT image's length (and code), the map ids, BTF id, load
+ * time, uid and license of the program as it was loaded here.  The
+ * caller's memory is read and written only through checked copies (the
+ * kernel's copy_to_user: EFAULT).
  */
-static int prog_info_more(struct userbpf_prog *prog, struct bpf_prog_info *u, uint32_t len,
+static int prog_info_more(struct userbpf_prog *prog, uint64_t uinfo, uint32_t len,
 			  const struct bpf_prog_info *in)
 {
 	struct launch_meta m;
+	struct bpf_prog_info u;
+	uint32_t ulen = len < sizeof(u) ? len : (uint32_t)sizeof(u);
 	size_t jlen = 0;
 	const void *code = userbpf_prog__jited(prog, &jlen);
 
+	memset(&u, 0, sizeof(u));
+	if (uread(&u, uinfo, ulen))
+		return -EFAULT;
 	if (INFO_HAS(len, struct bpf_prog_info, jited_prog_len)) {
-		u->jited_prog_len = code ? (uint32_t)jlen : 0;
+		u.jited_prog_len = code ? (uint32_t)jlen : 0;
 		if (code && INFO_HAS(len, struct bpf_prog_info, jited_prog_insns) &&
 		    in->jited_prog_insns && in->jited_prog_len) {
 			if (uwrite(in->jited_prog_insns, code,
 				   in->jited_prog_len < jlen ? in->jited_prog_len : jlen))
 				return -EFAULT;
-			u->jited_prog_insns = in->jited_prog_insns;
+			u.jited_prog_insns = in->jited_prog_insns;
 		}
 	}
 	if (INFO_HAS(len, struct bpf_prog_info, run_cnt)) {
 		uint64_t cnt, ns;
 
 		launch_stats_get(prog, &cnt, &ns);
-		u->run_cnt = cnt;
-		u->run_time_ns = ns;
+		u.run_cnt = cnt;
+		u.run_time_ns = ns;
 	}
 	if (!launch_meta_get(LOBJ_PROG, prog, &m))
-		return 0;
+		return uwrite(uinfo, &u, ulen);
 	if (domain_active() && INFO_HAS(len, struct bpf_prog_info, xlated_prog_insns) &&
-	    u->xlated_prog_insns)
-		xlated_domain_ids(uptr(u->xlated_prog_insns),
-				  (in->xlated_prog_len < u->xlated_prog_len ? in->xlated_prog_len :
-									      u->xlated_prog_len) /
-					  sizeof(struct bpf_insn),
-				  &m);
+	    u.xlated_prog_insns &&
+	    xlated_ids_user(u.xlated_prog_insns,
+			    in->xlated_prog_len < u.xlated_prog_len ? in->xlated_prog_len :
+								      u.xlated_prog_len,
+			    &m))
+		return -EFAULT;
 	if (INFO_HAS(len, struct bpf_prog_info, map_ids)) {
 		uint32_t n = in->nr_map_ids < m.nr_map_ids ? in->nr_map_ids : m.nr_map_ids;
 
-		u->nr_map_ids = m.nr_map_ids;
+		u.nr_map_ids = m.nr_map_ids;
 		if (n) {
 			if (uwrite(in->map_ids, m.map_ids, n * sizeof(uint32_t)))
 				return -EFAULT;
-			u->map_ids = in->map_ids;
+			u.map_ids = in->map_ids;
 		}
 	}
 	if (INFO_HAS(len, struct bpf_prog_info, load_time))
-		u->load_time = m.load_time;
+		u.load_time = m.load_time;
 	if (INFO_HAS(len, struct bpf_prog_info, created_by_uid))
-		u->created_by_uid = m.uid;
+		u.created_by_uid = m.uid;
 	if (INFO_HAS(len, struct bpf_prog_info, btf_id))
-		u->btf_id = m.btf_id;
+		u.btf_id = m.btf_id;
 	if (len >= offsetof(struct bpf_prog_info, netns_dev))
-		u->gpl_compatible = m.gpl;
-	return 0;
+		u.gpl_compatible = m.gpl;
+	return uwrite(uinfo, &u, ulen);
 }
 
-static void map_info_more(struct userbpf_map *map, struct bpf_map_info *u, uint32_t len)
+/* The same for map info (BTF ids): 0 or -EFAULT. */
+static int map_info_more(struct userbpf_map *map, uint64_t uinfo, uint32_t len)
 {
 	struct launch_meta m;
+	struct bpf_map_info u;
+	uint32_t ulen = len < sizeof(u) ? len : (uint32_t)sizeof(u);
 
-	if (!launch_meta_get(LOBJ_MAP, map, &m))
-		return;
-	if (INFO_HAS(len, struct bpf_map_info, btf_value_type_id)) {
-		u->btf_id = m.btf_id;
-		u->btf_key_type_id = m.btf_key_type_id;
-		u->btf_value_type_id = m.btf_value_type_id;
-	}
+	if (!launch_meta_get(LOBJ_MAP, map, &m) ||
+	    !INFO_HAS(len, struct bpf_map_info, btf_value_type_id))
+		return 0;
+	memset(&u, 0, sizeof(u));
+	if (uread(&u, uinfo, ulen))
+		return -EFAULT;
+	u.btf_id = m.btf_id;
+	u.btf_key_type_id = m.btf_key_type_id;
+	u.btf_value_type_id = m.btf_value_type_id;
+	return uwrite(uinfo, &u, ulen);
 }
 
 static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_attr *uattr)
@@ -1083,10 +1142,10 @@ static long cmd_obj_get_info(union bpf_attr *a, unsigned int size, union bpf_att
 	if (!ret)
 		ret = UATTR_PUT(uattr, info.info_len, a->info.info_len);
 	if (!ret && obj->kind == LOBJ_PROG)
-		ret = prog_info_more(userbpf_prog_by_fd(obj->h), uptr(a->info.info),
-				     a->info.info_len, &in);
+		ret = prog_info_more(userbpf_prog_by_fd(obj->h), a->info.info, a->info.info_len,
+				     &in);
 	if (!ret && obj->kind == LOBJ_MAP)
-		map_info_more(userbpf_map_by_fd(obj->h), uptr(a->info.info), a->info.info_len);
+		ret = map_info_more(userbpf_map_by_fd(obj->h), a->info.info, a->info.info_len);
 	/* ids are the domain's (at offset 4 of map and prog info, 12 of BTF) */
 	if (!ret && obj->dptr) {
 		uint32_t id = obj->id, off = obj->kind == LOBJ_BTF ? 12 : 4;
@@ -1135,8 +1194,16 @@ static struct lobj *pinned_link_take(const void *rec)
 	return obj;
 }
 
-void launch_links_forget_fork(void)
+void launch_links_forget_fork(void (*adopt)(struct lobj *obj))
 {
+	int i;
+
+	for (i = 0; adopt && i < PARKED_LINKS; i++)
+		if (parked[i])
+			adopt(parked[i]);
+	for (i = 0; adopt && i < PINNED_LINKS; i++)
+		if (pinned_links[i])
+			adopt(pinned_links[i]);
 	pthread_mutex_init(&parked_lock, NULL);
 	pthread_mutex_init(&pinned_lock, NULL);
 	memset(parked, 0, sizeof(parked));
@@ -1287,7 +1354,24 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 			ret = -EFAULT;
 		return ret;
 	case BPF_PROG_LOAD:
-		return cmd_prog_load(&a, size);
+		ret = cmd_prog_load(&a, size);
+		/* log_true_size (kernel 6.4+), which the command layer left in
+		 * our copy: stored in the application's attr through the
+		 * checked copy; one that cannot be stored fails the load (the
+		 * program released), as the kernel's copy_to_user */
+		if (size >= LOG_TRUE_OFF + sizeof(uint32_t) && (ret >= 0 || log_true_ran(&a))) {
+			uint32_t v;
+
+			memcpy(&v, (uint8_t *)&a + LOG_TRUE_OFF, sizeof(v));
+			if (uwrite((uint64_t)(uintptr_t)uattr + LOG_TRUE_OFF, &v, sizeof(v))) {
+				if (ret >= 0) {
+					lobj_forget((int)ret);
+					launch_real.close((int)ret);
+				}
+				ret = -EFAULT;
+			}
+		}
+		return ret;
 	case BPF_PROG_TEST_RUN:
 		err = xlate(&a.test.prog_fd, LOBJ_PROG);
 		if (err)

@@ -253,6 +253,8 @@ void launch_fork_after(pid_t pid)
 		if (fork_n && domain_active())
 			child_takes();
 		fork_n = 0;
+		/* its own sync thread, now that its descriptors are its own */
+		launch_domain_child_start();
 		return;
 	}
 	if (pid < 0) {

@@ -123,7 +123,7 @@ long launch_iter_link(const union bpf_attr *a)
 long launch_iter_create(const union bpf_attr *a)
 {
 	USERBPF_OPTS(userbpf_iter_opts, io);
-	int pids[DOMAIN_MAX_MEMBERS];
+	int *pids = NULL;
 	struct lobj *link;
 	struct userbpf_prog *prog;
 	size_t size = 64u << 10;
@@ -145,8 +145,11 @@ long launch_iter_create(const union bpf_attr *a)
 	}
 	io.task_tid = link->iter_tid;
 	io.task_pid = link->iter_pid;
-	if (domain_active()) { /* every member's threads */
-		io.task_pid_cnt = (size_t)domain_member_pids(pids, DOMAIN_MAX_MEMBERS);
+	if (domain_active()) { /* every member's threads (some may join meanwhile) */
+		int max = domain_member_count() + DOMAIN_MAX_MEMBERS;
+
+		pids = malloc((size_t)max * sizeof(*pids));
+		io.task_pid_cnt = pids ? (size_t)domain_member_pids(pids, max) : 0;
 		io.task_pids = pids;
 	}
 	/* the whole output at once, in a buffer that grows until it fits */
@@ -160,6 +163,7 @@ long launch_iter_create(const union bpf_attr *a)
 		if (n != -EOVERFLOW)
 			break;
 	}
+	free(pids);
 	lobj_put(link);
 	if (n < 0) {
 		free(buf);

@@ -156,8 +156,10 @@ int lobj_handle(int fd, int kind);
  * empty (the parent's, in the shared arena, is left alone). */
 void ub_bpf_handles_forget(void);
 void *ub_bpf_handles_mem(void);
-/* Empty the table without releasing anything (a forked child). */
-void lobj_abandon_all(void);
+/* Empty the table without releasing anything (a forked child); adopt,
+ * when not NULL, is called first on each object of the table (the same
+ * object may come more than once: dup'ed descriptors). */
+void lobj_abandon_all(void (*adopt)(struct lobj *obj));
 /* The descriptors on the domain's objects (maps, programs, BTF objects,
  * links: those with a record) in fds[], their lobj kinds in kinds[] and
  * records in recs[] (at most max): the count. */
@@ -250,8 +252,9 @@ bool launch_link_park(struct lobj *obj);
 void launch_parked_links_sync(void);
 void launch_parked_links_exit(void);
 /* In a forked child: the copies of the parent's parked and pinned link
- * objects are the parent's, never released here. */
-void launch_links_forget_fork(void);
+ * objects are the parent's, never released here (adopt, when not NULL,
+ * is called on each first). */
+void launch_links_forget_fork(void (*adopt)(struct lobj *obj));
 /* fd, not in the table, may be a link's descriptor another process made
  * (SCM_RIGHTS): then it holds that link here. */
 void launch_link_adopt(int fd);
@@ -316,7 +319,15 @@ extern char **launch_argv, **launch_envp;
 /* Set while the library runs a command for us: its anonymous mmaps,
  * memfds and eventfds are then made domain-wide. */
 extern __thread int launch_in_lib;
+/* Set while this thread makes the link objects and probe sites of an
+ * attachment: the library's allocations are then this process's own
+ * memory (calloc, not the arena), which a fork copies, so a forked
+ * child's probes are its own and outlive its parent. */
+extern __thread int launch_alloc_local;
 void launch_domain_start(void);
+/* In a forked child, once its inherited descriptors are its own
+ * (fork.c): its sync thread starts. */
+void launch_domain_child_start(void);
 void launch_domain_exit(void);
 /* Attach prog (public pointer) in this process as attachment a says:
  * a link or NULL with errno. */

@@ -144,8 +144,9 @@ struct userbpf_link *launch_attach_local(void *prog, int kind, const char *targe
 	bool exec_exit;
 
 	trace_open();
-	/* the link objects (and probe sites) are this process's alone */
-	domain_private_begin();
+	/* the link objects (and probe sites) are this process's alone: its
+	 * own memory, which a forked child gets a copy of */
+	launch_alloc_local++;
 	if (kind != LPERF_UPROBE && launch_exec_tp_target(target, &exec_nr, &exec_exit))
 		l = launch_exec_tp_attach(prog, exec_nr, exec_exit, cookie, on_printk);
 	else if (kind == LPERF_UPROBE)
@@ -154,7 +155,7 @@ struct userbpf_link *launch_attach_local(void *prog, int kind, const char *targe
 		l = userbpf_probe__attach_tracepoint(prog, "sched", target + 6, &o);
 	else
 		l = userbpf_probe__attach_syscall(prog, target, &o);
-	domain_private_end();
+	launch_alloc_local--;
 	if (!l) {
 		int e = errno;
 
@@ -175,9 +176,9 @@ struct userbpf_link *launch_attach_sample(void *prog, uint64_t freq, uint64_t pe
 	struct userbpf_link *l;
 
 	trace_open();
-	domain_private_begin();
+	launch_alloc_local++;
 	l = userbpf_probe__attach_perf_event(prog, &o);
-	domain_private_end();
+	launch_alloc_local--;
 	if (!l) {
 		int e = errno;
 

@@ -33,12 +33,12 @@
 #include "userbpf/userbpf.h"
 
 __thread int launch_in_lib;
+__thread int launch_alloc_local;
 
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
-#define MAX_LOCAL 512
-
-/* Per attachment slot: the serial attached here and its link. */
+/* Per attachment slot: the serial attached here and its link (as many
+ * as the domain's table has slots, grown with it, under sync_lock). */
 static struct local {
 	uint32_t serial;
 	bool tried;
@@ -46,10 +46,47 @@ static struct local {
 	void *prog;	  /* the program link holds a reference on */
 	uint64_t ref_ctr; /* raised here while attached (USDT semaphore) */
 	char *path;
-} local[MAX_LOCAL];
+} *local;
+static int nlocal;
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t my_pid;
 static bool leaving; /* exiting: attach nothing more here */
+
+/* The probes a forked child inherited that it destroys once its sync
+ * thread runs (or at its exit): those of its parent alone (an event with
+ * the parent's pid, which on Linux does not fire in the child), each with
+ * the program reference the child took for it. */
+#define MAX_DROP 64
+static struct drop {
+	struct userbpf_link *link;
+	void *prog;
+} drops[MAX_DROP];
+static int ndrop;
+
+static void drop_inherited(void)
+{
+	while (ndrop > 0) {
+		struct drop d = drops[--ndrop];
+
+		domain_obj_ref(DOM_PROG, d.prog, -1);
+		launch_link_destroy(d.link);
+	}
+}
+
+/* Room for n slots in local (under sync_lock): whether it has it. */
+static bool local_grow(int n)
+{
+	if (n > nlocal) {
+		struct local *more = realloc(local, (size_t)n * sizeof(*more));
+
+		if (!more)
+			return false;
+		memset(more + nlocal, 0, (size_t)(n - nlocal) * sizeof(*more));
+		local = more;
+		nlocal = n;
+	}
+	return true;
+}
 
 static void sync_once(void)
 {
@@ -62,7 +99,8 @@ static void sync_once(void)
 		return;
 	}
 	domain_alias_sync();
-	for (i = 0; i < n && i < MAX_LOCAL; i++) {
+	local_grow(n);
+	for (i = 0; i < n && i < nlocal; i++) {
 		bool on = domain_attach_get(i, &a);
 
 		if (local[i].serial && (!on || a.serial != local[i].serial)) {
@@ -144,6 +182,11 @@ static void *sync_thread(void *arg)
 		uint32_t g = __atomic_load_n(domain_gen(), __ATOMIC_ACQUIRE);
 		struct timespec ts = { 1, 0 };
 
+		/* a forked child's copies of its parent's own probes */
+		pthread_mutex_lock(&sync_lock);
+		drop_inherited();
+		pthread_mutex_unlock(&sync_lock);
+
 		sync_once();
 		launch_fork_sync(0);
 		launch_pinned_links_sync();
@@ -159,13 +202,19 @@ static void *sync_thread(void *arg)
 static void *plat_alloc(size_t size, void *cookie)
 {
 	(void)cookie;
+	/* zeroed, as the arena's blocks */
+	if (launch_alloc_local)
+		return calloc(1, size);
 	return domain_alloc(size);
 }
 
 static void plat_free(void *p, void *cookie)
 {
 	(void)cookie;
-	domain_free(p);
+	if (p && !domain_owns(p))
+		free(p); /* launch_alloc_local's */
+	else
+		domain_free(p);
 }
 
 /* JIT images live in the arena's code area: the same code at the same
@@ -222,6 +271,83 @@ static void start_thread(void)
 
 static bool forked;
 
+/* In the child: one more reference on prog, the child's own (noted in its
+ * ledger, given back if it dies), for the copy of a link that holds one. */
+static void child_prog_ref(void *prog)
+{
+	userbpf_prog__get(prog);
+	domain_obj_ref(DOM_PROG, prog, 1);
+}
+
+/*
+ * In the child: the copy of attachment obj's link objects and probe sites
+ * (the parent's, made in its own memory, so the child has copies of its
+ * own) becomes the child's.  A domain-wide one (pid -1, a tracepoint)
+ * goes to the table of attachments this process runs (local[]): it runs
+ * here until the attachment goes (the link's last descriptor closed, in
+ * any process), also after the parent ended.  One of the parent alone is
+ * destroyed; CPU-clock sampling is left (its timers are not inherited;
+ * the child's sync attaches a domain-wide one anew).
+ */
+static void child_adopt(struct lobj *obj)
+{
+	struct userbpf_link *ul;
+	struct dom_attach a;
+	void *prog;
+	int slot;
+
+	if (obj->pe)
+		child_adopt(obj->pe);
+	ul = obj->ul;
+	prog = obj->ul_prog;
+	slot = obj->att_slot;
+	if (!ul)
+		return;
+	obj->ul = NULL; /* once (a dup'ed descriptor names it again) */
+	obj->ul_prog = NULL;
+	if (!prog || obj->pe_kind == LPERF_SAMPLE)
+		return;
+	child_prog_ref(prog);
+	if (slot >= 0 && local_grow(slot + 1) && !local[slot].serial &&
+	    domain_attach_get(slot, &a)) {
+		local[slot].serial = a.serial;
+		local[slot].tried = true;
+		local[slot].link = ul;
+		local[slot].prog = prog;
+		if (obj->ref_ctr_raised && obj->path) {
+			local[slot].ref_ctr = obj->ref_ctr;
+			local[slot].path = strdup(obj->path);
+		}
+		return;
+	}
+	if (ndrop < MAX_DROP) {
+		drops[ndrop++] = (struct drop){ ul, prog };
+	} else { /* (a process has few) */
+		domain_obj_ref(DOM_PROG, prog, -1);
+		launch_link_destroy(ul);
+	}
+}
+
+/* In the child: the attachments the parent's sync thread made here are
+ * the child's too (a reference of its own each); sampling's are left. */
+static void child_adopt_local(void)
+{
+	struct dom_attach a;
+	int i;
+
+	for (i = 0; i < nlocal; i++) {
+		if (!local[i].link)
+			continue;
+		if (domain_attach_get(i, &a) && a.serial == local[i].serial &&
+		    a.kind == DOM_ATT_SAMPLE) {
+			free(local[i].path);
+			local[i] = (struct local){ 0 };
+			continue;
+		}
+		child_prog_ref(local[i].prog);
+	}
+}
+
 /*
  * A child forked without exec shares the arena with its parent but has
  * copies of the library's per-process tables, which point into it.  It
@@ -230,22 +356,37 @@ static bool forked;
  * starts anew, then the descriptors it inherited on the domain's objects
  * get objects of its own (fork.c), and what it holds is noted in a
  * ledger under its pid, released at its exit or given back by
- * domain_reap when it dies (_exit, a signal).  It keeps the probes it
- * inherited (their links are the parent's: never destroyed here) and has
- * no sync thread.  After exec it joins as a process of its own.
+ * domain_reap when it dies (_exit, a signal).  The probes it inherited
+ * are copies of its own (link objects and probe sites are process
+ * memory, launch_alloc_local) with program references of its own: they
+ * run until their attachment goes, also after the parent ended, and its
+ * own sync thread (launch_domain_child_start) follows the domain's
+ * attachments.  After exec it joins as a process of its own.
  */
 static void after_fork_child(void)
 {
 	forked = true;
 	/* a lock another thread held at the fork stays held in the copy */
 	pthread_mutex_init(&sync_lock, NULL);
-	lobj_abandon_all();
-	launch_links_forget_fork();
-	if (!domain_active())
+	if (!domain_active()) {
+		lobj_abandon_all(NULL);
+		launch_links_forget_fork(NULL);
 		return;
+	}
 	ub_bpf_handles_forget();
 	domain_fork_child();
+	my_pid = getpid();
 	ub_map_run_slots_owner((uint32_t)getpid(), domain_slot_owner_dead);
+	ndrop = 0;
+	child_adopt_local();
+	lobj_abandon_all(child_adopt);
+	launch_links_forget_fork(child_adopt);
+}
+
+void launch_domain_child_start(void)
+{
+	if (domain_active() && forked)
+		start_thread();
 }
 
 void launch_domain_start(void)
@@ -315,11 +456,12 @@ void launch_domain_exit(void)
 	launch_parked_links_exit();
 	/* the links of the domain's attachments here hold references on
 	 * their programs: given back (a killed process's, by domain_reap);
-	 * a forked child's copies are its parent's */
+	 * a forked child's copies hold references of its own */
 	pthread_mutex_lock(&sync_lock);
 	leaving = true;
-	for (fd = 0; fd < MAX_LOCAL; fd++) {
-		if (local[fd].link && !forked) {
+	drop_inherited();
+	for (fd = 0; fd < nlocal; fd++) {
+		if (local[fd].link) {
 			domain_obj_ref(DOM_PROG, local[fd].prog, -1);
 			launch_link_destroy(local[fd].link);
 			if (local[fd].ref_ctr)
@@ -329,6 +471,10 @@ void launch_domain_exit(void)
 		local[fd] = (struct local){ 0 };
 	}
 	pthread_mutex_unlock(&sync_lock);
+	/* members killed meanwhile are reaped first: domain_leave forgets
+	 * dead members, whose ledgers (a killed parent's link use, its
+	 * attachments' owner) would then stay for good */
+	domain_reap();
 	domain_leave();
 }
 #endif /* USERBPF_LAUNCH */

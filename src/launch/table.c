@@ -37,6 +37,9 @@ struct lobj *lobj_new(int kind)
 
 static void lobj_release(struct lobj *obj)
 {
+	bool holder = obj->dptr && obj->kind == LOBJ_LINK && !obj->pe && !obj->ul &&
+		      obj->att_slot < 0;
+
 	launch_in_lib++;
 	/* records of BTF objects and links go with their entry */
 	if (obj->dptr)
@@ -44,6 +47,11 @@ static void lobj_release(struct lobj *obj)
 	/* a link's owner may wait for its holders to go (parked) */
 	if (obj->dptr && obj->kind == LOBJ_LINK)
 		domain_bump();
+	/* a holder's descriptor closed: an owner killed meanwhile is reaped
+	 * now, so the link whose last live descriptor this was detaches (its
+	 * attachment goes, here and in every member) */
+	if (holder)
+		domain_reap();
 	if (obj->kind == LOBJ_PERF || obj->kind == LOBJ_LINK)
 		launch_lobj_release(obj);
 	if (obj->release)
@@ -188,12 +196,17 @@ int lobj_handle(int fd, int kind)
 	return h;
 }
 
-void lobj_abandon_all(void)
+void lobj_abandon_all(void (*adopt)(struct lobj *obj))
 {
+	int fd;
+
 	/* in a forked child: a lock another thread held at the fork stays
 	 * held in the copy */
 	pthread_mutex_init(&tab_lock, NULL);
 	pthread_mutex_lock(&tab_lock);
+	for (fd = 0; adopt && fd < LAUNCH_MAX_FD; fd++)
+		if (tab[fd])
+			adopt(tab[fd]);
 	memset(tab, 0, sizeof(tab));
 	pthread_mutex_unlock(&tab_lock);
 }

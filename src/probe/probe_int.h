@@ -214,6 +214,13 @@ void probe_syscall_exit_hooks(void);
 int probe_perf_attach(struct userbpf_link *link, int tid, char *err, size_t err_sz);
 /* Stop; when it returns no run of the link is in progress. */
 void probe_perf_detach(struct userbpf_link *link);
+/* si_code of a perf event's SIGTRAP (TRAP_PERF, Linux 5.13; glibc does
+ * not name it): a sample, not a breakpoint. */
+#define PROBE_TRAP_PERF 6
+/* Tests: attach on the CPU-time timers, as when perf_event_open is refused. */
+extern bool probe_perf_force_timer;
+/* The kernel events a perf_event link samples with (0: timer path). */
+int probe_perf_link_events(const struct userbpf_link *link);
 
 /* ==== Architecture back end (x86_64_tramp.c) ==== */
 
@@ -228,17 +235,33 @@ int probe_arch_install(struct probe_site *site, int mode, uint64_t func_size, ch
 /* The address functions return to while a return probe is pending. */
 uint64_t probe_arch_ret_tramp(void);
 /*
- * Rewrite the syscall site at addr ("mov $nr,%eax|%rax", mov_len bytes,
- * then "syscall") into a jump to a trampoline calling fn(arg, regs); fn
- * makes the syscall and leaves its result in regs->ax.  0 or -errno with
- * err filled.  Called with the syscall module's lock.
+ * What a static syscall site's trampoline reads and calls (syscall_x86_64.c
+ * fills it once):
+ *   want[nr] == 0: the syscall at once, through the gate's syscall
+ *   instruction (gate_sc: "syscall; ret"), nothing saved;
+ *   else: pt_regs and xmm0-15 saved, enter(nr, regs) (enter programs; true
+ *   when the exit side has links), the syscall through gate_sc with the
+ *   saved arguments (regs->ax = result), exit(nr, regs) if enter said so.
  */
+struct probe_sc_hooks {
+	const uint8_t *want; /* 512 entries */
+	const void *enter;   /* uint64_t enter(uint64_t nr, struct probe_pt_regs *regs) */
+	const void *exit;    /* void exit(uint64_t nr, struct probe_pt_regs *regs) */
+	const void *gate_sc;
+};
+extern const struct probe_sc_hooks probe_sc_hooks;
 /* Between probe_arch_patch_batch(true) and (false), the jumps of syscall
  * sites are queued and written together at the end: three barriers for
  * all (x86_64_tramp.c: batch_flush). */
 void probe_arch_patch_batch(bool on);
-int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
-			    size_t err_sz);
+/*
+ * Rewrite the syscall site at addr ("mov $nr,%eax|%rax", mov_len bytes,
+ * then "syscall") into a jump to a trampoline running the hooks as
+ * struct probe_sc_hooks says.  0 or -errno with err filled.  Called with
+ * the syscall module's lock.
+ */
+int probe_arch_syscall_site(uint64_t addr, size_t mov_len, int nr,
+			    const struct probe_sc_hooks *hooks, char *err, size_t err_sz);
 /* Whether decoding from "from" (an instruction start) lands on "at". */
 bool probe_arch_insn_boundary(uint64_t from, uint64_t at);
 /*
@@ -262,6 +285,9 @@ int probe_arch_syscall_dyn_site(uint64_t from, uint64_t fn_end, uint64_t sc, uin
 extern bool probe_arch_stop_pass;
 /* Threads the passes moved out of the replaced bytes (tests read it). */
 extern atomic_ulong probe_arch_stop_moved;
+/* Code writes made as plain stores into a mapping made writable for the
+ * pass instead of /proc/self/mem (x86_64_tramp.c: wmaps_open; tests). */
+extern unsigned long probe_arch_direct_writes;
 
 /* ==== Syscall site rewriting (syscall_rewrite_x86_64.c) ==== */
 
@@ -272,6 +298,8 @@ extern atomic_ulong probe_arch_stop_moved;
  * Called with the syscall module's lock.
  */
 int probe_sc_rewrite(int nr);
+/* Static sites of nr (every number: nr < 0) found but not rewritten. */
+int probe_sc_unrewritten(int nr);
 /* A rewritten site's trampoline calls it: programs, syscall, programs. */
 void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
 /* The same where the number is in regs->ax: 1 made, 0 not (see the file). */

@@ -7,9 +7,10 @@
  * Debian 12's libc.so.6) set the number with "mov $NR,%eax" (5 bytes)
  * right before "syscall".  The mov becomes "jmp rel32" to a per-site
  * trampoline near the library (x86_64_tramp.c: probe_arch_syscall_site),
- * which calls probe_sc_site_run (syscall_x86_64.c: enter programs, the
- * syscall through the gate, exit programs) and jumps back after the
- * syscall instruction.  The syscall bytes stay: a jump straight to them
+ * which makes the call through the gate's syscall instruction at once when
+ * no link wants the number, else runs the hooks of probe_sc_hooks
+ * (syscall_x86_64.c: enter programs, the syscall through the gate, exit
+ * programs) and jumps back after the syscall instruction.  The syscall bytes stay: a jump straight to them
  * still works, and the seccomp trap sees those calls and every site that
  * is not of this form.
  *
@@ -58,6 +59,22 @@ struct sc_site {
 
 static struct sc_site *sites;
 static size_t n_sites, cap_sites;
+/* Static sites of each number that a pass could not rewrite (a uprobe
+ * holds their bytes, no trampoline memory): probe_sc_unrewritten. */
+static uint16_t failed[512];
+static unsigned n_failed;
+
+static void site_failed(int nr)
+{
+	if (nr >= 0 && nr < 512 && failed[nr] < UINT16_MAX)
+		failed[nr]++;
+	n_failed++;
+}
+
+int probe_sc_unrewritten(int nr)
+{
+	return nr < 0 ? (int)n_failed : nr < 512 ? failed[nr] : 0;
+}
 
 #define MAX_FILES 256
 static struct {
@@ -299,13 +316,15 @@ int probe_sc_rewrite(int nr)
 		    (s->mov_len == 5 && *(const uint8_t *)(uintptr_t)s->addr != 0xb8) ||
 		    (s->mov_len == 7 && *(const uint8_t *)(uintptr_t)s->addr != 0x48)) {
 			s->done = true;
+			site_failed(s->nr);
 			continue;
 		}
 		s->done = true;
-		if (!probe_arch_syscall_site(s->addr, s->mov_len,
-					     (uint64_t)(uintptr_t)probe_sc_site_run,
-					     (uint64_t)s->nr, err, sizeof(err)))
+		if (!probe_arch_syscall_site(s->addr, s->mov_len, s->nr, &probe_sc_hooks, err,
+					     sizeof(err)))
 			n++;
+		else
+			site_failed(s->nr);
 	}
 	probe_arch_patch_batch(false);
 	return n;

@@ -153,7 +153,13 @@ static int n_filters;
  * syscall no link wants is made at once, nothing else read. */
 static _Atomic uint16_t sc_nr_links[512];
 static _Atomic int sc_all_links;
-static bool rewrite_off;	 /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
+static bool rewrite_off; /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
+/* USERBPF_SYSCALL_REWRITE_ONLY set: no filter for a number whose known
+ * sites are all rewritten (probe_syscall_attach) */
+static bool rewrite_only;
+/* numbers whose sites were rewritten for a link (every number: all_routed):
+ * the dynamic sites make them through the gate, dlopen'ed files get them */
+static bool routed[512], all_routed;
 static bool exit_hooked;	 /* probe_syscall_exit_hooks: exit/exit_group seen */
 _Atomic uint64_t probe_sc_traps; /* syscalls the SIGSYS handler made */
 static bool handler_set;	 /* sigsys_handler installed */
@@ -318,6 +324,23 @@ static inline bool sc_wanted(int nr)
 	       (exit_hooked && (nr == SYS_exit || nr == SYS_exit_group));
 }
 
+/*
+ * sc_wanted per number, for the static sites' trampolines (probe_sc_hooks):
+ * 0 = the call at once through the gate.  Written under sc_lock after
+ * every change of what sc_wanted reads (a link published first, so a
+ * trampoline that sees 1 finds it; one that saw 1 before a detach finds
+ * no link, and sc_enter reads sc_wanted again).
+ */
+static uint8_t sc_want[512];
+
+static void want_update(void)
+{
+	int nr;
+
+	for (nr = 0; nr < 512; nr++)
+		__atomic_store_n(&sc_want[nr], (uint8_t)sc_wanted(nr), __ATOMIC_RELAXED);
+}
+
 static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 {
 	ucontext_t *uc = uc_;
@@ -421,6 +444,55 @@ void probe_sc_inherited_rewrite(void)
 	pthread_mutex_unlock(&sc_lock);
 }
 
+/*
+ * A static site's trampoline (probe_sc_hooks): the enter programs, then
+ * (the trampoline makes the call) the exit programs.  1: the exit side
+ * has links, call sc_exit after the syscall.  errno is the program's
+ * business only: the gate's call does not touch it.
+ */
+static uint64_t sc_enter(uint64_t nr_, struct probe_pt_regs *regs)
+{
+	int nr = (int)nr_, saved_errno;
+	uint64_t args[6];
+
+	/* made by a program's helper, or wanted by no link (a detach
+	 * meanwhile) */
+	if (sc_in_handler || probe_thread_in_probe || !sc_wanted(nr))
+		return 0;
+	saved_errno = errno;
+	args[0] = regs->di, args[1] = regs->si, args[2] = regs->dx;
+	args[3] = regs->r10, args[4] = regs->r8, args[5] = regs->r9;
+	regs->orig_ax = (uint64_t)nr;
+	regs->ax = (uint64_t)-ENOSYS;
+	sc_in_handler = 1;
+	run_side(false, nr, regs, args, 0);
+	if (nr == SYS_exit || nr == SYS_exit_group)
+		probe_pe_exit_syscall(nr == SYS_exit_group);
+	sc_in_handler = 0;
+	errno = saved_errno;
+	return atomic_load_explicit(&sc_n_side[1], memory_order_relaxed) != 0;
+}
+
+/* After the trampoline's syscall: regs->ax is its result; the arguments
+ * are the ones the site passed (the trampoline reloaded them from regs). */
+static void sc_exit(uint64_t nr_, struct probe_pt_regs *regs)
+{
+	int nr = (int)nr_, saved_errno = errno;
+	const uint64_t args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
+
+	sc_in_handler = 1;
+	run_side(true, nr, regs, args, (int64_t)regs->ax);
+	sc_in_handler = 0;
+	errno = saved_errno;
+}
+
+const struct probe_sc_hooks probe_sc_hooks = {
+	.want = sc_want,
+	.enter = (const void *)sc_enter,
+	.exit = (const void *)sc_exit,
+	.gate_sc = probe_sc_gate_end - 2, /* "syscall; ret" */
+};
+
 /* A rewritten site (syscall_rewrite_x86_64.c): as the SIGSYS handler,
  * on the thread's stack, without a signal.  regs->ax gets the result. */
 void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
@@ -468,7 +540,7 @@ uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs)
 	(void)unused;
 	if (nr >= 512 || !probe_sc_trappable((int)nr))
 		return 0;
-	if (!all_trapped && !trapped[nr] && !inherited_rewritten &&
+	if (!all_trapped && !trapped[nr] && !all_routed && !routed[nr] && !inherited_rewritten &&
 	    !(exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)))
 		return 0;
 	probe_sc_site_run(nr, regs);
@@ -760,12 +832,34 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	if (!atfork_set) {
 		pthread_atfork(NULL, NULL, sc_after_fork);
 		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
+		rewrite_only = !rewrite_off && getenv("USERBPF_SYSCALL_REWRITE_ONLY") != NULL;
 		atfork_set = true;
 	}
 	if (rewrite_off && nr >= 0 && trap_only_untrappable(nr)) {
 		snprintf(err, err_sz, "syscall %d cannot be traced without rewriting", nr);
 		ret = -EOPNOTSUPP;
 		goto out;
+	}
+	/*
+	 * Rewrite-only: the sites of nr rewritten, and no filter when every
+	 * static site of nr that the scans found is (docs/probes.md, "Rewrite
+	 * only"): the kernel's action cache then proves nr allowed and the
+	 * trampolines' own calls skip the filters.  Not seen then: the calls
+	 * of nr from code outside the scanned files (code generated at run
+	 * time), from a dynamic site that could not be rewritten, or by a
+	 * jump straight to a syscall instruction.  Files loaded later are
+	 * rewritten (watch_dlopen).  A number with a site left as it was
+	 * takes the default path below (a filter).
+	 */
+	if (rewrite_only) {
+		probe_sc_rewrite(nr);
+		watch_dlopen();
+		if (nr < 0)
+			all_routed = true;
+		else
+			routed[nr] = true;
+		if (!probe_sc_unrewritten(nr))
+			goto link;
 	}
 	/* a new filter when nr is not trapped yet; the last one allowed
 	 * traps every number (see "Filters") */
@@ -779,8 +873,14 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	if (!rewrite_off) {
 		/* every number trapped: every static site rewritten, so that an
 		 * untraced call there takes the gate, not a signal */
-		probe_sc_rewrite(all_trapped || (new_filter && want < 0) ? -1 : nr);
+		int rw = all_trapped || (new_filter && want < 0) ? -1 : nr;
+
+		probe_sc_rewrite(rw);
 		watch_dlopen();
+		if (rw < 0)
+			all_routed = true;
+		else
+			routed[rw] = true;
 	}
 	if (new_filter) {
 		bool *flag = want < 0 ? &all_trapped : &trapped[nr];
@@ -793,6 +893,7 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		}
 		n_filters++;
 	}
+link:
 	if (nr >= 0)
 		atomic_fetch_add(&sc_nr_links[nr], 1);
 	else
@@ -803,6 +904,7 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	if (atomic_load(&sc_n_slots) <= i)
 		atomic_store_explicit(&sc_n_slots, i + 1, memory_order_release);
 	atomic_fetch_add(&sc_n_side[link->retprobe], 1);
+	want_update();
 out:
 	pthread_mutex_unlock(&sc_lock);
 	return ret;
@@ -824,11 +926,11 @@ static void on_dl_change(struct probe_pt_regs *regs)
 	if (_r_debug.r_state != RT_CONSISTENT)
 		return;
 	pthread_mutex_lock(&sc_lock);
-	if (all_trapped) {
+	if (all_routed) {
 		probe_sc_rewrite(-1);
 	} else {
 		for (i = 0; i < 512; i++)
-			if (trapped[i])
+			if (routed[i])
 				probe_sc_rewrite(i);
 		if (exit_hooked) {
 			probe_sc_rewrite(SYS_exit);
@@ -853,6 +955,7 @@ void probe_syscall_exit_hooks(void)
 {
 	pthread_mutex_lock(&sc_lock);
 	exit_hooked = true;
+	want_update();
 	if (!rewrite_off && !getenv("USERBPF_SYSCALL_TRAP_ONLY")) {
 		probe_sc_rewrite(SYS_exit);
 		probe_sc_rewrite(SYS_exit_group);
@@ -882,6 +985,7 @@ void probe_syscall_detach(struct userbpf_link *link)
 		atomic_fetch_sub(&sc_nr_links[link->sc_nr], 1);
 	else
 		atomic_fetch_sub(&sc_all_links, 1);
+	want_update();
 	for (k = 0; k < 2; k++) {
 		unsigned old = atomic_fetch_add(&sc_epoch, 1) & 1;
 

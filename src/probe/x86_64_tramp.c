@@ -385,9 +385,44 @@ static int mem_check(void)
 	return 0;
 }
 
+/*
+ * Direct writes (batch_flush): the read+exec file mappings holding the
+ * sites of a pass are made read+write+exec for the pass (one mprotect
+ * each way per mapping; pages stay executable throughout, so a thread
+ * running there meanwhile is unaffected; the mapping is private: the
+ * written pages become the process's own copies, as with /proc/self/mem)
+ * and the jumps are plain stores.  Where mprotect refuses (a policy
+ * forbidding W+X: SELinux execmod, PaX), or USERBPF_PATCH_PWRITE is set,
+ * every write goes through /proc/self/mem as before.
+ */
+struct wmap {
+	uint64_t lo, hi;
+};
+#define MAX_WMAPS 64
+static struct wmap wmaps[MAX_WMAPS];
+static int n_wmaps;
+static bool direct_refused; /* an mprotect failed once: pwrite from then on */
+unsigned long probe_arch_direct_writes;
+
+static bool in_wmaps(uint64_t addr, size_t len)
+{
+	int i;
+
+	for (i = 0; i < n_wmaps; i++)
+		if (addr >= wmaps[i].lo && addr + len <= wmaps[i].hi)
+			return true;
+	return false;
+}
+
 static int code_write(uint64_t addr, const void *buf, size_t len)
 {
 	long n;
+
+	if (n_wmaps && in_wmaps(addr, len)) {
+		memcpy((void *)(uintptr_t)addr, buf, len);
+		probe_arch_direct_writes++;
+		return 0;
+	}
 
 	if (!mem_checked) {
 		int ret = mem_check();
@@ -433,6 +468,9 @@ static void trap_handler(int sig, siginfo_t *si, void *uc_)
 	uint64_t at = (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 1;
 	int i, n = atomic_load_explicit(&trap_cnt, memory_order_acquire);
 
+	/* a perf event's sample (perf_event_x86_64.c), not an int3 */
+	if (si->si_code == PROBE_TRAP_PERF)
+		n = 0;
 	for (i = 0; i < n; i++) {
 		if (atomic_load_explicit(&trap_addr[i], memory_order_acquire) == at) {
 			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)trap_tramp[i];
@@ -972,6 +1010,83 @@ static int tramp_write(uint64_t at, const void *buf, size_t len)
 	return 0;
 }
 
+/* One line of /proc/self/maps [line, end): a read+exec file mapping
+ * holding a queued site becomes a candidate of wmaps. */
+static void wmaps_line(const char *line, const char *end)
+{
+	uint64_t lo, hi;
+	char *p;
+	size_t i;
+
+	lo = strtoull(line, &p, 16);
+	if (*p != '-' || n_wmaps == MAX_WMAPS)
+		return;
+	hi = strtoull(p + 1, &p, 16);
+	if (p >= end || strncmp(p, " r-xp ", 6) || !memchr(p, '/', (size_t)(end - p)))
+		return; /* only read+exec file mappings */
+	for (i = 0; i < n_pend; i++)
+		if (pend[i].addr >= lo && pend[i].addr + JMP_LEN <= hi) {
+			wmaps[n_wmaps++] = (struct wmap){ lo, hi };
+			return;
+		}
+}
+
+/*
+ * The "r-xp" file mappings holding queued sites, made writable (wmaps).
+ * /proc/self/maps read through the gate (no libc syscall in the pass),
+ * whole, before any mprotect changes it.
+ */
+static void wmaps_open(void)
+{
+	static char buf[8192];
+	long fd, r;
+	size_t have = 0;
+	char *line, *end;
+	int i, n;
+
+	n_wmaps = 0;
+	if (direct_refused || getenv("USERBPF_PATCH_PWRITE"))
+		return;
+	fd = probe_sc_gate(SYS_open, (long)(uintptr_t)"/proc/self/maps", O_RDONLY | O_CLOEXEC, 0, 0,
+			   0, 0);
+	if (fd < 0)
+		return;
+	while ((r = probe_sc_gate(SYS_read, fd, (long)(uintptr_t)(buf + have),
+				  (long)(sizeof(buf) - 1 - have), 0, 0, 0)) > 0) {
+		have += (size_t)r;
+		buf[have] = '\0';
+		for (line = buf; (end = memchr(line, '\n', (size_t)(buf + have - line)));
+		     line = end + 1)
+			wmaps_line(line, end);
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			break; /* a line longer than the buffer: stop there */
+	}
+	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	n = n_wmaps;
+	n_wmaps = 0;
+	for (i = 0; i < n; i++) {
+		if (probe_sc_gate(SYS_mprotect, (long)wmaps[i].lo,
+				  (long)(wmaps[i].hi - wmaps[i].lo),
+				  PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
+			direct_refused = true; /* the ones made writable stay in use */
+			break;
+		}
+		n_wmaps = i + 1;
+	}
+}
+
+static void wmaps_close(void)
+{
+	int i;
+
+	for (i = 0; i < n_wmaps; i++)
+		probe_sc_gate(SYS_mprotect, (long)wmaps[i].lo, (long)(wmaps[i].hi - wmaps[i].lo),
+			      PROT_READ | PROT_EXEC, 0, 0, 0);
+	n_wmaps = 0;
+}
+
 static void batch_flush(void)
 {
 	size_t i;
@@ -981,6 +1096,7 @@ static void batch_flush(void)
 		return;
 	}
 	mem_checked = true; /* until probe_arch_patch_batch returns */
+	wmaps_open();
 	for (i = 0; i < n_pend; i++)
 		pend[i].ok = !code_write(pend[i].addr, (const uint8_t[]){ 0xcc }, 1);
 	sync_cores();
@@ -993,6 +1109,7 @@ static void batch_flush(void)
 		if (pend[i].ok)
 			code_write(pend[i].addr, pend[i].jmp, 1);
 	sync_cores();
+	wmaps_close();
 	n_pend = 0;
 }
 
@@ -1190,30 +1307,44 @@ static int arch_install(struct probe_site *site, int mode, uint64_t func_size, c
 
 /*
  * Syscall sites (syscall_rewrite_x86_64.c).  The trampoline of a site
- * "mov $nr,%eax; syscall" (or "mov $nr,%rax"):
+ * "mov $nr,%eax; syscall" (or "mov $nr,%rax"), h = struct probe_sc_hooks:
  *
- *   lea rsp,[rsp-552]; save pt_regs + xmm0-15 (ip = after the syscall)
- *   call fn(arg, regs)              fn makes the syscall, regs->ax = result
- *   restore (rax = the result); lea rsp,[rsp+552]
- *   jmp [rip]; dq the instruction after the syscall
+ *   mov rcx,&h->want[nr]; movzx ecx,byte [rcx]; jrcxz 1f; jmp 2f
+ *   1: mov eax,nr; lea rsp,[rsp-128]; call h->gate_sc; lea rsp,[rsp+128]
+ *      jmp [rip]; dq the instruction after the syscall
+ *   2: lea rsp,[rsp-552]; save pt_regs + xmm0-15 (ip = after the syscall)
+ *      call h->enter(nr, regs); mov r12,rax
+ *      the six arguments back from regs; mov eax,nr; call h->gate_sc
+ *      mov [rsp+80],rax (regs->ax); test r12,r12; jz 3f
+ *      call h->exit(nr, regs)
+ *   3: restore (rax = the result, flags popped); lea rsp,[rsp+552]
+ *      jmp [rip]; dq the instruction after the syscall
+ *
+ * rax, rcx and r11 are free on the way in (the mov sets rax, the syscall
+ * clobbers the other two) and jrcxz leaves the flags alone, so a number
+ * no link wants costs one load and a call of the gate.  The syscall is
+ * made in the trampoline itself, at the gate's address (the seccomp
+ * filter lets it through): after it only the trampoline's lines, the
+ * frame and (exit links only) the exit hook are touched.
  *
  * The mov becomes "jmp rel32" (int3 first, as for probes); the syscall
  * instruction stays, so code jumping straight to it still works (and is
  * seen by the seccomp trap).  Nothing is displaced: a thread is never
  * inside the mov, and one between the mov and the syscall still finds the
- * syscall there.  rcx and r11 come back as they were (the kernel would
- * leave the return address and flags in them; no code relies on that).
+ * syscall there.  rcx and r11 come back as they were on the slow path and
+ * clobbered on the fast one (the kernel leaves the return address and
+ * flags in them; no code relies on either).
  */
-static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
-			size_t err_sz);
+static int syscall_site(uint64_t addr, size_t mov_len, int nr, const struct probe_sc_hooks *h,
+			char *err, size_t err_sz);
 
-int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
-			    size_t err_sz)
+int probe_arch_syscall_site(uint64_t addr, size_t mov_len, int nr,
+			    const struct probe_sc_hooks *hooks, char *err, size_t err_sz)
 {
 	int ret;
 
 	pthread_mutex_lock(&arch_lock);
-	ret = syscall_site(addr, mov_len, fn, arg, err, err_sz);
+	ret = syscall_site(addr, mov_len, nr, hooks, err, err_sz);
 	pthread_mutex_unlock(&arch_lock);
 	return ret;
 }
@@ -1239,11 +1370,24 @@ static uint64_t site_slot_alloc(uint64_t addr, int *ret, char *err, size_t err_s
 	return at;
 }
 
-static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
-			size_t err_sz)
+/* mov rcx,imm64; call rcx */
+static void emit_call_rcx(struct code *c, const void *fn)
 {
+	emit(c, (const uint8_t[]){ 0x48, 0xb9 }, 2);
+	emit8(c, (uint64_t)(uintptr_t)fn);
+	emit(c, (const uint8_t[]){ 0xff, 0xd1 }, 2);
+}
+
+static int syscall_site(uint64_t addr, size_t mov_len, int nr, const struct probe_sc_hooks *h,
+			char *err, size_t err_sz)
+{
+	/* the syscall's arguments: rdi rsi rdx r10 r8 r9 and their pt_regs slots */
+	static const uint8_t arg_reg[6] = { 7, 6, 2, 10, 8, 9 },
+			     arg_off[6] = { 112, 104, 96, 56, 72, 64 };
 	struct code c = { .len = 0 };
 	uint64_t at, after = addr + mov_len + 2;
+	size_t jmp_slow, skip_exit, i;
+	int32_t rel;
 	int ret;
 
 	ret = arch_ready(err, err_sz);
@@ -1253,11 +1397,42 @@ static int syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg
 		snprintf(err, err_sz, "0x%llx is patched already", (unsigned long long)addr);
 		return -EBUSY;
 	}
+	if (nr < 0 || nr >= 512)
+		return -EINVAL;
 	at = site_slot_alloc(addr, &ret, err, err_sz);
 	if (!at)
 		return ret;
+	/* mov rcx,&want[nr]; movzx ecx,byte [rcx]; jrcxz +5; jmp slow */
+	emit(&c, (const uint8_t[]){ 0x48, 0xb9 }, 2);
+	emit8(&c, (uint64_t)(uintptr_t)&h->want[nr]);
+	emit(&c, (const uint8_t[]){ 0x0f, 0xb6, 0x09, 0xe3, 0x05, 0xe9 }, 6);
+	jmp_slow = c.len;
+	emit4(&c, 0);
+	/* the number no link wants: the syscall at once */
+	emit1(&c, 0xb8);
+	emit4(&c, (uint32_t)nr);
+	emit_lea_rsp(&c, -128);
+	emit_call_rcx(&c, h->gate_sc);
+	emit_lea_rsp(&c, 128);
+	emit_jmp_abs(&c, after);
+	rel = (int32_t)(c.len - (jmp_slow + 4));
+	memcpy(c.buf + jmp_slow, &rel, 4);
+	/* wanted: enter hook, syscall, exit hook */
 	emit_save(&c, &save_all, FRAME, 0, after);
-	emit_call(&c, true, arg, fn);
+	emit_call(&c, true, (uint64_t)nr, (uint64_t)(uintptr_t)h->enter);
+	emit(&c, (const uint8_t[]){ 0x49, 0x89, 0xc4 }, 3); /* mov r12,rax */
+	for (i = 0; i < 6; i++)
+		emit_mov_rsp(&c, true, arg_reg[i], arg_off[i]);
+	emit1(&c, 0xb8); /* mov eax,nr */
+	emit4(&c, (uint32_t)nr);
+	emit_call_rcx(&c, h->gate_sc);
+	emit_mov_rsp(&c, false, 0, 80);				     /* regs->ax = result */
+	emit(&c, (const uint8_t[]){ 0x4d, 0x85, 0xe4, 0x74, 0 }, 5); /* test r12,r12; jz */
+	skip_exit = c.len;
+	emit_call(&c, true, (uint64_t)nr, (uint64_t)(uintptr_t)h->exit);
+	if (c.len - skip_exit > 127)
+		return -EINVAL; /* the jz cannot reach: a bug */
+	c.buf[skip_exit - 1] = (uint8_t)(c.len - skip_exit);
 	emit_restore(&c, &save_all, FRAME);
 	emit_jmp_abs(&c, after);
 	if (c.overflow || tramp_write(at, c.buf, c.len)) {
@@ -1423,6 +1598,7 @@ bool probe_arch_insn_boundary(uint64_t from, uint64_t at)
 
 bool probe_arch_stop_pass = true;
 atomic_ulong probe_arch_stop_moved;
+unsigned long probe_arch_direct_writes;
 
 void probe_arch_patch_batch(bool on)
 {
@@ -1442,10 +1618,10 @@ uint64_t probe_arch_ret_tramp(void)
 	return 0;
 }
 
-int probe_arch_syscall_site(uint64_t addr, size_t mov_len, uint64_t fn, uint64_t arg, char *err,
-			    size_t err_sz)
+int probe_arch_syscall_site(uint64_t addr, size_t mov_len, int nr,
+			    const struct probe_sc_hooks *hooks, char *err, size_t err_sz)
 {
-	(void)addr, (void)mov_len, (void)fn, (void)arg;
+	(void)addr, (void)mov_len, (void)nr, (void)hooks;
 	snprintf(err, err_sz, "built without an x86-64 instruction decoder (libzydis-dev)");
 	return -EOPNOTSUPP;
 }

@@ -1058,6 +1058,27 @@ static int verifier_map_desc(void *cookie, unsigned src, int32_t imm,
  * -E2BIG) and frees the program, an accepted program is marked verified
  * (it may run unchecked); a log that did not fit fails with -ENOSPC.
  */
+/* log_true_size (kernel 6.4+): the u32 after core_relo_rec_size (uapi
+ * headers before 6.4 do not name it).  In the command's own copy of the
+ * attr, verify_loaded leaves the whole log's size plus one there (0: the
+ * verifier did not run); the dispatcher stores it in the caller's. */
+#define LOG_TRUE_OFF ATTR_END(core_relo_rec_size)
+_Static_assert(sizeof(union bpf_attr) >= LOG_TRUE_OFF + sizeof(uint32_t),
+	       "log_true_size inside the attr's copy");
+
+static void log_true_set(union bpf_attr *a, uint32_t v)
+{
+	memcpy((uint8_t *)a + LOG_TRUE_OFF, &v, sizeof(v));
+}
+
+static uint32_t log_true_get(const union bpf_attr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, (const uint8_t *)a + LOG_TRUE_OFF, sizeof(v));
+	return v;
+}
+
 static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_prog *prog,
 			 const char *license, const struct userbpf_helper *extra, size_t extra_cnt)
 {
@@ -1073,6 +1094,7 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 
 	memset(&st, 0, sizeof(st));
 	err = userbpf_verify(uptr(a->insns), a->insn_cnt, &vo);
+	log_true_set(a, (a->log_level && buf ? (uint32_t)st.log_true_size : 0) + 1);
 	if (!err && a->log_level && buf && st.log_true_size > a->log_size)
 		err = -ENOSPC;
 	if (!err) /* PROBE_MEM loads run on the checked engine */
@@ -1582,6 +1604,18 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 		break;
 	case BPF_PROG_LOAD:
 		ret = cmd_prog_load(&a);
+		/* kernel 6.4+: once the verifier ran, whatever its verdict,
+		 * the log's whole size goes to log_true_size when the attr
+		 * has it; a failed copy fails the load (the program released) */
+		if (log_true_get(&a) && size >= LOG_TRUE_OFF + sizeof(uint32_t)) {
+			uint32_t v = log_true_get(&a) - 1;
+
+			if (ub_copy_to_user((uint8_t *)uattr + LOG_TRUE_OFF, &v, sizeof(v))) {
+				if (ret >= 0)
+					userbpf_close(ret);
+				ret = -EFAULT;
+			}
+		}
 		break;
 	case BPF_PROG_TEST_RUN:
 		ret = cmd_prog_test_run(&a);

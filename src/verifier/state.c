@@ -189,10 +189,17 @@ static bool regsafe(struct idmap *map, const struct verif_reg *o, const struct v
 	switch (o->type) {
 	case SCALAR_VALUE:
 		return var_ok(o, c, exact) && check_ids(map, o->id, c->id);
+	case CONST_PTR_TO_DYNPTR:
+		return o->dynptr_type == c->dynptr_type && o->off == c->off &&
+		       var_ok(o, c, exact) && check_ids(map, o->id, c->id);
+	case PTR_TO_MEM:
+		/* a dynptr slice dies with its dynptr: the same one on both */
+		if (!check_ids(map, o->dynptr_id, c->dynptr_id))
+			return false;
+		/* fallthrough */
 	case PTR_TO_MAP_VALUE:
 	case PTR_TO_MAP_KEY:
 	case CONST_PTR_TO_MAP:
-	case PTR_TO_MEM:
 	case PTR_TO_SOCKET:
 	case PTR_TO_SOCK_COMMON:
 	case PTR_TO_TCP_SOCK:
@@ -229,6 +236,16 @@ static bool scalar_covers(const struct verif_reg *o, const struct verif_reg *c)
 	       !(o->flags & (SCALAR_BTF_PTR | SCALAR_BTF_WRITABLE) & ~c->flags);
 }
 
+/* two dynptr slots: the same type and part, the same dynptr and reference */
+static bool dynptr_slot_safe(struct idmap *map, const struct verif_slot *o,
+			     const struct verif_slot *c)
+{
+	return o->spilled.dynptr_type == c->spilled.dynptr_type &&
+	       o->spilled.dynptr_first == c->spilled.dynptr_first &&
+	       check_ids(map, o->spilled.ref_obj_id, c->spilled.ref_obj_id) &&
+	       check_ids(map, o->spilled.id, c->spilled.id);
+}
+
 static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struct verif_slot *c,
 		      bool exact, bool dyn)
 {
@@ -244,6 +261,18 @@ static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struc
 			return false;
 		if (o->type[0] == SLOT_SPILL)
 			return regsafe(map, &o->spilled, &c->spilled, true);
+		if (o->type[0] == SLOT_DYNPTR)
+			return dynptr_slot_safe(map, o, c);
+		return true;
+	}
+	/* a dynptr slot matches the same kind of dynptr (the kernel's
+	 * stacksafe, STACK_DYNPTR); old's never-written bytes cover it */
+	if (o->type[0] == SLOT_DYNPTR)
+		return c->type[0] == SLOT_DYNPTR && dynptr_slot_safe(map, o, c);
+	if (c->type[0] == SLOT_DYNPTR) {
+		for (b = 0; b < 8; b++)
+			if (o->type[b] != SLOT_INVALID)
+				return false;
 		return true;
 	}
 	/* spills of different sizes (narrow scalar spills) never match */
@@ -405,6 +434,7 @@ static const char *const type_names[VERIF_REG_TYPES] = {
 	[PTR_TO_SOCK_COMMON] = "sock_common",
 	[PTR_TO_TCP_SOCK] = "tcp_sock",
 	[PTR_TO_BTF_ID] = "ptr_",
+	[CONST_PTR_TO_DYNPTR] = "dynptr_ptr",
 };
 
 const char *verif_reg_type_name(const struct verif_reg *r)
@@ -509,7 +539,7 @@ void verif_print_state(struct verif_env *env, const struct verif_state *st)
 			continue;
 		verif_log(env, " fp%d=", -(i + 1) * 8);
 		for (b = 0; b < 8; b++)
-			verif_log(env, "%c", "?mz"[s->type[b] < 3 ? s->type[b] : 0]);
+			verif_log(env, "%c", "?mz?d"[s->type[b] <= SLOT_DYNPTR ? s->type[b] : 0]);
 	}
 	if (st->nrefs)
 		verif_log(env, " refs=%u", st->refs[0].id);

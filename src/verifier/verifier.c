@@ -801,10 +801,67 @@ static void narrow_scalar(struct verif_reg *dst, const struct verif_reg *src, in
 	scalar_of_size(dst, size, sign_ext);
 }
 
+/*
+ * ==== dynptrs on the stack ====
+ * A dynptr takes two 8-byte slots, all bytes SLOT_DYNPTR; the first slot
+ * (the lower address, spi) says dynptr_first.  The kernel's
+ * invalidate_dynptr / destroy_if_dynptr_stack_slot.
+ */
+static void invalidate_dynptr(struct verif_frame *f, int spi)
+{
+	int i;
+
+	for (i = spi - 1; i <= spi; i++) {
+		memset(f->stack[i].type, SLOT_INVALID, 8);
+		verif_mark_not_init(&f->stack[i].spilled);
+	}
+}
+
+/* A store (or a new dynptr) into slot spi of frame f: a dynptr there
+ * dies, with the slices bpf_dynptr_data gave of it; a referenced
+ * (ringbuf) one must be submitted or discarded instead. */
+static int destroy_dynptr(struct verif_env *env, struct verif_state *st, struct verif_frame *f,
+			  int spi)
+{
+	uint32_t id;
+
+	if (spi < 0 || spi >= f->nslots || f->stack[spi].type[0] != SLOT_DYNPTR)
+		return 0;
+	if (!f->stack[spi].spilled.dynptr_first)
+		spi++;
+	if (spi >= f->nslots || spi < 1)
+		return ERR_INVAL("verifier bug: a dynptr without its first slot\n");
+	if (f->stack[spi].spilled.dynptr_type == DYNPTR_RINGBUF)
+		return ERR_INVAL("cannot overwrite referenced dynptr\n");
+	id = f->stack[spi].spilled.id;
+	invalidate_dynptr(f, spi);
+	FOR_EACH_REG(st, r, {
+		if (r->type == PTR_TO_MEM && r->dynptr_id == id)
+			verif_mark_unknown(r); /* root: mark_reg_invalid */
+	})
+		;
+	return 0;
+}
+
+/* the first byte in [lo, end) of a dynptr, or 1 (none) */
+static int64_t dynptr_byte(struct verif_frame *f, int64_t lo, int64_t end)
+{
+	int64_t o;
+	int b;
+
+	for (o = lo; o < end; o++) {
+		struct verif_slot *s = slot_at(f, o, &b);
+
+		if (s && s->type[b] == SLOT_DYNPTR)
+			return o;
+	}
+	return 1;
+}
+
 static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 		       const struct verif_reg *reg, int off, int size, const struct verif_reg *val)
 {
-	int64_t lo, hi;
+	int64_t lo, hi, o;
 	struct verif_frame *f = stack_frame(st, reg);
 	int err = stack_bounds(env, regno, reg, off, size, ACC_WRITE, &lo, &hi), b;
 	struct verif_slot *s;
@@ -812,6 +869,12 @@ static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 	if (err)
 		return err;
 	note_depth(env, st, reg, lo);
+	/* a write into a dynptr destroys it (a referenced one may not be) */
+	for (o = lo; o < hi + size; o += 8 - ((o + VERIF_STACK) & 7)) {
+		err = destroy_dynptr(env, st, f, (int)((-o - 1) / 8));
+		if (err)
+			return err;
+	}
 	if (lo != hi) /* root: every byte the write may touch becomes unknown
 		       * (the kernel's check_stack_write_var_off) */
 		return stack_clobber(st, reg, lo, hi + size, SLOT_MISC);
@@ -824,7 +887,9 @@ static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 		hist_cur(env, st)->spi = (int16_t)((-lo - 1) / 8);
 		hist_cur(env, st)->sfr = reg->frameno;
 	}
-	if (size == 8 && val && val->type != NOT_INIT) {
+	/* a register spill; a CONST_PTR_TO_DYNPTR is no spillable type
+	 * (is_spillable_regtype): its bytes become misc data */
+	if (size == 8 && val && val->type != NOT_INIT && val->type != CONST_PTR_TO_DYNPTR) {
 		memset(s->type, SLOT_SPILL, 8);
 		s->spilled = *val;
 		return 0;
@@ -865,6 +930,16 @@ static int stack_read(struct verif_env *env, struct verif_state *st, int regno,
 	if (err)
 		return err;
 	note_depth(env, st, reg, lo);
+	o = dynptr_byte(f, lo, hi + size);
+	if (o <= 0) {
+		if (lo == hi)
+			return ERR_ACCES("invalid read from stack off %lld+%lld size %d\n",
+					 (long long)lo, (long long)(o - lo), size);
+		return ERR_ACCES(
+			"invalid variable-offset read from stack R%d var_off=(%#llx; %#llx)+%lld size %d\n",
+			regno, (unsigned long long)reg->v.t.value,
+			(unsigned long long)reg->v.t.mask, (long long)(o - lo), size);
+	}
 	for (o = lo; o < hi + size; o++) {
 		s = slot_at(f, o, &b);
 		if (!s || s->type[b] == SLOT_INVALID) {
@@ -1842,6 +1917,7 @@ static int check_map_func(struct verif_env *env, const struct verif_map *m, int 
 		case 130:
 		case 131:
 		case 134:
+		case 198:
 			ok = t == MT_RINGBUF;
 			break;
 		case 27:
@@ -1972,6 +2048,9 @@ struct call_meta {
 	int lock_regno;
 	int64_t msize_max;   /* the size argument's largest value, -1 */
 	uint32_t ref_obj_id; /* the socket argument's reference (pointer casts) */
+	int dynptr_release;  /* the register of a dynptr to release (199, 200) */
+	uint32_t dynptr_id;  /* the dynptr argument's id and reference */
+	uint32_t dynptr_ref;
 };
 
 static const char *const mem_types = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf";
@@ -1999,6 +2078,21 @@ static int check_helper_mem(struct verif_env *env, struct verif_state *st, int r
 		if (err)
 			return err;
 		note_depth(env, st, reg, lo);
+		{
+			/* check_stack_range_initialized(): a helper's memory
+			 * is no dynptr */
+			int64_t d = dynptr_byte(stack_frame(st, reg), lo, hi + (int64_t)size);
+
+			if (d <= 0 && write)
+				return ERR_ACCES(
+					"potential write to dynptr at off=%lld disallowed\n",
+					(long long)d);
+			if (d <= 0)
+				return ERR_ACCES(
+					"invalid read from stack R%d off %lld+%lld size %llu\n",
+					regno, (long long)lo, (long long)(d - lo),
+					(unsigned long long)size);
+		}
 		if (write)
 			return stack_clobber(st, reg, lo, hi + (int64_t)size, SLOT_MISC);
 		{
@@ -2069,6 +2163,187 @@ static int check_map_arg_mem(struct verif_env *env, struct verif_state *st, int 
 		return ERR_ACCES("invalid map_ptr to access map->%s\n", key ? "key" : "value");
 	m = &env->maps[meta->map];
 	return check_helper_mem(env, st, regno, key ? m->d.key_size : m->d.value_size, write);
+}
+
+/* ==== dynptr arguments (the kernel's process_dynptr_func) ==== */
+
+static void release_ref(struct verif_state *st, uint32_t id);
+
+/* the dynptr type a helper's dynptr argument must have, 0 any */
+static int dynptr_want(int id)
+{
+	return id == 197 ? DYNPTR_LOCAL : id >= 198 && id <= 200 ? DYNPTR_RINGBUF : 0;
+}
+
+/* __check_ptr_off_reg(): a pointer passed in its original form */
+static int check_ptr_off(struct verif_env *env, int regno, const struct verif_reg *reg)
+{
+	if (reg->off < 0)
+		return ERR_ACCES("negative offset %s ptr R%d off=%d disallowed\n",
+				 verif_reg_type_name(reg), regno, reg->off);
+	if (reg->off)
+		return ERR_ACCES("dereference of modified %s ptr R%d off=%d disallowed\n",
+				 verif_reg_type_name(reg), regno, reg->off);
+	if (!tnum_equals_const(reg->v.t, 0))
+		return ERR_ACCES("variable %s access var_off=(%#llx; %#llx) disallowed\n",
+				 verif_reg_type_name(reg), (unsigned long long)reg->v.t.value,
+				 (unsigned long long)reg->v.t.mask);
+	return 0;
+}
+
+/* dynptr_get_spi(): the first slot of the dynptr a stack pointer names;
+ * -ERANGE (nothing logged) when it is beyond the slots written so far */
+static int dynptr_spi(struct verif_env *env, struct verif_state *st, const struct verif_reg *reg)
+{
+	int64_t off;
+	int spi;
+
+	if (!tnum_is_const(reg->v.t))
+		return ERR_INVAL("dynptr has to be at a constant offset\n");
+	off = reg->off + (int64_t)reg->v.t.value;
+	if (off % 8 || (-off - 1) / 8 < 1)
+		return ERR_INVAL("cannot pass in dynptr at an offset=%lld\n", (long long)off);
+	spi = (int)((-off - 1) / 8);
+	if (spi >= stack_frame(st, reg)->nslots)
+		return -ERANGE;
+	return spi;
+}
+
+/* the state of an initialised dynptr argument (its first slot), or NULL */
+static const struct verif_reg *dynptr_init_state(struct verif_env *env, struct verif_state *st,
+						 const struct verif_reg *reg)
+{
+	struct verif_frame *f;
+	int spi, b;
+
+	if (reg->type == CONST_PTR_TO_DYNPTR)
+		return reg;
+	spi = dynptr_spi(env, st, reg);
+	if (spi < 0)
+		return NULL;
+	f = stack_frame(st, reg);
+	if (!f->stack[spi].spilled.dynptr_first)
+		return NULL;
+	for (b = 0; b < 8; b++)
+		if (f->stack[spi].type[b] != SLOT_DYNPTR ||
+		    f->stack[spi - 1].type[b] != SLOT_DYNPTR)
+			return NULL;
+	return &f->stack[spi].spilled;
+}
+
+/* a new dynptr of type in the two slots at reg (mark_stack_slots_dynptr):
+ * its id, then, for a ringbuf one, the reference it holds */
+static int mark_dynptr_slots(struct verif_env *env, struct verif_state *st,
+			     const struct verif_reg *reg, int type)
+{
+	struct verif_frame *f = stack_frame(st, reg);
+	int spi = dynptr_spi(env, st, reg), i;
+	uint32_t id, ref = 0;
+
+	if (spi < 0)
+		return spi;
+	id = ++env->id_gen;
+	if (type == DYNPTR_RINGBUF) {
+		if (st->nrefs >= VERIF_MAX_REFS)
+			return ERR_ACCES("too many acquired references\n");
+		ref = ++env->id_gen;
+		st->refs[st->nrefs].id = ref;
+		st->refs[st->nrefs].insn = env->cur_insn;
+		st->nrefs++;
+	}
+	for (i = spi - 1; i <= spi; i++) {
+		struct verif_reg *d = &f->stack[i].spilled;
+
+		memset(f->stack[i].type, SLOT_DYNPTR, 8);
+		verif_mark_not_init(d);
+		d->type = CONST_PTR_TO_DYNPTR;
+		d->dynptr_type = (uint8_t)type;
+		d->dynptr_first = i == spi;
+		d->id = id;
+		d->ref_obj_id = ref;
+	}
+	return 0;
+}
+
+/*
+ * A struct bpf_dynptr * argument: a stack slot pair, or a drain
+ * callback's CONST_PTR_TO_DYNPTR.  bpf_dynptr_from_mem (197) and
+ * bpf_ringbuf_reserve_dynptr (198) initialise one (MEM_UNINIT), submit
+ * and discard (199, 200) release a ringbuf one (OBJ_RELEASE), read, write
+ * and data (201-203) take any initialised one (MEM_RDONLY: the helper
+ * does not change the dynptr itself).
+ */
+static int check_dynptr_arg(struct verif_env *env, struct verif_state *st, int regno, int id,
+			    struct call_meta *meta)
+{
+	struct verif_reg *reg = reg_of(st, regno);
+	bool uninit = id == 197 || id == 198, release = id == 199 || id == 200;
+	int want = dynptr_want(id), spi, err, i;
+	const struct verif_reg *d;
+
+	/* check_reg_type(), check_func_arg_reg_off() */
+	if (reg->type != PTR_TO_STACK && reg->type != CONST_PTR_TO_DYNPTR)
+		return ERR_ACCES("R%d type=%s expected=fp, dynptr_ptr\n", regno,
+				 verif_reg_type_name(reg));
+	if (reg->type == CONST_PTR_TO_DYNPTR) {
+		if (release && reg->off)
+			return ERR_INVAL(
+				"R%d must have zero offset when passed to release func or trusted arg to kfunc\n",
+				regno);
+		if ((err = check_ptr_off(env, regno, reg)))
+			return err;
+	}
+	if (release) {
+		if (reg->type != PTR_TO_STACK)
+			return ERR_INVAL("cannot release unowned const bpf_dynptr\n");
+		spi = dynptr_spi(env, st, reg);
+		if (spi < 0 || !stack_frame(st, reg)->stack[spi].spilled.ref_obj_id)
+			return ERR_INVAL("arg %d is an unacquired reference\n", regno);
+		meta->dynptr_release = regno;
+	}
+	if (uninit) {
+		/* is_dynptr_reg_valid_uninit(): a dynptr there is overwritten
+		 * by the two 8-byte writes below (destroy_dynptr) */
+		if (reg->type == CONST_PTR_TO_DYNPTR)
+			return ERR_INVAL("Dynptr has to be an uninitialized dynptr\n");
+		spi = dynptr_spi(env, st, reg);
+		if (spi < 0 && spi != -ERANGE)
+			return ERR_INVAL("Dynptr has to be an uninitialized dynptr\n");
+		for (i = 0; i < 16; i += 8) {
+			err = check_mem_access(env, st, regno, i, 8, ACC_WRITE, NULL, NULL, false);
+			if (err)
+				return err;
+		}
+		return mark_dynptr_slots(env, st, reg, want);
+	}
+	d = dynptr_init_state(env, st, reg);
+	if (!d)
+		return ERR_INVAL("Expected an initialized dynptr as arg #%d\n", regno - 1);
+	if (want && d->dynptr_type != want)
+		return ERR_INVAL("Expected a dynptr of type %s as arg #%d\n",
+				 want == DYNPTR_RINGBUF ? "ringbuf" : "local", regno - 1);
+	meta->dynptr_id = d->id;
+	meta->dynptr_ref = d->ref_obj_id;
+	return 0;
+}
+
+/* unmark_stack_slots_dynptr(): the released dynptr, its slices and every
+ * dynptr sharing its reference die */
+static void release_dynptr(struct verif_env *env, struct verif_state *st, int regno)
+{
+	const struct verif_reg *reg = reg_of(st, regno);
+	struct verif_frame *f = stack_frame(st, reg);
+	int spi = dynptr_spi(env, st, reg), i;
+	uint32_t ref;
+
+	if (spi < 0)
+		return;
+	ref = f->stack[spi].spilled.ref_obj_id;
+	release_ref(st, ref);
+	for (i = 1; i < f->nslots; i++)
+		if (f->stack[i].type[0] == SLOT_DYNPTR && f->stack[i].spilled.dynptr_first &&
+		    f->stack[i].spilled.ref_obj_id == ref)
+			invalidate_dynptr(f, i);
 }
 
 static int check_arg(struct verif_env *env, struct verif_state *st, int regno, int arg_type,
@@ -2254,6 +2529,8 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 				 regno, verif_reg_type_name(reg),
 				 btf ? ", ptr_, trusted_ptr_" : "");
 	}
+	case USERBPF_ARG_PTR_TO_DYNPTR:
+		return check_dynptr_arg(env, st, regno, (int)h->id, meta);
 	case USERBPF_ARG_PTR_TO_BTF_ID:
 		if (!is_ptr(reg) && !(reg->flags & SCALAR_BTF_PTR))
 			return ERR_ACCES("R%d type=%s expected=ptr_\n", regno,
@@ -2327,12 +2604,12 @@ static int setup_callback_frame(struct verif_env *env, struct verif_state *st, i
 		verif_scalar_sync(&f->regs[1].v);
 		f->regs[2] = caller->regs[3];
 	} else if (id == 209) { /* user_ringbuf_drain: cb(dynptr, ctx) */
-		/* dynptrs are not modelled: the 16-byte struct bpf_dynptr is
-		 * read-only memory, and the dynptr helpers (their argument type
-		 * unsupported here) refuse it */
-		reg_ptr(&f->regs[1], PTR_TO_MEM);
-		f->regs[1].mem_size = 16;
-		f->regs[1].flags = MEM_RDONLY;
+		/* set_user_ringbuf_callback_state(): a local dynptr the
+		 * callback may read through but not change, nor release */
+		reg_ptr(&f->regs[1], CONST_PTR_TO_DYNPTR);
+		f->regs[1].dynptr_type = DYNPTR_LOCAL;
+		f->regs[1].dynptr_first = 1;
+		f->regs[1].id = ++env->id_gen;
 		f->regs[2] = caller->regs[3];
 	} else { /* for_each_map_elem: cb(map, key, value, ctx) */
 		f->regs[1] = caller->regs[1];
@@ -2443,6 +2720,12 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 	}
 	if (meta.release)
 		release_ref(st, meta.release);
+	if (meta.dynptr_release)
+		release_dynptr(env, st, meta.dynptr_release);
+	/* bpf_dynptr_from_mem: only a map value makes a local dynptr */
+	if (h->id == 197 && reg_of(st, 1)->type != PTR_TO_MAP_VALUE)
+		return ERR_ACCES("Unsupported reg type %s for bpf_dynptr_from_mem data\n",
+				 verif_reg_type_name(reg_of(st, 1)));
 	if (changes_pkt_data((int)h->id))
 		clear_pkt_pointers(st);
 	/* bpf_loop's iteration count bounds the iterations explored: it is
@@ -2552,6 +2835,13 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		reg_ptr(r0, PTR_TO_MEM);
 		r0->flags = PTR_MAYBE_NULL;
 		r0->id = ++env->id_gen;
+		if (h->id == 203) {
+			/* bpf_dynptr_data: len bytes of the dynptr's memory,
+			 * gone with the dynptr (dynptr_id) or its reference */
+			r0->mem_size = (uint32_t)meta.alloc_size;
+			r0->dynptr_id = meta.dynptr_id;
+			r0->ref_obj_id = meta.dynptr_ref;
+		}
 		break;
 	case USERBPF_RET_PTR_TO_SOCKET_OR_NULL:
 	case USERBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL:

@@ -41,10 +41,11 @@ enum verif_reg_type {
 	PTR_TO_PACKET_END,
 	PTR_TO_MEM,
 	PTR_TO_FUNC,
-	PTR_TO_SOCKET,	    /* struct bpf_sock (bpf_sock_is_valid_access) */
-	PTR_TO_SOCK_COMMON, /* its common part (bpf_sock_common_is_valid_access) */
-	PTR_TO_TCP_SOCK,    /* struct bpf_tcp_sock */
-	PTR_TO_BTF_ID,	    /* a kernel object typed by the attach BTF (mem_size: its struct id) */
+	PTR_TO_SOCKET,	     /* struct bpf_sock (bpf_sock_is_valid_access) */
+	PTR_TO_SOCK_COMMON,  /* its common part (bpf_sock_common_is_valid_access) */
+	PTR_TO_TCP_SOCK,     /* struct bpf_tcp_sock */
+	PTR_TO_BTF_ID,	     /* a kernel object typed by the attach BTF (mem_size: its struct id) */
+	CONST_PTR_TO_DYNPTR, /* a drain callback's struct bpf_dynptr (dynptr_type, id) */
 	VERIF_REG_TYPES
 };
 
@@ -82,12 +83,26 @@ struct verif_reg {
 	uint32_t range;	       /* packet: bytes known in bounds */
 	uint32_t mem_size;     /* PTR_TO_MEM; PTR_TO_BTF_ID: the struct's type id */
 	int32_t subprog;       /* PTR_TO_FUNC */
+	/* CONST_PTR_TO_DYNPTR, and the two slots of a dynptr on the stack
+	 * (SLOT_DYNPTR): its DYNPTR_* type, whether this is its first slot
+	 * (the lower address); id names the dynptr, ref_obj_id its
+	 * reference (ringbuf).  PTR_TO_MEM from bpf_dynptr_data: dynptr_id,
+	 * the id of the dynptr it points into */
+	uint8_t dynptr_type;
+	uint8_t dynptr_first;
+	uint32_t dynptr_id;
 };
+
+/* dynptr types (the kernel's enum bpf_dynptr_type) */
+#define DYNPTR_LOCAL 1
+#define DYNPTR_RINGBUF 2
 
 #define VERIF_PRECISE_BT 1
 #define VERIF_PRECISE_ALL 2
 
-enum { SLOT_INVALID = 0, SLOT_MISC, SLOT_ZERO, SLOT_SPILL };
+/* SLOT_DYNPTR: all 8 bytes of each of a dynptr's two slots; spilled
+ * holds its state (dynptr_type, dynptr_first, id, ref_obj_id) */
+enum { SLOT_INVALID = 0, SLOT_MISC, SLOT_ZERO, SLOT_SPILL, SLOT_DYNPTR };
 
 struct verif_slot {
 	uint8_t type[8];	  /* per byte: SLOT_* */

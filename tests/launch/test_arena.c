@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_arena.c - the domain's arena under "userbpf launch": what members
- * SIGKILLed held comes back, every byte (tests/launch/apps/darena.c); and
- * run statistics leave a program's user stack alone (dstack.c).  Run as
+ * SIGKILLed held comes back, every byte (tests/launch/apps/darena.c); run
+ * statistics leave a program's user stack alone (dstack.c); the arena's
+ * tables grow, also when a member is killed growing one (dgrow.c).  Run as
  * the unprivileged user as test_launch.c runs its applications.
  */
 #include <stdio.h>
@@ -92,6 +93,28 @@ TEST(launch_domain_killed_member_every_byte_back)
 }
 
 /*
+ * Members killed in the middle of loading a big program (400,000
+ * instructions; "darena loadkill 6": the kill lands at a delay moving
+ * through verification, compilation and the next load): what the load
+ * had allocated is private to the member until the program is
+ * registered, so the reaper gives it back: the heap in use and the
+ * private blocks after each reaping are those after the first.  Before,
+ * each killed load leaked what it had allocated.
+ */
+TEST(launch_domain_killed_mid_load_gives_back)
+{
+	char out[1024];
+	int st = launch_app("lk", "darena", "loadkill 6", out, sizeof(out));
+
+	if (st == -1)
+		return;
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "loaders killed mid-load 2-6, differences from the first: heap 0 bytes, "
+			  "private blocks 0\n");
+}
+
+/*
  * The user stack a program sees (bpf_get_stack, bpf_get_stackid with
  * BPF_F_USER_STACK) from a child's execve and from a test run is the same
  * with run statistics on as off (dstack): the statistics' wrapper around
@@ -140,4 +163,173 @@ TEST(launch_user_stack_same_with_stats_kernel_oracle)
 		return;
 	}
 	ASSERT_STREQ(out, dstack_expect);
+}
+
+/*
+ * The arena's tables grow (tests/launch/apps/dgrow.c): each test goes
+ * far past the fixed size they had (4096 objects, 4096 ledger uses, 256
+ * pins, 512 attachments, 256 aliases, 1024 members).  The kernel is the
+ * oracle where it has the same objects: the same binary as root prints
+ * the same (but the arena's own figures).
+ */
+
+/* "userbpf launch --domain NAME -- dgrow ARGS": its output must be expect. */
+static void dgrow_expect(const char *domain, const char *args, const char *expect)
+{
+	char out[2048];
+	int st = launch_app(domain, "dgrow", args, out, sizeof(out));
+
+	if (st == -1)
+		return;
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, expect);
+}
+
+/* dgrow ARGS on the kernel as root: its output must be expect (skipped
+ * when not root or when the kernel refuses it). */
+static void dgrow_kernel_oracle(const char *args, const char *expect)
+{
+	char cmd[512], out[2048];
+	size_t n;
+	FILE *p;
+	int st;
+
+	if (getuid() != 0) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/launch/dgrow", test_build_dir());
+	if (access(cmd, X_OK)) {
+		test_skip("%s missing (clang, bpftool, libbpf-dev?)", cmd);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/launch/dgrow %s 2>/dev/null", test_build_dir(), args);
+	p = popen(cmd, "r");
+	ASSERT_TRUE(p != NULL);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		test_skip("the kernel refused dgrow %s (exit %d)", args, WEXITSTATUS(st));
+		return;
+	}
+	ASSERT_STREQ(out, expect);
+}
+
+/* 6000 maps registered by two processes (3000 each: 6000 ledger uses),
+ * every id listed once in increasing order by GET_NEXT_ID and opened by
+ * id; the second process SIGKILLed, its 3000 go (reaped); ours closed,
+ * none is left.  Before: the registry held 4096. */
+static const char dgrow_maps_expect[] =
+	"made here 3000, in a child 3000\n"
+	"listed 6000, ids increasing: yes, ours listed: 3000, opened by id: 6000\n"
+	"child killed: listed 3000, ours 3000\n"
+	"all closed: listed 0\n";
+
+TEST(launch_domain_registry_grows)
+{
+	dgrow_expect("gm", "maps 6000", dgrow_maps_expect);
+}
+
+TEST(launch_registry_grows_kernel_oracle)
+{
+	dgrow_kernel_oracle("maps 6000", dgrow_maps_expect);
+}
+
+/* 1000 pins of one map: each opens it, here and in another process;
+ * pinning a path again is EEXIST; unlinked, the map goes.  Before: 256. */
+static const char dgrow_pins_expect[] = "pinned 1000 of 1000\n"
+					"pinning one again: EEXIST\n"
+					"opened by path here: 1000 the same map\n"
+					"opened by path in a child: 1000 the same map\n"
+					"unlinked: 0 left, opening one: ENOENT\n"
+					"the map after its pins went: listed 0\n";
+
+TEST(launch_domain_pins_grow)
+{
+	dgrow_expect("gp", "pins 1000", dgrow_pins_expect);
+}
+
+TEST(launch_pins_grow_kernel_oracle)
+{
+	dgrow_kernel_oracle("pins 1000", dgrow_pins_expect);
+}
+
+/* 300 ring buffers live at once (an alias each), closed, 300 again: the
+ * freed rings' runs and aliases are reused (the same heap in use).
+ * Before: the 257th ring buffer failed. */
+static const char dgrow_rings_expect[] = "round 1: 300 of 300 ring buffers live, listed 300\n"
+					 "round 2: 300 of 300 ring buffers live, listed 300\n"
+					 "closed: listed 0\n";
+
+TEST(launch_domain_aliases_grow)
+{
+	char expect[512];
+
+	snprintf(expect, sizeof(expect),
+		 "%sarena heap in use after round 2 minus after round 1: "
+		 "0 bytes\n",
+		 dgrow_rings_expect);
+	dgrow_expect("gr", "rings 300", expect);
+}
+
+TEST(launch_aliases_grow_kernel_oracle)
+{
+	dgrow_kernel_oracle("rings 300", dgrow_rings_expect);
+}
+
+/* 700 domain-wide attachments (uprobes, pid -1): the program runs 700
+ * times here and in a child whose sync attached them all (its table of
+ * local attachments grows too); detached, never.  Before: 512.  The
+ * kernel oracle runs 30 (its detaching takes about 65 ms each). */
+TEST(launch_domain_attachments_grow)
+{
+	dgrow_expect("ga", "attach 700",
+		     "attached 700 of 700 (47 functions)\n"
+		     "each function once here: the program ran 700 times\n"
+		     "each function once in a child: 700 times\n"
+		     "detached, in a child: 0 times\n");
+}
+
+TEST(launch_attachments_grow_kernel_oracle)
+{
+	dgrow_kernel_oracle("attach 30", "attached 30 of 30 (2 functions)\n"
+					 "each function once here: the program ran 30 times\n"
+					 "each function once in a child: 30 times\n"
+					 "detached, in a child: 0 times\n");
+}
+
+/*
+ * A member SIGKILLed in the middle of growing a table: forked members
+ * fill the member table until one, with USERBPF_DOMAIN_FAULT=grow,
+ * stops inside the growth (lock held, the new table copied, not yet
+ * published) and is killed there with the others.  The next command
+ * takes the lock over and frees the unpublished table; the dead are
+ * reaped; 3000 maps are made and listed; the heap in use is back to its
+ * figure before the children, and a new member works.
+ */
+TEST(launch_domain_killed_mid_growth)
+{
+	dgrow_expect("gk", "killgrow",
+		     "a member stopped growing the member table, holding the lock: yes (members "
+		     "before it: over 200)\n"
+		     "lock taken over: 1\n"
+		     "maps made after: 3000, listed 3000\n"
+		     "heap in use, difference from before the children: 0 bytes\n"
+		     "a new member made and listed a map: yes\n");
+}
+
+/*
+ * Members that exit normally leave nothing behind once reaped: their
+ * private blocks (the library's handle table, map id table, verifier
+ * record) are freed by the next reaper, as a killed member's.  Before,
+ * leaving unlisted the member first, and each one left 3 blocks (3200
+ * bytes) in the heap for good.
+ */
+TEST(launch_domain_exited_member_every_byte_back)
+{
+	dgrow_expect("gl", "leavers",
+		     "members that made a map and exited: 6; after the sixth, differences from "
+		     "the first: heap 0 bytes, private blocks 0\n");
 }

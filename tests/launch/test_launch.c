@@ -1001,12 +1001,11 @@ TEST(launch_forked_child_kernel_oracle)
 }
 
 /*
- * The domain's ledger (what each process holds, 4096 uses) full: a use
- * it cannot note is refused with ENOSPC instead of counted unnoted (which
- * leaked when that process was killed).  1000 maps here plus 3 children
- * opening all of them fill it; the fourth child gets 96 and 904 refusals;
- * once the children are SIGKILLed their uses are given back and a fifth
- * opens all 1000.  Before: child 4 opened 1000 (904 unnoted).
+ * The domain's ledger (what each process holds) grows: 1000 maps here
+ * plus 4 children opening all of them note 5000 uses, none refused (the
+ * ledger had 4096 uses before: child 4 got 96 and 904 ENOSPC refusals);
+ * once children 1-4 are SIGKILLed their uses are given back and a fifth
+ * opens all 1000.
  */
 TEST(launch_domain_ledger_full_refuses)
 {
@@ -1014,7 +1013,7 @@ TEST(launch_domain_ledger_full_refuses)
 		      "child 1: opened 1000 refused 0 other errors 0\n"
 		      "child 2: opened 1000 refused 0 other errors 0\n"
 		      "child 3: opened 1000 refused 0 other errors 0\n"
-		      "child 4: opened 96 refused 904 other errors 0\n"
+		      "child 4: opened 1000 refused 0 other errors 0\n"
 		      "children killed\n"
 		      "child 5: opened 1000 refused 0 other errors 0\n");
 }
@@ -1296,8 +1295,7 @@ TEST(launch_pid_reused_kernel_oracle)
  * wait): a child closing its copy leaves it attached in both processes;
  * once the parent destroyed its own, a second child's copy keeps it
  * running in both until that child closes it, as on the kernel (the
- * perf_event file is shared).  (The parent exiting first, "dfork probes
- * exit", is a known gap: docs/compat.md.)
+ * perf_event file is shared).
  */
 static const char dfork_probes_expect[] = "child 1 closed its descriptor, runs there: yes\n"
 					  "runs here: yes\n"
@@ -1315,6 +1313,41 @@ TEST(launch_forked_child_inherited_link_kernel_oracle)
 {
 	if (ready("dfork"))
 		kernel_oracle("dfork probes wait", dfork_probes_expect);
+}
+
+/*
+ * The parent ends while a forked child holds the link (dfork probes exit:
+ * it exits; dfork probes kill: it is killed, no exit path runs): the
+ * probe keeps counting in the child (its probe sites and link objects are
+ * copies of its own, with a program reference of its own) until the child
+ * closes the last descriptor, as on the kernel.  Before, it stopped with
+ * the parent ("parent gone, runs in child 2: no").
+ */
+static const char dfork_probes_gone_expect[] =
+	"child 1 closed its descriptor, runs there: yes\n"
+	"runs here: yes\n"
+	"parent destroyed its link, runs in child 2: yes\n"
+	"parent destroyed its link, runs here: yes\n"
+	"parent gone, runs in child 2: yes\n"
+	"3 calls later, counted in child 2: 3\n"
+	"child 2 closed the last descriptor, stops there: yes\n";
+
+TEST(launch_domain_forked_child_probes_outlive_parent_exit)
+{
+	launch_expect("--domain fq", "dfork probes exit", dfork_probes_gone_expect);
+}
+
+TEST(launch_domain_forked_child_probes_outlive_parent_kill)
+{
+	launch_expect("--domain fk", "dfork probes kill", dfork_probes_gone_expect);
+}
+
+TEST(launch_forked_child_probes_outlive_parent_kernel_oracle)
+{
+	if (!ready("dfork"))
+		return;
+	kernel_oracle("dfork probes exit", dfork_probes_gone_expect);
+	kernel_oracle("dfork probes kill", dfork_probes_gone_expect);
 }
 
 /*
@@ -1362,7 +1395,7 @@ TEST(launch_exec_without_aslr_kernel_oracle)
  * processes are polled) and on the kernel.
  */
 static const char durb_expect[] = "user_ring_buffer__new: ok\n"
-				  "drained 3\n"
+				  "drained 3, sum 70\n"
 				  "full after 16 samples: ENOSPC\n"
 				  "blocking reserve on a full ring, 50 ms: ENOSPC\n"
 				  "blocking reserve, drained meanwhile: got one, woken before the "

@@ -187,3 +187,99 @@ TEST(trace_pid_agent_static_tls)
 	ASSERT_TRUE(tls <= 512);
 	ASSERT_TRUE(!tls || (flags & DF_STATIC_TLS));
 }
+
+/*
+ * The injected agent's signal views: the target's GOT slots of
+ * sigaction, signal, syscall... point at the agent's (a dlopen'ed
+ * library interposes nothing by itself), so a program asking after the
+ * attach sees SIG_DFL where userbpf put its handlers (SIGTRAP of the
+ * uprobes, SIGTERM and SIGSEGV of the fatal-signal hook).  Before, all
+ * four read as set.
+ */
+TEST(trace_pid_signal_views)
+{
+	char cmd[1024], out[32768], tout[512];
+	const char *b = test_build_dir();
+	int fds[2], st = 0;
+	ssize_t n;
+	pid_t t;
+
+	if (!probe_trace_ready("uprobe"))
+		return;
+	ASSERT_OK(pipe(fds));
+	t = start_target("sigloop", "40", "20", fds[1]);
+	close(fds[1]);
+	usleep(100000);
+	snprintf(cmd, sizeof(cmd), "%s/userbpf trace %s/examples/uprobe.bpf.o --pid %d 2>&1", b, b,
+		 (int)t);
+	probe_run(cmd, out, sizeof(out));
+	n = read(fds[0], tout, sizeof(tout) - 1);
+	close(fds[0]);
+	tout[n > 0 ? n : 0] = '\0';
+	waitpid(t, &st, 0);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, "@calls:\n");
+	ASSERT_STREQ(tout, "looped 40 sum 8580\n"
+			   "SIGTRAP dfl\n"
+			   "SIGTERM dfl\n"
+			   "signal SIGSEGV dfl\n"
+			   "rt_sigaction SIGTRAP dfl\n");
+}
+
+/*
+ * A statically linked target: no dynamic loader, no libc.so to dlopen
+ * the agent with.  The CLI says so and exits 1 at once, before any
+ * ptrace stop; the target runs on untouched.  The target is built here
+ * (cc -static; skipped without a static libc).
+ */
+TEST(trace_pid_static_target_refused)
+{
+	static const char src[] = "#include <stdio.h>\n#include <unistd.h>\n"
+				  "int main(void) { for (int i = 0; i < 25; i++) usleep(20000);\n"
+				  "puts(\"static done\"); return 0; }\n";
+	char dir[] = "/tmp/userbpf_static_XXXXXX", path[128], cmd[1024], out[4096], tout[256];
+	const char *b = test_build_dir();
+	int fds[2], st = 0;
+	ssize_t n;
+	FILE *f;
+	pid_t t;
+
+	if (!probe_trace_ready("syscount"))
+		return;
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/st.c", dir);
+	f = fopen(path, "w");
+	ASSERT_TRUE(f != NULL);
+	fputs(src, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cc -static -O1 -o %s/st %s 2>/dev/null", dir, path);
+	if (system(cmd)) {
+		test_skip("cannot link a static program (no libc.a)");
+		goto out;
+	}
+	ASSERT_OK(pipe(fds));
+	t = fork();
+	if (t == 0) {
+		snprintf(path, sizeof(path), "%s/st", dir);
+		dup2(fds[1], 1);
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	usleep(50000);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/userbpf trace %s/examples/syscount.bpf.o --pid %d 2>&1; echo status=$?", b, b,
+		 (int)t);
+	probe_run(cmd, out, sizeof(out));
+	n = read(fds[0], tout, sizeof(tout) - 1);
+	close(fds[0]);
+	tout[n > 0 ? n : 0] = '\0';
+	ASSERT_EQ(waitpid(t, &st, 0), t);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_STREQ(tout, "static done\n");
+	ASSERT_CONTAINS(out, "is statically linked");
+	ASSERT_CONTAINS(out, "status=1\n");
+out:
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ASSERT_OK(system(cmd));
+}

@@ -48,6 +48,39 @@ TEST(trace_signal_actions_hidden)
 	ASSERT_CONTAINS(out, "@calls:\n");
 }
 
+static const char sigview2_out[] = "sysv_signal SIGTERM dfl\n"
+				   "sigset SIGHUP dfl\n"
+				   "sigset hold SIGQUIT dfl\n"
+				   "sigset SIGQUIT hold\n"
+				   "rt_sigaction SIGTRAP dfl\n"
+				   "rt_sigaction SIGUSR2 dfl\n"
+				   "siginterrupt SIGUSR1 dfl restart 0\n"
+				   "sigignore SIGUSR2 ign\n"
+				   "SIGINT caught\n"
+				   "SIGINT reset dfl\n";
+
+/* The other ways in: sysv_signal, sigset (SIG_HOLD too), sigignore,
+ * siginterrupt, syscall(SYS_rt_sigaction) on SIGTRAP (the uprobes'
+ * handler) and the fatal-signal hook's signals.  Before, SIGTERM,
+ * SIGHUP, SIGTRAP and SIGUSR2 read as set. */
+TEST(trace_signal_actions_hidden_sysv)
+{
+	char out[16384];
+	int st;
+
+	if (!probe_trace_ready("uprobe"))
+		return;
+	st = probe_run("$B/examples/uprobe_target sigview2", out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_STREQ(out, sigview2_out);
+	st = probe_run(
+		"$B/userbpf trace $B/examples/uprobe.bpf.o -- $B/examples/uprobe_target sigview2 "
+		"2>&1",
+		out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(out, sigview2_out);
+}
+
 /* SIG_DFL set back by the program: the snapshot at its SIGSEGV stays. */
 TEST(trace_signal_snapshot_after_sig_dfl)
 {

@@ -21,15 +21,16 @@
 /* map templates a case may name */
 enum {
 	VT_NONE = 0,
-	VT_HASH,       /* key 8, value 8, 16 entries */
-	VT_ARRAY48,    /* key 4, value 48, 1 entry */
-	VT_RINGBUF,    /* 4096 bytes */
-	VT_PROG_ARRAY, /* 4 slots */
-	VT_ARRAY_RO,   /* key 4, value 16, 1 entry, BPF_F_RDONLY_PROG */
-	VT_QUEUE,      /* value 8, 16 entries */
-	VT_ARRAY_WO,   /* key 4, value 16, 1 entry, BPF_F_WRONLY_PROG */
-	VT_SOCKMAP,    /* key 4, value 4, 1 entry */
-	VT_SOCKHASH,   /* key 4, value 4, 1 entry */
+	VT_HASH,	 /* key 8, value 8, 16 entries */
+	VT_ARRAY48,	 /* key 4, value 48, 1 entry */
+	VT_RINGBUF,	 /* 4096 bytes */
+	VT_PROG_ARRAY,	 /* 4 slots */
+	VT_ARRAY_RO,	 /* key 4, value 16, 1 entry, BPF_F_RDONLY_PROG */
+	VT_QUEUE,	 /* value 8, 16 entries */
+	VT_ARRAY_WO,	 /* key 4, value 16, 1 entry, BPF_F_WRONLY_PROG */
+	VT_SOCKMAP,	 /* key 4, value 4, 1 entry */
+	VT_SOCKHASH,	 /* key 4, value 4, 1 entry */
+	VT_USER_RINGBUF, /* 4096 bytes */
 	VT_MAP_KINDS
 };
 

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -110,6 +111,123 @@ static void read_only_attr(int hash, const struct bpf_insn *insns)
 	report("ro test run", sock < 0 ? -1 : sys_bpf_ro(BPF_PROG_TEST_RUN, &a));
 	if (sock >= 0)
 		close(sock);
+	/* log_true_size (kernel 6.4+) stored in a read-only attr */
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = 2;
+	a.insns = (__u64)(unsigned long)insns;
+	a.license = (__u64)(unsigned long)"GPL";
+	sock = (int)sys_bpf_ro(BPF_PROG_LOAD, &a);
+	report("ro prog load", sock);
+	if (sock >= 0)
+		close(sock);
+}
+
+/* The arrays prog info copies out (jited and xlated instructions, map
+ * ids) at a bad address, and into a read-only page: EFAULT. */
+static void info_arrays(int hash)
+{
+	struct bpf_insn prog[4] = {
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .src_reg = BPF_PSEUDO_MAP_FD, .imm = hash },
+		{ 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_prog_info info;
+	union bpf_attr a;
+	int fd, i;
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = 4;
+	a.insns = (__u64)(unsigned long)prog;
+	a.license = (__u64)(unsigned long)"GPL";
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (fd < 0 || ro == MAP_FAILED) {
+		printf("info arrays: %s\n", strerror(errno));
+		return;
+	}
+	for (i = 0; i < 6; i++) {
+		static const char *const names[] = {
+			"info jited insns", "info xlated insns", "info map ids",
+			"ro jited insns",   "ro xlated insns",	 "ro map ids",
+		};
+		__u64 where = i < 3 ? BAD : (__u64)(unsigned long)ro;
+
+		memset(&info, 0, sizeof(info));
+		if (i % 3 == 0) {
+			info.jited_prog_len = 64;
+			info.jited_prog_insns = where;
+		} else if (i % 3 == 1) {
+			info.xlated_prog_len = 64;
+			info.xlated_prog_insns = where;
+		} else {
+			info.nr_map_ids = 1;
+			info.map_ids = where;
+		}
+		memset(&a, 0, sizeof(a));
+		a.info.bpf_fd = fd;
+		a.info.info_len = sizeof(info);
+		a.info.info = (__u64)(unsigned long)&info;
+		report(names[i], sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a));
+	}
+	/* the info itself in a read-only page */
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (__u64)(unsigned long)ro;
+	report("ro prog info", sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a));
+	a.info.bpf_fd = hash;
+	a.info.info_len = sizeof(struct bpf_map_info);
+	report("ro map info", sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a));
+	munmap(ro, 4096);
+	close(fd);
+}
+
+/* log_true_size: the u32 after core_relo_rec_size (kernel 6.4+) */
+#define LOG_TRUE_OFF (offsetof(union bpf_attr, core_relo_rec_size) + sizeof(__u32))
+
+/* A load with a log of log_size bytes (0: none): its result, the log's
+ * true size in *t. */
+static long load_log(const struct bpf_insn *insns, char *log, __u32 log_size, __u32 *t)
+{
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = 2;
+	a.insns = (__u64)(unsigned long)insns;
+	a.license = (__u64)(unsigned long)"GPL";
+	if (log_size) {
+		a.log_level = 1;
+		a.log_buf = (__u64)(unsigned long)log;
+		a.log_size = log_size;
+	}
+	r = sys_bpf(BPF_PROG_LOAD, &a);
+	memcpy(t, (char *)&a + LOG_TRUE_OFF, sizeof(*t));
+	if (r >= 0)
+		close((int)r);
+	return r;
+}
+
+/* The log's true size written back: the whole log's length + 1, past a
+ * short log's size (ENOSPC), 0 without a log. */
+static void log_true_size(const struct bpf_insn *insns)
+{
+	static char log[4096];
+	__u32 whole = 0, t = 0;
+	long r;
+
+	r = load_log(insns, log, sizeof(log), &whole);
+	printf("log true size: load %s, the log's length + 1: %s\n", r < 0 ? strerror(errno) : "ok",
+	       whole && whole == strlen(log) + 1 ? "yes" : "no");
+	r = load_log(insns, log, 8, &t);
+	printf("short log: %s, true size the whole log's: %s\n", r < 0 ? strerror(errno) : "ok",
+	       t == whole ? "yes" : "no");
+	r = load_log(insns, NULL, 0, &t);
+	printf("no log: load %s, true size %u\n", r < 0 ? strerror(errno) : "ok", t);
 }
 
 /* A raw tracepoint's name and perf_event_open's attr and uprobe path. */
@@ -244,6 +362,8 @@ int main(void)
 	a.pathname = BAD;
 	report("get path", sys_bpf(BPF_OBJ_GET, &a));
 	read_only_attr(hash, insns);
+	log_true_size(insns);
+	info_arrays(hash);
 	perf_pointers(insns);
 	file_pointers();
 	printf("done\n");

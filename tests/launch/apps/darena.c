@@ -152,7 +152,8 @@ static __u32 map_id_of(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-/* Start "darena victim A1 A2", wait for its "ready": its pid, or -1. */
+/* Start "darena victim A1 A2" (A2 NULL: "darena A1"), wait for its
+ * "ready": its pid, or -1. */
 static pid_t start_victim(const char *a1, const char *a2)
 {
 	char line[16];
@@ -166,7 +167,10 @@ static pid_t start_victim(const char *a1, const char *a2)
 	kid = fork();
 	if (kid == 0) {
 		dup2(p[1], 1);
-		execl("/proc/self/exe", "darena", "victim", a1, a2, (char *)NULL);
+		if (!a2) /* a mode of its own */
+			execl("/proc/self/exe", "darena", a1, (char *)NULL);
+		else
+			execl("/proc/self/exe", "darena", "victim", a1, a2, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -248,8 +252,81 @@ static int cycles(int n)
 	return 0;
 }
 
+/* "darena loader": loads a program of LOADER_INSNS instructions (the
+ * verifier walks them all, then the JIT compiles them) again and again,
+ * after saying "ready", until killed. */
+#define LOADER_INSNS 400000
+
+static int loader(void)
+{
+	struct bpf_insn *insns = calloc(LOADER_INSNS, sizeof(*insns));
+	int i, fd;
+
+	if (!insns)
+		return 2;
+	for (i = 0; i < LOADER_INSNS - 1; i++)
+		insns[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K, .imm = 1 };
+	insns[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
+	insns[LOADER_INSNS - 1] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "big", "GPL", insns, LOADER_INSNS,
+				   NULL);
+		if (fd < 0)
+			return 3;
+		close(fd);
+	}
+}
+
+/*
+ * "darena loadkill N": N times starts "darena loader" and kills it after
+ * a delay that moves through its load (verification, JIT compilation,
+ * between loads), has it reaped, and compares the arena's heap in use and
+ * private blocks after each with the figures after the first: what a
+ * load had allocated when it was killed comes back.  Each cycle's figures go to
+ * stderr.
+ */
+static int loadkill(int n)
+{
+	struct figures base = { 0 }, after;
+	long long grew_heap = 0, grew_priv = 0;
+	int i, st;
+	pid_t kid;
+
+	if (!in_domain()) {
+		fprintf(stderr, "darena loadkill: not in a domain\n");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		kid = start_victim("loader", NULL);
+		if (kid < 0)
+			return 3;
+		usleep(30000 + 47000 * (unsigned)i);
+		kill(kid, SIGKILL);
+		waitpid(kid, &st, 0);
+		app_maps_named("none"); /* lists: the dead member is reaped */
+		after = figures_now();
+		fprintf(stderr,
+			"cycle %d: after reaping: heap %llu code %llu private blocks %llu\n", i + 1,
+			after.heap, after.code, after.priv);
+		if (!i)
+			base = after; /* the first warms up (the arena's caches) */
+		grew_heap += llabs(diff(after.heap, base.heap));
+		grew_priv += llabs(diff(after.priv, base.priv));
+	}
+	printf("loaders killed mid-load 2-%d, differences from the first: heap %lld bytes, "
+	       "private blocks %lld\n",
+	       n, grew_heap, grew_priv);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "loader"))
+		return loader();
+	if (argc == 3 && !strcmp(argv[1], "loadkill") && atoi(argv[2]) >= 1)
+		return loadkill(atoi(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "victim"))
 		return victim(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "cycles") && atoi(argv[2]) >= 3)

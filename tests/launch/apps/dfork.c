@@ -327,10 +327,20 @@ static int probes(const char *how)
 		if (write(q[1], "r", 1) != 1 || read(p[0], &c, 1) != !!wait)
 			_exit(1);
 		if (!wait) {
-			/* our parent is gone (end of file) */
+			unsigned long long before;
+
+			/* our parent is gone (end of file): the probe keeps
+			 * counting here while we hold the link */
 			usleep(100000);
 			printf("parent gone, runs in child 2: %s\n",
 			       hit_runs(skel, false) ? "yes" : "no");
+			usleep(300000);
+			before = skel->bss->hits;
+			df_hit(1);
+			df_hit(2);
+			df_hit(3);
+			printf("3 calls later, counted in child 2: %llu\n",
+			       skel->bss->hits - before);
 		}
 		close(lfd);
 		printf("child 2 closed the last descriptor, stops there: %s\n",
@@ -348,6 +358,8 @@ static int probes(const char *how)
 		return 6;
 	printf("parent destroyed its link, runs here: %s\n", hit_runs(skel, false) ? "yes" : "no");
 	fflush(stdout);
+	if (!strcmp(how, "kill"))
+		kill(getpid(), SIGKILL); /* killed: no exit path runs */
 	if (!wait) {
 		/* exits without destroying the skeleton: the process's end
 		 * closes its descriptors (and the pipe: child 2 goes on) */
@@ -409,6 +421,20 @@ int main(int argc, char **argv)
 		return spawn();
 	if (argc == 2 && !strcmp(argv[1], "earlykill"))
 		return earlykill();
+	if (argc == 3 && !strcmp(argv[1], "probes") && !strcmp(argv[2], "kill")) {
+		/* the scenario's parent is a child of ours, killed midway
+		 * (child 2 writes the rest): we end quietly */
+		int st = 0;
+		pid_t p;
+
+		fflush(stdout);
+		p = fork();
+		if (p == 0)
+			_exit(probes("kill"));
+		if (p < 0 || waitpid(p, &st, 0) != p)
+			return 2;
+		return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 0 : 3;
+	}
 	if (argc == 3 && !strcmp(argv[1], "probes"))
 		return probes(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "pidreuse"))

@@ -2,7 +2,7 @@
 /*
  * durb.bpf.c - a user ring buffer (BPF_MAP_TYPE_USER_RINGBUF) drained by
  * a getppid tracepoint of the loader (durb.c): the samples counted in
- * `drained`.
+ * `drained`, their `val` read with bpf_dynptr_read and added up in `sum`.
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -22,9 +22,15 @@ struct {
 
 int loader_pid = 0;
 __u64 drained = 0;
+__u64 sum = 0;
 
 static long on_sample(struct bpf_dynptr *dynptr, void *ctx)
 {
+	__u64 val;
+
+	if (bpf_dynptr_read(&val, sizeof(val), dynptr, 0, 0))
+		return 1;
+	sum += val;
 	drained++;
 	return 0;
 }

@@ -3,7 +3,8 @@
  * durb.c - run by test_launch.c: libbpf's user_ring_buffer on a
  * BPF_MAP_TYPE_USER_RINGBUF (mmap of its consumer page read-only and its
  * producer page and data writable, epoll for room), drained by the
- * loader's own getppid() (durb.bpf.c): samples submitted are drained, a
+ * loader's own getppid() (durb.bpf.c): samples submitted are drained
+ * (their values read through the callback's dynptr and summed), a
  * discarded one is not; a full ring refuses a reservation, and
  * a blocking reservation waits until a drain (another thread's getppid)
  * makes room, woken through epoll.  Then the kernel's rules for writable
@@ -82,7 +83,8 @@ int main(void)
 			user_ring_buffer__submit(urb, s);
 	}
 	getppid();
-	printf("drained %llu\n", (unsigned long long)skel->bss->drained);
+	printf("drained %llu, sum %llu\n", (unsigned long long)skel->bss->drained,
+	       (unsigned long long)skel->bss->sum);
 	for (fit = 0; (s = user_ring_buffer__reserve(urb, sizeof(*s))); fit++) {
 		s->val = 1;
 		user_ring_buffer__submit(urb, s);
