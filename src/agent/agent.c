@@ -121,8 +121,8 @@ static char env_obj[PATH_MAX + 32], env_fd[48], env_progs[1100], env_preload[PAT
 static char *env_sets;
 static const char env_follow[] = TRACE_ENV_FOLLOW "=1";
 /* --shared (trace_domain.c): the process is a member of the trace's
- * domain; forked_copy: its links are its parent's (a fork without exec). */
-static bool shared, forked_copy, reader;
+ * domain (reader: the one that loaded the object). */
+static bool shared, reader;
 static char env_arena[PATH_MAX + 32];
 
 static void new_source(void)
@@ -509,7 +509,6 @@ static void child_after_fork(void)
 	}
 	new_source();
 	if (shared) { /* the same maps: nothing to empty, nothing to poll */
-		forked_copy = true;
 		tdom_fork_child();
 		return;
 	}
