@@ -65,6 +65,19 @@ static void forward(int sig)
 		kill(child, sig);
 }
 
+/* SIGINT, SIGTERM and SIGHUP of the CLI go to the command (forward). */
+static void forward_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1734,7 +1747,6 @@ static int trace_shared(char **cmd, const char *obj_path, const char *agent, con
 	uint8_t *buf = malloc(TRACE_MSG_MAX + 1);
 	struct trace_msg_hdr h;
 	struct pollfd pfd[2];
-	struct sigaction sa;
 	bool ready = false;
 	pid_t reader;
 
@@ -1799,12 +1811,7 @@ static int trace_shared(char **cmd, const char *obj_path, const char *agent, con
 		_exit(127);
 	}
 	close(cp[1]);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	forward_signals();
 	pfd[0] = (struct pollfd){ .fd = cp[0], .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = rp[0], .events = POLLIN };
 	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
@@ -1847,7 +1854,6 @@ int cli_cmd_trace(int argc, char **argv)
 	char *set_list;
 	long pid = 0;
 	int i, pipefd[2], status, agent_err;
-	struct sigaction sa;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--iface")) /* live packets: cmd_packet.c */
@@ -1947,12 +1953,7 @@ int cli_cmd_trace(int argc, char **argv)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	forward_signals();
 	agent_err = consume(pipefd[0]);
 	close(pipefd[0]);
 	while (waitpid(child, &status, 0) < 0)

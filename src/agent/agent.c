@@ -126,8 +126,8 @@ static char env_obj[PATH_MAX + 32], env_fd[48], env_progs[1100], env_preload[PAT
 static char *env_sets;
 static const char env_follow[] = TRACE_ENV_FOLLOW "=1";
 /* --shared (trace_domain.c): the process is a member of the trace's
- * domain; forked_copy: its links are its parent's (a fork without exec). */
-static bool shared, forked_copy, reader;
+ * domain (reader: the one that loaded the object). */
+static bool shared, reader;
 static char env_arena[PATH_MAX + 32];
 
 static void new_source(void)
@@ -514,7 +514,6 @@ static void child_after_fork(void)
 	}
 	new_source();
 	if (shared) { /* the same maps: nothing to empty, nothing to poll */
-		forked_copy = true;
 		tdom_fork_child();
 		return;
 	}
@@ -1328,6 +1327,22 @@ __attribute__((constructor)) static void agent_start(void)
 			fail("too many programs in %s%s", path, "");
 		err[0] = '\0';
 		links[link_cnt] = userbpf_program__attach_opts(p, &ao);
+		if (!links[link_cnt] && strstr(err, "is not loaded in this process")) {
+			/* a probe on another binary (bashreadline's /bin/bash
+			 * from sh): it fires in the images that load it, as
+			 * the kernel's on the file does; with --follow those
+			 * are traced too */
+			if (!follow) {
+				char msg[sizeof(err) + 160];
+
+				snprintf(msg, sizeof(msg),
+					 "%s: %s; it fires only where the traced command "
+					 "loads it (--follow traces the images it execs)",
+					 userbpf_program__name(p), err);
+				send_msg(TRACE_MSG_WARN, msg, strlen(msg), NULL, 0);
+			}
+			continue;
+		}
 		if (!links[link_cnt])
 			fail("cannot attach %s: %s", userbpf_program__name(p),
 			     err[0] ? err : strerror(errno));

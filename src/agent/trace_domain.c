@@ -91,51 +91,6 @@ static void plat_free(void *p, void *cookie)
 		free(p);
 }
 
-static void *plat_pages_alloc(size_t size, void *cookie)
-{
-	(void)cookie;
-	return domain_pages(size);
-}
-
-static void plat_pages_free(void *p, size_t size, void *cookie)
-{
-	(void)size;
-	(void)cookie;
-	domain_pages_free(p);
-}
-
-static void *plat_exec_alloc(size_t size, void *cookie)
-{
-	(void)cookie;
-	return domain_code_alloc(size);
-}
-
-static int plat_exec_seal(void *p, size_t size, void *cookie)
-{
-	(void)cookie;
-	return domain_code_seal(p, size) ? -1 : 0;
-}
-
-static void plat_exec_free(void *p, size_t size, void *cookie)
-{
-	(void)cookie;
-	domain_code_free(p, size);
-}
-
-static void *plat_ring_alloc(size_t head, size_t data, void **handle, void *cookie)
-{
-	(void)cookie;
-	*handle = NULL;
-	return domain_ring_alloc(head, data);
-}
-
-static void plat_ring_free(void *region, size_t head, size_t data, void *handle, void *cookie)
-{
-	(void)handle;
-	(void)cookie;
-	domain_ring_free(region, head, data);
-}
-
 /*
  * Wakeups a producer in one process gives a consumer in another: a word
  * pair in the arena (signals not yet consumed, waiters), the handle its
@@ -204,13 +159,6 @@ int tdom_join(const char *path, bool reader)
 		.sz = sizeof(plat),
 		.alloc = plat_alloc,
 		.free = plat_free,
-		.exec_alloc = plat_exec_alloc,
-		.exec_seal = plat_exec_seal,
-		.exec_free = plat_exec_free,
-		.pages_alloc = plat_pages_alloc,
-		.pages_free = plat_pages_free,
-		.ring_alloc = plat_ring_alloc,
-		.ring_free = plat_ring_free,
 		.event_open = plat_event_open,
 		.event_signal = plat_event_signal,
 		.event_wait = plat_event_wait,
@@ -223,6 +171,7 @@ int tdom_join(const char *path, bool reader)
 	err = domain_join(path);
 	if (err)
 		return err;
+	domain_platform(&plat, true);
 	if (userbpf_set_platform(&plat))
 		return -EINVAL;
 	if (ub_map_run_slots_size() > DOMAIN_RUN_SLOTS_SIZE)

@@ -552,6 +552,15 @@ int domain_join(const char *path)
 		goto fail;
 	}
 	hdr = p;
+	/* the lock held by this pid: held by this pid's image before an exec
+	 * (a thread the exec killed inside it), never by this image, which
+	 * would wait for itself forever: taken over */
+	if (hdr->magic == DOM_MAGIC && hdr->version == DOM_VERSION &&
+	    __atomic_load_n(&hdr->lock, __ATOMIC_ACQUIRE) == self_pid()) {
+		hdr->lock_takeovers++;
+		grow_undo_locked();
+		unlock();
+	}
 	/* an arena whose members are all gone (killed, or an older build)
 	 * starts over: nothing in it is reachable any more */
 	if (hdr->magic == DOM_MAGIC && hdr->version == DOM_VERSION && !members_alive()) {

@@ -70,6 +70,12 @@ void domain_fork_child(void);
  * stays listed until reaped (domain_reap frees what it still had). */
 void domain_leave(void);
 
+struct userbpf_platform;
+/* Fill plat's JIT code, ring-buffer memory and (pages) map page-run
+ * callbacks with the arena's (platform.c); the allocator and wake-ups
+ * are the caller's. */
+void domain_platform(struct userbpf_platform *plat, bool pages);
+
 /* Allocator (the library's platform alloc/free while in a domain). */
 void *domain_alloc(size_t size);
 void domain_free(void *p);

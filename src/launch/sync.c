@@ -217,43 +217,6 @@ static void plat_free(void *p, void *cookie)
 		domain_free(p);
 }
 
-/* JIT images live in the arena's code area: the same code at the same
- * address in every member, as the program objects that point to it. */
-static void *plat_exec_alloc(size_t size, void *cookie)
-{
-	(void)cookie;
-	return domain_code_alloc(size);
-}
-
-static int plat_exec_seal(void *p, size_t size, void *cookie)
-{
-	(void)cookie;
-	return domain_code_seal(p, size) ? -1 : 0;
-}
-
-static void plat_exec_free(void *p, size_t size, void *cookie)
-{
-	(void)cookie;
-	domain_code_free(p, size);
-}
-
-/* Ring buffers: arena memory, their data mapped twice in every member
- * (the default's memfd would be closed by number in whichever process
- * frees the ring). */
-static void *plat_ring_alloc(size_t head, size_t data, void **handle, void *cookie)
-{
-	(void)cookie;
-	*handle = NULL;
-	return domain_ring_alloc(head, data);
-}
-
-static void plat_ring_free(void *region, size_t head, size_t data, void *handle, void *cookie)
-{
-	(void)handle;
-	(void)cookie;
-	domain_ring_free(region, head, data);
-}
-
 static void start_thread(void)
 {
 	pthread_t t;
@@ -396,11 +359,6 @@ void launch_domain_start(void)
 		.sz = sizeof(plat),
 		.alloc = plat_alloc,
 		.free = plat_free,
-		.exec_alloc = plat_exec_alloc,
-		.exec_seal = plat_exec_seal,
-		.exec_free = plat_exec_free,
-		.ring_alloc = plat_ring_alloc,
-		.ring_free = plat_ring_free,
 	};
 	int err;
 
@@ -414,6 +372,7 @@ void launch_domain_start(void)
 			   err == -EXDEV ? " - the interposer is at another address" : "");
 		return;
 	}
+	domain_platform(&plat, false);
 	userbpf_set_platform(&plat);
 	launch_stats_attach_domain();
 	/* a per-CPU map slot is exclusive across the domain's processes */

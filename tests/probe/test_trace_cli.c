@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../unit/test.h"
 #include "../unit/test_loader.h"
@@ -121,4 +122,43 @@ TEST(trace_cli_nothing_attachable_refused)
 	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 2);
 	ASSERT_CONTAINS(out, "has no program a process can attach");
 	ASSERT_TRUE(!strstr(out, "ran"));
+}
+
+/*
+ * A probe on a binary the traced command does not load itself (a return
+ * probe on /bin/bash's readline, the command sh): with --follow it fires
+ * in the bash the command execs, as the kernel's probe on the file fires
+ * in every process running it; without, it is named with a warning and
+ * the trace goes on.  Before, the attach in sh failed and trace exited 1
+ * (eunomia's bashreadline).
+ */
+TEST(trace_cli_probe_on_other_binary)
+{
+	const char *b = test_build_dir();
+	char args[1024], out[8192];
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	test_skip("the agent cannot be preloaded into an uninstrumented command here");
+	return;
+#endif
+	if (access("/bin/bash", X_OK)) {
+		test_skip("no /bin/bash");
+		return;
+	}
+	snprintf(args, sizeof(args),
+		 "trace --follow %s/probe/bashrl.bpf.o -- sh -c 'echo \"echo hi\" | bash --norc "
+		 "--noprofile -i 2>/dev/null'",
+		 b);
+	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out, "readline: echo hi\n");
+	ASSERT_CONTAINS(out, "hi\n");
+	snprintf(args, sizeof(args),
+		 "trace %s/probe/bashrl.bpf.o -- sh -c 'echo \"echo hi\" | bash --norc "
+		 "--noprofile -i 2>/dev/null'",
+		 b);
+	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 0);
+	ASSERT_CONTAINS(out,
+			"on_readline: '/bin/bash' is not loaded in this process; it fires only "
+			"where the traced command loads it");
+	ASSERT_TRUE(!strstr(out, "readline: echo hi"));
 }

@@ -152,3 +152,33 @@ TEST(trace_shared_sigkill_child)
 	ASSERT_CONTAINS(out, "@counts:\n  [0] = 2\n");
 	ASSERT_EQ(leftovers(dir), 0);
 }
+
+/* An image that preloads a library of its own before the agent has the
+ * agent elsewhere: it cannot join, says so, and runs on copies of its
+ * own, added to the shared maps at the end (bootstrap: exec and exit
+ * events of sh and two true, each counted once, each record printed). */
+TEST(trace_shared_fallback_when_agent_elsewhere)
+{
+	char dir[64], out[32768];
+	int st;
+
+	if (!shared_ready(dir, sizeof(dir)))
+		return;
+	if (access("/lib/x86_64-linux-gnu/libm.so.6", R_OK)) {
+		test_skip("no /lib/x86_64-linux-gnu/libm.so.6");
+		rmdir(dir);
+		return;
+	}
+	st = probe_run("USERBPF_TRACE_ARENA_DIR=$D $B/userbpf trace --follow "
+		       "$B/examples/bootstrap.bpf.o -- sh -c "
+		       "'LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6:$LD_PRELOAD /bin/true; "
+		       "/bin/true; exit 0' 2>&1",
+		       out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_CONTAINS(out, "cannot join the trace's domain (Invalid cross-device link): it "
+			     "runs the programs on copies of its own");
+	ASSERT_CONTAINS(out, "@counts:\n  [0] = 3\n  [1] = 3\n");
+	ASSERT_EQ(count_lines(out, "rb: "), 6);
+	ASSERT_EQ(leftovers(dir), 0);
+}
