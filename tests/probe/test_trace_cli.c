@@ -95,14 +95,15 @@ TEST(trace_cli_names_programs_left_out)
 	const char *b = test_build_dir();
 	char args[1024], out[8192];
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	test_skip("the agent cannot be preloaded into an uninstrumented command here");
+	return;
+#endif
 	snprintf(args, sizeof(args),
 		 "trace %s/probe/kernelhooks.bpf.o --prog on_unlinkat -- sh -c 'echo ran'", b);
 	/* asked for by name: the attach error says why */
 	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 1);
 	ASSERT_CONTAINS(out, "cannot attach on_unlinkat");
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-	return;
-#endif
 	snprintf(args, sizeof(args), "trace %s/probe/kernelhooks.bpf.o -- sh -c 'echo ran'", b);
 	ASSERT_EQ(loader_cli_run(args, out, sizeof(out)), 0);
 	ASSERT_CONTAINS(out, "on_unlinkat (SEC(\"kprobe/do_unlinkat\")) is left out: it hooks the "
