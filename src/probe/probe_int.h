@@ -315,6 +315,15 @@ extern unsigned long probe_arch_direct_writes;
 int probe_sc_rewrite(int nr);
 /* Static sites of nr (every number: nr < 0) found but not rewritten. */
 int probe_sc_unrewritten(int nr);
+/* 0 when every syscall instruction of the mapped code can make nr (every
+ * trappable number: nr < 0) only through a rewritten site, else -errno
+ * with why filled (syscall_rewrite_x86_64.c). */
+int probe_sc_covered(int nr, char *why, size_t why_sz);
+/* Why the last syscall attach installed a filter or not ("covered",
+ * "rewrite-only", or the proof's reason; tests). */
+const char *probe_sc_filter_why(void);
+/* The last filter went in with SECCOMP_FILTER_FLAG_SPEC_ALLOW (tests). */
+extern bool probe_sc_spec_allowed;
 /* A rewritten site's trampoline calls it: programs, syscall, programs. */
 void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
 /* The same where the number is in regs->ax: 1 made, 0 not (see the file). */

@@ -157,6 +157,9 @@ static bool rewrite_off; /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
 /* USERBPF_SYSCALL_REWRITE_ONLY set: no filter for a number whose known
  * sites are all rewritten (probe_syscall_attach) */
 static bool rewrite_only;
+bool probe_sc_spec_allowed;
+/* Why the last attach installed a filter or not (probe_sc_filter_why). */
+static char sc_filter_why[200];
 /* numbers whose sites were rewritten for a link (every number: all_routed):
  * the dynamic sites make them through the gate, dlopen'ed files get them */
 static bool routed[512], all_routed;
@@ -671,6 +674,12 @@ static int code_ranges(struct sc_range *out, int max)
 	return n;
 }
 
+#ifdef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#define SC_FLAG_SPEC_ALLOW SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#else
+#define SC_FLAG_SPEC_ALLOW (1UL << 2)
+#endif
+
 /* Not trapped without rewriting (install_filter says why). */
 static const int trap_only_never[] = { SYS_madvise, SYS_futex, SYS_rt_sigaction, SYS_munmap };
 
@@ -803,9 +812,23 @@ static int install_filter(int nr, char *err, size_t err_sz)
 		snprintf(err, err_sz, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return -errno;
 	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog)) {
-		snprintf(err, err_sz, "seccomp: %s", strerror(errno));
-		return -errno;
+	/*
+	 * SPEC_ALLOW: without it a kernel booted with (the default on many
+	 * distributions) spec_store_bypass_disable=seccomp turns on the
+	 * speculative store bypass mitigation for every thread of the
+	 * process, slowing every load of the traced program for good.  The
+	 * filter only routes syscalls to the handler: no sandbox to protect.
+	 * Kernels before 4.17 refuse the flag (EINVAL): then without it.
+	 */
+	probe_sc_spec_allowed = true;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_TSYNC | SC_FLAG_SPEC_ALLOW, &prog)) {
+		probe_sc_spec_allowed = false;
+		if (errno != EINVAL || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+					       SECCOMP_FILTER_FLAG_TSYNC, &prog)) {
+			snprintf(err, err_sz, "seccomp: %s", strerror(errno));
+			return -errno;
+		}
 	}
 	return 0;
 }
@@ -841,46 +864,47 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		goto out;
 	}
 	/*
-	 * Rewrite-only: the sites of nr rewritten, and no filter when every
-	 * static site of nr that the scans found is (docs/probes.md, "Rewrite
-	 * only"): the kernel's action cache then proves nr allowed and the
-	 * trampolines' own calls skip the filters.  Not seen then: the calls
-	 * of nr from code outside the scanned files (code generated at run
-	 * time), from a dynamic site that could not be rewritten, or by a
-	 * jump straight to a syscall instruction.  Files loaded later are
-	 * rewritten (watch_dlopen).  A number with a site left as it was
-	 * takes the default path below (a filter).
+	 * The sites of nr rewritten first: a thread of a running process
+	 * ("trace --pid") ending meanwhile makes its last syscalls with every
+	 * signal blocked, and a trap there was fatal.  Then no filter for nr
+	 * when the scans prove that every syscall instruction of the code
+	 * mapped can make nr only through a rewritten site (probe_sc_covered;
+	 * docs/probes.md, "Filter only where needed"): the kernel's action
+	 * cache then proves nr allowed and the trampolines' own calls skip
+	 * the filters.  Rewrite-only (USERBPF_SYSCALL_REWRITE_ONLY): never a
+	 * filter, whatever the proof says.  Files loaded later are rewritten
+	 * (watch_dlopen) in both cases; a filter would not cover them either.
 	 */
-	if (rewrite_only) {
+	if (!rewrite_off) {
 		probe_sc_rewrite(nr);
 		watch_dlopen();
 		if (nr < 0)
 			all_routed = true;
 		else
 			routed[nr] = true;
-		if (!probe_sc_unrewritten(nr))
+		if (rewrite_only) {
+			snprintf(sc_filter_why, sizeof(sc_filter_why), "rewrite-only");
 			goto link;
+		}
+		if (!all_trapped && (nr < 0 || !trapped[nr]) &&
+		    !probe_sc_covered(nr, sc_filter_why, sizeof(sc_filter_why))) {
+			snprintf(sc_filter_why, sizeof(sc_filter_why), "covered");
+			goto link;
+		}
 	}
+	if (rewrite_off)
+		snprintf(sc_filter_why, sizeof(sc_filter_why), "trap-only");
 	/* a new filter when nr is not trapped yet; the last one allowed
 	 * traps every number (see "Filters") */
 	if (!all_trapped && (nr < 0 || !trapped[nr])) {
 		new_filter = true;
 		want = n_filters + 1 >= PROBE_SC_MAX_FILTERS ? -1 : nr; /* < 0: every number */
 	}
-	/* sites rewritten before the filter traps the rest: a thread of a
-	 * running process ("trace --pid") ending meanwhile makes its last
-	 * syscalls with every signal blocked, and a trap there was fatal */
-	if (!rewrite_off) {
-		/* every number trapped: every static site rewritten, so that an
-		 * untraced call there takes the gate, not a signal */
-		int rw = all_trapped || (new_filter && want < 0) ? -1 : nr;
-
-		probe_sc_rewrite(rw);
-		watch_dlopen();
-		if (rw < 0)
-			all_routed = true;
-		else
-			routed[rw] = true;
+	/* every number trapped: every static site rewritten, so that an
+	 * untraced call there takes the gate, not a signal */
+	if (!rewrite_off && (all_trapped || (new_filter && want < 0))) {
+		probe_sc_rewrite(-1);
+		all_routed = true;
 	}
 	if (new_filter) {
 		bool *flag = want < 0 ? &all_trapped : &trapped[nr];
@@ -962,6 +986,11 @@ void probe_syscall_exit_hooks(void)
 		watch_dlopen();
 	}
 	pthread_mutex_unlock(&sc_lock);
+}
+
+const char *probe_sc_filter_why(void)
+{
+	return sc_filter_why;
 }
 
 int probe_sc_filters(void)
