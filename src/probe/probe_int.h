@@ -182,6 +182,18 @@ void probe_syscall_run_exec(bool exit_side, int nr, struct probe_pt_regs *regs,
 
 /* ==== execve / execveat tracepoints (exec_hook.c) ==== */
 
+/* Links of the exec hooks attached (any). */
+bool probe_exec_links(void);
+/* From a rewritten execve(at) site: fire the enter side unless the host
+ * fires this attempt itself (userbpf_probe__exec_enter with the same
+ * filename and argv, not yet followed by _exit); true when fired. */
+bool probe_exec_site_enter(int nr, const uint64_t args[6]);
+/* ... and the exit side with ret after an enter fired there. */
+void probe_exec_site_exit(int nr, long ret);
+/* The exec links changed: the sites of nr rewritten (attached), the
+ * trampolines' want bytes updated (syscall_x86_64.c). */
+void probe_syscall_exec_links_changed(int nr, bool attached);
+
 /* Whether nr is one of them (attached here, never trapped). */
 bool probe_exec_nr(int nr);
 /* Start running link (retprobe = exit side) at nr's hooks; 0 or -errno. */
@@ -341,6 +353,9 @@ extern _Atomic uint64_t probe_sc_traps;
 int probe_sc_filters(void);
 /* Whether a syscall tracepoint may trap nr (not clone, execve, ...). */
 bool probe_sc_trappable(int nr);
+/* Whether a rewritten site may run nr's programs (trappable ones, plus
+ * set_robust_list, rseq, execve, execveat: syscall_x86_64.c). */
+bool probe_sc_routable(int nr);
 /* A syscall no trap or rewritten site sees (syscall_x86_64.c): -errno. */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 /* The gate's address: the module holding it is never rewritten. */

@@ -699,7 +699,7 @@ int probe_sc_rewrite(int nr)
 			}
 			continue;
 		}
-		if (s->done || (nr >= 0 && s->nr != nr) || !probe_sc_trappable(s->nr))
+		if (s->done || (nr >= 0 && s->nr != nr) || !probe_sc_routable(s->nr))
 			continue;
 		/* the bytes may have changed since the scan (a uprobe) */
 		if (memcmp((const void *)(uintptr_t)(s->addr + s->mov_len), "\x0f\x05", 2) ||

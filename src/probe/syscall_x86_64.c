@@ -89,6 +89,38 @@ static bool untrappable(int nr)
 	}
 }
 
+/*
+ * Routable: a rewritten site may make it through the trampoline and run
+ * its programs there, without a signal: every trappable number, plus
+ * set_robust_list and rseq (glibc makes them with every signal blocked:
+ * never trapped, seen only where their sites are rewritten) and execve,
+ * execveat (the exec hooks fire from the site: exec_hook.c).  exit is
+ * trappable as a number but never trapped (never_trap).
+ */
+bool probe_sc_routable(int nr)
+{
+	if (nr < 0 || nr >= 512)
+		return false;
+	switch (nr) {
+	case SYS_set_robust_list:
+#ifdef SYS_rseq
+	case SYS_rseq:
+#endif
+	case SYS_execve:
+	case SYS_execveat:
+		return true;
+	default:
+		return !untrappable(nr);
+	}
+}
+
+/* No filter ever traps it (install_filter's list): a routable number seen
+ * only from rewritten sites. */
+static bool never_trap(int nr)
+{
+	return untrappable(nr) || nr == SYS_exit;
+}
+
 int probe_syscall_nr(const char *name)
 {
 	size_t i;
@@ -109,7 +141,7 @@ USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable)
 	if (i < 0 || (size_t)i >= sizeof(syscall_names) / sizeof(syscall_names[0]))
 		return NULL;
 	if (traceable)
-		*traceable = !untrappable(syscall_names[i].nr);
+		*traceable = probe_sc_routable(syscall_names[i].nr);
 	return syscall_names[i].name;
 }
 
@@ -175,9 +207,12 @@ static _Atomic unsigned fork_gen = 1;
 static PROBE_TLS unsigned tid_gen;
 static PROBE_TLS int32_t tid_cached;
 
+static _Atomic int sc_pid;
+
 static void sc_after_fork(void)
 {
 	atomic_fetch_add(&fork_gen, 1);
+	atomic_store(&sc_pid, (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0));
 }
 
 static int32_t cur_tid(void)
@@ -324,7 +359,8 @@ static inline bool sc_wanted(int nr)
 {
 	return atomic_load_explicit(&sc_all_links, memory_order_relaxed) ||
 	       atomic_load_explicit(&sc_nr_links[nr & 511], memory_order_relaxed) ||
-	       (exit_hooked && (nr == SYS_exit || nr == SYS_exit_group));
+	       (exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)) ||
+	       ((nr == SYS_execve || nr == SYS_execveat) && probe_exec_links());
 }
 
 /*
@@ -448,6 +484,37 @@ void probe_sc_inherited_rewrite(void)
 }
 
 /*
+ * execve and execveat from a rewritten site: the exec hooks fire there
+ * (exec_hook.c: probe_exec_site_enter, which leaves out an attempt the
+ * host fires itself, as the agent's interposed execve does), and when the
+ * call returns (it failed) the exit side with -errno.  Not in a child
+ * that shares this thread's memory without fork's handlers having run
+ * (sc_pid differs: posix_spawn's, system's and popen's CLONE_VM|
+ * CLONE_VFORK child, a vfork child): it runs on a stack glibc maps at
+ * 32 KiB or so with no guard page below it, and on the parent's thread
+ * data (the thread-id cache, the run state), where a program's first
+ * run (the JIT's compilation) could overrun it.  exec_fired: the enter
+ * side fired on this thread, so the exit side does.
+ */
+static PROBE_TLS bool exec_fired;
+
+static bool exec_site_enter(int nr, const uint64_t args[6])
+{
+	exec_fired = false;
+	if ((int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0) != atomic_load(&sc_pid))
+		return false;
+	exec_fired = probe_exec_site_enter(nr, args);
+	return exec_fired;
+}
+
+static void exec_site_exit(int nr, long ret)
+{
+	if (exec_fired)
+		probe_exec_site_exit(nr, ret);
+	exec_fired = false;
+}
+
+/*
  * A static site's trampoline (probe_sc_hooks): the enter programs, then
  * (the trampoline makes the call) the exit programs.  1: the exit side
  * has links, call sc_exit after the syscall.  errno is the program's
@@ -467,6 +534,12 @@ static uint64_t sc_enter(uint64_t nr_, struct probe_pt_regs *regs)
 	args[3] = regs->r10, args[4] = regs->r8, args[5] = regs->r9;
 	regs->orig_ax = (uint64_t)nr;
 	regs->ax = (uint64_t)-ENOSYS;
+	if (nr == SYS_execve || nr == SYS_execveat) { /* the exit hook when fired */
+		bool fired = exec_site_enter(nr, args);
+
+		errno = saved_errno;
+		return fired;
+	}
 	sc_in_handler = 1;
 	run_side(false, nr, regs, args, 0);
 	if (nr == SYS_exit || nr == SYS_exit_group)
@@ -483,6 +556,11 @@ static void sc_exit(uint64_t nr_, struct probe_pt_regs *regs)
 	int nr = (int)nr_, saved_errno = errno;
 	const uint64_t args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 
+	if (nr == SYS_execve || nr == SYS_execveat) {
+		exec_site_exit(nr, (long)regs->ax);
+		errno = saved_errno;
+		return;
+	}
 	sc_in_handler = 1;
 	run_side(true, nr, regs, args, (int64_t)regs->ax);
 	sc_in_handler = 0;
@@ -514,6 +592,15 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 	}
 	regs->orig_ax = (uint64_t)nr;
 	regs->ax = (uint64_t)-ENOSYS;
+	if (nr == SYS_execve || nr == SYS_execveat) {
+		exec_site_enter(nr, args);
+		ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
+				    (long)args[4], (long)args[5]);
+		regs->ax = (uint64_t)ret;
+		exec_site_exit(nr, ret);
+		errno = saved_errno;
+		return;
+	}
 	sc_in_handler = 1;
 	run_side(false, nr, regs, args, 0);
 	if (nr == SYS_exit || nr == SYS_exit_group)
@@ -541,7 +628,7 @@ uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs)
 	uint64_t nr = regs->ax;
 
 	(void)unused;
-	if (nr >= 512 || !probe_sc_trappable((int)nr))
+	if (nr >= 512 || !probe_sc_routable((int)nr))
 		return 0;
 	if (!all_trapped && !trapped[nr] && !all_routed && !routed[nr] && !inherited_rewritten &&
 	    !(exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)))
@@ -833,13 +920,26 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	return 0;
 }
 
+/* Under sc_lock: the settings read once, the fork handler, our pid. */
+static void sc_init_once(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	pthread_atfork(NULL, NULL, sc_after_fork);
+	rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
+	rewrite_only = !rewrite_off && getenv("USERBPF_SYSCALL_REWRITE_ONLY") != NULL;
+	atomic_store(&sc_pid, (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0));
+	done = true;
+}
+
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
-	static bool atfork_set;
 	int i, ret = 0, want = 0;
 	bool new_filter = false;
 
-	if (nr >= 512 || (nr >= 0 && untrappable(nr))) {
+	if (nr >= 512 || (nr >= 0 && (!probe_sc_routable(nr) || probe_exec_nr(nr)))) {
 		snprintf(err, err_sz, "syscall %d cannot be traced in process", nr);
 		return -EOPNOTSUPP;
 	}
@@ -852,13 +952,8 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		ret = -E2BIG;
 		goto out;
 	}
-	if (!atfork_set) {
-		pthread_atfork(NULL, NULL, sc_after_fork);
-		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
-		rewrite_only = !rewrite_off && getenv("USERBPF_SYSCALL_REWRITE_ONLY") != NULL;
-		atfork_set = true;
-	}
-	if (rewrite_off && nr >= 0 && trap_only_untrappable(nr)) {
+	sc_init_once();
+	if (rewrite_off && nr >= 0 && (trap_only_untrappable(nr) || never_trap(nr))) {
 		snprintf(err, err_sz, "syscall %d cannot be traced without rewriting", nr);
 		ret = -EOPNOTSUPP;
 		goto out;
@@ -884,6 +979,10 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 			routed[nr] = true;
 		if (rewrite_only) {
 			snprintf(sc_filter_why, sizeof(sc_filter_why), "rewrite-only");
+			goto link;
+		}
+		if (nr >= 0 && never_trap(nr)) { /* seen from rewritten sites only */
+			snprintf(sc_filter_why, sizeof(sc_filter_why), "never trapped");
 			goto link;
 		}
 		if (!all_trapped && (nr < 0 || !trapped[nr]) &&
@@ -985,6 +1084,25 @@ void probe_syscall_exit_hooks(void)
 		probe_sc_rewrite(SYS_exit_group);
 		watch_dlopen();
 	}
+	pthread_mutex_unlock(&sc_lock);
+}
+
+/*
+ * The exec hooks' links changed (exec_hook.c): execve and execveat sites
+ * rewritten when a link is attached (routed, so dynamic sites make them
+ * through the trampoline; files loaded later too), the want bytes
+ * rewritten either way.
+ */
+void probe_syscall_exec_links_changed(int nr, bool attached)
+{
+	pthread_mutex_lock(&sc_lock);
+	sc_init_once();
+	if (attached && !rewrite_off && nr >= 0 && nr < 512) {
+		probe_sc_rewrite(nr);
+		watch_dlopen();
+		routed[nr] = true;
+	}
+	want_update();
 	pthread_mutex_unlock(&sc_lock);
 }
 
