@@ -190,6 +190,9 @@ static bool rewrite_off; /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
  * sites are all rewritten (probe_syscall_attach) */
 static bool rewrite_only;
 bool probe_sc_spec_allowed;
+/* USERBPF_SYSCALL_FILTER_ALWAYS set: a filter for every traced number,
+ * proved covered or not (the mode before stop 26: comparisons) */
+static bool filter_always;
 /* Why the last attach installed a filter or not (probe_sc_filter_why). */
 static char sc_filter_why[200];
 /* numbers whose sites were rewritten for a link (every number: all_routed):
@@ -930,6 +933,7 @@ static void sc_init_once(void)
 	pthread_atfork(NULL, NULL, sc_after_fork);
 	rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
 	rewrite_only = !rewrite_off && getenv("USERBPF_SYSCALL_REWRITE_ONLY") != NULL;
+	filter_always = getenv("USERBPF_SYSCALL_FILTER_ALWAYS") != NULL;
 	atomic_store(&sc_pid, (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0));
 	done = true;
 }
@@ -985,7 +989,7 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 			snprintf(sc_filter_why, sizeof(sc_filter_why), "never trapped");
 			goto link;
 		}
-		if (!all_trapped && (nr < 0 || !trapped[nr]) &&
+		if (!all_trapped && (nr < 0 || !trapped[nr]) && !filter_always &&
 		    !probe_sc_covered(nr, sc_filter_why, sizeof(sc_filter_why))) {
 			snprintf(sc_filter_why, sizeof(sc_filter_why), "covered");
 			goto link;
