@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * log2.h - floor(log2(v)) for the examples' log2 histograms (the slot a
- * value lands in, as bcc's libbpf-tools compute it in bits.bpf.h).
+ * value lands in, as bcc's libbpf-tools compute it in bits.bpf.h).  The
+ * includer brings __u32, __u64 and __always_inline (<linux/types.h> and
+ * <bpf/bpf_helpers.h>, or vmlinux.h and <bpf/bpf_helpers.h> in apps/).
  */
 #ifndef USERBPF_EXAMPLES_LOG2_H
 #define USERBPF_EXAMPLES_LOG2_H
-
-#include <linux/types.h>
-#include <bpf/bpf_helpers.h>
 
 /* floor(log2(v)), 0 for 0 and 1: branch-free halving, no loop for the
  * verifier to bound */
