@@ -1557,27 +1557,6 @@ static void check_progs(const char *obj_path, const char *progs)
 	userbpf_object__close(o);
 }
 
-static void agent_path(char *out, size_t sz)
-{
-	const char *env = getenv("USERBPF_AGENT");
-	char self[PATH_MAX - 64];
-	ssize_t n;
-	char *slash;
-
-	if (env) {
-		snprintf(out, sz, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		cli_die(1, "trace: cannot find the agent: set USERBPF_AGENT");
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(out, sz, "%s/libuserbpf-agent.so", self);
-}
-
 /* ==== --pid: a running process ==== */
 
 static volatile sig_atomic_t ctl_fd = -1, detach_asked;
@@ -1921,7 +1900,7 @@ int cli_cmd_trace(int argc, char **argv)
 	map_obj_path = obj_path;
 	set_list = check_sets(obj_path, sets, set_n);
 	check_progs(obj_path, progs);
-	agent_path(agent, sizeof(agent));
+	cli_sibling_path(agent, sizeof(agent), "USERBPF_AGENT", "libuserbpf-agent.so");
 	if (access(agent, R_OK))
 		cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
 	if (pid) { /* the build of the agent made for dlopen */
