@@ -584,7 +584,10 @@ static uint32_t bt_pointee_struct(uint32_t id)
 	return t && BT_KIND(t) == USERBPF_BTF_KIND_PTR ? bt_struct_of(BT_SIZE(t)) : 0;
 }
 
-/* Marks: 1 a context type, 2 used by the object (global or map value). */
+/* Marks: 1 a context type, 2 used by the object (global or map value),
+ * 4 inside another struct or union, by value or pointer (the graph of
+ * kernel types that CO-RE reads through vmlinux.h bring along: a record's
+ * struct is rarely one of those). */
 static void bt_mark_uses(uint8_t *mark)
 {
 	uint32_t id, i;
@@ -598,6 +601,14 @@ static void bt_mark_uses(uint8_t *mark)
 			for (i = 0; i < BT_VLEN(t); i++, m += 8)
 				if ((s = bt_pointee_struct(bt_u32(m + 4))))
 					mark[s] |= 1;
+			break;
+		case USERBPF_BTF_KIND_STRUCT:
+		case USERBPF_BTF_KIND_UNION: /* members: 12 bytes each */
+			for (i = 0; i < BT_VLEN(t); i++, m += 12)
+				if ((s = bt_struct_of(bt_u32(m + 4))) ||
+				    (s = bt_pointee_struct(bt_u32(m + 4))))
+					if (s != id)
+						mark[s] |= 4;
 			break;
 		case USERBPF_BTF_KIND_VAR: {
 			const uint8_t *vt = bt_type(bt_resolve(BT_SIZE(t)));
@@ -648,7 +659,7 @@ static void ev_guess(const char *map, size_t len)
 		const char *name = bt_str(bt_u32(t));
 
 		if (BT_KIND(t) != USERBPF_BTF_KIND_STRUCT || !name[0] || mark[id] & 1 ||
-		    !ev_size_fits(BT_SIZE(t), len))
+		    (mark[id] & 6) == 4 || !ev_size_fits(BT_SIZE(t), len))
 			continue;
 		n_all++;
 		any = id;
