@@ -62,6 +62,27 @@ static struct userbpf_prog *counter(int k)
 	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
 }
 
+/* raw_syscalls/sys_enter: slot[k] += 1 when the record's id is nr */
+static struct userbpf_prog *raw_counter(int k, int nr)
+{
+	const struct userbpf_insn inc[] = { PROBE_FIXTURE_INC(k) };
+	const struct userbpf_insn head[] = {
+		USERBPF_MOV64_REG(6, 1),
+		USERBPF_LDX_MEM(USERBPF_W, 2, 6, 8),
+		USERBPF_JMP_IMM(USERBPF_JNE, 2, nr, (int16_t)(sizeof(inc) / sizeof(inc[0]))),
+	};
+	const struct userbpf_insn tail[] = { USERBPF_MOV64_IMM(0, 0), USERBPF_EXIT_INSN() };
+	struct userbpf_insn p[sizeof(head) / sizeof(head[0]) + sizeof(inc) / sizeof(inc[0]) +
+			      sizeof(tail) / sizeof(tail[0])];
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
+		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "routed_raw");
+
+	memcpy(p, head, sizeof(head));
+	memcpy(p + sizeof(head) / sizeof(head[0]), inc, sizeof(inc));
+	memcpy(p + (sizeof(head) + sizeof(inc)) / sizeof(p[0]), tail, sizeof(tail));
+	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
+}
+
 static bool shared_map(void)
 {
 	USERBPF_OPTS(userbpf_map_create_opts, mo, .map_flags = USERBPF_F_MMAPABLE);
@@ -96,9 +117,11 @@ static void *raw_exit_thread(void *arg)
 	return NULL;
 }
 
-/* set_robust_list (slots 0-1), rseq (2-3), exit (4-5): threads */
+/* set_robust_list (slots 0-1), rseq (2-3), exit (4-5), raw_syscalls
+ * set_robust_list (6): threads */
 static void child_threads(int fd)
 {
+	struct userbpf_prog *raw;
 	int64_t out[4] = { 0 };
 	pthread_t t[5];
 	int i;
@@ -108,12 +131,15 @@ static void child_threads(int fd)
 		out[0] = attach("syscalls/sys_enter_rseq", 2);
 	if (!out[0])
 		out[0] = attach("syscalls/sys_enter_exit", 4);
+	out[3] = probe_sc_filters(); /* the raw link adds one: read has an unproved site */
+	raw = raw_counter(6, SYS_set_robust_list);
+	if (!out[0] && !(raw && userbpf_probe__attach_syscall(raw, "raw_syscalls/sys_enter", NULL)))
+		out[0] = errno ? errno : ENOMEM;
 	for (i = 0; !out[0] && i < 4; i++)
 		out[1] += !pthread_create(&t[i], NULL, plain_thread, NULL) &&
 			  !pthread_join(t[i], NULL);
 	if (!out[0] && !pthread_create(&t[4], NULL, raw_exit_thread, NULL))
 		out[2] = !pthread_join(t[4], NULL);
-	out[3] = probe_sc_filters();
 	probe_fixture_report(fd, out, sizeof(out));
 }
 
@@ -129,6 +155,7 @@ TEST(syscall_routed_thread_start_and_exit)
 	ASSERT_EQ(v[3], 0); /* never trapped: no filter */
 	/* each new thread's set_robust_list, from start_thread's rewritten site */
 	ASSERT_EQ(slot[0], 5);
+	ASSERT_EQ(slot[6], 5);		 /* raw_syscalls/sys_enter sees them too */
 	if (&__rseq_size && __rseq_size) /* glibc registers rseq per thread */
 		ASSERT_EQ(slot[2], 5);
 	/* the raw exit(42); glibc's own thread end (start_thread's exit, a
