@@ -248,6 +248,10 @@ void probe_perf_detach(struct userbpf_link *link);
 extern bool probe_perf_force_timer;
 /* The kernel events a perf_event link samples with (0: timer path). */
 int probe_perf_link_events(const struct userbpf_link *link);
+/* Events counting kernel-mode time too (allowed where the kernel lets
+ * this process: root, CAP_PERFMON, perf_event_paranoid <= 1); tests. */
+extern bool probe_perf_user_only; /* or USERBPF_PERF_USER_ONLY: never */
+bool probe_perf_link_kernel(const struct userbpf_link *link);
 
 /* ==== Architecture back end (x86_64_tramp.c) ==== */
 
