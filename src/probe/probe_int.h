@@ -77,8 +77,9 @@ struct probe_site;
 struct userbpf_link {
 	struct probe_site *site;
 	struct userbpf_prog *prog;
-	bool retprobe; /* return probe, or sys_exit side */
-	bool ksys;     /* ksyscall: ctx = the kernel's pt_regs of __x64_sys_NAME */
+	bool retprobe;	   /* return probe, or sys_exit side */
+	bool ksys;	   /* ksyscall: ctx = the kernel's pt_regs of __x64_sys_NAME */
+	const void *kfunc; /* kfunc.c: a kernel function's syscall sub-link, else NULL */
 	/* the probe module's own hook at a uprobe site (prog NULL) */
 	void (*native)(struct probe_pt_regs *regs);
 	int slot;
@@ -209,8 +210,27 @@ enum {
 	PROBE_PE_FORK = 3,
 	PROBE_PE_PERF = 4,
 	PROBE_PE_USDT = 5,
-	PROBE_PE_SYSEXEC = 6 /* exec_hook.c: execve/execveat tracepoints */
+	PROBE_PE_SYSEXEC = 6, /* exec_hook.c: execve/execveat tracepoints */
+	PROBE_PE_KFUNC = 7    /* kfunc.c: kernel functions reached by syscalls */
 };
+
+/* ==== Kernel functions reached by syscalls (kfunc.c) ==== */
+
+/* Whether tp is kprobe/F, kretprobe/F, fentry/F, fexit/F or tp_btf/sys_e*. */
+bool probe_kfunc_target(const char *tp);
+/* Attach prog there (o: the caller's copy of the options); NULL + errno. */
+struct userbpf_link *probe_kfunc_attach(struct userbpf_prog *prog, const char *tp,
+					const struct userbpf_uprobe_opts *o);
+/* Part of userbpf_link__destroy for a kfunc link: its syscall sub-links. */
+void probe_kfunc_detach(struct userbpf_link *link);
+/* syscall_x86_64.c's run of a sub-link (link->kfunc set): the function's
+ * context built from the syscall's, the program run if it is reached. */
+void probe_kfunc_run(struct userbpf_link *sub, bool exit_side, int nr, struct probe_pt_regs *regs,
+		     const uint64_t args[6], int64_t ret);
+/* Whether name is a kernel function of the table (or __x64_sys_NAME). */
+bool probe_kfunc_known(const char *name);
+/* The functions available, for messages. */
+const char *probe_kfunc_avail(void);
 
 /* A USDT link's uprobes and semaphores go (usdt.c). */
 void probe_usdt_detach(struct userbpf_link *link);

@@ -321,7 +321,9 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) ||
 		    atomic_load_explicit(&l->disabled, memory_order_relaxed))
 			continue;
-		if (l->ksys) {
+		if (l->kfunc) { /* a kernel function this syscall reaches (kfunc.c) */
+			probe_kfunc_run(l, exit_side, nr, regs, args, ret);
+		} else if (l->ksys) {
 			/* kprobe on __x64_sys_NAME(const struct pt_regs *regs): its
 			 * own registers, di = the user registers; kretprobe: ax */
 			struct probe_pt_regs k;
