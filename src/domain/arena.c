@@ -1085,6 +1085,17 @@ static void lib_block_unsess(void *mem)
 		priv_tab()[b->priv - 1].sess = 0;
 }
 
+/* The same for the map id table, whose lock ub_map_ids_mem_each holds
+ * when it calls this: that lock first, the domain's after, as
+ * domain_private_note_lib takes them (the other order deadlocked a load
+ * against a thread opening a map by id: tests/launch/apps/dpin race). */
+static void lib_block_unsess_lock(void *mem)
+{
+	lock();
+	lib_block_unsess(mem);
+	unlock();
+}
+
 void ub_map_ids_mem_each(void (*fn)(void *mem));
 void verif_facts_mine(void **rec, void **insns);
 
@@ -1102,8 +1113,8 @@ void domain_load_end(bool share)
 		return;
 	}
 	verif_facts_mine(&rec, &insns);
+	ub_map_ids_mem_each(lib_block_unsess_lock);
 	lock();
-	ub_map_ids_mem_each(lib_block_unsess);
 	lib_block_unsess(rec);
 	lib_block_unsess(insns);
 	lib_block_unsess(ub_bpf_handles_mem());
