@@ -333,6 +333,10 @@ static void run_exit(void)
 
 static void install_run_hooks(void)
 {
+	/* read now: run_enter's slot_claim needs the count, and a run may
+	 * be a probe's in a signal handler that interrupted malloc, where
+	 * reading the platform's file (fopen) corrupted the heap */
+	ub_num_possible_cpus();
 	vm_set_run_hooks(run_enter, run_exit);
 }
 

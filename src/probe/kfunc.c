@@ -447,7 +447,7 @@ struct userbpf_link *probe_kfunc_attach(struct userbpf_prog *prog, const char *t
 	}
 	probe_prepare_prog(prog);
 	link->pe_kind = PROBE_PE_KFUNC;
-	link->prog = userbpf_prog__get(prog);
+	link->prog = probe_prog_get(prog);
 	link->retprobe = kind == KF_KRETPROBE || kind == KF_FEXIT;
 	link->cookie = o->cookie;
 	link->run_flags = o->run_flags;
@@ -475,7 +475,7 @@ struct userbpf_link *probe_kfunc_attach(struct userbpf_prog *prog, const char *t
 		att->fn = f;
 		att->kind = (enum kf_kind)kind;
 		att->parent = link;
-		sub->prog = userbpf_prog__get(prog);
+		sub->prog = probe_prog_get(prog);
 		sub->retprobe = link->retprobe;
 		sub->kfunc = att;
 		ret = probe_syscall_attach(sub, nrs[i], err, sizeof(err));

@@ -595,7 +595,7 @@ userbpf_probe__attach_perf_event(struct userbpf_prog *prog,
 		goto fail;
 	}
 	probe_prepare_prog(prog);
-	link->prog = userbpf_prog__get(prog);
+	link->prog = probe_prog_get(prog);
 	link->pe_kind = PROBE_PE_PERF;
 	link->cpu = (o.flags & USERBPF_PERF_ONE_CPU) ? o.cpu : -1;
 	link->period_ns = o.sample_freq ? 1000000000u / o.sample_freq : o.sample_period;

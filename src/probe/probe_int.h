@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "userbpf/probe.h"
+#include "userbpf/jit.h"
 #include "userbpf/vm.h"
 
 /* The kernel's x86-64 struct pt_regs (arch/x86/include/asm/ptrace.h). */
@@ -132,6 +133,20 @@ struct probe_site {
 	size_t patch_len;      /* bytes replaced at addr (1 or 5) */
 	_Atomic bool patching; /* int3 in place, patch not finished */
 };
+
+/*
+ * The reference a link holds on its program, the program compiled first
+ * (userbpf_prog__jit; a failure leaves it interpreted): the JIT compiles
+ * a program on its first run otherwise, and a probe's first hit may be a
+ * signal that interrupted malloc (a perf_event sample, a SIGSYS trap, a
+ * breakpoint) where the compiler's allocations deadlock.  A program a
+ * probe's program tail-calls is still compiled at its first call.
+ */
+static inline struct userbpf_prog *probe_prog_get(struct userbpf_prog *prog)
+{
+	userbpf_prog__jit(prog);
+	return userbpf_prog__get(prog);
+}
 
 /*
  * Thread-local data the run path reads: initial-exec (no allocation, no

@@ -636,7 +636,7 @@ static struct userbpf_link *uprobe_attach(struct userbpf_prog *prog,
 	}
 	if (prog) {
 		probe_prepare_prog(prog);
-		link->prog = userbpf_prog__get(prog);
+		link->prog = probe_prog_get(prog);
 	}
 	link->native = native;
 	link->retprobe = retprobe;
@@ -857,7 +857,7 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 		goto fail;
 	}
 	probe_prepare_prog(prog);
-	link->prog = userbpf_prog__get(prog);
+	link->prog = probe_prog_get(prog);
 	link->retprobe = exit_side;
 	link->ksys = ksys;
 	link->cookie = o.cookie;

@@ -404,7 +404,7 @@ USERBPF_API struct userbpf_link *userbpf_program__attach_usdt(const struct userb
 		goto out;
 	}
 	link->pe_kind = PROBE_PE_USDT;
-	link->prog = userbpf_prog__get(p);
+	link->prog = probe_prog_get(p);
 	link->subs = ub_calloc((size_t)c->cnt, sizeof(*link->subs));
 	link->semas = ub_calloc((size_t)c->cnt, sizeof(*link->semas));
 	if (!link->subs || !link->semas) {
