@@ -1548,9 +1548,16 @@ static void objs_freed_locked(const void *p)
  * room to grow notes nothing: a kill then leaks what was not noted (a count never goes below what
  * the process holds, so reaping never drops a reference twice).
  */
+static void ledger_pid_locked(int me, int kind, const void *ptr, int delta, bool refs);
+
 static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
 {
-	int me = self_pid();
+	ledger_pid_locked(self_pid(), kind, ptr, delta, refs);
+}
+
+/* The same, noted under pid me (a fork in flight's: domain_obj_use_fork). */
+static void ledger_pid_locked(int me, int kind, const void *ptr, int delta, bool refs)
+{
 	struct dom_use *u, *tab;
 	uint32_t i, n;
 	int64_t slot;
@@ -1580,9 +1587,15 @@ static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
 /* Whether the ledger can note a use of (kind, ptr) by this process: an
  * entry of its own, or a free one, the ledger grown for it if need be
  * (false only when the heap has no room for a bigger one; lock held). */
+static bool ledger_room_pid_locked(int me, int kind, const void *ptr);
+
 static bool ledger_room_locked(int kind, const void *ptr)
 {
-	int me = self_pid();
+	return ledger_room_pid_locked(self_pid(), kind, ptr);
+}
+
+static bool ledger_room_pid_locked(int me, int kind, const void *ptr)
+{
 	uint32_t i, n;
 	struct dom_use *u = uses_tab(&n);
 
@@ -1592,7 +1605,15 @@ static bool ledger_room_locked(int kind, const void *ptr)
 	return !tab_grow_locked(T_USES);
 }
 
+static uint32_t obj_use_as(int kind, void *ptr, int pid);
+
 uint32_t domain_obj_use(int kind, void *ptr)
+{
+	return obj_use_as(kind, ptr, self_pid());
+}
+
+/* One use of ptr noted under pid (this process's, or -pid: a fork's). */
+static uint32_t obj_use_as(int kind, void *ptr, int pid)
 {
 	struct dom_obj *o;
 	uint32_t id = 0;
@@ -1602,7 +1623,7 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	lock();
 	/* a use the ledger cannot note would leak if this process were
 	 * killed: refused (no id), as a full registry refuses */
-	if (!ledger_room_locked(kind, ptr)) {
+	if (!ledger_room_pid_locked(pid, kind, ptr)) {
 		hdr->ledger_refusals++;
 		unlock();
 		return 0;
@@ -1628,10 +1649,49 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	if (o) {
 		o->users++;
 		id = o->id;
-		ledger_locked(kind, ptr, 1, false);
+		ledger_pid_locked(pid, kind, ptr, 1, false);
 	}
 	unlock();
 	return id;
+}
+
+/* ==== uses handed to a forked child (launch/fork.c) ==== */
+
+uint32_t domain_obj_use_fork(int kind, void *ptr)
+{
+	return obj_use_as(kind, ptr, -self_pid());
+}
+
+void domain_fork_handed(int child)
+{
+	int me = -self_pid();
+	struct dom_member *m;
+	struct dom_use *u;
+	uint32_t i, n;
+	uint64_t start;
+	int64_t slot;
+
+	if (!hdr || child <= 0)
+		return;
+	/* the child's identity now, while it surely runs (a pid it leaves
+	 * behind, reused, is another process) */
+	proc_alive_since(child, &start);
+	lock();
+	u = uses_tab(&n);
+	for (i = 0; i < n; i++)
+		if (u[i].pid == me)
+			u[i].pid = -child;
+	/* the child is a member from now on (if it has not listed itself
+	 * yet), so the reaping of a child that died first finds its pid */
+	m = procs_tab(&n);
+	for (i = 0; i < n && m[i].pid != child; i++)
+		;
+	if (i == n && (slot = tab_free_slot_locked(T_PROCS)) >= 0) {
+		m = procs_tab(&n);
+		m[slot].pid = child;
+		m[slot].start = start;
+	}
+	unlock();
 }
 
 void domain_obj_unuse(int kind, void *ptr)
@@ -1882,7 +1942,14 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 		struct dom_use *u = &uses[i];
 		struct dom_obj *o;
 
-		if (!u->pid || !in_dead(u->pid, dead, ndead))
+		/* a dead process's uses, and those in flight to or from it
+		 * (minus its pid: a forked child that died before it took
+		 * them, a parent killed before it named them the child's); a
+		 * reaper's own pid (stale entries of its earlier image) never
+		 * the second way: what is in flight to it is to be taken */
+		if (!u->pid ||
+		    !(in_dead(u->pid, dead, ndead) ||
+		      (u->pid < 0 && -u->pid != self_pid() && in_dead(-u->pid, dead, ndead))))
 			continue;
 		o = find_obj((int)u->kind, u->ptr);
 		if (o) {
