@@ -553,7 +553,6 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 	if (a->open_flags)
 		return -EINVAL;
 	if (domain_active()) {
-		launch_fork_sync(0);
 		domain_reap();
 		a->next_id = domain_obj_next_id(lobj_dom_kind(kind), a->start_id);
 		return a->next_id ? 0 : -ENOENT;
@@ -794,8 +793,6 @@ bool launch_link_park(struct lobj *obj)
 
 	if (!link_attached_here(obj) || !domain_active() || parking_off)
 		return false;
-	/* the uses our forked children did not take go first */
-	launch_fork_sync(0);
 	if (domain_obj_users(DOM_LINK, obj->dptr) <= 1)
 		return false;
 	pthread_mutex_lock(&parked_lock);
@@ -820,7 +817,6 @@ void launch_parked_links_sync(void)
 	if (!any)
 		return;
 	/* a holder that died (_exit, a signal) lets go too */
-	launch_fork_sync(0);
 	domain_reap();
 	pthread_mutex_lock(&parked_lock);
 	for (i = 0; i < PARKED_LINKS; i++)
@@ -896,7 +892,6 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 			   cmd == BPF_BTF_GET_FD_BY_ID	? DOM_BTF :
 							  DOM_LINK;
 
-		launch_fork_sync(0);
 		domain_reap();
 		/* map_id, prog_id, btf_id and link_id share their place */
 		return domain_obj_fd(kind, domain_obj_get(kind, a->map_id));
