@@ -98,6 +98,8 @@ static int uwrite(uint64_t dst, const void *src, size_t size)
 /* log_true_size (kernel 6.4+): the u32 after core_relo_rec_size (uapi
  * headers before 6.4 do not name it). */
 #define LOG_TRUE_OFF ATTR_END(core_relo_rec_size)
+/* btf_log_true_size (kernel 6.4+): the u32 after btf_log_level */
+#define BTF_LOG_TRUE_OFF ATTR_END(btf_log_level)
 
 /* Whether a failed load's verifier ran and stored log_true_size in our
  * copy a of the attr (it is zero on input): told by a nonzero size (a
@@ -1382,8 +1384,30 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 		return ret;
 	case BPF_OBJ_GET_INFO_BY_FD:
 		return cmd_obj_get_info(&a, size, uattr);
-	case BPF_BTF_LOAD:
-		return cmd_btf_load(&a, size);
+	case BPF_BTF_LOAD: {
+		const uint32_t unset = UINT32_MAX;
+		uint32_t v;
+
+		/* btf_log_true_size (kernel 6.4+, after btf_log_level): what
+		 * the command layer stores in our copy (its input is ignored)
+		 * goes to the application's attr; one that cannot be stored
+		 * fails the load, as the kernel's copy_to_user */
+		if (size >= BTF_LOG_TRUE_OFF + sizeof(v))
+			memcpy((uint8_t *)&a + BTF_LOG_TRUE_OFF, &unset, sizeof(unset));
+		ret = cmd_btf_load(&a, size);
+		if (size < BTF_LOG_TRUE_OFF + sizeof(v))
+			return ret;
+		memcpy(&v, (uint8_t *)&a + BTF_LOG_TRUE_OFF, sizeof(v));
+		if (v != unset &&
+		    uwrite((uint64_t)(uintptr_t)uattr + BTF_LOG_TRUE_OFF, &v, sizeof(v))) {
+			if (ret >= 0) {
+				lobj_forget((int)ret);
+				launch_real.close((int)ret);
+			}
+			ret = -EFAULT;
+		}
+		return ret;
+	}
 	case BPF_MAP_GET_NEXT_ID:
 	case BPF_PROG_GET_NEXT_ID:
 	case BPF_BTF_GET_NEXT_ID:
