@@ -49,10 +49,9 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 10
+#define DOM_VERSION 11
 #define PAGE 4096ul
 #define NCLASS 16
-#define MAX_EXEC_MARKS 256
 #define HEAP_START (2ul << 20)
 /* The code area: the arena's last CODE_SIZE bytes, read + execute in
  * every member (JIT images, code_alloc/code_seal/code_free below), its
@@ -110,9 +109,13 @@ struct dom_pin {
  * unknown: a pid reused by another process is another process). */
 struct dom_member {
 	int32_t pid;
-	uint32_t pad;
+	uint32_t flags; /* MEMBER_* */
 	uint64_t start;
 };
+/* its exec fired sys_enter_execve (domain_exec_mark): the new image
+ * takes the mark; it goes with the member when it dies (an image that
+ * never takes it: a static binary) */
+#define MEMBER_EXEC 1u
 
 struct dom_alias {
 	void *addr;
@@ -203,7 +206,6 @@ struct dom_hdr {
 	uint64_t grow_new, grow_old;
 	void *meta; /* launch's object facts (meta.c), a list in the heap */
 	struct dom_stats stats;
-	int32_t exec_marks[MAX_EXEC_MARKS]; /* pids whose exec fired enter */
 	uint64_t code_map[CODE_PAGES / 64]; /* code area pages in use */
 	/* blocks private to a process (its library handle table, its BTF
 	 * copies, the link objects of its attachments): freed when it dies
@@ -1781,34 +1783,45 @@ void domain_unlock(void)
 	unlock();
 }
 
+/* The exec marks are a flag of the member's entry (the member table
+ * grows as needed: no limit but the heap's).  A process that is no member
+ * (no room in the heap for it) marks nothing: its new image fires
+ * sys_enter_execve again. */
 void domain_exec_mark(int pid, bool on)
 {
-	int i, slot = -1;
+	struct dom_member *m;
+	uint32_t i, cap;
+
+	bool found = false;
+	int64_t slot;
 
 	lock();
-	for (i = 0; i < MAX_EXEC_MARKS; i++) {
-		if (hdr->exec_marks[i] == pid) {
-			if (!on)
-				hdr->exec_marks[i] = 0;
-			slot = -2;
-		} else if (!hdr->exec_marks[i] && slot == -1) {
-			slot = i;
+	m = procs_tab(&cap);
+	for (i = 0; i < cap; i++)
+		if (m[i].pid == pid) {
+			m[i].flags = on ? m[i].flags | MEMBER_EXEC : m[i].flags & ~MEMBER_EXEC;
+			found = true;
 		}
+	/* a vfork child (no fork handler listed it): listed now, its
+	 * identity unknown (0), as the image it execs will be */
+	if (!found && on && (slot = tab_free_slot_locked(T_PROCS)) >= 0) {
+		m = procs_tab(&cap);
+		m[slot] = (struct dom_member){ .pid = pid, .flags = MEMBER_EXEC };
 	}
-	if (on && slot >= 0)
-		hdr->exec_marks[slot] = pid;
 	unlock();
 }
 
 bool domain_exec_take(int pid)
 {
+	struct dom_member *m;
 	bool was = false;
-	int i;
+	uint32_t i, cap;
 
 	lock();
-	for (i = 0; i < MAX_EXEC_MARKS; i++)
-		if (hdr->exec_marks[i] == pid) {
-			hdr->exec_marks[i] = 0;
+	m = procs_tab(&cap);
+	for (i = 0; i < cap; i++)
+		if (m[i].pid == pid && (m[i].flags & MEMBER_EXEC)) {
+			m[i].flags &= ~MEMBER_EXEC;
 			was = true;
 		}
 	unlock();

@@ -169,7 +169,9 @@ struct dom_stats *domain_stats(void);
 
 /* The exec of process pid has fired sys_enter_execve (on), or failed
  * (off); the new image takes the mark: false when nobody fired it (an
- * exec libc made internally: posix_spawn, system, popen). */
+ * exec libc made internally: posix_spawn, system, popen).  The mark is a
+ * flag of pid's member entry: as many as there are members, gone with
+ * the member (an image that never takes it: a static binary). */
 void domain_exec_mark(int pid, bool on);
 bool domain_exec_take(int pid);
 
