@@ -573,6 +573,31 @@ TEST(launch_domain_execve_tracepoints)
 			  "exit 0 true\nchild exit 0\n");
 }
 
+/*
+ * The same after 260 vfork children exec'd a static binary (ldconfig
+ * --version) through execve: their execs left marks (sys_enter_execve
+ * fired) that no new image took.
+ * Before, the marks were a table of 256 slots that kept them for good:
+ * once full, the next exec's image fired sys_enter_execve a second time.
+ * Now a mark is a flag of the member's entry (the member table grows),
+ * gone with the member.
+ */
+TEST(launch_execve_marks_not_limited)
+{
+	char out[8192];
+
+	if (!ready("dexecve"))
+		return;
+	if (access("/sbin/ldconfig", X_OK)) {
+		test_skip("no /sbin/ldconfig (a static binary)");
+		return;
+	}
+	launch_ok(out, sizeof(out), "", "%s/launch/dexecve static 260", test_build_dir());
+	ASSERT_STREQ(out, "enter /nonexistent/x y\nexit -2 \nenter /nonexistent_dir/sh -c\n"
+			  "exit -2 \nenter /bin/sh -c\nexit 0 sh\nenter /bin/true one\n"
+			  "exit 0 true\nchild exit 0\n");
+}
+
 /* A pinned link outlives the process that made it: its program keeps
  * counting the execs that follow in the domain, and bpftool finds it by
  * its pin. */
