@@ -148,6 +148,8 @@ struct lobj *lobj_get_kind(int fd, int kind, int *err);
 void lobj_put(struct lobj *obj);
 /* fd was closed (or replaced by dup2): drop its reference. */
 void lobj_forget(int fd);
+/* Every descriptor of the table forgotten (leaving the domain). */
+void lobj_forget_all(void);
 /* newfd now refers to the same object as oldfd. */
 void lobj_dup(int oldfd, int newfd);
 /* Userbpf handle of fd (MAP/PROG/BTF of this table): >= 0, or -errno. */

@@ -437,8 +437,7 @@ void launch_domain_exit(void)
 	if (!domain_active())
 		return;
 	/* release what this process holds (its attachments, its users) */
-	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
-		lobj_forget(fd);
+	lobj_forget_all();
 	launch_parked_links_exit();
 	/* the links of the domain's attachments here hold references on
 	 * their programs: given back (a killed process's, by domain_reap);
