@@ -29,6 +29,7 @@
 #include <sys/file.h>
 #include <sys/personality.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -65,6 +66,72 @@ static void arena_path(const char *dir, const char *name, char *out, size_t sz)
 			 (unsigned long long)h, name);
 	else
 		snprintf(out, sz, "%s/arena", dir);
+}
+
+/* Anonymous arenas (a launch without --domain) are named so. */
+#define ANON_PREFIX "userbpf-%u-anon-"
+/* The byte every member of a domain read-locks (the arena's size, 4 GiB:
+ * DOMAIN_SIZE, src/launch/sync.c). */
+#define ANON_LOCK_OFF (1ull << 32)
+/* An anonymous arena older than this with no member is a leftover. */
+#define ANON_STALE_SEC 60
+
+/*
+ * Remove the anonymous arenas in dir (of this user) that no process uses
+ * any more: every member holds a read lock (an OFD lock, sync.c) on the
+ * arena's last byte from its join to its exit, so a write lock granted
+ * means none is left (its members were killed: the last one's leave,
+ * which removes it, never ran).  A young arena is left alone: its first
+ * member may not hold the lock yet.
+ */
+static void anon_sweep(const char *dir)
+{
+	char prefix[64], path[PATH_MAX + 256];
+	struct dirent *de;
+	time_t now = time(NULL);
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	snprintf(prefix, sizeof(prefix), ANON_PREFIX, (unsigned)getuid());
+	while ((de = readdir(d))) {
+		struct flock fl = {
+			.l_type = F_WRLCK,
+			.l_whence = SEEK_SET,
+			.l_start = (off_t)ANON_LOCK_OFF,
+			.l_len = 1,
+		};
+		struct stat st;
+		int fd;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_uid == getuid() &&
+		    now - st.st_ctime >= ANON_STALE_SEC && !fcntl(fd, F_OFD_SETLK, &fl))
+			unlink(path);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* A new anonymous arena's path: on /dev/shm as a named one, else in the
+ * user's directory of domains (base); leftovers swept first. */
+static void anon_arena_path(const char *base, char *out, size_t sz)
+{
+	const char *dir = access("/dev/shm", W_OK | X_OK) ? base : "/dev/shm";
+	struct timespec ts;
+	uint64_t r;
+
+	anon_sweep(dir);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r = ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) ^
+	    ((uint64_t)getpid() << 40);
+	snprintf(out, sz, "%s/" ANON_PREFIX "%d-%016llx", dir, (unsigned)getuid(), (int)getpid(),
+		 (unsigned long long)r);
 }
 
 static void launch_usage(void)
@@ -110,15 +177,23 @@ int cli_cmd_launch(int argc, char **argv)
 	setenv("LD_PRELOAD", preload, 1);
 	setenv("USERBPF_DOMAIN", domain, 1);
 	setenv("USERBPF_TRACE_PIPE", pipe_path, 1);
+	/* without --domain an anonymous domain of its own: the command and
+	 * its descendants (forked or exec'd) share one object space, as the
+	 * kernel's processes do; it ends with its last process */
 	if (shared) {
+		arena_path(dir, domain, arena, sizeof(arena));
+	} else {
+		char base[PATH_MAX - 128];
+
+		snprintf(base, sizeof(base), "%.*s", (int)(strrchr(dir, '/') - dir), dir);
+		anon_arena_path(base, arena, sizeof(arena));
+	}
+	setenv("USERBPF_DOMAIN_ARENA", arena, 1);
+	{
 		int pers = personality(0xffffffff);
 
-		arena_path(dir, domain, arena, sizeof(arena));
-		setenv("USERBPF_DOMAIN_ARENA", arena, 1);
 		if (pers != -1 && !(pers & ADDR_NO_RANDOMIZE))
 			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
-	} else {
-		unsetenv("USERBPF_DOMAIN_ARENA");
 	}
 	execvp(argv[i], argv + i);
 	cli_die(127, "launch: %s: %s", argv[i], strerror(errno));

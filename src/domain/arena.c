@@ -52,7 +52,6 @@
 #define DOM_VERSION 11
 #define PAGE 4096ul
 #define NCLASS 16
-#define MAX_EXEC_MARKS 256
 #define HEAP_START (2ul << 20)
 /* The code area: the arena's last CODE_SIZE bytes, read + execute in
  * every member (JIT images, code_alloc/code_seal/code_free below), its
@@ -110,9 +109,13 @@ struct dom_pin {
  * unknown: a pid reused by another process is another process). */
 struct dom_member {
 	int32_t pid;
-	uint32_t pad;
+	uint32_t flags; /* MEMBER_* */
 	uint64_t start;
 };
+/* its exec fired sys_enter_execve (domain_exec_mark): the new image
+ * takes the mark; it goes with the member when it dies (an image that
+ * never takes it: a static binary) */
+#define MEMBER_EXEC 1u
 
 struct dom_alias {
 	void *addr;
@@ -208,7 +211,6 @@ struct dom_hdr {
 	uint64_t grow_new, grow_old;
 	void *meta; /* launch's object facts (meta.c), a list in the heap */
 	struct dom_stats stats;
-	int32_t exec_marks[MAX_EXEC_MARKS]; /* pids whose exec fired enter */
 	uint64_t code_map[CODE_PAGES / 64]; /* code area pages in use */
 	/* blocks private to a process (its library handle table, its BTF
 	 * copies, the link objects of its attachments): freed when it dies
@@ -1822,9 +1824,16 @@ static void objs_freed_locked(const void *p)
  * room to grow notes nothing: a kill then leaks what was not noted (a count never goes below what
  * the process holds, so reaping never drops a reference twice).
  */
+static void ledger_pid_locked(int me, int kind, const void *ptr, int delta, bool refs);
+
 static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
 {
-	int me = self_pid();
+	ledger_pid_locked(self_pid(), kind, ptr, delta, refs);
+}
+
+/* The same, noted under pid me (a fork in flight's: domain_obj_use_fork). */
+static void ledger_pid_locked(int me, int kind, const void *ptr, int delta, bool refs)
+{
 	struct dom_use *u, *tab;
 	uint32_t i, n;
 	int64_t slot;
@@ -1854,9 +1863,15 @@ static void ledger_locked(int kind, const void *ptr, int delta, bool refs)
 /* Whether the ledger can note a use of (kind, ptr) by this process: an
  * entry of its own, or a free one, the ledger grown for it if need be
  * (false only when the heap has no room for a bigger one; lock held). */
+static bool ledger_room_pid_locked(int me, int kind, const void *ptr);
+
 static bool ledger_room_locked(int kind, const void *ptr)
 {
-	int me = self_pid();
+	return ledger_room_pid_locked(self_pid(), kind, ptr);
+}
+
+static bool ledger_room_pid_locked(int me, int kind, const void *ptr)
+{
 	uint32_t i, n;
 	struct dom_use *u = uses_tab(&n);
 
@@ -1866,7 +1881,15 @@ static bool ledger_room_locked(int kind, const void *ptr)
 	return !tab_grow_locked(T_USES);
 }
 
+static uint32_t obj_use_as(int kind, void *ptr, int pid);
+
 uint32_t domain_obj_use(int kind, void *ptr)
+{
+	return obj_use_as(kind, ptr, self_pid());
+}
+
+/* One use of ptr noted under pid (this process's, or -pid: a fork's). */
+static uint32_t obj_use_as(int kind, void *ptr, int pid)
 {
 	bool registered = false;
 	struct dom_obj *o;
@@ -1877,7 +1900,7 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	lock();
 	/* a use the ledger cannot note would leak if this process were
 	 * killed: refused (no id), as a full registry refuses */
-	if (!ledger_room_locked(kind, ptr)) {
+	if (!ledger_room_pid_locked(pid, kind, ptr)) {
 		hdr->ledger_refusals++;
 		unlock();
 		return 0;
@@ -1903,10 +1926,11 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	if (o) {
 		o->users++;
 		id = o->id;
-		ledger_locked(kind, ptr, 1, false);
+		ledger_pid_locked(pid, kind, ptr, 1, false);
 		/* the program of this thread's load: what the load made is
-		 * its now, in the same step that notes its use */
-		if (load_pending && kind == DOM_PROG) {
+		 * its now, in the same step that notes its use (a use handed
+		 * to a forked child is no load's) */
+		if (load_pending && kind == DOM_PROG && pid == self_pid()) {
 			load_share_locked(kind, ptr);
 			registered = !load_pending;
 		}
@@ -1915,6 +1939,45 @@ uint32_t domain_obj_use(int kind, void *ptr)
 	if (registered)
 		fault_point(DOMAIN_FAULT_REGISTERED);
 	return id;
+}
+
+/* ==== uses handed to a forked child (launch/fork.c) ==== */
+
+uint32_t domain_obj_use_fork(int kind, void *ptr)
+{
+	return obj_use_as(kind, ptr, -self_pid());
+}
+
+void domain_fork_handed(int child)
+{
+	int me = -self_pid();
+	struct dom_member *m;
+	struct dom_use *u;
+	uint32_t i, n;
+	uint64_t start;
+	int64_t slot;
+
+	if (!hdr || child <= 0)
+		return;
+	/* the child's identity now, while it surely runs (a pid it leaves
+	 * behind, reused, is another process) */
+	proc_alive_since(child, &start);
+	lock();
+	u = uses_tab(&n);
+	for (i = 0; i < n; i++)
+		if (u[i].pid == me)
+			u[i].pid = -child;
+	/* the child is a member from now on (if it has not listed itself
+	 * yet), so the reaping of a child that died first finds its pid */
+	m = procs_tab(&n);
+	for (i = 0; i < n && m[i].pid != child; i++)
+		;
+	if (i == n && (slot = tab_free_slot_locked(T_PROCS)) >= 0) {
+		m = procs_tab(&n);
+		m[slot].pid = child;
+		m[slot].start = start;
+	}
+	unlock();
 }
 
 void domain_obj_unuse(int kind, void *ptr)
@@ -2004,34 +2067,45 @@ void domain_unlock(void)
 	unlock();
 }
 
+/* The exec marks are a flag of the member's entry (the member table
+ * grows as needed: no limit but the heap's).  A process that is no member
+ * (no room in the heap for it) marks nothing: its new image fires
+ * sys_enter_execve again. */
 void domain_exec_mark(int pid, bool on)
 {
-	int i, slot = -1;
+	struct dom_member *m;
+	uint32_t i, cap;
+
+	bool found = false;
+	int64_t slot;
 
 	lock();
-	for (i = 0; i < MAX_EXEC_MARKS; i++) {
-		if (hdr->exec_marks[i] == pid) {
-			if (!on)
-				hdr->exec_marks[i] = 0;
-			slot = -2;
-		} else if (!hdr->exec_marks[i] && slot == -1) {
-			slot = i;
+	m = procs_tab(&cap);
+	for (i = 0; i < cap; i++)
+		if (m[i].pid == pid) {
+			m[i].flags = on ? m[i].flags | MEMBER_EXEC : m[i].flags & ~MEMBER_EXEC;
+			found = true;
 		}
+	/* a vfork child (no fork handler listed it): listed now, its
+	 * identity unknown (0), as the image it execs will be */
+	if (!found && on && (slot = tab_free_slot_locked(T_PROCS)) >= 0) {
+		m = procs_tab(&cap);
+		m[slot] = (struct dom_member){ .pid = pid, .flags = MEMBER_EXEC };
 	}
-	if (on && slot >= 0)
-		hdr->exec_marks[slot] = pid;
 	unlock();
 }
 
 bool domain_exec_take(int pid)
 {
+	struct dom_member *m;
 	bool was = false;
-	int i;
+	uint32_t i, cap;
 
 	lock();
-	for (i = 0; i < MAX_EXEC_MARKS; i++)
-		if (hdr->exec_marks[i] == pid) {
-			hdr->exec_marks[i] = 0;
+	m = procs_tab(&cap);
+	for (i = 0; i < cap; i++)
+		if (m[i].pid == pid && (m[i].flags & MEMBER_EXEC)) {
+			m[i].flags &= ~MEMBER_EXEC;
 			was = true;
 		}
 	unlock();
@@ -2165,7 +2239,14 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 		struct dom_use *u = &uses[i];
 		struct dom_obj *o;
 
-		if (!u->pid || !in_dead(u->pid, dead, ndead))
+		/* a dead process's uses, and those in flight to or from it
+		 * (minus its pid: a forked child that died before it took
+		 * them, a parent killed before it named them the child's); a
+		 * reaper's own pid (stale entries of its earlier image) never
+		 * the second way: what is in flight to it is to be taken */
+		if (!u->pid ||
+		    !(in_dead(u->pid, dead, ndead) ||
+		      (u->pid < 0 && -u->pid != self_pid() && in_dead(-u->pid, dead, ndead))))
 			continue;
 		o = find_obj((int)u->kind, u->ptr);
 		if (o) {

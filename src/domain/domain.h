@@ -194,7 +194,9 @@ struct dom_stats *domain_stats(void);
 
 /* The exec of process pid has fired sys_enter_execve (on), or failed
  * (off); the new image takes the mark: false when nobody fired it (an
- * exec libc made internally: posix_spawn, system, popen). */
+ * exec libc made internally: posix_spawn, system, popen).  The mark is a
+ * flag of pid's member entry: as many as there are members, gone with
+ * the member (an image that never takes it: a static binary). */
 void domain_exec_mark(int pid, bool on);
 bool domain_exec_take(int pid);
 
@@ -228,6 +230,23 @@ void domain_obj_ref(int kind, void *ptr, int delta);
  * (the registry's count is unchanged): a forked child takes over the use
  * its parent took for it before the fork.  false when from has none. */
 bool domain_obj_use_take(int kind, void *ptr, int from);
+/*
+ * Uses handed to a child forked without exec (launch/fork.c), so the
+ * parent never waits for it: before the fork the parent takes one use of
+ * each object for the child, noted in flight (under minus its pid; 0
+ * when the ledger cannot note it, as domain_obj_use); once fork returned
+ * the child's pid, domain_fork_handed relabels them in flight to that
+ * child (minus its pid).  The child takes each one over with
+ * domain_obj_use_take from minus the parent's pid or minus its own,
+ * whichever the relabelling left.  domain_fork_handed lists the child as
+ * a member too (it may die before it lists itself), so domain_reap gives
+ * back what is in flight to or from a member that is gone: a child that
+ * died before it took its uses, a parent killed between its fork and
+ * domain_fork_handed (then a child that lives on finds its uses gone: its
+ * inherited descriptors do not work).
+ */
+uint32_t domain_obj_use_fork(int kind, void *ptr);
+void domain_fork_handed(int child);
 /* Descriptors (in every process) on the registered object ptr. */
 int domain_obj_users(int kind, const void *ptr);
 /* The attachment at slot outlives its owner, which is leaving while

@@ -98,6 +98,8 @@ static int uwrite(uint64_t dst, const void *src, size_t size)
 /* log_true_size (kernel 6.4+): the u32 after core_relo_rec_size (uapi
  * headers before 6.4 do not name it). */
 #define LOG_TRUE_OFF ATTR_END(core_relo_rec_size)
+/* btf_log_true_size (kernel 6.4+): the u32 after btf_log_level */
+#define BTF_LOG_TRUE_OFF ATTR_END(btf_log_level)
 
 /* Whether a failed load's verifier ran and stored log_true_size in our
  * copy a of the attr (it is zero on input): told by a nonzero size (a
@@ -558,7 +560,6 @@ static long cmd_get_next_id(int cmd, union bpf_attr *a)
 	if (a->open_flags)
 		return -EINVAL;
 	if (domain_active()) {
-		launch_fork_sync(0);
 		domain_reap();
 		a->next_id = domain_obj_next_id(lobj_dom_kind(kind), a->start_id);
 		return a->next_id ? 0 : -ENOENT;
@@ -799,8 +800,6 @@ bool launch_link_park(struct lobj *obj)
 
 	if (!link_attached_here(obj) || !domain_active() || parking_off)
 		return false;
-	/* the uses our forked children did not take go first */
-	launch_fork_sync(0);
 	if (domain_obj_users(DOM_LINK, obj->dptr) <= 1)
 		return false;
 	pthread_mutex_lock(&parked_lock);
@@ -825,7 +824,6 @@ void launch_parked_links_sync(void)
 	if (!any)
 		return;
 	/* a holder that died (_exit, a signal) lets go too */
-	launch_fork_sync(0);
 	domain_reap();
 	pthread_mutex_lock(&parked_lock);
 	for (i = 0; i < PARKED_LINKS; i++)
@@ -901,7 +899,6 @@ static long cmd_get_fd_by_id(int cmd, union bpf_attr *a, unsigned int size)
 			   cmd == BPF_BTF_GET_FD_BY_ID	? DOM_BTF :
 							  DOM_LINK;
 
-		launch_fork_sync(0);
 		domain_reap();
 		/* map_id, prog_id, btf_id and link_id share their place */
 		return domain_obj_fd(kind, domain_obj_get(kind, a->map_id));
@@ -1392,8 +1389,30 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 		return ret;
 	case BPF_OBJ_GET_INFO_BY_FD:
 		return cmd_obj_get_info(&a, size, uattr);
-	case BPF_BTF_LOAD:
-		return cmd_btf_load(&a, size);
+	case BPF_BTF_LOAD: {
+		const uint32_t unset = UINT32_MAX;
+		uint32_t v;
+
+		/* btf_log_true_size (kernel 6.4+, after btf_log_level): what
+		 * the command layer stores in our copy (its input is ignored)
+		 * goes to the application's attr; one that cannot be stored
+		 * fails the load, as the kernel's copy_to_user */
+		if (size >= BTF_LOG_TRUE_OFF + sizeof(v))
+			memcpy((uint8_t *)&a + BTF_LOG_TRUE_OFF, &unset, sizeof(unset));
+		ret = cmd_btf_load(&a, size);
+		if (size < BTF_LOG_TRUE_OFF + sizeof(v))
+			return ret;
+		memcpy(&v, (uint8_t *)&a + BTF_LOG_TRUE_OFF, sizeof(v));
+		if (v != unset &&
+		    uwrite((uint64_t)(uintptr_t)uattr + BTF_LOG_TRUE_OFF, &v, sizeof(v))) {
+			if (ret >= 0) {
+				lobj_forget((int)ret);
+				launch_real.close((int)ret);
+			}
+			ret = -EFAULT;
+		}
+		return ret;
+	}
 	case BPF_MAP_GET_NEXT_ID:
 	case BPF_PROG_GET_NEXT_ID:
 	case BPF_BTF_GET_NEXT_ID:

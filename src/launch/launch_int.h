@@ -148,6 +148,8 @@ struct lobj *lobj_get_kind(int fd, int kind, int *err);
 void lobj_put(struct lobj *obj);
 /* fd was closed (or replaced by dup2): drop its reference. */
 void lobj_forget(int fd);
+/* Every descriptor of the table forgotten (leaving the domain). */
+void lobj_forget_all(void);
 /* newfd now refers to the same object as oldfd. */
 void lobj_dup(int oldfd, int newfd);
 /* Userbpf handle of fd (MAP/PROG/BTF of this table): >= 0, or -errno. */
@@ -261,16 +263,13 @@ void launch_link_adopt(int fd);
 /* fork() (interpose.c): the descriptors a child inherits on the domain's
  * maps, programs, BTF objects and links work there, as on Linux, and
  * hold their objects.  before: in the parent, one use of each object
- * (with a library reference for a map or program) taken for the child;
- * after: in the parent (pid < 0: the fork failed, given back) or in the
- * child (pid 0: the uses pass to it and its descriptors get objects of
- * its own over the shared ones; fork.c). */
+ * (with a library reference for a map or program) taken for the child,
+ * in flight; after: in the parent (pid < 0: the fork failed, given back;
+ * else named in flight to the child, no wait) or in the child (pid 0: it
+ * takes the uses over and its descriptors get objects of its own over the
+ * shared ones; fork.c). */
 void launch_fork_before(void);
 void launch_fork_after(pid_t pid);
-/* The parent reads its children's reports and gives back what they did
- * not take (sync thread, before listing objects, parking a link, forking;
- * wait_ms > 0 at exit: waits that long for each child). */
-void launch_fork_sync(int wait_ms);
 /* bpf.c: in the child, an object of its own for its inherited descriptor
  * fd on the domain's object rec (lobj kind), whose use (and library
  * reference, for a map or program) it took over: fd, or -errno (the use

@@ -21,6 +21,7 @@
 #ifdef USERBPF_LAUNCH
 #include <errno.h>
 #include <linux/bpf.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "domain/domain.h"
@@ -111,6 +112,21 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+/* The table has no slot for one more program: said once per process, on
+ * stderr (a run may be in a signal handler: one write(2), no stdio). */
+static void table_full(void)
+{
+	static const char msg[] =
+		"userbpf launch: run statistics: the table of 4096 programs is full: runs of "
+		"programs not counted yet are not counted (run_cnt, run_time_ns stay 0)\n";
+	static int said;
+
+	if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+		probe_sc_gate(SYS_write, 2, (long)(uintptr_t)msg, sizeof(msg) - 1, 0, 0, 0);
+}
+
 /* A run while statistics are on: timed and counted.  ra: the return
  * address into the wrapper's caller. */
 __attribute__((noinline)) static int run_counted(const struct userbpf_prog *prog,
@@ -125,6 +141,8 @@ __attribute__((noinline)) static int run_counted(const struct userbpf_prog *prog
 	if (s) {
 		__atomic_add_fetch(&s->ns, now_ns() - start, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&s->cnt, 1, __ATOMIC_RELAXED);
+	} else if (prog) {
+		table_full();
 	}
 	return ret;
 }

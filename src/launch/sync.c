@@ -36,6 +36,10 @@ __thread int launch_in_lib;
 __thread int launch_alloc_local;
 
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+/* the library's per-process tables a forked child starts anew
+ * (src/maps/map.c, src/verifier/insn_facts.c) */
+void ub_map_ids_forget(void);
+void verif_facts_forget(void);
 
 /* Per attachment slot: the serial attached here and its link (as many
  * as the domain's table has slots, grown with it, under sync_lock). */
@@ -188,7 +192,6 @@ static void *sync_thread(void *arg)
 		pthread_mutex_unlock(&sync_lock);
 
 		sync_once();
-		launch_fork_sync(0);
 		launch_pinned_links_sync();
 		launch_parked_links_sync();
 		/* through the probe gate: the application's syscall
@@ -336,7 +339,11 @@ static void after_fork_child(void)
 		launch_links_forget_fork(NULL);
 		return;
 	}
+	/* the library's tables of this process, in the arena: the parent's
+	 * stay its own (freed when it ends), the child starts its own */
 	ub_bpf_handles_forget();
+	ub_map_ids_forget();
+	verif_facts_forget();
 	domain_fork_child();
 	my_pid = getpid();
 	ub_map_run_slots_owner((uint32_t)getpid(), domain_slot_owner_dead);
@@ -350,6 +357,27 @@ void launch_domain_child_start(void)
 {
 	if (domain_active() && forked)
 		start_thread();
+}
+
+/*
+ * A member holds a read lock (an OFD lock: it belongs to the arena's open
+ * file, which a forked child shares, and goes with its last descriptor,
+ * whatever ends the process) on the byte just past the arena's end, so
+ * "userbpf launch" can tell an anonymous arena nobody uses any more (its
+ * members were killed before the last one's leave removed it) by a write
+ * lock granted (tools/cmd_launch.c, anon_sweep).
+ */
+static void member_lock(void)
+{
+	struct flock fl = {
+		.l_type = F_RDLCK,
+		.l_whence = SEEK_SET,
+		.l_start = (off_t)DOMAIN_SIZE,
+		.l_len = 1,
+	};
+
+	if (probe_sc_gate(SYS_fcntl, domain_fd(), F_OFD_SETLK, (long)(uintptr_t)&fl, 0, 0, 0))
+		launch_log("domain: cannot lock the arena (a leftover sweep may remove it)");
 }
 
 void launch_domain_start(void)
@@ -372,6 +400,7 @@ void launch_domain_start(void)
 			   err == -EXDEV ? " - the interposer is at another address" : "");
 		return;
 	}
+	member_lock();
 	domain_platform(&plat, false);
 	userbpf_set_platform(&plat);
 	launch_stats_attach_domain();
@@ -407,11 +436,8 @@ void launch_domain_exit(void)
 
 	if (!domain_active())
 		return;
-	/* what our forked children did not take goes back */
-	launch_fork_sync(2000);
 	/* release what this process holds (its attachments, its users) */
-	for (fd = 0; fd < LAUNCH_MAX_FD; fd++)
-		lobj_forget(fd);
+	lobj_forget_all();
 	launch_parked_links_exit();
 	/* the links of the domain's attachments here hold references on
 	 * their programs: given back (a killed process's, by domain_reap);

@@ -407,6 +407,18 @@ void ub_map_ids_mem_each(void (*fn)(void *mem))
 	ub_unlock(&id_lock);
 }
 
+/* A child forked without exec whose memory, this table among it, is its
+ * parent's too (the arena of a launch domain): it starts an empty table
+ * of its own and never touches the parent's.  Called in the child right
+ * after fork, by src/launch/sync.c only. */
+void ub_map_ids_forget(void);
+void ub_map_ids_forget(void)
+{
+	id_lock = (ub_lock_t)UB_LOCK_INIT;
+	id_maps = NULL;
+	id_count = id_cap = 0;
+}
+
 static size_t id_find(uint32_t id)
 {
 	size_t lo = 0, hi = id_count;

@@ -1485,17 +1485,39 @@ struct btf_header_raw {
 	uint32_t type_off, type_len, str_off, str_len;
 };
 
-static int cmd_btf_load(union bpf_attr *a)
+/* btf_log_true_size (kernel 6.4+): the u32 after btf_log_level, output
+ * only (its input is ignored); btf_flags and btf_token_fd follow. */
+#define BTF_LOG_TRUE_OFF ATTR_END(btf_log_level)
+#define BTF_ATTR_END (BTF_LOG_TRUE_OFF + 3 * sizeof(uint32_t))
+#define BPF_LOG_MASK_ALL 15u /* BPF_LOG_LEVEL1 | LEVEL2 | STATS | FIXED */
+
+/*
+ * BPF_BTF_LOAD.  *log_ok: the log's attributes were accepted (the
+ * kernel's bpf_vlog_init), after which the kernel reports the log's size
+ * whatever the verdict; userbpf writes no BTF log text, so that size is 0.
+ */
+static int cmd_btf_load(union bpf_attr *a, bool *log_ok)
 {
 	struct btf_header_raw h;
 	struct btf_obj *btf;
 	uint8_t *data;
 	int fd;
 
-	if (!attr_tail_zero(a, ATTR_END(btf_log_level)))
+	uint64_t flags_token;
+
+	*log_ok = false;
+	/* btf_flags and btf_token_fd: no token here */
+	memcpy(&flags_token, (const uint8_t *)a + BTF_LOG_TRUE_OFF + 4, sizeof(flags_token));
+	if (!attr_tail_zero(a, BTF_ATTR_END) || flags_token)
 		return -EINVAL;
 	if (a->btf_size > (16u << 20))
 		return -E2BIG;
+	/* the log's attributes (bpf_vlog_init): buffer and size together,
+	 * a buffer needs a level, known level bits, a size below 1 GiB */
+	if (!!a->btf_log_buf != !!a->btf_log_size || (a->btf_log_buf && !a->btf_log_level) ||
+	    (a->btf_log_level & ~BPF_LOG_MASK_ALL) || a->btf_log_size > (UINT32_MAX >> 2))
+		return -EINVAL;
+	*log_ok = true;
 	if (!a->btf_size)
 		return -EINVAL;
 	/* the copy in comes before the header checks */
@@ -1640,9 +1662,25 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 			ub_copy_to_user(&uattr->info.info_len, &a.info.info_len,
 					sizeof(a.info.info_len));
 		break;
-	case BPF_BTF_LOAD:
-		ret = cmd_btf_load(&a);
+	case BPF_BTF_LOAD: {
+		bool log_ok;
+
+		ret = cmd_btf_load(&a, &log_ok);
+		/* kernel 6.4+: once the log's attributes were accepted,
+		 * whatever the verdict, the log's size (0: userbpf writes no
+		 * BTF log text) goes to btf_log_true_size when the attr has
+		 * it; a failed copy fails the load (the object released) */
+		if (log_ok && size >= BTF_LOG_TRUE_OFF + sizeof(uint32_t)) {
+			uint32_t v = 0;
+
+			if (ub_copy_to_user((uint8_t *)uattr + BTF_LOG_TRUE_OFF, &v, sizeof(v))) {
+				if (ret >= 0)
+					userbpf_close(ret);
+				ret = -EFAULT;
+			}
+		}
 		break;
+	}
 	default:
 		ret = -EINVAL;
 	}

@@ -66,6 +66,19 @@ void verif_facts_mine(void **rec, void **insns)
 	*insns = my_rec ? my_rec->insns : NULL;
 }
 
+/* A child forked without exec whose memory, the records among it, is its
+ * parent's too (the arena of a launch domain): it starts with none and
+ * never touches the parent's.  Called in the child right after fork, by
+ * src/launch/sync.c only. */
+void verif_facts_forget(void);
+void verif_facts_forget(void)
+{
+	recs_lock = (ub_lock_t)UB_LOCK_INIT;
+	recs = NULL;
+	rec_cnt = 0;
+	my_rec = NULL;
+}
+
 /* The source the vm asks at vm_prog_set_verified(). */
 static uint8_t *facts_take(const struct userbpf_insn *insns, size_t cnt)
 {

@@ -8,8 +8,11 @@
  * "dexecve spawn": the execs libc makes itself, in children it clones:
  * posix_spawn, system, popen; prints the events of the processes that
  * exec'd them, with the comm at the enter (the spawner's).
+ * "dexecve static N": the first, after N children exec'd a static binary
+ * (/sbin/ldconfig --version) and ended.
  */
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +89,7 @@ int main(int argc, char **argv)
 {
 	struct dexecve_bpf *skel = dexecve_bpf__open_and_load();
 	struct ring_buffer *rb;
-	int st, i;
+	int st, i, devnull;
 
 	if (!skel || dexecve_bpf__attach(skel))
 		return 1;
@@ -100,6 +103,26 @@ int main(int argc, char **argv)
 		ring_buffer__free(rb);
 		dexecve_bpf__destroy(skel);
 		return st;
+	}
+	/* "dexecve static N": first N children exec a static binary,
+	 * which never takes the mark its exec left (their events are not
+	 * printed) */
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	for (i = 0; argc == 3 && !strcmp(argv[1], "static") && i < atoi(argv[2]); i++) {
+		char *sargv[] = { "ldconfig", "--version", NULL };
+		pid_t p = vfork();
+
+		if (p == 0) {
+			/* execve itself: launch's execve (execl calls libc's
+			 * inside); its output to /dev/null */
+			if (dup2(devnull, 1) != 1)
+				_exit(126);
+			execve("/sbin/ldconfig", sargv, environ);
+			_exit(127);
+		}
+		if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st))
+			return 2;
+		ring_buffer__poll(rb, 0);
 	}
 	child_pid = fork();
 	if (child_pid == 0) {

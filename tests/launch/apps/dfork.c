@@ -412,6 +412,202 @@ static int pidreuse(void)
 	return 0;
 }
 
+/*
+ * "dfork ring": a map made with bpf_map_create and the skeleton's ring
+ * buffer; the forked child updates the map through its inherited
+ * descriptor and calls df_emit twice (the parent's uprobe, pid -1, runs
+ * there and puts the records in the ring); the parent sees the value and
+ * the child's two records.
+ */
+static int ring(void)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "df_emit");
+	struct dfork_bpf *skel = dfork_bpf__open_and_load();
+	struct ring_buffer *r;
+	unsigned long long v = 0;
+	int mfd, st = 0, n;
+	__u32 k = 0;
+	pid_t kid;
+
+	mfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dfring", 4, 8, 1, NULL);
+	if (!skel || mfd < 0)
+		return 2;
+	skel->links.on_emit =
+		bpf_program__attach_uprobe_opts(skel->progs.on_emit, -1, "/proc/self/exe", 0, &uo);
+	if (!skel->links.on_emit)
+		return 3;
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		v = 77;
+		if (bpf_map_update_elem(mfd, &k, &v, BPF_ANY))
+			_exit(1);
+		df_emit(5);
+		df_emit(6);
+		_exit(0);
+	}
+	if (kid < 0 || waitpid(kid, &st, 0) != kid)
+		return 4;
+	printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	printf("parent: map value %llu\n", bpf_map_lookup_elem(mfd, &k, &v) ? ~0ull : v);
+	r = ring_buffer__new(bpf_map__fd(skel->maps.rb), on_rec, NULL, NULL);
+	n = r ? ring_buffer__consume(r) : -1;
+	printf("parent: ring got %d:%s%s\n", n, ngot > 0 && got[0] == 5 ? " 5" : "",
+	       ngot > 1 && got[1] == 6 ? " 6" : "");
+	ring_buffer__free(r);
+	close(mfd);
+	dfork_bpf__destroy(skel);
+	return 0;
+}
+
+/* "dfork orphan-parent GO DONE V" (orphan, below): the child's fork
+ * handler waits for a byte on GO, which the observer sends once we have
+ * exited and been reaped. */
+static int orphan_go = -1;
+
+static void orphan_child_waits(void)
+{
+	char c;
+
+	if (orphan_go >= 0 && read(orphan_go, &c, 1) != 1)
+		_exit(9);
+}
+
+static int orphan_parent(int go, int done, bool verbose)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "df_emit");
+	struct dfork_bpf *skel = dfork_bpf__open_and_load();
+	unsigned long long v = 10;
+	struct ring_buffer *r;
+	__u32 k = 1;
+	pid_t kid, parent;
+	int i;
+
+	if (!skel)
+		return 2;
+	skel->links.on_emit =
+		bpf_program__attach_uprobe_opts(skel->progs.on_emit, -1, "/proc/self/exe", 0, &uo);
+	if (!skel->links.on_emit || bpf_map_update_elem(bpf_map__fd(skel->maps.kv), &k, &v, 0))
+		return 3;
+	orphan_go = go;
+	parent = getpid();
+	pthread_atfork(NULL, NULL, orphan_child_waits);
+	fflush(stdout);
+	kid = fork();
+	if (kid < 0)
+		return 4;
+	if (kid > 0) {
+		/* exits at once, its objects left to the process's end */
+		close(done);
+		return 0;
+	}
+	/* the child: we were let go once the parent had exited */
+	if (verbose) {
+		printf("child: parent gone first: %s\n",
+		       kill(parent, 0) && errno == ESRCH ? "yes" : "no");
+		printf("child: kv[1] = %llu\n", lookup(bpf_map__fd(skel->maps.kv), 1));
+	}
+	k = 3;
+	v = 30;
+	i = bpf_map_update_elem(bpf_map__fd(skel->maps.kv), &k, &v, BPF_ANY);
+	if (verbose)
+		printf("child: update kv[3]: %d, kv[3] = %llu\n", i,
+		       lookup(bpf_map__fd(skel->maps.kv), 3));
+	r = ring_buffer__new(bpf_map__fd(skel->maps.rb), on_rec, NULL, NULL);
+	df_emit(4);
+	for (i = 0; r && i < 100 && ngot < 1; i++)
+		ring_buffer__poll(r, 20);
+	if (verbose)
+		printf("child: ring got %d:%s\n", ngot, ngot > 0 && got[0] == 4 ? " 4" : "");
+	ring_buffer__free(r);
+	fflush(stdout);
+	_exit(0);
+}
+
+#define ARENA_WORD(off) (*(volatile unsigned long long *)(0x200000000000UL + (off)))
+
+/* Whether this process maps a launch domain's arena (not on the kernel). */
+static bool in_arena(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "200000000000-", 13);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * "dfork orphan N": N times, a parent (this binary exec'd) makes a map,
+ * a ring buffer and a uprobe link, forks a child and exits at once; the
+ * child's fork handler holds it until the parent has exited and we (the
+ * observer) have reaped it (listing objects), then it uses the objects it
+ * inherited: the map, the probe (the parent's link) and the ring.  The
+ * parent's exit never waits for the child (if it did, it would wait for
+ * a child that waits for it).  In a domain, the arena's heap in use and
+ * private blocks after each cycle (both gone) are those after the first.
+ */
+static int orphan(int cycles)
+{
+	unsigned long long heap1 = 0, priv1 = 0;
+	long long dheap = 0, dpriv = 0;
+	bool arena = in_arena();
+	int c;
+
+	for (c = 0; c < cycles; c++) {
+		int go[2], done[2], st = 0;
+		char gos[16], dones[16];
+		char *av[] = { "dfork", "orphan-parent", gos, dones, c ? "0" : "1", NULL };
+		pid_t p;
+
+		if (pipe(go) || pipe(done))
+			return 2;
+		snprintf(gos, sizeof(gos), "%d", go[0]);
+		snprintf(dones, sizeof(dones), "%d", done[1]);
+		fflush(stdout);
+		p = fork();
+		if (p == 0) {
+			close(go[1]);
+			close(done[0]);
+			execv("/proc/self/exe", av);
+			_exit(127);
+		}
+		close(go[0]);
+		close(done[1]);
+		if (p < 0 || waitpid(p, &st, 0) != p)
+			return 3;
+		if (!c)
+			printf("parent exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		/* the parent is gone: reaped (objects listed), then the child
+		 * goes on */
+		app_maps_named("kv");
+		if (write(go[1], "g", 1) != 1 || read(done[0], gos, 1) != 0)
+			return 4;
+		close(go[1]);
+		close(done[0]);
+		if (!arena)
+			continue;
+		/* the child's end: reaped too */
+		usleep(10000);
+		app_maps_named("kv");
+		if (!c) {
+			heap1 = ARENA_WORD(32);
+			priv1 = ARENA_WORD(48);
+		} else {
+			dheap += llabs((long long)(ARENA_WORD(32) - heap1));
+			dpriv += llabs((long long)(ARENA_WORD(48) - priv1));
+		}
+	}
+	if (arena)
+		printf("after cycles 2-%d, differences from cycle 1: heap %lld bytes, private "
+		       "blocks %lld\n",
+		       cycles, dheap, dpriv);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -437,6 +633,12 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "probes"))
 		return probes(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "ring"))
+		return ring();
+	if (argc == 3 && !strcmp(argv[1], "orphan"))
+		return orphan(atoi(argv[2]));
+	if (argc == 5 && !strcmp(argv[1], "orphan-parent"))
+		return orphan_parent(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc == 2 && !strcmp(argv[1], "pidreuse"))
 		return pidreuse();
 	if (argc == 4 && !strcmp(argv[1], "member"))

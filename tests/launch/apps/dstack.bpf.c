@@ -35,7 +35,10 @@ static int record(void *ctx, __u32 k)
 	if (!r)
 		return 0;
 	r->n = bpf_get_stack(ctx, r->ips, sizeof(r->ips), BPF_F_USER_STACK);
-	r->id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	/* two distinct stacks may share a bucket (their hash depends on
+	 * where the code lies): the later one takes it, so a stack's id is
+	 * the same each time it is recorded */
+	r->id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK | BPF_F_REUSE_STACKID);
 	return 0;
 }
 
