@@ -15,7 +15,9 @@
  * failed one, and with 0 in the new image once its programs are
  * attached (the kernel fires sys_exit_execve there too, in the new
  * image).  The links of raw_syscalls/raw sys_enter/sys_exit see them as
- * well (probe_syscall_run_exec).
+ * well (probe_syscall_run_exec).  Rewritten execve(at) sites fire the same
+ * hooks (probe_exec_site_enter/_exit, from syscall_x86_64.c), except for
+ * an attempt the host fires itself.
  */
 #include <errno.h>
 #include <pthread.h>

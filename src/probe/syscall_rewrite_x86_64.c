@@ -32,10 +32,15 @@
  * untrappable numbers run the original syscall instruction
  * (probe_arch_syscall_dyn_site).
  *
- * Not rewritten: sites of numbers that cannot be traced (clone, execve,
- * rt_sigreturn...: probe_sc_trappable), sites whose bytes a uprobe
+ * Not rewritten: sites of numbers that cannot be traced (clone,
+ * rt_sigreturn...: probe_sc_routable), sites whose bytes a uprobe
  * already displaced (EBUSY), dynamic sites with a call or a branch target
  * among the 5 bytes before them, code generated at run time.
+ *
+ * Coverage (probe_sc_covered): for each syscall instruction the scan
+ * records the numbers rax may hold when it is reached by falling into it
+ * and by a direct branch to it (reach_sets), so that the syscall module
+ * can leave out the seccomp filter of a number no unrewritten path makes.
  */
 #include <elf.h>
 #include <errno.h>
@@ -321,12 +326,15 @@ static int gpr_whole(ZydisRegister r)
  * function [from, end) decoded linearly from its start: falling into it
  * (linear) and by a direct branch of the function to it (branch).  Each
  * path is followed back through falls and direct branches to the last
- * write of rax: "mov $k" or "xor %eax,%eax" give k, any other write (a
- * call's result, a load), the function's entry, an indirect jump in the
- * function (it could land anywhere) give any.  Branches from other
- * functions are not seen (compilers branch between functions only to
- * their entries: tail calls).  false when sc is not an instruction of the
- * sweep (bytes inside another instruction: never executed as a syscall).
+ * write of rax: "mov $k" or "xor %eax,%eax" give k, a copy from another
+ * whole register is followed on into that register, any other write (a
+ * call's result, a load) and the function's entry give any.  Not seen:
+ * branches from other functions (compilers branch between functions only
+ * to their entries: tail calls) and the targets of indirect jumps (jump
+ * tables: assumed never to land on a syscall instruction or inside a
+ * site's bytes; docs/probes.md lists the assumptions).  false when sc is
+ * not an instruction of the sweep (bytes inside another instruction:
+ * never executed as a syscall).
  */
 static bool reach_sets(uint64_t from, uint64_t end, uint64_t sc, struct nr_set *linear,
 		       struct nr_set *branch)

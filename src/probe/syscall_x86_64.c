@@ -7,16 +7,20 @@
  * sys_enter and sys_exit (args[0] = struct pt_regs *, args[1] = id or
  * return value).
  *
- * Mechanism (docs/probes.md has the measurements): a seccomp filter with
- * SECCOMP_RET_TRAP for the traced syscall numbers only (all threads,
- * SECCOMP_FILTER_FLAG_TSYNC); the SIGSYS handler runs the enter programs,
+ * Mechanism (docs/probes.md has the measurements): the syscall sites
+ * rewritten into trampolines (syscall_rewrite_x86_64.c) and, for a traced
+ * number the scans cannot prove covered by them (probe_sc_covered), a
+ * seccomp filter with SECCOMP_RET_TRAP for it (all threads,
+ * SECCOMP_FILTER_FLAG_TSYNC | SPEC_ALLOW); the SIGSYS handler runs the enter programs,
  * makes the syscall itself through a gate whose address range the filter
  * allows, stores the result in the interrupted thread's rax and runs the
  * exit programs.  Untraced syscalls never trap.  Syscalls that cannot run
  * inside a signal handler (rt_sigreturn, clone, clone3, fork, vfork,
- * execve, execveat, rt_sigprocmask, rt_sigsuspend, sigaltstack,
- * restart_syscall) are never trapped: attaching to them fails with
- * EOPNOTSUPP, and raw sys_enter/sys_exit do not see them.
+ * rt_sigprocmask, rt_sigsuspend, sigaltstack, restart_syscall) are never
+ * traced: attaching to them fails with EOPNOTSUPP, and raw sys_enter/
+ * sys_exit do not see them.  set_robust_list, rseq, exit, execve and
+ * execveat are never trapped but run their programs (execve(at): the
+ * exec hooks) where their sites are rewritten (probe_sc_routable).
  *
  * The filter traps only syscalls made from the code of the files mapped
  * when it is installed (install_filter says why: it survives exec).
