@@ -1490,6 +1490,9 @@ static char *check_sets(const char *obj_path, const char *const *sets, size_t n)
 /* Every --prog names a program of the object (comma-separated list),
  * else exit 2 naming the programs it has: checked before the command
  * starts, where the agent could only report it. */
+/* The library's list of kernel functions a process can probe (kfunc.c). */
+const char *probe_kfunc_avail(void);
+
 /* Why the agent leaves out a program it cannot attach (agent.c's rule:
  * a probe section with a target, or perf_event). */
 static const char *skip_reason(const char *sec)
@@ -1499,8 +1502,21 @@ static const char *skip_reason(const char *sec)
 		"fmod_ret",   "tp_btf",	   "raw_tp",	   "raw_tracepoint",  "lsm",	"iter",
 		"struct_ops", "tp",	   "tracepoint",   "kprobe.session"
 	};
+	static const char *const kfunc[] = { "kprobe", "kretprobe", "fentry", "fexit" };
 	size_t n = strcspn(sec, "/"), i;
 
+	for (i = 0; i < sizeof(kfunc) / sizeof(kfunc[0]); i++) {
+		static char why[320];
+
+		if (strlen(kfunc[i]) != n || strncmp(sec, kfunc[i], n))
+			continue;
+		/* src/probe/kfunc.c: the kernel functions syscalls reach */
+		snprintf(why, sizeof(why),
+			 "it hooks a kernel function no syscall reaches in userbpf's table "
+			 "(available: %s)",
+			 probe_kfunc_avail());
+		return why;
+	}
 	for (i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
 		if (strlen(kernel[i]) == n && !strncmp(sec, kernel[i], n))
 			return "it hooks the kernel (a kernel function or event), which a process "
