@@ -135,17 +135,19 @@ TEST(trace_exec_own_preload_first_survives)
 	char cmd[2048], out[65536];
 	size_t m;
 
-	if (!probe_trace_ready("opensnoop"))
+	if (!probe_trace_ready("syscount"))
 		return;
 	if (system("setarch -R true 2>/dev/null") ||
 	    access("/lib/x86_64-linux-gnu/libm.so.6", R_OK)) {
 		test_skip("setarch -R or /lib/x86_64-linux-gnu/libm.so.6 missing");
 		return;
 	}
+	/* syscount: raw_syscalls keeps a filter (every number; opensnoop's
+	 * numbers are proved covered by the rewritten sites, no filter) */
 	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		snprintf(
 			cmd, sizeof(cmd),
-			"setarch -R $B/userbpf trace $B/examples/opensnoop.bpf.o%s -- sh -c "
+			"setarch -R $B/userbpf trace $B/examples/syscount.bpf.o%s -- sh -c "
 			"'L=/lib/x86_64-linux-gnu/libm.so.6; LD_PRELOAD=$L:$LD_PRELOAD /bin/true; "
 			"echo a=$?; LD_PRELOAD=$L ls / >/dev/null; echo b=$?; "
 			"env -i LD_PRELOAD=$L /bin/ls / >/dev/null; echo c=$?' 2>&1; echo status=$?",
@@ -155,15 +157,16 @@ TEST(trace_exec_own_preload_first_survives)
 		ASSERT_CONTAINS(out, "b=0\n");
 		ASSERT_CONTAINS(out, "c=0\n");
 		ASSERT_CONTAINS(out, "status=0\n");
+		ASSERT_CONTAINS(out, "@syscalls:");
 		ASSERT_TRUE(!strstr(out, "cannot join"));
-		if (m < 2) /* followed: ls's opens are traced */
-			ASSERT_CONTAINS(out, " ls ");
 	}
-	/* every number trapped (raw_syscalls), shared domain */
-	probe_run("setarch -R $B/userbpf trace $B/examples/syscount.bpf.o --follow -- sh -c "
+	/* followed, the image is traced: ls's opens are seen */
+	probe_run("setarch -R $B/userbpf trace $B/examples/opensnoop.bpf.o --follow -- sh -c "
 		  "'LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6:$LD_PRELOAD ls / >/dev/null; "
 		  "echo b=$?' 2>&1; echo status=$?",
 		  out, sizeof(out));
 	ASSERT_CONTAINS(out, "b=0\n");
 	ASSERT_CONTAINS(out, "status=0\n");
+	ASSERT_CONTAINS(out, " ls ");
+	ASSERT_TRUE(!strstr(out, "cannot join"));
 }
