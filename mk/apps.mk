@@ -81,7 +81,8 @@ USERBPF_VERSION := $(shell sed -n 's/^\#define USERBPF_VERSION_MAJOR //p' includ
 # $(BINDIR)/userbpf is a symbolic link to the CLI there.
 LIBEXECDIR ?= $(PREFIX)/libexec/userbpf
 INSTALL_PRELOADS := $(if $(wildcard src/launch/*.c),$(BUILD)/libuserbpf-launch.so) \
-		    $(if $(wildcard src/agent/agent.c),$(BUILD)/libuserbpf-agent.so)
+		    $(if $(wildcard src/agent/agent.c),$(BUILD)/libuserbpf-agent.so \
+		      $(BUILD)/userbpf-trace-reader)
 install: lib $(CLI) $(INSTALL_PRELOADS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBEXECDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/userbpf $(DESTDIR)$(PKGCONFIGDIR)

@@ -50,6 +50,14 @@ $(AGENT_LIB): $(AGENT_OBJS) $(AGENT_LIB_OBJS) src/agent/agent.map
 all: $(AGENT_LIB)
 $(TEST_BIN): | $(AGENT_LIB)
 
+# The program "trace --follow" starts its reader as (src/agent/trace_reader.c).
+TRACE_READER := $(BUILD)/userbpf-trace-reader
+$(TRACE_READER): src/agent/trace_reader.c
+	@mkdir -p $(dir $@)
+	$(CC) -DUSERBPF_TRACE_READER_BIN $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+all: $(TRACE_READER)
+$(TEST_BIN): | $(TRACE_READER)
+
 # The program the tracing examples run (examples/uprobe_target.c).
 PROBE_TARGET := $(BUILD)/examples/uprobe_target
 $(PROBE_TARGET): examples/uprobe_target.c

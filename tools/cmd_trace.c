@@ -1755,9 +1755,13 @@ static int trace_shared(char **cmd, const char *obj_path, const char *agent, con
 	struct pollfd pfd[2];
 	bool ready = false;
 	pid_t reader;
+	char reader_bin[PATH_MAX];
 
 	if (!buf)
 		cli_die(1, "out of memory");
+	/* a program of its own, lighter than this one (trace_reader.c) */
+	cli_sibling_path(reader_bin, sizeof(reader_bin), "USERBPF_TRACE_READER_BIN",
+			 "userbpf-trace-reader");
 	if (!dir)
 		dir = access("/dev/shm", W_OK | X_OK) ? "/tmp" : "/dev/shm";
 	snprintf(arena, sizeof(arena), "%s/userbpf-trace-%u-%d.arena", dir, (unsigned)getuid(),
@@ -1781,6 +1785,7 @@ static int trace_shared(char **cmd, const char *obj_path, const char *agent, con
 		setenv(TRACE_ENV_CTL, ctlbuf, 1);
 		setenv(TRACE_ENV_READER, "1", 1);
 		setenv(TRACE_ENV_ARENA, arena, 1);
+		execl(reader_bin, "userbpf-trace-reader", (char *)NULL);
 		execl("/proc/self/exe", "userbpf-trace-reader", (char *)NULL);
 		fprintf(stderr, "%s: trace: /proc/self/exe: %s\n", cli_prog_name, strerror(errno));
 		_exit(127);

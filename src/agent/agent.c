@@ -123,6 +123,8 @@ static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 #define SNAP_PERIOD_MIN_NS 200000000ull
 static atomic_bool stopping, dropping, finished;
 /* What a followed child needs in its environment. */
+/* The images exec'd from here need the agent as a guard (guard_children). */
+static bool guarding;
 static char env_obj[PATH_MAX + 32], env_fd[48], env_progs[1100], env_preload[PATH_MAX + 32];
 static char *env_sets;
 static const char env_follow[] = TRACE_ENV_FOLLOW "=1";
@@ -1353,10 +1355,16 @@ static bool shared_join(const char *arena)
  */
 static void guard_children(void)
 {
-	if (probe_sc_filters() > 0 || sigsys_inherited)
+	const char *pre = getenv("LD_PRELOAD");
+
+	if (probe_sc_filters() > 0 || sigsys_inherited) {
+		guarding = true; /* not getenv: env -i clears environ, then execs */
 		setenv(TRACE_ENV_GUARD, "1", 1);
-	else
+		if (pre) /* for an environment that lacks it (follow_env) */
+			snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", pre);
+	} else {
 		unpreload();
+	}
 }
 
 /* An image started under TRACE_ENV_GUARD (above). */
@@ -1369,6 +1377,7 @@ static void guard_start(void)
 		unpreload();
 		return;
 	}
+	guard_children();
 	views_init();
 }
 
@@ -1505,29 +1514,90 @@ __attribute__((visibility("default"), noreturn)) void _Exit(int status)
 	_exit(status);
 }
 
-/* envp, with the variables a followed image needs added where missing
- * (NULL: envp itself will do). */
+/*
+ * LD_PRELOAD's value for an exec'd image: the agent first.  Where
+ * addresses are not randomised (the shared domain; setarch -R) an image
+ * maps its preloaded libraries in order below ld.so, so the agent lands
+ * where the image that exec'd it had its own only when it comes first.
+ * Elsewhere its syscall gate lay in the code ranges the inherited seccomp
+ * filter traps, which lets through the old gate's address only: with a
+ * syscall tracepoint attached, "LD_PRELOAD=libm.so.6:$LD_PRELOAD ls"
+ * under trace --follow died of SIGSEGV (the gate's own syscall trapped
+ * inside the SIGSYS handler, again and again) or, with every number
+ * trapped, of SIGSYS before the handler was in.  So a program's own
+ * preloads go after the agent, and a LD_PRELOAD without it gets it back.
+ * NULL: val is fine (the agent first) or no memory.
+ */
+static char *preload_agent_first(const char *val)
+{
+	static char self[PATH_MAX];
+	const char *p = val;
+	size_t n, l;
+	char *out, *o;
+	Dl_info di;
+
+	if (!self[0] && (!dladdr((void *)preload_agent_first, &di) || !di.dli_fname ||
+			 snprintf(self, sizeof(self), "%s", di.dli_fname) >= (int)sizeof(self)))
+		return NULL;
+	l = strlen(self);
+	while (*p == ':' || *p == ' ')
+		p++;
+	if (!strncmp(p, self, l) && (!p[l] || p[l] == ':' || p[l] == ' '))
+		return NULL;
+	out = malloc(sizeof("LD_PRELOAD=") + l + strlen(val) + 1);
+	if (!out)
+		return NULL;
+	o = out + sprintf(out, "LD_PRELOAD=%s", self);
+	for (p = val; *p; p += n) { /* the others in order, without the agent */
+		while (*p == ':' || *p == ' ')
+			p++;
+		n = strcspn(p, ": ");
+		if (n && !(n == l && !strncmp(p, self, l)))
+			o += sprintf(o, ":%.*s", (int)n, p);
+	}
+	return out;
+}
+
+/*
+ * envp, with the variables an exec'd image needs added where missing and
+ * the agent first in LD_PRELOAD (NULL: envp itself will do).  With
+ * --follow the trace's variables; without, while a filter is in force,
+ * the guard's (guard_children).  One allocation, freed by the caller.
+ */
 static char **follow_env(char *const envp[])
 {
+	static char guard_var[] = TRACE_ENV_GUARD "=1";
 	const char *need[7] = { env_obj,     env_fd,	env_follow,
 				env_preload, env_progs, env_sets ? env_sets : "",
 				env_arena };
 	size_t n = 0, i, k, extra = 0;
-	char **out;
+	char **out, *pre = NULL;
+	bool guard = !follow && guarding;
 
-	if (!follow || !envp)
+	if ((!follow && !guard) || !envp)
 		return NULL;
+	if (guard) {
+		memset(need, 0, sizeof(need));
+		need[0] = guard_var;
+		need[1] = env_preload;
+	}
 	while (envp[n])
 		n++;
-	out = malloc((n + 8) * sizeof(*out));
+	out = malloc((n + 9) * sizeof(*out));
 	if (!out)
 		return NULL;
+	out++; /* out[-1]: the new LD_PRELOAD string, freed by free_env */
 	memcpy(out, envp, n * sizeof(*out));
+	for (i = 0; i < n; i++)
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11) && !pre &&
+		    (pre = preload_agent_first(envp[i] + 11)))
+			out[i] = pre;
+	out[-1] = pre;
 	for (k = 0; k < 7; k++) {
-		const char *eq = strchr(need[k], '=');
+		const char *eq = need[k] ? strchr(need[k], '=') : NULL;
 		bool found = false;
 
-		if (!need[k][0] || !eq)
+		if (!eq || !need[k][0])
 			continue;
 		for (i = 0; i < n; i++)
 			if (!strncmp(envp[i], need[k], (size_t)(eq - need[k]) + 1))
@@ -1537,6 +1607,14 @@ static char **follow_env(char *const envp[])
 	}
 	out[n + extra] = NULL;
 	return out;
+}
+
+static void free_env(char **env)
+{
+	if (!env)
+		return;
+	free(env[-1]);
+	free(env - 1);
 }
 
 __attribute__((visibility("default"))) int execve(const char *file, char *const argv[],
@@ -1564,7 +1642,7 @@ __attribute__((visibility("default"))) int execve(const char *file, char *const 
 	}
 	ret = (int)syscall(SYS_execve, file, argv, env ? env : envp);
 	e = errno;
-	free(env);
+	free_env(env);
 	if (fire && !atomic_load(&finished))
 		userbpf_probe__exec_exit(SYS_execve, -e);
 	errno = e;
@@ -1641,7 +1719,7 @@ static int spawn(const char *name, pid_t *pid, const char *path,
 	if (!real)
 		return ENOSYS;
 	ret = real(&child, path, fa, attr, argv, env ? env : envp);
-	free(env);
+	free_env(env);
 	if (!ret) {
 		if (pid)
 			*pid = child;

@@ -153,32 +153,52 @@ TEST(trace_shared_sigkill_child)
 	ASSERT_EQ(leftovers(dir), 0);
 }
 
-/* An image that preloads a library of its own before the agent has the
- * agent elsewhere: it cannot join, says so, and runs on copies of its
- * own, added to the shared maps at the end (bootstrap: exec and exit
- * events of sh and two true, each counted once, each record printed). */
+/* An image whose agent is elsewhere (a library preloaded before it) cannot
+ * join: it says so, and runs on copies of its own, added to the shared
+ * maps at the end (bootstrap: exec and exit events of sh, python, the
+ * image it execs and true, each counted once, each record printed).  The
+ * agent puts itself first in LD_PRELOAD in every exec it sees (then the
+ * image joins: test_trace_exec.c), so the image here comes from a raw
+ * execve syscall with libm.so.6 before the agent. */
 TEST(trace_shared_fallback_when_agent_elsewhere)
 {
-	char dir[64], out[32768];
+	static const char py[] =
+		"import ctypes, os\n"
+		"env = [('%s=%s' % kv).encode() for kv in os.environ.items() if kv[0] != "
+		"'LD_PRELOAD']\n"
+		"env.append(('LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6:' + "
+		"os.environ['LD_PRELOAD']).encode())\n"
+		"argv = (ctypes.c_char_p * 2)(b'/bin/true', None)\n"
+		"envp = (ctypes.c_char_p * (len(env) + 1))(*env, None)\n"
+		"ctypes.CDLL(None).syscall(59, b'/bin/true', argv, envp)\n";
+	char dir[64], path[128], cmd[512], out[32768];
+	FILE *f;
 	int st;
 
 	if (!shared_ready(dir, sizeof(dir)))
 		return;
-	if (access("/lib/x86_64-linux-gnu/libm.so.6", R_OK)) {
-		test_skip("no /lib/x86_64-linux-gnu/libm.so.6");
+	if (access("/lib/x86_64-linux-gnu/libm.so.6", R_OK) || access("/usr/bin/python3", X_OK)) {
+		test_skip("no /lib/x86_64-linux-gnu/libm.so.6 or /usr/bin/python3");
 		rmdir(dir);
 		return;
 	}
-	st = probe_run("USERBPF_TRACE_ARENA_DIR=$D $B/userbpf trace --follow "
-		       "$B/examples/bootstrap.bpf.o -- sh -c "
-		       "'LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6:$LD_PRELOAD /bin/true; "
-		       "/bin/true; exit 0' 2>&1",
-		       out, sizeof(out));
+	snprintf(path, sizeof(path), "%s/rawexec.py", dir);
+	f = fopen(path, "w");
+	ASSERT_TRUE(f != NULL);
+	fputs(py, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "USERBPF_TRACE_ARENA_DIR=$D $B/userbpf trace --follow "
+		 "$B/examples/bootstrap.bpf.o -- sh -c '/usr/bin/python3 %s; /bin/true; exit 0' "
+		 "2>&1",
+		 path);
+	st = probe_run(cmd, out, sizeof(out));
+	unlink(path);
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_CONTAINS(out, "cannot join the trace's domain (Invalid cross-device link): it "
 			     "runs the programs on copies of its own");
-	ASSERT_CONTAINS(out, "@counts:\n  [0] = 3\n  [1] = 3\n");
-	ASSERT_EQ(count_lines(out, "rb: "), 6);
+	ASSERT_CONTAINS(out, "@counts:\n  [0] = 4\n  [1] = 3\n");
+	ASSERT_EQ(count_lines(out, "rb: "), 7);
 	ASSERT_EQ(leftovers(dir), 0);
 }
