@@ -9,6 +9,7 @@
  *   userbpf trace build/examples/funclatency.bpf.o -- build/examples/uprobe_target nap 5
  */
 #include "probe_regs.h"
+#include "log2.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -23,17 +24,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } hist_usecs SEC(".maps");
-
-static __always_inline __u32 log2l(__u64 v)
-{
-	__u32 r = 0;
-
-	while (v > 1 && r < 63) {
-		v >>= 1;
-		r++;
-	}
-	return r;
-}
 
 SEC("uprobe//proc/self/exe:nap")
 int BPF_UPROBE(nap_entry)
@@ -53,7 +43,7 @@ int BPF_URETPROBE(nap_return)
 
 	if (!start)
 		return 0;
-	slot = log2l((bpf_ktime_get_ns() - *start) / 1000);
+	slot = log2_u64((bpf_ktime_get_ns() - *start) / 1000);
 	bpf_map_delete_elem(&starts, &tid);
 	v = bpf_map_lookup_elem(&hist_usecs, &slot);
 	if (v)

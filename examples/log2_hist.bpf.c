@@ -8,6 +8,7 @@
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "log2.h"
 
 #define MAX_SLOTS 32
 
@@ -29,30 +30,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } per_key SEC(".maps");
-
-/* floor(log2(v)), 0 for 0 and 1; branch-free halving like libbpf-tools */
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0, shift;
-
-	shift = (v > 0xffffffff) << 5;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xffff) << 4;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xff) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xf) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r;
-}
 
 SEC("syscall")
 int record(struct args *ctx)

@@ -30,7 +30,7 @@ else
 APPS_VMLINUX_DIR := examples/apps/vmlinux_fallback
 APPS_VMLINUX_H   := $(APPS_VMLINUX_DIR)/vmlinux.h
 endif
-APPS_HDRS := $(wildcard examples/apps/*.h)
+APPS_HDRS := $(wildcard examples/apps/*.h) examples/log2.h
 
 ifneq ($(and $(shell command -v $(BPF_CLANG) 2>/dev/null),$(APPS_BPFTOOL),$(wildcard /usr/include/bpf/libbpf.h)),)
 APPS_BINS := $(APPS:%=$(APPS_DIR)/%)

@@ -15,6 +15,6 @@ examples: $(EXAMPLE_OBJS)
 all: examples
 $(TEST_BIN): | $(EXAMPLE_OBJS)
 
-$(EXAMPLES_DIR)/%.bpf.o: examples/%.bpf.c examples/common.h
+$(EXAMPLES_DIR)/%.bpf.o: examples/%.bpf.c $(wildcard examples/*.h)
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) $(BPF_CFLAGS) -I$(BPF_ARCH_INC) -Wall -Werror -c $< -o $@
