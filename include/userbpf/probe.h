@@ -158,7 +158,12 @@ USERBPF_API int userbpf_link__mode(const struct userbpf_link *link);
  *            "kretsyscall/NAME" (a kprobe program: the kernel's pt_regs
  *            of __x64_sys_NAME, whose di points to the user pt_regs, as
  *            BPF_KSYSCALL and PT_REGS_PARM1_CORE_SYSCALL read them; ax =
- *            the return value on the kret side).
+ *            the return value on the kret side), or "kprobe/FUNC",
+ *            "kretprobe/FUNC", "fentry/FUNC", "fexit/FUNC" on a kernel
+ *            function syscalls reach (do_unlinkat, do_rmdir, do_mkdirat,
+ *            do_sys_open, do_sys_openat2, ksys_read, ksys_write,
+ *            __x64_sys_NAME: its arguments built from the syscall's, see
+ *            docs/probes.md), "tp_btf/sys_enter" / "tp_btf/sys_exit".
  * @return a link, or NULL with errno: ENOENT unknown name, EOPNOTSUPP a
  *         syscall that cannot be traced in process (clone, execve,
  *         rt_sigreturn ...), EPERM/EACCES seccomp refused.

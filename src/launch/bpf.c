@@ -340,12 +340,49 @@ static bool iter_target(const union bpf_attr *a, char *out, size_t size)
 	return true;
 }
 
+/* src/probe/kfunc.c: kernel functions syscalls reach */
+bool probe_kfunc_known(const char *name);
+const char *probe_kfunc_avail(void);
+
+/*
+ * fentry/fexit on a kernel function syscalls reach, tp_btf on sys_enter or
+ * sys_exit (attach_btf_id in the kernel's BTF): the probe layer's target
+ * ("fentry/do_unlinkat", "tp_btf/sys_enter") into out; else false.
+ */
+static bool kfunc_target(const union bpf_attr *a, char *out, size_t size)
+{
+	const struct userbpf_btf *k;
+	const char *name;
+
+	/* the kernel's BTF is parsed (5 MB, kept) only for such programs */
+	if (a->prog_type != BPF_PROG_TYPE_TRACING || !a->attach_btf_id || a->attach_prog_fd ||
+	    a->expected_attach_type < BPF_TRACE_RAW_TP ||
+	    a->expected_attach_type > BPF_TRACE_FEXIT || !(k = userbpf_btf__kernel()))
+		return false;
+	name = userbpf_btf__name(k, a->attach_btf_id);
+	if (!name)
+		return false;
+	if (a->expected_attach_type == BPF_TRACE_RAW_TP &&
+	    (!strcmp(name, "btf_trace_sys_enter") || !strcmp(name, "btf_trace_sys_exit")))
+		snprintf(out, size, "tp_btf/%s", name + 10);
+	else if ((a->expected_attach_type == BPF_TRACE_FENTRY ||
+		  a->expected_attach_type == BPF_TRACE_FEXIT) &&
+		 probe_kfunc_known(name))
+		snprintf(out, size, "%s/%.48s",
+			 a->expected_attach_type == BPF_TRACE_FENTRY ? "fentry" : "fexit", name);
+	else
+		return false;
+	return true;
+}
+
 static bool kernel_attach(const union bpf_attr *a)
 {
-	char target[32];
+	char target[64];
 
 	if (iter_target(a, target, sizeof(target)))
 		return false; /* iterators run here (userbpf_iter__run) */
+	if (kfunc_target(a, target, sizeof(target)))
+		return false; /* the probe layer's kernel functions (kfunc.c) */
 	if (a->prog_type == BPF_PROG_TYPE_TRACING || a->prog_type == BPF_PROG_TYPE_LSM ||
 	    a->prog_type == BPF_PROG_TYPE_EXT || a->prog_type == BPF_PROG_TYPE_STRUCT_OPS)
 		return a->attach_btf_id || a->attach_prog_fd;
@@ -418,11 +455,14 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	m.load_time = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	iter_target(a, m.iter_target, sizeof(m.iter_target));
+	kfunc_target(a, m.kfunc_target, sizeof(m.kfunc_target));
 
 	if (kernel_attach(a)) {
 		launch_log("program '%.16s': attaching to kernel functions (fentry, fexit, "
-			   "tp_btf, lsm, freplace) is not available in a process",
-			   a->prog_name);
+			   "tp_btf, lsm, freplace) is not available in a process, but for "
+			   "fentry/fexit on the functions syscalls reach (%s) and "
+			   "tp_btf/sys_enter, tp_btf/sys_exit",
+			   a->prog_name, probe_kfunc_avail());
 		return -EINVAL;
 	}
 	if (a->insns && n && n <= 1000000) {

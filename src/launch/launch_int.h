@@ -221,6 +221,10 @@ struct launch_meta {
 	uint32_t nr_map_ids;			     /* PROG: maps its instructions name */
 	uint32_t map_ids[LAUNCH_META_MAPS];
 	char iter_target[32]; /* PROG of SEC("iter/T"): T ("task"), else "" */
+	/* PROG of fentry/fexit on a kernel function syscalls reach, or of
+	 * tp_btf/sys_enter|sys_exit: the probe layer's target
+	 * ("fentry/do_unlinkat"), else "" (bpf.c; attached by perf.c) */
+	char kfunc_target[64];
 };
 /* Record (or replace) the facts of m->ptr. */
 void launch_meta_put(const struct launch_meta *m);

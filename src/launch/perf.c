@@ -41,6 +41,9 @@
 /* The probe layer's syscall gate: our own trace writes never trap into
  * the syscall tracepoints (the agent does the same). */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+/* src/probe/kfunc.c: kernel functions syscalls reach */
+bool probe_kfunc_known(const char *name);
+const char *probe_kfunc_avail(void);
 
 /* Tracepoints beyond syscalls/sys_{enter,exit}_NAME (ids in launch_int.h) */
 const char *const launch_tp_extra[LAUNCH_TP_EXTRA_CNT] = {
@@ -567,9 +570,21 @@ long launch_perf_event_open(void *attr_p, pid_t pid, int cpu, int group_fd, unsi
 			return lobj_install(pe, "perf_event");
 		}
 
-		launch_log("kprobe on '%s': kernel functions cannot be probed in a process "
-			   "(use a uprobe or a syscall tracepoint)",
-			   fn ? fn : "?");
+		/* a kernel function syscalls reach (src/probe/kfunc.c) */
+		if (fn && probe_kfunc_known(fn) && !attr->config2) {
+			pe = lobj_new(LOBJ_PERF);
+			if (!pe)
+				return -ENOMEM;
+			pe->pe_kind = LPERF_TRACEPOINT;
+			snprintf(pe->tp, sizeof(pe->tp), "%s/%.64s",
+				 attr->config & 1 ? "kretprobe" : "kprobe", fn);
+			return lobj_install(pe, "perf_event");
+		}
+
+		launch_log("kprobe on '%s': this kernel function cannot be probed in a process "
+			   "(those syscalls reach can: %s; or use a uprobe or a syscall "
+			   "tracepoint)",
+			   fn ? fn : "?", probe_kfunc_avail());
 		return -ENOENT;
 	}
 	if (attr->type == PERF_TYPE_SOFTWARE && attr->config == PERF_COUNT_SW_BPF_OUTPUT)
@@ -646,6 +661,56 @@ int launch_perf_ioctl(int fd, unsigned long req, unsigned long arg, int *ret)
 
 /* ==== links ==== */
 
+/*
+ * fentry, fexit, tp_btf (BPF_LINK_CREATE with their attach types, or
+ * BPF_RAW_TRACEPOINT_OPEN without a name, libbpf's fallback): the target
+ * recorded at load (bpf.c: kfunc_target), attached through the probe
+ * layer as its syscall points are; system-wide, as the kernel's.
+ */
+static int kfunc_link(int prog_fd, uint32_t attach_type)
+{
+	struct userbpf_prog *prog;
+	struct launch_meta m;
+	struct lobj *link;
+	int h = prog_ref(prog_fd), err;
+
+	if (h < 0)
+		return h;
+	prog = userbpf_prog_by_fd(h);
+	if (!prog || !launch_meta_get(LOBJ_PROG, prog, &m) || !m.kfunc_target[0]) {
+		launch_log("attach type %u: the program has no kernel function target a "
+			   "process provides",
+			   attach_type);
+		userbpf_close(h);
+		return -EINVAL;
+	}
+	link = lobj_new(LOBJ_PERF);
+	if (!link) {
+		userbpf_close(h);
+		return -ENOMEM;
+	}
+	link->pe_kind = LPERF_TRACEPOINT;
+	snprintf(link->tp, sizeof(link->tp), "%s", m.kfunc_target);
+	err = pe_attach(link, h, 0);
+	if (err) {
+		userbpf_close(h);
+		lobj_put(link);
+		return err;
+	}
+	link->kind = LOBJ_LINK;
+	if (!strncmp(m.kfunc_target, "tp_btf/", 7)) {
+		link->link_type = BPF_LINK_TYPE_RAW_TRACEPOINT;
+		link->attach_type = attach_type ? attach_type : BPF_TRACE_RAW_TP;
+	} else {
+		link->link_type = BPF_LINK_TYPE_TRACING;
+		link->attach_type = attach_type		     ? attach_type :
+				    m.kfunc_target[1] == 'e' ? BPF_TRACE_FENTRY :
+							       BPF_TRACE_FEXIT;
+	}
+	link->id = launch_next_link_id();
+	return launch_link_install(link);
+}
+
 int launch_link_create(void *attr_p)
 {
 	union bpf_attr *a = attr_p;
@@ -655,6 +720,10 @@ int launch_link_create(void *attr_p)
 	h = lobj_handle((int)a->link_create.prog_fd, LOBJ_PROG);
 	if (h < 0)
 		return h;
+	if (a->link_create.attach_type == BPF_TRACE_FENTRY ||
+	    a->link_create.attach_type == BPF_TRACE_FEXIT ||
+	    a->link_create.attach_type == BPF_TRACE_RAW_TP)
+		return kfunc_link((int)a->link_create.prog_fd, a->link_create.attach_type);
 	if (a->link_create.attach_type != BPF_PERF_EVENT) {
 		launch_log("BPF_LINK_CREATE attach type %u: not available in a process",
 			   a->link_create.attach_type);
@@ -695,6 +764,8 @@ int launch_raw_tp_open(void *attr_p)
 	struct lobj *link;
 	int h, err;
 
+	if (!name) /* a BTF target: tp_btf, fentry, fexit (bpf.c recorded it) */
+		return kfunc_link((int)a->raw_tracepoint.prog_fd, 0);
 	h = prog_ref((int)a->raw_tracepoint.prog_fd);
 	if (h < 0)
 		return h;

@@ -83,10 +83,15 @@ static pthread_once_t layout_once = PTHREAD_ONCE_INIT;
 /* offsets of name, uptr, refcnt, aname, iname; defaults: Linux 4.x-6.18 */
 static uint32_t fn_off[5] = { 0, 8, 16, 24, 32 };
 
+/*
+ * Read once, at the first attach: a copy of the kernel's BTF parsed and
+ * freed at once (in a launched member the process-wide copy would stay
+ * for the process's life, 5 MB of the domain's heap per member).
+ */
 static void layout_init(void)
 {
 	static const char *const members[5] = { "name", "uptr", "refcnt", "aname", "iname" };
-	const struct userbpf_btf *k = userbpf_btf__kernel();
+	struct userbpf_btf *k = userbpf_btf__parse_file("/sys/kernel/btf/vmlinux");
 	const struct ub_btf_type *t;
 	int64_t id;
 	uint32_t i, j;
@@ -95,8 +100,10 @@ static void layout_init(void)
 		return;
 	id = ub_btf_find_by_name_kind(k, "filename", USERBPF_BTF_KIND_STRUCT);
 	t = id > 0 ? ub_btf_type_by_id(k, (uint32_t)id) : NULL;
-	if (!t || t->size_type > 64)
+	if (!t || t->size_type > 64) {
+		userbpf_btf__free(k);
 		return;
+	}
 	for (i = 0; i < ub_btf_vlen(t); i++) {
 		const char *n = ub_btf_str(k, ub_btf_members(t)[i].name_off);
 
@@ -106,6 +113,7 @@ static void layout_init(void)
 	}
 	if (fn_off[4] < 32 || fn_off[4] > 64) /* no iname: the name after the struct */
 		fn_off[4] = t->size_type;
+	userbpf_btf__free(k);
 }
 
 static void put64(uint8_t *base, uint32_t off, uint64_t v)
@@ -125,7 +133,6 @@ static uint64_t getname(struct kf_frame *fr, uint64_t uptr)
 	char *kname;
 	long n;
 
-	pthread_once(&layout_once, layout_init);
 	kname = (char *)f + fn_off[4];
 	n = ub_safe_read_str(kname, (const void *)(uintptr_t)uptr, KF_PATH_MAX + 1);
 	if (n < 0)
@@ -446,6 +453,7 @@ struct userbpf_link *probe_kfunc_attach(struct userbpf_prog *prog, const char *t
 		goto fail;
 	}
 	probe_prepare_prog(prog);
+	pthread_once(&layout_once, layout_init); /* not on the run path: it allocates */
 	link->pe_kind = PROBE_PE_KFUNC;
 	link->prog = probe_prog_get(prog);
 	link->retprobe = kind == KF_KRETPROBE || kind == KF_FEXIT;

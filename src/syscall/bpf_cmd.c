@@ -1096,6 +1096,13 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 		     .log_size = a->log_level ? a->log_size : 0, .stats = &st,
 		     .expected_attach_type = a->expected_attach_type);
 
+	/* fentry, fexit, tp_btf on the kernel's BTF (attach_btf_id without
+	 * an object fd): the context typed by the target's prototype */
+	if (a->prog_type == USERBPF_PROG_TYPE_TRACING && a->expected_attach_type >= 23 &&
+	    a->expected_attach_type <= 25 && a->attach_btf_id && !a->attach_prog_fd) {
+		vo.attach_btf = userbpf_btf__kernel();
+		vo.attach_btf_id = a->attach_btf_id;
+	}
 	memset(&st, 0, sizeof(st));
 	err = userbpf_verify(uptr(a->insns), a->insn_cnt, &vo);
 	log_true_set(a, (a->log_level && buf ? (uint32_t)st.log_true_size : 0) + 1);

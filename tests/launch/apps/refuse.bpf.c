@@ -30,13 +30,13 @@ struct {
 	__type(value, __u64);
 } arr SEC(".maps");
 
-SEC("kprobe/do_unlinkat")
+SEC("kprobe/vfs_unlink") /* no syscall reaches it in src/probe/kfunc.c */
 int kp(void *ctx)
 {
 	return 0;
 }
 
-SEC("fentry/do_unlinkat")
+SEC("fentry/vfs_unlink")
 int fe(void *ctx)
 {
 	return 0;

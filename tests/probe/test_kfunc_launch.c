@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_kfunc_launch.c - an unmodified libbpf application doing what
+ * libbpf-bootstrap's kprobe and fentry examples do
+ * (tests/launch/apps/dkfunc.c: kprobe, kretprobe, fentry and fexit on
+ * do_unlinkat, bpf_printk and a ring buffer) under "userbpf launch" as an
+ * ordinary user (nobody when the suite runs as root): libbpf's kprobe
+ * goes through the kprobe PMU, its fentry/fexit through a TRACING load
+ * with attach_btf_id and BPF_LINK_CREATE, all mapped onto the probe
+ * layer's kernel functions (src/probe/kfunc.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../unit/test.h"
+
+static const char *drop(void)
+{
+	return getuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+}
+
+static int run(const char *cmd, char *out, size_t sz)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	if (!p)
+		return -1;
+	n = fread(out, 1, sz - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+TEST(kfunc_libbpf_app_under_launch)
+{
+	const char *b = test_build_dir();
+	char tmp[128], cmd[2048], out[4096], pipe_out[8192], want[256];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s/launch/dkfunc", b);
+	if (access(cmd, X_OK)) {
+		test_skip("%s missing (clang, bpftool, libbpf-dev?)", cmd);
+		return;
+	}
+	if (getuid() == 0 && access("/usr/bin/setpriv", X_OK)) {
+		test_skip("running as root without setpriv to drop privileges");
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "/tmp/kfunc_launch_%d_XXXXXX", (int)getpid());
+	ASSERT_TRUE(mkdtemp(tmp) != NULL);
+	chmod(tmp, 01777);
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain kf -- %s/launch/dkfunc %s/f 2>&1", tmp,
+		 drop(), b, b, tmp);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	/* both unlinks: the kprobe's and fentry's dfd and path, then the
+	 * returns, 0 and -ENOENT in an int function's rax (4294967294) */
+	snprintf(want, sizeof(want), "kind=0 dfd=-100 ret=0 name=%s/f\n", tmp);
+	ASSERT_CONTAINS(out, want);
+	snprintf(want, sizeof(want), "kind=2 dfd=-100 ret=0 name=%s/f\n", tmp);
+	ASSERT_CONTAINS(out, want);
+	snprintf(want, sizeof(want), "kind=3 dfd=-100 ret=0 name=%s/f\n", tmp);
+	ASSERT_CONTAINS(out, want);
+	snprintf(want, sizeof(want), "kind=3 dfd=-100 ret=4294967294 name=%s/f\n", tmp);
+	ASSERT_CONTAINS(out, want);
+	ASSERT_CONTAINS(out, "kind=1 dfd=0 ret=0 name=\n");
+	ASSERT_CONTAINS(out, "kind=1 dfd=0 ret=4294967294 name=\n");
+	/* the examples' bpf_printk lines, through the domain's trace_pipe */
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf trace-pipe --domain kf --no-follow", tmp,
+		 drop(), b);
+	st = run(cmd, pipe_out, sizeof(pipe_out));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	snprintf(want, sizeof(want), "KPROBE ENTRY pid = ");
+	ASSERT_CONTAINS(pipe_out, want);
+	snprintf(want, sizeof(want), ", filename = %s/f\n", tmp);
+	ASSERT_CONTAINS(pipe_out, want);
+	ASSERT_CONTAINS(pipe_out, "KPROBE EXIT: pid = "); /* ax as %ld: 4294967294 */
+	ASSERT_CONTAINS(pipe_out, ", ret = 4294967294\n");
+	snprintf(want, sizeof(want), ", filename = %s/f, ret = 0\n", tmp);
+	ASSERT_CONTAINS(pipe_out, want);
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf domain rm kf >/dev/null 2>&1; rm -rf %s",
+		 tmp, drop(), b, tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
