@@ -33,16 +33,20 @@
  *                           it traps)
  *   rewritten site          the same link, the call made through libc's
  *                           getppid() (its "mov $110,%eax" jumps to a
- *                           trampoline: no trap)
+ *                           trampoline: no trap), in the default mode
+ *                           (since stop 26 no filter where the scans prove
+ *                           getppid covered; the label says how many)
  *   rewritten syscall()     the same through libc's syscall(), a dynamic
  *                           site (the number read from rax at run time);
  *                           both rewritten rows in a child whose only
- *                           tracepoint it is (one filter)
+ *                           tracepoint it is
+ *   ..., a filter for it    the two rows again with
+ *                           USERBPF_SYSCALL_FILTER_ALWAYS (one filter
+ *                           trapping getppid: the default before stop 26)
  *   the same, 4 filters     the rewritten site again after three more
  *                           numbers were traced: the filter bound reached
  *   rewrite-only rows       the two rewritten rows again in a child with
- *                           USERBPF_SYSCALL_REWRITE_ONLY (no filter: the
- *                           userbpf part alone)
+ *                           USERBPF_SYSCALL_REWRITE_ONLY (never a filter)
  *   syscall user dispatch   prctl(PR_SET_SYSCALL_USER_DISPATCH) trap and
  *                           SIGSYS handler making the call (no program)
  *   kernel tracepoint       perf_event_open(tracepoint syscalls/
@@ -428,7 +432,8 @@ static void bench_trap(struct userbpf_prog *prog, long ntrap)
 	_exit(0);
 }
 
-static void bench_rewritten(struct userbpf_prog *prog, long n, bool rewrite_only);
+enum { RW_DEFAULT, RW_ONLY, RW_FILTER };
+static void bench_rewritten(struct userbpf_prog *prog, long n, int mode);
 
 /* In a child: the seccomp filter stays for the rest of its life. */
 static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
@@ -444,8 +449,9 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 		return;
 	if (pid > 0) {
 		waitpid(pid, &st, 0);
-		bench_rewritten(prog, n, false);
-		bench_rewritten(prog, n, true);
+		bench_rewritten(prog, n, RW_DEFAULT);
+		bench_rewritten(prog, n, RW_FILTER);
+		bench_rewritten(prog, n, RW_ONLY);
 		bench_trap(prog, ntrap);
 		return;
 	}
@@ -489,20 +495,39 @@ static void bench_syscalls(struct userbpf_prog *prog, long n, long ntrap)
 	_exit(0);
 }
 
+/* Seccomp_filters of /proc/self/status (-1: no such line). */
+static int seccomp_filters(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	int k = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp_filters: %d", &k) == 1)
+			break;
+	fclose(f);
+	return k;
+}
+
 /*
  * The rewritten sites, in a child of their own: sys_enter_getppid is the
- * process's only tracepoint, so one filter (the one a user tracing one
- * syscall gets).  Then more numbers, one after another, up to the bound
+ * process's only tracepoint.  mode RW_DEFAULT: what a user tracing one
+ * syscall gets (no filter when the scans prove getppid covered);
+ * RW_FILTER: one filter trapping getppid (USERBPF_SYSCALL_FILTER_ALWAYS),
+ * then more numbers, one after another, up to the bound
  * (PROBE_SC_MAX_FILTERS: the last filter traps every number), and the
- * same rows again.
+ * site again; RW_ONLY: USERBPF_SYSCALL_REWRITE_ONLY.
  */
-static void bench_rewritten(struct userbpf_prog *prog, long n, bool rewrite_only)
+static void bench_rewritten(struct userbpf_prog *prog, long n, int mode)
 {
 	USERBPF_OPTS(userbpf_uprobe_opts, o, .run_flags = USERBPF_RUN_UNCHECKED);
 	static const char *const more[] = { "syscalls/sys_enter_getpgid",
 					    "syscalls/sys_enter_getsid",
 					    "syscalls/sys_enter_getpriority" };
 	double base_libc;
+	char label[96];
 	int st;
 	size_t i;
 	pid_t pid;
@@ -516,7 +541,7 @@ static void bench_rewritten(struct userbpf_prog *prog, long n, bool rewrite_only
 		return;
 	}
 	base_libc = time_getppid_via(n, VIA_LIBC_WRAPPER);
-	if (rewrite_only) {
+	if (mode == RW_ONLY) {
 		setenv("USERBPF_SYSCALL_REWRITE_ONLY", "1", 1);
 		if (userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o)) {
 			report("rewrite_only_site", "rewrite-only: site + program (jit)",
@@ -527,16 +552,30 @@ static void bench_rewritten(struct userbpf_prog *prog, long n, bool rewrite_only
 		fflush(stdout);
 		_exit(0);
 	}
-	if (userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o)) {
-		report("rewritten_site", "rewritten syscall site + program (jit)",
-		       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
+	if (mode == RW_FILTER)
+		setenv("USERBPF_SYSCALL_FILTER_ALWAYS", "1", 1);
+	if (!userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", &o)) {
+		fflush(stdout);
+		_exit(0);
+	}
+	if (mode == RW_DEFAULT) {
+		snprintf(label, sizeof(label), "rewritten site + program (jit), %d filters",
+			 seccomp_filters());
+		report("rewritten_site", label, time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc,
+		       NULL);
 		report("rewritten_dyn_site", "rewritten syscall() + program (jit)",
 		       time_getppid_via(n, VIA_LIBC_SYSCALL), base_libc, NULL);
-		for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
-			userbpf_probe__attach_syscall(prog, more[i], &o);
-		report("rewritten_site_4f", "the same, 4 filters (the bound)",
-		       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
+		fflush(stdout);
+		_exit(0);
 	}
+	report("rewritten_site_1f", "the same site, a filter for it",
+	       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
+	report("rewritten_dyn_site_1f", "the same syscall(), a filter for it",
+	       time_getppid_via(n, VIA_LIBC_SYSCALL), base_libc, NULL);
+	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		userbpf_probe__attach_syscall(prog, more[i], &o);
+	report("rewritten_site_4f", "the same, 4 filters (the bound)",
+	       time_getppid_via(n, VIA_LIBC_WRAPPER), base_libc, NULL);
 	fflush(stdout);
 	_exit(0);
 }

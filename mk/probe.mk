@@ -35,9 +35,18 @@ $(BUILD)/obj/src/agent/%.agent.o: src/agent/%.c src/agent/trace_proto.h src/doma
 $(BUILD)/obj/src/domain/%.agentdom.o: src/domain/%.c src/domain/domain.h src/launch/launch_int.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DUSERBPF_LAUNCH $(ALL_CFLAGS) -c $< -o $@
-$(AGENT_LIB): $(AGENT_OBJS) $(LIB_OBJS) src/agent/agent.map
+# Without libpcap: the agent reads no capture file (the CLI does), and
+# libpcap brings eight libraries (dbus, systemd, gcrypt, ...) into every
+# traced process, each mapped, relocated and scanned for syscall sites
+# there (userbpf trace's startup, docs/probes.md).
+AGENT_LIB_OBJS := $(filter-out $(BUILD)/obj/src/probe/packet_pcap.o,$(LIB_OBJS)) \
+	$(BUILD)/obj/src/probe/packet_pcap.nopcap.o
+$(BUILD)/obj/src/probe/packet_pcap.nopcap.o: src/probe/packet_pcap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -DUSERBPF_HAVE_PCAP,$(CPPFLAGS)) $(ALL_CFLAGS) -c $< -o $@
+$(AGENT_LIB): $(AGENT_OBJS) $(AGENT_LIB_OBJS) src/agent/agent.map
 	$(CC) -shared -Wl,--version-script=src/agent/agent.map $(LDFLAGS) -o $@ \
-		$(AGENT_OBJS) $(LIB_OBJS) $(LDLIBS) -ldl
+		$(AGENT_OBJS) $(AGENT_LIB_OBJS) $(filter-out -lpcap,$(LDLIBS)) -ldl
 all: $(AGENT_LIB)
 $(TEST_BIN): | $(AGENT_LIB)
 

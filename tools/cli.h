@@ -25,6 +25,9 @@ void cli_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 
 int cli_read_file(const char *path, uint8_t **data, size_t *len);
 int cli_parse_hex(const char *text, size_t text_len, uint8_t **out, size_t *out_len, size_t *bad);
 bool cli_looks_hex(const uint8_t *data, size_t len);
+/* The path of a library installed next to this executable (NAME), or
+ * $ENV when set; dies naming ENV when /proc/self/exe cannot be read. */
+void cli_sibling_path(char *out, size_t sz, const char *env, const char *name);
 /* Disassembly listing; returns the number of undecodable instructions. */
 int cli_print_insns(const struct userbpf_insn *insns, size_t cnt, bool bytes);
 

@@ -134,27 +134,6 @@ static void anon_arena_path(const char *base, char *out, size_t sz)
 		 (unsigned long long)r);
 }
 
-static void lib_path(char *out, size_t sz)
-{
-	const char *env = getenv("USERBPF_LAUNCH_LIB");
-	char self[PATH_MAX - 64];
-	ssize_t n;
-	char *slash;
-
-	if (env) {
-		snprintf(out, sz, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		cli_die(1, "launch: cannot find the interposer: set USERBPF_LAUNCH_LIB");
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(out, sz, "%s/libuserbpf-launch.so", self);
-}
-
 static void launch_usage(void)
 {
 	fprintf(stderr,
@@ -188,7 +167,7 @@ int cli_cmd_launch(int argc, char **argv)
 	}
 	if (i >= argc)
 		launch_usage();
-	lib_path(lib, sizeof(lib));
+	cli_sibling_path(lib, sizeof(lib), "USERBPF_LAUNCH_LIB", "libuserbpf-launch.so");
 	if (access(lib, R_OK))
 		cli_die(1, "launch: interposer %s: %s", lib, strerror(errno));
 	domain_dir(domain, dir, sizeof(dir), true);

@@ -584,7 +584,10 @@ static uint32_t bt_pointee_struct(uint32_t id)
 	return t && BT_KIND(t) == USERBPF_BTF_KIND_PTR ? bt_struct_of(BT_SIZE(t)) : 0;
 }
 
-/* Marks: 1 a context type, 2 used by the object (global or map value). */
+/* Marks: 1 a context type, 2 used by the object (global or map value),
+ * 4 inside another struct or union, by value or pointer (the graph of
+ * kernel types that CO-RE reads through vmlinux.h bring along: a record's
+ * struct is rarely one of those). */
 static void bt_mark_uses(uint8_t *mark)
 {
 	uint32_t id, i;
@@ -598,6 +601,14 @@ static void bt_mark_uses(uint8_t *mark)
 			for (i = 0; i < BT_VLEN(t); i++, m += 8)
 				if ((s = bt_pointee_struct(bt_u32(m + 4))))
 					mark[s] |= 1;
+			break;
+		case USERBPF_BTF_KIND_STRUCT:
+		case USERBPF_BTF_KIND_UNION: /* members: 12 bytes each */
+			for (i = 0; i < BT_VLEN(t); i++, m += 12)
+				if ((s = bt_struct_of(bt_u32(m + 4))) ||
+				    (s = bt_pointee_struct(bt_u32(m + 4))))
+					if (s != id)
+						mark[s] |= 4;
 			break;
 		case USERBPF_BTF_KIND_VAR: {
 			const uint8_t *vt = bt_type(bt_resolve(BT_SIZE(t)));
@@ -648,7 +659,7 @@ static void ev_guess(const char *map, size_t len)
 		const char *name = bt_str(bt_u32(t));
 
 		if (BT_KIND(t) != USERBPF_BTF_KIND_STRUCT || !name[0] || mark[id] & 1 ||
-		    !ev_size_fits(BT_SIZE(t), len))
+		    (mark[id] & 6) == 4 || !ev_size_fits(BT_SIZE(t), len))
 			continue;
 		n_all++;
 		any = id;
@@ -1479,6 +1490,9 @@ static char *check_sets(const char *obj_path, const char *const *sets, size_t n)
 /* Every --prog names a program of the object (comma-separated list),
  * else exit 2 naming the programs it has: checked before the command
  * starts, where the agent could only report it. */
+/* The library's list of kernel functions a process can probe (kfunc.c). */
+const char *probe_kfunc_avail(void);
+
 /* Why the agent leaves out a program it cannot attach (agent.c's rule:
  * a probe section with a target, or perf_event). */
 static const char *skip_reason(const char *sec)
@@ -1488,8 +1502,21 @@ static const char *skip_reason(const char *sec)
 		"fmod_ret",   "tp_btf",	   "raw_tp",	   "raw_tracepoint",  "lsm",	"iter",
 		"struct_ops", "tp",	   "tracepoint",   "kprobe.session"
 	};
+	static const char *const kfunc[] = { "kprobe", "kretprobe", "fentry", "fexit" };
 	size_t n = strcspn(sec, "/"), i;
 
+	for (i = 0; i < sizeof(kfunc) / sizeof(kfunc[0]); i++) {
+		static char why[320];
+
+		if (strlen(kfunc[i]) != n || strncmp(sec, kfunc[i], n))
+			continue;
+		/* src/probe/kfunc.c: the kernel functions syscalls reach */
+		snprintf(why, sizeof(why),
+			 "it hooks a kernel function no syscall reaches in userbpf's table "
+			 "(available: %s)",
+			 probe_kfunc_avail());
+		return why;
+	}
 	for (i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
 		if (strlen(kernel[i]) == n && !strncmp(sec, kernel[i], n))
 			return "it hooks the kernel (a kernel function or event), which a process "
@@ -1555,27 +1582,6 @@ static void check_progs(const char *obj_path, const char *progs)
 			have[0] ? have : "none");
 	}
 	userbpf_object__close(o);
-}
-
-static void agent_path(char *out, size_t sz)
-{
-	const char *env = getenv("USERBPF_AGENT");
-	char self[PATH_MAX - 64];
-	ssize_t n;
-	char *slash;
-
-	if (env) {
-		snprintf(out, sz, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		cli_die(1, "trace: cannot find the agent: set USERBPF_AGENT");
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(out, sz, "%s/libuserbpf-agent.so", self);
 }
 
 /* ==== --pid: a running process ==== */
@@ -1921,7 +1927,7 @@ int cli_cmd_trace(int argc, char **argv)
 	map_obj_path = obj_path;
 	set_list = check_sets(obj_path, sets, set_n);
 	check_progs(obj_path, progs);
-	agent_path(agent, sizeof(agent));
+	cli_sibling_path(agent, sizeof(agent), "USERBPF_AGENT", "libuserbpf-agent.so");
 	if (access(agent, R_OK))
 		cli_die(1, "trace: agent %s: %s", agent, strerror(errno));
 	if (pid) { /* the build of the agent made for dlopen */

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,6 +43,27 @@ void cli_die(int status, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(status);
+}
+
+void cli_sibling_path(char *out, size_t sz, const char *env, const char *name)
+{
+	const char *val = getenv(env);
+	char self[PATH_MAX - 64];
+	ssize_t n;
+	char *slash;
+
+	if (val) {
+		snprintf(out, sz, "%s", val);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		cli_die(1, "cannot find %s: set %s", name, env);
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(out, sz, "%s/%s", self, name);
 }
 
 int cli_read_file(const char *path, uint8_t **data, size_t *len)

@@ -91,6 +91,7 @@ void probe_pe_set_fatal_hook(void (*fn)(int sig));
  * exec, before anything here makes a syscall (true: installed). */
 bool probe_sc_inherited_filter(void);
 void probe_sc_inherited_rewrite(void);
+int probe_sc_filters(void); /* filters the probe module installed */
 /* It was: SIGSYS was SIG_DFL for the program (views_before). */
 static bool sigsys_inherited;
 
@@ -755,7 +756,62 @@ static void views_before(void)
 	}
 }
 
-/* Once everything is attached: the signals userbpf took from SIG_DFL. */
+/*
+ * SIGSYS while a seccomp filter of the trace traps syscalls: the kernel
+ * keeps this handler whatever the program sets.  A trap (si_code
+ * SYS_SECCOMP) goes to the probe module's handler, which makes the call;
+ * any other SIGSYS (kill, raise) to the action the program set, as its
+ * view says.  Before, a program's own SIGSYS handler replaced the probe
+ * module's, as for any other claimed signal, and then received the
+ * filter's traps: LLVM's crash handler (clang, every LLVM tool) took a
+ * trapped syscall at exit for a crash ("pure virtual method called",
+ * status 134; under USERBPF_SYSCALL_TRAP_ONLY status 159).  Not told
+ * apart: the traps of a seccomp filter the program installs itself.
+ */
+#define K_SYS_SECCOMP 1 /* si_code of a seccomp trap (asm-generic/siginfo.h) */
+
+static void agent_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	struct sig_view *v = &views[SIGSYS];
+	struct sigaction a = v->shown;
+	sigset_t mask, old;
+
+	if (si->si_code == K_SYS_SECCOMP) {
+		v->hook.sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (a.sa_handler == SIG_IGN)
+		return;
+	if (!(a.sa_flags & SA_SIGINFO) && a.sa_handler == SIG_DFL) {
+		/* the default action: the process ends of SIGSYS */
+		memset(&a, 0, sizeof(a));
+		a.sa_handler = SIG_DFL;
+		__sigaction(SIGSYS, &a, NULL);
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGSYS);
+		pthread_sigmask(SIG_UNBLOCK, &mask, NULL);
+		raise(SIGSYS);
+		return;
+	}
+	/* its mask, never SIGSYS itself: a trap while SIGSYS is blocked is
+	 * fatal (the kernel forces the signal), and the handler's own
+	 * syscalls may trap (so it runs as with SA_NODEFER) */
+	mask = a.sa_mask;
+	sigdelset(&mask, SIGSYS);
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	if (a.sa_flags & SA_RESETHAND) {
+		memset(&v->shown, 0, sizeof(v->shown));
+		v->shown.sa_handler = SIG_DFL;
+	}
+	if (a.sa_flags & SA_SIGINFO)
+		a.sa_sigaction(sig, si, uc);
+	else
+		a.sa_handler(sig);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Once everything is attached: the signals userbpf took from SIG_DFL.
+ * SIGSYS gets agent_sigsys in front of the probe module's handler. */
 static void views_init(void)
 {
 	struct sigaction now;
@@ -765,6 +821,21 @@ static void views_init(void)
 		if (!is_default(&views[s].shown) || __sigaction(s, NULL, &now) || is_default(&now))
 			continue;
 		views[s].hook = now;
+		if (s == SIGSYS && (now.sa_flags & SA_SIGINFO)) {
+			/* through the gate: a syscall tracepoint does not see
+			 * it (libc's restorer, or the probe module's, kept) */
+			struct {
+				void *handler;
+				unsigned long flags;
+				void *restorer;
+				uint64_t mask;
+			} k = { (void *)agent_sigsys, (unsigned long)now.sa_flags | 0x04000000ul,
+				(void *)now.sa_restorer, 0 };
+
+			memcpy(&k.mask, &now.sa_mask, sizeof(k.mask));
+			if (probe_sc_gate(SYS_rt_sigaction, SIGSYS, (long)&k, 0, 8, 0, 0))
+				continue;
+		}
 		views[s].claimed = true;
 		atomic_store(&views[s].held, true);
 	}
@@ -778,9 +849,9 @@ static int view_sigaction(int sig, const struct sigaction *act, struct sigaction
 
 	if (atomic_load(&v->held)) {
 		prev = v->shown;
-		if (act && is_default(act)) {
-			v->shown = *act;
-		} else if (act) { /* the program's handler replaces userbpf's */
+		if (act && (is_default(act) || sig == SIGSYS)) {
+			v->shown = *act; /* SIGSYS: agent_sigsys calls it */
+		} else if (act) {	 /* the program's handler replaces userbpf's */
 			ret = __sigaction(sig, act, NULL);
 			if (ret)
 				return ret;
@@ -1265,6 +1336,42 @@ static bool shared_join(const char *arena)
 	return true;
 }
 
+/*
+ * Without --follow the images the command execs run untraced, but a
+ * seccomp filter of the trace (syscall tracepoints) stays with them: it
+ * cannot be removed and survives exec.  It traps syscalls made from the
+ * code ranges of the files the traced image had mapped, and where the
+ * new image's code lies there (no ASLR: setarch -R; a non-PIE executable
+ * exec'ing another) a trap without our SIGSYS handler killed it (status
+ * 159: under setarch -R, syscount around sh -c 'ls /' killed ls; the
+ * agent used to drop itself from LD_PRELOAD at once).  So while such a
+ * filter is in force the agent stays preloaded, marked TRACE_ENV_GUARD:
+ * an image loading it for that installs the handler while ld.so
+ * relocates it and rewrites its sites (agent_early, as a followed image
+ * does), claims SIGSYS for it, and traces nothing.  Without a filter the
+ * agent and its variables are dropped, as before.
+ */
+static void guard_children(void)
+{
+	if (probe_sc_filters() > 0 || sigsys_inherited)
+		setenv(TRACE_ENV_GUARD, "1", 1);
+	else
+		unpreload();
+}
+
+/* An image started under TRACE_ENV_GUARD (above). */
+static void guard_start(void)
+{
+	if (!getenv(TRACE_ENV_GUARD))
+		return;
+	if (!sigsys_inherited) { /* no filter: nothing to guard from here on */
+		unsetenv(TRACE_ENV_GUARD);
+		unpreload();
+		return;
+	}
+	views_init();
+}
+
 __attribute__((constructor)) static void agent_start(void)
 {
 	const char *path = getenv(TRACE_ENV_OBJ), *fd = getenv(TRACE_ENV_FD);
@@ -1281,8 +1388,10 @@ __attribute__((constructor)) static void agent_start(void)
 
 	views_before();
 	if (!path || !fd) {
-		if (!read_injected(&path, &inj_progs, &freq, &sets))
+		if (!read_injected(&path, &inj_progs, &freq, &sets)) {
+			guard_start();
 			return;
+		}
 		injected = true;
 		free(progs);
 		progs = inj_progs ? strdup(inj_progs) : NULL;
@@ -1301,7 +1410,6 @@ __attribute__((constructor)) static void agent_start(void)
 		unsetenv(TRACE_ENV_PROGS);
 		unsetenv(TRACE_ENV_FREQ);
 		unsetenv(TRACE_ENV_SETS);
-		unpreload();
 	}
 	pthread_atfork(before_fork, parent_after_fork, child_after_fork);
 	if (!injected && getenv(TRACE_ENV_ARENA) && shared_join(getenv(TRACE_ENV_ARENA))) {
@@ -1349,6 +1457,8 @@ __attribute__((constructor)) static void agent_start(void)
 		link_cnt++;
 	}
 	free(progs);
+	if (!follow && !injected)
+		guard_children();
 	if (!shared) { /* shared: the reader consumes them, and sends the maps */
 		open_rings();
 		start_poller();

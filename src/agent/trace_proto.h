@@ -56,7 +56,12 @@ struct trace_map_info {
 #define TRACE_ENV_FOLLOW "USERBPF_TRACE_FOLLOW" /* "1": trace children too */
 #define TRACE_ENV_FREQ "USERBPF_TRACE_FREQ"	/* perf_event programs' Hz (49) */
 #define TRACE_ENV_SETS "USERBPF_TRACE_SETS"	/* NAME=VALUE lines: globals (--set) */
-#define TRACE_MSG_MAX 4096			/* PIPE_BUF */
+/* Set by the agent, not the CLI: "1" in the images a process traced
+ * without --follow execs while a seccomp filter of the trace is in force
+ * (agent.c, guard_start): they load the agent only to survive that
+ * inherited filter, and trace nothing. */
+#define TRACE_ENV_GUARD "USERBPF_TRACE_GUARD"
+#define TRACE_MSG_MAX 4096 /* PIPE_BUF */
 
 /* --pid: the settings file the CLI leaves for the injected agent (%d =
  * the target's pid; lines obj=, progs=, freq=, sock= (abstract socket), and

@@ -166,11 +166,16 @@ struct ring_hdr {
 };
 
 /* An entry of the private-block ledger: the block at off belongs to pid
- * alone; a free entry (pid 0) links the next free one (index + 1). */
+ * alone; a free entry (pid 0) links the next free one (index + 1).  An
+ * entry whose off is in the code area (off >= HEAP_END) names a run of
+ * pages of JIT code.  sess: the load or JIT compilation that made it
+ * (0: none), whose end makes it the program's. */
 struct dom_priv {
 	int32_t pid;
 	uint32_t next;
 	uint64_t off;
+	uint32_t pages; /* a code run's pages */
+	uint32_t sess;
 };
 #define BLK_MAGIC 0xb10cb10cu
 /* in cls: the block is a registered object (its free drops the entry) */
@@ -213,7 +218,9 @@ struct dom_hdr {
 	 * dom_priv[priv_cap] after its header), doubled when full */
 	uint64_t priv_off;
 	uint32_t priv_cap;
-	uint32_t priv_free; /* first free entry + 1, 0: none */
+	uint32_t priv_free;   /* first free entry + 1, 0: none */
+	uint32_t priv_code;   /* entries naming code runs */
+	uint32_t sess_serial; /* loads and JIT compilations begun */
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
 	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
@@ -246,6 +253,10 @@ static bool stale_self; /* this pid was a member before joining (exec, reuse) */
  * growth of a table, lock held, new table copied but not published (a
  * member killed mid-growth, tests/launch/apps/dgrow.c) */
 static bool grow_fault;
+/* USERBPF_DOMAIN_FAULT=load:N (tests): this process stops at phase N of
+ * its first load (domain.h, DOMAIN_FAULT_*), its pid in the header's
+ * grow_fault word, until killed */
+static int load_fault;
 
 static bool proc_alive(int pid);
 static bool proc_alive_since(int pid, uint64_t *start);
@@ -517,6 +528,18 @@ static void read_fault(void)
 	const char *fault = getenv("USERBPF_DOMAIN_FAULT");
 
 	grow_fault = fault && !strcmp(fault, "grow");
+	load_fault = fault && !strncmp(fault, "load:", 5) ? atoi(fault + 5) : 0;
+}
+
+/* The tests' member killed at phase of a load (USERBPF_DOMAIN_FAULT=load:N;
+ * lock not held). */
+static void fault_point(int phase)
+{
+	if (!load_fault || load_fault != phase)
+		return;
+	__atomic_store_n(&hdr->grow_fault, self_pid(), __ATOMIC_RELEASE);
+	for (;;)
+		pause();
 }
 
 void domain_fork_child(void)
@@ -880,6 +903,11 @@ static int priv_grow_locked(void)
 	return 0;
 }
 
+/* The load or JIT compilation under way in this thread (0: none): its
+ * allocations are private, noted (load_offs) and marked with it. */
+static __thread uint32_t note_sess;
+static __thread bool note_on; /* between the session's begin and end */
+
 /* List block b as this process's (lock held): 0 or -ENOMEM. */
 static int tag_private_locked(struct blk *b)
 {
@@ -894,8 +922,29 @@ static int tag_private_locked(struct blk *b)
 	i = hdr->priv_free - 1;
 	e = &priv_tab()[i];
 	hdr->priv_free = e->next;
-	*e = (struct dom_priv){ .pid = self_pid(), .off = domain_offset(b) };
+	*e = (struct dom_priv){ .pid = self_pid(),
+				.off = domain_offset(b),
+				.sess = note_on ? note_sess : 0 };
 	b->priv = i + 1;
+	hdr->priv_blocks++;
+	return 0;
+}
+
+/* List the code run of pages at off as this process's (lock held): 0
+ * or -ENOMEM. */
+static int tag_code_locked(uint64_t off, uint64_t pages)
+{
+	uint32_t i;
+	int err;
+
+	if (!hdr->priv_free && (err = priv_grow_locked()))
+		return err;
+	i = hdr->priv_free - 1;
+	hdr->priv_free = priv_tab()[i].next;
+	priv_tab()[i] = (struct dom_priv){
+		.pid = self_pid(), .off = off, .pages = (uint32_t)pages, .sess = note_sess
+	};
+	hdr->priv_code++;
 	hdr->priv_blocks++;
 	return 0;
 }
@@ -903,6 +952,8 @@ static int tag_private_locked(struct blk *b)
 /* Ledger entry i goes back to the free list (lock held). */
 static void priv_release_locked(uint32_t i)
 {
+	if (priv_tab()[i].off >= HEAP_END)
+		hdr->priv_code--;
 	priv_tab()[i] = (struct dom_priv){ .next = hdr->priv_free };
 	hdr->priv_free = i + 1;
 	hdr->priv_blocks--;
@@ -922,17 +973,26 @@ void domain_private_begin(void)
 	priv_depth++;
 }
 
-/* The private blocks of this thread's load under way (their offsets; a
- * block freed meanwhile, or reused, is told by its header at share). */
+/*
+ * A load or a JIT compilation under way in this thread (a session): its
+ * private blocks and code runs, their offsets (a block freed meanwhile,
+ * or reused, is told by its header and its entry's session), until they
+ * become the program's.  A load's stay private after domain_load_end
+ * (load_pending) until the program is registered: domain_obj_use makes
+ * them its in the same hold of the lock that notes its use in the
+ * ledger, so at every instant they are either this process's (freed if
+ * it dies) or the registered program's (freed with it).
+ */
 static __thread uint64_t *load_offs;
 static __thread size_t load_n, load_cap;
-static __thread bool load_on;
+static __thread bool load_pending;
 
-/* Note block b of a load under way (lock held): false when it cannot be
- * noted (then it is not made: it could never be shared). */
-static bool load_note_locked(const struct blk *b)
+/* Note block or code run at off of the session under way (lock held):
+ * false when it cannot be noted (then it is not made: it could never be
+ * the program's). */
+static bool load_note_off_locked(uint64_t off)
 {
-	if (!load_on)
+	if (!note_on)
 		return true;
 	if (load_n == load_cap) {
 		size_t cap = load_cap ? 2 * load_cap : 64;
@@ -943,43 +1003,169 @@ static bool load_note_locked(const struct blk *b)
 		load_offs = n;
 		load_cap = cap;
 	}
-	load_offs[load_n++] = domain_offset(b);
+	load_offs[load_n++] = off;
 	return true;
 }
 
-void domain_load_begin(void)
+static bool load_note_locked(const struct blk *b)
+{
+	return load_note_off_locked(domain_offset(b));
+}
+
+/* Start a session (load or JIT): a fresh list, a new session number. */
+static void sess_begin(void)
 {
 	load_n = 0;
-	load_on = true;
+	load_pending = false;
+	lock();
+	note_sess = ++hdr->sess_serial ? hdr->sess_serial : ++hdr->sess_serial;
+	unlock();
+	note_on = true;
 	priv_depth++;
 }
 
-void domain_load_end(bool share)
+static void sess_list_drop(void)
 {
-	int me = self_pid();
-	size_t i;
-
-	priv_depth--;
-	load_on = false;
-	if (share && load_n) {
-		lock();
-		for (i = 0; i < load_n; i++) {
-			struct blk *b = at(load_offs[i]);
-			uint32_t e = b->priv - 1;
-
-			/* still ours and private: the object's from now on */
-			if (b->magic == BLK_MAGIC && b->priv && e < hdr->priv_cap &&
-			    priv_tab()[e].pid == me && priv_tab()[e].off == load_offs[i])
-				untag_private_locked(b);
-		}
-		unlock();
-	}
 	load_n = 0;
 	if (load_cap > 4096) { /* a huge load's list is not kept */
 		free(load_offs);
 		load_offs = NULL;
 		load_cap = 0;
 	}
+}
+
+/* The ledger entry of the code run at off, or -1 (lock held). */
+static int64_t code_entry_locked(uint64_t off)
+{
+	uint32_t i;
+
+	for (i = 0; hdr->priv_code && i < hdr->priv_cap; i++)
+		if (priv_tab()[i].pid && priv_tab()[i].off == off)
+			return i;
+	return -1;
+}
+
+/* The entries of session sess of process pid that the list off[0..n)
+ * names are no process's any more: the program's (lock held). */
+static void sess_share_locked(int pid, uint32_t sess, const uint64_t *off, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (off[i] >= HEAP_END) {
+			int64_t e = code_entry_locked(off[i]);
+
+			if (e >= 0 && priv_tab()[e].pid == pid && priv_tab()[e].sess == sess)
+				priv_release_locked((uint32_t)e);
+		} else {
+			struct blk *b = at(off[i]);
+			uint32_t e = b->priv - 1;
+
+			if (b->magic == BLK_MAGIC && b->priv && e < hdr->priv_cap &&
+			    priv_tab()[e].pid == pid && priv_tab()[e].off == off[i] &&
+			    priv_tab()[e].sess == sess)
+				untag_private_locked(b);
+		}
+	}
+}
+
+void domain_load_begin(void)
+{
+	if (!hdr)
+		return;
+	sess_begin();
+}
+
+/* The library's memory of this process alone made during a load (its
+ * handle table, map id table, verifier record grown there) stays the
+ * process's: out of the load's session (lock held). */
+static void lib_block_unsess(void *mem)
+{
+	struct blk *b = mem ? block_of((uint8_t *)mem - DOMAIN_LIB_HDR) : NULL;
+
+	if (b && b->priv && b->priv - 1 < hdr->priv_cap)
+		priv_tab()[b->priv - 1].sess = 0;
+}
+
+/* The same, taking the arena's lock (called under the id table's). */
+static void lib_block_unsess_locking(void *mem)
+{
+	lock();
+	lib_block_unsess(mem);
+	unlock();
+}
+
+void ub_map_ids_mem_each(void (*fn)(void *mem));
+void verif_facts_mine(void **rec, void **insns);
+
+void domain_load_end(bool share)
+{
+	void *rec, *insns;
+
+	if (!hdr)
+		return;
+	priv_depth--;
+	note_on = false;
+	if (!share) {
+		note_sess = 0;
+		sess_list_drop();
+		return;
+	}
+	verif_facts_mine(&rec, &insns);
+	/* the id table's lock before the arena's, as domain_private_note_lib
+	 * takes them (the other order deadlocked: dpin race hung with one
+	 * thread here and another tagging the id table) */
+	ub_map_ids_mem_each(lib_block_unsess_locking);
+	lock();
+	lib_block_unsess(rec);
+	lib_block_unsess(insns);
+	lib_block_unsess(ub_bpf_handles_mem());
+	unlock();
+	/* the rest stays private until the program is registered */
+	load_pending = true;
+	fault_point(DOMAIN_FAULT_VERIFIED);
+}
+
+/* Registering ptr, the program of this thread's load (its block one of
+ * the load's): the load's blocks become its (lock held). */
+static void load_share_locked(int kind, const void *ptr)
+{
+	uint64_t obj = domain_offset((const uint8_t *)ptr - DOMAIN_LIB_HDR - sizeof(struct blk));
+	size_t i;
+
+	if (!load_pending || kind != DOM_PROG)
+		return;
+	for (i = 0; i < load_n && load_offs[i] != obj; i++)
+		;
+	if (i == load_n)
+		return;
+	sess_share_locked(self_pid(), note_sess, load_offs, load_n);
+	load_pending = false;
+	note_sess = 0;
+	sess_list_drop();
+}
+
+void domain_jit_begin(void)
+{
+	if (!hdr)
+		return;
+	sess_begin();
+}
+
+void domain_jit_end(void)
+{
+	if (!hdr || !note_sess)
+		return;
+	fault_point(DOMAIN_FAULT_PUBLISHED);
+	priv_depth--;
+	note_on = false;
+	/* what is left of the compilation is the image the program holds
+	 * (its buffers were freed; an image that lost a race too) */
+	lock();
+	sess_share_locked(self_pid(), note_sess, load_offs, load_n);
+	unlock();
+	note_sess = 0;
+	sess_list_drop();
 }
 
 void domain_private_end(void)
@@ -1008,9 +1194,6 @@ static void tag_lib_block(void *mem)
 	domain_private_tag((uint8_t *)mem - DOMAIN_LIB_HDR);
 }
 
-void ub_map_ids_mem_each(void (*fn)(void *mem));
-void verif_facts_mine(void **rec, void **insns);
-
 void domain_private_note_lib(void)
 {
 	void *rec, *insns;
@@ -1026,18 +1209,84 @@ void domain_private_note_lib(void)
 }
 
 static void pages_free_locked(struct blk *b);
+static void code_mark_locked(uint64_t first, uint64_t pages, bool used);
 
-/* Free the private blocks of the processes dead[] (lock held). */
+/*
+ * A process of dead[] killed after its JIT compilation published an
+ * image (the program's jit pointer names it) but before domain_jit_end
+ * made the compilation's blocks and code the program's: they are the
+ * program's now, not freed with the dead process's (lock held).  An
+ * image is found from the registered programs: one killed mid-load is
+ * registered from before its compilation began.
+ */
+static void reap_published_locked(const int32_t *dead, int ndead)
+{
+	struct dom_obj *o;
+	uint32_t i, n, k;
+
+	o = objs_tab(&n);
+	for (i = 0; i < n; i++) {
+		const struct userbpf_prog *prog = o[i].ptr;
+		const struct dom_priv *e;
+		struct jit_image *img;
+		struct blk *b;
+		uint32_t sess;
+		int32_t pid;
+
+		if (o[i].kind != DOM_PROG || !prog)
+			continue;
+		img = __atomic_load_n(&prog->jit, __ATOMIC_ACQUIRE);
+		b = img ? block_of((uint8_t *)img - DOMAIN_LIB_HDR) : NULL;
+		if (!b || !b->priv || b->priv - 1 >= hdr->priv_cap)
+			continue;
+		e = &priv_tab()[b->priv - 1];
+		if (!e->sess || !in_dead(e->pid, dead, ndead))
+			continue;
+		/* that compilation's entries, whatever they name */
+		pid = e->pid;
+		sess = e->sess;
+
+		for (k = 0; k < hdr->priv_cap; k++) {
+			struct dom_priv *f = &priv_tab()[k];
+
+			if (f->pid != pid || f->sess != sess)
+				continue;
+			if (f->off >= HEAP_END) {
+				priv_release_locked(k);
+			} else {
+				struct blk *fb = at(f->off);
+
+				if (fb->magic == BLK_MAGIC && fb->priv == k + 1)
+					untag_private_locked(fb);
+				else
+					priv_release_locked(k);
+			}
+		}
+	}
+}
+
+/* Free the private blocks and code runs of the processes dead[] (lock
+ * held). */
 static void reap_private_locked(const int32_t *dead, int ndead)
 {
 	uint32_t i;
 
+	if (hdr->priv_blocks)
+		reap_published_locked(dead, ndead);
 	for (i = 0; i < hdr->priv_cap; i++) {
 		struct dom_priv *e = &priv_tab()[i];
 		struct blk *b;
 
 		if (!e->pid || !in_dead(e->pid, dead, ndead))
 			continue;
+		if (e->off >= HEAP_END) {
+			/* a JIT compilation's image no program holds */
+			uint64_t first = (e->off - HEAP_END) / PAGE, pages = e->pages;
+
+			priv_release_locked(i);
+			code_mark_locked(first, pages, false);
+			continue;
+		}
 		b = at(e->off);
 		if (b->magic != BLK_MAGIC || b->priv != i + 1)
 			priv_release_locked(i); /* no block of its (never happens) */
@@ -1391,8 +1640,21 @@ void *domain_code_alloc(size_t size)
 		return NULL;
 	lock();
 	first = code_find_locked(pages);
-	if (first >= 0)
+	if (first >= 0) {
 		code_mark_locked((uint64_t)first, pages, true);
+		/* a JIT compilation's image is this process's until the
+		 * program holds it (domain_jit_end) */
+		if (priv_depth && note_on &&
+		    (tag_code_locked(HEAP_END + (uint64_t)first * PAGE, pages) ||
+		     !load_note_off_locked(HEAP_END + (uint64_t)first * PAGE))) {
+			int64_t e = code_entry_locked(HEAP_END + (uint64_t)first * PAGE);
+
+			if (e >= 0)
+				priv_release_locked((uint32_t)e);
+			code_mark_locked((uint64_t)first, pages, false);
+			first = -1;
+		}
+	}
 	unlock();
 	if (first < 0)
 		return NULL;
@@ -1401,14 +1663,20 @@ void *domain_code_alloc(size_t size)
 		domain_code_free(p, size);
 		return NULL;
 	}
+	fault_point(DOMAIN_FAULT_CODE);
 	return p;
 }
 
 int domain_code_seal(void *p, size_t size)
 {
+	int err;
+
 	if (!domain_owns(p) || domain_offset(p) < HEAP_END)
 		return -EINVAL;
-	return mprotect(p, (size + PAGE - 1) & ~(PAGE - 1), PROT_READ | PROT_EXEC) ? -errno : 0;
+	err = mprotect(p, (size + PAGE - 1) & ~(PAGE - 1), PROT_READ | PROT_EXEC) ? -errno : 0;
+	if (!err && note_on)
+		fault_point(DOMAIN_FAULT_SEALED);
+	return err;
 }
 
 void domain_code_free(void *p, size_t size)
@@ -1419,6 +1687,12 @@ void domain_code_free(void *p, size_t size)
 		return;
 	mprotect(p, pages * PAGE, PROT_READ | PROT_EXEC);
 	lock();
+	if (hdr->priv_code) {
+		int64_t e = code_entry_locked(domain_offset(p));
+
+		if (e >= 0)
+			priv_release_locked((uint32_t)e);
+	}
 	code_mark_locked((domain_offset(p) - HEAP_END) / PAGE, pages, false);
 	unlock();
 }
@@ -1617,6 +1891,7 @@ uint32_t domain_obj_use(int kind, void *ptr)
 /* One use of ptr noted under pid (this process's, or -pid: a fork's). */
 static uint32_t obj_use_as(int kind, void *ptr, int pid)
 {
+	bool registered = false;
 	struct dom_obj *o;
 	uint32_t id = 0;
 	struct blk *b;
@@ -1652,8 +1927,16 @@ static uint32_t obj_use_as(int kind, void *ptr, int pid)
 		o->users++;
 		id = o->id;
 		ledger_pid_locked(pid, kind, ptr, 1, false);
+		/* the program of this thread's load: what the load made is
+		 * its now, in the same step that notes its use */
+		if (load_pending && kind == DOM_PROG) {
+			load_share_locked(kind, ptr);
+			registered = !load_pending;
+		}
 	}
 	unlock();
+	if (registered)
+		fault_point(DOMAIN_FAULT_REGISTERED);
 	return id;
 }
 

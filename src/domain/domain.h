@@ -92,6 +92,31 @@ void domain_private_end(void);
  * is registered) makes those still private the object's (shared). */
 void domain_load_begin(void);
 void domain_load_end(bool share);
+/* The load's blocks stay private after domain_load_end(true) until the
+ * program is registered: domain_obj_use(DOM_PROG, prog) makes them the
+ * program's in the same step that notes its use in the ledger (so a
+ * member killed between the two gives them back, one killed after
+ * gives back its use, and the program goes with it).  A registration
+ * that fails leaves them private: the caller's close of the program
+ * frees them. */
+/* A JIT compilation of a registered program (userbpf_prog__jit): between
+ * begin and end this thread's allocations and JIT code pages are
+ * private (a member killed mid-compilation gives them back); end makes
+ * those still there (the image the program holds) the program's.  A
+ * member killed after the image is published (the program's jit
+ * pointer) but before end: the reaper sees the image is the program's
+ * and leaves it to it. */
+void domain_jit_begin(void);
+void domain_jit_end(void);
+/* USERBPF_DOMAIN_FAULT=load:N (tests): the member stops at phase N of its
+ * first load, its pid in the header word at offset 56, until killed. */
+enum {
+	DOMAIN_FAULT_VERIFIED = 1,   /* the library's load done, not registered */
+	DOMAIN_FAULT_REGISTERED = 2, /* registered, its load's blocks its */
+	DOMAIN_FAULT_CODE = 3,	     /* JIT: code pages taken, being written */
+	DOMAIN_FAULT_SEALED = 4,     /* JIT: image sealed, not published */
+	DOMAIN_FAULT_PUBLISHED = 5,  /* JIT: the program holds the image */
+};
 int domain_private_tag(void *p);
 /* Tag the library's memory of this process alone that it keeps between
  * commands: its map id table, this thread's verifier record (the handle

@@ -508,8 +508,13 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 
 			if (eng && !strcmp(eng, "interp"))
 				userbpf_prog__set_engine(prog, USERBPF_ENGINE_INTERP);
-			else if (userbpf_prog__verified(prog))
+			else if (userbpf_prog__verified(prog)) {
+				/* the image is ours until the program holds it:
+				 * a kill mid-compilation gives it back */
+				domain_jit_begin();
 				userbpf_prog__jit(prog);
+				domain_jit_end();
+			}
 		}
 	}
 out:

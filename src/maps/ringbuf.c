@@ -24,6 +24,7 @@
 #include "util/ubc.h"
 
 #include "map.h"
+#include "ring_pages.h"
 #include "util/alloc.h"
 #include "util/platform_int.h"
 
@@ -34,14 +35,7 @@ struct ub_ringbuf_map {
 	struct ub_map map;
 	ub_spinlock_t lock;
 	unsigned long pending_pos; /* under lock */
-	unsigned long mask;
-	unsigned char *region;
-	size_t region_size;
-	unsigned char *data;
-	unsigned long *consumer_pos;
-	unsigned long *producer_pos;
-	void *ring_handle; /* platform ring_alloc's */
-	int efd;	   /* platform wakeup event, or -1 */
+	struct ub_ring_pages pg;
 };
 
 struct userbpf_ringbuf {
@@ -57,53 +51,30 @@ static struct ub_ringbuf_map *to_rb(struct ub_map *map)
 
 static int rb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 {
-	uint64_t size = attr->max_entries;
 	struct ub_ringbuf_map *rb;
-	unsigned char *region;
-	size_t hdr = RINGBUF_PGOFF * UB_PAGE_SIZE;
+	int err = ub_ring_pages_check(attr);
 
-	if (attr->map_flags & ~USERBPF_F_NUMA_NODE)
-		return -EINVAL;
-	if (attr->key_size || attr->value_size || !size || (size & (size - 1)) ||
-	    (size % UB_PAGE_SIZE))
-		return -EINVAL;
+	if (err)
+		return err;
 	rb = ub_alloc(sizeof(*rb));
 	if (!rb)
 		return -ENOMEM;
+	memset(rb, 0, sizeof(*rb));
 	ub_map_init_from_attr(&rb->map, attr);
-	rb->efd = -1;
-	if (!ub_ring_supported()) {
+	err = ub_ring_pages_init(&rb->pg, RINGBUF_PGOFF * UB_PAGE_SIZE, attr->max_entries, rb);
+	if (err) {
 		ub_free(rb);
-		return -UB_ENOTSUPP; /* the platform cannot map memory twice */
+		return err;
 	}
-	/* header page, consumer page, producer page, data, data again */
-	rb->region_size = hdr + 2 * size;
-	region = ub_ring_alloc(hdr, (size_t)size, &rb->ring_handle);
-	if (!region)
-		goto fail;
-	rb->region = region;
-	memcpy(region, &rb, sizeof(rb));
-	rb->consumer_pos = (unsigned long *)(region + UB_PAGE_SIZE);
-	rb->producer_pos = (unsigned long *)(region + 2 * UB_PAGE_SIZE);
-	rb->data = region + hdr;
-	rb->mask = size - 1;
-	rb->efd = ub_event_open();
 	*out = &rb->map;
 	return 0;
-fail:
-	if (rb->region)
-		ub_ring_free(rb->region, hdr, (size_t)size, rb->ring_handle);
-	ub_free(rb);
-	return -ENOMEM;
 }
 
 static void rb_free(struct ub_map *map)
 {
 	struct ub_ringbuf_map *rb = to_rb(map);
 
-	ub_ring_free(rb->region, RINGBUF_PGOFF * UB_PAGE_SIZE,
-		     (rb->region_size - RINGBUF_PGOFF * UB_PAGE_SIZE) / 2, rb->ring_handle);
-	ub_event_close(rb->efd);
+	ub_ring_pages_fini(&rb->pg, RINGBUF_PGOFF * UB_PAGE_SIZE);
 	ub_free(rb);
 }
 
@@ -152,8 +123,8 @@ static void *rb_mmap_ptr(struct ub_map *map, size_t *size)
 	struct ub_ringbuf_map *rb = to_rb(map);
 
 	if (size)
-		*size = rb->region_size - UB_PAGE_SIZE;
-	return rb->region + UB_PAGE_SIZE;
+		*size = rb->pg.region_size - UB_PAGE_SIZE;
+	return rb->pg.region + UB_PAGE_SIZE;
 }
 
 static uint32_t *hdr_len(void *hdr)
@@ -171,15 +142,15 @@ static void *rb_reserve(struct ub_ringbuf_map *rb, uint64_t size)
 	if (size > RINGBUF_MAX_RECORD_SZ)
 		return NULL;
 	len = (size + USERBPF_RINGBUF_HDR_SZ + 7) & ~7UL;
-	if (len > rb->mask + 1)
+	if (len > rb->pg.mask + 1)
 		return NULL;
-	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	cons_pos = __atomic_load_n(rb->pg.consumer_pos, __ATOMIC_ACQUIRE);
 	ub_spin_lock(&rb->lock);
 	pend_pos = rb->pending_pos;
-	prod_pos = __atomic_load_n(rb->producer_pos, __ATOMIC_RELAXED);
+	prod_pos = __atomic_load_n(rb->pg.producer_pos, __ATOMIC_RELAXED);
 	new_prod_pos = prod_pos + len;
 	while (pend_pos < prod_pos) {
-		uint32_t hl = __atomic_load_n(hdr_len(rb->data + (pend_pos & rb->mask)),
+		uint32_t hl = __atomic_load_n(hdr_len(rb->pg.data + (pend_pos & rb->pg.mask)),
 					      __ATOMIC_ACQUIRE);
 
 		if (hl & USERBPF_RINGBUF_BUSY_BIT)
@@ -188,17 +159,17 @@ static void *rb_reserve(struct ub_ringbuf_map *rb, uint64_t size)
 		pend_pos += ((unsigned long)hl + USERBPF_RINGBUF_HDR_SZ + 7) & ~7UL;
 	}
 	rb->pending_pos = pend_pos;
-	if (new_prod_pos - cons_pos > rb->mask || new_prod_pos - pend_pos > rb->mask) {
+	if (new_prod_pos - cons_pos > rb->pg.mask || new_prod_pos - pend_pos > rb->pg.mask) {
 		ub_spin_unlock(&rb->lock);
 		return NULL;
 	}
-	hdr = rb->data + (prod_pos & rb->mask);
+	hdr = rb->pg.data + (prod_pos & rb->pg.mask);
 	pg_off = (uint32_t)(((uintptr_t)hdr & ~(uintptr_t)(UB_PAGE_SIZE - 1)) -
-			    (uintptr_t)rb->region) /
+			    (uintptr_t)rb->pg.region) /
 		 UB_PAGE_SIZE;
 	__atomic_store_n(hdr_len(hdr), (uint32_t)size | USERBPF_RINGBUF_BUSY_BIT, __ATOMIC_RELAXED);
 	memcpy(hdr + 4, &pg_off, 4);
-	__atomic_store_n(rb->producer_pos, new_prod_pos, __ATOMIC_RELEASE);
+	__atomic_store_n(rb->pg.producer_pos, new_prod_pos, __ATOMIC_RELEASE);
 	ub_spin_unlock(&rb->lock);
 	return hdr + USERBPF_RINGBUF_HDR_SZ;
 }
@@ -225,7 +196,7 @@ static struct ub_ringbuf_map *rb_from_record(unsigned char *hdr)
 
 static void rb_wakeup(struct ub_ringbuf_map *rb)
 {
-	ub_event_signal(rb->efd);
+	ub_event_signal(rb->pg.efd);
 }
 
 /* bpf_ringbuf_commit(), on the ring rb the record belongs to. */
@@ -239,8 +210,8 @@ static void rb_commit_on(struct ub_ringbuf_map *rb, unsigned char *hdr, uint64_t
 	if (discard)
 		new_len |= USERBPF_RINGBUF_DISCARD_BIT;
 	__atomic_exchange_n(hdr_len(hdr), new_len, __ATOMIC_ACQ_REL);
-	rec_pos = (unsigned long)(hdr - rb->data);
-	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE) & rb->mask;
+	rec_pos = (unsigned long)(hdr - rb->pg.data);
+	cons_pos = __atomic_load_n(rb->pg.consumer_pos, __ATOMIC_ACQUIRE) & rb->pg.mask;
 	if (flags & USERBPF_RB_FORCE_WAKEUP)
 		rb_wakeup(rb);
 	else if (cons_pos == rec_pos && !(flags & USERBPF_RB_NO_WAKEUP))
@@ -264,8 +235,8 @@ int ub_ringbuf_commit(struct ub_map *map, void *sample, uint64_t flags, bool dis
 		return -EINVAL;
 	rb = to_rb(map);
 	/* a record header lies in the first mapping of the data area */
-	off = (uintptr_t)hdr - (uintptr_t)rb->data;
-	if ((uintptr_t)hdr < (uintptr_t)rb->data || off > rb->mask || (off & 7) ||
+	off = (uintptr_t)hdr - (uintptr_t)rb->pg.data;
+	if ((uintptr_t)hdr < (uintptr_t)rb->pg.data || off > rb->pg.mask || (off & 7) ||
 	    !(__atomic_load_n(hdr_len(hdr), __ATOMIC_ACQUIRE) & USERBPF_RINGBUF_BUSY_BIT))
 		return -EINVAL;
 	rb_commit_on(rb, hdr, flags, discard);
@@ -306,14 +277,14 @@ uint64_t ub_ringbuf_query(struct ub_map *map, uint64_t flags)
 		return 0;
 	switch (flags) {
 	case USERBPF_RB_AVAIL_DATA:
-		return __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE) -
-		       __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+		return __atomic_load_n(rb->pg.producer_pos, __ATOMIC_ACQUIRE) -
+		       __atomic_load_n(rb->pg.consumer_pos, __ATOMIC_ACQUIRE);
 	case USERBPF_RB_RING_SIZE:
-		return rb->mask + 1;
+		return rb->pg.mask + 1;
 	case USERBPF_RB_CONS_POS:
-		return __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+		return __atomic_load_n(rb->pg.consumer_pos, __ATOMIC_ACQUIRE);
 	case USERBPF_RB_PROD_POS:
-		return __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+		return __atomic_load_n(rb->pg.producer_pos, __ATOMIC_ACQUIRE);
 	default:
 		return 0;
 	}
@@ -329,13 +300,13 @@ int userbpf_ringbuf_map__areas(struct userbpf_map *pmap, void **consumer_pos, vo
 		return -EINVAL;
 	rb = to_rb(map);
 	if (consumer_pos)
-		*consumer_pos = rb->consumer_pos;
+		*consumer_pos = rb->pg.consumer_pos;
 	if (producer_pos)
-		*producer_pos = rb->producer_pos;
+		*producer_pos = rb->pg.producer_pos;
 	if (data)
-		*data = rb->data;
+		*data = rb->pg.data;
 	if (data_size)
-		*data_size = rb->mask + 1;
+		*data_size = rb->pg.mask + 1;
 	return 0;
 }
 
@@ -370,12 +341,12 @@ static int64_t process_ring(struct userbpf_ringbuf *r)
 	bool got_new_data;
 	int err;
 
-	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	cons_pos = __atomic_load_n(rb->pg.consumer_pos, __ATOMIC_ACQUIRE);
 	do {
 		got_new_data = false;
-		prod_pos = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+		prod_pos = __atomic_load_n(rb->pg.producer_pos, __ATOMIC_ACQUIRE);
 		while (cons_pos < prod_pos) {
-			unsigned char *hdr = rb->data + (cons_pos & rb->mask);
+			unsigned char *hdr = rb->pg.data + (cons_pos & rb->pg.mask);
 			uint32_t len = __atomic_load_n(hdr_len(hdr), __ATOMIC_ACQUIRE);
 
 			if (len & USERBPF_RINGBUF_BUSY_BIT)
@@ -385,13 +356,13 @@ static int64_t process_ring(struct userbpf_ringbuf *r)
 			if (!(len & USERBPF_RINGBUF_DISCARD_BIT)) {
 				err = r->fn(r->ctx, hdr + USERBPF_RINGBUF_HDR_SZ, len);
 				if (err < 0) {
-					__atomic_store_n(rb->consumer_pos, cons_pos,
+					__atomic_store_n(rb->pg.consumer_pos, cons_pos,
 							 __ATOMIC_RELEASE);
 					return err;
 				}
 				cnt++;
 			}
-			__atomic_store_n(rb->consumer_pos, cons_pos, __ATOMIC_RELEASE);
+			__atomic_store_n(rb->pg.consumer_pos, cons_pos, __ATOMIC_RELEASE);
 		}
 	} while (got_new_data);
 done:
@@ -403,7 +374,7 @@ int userbpf_ringbuf__consume(struct userbpf_ringbuf *r)
 	int64_t n;
 
 	/* clear pending wake-ups first: later ones stay visible */
-	ub_event_wait(r->rb->efd, 0);
+	ub_event_wait(r->rb->pg.efd, 0);
 	n = process_ring(r);
 
 	return n > INT32_MAX ? INT32_MAX : (int)n;
@@ -415,7 +386,7 @@ int userbpf_ringbuf__poll(struct userbpf_ringbuf *r, int timeout_ms)
 
 	if (n)
 		return n;
-	n = ub_event_wait(r->rb->efd, timeout_ms);
+	n = ub_event_wait(r->rb->pg.efd, timeout_ms);
 	if (n < 0)
 		return n;
 	return userbpf_ringbuf__consume(r);
@@ -423,7 +394,7 @@ int userbpf_ringbuf__poll(struct userbpf_ringbuf *r, int timeout_ms)
 
 int userbpf_ringbuf__epoll_fd(const struct userbpf_ringbuf *r)
 {
-	return r->rb->efd;
+	return r->rb->pg.efd;
 }
 
 void userbpf_ringbuf__free(struct userbpf_ringbuf *r)

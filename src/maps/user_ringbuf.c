@@ -29,6 +29,7 @@
 #include "util/ubc.h"
 
 #include "map.h"
+#include "ring_pages.h"
 #include "user_ringbuf.h"
 #include "util/alloc.h"
 #include "util/platform_int.h"
@@ -40,14 +41,7 @@
 struct ub_user_ringbuf_map {
 	struct ub_map map;
 	atomic_int busy;
-	unsigned long mask;
-	unsigned char *region;
-	size_t region_size;
-	unsigned char *data;
-	unsigned long *consumer_pos;
-	unsigned long *producer_pos;
-	void *ring_handle; /* platform ring_alloc's */
-	int efd;	   /* platform wakeup event, or -1 */
+	struct ub_ring_pages pg;
 };
 
 struct userbpf_user_ringbuf {
@@ -63,37 +57,21 @@ static struct ub_user_ringbuf_map *to_urb(struct ub_map *map)
 
 static int urb_alloc(const struct ub_map_attr *attr, struct ub_map **out)
 {
-	uint64_t size = attr->max_entries;
 	struct ub_user_ringbuf_map *rb;
-	size_t hdr = URB_PGOFF * UB_PAGE_SIZE;
-	unsigned char *region;
+	int err = ub_ring_pages_check(attr);
 
-	if (attr->map_flags & ~USERBPF_F_NUMA_NODE)
-		return -EINVAL;
-	if (attr->key_size || attr->value_size || !size || (size & (size - 1)) ||
-	    (size % UB_PAGE_SIZE))
-		return -EINVAL;
-	if (!ub_ring_supported())
-		return -UB_ENOTSUPP; /* the platform cannot map memory twice */
+	if (err)
+		return err;
 	rb = ub_alloc(sizeof(*rb));
 	if (!rb)
 		return -ENOMEM;
 	memset(rb, 0, sizeof(*rb));
 	ub_map_init_from_attr(&rb->map, attr);
-	/* header page, consumer page, producer page, data, data again */
-	rb->region_size = hdr + 2 * size;
-	region = ub_ring_alloc(hdr, (size_t)size, &rb->ring_handle);
-	if (!region) {
+	err = ub_ring_pages_init(&rb->pg, URB_PGOFF * UB_PAGE_SIZE, attr->max_entries, rb);
+	if (err) {
 		ub_free(rb);
-		return -ENOMEM;
+		return err;
 	}
-	rb->region = region;
-	memcpy(region, &rb, sizeof(rb));
-	rb->consumer_pos = (unsigned long *)(region + UB_PAGE_SIZE);
-	rb->producer_pos = (unsigned long *)(region + 2 * UB_PAGE_SIZE);
-	rb->data = region + hdr;
-	rb->mask = size - 1;
-	rb->efd = ub_event_open();
 	*out = &rb->map;
 	return 0;
 }
@@ -102,8 +80,7 @@ static void urb_free(struct ub_map *map)
 {
 	struct ub_user_ringbuf_map *rb = to_urb(map);
 
-	ub_ring_free(rb->region, URB_PGOFF * UB_PAGE_SIZE, rb->mask + 1, rb->ring_handle);
-	ub_event_close(rb->efd);
+	ub_ring_pages_fini(&rb->pg, URB_PGOFF * UB_PAGE_SIZE);
 	ub_free(rb);
 }
 
@@ -142,8 +119,8 @@ static void *urb_mmap_ptr(struct ub_map *map, size_t *size)
 	struct ub_user_ringbuf_map *rb = to_urb(map);
 
 	if (size)
-		*size = rb->region_size - UB_PAGE_SIZE;
-	return rb->region + UB_PAGE_SIZE;
+		*size = rb->pg.region_size - UB_PAGE_SIZE;
+	return rb->pg.region + UB_PAGE_SIZE;
 }
 
 const struct ub_map_ops ub_user_ringbuf_map_ops = {
@@ -161,7 +138,7 @@ const struct ub_map_ops ub_user_ringbuf_map_ops = {
 
 static void urb_wakeup(struct ub_user_ringbuf_map *rb)
 {
-	ub_event_signal(rb->efd);
+	ub_event_signal(rb->pg.efd);
 }
 
 /* __bpf_user_ringbuf_peek(): 0 with the sample, -ENODATA, -EAGAIN
@@ -172,39 +149,40 @@ static int urb_peek(struct ub_user_ringbuf_map *rb, void **sample, uint32_t *siz
 	uint32_t hdr_len, flags, sample_len;
 	uint64_t total_len;
 
-	prod_pos = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+	prod_pos = __atomic_load_n(rb->pg.producer_pos, __ATOMIC_ACQUIRE);
 	if (prod_pos % 8)
 		return -EINVAL;
-	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	cons_pos = __atomic_load_n(rb->pg.consumer_pos, __ATOMIC_ACQUIRE);
 	if (cons_pos >= prod_pos)
 		return -ENODATA;
-	hdr_len = __atomic_load_n((uint32_t *)(rb->data + (cons_pos & rb->mask)), __ATOMIC_ACQUIRE);
+	hdr_len = __atomic_load_n((uint32_t *)(rb->pg.data + (cons_pos & rb->pg.mask)),
+				  __ATOMIC_ACQUIRE);
 	flags = hdr_len & (USERBPF_RINGBUF_BUSY_BIT | USERBPF_RINGBUF_DISCARD_BIT);
 	sample_len = hdr_len & ~flags;
 	total_len = ((uint64_t)sample_len + USERBPF_RINGBUF_HDR_SZ + 7) & ~7ull;
 	if (total_len > prod_pos - cons_pos)
 		return -EINVAL;
-	if (total_len > rb->mask + 1)
+	if (total_len > rb->pg.mask + 1)
 		return -E2BIG;
 	if (sample_len > DYNPTR_MAX_SIZE)
 		return -E2BIG;
 	if (flags & USERBPF_RINGBUF_DISCARD_BIT) {
-		__atomic_store_n(rb->consumer_pos, cons_pos + total_len, __ATOMIC_RELEASE);
+		__atomic_store_n(rb->pg.consumer_pos, cons_pos + total_len, __ATOMIC_RELEASE);
 		return -EAGAIN;
 	}
 	if (flags & USERBPF_RINGBUF_BUSY_BIT)
 		return -ENODATA;
-	*sample = rb->data + ((cons_pos + USERBPF_RINGBUF_HDR_SZ) & rb->mask);
+	*sample = rb->pg.data + ((cons_pos + USERBPF_RINGBUF_HDR_SZ) & rb->pg.mask);
 	*size = sample_len;
 	return 0;
 }
 
 static void urb_release(struct ub_user_ringbuf_map *rb, uint32_t size)
 {
-	unsigned long cons = __atomic_load_n(rb->consumer_pos, __ATOMIC_RELAXED);
+	unsigned long cons = __atomic_load_n(rb->pg.consumer_pos, __ATOMIC_RELAXED);
 	unsigned long rounded = ((unsigned long)size + USERBPF_RINGBUF_HDR_SZ + 7) & ~7ul;
 
-	__atomic_store_n(rb->consumer_pos, cons + rounded, __ATOMIC_RELEASE);
+	__atomic_store_n(rb->pg.consumer_pos, cons + rounded, __ATOMIC_RELEASE);
 }
 
 long ub_user_ringbuf_drain(struct ub_map *map, ub_user_ringbuf_cb cb, void *ctx, uint64_t flags)
@@ -259,8 +237,8 @@ int ub_user_ringbuf_data_area(struct ub_map *map, void **data, size_t *size)
 	if (map->map_type != USERBPF_MAP_TYPE_USER_RINGBUF)
 		return -EINVAL;
 	rb = to_urb(map);
-	*data = rb->data;
-	*size = 2 * (rb->mask + 1);
+	*data = rb->pg.data;
+	*size = 2 * (rb->pg.mask + 1);
 	return 0;
 }
 
@@ -296,15 +274,15 @@ void *userbpf_user_ringbuf__reserve(struct userbpf_user_ringbuf *u, uint32_t siz
 {
 	struct ub_user_ringbuf_map *rb = u->rb;
 	unsigned long cons_pos, prod_pos;
-	uint64_t avail, total, max = rb->mask + 1;
+	uint64_t avail, total, max = rb->pg.mask + 1;
 	uint32_t *hdr;
 
 	if (size & (USERBPF_RINGBUF_BUSY_BIT | USERBPF_RINGBUF_DISCARD_BIT)) {
 		errno = E2BIG;
 		return NULL;
 	}
-	cons_pos = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
-	prod_pos = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+	cons_pos = __atomic_load_n(rb->pg.consumer_pos, __ATOMIC_ACQUIRE);
+	prod_pos = __atomic_load_n(rb->pg.producer_pos, __ATOMIC_ACQUIRE);
 	avail = max - (prod_pos - cons_pos);
 	total = ((uint64_t)size + USERBPF_RINGBUF_HDR_SZ + 7) / 8 * 8;
 	if (total > max) {
@@ -315,11 +293,11 @@ void *userbpf_user_ringbuf__reserve(struct userbpf_user_ringbuf *u, uint32_t siz
 		errno = ENOSPC;
 		return NULL;
 	}
-	hdr = (uint32_t *)(rb->data + (prod_pos & rb->mask));
+	hdr = (uint32_t *)(rb->pg.data + (prod_pos & rb->pg.mask));
 	hdr[0] = size | USERBPF_RINGBUF_BUSY_BIT;
 	hdr[1] = 0;
-	__atomic_store_n(rb->producer_pos, prod_pos + total, __ATOMIC_RELEASE);
-	return rb->data + ((prod_pos + USERBPF_RINGBUF_HDR_SZ) & rb->mask);
+	__atomic_store_n(rb->pg.producer_pos, prod_pos + total, __ATOMIC_RELEASE);
+	return rb->pg.data + ((prod_pos + USERBPF_RINGBUF_HDR_SZ) & rb->pg.mask);
 }
 
 static uint64_t now_ms(void)
@@ -346,7 +324,7 @@ void *userbpf_user_ringbuf__reserve_blocking(struct userbpf_user_ringbuf *u, uin
 			return sample;
 		if (timeout_ms != -1 && remaining <= 0)
 			break;
-		err = ub_event_wait(u->rb->efd, remaining);
+		err = ub_event_wait(u->rb->pg.efd, remaining);
 		if (err < 0 && err != -EINTR) {
 			errno = -err;
 			return NULL;
@@ -361,9 +339,9 @@ void *userbpf_user_ringbuf__reserve_blocking(struct userbpf_user_ringbuf *u, uin
 static void commit(struct userbpf_user_ringbuf *u, void *sample, bool discard)
 {
 	struct ub_user_ringbuf_map *rb = u->rb;
-	uintptr_t off = rb->mask + 1 + (uintptr_t)((unsigned char *)sample - rb->data) -
+	uintptr_t off = rb->pg.mask + 1 + (uintptr_t)((unsigned char *)sample - rb->pg.data) -
 			USERBPF_RINGBUF_HDR_SZ;
-	uint32_t *hdr = (uint32_t *)(rb->data + (off & rb->mask));
+	uint32_t *hdr = (uint32_t *)(rb->pg.data + (off & rb->pg.mask));
 	uint32_t new_len = __atomic_load_n(hdr, __ATOMIC_RELAXED) & ~USERBPF_RINGBUF_BUSY_BIT;
 
 	if (discard)
@@ -383,5 +361,5 @@ void userbpf_user_ringbuf__discard(struct userbpf_user_ringbuf *u, void *sample)
 
 int userbpf_user_ringbuf__epoll_fd(const struct userbpf_user_ringbuf *u)
 {
-	return u->rb->efd;
+	return u->rb->pg.efd;
 }

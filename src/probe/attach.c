@@ -9,6 +9,8 @@
  * sys_exit_NAME, raw_tracepoint/sys_enter and sys_exit (raw_tp/ too),
  * ksyscall/NAME, kretsyscall/NAME, kprobe/__x64_sys_NAME and
  * kretprobe/__x64_sys_NAME (the same points, kprobe context);
+ * kprobe/FUNC, kretprobe/FUNC, fentry/FUNC and fexit/FUNC on the kernel
+ * functions syscalls reach (kfunc.c), tp_btf/sys_enter and tp_btf/sys_exit;
  * process events: tracepoint/sched/sched_process_exec|exit|fork;
  * perf_event (given its sample frequency at attach); usdt/PATH:PROVIDER:NAME.
  *
@@ -127,6 +129,20 @@ static const char *ksyscall_tp(const char *sec, char *buf, size_t size)
 	return NULL;
 }
 
+/*
+ * kprobe/FUNC, kretprobe/FUNC, fentry/FUNC, fexit/FUNC on a kernel function
+ * a syscall reaches (kfunc.c's table, __x64_sys_NAME), tp_btf/sys_enter
+ * and tp_btf/sys_exit: attached as they are named.
+ */
+static bool kfunc_sec(const char *sec)
+{
+	const char *fn = strchr(sec, '/');
+
+	if (!probe_kfunc_target(sec))
+		return false;
+	return !strncmp(sec, "tp_btf/", 7) || probe_kfunc_known(fn + 1);
+}
+
 /* "usdt/..." or "usdt.s/..." with a target */
 static bool is_usdt(const char *sec)
 {
@@ -163,7 +179,7 @@ static int parse_section(const char *sec, struct target *t, char *err, size_t er
 	int k = kind(sec, slash ? (size_t)(slash - sec) : strlen(sec));
 	char buf[160];
 
-	if (syscall_tp(sec) || ksyscall_tp(sec, buf, sizeof(buf)))
+	if (syscall_tp(sec) || ksyscall_tp(sec, buf, sizeof(buf)) || kfunc_sec(sec))
 		return 1;
 	if (!strcmp(sec, "perf_event"))
 		return 0; /* bare: needs a frequency */
@@ -218,6 +234,13 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 			     .err_buf = o.err_buf, .err_buf_sz = o.err_buf_sz);
 
 		return userbpf_probe__attach_syscall(p, tp ? tp : ktp, &so);
+	}
+	if (p && kfunc_sec(userbpf_program__section_name(prog))) {
+		USERBPF_OPTS(userbpf_uprobe_opts, so, .run_flags = o.run_flags,
+			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie,
+			     .err_buf = o.err_buf, .err_buf_sz = o.err_buf_sz);
+
+		return userbpf_probe__attach_syscall(p, userbpf_program__section_name(prog), &so);
 	}
 	if (p && !strcmp(userbpf_program__section_name(prog), "perf_event")) {
 		USERBPF_OPTS(userbpf_perf_event_opts, po, .sample_freq = o.sample_freq,

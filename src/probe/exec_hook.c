@@ -36,6 +36,16 @@ static _Atomic long ex_active[2];
 /* The arguments of this thread's last exec attempt (the exit side's
  * user registers, as a kretprobe's di points at them). */
 static PROBE_TLS uint64_t last_args[6];
+/* Links attached (the rewritten sites' want bytes read it). */
+static _Atomic int ex_n_links;
+/* The attempt the host fired userbpf_probe__exec_enter for on this thread,
+ * until its userbpf_probe__exec_exit: its libc call (the agent's
+ * syscall(SYS_execve, ...)) reaches a rewritten site, which must not fire
+ * it again (probe_exec_site_enter). */
+static PROBE_TLS struct {
+	int nr; /* 0: none */
+	uint64_t file, argv;
+} host_pending;
 
 /* The kernel's trace_event_raw_sys_enter / trace_event_raw_sys_exit
  * (events/syscalls/sys_enter_execve/format: __syscall_nr an int at 8). */
@@ -77,8 +87,11 @@ int probe_exec_attach(struct userbpf_link *link, int nr, char *err, size_t err_s
 		link->sc_nr = nr;
 		link->slot = i;
 		atomic_store_explicit(&ex_links[i], link, memory_order_release);
+		atomic_fetch_add(&ex_n_links, 1);
 	}
 	pthread_mutex_unlock(&ex_lock);
+	if (!ret) /* the exec sites rewritten: they fire too */
+		probe_syscall_exec_links_changed(nr, true);
 	return ret;
 }
 
@@ -88,6 +101,8 @@ void probe_exec_detach(struct userbpf_link *link)
 
 	pthread_mutex_lock(&ex_lock);
 	atomic_store(&ex_links[link->slot], NULL);
+	atomic_fetch_sub(&ex_n_links, 1);
+	probe_syscall_exec_links_changed(link->sc_nr, false);
 	for (k = 0; k < 2; k++) {
 		unsigned old = atomic_fetch_add(&ex_epoch, 1) & 1;
 
@@ -169,10 +184,32 @@ static void run_side(bool exit_side, int nr, const uint64_t args[6], long ret)
 	probe_thread_in_probe--;
 }
 
+bool probe_exec_links(void)
+{
+	return atomic_load_explicit(&ex_n_links, memory_order_relaxed) > 0;
+}
+
+bool probe_exec_site_enter(int nr, const uint64_t args[6])
+{
+	if (host_pending.nr == nr && host_pending.file == args[0] && host_pending.argv == args[1])
+		return false; /* the host's own hooks fire it */
+	memcpy(last_args, args, sizeof(last_args));
+	run_side(false, nr, args, 0);
+	return true;
+}
+
+void probe_exec_site_exit(int nr, long ret)
+{
+	run_side(true, nr, last_args, ret);
+}
+
 USERBPF_API int userbpf_probe__exec_enter(int nr, const uint64_t args[6])
 {
 	if (!probe_exec_nr(nr) || !args)
 		return -EINVAL;
+	host_pending.nr = nr;
+	host_pending.file = args[0];
+	host_pending.argv = args[1];
 	memcpy(last_args, args, sizeof(last_args));
 	run_side(false, nr, args, 0);
 	return 0;
@@ -182,6 +219,7 @@ USERBPF_API int userbpf_probe__exec_exit(int nr, long ret)
 {
 	if (!probe_exec_nr(nr))
 		return -EINVAL;
+	host_pending.nr = 0;
 	/* the new image (ret 0) has no arguments of the old one's attempt */
 	if (!ret)
 		memset(last_args, 0, sizeof(last_args));

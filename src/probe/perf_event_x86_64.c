@@ -8,9 +8,10 @@
  * Mechanism (docs/probes.md, "Profiling"): the kernel's own software
  * cpu-clock event on this process's threads, hrtimer-driven, so the rate
  * is the one asked for (not the scheduler tick's): one event per thread
- * (perf_event_open(pid = tid, cpu = -1), exclude_kernel: user-mode CPU
- * time, allowed for one's own threads at perf_event_paranoid <= 2
- * without privilege), each with sigtrap (on overflow the kernel sends SIGTRAP,
+ * (perf_event_open(pid = tid, cpu = -1); kernel-mode CPU time too where
+ * allowed (root, CAP_PERFMON, perf_event_paranoid <= 1), else
+ * exclude_kernel: user-mode time, allowed for one's own threads at
+ * perf_event_paranoid <= 2 without privilege), each with sigtrap (on overflow the kernel sends SIGTRAP,
  * si_code TRAP_PERF, si_perf_data = the link's token, to the thread that
  * ran: the sample lands on the thread that burned the CPU) and
  * inherit + inherit_thread (threads created later get their own copy of
@@ -88,6 +89,7 @@ static struct perf_slot {
 	_Atomic(struct userbpf_link *) link;
 	_Atomic uint32_t gen;
 	_Atomic bool events; /* the link samples with events (not a timer) */
+	bool kernel;	     /* its events count kernel-mode time too */
 	int *fds;
 	pid_t *tids;
 	int nfds, cap;
@@ -98,6 +100,7 @@ static _Atomic long perf_active[2];
 static struct sigaction old_prof, old_trap;
 static bool handler_set, trap_handler_set;
 bool probe_perf_force_timer;
+bool probe_perf_user_only;
 static _Atomic bool refusal_logged;
 
 #define PE_TOKEN_MAGIC 0x7562ull /* "ub" in the token's top 16 bits */
@@ -257,8 +260,10 @@ static void sigtrap_handler(int sig, siginfo_t *si, void *uc)
 }
 
 /* One cpu-clock event on thread tid (inherited by the threads it creates
- * when inherit), counting on CPU cpu only (-1: any): its fd, or -errno. */
-static int pe_open(pid_t tid, int cpu, bool inherit, uint64_t period_ns, uint64_t token)
+ * when inherit), counting on CPU cpu only (-1: any), user-mode time only
+ * or kernel-mode time too: its fd, or -errno. */
+static int pe_open(pid_t tid, int cpu, bool inherit, uint64_t period_ns, uint64_t token,
+		   bool user_only)
 {
 	struct perf_event_attr a;
 
@@ -272,10 +277,16 @@ static int pe_open(pid_t tid, int cpu, bool inherit, uint64_t period_ns, uint64_
 	a.remove_on_exec = 1;
 	a.sigtrap = 1;
 	a.sig_data = token;
-	/* user-mode time only: the signal then comes as the timer interrupt
-	 * returns to user space, never in a syscall (no EINTR for the
-	 * program), and paranoid 2 allows it unprivileged */
-	a.exclude_kernel = 1;
+	/*
+	 * Kernel-mode time too where allowed (root, CAP_PERFMON,
+	 * perf_event_paranoid <= 1): a thread busy in syscalls is sampled.
+	 * A sample taken in kernel mode is signalled through task_work as
+	 * the thread returns to user space (TIF_NOTIFY_RESUME, not a pending
+	 * signal: the syscall is not interrupted, no EINTR), so its
+	 * registers are the user registers after the syscall.  Otherwise
+	 * (paranoid 2 allows user-mode time unprivileged) user time only.
+	 */
+	a.exclude_kernel = user_only;
 	a.exclude_hv = 1;
 	/* the gate: a host that serves perf_event_open to its program
 	 * (src/launch) interposes syscall() */
@@ -327,6 +338,20 @@ static bool pe_has(const struct perf_slot *s, pid_t tid)
 	return false;
 }
 
+/* pe_open for the link in slot s: with kernel-mode time while s->kernel,
+ * which a refusal (EACCES, EPERM) clears. */
+static int pe_open_one(struct perf_slot *s, pid_t tid, int cpu, bool inherit, uint64_t period_ns,
+		       uint64_t token)
+{
+	int fd = pe_open(tid, cpu, inherit, period_ns, token, !s->kernel);
+
+	if (s->kernel && (fd == -EACCES || fd == -EPERM)) {
+		s->kernel = false;
+		fd = pe_open(tid, cpu, inherit, period_ns, token, true);
+	}
+	return fd;
+}
+
 /*
  * Open the events of the link in slot s: tid's alone, or one per thread
  * of /proc/self/task (re-read until a pass finds no new thread; a thread
@@ -336,8 +361,11 @@ static int pe_open_link(struct perf_slot *s, pid_t tid, int cpu, uint64_t period
 {
 	int ret = 0, added;
 
+	/* kernel-mode time too, unless refused for the first event (then
+	 * user-mode time for every event of the link) */
+	s->kernel = !probe_perf_user_only && !getenv("USERBPF_PERF_USER_ONLY");
 	if (tid > 0) {
-		int fd = pe_open(tid, cpu, false, period_ns, token);
+		int fd = pe_open_one(s, tid, cpu, false, period_ns, token);
 
 		return fd < 0 ? fd : pe_add(s, tid, fd);
 	}
@@ -356,7 +384,7 @@ static int pe_open_link(struct perf_slot *s, pid_t tid, int cpu, uint64_t period
 
 			if (t <= 0 || pe_has(s, t))
 				continue;
-			fd = pe_open(t, cpu, true, period_ns, token);
+			fd = pe_open_one(s, t, cpu, true, period_ns, token);
 			if (fd == -ESRCH)
 				continue; /* gone */
 			if (fd < 0)
@@ -496,6 +524,17 @@ int probe_perf_attach(struct userbpf_link *link, int tid, char *err, size_t err_
 out:
 	pthread_mutex_unlock(&perf_lock);
 	return ret;
+}
+
+bool probe_perf_link_kernel(const struct userbpf_link *link)
+{
+	bool k;
+
+	pthread_mutex_lock(&perf_lock);
+	k = atomic_load(&slots[link->slot].link) == link && slots[link->slot].nfds &&
+	    slots[link->slot].kernel;
+	pthread_mutex_unlock(&perf_lock);
+	return k;
 }
 
 int probe_perf_link_events(const struct userbpf_link *link)

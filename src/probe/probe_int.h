@@ -77,8 +77,9 @@ struct probe_site;
 struct userbpf_link {
 	struct probe_site *site;
 	struct userbpf_prog *prog;
-	bool retprobe; /* return probe, or sys_exit side */
-	bool ksys;     /* ksyscall: ctx = the kernel's pt_regs of __x64_sys_NAME */
+	bool retprobe;	   /* return probe, or sys_exit side */
+	bool ksys;	   /* ksyscall: ctx = the kernel's pt_regs of __x64_sys_NAME */
+	const void *kfunc; /* kfunc.c: a kernel function's syscall sub-link, else NULL */
 	/* the probe module's own hook at a uprobe site (prog NULL) */
 	void (*native)(struct probe_pt_regs *regs);
 	int slot;
@@ -182,6 +183,18 @@ void probe_syscall_run_exec(bool exit_side, int nr, struct probe_pt_regs *regs,
 
 /* ==== execve / execveat tracepoints (exec_hook.c) ==== */
 
+/* Links of the exec hooks attached (any). */
+bool probe_exec_links(void);
+/* From a rewritten execve(at) site: fire the enter side unless the host
+ * fires this attempt itself (userbpf_probe__exec_enter with the same
+ * filename and argv, not yet followed by _exit); true when fired. */
+bool probe_exec_site_enter(int nr, const uint64_t args[6]);
+/* ... and the exit side with ret after an enter fired there. */
+void probe_exec_site_exit(int nr, long ret);
+/* The exec links changed: the sites of nr rewritten (attached), the
+ * trampolines' want bytes updated (syscall_x86_64.c). */
+void probe_syscall_exec_links_changed(int nr, bool attached);
+
 /* Whether nr is one of them (attached here, never trapped). */
 bool probe_exec_nr(int nr);
 /* Start running link (retprobe = exit side) at nr's hooks; 0 or -errno. */
@@ -197,8 +210,27 @@ enum {
 	PROBE_PE_FORK = 3,
 	PROBE_PE_PERF = 4,
 	PROBE_PE_USDT = 5,
-	PROBE_PE_SYSEXEC = 6 /* exec_hook.c: execve/execveat tracepoints */
+	PROBE_PE_SYSEXEC = 6, /* exec_hook.c: execve/execveat tracepoints */
+	PROBE_PE_KFUNC = 7    /* kfunc.c: kernel functions reached by syscalls */
 };
+
+/* ==== Kernel functions reached by syscalls (kfunc.c) ==== */
+
+/* Whether tp is kprobe/F, kretprobe/F, fentry/F, fexit/F or tp_btf/sys_e*. */
+bool probe_kfunc_target(const char *tp);
+/* Attach prog there (o: the caller's copy of the options); NULL + errno. */
+struct userbpf_link *probe_kfunc_attach(struct userbpf_prog *prog, const char *tp,
+					const struct userbpf_uprobe_opts *o);
+/* Part of userbpf_link__destroy for a kfunc link: its syscall sub-links. */
+void probe_kfunc_detach(struct userbpf_link *link);
+/* syscall_x86_64.c's run of a sub-link (link->kfunc set): the function's
+ * context built from the syscall's, the program run if it is reached. */
+void probe_kfunc_run(struct userbpf_link *sub, bool exit_side, int nr, struct probe_pt_regs *regs,
+		     const uint64_t args[6], int64_t ret);
+/* Whether name is a kernel function of the table (or __x64_sys_NAME). */
+bool probe_kfunc_known(const char *name);
+/* The functions available, for messages. */
+const char *probe_kfunc_avail(void);
 
 /* A USDT link's uprobes and semaphores go (usdt.c). */
 void probe_usdt_detach(struct userbpf_link *link);
@@ -236,6 +268,10 @@ void probe_perf_detach(struct userbpf_link *link);
 extern bool probe_perf_force_timer;
 /* The kernel events a perf_event link samples with (0: timer path). */
 int probe_perf_link_events(const struct userbpf_link *link);
+/* Events counting kernel-mode time too (allowed where the kernel lets
+ * this process: root, CAP_PERFMON, perf_event_paranoid <= 1); tests. */
+extern bool probe_perf_user_only; /* or USERBPF_PERF_USER_ONLY: never */
+bool probe_perf_link_kernel(const struct userbpf_link *link);
 
 /* ==== Architecture back end (x86_64_tramp.c) ==== */
 
@@ -315,6 +351,15 @@ extern unsigned long probe_arch_direct_writes;
 int probe_sc_rewrite(int nr);
 /* Static sites of nr (every number: nr < 0) found but not rewritten. */
 int probe_sc_unrewritten(int nr);
+/* 0 when every syscall instruction of the mapped code can make nr (every
+ * trappable number: nr < 0) only through a rewritten site, else -errno
+ * with why filled (syscall_rewrite_x86_64.c). */
+int probe_sc_covered(int nr, char *why, size_t why_sz);
+/* Why the last syscall attach installed a filter or not ("covered",
+ * "rewrite-only", or the proof's reason; tests). */
+const char *probe_sc_filter_why(void);
+/* The last filter went in with SECCOMP_FILTER_FLAG_SPEC_ALLOW (tests). */
+extern bool probe_sc_spec_allowed;
 /* A rewritten site's trampoline calls it: programs, syscall, programs. */
 void probe_sc_site_run(uint64_t nr, struct probe_pt_regs *regs);
 /* The same where the number is in regs->ax: 1 made, 0 not (see the file). */
@@ -332,6 +377,9 @@ extern _Atomic uint64_t probe_sc_traps;
 int probe_sc_filters(void);
 /* Whether a syscall tracepoint may trap nr (not clone, execve, ...). */
 bool probe_sc_trappable(int nr);
+/* Whether a rewritten site may run nr's programs (trappable ones, plus
+ * set_robust_list, rseq, execve, execveat: syscall_x86_64.c). */
+bool probe_sc_routable(int nr);
 /* A syscall no trap or rewritten site sees (syscall_x86_64.c): -errno. */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 /* The gate's address: the module holding it is never rewritten. */

@@ -89,6 +89,38 @@ static bool untrappable(int nr)
 	}
 }
 
+/*
+ * Routable: a rewritten site may make it through the trampoline and run
+ * its programs there, without a signal: every trappable number, plus
+ * set_robust_list and rseq (glibc makes them with every signal blocked:
+ * never trapped, seen only where their sites are rewritten) and execve,
+ * execveat (the exec hooks fire from the site: exec_hook.c).  exit is
+ * trappable as a number but never trapped (never_trap).
+ */
+bool probe_sc_routable(int nr)
+{
+	if (nr < 0 || nr >= 512)
+		return false;
+	switch (nr) {
+	case SYS_set_robust_list:
+#ifdef SYS_rseq
+	case SYS_rseq:
+#endif
+	case SYS_execve:
+	case SYS_execveat:
+		return true;
+	default:
+		return !untrappable(nr);
+	}
+}
+
+/* No filter ever traps it (install_filter's list): a routable number seen
+ * only from rewritten sites. */
+static bool never_trap(int nr)
+{
+	return untrappable(nr) || nr == SYS_exit;
+}
+
 int probe_syscall_nr(const char *name)
 {
 	size_t i;
@@ -109,7 +141,7 @@ USERBPF_API const char *userbpf_probe__syscall_name(int i, bool *traceable)
 	if (i < 0 || (size_t)i >= sizeof(syscall_names) / sizeof(syscall_names[0]))
 		return NULL;
 	if (traceable)
-		*traceable = !untrappable(syscall_names[i].nr);
+		*traceable = probe_sc_routable(syscall_names[i].nr);
 	return syscall_names[i].name;
 }
 
@@ -157,6 +189,12 @@ static bool rewrite_off; /* USERBPF_SYSCALL_TRAP_ONLY set: traps only */
 /* USERBPF_SYSCALL_REWRITE_ONLY set: no filter for a number whose known
  * sites are all rewritten (probe_syscall_attach) */
 static bool rewrite_only;
+bool probe_sc_spec_allowed;
+/* USERBPF_SYSCALL_FILTER_ALWAYS set: a filter for every traced number,
+ * proved covered or not (the mode before stop 26: comparisons) */
+static bool filter_always;
+/* Why the last attach installed a filter or not (probe_sc_filter_why). */
+static char sc_filter_why[200];
 /* numbers whose sites were rewritten for a link (every number: all_routed):
  * the dynamic sites make them through the gate, dlopen'ed files get them */
 static bool routed[512], all_routed;
@@ -172,9 +210,12 @@ static _Atomic unsigned fork_gen = 1;
 static PROBE_TLS unsigned tid_gen;
 static PROBE_TLS int32_t tid_cached;
 
+static _Atomic int sc_pid;
+
 static void sc_after_fork(void)
 {
 	atomic_fetch_add(&fork_gen, 1);
+	atomic_store(&sc_pid, (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0));
 }
 
 static int32_t cur_tid(void)
@@ -280,7 +321,9 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) ||
 		    atomic_load_explicit(&l->disabled, memory_order_relaxed))
 			continue;
-		if (l->ksys) {
+		if (l->kfunc) { /* a kernel function this syscall reaches (kfunc.c) */
+			probe_kfunc_run(l, exit_side, nr, regs, args, ret);
+		} else if (l->ksys) {
 			/* kprobe on __x64_sys_NAME(const struct pt_regs *regs): its
 			 * own registers, di = the user registers; kretprobe: ax */
 			struct probe_pt_regs k;
@@ -321,7 +364,8 @@ static inline bool sc_wanted(int nr)
 {
 	return atomic_load_explicit(&sc_all_links, memory_order_relaxed) ||
 	       atomic_load_explicit(&sc_nr_links[nr & 511], memory_order_relaxed) ||
-	       (exit_hooked && (nr == SYS_exit || nr == SYS_exit_group));
+	       (exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)) ||
+	       ((nr == SYS_execve || nr == SYS_execveat) && probe_exec_links());
 }
 
 /*
@@ -445,6 +489,37 @@ void probe_sc_inherited_rewrite(void)
 }
 
 /*
+ * execve and execveat from a rewritten site: the exec hooks fire there
+ * (exec_hook.c: probe_exec_site_enter, which leaves out an attempt the
+ * host fires itself, as the agent's interposed execve does), and when the
+ * call returns (it failed) the exit side with -errno.  Not in a child
+ * that shares this thread's memory without fork's handlers having run
+ * (sc_pid differs: posix_spawn's, system's and popen's CLONE_VM|
+ * CLONE_VFORK child, a vfork child): it runs on a stack glibc maps at
+ * 32 KiB or so with no guard page below it, and on the parent's thread
+ * data (the thread-id cache, the run state), where a program's first
+ * run (the JIT's compilation) could overrun it.  exec_fired: the enter
+ * side fired on this thread, so the exit side does.
+ */
+static PROBE_TLS bool exec_fired;
+
+static bool exec_site_enter(int nr, const uint64_t args[6])
+{
+	exec_fired = false;
+	if ((int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0) != atomic_load(&sc_pid))
+		return false;
+	exec_fired = probe_exec_site_enter(nr, args);
+	return exec_fired;
+}
+
+static void exec_site_exit(int nr, long ret)
+{
+	if (exec_fired)
+		probe_exec_site_exit(nr, ret);
+	exec_fired = false;
+}
+
+/*
  * A static site's trampoline (probe_sc_hooks): the enter programs, then
  * (the trampoline makes the call) the exit programs.  1: the exit side
  * has links, call sc_exit after the syscall.  errno is the program's
@@ -464,6 +539,12 @@ static uint64_t sc_enter(uint64_t nr_, struct probe_pt_regs *regs)
 	args[3] = regs->r10, args[4] = regs->r8, args[5] = regs->r9;
 	regs->orig_ax = (uint64_t)nr;
 	regs->ax = (uint64_t)-ENOSYS;
+	if (nr == SYS_execve || nr == SYS_execveat) { /* the exit hook when fired */
+		bool fired = exec_site_enter(nr, args);
+
+		errno = saved_errno;
+		return fired;
+	}
 	sc_in_handler = 1;
 	run_side(false, nr, regs, args, 0);
 	if (nr == SYS_exit || nr == SYS_exit_group)
@@ -480,6 +561,11 @@ static void sc_exit(uint64_t nr_, struct probe_pt_regs *regs)
 	int nr = (int)nr_, saved_errno = errno;
 	const uint64_t args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 
+	if (nr == SYS_execve || nr == SYS_execveat) {
+		exec_site_exit(nr, (long)regs->ax);
+		errno = saved_errno;
+		return;
+	}
 	sc_in_handler = 1;
 	run_side(true, nr, regs, args, (int64_t)regs->ax);
 	sc_in_handler = 0;
@@ -511,6 +597,15 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 	}
 	regs->orig_ax = (uint64_t)nr;
 	regs->ax = (uint64_t)-ENOSYS;
+	if (nr == SYS_execve || nr == SYS_execveat) {
+		exec_site_enter(nr, args);
+		ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
+				    (long)args[4], (long)args[5]);
+		regs->ax = (uint64_t)ret;
+		exec_site_exit(nr, ret);
+		errno = saved_errno;
+		return;
+	}
 	sc_in_handler = 1;
 	run_side(false, nr, regs, args, 0);
 	if (nr == SYS_exit || nr == SYS_exit_group)
@@ -538,7 +633,7 @@ uint64_t probe_sc_site_run_dyn(uint64_t unused, struct probe_pt_regs *regs)
 	uint64_t nr = regs->ax;
 
 	(void)unused;
-	if (nr >= 512 || !probe_sc_trappable((int)nr))
+	if (nr >= 512 || !probe_sc_routable((int)nr))
 		return 0;
 	if (!all_trapped && !trapped[nr] && !all_routed && !routed[nr] && !inherited_rewritten &&
 	    !(exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)))
@@ -670,6 +765,12 @@ static int code_ranges(struct sc_range *out, int max)
 	free(r);
 	return n;
 }
+
+#ifdef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#define SC_FLAG_SPEC_ALLOW SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#else
+#define SC_FLAG_SPEC_ALLOW (1UL << 2)
+#endif
 
 /* Not trapped without rewriting (install_filter says why). */
 static const int trap_only_never[] = { SYS_madvise, SYS_futex, SYS_rt_sigaction, SYS_munmap };
@@ -803,20 +904,48 @@ static int install_filter(int nr, char *err, size_t err_sz)
 		snprintf(err, err_sz, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return -errno;
 	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog)) {
-		snprintf(err, err_sz, "seccomp: %s", strerror(errno));
-		return -errno;
+	/*
+	 * SPEC_ALLOW: without it a kernel booted with (the default on many
+	 * distributions) spec_store_bypass_disable=seccomp turns on the
+	 * speculative store bypass mitigation for every thread of the
+	 * process, slowing every load of the traced program for good.  The
+	 * filter only routes syscalls to the handler: no sandbox to protect.
+	 * Kernels before 4.17 refuse the flag (EINVAL): then without it.
+	 */
+	probe_sc_spec_allowed = true;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_TSYNC | SC_FLAG_SPEC_ALLOW, &prog)) {
+		probe_sc_spec_allowed = false;
+		if (errno != EINVAL || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+					       SECCOMP_FILTER_FLAG_TSYNC, &prog)) {
+			snprintf(err, err_sz, "seccomp: %s", strerror(errno));
+			return -errno;
+		}
 	}
 	return 0;
 }
 
+/* Under sc_lock: the settings read once, the fork handler, our pid. */
+static void sc_init_once(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	pthread_atfork(NULL, NULL, sc_after_fork);
+	rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
+	rewrite_only = !rewrite_off && getenv("USERBPF_SYSCALL_REWRITE_ONLY") != NULL;
+	filter_always = getenv("USERBPF_SYSCALL_FILTER_ALWAYS") != NULL;
+	atomic_store(&sc_pid, (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0));
+	done = true;
+}
+
 int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t err_sz)
 {
-	static bool atfork_set;
 	int i, ret = 0, want = 0;
 	bool new_filter = false;
 
-	if (nr >= 512 || (nr >= 0 && untrappable(nr))) {
+	if (nr >= 512 || (nr >= 0 && (!probe_sc_routable(nr) || probe_exec_nr(nr)))) {
 		snprintf(err, err_sz, "syscall %d cannot be traced in process", nr);
 		return -EOPNOTSUPP;
 	}
@@ -829,58 +958,58 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 		ret = -E2BIG;
 		goto out;
 	}
-	if (!atfork_set) {
-		pthread_atfork(NULL, NULL, sc_after_fork);
-		rewrite_off = getenv("USERBPF_SYSCALL_TRAP_ONLY") != NULL;
-		rewrite_only = !rewrite_off && getenv("USERBPF_SYSCALL_REWRITE_ONLY") != NULL;
-		atfork_set = true;
-	}
-	if (rewrite_off && nr >= 0 && trap_only_untrappable(nr)) {
+	sc_init_once();
+	if (rewrite_off && nr >= 0 && (trap_only_untrappable(nr) || never_trap(nr))) {
 		snprintf(err, err_sz, "syscall %d cannot be traced without rewriting", nr);
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
 	/*
-	 * Rewrite-only: the sites of nr rewritten, and no filter when every
-	 * static site of nr that the scans found is (docs/probes.md, "Rewrite
-	 * only"): the kernel's action cache then proves nr allowed and the
-	 * trampolines' own calls skip the filters.  Not seen then: the calls
-	 * of nr from code outside the scanned files (code generated at run
-	 * time), from a dynamic site that could not be rewritten, or by a
-	 * jump straight to a syscall instruction.  Files loaded later are
-	 * rewritten (watch_dlopen).  A number with a site left as it was
-	 * takes the default path below (a filter).
+	 * The sites of nr rewritten first: a thread of a running process
+	 * ("trace --pid") ending meanwhile makes its last syscalls with every
+	 * signal blocked, and a trap there was fatal.  Then no filter for nr
+	 * when the scans prove that every syscall instruction of the code
+	 * mapped can make nr only through a rewritten site (probe_sc_covered;
+	 * docs/probes.md, "Filter only where needed"): the kernel's action
+	 * cache then proves nr allowed and the trampolines' own calls skip
+	 * the filters.  Rewrite-only (USERBPF_SYSCALL_REWRITE_ONLY): never a
+	 * filter, whatever the proof says.  Files loaded later are rewritten
+	 * (watch_dlopen) in both cases; a filter would not cover them either.
 	 */
-	if (rewrite_only) {
+	if (!rewrite_off) {
 		probe_sc_rewrite(nr);
 		watch_dlopen();
 		if (nr < 0)
 			all_routed = true;
 		else
 			routed[nr] = true;
-		if (!probe_sc_unrewritten(nr))
+		if (rewrite_only) {
+			snprintf(sc_filter_why, sizeof(sc_filter_why), "rewrite-only");
 			goto link;
+		}
+		if (nr >= 0 && never_trap(nr)) { /* seen from rewritten sites only */
+			snprintf(sc_filter_why, sizeof(sc_filter_why), "never trapped");
+			goto link;
+		}
+		if (!all_trapped && (nr < 0 || !trapped[nr]) && !filter_always &&
+		    !probe_sc_covered(nr, sc_filter_why, sizeof(sc_filter_why))) {
+			snprintf(sc_filter_why, sizeof(sc_filter_why), "covered");
+			goto link;
+		}
 	}
+	if (rewrite_off)
+		snprintf(sc_filter_why, sizeof(sc_filter_why), "trap-only");
 	/* a new filter when nr is not trapped yet; the last one allowed
 	 * traps every number (see "Filters") */
 	if (!all_trapped && (nr < 0 || !trapped[nr])) {
 		new_filter = true;
 		want = n_filters + 1 >= PROBE_SC_MAX_FILTERS ? -1 : nr; /* < 0: every number */
 	}
-	/* sites rewritten before the filter traps the rest: a thread of a
-	 * running process ("trace --pid") ending meanwhile makes its last
-	 * syscalls with every signal blocked, and a trap there was fatal */
-	if (!rewrite_off) {
-		/* every number trapped: every static site rewritten, so that an
-		 * untraced call there takes the gate, not a signal */
-		int rw = all_trapped || (new_filter && want < 0) ? -1 : nr;
-
-		probe_sc_rewrite(rw);
-		watch_dlopen();
-		if (rw < 0)
-			all_routed = true;
-		else
-			routed[rw] = true;
+	/* every number trapped: every static site rewritten, so that an
+	 * untraced call there takes the gate, not a signal */
+	if (!rewrite_off && (all_trapped || (new_filter && want < 0))) {
+		probe_sc_rewrite(-1);
+		all_routed = true;
 	}
 	if (new_filter) {
 		bool *flag = want < 0 ? &all_trapped : &trapped[nr];
@@ -962,6 +1091,30 @@ void probe_syscall_exit_hooks(void)
 		watch_dlopen();
 	}
 	pthread_mutex_unlock(&sc_lock);
+}
+
+/*
+ * The exec hooks' links changed (exec_hook.c): execve and execveat sites
+ * rewritten when a link is attached (routed, so dynamic sites make them
+ * through the trampoline; files loaded later too), the want bytes
+ * rewritten either way.
+ */
+void probe_syscall_exec_links_changed(int nr, bool attached)
+{
+	pthread_mutex_lock(&sc_lock);
+	sc_init_once();
+	if (attached && !rewrite_off && nr >= 0 && nr < 512) {
+		probe_sc_rewrite(nr);
+		watch_dlopen();
+		routed[nr] = true;
+	}
+	want_update();
+	pthread_mutex_unlock(&sc_lock);
+}
+
+const char *probe_sc_filter_why(void)
+{
+	return sc_filter_why;
 }
 
 int probe_sc_filters(void)

@@ -1113,6 +1113,42 @@ static void batch_flush(void)
 	n_pend = 0;
 }
 
+/*
+ * Whether the calling thread is the process's only one (one entry in
+ * /proc/self/task, raw syscalls): read once per rewrite pass.  Then no
+ * thread can be between two displaced instructions, and a site that would
+ * need a stop pass is queued with the others: an exec'd image's agent
+ * rewrites libc's ~70 dynamic sites from its constructor, before any
+ * thread, and each cost a stop pass (the task list read, three barriers)
+ * of its own (userbpf trace's startup, docs/probes.md).  Nothing else in
+ * the process can create a thread meanwhile.
+ */
+static bool batch_alone;
+
+static bool thread_alone(void)
+{
+	char buf[1024] __attribute__((aligned(8)));
+	int fd = (int)stop_sc(SYS_openat, AT_FDCWD, "/proc/self/task",
+			      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0),
+	    n = 0;
+	long got;
+
+	if (fd < 0)
+		return false;
+	while ((got = stop_sc(SYS_getdents64, fd, buf, sizeof(buf), 0)) > 0) {
+		long off;
+
+		for (off = 0; off < got;) {
+			struct linux_dirent64_ *d = (struct linux_dirent64_ *)(buf + off);
+
+			off += d->d_reclen;
+			n += d->d_name[0] != '.';
+		}
+	}
+	stop_sc(SYS_close, fd, 0, 0, 0);
+	return n == 1;
+}
+
 static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, const struct disp_map *m,
 		 bool may_queue, char *err, size_t err_sz)
 {
@@ -1128,7 +1164,8 @@ static int patch(uint64_t addr, uint64_t at, size_t len, bool jump, const struct
 	atomic_store_explicit(&trap_cnt, slot + 1, memory_order_release);
 
 	if (may_queue && batching && jump &&
-	    !(m && m->n > 1 && stop_ours() && probe_arch_stop_pass) && n_pend < MAX_TRAPS) {
+	    (batch_alone || !(m && m->n > 1 && stop_ours() && probe_arch_stop_pass)) &&
+	    n_pend < MAX_TRAPS) {
 		rel = (int32_t)(at - (addr + JMP_LEN));
 		pend[n_pend].addr = addr;
 		pend[n_pend].jmp[0] = 0xe9;
@@ -1193,12 +1230,14 @@ void probe_arch_patch_batch(bool on)
 		batch_flush();
 	batching = on;
 	mem_checked = on && mem_fd >= 0 && !mem_check();
+	batch_alone = on && thread_alone();
 	pthread_mutex_unlock(&arch_lock);
 }
 
 static void batch_forked(void)
 {
 	batching = false;
+	batch_alone = false;
 	mem_checked = false;
 	n_pend = 0;
 }

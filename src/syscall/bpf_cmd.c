@@ -827,6 +827,10 @@ struct load_ctx {
 	struct ub_map **maps; /* references the program keeps */
 	size_t map_cnt, map_cap;
 	int err;
+	/* an inner map template's view, which the verifier copies at once
+	 * (verifier_map_desc); not thread-local: the agents' static TLS is
+	 * bounded (trace_pid_agent_static_tls) */
+	struct userbpf_verifier_map inner;
 };
 
 static int keep_map(struct load_ctx *lc, struct ub_map *map)
@@ -1031,16 +1035,16 @@ static int verifier_map_desc(void *cookie, unsigned src, int32_t imm,
 	out->spin_lock_off = map->spin_lock_off1 ? (int32_t)map->spin_lock_off1 - 1 : -1;
 	in = map->inner_map_meta;
 	if (in) {
-		static UB_TLS struct userbpf_verifier_map inner;
+		struct userbpf_verifier_map *inner = &lc->inner;
 
-		memset(&inner, 0, sizeof(inner));
-		inner.type = in->map_type;
-		inner.key_size = in->key_size;
-		inner.value_size = in->value_size;
-		inner.max_entries = in->max_entries;
-		inner.map_flags = in->map_flags;
-		inner.spin_lock_off = -1;
-		out->inner = &inner; /* copied by the verifier at once */
+		memset(inner, 0, sizeof(*inner));
+		inner->type = in->map_type;
+		inner->key_size = in->key_size;
+		inner->value_size = in->value_size;
+		inner->max_entries = in->max_entries;
+		inner->map_flags = in->map_flags;
+		inner->spin_lock_off = -1;
+		out->inner = inner; /* copied by the verifier at once */
 	}
 	if (map->map_type == BPF_MAP_TYPE_ARRAY && map->max_entries == 1 &&
 	    (map->map_flags & USERBPF_F_RDONLY_PROG) && atomic_load(&map->frozen)) {

@@ -250,7 +250,11 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 	o.map_desc = no_fd_maps;
 	o.expected_attach_type = userbpf_program__expected_attach_type(prog);
 	o.attach_target = userbpf_program__attach_target(prog);
-	if (!o.attach_btf && !o.attach_btf_id) {
+	/* only tracing and LSM programs are typed by an attach target: the
+	 * kernel's BTF (5 MB, ~100 ms to parse and index) is not read for
+	 * the others (userbpf trace's startup, docs/probes.md) */
+	if (!o.attach_btf && !o.attach_btf_id &&
+	    (o.prog_type == USERBPF_PROG_TYPE_TRACING || o.prog_type == USERBPF_PROG_TYPE_LSM)) {
 		o.attach_btf = userbpf_btf__kernel();
 		o.attach_btf_id = attach_btf_id(prog, o.attach_btf);
 		hook = strchr(userbpf_program__section_name(prog) ?: "", '/');

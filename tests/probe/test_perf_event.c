@@ -15,6 +15,7 @@
  * CPU clock says so; the bounds are loose.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -496,4 +497,124 @@ TEST(perf_event_with_breakpoint_probe)
 	userbpf_link__destroy(u);
 	userbpf_prog__put(p);
 	userbpf_object__close(obj);
+}
+
+/*
+ * Kernel-mode CPU time is sampled where the kernel allows it (root,
+ * CAP_PERFMON, perf_event_paranoid <= 1): a thread reading /dev/zero in
+ * 1 MiB blocks spends nearly all its CPU time in the kernel (clearing the
+ * buffer), so user-mode sampling (exclude_kernel, the only mode before)
+ * saw a few of its samples.  { kernel mode, samples, ms of CPU, short
+ * reads } for 300 ms of this thread's CPU time at 1 kHz.
+ */
+static void read_loop_sampled(bool user_only, uint64_t out[4])
+{
+	struct userbpf_object *obj = probe_fixture_open("perfev");
+	struct userbpf_link *l;
+	struct timespec t0, t;
+	static char buf[1 << 20];
+	long ms = 0;
+	int fd = open("/dev/zero", O_RDONLY);
+	USERBPF_OPTS(userbpf_perf_event_opts, o, .sample_freq = 1000);
+
+	memset(out, 0, 4 * sizeof(*out));
+	if (!obj || fd < 0)
+		goto out;
+	o.tid = (int)syscall(SYS_gettid);
+	probe_perf_user_only = user_only;
+	l = userbpf_probe__attach_perf_event(sample_prog(obj), &o);
+	probe_perf_user_only = false;
+	if (!l)
+		goto out;
+	out[0] = probe_perf_link_kernel(l);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	do {
+		if (read(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			out[3]++;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+	} while (ms < 300);
+	out[1] = userbpf_link__hits(l);
+	out[2] = (uint64_t)ms;
+	userbpf_link__destroy(l);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (obj)
+		userbpf_object__close(obj);
+}
+
+static bool kernel_time_allowed(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+	int v = 3;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 3;
+		fclose(f);
+	}
+	return v <= 1 || geteuid() == 0;
+}
+
+/* Dropped to nobody: read_loop_sampled's figures, kernel time asked. */
+static void unprivileged_read_child(int fd)
+{
+	uint64_t out[4] = { 0, 0, 0, 0 };
+
+	if (!setgroups(0, NULL) && !setresgid(65534, 65534, 65534) &&
+	    !setresuid(65534, 65534, 65534) && geteuid() == 65534)
+		read_loop_sampled(false, out);
+	probe_fixture_report(fd, out, sizeof(out));
+}
+
+TEST(perf_event_samples_kernel_time)
+{
+	uint64_t k[4], u[4], n[4];
+	int paranoid = 3;
+	FILE *f;
+
+	if (!events_allowed()) {
+		test_skip("perf_event_paranoid > 2: the timer path only");
+		return;
+	}
+	read_loop_sampled(false, k);
+	read_loop_sampled(true, u);
+	fprintf(stderr,
+		"  kernel+user: kernel=%llu %llu samples in %llu ms (%llu short reads); "
+		"user only: %llu samples in %llu ms\n",
+		(unsigned long long)k[0], (unsigned long long)k[1], (unsigned long long)k[2],
+		(unsigned long long)k[3], (unsigned long long)u[1], (unsigned long long)u[2]);
+	ASSERT_EQ(u[0], 0);
+	ASSERT_EQ(k[3], 0); /* a sample in the kernel interrupts no read */
+	if (kernel_time_allowed()) {
+		ASSERT_EQ(k[0], 1);
+		/* about one sample per ms of CPU; the user-only link sees the
+		 * user-mode share, a small part of it */
+		ASSERT_TRUE(k[1] * 10 >= k[2] * 6 && k[1] <= k[2] * 11 / 10 + 5);
+		ASSERT_TRUE(u[1] * 3 < k[1]);
+	} else {
+		ASSERT_EQ(k[0], 0);
+	}
+	if (geteuid() != 0)
+		return;
+	f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+	if (f) {
+		if (fscanf(f, "%d", &paranoid) != 1)
+			paranoid = 3;
+		fclose(f);
+	}
+	ASSERT_OK(probe_fixture_child(unprivileged_read_child, n, sizeof(n)));
+	fprintf(stderr, "  as nobody (paranoid %d): kernel=%llu %llu samples in %llu ms\n",
+		paranoid, (unsigned long long)n[0], (unsigned long long)n[1],
+		(unsigned long long)n[2]);
+	if (paranoid == 2) { /* kernel time refused: the user-mode fallback */
+		ASSERT_EQ(n[0], 0);
+		ASSERT_TRUE(n[1] * 3 < k[1] || !k[0]);
+	} else if (paranoid > 2) { /* events refused: the timers */
+		ASSERT_EQ(n[0], 0);
+	} else {
+		ASSERT_EQ(n[0], 1);
+	}
+	ASSERT_TRUE(n[2] >= 300);
 }

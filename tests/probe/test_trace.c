@@ -778,6 +778,15 @@ TEST(trace_event_guess)
 	ASSERT_CONTAINS(out, "trace: records of rb (64 bytes) print in hex: no struct of that "
 			     "size in the BTF of ");
 	ASSERT_CONTAINS(out, "rb: 2a 00 00 00 fb ff ff ff 73 68 00");
+	/* evnest's BTF has a 24-byte struct, but only inside another struct
+	 * (a kernel type of vmlinux.h's, as it were): not a record's type */
+	ASSERT_EQ(run_status("$B/userbpf trace $B/probe/evnest.bpf.o -- sh -c 'printf abc' 2>&1",
+			     out, sizeof(out)),
+		  0);
+	ASSERT_CONTAINS(out, "trace: records of rb (24 bytes) print in hex: no struct of that "
+			     "size in the BTF of ");
+	ASSERT_CONTAINS(out, "rb: 2a 00 00 00 01 00 00 00 03 00 00 00 00 00 00 00 88 77 66 55 "
+			     "44 33 22 11\n");
 }
 
 /*

@@ -42,6 +42,7 @@
 
 /* The arena's header words (src/domain/arena.c asserts their offsets). */
 #define ARENA_WORD(off) (*(volatile unsigned long long *)(0x200000000000UL + (off)))
+#define ARENA_U32(off) (*(volatile unsigned int *)(0x200000000000UL + (off)))
 
 struct figures {
 	unsigned long long heap, code, priv;
@@ -309,59 +310,102 @@ static int loader(void)
 	}
 }
 
+/* Stop the victim started next at phase of its first load
+ * (USERBPF_DOMAIN_FAULT=load:N, src/domain/domain.h), or not (0). */
+static void fault_at(int phase)
+{
+	char v[16];
+
+	if (!phase) {
+		unsetenv("USERBPF_DOMAIN_FAULT");
+		return;
+	}
+	snprintf(v, sizeof(v), "load:%d", phase);
+	setenv("USERBPF_DOMAIN_FAULT", v, 1);
+}
+
+/* Wait (at most 60 s) until kid stops at its fault point (its pid in the
+ * header word at offset 56): whether it did. */
+static int stopped_at_fault(pid_t kid)
+{
+	int i;
+
+	for (i = 0; i < 60000; i++) {
+		if ((pid_t)ARENA_U32(56) == kid)
+			return 1;
+		if (waitpid(kid, NULL, WNOHANG) == kid)
+			return 0;
+		usleep(1000);
+	}
+	return 0;
+}
+
 /*
- * "darena loadkill N": N times starts "darena loader" and kills it after
- * a delay that moves through its load (verification, JIT compilation,
- * between loads), has it reaped, and compares the arena's heap in use and
- * private blocks after each with the figures after the first: what a
- * load had allocated when it was killed comes back.  Each cycle's figures go to
- * stderr.
+ * "darena loadkill N": starts "darena loader" again and again and kills
+ * it in its first load, has it reaped, and compares the arena's heap in
+ * use, code area in use and private blocks after each with the figures
+ * after the first (a warm-up kill in the verification): what the load
+ * had allocated when it was killed comes back.  The kills land at each
+ * phase of a load, where the loader stops itself
+ * (USERBPF_DOMAIN_FAULT=load:1..5: verified, registered, JIT code being
+ * written, sealed, published), then at N delays from a tenth to one and
+ * a half times the time a load takes here (measured first, the JIT
+ * included), so at any speed of the machine some land in each phase.
+ * Each cycle's figures go to stderr.
  */
 static int loadkill(int n)
 {
 	struct figures base = { 0 }, after;
-	long long grew_heap = 0, grew_priv = 0;
+	long long grew_heap = 0, grew_code = 0, grew_priv = 0;
+	int i, st, phase, phases = 0, cycles = 0;
 	long us;
-	int i, st;
 	pid_t kid;
 
 	if (!in_domain()) {
 		fprintf(stderr, "darena loadkill: not in a domain\n");
 		return 1;
 	}
-	/* the loaders run their programs interpreted: a kill while the JIT
-	 * compiles a program already registered still leaks its buffers (a
-	 * known limit, docs/launch.md), and when a kill lands there depends
-	 * on the machine's speed; here each lands in a verification or
-	 * between loads */
-	setenv("USERBPF_LAUNCH_ENGINE", "interp", 1);
-	/* the kills land in the victim's first load, from a tenth to seven
-	 * tenths of the time a load takes here (measured first): a kill as
-	 * a load finishes, between its verification and its registration,
-	 * is not covered (docs/launch.md) */
 	us = load_us();
 	if (us <= 0)
 		return 3;
-	for (i = 0; i < n; i++) {
+	fprintf(stderr, "one load: %ld us\n", us);
+	for (i = -1; i < 5 + n; i++) {
+		phase = i >= 0 && i < 5 ? i + 1 : 0;
+		fault_at(phase);
 		kid = start_victim("loader", NULL);
+		fault_at(0);
 		if (kid < 0)
 			return 3;
-		usleep((useconds_t)(us / 10 + us * 6 / 10 * i / (n > 1 ? n - 1 : 1)));
+		if (phase) {
+			phases += stopped_at_fault(kid);
+		} else {
+			long at = i < 0 ? us * 3 / 10 :
+					  us / 10 + us * 14 / 10 * (i - 5) / (n > 1 ? n - 1 : 1);
+
+			usleep((useconds_t)at);
+		}
 		kill(kid, SIGKILL);
 		waitpid(kid, &st, 0);
+		ARENA_U32(56) = 0;
 		app_maps_named("none"); /* lists: the dead member is reaped */
 		after = figures_now();
 		fprintf(stderr,
-			"cycle %d: after reaping: heap %llu code %llu private blocks %llu\n", i + 1,
-			after.heap, after.code, after.priv);
-		if (!i)
+			"cycle %d (phase %d): after reaping: heap %llu code %llu private blocks "
+			"%llu\n",
+			i + 2, phase, after.heap, after.code, after.priv);
+		if (i < 0) {
 			base = after; /* the first warms up (the arena's caches) */
+			continue;
+		}
+		cycles++;
 		grew_heap += llabs(diff(after.heap, base.heap));
+		grew_code += llabs(diff(after.code, base.code));
 		grew_priv += llabs(diff(after.priv, base.priv));
 	}
-	printf("loaders killed mid-load 2-%d, differences from the first: heap %lld bytes, "
-	       "private blocks %lld\n",
-	       n, grew_heap, grew_priv);
+	printf("load phases the loaders stopped at: %d of 5\n", phases);
+	printf("loaders killed mid-load after the first: %d, differences from the first: heap "
+	       "%lld bytes, code area %lld bytes, private blocks %lld\n",
+	       cycles, grew_heap, grew_code, grew_priv);
 	return 0;
 }
 
