@@ -81,8 +81,9 @@ static void arena_path(const char *dir, const char *name, char *out, size_t sz)
  * any more: every member holds a read lock (an OFD lock, sync.c) on the
  * arena's last byte from its join to its exit, so a write lock granted
  * means none is left (its members were killed: the last one's leave,
- * which removes it, never ran).  A young arena is left alone: its first
- * member may not hold the lock yet.
+ * which removes it, never ran).  A young arena (modified within the last
+ * minute: its creation) is left alone: its first member may not hold the
+ * lock yet.
  */
 static void anon_sweep(const char *dir)
 {
@@ -111,7 +112,7 @@ static void anon_sweep(const char *dir)
 		if (fd < 0)
 			continue;
 		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_uid == getuid() &&
-		    now - st.st_ctime >= ANON_STALE_SEC && !fcntl(fd, F_OFD_SETLK, &fl))
+		    now - st.st_mtime >= ANON_STALE_SEC && !fcntl(fd, F_OFD_SETLK, &fl))
 			unlink(path);
 		close(fd);
 	}

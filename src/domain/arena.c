@@ -46,6 +46,7 @@
 #include "maps/map.h"
 #include "userbpf/map.h"
 #include "userbpf/vm.h"
+#include "verifier/insn_facts.h"
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
@@ -1097,9 +1098,6 @@ static void lib_block_unsess_lock(void *mem)
 	lib_block_unsess(mem);
 	unlock();
 }
-
-void ub_map_ids_mem_each(void (*fn)(void *mem));
-void verif_facts_mine(void **rec, void **insns);
 
 void domain_load_end(bool share)
 {

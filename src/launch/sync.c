@@ -31,15 +31,12 @@
 #include "maps/map.h"
 #include "userbpf/probe.h"
 #include "userbpf/userbpf.h"
+#include "verifier/insn_facts.h"
 
 __thread int launch_in_lib;
 __thread int launch_alloc_local;
 
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
-/* the library's per-process tables a forked child starts anew
- * (src/maps/map.c, src/verifier/insn_facts.c) */
-void ub_map_ids_forget(void);
-void verif_facts_forget(void);
 
 /* Per attachment slot: the serial attached here and its link (as many
  * as the domain's table has slots, grown with it, under sync_lock). */

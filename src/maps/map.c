@@ -398,7 +398,6 @@ out:
 /* fn(the id table's memory) under the table's lock, when there is one:
  * this process's alone, which a launch domain frees when the process is
  * killed (src/domain/arena.c). */
-void ub_map_ids_mem_each(void (*fn)(void *mem));
 void ub_map_ids_mem_each(void (*fn)(void *mem))
 {
 	ub_lock(&id_lock);
@@ -411,7 +410,6 @@ void ub_map_ids_mem_each(void (*fn)(void *mem))
  * parent's too (the arena of a launch domain): it starts an empty table
  * of its own and never touches the parent's.  Called in the child right
  * after fork, by src/launch/sync.c only. */
-void ub_map_ids_forget(void);
 void ub_map_ids_forget(void)
 {
 	id_lock = (ub_lock_t)UB_LOCK_INIT;

@@ -447,4 +447,15 @@ void ub_map_copy_from(void *dst, const void *map_src, size_t size);
 void ub_map_copy_to(void *map_dst, const void *src, size_t size);
 void ub_map_zero(void *map_dst, size_t size);
 
+/*
+ * The map id table's memory is this process's alone (a launch domain
+ * frees it when the process is killed, src/domain/arena.c):
+ * ub_map_ids_mem_each calls fn(its memory) under the table's lock (a lock
+ * taken before the domain's); ub_map_ids_forget, in a child forked
+ * without exec (src/launch/sync.c), starts an empty table of the child's
+ * own, never touching the parent's.
+ */
+void ub_map_ids_mem_each(void (*fn)(void *mem));
+void ub_map_ids_forget(void);
+
 #endif /* USERBPF_MAPS_MAP_H */

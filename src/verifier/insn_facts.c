@@ -59,7 +59,6 @@ static void rec_reset(struct facts_rec *r)
 /* This thread's record and its instruction copy (NULL when none): this
  * process's alone, which a launch domain frees when the process is
  * killed (src/domain/arena.c). */
-void verif_facts_mine(void **rec, void **insns);
 void verif_facts_mine(void **rec, void **insns)
 {
 	*rec = my_rec;
@@ -70,7 +69,6 @@ void verif_facts_mine(void **rec, void **insns)
  * parent's too (the arena of a launch domain): it starts with none and
  * never touches the parent's.  Called in the child right after fork, by
  * src/launch/sync.c only. */
-void verif_facts_forget(void);
 void verif_facts_forget(void)
 {
 	recs_lock = (ub_lock_t)UB_LOCK_INIT;

@@ -17,4 +17,14 @@
  */
 void verif_insn_facts_record(struct verif_env *env, struct verif_state *st, int idx);
 
+/*
+ * This thread's fact record and its instruction copy (NULL when none),
+ * this process's alone (a launch domain frees them when the process is
+ * killed, src/domain/arena.c); verif_facts_forget, in a child forked
+ * without exec (src/launch/sync.c), starts with none, never touching the
+ * parent's.
+ */
+void verif_facts_mine(void **rec, void **insns);
+void verif_facts_forget(void);
+
 #endif /* USERBPF_VERIFIER_INSN_FACTS_H */

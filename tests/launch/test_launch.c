@@ -1170,6 +1170,46 @@ TEST(launch_task_iterator_kernel_oracle)
 }
 
 /*
+ * A launch without --domain runs in an anonymous arena of its own, which
+ * a later launch sweeps when all its processes were killed: every
+ * member holds a read lock on it, so one no process holds (a file made
+ * here, two minutes old) goes, while the arena of a launch still running
+ * (sleep) stays, and a young one is left alone.  As nobody.
+ */
+TEST(launch_anonymous_arena_leftovers_swept)
+{
+	char tmp[128], cmd[2048], out[512];
+	int st;
+
+	if (!ready("hello"))
+		return;
+	if (access("/dev/shm", W_OK | X_OK)) {
+		test_skip("no writable /dev/shm");
+		return;
+	}
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(
+		cmd, sizeof(cmd),
+		"%ssh -c 'u=$(id -u); old=/dev/shm/userbpf-$u-anon-1-test$$; "
+		"young=/dev/shm/userbpf-$u-anon-2-test$$; : > $old; : > $young; "
+		"touch -m -d @$(($(date +%%s) - 120)) $old; "
+		"TMPDIR=%s %s/userbpf launch -- sleep 2 & live=$!; sleep 0.5; "
+		"TMPDIR=%s %s/userbpf launch -- /bin/true; "
+		"test -e $old && echo old: left || echo old: swept; "
+		"test -e $young && echo young: left || echo young: swept; "
+		"ls /dev/shm/userbpf-$u-anon-$live-* >/dev/null 2>&1 && echo live: left || "
+		"echo live: swept; wait; rm -f $young; "
+		"ls /dev/shm/userbpf-$u-anon-$live-* >/dev/null 2>&1 && echo after its end: left || "
+		"echo after its end: removed'",
+		drop(), tmp, test_build_dir(), tmp, test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_STREQ(out, "old: swept\nyoung: left\nlive: left\nafter its end: removed\n");
+}
+
+/*
  * A child forked without exec uses the descriptors it inherited (dfork
  * maps): lookups and updates of the hash map, map and program info, an
  * mmap of .bss, the ring buffer consumed with epoll (records of its own
