@@ -107,3 +107,25 @@ bool probe_trace_ready(const char *example)
 	setenv("B", test_build_dir(), 1);
 	return true;
 }
+
+int probe_fixture_map_imm(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
+{
+	(void)src, (void)imm, (void)next;
+	*value = (uint64_t)(uintptr_t)cookie;
+	return 0;
+}
+
+int probe_fixture_seccomp_filters(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	int n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp_filters: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}

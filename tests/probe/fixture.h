@@ -60,4 +60,11 @@ bool probe_trace_ready(const char *example);
 	PROBE_FIXTURE_LOOKUP(K, 2), USERBPF_MOV64_IMM(1, 1),                                       \
 		USERBPF_ATOMIC_OP(USERBPF_DW, USERBPF_ADD, 0, 1, 0)
 
+/* The ld_imm64 callback of hand-written test programs: every map
+ * reference is the one map passed as the cookie. */
+int probe_fixture_map_imm(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value);
+/* Seccomp_filters of /proc/self/status: the filters this process runs
+ * under (-1 when unreadable). */
+int probe_fixture_seccomp_filters(void);
+
 #endif

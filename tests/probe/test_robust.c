@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
+#include "fixture.h"
 #include "userbpf/map.h"
 #include "userbpf/probe.h"
 #include "userbpf/progs.h"
@@ -30,13 +31,6 @@ long probe_r_fork(long a, long b);
 	" push %rbp\n mov %rsp,%rbp\n lea (%rdi,%rsi),%rax\n pop %rbp\n ret\n"                     \
 	".size " #name ",.-" #name "\n"
 __asm__(".text\n" ROBUST_FN(probe_r_sig) ROBUST_FN(probe_r_bp) ROBUST_FN(probe_r_fork));
-
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
 
 /* map[0] += 1 */
 static struct userbpf_prog *counter(struct userbpf_map **mapp)
@@ -54,8 +48,9 @@ static struct userbpf_prog *counter(struct userbpf_map **mapp)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = USERBPF_PROG_TYPE_KPROBE, .name = "counter");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_KPROBE,
+		     .name = "counter");
 
 	*mapp = map;
 	return map ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;

@@ -26,13 +26,6 @@
 
 extern char **environ;
 
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
-
 static void *thread_fn(void *arg)
 {
 	return arg;
@@ -57,7 +50,7 @@ static void blocked_child(int fd)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = m,
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm, .ld_imm64_cookie = m,
 		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "blk");
 	struct userbpf_prog *prog = m ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;
 	static char a0[] = "true";

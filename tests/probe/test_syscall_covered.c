@@ -27,13 +27,6 @@
 #include "userbpf/probe.h"
 #include "userbpf/progs.h"
 
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
-
 /* map[0] += 1 */
 static struct userbpf_prog *counter(struct userbpf_map *map)
 {
@@ -42,8 +35,9 @@ static struct userbpf_prog *counter(struct userbpf_map *map)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "cov");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_TRACEPOINT,
+		     .name = "cov");
 
 	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
 }
@@ -61,21 +55,6 @@ static void ssb_state(char *buf, size_t size)
 		if (!strncmp(line, "Speculation_Store_Bypass:", 25))
 			snprintf(buf, size, "%.100s", line + 25);
 	fclose(f);
-}
-
-static int seccomp_filters(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	int n = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Seccomp_filters: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
 }
 
 enum {
@@ -115,7 +94,7 @@ static uint64_t start(int fd, const char *tp, uint64_t *out)
 		out[OUT_ERR] = prog ? (uint64_t)errno : ENOMEM;
 		probe_fixture_report(fd, out, OUT_N * sizeof(uint64_t));
 	}
-	out[OUT_FILTERS] = (uint64_t)(int64_t)seccomp_filters();
+	out[OUT_FILTERS] = (uint64_t)(int64_t)probe_fixture_seccomp_filters();
 	out[OUT_MODULE] = (uint64_t)probe_sc_filters();
 	out[OUT_COVERED] = !strcmp(probe_sc_filter_why(), "covered");
 	if (getenv("USERBPF_TEST_VERBOSE"))

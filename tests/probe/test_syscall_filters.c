@@ -53,13 +53,6 @@ static const struct {
 #define NCALLS ((int)(sizeof(calls) / sizeof(calls[0])))
 #define PER 7 /* calls of the traced number per round */
 
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
-
 /* map[0] += 1; map[1] = ctx[8..16) (the record's syscall number) */
 static struct userbpf_prog *counter(struct userbpf_map *map)
 {
@@ -72,25 +65,11 @@ static struct userbpf_prog *counter(struct userbpf_map *map)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "scf");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_TRACEPOINT,
+		     .name = "scf");
 
 	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
-}
-
-static int seccomp_filters(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	int n = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Seccomp_filters: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
 }
 
 /* The call's result, -errno on failure. */
@@ -122,7 +101,7 @@ static void rounds(int fd)
 	long before[NCALLS];
 	int i, j, k, f;
 
-	out[OUT_F0] = (uint64_t)seccomp_filters();
+	out[OUT_F0] = (uint64_t)probe_fixture_seccomp_filters();
 	for (i = 0; i < NCALLS; i++)
 		before[i] = call(i);
 	if (!prog) {
@@ -152,7 +131,7 @@ static void rounds(int fd)
 		userbpf_link__destroy(l);
 		call(i); /* detached: not counted */
 		/* read after the detach (its read and close would count) */
-		f = seccomp_filters() - (int)out[OUT_F0];
+		f = probe_fixture_seccomp_filters() - (int)out[OUT_F0];
 		if (f > (int)out[OUT_FMAX])
 			out[OUT_FMAX] = (uint64_t)f;
 		key = 0;
@@ -163,7 +142,7 @@ static void rounds(int fd)
 		out[OUT_BAD_NR] += zero != (uint64_t)calls[i].nr;
 		out[OUT_ROUNDS]++;
 	}
-	out[OUT_FEND] = (uint64_t)(seccomp_filters() - (int)out[OUT_F0]);
+	out[OUT_FEND] = (uint64_t)(probe_fixture_seccomp_filters() - (int)out[OUT_F0]);
 	out[OUT_MODULE] = (uint64_t)probe_sc_filters();
 report:
 	probe_fixture_report(fd, out, sizeof(out));

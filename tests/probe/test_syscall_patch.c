@@ -31,13 +31,6 @@
 #include "userbpf/probe.h"
 #include "userbpf/progs.h"
 
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
-
 /* map[0] += 1 when the raw record's id (ctx[8..16)) is getppid */
 static struct userbpf_prog *counter(struct userbpf_map *map)
 {
@@ -48,8 +41,9 @@ static struct userbpf_prog *counter(struct userbpf_map *map)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "patch");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_TRACEPOINT,
+		     .name = "patch");
 
 	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
 }

@@ -29,13 +29,6 @@
 #include "userbpf/probe.h"
 #include "userbpf/progs.h"
 
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
-
 /* map[0] += 1 */
 static struct userbpf_prog *counter(struct userbpf_map *map)
 {
@@ -44,25 +37,11 @@ static struct userbpf_prog *counter(struct userbpf_map *map)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "rwo");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_TRACEPOINT,
+		     .name = "rwo");
 
 	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
-}
-
-static int seccomp_filters(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	int n = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Seccomp_filters: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
 }
 
 /* getppid through the syscall instruction at insn ("syscall; ret"),
@@ -103,14 +82,14 @@ static void child(int fd)
 	const uint8_t *libc_fn;
 	char path[512];
 	void *h, *anon;
-	int i, f0 = seccomp_filters();
+	int i, f0 = probe_fixture_seccomp_filters();
 
 #define COUNT() (userbpf_map__lookup_elem(map, &key, &count, 0), count)
 	if (!prog || !userbpf_probe__attach_syscall(prog, "syscalls/sys_enter_getppid", NULL)) {
 		out[OUT_ERR] = prog ? (uint64_t)errno : ENOMEM;
 		probe_fixture_report(fd, out, sizeof(out));
 	}
-	out[OUT_FILTERS] = f0 < 0 ? (uint64_t)-1 : (uint64_t)(seccomp_filters() - f0);
+	out[OUT_FILTERS] = f0 < 0 ? (uint64_t)-1 : (uint64_t)(probe_fixture_seccomp_filters() - f0);
 	out[OUT_MODULE] = (uint64_t)probe_sc_filters();
 	traps = atomic_load(&probe_sc_traps);
 	for (i = 0; i < 10; i++)

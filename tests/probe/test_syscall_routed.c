@@ -37,13 +37,6 @@ extern const unsigned int __rseq_size __attribute__((weak));
 static struct userbpf_map *map; /* created before the fork: shared */
 static volatile uint64_t *slot;
 
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
-
 /* slot[k] += 1; slot[k + 1] = the record's u64 at 16 (args[0], or ret) */
 static struct userbpf_prog *counter(int k)
 {
@@ -56,8 +49,9 @@ static struct userbpf_prog *counter(int k)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "routed");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_TRACEPOINT,
+		     .name = "routed");
 
 	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
 }
@@ -74,8 +68,9 @@ static struct userbpf_prog *raw_counter(int k, int nr)
 	const struct userbpf_insn tail[] = { USERBPF_MOV64_IMM(0, 0), USERBPF_EXIT_INSN() };
 	struct userbpf_insn p[sizeof(head) / sizeof(head[0]) + sizeof(inc) / sizeof(inc[0]) +
 			      sizeof(tail) / sizeof(tail[0])];
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = USERBPF_PROG_TYPE_TRACEPOINT, .name = "routed_raw");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_TRACEPOINT,
+		     .name = "routed_raw");
 
 	memcpy(p, head, sizeof(head));
 	memcpy(p + sizeof(head) / sizeof(head[0]), inc, sizeof(inc));

@@ -25,13 +25,6 @@
 #include "userbpf/progs.h"
 #include "userbpf/vm.h"
 
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
-
 /* map[0] += 1; map[1] = ctx[16..24) (raw: ctx[0..8), the regs); map[2] = ctx[8..16) */
 static struct userbpf_prog *counter(uint32_t type, struct userbpf_map **mapp)
 {
@@ -49,8 +42,8 @@ static struct userbpf_prog *counter(uint32_t type, struct userbpf_map **mapp)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = type, .name = "sc");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = type, .name = "sc");
 
 	*mapp = map;
 	return map ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;

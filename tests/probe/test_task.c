@@ -52,13 +52,6 @@ static void *thread_fn(void *arg)
 	return NULL;
 }
 
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
-
 /* map[0] += (bpf_get_current_task() != NULL) */
 static void child(int fd)
 {
@@ -87,8 +80,8 @@ static void child(int fd)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = USERBPF_PROG_TYPE_KPROBE, .name = "task");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_KPROBE, .name = "task");
 
 	prog = map ? userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po) : NULL;
 	l = prog ? userbpf_probe__attach_uprobe(prog, NULL, "probe_task_target", 0, false, NULL) :

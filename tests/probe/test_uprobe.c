@@ -80,13 +80,6 @@ static long (*volatile call_thread)(long, long) = probe_t_thread;
 /* Map keys: hits, PT_REGS_PARM1, PT_REGS_RC, ip, sp, sum of RC */
 enum { K_HITS, K_DI, K_AX, K_IP, K_SP, K_AXSUM, K_CNT };
 
-static int resolve_map(void *cookie, unsigned src, int32_t imm, int32_t next, uint64_t *value)
-{
-	(void)src, (void)imm, (void)next;
-	*value = (uint64_t)(uintptr_t)cookie;
-	return 0;
-}
-
 /* store ctx field at OFF into key K */
 #define STORE(K, OFF)                                                                              \
 	PROBE_FIXTURE_LOOKUP(K, 2), USERBPF_LDX_MEM(USERBPF_DW, 1, 6, OFF),                        \
@@ -111,8 +104,9 @@ static struct userbpf_prog *recorder(struct userbpf_map **mapp)
 		USERBPF_MOV64_IMM(0, 0),
 		USERBPF_EXIT_INSN(),
 	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = resolve_map, .ld_imm64_cookie = map,
-		     .prog_type = USERBPF_PROG_TYPE_KPROBE, .name = "recorder");
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_KPROBE,
+		     .name = "recorder");
 	struct userbpf_prog *prog;
 
 	if (!map)
