@@ -67,44 +67,13 @@ static uint64_t posix_clock_ns(int clock_id, void *cookie)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * The calling thread's id for process_vm_readv/writev on our own memory
- * (the main thread may have exited: its pid would answer ESRCH), read
- * once per thread: gettid is a system call, which doubled the cost of
- * every probe read.  A forked child forgets it (pthread_atfork,
- * registered when the library loads, not in a probe's signal handler).
- * A CLONE_VM child that shares this thread's TLS (posix_spawn's, vfork)
- * names its parent thread, alive while it waits: the same memory.  A
- * child made by a raw clone/fork system call (no atfork handlers) would
- * name its parent: its reads fail or see the parent's bytes.
- */
-static __thread pid_t vm_tid;
-
-static void vm_tid_forget(void)
-{
-	vm_tid = 0;
-}
-
-__attribute__((constructor)) static void vm_tid_atfork(void)
-{
-	pthread_atfork(NULL, NULL, vm_tid_forget);
-}
-
-static pid_t self_tid(void)
-{
-	pid_t t = vm_tid;
-
-	if (!t)
-		vm_tid = t = gettid();
-	return t;
-}
-
 static int posix_read_mem(void *dst, const void *src, size_t size, void *cookie)
 {
 	struct iovec local = { dst, size }, remote = { (void *)src, size };
 
 	(void)cookie;
-	return process_vm_readv(self_tid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -1;
+	/* the calling thread: the main one may have exited (ESRCH) */
+	return process_vm_readv(gettid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -1;
 }
 
 /*
@@ -180,8 +149,8 @@ static int posix_vm_copy(void *dst, const void *src, size_t size, bool out)
 	if (__atomic_load_n(&vm_copy_works, __ATOMIC_RELAXED)) {
 		/* the calling thread, alive whoever else left (getpid() names
 		 * the main thread, which may have exited: ESRCH then) */
-		n = out ? process_vm_writev(self_tid(), &local, 1, &remote, 1, 0) :
-			  process_vm_readv(self_tid(), &local, 1, &remote, 1, 0);
+		n = out ? process_vm_writev(gettid(), &local, 1, &remote, 1, 0) :
+			  process_vm_readv(gettid(), &local, 1, &remote, 1, 0);
 		if (n == (ssize_t)size)
 			return 0;
 		if (n >= 0 || (errno != ENOSYS && errno != EPERM))

@@ -7,10 +7,8 @@
  * unmapped page only when the string reaches it, and truncates with a NUL.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -56,38 +54,4 @@ TEST(safe_read_str_truncates_and_pages)
 	ASSERT_EQ(dst[sizeof(dst) - 2], 'x');
 	ASSERT_EQ(dst[sizeof(dst) - 1], '\0');
 	ASSERT_OK(munmap(m, (size_t)pg));
-}
-
-/*
- * A forked child reads its own memory: the thread id the reads name
- * (cached per thread, platform_posix.c) is forgotten at fork.  Named
- * after the parent's, the child's read would see the parent's bytes
- * (or fail once the parent is gone).
- */
-TEST(safe_read_in_forked_child_reads_the_child)
-{
-	static volatile uint64_t v = 1;
-	uint64_t got = 0;
-	int st, pfd[2];
-	pid_t pid;
-
-	ASSERT_OK(ub_safe_read(&got, (const void *)&v, sizeof(got))); /* caches the tid */
-	ASSERT_EQ(got, 1);
-	ASSERT_OK(pipe(pfd));
-	pid = fork();
-	ASSERT_TRUE(pid >= 0);
-	if (pid == 0) {
-		uint64_t c = 0;
-
-		v = 2; /* the child's copy */
-		if (ub_safe_read(&c, (const void *)&v, sizeof(c)))
-			c = 0;
-		_exit(write(pfd[1], &c, sizeof(c)) == sizeof(c) ? 0 : 1);
-	}
-	close(pfd[1]);
-	ASSERT_EQ(read(pfd[0], &got, sizeof(got)), (ssize_t)sizeof(got));
-	close(pfd[0]);
-	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	ASSERT_EQ(got, 2);
-	ASSERT_EQ(v, 1);
 }
