@@ -12,6 +12,8 @@
 #include "../unit/test.h"
 #include "fixture.h"
 #include "userbpf/map.h"
+#include "userbpf/progs.h"
+#include "userbpf/vm.h"
 
 struct userbpf_object *probe_fixture_open(const char *name)
 {
@@ -128,4 +130,18 @@ int probe_fixture_seccomp_filters(void)
 			break;
 	fclose(f);
 	return n;
+}
+
+struct userbpf_prog *probe_fixture_counter(struct userbpf_map *map, const char *name)
+{
+	struct userbpf_insn p[] = {
+		PROBE_FIXTURE_INC(0),
+		USERBPF_MOV64_IMM(0, 0),
+		USERBPF_EXIT_INSN(),
+	};
+	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
+		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_TRACEPOINT,
+		     .name = name);
+
+	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "userbpf/object.h"
+#include "userbpf/vm.h"
 
 /* $(BUILD)/probe/NAME.bpf.o loaded; NULL when it is missing (the test is
  * skipped: no clang) or does not load (the test fails). */
@@ -66,5 +67,9 @@ int probe_fixture_map_imm(void *cookie, unsigned src, int32_t imm, int32_t next,
 /* Seccomp_filters of /proc/self/status: the filters this process runs
  * under (-1 when unreadable). */
 int probe_fixture_seccomp_filters(void);
+
+/* A tracepoint program adding 1 to map[0] of the one map it names
+ * (probe_fixture_map_imm), called name. */
+struct userbpf_prog *probe_fixture_counter(struct userbpf_map *map, const char *name);
 
 #endif

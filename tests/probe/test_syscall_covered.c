@@ -27,21 +27,6 @@
 #include "userbpf/probe.h"
 #include "userbpf/progs.h"
 
-/* map[0] += 1 */
-static struct userbpf_prog *counter(struct userbpf_map *map)
-{
-	struct userbpf_insn p[] = {
-		PROBE_FIXTURE_INC(0),
-		USERBPF_MOV64_IMM(0, 0),
-		USERBPF_EXIT_INSN(),
-	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
-		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_TRACEPOINT,
-		     .name = "cov");
-
-	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
-}
-
 /* The Speculation_Store_Bypass line of /proc/self/status into buf. */
 static void ssb_state(char *buf, size_t size)
 {
@@ -89,7 +74,7 @@ static uint64_t start(int fd, const char *tp, uint64_t *out)
 	struct userbpf_prog *prog;
 
 	map = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "cov", 4, 8, 1, NULL);
-	prog = map ? counter(map) : NULL;
+	prog = map ? probe_fixture_counter(map, "cov") : NULL;
 	if (!prog || !userbpf_probe__attach_syscall(prog, tp, NULL)) {
 		out[OUT_ERR] = prog ? (uint64_t)errno : ENOMEM;
 		probe_fixture_report(fd, out, OUT_N * sizeof(uint64_t));

@@ -29,21 +29,6 @@
 #include "userbpf/probe.h"
 #include "userbpf/progs.h"
 
-/* map[0] += 1 */
-static struct userbpf_prog *counter(struct userbpf_map *map)
-{
-	struct userbpf_insn p[] = {
-		PROBE_FIXTURE_INC(0),
-		USERBPF_MOV64_IMM(0, 0),
-		USERBPF_EXIT_INSN(),
-	};
-	USERBPF_OPTS(userbpf_prog_opts, po, .ld_imm64 = probe_fixture_map_imm,
-		     .ld_imm64_cookie = map, .prog_type = USERBPF_PROG_TYPE_TRACEPOINT,
-		     .name = "rwo");
-
-	return userbpf_prog__new(p, sizeof(p) / sizeof(p[0]), &po);
-}
-
 /* getppid through the syscall instruction at insn ("syscall; ret"),
  * below the red zone */
 static long call_insn(uint64_t insn)
@@ -74,7 +59,7 @@ enum {
 static void child(int fd)
 {
 	struct userbpf_map *map = userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "rwo", 4, 8, 1, NULL);
-	struct userbpf_prog *prog = map ? counter(map) : NULL;
+	struct userbpf_prog *prog = map ? probe_fixture_counter(map, "rwo") : NULL;
 	uint64_t out[OUT_N] = { 0 }, traps;
 	long ppid = getppid(), (*fn)(void);
 	uint32_t key = 0;
