@@ -590,9 +590,10 @@ TEST(perf_event_samples_kernel_time)
 	if (kernel_time_allowed()) {
 		ASSERT_EQ(k[0], 1);
 		/* about one sample per ms of CPU; the user-only link sees the
-		 * user-mode share, a small part of it */
+		 * user-mode share only: about a tenth here, nearer two fifths
+		 * in an ASan build (its user-mode checks), never most of it */
 		ASSERT_TRUE(k[1] * 10 >= k[2] * 6 && k[1] <= k[2] * 11 / 10 + 5);
-		ASSERT_TRUE(u[1] * 3 < k[1]);
+		ASSERT_TRUE(u[1] * 4 < k[1] * 3);
 	} else {
 		ASSERT_EQ(k[0], 0);
 	}
