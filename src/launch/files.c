@@ -189,6 +189,18 @@ int launch_special_access(const char *path)
 	return -2;
 }
 
+/* Whether path is the domain's bpffs root or below it: statfs() there
+ * reports BPF_FS_MAGIC, as a mounted bpffs does.  libbpf refuses to pin
+ * ("specified path ... is not on BPF FS") and bpftool tries to mount one
+ * where the real /sys/fs/bpf is not a bpffs, as on a machine or in a
+ * container where none is mounted; the pins live in the domain. */
+bool launch_special_bpffs(const char *path)
+{
+	const char *rest = path ? after(path, "/sys/fs/bpf") : NULL;
+
+	return rest && (!rest[0] || rest[0] == '/');
+}
+
 int launch_special_open(const char *path, int flags)
 {
 	char buf[64];

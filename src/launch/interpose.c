@@ -23,6 +23,8 @@
 #include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -64,6 +66,7 @@ void launch_init_real(void)
 	R(execve);
 	R(unlink);
 	R(unlinkat);
+	R(statfs);
 	R(recvmsg);
 	R(recvmmsg);
 	R(syscall);
@@ -622,6 +625,37 @@ EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 	if (r != -1)
 		return r ? -1 : 0;
 	return launch_real.faccessat(dirfd, path, mode, flags);
+}
+
+/* statfs() of the domain's /sys/fs/bpf: a bpffs, as the kernel's
+ * simple_statfs() describes one (libbpf's pin path check, bpftool's
+ * is_bpffs), whatever the real directory is. */
+#define K_BPF_FS_MAGIC 0xcafe4a11
+EXPORT int statfs(const char *path, struct statfs *buf)
+{
+	char tmp[APP_PATH_MAX];
+	const char *p = app_path(path, tmp, true);
+	struct statfs st;
+
+	launch_init_real();
+	if (!p || !launch_special_bpffs(p))
+		return launch_real.statfs(path, buf);
+	/* the real call on "/" checks buf as the kernel would (EFAULT) */
+	if (launch_real.statfs("/", buf))
+		return -1;
+	memset(&st, 0, sizeof(st));
+	st.f_type = K_BPF_FS_MAGIC;
+	st.f_bsize = 4096;
+	st.f_frsize = 4096;
+	st.f_namelen = 255;
+	st.f_flags = ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME;
+	memcpy(buf, &st, sizeof(st));
+	return 0;
+}
+
+EXPORT int statfs64(const char *path, struct statfs64 *buf)
+{
+	return statfs(path, (struct statfs *)buf);
 }
 
 /* unlink of a pin under /sys/fs/bpf (libbpf's bpf_map__unpin and

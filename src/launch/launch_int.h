@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -129,6 +130,7 @@ struct launch_real {
 	int (*execve)(const char *, char *const[], char *const[]);
 	int (*unlink)(const char *);
 	int (*unlinkat)(int, const char *, int);
+	int (*statfs)(const char *, struct statfs *);
 	ssize_t (*recvmsg)(int, struct msghdr *, int);
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
 };
@@ -198,6 +200,8 @@ int launch_special_open(const char *path, int flags);
  * special (the real answer).  The tracefs root and the served events
  * exist (tools check events/CAT/NAME/format before attaching). */
 int launch_special_access(const char *path);
+/* path is under the domain's /sys/fs/bpf (statfs: a bpffs there) */
+bool launch_special_bpffs(const char *path);
 void *launch_mmap(void *addr, size_t len, int prot, int flags, struct lobj *obj, off_t off);
 int launch_epoll_ctl(int epfd, int op, int fd, void *ev);
 void launch_epoll_prepare(int epfd);

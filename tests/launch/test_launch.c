@@ -687,6 +687,43 @@ TEST(launch_domain_unpin)
 	ASSERT_STREQ(out, "pinned\nget 0 listed 1\nget -2 listed 0\ngone\n");
 }
 
+/*
+ * The domain's /sys/fs/bpf needs no bpffs: libbpf checks a pin's
+ * directory with statfs (BPF_FS_MAGIC, else "not on BPF FS"), and a
+ * machine or container may have none mounted.  As root, dpin unpin runs
+ * in a private mount namespace whose /sys/fs/bpf is a tmpfs.
+ */
+TEST(launch_domain_pins_without_bpffs)
+{
+	char tmp[128], cmd[2048], out[4096];
+	int st;
+
+	if (!ready("dpin"))
+		return;
+	if (getuid() != 0 || access("/usr/bin/unshare", X_OK)) {
+		test_skip("needs root and unshare(1) to hide /sys/fs/bpf");
+		return;
+	}
+	tmpdir(tmp, sizeof(tmp));
+	snprintf(cmd, sizeof(cmd),
+		 "unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/fs/bpf && "
+		 "stat -f -c %%t /sys/fs/bpf && TMPDIR=%s %s%s/userbpf launch --domain nobpffs -- "
+		 "%s/launch/dpin unpin'",
+		 tmp, drop(), test_build_dir(), test_build_dir());
+	st = run(cmd, out, sizeof(out));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 32) {
+		test_skip("unshare/mount refused here: %s", out);
+		return;
+	}
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	/* tmpfs's magic, then what the kernel's bpffs gives (the oracle) */
+	ASSERT_TRUE(!strncmp(out, "1021994\n", 8));
+	ASSERT_STREQ(out + 8, dpin_unpin_expect);
+}
+
 TEST(launch_unpin_kernel_oracle)
 {
 	if (ready("dpin"))

@@ -7,7 +7,10 @@
  */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "test.h"
 
@@ -100,6 +103,47 @@ static bool selected(const char *name, int argc, char **argv, int first)
 	return false;
 }
 
+/*
+ * The kernel oracle's file systems.  As root, the tests compare userbpf
+ * with the kernel's BPF, whose tools need tracefs (tracepoint ids) and a
+ * bpffs at /sys/fs/bpf (pins); a machine may have neither mounted.  The
+ * runner mounts what is missing and unmounts it at the end.  userbpf
+ * itself needs neither (launch_domain_pins_without_bpffs checks that).
+ */
+static struct oracle_fs {
+	const char *dir, *type;
+	long magic;
+	bool mounted;
+} oracle_fs[] = {
+	{ "/sys/kernel/tracing", "tracefs", 0x74726163, false },
+	{ "/sys/fs/bpf", "bpf", (long)0xcafe4a11, false },
+};
+
+static void oracle_fs_mount(void)
+{
+	struct statfs st;
+	size_t i;
+
+	if (geteuid() != 0)
+		return;
+	for (i = 0; i < sizeof(oracle_fs) / sizeof(oracle_fs[0]); i++) {
+		struct oracle_fs *f = &oracle_fs[i];
+
+		if (statfs(f->dir, &st) || st.f_type == f->magic)
+			continue;
+		f->mounted = !mount(f->type, f->dir, f->type, 0, NULL);
+	}
+}
+
+static void oracle_fs_unmount(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(oracle_fs) / sizeof(oracle_fs[0]); i++)
+		if (oracle_fs[i].mounted)
+			umount2(oracle_fs[i].dir, MNT_DETACH);
+}
+
 int main(int argc, char **argv)
 {
 	struct test_case *tc;
@@ -122,6 +166,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (!list)
+		oracle_fs_mount();
 	for (tc = tests; tc; tc = tc->next) {
 		struct timespec t0, t1;
 
@@ -153,6 +199,7 @@ int main(int argc, char **argv)
 	}
 	if (list)
 		return 0;
+	oracle_fs_unmount();
 	printf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }
