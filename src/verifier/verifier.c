@@ -901,8 +901,16 @@ static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 		struct verif_reg nv;
 
 		narrow_scalar(&nv, val, size, false);
+		/* the rest of an earlier spill becomes misc data; never-written
+		 * and zero bytes stay what they were (the kernel's
+		 * save_register_state and mark_stack_slot_misc), so a narrow
+		 * spill written twice compares as one written once */
 		if (s->type[0] == SLOT_SPILL) {
-			memset(s->type, SLOT_MISC, 8);
+			int k;
+
+			for (k = 0; k < 8; k++)
+				if (s->type[k] == SLOT_SPILL)
+					s->type[k] = SLOT_MISC;
 			verif_mark_not_init(&s->spilled);
 		}
 		memset(s->type, SLOT_SPILL, (size_t)size);
