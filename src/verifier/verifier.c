@@ -3166,7 +3166,9 @@ static int push_state(struct verif_env *env, struct verif_state *st, int insn, i
 {
 	if (env->stack_len >= VERIF_MAX_JMP_SEQ) {
 		verif_state_free(st);
-		return ERR_ACCES("The sequence of %d jumps is too complex.\n", env->stack_len);
+		/* E2BIG, as the kernel's push_stack */
+		verif_log(env, "The sequence of %d jumps is too complex.\n", env->stack_len);
+		return -E2BIG;
 	}
 	if (env->stack_len == env->stack_cap) {
 		int cap = env->stack_cap ? env->stack_cap * 2 : 64;
