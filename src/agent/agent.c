@@ -92,6 +92,8 @@ void probe_pe_set_fatal_hook(void (*fn)(int sig));
 bool probe_sc_inherited_filter(void);
 void probe_sc_inherited_rewrite(void);
 int probe_sc_filters(void); /* filters the probe module installed */
+/* syscall_x86_64.c: whether exec sites fire in a CLONE_VM child */
+void probe_exec_vm_children(bool on);
 /* It was: SIGSYS was SIG_DFL for the program (views_before). */
 static bool sigsys_inherited;
 
@@ -1410,6 +1412,10 @@ __attribute__((constructor)) static void agent_start(void)
 	if (!injected)
 		out_fd = atoi(fd);
 	follow = !injected && fol && !strcmp(fol, "1");
+	/* the execs of posix_spawn's, system's, popen's and vfork's children
+	 * (they share our memory, so their runs would count in our maps):
+	 * fired there only when children are traced */
+	probe_exec_vm_children(follow);
 	if (follow) {
 		save_env(path, fd, progs, sets);
 	} else if (!injected) {

@@ -206,6 +206,10 @@ bool probe_exec_links(void);
 bool probe_exec_site_enter(int nr, const uint64_t args[6]);
 /* ... and the exit side with ret after an enter fired there. */
 void probe_exec_site_exit(int nr, long ret);
+/* Whether rewritten exec sites fire the hooks in a child sharing the
+ * process's memory (posix_spawn's, system's, popen's, vfork's): on by
+ * default; the agent turns it off without --follow (syscall_x86_64.c). */
+void probe_exec_vm_children(bool on);
 /* The exec links changed: the sites of nr rewritten (attached), the
  * trampolines' want bytes updated (syscall_x86_64.c). */
 void probe_syscall_exec_links_changed(int nr, bool attached);

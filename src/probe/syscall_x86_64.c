@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -496,31 +497,113 @@ void probe_sc_inherited_rewrite(void)
  * execve and execveat from a rewritten site: the exec hooks fire there
  * (exec_hook.c: probe_exec_site_enter, which leaves out an attempt the
  * host fires itself, as the agent's interposed execve does), and when the
- * call returns (it failed) the exit side with -errno.  Not in a child
- * that shares this thread's memory without fork's handlers having run
- * (sc_pid differs: posix_spawn's, system's and popen's CLONE_VM|
- * CLONE_VFORK child, a vfork child): it runs on a stack glibc maps at
- * 32 KiB or so with no guard page below it, and on the parent's thread
- * data (the thread-id cache, the run state), where a program's first
- * run (the JIT's compilation) could overrun it.  exec_fired: the enter
- * side fired on this thread, so the exit side does.
+ * call returns (it failed) the exit side with -errno.  exec_fired: the
+ * enter side fired on this thread, so the exit side does.
+ *
+ * In a child that shares this thread's memory without fork's handlers
+ * having run (sc_pid differs: posix_spawn's, system's and popen's
+ * CLONE_VM|CLONE_VFORK child, a vfork child) the hooks fire too, as the
+ * kernel fires them there (the child's pid and tid, the parent's comm,
+ * the child's own filename, argv and envp), unless the host said no
+ * (probe_exec_vm_children: the agent without --follow, whose children
+ * are not traced).  Such a child runs on a stack glibc 2.36 maps at
+ * 32 KiB plus the arguments with no guard page below it (an overrun
+ * would write into whatever lies there, in the parent's memory), so the
+ * programs run on a stack of their own (exec_child_run): mapped for the
+ * attempt through the gate, a guard page below, unmapped before the
+ * call is made.  The child also runs on the parent thread's TLS, which is
+ * safe there: the parent thread stays stopped in clone until the child
+ * has exec'd or exited, and the runs leave the thread's state (the run
+ * depth, probe_thread_in_probe) as they found it before the exec call.
  */
 static PROBE_TLS bool exec_fired;
+static _Atomic bool exec_vm_children = true;
+
+void probe_exec_vm_children(bool on)
+{
+	atomic_store(&exec_vm_children, on);
+}
+
+/* void probe_exec_call_on(void *top, void (*fn)(void *), void *arg):
+ * fn(arg) with the stack pointer at top (16-byte aligned), then back. */
+void probe_exec_call_on(void *top, void (*fn)(void *), void *arg);
+__asm__(".text\n.globl probe_exec_call_on\n.hidden probe_exec_call_on\n"
+	".type probe_exec_call_on,@function\nprobe_exec_call_on:\n"
+	" .cfi_startproc\n push %rbp\n .cfi_def_cfa_offset 16\n .cfi_offset %rbp,-16\n"
+	" mov %rsp,%rbp\n .cfi_def_cfa_register %rbp\n"
+	" mov %rdi,%rsp\n mov %rdx,%rdi\n call *%rsi\n"
+	" mov %rbp,%rsp\n pop %rbp\n .cfi_def_cfa %rsp,8\n ret\n .cfi_endproc\n"
+	".size probe_exec_call_on,.-probe_exec_call_on\n");
+
+#define EXEC_STACK_SIZE (256 * 1024)
+#define EXEC_STACK_GUARD 4096
+
+struct exec_call {
+	int nr;
+	bool exit_side, fired;
+	const uint64_t *args;
+	long ret;
+};
+
+static void exec_call_run(void *p)
+{
+	struct exec_call *c = p;
+
+	if (c->exit_side)
+		probe_exec_site_exit(c->nr, c->ret);
+	else
+		c->fired = probe_exec_site_enter(c->nr, c->args);
+}
+
+/* c's side run on a stack mapped for it (nothing runs, c->fired stays
+ * false, when none can be mapped).  Three syscalls through the gate (mmap, mprotect of all
+ * but the guard, munmap): a few microseconds on an exec. */
+static void exec_child_run(struct exec_call *c)
+{
+	long base = probe_sc_gate(SYS_mmap, 0, EXEC_STACK_GUARD + EXEC_STACK_SIZE, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (base < 0 && base > -4096)
+		return;
+	if (!probe_sc_gate(SYS_mprotect, base + EXEC_STACK_GUARD, EXEC_STACK_SIZE,
+			   PROT_READ | PROT_WRITE, 0, 0, 0))
+		probe_exec_call_on((char *)base + EXEC_STACK_GUARD + EXEC_STACK_SIZE, exec_call_run,
+				   c);
+	probe_sc_gate(SYS_munmap, base, EXEC_STACK_GUARD + EXEC_STACK_SIZE, 0, 0, 0, 0);
+}
+
+static bool in_child(void)
+{
+	return (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0) != atomic_load(&sc_pid);
+}
 
 static bool exec_site_enter(int nr, const uint64_t args[6])
 {
 	exec_fired = false;
-	if ((int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0) != atomic_load(&sc_pid))
-		return false;
+	if (in_child()) {
+		struct exec_call c = { .nr = nr, .args = args };
+
+		if (!atomic_load(&exec_vm_children))
+			return false;
+		exec_child_run(&c);
+		exec_fired = c.fired;
+		return exec_fired;
+	}
 	exec_fired = probe_exec_site_enter(nr, args);
 	return exec_fired;
 }
 
 static void exec_site_exit(int nr, long ret)
 {
-	if (exec_fired)
-		probe_exec_site_exit(nr, ret);
-	exec_fired = false;
+	if (exec_fired) {
+		struct exec_call c = { .nr = nr, .exit_side = true, .ret = ret };
+
+		exec_fired = false;
+		if (in_child())
+			exec_child_run(&c);
+		else
+			probe_exec_site_exit(nr, ret);
+	}
 }
 
 /*

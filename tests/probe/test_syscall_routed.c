@@ -233,11 +233,15 @@ static void child_exec(int fd)
 	execve(a0, argv, environ);
 	userbpf_probe__exec_exit(SYS_execve, -errno);
 	out[4] = (int64_t)slot[0] << 16 | (int64_t)slot[2];
-	/* posix_spawn's child (CLONE_VM|CLONE_VFORK): not fired there */
+	/* posix_spawn's child (CLONE_VM|CLONE_VFORK): fired there, on a
+	 * stack of its own (not before: 3); a missing file fires the exit
+	 * with -ENOENT there too */
 	if (!posix_spawn(&pid, "/bin/true", NULL, NULL, targv, environ))
 		waitpid(pid, &st, 0);
 	out[5] = st;
 	out[6] = (int64_t)slot[0];
+	if (posix_spawn(&pid, a0, NULL, NULL, argv, environ) == ENOENT)
+		out[6] |= (int64_t)slot[0] << 16 | (int64_t)slot[2] << 32;
 	/* a forked child's successful exec: its enter, in the shared map */
 	pid = fork();
 	if (!pid) {
@@ -260,11 +264,12 @@ TEST(syscall_routed_execve_sites)
 	ASSERT_EQ(v[0], 0);
 	ASSERT_EQ(v[1], 1);
 	ASSERT_EQ(v[2], 2);
-	ASSERT_EQ(v[3], 1);		      /* fexecve's execveat */
-	ASSERT_EQ(v[4], 3 << 16 | 3);	      /* the host's attempt: one enter, one exit */
-	ASSERT_EQ(v[5], 0);		      /* /bin/true exited 0 */
-	ASSERT_EQ(v[6], 3);		      /* posix_spawn's exec: not fired */
-	ASSERT_EQ(v[7], 0 << 16 | 4);	      /* the forked child's exec: exit 0, enter seen */
+	ASSERT_EQ(v[3], 1);	      /* fexecve's execveat */
+	ASSERT_EQ(v[4], 3 << 16 | 3); /* the host's attempt: one enter, one exit */
+	ASSERT_EQ(v[5], 0);	      /* /bin/true exited 0 */
+	/* posix_spawn's exec: its enter; then the failed one's enter and exit */
+	ASSERT_EQ(v[6], 4ll << 32 | 5 << 16 | 4);
+	ASSERT_EQ(v[7], 0 << 16 | 6);	      /* the forked child's exec: exit 0, enter seen */
 	ASSERT_EQ((int64_t)slot[3], -ENOENT); /* the last exit's ret */
 	ASSERT_EQ((int64_t)slot[7], -EACCES);
 	ASSERT_EQ(slot[6], 1);
