@@ -219,6 +219,8 @@ void probe_exec_site_exit(int nr, long ret);
  * process's memory (posix_spawn's, system's, popen's, vfork's): on by
  * default; the agent turns it off without --follow (syscall_x86_64.c). */
 void probe_exec_vm_children(bool on);
+/* Stacks the exec hooks mapped for a child (the kept one included). */
+extern _Atomic unsigned long probe_exec_stacks_mapped;
 /* The host's environment for an exec made while a seccomp filter is in
  * force (the agent's: its guard or trace variables, itself first in
  * LD_PRELOAD): the bytes it needs, 0 when envp will do; given buf of at

@@ -566,21 +566,55 @@ static void exec_call_run(void *p)
 		c->fired = probe_exec_site_enter(c->nr, c->args);
 }
 
-/* c's side run on a stack mapped for it (nothing runs, c->fired stays
- * false, when none can be mapped).  Three syscalls through the gate (mmap, mprotect of all
- * but the guard, munmap): a few microseconds on an exec. */
-static void exec_child_run(struct exec_call *c)
+/*
+ * c's side run on a stack of its own (nothing runs, c->fired stays false,
+ * when none can be mapped).  One stack is kept for the children of this
+ * memory (exec_stack: mapped by the first that needs it, left mapped,
+ * taken by one child at a time, given back before its exec call); a
+ * child that finds it taken (another parent thread's child meanwhile, or
+ * one killed during its run) maps one for the attempt and unmaps it
+ * after.  Kept, its pages stay touched: on this VM a fresh stack cost
+ * mmap + mprotect + munmap (18 us) plus a page fault per page the runs
+ * touch (about 80 us each here), per side.
+ */
+static _Atomic int exec_stack_owner;
+static _Atomic long exec_stack_base;
+_Atomic unsigned long probe_exec_stacks_mapped; /* fresh ones (tests) */
+
+static long exec_stack_map(void)
 {
 	long base = probe_sc_gate(SYS_mmap, 0, EXEC_STACK_GUARD + EXEC_STACK_SIZE, PROT_NONE,
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (base < 0 && base > -4096)
-		return;
-	if (!probe_sc_gate(SYS_mprotect, base + EXEC_STACK_GUARD, EXEC_STACK_SIZE,
-			   PROT_READ | PROT_WRITE, 0, 0, 0))
+		return 0;
+	if (probe_sc_gate(SYS_mprotect, base + EXEC_STACK_GUARD, EXEC_STACK_SIZE,
+			  PROT_READ | PROT_WRITE, 0, 0, 0)) {
+		probe_sc_gate(SYS_munmap, base, EXEC_STACK_GUARD + EXEC_STACK_SIZE, 0, 0, 0, 0);
+		return 0;
+	}
+	return base;
+}
+
+static void exec_child_run(struct exec_call *c)
+{
+	int me = (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0), free_ = 0;
+	bool kept = atomic_compare_exchange_strong(&exec_stack_owner, &free_, me);
+	long base = kept ? atomic_load(&exec_stack_base) : 0;
+
+	if (!base) {
+		atomic_fetch_add_explicit(&probe_exec_stacks_mapped, 1, memory_order_relaxed);
+		base = exec_stack_map();
+		if (kept && base)
+			atomic_store(&exec_stack_base, base);
+	}
+	if (base)
 		probe_exec_call_on((char *)base + EXEC_STACK_GUARD + EXEC_STACK_SIZE, exec_call_run,
 				   c);
-	probe_sc_gate(SYS_munmap, base, EXEC_STACK_GUARD + EXEC_STACK_SIZE, 0, 0, 0, 0);
+	if (kept)
+		atomic_store(&exec_stack_owner, 0);
+	else if (base)
+		probe_sc_gate(SYS_munmap, base, EXEC_STACK_GUARD + EXEC_STACK_SIZE, 0, 0, 0, 0);
 }
 
 static bool in_child(void)
