@@ -77,6 +77,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -368,10 +369,15 @@ static int kernel_tracepoint(int *perf_fd, char *why, size_t why_sz)
 	struct perf_event_attr pa;
 	char buf[32];
 	int prog_fd, fd;
-	FILE *f = fopen("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id", "re");
+	FILE *f;
 
+	/* the kernel's tracepoint ids: root mounts tracefs where a machine
+	 * has none mounted (left mounted: a later run reads it too) */
+	if (access("/sys/kernel/tracing/events", F_OK) && geteuid() == 0)
+		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	f = fopen("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id", "re");
 	if (!f || !fgets(buf, sizeof(buf), f)) {
-		snprintf(why, why_sz, "tracefs not mounted");
+		snprintf(why, why_sz, "tracefs not mounted (as root it is mounted here)");
 		if (f)
 			fclose(f);
 		return -1;
