@@ -53,6 +53,11 @@ int ub_fault_read(void *dst, const void *src, size_t size, uint8_t *state);
  */
 long ub_fault_read_str(char *dst, const void *src, size_t size, uint8_t *state);
 
+/* Tests: true makes every read of a page that faulted before fault
+ * again (normally the last 4 such pages of a thread go to the system
+ * call for their next 64 reads: a fault costs more than the call). */
+extern bool ub_fault_cache_off;
+
 /* A fault at one of the copy routine's loads: the context is sent to its
  * fixup (true).  Anything else: false, the context untouched. */
 bool ub_fault_fixup(int sig, siginfo_t *si, void *uc);

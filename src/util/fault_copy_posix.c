@@ -142,6 +142,13 @@ extern const int32_t ub_fc_extable[] FC_HIDDEN, ub_fc_extable_end[] FC_HIDDEN;
 int ub_fc_copy(void *dst, const void *src, size_t n) FC_HIDDEN;
 long ub_fc_copy_str(char *dst, const char *src, size_t n) FC_HIDDEN;
 
+#define IE_TLS __thread __attribute__((tls_model("initial-exec")))
+#define FC_BAD_PAGES 4
+
+static IE_TLS uintptr_t fc_fault_at; /* si_addr of this thread's last fixup */
+static IE_TLS uintptr_t fc_bad[FC_BAD_PAGES];
+static IE_TLS unsigned fc_bad_next, fc_bad_hits;
+
 bool ub_fault_fixup(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -155,9 +162,40 @@ bool ub_fault_fixup(int sig, siginfo_t *si, void *ucv)
 	for (e = ub_fc_extable; e < ub_fc_extable_end; e++)
 		if (ip == (uintptr_t)ub_fc_begin + (uintptr_t)(intptr_t)*e) {
 			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)ub_fc_fault;
+			fc_fault_at = (uintptr_t)si->si_addr;
 			return true;
 		}
 	return false;
+}
+
+/*
+ * A fault costs a signal delivery and return, five times the system call
+ * on a VM: the last pages that faulted in this thread (page number, 0:
+ * none) send later reads that touch them to the system call.  Only the
+ * path changes, not the answer: a page mapped since reads right.
+ */
+bool ub_fault_cache_off;
+
+static bool known_bad(uintptr_t a, size_t size)
+{
+	uintptr_t lo = a >> 12, hi = (a + size - 1) >> 12;
+	int i;
+
+	for (i = 0; i < FC_BAD_PAGES; i++)
+		if (fc_bad[i] >= lo && fc_bad[i] <= hi) {
+			/* forgotten after a while: the system call may be
+			 * refused here (a sandbox), and the page mapped since */
+			if (++fc_bad_hits >= 64 || ub_fault_cache_off)
+				memset(fc_bad, 0, sizeof(fc_bad)), fc_bad_hits = 0;
+			return !ub_fault_cache_off;
+		}
+	return false;
+}
+
+static void note_bad(void)
+{
+	if (!ub_fault_cache_off)
+		fc_bad[fc_bad_next++ % FC_BAD_PAGES] = fc_fault_at >> 12;
 }
 
 /* ==== When the fast path may be taken ==== */
@@ -172,8 +210,6 @@ bool ub_fault_fixup(int sig, siginfo_t *si, void *ucv)
  * largest frame (AT_MINSIGSTKSZ, 3.4 KiB with AVX-512; 11 KiB with AMX
  * state) and the handler, with room to spare. */
 #define FC_STACK_ROOM (32u << 10)
-
-#define IE_TLS __thread __attribute__((tls_model("initial-exec")))
 
 static _Atomic int fc_on;
 static ub_fault_front_fn fc_front;
@@ -396,12 +432,14 @@ int ub_fault_read(void *dst, const void *src, size_t size, uint8_t *state)
 		memset(dst, 0, size); /* beyond any user address space */
 		return -EFAULT;
 	}
-	if (a < FC_LOW || a + size > FC_HIGH || !fast_enter(state, &slot))
+	if (a < FC_LOW || a + size > FC_HIGH || known_bad(a, size) || !fast_enter(state, &slot))
 		return -EAGAIN;
 	ret = ub_fc_copy(dst, src, size);
 	fast_leave(slot);
-	if (ret)
+	if (ret) {
+		note_bad();
 		memset(dst, 0, size);
+	}
 	return ret;
 }
 
@@ -420,10 +458,12 @@ long ub_fault_read_str(char *dst, const void *src, size_t size, uint8_t *state)
 		return -EAGAIN;
 	if (n > FC_HIGH - a)
 		n = FC_HIGH - a; /* the string faults at the top page anyway */
-	if (!fast_enter(state, &slot))
+	if (known_bad(a, n) || !fast_enter(state, &slot))
 		return -EAGAIN;
 	ret = ub_fc_copy_str(dst, src, n);
 	fast_leave(slot);
+	if (ret < 0)
+		note_bad();
 	if (ret < 0 || ((size_t)ret == n && dst[n - 1] && n < size)) {
 		memset(dst, 0, size);
 		return -EFAULT;
