@@ -699,6 +699,8 @@ void ub_fault_uninstall(void)
 
 #else /* not x86-64 Linux: the system call every time */
 
+bool ub_fault_cache_off;
+
 int ub_fault_read(void *dst, const void *src, size_t size, uint8_t *state)
 {
 	(void)dst, (void)src, (void)size, (void)state;
