@@ -653,7 +653,7 @@ TEST(safe_read_default_action_still_kills)
 	static const struct {
 		int sig, how; /* how: 0 fault, 1 kill(), 2 SA_RESETHAND then fault */
 	} cases[] = { { SIGSEGV, 0 }, { SIGBUS, 0 }, { SIGSEGV, 1 }, { SIGBUS, 1 }, { SIGSEGV, 2 } };
-	size_t i;
+	volatile size_t i; /* the child siglongjmps */
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int st, sig = cases[i].sig;
