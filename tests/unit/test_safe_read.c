@@ -506,11 +506,11 @@ static void *blocked_thread(void *arg)
 static void *altstack_thread(void *arg)
 {
 	static char stack[16384]; /* a few signal frames' worth */
-	stack_t ss = { .ss_sp = stack, .ss_size = sizeof(stack) };
+	stack_t ss = { .ss_sp = stack, .ss_size = sizeof(stack) }, old;
 	struct sigaction sa;
 
 	(void)arg;
-	if (sigaltstack(&ss, NULL))
+	if (sigaltstack(&ss, &old))
 		return (void *)"sigaltstack";
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = reading_handler;
@@ -519,6 +519,7 @@ static void *altstack_thread(void *arg)
 	sigaction(SIGUSR2, &sa, NULL);
 	handler_err = "";
 	pthread_kill(pthread_self(), SIGUSR2);
+	sigaltstack(&old, NULL); /* ASan frees its own at the thread's end */
 	return (void *)handler_err;
 }
 
@@ -646,53 +647,67 @@ TEST(safe_read_program_handler_gets_its_faults)
 	}
 }
 
-/* With SIG_DFL (or SA_RESETHAND spent) a fault still ends the process
- * with that signal, and a signal sent too. */
+/*
+ * With SIG_DFL (or SA_RESETHAND spent) a fault still ends the process
+ * with that signal, and a signal sent too: the same status with the
+ * front as without (ASan's handler, where its runtime has one, reports
+ * both ways).
+ */
+static int default_child(int sig, int how, bool front)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+		struct arena a;
+		uint64_t v;
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		if (how == 2) {
+			struct sigaction sa;
+
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_sigaction = own_handler;
+			sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+			sigaction(sig, &sa, NULL);
+		}
+		if ((front && ub_fault_install()) || arena_make(&a))
+			_exit(3);
+		/* faults of the fast path's own are not fatal */
+		if (ub_safe_read(&v, a.base + a.pg, 8) != -EFAULT)
+			_exit(4);
+		shared_arena = &a;
+		own_err = "";
+		if (how == 2 && !sigsetjmp(own_jmp, 1))
+			(void)*(volatile char *)(a.base + a.pg);
+		if (how == 1)
+			kill(getpid(), sig);
+		else
+			(void)*(volatile char *)(a.base + (sig == SIGBUS ? 3 : 1) * a.pg);
+		_exit(5);
+	}
+	return waitpid(pid, &st, 0) == pid ? st : -1;
+}
+
 TEST(safe_read_default_action_still_kills)
 {
 	static const struct {
 		int sig, how; /* how: 0 fault, 1 kill(), 2 SA_RESETHAND then fault */
 	} cases[] = { { SIGSEGV, 0 }, { SIGBUS, 0 }, { SIGSEGV, 1 }, { SIGBUS, 1 }, { SIGSEGV, 2 } };
-	volatile size_t i; /* the child siglongjmps */
+	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int st, sig = cases[i].sig;
-		pid_t pid = fork();
+		int without = default_child(cases[i].sig, cases[i].how, false);
+		int with = default_child(cases[i].sig, cases[i].how, true);
 
-		if (pid == 0) {
-			struct rlimit no_core = { 0, 0 };
-			struct arena a;
-			uint64_t v;
-
-			setrlimit(RLIMIT_CORE, &no_core);
-			if (cases[i].how == 2) {
-				struct sigaction sa;
-
-				memset(&sa, 0, sizeof(sa));
-				sa.sa_sigaction = own_handler;
-				sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
-				sigaction(sig, &sa, NULL);
-			}
-			if (ub_fault_install() || arena_make(&a))
-				_exit(3);
-			/* the fast path works, and faults of its own are not fatal */
-			if (ub_safe_read(&v, a.base + a.pg, 8) != -EFAULT)
-				_exit(4);
-			shared_arena = &a;
-			own_err = "";
-			if (cases[i].how == 2 && !sigsetjmp(own_jmp, 1))
-				(void)*(volatile char *)(a.base + a.pg);
-			if (cases[i].how == 1)
-				kill(getpid(), sig);
-			else
-				(void)*(volatile char *)(a.base + (sig == SIGBUS ? 3 : 1) * a.pg);
-			_exit(5);
-		}
-		ASSERT_EQ(waitpid(pid, &st, 0), pid);
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
+		if (WIFEXITED(with) && WEXITSTATUS(with) == 3)
 			return test_skip("no fast path here");
-		ASSERT_TRUE(WIFSIGNALED(st));
-		ASSERT_EQ(WTERMSIG(st), sig);
+		ASSERT_EQ(with, without);
+#if !defined(__SANITIZE_ADDRESS__)
+		ASSERT_TRUE(WIFSIGNALED(with));
+		ASSERT_EQ(WTERMSIG(with), cases[i].sig);
+#endif
 	}
 }
 
