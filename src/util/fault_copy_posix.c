@@ -398,6 +398,10 @@ static void resume_after_vfork(void);
 /* Enter a fast copy (true), or the reason it is not taken now. */
 static bool fast_enter(uint8_t *state, _Atomic long **slot)
 {
+	/* off (launch, embedders): not even the counter */
+	if (!atomic_load_explicit(&fc_on, memory_order_relaxed) &&
+	    !atomic_load_explicit(&fc_held_tp, memory_order_relaxed))
+		return false;
 	*slot = &fc_busy[(thread_pointer() >> 12) & 15].n;
 	atomic_fetch_add(*slot, 1); /* seq_cst: against ub_fault_disable's store */
 	fc_busy_self++;
