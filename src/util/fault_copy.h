@@ -54,9 +54,14 @@ int ub_fault_read(void *dst, const void *src, size_t size, uint8_t *state);
 long ub_fault_read_str(char *dst, const void *src, size_t size, uint8_t *state);
 
 /* Tests: true makes every read of a page that faulted before fault
- * again (normally the last 4 such pages of a thread go to the system
+ * again (normally the last 2 such pages of a thread go to the system
  * call for their next 64 reads: a fault costs more than the call). */
 extern bool ub_fault_cache_off;
+
+/* [p, p + size) lies between the caller's frame and the top of the
+ * calling thread's own stack: mapped and writable while the caller runs
+ * (posix_vm_copy's copies of attrs on the caller's stack). */
+bool ub_fault_own_stack(const void *p, size_t size);
 
 /* A fault at one of the copy routine's loads: the context is sent to its
  * fixup (true).  Anything else: false, the context untouched. */

@@ -142,12 +142,22 @@ extern const int32_t ub_fc_extable[] FC_HIDDEN, ub_fc_extable_end[] FC_HIDDEN;
 int ub_fc_copy(void *dst, const void *src, size_t n) FC_HIDDEN;
 long ub_fc_copy_str(char *dst, const char *src, size_t n) FC_HIDDEN;
 
-#define IE_TLS __thread __attribute__((tls_model("initial-exec")))
-#define FC_BAD_PAGES 4
+#define FC_BAD_PAGES 2
 
-static IE_TLS uintptr_t fc_fault_at; /* si_addr of this thread's last fixup */
-static IE_TLS uintptr_t fc_bad[FC_BAD_PAGES];
-static IE_TLS unsigned fc_bad_next, fc_bad_hits;
+/*
+ * Per thread, initial-exec (no allocation on first use, safe in a signal
+ * handler) and small: the agent injected with --pid is dlopen'ed into the
+ * static TLS space glibc keeps for that (trace_pid_agent_static_tls).
+ */
+static __thread __attribute__((tls_model("initial-exec"))) struct {
+	uintptr_t stack_lo, stack_hi; /* this thread's stack, 0: not found yet */
+	uintptr_t bad[FC_BAD_PAGES];  /* pages that faulted (page number; 0: none) */
+	int32_t busy;		      /* fast copies of this thread in flight */
+	uint8_t tries;		      /* reads of maps for its stack */
+	uint8_t bad_next, bad_hits;
+} fc_tls;
+
+bool ub_fault_cache_off;
 
 bool ub_fault_fixup(int sig, siginfo_t *si, void *ucv)
 {
@@ -162,7 +172,9 @@ bool ub_fault_fixup(int sig, siginfo_t *si, void *ucv)
 	for (e = ub_fc_extable; e < ub_fc_extable_end; e++)
 		if (ip == (uintptr_t)ub_fc_begin + (uintptr_t)(intptr_t)*e) {
 			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)ub_fc_fault;
-			fc_fault_at = (uintptr_t)si->si_addr;
+			if (!ub_fault_cache_off)
+				fc_tls.bad[fc_tls.bad_next++ % FC_BAD_PAGES] =
+					(uintptr_t)si->si_addr >> 12;
 			return true;
 		}
 	return false;
@@ -170,32 +182,26 @@ bool ub_fault_fixup(int sig, siginfo_t *si, void *ucv)
 
 /*
  * A fault costs a signal delivery and return, five times the system call
- * on a VM: the last pages that faulted in this thread (page number, 0:
- * none) send later reads that touch them to the system call.  Only the
+ * on a VM: the last pages that faulted in this thread (noted by the
+ * fixup) send later reads that touch them to the system call.  Only the
  * path changes, not the answer: a page mapped since reads right.
  */
-bool ub_fault_cache_off;
-
 static bool known_bad(uintptr_t a, size_t size)
 {
 	uintptr_t lo = a >> 12, hi = (a + size - 1) >> 12;
 	int i;
 
 	for (i = 0; i < FC_BAD_PAGES; i++)
-		if (fc_bad[i] >= lo && fc_bad[i] <= hi) {
+		if (fc_tls.bad[i] >= lo && fc_tls.bad[i] <= hi) {
 			/* forgotten after a while: the system call may be
 			 * refused here (a sandbox), and the page mapped since */
-			if (++fc_bad_hits >= 64 || ub_fault_cache_off)
-				memset(fc_bad, 0, sizeof(fc_bad)), fc_bad_hits = 0;
+			if (++fc_tls.bad_hits >= 64 || ub_fault_cache_off) {
+				memset(fc_tls.bad, 0, sizeof(fc_tls.bad));
+				fc_tls.bad_hits = 0;
+			}
 			return !ub_fault_cache_off;
 		}
 	return false;
-}
-
-static void note_bad(void)
-{
-	if (!ub_fault_cache_off)
-		fc_bad[fc_bad_next++ % FC_BAD_PAGES] = fc_fault_at >> 12;
 }
 
 /* ==== When the fast path may be taken ==== */
@@ -227,11 +233,6 @@ static struct {
 	_Atomic long n;
 	char pad[64 - sizeof(long)];
 } fc_busy[16] __attribute__((aligned(64)));
-static IE_TLS long fc_busy_self;
-
-/* This thread's stack: [lo, hi), found once; lo == 1: none known. */
-static IE_TLS uintptr_t fc_stack_lo, fc_stack_hi;
-static IE_TLS unsigned fc_stack_tries;
 
 static inline uintptr_t thread_pointer(void)
 {
@@ -356,14 +357,14 @@ static void stack_find(uintptr_t sp)
 {
 	uintptr_t lo, hi, tp = thread_pointer(), top = (uintptr_t)__libc_stack_end;
 
-	if (fc_stack_tries >= 4) /* several foreign stacks: no more reads of maps */
+	if (fc_tls.tries >= 4) /* several foreign stacks: no more reads of maps */
 		return;
-	fc_stack_tries++;
+	fc_tls.tries++;
 	if (!mapping_of(sp, &lo, &hi))
 		return;
 	if (tp >= lo && tp < hi) {
-		fc_stack_lo = lo;
-		fc_stack_hi = tp;
+		fc_tls.stack_lo = lo;
+		fc_tls.stack_hi = tp;
 	} else if (top > lo && top <= hi) {
 		struct rlimit rl;
 		uintptr_t max = 64ul << 20;
@@ -373,10 +374,10 @@ static void stack_find(uintptr_t sp)
 			max = rl.rlim_cur;
 		/* a quarter MiB short of the limit: the deepest frames of a
 		 * stack at its limit take the system call */
-		fc_stack_lo = hi - max + (256u << 10);
-		fc_stack_hi = hi;
-		if (fc_stack_lo > lo)
-			fc_stack_lo = lo;
+		fc_tls.stack_lo = hi - max + (256u << 10);
+		fc_tls.stack_hi = hi;
+		if (fc_tls.stack_lo > lo)
+			fc_tls.stack_lo = lo;
 	}
 }
 
@@ -384,13 +385,24 @@ static bool stack_room(void)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 
-	if (!fc_stack_hi) {
+	if (!fc_tls.stack_hi) {
 		stack_find(sp);
-		if (!fc_stack_hi)
+		if (!fc_tls.stack_hi)
 			return false;
 	}
-	/* another stack (fc_stack_hi known): the system call */
-	return sp >= fc_stack_lo + FC_STACK_ROOM && sp < fc_stack_hi;
+	/* another stack (fc_tls.stack_hi known): the system call */
+	return sp >= fc_tls.stack_lo + FC_STACK_ROOM && sp < fc_tls.stack_hi;
+}
+
+bool ub_fault_own_stack(const void *p, size_t size)
+{
+	uintptr_t fa = (uintptr_t)__builtin_frame_address(0), a = (uintptr_t)p;
+
+	if (!fc_tls.stack_hi)
+		stack_find(fa);
+	if (fa < fc_tls.stack_lo || fa >= fc_tls.stack_hi)
+		return false;
+	return a >= fa && a + size >= a && a + size <= fc_tls.stack_hi;
 }
 
 static void resume_after_vfork(void);
@@ -404,7 +416,7 @@ static bool fast_enter(uint8_t *state, _Atomic long **slot)
 		return false;
 	*slot = &fc_busy[(thread_pointer() >> 12) & 15].n;
 	atomic_fetch_add(*slot, 1); /* seq_cst: against ub_fault_disable's store */
-	fc_busy_self++;
+	fc_tls.busy++;
 	if (!atomic_load(&fc_on)) {
 		if (atomic_load_explicit(&fc_held_tp, memory_order_relaxed) == thread_pointer())
 			resume_after_vfork();
@@ -415,14 +427,14 @@ static bool fast_enter(uint8_t *state, _Atomic long **slot)
 		goto no;
 	return true;
 no:
-	fc_busy_self--;
+	fc_tls.busy--;
 	atomic_fetch_sub(*slot, 1);
 	return false;
 }
 
 static void fast_leave(_Atomic long *slot)
 {
-	fc_busy_self--;
+	fc_tls.busy--;
 	atomic_fetch_sub_explicit(slot, 1, memory_order_release);
 }
 
@@ -440,10 +452,8 @@ int ub_fault_read(void *dst, const void *src, size_t size, uint8_t *state)
 		return -EAGAIN;
 	ret = ub_fc_copy(dst, src, size);
 	fast_leave(slot);
-	if (ret) {
-		note_bad();
+	if (ret)
 		memset(dst, 0, size);
-	}
 	return ret;
 }
 
@@ -466,8 +476,6 @@ long ub_fault_read_str(char *dst, const void *src, size_t size, uint8_t *state)
 		return -EAGAIN;
 	ret = ub_fc_copy_str(dst, src, n);
 	fast_leave(slot);
-	if (ret < 0)
-		note_bad();
 	if (ret < 0 || ((size_t)ret == n && dst[n - 1] && n < size)) {
 		memset(dst, 0, size);
 		return -EFAULT;
@@ -544,7 +552,7 @@ void ub_fault_disable(bool drain)
 
 		for (k = 0; k < 16; k++)
 			busy += atomic_load(&fc_busy[k].n);
-		if (busy <= fc_busy_self)
+		if (busy <= fc_tls.busy)
 			return;
 		if (i < 100)
 			sched_yield();
@@ -594,7 +602,7 @@ void ub_fault_to_default(int sig)
 
 		for (int k = 0; k < 16; k++)
 			busy += atomic_load(&fc_busy[k].n);
-		if (busy <= fc_busy_self)
+		if (busy <= fc_tls.busy)
 			break;
 		sched_yield();
 	}
@@ -704,6 +712,31 @@ void ub_fault_uninstall(void)
 #else /* not x86-64 Linux: the system call every time */
 
 bool ub_fault_cache_off;
+
+static __thread uintptr_t stack_lo, stack_hi; /* hi 0: not read yet */
+
+bool ub_fault_own_stack(const void *p, size_t size)
+{
+	uintptr_t fa = (uintptr_t)__builtin_frame_address(0), a = (uintptr_t)p;
+
+	if (!stack_hi) {
+		pthread_attr_t at;
+		void *addr;
+		size_t sz;
+
+		stack_lo = stack_hi = 1; /* unknown: never matches */
+		if (!pthread_getattr_np(pthread_self(), &at)) {
+			if (!pthread_attr_getstack(&at, &addr, &sz)) {
+				stack_lo = (uintptr_t)addr;
+				stack_hi = stack_lo + sz;
+			}
+			pthread_attr_destroy(&at);
+		}
+	}
+	if (fa < stack_lo || fa >= stack_hi)
+		return false;
+	return a >= fa && a + size >= a && a + size <= stack_hi;
+}
 
 int ub_fault_read(void *dst, const void *src, size_t size, uint8_t *state)
 {

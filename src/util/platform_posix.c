@@ -114,29 +114,12 @@ static int posix_read_mem(void *dst, const void *src, size_t size, void *cookie)
  * coroutine's) take the system call.
  */
 static int vm_copy_works = 1;
-static __thread uintptr_t stack_lo, stack_hi; /* hi 0: not read yet */
 
+/* The calling thread's own stack from the calling frame up (its bounds
+ * are found once per thread: fault_copy.h). */
 static bool on_own_stack(const void *p, size_t size)
 {
-	uintptr_t fa = (uintptr_t)__builtin_frame_address(0), a = (uintptr_t)p;
-
-	if (!stack_hi) {
-		pthread_attr_t at;
-		void *addr;
-		size_t sz;
-
-		stack_lo = stack_hi = 1; /* unknown: never matches */
-		if (!pthread_getattr_np(pthread_self(), &at)) {
-			if (!pthread_attr_getstack(&at, &addr, &sz)) {
-				stack_lo = (uintptr_t)addr;
-				stack_hi = stack_lo + sz;
-			}
-			pthread_attr_destroy(&at);
-		}
-	}
-	if (fa < stack_lo || fa >= stack_hi)
-		return false;
-	return a >= fa && a + size >= a && a + size <= stack_hi;
+	return ub_fault_own_stack(p, size);
 }
 
 /*
