@@ -771,7 +771,7 @@ static long read_fault8(long i)
 	return ub_safe_read(&v, read_bad + (i & 7), 8) == -EFAULT ? i + 1 : -1;
 }
 
-/* a page of 64 each time: past the 4 the fast path remembers */
+/* a page of 64 each time: never the one the fast path remembers */
 static long read_fault_new(long i)
 {
 	uint64_t v;

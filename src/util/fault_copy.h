@@ -54,8 +54,8 @@ int ub_fault_read(void *dst, const void *src, size_t size, uint8_t *state);
 long ub_fault_read_str(char *dst, const void *src, size_t size, uint8_t *state);
 
 /* Tests: true makes every read of a page that faulted before fault
- * again (normally the last 2 such pages of a thread go to the system
- * call for their next 64 reads: a fault costs more than the call). */
+ * again (normally the last such page of a thread goes to the system
+ * call for its next 64 reads: a fault costs more than the call). */
 extern bool ub_fault_cache_off;
 
 /* [p, p + size) lies between the caller's frame and the top of the

@@ -142,20 +142,24 @@ extern const int32_t ub_fc_extable[] FC_HIDDEN, ub_fc_extable_end[] FC_HIDDEN;
 int ub_fc_copy(void *dst, const void *src, size_t n) FC_HIDDEN;
 long ub_fc_copy_str(char *dst, const char *src, size_t n) FC_HIDDEN;
 
-#define FC_BAD_PAGES 2
-
 /*
  * Per thread, initial-exec (no allocation on first use, safe in a signal
- * handler) and small: the agent injected with --pid is dlopen'ed into the
- * static TLS space glibc keeps for that (trace_pid_agent_static_tls).
+ * handler) and two words: the agent injected with --pid is dlopen'ed into
+ * the static TLS space glibc keeps for that (trace_pid_agent_static_tls).
+ * stack: the lowest address of this thread's stack (page-aligned) with
+ * FC_ST_* in the low bits, 0 before it was looked for; its top is the
+ * thread pointer (a glibc thread's control block sits at the top of its
+ * stack block) or, for the main thread, fc_main_hi.  bad: the page that
+ * faulted last, with the reads sent to the system call since in the low
+ * bits (0: none).
  */
+#define FC_ST_FOUND 1ul
+#define FC_ST_MAIN 2ul
+#define FC_ST_TRY 4ul /* times 0-7: the maps reads made */
 static __thread __attribute__((tls_model("initial-exec"))) struct {
-	uintptr_t stack_lo, stack_hi; /* this thread's stack, 0: not found yet */
-	uintptr_t bad[FC_BAD_PAGES];  /* pages that faulted (page number; 0: none) */
-	int32_t busy;		      /* fast copies of this thread in flight */
-	uint8_t tries;		      /* reads of maps for its stack */
-	uint8_t bad_next, bad_hits;
+	uintptr_t stack, bad;
 } fc_tls;
+static uintptr_t fc_main_hi;
 
 bool ub_fault_cache_off;
 
@@ -173,8 +177,7 @@ bool ub_fault_fixup(int sig, siginfo_t *si, void *ucv)
 		if (ip == (uintptr_t)ub_fc_begin + (uintptr_t)(intptr_t)*e) {
 			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)ub_fc_fault;
 			if (!ub_fault_cache_off)
-				fc_tls.bad[fc_tls.bad_next++ % FC_BAD_PAGES] =
-					(uintptr_t)si->si_addr >> 12;
+				fc_tls.bad = (uintptr_t)si->si_addr & ~4095ul;
 			return true;
 		}
 	return false;
@@ -182,26 +185,20 @@ bool ub_fault_fixup(int sig, siginfo_t *si, void *ucv)
 
 /*
  * A fault costs a signal delivery and return, five times the system call
- * on a VM: the last pages that faulted in this thread (noted by the
- * fixup) send later reads that touch them to the system call.  Only the
- * path changes, not the answer: a page mapped since reads right.
+ * on a VM: the page that faulted last in this thread (noted by the fixup)
+ * sends its next 64 reads to the system call.  Only the path changes, not
+ * the answer: a page mapped since reads right.
  */
 static bool known_bad(uintptr_t a, size_t size)
 {
-	uintptr_t lo = a >> 12, hi = (a + size - 1) >> 12;
-	int i;
+	uintptr_t page = fc_tls.bad & ~4095ul, hits = fc_tls.bad & 4095;
 
-	for (i = 0; i < FC_BAD_PAGES; i++)
-		if (fc_tls.bad[i] >= lo && fc_tls.bad[i] <= hi) {
-			/* forgotten after a while: the system call may be
-			 * refused here (a sandbox), and the page mapped since */
-			if (++fc_tls.bad_hits >= 64 || ub_fault_cache_off) {
-				memset(fc_tls.bad, 0, sizeof(fc_tls.bad));
-				fc_tls.bad_hits = 0;
-			}
-			return !ub_fault_cache_off;
-		}
-	return false;
+	if (!page || page < (a & ~4095ul) || page > ((a + size - 1) & ~4095ul))
+		return false;
+	/* forgotten after a while: the system call may be refused here (a
+	 * sandbox), and the page mapped since */
+	fc_tls.bad = hits + 1 >= 64 || ub_fault_cache_off ? 0 : page | (hits + 1);
+	return !ub_fault_cache_off;
 }
 
 /* ==== When the fast path may be taken ==== */
@@ -226,8 +223,8 @@ static _Atomic uintptr_t fc_held_tp; /* ub_fault_suspend's thread */
 /*
  * Fast copies in progress, so that ub_fault_disable can wait for them
  * before the front is taken away: 16 counters on their own cache lines,
- * one chosen per thread, and the thread's own count (a handler that
- * disables it may have interrupted a copy of its own thread).
+ * one chosen per thread.  A handler that disables it after interrupting a
+ * copy of its own thread waits out the bound (50 ms).
  */
 static struct {
 	_Atomic long n;
@@ -356,53 +353,60 @@ extern void *__libc_stack_end; /* ld.so: the top of the initial stack */
 static void stack_find(uintptr_t sp)
 {
 	uintptr_t lo, hi, tp = thread_pointer(), top = (uintptr_t)__libc_stack_end;
+	uintptr_t tries = (fc_tls.stack / FC_ST_TRY) & 7;
 
-	if (fc_tls.tries >= 4) /* several foreign stacks: no more reads of maps */
+	if (tries >= 4) /* several foreign stacks: no more reads of maps */
 		return;
-	fc_tls.tries++;
+	fc_tls.stack = ++tries * FC_ST_TRY;
 	if (!mapping_of(sp, &lo, &hi))
 		return;
 	if (tp >= lo && tp < hi) {
-		fc_tls.stack_lo = lo;
-		fc_tls.stack_hi = tp;
+		fc_tls.stack = lo | tries * FC_ST_TRY | FC_ST_FOUND;
 	} else if (top > lo && top <= hi) {
 		struct rlimit rl;
-		uintptr_t max = 64ul << 20;
+		uintptr_t max = 64ul << 20, low;
 
 		if (!getrlimit(RLIMIT_STACK, &rl) && rl.rlim_cur != RLIM_INFINITY &&
 		    rl.rlim_cur < max)
 			max = rl.rlim_cur;
 		/* a quarter MiB short of the limit: the deepest frames of a
 		 * stack at its limit take the system call */
-		fc_tls.stack_lo = hi - max + (256u << 10);
-		fc_tls.stack_hi = hi;
-		if (fc_tls.stack_lo > lo)
-			fc_tls.stack_lo = lo;
+		low = (hi - max + (256u << 10) + 4095) & ~4095ul;
+		if (low > lo)
+			low = lo;
+		fc_main_hi = hi;
+		fc_tls.stack = low | tries * FC_ST_TRY | FC_ST_FOUND | FC_ST_MAIN;
 	}
+}
+
+/* This thread's own stack [*lo, *hi), looked for once: true when known. */
+static bool own_stack(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
+{
+	if (!(fc_tls.stack & FC_ST_FOUND)) {
+		stack_find(sp);
+		if (!(fc_tls.stack & FC_ST_FOUND))
+			return false;
+	}
+	*lo = fc_tls.stack & ~4095ul;
+	*hi = fc_tls.stack & FC_ST_MAIN ? fc_main_hi : thread_pointer();
+	return true;
 }
 
 static bool stack_room(void)
 {
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), lo, hi;
 
-	if (!fc_tls.stack_hi) {
-		stack_find(sp);
-		if (!fc_tls.stack_hi)
-			return false;
-	}
-	/* another stack (fc_tls.stack_hi known): the system call */
-	return sp >= fc_tls.stack_lo + FC_STACK_ROOM && sp < fc_tls.stack_hi;
+	/* another stack than the thread's own: the system call */
+	return own_stack(sp, &lo, &hi) && sp >= lo + FC_STACK_ROOM && sp < hi;
 }
 
 bool ub_fault_own_stack(const void *p, size_t size)
 {
-	uintptr_t fa = (uintptr_t)__builtin_frame_address(0), a = (uintptr_t)p;
+	uintptr_t fa = (uintptr_t)__builtin_frame_address(0), a = (uintptr_t)p, lo, hi;
 
-	if (!fc_tls.stack_hi)
-		stack_find(fa);
-	if (fa < fc_tls.stack_lo || fa >= fc_tls.stack_hi)
+	if (!own_stack(fa, &lo, &hi) || fa < lo || fa >= hi)
 		return false;
-	return a >= fa && a + size >= a && a + size <= fc_tls.stack_hi;
+	return a >= fa && a + size >= a && a + size <= hi;
 }
 
 static void resume_after_vfork(void);
@@ -416,7 +420,6 @@ static bool fast_enter(uint8_t *state, _Atomic long **slot)
 		return false;
 	*slot = &fc_busy[(thread_pointer() >> 12) & 15].n;
 	atomic_fetch_add(*slot, 1); /* seq_cst: against ub_fault_disable's store */
-	fc_tls.busy++;
 	if (!atomic_load(&fc_on)) {
 		if (atomic_load_explicit(&fc_held_tp, memory_order_relaxed) == thread_pointer())
 			resume_after_vfork();
@@ -427,14 +430,12 @@ static bool fast_enter(uint8_t *state, _Atomic long **slot)
 		goto no;
 	return true;
 no:
-	fc_tls.busy--;
 	atomic_fetch_sub(*slot, 1);
 	return false;
 }
 
 static void fast_leave(_Atomic long *slot)
 {
-	fc_tls.busy--;
 	atomic_fetch_sub_explicit(slot, 1, memory_order_release);
 }
 
@@ -547,12 +548,12 @@ void ub_fault_disable(bool drain)
 	int i, k;
 
 	atomic_store(&fc_on, 0);
-	for (i = 0; drain && i < 10000; i++) {
+	for (i = 0; drain && i < 600; i++) { /* 100 yields, then 50 ms at most */
 		long busy = 0;
 
 		for (k = 0; k < 16; k++)
 			busy += atomic_load(&fc_busy[k].n);
-		if (busy <= fc_tls.busy)
+		if (!busy)
 			return;
 		if (i < 100)
 			sched_yield();
@@ -596,16 +597,7 @@ void ub_fault_to_default(int sig)
 	sigset_t set;
 
 	/* a copy of another thread in flight may still fault: a moment */
-	ub_fault_disable(false);
-	for (int i = 0; i < 100; i++) {
-		long busy = 0;
-
-		for (int k = 0; k < 16; k++)
-			busy += atomic_load(&fc_busy[k].n);
-		if (busy <= fc_tls.busy)
-			break;
-		sched_yield();
-	}
+	ub_fault_disable(true);
 	memset(&d, 0, sizeof(d));
 	d.sa_handler = SIG_DFL;
 	sigemptyset(&d.sa_mask);
