@@ -72,11 +72,14 @@ void ub_vlog_vprintf(struct ub_vlog *log, const char *fmt, va_list ap)
 	if (log->level & UB_VLOG_FIXED) {
 		uint64_t cur = log->end_pos;
 
+		/* without a buffer nothing is copied: only the positions
+		 * move (the kernel's arithmetic there would write before
+		 * its scratch buffer at end_pos 0) */
 		new_n = 0;
-		if (log->end_pos < (uint32_t)(log->len_total - 1)) {
-			uint64_t room = log->len_total - log->end_pos;
+		if (log->has_buf && log->end_pos < log->len_total - 1u) {
+			uint32_t room = (uint32_t)(log->len_total - log->end_pos);
 
-			new_n = room < n ? (uint32_t)room : n;
+			new_n = room < n ? room : n;
 			tmp[new_n - 1] = '\0';
 		}
 		log->end_pos += n - 1;
