@@ -11,9 +11,9 @@
  * 32-deep stack that finds loops and sizes, and checks struct members
  * against the struct's size), function prototypes, type tag chains.
  *
- * Not here: the kernel's last step, the special fields of structs that
- * hold bpf_spin_lock, bpf_list_head, kptrs... (btf_parse_struct_metas),
- * which needs the kernel's own BTF (docs/kernel-differences.md).
+ * Last, as the kernel's btf_parse_struct_metas: the special fields of
+ * structs that hold bpf_spin_lock, bpf_list_head, kptrs... (the kernel's
+ * own BTF answers which kptr types are the kernel's).
  *
  * Entry point: ub_btf_check().  Types are named by id throughout; NONE
  * stands for the kernel's NULL type pointer (an id past the last type).
@@ -21,6 +21,7 @@
 #include "util/ubc.h"
 
 #include "syscall/btf_check.h"
+#include "userbpf/object.h"
 #include "util/alloc.h"
 
 /* ==== Format constants (uapi linux/btf.h) ==== */
@@ -1737,6 +1738,516 @@ static int check_type_tags(struct chk *c)
 	return 0;
 }
 
+/* ==== Special fields of structs (btf_parse_struct_metas) ==== */
+
+/*
+ * A struct that holds one of the kernel's special types (bpf_spin_lock,
+ * bpf_list_head/node, bpf_rb_root/node, bpf_refcount) or a kptr (a
+ * pointer through a "kptr"-like type tag) gets a record of its special
+ * fields; a struct where that record cannot be built fails the load,
+ * with no log line.  kptrs to types of the kernel's own BTF are looked
+ * up there (userbpf_btf__kernel): a referenced one ("kptr") needs a
+ * destructor kfunc, known here for the types 6.18 registers one for.
+ */
+enum {
+	F_SPIN_LOCK = 1 << 0,
+	F_KPTR_UNREF = 1 << 2,
+	F_KPTR_REF = 1 << 3,
+	F_KPTR_PERCPU = 1 << 4,
+	F_LIST_HEAD = 1 << 5,
+	F_LIST_NODE = 1 << 6,
+	F_RB_ROOT = 1 << 7,
+	F_RB_NODE = 1 << 8,
+	F_REFCOUNT = 1 << 9,
+	F_UPTR = 1 << 11,
+	F_KPTR = F_KPTR_UNREF | F_KPTR_REF | F_KPTR_PERCPU,
+	F_GRAPH_ROOT = F_LIST_HEAD | F_RB_ROOT,
+	F_GRAPH_NODE = F_LIST_NODE | F_RB_NODE,
+	F_META_MASK = F_SPIN_LOCK | F_LIST_HEAD | F_LIST_NODE | F_RB_ROOT | F_RB_NODE | F_REFCOUNT |
+		      F_KPTR,
+};
+
+#define FIELDS_MAX 11 /* BTF_FIELDS_MAX */
+#define FOUND 1
+#define IGNORE 0
+
+struct finfo {
+	uint32_t type, off;
+	uint32_t kptr_id;  /* kptrs: the struct pointed to */
+	uint32_t value_id; /* graph roots: the struct of the nodes */
+	const char *node_name;
+};
+
+struct meta {
+	uint32_t id, mask;
+	uint32_t nroots;
+	uint32_t root_value[FIELDS_MAX];
+};
+
+static const char *plain_name(const struct chk *c, uint32_t off)
+{
+	const char *s = str_by_offset(c, off);
+
+	return s ? s : "";
+}
+
+static uint32_t find_by_name_kind(const struct chk *c, const char *name, uint32_t k)
+{
+	uint32_t i;
+
+	for (i = 1; i < c->nr_types; i++)
+		if (kind(c, i) == k && !strcmp(plain_name(c, c->types[i].name_off), name))
+			return i;
+	return NONE;
+}
+
+static uint32_t skip_modifiers(const struct chk *c, uint32_t id, uint32_t *res)
+{
+	uint32_t t = by_id(c, id);
+
+	while (t != NONE && is_modifier(c, t)) {
+		id = c->types[t].size;
+		t = by_id(c, id);
+	}
+	if (res)
+		*res = id;
+	return t;
+}
+
+static bool is_struct_only(const struct chk *c, uint32_t id)
+{
+	return id != NONE && kind(c, id) == K_STRUCT;
+}
+
+static int find_kptr(const struct chk *c, uint32_t t, uint32_t off, struct finfo *info,
+		     uint32_t mask)
+{
+	const char *tag;
+	uint32_t type, res_id, next;
+
+	if (t != NONE && kind(c, t) == K_VOLATILE)
+		t = by_id(c, c->types[t].size);
+	if (t == NONE || !is_ptr(c, t))
+		return IGNORE;
+	t = by_id(c, c->types[t].size);
+	if (t == NONE || !is_type_tag(c, t) || kflag(c, t))
+		return IGNORE;
+	next = by_id(c, c->types[t].size);
+	if (next != NONE && is_type_tag(c, next))
+		return -EINVAL; /* one tag only */
+	tag = log_name(c, c->types[t].name_off);
+	if (!strcmp(tag, "kptr_untrusted"))
+		type = F_KPTR_UNREF;
+	else if (!strcmp(tag, "kptr"))
+		type = F_KPTR_REF;
+	else if (!strcmp(tag, "percpu_kptr"))
+		type = F_KPTR_PERCPU;
+	else if (!strcmp(tag, "uptr"))
+		type = F_UPTR;
+	else
+		return -EINVAL;
+	if (!(type & mask))
+		return IGNORE;
+	t = skip_modifiers(c, c->types[t].size, &res_id);
+	if (!is_struct_only(c, t))
+		return -EINVAL;
+	info->type = type;
+	info->off = off;
+	info->kptr_id = res_id;
+	return FOUND;
+}
+
+/* btf_get_field_type: by the name of the member's type as written */
+static int field_type_of(const struct chk *c, uint32_t t, uint32_t mask, uint32_t *seen,
+			 uint32_t *align, uint32_t *sz)
+{
+	static const struct {
+		uint32_t type;
+		const char *name;
+		uint32_t size, align;
+	} named[] = {
+		{ F_SPIN_LOCK, "bpf_spin_lock", 4, 4 },	 { F_LIST_HEAD, "bpf_list_head", 16, 8 },
+		{ F_LIST_NODE, "bpf_list_node", 24, 8 }, { F_RB_ROOT, "bpf_rb_root", 16, 8 },
+		{ F_RB_NODE, "bpf_rb_node", 32, 8 },	 { F_REFCOUNT, "bpf_refcount", 4, 4 },
+	};
+	const char *name = log_name(c, c->types[t].name_off);
+	size_t i;
+
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		if (!(mask & named[i].type) || strcmp(name, named[i].name))
+			continue;
+		if (named[i].type == F_SPIN_LOCK) {
+			if (*seen & F_SPIN_LOCK)
+				return -E2BIG;
+			*seen |= F_SPIN_LOCK;
+		}
+		*sz = named[i].size;
+		*align = named[i].align;
+		return (int)named[i].type;
+	}
+	if ((mask & (F_KPTR | F_UPTR)) && !is_struct_only(c, t)) {
+		*sz = 8;
+		*align = 8;
+		return F_KPTR_REF;
+	}
+	return 0;
+}
+
+static uint32_t field_size(uint32_t type)
+{
+	switch (type) {
+	case F_SPIN_LOCK:
+	case F_REFCOUNT:
+		return 4;
+	case F_LIST_HEAD:
+	case F_RB_ROOT:
+		return 16;
+	case F_LIST_NODE:
+		return 24;
+	case F_RB_NODE:
+		return 32;
+	default:
+		return 8;
+	}
+}
+
+static int repeat_fields(struct finfo *info, uint32_t cnt, uint32_t field_cnt, uint32_t repeat,
+			 uint32_t elem_size)
+{
+	uint32_t i, j, cur = field_cnt;
+
+	for (i = 0; i < field_cnt; i++)
+		if (!(info[i].type & (F_KPTR | F_UPTR | F_LIST_HEAD | F_RB_ROOT)))
+			return -EINVAL;
+	if ((uint64_t)field_cnt * ((uint64_t)repeat + 1) > cnt)
+		return -E2BIG;
+	for (i = 0; i < repeat; i++) {
+		memcpy(&info[cur], &info[0], field_cnt * sizeof(info[0]));
+		for (j = 0; j < field_cnt; j++)
+			info[cur++].off += (i + 1) * elem_size;
+	}
+	return 0;
+}
+
+/* The value of the one decl tag "key..." on component idx of pt. */
+static int decl_tag_value(const struct chk *c, uint32_t pt, int32_t idx, const char *key,
+			  const char **value)
+{
+	size_t len = strlen(key);
+	uint32_t i, found = NONE;
+
+	for (i = 1; i < c->nr_types; i++) {
+		if (!is_decl_tag(c, i) || by_id(c, c->types[i].size) != pt ||
+		    (int32_t)extra32(c, i, 0) != idx ||
+		    strncmp(log_name(c, c->types[i].name_off), key, len))
+			continue;
+		if (found != NONE)
+			return -EEXIST;
+		found = i;
+	}
+	if (found == NONE)
+		return -ENOENT;
+	*value = log_name(c, c->types[found].name_off) + len;
+	return 0;
+}
+
+static int find_graph_root(const struct chk *c, uint32_t pt, uint32_t t, int32_t idx, uint32_t off,
+			   uint32_t sz, struct finfo *info, uint32_t head_type)
+{
+	const char *value, *colon;
+	char name[KSYM_NAME_LEN + 1];
+	uint32_t id;
+	size_t n;
+
+	if (!is_struct_only(c, t) || c->types[t].size != sz)
+		return IGNORE;
+	if (decl_tag_value(c, pt, idx, "contains:", &value))
+		return -EINVAL;
+	colon = strchr(value, ':');
+	if (!colon)
+		return -EINVAL;
+	n = (size_t)(colon - value);
+	if (n >= sizeof(name))
+		return -ENOENT; /* no type has so long a name */
+	memcpy(name, value, n);
+	name[n] = '\0';
+	id = find_by_name_kind(c, name, K_STRUCT);
+	if (id == NONE)
+		return -ENOENT;
+	if (!colon[1])
+		return -EINVAL;
+	info->type = head_type;
+	info->off = off;
+	info->value_id = id;
+	info->node_name = colon + 1;
+	return FOUND;
+}
+
+static int find_struct_field(const struct chk *c, uint32_t t, uint32_t mask, struct finfo *info,
+			     uint32_t cnt, uint32_t level);
+
+static int find_field_one(const struct chk *c, uint32_t var, uint32_t t, int32_t idx, uint32_t off,
+			  uint32_t mask, uint32_t *seen, struct finfo *info, uint32_t cnt,
+			  uint32_t level)
+{
+	uint32_t nelems = 1, i, align = 1, sz = 0;
+	struct finfo tmp, *dst = cnt ? &info[0] : &tmp;
+	int ft, ret;
+
+	for (i = 0; i < MAX_RESOLVE_DEPTH && t != NONE && is_array(c, t); i++) {
+		nelems *= extra32(c, t, 8);
+		t = by_id(c, extra32(c, t, 0));
+	}
+	if (i == MAX_RESOLVE_DEPTH)
+		return -E2BIG;
+	if (!nelems || t == NONE)
+		return 0;
+	ft = field_type_of(c, t, mask, seen, &align, &sz);
+	if (!ft && is_struct_only(c, t)) {
+		/* the special fields of a nested struct, at its offset */
+		if (++level >= MAX_RESOLVE_DEPTH)
+			return -E2BIG;
+		ret = find_struct_field(c, t, mask, info, cnt, level);
+		if (ret <= 0)
+			return ret;
+		for (i = 0; i < (uint32_t)ret; i++)
+			info[i].off += off;
+		if (nelems > 1) {
+			int err = repeat_fields(info, cnt, (uint32_t)ret, nelems - 1,
+						c->types[t].size);
+
+			ret = err ? err : ret * (int)nelems;
+		}
+		return ret;
+	}
+	if (ft <= 0)
+		return ft;
+	if (off % align)
+		return 0;
+	switch (ft) {
+	case F_LIST_HEAD:
+	case F_RB_ROOT:
+		ret = find_graph_root(c, var, t, idx, off, sz, dst, (uint32_t)ft);
+		break;
+	case F_KPTR_REF:
+		ret = find_kptr(c, t, off, dst, mask);
+		break;
+	default:
+		if (!is_struct_only(c, t) || c->types[t].size != sz) {
+			ret = IGNORE;
+		} else {
+			dst->type = (uint32_t)ft;
+			dst->off = off;
+			ret = FOUND;
+		}
+	}
+	if (ret <= 0)
+		return ret;
+	if (!cnt)
+		return -E2BIG;
+	if (nelems > 1) {
+		ret = repeat_fields(info, cnt, 1, nelems - 1, sz);
+		if (ret < 0)
+			return ret;
+	}
+	return (int)nelems;
+}
+
+static int find_struct_field(const struct chk *c, uint32_t t, uint32_t mask, struct finfo *info,
+			     uint32_t cnt, uint32_t level)
+{
+	uint32_t i, idx = 0, seen = 0;
+	int ret;
+
+	for (i = 0; i < vlen(c, t); i++) {
+		struct member m = member_at(c, t, i);
+		uint32_t off = member_bit_offset(c, t, &m);
+
+		if (off % 8)
+			return -EINVAL;
+		ret = find_field_one(c, t, by_id(c, m.type), (int32_t)i, off / 8, mask, &seen,
+				     &info[idx], cnt - idx, level);
+		if (ret < 0)
+			return ret;
+		idx += (uint32_t)ret;
+	}
+	return (int)idx;
+}
+
+/* The types 6.18 registers a destructor kfunc for (a referenced kptr to
+ * a kernel type needs one). */
+static bool kernel_dtor_known(const char *name)
+{
+	static const char *const names[] = { "task_struct", "cgroup", "bpf_cpumask",
+					     "bpf_crypto_ctx" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+static int parse_kptr(const struct chk *c, const struct finfo *f)
+{
+	const struct userbpf_btf *kb = userbpf_btf__kernel();
+	const char *name = log_name(c, c->types[f->kptr_id].name_off);
+
+	if (!kb || userbpf_btf__find_by_name_kind(kb, name, (int)kind(c, f->kptr_id)) < 0)
+		return 0; /* a program's own type: allocated by bpf_obj_new */
+	if (f->type == F_KPTR_REF && !kernel_dtor_known(name))
+		return -ENOENT;
+	return 0;
+}
+
+static int parse_graph_root(const struct chk *c, const struct finfo *f, const char *node_type)
+{
+	uint32_t t = f->value_id, i, n = NONE;
+
+	for (i = 0; i < vlen(c, t); i++) {
+		struct member m = member_at(c, t, i);
+		uint32_t off;
+
+		if (strcmp(f->node_name, log_name(c, m.name_off)))
+			continue;
+		if (n != NONE)
+			return -EINVAL; /* two members of that name */
+		n = by_id(c, m.type);
+		if (!is_struct_only(c, n) || strcmp(node_type, log_name(c, c->types[n].name_off)))
+			return -EINVAL;
+		/* the kernel reads the offset with the node type's kind_flag */
+		off = kflag(c, n) ? MEMBER_BIT_OFFSET(m.offset) : m.offset;
+		if (off % 8 || (off / 8) % 8)
+			return -EINVAL;
+	}
+	return n == NONE ? -ENOENT : 0;
+}
+
+/* btf_parse_fields for a struct: the field mask and graph roots into *rec. */
+static int parse_fields(const struct chk *c, uint32_t t, struct meta *rec)
+{
+	struct finfo info[FIELDS_MAX];
+	uint32_t next_off = 0, i, cnt, has_spin = 0, has_refcount = 0;
+	int ret;
+
+	memset(info, 0, sizeof(info));
+	ret = find_struct_field(c, t, F_META_MASK, info, FIELDS_MAX, 0);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return -EFAULT; /* the kernel's "record cannot be unset" */
+	cnt = (uint32_t)ret;
+	memset(rec, 0, sizeof(*rec));
+	rec->id = t;
+	for (i = 0; i < cnt; i++) {
+		uint32_t sz = field_size(info[i].type);
+
+		if ((uint64_t)info[i].off + sz > c->types[t].size)
+			return -EFAULT;
+		if (info[i].off < next_off)
+			return -EEXIST;
+		next_off = info[i].off + sz;
+		rec->mask |= info[i].type;
+		switch (info[i].type) {
+		case F_SPIN_LOCK:
+			has_spin = 1;
+			break;
+		case F_REFCOUNT:
+			has_refcount = 1;
+			break;
+		case F_KPTR_UNREF:
+		case F_KPTR_REF:
+		case F_KPTR_PERCPU:
+			ret = parse_kptr(c, &info[i]);
+			if (ret < 0)
+				return ret;
+			break;
+		case F_LIST_HEAD:
+		case F_RB_ROOT:
+			ret = parse_graph_root(c, &info[i],
+					       info[i].type == F_LIST_HEAD ? "bpf_list_node" :
+									     "bpf_rb_node");
+			if (ret < 0)
+				return ret;
+			rec->root_value[rec->nroots++] = info[i].value_id;
+			break;
+		}
+	}
+	if ((rec->mask & F_GRAPH_ROOT) && !has_spin)
+		return -EINVAL;
+	if (!has_refcount && (rec->mask & F_LIST_NODE) && (rec->mask & F_RB_NODE))
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_struct_metas(struct chk *c)
+{
+	static const char *const special[] = { "bpf_spin_lock", "bpf_list_head", "bpf_list_node",
+					       "bpf_rb_root",	"bpf_rb_node",	 "bpf_refcount" };
+	uint32_t *aof, naof = 0, i, j, nmeta = 0;
+	struct meta *metas = NULL;
+	int err = 0;
+
+	aof = ub_calloc(c->nr_types + sizeof(special) / sizeof(special[0]), sizeof(*aof));
+	if (!aof)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		uint32_t id = find_by_name_kind(c, special[i], K_STRUCT);
+
+		if (id != NONE)
+			aof[naof++] = id;
+	}
+	for (i = 1; i < c->nr_types; i++) {
+		struct finfo tmp;
+
+		if (find_kptr(c, i, 0, &tmp, F_KPTR) == FOUND)
+			aof[naof++] = i;
+	}
+	for (i = 1; i < c->nr_types && naof && !err; i++) {
+		bool hit = false;
+
+		if (kind(c, i) != K_STRUCT)
+			continue;
+		for (j = 0; j < vlen(c, i) && !hit; j++) {
+			uint32_t mt = member_at(c, i, j).type, k;
+
+			for (k = 0; k < naof; k++)
+				hit |= aof[k] == mt;
+		}
+		if (!hit)
+			continue;
+		if (!(nmeta & (nmeta - 1))) { /* grow at powers of two */
+			struct meta *n = ub_realloc(metas, (nmeta ? nmeta * 2 : 1) * sizeof(*n));
+
+			if (!n) {
+				err = -ENOMEM;
+				break;
+			}
+			metas = n;
+		}
+		err = parse_fields(c, i, &metas[nmeta]);
+		if (!err)
+			nmeta++;
+	}
+	/* btf_check_and_fixup_fields: roots point at structs with records,
+	 * and a struct both root and node owns no roots */
+	for (i = 0; i < nmeta && !err; i++) {
+		for (j = 0; j < metas[i].nroots && !err; j++) {
+			uint32_t k, v = metas[i].root_value[j];
+
+			for (k = 0; k < nmeta && metas[k].id != v; k++)
+				;
+			if (k == nmeta)
+				err = -EFAULT;
+			else if ((metas[i].mask & F_GRAPH_NODE) && (metas[k].mask & F_GRAPH_ROOT))
+				err = -ELOOP;
+		}
+	}
+	ub_free(metas);
+	ub_free(aof);
+	return err;
+}
+
 /* ==== Header and sections ==== */
 
 static int check_sec_info(struct chk *c)
@@ -1900,6 +2411,8 @@ int ub_btf_check(const uint8_t *data, uint32_t size, struct ub_vlog *log)
 		err = parse_type_sec(c);
 	if (!err)
 		err = check_type_tags(c);
+	if (!err)
+		err = parse_struct_metas(c);
 	ub_free(c->types);
 	ub_free(c->resolved_ids);
 	ub_free(c->resolved_sizes);

@@ -27,6 +27,8 @@
 #include "userbpf/syscall.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+/* the case tables leave their trailing fields (custom strings) out */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #define LOG_SIZE (1u << 20)
 /* offset of btf_log_true_size in union bpf_attr (6.4+ uapi) */
 #define TRUE_OFF 28
@@ -85,7 +87,9 @@ struct bcase {
 	uint32_t words[128];
 	/* header tweaks applied to the assembled blob */
 	void (*tweak)(uint8_t *blob, size_t *len);
-	int want; /* expected errno, 0: loads */
+	int want;	  /* expected errno, 0: loads */
+	const char *strs; /* NULL: STRS */
+	size_t slen;
 };
 
 #define HDR 24u
@@ -597,7 +601,8 @@ static void compare_blob(const char *what, const uint8_t *b, size_t len, int wan
 
 static uint8_t *case_blob(const struct bcase *c, size_t *len)
 {
-	uint8_t *b = assemble(c->words, nwords(c->words, N(c->words)), STRS, sizeof(STRS), len);
+	uint8_t *b = assemble(c->words, nwords(c->words, N(c->words)), c->strs ? c->strs : STRS,
+			      c->strs ? c->slen : sizeof(STRS), len);
 
 	if (c->tweak)
 		c->tweak(b, len);
@@ -860,4 +865,288 @@ TEST(btf_load_mutations)
 	       total, nseeds, agree, agree_log, accepted);
 	for (i = 0; i < nseeds; i++)
 		free(seeds[i].data);
+}
+
+/* ==== Names ==== */
+
+/*
+ * Each name in each place a name is checked: a struct's, a member's, a
+ * typedef's, an enum value's, a function argument's, a DATASEC's (any
+ * printable character), a type tag's and a decl tag's (any non-empty
+ * string), a FWD's.  The kernel's ctype is Latin-1; identifiers allow
+ * '.'; names are shorter than KSYM_NAME_LEN (512).
+ */
+TEST(btf_load_names)
+{
+	static const char *const short_names[] = {
+		"a",	     "_x",    "a.b",   ".data",	   "1abc", "a-b",   "a b",
+		"\xe9t\xe9", "\xd7x", "x\xf7", "a\x85",	   "\xa0", "a\x7f", "$x",
+		"x$",	     "a\tb",  "\xc0",  "\xff\xfe", "A9_.", "?",
+	};
+	static const size_t long_lens[] = { 511, 512, 2000 };
+	char name[2100];
+	size_t ni, li, place;
+
+	if (!kernel_can()) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	for (ni = 0; ni < N(short_names) + N(long_lens); ni++) {
+		if (ni < N(short_names)) {
+			snprintf(name, sizeof(name), "%s", short_names[ni]);
+		} else {
+			li = long_lens[ni - N(short_names)];
+			memset(name, 'n', li);
+			name[li] = '\0';
+		}
+		for (place = 0; place < 9; place++) {
+			/* strings: "\0int\0<name>\0" - the name at offset 5 */
+			size_t nl = strlen(name), slen = 5 + nl + 1, len;
+			char *strs = calloc(1, slen);
+			uint32_t w[32], n = 0;
+			uint8_t *b;
+			char what[96];
+
+			memcpy(strs, "\0int", 5);
+			memcpy(strs + 5, name, nl);
+			uint32_t in[] = { INT32 };
+			memcpy(w, in, sizeof(in));
+			n = N(in);
+			switch (place) {
+			case 0: { /* struct name */
+				uint32_t t[] = { T_STRUCT(5, 1, 4), M(0, 1, 0) };
+				memcpy(w + n, t, sizeof(t)), n += N(t);
+				break;
+			}
+			case 1: { /* member name */
+				uint32_t t[] = { T_STRUCT(0, 1, 4), M(5, 1, 0) };
+				memcpy(w + n, t, sizeof(t)), n += N(t);
+				break;
+			}
+			case 2: { /* typedef */
+				uint32_t t[] = { T_TYPEDEF(5, 1) };
+				memcpy(w + n, t, sizeof(t)), n += N(t);
+				break;
+			}
+			case 3: { /* enum value */
+				uint32_t t[] = { T_ENUM(0, 1, 4), E(5, 1) };
+				memcpy(w + n, t, sizeof(t)), n += N(t);
+				break;
+			}
+			case 4: { /* function argument */
+				uint32_t t[] = { T_PROTO(1, 1), P(5, 1) };
+				memcpy(w + n, t, sizeof(t)), n += N(t);
+				break;
+			}
+			case 5: { /* DATASEC */
+				uint32_t t[] = { T_VAR(1, 1, 0), T_DATASEC(5, 1, 4), V(2, 0, 4) };
+				memcpy(w + n, t, sizeof(t)), n += N(t);
+				break;
+			}
+			case 6: { /* type tag */
+				uint32_t t[] = { T_TYPE_TAG(5, 1), T_PTR(2) };
+				memcpy(w + n, t, sizeof(t)), n += N(t);
+				break;
+			}
+			case 7: { /* decl tag on a typedef */
+				uint32_t t[] = { T_TYPEDEF(1, 1), T_DECL_TAG(5, 2, -1) };
+				memcpy(w + n, t, sizeof(t)), n += N(t);
+				break;
+			}
+			default: { /* FWD */
+				uint32_t t[] = { T_FWD(5, 0) };
+				memcpy(w + n, t, sizeof(t)), n += N(t);
+				break;
+			}
+			}
+			b = assemble(w, n, strs, slen, &len);
+			snprintf(what, sizeof(what), "name #%zu in place %zu", ni, place);
+			compare_blob(what, b, len, 0, false, NULL, NULL);
+			free(b);
+			free(strs);
+		}
+	}
+}
+
+/* ==== Structs with special fields ==== */
+
+#define MSTRS                                                                                          \
+	"\0int\0bpf_spin_lock\0val\0v\0a\0b\0bpf_list_head\0bpf_list_node\0contains:node:n\0n\0node\0" \
+	"kptr\0kptr_untrusted\0bogus\0p\0task_struct\0contains:nosuch:n\0bpf_rb_node\0"                \
+	"bpf_refcount\0contains:node:\0contains:node"
+enum {
+	MS_INT = 1,
+	MS_LOCK = 5,
+	MS_VAL = 19,
+	MS_V = 23,
+	MS_A = 25,
+	MS_B = 27,
+	MS_HEAD = 29,
+	MS_NODE_T = 43,
+	MS_CONTAINS = 57,
+	MS_N = 73,
+	MS_NODE = 75,
+	MS_KPTR = 80,
+	MS_UNTRUSTED = 85,
+	MS_BOGUS = 100,
+	MS_P = 106,
+	MS_TASK = 108,
+	MS_NOSUCH = 120,
+	MS_RB_NODE = 138,
+	MS_REFCOUNT = 150,
+	MS_EMPTY_NODE = 163,
+	MS_NO_COLON = 178
+};
+
+#define LOCK_T T_STRUCT(MS_LOCK, 1, 4), M(MS_VAL, 1, 0) /* id 2 */
+#define MC(name, words, want) { name, words, NULL, want, MSTRS, sizeof(MSTRS) }
+#define W(...) { __VA_ARGS__, END }
+
+/* clang-format off */
+static const struct bcase meta_cases[] = {
+	MC("spin lock field", W(T_INT(MS_INT, 4, 1, 0, 32), LOCK_T,
+		T_STRUCT(MS_V, 2, 8), M(MS_A, 1, 0), M(MS_B, 2, 32)), 0),
+	MC("two spin locks", W(T_INT(MS_INT, 4, 1, 0, 32), LOCK_T,
+		T_STRUCT(MS_V, 2, 8), M(MS_A, 2, 0), M(MS_B, 2, 32)), E2BIG),
+	MC("spin lock misaligned", W(T_INT(MS_INT, 4, 1, 0, 32), LOCK_T,
+		T_STRUCT(MS_V, 1, 8), M(MS_A, 2, 16)), EFAULT),
+	MC("spin lock of another size", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_LOCK, 1, 8), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_V, 1, 8), M(MS_A, 2, 0)), EFAULT),
+	MC("spin lock in a nested struct", W(T_INT(MS_INT, 4, 1, 0, 32), LOCK_T,
+		T_STRUCT(MS_N, 1, 4), M(MS_A, 2, 0),
+		T_STRUCT(MS_V, 2, 8), M(MS_A, 1, 0), M(MS_B, 3, 32)), 0),
+	MC("spin lock array (not special)", W(T_INT(MS_INT, 4, 1, 0, 32), LOCK_T, T_ARRAY(2, 1, 2),
+		T_STRUCT(MS_V, 1, 8), M(MS_A, 3, 0)), 0),
+	MC("list head without lock", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_HEAD, 1, 16), M(MS_VAL, 1, 0),		/* 2 */
+		T_STRUCT(MS_NODE_T, 1, 24), M(MS_VAL, 1, 0),		/* 3 */
+		T_STRUCT(MS_NODE, 1, 24), M(MS_N, 3, 0),		/* 4 */
+		T_STRUCT(MS_V, 1, 16), M(MS_A, 2, 0),			/* 5 */
+		T_DECL_TAG(MS_CONTAINS, 5, 0)), EINVAL),
+	MC("list head with lock", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_HEAD, 1, 16), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_NODE_T, 1, 24), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_NODE, 1, 24), M(MS_N, 3, 0),
+		T_STRUCT(MS_V, 2, 24), M(MS_A, 2, 0), M(MS_B, 7, 128),
+		T_DECL_TAG(MS_CONTAINS, 5, 0),
+		T_STRUCT(MS_LOCK, 1, 4), M(MS_VAL, 1, 0)), 0),
+	MC("list head without contains", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_HEAD, 1, 16), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_V, 2, 24), M(MS_A, 2, 0), M(MS_B, 4, 128),
+		T_STRUCT(MS_LOCK, 1, 4), M(MS_VAL, 1, 0)), EINVAL),
+	MC("list head contains a missing struct", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_HEAD, 1, 16), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_V, 2, 24), M(MS_A, 2, 0), M(MS_B, 5, 128),
+		T_DECL_TAG(MS_NOSUCH, 3, 0),
+		T_STRUCT(MS_LOCK, 1, 4), M(MS_VAL, 1, 0)), ENOENT),
+	MC("list head node member missing", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_HEAD, 1, 16), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_NODE, 1, 4), M(MS_A, 1, 0),
+		T_STRUCT(MS_V, 2, 24), M(MS_A, 2, 0), M(MS_B, 6, 128),
+		T_DECL_TAG(MS_CONTAINS, 4, 0),
+		T_STRUCT(MS_LOCK, 1, 4), M(MS_VAL, 1, 0)), ENOENT),
+	MC("list head node name empty", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_HEAD, 1, 16), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_NODE, 1, 4), M(MS_A, 1, 0),
+		T_STRUCT(MS_V, 2, 24), M(MS_A, 2, 0), M(MS_B, 6, 128),
+		T_DECL_TAG(MS_EMPTY_NODE, 4, 0),
+		T_STRUCT(MS_LOCK, 1, 4), M(MS_VAL, 1, 0)), EINVAL),
+	MC("list head two contains", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_HEAD, 1, 16), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_NODE_T, 1, 24), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_NODE, 1, 24), M(MS_N, 3, 0),
+		T_STRUCT(MS_V, 2, 24), M(MS_A, 2, 0), M(MS_B, 8, 128),
+		T_DECL_TAG(MS_CONTAINS, 5, 0), T_DECL_TAG(MS_CONTAINS, 5, 0),
+		T_STRUCT(MS_LOCK, 1, 4), M(MS_VAL, 1, 0)), EINVAL),
+	MC("node in both list and tree", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_NODE_T, 1, 24), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_RB_NODE, 1, 32), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_V, 2, 56), M(MS_A, 2, 0), M(MS_B, 3, 192)), EINVAL),
+	MC("node in both, refcounted", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_NODE_T, 1, 24), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_RB_NODE, 1, 32), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_REFCOUNT, 1, 4), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_V, 3, 64), M(MS_A, 2, 0), M(MS_B, 3, 192), M(MS_N, 4, 448)), 0),
+	MC("kptr to a local struct", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_BOGUS, 1, 4), M(MS_A, 1, 0), T_TYPE_TAG(MS_KPTR, 2), T_PTR(3),
+		T_STRUCT(MS_V, 1, 8), M(MS_P, 4, 0)), 0),
+	MC("kptr to the kernel's struct node (no destructor)", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_NODE, 1, 4), M(MS_A, 1, 0), T_TYPE_TAG(MS_KPTR, 2), T_PTR(3),
+		T_STRUCT(MS_V, 1, 8), M(MS_P, 4, 0)), ENOENT),
+	MC("kptr to task_struct", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_TASK, 1, 4), M(MS_A, 1, 0), T_TYPE_TAG(MS_KPTR, 2), T_PTR(3),
+		T_STRUCT(MS_V, 1, 8), M(MS_P, 4, 0)), 0),
+	MC("untrusted kptr to task_struct", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_TASK, 1, 4), M(MS_A, 1, 0), T_TYPE_TAG(MS_UNTRUSTED, 2), T_PTR(3),
+		T_STRUCT(MS_V, 1, 8), M(MS_P, 4, 0)), 0),
+	MC("kptr misaligned", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_NODE, 1, 4), M(MS_A, 1, 0), T_TYPE_TAG(MS_KPTR, 2), T_PTR(3),
+		T_STRUCT(MS_V, 2, 16), M(MS_A, 1, 0), M(MS_P, 4, 32)), EFAULT),
+	MC("kptr to an int", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_TYPE_TAG(MS_KPTR, 1), T_PTR(2), LOCK_T,
+		T_STRUCT(MS_V, 2, 16), M(MS_A, 4, 0), M(MS_P, 3, 64)), EINVAL),
+	MC("bogus tag beside a lock", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_NODE, 1, 4), M(MS_A, 1, 0), T_TYPE_TAG(MS_BOGUS, 2), T_PTR(3),
+		T_STRUCT(MS_LOCK, 1, 4), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_V, 2, 16), M(MS_A, 5, 0), M(MS_P, 4, 64)), EINVAL),
+	MC("two kptr tags", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_NODE, 1, 4), M(MS_A, 1, 0), T_TYPE_TAG(MS_KPTR, 2),
+		T_TYPE_TAG(MS_KPTR, 3), T_PTR(4), T_STRUCT(MS_LOCK, 1, 4), M(MS_VAL, 1, 0),
+		T_STRUCT(MS_V, 2, 16), M(MS_A, 6, 0), M(MS_P, 5, 64)), EINVAL),
+	MC("kptr array", W(T_INT(MS_INT, 4, 1, 0, 32),
+		T_STRUCT(MS_NODE, 1, 4), M(MS_A, 1, 0), T_TYPE_TAG(MS_KPTR, 2), T_PTR(3),
+		T_ARRAY(4, 1, 3), T_STRUCT(MS_V, 1, 24), M(MS_P, 5, 0)), 0),
+};
+/* clang-format on */
+
+TEST(btf_load_special_fields)
+{
+	size_t i;
+
+	if (!kernel_can())
+		printf("btf_load_special_fields: not root, the table's errno values only\n");
+	for (i = 0; i < N(meta_cases); i++) {
+		size_t len;
+		uint8_t *b = case_blob(&meta_cases[i], &len);
+
+		compare_blob(meta_cases[i].name, b, len, meta_cases[i].want, true, NULL, NULL);
+		free(b);
+	}
+}
+
+/* kptr ("kptr", referenced) to kernel types: only types with a
+ * destructor kfunc may be stored; the others fail with ENOENT. */
+TEST(btf_load_kernel_kptrs)
+{
+	static const char *const names[] = { "task_struct", "cgroup",	      "bpf_cpumask",
+					     "sk_buff",	    "file",	      "inode",
+					     "mm_struct",   "bpf_crypto_ctx", "nf_conn",
+					     "socket",	    "sock",	      "no_such_type" };
+	size_t i;
+
+	if (!kernel_can()) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	for (i = 0; i < N(names); i++) {
+		/* "\0int\0a\0p\0v\0kptr\0<name>" */
+		char strs[64];
+		size_t nl = strlen(names[i]), slen = 16 + nl + 1, len;
+		uint32_t w[] = { T_INT(1, 4, 1, 0, 32),
+				 T_STRUCT(16, 1, 4),
+				 M(5, 1, 0),
+				 T_TYPE_TAG(11, 2),
+				 T_PTR(3),
+				 T_STRUCT(9, 1, 8),
+				 M(7, 4, 0) };
+		uint8_t *b;
+
+		memset(strs, 0, sizeof(strs));
+		memcpy(strs, "\0int\0a\0p\0v\0kptr", 16);
+		memcpy(strs + 16, names[i], nl);
+		b = assemble(w, N(w), strs, slen, &len);
+		compare_blob(names[i], b, len, 0, false, NULL, NULL);
+		free(b);
+	}
 }
