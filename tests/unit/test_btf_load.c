@@ -25,6 +25,7 @@
 
 #include "test.h"
 #include "userbpf/syscall.h"
+#include "util/alloc.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 /* the case tables leave their trailing fields (custom strings) out */
@@ -1147,6 +1148,43 @@ TEST(btf_load_kernel_kptrs)
 		memcpy(strs + 16, names[i], nl);
 		b = assemble(w, N(w), strs, slen, &len);
 		compare_blob(names[i], b, len, 0, false, NULL, NULL);
+		free(b);
+	}
+}
+
+/* ==== Allocation failures ==== */
+
+/* Every allocation of a load failing in turn (make FAULT=1): ENOMEM or
+ * success, nothing leaked (the sanitizer build), never another errno. */
+TEST(btf_load_alloc_failures)
+{
+	static const uint32_t log_sizes[] = { 0, 64, 1u << 16 };
+	const struct bcase *blobs[] = { &cases[1], &meta_cases[7] };
+	size_t bi, li;
+	unsigned long n;
+
+	for (bi = 0; bi < N(blobs); bi++) {
+		size_t len;
+		uint8_t *b = case_blob(blobs[bi], &len);
+
+		for (li = 0; li < N(log_sizes); li++) {
+			for (n = 1; n < 1000; n++) {
+				struct result r;
+
+				ub_fault_set(n);
+				load(false, b, len, log_sizes[li] ? 1 : 0, log_sizes[li], &r);
+				ub_fault_set(0);
+				result_free(&r);
+				if (r.err == 0 || (log_sizes[li] == 64 && r.err == ENOSPC))
+					break; /* n is past the last allocation */
+				if (r.err != ENOMEM) {
+					test_fail(__FILE__, __LINE__,
+						  "%s, log %u, allocation %lu: errno %d",
+						  blobs[bi]->name, log_sizes[li], n, r.err);
+					break;
+				}
+			}
+		}
 		free(b);
 	}
 }
