@@ -12,7 +12,13 @@
  *    and BPF_LOG_FIXED: errno (ENOSPC), the buffer's bytes, true size.
  *  - btf_load_mutations: the BTF of the compiled examples (as in the ELF
  *    file and as libbpf fixes it up), mutated by a seeded generator:
- *    verdict and errno compared over thousands of blobs, and the log text.
+ *    verdict and errno compared over thousands of blobs, and the log text
+ *    (BTF_MUTATIONS=n for more).
+ *  - btf_load_names: names in every place a name is checked (the
+ *    kernel's Latin-1 ctype, '.', KSYM_NAME_LEN, long names in the log).
+ *  - btf_load_special_fields, btf_load_kernel_kptrs: structs with
+ *    bpf_spin_lock, list/rb heads and nodes, refcounts and kptrs.
+ *  - btf_load_alloc_failures: every allocation failing in turn (FAULT=1).
  */
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
