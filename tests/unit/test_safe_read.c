@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "refuse_vm_readv.h"
 #include "test.h"
 #include "util/alloc.h"
 #include "util/fault_copy.h"
@@ -257,25 +258,6 @@ TEST(safe_read_cases_system_call)
 	run_cases(&a, why, sizeof(why));
 	ASSERT_STREQ(why, "");
 	munmap(a.base, (size_t)a.pg * AR_PAGES);
-}
-
-/*
- * process_vm_readv refused by a seccomp filter (EPERM): a read that
- * succeeds then came through the fast path.
- */
-static int refuse_process_vm_readv(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_readv, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
 /*

@@ -32,6 +32,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../../unit/refuse_vm_readv.h"
+
 static sigjmp_buf back;
 static void *volatile fault_addr;
 static volatile int fault_sig;
@@ -50,21 +52,6 @@ __attribute__((noinline, used)) int faultee_point(const char *bad, const char *g
 {
 	__asm__ volatile("" ::"r"(bad), "r"(good) : "memory");
 	return good[0] + 1;
-}
-
-static int refuse_process_vm_readv(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_readv, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
 int main(int argc, char **argv)
