@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <signal.h>
@@ -50,7 +51,7 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 11
+#define DOM_VERSION 12
 #define PAGE 4096ul
 #define NCLASS 16
 #define HEAP_START (2ul << 20)
@@ -117,6 +118,10 @@ struct dom_member {
  * takes the mark; it goes with the member when it dies (an image that
  * never takes it: a static binary) */
 #define MEMBER_EXEC 1u
+/* listed by its parent at its fork (domain_fork_handed), before it
+ * listed itself: the child that finds it with its own identity is that
+ * member, not a later image of its pid */
+#define MEMBER_FORKED 2u
 
 struct dom_alias {
 	void *addr;
@@ -211,22 +216,26 @@ struct dom_hdr {
 	 * mid-growth: the next lock owner frees the one not published) */
 	uint64_t grow_new, grow_old;
 	void *meta; /* launch's object facts (meta.c), a list in the heap */
-	struct dom_stats stats;
-	uint64_t code_map[CODE_PAGES / 64]; /* code area pages in use */
 	/* blocks private to a process (its library handle table, its BTF
 	 * copies, the link objects of its attachments): freed when it dies
 	 * unreleased.  The ledger is a page run of the heap (struct
-	 * dom_priv[priv_cap] after its header), doubled when full */
+	 * dom_priv[priv_cap] after its header), doubled when full.  In the
+	 * header's first page with the words above: a forked child faults in
+	 * each page of the arena it touches (its page tables are not
+	 * copied), and every child reads these */
 	uint64_t priv_off;
 	uint32_t priv_cap;
 	uint32_t priv_free;   /* first free entry + 1, 0: none */
 	uint32_t priv_code;   /* entries naming code runs */
 	uint32_t sess_serial; /* loads and JIT compilations begun */
+	struct dom_stats stats;
+	uint64_t code_map[CODE_PAGES / 64]; /* code area pages in use */
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
 	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
 
 _Static_assert(sizeof(struct dom_hdr) <= HEAP_START, "the arena's header fits before its heap");
+_Static_assert(offsetof(struct dom_hdr, stats) <= PAGE, "the header's words in its first page");
 /* tests/launch/apps/dpcpu.c (locktakeover) plays a member killed holding
  * the lock: it writes its pid at this offset and reads the takeovers;
  * dpcpu.c and darena.c read the heap and code area use and the count of
@@ -377,26 +386,70 @@ static bool other_threads(int pid)
 #endif
 #define PIDFS_MAGIC 0x50494446
 
+/* Whether pidfds are pidfs inodes here (1), not (-1), not known yet (0):
+ * one fstatfs per process (a forked child inherits the answer). */
+static int pidfs_ok;
+
+/*
+ * A pidfd of process pid and its pidfs inode number in *ino (Linux 6.9
+ * on: unique for the life of the system), or -errno: -ESRCH when pid
+ * names no process, -ENOSYS when pidfds have no such inodes here.
+ */
+static long pidfd_ident(int pid, uint64_t *ino)
+{
+	long fd;
+	struct statfs sfs;
+	struct stat st;
+
+	if (pidfs_ok < 0)
+		return -ENOSYS;
+	fd = probe_sc_gate(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
+	if (fd < 0)
+		return fd == -ENOSYS ? (pidfs_ok = -1, -ENOSYS) : fd;
+	if (!pidfs_ok)
+		pidfs_ok = !probe_sc_gate(SYS_fstatfs, fd, (long)(uintptr_t)&sfs, 0, 0, 0, 0) &&
+					   sfs.f_type == PIDFS_MAGIC ?
+				   1 :
+				   -1;
+	if (pidfs_ok < 0 || probe_sc_gate(SYS_fstat, fd, (long)(uintptr_t)&st, 0, 0, 0, 0)) {
+		probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+		return -ENOSYS;
+	}
+	*ino = (uint64_t)st.st_ino;
+	return fd;
+}
+
 /*
  * The identity of process pid, whose start time (clock ticks after boot,
- * /proc/PID/stat) is ticks: its pidfs inode number where pidfds have one
- * (Linux 6.9 on: unique for the life of the system), else ticks (two
- * processes started in the same tick then look the same).
+ * /proc/PID/stat) is ticks: its pidfs inode number where pidfds have one,
+ * else ticks (two processes started in the same tick then look the same).
  */
 static uint64_t proc_ident(int pid, uint64_t ticks)
 {
-	long fd = probe_sc_gate(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
-	struct statfs sfs;
-	struct stat st;
 	uint64_t id = ticks;
+	long fd = pidfd_ident(pid, &id);
 
-	if (fd < 0)
-		return ticks;
-	if (!probe_sc_gate(SYS_fstatfs, fd, (long)(uintptr_t)&sfs, 0, 0, 0, 0) &&
-	    sfs.f_type == PIDFS_MAGIC &&
-	    !probe_sc_gate(SYS_fstat, fd, (long)(uintptr_t)&st, 0, 0, 0, 0))
-		id = (uint64_t)st.st_ino;
-	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (fd >= 0)
+		probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	return fd >= 0 ? id : ticks;
+}
+
+/*
+ * The identity of process pid that runs and whose pid cannot be reused
+ * meanwhile (this process, or a child of this one not yet waited for):
+ * from its pidfd alone where pidfds are pidfs inodes (three system calls,
+ * no /proc), else as proc_alive_since reads it.
+ */
+static uint64_t live_ident(int pid)
+{
+	uint64_t id = 0;
+	long fd = pidfd_ident(pid, &id);
+
+	if (fd >= 0) {
+		probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+		return id;
+	}
+	proc_alive_since(pid, &id);
 	return id;
 }
 
@@ -439,14 +492,39 @@ static bool proc_alive(int pid)
 	return proc_alive_since(pid, NULL);
 }
 
-/* Whether member m still runs: its pid alive, and the same process (a
+/*
+ * Whether member m still runs: its pid alive, and the same process (a
  * pid reused by another process, in or outside the domain, is not the
- * member). */
+ * member).  Where pidfds are pidfs inodes and m's identity is known,
+ * its pidfd tells all three (four system calls, no /proc): the pid names
+ * no process (ESRCH), another process (another inode), or one that has
+ * exited (readable: its last thread is gone, a zombie or reaped; a
+ * leader that left with pthread_exit while other threads run is not).
+ */
 static bool member_alive(const struct dom_member *m)
 {
 	uint64_t start;
+	long fd;
 
-	if (!m->pid || !proc_alive_since(m->pid, &start))
+	if (!m->pid)
+		return false;
+	if (m->start && (fd = pidfd_ident(m->pid, &start)) != -ENOSYS) {
+		struct pollfd pfd = { .fd = (int)fd, .events = POLLIN };
+		struct timespec zero = { 0, 0 };
+		bool alive;
+
+		if (fd == -ESRCH)
+			return false;
+		if (fd >= 0) {
+			alive = start == m->start &&
+				probe_sc_gate(SYS_ppoll, (long)(uintptr_t)&pfd, 1,
+					      (long)(uintptr_t)&zero, 0, 0, 0) == 0;
+			probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+			return alive;
+		}
+		/* (out of descriptors: /proc then) */
+	}
+	if (!proc_alive_since(m->pid, &start))
 		return false;
 	return !m->start || !start || m->start == start;
 }
@@ -495,9 +573,8 @@ static void add_member(void)
 	struct dom_member *m;
 	uint32_t i, cap;
 	int64_t slot;
-	uint64_t start;
+	uint64_t start = live_ident(me);
 
-	proc_alive_since(me, &start);
 	/* a lock our pid holds now was our old image's: the exec ended the
 	 * thread that held it (a forked child's sync thread), so take it over
 	 * as from a killed owner */
@@ -512,30 +589,50 @@ static void add_member(void)
 	m = procs_tab(&cap);
 	for (i = 0; i < cap && m[i].pid != me; i++)
 		;
+	/* our entry, made by our parent at our fork, is no earlier image's */
+	if (i < cap && (m[i].flags & MEMBER_FORKED) && start && m[i].start == start) {
+		m[i].flags &= ~MEMBER_FORKED;
+		unlock();
+		return;
+	}
 	stale_self = i < cap;
 	slot = i < cap ? (int64_t)i : tab_free_slot_locked(T_PROCS);
 	if (slot >= 0) {
 		m = procs_tab(&cap);
 		m[slot].pid = me;
 		m[slot].start = start;
+		m[slot].flags &= ~MEMBER_FORKED;
 	}
 	unlock();
 }
 
 /* USERBPF_DOMAIN_FAULT=grow: this process stops in its first growth of
- * a table (read at join and in a forked child). */
+ * a table (read at join, and in a forked child at its first growth or
+ * load: the environment its parent had at the fork). */
+static bool fault_unread;
+
 static void read_fault(void)
 {
 	const char *fault = getenv("USERBPF_DOMAIN_FAULT");
 
+	fault_unread = false;
 	grow_fault = fault && !strcmp(fault, "grow");
 	load_fault = fault && !strncmp(fault, "load:", 5) ? atoi(fault + 5) : 0;
+}
+
+/* Read lazily in a forked child: a getenv at every fork (its code and
+ * the environment's pages faulted in) for a test's sake. */
+static void read_fault_once(void)
+{
+	if (fault_unread)
+		read_fault();
 }
 
 /* The tests' member killed at phase of a load (USERBPF_DOMAIN_FAULT=load:N;
  * lock not held). */
 static void fault_point(int phase)
 {
+	read_fault_once();
 	if (!load_fault || load_fault != phase)
 		return;
 	__atomic_store_n(&hdr->grow_fault, self_pid(), __ATOMIC_RELEASE);
@@ -547,7 +644,7 @@ void domain_fork_child(void)
 {
 	if (!hdr)
 		return;
-	read_fault();
+	fault_unread = true;
 	add_member();
 	/* a dead member's pid reused: its leftovers go before this child
 	 * makes anything of its own under the pid */
@@ -778,6 +875,7 @@ static int tab_grow_locked(int t)
 	hdr->grow_new = off;
 	if (cap)
 		memcpy(n + 1, old_ents, (size_t)cap * esz);
+	read_fault_once();
 	if (grow_fault) {
 		/* the tests' member killed mid-growth */
 		__atomic_store_n(&hdr->grow_fault, self_pid(), __ATOMIC_RELEASE);
@@ -1957,9 +2055,10 @@ void domain_fork_handed(int child)
 
 	if (!hdr || child <= 0)
 		return;
-	/* the child's identity now, while it surely runs (a pid it leaves
-	 * behind, reused, is another process) */
-	proc_alive_since(child, &start);
+	/* the child's identity now, while its pid is surely its own (not
+	 * waited for yet: a pid it leaves behind, reused, is another
+	 * process) */
+	start = live_ident(child);
 	lock();
 	u = uses_tab(&n);
 	for (i = 0; i < n; i++)
@@ -1972,8 +2071,8 @@ void domain_fork_handed(int child)
 		;
 	if (i == n && (slot = tab_free_slot_locked(T_PROCS)) >= 0) {
 		m = procs_tab(&n);
-		m[slot].pid = child;
-		m[slot].start = start;
+		m[slot] =
+			(struct dom_member){ .pid = child, .flags = MEMBER_FORKED, .start = start };
 	}
 	unlock();
 }

@@ -44,12 +44,19 @@ long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6
 
 #define FORK_OBJS 4096
 
-/* the objects of the fork under way (fork_lock held from before to after
- * in the parent; the child has its copy) */
-static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the objects of the fork under way (its lock held from before to after
+ * in the parent; the child has its copy).  The words a child writes
+ * share one cache line (one page: each page the child writes is a copy). */
+static struct {
+	pthread_mutex_t lock;
+	int n, parent;
+} fork_st __attribute__((aligned(64))) = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static int fork_fds[FORK_OBJS], fork_kinds[FORK_OBJS];
 static void *fork_recs[FORK_OBJS];
-static int fork_n, fork_parent;
+/* This thread's fork took fork_st.lock: it hands objects over (a
+ * process that never had a descriptor on the domain's objects forks
+ * without the lock, whose page would be copied in parent and child). */
+static __thread bool fork_locked;
 
 /* One use of rec (lobj kind) for the child: false when none was taken. */
 static bool take_for_child(int kind, void *rec)
@@ -76,7 +83,7 @@ static void give_back(int kind, void *rec)
 	int dk = lobj_dom_kind(kind);
 
 	launch_in_lib++;
-	if (domain_obj_use_take(dk, rec, -fork_parent)) {
+	if (domain_obj_use_take(dk, rec, -fork_st.parent)) {
 		domain_obj_unuse(dk, rec);
 		if (kind == LOBJ_MAP || kind == LOBJ_PROG)
 			domain_obj_put(dk, rec);
@@ -88,14 +95,16 @@ void launch_fork_before(void)
 {
 	int i;
 
-	pthread_mutex_lock(&fork_lock);
-	fork_n = 0;
-	if (!domain_active())
+	if (fork_locked)
+		fork_locked = false;
+	if (!domain_active() || !lobj_any())
 		return;
-	fork_n = lobj_shared(fork_fds, fork_kinds, fork_recs, FORK_OBJS);
-	fork_parent = getpid();
+	pthread_mutex_lock(&fork_st.lock);
+	fork_locked = true;
+	fork_st.n = lobj_shared(fork_fds, fork_kinds, fork_recs, FORK_OBJS);
+	fork_st.parent = getpid();
 	launch_in_lib++;
-	for (i = 0; i < fork_n; i++)
+	for (i = 0; i < fork_st.n; i++)
 		if (!take_for_child(fork_kinds[i], fork_recs[i]))
 			fork_recs[i] = NULL;
 	launch_in_lib--;
@@ -110,12 +119,12 @@ static void child_takes(void)
 	/* what it allocates for them (handles) is its own: freed if it dies
 	 * or execs without closing them */
 	domain_private_begin();
-	for (i = 0; i < fork_n; i++) {
+	for (i = 0; i < fork_st.n; i++) {
 		int kind = fork_kinds[i], dk = lobj_dom_kind(kind);
 
 		if (!fork_recs[i])
 			continue;
-		if (domain_obj_use_take(dk, fork_recs[i], -fork_parent) ||
+		if (domain_obj_use_take(dk, fork_recs[i], -fork_st.parent) ||
 		    domain_obj_use_take(dk, fork_recs[i], -me))
 			launch_fork_install(kind, fork_recs[i], fork_fds[i]);
 	}
@@ -127,23 +136,28 @@ void launch_fork_after(pid_t pid)
 	int i;
 
 	if (pid == 0) {
-		/* the copy of our parent's lock */
-		pthread_mutex_init(&fork_lock, NULL);
-		if (fork_n && domain_active())
-			child_takes();
-		fork_n = 0;
+		/* the copy of our parent's lock (or of another thread's fork
+		 * under way, whose objects are not ours) */
+		launch_mutex_reset(&fork_st.lock);
+		if (fork_locked && fork_st.n) {
+			if (domain_active())
+				child_takes();
+			fork_st.n = 0;
+		}
 		/* its own sync thread, now that its descriptors are its own */
 		launch_domain_child_start();
 		return;
 	}
+	if (!fork_locked)
+		return;
 	if (pid < 0) {
-		for (i = 0; i < fork_n; i++)
+		for (i = 0; i < fork_st.n; i++)
 			if (fork_recs[i])
 				give_back(fork_kinds[i], fork_recs[i]);
-	} else if (fork_n) {
+	} else if (fork_st.n) {
 		domain_fork_handed(pid);
 	}
-	fork_n = 0;
-	pthread_mutex_unlock(&fork_lock);
+	fork_st.n = 0;
+	pthread_mutex_unlock(&fork_st.lock);
 }
 #endif /* USERBPF_LAUNCH */
