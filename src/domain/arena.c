@@ -267,6 +267,11 @@ static bool grow_fault;
  * its first load (domain.h, DOMAIN_FAULT_*), its pid in the header's
  * grow_fault word, until killed */
 static int load_fault;
+/* USERBPF_DOMAIN_FAULT=fork (tests): this process stops in its first fork
+ * that hands uses over, once fork returned the child's pid but before
+ * naming the uses the child's (domain_fork_handed), its pid in the same
+ * header word, until killed */
+static bool fork_fault;
 
 static bool proc_alive(int pid);
 static bool proc_alive_since(int pid, uint64_t *start);
@@ -621,6 +626,7 @@ static void read_fault(void)
 	fault_unread = false;
 	grow_fault = fault && !strcmp(fault, "grow");
 	load_fault = fault && !strncmp(fault, "load:", 5) ? atoi(fault + 5) : 0;
+	fork_fault = fault && !strcmp(fault, "fork");
 }
 
 /* Read lazily in a forked child: a getenv at every fork (its code and
@@ -2143,6 +2149,69 @@ uint32_t domain_obj_use_fork(int kind, void *ptr)
 	return obj_use_as(kind, ptr, -self_pid());
 }
 
+/*
+ * A fork in flight: the uses in flight from a parent (minus its pid) stay
+ * while its child may still take them, also when the parent is killed
+ * before domain_fork_handed named them the child's.  The parent holds,
+ * from before the fork until it named them, a read lock (OFD: it belongs
+ * to an open file description, which the child inherits) on the byte of
+ * the arena file past its end at FORK_HOLD + its pid, on a description of
+ * its own; the child lets go of its copy once it took them.  So the byte
+ * is locked while either can still act on them: a reaper that finds the
+ * parent dead and the byte locked leaves them (and the parent listed, to
+ * look again later); unlocked, the child took them or died, and what is
+ * left goes back.  (The members' own lock is the byte at DOMAIN_SIZE.)
+ */
+#define FORK_HOLD (DOMAIN_SIZE + 1)
+static int fork_hold_fd = -1;
+
+int domain_fork_hold(void)
+{
+	struct flock fl = {
+		.l_type = F_RDLCK,
+		.l_whence = SEEK_SET,
+		.l_start = (off_t)(FORK_HOLD + (uint64_t)self_pid()),
+		.l_len = 1,
+	};
+	int fd;
+
+	if (!hdr || fork_hold_fd >= 0)
+		return -EBUSY;
+	fd = launch_real.open(arena_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (probe_sc_gate(SYS_fcntl, fd, F_OFD_SETLK, (long)(uintptr_t)&fl, 0, 0, 0)) {
+		launch_real.close(fd);
+		return -ENOLCK;
+	}
+	fork_hold_fd = fd;
+	return 0;
+}
+
+void domain_fork_release(void)
+{
+	if (fork_hold_fd < 0)
+		return;
+	launch_real.close(fork_hold_fd);
+	fork_hold_fd = -1;
+}
+
+/* Whether a fork of process pid may still have uses in flight to take
+ * (the byte above locked by its parent's or child's description). */
+static bool fork_held(int pid)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = (off_t)(FORK_HOLD + (uint64_t)(uint32_t)pid),
+		.l_len = 1,
+	};
+
+	return pid > 0 &&
+	       !probe_sc_gate(SYS_fcntl, arena_fd, F_OFD_GETLK, (long)(uintptr_t)&fl, 0, 0, 0) &&
+	       fl.l_type != F_UNLCK;
+}
+
 void domain_fork_handed(int child)
 {
 	int me = -self_pid();
@@ -2154,6 +2223,12 @@ void domain_fork_handed(int child)
 
 	if (!hdr || child <= 0)
 		return;
+	/* the tests' parent killed before it names the child's uses */
+	if (fork_fault) {
+		__atomic_store_n(&hdr->grow_fault, self_pid(), __ATOMIC_RELEASE);
+		for (;;)
+			pause();
+	}
 	/* the child's identity now, while its pid is surely its own (not
 	 * waited for yet: a pid it leaves behind, reused, is another
 	 * process) */
@@ -2422,8 +2497,8 @@ static bool in_dead(int32_t pid, const int32_t *dead, int ndead)
  * the next call).  Lock held.  Returns the number collected; *all says
  * whether every entry was seen.
  */
-static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool *all,
-		       bool *detached)
+static int reap_locked(const int32_t *dead, const bool *keep, int ndead, struct dom_use *put,
+		       bool *all, bool *detached)
 {
 	struct dom_use *uses;
 	struct dom_attach *att;
@@ -2444,6 +2519,16 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 		    !(in_dead(u->pid, dead, ndead) ||
 		      (u->pid < 0 && -u->pid != self_pid() && in_dead(-u->pid, dead, ndead))))
 			continue;
+		/* in flight from a parent whose child may still take it (a
+		 * fork hold, domain_fork_hold) */
+		if (u->pid < 0) {
+			int j;
+
+			for (j = 0; j < ndead && dead[j] != -u->pid; j++)
+				;
+			if (j < ndead && keep[j])
+				continue;
+		}
 		o = find_obj((int)u->kind, u->ptr);
 		if (o) {
 			o->users -= u->n;
@@ -2486,6 +2571,7 @@ void domain_reap(void)
 	struct dom_member m[MEMBER_CHUNK], *procs;
 	struct dom_use put[REAP_PUTS];
 	int32_t dead[REAP_PIDS];
+	bool keep[REAP_PIDS];
 	int i, j, n, ndead = 0, nput = 0, me;
 	bool all = false, detached = false;
 	uint32_t pos = 0, k, cap;
@@ -2503,22 +2589,29 @@ void domain_reap(void)
 	 * exec, or a dead member whose pid it reused) */
 	if (__atomic_exchange_n(&stale_self, false, __ATOMIC_RELAXED))
 		dead[ndead < REAP_PIDS ? ndead++ : ndead - 1] = me;
+	/* a dead parent's fork still in flight: its child may take what it
+	 * handed over (read outside the lock) */
+	for (j = 0; j < ndead; j++)
+		keep[j] = dead[j] != me && fork_held(dead[j]);
 	if (ndead) {
 		lock();
 		/* again under the lock: a pid reused by a process that joined
 		 * since the scan is alive, and what it notes is its own */
 		for (j = 0; j < ndead;)
-			if (dead[j] != me && pid_member_alive(dead[j]))
-				dead[j] = dead[--ndead];
-			else
+			if (dead[j] != me && pid_member_alive(dead[j])) {
+				--ndead;
+				dead[j] = dead[ndead];
+				keep[j] = keep[ndead];
+			} else {
 				j++;
-		nput = reap_locked(dead, ndead, put, &all, &detached);
+			}
+		nput = reap_locked(dead, keep, ndead, put, &all, &detached);
 		reap_private_locked(dead, ndead);
 		/* all of their entries gone: no members any more */
 		procs = procs_tab(&cap);
 		for (k = 0; all && k < cap; k++)
 			for (j = 0; j < ndead; j++)
-				if (procs[k].pid == dead[j] && dead[j] != me)
+				if (procs[k].pid == dead[j] && dead[j] != me && !keep[j])
 					procs[k] = (struct dom_member){ 0 };
 		unlock();
 		/* the other members detach what was detached */

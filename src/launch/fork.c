@@ -17,7 +17,11 @@
  * into an object of its own (launch_fork_install: a library handle of its
  * own over the shared object).  A use it cannot take (the ledger cannot
  * grow) stays in flight, and its descriptor is left alone; what a child
- * that died first did not take is given back by domain_reap.
+ * that died first did not take is given back by domain_reap.  A parent
+ * killed between its fork and naming the uses the child's leaves them in
+ * flight under its pid, which the child takes all the same: from before
+ * the fork until the uses are named (parent) or taken (child), the two
+ * hold a lock that tells the reaper to leave them (domain_fork_hold).
  *
  * The child's library tables that point into the arena (its handles, its
  * map id table, its verifier's record) start anew in the child
@@ -108,6 +112,10 @@ void launch_fork_before(void)
 		if (!take_for_child(fork_kinds[i], fork_recs[i]))
 			fork_recs[i] = NULL;
 	launch_in_lib--;
+	/* held until the uses are named the child's (or taken by it): a
+	 * parent killed before leaves them to its child */
+	if (fork_st.n)
+		domain_fork_hold();
 }
 
 /* In the child: take the uses over (from the parent's in-flight note,
@@ -142,6 +150,7 @@ void launch_fork_after(pid_t pid)
 		if (fork_locked && fork_st.n) {
 			if (domain_active())
 				child_takes();
+			domain_fork_release();
 			fork_st.n = 0;
 		}
 		/* its own sync thread, now that its descriptors are its own */
@@ -157,6 +166,7 @@ void launch_fork_after(pid_t pid)
 	} else if (fork_st.n) {
 		domain_fork_handed(pid);
 	}
+	domain_fork_release();
 	fork_st.n = 0;
 	pthread_mutex_unlock(&fork_st.lock);
 }

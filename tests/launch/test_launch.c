@@ -1386,6 +1386,31 @@ TEST(launch_forked_child_killed_before_takeover_kernel_oracle)
 }
 
 /*
+ * A parent killed between its fork and naming its child's uses (dfork
+ * killparent: stopped there by USERBPF_DOMAIN_FAULT=fork, killed and
+ * reaped while the child waits in its fork handler): the child takes the
+ * uses in flight all the same, and its inherited descriptor on the map
+ * only the parent had works; the map goes with the child.  Before, the
+ * reaping gave the uses back and the child's lookup failed (EBADF).  The
+ * kernel is the oracle.
+ */
+static const char dfork_killparent_expect[] =
+	"parent stopped between its fork and naming the child's uses: yes\n"
+	"child: lookup 0, value 42, update 0\n"
+	"map listed after the child's exit: 0\n";
+
+TEST(launch_domain_forked_child_parent_killed_mid_fork)
+{
+	launch_expect("--domain fk", "dfork killparent", dfork_killparent_expect);
+}
+
+TEST(launch_forked_child_parent_killed_mid_fork_kernel_oracle)
+{
+	if (ready("dfork"))
+		kernel_oracle("dfork killparent", dfork_killparent_expect);
+}
+
+/*
  * A dead member's pid reused by a process outside the domain (dfork
  * pidreuse, in user and pid namespaces of its own, where it sets
  * ns_last_pid): the dead member's references are given back all the
