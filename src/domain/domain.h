@@ -180,14 +180,21 @@ void domain_obj_put(int kind, void *ptr);
 uint32_t domain_obj_next_id(int kind, uint32_t start);
 
 /* Program run statistics (launch/stats.c): a table keyed by program
- * address, and the number of BPF_ENABLE_STATS descriptors open. */
+ * address, in segments that are never moved (its lookups take no lock):
+ * the first of DOMAIN_STATS_SLOTS here, segment k (1 <= k <
+ * DOMAIN_STATS_SEGS) of DOMAIN_STATS_SLOTS << k at seg[k] once made
+ * (0: not yet; set once), and the number of BPF_ENABLE_STATS
+ * descriptors open. */
 #define DOMAIN_STATS_SLOTS 4096
+#define DOMAIN_STATS_SEGS 16
 struct dom_prog_stats {
 	void *prog;
 	uint64_t cnt, ns;
 };
 struct dom_stats {
 	int32_t enabled;
+	uint32_t used; /* slots taken, all segments */
+	uint64_t seg[DOMAIN_STATS_SEGS];
 	struct dom_prog_stats slot[DOMAIN_STATS_SLOTS];
 };
 struct dom_stats *domain_stats(void);

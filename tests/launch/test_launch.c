@@ -785,6 +785,27 @@ TEST(launch_enable_stats_kernel_oracle)
 }
 
 /*
+ * The run statistics' table grows (dstats many 6000: 6000 programs alive
+ * at once, each run once with statistics on, all counted), in a domain
+ * and privately.  Before, the table had 4096 slots: the runs of the
+ * programs past it were not counted (run_cnt 0).  The kernel is the
+ * oracle.
+ */
+static const char dstats_many_expect[] = "programs loaded: 6000, run once each and counted: 6000\n";
+
+TEST(launch_enable_stats_past_4096_programs)
+{
+	launch_expect("--domain sm", "dstats many 6000", dstats_many_expect);
+	launch_expect("", "dstats many 6000", dstats_many_expect);
+}
+
+TEST(launch_enable_stats_past_4096_programs_kernel_oracle)
+{
+	if (ready("dstats"))
+		kernel_oracle("dstats many 6000", dstats_many_expect);
+}
+
+/*
  * Execs libc makes itself (posix_spawn, system, popen exec in a child
  * they clone, never calling execve): the enter fires in the new image,
  * with the file name, argv[1] and the spawner's comm, then the exit.  In
