@@ -169,6 +169,10 @@ struct ring_hdr {
 	struct blk b;
 	uint64_t next; /* on the list of freed rings */
 	uint64_t head, data;
+	/* the aliases ever recorded on this run (offsets from its region):
+	 * none starts below alias_lo or ends above alias_hi (below alias_lo
+	 * every page shows itself) */
+	uint64_t alias_lo, alias_hi;
 };
 
 /* An entry of the private-block ledger: the block at off belongs to pid
@@ -246,9 +250,11 @@ _Static_assert(offsetof(struct dom_hdr, lock) == 16 &&
 		       offsetof(struct dom_hdr, code_in_use) == 40 &&
 		       offsetof(struct dom_hdr, priv_blocks) == 48 &&
 		       offsetof(struct dom_hdr, grow_fault) == 56 &&
-		       offsetof(struct dom_hdr, tab_grows) == 60,
+		       offsetof(struct dom_hdr, tab_grows) == 60 &&
+		       offsetof(struct dom_hdr, bump) == 96,
 	       "the lock word, its takeover count, the heap and code area use, the "
-	       "private blocks and the growth words where the tests expect them");
+	       "private blocks, the growth words and the heap's high-water mark (bump) "
+	       "where the tests expect them");
 
 /* the probe layer's syscall gate (never seen by syscall tracepoints) */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -1705,13 +1711,50 @@ void domain_alias_sync(void)
  * A ring's region is a page run (the domain_pages layout) whose second
  * copy of the data area is an alias of the first, which every member
  * maps at its next sync.  A ring freed keeps its alias (a member may not
- * have seen it yet): its run is never given to anything but a new ring
- * of the same geometry, so rings made and freed over and over (a member
- * killed and started again) use the same runs and aliases.
+ * have seen it yet): its run is never given to anything but a new ring.
+ * A new ring of the same geometry takes it as it is (rings made and
+ * freed over and over, a member killed and started again, use the same
+ * runs and aliases); failing that, one of another geometry takes the
+ * smallest freed run it fits in (ring_reshape: aliases recorded on top of
+ * the old ones, which no fresh run would spare), rather than a new run.
  */
+
+/* Remap run r's region p for a ring of head + data bytes (r off the free
+ * list, lock not held): the pages of its head and data an older alias
+ * showed elsewhere show themselves again (an identity alias), then the
+ * data's second copy.  Each is mapped here at once and recorded for the
+ * other members (recorded after: they map aliases in order, so the last
+ * recorded wins).  0, or -errno (r's alias bounds stay true). */
+static int ring_reshape(struct ring_hdr *r, uint8_t *p, uint64_t head, uint64_t data)
+{
+	uint64_t end = head + data < r->alias_hi ? head + data : r->alias_hi;
+
+	if (head + data > r->alias_lo) {
+		if (launch_real.mmap(p + r->alias_lo, end - r->alias_lo, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_FIXED, arena_fd,
+				     (off_t)domain_offset(p + r->alias_lo)) == MAP_FAILED ||
+		    domain_alias_add(p + r->alias_lo, end - r->alias_lo,
+				     domain_offset(p + r->alias_lo)))
+			return -ENOMEM;
+		/* the old geometry's alias is no longer whole */
+		r->alias_lo = end;
+		r->head = r->data = 0;
+	}
+	if (launch_real.mmap(p + head + data, data, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			     arena_fd, (off_t)domain_offset(p + head)) == MAP_FAILED ||
+	    domain_alias_add(p + head + data, data, domain_offset(p + head)))
+		return -ENOMEM;
+	r->head = head;
+	r->data = data;
+	r->alias_lo = head + data;
+	if (head + 2 * data > r->alias_hi)
+		r->alias_hi = head + 2 * data;
+	return 0;
+}
+
 void *domain_ring_alloc(size_t head, size_t data)
 {
-	uint64_t *prev, off = 0, pages = (head + 2 * data) / PAGE + 1;
+	uint64_t *prev, *best_prev = NULL, off = 0, pages = (head + 2 * data) / PAGE + 1;
 	struct ring_hdr *r;
 	uint8_t *p;
 
@@ -1725,6 +1768,9 @@ void *domain_ring_alloc(size_t head, size_t data)
 			*prev = r->next;
 			break;
 		}
+		if (r->b.pages >= pages &&
+		    (!best_prev || r->b.pages < ((struct ring_hdr *)at(*best_prev))->b.pages))
+			best_prev = prev;
 	}
 	if (off) {
 		r = at(off);
@@ -1735,6 +1781,26 @@ void *domain_ring_alloc(size_t head, size_t data)
 		unlock();
 		return p;
 	}
+	if (best_prev) {
+		off = *best_prev;
+		r = at(off);
+		*best_prev = r->next;
+		unlock();
+		p = (uint8_t *)r + PAGE;
+		if (ring_reshape(r, p, head, data)) {
+			lock(); /* back for a ring of its geometry */
+			r->next = hdr->free_rings;
+			hdr->free_rings = off;
+			unlock();
+			return NULL;
+		}
+		lock();
+		r->b.magic = BLK_MAGIC;
+		hdr->in_use += r->b.pages * PAGE;
+		unlock();
+		memset(p, 0, head + data);
+		return p;
+	}
 	off = take_pages(pages);
 	if (off) {
 		r = at(off);
@@ -1742,6 +1808,8 @@ void *domain_ring_alloc(size_t head, size_t data)
 		r->b.cls = CLS_PAGES;
 		r->head = head;
 		r->data = data;
+		r->alias_lo = head + data;
+		r->alias_hi = head + 2 * data;
 		hdr->in_use += r->b.pages * PAGE;
 	}
 	unlock();

@@ -427,10 +427,110 @@ static int loadkill(int n)
 	return 0;
 }
 
+/* "darena rings": a ring buffer made, filled through a program (40-byte
+ * records: some cross the ring's end, read through its data's second
+ * copy), read back and freed, at sizes that change from one to the next;
+ * the heap's high-water mark (header word 96) after each one is the one
+ * after the first (the largest), and every record reads back intact. */
+#define REC_LEN 40
+
+static int rec_bad, rec_got;
+
+static int on_rec40(void *ctx, void *data, size_t sz)
+{
+	const unsigned long long *v = data;
+	int i;
+
+	(void)ctx;
+	rec_got++;
+	for (i = 0; i < REC_LEN / 8; i++)
+		rec_bad += sz != REC_LEN || v[i] != (unsigned long long)(i + 1);
+	return 0;
+}
+
+/* A socket filter that outputs one record {1, 2, 3, 4, 5} to ring fd. */
+static int ring_writer(int ring_fd)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -40, .imm = 1 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -32, .imm = 2 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -24, .imm = 3 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -16, .imm = 4 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -8, .imm = 5 },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM,
+		  .dst_reg = 1,
+		  .src_reg = BPF_PSEUDO_MAP_FD,
+		  .imm = ring_fd },
+		{ 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -40 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 3, .imm = REC_LEN },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 4, .imm = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ringbuf_output },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "ar_rw", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
+}
+
+static int rings(void)
+{
+	static const unsigned kib[] = { 1024, 256, 512, 64, 128, 1024, 64, 512, 256 };
+	unsigned long long mark1 = 0;
+	long long grew = 0;
+	unsigned char pkt[64] = { 0 };
+	int c, k, intact = 1;
+
+	if (!in_domain()) {
+		fprintf(stderr, "darena rings: not in a domain\n");
+		return 1;
+	}
+	for (c = 0; c < (int)(sizeof(kib) / sizeof(kib[0])); c++) {
+		int size = (int)kib[c] << 10, per = size / 48 / 2;
+		int rfd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ar_rings", 0, 0, (__u32)size, NULL);
+		int pfd = rfd >= 0 ? ring_writer(rfd) : -1;
+		struct ring_buffer *rb = pfd >= 0 ? ring_buffer__new(rfd, on_rec40, NULL, NULL) :
+						    NULL;
+
+		if (!rb)
+			return 2;
+		rec_bad = rec_got = 0;
+		/* half the ring at a time, five times: past its end twice */
+		for (k = 0; k < 5; k++) {
+			LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = pkt,
+				    .data_size_in = sizeof(pkt), .repeat = (__u32)per);
+
+			if (bpf_prog_test_run_opts(pfd, &to))
+				return 3;
+			ring_buffer__consume(rb);
+		}
+		if (rec_bad || rec_got != 5 * per)
+			intact = 0;
+		ring_buffer__free(rb);
+		close(pfd);
+		close(rfd);
+		fprintf(stderr, "ring of %u KiB: %d records, %d bad; heap high-water mark %llu\n",
+			kib[c], rec_got, rec_bad, ARENA_WORD(96));
+		if (!c)
+			mark1 = ARENA_WORD(96);
+		else
+			grew += diff(ARENA_WORD(96), mark1);
+	}
+	printf("records read back intact at every size: %s\n", intact ? "yes" : "no");
+	printf("heap high-water mark after each ring past the first, above the first's: %lld "
+	       "bytes\n",
+	       grew);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "loader"))
 		return loader(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "rings"))
+		return rings();
 	if (argc == 3 && !strcmp(argv[1], "loadkill") && atoi(argv[2]) >= 1)
 		return loadkill(atoi(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "victim"))
