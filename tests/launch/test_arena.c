@@ -123,6 +123,29 @@ TEST(launch_domain_killed_mid_load_gives_back)
 }
 
 /*
+ * A program is compiled at its load, inside the loader's JIT session,
+ * never lazily at a run (darena lazyjit: the code area grows with the
+ * load, not with ten runs here nor a run in another member): so there is
+ * no compilation outside a session, where a member killed mid-compile
+ * left the image's buffers and code pages to no one.  The lazy
+ * compilation went with main's dc5ca0c (every program compiled at load
+ * in a domain); this pins it.
+ */
+TEST(launch_domain_programs_never_compiled_lazily)
+{
+	char out[1024];
+	int st = launch_app("lj", "darena", "lazyjit", out, sizeof(out));
+
+	if (st == -1)
+		return;
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "code area grew at the load: yes\n"
+			  "code area added by its runs here: 0 bytes, in another member: 0 "
+			  "bytes\n");
+}
+
+/*
  * Ring buffers made and freed one after the other at sizes that change
  * (darena rings: 1 MiB, 256, 512, 64, 128 KiB, 1 MiB, ...), each filled
  * through a program and read back past its end (records read through

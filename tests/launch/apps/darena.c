@@ -525,10 +525,62 @@ static int rings(void)
 	return 0;
 }
 
+/* "darena lazyjit": a program is compiled at its load, in the loader's
+ * JIT session (a member killed in it gives the image back: loadkill),
+ * never at its first run (where a kill would have left the image to no
+ * one): the code area in use (header word 40) grows with the load and
+ * not with the runs, nor with a second member's runs (a child forked
+ * without exec, a member of its own). */
+static int lazyjit(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 7 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	unsigned char pkt[64] = { 0 };
+	unsigned long long c0 = ARENA_WORD(40), c1, c2, c3;
+	int fd, st = 0;
+	pid_t kid;
+
+	if (!in_domain()) {
+		fprintf(stderr, "darena lazyjit: not in a domain\n");
+		return 1;
+	}
+	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "ar_lazy", "GPL", insns, 2, NULL);
+	if (fd < 0)
+		return 2;
+	c1 = ARENA_WORD(40);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = pkt, .data_size_in = sizeof(pkt),
+			    .repeat = 10);
+
+		if (bpf_prog_test_run_opts(fd, &to) || to.retval != 7)
+			return 3;
+	}
+	c2 = ARENA_WORD(40);
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = pkt, .data_size_in = sizeof(pkt));
+
+		_exit(bpf_prog_test_run_opts(fd, &to) || to.retval != 7);
+	}
+	if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st))
+		return 4;
+	c3 = ARENA_WORD(40);
+	printf("code area grew at the load: %s\n", c1 > c0 ? "yes" : "no");
+	printf("code area added by its runs here: %lld bytes, in another member: %lld bytes\n",
+	       diff(c2, c1), diff(c3, c2));
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "loader"))
 		return loader(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "lazyjit"))
+		return lazyjit();
 	if (argc == 2 && !strcmp(argv[1], "rings"))
 		return rings();
 	if (argc == 3 && !strcmp(argv[1], "loadkill") && atoi(argv[2]) >= 1)
