@@ -19,24 +19,38 @@ LAUNCH_OBJS := $(LAUNCH_SRCS:%.c=$(BUILD)/obj/%.launch.o)
 ifneq ($(SANITIZER),)
 LAUNCH_CFLAGS   = $(filter-out -fsanitize=% -fno-sanitize-recover=% -Wno-error=tsan,$(ALL_CFLAGS))
 LAUNCH_LDFLAGS  = $(filter-out -fsanitize=%,$(LDFLAGS))
-LAUNCH_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj-plain/%.o)
+LAUNCH_LIB_OBJS := $(filter-out $(BUILD)/obj-plain/src/probe/packet_pcap.o,\
+	$(LIB_SRCS:%.c=$(BUILD)/obj-plain/%.o)) $(BUILD)/obj-plain/src/probe/packet_pcap.nopcap.o
 $(BUILD)/obj-plain/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(LAUNCH_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj-plain/src/probe/packet_pcap.nopcap.o: src/probe/packet_pcap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -DUSERBPF_HAVE_PCAP,$(CPPFLAGS)) $(LAUNCH_CFLAGS) -c $< -o $@
 -include $(LAUNCH_LIB_OBJS:.o=.d)
 else
 LAUNCH_CFLAGS   = $(ALL_CFLAGS)
 LAUNCH_LDFLAGS  = $(LDFLAGS)
-LAUNCH_LIB_OBJS := $(LIB_OBJS)
+# without libpcap, as the agent (mk/probe.mk, its nopcap object): launch
+# reads no capture file, and libpcap brings eight libraries (dbus,
+# systemd, gcrypt, ...) into every process of a domain: 101 mappings
+# against 55, each copied at every fork
+LAUNCH_LIB_OBJS := $(filter-out $(BUILD)/obj/src/probe/packet_pcap.o,$(LIB_OBJS)) \
+	$(BUILD)/obj/src/probe/packet_pcap.nopcap.o
 endif
 
 $(BUILD)/obj/src/%.launch.o: src/%.c src/launch/launch_int.h src/domain/domain.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DUSERBPF_LAUNCH $(LAUNCH_CFLAGS) -c $< -o $@
+# --wrap=ub_map_get/ub_map_put: the references a load takes on maps are
+# noted in the domain's ledger until its program is registered (arena.c).
+# -z now: every symbol bound at load, once, not lazily in each forked
+# child that calls what its parent never called (a tenth of a fork's cost).
 $(LAUNCH_LIB): $(LAUNCH_OBJS) $(LAUNCH_LIB_OBJS) src/launch/launch.map
-	$(CC) -shared -Wl,--version-script=src/launch/launch.map \
-		-Wl,--wrap=userbpf_prog__run $(LAUNCH_LDFLAGS) -o $@ \
-		$(LAUNCH_OBJS) $(LAUNCH_LIB_OBJS) $(LDLIBS) -ldl
+	$(CC) -shared -Wl,--version-script=src/launch/launch.map -Wl,-z,now \
+		-Wl,--wrap=userbpf_prog__run -Wl,--wrap=ub_map_get -Wl,--wrap=ub_map_put \
+		$(LAUNCH_LDFLAGS) -o $@ \
+		$(LAUNCH_OBJS) $(LAUNCH_LIB_OBJS) $(filter-out -lpcap,$(LDLIBS)) -ldl
 all: $(LAUNCH_LIB)
 $(TEST_BIN): | $(LAUNCH_LIB)
 

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <signal.h>
@@ -50,7 +51,7 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 11
+#define DOM_VERSION 12
 #define PAGE 4096ul
 #define NCLASS 16
 #define HEAP_START (2ul << 20)
@@ -117,6 +118,10 @@ struct dom_member {
  * takes the mark; it goes with the member when it dies (an image that
  * never takes it: a static binary) */
 #define MEMBER_EXEC 1u
+/* listed by its parent at its fork (domain_fork_handed), before it
+ * listed itself: the child that finds it with its own identity is that
+ * member, not a later image of its pid */
+#define MEMBER_FORKED 2u
 
 struct dom_alias {
 	void *addr;
@@ -164,6 +169,10 @@ struct ring_hdr {
 	struct blk b;
 	uint64_t next; /* on the list of freed rings */
 	uint64_t head, data;
+	/* the aliases ever recorded on this run (offsets from its region):
+	 * none starts below alias_lo or ends above alias_hi (below alias_lo
+	 * every page shows itself) */
+	uint64_t alias_lo, alias_hi;
 };
 
 /* An entry of the private-block ledger: the block at off belongs to pid
@@ -211,22 +220,26 @@ struct dom_hdr {
 	 * mid-growth: the next lock owner frees the one not published) */
 	uint64_t grow_new, grow_old;
 	void *meta; /* launch's object facts (meta.c), a list in the heap */
-	struct dom_stats stats;
-	uint64_t code_map[CODE_PAGES / 64]; /* code area pages in use */
 	/* blocks private to a process (its library handle table, its BTF
 	 * copies, the link objects of its attachments): freed when it dies
 	 * unreleased.  The ledger is a page run of the heap (struct
-	 * dom_priv[priv_cap] after its header), doubled when full */
+	 * dom_priv[priv_cap] after its header), doubled when full.  In the
+	 * header's first page with the words above: a forked child faults in
+	 * each page of the arena it touches (its page tables are not
+	 * copied), and every child reads these */
 	uint64_t priv_off;
 	uint32_t priv_cap;
 	uint32_t priv_free;   /* first free entry + 1, 0: none */
 	uint32_t priv_code;   /* entries naming code runs */
 	uint32_t sess_serial; /* loads and JIT compilations begun */
+	struct dom_stats stats;
+	uint64_t code_map[CODE_PAGES / 64]; /* code area pages in use */
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
 	uint8_t run_slots[DOMAIN_RUN_SLOTS_SIZE] __attribute__((aligned(64)));
 };
 
 _Static_assert(sizeof(struct dom_hdr) <= HEAP_START, "the arena's header fits before its heap");
+_Static_assert(offsetof(struct dom_hdr, stats) <= PAGE, "the header's words in its first page");
 /* tests/launch/apps/dpcpu.c (locktakeover) plays a member killed holding
  * the lock: it writes its pid at this offset and reads the takeovers;
  * dpcpu.c and darena.c read the heap and code area use and the count of
@@ -237,9 +250,11 @@ _Static_assert(offsetof(struct dom_hdr, lock) == 16 &&
 		       offsetof(struct dom_hdr, code_in_use) == 40 &&
 		       offsetof(struct dom_hdr, priv_blocks) == 48 &&
 		       offsetof(struct dom_hdr, grow_fault) == 56 &&
-		       offsetof(struct dom_hdr, tab_grows) == 60,
+		       offsetof(struct dom_hdr, tab_grows) == 60 &&
+		       offsetof(struct dom_hdr, bump) == 96,
 	       "the lock word, its takeover count, the heap and code area use, the "
-	       "private blocks and the growth words where the tests expect them");
+	       "private blocks, the growth words and the heap's high-water mark (bump) "
+	       "where the tests expect them");
 
 /* the probe layer's syscall gate (never seen by syscall tracepoints) */
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -258,6 +273,11 @@ static bool grow_fault;
  * its first load (domain.h, DOMAIN_FAULT_*), its pid in the header's
  * grow_fault word, until killed */
 static int load_fault;
+/* USERBPF_DOMAIN_FAULT=fork (tests): this process stops in its first fork
+ * that hands uses over, once fork returned the child's pid but before
+ * naming the uses the child's (domain_fork_handed), its pid in the same
+ * header word, until killed */
+static bool fork_fault;
 
 static bool proc_alive(int pid);
 static bool proc_alive_since(int pid, uint64_t *start);
@@ -270,6 +290,9 @@ struct dom_member;
 static struct dom_member *procs_tab(uint32_t *n);
 static int members_chunk(uint32_t *pos, struct dom_member *out, int max);
 static int64_t tab_free_slot_locked(int t);
+struct dom_obj;
+static struct dom_obj *find_obj(int kind, const void *ptr);
+static void ledger_locked(int kind, const void *ptr, int delta, bool refs);
 
 /* This process's pid, by the probe layer's gate (a program tracing
  * getpid never sees userbpf's own calls). */
@@ -377,26 +400,70 @@ static bool other_threads(int pid)
 #endif
 #define PIDFS_MAGIC 0x50494446
 
+/* Whether pidfds are pidfs inodes here (1), not (-1), not known yet (0):
+ * one fstatfs per process (a forked child inherits the answer). */
+static int pidfs_ok;
+
+/*
+ * A pidfd of process pid and its pidfs inode number in *ino (Linux 6.9
+ * on: unique for the life of the system), or -errno: -ESRCH when pid
+ * names no process, -ENOSYS when pidfds have no such inodes here.
+ */
+static long pidfd_ident(int pid, uint64_t *ino)
+{
+	long fd;
+	struct statfs sfs;
+	struct stat st;
+
+	if (pidfs_ok < 0)
+		return -ENOSYS;
+	fd = probe_sc_gate(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
+	if (fd < 0)
+		return fd == -ENOSYS ? (pidfs_ok = -1, -ENOSYS) : fd;
+	if (!pidfs_ok)
+		pidfs_ok = !probe_sc_gate(SYS_fstatfs, fd, (long)(uintptr_t)&sfs, 0, 0, 0, 0) &&
+					   sfs.f_type == PIDFS_MAGIC ?
+				   1 :
+				   -1;
+	if (pidfs_ok < 0 || probe_sc_gate(SYS_fstat, fd, (long)(uintptr_t)&st, 0, 0, 0, 0)) {
+		probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+		return -ENOSYS;
+	}
+	*ino = (uint64_t)st.st_ino;
+	return fd;
+}
+
 /*
  * The identity of process pid, whose start time (clock ticks after boot,
- * /proc/PID/stat) is ticks: its pidfs inode number where pidfds have one
- * (Linux 6.9 on: unique for the life of the system), else ticks (two
- * processes started in the same tick then look the same).
+ * /proc/PID/stat) is ticks: its pidfs inode number where pidfds have one,
+ * else ticks (two processes started in the same tick then look the same).
  */
 static uint64_t proc_ident(int pid, uint64_t ticks)
 {
-	long fd = probe_sc_gate(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
-	struct statfs sfs;
-	struct stat st;
 	uint64_t id = ticks;
+	long fd = pidfd_ident(pid, &id);
 
-	if (fd < 0)
-		return ticks;
-	if (!probe_sc_gate(SYS_fstatfs, fd, (long)(uintptr_t)&sfs, 0, 0, 0, 0) &&
-	    sfs.f_type == PIDFS_MAGIC &&
-	    !probe_sc_gate(SYS_fstat, fd, (long)(uintptr_t)&st, 0, 0, 0, 0))
-		id = (uint64_t)st.st_ino;
-	probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (fd >= 0)
+		probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+	return fd >= 0 ? id : ticks;
+}
+
+/*
+ * The identity of process pid that runs and whose pid cannot be reused
+ * meanwhile (this process, or a child of this one not yet waited for):
+ * from its pidfd alone where pidfds are pidfs inodes (three system calls,
+ * no /proc), else as proc_alive_since reads it.
+ */
+static uint64_t live_ident(int pid)
+{
+	uint64_t id = 0;
+	long fd = pidfd_ident(pid, &id);
+
+	if (fd >= 0) {
+		probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+		return id;
+	}
+	proc_alive_since(pid, &id);
 	return id;
 }
 
@@ -439,14 +506,39 @@ static bool proc_alive(int pid)
 	return proc_alive_since(pid, NULL);
 }
 
-/* Whether member m still runs: its pid alive, and the same process (a
+/*
+ * Whether member m still runs: its pid alive, and the same process (a
  * pid reused by another process, in or outside the domain, is not the
- * member). */
+ * member).  Where pidfds are pidfs inodes and m's identity is known,
+ * its pidfd tells all three (four system calls, no /proc): the pid names
+ * no process (ESRCH), another process (another inode), or one that has
+ * exited (readable: its last thread is gone, a zombie or reaped; a
+ * leader that left with pthread_exit while other threads run is not).
+ */
 static bool member_alive(const struct dom_member *m)
 {
 	uint64_t start;
+	long fd;
 
-	if (!m->pid || !proc_alive_since(m->pid, &start))
+	if (!m->pid)
+		return false;
+	if (m->start && (fd = pidfd_ident(m->pid, &start)) != -ENOSYS) {
+		struct pollfd pfd = { .fd = (int)fd, .events = POLLIN };
+		struct timespec zero = { 0, 0 };
+		bool alive;
+
+		if (fd == -ESRCH)
+			return false;
+		if (fd >= 0) {
+			alive = start == m->start &&
+				probe_sc_gate(SYS_ppoll, (long)(uintptr_t)&pfd, 1,
+					      (long)(uintptr_t)&zero, 0, 0, 0) == 0;
+			probe_sc_gate(SYS_close, fd, 0, 0, 0, 0, 0);
+			return alive;
+		}
+		/* (out of descriptors: /proc then) */
+	}
+	if (!proc_alive_since(m->pid, &start))
 		return false;
 	return !m->start || !start || m->start == start;
 }
@@ -495,9 +587,8 @@ static void add_member(void)
 	struct dom_member *m;
 	uint32_t i, cap;
 	int64_t slot;
-	uint64_t start;
+	uint64_t start = live_ident(me);
 
-	proc_alive_since(me, &start);
 	/* a lock our pid holds now was our old image's: the exec ended the
 	 * thread that held it (a forked child's sync thread), so take it over
 	 * as from a killed owner */
@@ -512,30 +603,51 @@ static void add_member(void)
 	m = procs_tab(&cap);
 	for (i = 0; i < cap && m[i].pid != me; i++)
 		;
+	/* our entry, made by our parent at our fork, is no earlier image's */
+	if (i < cap && (m[i].flags & MEMBER_FORKED) && start && m[i].start == start) {
+		m[i].flags &= ~MEMBER_FORKED;
+		unlock();
+		return;
+	}
 	stale_self = i < cap;
 	slot = i < cap ? (int64_t)i : tab_free_slot_locked(T_PROCS);
 	if (slot >= 0) {
 		m = procs_tab(&cap);
 		m[slot].pid = me;
 		m[slot].start = start;
+		m[slot].flags &= ~MEMBER_FORKED;
 	}
 	unlock();
 }
 
 /* USERBPF_DOMAIN_FAULT=grow: this process stops in its first growth of
- * a table (read at join and in a forked child). */
+ * a table (read at join, and in a forked child at its first growth or
+ * load: the environment its parent had at the fork). */
+static bool fault_unread;
+
 static void read_fault(void)
 {
 	const char *fault = getenv("USERBPF_DOMAIN_FAULT");
 
+	fault_unread = false;
 	grow_fault = fault && !strcmp(fault, "grow");
 	load_fault = fault && !strncmp(fault, "load:", 5) ? atoi(fault + 5) : 0;
+	fork_fault = fault && !strcmp(fault, "fork");
+}
+
+/* Read lazily in a forked child: a getenv at every fork (its code and
+ * the environment's pages faulted in) for a test's sake. */
+static void read_fault_once(void)
+{
+	if (fault_unread)
+		read_fault();
 }
 
 /* The tests' member killed at phase of a load (USERBPF_DOMAIN_FAULT=load:N;
  * lock not held). */
 static void fault_point(int phase)
 {
+	read_fault_once();
 	if (!load_fault || load_fault != phase)
 		return;
 	__atomic_store_n(&hdr->grow_fault, self_pid(), __ATOMIC_RELEASE);
@@ -547,7 +659,7 @@ void domain_fork_child(void)
 {
 	if (!hdr)
 		return;
-	read_fault();
+	fault_unread = true;
 	add_member();
 	/* a dead member's pid reused: its leftovers go before this child
 	 * makes anything of its own under the pid */
@@ -778,6 +890,7 @@ static int tab_grow_locked(int t)
 	hdr->grow_new = off;
 	if (cap)
 		memcpy(n + 1, old_ents, (size_t)cap * esz);
+	read_fault_once();
 	if (grow_fault) {
 		/* the tests' member killed mid-growth */
 		__atomic_store_n(&hdr->grow_fault, self_pid(), __ATOMIC_RELEASE);
@@ -1013,11 +1126,58 @@ static bool load_note_locked(const struct blk *b)
 	return load_note_off_locked(domain_offset(b));
 }
 
+/*
+ * The references a load takes on maps (the library's, for the program's
+ * map references: taken while it resolves the program's map descriptors,
+ * held by the program once it is made).  Until the program is registered
+ * they are the loading process's, noted in the ledger as its references
+ * (refs) on each map and listed here, so a member killed mid-load or
+ * before the registration has them dropped by domain_reap with its
+ * blocks; the registration un-notes them in the same hold of the lock
+ * (the program's now, dropped when it is freed).  The interposer is
+ * linked with --wrap=ub_map_get,--wrap=ub_map_put (mk/launch.mk): each
+ * reference the load takes is noted after it is taken, each it drops
+ * un-noted before, as every reference in the ledger.  A map beyond the
+ * list's room (a program names 64 at most) is not noted: a kill leaks
+ * its reference, never drops it twice.
+ */
+#define LOAD_MAPS 64
+/* (the thread's list, made at its first load: the agent that shares this
+ * file keeps its thread-locals to a few hundred bytes, initial-exec) */
+static __thread struct load_maps {
+	bool sess; /* the session under way is a load */
+	int n;
+	struct load_map {
+		void *map;
+		int n;
+	} map[LOAD_MAPS];
+} *load_maps;
+#define load_nmaps (load_maps ? load_maps->n : 0)
+#define load_sess (load_maps && load_maps->sess)
+
+/* The load's references listed go back to nobody's account (lock held):
+ * the program holds them (registration), or the load ended. */
+static void load_maps_unnote_locked(void)
+{
+	int i;
+
+	for (i = 0; i < load_nmaps; i++)
+		if (load_maps->map[i].n)
+			ledger_locked(DOM_MAP, load_maps->map[i].map, -load_maps->map[i].n, true);
+	if (load_maps)
+		load_maps->n = 0;
+}
+
 /* Start a session (load or JIT): a fresh list, a new session number. */
 static void sess_begin(void)
 {
 	load_n = 0;
 	load_pending = false;
+	if (load_nmaps) {
+		lock();
+		load_maps_unnote_locked();
+		unlock();
+	}
 	lock();
 	note_sess = ++hdr->sess_serial ? hdr->sess_serial : ++hdr->sess_serial;
 	unlock();
@@ -1075,6 +1235,64 @@ void domain_load_begin(void)
 	if (!hdr)
 		return;
 	sess_begin();
+	if (!load_maps)
+		load_maps = calloc(1, sizeof(*load_maps));
+	/* (none: a kill mid-load leaks the load's references on maps) */
+	if (load_maps)
+		load_maps->sess = true;
+}
+
+/* A reference of the load on map taken (delta 1, after) or dropped
+ * (-1, before): noted or un-noted (above). */
+static void load_map_ref(void *map, int delta)
+{
+	int i;
+
+	struct load_map *m;
+
+	if (!load_maps)
+		return;
+	for (i = 0; i < load_maps->n && load_maps->map[i].map != map; i++)
+		;
+	if (delta < 0 && (i == load_maps->n || !load_maps->map[i].n))
+		return; /* not one the load took */
+	if (i == load_maps->n) {
+		if (load_maps->n == LOAD_MAPS)
+			return;
+		load_maps->map[load_maps->n++] = (struct load_map){ map, 0 };
+	}
+	m = &load_maps->map[i];
+	lock();
+	/* the registry's maps only (the ledger's entries name them) */
+	if (delta < 0 || find_obj(DOM_MAP, map)) {
+		ledger_locked(DOM_MAP, map, delta, true);
+		m->n += delta;
+	}
+	unlock();
+}
+
+/* (weak: the agent, which compiles this file too, is linked without
+ * --wrap and never calls the wrappers) */
+struct ub_map;
+struct ub_map *__real_ub_map_get(struct ub_map *map) __attribute__((weak));
+void __real_ub_map_put(struct ub_map *map) __attribute__((weak));
+struct ub_map *__wrap_ub_map_get(struct ub_map *map);
+void __wrap_ub_map_put(struct ub_map *map);
+
+struct ub_map *__wrap_ub_map_get(struct ub_map *map)
+{
+	struct ub_map *ret = __real_ub_map_get(map);
+
+	if (map && hdr && ((note_on && load_sess) || load_pending))
+		load_map_ref(map, 1);
+	return ret;
+}
+
+void __wrap_ub_map_put(struct ub_map *map)
+{
+	if (map && hdr && load_nmaps)
+		load_map_ref(map, -1);
+	__real_ub_map_put(map);
 }
 
 /* The library's memory of this process alone made during a load (its
@@ -1107,9 +1325,17 @@ void domain_load_end(bool share)
 		return;
 	priv_depth--;
 	note_on = false;
+	if (load_maps)
+		load_maps->sess = false;
 	if (!share) {
 		note_sess = 0;
 		sess_list_drop();
+		/* (the library dropped them: none should be left) */
+		if (load_nmaps) {
+			lock();
+			load_maps_unnote_locked();
+			unlock();
+		}
 		return;
 	}
 	verif_facts_mine(&rec, &insns);
@@ -1138,6 +1364,7 @@ static void load_share_locked(int kind, const void *ptr)
 	if (i == load_n)
 		return;
 	sess_share_locked(self_pid(), note_sess, load_offs, load_n);
+	load_maps_unnote_locked();
 	load_pending = false;
 	note_sess = 0;
 	sess_list_drop();
@@ -1148,6 +1375,8 @@ void domain_jit_begin(void)
 	if (!hdr)
 		return;
 	sess_begin();
+	if (load_maps)
+		load_maps->sess = false;
 }
 
 void domain_jit_end(void)
@@ -1502,13 +1731,50 @@ void domain_alias_sync(void)
  * A ring's region is a page run (the domain_pages layout) whose second
  * copy of the data area is an alias of the first, which every member
  * maps at its next sync.  A ring freed keeps its alias (a member may not
- * have seen it yet): its run is never given to anything but a new ring
- * of the same geometry, so rings made and freed over and over (a member
- * killed and started again) use the same runs and aliases.
+ * have seen it yet): its run is never given to anything but a new ring.
+ * A new ring of the same geometry takes it as it is (rings made and
+ * freed over and over, a member killed and started again, use the same
+ * runs and aliases); failing that, one of another geometry takes the
+ * smallest freed run it fits in (ring_reshape: aliases recorded on top of
+ * the old ones, which no fresh run would spare), rather than a new run.
  */
+
+/* Remap run r's region p for a ring of head + data bytes (r off the free
+ * list, lock not held): the pages of its head and data an older alias
+ * showed elsewhere show themselves again (an identity alias), then the
+ * data's second copy.  Each is mapped here at once and recorded for the
+ * other members (recorded after: they map aliases in order, so the last
+ * recorded wins).  0, or -errno (r's alias bounds stay true). */
+static int ring_reshape(struct ring_hdr *r, uint8_t *p, uint64_t head, uint64_t data)
+{
+	uint64_t end = head + data < r->alias_hi ? head + data : r->alias_hi;
+
+	if (head + data > r->alias_lo) {
+		if (launch_real.mmap(p + r->alias_lo, end - r->alias_lo, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_FIXED, arena_fd,
+				     (off_t)domain_offset(p + r->alias_lo)) == MAP_FAILED ||
+		    domain_alias_add(p + r->alias_lo, end - r->alias_lo,
+				     domain_offset(p + r->alias_lo)))
+			return -ENOMEM;
+		/* the old geometry's alias is no longer whole */
+		r->alias_lo = end;
+		r->head = r->data = 0;
+	}
+	if (launch_real.mmap(p + head + data, data, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			     arena_fd, (off_t)domain_offset(p + head)) == MAP_FAILED ||
+	    domain_alias_add(p + head + data, data, domain_offset(p + head)))
+		return -ENOMEM;
+	r->head = head;
+	r->data = data;
+	r->alias_lo = head + data;
+	if (head + 2 * data > r->alias_hi)
+		r->alias_hi = head + 2 * data;
+	return 0;
+}
+
 void *domain_ring_alloc(size_t head, size_t data)
 {
-	uint64_t *prev, off = 0, pages = (head + 2 * data) / PAGE + 1;
+	uint64_t *prev, *best_prev = NULL, off = 0, pages = (head + 2 * data) / PAGE + 1;
 	struct ring_hdr *r;
 	uint8_t *p;
 
@@ -1522,6 +1788,9 @@ void *domain_ring_alloc(size_t head, size_t data)
 			*prev = r->next;
 			break;
 		}
+		if (r->b.pages >= pages &&
+		    (!best_prev || r->b.pages < ((struct ring_hdr *)at(*best_prev))->b.pages))
+			best_prev = prev;
 	}
 	if (off) {
 		r = at(off);
@@ -1532,6 +1801,26 @@ void *domain_ring_alloc(size_t head, size_t data)
 		unlock();
 		return p;
 	}
+	if (best_prev) {
+		off = *best_prev;
+		r = at(off);
+		*best_prev = r->next;
+		unlock();
+		p = (uint8_t *)r + PAGE;
+		if (ring_reshape(r, p, head, data)) {
+			lock(); /* back for a ring of its geometry */
+			r->next = hdr->free_rings;
+			hdr->free_rings = off;
+			unlock();
+			return NULL;
+		}
+		lock();
+		r->b.magic = BLK_MAGIC;
+		hdr->in_use += r->b.pages * PAGE;
+		unlock();
+		memset(p, 0, head + data);
+		return p;
+	}
 	off = take_pages(pages);
 	if (off) {
 		r = at(off);
@@ -1539,6 +1828,8 @@ void *domain_ring_alloc(size_t head, size_t data)
 		r->b.cls = CLS_PAGES;
 		r->head = head;
 		r->data = data;
+		r->alias_lo = head + data;
+		r->alias_hi = head + 2 * data;
 		hdr->in_use += r->b.pages * PAGE;
 	}
 	unlock();
@@ -1946,6 +2237,69 @@ uint32_t domain_obj_use_fork(int kind, void *ptr)
 	return obj_use_as(kind, ptr, -self_pid());
 }
 
+/*
+ * A fork in flight: the uses in flight from a parent (minus its pid) stay
+ * while its child may still take them, also when the parent is killed
+ * before domain_fork_handed named them the child's.  The parent holds,
+ * from before the fork until it named them, a read lock (OFD: it belongs
+ * to an open file description, which the child inherits) on the byte of
+ * the arena file past its end at FORK_HOLD + its pid, on a description of
+ * its own; the child lets go of its copy once it took them.  So the byte
+ * is locked while either can still act on them: a reaper that finds the
+ * parent dead and the byte locked leaves them (and the parent listed, to
+ * look again later); unlocked, the child took them or died, and what is
+ * left goes back.  (The members' own lock is the byte at DOMAIN_SIZE.)
+ */
+#define FORK_HOLD (DOMAIN_SIZE + 1)
+static int fork_hold_fd = -1;
+
+int domain_fork_hold(void)
+{
+	struct flock fl = {
+		.l_type = F_RDLCK,
+		.l_whence = SEEK_SET,
+		.l_start = (off_t)(FORK_HOLD + (uint64_t)self_pid()),
+		.l_len = 1,
+	};
+	int fd;
+
+	if (!hdr || fork_hold_fd >= 0)
+		return -EBUSY;
+	fd = launch_real.open(arena_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (probe_sc_gate(SYS_fcntl, fd, F_OFD_SETLK, (long)(uintptr_t)&fl, 0, 0, 0)) {
+		launch_real.close(fd);
+		return -ENOLCK;
+	}
+	fork_hold_fd = fd;
+	return 0;
+}
+
+void domain_fork_release(void)
+{
+	if (fork_hold_fd < 0)
+		return;
+	launch_real.close(fork_hold_fd);
+	fork_hold_fd = -1;
+}
+
+/* Whether a fork of process pid may still have uses in flight to take
+ * (the byte above locked by its parent's or child's description). */
+static bool fork_held(int pid)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = (off_t)(FORK_HOLD + (uint64_t)(uint32_t)pid),
+		.l_len = 1,
+	};
+
+	return pid > 0 &&
+	       !probe_sc_gate(SYS_fcntl, arena_fd, F_OFD_GETLK, (long)(uintptr_t)&fl, 0, 0, 0) &&
+	       fl.l_type != F_UNLCK;
+}
+
 void domain_fork_handed(int child)
 {
 	int me = -self_pid();
@@ -1957,9 +2311,16 @@ void domain_fork_handed(int child)
 
 	if (!hdr || child <= 0)
 		return;
-	/* the child's identity now, while it surely runs (a pid it leaves
-	 * behind, reused, is another process) */
-	proc_alive_since(child, &start);
+	/* the tests' parent killed before it names the child's uses */
+	if (fork_fault) {
+		__atomic_store_n(&hdr->grow_fault, self_pid(), __ATOMIC_RELEASE);
+		for (;;)
+			pause();
+	}
+	/* the child's identity now, while its pid is surely its own (not
+	 * waited for yet: a pid it leaves behind, reused, is another
+	 * process) */
+	start = live_ident(child);
 	lock();
 	u = uses_tab(&n);
 	for (i = 0; i < n; i++)
@@ -1972,8 +2333,8 @@ void domain_fork_handed(int child)
 		;
 	if (i == n && (slot = tab_free_slot_locked(T_PROCS)) >= 0) {
 		m = procs_tab(&n);
-		m[slot].pid = child;
-		m[slot].start = start;
+		m[slot] =
+			(struct dom_member){ .pid = child, .flags = MEMBER_FORKED, .start = start };
 	}
 	unlock();
 }
@@ -2224,8 +2585,8 @@ static bool in_dead(int32_t pid, const int32_t *dead, int ndead)
  * the next call).  Lock held.  Returns the number collected; *all says
  * whether every entry was seen.
  */
-static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool *all,
-		       bool *detached)
+static int reap_locked(const int32_t *dead, const bool *keep, int ndead, struct dom_use *put,
+		       bool *all, bool *detached)
 {
 	struct dom_use *uses;
 	struct dom_attach *att;
@@ -2246,6 +2607,16 @@ static int reap_locked(const int32_t *dead, int ndead, struct dom_use *put, bool
 		    !(in_dead(u->pid, dead, ndead) ||
 		      (u->pid < 0 && -u->pid != self_pid() && in_dead(-u->pid, dead, ndead))))
 			continue;
+		/* in flight from a parent whose child may still take it (a
+		 * fork hold, domain_fork_hold) */
+		if (u->pid < 0) {
+			int j;
+
+			for (j = 0; j < ndead && dead[j] != -u->pid; j++)
+				;
+			if (j < ndead && keep[j])
+				continue;
+		}
 		o = find_obj((int)u->kind, u->ptr);
 		if (o) {
 			o->users -= u->n;
@@ -2288,6 +2659,7 @@ void domain_reap(void)
 	struct dom_member m[MEMBER_CHUNK], *procs;
 	struct dom_use put[REAP_PUTS];
 	int32_t dead[REAP_PIDS];
+	bool keep[REAP_PIDS];
 	int i, j, n, ndead = 0, nput = 0, me;
 	bool all = false, detached = false;
 	uint32_t pos = 0, k, cap;
@@ -2305,22 +2677,29 @@ void domain_reap(void)
 	 * exec, or a dead member whose pid it reused) */
 	if (__atomic_exchange_n(&stale_self, false, __ATOMIC_RELAXED))
 		dead[ndead < REAP_PIDS ? ndead++ : ndead - 1] = me;
+	/* a dead parent's fork still in flight: its child may take what it
+	 * handed over (read outside the lock) */
+	for (j = 0; j < ndead; j++)
+		keep[j] = dead[j] != me && fork_held(dead[j]);
 	if (ndead) {
 		lock();
 		/* again under the lock: a pid reused by a process that joined
 		 * since the scan is alive, and what it notes is its own */
 		for (j = 0; j < ndead;)
-			if (dead[j] != me && pid_member_alive(dead[j]))
-				dead[j] = dead[--ndead];
-			else
+			if (dead[j] != me && pid_member_alive(dead[j])) {
+				--ndead;
+				dead[j] = dead[ndead];
+				keep[j] = keep[ndead];
+			} else {
 				j++;
-		nput = reap_locked(dead, ndead, put, &all, &detached);
+			}
+		nput = reap_locked(dead, keep, ndead, put, &all, &detached);
 		reap_private_locked(dead, ndead);
 		/* all of their entries gone: no members any more */
 		procs = procs_tab(&cap);
 		for (k = 0; all && k < cap; k++)
 			for (j = 0; j < ndead; j++)
-				if (procs[k].pid == dead[j] && dead[j] != me)
+				if (procs[k].pid == dead[j] && dead[j] != me && !keep[j])
 					procs[k] = (struct dom_member){ 0 };
 		unlock();
 		/* the other members detach what was detached */

@@ -180,14 +180,21 @@ void domain_obj_put(int kind, void *ptr);
 uint32_t domain_obj_next_id(int kind, uint32_t start);
 
 /* Program run statistics (launch/stats.c): a table keyed by program
- * address, and the number of BPF_ENABLE_STATS descriptors open. */
+ * address, in segments that are never moved (its lookups take no lock):
+ * the first of DOMAIN_STATS_SLOTS here, segment k (1 <= k <
+ * DOMAIN_STATS_SEGS) of DOMAIN_STATS_SLOTS << k at seg[k] once made
+ * (0: not yet; set once), and the number of BPF_ENABLE_STATS
+ * descriptors open. */
 #define DOMAIN_STATS_SLOTS 4096
+#define DOMAIN_STATS_SEGS 16
 struct dom_prog_stats {
 	void *prog;
 	uint64_t cnt, ns;
 };
 struct dom_stats {
 	int32_t enabled;
+	uint32_t used; /* slots taken, all segments */
+	uint64_t seg[DOMAIN_STATS_SEGS];
 	struct dom_prog_stats slot[DOMAIN_STATS_SLOTS];
 };
 struct dom_stats *domain_stats(void);
@@ -241,12 +248,20 @@ bool domain_obj_use_take(int kind, void *ptr, int from);
  * whichever the relabelling left.  domain_fork_handed lists the child as
  * a member too (it may die before it lists itself), so domain_reap gives
  * back what is in flight to or from a member that is gone: a child that
- * died before it took its uses, a parent killed between its fork and
- * domain_fork_handed (then a child that lives on finds its uses gone: its
- * inherited descriptors do not work).
+ * died before it took its uses, or a parent killed between its fork and
+ * domain_fork_handed once its child took them or died (the fork hold,
+ * below, says which).
  */
 uint32_t domain_obj_use_fork(int kind, void *ptr);
 void domain_fork_handed(int child);
+/* From before the fork until the uses are named the child's (parent),
+ * or taken (child, whose copy it is): a fork hold (arena.c), so a parent
+ * killed between its fork and domain_fork_handed leaves its uses in
+ * flight to the child that takes them.  hold: 0 or -errno (then a parent
+ * killed there leaves its child's descriptors not working, as before);
+ * release: this process's copy of it goes. */
+int domain_fork_hold(void);
+void domain_fork_release(void);
 /* Descriptors (in every process) on the registered object ptr. */
 int domain_obj_users(int kind, const void *ptr);
 /* The attachment at slot outlives its owner, which is leaving while

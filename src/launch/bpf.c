@@ -1252,10 +1252,15 @@ void launch_links_forget_fork(void (*adopt)(struct lobj *obj))
 	for (i = 0; adopt && i < PINNED_LINKS; i++)
 		if (pinned_links[i])
 			adopt(pinned_links[i]);
-	pthread_mutex_init(&parked_lock, NULL);
-	pthread_mutex_init(&pinned_lock, NULL);
-	memset(parked, 0, sizeof(parked));
-	memset(pinned_links, 0, sizeof(pinned_links));
+	launch_mutex_reset(&parked_lock);
+	launch_mutex_reset(&pinned_lock);
+	/* only the entries in use written (launch_mutex_reset says why) */
+	for (i = 0; i < PARKED_LINKS; i++)
+		if (parked[i])
+			parked[i] = NULL;
+	for (i = 0; i < PINNED_LINKS; i++)
+		if (pinned_links[i])
+			pinned_links[i] = NULL;
 }
 
 /* The pathname (strncpy_from_user of getname): 0 or -EFAULT. */
@@ -1310,8 +1315,15 @@ static long cmd_obj_pin(union bpf_attr *a)
 void launch_pinned_links_sync(void)
 {
 	struct lobj *gone[PINNED_LINKS];
+	bool any = false;
 	int i, n = 0;
 
+	/* none (a forked child's sync thread starts so): its lock is not
+	 * written (launch_mutex_reset says why) */
+	for (i = 0; i < PINNED_LINKS && !any; i++)
+		any = __atomic_load_n(&pinned_links[i], __ATOMIC_RELAXED) != NULL;
+	if (!any)
+		return;
 	pthread_mutex_lock(&pinned_lock);
 	for (i = 0; i < PINNED_LINKS; i++)
 		if (pinned_links[i] && !domain_obj_pinned(DOM_LINK, pinned_links[i]->dptr)) {

@@ -17,7 +17,11 @@
  * into an object of its own (launch_fork_install: a library handle of its
  * own over the shared object).  A use it cannot take (the ledger cannot
  * grow) stays in flight, and its descriptor is left alone; what a child
- * that died first did not take is given back by domain_reap.
+ * that died first did not take is given back by domain_reap.  A parent
+ * killed between its fork and naming the uses the child's leaves them in
+ * flight under its pid, which the child takes all the same: from before
+ * the fork until the uses are named (parent) or taken (child), the two
+ * hold a lock that tells the reaper to leave them (domain_fork_hold).
  *
  * The child's library tables that point into the arena (its handles, its
  * map id table, its verifier's record) start anew in the child
@@ -44,12 +48,19 @@ long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6
 
 #define FORK_OBJS 4096
 
-/* the objects of the fork under way (fork_lock held from before to after
- * in the parent; the child has its copy) */
-static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the objects of the fork under way (its lock held from before to after
+ * in the parent; the child has its copy).  The words a child writes
+ * share one cache line (one page: each page the child writes is a copy). */
+static struct {
+	pthread_mutex_t lock;
+	int n, parent;
+} fork_st __attribute__((aligned(64))) = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static int fork_fds[FORK_OBJS], fork_kinds[FORK_OBJS];
 static void *fork_recs[FORK_OBJS];
-static int fork_n, fork_parent;
+/* This thread's fork took fork_st.lock: it hands objects over (a
+ * process that never had a descriptor on the domain's objects forks
+ * without the lock, whose page would be copied in parent and child). */
+static __thread bool fork_locked;
 
 /* One use of rec (lobj kind) for the child: false when none was taken. */
 static bool take_for_child(int kind, void *rec)
@@ -76,7 +87,7 @@ static void give_back(int kind, void *rec)
 	int dk = lobj_dom_kind(kind);
 
 	launch_in_lib++;
-	if (domain_obj_use_take(dk, rec, -fork_parent)) {
+	if (domain_obj_use_take(dk, rec, -fork_st.parent)) {
 		domain_obj_unuse(dk, rec);
 		if (kind == LOBJ_MAP || kind == LOBJ_PROG)
 			domain_obj_put(dk, rec);
@@ -88,17 +99,23 @@ void launch_fork_before(void)
 {
 	int i;
 
-	pthread_mutex_lock(&fork_lock);
-	fork_n = 0;
-	if (!domain_active())
+	if (fork_locked)
+		fork_locked = false;
+	if (!domain_active() || !lobj_any())
 		return;
-	fork_n = lobj_shared(fork_fds, fork_kinds, fork_recs, FORK_OBJS);
-	fork_parent = getpid();
+	pthread_mutex_lock(&fork_st.lock);
+	fork_locked = true;
+	fork_st.n = lobj_shared(fork_fds, fork_kinds, fork_recs, FORK_OBJS);
+	fork_st.parent = getpid();
 	launch_in_lib++;
-	for (i = 0; i < fork_n; i++)
+	for (i = 0; i < fork_st.n; i++)
 		if (!take_for_child(fork_kinds[i], fork_recs[i]))
 			fork_recs[i] = NULL;
 	launch_in_lib--;
+	/* held until the uses are named the child's (or taken by it): a
+	 * parent killed before leaves them to its child */
+	if (fork_st.n)
+		domain_fork_hold();
 }
 
 /* In the child: take the uses over (from the parent's in-flight note,
@@ -110,12 +127,12 @@ static void child_takes(void)
 	/* what it allocates for them (handles) is its own: freed if it dies
 	 * or execs without closing them */
 	domain_private_begin();
-	for (i = 0; i < fork_n; i++) {
+	for (i = 0; i < fork_st.n; i++) {
 		int kind = fork_kinds[i], dk = lobj_dom_kind(kind);
 
 		if (!fork_recs[i])
 			continue;
-		if (domain_obj_use_take(dk, fork_recs[i], -fork_parent) ||
+		if (domain_obj_use_take(dk, fork_recs[i], -fork_st.parent) ||
 		    domain_obj_use_take(dk, fork_recs[i], -me))
 			launch_fork_install(kind, fork_recs[i], fork_fds[i]);
 	}
@@ -127,23 +144,30 @@ void launch_fork_after(pid_t pid)
 	int i;
 
 	if (pid == 0) {
-		/* the copy of our parent's lock */
-		pthread_mutex_init(&fork_lock, NULL);
-		if (fork_n && domain_active())
-			child_takes();
-		fork_n = 0;
+		/* the copy of our parent's lock (or of another thread's fork
+		 * under way, whose objects are not ours) */
+		launch_mutex_reset(&fork_st.lock);
+		if (fork_locked && fork_st.n) {
+			if (domain_active())
+				child_takes();
+			domain_fork_release();
+			fork_st.n = 0;
+		}
 		/* its own sync thread, now that its descriptors are its own */
 		launch_domain_child_start();
 		return;
 	}
+	if (!fork_locked)
+		return;
 	if (pid < 0) {
-		for (i = 0; i < fork_n; i++)
+		for (i = 0; i < fork_st.n; i++)
 			if (fork_recs[i])
 				give_back(fork_kinds[i], fork_recs[i]);
-	} else if (fork_n) {
+	} else if (fork_st.n) {
 		domain_fork_handed(pid);
 	}
-	fork_n = 0;
-	pthread_mutex_unlock(&fork_lock);
+	domain_fork_release();
+	fork_st.n = 0;
+	pthread_mutex_unlock(&fork_st.lock);
 }
 #endif /* USERBPF_LAUNCH */

@@ -137,13 +137,21 @@ __attribute__((destructor)) static void launch_dtor(void)
 	launch_domain_exit();
 }
 
+typedef void (*exit_fn)(int) __attribute__((noreturn));
+static exit_fn real_exit;
+
+/* Resolved once, at load: a forked child that ends with _exit (its
+ * parent never called it) looked it up in every child, a tenth of a
+ * fork's cost in the domain. */
+__attribute__((constructor(102))) static void real_exit_init(void)
+{
+	real_exit = (exit_fn)dlsym(RTLD_NEXT, "_exit");
+}
+
 /* A process that ends with _exit runs no destructor: the exit event and
  * the domain's bookkeeping happen here. */
 EXPORT void _exit(int status)
 {
-	typedef void (*exit_fn)(int) __attribute__((noreturn));
-	static exit_fn real_exit;
-
 	if (!real_exit)
 		real_exit = (exit_fn)dlsym(RTLD_NEXT, "_exit");
 	ub_task_exit_code = (uint32_t)(status & 0xff) << 8;

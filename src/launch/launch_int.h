@@ -17,6 +17,7 @@
 #ifndef USERBPF_LAUNCH_INT_H
 #define USERBPF_LAUNCH_INT_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -164,10 +165,23 @@ void *ub_bpf_handles_mem(void);
  * when not NULL, is called first on each object of the table (the same
  * object may come more than once: dup'ed descriptors). */
 void lobj_abandon_all(void (*adopt)(struct lobj *obj));
+/* In a forked child: m, which another thread may have held at the fork
+ * (its copy stays held), is unlocked again.  Written only when held: a
+ * write to a page the child shares with its parent copies the page (a
+ * page fault, tens of microseconds in some virtual machines), for each
+ * of the interposer's locks at every fork. */
+static inline void launch_mutex_reset(pthread_mutex_t *m)
+{
+	if (__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED))
+		pthread_mutex_init(m, NULL);
+}
 /* The descriptors on the domain's objects (maps, programs, BTF objects,
  * links: those with a record) in fds[], their lobj kinds in kinds[] and
  * records in recs[] (at most max): the count. */
 int lobj_shared(int *fds, int *kinds, void **recs, int max);
+/* Whether the table may name a descriptor (without its lock: one made by
+ * another thread meanwhile may be missed, as by a fork racing it). */
+bool lobj_any(void);
 /* Walk every object (with the table lock held: fn must not call back). */
 void lobj_each(void (*fn)(struct lobj *obj, void *ctx), void *ctx);
 

@@ -17,10 +17,19 @@
  * lookups take no lock), in the arena when in a domain, so bpftool in
  * another process reads them; a new program at a freed one's address
  * starts from zero (launch_stats_reset at load).
+ *
+ * The table grows: segments of 4096, 8192, 16384 ... slots (domain.h),
+ * each made at a load when the table is half full (a run allocates
+ * nothing: it may be in a signal handler), never moved or freed.  A
+ * program's slot is in the first segment with a free slot among the 64
+ * from its hash on, so a lookup that meets a free one there is done.
+ * Before, the table was 4096 slots, after which runs of programs not in
+ * it were not counted.
  */
 #ifdef USERBPF_LAUNCH
 #include <errno.h>
 #include <linux/bpf.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -38,33 +47,91 @@ void launch_stats_attach_domain(void)
 		stats = domain_stats();
 }
 
+/* Slots a program's lookup reads in each segment, from its hash on. */
+#define STATS_PROBES 64
+
+/* Segment k's slots and their number (a power of two) in *n, or NULL
+ * when it is not made yet. */
+static struct dom_prog_stats *segment(unsigned k, uint32_t *n)
+{
+	*n = (uint32_t)DOMAIN_STATS_SLOTS << k;
+	if (!k)
+		return stats->slot;
+	return (struct dom_prog_stats *)(uintptr_t)__atomic_load_n(&stats->seg[k],
+								   __ATOMIC_ACQUIRE);
+}
+
 /* The slot of prog, taking a free one when create: NULL if none. */
 static struct dom_prog_stats *slot_of(const void *prog, bool create)
 {
-	uint32_t mask = DOMAIN_STATS_SLOTS - 1, i, n;
 	uint32_t h = (uint32_t)(((uintptr_t)prog >> 4) * 0x9e3779b1u);
+	unsigned k, p;
 
-	for (n = 0, i = h & mask; n < DOMAIN_STATS_SLOTS; n++, i = (i + 1) & mask) {
-		struct dom_prog_stats *s = &stats->slot[i];
-		void *cur = __atomic_load_n(&s->prog, __ATOMIC_ACQUIRE);
+	for (k = 0; k < DOMAIN_STATS_SEGS; k++) {
+		uint32_t n, i;
+		struct dom_prog_stats *seg = segment(k, &n);
 
-		if (cur == prog)
-			return s;
-		if (cur)
-			continue;
-		if (!create)
+		if (!seg)
 			return NULL;
-		if (__atomic_compare_exchange_n(&s->prog, &cur, (void *)prog, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
-		    cur == prog)
-			return s;
+		for (p = 0, i = h & (n - 1); p < STATS_PROBES; p++, i = (i + 1) & (n - 1)) {
+			struct dom_prog_stats *s = &seg[i];
+			void *cur = __atomic_load_n(&s->prog, __ATOMIC_ACQUIRE);
+
+			if (cur == prog)
+				return s;
+			if (cur)
+				continue;
+			/* slots are never freed: a program that took one
+			 * took the first it met, so it is not further on */
+			if (!create)
+				return NULL;
+			if (__atomic_compare_exchange_n(&s->prog, &cur, (void *)prog, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				__atomic_add_fetch(&stats->used, 1, __ATOMIC_RELAXED);
+				return s;
+			}
+			if (cur == prog)
+				return s;
+		}
 	}
 	return NULL;
 }
 
+/* At a load: the next segment made once the table is half full (its
+ * memory the domain's, shared and never freed, or this process's). */
+static void stats_reserve(void)
+{
+	uint64_t cap = 0, zero = 0;
+	uint32_t n = 0;
+	unsigned k;
+	size_t bytes;
+	void *mem;
+
+	for (k = 0; k < DOMAIN_STATS_SEGS && segment(k, &n); k++)
+		cap += n;
+	if (k == DOMAIN_STATS_SEGS ||
+	    __atomic_load_n(&stats->used, __ATOMIC_RELAXED) + 1 <= cap / 2)
+		return;
+	bytes = ((size_t)DOMAIN_STATS_SLOTS << k) * sizeof(struct dom_prog_stats);
+	mem = domain_active() ? domain_pages(bytes) : calloc(1, bytes);
+	if (!mem)
+		return;
+	if (!__atomic_compare_exchange_n(&stats->seg[k], &zero, (uint64_t)(uintptr_t)mem, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* another load made it first */
+		if (domain_active())
+			domain_pages_free(mem);
+		else
+			free(mem);
+	}
+}
+
 void launch_stats_reset(const void *prog)
 {
-	struct dom_prog_stats *s = slot_of(prog, false);
+	struct dom_prog_stats *s;
+
+	stats_reserve();
+	s = slot_of(prog, false);
 
 	if (s) {
 		__atomic_store_n(&s->cnt, 0, __ATOMIC_RELAXED);
@@ -114,13 +181,15 @@ static uint64_t now_ns(void)
 
 long probe_sc_gate(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
-/* The table has no slot for one more program: said once per process, on
- * stderr (a run may be in a signal handler: one write(2), no stdio). */
+/* The table has no slot for one more program (its segments all made and
+ * full, or the next not made yet: programs not loaded through launch):
+ * said once per process, on stderr (a run may be in a signal handler:
+ * one write(2), no stdio). */
 static void table_full(void)
 {
 	static const char msg[] =
-		"userbpf launch: run statistics: the table of 4096 programs is full: runs of "
-		"programs not counted yet are not counted (run_cnt, run_time_ns stay 0)\n";
+		"userbpf launch: run statistics: the table is full: runs of programs not counted "
+		"yet are not counted (run_cnt, run_time_ns stay 0)\n";
 	static int said;
 
 	if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))

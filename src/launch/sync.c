@@ -50,7 +50,13 @@ static struct local {
 } *local;
 static int nlocal;
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The domain's generation (domain_gen) the last complete sync_once began
+ * at, under sync_lock (0 with synced false: none yet).  A forked child
+ * has its parent's: its local[] is the parent's as of that sync. */
+static uint32_t synced_gen;
+static bool synced;
 static pid_t my_pid;
+static bool forked;  /* a child forked without exec */
 static bool leaving; /* exiting: attach nothing more here */
 
 /* The probes a forked child inherited that it destroys once its sync
@@ -91,6 +97,7 @@ static bool local_grow(int n)
 
 static void sync_once(void)
 {
+	uint32_t g = __atomic_load_n(domain_gen(), __ATOMIC_ACQUIRE);
 	struct dom_attach a;
 	int i, n = domain_attach_count();
 
@@ -136,6 +143,8 @@ static void sync_once(void)
 			launch_ref_ctr(a.target, a.ref_ctr, 1);
 		}
 	}
+	synced_gen = g;
+	synced = true;
 	pthread_mutex_unlock(&sync_lock);
 }
 
@@ -169,8 +178,27 @@ static bool sync_thread_alone(void)
 	return state == 'Z' && threads == 2;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The sync thread.  A forked child's starts with nothing to do when the
+ * domain's generation is still the one its parent's last sync began at
+ * (its attachments are its parent's, adopted) and it has no inherited
+ * probes to drop: it waits at once.  Whether the application's threads
+ * are all gone is read once a second (from /proc: a forked child that
+ * lives a few milliseconds reads it never).
+ */
 static void *sync_thread(void *arg)
 {
+	uint64_t alone_check = mono_ms() + 1000;
+	bool first = true;
+
 	(void)arg;
 	/* what ps -T and task iterators show for it */
 	prctl(PR_SET_NAME, "userbpf-sync", 0, 0, 0);
@@ -178,19 +206,29 @@ static void *sync_thread(void *arg)
 		/* the application's last thread is gone (its main thread
 		 * left with pthread_exit): end the process as the kernel
 		 * would, status 0 (glibc's last pthread_exit calls exit(0)) */
-		if (sync_thread_alone())
-			exit(0);
+		if (mono_ms() >= alone_check) {
+			if (sync_thread_alone())
+				exit(0);
+			alone_check = mono_ms() + 1000;
+		}
 		uint32_t g = __atomic_load_n(domain_gen(), __ATOMIC_ACQUIRE);
 		struct timespec ts = { 1, 0 };
+		/* (read without sync_lock: only this thread syncs, and its
+		 * lock not written is a page of the parent's not copied) */
+		bool idle = first && forked && __atomic_load_n(&synced, __ATOMIC_RELAXED) &&
+			    __atomic_load_n(&synced_gen, __ATOMIC_RELAXED) == g &&
+			    !__atomic_load_n(&ndrop, __ATOMIC_RELAXED);
 
-		/* a forked child's copies of its parent's own probes */
-		pthread_mutex_lock(&sync_lock);
-		drop_inherited();
-		pthread_mutex_unlock(&sync_lock);
-
-		sync_once();
-		launch_pinned_links_sync();
-		launch_parked_links_sync();
+		first = false;
+		if (!idle) {
+			/* a forked child's copies of its parent's own probes */
+			pthread_mutex_lock(&sync_lock);
+			drop_inherited();
+			pthread_mutex_unlock(&sync_lock);
+			sync_once();
+			launch_pinned_links_sync();
+			launch_parked_links_sync();
+		}
 		/* through the probe gate: the application's syscall
 		 * tracepoints never see userbpf's own waits */
 		probe_sc_gate(SYS_futex, (long)(uintptr_t)domain_gen(), FUTEX_WAIT, g,
@@ -231,8 +269,6 @@ static void start_thread(void)
 		launch_log("domain: cannot start the sync thread");
 	pthread_attr_destroy(&at);
 }
-
-static bool forked;
 
 /* In the child: one more reference on prog, the child's own (noted in its
  * ledger, given back if it dies), for the copy of a link that holds one. */
@@ -330,7 +366,7 @@ static void after_fork_child(void)
 {
 	forked = true;
 	/* a lock another thread held at the fork stays held in the copy */
-	pthread_mutex_init(&sync_lock, NULL);
+	launch_mutex_reset(&sync_lock);
 	if (!domain_active()) {
 		lobj_abandon_all(NULL);
 		launch_links_forget_fork(NULL);
@@ -344,7 +380,8 @@ static void after_fork_child(void)
 	domain_fork_child();
 	my_pid = getpid();
 	ub_map_run_slots_owner((uint32_t)getpid(), domain_slot_owner_dead);
-	ndrop = 0;
+	if (ndrop)
+		ndrop = 0;
 	child_adopt_local();
 	lobj_abandon_all(child_adopt);
 	launch_links_forget_fork(child_adopt);

@@ -103,7 +103,9 @@ TEST(launch_domain_killed_member_every_byte_back)
  * program goes with the member's use: the heap, the code area and the
  * private blocks after each reaping are those after the first.  Before,
  * a kill after the verification leaked 9-13 MB of the heap, one in the
- * JIT the image's code pages and buffers.
+ * JIT the image's code pages and buffers.  The program names a map: the
+ * references the loads took on it come back too (the map goes when its
+ * maker closes it); before, a kill before the registration kept it.
  */
 TEST(launch_domain_killed_mid_load_gives_back)
 {
@@ -115,8 +117,57 @@ TEST(launch_domain_killed_mid_load_gives_back)
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_STREQ(out, "load phases the loaders stopped at: 5 of 5\n"
+			  "their map listed after our descriptor closed: 0\n"
 			  "loaders killed mid-load after the first: 11, differences from the "
 			  "first: heap 0 bytes, code area 0 bytes, private blocks 0\n");
+}
+
+/*
+ * A program is compiled at its load, inside the loader's JIT session,
+ * never lazily at a run (darena lazyjit: the code area grows with the
+ * load, not with ten runs here nor a run in another member): so there is
+ * no compilation outside a session, where a member killed mid-compile
+ * left the image's buffers and code pages to no one.  The lazy
+ * compilation went with main's dc5ca0c (every program compiled at load
+ * in a domain); this pins it.
+ */
+TEST(launch_domain_programs_never_compiled_lazily)
+{
+	char out[1024];
+	int st = launch_app("lj", "darena", "lazyjit", out, sizeof(out));
+
+	if (st == -1)
+		return;
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "code area grew at the load: yes\n"
+			  "code area added by its runs here: 0 bytes, in another member: 0 "
+			  "bytes\n");
+}
+
+/*
+ * Ring buffers made and freed one after the other at sizes that change
+ * (darena rings: 1 MiB, 256, 512, 64, 128 KiB, 1 MiB, ...), each filled
+ * through a program and read back past its end (records read through
+ * the data's second copy, an alias): a freed ring's run is taken by the
+ * next ring whatever its size (its aliases recorded anew, the pages an
+ * older alias showed elsewhere shown as themselves again), so the heap's
+ * high-water mark stays the first ring's, and every record reads back
+ * intact.  Before, a freed run was reused by a ring of its own size only:
+ * the mark grew by 14 MB over these nine rings.
+ */
+TEST(launch_domain_ring_runs_reused_across_sizes)
+{
+	char out[1024];
+	int st = launch_app("rg", "darena", "rings", out, sizeof(out));
+
+	if (st == -1)
+		return;
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_STREQ(out, "records read back intact at every size: yes\n"
+			  "heap high-water mark after each ring past the first, above the "
+			  "first's: 0 bytes\n");
 }
 
 /*

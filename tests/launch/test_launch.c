@@ -785,6 +785,27 @@ TEST(launch_enable_stats_kernel_oracle)
 }
 
 /*
+ * The run statistics' table grows (dstats many 6000: 6000 programs alive
+ * at once, each run once with statistics on, all counted), in a domain
+ * and privately.  Before, the table had 4096 slots: the runs of the
+ * programs past it were not counted (run_cnt 0).  The kernel is the
+ * oracle.
+ */
+static const char dstats_many_expect[] = "programs loaded: 6000, run once each and counted: 6000\n";
+
+TEST(launch_enable_stats_past_4096_programs)
+{
+	launch_expect("--domain sm", "dstats many 6000", dstats_many_expect);
+	launch_expect("", "dstats many 6000", dstats_many_expect);
+}
+
+TEST(launch_enable_stats_past_4096_programs_kernel_oracle)
+{
+	if (ready("dstats"))
+		kernel_oracle("dstats many 6000", dstats_many_expect);
+}
+
+/*
  * Execs libc makes itself (posix_spawn, system, popen exec in a child
  * they clone, never calling execve): the enter fires in the new image,
  * with the file name, argv[1] and the spawner's comm, then the exit.  In
@@ -1383,6 +1404,31 @@ TEST(launch_forked_child_killed_before_takeover_kernel_oracle)
 {
 	if (ready("dfork"))
 		kernel_oracle("dfork earlykill", dfork_earlykill_expect);
+}
+
+/*
+ * A parent killed between its fork and naming its child's uses (dfork
+ * killparent: stopped there by USERBPF_DOMAIN_FAULT=fork, killed and
+ * reaped while the child waits in its fork handler): the child takes the
+ * uses in flight all the same, and its inherited descriptor on the map
+ * only the parent had works; the map goes with the child.  Before, the
+ * reaping gave the uses back and the child's lookup failed (EBADF).  The
+ * kernel is the oracle.
+ */
+static const char dfork_killparent_expect[] =
+	"parent stopped between its fork and naming the child's uses: yes\n"
+	"child: lookup 0, value 42, update 0\n"
+	"map listed after the child's exit: 0\n";
+
+TEST(launch_domain_forked_child_parent_killed_mid_fork)
+{
+	launch_expect("--domain fk", "dfork killparent", dfork_killparent_expect);
+}
+
+TEST(launch_forked_child_parent_killed_mid_fork_kernel_oracle)
+{
+	if (ready("dfork"))
+		kernel_oracle("dfork killparent", dfork_killparent_expect);
 }
 
 /*

@@ -154,9 +154,9 @@ static __u32 map_id_of(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-/* Start "darena victim A1 A2" (A2 NULL: "darena A1"), wait for its
- * "ready": its pid, or -1. */
-static pid_t start_victim(const char *a1, const char *a2)
+/* Start "darena MODE A1 A2" (A2 may be NULL), wait for its "ready": its
+ * pid, or -1. */
+static pid_t start_victim(const char *mode, const char *a1, const char *a2)
 {
 	char line[16];
 	pid_t kid;
@@ -169,10 +169,7 @@ static pid_t start_victim(const char *a1, const char *a2)
 	kid = fork();
 	if (kid == 0) {
 		dup2(p[1], 1);
-		if (!a2) /* a mode of its own */
-			execl("/proc/self/exe", "darena", a1, (char *)NULL);
-		else
-			execl("/proc/self/exe", "darena", "victim", a1, a2, (char *)NULL);
+		execl("/proc/self/exe", "darena", mode, a1, a2, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -212,7 +209,7 @@ static int cycles(int n)
 	snprintf(a2, sizeof(a2), "%u", map_id_of(bpf_map__fd(skel->maps.ar_vals)));
 	for (i = 0; i < n; i++) {
 		before = figures_now();
-		kid = start_victim(a1, a2);
+		kid = start_victim("victim", a1, a2);
 		if (kid < 0)
 			return 3;
 		alive = figures_now();
@@ -254,12 +251,13 @@ static int cycles(int n)
 	return 0;
 }
 
-/* "darena loader": loads a program of LOADER_INSNS instructions (the
- * verifier walks them all, then the JIT compiles them) again and again,
+/* "darena loader MAP_ID": loads a program of LOADER_INSNS instructions
+ * (the verifier walks them all, then the JIT compiles them) that names
+ * map MAP_ID (so the load takes a reference on it) again and again,
  * after saying "ready", until killed. */
 #define LOADER_INSNS 400000
 
-static struct bpf_insn *loader_insns(void)
+static struct bpf_insn *loader_insns(int map_fd)
 {
 	struct bpf_insn *insns = calloc(LOADER_INSNS, sizeof(*insns));
 	int i;
@@ -268,15 +266,21 @@ static struct bpf_insn *loader_insns(void)
 		return NULL;
 	for (i = 0; i < LOADER_INSNS - 1; i++)
 		insns[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K, .imm = 1 };
-	insns[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
+	/* r1 = the map (ld_imm64, two slots), r0 = 0, r0 += 1 ... */
+	insns[0] = (struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM,
+				      .dst_reg = 1,
+				      .src_reg = BPF_PSEUDO_MAP_FD,
+				      .imm = map_fd };
+	insns[1] = (struct bpf_insn){ 0 };
+	insns[2] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
 	insns[LOADER_INSNS - 1] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
 	return insns;
 }
 
 /* How long one load of the loader's program takes here, in µs, or -1. */
-static long load_us(void)
+static long load_us(int map_fd)
 {
-	struct bpf_insn *insns = loader_insns();
+	struct bpf_insn *insns = loader_insns(map_fd);
 	struct timespec t0, t1;
 	int fd;
 
@@ -292,10 +296,10 @@ static long load_us(void)
 	return (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 }
 
-static int loader(void)
+static int loader(const char *map_id)
 {
-	struct bpf_insn *insns = loader_insns();
-	int fd;
+	int fd, map_fd = bpf_map_get_fd_by_id((__u32)atoi(map_id));
+	struct bpf_insn *insns = map_fd >= 0 ? loader_insns(map_fd) : NULL;
 
 	if (!insns)
 		return 2;
@@ -358,6 +362,10 @@ static int loadkill(int n)
 	struct figures base = { 0 }, after;
 	long long grew_heap = 0, grew_code = 0, grew_priv = 0;
 	int i, st, phase, phases = 0, cycles = 0;
+	char map_id[16], name[16];
+	struct bpf_map_info mi;
+	__u32 len = sizeof(mi);
+	int map_fd;
 	long us;
 	pid_t kid;
 
@@ -365,14 +373,21 @@ static int loadkill(int n)
 		fprintf(stderr, "darena loadkill: not in a domain\n");
 		return 1;
 	}
-	us = load_us();
+	/* the map the loaders' program names: its references come back */
+	snprintf(name, sizeof(name), "dlk%d", (int)getpid() % 100000);
+	map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 8, 1, NULL);
+	memset(&mi, 0, sizeof(mi));
+	if (map_fd < 0 || bpf_obj_get_info_by_fd(map_fd, &mi, &len))
+		return 3;
+	snprintf(map_id, sizeof(map_id), "%u", mi.id);
+	us = load_us(map_fd);
 	if (us <= 0)
 		return 3;
 	fprintf(stderr, "one load: %ld us\n", us);
 	for (i = -1; i < 5 + n; i++) {
 		phase = i >= 0 && i < 5 ? i + 1 : 0;
 		fault_at(phase);
-		kid = start_victim("loader", NULL);
+		kid = start_victim("loader", map_id, NULL);
 		fault_at(0);
 		if (kid < 0)
 			return 3;
@@ -403,16 +418,171 @@ static int loadkill(int n)
 		grew_priv += llabs(diff(after.priv, base.priv));
 	}
 	printf("load phases the loaders stopped at: %d of 5\n", phases);
+	/* the last reference but the loads' (killed) goes: the map with it */
+	close(map_fd);
+	printf("their map listed after our descriptor closed: %d\n", app_maps_named(name));
 	printf("loaders killed mid-load after the first: %d, differences from the first: heap "
 	       "%lld bytes, code area %lld bytes, private blocks %lld\n",
 	       cycles, grew_heap, grew_code, grew_priv);
 	return 0;
 }
 
+/* "darena rings": a ring buffer made, filled through a program (40-byte
+ * records: some cross the ring's end, read through its data's second
+ * copy), read back and freed, at sizes that change from one to the next;
+ * the heap's high-water mark (header word 96) after each one is the one
+ * after the first (the largest), and every record reads back intact. */
+#define REC_LEN 40
+
+static int rec_bad, rec_got;
+
+static int on_rec40(void *ctx, void *data, size_t sz)
+{
+	const unsigned long long *v = data;
+	int i;
+
+	(void)ctx;
+	rec_got++;
+	for (i = 0; i < REC_LEN / 8; i++)
+		rec_bad += sz != REC_LEN || v[i] != (unsigned long long)(i + 1);
+	return 0;
+}
+
+/* A socket filter that outputs one record {1, 2, 3, 4, 5} to ring fd. */
+static int ring_writer(int ring_fd)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -40, .imm = 1 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -32, .imm = 2 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -24, .imm = 3 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -16, .imm = 4 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -8, .imm = 5 },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM,
+		  .dst_reg = 1,
+		  .src_reg = BPF_PSEUDO_MAP_FD,
+		  .imm = ring_fd },
+		{ 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -40 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 3, .imm = REC_LEN },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 4, .imm = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ringbuf_output },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "ar_rw", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
+}
+
+static int rings(void)
+{
+	static const unsigned kib[] = { 1024, 256, 512, 64, 128, 1024, 64, 512, 256 };
+	unsigned long long mark1 = 0;
+	long long grew = 0;
+	unsigned char pkt[64] = { 0 };
+	int c, k, intact = 1;
+
+	if (!in_domain()) {
+		fprintf(stderr, "darena rings: not in a domain\n");
+		return 1;
+	}
+	for (c = 0; c < (int)(sizeof(kib) / sizeof(kib[0])); c++) {
+		int size = (int)kib[c] << 10, per = size / 48 / 2;
+		int rfd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ar_rings", 0, 0, (__u32)size, NULL);
+		int pfd = rfd >= 0 ? ring_writer(rfd) : -1;
+		struct ring_buffer *rb = pfd >= 0 ? ring_buffer__new(rfd, on_rec40, NULL, NULL) :
+						    NULL;
+
+		if (!rb)
+			return 2;
+		rec_bad = rec_got = 0;
+		/* half the ring at a time, five times: past its end twice */
+		for (k = 0; k < 5; k++) {
+			LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = pkt,
+				    .data_size_in = sizeof(pkt), .repeat = (__u32)per);
+
+			if (bpf_prog_test_run_opts(pfd, &to))
+				return 3;
+			ring_buffer__consume(rb);
+		}
+		if (rec_bad || rec_got != 5 * per)
+			intact = 0;
+		ring_buffer__free(rb);
+		close(pfd);
+		close(rfd);
+		fprintf(stderr, "ring of %u KiB: %d records, %d bad; heap high-water mark %llu\n",
+			kib[c], rec_got, rec_bad, ARENA_WORD(96));
+		if (!c)
+			mark1 = ARENA_WORD(96);
+		else
+			grew += diff(ARENA_WORD(96), mark1);
+	}
+	printf("records read back intact at every size: %s\n", intact ? "yes" : "no");
+	printf("heap high-water mark after each ring past the first, above the first's: %lld "
+	       "bytes\n",
+	       grew);
+	return 0;
+}
+
+/* "darena lazyjit": a program is compiled at its load, in the loader's
+ * JIT session (a member killed in it gives the image back: loadkill),
+ * never at its first run (where a kill would have left the image to no
+ * one): the code area in use (header word 40) grows with the load and
+ * not with the runs, nor with a second member's runs (a child forked
+ * without exec, a member of its own). */
+static int lazyjit(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 7 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	unsigned char pkt[64] = { 0 };
+	unsigned long long c0 = ARENA_WORD(40), c1, c2, c3;
+	int fd, st = 0;
+	pid_t kid;
+
+	if (!in_domain()) {
+		fprintf(stderr, "darena lazyjit: not in a domain\n");
+		return 1;
+	}
+	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "ar_lazy", "GPL", insns, 2, NULL);
+	if (fd < 0)
+		return 2;
+	c1 = ARENA_WORD(40);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = pkt, .data_size_in = sizeof(pkt),
+			    .repeat = 10);
+
+		if (bpf_prog_test_run_opts(fd, &to) || to.retval != 7)
+			return 3;
+	}
+	c2 = ARENA_WORD(40);
+	fflush(stdout);
+	kid = fork();
+	if (kid == 0) {
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = pkt, .data_size_in = sizeof(pkt));
+
+		_exit(bpf_prog_test_run_opts(fd, &to) || to.retval != 7);
+	}
+	if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st))
+		return 4;
+	c3 = ARENA_WORD(40);
+	printf("code area grew at the load: %s\n", c1 > c0 ? "yes" : "no");
+	printf("code area added by its runs here: %lld bytes, in another member: %lld bytes\n",
+	       diff(c2, c1), diff(c3, c2));
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "loader"))
-		return loader();
+	if (argc == 3 && !strcmp(argv[1], "loader"))
+		return loader(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "lazyjit"))
+		return lazyjit();
+	if (argc == 2 && !strcmp(argv[1], "rings"))
+		return rings();
 	if (argc == 3 && !strcmp(argv[1], "loadkill") && atoi(argv[2]) >= 1)
 		return loadkill(atoi(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "victim"))

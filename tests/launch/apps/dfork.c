@@ -608,6 +608,130 @@ static int orphan(int cycles)
 	return 0;
 }
 
+/* "dfork killparent-parent GO DONE STOPPED NAME" (killparent, below):
+ * makes map NAME (key 0 = 42) and forks; the child's fork handler waits
+ * for a byte on GO, then the child uses its inherited descriptor and
+ * writes what it saw to DONE.  In a domain the parent stops inside its
+ * fork (USERBPF_DOMAIN_FAULT=fork: after the fork, before naming the
+ * child's uses); on the kernel it says so on STOPPED and waits.  Either
+ * way the observer kills it there. */
+static int kp_go = -1;
+static bool in_arena(void);
+
+static void kp_child_waits(void)
+{
+	char c;
+
+	if (kp_go >= 0 && read(kp_go, &c, 1) != 1)
+		_exit(9);
+}
+
+static int killparent_parent(int go, int done, int stopped, const char *name)
+{
+	unsigned long long v = 42;
+	char line[64];
+	__u32 k = 0;
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 8, 1, NULL), n, err;
+	pid_t kid;
+
+	if (fd < 0 || bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		return 2;
+	kp_go = go;
+	pthread_atfork(NULL, NULL, kp_child_waits);
+	fflush(stdout);
+	kid = fork();
+	if (kid < 0)
+		return 3;
+	if (kid > 0) {
+		if (write(stopped, "s", 1) != 1)
+			return 4;
+		for (;;)
+			pause(); /* killed here */
+	}
+	/* the child: our parent was killed and reaped meanwhile */
+	v = 0;
+	err = bpf_map_lookup_elem(fd, &k, &v) ? -errno : 0;
+	n = snprintf(line, sizeof(line), "child: lookup %d, value %llu", err, v);
+	v = 43;
+	err = bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
+	n += snprintf(line + n, sizeof(line) - (size_t)n, ", update %d\n", err);
+	_exit(write(done, line, (size_t)n) == n ? 0 : 1);
+}
+
+/*
+ * "dfork killparent": a parent (this binary exec'd) is killed between
+ * its fork and naming its child's uses; the child, held in its fork
+ * handler meanwhile, then uses its inherited map descriptor (the parent
+ * made the map: nothing else holds it).  After the child's exit the map
+ * is gone.  On the kernel the inherited descriptor works, of course.
+ */
+static int killparent(void)
+{
+	int go[2], done[2], stopped[2], st = 0, i;
+	char gos[16], dones[16], stoppeds[16], name[16], line[128];
+	char *av[] = { "dfork", "killparent-parent", gos, dones, stoppeds, name, NULL };
+	bool arena = in_arena(), halted = false;
+	ssize_t n;
+	pid_t p;
+
+	snprintf(name, sizeof(name), "dkp%d", (int)getpid() % 100000);
+	if (pipe(go) || pipe(done) || pipe(stopped))
+		return 2;
+	snprintf(gos, sizeof(gos), "%d", go[0]);
+	snprintf(dones, sizeof(dones), "%d", done[1]);
+	snprintf(stoppeds, sizeof(stoppeds), "%d", stopped[1]);
+	if (arena) /* read by the parent's image at its start */
+		setenv("USERBPF_DOMAIN_FAULT", "fork", 1);
+	fflush(stdout);
+	p = fork();
+	if (p == 0) {
+		close(go[1]);
+		close(done[0]);
+		close(stopped[0]);
+		execv("/proc/self/exe", av);
+		_exit(127);
+	}
+	unsetenv("USERBPF_DOMAIN_FAULT");
+	close(go[0]);
+	close(done[1]);
+	close(stopped[1]);
+	if (p < 0)
+		return 3;
+	if (arena) {
+		/* stopped in its fork: its pid in the header word at 56 */
+		for (i = 0; i < 30000 && !halted; i++) {
+			halted = (pid_t) * (volatile unsigned int *)(0x200000000000UL + 56) == p;
+			if (!halted)
+				usleep(1000);
+		}
+	} else {
+		char c;
+
+		halted = read(stopped[0], &c, 1) == 1;
+	}
+	printf("parent stopped between its fork and naming the child's uses: %s\n",
+	       halted ? "yes" : "no");
+	kill(p, SIGKILL);
+	waitpid(p, &st, 0);
+	if (arena)
+		*(volatile unsigned int *)(0x200000000000UL + 56) = 0;
+	/* the parent is gone: reaped (objects listed), then the child goes */
+	app_maps_named(name);
+	if (write(go[1], "g", 1) != 1)
+		return 4;
+	n = read(done[0], line, sizeof(line) - 1);
+	line[n > 0 ? n : 0] = '\0';
+	printf("%s", n > 0 ? line : "child: no report\n");
+	/* the child's end: its pipe's end closed */
+	while (read(done[0], line, sizeof(line)) > 0)
+		;
+	close(go[1]);
+	close(done[0]);
+	close(stopped[0]);
+	printf("map listed after the child's exit: %d\n", maps_left(name));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -639,6 +763,10 @@ int main(int argc, char **argv)
 		return orphan(atoi(argv[2]));
 	if (argc == 5 && !strcmp(argv[1], "orphan-parent"))
 		return orphan_parent(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	if (argc == 2 && !strcmp(argv[1], "killparent"))
+		return killparent();
+	if (argc == 6 && !strcmp(argv[1], "killparent-parent"))
+		return killparent_parent(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5]);
 	if (argc == 2 && !strcmp(argv[1], "pidreuse"))
 		return pidreuse();
 	if (argc == 4 && !strcmp(argv[1], "member"))

@@ -7,6 +7,8 @@
  * an unknown statistics type is EINVAL.  With arguments, runs them as a
  * command at the end (bpftool in the same domain).  The same binary on
  * the kernel is the oracle.
+ * "dstats many N": N socket filters loaded and alive at once, each run
+ * once (BPF_PROG_TEST_RUN) with statistics on: how many count the run.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dstats.skel.h"
@@ -38,6 +41,50 @@ static void show(const char *when, int prog_fd)
 	       info.run_time_ns ? "> 0" : "0");
 }
 
+static int many(int n)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	unsigned char pkt[64] = { 0 };
+	struct rlimit rl;
+	int *fds = calloc((size_t)n, sizeof(*fds)), i, sfd, loaded = 0, counted = 0;
+
+	/* n descriptors open at once */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < (rlim_t)n + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	sfd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (!fds || sfd < 0)
+		return 2;
+	for (i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = pkt, .data_size_in = sizeof(pkt));
+
+		fds[i] = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "st_many", "GPL", insns, 2,
+				       NULL);
+		if (fds[i] < 0)
+			break;
+		loaded++;
+		if (bpf_prog_test_run_opts(fds[i], &to))
+			return 3;
+	}
+	for (i = 0; i < loaded; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(fds[i], &info, &len) && info.run_cnt == 1)
+			counted++;
+		close(fds[i]);
+	}
+	close(sfd);
+	printf("programs loaded: %d, run once each and counted: %d\n", loaded, counted);
+	free(fds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "st_ping");
@@ -45,6 +92,8 @@ int main(int argc, char **argv)
 	struct bpf_link *link;
 	int i, fd, bad, pfd;
 
+	if (argc == 3 && !strcmp(argv[1], "many"))
+		return many(atoi(argv[2]));
 	skel = dstats_bpf__open_and_load();
 	if (!skel)
 		return 1;
