@@ -87,7 +87,11 @@ struct kf_saved {
  * exit side reads what the entry side built): per thread, as a thread
  * makes one syscall at a time.  A signal handler's syscalls between a
  * syscall's entry and exit overwrite it (the exit side then sees the
- * handler's).
+ * handler's).  The blocks are a static pool, a thread taking the next
+ * one at its first run (a 4-byte index in its TLS: the agent dlopen'ed
+ * by "trace --pid" has 512 bytes of static TLS for all of userbpf); past
+ * KF_NTLS threads, two threads share a block, and share what they build
+ * when both are inside such syscalls at once.
  */
 struct kf_tls {
 	uint8_t uaddr[128]; /* move_addr_to_kernel()'s copy of a sockaddr */
@@ -95,12 +99,25 @@ struct kf_tls {
 	uint64_t delegated; /* vfs_unlink's struct inode *delegated_inode */
 	uint8_t kiocb[KF_KIOCB_SZ] __attribute__((aligned(8)));
 	uint8_t iter[KF_IOV_ITER_SZ] __attribute__((aligned(8)));
-	uint64_t path[2];   /* struct path { mnt, dentry } */
-	uint64_t kstat[32]; /* struct kstat: the function fills it */
+	uint64_t path[2];    /* struct path { mnt, dentry } */
+	uint64_t kstat[32];  /* struct kstat: the function fills it */
+	uint64_t scratch[8]; /* struct msghdr, struct proto_accept_arg: zeroes */
 	struct kf_saved saved[KF_NFN];
 };
 
-static PROBE_TLS struct kf_tls kf_tls;
+#define KF_NTLS 256
+static struct kf_tls kf_pool[KF_NTLS];
+static PROBE_TLS uint32_t kf_tls_idx; /* 0: none yet, else block + 1 */
+static atomic_uint kf_tls_next;
+
+static struct kf_tls *kf_mine(void)
+{
+	if (!kf_tls_idx)
+		kf_tls_idx = atomic_fetch_add(&kf_tls_next, 1) % KF_NTLS + 1;
+	return &kf_pool[kf_tls_idx - 1];
+}
+
+#define kf_tls (*kf_mine())
 
 /* What a run builds: the function's arguments and the memory they point to. */
 struct kf_frame {
