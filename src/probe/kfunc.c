@@ -127,6 +127,7 @@ struct kf_frame {
 	bool at_exit;		    /* built on the syscall's exit side */
 	bool entry_kind;	    /* for a kprobe or fentry program (the function's entry) */
 	int64_t sc_ret;		    /* at_exit: the syscall's result */
+	int call;		    /* which of the syscall's calls of the function */
 	bool ret_set;		    /* the function returns ret, not the syscall's result */
 	uint64_t ret;
 	struct kf_saved *saved; /* this thread's record of the function */
@@ -148,7 +149,8 @@ struct kf_fn {
 	bool reads; /* read (syscall 0) reaches it */
 	kf_build_fn build;
 	enum kf_when when;
-	bool pre; /* KF_DECIDE_EXIT: build at the entry too (the state before) */
+	bool pre;  /* KF_DECIDE_EXIT: build at the entry too (the state before) */
+	int calls; /* times one syscall reaches it (tcp_set_state: up to 2) */
 };
 
 /* ==== struct filename, as the running kernel lays it out ==== */
@@ -607,7 +609,7 @@ static bool build_vfs_open(const struct kf_fn *f, struct kf_frame *fr, int nr, c
 
 	(void)regs;
 	if (sec && (nr == SYS_mknod || nr == SYS_mknodat)) {
-		const struct kf_fn mk = { "vfs_create", 5, true, { 0 }, false, NULL, 0, false };
+		const struct kf_fn mk = { "vfs_create", 5, true, { 0 }, false, NULL, 0, false, 1 };
 
 		if (!fr->at_exit || fr->sc_ret)
 			return !fr->at_exit; /* reached only on the way to creating it */
@@ -957,41 +959,219 @@ static bool build_ext4_getattr(const struct kf_fn *f, struct kf_frame *fr, int n
 	return true;
 }
 
+/* ==== TCP ==== */
+
+/* TCP states (net/tcp_states.h) */
+#define KF_TCP_ESTABLISHED 1
+#define KF_TCP_SYN_SENT 2
+#define KF_TCP_SYN_RECV 3
+#define KF_TCP_FIN_WAIT1 4
+#define KF_TCP_CLOSE_WAIT 8
+#define KF_TCP_LAST_ACK 9
+#define KF_TCP_LISTEN 10
+
+/* The TCP socket (AF_INET or AF_INET6) behind descriptor fd, or 0. */
+static uint64_t tcp_socket(int fd)
+{
+	int fam = 0, type = 0, proto = 0;
+	uint64_t sock = kf_obj_socket(fd, &fam, &type, &proto);
+
+	return sock && proto == IPPROTO_TCP && (fam == AF_INET || fam == AF_INET6) ? sock : 0;
+}
+
+/* Whether a connect's result says the SYN was sent (tcp_v*_connect
+ * returned 0; the rest is the wait for the answer). */
+static bool syn_sent(int64_t r)
+{
+	return !r || r == -EINPROGRESS || r == -ECONNREFUSED || r == -ETIMEDOUT || r == -EINTR ||
+	       r == -ECONNRESET;
+}
+
+/*
+ * tcp_sendmsg(struct sock *, struct msghdr *, size_t size): write, writev,
+ * sendto, sendmsg on a TCP socket (sock_sendmsg), size the bytes asked
+ * (the msghdr is zeroes).  tcp_cleanup_rbuf(struct sock *, int copied):
+ * the end of tcp_recvmsg, reached by read, readv, recvfrom, recvmsg on a
+ * TCP socket that returned data, 0 or EAGAIN (tcp_recvmsg_locked passes
+ * its -EAGAIN on as copied; its other errors return before).
+ */
+static bool build_tcp_io(const struct kf_fn *f, struct kf_frame *fr, int nr, const uint64_t a[6],
+			 const struct probe_pt_regs *regs)
+{
+	bool send = f->name[4] == 's';
+	uint64_t sock, size = a[2];
+
+	(void)regs;
+	if (send && fr->at_exit)
+		return restore(fr, nr);
+	if (!send && (fr->sc_ret < 0 && fr->sc_ret != -EAGAIN))
+		return false;
+	sock = tcp_socket((int)(uint32_t)a[0]);
+	if (!sock)
+		return false;
+	fr->arg[0] = kf_obj_sock_of(sock);
+	if (!send) {
+		fr->arg[1] = (uint32_t)fr->sc_ret;
+		return true;
+	}
+	if (nr == SYS_writev) {
+		size = iov_total(a[1], a[2]);
+	} else if (nr == SYS_sendmsg) {
+		uint64_t m[4];
+
+		size = ub_safe_read(m, (void *)(uintptr_t)a[1], sizeof(m)) ? 0 :
+									     iov_total(m[2], m[3]);
+	}
+	memset(kf_tls.scratch, 0, sizeof(kf_tls.scratch));
+	fr->arg[1] = (uint64_t)(uintptr_t)kf_tls.scratch;
+	fr->arg[2] = size;
+	fr->ret_set = false;
+	return true;
+}
+
+/*
+ * tcp_close(struct sock *, long timeout): close of a TCP socket's
+ * descriptor (inet_release), the socket as it was before; timeout 0.  The
+ * kernel calls it when the socket's last reference goes: a descriptor
+ * dup'ed, or inherited by another process, is not known here, so every
+ * close of one reaches it.  inet_csk_accept(struct sock *, struct
+ * proto_accept_arg *): accept, accept4 on a listening TCP socket; returns
+ * the new connection's struct sock (NULL when the call failed).
+ */
+static bool build_tcp_sock(const struct kf_fn *f, struct kf_frame *fr, int nr, const uint64_t a[6],
+			   const struct probe_pt_regs *regs)
+{
+	uint64_t sock;
+
+	(void)regs;
+	if (fr->at_exit) {
+		if (!restore(fr, nr))
+			return false;
+		if (nr != SYS_close) {
+			uint64_t s = fr->sc_ret >= 0 ? tcp_socket((int)fr->sc_ret) : 0;
+
+			fr->ret_set = true;
+			fr->ret = s ? kf_obj_sock_of(s) : 0;
+		}
+		return true;
+	}
+	(void)f;
+	sock = tcp_socket((int)(uint32_t)a[0]);
+	if (!sock || (nr != SYS_close && kf_obj_sock_state(sock) != KF_TCP_LISTEN))
+		return false;
+	fr->arg[0] = kf_obj_sock_of(sock);
+	memset(kf_tls.scratch, 0, sizeof(kf_tls.scratch));
+	fr->arg[1] = nr == SYS_close ? 0 : (uint64_t)(uintptr_t)kf_tls.scratch;
+	return true;
+}
+
+/*
+ * tcp_set_state(struct sock *, int state): the transitions a process's own
+ * calls make.  connect on an unconnected TCP socket: CLOSE -> SYN_SENT
+ * once the SYN is sent, then SYN_SENT -> ESTABLISHED when connect returned
+ * 0 (the answer came while it waited), SYN_SENT -> CLOSE when it was
+ * refused, timed out or reset (two calls, the sock's skc_state the old
+ * state in each).  close of a TCP socket (as tcp_close): ESTABLISHED ->
+ * FIN_WAIT1, CLOSE_WAIT -> LAST_ACK, LISTEN, SYN_SENT or SYN_RECV ->
+ * CLOSE.  Not seen: the transitions the kernel makes on its own when
+ * segments arrive (a non-blocking connect's ESTABLISHED, FIN_WAIT2,
+ * TIME_WAIT, the final CLOSE).
+ */
+static bool build_tcp_state(const struct kf_fn *f, struct kf_frame *fr, int nr, const uint64_t a[6],
+			    const struct probe_pt_regs *regs)
+{
+	uint64_t sock;
+	int old, state;
+
+	(void)f;
+	(void)regs;
+	if (!fr->at_exit) { /* the state before the call */
+		sock = tcp_socket((int)(uint32_t)a[0]);
+		if (!sock)
+			return false;
+		old = kf_obj_sock_state(sock);
+		fr->arg[0] = kf_obj_sock_of(sock);
+		if (nr == SYS_connect)
+			return old == KF_TCP_CLOSE;
+		state = old == KF_TCP_ESTABLISHED ? KF_TCP_FIN_WAIT1 :
+			old == KF_TCP_CLOSE_WAIT  ? KF_TCP_LAST_ACK :
+			old == KF_TCP_LISTEN || old == KF_TCP_SYN_SENT || old == KF_TCP_SYN_RECV ?
+						   KF_TCP_CLOSE :
+						   -1;
+		fr->arg[1] = (uint64_t)(uint32_t)state;
+		return state >= 0;
+	}
+	if (!fr->saved->valid || fr->saved->nr != nr)
+		return false;
+	memcpy(fr->arg, fr->saved->arg, sizeof(fr->arg));
+	fr->ret_set = true;
+	fr->ret = 0;
+	if (nr == SYS_close)
+		return fr->call == 0;
+	if (!syn_sent(fr->sc_ret) || fr->call > 1)
+		return false;
+	sock = tcp_socket((int)(uint32_t)a[0]);
+	if (sock) { /* the sock as connect left it, its peer the address */
+		uint8_t sa[128];
+		int len = (int)(uint32_t)a[2];
+
+		if (len > 0 && len <= (int)sizeof(sa) &&
+		    !ub_safe_read(sa, (void *)(uintptr_t)a[1], (size_t)len))
+			kf_obj_sock_set_peer(sock, sa, len);
+		fr->arg[0] = kf_obj_sock_of(sock);
+	}
+	if (fr->call == 0) {
+		kf_obj_sk_set_state(fr->arg[0], KF_TCP_CLOSE);
+		fr->arg[1] = KF_TCP_SYN_SENT;
+	} else if (fr->sc_ret == -EINPROGRESS || fr->sc_ret == -EINTR) {
+		return false;
+	} else {
+		kf_obj_sk_set_state(fr->arg[0], KF_TCP_SYN_SENT);
+		fr->arg[1] = fr->sc_ret ? KF_TCP_CLOSE : KF_TCP_ESTABLISHED;
+	}
+	return true;
+}
+
 /* clang-format off */
 static const struct kf_fn table[] = {
-	{ "do_unlinkat",    2, true,  { SYS_unlink, SYS_unlinkat },                   false, build_unlink, KF_STATELESS, false },
-	{ "do_rmdir",       2, true,  { SYS_rmdir, SYS_unlinkat },                    false, build_unlink, KF_STATELESS, false },
-	{ "do_mkdirat",     3, true,  { SYS_mkdir, SYS_mkdirat },                     false, build_mkdir, KF_STATELESS, false },
-	{ "do_sys_open",    4, false, { SYS_open, SYS_openat, SYS_creat },            false, build_sys_open, KF_STATELESS, false },
-	{ "do_sys_openat2", 3, true,  { SYS_open, SYS_openat, SYS_creat, SYS_openat2 }, false, build_openat2, KF_STATELESS, false },
-	{ "ksys_read",      3, false, { 0 },                                          true,  build_rw, KF_STATELESS, false },
-	{ "ksys_write",     3, false, { SYS_write },                                  false, build_rw, KF_STATELESS, false },
-	{ "vfs_read",       4, false, { SYS_pread64 },                                true,  build_vfs_rw, KF_DECIDE_ENTRY, false },
-	{ "vfs_write",      4, false, { SYS_write, SYS_pwrite64 },                    false, build_vfs_rw, KF_DECIDE_ENTRY, false },
-	{ "vfs_fsync",      2, true,  { SYS_fsync, SYS_fdatasync },                   false, build_vfs_rw, KF_DECIDE_ENTRY, false },
-	{ "vfs_open",       2, true,  { SYS_open, SYS_openat, SYS_creat, SYS_openat2 }, false, build_vfs_open, KF_DECIDE_EXIT, true },
-	{ "security_inode_create", 3, true, { SYS_open, SYS_openat, SYS_creat, SYS_openat2, SYS_mknod, SYS_mknodat }, false, build_vfs_open, KF_DECIDE_EXIT, true },
-	{ "vfs_create",     5, true,  { SYS_mknod, SYS_mknodat },                     false, build_vfs_mk, KF_DECIDE_EXIT, false },
-	{ "vfs_mkdir",      4, true,  { SYS_mkdir, SYS_mkdirat },                     false, build_vfs_mk, KF_DECIDE_EXIT, false },
-	{ "vfs_unlink",     4, true,  { SYS_unlink, SYS_unlinkat },                   false, build_vfs_rm, KF_DECIDE_ENTRY, false },
-	{ "vfs_rmdir",      3, true,  { SYS_rmdir, SYS_unlinkat },                    false, build_vfs_rm, KF_DECIDE_ENTRY, false },
-	{ "inet_bind",      3, true,  { SYS_bind },                                   false, build_sock, KF_DECIDE_ENTRY, false },
-	{ "inet6_bind",     3, true,  { SYS_bind },                                   false, build_sock, KF_DECIDE_ENTRY, false },
-	{ "inet_listen",    2, true,  { SYS_listen },                                 false, build_sock, KF_DECIDE_ENTRY, false },
-	{ "tcp_v4_connect", 3, true,  { SYS_connect },                                false, build_sock, KF_DECIDE_ENTRY, false },
-	{ "tcp_v6_connect", 3, true,  { SYS_connect },                                false, build_sock, KF_DECIDE_ENTRY, false },
-	{ "ext4_file_read_iter",  2, false, { SYS_pread64, SYS_readv, SYS_preadv, SYS_preadv2 }, true, build_ext4_rw, KF_DECIDE_ENTRY, false },
-	{ "ext4_file_write_iter", 2, false, { SYS_write, SYS_pwrite64, SYS_writev, SYS_pwritev, SYS_pwritev2 }, false, build_ext4_rw, KF_DECIDE_ENTRY, false },
-	{ "ext4_sync_file",       4, true,  { SYS_fsync, SYS_fdatasync },          false, build_ext4_rw, KF_DECIDE_ENTRY, false },
-	{ "ext4_file_open",       2, true,  { SYS_open, SYS_openat, SYS_creat, SYS_openat2 }, false, build_ext4_open, KF_DECIDE_EXIT, false },
-	{ "ext4_file_getattr",    5, true,  { SYS_stat, SYS_lstat, SYS_fstat, SYS_newfstatat, SYS_statx }, false, build_ext4_getattr, KF_DECIDE_EXIT, false },
+	{ "do_unlinkat",    2, true,  { SYS_unlink, SYS_unlinkat },                   false, build_unlink, KF_STATELESS, false, 1 },
+	{ "do_rmdir",       2, true,  { SYS_rmdir, SYS_unlinkat },                    false, build_unlink, KF_STATELESS, false, 1 },
+	{ "do_mkdirat",     3, true,  { SYS_mkdir, SYS_mkdirat },                     false, build_mkdir, KF_STATELESS, false, 1 },
+	{ "do_sys_open",    4, false, { SYS_open, SYS_openat, SYS_creat },            false, build_sys_open, KF_STATELESS, false, 1 },
+	{ "do_sys_openat2", 3, true,  { SYS_open, SYS_openat, SYS_creat, SYS_openat2 }, false, build_openat2, KF_STATELESS, false, 1 },
+	{ "ksys_read",      3, false, { 0 },                                          true,  build_rw, KF_STATELESS, false, 1 },
+	{ "ksys_write",     3, false, { SYS_write },                                  false, build_rw, KF_STATELESS, false, 1 },
+	{ "vfs_read",       4, false, { SYS_pread64 },                                true,  build_vfs_rw, KF_DECIDE_ENTRY, false, 1 },
+	{ "vfs_write",      4, false, { SYS_write, SYS_pwrite64 },                    false, build_vfs_rw, KF_DECIDE_ENTRY, false, 1 },
+	{ "vfs_fsync",      2, true,  { SYS_fsync, SYS_fdatasync },                   false, build_vfs_rw, KF_DECIDE_ENTRY, false, 1 },
+	{ "vfs_open",       2, true,  { SYS_open, SYS_openat, SYS_creat, SYS_openat2 }, false, build_vfs_open, KF_DECIDE_EXIT, true, 1 },
+	{ "security_inode_create", 3, true, { SYS_open, SYS_openat, SYS_creat, SYS_openat2, SYS_mknod, SYS_mknodat }, false, build_vfs_open, KF_DECIDE_EXIT, true, 1 },
+	{ "vfs_create",     5, true,  { SYS_mknod, SYS_mknodat },                     false, build_vfs_mk, KF_DECIDE_EXIT, false, 1 },
+	{ "vfs_mkdir",      4, true,  { SYS_mkdir, SYS_mkdirat },                     false, build_vfs_mk, KF_DECIDE_EXIT, false, 1 },
+	{ "vfs_unlink",     4, true,  { SYS_unlink, SYS_unlinkat },                   false, build_vfs_rm, KF_DECIDE_ENTRY, false, 1 },
+	{ "vfs_rmdir",      3, true,  { SYS_rmdir, SYS_unlinkat },                    false, build_vfs_rm, KF_DECIDE_ENTRY, false, 1 },
+	{ "inet_bind",      3, true,  { SYS_bind },                                   false, build_sock, KF_DECIDE_ENTRY, false, 1 },
+	{ "inet6_bind",     3, true,  { SYS_bind },                                   false, build_sock, KF_DECIDE_ENTRY, false, 1 },
+	{ "inet_listen",    2, true,  { SYS_listen },                                 false, build_sock, KF_DECIDE_ENTRY, false, 1 },
+	{ "tcp_v4_connect", 3, true,  { SYS_connect },                                false, build_sock, KF_DECIDE_ENTRY, false, 1 },
+	{ "tcp_v6_connect", 3, true,  { SYS_connect },                                false, build_sock, KF_DECIDE_ENTRY, false, 1 },
+	{ "ext4_file_read_iter",  2, false, { SYS_pread64, SYS_readv, SYS_preadv, SYS_preadv2 }, true, build_ext4_rw, KF_DECIDE_ENTRY, false, 1 },
+	{ "ext4_file_write_iter", 2, false, { SYS_write, SYS_pwrite64, SYS_writev, SYS_pwritev, SYS_pwritev2 }, false, build_ext4_rw, KF_DECIDE_ENTRY, false, 1 },
+	{ "ext4_sync_file",       4, true,  { SYS_fsync, SYS_fdatasync },          false, build_ext4_rw, KF_DECIDE_ENTRY, false, 1 },
+	{ "ext4_file_open",       2, true,  { SYS_open, SYS_openat, SYS_creat, SYS_openat2 }, false, build_ext4_open, KF_DECIDE_EXIT, false, 1 },
+	{ "ext4_file_getattr",    5, true,  { SYS_stat, SYS_lstat, SYS_fstat, SYS_newfstatat, SYS_statx }, false, build_ext4_getattr, KF_DECIDE_EXIT, false, 1 },
+	{ "tcp_sendmsg",          3, true,  { SYS_write, SYS_writev, SYS_sendto, SYS_sendmsg }, false, build_tcp_io, KF_DECIDE_ENTRY, false, 1 },
+	{ "tcp_cleanup_rbuf",     2, true,  { SYS_readv, SYS_recvfrom, SYS_recvmsg },  true,  build_tcp_io, KF_DECIDE_EXIT, false, 1 },
+	{ "tcp_close",            2, true,  { SYS_close },                            false, build_tcp_sock, KF_DECIDE_ENTRY, false, 1 },
+	{ "inet_csk_accept",      2, false, { SYS_accept, SYS_accept4 },               false, build_tcp_sock, KF_DECIDE_ENTRY, false, 1 },
+	{ "tcp_set_state",        2, true,  { SYS_connect, SYS_close },                false, build_tcp_state, KF_DECIDE_EXIT, true, 2 },
 };
 /* clang-format on */
 
 _Static_assert(sizeof(table) / sizeof(table[0]) <= KF_NFN, "kf_tls.saved has a slot per function");
 
-static const struct kf_fn x64_sys = { "__x64_sys_", 1,	  false, { 0 }, false, build_x64_sys,
-				      KF_STATELESS, false };
+static const struct kf_fn x64_sys = { "__x64_sys_", 1,	   false, { 0 }, false, build_x64_sys,
+				      KF_STATELESS, false, 1 };
 
 static const struct kf_fn *kf_find(const char *name)
 {
@@ -1015,7 +1195,8 @@ const char *probe_kfunc_avail(void)
 	       "ksys_write, vfs_read, vfs_write, vfs_fsync, vfs_open, vfs_create, vfs_mkdir, "
 	       "vfs_unlink, vfs_rmdir, security_inode_create, inet_bind, inet6_bind, inet_listen, "
 	       "tcp_v4_connect, tcp_v6_connect, ext4_file_read_iter, ext4_file_write_iter, "
-	       "ext4_sync_file, ext4_file_open, ext4_file_getattr, __x64_sys_NAME";
+	       "ext4_sync_file, ext4_file_open, ext4_file_getattr, tcp_sendmsg, tcp_cleanup_rbuf, "
+	       "tcp_close, tcp_set_state, inet_csk_accept, __x64_sys_NAME";
 }
 
 /* ==== Links ==== */
@@ -1200,48 +1381,23 @@ fail:
 
 /* ==== Runs ==== */
 
-void probe_kfunc_run(struct userbpf_link *sub, bool exit_side, int nr, struct probe_pt_regs *regs,
-		     const uint64_t args[6], int64_t ret)
+/* One run of the link's program with the function's arguments in fr and
+ * its return value rv, in the context of its kind. */
+static void run_prog(struct userbpf_link *l, enum kf_kind kind, const struct kf_fn *f,
+		     const struct kf_frame *fr, uint64_t rv)
 {
-	const struct kf_att *att = sub->kfunc;
-	struct userbpf_link *l = att->parent;
-	const struct kf_fn *f = att->fn;
-	struct kf_frame fr;
 	struct userbpf_run_opts ro;
 	struct probe_pt_regs k;
-	uint64_t ctx[7], rv, r0;
+	uint64_t ctx[7], r0;
 	int i;
 
-	if (atomic_load_explicit(&l->disabled, memory_order_relaxed))
-		return;
-	memset(fr.arg, 0, sizeof(fr.arg));
-	fr.at_exit = exit_side;
-	fr.entry_kind = att->kind == KF_KPROBE || att->kind == KF_FENTRY;
-	fr.sc_ret = ret;
-	fr.ret_set = false;
-	fr.saved = f >= table && f < table + sizeof(table) / sizeof(table[0]) ?
-			   &kf_tls.saved[f - table] :
-			   NULL;
-	if (f->when != KF_STATELESS && !exit_side) {
-		/* the entry decides and records for the exit side */
-		bool reached = f->build(f, &fr, nr, args, regs);
-
-		fr.saved->valid = reached;
-		fr.saved->nr = nr;
-		memcpy(fr.saved->arg, fr.arg, sizeof(fr.arg));
-		if (!reached || att->kind == KF_PRE)
-			return;
-	} else if (!f->build(f, &fr, nr, args, regs)) {
-		return;
-	}
-	rv = fr.ret_set ? fr.ret : (uint64_t)ret;
 	rv = f->ret32 ? (uint32_t)rv : rv;
 	ro = l->ro_tmpl;
-	if (att->kind == KF_KPROBE || att->kind == KF_KRETPROBE) {
+	if (kind == KF_KPROBE || kind == KF_KRETPROBE) {
 		memset(&k, 0, sizeof(k));
-		k.di = fr.arg[0], k.si = fr.arg[1], k.dx = fr.arg[2];
-		k.cx = fr.arg[3], k.r8 = fr.arg[4], k.r9 = fr.arg[5];
-		k.ax = att->kind == KF_KRETPROBE ? rv : 0;
+		k.di = fr->arg[0], k.si = fr->arg[1], k.dx = fr->arg[2];
+		k.cx = fr->arg[3], k.r8 = fr->arg[4], k.r9 = fr->arg[5];
+		k.ax = kind == KF_KRETPROBE ? rv : 0;
 		k.orig_ax = (uint64_t)-1;
 		k.cs = 0x10;
 		k.ss = 0x18;
@@ -1249,16 +1405,50 @@ void probe_kfunc_run(struct userbpf_link *sub, bool exit_side, int nr, struct pr
 		ro.ctx_size = sizeof(k);
 	} else {
 		for (i = 0; i < f->nargs; i++)
-			ctx[i] = fr.arg[i];
+			ctx[i] = fr->arg[i];
 		ctx[f->nargs] = rv;
 		ro.ctx = ctx;
-		ro.ctx_size = (size_t)(f->nargs + (att->kind == KF_FEXIT)) * 8;
+		ro.ctx_size = (size_t)(f->nargs + (kind == KF_FEXIT)) * 8;
 	}
-	(void)exit_side;
 	if (userbpf_prog__run(l->prog, &ro, &r0)) { /* stopped for good, as uprobes */
 		atomic_store(&l->disabled, true);
 		atomic_fetch_add_explicit(&l->misses, 1, memory_order_relaxed);
 	} else {
 		atomic_fetch_add_explicit(&l->hits, 1, memory_order_relaxed);
+	}
+}
+
+void probe_kfunc_run(struct userbpf_link *sub, bool exit_side, int nr, struct probe_pt_regs *regs,
+		     const uint64_t args[6], int64_t ret)
+{
+	const struct kf_att *att = sub->kfunc;
+	struct userbpf_link *l = att->parent;
+	const struct kf_fn *f = att->fn;
+	struct kf_frame fr;
+
+	if (atomic_load_explicit(&l->disabled, memory_order_relaxed))
+		return;
+	fr.at_exit = exit_side;
+	fr.entry_kind = att->kind == KF_KPROBE || att->kind == KF_FENTRY;
+	fr.sc_ret = ret;
+	fr.saved = f >= table && f < table + sizeof(table) / sizeof(table[0]) ?
+			   &kf_tls.saved[f - table] :
+			   NULL;
+	for (fr.call = 0; fr.call < f->calls; fr.call++) {
+		memset(fr.arg, 0, sizeof(fr.arg));
+		fr.ret_set = false;
+		if (f->when != KF_STATELESS && !exit_side) {
+			/* the entry decides and records for the exit side */
+			bool reached = f->build(f, &fr, nr, args, regs);
+
+			fr.saved->valid = reached;
+			fr.saved->nr = nr;
+			memcpy(fr.saved->arg, fr.arg, sizeof(fr.arg));
+			if (!reached || att->kind == KF_PRE)
+				return;
+		} else if (!f->build(f, &fr, nr, args, regs)) {
+			return;
+		}
+		run_prog(l, att->kind, f, &fr, fr.ret_set ? fr.ret : (uint64_t)ret);
 	}
 }

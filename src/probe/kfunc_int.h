@@ -46,6 +46,9 @@ uint64_t kf_obj_sock_of(uint64_t socket);
  * by kf_obj_socket from a sockaddr (connect's: set before the handshake
  * ends, when getpeername does not answer yet). */
 void kf_obj_sock_set_peer(uint64_t socket, const void *sa, int len);
+/* Set skc_state of a struct sock built by kf_obj_socket (the old state
+ * tcp_set_state's callers see). */
+void kf_obj_sk_set_state(uint64_t sk, int state);
 /* The TCP state of the socket built (the kernel's TCP_* numbers). */
 int kf_obj_sock_state(uint64_t socket);
 /* The mnt_idmap every mount of a process without idmapped mounts has

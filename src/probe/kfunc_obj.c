@@ -636,3 +636,9 @@ long kf_obj_fs_magic(uint64_t dev, long nr, long arg1)
 	fs_cache[slot].magic = sfs.f_type;
 	return sfs.f_type;
 }
+
+void kf_obj_sk_set_state(uint64_t sk, int state)
+{
+	if (sk)
+		put((uint8_t *)(uintptr_t)sk, KO_SK_STATE, (uint64_t)state);
+}
