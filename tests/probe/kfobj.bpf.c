@@ -87,7 +87,7 @@ struct kfobj_rec {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 10);
+	__uint(max_entries, 16);
 	__type(key, __u32);
 	__type(value, struct kfobj_rec);
 } rec SEC(".maps");
@@ -292,6 +292,64 @@ int BPF_KPROBE(kp_ext4_read, struct kiocb *iocb, struct iov_iter *to)
 		return 0;
 	put(8, BPF_CORE_READ(iocb, ki_pos), BPF_CORE_READ(to, count),
 	    BPF_CORE_READ(f, f_inode, i_ino), 0, n);
+	return 0;
+}
+
+/* tcptop: the bytes sent, the peer's port */
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(kp_tcp_sendmsg, struct sock *sk, void *msg, __u64 size)
+{
+	if (!our_task())
+		return 0;
+	put(9, size, __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport)),
+	    BPF_CORE_READ(sk, __sk_common.skc_num), 0, 0);
+	return 0;
+}
+
+SEC("kprobe/tcp_cleanup_rbuf")
+int BPF_KPROBE(kp_tcp_cleanup_rbuf, struct sock *sk, int copied)
+{
+	if (!our_task())
+		return 0;
+	put(10, copied, BPF_CORE_READ(sk, __sk_common.skc_num), 0, 0, 0);
+	return 0;
+}
+
+/* tcptracer / tcpstates: the transitions, old and new */
+SEC("kprobe/tcp_set_state")
+int BPF_KPROBE(kp_tcp_set_state, struct sock *sk, int state)
+{
+	__u32 key = 11;
+	struct kfobj_rec *r = bpf_map_lookup_elem(&rec, &key);
+	__u64 old = BPF_CORE_READ(sk, __sk_common.skc_state), prev = r ? r->c : 0;
+
+	if (!our_task())
+		return 0;
+	r = put(11, state, old, prev, 0, 0);
+	/* the connect's two transitions, in order: old << 8 | new of each */
+	if (r && r->count <= 2)
+		r->c = prev << 16 | old << 8 | state;
+	return 0;
+}
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(kretp_inet_csk_accept, struct sock *sk)
+{
+	if (!our_task())
+		return 0;
+	put(12, BPF_CORE_READ(sk, __sk_common.skc_num),
+	    __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport)),
+	    BPF_CORE_READ(sk, __sk_common.skc_state), 0, 0);
+	return 0;
+}
+
+SEC("kprobe/tcp_close")
+int BPF_KPROBE(kp_tcp_close, struct sock *sk)
+{
+	if (!our_task())
+		return 0;
+	put(13, BPF_CORE_READ(sk, __sk_common.skc_state), BPF_CORE_READ(sk, __sk_common.skc_num), 0,
+	    0, 0);
 	return 0;
 }
 

@@ -6,7 +6,8 @@
  * "userbpf trace OBJ", which attaches them).  Both then make the same
  * calls in DIR (mkdir, a file created and written twice, opened again
  * and pread, a second file created, both unlinked, a missing one
- * unlinked, rmdir; a TCP socket bound, listening, connected to) and print
+ * unlinked, rmdir; a TCP socket bound, listening, connected to, sent to,
+ * accepted, received from, all three closed) and print
  * what each record must hold, computed from what the calls return and
  * stat says ("want [K] = {...}", in the JSON "userbpf trace" prints maps
  * in), then, with OBJ, the records ("rec [K] = {...}").
@@ -46,14 +47,14 @@ int main(int argc, char **argv)
 {
 	struct bpf_object *obj = NULL;
 	struct bpf_program *p;
-	struct kfobj_rec want[10];
+	struct kfobj_rec want[16];
 	char dir[512], f[600], h[600], miss[600], buf[8];
 	struct sockaddr_in a = { .sin_family = AF_INET }, b;
 	socklen_t al = sizeof(a);
 	unsigned long long somax = 4096;
 	struct statfs sfs;
 	FILE *sm;
-	int fd, s, c;
+	int fd, s, c, acc;
 	unsigned k;
 
 	if (argc < 3)
@@ -132,15 +133,33 @@ int main(int argc, char **argv)
 		return 8;
 	want[6] = (struct kfobj_rec){ 1, 0, a.sin_addr.s_addr, ntohs(a.sin_port), ntohs(b.sin_port),
 				      "" };
+	/* tcp_sendmsg, inet_csk_accept, tcp_cleanup_rbuf */
+	if (send(c, "ping", 4, 0) != 4)
+		return 9;
+	want[9] = (struct kfobj_rec){ 1, 4, ntohs(a.sin_port), ntohs(b.sin_port), 0, "" };
+	acc = accept(s, NULL, NULL);
+	if (acc < 0 || recv(acc, buf, 4, 0) != 4)
+		return 10;
+	want[12] =
+		(struct kfobj_rec){ 1, ntohs(a.sin_port), ntohs(b.sin_port), 1 /* ESTABLISHED */, 0,
+				    "" };
+	want[10] = (struct kfobj_rec){ 1, 4, ntohs(a.sin_port), 0, 0, "" };
+	/* tcp_close and tcp_set_state: the connection (ESTABLISHED ->
+	 * FIN_WAIT1), the accepted one (CLOSE_WAIT -> LAST_ACK once the peer's
+	 * FIN came), the listener (LISTEN -> CLOSE, last); the connect's two
+	 * transitions CLOSE -> SYN_SENT, SYN_SENT -> ESTABLISHED first */
 	close(c);
+	close(acc);
 	close(s);
+	want[13] = (struct kfobj_rec){ 3, 10, ntohs(a.sin_port), 0, 0, "" };
+	want[11] = (struct kfobj_rec){ 5, 7, 10, (7 << 8 | 2) << 16 | (2 << 8 | 1), 0, "" };
 
-	for (k = 0; k < 9; k++)
+	for (k = 0; k < 14; k++)
 		show("want", k, &want[k]);
 	if (obj) {
 		int m = bpf_object__find_map_fd_by_name(obj, "rec");
 
-		for (k = 0; k < 9; k++) {
+		for (k = 0; k < 14; k++) {
 			struct kfobj_rec r;
 
 			memset(&r, 0, sizeof(r));
