@@ -1132,6 +1132,42 @@ static bool build_tcp_state(const struct kf_fn *f, struct kf_frame *fr, int nr, 
 	return true;
 }
 
+/*
+ * tcp_rcv_state_process(struct sock *, struct sk_buff *): of the calls
+ * the kernel makes as segments arrive, the one a connect waits for: the
+ * answer to its SYN processed in SYN_SENT (a SYN-ACK: connect returned
+ * 0; a reset: ECONNREFUSED), the sock in SYN_SENT, its peer the address
+ * connected to; the sk_buff is zeroes.  On loopback the kernel runs it
+ * in the connecting process too; for a remote peer in whichever task the
+ * softirq interrupts.  A non-blocking connect's answer is not seen.
+ */
+static bool build_tcp_rcv(const struct kf_fn *f, struct kf_frame *fr, int nr, const uint64_t a[6],
+			  const struct probe_pt_regs *regs)
+{
+	uint64_t sock = tcp_socket((int)(uint32_t)a[0]);
+	uint8_t sa[128];
+	int len = (int)(uint32_t)a[2];
+
+	(void)f;
+	(void)nr;
+	(void)regs;
+	if (!fr->at_exit) /* the state before: an unconnected socket */
+		return sock && kf_obj_sock_state(sock) == KF_TCP_CLOSE;
+	if (!fr->saved->valid || fr->saved->nr != nr || !sock ||
+	    (fr->sc_ret && fr->sc_ret != -ECONNREFUSED))
+		return false;
+	if (len > 0 && len <= (int)sizeof(sa) &&
+	    !ub_safe_read(sa, (void *)(uintptr_t)a[1], (size_t)len))
+		kf_obj_sock_set_peer(sock, sa, len);
+	fr->arg[0] = kf_obj_sock_of(sock);
+	kf_obj_sk_set_state(fr->arg[0], KF_TCP_SYN_SENT);
+	memset(kf_tls.scratch, 0, sizeof(kf_tls.scratch));
+	fr->arg[1] = (uint64_t)(uintptr_t)kf_tls.scratch;
+	fr->ret_set = true;
+	fr->ret = 0;
+	return true;
+}
+
 /* clang-format off */
 static const struct kf_fn table[] = {
 	{ "do_unlinkat",    2, true,  { SYS_unlink, SYS_unlinkat },                   false, build_unlink, KF_STATELESS, false, 1 },
@@ -1165,6 +1201,7 @@ static const struct kf_fn table[] = {
 	{ "tcp_close",            2, true,  { SYS_close },                            false, build_tcp_sock, KF_DECIDE_ENTRY, false, 1 },
 	{ "inet_csk_accept",      2, false, { SYS_accept, SYS_accept4 },               false, build_tcp_sock, KF_DECIDE_ENTRY, false, 1 },
 	{ "tcp_set_state",        2, true,  { SYS_connect, SYS_close },                false, build_tcp_state, KF_DECIDE_EXIT, true, 2 },
+	{ "tcp_rcv_state_process", 2, true, { SYS_connect },                           false, build_tcp_rcv, KF_DECIDE_EXIT, true, 1 },
 };
 /* clang-format on */
 
@@ -1196,7 +1233,7 @@ const char *probe_kfunc_avail(void)
 	       "vfs_unlink, vfs_rmdir, security_inode_create, inet_bind, inet6_bind, inet_listen, "
 	       "tcp_v4_connect, tcp_v6_connect, ext4_file_read_iter, ext4_file_write_iter, "
 	       "ext4_sync_file, ext4_file_open, ext4_file_getattr, tcp_sendmsg, tcp_cleanup_rbuf, "
-	       "tcp_close, tcp_set_state, inet_csk_accept, __x64_sys_NAME";
+	       "tcp_close, tcp_set_state, tcp_rcv_state_process, inet_csk_accept, __x64_sys_NAME";
 }
 
 /* ==== Links ==== */

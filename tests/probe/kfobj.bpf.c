@@ -353,4 +353,16 @@ int BPF_KPROBE(kp_tcp_close, struct sock *sk)
 	return 0;
 }
 
+/* tcpconnlat: the answer to the SYN, the sock still in SYN_SENT */
+SEC("kprobe/tcp_rcv_state_process")
+int BPF_KPROBE(kp_tcp_rcv_state_process, struct sock *sk)
+{
+	if (!our_task())
+		return 0;
+	put(14, BPF_CORE_READ(sk, __sk_common.skc_state),
+	    __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport)),
+	    BPF_CORE_READ(sk, __sk_common.skc_num), 0, 0);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

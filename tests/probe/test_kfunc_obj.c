@@ -5,7 +5,7 @@
  * bcc's libbpf-tools write theirs (kprobe/kretprobe vfs_write, fentry
  * vfs_unlink, fexit vfs_open, kprobe vfs_mkdir, inet_bind, inet_listen,
  * tcp_v4_connect, ext4_file_read_iter, tcp_sendmsg, tcp_cleanup_rbuf,
- * tcp_set_state, inet_csk_accept, tcp_close), read struct file / dentry /
+ * tcp_set_state, inet_csk_accept, tcp_close, tcp_rcv_state_process), read struct file / dentry /
  * inode / kiocb / socket / sock through CO-RE.  build/probe/kfobj_app
  * makes the calls and prints what each record must hold, computed from
  * the calls' own results and stat (inode numbers, ports, the umask'ed
@@ -123,7 +123,7 @@ TEST(kfunc_obj_under_launch)
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
-	ASSERT_EQ(check_wants(out, "rec "), 14);
+	ASSERT_EQ(check_wants(out, "rec "), 15);
 	/* the counts a kernel gives: two writes, three opens (one not
 	 * creating), two unlinks (the missing file does not reach it) */
 	ASSERT_CONTAINS(out, "rec [0] = {\"count\": 2,");
@@ -152,7 +152,7 @@ TEST(kfunc_obj_under_trace)
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_TRUE(strstr(out, "left out") == NULL);
-	ASSERT_EQ(check_wants(out, "  "), 14);
+	ASSERT_EQ(check_wants(out, "  "), 15);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
 }
@@ -182,7 +182,7 @@ TEST(kfunc_obj_matches_kernel)
 		return;
 	}
 	ASSERT_EQ(WEXITSTATUS(st), 0);
-	ASSERT_EQ(check_wants(out, "rec "), 14);
+	ASSERT_EQ(check_wants(out, "rec "), 15);
 }
 
 /* Functions no syscall reaches, or not emulated, keep failing cleanly
@@ -193,9 +193,9 @@ TEST(kfunc_obj_unknown_functions_refused)
 	struct userbpf_map *m =
 		userbpf_map__create(USERBPF_MAP_TYPE_ARRAY, "kfobj_cnt", 4, 8, 1, NULL);
 	struct userbpf_prog *p = m ? probe_fixture_counter(m, "kfobj_refuse") : NULL;
-	static const char *const refused[] = { "kprobe/vfs_rename", "fentry/tcp_rcv_state_process",
+	static const char *const refused[] = { "kprobe/vfs_rename", "fentry/tcp_rcv_established",
 					       "kretprobe/cap_capable",
-					       "fexit/tcp_rcv_established" };
+					       "fexit/tcp_v4_syn_recv_sock" };
 	struct userbpf_link *l;
 	char err[640];
 	size_t i;

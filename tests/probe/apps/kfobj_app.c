@@ -133,6 +133,8 @@ int main(int argc, char **argv)
 		return 8;
 	want[6] = (struct kfobj_rec){ 1, 0, a.sin_addr.s_addr, ntohs(a.sin_port), ntohs(b.sin_port),
 				      "" };
+	want[14] = (struct kfobj_rec){ 1, 2 /* SYN_SENT */, ntohs(a.sin_port), ntohs(b.sin_port), 0,
+				       "" };
 	/* tcp_sendmsg, inet_csk_accept, tcp_cleanup_rbuf */
 	if (send(c, "ping", 4, 0) != 4)
 		return 9;
@@ -154,12 +156,12 @@ int main(int argc, char **argv)
 	want[13] = (struct kfobj_rec){ 3, 10, ntohs(a.sin_port), 0, 0, "" };
 	want[11] = (struct kfobj_rec){ 5, 7, 10, (7 << 8 | 2) << 16 | (2 << 8 | 1), 0, "" };
 
-	for (k = 0; k < 14; k++)
+	for (k = 0; k < 15; k++)
 		show("want", k, &want[k]);
 	if (obj) {
 		int m = bpf_object__find_map_fd_by_name(obj, "rec");
 
-		for (k = 0; k < 14; k++) {
+		for (k = 0; k < 15; k++) {
 			struct kfobj_rec r;
 
 			memset(&r, 0, sizeof(r));
