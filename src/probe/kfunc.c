@@ -645,7 +645,7 @@ static bool build_vfs_open(const struct kf_fn *f, struct kf_frame *fr, int nr, c
 		fr->arg[2] = S_IFREG | (st.st_mode & 07777);
 		return true;
 	}
-	file = kf_obj_file((int)fr->sc_ret, NULL);
+	file = kf_obj_file((int)fr->sc_ret, NULL, NULL);
 	if (!file)
 		return false;
 	if ((flags & O_CREAT) && !fr->saved->existed)
@@ -672,6 +672,7 @@ static bool build_vfs_rw(const struct kf_fn *f, struct kf_frame *fr, int nr, con
 	struct stat st;
 	uint64_t file;
 	bool stream;
+	long fl = 0;
 
 	(void)regs;
 	if (fr->at_exit) {
@@ -681,15 +682,9 @@ static bool build_vfs_rw(const struct kf_fn *f, struct kf_frame *fr, int nr, con
 			kf_tls.pos += fr->sc_ret; /* the kernel's *pos after the call */
 		return true;
 	}
-	file = kf_obj_file((int)(uint32_t)a[0], &st);
-	if (!file)
+	file = kf_obj_file((int)(uint32_t)a[0], &st, &fl);
+	if (!file || (fl & KF_O_PATH))
 		return false;
-	{
-		long fl = kf_sys(SYS_fcntl, (long)(uint32_t)a[0], F_GETFL, 0, 0, 0);
-
-		if (fl < 0 || (fl & 010000000)) /* O_PATH */
-			return false;
-	}
 	fr->arg[0] = file;
 	if (f->nargs == 2) { /* vfs_fsync */
 		fr->arg[1] = nr == SYS_fdatasync;
@@ -831,7 +826,7 @@ static bool build_ext4_rw(const struct kf_fn *f, struct kf_frame *fr, int nr, co
 	(void)regs;
 	if (fr->at_exit)
 		return restore(fr, nr);
-	file = kf_obj_file(fd, &st);
+	file = kf_obj_file(fd, &st, &fl);
 	if (!file || kf_obj_fs_magic((uint64_t)st.st_dev, SYS_fstatfs, fd) != KF_EXT4_MAGIC)
 		return false;
 	if (sync) {
@@ -841,8 +836,7 @@ static bool build_ext4_rw(const struct kf_fn *f, struct kf_frame *fr, int nr, co
 		fr->arg[3] = nr == SYS_fdatasync;
 		return true;
 	}
-	fl = kf_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0);
-	if (!S_ISREG(st.st_mode) || fl < 0 || (fl & 010000000) ||
+	if (!S_ISREG(st.st_mode) || (fl & KF_O_PATH) ||
 	    (fl & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY))
 		return false; /* not opened for it: EBADF before */
 	count = nr == SYS_readv || nr == SYS_writev || nr == SYS_preadv || nr == SYS_pwritev ||
@@ -876,7 +870,7 @@ static bool build_ext4_open(const struct kf_fn *f, struct kf_frame *fr, int nr, 
 	(void)regs;
 	if (fr->sc_ret < 0 || !open_flags(nr, a, &dfd, &up, &flags) || (flags & KF_O_PATH))
 		return false;
-	file = kf_obj_file((int)fr->sc_ret, &st);
+	file = kf_obj_file((int)fr->sc_ret, &st, NULL);
 	if (!file || !S_ISREG(st.st_mode) ||
 	    kf_obj_fs_magic((uint64_t)st.st_dev, SYS_fstatfs, fr->sc_ret) != KF_EXT4_MAGIC)
 		return false;
@@ -949,7 +943,7 @@ static bool build_ext4_getattr(const struct kf_fn *f, struct kf_frame *fr, int n
 		kf_tls.path[1] = kf_obj_dentry(&st, name, false);
 		fr->arg[1] = (uint64_t)(uintptr_t)kf_tls.path;
 	} else {
-		fr->arg[1] = kf_obj_file_path(kf_obj_file((int)dfd, NULL));
+		fr->arg[1] = kf_obj_file_path(kf_obj_file((int)dfd, NULL, NULL));
 	}
 	memset(kf_tls.kstat, 0, sizeof(kf_tls.kstat));
 	fr->arg[0] = kf_obj_idmap();

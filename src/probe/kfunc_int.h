@@ -25,8 +25,8 @@ long kf_sys(long nr, long a1, long a2, long a3, long a4, long a5);
 
 /* struct file * for descriptor fd (an open file of this process), its
  * path, dentry and inode filled; 0 when fd is not open.  *st gets fd's
- * fstat when st is not NULL. */
-uint64_t kf_obj_file(int fd, struct stat *st);
+ * fstat and *flags its F_GETFL flags when not NULL. */
+uint64_t kf_obj_file(int fd, struct stat *st, long *flags);
 /* Add FMODE_CREATED to a file built by kf_obj_file. */
 void kf_obj_file_created(uint64_t file);
 /* struct dentry * for the file st describes, named name (its last path

@@ -411,7 +411,7 @@ static void fd_name(int fd, char *out, size_t size)
 #define KF_FMODE_OPENED 0x80000u
 #define KF_FMODE_CREATED 0x100000u
 
-uint64_t kf_obj_file(int fd, struct stat *stp)
+uint64_t kf_obj_file(int fd, struct stat *stp, long *flagsp)
 {
 	struct ko_file *f;
 	struct stat st;
@@ -426,6 +426,8 @@ uint64_t kf_obj_file(int fd, struct stat *stp)
 	flags = kf_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0);
 	if (flags < 0)
 		return 0;
+	if (flagsp)
+		*flagsp = flags;
 	f = &ko_files[fd % KO_NFILE];
 	if (f->fd != fd || f->dev != (uint64_t)st.st_dev || f->ino != (uint64_t)st.st_ino) {
 		fd_name(fd, f->name, sizeof(f->name));
