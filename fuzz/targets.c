@@ -421,3 +421,25 @@ int fuzz_usdt_one(const uint8_t *data, size_t size)
 	close(fd);
 	return 0;
 }
+
+static void fuzz_symbols_fn(void *ctx, const char *name, uint64_t vaddr, uint64_t size)
+{
+	/* every name a NUL-terminated string inside the table */
+	*(size_t *)ctx += strlen(name) + (size_t)(vaddr & 1) + (size_t)(size & 1);
+}
+
+int fuzz_symbols_one(const uint8_t *data, size_t size)
+{
+	char path[64];
+	size_t sum = 0;
+	int fd = memfd_create("fuzz-symbols", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (write(fd, data, size) == (ssize_t)size) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		userbpf_probe__list_functions(path, NULL, fuzz_symbols_fn, &sum);
+	}
+	close(fd);
+	return 0;
+}

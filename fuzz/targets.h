@@ -28,4 +28,11 @@ int fuzz_elf_one(const uint8_t *data, size_t size);
  */
 int fuzz_usdt_one(const uint8_t *data, size_t size);
 
+/*
+ * Bytes -> an ELF file whose function symbols are listed: .symtab or
+ * .dynsym, then the .symtab of the xz-compressed ELF file in its
+ * .gnu_debugdata section (userbpf_probe__list_functions).
+ */
+int fuzz_symbols_one(const uint8_t *data, size_t size);
+
 #endif

@@ -112,3 +112,32 @@ $(TEST_BIN): | $(PROBE_LIBS)
 $(BUILD)/probe/lib%.so: tests/probe/libs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -g -O2 -Wall -Werror -shared -fPIC -o $@ $<
+
+# The probe example's target stripped the way Fedora's find-debuginfo
+# strips binaries (tests/probe/test_debugdata.c): no .symtab, and the
+# functions .dynsym does not name (uprobe_add, nap...) only in the
+# .symtab of an xz-compressed ELF file in .gnu_debugdata (MiniDebugInfo).
+# A twin whose section holds bytes that are not xz.  Needs xz and binutils.
+ifneq ($(shell command -v xz 2>/dev/null),)
+MINIDEBUG_TARGETS := $(BUILD)/probe/uprobe_target_minidebug $(BUILD)/probe/uprobe_target_baddebug
+$(BUILD)/probe/uprobe_target_minidebug: $(PROBE_TARGET)
+	@mkdir -p $(dir $@)
+	nm -D --format=posix --defined-only $< | awk '{ print $$1 }' | sort > $@.dynsyms
+	nm --format=posix --defined-only $< | awk '$$2 ~ /^[TtWw]$$/ { print $$1 }' | sort > $@.funcsyms
+	comm -13 $@.dynsyms $@.funcsyms > $@.keep
+	objcopy --only-keep-debug $< $@.debug
+	objcopy -S --remove-section .gdb_index --remove-section .comment \
+		--keep-symbols=$@.keep $@.debug $@.mini
+	rm -f $@.mini.xz && xz -k $@.mini
+	strip --strip-all -R .comment $< -o $@.tmp
+	objcopy --add-section .gnu_debugdata=$@.mini.xz $@.tmp $@
+	rm -f $@.dynsyms $@.funcsyms $@.keep $@.debug $@.mini $@.mini.xz $@.tmp
+$(BUILD)/probe/uprobe_target_baddebug: $(PROBE_TARGET)
+	@mkdir -p $(dir $@)
+	strip --strip-all -R .comment $< -o $@.tmp
+	printf '\375' > $@.bad && printf '7zXZ not really an xz stream' >> $@.bad
+	objcopy --add-section .gnu_debugdata=$@.bad $@.tmp $@
+	rm -f $@.tmp $@.bad
+all: $(MINIDEBUG_TARGETS)
+$(TEST_BIN): | $(MINIDEBUG_TARGETS)
+endif

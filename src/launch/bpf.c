@@ -540,15 +540,21 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 			launch_stats_reset(prog);
 			if (domain_active() && m.btf_id)
 				domain_obj_hold(DOM_PROG, prog, DOM_BTF, m.btf_id);
-			/* the kernel compiles at load: so do we (verified programs;
-			 * the others, and a failed compilation, stay interpreted);
-			 * USERBPF_LAUNCH_ENGINE=interp keeps every program on the
-			 * interpreter (to compare) */
+			/* the kernel compiles at load: so do we, every program (a
+			 * failed compilation stays interpreted, never retried).
+			 * In a domain the image must be compiled here, in the
+			 * domain's memory: a program compiled later (a probe's
+			 * attach compiles it too, probe_prog_get) would keep an
+			 * image of this process's heap, which another member
+			 * then runs or frees (fentry's programs, whose BTF
+			 * pointer loads leave them unverified, crashed sh when
+			 * its link went).  USERBPF_LAUNCH_ENGINE=interp keeps
+			 * every program on the interpreter (to compare) */
 			const char *eng = getenv("USERBPF_LAUNCH_ENGINE");
 
-			if (eng && !strcmp(eng, "interp"))
+			if (eng && !strcmp(eng, "interp")) {
 				userbpf_prog__set_engine(prog, USERBPF_ENGINE_INTERP);
-			else if (userbpf_prog__verified(prog)) {
+			} else {
 				/* the image is ours until the program holds it:
 				 * a kill mid-compilation gives it back */
 				domain_jit_begin();

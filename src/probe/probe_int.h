@@ -51,6 +51,15 @@ struct probe_usdt_note {
 	uint64_t pc_off, sema_off;     /* file offsets; sema_off 0: none */
 };
 
+/*
+ * MiniDebugInfo (debugdata.c): the xz stream of a .gnu_debugdata section
+ * into a new buffer (*out, free()d by the caller) of at most
+ * PROBE_DEBUGDATA_MAX bytes.  0, or -EINVAL (not a valid xz stream),
+ * -EFBIG (larger), -ENOMEM, -ENOTSUP (no liblzma.so.5 here).
+ */
+#define PROBE_DEBUGDATA_MAX ((size_t)256 << 20)
+int probe_debugdata_unpack(const uint8_t *xz, size_t size, uint8_t **out, size_t *out_size);
+
 /* Each .note.stapsdt note of path (fn returns non-zero to stop): the
  * number of notes, or -errno. */
 int probe_usdt_notes(const char *path, int (*fn)(void *ctx, const struct probe_usdt_note *n),

@@ -5,8 +5,9 @@
  * /proc/self/maps, their ELF .symtab and .dynsym (defined FUNC and IFUNC
  * symbols; "name@VERSION" matches name), symbol vaddr -> file offset
  * through the PT_LOAD headers -> runtime address through the mapping of
- * that offset.  Does not read .gnu_debugdata (xz-compressed symtab) nor
- * separate debug files.
+ * that offset.  The .symtab of a .gnu_debugdata section (MiniDebugInfo,
+ * debugdata.c) is read after them: the functions a distribution's
+ * stripped binaries name only there.  Separate debug files are not read.
  *
  * Entry point: probe_sym_resolve().  Runs at attach time only: it opens
  * files and allocates, never on a probe's run path.
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +103,9 @@ static uint64_t off_to_addr(const struct maps *maps, const struct mapping *file,
 struct elf_image {
 	const uint8_t *img;
 	size_t size;
+	struct stat st; /* of the file (the .gnu_debugdata cache's key) */
+	bool inner;	/* the ELF file of a .gnu_debugdata section */
+	int dd_err;	/* its section could not be read: -errno */
 };
 
 static int map_file(const char *path, struct elf_image *e)
@@ -119,8 +124,10 @@ static int map_file(const char *path, struct elf_image *e)
 	close(fd);
 	if (p == MAP_FAILED)
 		return -errno;
+	memset(e, 0, sizeof(*e));
 	e->img = p;
 	e->size = (size_t)st.st_size;
+	e->st = st;
 	if (memcmp(e->img, ELFMAG, SELFMAG) || e->img[EI_CLASS] != ELFCLASS64) {
 		munmap(p, e->size);
 		return -ENOEXEC;
@@ -159,13 +166,14 @@ static bool name_matches(const char *sym, const char *want)
 }
 
 /*
- * Call fn for each defined FUNC/IFUNC symbol: .symtab when the file has
- * one (it holds the dynamic ones too), else .dynsym.  fn returns non-zero
- * to stop; that value is returned (0 when every symbol was seen).
+ * Call fn for each defined FUNC/IFUNC symbol of the file's own tables:
+ * .symtab when it has one (it holds the dynamic ones too), else .dynsym.
+ * fn returns non-zero to stop; that value is returned (0 when every
+ * symbol was seen).
  */
-static int elf_for_each_func(const struct elf_image *e,
-			     int (*fn)(void *ctx, const char *name, uint64_t vaddr, uint64_t size),
-			     void *ctx)
+static int elf_table_funcs(const struct elf_image *e,
+			   int (*fn)(void *ctx, const char *name, uint64_t vaddr, uint64_t size),
+			   void *ctx)
 {
 	const Elf64_Ehdr *eh = (const void *)e->img;
 	const Elf64_Shdr *sh;
@@ -215,6 +223,138 @@ static int elf_for_each_func(const struct elf_image *e,
 	return 0;
 }
 
+/* The section named name (its bytes in the image), or NULL. */
+static const uint8_t *elf_section(const struct elf_image *e, const char *name, uint64_t *size)
+{
+	const Elf64_Ehdr *eh = (const void *)e->img;
+	const Elf64_Shdr *sh, *names;
+	uint64_t len = strlen(name) + 1;
+	int i;
+
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shstrndx >= eh->e_shnum ||
+	    !in_file(e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
+		return NULL;
+	sh = (const void *)(e->img + eh->e_shoff);
+	names = &sh[eh->e_shstrndx];
+	if (!in_file(e, names->sh_offset, names->sh_size))
+		return NULL;
+	for (i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type == SHT_NOBITS || sh[i].sh_name >= names->sh_size ||
+		    names->sh_size - sh[i].sh_name < len ||
+		    memcmp(e->img + names->sh_offset + sh[i].sh_name, name, len) ||
+		    !in_file(e, sh[i].sh_offset, sh[i].sh_size))
+			continue;
+		*size = sh[i].sh_size;
+		return e->img + sh[i].sh_offset;
+	}
+	return NULL;
+}
+
+/*
+ * The last file's unpacked .gnu_debugdata, keyed by the file's identity:
+ * a profile's stacks symbolise many addresses of one library.  A user
+ * takes the buffer out (the cache is then empty) and puts it back, so no
+ * lock is held while callbacks run; a concurrent user unpacks its own.
+ */
+static struct {
+	pthread_mutex_t lock;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	uint8_t *buf;
+	size_t len;
+} dd_cache = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, { 0, 0 }, NULL, 0 };
+
+static bool dd_key(const struct stat *st)
+{
+	return dd_cache.dev == st->st_dev && dd_cache.ino == st->st_ino &&
+	       dd_cache.size == st->st_size && dd_cache.mtime.tv_sec == st->st_mtim.tv_sec &&
+	       dd_cache.mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static uint8_t *dd_take(const struct elf_image *e, size_t *len)
+{
+	uint8_t *buf = NULL;
+
+	pthread_mutex_lock(&dd_cache.lock);
+	if (dd_cache.buf && dd_key(&e->st)) {
+		buf = dd_cache.buf;
+		*len = dd_cache.len;
+		dd_cache.buf = NULL;
+	}
+	pthread_mutex_unlock(&dd_cache.lock);
+	return buf;
+}
+
+static void dd_give_back(const struct elf_image *e, uint8_t *buf, size_t len)
+{
+	uint8_t *old;
+
+	pthread_mutex_lock(&dd_cache.lock);
+	old = dd_cache.buf;
+	dd_cache.buf = buf;
+	dd_cache.len = len;
+	dd_cache.dev = e->st.st_dev;
+	dd_cache.ino = e->st.st_ino;
+	dd_cache.size = e->st.st_size;
+	dd_cache.mtime = e->st.st_mtim;
+	pthread_mutex_unlock(&dd_cache.lock);
+	free(old);
+}
+
+/*
+ * The functions of the .symtab in the file's .gnu_debugdata, if it has
+ * one (as elf_table_funcs).  A section that cannot be read (not xz, not
+ * an ELF64 file inside, no liblzma here) is noted in e->dd_err.
+ */
+static int debugdata_funcs(struct elf_image *e,
+			   int (*fn)(void *ctx, const char *name, uint64_t vaddr, uint64_t size),
+			   void *ctx)
+{
+	struct elf_image inner;
+	const uint8_t *xz;
+	uint64_t xz_size = 0;
+	uint8_t *buf;
+	size_t len = 0;
+	int ret;
+
+	xz = elf_section(e, ".gnu_debugdata", &xz_size);
+	if (!xz)
+		return 0;
+	buf = dd_take(e, &len);
+	if (!buf) {
+		ret = probe_debugdata_unpack(xz, (size_t)xz_size, &buf, &len);
+		if (ret) {
+			e->dd_err = ret;
+			return 0;
+		}
+	}
+	if (len < sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG) ||
+	    buf[EI_CLASS] != ELFCLASS64) {
+		free(buf);
+		e->dd_err = -ENOEXEC;
+		return 0;
+	}
+	memset(&inner, 0, sizeof(inner));
+	inner.img = buf;
+	inner.size = len;
+	inner.inner = true;
+	ret = elf_table_funcs(&inner, fn, ctx);
+	dd_give_back(e, buf, len);
+	return ret;
+}
+
+/* The file's own tables, then its .gnu_debugdata's .symtab. */
+static int elf_for_each_func(struct elf_image *e,
+			     int (*fn)(void *ctx, const char *name, uint64_t vaddr, uint64_t size),
+			     void *ctx)
+{
+	int ret = elf_table_funcs(e, fn, ctx);
+
+	return ret || e->inner ? ret : debugdata_funcs(e, fn, ctx);
+}
+
 struct find_ctx {
 	const char *name;
 	uint64_t vaddr, size;
@@ -232,8 +372,7 @@ static int find_cb(void *ctx, const char *name, uint64_t vaddr, uint64_t size)
 }
 
 /* Find a defined function symbol; 0 with vaddr/size, or -ENOENT. */
-static int elf_find_func(const struct elf_image *e, const char *name, uint64_t *vaddr,
-			 uint64_t *size)
+static int elf_find_func(struct elf_image *e, const char *name, uint64_t *vaddr, uint64_t *size)
 {
 	struct find_ctx f = { name, 0, 0 };
 
@@ -246,9 +385,9 @@ static int elf_find_func(const struct elf_image *e, const char *name, uint64_t *
 
 /* Look func up in the file of mapping file. */
 static int find_in_file(const struct maps *maps, const struct mapping *file, const char *func,
-			uint64_t offset, struct probe_sym *out)
+			uint64_t offset, struct probe_sym *out, int *dd_err)
 {
-	struct elf_image e = { NULL, 0 };
+	struct elf_image e = { 0 };
 	uint64_t vaddr, size, addr;
 	int64_t off;
 	int err;
@@ -269,6 +408,8 @@ static int find_in_file(const struct maps *maps, const struct mapping *file, con
 			snprintf(out->path, sizeof(out->path), "%s", file->path);
 		}
 	}
+	if (err && e.dd_err && !*dd_err)
+		*dd_err = e.dd_err;
 	munmap((void *)e.img, e.size);
 	return err;
 }
@@ -280,7 +421,7 @@ int probe_sym_resolve(const char *binary, const char *func, uint64_t offset, str
 	struct mapping want = { 0 };
 	struct stat st;
 	size_t i, j;
-	int ret;
+	int ret, dd_err = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!binary && !func) {
@@ -322,7 +463,7 @@ int probe_sym_resolve(const char *binary, const char *func, uint64_t offset, str
 					 (unsigned long long)offset, binary);
 			goto out;
 		}
-		if (!find_in_file(&maps, m, func, offset, out)) {
+		if (!find_in_file(&maps, m, func, offset, out, &dd_err)) {
 			ret = 0;
 			goto out;
 		}
@@ -335,6 +476,16 @@ int probe_sym_resolve(const char *binary, const char *func, uint64_t offset, str
 		snprintf(err, err_sz, "no function symbol '%s' in '%s'", func, binary);
 	else
 		snprintf(err, err_sz, "no function symbol '%s' in this process", func);
+	if (dd_err) { /* a table that might have named it could not be read */
+		size_t n = strlen(err);
+
+		snprintf(err + n, err_sz > n ? err_sz - n : 0,
+			 " (a .gnu_debugdata section could not be read: %s)",
+			 dd_err == -ENOTSUP ? "liblzma.so.5 is not installed" :
+			 dd_err == -ENOEXEC ? "no ELF file inside" :
+			 dd_err == -EINVAL  ? "not a valid xz stream" :
+					      strerror(-dd_err));
+	}
 out:
 	free(maps.m);
 	return ret;
@@ -380,7 +531,7 @@ USERBPF_API int userbpf_probe__list_functions(const char *binary, const char *pa
 							 uint64_t vaddr, uint64_t size),
 					      void *ctx)
 {
-	struct elf_image e = { NULL, 0 };
+	struct elf_image e = { 0 };
 	struct list_ctx l = { pattern, fn, ctx, 0 };
 	int err = map_file(binary, &e);
 
@@ -433,7 +584,7 @@ static int near_cb(void *ctx, const char *name, uint64_t vaddr, uint64_t size)
 USERBPF_API int userbpf_probe__symbolize(uint64_t addr, char *buf, size_t buf_sz)
 {
 	struct maps maps;
-	struct elf_image e = { NULL, 0 };
+	struct elf_image e = { 0 };
 	struct near_ctx n = { 0, 0, "" };
 	const struct mapping *m = NULL;
 	const char *base;
@@ -483,7 +634,7 @@ USERBPF_API int userbpf_probe__symbolize(uint64_t addr, char *buf, size_t buf_sz
 int probe_usdt_notes(const char *path, int (*fn)(void *ctx, const struct probe_usdt_note *n),
 		     void *ctx)
 {
-	struct elf_image e = { NULL, 0 };
+	struct elf_image e = { 0 };
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh, *notes = NULL, *names;
 	uint64_t base_addr = 0;

@@ -88,3 +88,58 @@ TEST(kfunc_libbpf_app_under_launch)
 		 tmp, drop(), b, tmp);
 	ASSERT_EQ(system(cmd), 0);
 }
+
+/*
+ * A program is compiled once, at load, into the domain's memory, so every
+ * member sees the same image: dkfunc's fentry/fexit programs (their BTF
+ * pointer loads leave them unverified) used to be compiled at attach
+ * into the loader's own heap.  bpftool in another member then read that
+ * address in its own memory ("jited 1212058441B"), and a member that
+ * dropped the last reference freed it there (sh died of SIGSEGV in
+ * ub_exec_free under libbpf-bootstrap's fentry example).  Here bpftool,
+ * in the domain while dkfunc waits attached, must see images of a sane
+ * size, and the shell must outlive the loader's SIGKILL.
+ */
+TEST(kfunc_programs_compiled_in_domain)
+{
+	const char *b = test_build_dir();
+	char tmp[128], cmd[2048], out[8192];
+	const char *names[] = { "fentry_unlinkat", "fexit_unlinkat" };
+	size_t i;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s/launch/dkfunc", b);
+	if (access(cmd, X_OK) || access("/usr/sbin/bpftool", X_OK)) {
+		test_skip("%s or bpftool missing (clang, bpftool, libbpf-dev?)", cmd);
+		return;
+	}
+	if (getuid() == 0 && access("/usr/bin/setpriv", X_OK)) {
+		test_skip("running as root without setpriv to drop privileges");
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "/tmp/kfunc_dom_%d_XXXXXX", (int)getpid());
+	ASSERT_TRUE(mkdtemp(tmp) != NULL);
+	chmod(tmp, 01777);
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch -- /bin/sh -c '%s/launch/dkfunc %s/f wait & p=$!; "
+		 "sleep 1; /usr/sbin/bpftool prog show; kill -9 $p; wait $p; echo loader $?; "
+		 "sleep 0.3; echo sh alive' 2>&1",
+		 tmp, drop(), b, b, tmp);
+	st = run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_CONTAINS(out, "attached\n");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *p = strstr(out, names[i]);
+		unsigned long xlated = 0, jited = 0;
+
+		ASSERT_TRUE(p != NULL);
+		p = strstr(p, "xlated ");
+		ASSERT_TRUE(p && sscanf(p, "xlated %luB jited %luB", &xlated, &jited) == 2);
+		/* x86-64 code of a few hundred bytes of BPF: a few times as much */
+		ASSERT_TRUE(xlated > 0 && jited > 0 && jited < 16 * xlated);
+	}
+	ASSERT_CONTAINS(out, "loader 137\nsh alive\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}

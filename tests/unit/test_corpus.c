@@ -82,6 +82,15 @@ TEST(corpus_usdt)
 		printf("corpus_usdt: replayed %d inputs\n", n);
 }
 
+TEST(corpus_symbols)
+{
+	int n = replay_dir("symbols", fuzz_symbols_one);
+
+	ASSERT_TRUE(n > 0);
+	if (test_verbose())
+		printf("corpus_symbols: replayed %d inputs\n", n);
+}
+
 static int count_note(void *ctx, const struct probe_usdt_note *note)
 {
 	(void)note;

@@ -7,10 +7,12 @@
  * the ring buffer's events, one line each:
  *   kind=K dfd=D ret=R name=PATH
  * Exit 0 when the four programs sent their eight events.
+ * "dkfunc PATH wait": attach, print "attached", then wait to be killed.
  */
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "dkfunc.h"
@@ -41,7 +43,7 @@ int main(int argc, char **argv)
 	struct dkfunc_bpf *skel;
 	int i;
 
-	if (argc != 2)
+	if (argc != 2 && (argc != 3 || strcmp(argv[2], "wait")))
 		return 9;
 	libbpf_set_print(print_fn);
 	skel = dkfunc_bpf__open_and_load();
@@ -53,6 +55,12 @@ int main(int argc, char **argv)
 	if (dkfunc_bpf__attach(skel)) {
 		fprintf(stderr, "Failed to attach BPF skeleton\n");
 		return 2;
+	}
+	if (argc == 3) {
+		printf("attached\n");
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!rb)
