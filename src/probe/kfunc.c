@@ -2,8 +2,11 @@
 /*
  * kfunc.c - kernel functions reached by syscalls, mapped onto the
  * syscall points: kprobe/FUNC, kretprobe/FUNC, fentry/FUNC and
- * fexit/FUNC on a function of a small table (do_unlinkat, do_rmdir,
- * do_mkdirat, do_sys_open, do_sys_openat2, ksys_read, ksys_write) or on
+ * fexit/FUNC on a function of a table (do_unlinkat, do_rmdir,
+ * do_mkdirat, do_sys_open, do_sys_openat2, ksys_read, ksys_write; the
+ * vfs_* functions, security_inode_create, the inet and TCP functions of
+ * bind, listen, connect, accept, send, receive and close, ext4's file
+ * operations, whose arguments are kernel objects: kfunc_obj.c) or on
  * __x64_sys_NAME (fentry and fexit; kprobe/kretprobe on it are the
  * ksyscall points of uprobe.c), plus tp_btf/sys_enter and tp_btf/sys_exit
  * (the raw syscall tracepoints' context).
