@@ -93,8 +93,8 @@ struct kf_saved {
  * handler's).  The blocks are a static pool, a thread taking the next
  * one at its first run (a 4-byte index in its TLS: the agent dlopen'ed
  * by "trace --pid" has 512 bytes of static TLS for all of userbpf); past
- * KF_NTLS threads, two threads share a block, and share what they build
- * when both are inside such syscalls at once.
+ * KF_NTLS threads, threads share blocks (in turn), and share what they
+ * build when both are inside such syscalls at once.
  */
 struct kf_tls {
 	uint8_t uaddr[128]; /* move_addr_to_kernel()'s copy of a sockaddr */
@@ -108,7 +108,7 @@ struct kf_tls {
 	struct kf_saved saved[KF_NFN];
 };
 
-#define KF_NTLS 256
+#define KF_NTLS 16
 static struct kf_tls kf_pool[KF_NTLS];
 static PROBE_TLS uint32_t kf_tls_idx; /* 0: none yet, else block + 1 */
 static atomic_uint kf_tls_next;

@@ -16,7 +16,11 @@
  * unlink), and reads it later, as the kernel's objects stay.  A dentry
  * and its inode are one slot per (device, inode number), so the same
  * file gives the same pointers in every call; a file is one slot per
- * descriptor number, a socket one per socket inode.  Under launch the
+ * descriptor number, a socket one per socket inode.  The tables are
+ * small (about 200 kB in all): they are part of every process userbpf
+ * is loaded into, and a library whose mappings reach 2 MB is placed
+ * 2 MB-aligned, which changed where the agent lands next to other
+ * preloaded libraries (test_trace_shared.c's fallback case).  Under launch the
  * tables are at the same address in every process of the domain
  * (addresses are not randomised), so a dentry pointer one process keys
  * is the one another process's unlink of that file finds.  Two files
@@ -108,16 +112,16 @@ struct ko_off {
 static struct ko_off ko_off[KO_NFIELDS];
 
 /* The objects' room: each at least the kernel's struct (checked at init). */
-#define KO_FILE_SZ 512
-#define KO_DENTRY_SZ 512
+#define KO_FILE_SZ 256
+#define KO_DENTRY_SZ 256
 #define KO_INODE_SZ 1024
 #define KO_SB_SZ 2048
 #define KO_SOCKET_SZ 256
 #define KO_SOCK_SZ 2048
-#define KO_NFILE 64
-#define KO_NDENT 128
-#define KO_NSB 8
-#define KO_NSOCK 32
+#define KO_NFILE 32
+#define KO_NDENT 64
+#define KO_NSB 4
+#define KO_NSOCK 16
 #define KO_NAME_MAX 256
 
 /* Member name (len bytes) of composite tid, anonymous members searched
