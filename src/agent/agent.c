@@ -92,6 +92,12 @@ void probe_pe_set_fatal_hook(void (*fn)(int sig));
 bool probe_sc_inherited_filter(void);
 void probe_sc_inherited_rewrite(void);
 int probe_sc_filters(void); /* filters the probe module installed */
+/* syscall_x86_64.c: whether exec sites fire in a CLONE_VM child; the
+ * environment of an exec made while a filter is in force (env_build) */
+void probe_exec_vm_children(bool on);
+void probe_exec_env_hook(size_t (*fn)(char *const envp[], void *buf, size_t size, char ***out));
+static size_t env_build(char *const envp[], void *buf, size_t size, char ***out);
+static char self_path[PATH_MAX]; /* the agent's file (agent_early) */
 /* It was: SIGSYS was SIG_DFL for the program (views_before). */
 static bool sigsys_inherited;
 
@@ -1208,8 +1214,17 @@ __attribute__((constructor(101))) static void agent_early(void)
 {
 	if (!real_syscall) /* resolved before any signal handler may call it */
 		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	Dl_info di;
+
 	sigsys_inherited |= probe_sc_inherited_filter();
 	probe_sc_inherited_rewrite(); /* before any thread (syscall_x86_64.c) */
+	/* every exec made while a filter is in force gets the environment
+	 * an image needs to survive it (env_build) */
+	if (dladdr((void *)env_build, &di) && di.dli_fname &&
+	    snprintf(self_path, sizeof(self_path), "%s", di.dli_fname) < (int)sizeof(self_path))
+		probe_exec_env_hook(env_build);
+	else
+		self_path[0] = '\0';
 }
 
 /* The object's ring buffers and perf buffers, consumed here. */
@@ -1410,6 +1425,10 @@ __attribute__((constructor)) static void agent_start(void)
 	if (!injected)
 		out_fd = atoi(fd);
 	follow = !injected && fol && !strcmp(fol, "1");
+	/* the execs of posix_spawn's, system's, popen's and vfork's children
+	 * (they share our memory, so their runs would count in our maps):
+	 * fired there only when children are traced */
+	probe_exec_vm_children(follow);
 	if (follow) {
 		save_env(path, fd, progs, sets);
 	} else if (!injected) {
@@ -1526,95 +1545,124 @@ __attribute__((visibility("default"), noreturn)) void _Exit(int status)
  * inside the SIGSYS handler, again and again) or, with every number
  * trapped, of SIGSYS before the handler was in.  So a program's own
  * preloads go after the agent, and a LD_PRELOAD without it gets it back.
- * NULL: val is fine (the agent first) or no memory.
+ * The length of "LD_PRELOAD=" and the new value (written to dst, NUL
+ * included, when dst is not NULL); 0: val is fine (the agent first).
+ * No allocation, no lock (env_build says why).
  */
-static char *preload_agent_first(const char *val)
-{
-	static char self[PATH_MAX];
-	const char *p = val;
-	size_t n, l;
-	char *out, *o;
-	Dl_info di;
 
-	if (!self[0] && (!dladdr((void *)preload_agent_first, &di) || !di.dli_fname ||
-			 snprintf(self, sizeof(self), "%s", di.dli_fname) >= (int)sizeof(self)))
-		return NULL;
-	l = strlen(self);
+static size_t preload_agent_first(const char *val, char *dst)
+{
+	const char *p = val;
+	size_t n, l = strlen(self_path), len;
+
 	while (*p == ':' || *p == ' ')
 		p++;
-	if (!strncmp(p, self, l) && (!p[l] || p[l] == ':' || p[l] == ' '))
-		return NULL;
-	out = malloc(sizeof("LD_PRELOAD=") + l + strlen(val) + 1);
-	if (!out)
-		return NULL;
-	o = out + sprintf(out, "LD_PRELOAD=%s", self);
+	if (!l || (!strncmp(p, self_path, l) && (!p[l] || p[l] == ':' || p[l] == ' ')))
+		return 0;
+	len = 11 + l;
+	if (dst) {
+		memcpy(dst, "LD_PRELOAD=", 11);
+		memcpy(dst + 11, self_path, l);
+	}
 	for (p = val; *p; p += n) { /* the others in order, without the agent */
 		while (*p == ':' || *p == ' ')
 			p++;
 		n = strcspn(p, ": ");
-		if (n && !(n == l && !strncmp(p, self, l)))
-			o += sprintf(o, ":%.*s", (int)n, p);
+		if (n && !(n == l && !strncmp(p, self_path, l))) {
+			if (dst) {
+				dst[len] = ':';
+				memcpy(dst + len + 1, p, n);
+			}
+			len += 1 + n;
+		}
 	}
-	return out;
+	if (dst)
+		dst[len] = '\0';
+	return len;
 }
 
 /*
- * envp, with the variables an exec'd image needs added where missing and
- * the agent first in LD_PRELOAD (NULL: envp itself will do).  With
- * --follow the trace's variables; without, while a filter is in force,
- * the guard's (guard_children).  One allocation, freed by the caller.
+ * envp with the variables an exec'd image needs added where missing and
+ * the agent first in LD_PRELOAD: with --follow the trace's variables;
+ * without, while a filter is in force, the guard's (guard_children).
+ * Built in buf (the pointer array, then the new LD_PRELOAD string) when
+ * size bytes hold it, *out then the new array.  The bytes it takes; 0:
+ * envp will do as it is.  No allocation and no lock: the probe module
+ * calls it (probe_exec_env_hook) for every exec made while a filter is
+ * in force, from a rewritten site, from its SIGSYS handler, and in a
+ * child that shares our memory (posix_spawn's), where malloc is not ours
+ * to call.
  */
-static char **follow_env(char *const envp[])
+static size_t env_build(char *const envp[], void *buf, size_t size, char ***out)
 {
 	static char guard_var[] = TRACE_ENV_GUARD "=1";
 	const char *need[7] = { env_obj,     env_fd,	env_follow,
 				env_preload, env_progs, env_sets ? env_sets : "",
 				env_arena };
-	size_t n = 0, i, k, extra = 0;
-	char **out, *pre = NULL;
-	bool guard = !follow && guarding;
+	bool guard = !follow && guarding, missing[7] = { false };
+	size_t n, i, k, extra = 0, pre_len = 0, bytes;
+	long pre_at = -1;
+	char **arr;
 
 	if ((!follow && !guard) || !envp)
-		return NULL;
+		return 0;
 	if (guard) {
 		memset(need, 0, sizeof(need));
 		need[0] = guard_var;
 		need[1] = env_preload;
 	}
-	while (envp[n])
-		n++;
-	out = malloc((n + 9) * sizeof(*out));
-	if (!out)
-		return NULL;
-	out++; /* out[-1]: the new LD_PRELOAD string, freed by free_env */
-	memcpy(out, envp, n * sizeof(*out));
-	for (i = 0; i < n; i++)
-		if (!strncmp(envp[i], "LD_PRELOAD=", 11) && !pre &&
-		    (pre = preload_agent_first(envp[i] + 11)))
-			out[i] = pre;
-	out[-1] = pre;
+	for (n = 0; envp[n]; n++)
+		if (pre_at < 0 && !strncmp(envp[n], "LD_PRELOAD=", 11))
+			pre_at = (long)n;
+	if (pre_at >= 0)
+		pre_len = preload_agent_first(envp[pre_at] + 11, NULL);
 	for (k = 0; k < 7; k++) {
 		const char *eq = need[k] ? strchr(need[k], '=') : NULL;
-		bool found = false;
 
 		if (!eq || !need[k][0])
 			continue;
-		for (i = 0; i < n; i++)
+		missing[k] = true;
+		for (i = 0; i < n && missing[k]; i++)
 			if (!strncmp(envp[i], need[k], (size_t)(eq - need[k]) + 1))
-				found = true;
-		if (!found)
-			out[n + extra++] = (char *)need[k];
+				missing[k] = false;
+		extra += missing[k];
 	}
-	out[n + extra] = NULL;
+	if (!pre_len && !extra)
+		return 0;
+	bytes = (n + extra + 1) * sizeof(char *) + (pre_len ? pre_len + 1 : 0);
+	if (!buf || size < bytes)
+		return bytes;
+	arr = buf;
+	memcpy(arr, envp, n * sizeof(*arr));
+	if (pre_len) {
+		arr[pre_at] = (char *)(arr + n + extra + 1);
+		preload_agent_first(envp[pre_at] + 11, arr[pre_at]);
+	}
+	for (k = 0; k < 7; k++)
+		if (missing[k])
+			arr[n++] = (char *)need[k];
+	arr[n] = NULL;
+	*out = arr;
+	return bytes;
+}
+
+/* env_build's result for the interposed calls: NULL when envp will do
+ * (or no memory); freed by free_env. */
+static char **follow_env(char *const envp[])
+{
+	size_t bytes = env_build(envp, NULL, 0, NULL);
+	char **out = NULL;
+	void *buf;
+
+	if (!bytes || !(buf = malloc(bytes)))
+		return NULL;
+	env_build(envp, buf, bytes, &out);
 	return out;
 }
 
 static void free_env(char **env)
 {
-	if (!env)
-		return;
-	free(env[-1]);
-	free(env - 1);
+	free(env);
 }
 
 __attribute__((visibility("default"))) int execve(const char *file, char *const argv[],

@@ -215,6 +215,19 @@ bool probe_exec_links(void);
 bool probe_exec_site_enter(int nr, const uint64_t args[6]);
 /* ... and the exit side with ret after an enter fired there. */
 void probe_exec_site_exit(int nr, long ret);
+/* Whether rewritten exec sites fire the hooks in a child sharing the
+ * process's memory (posix_spawn's, system's, popen's, vfork's): on by
+ * default; the agent turns it off without --follow (syscall_x86_64.c). */
+void probe_exec_vm_children(bool on);
+/* Stacks the exec hooks mapped for a child (the kept one included). */
+extern _Atomic unsigned long probe_exec_stacks_mapped;
+/* The host's environment for an exec made while a seccomp filter is in
+ * force (the agent's: its guard or trace variables, itself first in
+ * LD_PRELOAD): the bytes it needs, 0 when envp will do; given buf of at
+ * least that size, the new array built there in *out.  It must allocate
+ * nothing and take no lock (a signal handler, a CLONE_VM child). */
+typedef size_t (*probe_exec_env_fn)(char *const envp[], void *buf, size_t size, char ***out);
+void probe_exec_env_hook(probe_exec_env_fn fn);
 /* The exec links changed: the sites of nr rewritten (attached), the
  * trampolines' want bytes updated (syscall_x86_64.c). */
 void probe_syscall_exec_links_changed(int nr, bool attached);

@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -363,13 +364,17 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 		pthread_setcancelstate(cancel_state, NULL);
 }
 
-/* A link may run for nr, or nr is exit/exit_group under the exit hooks. */
+static bool exec_env_active(void);
+
+/* A link may run for nr, or nr is exit/exit_group under the exit hooks,
+ * or nr is an exec whose environment the host may rewrite. */
 static inline bool sc_wanted(int nr)
 {
 	return atomic_load_explicit(&sc_all_links, memory_order_relaxed) ||
 	       atomic_load_explicit(&sc_nr_links[nr & 511], memory_order_relaxed) ||
 	       (exit_hooked && (nr == SYS_exit || nr == SYS_exit_group)) ||
-	       ((nr == SYS_execve || nr == SYS_execveat) && probe_exec_links());
+	       ((nr == SYS_execve || nr == SYS_execveat) &&
+		(probe_exec_links() || exec_env_active()));
 }
 
 /*
@@ -389,6 +394,8 @@ static void want_update(void)
 		__atomic_store_n(&sc_want[nr], (uint8_t)sc_wanted(nr), __ATOMIC_RELAXED);
 }
 
+static long exec_through_gate(int nr, uint64_t args[6]);
+
 static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 {
 	ucontext_t *uc = uc_;
@@ -401,6 +408,11 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 
 	(void)sig;
 	atomic_fetch_add_explicit(&probe_sc_traps, 1, memory_order_relaxed);
+	if ((nr == SYS_execve || nr == SYS_execveat) && !sc_in_handler) {
+		g[REG_RAX] = exec_through_gate(nr, args);
+		errno = saved_errno;
+		return;
+	}
 	if (sc_in_handler || !sc_wanted(nr)) { /* a program's helper's, or no link's */
 		g[REG_RAX] = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2],
 					   (long)args[3], (long)args[4], (long)args[5]);
@@ -496,31 +508,302 @@ void probe_sc_inherited_rewrite(void)
  * execve and execveat from a rewritten site: the exec hooks fire there
  * (exec_hook.c: probe_exec_site_enter, which leaves out an attempt the
  * host fires itself, as the agent's interposed execve does), and when the
- * call returns (it failed) the exit side with -errno.  Not in a child
- * that shares this thread's memory without fork's handlers having run
- * (sc_pid differs: posix_spawn's, system's and popen's CLONE_VM|
- * CLONE_VFORK child, a vfork child): it runs on a stack glibc maps at
- * 32 KiB or so with no guard page below it, and on the parent's thread
- * data (the thread-id cache, the run state), where a program's first
- * run (the JIT's compilation) could overrun it.  exec_fired: the enter
- * side fired on this thread, so the exit side does.
+ * call returns (it failed) the exit side with -errno.  exec_fired: the
+ * enter side fired on this thread, so the exit side does.
+ *
+ * In a child that shares this thread's memory without fork's handlers
+ * having run (sc_pid differs: posix_spawn's, system's and popen's
+ * CLONE_VM|CLONE_VFORK child, a vfork child) the hooks fire too, as the
+ * kernel fires them there (the child's pid and tid, the parent's comm,
+ * the child's own filename, argv and envp), unless the host said no
+ * (probe_exec_vm_children: the agent without --follow, whose children
+ * are not traced).  Such a child runs on a stack glibc 2.36 maps at
+ * 32 KiB plus the arguments with no guard page below it (an overrun
+ * would write into whatever lies there, in the parent's memory), so the
+ * programs run on a stack of their own (exec_child_run): mapped for the
+ * attempt through the gate, a guard page below, unmapped before the
+ * call is made.  The child also runs on the parent thread's TLS, which is
+ * safe there: the parent thread stays stopped in clone until the child
+ * has exec'd or exited, and the runs leave the thread's state (the run
+ * depth, probe_thread_in_probe) as they found it before the exec call.
  */
 static PROBE_TLS bool exec_fired;
+static _Atomic bool exec_vm_children = true;
+
+void probe_exec_vm_children(bool on)
+{
+	atomic_store(&exec_vm_children, on);
+}
+
+/* void probe_exec_call_on(void *top, void (*fn)(void *), void *arg):
+ * fn(arg) with the stack pointer at top (16-byte aligned), then back. */
+void probe_exec_call_on(void *top, void (*fn)(void *), void *arg);
+__asm__(".text\n.globl probe_exec_call_on\n.hidden probe_exec_call_on\n"
+	".type probe_exec_call_on,@function\nprobe_exec_call_on:\n"
+	" .cfi_startproc\n push %rbp\n .cfi_def_cfa_offset 16\n .cfi_offset %rbp,-16\n"
+	" mov %rsp,%rbp\n .cfi_def_cfa_register %rbp\n"
+	" mov %rdi,%rsp\n mov %rdx,%rdi\n call *%rsi\n"
+	" mov %rbp,%rsp\n pop %rbp\n .cfi_def_cfa %rsp,8\n ret\n .cfi_endproc\n"
+	".size probe_exec_call_on,.-probe_exec_call_on\n");
+
+#define EXEC_STACK_SIZE (256 * 1024)
+#define EXEC_STACK_GUARD 4096
+
+struct exec_call {
+	int nr;
+	bool exit_side, fired;
+	const uint64_t *args;
+	long ret;
+};
+
+static void exec_call_run(void *p)
+{
+	struct exec_call *c = p;
+
+	if (c->exit_side)
+		probe_exec_site_exit(c->nr, c->ret);
+	else
+		c->fired = probe_exec_site_enter(c->nr, c->args);
+}
+
+/*
+ * c's side run on a stack of its own (nothing runs, c->fired stays false,
+ * when none can be mapped).  One stack is kept for the children of this
+ * memory (exec_stack: mapped by the first that needs it, left mapped,
+ * taken by one child at a time, given back before its exec call); a
+ * child that finds it taken (another parent thread's child meanwhile, or
+ * one killed during its run) maps one for the attempt and unmaps it
+ * after.  Kept, its pages stay touched: on this VM a fresh stack cost
+ * mmap + mprotect + munmap (18 us) plus a page fault per page the runs
+ * touch (about 80 us each here), per side.
+ */
+static _Atomic int exec_stack_owner;
+static _Atomic long exec_stack_base;
+_Atomic unsigned long probe_exec_stacks_mapped; /* fresh ones (tests) */
+
+static long exec_stack_map(void)
+{
+	long base = probe_sc_gate(SYS_mmap, 0, EXEC_STACK_GUARD + EXEC_STACK_SIZE, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (base < 0 && base > -4096)
+		return 0;
+	if (probe_sc_gate(SYS_mprotect, base + EXEC_STACK_GUARD, EXEC_STACK_SIZE,
+			  PROT_READ | PROT_WRITE, 0, 0, 0)) {
+		probe_sc_gate(SYS_munmap, base, EXEC_STACK_GUARD + EXEC_STACK_SIZE, 0, 0, 0, 0);
+		return 0;
+	}
+	return base;
+}
+
+static void exec_child_run(struct exec_call *c)
+{
+	int me = (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0), free_ = 0;
+	bool kept = atomic_compare_exchange_strong(&exec_stack_owner, &free_, me);
+	long base = kept ? atomic_load(&exec_stack_base) : 0;
+
+	if (!base) {
+		atomic_fetch_add_explicit(&probe_exec_stacks_mapped, 1, memory_order_relaxed);
+		base = exec_stack_map();
+		if (kept && base)
+			atomic_store(&exec_stack_base, base);
+	}
+	if (base)
+		probe_exec_call_on((char *)base + EXEC_STACK_GUARD + EXEC_STACK_SIZE, exec_call_run,
+				   c);
+	if (kept)
+		atomic_store(&exec_stack_owner, 0);
+	else if (base)
+		probe_sc_gate(SYS_munmap, base, EXEC_STACK_GUARD + EXEC_STACK_SIZE, 0, 0, 0, 0);
+}
+
+static bool in_child(void)
+{
+	return (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0) != atomic_load(&sc_pid);
+}
 
 static bool exec_site_enter(int nr, const uint64_t args[6])
 {
 	exec_fired = false;
-	if ((int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0) != atomic_load(&sc_pid))
-		return false;
+	if (!probe_exec_links() && !atomic_load_explicit(&sc_all_links, memory_order_relaxed))
+		return false; /* here for the environment only (exec_env_swap) */
+	if (in_child()) {
+		struct exec_call c = { .nr = nr, .args = args };
+
+		if (!atomic_load(&exec_vm_children))
+			return false;
+		exec_child_run(&c);
+		exec_fired = c.fired;
+		return exec_fired;
+	}
 	exec_fired = probe_exec_site_enter(nr, args);
 	return exec_fired;
 }
 
 static void exec_site_exit(int nr, long ret)
 {
-	if (exec_fired)
-		probe_exec_site_exit(nr, ret);
-	exec_fired = false;
+	if (exec_fired) {
+		struct exec_call c = { .nr = nr, .exit_side = true, .ret = ret };
+
+		exec_fired = false;
+		if (in_child())
+			exec_child_run(&c);
+		else
+			probe_exec_site_exit(nr, ret);
+	}
+}
+
+/*
+ * The environment of an exec made while a filter is in force (ours, or
+ * one inherited with our handler in: exec_env_active).  The filter
+ * survives exec and cannot be removed; an image that does not load the
+ * agent (or loads it at another address: a library of the program's
+ * preloaded first) finds no SIGSYS handler of ours, and where its code
+ * lies in the trapped ranges (no ASLR: setarch -R, the shared domain of
+ * trace --follow) its first trapped syscall killed it (status 159).  The
+ * agent's interposed execve family fixes the environment it passes (the
+ * guard's or the trace's variables, the agent first in LD_PRELOAD), but
+ * an exec made without those functions did not get it: a raw
+ * syscall(SYS_execve), code the scans did not rewrite, or glibc's own
+ * execs (posix_spawn, system, popen, execl) when the program's
+ * environment has another library first in LD_PRELOAD.  So while a filter
+ * is in force every exec comes here: the filter traps execve and
+ * execveat too (install_filter), their sites are rewritten, and the
+ * host's hook (probe_exec_env_hook: the agent's env_build) may hand a new
+ * environment for the call, built in a mapping of our own (the hook
+ * allocates nothing: it may run in a signal handler, or in a child that
+ * shares our memory).  The mapping is unmapped when the call returns
+ * (it failed); after a successful exec it went with the old image,
+ * except in a child sharing our memory (posix_spawn's), whose mapping
+ * stays in ours: it is listed (env_maps) and unmapped by the next exec
+ * made here once kcmp says that child has left our memory.
+ */
+static probe_exec_env_fn exec_env_fn;
+
+static bool exec_env_active(void)
+{
+	return exec_env_fn && handler_set && !rewrite_off;
+}
+
+void probe_exec_env_hook(probe_exec_env_fn fn)
+{
+	pthread_mutex_lock(&sc_lock);
+	exec_env_fn = fn;
+	want_update();
+	pthread_mutex_unlock(&sc_lock);
+}
+
+#define EXEC_ENV_SLOTS 16
+static struct {
+	_Atomic int pid; /* the child that made it; 0: a free slot */
+	_Atomic long base;
+	long len;
+} env_maps[EXEC_ENV_SLOTS];
+
+struct exec_env {
+	long base, len; /* 0: the caller's environment kept */
+	int slot;	/* env_maps, -1: none */
+	uint64_t old;	/* the caller's envp */
+};
+static PROBE_TLS struct exec_env site_env; /* a static site's, enter to exit */
+
+/* Unmap the environments of children that have left our memory (exec'd
+ * or gone): kcmp(KCMP_VM) says 0 while they share it. */
+static void env_maps_reclaim(int me)
+{
+	int i;
+
+	for (i = 0; i < EXEC_ENV_SLOTS; i++) {
+		long base = atomic_load(&env_maps[i].base), r;
+		int pid = atomic_load(&env_maps[i].pid);
+
+		if (!base || pid == me)
+			continue;
+		r = probe_sc_gate(SYS_kcmp, me, pid, 1 /* KCMP_VM */, 0, 0, 0);
+		if (r == 0 || (r < 0 && r != -ESRCH))
+			continue;
+		if (atomic_compare_exchange_strong(&env_maps[i].base, &base, 0)) {
+			probe_sc_gate(SYS_munmap, base, env_maps[i].len, 0, 0, 0, 0);
+			atomic_store(&env_maps[i].pid, 0);
+		}
+	}
+}
+
+/* *envp_arg replaced by the host's environment for this exec, when it
+ * has one (e->base then non-zero; exec_env_restore after the call). */
+static void exec_env_swap(uint64_t *envp_arg, struct exec_env *e)
+{
+	char *const *envp = (char *const *)(uintptr_t)*envp_arg;
+	char **out = NULL;
+	size_t bytes;
+	long base, len;
+	int me, i;
+
+	e->base = 0;
+	e->slot = -1;
+	e->old = *envp_arg;
+	if (!exec_env_active())
+		return;
+	me = (int)probe_sc_gate(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	env_maps_reclaim(me);
+	bytes = exec_env_fn(envp, NULL, 0, NULL);
+	if (!bytes)
+		return;
+	len = (long)((bytes + 4095) & ~(size_t)4095);
+	base = probe_sc_gate(SYS_mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+	if (base < 0 && base > -4096)
+		return;
+	if (exec_env_fn(envp, (void *)base, (size_t)len, &out) > (size_t)len || !out) {
+		probe_sc_gate(SYS_munmap, base, len, 0, 0, 0, 0);
+		return;
+	}
+	for (i = 0; me != atomic_load(&sc_pid) && i < EXEC_ENV_SLOTS; i++) {
+		int free_ = 0;
+
+		if (atomic_compare_exchange_strong(&env_maps[i].pid, &free_, me)) {
+			env_maps[i].len = len;
+			atomic_store(&env_maps[i].base, base);
+			e->slot = i;
+			break;
+		}
+	}
+	e->base = base;
+	e->len = len;
+	*envp_arg = (uint64_t)(uintptr_t)out;
+}
+
+/* After the call (it failed): the caller's envp back, the mapping gone. */
+static void exec_env_restore(uint64_t *envp_arg, struct exec_env *e)
+{
+	long base = e->base;
+
+	if (!base)
+		return;
+	*envp_arg = e->old;
+	e->base = 0;
+	if (e->slot >= 0 && !atomic_compare_exchange_strong(&env_maps[e->slot].base, &base, 0))
+		return; /* reclaimed meanwhile (cannot be while we share it) */
+	probe_sc_gate(SYS_munmap, base, e->len, 0, 0, 0, 0);
+	if (e->slot >= 0)
+		atomic_store(&env_maps[e->slot].pid, 0);
+}
+
+/* An exec the filter trapped (code not rewritten), or from a dynamic site: the hooks, the
+ * environment, the call; the result (it failed), or no return. */
+static long exec_through_gate(int nr, uint64_t args[6])
+{
+	uint64_t *envp_arg = &args[nr == SYS_execve ? 2 : 3];
+	struct exec_env e;
+	long ret;
+
+	exec_site_enter(nr, args);
+	exec_env_swap(envp_arg, &e);
+	ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
+			    (long)args[4], (long)args[5]);
+	exec_env_restore(envp_arg, &e);
+	exec_site_exit(nr, ret);
+	return ret;
 }
 
 /*
@@ -546,8 +829,10 @@ static uint64_t sc_enter(uint64_t nr_, struct probe_pt_regs *regs)
 	if (nr == SYS_execve || nr == SYS_execveat) { /* the exit hook when fired */
 		bool fired = exec_site_enter(nr, args);
 
+		/* the trampoline reloads the arguments from regs */
+		exec_env_swap(nr == SYS_execve ? &regs->dx : &regs->r10, &site_env);
 		errno = saved_errno;
-		return fired;
+		return fired || site_env.base;
 	}
 	sc_in_handler = 1;
 	run_side(false, nr, regs, args, 0);
@@ -566,6 +851,8 @@ static void sc_exit(uint64_t nr_, struct probe_pt_regs *regs)
 	const uint64_t args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 
 	if (nr == SYS_execve || nr == SYS_execveat) {
+		/* the caller's registers as they were, but rax */
+		exec_env_restore(nr == SYS_execve ? &regs->dx : &regs->r10, &site_env);
 		exec_site_exit(nr, (long)regs->ax);
 		errno = saved_errno;
 		return;
@@ -602,11 +889,7 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 	regs->orig_ax = (uint64_t)nr;
 	regs->ax = (uint64_t)-ENOSYS;
 	if (nr == SYS_execve || nr == SYS_execveat) {
-		exec_site_enter(nr, args);
-		ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
-				    (long)args[4], (long)args[5]);
-		regs->ax = (uint64_t)ret;
-		exec_site_exit(nr, ret);
+		regs->ax = (uint64_t)exec_through_gate(nr, args);
 		errno = saved_errno;
 		return;
 	}
@@ -829,13 +1112,19 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	 * on the stack cache lock), a posix_spawn child resetting its
 	 * handlers.  Without rewriting (USERBPF_SYSCALL_TRAP_ONLY) their trap
 	 * would be fatal: that filter never traps them (trap_only_never). */
-	const int nnever = (int)(sizeof(never) / sizeof(never[0])) +
-			   (rewrite_off ? (int)(sizeof(trap_only_never) / sizeof(int)) : 0);
 	int never_all[sizeof(never) / sizeof(never[0]) + sizeof(trap_only_never) / sizeof(int)];
 
-	memcpy(never_all, never, sizeof(never));
-	memcpy(never_all + sizeof(never) / sizeof(never[0]), trap_only_never,
-	       sizeof(trap_only_never));
+	int nnever_all = 0;
+
+	/* execve and execveat trapped too where their sites are rewritten:
+	 * exec_env_swap says why (the sites, not the trap, serve glibc's
+	 * posix_spawn child, which has reset SIGSYS to the default) */
+	for (k = 0; k < (int)(sizeof(never) / sizeof(never[0])); k++)
+		if (rewrite_off || (never[k] != SYS_execve && never[k] != SYS_execveat))
+			never_all[nnever_all++] = never[k];
+	if (rewrite_off)
+		for (k = 0; k < (int)(sizeof(trap_only_never) / sizeof(int)); k++)
+			never_all[nnever_all++] = trap_only_never[k];
 
 	nr_ranges = code_ranges(r, SC_MAX_RANGES);
 	if (nr_ranges == -E2BIG) {
@@ -873,13 +1162,18 @@ static int install_filter(int nr, char *err, size_t err_sz)
 	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
 	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-	if (nr >= 0) {
+	if (nr >= 0 && rewrite_off) {
 		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 1, 0);
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	} else if (nr >= 0) { /* nr, execve, execveat: the address decides */
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 3, 0);
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_execve, 2, 0);
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_execveat, 1, 0);
+		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	} else {
-		for (k = 0; k < nnever; k++) /* ALLOW is nnever - k jumps ahead */
+		for (k = 0; k < nnever_all; k++) /* ALLOW is nnever_all - k jumps ahead */
 			JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)never_all[k],
-			     (uint8_t)(nnever - k), 0);
+			     (uint8_t)(nnever_all - k), 0);
 		JUMP(BPF_JMP | BPF_JA, 1, 0, 0);
 		STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
@@ -1014,6 +1308,14 @@ int probe_syscall_attach(struct userbpf_link *link, int nr, char *err, size_t er
 	if (!rewrite_off && (all_trapped || (new_filter && want < 0))) {
 		probe_sc_rewrite(-1);
 		all_routed = true;
+	}
+	/* the filter traps execve and execveat too (exec_env_swap): their
+	 * sites rewritten first, so that only code the scans could not
+	 * rewrite traps them */
+	if (new_filter && !rewrite_off) {
+		probe_sc_rewrite(SYS_execve);
+		probe_sc_rewrite(SYS_execveat);
+		routed[SYS_execve] = routed[SYS_execveat] = true;
 	}
 	if (new_filter) {
 		bool *flag = want < 0 ? &all_trapped : &trapped[nr];

@@ -163,9 +163,20 @@ int verif_check_structure(struct verif_env *env)
 			verif_log(env, "jump out of range from insn %zu to %ld\n", i, t);
 			return -EINVAL;
 		}
+		/* the kernel's prune points (visit_insn): a jump's target and a
+		 * conditional jump itself (not its fall-through) */
 		env->prune[t] |= 1;
-		if ((isa_table[env->ops[i]].flags & F_COND) && i + 1 < cnt)
-			env->prune[i + 1] |= 1;
+		if (isa_table[env->ops[i]].flags & F_COND)
+			env->prune[i] |= 1;
+	}
+	/* ... and the insn after every call, helper or local (where a
+	 * callee's exit lands: visit_func_call_insn), and a local call */
+	for (i = 0; i + 1 < cnt; i++) {
+		if (env->ops[i] < 0 || !(isa_table[env->ops[i]].flags & F_CALL))
+			continue;
+		env->prune[i + 1] |= 1;
+		if (env->ops[i] == ISA_CALL_LOCAL)
+			env->prune[i] |= 1;
 	}
 	for (s = 0; s < env->nsubprogs; s++) {
 		int last = env->subprogs[s].end - 1;

@@ -246,6 +246,40 @@ static bool dynptr_slot_safe(struct idmap *map, const struct verif_slot *o,
 	       check_ids(map, o->spilled.id, c->spilled.id);
 }
 
+/* bytes of a spilled register at the slot's start (8, or a narrow
+ * scalar spill's 1, 2, 4) */
+static int spill_bytes(const struct verif_slot *s)
+{
+	int n = 0;
+
+	while (n < 8 && s->type[n] == SLOT_SPILL)
+		n++;
+	return n;
+}
+
+/* old and cur are narrow spills of the same size, and old's bytes past
+ * it cover cur's: never written (root reads them as unknown), misc data
+ * over misc, zero or never-written bytes, zero over zero */
+static bool same_narrow_spill(const struct verif_slot *o, const struct verif_slot *c)
+{
+	int n = spill_bytes(o), b;
+
+	if (n == 8 || spill_bytes(c) != n)
+		return false;
+	for (b = n; b < 8; b++) {
+		uint8_t ot = o->type[b], ct = c->type[b];
+
+		if (ot == SLOT_INVALID)
+			continue;
+		if (ot == SLOT_MISC && (ct == SLOT_MISC || ct == SLOT_ZERO || ct == SLOT_INVALID))
+			continue;
+		if (ot == SLOT_ZERO && ct == SLOT_ZERO)
+			continue;
+		return false;
+	}
+	return true;
+}
+
 static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struct verif_slot *c,
 		      bool exact, bool dyn)
 {
@@ -275,9 +309,11 @@ static bool slot_safe(struct idmap *map, const struct verif_slot *o, const struc
 				return false;
 		return true;
 	}
-	/* spills of different sizes (narrow scalar spills) never match */
+	/* spills of different sizes (narrow scalar spills) never match; a
+	 * narrow spill of the same size matches when old's other bytes cover
+	 * cur's (the kernel's stacksafe, byte by byte) */
 	if (o->type[0] == SLOT_SPILL && memcmp(o->type, c->type, 8) &&
-	    (o->type[7] != SLOT_SPILL || c->type[0] == SLOT_SPILL))
+	    (o->type[7] != SLOT_SPILL || c->type[0] == SLOT_SPILL) && !same_narrow_spill(o, c))
 		return false;
 	if (o->type[0] == SLOT_SPILL) {
 		/* backtracking precision: an imprecise spilled scalar's value

@@ -901,8 +901,16 @@ static int stack_write(struct verif_env *env, struct verif_state *st, int regno,
 		struct verif_reg nv;
 
 		narrow_scalar(&nv, val, size, false);
+		/* the rest of an earlier spill becomes misc data; never-written
+		 * and zero bytes stay what they were (the kernel's
+		 * save_register_state and mark_stack_slot_misc), so a narrow
+		 * spill written twice compares as one written once */
 		if (s->type[0] == SLOT_SPILL) {
-			memset(s->type, SLOT_MISC, 8);
+			int k;
+
+			for (k = 0; k < 8; k++)
+				if (s->type[k] == SLOT_SPILL)
+					s->type[k] = SLOT_MISC;
 			verif_mark_not_init(&s->spilled);
 		}
 		memset(s->type, SLOT_SPILL, (size_t)size);
@@ -2625,45 +2633,59 @@ static int setup_callback_frame(struct verif_env *env, struct verif_state *st, i
 }
 
 /*
- * bpf_map_lookup_elem on an array with a key the verifier knows and that
- * is below max_entries: the lookup cannot return NULL (Linux 6.18 does
- * the same).  The key is read from the stack (a spilled constant or
- * zero bytes).
+ * The kernel's get_constant_map_key: a map-key argument of an array map
+ * (lookup, update, delete, lookup_percpu_elem) that the stack holds as
+ * zero bytes, or as a spill of a constant of exactly key_size bytes at
+ * the key's first byte.  The spilled constant is marked precise, so no
+ * state with another key is pruned against this one (Linux 6.18 does so
+ * for every such helper, not only where it uses the value).  Returns the
+ * key, or -1.  A lookup with a known key below max_entries cannot return
+ * NULL (check_helper_call).
  */
-static bool const_array_key(struct verif_env *env, struct verif_state *st,
-			    const struct userbpf_helper *h, const struct call_meta *meta)
+static int64_t const_map_key(struct verif_env *env, struct verif_state *st,
+			     const struct userbpf_helper *h, const struct call_meta *meta)
 {
 	const struct verif_reg *k = reg_of(st, 2);
 	const struct verif_map *m;
 	struct verif_frame *f;
+	struct verif_slot *t;
+	struct bt_mask bt;
 	int64_t off;
 	int b, i;
-	uint32_t key = 0;
+	bool zero = true;
 
-	if (h->id != 1 || meta->map < 0 || k->type != PTR_TO_STACK || !tnum_is_const(k->v.t))
-		return false;
+	if ((h->id != 1 && h->id != 2 && h->id != 3 && h->id != 195) || meta->map < 0 ||
+	    k->type != PTR_TO_STACK || !tnum_is_const(k->v.t))
+		return -1;
 	m = &env->maps[meta->map];
 	if ((m->d.type != MT_ARRAY && m->d.type != MT_PERCPU_ARRAY) || m->d.key_size != 4)
-		return false;
+		return -1;
 	off = k->off + (int64_t)k->v.t.value;
 	if (off < -VERIF_STACK || off > -4)
-		return false;
+		return -1;
 	f = stack_frame(st, k);
-	/* Linux takes zero bytes, or a spill of exactly key_size bytes (not
-	 * modelled here: 8-byte spills only), so only the zero key */
 	for (i = 0; i < 4; i++) {
-		struct verif_slot *t = slot_at(f, off + i, &b);
-
+		t = slot_at(f, off + i, &b);
 		if (!t || t->type[b] != SLOT_ZERO)
-			return false;
+			zero = false;
 	}
-	return key < m->d.max_entries;
+	if (zero)
+		return 0;
+	t = slot_at(f, off, &b);
+	if (!t || b != 0 || t->type[0] != SLOT_SPILL || t->spilled.type != SCALAR_VALUE ||
+	    spill_size(t) != 4 || !tnum_is_const(t->spilled.v.t))
+		return -1;
+	memset(&bt, 0, sizeof(bt));
+	bt.slots[k->frameno < VERIF_MAX_FRAMES ? k->frameno : 0] = 1ull << ((-off - 1) / 8);
+	mark_precise(env, st, bt, true);
+	return (int64_t)t->spilled.v.t.value;
 }
 
 static int check_helper_call(struct verif_env *env, struct verif_state *st, int idx, int *next,
 			     bool *pushed_cb)
 {
 	bool const_key;
+	int64_t key;
 	const struct userbpf_insn *insn = &env->insns[idx];
 	const struct userbpf_helper *h = find_helper(env, insn->imm);
 	struct call_meta meta = {
@@ -2778,7 +2800,9 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 		env->stack_len++;
 		*pushed_cb = true;
 	}
-	const_key = const_array_key(env, st, h, &meta);
+	key = const_map_key(env, st, h, &meta);
+	const_key = h->id == 1 && key >= 0 && meta.map >= 0 &&
+		    (uint64_t)key < env->maps[meta.map].d.max_entries;
 	for (i = 1; i <= 5; i++)
 		verif_mark_not_init(&f->regs[i]);
 	r0 = &f->regs[0];
@@ -3158,7 +3182,9 @@ static int push_state(struct verif_env *env, struct verif_state *st, int insn, i
 {
 	if (env->stack_len >= VERIF_MAX_JMP_SEQ) {
 		verif_state_free(st);
-		return ERR_ACCES("The sequence of %d jumps is too complex.\n", env->stack_len);
+		/* E2BIG, as the kernel's push_stack */
+		verif_log(env, "The sequence of %d jumps is too complex.\n", env->stack_len);
+		return -E2BIG;
 	}
 	if (env->stack_len == env->stack_cap) {
 		int cap = env->stack_cap ? env->stack_cap * 2 : 64;

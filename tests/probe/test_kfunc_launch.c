@@ -121,10 +121,11 @@ TEST(kfunc_programs_compiled_in_domain)
 	ASSERT_TRUE(mkdtemp(tmp) != NULL);
 	chmod(tmp, 01777);
 	snprintf(cmd, sizeof(cmd),
-		 "TMPDIR=%s %s%s/userbpf launch -- /bin/sh -c '%s/launch/dkfunc %s/f wait & p=$!; "
-		 "sleep 1; /usr/sbin/bpftool prog show; kill -9 $p; wait $p; echo loader $?; "
-		 "sleep 0.3; echo sh alive' 2>&1",
-		 tmp, drop(), b, b, tmp);
+		 "TMPDIR=%s %s%s/userbpf launch -- /bin/sh -c '%s/launch/dkfunc %s/f wait >%s/o & "
+		 "p=$!; i=0; until grep -q attached %s/o || [ $i -ge 300 ]; do sleep 0.1; "
+		 "i=$((i+1)); done; cat %s/o; /usr/sbin/bpftool prog show; kill -9 $p; wait $p; "
+		 "echo loader $?; sleep 0.3; echo sh alive' 2>&1",
+		 tmp, drop(), b, b, tmp, tmp, tmp, tmp);
 	st = run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);

@@ -233,11 +233,15 @@ static void child_exec(int fd)
 	execve(a0, argv, environ);
 	userbpf_probe__exec_exit(SYS_execve, -errno);
 	out[4] = (int64_t)slot[0] << 16 | (int64_t)slot[2];
-	/* posix_spawn's child (CLONE_VM|CLONE_VFORK): not fired there */
+	/* posix_spawn's child (CLONE_VM|CLONE_VFORK): fired there, on a
+	 * stack of its own (not before: 3); a missing file fires the exit
+	 * with -ENOENT there too */
 	if (!posix_spawn(&pid, "/bin/true", NULL, NULL, targv, environ))
 		waitpid(pid, &st, 0);
 	out[5] = st;
 	out[6] = (int64_t)slot[0];
+	if (posix_spawn(&pid, a0, NULL, NULL, argv, environ) == ENOENT)
+		out[6] |= (int64_t)slot[0] << 16 | (int64_t)slot[2] << 32;
 	/* a forked child's successful exec: its enter, in the shared map */
 	pid = fork();
 	if (!pid) {
@@ -260,12 +264,75 @@ TEST(syscall_routed_execve_sites)
 	ASSERT_EQ(v[0], 0);
 	ASSERT_EQ(v[1], 1);
 	ASSERT_EQ(v[2], 2);
-	ASSERT_EQ(v[3], 1);		      /* fexecve's execveat */
-	ASSERT_EQ(v[4], 3 << 16 | 3);	      /* the host's attempt: one enter, one exit */
-	ASSERT_EQ(v[5], 0);		      /* /bin/true exited 0 */
-	ASSERT_EQ(v[6], 3);		      /* posix_spawn's exec: not fired */
-	ASSERT_EQ(v[7], 0 << 16 | 4);	      /* the forked child's exec: exit 0, enter seen */
+	ASSERT_EQ(v[3], 1);	      /* fexecve's execveat */
+	ASSERT_EQ(v[4], 3 << 16 | 3); /* the host's attempt: one enter, one exit */
+	ASSERT_EQ(v[5], 0);	      /* /bin/true exited 0 */
+	/* posix_spawn's exec: its enter; then the failed one's enter and exit */
+	ASSERT_EQ(v[6], 4ll << 32 | 5 << 16 | 4);
+	ASSERT_EQ(v[7], 0 << 16 | 6);	      /* the forked child's exec: exit 0, enter seen */
 	ASSERT_EQ((int64_t)slot[3], -ENOENT); /* the last exit's ret */
 	ASSERT_EQ((int64_t)slot[7], -EACCES);
 	ASSERT_EQ(slot[6], 1);
+}
+
+/*
+ * posix_spawn from 4 threads at once, 25 each: their children share the
+ * kept stack of the exec hooks (exec_child_run) one at a time, and a
+ * child that finds it taken runs on a stack of its own: every enter is
+ * fired once (100), every child exits 0.
+ */
+#define SPAWN_THREADS 4
+#define SPAWN_EACH 25
+
+static void *spawn_thread(void *arg)
+{
+	static char a0[] = "true";
+	char *argv[] = { a0, NULL };
+	intptr_t ok = 0;
+	int i, st;
+
+	(void)arg;
+	for (i = 0; i < SPAWN_EACH; i++) {
+		pid_t pid;
+
+		if (!posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ) &&
+		    waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st))
+			ok++;
+	}
+	return (void *)ok;
+}
+
+static void child_spawn_threads(int fd)
+{
+	int64_t out[3] = { 0 };
+	pthread_t t[SPAWN_THREADS];
+	int i;
+
+	out[0] = attach("syscalls/sys_enter_execve", 0);
+	for (i = 0; !out[0] && i < SPAWN_THREADS; i++)
+		if (pthread_create(&t[i], NULL, spawn_thread, NULL))
+			out[0] = -1;
+	while (!out[0] && i--) {
+		void *ok;
+
+		pthread_join(t[i], &ok);
+		out[1] += (intptr_t)ok;
+	}
+	out[0] = out[0] ? out[0] : (int64_t)slot[0];
+	out[2] = (int64_t)atomic_load(&probe_exec_stacks_mapped);
+	probe_fixture_report(fd, out, sizeof(out));
+}
+
+TEST(syscall_routed_execve_spawn_threads)
+{
+	int64_t v[3];
+
+	ASSERT_TRUE(shared_map());
+	ASSERT_EQ(probe_fixture_child(child_spawn_threads, v, sizeof(v)), 0);
+	ASSERT_EQ(v[1], SPAWN_THREADS * SPAWN_EACH); /* every child exited 0 */
+	ASSERT_EQ(v[0], SPAWN_THREADS * SPAWN_EACH); /* every enter, once */
+	/* the kept stack, plus one per child that found it taken */
+	ASSERT_TRUE(v[2] >= 1 && v[2] <= SPAWN_THREADS * SPAWN_EACH);
+	fprintf(stderr, "spawn threads: %lld of %d enters mapped a stack of their own\n",
+		(long long)v[2] - 1, SPAWN_THREADS * SPAWN_EACH);
 }

@@ -25,6 +25,7 @@ static const struct tmpl tmpls[VT_MAP_KINDS] = {
 	[VT_ARRAY_RO] = { 2, 4, 16, 1, 128 }, [VT_QUEUE] = { 22, 0, 8, 16, 0 },
 	[VT_ARRAY_WO] = { 2, 4, 16, 1, 256 }, [VT_SOCKMAP] = { 15, 4, 4, 1, 0 },
 	[VT_SOCKHASH] = { 18, 4, 4, 1, 0 },   [VT_USER_RINGBUF] = { 31, 0, 0, 4096, 0 },
+	[VT_ARRAY8X2] = { 2, 4, 8, 2, 0 },
 };
 
 static int kfd[VT_MAP_KINDS];

@@ -31,6 +31,7 @@ enum {
 	VT_SOCKMAP,	 /* key 4, value 4, 1 entry */
 	VT_SOCKHASH,	 /* key 4, value 4, 1 entry */
 	VT_USER_RINGBUF, /* 4096 bytes */
+	VT_ARRAY8X2,	 /* key 4, value 8, 2 entries */
 	VT_MAP_KINDS
 };
 
