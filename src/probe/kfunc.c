@@ -1062,15 +1062,41 @@ static bool build_tcp_sock(const struct kf_fn *f, struct kf_frame *fr, int nr, c
 	return true;
 }
 
+/* The state __tcp_close moves a socket in state old to (tcp_close_state's
+ * table; a listener: CLOSE), or -1: a socket already CLOSE goes
+ * straight to its destruction, with no call. */
+static int tcp_close_state(int old)
+{
+	switch (old) {
+	case KF_TCP_ESTABLISHED:
+	case KF_TCP_SYN_RECV:
+		return KF_TCP_FIN_WAIT1;
+	case KF_TCP_SYN_SENT:
+	case KF_TCP_LISTEN:
+		return KF_TCP_CLOSE;
+	case KF_TCP_CLOSE_WAIT:
+		return KF_TCP_LAST_ACK;
+	case KF_TCP_FIN_WAIT1:
+	case 5:	 /* FIN_WAIT2 */
+	case 9:	 /* LAST_ACK */
+	case 11: /* CLOSING */
+		return old;
+	default:
+		return -1;
+	}
+}
+
 /*
  * tcp_set_state(struct sock *, int state): the transitions a process's own
  * calls make.  connect on an unconnected TCP socket: CLOSE -> SYN_SENT
  * once the SYN is sent, then SYN_SENT -> ESTABLISHED when connect returned
  * 0 (the answer came while it waited), SYN_SENT -> CLOSE when it was
  * refused, timed out or reset (two calls, the sock's skc_state the old
- * state in each).  close of a TCP socket (as tcp_close): ESTABLISHED ->
- * FIN_WAIT1, CLOSE_WAIT -> LAST_ACK, LISTEN, SYN_SENT or SYN_RECV ->
- * CLOSE.  Not seen: the transitions the kernel makes on its own when
+ * state in each).  close of a TCP socket (as __tcp_close): ESTABLISHED
+ * or SYN_RECV -> FIN_WAIT1, CLOSE_WAIT -> LAST_ACK, LISTEN or SYN_SENT
+ * -> CLOSE, FIN_WAIT1/2, LAST_ACK, CLOSING unchanged, any of those but
+ * LISTEN -> CLOSE when data was left unread (the reset); none for a
+ * socket already CLOSE.  Not seen: the transitions the kernel makes on its own when
  * segments arrive (a non-blocking connect's ESTABLISHED, FIN_WAIT2,
  * TIME_WAIT, the final CLOSE).
  */
@@ -1090,11 +1116,15 @@ static bool build_tcp_state(const struct kf_fn *f, struct kf_frame *fr, int nr, 
 		fr->arg[0] = kf_obj_sock_of(sock);
 		if (nr == SYS_connect)
 			return old == KF_TCP_CLOSE;
-		state = old == KF_TCP_ESTABLISHED ? KF_TCP_FIN_WAIT1 :
-			old == KF_TCP_CLOSE_WAIT  ? KF_TCP_LAST_ACK :
-			old == KF_TCP_LISTEN || old == KF_TCP_SYN_SENT || old == KF_TCP_SYN_RECV ?
-						   KF_TCP_CLOSE :
-						   -1;
+		state = tcp_close_state(old);
+		if (state >= 0 && old != KF_TCP_LISTEN) {
+			int unread = 0; /* SIOCINQ: data_was_unread resets */
+
+			if (!kf_sys(SYS_ioctl, (long)(uint32_t)a[0], 0x541B,
+				    (long)(uintptr_t)&unread, 0, 0) &&
+			    unread > 0)
+				state = KF_TCP_CLOSE;
+		}
 		fr->arg[1] = (uint64_t)(uint32_t)state;
 		return state >= 0;
 	}
