@@ -506,7 +506,7 @@ static bool build_vfs_rm(const struct kf_fn *f, struct kf_frame *fr, int nr, con
 	if (!path_stat(dfd, up, &st, &dir, name, sizeof(name), &exists) || exists)
 		return false;
 	fr->arg[0] = kf_obj_idmap();
-	fr->arg[1] = kf_obj_inode(&dir);
+	fr->arg[1] = kf_obj_dir_inode(&dir);
 	fr->arg[2] = kf_obj_dentry(&st, name, false);
 	if (!rmdir) {
 		kf_tls.delegated = 0;
@@ -560,7 +560,7 @@ static bool build_vfs_mk(const struct kf_fn *f, struct kf_frame *fr, int nr, con
 	else
 		mode = (mode & S_IFMT) | (st.st_mode & 07777);
 	fr->arg[0] = kf_obj_idmap();
-	fr->arg[1] = kf_obj_inode(&dir);
+	fr->arg[1] = kf_obj_dir_inode(&dir);
 	fr->arg[2] = kf_obj_dentry(&st, name, fr->entry_kind || fr->sc_ret);
 	fr->arg[3] = (uint16_t)(mkdir ? mode & 07777 : mode);
 	fr->arg[4] = 1; /* want_excl: mknod's */
@@ -643,7 +643,7 @@ static bool build_vfs_open(const struct kf_fn *f, struct kf_frame *fr, int nr, c
 		if (!(flags & O_CREAT) || fr->saved->existed ||
 		    !path_stat(dfd, up, &st, &dir, name, sizeof(name), &exists) || exists)
 			return false;
-		fr->arg[0] = kf_obj_inode(&dir);
+		fr->arg[0] = kf_obj_dir_inode(&dir);
 		fr->arg[1] = kf_obj_dentry(&st, name, true);
 		fr->arg[2] = S_IFREG | (st.st_mode & 07777);
 		return true;

@@ -34,6 +34,9 @@ void kf_obj_file_created(uint64_t file);
 uint64_t kf_obj_dentry(const struct stat *st, const char *name, bool negative);
 /* struct inode * for the file st describes (with a dentry of its own). */
 uint64_t kf_obj_inode(const struct stat *st);
+/* struct inode * of directory st given as a dir argument (a table of its
+ * own: never the slot of the dentry built next to it). */
+uint64_t kf_obj_dir_inode(const struct stat *st);
 /* struct path * of a file built by kf_obj_file. */
 uint64_t kf_obj_file_path(uint64_t file);
 /* struct socket * for socket descriptor fd (its struct sock filled from

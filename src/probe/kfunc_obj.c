@@ -280,6 +280,10 @@ static uint8_t ko_sbs[KO_NSB][KO_SB_SZ] __attribute__((aligned(64)));
 static struct ko_file ko_files[KO_NFILE] __attribute__((aligned(64)));
 static struct ko_sock ko_socks[KO_NSOCK] __attribute__((aligned(64)));
 static uint8_t ko_zero[256] __attribute__((aligned(64))); /* nop_mnt_idmap, vfsmount */
+/* directories' inodes given as a function's dir argument: a table of
+ * their own, so the dentry built next to one never lands on it */
+#define KO_NDIR 8
+static uint8_t ko_dirs[KO_NDIR][KO_INODE_SZ] __attribute__((aligned(64)));
 
 long kf_sys(long nr, long a1, long a2, long a3, long a4, long a5)
 {
@@ -343,6 +347,16 @@ uint64_t kf_obj_dentry(const struct stat *st, const char *name, bool negative)
 	put(d->dentry, KO_DENTRY_PARENT, ptr(d->dentry)); /* a root: walks stop here */
 	put(d->dentry, KO_DENTRY_SB, ptr(sb_of(st->st_dev)));
 	return ptr(d->dentry);
+}
+
+uint64_t kf_obj_dir_inode(const struct stat *st)
+{
+	uint8_t *in = ko_dirs[(st->st_ino ^ kdev(st->st_dev)) % KO_NDIR];
+
+	if (!ko_ready)
+		return 0;
+	fill_inode(in, st);
+	return ptr(in);
 }
 
 uint64_t kf_obj_inode(const struct stat *st)
