@@ -52,13 +52,32 @@
  *   kernel tracepoint       perf_event_open(tracepoint syscalls/
  *                           sys_enter_getppid) + a kernel BPF program
  *
+ * Probe reads (--reads: these rows only), ns per ub_safe_read of this
+ * process's memory, the path of every bpf_probe_read_user/kernel(_str):
+ *
+ *   process_vm_readv        the system call (and gettid) per read
+ *   fault-handling, per call   the copy with its exception table
+ *                           (util/fault_copy_posix.c, the front installed
+ *                           by ub_fault_install), one rt_sigprocmask per
+ *                           read (a read outside a program run)
+ *   fault-handling, in a run   the same with the run's mask check done
+ *                           (every read of a run after its first)
+ *   ... of a PROT_NONE page    a read that faults: EFAULT from the system
+ *                           call, or a SIGSEGV to the front and back
+ *
+ * Kernel functions (--kfunc: these rows only, in a child process): ns per
+ * unlinkat() of a missing /tmp/kfunc_t... path, nothing attached, then
+ * with tests/probe/kfunc.bpf.o's fentry and fexit on do_unlinkat (each
+ * reads the path: probe_mem loads and bpf_probe_read_kernel_str) with
+ * process_vm_readv reads, then with the fault-handling reads.
+ *
  * Each userbpf row runs the program three ways: jit (USERBPF_RUN_UNCHECKED,
  * the program is trusted and runs as native code), interp (the same on
  * the interpreter) and checked (the default for an unverified program:
  * every access checked, an instruction budget).
  * Figures are the best of 5 batches.  Where the kernel refuses (not root,
  * no uprobe PMU) its row says why.  Usage: bench_probe [--json] [--quick]
- * [--syscalls] (the syscall rows only) [--uprobe] (the JIT's uprobe and
+ * [--syscalls] (the syscall rows only) [--reads] [--kfunc] [--uprobe] (the JIT's uprobe and
  * uretprobe trampoline rows only, best of 200 batches of 20,000 calls:
  * the hot path's figure on a noisy host) [--cpu] (time by the thread's
  * CPU clock, user + system, instead of the wall clock: steadier where
@@ -77,6 +96,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +105,8 @@
 #include "userbpf/userbpf.h"
 #include "userbpf/object.h"
 #include "userbpf/probe.h"
+#include "util/alloc.h"
+#include "util/fault_copy.h"
 
 long bench_fn_base(long a);
 long bench_fn_tramp(long a);
@@ -368,10 +391,15 @@ static int kernel_tracepoint(int *perf_fd, char *why, size_t why_sz)
 	struct perf_event_attr pa;
 	char buf[32];
 	int prog_fd, fd;
-	FILE *f = fopen("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id", "re");
+	FILE *f;
 
+	/* the kernel's tracepoint ids: root mounts tracefs where a machine
+	 * has none mounted (left mounted: a later run reads it too) */
+	if (access("/sys/kernel/tracing/events", F_OK) && geteuid() == 0)
+		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	f = fopen("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id", "re");
 	if (!f || !fgets(buf, sizeof(buf), f)) {
-		snprintf(why, why_sz, "tracefs not mounted");
+		snprintf(why, why_sz, "tracefs not mounted (as root it is mounted here)");
 		if (f)
 			fclose(f);
 		return -1;
@@ -715,6 +743,133 @@ static void bench_usdt(const char *self, long n, const struct kind *kinds, int n
 #endif
 }
 
+/* ==== Probe reads ==== */
+
+static char read_src[64] = "a path /tmp/kfunc_t1234_open, NUL-terminated";
+static char *read_bad;
+static uint8_t read_state;
+
+static long read_sys8(long i)
+{
+	uint64_t v;
+
+	return ub_safe_read(&v, read_src + (i & 7), 8) ? -1 : i + 1;
+}
+
+static long read_run8(long i)
+{
+	uint64_t v;
+
+	return ub_safe_read_cached(&v, read_src + (i & 7), 8, &read_state) ? -1 : i + 1;
+}
+
+static long read_str32(long i)
+{
+	char buf[32];
+
+	return ub_safe_read_str_cached(buf, read_src, sizeof(buf), &read_state) == 32 ? i + 1 : -1;
+}
+
+static long read_fault8(long i)
+{
+	uint64_t v;
+
+	return ub_safe_read(&v, read_bad + (i & 7), 8) == -EFAULT ? i + 1 : -1;
+}
+
+/* a page of 64 each time: never the one the fast path remembers */
+static long read_fault_new(long i)
+{
+	uint64_t v;
+
+	return ub_safe_read(&v, read_bad + (i & 63) * 4096, 8) == -EFAULT ? i + 1 : -1;
+}
+
+static void bench_reads(long n)
+{
+	long nf = n / 20;
+
+	read_bad = mmap(NULL, 64 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (read_bad == MAP_FAILED)
+		return;
+	report("read_vm8", "read 8 B, process_vm_readv", time_calls(read_sys8, n / 10), 0, NULL);
+	report("read_vm_str32", "read_str 32 B, process_vm_readv", time_calls(read_str32, n / 10),
+	       0, NULL);
+	report("read_vm_fault", "read of PROT_NONE, process_vm_readv", time_calls(read_fault8, nf),
+	       0, NULL);
+	if (ub_fault_install()) {
+		report_na("read_fast8", "read 8 B, fault-handling", "no front here");
+		return;
+	}
+	report("read_fast8_call", "read 8 B, fault-handling, per call",
+	       time_calls(read_sys8, n / 10), 0, NULL);
+	read_state = 0;
+	report("read_fast8_run", "read 8 B, fault-handling, in a run", time_calls(read_run8, n), 0,
+	       NULL);
+	report("read_fast_str32_run", "read_str 32 B, fault-handling, run",
+	       time_calls(read_str32, n), 0, NULL);
+	report("read_fast_fault", "read of PROT_NONE, fault-handling", time_calls(read_fault8, nf),
+	       0, "again: the system call");
+	report("read_fast_fault_new", "read of PROT_NONE, a fault each",
+	       time_calls(read_fault_new, nf), 0, NULL);
+	ub_fault_uninstall();
+	munmap(read_bad, 64 * 4096);
+}
+
+/* ==== Kernel functions: fentry + fexit on do_unlinkat ==== */
+
+static long unlink_missing(long i)
+{
+	return unlinkat(AT_FDCWD, "/tmp/kfunc_tbench_missing", 0) == -1 && errno == ENOENT ? i + 1 :
+											     -1;
+}
+
+static void bench_kfunc(const char *self, long n)
+{
+	static const char *progs[] = { "fe_unlinkat", "fx_unlinkat" };
+	char path[4096], *slash;
+	struct userbpf_object *obj;
+	struct userbpf_link *links[2];
+	double base;
+	pid_t pid;
+	int i, st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid) {
+		waitpid(pid, &st, 0);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s", self);
+	slash = strrchr(path, '/');
+	snprintf(slash ? slash + 1 : path, sizeof(path) - (size_t)(slash ? slash + 1 - path : 0),
+		 "probe/kfunc.bpf.o");
+	obj = userbpf_object__open_file(path, NULL);
+	if (!obj || userbpf_object__load(obj)) {
+		report_na("kfunc_unlinkat", "fentry+fexit do_unlinkat", "no probe/kfunc.bpf.o");
+		_exit(0);
+	}
+	base = time_calls(unlink_missing, n);
+	report("unlinkat", "unlinkat, nothing attached", base, 0, NULL);
+	for (i = 0; i < 2; i++) {
+		links[i] = userbpf_program__attach_opts(
+			userbpf_object__find_program_by_name(obj, progs[i]), NULL);
+		if (!links[i]) {
+			report_na("kfunc_unlinkat", "fentry+fexit do_unlinkat", "cannot attach");
+			_exit(0);
+		}
+	}
+	report("kfunc_unlinkat_vm", "fentry+fexit do_unlinkat, pvr", time_calls(unlink_missing, n),
+	       base, "per call, added");
+	if (ub_fault_install())
+		report_na("kfunc_unlinkat_fast", "fentry+fexit do_unlinkat, faults", "no front");
+	else
+		report("kfunc_unlinkat_fast", "fentry+fexit do_unlinkat, faults",
+		       time_calls(unlink_missing, n), base, "per call, added");
+	fflush(stdout);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	struct userbpf_insn empty[] = { USERBPF_MOV64_IMM(0, 0), USERBPF_EXIT_INSN() };
@@ -729,7 +884,7 @@ int main(int argc, char **argv)
 					       USERBPF_RUN_UNCHECKED | USERBPF_RUN_INTERPRETER },
 					     { "checked", 0 } };
 	const int nkinds = (int)(sizeof(kinds) / sizeof(kinds[0]));
-	bool only_syscalls = false, only_uprobe = false;
+	bool only_syscalls = false, only_uprobe = false, only_reads = false, only_kfunc = false;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -740,6 +895,10 @@ int main(int argc, char **argv)
 			only_syscalls = true;
 		else if (!strcmp(argv[i], "--uprobe"))
 			only_uprobe = true;
+		else if (!strcmp(argv[i], "--reads"))
+			only_reads = true;
+		else if (!strcmp(argv[i], "--kfunc"))
+			only_kfunc = true;
 		else if (!strcmp(argv[i], "--cpu"))
 			bench_clock = CLOCK_THREAD_CPUTIME_ID;
 	}
@@ -748,6 +907,14 @@ int main(int argc, char **argv)
 		return 1;
 	if (only_syscalls) {
 		bench_syscalls(prog, n, nbp);
+		userbpf_prog__put(prog);
+		return 0;
+	}
+	if (only_reads || only_kfunc) {
+		if (only_reads)
+			bench_reads(n);
+		if (only_kfunc)
+			bench_kfunc(argv[0], nbp / 5);
 		userbpf_prog__put(prog);
 		return 0;
 	}
@@ -838,6 +1005,8 @@ int main(int argc, char **argv)
 		close(kprog);
 	}
 	bench_syscalls(prog, n, nbp);
+	bench_reads(n);
+	bench_kfunc(argv[0], nbp / 5);
 	userbpf_prog__put(prog);
 	return 0;
 }

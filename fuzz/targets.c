@@ -3,9 +3,11 @@
  * targets.c - fuzz target bodies (see targets.h).  Each must return 0 and
  * never trigger a sanitizer report, whatever the input.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "userbpf/syscall.h"
 #include "userbpf/userbpf.h"
 #include "targets.h"
 
@@ -441,5 +443,42 @@ int fuzz_symbols_one(const uint8_t *data, size_t size)
 		userbpf_probe__list_functions(path, NULL, fuzz_symbols_fn, &sum);
 	}
 	close(fd);
+	return 0;
+}
+
+int fuzz_btf_one(const uint8_t *data, size_t size)
+{
+	union bpf_attr a;
+	uint8_t mode = size ? data[0] : 0;
+	uint32_t log_size = (uint32_t)(mode >> 2) * 16;
+	uint8_t *blob, *log = NULL;
+	int fd;
+
+	if (size)
+		data++, size--;
+	/* an exact-size heap copy: a read past the blob is an ASan report */
+	blob = malloc(size ? size : 1);
+	if (!blob)
+		return 0;
+	memcpy(blob, data, size);
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = (uint32_t)size;
+	if (mode & 1) {
+		a.btf_log_level = 1 | (mode & 2 ? 8 : 0);
+		if (log_size && (log = malloc(log_size))) {
+			memset(log, 0x7e, log_size);
+			a.btf_log_buf = (uint64_t)(uintptr_t)log;
+			a.btf_log_size = log_size;
+		}
+	}
+	fd = userbpf_bpf(BPF_BTF_LOAD, &a, sizeof(a));
+	if (fd >= 0)
+		userbpf_close(fd);
+	/* a log buffer the command wrote is zero-terminated */
+	if (fd < 0 && log && errno != EFAULT && !memchr(log, 0, log_size))
+		abort();
+	free(log);
+	free(blob);
 	return 0;
 }

@@ -35,4 +35,11 @@ int fuzz_usdt_one(const uint8_t *data, size_t size);
  */
 int fuzz_symbols_one(const uint8_t *data, size_t size);
 
+/*
+ * Byte 0 chooses the log (bit 0: level 1, bit 1: BPF_LOG_FIXED, bits 2-7:
+ * buffer size 0..63 x 16 bytes, 0 = no buffer); the rest is a BTF blob
+ * loaded by BPF_BTF_LOAD (userbpf_bpf) and closed when accepted.
+ */
+int fuzz_btf_one(const uint8_t *data, size_t size);
+
 #endif

@@ -79,6 +79,7 @@
 #include <unistd.h>
 
 #include "trace_proto.h"
+#include "util/fault_copy.h"
 #include "userbpf/userbpf.h"
 #include "userbpf/probe.h"
 
@@ -718,6 +719,7 @@ int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
 static struct sig_view {
 	bool claimed;		/* userbpf changed it from SIG_DFL at startup */
+	bool front;		/* SIGSEGV, SIGBUS: agent_fault stays in front */
 	_Atomic bool held;	/* the kernel has userbpf's handler now */
 	struct sigaction hook;	/* userbpf's handler */
 	struct sigaction shown; /* what the program sees (its last SIG_DFL) */
@@ -818,15 +820,163 @@ static void agent_sigsys(int sig, siginfo_t *si, void *uc)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/*
+ * SIGSEGV and SIGBUS: probe reads of the process's memory (ub_safe_read)
+ * copy without a system call and leave a fault to the exception table of
+ * util/fault_copy_posix.c, which needs its front handler to be the
+ * kernel's action for both.  So, where the program had SIG_DFL at
+ * startup, agent_fault stays installed whatever the program sets: the
+ * program's handler (or SIG_DFL) is only shown, and agent_fault sends
+ * every fault that is not a probe read's to it as the kernel would have
+ * (its mask, SA_SIGINFO, SA_RESETHAND, SA_NODEFER; SA_ONSTACK and
+ * SA_RESTART are mirrored into the front's own flags), or to the default
+ * action after the probe module's fatal-signal hook, as before.  SIG_IGN
+ * goes to the kernel (it outlives exec): the fast path is turned off
+ * first and waits for copies in flight.  A vfork child, which shares this
+ * view but not its parent's actions, sets its own directly and suspends
+ * the fast path (ub_fault_suspend).  Injected ("trace --pid"), where the
+ * program may hold libc's sigaction from before, there is no front: the
+ * reads keep process_vm_readv.
+ */
+static void agent_fault(int sig, siginfo_t *si, void *uc)
+{
+	struct sig_view *v = &views[sig];
+	struct sigaction a = v->shown;
+
+	if (ub_fault_fixup(sig, si, uc))
+		return;
+	if (!is_default(&a)) {
+		if (a.sa_flags & SA_RESETHAND) {
+			memset(&v->shown, 0, sizeof(v->shown));
+			v->shown.sa_handler = SIG_DFL;
+		}
+		ub_fault_deliver(sig, si, uc, &a);
+		return;
+	}
+	/* the default action, after the probe module's hook as before (it
+	 * had SA_RESETHAND: SIG_DFL is in place while it runs) */
+	atomic_store(&v->held, false);
+	ub_fault_to_default(sig);
+	a = v->hook;
+	if ((a.sa_flags & SA_SIGINFO) && a.sa_sigaction)
+		a.sa_sigaction(sig, si, uc); /* it faults again or re-raises */
+	else
+		ub_fault_again(sig, si);
+}
+
+/* agent_fault as sig's kernel action, with the flags of what it serves. */
+static int front_install(int sig)
+{
+	struct sig_view *v = &views[sig];
+	const struct sigaction *serves = is_default(&v->shown) ? &v->hook : &v->shown;
+	struct sigaction f;
+
+	memset(&f, 0, sizeof(f));
+	f.sa_sigaction = agent_fault;
+	f.sa_flags = SA_SIGINFO | SA_NODEFER | (serves->sa_flags & SA_RESTART);
+	if ((serves->sa_flags & SA_ONSTACK) || is_default(serves))
+		f.sa_flags |= SA_ONSTACK;
+	sigemptyset(&f.sa_mask);
+	return __sigaction(sig, &f, NULL);
+}
+
+/* The kernel's handler of sig, read through the gate (a syscall
+ * tracepoint on rt_sigaction does not see it). */
+static int gate_read_action(int sig, void **handler)
+{
+	struct k_sigaction_raw {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} k;
+	long r = probe_sc_gate(SYS_rt_sigaction, sig, 0, (long)&k, 8, 0, 0);
+
+	if (r)
+		return (int)r;
+	*handler = k.handler;
+	return 0;
+}
+
+static void fronts_enable(void)
+{
+	if (atomic_load(&views[SIGSEGV].held) && atomic_load(&views[SIGBUS].held) &&
+	    views[SIGSEGV].front && views[SIGBUS].front)
+		ub_fault_enable(agent_fault, gate_read_action);
+}
+
+/* At startup: the front on SIGSEGV or SIGBUS where the program had
+ * SIG_DFL (now: that, or the probe module's fatal-signal handler). */
+static bool front_claim(int sig, const struct sigaction *now)
+{
+	struct sig_view *v = &views[sig];
+
+	if (out_is_sock || !is_default(&v->shown))
+		return false;
+	if (!is_default(now) && !(now->sa_flags & SA_SIGINFO))
+		return false;
+	v->hook = *now;
+	if (front_install(sig))
+		return false;
+	v->front = true;
+	v->claimed = true;
+	atomic_store(&v->held, true);
+	return true;
+}
+
+/* sigaction() of SIGSEGV or SIGBUS by the program (view_sigaction). */
+static int front_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sig_view *v = &views[sig];
+	struct sigaction prev = v->shown, keep;
+	int ret;
+
+	if (act && ub_fault_in_vfork_child()) {
+		ub_fault_suspend();
+		ret = __sigaction(sig, act, NULL);
+		if (!ret && old)
+			*old = prev;
+		return ret;
+	}
+	if (act && !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_IGN) {
+		ub_fault_disable(true);
+		ret = __sigaction(sig, act, NULL);
+		if (ret) {
+			fronts_enable();
+			return ret;
+		}
+		atomic_store(&v->held, false);
+		v->shown = *act;
+	} else if (act) {
+		keep = v->shown;
+		v->shown = *act;
+		ret = front_install(sig);
+		if (ret) {
+			v->shown = keep;
+			return ret;
+		}
+		atomic_store(&v->held, true);
+		fronts_enable();
+	}
+	if (old)
+		*old = prev;
+	return 0;
+}
+
 /* Once everything is attached: the signals userbpf took from SIG_DFL.
- * SIGSYS gets agent_sigsys in front of the probe module's handler. */
+ * SIGSYS gets agent_sigsys in front of the probe module's handler,
+ * SIGSEGV and SIGBUS agent_fault (above). */
 static void views_init(void)
 {
 	struct sigaction now;
 	int s;
 
 	for (s = 1; s < NSIG; s++) {
-		if (!is_default(&views[s].shown) || __sigaction(s, NULL, &now) || is_default(&now))
+		if (!is_default(&views[s].shown) || __sigaction(s, NULL, &now))
+			continue;
+		if ((s == SIGSEGV || s == SIGBUS) && front_claim(s, &now))
+			continue;
+		if (is_default(&now))
 			continue;
 		views[s].hook = now;
 		if (s == SIGSYS && (now.sa_flags & SA_SIGINFO)) {
@@ -847,6 +997,7 @@ static void views_init(void)
 		views[s].claimed = true;
 		atomic_store(&views[s].held, true);
 	}
+	fronts_enable();
 }
 
 static int view_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -855,6 +1006,8 @@ static int view_sigaction(int sig, const struct sigaction *act, struct sigaction
 	struct sigaction prev;
 	int ret;
 
+	if (v->front)
+		return front_sigaction(sig, act, old);
 	if (atomic_load(&v->held)) {
 		prev = v->shown;
 		if (act && (is_default(act) || sig == SIGSYS)) {

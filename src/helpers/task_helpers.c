@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * task_helpers.c - helpers about the current process and its memory:
- * probe_read family (never faults: reads go through process_vm_readv,
- * which reports EFAULT for unmapped addresses), current pid/tgid,
+ * probe_read family (never faults: reads go through ub_safe_read, the
+ * fault-handling copy or process_vm_readv, util/alloc.h), current pid/tgid,
  * uid/gid, comm, the attach point's function IP and cookie, user stacks,
  * signals.  In userbpf "kernel" and "user" memory are both this
  * process's memory, so the _kernel and _user variants behave alike; which
@@ -130,19 +130,23 @@ __thread __attribute__((tls_model("initial-exec"))) struct ub_sample_stack ub_sa
  * entry (rbp not yet pushed), the return address at sp, then the
  * frame-pointer chain from bp.
  */
-static unsigned regs_stack(const uint64_t *regs, bool at_entry, uint64_t *ips, unsigned max,
-			   unsigned skip)
+static unsigned regs_stack(struct userbpf_run *run, const uint64_t *regs, bool at_entry,
+			   uint64_t *ips, unsigned max, unsigned skip)
 {
 	uint64_t fp = regs[4], next[2]; /* pt_regs bp */
 	unsigned out = 0, k = 0, steps;
 
 	if (k++ >= skip && out < max)
 		ips[out++] = regs[16]; /* ip */
-	if (at_entry && !ub_safe_read(next, (const void *)(uintptr_t)regs[19], 8) && next[0] &&
-	    k++ >= skip && out < max)
+	/* the run's reads: one signal-mask check for the whole walk */
+	if (at_entry &&
+	    !ub_safe_read_cached(next, (const void *)(uintptr_t)regs[19], 8, &run->fault_mask) &&
+	    next[0] && k++ >= skip && out < max)
 		ips[out++] = next[0];
 	for (steps = 0; out < max && steps < 128 && fp && !(fp & 7); steps++) {
-		if (ub_safe_read(next, (const void *)(uintptr_t)fp, sizeof(next)) || !next[1])
+		if (ub_safe_read_cached(next, (const void *)(uintptr_t)fp, sizeof(next),
+					&run->fault_mask) ||
+		    !next[1])
 			break;
 		if (k++ >= skip)
 			ips[out++] = next[1];
@@ -169,7 +173,7 @@ static unsigned sampled_stack(struct userbpf_run *run, uint64_t *ips, unsigned m
 			ips[out++] = ub_sample_stack.ips[k];
 		return out;
 	}
-	return regs_stack(regs, false, ips, max, skip);
+	return regs_stack(run, regs, false, ips, max, skip);
 }
 
 static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max, unsigned skip)
@@ -184,7 +188,8 @@ static unsigned user_stack(struct userbpf_run *run, uint64_t *ips, unsigned max,
 		return sampled_stack(run, ips, max, skip);
 	/* a uprobe's run: the probed thread's stack, not userbpf's own */
 	if (ub_sample_stack.regs)
-		return regs_stack(ub_sample_stack.regs, ub_sample_stack.at_entry, ips, max, skip);
+		return regs_stack(run, ub_sample_stack.regs, ub_sample_stack.at_entry, ips, max,
+				  skip);
 #if __STDC_HOSTED__
 	n = backtrace(frames, (int)(sizeof(frames) / sizeof(frames[0])));
 #else

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "loader/loader_int.h"
+#include "syscall/btf_check.h"
 #include "maps/map.h"
 #include "userbpf/progs.h"
 #include "userbpf/syscall.h"
@@ -26,7 +27,6 @@
 #define PAGE_SIZE_ATTR 4096u
 #define FIRST_FD 3
 #define MAX_FDS 65536
-#define BTF_MAGIC 0xeB9F
 /* BPF_COMPLEXITY_LIMIT_INSNS: the kernel's cap for a privileged load */
 #define KERNEL_MAX_INSNS 1000000u
 /* BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED */
@@ -1484,14 +1484,6 @@ out:
 
 /* ==== BTF_LOAD ==== */
 
-struct btf_header_raw {
-	uint16_t magic;
-	uint8_t version;
-	uint8_t flags;
-	uint32_t hdr_len;
-	uint32_t type_off, type_len, str_off, str_len;
-};
-
 /* btf_log_true_size (kernel 6.4+): the u32 after btf_log_level, output
  * only (its input is ignored); btf_flags and btf_token_fd follow. */
 #define BTF_LOG_TRUE_OFF ATTR_END(btf_log_level)
@@ -1499,20 +1491,25 @@ struct btf_header_raw {
 #define BPF_LOG_MASK_ALL 15u /* BPF_LOG_LEVEL1 | LEVEL2 | STATS | FIXED */
 
 /*
- * BPF_BTF_LOAD.  *log_ok: the log's attributes were accepted (the
- * kernel's bpf_vlog_init), after which the kernel reports the log's size
- * whatever the verdict; userbpf writes no BTF log text, so that size is 0.
+ * BPF_BTF_LOAD, as the kernel's btf_parse(): attr, size (E2BIG before
+ * the log is looked at), the log's attributes (bpf_vlog_init), the blob
+ * copied in, then judged by ub_btf_check() with the kernel's log text.
+ * *log_ok: the log's attributes were accepted, after which the kernel
+ * reports the log's whole size (*true_size) whatever the verdict.  The
+ * log's rules (kernel/bpf/log.c): a buffer too small fails the load with
+ * ENOSPC, a log that does not copy out with EFAULT, each replacing the
+ * verdict.
  */
-static int cmd_btf_load(union bpf_attr *a, bool *log_ok)
+static int cmd_btf_load(union bpf_attr *a, bool *log_ok, uint32_t *true_size)
 {
-	struct btf_header_raw h;
+	struct ub_vlog log;
 	struct btf_obj *btf;
-	uint8_t *data;
-	int fd;
-
 	uint64_t flags_token;
+	uint8_t *data;
+	int fd, err, lerr;
 
 	*log_ok = false;
+	*true_size = 0;
 	/* btf_flags and btf_token_fd: no token here */
 	memcpy(&flags_token, (const uint8_t *)a + BTF_LOG_TRUE_OFF + 4, sizeof(flags_token));
 	if (!attr_tail_zero(a, BTF_ATTR_END) || flags_token)
@@ -1525,25 +1522,24 @@ static int cmd_btf_load(union bpf_attr *a, bool *log_ok)
 	    (a->btf_log_level & ~BPF_LOG_MASK_ALL) || a->btf_log_size > (UINT32_MAX >> 2))
 		return -EINVAL;
 	*log_ok = true;
-	if (!a->btf_size)
-		return -EINVAL;
-	/* the copy in comes before the header checks */
-	data = ub_alloc(a->btf_size);
+	ub_vlog_init(&log, a->btf_log_level, a->btf_log_buf != 0, a->btf_log_size);
+	data = ub_alloc(a->btf_size ? a->btf_size : 1);
 	if (!data)
 		return -ENOMEM;
-	if (copy_in(data, a->btf, a->btf_size)) {
+	if (copy_in(data, a->btf, a->btf_size))
+		err = -EFAULT;
+	else
+		err = ub_btf_check(data, a->btf_size, &log);
+	lerr = ub_vlog_finalize(&log, true_size);
+	if (lerr)
+		err = lerr;
+	if (log.written && copy_out(a->btf_log_buf, log.kbuf, log.written))
+		err = -EFAULT;
+	ub_vlog_free(&log);
+	if (err) {
 		ub_free(data);
-		return -EFAULT;
+		return err;
 	}
-	if (a->btf_size < sizeof(h))
-		goto inval;
-	memcpy(&h, data, sizeof(h));
-	if (h.magic != BTF_MAGIC || h.version != 1 || h.flags || h.hdr_len < sizeof(h) ||
-	    h.hdr_len > a->btf_size ||
-	    (uint64_t)h.type_off + h.type_len > a->btf_size - h.hdr_len ||
-	    (uint64_t)h.str_off + h.str_len > a->btf_size - h.hdr_len || h.str_len == 0 ||
-	    data[h.hdr_len + h.str_off] != 0 || data[h.hdr_len + h.str_off + h.str_len - 1] != 0)
-		goto inval;
 	btf = ub_alloc(sizeof(*btf));
 	if (!btf) {
 		ub_free(data);
@@ -1558,9 +1554,6 @@ static int cmd_btf_load(union bpf_attr *a, bool *log_ok)
 		ub_free(btf);
 	}
 	return fd;
-inval:
-	ub_free(data);
-	return -EINVAL;
 }
 
 /* ==== Entry point ==== */
@@ -1671,14 +1664,15 @@ int userbpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 		break;
 	case BPF_BTF_LOAD: {
 		bool log_ok;
+		uint32_t true_size;
 
-		ret = cmd_btf_load(&a, &log_ok);
+		ret = cmd_btf_load(&a, &log_ok, &true_size);
 		/* kernel 6.4+: once the log's attributes were accepted,
-		 * whatever the verdict, the log's size (0: userbpf writes no
-		 * BTF log text) goes to btf_log_true_size when the attr has
-		 * it; a failed copy fails the load (the object released) */
+		 * whatever the verdict, the log's whole size goes to
+		 * btf_log_true_size when the attr has it; a failed copy
+		 * fails the load (the object released) */
 		if (log_ok && size >= BTF_LOG_TRUE_OFF + sizeof(uint32_t)) {
-			uint32_t v = 0;
+			uint32_t v = true_size;
 
 			if (ub_copy_to_user((uint8_t *)uattr + BTF_LOG_TRUE_OFF, &v, sizeof(v))) {
 				if (ret >= 0)

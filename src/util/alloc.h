@@ -23,12 +23,29 @@ uint64_t ub_clock_ns(int clock_id);
 
 /*
  * Copy size bytes from an arbitrary address of this process without ever
- * faulting (process_vm_readv, or the platform's read_mem): 0, or -EFAULT
- * when any byte is unmapped.
+ * faulting it: 0, or -EFAULT with dst zeroed (as the kernel's
+ * bpf_probe_read) when any byte is unreadable.  Through the platform's
+ * read_mem when the embedder set one; hosted otherwise: the fault-handling
+ * copy (util/fault_copy.h: no system call, taken only where a fault is
+ * certain to reach userbpf's SIGSEGV/SIGBUS front handler, which the
+ * agent or ub_fault_install puts there), else process_vm_readv.
  */
 int ub_safe_read(void *dst, const void *src, size_t size);
-/* NUL-terminated variant: bytes copied incl. the NUL, or -EFAULT. */
+/*
+ * NUL-terminated variant, strncpy_from_user_nofault's answers: the bytes
+ * copied incl. the NUL (nothing after it is written), size when the first
+ * size bytes hold no NUL (dst[size - 1] becomes one), -EFAULT with dst
+ * zeroed when the string reaches an unreadable byte first.
+ */
 long ub_safe_read_str(char *dst, const void *src, size_t size);
+/*
+ * The same within one program run: *state (zeroed at the run's start,
+ * struct userbpf_run) keeps the fast path's signal-mask check for the
+ * run's other reads (the mask cannot change during a run); NULL: checked
+ * per call.
+ */
+int ub_safe_read_cached(void *dst, const void *src, size_t size, uint8_t *state);
+long ub_safe_read_str_cached(char *dst, const void *src, size_t size, uint8_t *state);
 
 /*
  * JIT memory, W^X.  ub_exec_alloc gives at least size bytes: m->rw is

@@ -283,17 +283,30 @@ int ub_copy_to_user(void *user_dst, const void *src, size_t size)
 	return 0;
 }
 
-int ub_safe_read(void *dst, const void *src, size_t size)
+int ub_safe_read_cached(void *dst, const void *src, size_t size, uint8_t *state)
 {
 	int (*fn)(void *, const void *, size_t, void *) = PICK(read_mem);
+	int ret;
 
+	(void)state; /* the freestanding core has no fast path */
 	if (size == 0)
 		return 0;
-	if ((uintptr_t)src + size < (uintptr_t)src)
-		return -EFAULT;
-	if (!fn)
-		return -EFAULT;
-	return fn(dst, src, size, platform.cookie) ? -EFAULT : 0;
+	if ((uintptr_t)src + size < (uintptr_t)src || !fn)
+		ret = -EFAULT;
+#if __STDC_HOSTED__
+	else if (!HAS(read_mem))
+		ret = ub_host_safe_read(dst, src, size, state);
+#endif
+	else
+		ret = fn(dst, src, size, platform.cookie) ? -EFAULT : 0;
+	if (ret)
+		memset(dst, 0, size); /* as the kernel's bpf_probe_read */
+	return ret;
+}
+
+int ub_safe_read(void *dst, const void *src, size_t size)
+{
+	return ub_safe_read_cached(dst, src, size, NULL);
 }
 
 /*
@@ -303,9 +316,9 @@ int ub_safe_read(void *dst, const void *src, size_t size)
  * follows the string in memory (the kernel may zero up to 7 bytes after the
  * NUL, here they are left as they were; programs read strings into zeroed
  * buffers and use them as map keys), so each piece goes through a bounce
- * buffer.
+ * buffer.  Hosted, the fast path reads it in one go when it may.
  */
-long ub_safe_read_str(char *dst, const void *src, size_t size)
+long ub_safe_read_str_cached(char *dst, const void *src, size_t size, uint8_t *state)
 {
 	uintptr_t p = (uintptr_t)src;
 	size_t done = 0;
@@ -313,6 +326,14 @@ long ub_safe_read_str(char *dst, const void *src, size_t size)
 
 	if (size == 0)
 		return 0;
+#if __STDC_HOSTED__
+	if (!HAS(read_mem)) {
+		long n = ub_host_safe_read_str(dst, src, size, state);
+
+		if (n != -EAGAIN)
+			return n;
+	}
+#endif
 	while (done < size) {
 		size_t chunk = 4096 - ((p + done) & 4095);
 		char *nul;
@@ -321,8 +342,10 @@ long ub_safe_read_str(char *dst, const void *src, size_t size)
 			chunk = size - done;
 		if (chunk > sizeof(buf))
 			chunk = sizeof(buf);
-		if (ub_safe_read(buf, (const void *)(p + done), chunk))
+		if (ub_safe_read_cached(buf, (const void *)(p + done), chunk, state)) {
+			memset(dst, 0, size);
 			return -EFAULT;
+		}
 		nul = ub_memchr(buf, 0, chunk);
 		if (nul) {
 			memcpy(dst + done, buf, (size_t)(nul - buf) + 1);
@@ -333,6 +356,11 @@ long ub_safe_read_str(char *dst, const void *src, size_t size)
 	}
 	dst[size - 1] = '\0';
 	return (long)size;
+}
+
+long ub_safe_read_str(char *dst, const void *src, size_t size)
+{
+	return ub_safe_read_str_cached(dst, src, size, NULL);
 }
 
 bool ub_numa_node_online(uint32_t node)

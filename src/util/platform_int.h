@@ -90,6 +90,12 @@ void *ub_host_realloc(void *ptr, size_t size);
 void ub_host_free(void *ptr);
 bool ub_host_numa_node_online(uint32_t node);
 bool ub_posix_fd_is_open(int fd);
+/* ub_safe_read(_str)_cached where the embedder set no read_mem: the
+ * fault-handling fast path (util/fault_copy_posix.c) when it may be
+ * taken, else process_vm_readv.  The _str one answers -EAGAIN for "no
+ * fast path now" (the core then reads page by page). */
+int ub_host_safe_read(void *dst, const void *src, size_t size, uint8_t *state);
+long ub_host_safe_read_str(char *dst, const void *src, size_t size, uint8_t *state);
 /* The JIT code arena (util/exec_arena_posix.c): size bytes written at
  * *rw and run at *rx, *got of them (a multiple of 64); 0, -ENOMEM, or
  * -ENOSYS when memfd double mapping is unavailable here.  Free takes the

@@ -5,7 +5,8 @@
  * application did not set.  Host-only: the freestanding core archive
  * (make core) does not contain this file.
  *
- * Owns: libc allocation, clock_gettime, process_vm_readv reads, the
+ * Owns: libc allocation, clock_gettime, safe reads (the fault-handling
+ * copy of fault_copy_posix.c, else process_vm_readv), the
  * bpf() command layer's user copies (process_vm_readv / writev), mmap'd
  * JIT memory, /sys CPU counting and sched_getcpu, sched_yield, getrandom,
  * anonymous pages, the memfd ring mapping, eventfd wakeups.
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "userbpf/common.h"
+#include "fault_copy.h"
 #include "platform_int.h"
 
 void *ub_host_calloc(size_t size)
@@ -67,13 +69,33 @@ static uint64_t posix_clock_ns(int clock_id, void *cookie)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int posix_read_mem(void *dst, const void *src, size_t size, void *cookie)
+/* The system call's read: the calling thread (the main one may have
+ * exited: ESRCH), named anew each time (a vfork child shares our TLS). */
+static int vm_read(void *dst, const void *src, size_t size)
 {
 	struct iovec local = { dst, size }, remote = { (void *)src, size };
 
-	(void)cookie;
-	/* the calling thread: the main one may have exited (ESRCH) */
 	return process_vm_readv(gettid(), &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -1;
+}
+
+int ub_host_safe_read(void *dst, const void *src, size_t size, uint8_t *state)
+{
+	int ret = ub_fault_read(dst, src, size, state);
+
+	if (ret != -EAGAIN)
+		return ret;
+	return vm_read(dst, src, size) ? -EFAULT : 0;
+}
+
+long ub_host_safe_read_str(char *dst, const void *src, size_t size, uint8_t *state)
+{
+	return ub_fault_read_str(dst, src, size, state);
+}
+
+static int posix_read_mem(void *dst, const void *src, size_t size, void *cookie)
+{
+	(void)cookie;
+	return ub_host_safe_read(dst, src, size, NULL) ? -1 : 0;
 }
 
 /*
@@ -92,29 +114,12 @@ static int posix_read_mem(void *dst, const void *src, size_t size, void *cookie)
  * coroutine's) take the system call.
  */
 static int vm_copy_works = 1;
-static __thread uintptr_t stack_lo, stack_hi; /* hi 0: not read yet */
 
+/* The calling thread's own stack from the calling frame up (its bounds
+ * are found once per thread: fault_copy.h). */
 static bool on_own_stack(const void *p, size_t size)
 {
-	uintptr_t fa = (uintptr_t)__builtin_frame_address(0), a = (uintptr_t)p;
-
-	if (!stack_hi) {
-		pthread_attr_t at;
-		void *addr;
-		size_t sz;
-
-		stack_lo = stack_hi = 1; /* unknown: never matches */
-		if (!pthread_getattr_np(pthread_self(), &at)) {
-			if (!pthread_attr_getstack(&at, &addr, &sz)) {
-				stack_lo = (uintptr_t)addr;
-				stack_hi = stack_lo + sz;
-			}
-			pthread_attr_destroy(&at);
-		}
-	}
-	if (fa < stack_lo || fa >= stack_hi)
-		return false;
-	return a >= fa && a + size >= a && a + size <= stack_hi;
+	return ub_fault_own_stack(p, size);
 }
 
 /*

@@ -239,7 +239,8 @@ int userbpf_run__read(const struct userbpf_run *run, void *dst, const void *src,
 	 * syscall for it (usdt.bpf.h reads registers from the context so) */
 	if ((userbpf_run__flags(run) & USERBPF_RUN_HOST_READ) &&
 	    own_room(run, (uintptr_t)src) < size)
-		return ub_safe_read(dst, src, size);
+		return ub_safe_read_cached(dst, src, size,
+					   &((struct userbpf_run *)run)->fault_mask);
 	if (own_room(run, (uintptr_t)src) < size)
 		return -EFAULT;
 	memmove(dst, src, size);
@@ -254,7 +255,8 @@ long userbpf_run__read_str(const struct userbpf_run *run, char *dst, const void 
 	if (size == 0)
 		return 0;
 	if (userbpf_run__flags(run) & USERBPF_RUN_HOST_READ)
-		return ub_safe_read_str(dst, src, size);
+		return ub_safe_read_str_cached(dst, src, size,
+					       &((struct userbpf_run *)run)->fault_mask);
 	room = own_room(run, (uintptr_t)src);
 	n = room < size ? room : size;
 	nul = n ? memchr(src, 0, n) : NULL;
@@ -272,7 +274,8 @@ long userbpf_run__read_str(const struct userbpf_run *run, char *dst, const void 
 void vm_probe_read(const struct userbpf_run *run, void *dst, uintptr_t addr, size_t size)
 {
 	if (!(userbpf_run__flags(run) & USERBPF_RUN_HOST_READ) ||
-	    ub_safe_read(dst, (const void *)addr, size))
+	    ub_safe_read_cached(dst, (const void *)addr, size,
+				&((struct userbpf_run *)run)->fault_mask))
 		memset(dst, 0, size);
 }
 
@@ -457,6 +460,7 @@ static inline void run_head_init(struct userbpf_run *run, const struct userbpf_p
 	run->err_what = NULL;
 	run->err_size = 0;
 	run->ctx_access = NULL;
+	run->fault_mask = 0;
 	run->held_cnt = 0;
 	run->region_cnt = 0;
 	run->regions = run->inline_regions;

@@ -132,8 +132,9 @@ struct userbpf_run {
 	uint8_t *data;
 	size_t data_size;
 	bool checked;
-	bool probe_mem;	 /* checked: out-of-region loads read, not fail */
-	uint64_t budget; /* remaining; UINT64_MAX = none */
+	bool probe_mem;	    /* checked: out-of-region loads read, not fail */
+	uint8_t fault_mask; /* ub_safe_read_cached's state for this run */
+	uint64_t budget;    /* remaining; UINT64_MAX = none */
 	uint32_t tail_calls;
 	int callback_depth;
 	void *caller_ra; /* return address into userbpf_prog__run's caller */

@@ -91,6 +91,15 @@ TEST(corpus_symbols)
 		printf("corpus_symbols: replayed %d inputs\n", n);
 }
 
+TEST(corpus_btf)
+{
+	int n = replay_dir("btf", fuzz_btf_one);
+
+	ASSERT_TRUE(n > 0);
+	if (test_verbose())
+		printf("corpus_btf: replayed %d inputs\n", n);
+}
+
 static int count_note(void *ctx, const struct probe_usdt_note *note)
 {
 	(void)note;
