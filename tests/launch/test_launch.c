@@ -307,7 +307,7 @@ static void ids_dup_and_refusals(const char *domain_opt)
 	err[n] = '\0';
 	fclose(f);
 	ASSERT_CONTAINS(err,
-			"userbpf launch: kprobe on 'vfs_unlink': this kernel function "
+			"userbpf launch: kprobe on 'vfs_rename': this kernel function "
 			"cannot be probed in a process (those syscalls reach can: do_unlinkat");
 	ASSERT_CONTAINS(err, "userbpf launch: program 'fe': attaching to kernel functions");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);

@@ -30,13 +30,13 @@ struct {
 	__type(value, __u64);
 } arr SEC(".maps");
 
-SEC("kprobe/vfs_unlink") /* no syscall reaches it in src/probe/kfunc.c */
+SEC("kprobe/vfs_rename") /* no syscall reaches it in src/probe/kfunc.c */
 int kp(void *ctx)
 {
 	return 0;
 }
 
-SEC("fentry/vfs_unlink")
+SEC("fentry/vfs_rename")
 int fe(void *ctx)
 {
 	return 0;
