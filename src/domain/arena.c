@@ -1142,18 +1142,12 @@ static bool load_note_locked(const struct blk *b)
  * its reference, never drops it twice.
  */
 #define LOAD_MAPS 64
-/* (the thread's list, made at its first load: the agent that shares this
- * file keeps its thread-locals to a few hundred bytes, initial-exec) */
-static __thread struct load_maps {
-	bool sess; /* the session under way is a load */
+static __thread struct load_map {
+	void *map;
 	int n;
-	struct load_map {
-		void *map;
-		int n;
-	} map[LOAD_MAPS];
-} *load_maps;
-#define load_nmaps (load_maps ? load_maps->n : 0)
-#define load_sess (load_maps && load_maps->sess)
+} load_maps[LOAD_MAPS];
+static __thread int load_nmaps;
+static __thread bool load_sess; /* the session under way is a load */
 
 /* The load's references listed go back to nobody's account (lock held):
  * the program holds them (registration), or the load ended. */
@@ -1162,10 +1156,9 @@ static void load_maps_unnote_locked(void)
 	int i;
 
 	for (i = 0; i < load_nmaps; i++)
-		if (load_maps->map[i].n)
-			ledger_locked(DOM_MAP, load_maps->map[i].map, -load_maps->map[i].n, true);
-	if (load_maps)
-		load_maps->n = 0;
+		if (load_maps[i].n)
+			ledger_locked(DOM_MAP, load_maps[i].map, -load_maps[i].n, true);
+	load_nmaps = 0;
 }
 
 /* Start a session (load or JIT): a fresh list, a new session number. */
@@ -1235,11 +1228,7 @@ void domain_load_begin(void)
 	if (!hdr)
 		return;
 	sess_begin();
-	if (!load_maps)
-		load_maps = calloc(1, sizeof(*load_maps));
-	/* (none: a kill mid-load leaks the load's references on maps) */
-	if (load_maps)
-		load_maps->sess = true;
+	load_sess = true;
 }
 
 /* A reference of the load on map taken (delta 1, after) or dropped
@@ -1248,34 +1237,27 @@ static void load_map_ref(void *map, int delta)
 {
 	int i;
 
-	struct load_map *m;
-
-	if (!load_maps)
-		return;
-	for (i = 0; i < load_maps->n && load_maps->map[i].map != map; i++)
+	for (i = 0; i < load_nmaps && load_maps[i].map != map; i++)
 		;
-	if (delta < 0 && (i == load_maps->n || !load_maps->map[i].n))
+	if (delta < 0 && (i == load_nmaps || !load_maps[i].n))
 		return; /* not one the load took */
-	if (i == load_maps->n) {
-		if (load_maps->n == LOAD_MAPS)
+	if (i == load_nmaps) {
+		if (load_nmaps == LOAD_MAPS)
 			return;
-		load_maps->map[load_maps->n++] = (struct load_map){ map, 0 };
+		load_maps[load_nmaps++] = (struct load_map){ map, 0 };
 	}
-	m = &load_maps->map[i];
 	lock();
 	/* the registry's maps only (the ledger's entries name them) */
 	if (delta < 0 || find_obj(DOM_MAP, map)) {
 		ledger_locked(DOM_MAP, map, delta, true);
-		m->n += delta;
+		load_maps[i].n += delta;
 	}
 	unlock();
 }
 
-/* (weak: the agent, which compiles this file too, is linked without
- * --wrap and never calls the wrappers) */
 struct ub_map;
-struct ub_map *__real_ub_map_get(struct ub_map *map) __attribute__((weak));
-void __real_ub_map_put(struct ub_map *map) __attribute__((weak));
+struct ub_map *__real_ub_map_get(struct ub_map *map);
+void __real_ub_map_put(struct ub_map *map);
 struct ub_map *__wrap_ub_map_get(struct ub_map *map);
 void __wrap_ub_map_put(struct ub_map *map);
 
@@ -1325,8 +1307,7 @@ void domain_load_end(bool share)
 		return;
 	priv_depth--;
 	note_on = false;
-	if (load_maps)
-		load_maps->sess = false;
+	load_sess = false;
 	if (!share) {
 		note_sess = 0;
 		sess_list_drop();
@@ -1375,8 +1356,7 @@ void domain_jit_begin(void)
 	if (!hdr)
 		return;
 	sess_begin();
-	if (load_maps)
-		load_maps->sess = false;
+	load_sess = false;
 }
 
 void domain_jit_end(void)
