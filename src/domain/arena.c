@@ -290,9 +290,6 @@ struct dom_member;
 static struct dom_member *procs_tab(uint32_t *n);
 static int members_chunk(uint32_t *pos, struct dom_member *out, int max);
 static int64_t tab_free_slot_locked(int t);
-struct dom_obj;
-static struct dom_obj *find_obj(int kind, const void *ptr);
-static void ledger_locked(int kind, const void *ptr, int delta, bool refs);
 
 /* This process's pid, by the probe layer's gate (a program tracing
  * getpid never sees userbpf's own calls). */
@@ -1126,51 +1123,11 @@ static bool load_note_locked(const struct blk *b)
 	return load_note_off_locked(domain_offset(b));
 }
 
-/*
- * The references a load takes on maps (the library's, for the program's
- * map references: taken while it resolves the program's map descriptors,
- * held by the program once it is made).  Until the program is registered
- * they are the loading process's, noted in the ledger as its references
- * (refs) on each map and listed here, so a member killed mid-load or
- * before the registration has them dropped by domain_reap with its
- * blocks; the registration un-notes them in the same hold of the lock
- * (the program's now, dropped when it is freed).  The interposer is
- * linked with --wrap=ub_map_get,--wrap=ub_map_put (mk/launch.mk): each
- * reference the load takes is noted after it is taken, each it drops
- * un-noted before, as every reference in the ledger.  A map beyond the
- * list's room (a program names 64 at most) is not noted: a kill leaks
- * its reference, never drops it twice.
- */
-#define LOAD_MAPS 64
-static __thread struct load_map {
-	void *map;
-	int n;
-} load_maps[LOAD_MAPS];
-static __thread int load_nmaps;
-static __thread bool load_sess; /* the session under way is a load */
-
-/* The load's references listed go back to nobody's account (lock held):
- * the program holds them (registration), or the load ended. */
-static void load_maps_unnote_locked(void)
-{
-	int i;
-
-	for (i = 0; i < load_nmaps; i++)
-		if (load_maps[i].n)
-			ledger_locked(DOM_MAP, load_maps[i].map, -load_maps[i].n, true);
-	load_nmaps = 0;
-}
-
 /* Start a session (load or JIT): a fresh list, a new session number. */
 static void sess_begin(void)
 {
 	load_n = 0;
 	load_pending = false;
-	if (load_nmaps) {
-		lock();
-		load_maps_unnote_locked();
-		unlock();
-	}
 	lock();
 	note_sess = ++hdr->sess_serial ? hdr->sess_serial : ++hdr->sess_serial;
 	unlock();
@@ -1228,53 +1185,6 @@ void domain_load_begin(void)
 	if (!hdr)
 		return;
 	sess_begin();
-	load_sess = true;
-}
-
-/* A reference of the load on map taken (delta 1, after) or dropped
- * (-1, before): noted or un-noted (above). */
-static void load_map_ref(void *map, int delta)
-{
-	int i;
-
-	for (i = 0; i < load_nmaps && load_maps[i].map != map; i++)
-		;
-	if (delta < 0 && (i == load_nmaps || !load_maps[i].n))
-		return; /* not one the load took */
-	if (i == load_nmaps) {
-		if (load_nmaps == LOAD_MAPS)
-			return;
-		load_maps[load_nmaps++] = (struct load_map){ map, 0 };
-	}
-	lock();
-	/* the registry's maps only (the ledger's entries name them) */
-	if (delta < 0 || find_obj(DOM_MAP, map)) {
-		ledger_locked(DOM_MAP, map, delta, true);
-		load_maps[i].n += delta;
-	}
-	unlock();
-}
-
-struct ub_map;
-struct ub_map *__real_ub_map_get(struct ub_map *map);
-void __real_ub_map_put(struct ub_map *map);
-struct ub_map *__wrap_ub_map_get(struct ub_map *map);
-void __wrap_ub_map_put(struct ub_map *map);
-
-struct ub_map *__wrap_ub_map_get(struct ub_map *map)
-{
-	struct ub_map *ret = __real_ub_map_get(map);
-
-	if (map && hdr && ((note_on && load_sess) || load_pending))
-		load_map_ref(map, 1);
-	return ret;
-}
-
-void __wrap_ub_map_put(struct ub_map *map)
-{
-	if (map && hdr && load_nmaps)
-		load_map_ref(map, -1);
-	__real_ub_map_put(map);
 }
 
 /* The library's memory of this process alone made during a load (its
@@ -1307,16 +1217,9 @@ void domain_load_end(bool share)
 		return;
 	priv_depth--;
 	note_on = false;
-	load_sess = false;
 	if (!share) {
 		note_sess = 0;
 		sess_list_drop();
-		/* (the library dropped them: none should be left) */
-		if (load_nmaps) {
-			lock();
-			load_maps_unnote_locked();
-			unlock();
-		}
 		return;
 	}
 	verif_facts_mine(&rec, &insns);
@@ -1345,7 +1248,6 @@ static void load_share_locked(int kind, const void *ptr)
 	if (i == load_n)
 		return;
 	sess_share_locked(self_pid(), note_sess, load_offs, load_n);
-	load_maps_unnote_locked();
 	load_pending = false;
 	note_sess = 0;
 	sess_list_drop();
@@ -1356,7 +1258,6 @@ void domain_jit_begin(void)
 	if (!hdr)
 		return;
 	sess_begin();
-	load_sess = false;
 }
 
 void domain_jit_end(void)
