@@ -92,6 +92,11 @@ int probe_run(const char *cmd, char *out, size_t out_sz)
 	return pclose(p);
 }
 
+const char *probe_drop(void)
+{
+	return getuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+}
+
 bool probe_trace_ready(const char *example)
 {
 	char path[512];

@@ -52,6 +52,9 @@ void probe_fixture_report(int fd, const void *out, size_t size) __attribute__((n
 /* Run a shell command, its stdout into out (NUL-terminated): pclose's
  * status, -1 when it could not start. */
 int probe_run(const char *cmd, char *out, size_t out_sz);
+/* The prefix that runs a command as nobody when the suite runs as root
+ * ("no root" claims), empty otherwise. */
+const char *probe_drop(void);
 /* Whether $(BUILD)/examples/EXAMPLE.bpf.o can be traced here (skipped
  * with the reason when not: sanitizer build, no clang); sets $B to the
  * build folder for the commands probe_run hands to the shell. */

@@ -17,23 +17,7 @@
 #include <unistd.h>
 
 #include "../unit/test.h"
-
-static const char *drop(void)
-{
-	return getuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
-}
-
-static int run(const char *cmd, char *out, size_t sz)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n;
-
-	if (!p)
-		return -1;
-	n = fread(out, 1, sz - 1, p);
-	out[n] = '\0';
-	return pclose(p);
-}
+#include "fixture.h"
 
 TEST(kfunc_libbpf_app_under_launch)
 {
@@ -55,8 +39,8 @@ TEST(kfunc_libbpf_app_under_launch)
 	chmod(tmp, 01777);
 	snprintf(cmd, sizeof(cmd),
 		 "TMPDIR=%s %s%s/userbpf launch --domain kf -- %s/launch/dkfunc %s/f 2>&1", tmp,
-		 drop(), b, b, tmp);
-	st = run(cmd, out, sizeof(out));
+		 probe_drop(), b, b, tmp);
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	/* both unlinks: the kprobe's and fentry's dfd and path, then the
@@ -73,8 +57,8 @@ TEST(kfunc_libbpf_app_under_launch)
 	ASSERT_CONTAINS(out, "kind=1 dfd=0 ret=4294967294 name=\n");
 	/* the examples' bpf_printk lines, through the domain's trace_pipe */
 	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf trace-pipe --domain kf --no-follow", tmp,
-		 drop(), b);
-	st = run(cmd, pipe_out, sizeof(pipe_out));
+		 probe_drop(), b);
+	st = probe_run(cmd, pipe_out, sizeof(pipe_out));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	snprintf(want, sizeof(want), "KPROBE ENTRY pid = ");
 	ASSERT_CONTAINS(pipe_out, want);
@@ -85,7 +69,7 @@ TEST(kfunc_libbpf_app_under_launch)
 	snprintf(want, sizeof(want), ", filename = %s/f, ret = 0\n", tmp);
 	ASSERT_CONTAINS(pipe_out, want);
 	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf domain rm kf >/dev/null 2>&1; rm -rf %s",
-		 tmp, drop(), b, tmp);
+		 tmp, probe_drop(), b, tmp);
 	ASSERT_EQ(system(cmd), 0);
 }
 
@@ -125,8 +109,8 @@ TEST(kfunc_programs_compiled_in_domain)
 		 "p=$!; i=0; until grep -q attached %s/o || [ $i -ge 300 ]; do sleep 0.1; "
 		 "i=$((i+1)); done; cat %s/o; /usr/sbin/bpftool prog show; kill -9 $p; wait $p; "
 		 "echo loader $?; sleep 0.3; echo sh alive' 2>&1",
-		 tmp, drop(), b, b, tmp, tmp, tmp, tmp);
-	st = run(cmd, out, sizeof(out));
+		 tmp, probe_drop(), b, b, tmp, tmp, tmp, tmp);
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_CONTAINS(out, "attached\n");

@@ -28,23 +28,6 @@
 #include "fixture.h"
 #include "userbpf/probe.h"
 
-static const char *drop(void)
-{
-	return getuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
-}
-
-static int run(const char *cmd, char *out, size_t sz)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n;
-
-	if (!p)
-		return -1;
-	n = fread(out, 1, sz - 1, p);
-	out[n] = '\0';
-	return pclose(p);
-}
-
 static char abs_build[4096];
 
 /* The build folder as an absolute path (the commands run elsewhere). */
@@ -119,8 +102,8 @@ TEST(kfunc_obj_under_launch)
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && TMPDIR=%s %s%s/userbpf launch -- %s/probe/kfobj_app "
 		 "%s/probe/kfobj.bpf.o %s 2>&1",
-		 tmp, tmp, drop(), b, b, b, tmp);
-	st = run(cmd, out, sizeof(out));
+		 tmp, tmp, probe_drop(), b, b, b, tmp);
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_EQ(check_wants(out, "rec "), 15);
@@ -147,8 +130,8 @@ TEST(kfunc_obj_under_trace)
 		return;
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && %s%s/userbpf trace %s/probe/kfobj.bpf.o -- %s/probe/kfobj_app - %s 2>&1",
-		 tmp, drop(), b, b, b, tmp);
-	st = run(cmd, out, sizeof(out));
+		 tmp, probe_drop(), b, b, b, tmp);
+	st = probe_run(cmd, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_TRUE(strstr(out, "left out") == NULL);
@@ -172,7 +155,7 @@ TEST(kfunc_obj_matches_kernel)
 		return;
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && %s/probe/kfobj_app %s/probe/kfobj.bpf.o %s 2>/dev/null", tmp, b, b, tmp);
-	st = run(cmd, out, sizeof(out));
+	st = probe_run(cmd, out, sizeof(out));
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ASSERT_EQ(system(cmd), 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) == 1 || WEXITSTATUS(st) == 2) {
