@@ -441,6 +441,24 @@ static int reloc_code(struct userbpf_object *obj, struct userbpf_program *main,
 	return err;
 }
 
+/*
+ * A __ksym's id in the running kernel's BTF (libbpf's
+ * bpf_object__resolve_ksym_var_btf_id / _func_btf_id: a VAR or a FUNC
+ * of that name), or -1 (no such symbol, no kernel BTF).
+ */
+static int64_t ksym_btf_id(const char *name)
+{
+	const struct userbpf_btf *k = name ? ub_kernel_btf() : NULL;
+	int64_t id;
+
+	if (!k)
+		return -1;
+	id = ub_btf_find_by_name_kind(k, name, USERBPF_BTF_KIND_VAR);
+	if (id <= 0)
+		id = ub_btf_find_by_name_kind(k, name, USERBPF_BTF_KIND_FUNC);
+	return id > 0 ? id : -1;
+}
+
 /* Rewrite map and global-data references of main (all its relocations). */
 static int relocate_data(struct userbpf_object *obj, struct userbpf_program *main)
 {
@@ -474,7 +492,18 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 			const char *name = ub_elf_sym_name(&obj->elf, &obj->elf.syms[r->sym_off]);
 
 			uint32_t kfunc = name ? ub_kfunc_id(name) : 0;
+			int64_t kid = insn->code == CODE_LDDW ? ksym_btf_id(name) : -1;
 
+			if (kid > 0) {
+				/* a symbol of the kernel's BTF: its id, as libbpf
+				 * leaves it for the kernel, which gives the
+				 * address of the symbols it has (helpers/ksym.c:
+				 * userbpf's kfuncs) and refuses the others */
+				insn[0].src_reg = USERBPF_PSEUDO_BTF_ID;
+				insn[0].imm = (int32_t)kid;
+				insn[1].imm = 0;
+				break;
+			}
 			if (kfunc) {
 				/* a kfunc userbpf implements: its helper-table entry */
 				if (insn->code == CODE_CALL) {
@@ -482,7 +511,8 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 					insn->off = 0;
 					insn->imm = (int32_t)kfunc;
 				} else {
-					/* its address (bpf_ksym_exists): present */
+					/* its address (bpf_ksym_exists) without a
+					 * kernel BTF: present */
 					insn[0].src_reg = 0;
 					insn[0].imm = (int32_t)kfunc;
 					insn[1].imm = 0;

@@ -20,6 +20,7 @@
 #include "userbpf/progs.h"
 #include "userbpf/syscall.h"
 #include "userbpf/verifier.h"
+#include "helpers/kfunc.h"
 #include "util/alloc.h"
 #include "util/platform_int.h"
 #include "vm/vm_int.h"
@@ -907,8 +908,11 @@ static int resolve_ld_imm64(void *cookie, unsigned src, int32_t imm, int32_t nex
 		err = fd_array_get(lc->attr, imm, &fd);
 		if (err)
 			return err;
+	} else if (src == BPF_PSEUDO_BTF_ID) {
+		/* a __ksym's address (helpers/ksym.c; checked before creation) */
+		return ub_ksym_resolve(userbpf_btf__kernel(), imm, next_imm, value, NULL, 0);
 	} else if (src != BPF_PSEUDO_MAP_FD && src != BPF_PSEUDO_MAP_VALUE) {
-		return -EINVAL; /* BTF ids: no kernel types to point at */
+		return -EINVAL;
 	}
 	err = map_get(fd, &map, NULL);
 	if (err)
@@ -1103,6 +1107,9 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 		vo.attach_btf = userbpf_btf__kernel();
 		vo.attach_btf_id = a->attach_btf_id;
 	}
+	if (ub_ksym_used(uptr(a->insns), a->insn_cnt) &&
+	    (!vo.attach_btf || vo.attach_btf == userbpf_btf__kernel()))
+		vo.ksym_btf = userbpf_btf__kernel(); /* what ksyms and kfuncs name */
 	memset(&st, 0, sizeof(st));
 	err = userbpf_verify(uptr(a->insns), a->insn_cnt, &vo);
 	log_true_set(a, (a->log_level && buf ? (uint32_t)st.log_true_size : 0) + 1);
@@ -1127,6 +1134,18 @@ static int prog_load_k(union bpf_attr *a, const struct userbpf_insn *insns, cons
 	size_t extra_cnt, i;
 	int fd, err;
 
+	/* kfuncs and __ksym addresses named by BTF id (the kernel's
+	 * add_subprog_and_kfunc and resolve_pseudo_ldimm64, before it
+	 * verifies): kfunc calls become calls of their helper-table rows */
+	if (ub_ksym_used(insns, a->insn_cnt)) {
+		err = ub_ksym_prepare((struct userbpf_insn *)(uintptr_t)insns, a->insn_cnt,
+				      userbpf_btf__kernel(), a->prog_type, license_is_gpl(license),
+				      msg, sizeof(msg));
+		if (err) {
+			log_write(a, msg);
+			return err;
+		}
+	}
 	/* GPL-only helpers need a GPL-compatible license */
 	for (i = 0; i < a->insn_cnt; i++) {
 		const struct userbpf_helper *h;
