@@ -748,11 +748,12 @@ UB_HELPER(task_acquire)
 
 			if (l->img[j].task != (uint8_t *)(uintptr_t)r1 || !l->img[j].tid)
 				continue;
-			pid = l->off[TF_PID] >= 0 ? *(uint32_t *)(l->img[j].task + l->off[TF_PID]) :
-						    (uint32_t)l->img[j].tid;
-			tgid = l->off[TF_TGID] >= 0 ?
-				       *(uint32_t *)(l->img[j].task + l->off[TF_TGID]) :
-				       (uint32_t)getpid();
+			pid = (uint32_t)l->img[j].tid;
+			tgid = (uint32_t)getpid();
+			if (l->off[TF_PID] >= 0)
+				memcpy(&pid, l->img[j].task + l->off[TF_PID], sizeof(pid));
+			if (l->off[TF_TGID] >= 0)
+				memcpy(&tgid, l->img[j].task + l->off[TF_TGID], sizeof(tgid));
 			i = ref_claim(l);
 			if (i < 0)
 				return 0;

@@ -2411,6 +2411,12 @@ static int check_kfunc_ptr(struct verif_env *env, int regno, const struct verif_
 
 	if (is_null_const(reg) || (reg->flags & PTR_MAYBE_NULL))
 		return ERR_ACCES("Possibly NULL pointer passed to trusted arg%d\n", regno - 1);
+	if (reg->type == SCALAR_VALUE && !task_btf && want)
+		/* a number where the prototype has a struct pointer
+		 * (get_kfunc_ptr_arg_type: a pointer to memory of scalars) */
+		return ERR_INVAL("arg#%d pointer type STRUCT %s must point to scalar, or struct "
+				 "with scalar\n",
+				 regno - 1, btf_name(env, want));
 	if (reg->type != PTR_TO_BTF_ID && !task_btf)
 		return ERR_INVAL("R%d must be referenced or trusted\n", regno);
 	if (reg->type == PTR_TO_BTF_ID && want && reg->mem_size != want)
@@ -3909,9 +3915,14 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		return ERR_ACCES(
 			"BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region\n");
 	if (!st->curframe) {
-		if (st->nrefs)
-			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n",
-					 st->refs[0].id, st->refs[0].insn);
+		if (st->nrefs) {
+			/* check_reference_leak(): -EINVAL since Linux 6.13 */
+			verif_log(env, "Unreleased reference id=%u alloc_insn=%d\n", st->refs[0].id,
+				  st->refs[0].insn);
+			return ERR_INVAL(
+				"BPF_EXIT instruction in main prog would lead to reference "
+				"leak\n");
+		}
 		{
 			int64_t lo, hi;
 
