@@ -57,6 +57,12 @@ bool ub_ksym_used(const struct userbpf_insn *insns, size_t cnt);
 /* ub_ksym_resolve over the program's BTF-id lddw; 0 or the first error. */
 int ub_ksym_check(const struct userbpf_insn *insns, size_t cnt, const struct userbpf_btf *btf,
 		  char *msg, size_t size);
+/*
+ * At load, for a program that calls the task kfuncs: the task_struct
+ * layout and images their runs use are made now (ub_task_prepare), not
+ * on a first run inside the probed code, which must not allocate.
+ */
+void ub_kfunc_prepare(const struct userbpf_prog *prog);
 int ub_ksym_prepare(struct userbpf_insn *insns, size_t cnt, const struct userbpf_btf *btf,
 		    uint32_t prog_type, bool gpl, char *msg, size_t size);
 

@@ -20,6 +20,7 @@
 #include "helpers.h"
 #include "kfunc.h"
 #include "loader/loader_int.h"
+#include "task_struct.h"
 
 #define PSEUDO_BTF_ID 3	    /* BPF_PSEUDO_BTF_ID */
 #define PSEUDO_KFUNC_CALL 2 /* BPF_PSEUDO_KFUNC_CALL */
@@ -175,4 +176,27 @@ int ub_ksym_prepare(struct userbpf_insn *insns, size_t cnt, const struct userbpf
 		insns[i].imm = (int32_t)hid;
 	}
 	return ub_ksym_check(insns, cnt, btf, msg, size);
+}
+
+void ub_kfunc_prepare(const struct userbpf_prog *prog)
+{
+	const struct userbpf_insn *in = userbpf_prog__insns(prog);
+	size_t i, n = userbpf_prog__insn_cnt(prog);
+
+	for (i = 0; in && i < n; i++) {
+		const struct userbpf_helper *h;
+
+		if (in[i].code != CODE_CALL || in[i].src_reg || in[i].imm < UB_KFUNC_ID_BASE)
+			continue;
+		h = userbpf_helper_by_id((uint32_t)in[i].imm);
+		if (h && (h->fn == ub_helper_task_from_pid || h->fn == ub_helper_task_acquire)) {
+#if __STDC_HOSTED__
+			ub_task_prepare(prog);
+#else
+			if (ub_task_prepare) /* weak: an embedder's */
+				ub_task_prepare(prog);
+#endif
+			return;
+		}
+	}
 }

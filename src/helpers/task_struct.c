@@ -203,12 +203,20 @@ static struct task_layout *layout_get(const struct userbpf_btf *btf)
 			mm_size = sz;
 	}
 	per = ((size_t)size * 3 + (size_t)mm_size + 63) & ~(size_t)63;
-	l = ub_calloc(1, sizeof(*l));
-	mem = l ? mmap(NULL, per * (POOL_SLOTS + REF_SLOTS), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) :
-		  MAP_FAILED;
+	/*
+	 * Private memory of this process, never the allocator's: under
+	 * launch that is the domain's shared arena, whose lock a program
+	 * may run under (a syscall the interposer makes while holding it),
+	 * and whose memory every member sees, while these images and
+	 * counts are this process's own.
+	 */
+	l = mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = l != MAP_FAILED ? mmap(NULL, per * (POOL_SLOTS + REF_SLOTS), PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) :
+				MAP_FAILED;
 	if (mem == MAP_FAILED) {
-		ub_free(l);
+		if (l != MAP_FAILED)
+			munmap(l, sizeof(*l));
 		l = NULL;
 		errno = ENOMEM;
 		goto out;

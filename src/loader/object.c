@@ -771,6 +771,8 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 		prog_owned_put(po); /* on_free runs only for created programs */
 	else if (!obj->unverified)
 		err = verify_prog(obj, prog, po->helpers, extra_cnt); /* issue 12: on by default */
+	if (!err)
+		ub_kfunc_prepare(prog->prog); /* the task kfuncs' images, before any run */
 	ub_free(copy);
 	if (err)
 		return obj_err(obj, err, "prog '%s' (sec '%s'): %s", prog->name, prog->sec_name,

@@ -1199,6 +1199,7 @@ static int prog_load_k(union bpf_attr *a, const struct userbpf_insn *insns, cons
 		userbpf_prog__put(prog);
 		return err;
 	}
+	ub_kfunc_prepare(prog); /* the task kfuncs' images, before any run */
 	fd = fd_install(FD_PROG, prog, 0);
 	if (fd < 0)
 		userbpf_prog__put(prog);
