@@ -27,6 +27,8 @@ struct task_struct {
 extern struct task_struct *bpf_task_from_pid(__s32 pid) __ksym __weak;
 extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;
 extern void bpf_task_release(struct task_struct *p) __ksym;
+/* a kernel variable (per-CPU): Linux has it, userbpf has none */
+extern const int bpf_prog_active __ksym;
 /* no kernel has it: libbpf leaves its address 0 */
 extern void bpf_userbpf_no_such_kfunc(void) __ksym __weak;
 
@@ -117,6 +119,16 @@ int task_release_twice(struct args *a)
 	bpf_task_release(t);
 	bpf_task_release(t2);
 	return 0;
+}
+
+/* a kernel variable's address and value */
+SEC("syscall")
+int ksym_var(struct args *a)
+{
+	const int *active = bpf_this_cpu_ptr(&bpf_prog_active);
+
+	a->found = *active;
+	return 1;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -278,6 +278,36 @@ TEST(verifier_ksym_reference_rules)
 		     "scalar");
 }
 
+/*
+ * A kernel variable through the object loader (libbpf's relocation: its
+ * id in the kernel's BTF): userbpf has no kernel variables and refuses it
+ * as a kernel without the symbol does.  Linux refuses it the same way
+ * when its kallsyms lists no variables (CONFIG_KALLSYMS_ALL unset, as on
+ * this machine); one that has them loads it (a difference, noted).
+ */
+TEST(verifier_ksym_variable)
+{
+	static struct verdict u, k;
+	const char *msg = "ldimm64 failed to find the address for kernel symbol 'bpf_prog_active'.";
+
+	if (!have_obj())
+		return;
+	ub_load("ksym_var", &u, NULL);
+	ASSERT_EQ(u.err, -ENOENT);
+	ASSERT_CONTAINS(u.log, msg);
+	if (!kernel_load("ksym_var", &k, NULL)) {
+		test_skip("bpf() refused: kernel oracle skipped");
+		return;
+	}
+	if (!k.err) {
+		printf("bpf_prog_active: Linux has it (CONFIG_KALLSYMS_ALL), userbpf has no kernel "
+		       "variables (docs/kernel-differences.md)\n");
+		return;
+	}
+	ASSERT_EQ(k.err, -ENOENT);
+	ASSERT_CONTAINS(k.log, msg);
+}
+
 /* ==== raw lddw BPF_PSEUDO_BTF_ID through userbpf_bpf() and bpf() ==== */
 
 struct raw_case {
@@ -375,18 +405,25 @@ TEST(verifier_ksym_btf_id_lddw)
 			ASSERT_TRUE(k >= 0);
 		}
 	}
-	/* a kernel variable: Linux has runqueues, userbpf has none (refused
-	 * as a kernel without the symbol refuses it) */
+	/* a kernel variable: userbpf has none; Linux refuses it alike
+	 * without CONFIG_KALLSYMS_ALL */
 	{
 		int32_t id = btf__find_by_name_kind(vmlinux, "runqueues", BTF_KIND_VAR);
+		const char *msg = "ldimm64 failed to find the address for kernel symbol "
+				  "'runqueues'.";
+		int k;
 
 		if (id > 0) {
 			ASSERT_EQ(raw_load(false, id, 0, log, sizeof(log)), -ENOENT);
-			ASSERT_CONTAINS(log, "ldimm64 failed to find the address for kernel "
-					     "symbol 'runqueues'.");
-			if (raw_load(true, id, 0, log, sizeof(log)) >= 0)
-				printf("runqueues: Linux loads it, userbpf has no kernel variables "
-				       "(docs/kernel-differences.md)\n");
+			ASSERT_CONTAINS(log, msg);
+			k = raw_load(true, id, 0, log, sizeof(log));
+			if (k >= 0) {
+				printf("runqueues: Linux has it (CONFIG_KALLSYMS_ALL), userbpf has "
+				       "no kernel variables\n");
+			} else if (k != -EPERM) {
+				ASSERT_EQ(k, -ENOENT);
+				ASSERT_CONTAINS(log, msg);
+			}
 		}
 	}
 	btf__free(vmlinux);
