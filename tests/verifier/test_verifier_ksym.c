@@ -430,3 +430,115 @@ TEST(verifier_ksym_btf_id_lddw)
 	if (kernel_refused)
 		test_skip("bpf() refused: kernel oracle skipped for %d cases", kernel_refused);
 }
+
+/* ==== raw kfunc calls by BTF id ==== */
+
+/* "t = bpf_task_from_pid(1); if (t) bpf_task_release(t); return 0" with
+ * the first call's BTF id from_id, in a program of type type with
+ * license lic, through userbpf_bpf or bpf(): the fd or -errno; the log */
+static int raw_kfunc_load(bool kernel, int32_t from_id, int32_t release_id, uint32_t type,
+			  const char *lic, char *log, size_t log_sz)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 1 },
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = from_id },
+		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 2, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 1, .src_reg = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = release_id },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.prog_flags = type == BPF_PROG_TYPE_SYSCALL ? BPF_F_SLEEPABLE : 0;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.license = (uint64_t)(uintptr_t)lic;
+	attr.log_buf = (uint64_t)(uintptr_t)log;
+	attr.log_size = (uint32_t)log_sz;
+	attr.log_level = 1;
+	log[0] = '\0';
+	if (kernel) {
+		fd = (int)syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		return fd;
+	}
+	fd = userbpf_bpf(BPF_PROG_LOAD, (union bpf_attr *)&attr, sizeof(attr));
+	if (fd < 0)
+		return -errno;
+	userbpf_close(fd);
+	return fd;
+}
+
+TEST(verifier_ksym_kfunc_call)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int32_t from, rel, st;
+	char log[4096];
+	int kernel_refused = 0;
+	size_t i;
+
+	if (!vmlinux) {
+		test_skip("no /sys/kernel/btf/vmlinux");
+		return;
+	}
+	from = btf__find_by_name_kind(vmlinux, "bpf_task_from_pid", BTF_KIND_FUNC);
+	rel = btf__find_by_name_kind(vmlinux, "bpf_task_release", BTF_KIND_FUNC);
+	st = btf__find_by_name_kind(vmlinux, "task_struct", BTF_KIND_STRUCT);
+	ASSERT_TRUE(from > 0 && rel > 0 && st > 0);
+	{
+		/* clang-format off */
+		const struct {
+			const char *desc;
+			int32_t from;
+			uint32_t type;
+			const char *lic;
+			int err;
+			const char *msg;
+		} cases[] = {
+			{ "a syscall program", from, BPF_PROG_TYPE_SYSCALL, "GPL", 0, NULL },
+			{ "a tracepoint program", from, BPF_PROG_TYPE_TRACEPOINT, "GPL", 0, NULL },
+			{ "a socket filter", from, BPF_PROG_TYPE_SOCKET_FILTER, "GPL", -EACCES, "calling kernel function bpf_task_from_pid is not allowed" },
+			{ "a non-GPL program", from, BPF_PROG_TYPE_SYSCALL, "MIT", -EINVAL, "cannot call kernel function from non-GPL compatible program" },
+			{ "a struct's id", st, BPF_PROG_TYPE_SYSCALL, "GPL", -EINVAL, "is not a function" },
+		};
+		/* clang-format on */
+
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			int u = raw_kfunc_load(false, cases[i].from, rel, cases[i].type,
+					       cases[i].lic, log, sizeof(log)),
+			    k;
+
+			if (cases[i].err ? u != cases[i].err : u < 0)
+				fprintf(stderr, "%s: userbpf %d: %s\n", cases[i].desc, u, log);
+			if (cases[i].err) {
+				ASSERT_EQ(u, cases[i].err);
+				ASSERT_CONTAINS(log, cases[i].msg);
+			} else {
+				ASSERT_TRUE(u >= 0);
+			}
+			k = raw_kfunc_load(true, cases[i].from, rel, cases[i].type, cases[i].lic,
+					   log, sizeof(log));
+			if (k == -EPERM) {
+				kernel_refused++;
+				continue;
+			}
+			if (cases[i].err ? k != cases[i].err : k < 0)
+				fprintf(stderr, "%s: kernel %d: %s\n", cases[i].desc, k, log);
+			if (cases[i].err) {
+				ASSERT_EQ(k, cases[i].err);
+				ASSERT_CONTAINS(log, cases[i].msg);
+			} else {
+				ASSERT_TRUE(k >= 0);
+			}
+		}
+	}
+	btf__free(vmlinux);
+	if (kernel_refused)
+		test_skip("bpf() refused: kernel oracle skipped for %d cases", kernel_refused);
+}
