@@ -4270,7 +4270,7 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 		return check_local_call(env, st, idx, next);
 	if (op == ISA_CALL_KFUNC)
 		return ERR_INVAL(
-			"calling kernel function btf_id %d is not supported: userbpf has no kernel functions (kfuncs); declare it __weak and guard it with bpf_ksym_exists()\n",
+			"calling kernel function btf_id %d is not supported: a kfunc call is resolved by BPF_PROG_LOAD or the object loader against the kernel's BTF (helpers/ksym.c), not by the verifier alone\n",
 			insn->imm);
 	if (op == ISA_CALLX)
 		return ERR_INVAL(
