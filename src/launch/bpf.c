@@ -485,13 +485,27 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 	if (!kfunc_target(a, m.kfunc_target, sizeof(m.kfunc_target)))
 		lsm_target(a, m.kfunc_target, sizeof(m.kfunc_target));
 
+	if (kernel_attach(a) && a->prog_type == BPF_PROG_TYPE_LSM) {
+		const char *hook =
+			userbpf_btf__kernel() && a->attach_btf_id ?
+				userbpf_btf__name(userbpf_btf__kernel(), a->attach_btf_id) :
+				NULL;
+
+		launch_log("program '%.16s': %s hook '%s' is not available in a process: the "
+			   "hooks available are those a process's syscalls reach (%s)",
+			   a->prog_name,
+			   a->expected_attach_type == BPF_LSM_CGROUP ? "lsm_cgroup (a cgroup's)" :
+								       "LSM",
+			   hook && !strncmp(hook, "bpf_lsm_", 8) ? hook + 8 : "?",
+			   probe_lsm_avail());
+		return -EINVAL;
+	}
 	if (kernel_attach(a)) {
 		launch_log("program '%.16s': attaching to kernel functions (fentry, fexit, "
 			   "tp_btf, lsm, freplace) is not available in a process, but for "
 			   "fentry/fexit on the functions syscalls reach (%s), "
-			   "tp_btf/sys_enter, tp_btf/sys_exit and lsm on the hooks syscalls "
-			   "reach (%s; not lsm_cgroup)",
-			   a->prog_name, probe_kfunc_avail(), probe_lsm_avail());
+			   "tp_btf/sys_enter, tp_btf/sys_exit and lsm/HOOK",
+			   a->prog_name, probe_kfunc_avail());
 		return -EINVAL;
 	}
 	if (a->insns && n && n <= 1000000) {

@@ -1122,6 +1122,11 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 	}
 	/* LSM (BPF_LSM_MAC) on the kernel's bpf_lsm_HOOK: its prototype, and
 	 * an int hook's return range (src/probe/lsm.c runs them) */
+	if (a->prog_type == USERBPF_PROG_TYPE_LSM && !a->attach_btf_id) {
+		/* bpf_check_attach_target() */
+		log_write(a, "Tracing programs must provide btf_id\n");
+		return -EINVAL;
+	}
 	if (a->prog_type == USERBPF_PROG_TYPE_LSM && a->expected_attach_type == 27 &&
 	    a->attach_btf_id && !a->attach_prog_fd &&
 	    lsm_hook(userbpf_btf__kernel(), a->attach_btf_id, &ret_int)) {
