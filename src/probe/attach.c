@@ -238,7 +238,9 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 
 		return userbpf_probe__attach_syscall(p, tp ? tp : ktp, &so);
 	}
-	if (p && kfunc_sec(userbpf_program__section_name(prog))) {
+	/* any lsm section: lsm.c names the hooks available when it has not this one */
+	if (p && (kfunc_sec(userbpf_program__section_name(prog)) ||
+		  probe_lsm_target(userbpf_program__section_name(prog)))) {
 		USERBPF_OPTS(userbpf_uprobe_opts, so, .run_flags = o.run_flags,
 			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie,
 			     .err_buf = o.err_buf, .err_buf_sz = o.err_buf_sz);

@@ -3,8 +3,9 @@
  * lsm_bad.bpf.c - fixture of test_lsm.c's bad-input tests, one program
  * loaded at a time: an LSM hook the kernel has but no syscall of a
  * process reaches here (inode_rename), a name the kernel has no hook
- * for, a sleepable program on a hook the kernel lets sleep (file_open)
- * and on one it does not (task_free), and an lsm_cgroup program.
+ * for, a sleepable program (lsm.s: runs as lsm does, in the process's
+ * context), an lsm_cgroup program and a return value outside an int
+ * hook's range.
  */
 #include "../../examples/probe_regs.h"
 
@@ -22,12 +23,6 @@ int BPF_PROG(no_such)
 
 SEC("lsm.s/file_open")
 int BPF_PROG(sleepable_open)
-{
-	return 0;
-}
-
-SEC("lsm.s/task_free")
-int BPF_PROG(sleepable_task_free)
 {
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../unit/test.h"
@@ -307,4 +308,223 @@ TEST(lsm_hooks_in_process_trap_only)
 		return;
 	}
 	check(&out);
+}
+
+/* ==== Bad input ==== */
+
+/* lsm_bad.bpf.o with only program name loaded: the load's result (0 or
+ * -errno), and when loaded, the attach's errno (0: attached) with its
+ * message in err. */
+static int bad_one(const char *name, int *attach_errno, char *err, size_t err_sz)
+{
+	char path[512];
+	struct userbpf_object *obj;
+	struct userbpf_program *p = NULL, *mine = NULL;
+	struct userbpf_link *l;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/probe/lsm_bad.bpf.o", test_build_dir());
+	obj = userbpf_object__open_file(path, NULL);
+	if (!obj)
+		return -1000;
+	while ((p = userbpf_object__next_program(obj, p))) {
+		bool me = !strcmp(userbpf_program__name(p), name);
+
+		userbpf_program__set_autoload(p, me);
+		if (me)
+			mine = p;
+	}
+	ret = userbpf_object__load(obj);
+	snprintf(err, err_sz, "%s", ret ? userbpf_object__errmsg(obj) : "");
+	if (!ret && mine) {
+		USERBPF_OPTS(userbpf_attach_opts, ao, .err_buf = err, .err_buf_sz = err_sz);
+
+		l = userbpf_program__attach_opts(mine, &ao);
+		*attach_errno = l ? 0 : errno;
+		userbpf_link__destroy(l);
+	}
+	userbpf_object__close(obj);
+	return ret;
+}
+
+TEST(lsm_bad_hooks_refused)
+{
+	char err[512];
+	int ae = -1;
+
+	if (bad_one("rename_hook", &ae, err, sizeof(err)) == -1000) {
+		test_skip("build/probe/lsm_bad.bpf.o missing (clang?)");
+		return;
+	}
+	/* a hook the kernel has, no syscall reaches here: loads (the
+	 * verifier types it by bpf_lsm_inode_rename), attach refused with
+	 * the list */
+	ASSERT_EQ(ae, ENOENT);
+	ASSERT_CONTAINS(err, "LSM hook 'inode_rename' cannot run in a process");
+	ASSERT_CONTAINS(err, "bpf, file_open, path_unlink, socket_connect");
+	/* a name the kernel has no hook for: the same at attach (libbpf
+	 * fails such a load with ESRCH, finding no bpf_lsm_no_such_hook) */
+	ae = -1;
+	ASSERT_EQ(bad_one("no_such", &ae, err, sizeof(err)), 0);
+	ASSERT_EQ(ae, ENOENT);
+	ASSERT_CONTAINS(err, "LSM hook 'no_such_hook' cannot run in a process");
+	/* lsm_cgroup: a cgroup attachment */
+	ae = -1;
+	ASSERT_EQ(bad_one("cgroup_bind", &ae, err, sizeof(err)), 0);
+	ASSERT_EQ(ae, EOPNOTSUPP);
+	ASSERT_CONTAINS(err, "lsm_cgroup programs attach to a cgroup");
+	/* lsm.s: attached as lsm (programs run in the process's context,
+	 * where sleeping is allowed) */
+	ae = -1;
+	ASSERT_EQ(bad_one("sleepable_open", &ae, err, sizeof(err)), 0);
+	ASSERT_EQ(ae, 0);
+	/* an int hook's return outside [-4095, 0]: the verifier refuses */
+	ae = -1;
+	ASSERT_EQ(bad_one("bad_ret", &ae, err, sizeof(err)), -EINVAL);
+	ASSERT_CONTAINS(err, "should have been in [-4095, 0]");
+}
+
+/* ==== The kernel oracle ==== */
+
+/*
+ * lsm.bpf.o loaded by libbpf against the kernel as root: where the kernel
+ * has BPF LSM and loads it, attached and the same calls made, the
+ * results compared with userbpf's.  Where the kernel refuses, what it
+ * says is compared as far as it goes and the rest skipped.
+ */
+static void child_kernel(int fd)
+{
+	char p[512];
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_link *links[8];
+	struct lsm_out out;
+	int n = 0, mfd, i;
+	uint32_t k;
+
+	memset(&out, 0, sizeof(out));
+	snprintf(p, sizeof(p), "%s/probe/lsm.bpf.o", test_build_dir());
+	libbpf_set_print(NULL);
+	obj = bpf_object__open_file(p, NULL);
+	if (!obj || (i = bpf_object__load(obj))) {
+		out.err = 2000;
+		out.e_after = obj ? -i : ENOENT; /* the load's errno */
+		probe_fixture_report(fd, &out, sizeof(out));
+	}
+	setup_files();
+	snprintf(out.dirname, sizeof(out.dirname), "%s", strrchr(dir, '/') + 1);
+	bpf_object__for_each_program(prog, obj)
+	{
+		links[n] = bpf_program__attach(prog);
+		if (!links[n]) {
+			out.err = 3000;
+			out.e_after = errno;
+			cleanup_files();
+			probe_fixture_report(fd, &out, sizeof(out));
+		}
+		n++;
+	}
+	actions(&out);
+	mfd = bpf_object__find_map_fd_by_name(obj, "rec");
+	for (k = 0; k < NREC; k++)
+		bpf_map_lookup_elem(mfd, &k, &out.r[k]);
+	for (i = 0; i < n; i++)
+		bpf_link__destroy(links[i]);
+	snprintf(p, sizeof(p), "%s/lsm_deny_a", dir);
+	i = open(p, O_RDONLY);
+	out.e_after = err_of(i);
+	if (i >= 0)
+		close(i);
+	bpf_object__close(obj);
+	cleanup_files();
+	probe_fixture_report(fd, &out, sizeof(out));
+}
+
+TEST(lsm_hooks_match_kernel)
+{
+	static struct lsm_out k;
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/probe/lsm.bpf.o", test_build_dir());
+	if (access(p, R_OK)) {
+		test_skip("build/probe/lsm.bpf.o missing (clang?)");
+		return;
+	}
+	if (getuid() != 0) {
+		test_skip("the kernel oracle needs root");
+		return;
+	}
+	ASSERT_EQ(probe_fixture_child(child_kernel, &k, sizeof(k)), 0);
+	if (k.err == 2000) {
+		/* userbpf's verifier accepts all five programs (the in-process
+		 * tests load them) */
+		test_skip("the kernel refuses to load lsm.bpf.o (%s; this machine's kernel "
+			  "refuses every LSM and fentry load so, before its verifier logs "
+			  "anything): no verdict or run to compare",
+			  strerror(k.e_after));
+		return;
+	}
+	if (k.err == 3000) {
+		test_skip("the kernel loads lsm.bpf.o (as userbpf does) but cannot attach it "
+			  "(%s: no \"bpf\" among its active LSMs?)",
+			  strerror(k.e_after));
+		return;
+	}
+	check(&k);
+}
+
+/* ==== Under launch: a libbpf application ==== */
+
+TEST(lsm_libbpf_app_under_launch)
+{
+	const char *b = test_build_dir();
+	char tmp[128], cmd[2048], out[4096], pipe_out[8192];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s/launch/dlsm", b);
+	if (access(cmd, X_OK)) {
+		test_skip("%s missing (clang, bpftool, libbpf-dev?)", cmd);
+		return;
+	}
+	if (getuid() == 0 && access("/usr/bin/setpriv", X_OK)) {
+		test_skip("running as root without setpriv to drop privileges");
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "/tmp/lsm_launch_%d_XXXXXX", (int)getpid());
+	ASSERT_TRUE(mkdtemp(tmp) != NULL);
+	chmod(tmp, 01777);
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf launch --domain lsm -- %s/launch/dlsm %s 2>&1", tmp,
+		 probe_drop(), b, b, tmp);
+	st = probe_run(cmd, out, sizeof(out));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	/* the file named dlsm_deny refused, the other opened; the connect
+	 * to deny_port refused, the other listener reached; bpf() refused
+	 * while lsm/bpf is attached, answered after its link went */
+	ASSERT_CONTAINS(out, "open deny=1 ok=0\n");
+	ASSERT_CONTAINS(out, "connect allowed=0 denied=1\n");
+	ASSERT_CONTAINS(out, "bpf attached=1 detached=0\n");
+	/* the programs' bpf_printk lines, through the domain's trace_pipe */
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf trace-pipe --domain lsm --no-follow",
+		 tmp, probe_drop(), b);
+	st = probe_run(cmd, pipe_out, sizeof(pipe_out));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_CONTAINS(pipe_out, "LSM: denied open of dlsm_deny\n");
+	ASSERT_CONTAINS(pipe_out, "LSM: blocking connect to port ");
+	ASSERT_CONTAINS(pipe_out, "LSM: block bpf() worked\n");
+	/* a hook no syscall reaches here: the load fails (EINVAL), naming
+	 * the hooks available */
+	snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s%s/userbpf launch -- %s/launch/dlsm %s bad 2>&1",
+		 tmp, probe_drop(), b, b, tmp);
+	st = probe_run(cmd, out, sizeof(out));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_CONTAINS(out, "load=22\n");
+	ASSERT_CONTAINS(out, "LSM hook 'inode_rename' is not available in a process: the hooks "
+			     "available are those a process's syscalls reach (bpf, file_open, "
+			     "path_unlink, socket_connect)");
+	snprintf(cmd, sizeof(cmd),
+		 "TMPDIR=%s %s%s/userbpf domain rm lsm >/dev/null 2>&1; rm -rf %s", tmp,
+		 probe_drop(), b, tmp);
+	ASSERT_EQ(system(cmd), 0);
 }
