@@ -528,3 +528,42 @@ TEST(lsm_libbpf_app_under_launch)
 		 probe_drop(), b, tmp);
 	ASSERT_EQ(system(cmd), 0);
 }
+
+/* ==== Under "userbpf trace" ==== */
+
+TEST(lsm_under_trace)
+{
+	char tmp[128], cmd[1024], out[8192];
+
+	if (!probe_trace_ready("minimal"))
+		return;
+	snprintf(tmp, sizeof(tmp), "/tmp/lsm_tr_%d_XXXXXX", (int)getpid());
+	ASSERT_TRUE(mkdtemp(tmp) != NULL);
+	chmod(tmp, 0755);
+	snprintf(cmd, sizeof(cmd),
+		 "echo secret > %s/lsm_deny_a && echo fine > %s/lsm_ok && echo k > %s/lsm_keep && "
+		 "chmod 666 %s/lsm_keep && chmod 777 %s",
+		 tmp, tmp, tmp, tmp, tmp);
+	ASSERT_EQ(system(cmd), 0);
+	/* as nobody: cat reads one file and is refused the other */
+	snprintf(cmd, sizeof(cmd),
+		 "%s$B/userbpf trace $B/probe/lsm.bpf.o -- /bin/cat %s/lsm_deny_a %s/lsm_ok 2>&1",
+		 probe_drop(), tmp, tmp);
+	ASSERT_EQ(probe_run(cmd, out, sizeof(out)), 1 << 8); /* cat's status 1 */
+	ASSERT_CONTAINS(out, "lsm_deny_a: Operation not permitted\n");
+	ASSERT_CONTAINS(out, "fine\n");
+	ASSERT_TRUE(strstr(out, "secret") == NULL);
+	ASSERT_CONTAINS(out, "[0] = {\"count\": 2, \"ret_seen\": 0, ");
+	ASSERT_CONTAINS(out, "[1] = {\"count\": 1, \"ret_seen\": 0, ");
+	ASSERT_TRUE(strstr(out, "left out") == NULL);
+	/* rm refused by path_unlink: the file stays */
+	snprintf(cmd, sizeof(cmd),
+		 "%s$B/userbpf trace $B/probe/lsm.bpf.o -- /bin/rm -f %s/lsm_keep 2>&1",
+		 probe_drop(), tmp);
+	ASSERT_EQ(probe_run(cmd, out, sizeof(out)), 1 << 8);
+	ASSERT_CONTAINS(out, "Operation not permitted");
+	snprintf(cmd, sizeof(cmd), "%s/lsm_keep", tmp);
+	ASSERT_EQ(access(cmd, F_OK), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	ASSERT_EQ(system(cmd), 0);
+}
