@@ -10,6 +10,8 @@
  *   lsm/socket_connect: denies AF_INET connects to port 1 (-EPERM);
  *   lsm/bpf: denies BPF_MAP_CREATE of an array whose value_size is
  *     LSM_MAGIC (-EXDEV, which no bpf() path of the kernel gives).
+ * and, around them, fexit/do_unlinkat and fentry/vfs_unlink (a denied
+ * unlink returns the denial from the first and never reaches the second).
  * Only files named "lsm_*" are recorded, so the same object can run on
  * a kernel next to the rest of the system.
  */
@@ -195,6 +197,51 @@ int BPF_PROG(bpf_hook, int cmd, union bpf_attr *attr, unsigned int size, int ret
 	r->count++;
 	r->x = size;
 	return -EXDEV;
+}
+
+/* Around a denial: the outer function still runs and returns the
+ * denial, the one below the hook is not reached. */
+struct filename {
+	const char *name;
+} __attribute__((preserve_access_index));
+
+static __always_inline int last_is(const char *path, const char *want)
+{
+	char buf[64];
+	int i, last = 0;
+
+	if (bpf_probe_read_kernel_str(buf, sizeof(buf), path) < 0)
+		return 0;
+	for (i = 0; i < 63 && buf[i]; i++)
+		if (buf[i] == '/')
+			last = i + 1;
+	return last < 56 && same(buf + (last & 63), want, 8);
+}
+
+SEC("fexit/do_unlinkat")
+int BPF_PROG(unlinkat_exit, int dfd, struct filename *name, int ret)
+{
+	struct lsm_rec *r = slot(6);
+
+	if (!r || !last_is(BPF_CORE_READ(name, name), "lsm_keep"))
+		return 0;
+	r->count++;
+	r->ret_seen = ret;
+	return 0;
+}
+
+SEC("fentry/vfs_unlink")
+int BPF_PROG(vfs_unlink_entry, void *idmap, struct inode *dir, struct dentry *dentry)
+{
+	struct lsm_rec *r = slot(7);
+	char buf[32];
+
+	if (!r || bpf_probe_read_kernel_str(buf, 32, BPF_CORE_READ(dentry, d_name.name)) < 0 ||
+	    !same(buf, "lsm_", 4))
+		return 0;
+	r->count++;
+	__builtin_memcpy(r->name, buf, sizeof(buf));
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

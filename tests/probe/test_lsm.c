@@ -39,7 +39,7 @@ struct lsm_rec {
 	char name[32];
 };
 
-#define NREC 6
+#define NREC 8
 #define LSM_MAGIC 0x4c53
 
 struct lsm_out {
@@ -228,7 +228,7 @@ static void child_run(int fd)
 	setup_files();
 	snprintf(out.dirname, sizeof(out.dirname), "%s", strrchr(dir, '/') + 1);
 	ret = userbpf_object__attach_all(obj, NULL, links, 16, &n);
-	if (ret || n != 5) {
+	if (ret || n != 7) {
 		out.err = ret ? -ret : 100 + (int64_t)n;
 		cleanup_files();
 		probe_fixture_report(fd, &out, sizeof(out));
@@ -302,6 +302,12 @@ static void check(const struct lsm_out *o)
 	ASSERT_EQ(o->r[4].count, 2);
 	ASSERT_EQ(o->r[4].x, o->conn_port);
 	ASSERT_EQ(o->r[4].y, SOCK_STREAM);
+	/* do_unlinkat returned path_unlink's denial for lsm_keep; vfs_unlink
+	 * was reached by lsm_gone's unlink only */
+	ASSERT_EQ(o->r[6].count, 1);
+	ASSERT_EQ((int)o->r[6].ret_seen, -EPERM);
+	ASSERT_EQ(o->r[7].count, 1);
+	ASSERT_STREQ(o->r[7].name, "lsm_gone");
 	/* bpf: the one magic map create, size the attr's */
 	ASSERT_EQ(o->r[5].count, 1);
 	ASSERT_EQ(o->r[5].x, sizeof(union bpf_attr));
