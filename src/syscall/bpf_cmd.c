@@ -1087,11 +1087,28 @@ static uint32_t log_true_get(const union bpf_attr *a)
 	return v;
 }
 
+/* Whether id in the kernel's BTF k is an LSM hook's bpf_lsm_HOOK; *ret_int:
+ * it returns int (0 or -errno: [-4095, 0], as bpf_lsm_get_retval_range),
+ * not void (any value). */
+static bool lsm_hook(const struct userbpf_btf *k, uint32_t id, bool *ret_int)
+{
+	const struct ub_btf_type *t = k ? ub_btf_type_by_id(k, id) : NULL;
+	const char *name = t ? ub_btf_type_name(k, t) : NULL;
+
+	if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_FUNC || !name || strncmp(name, "bpf_lsm_", 8))
+		return false;
+	t = ub_btf_type_by_id(k, t->size_type);
+	*ret_int = t && t->size_type;
+	return true;
+}
+
 static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_prog *prog,
 			 const char *license, const struct userbpf_helper *extra, size_t extra_cnt)
 {
 	struct userbpf_verifier_stats st;
 	char *buf = uptr(a->log_buf);
+	static const int32_t lsm_range[2] = { -4095, 0 };
+	bool ret_int = false;
 	int err;
 	USERBPF_OPTS(userbpf_verifier_opts, vo, .prog_type = a->prog_type,
 		     .gpl = license_is_gpl(license), .map_desc = verifier_map_desc,
@@ -1106,6 +1123,20 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 	    a->expected_attach_type <= 25 && a->attach_btf_id && !a->attach_prog_fd) {
 		vo.attach_btf = userbpf_btf__kernel();
 		vo.attach_btf_id = a->attach_btf_id;
+	}
+	/* LSM (BPF_LSM_MAC) on the kernel's bpf_lsm_HOOK: its prototype, and
+	 * an int hook's return range (src/probe/lsm.c runs them) */
+	if (a->prog_type == USERBPF_PROG_TYPE_LSM && !a->attach_btf_id) {
+		/* bpf_check_attach_target() */
+		log_write(a, "Tracing programs must provide btf_id\n");
+		return -EINVAL;
+	}
+	if (a->prog_type == USERBPF_PROG_TYPE_LSM && a->expected_attach_type == 27 &&
+	    a->attach_btf_id && !a->attach_prog_fd &&
+	    lsm_hook(userbpf_btf__kernel(), a->attach_btf_id, &ret_int)) {
+		vo.attach_btf = userbpf_btf__kernel();
+		vo.attach_btf_id = a->attach_btf_id;
+		vo.ret_range = ret_int ? lsm_range : NULL;
 	}
 	if (ub_ksym_used(uptr(a->insns), a->insn_cnt) &&
 	    (!vo.attach_btf || vo.attach_btf == userbpf_btf__kernel()))
