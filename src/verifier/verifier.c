@@ -1416,6 +1416,24 @@ static bool btf_is_scalar_kind(const struct ub_btf_type *t)
 }
 
 /*
+ * An LSM_MAC program's ret slot (the word after the hook's arguments:
+ * what the programs before it returned) holds a value in the hook's
+ * return range, and a load of it says so (Linux 6.10+, btf_ctx_access's
+ * is_retval and __mark_reg_s32_range), so "return ret;" passes the exit
+ * check.
+ */
+static void lsm_ret_slot(struct verif_reg *dst, int32_t lo, int32_t hi)
+{
+	struct verif_scalar *v = &dst->v;
+
+	v->s32min = v->s32min > lo ? v->s32min : lo;
+	v->s32max = v->s32max < hi ? v->s32max : hi;
+	v->smin = v->smin > lo ? v->smin : lo;
+	v->smax = v->smax < hi ? v->smax : hi;
+	verif_scalar_sync(v);
+}
+
+/*
  * The context word of argument arg (arg == anargs: the return value):
  * 1 and *sid a pointer to the struct *sid, 0 a scalar, or an error.
  */
@@ -1596,6 +1614,9 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 			if (k == 1 && size == 8) {
 				reg_ptr(dst, PTR_TO_BTF_ID);
 				dst->mem_size = sid;
+			} else if (k == 0 && off / 8 == env->anargs && env->ret_range &&
+				   env->prog_type == USERBPF_PROG_TYPE_LSM && env->eat == 27) {
+				lsm_ret_slot(dst, env->ret_range[0], env->ret_range[1]);
 			}
 		} else if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
 			   tracing_type(env)) {
@@ -3781,24 +3802,23 @@ static int check_return_code(struct verif_env *env, const struct verif_reg *r0)
 	if (r0->type != SCALAR_VALUE)
 		return ERR_INVAL("At program exit the register R0 is not a known value (%s)\n",
 				 verif_reg_type_name(r0));
-	if (env->ret_range) { /* LSM: the hook's int return, 32 bits */
-		if (r0->v.s32min < lo || r0->v.s32max > hi)
-			return ERR_INVAL(
-				"At program exit the register R0 has smin=%d smax=%d should have been in [%lld, %lld]\n",
-				r0->v.s32min, r0->v.s32max, (long long)lo, (long long)hi);
+	/* LSM: the hook's int return, checked on 32 bits (return_32bit) */
+	if (env->ret_range ? r0->v.s32min >= lo && r0->v.s32max <= hi :
+			     r0->v.smin >= lo && r0->v.smax <= hi)
 		return 0;
-	}
-	if (r0->v.smin < lo || r0->v.smax > hi) {
-		if (tnum_is_const(r0->v.t) || r0->v.smin != INT64_MIN || r0->v.smax != INT64_MAX)
-			return ERR_INVAL(
-				"At program exit the register R0 has smin=%lld smax=%lld should have been in [%lld, %lld]\n",
-				(long long)r0->v.smin, (long long)r0->v.smax, (long long)lo,
-				(long long)hi);
+	/* verbose_invalid_scalar(): the 64-bit bounds that are bounded */
+	{
+		char b[96] = "";
+
+		if (r0->v.smin > INT64_MIN)
+			snprintf(b, sizeof(b), " smin=%lld", (long long)r0->v.smin);
+		if (r0->v.smax < INT64_MAX)
+			snprintf(b + strlen(b), sizeof(b) - strlen(b), " smax=%lld",
+				 (long long)r0->v.smax);
 		return ERR_INVAL(
-			"At program exit the register R0 has unknown scalar value should have been in [%lld, %lld]\n",
-			(long long)lo, (long long)hi);
+			"At program exit the register R0 has%s should have been in [%lld, %lld]\n",
+			b[0] ? b : " unknown scalar value", (long long)lo, (long long)hi);
 	}
-	return 0;
 }
 
 /*

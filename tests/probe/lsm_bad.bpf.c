@@ -4,8 +4,8 @@
  * loaded at a time: an LSM hook the kernel has but no syscall of a
  * process reaches here (inode_rename), a name the kernel has no hook
  * for, a sleepable program (lsm.s: runs as lsm does, in the process's
- * context), an lsm_cgroup program and a return value outside an int
- * hook's range.
+ * context), an lsm_cgroup program, a return value outside an int
+ * hook's range, and the ret slot's range passed on (or not).
  */
 #include "../../examples/probe_regs.h"
 
@@ -37,6 +37,20 @@ SEC("lsm/file_open")
 int BPF_PROG(bad_ret)
 {
 	return 1; /* an int hook returns 0 or -errno: refused */
+}
+
+/* the ret slot holds [-4095, 0] (Linux 6.10+): passing it on is fine,
+ * adding one to it is not */
+SEC("lsm/file_open")
+int BPF_PROG(ret_pass, struct file *file, int ret)
+{
+	return ret;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(ret_plus_one, struct file *file, int ret)
+{
+	return ret + 1;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -376,12 +376,14 @@ static int bad_one(const char *name, int *attach_errno, char *err, size_t err_sz
 
 /* Each of lsm_bad.bpf.c's programs loaded and attached alone, in a child
  * (an attach rewrites the process's syscall sites: not the runner's). */
-static const char *const bad_names[5] = { "rename_hook", "no_such", "cgroup_bind", "sleepable_open",
-					  "bad_ret" };
+#define NBAD 7
+static const char *const bad_names[NBAD] = { "rename_hook",    "no_such", "cgroup_bind",
+					     "sleepable_open", "bad_ret", "ret_pass",
+					     "ret_plus_one" };
 
 struct bad_out {
-	int load[5], attach[5];
-	char err[5][256];
+	int load[NBAD], attach[NBAD];
+	char err[NBAD][256];
 };
 
 static void child_bad(int fd)
@@ -390,7 +392,7 @@ static void child_bad(int fd)
 	int i;
 
 	memset(&o, 0, sizeof(o));
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < NBAD; i++) {
 		o.attach[i] = -1;
 		o.load[i] = bad_one(bad_names[i], &o.attach[i], o.err[i], sizeof(o.err[i]));
 	}
@@ -429,6 +431,14 @@ TEST(lsm_bad_hooks_refused)
 	/* an int hook's return outside [-4095, 0]: the verifier refuses */
 	ASSERT_EQ(o.load[4], -EINVAL);
 	ASSERT_CONTAINS(o.err[4], "should have been in [-4095, 0]");
+	/* the ret slot: "return ret;" loads (and attaches), "return ret +
+	 * 1;" (w0 += 1: [-4094, 1] on 32 bits) is refused at exit, the
+	 * message giving the zero-extended 64-bit bounds as the kernel's
+	 * verbose_invalid_scalar() does */
+	ASSERT_EQ(o.load[5], 0);
+	ASSERT_EQ(o.attach[5], 0);
+	ASSERT_EQ(o.load[6], -EINVAL);
+	ASSERT_CONTAINS(o.err[6], "smin=0 smax=4294967295 should have been in [-4095, 0]");
 }
 
 /* ==== The kernel oracle ==== */
