@@ -573,6 +573,22 @@ static bool pid_member_alive(int pid)
 #define MEMBER_CHUNK 64
 
 /* Whether a member other than this process is alive (file lock held). */
+/* Whether a process holds a lock on the byte past the arena's end (the
+ * member lock of launch/sync.c) through another open file of it. */
+static bool arena_locked(int fd)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = (off_t)DOMAIN_SIZE,
+		.l_len = 1,
+	};
+
+	if (fcntl(fd, F_OFD_GETLK, &fl))
+		return true; /* cannot tell: in use */
+	return fl.l_type != F_UNLCK;
+}
+
 static bool members_alive(void)
 {
 	struct dom_member m[MEMBER_CHUNK];
@@ -714,9 +730,14 @@ int domain_join(const char *path)
 		grow_undo_locked();
 		unlock();
 	}
-	/* an arena whose members are all gone (killed, or an older build)
-	 * starts over: nothing in it is reachable any more */
-	if (hdr->magic == DOM_MAGIC && hdr->version == DOM_VERSION && !members_alive()) {
+	/* an arena whose members are all gone (killed) starts over: nothing
+	 * in it is reachable any more.  One another build of userbpf made
+	 * (its member table not to be read) does when no process holds the
+	 * member lock (launch's members read-lock the byte past its end from
+	 * their join on, sync.c): before, such an arena refused every join
+	 * until "userbpf domain rm", as if the interposer were elsewhere */
+	if (hdr->magic == DOM_MAGIC &&
+	    (hdr->version == DOM_VERSION ? !members_alive() : !arena_locked(fd))) {
 		launch_real.munmap(p, DOMAIN_SIZE);
 		hdr = NULL;
 		if (ftruncate(fd, 0) || ftruncate(fd, (off_t)DOMAIN_SIZE))
@@ -737,10 +758,11 @@ int domain_join(const char *path)
 		hdr->bump = HEAP_START;
 		hdr->magic = DOM_MAGIC;
 	} else if (hdr->version != DOM_VERSION || hdr->marker != (uint64_t)(uintptr_t)domain_join) {
-		/* userbpf sits elsewhere here: its pointers would not work */
+		/* another build of userbpf still uses it (EPROTO), or userbpf
+		 * sits elsewhere here: its pointers would not work (EXDEV) */
+		errno = hdr->version != DOM_VERSION ? EPROTO : EXDEV;
 		launch_real.munmap(p, DOMAIN_SIZE);
 		hdr = NULL;
-		errno = EXDEV;
 		goto fail;
 	}
 	read_fault();

@@ -431,7 +431,11 @@ void launch_domain_start(void)
 		launch_log("domain %s: cannot join (%s)%s: objects stay private to this "
 			   "process",
 			   path, strerror(-err),
-			   err == -EXDEV ? " - the interposer is at another address" : "");
+			   err == -EXDEV ?
+				   " - the interposer is at another address" :
+			   err == -EPROTO ?
+				   " - another build of userbpf made it and still runs there" :
+				   "");
 		return;
 	}
 	member_lock();

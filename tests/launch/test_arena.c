@@ -6,6 +6,9 @@
  * tables grow, also when a member is killed growing one (dgrow.c).  Run as
  * the unprivileged user as test_launch.c runs its applications.
  */
+#include <fcntl.h>
+#include <glob.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,4 +395,91 @@ TEST(launch_domain_exited_member_every_byte_back)
 	dgrow_expect("gl", "leavers",
 		     "members that made a map and exited: 6; after the sixth, differences from "
 		     "the first: heap 0 bytes, private blocks 0\n");
+}
+
+/* "userbpf launch --domain NAME -- sh -c SCRIPT" as nobody (when root):
+ * its stderr in err, its wait status. */
+static int launch_sh(const char *domain, const char *script, char *err, size_t err_sz)
+{
+	const char *drop = getuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " :
+					   "";
+	char cmd[1024];
+	size_t n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s%s/userbpf launch --domain %s -- sh -c '%s' 2>&1", drop,
+		 test_build_dir(), domain, script);
+	p = popen(cmd, "r");
+	err[0] = '\0';
+	while (p && n + 1 < err_sz) {
+		size_t got = fread(err + n, 1, err_sz - 1 - n, p);
+
+		if (!got)
+			break;
+		n += got;
+	}
+	err[n] = '\0';
+	return p ? pclose(p) : -1;
+}
+
+/*
+ * An arena another build of userbpf left (its members killed, so none
+ * removed it at its leave; here: a member killed, then the arena's
+ * version word changed) starts over at the next join when no process
+ * holds its member lock, and is left alone, with a message saying why,
+ * while one does.  Before, every join failed with "cannot join (Invalid
+ * cross-device link) - the interposer is at another address" until
+ * "userbpf domain rm" (seen with a domain a session's older build left
+ * in /dev/shm).
+ */
+TEST(launch_domain_left_by_another_build_starts_over)
+{
+	char name[64], pat[160], err[2048];
+	struct flock fl = {
+		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 1ll << 32, .l_len = 1
+	};
+	uint32_t ver, got = 0;
+	glob_t g;
+	int st, fd, holder;
+
+	if (getuid() == 0 && access("/usr/bin/setpriv", X_OK)) {
+		test_skip("running as root without setpriv to drop privileges");
+		return;
+	}
+	snprintf(name, sizeof(name), "oldbuild%d", (int)getpid());
+	/* a member killed: the arena stays */
+	st = launch_sh(name, "kill -9 $$", err, sizeof(err));
+	ASSERT_TRUE(WIFEXITED(st) || WIFSIGNALED(st));
+	snprintf(pat, sizeof(pat), "/dev/shm/userbpf-%u-*-%s", getuid() == 0 ? 65534u : getuid(),
+		 name);
+	if (glob(pat, 0, NULL, &g) || g.gl_pathc != 1) {
+		test_skip("no arena of domain %s in /dev/shm (no /dev/shm here?)", name);
+		return;
+	}
+	fd = open(g.gl_pathv[0], O_RDWR | O_CLOEXEC);
+	ASSERT_TRUE(fd >= 0);
+	/* another build: another version word (offset 4) */
+	ASSERT_EQ(pread(fd, &ver, 4, 4), 4);
+	ver += 1000;
+	ASSERT_EQ(pwrite(fd, &ver, 4, 4), 4);
+
+	/* a process of that build still holds the member lock: left alone */
+	holder = open(g.gl_pathv[0], O_RDWR | O_CLOEXEC);
+	ASSERT_TRUE(holder >= 0);
+	ASSERT_EQ(fcntl(holder, F_OFD_SETLK, &fl), 0);
+	st = launch_sh(name, "true", err, sizeof(err));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_CONTAINS(err, "another build of userbpf made it and still runs there");
+	ASSERT_EQ(pread(fd, &got, 4, 4), 4);
+	ASSERT_EQ(got, ver);
+	close(holder);
+
+	/* none holds it: started over, and removed at the last leave */
+	st = launch_sh(name, "true", err, sizeof(err));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_TRUE(strstr(err, "cannot join") == NULL);
+	ASSERT_TRUE(access(g.gl_pathv[0], F_OK) != 0);
+	close(fd);
+	unlink(g.gl_pathv[0]);
+	globfree(&g);
 }
