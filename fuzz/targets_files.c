@@ -86,8 +86,8 @@ static int pcap_frame(void *cookie, const struct userbpf_packet *pkt)
 	uint32_t i;
 
 	seen->frames++;
-	if (!pkt->data && pkt->caplen)
-		abort();
+	if ((!pkt->data && pkt->caplen) || pkt->wire_len < pkt->caplen)
+		abort(); /* packet.h: wire_len >= caplen */
 	/* every byte the source hands out is readable (ASan otherwise) */
 	for (i = 0; i < pkt->caplen; i++)
 		sum ^= pkt->data[i];

@@ -8,13 +8,16 @@
  *    refused as the kernel refuses it, and takes no reference: the map
  *    named goes away with its last handle (compared with the kernel);
  *  - "userbpf trace"'s reader of the agent's messages: streams from a
- *    broken or hostile traced command print what the protocol says.
+ *    broken or hostile traced command print what the protocol says;
+ *  - capture files whose records claim fewer bytes on the wire than
+ *    they hold give frames with wire_len >= caplen (packet.h).
  */
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test.h"
+#include "userbpf/packet.h"
 #include "test_bpf.h"
 #include "../../fuzz/targets.h"
 
@@ -209,5 +212,58 @@ TEST(fuzz_found_trace_reader_streams)
 		test_result(c->file, ok, "output:\n%s", out);
 		free(out);
 		free(data);
+	}
+}
+
+/* ==== Capture records shorter on the wire than captured ==== */
+
+struct pcap_case {
+	const char *file;      /* in tests/corpus/pcap/ */
+	uint32_t caplen, wire; /* of its one frame, as an Ethernet frame */
+};
+
+/* One record of 42 bytes (Ethernet) claiming 10 on the wire; one of 28
+ * bytes of raw IP (+ the 14-byte Ethernet header made up) claiming 3. */
+static const struct pcap_case pcap_cases[] = {
+	{ "crash-eth-wire-len-below-caplen", 42, 42 },
+	{ "crash-raw-wire-len-below-caplen", 42, 42 },
+};
+
+struct pcap_seen {
+	int frames;
+	uint32_t caplen, wire;
+};
+
+static int pcap_seen_cb(void *cookie, const struct userbpf_packet *pkt)
+{
+	struct pcap_seen *s = cookie;
+
+	s->frames++;
+	s->caplen = pkt->caplen;
+	s->wire = pkt->wire_len;
+	return 0;
+}
+
+TEST(fuzz_found_pcap_wire_len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pcap_cases) / sizeof(pcap_cases[0]); i++) {
+		const struct pcap_case *c = &pcap_cases[i];
+		struct pcap_seen seen = { 0 };
+		char path[512], err[256] = "";
+		long n;
+
+		snprintf(path, sizeof(path), "%s/tests/corpus/pcap/%s", test_src_dir(), c->file);
+		n = userbpf_packet_pcap__foreach(path, pcap_seen_cb, &seen, err, sizeof(err));
+		if (n == -EOPNOTSUPP) {
+			test_result_skip(c->file, "built without libpcap");
+			continue;
+		}
+		test_result(c->file,
+			    n == 1 && seen.frames == 1 && seen.caplen == c->caplen &&
+				    seen.wire == c->wire,
+			    "%ld frames (%s): caplen %u wire_len %u, want %u %u", n, err,
+			    seen.caplen, seen.wire, c->caplen, c->wire);
 	}
 }
