@@ -189,7 +189,7 @@ def bpfcmd_seeds():
     seq += elem(2, 3, patch=(KEY, u32(7)))
     seq += elem(2, 3, flags=1)  # NOEXIST: EEXIST
     seq += elem(21, 3, value=OUT)  # lookup and delete (ENOTSUPP for hash here? kernel: supported)
-    seq += elem(3, 3)
+    seq += elem(3, 3, value=0)
     seq += rec(24, u64(0, INFO, KEY, VAL) + u32(4, 3) + u64(0, 0))  # lookup batch
     seq += rec(26, u64(0, 0, KEY, VAL) + u32(1, 3) + u64(0, 0))  # update batch
     seq += rec(27, u64(0, 0, KEY, 0) + u32(1, 3) + u64(0, 0))  # delete batch
@@ -205,7 +205,7 @@ def bpfcmd_seeds():
 
     seq = prog_load(6, RET0)  # XDP, fd 3
     seq += map_create(3, 4, 4, 4)  # prog array, fd 4
-    seq += elem(2, 4, patch=(KEY, u32(0))) + rec(0, b"", (VAL, u32(3)), size=0)
+    seq += rec(0, b"", (VAL, u32(3)), size=0) + elem(2, 4, patch=(KEY, u32(0)))
     seq += elem(1, 4, value=OUT)
     seq += map_create(2, 4, 4, 2)  # inner, fd 5
     seq += map_create(12, 4, 4, 2, inner=5)  # array of maps, fd 6
@@ -215,7 +215,7 @@ def bpfcmd_seeds():
     blob = btf_blob()
     seq = rec(0, b"", (BTF, blob), size=0)
     seq += rec(18, u64(BTF, LOG) + u32(len(blob), 128, 1))
-    seq += rec(18, u64(BTF, 0x30000 | 0) + u32(len(blob), 0, 0))  # blob in the guard page
+    seq += rec(18, u64(0x30000 | 0x10, 0) + u32(len(blob), 0, 0))  # blob in the guard page
     put("bpfcmd", "btf_load", seq)
 
     seq = rec(0, u32(2, 4, 8, 4), size=0xf9)  # size 0xffffffff: E2BIG
