@@ -170,8 +170,12 @@ static void note_id(uint32_t *ids, size_t *cnt, uint32_t id)
 		ids[(*cnt)++] = id;
 }
 
-/* The id of a new map or program handle (through the command layer). */
-static void note_handle(struct cmd_state *st, int fd, bool is_map)
+/*
+ * Keep a new map or program handle, and the id of the object when this
+ * input created it (by id, a handle may reach objects that were there
+ * before: in the test runner's replay, other tests' maps).
+ */
+static void note_handle(struct cmd_state *st, int fd, bool is_map, bool created)
 {
 	union bpf_attr a;
 	struct bpf_map_info mi;
@@ -181,6 +185,8 @@ static void note_handle(struct cmd_state *st, int fd, bool is_map)
 		st->handles[st->handle_cnt++] = fd;
 	else
 		userbpf_close(fd);
+	if (!created)
+		return;
 	memset(&a, 0, sizeof(a));
 	a.info.bpf_fd = (uint32_t)fd;
 	if (is_map) {
@@ -382,7 +388,8 @@ int fuzz_bpfcmd_one(const uint8_t *data, size_t size)
 			else
 				userbpf_close(ret);
 		} else {
-			note_handle(&st, ret, kind == 1);
+			note_handle(&st, ret, kind == 1,
+				    cmd == BPF_MAP_CREATE || cmd == BPF_PROG_LOAD);
 		}
 	}
 	for (i = 0; i < st.handle_cnt; i++)
