@@ -42,11 +42,14 @@ endif
 $(BUILD)/obj/src/%.launch.o: src/%.c src/launch/launch_int.h src/domain/domain.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DUSERBPF_LAUNCH $(LAUNCH_CFLAGS) -c $< -o $@
+# --wrap=ub_map_get/ub_map_put: the references a load takes on maps are
+# noted in the domain's ledger until its program is registered (arena.c).
 # -z now: every symbol bound at load, once, not lazily in each forked
 # child that calls what its parent never called (a tenth of a fork's cost).
 $(LAUNCH_LIB): $(LAUNCH_OBJS) $(LAUNCH_LIB_OBJS) src/launch/launch.map
 	$(CC) -shared -Wl,--version-script=src/launch/launch.map -Wl,-z,now \
-		-Wl,--wrap=userbpf_prog__run $(LAUNCH_LDFLAGS) -o $@ \
+		-Wl,--wrap=userbpf_prog__run -Wl,--wrap=ub_map_get -Wl,--wrap=ub_map_put \
+		$(LAUNCH_LDFLAGS) -o $@ \
 		$(LAUNCH_OBJS) $(LAUNCH_LIB_OBJS) $(filter-out -lpcap,$(LDLIBS)) -ldl
 all: $(LAUNCH_LIB)
 $(TEST_BIN): | $(LAUNCH_LIB)

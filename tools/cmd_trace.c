@@ -1518,6 +1518,8 @@ static char *check_sets(const char *obj_path, const char *const *sets, size_t n)
  * starts, where the agent could only report it. */
 /* The library's list of kernel functions a process can probe (kfunc.c). */
 const char *probe_kfunc_avail(void);
+/* The library's list of LSM hooks a process's syscalls reach (lsm.c). */
+const char *probe_lsm_avail(void);
 
 /* Why the agent leaves out a program it cannot attach (agent.c's rule:
  * a probe section with a target, or perf_event). */
@@ -1530,6 +1532,18 @@ static const char *skip_reason(const char *sec)
 	};
 	static const char *const kfunc[] = { "kprobe", "kretprobe", "fentry", "fexit" };
 	size_t n = strcspn(sec, "/"), i;
+
+	if ((n == 3 && !strncmp(sec, "lsm", 3)) || (n == 5 && !strncmp(sec, "lsm.s", 5))) {
+		static char why[200];
+
+		/* src/probe/lsm.c: the LSM hooks syscalls reach */
+		snprintf(why, sizeof(why),
+			 "its LSM hook is not one a process's syscalls reach (available: %s)",
+			 probe_lsm_avail());
+		return why;
+	}
+	if (n == 10 && !strncmp(sec, "lsm_cgroup", 10))
+		return "an lsm_cgroup program attaches to a cgroup, which a process does not have";
 
 	for (i = 0; i < sizeof(kfunc) / sizeof(kfunc[0]); i++) {
 		static char why[320];

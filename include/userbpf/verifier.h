@@ -143,8 +143,18 @@ struct userbpf_verifier_opts {
 	 */
 	const struct userbpf_btf *attach_btf;
 	uint32_t attach_btf_id;
+	/**
+	 * The kernel's BTF, which kernel symbols refer to: lddw
+	 * BPF_PSEUDO_BTF_ID (a __ksym's address: a FUNC is read-only memory
+	 * of size 0, as the kernel types it, so bpf_ksym_exists() is known
+	 * true) and the kernel objects kfuncs return (bpf_task_from_pid's
+	 * task_struct).  When attach_btf is given too it must be the same
+	 * BTF.  NULL: a ksym's address is an unknown number and kfuncs that
+	 * return kernel objects are refused.
+	 */
+	const struct userbpf_btf *ksym_btf;
 };
-#define userbpf_verifier_opts__last_field attach_btf_id
+#define userbpf_verifier_opts__last_field ksym_btf
 
 /**
  * @brief Verify a program.

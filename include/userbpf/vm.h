@@ -70,6 +70,12 @@ enum userbpf_ret_type {
 	USERBPF_RET_PTR_TO_SOCKET_OR_NULL,	/**< a struct bpf_sock, or NULL */
 	USERBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL, /**< its common part, or NULL */
 	USERBPF_RET_PTR_TO_TCP_SOCK_OR_NULL,	/**< a struct bpf_tcp_sock, or NULL */
+	/**
+	 * A kfunc's kernel object, or NULL: typed by the struct its
+	 * prototype in the kernel's BTF returns (the kernel's KF_RET_NULL
+	 * kfuncs: bpf_task_from_pid gives a struct task_struct *).
+	 */
+	USERBPF_RET_PTR_TO_BTF_ID_OR_NULL,
 };
 
 /** Prototype flags. */
@@ -80,6 +86,12 @@ enum userbpf_ret_type {
 #define USERBPF_HELPER_ACQUIRE (1u << 3)
 /** Releases the reference its pointer argument holds (bpf_sk_release). */
 #define USERBPF_HELPER_RELEASE (1u << 4)
+/**
+ * A kfunc whose pointer arguments must be trusted (the kernel's
+ * KF_TRUSTED_ARGS / KF_RCU): a kernel object the program got from its
+ * context, a kfunc or bpf_get_current_task_btf, never NULL, at offset 0.
+ */
+#define USERBPF_HELPER_TRUSTED_ARGS (1u << 5)
 
 struct userbpf_helper_proto {
 	uint8_t ret;	 /**< enum userbpf_ret_type */

@@ -51,7 +51,7 @@
 #include "vm/vm_int.h"
 
 #define DOM_MAGIC 0x44504255u /* "UBPD" */
-#define DOM_VERSION 12
+#define DOM_VERSION 13
 #define PAGE 4096ul
 #define NCLASS 16
 #define HEAP_START (2ul << 20)
@@ -232,6 +232,18 @@ struct dom_hdr {
 	uint32_t priv_free;   /* first free entry + 1, 0: none */
 	uint32_t priv_code;   /* entries naming code runs */
 	uint32_t sess_serial; /* loads and JIT compilations begun */
+	/* an allocation under way (lock held): the block or run taken, its
+	 * class (CLS_RUN: a run of alloc_pages), counted in in_use, until it
+	 * is made and, if private, listed; then 0.  A member killed in
+	 * between (a reused run is zeroed first: megabytes for a program's
+	 * instructions) has it freed by the next lock owner
+	 * (alloc_undo_locked): before, it stayed in the heap for good */
+	struct dom_inflight {
+		uint64_t off;
+		uint32_t cls, pages;
+	} alloc[3];	       /* (the ledger grown while listing a block: its new run
+		     * and its old one) */
+	uint32_t alloc_undone; /* allocations freed by alloc_undo_locked */
 	struct dom_stats stats;
 	uint64_t code_map[CODE_PAGES / 64]; /* code area pages in use */
 	/* the map layer's per-CPU run slots (ub_map_share_run_slots) */
@@ -286,10 +298,14 @@ struct blk;
 static struct blk *block_of(const void *p);
 static void block_free_locked(struct blk *b);
 static void grow_undo_locked(void);
+static void alloc_undo_locked(void);
 struct dom_member;
 static struct dom_member *procs_tab(uint32_t *n);
 static int members_chunk(uint32_t *pos, struct dom_member *out, int max);
 static int64_t tab_free_slot_locked(int t);
+struct dom_obj;
+static struct dom_obj *find_obj(int kind, const void *ptr);
+static void ledger_locked(int kind, const void *ptr, int delta, bool refs);
 
 /* This process's pid, by the probe layer's gate (a program tracing
  * getpid never sees userbpf's own calls). */
@@ -311,7 +327,8 @@ static void lock(void)
 		    __atomic_compare_exchange_n(&hdr->lock, &owner, me, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED)) {
 			hdr->lock_takeovers++;
-			/* it may have died growing a table */
+			/* it may have died allocating, or growing a table */
+			alloc_undo_locked();
 			grow_undo_locked();
 			return;
 		}
@@ -693,6 +710,7 @@ int domain_join(const char *path)
 	if (hdr->magic == DOM_MAGIC && hdr->version == DOM_VERSION &&
 	    __atomic_load_n(&hdr->lock, __ATOMIC_ACQUIRE) == self_pid()) {
 		hdr->lock_takeovers++;
+		alloc_undo_locked();
 		grow_undo_locked();
 		unlock();
 	}
@@ -770,6 +788,45 @@ void domain_leave(void)
 
 /* ==== allocator ==== */
 
+/* Block or run off (class cls; pages for a run) noted in flight (lock
+ * held). */
+static void inflight_locked(uint64_t off, uint32_t cls, uint32_t pages)
+{
+	int i;
+
+	for (i = 0; i < 2 && hdr->alloc[i].off; i++)
+		;
+	hdr->alloc[i].cls = cls;
+	hdr->alloc[i].pages = pages;
+	hdr->alloc[i].off = off;
+}
+
+/* Block or run off taken off the free lists: counted in use and noted
+ * in flight (lock held). */
+static void alloc_begin_locked(uint64_t off, uint32_t cls, uint32_t pages)
+{
+	hdr->in_use += cls < NCLASS ? 32ul << cls : (uint64_t)pages * PAGE;
+	inflight_locked(off, cls, pages);
+}
+
+/* Block or run off is made (or another record names it): no longer in
+ * flight (lock held). */
+static void alloc_done_locked(uint64_t off)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (hdr->alloc[i].off == off)
+			hdr->alloc[i].off = 0;
+}
+
+/*
+ * A page run of the heap (lock held): its first 16 bytes a struct blk
+ * with pages set (the rest zero), counted in use and in flight until the
+ * caller's alloc_done_locked.  A reused run is zeroed while still on the
+ * free list (but its header and link): a member killed in that long
+ * part leaves the list whole.
+ */
 static uint64_t take_pages(uint64_t pages)
 {
 	uint64_t *prev = &hdr->free_runs, off;
@@ -780,9 +837,12 @@ static uint64_t take_pages(uint64_t pages)
 		if (b->pages >= pages && b->pages <= pages * 2) {
 			uint32_t keep = b->pages;
 
+			/* (the link: 8 bytes after the header) */
+			memset((uint8_t *)b + 32, 0, keep * PAGE - 32);
 			*prev = *(uint64_t *)((uint8_t *)b + sizeof(*b));
-			memset(b, 0, keep * PAGE);
+			memset(b, 0, 32);
 			b->pages = keep;
+			alloc_begin_locked(off, CLS_RUN, keep);
 			return off;
 		}
 		prev = (uint64_t *)((uint8_t *)b + sizeof(*b));
@@ -792,6 +852,7 @@ static uint64_t take_pages(uint64_t pages)
 		return 0;
 	hdr->bump = off + pages * PAGE;
 	((struct blk *)at(off))->pages = (uint32_t)pages;
+	alloc_begin_locked(off, CLS_RUN, (uint32_t)pages);
 	return off;
 }
 
@@ -846,6 +907,50 @@ static void tab_free_locked(uint64_t off)
 /* A member killed growing a table: the run that is not the table now
  * (the new one before it was published, the old one after) is freed
  * (lock held, taken over). */
+/* Whether the block or run at off is on a free list (lock held). */
+static bool on_free_list_locked(uint64_t off, uint32_t cls)
+{
+	uint64_t o = cls < NCLASS ? hdr->free_cls[cls] : hdr->free_runs;
+
+	for (; o; o = *(uint64_t *)((uint8_t *)at(o) + sizeof(struct blk)))
+		if (o == off)
+			return true;
+	return false;
+}
+
+/*
+ * A member killed holding the lock in an allocation (alloc[]): what it
+ * took and did not hand out goes back.  Not the ledger in use, a table
+ * in use or a growth's run (grow_undo_locked), nor what it freed already
+ * (on a free list).  A block it had listed as its own is unlisted with
+ * the free, so the reaping does not free it again.
+ */
+static void alloc_undo_locked(void)
+{
+	struct dom_inflight f;
+	struct blk *b;
+	int i, t;
+
+	for (i = 2; i >= 0; i--) {
+		f = hdr->alloc[i];
+		hdr->alloc[i].off = 0;
+		if (!f.off || f.off == hdr->priv_off || f.off == hdr->grow_new ||
+		    f.off == hdr->grow_old || on_free_list_locked(f.off, f.cls))
+			continue;
+		for (t = 0; t < NTABS && hdr->tab[t] != f.off; t++)
+			;
+		if (t < NTABS)
+			continue;
+		b = at(f.off);
+		b->magic = BLK_MAGIC;
+		b->cls = f.cls;
+		if (f.cls >= NCLASS)
+			b->pages = f.pages;
+		hdr->alloc_undone++;
+		block_free_locked(b); /* (unlisted there, if listed) */
+	}
+}
+
 static void grow_undo_locked(void)
 {
 	uint64_t n = hdr->grow_new, o = hdr->grow_old;
@@ -883,8 +988,8 @@ static int tab_grow_locked(int t)
 	n->b.cls = CLS_TABLE;
 	n->cap = (uint32_t)((n->b.pages * PAGE - sizeof(*n)) / esz);
 	n->esz = esz;
-	hdr->in_use += n->b.pages * PAGE;
 	hdr->grow_new = off;
+	alloc_done_locked(off); /* grow_new names it */
 	if (cap)
 		memcpy(n + 1, old_ents, (size_t)cap * esz);
 	read_fault_once();
@@ -982,7 +1087,7 @@ static struct dom_priv *priv_tab(void)
 /* Double the ledger (lock held): 0, or -ENOMEM when the heap is full. */
 static int priv_grow_locked(void)
 {
-	uint64_t cap = hdr->priv_cap ? 2ull * hdr->priv_cap : PRIV_FIRST, off, i;
+	uint64_t cap = hdr->priv_cap ? 2ull * hdr->priv_cap : PRIV_FIRST, off, old, i;
 	struct dom_priv *tab;
 	struct blk *b;
 
@@ -994,23 +1099,26 @@ static int priv_grow_locked(void)
 	b = at(off);
 	b->magic = BLK_MAGIC;
 	b->cls = CLS_LEDGER;
-	hdr->in_use += b->pages * PAGE;
 	tab = (struct dom_priv *)(b + 1);
-	if (hdr->priv_cap) {
-		struct blk *old = at(hdr->priv_off);
-
+	old = hdr->priv_cap ? hdr->priv_off : 0;
+	if (old)
 		memcpy(tab, priv_tab(), hdr->priv_cap * sizeof(*tab));
-		old->magic = 0;
-		hdr->in_use -= old->pages * PAGE;
-		free_run_locked(hdr->priv_off);
-	}
 	/* the new entries, free, in order, before what was free */
 	for (i = hdr->priv_cap; i < cap; i++)
 		tab[i] = (struct dom_priv){ .next = i + 1 < cap ? (uint32_t)(i + 2) :
 								  hdr->priv_free };
+	/* both runs in flight: a member killed before the publication
+	 * leaves the new one to free, after it the old one (never the
+	 * ledger in use: alloc_undo_locked) */
+	if (old)
+		inflight_locked(old, CLS_RUN, ((struct blk *)at(old))->pages);
 	hdr->priv_free = hdr->priv_cap + 1;
-	hdr->priv_off = off;
 	hdr->priv_cap = (uint32_t)cap;
+	__atomic_store_n(&hdr->priv_off, off, __ATOMIC_RELEASE);
+	alloc_done_locked(off);
+	if (old)
+		block_free_locked(at(old));
+	alloc_done_locked(old);
 	return 0;
 }
 
@@ -1123,11 +1231,58 @@ static bool load_note_locked(const struct blk *b)
 	return load_note_off_locked(domain_offset(b));
 }
 
+/*
+ * The references a load takes on maps (the library's, for the program's
+ * map references: taken while it resolves the program's map descriptors,
+ * held by the program once it is made).  Until the program is registered
+ * they are the loading process's, noted in the ledger as its references
+ * (refs) on each map and listed here, so a member killed mid-load or
+ * before the registration has them dropped by domain_reap with its
+ * blocks; the registration un-notes them in the same hold of the lock
+ * (the program's now, dropped when it is freed).  The interposer is
+ * linked with --wrap=ub_map_get,--wrap=ub_map_put (mk/launch.mk): each
+ * reference the load takes is noted after it is taken, each it drops
+ * un-noted before, as every reference in the ledger.  A map beyond the
+ * list's room (a program names 64 at most) is not noted: a kill leaks
+ * its reference, never drops it twice.
+ */
+#define LOAD_MAPS 64
+/* (the thread's list, made at its first load: the agent that shares this
+ * file keeps its thread-locals to a few hundred bytes, initial-exec) */
+static __thread struct load_maps {
+	bool sess; /* the session under way is a load */
+	int n;
+	struct load_map {
+		void *map;
+		int n;
+	} map[LOAD_MAPS];
+} *load_maps;
+#define load_nmaps (load_maps ? load_maps->n : 0)
+#define load_sess (load_maps && load_maps->sess)
+
+/* The load's references listed go back to nobody's account (lock held):
+ * the program holds them (registration), or the load ended. */
+static void load_maps_unnote_locked(void)
+{
+	int i;
+
+	for (i = 0; i < load_nmaps; i++)
+		if (load_maps->map[i].n)
+			ledger_locked(DOM_MAP, load_maps->map[i].map, -load_maps->map[i].n, true);
+	if (load_maps)
+		load_maps->n = 0;
+}
+
 /* Start a session (load or JIT): a fresh list, a new session number. */
 static void sess_begin(void)
 {
 	load_n = 0;
 	load_pending = false;
+	if (load_nmaps) {
+		lock();
+		load_maps_unnote_locked();
+		unlock();
+	}
 	lock();
 	note_sess = ++hdr->sess_serial ? hdr->sess_serial : ++hdr->sess_serial;
 	unlock();
@@ -1185,6 +1340,64 @@ void domain_load_begin(void)
 	if (!hdr)
 		return;
 	sess_begin();
+	if (!load_maps)
+		load_maps = calloc(1, sizeof(*load_maps));
+	/* (none: a kill mid-load leaks the load's references on maps) */
+	if (load_maps)
+		load_maps->sess = true;
+}
+
+/* A reference of the load on map taken (delta 1, after) or dropped
+ * (-1, before): noted or un-noted (above). */
+static void load_map_ref(void *map, int delta)
+{
+	int i;
+
+	struct load_map *m;
+
+	if (!load_maps)
+		return;
+	for (i = 0; i < load_maps->n && load_maps->map[i].map != map; i++)
+		;
+	if (delta < 0 && (i == load_maps->n || !load_maps->map[i].n))
+		return; /* not one the load took */
+	if (i == load_maps->n) {
+		if (load_maps->n == LOAD_MAPS)
+			return;
+		load_maps->map[load_maps->n++] = (struct load_map){ map, 0 };
+	}
+	m = &load_maps->map[i];
+	lock();
+	/* the registry's maps only (the ledger's entries name them) */
+	if (delta < 0 || find_obj(DOM_MAP, map)) {
+		ledger_locked(DOM_MAP, map, delta, true);
+		m->n += delta;
+	}
+	unlock();
+}
+
+/* (weak: the agent, which compiles this file too, is linked without
+ * --wrap and never calls the wrappers) */
+struct ub_map;
+struct ub_map *__real_ub_map_get(struct ub_map *map) __attribute__((weak));
+void __real_ub_map_put(struct ub_map *map) __attribute__((weak));
+struct ub_map *__wrap_ub_map_get(struct ub_map *map);
+void __wrap_ub_map_put(struct ub_map *map);
+
+struct ub_map *__wrap_ub_map_get(struct ub_map *map)
+{
+	struct ub_map *ret = __real_ub_map_get(map);
+
+	if (map && hdr && ((note_on && load_sess) || load_pending))
+		load_map_ref(map, 1);
+	return ret;
+}
+
+void __wrap_ub_map_put(struct ub_map *map)
+{
+	if (map && hdr && load_nmaps)
+		load_map_ref(map, -1);
+	__real_ub_map_put(map);
 }
 
 /* The library's memory of this process alone made during a load (its
@@ -1217,9 +1430,17 @@ void domain_load_end(bool share)
 		return;
 	priv_depth--;
 	note_on = false;
+	if (load_maps)
+		load_maps->sess = false;
 	if (!share) {
 		note_sess = 0;
 		sess_list_drop();
+		/* (the library dropped them: none should be left) */
+		if (load_nmaps) {
+			lock();
+			load_maps_unnote_locked();
+			unlock();
+		}
 		return;
 	}
 	verif_facts_mine(&rec, &insns);
@@ -1248,6 +1469,7 @@ static void load_share_locked(int kind, const void *ptr)
 	if (i == load_n)
 		return;
 	sess_share_locked(self_pid(), note_sess, load_offs, load_n);
+	load_maps_unnote_locked();
 	load_pending = false;
 	note_sess = 0;
 	sess_list_drop();
@@ -1258,6 +1480,8 @@ void domain_jit_begin(void)
 	if (!hdr)
 		return;
 	sess_begin();
+	if (load_maps)
+		load_maps->sess = false;
 }
 
 void domain_jit_end(void)
@@ -1405,6 +1629,14 @@ static void reap_private_locked(const int32_t *dead, int ndead)
 	}
 }
 
+/* USERBPF_DOMAIN_FAULT=load:6: a load's allocation of 1 MiB or more
+ * stops where it is taken but not handed out (lock held). */
+static void fault_alloc_point(size_t size)
+{
+	if (note_on && size >= (1u << 20))
+		fault_point(DOMAIN_FAULT_ALLOC);
+}
+
 void *domain_alloc(size_t size)
 {
 	size_t need = size + sizeof(struct blk);
@@ -1433,7 +1665,7 @@ void *domain_alloc(size_t size)
 			b = at(off);
 		}
 		b->pages = 0;
-		hdr->in_use += 32ul << cls;
+		alloc_begin_locked(off, cls, 0);
 	} else {
 		off = take_pages((need + PAGE - 1) / PAGE);
 		if (!off) {
@@ -1441,16 +1673,17 @@ void *domain_alloc(size_t size)
 			return NULL;
 		}
 		b = at(off);
-		hdr->in_use += b->pages * PAGE;
 	}
 	b->magic = BLK_MAGIC;
 	b->cls = cls;
 	b->priv = 0;
+	fault_alloc_point(size);
 	/* a private block the ledger cannot list would leak: none then */
 	if (priv_depth && (tag_private_locked(b) || !load_note_locked(b))) {
 		block_free_locked(b);
 		b = NULL;
 	}
+	alloc_done_locked(off);
 	unlock();
 	return b ? b + 1 : NULL;
 }
@@ -1513,14 +1746,16 @@ void *domain_pages(size_t len)
 	off = take_pages((len + PAGE - 1) / PAGE + 1);
 	if (off) {
 		b = at(off);
+		uint64_t taken = off;
+
 		b->magic = BLK_MAGIC;
 		b->cls = CLS_PAGES;
 		b->priv = 0;
-		hdr->in_use += b->pages * PAGE;
 		if (priv_depth && (tag_private_locked(b) || !load_note_locked(b))) {
 			pages_free_locked(b);
 			off = 0;
 		}
+		alloc_done_locked(taken);
 	}
 	unlock();
 	return off ? (uint8_t *)at(off) + PAGE : NULL;
@@ -1711,7 +1946,7 @@ void *domain_ring_alloc(size_t head, size_t data)
 		r->data = data;
 		r->alias_lo = head + data;
 		r->alias_hi = head + 2 * data;
-		hdr->in_use += r->b.pages * PAGE;
+		alloc_done_locked(off);
 	}
 	unlock();
 	if (!off)

@@ -116,6 +116,7 @@ enum {
 	DOMAIN_FAULT_CODE = 3,	     /* JIT: code pages taken, being written */
 	DOMAIN_FAULT_SEALED = 4,     /* JIT: image sealed, not published */
 	DOMAIN_FAULT_PUBLISHED = 5,  /* JIT: the program holds the image */
+	DOMAIN_FAULT_ALLOC = 6,	     /* a block of 1 MiB+ taken, not listed */
 };
 int domain_private_tag(void *p);
 /* Tag the library's memory of this process alone that it keeps between

@@ -36,6 +36,12 @@
 #define TRACING_TYPES                                                                              \
 	(TB(KPROBE) | TB(TRACEPOINT) | TB(PERF_EVENT) | TB(RAW_TRACEPOINT) |                       \
 	 TB(RAW_TRACEPOINT_WRITABLE) | TB(TRACING) | TB(LSM) | TB(SYSCALL))
+/* generic kfuncs (bpf_task_from_pid...): kfunc_init() registers them for
+ * the hooks these types map to (bpf_prog_type_to_kfunc_hook) */
+#define GENERIC_KFUNC_TYPES                                                                        \
+	(TB(KPROBE) | TB(TRACEPOINT) | TB(PERF_EVENT) | TB(RAW_TRACEPOINT) |                       \
+	 TB(RAW_TRACEPOINT_WRITABLE) | TB(TRACING) | TB(SCHED_CLS) | TB(XDP) | TB(STRUCT_OPS) |    \
+	 TB(SYSCALL) | TB(CGROUP_SKB))
 /* bpf_get_attach_cookie: the tracing types but syscall programs */
 #define COOKIE_TYPES (TRACING_TYPES & ~TB(SYSCALL))
 /* bpf_get_socket_cookie: the types whose context has a socket */
@@ -226,6 +232,16 @@ static const struct userbpf_helper std_helpers[] = {
 	/* kfuncs (kfunc.h): ids from UB_KFUNC_ID_BASE, past every kernel helper */
 	H(UB_KFUNC_ID_BASE + 0, sock_destroy, sock_destroy,
 	  PT(TB(TRACING), INTEGER, 0, A(PTR_TO_BTF_ID))),
+	/* kernel/bpf/helpers.c generic_btf_ids, registered for the types of
+	 * the tracing hook, tc, xdp, struct_ops, syscall and cgroup_skb */
+	H(UB_KFUNC_ID_BASE + 1, task_from_pid, task_from_pid,
+	  PT(GENERIC_KFUNC_TYPES, PTR_TO_BTF_ID_OR_NULL, USERBPF_HELPER_ACQUIRE, A(ANYTHING))),
+	H(UB_KFUNC_ID_BASE + 2, task_acquire, task_acquire,
+	  PT(GENERIC_KFUNC_TYPES, PTR_TO_BTF_ID_OR_NULL,
+	     USERBPF_HELPER_ACQUIRE | USERBPF_HELPER_TRUSTED_ARGS, A(PTR_TO_BTF_ID))),
+	H(UB_KFUNC_ID_BASE + 3, task_release, task_release,
+	  PT(GENERIC_KFUNC_TYPES, VOID, USERBPF_HELPER_RELEASE | USERBPF_HELPER_TRUSTED_ARGS,
+	     A(PTR_TO_BTF_ID))),
 };
 
 /* The public constructor: the vm's, with the built-in table as default. */

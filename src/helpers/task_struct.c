@@ -104,12 +104,19 @@ struct task_img {
 
 #define POOL_SLOTS 256 /* threads running programs that read the task at once */
 #define MAX_LAYOUTS 8
+/* tasks programs hold references to at once (bpf_task_from_pid,
+ * bpf_task_acquire): the verifier makes every program release its own
+ * before it exits, so these are the references of concurrent runs */
+#define REF_SLOTS 64
 
 struct task_layout {
 	const struct userbpf_btf *btf;
 	size_t task_size, mm_size;
 	int64_t off[TF_N]; /* -1: no such member */
 	struct task_img img[POOL_SLOTS];
+	/* referenced tasks: images and reference counts (0: free) */
+	struct task_img ref[REF_SLOTS];
+	_Atomic uint32_t refs[REF_SLOTS];
 };
 
 static struct task_layout *layouts[MAX_LAYOUTS];
@@ -196,12 +203,20 @@ static struct task_layout *layout_get(const struct userbpf_btf *btf)
 			mm_size = sz;
 	}
 	per = ((size_t)size * 3 + (size_t)mm_size + 63) & ~(size_t)63;
-	l = ub_calloc(1, sizeof(*l));
-	mem = l ? mmap(NULL, per * POOL_SLOTS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0) :
-		  MAP_FAILED;
+	/*
+	 * Private memory of this process, never the allocator's: under
+	 * launch that is the domain's shared arena, whose lock a program
+	 * may run under (a syscall the interposer makes while holding it),
+	 * and whose memory every member sees, while these images and
+	 * counts are this process's own.
+	 */
+	l = mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = l != MAP_FAILED ? mmap(NULL, per * (POOL_SLOTS + REF_SLOTS), PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) :
+				MAP_FAILED;
 	if (mem == MAP_FAILED) {
-		ub_free(l);
+		if (l != MAP_FAILED)
+			munmap(l, sizeof(*l));
 		l = NULL;
 		errno = ENOMEM;
 		goto out;
@@ -212,8 +227,8 @@ static struct task_layout *layout_get(const struct userbpf_btf *btf)
 	for (k = 0; k < TF_N; k++)
 		l->off[k] = member_off(btf, (uint32_t)tid_id, fields[k].name, fields[k].size,
 				       (size_t)size);
-	for (i = 0; i < POOL_SLOTS; i++) {
-		struct task_img *img = &l->img[i];
+	for (i = 0; i < POOL_SLOTS + REF_SLOTS; i++) {
+		struct task_img *img = i < POOL_SLOTS ? &l->img[i] : &l->ref[i - POOL_SLOTS];
 
 		img->task = mem + i * per;
 		img->parent = img->task + size;
@@ -561,15 +576,11 @@ int ub_task_current_view(const struct userbpf_btf *btf, struct ub_task_view *v)
 const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *prog);
 uint32_t ub_task_exit_code;
 
+static const struct userbpf_btf *run_task_btf(struct userbpf_run *run);
+
 UB_HELPER(get_current_task)
 {
-	const struct userbpf_btf *btf = NULL;
-
-	if (ub_task_btf_hook)
-		btf = ub_task_btf_hook(userbpf_run__prog(run));
-	if (!btf)
-		btf = userbpf_btf__kernel();
-	return (uint64_t)(uintptr_t)ub_task_current(run, btf);
+	return (uint64_t)(uintptr_t)ub_task_current(run, run_task_btf(run));
 }
 
 /*
@@ -591,6 +602,188 @@ UB_HELPER(get_task_stack)
 	if (r4 & (1ull << 8) /* BPF_F_USER_STACK */)
 		return UB_ERR(-EFAULT);
 	return ub_helper_get_stack(0, r2, r3, r4, r5, run);
+}
+
+/* ==== Referenced tasks: the task kfuncs ==== */
+
+/*
+ * The kfuncs of kernel/bpf/helpers.c that hand out counted references
+ * to tasks: bpf_task_from_pid (KF_ACQUIRE | KF_RET_NULL),
+ * bpf_task_acquire (KF_ACQUIRE | KF_RCU | KF_RET_NULL) and
+ * bpf_task_release (KF_RELEASE).  A referenced task is an image of a
+ * slot of the layout's reference pool (task, parent, group leader, mm,
+ * filled from /proc as the current task's are), its count in refs[]:
+ * the first reference claims a free slot with a compare-and-exchange,
+ * the last release frees it, so the run path takes no lock and
+ * allocates nothing.  All REF_SLOTS in use: NULL, as the kernel's
+ * refcount_inc_not_zero failing.  The verifier makes a program release
+ * what it acquired; a checked run of an unverified program that does not
+ * leaves the slot taken.
+ */
+
+static const struct userbpf_btf *run_task_btf(struct userbpf_run *run)
+{
+	const struct userbpf_btf *btf = NULL;
+
+	if (ub_task_btf_hook)
+		btf = ub_task_btf_hook(userbpf_run__prog(run));
+	return btf ? btf : userbpf_btf__kernel();
+}
+
+/* Tgid of thread tid in this process's view of /proc (its status file's
+ * "Tgid:" line), or 0 when there is no such task. */
+static pid_t tgid_of(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	return p ? (pid_t)strtol(p + 6, NULL, 10) : 0;
+}
+
+/* A free reference slot of l, its count set to 1, or -1. */
+static int ref_claim(struct task_layout *l)
+{
+	int i;
+
+	for (i = 0; i < REF_SLOTS; i++) {
+		uint32_t z = 0;
+
+		if (atomic_compare_exchange_strong(&l->refs[i], &z, 1))
+			return i;
+	}
+	return -1;
+}
+
+/* The layout and reference slot whose task image p is, or -1. */
+static int ref_find(const void *p, struct task_layout **lp)
+{
+	int k, n = atomic_load_explicit(&n_layouts, memory_order_acquire), i;
+
+	for (k = 0; p && k < n; k++) {
+		struct task_layout *l = layouts[k];
+
+		if ((const uint8_t *)p < l->ref[0].task ||
+		    (const uint8_t *)p > l->ref[REF_SLOTS - 1].task)
+			continue;
+		for (i = 0; i < REF_SLOTS; i++)
+			if (l->ref[i].task == p) {
+				*lp = l;
+				return i;
+			}
+	}
+	return -1;
+}
+
+/* Slot i of l filled for thread tid of process tgid and handed to the
+ * run (its images are read-only regions of a checked run). */
+static uint64_t ref_give(struct userbpf_run *run, struct task_layout *l, int i, pid_t tgid,
+			 pid_t tid)
+{
+	struct task_img *img = &l->ref[i];
+
+	fill_imgs(l, img->task, img->parent, img->leader, img->mm, tgid, tid,
+		  tgid == getpid() && tid == (pid_t)syscall(SYS_gettid));
+	img->tid = tid;
+	if (run) {
+		userbpf_run__add_region(run, img->task, l->task_size, 0);
+		userbpf_run__add_region(run, img->parent, l->task_size, 0);
+		userbpf_run__add_region(run, img->leader, l->task_size, 0);
+		userbpf_run__add_region(run, img->mm, l->mm_size, 0);
+	}
+	return (uint64_t)(uintptr_t)img->task;
+}
+
+/*
+ * bpf_task_from_pid(pid): the task whose pid is pid (any thread, as
+ * find_task_by_pid_ns) in the pid namespace of the process the program
+ * runs in, with a reference; NULL when there is none.
+ */
+UB_HELPER(task_from_pid)
+{
+	const struct userbpf_btf *btf = run_task_btf(run);
+	struct task_layout *l = btf ? layout_find(btf) : NULL;
+	pid_t tid = (pid_t)(int32_t)r1, tgid;
+	int i;
+
+	if (!l && btf)
+		l = layout_get(btf);
+	if (!l || tid <= 0 || !(tgid = tgid_of(tid)))
+		return 0;
+	i = ref_claim(l);
+	if (i < 0)
+		return 0;
+	return ref_give(run, l, i, tgid, tid);
+}
+
+/*
+ * bpf_task_acquire(task): one more reference to a referenced task (the
+ * same object), or a new reference to a trusted one that is not counted
+ * here (the current task of bpf_get_current_task_btf: a fresh image of
+ * the same thread).  NULL for anything else or when the pool is full.
+ */
+UB_HELPER(task_acquire)
+{
+	struct task_layout *l;
+	int i = ref_find((const void *)(uintptr_t)r1, &l), k, n, j;
+	uint32_t c;
+
+	if (i >= 0) {
+		c = atomic_load(&l->refs[i]);
+		while (c && !atomic_compare_exchange_weak(&l->refs[i], &c, c + 1))
+			;
+		if (!c)
+			return 0; /* released meanwhile: refcount_inc_not_zero */
+		if (run)
+			userbpf_run__add_region(run, l->ref[i].task, l->task_size, 0);
+		return r1;
+	}
+	n = atomic_load_explicit(&n_layouts, memory_order_acquire);
+	for (k = 0; r1 && k < n; k++) {
+		l = layouts[k];
+		for (j = 0; j < POOL_SLOTS; j++) {
+			uint32_t pid, tgid;
+
+			if (l->img[j].task != (uint8_t *)(uintptr_t)r1 || !l->img[j].tid)
+				continue;
+			pid = (uint32_t)l->img[j].tid;
+			tgid = (uint32_t)getpid();
+			if (l->off[TF_PID] >= 0)
+				memcpy(&pid, l->img[j].task + l->off[TF_PID], sizeof(pid));
+			if (l->off[TF_TGID] >= 0)
+				memcpy(&tgid, l->img[j].task + l->off[TF_TGID], sizeof(tgid));
+			i = ref_claim(l);
+			if (i < 0)
+				return 0;
+			return ref_give(run, l, i, (pid_t)tgid, (pid_t)pid);
+		}
+	}
+	return 0;
+}
+
+/* bpf_task_release(task): drop a reference; the last frees the slot. */
+UB_HELPER(task_release)
+{
+	struct task_layout *l;
+	int i = ref_find((const void *)(uintptr_t)r1, &l);
+	uint32_t c;
+
+	if (i < 0)
+		return 0;
+	c = atomic_load(&l->refs[i]);
+	while (c && !atomic_compare_exchange_weak(&l->refs[i], &c, c - 1))
+		;
+	return 0;
 }
 
 /* ==== Namespaces, cgroups, sockets ==== */

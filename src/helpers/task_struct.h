@@ -59,6 +59,13 @@ extern const struct userbpf_btf *(*ub_task_btf_hook)(const struct userbpf_prog *
 
 uint64_t ub_helper_get_current_task(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 				    struct userbpf_run *run) UB_HOST_OPTIONAL;
+/* kfuncs: bpf_task_from_pid, bpf_task_acquire, bpf_task_release */
+uint64_t ub_helper_task_from_pid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				 struct userbpf_run *run) UB_HOST_OPTIONAL;
+uint64_t ub_helper_task_acquire(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				struct userbpf_run *run) UB_HOST_OPTIONAL;
+uint64_t ub_helper_task_release(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				struct userbpf_run *run) UB_HOST_OPTIONAL;
 uint64_t ub_helper_get_task_stack(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 				  struct userbpf_run *run) UB_HOST_OPTIONAL;
 /* maps/cgroup_array.c */

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -343,6 +344,30 @@ static bool iter_target(const union bpf_attr *a, char *out, size_t size)
 /* src/probe/kfunc.c: kernel functions syscalls reach */
 bool probe_kfunc_known(const char *name);
 const char *probe_kfunc_avail(void);
+/* src/probe/lsm.c: LSM hooks syscalls reach; the chain of one syscall */
+bool probe_lsm_known(const char *hook);
+const char *probe_lsm_avail(void);
+int64_t probe_syscall_lsm(int nr, const uint64_t args[6]);
+
+/*
+ * An LSM program (BPF_LSM_MAC, attach_btf_id the kernel's bpf_lsm_HOOK)
+ * on a hook a syscall reaches: the probe layer's target ("lsm/file_open")
+ * into out; else false.
+ */
+static bool lsm_target(const union bpf_attr *a, char *out, size_t size)
+{
+	const struct userbpf_btf *k;
+	const char *name;
+
+	if (a->prog_type != BPF_PROG_TYPE_LSM || a->expected_attach_type != BPF_LSM_MAC ||
+	    !a->attach_btf_id || a->attach_prog_fd || !(k = userbpf_btf__kernel()))
+		return false;
+	name = userbpf_btf__name(k, a->attach_btf_id);
+	if (!name || strncmp(name, "bpf_lsm_", 8) || !probe_lsm_known(name + 8))
+		return false;
+	snprintf(out, size, "lsm/%.48s", name + 8);
+	return true;
+}
 
 /*
  * fentry/fexit on a kernel function syscalls reach, tp_btf on sys_enter or
@@ -383,6 +408,8 @@ static bool kernel_attach(const union bpf_attr *a)
 		return false; /* iterators run here (userbpf_iter__run) */
 	if (kfunc_target(a, target, sizeof(target)))
 		return false; /* the probe layer's kernel functions (kfunc.c) */
+	if (lsm_target(a, target, sizeof(target)))
+		return false; /* the probe layer's LSM hooks (lsm.c) */
 	if (a->prog_type == BPF_PROG_TYPE_TRACING || a->prog_type == BPF_PROG_TYPE_LSM ||
 	    a->prog_type == BPF_PROG_TYPE_EXT || a->prog_type == BPF_PROG_TYPE_STRUCT_OPS)
 		return a->attach_btf_id || a->attach_prog_fd;
@@ -455,13 +482,29 @@ static long cmd_prog_load(union bpf_attr *a, unsigned int size)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	m.load_time = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	iter_target(a, m.iter_target, sizeof(m.iter_target));
-	kfunc_target(a, m.kfunc_target, sizeof(m.kfunc_target));
+	if (!kfunc_target(a, m.kfunc_target, sizeof(m.kfunc_target)))
+		lsm_target(a, m.kfunc_target, sizeof(m.kfunc_target));
 
+	if (kernel_attach(a) && a->prog_type == BPF_PROG_TYPE_LSM) {
+		const char *hook =
+			userbpf_btf__kernel() && a->attach_btf_id ?
+				userbpf_btf__name(userbpf_btf__kernel(), a->attach_btf_id) :
+				NULL;
+
+		launch_log("program '%.16s': %s hook '%s' is not available in a process: the "
+			   "hooks available are those a process's syscalls reach (%s)",
+			   a->prog_name,
+			   a->expected_attach_type == BPF_LSM_CGROUP ? "lsm_cgroup (a cgroup's)" :
+								       "LSM",
+			   hook && !strncmp(hook, "bpf_lsm_", 8) ? hook + 8 : "?",
+			   probe_lsm_avail());
+		return -EINVAL;
+	}
 	if (kernel_attach(a)) {
 		launch_log("program '%.16s': attaching to kernel functions (fentry, fexit, "
 			   "tp_btf, lsm, freplace) is not available in a process, but for "
-			   "fentry/fexit on the functions syscalls reach (%s) and "
-			   "tp_btf/sys_enter, tp_btf/sys_exit",
+			   "fentry/fexit on the functions syscalls reach (%s), "
+			   "tp_btf/sys_enter, tp_btf/sys_exit and lsm/HOOK",
 			   a->prog_name, probe_kfunc_avail());
 		return -EINVAL;
 	}
@@ -1389,6 +1432,15 @@ long launch_bpf(int cmd, void *uattr_p, unsigned int size)
 	memset(&a, 0, sizeof(a));
 	if (ub_safe_read(&a, uattr, size < sizeof(a) ? size : sizeof(a)))
 		return -EFAULT;
+	{
+		/* security_bpf: the domain's lsm/bpf programs (src/probe/lsm.c),
+		 * which may deny the command before it runs */
+		const uint64_t args[6] = { (uint32_t)cmd, (uint64_t)(uintptr_t)uattr, size };
+		int64_t deny = probe_syscall_lsm(SYS_bpf, args);
+
+		if (deny)
+			return (long)deny;
+	}
 	switch (cmd) {
 	case BPF_MAP_CREATE:
 		return cmd_map_create(&a, size);

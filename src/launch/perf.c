@@ -701,6 +701,9 @@ static int kfunc_link(int prog_fd, uint32_t attach_type)
 	if (!strncmp(m.kfunc_target, "tp_btf/", 7)) {
 		link->link_type = BPF_LINK_TYPE_RAW_TRACEPOINT;
 		link->attach_type = attach_type ? attach_type : BPF_TRACE_RAW_TP;
+	} else if (!strncmp(m.kfunc_target, "lsm/", 4)) { /* src/probe/lsm.c */
+		link->link_type = BPF_LINK_TYPE_TRACING;
+		link->attach_type = BPF_LSM_MAC;
 	} else {
 		link->link_type = BPF_LINK_TYPE_TRACING;
 		link->attach_type = attach_type		     ? attach_type :
@@ -722,7 +725,8 @@ int launch_link_create(void *attr_p)
 		return h;
 	if (a->link_create.attach_type == BPF_TRACE_FENTRY ||
 	    a->link_create.attach_type == BPF_TRACE_FEXIT ||
-	    a->link_create.attach_type == BPF_TRACE_RAW_TP)
+	    a->link_create.attach_type == BPF_TRACE_RAW_TP ||
+	    a->link_create.attach_type == BPF_LSM_MAC)
 		return kfunc_link((int)a->link_create.prog_fd, a->link_create.attach_type);
 	if (a->link_create.attach_type != BPF_PERF_EVENT) {
 		launch_log("BPF_LINK_CREATE attach type %u: not available in a process",

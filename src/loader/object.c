@@ -29,6 +29,7 @@
 #include "vm/vm_int.h"
 #include "userbpf/verifier.h"
 #include "helpers/task_struct.h"
+#include "helpers/kfunc.h"
 
 #define OPTS_HAS(opts, field)                                                                      \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
@@ -429,6 +430,8 @@ static int resolve_ld_imm64(void *cookie, unsigned src_reg, int32_t imm, int32_t
 	uint8_t *base;
 	size_t size;
 
+	if (src_reg == USERBPF_PSEUDO_BTF_ID) /* a __ksym (relo.c): its address */
+		return ub_ksym_resolve(ub_kernel_btf(), imm, next_imm, value, NULL, 0);
 	if (src_reg != USERBPF_PSEUDO_MAP_IDX && src_reg != USERBPF_PSEUDO_MAP_IDX_VALUE)
 		return -EINVAL;
 	if (imm < 0 || (size_t)imm >= obj->map_cnt || !obj->maps[imm].map)
@@ -701,6 +704,16 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 	size_t i;
 	int err;
 
+	/* the kernel's check of __ksym addresses, with its message */
+	if (ub_ksym_used(prog->insns, prog->insn_cnt)) {
+		err = ub_ksym_check(prog->insns, prog->insn_cnt, ub_kernel_btf(), errbuf,
+				    sizeof(errbuf));
+		if (err) {
+			errbuf[strcspn(errbuf, "\n")] = '\0';
+			return obj_err(obj, err, "prog '%s' (sec '%s'): %s", prog->name,
+				       prog->sec_name, errbuf);
+		}
+	}
 	for (i = 0; i < prog->insn_cnt; i++)
 		poisoned |= is_poison(&prog->insns[i]);
 	if (poisoned) {
@@ -758,6 +771,8 @@ static int create_prog(struct userbpf_object *obj, struct userbpf_program *prog,
 		prog_owned_put(po); /* on_free runs only for created programs */
 	else if (!obj->unverified)
 		err = verify_prog(obj, prog, po->helpers, extra_cnt); /* issue 12: on by default */
+	if (!err)
+		ub_kfunc_prepare(prog->prog); /* the task kfuncs' images, before any run */
 	ub_free(copy);
 	if (err)
 		return obj_err(obj, err, "prog '%s' (sec '%s'): %s", prog->name, prog->sec_name,

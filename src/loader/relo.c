@@ -441,6 +441,41 @@ static int reloc_code(struct userbpf_object *obj, struct userbpf_program *main,
 	return err;
 }
 
+/*
+ * The name a __ksym is looked up by: libbpf's essential name, without a
+ * "___flavour" suffix (bpf_rcu_read_lock___old is bpf_rcu_read_lock),
+ * in buf; NULL for a name too long for buf.
+ */
+static const char *ksym_essential_name(const char *name, char *buf, size_t size)
+{
+	const char *f = name ? strstr(name, "___") : NULL;
+	size_t n = f ? (size_t)(f - name) : name ? strlen(name) : 0;
+
+	if (!name || n >= size)
+		return name && !f ? name : NULL;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * A __ksym's id in the running kernel's BTF (libbpf's
+ * bpf_object__resolve_ksym_var_btf_id / _func_btf_id: a VAR or a FUNC
+ * of that name), or -1 (no such symbol, no kernel BTF).
+ */
+static int64_t ksym_btf_id(const char *name)
+{
+	const struct userbpf_btf *k = name ? ub_kernel_btf() : NULL;
+	int64_t id;
+
+	if (!k)
+		return -1;
+	id = ub_btf_find_by_name_kind(k, name, USERBPF_BTF_KIND_VAR);
+	if (id <= 0)
+		id = ub_btf_find_by_name_kind(k, name, USERBPF_BTF_KIND_FUNC);
+	return id > 0 ? id : -1;
+}
+
 /* Rewrite map and global-data references of main (all its relocations). */
 static int relocate_data(struct userbpf_object *obj, struct userbpf_program *main)
 {
@@ -471,10 +506,28 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 		case UB_RELO_CALL:
 			break; /* done by reloc_code() */
 		case UB_RELO_KSYM: {
-			const char *name = ub_elf_sym_name(&obj->elf, &obj->elf.syms[r->sym_off]);
-
+			const char *sym = ub_elf_sym_name(&obj->elf, &obj->elf.syms[r->sym_off]);
+			char ess[128];
+			const char *name = ksym_essential_name(sym, ess, sizeof(ess));
 			uint32_t kfunc = name ? ub_kfunc_id(name) : 0;
+			/* the kernel whose symbols this loader resolves
+			 * against is userbpf: a weak symbol it lacks is
+			 * unresolved (0, as libbpf leaves it), a strong one
+			 * is left to the kernel's refusal by BTF id */
+			int64_t kid = insn->code == CODE_LDDW && (kfunc || !r->map_idx) ?
+					      ksym_btf_id(name) :
+					      -1;
 
+			if (kid > 0) {
+				/* a symbol of the kernel's BTF: its id, as libbpf
+				 * leaves it for the kernel, which gives the
+				 * address of the symbols it has (helpers/ksym.c:
+				 * userbpf's kfuncs) and refuses the others */
+				insn[0].src_reg = USERBPF_PSEUDO_BTF_ID;
+				insn[0].imm = (int32_t)kid;
+				insn[1].imm = 0;
+				break;
+			}
 			if (kfunc) {
 				/* a kfunc userbpf implements: its helper-table entry */
 				if (insn->code == CODE_CALL) {
@@ -482,7 +535,8 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 					insn->off = 0;
 					insn->imm = (int32_t)kfunc;
 				} else {
-					/* its address (bpf_ksym_exists): present */
+					/* its address (bpf_ksym_exists) without a
+					 * kernel BTF: present */
 					insn[0].src_reg = 0;
 					insn[0].imm = (int32_t)kfunc;
 					insn[1].imm = 0;
@@ -490,18 +544,24 @@ static int relocate_data(struct userbpf_object *obj, struct userbpf_program *mai
 				break;
 			}
 			if (!r->map_idx) {
-				/* strong: the load needs it, and userbpf has no
-				 * kernel symbols but its kfuncs (helpers/kfunc.h;
-				 * a program not loaded is let be) */
+				/* strong: the load needs it (a program not loaded
+				 * is let be).  A kfunc of the kernel's BTF that
+				 * userbpf lacks fails as the kernel fails its call
+				 * (helpers/ksym.c); a symbol of no BTF as libbpf
+				 * fails it */
 				if (!main->autoload)
 					break;
-				return obj_err(obj, -ENOTSUP,
-					       "prog '%s': insn %u: %s "
-					       "'%s' is not available: userbpf has no "
-					       "kernel symbols or kfuncs (declare it __weak "
-					       "and guard it with bpf_ksym_exists())",
+				if (insn->code == CODE_CALL && ksym_btf_id(name) > 0)
+					return obj_err(obj, -EINVAL,
+						       "prog '%s': insn %u: cannot find address "
+						       "for kernel function %s (userbpf's kfuncs: "
+						       "helpers/kfunc.h)",
+						       main->name, r->insn_idx, name);
+				return obj_err(obj, -ESRCH,
+					       "prog '%s': insn %u: extern (%s ksym) '%s': not "
+					       "found in kernel or module BTFs",
 					       main->name, r->insn_idx,
-					       insn->code == CODE_CALL ? "kfunc" : "__ksym",
+					       insn->code == CODE_CALL ? "func" : "var",
 					       name ? name : "?");
 			}
 			/* weak: absent, as libbpf resolves a missing weak ksym */

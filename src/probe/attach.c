@@ -132,12 +132,15 @@ static const char *ksyscall_tp(const char *sec, char *buf, size_t size)
 /*
  * kprobe/FUNC, kretprobe/FUNC, fentry/FUNC, fexit/FUNC on a kernel function
  * a syscall reaches (kfunc.c's table, __x64_sys_NAME), tp_btf/sys_enter
- * and tp_btf/sys_exit: attached as they are named.
+ * and tp_btf/sys_exit, lsm/HOOK on a hook a syscall reaches (lsm.c):
+ * attached as they are named.
  */
 static bool kfunc_sec(const char *sec)
 {
 	const char *fn = strchr(sec, '/');
 
+	if (probe_lsm_target(sec)) /* lsm/HOOK, lsm.s/HOOK on a hook of lsm.c */
+		return strncmp(sec, "lsm_cgroup/", 11) && probe_lsm_known(fn + 1);
 	if (!probe_kfunc_target(sec))
 		return false;
 	return !strncmp(sec, "tp_btf/", 7) || probe_kfunc_known(fn + 1);
@@ -235,7 +238,9 @@ userbpf_program__attach_opts(const struct userbpf_program *prog,
 
 		return userbpf_probe__attach_syscall(p, tp ? tp : ktp, &so);
 	}
-	if (p && kfunc_sec(userbpf_program__section_name(prog))) {
+	/* any lsm section: lsm.c names the hooks available when it has not this one */
+	if (p && (kfunc_sec(userbpf_program__section_name(prog)) ||
+		  probe_lsm_target(userbpf_program__section_name(prog)))) {
 		USERBPF_OPTS(userbpf_uprobe_opts, so, .run_flags = o.run_flags,
 			     .trace_fn = o.trace_fn, .trace_cookie = o.trace_cookie,
 			     .err_buf = o.err_buf, .err_buf_sz = o.err_buf_sz);

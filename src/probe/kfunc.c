@@ -1498,6 +1498,15 @@ void probe_kfunc_run(struct userbpf_link *sub, bool exit_side, int nr, struct pr
 	fr.saved = f >= table && f < table + sizeof(table) / sizeof(table[0]) ?
 			   &kf_tls.saved[f - table] :
 			   NULL;
+	if (!exit_side && ret) {
+		/* an LSM program denied the syscall (lsm.c): the functions the
+		 * entry decides on lie below the hook and are not reached */
+		if (f->when == KF_DECIDE_ENTRY) {
+			fr.saved->valid = false;
+			return;
+		}
+		ret = 0;
+	}
 	for (fr.call = 0; fr.call < f->calls; fr.call++) {
 		memset(fr.arg, 0, sizeof(fr.arg));
 		fr.ret_set = false;

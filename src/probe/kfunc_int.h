@@ -27,6 +27,10 @@ long kf_sys(long nr, long a1, long a2, long a3, long a4, long a5);
  * path, dentry and inode filled; 0 when fd is not open.  *st gets fd's
  * fstat and *flags its F_GETFL flags when not NULL. */
 uint64_t kf_obj_file(int fd, struct stat *st, long *flags);
+/* The same for an O_PATH descriptor fd of a file about to be opened
+ * with f_flags flags (lsm.c's file_open: the file the open will get):
+ * f_flags and f_mode as such an open sets them. */
+uint64_t kf_obj_file_as(int fd, long flags);
 /* Add FMODE_CREATED to a file built by kf_obj_file. */
 void kf_obj_file_created(uint64_t file);
 /* struct dentry * for the file st describes, named name (its last path

@@ -429,7 +429,9 @@ static void fd_name(int fd, char *out, size_t size)
 #define KF_FMODE_OPENED 0x80000u
 #define KF_FMODE_CREATED 0x100000u
 
-uint64_t kf_obj_file(int fd, struct stat *stp, long *flagsp)
+/* kf_obj_file, with f_flags as_flags instead of fd's own when not -1
+ * (kf_obj_file_as). */
+static uint64_t file_build(int fd, struct stat *stp, long *flagsp, long as_flags)
 {
 	struct ko_file *f;
 	struct stat st;
@@ -441,7 +443,7 @@ uint64_t kf_obj_file(int fd, struct stat *stp, long *flagsp)
 		return 0;
 	if (stp)
 		*stp = st;
-	flags = kf_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0);
+	flags = as_flags != -1 ? as_flags : kf_sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0);
 	if (flags < 0)
 		return 0;
 	if (flagsp)
@@ -475,6 +477,16 @@ uint64_t kf_obj_file(int fd, struct stat *stp, long *flagsp)
 		put(f->file, KO_FILE_POS, pos < 0 ? 0 : (uint64_t)pos);
 	}
 	return ptr(f->file);
+}
+
+uint64_t kf_obj_file(int fd, struct stat *stp, long *flagsp)
+{
+	return file_build(fd, stp, flagsp, -1);
+}
+
+uint64_t kf_obj_file_as(int fd, long flags)
+{
+	return file_build(fd, NULL, NULL, flags);
 }
 
 void kf_obj_file_created(uint64_t file)

@@ -90,6 +90,7 @@ struct userbpf_link {
 	bool retprobe;	   /* return probe, or sys_exit side */
 	bool ksys;	   /* ksyscall: ctx = the kernel's pt_regs of __x64_sys_NAME */
 	const void *kfunc; /* kfunc.c: a kernel function's syscall sub-link, else NULL */
+	const void *lsm;   /* lsm.c: an LSM hook's syscall sub-link, else NULL */
 	/* the probe module's own hook at a uprobe site (prog NULL) */
 	void (*native)(struct probe_pt_regs *regs);
 	int slot;
@@ -248,7 +249,8 @@ enum {
 	PROBE_PE_PERF = 4,
 	PROBE_PE_USDT = 5,
 	PROBE_PE_SYSEXEC = 6, /* exec_hook.c: execve/execveat tracepoints */
-	PROBE_PE_KFUNC = 7    /* kfunc.c: kernel functions reached by syscalls */
+	PROBE_PE_KFUNC = 7,   /* kfunc.c: kernel functions reached by syscalls */
+	PROBE_PE_LSM = 8      /* lsm.c: LSM hooks reached by syscalls */
 };
 
 /* ==== Kernel functions reached by syscalls (kfunc.c) ==== */
@@ -268,6 +270,33 @@ void probe_kfunc_run(struct userbpf_link *sub, bool exit_side, int nr, struct pr
 bool probe_kfunc_known(const char *name);
 /* The functions available, for messages. */
 const char *probe_kfunc_avail(void);
+
+/* ==== LSM hooks reached by syscalls (lsm.c) ==== */
+
+/* Whether tp is lsm/HOOK, lsm.s/HOOK or lsm_cgroup/HOOK. */
+bool probe_lsm_target(const char *tp);
+/* Whether hook is one of the table's. */
+bool probe_lsm_known(const char *hook);
+/* The hooks available, for messages. */
+const char *probe_lsm_avail(void);
+/* Attach prog there (o: the caller's copy of the options); NULL + errno. */
+struct userbpf_link *probe_lsm_attach(struct userbpf_prog *prog, const char *tp,
+				      const struct userbpf_uprobe_opts *o);
+/* Part of userbpf_link__destroy for an LSM link: its syscall sub-links. */
+void probe_lsm_detach(struct userbpf_link *link);
+/*
+ * syscall_x86_64.c, before the other programs of a side: the LSM
+ * sub-links among links[0..n) for syscall nr, hook by hook, each hook's
+ * programs in attach order.  The entry side returns 0 (allowed) or the
+ * -errno the syscall fails with instead of being made; the exit side
+ * (file_open of a file the open created) returns ret, or the -errno
+ * replacing it (the new descriptor closed).
+ */
+int64_t probe_lsm_chain(bool exit_side, int nr, const uint64_t args[6], int64_t ret,
+			_Atomic(struct userbpf_link *) *links, int n);
+/* The LSM chain of syscall nr with arguments args, for a syscall the
+ * caller answers without making it (launch's bpf()): 0 or -errno. */
+int64_t probe_syscall_lsm(int nr, const uint64_t args[6]);
 
 /* A USDT link's uprobes and semaphores go (usdt.c). */
 void probe_usdt_detach(struct userbpf_link *link);

@@ -179,6 +179,8 @@ static _Atomic(struct userbpf_link *) sc_links[SC_MAX_LINKS];
 /* Links attached per side (enter, exit) and slots ever used: a side with
  * no link costs a run nothing (no grace counter, no scan). */
 static _Atomic int sc_n_side[2], sc_n_slots;
+/* LSM sub-links attached (lsm.c): the runs' first pass, which may deny */
+static _Atomic int sc_n_lsm;
 static _Atomic unsigned sc_epoch;
 static _Atomic long sc_active[2];
 static bool trapped[512]; /* numbers a filter traps */
@@ -292,16 +294,24 @@ static inline bool single_threaded(void)
 	return &__libc_single_threaded && __libc_single_threaded;
 }
 
-/* Run the links of one side (exit or not) that match nr. */
-static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const uint64_t args[6],
-		     int64_t ret)
+/*
+ * Run the links of one side (exit or not) that match nr, the LSM hooks'
+ * first (lsm.c).  The entry side returns 0, or the -errno an LSM program
+ * denied the syscall with (the caller then does not make it and gives
+ * that result to the exit side); the exit side returns ret, or what an
+ * LSM hook replaced it with.  On the entry side the kernel-function runs
+ * get the denial as ret (kfunc.c: the functions below the hook are not
+ * reached).
+ */
+static int64_t run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const uint64_t args[6],
+			int64_t ret)
 {
 	unsigned idx = atomic_load(&sc_epoch) & 1;
 	const uint64_t *saved_regs;
 	int i, n, cancel_state;
 
 	if (!atomic_load_explicit(&sc_n_side[exit_side], memory_order_relaxed))
-		return;
+		return exit_side ? ret : 0;
 	/* A cancellable syscall (read, write...) runs with asynchronous
 	 * cancellation on: a pthread_cancel arriving now would unwind the
 	 * thread out of a program's run (a map lock held, sc_active never
@@ -320,10 +330,12 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 	ub_sample_stack.regs = (const uint64_t *)regs;
 	ub_sample_stack.at_entry = false;
 	n = atomic_load_explicit(&sc_n_slots, memory_order_acquire);
+	if (atomic_load_explicit(&sc_n_lsm, memory_order_relaxed))
+		ret = probe_lsm_chain(exit_side, nr, args, ret, sc_links, n);
 	for (i = 0; i < n; i++) {
 		struct userbpf_link *l = atomic_load_explicit(&sc_links[i], memory_order_acquire);
 
-		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) ||
+		if (!l || l->retprobe != exit_side || (l->sc_nr >= 0 && l->sc_nr != nr) || l->lsm ||
 		    atomic_load_explicit(&l->disabled, memory_order_relaxed))
 			continue;
 		if (l->kfunc) { /* a kernel function this syscall reaches (kfunc.c) */
@@ -362,6 +374,25 @@ static void run_side(bool exit_side, int nr, struct probe_pt_regs *regs, const u
 	atomic_fetch_sub(&sc_active[idx], 1);
 	if (cancel_state >= 0)
 		pthread_setcancelstate(cancel_state, NULL);
+	return ret;
+}
+
+int64_t probe_syscall_lsm(int nr, const uint64_t args[6])
+{
+	unsigned idx;
+	int64_t deny;
+
+	if (!atomic_load_explicit(&sc_n_lsm, memory_order_relaxed) || sc_in_handler ||
+	    probe_thread_in_probe)
+		return 0;
+	idx = atomic_load(&sc_epoch) & 1;
+	atomic_fetch_add(&sc_active[idx], 1);
+	sc_in_handler = 1;
+	deny = probe_lsm_chain(false, nr, args, 0, sc_links,
+			       atomic_load_explicit(&sc_n_slots, memory_order_acquire));
+	sc_in_handler = 0;
+	atomic_fetch_sub(&sc_active[idx], 1);
+	return deny;
 }
 
 static bool exec_env_active(void);
@@ -421,16 +452,17 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc_)
 	}
 	sc_in_handler = 1;
 	regs_from_uc(&regs, uc, nr);
-	run_side(false, nr, &regs, args, 0);
+	ret = run_side(false, nr, &regs, args, 0); /* an LSM program's denial, or 0 */
 	if (nr == SYS_exit || nr == SYS_exit_group)
 		probe_pe_exit_syscall(nr == SYS_exit_group);
 	sc_in_handler = 0;
-	ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
-			    (long)args[4], (long)args[5]);
+	if (!ret)
+		ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
+				    (long)args[4], (long)args[5]);
 	g[REG_RAX] = ret;
 	sc_in_handler = 1;
 	regs.ax = (uint64_t)ret;
-	run_side(true, nr, &regs, args, ret);
+	g[REG_RAX] = run_side(true, nr, &regs, args, ret);
 	sc_in_handler = 0;
 	errno = saved_errno;
 }
@@ -809,13 +841,15 @@ static long exec_through_gate(int nr, uint64_t args[6])
 /*
  * A static site's trampoline (probe_sc_hooks): the enter programs, then
  * (the trampoline makes the call) the exit programs.  1: the exit side
- * has links, call sc_exit after the syscall.  errno is the program's
+ * has links, call sc_exit after the syscall; 3: an LSM program denied
+ * it, do not make it (regs->ax holds the result), call sc_exit.  errno is the program's
  * business only: the gate's call does not touch it.
  */
 static uint64_t sc_enter(uint64_t nr_, struct probe_pt_regs *regs)
 {
 	int nr = (int)nr_, saved_errno;
 	uint64_t args[6];
+	int64_t deny;
 
 	/* made by a program's helper, or wanted by no link (a detach
 	 * meanwhile) */
@@ -835,11 +869,15 @@ static uint64_t sc_enter(uint64_t nr_, struct probe_pt_regs *regs)
 		return fired || site_env.base;
 	}
 	sc_in_handler = 1;
-	run_side(false, nr, regs, args, 0);
+	deny = run_side(false, nr, regs, args, 0);
 	if (nr == SYS_exit || nr == SYS_exit_group)
 		probe_pe_exit_syscall(nr == SYS_exit_group);
 	sc_in_handler = 0;
 	errno = saved_errno;
+	if (deny) { /* denied by an LSM program: no syscall, the exit side runs */
+		regs->ax = (uint64_t)deny;
+		return 3;
+	}
 	return atomic_load_explicit(&sc_n_side[1], memory_order_relaxed) != 0;
 }
 
@@ -858,7 +896,7 @@ static void sc_exit(uint64_t nr_, struct probe_pt_regs *regs)
 		return;
 	}
 	sc_in_handler = 1;
-	run_side(true, nr, regs, args, (int64_t)regs->ax);
+	regs->ax = (uint64_t)run_side(true, nr, regs, args, (int64_t)regs->ax);
 	sc_in_handler = 0;
 	errno = saved_errno;
 }
@@ -894,15 +932,16 @@ void probe_sc_site_run(uint64_t nr_, struct probe_pt_regs *regs)
 		return;
 	}
 	sc_in_handler = 1;
-	run_side(false, nr, regs, args, 0);
+	ret = run_side(false, nr, regs, args, 0); /* an LSM program's denial, or 0 */
 	if (nr == SYS_exit || nr == SYS_exit_group)
 		probe_pe_exit_syscall(nr == SYS_exit_group);
 	sc_in_handler = 0;
-	ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
-			    (long)args[4], (long)args[5]);
+	if (!ret)
+		ret = probe_sc_gate(nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
+				    (long)args[4], (long)args[5]);
 	regs->ax = (uint64_t)ret;
 	sc_in_handler = 1;
-	run_side(true, nr, regs, args, ret);
+	regs->ax = (uint64_t)run_side(true, nr, regs, args, ret);
 	sc_in_handler = 0;
 	errno = saved_errno;
 }
@@ -1339,6 +1378,8 @@ link:
 	if (atomic_load(&sc_n_slots) <= i)
 		atomic_store_explicit(&sc_n_slots, i + 1, memory_order_release);
 	atomic_fetch_add(&sc_n_side[link->retprobe], 1);
+	if (link->lsm)
+		atomic_fetch_add(&sc_n_lsm, 1);
 	want_update();
 out:
 	pthread_mutex_unlock(&sc_lock);
@@ -1440,6 +1481,8 @@ void probe_syscall_detach(struct userbpf_link *link)
 	pthread_mutex_lock(&sc_lock);
 	atomic_store(&sc_links[link->slot], NULL);
 	atomic_fetch_sub(&sc_n_side[link->retprobe], 1);
+	if (link->lsm)
+		atomic_fetch_sub(&sc_n_lsm, 1);
 	if (link->sc_nr >= 0)
 		atomic_fetch_sub(&sc_nr_links[link->sc_nr], 1);
 	else

@@ -747,6 +747,8 @@ USERBPF_API int userbpf_link__destroy(struct userbpf_link *link)
 			probe_exec_detach(link);
 		else if (link->pe_kind == PROBE_PE_KFUNC)
 			probe_kfunc_detach(link);
+		else if (link->pe_kind == PROBE_PE_LSM)
+			probe_lsm_detach(link);
 		else if (link->pe_kind)
 			probe_pe_detach(link);
 		else
@@ -822,6 +824,8 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 	}
 	if (probe_kfunc_target(tp)) /* kernel functions reached by syscalls */
 		return probe_kfunc_attach(prog, tp, &o);
+	if (probe_lsm_target(tp)) /* LSM hooks reached by syscalls */
+		return probe_lsm_attach(prog, tp, &o);
 	if (!strncmp(tp, "syscalls/sys_enter_", 19) || !strncmp(tp, "syscalls/sys_exit_", 18)) {
 		exit_side = tp[14] == 'x';
 		nr = probe_syscall_nr(tp + (exit_side ? 18 : 19));

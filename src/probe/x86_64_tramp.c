@@ -1352,9 +1352,10 @@ static int arch_install(struct probe_site *site, int mode, uint64_t func_size, c
  *   1: mov eax,nr; lea rsp,[rsp-128]; call h->gate_sc; lea rsp,[rsp+128]
  *      jmp [rip]; dq the instruction after the syscall
  *   2: lea rsp,[rsp-552]; save pt_regs + xmm0-15 (ip = after the syscall)
- *      call h->enter(nr, regs); mov r12,rax
+ *      call h->enter(nr, regs); mov r12,rax; test r12b,2; jnz 4f
  *      the six arguments back from regs; mov eax,nr; call h->gate_sc
- *      mov [rsp+80],rax (regs->ax); test r12,r12; jz 3f
+ *      mov [rsp+80],rax (regs->ax)
+ *   4: test r12,r12; jz 3f  (enter's 3: an LSM program denied the call)
  *      call h->exit(nr, regs)
  *   3: restore (rax = the result, flags popped); lea rsp,[rsp+552]
  *      jmp [rip]; dq the instruction after the syscall
@@ -1425,7 +1426,7 @@ static int syscall_site(uint64_t addr, size_t mov_len, int nr, const struct prob
 			     arg_off[6] = { 112, 104, 96, 56, 72, 64 };
 	struct code c = { .len = 0 };
 	uint64_t at, after = addr + mov_len + 2;
-	size_t jmp_slow, skip_exit, i;
+	size_t jmp_slow, skip_exit, skip_sc, i;
 	int32_t rel;
 	int ret;
 
@@ -1460,12 +1461,19 @@ static int syscall_site(uint64_t addr, size_t mov_len, int nr, const struct prob
 	emit_save(&c, &save_all, FRAME, 0, after);
 	emit_call(&c, true, (uint64_t)nr, (uint64_t)(uintptr_t)h->enter);
 	emit(&c, (const uint8_t[]){ 0x49, 0x89, 0xc4 }, 3); /* mov r12,rax */
+	/* enter said 3 (an LSM program denied the call, regs->ax holds its
+	 * result): no syscall.  test r12b,2; jnz past it */
+	emit(&c, (const uint8_t[]){ 0x41, 0xf6, 0xc4, 0x02, 0x75, 0 }, 6);
+	skip_sc = c.len;
 	for (i = 0; i < 6; i++)
 		emit_mov_rsp(&c, true, arg_reg[i], arg_off[i]);
 	emit1(&c, 0xb8); /* mov eax,nr */
 	emit4(&c, (uint32_t)nr);
 	emit_call_rcx(&c, h->gate_sc);
-	emit_mov_rsp(&c, false, 0, 80);				     /* regs->ax = result */
+	emit_mov_rsp(&c, false, 0, 80); /* regs->ax = result */
+	if (c.len - skip_sc > 127)
+		return -EINVAL; /* the jnz cannot reach: a bug */
+	c.buf[skip_sc - 1] = (uint8_t)(c.len - skip_sc);
 	emit(&c, (const uint8_t[]){ 0x4d, 0x85, 0xe4, 0x74, 0 }, 5); /* test r12,r12; jz */
 	skip_exit = c.len;
 	emit_call(&c, true, (uint64_t)nr, (uint64_t)(uintptr_t)h->exit);

@@ -19,11 +19,17 @@ struct prog_type_info {
 };
 
 static const struct prog_type_info types[] = {
-	{ 1, "socket_filter", UB_CTX_SKB },   { 2, "kprobe", UB_CTX_RAW },
-	{ 3, "sched_cls", UB_CTX_SKB },	      { 4, "sched_act", UB_CTX_SKB },
-	{ 5, "tracepoint", UB_CTX_RAW },      { 6, "xdp", UB_CTX_XDP },
-	{ 7, "perf_event", UB_CTX_RAW },      { 8, "cgroup_skb", UB_CTX_SKB },
-	{ 17, "raw_tracepoint", UB_CTX_RAW }, { 26, "tracing", UB_CTX_RAW },
+	{ 1, "socket_filter", UB_CTX_SKB },
+	{ 2, "kprobe", UB_CTX_RAW },
+	{ 3, "sched_cls", UB_CTX_SKB },
+	{ 4, "sched_act", UB_CTX_SKB },
+	{ 5, "tracepoint", UB_CTX_RAW },
+	{ 6, "xdp", UB_CTX_XDP },
+	{ 7, "perf_event", UB_CTX_RAW },
+	{ 8, "cgroup_skb", UB_CTX_SKB },
+	{ 17, "raw_tracepoint", UB_CTX_RAW },
+	{ 26, "tracing", UB_CTX_RAW },
+	{ 29, "lsm", UB_CTX_RAW },
 	{ 31, "syscall", UB_CTX_RAW },
 };
 

@@ -20,6 +20,7 @@
 #include "userbpf/progs.h"
 #include "userbpf/syscall.h"
 #include "userbpf/verifier.h"
+#include "helpers/kfunc.h"
 #include "util/alloc.h"
 #include "util/platform_int.h"
 #include "vm/vm_int.h"
@@ -910,8 +911,11 @@ static int resolve_ld_imm64(void *cookie, unsigned src, int32_t imm, int32_t nex
 		err = fd_array_get(lc->attr, imm, &fd);
 		if (err)
 			return err;
+	} else if (src == BPF_PSEUDO_BTF_ID) {
+		/* a __ksym's address (helpers/ksym.c; checked before creation) */
+		return ub_ksym_resolve(userbpf_btf__kernel(), imm, next_imm, value, NULL, 0);
 	} else if (src != BPF_PSEUDO_MAP_FD && src != BPF_PSEUDO_MAP_VALUE) {
-		return -EINVAL; /* BTF ids: no kernel types to point at */
+		return -EINVAL;
 	}
 	err = map_get(fd, &map, NULL);
 	if (err)
@@ -1086,11 +1090,28 @@ static uint32_t log_true_get(const union bpf_attr *a)
 	return v;
 }
 
+/* Whether id in the kernel's BTF k is an LSM hook's bpf_lsm_HOOK; *ret_int:
+ * it returns int (0 or -errno: [-4095, 0], as bpf_lsm_get_retval_range),
+ * not void (any value). */
+static bool lsm_hook(const struct userbpf_btf *k, uint32_t id, bool *ret_int)
+{
+	const struct ub_btf_type *t = k ? ub_btf_type_by_id(k, id) : NULL;
+	const char *name = t ? ub_btf_type_name(k, t) : NULL;
+
+	if (!t || ub_btf_kind(t) != USERBPF_BTF_KIND_FUNC || !name || strncmp(name, "bpf_lsm_", 8))
+		return false;
+	t = ub_btf_type_by_id(k, t->size_type);
+	*ret_int = t && t->size_type;
+	return true;
+}
+
 static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_prog *prog,
 			 const char *license, const struct userbpf_helper *extra, size_t extra_cnt)
 {
 	struct userbpf_verifier_stats st;
 	char *buf = uptr(a->log_buf);
+	static const int32_t lsm_range[2] = { -4095, 0 };
+	bool ret_int = false;
 	int err;
 	USERBPF_OPTS(userbpf_verifier_opts, vo, .prog_type = a->prog_type,
 		     .gpl = license_is_gpl(license), .map_desc = verifier_map_desc,
@@ -1106,6 +1127,23 @@ static int verify_loaded(union bpf_attr *a, struct load_ctx *lc, struct userbpf_
 		vo.attach_btf = userbpf_btf__kernel();
 		vo.attach_btf_id = a->attach_btf_id;
 	}
+	/* LSM (BPF_LSM_MAC) on the kernel's bpf_lsm_HOOK: its prototype, and
+	 * an int hook's return range (src/probe/lsm.c runs them) */
+	if (a->prog_type == USERBPF_PROG_TYPE_LSM && !a->attach_btf_id) {
+		/* bpf_check_attach_target() */
+		log_write(a, "Tracing programs must provide btf_id\n");
+		return -EINVAL;
+	}
+	if (a->prog_type == USERBPF_PROG_TYPE_LSM && a->expected_attach_type == 27 &&
+	    a->attach_btf_id && !a->attach_prog_fd &&
+	    lsm_hook(userbpf_btf__kernel(), a->attach_btf_id, &ret_int)) {
+		vo.attach_btf = userbpf_btf__kernel();
+		vo.attach_btf_id = a->attach_btf_id;
+		vo.ret_range = ret_int ? lsm_range : NULL;
+	}
+	if (ub_ksym_used(uptr(a->insns), a->insn_cnt) &&
+	    (!vo.attach_btf || vo.attach_btf == userbpf_btf__kernel()))
+		vo.ksym_btf = userbpf_btf__kernel(); /* what ksyms and kfuncs name */
 	memset(&st, 0, sizeof(st));
 	err = userbpf_verify(uptr(a->insns), a->insn_cnt, &vo);
 	log_true_set(a, (a->log_level && buf ? (uint32_t)st.log_true_size : 0) + 1);
@@ -1130,6 +1168,18 @@ static int prog_load_k(union bpf_attr *a, const struct userbpf_insn *insns, cons
 	size_t extra_cnt, i;
 	int fd, err;
 
+	/* kfuncs and __ksym addresses named by BTF id (the kernel's
+	 * add_subprog_and_kfunc and resolve_pseudo_ldimm64, before it
+	 * verifies): kfunc calls become calls of their helper-table rows */
+	if (ub_ksym_used(insns, a->insn_cnt)) {
+		err = ub_ksym_prepare((struct userbpf_insn *)(uintptr_t)insns, a->insn_cnt,
+				      userbpf_btf__kernel(), a->prog_type, license_is_gpl(license),
+				      msg, sizeof(msg));
+		if (err) {
+			log_write(a, msg);
+			return err;
+		}
+	}
 	/* GPL-only helpers need a GPL-compatible license */
 	for (i = 0; i < a->insn_cnt; i++) {
 		const struct userbpf_helper *h;
@@ -1183,6 +1233,7 @@ static int prog_load_k(union bpf_attr *a, const struct userbpf_insn *insns, cons
 		userbpf_prog__put(prog);
 		return err;
 	}
+	ub_kfunc_prepare(prog); /* the task kfuncs' images, before any run */
 	fd = fd_install(FD_PROG, prog, 0);
 	if (fd < 0)
 		userbpf_prog__put(prog);

@@ -294,10 +294,14 @@ bool verif_scalar_valid(const struct verif_scalar *s)
 	       s->u32min <= s->u32max && !(s->t.value & s->t.mask);
 }
 
+/* The low 32 bits zero-extended: their own ranges stay (the kernel's
+ * zext_32_to_64, __reg_assign_32_into_64), the 64-bit ones are the
+ * unsigned 32-bit one. */
 void verif_scalar_zext32(struct verif_scalar *s)
 {
 	struct tnum t = tnum_subreg(s->t);
 	uint32_t lo = s->u32min, hi = s->u32max;
+	int32_t slo = s->s32min, shi = s->s32max;
 
 	verif_scalar_unknown(s);
 	s->t = t;
@@ -305,6 +309,10 @@ void verif_scalar_zext32(struct verif_scalar *s)
 	s->umax = hi;
 	s->smin = lo;
 	s->smax = hi;
+	s->u32min = lo;
+	s->u32max = hi;
+	s->s32min = slo;
+	s->s32max = shi;
 	verif_scalar_sync(s);
 }
 
@@ -488,6 +496,34 @@ static void alu64(struct verif_scalar *d, const struct verif_scalar *s, unsigned
 	*d = r;
 }
 
+/*
+ * 32-bit add and sub also bound the result by the operands' own 32-bit
+ * ranges, signed and unsigned apart (the kernel's scalar32_min_max_add
+ * and _sub): w0 += 1 on a w0 in [-4095, 0] is in [-4094, 1], which the
+ * operands' zero-extended 64-bit values do not tell.  d holds the result
+ * so far, a and b the operands.
+ */
+static void alu32_add_sub_bounds(struct verif_scalar *d, const struct verif_scalar *a,
+				 const struct verif_scalar *b, bool sub)
+{
+	int32_t lo, hi;
+	uint64_t ulo, uhi;
+
+	if (sub ? !__builtin_sub_overflow(a->s32min, b->s32max, &lo) &&
+			    !__builtin_sub_overflow(a->s32max, b->s32min, &hi) :
+		  !__builtin_add_overflow(a->s32min, b->s32min, &lo) &&
+			    !__builtin_add_overflow(a->s32max, b->s32max, &hi)) {
+		d->s32min = MAX(d->s32min, lo);
+		d->s32max = MIN(d->s32max, hi);
+	}
+	if (sub ? a->u32min >= b->u32max : (uint64_t)a->u32max + b->u32max <= U32_MAX) {
+		ulo = sub ? (uint64_t)a->u32min - b->u32max : (uint64_t)a->u32min + b->u32min;
+		uhi = sub ? (uint64_t)a->u32max - b->u32min : (uint64_t)a->u32max + b->u32max;
+		d->u32min = MAX(d->u32min, (uint32_t)ulo);
+		d->u32max = MIN(d->u32max, (uint32_t)uhi);
+	}
+}
+
 /* a 32-bit operand as a zero-extended 64-bit scalar */
 static void low32(struct verif_scalar *o, const struct verif_scalar *s)
 {
@@ -590,6 +626,8 @@ void verif_scalar_alu(struct verif_scalar *dst, const struct verif_scalar *src, 
 		verif_scalar_unknown(&d);
 		d.t = t;
 	}
+	if (op == 0x00 || op == 0x10)
+		alu32_add_sub_bounds(&d, dst, src, op == 0x10);
 	verif_scalar_sync(&d);
 	verif_scalar_zext32(&d);
 	*dst = d;

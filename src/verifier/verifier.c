@@ -23,6 +23,7 @@
 #include "progs/progs_int.h"
 #include "util/alloc.h"
 #include "loader/loader_int.h"
+#include "helpers/kfunc.h"
 
 /* ==== log ==== */
 
@@ -1415,6 +1416,24 @@ static bool btf_is_scalar_kind(const struct ub_btf_type *t)
 }
 
 /*
+ * An LSM_MAC program's ret slot (the word after the hook's arguments:
+ * what the programs before it returned) holds a value in the hook's
+ * return range, and a load of it says so (Linux 6.10+, btf_ctx_access's
+ * is_retval and __mark_reg_s32_range), so "return ret;" passes the exit
+ * check.
+ */
+static void lsm_ret_slot(struct verif_reg *dst, int32_t lo, int32_t hi)
+{
+	struct verif_scalar *v = &dst->v;
+
+	v->s32min = v->s32min > lo ? v->s32min : lo;
+	v->s32max = v->s32max < hi ? v->s32max : hi;
+	v->smin = v->smin > lo ? v->smin : lo;
+	v->smax = v->smax < hi ? v->smax : hi;
+	verif_scalar_sync(v);
+}
+
+/*
  * The context word of argument arg (arg == anargs: the return value):
  * 1 and *sid a pointer to the struct *sid, 0 a scalar, or an error.
  */
@@ -1595,6 +1614,9 @@ static int check_ctx_access(struct verif_env *env, int regno, const struct verif
 			if (k == 1 && size == 8) {
 				reg_ptr(dst, PTR_TO_BTF_ID);
 				dst->mem_size = sid;
+			} else if (k == 0 && off / 8 == env->anargs && env->ret_range &&
+				   env->prog_type == USERBPF_PROG_TYPE_LSM && env->eat == 27) {
+				lsm_ret_slot(dst, env->ret_range[0], env->ret_range[1]);
 			}
 		} else if (type == SCALAR_VALUE && size == 8 && !write && !(off % 8) &&
 			   tracing_type(env)) {
@@ -2354,6 +2376,89 @@ static void release_dynptr(struct verif_env *env, struct verif_state *st, int re
 			invalidate_dynptr(f, i);
 }
 
+/*
+ * The struct (its id in env->abtf, the kernel's BTF) that argument arg
+ * (-1: the return value) of kfunc h points to in the kfunc's prototype
+ * there, as the kernel reads kfunc prototypes from its BTF; 0 when
+ * unknown (no kernel BTF, no such FUNC, not a pointer to a struct).
+ */
+static uint32_t kfunc_struct(struct verif_env *env, const struct userbpf_helper *h, int arg)
+{
+	const struct ub_btf_type *t;
+	uint32_t tid, rid = 0, sid = 0;
+	int64_t id;
+	int i;
+
+	if (!env->kbtf || h->id < UB_KFUNC_ID_BASE || !h->name)
+		return 0;
+	for (i = 0; i < env->kf_cache_n; i++)
+		if (env->kf_cache[i].helper == h->id && env->kf_cache[i].arg == arg)
+			return env->kf_cache[i].sid;
+	id = ub_btf_find_by_name_kind(env->kbtf, h->name, USERBPF_BTF_KIND_FUNC);
+	t = id > 0 ? ub_btf_type_by_id(env->kbtf, (uint32_t)id) : NULL;
+	t = t ? ub_btf_type_by_id(env->kbtf, t->size_type) : NULL;
+	if (t && ub_btf_kind(t) == USERBPF_BTF_KIND_FUNC_PROTO &&
+	    (arg < 0 || (uint32_t)arg < ub_btf_vlen(t))) {
+		tid = arg < 0 ? t->size_type :
+				((const struct ub_btf_param *)ub_btf_extra(t))[arg].type;
+		t = ub_btf_skip_mods_typedefs(env->kbtf, tid, &rid);
+		if (t && ub_btf_kind(t) == USERBPF_BTF_KIND_PTR) {
+			t = ub_btf_skip_mods_typedefs(env->kbtf, t->size_type, &rid);
+			if (t && ub_btf_is_composite(t))
+				sid = rid;
+		}
+	}
+	if (env->kf_cache_n < (int)(sizeof(env->kf_cache) / sizeof(env->kf_cache[0]))) {
+		env->kf_cache[env->kf_cache_n].helper = h->id;
+		env->kf_cache[env->kf_cache_n].arg = arg;
+		env->kf_cache[env->kf_cache_n].sid = sid;
+		env->kf_cache_n++;
+	}
+	return sid;
+}
+
+/*
+ * A kernel object argument of a kfunc with trusted arguments
+ * (check_kfunc_args, KF_ARG_PTR_TO_BTF_ID): not NULL, trusted (a kfunc's
+ * reference, or bpf_get_current_task_btf's task: its scalar stand-in
+ * when there is no BTF), of the struct the prototype names, at offset 0;
+ * a release kfunc's holds the reference it drops.
+ */
+static int check_kfunc_ptr(struct verif_env *env, int regno, const struct verif_reg *reg,
+			   const struct userbpf_helper *h, struct call_meta *meta)
+{
+	bool task_btf = reg->type == SCALAR_VALUE && (reg->flags & SCALAR_BTF_PTR);
+	uint32_t want = kfunc_struct(env, h, regno - 1);
+
+	if (is_null_const(reg) || (reg->flags & PTR_MAYBE_NULL))
+		return ERR_ACCES("Possibly NULL pointer passed to trusted arg%d\n", regno - 1);
+	if (reg->type == SCALAR_VALUE && !task_btf && want)
+		/* a number where the prototype has a struct pointer
+		 * (get_kfunc_ptr_arg_type: a pointer to memory of scalars) */
+		return ERR_INVAL("arg#%d pointer type STRUCT %s must point to scalar, or struct "
+				 "with scalar\n",
+				 regno - 1, btf_name(env, want));
+	if (reg->type != PTR_TO_BTF_ID && !task_btf)
+		return ERR_INVAL("R%d must be referenced or trusted\n", regno);
+	if (reg->type == PTR_TO_BTF_ID && want && reg->mem_size != want)
+		return ERR_INVAL("kernel function %s args#%d expected pointer to STRUCT %s but R%d "
+				 "has a pointer to STRUCT %s\n",
+				 h->name, regno - 1, btf_name(env, want), regno,
+				 btf_name(env, reg->mem_size));
+	if (reg->ref_obj_id)
+		meta->ref_obj_id = reg->ref_obj_id;
+	if ((h->proto.flags & USERBPF_HELPER_RELEASE) && !reg->ref_obj_id)
+		return ERR_INVAL("release kernel function %s expects refcounted PTR_TO_BTF_ID\n",
+				 h->name);
+	if (reg->type == PTR_TO_BTF_ID && (reg->off || !tnum_equals_const(reg->v.t, 0)))
+		return ERR_INVAL("R%d must have zero offset when passed to release func or trusted "
+				 "arg to kfunc\n",
+				 regno);
+	if (h->proto.flags & USERBPF_HELPER_RELEASE)
+		meta->release = reg->ref_obj_id;
+	return 0;
+}
+
 static int check_arg(struct verif_env *env, struct verif_state *st, int regno, int arg_type,
 		     const struct userbpf_helper *h, struct call_meta *meta)
 {
@@ -2540,6 +2645,9 @@ static int check_arg(struct verif_env *env, struct verif_state *st, int regno, i
 	case USERBPF_ARG_PTR_TO_DYNPTR:
 		return check_dynptr_arg(env, st, regno, (int)h->id, meta);
 	case USERBPF_ARG_PTR_TO_BTF_ID:
+		if (h->id >= UB_KFUNC_ID_BASE &&
+		    (h->proto.flags & (USERBPF_HELPER_TRUSTED_ARGS | USERBPF_HELPER_RELEASE)))
+			return check_kfunc_ptr(env, regno, reg, h, meta);
 		if (!is_ptr(reg) && !(reg->flags & SCALAR_BTF_PTR))
 			return ERR_ACCES("R%d type=%s expected=ptr_\n", regno,
 					 verif_reg_type_name(reg));
@@ -2890,6 +2998,30 @@ static int check_helper_call(struct verif_env *env, struct verif_state *st, int 
 			r0->ref_obj_id = meta.ref_obj_id;
 		}
 		break;
+	case USERBPF_RET_PTR_TO_BTF_ID_OR_NULL: {
+		/* a kfunc's kernel object (KF_RET_NULL), typed by its
+		 * prototype's return; KF_ACQUIRE: a reference to release */
+		uint32_t sid = kfunc_struct(env, h, -1);
+
+		if (!sid)
+			return ERR_INVAL("kernel function %s returns a kernel object: it needs the "
+					 "kernel's BTF\n",
+					 h->name);
+		reg_ptr(r0, PTR_TO_BTF_ID);
+		r0->mem_size = sid;
+		r0->flags = PTR_MAYBE_NULL;
+		if (h->proto.flags & USERBPF_HELPER_ACQUIRE) {
+			int id = acquire_ref(env, st, idx);
+
+			if (id < 0)
+				return id;
+			r0->id = (uint32_t)id;
+			r0->ref_obj_id = (uint32_t)id;
+		} else {
+			r0->id = ++env->id_gen;
+		}
+		break;
+	}
 	default:
 		verif_mark_unknown(r0);
 		if (h->id == 158) /* bpf_get_current_task_btf: a trusted task_struct */
@@ -3670,24 +3802,23 @@ static int check_return_code(struct verif_env *env, const struct verif_reg *r0)
 	if (r0->type != SCALAR_VALUE)
 		return ERR_INVAL("At program exit the register R0 is not a known value (%s)\n",
 				 verif_reg_type_name(r0));
-	if (env->ret_range) { /* LSM: the hook's int return, 32 bits */
-		if (r0->v.s32min < lo || r0->v.s32max > hi)
-			return ERR_INVAL(
-				"At program exit the register R0 has smin=%d smax=%d should have been in [%lld, %lld]\n",
-				r0->v.s32min, r0->v.s32max, (long long)lo, (long long)hi);
+	/* LSM: the hook's int return, checked on 32 bits (return_32bit) */
+	if (env->ret_range ? r0->v.s32min >= lo && r0->v.s32max <= hi :
+			     r0->v.smin >= lo && r0->v.smax <= hi)
 		return 0;
-	}
-	if (r0->v.smin < lo || r0->v.smax > hi) {
-		if (tnum_is_const(r0->v.t) || r0->v.smin != INT64_MIN || r0->v.smax != INT64_MAX)
-			return ERR_INVAL(
-				"At program exit the register R0 has smin=%lld smax=%lld should have been in [%lld, %lld]\n",
-				(long long)r0->v.smin, (long long)r0->v.smax, (long long)lo,
-				(long long)hi);
+	/* verbose_invalid_scalar(): the 64-bit bounds that are bounded */
+	{
+		char b[96] = "";
+
+		if (r0->v.smin > INT64_MIN)
+			snprintf(b, sizeof(b), " smin=%lld", (long long)r0->v.smin);
+		if (r0->v.smax < INT64_MAX)
+			snprintf(b + strlen(b), sizeof(b) - strlen(b), " smax=%lld",
+				 (long long)r0->v.smax);
 		return ERR_INVAL(
-			"At program exit the register R0 has unknown scalar value should have been in [%lld, %lld]\n",
-			(long long)lo, (long long)hi);
+			"At program exit the register R0 has%s should have been in [%lld, %lld]\n",
+			b[0] ? b : " unknown scalar value", (long long)lo, (long long)hi);
 	}
-	return 0;
 }
 
 /*
@@ -3804,9 +3935,14 @@ static int check_exit(struct verif_env *env, struct verif_state *st, int idx, in
 		return ERR_ACCES(
 			"BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region\n");
 	if (!st->curframe) {
-		if (st->nrefs)
-			return ERR_ACCES("Unreleased reference id=%u alloc_insn=%d\n",
-					 st->refs[0].id, st->refs[0].insn);
+		if (st->nrefs) {
+			/* check_reference_leak(): -EINVAL since Linux 6.13 */
+			verif_log(env, "Unreleased reference id=%u alloc_insn=%d\n", st->refs[0].id,
+				  st->refs[0].insn);
+			return ERR_INVAL(
+				"BPF_EXIT instruction in main prog would lead to reference "
+				"leak\n");
+		}
 		{
 			int64_t lo, hi;
 
@@ -3900,6 +4036,33 @@ no_reentry:
 
 /* ==== loads of immediates and packets ==== */
 
+/*
+ * lddw BPF_PSEUDO_BTF_ID: a __ksym's address (check_ld_imm with the
+ * kernel's __check_pseudo_btf_id): a kfunc (FUNC) is read-only memory of
+ * size 0 that is never NULL, so bpf_ksym_exists() is a known branch;
+ * a symbol the kernel (userbpf) lacks is refused with its message.
+ * Without opts.ksym_btf the address is an unknown number.
+ */
+static int check_ksym(struct verif_env *env, const struct userbpf_insn *insn, struct verif_reg *dst)
+{
+	char msg[160];
+	int err;
+
+	if (!env->kbtf) {
+		verif_mark_unknown(dst);
+		return 0;
+	}
+	err = ub_ksym_resolve(env->kbtf, insn[0].imm, insn[1].imm, NULL, msg, sizeof(msg));
+	if (err) {
+		verif_log(env, "%s", msg);
+		return err;
+	}
+	reg_ptr(dst, PTR_TO_MEM);
+	dst->flags = MEM_RDONLY;
+	dst->mem_size = 0;
+	return 0;
+}
+
 static int check_lddw(struct verif_env *env, struct verif_state *st, int idx, int op)
 {
 	const struct userbpf_insn *insn = &env->insns[idx];
@@ -3924,8 +4087,7 @@ static int check_lddw(struct verif_env *env, struct verif_state *st, int idx, in
 		return 0;
 	}
 	case ISA_LDDW_BTF_ID:
-		verif_mark_unknown(dst); /* ksym: no BTF here, an opaque scalar */
-		return 0;
+		return check_ksym(env, insn, dst);
 	default:
 		break;
 	}
@@ -4128,7 +4290,7 @@ static int step(struct verif_env *env, struct verif_state *st, int idx, int *nex
 		return check_local_call(env, st, idx, next);
 	if (op == ISA_CALL_KFUNC)
 		return ERR_INVAL(
-			"calling kernel function btf_id %d is not supported: userbpf has no kernel functions (kfuncs); declare it __weak and guard it with bpf_ksym_exists()\n",
+			"calling kernel function btf_id %d is not supported: a kfunc call is resolved by BPF_PROG_LOAD or the object loader against the kernel's BTF (helpers/ksym.c), not by the verifier alone\n",
 			insn->imm);
 	if (op == ISA_CALLX)
 		return ERR_INVAL(
@@ -4449,6 +4611,13 @@ int userbpf_verify(const struct userbpf_insn *insns, size_t insn_cnt,
 	if (opts->sz >=
 	    offsetof(struct userbpf_verifier_opts, attach_btf_id) + sizeof(opts->attach_btf_id))
 		attach_btf_setup(&env, opts->attach_btf, opts->attach_btf_id);
+	if (opts->sz >= offsetof(struct userbpf_verifier_opts, ksym_btf) + sizeof(opts->ksym_btf))
+		env.kbtf = opts->ksym_btf;
+	/* one BTF types every PTR_TO_BTF_ID (reg->mem_size is an id in it) */
+	if (env.kbtf && env.abtf && env.kbtf != env.abtf)
+		return -EINVAL;
+	if (env.kbtf && !env.abtf)
+		env.abtf = env.kbtf;
 	env.log = opts->log_buf;
 	env.log_size = opts->log_buf ? opts->log_size : 0;
 	env.log_level = opts->log_level;

@@ -222,6 +222,17 @@ struct verif_env {
 	/* opts.attach_btf: the target's prototype (tracing, LSM), or NULL */
 	const struct userbpf_btf *abtf;
 	const struct ub_btf_type *aproto;
+	/* opts.ksym_btf: the kernel's BTF that ksyms and kfuncs name; the
+	 * BTF of PTR_TO_BTF_ID (abtf) when no attach target set it */
+	const struct userbpf_btf *kbtf;
+	/* kfunc prototypes looked up in kbtf: (helper id, argument or -1
+	 * for the return) -> struct id, 0 unknown (a lookup scans the BTF) */
+	struct {
+		uint32_t helper;
+		int arg;
+		uint32_t sid;
+	} kf_cache[8];
+	int kf_cache_n;
 	const char *aname; /* the target's name in messages */
 	int askip;	   /* leading parameters not in the context (tp_btf: 1) */
 	int anargs;	   /* parameters in the context */

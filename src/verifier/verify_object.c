@@ -12,6 +12,7 @@
 #include "userbpf/object.h"
 #include "userbpf/verifier.h"
 #include "loader/loader_int.h"
+#include "helpers/kfunc.h"
 #include "util/alloc.h"
 
 static bool license_is_gpl(const char *l)
@@ -262,6 +263,11 @@ int userbpf_program__verify(struct userbpf_object *obj, const struct userbpf_pro
 		    !strcmp(hook + 1, o.attach_target))
 			known = o.attach_btf_id; /* an LSM program's bpf_lsm_HOOK */
 	}
+	/* kernel symbols and kfuncs name the kernel's BTF */
+	if (!o.ksym_btf &&
+	    ub_ksym_used(userbpf_program__insns(prog), userbpf_program__insn_cnt(prog)) &&
+	    (!o.attach_btf || o.attach_btf == userbpf_btf__kernel()))
+		o.ksym_btf = userbpf_btf__kernel();
 	if (!o.ret_range && lsm_ret_range(prog, known, lsm_range))
 		o.ret_range = lsm_range;
 	if (lsm_hook_disabled(prog)) {

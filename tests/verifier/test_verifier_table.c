@@ -198,6 +198,10 @@ static const struct vcase cases[] = {
 	{ "jset clears bits", { LOOKUP0, MOVR(6, 0), CALL(7), ALUI(AND, 0, 0xff), JI(JSET, 0, 0xe0, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
 	{ "reg-reg bound", { LOOKUP0, MOVR(6, 0), CALL(7), MOV(1, 40), JR(JGT, 0, 1, 3), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
 	{ "bound lost by add", { LOOKUP0, MOVR(6, 0), CALL(7), JI(JGT, 0, 40, 4), ALUI(ADD, 0, 8), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "invalid access to map value" },
+	{ "32-bit add keeps the signed 32-bit bounds (w0 in [-40, 0] += 40)", { LOOKUP0, MOVR(6, 0), CALL(7), J32I(JSGT, 0, 0, 5), J32I(JSLT, 0, -40, 4), ALU32I(ADD, 0, 40), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "32-bit add keeps the signed 32-bit bounds, one past the value", { LOOKUP0, MOVR(6, 0), CALL(7), J32I(JSGT, 0, 0, 5), J32I(JSLT, 0, -40, 4), ALU32I(ADD, 0, 41), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "invalid access to map value" },
+	{ "32-bit sub keeps the signed 32-bit bounds (w0 in [-20, 20] -= -20)", { LOOKUP0, MOVR(6, 0), CALL(7), J32I(JSGT, 0, 20, 5), J32I(JSLT, 0, -20, 4), ALU32I(SUB, 0, -20), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_ACCEPT, NULL },
+	{ "32-bit add of a range crossing the sign, unsigned view lost", { LOOKUP0, MOVR(6, 0), CALL(7), J32I(JSGT, 0, 0, 5), J32I(JSLT, 0, -40, 4), ALU32I(ADD, 0, 39), ALUR(ADD, 6, 0), LDX(DW, 0, 6, 0), EXIT, RET0 }, 0, {VT_ARRAY48}, VT_REJECT, "unbounded" },
 	/* ==== re-expressions of kernel selftests (tools/testing/selftests/bpf/progs/verifier_*.c) found accepted here ==== */
 	{ "write-only map value read (array_access 'a_write_only_array')", { LOOKUP0, LDX(DW, 0, 0, 0), EXIT }, 0, {VT_ARRAY_WO}, VT_REJECT, "read from map forbidden" },
 	{ "write-only map value write", { LOOKUP0, ST(DW, 0, 8, 1), RET0 }, 0, {VT_ARRAY_WO}, VT_ACCEPT, NULL },

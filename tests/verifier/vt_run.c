@@ -264,7 +264,8 @@ bool vt_run_case(const struct vcase *c, struct vstats *st, char *why, size_t why
 	ok = (err == 0) == (c->expect == VT_ACCEPT);
 	if (ok && err && c->errstr && !strstr(log, c->errstr)) {
 		ok = false;
-		snprintf(why, why_sz, "message: want \"%s\"", c->errstr);
+		snprintf(why, why_sz, "message: want \"%s\", log ends \"%s\"", c->errstr,
+			 strlen(log) > 400 ? log + strlen(log) - 400 : log);
 	} else if (!ok) {
 		snprintf(why, why_sz, "userbpf %s (%d), expected %s", err ? "rejected" : "accepted",
 			 err, c->expect == VT_ACCEPT ? "accept" : "reject");

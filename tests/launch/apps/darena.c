@@ -154,9 +154,9 @@ static __u32 map_id_of(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-/* Start "darena victim A1 A2" (A2 NULL: "darena A1"), wait for its
- * "ready": its pid, or -1. */
-static pid_t start_victim(const char *a1, const char *a2)
+/* Start "darena MODE A1 A2" (A2 may be NULL), wait for its "ready": its
+ * pid, or -1. */
+static pid_t start_victim(const char *mode, const char *a1, const char *a2)
 {
 	char line[16];
 	pid_t kid;
@@ -169,10 +169,7 @@ static pid_t start_victim(const char *a1, const char *a2)
 	kid = fork();
 	if (kid == 0) {
 		dup2(p[1], 1);
-		if (!a2) /* a mode of its own */
-			execl("/proc/self/exe", "darena", a1, (char *)NULL);
-		else
-			execl("/proc/self/exe", "darena", "victim", a1, a2, (char *)NULL);
+		execl("/proc/self/exe", "darena", mode, a1, a2, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -212,7 +209,7 @@ static int cycles(int n)
 	snprintf(a2, sizeof(a2), "%u", map_id_of(bpf_map__fd(skel->maps.ar_vals)));
 	for (i = 0; i < n; i++) {
 		before = figures_now();
-		kid = start_victim(a1, a2);
+		kid = start_victim("victim", a1, a2);
 		if (kid < 0)
 			return 3;
 		alive = figures_now();
@@ -254,12 +251,13 @@ static int cycles(int n)
 	return 0;
 }
 
-/* "darena loader": loads a program of LOADER_INSNS instructions (the
- * verifier walks them all, then the JIT compiles them) again and again,
+/* "darena loader MAP_ID": loads a program of LOADER_INSNS instructions
+ * (the verifier walks them all, then the JIT compiles them) that names
+ * map MAP_ID (so the load takes a reference on it) again and again,
  * after saying "ready", until killed. */
 #define LOADER_INSNS 400000
 
-static struct bpf_insn *loader_insns(void)
+static struct bpf_insn *loader_insns(int map_fd)
 {
 	struct bpf_insn *insns = calloc(LOADER_INSNS, sizeof(*insns));
 	int i;
@@ -268,15 +266,21 @@ static struct bpf_insn *loader_insns(void)
 		return NULL;
 	for (i = 0; i < LOADER_INSNS - 1; i++)
 		insns[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K, .imm = 1 };
-	insns[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
+	/* r1 = the map (ld_imm64, two slots), r0 = 0, r0 += 1 ... */
+	insns[0] = (struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM,
+				      .dst_reg = 1,
+				      .src_reg = BPF_PSEUDO_MAP_FD,
+				      .imm = map_fd };
+	insns[1] = (struct bpf_insn){ 0 };
+	insns[2] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
 	insns[LOADER_INSNS - 1] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
 	return insns;
 }
 
 /* How long one load of the loader's program takes here, in µs, or -1. */
-static long load_us(void)
+static long load_us(int map_fd)
 {
-	struct bpf_insn *insns = loader_insns();
+	struct bpf_insn *insns = loader_insns(map_fd);
 	struct timespec t0, t1;
 	int fd;
 
@@ -292,10 +296,10 @@ static long load_us(void)
 	return (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 }
 
-static int loader(void)
+static int loader(const char *map_id)
 {
-	struct bpf_insn *insns = loader_insns();
-	int fd;
+	int fd, map_fd = bpf_map_get_fd_by_id((__u32)atoi(map_id));
+	struct bpf_insn *insns = map_fd >= 0 ? loader_insns(map_fd) : NULL;
 
 	if (!insns)
 		return 2;
@@ -347,17 +351,24 @@ static int stopped_at_fault(pid_t kid)
  * after the first (a warm-up kill in the verification): what the load
  * had allocated when it was killed comes back.  The kills land at each
  * phase of a load, where the loader stops itself
- * (USERBPF_DOMAIN_FAULT=load:1..5: verified, registered, JIT code being
- * written, sealed, published), then at N delays from a tenth to one and
+ * (USERBPF_DOMAIN_FAULT=load:1..6: verified, registered, JIT code being
+ * written, sealed, published, and inside the allocation of the program's
+ * instructions, domain lock held), then at N delays from a tenth to one and
  * a half times the time a load takes here (measured first, the JIT
  * included), so at any speed of the machine some land in each phase.
  * Each cycle's figures go to stderr.
  */
+#define LOAD_PHASES 6
+
 static int loadkill(int n)
 {
 	struct figures base = { 0 }, after;
 	long long grew_heap = 0, grew_code = 0, grew_priv = 0;
 	int i, st, phase, phases = 0, cycles = 0;
+	char map_id[16], name[16];
+	struct bpf_map_info mi;
+	__u32 len = sizeof(mi);
+	int map_fd;
 	long us;
 	pid_t kid;
 
@@ -365,14 +376,21 @@ static int loadkill(int n)
 		fprintf(stderr, "darena loadkill: not in a domain\n");
 		return 1;
 	}
-	us = load_us();
+	/* the map the loaders' program names: its references come back */
+	snprintf(name, sizeof(name), "dlk%d", (int)getpid() % 100000);
+	map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 8, 1, NULL);
+	memset(&mi, 0, sizeof(mi));
+	if (map_fd < 0 || bpf_obj_get_info_by_fd(map_fd, &mi, &len))
+		return 3;
+	snprintf(map_id, sizeof(map_id), "%u", mi.id);
+	us = load_us(map_fd);
 	if (us <= 0)
 		return 3;
 	fprintf(stderr, "one load: %ld us\n", us);
-	for (i = -1; i < 5 + n; i++) {
-		phase = i >= 0 && i < 5 ? i + 1 : 0;
+	for (i = -1; i < LOAD_PHASES + n; i++) {
+		phase = i >= 0 && i < LOAD_PHASES ? i + 1 : 0;
 		fault_at(phase);
-		kid = start_victim("loader", NULL);
+		kid = start_victim("loader", map_id, NULL);
 		fault_at(0);
 		if (kid < 0)
 			return 3;
@@ -380,7 +398,8 @@ static int loadkill(int n)
 			phases += stopped_at_fault(kid);
 		} else {
 			long at = i < 0 ? us * 3 / 10 :
-					  us / 10 + us * 14 / 10 * (i - 5) / (n > 1 ? n - 1 : 1);
+					  us / 10 + us * 14 / 10 * (i - LOAD_PHASES) /
+							    (n > 1 ? n - 1 : 1);
 
 			usleep((useconds_t)at);
 		}
@@ -402,7 +421,10 @@ static int loadkill(int n)
 		grew_code += llabs(diff(after.code, base.code));
 		grew_priv += llabs(diff(after.priv, base.priv));
 	}
-	printf("load phases the loaders stopped at: %d of 5\n", phases);
+	printf("load phases the loaders stopped at: %d of %d\n", phases, LOAD_PHASES);
+	/* the last reference but the loads' (killed) goes: the map with it */
+	close(map_fd);
+	printf("their map listed after our descriptor closed: %d\n", app_maps_named(name));
 	printf("loaders killed mid-load after the first: %d, differences from the first: heap "
 	       "%lld bytes, code area %lld bytes, private blocks %lld\n",
 	       cycles, grew_heap, grew_code, grew_priv);
@@ -559,8 +581,8 @@ static int lazyjit(void)
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "loader"))
-		return loader();
+	if (argc == 3 && !strcmp(argv[1], "loader"))
+		return loader(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "lazyjit"))
 		return lazyjit();
 	if (argc == 2 && !strcmp(argv[1], "rings"))
