@@ -41,7 +41,7 @@ LIB_SRCS   := $(sort $(wildcard src/*/*.c))
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
 # Every C file of a tests/ subfolder (unit/, sandbox/, verifier/, jit/ ...) but
 # the BPF sources of fixtures (*.bpf.c).
-TEST_SRCS  := $(sort $(filter-out %.bpf.c,$(wildcard tests/*/*.c))) fuzz/targets.c
+TEST_SRCS  := $(sort $(filter-out %.bpf.c,$(wildcard tests/*/*.c))) $(wildcard fuzz/targets*.c)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 # The native reference of the benchmarks is compiled by clang -O2 when present.
 BENCH_REF_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
@@ -130,10 +130,18 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SRCS  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/%)
 fuzz: $(FUZZ_BINS)
-$(FUZZ_BUILD)/%: fuzz/%.c fuzz/targets.c $(LIB_SRCS)
+# The library and targets.c are compiled once (instrumented, no libFuzzer
+# main) and linked into every target: one compile of 120 files, not one
+# per target.
+FUZZ_FLAGS  = -std=gnu11 -g -O1 $(CPPFLAGS) -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJS   = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRCS) $(wildcard fuzz/targets*.c))
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=gnu11 -g -O1 $(CPPFLAGS) -fsanitize=fuzzer,address,undefined \
-		-o $@ $< fuzz/targets.c $(LIB_SRCS) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+-include $(FUZZ_OBJS:.o=.d)
+$(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
 clean:
 	rm -rf build build-san build-tsan build-switch build-fuzz build-fault build-san-fault

@@ -1177,8 +1177,15 @@ static void start_snapshot(uint32_t pid, uint32_t src, const struct trace_map_in
 		s->src = src;
 		snprintf(s->d.name, sizeof(s->d.name), "%s", name);
 	}
+	/* a newer snapshot replaces the older one; its entries may have
+	 * another size, and the buffer's capacity counts entries */
+	if (s->d.info.key_size != info->key_size || s->d.info.value_size != info->value_size) {
+		free(s->d.entries);
+		s->d.entries = NULL;
+		s->d.cap = 0;
+	}
 	s->d.info = *info;
-	s->d.cnt = 0; /* a newer snapshot replaces the older one */
+	s->d.cnt = 0;
 	for (i = 0; i < cur_cnt; i++)
 		if (curs[i].pid == pid && curs[i].src == src)
 			break;
@@ -1190,6 +1197,18 @@ static void start_snapshot(uint32_t pid, uint32_t src, const struct trace_map_in
 		curs[i].src = src;
 	}
 	curs[i].snap = (size_t)(s - snaps);
+}
+
+/* The source sends entries for no snapshot until its next map. */
+static void end_snapshot(uint32_t pid, uint32_t src)
+{
+	size_t i;
+
+	for (i = 0; i < cur_cnt; i++)
+		if (curs[i].pid == pid && curs[i].src == src) {
+			curs[i] = curs[--cur_cnt];
+			return;
+		}
 }
 
 static void add_entry(struct map_dump *m, const uint8_t *e)
@@ -1395,6 +1414,13 @@ static int handle_msg(const struct trace_msg_hdr *hp, uint8_t *buf)
 				struct trace_map_info info;
 
 				memcpy(&info, buf, sizeof(info));
+				/* an entry is one message: larger sizes (or a sum
+				 * that wraps) come from a broken or hostile sender,
+				 * whose entries until its next map are dropped */
+				if ((uint64_t)info.key_size + info.value_size > TRACE_MSG_MAX) {
+					end_snapshot(h.pid, h.src);
+					break;
+				}
 				clock_gettime(CLOCK_MONOTONIC, &last_map_at);
 				got_map = true;
 				start_snapshot(h.pid, h.src, &info,

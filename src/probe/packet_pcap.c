@@ -61,7 +61,9 @@ static int to_ethernet(int dlt, const struct pcap_pkthdr *h, const uint8_t *byte
 	case DLT_EN10MB:
 		pkt->data = bytes;
 		pkt->caplen = caplen;
-		pkt->wire_len = wire;
+		/* a record claiming fewer bytes on the wire than it holds
+		 * (a broken file): wire_len >= caplen, as packet.h says */
+		pkt->wire_len = wire > caplen ? wire : caplen;
 		return 0;
 	case DLT_RAW:
 	case LINKTYPE_IPV4:
@@ -89,6 +91,8 @@ static int to_ethernet(int dlt, const struct pcap_pkthdr *h, const uint8_t *byte
 	}
 	caplen -= hlen;
 	wire = wire >= hlen ? wire - hlen : 0;
+	if (wire < caplen)
+		wire = caplen;
 	if (caplen > USERBPF_PACKET_MAX)
 		caplen = USERBPF_PACKET_MAX;
 	buf = frame_buf();

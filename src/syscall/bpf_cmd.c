@@ -466,6 +466,9 @@ static int cmd_map_create(union bpf_attr *a)
 
 		err = fd_get((int)a->btf_fd, &e);
 		if (err || e.kind != FD_BTF) {
+			/* a map or program handle: fd_get took a reference */
+			if (!err)
+				entry_put(&e);
 			if (inner)
 				ub_map_put(inner);
 			return err ? err : -EINVAL;

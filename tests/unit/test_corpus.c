@@ -100,6 +100,42 @@ TEST(corpus_btf)
 		printf("corpus_btf: replayed %d inputs\n", n);
 }
 
+TEST(corpus_bpfcmd)
+{
+	int n = replay_dir("bpfcmd", fuzz_bpfcmd_one);
+
+	ASSERT_TRUE(n > 0);
+	if (test_verbose())
+		printf("corpus_bpfcmd: replayed %d inputs\n", n);
+}
+
+TEST(corpus_pcap)
+{
+	int n = replay_dir("pcap", fuzz_pcap_one);
+
+	ASSERT_TRUE(n > 0);
+	if (test_verbose())
+		printf("corpus_pcap: replayed %d inputs\n", n);
+}
+
+TEST(corpus_kconfig)
+{
+	int n = replay_dir("kconfig", fuzz_kconfig_one);
+
+	ASSERT_TRUE(n > 0);
+	if (test_verbose())
+		printf("corpus_kconfig: replayed %d inputs\n", n);
+}
+
+TEST(corpus_trace)
+{
+	int n = replay_dir("trace", fuzz_trace_one);
+
+	ASSERT_TRUE(n > 0);
+	if (test_verbose())
+		printf("corpus_trace: replayed %d inputs\n", n);
+}
+
 static int count_note(void *ctx, const struct probe_usdt_note *note)
 {
 	(void)note;
