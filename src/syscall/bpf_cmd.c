@@ -442,6 +442,40 @@ static bool obj_name_ok(const char *name, size_t len, char *out)
 	return true;
 }
 
+/*
+ * btf_get_by_fd() for a map's value type: the spin lock offset of
+ * type_id (when set) in the BTF object behind handle fd, into *spin_off.
+ * The object is read under the handle table's lock: a BTF object has no
+ * reference count (fd_get takes none for it), and a close from another
+ * thread frees it.  0, -EBADF (closed), -EINVAL (not BTF; and a standard
+ * stream that is open, as the kernel finds a file that is no BTF).
+ */
+static int btf_fd_value_info(int fd, uint32_t type_id, uint32_t *spin_off)
+{
+	struct userbpf_btf *btf = NULL;
+	int err = -EBADF;
+
+	ub_lock(&fd_lock);
+	if (fd >= FIRST_FD && fd < fd_cap && fds[fd].kind != FD_NONE) {
+		err = -EINVAL;
+		if (fds[fd].kind == FD_BTF) {
+			const struct btf_obj *b = fds[fd].obj;
+
+			/* (the parse copies what it keeps) */
+			btf = type_id ? userbpf_btf__parse_mem(b->data, b->size) : NULL;
+			err = 0;
+		}
+	}
+	ub_unlock(&fd_lock);
+	if (err == -EBADF && fd >= 0 && fd < FIRST_FD && ub_host_fd_is_open(fd))
+		err = -EINVAL;
+	if (btf) {
+		*spin_off = ub_btf_spin_lock_off1(btf, type_id);
+		userbpf_btf__free(btf);
+	}
+	return err;
+}
+
 static int cmd_map_create(union bpf_attr *a)
 {
 	USERBPF_OPTS(userbpf_map_create_opts, opts, .map_flags = a->map_flags,
@@ -461,27 +495,14 @@ static int cmd_map_create(union bpf_attr *a)
 			return err == -EINVAL ? -EINVAL : -EBADF;
 		opts.inner_map = ub_map_to_public(inner);
 	}
-	if (a->btf_fd && a->btf_value_type_id) {
-		struct fd_entry e;
-
-		err = fd_get((int)a->btf_fd, &e);
-		if (err || e.kind != FD_BTF) {
-			/* a map or program handle: fd_get took a reference */
-			if (!err)
-				entry_put(&e);
+	/* any BTF type id names the object btf_fd must be (btf_get_by_fd:
+	 * also fd 0) */
+	if (a->btf_key_type_id || a->btf_value_type_id || a->btf_vmlinux_value_type_id) {
+		err = btf_fd_value_info((int)a->btf_fd, a->btf_value_type_id, &opts.spin_lock_off1);
+		if (err) {
 			if (inner)
 				ub_map_put(inner);
-			return err ? err : -EINVAL;
-		}
-		{
-			struct btf_obj *b = e.obj;
-			struct userbpf_btf *btf = userbpf_btf__parse_mem(b->data, b->size);
-
-			if (btf) {
-				opts.spin_lock_off1 =
-					ub_btf_spin_lock_off1(btf, a->btf_value_type_id);
-				userbpf_btf__free(btf);
-			}
+			return err;
 		}
 	}
 	map = userbpf_map__create(a->map_type, name, a->key_size, a->value_size, a->max_entries,

@@ -25,7 +25,7 @@
 
 struct btf_fd_case {
 	const char *what;
-	int handle; /* 0: the array map, 1: a program, 2: a closed number */
+	int handle; /* 0: the array map, 1: a program, 2: a closed number, 3: 0 */
 	uint32_t key_id, value_id;
 };
 
@@ -34,6 +34,10 @@ static const struct btf_fd_case btf_fd_cases[] = {
 	{ "btf_fd is a map, key and value type ids", 0, 1, 1 },
 	{ "btf_fd is a program, value type id", 1, 0, 1 },
 	{ "btf_fd is closed, value type id", 2, 0, 1 },
+	/* any type id: btf_fd is looked at, also when 0 (the kernel's
+	 * btf_get_by_fd; userbpf skipped it) */
+	{ "btf_fd is 0, value type id", 3, 0, 1 },
+	{ "btf_fd is 0, key type id only", 3, 1, 0 },
 };
 
 /* side: kbpf or ubpf; closer: close or userbpf_close.  The errno of the
@@ -85,7 +89,7 @@ static void btf_fd_side(int (*side)(int, union bpf_attr *, unsigned), int (*clos
 			closer(prog_fd);
 		return;
 	}
-	named = c->handle == 0 ? map_fd : c->handle == 1 ? prog_fd : 1000;
+	named = c->handle == 0 ? map_fd : c->handle == 1 ? prog_fd : c->handle == 2 ? 1000 : 0;
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_HASH;
 	a.key_size = 4;
