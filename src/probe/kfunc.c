@@ -1383,24 +1383,10 @@ struct userbpf_link *probe_kfunc_attach(struct userbpf_prog *prog, const char *t
 		ret = -ENOMEM;
 		goto fail;
 	}
-	probe_prepare_prog(prog);
 	pthread_once(&layout_once, layout_init); /* not on the run path: it allocates */
+	probe_link_sc_init(link, prog, o);
 	link->pe_kind = PROBE_PE_KFUNC;
-	link->prog = probe_prog_get(prog);
 	link->retprobe = kind == KF_KRETPROBE || kind == KF_FEXIT;
-	link->cookie = o->cookie;
-	link->run_flags = o->run_flags;
-	link->trace_fn = o->trace_fn;
-	link->trace_cookie = o->trace_cookie;
-	{
-		USERBPF_OPTS(userbpf_run_opts, ro,
-			     .flags = USERBPF_RUN_HOST_READ | USERBPF_RUN_ALLOW_SIGNAL |
-				      link->run_flags,
-			     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
-			     .attach_cookie = link->cookie);
-
-		link->ro_tmpl = ro; /* ctx set per run */
-	}
 	for (i = 0; i < n; i++) {
 		struct kf_att *att = ub_calloc(1, sizeof(*att));
 		struct userbpf_link *sub = ub_calloc(1, sizeof(*sub));

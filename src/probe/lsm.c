@@ -484,23 +484,9 @@ struct userbpf_link *probe_lsm_attach(struct userbpf_prog *prog, const char *tp,
 		ret = -ENOMEM;
 		goto fail;
 	}
-	probe_prepare_prog(prog);
 	pthread_once(&lsm_once, lsm_init); /* not on the run path: it allocates */
+	probe_link_sc_init(link, prog, o);
 	link->pe_kind = PROBE_PE_LSM;
-	link->prog = probe_prog_get(prog);
-	link->cookie = o->cookie;
-	link->run_flags = o->run_flags;
-	link->trace_fn = o->trace_fn;
-	link->trace_cookie = o->trace_cookie;
-	{
-		USERBPF_OPTS(userbpf_run_opts, ro,
-			     .flags = USERBPF_RUN_HOST_READ | USERBPF_RUN_ALLOW_SIGNAL |
-				      link->run_flags,
-			     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
-			     .attach_cookie = link->cookie);
-
-		link->ro_tmpl = ro; /* ctx set per run */
-	}
 	seq = atomic_fetch_add(&lsm_seq, 1);
 	for (i = 0; i < (h->at_exit ? 2 * n : n); i++) {
 		struct lsm_att *att = ub_calloc(1, sizeof(*att));

@@ -178,6 +178,12 @@ extern PROBE_TLS int probe_thread_in_probe;
 
 /* Prepare what prog's helpers need before it runs in a probe (uprobe.c). */
 void probe_prepare_prog(struct userbpf_prog *prog);
+/* A link whose program runs from syscall_x86_64.c (syscall tracepoints,
+ * kernel functions, LSM hooks): prog prepared and held, o's cookie, run
+ * flags and trace hook kept, the run options' template set (the context
+ * is set per run; uprobe.c). */
+void probe_link_sc_init(struct userbpf_link *link, struct userbpf_prog *prog,
+			const struct userbpf_uprobe_opts *o);
 
 /* An entry probe at binary:func running fn instead of a program (the
  * probe module's own hooks; never detached).  NULL on error. */

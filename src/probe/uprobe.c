@@ -544,6 +544,26 @@ static struct probe_site *site_find(uint64_t addr)
  * task_struct layout and images are made now, not on its first run
  * inside the probed code (helpers/task_struct.c).
  */
+void probe_link_sc_init(struct userbpf_link *link, struct userbpf_prog *prog,
+			const struct userbpf_uprobe_opts *o)
+{
+	probe_prepare_prog(prog);
+	link->prog = probe_prog_get(prog);
+	link->cookie = o->cookie;
+	link->run_flags = o->run_flags;
+	link->trace_fn = o->trace_fn;
+	link->trace_cookie = o->trace_cookie;
+	{
+		USERBPF_OPTS(userbpf_run_opts, ro,
+			     .flags = USERBPF_RUN_HOST_READ | USERBPF_RUN_ALLOW_SIGNAL |
+				      link->run_flags,
+			     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
+			     .attach_cookie = link->cookie);
+
+		link->ro_tmpl = ro; /* syscall_x86_64.c's runs: ctx set per run */
+	}
+}
+
 void probe_prepare_prog(struct userbpf_prog *prog)
 {
 	const struct userbpf_insn *in = userbpf_prog__insns(prog);
@@ -860,23 +880,9 @@ userbpf_probe__attach_syscall(struct userbpf_prog *prog, const char *tp,
 		ret = -ENOMEM;
 		goto fail;
 	}
-	probe_prepare_prog(prog);
-	link->prog = probe_prog_get(prog);
+	probe_link_sc_init(link, prog, &o);
 	link->retprobe = exit_side;
 	link->ksys = ksys;
-	link->cookie = o.cookie;
-	link->run_flags = o.run_flags;
-	link->trace_fn = o.trace_fn;
-	link->trace_cookie = o.trace_cookie;
-	{
-		USERBPF_OPTS(userbpf_run_opts, ro,
-			     .flags = USERBPF_RUN_HOST_READ | USERBPF_RUN_ALLOW_SIGNAL |
-				      link->run_flags,
-			     .cookie = link->trace_cookie, .trace_fn = link->trace_fn,
-			     .attach_cookie = link->cookie);
-
-		link->ro_tmpl = ro; /* syscall_x86_64.c's runs: ctx set per run */
-	}
 	ret = pe		? probe_pe_attach(link, pe, err, sizeof(err)) :
 	      probe_exec_nr(nr) ? probe_exec_attach(link, nr, err, sizeof(err)) :
 				  probe_syscall_attach(link, nr, err, sizeof(err));
